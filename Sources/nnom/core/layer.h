@@ -1,0 +1,124 @@
+/*
+ * Internal: what a layer type provides to the graph compiler and executor.
+ *
+ * Adding a layer type touches: its file in layers/ (one nnom_layer_ops),
+ * its line in core/layer_table.c, its enum value in include/nnom/layers.h,
+ * and its tests. Nothing else in the runtime knows about individual types.
+ */
+#ifndef NNOM_CORE_LAYER_H
+#define NNOM_CORE_LAYER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "nnom/model.h"
+
+/* Canonical 3-D view of a shape: (h, w, c); lower ranks have h = 1 (and w = 1). */
+typedef struct nnom_dims {
+    int32_t h, w, c;
+} nnom_dims;
+
+/* A layer inside a model. The compiler fills the fields below "compiled". */
+typedef struct nnom_layer {
+    nnom_layer_type type;
+    char name[NNOM_NAME_MAX];
+    int32_t n_inputs;
+    int32_t inputs[NNOM_MAX_INPUTS];
+    nnom_layer_params p;
+    nnom_blob blobs[NNOM_MAX_BLOBS];
+    nnom_quant quant;        /* output quantisation */
+    nnom_shape shape;        /* output shape: given for INPUT, inferred for the others */
+
+    /* compiled */
+    nnom_dims dims;          /* canonical view of shape */
+    uint32_t out_bytes;
+    uint32_t scratch_bytes;
+    uint64_t macs;
+    int32_t buffer;          /* index of the arena buffer holding the output */
+    int32_t scratch_buffer;  /* index of the scratch buffer, -1 if none */
+    int32_t last_use;        /* index of the last layer reading this output */
+    int32_t in_place;
+    int32_t act_lo, act_hi;  /* int8 output clamp from the fused activation (s8 models) */
+
+    /* statistics */
+    uint32_t runs;
+    uint64_t time_us;
+} nnom_layer;
+
+/* What a kernel call sees. inputs[i] and in[i] describe the i-th input. */
+typedef struct nnom_exec {
+    const nnom_layer *layer;
+    int32_t n_inputs;
+    const void *in[NNOM_MAX_INPUTS];
+    const nnom_layer *in_layer[NNOM_MAX_INPUTS];
+    void *out;
+    void *scratch;           /* scratch_bytes bytes, 4-byte aligned, NULL if 0 */
+} nnom_exec;
+
+/* Context handed to infer(): the model (for error messages) and the dtype. */
+typedef struct nnom_infer_ctx {
+    nnom_model *model;
+    nnom_dtype dtype;
+    const nnom_layer *in[NNOM_MAX_INPUTS]; /* the layers feeding this one, shapes already known */
+} nnom_infer_ctx;
+
+enum {
+    /* The output is a view of input 0: same bytes, no kernel runs (reshape, flatten, output). */
+    NNOM_OPS_VIEW = 1u << 0,
+    /* The kernel may write its output over input 0 when input 0 dies here (see inplace_ok). */
+    NNOM_OPS_IN_PLACE = 1u << 1
+};
+
+typedef struct nnom_layer_ops {
+    uint8_t min_inputs;
+    uint8_t max_inputs;
+    uint8_t flags;
+    /* Checks parameters and blob sizes against the inputs, sets l->shape (and,
+     * for types whose output quantisation is fixed, may check l->quant).
+     * Reports failures with nnom_fail(); returns its status. */
+    nnom_status (*infer)(nnom_layer *l, const nnom_infer_ctx *ctx);
+    /* Scratch bytes the kernel needs (after infer). NULL: none. */
+    uint32_t (*scratch_bytes)(const nnom_layer *l, const nnom_infer_ctx *ctx);
+    /* MACs per inference (after infer). NULL: 0. */
+    uint64_t (*macs)(const nnom_layer *l, const nnom_infer_ctx *ctx);
+    /* With NNOM_OPS_IN_PLACE: whether this instance can overwrite input 0. NULL: always. */
+    int (*inplace_ok)(const nnom_layer *l, const nnom_infer_ctx *ctx);
+    /* Kernels. NULL for INPUT and views. */
+    void (*run_s8)(const nnom_exec *x);
+    void (*run_f32)(const nnom_exec *x);
+} nnom_layer_ops;
+
+/* The table in core/layer_table.c: one entry per nnom_layer_type. */
+const nnom_layer_ops *nnom_layer_ops_of(nnom_layer_type type);
+
+/* Records a failure on the model with a printf-like message (supports %s %d
+ * %u %ld %lu %ld %x and %%, nothing else) and returns @p status. */
+nnom_status nnom_fail(nnom_model *model, nnom_status status, const char *fmt, ...);
+
+/* Canonical (h, w, c) of a shape. */
+nnom_dims nnom_dims_of(const nnom_shape *s);
+/* Number of elements of a shape. */
+int32_t nnom_shape_count(const nnom_shape *s);
+/* Element size of a dtype in bytes. */
+uint32_t nnom_dtype_size(nnom_dtype dtype);
+
+/* Output size of a window op along one axis, Keras' rule; 0 or less means invalid. */
+int32_t nnom_window_out(int32_t in, int32_t kernel, int32_t stride, int32_t dilation, int32_t padding);
+/* Padding before the first element for SAME padding (Keras/TF split: the
+ * smaller half before, the extra one after); 0 for VALID. */
+int32_t nnom_window_pad_before(int32_t in, int32_t out, int32_t kernel, int32_t stride,
+                               int32_t dilation, int32_t padding);
+
+/* Reads a stride or dilation, where 0 means 1. */
+static inline int32_t nnom_one_if_zero(int32_t v) { return v == 0 ? 1 : v; }
+
+/* Checks a blob holds exactly @p bytes; fails with a message naming the layer and slot. */
+nnom_status nnom_expect_blob(nnom_model *model, const nnom_layer *l, int slot, const char *what,
+                             uint32_t bytes);
+
+/* Fused activation bounds for int8: [*lo, *hi] in the output's quantised domain.
+ * The compiler stores them in l->act_lo / l->act_hi; kernels read those. */
+void nnom_act_bounds_s8(int32_t activation, nnom_quant q, int32_t *lo, int32_t *hi);
+/* Fused activation bounds for float32. */
+void nnom_act_bounds_f32(int32_t activation, float *lo, float *hi);
+
+#endif /* NNOM_CORE_LAYER_H */

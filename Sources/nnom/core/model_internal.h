@@ -1,0 +1,53 @@
+/* Internal: the model handle and the arena plan. */
+#ifndef NNOM_CORE_MODEL_INTERNAL_H
+#define NNOM_CORE_MODEL_INTERNAL_H
+
+#include "core/layer.h"
+
+/* A region of the arena: lives from layer `first` to layer `last` (inclusive). */
+typedef struct nnom_buffer {
+    uint32_t offset;
+    uint32_t bytes;
+    int32_t first;
+    int32_t last;
+} nnom_buffer;
+
+struct nnom_model {
+    nnom_dtype dtype;
+    nnom_allocator allocator;
+    nnom_timer_fn timer;
+    void *timer_ctx;
+    nnom_log_fn log;
+    void *log_ctx;
+
+    nnom_layer *layers;
+    int32_t n_layers;
+    int32_t cap_layers;
+    int32_t n_inputs;
+    int32_t n_outputs;
+    int32_t *input_ids;      /* layer ids of INPUT layers, in order */
+    int32_t *output_ids;     /* layer ids of OUTPUT layers, in order */
+
+    int compiled;
+    nnom_buffer *buffers;    /* the plan */
+    int32_t n_buffers;
+    uint32_t arena_size;
+
+    uint8_t *arena;
+    int arena_owned;
+
+    char error[NNOM_ERROR_MESSAGE_MAX];
+};
+
+/* Allocation through the model's allocator. */
+void *nnom_alloc(nnom_model *m, size_t bytes);
+void nnom_free(nnom_model *m, void *p);
+
+/* Formats into a buffer: %s %d %u %ld %lu %x %c %% only (no libc printf needed). */
+void nnom_format(char *buf, size_t cap, const char *fmt, ...);
+
+/* Plans the arena for a model whose layers are inferred: fills buffers,
+ * each layer's buffer/scratch_buffer/in_place, and arena_size. */
+nnom_status nnom_plan(nnom_model *m);
+
+#endif

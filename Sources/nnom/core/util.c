@@ -1,0 +1,182 @@
+/* Small helpers shared by the runtime: messages, shapes, windows, bounds. */
+#include <stdarg.h>
+#include <string.h>
+
+#include "core/model_internal.h"
+#include "nnom/nnom.h"
+
+const char *nnom_version(void) { return "0.1.0"; }
+
+const char *nnom_status_name(nnom_status status)
+{
+    static const char *const names[NNOM_STATUS_COUNT] = {
+        "NNOM_OK", "NNOM_ERR_ARGUMENT", "NNOM_ERR_NO_MEMORY", "NNOM_ERR_TRUNCATED",
+        "NNOM_ERR_MAGIC", "NNOM_ERR_VERSION", "NNOM_ERR_CHECKSUM", "NNOM_ERR_FORMAT",
+        "NNOM_ERR_SHAPE", "NNOM_ERR_UNSUPPORTED", "NNOM_ERR_ARENA_TOO_SMALL", "NNOM_ERR_STATE",
+        "NNOM_ERR_IO", "NNOM_ERR_KERAS"};
+    if ((unsigned)status >= NNOM_STATUS_COUNT) return "NNOM_ERR_UNKNOWN";
+    return names[status];
+}
+
+typedef struct {
+    char *buf;
+    size_t cap, len;
+} fmt_out;
+
+static void put_char(fmt_out *o, char c)
+{
+    if (o->len + 1 < o->cap) o->buf[o->len] = c;
+    o->len++;
+}
+
+static void put_str(fmt_out *o, const char *s)
+{
+    if (!s) s = "(null)";
+    while (*s) put_char(o, *s++);
+}
+
+static void put_unsigned(fmt_out *o, unsigned long v, unsigned base)
+{
+    char digits[24];
+    int n = 0;
+    do {
+        unsigned d = (unsigned)(v % base);
+        digits[n++] = (char)(d < 10 ? '0' + d : 'a' + d - 10);
+        v /= base;
+    } while (v);
+    while (n) put_char(o, digits[--n]);
+}
+
+static void put_signed(fmt_out *o, long v)
+{
+    if (v < 0) {
+        put_char(o, '-');
+        put_unsigned(o, 0ul - (unsigned long)v, 10);
+    } else {
+        put_unsigned(o, (unsigned long)v, 10);
+    }
+}
+
+static void vformat(char *buf, size_t cap, const char *fmt, va_list ap)
+{
+    fmt_out o = {buf, cap, 0};
+    for (const char *p = fmt; *p; p++) {
+        if (*p != '%') { put_char(&o, *p); continue; }
+        p++;
+        int is_long = 0;
+        if (*p == 'l') { is_long = 1; p++; }
+        switch (*p) {
+        case 's': put_str(&o, va_arg(ap, const char *)); break;
+        case 'c': put_char(&o, (char)va_arg(ap, int)); break;
+        case 'd': put_signed(&o, is_long ? va_arg(ap, long) : (long)va_arg(ap, int)); break;
+        case 'u': put_unsigned(&o, is_long ? va_arg(ap, unsigned long) : (unsigned long)va_arg(ap, unsigned), 10); break;
+        case 'x': put_unsigned(&o, is_long ? va_arg(ap, unsigned long) : (unsigned long)va_arg(ap, unsigned), 16); break;
+        case '%': put_char(&o, '%'); break;
+        case '\0': p--; break;
+        default: put_char(&o, '%'); put_char(&o, *p); break;
+        }
+    }
+    if (cap) buf[o.len < cap ? o.len : cap - 1] = '\0';
+}
+
+void nnom_format(char *buf, size_t cap, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vformat(buf, cap, fmt, ap);
+    va_end(ap);
+}
+
+nnom_status nnom_fail(nnom_model *model, nnom_status status, const char *fmt, ...)
+{
+    if (model) {
+        va_list ap;
+        va_start(ap, fmt);
+        vformat(model->error, sizeof model->error, fmt, ap);
+        va_end(ap);
+        if (model->log) model->log(model->log_ctx, model->error);
+    }
+    return status;
+}
+
+nnom_dims nnom_dims_of(const nnom_shape *s)
+{
+    nnom_dims d = {1, 1, 1};
+    if (s->rank == 1) d.c = s->dims[0];
+    else if (s->rank == 2) { d.w = s->dims[0]; d.c = s->dims[1]; }
+    else if (s->rank == 3) { d.h = s->dims[0]; d.w = s->dims[1]; d.c = s->dims[2]; }
+    return d;
+}
+
+int32_t nnom_shape_count(const nnom_shape *s)
+{
+    int64_t n = 1;
+    for (int32_t i = 0; i < s->rank && i < NNOM_MAX_RANK; i++) n *= s->dims[i];
+    return n > INT32_MAX ? INT32_MAX : (int32_t)n;
+}
+
+uint32_t nnom_dtype_size(nnom_dtype dtype) { return dtype == NNOM_DTYPE_F32 ? 4u : 1u; }
+
+int32_t nnom_window_out(int32_t in, int32_t kernel, int32_t stride, int32_t dilation, int32_t padding)
+{
+    stride = nnom_one_if_zero(stride);
+    dilation = nnom_one_if_zero(dilation);
+    if (in <= 0 || kernel <= 0 || stride <= 0 || dilation <= 0) return 0;
+    if (padding == NNOM_PADDING_SAME) return (in + stride - 1) / stride;
+    int64_t span = (int64_t)(kernel - 1) * dilation + 1;
+    if (span > in) return 0;
+    return (int32_t)((in - span) / stride + 1);
+}
+
+int32_t nnom_window_pad_before(int32_t in, int32_t out, int32_t kernel, int32_t stride,
+                               int32_t dilation, int32_t padding)
+{
+    if (padding != NNOM_PADDING_SAME) return 0;
+    stride = nnom_one_if_zero(stride);
+    dilation = nnom_one_if_zero(dilation);
+    int64_t span = (int64_t)(kernel - 1) * dilation + 1;
+    int64_t total = (int64_t)(out - 1) * stride + span - in;
+    if (total < 0) total = 0;
+    return (int32_t)(total / 2);
+}
+
+nnom_status nnom_expect_blob(nnom_model *model, const nnom_layer *l, int slot, const char *what,
+                             uint32_t bytes)
+{
+    if (l->blobs[slot].size != bytes)
+        return nnom_fail(model, NNOM_ERR_SHAPE, "layer '%s' (%s): %s (blob %d) is %u bytes, expected %u",
+                         l->name, nnom_layer_type_name(l->type), what, slot,
+                         (unsigned)l->blobs[slot].size, (unsigned)bytes);
+    if (bytes && !l->blobs[slot].data)
+        return nnom_fail(model, NNOM_ERR_ARGUMENT, "layer '%s' (%s): %s (blob %d) has no data", l->name,
+                         nnom_layer_type_name(l->type), what, slot);
+    if (((uintptr_t)l->blobs[slot].data & 3u) != 0)
+        return nnom_fail(model, NNOM_ERR_FORMAT, "layer '%s' (%s): %s (blob %d) is not 4-byte aligned",
+                         l->name, nnom_layer_type_name(l->type), what, slot);
+    return NNOM_OK;
+}
+
+void nnom_act_bounds_s8(int32_t activation, nnom_quant q, int32_t *lo, int32_t *hi)
+{
+    *lo = -128;
+    *hi = 127;
+    if (activation == NNOM_ACT_RELU || activation == NNOM_ACT_RELU6) {
+        if (q.zero_point > *lo) *lo = q.zero_point;
+    }
+    if (activation == NNOM_ACT_RELU6 && q.scale > 0.0f) {
+        /* 6 / scale rounded half away from zero, without libm */
+        float r = 6.0f / q.scale;
+        int64_t six = r > 1e9f ? 1000000000 : (int64_t)(r + 0.5f);
+        int64_t top = six + q.zero_point;
+        if (top < *hi) *hi = (int32_t)top;
+        if (*hi < *lo) *hi = *lo;
+    }
+}
+
+void nnom_act_bounds_f32(int32_t activation, float *lo, float *hi)
+{
+    *lo = -3.402823466e38f;
+    *hi = 3.402823466e38f;
+    if (activation == NNOM_ACT_RELU || activation == NNOM_ACT_RELU6) *lo = 0.0f;
+    if (activation == NNOM_ACT_RELU6) *hi = 6.0f;
+}

@@ -1,0 +1,4 @@
+/* Placeholder until the layer is implemented: compile reports it unsupported. */
+#include "core/layer.h"
+
+const nnom_layer_ops nnom_ops_sigmoid = {0};

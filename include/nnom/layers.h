@@ -1,0 +1,177 @@
+/**
+ * @file layers.h
+ * @brief Layer types, their parameters, and the constant data ("blobs") each one reads.
+ *
+ * Tensors are stored channel-last (HWC) without a batch dimension:
+ *  - rank 1: (C)           a vector, e.g. a Dense output;
+ *  - rank 2: (W, C)        a sequence of W steps (1D layers);
+ *  - rank 3: (H, W, C)     an image (2D layers).
+ * Internally every tensor is viewed as (H, W, C) with H = 1 (and W = 1) for
+ * the lower ranks, so 1D layers use the 2D kernels with a kernel height of 1.
+ *
+ * All window parameters are given in (height, width) order. A 1D layer
+ * (input of rank 2) must set index 0 to 1 (kernel[0] = stride[0] =
+ * dilation[0] = 1) and uses index 1 for the time axis.
+ *
+ * Constant data of a layer lives in up to ::NNOM_MAX_BLOBS blobs that are read
+ * in place (from flash, or from a loaded file). What each slot holds is listed
+ * with each type below; "s8:" is an int8 model, "f32:" a float32 model.
+ */
+#ifndef NNOM_LAYERS_H
+#define NNOM_LAYERS_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Largest rank of a tensor, batch dimension excluded. */
+#define NNOM_MAX_RANK 3
+/** Largest number of inputs of one layer. */
+#define NNOM_MAX_INPUTS 16
+/** Number of constant data slots per layer. */
+#define NNOM_MAX_BLOBS 6
+/** Capacity of a layer name, including the terminating NUL. */
+#define NNOM_NAME_MAX 32
+
+/** Element type of a model: all activations of a model share it. */
+typedef enum nnom_dtype {
+    NNOM_DTYPE_S8 = 1,  /**< int8 activations, TFLite int8 quantisation */
+    NNOM_DTYPE_F32 = 2  /**< float32 activations and weights (reference, calibration) */
+} nnom_dtype;
+
+/**
+ * Layer types. The value is stored in .nnom files: never renumber, only append.
+ *
+ * Blob slots per type (s8 / f32):
+ *  - CONV1D, CONV2D: s8: 0 weights int8 [out][kh][kw][in], 1 bias int32 [out] (may be empty),
+ *    2 multiplier int32 [out], 3 shift int32 [out]. f32: 0 weights float, 1 bias float (may be empty).
+ *    Parameters: kernel, stride, dilation, padding, units (= filters), activation.
+ *  - DEPTHWISE_CONV1D/2D: s8: 0 weights int8 [kh][kw][in*mult] (Keras order), 1 bias int32 [in*mult],
+ *    2 multiplier, 3 shift (per output channel). f32: 0 weights, 1 bias.
+ *    Parameters: kernel, stride, dilation, padding, units (= depth multiplier), activation.
+ *  - DENSE: s8: 0 weights int8 [out][in], 1 bias int32 [out], 2 multiplier, 3 shift (per output,
+ *    or a single entry for per-tensor). f32: 0 weights float [out][in], 1 bias float.
+ *    Parameters: units, activation. The input may have any rank; it is read flat.
+ *  - MAX_POOL1D/2D, AVG_POOL1D/2D: kernel (pool size), stride, padding; no blobs.
+ *    s8: output quantisation must equal the input's.
+ *  - GLOBAL_MAX_POOL, GLOBAL_AVG_POOL: reduce H and W, output rank 1 (C). s8: same quantisation.
+ *  - ADD, SUBTRACT: two inputs of the same shape. s8: 0 int32[6] = {multiplier1, shift1,
+ *    multiplier2, shift2, out_multiplier, out_shift} as made by nnom_quant_add_params().
+ *  - MULTIPLY: two inputs, the same shape, or the second a per-channel vector (rank 1, C)
+ *    broadcast over H and W. s8: 0 int32[2] = {out_multiplier, out_shift}.
+ *  - CONCATENATE: 1 to NNOM_MAX_INPUTS inputs, equal except on `axis`.
+ *    s8: 0 int32[2 * n_inputs] = {multiplier, shift} per input; multiplier 0 means a plain copy
+ *    (the input shares the output's quantisation).
+ *  - FLATTEN: output rank 1. RESHAPE: shape_rank/shape give the target. Both are views (no copy).
+ *  - ZERO_PADDING1D/2D, CROPPING1D/2D: pad = {top, bottom, left, right}. s8: same quantisation;
+ *    padding writes the zero point.
+ *  - UPSAMPLING1D/2D: size = {h, w} factors, nearest neighbour. s8: same quantisation.
+ *  - RELU, RELU6, LEAKY_RELU (alpha), SIGMOID, TANH, HARD_SIGMOID: element-wise.
+ *    s8: 0 int8[256] lookup table indexed by (input + 128), made by nnom_quant_activation_table().
+ *  - SOFTMAX: over the last axis. s8: 0 uint32[256] exp table made by nnom_quant_softmax_table();
+ *    the output quantisation must be scale 1/256, zero point -128.
+ *  - INPUT: shape and quantisation given; no data. OUTPUT: a view of its single input that marks a
+ *    model output (outputs are numbered in the order their OUTPUT layers were added).
+ */
+typedef enum nnom_layer_type {
+    NNOM_LAYER_INPUT = 0,
+    NNOM_LAYER_OUTPUT = 1,
+    NNOM_LAYER_CONV1D = 2,
+    NNOM_LAYER_CONV2D = 3,
+    NNOM_LAYER_DEPTHWISE_CONV1D = 4,
+    NNOM_LAYER_DEPTHWISE_CONV2D = 5,
+    NNOM_LAYER_DENSE = 6,
+    NNOM_LAYER_MAX_POOL1D = 7,
+    NNOM_LAYER_MAX_POOL2D = 8,
+    NNOM_LAYER_AVG_POOL1D = 9,
+    NNOM_LAYER_AVG_POOL2D = 10,
+    NNOM_LAYER_GLOBAL_MAX_POOL = 11,
+    NNOM_LAYER_GLOBAL_AVG_POOL = 12,
+    NNOM_LAYER_ADD = 13,
+    NNOM_LAYER_SUBTRACT = 14,
+    NNOM_LAYER_MULTIPLY = 15,
+    NNOM_LAYER_CONCATENATE = 16,
+    NNOM_LAYER_FLATTEN = 17,
+    NNOM_LAYER_RESHAPE = 18,
+    NNOM_LAYER_ZERO_PADDING1D = 19,
+    NNOM_LAYER_ZERO_PADDING2D = 20,
+    NNOM_LAYER_CROPPING1D = 21,
+    NNOM_LAYER_CROPPING2D = 22,
+    NNOM_LAYER_UPSAMPLING1D = 23,
+    NNOM_LAYER_UPSAMPLING2D = 24,
+    NNOM_LAYER_RELU = 25,
+    NNOM_LAYER_RELU6 = 26,
+    NNOM_LAYER_LEAKY_RELU = 27,
+    NNOM_LAYER_SIGMOID = 28,
+    NNOM_LAYER_TANH = 29,
+    NNOM_LAYER_HARD_SIGMOID = 30,
+    NNOM_LAYER_SOFTMAX = 31,
+    NNOM_LAYER_TYPE_COUNT = 32
+} nnom_layer_type;
+
+/** Padding mode of convolutions and pooling, with Keras' meaning. */
+typedef enum nnom_padding {
+    NNOM_PADDING_VALID = 0,
+    NNOM_PADDING_SAME = 1 /**< output = ceil(input / stride); the extra row/column goes to the bottom/right */
+} nnom_padding;
+
+/** An activation fused into the layer before it (conv, depthwise, dense, add, subtract, multiply). */
+typedef enum nnom_activation {
+    NNOM_ACT_NONE = 0,
+    NNOM_ACT_RELU = 1,
+    NNOM_ACT_RELU6 = 2
+} nnom_activation;
+
+/** A shape without the batch dimension. */
+typedef struct nnom_shape {
+    int32_t rank;                 /**< 1 to NNOM_MAX_RANK */
+    int32_t dims[NNOM_MAX_RANK];  /**< dims[0 .. rank-1]; the last is the channel count */
+} nnom_shape;
+
+/** Affine quantisation of a tensor: real = scale * (q - zero_point). Ignored for float32. */
+typedef struct nnom_quant {
+    float scale;
+    int32_t zero_point;
+} nnom_quant;
+
+/**
+ * Parameters of a layer. One struct serves every type; each type reads the
+ * fields listed for it in ::nnom_layer_type and requires the rest to be zero
+ * only where documented. Zero-initialise, then set what the layer uses.
+ * Stored in .nnom files as NNOM_PARAM_WORDS little-endian 32-bit words in
+ * field order (alpha as IEEE-754 bits).
+ */
+typedef struct nnom_layer_params {
+    int32_t kernel[2];    /**< window height, width (pooling: pool size) */
+    int32_t stride[2];    /**< 0 is read as 1 */
+    int32_t dilation[2];  /**< 0 is read as 1 */
+    int32_t padding;      /**< ::nnom_padding */
+    int32_t units;        /**< conv filters, dense units, depthwise depth multiplier */
+    int32_t pad[4];       /**< zero padding / cropping: top, bottom, left, right */
+    int32_t size[2];      /**< upsampling factors height, width */
+    int32_t axis;         /**< concatenation axis in the input's own rank; negative counts from the end */
+    int32_t shape_rank;   /**< reshape target rank */
+    int32_t shape[NNOM_MAX_RANK]; /**< reshape target dims */
+    int32_t activation;   /**< fused ::nnom_activation */
+    float alpha;          /**< LeakyReLU negative slope */
+} nnom_layer_params;
+
+/** Number of 32-bit words a ::nnom_layer_params takes in a .nnom file (the rest is reserved, zero). */
+#define NNOM_PARAM_WORDS 24
+
+/** Constant data of a layer, used in place. The bytes must stay valid and
+ *  unchanged as long as the model exists, and be 4-byte aligned. */
+typedef struct nnom_blob {
+    const void *data;
+    uint32_t size; /**< in bytes */
+} nnom_blob;
+
+/** Lower-case name of a layer type, e.g. "conv2d"; "unknown" for an invalid value. */
+const char *nnom_layer_type_name(nnom_layer_type type);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* NNOM_LAYERS_H */

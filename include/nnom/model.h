@@ -1,0 +1,199 @@
+/**
+ * @file model.h
+ * @brief The model: build or load it, compile it once, run it in one arena.
+ *
+ * Life of a model:
+ *
+ *     nnom_model_load(bytes, size, NULL, &m, &err)     (or nnom_model_create + nnom_model_add_*)
+ *     nnom_model_compile(m)                            shapes, order, memory plan
+ *     nnom_model_arena_size(m)                         bytes of RAM the plan needs
+ *     nnom_model_set_arena(m, buf, size)               or nnom_model_alloc_arena(m)
+ *     nnom_model_set_input_f32(m, 0, x, n)             quantised with the input's own scale
+ *     nnom_model_run(m)                                no allocation, no interpretation
+ *     nnom_model_get_output_f32(m, 0, y, n)
+ *     nnom_model_destroy(m)
+ *
+ * A model is not thread-safe, but models share nothing: two models may run
+ * in two threads at once, even when loaded from the same bytes.
+ */
+#ifndef NNOM_MODEL_H
+#define NNOM_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "nnom/layers.h"
+#include "nnom/port.h"
+#include "nnom/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Opaque model handle. */
+typedef struct nnom_model nnom_model;
+
+/* ------------------------------------------------------------------ building */
+
+/**
+ * Creates an empty model of element type @p dtype, to be filled with
+ * nnom_model_add_input() and nnom_model_add_layer(). @p options may be NULL.
+ * On failure *@p out is NULL and @p err (if not NULL) says why.
+ */
+nnom_status nnom_model_create(nnom_dtype dtype, const nnom_options *options, nnom_model **out,
+                              nnom_error *err);
+
+/** Everything needed to add one layer. */
+typedef struct nnom_layer_desc {
+    nnom_layer_type type;
+    const char *name;                      /**< unique, at most NNOM_NAME_MAX-1 bytes; NULL: generated */
+    int32_t n_inputs;
+    int32_t inputs[NNOM_MAX_INPUTS];       /**< ids of earlier layers */
+    nnom_layer_params params;
+    nnom_blob blobs[NNOM_MAX_BLOBS];       /**< used in place, see nnom_blob */
+    nnom_quant quant;                      /**< output quantisation (int8 models) */
+} nnom_layer_desc;
+
+/** Adds an input layer; its id (0, 1, ...) goes to @p id (may be NULL). */
+nnom_status nnom_model_add_input(nnom_model *model, const char *name, nnom_shape shape,
+                                 nnom_quant quant, int32_t *id);
+
+/** Adds a layer whose inputs are earlier layers (layers run in the order added). */
+nnom_status nnom_model_add_layer(nnom_model *model, const nnom_layer_desc *desc, int32_t *id);
+
+/**
+ * Compiles the model: checks every layer's parameters and blobs, infers
+ * shapes, plans the arena. Must be called once, after the last layer is added
+ * and before the arena is set. A model must have at least one OUTPUT layer.
+ */
+nnom_status nnom_model_compile(nnom_model *model);
+
+/** Frees the model and, if it allocated it, its arena. NULL is ignored. */
+void nnom_model_destroy(nnom_model *model);
+
+/** The message of the last failure on @p model ("" if none). Valid until the next call. */
+const char *nnom_model_last_error(const nnom_model *model);
+
+/* ------------------------------------------------------------ files (.nnom) */
+
+/**
+ * Loads a model from the bytes of a .nnom file and compiles it. The weights
+ * are used in place: @p data must stay valid and unchanged while the model
+ * lives, and be 4-byte aligned. Every offset, size, shape and the checksum
+ * are checked; a bad file is an error with a message, never a crash.
+ */
+nnom_status nnom_model_load(const void *data, size_t size, const nnom_options *options,
+                            nnom_model **out, nnom_error *err);
+
+/**
+ * Serialises a compiled model into the .nnom format. With @p buffer NULL only
+ * the size is computed. *@p size receives the bytes needed; NNOM_ERR_ARGUMENT
+ * if @p capacity is smaller.
+ */
+nnom_status nnom_model_save(nnom_model *model, void *buffer, size_t capacity, size_t *size);
+
+/** CRC-32 (IEEE 802.3, as zlib's crc32) of @p size bytes, continuing from @p crc (start with 0). */
+uint32_t nnom_crc32(uint32_t crc, const void *data, size_t size);
+
+/* ------------------------------------------------------------------ running */
+
+/** Bytes of arena the compiled plan needs: all activations and scratch. */
+size_t nnom_model_arena_size(const nnom_model *model);
+
+/**
+ * Gives the model a caller-owned arena (4-byte aligned, at least
+ * nnom_model_arena_size() bytes; NNOM_ERR_ARENA_TOO_SMALL otherwise). It may be
+ * a static buffer; it must outlive its use by the model.
+ */
+nnom_status nnom_model_set_arena(nnom_model *model, void *arena, size_t size);
+
+/** Allocates the arena once through the model's allocator. */
+nnom_status nnom_model_alloc_arena(nnom_model *model);
+
+/** Runs one inference. Needs a compiled model with an arena. */
+nnom_status nnom_model_run(nnom_model *model);
+
+/** Number of model inputs / outputs. */
+int32_t nnom_model_input_count(const nnom_model *model);
+int32_t nnom_model_output_count(const nnom_model *model);
+
+/** Description of a model input or output tensor. */
+typedef struct nnom_tensor_info {
+    const char *name;    /**< the INPUT or OUTPUT layer's name */
+    nnom_dtype dtype;
+    nnom_shape shape;
+    nnom_quant quant;
+    int32_t count;       /**< number of elements */
+    int32_t layer;       /**< id of the INPUT or OUTPUT layer */
+} nnom_tensor_info;
+
+nnom_status nnom_model_input_info(const nnom_model *model, int32_t index, nnom_tensor_info *info);
+nnom_status nnom_model_output_info(const nnom_model *model, int32_t index, nnom_tensor_info *info);
+
+/**
+ * Direct pointer into the arena where input @p index is read (int8_t* or
+ * float* depending on the model), or where output @p index is left after a
+ * run. NULL without an arena or for a bad index. Valid until the next run.
+ */
+void *nnom_model_input_data(nnom_model *model, int32_t index);
+const void *nnom_model_output_data(const nnom_model *model, int32_t index);
+
+/** Copies @p count int8 values into input @p index (int8 models only). */
+nnom_status nnom_model_set_input_s8(nnom_model *model, int32_t index, const int8_t *data, size_t count);
+/** Copies float values into input @p index, quantising them with the input's quantisation for int8 models. */
+nnom_status nnom_model_set_input_f32(nnom_model *model, int32_t index, const float *data, size_t count);
+/** Copies output @p index as int8 (int8 models only). */
+nnom_status nnom_model_get_output_s8(nnom_model *model, int32_t index, int8_t *data, size_t count);
+/** Copies output @p index as float, dequantised for int8 models. */
+nnom_status nnom_model_get_output_f32(nnom_model *model, int32_t index, float *data, size_t count);
+
+/* ------------------------------------------------------------ introspection */
+
+/** Element type of the model. */
+nnom_dtype nnom_model_dtype(const nnom_model *model);
+
+/** Number of layers (inputs and outputs included). */
+int32_t nnom_model_layer_count(const nnom_model *model);
+
+/** What the compiled model knows about one layer. */
+typedef struct nnom_layer_info {
+    const char *name;
+    nnom_layer_type type;
+    const char *type_name;
+    int32_t n_inputs;
+    int32_t inputs[NNOM_MAX_INPUTS];
+    nnom_shape shape;          /**< output shape */
+    nnom_quant quant;          /**< output quantisation (int8 models) */
+    nnom_layer_params params;
+    uint64_t macs;             /**< multiply-accumulates per inference */
+    uint32_t weight_bytes;     /**< bytes of constant data (all blobs) */
+    uint32_t arena_offset;     /**< where the output lives in the arena */
+    uint32_t arena_bytes;      /**< bytes of the output */
+    uint32_t scratch_offset;   /**< the layer's scratch buffer, if any */
+    uint32_t scratch_bytes;
+    int32_t in_place;          /**< 1 if the output shares its input's memory */
+} nnom_layer_info;
+
+nnom_status nnom_model_layer_info(const nnom_model *model, int32_t layer, nnom_layer_info *info);
+
+/** Constant data of one layer (for writers and tools). */
+nnom_status nnom_model_layer_blobs(const nnom_model *model, int32_t layer, nnom_blob blobs[NNOM_MAX_BLOBS]);
+
+/** Per-layer statistics accumulated over runs. */
+typedef struct nnom_layer_stats {
+    uint64_t macs;      /**< per inference */
+    uint32_t runs;      /**< number of inferences since the last reset */
+    uint64_t time_us;   /**< total time over those runs (0 without a timer hook) */
+} nnom_layer_stats;
+
+nnom_status nnom_model_layer_stats(const nnom_model *model, int32_t layer, nnom_layer_stats *stats);
+/** Total MACs of one inference. */
+uint64_t nnom_model_total_macs(const nnom_model *model);
+/** Bytes of constant data of all layers (what the weights take in flash). */
+size_t nnom_model_weight_bytes(const nnom_model *model);
+/** Zeroes run counts and times. */
+void nnom_model_reset_stats(nnom_model *model);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* NNOM_MODEL_H */

@@ -1,0 +1,65 @@
+/**
+ * @file port.h
+ * @brief Porting hooks: where memory comes from, how time is read, where logs go.
+ *
+ * The runtime never calls the C library's allocator, clock or printf by
+ * itself. A model created without options uses ::nnom_default_allocator
+ * (malloc/free, unless NNOM_NO_MALLOC is defined, in which case every
+ * allocation fails and the caller must provide an allocator and an arena).
+ * See docs/porting.md.
+ */
+#ifndef NNOM_PORT_H
+#define NNOM_PORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Allocation hook. Called only while a model is created, loaded, compiled
+ *  or given an arena, never during nnom_model_run(). */
+typedef struct nnom_allocator {
+    void *(*alloc)(void *ctx, size_t bytes); /**< returns memory aligned to 8 bytes, or NULL */
+    void (*free)(void *ctx, void *ptr);      /**< may be NULL for bump allocators */
+    void *ctx;
+} nnom_allocator;
+
+/** Monotonic clock in microseconds, used for per-layer timing. */
+typedef uint32_t (*nnom_timer_fn)(void *ctx);
+
+/** Log hook: receives diagnostic lines (one call per line, no newline). */
+typedef void (*nnom_log_fn)(void *ctx, const char *line);
+
+/** Options for creating or loading a model; zero-initialise and set what you need. */
+typedef struct nnom_options {
+    const nnom_allocator *allocator; /**< NULL: nnom_default_allocator() */
+    nnom_timer_fn timer;             /**< NULL: no per-layer time */
+    void *timer_ctx;
+    nnom_log_fn log;                 /**< NULL: silent */
+    void *log_ctx;
+} nnom_options;
+
+/** The allocator used when none is given: malloc/free, or one that always fails
+ *  when the runtime is built with NNOM_NO_MALLOC. */
+const nnom_allocator *nnom_default_allocator(void);
+
+/** A bump allocator over a caller's static buffer, for firmware without malloc.
+ *  Free is a no-op; the pool is reused only after nnom_pool_reset(). */
+typedef struct nnom_pool {
+    nnom_allocator allocator; /**< pass &pool.allocator in nnom_options */
+    uint8_t *base;
+    size_t size;
+    size_t used;
+} nnom_pool;
+
+/** Prepares @p pool to hand out memory from @p buffer (@p size bytes). */
+void nnom_pool_init(nnom_pool *pool, void *buffer, size_t size);
+/** Forgets every allocation made from @p pool. */
+void nnom_pool_reset(nnom_pool *pool);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* NNOM_PORT_H */
