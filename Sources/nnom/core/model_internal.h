@@ -46,6 +46,9 @@ void nnom_free(nnom_model *m, void *p);
 /* Formats into a buffer: %s %d %u %ld %lu %x %c %% only (no libc printf needed). */
 void nnom_format(char *buf, size_t cap, const char *fmt, ...);
 
+/* Makes room for @p n layers at once (the loader knows the count). */
+nnom_status nnom_model_reserve(nnom_model *m, int32_t n);
+
 /* Plans the arena for a model whose layers are inferred: fills buffers,
  * each layer's buffer/scratch_buffer/in_place, and arena_size. */
 nnom_status nnom_plan(nnom_model *m);

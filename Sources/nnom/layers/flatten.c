@@ -1,4 +1,11 @@
-/* Placeholder until the layer is implemented: compile reports it unsupported. */
+/* FLATTEN: the input read as a vector. HWC data is already in Keras' order, so it is a view. */
 #include "core/layer.h"
 
-const nnom_layer_ops nnom_ops_flatten = {0};
+static nnom_status flatten_infer(nnom_layer *l, const nnom_infer_ctx *ctx)
+{
+    l->shape.rank = 1;
+    l->shape.dims[0] = nnom_shape_count(&ctx->in[0]->shape);
+    return NNOM_OK;
+}
+
+const nnom_layer_ops nnom_ops_flatten = {1, 1, NNOM_OPS_VIEW, flatten_infer, NULL, NULL, NULL, NULL, NULL};

@@ -1,4 +1,16 @@
-/* Placeholder until the layer is implemented: compile reports it unsupported. */
+/* INPUT: a model input. Its shape and quantisation are given when it is added. */
 #include "core/layer.h"
 
-const nnom_layer_ops nnom_ops_input = {0};
+static nnom_status input_infer(nnom_layer *l, const nnom_infer_ctx *ctx)
+{
+    if (l->shape.rank < 1 || l->shape.rank > NNOM_MAX_RANK)
+        return nnom_fail(ctx->model, NNOM_ERR_SHAPE, "input '%s': rank %d, expected 1 to %d", l->name,
+                         (int)l->shape.rank, NNOM_MAX_RANK);
+    for (int32_t k = 0; k < l->shape.rank; k++)
+        if (l->shape.dims[k] <= 0)
+            return nnom_fail(ctx->model, NNOM_ERR_SHAPE, "input '%s': dimension %d is %d, must be positive",
+                             l->name, (int)k, (int)l->shape.dims[k]);
+    return NNOM_OK;
+}
+
+const nnom_layer_ops nnom_ops_input = {0, 0, 0, input_infer, NULL, NULL, NULL, NULL, NULL};

@@ -1,4 +1,10 @@
-/* Placeholder until the layer is implemented: compile reports it unsupported. */
+/* OUTPUT: marks a model output; a view of its input, no kernel. */
 #include "core/layer.h"
 
-const nnom_layer_ops nnom_ops_output = {0};
+static nnom_status output_infer(nnom_layer *l, const nnom_infer_ctx *ctx)
+{
+    l->shape = ctx->in[0]->shape;
+    return NNOM_OK;
+}
+
+const nnom_layer_ops nnom_ops_output = {1, 1, NNOM_OPS_VIEW, output_infer, NULL, NULL, NULL, NULL, NULL};

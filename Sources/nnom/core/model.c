@@ -1,0 +1,522 @@
+/* The model handle: building, compiling, running, input/output and introspection. */
+#include <string.h>
+
+#include "core/model_internal.h"
+#include "nnom/quantize.h"
+
+/* ------------------------------------------------------------------ memory */
+
+void *nnom_alloc(nnom_model *m, size_t bytes) { return m->allocator.alloc(m->allocator.ctx, bytes); }
+
+void nnom_free(nnom_model *m, void *p)
+{
+    if (p && m->allocator.free) m->allocator.free(m->allocator.ctx, p);
+}
+
+static void set_error(nnom_error *err, nnom_status status, const char *message)
+{
+    if (!err) return;
+    err->status = status;
+    size_t n = strlen(message);
+    if (n >= sizeof err->message) n = sizeof err->message - 1;
+    memcpy(err->message, message, n);
+    err->message[n] = '\0';
+}
+
+nnom_status nnom_model_create(nnom_dtype dtype, const nnom_options *options, nnom_model **out,
+                              nnom_error *err)
+{
+    if (out) *out = NULL;
+    if (!out) {
+        set_error(err, NNOM_ERR_ARGUMENT, "nnom_model_create: out is NULL");
+        return NNOM_ERR_ARGUMENT;
+    }
+    if (dtype != NNOM_DTYPE_S8 && dtype != NNOM_DTYPE_F32) {
+        set_error(err, NNOM_ERR_UNSUPPORTED, "nnom_model_create: element type must be NNOM_DTYPE_S8 or NNOM_DTYPE_F32");
+        return NNOM_ERR_UNSUPPORTED;
+    }
+    const nnom_allocator *a = options && options->allocator ? options->allocator : nnom_default_allocator();
+    if (!a->alloc) {
+        set_error(err, NNOM_ERR_ARGUMENT, "nnom_model_create: the allocator has no alloc function");
+        return NNOM_ERR_ARGUMENT;
+    }
+    nnom_model *m = (nnom_model *)a->alloc(a->ctx, sizeof *m);
+    if (!m) {
+        set_error(err, NNOM_ERR_NO_MEMORY, "nnom_model_create: out of memory for the model handle");
+        return NNOM_ERR_NO_MEMORY;
+    }
+    memset(m, 0, sizeof *m);
+    m->dtype = dtype;
+    m->allocator = *a;
+    if (options) {
+        m->timer = options->timer;
+        m->timer_ctx = options->timer_ctx;
+        m->log = options->log;
+        m->log_ctx = options->log_ctx;
+    }
+    *out = m;
+    if (err) {
+        err->status = NNOM_OK;
+        err->message[0] = '\0';
+    }
+    return NNOM_OK;
+}
+
+void nnom_model_destroy(nnom_model *m)
+{
+    if (!m) return;
+    if (m->arena_owned) nnom_free(m, m->arena);
+    nnom_free(m, m->layers);
+    nnom_free(m, m->buffers);
+    nnom_free(m, m->input_ids);
+    nnom_free(m, m->output_ids);
+    nnom_free(m, m);
+}
+
+const char *nnom_model_last_error(const nnom_model *m) { return m ? m->error : "model is NULL"; }
+
+nnom_dtype nnom_model_dtype(const nnom_model *m) { return m->dtype; }
+
+int32_t nnom_model_layer_count(const nnom_model *m) { return m ? m->n_layers : 0; }
+
+/* ---------------------------------------------------------------- building */
+
+static nnom_status reserve_layers(nnom_model *m, int32_t need)
+{
+    if (need <= m->cap_layers) return NNOM_OK;
+    int32_t cap = m->cap_layers ? m->cap_layers * 2 : 16;
+    while (cap < need) cap *= 2;
+    nnom_layer *grown = (nnom_layer *)nnom_alloc(m, (size_t)cap * sizeof *grown);
+    if (!grown) return nnom_fail(m, NNOM_ERR_NO_MEMORY, "out of memory for %d layers", (int)cap);
+    if (m->n_layers) memcpy(grown, m->layers, (size_t)m->n_layers * sizeof *grown);
+    nnom_free(m, m->layers);
+    m->layers = grown;
+    m->cap_layers = cap;
+    return NNOM_OK;
+}
+
+nnom_status nnom_model_reserve(nnom_model *m, int32_t n)
+{
+    if (n <= m->cap_layers) return NNOM_OK;
+    nnom_layer *grown = (nnom_layer *)nnom_alloc(m, (size_t)n * sizeof *grown);
+    if (!grown) return nnom_fail(m, NNOM_ERR_NO_MEMORY, "out of memory for %d layers", (int)n);
+    if (m->n_layers) memcpy(grown, m->layers, (size_t)m->n_layers * sizeof *grown);
+    nnom_free(m, m->layers);
+    m->layers = grown;
+    m->cap_layers = n;
+    return NNOM_OK;
+}
+
+static nnom_status add_common(nnom_model *m, nnom_layer_type type, const char *name, int32_t *id,
+                              nnom_layer **out)
+{
+    if (m->compiled)
+        return nnom_fail(m, NNOM_ERR_STATE, "cannot add layers to a compiled model");
+    if ((unsigned)type >= NNOM_LAYER_TYPE_COUNT)
+        return nnom_fail(m, NNOM_ERR_UNSUPPORTED, "layer %d: unknown layer type %d", (int)m->n_layers, (int)type);
+    if (m->n_layers >= 65535) return nnom_fail(m, NNOM_ERR_ARGUMENT, "too many layers (at most 65535)");
+    char generated[NNOM_NAME_MAX];
+    if (!name || !name[0]) {
+        nnom_format(generated, sizeof generated, "%s_%d", nnom_layer_type_name(type), (int)m->n_layers);
+        name = generated;
+    }
+    size_t len = strlen(name);
+    if (len >= NNOM_NAME_MAX)
+        return nnom_fail(m, NNOM_ERR_ARGUMENT, "layer name '%s' is longer than %d bytes", name, NNOM_NAME_MAX - 1);
+    for (int32_t i = 0; i < m->n_layers; i++)
+        if (strcmp(m->layers[i].name, name) == 0)
+            return nnom_fail(m, NNOM_ERR_ARGUMENT, "layer name '%s' is used twice (layers %d and %d)", name,
+                             (int)i, (int)m->n_layers);
+    nnom_status st = reserve_layers(m, m->n_layers + 1);
+    if (st != NNOM_OK) return st;
+    nnom_layer *l = &m->layers[m->n_layers];
+    memset(l, 0, sizeof *l);
+    l->type = type;
+    memcpy(l->name, name, len + 1);
+    l->buffer = -1;
+    l->scratch_buffer = -1;
+    if (id) *id = m->n_layers;
+    *out = l;
+    return NNOM_OK;
+}
+
+nnom_status nnom_model_add_input(nnom_model *m, const char *name, nnom_shape shape, nnom_quant quant,
+                                 int32_t *id)
+{
+    if (!m) return NNOM_ERR_ARGUMENT;
+    nnom_layer *l;
+    nnom_status st = add_common(m, NNOM_LAYER_INPUT, name, id, &l);
+    if (st != NNOM_OK) return st;
+    l->shape = shape;
+    l->quant = quant;
+    m->n_layers++;
+    return NNOM_OK;
+}
+
+nnom_status nnom_model_add_layer(nnom_model *m, const nnom_layer_desc *d, int32_t *id)
+{
+    if (!m) return NNOM_ERR_ARGUMENT;
+    if (!d) return nnom_fail(m, NNOM_ERR_ARGUMENT, "nnom_model_add_layer: desc is NULL");
+    if (d->type == NNOM_LAYER_INPUT)
+        return nnom_fail(m, NNOM_ERR_ARGUMENT, "use nnom_model_add_input() for input layers");
+    if (d->n_inputs < 0 || d->n_inputs > NNOM_MAX_INPUTS)
+        return nnom_fail(m, NNOM_ERR_ARGUMENT, "layer '%s': %d inputs, at most %d allowed",
+                         d->name ? d->name : "?", (int)d->n_inputs, NNOM_MAX_INPUTS);
+    for (int32_t i = 0; i < d->n_inputs; i++)
+        if (d->inputs[i] < 0 || d->inputs[i] >= m->n_layers)
+            return nnom_fail(m, NNOM_ERR_ARGUMENT,
+                             "layer '%s': input %d refers to layer %d, but only layers 0..%d come before it",
+                             d->name ? d->name : "?", (int)i, (int)d->inputs[i], (int)m->n_layers - 1);
+    nnom_layer *l;
+    nnom_status st = add_common(m, d->type, d->name, id, &l);
+    if (st != NNOM_OK) return st;
+    l->n_inputs = d->n_inputs;
+    memcpy(l->inputs, d->inputs, sizeof l->inputs);
+    l->p = d->params;
+    memcpy(l->blobs, d->blobs, sizeof l->blobs);
+    l->quant = d->quant;
+    m->n_layers++;
+    return NNOM_OK;
+}
+
+/* ---------------------------------------------------------------- compiling */
+
+static int quant_valid(nnom_quant q)
+{
+    return q.scale > 0.0f && q.scale < 3.0e38f && q.zero_point >= -128 && q.zero_point <= 127;
+}
+
+static nnom_status infer_layer(nnom_model *m, int32_t index)
+{
+    nnom_layer *l = &m->layers[index];
+    const nnom_layer_ops *ops = nnom_layer_ops_of(l->type);
+    const char *tname = nnom_layer_type_name(l->type);
+    if (!ops || !ops->infer)
+        return nnom_fail(m, NNOM_ERR_UNSUPPORTED, "layer '%s': type %s is not supported by this build", l->name, tname);
+    if (l->n_inputs < ops->min_inputs || l->n_inputs > ops->max_inputs)
+        return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): %d inputs given, it takes %d to %d", l->name, tname,
+                         (int)l->n_inputs, (int)ops->min_inputs, (int)ops->max_inputs);
+    nnom_infer_ctx ctx;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.model = m;
+    ctx.dtype = m->dtype;
+    for (int32_t j = 0; j < l->n_inputs; j++) ctx.in[j] = &m->layers[l->inputs[j]];
+    if ((ops->flags & NNOM_OPS_VIEW) && l->n_inputs > 0) l->quant = ctx.in[0]->quant;
+    nnom_status st = ops->infer(l, &ctx);
+    if (st != NNOM_OK) return st;
+    if (l->shape.rank < 1 || l->shape.rank > NNOM_MAX_RANK)
+        return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): output rank %d is not 1 to %d", l->name, tname,
+                         (int)l->shape.rank, NNOM_MAX_RANK);
+    int64_t count = 1;
+    for (int32_t k = 0; k < l->shape.rank; k++) {
+        if (l->shape.dims[k] <= 0)
+            return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): output dimension %d is %d", l->name, tname,
+                             (int)k, (int)l->shape.dims[k]);
+        count *= l->shape.dims[k];
+        if (count > (1 << 28))
+            return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): output of more than 2^28 elements", l->name, tname);
+    }
+    for (int32_t k = l->shape.rank; k < NNOM_MAX_RANK; k++) l->shape.dims[k] = 0;
+    if (m->dtype == NNOM_DTYPE_S8 && !quant_valid(l->quant))
+        return nnom_fail(m, NNOM_ERR_ARGUMENT,
+                         "layer '%s' (%s): int8 output needs a positive scale and a zero point in [-128, 127] "
+                         "(zero point %d)", l->name, tname, (int)l->quant.zero_point);
+    l->dims = nnom_dims_of(&l->shape);
+    l->out_bytes = (uint32_t)count * nnom_dtype_size(m->dtype);
+    l->scratch_bytes = ops->scratch_bytes ? ops->scratch_bytes(l, &ctx) : 0;
+    l->macs = ops->macs ? ops->macs(l, &ctx) : 0;
+    if (m->dtype == NNOM_DTYPE_S8) nnom_act_bounds_s8(l->p.activation, l->quant, &l->act_lo, &l->act_hi);
+    return NNOM_OK;
+}
+
+nnom_status nnom_model_compile(nnom_model *m)
+{
+    if (!m) return NNOM_ERR_ARGUMENT;
+    if (m->compiled) return nnom_fail(m, NNOM_ERR_STATE, "the model is already compiled");
+    if (m->n_layers == 0) return nnom_fail(m, NNOM_ERR_STATE, "the model has no layers");
+    int32_t n_in = 0, n_out = 0;
+    for (int32_t i = 0; i < m->n_layers; i++) {
+        nnom_status st = infer_layer(m, i);
+        if (st != NNOM_OK) return st;
+        n_in += m->layers[i].type == NNOM_LAYER_INPUT;
+        n_out += m->layers[i].type == NNOM_LAYER_OUTPUT;
+    }
+    if (n_in == 0) return nnom_fail(m, NNOM_ERR_STATE, "the model has no INPUT layer");
+    if (n_out == 0) return nnom_fail(m, NNOM_ERR_STATE, "the model has no OUTPUT layer");
+    m->input_ids = (int32_t *)nnom_alloc(m, (size_t)n_in * sizeof(int32_t));
+    m->output_ids = (int32_t *)nnom_alloc(m, (size_t)n_out * sizeof(int32_t));
+    if (!m->input_ids || !m->output_ids) return nnom_fail(m, NNOM_ERR_NO_MEMORY, "out of memory for the input/output lists");
+    for (int32_t i = 0; i < m->n_layers; i++) {
+        if (m->layers[i].type == NNOM_LAYER_INPUT) m->input_ids[m->n_inputs++] = i;
+        if (m->layers[i].type == NNOM_LAYER_OUTPUT) m->output_ids[m->n_outputs++] = i;
+    }
+    nnom_status st = nnom_plan(m);
+    if (st != NNOM_OK) return st;
+    m->compiled = 1;
+    m->error[0] = '\0';
+    return NNOM_OK;
+}
+
+/* ------------------------------------------------------------------ running */
+
+size_t nnom_model_arena_size(const nnom_model *m) { return m && m->compiled ? m->arena_size : 0; }
+
+nnom_status nnom_model_set_arena(nnom_model *m, void *arena, size_t size)
+{
+    if (!m) return NNOM_ERR_ARGUMENT;
+    if (!m->compiled) return nnom_fail(m, NNOM_ERR_STATE, "compile the model before giving it an arena");
+    if (!arena) return nnom_fail(m, NNOM_ERR_ARGUMENT, "the arena is NULL");
+    if (((uintptr_t)arena & 3u) != 0) return nnom_fail(m, NNOM_ERR_ARGUMENT, "the arena must be 4-byte aligned");
+    if (size < m->arena_size)
+        return nnom_fail(m, NNOM_ERR_ARENA_TOO_SMALL, "the arena is %lu bytes but the model needs %lu",
+                         (unsigned long)size, (unsigned long)m->arena_size);
+    if (m->arena_owned) nnom_free(m, m->arena);
+    m->arena = (uint8_t *)arena;
+    m->arena_owned = 0;
+    return NNOM_OK;
+}
+
+nnom_status nnom_model_alloc_arena(nnom_model *m)
+{
+    if (!m) return NNOM_ERR_ARGUMENT;
+    if (!m->compiled) return nnom_fail(m, NNOM_ERR_STATE, "compile the model before allocating its arena");
+    if (m->arena_owned) return NNOM_OK;
+    uint8_t *a = (uint8_t *)nnom_alloc(m, m->arena_size ? m->arena_size : 4);
+    if (!a) return nnom_fail(m, NNOM_ERR_NO_MEMORY, "out of memory for an arena of %lu bytes", (unsigned long)m->arena_size);
+    memset(a, 0, m->arena_size);
+    m->arena = a;
+    m->arena_owned = 1;
+    return NNOM_OK;
+}
+
+static uint8_t *buffer_ptr(const nnom_model *m, int32_t buffer)
+{
+    return buffer < 0 ? NULL : m->arena + m->buffers[buffer].offset;
+}
+
+nnom_status nnom_model_run(nnom_model *m)
+{
+    if (!m) return NNOM_ERR_ARGUMENT;
+    if (!m->compiled) return nnom_fail(m, NNOM_ERR_STATE, "compile the model before running it");
+    if (!m->arena) return nnom_fail(m, NNOM_ERR_STATE, "the model has no arena: call nnom_model_set_arena() or nnom_model_alloc_arena()");
+    nnom_exec x;
+    for (int32_t i = 0; i < m->n_layers; i++) {
+        nnom_layer *l = &m->layers[i];
+        const nnom_layer_ops *ops = nnom_layer_ops_of(l->type);
+        void (*run)(const nnom_exec *) = m->dtype == NNOM_DTYPE_S8 ? ops->run_s8 : ops->run_f32;
+        l->runs++;
+        if (!run) continue; /* inputs and views */
+        x.layer = l;
+        x.n_inputs = l->n_inputs;
+        for (int32_t j = 0; j < l->n_inputs; j++) {
+            const nnom_layer *src = &m->layers[l->inputs[j]];
+            x.in[j] = buffer_ptr(m, src->buffer);
+            x.in_layer[j] = src;
+        }
+        x.out = buffer_ptr(m, l->buffer);
+        x.scratch = buffer_ptr(m, l->scratch_buffer);
+        uint32_t t0 = m->timer ? m->timer(m->timer_ctx) : 0;
+        run(&x);
+        if (m->timer) l->time_us += (uint32_t)(m->timer(m->timer_ctx) - t0);
+    }
+    return NNOM_OK;
+}
+
+/* ------------------------------------------------------------ inputs/outputs */
+
+int32_t nnom_model_input_count(const nnom_model *m) { return m ? m->n_inputs : 0; }
+int32_t nnom_model_output_count(const nnom_model *m) { return m ? m->n_outputs : 0; }
+
+static nnom_status tensor_info(const nnom_model *m, int32_t id, nnom_tensor_info *info)
+{
+    const nnom_layer *l = &m->layers[id];
+    info->name = l->name;
+    info->dtype = m->dtype;
+    info->shape = l->shape;
+    info->quant = l->quant;
+    info->count = nnom_shape_count(&l->shape);
+    info->layer = id;
+    return NNOM_OK;
+}
+
+nnom_status nnom_model_input_info(const nnom_model *m, int32_t index, nnom_tensor_info *info)
+{
+    if (!m || !info || index < 0 || index >= m->n_inputs) return NNOM_ERR_ARGUMENT;
+    return tensor_info(m, m->input_ids[index], info);
+}
+
+nnom_status nnom_model_output_info(const nnom_model *m, int32_t index, nnom_tensor_info *info)
+{
+    if (!m || !info || index < 0 || index >= m->n_outputs) return NNOM_ERR_ARGUMENT;
+    return tensor_info(m, m->output_ids[index], info);
+}
+
+void *nnom_model_input_data(nnom_model *m, int32_t index)
+{
+    if (!m || !m->arena || index < 0 || index >= m->n_inputs) return NULL;
+    return buffer_ptr(m, m->layers[m->input_ids[index]].buffer);
+}
+
+const void *nnom_model_output_data(const nnom_model *m, int32_t index)
+{
+    if (!m || !m->arena || index < 0 || index >= m->n_outputs) return NULL;
+    return buffer_ptr(m, m->layers[m->output_ids[index]].buffer);
+}
+
+/* Checks an I/O call; returns the layer or NULL after recording the failure. */
+static const nnom_layer *io_layer(nnom_model *m, int is_input, int32_t index, nnom_dtype want,
+                                  size_t count, const void *data, nnom_status *st)
+{
+    const char *what = is_input ? "input" : "output";
+    int32_t n = is_input ? m->n_inputs : m->n_outputs;
+    if (!m->compiled || !m->arena) {
+        *st = nnom_fail(m, NNOM_ERR_STATE, "the model needs to be compiled and given an arena first");
+        return NULL;
+    }
+    if (index < 0 || index >= n) {
+        *st = nnom_fail(m, NNOM_ERR_ARGUMENT, "%s %d does not exist (the model has %d)", what, (int)index, (int)n);
+        return NULL;
+    }
+    if (!data) {
+        *st = nnom_fail(m, NNOM_ERR_ARGUMENT, "%s %d: data pointer is NULL", what, (int)index);
+        return NULL;
+    }
+    if (want == NNOM_DTYPE_S8 && m->dtype != NNOM_DTYPE_S8) {
+        *st = nnom_fail(m, NNOM_ERR_ARGUMENT, "%s %d: int8 data given to a float32 model", what, (int)index);
+        return NULL;
+    }
+    const nnom_layer *l = &m->layers[is_input ? m->input_ids[index] : m->output_ids[index]];
+    size_t expected = (size_t)nnom_shape_count(&l->shape);
+    if (count != expected) {
+        *st = nnom_fail(m, NNOM_ERR_SHAPE, "%s %d ('%s'): %lu values given, the tensor has %lu", what, (int)index,
+                        l->name, (unsigned long)count, (unsigned long)expected);
+        return NULL;
+    }
+    *st = NNOM_OK;
+    return l;
+}
+
+nnom_status nnom_model_set_input_s8(nnom_model *m, int32_t index, const int8_t *data, size_t count)
+{
+    if (!m) return NNOM_ERR_ARGUMENT;
+    nnom_status st;
+    const nnom_layer *l = io_layer(m, 1, index, NNOM_DTYPE_S8, count, data, &st);
+    if (!l) return st;
+    memcpy(buffer_ptr(m, l->buffer), data, count);
+    return NNOM_OK;
+}
+
+nnom_status nnom_model_set_input_f32(nnom_model *m, int32_t index, const float *data, size_t count)
+{
+    if (!m) return NNOM_ERR_ARGUMENT;
+    nnom_status st;
+    const nnom_layer *l = io_layer(m, 1, index, NNOM_DTYPE_F32, count, data, &st);
+    if (!l) return st;
+    uint8_t *dst = buffer_ptr(m, l->buffer);
+    if (m->dtype == NNOM_DTYPE_F32) {
+        memcpy(dst, data, count * sizeof(float));
+    } else {
+        int8_t *q = (int8_t *)dst;
+        for (size_t i = 0; i < count; i++) q[i] = nnom_quant_s8(data[i], l->quant);
+    }
+    return NNOM_OK;
+}
+
+nnom_status nnom_model_get_output_s8(nnom_model *m, int32_t index, int8_t *data, size_t count)
+{
+    if (!m) return NNOM_ERR_ARGUMENT;
+    nnom_status st;
+    const nnom_layer *l = io_layer(m, 0, index, NNOM_DTYPE_S8, count, data, &st);
+    if (!l) return st;
+    memcpy(data, buffer_ptr(m, l->buffer), count);
+    return NNOM_OK;
+}
+
+nnom_status nnom_model_get_output_f32(nnom_model *m, int32_t index, float *data, size_t count)
+{
+    if (!m) return NNOM_ERR_ARGUMENT;
+    nnom_status st;
+    const nnom_layer *l = io_layer(m, 0, index, NNOM_DTYPE_F32, count, data, &st);
+    if (!l) return st;
+    const uint8_t *src = buffer_ptr(m, l->buffer);
+    if (m->dtype == NNOM_DTYPE_F32) {
+        memcpy(data, src, count * sizeof(float));
+    } else {
+        for (size_t i = 0; i < count; i++) data[i] = nnom_dequant_s8((int8_t)src[i], l->quant);
+    }
+    return NNOM_OK;
+}
+
+/* ------------------------------------------------------------ introspection */
+
+static uint32_t blob_bytes(const nnom_layer *l)
+{
+    uint32_t sum = 0;
+    for (int k = 0; k < NNOM_MAX_BLOBS; k++) sum += l->blobs[k].size;
+    return sum;
+}
+
+nnom_status nnom_model_layer_info(const nnom_model *m, int32_t i, nnom_layer_info *info)
+{
+    if (!m || !info || i < 0 || i >= m->n_layers) return NNOM_ERR_ARGUMENT;
+    const nnom_layer *l = &m->layers[i];
+    memset(info, 0, sizeof *info);
+    info->name = l->name;
+    info->type = l->type;
+    info->type_name = nnom_layer_type_name(l->type);
+    info->n_inputs = l->n_inputs;
+    memcpy(info->inputs, l->inputs, sizeof info->inputs);
+    info->shape = l->shape;
+    info->quant = l->quant;
+    info->params = l->p;
+    info->macs = l->macs;
+    info->weight_bytes = blob_bytes(l);
+    if (m->compiled) {
+        info->arena_offset = m->buffers[l->buffer].offset;
+        info->arena_bytes = l->out_bytes;
+        if (l->scratch_buffer >= 0) {
+            info->scratch_offset = m->buffers[l->scratch_buffer].offset;
+            info->scratch_bytes = l->scratch_bytes;
+        }
+        info->in_place = l->in_place;
+    }
+    return NNOM_OK;
+}
+
+nnom_status nnom_model_layer_blobs(const nnom_model *m, int32_t i, nnom_blob blobs[NNOM_MAX_BLOBS])
+{
+    if (!m || !blobs || i < 0 || i >= m->n_layers) return NNOM_ERR_ARGUMENT;
+    memcpy(blobs, m->layers[i].blobs, sizeof m->layers[i].blobs);
+    return NNOM_OK;
+}
+
+nnom_status nnom_model_layer_stats(const nnom_model *m, int32_t i, nnom_layer_stats *s)
+{
+    if (!m || !s || i < 0 || i >= m->n_layers) return NNOM_ERR_ARGUMENT;
+    s->macs = m->layers[i].macs;
+    s->runs = m->layers[i].runs;
+    s->time_us = m->layers[i].time_us;
+    return NNOM_OK;
+}
+
+uint64_t nnom_model_total_macs(const nnom_model *m)
+{
+    uint64_t sum = 0;
+    for (int32_t i = 0; m && i < m->n_layers; i++) sum += m->layers[i].macs;
+    return sum;
+}
+
+size_t nnom_model_weight_bytes(const nnom_model *m)
+{
+    size_t sum = 0;
+    for (int32_t i = 0; m && i < m->n_layers; i++) sum += blob_bytes(&m->layers[i]);
+    return sum;
+}
+
+void nnom_model_reset_stats(nnom_model *m)
+{
+    for (int32_t i = 0; m && i < m->n_layers; i++) {
+        m->layers[i].runs = 0;
+        m->layers[i].time_us = 0;
+    }
+}

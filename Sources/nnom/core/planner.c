@@ -1,0 +1,146 @@
+/*
+ * The memory planner: every activation and scratch buffer of a model in one arena.
+ *
+ *   1. Lifetimes. A layer's output lives from the layer that writes it to the
+ *      last layer that reads it; model inputs live from the start, outputs to
+ *      the end. Scratch lives during its layer only.
+ *   2. Sharing. A view (flatten, reshape, output) is its input's buffer. An
+ *      in-place layer (activations, softmax, some pooling) writes over its
+ *      input when no later layer reads that buffer.
+ *   3. Placement. Buffers, largest first, go to the lowest offset where they
+ *      overlap no already placed buffer that is alive at the same time
+ *      (greedy by size, as in TFLite Micro's planner). Offsets stay 4-byte
+ *      aligned; the arena size is the highest end, not rounded.
+ *
+ *   offset ^
+ *          |  [conv1 out.........]        [conv2 out....]
+ *          |  [input]  [pool1 out (in place over conv1 out)]
+ *          +------------------------------------------------> layer index
+ */
+#include <string.h>
+
+#include "core/model_internal.h"
+
+static uint32_t round4(uint32_t v) { return (v + 3u) & ~3u; }
+
+static int32_t new_buffer(nnom_model *m, uint32_t bytes, int32_t first, int32_t last)
+{
+    nnom_buffer *b = &m->buffers[m->n_buffers];
+    b->offset = 0;
+    b->bytes = bytes;
+    b->first = first;
+    b->last = last;
+    return m->n_buffers++;
+}
+
+static int lifetimes_overlap(const nnom_buffer *a, const nnom_buffer *b)
+{
+    return a->first <= b->last && b->first <= a->last;
+}
+
+nnom_status nnom_plan(nnom_model *m)
+{
+    const int32_t n = m->n_layers;
+    nnom_free(m, m->buffers);
+    m->buffers = (nnom_buffer *)nnom_alloc(m, (size_t)(2 * n) * sizeof(nnom_buffer));
+    int32_t *order = (int32_t *)nnom_alloc(m, (size_t)(2 * n) * sizeof(int32_t));
+    int32_t *placed = (int32_t *)nnom_alloc(m, (size_t)(2 * n) * sizeof(int32_t));
+    if (!m->buffers || !order || !placed) {
+        nnom_free(m, order);
+        nnom_free(m, placed);
+        return nnom_fail(m, NNOM_ERR_NO_MEMORY, "out of memory while planning %d layers", (int)n);
+    }
+    m->n_buffers = 0;
+
+    /* 1. last reader of each layer's output */
+    for (int32_t i = 0; i < n; i++) m->layers[i].last_use = i;
+    for (int32_t i = 0; i < n; i++) {
+        nnom_layer *l = &m->layers[i];
+        for (int32_t j = 0; j < l->n_inputs; j++) {
+            nnom_layer *src = &m->layers[l->inputs[j]];
+            if (src->last_use < i) src->last_use = i;
+        }
+        if (l->type == NNOM_LAYER_OUTPUT) l->last_use = n; /* read by the caller after the run */
+    }
+
+    /* 2. buffers and sharing, in execution order */
+    for (int32_t i = 0; i < n; i++) {
+        nnom_layer *l = &m->layers[i];
+        const nnom_layer_ops *ops = nnom_layer_ops_of(l->type);
+        l->in_place = 0;
+        l->scratch_buffer = -1;
+        if (l->type == NNOM_LAYER_INPUT) {
+            l->buffer = new_buffer(m, l->out_bytes, 0, l->last_use);
+        } else if ((ops->flags & NNOM_OPS_VIEW) && l->n_inputs > 0) {
+            nnom_buffer *b = &m->buffers[m->layers[l->inputs[0]].buffer];
+            l->buffer = m->layers[l->inputs[0]].buffer;
+            if (b->last < l->last_use) b->last = l->last_use;
+            if (b->bytes < l->out_bytes) b->bytes = l->out_bytes;
+            l->in_place = 1;
+        } else {
+            int shared = 0;
+            if ((ops->flags & NNOM_OPS_IN_PLACE) && l->n_inputs > 0) {
+                nnom_infer_ctx ctx;
+                memset(&ctx, 0, sizeof ctx);
+                ctx.model = m;
+                ctx.dtype = m->dtype;
+                for (int32_t j = 0; j < l->n_inputs; j++) ctx.in[j] = &m->layers[l->inputs[j]];
+                int32_t src_buffer = ctx.in[0]->buffer;
+                nnom_buffer *b = &m->buffers[src_buffer];
+                int only_reader = b->last == i;
+                /* the other inputs must not live in the same buffer */
+                for (int32_t j = 1; j < l->n_inputs; j++)
+                    if (ctx.in[j]->buffer == src_buffer) only_reader = 0;
+                if (only_reader && l->out_bytes <= b->bytes && (!ops->inplace_ok || ops->inplace_ok(l, &ctx))) {
+                    l->buffer = src_buffer;
+                    b->last = l->last_use;
+                    l->in_place = 1;
+                    shared = 1;
+                }
+            }
+            if (!shared) l->buffer = new_buffer(m, l->out_bytes, i, l->last_use);
+        }
+        if (l->scratch_bytes) l->scratch_buffer = new_buffer(m, l->scratch_bytes, i, i);
+    }
+
+    /* 3. placement: largest first, then earliest; insertion sort (models are small) */
+    const int32_t nb = m->n_buffers;
+    for (int32_t i = 0; i < nb; i++) {
+        int32_t k = i;
+        while (k > 0) {
+            const nnom_buffer *a = &m->buffers[order[k - 1]], *b = &m->buffers[i];
+            if (a->bytes > b->bytes || (a->bytes == b->bytes && a->first <= b->first)) break;
+            order[k] = order[k - 1];
+            k--;
+        }
+        order[k] = i;
+    }
+    uint32_t arena = 0;
+    int32_t n_placed = 0;
+    for (int32_t oi = 0; oi < nb; oi++) {
+        nnom_buffer *b = &m->buffers[order[oi]];
+        /* Lowest fit: start at 0 and jump past any placed buffer that is alive at
+         * the same time and overlaps; every offset skipped that way conflicts,
+         * so the first offset without conflict is the lowest feasible one. */
+        uint32_t offset = 0;
+        int moved = 1;
+        while (moved) {
+            moved = 0;
+            for (int32_t p = 0; p < n_placed; p++) {
+                const nnom_buffer *o = &m->buffers[placed[p]];
+                if (!lifetimes_overlap(o, b)) continue;
+                if (offset < o->offset + round4(o->bytes) && o->offset < offset + round4(b->bytes)) {
+                    offset = o->offset + round4(o->bytes);
+                    moved = 1;
+                }
+            }
+        }
+        b->offset = offset;
+        placed[n_placed++] = order[oi];
+        if (b->bytes && offset + b->bytes > arena) arena = offset + b->bytes;
+    }
+    m->arena_size = arena;
+    nnom_free(m, order);
+    nnom_free(m, placed);
+    return NNOM_OK;
+}

@@ -1,0 +1,71 @@
+/* Serialises a compiled model into the .nnom format (docs/format.md). */
+#include <string.h>
+
+#include "core/model_internal.h"
+#include "format/format.h"
+
+static uint32_t align_up(uint32_t v, uint32_t a) { return (v + a - 1u) / a * a; }
+
+nnom_status nnom_model_save(nnom_model *m, void *buffer, size_t capacity, size_t *size)
+{
+    if (!m) return NNOM_ERR_ARGUMENT;
+    if (!size) return nnom_fail(m, NNOM_ERR_ARGUMENT, "nnom_model_save: size is NULL");
+    if (!m->compiled) return nnom_fail(m, NNOM_ERR_STATE, "compile the model before saving it");
+
+    /* layout: header, records, blobs */
+    uint64_t data_offset = align_up(NNOM_FILE_HEADER_BYTES + (uint32_t)m->n_layers * NNOM_FILE_RECORD_BYTES,
+                                    NNOM_FILE_BLOB_ALIGN);
+    uint64_t end = data_offset;
+    for (int32_t i = 0; i < m->n_layers; i++)
+        for (int k = 0; k < NNOM_MAX_BLOBS; k++)
+            if (m->layers[i].blobs[k].size) end = align_up((uint32_t)end, NNOM_FILE_BLOB_ALIGN) + m->layers[i].blobs[k].size;
+    if (end > 0xFFFFFFF0u) return nnom_fail(m, NNOM_ERR_ARGUMENT, "the model is too large for a .nnom file");
+    *size = (size_t)end;
+    if (!buffer) return NNOM_OK;
+    if (capacity < end)
+        return nnom_fail(m, NNOM_ERR_ARGUMENT, "nnom_model_save: buffer of %lu bytes, %lu needed",
+                         (unsigned long)capacity, (unsigned long)end);
+
+    uint8_t *out = (uint8_t *)buffer;
+    memset(out, 0, (size_t)end);
+    memcpy(out + NNOM_HDR_MAGIC, NNOM_FILE_MAGIC, 4);
+    nnom_wr_u16(out + NNOM_HDR_VERSION_MAJOR, NNOM_FILE_VERSION_MAJOR);
+    nnom_wr_u16(out + NNOM_HDR_VERSION_MINOR, NNOM_FILE_VERSION_MINOR);
+    nnom_wr_u32(out + NNOM_HDR_HEADER_BYTES, NNOM_FILE_HEADER_BYTES);
+    nnom_wr_u32(out + NNOM_HDR_FILE_BYTES, (uint32_t)end);
+    nnom_wr_u32(out + NNOM_HDR_DTYPE, (uint32_t)m->dtype);
+    nnom_wr_u32(out + NNOM_HDR_LAYER_COUNT, (uint32_t)m->n_layers);
+    nnom_wr_u32(out + NNOM_HDR_LAYER_OFFSET, NNOM_FILE_HEADER_BYTES);
+    nnom_wr_u32(out + NNOM_HDR_RECORD_BYTES, NNOM_FILE_RECORD_BYTES);
+    nnom_wr_u32(out + NNOM_HDR_DATA_OFFSET, (uint32_t)data_offset);
+
+    uint32_t cursor = (uint32_t)data_offset;
+    for (int32_t i = 0; i < m->n_layers; i++) {
+        const nnom_layer *l = &m->layers[i];
+        uint8_t *r = out + NNOM_FILE_HEADER_BYTES + (uint32_t)i * NNOM_FILE_RECORD_BYTES;
+        nnom_wr_u16(r + NNOM_REC_TYPE, (uint16_t)l->type);
+        nnom_wr_u16(r + NNOM_REC_N_INPUTS, (uint16_t)l->n_inputs);
+        memcpy(r + NNOM_REC_NAME, l->name, strlen(l->name));
+        for (int32_t j = 0; j < l->n_inputs; j++) nnom_wr_u16(r + NNOM_REC_INPUTS + 2 * j, (uint16_t)l->inputs[j]);
+        nnom_wr_u32(r + NNOM_REC_RANK, (uint32_t)l->shape.rank);
+        for (int k = 0; k < NNOM_MAX_RANK; k++) nnom_wr_u32(r + NNOM_REC_DIMS + 4 * k, (uint32_t)l->shape.dims[k]);
+        uint32_t scale_bits;
+        memcpy(&scale_bits, &l->quant.scale, 4);
+        nnom_wr_u32(r + NNOM_REC_SCALE, scale_bits);
+        nnom_wr_u32(r + NNOM_REC_ZERO_POINT, (uint32_t)l->quant.zero_point);
+        uint32_t words[NNOM_PARAM_WORDS];
+        nnom_params_to_words(&l->p, words);
+        for (int k = 0; k < NNOM_PARAM_WORDS; k++) nnom_wr_u32(r + NNOM_REC_PARAMS + 4 * k, words[k]);
+        for (int k = 0; k < NNOM_MAX_BLOBS; k++) {
+            uint32_t bytes = l->blobs[k].size;
+            if (!bytes) continue;
+            cursor = align_up(cursor, NNOM_FILE_BLOB_ALIGN);
+            memcpy(out + cursor, l->blobs[k].data, bytes);
+            nnom_wr_u32(r + NNOM_REC_BLOBS + 8 * k, cursor);
+            nnom_wr_u32(r + NNOM_REC_BLOBS + 8 * k + 4, bytes);
+            cursor += bytes;
+        }
+    }
+    nnom_wr_u32(out + NNOM_HDR_CHECKSUM, nnom_file_crc(out, (uint32_t)end));
+    return NNOM_OK;
+}

@@ -1,0 +1,234 @@
+/*
+ * The .nnom format: a model saved and loaded again is the same model, and
+ * every kind of corrupt file is refused with its own status and message.
+ */
+#include <string.h>
+
+#include "format/format.h"
+#include "test_util.h"
+
+/* A small int8 model with real weights: input (4,5,3) -> dense 7 -> reshape -> output. */
+static int8_t weights[7 * 60];
+static int32_t bias[7], mult[7], shift[7];
+
+static nnom_model *build_model(void)
+{
+    nnom_model *m;
+    nnom_error err;
+    TU_REQUIRE(nnom_model_create(NNOM_DTYPE_S8, NULL, &m, &err) == NNOM_OK, "%s", err.message);
+    nnom_shape in_shape = {3, {4, 5, 3}};
+    nnom_quant in_q = {0.05f, -3};
+    int32_t in_id, dense_id, reshape_id;
+    TU_OK(m, nnom_model_add_input(m, "image", in_shape, in_q, &in_id));
+    tu_fill_s8(weights, sizeof weights, -127, 127);
+    tu_fill_s32(bias, 7, -500, 500);
+    for (int i = 0; i < 7; i++) tu_ref_multiplier(0.05 * 0.01 / 0.2 * (1 + 0.1 * i), &mult[i], &shift[i]);
+    nnom_layer_desc d;
+    memset(&d, 0, sizeof d);
+    d.type = NNOM_LAYER_DENSE;
+    d.name = "dense";
+    d.n_inputs = 1;
+    d.inputs[0] = in_id;
+    d.params.units = 7;
+    d.params.activation = NNOM_ACT_RELU;
+    d.blobs[0] = (nnom_blob){weights, sizeof weights};
+    d.blobs[1] = (nnom_blob){bias, sizeof bias};
+    d.blobs[2] = (nnom_blob){mult, sizeof mult};
+    d.blobs[3] = (nnom_blob){shift, sizeof shift};
+    d.quant = (nnom_quant){0.2f, -128};
+    TU_OK(m, nnom_model_add_layer(m, &d, &dense_id));
+    memset(&d, 0, sizeof d);
+    d.type = NNOM_LAYER_RESHAPE;
+    d.name = "reshape";
+    d.n_inputs = 1;
+    d.inputs[0] = dense_id;
+    d.params.shape_rank = 2;
+    d.params.shape[0] = 7;
+    d.params.shape[1] = 1;
+    TU_OK(m, nnom_model_add_layer(m, &d, &reshape_id));
+    memset(&d, 0, sizeof d);
+    d.type = NNOM_LAYER_OUTPUT;
+    d.name = "scores";
+    d.n_inputs = 1;
+    d.inputs[0] = reshape_id;
+    TU_OK(m, nnom_model_add_layer(m, &d, NULL));
+    TU_OK(m, nnom_model_compile(m));
+    return m;
+}
+
+static void run_model(nnom_model *m, const int8_t *x, int8_t *y)
+{
+    TU_OK(m, nnom_model_alloc_arena(m));
+    TU_OK(m, nnom_model_set_input_s8(m, 0, x, 60));
+    TU_OK(m, nnom_model_run(m));
+    TU_OK(m, nnom_model_get_output_s8(m, 0, y, 7));
+}
+
+/* A 4-byte aligned copy of a file image, so tests can corrupt it. */
+static uint32_t file_words[4096];
+static uint8_t *file_bytes = (uint8_t *)file_words;
+static size_t file_size;
+
+static void refresh_crc(void)
+{
+    nnom_wr_u32(file_bytes + NNOM_HDR_CHECKSUM, nnom_file_crc(file_bytes, nnom_rd_u32(file_bytes + NNOM_HDR_FILE_BYTES)));
+}
+
+static uint8_t pristine[sizeof file_words];
+
+static void restore(void) { memcpy(file_bytes, pristine, file_size); }
+
+/* Loads the current image and expects @p want with a message containing @p words. */
+static void expect_load_error(const char *what, size_t size, nnom_status want, const char *words)
+{
+    nnom_model *m = (nnom_model *)0x1;
+    nnom_error err;
+    memset(&err, 0, sizeof err);
+    nnom_status st = nnom_model_load(file_bytes, size, NULL, &m, &err);
+    TU_CHECK(st == want, "%s: got %s (%s), expected %s", what, nnom_status_name(st), err.message, nnom_status_name(want));
+    TU_CHECK(m == NULL, "%s: out must be NULL on failure", what);
+    TU_CHECK(err.status == st, "%s: err.status %d != returned %d", what, (int)err.status, (int)st);
+    TU_CHECK(strstr(err.message, words) != NULL, "%s: message '%s' should mention '%s'", what, err.message, words);
+    if (m && m != (nnom_model *)0x1) nnom_model_destroy(m);
+    restore();
+}
+
+int main(void)
+{
+    tu_seed(7);
+    nnom_model *m = build_model();
+    int8_t x[60], y1[7], y2[7];
+    tu_fill_s8(x, 60, -128, 127);
+    run_model(m, x, y1);
+
+    /* reference for the dense layer, computed here */
+    for (int o = 0; o < 7; o++) {
+        int64_t acc = bias[o];
+        for (int i = 0; i < 60; i++) acc += (int64_t)(x[i] + 3) * weights[o * 60 + i];
+        int32_t v = tu_clamp((int64_t)tu_ref_requantize(acc, mult[o], shift[o]) - 128, -128, 127);
+        TU_CHECK(y1[o] == v, "dense output %d: %d, reference %d", o, y1[o], v);
+    }
+
+    /* save: size query, too small a buffer, then the real thing */
+    size_t need = 0;
+    TU_OK(m, nnom_model_save(m, NULL, 0, &need));
+    TU_REQUIRE(need <= sizeof file_words, "model file of %zu bytes", need);
+    TU_CHECK(nnom_model_save(m, file_bytes, need - 1, &file_size) == NNOM_ERR_ARGUMENT, "small buffer accepted");
+    TU_OK(m, nnom_model_save(m, file_bytes, sizeof file_words, &file_size));
+    TU_CHECK(file_size == need, "saved %zu bytes, size query said %zu", file_size, need);
+    TU_CHECK(memcmp(file_bytes, "NNOM", 4) == 0, "magic");
+    memcpy(pristine, file_bytes, file_size);
+
+    /* load and compare, layer by layer and output by output */
+    nnom_model *loaded;
+    nnom_error err;
+    TU_REQUIRE(nnom_model_load(file_bytes, file_size, NULL, &loaded, &err) == NNOM_OK, "%s", err.message);
+    TU_CHECK(nnom_model_layer_count(loaded) == nnom_model_layer_count(m), "layer count");
+    for (int32_t i = 0; i < nnom_model_layer_count(m); i++) {
+        nnom_layer_info a, b;
+        nnom_model_layer_info(m, i, &a);
+        nnom_model_layer_info(loaded, i, &b);
+        TU_CHECK(strcmp(a.name, b.name) == 0 && a.type == b.type, "layer %d identity", (int)i);
+        TU_CHECK(memcmp(&a.shape, &b.shape, sizeof a.shape) == 0, "layer %d shape", (int)i);
+        TU_CHECK(a.quant.scale == b.quant.scale && a.quant.zero_point == b.quant.zero_point, "layer %d quant", (int)i);
+        TU_CHECK(memcmp(&a.params, &b.params, sizeof a.params) == 0, "layer %d params", (int)i);
+        TU_CHECK(a.arena_offset == b.arena_offset && a.macs == b.macs, "layer %d plan", (int)i);
+    }
+    nnom_blob blobs[NNOM_MAX_BLOBS];
+    nnom_model_layer_blobs(loaded, 1, blobs);
+    TU_CHECK((const uint8_t *)blobs[0].data >= file_bytes && (const uint8_t *)blobs[0].data < file_bytes + file_size,
+             "weights are used in place, not copied");
+    run_model(loaded, x, y2);
+    TU_CHECK(memcmp(y1, y2, 7) == 0, "loaded model gives other outputs");
+    /* saving the loaded model gives the same bytes */
+    static uint32_t again_words[4096];
+    size_t again_size;
+    TU_OK(loaded, nnom_model_save(loaded, again_words, sizeof again_words, &again_size));
+    TU_CHECK(again_size == file_size && memcmp(again_words, file_bytes, file_size) == 0, "save(load(f)) != f");
+    nnom_model_destroy(loaded);
+
+    /* ---- corrupt files: each its own error */
+    expect_load_error("empty", 0, NNOM_ERR_TRUNCATED, "truncated");
+    expect_load_error("header cut", 40, NNOM_ERR_TRUNCATED, "header");
+    expect_load_error("truncated", file_size - 1, NNOM_ERR_TRUNCATED, "only");
+    file_bytes[0] = 'X';
+    expect_load_error("magic", file_size, NNOM_ERR_MAGIC, "not a .nnom file");
+    nnom_wr_u16(file_bytes + NNOM_HDR_VERSION_MAJOR, 2);
+    refresh_crc();
+    expect_load_error("version", file_size, NNOM_ERR_VERSION, "version 2.0");
+    file_bytes[file_size - 1] ^= 0x40;
+    expect_load_error("flipped weight bit", file_size, NNOM_ERR_CHECKSUM, "checksum");
+    nnom_wr_u32(file_bytes + NNOM_HDR_CHECKSUM, 0x12345678u);
+    expect_load_error("wrong checksum", file_size, NNOM_ERR_CHECKSUM, "0x12345678");
+
+    const uint32_t rec0 = NNOM_FILE_HEADER_BYTES, rec1 = rec0 + NNOM_FILE_RECORD_BYTES;
+    nnom_wr_u32(file_bytes + rec1 + NNOM_REC_BLOBS, (uint32_t)file_size - 8); /* weights past the end */
+    refresh_crc();
+    expect_load_error("blob offset out of range", file_size, NNOM_ERR_FORMAT, "outside");
+    nnom_wr_u32(file_bytes + rec1 + NNOM_REC_BLOBS + 4, 0xFFFFFFF0u); /* weights size huge */
+    refresh_crc();
+    expect_load_error("blob size out of range", file_size, NNOM_ERR_FORMAT, "outside");
+    nnom_wr_u32(file_bytes + rec1 + NNOM_REC_BLOBS, nnom_rd_u32(file_bytes + rec1 + NNOM_REC_BLOBS) + 2);
+    refresh_crc();
+    expect_load_error("misaligned blob", file_size, NNOM_ERR_FORMAT, "aligned");
+    nnom_wr_u32(file_bytes + rec1 + NNOM_REC_BLOBS + 4, 7 * 60 - 1); /* one weight short */
+    refresh_crc();
+    expect_load_error("blob size inconsistent with shapes", file_size, NNOM_ERR_SHAPE, "dense");
+    nnom_wr_u32(file_bytes + rec0 + NNOM_REC_DIMS, 5); /* input is (5,5,3): dense weights no longer fit */
+    refresh_crc();
+    expect_load_error("input shape inconsistent with weights", file_size, NNOM_ERR_SHAPE, "dense");
+    nnom_wr_u32(file_bytes + rec1 + NNOM_REC_DIMS, 8); /* recorded dense output 8, computed 7 */
+    refresh_crc();
+    expect_load_error("recorded shape inconsistent", file_size, NNOM_ERR_SHAPE, "records");
+    nnom_wr_u32(file_bytes + NNOM_HDR_LAYER_COUNT, 1000);
+    refresh_crc();
+    expect_load_error("layer count", file_size, NNOM_ERR_FORMAT, "do not fit");
+    nnom_wr_u32(file_bytes + NNOM_HDR_LAYER_OFFSET, (uint32_t)file_size);
+    refresh_crc();
+    expect_load_error("layer table offset", file_size, NNOM_ERR_FORMAT, "do not fit");
+    nnom_wr_u16(file_bytes + rec1 + NNOM_REC_TYPE, 200);
+    refresh_crc();
+    expect_load_error("unknown layer type", file_size, NNOM_ERR_UNSUPPORTED, "unknown layer type 200");
+    nnom_wr_u16(file_bytes + rec1 + NNOM_REC_INPUTS, 1); /* dense reads itself */
+    refresh_crc();
+    expect_load_error("forward reference", file_size, NNOM_ERR_FORMAT, "does not come before");
+    memset(file_bytes + rec1 + NNOM_REC_NAME, 'a', NNOM_NAME_MAX);
+    refresh_crc();
+    expect_load_error("unterminated name", file_size, NNOM_ERR_FORMAT, "NUL");
+    nnom_wr_u32(file_bytes + NNOM_HDR_DTYPE, 9);
+    refresh_crc();
+    expect_load_error("element type", file_size, NNOM_ERR_UNSUPPORTED, "element type");
+    nnom_wr_u32(file_bytes + rec1 + NNOM_REC_BLOBS + 8 * 3 + 0, nnom_rd_u32(file_bytes + rec1 + NNOM_REC_BLOBS + 8 * 3));
+    {
+        /* a shift of 99 in the file must be refused, not shifted by */
+        uint32_t off = nnom_rd_u32(file_bytes + rec1 + NNOM_REC_BLOBS + 8 * 3);
+        nnom_wr_u32(file_bytes + off, 99);
+        refresh_crc();
+        expect_load_error("shift out of range", file_size, NNOM_ERR_SHAPE, "shift");
+    }
+
+    /* random corruption never crashes: flip bytes, fix the CRC, load; any status is fine */
+    int loaded_ok = 0;
+    for (int trial = 0; trial < 3000; trial++) {
+        int flips = tu_rand_int(1, 4);
+        for (int f = 0; f < flips; f++) file_bytes[tu_rand_int(0, (int32_t)file_size - 1)] = (uint8_t)tu_rand_u32();
+        if (trial % 2) refresh_crc();
+        nnom_model *r = NULL;
+        if (nnom_model_load(file_bytes, file_size, NULL, &r, &err) == NNOM_OK) {
+            loaded_ok++;
+            if (nnom_model_alloc_arena(r) == NNOM_OK) {
+                nnom_model_set_input_s8(r, 0, x, 60);
+                nnom_model_run(r);
+            }
+            nnom_model_destroy(r);
+        }
+        restore();
+    }
+    printf("random corruption: %d of 3000 corrupt images still formed a valid model\n", loaded_ok);
+
+    /* the CRC is zlib's */
+    TU_CHECK(nnom_crc32(0, "123456789", 9) == 0xCBF43926u, "crc32 check value");
+
+    nnom_model_destroy(m);
+    return tu_finish("test_format");
+}
