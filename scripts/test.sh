@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs every test: the C tests (ctest) in a warnings-as-errors build, then
+# again under AddressSanitizer + UndefinedBehaviorSanitizer.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+
+jobs=$(nproc 2>/dev/null || echo 2)
+
+echo "== C tests (RelWithDebInfo, -Werror)"
+cmake -S . -B build/test -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNNOM_WERROR=ON >/dev/null
+cmake --build build/test -j "$jobs"
+ctest --test-dir build/test --output-on-failure -j "$jobs"
+
+echo "== C tests under ASan + UBSan"
+cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DNNOM_WERROR=ON -DNNOM_SANITIZE=ON >/dev/null
+cmake --build build/asan -j "$jobs"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir build/asan --output-on-failure -j "$jobs"
+
+echo "== runtime-only build (no host dependencies)"
+cmake -S . -B build/runtime-only -G Ninja -DNNOM_RUNTIME_ONLY=ON -DNNOM_WERROR=ON >/dev/null
+cmake --build build/runtime-only -j "$jobs"
+
+echo "all tests passed"
