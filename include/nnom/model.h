@@ -67,6 +67,14 @@ nnom_status nnom_model_add_layer(nnom_model *model, const nnom_layer_desc *desc,
  */
 nnom_status nnom_model_compile(nnom_model *model);
 
+/**
+ * Before compiling: keep every layer's output alive until the end of a run
+ * (no sharing, nothing in place; the arena grows), so that
+ * nnom_model_layer_output() can read any layer after a run. Used for
+ * calibration and for per-layer comparisons between models.
+ */
+nnom_status nnom_model_keep_all_outputs(nnom_model *model, int keep);
+
 /** Frees the model and, if it allocated it, its arena. NULL is ignored. */
 void nnom_model_destroy(nnom_model *model);
 
@@ -177,6 +185,14 @@ nnom_status nnom_model_layer_info(const nnom_model *model, int32_t layer, nnom_l
 
 /** Constant data of one layer (for writers and tools). */
 nnom_status nnom_model_layer_blobs(const nnom_model *model, int32_t layer, nnom_blob blobs[NNOM_MAX_BLOBS]);
+
+/**
+ * After a run: the output of layer @p layer (int8_t* or float*, the layer's
+ * shape), or NULL if it may have been overwritten (only model outputs, views
+ * of them, and every layer of a model compiled with nnom_model_keep_all_outputs()
+ * are kept).
+ */
+const void *nnom_model_layer_output(const nnom_model *model, int32_t layer);
 
 /** Per-layer statistics accumulated over runs. */
 typedef struct nnom_layer_stats {

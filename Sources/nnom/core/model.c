@@ -179,6 +179,14 @@ nnom_status nnom_model_add_layer(nnom_model *m, const nnom_layer_desc *d, int32_
     return NNOM_OK;
 }
 
+nnom_status nnom_model_keep_all_outputs(nnom_model *m, int keep)
+{
+    if (!m) return NNOM_ERR_ARGUMENT;
+    if (m->compiled) return nnom_fail(m, NNOM_ERR_STATE, "choose whether to keep all outputs before compiling");
+    m->keep_all = keep != 0;
+    return NNOM_OK;
+}
+
 /* ---------------------------------------------------------------- compiling */
 
 static int quant_valid(nnom_quant q)
@@ -481,6 +489,19 @@ nnom_status nnom_model_layer_info(const nnom_model *m, int32_t i, nnom_layer_inf
         info->in_place = l->in_place;
     }
     return NNOM_OK;
+}
+
+const void *nnom_model_layer_output(const nnom_model *m, int32_t i)
+{
+    if (!m || !m->compiled || !m->arena || i < 0 || i >= m->n_layers) return NULL;
+    const nnom_layer *l = &m->layers[i];
+    /* kept: its buffer lives to the end and no later layer wrote over it */
+    if (m->buffers[l->buffer].last < m->n_layers) return NULL;
+    for (int32_t j = i + 1; j < m->n_layers; j++)
+        if (m->layers[j].buffer == l->buffer && m->layers[j].in_place &&
+            !(nnom_layer_ops_of(m->layers[j].type)->flags & NNOM_OPS_VIEW))
+            return NULL;
+    return buffer_ptr(m, l->buffer);
 }
 
 nnom_status nnom_model_layer_blobs(const nnom_model *m, int32_t i, nnom_blob blobs[NNOM_MAX_BLOBS])

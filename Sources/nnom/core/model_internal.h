@@ -29,6 +29,7 @@ struct nnom_model {
     int32_t *output_ids;     /* layer ids of OUTPUT layers, in order */
 
     int compiled;
+    int keep_all;            /* every output lives to the end: no sharing */
     nnom_buffer *buffers;    /* the plan */
     int32_t n_buffers;
     uint32_t arena_size;

@@ -62,6 +62,8 @@ nnom_status nnom_plan(nnom_model *m)
         }
         if (l->type == NNOM_LAYER_OUTPUT) l->last_use = n; /* read by the caller after the run */
     }
+    if (m->keep_all)
+        for (int32_t i = 0; i < n; i++) m->layers[i].last_use = n;
 
     /* 2. buffers and sharing, in execution order */
     for (int32_t i = 0; i < n; i++) {
@@ -79,7 +81,7 @@ nnom_status nnom_plan(nnom_model *m)
             l->in_place = 1;
         } else {
             int shared = 0;
-            if ((ops->flags & NNOM_OPS_IN_PLACE) && l->n_inputs > 0) {
+            if ((ops->flags & NNOM_OPS_IN_PLACE) && l->n_inputs > 0 && !m->keep_all) {
                 nnom_infer_ctx ctx;
                 memset(&ctx, 0, sizeof ctx);
                 ctx.model = m;
