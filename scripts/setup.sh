@@ -3,7 +3,7 @@
 # Debian/Ubuntu packages through apt-get (as root, or through sudo).
 set -euo pipefail
 
-APT_PACKAGES=(cmake ninja-build pkg-config build-essential valgrind)
+APT_PACKAGES=(cmake ninja-build pkg-config build-essential valgrind libhdf5-dev libzip-dev libcjson-dev)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

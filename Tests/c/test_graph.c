@@ -16,6 +16,8 @@
 #include "core/model_internal.h"
 #include "graph_util.h"
 
+static int in_place_layers; /* over all graphs: non-view layers that ran in place */
+
 static void check_plan(const nnom_model *m, const char *name)
 {
     uint32_t top = 0;
@@ -39,6 +41,10 @@ static void check_plan(const nnom_model *m, const char *name)
     for (int32_t i = 0; i < m->n_layers; i++) {
         const nnom_layer *l = &m->layers[i];
         const nnom_buffer *b = &m->buffers[l->buffer];
+        if (l->in_place && !(nnom_layer_ops_of(l->type)->flags & NNOM_OPS_VIEW)) {
+            in_place_layers++;
+            TU_CHECK(!m->buffers[l->buffer].holds_input, "%s: layer %d writes over a model input", name, (int)i);
+        }
         TU_CHECK(b->bytes >= l->out_bytes && b->first <= i && b->last >= l->last_use, "%s: layer %d's buffer", name, (int)i);
         for (int32_t j = 0; j < l->n_inputs; j++) {
             const nnom_buffer *src = &m->buffers[m->layers[l->inputs[j]].buffer];
@@ -280,5 +286,7 @@ int main(void)
         gb_store_reset();
         random_dag(t % 2 ? NNOM_DTYPE_S8 : NNOM_DTYPE_F32, t);
     }
+    TU_CHECK(in_place_layers > 20, "only %d layers ran in place", in_place_layers);
+    printf("%d layers ran in place over their input\n", in_place_layers);
     return tu_finish("test_graph");
 }

@@ -27,7 +27,9 @@
  *
  * Headers: status.h (errors), port.h (allocator/timer/log hooks),
  * layers.h (layer types and parameters), model.h (build, load, compile, run,
- * inspect), quantize.h (derive int8 constants when building).
+ * inspect), quantize.h (derive int8 constants when building), evaluate.h
+ * (top-k and confusion matrix). Host-only tools (Keras converter, NumPy files)
+ * are declared in nnom/tools.h, which nnom.h does not include.
  */
 #ifndef NNOM_H
 #define NNOM_H
@@ -37,6 +39,7 @@
 #include "nnom/layers.h"
 #include "nnom/model.h"
 #include "nnom/quantize.h"
+#include "nnom/evaluate.h"
 
 #define NNOM_VERSION_MAJOR 0
 #define NNOM_VERSION_MINOR 1

@@ -35,27 +35,53 @@ nnom_status nnom_quant_multiplier(double real, int32_t *multiplier, int32_t *shi
 nnom_status nnom_quant_conv_params(float input_scale, const float *weight_scales, int32_t n,
                                    float output_scale, int32_t *multipliers, int32_t *shifts);
 
-/** Constants of an int8 ADD or SUBTRACT, the layout its blob 0 expects (int32[6]). */
+/**
+ * Constants of an int8 ADD or SUBTRACT, the layout its blob 0 expects:
+ * params = {m1, s1, m2, s2, m_out, s_out} (TFLite's scheme). Both inputs are
+ * shifted left by 20 bits and rescaled to a common scale twice the larger
+ * input scale, m_i ~ scale_i / (2 * max(scale1, scale2)) (so s1, s2 <= 0);
+ * the int32 sum is requantised by m_out ~ 2 * max_scale / (2^20 * out.scale).
+ * Returns NNOM_ERR_ARGUMENT for a NULL @p params, a scale that is not positive
+ * and finite, a zero point outside [-128, 127], or an output multiplier that
+ * is out of range (shift beyond [-31, 30]) or vanishes.
+ */
 nnom_status nnom_quant_add_params(nnom_quant in1, nnom_quant in2, nnom_quant out, int32_t params[6]);
 
-/** Constants of an int8 MULTIPLY, the layout its blob 0 expects (int32[2]). */
+/**
+ * Constants of an int8 MULTIPLY, the layout its blob 0 expects:
+ * params = {m, s} ~ in1.scale * in2.scale / out.scale. Errors as for
+ * nnom_quant_add_params().
+ */
 nnom_status nnom_quant_mul_params(nnom_quant in1, nnom_quant in2, nnom_quant out, int32_t params[2]);
 
-/** Constants of an int8 CONCATENATE input: {multiplier, shift}, multiplier 0 when in == out. */
+/**
+ * Constants of one int8 CONCATENATE input, its two words of blob 0:
+ * {multiplier, shift} ~ in.scale / out.scale, or {0, 0} (a plain copy) when
+ * @p in and @p out are the same quantisation (scale and zero point). A ratio
+ * that cannot be represented (below 2^-32 or of 2^30 or more) is
+ * NNOM_ERR_ARGUMENT, as are the errors of nnom_quant_add_params().
+ */
 nnom_status nnom_quant_concat_params(nnom_quant in, nnom_quant out, int32_t params[2]);
 
 /**
  * The 256-entry table of an int8 element-wise activation (RELU, RELU6,
  * LEAKY_RELU, SIGMOID, TANH, HARD_SIGMOID): table[q + 128] is the output for
  * input q, the real function rounded to the nearest output step (ties away
- * from zero) and saturated to int8. @p alpha is LeakyReLU's slope.
+ * from zero) and saturated to int8:
+ *   table[q + 128] = sat8(round(f(in.scale * (q - in.zero_point)) / out.scale) + out.zero_point),
+ * computed in double precision. @p alpha is LeakyReLU's slope (ignored by the
+ * others). HARD_SIGMOID is Keras 3's relu6(x + 3) / 6, not Keras 2's
+ * clip(0.2 x + 0.5, 0, 1). Returns NNOM_ERR_ARGUMENT for another layer type, a
+ * NULL @p table, a bad quantisation, or a non-finite alpha for LEAKY_RELU.
  */
 nnom_status nnom_quant_activation_table(nnom_layer_type type, float alpha, nnom_quant in,
                                         nnom_quant out, int8_t table[256]);
 
 /**
  * The exp table of an int8 SOFTMAX: table[d] = round(2^16 * exp(-d * input_scale))
- * for d = max(x) - x in [0, 255].
+ * for d = max(x) - x in [0, 255] (table[0] = 65536). The kernel then needs only
+ * integers: out = round(256 * table[d] / sum over the row) - 128. Returns
+ * NNOM_ERR_ARGUMENT for a NULL @p table or a scale that is not positive and finite.
  */
 nnom_status nnom_quant_softmax_table(nnom_quant in, uint32_t table[256]);
 

@@ -10,6 +10,7 @@ typedef struct nnom_buffer {
     uint32_t bytes;
     int32_t first;
     int32_t last;
+    int32_t holds_input;     /* a model input: never written over in place */
 } nnom_buffer;
 
 struct nnom_model {

@@ -5,8 +5,9 @@
  *      last layer that reads it; model inputs live from the start, outputs to
  *      the end. Scratch lives during its layer only.
  *   2. Sharing. A view (flatten, reshape, output) is its input's buffer. An
- *      in-place layer (activations, softmax, some pooling) writes over its
- *      input when no later layer reads that buffer.
+ *      in-place layer (activations, softmax, element-wise, some pooling)
+ *      writes over its input when no later layer reads that buffer and the
+ *      buffer is not a model input (inputs stay intact across runs).
  *   3. Placement. Buffers, largest first, go to the lowest offset where they
  *      overlap no already placed buffer that is alive at the same time
  *      (greedy by size, as in TFLite Micro's planner). Offsets stay 4-byte
@@ -30,6 +31,7 @@ static int32_t new_buffer(nnom_model *m, uint32_t bytes, int32_t first, int32_t 
     b->bytes = bytes;
     b->first = first;
     b->last = last;
+    b->holds_input = 0;
     return m->n_buffers++;
 }
 
@@ -73,6 +75,7 @@ nnom_status nnom_plan(nnom_model *m)
         l->scratch_buffer = -1;
         if (l->type == NNOM_LAYER_INPUT) {
             l->buffer = new_buffer(m, l->out_bytes, 0, l->last_use);
+            m->buffers[l->buffer].holds_input = 1;
         } else if ((ops->flags & NNOM_OPS_VIEW) && l->n_inputs > 0) {
             nnom_buffer *b = &m->buffers[m->layers[l->inputs[0]].buffer];
             l->buffer = m->layers[l->inputs[0]].buffer;
@@ -89,7 +92,8 @@ nnom_status nnom_plan(nnom_model *m)
                 for (int32_t j = 0; j < l->n_inputs; j++) ctx.in[j] = &m->layers[l->inputs[j]];
                 int32_t src_buffer = ctx.in[0]->buffer;
                 nnom_buffer *b = &m->buffers[src_buffer];
-                int only_reader = b->last == i;
+                /* model inputs are never overwritten: a caller may run again on the same input */
+                int only_reader = b->last == i && !b->holds_input;
                 /* the other inputs must not live in the same buffer */
                 for (int32_t j = 1; j < l->n_inputs; j++)
                     if (ctx.in[j]->buffer == src_buffer) only_reader = 0;

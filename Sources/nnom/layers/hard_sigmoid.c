@@ -1,4 +1,17 @@
-/* Placeholder until the layer is implemented: compile reports it unsupported. */
-#include "core/layer.h"
+/* HARD_SIGMOID, Keras 3's: relu6(x + 3) / 6. s8: blob 0 int8[256] table (nnom_quant_activation_table()); runs in place. */
+#include "kernels/activation.h"
+#include "layers/elementwise_common.h"
 
-const nnom_layer_ops nnom_ops_hard_sigmoid = {0};
+static void run_f32(const nnom_exec *x)
+{
+    nnom_hard_sigmoid_f32((const float *)x->in[0], (float *)x->out, nnom_activation_count(x));
+}
+
+const nnom_layer_ops nnom_ops_hard_sigmoid = {
+    .min_inputs = 1,
+    .max_inputs = 1,
+    .flags = NNOM_OPS_IN_PLACE,
+    .infer = nnom_activation_infer,
+    .run_s8 = nnom_activation_run_s8,
+    .run_f32 = run_f32,
+};

@@ -1,4 +1,32 @@
-/* Placeholder until the layer is implemented: compile reports it unsupported. */
-#include "core/layer.h"
+/*
+ * LEAKY_RELU: x >= 0 ? x : alpha * x (params.alpha).
+ * s8: blob 0 int8[256] table (nnom_quant_activation_table()); runs in place.
+ */
+#include "kernels/activation.h"
+#include "layers/elementwise_common.h"
 
-const nnom_layer_ops nnom_ops_leaky_relu = {0};
+static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
+{
+    const float alpha = l->p.alpha;
+    if (!(alpha >= -3.402823466e38f && alpha <= 3.402823466e38f)) {
+        char text[32];
+        nnom_float_text((double)alpha, text, sizeof text);
+        return nnom_fail(ctx->model, NNOM_ERR_ARGUMENT, "layer '%s' (%s): alpha is %s, expected a finite value",
+                         l->name, nnom_layer_type_name(l->type), text);
+    }
+    return nnom_activation_infer(l, ctx);
+}
+
+static void run_f32(const nnom_exec *x)
+{
+    nnom_leaky_relu_f32((const float *)x->in[0], (float *)x->out, nnom_activation_count(x), x->layer->p.alpha);
+}
+
+const nnom_layer_ops nnom_ops_leaky_relu = {
+    .min_inputs = 1,
+    .max_inputs = 1,
+    .flags = NNOM_OPS_IN_PLACE,
+    .infer = infer,
+    .run_s8 = nnom_activation_run_s8,
+    .run_f32 = run_f32,
+};

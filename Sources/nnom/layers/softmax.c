@@ -1,4 +1,62 @@
-/* Placeholder until the layer is implemented: compile reports it unsupported. */
-#include "core/layer.h"
+/*
+ * SOFTMAX over the last axis. s8: blob 0 uint32[256] exp table
+ * (nnom_quant_softmax_table()); the output quantisation must be scale 1/256,
+ * zero point -128. Runs in place.
+ */
+#include "kernels/softmax.h"
+#include "layers/elementwise_common.h"
 
-const nnom_layer_ops nnom_ops_softmax = {0};
+static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
+{
+    const char *tname = nnom_layer_type_name(l->type);
+    nnom_status st = nnom_check_input_count(l, ctx, 1, 1);
+    if (st != NNOM_OK) return st;
+    if (ctx->dtype == NNOM_DTYPE_S8) {
+        st = nnom_expect_blob(ctx->model, l, 0, "exp table (uint32[256])", 256u * (uint32_t)sizeof(uint32_t));
+        if (st != NNOM_OK) return st;
+        const double want = 1.0 / 256.0, scale = (double)l->quant.scale;
+        const double rel = (scale - want) / want;
+        if (!(rel <= 1e-6 && rel >= -1e-6) || l->quant.zero_point != -128) {
+            char text[32];
+            nnom_float_text(scale, text, sizeof text);
+            return nnom_fail(ctx->model, NNOM_ERR_ARGUMENT,
+                             "layer '%s' (%s): int8 output quantisation must be scale 1/256 (3.90625e-3) and zero "
+                             "point -128, given scale %s and zero point %d",
+                             l->name, tname, text, (int)l->quant.zero_point);
+        }
+    }
+    l->shape = ctx->in[0]->shape;
+    return NNOM_OK;
+}
+
+static void rows_depth(const nnom_layer *l, int32_t *rows, int32_t *depth)
+{
+    *depth = l->shape.dims[l->shape.rank - 1];
+    *rows = *depth > 0 ? nnom_shape_count(&l->shape) / *depth : 0;
+}
+
+static void run_s8(const nnom_exec *x)
+{
+    nnom_softmax_s8_args a;
+    a.in = (const int8_t *)x->in[0];
+    a.out = (int8_t *)x->out;
+    rows_depth(x->layer, &a.rows, &a.depth);
+    a.exp_table = (const uint32_t *)x->layer->blobs[0].data;
+    nnom_softmax_s8(&a);
+}
+
+static void run_f32(const nnom_exec *x)
+{
+    int32_t rows, depth;
+    rows_depth(x->layer, &rows, &depth);
+    nnom_softmax_f32((const float *)x->in[0], (float *)x->out, rows, depth);
+}
+
+const nnom_layer_ops nnom_ops_softmax = {
+    .min_inputs = 1,
+    .max_inputs = 1,
+    .flags = NNOM_OPS_IN_PLACE,
+    .infer = infer,
+    .run_s8 = run_s8,
+    .run_f32 = run_f32,
+};

@@ -1,0 +1,65 @@
+/*
+ * Build-time lookup tables of the int8 element-wise activations and softmax.
+ * Every entry is computed in double precision from the real function, then
+ * rounded once (ties away from zero) and saturated.
+ */
+#include <math.h>
+
+#include "nnom/quantize.h"
+
+static int scale_ok(float s) { return s > 0.0f && s <= 3.402823466e38f; }
+static int zp_ok(int32_t zp) { return zp >= -128 && zp <= 127; }
+
+/* The real activation; returns 0 and leaves *y alone for a type that is not one. */
+static int activation(nnom_layer_type type, double alpha, double x, double *y)
+{
+    switch (type) {
+    case NNOM_LAYER_RELU: *y = x > 0.0 ? x : 0.0; return 1;
+    case NNOM_LAYER_RELU6: *y = x > 0.0 ? (x < 6.0 ? x : 6.0) : 0.0; return 1;
+    case NNOM_LAYER_LEAKY_RELU: *y = x >= 0.0 ? x : alpha * x; return 1;
+    case NNOM_LAYER_SIGMOID: *y = 1.0 / (1.0 + exp(-x)); return 1;
+    case NNOM_LAYER_TANH: *y = tanh(x); return 1;
+    case NNOM_LAYER_HARD_SIGMOID: {
+        /* Keras 3: relu6(x + 3) / 6 (Keras 2's 0.2 * x + 0.5 is a different function) */
+        double t = x + 3.0;
+        t = t > 0.0 ? (t < 6.0 ? t : 6.0) : 0.0;
+        *y = t / 6.0;
+        return 1;
+    }
+    default: return 0;
+    }
+}
+
+nnom_status nnom_quant_activation_table(nnom_layer_type type, float alpha, nnom_quant in,
+                                        nnom_quant out, int8_t table[256])
+{
+    if (!table || !scale_ok(in.scale) || !scale_ok(out.scale) || !zp_ok(in.zero_point) ||
+        !zp_ok(out.zero_point))
+        return NNOM_ERR_ARGUMENT;
+    if (type == NNOM_LAYER_LEAKY_RELU && !(alpha >= -3.402823466e38f && alpha <= 3.402823466e38f))
+        return NNOM_ERR_ARGUMENT;
+    double probe;
+    if (!activation(type, 0.0, 0.0, &probe)) return NNOM_ERR_ARGUMENT;
+    for (int32_t q = -128; q <= 127; q++) {
+        double x = (double)in.scale * (double)(q - in.zero_point);
+        double y = 0.0;
+        (void)activation(type, (double)alpha, x, &y);
+        double v = y / (double)out.scale;
+        if (v > 1e6) v = 1e6;   /* saturates anyway; keeps the conversion defined */
+        if (v < -1e6) v = -1e6;
+        double r = v < 0.0 ? -floor(-v + 0.5) : floor(v + 0.5);
+        long o = (long)r + out.zero_point;
+        table[q + 128] = (int8_t)(o < -128 ? -128 : (o > 127 ? 127 : o));
+    }
+    return NNOM_OK;
+}
+
+nnom_status nnom_quant_softmax_table(nnom_quant in, uint32_t table[256])
+{
+    if (!table || !scale_ok(in.scale)) return NNOM_ERR_ARGUMENT;
+    for (int d = 0; d < 256; d++) {
+        double v = 65536.0 * exp(-(double)d * (double)in.scale);
+        table[d] = (uint32_t)floor(v + 0.5);
+    }
+    return NNOM_OK;
+}

@@ -1,0 +1,48 @@
+/* Internal to the host tools: the converter handle and its memory. */
+#ifndef NNOM_TOOLS_INTERNAL_H
+#define NNOM_TOOLS_INTERNAL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#include "nnom/nnom.h"
+#include "nnom/tools.h"
+
+/* Memory that lives as long as the converter: weights of both models, tables. */
+typedef struct nnom_store_chunk nnom_store_chunk;
+typedef struct nnom_store {
+    nnom_store_chunk *chunks;
+} nnom_store;
+
+/* Zeroed, 8-byte aligned; NULL when out of memory. Freed with the converter. */
+void *nnom_store_alloc(nnom_store *s, size_t bytes);
+void nnom_store_release(nnom_store *s);
+
+struct nnom_converter {
+    nnom_model *float_model;
+    int owns_float_model;
+    nnom_model *int8_model;
+    nnom_store store;
+    char source[512];          /* the file converted, for generated comments ("" if built by hand) */
+    /* calibration: per float-model layer, the observed output range */
+    float *range_min, *range_max;
+    char error[NNOM_ERROR_MESSAGE_MAX];
+};
+
+/* Creates an empty converter (no models yet). */
+nnom_status nnom_converter_create(nnom_converter **out, nnom_error *err);
+
+/* Records a failure (printf format) and returns @p status. */
+nnom_status nnom_converter_fail(nnom_converter *c, nnom_status status, const char *fmt, ...);
+
+/* Copies the converter's message into @p err (if not NULL). */
+void nnom_converter_error_to(const nnom_converter *c, nnom_status status, nnom_error *err);
+
+/* Fills @p err directly (printf format); returns @p status. */
+nnom_status nnom_error_set(nnom_error *err, nnom_status status, const char *fmt, ...);
+
+/* A compiled copy of @p m built through the introspection API; blobs are shared (the copy must not
+ * outlive @p m). keep_all: every layer output stays readable after a run. */
+nnom_status nnom_tools_clone(const nnom_model *m, int keep_all, nnom_model **out, nnom_error *err);
+
+#endif

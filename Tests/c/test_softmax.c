@@ -1,0 +1,259 @@
+/*
+ * SOFTMAX over the last axis: the int8 kernel bit-exact against the integer
+ * algorithm written here and within one step of round(256 * softmax) - 128
+ * computed in double precision; the float32 kernel within 1e-6; both in
+ * place; graphs through the public API and infer errors.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "kernels/softmax.h"
+#include "test_util.h"
+
+static void make_table(double scale, uint32_t table[256])
+{
+    for (int d = 0; d < 256; d++) table[d] = (uint32_t)tu_round_away(65536.0 * exp(-(double)d * scale));
+}
+
+/* the spec's integer algorithm for one row */
+static void ref_row_s8(const int8_t *x, int8_t *y, int32_t n, const uint32_t *table)
+{
+    int32_t max = x[0];
+    for (int32_t i = 1; i < n; i++) max = x[i] > max ? x[i] : max;
+    uint64_t sum = 0;
+    for (int32_t i = 0; i < n; i++) sum += table[max - x[i]];
+    for (int32_t i = 0; i < n; i++) {
+        /* round half up of 256 t / sum, with exact integers */
+        const uint64_t num = 256u * (uint64_t)table[max - x[i]];
+        uint64_t q = num / sum;
+        if (2u * (num % sum) >= sum) q++;
+        y[i] = (int8_t)tu_clamp((int64_t)q - 128, -128, 127);
+    }
+}
+
+/* round(256 * softmax(scale * x)) - 128 in double precision */
+static void real_row_s8(const int8_t *x, int32_t *y, int32_t n, double scale)
+{
+    double max = -1e300, sum = 0;
+    for (int32_t i = 0; i < n; i++) max = x[i] > max ? x[i] : max;
+    for (int32_t i = 0; i < n; i++) sum += exp(scale * (x[i] - max));
+    for (int32_t i = 0; i < n; i++) y[i] = tu_clamp(tu_round_away(256.0 * exp(scale * (x[i] - max)) / sum) - 128, -128, 127);
+}
+
+static void test_s8_kernel(void)
+{
+    int max_err = 0, rows_checked = 0;
+    for (int iter = 0; iter < 400; iter++) {
+        const int32_t rows = tu_rand_int(1, 6), depth = iter < 5 ? iter + 1 : tu_rand_int(1, 120);
+        const double scale = tu_rand_float(0.01f, 0.5f);
+        uint32_t table[256];
+        make_table(scale, table);
+        const int32_t n = rows * depth;
+        int8_t *in = malloc((size_t)n), *out = malloc((size_t)n), *ref = malloc((size_t)n);
+        tu_fill_s8(in, (size_t)n, -128, 127);
+        if (iter % 10 == 1) memset(in, 17, (size_t)n);                         /* all equal */
+        if (iter % 10 == 2) for (int32_t i = 0; i < n; i++) in[i] = i % 3 ? -128 : 127; /* extremes */
+        if (iter % 10 == 3) tu_fill_s8(in, (size_t)n, 90, 100);               /* close values */
+        for (int32_t r = 0; r < rows; r++) ref_row_s8(in + r * depth, ref + r * depth, depth, table);
+        int32_t *real = malloc((size_t)n * sizeof(int32_t));
+        for (int32_t r = 0; r < rows; r++) real_row_s8(in + r * depth, real + r * depth, depth, scale);
+        const int in_place = iter % 2;
+        nnom_softmax_s8_args a = {in, in_place ? in : out, rows, depth, table};
+        nnom_softmax_s8(&a);
+        const int8_t *res = in_place ? in : out;
+        for (int32_t i = 0; i < n; i++) {
+            TU_CHECK(res[i] == ref[i], "iter %d [%d]: %d, integer reference %d", iter, i, res[i], ref[i]);
+            const int err = abs(res[i] - real[i]);
+            if (err > max_err) max_err = err;
+            TU_CHECK(err <= 1, "iter %d [%d] (depth %d, scale %g): %d, real %d", iter, i, depth, scale, res[i], real[i]);
+            if (res[i] != ref[i] || err > 1) break;
+        }
+        rows_checked += rows;
+        free(in);
+        free(out);
+        free(ref);
+        free(real);
+    }
+    printf("softmax s8: %d rows, max error against double %d step\n", rows_checked, max_err);
+
+    /* a single element is certain: 127 (1.0 saturated); two equal ones are 0.5 */
+    uint32_t table[256];
+    make_table(0.1, table);
+    int8_t one = -40, two[2] = {5, 5};
+    nnom_softmax_s8_args a1 = {&one, &one, 1, 1, table};
+    nnom_softmax_s8(&a1);
+    TU_CHECK(one == 127, "softmax of one value: %d", one);
+    nnom_softmax_s8_args a2 = {two, two, 1, 2, table};
+    nnom_softmax_s8(&a2);
+    TU_CHECK(two[0] == 0 && two[1] == 0, "two equal values: %d %d", two[0], two[1]);
+    /* a malformed all-zero table must not divide by zero */
+    uint32_t zeros[256];
+    memset(zeros, 0, sizeof zeros);
+    int8_t z[3] = {1, 2, 3};
+    nnom_softmax_s8_args az = {z, z, 1, 3, zeros};
+    nnom_softmax_s8(&az);
+    TU_CHECK(z[0] == -128 && z[2] == -128, "zero table: %d %d", z[0], z[2]);
+}
+
+static void test_f32_kernel(void)
+{
+    double max_err = 0;
+    for (int iter = 0; iter < 300; iter++) {
+        const int32_t rows = tu_rand_int(1, 6), depth = tu_rand_int(1, 200);
+        const int32_t n = rows * depth;
+        float *in = malloc((size_t)n * 4), *out = malloc((size_t)n * 4), *orig = malloc((size_t)n * 4);
+        const float range = iter % 3 == 0 ? 1.0f : (iter % 3 == 1 ? 20.0f : 1000.0f);
+        tu_fill_f32(in, (size_t)n, -range, range);
+        memcpy(orig, in, (size_t)n * 4);
+        float *dst = iter % 2 ? in : out;
+        nnom_softmax_f32(in, dst, rows, depth);
+        for (int32_t r = 0; r < rows; r++) {
+            const float *x = orig + r * depth;
+            double max = x[0], sum = 0, total = 0;
+            for (int32_t i = 1; i < depth; i++) max = x[i] > max ? x[i] : max;
+            for (int32_t i = 0; i < depth; i++) sum += exp((double)x[i] - max);
+            for (int32_t i = 0; i < depth; i++) {
+                const double want = exp((double)x[i] - max) / sum, got = dst[r * depth + i];
+                const double err = fabs(got - want);
+                if (err > max_err) max_err = err;
+                TU_CHECK(err <= 1e-6, "f32 depth %d [%d]: %.9g, expected %.9g", depth, i, got, want);
+                total += got;
+                if (err > 1e-6) break;
+            }
+            TU_CHECK(fabs(total - 1.0) < 1e-5, "row sums to %.9g", total);
+        }
+        free(in);
+        free(out);
+        free(orig);
+    }
+    printf("softmax f32: max abs error %.3g\n", max_err);
+}
+
+/* ---------------------------------------------------------------- graphs */
+
+static nnom_model *build(nnom_dtype dtype, nnom_shape shape, nnom_quant qi, nnom_quant qo, const void *blob,
+                         uint32_t size, int32_t *softmax_id, nnom_status *status)
+{
+    nnom_model *m = NULL;
+    nnom_error err;
+    TU_OK(m, nnom_model_create(dtype, NULL, &m, &err));
+    int32_t a;
+    TU_OK(m, nnom_model_add_input(m, "x", shape, qi, &a));
+    nnom_layer_desc d;
+    memset(&d, 0, sizeof d);
+    d.type = NNOM_LAYER_SOFTMAX;
+    d.name = "probs";
+    d.n_inputs = 1;
+    d.inputs[0] = a;
+    d.blobs[0].data = blob;
+    d.blobs[0].size = size;
+    d.quant = qo;
+    TU_OK(m, nnom_model_add_layer(m, &d, softmax_id));
+    nnom_layer_desc od;
+    memset(&od, 0, sizeof od);
+    od.type = NNOM_LAYER_OUTPUT;
+    od.n_inputs = 1;
+    od.inputs[0] = *softmax_id;
+    TU_OK(m, nnom_model_add_layer(m, &od, NULL));
+    *status = nnom_model_compile(m);
+    return m;
+}
+
+static void test_graphs(void)
+{
+    static uint32_t table[256];
+    const nnom_quant qi = {0.125f, 3}, qo = {1.0f / 256.0f, -128}, q0 = {0, 0};
+    TU_REQUIRE(nnom_quant_softmax_table(qi, table) == NNOM_OK, "table");
+    const nnom_shape shapes[3] = {{1, {10, 0, 0}}, {2, {4, 7, 0}}, {3, {2, 3, 5}}};
+    for (int s = 0; s < 3; s++) {
+        nnom_status st;
+        int32_t id;
+        nnom_model *m = build(NNOM_DTYPE_S8, shapes[s], qi, qo, table, sizeof table, &id, &st);
+        TU_CHECK(st == NNOM_OK, "compile: %s %s", nnom_status_name(st), nnom_model_last_error(m));
+        TU_OK(m, nnom_model_alloc_arena(m));
+        nnom_tensor_info ii;
+        TU_OK(m, nnom_model_input_info(m, 0, &ii));
+        const int32_t n = ii.count, depth = shapes[s].dims[shapes[s].rank - 1];
+        int8_t *x = malloc((size_t)n), *y = malloc((size_t)n);
+        int32_t *real = malloc((size_t)n * 4);
+        tu_fill_s8(x, (size_t)n, -128, 127);
+        TU_OK(m, nnom_model_set_input_s8(m, 0, x, (size_t)n));
+        TU_OK(m, nnom_model_run(m));
+        TU_OK(m, nnom_model_get_output_s8(m, 0, y, (size_t)n));
+        for (int32_t r = 0; r < n / depth; r++) real_row_s8(x + r * depth, real + r * depth, depth, qi.scale);
+        for (int32_t i = 0; i < n; i++) TU_CHECK(abs(y[i] - real[i]) <= 1, "graph s8 [%d]: %d vs %d", i, y[i], real[i]);
+        nnom_layer_info info;
+        TU_OK(m, nnom_model_layer_info(m, id, &info));
+        /* the input is a model input, which is never written over */
+        TU_CHECK(info.in_place == 0, "softmax must not overwrite the model input");
+        TU_CHECK(memcmp(nnom_model_input_data(m, 0), x, (size_t)n) == 0, "softmax changed the model input");
+        free(x);
+        free(y);
+        free(real);
+        nnom_model_destroy(m);
+
+        m = build(NNOM_DTYPE_F32, shapes[s], q0, q0, NULL, 0, &id, &st);
+        TU_CHECK(st == NNOM_OK, "compile f32: %s %s", nnom_status_name(st), nnom_model_last_error(m));
+        TU_OK(m, nnom_model_alloc_arena(m));
+        float *xf = malloc((size_t)n * 4), *yf = malloc((size_t)n * 4);
+        tu_fill_f32(xf, (size_t)n, -6, 6);
+        TU_OK(m, nnom_model_set_input_f32(m, 0, xf, (size_t)n));
+        TU_OK(m, nnom_model_run(m));
+        TU_OK(m, nnom_model_get_output_f32(m, 0, yf, (size_t)n));
+        for (int32_t r = 0; r < n / depth; r++) {
+            double sum = 0;
+            for (int32_t i = 0; i < depth; i++) sum += exp((double)xf[r * depth + i]);
+            for (int32_t i = 0; i < depth; i++) {
+                const double want = exp((double)xf[r * depth + i]) / sum;
+                TU_CHECK(fabs(yf[r * depth + i] - want) <= 1e-6, "graph f32 [%d]: %g vs %g", i, yf[r * depth + i], want);
+            }
+        }
+        free(xf);
+        free(yf);
+        nnom_model_destroy(m);
+    }
+
+    /* wrong output quantisation, wrong table size */
+    const nnom_shape s1 = {1, {10, 0, 0}};
+    const nnom_quant wrong[3] = {{1.0f / 255.0f, -128}, {1.0f / 256.0f, 0}, {0.1f, -128}};
+    for (int i = 0; i < 3; i++) {
+        nnom_status st;
+        int32_t id;
+        nnom_model *m = build(NNOM_DTYPE_S8, s1, qi, wrong[i], table, sizeof table, &id, &st);
+        const char *msg = nnom_model_last_error(m);
+        TU_CHECK(st == NNOM_ERR_ARGUMENT && strstr(msg, "probs") && strstr(msg, "softmax") && strstr(msg, "1/256") &&
+                     strstr(msg, "-128"),
+                 "wrong quantisation %d: %s %s", i, nnom_status_name(st), msg);
+        nnom_model_destroy(m);
+    }
+    {
+        nnom_status st;
+        int32_t id;
+        nnom_model *m = build(NNOM_DTYPE_S8, s1, qi, wrong[0], table, sizeof table, &id, &st);
+        TU_CHECK(strstr(nnom_model_last_error(m), "3.92157e-3") != NULL, "scale printed: %s", nnom_model_last_error(m));
+        nnom_model_destroy(m);
+        m = build(NNOM_DTYPE_S8, s1, qi, qo, table, 255 * 4, &id, &st);
+        TU_CHECK(st == NNOM_ERR_SHAPE && strstr(nnom_model_last_error(m), "1020") &&
+                     strstr(nnom_model_last_error(m), "1024"),
+                 "table size: %s %s", nnom_status_name(st), nnom_model_last_error(m));
+        nnom_model_destroy(m);
+        /* within 1e-6 relative is accepted */
+        const nnom_quant close = {(float)(1.0 / 256.0 * (1.0 + 5e-7)), -128};
+        m = build(NNOM_DTYPE_S8, s1, qi, close, table, sizeof table, &id, &st);
+        TU_CHECK(st == NNOM_OK, "scale within 1e-6: %s %s", nnom_status_name(st), nnom_model_last_error(m));
+        nnom_model_destroy(m);
+        /* f32 ignores the quantisation */
+        m = build(NNOM_DTYPE_F32, s1, q0, wrong[2], NULL, 0, &id, &st);
+        TU_CHECK(st == NNOM_OK, "f32: %s %s", nnom_status_name(st), nnom_model_last_error(m));
+        nnom_model_destroy(m);
+    }
+}
+
+int main(void)
+{
+    tu_seed(0x50F7);
+    test_s8_kernel();
+    test_f32_kernel();
+    test_graphs();
+    return tu_finish("test_softmax");
+}

@@ -1,0 +1,44 @@
+/**
+ * @file evaluate.h
+ * @brief Classification metrics computed by the runtime itself, so the same
+ *        numbers come out on a PC and on a device: top-1, top-k, confusion matrix.
+ */
+#ifndef NNOM_EVALUATE_H
+#define NNOM_EVALUATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "nnom/model.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Running totals of an evaluation; zero-initialise, then add samples. */
+typedef struct nnom_eval {
+    int32_t n_classes;       /**< size of the output vector */
+    int32_t k;               /**< the k of top-k (>= 1) */
+    int64_t samples;
+    int64_t top1;            /**< samples whose best class is the label */
+    int64_t topk;            /**< samples whose label is among the k best */
+    int64_t *confusion;      /**< n_classes x n_classes, row = label, column = prediction; may be NULL */
+} nnom_eval;
+
+/**
+ * Adds one sample: @p scores (n_classes values, int8 or float as @p dtype)
+ * against class @p label. Ties rank the lower class index first. Returns
+ * NNOM_ERR_ARGUMENT for a label outside [0, n_classes).
+ */
+nnom_status nnom_eval_add(nnom_eval *e, nnom_dtype dtype, const void *scores, int32_t label);
+
+/**
+ * Runs @p model on @p n_samples float inputs (sample-major, the model's single
+ * input) and adds each to @p e, reading output 0 as class scores.
+ */
+nnom_status nnom_evaluate(nnom_model *model, const float *samples, const int32_t *labels, size_t n_samples,
+                          nnom_eval *e);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* NNOM_EVALUATE_H */

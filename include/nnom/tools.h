@@ -1,0 +1,144 @@
+/**
+ * @file tools.h
+ * @brief Host tools: Keras model reader, calibration, int8 quantiser, writers
+ *        of .nnom files and weights.h, and NumPy .npy/.npz input/output.
+ *
+ * Part of libnnom when it is built with tools (the default on a PC); never
+ * part of a firmware build. Needs libhdf5, libzip and cJSON.
+ *
+ * The one-line path from a Keras file to an int8 model:
+ *
+ *     nnom_converter *c;
+ *     nnom_error err;
+ *     if (nnom_convert_keras("model.keras", calib, n_samples, NULL, &c, &err) != NNOM_OK)
+ *         puts(err.message);    // e.g. "layer 'lstm' (class LSTM) is not supported; supported: ..."
+ *     nnom_converter_save(c, "model.nnom");
+ *     nnom_converter_write_header(c, "weights.h", "digits");
+ *     nnom_converter_destroy(c);
+ *
+ * Step by step: nnom_keras_read() builds the float32 model (the runtime's own
+ * float kernels reproduce Keras); nnom_converter_quantize() calibrates it on
+ * sample inputs and builds the int8 model; nnom_converter_report() compares
+ * the two layer by layer.
+ */
+#ifndef NNOM_TOOLS_H
+#define NNOM_TOOLS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "nnom/model.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** A conversion in progress: owns the float32 model, the int8 model and all their weights. */
+typedef struct nnom_converter nnom_converter;
+
+/**
+ * Reads a Keras model: a Keras 3 `.keras` file, or a legacy `.h5` written by
+ * Keras 3 or by tf.keras (Keras 2). Builds and compiles the float32 model.
+ * Unsupported layers, options or files are errors naming the layer, its class
+ * and what is supported.
+ */
+nnom_status nnom_keras_read(const char *path, nnom_converter **out, nnom_error *err);
+
+/** Wraps an existing compiled float32 model (built by hand) for quantisation.
+ *  The converter does not take ownership; @p model must outlive it. */
+nnom_status nnom_converter_from_model(const nnom_model *model, nnom_converter **out, nnom_error *err);
+
+/** The float32 model (owned by the converter; compiled, with no arena yet). */
+nnom_model *nnom_converter_float_model(nnom_converter *c);
+
+/** How activation ranges are chosen from calibration data. */
+typedef enum nnom_calibration {
+    NNOM_CALIBRATE_MINMAX = 0,     /**< the observed minimum and maximum */
+    NNOM_CALIBRATE_PERCENTILE = 1, /**< clip to the given percentile of |values| on each side */
+    NNOM_CALIBRATE_KL = 2          /**< the clipping threshold minimising KL divergence (TensorRT's method) */
+} nnom_calibration;
+
+typedef struct nnom_quantize_options {
+    int per_tensor;                 /**< 0 (default): weights per output channel; 1: one scale per tensor */
+    nnom_calibration method;
+    double percentile;              /**< for NNOM_CALIBRATE_PERCENTILE, e.g. 99.99 (0: 99.99) */
+} nnom_quantize_options;
+
+/**
+ * Calibrates the float model on @p n_samples inputs (for a single-input model:
+ * n_samples x input count floats, sample-major; for several inputs, the inputs
+ * of one sample follow each other) and builds the int8 model. @p options may be NULL.
+ */
+nnom_status nnom_converter_quantize(nnom_converter *c, const float *samples, size_t n_samples,
+                                    const nnom_quantize_options *options);
+
+/** The int8 model (owned by the converter), after nnom_converter_quantize(). */
+nnom_model *nnom_converter_int8_model(nnom_converter *c);
+
+/** One row of the conversion report. */
+typedef struct nnom_layer_report {
+    const char *name;        /**< the int8 model's layer name */
+    const char *type_name;
+    double sqnr_db;          /**< 10 log10(signal / error) of int8 against float32; 200 when exact */
+    float min, max;          /**< calibrated range of the float output */
+} nnom_layer_report;
+
+/**
+ * Runs both models on @p n_samples inputs and fills @p rows (capacity
+ * @p capacity; *@p count receives the number of layers) with per-layer SQNR.
+ * For a classifier (one output of rank 1), *@p top1_agreement receives the
+ * fraction of samples whose argmax agrees (may be NULL).
+ */
+nnom_status nnom_converter_report(nnom_converter *c, const float *samples, size_t n_samples,
+                                  nnom_layer_report *rows, int32_t capacity, int32_t *count,
+                                  double *top1_agreement);
+
+/** Writes the int8 model as a .nnom file. */
+nnom_status nnom_converter_save(nnom_converter *c, const char *path);
+
+/**
+ * Writes a C header holding the int8 model's .nnom bytes as an aligned const
+ * array and a `<name>_load()` function, for firmware. Its top comment says
+ * what generated it and lists the layers. @p name must be a C identifier.
+ */
+nnom_status nnom_converter_write_header(nnom_converter *c, const char *path, const char *name);
+
+/** The message of the last failure on @p c. */
+const char *nnom_converter_last_error(const nnom_converter *c);
+
+void nnom_converter_destroy(nnom_converter *c);
+
+/** Reads, quantises with default options: the one-line conversion. */
+nnom_status nnom_convert_keras(const char *path, const float *samples, size_t n_samples,
+                               const nnom_quantize_options *options, nnom_converter **out, nnom_error *err);
+
+/* ------------------------------------------------------------- NumPy files */
+
+/** An array read from a .npy file, converted to float32 (C order). Free with nnom_array_free(). */
+typedef struct nnom_array {
+    float *data;
+    int32_t rank;
+    int64_t dims[8];
+    int64_t count;
+    char name[64];          /**< the entry name without ".npy" when read from a .npz */
+} nnom_array;
+
+/** Reads a .npy file of any integer, bool or float dtype (little or big endian, C order). */
+nnom_status nnom_npy_read(const char *path, nnom_array *out, nnom_error *err);
+
+/** Reads array @p name (e.g. "x") from a .npz file (stored or deflated). */
+nnom_status nnom_npz_read(const char *path, const char *name, nnom_array *out, nnom_error *err);
+
+/** Writes float32 data as a .npy file. */
+nnom_status nnom_npy_write_f32(const char *path, const float *data, int32_t rank, const int64_t *dims,
+                               nnom_error *err);
+
+/** Writes int8 data as a .npy file. */
+nnom_status nnom_npy_write_s8(const char *path, const int8_t *data, int32_t rank, const int64_t *dims,
+                              nnom_error *err);
+
+void nnom_array_free(nnom_array *a);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* NNOM_TOOLS_H */
