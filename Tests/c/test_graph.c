@@ -29,6 +29,14 @@ static void check_plan(const nnom_model *m, const char *name)
             const nnom_buffer *y = &m->buffers[b];
             int alive_together = x->first <= y->last && y->first <= x->last;
             int overlap = x->offset < y->offset + y->bytes && y->offset < x->offset + x->bytes;
+            if (x->group == y->group) {
+                /* written in place over each other: same offset, alive together only at the hand-over layer */
+                TU_CHECK(x->offset == y->offset, "%s: group members %d and %d at different offsets", name, (int)a, (int)b);
+                TU_CHECK(!alive_together || x->last == y->first || y->last == x->first,
+                         "%s: group members %d (layers %d..%d) and %d (%d..%d) overlap in time", name, (int)a,
+                         (int)x->first, (int)x->last, (int)b, (int)y->first, (int)y->last);
+                continue;
+            }
             TU_CHECK(!(alive_together && overlap),
                      "%s: buffers %d [%u,+%u) layers %d..%d and %d [%u,+%u) layers %d..%d overlap", name, (int)a,
                      (unsigned)x->offset, (unsigned)x->bytes, (int)x->first, (int)x->last, (int)b,

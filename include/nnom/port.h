@@ -39,6 +39,7 @@ typedef struct nnom_options {
     void *timer_ctx;
     nnom_log_fn log;                 /**< NULL: silent */
     void *log_ctx;
+    int keep_all_outputs;            /**< nnom_model_load(): compile with nnom_model_keep_all_outputs() */
 } nnom_options;
 
 /** The allocator used when none is given: malloc/free, or one that always fails

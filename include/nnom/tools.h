@@ -61,6 +61,9 @@ typedef struct nnom_quantize_options {
     int per_tensor;                 /**< 0 (default): weights per output channel; 1: one scale per tensor */
     nnom_calibration method;
     double percentile;              /**< for NNOM_CALIBRATE_PERCENTILE, e.g. 99.99 (0: 99.99) */
+    /** Called after each calibration sample (may be NULL): done of total. */
+    void (*progress)(void *ctx, size_t done, size_t total);
+    void *progress_ctx;
 } nnom_quantize_options;
 
 /**
@@ -101,6 +104,14 @@ nnom_status nnom_converter_save(nnom_converter *c, const char *path);
  * what generated it and lists the layers. @p name must be a C identifier.
  */
 nnom_status nnom_converter_write_header(nnom_converter *c, const char *path, const char *name);
+
+/**
+ * Writes the C header of nnom_converter_write_header() for any .nnom file
+ * given as bytes (loaded to list its layers). @p source names where the model
+ * came from in the top comment (may be NULL).
+ */
+nnom_status nnom_write_header(const void *bytes, size_t size, const char *path, const char *name,
+                              const char *source, nnom_error *err);
 
 /** The message of the last failure on @p c. */
 const char *nnom_converter_last_error(const nnom_converter *c);

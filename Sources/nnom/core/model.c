@@ -53,6 +53,7 @@ nnom_status nnom_model_create(nnom_dtype dtype, const nnom_options *options, nno
         m->timer_ctx = options->timer_ctx;
         m->log = options->log;
         m->log_ctx = options->log_ctx;
+        m->keep_all = options->keep_all_outputs != 0;
     }
     *out = m;
     if (err) {
@@ -495,12 +496,8 @@ const void *nnom_model_layer_output(const nnom_model *m, int32_t i)
 {
     if (!m || !m->compiled || !m->arena || i < 0 || i >= m->n_layers) return NULL;
     const nnom_layer *l = &m->layers[i];
-    /* kept: its buffer lives to the end and no later layer wrote over it */
+    /* kept: its buffer lives to the end, so nothing was written over it */
     if (m->buffers[l->buffer].last < m->n_layers) return NULL;
-    for (int32_t j = i + 1; j < m->n_layers; j++)
-        if (m->layers[j].buffer == l->buffer && m->layers[j].in_place &&
-            !(nnom_layer_ops_of(m->layers[j].type)->flags & NNOM_OPS_VIEW))
-            return NULL;
     return buffer_ptr(m, l->buffer);
 }
 

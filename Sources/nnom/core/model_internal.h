@@ -11,6 +11,8 @@ typedef struct nnom_buffer {
     int32_t first;
     int32_t last;
     int32_t holds_input;     /* a model input: never written over in place */
+    int32_t group;           /* buffers written in place over each other share an offset;
+                                group = index of the first buffer of the chain */
 } nnom_buffer;
 
 struct nnom_model {

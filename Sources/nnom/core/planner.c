@@ -8,10 +8,12 @@
  *      in-place layer (activations, softmax, element-wise, some pooling)
  *      writes over its input when no later layer reads that buffer and the
  *      buffer is not a model input (inputs stay intact across runs).
- *   3. Placement. Buffers, largest first, go to the lowest offset where they
- *      overlap no already placed buffer that is alive at the same time
- *      (greedy by size, as in TFLite Micro's planner). Offsets stay 4-byte
- *      aligned; the arena size is the highest end, not rounded.
+ *      An in-place output is a buffer of its own size and lifetime, pinned
+ *      to the offset of the buffer it overwrites; such buffers form a group.
+ *   3. Placement. Groups, largest first, go to the lowest offset where no
+ *      member overlaps an already placed buffer that is alive at the same
+ *      time (greedy by size, as in TFLite Micro's planner). Offsets stay
+ *      4-byte aligned; the arena size is the highest end, not rounded.
  *
  *   offset ^
  *          |  [conv1 out.........]        [conv2 out....]
@@ -24,9 +26,11 @@
 
 static uint32_t round4(uint32_t v) { return (v + 3u) & ~3u; }
 
-static int32_t new_buffer(nnom_model *m, uint32_t bytes, int32_t first, int32_t last)
+/* A new buffer; @p group is the group it joins (-1: it starts its own). */
+static int32_t new_buffer(nnom_model *m, uint32_t bytes, int32_t first, int32_t last, int32_t group)
 {
     nnom_buffer *b = &m->buffers[m->n_buffers];
+    b->group = group >= 0 ? group : m->n_buffers;
     b->offset = 0;
     b->bytes = bytes;
     b->first = first;
@@ -46,10 +50,10 @@ nnom_status nnom_plan(nnom_model *m)
     nnom_free(m, m->buffers);
     m->buffers = (nnom_buffer *)nnom_alloc(m, (size_t)(2 * n) * sizeof(nnom_buffer));
     int32_t *order = (int32_t *)nnom_alloc(m, (size_t)(2 * n) * sizeof(int32_t));
-    int32_t *placed = (int32_t *)nnom_alloc(m, (size_t)(2 * n) * sizeof(int32_t));
-    if (!m->buffers || !order || !placed) {
+    int32_t *group_size_mem = (int32_t *)nnom_alloc(m, (size_t)(2 * n) * sizeof(int32_t));
+    if (!m->buffers || !order || !group_size_mem) {
         nnom_free(m, order);
-        nnom_free(m, placed);
+        nnom_free(m, group_size_mem);
         return nnom_fail(m, NNOM_ERR_NO_MEMORY, "out of memory while planning %d layers", (int)n);
     }
     m->n_buffers = 0;
@@ -74,79 +78,99 @@ nnom_status nnom_plan(nnom_model *m)
         l->in_place = 0;
         l->scratch_buffer = -1;
         if (l->type == NNOM_LAYER_INPUT) {
-            l->buffer = new_buffer(m, l->out_bytes, 0, l->last_use);
+            l->buffer = new_buffer(m, l->out_bytes, 0, l->last_use, -1);
             m->buffers[l->buffer].holds_input = 1;
         } else if ((ops->flags & NNOM_OPS_VIEW) && l->n_inputs > 0) {
+            /* the same bytes under another shape: the input's buffer lives on */
             nnom_buffer *b = &m->buffers[m->layers[l->inputs[0]].buffer];
             l->buffer = m->layers[l->inputs[0]].buffer;
             if (b->last < l->last_use) b->last = l->last_use;
             if (b->bytes < l->out_bytes) b->bytes = l->out_bytes;
             l->in_place = 1;
         } else {
-            int shared = 0;
+            int32_t group = -1;
             if ((ops->flags & NNOM_OPS_IN_PLACE) && l->n_inputs > 0 && !m->keep_all) {
                 nnom_infer_ctx ctx;
                 memset(&ctx, 0, sizeof ctx);
                 ctx.model = m;
                 ctx.dtype = m->dtype;
                 for (int32_t j = 0; j < l->n_inputs; j++) ctx.in[j] = &m->layers[l->inputs[j]];
-                int32_t src_buffer = ctx.in[0]->buffer;
-                nnom_buffer *b = &m->buffers[src_buffer];
+                const int32_t src_buffer = ctx.in[0]->buffer;
+                const nnom_buffer *b = &m->buffers[src_buffer];
                 /* model inputs are never overwritten: a caller may run again on the same input */
                 int only_reader = b->last == i && !b->holds_input;
                 /* the other inputs must not live in the same buffer */
                 for (int32_t j = 1; j < l->n_inputs; j++)
                     if (ctx.in[j]->buffer == src_buffer) only_reader = 0;
                 if (only_reader && l->out_bytes <= b->bytes && (!ops->inplace_ok || ops->inplace_ok(l, &ctx))) {
-                    l->buffer = src_buffer;
-                    b->last = l->last_use;
+                    group = b->group;
                     l->in_place = 1;
-                    shared = 1;
                 }
             }
-            if (!shared) l->buffer = new_buffer(m, l->out_bytes, i, l->last_use);
+            /* An in-place output is its own buffer, pinned to the offset of the
+             * buffer it overwrites (same group): a smaller output frees the rest. */
+            l->buffer = new_buffer(m, l->out_bytes, i, l->last_use, group);
         }
-        if (l->scratch_bytes) l->scratch_buffer = new_buffer(m, l->scratch_bytes, i, i);
+        if (l->scratch_bytes) l->scratch_buffer = new_buffer(m, l->scratch_bytes, i, i, -1);
     }
 
-    /* 3. placement: largest first, then earliest; insertion sort (models are small) */
+    /* 3. placement, a group at a time: largest group first, then earliest;
+     *    insertion sort of the group heads (models are small) */
     const int32_t nb = m->n_buffers;
+    uint32_t *group_bytes = (uint32_t *)group_size_mem; /* per group head: its largest member */
+    for (int32_t i = 0; i < nb; i++) group_bytes[i] = 0;
     for (int32_t i = 0; i < nb; i++) {
-        int32_t k = i;
+        uint32_t *gb = &group_bytes[m->buffers[i].group];
+        if (m->buffers[i].bytes > *gb) *gb = m->buffers[i].bytes;
+    }
+    int32_t n_heads = 0;
+    for (int32_t i = 0; i < nb; i++) {
+        if (m->buffers[i].group != i) continue;
+        int32_t k = n_heads++;
         while (k > 0) {
-            const nnom_buffer *a = &m->buffers[order[k - 1]], *b = &m->buffers[i];
-            if (a->bytes > b->bytes || (a->bytes == b->bytes && a->first <= b->first)) break;
-            order[k] = order[k - 1];
+            const int32_t prev = order[k - 1];
+            if (group_bytes[prev] > group_bytes[i] ||
+                (group_bytes[prev] == group_bytes[i] && m->buffers[prev].first <= m->buffers[i].first))
+                break;
+            order[k] = prev;
             k--;
         }
         order[k] = i;
     }
+    for (int32_t i = 0; i < nb; i++) m->buffers[i].offset = UINT32_MAX; /* not placed yet */
     uint32_t arena = 0;
-    int32_t n_placed = 0;
-    for (int32_t oi = 0; oi < nb; oi++) {
-        nnom_buffer *b = &m->buffers[order[oi]];
-        /* Lowest fit: start at 0 and jump past any placed buffer that is alive at
-         * the same time and overlaps; every offset skipped that way conflicts,
-         * so the first offset without conflict is the lowest feasible one. */
+    for (int32_t h = 0; h < n_heads; h++) {
+        const int32_t head = order[h];
+        /* Lowest fit: start at 0 and jump past any placed buffer that is alive
+         * at the same time as a member of this group and overlaps it; every
+         * offset skipped that way conflicts, so the first offset without a
+         * conflict is the lowest feasible one. */
         uint32_t offset = 0;
         int moved = 1;
         while (moved) {
             moved = 0;
-            for (int32_t p = 0; p < n_placed; p++) {
-                const nnom_buffer *o = &m->buffers[placed[p]];
-                if (!lifetimes_overlap(o, b)) continue;
-                if (offset < o->offset + round4(o->bytes) && o->offset < offset + round4(b->bytes)) {
-                    offset = o->offset + round4(o->bytes);
-                    moved = 1;
+            for (int32_t a = 0; a < nb; a++) {
+                const nnom_buffer *mb = &m->buffers[a];
+                if (mb->group != head) continue;
+                for (int32_t p = 0; p < nb; p++) {
+                    const nnom_buffer *o = &m->buffers[p];
+                    if (o->offset == UINT32_MAX || !lifetimes_overlap(o, mb)) continue;
+                    if (offset < o->offset + round4(o->bytes) && o->offset < offset + round4(mb->bytes)) {
+                        offset = o->offset + round4(o->bytes);
+                        moved = 1;
+                    }
                 }
             }
         }
-        b->offset = offset;
-        placed[n_placed++] = order[oi];
-        if (b->bytes && offset + b->bytes > arena) arena = offset + b->bytes;
+        for (int32_t a = 0; a < nb; a++) {
+            nnom_buffer *mb = &m->buffers[a];
+            if (mb->group != head) continue;
+            mb->offset = offset;
+            if (offset + mb->bytes > arena) arena = offset + mb->bytes;
+        }
     }
     m->arena_size = arena;
     nnom_free(m, order);
-    nnom_free(m, placed);
+    nnom_free(m, group_size_mem);
     return NNOM_OK;
 }

@@ -1,4 +1,56 @@
-/* Placeholder until the layer is implemented: compile reports it unsupported. */
+/*
+ * AVG_POOL1D / AVG_POOL2D: the mean of each window's valid cells (Keras: SAME
+ * padding divides by the number of real cells). Parameters and checks are
+ * those of MAX_POOL (max_pool.c, reached through nnom_ops_max_pool). int8
+ * keeps the input's quantisation: round half away from zero of sum / count.
+ * MACs: 0 (no multiplies). In place when pad_top and pad_left are 0.
+ */
 #include "core/layer.h"
+#include "kernels/pool.h"
 
-const nnom_layer_ops nnom_ops_avg_pool = {0};
+extern const nnom_layer_ops nnom_ops_max_pool;
+
+static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx) { return nnom_ops_max_pool.infer(l, ctx); }
+
+static int inplace_ok(const nnom_layer *l, const nnom_infer_ctx *ctx) { return nnom_ops_max_pool.inplace_ok(l, ctx); }
+
+static nnom_pool_args pool_args(const nnom_exec *x)
+{
+    const nnom_layer *l = x->layer;
+    const nnom_dims in = nnom_dims_of(&x->in_layer[0]->shape), out = nnom_dims_of(&l->shape);
+    nnom_pool_args a;
+    a.in_h = in.h;
+    a.in_w = in.w;
+    a.channels = in.c;
+    a.out_h = out.h;
+    a.out_w = out.w;
+    a.kernel_h = l->p.kernel[0];
+    a.kernel_w = l->p.kernel[1];
+    a.stride_h = nnom_one_if_zero(l->p.stride[0]);
+    a.stride_w = nnom_one_if_zero(l->p.stride[1]);
+    a.pad_top = nnom_window_pad_before(in.h, out.h, a.kernel_h, a.stride_h, 1, l->p.padding);
+    a.pad_left = nnom_window_pad_before(in.w, out.w, a.kernel_w, a.stride_w, 1, l->p.padding);
+    return a;
+}
+
+static void run_s8(const nnom_exec *x)
+{
+    const nnom_pool_args a = pool_args(x);
+    nnom_avg_pool_s8(&a, (const int8_t *)x->in[0], (int8_t *)x->out);
+}
+
+static void run_f32(const nnom_exec *x)
+{
+    const nnom_pool_args a = pool_args(x);
+    nnom_avg_pool_f32(&a, (const float *)x->in[0], (float *)x->out);
+}
+
+const nnom_layer_ops nnom_ops_avg_pool = {
+    .min_inputs = 1,
+    .max_inputs = 1,
+    .flags = NNOM_OPS_IN_PLACE,
+    .infer = infer,
+    .inplace_ok = inplace_ok,
+    .run_s8 = run_s8,
+    .run_f32 = run_f32,
+};

@@ -1,4 +1,235 @@
-/* Placeholder until the layer is implemented: compile reports it unsupported. */
-#include "core/layer.h"
+/*
+ * CONV1D / CONV2D: convolution with `units` filters, fused activation NONE,
+ * RELU or RELU6. Parameters: kernel, stride and dilation (0 reads as 1),
+ * padding VALID or SAME (Keras), units.
+ *  - 2D takes (H, W, C) and gives (out_h, out_w, units);
+ *  - 1D takes (W, C) and gives (out_w, units); kernel[0], stride[0] and
+ *    dilation[0] must be 1 (stride/dilation 0 reads as 1).
+ *  s8:  blob 0 weights int8 [units][kh][kw][C], blob 1 bias int32 [units] or
+ *       empty, blob 2 multipliers int32 [units] (>= 0), blob 3 shifts int32
+ *       [units] in [-31, 30]; kh * kw * C at most NNOM_CONV_MAX_PATCH.
+ *  f32: blob 0 weights float [units][kh][kw][C], blob 1 bias float [units] or empty.
+ * Scratch (s8): the kernel's im2col columns, nnom_conv2d_s8_scratch_bytes().
+ * MACs: out_h * out_w * units * kh * kw * C.
+ *
+ * This file also holds the checks shared with DEPTHWISE_CONV1D/2D (conv_common.h).
+ */
+#include "layers/conv_common.h"
 
-const nnom_layer_ops nnom_ops_conv = {0};
+#include "core/model_internal.h"
+
+/* Dilated kernel spans and strides above this are refused (keeps every index in int32). */
+#define WINDOW_LIMIT (1 << 24)
+
+static int is_1d(nnom_layer_type t) { return t == NNOM_LAYER_CONV1D || t == NNOM_LAYER_DEPTHWISE_CONV1D; }
+
+nnom_status nnom_conv_infer(nnom_layer *l, const nnom_infer_ctx *ctx, int depthwise)
+{
+    const char *tname = nnom_layer_type_name(l->type);
+    nnom_model *m = ctx->model;
+    const nnom_shape *in = &ctx->in[0]->shape;
+    const nnom_layer_params *p = &l->p;
+    const int one_d = is_1d(l->type);
+    const int32_t rank = one_d ? 2 : 3;
+
+    if (in->rank != rank) {
+        if (in->rank == 1)
+            return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): input '%s' has shape (%d), expected rank %d (%s)",
+                             l->name, tname, ctx->in[0]->name, (int)in->dims[0], (int)rank, one_d ? "W, C" : "H, W, C");
+        if (in->rank == 2)
+            return nnom_fail(m, NNOM_ERR_SHAPE,
+                             "layer '%s' (%s): input '%s' has shape (%d, %d), expected rank %d (%s)", l->name, tname,
+                             ctx->in[0]->name, (int)in->dims[0], (int)in->dims[1], (int)rank,
+                             one_d ? "W, C" : "H, W, C");
+        return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): input '%s' has shape (%d, %d, %d), expected rank %d (%s)",
+                         l->name, tname, ctx->in[0]->name, (int)in->dims[0], (int)in->dims[1], (int)in->dims[2],
+                         (int)rank, one_d ? "W, C" : "H, W, C");
+    }
+    if (one_d && (p->kernel[0] != 1 || nnom_one_if_zero(p->stride[0]) != 1 || nnom_one_if_zero(p->dilation[0]) != 1))
+        return nnom_fail(m, NNOM_ERR_SHAPE,
+                         "layer '%s' (%s): a 1D convolution needs kernel[0] = stride[0] = dilation[0] = 1, given "
+                         "%d, %d and %d",
+                         l->name, tname, (int)p->kernel[0], (int)p->stride[0], (int)p->dilation[0]);
+    for (int k = 0; k < 2; k++) {
+        if (p->kernel[k] <= 0)
+            return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): kernel[%d] is %d, expected at least 1", l->name,
+                             tname, k, (int)p->kernel[k]);
+        if (p->stride[k] < 0 || p->stride[k] > WINDOW_LIMIT)
+            return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): stride[%d] is %d, expected 0 (= 1) to %d",
+                             l->name, tname, k, (int)p->stride[k], WINDOW_LIMIT);
+        if (p->dilation[k] < 0 || p->dilation[k] > WINDOW_LIMIT)
+            return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): dilation[%d] is %d, expected 0 (= 1) to %d",
+                             l->name, tname, k, (int)p->dilation[k], WINDOW_LIMIT);
+        const int64_t span = (int64_t)(p->kernel[k] - 1) * nnom_one_if_zero(p->dilation[k]) + 1;
+        if (span > WINDOW_LIMIT)
+            return nnom_fail(m, NNOM_ERR_UNSUPPORTED,
+                             "layer '%s' (%s): kernel[%d] %d with dilation %d spans %ld positions, at most %d supported",
+                             l->name, tname, k, (int)p->kernel[k], (int)nnom_one_if_zero(p->dilation[k]), (long)span,
+                             WINDOW_LIMIT);
+    }
+    if (p->padding != NNOM_PADDING_VALID && p->padding != NNOM_PADDING_SAME)
+        return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): padding is %d, expected 0 (valid) or 1 (same)", l->name,
+                         tname, (int)p->padding);
+    if (p->units <= 0)
+        return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): units (%s) is %d, expected at least 1", l->name, tname,
+                         depthwise ? "depth multiplier" : "filters", (int)p->units);
+    if (p->activation != NNOM_ACT_NONE && p->activation != NNOM_ACT_RELU && p->activation != NNOM_ACT_RELU6)
+        return nnom_fail(m, NNOM_ERR_UNSUPPORTED,
+                         "layer '%s' (%s): fused activation %d is not supported, expected 0 (none), 1 (relu) or 2 "
+                         "(relu6)",
+                         l->name, tname, (int)p->activation);
+
+    const nnom_dims d = nnom_dims_of(in);
+    const int32_t out_h = nnom_window_out(d.h, p->kernel[0], p->stride[0], p->dilation[0], p->padding);
+    const int32_t out_w = nnom_window_out(d.w, p->kernel[1], p->stride[1], p->dilation[1], p->padding);
+    if (out_h <= 0 || out_w <= 0)
+        return nnom_fail(m, NNOM_ERR_SHAPE,
+                         "layer '%s' (%s): kernel %dx%d (dilation %dx%d) does not fit the input's %dx%d positions "
+                         "with valid padding",
+                         l->name, tname, (int)p->kernel[0], (int)p->kernel[1], (int)nnom_one_if_zero(p->dilation[0]),
+                         (int)nnom_one_if_zero(p->dilation[1]), (int)d.h, (int)d.w);
+
+    /* sizes: out_c output channels, each reading `patch` weights */
+    const int64_t out_c = depthwise ? (int64_t)d.c * p->units : (int64_t)p->units;
+    const int64_t patch = (int64_t)p->kernel[0] * p->kernel[1] * (depthwise ? 1 : d.c);
+    if (out_c > (1 << 24))
+        return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): %ld output channels, at most %d supported", l->name,
+                         tname, (long)out_c, 1 << 24);
+    if (ctx->dtype == NNOM_DTYPE_S8 && patch > NNOM_CONV_MAX_PATCH)
+        return nnom_fail(m, NNOM_ERR_UNSUPPORTED,
+                         "layer '%s' (%s): an int8 kernel window of %ld elements (kernel %dx%d%s), at most %d supported",
+                         l->name, tname, (long)patch, (int)p->kernel[0], (int)p->kernel[1],
+                         depthwise ? "" : " x input channels", NNOM_CONV_MAX_PATCH);
+    const uint32_t esize = nnom_dtype_size(ctx->dtype);
+    const uint64_t weight_bytes = (uint64_t)out_c * (uint64_t)patch * esize;
+    if (weight_bytes > UINT32_MAX)
+        return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): %ld x %ld weights are too many", l->name, tname,
+                         (long)out_c, (long)patch);
+
+    char what[80];
+    if (depthwise)
+        nnom_format(what, sizeof what, "weights [%d][%d][%d x %d] (%s)", (int)p->kernel[0], (int)p->kernel[1], (int)d.c,
+                    (int)p->units, esize == 1 ? "int8" : "float");
+    else
+        nnom_format(what, sizeof what, "weights [%d][%d][%d][%d] (%s)", (int)p->units, (int)p->kernel[0],
+                    (int)p->kernel[1], (int)d.c, esize == 1 ? "int8" : "float");
+    nnom_status st = nnom_expect_blob(m, l, 0, what, (uint32_t)weight_bytes);
+    if (st != NNOM_OK) return st;
+    const uint32_t per_channel = (uint32_t)out_c * 4u;
+    if (l->blobs[1].size != 0) {
+        nnom_format(what, sizeof what, "bias [%d] (%s, or none)", (int)out_c, esize == 1 ? "int32" : "float");
+        st = nnom_expect_blob(m, l, 1, what, per_channel);
+        if (st != NNOM_OK) return st;
+    }
+    int first_unused = 2;
+    if (ctx->dtype == NNOM_DTYPE_S8) {
+        nnom_format(what, sizeof what, "multipliers [%d] (int32)", (int)out_c);
+        st = nnom_expect_blob(m, l, 2, what, per_channel);
+        if (st != NNOM_OK) return st;
+        nnom_format(what, sizeof what, "shifts [%d] (int32)", (int)out_c);
+        st = nnom_expect_blob(m, l, 3, what, per_channel);
+        if (st != NNOM_OK) return st;
+        const int32_t *mult = (const int32_t *)l->blobs[2].data, *shift = (const int32_t *)l->blobs[3].data;
+        for (int32_t i = 0; i < (int32_t)out_c; i++) {
+            if (mult[i] < 0)
+                return nnom_fail(m, NNOM_ERR_ARGUMENT, "layer '%s' (%s): multiplier[%d] is %d, expected a value >= 0",
+                                 l->name, tname, (int)i, (int)mult[i]);
+            if (shift[i] < -31 || shift[i] > 30)
+                return nnom_fail(m, NNOM_ERR_ARGUMENT, "layer '%s' (%s): shift[%d] is %d, expected -31 to 30", l->name,
+                                 tname, (int)i, (int)shift[i]);
+        }
+        first_unused = 4;
+    }
+    for (int s = first_unused; s < NNOM_MAX_BLOBS; s++)
+        if (l->blobs[s].size != 0)
+            return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): blob %d holds %u bytes, expected none (%s model)",
+                             l->name, tname, s, (unsigned)l->blobs[s].size, esize == 1 ? "int8" : "float32");
+
+    if (one_d) {
+        l->shape.rank = 2;
+        l->shape.dims[0] = out_w;
+        l->shape.dims[1] = (int32_t)out_c;
+        l->shape.dims[2] = 0;
+    } else {
+        l->shape.rank = 3;
+        l->shape.dims[0] = out_h;
+        l->shape.dims[1] = out_w;
+        l->shape.dims[2] = (int32_t)out_c;
+    }
+    return NNOM_OK;
+}
+
+nnom_conv_args nnom_conv_layer_args(const nnom_layer *l, const nnom_layer *in, nnom_dtype dtype)
+{
+    const nnom_dims i = nnom_dims_of(&in->shape), o = nnom_dims_of(&l->shape);
+    const nnom_layer_params *p = &l->p;
+    nnom_conv_args a;
+    a.in_h = i.h;
+    a.in_w = i.w;
+    a.in_c = i.c;
+    a.out_h = o.h;
+    a.out_w = o.w;
+    a.out_c = o.c;
+    a.k_h = p->kernel[0];
+    a.k_w = p->kernel[1];
+    a.stride_h = nnom_one_if_zero(p->stride[0]);
+    a.stride_w = nnom_one_if_zero(p->stride[1]);
+    a.dil_h = nnom_one_if_zero(p->dilation[0]);
+    a.dil_w = nnom_one_if_zero(p->dilation[1]);
+    a.pad_top = nnom_window_pad_before(i.h, o.h, a.k_h, a.stride_h, a.dil_h, p->padding);
+    a.pad_left = nnom_window_pad_before(i.w, o.w, a.k_w, a.stride_w, a.dil_w, p->padding);
+    a.depth_mult = p->units;
+    a.weights = l->blobs[0].data;
+    a.bias = l->blobs[1].size ? l->blobs[1].data : NULL;
+    a.in_zp = in->quant.zero_point;
+    a.out_zp = l->quant.zero_point;
+    a.act_min = l->act_lo;
+    a.act_max = l->act_hi;
+    a.multiplier = NULL;
+    a.shift = NULL;
+    if (dtype == NNOM_DTYPE_S8) {
+        a.multiplier = (const int32_t *)l->blobs[2].data;
+        a.shift = (const int32_t *)l->blobs[3].data;
+    }
+    nnom_act_bounds_f32(p->activation, &a.act_min_f, &a.act_max_f);
+    return a;
+}
+
+static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx) { return nnom_conv_infer(l, ctx, 0); }
+
+static uint32_t scratch_bytes(const nnom_layer *l, const nnom_infer_ctx *ctx)
+{
+    if (ctx->dtype != NNOM_DTYPE_S8) return 0;
+    const nnom_conv_args a = nnom_conv_layer_args(l, ctx->in[0], ctx->dtype);
+    return nnom_conv2d_s8_scratch_bytes(&a);
+}
+
+static uint64_t macs(const nnom_layer *l, const nnom_infer_ctx *ctx)
+{
+    const nnom_dims i = nnom_dims_of(&ctx->in[0]->shape), o = nnom_dims_of(&l->shape);
+    return (uint64_t)o.h * (uint64_t)o.w * (uint64_t)o.c * (uint64_t)l->p.kernel[0] * (uint64_t)l->p.kernel[1] *
+           (uint64_t)i.c;
+}
+
+static void run_s8(const nnom_exec *x)
+{
+    const nnom_conv_args a = nnom_conv_layer_args(x->layer, x->in_layer[0], NNOM_DTYPE_S8);
+    nnom_conv2d_s8(&a, (const int8_t *)x->in[0], (int8_t *)x->out, x->scratch);
+}
+
+static void run_f32(const nnom_exec *x)
+{
+    const nnom_conv_args a = nnom_conv_layer_args(x->layer, x->in_layer[0], NNOM_DTYPE_F32);
+    nnom_conv2d_f32(&a, (const float *)x->in[0], (float *)x->out);
+}
+
+const nnom_layer_ops nnom_ops_conv = {
+    .min_inputs = 1,
+    .max_inputs = 1,
+    .flags = 0,
+    .infer = infer,
+    .scratch_bytes = scratch_bytes,
+    .macs = macs,
+    .run_s8 = run_s8,
+    .run_f32 = run_f32,
+};

@@ -1,4 +1,118 @@
-/* Placeholder until the layer is implemented: compile reports it unsupported. */
-#include "core/layer.h"
+/*
+ * DENSE: a fully connected layer over its input read flat (any rank), output
+ * rank 1 (units). Fused activation NONE, RELU or RELU6.
+ *  s8:  blob 0 weights int8 [units][in], blob 1 bias int32 [units] or empty,
+ *       blob 2 multipliers int32 and blob 3 shifts int32, either [units]
+ *       (per output channel) or [1] (per tensor), shifts in [-31, 30].
+ *  f32: blob 0 weights float [units][in], blob 1 bias float [units] or empty.
+ * No scratch. MACs: in * units.
+ */
+#include "core/model_internal.h"
+#include "kernels/dense.h"
 
-const nnom_layer_ops nnom_ops_dense = {0};
+static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
+{
+    const char *tname = nnom_layer_type_name(l->type);
+    nnom_model *m = ctx->model;
+    const int32_t units = l->p.units;
+    const int64_t in = nnom_shape_count(&ctx->in[0]->shape);
+    if (units <= 0)
+        return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): units is %d, expected at least 1", l->name, tname,
+                         (int)units);
+    if (l->p.activation != NNOM_ACT_NONE && l->p.activation != NNOM_ACT_RELU && l->p.activation != NNOM_ACT_RELU6)
+        return nnom_fail(m, NNOM_ERR_UNSUPPORTED,
+                         "layer '%s' (%s): fused activation %d is not supported, expected 0 (none), 1 (relu) or "
+                         "2 (relu6)", l->name, tname, (int)l->p.activation);
+    const uint32_t esize = nnom_dtype_size(ctx->dtype);
+    const uint64_t weight_bytes = (uint64_t)in * (uint64_t)units * esize;
+    if (weight_bytes > UINT32_MAX)
+        return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): %ld inputs x %d units is too many weights", l->name,
+                         tname, (long)in, (int)units);
+    char what[64];
+    nnom_format(what, sizeof what, "weights [%d][%ld]", (int)units, (long)in);
+    nnom_status st = nnom_expect_blob(m, l, 0, what, (uint32_t)weight_bytes);
+    if (st != NNOM_OK) return st;
+    const uint32_t per_unit = (uint32_t)units * 4u; /* int32 or float, one per unit */
+    if (l->blobs[1].size != 0) {
+        nnom_format(what, sizeof what, "bias [%d] (or none)", (int)units);
+        st = nnom_expect_blob(m, l, 1, what, per_unit);
+        if (st != NNOM_OK) return st;
+    }
+    if (ctx->dtype == NNOM_DTYPE_S8) {
+        /* per channel ([units]) or per tensor ([1]), the same for both */
+        const int per_tensor = l->blobs[2].size == 4u;
+        const uint32_t q_bytes = per_tensor ? 4u : per_unit;
+        nnom_format(what, sizeof what, per_tensor ? "multiplier [1]" : "multipliers [%d] (or [1])", (int)units);
+        st = nnom_expect_blob(m, l, 2, what, q_bytes);
+        if (st != NNOM_OK) return st;
+        nnom_format(what, sizeof what, "shifts [%d], as many as the multipliers", per_tensor ? 1 : (int)units);
+        st = nnom_expect_blob(m, l, 3, what, q_bytes);
+        if (st != NNOM_OK) return st;
+        const int32_t *mult = (const int32_t *)l->blobs[2].data, *shift = (const int32_t *)l->blobs[3].data;
+        for (uint32_t i = 0; i < q_bytes / 4u; i++) {
+            if (mult[i] < 0)
+                return nnom_fail(m, NNOM_ERR_ARGUMENT,
+                                 "layer '%s' (%s): multiplier[%u] is %d, expected a value >= 0", l->name, tname,
+                                 (unsigned)i, (int)mult[i]);
+            if (shift[i] < -31 || shift[i] > 30)
+                return nnom_fail(m, NNOM_ERR_ARGUMENT, "layer '%s' (%s): shift[%u] is %d, expected -31 to 30",
+                                 l->name, tname, (unsigned)i, (int)shift[i]);
+        }
+    } else if (l->blobs[2].size != 0 || l->blobs[3].size != 0) {
+        return nnom_fail(m, NNOM_ERR_SHAPE,
+                         "layer '%s' (%s): a float32 dense takes weights and bias only, but blobs 2/3 hold %u/%u bytes",
+                         l->name, tname, (unsigned)l->blobs[2].size, (unsigned)l->blobs[3].size);
+    }
+    for (int s = 4; s < NNOM_MAX_BLOBS; s++)
+        if (l->blobs[s].size != 0)
+            return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): blob %d holds %u bytes, expected none", l->name,
+                             tname, s, (unsigned)l->blobs[s].size);
+    l->shape.rank = 1;
+    l->shape.dims[0] = units;
+    return NNOM_OK;
+}
+
+static uint64_t macs(const nnom_layer *l, const nnom_infer_ctx *ctx)
+{
+    return (uint64_t)nnom_shape_count(&ctx->in[0]->shape) * (uint64_t)l->p.units;
+}
+
+static void run_s8(const nnom_exec *x)
+{
+    const nnom_layer *l = x->layer;
+    nnom_dense_s8_args a;
+    a.in_features = nnom_shape_count(&x->in_layer[0]->shape);
+    a.out_features = l->p.units;
+    a.weights = (const int8_t *)l->blobs[0].data;
+    a.bias = l->blobs[1].size ? (const int32_t *)l->blobs[1].data : NULL;
+    a.multiplier = (const int32_t *)l->blobs[2].data;
+    a.shift = (const int32_t *)l->blobs[3].data;
+    a.per_channel = l->blobs[2].size != 4u;
+    a.in_zero_point = x->in_layer[0]->quant.zero_point;
+    a.out_zero_point = l->quant.zero_point;
+    a.act_lo = l->act_lo;
+    a.act_hi = l->act_hi;
+    nnom_dense_s8(&a, (const int8_t *)x->in[0], (int8_t *)x->out);
+}
+
+static void run_f32(const nnom_exec *x)
+{
+    const nnom_layer *l = x->layer;
+    nnom_dense_f32_args a;
+    a.in_features = nnom_shape_count(&x->in_layer[0]->shape);
+    a.out_features = l->p.units;
+    a.weights = (const float *)l->blobs[0].data;
+    a.bias = l->blobs[1].size ? (const float *)l->blobs[1].data : NULL;
+    nnom_act_bounds_f32(l->p.activation, &a.act_lo, &a.act_hi);
+    nnom_dense_f32(&a, (const float *)x->in[0], (float *)x->out);
+}
+
+const nnom_layer_ops nnom_ops_dense = {
+    .min_inputs = 1,
+    .max_inputs = 1,
+    .flags = 0,
+    .infer = infer,
+    .macs = macs,
+    .run_s8 = run_s8,
+    .run_f32 = run_f32,
+};

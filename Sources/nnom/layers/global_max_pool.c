@@ -1,4 +1,79 @@
-/* Placeholder until the layer is implemented: compile reports it unsupported. */
-#include "core/layer.h"
+/*
+ * GLOBAL_MAX_POOL: the largest value of each channel over all positions of a
+ * (W, C) or (H, W, C) input; output rank 1 (C). No blobs; int8 keeps the
+ * input's quantisation. MACs: 0 (no multiplies). Not in place: every output
+ * channel needs the whole input.
+ *
+ * The checks here also serve GLOBAL_AVG_POOL (global_avg_pool.c calls this
+ * file's infer through nnom_ops_global_max_pool).
+ */
+#include "kernels/pool.h"
+#include "layers/elementwise_common.h"
 
-const nnom_layer_ops nnom_ops_global_max_pool = {0};
+static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
+{
+    const char *tname = nnom_layer_type_name(l->type);
+    nnom_model *m = ctx->model;
+    const nnom_shape *in = &ctx->in[0]->shape;
+    if (in->rank != 2 && in->rank != 3) {
+        char text[48];
+        nnom_shape_text(in, text, sizeof text);
+        return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): input '%s' has shape %s, expected rank 2 (W, C) or 3 (H, W, C)",
+                         l->name, tname, ctx->in[0]->name, text);
+    }
+    for (int s = 0; s < NNOM_MAX_BLOBS; s++)
+        if (l->blobs[s].size != 0)
+            return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): takes no constant data, but blob %d holds %u bytes",
+                             l->name, tname, s, (unsigned)l->blobs[s].size);
+    const nnom_dims d = nnom_dims_of(in);
+    if (ctx->dtype == NNOM_DTYPE_S8) {
+        const nnom_quant q = ctx->in[0]->quant;
+        if (q.scale != l->quant.scale || q.zero_point != l->quant.zero_point) {
+            char given[32], want[32];
+            nnom_float_text(l->quant.scale, given, sizeof given);
+            nnom_float_text(q.scale, want, sizeof want);
+            return nnom_fail(m, NNOM_ERR_ARGUMENT,
+                             "layer '%s' (%s): int8 output quantisation must equal the input's (scale %s, zero point "
+                             "%d), given scale %s and zero point %d",
+                             l->name, tname, want, (int)q.zero_point, given, (int)l->quant.zero_point);
+        }
+        /* an int8 average sums at most 2^23 positions in int32 */
+        if (l->type == NNOM_LAYER_GLOBAL_AVG_POOL && (int64_t)d.h * d.w > (1 << 23))
+            return nnom_fail(m, NNOM_ERR_UNSUPPORTED, "layer '%s' (%s): %ld positions, at most 2^23 supported", l->name,
+                             tname, (long)((int64_t)d.h * d.w));
+    }
+    l->shape.rank = 1;
+    l->shape.dims[0] = d.c;
+    return NNOM_OK;
+}
+
+static nnom_pool_args global_args(const nnom_exec *x)
+{
+    const nnom_dims in = nnom_dims_of(&x->in_layer[0]->shape);
+    nnom_pool_args a = {0};
+    a.in_h = in.h;
+    a.in_w = in.w;
+    a.channels = in.c;
+    return a;
+}
+
+static void run_s8(const nnom_exec *x)
+{
+    const nnom_pool_args a = global_args(x);
+    nnom_global_max_pool_s8(&a, (const int8_t *)x->in[0], (int8_t *)x->out);
+}
+
+static void run_f32(const nnom_exec *x)
+{
+    const nnom_pool_args a = global_args(x);
+    nnom_global_max_pool_f32(&a, (const float *)x->in[0], (float *)x->out);
+}
+
+const nnom_layer_ops nnom_ops_global_max_pool = {
+    .min_inputs = 1,
+    .max_inputs = 1,
+    .flags = 0,
+    .infer = infer,
+    .run_s8 = run_s8,
+    .run_f32 = run_f32,
+};

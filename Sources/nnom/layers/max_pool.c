@@ -1,4 +1,135 @@
-/* Placeholder until the layer is implemented: compile reports it unsupported. */
-#include "core/layer.h"
+/*
+ * MAX_POOL1D / MAX_POOL2D: the largest value of each window. Parameters:
+ * kernel (pool size), stride (0 reads as 1), padding VALID or SAME (Keras:
+ * padded cells are ignored). No blobs; int8 keeps the input's quantisation.
+ * 1D takes (W, C) and requires kernel[0] = 1 and stride[0] = 0 or 1; 2D takes (H, W, C).
+ *
+ * The window checks here also serve AVG_POOL1D/2D (avg_pool.c calls this
+ * file's infer and inplace_ok through nnom_ops_max_pool), so the two pooling
+ * types validate identically.
+ *
+ * MACs: 0. Pooling multiplies nothing; nnom counts only multiply-accumulates,
+ * so instruction-per-MAC figures charge pooling to the layers doing arithmetic.
+ * In place: allowed when no padding lies above or left of the input (pad_top
+ * and pad_left both 0), where the kernels are proven safe (kernels/pool.h).
+ */
+#include "kernels/pool.h"
+#include "layers/elementwise_common.h"
 
-const nnom_layer_ops nnom_ops_max_pool = {0};
+static int is_1d(nnom_layer_type t) { return t == NNOM_LAYER_MAX_POOL1D || t == NNOM_LAYER_AVG_POOL1D; }
+
+/* Kernel geometry from the layer and its input; out_h/out_w from the output shape. */
+static nnom_pool_args pool_args(const nnom_layer *l, const nnom_shape *in_shape, const nnom_shape *out_shape)
+{
+    const nnom_dims in = nnom_dims_of(in_shape), out = nnom_dims_of(out_shape);
+    nnom_pool_args a;
+    a.in_h = in.h;
+    a.in_w = in.w;
+    a.channels = in.c;
+    a.out_h = out.h;
+    a.out_w = out.w;
+    a.kernel_h = l->p.kernel[0];
+    a.kernel_w = l->p.kernel[1];
+    a.stride_h = nnom_one_if_zero(l->p.stride[0]);
+    a.stride_w = nnom_one_if_zero(l->p.stride[1]);
+    a.pad_top = nnom_window_pad_before(in.h, out.h, a.kernel_h, a.stride_h, 1, l->p.padding);
+    a.pad_left = nnom_window_pad_before(in.w, out.w, a.kernel_w, a.stride_w, 1, l->p.padding);
+    return a;
+}
+
+static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
+{
+    const char *tname = nnom_layer_type_name(l->type);
+    nnom_model *m = ctx->model;
+    const nnom_shape *in = &ctx->in[0]->shape;
+    const int one_d = is_1d(l->type);
+    const int32_t rank = one_d ? 2 : 3;
+    if (in->rank != rank) {
+        char text[48];
+        nnom_shape_text(in, text, sizeof text);
+        return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): input '%s' has shape %s, expected rank %d (%s)",
+                         l->name, tname, ctx->in[0]->name, text, (int)rank, one_d ? "W, C" : "H, W, C");
+    }
+    if (one_d && (l->p.kernel[0] != 1 || (l->p.stride[0] != 0 && l->p.stride[0] != 1)))
+        return nnom_fail(m, NNOM_ERR_SHAPE,
+                         "layer '%s' (%s): a 1D pooling needs kernel[0] = 1 and stride[0] = 1, given %d and %d",
+                         l->name, tname, (int)l->p.kernel[0], (int)l->p.stride[0]);
+    for (int k = 0; k < 2; k++) {
+        if (l->p.kernel[k] <= 0)
+            return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): pool size[%d] is %d, expected at least 1", l->name,
+                             tname, k, (int)l->p.kernel[k]);
+        if (l->p.stride[k] < 0)
+            return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): stride[%d] is %d, expected 0 (= 1) or more",
+                             l->name, tname, k, (int)l->p.stride[k]);
+    }
+    if (l->p.padding != NNOM_PADDING_VALID && l->p.padding != NNOM_PADDING_SAME)
+        return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): padding is %d, expected 0 (valid) or 1 (same)", l->name,
+                         tname, (int)l->p.padding);
+    const nnom_dims d = nnom_dims_of(in);
+    const int32_t out_h = nnom_window_out(d.h, l->p.kernel[0], l->p.stride[0], 1, l->p.padding);
+    const int32_t out_w = nnom_window_out(d.w, l->p.kernel[1], l->p.stride[1], 1, l->p.padding);
+    if (out_h <= 0 || out_w <= 0)
+        return nnom_fail(m, NNOM_ERR_SHAPE,
+                         "layer '%s' (%s): pool size %dx%d does not fit the input's %dx%d positions with valid padding",
+                         l->name, tname, (int)l->p.kernel[0], (int)l->p.kernel[1], (int)d.h, (int)d.w);
+    for (int s = 0; s < NNOM_MAX_BLOBS; s++)
+        if (l->blobs[s].size != 0)
+            return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): takes no constant data, but blob %d holds %u bytes",
+                             l->name, tname, s, (unsigned)l->blobs[s].size);
+    if (ctx->dtype == NNOM_DTYPE_S8) {
+        const nnom_quant q = ctx->in[0]->quant;
+        if (q.scale != l->quant.scale || q.zero_point != l->quant.zero_point) {
+            char given[32], want[32];
+            nnom_float_text(l->quant.scale, given, sizeof given);
+            nnom_float_text(q.scale, want, sizeof want);
+            return nnom_fail(m, NNOM_ERR_ARGUMENT,
+                             "layer '%s' (%s): int8 output quantisation must equal the input's (scale %s, zero point "
+                             "%d), given scale %s and zero point %d",
+                             l->name, tname, want, (int)q.zero_point, given, (int)l->quant.zero_point);
+        }
+        /* an int8 average sums at most 2^23 cells in int32 */
+        const int64_t kh = l->p.kernel[0] < d.h ? l->p.kernel[0] : d.h;
+        const int64_t kw = l->p.kernel[1] < d.w ? l->p.kernel[1] : d.w;
+        if ((l->type == NNOM_LAYER_AVG_POOL1D || l->type == NNOM_LAYER_AVG_POOL2D) && kh * kw > (1 << 23))
+            return nnom_fail(m, NNOM_ERR_UNSUPPORTED, "layer '%s' (%s): windows of %ld cells, at most 2^23 supported",
+                             l->name, tname, (long)(kh * kw));
+    }
+    l->shape.rank = rank;
+    if (one_d) {
+        l->shape.dims[0] = out_w;
+        l->shape.dims[1] = d.c;
+    } else {
+        l->shape.dims[0] = out_h;
+        l->shape.dims[1] = out_w;
+        l->shape.dims[2] = d.c;
+    }
+    return NNOM_OK;
+}
+
+static int inplace_ok(const nnom_layer *l, const nnom_infer_ctx *ctx)
+{
+    const nnom_pool_args a = pool_args(l, &ctx->in[0]->shape, &l->shape);
+    return a.pad_top == 0 && a.pad_left == 0;
+}
+
+static void run_s8(const nnom_exec *x)
+{
+    const nnom_pool_args a = pool_args(x->layer, &x->in_layer[0]->shape, &x->layer->shape);
+    nnom_max_pool_s8(&a, (const int8_t *)x->in[0], (int8_t *)x->out);
+}
+
+static void run_f32(const nnom_exec *x)
+{
+    const nnom_pool_args a = pool_args(x->layer, &x->in_layer[0]->shape, &x->layer->shape);
+    nnom_max_pool_f32(&a, (const float *)x->in[0], (float *)x->out);
+}
+
+const nnom_layer_ops nnom_ops_max_pool = {
+    .min_inputs = 1,
+    .max_inputs = 1,
+    .flags = NNOM_OPS_IN_PLACE,
+    .infer = infer,
+    .inplace_ok = inplace_ok,
+    .run_s8 = run_s8,
+    .run_f32 = run_f32,
+};

@@ -1,4 +1,87 @@
-/* Placeholder until the layer is implemented: compile reports it unsupported. */
-#include "core/layer.h"
+/*
+ * UPSAMPLING1D / UPSAMPLING2D: nearest-neighbour repetition by size = {h, w}
+ * factors (>= 1). 1D takes (W, C) and requires size[0] = 1; 2D takes
+ * (H, W, C). No blobs; int8 keeps the input's quantisation. MACs: 0.
+ * Not in place.
+ */
+#include "kernels/pad.h"
+#include "layers/elementwise_common.h"
 
-const nnom_layer_ops nnom_ops_upsampling = {0};
+static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
+{
+    const char *tname = nnom_layer_type_name(l->type);
+    nnom_model *m = ctx->model;
+    const nnom_shape *in = &ctx->in[0]->shape;
+    const int one_d = l->type == NNOM_LAYER_UPSAMPLING1D;
+    const int32_t rank = one_d ? 2 : 3;
+    if (in->rank != rank) {
+        char text[48];
+        nnom_shape_text(in, text, sizeof text);
+        return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): input '%s' has shape %s, expected rank %d (%s)",
+                         l->name, tname, ctx->in[0]->name, text, (int)rank, one_d ? "W, C" : "H, W, C");
+    }
+    if (one_d && l->p.size[0] != 1)
+        return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): a 1D upsampling needs size[0] = 1, given %d", l->name,
+                         tname, (int)l->p.size[0]);
+    for (int k = 0; k < 2; k++)
+        if (l->p.size[k] < 1)
+            return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): size[%d] is %d, expected at least 1", l->name, tname,
+                             k, (int)l->p.size[k]);
+    const nnom_dims d = nnom_dims_of(in);
+    const int64_t out_h = (int64_t)d.h * l->p.size[0], out_w = (int64_t)d.w * l->p.size[1];
+    if (out_h > INT32_MAX || out_w > INT32_MAX)
+        return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): upsampled output too large", l->name, tname);
+    for (int s = 0; s < NNOM_MAX_BLOBS; s++)
+        if (l->blobs[s].size != 0)
+            return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): takes no constant data, but blob %d holds %u bytes",
+                             l->name, tname, s, (unsigned)l->blobs[s].size);
+    if (ctx->dtype == NNOM_DTYPE_S8) {
+        const nnom_quant q = ctx->in[0]->quant;
+        if (q.scale != l->quant.scale || q.zero_point != l->quant.zero_point) {
+            char given[32], want[32];
+            nnom_float_text(l->quant.scale, given, sizeof given);
+            nnom_float_text(q.scale, want, sizeof want);
+            return nnom_fail(m, NNOM_ERR_ARGUMENT,
+                             "layer '%s' (%s): int8 output quantisation must equal the input's (scale %s, zero point "
+                             "%d), given scale %s and zero point %d",
+                             l->name, tname, want, (int)q.zero_point, given, (int)l->quant.zero_point);
+        }
+    }
+    l->shape.rank = rank;
+    if (one_d) {
+        l->shape.dims[0] = (int32_t)out_w;
+        l->shape.dims[1] = d.c;
+    } else {
+        l->shape.dims[0] = (int32_t)out_h;
+        l->shape.dims[1] = (int32_t)out_w;
+        l->shape.dims[2] = d.c;
+    }
+    return NNOM_OK;
+}
+
+static void run(const nnom_exec *x, uint32_t elem_size)
+{
+    const nnom_layer *l = x->layer;
+    const nnom_dims in = nnom_dims_of(&x->in_layer[0]->shape);
+    nnom_upsample_args a;
+    a.in_h = in.h;
+    a.in_w = in.w;
+    a.channels = in.c;
+    a.size_h = l->p.size[0];
+    a.size_w = l->p.size[1];
+    a.elem_size = elem_size;
+    nnom_upsample_nearest(&a, x->in[0], x->out);
+}
+
+static void run_s8(const nnom_exec *x) { run(x, 1); }
+
+static void run_f32(const nnom_exec *x) { run(x, 4); }
+
+const nnom_layer_ops nnom_ops_upsampling = {
+    .min_inputs = 1,
+    .max_inputs = 1,
+    .flags = 0,
+    .infer = infer,
+    .run_s8 = run_s8,
+    .run_f32 = run_f32,
+};

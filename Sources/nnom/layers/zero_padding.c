@@ -1,4 +1,112 @@
-/* Placeholder until the layer is implemented: compile reports it unsupported. */
-#include "core/layer.h"
+/*
+ * ZERO_PADDING1D / ZERO_PADDING2D: adds pad = {top, bottom, left, right}
+ * rows and columns of zeros (int8: the zero point, so they read as 0.0).
+ * 1D takes (W, C) and requires top = bottom = 0; 2D takes (H, W, C).
+ * No blobs; int8 keeps the input's quantisation. MACs: 0. Not in place.
+ *
+ * The checks here also serve CROPPING1D/2D (cropping.c calls this file's
+ * infer through nnom_ops_zero_padding), whose pad values remove instead.
+ */
+#include "kernels/pad.h"
+#include "layers/elementwise_common.h"
 
-const nnom_layer_ops nnom_ops_zero_padding = {0};
+static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
+{
+    const char *tname = nnom_layer_type_name(l->type);
+    nnom_model *m = ctx->model;
+    const nnom_shape *in = &ctx->in[0]->shape;
+    const int crop = l->type == NNOM_LAYER_CROPPING1D || l->type == NNOM_LAYER_CROPPING2D;
+    const int one_d = l->type == NNOM_LAYER_ZERO_PADDING1D || l->type == NNOM_LAYER_CROPPING1D;
+    const char *what = crop ? "crop" : "pad";
+    const int32_t rank = one_d ? 2 : 3;
+    if (in->rank != rank) {
+        char text[48];
+        nnom_shape_text(in, text, sizeof text);
+        return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): input '%s' has shape %s, expected rank %d (%s)",
+                         l->name, tname, ctx->in[0]->name, text, (int)rank, one_d ? "W, C" : "H, W, C");
+    }
+    if (one_d && (l->p.pad[0] != 0 || l->p.pad[1] != 0))
+        return nnom_fail(m, NNOM_ERR_SHAPE,
+                         "layer '%s' (%s): a 1D layer has no top/bottom %s, given %d and %d (use pad[2], pad[3])",
+                         l->name, tname, what, (int)l->p.pad[0], (int)l->p.pad[1]);
+    for (int k = 0; k < 4; k++)
+        if (l->p.pad[k] < 0)
+            return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): %s[%d] is %d, expected 0 or more", l->name, tname,
+                             what, k, (int)l->p.pad[k]);
+    const nnom_dims d = nnom_dims_of(in);
+    const int64_t sign = crop ? -1 : 1;
+    const int64_t out_h = d.h + sign * ((int64_t)l->p.pad[0] + l->p.pad[1]);
+    const int64_t out_w = d.w + sign * ((int64_t)l->p.pad[2] + l->p.pad[3]);
+    if (out_h < 1 || out_w < 1)
+        return nnom_fail(m, NNOM_ERR_SHAPE,
+                         "layer '%s' (%s): cropping %d+%d rows and %d+%d columns leaves nothing of the input's %dx%d",
+                         l->name, tname, (int)l->p.pad[0], (int)l->p.pad[1], (int)l->p.pad[2], (int)l->p.pad[3],
+                         (int)d.h, (int)d.w);
+    if (out_h > INT32_MAX || out_w > INT32_MAX)
+        return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): padded output too large", l->name, tname);
+    for (int s = 0; s < NNOM_MAX_BLOBS; s++)
+        if (l->blobs[s].size != 0)
+            return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): takes no constant data, but blob %d holds %u bytes",
+                             l->name, tname, s, (unsigned)l->blobs[s].size);
+    if (ctx->dtype == NNOM_DTYPE_S8) {
+        const nnom_quant q = ctx->in[0]->quant;
+        if (q.scale != l->quant.scale || q.zero_point != l->quant.zero_point) {
+            char given[32], want[32];
+            nnom_float_text(l->quant.scale, given, sizeof given);
+            nnom_float_text(q.scale, want, sizeof want);
+            return nnom_fail(m, NNOM_ERR_ARGUMENT,
+                             "layer '%s' (%s): int8 output quantisation must equal the input's (scale %s, zero point "
+                             "%d), given scale %s and zero point %d",
+                             l->name, tname, want, (int)q.zero_point, given, (int)l->quant.zero_point);
+        }
+    }
+    l->shape.rank = rank;
+    if (one_d) {
+        l->shape.dims[0] = (int32_t)out_w;
+        l->shape.dims[1] = d.c;
+    } else {
+        l->shape.dims[0] = (int32_t)out_h;
+        l->shape.dims[1] = (int32_t)out_w;
+        l->shape.dims[2] = d.c;
+    }
+    return NNOM_OK;
+}
+
+static nnom_pad_args pad_args(const nnom_exec *x, uint32_t elem_size)
+{
+    const nnom_layer *l = x->layer;
+    const nnom_dims in = nnom_dims_of(&x->in_layer[0]->shape);
+    nnom_pad_args a;
+    a.in_h = in.h;
+    a.in_w = in.w;
+    a.channels = in.c;
+    a.top = l->p.pad[0];
+    a.bottom = l->p.pad[1];
+    a.left = l->p.pad[2];
+    a.right = l->p.pad[3];
+    a.elem_size = elem_size;
+    /* int8: the zero point's byte; float32: 0.0f is all zero bytes */
+    a.fill = elem_size == 1 ? (uint8_t)(int8_t)x->in_layer[0]->quant.zero_point : 0;
+    return a;
+}
+
+static void run_s8(const nnom_exec *x)
+{
+    const nnom_pad_args a = pad_args(x, 1);
+    nnom_zero_pad(&a, x->in[0], x->out);
+}
+
+static void run_f32(const nnom_exec *x)
+{
+    const nnom_pad_args a = pad_args(x, 4);
+    nnom_zero_pad(&a, x->in[0], x->out);
+}
+
+const nnom_layer_ops nnom_ops_zero_padding = {
+    .min_inputs = 1,
+    .max_inputs = 1,
+    .flags = 0,
+    .infer = infer,
+    .run_s8 = run_s8,
+    .run_f32 = run_f32,
+};

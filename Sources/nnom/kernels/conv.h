@@ -1,0 +1,135 @@
+/*
+ * Convolution kernels: regular (CONV1D/CONV2D) and depthwise
+ * (DEPTHWISE_CONV1D/2D), int8 and float32.
+ *
+ * Tensors are HWC without a batch dimension; a 1D layer runs these kernels
+ * with in_h = out_h = k_h = 1.
+ *
+ * Weight layouts:
+ *  - conv:      [out_c][k_h][k_w][in_c]   (OHWI; int8 or float)
+ *  - depthwise: [k_h][k_w][in_c * mult]   (Keras' order); output channel
+ *               oc = ic * mult + m reads input channel ic = oc / mult.
+ *
+ * int8 semantics (TFLite): for every output element
+ *     acc = bias[oc] + sum (x - in_zp) * w            (x outside the input: x = in_zp)
+ *     out = clamp(requantize(acc, multiplier[oc], shift[oc]) + out_zp, act_min, act_max)
+ * where requantize is the gemmlowp/TFLite fixed-point rescaling of
+ * kernels/requant.h (bit-exact; see nnom_conv_quant for an acc beyond int32).
+ *
+ * Preconditions (checked by the layers' infer, not by the kernels): every
+ * size >= 1, out_h/out_w consistent with the window (taps may fall in the
+ * padding), k_h * k_w * in_c <= NNOM_CONV_MAX_PATCH, in_zp and out_zp in
+ * [-128, 127], -128 <= act_min <= act_max <= 127, shift in [-31, 30].
+ * bias may be NULL (no bias). Data may be unaligned; multiplier, shift and
+ * int32 bias must be int32-aligned.
+ */
+#ifndef NNOM_KERNELS_CONV_H
+#define NNOM_KERNELS_CONV_H
+
+#include <stdint.h>
+
+/* Largest k_h * k_w * in_c (patch length) of an int8 conv and largest k_h * k_w of an
+ * int8 depthwise conv: keeps the dot product below 2^30 in magnitude
+ * (|x - zp| <= 255, |w| <= 128, 32768 * 255 * 128 < 2^30). */
+#define NNOM_CONV_MAX_PATCH 32768
+
+typedef struct nnom_conv_args {
+    int32_t in_h, in_w, in_c;
+    int32_t out_h, out_w, out_c;   /* depthwise: out_c = in_c * depth_mult */
+    int32_t k_h, k_w;
+    int32_t stride_h, stride_w;    /* >= 1 */
+    int32_t dil_h, dil_w;          /* >= 1 */
+    int32_t pad_top, pad_left;     /* taps before the first input row/column */
+    int32_t depth_mult;            /* depthwise only */
+
+    /* int8 */
+    int32_t in_zp, out_zp;
+    int32_t act_min, act_max;      /* output clamp, quantised domain */
+    const int32_t *multiplier;     /* [out_c] */
+    const int32_t *shift;          /* [out_c] */
+
+    /* float32 */
+    float act_min_f, act_max_f;
+
+    const void *weights;           /* int8_t or float, layout above */
+    const void *bias;              /* int32_t or float [out_c], or NULL */
+} nnom_conv_args;
+
+/* int8 convolution. scratch: nnom_conv2d_s8_scratch_bytes(a) bytes, 4-byte aligned. */
+void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void *scratch);
+uint32_t nnom_conv2d_s8_scratch_bytes(const nnom_conv_args *a);
+
+/* float32 convolution (reference code, no scratch). */
+void nnom_conv2d_f32(const nnom_conv_args *a, const float *in, float *out);
+
+/* int8 depthwise convolution (no scratch). */
+void nnom_depthwise_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out);
+
+/* float32 depthwise convolution (reference code, no scratch). */
+void nnom_depthwise_conv2d_f32(const nnom_conv_args *a, const float *in, float *out);
+
+/*
+ * Requantisation of one output channel, split so that what depends only on
+ * the channel is computed once (nnom_conv_quant_init) and the per-output work
+ * (nnom_conv_quant_out) is one 64-bit multiply, two adds and a shift.
+ *
+ * The accumulator acc = dot + bias is used exactly (as an int64; the
+ * precondition |dot| < 2^30 holds for patches of at most NNOM_CONV_MAX_PATCH
+ * elements). For every acc that fits in int32, the result equals TFLite's
+ * requantisation, nnom_requantize(acc, multiplier, shift) of
+ * kernels/requant.h, bit for bit (any int32 multiplier, shift in [-31, 30]);
+ * for shift > 0, acc * 2^shift saturates to int32 as there.
+ *
+ * Why: the doubling high multiply is floor((x*m + 2^30) / 2^31) (ties towards
+ * +infinity; nnom_requantize's one saturating case, x = m = -2^31, gives
+ * 2^31 - 1 where this gives 2^31, and both round and clamp to the same int8)
+ * and the rounding right shift by e = -shift >= 1 is
+ * floor((y + 2^(e-1) - [y < 0]) / 2^e) (ties away from zero). As
+ * floor((floor(A / 2^31) + c) / 2^e) == floor((A + c * 2^31) / 2^(31+e)) for an
+ * integer c, and y < 0 exactly when A = x*m + 2^30 < 0, both steps fold into
+ * one 64-bit add and one arithmetic shift by 31 + e. With |x| < 1.5 * 2^31 and
+ * |m| <= 2^31, |x*m| < 1.5 * 2^62 and the added terms stay below 2^62, so
+ * nothing overflows.
+ */
+typedef struct nnom_conv_quant {
+    int64_t round;   /* 2^(30+e) for e >= 1, else 0 */
+    int64_t neg;     /* 2^31 for e >= 1, else 0: makes ties round away from zero */
+    int32_t bias;
+    int32_t mult;
+    int32_t lshift;  /* max(shift, 0) */
+    int32_t rshift;  /* 31 + max(-shift, 0) */
+} nnom_conv_quant;
+
+static inline nnom_conv_quant nnom_conv_quant_init(int32_t bias, int32_t multiplier, int32_t shift)
+{
+    const int32_t e = shift < 0 ? -shift : 0;
+    nnom_conv_quant q;
+    q.bias = bias;
+    q.mult = multiplier;
+    q.lshift = shift > 0 ? shift : 0;
+    q.rshift = 31 + e;
+    q.round = e ? (int64_t)1 << (30 + e) : 0;
+    q.neg = e ? (int64_t)1 << 31 : 0;
+    return q;
+}
+
+/* Requantised dot + bias, before the zero point (int64; see above). */
+static inline int64_t nnom_conv_quant_apply(nnom_conv_quant q, int32_t dot)
+{
+    int64_t x = (int64_t)dot + q.bias;
+    if (q.lshift) {
+        x *= (int64_t)1 << q.lshift;
+        x = x > INT32_MAX ? INT32_MAX : (x < INT32_MIN ? INT32_MIN : x);
+    }
+    const int64_t a = x * q.mult + ((int64_t)1 << 30);
+    return (a + q.round - (a < 0 ? q.neg : 0)) >> q.rshift;
+}
+
+/* The int8 output: requantised, offset by the zero point zp, clamped to [lo, hi]. */
+static inline int8_t nnom_conv_quant_out(nnom_conv_quant q, int32_t dot, int32_t zp, int32_t lo, int32_t hi)
+{
+    const int64_t v = nnom_conv_quant_apply(q, dot) + zp;
+    return (int8_t)(v < lo ? lo : (v > hi ? hi : v));
+}
+
+#endif /* NNOM_KERNELS_CONV_H */

@@ -1,0 +1,113 @@
+"""nnom.evaluate and nnom.compare: accuracy, top-k, confusion matrix and per-layer error."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+
+from ._model import Model
+
+
+@dataclass
+class Evaluation:
+    """Classification metrics computed by libnnom's evaluation functions."""
+
+    samples: int
+    accuracy: float
+    top_k: Dict[int, float]
+    confusion: np.ndarray          # rows: true label, columns: predicted
+
+    def __str__(self) -> str:
+        ks = ", ".join(f"top-{k} {100 * v:.2f}%" for k, v in sorted(self.top_k.items()))
+        return f"{self.samples} samples: {ks}"
+
+
+def evaluate(model: Model, x, y, top_k: Sequence[int] = (1, 5), *, batch: int = 256,
+             progress: bool = True) -> Evaluation:
+    """Runs ``model`` on ``x`` and scores its first output against labels ``y``.
+
+    ``y`` holds class indices (or one-hot rows). Top-k and the confusion
+    matrix come from the C runtime's evaluation functions, the ones firmware
+    can run on the device.
+    """
+    x = np.ascontiguousarray(np.asarray(x, dtype=np.float32))
+    y = np.asarray(y)
+    if y.ndim == 2:
+        y = y.argmax(axis=1)
+    y = np.ascontiguousarray(y.astype(np.int32))
+    in_shape = tuple(model.inputs[0]["shape"])
+    if x.shape[1:] != in_shape:
+        raise ValueError(f"x: expected shape (batch, {', '.join(map(str, in_shape))}), got {x.shape}")
+    if y.shape != (x.shape[0],):
+        raise ValueError(f"y: expected {x.shape[0]} labels, got shape {y.shape}")
+    n_classes = int(np.prod(model.outputs[0]["shape"]))
+    if y.size and (y.min() < 0 or y.max() >= n_classes):
+        raise ValueError(f"y: labels must be class indices in [0, {n_classes})")
+    ks = sorted(set(int(k) for k in top_k) | {1})
+    hits = {k: 0 for k in ks}
+    confusion = np.zeros((n_classes, n_classes), dtype=np.int64)
+    bar = None
+    if progress and len(x) > batch:
+        try:
+            from tqdm.auto import tqdm
+            bar = tqdm(total=len(x) * len(ks), desc="nnom: evaluate", leave=False)
+        except ImportError:
+            bar = None
+    for k in ks:
+        for s in range(0, len(x), batch):
+            xb, yb = x[s:s + batch], y[s:s + batch]
+            n, top1, topk, conf = model._m.evaluate(xb.tobytes(), yb.tobytes(), len(xb), k, n_classes)
+            hits[k] += topk
+            if k == 1:
+                confusion += np.frombuffer(conf, dtype=np.int64).reshape(n_classes, n_classes)
+            if bar is not None:
+                bar.update(len(xb))
+    if bar is not None:
+        bar.close()
+    total = len(x)
+    return Evaluation(total, hits[1] / total if total else 0.0,
+                      {k: hits[k] / total if total else 0.0 for k in ks if k in set(top_k) or k == 1}, confusion)
+
+
+def _sqnr(ref: np.ndarray, test: np.ndarray) -> float:
+    noise = float(np.sum((ref.astype(np.float64) - test) ** 2))
+    signal = float(np.sum(ref.astype(np.float64) ** 2))
+    if noise == 0.0:
+        return 200.0
+    return 10.0 * np.log10(max(signal, 1e-30) / noise)
+
+
+def compare(model: Model, keras_model, x, *, max_samples: int = 64) -> List[dict]:
+    """Per-layer SQNR (dB) of the nnom model against Keras' own float outputs.
+
+    Layers are matched by name (the converter keeps Keras layer names); each
+    row has the nnom layer's name and type, the Keras layer it was matched to
+    and the SQNR over up to ``max_samples`` samples. Needs Keras (the caller
+    has it, since it passes a keras.Model).
+    """
+    import keras  # only here: the rest of the package works without it
+
+    x = np.asarray(x, dtype=np.float32)[:max_samples]
+    keep = Model(model.to_bytes(), keep_all_outputs=True)
+    by_name = {layer.name: layer for layer in keras_model.layers}
+    matched = [(i, l) for i, l in enumerate(keep.layers) if l.name in by_name and l.type != "input"]
+    if not matched:
+        return []
+    extractor = keras.Model(keras_model.inputs, [by_name[l.name].output for _, l in matched])
+    ref = extractor.predict(x, verbose=0)
+    if len(matched) == 1:
+        ref = [ref]
+    ours = [[] for _ in matched]
+    for sample in x:
+        outs = keep.layer_outputs(sample)
+        for j, (i, _) in enumerate(matched):
+            ours[j].append(outs[i])
+    rows = []
+    for j, (i, l) in enumerate(matched):
+        a = np.asarray(ref[j]).reshape(len(x), -1)
+        b = np.asarray(ours[j]).reshape(len(x), -1)
+        if a.shape != b.shape:
+            continue
+        rows.append({"name": l.name, "type": l.type, "keras_layer": l.name, "sqnr_db": _sqnr(a, b)})
+    return rows

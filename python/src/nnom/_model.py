@@ -1,0 +1,204 @@
+"""nnom.Model: a .nnom model loaded into libnnom."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import List, Sequence, Tuple, Union
+
+import numpy as np
+
+from . import _nnom
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One layer of a compiled model, as the C runtime planned it."""
+
+    name: str
+    type: str
+    inputs: Tuple[int, ...]
+    shape: Tuple[int, ...]
+    scale: float
+    zero_point: int
+    macs: int
+    weight_bytes: int
+    arena_offset: int
+    arena_bytes: int
+    scratch_offset: int
+    scratch_bytes: int
+    in_place: bool
+    runs: int
+    time_us: int
+
+
+class Model:
+    """A model in the .nnom format, run by libnnom.
+
+    ``Model(path_or_bytes)`` loads a file (``str``/``os.PathLike``) or the
+    file's bytes. The model keeps its own copy of the bytes, so the object
+    given may be released; the weights are used in place from that copy, as
+    on a device.
+    """
+
+    def __init__(self, path_or_bytes: Union[str, os.PathLike, bytes, bytearray, memoryview], *,
+                 keep_all_outputs: bool = False) -> None:
+        if isinstance(path_or_bytes, (str, os.PathLike)):
+            with open(path_or_bytes, "rb") as f:
+                data = f.read()
+        elif isinstance(path_or_bytes, (bytes, bytearray, memoryview)):
+            data = bytes(path_or_bytes)
+        else:
+            raise TypeError(f"Model() takes a path or bytes, not {type(path_or_bytes).__name__}")
+        self._m = _nnom.Model(data, keep_all_outputs)
+        self._inputs, self._outputs = self._m.io()
+
+    # ---------------------------------------------------------------- shapes
+    @property
+    def inputs(self) -> List[dict]:
+        """Input tensors: name, shape (without batch), scale, zero_point, dtype."""
+        return list(self._inputs)
+
+    @property
+    def outputs(self) -> List[dict]:
+        """Output tensors: name, shape (without batch), scale, zero_point, dtype."""
+        return list(self._outputs)
+
+    @property
+    def dtype(self) -> str:
+        """'int8' or 'float32'."""
+        return self._inputs[0]["dtype"]
+
+    # --------------------------------------------------------------- predict
+    def _prepare(self, x, spec: dict, index: int) -> Tuple[np.ndarray, bool, int]:
+        arr = np.asarray(x)
+        shape = tuple(spec["shape"])
+        if arr.dtype == np.int8:
+            if self.dtype != "int8":
+                raise TypeError(f"input {index} ('{spec['name']}'): int8 data given to a float32 model")
+            as_int8 = True
+        elif arr.dtype.kind in "fiub":
+            arr = arr.astype(np.float32, copy=False)
+            as_int8 = False
+        else:
+            raise TypeError(f"input {index} ('{spec['name']}'): dtype {arr.dtype} is not numeric; "
+                            f"expected float32 (or int8 for an int8 model)")
+        if arr.shape == shape:
+            arr = arr[np.newaxis]
+        if arr.shape[1:] != shape:
+            raise ValueError(f"input {index} ('{spec['name']}'): expected shape (batch, {', '.join(map(str, shape))}) "
+                             f"or {shape}, got {arr.shape}")
+        return np.ascontiguousarray(arr), as_int8, arr.shape[0]
+
+    def predict(self, x, *more_inputs, int8_output: bool = False):
+        """Runs the model on a batch.
+
+        ``x`` is a numpy array of shape (batch, *input_shape) or one sample of
+        input_shape; float data is quantised with the model's own input
+        parameters, int8 data is used as is (int8 models). Several inputs are
+        given as further positional arguments. Returns float32 outputs
+        (dequantised), or raw int8 outputs with ``int8_output=True``; a list
+        when the model has several outputs.
+        """
+        xs = (x,) + more_inputs
+        if len(xs) != len(self._inputs):
+            raise ValueError(f"the model has {len(self._inputs)} inputs, {len(xs)} given")
+        prepared = [self._prepare(a, spec, i) for i, (a, spec) in enumerate(zip(xs, self._inputs))]
+        kinds = {p[1] for p in prepared}
+        if len(kinds) != 1:
+            raise TypeError("mixing int8 and float inputs in one call is not supported")
+        as_int8 = kinds.pop()
+        batch = prepared[0][2]
+        if any(p[2] != batch for p in prepared):
+            raise ValueError("all inputs need the same batch size")
+        raw = self._m.predict([p[0] for p in prepared], batch, as_int8)
+        outs = []
+        for spec, buf in zip(self._outputs, raw):
+            y = np.frombuffer(buf, dtype=np.int8 if as_int8 else np.float32).reshape((batch,) + tuple(spec["shape"]))
+            if as_int8 and not int8_output:
+                y = (y.astype(np.float32) - spec["zero_point"]) * np.float32(spec["scale"])
+            elif not as_int8 and int8_output:
+                if self.dtype != "int8":
+                    raise TypeError("int8_output needs an int8 model")
+                y = np.clip(np.round(y / spec["scale"]) + spec["zero_point"], -128, 127).astype(np.int8)
+            outs.append(y)
+        return outs[0] if len(outs) == 1 else outs
+
+    def layer_outputs(self, x) -> List[np.ndarray]:
+        """Runs one sample and returns every layer's output (float32, dequantised).
+
+        Needs a model loaded with ``keep_all_outputs=True``.
+        """
+        self.predict(x)
+        outs = []
+        for i, layer in enumerate(self.layers):
+            buf = self._m.layer_output(i)
+            if buf is None:
+                raise ValueError("load the model with keep_all_outputs=True to read every layer's output")
+            if self.dtype == "int8":
+                v = (np.frombuffer(buf, dtype=np.int8).astype(np.float32) - layer.zero_point) * np.float32(layer.scale)
+            else:
+                v = np.frombuffer(buf, dtype=np.float32).copy()
+            outs.append(v.reshape(layer.shape))
+        return outs
+
+    # ------------------------------------------------------------ inspection
+    @property
+    def layers(self) -> List[Layer]:
+        """Every layer with its type, shape, quantisation, MACs and arena placement."""
+        return [Layer(**d) for d in self._m.layers()]
+
+    @property
+    def arena_size(self) -> int:
+        """Bytes of RAM for all activations and scratch (the planned arena)."""
+        return self._m.sizes()[0]
+
+    @property
+    def flash_size(self) -> int:
+        """Bytes of the .nnom file: weights plus layer records, what firmware stores in flash."""
+        return self._m.sizes()[2]
+
+    @property
+    def weight_bytes(self) -> int:
+        """Bytes of constant data (weights, biases, tables) alone."""
+        return self._m.sizes()[1]
+
+    @property
+    def macs(self) -> int:
+        """Multiply-accumulates per inference."""
+        return self._m.sizes()[3]
+
+    def stats(self) -> List[dict]:
+        """Per-layer MACs, runs and mean time in microseconds since the last reset."""
+        return [{"name": l.name, "type": l.type, "macs": l.macs, "runs": l.runs,
+                 "time_us": (l.time_us / l.runs) if l.runs else 0.0} for l in self.layers]
+
+    def reset_stats(self) -> None:
+        self._m.reset_stats()
+
+    def summary(self) -> str:
+        """A table of the layers, like ``nnom inspect``."""
+        rows = [f"{'layer':<22} {'type':<16} {'output':<14} {'scale':>10} {'zp':>5} {'MACs':>9} {'offset':>7} {'bytes':>7}"]
+        for l in self.layers:
+            rows.append(f"{l.name[:22]:<22} {l.type:<16} {'x'.join(map(str, l.shape)):<14} {l.scale:>10.5f} "
+                        f"{l.zero_point:>5} {l.macs:>9} {l.arena_offset:>7} {l.arena_bytes:>7}"
+                        + ("  in place" if l.in_place and l.type not in ("flatten", "reshape", "output") else ""))
+        rows.append(f"arena {self.arena_size} bytes, flash {self.flash_size} bytes, {self.macs} MACs")
+        return "\n".join(rows)
+
+    # ---------------------------------------------------------------- output
+    def to_bytes(self) -> bytes:
+        """The .nnom file's bytes."""
+        return self._m.to_bytes()
+
+    def save(self, path: Union[str, os.PathLike]) -> None:
+        """Writes the .nnom file."""
+        with open(path, "wb") as f:
+            f.write(self.to_bytes())
+
+    def to_header(self, path: Union[str, os.PathLike], name: str = "model") -> None:
+        """Writes a C header holding this model's bytes and a ``<name>_load()`` function for firmware."""
+        _nnom.write_header(self.to_bytes(), os.fspath(path), name)
+
+    def __repr__(self) -> str:
+        return (f"<nnom.Model {self.dtype}: {len(self.layers)} layers, arena {self.arena_size} B, "
+                f"flash {self.flash_size} B>")

@@ -1,0 +1,471 @@
+/*
+ * _nnom: the CPython extension over libnnom's C API. It only adapts types,
+ * errors and memory ownership; the Python package (nnom/) adds numpy
+ * conversions and checks. Arrays cross the boundary through the buffer
+ * protocol (no numpy C API).
+ */
+#define PY_SSIZE_T_CLEAN
+#define _POSIX_C_SOURCE 199309L
+#include <Python.h>
+#include <string.h>
+#include <time.h>
+
+#include "nnom/nnom.h"
+#include "nnom/tools.h"
+
+static PyObject *NNoMError; /* nnom.NNoMError: args (message,), attributes status, status_name */
+
+static PyObject *raise_status(nnom_status st, const char *message)
+{
+    PyObject *exc = PyObject_CallFunction(NNoMError, "s", message);
+    if (!exc) return NULL;
+    PyObject *code = PyLong_FromLong((long)st), *name = PyUnicode_FromString(nnom_status_name(st));
+    if (code && name) {
+        PyObject_SetAttrString(exc, "status", code);
+        PyObject_SetAttrString(exc, "status_name", name);
+    }
+    Py_XDECREF(code);
+    Py_XDECREF(name);
+    PyErr_SetObject(NNoMError, exc);
+    Py_DECREF(exc);
+    return NULL;
+}
+
+static uint32_t now_us(void *ctx)
+{
+    (void)ctx;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint32_t)((uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u);
+}
+
+/* ------------------------------------------------------------------ Model */
+
+typedef struct {
+    PyObject_HEAD
+    nnom_model *model;
+    void *bytes;        /* the .nnom file, 8-byte aligned, owned: weights are used in place */
+    size_t size;
+} ModelObject;
+
+static void Model_dealloc(ModelObject *self)
+{
+    nnom_model_destroy(self->model);
+    PyMem_Free(self->bytes);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static int Model_init(ModelObject *self, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"data", "keep_all_outputs", NULL};
+    Py_buffer view;
+    int keep_all = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "y*|p", kwlist, &view, &keep_all)) return -1;
+    if (self->model) {
+        PyBuffer_Release(&view);
+        PyErr_SetString(PyExc_RuntimeError, "Model is already initialised");
+        return -1;
+    }
+    self->bytes = PyMem_Malloc(view.len ? (size_t)view.len : 1);
+    if (!self->bytes) {
+        PyBuffer_Release(&view);
+        PyErr_NoMemory();
+        return -1;
+    }
+    memcpy(self->bytes, view.buf, (size_t)view.len);
+    self->size = (size_t)view.len;
+    PyBuffer_Release(&view);
+
+    nnom_options opt;
+    memset(&opt, 0, sizeof opt);
+    opt.timer = now_us;
+    opt.keep_all_outputs = keep_all;
+    nnom_error err;
+    nnom_status st = nnom_model_load(self->bytes, self->size, &opt, &self->model, &err);
+    if (st != NNOM_OK) {
+        raise_status(st, err.message);
+        return -1;
+    }
+    st = nnom_model_alloc_arena(self->model);
+    if (st != NNOM_OK) {
+        raise_status(st, nnom_model_last_error(self->model));
+        return -1;
+    }
+    return 0;
+}
+
+static int ready(ModelObject *self)
+{
+    if (!self->model) {
+        PyErr_SetString(PyExc_RuntimeError, "Model is not initialised");
+        return 0;
+    }
+    return 1;
+}
+
+static PyObject *shape_tuple(const nnom_shape *s)
+{
+    PyObject *t = PyTuple_New(s->rank);
+    for (int32_t i = 0; t && i < s->rank; i++) PyTuple_SET_ITEM(t, i, PyLong_FromLong(s->dims[i]));
+    return t;
+}
+
+static PyObject *tensor_dict(const nnom_tensor_info *ti)
+{
+    PyObject *shape = shape_tuple(&ti->shape);
+    if (!shape) return NULL;
+    return Py_BuildValue("{s:s,s:N,s:d,s:i,s:i,s:s}", "name", ti->name, "shape", shape, "scale",
+                         (double)ti->quant.scale, "zero_point", (int)ti->quant.zero_point, "count", (int)ti->count,
+                         "dtype", ti->dtype == NNOM_DTYPE_S8 ? "int8" : "float32");
+}
+
+static PyObject *Model_io(ModelObject *self, PyObject *args)
+{
+    if (!ready(self)) return NULL;
+    PyObject *ins = PyList_New(0), *outs = PyList_New(0);
+    for (int32_t i = 0; i < nnom_model_input_count(self->model); i++) {
+        nnom_tensor_info ti;
+        nnom_model_input_info(self->model, i, &ti);
+        PyObject *d = tensor_dict(&ti);
+        PyList_Append(ins, d);
+        Py_XDECREF(d);
+    }
+    for (int32_t i = 0; i < nnom_model_output_count(self->model); i++) {
+        nnom_tensor_info ti;
+        nnom_model_output_info(self->model, i, &ti);
+        PyObject *d = tensor_dict(&ti);
+        PyList_Append(outs, d);
+        Py_XDECREF(d);
+    }
+    return Py_BuildValue("(NN)", ins, outs);
+}
+
+/* predict(inputs: list of buffers, n_samples: int, as_int8: bool) -> list of bytes (one per output).
+ * Each input buffer holds n_samples samples, sample-major, float32 or int8 (as_int8). */
+static PyObject *Model_predict(ModelObject *self, PyObject *args)
+{
+    PyObject *inputs;
+    Py_ssize_t n;
+    int as_int8;
+    if (!ready(self) || !PyArg_ParseTuple(args, "O!np", &PyList_Type, &inputs, &n, &as_int8)) return NULL;
+    nnom_model *m = self->model;
+    const int32_t n_in = nnom_model_input_count(m), n_out = nnom_model_output_count(m);
+    if (PyList_GET_SIZE(inputs) != n_in) {
+        PyErr_Format(PyExc_ValueError, "the model has %d inputs, %zd given", (int)n_in, PyList_GET_SIZE(inputs));
+        return NULL;
+    }
+    if (n < 0) {
+        PyErr_SetString(PyExc_ValueError, "negative sample count");
+        return NULL;
+    }
+    const size_t esize_in = as_int8 ? 1 : 4;
+    Py_buffer views[NNOM_MAX_INPUTS];
+    int32_t counts[NNOM_MAX_INPUTS];
+    int n_views = 0;
+    PyObject *result = NULL, *outs[64] = {0};
+    if (n_out > 64) {
+        PyErr_SetString(PyExc_ValueError, "more than 64 outputs");
+        return NULL;
+    }
+    for (int32_t i = 0; i < n_in; i++) {
+        nnom_tensor_info ti;
+        nnom_model_input_info(m, i, &ti);
+        counts[i] = ti.count;
+        if (PyObject_GetBuffer(PyList_GET_ITEM(inputs, i), &views[i], PyBUF_C_CONTIGUOUS) != 0) goto done;
+        n_views++;
+        if ((size_t)views[i].len != (size_t)n * (size_t)ti.count * esize_in) {
+            PyErr_Format(PyExc_ValueError, "input %d ('%s'): %zd bytes given, expected %zd samples x %d values x %d bytes",
+                         (int)i, ti.name, views[i].len, n, (int)ti.count, (int)esize_in);
+            goto done;
+        }
+    }
+    for (int32_t o = 0; o < n_out; o++) {
+        nnom_tensor_info ti;
+        nnom_model_output_info(m, o, &ti);
+        outs[o] = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)((size_t)n * (size_t)ti.count * esize_in));
+        if (!outs[o]) goto done;
+    }
+    for (Py_ssize_t s = 0; s < n; s++) {
+        nnom_status st = NNOM_OK;
+        for (int32_t i = 0; i < n_in && st == NNOM_OK; i++) {
+            const char *src = (const char *)views[i].buf + (size_t)s * (size_t)counts[i] * esize_in;
+            st = as_int8 ? nnom_model_set_input_s8(m, i, (const int8_t *)src, (size_t)counts[i])
+                         : nnom_model_set_input_f32(m, i, (const float *)src, (size_t)counts[i]);
+        }
+        if (st == NNOM_OK) st = nnom_model_run(m);
+        for (int32_t o = 0; o < n_out && st == NNOM_OK; o++) {
+            nnom_tensor_info ti;
+            nnom_model_output_info(m, o, &ti);
+            char *dst = PyBytes_AS_STRING(outs[o]) + (size_t)s * (size_t)ti.count * esize_in;
+            st = as_int8 ? nnom_model_get_output_s8(m, o, (int8_t *)dst, (size_t)ti.count)
+                         : nnom_model_get_output_f32(m, o, (float *)dst, (size_t)ti.count);
+        }
+        if (st != NNOM_OK) {
+            raise_status(st, nnom_model_last_error(m));
+            goto done;
+        }
+    }
+    result = PyList_New(n_out);
+    for (int32_t o = 0; result && o < n_out; o++) {
+        PyList_SET_ITEM(result, o, outs[o]);
+        outs[o] = NULL;
+    }
+done:
+    for (int i = 0; i < n_views; i++) PyBuffer_Release(&views[i]);
+    for (int32_t o = 0; o < n_out && o < 64; o++) Py_XDECREF(outs[o]);
+    return result;
+}
+
+static PyObject *Model_layers(ModelObject *self, PyObject *args)
+{
+    if (!ready(self)) return NULL;
+    PyObject *list = PyList_New(0);
+    for (int32_t i = 0; list && i < nnom_model_layer_count(self->model); i++) {
+        nnom_layer_info li;
+        nnom_layer_stats ls;
+        nnom_model_layer_info(self->model, i, &li);
+        nnom_model_layer_stats(self->model, i, &ls);
+        PyObject *inputs = PyTuple_New(li.n_inputs);
+        for (int32_t j = 0; inputs && j < li.n_inputs; j++) PyTuple_SET_ITEM(inputs, j, PyLong_FromLong(li.inputs[j]));
+        PyObject *d = Py_BuildValue(
+            "{s:s,s:s,s:N,s:N,s:d,s:i,s:K,s:I,s:I,s:I,s:I,s:I,s:O,s:I,s:K}", "name", li.name, "type", li.type_name,
+            "inputs", inputs, "shape", shape_tuple(&li.shape), "scale", (double)li.quant.scale, "zero_point",
+            (int)li.quant.zero_point, "macs", (unsigned long long)li.macs, "weight_bytes", li.weight_bytes,
+            "arena_offset", li.arena_offset, "arena_bytes", li.arena_bytes, "scratch_offset", li.scratch_offset,
+            "scratch_bytes", li.scratch_bytes, "in_place", li.in_place ? Py_True : Py_False, "runs", ls.runs,
+            "time_us", (unsigned long long)ls.time_us);
+        if (!d || PyList_Append(list, d) != 0) {
+            Py_XDECREF(d);
+            Py_DECREF(list);
+            return NULL;
+        }
+        Py_DECREF(d);
+    }
+    return list;
+}
+
+/* layer_output(i) -> bytes or None: the output of layer i after the last run (keep_all_outputs models). */
+static PyObject *Model_layer_output(ModelObject *self, PyObject *args)
+{
+    int i;
+    if (!ready(self) || !PyArg_ParseTuple(args, "i", &i)) return NULL;
+    const void *p = nnom_model_layer_output(self->model, i);
+    if (!p) Py_RETURN_NONE;
+    nnom_layer_info li;
+    nnom_model_layer_info(self->model, i, &li);
+    return PyBytes_FromStringAndSize((const char *)p, (Py_ssize_t)li.arena_bytes);
+}
+
+static PyObject *Model_sizes(ModelObject *self, PyObject *args)
+{
+    if (!ready(self)) return NULL;
+    return Py_BuildValue("(nnnK)", (Py_ssize_t)nnom_model_arena_size(self->model),
+                         (Py_ssize_t)nnom_model_weight_bytes(self->model), (Py_ssize_t)self->size,
+                         (unsigned long long)nnom_model_total_macs(self->model));
+}
+
+static PyObject *Model_bytes(ModelObject *self, PyObject *args)
+{
+    if (!ready(self)) return NULL;
+    return PyBytes_FromStringAndSize((const char *)self->bytes, (Py_ssize_t)self->size);
+}
+
+static PyObject *Model_reset_stats(ModelObject *self, PyObject *args)
+{
+    if (!ready(self)) return NULL;
+    nnom_model_reset_stats(self->model);
+    Py_RETURN_NONE;
+}
+
+/* evaluate(x: float32 buffer, labels: int32 buffer, n, k, n_classes) -> (samples, top1, topk, confusion bytes) */
+static PyObject *Model_evaluate(ModelObject *self, PyObject *args)
+{
+    Py_buffer x, y;
+    Py_ssize_t n;
+    int k, n_classes;
+    if (!ready(self) || !PyArg_ParseTuple(args, "y*y*nii", &x, &y, &n, &k, &n_classes)) return NULL;
+    PyObject *result = NULL, *confusion = NULL;
+    nnom_tensor_info ti;
+    nnom_model_input_info(self->model, 0, &ti);
+    if (n < 0 || (size_t)x.len != (size_t)n * (size_t)ti.count * 4u || (size_t)y.len != (size_t)n * 4u || n_classes <= 0) {
+        PyErr_Format(PyExc_ValueError, "evaluate: %zd samples need %zd input bytes and %zd label bytes", n,
+                     n * (Py_ssize_t)ti.count * 4, n * 4);
+        goto done;
+    }
+    confusion = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)n_classes * n_classes * 8);
+    if (!confusion) goto done;
+    memset(PyBytes_AS_STRING(confusion), 0, (size_t)n_classes * (size_t)n_classes * 8u);
+    nnom_eval e;
+    memset(&e, 0, sizeof e);
+    e.n_classes = n_classes;
+    e.k = k;
+    e.confusion = (int64_t *)PyBytes_AS_STRING(confusion);
+    nnom_status st = nnom_evaluate(self->model, (const float *)x.buf, (const int32_t *)y.buf, (size_t)n, &e);
+    if (st != NNOM_OK) {
+        raise_status(st, nnom_model_last_error(self->model));
+        goto done;
+    }
+    result = Py_BuildValue("(LLLO)", (long long)e.samples, (long long)e.top1, (long long)e.topk, confusion);
+done:
+    Py_XDECREF(confusion);
+    PyBuffer_Release(&x);
+    PyBuffer_Release(&y);
+    return result;
+}
+
+static PyMethodDef Model_methods[] = {
+    {"io", (PyCFunction)Model_io, METH_NOARGS, "(inputs, outputs): lists of tensor descriptions"},
+    {"predict", (PyCFunction)Model_predict, METH_VARARGS, "predict(inputs, n_samples, as_int8) -> list of bytes"},
+    {"layers", (PyCFunction)Model_layers, METH_NOARGS, "list of per-layer dicts"},
+    {"layer_output", (PyCFunction)Model_layer_output, METH_VARARGS, "layer_output(i) -> bytes or None"},
+    {"sizes", (PyCFunction)Model_sizes, METH_NOARGS, "(arena_bytes, weight_bytes, file_bytes, macs)"},
+    {"to_bytes", (PyCFunction)Model_bytes, METH_NOARGS, "the .nnom file bytes"},
+    {"reset_stats", (PyCFunction)Model_reset_stats, METH_NOARGS, "zero run counts and times"},
+    {"evaluate", (PyCFunction)Model_evaluate, METH_VARARGS, "evaluate(x, labels, n, k, n_classes)"},
+    {NULL, NULL, 0, NULL}};
+
+static PyTypeObject ModelType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "nnom._nnom.Model",
+    .tp_basicsize = sizeof(ModelObject),
+    .tp_dealloc = (destructor)Model_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "A loaded .nnom model (low level; use nnom.Model)",
+    .tp_methods = Model_methods,
+    .tp_init = (initproc)Model_init,
+    .tp_new = PyType_GenericNew,
+};
+
+/* ------------------------------------------------------------- converter */
+
+static int parse_method(const char *method, nnom_calibration *out)
+{
+    if (strcmp(method, "minmax") == 0) *out = NNOM_CALIBRATE_MINMAX;
+    else if (strcmp(method, "percentile") == 0) *out = NNOM_CALIBRATE_PERCENTILE;
+    else if (strcmp(method, "kl") == 0) *out = NNOM_CALIBRATE_KL;
+    else return 0;
+    return 1;
+}
+
+/* convert_keras(path, samples float32 buffer, n_samples, per_tensor, method, percentile, header_path, header_name)
+ * -> (nnom bytes, report rows [(name, type, sqnr, min, max)], top1 agreement or None) */
+static PyObject *convert_keras(PyObject *mod, PyObject *args)
+{
+    const char *path, *method, *header_path, *header_name;
+    Py_buffer samples;
+    Py_ssize_t n;
+    int per_tensor;
+    double percentile;
+    if (!PyArg_ParseTuple(args, "sy*npsdzz", &path, &samples, &n, &per_tensor, &method, &percentile, &header_path,
+                          &header_name))
+        return NULL;
+    PyObject *result = NULL;
+    nnom_converter *c = NULL;
+    nnom_layer_report *rows = NULL;
+    nnom_quantize_options opt;
+    memset(&opt, 0, sizeof opt);
+    opt.per_tensor = per_tensor;
+    opt.percentile = percentile;
+    if (!parse_method(method, &opt.method)) {
+        PyErr_Format(PyExc_ValueError, "unknown calibration method '%s' (minmax, percentile or kl)", method);
+        goto done;
+    }
+    nnom_error err;
+    nnom_status st;
+    Py_BEGIN_ALLOW_THREADS
+    st = nnom_keras_read(path, &c, &err);
+    Py_END_ALLOW_THREADS
+    if (st != NNOM_OK) {
+        raise_status(st, err.message);
+        goto done;
+    }
+    nnom_tensor_info ti;
+    int32_t per_sample = 0;
+    for (int32_t i = 0; i < nnom_model_input_count(nnom_converter_float_model(c)); i++) {
+        nnom_model_input_info(nnom_converter_float_model(c), i, &ti);
+        per_sample += ti.count;
+    }
+    if (n <= 0 || (size_t)samples.len != (size_t)n * (size_t)per_sample * 4u) {
+        PyErr_Format(PyExc_ValueError, "calibration: %zd bytes given for %zd samples of %d floats", samples.len, n,
+                     (int)per_sample);
+        goto done;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    st = nnom_converter_quantize(c, (const float *)samples.buf, (size_t)n, &opt);
+    Py_END_ALLOW_THREADS
+    if (st != NNOM_OK) {
+        raise_status(st, nnom_converter_last_error(c));
+        goto done;
+    }
+    int32_t n_layers = nnom_model_layer_count(nnom_converter_int8_model(c)), count = 0;
+    rows = (nnom_layer_report *)PyMem_Calloc((size_t)n_layers, sizeof *rows);
+    double top1 = -1.0;
+    if (!rows) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    st = nnom_converter_report(c, (const float *)samples.buf, (size_t)n, rows, n_layers, &count, &top1);
+    Py_END_ALLOW_THREADS
+    if (st != NNOM_OK) {
+        raise_status(st, nnom_converter_last_error(c));
+        goto done;
+    }
+    if (header_path && (st = nnom_converter_write_header(c, header_path, header_name ? header_name : "model")) != NNOM_OK) {
+        raise_status(st, nnom_converter_last_error(c));
+        goto done;
+    }
+    size_t size = 0;
+    nnom_model *q = nnom_converter_int8_model(c);
+    if ((st = nnom_model_save(q, NULL, 0, &size)) != NNOM_OK) {
+        raise_status(st, nnom_model_last_error(q));
+        goto done;
+    }
+    PyObject *bytes = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)size);
+    if (!bytes) goto done;
+    if ((st = nnom_model_save(q, PyBytes_AS_STRING(bytes), size, &size)) != NNOM_OK) {
+        Py_DECREF(bytes);
+        raise_status(st, nnom_model_last_error(q));
+        goto done;
+    }
+    PyObject *report = PyList_New(count);
+    for (int32_t i = 0; report && i < count; i++)
+        PyList_SET_ITEM(report, i,
+                        Py_BuildValue("(ssddd)", rows[i].name, rows[i].type_name, rows[i].sqnr_db, (double)rows[i].min,
+                                      (double)rows[i].max));
+    PyObject *agreement = top1 >= 0 ? PyFloat_FromDouble(top1) : (Py_INCREF(Py_None), Py_None);
+    result = Py_BuildValue("(NNN)", bytes, report, agreement);
+done:
+    PyMem_Free(rows);
+    nnom_converter_destroy(c);
+    PyBuffer_Release(&samples);
+    return result;
+}
+
+static PyObject *version(PyObject *mod, PyObject *args) { return PyUnicode_FromString(nnom_version()); }
+
+static PyMethodDef module_methods[] = {
+    {"convert_keras", convert_keras, METH_VARARGS, "convert a Keras file (low level; use nnom.convert)"},
+    {"version", version, METH_NOARGS, "libnnom version"},
+    {NULL, NULL, 0, NULL}};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_nnom", "libnnom bindings (low level)", -1,
+                                    module_methods, NULL, NULL, NULL, NULL};
+
+PyMODINIT_FUNC PyInit__nnom(void)
+{
+    if (PyType_Ready(&ModelType) < 0) return NULL;
+    PyObject *m = PyModule_Create(&module);
+    if (!m) return NULL;
+    NNoMError = PyErr_NewExceptionWithDoc("nnom.NNoMError",
+                                          "An error reported by libnnom; .status_name is the C status "
+                                          "(e.g. 'NNOM_ERR_CHECKSUM') and str() its message.",
+                                          PyExc_RuntimeError, NULL);
+    Py_INCREF(&ModelType);
+    if (!NNoMError || PyModule_AddObject(m, "Model", (PyObject *)&ModelType) < 0 ||
+        PyModule_AddObject(m, "NNoMError", NNoMError) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    Py_INCREF(NNoMError);
+    return m;
+}
