@@ -115,6 +115,17 @@ static inline int32_t nnom_one_if_zero(int32_t v) { return v == 0 ? 1 : v; }
 nnom_status nnom_expect_blob(nnom_model *model, const nnom_layer *l, int slot, const char *what,
                              uint32_t bytes);
 
+/* "(2, 3, 5)" */
+void nnom_shape_text(const nnom_shape *s, char *buf, size_t cap);
+
+/* Decimal text of a float with 6 significant digits, e.g. "3.90625e-3" (the
+ * message formatter has no %f). */
+void nnom_float_text(double v, char *buf, size_t cap);
+
+/* int8 models: checks the layer's output quantisation equals its first
+ * input's (layers that move values without rescaling them). */
+nnom_status nnom_expect_same_quant(const nnom_infer_ctx *ctx, const nnom_layer *l);
+
 /* Fused activation bounds for int8: [*lo, *hi] in the output's quantised domain.
  * The compiler stores them in l->act_lo / l->act_hi; kernels read those. */
 void nnom_act_bounds_s8(int32_t activation, nnom_quant q, int32_t *lo, int32_t *hi);

@@ -180,3 +180,53 @@ void nnom_act_bounds_f32(int32_t activation, float *lo, float *hi)
     if (activation == NNOM_ACT_RELU || activation == NNOM_ACT_RELU6) *lo = 0.0f;
     if (activation == NNOM_ACT_RELU6) *hi = 6.0f;
 }
+
+void nnom_shape_text(const nnom_shape *s, char *buf, size_t cap)
+{
+    switch (s->rank) {
+    case 1: nnom_format(buf, cap, "(%d)", (int)s->dims[0]); break;
+    case 2: nnom_format(buf, cap, "(%d, %d)", (int)s->dims[0], (int)s->dims[1]); break;
+    case 3: nnom_format(buf, cap, "(%d, %d, %d)", (int)s->dims[0], (int)s->dims[1], (int)s->dims[2]); break;
+    default: nnom_format(buf, cap, "(rank %d)", (int)s->rank); break;
+    }
+}
+
+void nnom_float_text(double v, char *buf, size_t cap)
+{
+    const char *sign = v < 0 ? "-" : "";
+    if (v != v) { nnom_format(buf, cap, "nan"); return; }
+    if (v < 0) v = -v;
+    if (v > 1e300) { nnom_format(buf, cap, "%sinf", sign); return; }
+    if (v == 0) { nnom_format(buf, cap, "0"); return; }
+    int e = 0;
+    while (v >= 10.0) { v /= 10.0; e++; }
+    while (v < 1.0) { v *= 10.0; e--; }
+    long digits = (long)(v * 100000.0 + 0.5); /* 6 significant digits */
+    if (digits >= 1000000) { digits /= 10; e++; }
+    char mant[8]; /* "d.ddddd" without trailing zeros */
+    for (int i = 6; i >= 0; i--) {
+        if (i == 1) { mant[i] = '.'; continue; }
+        mant[i] = (char)('0' + digits % 10);
+        digits /= 10;
+    }
+    int len = 7;
+    while (len > 2 && mant[len - 1] == '0') len--;
+    if (len == 2) len = 1; /* "3." -> "3" */
+    mant[len] = '\0';
+    if (e != 0) nnom_format(buf, cap, "%s%se%d", sign, mant, e);
+    else nnom_format(buf, cap, "%s%s", sign, mant);
+}
+
+nnom_status nnom_expect_same_quant(const nnom_infer_ctx *ctx, const nnom_layer *l)
+{
+    if (ctx->dtype != NNOM_DTYPE_S8) return NNOM_OK;
+    const nnom_quant q = ctx->in[0]->quant;
+    if (q.scale == l->quant.scale && q.zero_point == l->quant.zero_point) return NNOM_OK;
+    char given[32], want[32];
+    nnom_float_text(l->quant.scale, given, sizeof given);
+    nnom_float_text(q.scale, want, sizeof want);
+    return nnom_fail(ctx->model, NNOM_ERR_ARGUMENT,
+                     "layer '%s' (%s): int8 output quantisation must equal the input's (scale %s, zero point %d), "
+                     "given scale %s and zero point %d",
+                     l->name, nnom_layer_type_name(l->type), want, (int)q.zero_point, given, (int)l->quant.zero_point);
+}

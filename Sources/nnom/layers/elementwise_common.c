@@ -4,42 +4,6 @@
 #include "core/model_internal.h"
 #include "kernels/activation.h"
 
-void nnom_shape_text(const nnom_shape *s, char *buf, size_t cap)
-{
-    switch (s->rank) {
-    case 1: nnom_format(buf, cap, "(%d)", (int)s->dims[0]); break;
-    case 2: nnom_format(buf, cap, "(%d, %d)", (int)s->dims[0], (int)s->dims[1]); break;
-    case 3: nnom_format(buf, cap, "(%d, %d, %d)", (int)s->dims[0], (int)s->dims[1], (int)s->dims[2]); break;
-    default: nnom_format(buf, cap, "(rank %d)", (int)s->rank); break;
-    }
-}
-
-void nnom_float_text(double v, char *buf, size_t cap)
-{
-    const char *sign = v < 0 ? "-" : "";
-    if (v != v) { nnom_format(buf, cap, "nan"); return; }
-    if (v < 0) v = -v;
-    if (v > 1e300) { nnom_format(buf, cap, "%sinf", sign); return; }
-    if (v == 0) { nnom_format(buf, cap, "0"); return; }
-    int e = 0;
-    while (v >= 10.0) { v /= 10.0; e++; }
-    while (v < 1.0) { v *= 10.0; e--; }
-    long digits = (long)(v * 100000.0 + 0.5); /* 6 significant digits */
-    if (digits >= 1000000) { digits /= 10; e++; }
-    char mant[8]; /* "d.ddddd" without trailing zeros */
-    for (int i = 6; i >= 0; i--) {
-        if (i == 1) { mant[i] = '.'; continue; }
-        mant[i] = (char)('0' + digits % 10);
-        digits /= 10;
-    }
-    int len = 7;
-    while (len > 2 && mant[len - 1] == '0') len--;
-    if (len == 2) len = 1; /* "3." -> "3" */
-    mant[len] = '\0';
-    if (e != 0) nnom_format(buf, cap, "%s%se%d", sign, mant, e);
-    else nnom_format(buf, cap, "%s%s", sign, mant);
-}
-
 nnom_status nnom_check_input_count(nnom_layer *l, const nnom_infer_ctx *ctx, int32_t lo, int32_t hi)
 {
     if (l->n_inputs < lo || l->n_inputs > hi) {

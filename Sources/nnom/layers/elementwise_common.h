@@ -10,12 +10,6 @@
 #include "core/layer.h"
 #include "kernels/elementwise.h"
 
-/* "(2, 3, 5)" */
-void nnom_shape_text(const nnom_shape *s, char *buf, size_t cap);
-
-/* Decimal text of a float with 6 significant digits, e.g. "3.90625e-3". */
-void nnom_float_text(double v, char *buf, size_t cap);
-
 /* Checks l->n_inputs is in [lo, hi]. */
 nnom_status nnom_check_input_count(nnom_layer *l, const nnom_infer_ctx *ctx, int32_t lo, int32_t hi);
 

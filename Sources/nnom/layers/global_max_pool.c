@@ -7,8 +7,8 @@
  * The checks here also serve GLOBAL_AVG_POOL (global_avg_pool.c calls this
  * file's infer through nnom_ops_global_max_pool).
  */
+#include "core/layer.h"
 #include "kernels/pool.h"
-#include "layers/elementwise_common.h"
 
 static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
 {
@@ -27,16 +27,8 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
                              l->name, tname, s, (unsigned)l->blobs[s].size);
     const nnom_dims d = nnom_dims_of(in);
     if (ctx->dtype == NNOM_DTYPE_S8) {
-        const nnom_quant q = ctx->in[0]->quant;
-        if (q.scale != l->quant.scale || q.zero_point != l->quant.zero_point) {
-            char given[32], want[32];
-            nnom_float_text(l->quant.scale, given, sizeof given);
-            nnom_float_text(q.scale, want, sizeof want);
-            return nnom_fail(m, NNOM_ERR_ARGUMENT,
-                             "layer '%s' (%s): int8 output quantisation must equal the input's (scale %s, zero point "
-                             "%d), given scale %s and zero point %d",
-                             l->name, tname, want, (int)q.zero_point, given, (int)l->quant.zero_point);
-        }
+        nnom_status st = nnom_expect_same_quant(ctx, l);
+        if (st != NNOM_OK) return st;
         /* an int8 average sums at most 2^23 positions in int32 */
         if (l->type == NNOM_LAYER_GLOBAL_AVG_POOL && (int64_t)d.h * d.w > (1 << 23))
             return nnom_fail(m, NNOM_ERR_UNSUPPORTED, "layer '%s' (%s): %ld positions, at most 2^23 supported", l->name,

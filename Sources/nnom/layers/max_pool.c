@@ -13,8 +13,8 @@
  * In place: allowed when no padding lies above or left of the input (pad_top
  * and pad_left both 0), where the kernels are proven safe (kernels/pool.h).
  */
+#include "core/layer.h"
 #include "kernels/pool.h"
-#include "layers/elementwise_common.h"
 
 static int is_1d(nnom_layer_type t) { return t == NNOM_LAYER_MAX_POOL1D || t == NNOM_LAYER_AVG_POOL1D; }
 
@@ -77,16 +77,8 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
             return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): takes no constant data, but blob %d holds %u bytes",
                              l->name, tname, s, (unsigned)l->blobs[s].size);
     if (ctx->dtype == NNOM_DTYPE_S8) {
-        const nnom_quant q = ctx->in[0]->quant;
-        if (q.scale != l->quant.scale || q.zero_point != l->quant.zero_point) {
-            char given[32], want[32];
-            nnom_float_text(l->quant.scale, given, sizeof given);
-            nnom_float_text(q.scale, want, sizeof want);
-            return nnom_fail(m, NNOM_ERR_ARGUMENT,
-                             "layer '%s' (%s): int8 output quantisation must equal the input's (scale %s, zero point "
-                             "%d), given scale %s and zero point %d",
-                             l->name, tname, want, (int)q.zero_point, given, (int)l->quant.zero_point);
-        }
+        nnom_status st = nnom_expect_same_quant(ctx, l);
+        if (st != NNOM_OK) return st;
         /* an int8 average sums at most 2^23 cells in int32 */
         const int64_t kh = l->p.kernel[0] < d.h ? l->p.kernel[0] : d.h;
         const int64_t kw = l->p.kernel[1] < d.w ? l->p.kernel[1] : d.w;

@@ -4,8 +4,8 @@
  * (H, W, C). No blobs; int8 keeps the input's quantisation. MACs: 0.
  * Not in place.
  */
+#include "core/layer.h"
 #include "kernels/pad.h"
-#include "layers/elementwise_common.h"
 
 static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
 {
@@ -36,16 +36,8 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
             return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): takes no constant data, but blob %d holds %u bytes",
                              l->name, tname, s, (unsigned)l->blobs[s].size);
     if (ctx->dtype == NNOM_DTYPE_S8) {
-        const nnom_quant q = ctx->in[0]->quant;
-        if (q.scale != l->quant.scale || q.zero_point != l->quant.zero_point) {
-            char given[32], want[32];
-            nnom_float_text(l->quant.scale, given, sizeof given);
-            nnom_float_text(q.scale, want, sizeof want);
-            return nnom_fail(m, NNOM_ERR_ARGUMENT,
-                             "layer '%s' (%s): int8 output quantisation must equal the input's (scale %s, zero point "
-                             "%d), given scale %s and zero point %d",
-                             l->name, tname, want, (int)q.zero_point, given, (int)l->quant.zero_point);
-        }
+        nnom_status st = nnom_expect_same_quant(ctx, l);
+        if (st != NNOM_OK) return st;
     }
     l->shape.rank = rank;
     if (one_d) {

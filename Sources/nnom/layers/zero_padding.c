@@ -7,8 +7,8 @@
  * The checks here also serve CROPPING1D/2D (cropping.c calls this file's
  * infer through nnom_ops_zero_padding), whose pad values remove instead.
  */
+#include "core/layer.h"
 #include "kernels/pad.h"
-#include "layers/elementwise_common.h"
 
 static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
 {
@@ -49,16 +49,8 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
             return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): takes no constant data, but blob %d holds %u bytes",
                              l->name, tname, s, (unsigned)l->blobs[s].size);
     if (ctx->dtype == NNOM_DTYPE_S8) {
-        const nnom_quant q = ctx->in[0]->quant;
-        if (q.scale != l->quant.scale || q.zero_point != l->quant.zero_point) {
-            char given[32], want[32];
-            nnom_float_text(l->quant.scale, given, sizeof given);
-            nnom_float_text(q.scale, want, sizeof want);
-            return nnom_fail(m, NNOM_ERR_ARGUMENT,
-                             "layer '%s' (%s): int8 output quantisation must equal the input's (scale %s, zero point "
-                             "%d), given scale %s and zero point %d",
-                             l->name, tname, want, (int)q.zero_point, given, (int)l->quant.zero_point);
-        }
+        nnom_status st = nnom_expect_same_quant(ctx, l);
+        if (st != NNOM_OK) return st;
     }
     l->shape.rank = rank;
     if (one_d) {
