@@ -1,0 +1,223 @@
+/*
+ * Internal to the Keras reader (host tools only).
+ *
+ * nnom_keras_read() works in four steps, one file each:
+ *
+ *   keras_archive.c  opens the file: a `.keras` zip (config.json and
+ *                    model.weights.h5, the latter opened from memory) or a
+ *                    legacy `.h5` (model_config attribute, model_weights
+ *                    group); gives the config text and an open HDF5 handle.
+ *   keras_config.c   parses the config JSON into a graph of Keras layers and
+ *                    their calls ("nodes") with inbound edges, for Keras 3
+ *                    and Keras 2 (tf.keras) configs, Sequential and
+ *                    Functional, any number of inputs and outputs.
+ *   keras_weights.c  reads one layer's weight arrays as float32, in the
+ *                    layer's own variable order, from either weights layout.
+ *   keras_layers.c   the class table: each Keras class becomes a few planned
+ *                    nnom layers (kr_plan) with converted weights.
+ *   keras_reader.c   walks the graph in dependency order, calls the class
+ *                    table, names the layers and builds the float32 model.
+ *
+ * Every failure is recorded on the converter with nnom_converter_fail() and
+ * names the file, or the layer, its class and what was wrong.
+ */
+#ifndef NNOM_KERAS_INTERNAL_H
+#define NNOM_KERAS_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cJSON.h>
+#include <hdf5.h>
+
+#include "common/tools_internal.h"
+
+/* ------------------------------------------------------------------ archive */
+
+/* Where the weights live in the HDF5 file. */
+typedef enum kr_layout {
+    KR_LAYOUT_LEGACY = 2, /* .h5: model_weights/<layer name>/<weight_names[i]> */
+    KR_LAYOUT_KERAS3 = 3  /* .keras: layers/<path>/vars/0, 1, ...; the vars group's `name` attribute names the layer */
+} kr_layout;
+
+typedef struct kr_path_entry {
+    char *name; /* the layer's name (the vars group's `name` attribute) */
+    char *path; /* e.g. "layers/conv2d_2/vars" */
+} kr_path_entry;
+
+typedef struct kr_file {
+    const char *path;         /* the file given by the caller */
+    hid_t h5;                 /* the HDF5 file holding the weights, or H5I_INVALID_HID */
+    kr_layout layout;
+    int keras_major;          /* 2 or 3 from the file's keras_version; 0 when unknown */
+    char *config;             /* the model config JSON, NUL-terminated (malloc) */
+    size_t config_len;
+    char weights_root[32];    /* legacy: "model_weights" (or "." for old files without it) */
+    kr_path_entry *paths;     /* Keras 3: layer name -> vars group, read on first use */
+    int n_paths;
+    int paths_loaded;
+} kr_file;
+
+/* Opens @p path (.keras zip or legacy .h5). On failure records the reason on @p c. */
+nnom_status kr_file_open(kr_file *f, const char *path, nnom_converter *c);
+/* Releases everything kr_file_open() acquired; safe on a zeroed or failed kr_file. */
+void kr_file_close(kr_file *f);
+
+/* Reads a string attribute @p attr of object @p obj_path (scalar or 1-D array of
+ * fixed or variable-length strings). *@p out receives @p *n malloc'd strings
+ * (free with kr_strings_free). Returns 0 on success, -1 if absent or not strings. */
+int kr_h5_read_strings(hid_t file, const char *obj_path, const char *attr, char ***out, int *n);
+void kr_strings_free(char **s, int n);
+/* 1 if every component of @p path exists (links followed one by one), else 0. */
+int kr_h5_path_exists(hid_t file, const char *path);
+
+/* ------------------------------------------------------------------ weights */
+
+#define KR_MAX_DIMS 8
+#define KR_MAX_ARRAYS 8
+
+typedef struct kr_array {
+    float *data;                 /* malloc'd, count floats */
+    int rank;
+    int64_t dims[KR_MAX_DIMS];
+    size_t count;
+    char name[96];               /* the dataset's name, for messages */
+} kr_array;
+
+typedef struct kr_weights {
+    int n;
+    kr_array a[KR_MAX_ARRAYS];
+} kr_weights;
+
+/*
+ * Reads all weight arrays of Keras layer @p layer_name in the layer's
+ * variable order (kernel, bias; BatchNormalization: gamma, beta, mean,
+ * variance without the absent ones). @p fallback_path is the Keras 3 vars
+ * group to use when no group names the layer (older Keras 3 files); may be
+ * NULL. A layer without weights gives n = 0.
+ */
+nnom_status kr_weights_read(kr_file *f, const char *layer_name, const char *fallback_path, kr_weights *w,
+                            nnom_converter *c);
+void kr_weights_free(kr_weights *w);
+/* "(3, 3, 8, 16)" */
+void kr_dims_text(const int64_t *dims, int rank, char *buf, size_t cap);
+
+/* ------------------------------------------------------------------- config */
+
+typedef struct kr_ref {
+    int layer;  /* index into kr_graph.layers */
+    int node;   /* which call of that layer */
+    int tensor; /* which output of that call (always 0 for supported layers) */
+} kr_ref;
+
+typedef struct kr_node {
+    int n_in;
+    kr_ref *in;                /* malloc'd */
+    const cJSON **in_shape;    /* Keras 3: the "shape" Keras recorded for each input (with batch), or NULL */
+    int tensor_kwargs;         /* 1 if a tensor was passed by keyword (e.g. a mask) */
+} kr_node;
+
+typedef struct kr_layer {
+    const char *name;
+    const char *cls;           /* class_name */
+    const cJSON *config;       /* the layer's "config" object (NULL for a synthesised input) */
+    int n_nodes;
+    kr_node *nodes;            /* malloc'd */
+    int is_input;
+    const cJSON *input_shape;  /* inputs: the shape array */
+    int input_shape_has_batch; /* 1 if input_shape starts with the batch dimension */
+    char wpath[128];           /* Keras 3 fallback weights path (class in snake case + counter) */
+} kr_layer;
+
+typedef struct kr_graph {
+    cJSON *root;
+    int keras_major;           /* 2 or 3 */
+    int sequential;
+    int n_layers;
+    kr_layer *layers;          /* malloc'd */
+    int n_inputs;
+    kr_ref *inputs;            /* malloc'd, in model input order */
+    int n_outputs;
+    kr_ref *outputs;           /* malloc'd, in model output order */
+    char synth_input_name[160];/* name of the input synthesised for a Sequential without InputLayer */
+} kr_graph;
+
+/* Parses @p json (the model config). @p keras_major_hint: 2, 3 or 0 (guess from the config). */
+nnom_status kr_graph_parse(kr_graph *g, const char *json, size_t len, int keras_major_hint, nnom_converter *c);
+void kr_graph_free(kr_graph *g);
+
+/* Config helpers: a member by name (NULL if absent). */
+const cJSON *kr_get(const cJSON *obj, const char *key);
+/* The member as a string, or @p def if absent or null. */
+const char *kr_get_string(const cJSON *obj, const char *key, const char *def);
+/* 1 and *@p out if @p v is an integral number in [lo, hi], else 0 (never converts an out-of-range double). */
+int kr_json_int(const cJSON *v, int32_t lo, int32_t hi, int32_t *out);
+
+/* ------------------------------------------------------------------- layers */
+
+/* What the graph walk knows about the output of one Keras call. */
+typedef struct kr_value {
+    int done;
+    int plan;          /* the planned layer producing it */
+    nnom_shape shape;  /* its shape, batch excluded */
+    int fold;          /* plan index of a conv/depthwise/dense with a linear output that a following
+                          BatchNormalization may fold into; -1 if none */
+} kr_value;
+
+/* One nnom layer to be added to the float32 model. Plan index = model layer id. */
+typedef struct kr_plan {
+    nnom_layer_desc desc;      /* inputs are plan indices; name set when the model is built */
+    char name[192];            /* wanted name, before truncation and de-duplication */
+    nnom_shape shape;          /* output shape (INPUT: the input shape) */
+    /* Weighted layers: float weights in converter memory, for BatchNormalization folding. */
+    float *w;
+    size_t w_count;
+    float *b;                  /* NULL when the layer has no bias yet */
+    int32_t n_oc;              /* output channels */
+    int oc_last;               /* 1: channel index is the fastest (depthwise), 0: the slowest (conv, dense) */
+} kr_plan;
+
+typedef struct kr_ctx {
+    nnom_converter *c;
+    kr_file *file;
+    kr_graph *g;
+    kr_plan *plans;
+    int n_plans, cap_plans;
+    const kr_layer *layer;     /* the layer being converted */
+    int node;                  /* and which call of it */
+    char base[160];            /* its name ("name" or "name@k" for the k-th call of a shared layer) */
+} kr_ctx;
+
+/* Signature of a class converter: reads the layer's config (and weights),
+ * plans nnom layers reading @p in, and describes the result in @p out
+ * (out->fold is -1 on entry). */
+typedef nnom_status (*kr_build_fn)(kr_ctx *x, const kr_value *const *in, int n_in, kr_value *out);
+
+typedef struct kr_class {
+    const char *name;
+    kr_build_fn build;
+    int min_inputs, max_inputs;
+} kr_class;
+
+/* The class entry for a Keras class_name, or NULL if unsupported. */
+const kr_class *kr_class_find(const char *class_name);
+/* A short list of what is supported, for error messages. */
+const char *kr_supported_text(void);
+
+/* Appends a planned layer; returns its index or -1 (failure recorded on x->c). */
+int kr_plan_add(kr_ctx *x, nnom_layer_type type, const char *suffix, const int *inputs, int n_inputs,
+                const nnom_layer_params *params, nnom_shape shape);
+
+/* Records "layer 'name' (class C): <message>" on the converter and returns @p st. */
+nnom_status kr_layer_fail(kr_ctx *x, nnom_status st, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* "(8, 8, 3)" */
+void kr_shape_text(const nnom_shape *s, char *buf, size_t cap);
+/* Converts an InputLayer (its shape) into a planned INPUT. */
+nnom_status kr_build_input(kr_ctx *x, kr_value *out);
+
+#endif /* NNOM_KERAS_INTERNAL_H */

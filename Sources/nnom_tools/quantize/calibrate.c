@@ -1,0 +1,372 @@
+/*
+ * Calibration: runs the float model on sample inputs (a keep-all clone, so
+ * every layer's output can be read after each run) and chooses the range
+ * each int8 activation must cover.
+ *
+ *  - MINMAX: the observed minimum and maximum.
+ *  - PERCENTILE: a histogram of each activation's values over [min, max]
+ *    (4096 bins); each side is clipped where (100 - p)% of the values lie
+ *    beyond it.
+ *  - KL (TensorRT's entropy calibration): a histogram of |x| over
+ *    [0, max|x|] in 2048 bins; for every candidate threshold of i bins, the
+ *    distribution P (the first i bins, the clipped tail added to the last)
+ *    is compared with Q (the first i bins merged into as many levels as int8
+ *    offers on that side, then spread back over P's non-empty bins); the
+ *    threshold of smallest KL(P || Q) wins. A tensor of both signs has 128
+ *    levels per side; a one-signed one (a ReLU's) has all 256. As in
+ *    NVIDIA's calibrators, bin 0 is given bin 1's count first: exact zeros
+ *    (ReLU outputs) are represented exactly and would otherwise dominate.
+ *    With few values (a classifier's logits over a handful of samples) a
+ *    2048-bin histogram is a list of isolated samples, not a distribution,
+ *    and its "best" threshold is noise that can cut the range tenfold; so a
+ *    tensor gets at most one bin per KL_VALUES_PER_BIN values it produced
+ *    (and never fewer bins than levels, where KL keeps the whole range).
+ *
+ * Both clipping methods apply to the activations whose quantisation is free
+ * (conv, depthwise, dense, add/subtract/multiply, relu/relu6/leaky relu);
+ * model inputs keep their observed range, as the data given is what the
+ * model will see.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "quantize/calibrate.h"
+
+#define PERCENTILE_BINS 4096
+#define KL_BINS 2048
+#define KL_VALUES_PER_BIN 8
+
+nnom_qclass nnom_calib_class(nnom_layer_type type)
+{
+    switch (type) {
+    case NNOM_LAYER_INPUT: return NNOM_QCLASS_INPUT;
+    case NNOM_LAYER_OUTPUT:
+    case NNOM_LAYER_MAX_POOL1D:
+    case NNOM_LAYER_MAX_POOL2D:
+    case NNOM_LAYER_AVG_POOL1D:
+    case NNOM_LAYER_AVG_POOL2D:
+    case NNOM_LAYER_GLOBAL_MAX_POOL:
+    case NNOM_LAYER_GLOBAL_AVG_POOL:
+    case NNOM_LAYER_FLATTEN:
+    case NNOM_LAYER_RESHAPE:
+    case NNOM_LAYER_ZERO_PADDING1D:
+    case NNOM_LAYER_ZERO_PADDING2D:
+    case NNOM_LAYER_CROPPING1D:
+    case NNOM_LAYER_CROPPING2D:
+    case NNOM_LAYER_UPSAMPLING1D:
+    case NNOM_LAYER_UPSAMPLING2D: return NNOM_QCLASS_SAME;
+    case NNOM_LAYER_SIGMOID:
+    case NNOM_LAYER_TANH:
+    case NNOM_LAYER_HARD_SIGMOID:
+    case NNOM_LAYER_SOFTMAX: return NNOM_QCLASS_FIXED;
+    case NNOM_LAYER_CONV1D:
+    case NNOM_LAYER_CONV2D:
+    case NNOM_LAYER_DEPTHWISE_CONV1D:
+    case NNOM_LAYER_DEPTHWISE_CONV2D:
+    case NNOM_LAYER_DENSE:
+    case NNOM_LAYER_ADD:
+    case NNOM_LAYER_SUBTRACT:
+    case NNOM_LAYER_MULTIPLY:
+    case NNOM_LAYER_RELU:
+    case NNOM_LAYER_RELU6:
+    case NNOM_LAYER_LEAKY_RELU: return NNOM_QCLASS_CALIBRATED;
+    case NNOM_LAYER_CONCATENATE: return NNOM_QCLASS_UNION;
+    default: return NNOM_QCLASS_UNSUPPORTED;
+    }
+}
+
+size_t nnom_calib_sample_floats(const nnom_model *m)
+{
+    size_t total = 0;
+    for (int32_t k = 0; k < nnom_model_input_count(m); k++) {
+        nnom_tensor_info info;
+        if (nnom_model_input_info(m, k, &info) == NNOM_OK) total += (size_t)info.count;
+    }
+    return total;
+}
+
+nnom_status nnom_calib_set_sample(nnom_model *m, const float *samples, size_t index, size_t per_sample)
+{
+    const float *p = samples + index * per_sample;
+    for (int32_t k = 0; k < nnom_model_input_count(m); k++) {
+        nnom_tensor_info info;
+        nnom_status st = nnom_model_input_info(m, k, &info);
+        if (st == NNOM_OK) st = nnom_model_set_input_f32(m, k, p, (size_t)info.count);
+        if (st != NNOM_OK) return st;
+        p += info.count;
+    }
+    return NNOM_OK;
+}
+
+nnom_status nnom_calib_check_samples(nnom_converter *c, const float *samples, size_t n_samples, size_t per_sample)
+{
+    for (size_t s = 0; s < n_samples; s++)
+        for (size_t k = 0; k < per_sample; k++) {
+            const float v = samples[s * per_sample + k];
+            if (v != v)
+                return nnom_converter_fail(c, NNOM_ERR_ARGUMENT, "calibration sample %zu: value %zu is NaN", s, k);
+            if (isinf(v))
+                return nnom_converter_fail(c, NNOM_ERR_ARGUMENT, "calibration sample %zu: value %zu is infinite",
+                                           s, k);
+        }
+    return NNOM_OK;
+}
+
+void nnom_calib_percentile_range(const double *hist, int32_t n_bins, double lo, double hi, double percentile,
+                                 double *out_lo, double *out_hi)
+{
+    *out_lo = lo;
+    *out_hi = hi;
+    double total = 0.0;
+    for (int32_t k = 0; k < n_bins; k++) total += hist[k];
+    const double width = (hi - lo) / n_bins;
+    if (!(total > 0.0) || !(width > 0.0) || !(percentile < 100.0) || !(percentile > 0.0)) return;
+    const double tail = total * (100.0 - percentile) / 100.0;
+    /* lower side: the first point below which `tail` values lie, interpolated inside its bin */
+    double cum = 0.0;
+    int32_t k = 0;
+    while (k < n_bins - 1 && cum + hist[k] <= tail) cum += hist[k++];
+    double frac = hist[k] > 0.0 ? (tail - cum) / hist[k] : 0.0;
+    if (frac > 1.0) frac = 1.0;
+    *out_lo = lo + ((double)k + frac) * width;
+    cum = 0.0;
+    k = 0;
+    while (k < n_bins - 1 && cum + hist[n_bins - 1 - k] <= tail) cum += hist[n_bins - 1 - k++];
+    frac = hist[n_bins - 1 - k] > 0.0 ? (tail - cum) / hist[n_bins - 1 - k] : 0.0;
+    if (frac > 1.0) frac = 1.0;
+    *out_hi = hi - ((double)k + frac) * width;
+    if (*out_lo > *out_hi) *out_lo = *out_hi = 0.5 * (*out_lo + *out_hi);
+}
+
+/*
+ * With P_k the (unnormalised) reference counts, Q_k the expanded candidate,
+ * Pt and Qt their totals:
+ *   KL = (1/Pt) sum P_k log P_k - (1/Pt) sum P_k log Q_k + log(Qt / Pt).
+ * Q is constant (T_j / nz_j) over the non-empty bins of each merged level j,
+ * so with prefix sums of h, h log h and of non-empty bins every candidate
+ * costs O(n_levels) instead of O(n_bins).
+ */
+int32_t nnom_calib_kl_bins(const double *hist, int32_t n_bins, int32_t n_levels)
+{
+    if (n_levels <= 0 || n_levels >= n_bins) return n_bins;
+    double *sum = (double *)calloc((size_t)n_bins + 1, sizeof *sum);
+    double *sum_hlogh = (double *)calloc((size_t)n_bins + 1, sizeof *sum_hlogh);
+    int32_t *nonzero = (int32_t *)calloc((size_t)n_bins + 1, sizeof *nonzero);
+    int32_t best = n_bins;
+    if (!sum || !sum_hlogh || !nonzero) goto done;
+    for (int32_t k = 0; k < n_bins; k++) {
+        const double h = hist[k] > 0.0 ? hist[k] : 0.0;
+        sum[k + 1] = sum[k] + h;
+        sum_hlogh[k + 1] = sum_hlogh[k] + (h > 0.0 ? h * log(h) : 0.0);
+        nonzero[k + 1] = nonzero[k] + (h > 0.0);
+    }
+    const double total = sum[n_bins];
+    if (!(total > 0.0)) goto done;
+    double best_kl = INFINITY;
+    for (int32_t i = n_levels; i <= n_bins; i++) {
+        const double outliers = total - sum[i];
+        const double h_last = hist[i - 1] > 0.0 ? hist[i - 1] : 0.0;
+        const double p_last = h_last + outliers;
+        const double plogp = sum_hlogh[i - 1] + (p_last > 0.0 ? p_last * log(p_last) : 0.0);
+        const int32_t merged = i / n_levels;
+        double plogq = 0.0;
+        int impossible = 0;
+        for (int32_t j = 0; j < n_levels; j++) {
+            const int32_t start = j * merged, end = j == n_levels - 1 ? i : start + merged;
+            const double t = sum[end] - sum[start];
+            double p_sum = t;
+            int32_t nz = nonzero[end] - nonzero[start];
+            if (end == i) {
+                p_sum += outliers;
+                if (h_last == 0.0 && p_last > 0.0) nz++;
+            }
+            if (p_sum <= 0.0) continue;
+            if (t <= 0.0) { /* P has mass where Q has none: infinite divergence */
+                impossible = 1;
+                break;
+            }
+            plogq += p_sum * log(t / nz);
+        }
+        if (impossible) continue;
+        const double kl = (plogp - plogq) / total + log(sum[i] / total);
+        if (kl < best_kl) {
+            best_kl = kl;
+            best = i;
+        }
+    }
+done:
+    free(sum);
+    free(sum_hlogh);
+    free(nonzero);
+    return best;
+}
+
+/* Per-layer state of one calibration. */
+typedef struct calib_layer {
+    nnom_layer_info info;
+    int32_t count;
+    double min, max;
+    double *hist;           /* NULL unless the layer's range is clipped */
+    int32_t bins, levels;
+    double hist_lo, hist_hi;
+} calib_layer;
+
+static nnom_status run_sample(nnom_converter *c, nnom_model *run, const float *samples, size_t s, size_t per_sample)
+{
+    nnom_status st = nnom_calib_set_sample(run, samples, s, per_sample);
+    if (st == NNOM_OK) st = nnom_model_run(run);
+    if (st != NNOM_OK)
+        return nnom_converter_fail(c, st, "calibration: running the float model on sample %zu failed: %s", s,
+                                   nnom_model_last_error(run));
+    return NNOM_OK;
+}
+
+nnom_status nnom_calibrate(nnom_converter *c, const float *samples, size_t n_samples, nnom_calibration method,
+                           double percentile, float *lo, float *hi)
+{
+    nnom_model *fm = c->float_model;
+    const int32_t n = nnom_model_layer_count(fm);
+    nnom_model *run = NULL;
+    nnom_error err;
+    nnom_status st = nnom_tools_clone(fm, 1, &run, &err);
+    if (st != NNOM_OK) return nnom_converter_fail(c, st, "calibration: %s", err.message);
+    calib_layer *L = (calib_layer *)calloc((size_t)n, sizeof *L);
+    if (!L) {
+        st = nnom_converter_fail(c, NNOM_ERR_NO_MEMORY, "calibration: out of memory");
+        goto done;
+    }
+    st = nnom_model_alloc_arena(run);
+    if (st != NNOM_OK) {
+        st = nnom_converter_fail(c, st, "calibration: %s", nnom_model_last_error(run));
+        goto done;
+    }
+    for (int32_t i = 0; i < n; i++) {
+        nnom_model_layer_info(run, i, &L[i].info);
+        L[i].count = 1;
+        for (int32_t k = 0; k < L[i].info.shape.rank; k++) L[i].count *= L[i].info.shape.dims[k];
+        L[i].min = INFINITY;
+        L[i].max = -INFINITY;
+        if (nnom_calib_class(L[i].info.type) == NNOM_QCLASS_UNSUPPORTED) {
+            st = nnom_converter_fail(c, NNOM_ERR_UNSUPPORTED, "quantise: layer '%s' of type %s (%d) cannot be quantised",
+                                     L[i].info.name, L[i].info.type_name, (int)L[i].info.type);
+            goto done;
+        }
+    }
+    const size_t per_sample = nnom_calib_sample_floats(run);
+
+    /* pass 1: minimum and maximum of every layer */
+    for (size_t s = 0; s < n_samples; s++) {
+        st = run_sample(c, run, samples, s, per_sample);
+        if (st != NNOM_OK) goto done;
+        for (int32_t i = 0; i < n; i++) {
+            const float *y = (const float *)nnom_model_layer_output(run, i);
+            if (!y) {
+                st = nnom_converter_fail(c, NNOM_ERR_STATE, "calibration: the output of layer '%s' was not kept",
+                                         L[i].info.name);
+                goto done;
+            }
+            double mn = L[i].min, mx = L[i].max;
+            for (int32_t k = 0; k < L[i].count; k++) {
+                const double v = y[k];
+                if (!(v >= -3.4e38 && v <= 3.4e38)) {
+                    st = nnom_converter_fail(c, NNOM_ERR_ARGUMENT,
+                                             "calibration: layer '%s' (%s) produced a %s value on sample %zu",
+                                             L[i].info.name, L[i].info.type_name, v != v ? "NaN" : "infinite", s);
+                    goto done;
+                }
+                if (v < mn) mn = v;
+                if (v > mx) mx = v;
+            }
+            L[i].min = mn;
+            L[i].max = mx;
+        }
+    }
+
+    /* pass 2: histograms of the layers whose range is clipped */
+    if (method != NNOM_CALIBRATE_MINMAX) {
+        int any = 0;
+        for (int32_t i = 0; i < n; i++) {
+            if (nnom_calib_class(L[i].info.type) != NNOM_QCLASS_CALIBRATED) continue;
+            if (method == NNOM_CALIBRATE_KL) {
+                L[i].hist_lo = 0.0;
+                L[i].hist_hi = fabs(L[i].min) > fabs(L[i].max) ? fabs(L[i].min) : fabs(L[i].max);
+                L[i].levels = L[i].min < 0.0 && L[i].max > 0.0 ? 128 : 256;
+                const double values = (double)L[i].count * (double)n_samples;
+                L[i].bins = values / KL_VALUES_PER_BIN < KL_BINS ? (int32_t)(values / KL_VALUES_PER_BIN) : KL_BINS;
+                if (L[i].bins <= L[i].levels) continue; /* too few values to clip by: keep min/max */
+            } else {
+                L[i].hist_lo = L[i].min;
+                L[i].hist_hi = L[i].max;
+                L[i].bins = PERCENTILE_BINS;
+            }
+            if (!(L[i].hist_hi > L[i].hist_lo)) continue;
+            L[i].hist = (double *)calloc((size_t)L[i].bins, sizeof(double));
+            if (!L[i].hist) {
+                st = nnom_converter_fail(c, NNOM_ERR_NO_MEMORY, "calibration: out of memory for histograms");
+                goto done;
+            }
+            any = 1;
+        }
+        for (size_t s = 0; any && s < n_samples; s++) {
+            st = run_sample(c, run, samples, s, per_sample);
+            if (st != NNOM_OK) goto done;
+            for (int32_t i = 0; i < n; i++) {
+                if (!L[i].hist) continue;
+                const float *y = (const float *)nnom_model_layer_output(run, i);
+                const int32_t bins = L[i].bins;
+                const double base = L[i].hist_lo, per_bin = bins / (L[i].hist_hi - L[i].hist_lo);
+                for (int32_t k = 0; k < L[i].count; k++) {
+                    double v = y[k];
+                    if (method == NNOM_CALIBRATE_KL) v = fabs(v);
+                    long b = (long)((v - base) * per_bin);
+                    if (b < 0) b = 0;
+                    if (b >= bins) b = bins - 1;
+                    L[i].hist[b] += 1.0;
+                }
+            }
+        }
+        for (int32_t i = 0; i < n; i++) {
+            if (!L[i].hist) continue;
+            if (method == NNOM_CALIBRATE_KL) {
+                /* exact zeros (a ReLU's, zero padding's) pile up in bin 0; int8 represents them exactly, and
+                 * left in place the spike dominates the divergence and drags the threshold down */
+                L[i].hist[0] = L[i].hist[1];
+                const int32_t kept = nnom_calib_kl_bins(L[i].hist, L[i].bins, L[i].levels);
+                const double t = L[i].hist_hi * kept / L[i].bins;
+                if (L[i].min < -t) L[i].min = -t;
+                if (L[i].max > t) L[i].max = t;
+            } else {
+                nnom_calib_percentile_range(L[i].hist, L[i].bins, L[i].hist_lo, L[i].hist_hi, percentile, &L[i].min,
+                                            &L[i].max);
+            }
+        }
+    }
+
+    /* ranges that follow from other layers' */
+    for (int32_t i = 0; i < n; i++) {
+        switch (nnom_calib_class(L[i].info.type)) {
+        case NNOM_QCLASS_SAME:
+            L[i].min = L[L[i].info.inputs[0]].min;
+            L[i].max = L[L[i].info.inputs[0]].max;
+            break;
+        case NNOM_QCLASS_UNION:
+            for (int32_t j = 0; j < L[i].info.n_inputs; j++) {
+                const calib_layer *in = &L[L[i].info.inputs[j]];
+                if (j == 0 || in->min < L[i].min) L[i].min = in->min;
+                if (j == 0 || in->max > L[i].max) L[i].max = in->max;
+            }
+            break;
+        default: break;
+        }
+        lo[i] = (float)L[i].min;
+        hi[i] = (float)L[i].max;
+    }
+    st = NNOM_OK;
+done:
+    if (L)
+        for (int32_t i = 0; i < n; i++) free(L[i].hist);
+    free(L);
+    nnom_model_destroy(run);
+    return st;
+}

@@ -1,0 +1,62 @@
+/*
+ * Internal to the quantiser: feeding calibration samples to a model, and
+ * choosing each layer's activation range from what the float model produced.
+ */
+#ifndef NNOM_TOOLS_CALIBRATE_H
+#define NNOM_TOOLS_CALIBRATE_H
+
+#include "common/tools_internal.h"
+
+/* How the int8 output quantisation of a layer type is chosen. */
+typedef enum nnom_qclass {
+    NNOM_QCLASS_INPUT,        /* INPUT: observed min/max of the samples */
+    NNOM_QCLASS_SAME,         /* equals input 0's (pools, padding, views, OUTPUT...): required by the runtime */
+    NNOM_QCLASS_FIXED,        /* fixed by the function's range (sigmoid, tanh, hard sigmoid, softmax) */
+    NNOM_QCLASS_CALIBRATED,   /* from the calibrated range (weighted, merge and rectifier layers) */
+    NNOM_QCLASS_UNION,        /* CONCATENATE: the union of its inputs' ranges */
+    NNOM_QCLASS_UNSUPPORTED
+} nnom_qclass;
+
+nnom_qclass nnom_calib_class(nnom_layer_type type);
+
+/* Number of floats one sample holds: the element counts of all model inputs, in order. */
+size_t nnom_calib_sample_floats(const nnom_model *m);
+
+/* Copies sample @p index of @p samples (sample-major, see nnom_converter_quantize()) into the
+ * inputs of @p m, which must have an arena. */
+nnom_status nnom_calib_set_sample(nnom_model *m, const float *samples, size_t index, size_t per_sample);
+
+/* Fails on @p c (NNOM_ERR_ARGUMENT) when a sample value is NaN or infinite. */
+nnom_status nnom_calib_check_samples(nnom_converter *c, const float *samples, size_t n_samples, size_t per_sample);
+
+/*
+ * Runs the float model of @p c on every sample and chooses, per layer, the
+ * range [lo[i], hi[i]] its int8 output covers (before widening to include
+ * 0): for NNOM_QCLASS_CALIBRATED layers the observed minimum and maximum,
+ * clipped by PERCENTILE or KL when @p method asks; INPUT layers keep their
+ * minimum and maximum; NNOM_QCLASS_SAME layers inherit input 0's range (their
+ * int8 output shares its quantisation); CONCATENATE gets the union of its
+ * inputs' ranges; FIXED layers keep what they produced. @p lo and @p hi hold
+ * one entry per layer.
+ */
+nnom_status nnom_calibrate(nnom_converter *c, const float *samples, size_t n_samples, nnom_calibration method,
+                           double percentile, float *lo, float *hi);
+
+/*
+ * The pure pieces, exposed for tests of their own. A histogram of @p n_bins
+ * counts over [lo, hi]: the values at fraction (100 - percentile) / 100 from
+ * each end, interpolated inside a bin.
+ */
+void nnom_calib_percentile_range(const double *hist, int32_t n_bins, double lo, double hi, double percentile,
+                                 double *out_lo, double *out_hi);
+
+/*
+ * TensorRT-style entropy calibration: @p hist holds @p n_bins counts of |x|
+ * over [0, amax]. Returns the number of bins i (n_levels <= i <= n_bins) for
+ * which clipping at i bins and quantising the kept part to @p n_levels levels
+ * loses the least information (smallest KL divergence); the threshold is
+ * i * amax / n_bins.
+ */
+int32_t nnom_calib_kl_bins(const double *hist, int32_t n_bins, int32_t n_levels);
+
+#endif

@@ -1,0 +1,302 @@
+/*
+ * The int8 quantiser: from a float32 model and calibration samples to an
+ * int8 model with the same layers, following the TFLite int8 spec:
+ *
+ *  - activations: asymmetric int8 per tensor. The calibrated range is widened
+ *    to include 0 (so zero padding and ReLU are exact), scale = (max-min)/255,
+ *    zero point = round(-128 - min/scale) clamped to [-128, 127];
+ *  - weights: symmetric int8 in [-127, 127] per output channel (or per
+ *    tensor), scale = max|w| / 127; an all-zero channel gets scale 1;
+ *  - bias: int32 = round(b / (input scale x weight scale)), saturated;
+ *  - requantisation: multiplier and shift of input x weight / output scale.
+ *
+ * Layers whose int8 kernel needs a given output quantisation get it: pools,
+ * padding, cropping, upsampling and views keep their input's; sigmoid and
+ * hard sigmoid output (1/256, -128), tanh (1/128, 0), softmax (1/256, -128).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "quantize/calibrate.h"
+
+/* Everything known about one layer while the int8 model is built. */
+typedef struct qlayer {
+    nnom_layer_info info;   /* of the float model */
+    nnom_blob fblobs[NNOM_MAX_BLOBS];
+    nnom_quant quant;       /* int8 output quantisation */
+} qlayer;
+
+/* Asymmetric int8 quantisation covering [lo, hi] widened to include 0. */
+static nnom_quant quant_of_range(double lo, double hi)
+{
+    nnom_quant q;
+    if (lo > 0.0) lo = 0.0;
+    if (hi < 0.0) hi = 0.0;
+    double scale = (hi - lo) / 255.0;
+    if (!(scale >= 1e-30)) { /* a constant zero tensor: any scale represents it exactly */
+        q.scale = 1.0f / 256.0f;
+        q.zero_point = -128;
+        return q;
+    }
+    if (scale > 1e37) scale = 1e37;
+    q.scale = (float)scale;
+    const double z = -128.0 - lo / (double)q.scale;
+    long zp = (long)(z < 0 ? -floor(-z + 0.5) : floor(z + 0.5));
+    q.zero_point = (int32_t)(zp < -128 ? -128 : (zp > 127 ? 127 : zp));
+    return q;
+}
+
+static int32_t saturate_s32(double v)
+{
+    if (!(v == v)) return 0;
+    const double r = v < 0 ? -floor(-v + 0.5) : floor(v + 0.5);
+    if (r >= 2147483647.0) return INT32_MAX;
+    if (r <= -2147483648.0) return INT32_MIN;
+    return (int32_t)r;
+}
+
+static int is_depthwise(nnom_layer_type t)
+{
+    return t == NNOM_LAYER_DEPTHWISE_CONV1D || t == NNOM_LAYER_DEPTHWISE_CONV2D;
+}
+
+/* Weights, bias, multipliers and shifts of a conv, depthwise conv or dense layer. */
+static nnom_status quantize_weighted(nnom_converter *c, const qlayer *l, nnom_quant in_q, int per_tensor,
+                                     nnom_blob *blobs)
+{
+    const char *name = l->info.name;
+    const int32_t n_out = l->info.shape.dims[l->info.shape.rank - 1];
+    const uint32_t n_w = l->fblobs[0].size / 4u;
+    if (n_out <= 0 || n_w == 0 || n_w % (uint32_t)n_out != 0 || !l->fblobs[0].data)
+        return nnom_converter_fail(c, NNOM_ERR_SHAPE, "quantise: layer '%s' (%s): %u weights do not split into %d "
+                                   "output channels", name, l->info.type_name, (unsigned)n_w, (int)n_out);
+    const float *w = (const float *)l->fblobs[0].data;
+    const float *b = l->fblobs[1].size ? (const float *)l->fblobs[1].data : NULL;
+    if (b && l->fblobs[1].size != (uint32_t)n_out * 4u)
+        return nnom_converter_fail(c, NNOM_ERR_SHAPE, "quantise: layer '%s' (%s): bias of %u bytes for %d outputs",
+                                   name, l->info.type_name, (unsigned)l->fblobs[1].size, (int)n_out);
+    const int dw = is_depthwise(l->info.type);
+    const uint32_t per_channel = n_w / (uint32_t)n_out;
+    /* the channel of weight k: the first index of [out][...], the last of depthwise [kh][kw][out] */
+#define CHANNEL_OF(k) (dw ? (uint32_t)((k) % (uint32_t)n_out) : (uint32_t)((k) / per_channel))
+
+    float *scales = (float *)nnom_store_alloc(&c->store, (size_t)n_out * sizeof(float));
+    int8_t *qw = (int8_t *)nnom_store_alloc(&c->store, n_w);
+    int32_t *qb = b ? (int32_t *)nnom_store_alloc(&c->store, (size_t)n_out * 4u) : NULL;
+    /* dense per tensor takes a single multiplier; conv and depthwise always one per channel */
+    const int32_t n_mult = per_tensor && l->info.type == NNOM_LAYER_DENSE ? 1 : n_out;
+    int32_t *mult = (int32_t *)nnom_store_alloc(&c->store, (size_t)n_mult * 4u);
+    int32_t *shift = (int32_t *)nnom_store_alloc(&c->store, (size_t)n_mult * 4u);
+    if (!scales || !qw || (b && !qb) || !mult || !shift)
+        return nnom_converter_fail(c, NNOM_ERR_NO_MEMORY, "quantise: out of memory for layer '%s'", name);
+
+    for (uint32_t k = 0; k < n_w; k++) {
+        const float a = fabsf(w[k]);
+        if (!(a <= 3.4e38f))
+            return nnom_converter_fail(c, NNOM_ERR_ARGUMENT, "quantise: layer '%s' (%s): weight %u is %s", name,
+                                       l->info.type_name, (unsigned)k, a != a ? "NaN" : "infinite");
+        const uint32_t ch = per_tensor ? 0u : CHANNEL_OF(k);
+        if (a > scales[ch]) scales[ch] = a; /* max |w| for now */
+    }
+    for (int32_t ch = 0; ch < (per_tensor ? 1 : n_out); ch++) scales[ch] = scales[ch] > 0.0f ? scales[ch] / 127.0f : 1.0f;
+    if (per_tensor)
+        for (int32_t ch = 1; ch < n_out; ch++) scales[ch] = scales[0];
+
+    for (uint32_t k = 0; k < n_w; k++) {
+        const double v = (double)w[k] / (double)scales[CHANNEL_OF(k)];
+        long r = (long)(v < 0 ? -floor(-v + 0.5) : floor(v + 0.5));
+        qw[k] = (int8_t)(r < -127 ? -127 : (r > 127 ? 127 : r));
+    }
+#undef CHANNEL_OF
+    if (b)
+        for (int32_t ch = 0; ch < n_out; ch++) {
+            if (!(fabsf(b[ch]) <= 3.4e38f))
+                return nnom_converter_fail(c, NNOM_ERR_ARGUMENT, "quantise: layer '%s' (%s): bias %d is not finite",
+                                           name, l->info.type_name, (int)ch);
+            qb[ch] = saturate_s32((double)b[ch] / ((double)in_q.scale * (double)scales[ch]));
+        }
+    nnom_status st = nnom_quant_conv_params(in_q.scale, scales, n_mult, l->quant.scale, mult, shift);
+    if (st != NNOM_OK)
+        return nnom_converter_fail(c, st,
+                                   "quantise: layer '%s' (%s): the rescale input scale x weight scale / output scale "
+                                   "(%g x %g / %g) cannot be expressed as a multiplier and shift",
+                                   name, l->info.type_name, (double)in_q.scale, (double)scales[0],
+                                   (double)l->quant.scale);
+    blobs[0] = (nnom_blob){qw, n_w};
+    blobs[1] = (nnom_blob){qb, b ? (uint32_t)n_out * 4u : 0u};
+    blobs[2] = (nnom_blob){mult, (uint32_t)n_mult * 4u};
+    blobs[3] = (nnom_blob){shift, (uint32_t)n_mult * 4u};
+    return NNOM_OK;
+}
+
+static nnom_status helper_failed(nnom_converter *c, nnom_status st, const qlayer *l, const char *what)
+{
+    return nnom_converter_fail(c, st, "quantise: layer '%s' (%s): cannot derive its %s from the calibrated scales "
+                               "(output scale %g, zero point %d)",
+                               l->info.name, l->info.type_name, what, (double)l->quant.scale, (int)l->quant.zero_point);
+}
+
+/* Output quantisation and constants of layer i (inputs already done). */
+static nnom_status quantize_layer(nnom_converter *c, qlayer *Q, int32_t i, const float *lo, const float *hi,
+                                  int per_tensor, nnom_blob *blobs)
+{
+    qlayer *l = &Q[i];
+    const nnom_layer_type t = l->info.type;
+    const nnom_quant in0 = l->info.n_inputs > 0 ? Q[l->info.inputs[0]].quant : l->quant;
+    nnom_status st = NNOM_OK;
+    memset(blobs, 0, sizeof(nnom_blob) * NNOM_MAX_BLOBS);
+    switch (nnom_calib_class(t)) {
+    case NNOM_QCLASS_SAME: l->quant = in0; break;
+    case NNOM_QCLASS_FIXED:
+        l->quant.scale = t == NNOM_LAYER_TANH ? 1.0f / 128.0f : 1.0f / 256.0f;
+        l->quant.zero_point = t == NNOM_LAYER_TANH ? 0 : -128;
+        break;
+    case NNOM_QCLASS_INPUT:
+    case NNOM_QCLASS_CALIBRATED:
+    case NNOM_QCLASS_UNION: l->quant = quant_of_range(lo[i], hi[i]); break;
+    default:
+        return nnom_converter_fail(c, NNOM_ERR_UNSUPPORTED, "quantise: layer '%s' of type %s (%d) cannot be quantised",
+                                   l->info.name, l->info.type_name, (int)t);
+    }
+    switch (t) {
+    case NNOM_LAYER_CONV1D:
+    case NNOM_LAYER_CONV2D:
+    case NNOM_LAYER_DEPTHWISE_CONV1D:
+    case NNOM_LAYER_DEPTHWISE_CONV2D:
+    case NNOM_LAYER_DENSE: return quantize_weighted(c, l, in0, per_tensor, blobs);
+    case NNOM_LAYER_ADD:
+    case NNOM_LAYER_SUBTRACT:
+    case NNOM_LAYER_MULTIPLY: {
+        const int is_mul = t == NNOM_LAYER_MULTIPLY;
+        int32_t *p = (int32_t *)nnom_store_alloc(&c->store, is_mul ? 8u : 24u);
+        if (!p) return nnom_converter_fail(c, NNOM_ERR_NO_MEMORY, "quantise: out of memory");
+        const nnom_quant in1 = Q[l->info.inputs[1]].quant;
+        st = is_mul ? nnom_quant_mul_params(in0, in1, l->quant, p) : nnom_quant_add_params(in0, in1, l->quant, p);
+        if (st != NNOM_OK) return helper_failed(c, st, l, "requantisation constants");
+        blobs[0] = (nnom_blob){p, is_mul ? 8u : 24u};
+        return NNOM_OK;
+    }
+    case NNOM_LAYER_CONCATENATE: {
+        const uint32_t bytes = (uint32_t)l->info.n_inputs * 8u;
+        int32_t *p = (int32_t *)nnom_store_alloc(&c->store, bytes);
+        if (!p) return nnom_converter_fail(c, NNOM_ERR_NO_MEMORY, "quantise: out of memory");
+        for (int32_t j = 0; j < l->info.n_inputs && st == NNOM_OK; j++)
+            st = nnom_quant_concat_params(Q[l->info.inputs[j]].quant, l->quant, &p[2 * j]);
+        if (st != NNOM_OK) return helper_failed(c, st, l, "per-input requantisation constants");
+        blobs[0] = (nnom_blob){p, bytes};
+        return NNOM_OK;
+    }
+    case NNOM_LAYER_RELU:
+    case NNOM_LAYER_RELU6:
+    case NNOM_LAYER_LEAKY_RELU:
+    case NNOM_LAYER_SIGMOID:
+    case NNOM_LAYER_TANH:
+    case NNOM_LAYER_HARD_SIGMOID: {
+        int8_t *table = (int8_t *)nnom_store_alloc(&c->store, 256);
+        if (!table) return nnom_converter_fail(c, NNOM_ERR_NO_MEMORY, "quantise: out of memory");
+        st = nnom_quant_activation_table(t, l->info.params.alpha, in0, l->quant, table);
+        if (st != NNOM_OK) return helper_failed(c, st, l, "lookup table");
+        blobs[0] = (nnom_blob){table, 256};
+        return NNOM_OK;
+    }
+    case NNOM_LAYER_SOFTMAX: {
+        uint32_t *table = (uint32_t *)nnom_store_alloc(&c->store, 256 * sizeof(uint32_t));
+        if (!table) return nnom_converter_fail(c, NNOM_ERR_NO_MEMORY, "quantise: out of memory");
+        st = nnom_quant_softmax_table(in0, table);
+        if (st != NNOM_OK) return helper_failed(c, st, l, "exp table");
+        blobs[0] = (nnom_blob){table, 256 * sizeof(uint32_t)};
+        return NNOM_OK;
+    }
+    default: return NNOM_OK; /* no constants */
+    }
+}
+
+nnom_status nnom_converter_quantize(nnom_converter *c, const float *samples, size_t n_samples,
+                                    const nnom_quantize_options *options)
+{
+    if (!c) return NNOM_ERR_ARGUMENT;
+    if (!c->float_model) return nnom_converter_fail(c, NNOM_ERR_STATE, "quantise: the converter has no float32 model");
+    if (nnom_model_dtype(c->float_model) != NNOM_DTYPE_F32)
+        return nnom_converter_fail(c, NNOM_ERR_ARGUMENT, "quantise: the model to quantise must be a float32 model");
+    if (!samples || n_samples == 0)
+        return nnom_converter_fail(c, NNOM_ERR_ARGUMENT,
+                                   "quantise: no calibration samples given; at least one input sample is needed to "
+                                   "choose activation ranges");
+    nnom_quantize_options opt;
+    memset(&opt, 0, sizeof opt);
+    if (options) opt = *options;
+    if (opt.method != NNOM_CALIBRATE_MINMAX && opt.method != NNOM_CALIBRATE_PERCENTILE && opt.method != NNOM_CALIBRATE_KL)
+        return nnom_converter_fail(c, NNOM_ERR_ARGUMENT,
+                                   "quantise: unknown calibration method %d (expected 0 minmax, 1 percentile, 2 KL)",
+                                   (int)opt.method);
+    if (opt.percentile == 0.0) opt.percentile = 99.99;
+    if (opt.method == NNOM_CALIBRATE_PERCENTILE && !(opt.percentile >= 50.0 && opt.percentile <= 100.0))
+        return nnom_converter_fail(c, NNOM_ERR_ARGUMENT, "quantise: percentile %g is outside [50, 100]", opt.percentile);
+    nnom_model *fm = c->float_model;
+    const size_t per_sample = nnom_calib_sample_floats(fm);
+    nnom_status st = nnom_calib_check_samples(c, samples, n_samples, per_sample);
+    if (st != NNOM_OK) return st;
+
+    const int32_t n = nnom_model_layer_count(fm);
+    float *lo = (float *)calloc((size_t)n, sizeof *lo), *hi = (float *)calloc((size_t)n, sizeof *hi);
+    qlayer *Q = (qlayer *)calloc((size_t)n, sizeof *Q);
+    nnom_model *m = NULL;
+    if (!lo || !hi || !Q) {
+        st = nnom_converter_fail(c, NNOM_ERR_NO_MEMORY, "quantise: out of memory");
+        goto fail;
+    }
+    st = nnom_calibrate(c, samples, n_samples, opt.method, opt.percentile, lo, hi);
+    if (st != NNOM_OK) goto fail;
+
+    nnom_error err;
+    st = nnom_model_create(NNOM_DTYPE_S8, NULL, &m, &err);
+    if (st != NNOM_OK) {
+        st = nnom_converter_fail(c, st, "quantise: %s", err.message);
+        goto fail;
+    }
+    for (int32_t i = 0; i < n; i++) {
+        qlayer *l = &Q[i];
+        nnom_model_layer_info(fm, i, &l->info);
+        nnom_model_layer_blobs(fm, i, l->fblobs);
+        nnom_layer_desc d;
+        memset(&d, 0, sizeof d);
+        st = quantize_layer(c, Q, i, lo, hi, opt.per_tensor, d.blobs);
+        if (st != NNOM_OK) goto fail;
+        if (l->info.type == NNOM_LAYER_INPUT) {
+            st = nnom_model_add_input(m, l->info.name, l->info.shape, l->quant, NULL);
+        } else {
+            d.type = l->info.type;
+            d.name = l->info.name;
+            d.n_inputs = l->info.n_inputs;
+            memcpy(d.inputs, l->info.inputs, sizeof d.inputs);
+            d.params = l->info.params;
+            d.quant = l->quant;
+            st = nnom_model_add_layer(m, &d, NULL);
+        }
+        if (st != NNOM_OK) {
+            st = nnom_converter_fail(c, st, "quantise: %s", nnom_model_last_error(m));
+            goto fail;
+        }
+    }
+    st = nnom_model_compile(m);
+    if (st != NNOM_OK) {
+        st = nnom_converter_fail(c, st, "quantise: the int8 model does not compile: %s", nnom_model_last_error(m));
+        goto fail;
+    }
+    nnom_model_destroy(c->int8_model);
+    c->int8_model = m;
+    free(c->range_min);
+    free(c->range_max);
+    c->range_min = lo;
+    c->range_max = hi;
+    free(Q);
+    c->error[0] = '\0';
+    return NNOM_OK;
+fail:
+    nnom_model_destroy(m);
+    free(lo);
+    free(hi);
+    free(Q);
+    return st;
+}

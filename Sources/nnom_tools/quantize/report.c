@@ -1,0 +1,149 @@
+/*
+ * The conversion report: runs keep-all clones of the float32 and the int8
+ * model side by side and measures, per layer, how far the dequantised int8
+ * output is from the float one:
+ *
+ *   SQNR = 10 log10( sum f^2 / sum (f - dequant(q))^2 )  over all samples and elements,
+ *
+ * 200 dB when the two agree exactly (and -200 dB when the float signal is
+ * zero but the int8 one is not). For a classifier whose output 0 has rank 1
+ * it also counts how often the two models pick the same class.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "quantize/calibrate.h"
+
+/* Index of the largest value (the first of equal ones). */
+static int32_t argmax_f32(const float *v, int32_t n)
+{
+    int32_t best = 0;
+    for (int32_t k = 1; k < n; k++)
+        if (v[k] > v[best]) best = k;
+    return best;
+}
+
+static int32_t argmax_s8(const int8_t *v, int32_t n)
+{
+    int32_t best = 0;
+    for (int32_t k = 1; k < n; k++)
+        if (v[k] > v[best]) best = k;
+    return best;
+}
+
+nnom_status nnom_converter_report(nnom_converter *c, const float *samples, size_t n_samples,
+                                  nnom_layer_report *rows, int32_t capacity, int32_t *count,
+                                  double *top1_agreement)
+{
+    if (!c) return NNOM_ERR_ARGUMENT;
+    if (count) *count = 0;
+    if (top1_agreement) *top1_agreement = -1.0;
+    if (!c->float_model || !c->int8_model)
+        return nnom_converter_fail(c, NNOM_ERR_STATE, "report: quantise the model first (nnom_converter_quantize)");
+    if (!samples || n_samples == 0) return nnom_converter_fail(c, NNOM_ERR_ARGUMENT, "report: no samples given");
+    if (capacity < 0 || (capacity > 0 && !rows))
+        return nnom_converter_fail(c, NNOM_ERR_ARGUMENT, "report: rows is NULL or capacity is negative");
+    const int32_t n = nnom_model_layer_count(c->float_model);
+    if (nnom_model_layer_count(c->int8_model) != n)
+        return nnom_converter_fail(c, NNOM_ERR_STATE, "report: the int8 model has %d layers, the float model %d",
+                                   (int)nnom_model_layer_count(c->int8_model), (int)n);
+    const size_t per_sample = nnom_calib_sample_floats(c->float_model);
+    nnom_status st = nnom_calib_check_samples(c, samples, n_samples, per_sample);
+    if (st != NNOM_OK) return st;
+
+    nnom_model *fm = NULL, *qm = NULL;
+    nnom_error err;
+    double *signal = (double *)calloc((size_t)n, sizeof *signal);
+    double *noise = (double *)calloc((size_t)n, sizeof *noise);
+    nnom_layer_info *info = (nnom_layer_info *)calloc((size_t)n, sizeof *info);
+    if (!signal || !noise || !info) {
+        st = nnom_converter_fail(c, NNOM_ERR_NO_MEMORY, "report: out of memory");
+        goto done;
+    }
+    st = nnom_tools_clone(c->float_model, 1, &fm, &err);
+    if (st == NNOM_OK) st = nnom_tools_clone(c->int8_model, 1, &qm, &err);
+    if (st != NNOM_OK) {
+        st = nnom_converter_fail(c, st, "report: %s", err.message);
+        goto done;
+    }
+    if ((st = nnom_model_alloc_arena(fm)) != NNOM_OK || (st = nnom_model_alloc_arena(qm)) != NNOM_OK) {
+        st = nnom_converter_fail(c, st, "report: out of memory for the arenas");
+        goto done;
+    }
+    for (int32_t i = 0; i < n; i++) nnom_model_layer_info(qm, i, &info[i]);
+
+    nnom_tensor_info out0;
+    const int classify = nnom_model_output_info(fm, 0, &out0) == NNOM_OK && out0.shape.rank == 1;
+    size_t agree = 0;
+    for (size_t s = 0; s < n_samples; s++) {
+        st = nnom_calib_set_sample(fm, samples, s, per_sample);
+        if (st == NNOM_OK) st = nnom_model_run(fm);
+        if (st != NNOM_OK) {
+            st = nnom_converter_fail(c, st, "report: float model, sample %zu: %s", s, nnom_model_last_error(fm));
+            goto done;
+        }
+        st = nnom_calib_set_sample(qm, samples, s, per_sample);
+        if (st == NNOM_OK) st = nnom_model_run(qm);
+        if (st != NNOM_OK) {
+            st = nnom_converter_fail(c, st, "report: int8 model, sample %zu: %s", s, nnom_model_last_error(qm));
+            goto done;
+        }
+        for (int32_t i = 0; i < n; i++) {
+            const float *f = (const float *)nnom_model_layer_output(fm, i);
+            const int8_t *q = (const int8_t *)nnom_model_layer_output(qm, i);
+            if (!f || !q) {
+                st = nnom_converter_fail(c, NNOM_ERR_STATE, "report: the output of layer '%s' was not kept",
+                                         info[i].name);
+                goto done;
+            }
+            int32_t cnt = 1;
+            for (int32_t k = 0; k < info[i].shape.rank; k++) cnt *= info[i].shape.dims[k];
+            const double scale = info[i].quant.scale;
+            const int32_t zp = info[i].quant.zero_point;
+            double sig = 0.0, err2 = 0.0;
+            for (int32_t k = 0; k < cnt; k++) {
+                const double e = (double)f[k] - scale * (double)((int32_t)q[k] - zp);
+                sig += (double)f[k] * (double)f[k];
+                err2 += e * e;
+            }
+            signal[i] += sig;
+            noise[i] += err2;
+        }
+        if (classify) {
+            const float *f = (const float *)nnom_model_output_data(fm, 0);
+            const int8_t *q = (const int8_t *)nnom_model_output_data(qm, 0);
+            agree += argmax_f32(f, out0.count) == argmax_s8(q, out0.count);
+        }
+    }
+    for (int32_t i = 0; i < n && i < capacity; i++) {
+        nnom_layer_report *r = &rows[i];
+        r->name = info[i].name;
+        r->type_name = info[i].type_name;
+        /* the names must outlive the clone: point into the converter's int8 model instead */
+        nnom_layer_info own;
+        if (nnom_model_layer_info(c->int8_model, i, &own) == NNOM_OK) {
+            r->name = own.name;
+            r->type_name = own.type_name;
+        }
+        if (noise[i] == 0.0) r->sqnr_db = 200.0;
+        else if (signal[i] == 0.0) r->sqnr_db = -200.0;
+        else {
+            r->sqnr_db = 10.0 * log10(signal[i] / noise[i]);
+            if (r->sqnr_db > 200.0) r->sqnr_db = 200.0;
+            if (r->sqnr_db < -200.0) r->sqnr_db = -200.0;
+        }
+        r->min = c->range_min ? c->range_min[i] : 0.0f;
+        r->max = c->range_max ? c->range_max[i] : 0.0f;
+    }
+    if (count) *count = n;
+    if (classify && top1_agreement) *top1_agreement = (double)agree / (double)n_samples;
+    st = NNOM_OK;
+done:
+    nnom_model_destroy(fm);
+    nnom_model_destroy(qm);
+    free(signal);
+    free(noise);
+    free(info);
+    return st;
+}

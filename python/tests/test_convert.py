@@ -1,0 +1,67 @@
+"""nnom.convert from files and from live Keras models; converter errors carry the C message."""
+import numpy as np
+import pytest
+
+import nnom
+from conftest import fixture_path
+
+
+def test_convert_writes_outputs(tmp_path):
+    x = np.load(fixture_path("dense.input.npy"))
+    out, header = tmp_path / "dense.nnom", tmp_path / "weights.h"
+    model = nnom.convert(fixture_path("dense.keras"), x, output=out, header=header, header_name="dense",
+                         progress=False)
+    assert out.read_bytes() == model.to_bytes()
+    assert "dense_load" in header.read_text()
+    report = model.conversion_report
+    assert report.rows and all("sqnr_db" in r for r in report.rows)
+
+
+@pytest.mark.parametrize("method", ["minmax", "percentile", "kl"])
+def test_methods_and_per_tensor(method):
+    x = np.load(fixture_path("conv2d.input.npy"))
+    for per_channel in (True, False):
+        model = nnom.convert(fixture_path("conv2d.keras"), x, method=method, per_channel=per_channel,
+                             progress=False)
+        assert model.predict(x).shape[0] == len(x)
+
+
+def test_unknown_method():
+    x = np.load(fixture_path("dense.input.npy"))
+    with pytest.raises(ValueError, match="unknown calibration method"):
+        nnom.convert(fixture_path("dense.keras"), x, method="magic", progress=False)
+
+
+def test_unsupported_layer_raises_c_message():
+    with pytest.raises(nnom.NNoMError) as e:
+        nnom.convert(fixture_path("bad_unsupported.keras"), np.zeros((1, 4), np.float32), progress=False)
+    assert e.value.status_name in ("NNOM_ERR_UNSUPPORTED", "NNOM_ERR_KERAS")
+    assert "supported" in str(e.value)
+
+
+def test_missing_file_and_bad_calibration(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        nnom.convert(tmp_path / "nope.keras", np.zeros((1, 4), np.float32))
+    with pytest.raises(ValueError, match="NaN"):
+        x = np.load(fixture_path("dense.input.npy")).copy()
+        x[0].flat[0] = np.nan
+        nnom.convert(fixture_path("dense.keras"), x, progress=False)
+
+
+def test_live_keras_model_matches_file_conversion(tmp_path):
+    keras = pytest.importorskip("keras")
+    model = keras.saving.load_model(fixture_path("conv2d.keras"))
+    x = np.load(fixture_path("conv2d.input.npy"))
+    live = nnom.convert(model, x, progress=False)
+    from_file = nnom.convert(fixture_path("conv2d.keras"), x, progress=False)
+    np.testing.assert_array_equal(live.predict(x), from_file.predict(x))
+
+
+def test_compare_reports_per_layer_sqnr():
+    keras = pytest.importorskip("keras")
+    model = keras.saving.load_model(fixture_path("conv2d.keras"))
+    x = np.load(fixture_path("conv2d.input.npy"))
+    q = nnom.convert(model, x, progress=False)
+    rows = nnom.compare(q, model, x)
+    assert rows, "no layer matched by name"
+    assert all(r["sqnr_db"] > 20 for r in rows), rows

@@ -1,0 +1,120 @@
+"""nnom.Model: loading, predicting, inspection, and every misuse rejected with a clear error."""
+import gc
+
+import numpy as np
+import pytest
+
+import nnom
+from conftest import fixture_path
+
+
+@pytest.fixture(scope="module")
+def conv_model():
+    x = np.load(fixture_path("conv2d.input.npy"))
+    return nnom.convert(fixture_path("conv2d.keras"), x, progress=False), x
+
+
+def test_predict_batch_and_single(conv_model):
+    model, x = conv_model
+    y = model.predict(x)
+    assert y.shape[0] == len(x)
+    single = model.predict(x[0])
+    assert single.shape == (1,) + y.shape[1:]
+    np.testing.assert_array_equal(single[0], y[0])
+
+
+def test_float64_and_non_contiguous_inputs_are_converted(conv_model):
+    model, x = conv_model
+    y = model.predict(x)
+    np.testing.assert_array_equal(model.predict(x.astype(np.float64)), y)
+    strided = np.asfortranarray(x)
+    assert not strided.flags["C_CONTIGUOUS"] or x.ndim == 1
+    np.testing.assert_array_equal(model.predict(strided), y)
+
+
+def test_int8_inputs_and_outputs(conv_model):
+    model, x = conv_model
+    spec = model.inputs[0]
+    xq = np.clip(np.round(x / spec["scale"]) + spec["zero_point"], -128, 127).astype(np.int8)
+    yq = model.predict(xq, int8_output=True)
+    assert yq.dtype == np.int8
+    np.testing.assert_array_equal(model.predict(x, int8_output=True), yq)
+    out = model.outputs[0]
+    np.testing.assert_allclose(model.predict(xq), (yq.astype(np.float32) - out["zero_point"]) * out["scale"])
+
+
+def test_wrong_shape_names_expected_and_given(conv_model):
+    model, x = conv_model
+    with pytest.raises(ValueError) as e:
+        model.predict(x[:, :-1])
+    msg = str(e.value)
+    assert "expected shape" in msg and str(x[:, :-1].shape) in msg
+
+
+def test_wrong_dtype_is_rejected(conv_model):
+    model, x = conv_model
+    with pytest.raises(TypeError):
+        model.predict(x.astype(np.complex64))
+    with pytest.raises(TypeError):
+        model.predict(np.array([["a"]]))
+
+
+def test_wrong_number_of_inputs(conv_model):
+    model, x = conv_model
+    with pytest.raises(ValueError, match="1 inputs, 2 given"):
+        model.predict(x, x)
+
+
+def test_layers_and_sizes(conv_model):
+    model, _ = conv_model
+    layers = model.layers
+    assert layers[0].type == "input" and layers[-1].type == "output"
+    assert model.arena_size > 0 and model.flash_size > model.weight_bytes > 0
+    assert model.macs == sum(l.macs for l in layers) > 0
+    assert all(l.arena_offset + l.arena_bytes <= model.arena_size for l in layers)
+    assert "arena" in model.summary()
+
+
+def test_stats_count_runs(conv_model):
+    model, x = conv_model
+    model.reset_stats()
+    model.predict(x[:3])
+    stats = model.stats()
+    assert all(s["runs"] == 3 for s in stats)
+
+
+def test_save_reload_and_bytes_lifetime(conv_model, tmp_path):
+    model, x = conv_model
+    path = tmp_path / "m.nnom"
+    model.save(path)
+    data = bytearray(path.read_bytes())
+    again = nnom.Model(data)
+    data[:] = b"\0" * len(data)  # the model keeps its own copy
+    del data
+    gc.collect()
+    np.testing.assert_array_equal(again.predict(x), model.predict(x))
+    assert nnom.Model(str(path)).to_bytes() == model.to_bytes()
+
+
+def test_corrupt_files_raise_with_the_c_message(conv_model):
+    model, _ = conv_model
+    raw = bytearray(model.to_bytes())
+    raw[-1] ^= 0xFF
+    with pytest.raises(nnom.NNoMError) as e:
+        nnom.Model(bytes(raw))
+    assert e.value.status_name == "NNOM_ERR_CHECKSUM" and "checksum" in str(e.value)
+    with pytest.raises(nnom.NNoMError) as e:
+        nnom.Model(model.to_bytes()[:100])
+    assert e.value.status_name == "NNOM_ERR_TRUNCATED"
+    with pytest.raises(nnom.NNoMError, match="not a .nnom file"):
+        nnom.Model(b"hello world" * 10)
+    with pytest.raises(TypeError):
+        nnom.Model(12345)
+
+
+def test_to_header(conv_model, tmp_path):
+    model, _ = conv_model
+    path = tmp_path / "weights.h"
+    model.to_header(path, name="conv")
+    text = path.read_text()
+    assert "conv_load" in text and "CONV_MODEL_BYTES" in text
