@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test: the C tests (ctest) in a warnings-as-errors build, then
-# again under AddressSanitizer + UndefinedBehaviorSanitizer.
+# Runs every test: the C tests (ctest) in a warnings-as-errors build, again
+# under AddressSanitizer + UndefinedBehaviorSanitizer, a runtime-only build,
+# then the Python package's tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -21,5 +22,9 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
 echo "== runtime-only build (no host dependencies)"
 cmake -S . -B build/runtime-only -G Ninja -DNNOM_RUNTIME_ONLY=ON -DNNOM_WERROR=ON >/dev/null
 cmake --build build/runtime-only -j "$jobs"
+
+echo "== Python package: build and install ./python, then pytest"
+python3 -m pip install -q --disable-pip-version-check ./python
+python3 -m pytest -q python/tests
 
 echo "all tests passed"

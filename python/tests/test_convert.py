@@ -19,9 +19,9 @@ def test_convert_writes_outputs(tmp_path):
 
 @pytest.mark.parametrize("method", ["minmax", "percentile", "kl"])
 def test_methods_and_per_tensor(method):
-    x = np.load(fixture_path("conv2d.input.npy"))
+    x = np.load(fixture_path("sepconv2d.input.npy"))
     for per_channel in (True, False):
-        model = nnom.convert(fixture_path("conv2d.keras"), x, method=method, per_channel=per_channel,
+        model = nnom.convert(fixture_path("sepconv2d.keras"), x, method=method, per_channel=per_channel,
                              progress=False)
         assert model.predict(x).shape[0] == len(x)
 
@@ -50,17 +50,17 @@ def test_missing_file_and_bad_calibration(tmp_path):
 
 def test_live_keras_model_matches_file_conversion(tmp_path):
     keras = pytest.importorskip("keras")
-    model = keras.saving.load_model(fixture_path("conv2d.keras"))
-    x = np.load(fixture_path("conv2d.input.npy"))
+    model = keras.saving.load_model(fixture_path("sepconv2d.keras"))
+    x = np.load(fixture_path("sepconv2d.input.npy"))
     live = nnom.convert(model, x, progress=False)
-    from_file = nnom.convert(fixture_path("conv2d.keras"), x, progress=False)
+    from_file = nnom.convert(fixture_path("sepconv2d.keras"), x, progress=False)
     np.testing.assert_array_equal(live.predict(x), from_file.predict(x))
 
 
 def test_compare_reports_per_layer_sqnr():
     keras = pytest.importorskip("keras")
-    model = keras.saving.load_model(fixture_path("conv2d.keras"))
-    x = np.load(fixture_path("conv2d.input.npy"))
+    model = keras.saving.load_model(fixture_path("sepconv2d.keras"))
+    x = np.load(fixture_path("sepconv2d.input.npy"))
     q = nnom.convert(model, x, progress=False)
     rows = nnom.compare(q, model, x)
     assert rows, "no layer matched by name"

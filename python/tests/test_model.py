@@ -10,8 +10,8 @@ from conftest import fixture_path
 
 @pytest.fixture(scope="module")
 def conv_model():
-    x = np.load(fixture_path("conv2d.input.npy"))
-    return nnom.convert(fixture_path("conv2d.keras"), x, progress=False), x
+    x = np.load(fixture_path("sepconv2d.input.npy"))
+    return nnom.convert(fixture_path("sepconv2d.keras"), x, progress=False), x
 
 
 def test_predict_batch_and_single(conv_model):

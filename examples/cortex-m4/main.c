@@ -1,0 +1,176 @@
+/*
+ * Runs one nnom model on the test inputs of a generated header and prints
+ * every output as int8 values, through semihosting, for a host script to
+ * compare bit for bit with the host runtime's outputs; then runs a few more
+ * inferences between the instruction-count markers and prints what the model
+ * needs (MACs, arena, RAM for the model's bookkeeping, stack high-water mark).
+ *
+ * Built once per model (see CMakeLists.txt), with:
+ *   FW_MODEL          the model's name, the prefix of the weights header's symbols
+ *   FW_MODEL_HEADER   "NAME_weights.h": `static const uint32_t NAME_model_data[]`, as
+ *                     nnom_converter_write_header() writes it
+ *   FW_MODEL_BYTES    its NAME_MODEL_BYTES macro
+ *   FW_INPUTS_HEADER  "NAME_inputs.h": FW_TEST_COUNT, FW_TEST_INPUT_BYTES,
+ *                     fw_test_inputs[][], and optionally FW_TEST_LABELS / fw_test_labels[]
+ *   FW_BENCH_RUNS     inferences between the markers (default 4)
+ *   FW_POOL_BYTES     static memory for the model and its arena (default 48 KB)
+ *
+ * Output lines (the host script relies on them):
+ *   output <i>.<o>: <v0> <v1> ...      test input i, model output o: every value, or
+ *   output <i>.<o>: crc32=<hex> count=<n>   for outputs of more than FW_PRINT_MAX values
+ *   accuracy: <correct>/<count>        when the inputs header has labels
+ *   stats: key=value ...               sizes and counts
+ *   error: <message>                   and a non-zero exit status on failure
+ */
+#include <stdint.h>
+
+#include "nnom/nnom.h"
+
+#include "bench_markers.h"
+#include "semihosting.h"
+#include "startup.h"
+
+#include FW_MODEL_HEADER
+#include FW_INPUTS_HEADER
+
+#define FW_CAT_(a, b) a##b
+#define FW_CAT(a, b) FW_CAT_(a, b)
+#define FW_MODEL_DATA FW_CAT(FW_MODEL, _model_data)
+
+#ifndef FW_BENCH_RUNS
+#define FW_BENCH_RUNS 4
+#endif
+#ifndef FW_POOL_BYTES
+#define FW_POOL_BYTES (48u * 1024u)
+#endif
+/* Outputs longer than this are printed as their CRC-32 (the host prints it the same way). */
+#define FW_PRINT_MAX 256
+
+/* Everything the model allocates (its description and its arena) comes from here: no heap. */
+static uint8_t pool_memory[FW_POOL_BYTES] __attribute__((aligned(8)));
+static nnom_pool pool;
+
+static int fail(const char *what, const char *message)
+{
+    fw_print("error: ");
+    fw_print(what);
+    fw_print(": ");
+    fw_print(message);
+    fw_print("\n");
+    return 1;
+}
+
+/* "output <i>.<o>: v0 v1 ..." or, for large outputs, "output <i>.<o>: crc32=<hex> count=<n>". */
+static void print_output(int32_t i, int32_t o, const int8_t *y, int32_t count)
+{
+    fw_print("output ");
+    fw_print_i32(i);
+    fw_print(".");
+    fw_print_i32(o);
+    fw_print(":");
+    if (count > FW_PRINT_MAX) {
+        static const char hex[] = "0123456789abcdef";
+        char text[9];
+        const uint32_t crc = nnom_crc32(0, y, (size_t)count);
+        for (int k = 0; k < 8; k++) text[k] = hex[(crc >> (28 - 4 * k)) & 15u];
+        text[8] = '\0';
+        fw_print(" crc32=");
+        fw_print(text);
+        fw_print(" count=");
+        fw_print_i32(count);
+    } else {
+        for (int32_t k = 0; k < count; k++) {
+            fw_print(" ");
+            fw_print_i32(y[k]);
+        }
+    }
+    fw_print("\n");
+}
+
+/* Whether output 0 of test input i picks its label (argmax, first of equals). */
+static int is_correct(int32_t i, const int8_t *y, int32_t count)
+{
+#ifdef FW_TEST_LABELS
+    int32_t best = 0;
+    for (int32_t k = 1; k < count; k++)
+        if (y[k] > y[best]) best = k;
+    return best == fw_test_labels[i];
+#else
+    (void)i;
+    (void)y;
+    (void)count;
+    return 0;
+#endif
+}
+
+static void print_stat(const char *key, uint32_t value)
+{
+    fw_print(" ");
+    fw_print(key);
+    fw_print("=");
+    fw_print_u32(value);
+}
+
+int main(void)
+{
+    nnom_pool_init(&pool, pool_memory, sizeof pool_memory);
+    nnom_options options = {0};
+    options.allocator = &pool.allocator;
+
+    nnom_model *model;
+    nnom_error err;
+    if (nnom_model_load(FW_MODEL_DATA, FW_MODEL_BYTES, &options, &model, &err) != NNOM_OK)
+        return fail("load", err.message);
+    const uint32_t model_ram = (uint32_t)pool.used;
+    if (nnom_model_alloc_arena(model) != NNOM_OK) return fail("arena", nnom_model_last_error(model));
+
+    nnom_tensor_info in_info;
+    if (nnom_model_input_info(model, 0, &in_info) != NNOM_OK) return fail("info", nnom_model_last_error(model));
+    if (in_info.count != FW_TEST_INPUT_BYTES) return fail("inputs", "the inputs header does not fit the model's input");
+    const int32_t n_outputs = nnom_model_output_count(model);
+
+    int32_t correct = 0;
+    for (int32_t i = 0; i < FW_TEST_COUNT; i++) {
+        if (nnom_model_set_input_s8(model, 0, fw_test_inputs[i], FW_TEST_INPUT_BYTES) != NNOM_OK ||
+            nnom_model_run(model) != NNOM_OK)
+            return fail("run", nnom_model_last_error(model));
+        for (int32_t o = 0; o < n_outputs; o++) {
+            nnom_tensor_info info;
+            const int8_t *y = (const int8_t *)nnom_model_output_data(model, o);
+            if (nnom_model_output_info(model, o, &info) != NNOM_OK || !y)
+                return fail("output", nnom_model_last_error(model));
+            print_output(i, o, y, info.count);
+            if (o == 0) correct += is_correct(i, y, info.count);
+        }
+    }
+#ifdef FW_TEST_LABELS
+    fw_print("accuracy: ");
+    fw_print_i32(correct);
+    fw_print("/");
+    fw_print_i32(FW_TEST_COUNT);
+    fw_print("\n");
+#else
+    (void)correct;
+#endif
+
+    /* The measured region: inferences only, no I/O (input 0 stays in place). */
+    if (nnom_model_set_input_s8(model, 0, fw_test_inputs[0], FW_TEST_INPUT_BYTES) != NNOM_OK)
+        return fail("run", nnom_model_last_error(model));
+    int32_t status = 0;
+    fw_bench_begin();
+    for (int32_t r = 0; r < FW_BENCH_RUNS; r++) status |= (int32_t)nnom_model_run(model);
+    fw_bench_end();
+    if (status != 0) return fail("run", nnom_model_last_error(model));
+
+    fw_print("stats:");
+    print_stat("bench_runs", FW_BENCH_RUNS);
+    print_stat("macs", (uint32_t)nnom_model_total_macs(model));
+    print_stat("model_bytes", FW_MODEL_BYTES);
+    print_stat("arena", (uint32_t)nnom_model_arena_size(model));
+    print_stat("model_ram", model_ram);
+    print_stat("stack", fw_stack_high_water());
+    print_stat("stack_size", fw_stack_size());
+    fw_print("\n");
+    nnom_model_destroy(model);
+    return 0;
+}
