@@ -531,8 +531,14 @@ static cJSON *first_history(cJSON *r, const char *name)
     cJSON *t = cJSON_GetArrayItem(cJSON_GetObjectItem(node, "args"), 0);
     return cJSON_GetObjectItem(cJSON_GetObjectItem(t, "config"), "keras_history");
 }
-static void tweak_ghost(cJSON *r) { cJSON_ReplaceItemInArray(first_history(r, "flat"), 0, cJSON_CreateString("ghost")); }
-static void tweak_second_output(cJSON *r) { cJSON_ReplaceItemInArray(first_history(r, "flat"), 2, cJSON_CreateNumber(1)); }
+static void tweak_ghost(cJSON *r)
+{
+    cJSON_ReplaceItemInArray(first_history(r, "flat"), 0, cJSON_CreateString("ghost"));
+}
+static void tweak_second_output(cJSON *r)
+{
+    cJSON_ReplaceItemInArray(first_history(r, "flat"), 2, cJSON_CreateNumber(1));
+}
 static void tweak_cycle(cJSON *r) { cJSON_ReplaceItemInArray(first_history(r, "conv"), 0, cJSON_CreateString("fc")); }
 static void tweak_mask(cJSON *r)
 {
@@ -634,7 +640,8 @@ static void test_config(void)
     } cases[] = {
         {"subclassed model", tweak_subclassed, NNOM_ERR_UNSUPPORTED, {"MyModel", "Sequential", "Functional"}},
         {"unsupported class", tweak_lstm, NNOM_ERR_UNSUPPORTED, {"'flat'", "LSTM", "supported:"}},
-        {"data_format", tweak_channels_first, NNOM_ERR_UNSUPPORTED, {"'conv'", "Conv2D", "channels_first", "channels_last"}},
+        {"data_format", tweak_channels_first, NNOM_ERR_UNSUPPORTED,
+         {"'conv'", "Conv2D", "channels_first", "channels_last"}},
         {"groups", tweak_groups, NNOM_ERR_UNSUPPORTED, {"'conv'", "Conv2D", "groups=2"}},
         {"causal padding on Conv2D", tweak_causal, NNOM_ERR_UNSUPPORTED, {"'conv'", "causal", "valid, same"}},
         {"activation gelu", tweak_gelu, NNOM_ERR_UNSUPPORTED, {"'fc'", "Dense", "gelu", "relu"}},

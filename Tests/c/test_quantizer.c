@@ -11,7 +11,8 @@
  * checked on the int8 model itself: quantisations that must equal the
  * input's, fixed ones (softmax, sigmoid, tanh), weights scaled to +-127 per
  * output channel (depthwise: the last index), biases, concatenation
- * constants. Calibration's pure parts (percentile, KL threshold) are checked
+ * constants. The Keras digits CNN is converted and run on real images
+ * (accuracy, agreement and SQNR against its float model). Calibration's pure parts (percentile, KL threshold) are checked
  * on hand-made histograms, and every error path returns a clear message.
  */
 #include <math.h>
@@ -682,12 +683,12 @@ static void clipping(void)
     int32_t r = gb_relu(&G, d);
     gb_output(&G, r);
     gb_compile(&G);
-    float *cal = uniform(400 * 32, -1.0f, 1.0f);
+    float *cal = uniform(1000 * 32, -1.0f, 1.0f);
     for (int k = 0; k < 32; k++) cal[17 * 32 + k] = 40.0f; /* one wild sample */
     float lo[3][8], hi[3][8];
     for (int method = 0; method < 3; method++) {
-        /* 32 of the 12800 dense outputs are outliers: a 99.5 percentile (64 values per side) clips them */
-        nnom_converter *c = quantize_pct(G.m, cal, 400, (nnom_calibration)method, 0, 99.5);
+        /* 32 of the 32000 dense outputs are outliers: a 99.5 percentile (160 values per side) clips them */
+        nnom_converter *c = quantize_pct(G.m, cal, 1000, (nnom_calibration)method, 0, 99.5);
         for (int i = 0; i < 4; i++) {
             lo[method][i] = c->range_min[i];
             hi[method][i] = c->range_max[i];
@@ -707,6 +708,109 @@ static void clipping(void)
     TU_CHECK(hi[0][x] == 40.0f, "minmax input max %g", (double)hi[0][x]);
     free(cal);
     nnom_model_destroy(G.m);
+}
+
+/* A handful of samples: too few values for a histogram, so KL and percentile must not cut the range. */
+static void few_samples(void)
+{
+    gb_store_reset();
+    gb_init(&G, NNOM_DTYPE_F32);
+    int32_t x = gb_input(&G, 1, 16, 0, 0);
+    int32_t d = gb_dense(&G, x, 5, NNOM_ACT_NONE);
+    gb_output(&G, d);
+    gb_compile(&G);
+    TU_OK(G.m, nnom_model_alloc_arena(G.m));
+    float *cal = uniform(8 * 16, -1.0f, 1.0f);
+    float lo0 = 0, hi0 = 0;
+    for (int method = 0; method < 3; method++) {
+        nnom_converter *c = quantize(G.m, cal, 8, (nnom_calibration)method, 0);
+        if (method == 0) {
+            lo0 = c->range_min[d];
+            hi0 = c->range_max[d];
+        }
+        TU_CHECK(method != NNOM_CALIBRATE_KL || (c->range_min[d] == lo0 && c->range_max[d] == hi0),
+                 "KL on 40 values cut the range to [%g, %g] from [%g, %g]", (double)c->range_min[d],
+                 (double)c->range_max[d], (double)lo0, (double)hi0);
+        const double s = sqnr_vs_float(G.m, nnom_converter_int8_model(c), cal, 8, 16);
+        TU_CHECK(s >= 30.0, "8 samples, %s: SQNR %.2f dB", method_name((nnom_calibration)method), s);
+        nnom_converter_destroy(c);
+    }
+    free(cal);
+    nnom_model_destroy(G.m);
+}
+
+/* Real data: the Keras digits CNN (Tests/fixtures/keras) on scikit-learn's digits. */
+static void digits(void)
+{
+    const char *dir = NNOM_FIXTURES_DIR "/keras/";
+    char path[512];
+    nnom_array cal, tx, ty;
+    nnom_error err;
+    snprintf(path, sizeof path, "%sdigits_calib_x.npy", dir);
+    if (nnom_npy_read(path, &cal, &err) != NNOM_OK) {
+        printf("  digits fixtures not found (%s): skipped\n", err.message);
+        return;
+    }
+    snprintf(path, sizeof path, "%sdigits_test_x.npy", dir);
+    TU_REQUIRE(nnom_npy_read(path, &tx, &err) == NNOM_OK, "%s", err.message);
+    snprintf(path, sizeof path, "%sdigits_test_y.npy", dir);
+    TU_REQUIRE(nnom_npy_read(path, &ty, &err) == NNOM_OK, "%s", err.message);
+    snprintf(path, sizeof path, "%sdigits_cnn.keras", dir);
+    const size_t n_test = (size_t)tx.dims[0], per = (size_t)(tx.count / tx.dims[0]);
+    for (int method = 0; method < 3; method++)
+        for (int per_tensor = 0; per_tensor < 2; per_tensor++) {
+            nnom_converter *c;
+            TU_REQUIRE(nnom_keras_read(path, &c, &err) == NNOM_OK, "%s", err.message);
+            nnom_quantize_options o;
+            memset(&o, 0, sizeof o);
+            o.method = (nnom_calibration)method;
+            o.per_tensor = per_tensor;
+            TU_REQUIRE(nnom_converter_quantize(c, cal.data, (size_t)cal.dims[0], &o) == NNOM_OK, "%s",
+                       nnom_converter_last_error(c));
+            nnom_model *fm = nnom_converter_float_model(c), *q = nnom_converter_int8_model(c);
+            TU_OK(fm, nnom_model_alloc_arena(fm));
+            TU_OK(q, nnom_model_alloc_arena(q));
+            /* accuracy of both against the labels, agreement and SQNR, all computed here */
+            float yf[10], yq[10];
+            size_t right_f = 0, right_q = 0, agree = 0;
+            double sig = 0, noise = 0;
+            for (size_t k = 0; k < n_test; k++) {
+                TU_OK(fm, nnom_model_set_input_f32(fm, 0, tx.data + k * per, per));
+                TU_OK(q, nnom_model_set_input_f32(q, 0, tx.data + k * per, per));
+                TU_OK(fm, nnom_model_run(fm));
+                TU_OK(q, nnom_model_run(q));
+                TU_OK(fm, nnom_model_get_output_f32(fm, 0, yf, 10));
+                TU_OK(q, nnom_model_get_output_f32(q, 0, yq, 10));
+                int bf = 0, bq = 0;
+                for (int j = 0; j < 10; j++) {
+                    if (yf[j] > yf[bf]) bf = j;
+                    if (yq[j] > yq[bq]) bq = j;
+                    sig += (double)yf[j] * yf[j];
+                    noise += ((double)yf[j] - yq[j]) * ((double)yf[j] - yq[j]);
+                }
+                right_f += bf == (int)ty.data[k];
+                right_q += bq == (int)ty.data[k];
+                agree += bf == bq;
+            }
+            const double acc_f = (double)right_f / n_test, acc_q = (double)right_q / n_test;
+            char label[64];
+            snprintf(label, sizeof label, "digits/%s/%s", method_name((nnom_calibration)method),
+                     per_tensor ? "per-tensor" : "per-channel");
+            printf("  %-40s output SQNR %6.2f dB  top-1 agreement %.3f  accuracy float %.3f int8 %.3f\n", label,
+                   db(sig, noise), (double)agree / n_test, acc_f, acc_q);
+            TU_CHECK(db(sig, noise) >= 30.0, "%s: SQNR %.2f dB", label, db(sig, noise));
+            TU_CHECK((double)agree / n_test >= 0.98, "%s: top-1 agreement %.3f", label, (double)agree / n_test);
+            TU_CHECK(acc_q >= acc_f - 0.01 && acc_f > 0.9, "%s: accuracy float %.3f int8 %.3f", label, acc_f, acc_q);
+            double top1 = -1;
+            int32_t count;
+            TU_CHECK(nnom_converter_report(c, tx.data, n_test, NULL, 0, &count, &top1) == NNOM_OK &&
+                         fabs(top1 - (double)agree / n_test) < 1e-12,
+                     "%s: report top-1 %.4f", label, top1);
+            nnom_converter_destroy(c);
+        }
+    nnom_array_free(&cal);
+    nnom_array_free(&tx);
+    nnom_array_free(&ty);
 }
 
 /* Two inputs: each sample holds input 0 then input 1. */
@@ -838,14 +942,6 @@ static void errors(void)
              "report: top-1 %g", top1);
     nnom_converter_destroy(c);
 
-    /* a model that is not float32 */
-    gb g8;
-    gb_init(&g8, NNOM_DTYPE_S8);
-    int32_t x8 = gb_input(&g8, 1, 4, 0, 0);
-    gb_output(&g8, gb_dense(&g8, x8, 3, NNOM_ACT_NONE));
-    gb_compile(&g8);
-    TU_CHECK(nnom_converter_from_model(g8.m, &c, &err) == NNOM_ERR_ARGUMENT, "int8 model accepted");
-    nnom_model_destroy(g8.m);
     nnom_model_destroy(G.m);
 
     /* a weight that is NaN */
@@ -881,6 +977,8 @@ int main(void)
     structure();
     clipping();
     two_inputs();
+    few_samples();
+    digits();
     calibration_functions();
     errors();
     return tu_finish("test_quantizer");

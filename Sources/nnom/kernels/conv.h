@@ -15,6 +15,7 @@
  *     out = clamp(requantize(acc, multiplier[oc], shift[oc]) + out_zp, act_min, act_max)
  * where requantize is the gemmlowp/TFLite fixed-point rescaling of
  * kernels/requant.h (bit-exact; see nnom_conv_quant for an acc beyond int32).
+ * float32: out = clamp(bias[oc] + sum x * w, act_min_f, act_max_f), padding x = 0.
  *
  * Preconditions (checked by the layers' infer, not by the kernels): every
  * size >= 1, out_h/out_w consistent with the window (taps may fall in the
@@ -55,7 +56,9 @@ typedef struct nnom_conv_args {
     const void *bias;              /* int32_t or float [out_c], or NULL */
 } nnom_conv_args;
 
-/* int8 convolution. scratch: nnom_conv2d_s8_scratch_bytes(a) bytes, 4-byte aligned. */
+/* int8 convolution. scratch: nnom_conv2d_s8_scratch_bytes(a) bytes, 4-byte aligned: the
+ * im2col columns (int16) of 4, 2 or 1 output pixels, at most 512 bytes unless a single
+ * column (2 bytes per patch element, rounded up to 16 elements) is larger. */
 void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void *scratch);
 uint32_t nnom_conv2d_s8_scratch_bytes(const nnom_conv_args *a);
 
@@ -129,6 +132,45 @@ static inline int64_t nnom_conv_quant_apply(nnom_conv_quant q, int32_t dot)
 static inline int8_t nnom_conv_quant_out(nnom_conv_quant q, int32_t dot, int32_t zp, int32_t lo, int32_t hi)
 {
     const int64_t v = nnom_conv_quant_apply(q, dot) + zp;
+    return (int8_t)(v < lo ? lo : (v > hi ? hi : v));
+}
+
+/*
+ * The same requantisation for shift <= 0 (every multiplier below 1, the usual
+ * case) with the bias folded into the constants as well:
+ *   A = dot * m + B, B = bias * m + 2^30;  y = (A + round - [A < 0] * neg) >> rshift
+ * so that an output is a multiply, a compare, an add and a shift. The sign
+ * test A < 0 becomes dot * m < thr = -B. Bounds, for any int32 bias and m:
+ * |dot * m| < 2^61 - 2^53, |B| <= 2^62 + 2^30, round <= 2^61, so every sum
+ * stays below 2^63. Results equal nnom_conv_quant_out()'s.
+ */
+typedef struct nnom_conv_fastq {
+    int64_t thr;     /* -B */
+    int64_t p_add;   /* B + round: added when A >= 0 */
+    int64_t q_add;   /* B + round - neg: added when A < 0 */
+    int32_t mult;
+    int32_t rshift;
+} nnom_conv_fastq;
+
+/* Precondition: shift in [-31, 0]. */
+static inline nnom_conv_fastq nnom_conv_fastq_init(int32_t bias, int32_t multiplier, int32_t shift)
+{
+    const int32_t e = -shift;
+    const int64_t b = (int64_t)bias * multiplier + ((int64_t)1 << 30);
+    nnom_conv_fastq q;
+    q.mult = multiplier;
+    q.rshift = 31 + e;
+    q.thr = -b;
+    q.p_add = b + (e ? (int64_t)1 << (30 + e) : 0);
+    q.q_add = q.p_add - (e ? (int64_t)1 << 31 : 0);
+    return q;
+}
+
+static inline int8_t nnom_conv_fastq_out(int32_t dot, int32_t mult, int64_t thr, int64_t p_add, int64_t q_add,
+                                         int32_t rshift, int32_t zp, int32_t lo, int32_t hi)
+{
+    const int64_t t = (int64_t)dot * mult;
+    const int64_t v = ((t + (t < thr ? q_add : p_add)) >> rshift) + zp;
     return (int8_t)(v < lo ? lo : (v > hi ? hi : v));
 }
 

@@ -9,8 +9,8 @@
  * contiguous weights [k_h][k_w][in_c]. The dot products are plain loops over
  * a multiple of 16 elements, which compilers vectorise (x86-64 gcc -O2:
  * pmaddwd; they are kept out of line so that this does not depend on
- * inlining decisions), and compute 4 pixels x 1 channel, 2 x 2 or 1 x 4 per
- * pass so that every load is used more than once.
+ * inlining decisions), and compute 4 pixels x 1 channel, 2 x 2, or 1 x 8
+ * (1 x 4) per pass so that every load is used more than once.
  *
  * Reading a padded column's worth of weights runs past the end of a
  * channel's weights into the next channel's; those extra products meet the
@@ -22,8 +22,10 @@
  * three 64-bit constants, so that each output costs a multiply, a compare,
  * an add and a shift.
  */
+#include "kernels/arm/arm_dsp.h" /* on Cortex-M with DSP, kernels/arm/conv_s8.c replaces this file */
+#if !NNOM_USE_ARM_DSP
+
 #include <stddef.h>
-#include <string.h>
 
 #include "kernels/conv.h"
 
@@ -86,7 +88,22 @@ static void im2col(const nnom_conv_args *a, const int8_t *in, int32_t oy, int32_
     const int32_t in_c = a->in_c, run = a->k_w * in_c, zp = a->in_zp;
     const int32_t iy0 = oy * a->stride_h - a->pad_top;
     const int32_t ix0 = ox * a->stride_w - a->pad_left;
+    const ptrdiff_t row_step = (ptrdiff_t)a->dil_h * a->in_w * in_c;
     const int32_t whole_row = a->dil_w == 1 && ix0 >= 0 && ix0 + a->k_w <= a->in_w;
+    if (whole_row && iy0 >= 0 && iy0 + (a->k_h - 1) * a->dil_h < a->in_h) {
+        /* the window lies inside the input: k_h contiguous runs */
+        const int8_t *src = in + ((ptrdiff_t)iy0 * a->in_w + ix0) * in_c;
+        if (run >= BLOCK) {
+            for (int32_t ky = 0; ky < a->k_h; ky++) copy_minus_zp(col + ky * run, src + ky * row_step, run, zp);
+        } else {
+            for (int32_t ky = 0; ky < a->k_h; ky++) {
+                const int8_t *s = src + ky * row_step;
+                int16_t *d = col + ky * run;
+                for (int32_t i = 0; i < run; i++) d[i] = (int16_t)(s[i] - zp);
+            }
+        }
+        return;
+    }
     for (int32_t ky = 0; ky < a->k_h; ky++, col += run) {
         const int32_t iy = iy0 + ky * a->dil_h;
         if (iy < 0 || iy >= a->in_h) {
@@ -108,148 +125,201 @@ static void im2col(const nnom_conv_args *a, const int8_t *in, int32_t oy, int32_
 
 /* ------------------------------------------------------------ dot products */
 
-/* Over n = 16 * nb elements. x: pixel columns, w: channel weights; s: sums. */
-NOINLINE static void dot_4x1(const int16_t *restrict x, int32_t kp, const int8_t *restrict w, int32_t nb,
-                             int32_t *s, int32_t s_stride)
+/*
+ * Each function computes the sums of n_ch consecutive channels (weights w,
+ * k apart) over n = 16 * nb elements of the pixel columns x (kp apart),
+ * writing acc[p * stride + j] for pixel p and channel j (stride CHUNK
+ * where there is one pixel per pass). The inner loops only
+ * read, and their trip count is a multiple of 16: they vectorise.
+ */
+NOINLINE static void dots_4x1(const int16_t *x, int32_t kp, const int8_t *w, int32_t k, int32_t nb, int32_t n_ch,
+                              int32_t *acc, int32_t stride)
 {
-    const int16_t *restrict x0 = x, *restrict x1 = x + kp, *restrict x2 = x + 2 * kp, *restrict x3 = x + 3 * kp;
-    int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    const int16_t *x0 = x, *x1 = x + kp, *x2 = x + 2 * kp, *x3 = x + 3 * kp;
     const int32_t n = nb * BLOCK;
-    for (int32_t i = 0; i < n; i++) {
-        const int32_t u = w[i];
-        s0 += x0[i] * u;
-        s1 += x1[i] * u;
-        s2 += x2[i] * u;
-        s3 += x3[i] * u;
+    for (int32_t j = 0; j < n_ch; j++, w += k) {
+        int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        for (int32_t i = 0; i < n; i++) {
+            const int32_t u = w[i];
+            s0 += x0[i] * u;
+            s1 += x1[i] * u;
+            s2 += x2[i] * u;
+            s3 += x3[i] * u;
+        }
+        acc[j] = s0;
+        acc[stride + j] = s1;
+        acc[2 * stride + j] = s2;
+        acc[3 * stride + j] = s3;
     }
-    s[0] = s0;
-    s[s_stride] = s1;
-    s[2 * s_stride] = s2;
-    s[3 * s_stride] = s3;
 }
 
-NOINLINE static void dot_2x2(const int16_t *restrict x0, const int16_t *restrict x1, const int8_t *restrict w0,
-                             const int8_t *restrict w1, int32_t nb, int32_t *s0, int32_t *s1)
+/* Channels in pairs: 2 * n_pairs channels. */
+NOINLINE static void dots_2x2(const int16_t *x, int32_t kp, const int8_t *w, int32_t k, int32_t nb, int32_t n_pairs,
+                              int32_t *acc, int32_t stride)
 {
-    int32_t s00 = 0, s01 = 0, s10 = 0, s11 = 0;
+    const int16_t *x0 = x, *x1 = x + kp;
     const int32_t n = nb * BLOCK;
-    for (int32_t i = 0; i < n; i++) {
-        const int32_t a = x0[i], b = x1[i], u = w0[i], v = w1[i];
-        s00 += a * u;
-        s01 += a * v;
-        s10 += b * u;
-        s11 += b * v;
+    for (int32_t j = 0; j < 2 * n_pairs; j += 2, w += 2 * (ptrdiff_t)k) {
+        const int8_t *w0 = w, *w1 = w + k;
+        int32_t s00 = 0, s01 = 0, s10 = 0, s11 = 0;
+        for (int32_t i = 0; i < n; i++) {
+            const int32_t a = x0[i], b = x1[i], u = w0[i], v = w1[i];
+            s00 += a * u;
+            s01 += a * v;
+            s10 += b * u;
+            s11 += b * v;
+        }
+        acc[j] = s00;
+        acc[j + 1] = s01;
+        acc[stride + j] = s10;
+        acc[stride + j + 1] = s11;
     }
-    s0[0] = s00;
-    s0[1] = s01;
-    s1[0] = s10;
-    s1[1] = s11;
 }
 
-NOINLINE static void dot_2x1(const int16_t *restrict x0, const int16_t *restrict x1, const int8_t *restrict w,
-                             int32_t nb, int32_t *s0, int32_t *s1)
+NOINLINE static void dots_2x1(const int16_t *x, int32_t kp, const int8_t *w, int32_t k, int32_t nb, int32_t n_ch,
+                              int32_t *acc, int32_t stride)
 {
-    int32_t a = 0, b = 0;
+    const int16_t *x0 = x, *x1 = x + kp;
     const int32_t n = nb * BLOCK;
-    for (int32_t i = 0; i < n; i++) {
-        a += x0[i] * w[i];
-        b += x1[i] * w[i];
+    for (int32_t j = 0; j < n_ch; j++, w += k) {
+        int32_t s0 = 0, s1 = 0;
+        for (int32_t i = 0; i < n; i++) {
+            s0 += x0[i] * w[i];
+            s1 += x1[i] * w[i];
+        }
+        acc[j] = s0;
+        acc[stride + j] = s1;
     }
-    *s0 = a;
-    *s1 = b;
 }
 
-NOINLINE static void dot_1x4(const int16_t *restrict x, const int8_t *restrict w0, const int8_t *restrict w1,
-                             const int8_t *restrict w2, const int8_t *restrict w3, int32_t nb, int32_t *s)
+/* Channels in groups of 8: 8 * n_groups channels. */
+NOINLINE static void dots_1x8(const int16_t *x, const int8_t *w, int32_t k, int32_t nb, int32_t n_groups, int32_t *acc)
 {
-    int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
     const int32_t n = nb * BLOCK;
-    for (int32_t i = 0; i < n; i++) {
-        const int32_t a = x[i];
-        s0 += a * w0[i];
-        s1 += a * w1[i];
-        s2 += a * w2[i];
-        s3 += a * w3[i];
+    for (int32_t j = 0; j < 8 * n_groups; j += 8, w += 8 * (ptrdiff_t)k) {
+        const int8_t *w0 = w, *w1 = w + k, *w2 = w + 2 * (ptrdiff_t)k, *w3 = w + 3 * (ptrdiff_t)k;
+        const int8_t *w4 = w + 4 * (ptrdiff_t)k, *w5 = w + 5 * (ptrdiff_t)k, *w6 = w + 6 * (ptrdiff_t)k;
+        const int8_t *w7 = w + 7 * (ptrdiff_t)k;
+        int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+        for (int32_t i = 0; i < n; i++) {
+            const int32_t a = x[i];
+            s0 += a * w0[i];
+            s1 += a * w1[i];
+            s2 += a * w2[i];
+            s3 += a * w3[i];
+            s4 += a * w4[i];
+            s5 += a * w5[i];
+            s6 += a * w6[i];
+            s7 += a * w7[i];
+        }
+        acc[j] = s0;
+        acc[j + 1] = s1;
+        acc[j + 2] = s2;
+        acc[j + 3] = s3;
+        acc[j + 4] = s4;
+        acc[j + 5] = s5;
+        acc[j + 6] = s6;
+        acc[j + 7] = s7;
     }
-    s[0] = s0;
-    s[1] = s1;
-    s[2] = s2;
-    s[3] = s3;
 }
 
-NOINLINE static int32_t dot_1x1(const int16_t *restrict x, const int8_t *restrict w, int32_t nb)
+/* Channels in groups of 4: 4 * n_groups channels. */
+NOINLINE static void dots_1x4(const int16_t *x, const int8_t *w, int32_t k, int32_t nb, int32_t n_groups, int32_t *acc)
 {
-    int32_t s = 0;
     const int32_t n = nb * BLOCK;
-    for (int32_t i = 0; i < n; i++) s += x[i] * w[i];
-    return s;
+    for (int32_t j = 0; j < 4 * n_groups; j += 4, w += 4 * (ptrdiff_t)k) {
+        const int8_t *w0 = w, *w1 = w + k, *w2 = w + 2 * (ptrdiff_t)k, *w3 = w + 3 * (ptrdiff_t)k;
+        int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        for (int32_t i = 0; i < n; i++) {
+            const int32_t a = x[i];
+            s0 += a * w0[i];
+            s1 += a * w1[i];
+            s2 += a * w2[i];
+            s3 += a * w3[i];
+        }
+        acc[j] = s0;
+        acc[j + 1] = s1;
+        acc[j + 2] = s2;
+        acc[j + 3] = s3;
+    }
+}
+
+NOINLINE static void dots_1x1(const int16_t *x, const int8_t *w, int32_t k, int32_t nb, int32_t n_ch, int32_t *acc)
+{
+    const int32_t n = nb * BLOCK;
+    for (int32_t j = 0; j < n_ch; j++, w += k) {
+        int32_t s = 0;
+        for (int32_t i = 0; i < n; i++) s += x[i] * w[i];
+        acc[j] = s;
+    }
 }
 
 /* The last, partial block of a channel's k weights, zero padded, in tail[]. */
-static const int8_t *last_block(const int8_t *wc, int32_t k, int8_t tail[BLOCK])
+static void last_block(const int8_t *wc, int32_t k, int8_t tail[BLOCK])
 {
     const int32_t full = k / BLOCK * BLOCK;
     for (int32_t i = 0; i < BLOCK; i++) tail[i] = full + i < k ? wc[full + i] : 0;
-    return tail;
 }
 
+/* Channels whose last block is prepared once per call (more only when k < 8). */
+#define MAX_TAILS 2
+
 typedef struct {
-    const nnom_conv_args *a;
     const int8_t *w;    /* all weights, [out_c][k] */
     int32_t k, kp, nb;  /* patch length, padded length, padded blocks */
     int32_t n_safe;     /* channels 0 .. n_safe-1 may read kp weights */
     int32_t np;         /* pixels per pass */
     int16_t *cols;      /* np columns of kp elements */
+    int32_t n_tails;    /* channels n_safe .. n_safe + n_tails - 1 have their last block in tails[] */
+    int8_t tails[MAX_TAILS][BLOCK];
 } conv_ctx;
+
+/* The zero-padded last block of unsafe channel c (prepared, or built in buf). */
+static const int8_t *tail_of(const conv_ctx *x, int32_t c, int8_t buf[BLOCK])
+{
+    if (c - x->n_safe < x->n_tails) return x->tails[c - x->n_safe];
+    last_block(x->w + (ptrdiff_t)c * x->k, x->k, buf);
+    return buf;
+}
 
 /* Sums acc[p][j] of channels c0 + j (j < n) for the np pixel columns. */
 static void chunk_dots(const conv_ctx *x, int32_t np, int32_t c0, int32_t n, int32_t acc[4][CHUNK])
 {
     const int32_t k = x->k, kp = x->kp, nb = x->nb, full = k / BLOCK;
     const int16_t *col = x->cols;
-    int8_t tail[BLOCK];
+    const int8_t *w = x->w + (ptrdiff_t)c0 * k;
+    /* channels [0, safe) of the chunk read whole padded blocks; the rest stop at their last whole block */
+    const int32_t safe = x->n_safe - c0 < n ? (x->n_safe - c0 > 0 ? x->n_safe - c0 : 0) : n;
+    int8_t buf[BLOCK];
+    int32_t t[4]; /* sums over the last block of an unsafe channel */
     int32_t j = 0;
     if (np == 4) {
-        for (; j < n; j++) {
-            const int8_t *wc = x->w + (ptrdiff_t)(c0 + j) * k;
-            if (c0 + j < x->n_safe) {
-                dot_4x1(col, kp, wc, nb, &acc[0][j], CHUNK);
-                continue;
-            }
-            int32_t t[4];
-            dot_4x1(col, kp, wc, full, &acc[0][j], CHUNK);
-            dot_4x1(col + full * BLOCK, kp, last_block(wc, k, tail), 1, t, 1);
+        dots_4x1(col, kp, w, k, nb, safe, &acc[0][0], CHUNK);
+        for (j = safe; j < n; j++) {
+            dots_4x1(col, kp, w + (ptrdiff_t)j * k, k, full, 1, &acc[0][j], CHUNK);
+            dots_4x1(col + full * BLOCK, kp, tail_of(x, c0 + j, buf), 0, 1, 1, t, 1);
             for (int32_t p = 0; p < 4; p++) acc[p][j] += t[p];
         }
     } else if (np == 2) {
-        for (; j + 2 <= n && c0 + j + 2 <= x->n_safe; j += 2) {
-            const int8_t *wc = x->w + (ptrdiff_t)(c0 + j) * k;
-            dot_2x2(col, col + kp, wc, wc + k, nb, &acc[0][j], &acc[1][j]);
-        }
-        for (; j < n; j++) {
-            const int8_t *wc = x->w + (ptrdiff_t)(c0 + j) * k;
-            if (c0 + j < x->n_safe) {
-                dot_2x1(col, col + kp, wc, nb, &acc[0][j], &acc[1][j]);
-                continue;
-            }
-            int32_t t0, t1;
-            dot_2x1(col, col + kp, wc, full, &acc[0][j], &acc[1][j]);
-            dot_2x1(col + full * BLOCK, col + kp + full * BLOCK, last_block(wc, k, tail), 1, &t0, &t1);
-            acc[0][j] += t0;
-            acc[1][j] += t1;
+        dots_2x2(col, kp, w, k, nb, safe / 2, &acc[0][0], CHUNK);
+        j = safe / 2 * 2;
+        dots_2x1(col, kp, w + (ptrdiff_t)j * k, k, nb, safe - j, &acc[0][j], CHUNK);
+        for (j = safe; j < n; j++) {
+            dots_2x1(col, kp, w + (ptrdiff_t)j * k, k, full, 1, &acc[0][j], CHUNK);
+            dots_2x1(col + full * BLOCK, kp, tail_of(x, c0 + j, buf), 0, 1, 1, t, 1);
+            acc[0][j] += t[0];
+            acc[1][j] += t[1];
         }
     } else {
-        for (; j + 4 <= n && c0 + j + 4 <= x->n_safe; j += 4) {
-            const int8_t *wc = x->w + (ptrdiff_t)(c0 + j) * k;
-            dot_1x4(col, wc, wc + k, wc + 2 * (ptrdiff_t)k, wc + 3 * (ptrdiff_t)k, nb, &acc[0][j]);
-        }
-        for (; j < n; j++) {
-            const int8_t *wc = x->w + (ptrdiff_t)(c0 + j) * k;
-            if (c0 + j < x->n_safe) {
-                acc[0][j] = dot_1x1(col, wc, nb);
-                continue;
-            }
-            acc[0][j] = dot_1x1(col, wc, full) + dot_1x1(col + full * BLOCK, last_block(wc, k, tail), 1);
+        dots_1x8(col, w, k, nb, safe / 8, &acc[0][0]);
+        j = safe / 8 * 8;
+        dots_1x4(col, w + (ptrdiff_t)j * k, k, nb, (safe - j) / 4, &acc[0][j]);
+        j += (safe - j) / 4 * 4;
+        dots_1x1(col, w + (ptrdiff_t)j * k, k, nb, safe - j, &acc[0][j]);
+        for (j = safe; j < n; j++) {
+            dots_1x1(col, w + (ptrdiff_t)j * k, k, full, 1, &acc[0][j]);
+            dots_1x1(col + full * BLOCK, tail_of(x, c0 + j, buf), 0, 1, 1, t);
+            acc[0][j] += t[0];
         }
     }
 }
@@ -257,7 +327,7 @@ static void chunk_dots(const conv_ctx *x, int32_t np, int32_t c0, int32_t n, int
 /* ---------------------------------------------------------- requantisation */
 
 /* Requantises channels c0 + j (j < n) of np pixels; pixel p's outputs start
- * at out + p * out_c. Specialised per np so that the pixel loop unrolls. */
+ * at out + p * out_c. Specialised per np (a constant) so that it unrolls. */
 static inline void chunk_out_np(const nnom_conv_args *a, const int32_t np, int32_t c0, int32_t n,
                                 int32_t acc[4][CHUNK], int8_t *out)
 {
@@ -274,18 +344,15 @@ static inline void chunk_out_np(const nnom_conv_args *a, const int32_t np, int32
             for (int32_t p = 0; p < np; p++) out[p * out_c + j] = nnom_conv_quant_out(q, acc[p][j], zp, lo, hi);
             continue;
         }
-        /* nnom_conv_quant_apply with the bias folded into the constants:
-         *   A = dot*m + B, B = b*m + 2^30;  y = (A + round - [A < 0] * neg) >> rs
-         * |dot*m| < 2^61 - 2^53, |B| <= 2^62 + 2^30, round <= 2^61: below 2^63 for any m. */
-        const int32_t e = -s, rs = 31 + e;
-        const int64_t big_b = (int64_t)b * m + ((int64_t)1 << 30);
-        const int64_t p_add = big_b + (e ? (int64_t)1 << (30 + e) : 0);
-        const int64_t q_add = p_add - (e ? (int64_t)1 << 31 : 0);
-        const int64_t thr = -big_b;
-        for (int32_t p = 0; p < np; p++) {
-            const int64_t t = (int64_t)acc[p][j] * m;
-            const int64_t v = ((t + (t < thr ? q_add : p_add)) >> rs) + zp;
-            out[p * out_c + j] = (int8_t)(v < lo ? lo : (v > hi ? hi : v));
+        /* the usual case: nnom_conv_fastq (constants in locals, so that they stay in registers) */
+        const nnom_conv_fastq f = nnom_conv_fastq_init(b, m, s);
+        const int64_t thr = f.thr, p_add = f.p_add, q_add = f.q_add;
+        const int32_t rs = f.rshift;
+        out[j] = nnom_conv_fastq_out(acc[0][j], m, thr, p_add, q_add, rs, zp, lo, hi);
+        if (np > 1) out[out_c + j] = nnom_conv_fastq_out(acc[1][j], m, thr, p_add, q_add, rs, zp, lo, hi);
+        if (np > 2) {
+            out[2 * out_c + j] = nnom_conv_fastq_out(acc[2][j], m, thr, p_add, q_add, rs, zp, lo, hi);
+            out[3 * out_c + j] = nnom_conv_fastq_out(acc[3][j], m, thr, p_add, q_add, rs, zp, lo, hi);
         }
     }
 }
@@ -312,7 +379,6 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
     conv_ctx x;
     int32_t acc[4][CHUNK];
     const int32_t out_c = a->out_c, n_pix = a->out_h * a->out_w;
-    x.a = a;
     x.w = (const int8_t *)a->weights;
     x.k = a->k_h * a->k_w * a->in_c;
     x.kp = padded_patch(x.k);
@@ -323,6 +389,8 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
     const int64_t total = (int64_t)out_c * x.k;
     x.n_safe = total >= x.kp ? (int32_t)((total - x.kp) / x.k + 1) : 0;
     if (x.n_safe > out_c) x.n_safe = out_c;
+    x.n_tails = out_c - x.n_safe <= MAX_TAILS ? out_c - x.n_safe : 0;
+    for (int32_t t = 0; t < x.n_tails; t++) last_block(x.w + (ptrdiff_t)(x.n_safe + t) * x.k, x.k, x.tails[t]);
 
     for (int32_t p = 0; p < x.np; p++) zero_run(x.cols + p * x.kp + x.k, x.kp - x.k);
 
@@ -348,3 +416,4 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
         pix += np;
     }
 }
+#endif /* !NNOM_USE_ARM_DSP */

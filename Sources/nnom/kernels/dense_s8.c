@@ -19,6 +19,9 @@
  * Dense 432->96 + ReLU 1.03 instructions per MAC, Dense 96->10 2.26 (there
  * the ~45 instructions of requantisation per output weigh in).
  */
+#include "kernels/arm/arm_dsp.h" /* on Cortex-M with DSP, kernels/arm/dense_s8.c replaces this file */
+#if !NNOM_USE_ARM_DSP
+
 #include "kernels/dense.h"
 
 #include <stddef.h>
@@ -106,3 +109,4 @@ void nnom_dense_s8(const nnom_dense_s8_args *a, const int8_t *in, int8_t *out)
         out[o] = dense_output(a, o, acc);
     }
 }
+#endif /* !NNOM_USE_ARM_DSP */

@@ -168,7 +168,10 @@ static void pool_s8(const nnom_pool_args *a, const int8_t *in, int8_t *out, int 
     }
 }
 
+#include "kernels/arm/arm_dsp.h" /* on Cortex-M with DSP, kernels/arm/pool_s8.c has the max pool */
+#if !NNOM_USE_ARM_DSP
 void nnom_max_pool_s8(const nnom_pool_args *a, const int8_t *in, int8_t *out) { pool_s8(a, in, out, 0); }
+#endif
 
 void nnom_avg_pool_s8(const nnom_pool_args *a, const int8_t *in, int8_t *out) { pool_s8(a, in, out, 1); }
 

@@ -33,17 +33,10 @@ nnom_status nnom_conv_infer(nnom_layer *l, const nnom_infer_ctx *ctx, int depthw
     const int32_t rank = one_d ? 2 : 3;
 
     if (in->rank != rank) {
-        if (in->rank == 1)
-            return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): input '%s' has shape (%d), expected rank %d (%s)",
-                             l->name, tname, ctx->in[0]->name, (int)in->dims[0], (int)rank, one_d ? "W, C" : "H, W, C");
-        if (in->rank == 2)
-            return nnom_fail(m, NNOM_ERR_SHAPE,
-                             "layer '%s' (%s): input '%s' has shape (%d, %d), expected rank %d (%s)", l->name, tname,
-                             ctx->in[0]->name, (int)in->dims[0], (int)in->dims[1], (int)rank,
-                             one_d ? "W, C" : "H, W, C");
-        return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): input '%s' has shape (%d, %d, %d), expected rank %d (%s)",
-                         l->name, tname, ctx->in[0]->name, (int)in->dims[0], (int)in->dims[1], (int)in->dims[2],
-                         (int)rank, one_d ? "W, C" : "H, W, C");
+        char text[48];
+        nnom_shape_text(in, text, sizeof text);
+        return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): input '%s' has shape %s, expected rank %d (%s)", l->name,
+                         tname, ctx->in[0]->name, text, (int)rank, one_d ? "W, C" : "H, W, C");
     }
     if (one_d && (p->kernel[0] != 1 || nnom_one_if_zero(p->stride[0]) != 1 || nnom_one_if_zero(p->dilation[0]) != 1))
         return nnom_fail(m, NNOM_ERR_SHAPE,

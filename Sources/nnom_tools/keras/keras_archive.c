@@ -90,7 +90,11 @@ int kr_h5_read_strings(hid_t file, const char *obj_path, const char *attr, char 
             strs[i] = dup_text(s, strlen(s));
             if (!strs[i]) ok = 0;
         }
+#if H5_VERSION_GE(1, 12, 0)
+        H5Treclaim(mt, sp, H5P_DEFAULT, raw);
+#else
         H5Dvlen_reclaim(mt, sp, H5P_DEFAULT, raw);
+#endif
         free(raw);
         if (!ok) goto done;
     } else {
@@ -321,8 +325,9 @@ nnom_status kr_file_open(kr_file *f, const char *path, nnom_converter *c)
     fclose(fp);
     if (read_error) return nnom_converter_fail(c, NNOM_ERR_IO, "cannot read '%s': %s", path, strerror(read_error));
     if (got == 0) return nnom_converter_fail(c, NNOM_ERR_KERAS, "'%s' is empty: not a Keras model", path);
-    if (got >= 4 && head[0] == 'P' && head[1] == 'K' && ((head[2] == 3 && head[3] == 4) || (head[2] == 5 && head[3] == 6)))
-        return open_keras(f, c);
+    const int is_zip = got >= 4 && head[0] == 'P' && head[1] == 'K' &&
+                       ((head[2] == 3 && head[3] == 4) || (head[2] == 5 && head[3] == 6));
+    if (is_zip) return open_keras(f, c);
     if (is_hdf5) return open_legacy(f, c);
     return nnom_converter_fail(c, NNOM_ERR_KERAS,
                                "'%s' is not a Keras model: neither a .keras archive (zip) nor an HDF5 .h5 file", path);

@@ -472,8 +472,8 @@ nnom_status kr_graph_parse(kr_graph *g, const char *json, size_t len, int keras_
         st = parse_functional(g, cfg, c);
     else
         return nnom_converter_fail(c, NNOM_ERR_UNSUPPORTED,
-                                   "the model is a '%s'; supported: Sequential and Functional models (subclassed models "
-                                   "have no graph to read)", cls[0] ? cls : "(no class_name)");
+                                   "the model is a '%s'; supported: Sequential and Functional models (subclassed "
+                                   "models have no graph to read)", cls[0] ? cls : "(no class_name)");
     if (st != NNOM_OK) return st;
     g->keras_major = keras_major_hint == 2 || keras_major_hint == 3 ? keras_major_hint : guess_major(g);
     assign_weight_paths(g);

@@ -186,6 +186,7 @@ typedef struct kr_ctx {
     const kr_layer *layer;     /* the layer being converted */
     int node;                  /* and which call of it */
     char base[160];            /* its name ("name" or "name@k" for the k-th call of a shared layer) */
+    nnom_status status;        /* the status of the last failure recorded through kr_plan_add() or an allocation */
 } kr_ctx;
 
 /* Signature of a class converter: reads the layer's config (and weights),
@@ -204,7 +205,8 @@ const kr_class *kr_class_find(const char *class_name);
 /* A short list of what is supported, for error messages. */
 const char *kr_supported_text(void);
 
-/* Appends a planned layer; returns its index or -1 (failure recorded on x->c). */
+/* Appends a planned layer; returns its index, or -1 with the failure recorded on x->c and its status in
+ * x->status (the shape must have rank 1 to 3 and at most 2^28 elements). */
 int kr_plan_add(kr_ctx *x, nnom_layer_type type, const char *suffix, const int *inputs, int n_inputs,
                 const nnom_layer_params *params, nnom_shape shape);
 

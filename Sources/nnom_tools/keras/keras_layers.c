@@ -46,7 +46,7 @@ void kr_shape_text(const nnom_shape *s, char *buf, size_t cap)
 static float *alloc_floats(kr_ctx *x, size_t n)
 {
     float *p = (float *)nnom_store_alloc(&x->c->store, (n ? n : 1) * sizeof(float));
-    if (!p) kr_layer_fail(x, NNOM_ERR_NO_MEMORY, "out of memory for %lu weights", (unsigned long)n);
+    if (!p) x->status = kr_layer_fail(x, NNOM_ERR_NO_MEMORY, "out of memory for %lu weights", (unsigned long)n);
     return p;
 }
 
@@ -94,6 +94,7 @@ static nnom_status get_ints(kr_ctx *x, const char *key, int n, int32_t *out, int
         return NNOM_OK;
     }
 bad:
+    if (n == 1) return kr_layer_fail(x, NNOM_ERR_KERAS, "option '%s' must be an integer (or a list of one)", key);
     return kr_layer_fail(x, NNOM_ERR_KERAS, "option '%s' must be an integer or a list of %d integers", key, n);
 }
 
@@ -354,7 +355,7 @@ static nnom_status apply_activation(kr_ctx *x, const kr_act *a, int *cur, nnom_s
             int id = plan_affine(x, sfx, *cur, shape, s, z, NULL);
             free(s);
             free(z);
-            if (id < 0) return NNOM_ERR_NO_MEMORY;
+            if (id < 0) return x->status;
             *cur = id;
         }
     }
@@ -374,7 +375,7 @@ static nnom_status apply_activation(kr_ctx *x, const kr_act *a, int *cur, nnom_s
         break;
     }
     int id = kr_plan_add(x, t, suffix, cur, 1, &p, shape);
-    if (id < 0) return NNOM_ERR_NO_MEMORY;
+    if (id < 0) return x->status;
     *cur = id;
     return NNOM_OK;
 }
@@ -423,7 +424,7 @@ nnom_status kr_build_input(kr_ctx *x, kr_value *out)
         return kr_layer_fail(x, NNOM_ERR_UNSUPPORTED, "the input has %lld elements, at most 2^28 supported",
                              (long long)count);
     int id = kr_plan_add(x, NNOM_LAYER_INPUT, NULL, NULL, 0, NULL, shape);
-    if (id < 0) return NNOM_ERR_NO_MEMORY;
+    if (id < 0) return x->status;
     out->plan = id;
     out->shape = shape;
     out->fold = -1;
@@ -544,18 +545,18 @@ static nnom_status build_conv(kr_ctx *x, const kr_value *const *in, int n_in, kr
     float *wt = alloc_floats(x, wn), *b = use_bias ? alloc_floats(x, (size_t)filters) : NULL;
     if (!wt || (use_bias && !b)) {
         kr_weights_free(&w);
-        return NNOM_ERR_NO_MEMORY;
+        return x->status;
     }
     conv_kernel_to_ohwi(w.a[0].data, wt, g.k[0], g.k[1], cin, filters);
     if (use_bias) memcpy(b, w.a[1].data, (size_t)filters * sizeof(float));
     kr_weights_free(&w);
     int src = plan_causal_pad(x, &g, in[0]);
-    if (src < 0) return NNOM_ERR_NO_MEMORY;
+    if (src < 0) return x->status;
     nnom_layer_params p = conv_params(&g);
     p.units = filters;
     const nnom_shape os = conv_out_shape(&g, filters);
     int id = plan_weighted(x, one_d ? NNOM_LAYER_CONV1D : NNOM_LAYER_CONV2D, NULL, src, &p, os, wt, wn, b, filters, 0);
-    if (id < 0) return NNOM_ERR_NO_MEMORY;
+    if (id < 0) return x->status;
     return finish_with_activation(x, id, os, 1, out);
 }
 
@@ -568,7 +569,8 @@ static nnom_status build_depthwise(kr_ctx *x, const kr_value *const *in, int n_i
     if (st != NNOM_OK) return st;
     int32_t mult = 1;
     if ((st = get_ints(x, "depth_multiplier", 1, &mult, 1)) != NNOM_OK) return st;
-    if (mult < 1) return kr_layer_fail(x, NNOM_ERR_KERAS, "depth_multiplier must be at least 1");
+    if (mult < 1 || (int64_t)mult * channels_of(&in[0]->shape) > (1 << 28))
+        return kr_layer_fail(x, NNOM_ERR_KERAS, "depth_multiplier must be at least 1 (and not absurdly large)");
     const int use_bias = get_bool(x, "use_bias", 1);
     const int32_t cin = channels_of(&in[0]->shape), cout = cin * mult;
     kr_weights w;
@@ -581,19 +583,19 @@ static nnom_status build_depthwise(kr_ctx *x, const kr_value *const *in, int n_i
     float *wt = alloc_floats(x, wn), *b = use_bias ? alloc_floats(x, (size_t)cout) : NULL;
     if (!wt || (use_bias && !b)) {
         kr_weights_free(&w);
-        return NNOM_ERR_NO_MEMORY;
+        return x->status;
     }
     memcpy(wt, w.a[0].data, wn * sizeof(float));
     if (use_bias) memcpy(b, w.a[1].data, (size_t)cout * sizeof(float));
     kr_weights_free(&w);
     int src = plan_causal_pad(x, &g, in[0]);
-    if (src < 0) return NNOM_ERR_NO_MEMORY;
+    if (src < 0) return x->status;
     nnom_layer_params p = conv_params(&g);
     p.units = mult;
     const nnom_shape os = conv_out_shape(&g, cout);
     int id = plan_weighted(x, one_d ? NNOM_LAYER_DEPTHWISE_CONV1D : NNOM_LAYER_DEPTHWISE_CONV2D, NULL, src, &p, os,
                            wt, wn, b, cout, 1);
-    if (id < 0) return NNOM_ERR_NO_MEMORY;
+    if (id < 0) return x->status;
     return finish_with_activation(x, id, os, 1, out);
 }
 
@@ -608,14 +610,14 @@ static nnom_status build_separable(kr_ctx *x, const kr_value *const *in, int n_i
     int32_t mult = 1, filters = 0;
     if ((st = get_ints(x, "depth_multiplier", 1, &mult, 1)) != NNOM_OK) return st;
     if ((st = get_ints(x, "filters", 1, &filters, 0)) != NNOM_OK) return st;
-    if (mult < 1 || filters < 1) return kr_layer_fail(x, NNOM_ERR_KERAS, "filters and depth_multiplier must be >= 1");
+    if (mult < 1 || filters < 1 || (int64_t)mult * channels_of(&in[0]->shape) > (1 << 28))
+        return kr_layer_fail(x, NNOM_ERR_KERAS, "filters and depth_multiplier must be at least 1 (and not absurdly "
+                             "large)");
     const int use_bias = get_bool(x, "use_bias", 1);
     const int32_t cin = channels_of(&in[0]->shape), cmid = cin * mult;
     kr_weights w;
-    if ((st = read_weights(x, &w, use_bias ? 3 : 2,
-                           use_bias ? "depthwise kernel, pointwise kernel, bias" : "depthwise kernel, pointwise kernel")) !=
-        NNOM_OK)
-        return st;
+    const char *names = use_bias ? "depthwise kernel, pointwise kernel, bias" : "depthwise kernel, pointwise kernel";
+    if ((st = read_weights(x, &w, use_bias ? 3 : 2, names)) != NNOM_OK) return st;
     const int64_t dk2[4] = {g.k[0], g.k[1], cin, mult}, dk1[3] = {g.k[1], cin, mult};
     const int64_t pk2[4] = {1, 1, cmid, filters}, pk1[3] = {1, cmid, filters};
     if ((st = check_dims(x, &w, 0, "depthwise_kernel", one_d ? 3 : 4, one_d ? dk1 : dk2)) != NNOM_OK) return st;
@@ -625,26 +627,26 @@ static nnom_status build_separable(kr_ctx *x, const kr_value *const *in, int n_i
     float *dw = alloc_floats(x, dn), *pw = alloc_floats(x, pn), *b = use_bias ? alloc_floats(x, (size_t)filters) : NULL;
     if (!dw || !pw || (use_bias && !b)) {
         kr_weights_free(&w);
-        return NNOM_ERR_NO_MEMORY;
+        return x->status;
     }
     memcpy(dw, w.a[0].data, dn * sizeof(float));
     conv_kernel_to_ohwi(w.a[1].data, pw, 1, 1, cmid, filters);
     if (use_bias) memcpy(b, w.a[2].data, (size_t)filters * sizeof(float));
     kr_weights_free(&w);
     int src = plan_causal_pad(x, &g, in[0]);
-    if (src < 0) return NNOM_ERR_NO_MEMORY;
+    if (src < 0) return x->status;
     nnom_layer_params p = conv_params(&g);
     p.units = mult;
     const nnom_shape ms = conv_out_shape(&g, cmid), os = conv_out_shape(&g, filters);
     int id = plan_weighted(x, one_d ? NNOM_LAYER_DEPTHWISE_CONV1D : NNOM_LAYER_DEPTHWISE_CONV2D, "/depthwise", src,
                            &p, ms, dw, dn, NULL, cmid, 1);
-    if (id < 0) return NNOM_ERR_NO_MEMORY;
+    if (id < 0) return x->status;
     nnom_layer_params q;
     memset(&q, 0, sizeof q);
     q.kernel[0] = q.kernel[1] = 1;
     q.units = filters;
     id = plan_weighted(x, one_d ? NNOM_LAYER_CONV1D : NNOM_LAYER_CONV2D, NULL, id, &q, os, pw, pn, b, filters, 0);
-    if (id < 0) return NNOM_ERR_NO_MEMORY;
+    if (id < 0) return x->status;
     return finish_with_activation(x, id, os, 1, out);
 }
 
@@ -671,7 +673,7 @@ static nnom_status build_dense(kr_ctx *x, const kr_value *const *in, int n_in, k
     float *wt = alloc_floats(x, wn), *b = use_bias ? alloc_floats(x, (size_t)units) : NULL;
     if (!wt || (use_bias && !b)) {
         kr_weights_free(&w);
-        return NNOM_ERR_NO_MEMORY;
+        return x->status;
     }
     conv_kernel_to_ohwi(w.a[0].data, wt, 1, 1, cin, units);
     if (use_bias) memcpy(b, w.a[1].data, (size_t)units * sizeof(float));
@@ -688,7 +690,7 @@ static nnom_status build_dense(kr_ctx *x, const kr_value *const *in, int n_in, k
         p.padding = NNOM_PADDING_VALID;
     }
     int id = plan_weighted(x, t, NULL, in[0]->plan, &p, os, wt, wn, b, units, 0);
-    if (id < 0) return NNOM_ERR_NO_MEMORY;
+    if (id < 0) return x->status;
     return finish_with_activation(x, id, os, 1, out);
 }
 
@@ -758,7 +760,7 @@ static nnom_status build_batchnorm(kr_ctx *x, const kr_value *const *in, int n_i
                 if (!pl->b) {
                     free(s);
                     free(t);
-                    return NNOM_ERR_NO_MEMORY;
+                    return x->status;
                 }
                 pl->desc.blobs[1].data = pl->b;
                 pl->desc.blobs[1].size = (uint32_t)((size_t)C * sizeof(float));
@@ -780,7 +782,7 @@ static nnom_status build_batchnorm(kr_ctx *x, const kr_value *const *in, int n_i
     int id = plan_affine(x, NULL, in[0]->plan, in[0]->shape, s, t, NULL);
     free(s);
     free(t);
-    if (id < 0) return NNOM_ERR_NO_MEMORY;
+    if (id < 0) return x->status;
     out->plan = id;
     out->shape = in[0]->shape;
     return NNOM_OK;
@@ -825,7 +827,7 @@ static nnom_status build_rescaling(kr_ctx *x, const kr_value *const *in, int n_i
     int id = -1;
     if (st == NNOM_OK) {
         id = plan_affine(x, NULL, in[0]->plan, in[0]->shape, s, t, NULL);
-        if (id < 0) st = NNOM_ERR_NO_MEMORY;
+        if (id < 0) st = x->status;
     }
     free(s);
     free(t);
@@ -880,7 +882,7 @@ static nnom_status build_pool(kr_ctx *x, const kr_value *const *in, int n_in, kr
     nnom_layer_type t = is_max ? (one_d ? NNOM_LAYER_MAX_POOL1D : NNOM_LAYER_MAX_POOL2D)
                                : (one_d ? NNOM_LAYER_AVG_POOL1D : NNOM_LAYER_AVG_POOL2D);
     int id = kr_plan_add(x, t, NULL, &in[0]->plan, 1, &p, os);
-    if (id < 0) return NNOM_ERR_NO_MEMORY;
+    if (id < 0) return x->status;
     out->plan = id;
     out->shape = os;
     return NNOM_OK;
@@ -902,14 +904,14 @@ static nnom_status build_global_pool(kr_ctx *x, const kr_value *const *in, int n
     memset(&p, 0, sizeof p);
     int id = kr_plan_add(x, is_max ? NNOM_LAYER_GLOBAL_MAX_POOL : NNOM_LAYER_GLOBAL_AVG_POOL, keepdims ? "/pool" : NULL,
                          &in[0]->plan, 1, &p, shape1(C));
-    if (id < 0) return NNOM_ERR_NO_MEMORY;
+    if (id < 0) return x->status;
     nnom_shape os = shape1(C);
     if (keepdims) {
         os = one_d ? shape2(1, C) : shape3(1, 1, C);
         p.shape_rank = os.rank;
         for (int i = 0; i < os.rank; i++) p.shape[i] = os.dims[i];
         id = kr_plan_add(x, NNOM_LAYER_RESHAPE, NULL, &id, 1, &p, os);
-        if (id < 0) return NNOM_ERR_NO_MEMORY;
+        if (id < 0) return x->status;
     }
     out->plan = id;
     out->shape = os;
@@ -954,8 +956,9 @@ static nnom_status build_merge(kr_ctx *x, const kr_value *const *in, int n_in, k
             kr_shape_text(&full, a, sizeof a);
             kr_shape_text(&in[i]->shape, b, sizeof b);
             if (!is_mul || !is_channel_vector(&in[i]->shape, &full))
-                return kr_layer_fail(x, NNOM_ERR_UNSUPPORTED, "inputs of shapes %s and %s: supported are equal shapes%s",
-                                     a, b, is_mul ? " or a per-channel vector (1, ..., C)" : "");
+                return kr_layer_fail(x, NNOM_ERR_UNSUPPORTED,
+                                     "inputs of shapes %s and %s: supported are equal shapes%s", a, b,
+                                     is_mul ? " or a per-channel vector (1, ..., C)" : "");
             if (in[i]->shape.rank > 1) {
                 nnom_layer_params r;
                 memset(&r, 0, sizeof r);
@@ -964,7 +967,7 @@ static nnom_status build_merge(kr_ctx *x, const kr_value *const *in, int n_in, k
                 char sfx[32];
                 snprintf(sfx, sizeof sfx, "/vector%d", i);
                 other = kr_plan_add(x, NNOM_LAYER_RESHAPE, sfx, &other, 1, &r, shape1(channels_of(&full)));
-                if (other < 0) return NNOM_ERR_NO_MEMORY;
+                if (other < 0) return x->status;
             }
         }
         int ins[2] = {cur, other};
@@ -974,7 +977,7 @@ static nnom_status build_merge(kr_ctx *x, const kr_value *const *in, int n_in, k
         char sfx[32];
         snprintf(sfx, sizeof sfx, "/%d", step);
         cur = kr_plan_add(x, t, step == steps ? NULL : sfx, ins, 2, &p, full);
-        if (cur < 0) return NNOM_ERR_NO_MEMORY;
+        if (cur < 0) return x->status;
     }
     out->plan = cur;
     out->shape = full;
@@ -1028,7 +1031,7 @@ static nnom_status build_concatenate(kr_ctx *x, const kr_value *const *in, int n
         char sfx[32];
         snprintf(sfx, sizeof sfx, "/part%d", ++part);
         cur = kr_plan_add(x, NNOM_LAYER_CONCATENATE, done == n_in ? NULL : sfx, ins, k, &p, ps);
-        if (cur < 0) return NNOM_ERR_NO_MEMORY;
+        if (cur < 0) return x->status;
     }
     os.dims[ax] = (int32_t)total;
     out->plan = cur;
@@ -1047,7 +1050,7 @@ static nnom_status build_flatten(kr_ctx *x, const kr_value *const *in, int n_in,
     memset(&p, 0, sizeof p);
     const int64_t count = count_of(&in[0]->shape); /* every planned shape holds at most 2^28 elements */
     int id = kr_plan_add(x, NNOM_LAYER_FLATTEN, NULL, &in[0]->plan, 1, &p, shape1((int32_t)count));
-    if (id < 0) return NNOM_ERR_NO_MEMORY;
+    if (id < 0) return x->status;
     out->plan = id;
     out->shape = shape1((int32_t)count);
     return NNOM_OK;
@@ -1096,7 +1099,7 @@ static nnom_status build_reshape(kr_ctx *x, const kr_value *const *in, int n_in,
     p.shape_rank = os.rank;
     for (int i = 0; i < os.rank; i++) p.shape[i] = os.dims[i];
     int id = kr_plan_add(x, NNOM_LAYER_RESHAPE, NULL, &in[0]->plan, 1, &p, os);
-    if (id < 0) return NNOM_ERR_NO_MEMORY;
+    if (id < 0) return x->status;
     out->plan = id;
     out->shape = os;
     return NNOM_OK;
@@ -1165,7 +1168,7 @@ static nnom_status build_pad_crop(kr_ctx *x, const kr_value *const *in, int n_in
     nnom_layer_type t = crop ? (one_d ? NNOM_LAYER_CROPPING1D : NNOM_LAYER_CROPPING2D)
                              : (one_d ? NNOM_LAYER_ZERO_PADDING1D : NNOM_LAYER_ZERO_PADDING2D);
     int id = kr_plan_add(x, t, NULL, &in[0]->plan, 1, &p, os);
-    if (id < 0) return NNOM_ERR_NO_MEMORY;
+    if (id < 0) return x->status;
     out->plan = id;
     out->shape = os;
     return NNOM_OK;
@@ -1197,7 +1200,7 @@ static nnom_status build_upsampling(kr_ctx *x, const kr_value *const *in, int n_
     const nnom_shape os = one_d ? shape2((int32_t)uw, is->dims[1])
                                 : shape3((int32_t)uh, (int32_t)uw, is->dims[2]);
     int id = kr_plan_add(x, one_d ? NNOM_LAYER_UPSAMPLING1D : NNOM_LAYER_UPSAMPLING2D, NULL, &in[0]->plan, 1, &p, os);
-    if (id < 0) return NNOM_ERR_NO_MEMORY;
+    if (id < 0) return x->status;
     out->plan = id;
     out->shape = os;
     return NNOM_OK;

@@ -24,28 +24,28 @@ int kr_plan_add(kr_ctx *x, nnom_layer_type type, const char *suffix, const int *
         int cap = x->cap_plans ? x->cap_plans * 2 : 64;
         kr_plan *grown = (kr_plan *)realloc(x->plans, (size_t)cap * sizeof *grown);
         if (!grown) {
-            nnom_converter_fail(x->c, NNOM_ERR_NO_MEMORY, "out of memory for %d layers", cap);
+            x->status = nnom_converter_fail(x->c, NNOM_ERR_NO_MEMORY, "out of memory for %d layers", cap);
             return -1;
         }
         x->plans = grown;
         x->cap_plans = cap;
     }
     if (n_inputs > NNOM_MAX_INPUTS) {
-        nnom_converter_fail(x->c, NNOM_ERR_UNSUPPORTED, "layer '%s': %d inputs, at most %d supported", x->base,
-                            n_inputs, NNOM_MAX_INPUTS);
+        x->status = nnom_converter_fail(x->c, NNOM_ERR_UNSUPPORTED, "layer '%s': %d inputs, at most %d supported",
+                                        x->base, n_inputs, NNOM_MAX_INPUTS);
         return -1;
     }
     /* every shape is checked where it is made: class converters compute within these bounds */
     int64_t count = 1;
     int ok = shape.rank >= 1 && shape.rank <= NNOM_MAX_RANK;
-    for (int i = 0; ok && i < shape.rank; i++) {
+    for (int i = 0; ok && i < shape.rank && count <= (1 << 28); i++) {
         ok = shape.dims[i] >= 1;
         count *= shape.dims[i];
     }
     if (!ok || count > (1 << 28)) {
-        nnom_converter_fail(x->c, NNOM_ERR_UNSUPPORTED, "layer '%s': an output of %s%lld elements; supported: rank 1 "
-                            "to %d, at most 2^28 elements", x->base, ok ? "" : "bad shape or ", (long long)count,
-                            NNOM_MAX_RANK);
+        x->status = nnom_converter_fail(x->c, NNOM_ERR_UNSUPPORTED, "layer '%s': its output shape is %s; supported: "
+                                        "rank 1 to %d with at most 2^28 elements", x->base,
+                                        ok ? "too large" : "invalid", NNOM_MAX_RANK);
         return -1;
     }
     kr_plan *p = &x->plans[x->n_plans];
@@ -203,11 +203,22 @@ static nnom_status build_call(walk *w, int li, int k)
         return nnom_converter_fail(x->c, NNOM_ERR_UNSUPPORTED, "layer '%s' (class %s) is not supported; supported: %s",
                                    L->name, L->cls, kr_supported_text());
     }
+    const cJSON *dtype = kr_get(L->config, "dtype");
+    if (cJSON_IsObject(dtype) && strstr(kr_get_string(dtype, "class_name", ""), "Quantized")) {
+        const cJSON *pc = kr_get(dtype, "config");
+        const char *mode = kr_get_string(pc, "mode", kr_get_string(pc, "name", "?"));
+        return kr_layer_fail(x, NNOM_ERR_UNSUPPORTED, "Keras-quantized layers (mode '%s') are not supported; convert "
+                             "the float model", mode);
+    }
     if (n->tensor_kwargs)
         return kr_layer_fail(x, NNOM_ERR_UNSUPPORTED, "tensors passed by keyword (such as masks) are not supported");
-    if (n->n_in < cls->min_inputs || n->n_in > cls->max_inputs)
-        return kr_layer_fail(x, NNOM_ERR_KERAS, "takes %d to %d inputs, the config gives %d", cls->min_inputs,
-                             cls->max_inputs, n->n_in);
+    if (n->n_in < cls->min_inputs || n->n_in > cls->max_inputs) {
+        if (cls->min_inputs == cls->max_inputs)
+            return kr_layer_fail(x, NNOM_ERR_KERAS, "takes %d input%s, the config gives %d", cls->min_inputs,
+                                 cls->min_inputs == 1 ? "" : "s", n->n_in);
+        return kr_layer_fail(x, NNOM_ERR_KERAS, "takes at least %d inputs, the config gives %d", cls->min_inputs,
+                             n->n_in);
+    }
     const kr_value **in = (const kr_value **)calloc((size_t)n->n_in + 1, sizeof *in);
     if (!in) return nnom_converter_fail(x->c, NNOM_ERR_NO_MEMORY, "out of memory");
     nnom_status st = NNOM_OK;
@@ -288,7 +299,7 @@ static nnom_status build_model(kr_ctx *x, const walk *w)
     for (int i = 0; i < g->n_outputs; i++) {
         const kr_value *v = &w->values[value_index(w, &g->outputs[i])];
         snprintf(x->base, sizeof x->base, "%s", g->layers[g->outputs[i].layer].name);
-        if (kr_plan_add(x, NNOM_LAYER_OUTPUT, "/out", &v->plan, 1, NULL, v->shape) < 0) return NNOM_ERR_NO_MEMORY;
+        if (kr_plan_add(x, NNOM_LAYER_OUTPUT, "/out", &v->plan, 1, NULL, v->shape) < 0) return x->status;
     }
     nnom_error e;
     nnom_model *m;

@@ -35,7 +35,7 @@
 
 #define PERCENTILE_BINS 4096
 #define KL_BINS 2048
-#define KL_VALUES_PER_BIN 8
+#define KL_VALUES_PER_BIN 16
 
 nnom_qclass nnom_calib_class(nnom_layer_type type)
 {

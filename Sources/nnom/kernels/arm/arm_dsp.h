@@ -1,0 +1,94 @@
+/*
+ * Cortex-M DSP-extension kernels: when they are used, and what they share.
+ *
+ * NNOM_USE_ARM_DSP is 1 when compiling for a core with the DSP extension
+ * (Armv7E-M: Cortex-M4, M7; Armv8-M Mainline with DSP: M33, M55 ...), where
+ * __ARM_FEATURE_DSP is defined, unless NNOM_PORTABLE_KERNELS is defined
+ * (to measure or test the portable C on such a core). The files in this folder
+ * then define the same functions as the portable kernels of the same name in
+ * kernels/, which compile to nothing; everywhere else it is the other way
+ * round. Both are bit-exact (Tests/firmware/ checks it under QEMU).
+ *
+ * The kernels use the ACLE intrinsics of <arm_acle.h>: SXTB16 / SXTAB16 to
+ * widen four int8 values into two registers of int16 pairs, SMLAD to do two
+ * 16x16 multiply-accumulates per instruction.
+ */
+#ifndef NNOM_KERNELS_ARM_DSP_H
+#define NNOM_KERNELS_ARM_DSP_H
+
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP && !defined(NNOM_PORTABLE_KERNELS)
+#define NNOM_USE_ARM_DSP 1
+#else
+#define NNOM_USE_ARM_DSP 0
+#endif
+
+#if NNOM_USE_ARM_DSP
+#include <arm_acle.h>
+#include <stdint.h>
+#include <string.h>
+
+/* Four bytes from any address (Armv7-M LDR allows unaligned addresses). */
+static inline uint32_t nnom_arm_load4(const void *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+/* The two int16 pairs of a word of four int8 b0..b3 (b0 lowest), sign-extended:
+ * lo = (b0, b2), hi = (b1, b3). The pairing is what SXTB16 gives for free;
+ * data and weights only have to agree on it. The _add forms also add the
+ * int16 pair @p add to both lanes (SXTAB16), e.g. minus a zero point.
+ * The "hi" forms need SXTB16's rotate operand, which ACLE cannot express
+ * (GCC 12 emits a separate ROR for __sxtb16(__ror(x, 8))): one instruction of
+ * inline assembly each. */
+static inline uint32_t nnom_arm_pairs_lo(uint32_t word) { return __sxtb16(word); }
+static inline uint32_t nnom_arm_pairs_hi(uint32_t word)
+{
+    uint32_t r;
+    __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(word));
+    return r;
+}
+static inline uint32_t nnom_arm_widen_lo(uint32_t add, uint32_t word) { return __sxtab16(add, word); }
+static inline uint32_t nnom_arm_widen_hi(uint32_t add, uint32_t word)
+{
+    uint32_t r;
+    __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(add), "r"(word));
+    return r;
+}
+
+/* lo, hi = the two words at byte offset `off` (a constant, multiple of 4,
+ * below 1024) from the word-aligned pointer base, in one LDRD. */
+#define NNOM_ARM_LDRD(lo, hi, base, off)                                              \
+    __asm__("ldrd %0, %1, [%2, %3]"                                                   \
+            : "=&r"(lo), "=&r"(hi)                                                    \
+            : "r"(base), "i"(off), "m"(*(const uint32_t(*)[2])((const char *)(base) + (off))))
+
+/* round(a * b / 2^32), ties up: the high word of a*b + 2^31 (SMMULR; ACLE has no intrinsic for it). */
+static inline int32_t nnom_arm_smmulr(int32_t a, int32_t b)
+{
+    int32_t r;
+    __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+}
+
+/*
+ * Requantisation of acc = dot + bias, when |acc| < 2^30 and shift <= -1
+ * (e = -shift): equal to nnom_conv_quant_out() of kernels/conv.h and to
+ * TFLite's MultiplyByQuantizedMultiplier before the zero point.
+ *   u = floor((acc * m + 2^30) / 2^31)         the doubling high multiply, ties up;
+ *                                             = round((2 acc) * m / 2^32) = SMMULR(2 acc, m)
+ *   v = floor((u - [u < 0] + 2^(e-1)) / 2^e)    rounding right shift, ties away from zero
+ * Why the second line: conv.h's form is floor((A + 2^(30+e) - [A<0] 2^31) / 2^(31+e))
+ * with A = acc*m + 2^30; the added terms are an integer multiple of 2^31, so
+ * dividing by 2^31 first (floor of floor) gives u plus that integer, and
+ * A < 0 exactly when u < 0. |acc| < 2^30 keeps 2 acc, u and the sum in int32.
+ */
+static inline int32_t nnom_arm_requant(int32_t acc, int32_t mult, int32_t e, int32_t half)
+{
+    const int32_t u = nnom_arm_smmulr(acc * 2, mult);
+    return (u + (u >> 31) + half) >> e;
+}
+#endif /* NNOM_USE_ARM_DSP */
+
+#endif /* NNOM_KERNELS_ARM_DSP_H */
