@@ -213,7 +213,7 @@ static int plan_weighted(kr_ctx *x, nnom_layer_type type, const char *suffix, in
 /* out = x * scale[c] + bias[c] per channel, as a 1x1 depthwise convolution (multiplier 1). A vector
  * input is viewed as (1, 1, C) around it. @p scale and @p bias are copied. Returns the last plan or -1. */
 static int plan_affine(kr_ctx *x, const char *suffix, int input, nnom_shape shape, const double *scale,
-                       const double *bias, int *affine_plan)
+                       const double *bias)
 {
     const int32_t C = channels_of(&shape);
     float *w = alloc_floats(x, (size_t)C), *b = alloc_floats(x, (size_t)C);
@@ -243,7 +243,6 @@ static int plan_affine(kr_ctx *x, const char *suffix, int input, nnom_shape shap
     int id = plan_weighted(x, type, suffix, cur, &p, shape.rank == 1 ? shape3(1, 1, C) : shape, w, (size_t)C, b,
                            C, 1);
     if (id < 0) return -1;
-    if (affine_plan) *affine_plan = id;
     if (shape.rank == 1) {
         nnom_layer_params r;
         memset(&r, 0, sizeof r);
@@ -272,7 +271,6 @@ typedef struct kr_act {
     act_kind kind;
     double pre_scale;  /* Keras 2 hard_sigmoid: clip(0.2x + 0.5) = HARD_SIGMOID(1.2x) */
     double alpha;      /* leaky_relu */
-    const char *name;
 } kr_act;
 
 #define KR_ACTIVATIONS "linear, relu, relu6, sigmoid, tanh, hard_sigmoid, softmax, leaky_relu"
@@ -282,7 +280,6 @@ static nnom_status parse_activation(kr_ctx *x, const cJSON *v, kr_act *a)
     a->kind = ACT_LINEAR;
     a->pre_scale = 1.0;
     a->alpha = 0.2;
-    a->name = "linear";
     if (!v || cJSON_IsNull(v)) return NNOM_OK;
     const char *name = NULL;
     if (cJSON_IsString(v)) {
@@ -293,7 +290,6 @@ static nnom_status parse_activation(kr_ctx *x, const cJSON *v, kr_act *a)
         if (!name) name = kr_get_string(v, "class_name", NULL);
     }
     if (!name) return kr_layer_fail(x, NNOM_ERR_KERAS, "activation is neither a name nor a serialised function");
-    a->name = name;
     if (strcmp(name, "linear") == 0) a->kind = ACT_LINEAR;
     else if (strcmp(name, "relu") == 0) a->kind = ACT_RELU;
     else if (strcmp(name, "relu6") == 0) a->kind = ACT_RELU6;
@@ -320,7 +316,7 @@ static int is_fusable_type(nnom_layer_type t)
 
 /*
  * Applies activation @p a to the output of plan @p *cur (shape @p shape). relu and relu6 fuse into
- * the layer when it can carry them (@p fuse: 1 if *cur was made for this Keras layer); the scale
+ * the layer when it can carry them (@p fuse: 1 if nothing else reads *cur's output); the scale
  * before a Keras 2 hard_sigmoid folds into the weights of plan @p absorb (a weighted layer with a
  * linear output read by nothing else; -1 if none). Layers added are named base + @p suffix (NULL:
  * the base name itself, for Activation layers).
@@ -352,7 +348,7 @@ static nnom_status apply_activation(kr_ctx *x, const kr_act *a, int *cur, nnom_s
             for (int32_t i = 0; i < C; i++) s[i] = a->pre_scale;
             char sfx[48];
             snprintf(sfx, sizeof sfx, "%s/scale", suffix ? suffix : "");
-            int id = plan_affine(x, sfx, *cur, shape, s, z, NULL);
+            int id = plan_affine(x, sfx, *cur, shape, s, z);
             free(s);
             free(z);
             if (id < 0) return x->status;
@@ -775,16 +771,17 @@ static nnom_status build_batchnorm(kr_ctx *x, const kr_value *const *in, int n_i
             free(t);
             out->plan = in[0]->plan;
             out->shape = in[0]->shape;
-            out->fold = -1;
+            out->fold = in[0]->fold; /* still a linear output: a ReLU after it may fuse */
             return NNOM_OK;
         }
     }
-    int id = plan_affine(x, NULL, in[0]->plan, in[0]->shape, s, t, NULL);
+    int id = plan_affine(x, NULL, in[0]->plan, in[0]->shape, s, t);
     free(s);
     free(t);
     if (id < 0) return x->status;
     out->plan = id;
     out->shape = in[0]->shape;
+    out->fold = in[0]->shape.rank >= 2 ? id : -1; /* the depthwise itself: a ReLU after it may fuse */
     return NNOM_OK;
 }
 
@@ -826,7 +823,7 @@ static nnom_status build_rescaling(kr_ctx *x, const kr_value *const *in, int n_i
     if (st == NNOM_OK) st = per_channel(x, "offset", 0.0, C, t);
     int id = -1;
     if (st == NNOM_OK) {
-        id = plan_affine(x, NULL, in[0]->plan, in[0]->shape, s, t, NULL);
+        id = plan_affine(x, NULL, in[0]->plan, in[0]->shape, s, t);
         if (id < 0) st = x->status;
     }
     free(s);
@@ -834,6 +831,7 @@ static nnom_status build_rescaling(kr_ctx *x, const kr_value *const *in, int n_i
     if (st != NNOM_OK) return st;
     out->plan = id;
     out->shape = in[0]->shape;
+    out->fold = in[0]->shape.rank >= 2 ? id : -1;
     return NNOM_OK;
 }
 
@@ -1208,10 +1206,13 @@ static nnom_status build_upsampling(kr_ctx *x, const kr_value *const *in, int n_
 
 /* ------------------------------------------------------------------ activation layers */
 
+/* An activation layer: relu and relu6 fuse into a weighted layer whose linear output only it reads
+ * (Conv -> BatchNormalization -> ReLU becomes one convolution). */
 static nnom_status plan_act_layer(kr_ctx *x, const kr_value *in, const kr_act *a, kr_value *out)
 {
     int cur = in->plan;
-    nnom_status st = apply_activation(x, a, &cur, in->shape, 0, in->fold, NULL);
+    const int owned = in->fold >= 0 && in->fold == in->plan;
+    nnom_status st = apply_activation(x, a, &cur, in->shape, owned, owned ? in->fold : -1, NULL);
     if (st != NNOM_OK) return st;
     out->plan = cur;
     out->shape = in->shape;
@@ -1238,7 +1239,7 @@ static nnom_status build_relu(kr_ctx *x, const kr_value *const *in, int n_in, kr
     if (st == NNOM_OK) st = get_number(x, "negative_slope", 0.0, &slope);
     if (st == NNOM_OK) st = get_number(x, "threshold", 0.0, &threshold);
     if (st != NNOM_OK) return st;
-    kr_act a = {ACT_RELU, 1.0, 0.0, "relu"};
+    kr_act a = {ACT_RELU, 1.0, 0.0};
     if (threshold != 0.0 || slope < 0.0) {
         a.kind = ACT_LINEAR;
     } else if (slope == 0.0) {
@@ -1265,7 +1266,7 @@ static nnom_status build_relu(kr_ctx *x, const kr_value *const *in, int n_in, kr
 static nnom_status build_leaky_relu(kr_ctx *x, const kr_value *const *in, int n_in, kr_value *out)
 {
     (void)n_in;
-    kr_act a = {ACT_LEAKY_RELU, 1.0, 0.3, "leaky_relu"};
+    kr_act a = {ACT_LEAKY_RELU, 1.0, 0.3};
     const char *key = kr_get(cfg_of(x), "negative_slope") ? "negative_slope" : "alpha";
     nnom_status st = get_number(x, key, 0.3, &a.alpha);
     if (st != NNOM_OK) return st;
@@ -1277,7 +1278,7 @@ static nnom_status build_softmax(kr_ctx *x, const kr_value *const *in, int n_in,
     (void)n_in;
     nnom_status st = check_last_axis(x, in[0], "axis", -1);
     if (st != NNOM_OK) return st;
-    kr_act a = {ACT_SOFTMAX, 1.0, 0.0, "softmax"};
+    kr_act a = {ACT_SOFTMAX, 1.0, 0.0};
     return plan_act_layer(x, in[0], &a, out);
 }
 

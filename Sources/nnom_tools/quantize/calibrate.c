@@ -222,9 +222,14 @@ static nnom_status run_sample(nnom_converter *c, nnom_model *run, const float *s
     return NNOM_OK;
 }
 
-nnom_status nnom_calibrate(nnom_converter *c, const float *samples, size_t n_samples, nnom_calibration method,
-                           double percentile, float *lo, float *hi)
+nnom_status nnom_calibrate(nnom_converter *c, const float *samples, size_t n_samples,
+                           const nnom_quantize_options *opt, float *lo, float *hi)
 {
+    const nnom_calibration method = opt->method;
+    const double percentile = opt->percentile;
+    /* progress: one step per sample and pass */
+    const size_t steps = n_samples * (method == NNOM_CALIBRATE_MINMAX ? 1u : 2u);
+    size_t done_steps = 0;
     nnom_model *fm = c->float_model;
     const int32_t n = nnom_model_layer_count(fm);
     nnom_model *run = NULL;
@@ -259,6 +264,7 @@ nnom_status nnom_calibrate(nnom_converter *c, const float *samples, size_t n_sam
     for (size_t s = 0; s < n_samples; s++) {
         st = run_sample(c, run, samples, s, per_sample);
         if (st != NNOM_OK) goto done;
+        if (opt->progress) opt->progress(opt->progress_ctx, ++done_steps, steps);
         for (int32_t i = 0; i < n; i++) {
             const float *y = (const float *)nnom_model_layer_output(run, i);
             if (!y) {
@@ -311,6 +317,7 @@ nnom_status nnom_calibrate(nnom_converter *c, const float *samples, size_t n_sam
         for (size_t s = 0; any && s < n_samples; s++) {
             st = run_sample(c, run, samples, s, per_sample);
             if (st != NNOM_OK) goto done;
+            if (opt->progress) opt->progress(opt->progress_ctx, ++done_steps, steps);
             for (int32_t i = 0; i < n; i++) {
                 if (!L[i].hist) continue;
                 const float *y = (const float *)nnom_model_layer_output(run, i);

@@ -39,8 +39,8 @@ nnom_status nnom_calib_check_samples(nnom_converter *c, const float *samples, si
  * inputs' ranges; FIXED layers keep what they produced. @p lo and @p hi hold
  * one entry per layer.
  */
-nnom_status nnom_calibrate(nnom_converter *c, const float *samples, size_t n_samples, nnom_calibration method,
-                           double percentile, float *lo, float *hi);
+nnom_status nnom_calibrate(nnom_converter *c, const float *samples, size_t n_samples,
+                           const nnom_quantize_options *opt, float *lo, float *hi);
 
 /*
  * The pure pieces, exposed for tests of their own. A histogram of @p n_bins

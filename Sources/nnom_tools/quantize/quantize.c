@@ -246,7 +246,7 @@ nnom_status nnom_converter_quantize(nnom_converter *c, const float *samples, siz
         st = nnom_converter_fail(c, NNOM_ERR_NO_MEMORY, "quantise: out of memory");
         goto fail;
     }
-    st = nnom_calibrate(c, samples, n_samples, opt.method, opt.percentile, lo, hi);
+    st = nnom_calibrate(c, samples, n_samples, &opt, lo, hi);
     if (st != NNOM_OK) goto fail;
 
     nnom_error err;

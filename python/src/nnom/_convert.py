@@ -75,16 +75,22 @@ def convert(model_or_path, calibration, *, output: Union[str, os.PathLike, None]
         if progress:
             try:
                 from tqdm.auto import tqdm
-                bar = tqdm(total=1, desc="nnom: convert and calibrate", leave=False)
+                bar = tqdm(total=n, desc="nnom: calibrate", unit="sample", leave=False)
             except ImportError:  # tqdm is a dependency, but stay usable without it
                 bar = None
+
+        def on_progress(done, total):
+            if bar is not None:
+                bar.total = total
+                bar.n = done
+                bar.refresh()
+
         try:
             raw, rows, agreement = _nnom.convert_keras(path, data, n, not per_channel, method, percentile,
                                                        os.fspath(header) if header is not None else None,
-                                                       header_name)
+                                                       header_name, on_progress if bar is not None else None)
         finally:
             if bar is not None:
-                bar.update(1)
                 bar.close()
     finally:
         if tmp is not None:

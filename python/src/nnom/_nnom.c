@@ -346,7 +346,18 @@ static int parse_method(const char *method, nnom_calibration *out)
     return 1;
 }
 
-/* convert_keras(path, samples float32 buffer, n_samples, per_tensor, method, percentile, header_path, header_name)
+/* Calls the Python progress callable (done, total) from the converter's thread. */
+static void progress_trampoline(void *ctx, size_t done, size_t total)
+{
+    PyGILState_STATE g = PyGILState_Ensure();
+    PyObject *r = PyObject_CallFunction((PyObject *)ctx, "nn", (Py_ssize_t)done, (Py_ssize_t)total);
+    if (!r) PyErr_Clear(); /* a failing progress bar must not stop a conversion */
+    Py_XDECREF(r);
+    PyGILState_Release(g);
+}
+
+/* convert_keras(path, samples float32 buffer, n_samples, per_tensor, method, percentile, header_path, header_name,
+ *               progress callable or None)
  * -> (nnom bytes, report rows [(name, type, sqnr, min, max)], top1 agreement or None) */
 static PyObject *convert_keras(PyObject *mod, PyObject *args)
 {
@@ -355,8 +366,9 @@ static PyObject *convert_keras(PyObject *mod, PyObject *args)
     Py_ssize_t n;
     int per_tensor;
     double percentile;
-    if (!PyArg_ParseTuple(args, "sy*npsdzz", &path, &samples, &n, &per_tensor, &method, &percentile, &header_path,
-                          &header_name))
+    PyObject *progress = Py_None;
+    if (!PyArg_ParseTuple(args, "sy*npsdzz|O", &path, &samples, &n, &per_tensor, &method, &percentile, &header_path,
+                          &header_name, &progress))
         return NULL;
     PyObject *result = NULL;
     nnom_converter *c = NULL;
@@ -365,6 +377,10 @@ static PyObject *convert_keras(PyObject *mod, PyObject *args)
     memset(&opt, 0, sizeof opt);
     opt.per_tensor = per_tensor;
     opt.percentile = percentile;
+    if (progress != Py_None && PyCallable_Check(progress)) {
+        opt.progress = progress_trampoline;
+        opt.progress_ctx = progress;
+    }
     if (!parse_method(method, &opt.method)) {
         PyErr_Format(PyExc_ValueError, "unknown calibration method '%s' (minmax, percentile or kl)", method);
         goto done;
@@ -441,10 +457,24 @@ done:
     return result;
 }
 
+/* write_header(nnom bytes, path, name): a weights.h for firmware from a .nnom file's bytes. */
+static PyObject *write_header(PyObject *mod, PyObject *args)
+{
+    Py_buffer data;
+    const char *path, *name;
+    if (!PyArg_ParseTuple(args, "y*ss", &data, &path, &name)) return NULL;
+    nnom_error err;
+    nnom_status st = nnom_write_header(data.buf, (size_t)data.len, path, name, NULL, &err);
+    PyBuffer_Release(&data);
+    if (st != NNOM_OK) return raise_status(st, err.message);
+    Py_RETURN_NONE;
+}
+
 static PyObject *version(PyObject *mod, PyObject *args) { return PyUnicode_FromString(nnom_version()); }
 
 static PyMethodDef module_methods[] = {
     {"convert_keras", convert_keras, METH_VARARGS, "convert a Keras file (low level; use nnom.convert)"},
+    {"write_header", write_header, METH_VARARGS, "write_header(nnom_bytes, path, name)"},
     {"version", version, METH_NOARGS, "libnnom version"},
     {NULL, NULL, 0, NULL}};
 

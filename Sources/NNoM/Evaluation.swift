@@ -1,0 +1,77 @@
+import CNNoM
+
+/// Classification metrics of a model on labelled data, computed by the C
+/// runtime (`nnom_evaluate`), so a device gives the same numbers.
+public struct Evaluation: Sendable, Equatable {
+    /// Number of classes (the size of output 0).
+    public let classes: Int
+    /// The k of top-k.
+    public let k: Int
+    public let samples: Int
+    /// Samples whose best-scoring class is the label (ties go to the lower class).
+    public let top1Correct: Int
+    /// Samples whose label is among the k best classes.
+    public let topKCorrect: Int
+    /// `confusion[label][prediction]`: how often each label was predicted as each class.
+    public let confusion: [[Int]]
+
+    /// Top-1 accuracy in [0, 1] (0 without samples).
+    public var accuracy: Double { samples == 0 ? 0 : Double(top1Correct) / Double(samples) }
+    /// Top-k accuracy in [0, 1] (0 without samples).
+    public var topKAccuracy: Double { samples == 0 ? 0 : Double(topKCorrect) / Double(samples) }
+}
+
+extension Model {
+    /// Runs the model on every sample and scores output 0 against the labels.
+    ///
+    /// - Parameters:
+    ///   - samples: one float input per sample (`inputs[0].count` values each).
+    ///   - labels: the class of each sample, in `0 ..< outputs[0].count`.
+    ///   - topK: the k of top-k accuracy (clamped to the number of classes).
+    ///   - progress: called now and then with the number of samples done.
+    public func evaluate(samples: [[Float]], labels: [Int], topK: Int = 5,
+                         progress: ((Int) -> Void)? = nil) throws -> Evaluation {
+        guard inputs.count == 1, let input = inputs.first, let output = outputs.first else {
+            throw NNoMError(.argument, "evaluate: the model must have one input and at least one output")
+        }
+        guard samples.count == labels.count else {
+            throw NNoMError(.argument, "evaluate: \(samples.count) samples but \(labels.count) labels")
+        }
+        if let bad = samples.firstIndex(where: { $0.count != input.count }) {
+            throw NNoMError(.shape, "evaluate: sample \(bad) has \(samples[bad].count) values but input "
+                            + "'\(input.name)' of shape \(input.shape) takes \(input.count)")
+        }
+        let classes = output.count
+        let k = max(1, min(topK, classes))
+        // The C code reads n × input.count floats: hand it one contiguous buffer.
+        let flat = samples.flatMap { $0 }
+        let cLabels = labels.map { Int32(clamping: $0) }
+        var confusion = [Int64](repeating: 0, count: classes * classes)
+        var eval = nnom_eval()
+        eval.n_classes = Int32(classes)
+        eval.k = Int32(k)
+        // Chunks only to report progress; the totals accumulate in `eval` across calls.
+        let chunk = 64
+        try confusion.withUnsafeMutableBufferPointer { matrix in
+            eval.confusion = matrix.baseAddress
+            try flat.withUnsafeBufferPointer { x in
+                try cLabels.withUnsafeBufferPointer { y in
+                    var start = 0
+                    while start < samples.count {
+                        let n = min(chunk, samples.count - start)
+                        let status = nnom_evaluate(handle, x.baseAddress! + start * input.count,
+                                                   y.baseAddress! + start, n, &eval)
+                        try NNoM.check(status, String(cString: nnom_model_last_error(handle)))
+                        start += n
+                        progress?(start)
+                    }
+                }
+            }
+            eval.confusion = nil
+        }
+        return Evaluation(
+            classes: classes, k: k, samples: Int(eval.samples), top1Correct: Int(eval.top1),
+            topKCorrect: Int(eval.topk),
+            confusion: (0..<classes).map { row in confusion[row * classes ..< (row + 1) * classes].map(Int.init) })
+    }
+}

@@ -1,0 +1,96 @@
+import ArgumentParser
+import Foundation
+import NNoM
+
+struct Convert: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "convert",
+        abstract: "Convert a Keras model to an int8 .nnom model and print the per-layer SQNR report.",
+        discussion: """
+            Example:
+              nnom convert model.keras --calibration x_calib.npy -o model.nnom --header weights.h
+            """
+    )
+
+    @Argument(help: "The Keras model: a .keras file or a legacy .h5.")
+    var keras: String
+
+    @Option(help: "Calibration inputs: a .npy file with one sample per row (N, ...input shape).")
+    var calibration: String
+
+    @Flag(help: "One weight scale per tensor instead of one per output channel.")
+    var perTensor = false
+
+    @Option(help: "How activation ranges are chosen: \(CalibrationMethod.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var method: CalibrationMethod = .minmax
+
+    @Option(help: "The percentile kept by --method percentile.")
+    var percentile: Double = 99.99
+
+    @Option(name: [.short, .customLong("output")], help: "Where to write the .nnom model.")
+    var output: String
+
+    @Option(help: "Also write a C header with the model for firmware.")
+    var header: String?
+
+    @Option(help: "The C name in the header (default: the header's file name).")
+    var name: String?
+
+    @Option(help: "Report on the first N calibration samples only (default: all).")
+    var reportSamples: Int?
+
+    func validate() throws {
+        if let n = reportSamples, n < 1 { throw ValidationError("--report-samples must be at least 1") }
+        if let name, !isCIdentifier(name) { throw ValidationError("--name '\(name)' is not a C identifier") }
+    }
+
+    func run() throws {
+        let converter = try Converter(keras: url(keras))
+        let data = try NumPyArray(npy: url(calibration))
+        let inputs = try samples(of: data, size: converter.sampleSize, file: calibration, input: "the model's input")
+        var bar = Progress("calibrating", total: inputs.count)
+        try converter.quantize(calibration: inputs,
+                               options: ConversionOptions(perTensor: perTensor, method: method, percentile: percentile),
+                               progress: { done, _ in bar.update(done) })
+        let reportRows = Array(inputs.prefix(reportSamples ?? inputs.count))
+        let report = try converter.report(samples: reportRows)
+        try converter.save(to: url(output))
+        let model = try Model(contentsOf: url(output), timing: false)
+
+        var table = TextTable([("#", .right), ("layer", .left), ("type", .left), ("min", .right), ("max", .right),
+                               ("SQNR dB", .right)])
+        for (i, row) in report.layers.enumerated() {
+            table.add(["\(i)", row.name, row.type, String(format: "%.4g", Double(row.min)),
+                       String(format: "%.4g", Double(row.max)), String(format: "%.1f", row.sqnr)])
+        }
+        print(table.render())
+        print("")
+        print("calibration: \(inputs.count) samples, method \(method.rawValue)"
+              + (method == .percentile ? " (\(percentile))" : "")
+              + ", weights per \(perTensor ? "tensor" : "channel")")
+        if let agreement = report.top1Agreement {
+            print("top-1 agreement int8 vs float32: \(percent(agreement)) of \(report.samples) samples")
+        }
+        print("wrote \(output): \(grouped(model.flashSize)) bytes (weights \(grouped(model.weightBytes))), "
+              + "arena \(grouped(model.arenaSize)) bytes")
+        if let header {
+            let cName = name ?? cIdentifier(from: url(header).deletingPathExtension().lastPathComponent)
+            try converter.writeHeader(to: url(header), name: cName)
+            print("wrote \(header): \(cName)_load()")
+        }
+    }
+}
+
+func isCIdentifier(_ s: String) -> Bool {
+    guard let first = s.unicodeScalars.first, first == "_" || (first.isASCII && first.properties.isAlphabetic) else {
+        return false
+    }
+    return s.unicodeScalars.allSatisfy { $0 == "_" || ($0.isASCII && $0.properties.isAlphabetic) || ("0"..."9").contains($0) }
+}
+
+/// "weights-v2" -> "weights_v2"; "2net" -> "_2net".
+func cIdentifier(from s: String) -> String {
+    var id = String(s.unicodeScalars.map { isCIdentifier("a" + String($0)) ? Character($0) : "_" })
+    if id.isEmpty || !isCIdentifier(id) { id = "_" + id }
+    return id
+}
