@@ -160,8 +160,9 @@ typedef struct kr_value {
     int done;
     int plan;          /* the planned layer producing it */
     nnom_shape shape;  /* its shape, batch excluded */
-    int fold;          /* plan index of a conv/depthwise/dense with a linear output that a following
-                          BatchNormalization may fold into; -1 if none */
+    int fold;          /* = plan when that layer's output is linear (no activation yet) and read by nothing
+                          else, so that the next layer may change it in place: a BatchNormalization folds into
+                          its weights (conv, depthwise, dense), a ReLU fuses into it; -1 otherwise */
 } kr_value;
 
 /* One nnom layer to be added to the float32 model. Plan index = model layer id. */

@@ -979,6 +979,7 @@ static nnom_status build_merge(kr_ctx *x, const kr_value *const *in, int n_in, k
     }
     out->plan = cur;
     out->shape = full;
+    out->fold = cur; /* a ReLU after it may fuse (add, subtract and multiply carry relu/relu6) */
     return NNOM_OK;
 }
 

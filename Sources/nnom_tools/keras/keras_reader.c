@@ -231,7 +231,7 @@ static nnom_status build_call(walk *w, int li, int k)
     if (st == NNOM_OK) st = cls->build(x, (const kr_value *const *)in, n->n_in, out);
     free((void *)in);
     if (st != NNOM_OK) return st;
-    /* a BatchNormalization may fold only into a layer whose output nothing else reads */
+    /* a later layer may change this one's output in place (fold, fuse) only when nothing else reads it */
     if (out->fold >= 0 && w->uses[w->offset[li] + k] != 1) out->fold = -1;
     out->done = 1;
     return NNOM_OK;
