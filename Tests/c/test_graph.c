@@ -13,6 +13,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "common/tools_internal.h"
 #include "core/model_internal.h"
 #include "graph_util.h"
 
@@ -96,28 +97,8 @@ static void exercise(gb *g, const char *name)
     TU_OK(g->m, nnom_model_save(g->m, file, file_size, &file_size));
     TU_REQUIRE(nnom_model_load(file, file_size, NULL, &apart, &err) == NNOM_OK, "%s", err.message);
     nnom_model_destroy(apart);
-    /* load compiles with sharing; rebuild by hand to keep all outputs */
-    TU_REQUIRE(nnom_model_create(g->dtype, NULL, &apart, &err) == NNOM_OK, "%s", err.message);
-    TU_OK(apart, nnom_model_keep_all_outputs(apart, 1));
-    for (int32_t i = 0; i < g->n; i++) {
-        nnom_layer_info li;
-        nnom_model_layer_info(g->m, i, &li);
-        if (li.type == NNOM_LAYER_INPUT) {
-            TU_OK(apart, nnom_model_add_input(apart, li.name, li.shape, li.quant, NULL));
-            continue;
-        }
-        nnom_layer_desc d;
-        memset(&d, 0, sizeof d);
-        d.type = li.type;
-        d.name = li.name;
-        d.n_inputs = li.n_inputs;
-        memcpy(d.inputs, li.inputs, sizeof d.inputs);
-        d.params = li.params;
-        d.quant = li.quant;
-        nnom_model_layer_blobs(g->m, i, d.blobs);
-        TU_OK(apart, nnom_model_add_layer(apart, &d, NULL));
-    }
-    TU_OK(apart, nnom_model_compile(apart));
+    /* the same layers again, every output kept apart (the converter's clone) */
+    TU_REQUIRE(nnom_tools_clone(g->m, 1, &apart, &err) == NNOM_OK, "%s", err.message);
     TU_CHECK(nnom_model_arena_size(apart) >= size, "%s: keep-all arena smaller than the planned one", name);
     TU_OK(apart, nnom_model_alloc_arena(apart));
     if (g->dtype == NNOM_DTYPE_F32) TU_OK(apart, nnom_model_set_input_f32(apart, 0, xf, n_in));

@@ -126,6 +126,13 @@ void nnom_float_text(double v, char *buf, size_t cap);
  * input's (layers that move values without rescaling them). */
 nnom_status nnom_expect_same_quant(const nnom_infer_ctx *ctx, const nnom_layer *l);
 
+/* Checks a layer that reads no constant data has none. */
+nnom_status nnom_expect_no_blobs(const nnom_infer_ctx *ctx, const nnom_layer *l);
+
+/* Sets l->shape of rank @p rank from canonical (h, w, c): rank 3 (h, w, c),
+ * rank 2 (w, c), rank 1 (c). */
+void nnom_set_shape_hwc(nnom_layer *l, int32_t rank, int32_t h, int32_t w, int32_t c);
+
 /* Fused activation bounds for int8: [*lo, *hi] in the output's quantised domain.
  * The compiler stores them in l->act_lo / l->act_hi; kernels read those. */
 void nnom_act_bounds_s8(int32_t activation, nnom_quant q, int32_t *lo, int32_t *hi);

@@ -230,3 +230,20 @@ nnom_status nnom_expect_same_quant(const nnom_infer_ctx *ctx, const nnom_layer *
                      "given scale %s and zero point %d",
                      l->name, nnom_layer_type_name(l->type), want, (int)q.zero_point, given, (int)l->quant.zero_point);
 }
+
+nnom_status nnom_expect_no_blobs(const nnom_infer_ctx *ctx, const nnom_layer *l)
+{
+    for (int s = 0; s < NNOM_MAX_BLOBS; s++)
+        if (l->blobs[s].size != 0)
+            return nnom_fail(ctx->model, NNOM_ERR_SHAPE, "layer '%s' (%s): takes no constant data, but blob %d holds %u bytes",
+                             l->name, nnom_layer_type_name(l->type), s, (unsigned)l->blobs[s].size);
+    return NNOM_OK;
+}
+
+void nnom_set_shape_hwc(nnom_layer *l, int32_t rank, int32_t h, int32_t w, int32_t c)
+{
+    l->shape.rank = rank;
+    l->shape.dims[0] = rank == 3 ? h : (rank == 2 ? w : c);
+    l->shape.dims[1] = rank == 3 ? w : (rank == 2 ? c : 0);
+    l->shape.dims[2] = rank == 3 ? c : 0;
+}

@@ -22,8 +22,11 @@
  * three 64-bit constants, so that each output costs a multiply, a compare,
  * an add and a shift.
  */
-#include "kernels/arm/arm_dsp.h" /* on Cortex-M with DSP, kernels/arm/conv_s8.c replaces this file */
-#if !NNOM_USE_ARM_DSP
+#include "kernels/arm/arm_dsp.h" /* Cortex-M with DSP: kernels/arm/conv_s8.c replaces this file */
+#if NNOM_USE_ARM_DSP
+#define NNOM_ARM_DSP_TWIN 1
+#include "kernels/arm/conv_s8.c"
+#else
 
 #include <stddef.h>
 

@@ -19,8 +19,11 @@
  * Dense 432->96 + ReLU 1.03 instructions per MAC, Dense 96->10 2.26 (there
  * the ~45 instructions of requantisation per output weigh in).
  */
-#include "kernels/arm/arm_dsp.h" /* on Cortex-M with DSP, kernels/arm/dense_s8.c replaces this file */
-#if !NNOM_USE_ARM_DSP
+#include "kernels/arm/arm_dsp.h" /* Cortex-M with DSP: kernels/arm/dense_s8.c replaces this file */
+#if NNOM_USE_ARM_DSP
+#define NNOM_ARM_DSP_TWIN 1
+#include "kernels/arm/dense_s8.c"
+#else
 
 #include "kernels/dense.h"
 

@@ -12,8 +12,11 @@
  * weights whose products fit in int16 (|x - in_zp| <= 255, |w| <= 128), which
  * compilers vectorise. No scratch.
  */
-#include "kernels/arm/arm_dsp.h" /* on Cortex-M with DSP, kernels/arm/depthwise_conv_s8.c replaces this file */
-#if !NNOM_USE_ARM_DSP
+#include "kernels/arm/arm_dsp.h" /* Cortex-M with DSP: kernels/arm/depthwise_conv_s8.c replaces this file */
+#if NNOM_USE_ARM_DSP
+#define NNOM_ARM_DSP_TWIN 1
+#include "kernels/arm/depthwise_conv_s8.c"
+#else
 
 #include <stddef.h>
 

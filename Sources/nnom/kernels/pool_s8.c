@@ -168,8 +168,11 @@ static void pool_s8(const nnom_pool_args *a, const int8_t *in, int8_t *out, int 
     }
 }
 
-#include "kernels/arm/arm_dsp.h" /* on Cortex-M with DSP, kernels/arm/pool_s8.c has the max pool */
-#if !NNOM_USE_ARM_DSP
+#include "kernels/arm/arm_dsp.h" /* Cortex-M with DSP: the max pool of kernels/arm/pool_s8.c */
+#if NNOM_USE_ARM_DSP
+#define NNOM_ARM_DSP_TWIN 1
+#include "kernels/arm/pool_s8.c"
+#else
 void nnom_max_pool_s8(const nnom_pool_args *a, const int8_t *in, int8_t *out) { pool_s8(a, in, out, 0); }
 #endif
 

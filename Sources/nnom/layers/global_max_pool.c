@@ -21,10 +21,10 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
         return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): input '%s' has shape %s, expected rank 2 (W, C) or 3 (H, W, C)",
                          l->name, tname, ctx->in[0]->name, text);
     }
-    for (int s = 0; s < NNOM_MAX_BLOBS; s++)
-        if (l->blobs[s].size != 0)
-            return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): takes no constant data, but blob %d holds %u bytes",
-                             l->name, tname, s, (unsigned)l->blobs[s].size);
+    {
+        nnom_status blob_st = nnom_expect_no_blobs(ctx, l);
+        if (blob_st != NNOM_OK) return blob_st;
+    }
     const nnom_dims d = nnom_dims_of(in);
     if (ctx->dtype == NNOM_DTYPE_S8) {
         nnom_status st = nnom_expect_same_quant(ctx, l);

@@ -72,10 +72,10 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
         return nnom_fail(m, NNOM_ERR_SHAPE,
                          "layer '%s' (%s): pool size %dx%d does not fit the input's %dx%d positions with valid padding",
                          l->name, tname, (int)l->p.kernel[0], (int)l->p.kernel[1], (int)d.h, (int)d.w);
-    for (int s = 0; s < NNOM_MAX_BLOBS; s++)
-        if (l->blobs[s].size != 0)
-            return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): takes no constant data, but blob %d holds %u bytes",
-                             l->name, tname, s, (unsigned)l->blobs[s].size);
+    {
+        nnom_status blob_st = nnom_expect_no_blobs(ctx, l);
+        if (blob_st != NNOM_OK) return blob_st;
+    }
     if (ctx->dtype == NNOM_DTYPE_S8) {
         nnom_status st = nnom_expect_same_quant(ctx, l);
         if (st != NNOM_OK) return st;
@@ -86,15 +86,7 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
             return nnom_fail(m, NNOM_ERR_UNSUPPORTED, "layer '%s' (%s): windows of %ld cells, at most 2^23 supported",
                              l->name, tname, (long)(kh * kw));
     }
-    l->shape.rank = rank;
-    if (one_d) {
-        l->shape.dims[0] = out_w;
-        l->shape.dims[1] = d.c;
-    } else {
-        l->shape.dims[0] = out_h;
-        l->shape.dims[1] = out_w;
-        l->shape.dims[2] = d.c;
-    }
+    nnom_set_shape_hwc(l, rank, out_h, out_w, d.c);
     return NNOM_OK;
 }
 

@@ -4,10 +4,16 @@
  * NNOM_USE_ARM_DSP is 1 when compiling for a core with the DSP extension
  * (Armv7E-M: Cortex-M4, M7; Armv8-M Mainline with DSP: M33, M55 ...), where
  * __ARM_FEATURE_DSP is defined, unless NNOM_PORTABLE_KERNELS is defined
- * (to measure or test the portable C on such a core). The files in this folder
- * then define the same functions as the portable kernels of the same name in
- * kernels/, which compile to nothing; everywhere else it is the other way
- * round. Both are bit-exact (Tests/firmware/ checks it under QEMU).
+ * (to measure or test the portable C on such a core).
+ *
+ * How a twin replaces its portable kernel: the portable file (e.g.
+ * kernels/conv_s8.c) includes this header and, when NNOM_USE_ARM_DSP is 1,
+ * defines NNOM_ARM_DSP_TWIN and includes kernels/arm/conv_s8.c instead of
+ * compiling its own body. So no build system has to know about this folder:
+ * the same list of sources serves every target, and a file of this folder
+ * compiled on its own (a glob of every .c) is empty. Each twin defines the
+ * same functions as its portable file, bit-exact with it (Tests/firmware/
+ * checks it under QEMU on random shapes).
  *
  * The kernels use the ACLE intrinsics of <arm_acle.h>: SXTB16 / SXTAB16 to
  * widen four int8 values into two registers of int16 pairs, SMLAD to do two

@@ -34,7 +34,8 @@
  */
 #include "kernels/arm/arm_dsp.h"
 
-#if NNOM_USE_ARM_DSP
+/* Compiled only as part of kernels/conv_s8.c, which includes this file on cores with DSP. */
+#if NNOM_USE_ARM_DSP && defined(NNOM_ARM_DSP_TWIN)
 #include <stddef.h>
 #include <string.h>
 
@@ -413,5 +414,5 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
 }
 
 #else
-typedef int nnom_arm_conv_s8_unused; /* the portable kernels/conv_s8.c serves this target */
-#endif /* NNOM_USE_ARM_DSP */
+typedef int nnom_arm_conv_s8_unused; /* compiled on its own: empty (see above) */
+#endif

@@ -15,7 +15,8 @@
  */
 #include "kernels/arm/arm_dsp.h"
 
-#if NNOM_USE_ARM_DSP
+/* Compiled only as part of kernels/dense_s8.c, which includes this file on cores with DSP. */
+#if NNOM_USE_ARM_DSP && defined(NNOM_ARM_DSP_TWIN)
 #include <stddef.h>
 
 #include "kernels/dense.h"
@@ -111,5 +112,5 @@ void nnom_dense_s8(const nnom_dense_s8_args *a, const int8_t *in, int8_t *out)
 }
 
 #else
-typedef int nnom_arm_dense_s8_unused; /* the portable kernels/dense_s8.c serves this target */
-#endif /* NNOM_USE_ARM_DSP */
+typedef int nnom_arm_dense_s8_unused; /* compiled on its own: empty (see above) */
+#endif

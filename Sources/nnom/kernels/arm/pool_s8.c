@@ -1,7 +1,8 @@
 /*
  * int8 max pooling for Cortex-M cores with the DSP extension, the twin of
- * nnom_max_pool_s8() in kernels/pool_s8.c (which the portable file leaves out
- * on such cores): same function, same results bit for bit, same in-place rule.
+ * nnom_max_pool_s8() in kernels/pool_s8.c (which includes this file in place
+ * of its own max pool on such cores): same function, same results bit for
+ * bit, same in-place rule. Its other pools stay portable.
  *
  * Four channels at a time: SSUB8 compares four int8 lanes at once (setting
  * one GE flag per lane where the new value is >= the running max) and SEL
@@ -16,13 +17,14 @@
  */
 #include "kernels/arm/arm_dsp.h"
 
-#if NNOM_USE_ARM_DSP
+/* Compiled only as part of kernels/pool_s8.c, which includes this file on cores with DSP. */
+#if NNOM_USE_ARM_DSP && defined(NNOM_ARM_DSP_TWIN)
 #include <stddef.h>
 
 #include "kernels/pool.h"
 
 /* Valid cells [*lo, *hi) of the window of output index o along one axis. */
-static void window_range(int32_t o, int32_t stride, int32_t pad, int32_t kernel, int32_t in, int32_t *lo,
+static void dsp_window_range(int32_t o, int32_t stride, int32_t pad, int32_t kernel, int32_t in, int32_t *lo,
                          int32_t *hi)
 {
     const int32_t start = o * stride - pad, end = start + kernel;
@@ -39,10 +41,10 @@ void nnom_max_pool_s8(const nnom_pool_args *a, const int8_t *in, int8_t *out)
     int8_t *o = out;
     for (int32_t oh = 0; oh < a->out_h; oh++) {
         int32_t h0, h1;
-        window_range(oh, a->stride_h, a->pad_top, a->kernel_h, a->in_h, &h0, &h1);
+        dsp_window_range(oh, a->stride_h, a->pad_top, a->kernel_h, a->in_h, &h0, &h1);
         for (int32_t ow = 0; ow < a->out_w; ow++, o += C) {
             int32_t w0, w1;
-            window_range(ow, a->stride_w, a->pad_left, a->kernel_w, a->in_w, &w0, &w1);
+            dsp_window_range(ow, a->stride_w, a->pad_left, a->kernel_w, a->in_w, &w0, &w1);
             const int8_t *first = in + h0 * row + (ptrdiff_t)w0 * C;
             const int32_t rows = h1 - h0, cols = w1 - w0;
             int32_t c = 0;
@@ -88,5 +90,5 @@ void nnom_max_pool_s8(const nnom_pool_args *a, const int8_t *in, int8_t *out)
 }
 
 #else
-typedef int nnom_arm_pool_s8_unused; /* the portable kernels/pool_s8.c serves this target */
-#endif /* NNOM_USE_ARM_DSP */
+typedef int nnom_arm_pool_s8_unused; /* compiled on its own: empty (see above) */
+#endif
