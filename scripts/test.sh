@@ -23,6 +23,13 @@ echo "== runtime-only build (no host dependencies)"
 cmake -S . -B build/runtime-only -G Ninja -DNNOM_RUNTIME_ONLY=ON -DNNOM_WERROR=ON >/dev/null
 cmake --build build/runtime-only -j "$jobs"
 
+echo "== install, then find_package(nnom) from another project"
+rm -rf build/install build/consumer
+cmake --install build/test --prefix "$PWD/build/install" >/dev/null
+cmake -S Tests/cmake/consumer -B build/consumer -G Ninja -DCMAKE_PREFIX_PATH="$PWD/build/install" >/dev/null
+cmake --build build/consumer >/dev/null
+LD_LIBRARY_PATH="$(dirname "$(find "$PWD/build/install" -name "libnnom.so.0" | head -1)")" ./build/consumer/consumer
+
 echo "== Python package: build and install ./python, then pytest"
 python3 -m pip install -q --disable-pip-version-check ./python
 python3 -m pytest -q python/tests
