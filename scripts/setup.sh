@@ -20,6 +20,9 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# the Cortex-M toolchain and QEMU, for the firmware checks
+bash "$(dirname "$0")/setup-firmware.sh"
+
 if [ "${NNOM_SETUP_PYTHON:-1}" = 1 ]; then
   if ! python3 -c "import numpy, tqdm, pytest, sklearn, matplotlib, scikit_build_core, tensorflow" 2>/dev/null; then
     echo "setup: installing Python packages ${PIP_PACKAGES[*]}"

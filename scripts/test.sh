@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: the C tests (ctest) in a warnings-as-errors build, again
 # under AddressSanitizer + UndefinedBehaviorSanitizer, a runtime-only build,
-# then the Python package's tests.
+# the Cortex-M4 firmware under QEMU, an installed-package consumer, then the
+# Python package's tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -22,6 +23,9 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
 echo "== runtime-only build (no host dependencies)"
 cmake -S . -B build/runtime-only -G Ninja -DNNOM_RUNTIME_ONLY=ON -DNNOM_WERROR=ON >/dev/null
 cmake --build build/runtime-only -j "$jobs"
+
+echo "== firmware: Cortex-M4 cross build, QEMU runs bit-exact with the host, DSP kernels = portable"
+bash Tests/firmware/run.sh
 
 echo "== install, then find_package(nnom) from another project"
 rm -rf build/install build/consumer

@@ -10,7 +10,7 @@
  *   make_headers keras NAME MODEL.keras CALIB.npy X.npy Y.npy OUT_DIR COUNT
  *       a Keras model converted by nnom's tools (needs a build with tools),
  *       calibrated on the samples of CALIB.npy and run on the first COUNT
- *       samples of X.npy (Y.npy: their integer labels)
+ *       samples of X.npy (Y.npy: their integer labels, or "-" for none)
  *
  * Writes into OUT_DIR:
  *   NAME_weights.h    the .nnom bytes as `static const uint32_t NAME_model_data[]`,
@@ -273,10 +273,12 @@ static int make_keras(const char *name, const char *model_path, const char *cali
 {
     nnom_error err;
     nnom_array calib, x, y;
+    const int has_labels = strcmp(y_path, "-") != 0; /* "-": no labels, outputs only */
+    memset(&y, 0, sizeof y);
     if (nnom_npy_read(calib_path, &calib, &err) != NNOM_OK) return die(calib_path, err.message);
     if (nnom_npy_read(x_path, &x, &err) != NNOM_OK) return die(x_path, err.message);
-    if (nnom_npy_read(y_path, &y, &err) != NNOM_OK) return die(y_path, err.message);
-    if (x.rank < 1 || calib.rank < 1 || x.dims[0] < count || y.count < count)
+    if (has_labels && nnom_npy_read(y_path, &y, &err) != NNOM_OK) return die(y_path, err.message);
+    if (x.rank < 1 || calib.rank < 1 || x.dims[0] < count || (has_labels && y.count < count))
         return die(x_path, "fewer samples than asked for");
     const int64_t sample = x.count / x.dims[0];
     if (calib.count / calib.dims[0] != sample) return die(calib_path, "samples of another size than X.npy's");
@@ -301,9 +303,9 @@ static int make_keras(const char *name, const char *model_path, const char *cali
         if (nnom_model_set_input_f32(m, 0, x.data + (size_t)i * (size_t)sample, (size_t)sample) != NNOM_OK)
             return die("input", nnom_model_last_error(m));
         memcpy(inputs + (size_t)i * (size_t)in.count, nnom_model_input_data(m, 0), (size_t)in.count);
-        labels[i] = (int32_t)y.data[i];
+        labels[i] = has_labels ? (int32_t)y.data[i] : 0;
     }
-    int rc = write_inputs_header(dir, name, m, inputs, count, in.count, labels) ||
+    int rc = write_inputs_header(dir, name, m, inputs, count, in.count, has_labels ? labels : NULL) ||
              write_expected(dir, name, m, inputs, count, in.count);
     free(inputs);
     free(labels);
@@ -312,7 +314,7 @@ static int make_keras(const char *name, const char *model_path, const char *cali
     nnom_converter_destroy(c);
     nnom_array_free(&calib);
     nnom_array_free(&x);
-    nnom_array_free(&y);
+    if (has_labels) nnom_array_free(&y);
     return rc;
 }
 #endif

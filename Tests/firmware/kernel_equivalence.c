@@ -1,0 +1,354 @@
+/*
+ * Firmware test, run under QEMU (mps2-an386, Cortex-M4): the Cortex-M DSP
+ * kernels of Sources/nnom/kernels/arm/ give the same bytes as the portable C
+ * kernels of Sources/nnom/kernels/, on random shapes and values (conv,
+ * depthwise conv, dense, max pool, in place too).
+ *
+ * The runtime linked in has the DSP kernels (nnom_conv2d_s8, ...); the
+ * portable ones are compiled in beside them as portable_* (portable_*.c).
+ * Shapes cover odd sizes, 1D, strides, dilations, both paddings, channel
+ * counts that are and are not multiples of 4, patches too long for four
+ * pixels per pass, fused clamps, biases large enough to need the exact
+ * 64-bit requantisation, positive shifts, and unaligned tensors. The fast
+ * requantisation (nnom_arm_requant) is also checked on its own against the
+ * portable one, on random accumulators, multipliers and shifts.
+ *
+ * Prints one line per kernel ("conv: 400 cases, 0 mismatches") and the first
+ * mismatches in detail; exits with status 1 if any case differs.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "kernels/arm/arm_dsp.h"
+#include "kernels/conv.h"
+#include "kernels/dense.h"
+#include "kernels/pool.h"
+#include "semihosting.h"
+
+#if !NNOM_USE_ARM_DSP
+#error "kernel_equivalence.c compares the DSP kernels with the portable ones: build it for a core with DSP"
+#endif
+
+void portable_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void *scratch);
+uint32_t portable_conv2d_s8_scratch_bytes(const nnom_conv_args *a);
+void portable_depthwise_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out);
+void portable_dense_s8(const nnom_dense_s8_args *a, const int8_t *in, int8_t *out);
+void portable_max_pool_s8(const nnom_pool_args *a, const int8_t *in, int8_t *out);
+
+enum { MAX_C = 80, MAX_IN = 16 * 16 * MAX_C, MAX_OUT = 16 * 16 * MAX_C, MAX_W = 300000, MAX_SCRATCH = 64 * 1024 };
+
+static int8_t input[MAX_IN + 8];
+static int8_t weights[MAX_W + 8];
+static int8_t out_arm[MAX_OUT + 8], out_portable[MAX_OUT + 8];
+static int32_t bias[MAX_C * 4], multiplier[MAX_C * 4], shift[MAX_C * 4];
+static uint32_t scratch[MAX_SCRATCH / 4];
+
+static uint32_t rng = 0x12345678u;
+static uint32_t next(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 17;
+    rng ^= rng << 5;
+    return rng;
+}
+/* Uniform in [lo, hi]. */
+static int32_t range(int32_t lo, int32_t hi) { return lo + (int32_t)(next() % (uint32_t)(hi - lo + 1)); }
+static int chance(int percent) { return (int32_t)(next() % 100u) < percent; }
+
+static int failures_shown;
+
+static void report(const char *kernel, int32_t case_no, const int8_t *a, const int8_t *b, int32_t n)
+{
+    if (failures_shown++ >= 8) return;
+    int32_t at = 0;
+    while (at < n && a[at] == b[at]) at++;
+    fw_print("MISMATCH ");
+    fw_print(kernel);
+    fw_print(" case ");
+    fw_print_i32(case_no);
+    fw_print(": first at ");
+    fw_print_i32(at);
+    fw_print(" of ");
+    fw_print_i32(n);
+    fw_print(": dsp ");
+    fw_print_i32(a[at]);
+    fw_print(", portable ");
+    fw_print_i32(b[at]);
+    fw_print("\n");
+}
+
+static void describe(const nnom_conv_args *a)
+{
+    fw_print("  in ");
+    fw_print_i32(a->in_h);
+    fw_print("x");
+    fw_print_i32(a->in_w);
+    fw_print("x");
+    fw_print_i32(a->in_c);
+    fw_print(" out ");
+    fw_print_i32(a->out_h);
+    fw_print("x");
+    fw_print_i32(a->out_w);
+    fw_print("x");
+    fw_print_i32(a->out_c);
+    fw_print(" k ");
+    fw_print_i32(a->k_h);
+    fw_print("x");
+    fw_print_i32(a->k_w);
+    fw_print(" s ");
+    fw_print_i32(a->stride_h);
+    fw_print(",");
+    fw_print_i32(a->stride_w);
+    fw_print(" d ");
+    fw_print_i32(a->dil_h);
+    fw_print(",");
+    fw_print_i32(a->dil_w);
+    fw_print(" pad ");
+    fw_print_i32(a->pad_top);
+    fw_print(",");
+    fw_print_i32(a->pad_left);
+    fw_print("\n");
+}
+
+/* Output size and padding along one axis, Keras' rules (SAME: the smaller half before). */
+static void axis(int32_t in, int32_t k, int32_t s, int32_t d, int same, int32_t *out, int32_t *pad)
+{
+    const int32_t span = (k - 1) * d + 1;
+    if (!same && in >= span) {
+        *out = (in - span) / s + 1;
+        *pad = 0;
+        return;
+    }
+    *out = (in + s - 1) / s;
+    const int32_t total = (*out - 1) * s + span - in;
+    *pad = total > 0 ? total / 2 : 0;
+}
+
+static void fill_s8(int8_t *p, int32_t n)
+{
+    for (int32_t i = 0; i < n; i++) p[i] = (int8_t)next();
+}
+
+/* Random requantisation for out_c channels of a patch of k elements. */
+static void random_quant(int32_t out_c, int32_t k, int big_bias)
+{
+    int32_t bits = 0; /* ~log2 of the typical |dot| */
+    while ((1 << bits) < k * 64) bits++;
+    for (int32_t c = 0; c < out_c; c++) {
+        multiplier[c] = (int32_t)(0x40000000u + (next() & 0x3FFFFFFFu));
+        shift[c] = chance(5) ? range(0, 2) : -range(bits > 8 ? bits - 8 : 0, bits + 1);
+        if (shift[c] < -31) shift[c] = -31;
+        bias[c] = big_bias && chance(30) ? (int32_t)next() : range(-(1 << 14), 1 << 14);
+    }
+}
+
+static void random_conv(nnom_conv_args *a, int depthwise)
+{
+    memset(a, 0, sizeof *a);
+    const int one_d = chance(15);
+    const int wide = chance(10); /* long patches: one pixel per pass in the DSP kernel */
+    a->in_h = one_d ? 1 : range(1, 12);
+    a->in_w = range(1, 12);
+    a->in_c = wide ? range(40, MAX_C) : (chance(50) ? 4 * range(1, 6) : range(1, 20));
+    a->depth_mult = depthwise ? (chance(70) ? 1 : range(2, 3)) : 0;
+    if (depthwise && a->in_c * a->depth_mult > MAX_C) a->in_c = MAX_C / a->depth_mult;
+    a->out_c = depthwise ? a->in_c * a->depth_mult : (wide ? range(1, 12) : range(1, 20));
+    a->k_h = one_d ? 1 : range(1, 5);
+    a->k_w = range(1, 5);
+    a->stride_h = one_d ? 1 : range(1, 3);
+    a->stride_w = range(1, 3);
+    a->dil_h = one_d || chance(70) ? 1 : 2;
+    a->dil_w = chance(70) ? 1 : 2;
+    const int same = chance(50);
+    axis(a->in_h, a->k_h, a->stride_h, a->dil_h, same, &a->out_h, &a->pad_top);
+    axis(a->in_w, a->k_w, a->stride_w, a->dil_w, same, &a->out_w, &a->pad_left);
+    a->in_zp = range(-128, 127);
+    a->out_zp = range(-128, 127);
+    if (chance(50)) {
+        a->act_min = -128;
+        a->act_max = 127;
+    } else {
+        a->act_min = range(-128, 20);
+        a->act_max = range(a->act_min, 127);
+    }
+    const int32_t k = depthwise ? a->k_h * a->k_w : a->k_h * a->k_w * a->in_c;
+    random_quant(a->out_c, k, chance(20));
+    a->multiplier = multiplier;
+    a->shift = shift;
+    a->bias = chance(15) ? NULL : bias;
+}
+
+static int32_t check_conv(int32_t cases, int depthwise)
+{
+    int32_t bad = 0;
+    for (int32_t t = 0; t < cases; t++) {
+        nnom_conv_args a;
+        random_conv(&a, depthwise);
+        const int32_t in_n = a.in_h * a.in_w * a.in_c, out_n = a.out_h * a.out_w * a.out_c;
+        const int32_t w_n = depthwise ? a.k_h * a.k_w * a.out_c : a.out_c * a.k_h * a.k_w * a.in_c;
+        /* tensors at any alignment; the weights may end at the end of their array */
+        const int32_t in_off = range(0, 3), out_off = range(0, 3);
+        const int32_t w_off = chance(50) ? MAX_W - w_n : range(0, 3);
+        int8_t *x = input + in_off, *w = weights + w_off;
+        fill_s8(x, in_n);
+        fill_s8(w, w_n);
+        a.weights = w;
+        memset(out_arm, 0x55, sizeof out_arm);
+        memset(out_portable, 0x55, sizeof out_portable);
+        if (depthwise) {
+            nnom_depthwise_conv2d_s8(&a, x, out_arm + out_off);
+            portable_depthwise_conv2d_s8(&a, x, out_portable + out_off);
+        } else {
+            const uint32_t s1 = nnom_conv2d_s8_scratch_bytes(&a), s2 = portable_conv2d_s8_scratch_bytes(&a);
+            if (s1 > sizeof scratch || s2 > sizeof scratch) {
+                fw_print("error: scratch too small for a test case\n");
+                return cases;
+            }
+            memset(scratch, 0xA5, s1);
+            nnom_conv2d_s8(&a, x, out_arm + out_off, scratch);
+            memset(scratch, 0x5A, s2);
+            portable_conv2d_s8(&a, x, out_portable + out_off, scratch);
+        }
+        /* the bytes around the output must be untouched as well */
+        if (memcmp(out_arm, out_portable, (size_t)out_n + 8) != 0) {
+            report(depthwise ? "depthwise" : "conv", t, out_arm + out_off, out_portable + out_off, out_n);
+            if (failures_shown <= 8) describe(&a);
+            bad++;
+        }
+    }
+    return bad;
+}
+
+static int32_t check_dense(int32_t cases)
+{
+    int32_t bad = 0;
+    for (int32_t t = 0; t < cases; t++) {
+        nnom_dense_s8_args a;
+        memset(&a, 0, sizeof a);
+        /* a few inputs beyond 65536: the exact int64 sum over chunks */
+        a.in_features = t < 3 ? range(65537, 70000) : (chance(50) ? range(1, 64) : range(1, 1200));
+        a.out_features = t < 3 ? range(1, 4) : range(1, 40);
+        int8_t *x = t < 3 ? weights : input + range(0, 3); /* big cases read the weights as input too */
+        int8_t *w = weights + (chance(50) ? MAX_W - a.in_features * a.out_features : range(0, 3));
+        fill_s8(weights, MAX_W);
+        if (t >= 3) fill_s8(x, a.in_features);
+        a.weights = w;
+        a.per_channel = chance(70);
+        random_quant(a.out_features, a.in_features, chance(20));
+        a.bias = chance(15) ? NULL : bias;
+        a.multiplier = multiplier;
+        a.shift = shift;
+        a.in_zero_point = range(-128, 127);
+        a.out_zero_point = range(-128, 127);
+        a.act_lo = chance(50) ? -128 : range(-128, 0);
+        a.act_hi = chance(50) ? 127 : range(a.act_lo, 127);
+        const int32_t out_off = range(0, 3);
+        memset(out_arm, 0x55, 64);
+        memset(out_portable, 0x55, 64);
+        nnom_dense_s8(&a, x, out_arm + out_off);
+        portable_dense_s8(&a, x, out_portable + out_off);
+        if (memcmp(out_arm, out_portable, (size_t)a.out_features + 8) != 0) {
+            report("dense", t, out_arm + out_off, out_portable + out_off, a.out_features);
+            bad++;
+        }
+    }
+    return bad;
+}
+
+static int32_t check_max_pool(int32_t cases)
+{
+    static int8_t in_place_arm[MAX_IN + 8], in_place_portable[MAX_IN + 8];
+    int32_t bad = 0;
+    for (int32_t t = 0; t < cases; t++) {
+        nnom_pool_args a;
+        memset(&a, 0, sizeof a);
+        const int one_d = chance(15);
+        a.in_h = one_d ? 1 : range(1, 14);
+        a.in_w = range(1, 14);
+        a.channels = chance(50) ? 4 * range(1, 12) : range(1, 50);
+        a.kernel_h = one_d ? 1 : range(1, 4);
+        a.kernel_w = range(1, 4);
+        a.stride_h = one_d ? 1 : range(1, 3);
+        a.stride_w = range(1, 3);
+        const int same = chance(40);
+        axis(a.in_h, a.kernel_h, a.stride_h, 1, same, &a.out_h, &a.pad_top);
+        axis(a.in_w, a.kernel_w, a.stride_w, 1, same, &a.out_w, &a.pad_left);
+        const int32_t in_n = a.in_h * a.in_w * a.channels, out_n = a.out_h * a.out_w * a.channels;
+        const int32_t off = range(0, 3);
+        fill_s8(input + off, in_n);
+        memset(out_arm, 0x55, (size_t)out_n + 8);
+        memset(out_portable, 0x55, (size_t)out_n + 8);
+        nnom_max_pool_s8(&a, input + off, out_arm + off);
+        portable_max_pool_s8(&a, input + off, out_portable + off);
+        int differs = memcmp(out_arm, out_portable, (size_t)out_n + 8) != 0;
+        if (!differs && a.pad_top == 0 && a.pad_left == 0) { /* in place, as the planner may run it */
+            memcpy(in_place_arm, input, (size_t)in_n + 8);
+            memcpy(in_place_portable, input, (size_t)in_n + 8);
+            nnom_max_pool_s8(&a, in_place_arm + off, in_place_arm + off);
+            portable_max_pool_s8(&a, in_place_portable + off, in_place_portable + off);
+            differs = memcmp(in_place_arm + off, out_portable + off, (size_t)out_n) != 0 ||
+                      memcmp(in_place_portable + off, out_portable + off, (size_t)out_n) != 0;
+        }
+        if (differs) {
+            report("max_pool", t, out_arm + off, out_portable + off, out_n);
+            bad++;
+        }
+    }
+    return bad;
+}
+
+/* nnom_arm_requant against nnom_conv_quant_out on its domain: |acc| < 2^30, shift <= -1. */
+static int32_t check_requant(int32_t cases)
+{
+    int32_t bad = 0;
+    for (int32_t t = 0; t < cases; t++) {
+        const int32_t bits = range(0, 30);
+        int32_t acc = (int32_t)(next() & ((1u << bits) - 1u));
+        if (acc >= (1 << 30)) acc = (1 << 30) - 1;
+        if (chance(50)) acc = -acc;
+        const int32_t m = chance(2) ? (chance(50) ? INT32_MIN : INT32_MAX) : (int32_t)next();
+        const int32_t sh = -range(1, 31), e = -sh;
+        const nnom_conv_quant q = nnom_conv_quant_init(0, m, sh);
+        const int64_t want = nnom_conv_quant_apply(q, acc);
+        const int32_t got = nnom_arm_requant(acc, m, e, 1 << (e - 1));
+        if (want != got) {
+            if (failures_shown++ < 8) {
+                fw_print("MISMATCH requant acc ");
+                fw_print_i32(acc);
+                fw_print(" m ");
+                fw_print_i32(m);
+                fw_print(" shift ");
+                fw_print_i32(sh);
+                fw_print("\n");
+            }
+            bad++;
+        }
+    }
+    return bad;
+}
+
+static void summary(const char *kernel, int32_t cases, int32_t bad)
+{
+    fw_print(kernel);
+    fw_print(": ");
+    fw_print_i32(cases);
+    fw_print(" cases, ");
+    fw_print_i32(bad);
+    fw_print(" mismatches\n");
+}
+
+int main(void)
+{
+    enum { CONV_CASES = 400, DEPTHWISE_CASES = 400, DENSE_CASES = 300, POOL_CASES = 400, REQUANT_CASES = 300000 };
+    const int32_t conv = check_conv(CONV_CASES, 0);
+    summary("conv", CONV_CASES, conv);
+    const int32_t depthwise = check_conv(DEPTHWISE_CASES, 1);
+    summary("depthwise", DEPTHWISE_CASES, depthwise);
+    const int32_t dense = check_dense(DENSE_CASES);
+    summary("dense", DENSE_CASES, dense);
+    const int32_t pool = check_max_pool(POOL_CASES);
+    summary("max_pool", POOL_CASES, pool);
+    const int32_t requant = check_requant(REQUANT_CASES);
+    summary("requant", REQUANT_CASES, requant);
+    return conv || depthwise || dense || pool || requant;
+}

@@ -1,0 +1,9 @@
+/*
+ * The portable kernels/conv_s8.c, compiled into the firmware test under other
+ * names (portable_*), beside the runtime's Cortex-M DSP version of the same
+ * functions, so that kernel_equivalence.c can run both on the same data.
+ */
+#define NNOM_PORTABLE_KERNELS 1
+#define nnom_conv2d_s8 portable_conv2d_s8
+#define nnom_conv2d_s8_scratch_bytes portable_conv2d_s8_scratch_bytes
+#include "kernels/conv_s8.c"

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Firmware checks (CI): the runtime cross-built for a Cortex-M4 (arm-none-eabi-gcc,
+# cmake/arm-none-eabi.cmake) and run under QEMU's mps2-an386 board.
+#
+#  1. Every model firmware prints outputs equal, bit for bit, to the host
+#     runtime's on the same .nnom bytes and inputs:
+#       cnn28       the 28x28 CNN of examples/c (its final output),
+#       cnn28_taps  the same network with every layer an output (every layer checked),
+#       digits      the Keras digits CNN of Tests/fixtures/keras, converted by the
+#                   tools, on the 500 test images (when the fixture and the tools are there),
+#       resnet      the Keras ResNet-style block of Tests/fixtures/keras (residual Add).
+#     With the Cortex-M DSP kernels (-Os), and once more with the portable kernels.
+#  2. kernel_equivalence.elf: the DSP kernels give the same bytes as the portable
+#     ones on random shapes (conv, depthwise, dense, requantisation).
+# Exits non-zero on any mismatch, build error, crash or timeout.
+#   usage: Tests/firmware/run.sh
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$PWD
+bash scripts/setup.sh           # host compiler, cmake, ninja, and the tools' libraries
+bash scripts/setup-firmware.sh  # arm-none-eabi-gcc, newlib, qemu-system-arm
+
+build=build/firmware-test
+gen=$build/gen
+jobs=2
+mkdir -p "$gen"
+
+step() { echo "== $*"; }
+
+step "host: model headers and expected outputs"
+cmake -S examples/cortex-m4/host -B "$build/host" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$build/host" -j "$jobs" >/dev/null
+"$build/host/make_headers" cnn28 "$gen" 8
+models="cnn28;cnn28_taps"
+fix=Tests/fixtures/keras
+if [ -f "$fix/digits_cnn.keras" ] && [ -f "$fix/digits_calib_x.npy" ] &&
+   "$build/host/make_headers" keras digits "$fix/digits_cnn.keras" "$fix/digits_calib_x.npy" \
+     "$fix/digits_test_x.npy" "$fix/digits_test_y.npy" "$gen" 500; then
+  models="$models;digits"
+else
+  echo "(digits CNN skipped: no fixture, or a host build without the tools)"
+fi
+# a residual net (Keras ResNet-style block): outputs only, no labels
+if [ -f "$fix/resnet_block.keras" ] &&
+   "$build/host/make_headers" keras resnet "$fix/resnet_block.keras" "$fix/resnet_block.input.npy" \
+     "$fix/resnet_block.input.npy" - "$gen" 8; then
+  models="$models;resnet"
+else
+  echo "(residual net skipped: no fixture, or a host build without the tools)"
+fi
+
+run_qemu() { # elf -> prints the firmware's output; fails on a non-zero exit status
+  timeout 120 qemu-system-arm -M mps2-an386 -nographic -semihosting-config enable=on,target=native \
+    -kernel "$1" 2>&1
+}
+
+failed=0
+check_models() { # build dir
+  local m out
+  for m in ${models//;/ }; do
+    if ! out=$(run_qemu "$1/cortex-m4/fw_$m.elf"); then
+      echo "FAIL $m: the firmware failed"; echo "$out" | grep -v '^output' | tail -5; failed=1; continue
+    fi
+    if diff <(grep '^output' <<<"$out") "$gen/${m}_expected.txt" >"$1/$m.diff"; then
+      echo "ok   $m: $(grep -c '^output' <<<"$out") outputs equal to the host's $(grep '^accuracy' <<<"$out" || true)"
+    else
+      echo "FAIL $m: outputs differ from the host's (first lines of $1/$m.diff):"; head -6 "$1/$m.diff"; failed=1
+    fi
+  done
+}
+
+for kernels in dsp portable; do
+  dir=$build/fw-$kernels
+  step "cross build (-Os, $kernels kernels): $models"
+  opt=OFF; [ $kernels = portable ] && opt=ON
+  cmake -S Tests/firmware -B "$dir" -G Ninja -DCMAKE_TOOLCHAIN_FILE="$root/cmake/arm-none-eabi.cmake" \
+    -DCMAKE_BUILD_TYPE=MinSizeRel -DNNOM_WERROR=ON -DFW_PORTABLE_KERNELS=$opt \
+    -DFW_MODEL_DIR="$root/$gen" -DFW_MODELS="$models" >/dev/null
+  cmake --build "$dir" -j "$jobs" >/dev/null
+  step "QEMU: model outputs against the host runtime ($kernels kernels)"
+  check_models "$dir"
+done
+
+step "QEMU: DSP kernels against the portable ones"
+if out=$(run_qemu "$build/fw-dsp/kernel_equivalence.elf"); then
+  echo "$out"
+else
+  echo "$out"; echo "FAIL kernel_equivalence"; failed=1
+fi
+
+if [ $failed != 0 ]; then echo "firmware checks FAILED"; exit 1; fi
+echo "firmware checks passed"

@@ -1,0 +1,183 @@
+#!/usr/bin/env bash
+# Firmware benchmark: the models of examples/cortex-m4 cross-built for a
+# Cortex-M4 (arm-none-eabi-gcc) at -Os and -O2, with the Cortex-M DSP kernels
+# and with the portable C kernels, run under QEMU (mps2-an386) with the
+# instruction-counting plugin of tools/qemu-insn-plugin. Writes
+# benchmarks/results/firmware.md.
+#
+# Method:
+#  - instructions: the firmware runs BENCH_RUNS inferences on one input between
+#    two marker functions (fw_bench_begin / fw_bench_end); the plugin counts
+#    every guest instruction executed from the first to the second and the
+#    script divides by BENCH_RUNS. QEMU executes the same instructions as the
+#    silicon would, so the count is exact; cycles are not modelled (on a
+#    Cortex-M4, SMLAD and most ALU instructions take 1 cycle, loads 2, LDRD 3).
+#  - flash: from the linker map, the bytes of code and constants (.text and
+#    .rodata) each part of the image contributes: the nnom runtime
+#    (libnnom.a), the C library and compiler support (libc, libgcc), the
+#    board and test program, and the model data and test inputs.
+#  - RAM: the arena (activations + scratch, nnom_model_arena_size), the model's
+#    own bookkeeping (what nnom_model_load took from the static pool), the
+#    runtime's static data, and the stack high-water mark: the stack is
+#    painted at reset and the firmware finds the deepest overwritten word.
+#  - each model is built on its own, linking only the layer types it uses
+#    (NNOM_LAYERS_ONLY, see Sources/nnom/core/layer_table.c); one more build
+#    of the 28x28 CNN links every layer type, for comparison.
+#   usage: benchmarks/firmware/run.sh            (PROFILE=1: also print the hottest blocks)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$PWD
+bash scripts/setup.sh
+bash scripts/setup-firmware.sh
+
+build=build/fw-bench
+gen=$build/gen
+jobs=2
+BENCH_RUNS=${BENCH_RUNS:-4}
+mkdir -p "$gen"
+
+echo "== host: model headers"
+cmake -S examples/cortex-m4/host -B "$build/host" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$build/host" -j "$jobs" >/dev/null
+"$build/host/make_headers" cnn28 "$gen" 2 >/dev/null
+models="cnn28"
+fix=Tests/fixtures/keras
+if [ -f "$fix/digits_cnn.keras" ] && [ -f "$fix/digits_calib_x.npy" ] &&
+   "$build/host/make_headers" keras digits "$fix/digits_cnn.keras" "$fix/digits_calib_x.npy" \
+     "$fix/digits_test_x.npy" "$fix/digits_test_y.npy" "$gen" 2 >/dev/null; then
+  models="cnn28 digits"
+fi
+
+echo "== plugin"
+plugin=$(tools/qemu-insn-plugin/build.sh "$build/plugin")
+
+# Sums input sections of the link map ("Linker script and memory map" part) by
+# origin: $1 = map, $2 = section pattern; prints "runtime libc board" bytes.
+sections_by_origin() { # map pattern
+  awk -v pat="$2" '
+    function hex(s,   i, c, v) {
+      v = 0; s = tolower(substr(s, 3))
+      for (i = 1; i <= length(s); i++) { c = index("0123456789abcdef", substr(s, i, 1)) - 1; v = v * 16 + c }
+      return v
+    }
+    function add(file, size) {
+      if (file ~ /libnnom\.a/) rt += size
+      else if (file ~ /lib(c|g|gcc|m|c_nano|g_nano)\.a|crt|libnosys/) lib += size
+      else board += size
+    }
+    /^Linker script and memory map/ { on = 1; next }
+    !on { next }
+    $1 ~ "^\\.(" pat ")" && NF == 1 { pending = 1; next }
+    pending && $1 ~ /^0x/ && NF >= 3 { add($3, hex($2)); pending = 0; next }
+    { pending = 0 }
+    $1 ~ "^\\.(" pat ")" && NF >= 4 && $2 ~ /^0x/ { add($4, hex($3)) }
+    END { printf "%d %d %d\n", rt, lib, board }' "$1"
+}
+sym_size() { arm-none-eabi-nm -S -t d "$1" | awk -v s="$2" '$4 == s { n += $2 } END { print n + 0 }'; }
+sym_addr() { arm-none-eabi-nm "$1" | awk -v s="$2" '$3 == s { print "0x" $1 }'; }
+
+results=$build/results.txt
+: >"$results"
+measure() { # model opt kernels layers
+  local model=$1 opt=$2 kernels=$3 layers=$4
+  local type=MinSizeRel; [ "$opt" = O2 ] && type=Release
+  local portable=OFF; [ "$kernels" = portable ] && portable=ON
+  local dir=$build/$model-$opt-$kernels-$layers
+  cmake -S examples/cortex-m4 -B "$dir" -G Ninja -DCMAKE_TOOLCHAIN_FILE="$root/cmake/arm-none-eabi.cmake" \
+    -DCMAKE_BUILD_TYPE=$type -DFW_PORTABLE_KERNELS=$portable -DFW_LAYERS=$layers -DFW_BENCH_RUNS="$BENCH_RUNS" \
+    -DFW_MODEL_DIR="$root/$gen" -DFW_MODELS="$model" >/dev/null
+  cmake --build "$dir" -j "$jobs" >/dev/null
+  local elf=$dir/fw_$model.elf
+  local args="begin=$(sym_addr "$elf" fw_bench_begin),end=$(sym_addr "$elf" fw_bench_end)"
+  [ -n "${PROFILE:-}" ] && args="$args,profile=15"
+  local out
+  out=$(timeout 300 qemu-system-arm -M mps2-an386 -nographic -semihosting-config enable=on,target=native \
+        -kernel "$elf" -plugin "$plugin,$args" -d plugin 2>&1)
+  local stats region regions
+  stats=$(grep '^stats:' <<<"$out")
+  region=$(sed -E 's/.*region=([0-9]+).*/\1/' <<<"$(grep 'insn_count: total' <<<"$out")")
+  regions=$(sed -E 's/.*regions=([0-9]+).*/\1/' <<<"$(grep 'insn_count: total' <<<"$out")")
+  [ "$regions" = 1 ] || { echo "error: $model $opt $kernels: no measured region"; echo "$out" | tail; exit 1; }
+  get() { sed -E "s/.* $1=([0-9]+).*/\1/" <<<"$stats"; }
+  local runs macs arena model_ram stack
+  runs=$(get bench_runs); macs=$(get macs); arena=$(get arena); model_ram=$(get model_ram); stack=$(get stack)
+  local per_inf=$((region / runs))
+  read -r rt lib board <<<"$(sections_by_origin "$dir/fw_$model.map" 'text|rodata')"
+  local data=$(( $(sym_size "$elf" "${model}_model_data") + $(sym_size "$elf" fw_test_inputs) + $(sym_size "$elf" fw_test_labels) ))
+  board=$((board - data))
+  local static_ram; static_ram=$(sections_by_origin "$dir/fw_$model.map" 'data|bss' | awk '{ print $1 }')
+  echo "$model $opt $kernels $layers $per_inf $macs $rt $lib $board $data $arena $model_ram $static_ram $stack" >>"$results"
+  printf '%-6s %-3s %-8s %-4s insns/inference %9d  insns/MAC %s  runtime flash %6d  arena %6d  stack %5d\n' \
+    "$model" "$opt" "$kernels" "$layers" "$per_inf" "$(awk -v a="$per_inf" -v b="$macs" 'BEGIN{printf "%.2f", a/b}')" \
+    "$rt" "$arena" "$stack"
+  if [ -n "${PROFILE:-}" ]; then
+    grep 'insn_count: block' <<<"$out" | while read -r _ _ addr ins execs; do
+      echo "    $ins $execs $(arm-none-eabi-addr2line -f -e "$elf" "$addr" | head -1)"
+    done
+  fi
+}
+
+echo "== cross builds and QEMU runs"
+for model in $models; do
+  for opt in Os O2; do
+    for kernels in dsp portable; do
+      measure "$model" "$opt" "$kernels" auto
+    done
+  done
+done
+measure cnn28 Os dsp all
+
+# ------------------------------------------------------------------ report
+row() { grep "^$1 $2 $3 $4 " "$results"; }
+field() { awk -v k="$2" '{ print $k }' <<<"$1"; }
+per_mac() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+kb() { awk -v a="$1" 'BEGIN { printf "%.1f KB", a / 1024 }'; }
+gcc_version=$(arm-none-eabi-gcc --version | head -1)
+qemu_version=$(qemu-system-arm --version | head -1)
+out=benchmarks/results/firmware.md
+{
+  echo "# Firmware: Cortex-M4 (QEMU mps2-an386)"
+  echo
+  echo "Generated by \`benchmarks/firmware/run.sh\`; do not edit. $gcc_version,"
+  echo "\`-mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16\`, newlib-nano; $qemu_version."
+  echo "Instructions are counted by the TCG plugin of \`tools/qemu-insn-plugin\` between two marker"
+  echo "functions around $BENCH_RUNS inferences, and divided by $BENCH_RUNS. \"dsp\" is the Cortex-M DSP kernels"
+  echo "(\`Sources/nnom/kernels/arm\`, SMLAD/SXTB16), \"portable\" the C kernels of \`Sources/nnom/kernels\`."
+  echo "Each firmware links only the layer types its model uses (\`NNOM_LAYERS_ONLY\`)."
+  for model in $models; do
+    r=$(row "$model" Os dsp auto)
+    macs=$(field "$r" 6)
+    echo
+    case $model in
+      cnn28) echo "## 28x28 CNN (examples/c/cnn28_model.c), $macs MACs per inference" ;;
+      digits) echo "## Digits CNN (Tests/fixtures/keras/digits_cnn.keras, converted), $macs MACs per inference" ;;
+    esac
+    echo
+    echo "| build | instructions / inference | instructions / MAC | runtime flash | C library flash | arena | model bookkeeping | stack high-water |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+    for opt in Os O2; do
+      for kernels in dsp portable; do
+        r=$(row "$model" $opt $kernels auto)
+        echo "| -$opt, $kernels kernels | $(field "$r" 5) | $(per_mac "$(field "$r" 5)" "$macs") | $(field "$r" 7) B | $(field "$r" 8) B | $(field "$r" 11) B | $(field "$r" 12) B | $(field "$r" 14) B |"
+      done
+    done
+    r=$(row "$model" Os dsp auto)
+    echo
+    echo "Model data in flash: $(field "$r" 10) bytes including the test inputs. RAM at -Os with the DSP kernels:"
+    echo "arena $(field "$r" 11) + model bookkeeping $(field "$r" 12) + runtime static data $(field "$r" 13) + stack"
+    echo "$(field "$r" 14) = $(kb $(( $(field "$r" 11) + $(field "$r" 12) + $(field "$r" 13) + $(field "$r" 14) )))."
+  done
+  a=$(row cnn28 Os dsp auto); b=$(row cnn28 Os dsp all)
+  echo
+  echo "## Linking only the layers a model uses"
+  echo
+  echo "| 28x28 CNN, -Os, dsp kernels | runtime flash (code + constants) | goal |"
+  echo "|---|---:|---:|"
+  echo "| only conv2d, max_pool2d, flatten, dense, softmax | $(field "$a" 7) B ($(kb "$(field "$a" 7)")) | <= 12 KB |"
+  echo "| every layer type | $(field "$b" 7) B ($(kb "$(field "$b" 7)")) | |"
+  echo
+  echo "\"runtime flash\" counts the .text and .rodata that libnnom.a contributes to the image (from the link"
+  echo "map); \"C library flash\" what newlib-nano and libgcc add (memcpy, memset, 64-bit division, soft"
+  echo "double-precision helpers). Goal for the 28x28 CNN: <= 1.5 instructions per MAC with the DSP kernels."
+} >"$out"
+cat "$out"
