@@ -5,5 +5,4 @@
  */
 #define NNOM_PORTABLE_KERNELS 1
 #define nnom_conv2d_s8 portable_conv2d_s8
-#define nnom_conv2d_s8_scratch_bytes portable_conv2d_s8_scratch_bytes
 #include "kernels/conv_s8.c"

@@ -62,6 +62,25 @@ typedef struct nnom_conv_args {
 void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void *scratch);
 uint32_t nnom_conv2d_s8_scratch_bytes(const nnom_conv_args *a);
 
+/* The portable int8 kernel's layout: columns padded to NNOM_CONV_BLOCK int16,
+ * as many pixels per pass (4, 2 or 1) as fit in NNOM_CONV_SCRATCH_MAX bytes. */
+#define NNOM_CONV_BLOCK 16
+#define NNOM_CONV_SCRATCH_MAX 512
+static inline int32_t nnom_conv_padded_patch(int32_t k)
+{
+    return (k + (NNOM_CONV_BLOCK - 1)) / NNOM_CONV_BLOCK * NNOM_CONV_BLOCK;
+}
+static inline int32_t nnom_conv_pixels_per_pass(int32_t kp)
+{
+    const int32_t col_bytes = kp * (int32_t)sizeof(int16_t);
+    return 4 * col_bytes <= NNOM_CONV_SCRATCH_MAX ? 4 : (2 * col_bytes <= NNOM_CONV_SCRATCH_MAX ? 2 : 1);
+}
+static inline uint32_t nnom_conv2d_s8_portable_scratch_bytes(const nnom_conv_args *a)
+{
+    const int32_t kp = nnom_conv_padded_patch(a->k_h * a->k_w * a->in_c);
+    return (uint32_t)(nnom_conv_pixels_per_pass(kp) * kp) * (uint32_t)sizeof(int16_t);
+}
+
 /* float32 convolution (reference code, no scratch). */
 void nnom_conv2d_f32(const nnom_conv_args *a, const float *in, float *out);
 

@@ -32,10 +32,7 @@
 
 #include "kernels/conv.h"
 
-#define BLOCK 16
-
-/* Largest scratch used to hold several pixels' columns (one column may exceed it). */
-#define SCRATCH_MAX 512
+#define BLOCK NNOM_CONV_BLOCK
 
 /* Output channels per batch: their sums wait in a small array on the stack. */
 #define CHUNK 8
@@ -46,19 +43,8 @@
 #define NOINLINE
 #endif
 
-static int32_t padded_patch(int32_t k) { return (k + (BLOCK - 1)) / BLOCK * BLOCK; }
-
-static int32_t pixels_per_pass(int32_t kp)
-{
-    const int32_t col_bytes = kp * (int32_t)sizeof(int16_t);
-    return 4 * col_bytes <= SCRATCH_MAX ? 4 : (2 * col_bytes <= SCRATCH_MAX ? 2 : 1);
-}
-
-uint32_t nnom_conv2d_s8_scratch_bytes(const nnom_conv_args *a)
-{
-    const int32_t kp = padded_patch(a->k_h * a->k_w * a->in_c);
-    return (uint32_t)(pixels_per_pass(kp) * kp) * (uint32_t)sizeof(int16_t);
-}
+#define padded_patch nnom_conv_padded_patch
+#define pixels_per_pass nnom_conv_pixels_per_pass
 
 /* ------------------------------------------------------------------ im2col */
 
