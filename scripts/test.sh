@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: the C tests (ctest) in a warnings-as-errors build, again
 # under AddressSanitizer + UndefinedBehaviorSanitizer, a runtime-only build,
-# the Cortex-M4 firmware under QEMU, an installed-package consumer, then the
-# Python package's tests.
+# the Cortex-M4 firmware under QEMU, an installed-package consumer, the Swift
+# module and CLI, then the Python package's tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -33,6 +33,15 @@ cmake --install build/test --prefix "$PWD/build/install" >/dev/null
 cmake -S Tests/cmake/consumer -B build/consumer -G Ninja -DCMAKE_PREFIX_PATH="$PWD/build/install" >/dev/null
 cmake --build build/consumer >/dev/null
 LD_LIBRARY_PATH="$(dirname "$(find "$PWD/build/install" -name "libnnom.so.0" | head -1)")" ./build/consumer/consumer
+
+echo "== Swift: the NNoM module and the nnom CLI (swift test builds both)"
+if command -v swift >/dev/null 2>&1; then
+  swift build -j "$jobs"
+  swift test -j "$jobs"
+else
+  echo "swift not found: the Swift tests need Swift 6 on PATH" >&2
+  exit 1
+fi
 
 echo "== Python package: build and install ./python, then pytest"
 python3 -m pip install -q --disable-pip-version-check ./python

@@ -1,4 +1,5 @@
 import CNNoM
+import Foundation
 
 /// A failure reported by the nnom C library: its status code and its message.
 ///
@@ -70,6 +71,11 @@ public struct NNoMError: Error, Equatable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { message }
+}
+
+extension NNoMError: LocalizedError {
+    /// The C message, so that `error.localizedDescription` shows it too.
+    public var errorDescription: String? { message }
 }
 
 /// Throws the error for @p status, with the message @p message() gives (read only on failure).

@@ -48,10 +48,14 @@ struct Convert: ParsableCommand {
         let converter = try Converter(keras: url(keras))
         let data = try NumPyArray(npy: url(calibration))
         let inputs = try samples(of: data, size: converter.sampleSize, file: calibration, input: "the model's input")
-        var bar = Progress("calibrating", total: inputs.count)
+        var bar: Progress?  // the total comes from the C hook (KL calibration passes over the samples twice)
         try converter.quantize(calibration: inputs,
                                options: ConversionOptions(perTensor: perTensor, method: method, percentile: percentile),
-                               progress: { done, _ in bar.update(done) })
+                               progress: { done, total in
+                                   if bar == nil { bar = Progress("calibrating", total: total) }
+                                   bar?.update(done)
+                               })
+        bar?.finish()
         let reportRows = Array(inputs.prefix(reportSamples ?? inputs.count))
         let report = try converter.report(samples: reportRows)
         try converter.save(to: url(output))

@@ -102,6 +102,13 @@ struct Progress {
         fputs("\r\(label) [\(bar)] \(min(done, total))/\(total)", stderr)
         if done >= total { fputs("\n", stderr) }
     }
+
+    /// Ends the line if the bar was drawn but did not reach its total.
+    mutating func finish() {
+        guard enabled, shown >= 0, shown < 40 else { return }
+        shown = 40
+        fputs("\n", stderr)
+    }
 }
 
 func url(_ path: String) -> URL {

@@ -158,6 +158,7 @@ int main(void)
     file_bytes[0] = 'X';
     expect_load_error("magic", file_size, NNOM_ERR_MAGIC, "not a .nnom file");
     nnom_wr_u16(file_bytes + NNOM_HDR_VERSION_MAJOR, 2);
+    nnom_wr_u16(file_bytes + NNOM_HDR_VERSION_MINOR, 0);
     refresh_crc();
     expect_load_error("version", file_size, NNOM_ERR_VERSION, "version 2.0");
     file_bytes[file_size - 1] ^= 0x40;

@@ -83,9 +83,12 @@ measure() { # model opt kernels layers
   local type=MinSizeRel; [ "$opt" = O2 ] && type=Release
   local portable=OFF; [ "$kernels" = portable ] && portable=ON
   local dir=$build/$model-$opt-$kernels-$layers
+  # "minimal": the model's layers only, int8 kernels only, no message text
+  local fw_layers=$layers extra="-DNNOM_INT8_ONLY=OFF -DNNOM_TERSE_ERRORS=OFF"
+  [ "$layers" = minimal ] && { fw_layers=auto; extra="-DNNOM_INT8_ONLY=ON -DNNOM_TERSE_ERRORS=ON"; }
   cmake -S examples/cortex-m4 -B "$dir" -G Ninja -DCMAKE_TOOLCHAIN_FILE="$root/cmake/arm-none-eabi.cmake" \
-    -DCMAKE_BUILD_TYPE=$type -DFW_PORTABLE_KERNELS=$portable -DFW_LAYERS=$layers -DFW_BENCH_RUNS="$BENCH_RUNS" \
-    -DFW_MODEL_DIR="$root/$gen" -DFW_MODELS="$model" >/dev/null
+    -DCMAKE_BUILD_TYPE=$type -DFW_PORTABLE_KERNELS=$portable -DFW_LAYERS=$fw_layers -DFW_BENCH_RUNS="$BENCH_RUNS" \
+    -DFW_MODEL_DIR="$root/$gen" -DFW_MODELS="$model" $extra >/dev/null
   cmake --build "$dir" -j "$jobs" >/dev/null
   local elf=$dir/fw_$model.elf
   local args="begin=$(sym_addr "$elf" fw_bench_begin),end=$(sym_addr "$elf" fw_bench_end)"
@@ -126,6 +129,7 @@ for model in $models; do
   done
 done
 measure cnn28 Os dsp all
+measure cnn28 Os dsp minimal
 
 # ------------------------------------------------------------------ report
 row() { grep "^$1 $2 $3 $4 " "$results"; }
@@ -167,13 +171,14 @@ out=benchmarks/results/firmware.md
     echo "arena $(field "$r" 11) + model bookkeeping $(field "$r" 12) + runtime static data $(field "$r" 13) + stack"
     echo "$(field "$r" 14) = $(kb $(( $(field "$r" 11) + $(field "$r" 12) + $(field "$r" 13) + $(field "$r" 14) )))."
   done
-  a=$(row cnn28 Os dsp auto); b=$(row cnn28 Os dsp all)
+  a=$(row cnn28 Os dsp auto); b=$(row cnn28 Os dsp all); c=$(row cnn28 Os dsp minimal)
   echo
   echo "## Linking only the layers a model uses"
   echo
   echo "| 28x28 CNN, -Os, dsp kernels | runtime flash (code + constants) | goal |"
   echo "|---|---:|---:|"
   echo "| only conv2d, max_pool2d, flatten, dense, softmax | $(field "$a" 7) B ($(kb "$(field "$a" 7)")) | <= 12 KB |"
+  echo "| the same, plus \`NNOM_INT8_ONLY\` and \`NNOM_TERSE_ERRORS\` (no float32 kernels, no message text) | $(field "$c" 7) B ($(kb "$(field "$c" 7)")) | <= 12 KB |"
   echo "| every layer type | $(field "$b" 7) B ($(kb "$(field "$b" 7)")) | |"
   echo
   echo "\"runtime flash\" counts the .text and .rodata that libnnom.a contributes to the image (from the link"

@@ -74,6 +74,16 @@ typedef enum nnom_dtype {
  *    the output quantisation must be scale 1/256, zero point -128.
  *  - INPUT: shape and quantisation given; no data. OUTPUT: a view of its single input that marks a
  *    model output (outputs are numbered in the order their OUTPUT layers were added).
+ *  - SIMPLE_RNN, GRU, LSTM: recurrent layers over an input of rank 2 (steps, features); the
+ *    output is (steps, units) with NNOM_RNN_RETURN_SEQUENCES, else (units), the last state.
+ *    Parameters: units, cell_flags (::nnom_rnn_flag), activations (NNOM_RNN_ACTIVATIONS()).
+ *    G gates per unit, in Keras' order: SIMPLE_RNN 1; GRU 3 (z, r, h); LSTM 4 (i, f, c, o).
+ *    Row g * units + u of a kernel is gate g of unit u (the transpose of Keras' (in, G*units)).
+ *    f32: 0 kernel float [G*units][features], 1 recurrent kernel float [G*units][units],
+ *    2 bias float [G*units] (GRU with NNOM_RNN_RESET_AFTER: [2][3*units], the input bias then
+ *    the recurrent bias), or empty for none.
+ *    The layer keeps its state (h; LSTM: h then c) in the model's state memory, outside the
+ *    arena (see nnom_model_state()); a run starts from zero unless NNOM_RNN_STATEFUL is set.
  */
 typedef enum nnom_layer_type {
     NNOM_LAYER_INPUT = 0,
@@ -108,7 +118,10 @@ typedef enum nnom_layer_type {
     NNOM_LAYER_TANH = 29,
     NNOM_LAYER_HARD_SIGMOID = 30,
     NNOM_LAYER_SOFTMAX = 31,
-    NNOM_LAYER_TYPE_COUNT = 32
+    NNOM_LAYER_SIMPLE_RNN = 32,
+    NNOM_LAYER_GRU = 33,
+    NNOM_LAYER_LSTM = 34,
+    NNOM_LAYER_TYPE_COUNT = 35
 } nnom_layer_type;
 
 /** Padding mode of convolutions and pooling, with Keras' meaning. */
@@ -123,6 +136,35 @@ typedef enum nnom_activation {
     NNOM_ACT_RELU = 1,
     NNOM_ACT_RELU6 = 2
 } nnom_activation;
+
+/** Bits of nnom_layer_params::cell_flags (recurrent layers). */
+typedef enum nnom_rnn_flag {
+    NNOM_RNN_RETURN_SEQUENCES = 1 << 0, /**< output every step (steps, units), not only the last (units) */
+    NNOM_RNN_GO_BACKWARDS = 1 << 1,     /**< process the steps from the last to the first */
+    NNOM_RNN_STATEFUL = 1 << 2,         /**< a run starts from the state the previous run left */
+    NNOM_RNN_RESET_AFTER = 1 << 3,      /**< GRU: the reset gate applies after the recurrent matrix product
+                                             (Keras 3's default); else before it */
+    NNOM_RNN_INPUT_ORDER = 1 << 4       /**< with GO_BACKWARDS and RETURN_SEQUENCES: output row t is the state
+                                             after input step t (Keras' Bidirectional flips the backward
+                                             sequence so); without it, row k is the k-th step processed */
+} nnom_rnn_flag;
+
+/** An activation inside a recurrent cell, the bytes of nnom_layer_params::activations. */
+typedef enum nnom_rnn_act {
+    NNOM_RNN_ACT_TANH = 0,
+    NNOM_RNN_ACT_SIGMOID = 1,
+    NNOM_RNN_ACT_HARD_SIGMOID = 2,    /**< Keras 3: relu6(x + 3) / 6 */
+    NNOM_RNN_ACT_HARD_SIGMOID_K2 = 3, /**< Keras 2 (tf.keras): clip(0.2 x + 0.5, 0, 1) */
+    NNOM_RNN_ACT_RELU = 4,
+    NNOM_RNN_ACT_LINEAR = 5,
+    NNOM_RNN_ACT_COUNT = 6
+} nnom_rnn_act;
+
+/** nnom_layer_params::activations of a recurrent layer: the cell activation (Keras' `activation`:
+ *  SimpleRNN's output, GRU's candidate, LSTM's candidate and cell output) in bits 0-7, the gate
+ *  activation (Keras' `recurrent_activation`, GRU and LSTM gates) in bits 8-15. Zero is tanh, tanh;
+ *  Keras' default is NNOM_RNN_ACTIVATIONS(NNOM_RNN_ACT_TANH, NNOM_RNN_ACT_SIGMOID). */
+#define NNOM_RNN_ACTIVATIONS(activation, recurrent) ((int32_t)(activation) | ((int32_t)(recurrent) << 8))
 
 /** A shape without the batch dimension. */
 typedef struct nnom_shape {
@@ -141,7 +183,7 @@ typedef struct nnom_quant {
  * fields listed for it in ::nnom_layer_type and requires the rest to be zero
  * only where documented. Zero-initialise, then set what the layer uses.
  * Stored in .nnom files as NNOM_PARAM_WORDS little-endian 32-bit words in
- * field order (alpha as IEEE-754 bits).
+ * field order (alpha as IEEE-754 bits): 23 words used, the last one reserved.
  */
 typedef struct nnom_layer_params {
     int32_t kernel[2];    /**< window height, width (pooling: pool size) */
@@ -156,6 +198,8 @@ typedef struct nnom_layer_params {
     int32_t shape[NNOM_MAX_RANK]; /**< reshape target dims */
     int32_t activation;   /**< fused ::nnom_activation */
     float alpha;          /**< LeakyReLU negative slope */
+    int32_t cell_flags;   /**< recurrent layers: ::nnom_rnn_flag bits */
+    int32_t activations;  /**< recurrent layers: NNOM_RNN_ACTIVATIONS(activation, recurrent_activation) */
 } nnom_layer_params;
 
 /** Number of 32-bit words a ::nnom_layer_params takes in a .nnom file (the rest is reserved, zero). */

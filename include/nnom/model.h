@@ -11,6 +11,7 @@
  *     nnom_model_set_input_f32(m, 0, x, n)             quantised with the input's own scale
  *     nnom_model_run(m)                                no allocation, no interpretation
  *     nnom_model_get_output_f32(m, 0, y, n)
+ *     nnom_model_reset_state(m)                        recurrent models: forget the state
  *     nnom_model_destroy(m)
  *
  * A model is not thread-safe, but models share nothing: two models may run
@@ -208,6 +209,37 @@ uint64_t nnom_model_total_macs(const nnom_model *model);
 size_t nnom_model_weight_bytes(const nnom_model *model);
 /** Zeroes run counts and times. */
 void nnom_model_reset_stats(nnom_model *model);
+
+/* ------------------------------------------------------------ recurrent state */
+
+/*
+ * Recurrent layers (SIMPLE_RNN, GRU, LSTM) keep their state (h; LSTM: h and
+ * c) in a small block of state memory the model allocates once, at compile,
+ * through its allocator: it is not part of the arena, whose buffers layers
+ * reuse within a run. A stateful layer (NNOM_RNN_STATEFUL) starts each run
+ * from the state the previous run left, as Keras' stateful RNNs do across
+ * predict() calls; the others start from zero. After a run, every recurrent
+ * layer's state is its last one.
+ */
+
+/** Bytes of state memory of the compiled model (0 without recurrent layers). */
+size_t nnom_model_state_size(const nnom_model *model);
+
+/** Zeroes the state of every recurrent layer: stateful layers start afresh (Keras' reset_states()). */
+nnom_status nnom_model_reset_state(nnom_model *model);
+
+/** Number of state vectors of layer @p layer (0 if it has none) and, in *@p length (may be NULL), the
+ *  number of values of each (the layer's units). */
+int32_t nnom_model_state_count(const nnom_model *model, int32_t layer, int32_t *length);
+
+/** Copies state vector @p which (0: h, 1: c of an LSTM) of layer @p layer as float (dequantised for int8
+ *  models, whose states are int16). @p count must be the vector's length. */
+nnom_status nnom_model_state(nnom_model *model, int32_t layer, int32_t which, float *data, size_t count);
+
+/** Sets state vector @p which of layer @p layer (quantised and saturated for int8 models): a stateful
+ *  layer's next run starts from it. */
+nnom_status nnom_model_set_state(nnom_model *model, int32_t layer, int32_t which, const float *data,
+                                 size_t count);
 
 #ifdef __cplusplus
 }

@@ -38,6 +38,8 @@ typedef struct nnom_layer {
     int32_t last_use;        /* index of the last layer reading this output */
     int32_t in_place;
     int32_t act_lo, act_hi;  /* int8 output clamp from the fused activation (s8 models) */
+    uint32_t state_offset;   /* recurrent layers: where their state lives in the model's state memory */
+    uint32_t state_bytes;    /* 0: no state */
 
     /* statistics */
     uint32_t runs;
@@ -52,6 +54,7 @@ typedef struct nnom_exec {
     const nnom_layer *in_layer[NNOM_MAX_INPUTS];
     void *out;
     void *scratch;           /* scratch_bytes bytes, 4-byte aligned, NULL if 0 */
+    void *state;             /* state_bytes bytes of persistent state, 8-byte aligned, NULL if 0 */
 } nnom_exec;
 
 /* Context handed to infer(): the model (for error messages) and the dtype. */
@@ -85,7 +88,24 @@ typedef struct nnom_layer_ops {
     /* Kernels. NULL for INPUT and views. */
     void (*run_s8)(const nnom_exec *x);
     void (*run_f32)(const nnom_exec *x);
+    /* Persistent state (recurrent layers), kept in the model's state memory across runs; NULL: none.
+     * state_vectors: how many state vectors the layer has after infer (h; LSTM: h, c), each of
+     * *length elements; they take state_bytes() bytes. state_read / state_write convert vector
+     * @p which of the layer's state memory to / from float (dequantised for int8). */
+    int32_t (*state_vectors)(const nnom_layer *l, int32_t *length);
+    uint32_t (*state_bytes)(const nnom_layer *l, nnom_dtype dtype);
+    void (*state_read)(const nnom_layer *l, nnom_dtype dtype, const void *state, int32_t which, float *out);
+    void (*state_write)(const nnom_layer *l, nnom_dtype dtype, void *state, int32_t which, const float *in);
 } nnom_layer_ops;
+
+/* Builds for int8 models only (NNOM_INT8_ONLY=1, e.g. firmware) leave every
+ * float32 kernel out: ops name their float run through this macro, which then
+ * yields NULL without referencing the function's code. */
+#if defined(NNOM_INT8_ONLY) && NNOM_INT8_ONLY
+#define NNOM_RUN_F32(fn) (0 ? (fn) : NULL)
+#else
+#define NNOM_RUN_F32(fn) (fn)
+#endif
 
 /* The table in core/layer_table.c: one entry per nnom_layer_type. */
 const nnom_layer_ops *nnom_layer_ops_of(nnom_layer_type type);
@@ -93,6 +113,17 @@ const nnom_layer_ops *nnom_layer_ops_of(nnom_layer_type type);
 /* Records a failure on the model with a printf-like message (supports %s %d
  * %u %ld %lu %ld %x and %%, nothing else) and returns @p status. */
 nnom_status nnom_fail(nnom_model *model, nnom_status status, const char *fmt, ...);
+
+/* Builds with NNOM_TERSE_ERRORS=1 keep only the status in messages (the text
+ * of every message is left out of the binary, a few KB of flash). */
+#if defined(NNOM_TERSE_ERRORS) && NNOM_TERSE_ERRORS
+nnom_status nnom_fail_terse(nnom_model *model, nnom_status status);
+/* never defined: only named inside sizeof, so the arguments count as used but
+ * are neither evaluated nor stored */
+int nnom_fail_arguments(const char *fmt, ...);
+#define nnom_fail(model, status, ...) \
+    ((void)sizeof(nnom_fail_arguments(__VA_ARGS__)), nnom_fail_terse((model), (status)))
+#endif
 
 /* Canonical (h, w, c) of a shape. */
 nnom_dims nnom_dims_of(const nnom_shape *s);

@@ -67,6 +67,7 @@ void nnom_model_destroy(nnom_model *m)
 {
     if (!m) return;
     if (m->arena_owned) nnom_free(m, m->arena);
+    nnom_free(m, m->state);
     nnom_free(m, m->layers);
     nnom_free(m, m->buffers);
     nnom_free(m, m->input_ids);
@@ -238,6 +239,31 @@ static nnom_status infer_layer(nnom_model *m, int32_t index)
     return NNOM_OK;
 }
 
+/* The state memory of recurrent layers: one zeroed block, each layer's part 8-byte aligned. It is
+ * not part of the arena, which layers reuse within a run: a stateful layer's state must outlive runs. */
+static nnom_status alloc_state(nnom_model *m)
+{
+    uint64_t total = 0;
+    for (int32_t i = 0; i < m->n_layers; i++) {
+        nnom_layer *l = &m->layers[i];
+        const nnom_layer_ops *ops = nnom_layer_ops_of(l->type);
+        l->state_offset = 0;
+        l->state_bytes = ops->state_bytes ? ops->state_bytes(l, m->dtype) : 0;
+        if (!l->state_bytes) continue;
+        l->state_offset = (uint32_t)total;
+        total += ((uint64_t)l->state_bytes + 7u) & ~(uint64_t)7u;
+        if (total > UINT32_MAX)
+            return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s': the recurrent state of the model exceeds 4 GB", l->name);
+    }
+    m->state_size = (uint32_t)total;
+    if (!total) return NNOM_OK;
+    m->state = (uint8_t *)nnom_alloc(m, (size_t)total);
+    if (!m->state)
+        return nnom_fail(m, NNOM_ERR_NO_MEMORY, "out of memory for %lu bytes of recurrent state", (unsigned long)total);
+    memset(m->state, 0, (size_t)total);
+    return NNOM_OK;
+}
+
 nnom_status nnom_model_compile(nnom_model *m)
 {
     if (!m) return NNOM_ERR_ARGUMENT;
@@ -260,6 +286,8 @@ nnom_status nnom_model_compile(nnom_model *m)
         if (m->layers[i].type == NNOM_LAYER_OUTPUT) m->output_ids[m->n_outputs++] = i;
     }
     nnom_status st = nnom_plan(m);
+    if (st != NNOM_OK) return st;
+    st = alloc_state(m);
     if (st != NNOM_OK) return st;
     m->compiled = 1;
     m->error[0] = '\0';
@@ -324,6 +352,7 @@ nnom_status nnom_model_run(nnom_model *m)
         }
         x.out = buffer_ptr(m, l->buffer);
         x.scratch = buffer_ptr(m, l->scratch_buffer);
+        x.state = l->state_bytes ? m->state + l->state_offset : NULL;
         uint32_t t0 = m->timer ? m->timer(m->timer_ctx) : 0;
         run(&x);
         if (m->timer) l->time_us += (uint32_t)(m->timer(m->timer_ctx) - t0);
@@ -537,4 +566,88 @@ void nnom_model_reset_stats(nnom_model *m)
         m->layers[i].runs = 0;
         m->layers[i].time_us = 0;
     }
+}
+
+/* ------------------------------------------------------------ recurrent state */
+
+size_t nnom_model_state_size(const nnom_model *m) { return m && m->compiled ? m->state_size : 0; }
+
+nnom_status nnom_model_reset_state(nnom_model *m)
+{
+    if (!m) return NNOM_ERR_ARGUMENT;
+    if (!m->compiled) return nnom_fail(m, NNOM_ERR_STATE, "compile the model before resetting its state");
+    if (m->state) memset(m->state, 0, m->state_size);
+    return NNOM_OK;
+}
+
+int32_t nnom_model_state_count(const nnom_model *m, int32_t i, int32_t *length)
+{
+    if (length) *length = 0;
+    if (!m || !m->compiled || i < 0 || i >= m->n_layers) return 0;
+    const nnom_layer *l = &m->layers[i];
+    const nnom_layer_ops *ops = nnom_layer_ops_of(l->type);
+    if (!l->state_bytes || !ops->state_vectors) return 0;
+    int32_t len = 0;
+    const int32_t n = ops->state_vectors(l, &len);
+    if (length) *length = len;
+    return n;
+}
+
+/* Checks a state call; returns the layer or NULL after recording the failure. */
+static const nnom_layer *state_layer(nnom_model *m, int32_t i, int32_t which, size_t count, const void *data,
+                                     nnom_status *st)
+{
+    if (!m->compiled) {
+        *st = nnom_fail(m, NNOM_ERR_STATE, "compile the model before reading or writing a layer's state");
+        return NULL;
+    }
+    if (i < 0 || i >= m->n_layers) {
+        *st = nnom_fail(m, NNOM_ERR_ARGUMENT, "layer %d does not exist (the model has %d)", (int)i, (int)m->n_layers);
+        return NULL;
+    }
+    const nnom_layer *l = &m->layers[i];
+    const char *tname = nnom_layer_type_name(l->type);
+    int32_t len = 0;
+    const int32_t n = nnom_model_state_count(m, i, &len);
+    if (n == 0) {
+        *st = nnom_fail(m, NNOM_ERR_ARGUMENT, "layer '%s' (%s) has no state (only recurrent layers have: simple_rnn, "
+                        "gru, lstm)", l->name, tname);
+        return NULL;
+    }
+    if (which < 0 || which >= n) {
+        *st = nnom_fail(m, NNOM_ERR_ARGUMENT, "layer '%s' (%s): state vector %d asked, it has %d (0: h%s)", l->name,
+                        tname, (int)which, (int)n, n > 1 ? ", 1: c" : "");
+        return NULL;
+    }
+    if (!data) {
+        *st = nnom_fail(m, NNOM_ERR_ARGUMENT, "layer '%s' (%s): the data pointer is NULL", l->name, tname);
+        return NULL;
+    }
+    if (count != (size_t)len) {
+        *st = nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): state vector %d has %d values, %lu given", l->name, tname,
+                        (int)which, (int)len, (unsigned long)count);
+        return NULL;
+    }
+    *st = NNOM_OK;
+    return l;
+}
+
+nnom_status nnom_model_state(nnom_model *m, int32_t layer, int32_t which, float *data, size_t count)
+{
+    if (!m) return NNOM_ERR_ARGUMENT;
+    nnom_status st;
+    const nnom_layer *l = state_layer(m, layer, which, count, data, &st);
+    if (!l) return st;
+    nnom_layer_ops_of(l->type)->state_read(l, m->dtype, m->state + l->state_offset, which, data);
+    return NNOM_OK;
+}
+
+nnom_status nnom_model_set_state(nnom_model *m, int32_t layer, int32_t which, const float *data, size_t count)
+{
+    if (!m) return NNOM_ERR_ARGUMENT;
+    nnom_status st;
+    const nnom_layer *l = state_layer(m, layer, which, count, data, &st);
+    if (!l) return st;
+    nnom_layer_ops_of(l->type)->state_write(l, m->dtype, m->state + l->state_offset, which, data);
+    return NNOM_OK;
 }

@@ -40,6 +40,9 @@ struct nnom_model {
     uint8_t *arena;
     int arena_owned;
 
+    uint8_t *state;          /* persistent state of recurrent layers: allocated at compile, never in the arena */
+    uint32_t state_size;
+
     char error[NNOM_ERROR_MESSAGE_MAX];
 };
 

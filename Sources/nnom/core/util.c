@@ -87,6 +87,15 @@ void nnom_format(char *buf, size_t cap, const char *fmt, ...)
     va_end(ap);
 }
 
+#if defined(NNOM_TERSE_ERRORS) && NNOM_TERSE_ERRORS
+#undef nnom_fail
+nnom_status nnom_fail_terse(nnom_model *model, nnom_status status)
+{
+    return nnom_fail(model, status, "%s (this build leaves error messages out: NNOM_TERSE_ERRORS)",
+                     nnom_status_name(status));
+}
+#endif
+
 nnom_status nnom_fail(nnom_model *model, nnom_status status, const char *fmt, ...)
 {
     if (model) {

@@ -1,4 +1,4 @@
-/* nnom_layer_params <-> the 24 words of a .nnom layer record (field order, alpha as IEEE bits). */
+/* nnom_layer_params <-> the 24 words of a .nnom layer record (field order, alpha as IEEE bits; word 23 reserved). */
 #include <string.h>
 
 #include "format/format.h"
@@ -24,6 +24,8 @@ void nnom_params_to_words(const nnom_layer_params *p, uint32_t w[NNOM_PARAM_WORD
     for (int i = 0; i < NNOM_MAX_RANK; i++) v[k++] = p->shape[i];
     v[k++] = p->activation;
     memcpy(&v[k++], &p->alpha, 4);
+    v[k++] = p->cell_flags;
+    v[k++] = p->activations;
     for (int i = 0; i < NNOM_PARAM_WORDS; i++) w[i] = (uint32_t)v[i];
 }
 
@@ -49,4 +51,6 @@ void nnom_params_from_words(const uint32_t w[NNOM_PARAM_WORDS], nnom_layer_param
     for (int i = 0; i < NNOM_MAX_RANK; i++) p->shape[i] = v[k++];
     p->activation = v[k++];
     memcpy(&p->alpha, &v[k++], 4);
+    p->cell_flags = v[k++];
+    p->activations = v[k++];
 }

@@ -52,5 +52,5 @@ const nnom_layer_ops nnom_ops_avg_pool = {
     .infer = infer,
     .inplace_ok = inplace_ok,
     .run_s8 = run_s8,
-    .run_f32 = run_f32,
+    .run_f32 = NNOM_RUN_F32(run_f32),
 };

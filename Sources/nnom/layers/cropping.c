@@ -39,5 +39,5 @@ const nnom_layer_ops nnom_ops_cropping = {
     .flags = 0,
     .infer = infer,
     .run_s8 = run_s8,
-    .run_f32 = run_f32,
+    .run_f32 = NNOM_RUN_F32(run_f32),
 };

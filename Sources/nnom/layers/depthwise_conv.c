@@ -43,5 +43,5 @@ const nnom_layer_ops nnom_ops_depthwise_conv = {
     .infer = infer,
     .macs = macs,
     .run_s8 = run_s8,
-    .run_f32 = run_f32,
+    .run_f32 = NNOM_RUN_F32(run_f32),
 };

@@ -8,4 +8,4 @@ static nnom_status flatten_infer(nnom_layer *l, const nnom_infer_ctx *ctx)
     return NNOM_OK;
 }
 
-const nnom_layer_ops nnom_ops_flatten = {1, 1, NNOM_OPS_VIEW, flatten_infer, NULL, NULL, NULL, NULL, NULL};
+const nnom_layer_ops nnom_ops_flatten = {.min_inputs = 1, .max_inputs = 1, .flags = NNOM_OPS_VIEW, .infer = flatten_infer};

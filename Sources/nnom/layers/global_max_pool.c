@@ -67,5 +67,5 @@ const nnom_layer_ops nnom_ops_global_max_pool = {
     .flags = 0,
     .infer = infer,
     .run_s8 = run_s8,
-    .run_f32 = run_f32,
+    .run_f32 = NNOM_RUN_F32(run_f32),
 };

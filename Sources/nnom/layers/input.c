@@ -13,4 +13,4 @@ static nnom_status input_infer(nnom_layer *l, const nnom_infer_ctx *ctx)
     return NNOM_OK;
 }
 
-const nnom_layer_ops nnom_ops_input = {0, 0, 0, input_infer, NULL, NULL, NULL, NULL, NULL};
+const nnom_layer_ops nnom_ops_input = {.min_inputs = 0, .max_inputs = 0, .flags = 0, .infer = input_infer};

@@ -28,5 +28,5 @@ const nnom_layer_ops nnom_ops_leaky_relu = {
     .flags = NNOM_OPS_IN_PLACE,
     .infer = infer,
     .run_s8 = nnom_activation_run_s8,
-    .run_f32 = run_f32,
+    .run_f32 = NNOM_RUN_F32(run_f32),
 };

@@ -115,5 +115,5 @@ const nnom_layer_ops nnom_ops_max_pool = {
     .infer = infer,
     .inplace_ok = inplace_ok,
     .run_s8 = run_s8,
-    .run_f32 = run_f32,
+    .run_f32 = NNOM_RUN_F32(run_f32),
 };

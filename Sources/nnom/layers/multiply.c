@@ -31,5 +31,5 @@ const nnom_layer_ops nnom_ops_multiply = {
     .infer = infer,
     .macs = nnom_binary_count,
     .run_s8 = run_s8,
-    .run_f32 = run_f32,
+    .run_f32 = NNOM_RUN_F32(run_f32),
 };

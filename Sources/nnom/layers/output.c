@@ -7,4 +7,4 @@ static nnom_status output_infer(nnom_layer *l, const nnom_infer_ctx *ctx)
     return NNOM_OK;
 }
 
-const nnom_layer_ops nnom_ops_output = {1, 1, NNOM_OPS_VIEW, output_infer, NULL, NULL, NULL, NULL, NULL};
+const nnom_layer_ops nnom_ops_output = {.min_inputs = 1, .max_inputs = 1, .flags = NNOM_OPS_VIEW, .infer = output_infer};

@@ -13,5 +13,5 @@ const nnom_layer_ops nnom_ops_relu = {
     .flags = NNOM_OPS_IN_PLACE,
     .infer = nnom_activation_infer,
     .run_s8 = nnom_activation_run_s8,
-    .run_f32 = run_f32,
+    .run_f32 = NNOM_RUN_F32(run_f32),
 };

@@ -27,4 +27,4 @@ static nnom_status reshape_infer(nnom_layer *l, const nnom_infer_ctx *ctx)
     return NNOM_OK;
 }
 
-const nnom_layer_ops nnom_ops_reshape = {1, 1, NNOM_OPS_VIEW, reshape_infer, NULL, NULL, NULL, NULL, NULL};
+const nnom_layer_ops nnom_ops_reshape = {.min_inputs = 1, .max_inputs = 1, .flags = NNOM_OPS_VIEW, .infer = reshape_infer};

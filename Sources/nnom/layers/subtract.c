@@ -29,5 +29,5 @@ const nnom_layer_ops nnom_ops_subtract = {
     .infer = infer,
     .macs = NULL,
     .run_s8 = run_s8,
-    .run_f32 = run_f32,
+    .run_f32 = NNOM_RUN_F32(run_f32),
 };

@@ -98,6 +98,14 @@ typedef struct kr_weights {
  */
 nnom_status kr_weights_read(kr_file *f, const char *layer_name, const char *fallback_path, kr_weights *w,
                             nnom_converter *c);
+/*
+ * The same for a layer made of sub-layers: in a Keras 3 file the weights of
+ * each sub-layer @p subs[k] (a path below the layer's group, such as "cell" or
+ * "forward_layer/cell") in that order; a legacy file lists every weight under
+ * the layer's own group, already in that order.
+ */
+nnom_status kr_weights_read_nested(kr_file *f, const char *layer_name, const char *fallback_path,
+                                   const char *const *subs, int n_subs, kr_weights *w, nnom_converter *c);
 void kr_weights_free(kr_weights *w);
 /* "(3, 3, 8, 16)" */
 void kr_dims_text(const int64_t *dims, int rank, char *buf, size_t cap);

@@ -7,6 +7,10 @@
  *  - legacy .h5 (Keras 3 and tf.keras): model_weights/<layer name> with an
  *    attribute weight_names listing dataset paths relative to that group
  *    ("conv2d/kernel:0", "sequential/conv2d/kernel", ...), in variable order.
+ * Layers made of sub-layers keep their weights there in Keras 3 files:
+ * layers/lstm/cell/vars, layers/bidirectional/forward_layer/cell/vars and
+ * backward_layer/cell/vars; a legacy file lists them all under the layer's
+ * group (forward then backward), e.g. "lstm/lstm_cell/kernel:0".
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -165,39 +169,45 @@ static nnom_status load_paths(kr_file *f, nnom_converter *c)
     return st;
 }
 
-static nnom_status read_keras3(kr_file *f, const char *layer, const char *fallback, kr_weights *w,
-                               nnom_converter *c)
+/* The vars group of Keras 3 layer @p layer ("layers/<path>/vars"), or NULL when none is stored. */
+static nnom_status keras3_vars(kr_file *f, const char *layer, const char *fallback, const char **vars, char *fb,
+                               size_t fb_cap, nnom_converter *c)
 {
+    *vars = NULL;
     if (!f->paths_loaded) {
         nnom_status st = load_paths(f, c);
         if (st != NNOM_OK) return st;
     }
-    const char *vars = NULL;
     for (int i = 0; i < f->n_paths; i++)
         if (strcmp(f->paths[i].name, layer) == 0) {
-            vars = f->paths[i].path;
-            break;
+            *vars = f->paths[i].path;
+            return NNOM_OK;
         }
-    char fb[256];
-    if (!vars && fallback && fallback[0]) {
-        snprintf(fb, sizeof fb, "layers/%s/vars", fallback);
+    if (fallback && fallback[0]) {
+        snprintf(fb, fb_cap, "layers/%s/vars", fallback);
         /* only when the group does not name another layer */
         int named_other = 0;
         for (int i = 0; i < f->n_paths; i++)
             if (strcmp(f->paths[i].path, fb) == 0) named_other = 1;
-        if (!named_other && kr_h5_path_exists(f->h5, fb)) vars = fb;
+        if (!named_other && kr_h5_path_exists(f->h5, fb)) *vars = fb;
     }
-    if (!vars) return NNOM_OK; /* no weights stored: the class converter says whether that is wrong */
+    return NNOM_OK;
+}
+
+/* Appends the datasets 0, 1, ... of vars group @p vars to @p w; messages call them <label>/0, ... */
+static nnom_status read_vars_group(kr_file *f, const char *layer, const char *vars, const char *label_base,
+                                   kr_weights *w, nnom_converter *c)
+{
     H5G_info_t info;
     if (H5Gget_info_by_name(f->h5, vars, &info, H5P_DEFAULT) < 0)
         return nnom_converter_fail(c, NNOM_ERR_KERAS, "layer '%s': cannot read its weights group %s", layer, vars);
-    if (info.nlinks > KR_MAX_ARRAYS)
-        return nnom_converter_fail(c, NNOM_ERR_UNSUPPORTED, "layer '%s': %lu weight arrays, at most %d supported",
-                                   layer, (unsigned long)info.nlinks, KR_MAX_ARRAYS);
+    if (info.nlinks > (hsize_t)(KR_MAX_ARRAYS - w->n))
+        return nnom_converter_fail(c, NNOM_ERR_UNSUPPORTED, "layer '%s': %lu more weight arrays in %s, at most %d "
+                                   "in all supported", layer, (unsigned long)info.nlinks, vars, KR_MAX_ARRAYS);
     for (int i = 0; i < (int)info.nlinks; i++) {
-        char dpath[300], label[32];
+        char dpath[300], label[96];
         snprintf(dpath, sizeof dpath, "%s/%d", vars, i);
-        snprintf(label, sizeof label, "vars/%d", i);
+        snprintf(label, sizeof label, "%s/%d", label_base, i);
         if (!kr_h5_path_exists(f->h5, dpath))
             return nnom_converter_fail(c, NNOM_ERR_KERAS, "layer '%s': weight %s is missing from '%s'", layer, label,
                                        f->path);
@@ -206,6 +216,26 @@ static nnom_status read_keras3(kr_file *f, const char *layer, const char *fallba
         w->n++;
     }
     return NNOM_OK;
+}
+
+static nnom_status read_keras3(kr_file *f, const char *layer, const char *fallback, const char *const *subs,
+                               int n_subs, kr_weights *w, nnom_converter *c)
+{
+    const char *vars;
+    char fb[256];
+    nnom_status st = keras3_vars(f, layer, fallback, &vars, fb, sizeof fb, c);
+    if (st != NNOM_OK || !vars) return st; /* no weights stored: the class converter says whether that is wrong */
+    if (n_subs == 0) return read_vars_group(f, layer, vars, "vars", w, c);
+    /* sub-layers: "<layer group>/<sub>/vars", e.g. layers/lstm/cell/vars */
+    const size_t base_len = strlen(vars) >= 5 ? strlen(vars) - 5 : 0; /* without "/vars" */
+    for (int k = 0; k < n_subs && st == NNOM_OK; k++) {
+        char sub[512], label[160];
+        snprintf(sub, sizeof sub, "%.*s/%s/vars", (int)base_len, vars, subs[k]);
+        snprintf(label, sizeof label, "%s/vars", subs[k]);
+        if (!kr_h5_path_exists(f->h5, sub)) continue; /* the count check of the class converter reports it */
+        st = read_vars_group(f, layer, sub, label, w, c);
+    }
+    return st;
 }
 
 /* ------------------------------------------------------------------ legacy */
@@ -243,8 +273,14 @@ static nnom_status read_legacy(kr_file *f, const char *layer, kr_weights *w, nno
 nnom_status kr_weights_read(kr_file *f, const char *layer_name, const char *fallback_path, kr_weights *w,
                             nnom_converter *c)
 {
+    return kr_weights_read_nested(f, layer_name, fallback_path, NULL, 0, w, c);
+}
+
+nnom_status kr_weights_read_nested(kr_file *f, const char *layer_name, const char *fallback_path,
+                                   const char *const *subs, int n_subs, kr_weights *w, nnom_converter *c)
+{
     memset(w, 0, sizeof *w);
-    nnom_status st = f->layout == KR_LAYOUT_KERAS3 ? read_keras3(f, layer_name, fallback_path, w, c)
+    nnom_status st = f->layout == KR_LAYOUT_KERAS3 ? read_keras3(f, layer_name, fallback_path, subs, n_subs, w, c)
                                                    : read_legacy(f, layer_name, w, c);
     if (st != NNOM_OK) kr_weights_free(w);
     return st;

@@ -314,6 +314,8 @@ nnom_status nnom_calibrate(nnom_converter *c, const float *samples, size_t n_sam
             }
             any = 1;
         }
+        /* nothing to clip: the second pass is skipped, and so are its progress steps */
+        if (!any && opt->progress) opt->progress(opt->progress_ctx, steps, steps);
         for (size_t s = 0; any && s < n_samples; s++) {
             st = run_sample(c, run, samples, s, per_sample);
             if (st != NNOM_OK) goto done;

@@ -1,0 +1,220 @@
+import CNNoM
+import Foundation
+import XCTest
+@testable import NNoM
+
+/// The built `nnom` executable, end to end: outputs, tables and exit codes.
+final class CLITests: XCTestCase {
+    var folder: TemporaryFolder!
+    var modelFile: URL!
+    var model: Model!
+
+    override func setUpWithError() throws {
+        folder = try TemporaryFolder()
+        modelFile = folder.file("cnn.nnom")
+        let bytes = try HandBuiltModel.int8CNN().serialized()
+        try Data(bytes).write(to: modelFile)
+        model = try Model(bytes: bytes)
+    }
+
+    override func tearDown() {
+        // XCTest keeps test case objects alive until the end of the run: free the folder now
+        folder = nil
+        model = nil
+    }
+
+    /// A failure: exit code, and exactly one line on stderr (no usage dump, no backtrace).
+    func assertFails(_ result: CLIResult, code: Int32, containing text: String,
+                     file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(result.status, code, result.stderr, file: file, line: line)
+        let lines = result.stderr.split(separator: "\n", omittingEmptySubsequences: false)
+        XCTAssertEqual(lines.count, 2, "one line and its newline: \(result.stderr)", file: file, line: line)
+        XCTAssertTrue(result.stderr.hasPrefix("nnom: error: "), result.stderr, file: file, line: line)
+        XCTAssertTrue(result.stderr.contains(text), "'\(result.stderr)' should contain '\(text)'", file: file, line: line)
+        XCTAssertEqual(result.stdout, "", file: file, line: line)
+    }
+
+    func testHelpAndVersion() throws {
+        let help = try CLI.run(["--help"])
+        XCTAssertEqual(help.status, 0)
+        for command in ["convert", "inspect", "run", "eval", "bench"] {
+            XCTAssertTrue(help.stdout.contains(command), command)
+        }
+        let version = try CLI.run(["--version"])
+        XCTAssertEqual(version.status, 0)
+        XCTAssertEqual(version.stdout.trimmingCharacters(in: .whitespacesAndNewlines), libraryVersion)
+        let convertHelp = try CLI.run(["help", "convert"])
+        XCTAssertEqual(convertHelp.status, 0)
+        XCTAssertTrue(convertHelp.stdout.contains("--calibration"))
+        XCTAssertTrue(convertHelp.stdout.contains("--per-tensor"))
+    }
+
+    func testInspectPrintsEveryLayerAndTotals() throws {
+        let r = try CLI.run(["inspect", modelFile.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        for layer in model.layers {
+            let row = lines.first { $0.split(separator: " ").dropFirst().first.map(String.init) == layer.name }
+            XCTAssertNotNil(row, "row for \(layer.name)")
+            guard let row else { continue }
+            let cells = row.split(separator: " ").map(String.init)
+            XCTAssertEqual(cells[0], "\(layer.index)")
+            XCTAssertEqual(cells[2], layer.type)
+            XCTAssertTrue(row.contains(formatted(layer.macs)), "\(row) has MACs \(layer.macs)")
+            XCTAssertTrue(row.contains("zp=\(layer.zeroPoint!)"), row)
+        }
+        XCTAssertTrue(lines.contains { $0.contains("(8, 8, 6)") }, "conv1's output shape")
+        XCTAssertTrue(lines.contains { $0.contains("in place") }, "some layer runs in place")
+        XCTAssertTrue(lines.contains("RAM: \(formatted(model.arenaSize)) bytes of arena"), r.stdout)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("flash: \(formatted(model.flashSize)) bytes") }, r.stdout)
+        XCTAssertTrue(lines.contains("MACs: \(formatted(model.totalMACs)) per inference"), r.stdout)
+    }
+
+    func testRunWritesTheModelsOutputsBitForBit() throws {
+        var rng = TestRandom(seed: 77)
+        let x = NumPyArray(shape: [6, 8, 8, 1], values: rng.floats(6 * 64))
+        try x.write(npy: folder.file("x.npy"))
+        let r = try CLI.run(["run", modelFile.path, "--input", folder.file("x.npy").path, "--output", folder.file("y.npy").path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let y = try NumPyArray(npy: folder.file("y.npy"))
+        XCTAssertEqual(y.shape, [6, 10])
+        XCTAssertEqual(bits(y.values), bits(try model.predict(x.rows).flatMap { $0 }))
+
+        // one sample, printed
+        try NumPyArray(shape: [8, 8, 1], values: x.rows[2]).write(npy: folder.file("one.npy"))
+        let printed = try CLI.run(["run", modelFile.path, "--input", folder.file("one.npy").path])
+        XCTAssertEqual(printed.status, 0, printed.stderr)
+        let values = printed.stdout.split(whereSeparator: \.isWhitespace).compactMap { Float(String($0)) }
+        XCTAssertEqual(bits(values), bits(try model.predict(x.rows[2])))
+    }
+
+    func testEvalPrintsAccuracyTopKAndConfusion() throws {
+        var rng = TestRandom(seed: 31)
+        let n = 90
+        let x = NumPyArray(shape: [n, 8, 8, 1], values: rng.floats(n * 64))
+        let labels = (0..<n).map { Int64($0 % 10) }
+        try x.write(npy: folder.file("x.npy"))
+        let npz = folder.file("test.npz")
+        try Data(TestFiles.zipStored([("x.npy", [UInt8](try Data(contentsOf: folder.file("x.npy")))),
+                                      ("y.npy", TestFiles.npyInt64(labels, shape: [n]))])).write(to: npz)
+        let expected = try model.evaluate(samples: x.rows, labels: labels.map(Int.init), topK: 3)
+
+        let r = try CLI.run(["eval", modelFile.path, "--data", npz.path, "--top-k", "3"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        XCTAssertTrue(lines.contains("samples: \(n), classes: 10"), r.stdout)
+        XCTAssertTrue(lines.contains(String(format: "accuracy: %.2f%% (%d/%d)", expected.accuracy * 100, expected.top1Correct, n)), r.stdout)
+        XCTAssertTrue(lines.contains(String(format: "top-3 accuracy: %.2f%% (%d/%d)", expected.topKAccuracy * 100, expected.topKCorrect, n)), r.stdout)
+        for (label, row) in expected.confusion.enumerated() {
+            let printed = lines.first { $0.split(separator: " ").first == Substring("\(label)") && $0.split(separator: " ").count == 12 }
+            XCTAssertEqual(printed?.split(separator: " ").dropFirst().prefix(10).map { Int($0) }, row.map { $0 }, "row \(label)")
+        }
+
+        // the same from two .npy files
+        try Data(TestFiles.npyInt64(labels, shape: [n])).write(to: folder.file("y.npy"))
+        let separate = try CLI.run(["eval", modelFile.path, "--data", folder.file("x.npy").path,
+                                    "--labels", folder.file("y.npy").path, "--top-k", "3"])
+        XCTAssertEqual(separate.status, 0, separate.stderr)
+        XCTAssertEqual(separate.stdout, r.stdout)
+    }
+
+    func testBenchShowsEveryLayerAndTheRunCount() throws {
+        let r = try CLI.run(["bench", modelFile.path, "--runs", "20"], environment: ["NNOM_PROGRESS": "1"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        for layer in model.layers {
+            XCTAssertTrue(r.stdout.contains(" \(layer.name) "), layer.name)
+        }
+        XCTAssertTrue(r.stdout.contains("runs: 20 (after 5 warm-up)"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("MACs: \(formatted(model.totalMACs)) per inference"), r.stdout)
+        XCTAssertTrue(r.stderr.contains("benchmarking"), "progress on stderr: \(r.stderr)")
+        XCTAssertTrue(r.stderr.contains("20/20"), r.stderr)
+    }
+
+    func testConvertEndToEnd() throws {
+        let keras = Paths.kerasFixtures.appendingPathComponent("digits_cnn.keras")
+        let xFile = Paths.kerasFixtures.appendingPathComponent("digits_test_x.npy")
+        guard FileManager.default.fileExists(atPath: keras.path), FileManager.default.fileExists(atPath: xFile.path) else {
+            throw XCTSkip("digits_cnn fixtures missing")
+        }
+        let out = folder.file("digits.nnom"), header = folder.file("digits_weights.h")
+        let r = try CLI.run(["convert", keras.path, "--calibration", xFile.path, "--method", "percentile",
+                             "-o", out.path, "--header", header.path], environment: ["NNOM_PROGRESS": "1"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("calibrating"), "calibration progress on stderr: \(r.stderr)")
+        XCTAssertTrue(r.stdout.contains("SQNR dB"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("top-1 agreement"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("digits_weights_load()"), r.stdout)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: header.path))
+        let samples = try NumPyArray(npy: xFile).rows
+        let (swiftModel, report) = try Converter.convert(keras: keras, calibration: samples,
+                                                         options: ConversionOptions(method: .percentile))
+        XCTAssertEqual([UInt8](try Data(contentsOf: out)), try swiftModel.serialized())
+        for row in report.layers {
+            XCTAssertTrue(r.stdout.contains(" \(row.name) "), row.name)
+        }
+    }
+
+    // MARK: failures
+
+    func testMissingModelFile() throws {
+        assertFails(try CLI.run(["inspect", "/no/such/file.nnom"]), code: 1, containing: "/no/such/file.nnom")
+    }
+
+    func testGarbageModelFile() throws {
+        let bad = folder.file("bad.nnom")
+        try Data(repeating: 0x41, count: 300).write(to: bad)
+        for command in ["inspect", "bench"] {
+            assertFails(try CLI.run([command, bad.path]), code: 1, containing: "not a .nnom file")
+        }
+    }
+
+    func testCorruptModelFile() throws {
+        var bytes = [UInt8](try Data(contentsOf: modelFile))
+        bytes[bytes.count / 2] ^= 1
+        try Data(bytes).write(to: folder.file("corrupt.nnom"))
+        assertFails(try CLI.run(["inspect", folder.file("corrupt.nnom").path]), code: 1, containing: "checksum")
+    }
+
+    func testMissingArguments() throws {
+        assertFails(try CLI.run(["run", modelFile.path]), code: 64, containing: "--input")
+        assertFails(try CLI.run(["inspect"]), code: 64, containing: "<model>")
+        assertFails(try CLI.run(["convert", "m.keras", "-o", "x.nnom"]), code: 64, containing: "--calibration")
+        assertFails(try CLI.run(["frobnicate"]), code: 64, containing: "frobnicate")
+        assertFails(try CLI.run(["bench", modelFile.path, "--runs", "0"]), code: 64, containing: "--runs")
+        assertFails(try CLI.run(["convert", "m.keras", "--calibration", "x.npy", "-o", "x.nnom", "--method", "median"]),
+                    code: 64, containing: "median")
+    }
+
+    func testRunWithInputOfTheWrongShape() throws {
+        try NumPyArray(shape: [3, 7], values: [Float](repeating: 0, count: 21)).write(npy: folder.file("x.npy"))
+        assertFails(try CLI.run(["run", modelFile.path, "--input", folder.file("x.npy").path]), code: 1,
+                    containing: "(3, 7)")
+    }
+
+    func testEvalWithAMissingArray() throws {
+        try NumPyArray(shape: [2, 64], values: [Float](repeating: 0, count: 128)).write(npy: folder.file("x.npy"))
+        let npz = folder.file("only_x.npz")
+        try Data(TestFiles.zipStored([("x.npy", [UInt8](try Data(contentsOf: folder.file("x.npy"))))])).write(to: npz)
+        let r = try CLI.run(["eval", modelFile.path, "--data", npz.path])
+        assertFails(r, code: 1, containing: "y")
+    }
+
+    func testConvertABadKerasFile() throws {
+        let bogus = folder.file("bogus.keras")
+        try Data("not a keras file".utf8).write(to: bogus)
+        try NumPyArray(shape: [1, 3], values: [0, 0, 0]).write(npy: folder.file("x.npy"))
+        let r = try CLI.run(["convert", bogus.path, "--calibration", folder.file("x.npy").path, "-o", folder.file("o.nnom").path])
+        assertFails(r, code: 1, containing: "bogus.keras")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.file("o.nnom").path))
+    }
+
+    private func formatted(_ value: some BinaryInteger) -> String {
+        let digits = String(value)
+        var out = ""
+        for (i, ch) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
+            out.append(ch)
+        }
+        return out
+    }
+}
