@@ -516,9 +516,9 @@ static void tweak_none_dim(cJSON *r)
     cJSON *shape = cJSON_GetObjectItem(layer_config(r, "img"), "batch_shape");
     cJSON_ReplaceItemInArray(shape, 2, cJSON_CreateNull());
 }
-static void tweak_lstm(cJSON *r)
+static void tweak_unsupported(cJSON *r)
 {
-    cJSON_ReplaceItemInObject(layer_object(r, "flat"), "class_name", cJSON_CreateString("LSTM"));
+    cJSON_ReplaceItemInObject(layer_object(r, "flat"), "class_name", cJSON_CreateString("MultiHeadAttention"));
 }
 static void tweak_subclassed(cJSON *r)
 {
@@ -639,7 +639,7 @@ static void test_config(void)
         const char *words[5];
     } cases[] = {
         {"subclassed model", tweak_subclassed, NNOM_ERR_UNSUPPORTED, {"MyModel", "Sequential", "Functional"}},
-        {"unsupported class", tweak_lstm, NNOM_ERR_UNSUPPORTED, {"'flat'", "LSTM", "supported:"}},
+        {"unsupported class", tweak_unsupported, NNOM_ERR_UNSUPPORTED, {"'flat'", "MultiHeadAttention", "supported:"}},
         {"data_format", tweak_channels_first, NNOM_ERR_UNSUPPORTED,
          {"'conv'", "Conv2D", "channels_first", "channels_last"}},
         {"groups", tweak_groups, NNOM_ERR_UNSUPPORTED, {"'conv'", "Conv2D", "groups=2"}},

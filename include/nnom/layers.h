@@ -82,6 +82,17 @@ typedef enum nnom_dtype {
  *    f32: 0 kernel float [G*units][features], 1 recurrent kernel float [G*units][units],
  *    2 bias float [G*units] (GRU with NNOM_RNN_RESET_AFTER: [2][3*units], the input bias then
  *    the recurrent bias), or empty for none.
+ *    s8: int8 input and output, int16 state and gates. 0 kernel int8 [G*units][features] and
+ *    1 recurrent kernel int8 [G*units][units], symmetric per row; 2 bias int32 [G*units] at scale
+ *    input scale x kernel row scale (GRU with RESET_AFTER: [2][3*units], the second half at
+ *    h scale x recurrent row scale), or empty; 3 int32 [4][G*units]: the multipliers and shifts
+ *    taking each row's input sum and recurrent sum to the pre-activation scale (row-major:
+ *    input multipliers, input shifts, recurrent multipliers, recurrent shifts); 4 int16
+ *    [T][513] activation tables made by nnom_quant_rnn_table(): T = 1 (SIMPLE_RNN: activation,
+ *    pre-activation -> h), 2 (GRU: + recurrent activation, pre-activation -> Q15 gate) or 3
+ *    (LSTM: + activation, c -> Q15 or its own scale); 5 int32 [16] constants, see
+ *    ::nnom_rnn_const. The recurrent activation of GRU and LSTM must be bounded (sigmoid,
+ *    hard_sigmoid or tanh): gates are Q15.
  *    The layer keeps its state (h; LSTM: h then c) in the model's state memory, outside the
  *    arena (see nnom_model_state()); a run starts from zero unless NNOM_RNN_STATEFUL is set.
  */
@@ -165,6 +176,42 @@ typedef enum nnom_rnn_act {
  *  activation (Keras' `recurrent_activation`, GRU and LSTM gates) in bits 8-15. Zero is tanh, tanh;
  *  Keras' default is NNOM_RNN_ACTIVATIONS(NNOM_RNN_ACT_TANH, NNOM_RNN_ACT_SIGMOID). */
 #define NNOM_RNN_ACTIVATIONS(activation, recurrent) ((int32_t)(activation) | ((int32_t)(recurrent) << 8))
+
+/**
+ * Blob 5 of an int8 recurrent layer: int32 [NNOM_RNN_CONSTS], by index. Scales are IEEE-754 bits;
+ * (multiplier, shift) pairs are as nnom_quant_multiplier() makes them. The int16 quantities are
+ * symmetric: pre-activations at one scale per layer, h and c at theirs, gates (the recurrent
+ * activation's output) at 2^-15 (Q15), the candidate (the activation's output) at the scale its
+ * table writes: 2^-15 for bounded activations.
+ */
+typedef enum nnom_rnn_const {
+    NNOM_RNN_H_SCALE = 0,      /**< f32 bits: scale of h (int16) */
+    NNOM_RNN_C_SCALE = 1,      /**< f32 bits: scale of c (int16), LSTM; 0 otherwise */
+    NNOM_RNN_OUT_MULT = 2,     /**< h -> int8 output: h scale / output scale */
+    NNOM_RNN_OUT_SHIFT = 3,
+    NNOM_RNN_MIX_MULT = 4,     /**< GRU: (1 - z) hh -> h, 2^-15 candidate scale / h scale;
+                                    LSTM: i g -> c, 2^-15 candidate scale / c scale; SIMPLE_RNN: 0 */
+    NNOM_RNN_MIX_SHIFT = 5,
+    NNOM_RNN_HID_MULT = 6,     /**< LSTM: o act(c) -> h, 2^-15 table 2 output scale / h scale; else 0 */
+    NNOM_RNN_HID_SHIFT = 7,
+    NNOM_RNN_CONSTS = 16       /**< words 8 to 15 are reserved, zero */
+} nnom_rnn_const;
+
+/**
+ * Values inside a recurrent layer that float32 runs record for calibration when the model
+ * observes them (nnom_model_observe_internals()); the index of each in
+ * nnom_model_layer_internals().
+ */
+typedef enum nnom_rnn_internal {
+    NNOM_RNN_INTERNAL_PRE = 0,       /**< every gate's pre-activation W x + U h + b (and a GRU's U h + b
+                                          before its reset gate) */
+    NNOM_RNN_INTERNAL_H = 1,         /**< the hidden state after each step */
+    NNOM_RNN_INTERNAL_C = 2,         /**< the cell state after each step (LSTM) */
+    NNOM_RNN_INTERNAL_CANDIDATE = 3, /**< the activation's output on the candidate (GRU hh, LSTM g;
+                                          SIMPLE_RNN: h) */
+    NNOM_RNN_INTERNAL_CELL_ACT = 4,  /**< LSTM: the activation of c */
+    NNOM_RNN_INTERNALS = 5
+} nnom_rnn_internal;
 
 /** A shape without the batch dimension. */
 typedef struct nnom_shape {

@@ -76,6 +76,26 @@ nnom_status nnom_model_compile(nnom_model *model);
  */
 nnom_status nnom_model_keep_all_outputs(nnom_model *model, int keep);
 
+/**
+ * Before compiling a float32 model: make every run record the range of the
+ * values inside layers that are no layer's output (recurrent layers: gate
+ * pre-activations, hidden and cell states at every step; see
+ * ::nnom_rnn_internal), for nnom_model_layer_internals(). Calibration uses it
+ * to choose a recurrent layer's int16 scales. Costs a comparison per value.
+ */
+nnom_status nnom_model_observe_internals(nnom_model *model, int observe);
+
+/**
+ * The ranges recorded by runs of a model compiled with
+ * nnom_model_observe_internals(), since compiling or nnom_model_reset_stats():
+ * up to @p capacity (min, max) pairs of layer @p layer into @p min and @p max.
+ * Returns how many values the layer observes (0 for most layers, and for any
+ * layer of a model that does not observe); a range not seen yet is
+ * (FLT_MAX, -FLT_MAX).
+ */
+int32_t nnom_model_layer_internals(const nnom_model *model, int32_t layer, float *min, float *max,
+                                   int32_t capacity);
+
 /** Frees the model and, if it allocated it, its arena. NULL is ignored. */
 void nnom_model_destroy(nnom_model *model);
 
@@ -207,7 +227,7 @@ nnom_status nnom_model_layer_stats(const nnom_model *model, int32_t layer, nnom_
 uint64_t nnom_model_total_macs(const nnom_model *model);
 /** Bytes of constant data of all layers (what the weights take in flash). */
 size_t nnom_model_weight_bytes(const nnom_model *model);
-/** Zeroes run counts and times. */
+/** Zeroes run counts and times, and forgets the ranges nnom_model_layer_internals() reports. */
 void nnom_model_reset_stats(nnom_model *model);
 
 /* ------------------------------------------------------------ recurrent state */

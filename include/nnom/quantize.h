@@ -85,6 +85,20 @@ nnom_status nnom_quant_activation_table(nnom_layer_type type, float alpha, nnom_
  */
 nnom_status nnom_quant_softmax_table(nnom_quant in, uint32_t table[256]);
 
+/**
+ * A 513-entry int16 table of an activation inside an int8 recurrent layer (its blob 4):
+ *   table[k] = sat16(round(f(in_scale * (128 k - 32768)) / out_scale)),  k = 0 .. 512,
+ * f the ::nnom_rnn_act @p act, in double precision, ties away from zero. The kernel reads an
+ * int16 input v between entries k = (v + 32768) >> 7 and k + 1, interpolating linearly (see
+ * kernels/rnn.h), so the result is off by the interpolation error, at most
+ * max|f''| (128 in_scale)^2 / 8 / out_scale steps, plus one step of rounding: tanh over a
+ * pre-activation range of +-8 (in_scale 2^-12) into Q15 is within 4 steps of 2^-15, sigmoid
+ * within 2; relu and linear are exact (their kinks fall on entries), the hard sigmoids within
+ * one step away from their corners. Returns NNOM_ERR_ARGUMENT for a NULL @p table, an unknown
+ * @p act or a scale that is not positive and finite.
+ */
+nnom_status nnom_quant_rnn_table(nnom_rnn_act act, float in_scale, float out_scale, int16_t table[513]);
+
 /** Quantises a real value: round(x / scale) + zero_point, saturated to int8. */
 int8_t nnom_quant_s8(float x, nnom_quant q);
 

@@ -40,6 +40,7 @@ typedef struct nnom_layer {
     int32_t act_lo, act_hi;  /* int8 output clamp from the fused activation (s8 models) */
     uint32_t state_offset;   /* recurrent layers: where their state lives in the model's state memory */
     uint32_t state_bytes;    /* 0: no state */
+    int32_t internals;       /* observing float32 models: index of the layer's first (min, max) pair, -1 if none */
 
     /* statistics */
     uint32_t runs;
@@ -55,6 +56,7 @@ typedef struct nnom_exec {
     void *out;
     void *scratch;           /* scratch_bytes bytes, 4-byte aligned, NULL if 0 */
     void *state;             /* state_bytes bytes of persistent state, 8-byte aligned, NULL if 0 */
+    float *observe;          /* observing float32 models: the layer's (min, max) pairs to widen, else NULL */
 } nnom_exec;
 
 /* Context handed to infer(): the model (for error messages) and the dtype. */
@@ -75,6 +77,9 @@ typedef struct nnom_layer_ops {
     uint8_t min_inputs;
     uint8_t max_inputs;
     uint8_t flags;
+    /* Values inside the layer its float32 run can observe for calibration (min, max pairs in
+     * nnom_exec.observe, see nnom_model_observe_internals()); 0 for most layers. */
+    uint8_t internals;
     /* Checks parameters and blob sizes against the inputs, sets l->shape (and,
      * for types whose output quantisation is fixed, may check l->quant).
      * Reports failures with nnom_fail(); returns its status. */

@@ -1,4 +1,5 @@
 /* The model handle: building, compiling, running, input/output and introspection. */
+#include <float.h>
 #include <string.h>
 
 #include "core/model_internal.h"
@@ -68,6 +69,7 @@ void nnom_model_destroy(nnom_model *m)
     if (!m) return;
     if (m->arena_owned) nnom_free(m, m->arena);
     nnom_free(m, m->state);
+    nnom_free(m, m->internals);
     nnom_free(m, m->layers);
     nnom_free(m, m->buffers);
     nnom_free(m, m->input_ids);
@@ -181,6 +183,14 @@ nnom_status nnom_model_add_layer(nnom_model *m, const nnom_layer_desc *d, int32_
     return NNOM_OK;
 }
 
+nnom_status nnom_model_observe_internals(nnom_model *m, int observe)
+{
+    if (!m) return NNOM_ERR_ARGUMENT;
+    if (m->compiled) return nnom_fail(m, NNOM_ERR_STATE, "choose whether to observe internal values before compiling");
+    m->observe = observe != 0;
+    return NNOM_OK;
+}
+
 nnom_status nnom_model_keep_all_outputs(nnom_model *m, int keep)
 {
     if (!m) return NNOM_ERR_ARGUMENT;
@@ -264,6 +274,32 @@ static nnom_status alloc_state(nnom_model *m)
     return NNOM_OK;
 }
 
+static void reset_internals(nnom_model *m)
+{
+    for (int32_t k = 0; k < m->n_internals; k++) {
+        m->internals[2 * k] = FLT_MAX;
+        m->internals[2 * k + 1] = -FLT_MAX;
+    }
+}
+
+/* Observing float32 models: the (min, max) pairs of every layer that has internal values. */
+static nnom_status alloc_internals(nnom_model *m)
+{
+    int32_t total = 0;
+    for (int32_t i = 0; i < m->n_layers; i++) {
+        nnom_layer *l = &m->layers[i];
+        const int32_t n = m->observe && m->dtype == NNOM_DTYPE_F32 ? nnom_layer_ops_of(l->type)->internals : 0;
+        l->internals = n ? total : -1;
+        total += n;
+    }
+    m->n_internals = total;
+    if (!total) return NNOM_OK;
+    m->internals = (float *)nnom_alloc(m, (size_t)total * 2u * sizeof(float));
+    if (!m->internals) return nnom_fail(m, NNOM_ERR_NO_MEMORY, "out of memory for %d observed ranges", (int)total);
+    reset_internals(m);
+    return NNOM_OK;
+}
+
 nnom_status nnom_model_compile(nnom_model *m)
 {
     if (!m) return NNOM_ERR_ARGUMENT;
@@ -288,6 +324,7 @@ nnom_status nnom_model_compile(nnom_model *m)
     nnom_status st = nnom_plan(m);
     if (st != NNOM_OK) return st;
     st = alloc_state(m);
+    if (st == NNOM_OK) st = alloc_internals(m);
     if (st != NNOM_OK) return st;
     m->compiled = 1;
     m->error[0] = '\0';
@@ -353,6 +390,7 @@ nnom_status nnom_model_run(nnom_model *m)
         x.out = buffer_ptr(m, l->buffer);
         x.scratch = buffer_ptr(m, l->scratch_buffer);
         x.state = l->state_bytes ? m->state + l->state_offset : NULL;
+        x.observe = l->internals >= 0 ? m->internals + 2 * l->internals : NULL;
         uint32_t t0 = m->timer ? m->timer(m->timer_ctx) : 0;
         run(&x);
         if (m->timer) l->time_us += (uint32_t)(m->timer(m->timer_ctx) - t0);
@@ -566,6 +604,20 @@ void nnom_model_reset_stats(nnom_model *m)
         m->layers[i].runs = 0;
         m->layers[i].time_us = 0;
     }
+    if (m && m->internals) reset_internals(m);
+}
+
+int32_t nnom_model_layer_internals(const nnom_model *m, int32_t i, float *min, float *max, int32_t capacity)
+{
+    if (!m || !m->compiled || i < 0 || i >= m->n_layers || m->layers[i].internals < 0) return 0;
+    const nnom_layer *l = &m->layers[i];
+    const int32_t n = nnom_layer_ops_of(l->type)->internals;
+    const float *r = m->internals + 2 * l->internals;
+    for (int32_t k = 0; k < n && k < capacity; k++) {
+        if (min) min[k] = r[2 * k];
+        if (max) max[k] = r[2 * k + 1];
+    }
+    return n;
 }
 
 /* ------------------------------------------------------------ recurrent state */

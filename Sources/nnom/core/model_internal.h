@@ -43,6 +43,10 @@ struct nnom_model {
     uint8_t *state;          /* persistent state of recurrent layers: allocated at compile, never in the arena */
     uint32_t state_size;
 
+    int observe;             /* float32 runs record the ranges of layers' internal values */
+    float *internals;        /* (min, max) pairs of all observing layers, allocated at compile */
+    int32_t n_internals;     /* number of pairs */
+
     char error[NNOM_ERROR_MESSAGE_MAX];
 };
 

@@ -45,8 +45,21 @@ static void matvec(const float *m, const float *v, const float *bias, int32_t ro
     }
 }
 
+/* Widens the observed range of internal value @p k (::nnom_rnn_internal). */
+static void widen(float *observe, int32_t k, float v)
+{
+    if (v < observe[2 * k]) observe[2 * k] = v;
+    if (v > observe[2 * k + 1]) observe[2 * k + 1] = v;
+}
+
+#define OBSERVE(k, v)                          \
+    do {                                       \
+        if (obs) widen(obs, (k), (v));         \
+    } while (0)
+
 void nnom_rnn_f32(const nnom_rnn_f32_args *a, const float *in, float *out, float *state, float *scratch)
 {
+    float *obs = a->observe;
     const int32_t units = a->units, gates = a->cell, rows = gates * units, n_in = a->in_features;
     const int backwards = (a->flags & NNOM_RNN_GO_BACKWARDS) != 0;
     const int sequences = (a->flags & NNOM_RNN_RETURN_SEQUENCES) != 0;
@@ -64,35 +77,61 @@ void nnom_rnn_f32(const nnom_rnn_f32_args *a, const float *in, float *out, float
         matvec(a->kernel, in + (size_t)t * (size_t)n_in, in_bias, rows, n_in, xp);
         if (a->cell == NNOM_RNN_CELL_SIMPLE) {
             matvec(a->recurrent, h, NULL, units, units, hp);
-            for (int32_t u = 0; u < units; u++) h[u] = nnom_rnn_act_f32(a->act, xp[u] + hp[u]);
+            for (int32_t u = 0; u < units; u++) {
+                const float pre = xp[u] + hp[u];
+                OBSERVE(NNOM_RNN_INTERNAL_PRE, pre);
+                h[u] = nnom_rnn_act_f32(a->act, pre);
+                OBSERVE(NNOM_RNN_INTERNAL_CANDIDATE, h[u]);
+            }
         } else if (a->cell == NNOM_RNN_CELL_LSTM) {
             matvec(a->recurrent, h, NULL, rows, units, hp);
             for (int32_t u = 0; u < units; u++) {
-                const float i = nnom_rnn_act_f32(a->rec_act, xp[u] + hp[u]);
-                const float f = nnom_rnn_act_f32(a->rec_act, xp[units + u] + hp[units + u]);
-                const float g = nnom_rnn_act_f32(a->act, xp[2 * units + u] + hp[2 * units + u]);
-                const float o = nnom_rnn_act_f32(a->rec_act, xp[3 * units + u] + hp[3 * units + u]);
+                const float pi = xp[u] + hp[u], pf = xp[units + u] + hp[units + u];
+                const float pg = xp[2 * units + u] + hp[2 * units + u], po = xp[3 * units + u] + hp[3 * units + u];
+                const float i = nnom_rnn_act_f32(a->rec_act, pi);
+                const float f = nnom_rnn_act_f32(a->rec_act, pf);
+                const float g = nnom_rnn_act_f32(a->act, pg);
+                const float o = nnom_rnn_act_f32(a->rec_act, po);
                 c[u] = f * c[u] + i * g;
-                h[u] = o * nnom_rnn_act_f32(a->act, c[u]);
+                const float ac = nnom_rnn_act_f32(a->act, c[u]);
+                h[u] = o * ac;
+                if (obs) {
+                    widen(obs, NNOM_RNN_INTERNAL_PRE, pi);
+                    widen(obs, NNOM_RNN_INTERNAL_PRE, pf);
+                    widen(obs, NNOM_RNN_INTERNAL_PRE, pg);
+                    widen(obs, NNOM_RNN_INTERNAL_PRE, po);
+                    widen(obs, NNOM_RNN_INTERNAL_CANDIDATE, g);
+                    widen(obs, NNOM_RNN_INTERNAL_C, c[u]);
+                    widen(obs, NNOM_RNN_INTERNAL_CELL_ACT, ac);
+                }
             }
         } else {
             /* GRU: z and r from the old h; the candidate's recurrent part after (reset_after) or on
              * r * h (reset before) */
             matvec(a->recurrent, h, rec_bias, reset_after ? rows : 2 * units, units, hp);
-            for (int32_t u = 0; u < 2 * units; u++) hp[u] = nnom_rnn_act_f32(a->rec_act, xp[u] + hp[u]); /* z, r */
+            for (int32_t u = 0; u < 2 * units; u++) {
+                OBSERVE(NNOM_RNN_INTERNAL_PRE, xp[u] + hp[u]);
+                hp[u] = nnom_rnn_act_f32(a->rec_act, xp[u] + hp[u]); /* z, r */
+            }
             if (reset_after) {
-                for (int32_t u = 0; u < units; u++) hp[2 * units + u] *= hp[units + u];
+                for (int32_t u = 0; u < units; u++) {
+                    OBSERVE(NNOM_RNN_INTERNAL_PRE, hp[2 * units + u]); /* kept at the pre-activation scale in int8 */
+                    hp[2 * units + u] *= hp[units + u];
+                }
             } else {
                 for (int32_t u = 0; u < units; u++) rh[u] = hp[units + u] * h[u];
                 matvec(a->recurrent + (size_t)2 * (size_t)units * (size_t)units, rh, NULL, units, units,
                        hp + 2 * units);
             }
             for (int32_t u = 0; u < units; u++) {
-                const float z = hp[u];
-                const float hh = nnom_rnn_act_f32(a->act, xp[2 * units + u] + hp[2 * units + u]);
+                const float z = hp[u], pre = xp[2 * units + u] + hp[2 * units + u];
+                const float hh = nnom_rnn_act_f32(a->act, pre);
                 h[u] = z * h[u] + (1.0f - z) * hh;
+                OBSERVE(NNOM_RNN_INTERNAL_PRE, pre);
+                OBSERVE(NNOM_RNN_INTERNAL_CANDIDATE, hh);
             }
         }
+        for (int32_t u = 0; obs && u < units; u++) widen(obs, NNOM_RNN_INTERNAL_H, h[u]);
         if (sequences) {
             float *row = out + (size_t)(input_order ? t : k) * (size_t)units;
             for (int32_t u = 0; u < units; u++) row[u] = h[u];

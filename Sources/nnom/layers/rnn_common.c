@@ -8,6 +8,8 @@
  * NNOM_RNN_RETURN_SEQUENCES, else (units).
  *  f32: 0 kernel [G*units][features], 1 recurrent kernel [G*units][units],
  *       2 bias [G*units] (GRU with NNOM_RNN_RESET_AFTER: [2][3*units]) or empty.
+ *  s8:  the same in int8 (bias int32), 3 requantisation pairs, 4 activation tables,
+ *       5 constants: see include/nnom/layers.h and kernels/rnn.h.
  * State: h (LSTM: h then c), units values each, in the model's state memory.
  * Scratch: see nnom_rnn_f32_scratch_bytes(). MACs: steps * G * units * (features + units).
  */
@@ -28,6 +30,65 @@ int32_t nnom_rnn_cell_of(nnom_layer_type type)
 }
 
 static const char *act_names = "0 tanh, 1 sigmoid, 2 hard_sigmoid, 3 hard_sigmoid (Keras 2), 4 relu, 5 linear";
+
+static int bounded(int32_t act) { return act != NNOM_RNN_ACT_RELU && act != NNOM_RNN_ACT_LINEAR; }
+
+static float f32_of(int32_t bits)
+{
+    float f;
+    memcpy(&f, &bits, sizeof f);
+    return f;
+}
+
+/* A (multiplier, shift) pair of the constants blob. */
+static nnom_status check_pair(nnom_model *m, const nnom_layer *l, const int32_t *k, int32_t at, const char *what)
+{
+    if (k[at] < 0 || k[at + 1] < -31 || k[at + 1] > 30)
+        return nnom_fail(m, NNOM_ERR_ARGUMENT, "layer '%s' (%s): constants[%d, %d] (%s multiplier, shift) are %d, %d; "
+                         "expected a multiplier >= 0 and a shift from -31 to 30", l->name,
+                         nnom_layer_type_name(l->type), (int)at, (int)(at + 1), what, (int)k[at], (int)k[at + 1]);
+    return NNOM_OK;
+}
+
+static int scale_ok(float s) { return s > 0.0f && s <= 3.4e38f; }
+
+/* int8 blobs 3 to 5: requantisation pairs, tables and constants (see include/nnom/layers.h). */
+static nnom_status rnn_infer_s8(nnom_layer *l, const nnom_infer_ctx *ctx, int32_t gates, int64_t rows)
+{
+    const char *tname = nnom_layer_type_name(l->type);
+    nnom_model *m = ctx->model;
+    const int32_t rec = (l->p.activations >> 8) & 0xff;
+    if (gates > 1 && !bounded(rec))
+        return nnom_fail(m, NNOM_ERR_UNSUPPORTED, "layer '%s' (%s): int8 gates are Q15: the recurrent activation must "
+                         "be bounded (tanh, sigmoid, hard_sigmoid), not %d", l->name, tname, (int)rec);
+    char what[96];
+    nnom_format(what, sizeof what, "requantisation int32 [4][%d]", (int)rows);
+    nnom_status st = nnom_expect_blob(m, l, 3, what, (uint32_t)rows * 16u);
+    if (st != NNOM_OK) return st;
+    const int32_t *q = (const int32_t *)l->blobs[3].data;
+    for (int64_t r = 0; r < rows; r++)
+        for (int part = 0; part < 2; part++) {
+            const int32_t mult = q[2 * part * rows + r], shift = q[(2 * part + 1) * rows + r];
+            if (mult < 0 || shift < -31 || shift > 30)
+                return nnom_fail(m, NNOM_ERR_ARGUMENT, "layer '%s' (%s): row %d: %s multiplier %d, shift %d; expected "
+                                 "a multiplier >= 0 and a shift from -31 to 30", l->name, tname, (int)r,
+                                 part ? "recurrent" : "input", (int)mult, (int)shift);
+        }
+    const int32_t tables = gates == NNOM_RNN_CELL_SIMPLE ? 1 : (gates == NNOM_RNN_CELL_GRU ? 2 : 3);
+    nnom_format(what, sizeof what, "activation tables int16 [%d][513]", (int)tables);
+    st = nnom_expect_blob(m, l, 4, what, (uint32_t)tables * 513u * 2u);
+    if (st != NNOM_OK) return st;
+    st = nnom_expect_blob(m, l, 5, "constants int32 [16]", NNOM_RNN_CONSTS * 4u);
+    if (st != NNOM_OK) return st;
+    const int32_t *k = (const int32_t *)l->blobs[5].data;
+    const int lstm = gates == NNOM_RNN_CELL_LSTM;
+    if (!scale_ok(f32_of(k[NNOM_RNN_H_SCALE])) || (lstm && !scale_ok(f32_of(k[NNOM_RNN_C_SCALE]))))
+        return nnom_fail(m, NNOM_ERR_ARGUMENT, "layer '%s' (%s): constants[0, 1] (h and c scales) must be positive and "
+                         "finite%s", l->name, tname, lstm ? "" : " (c: any, unused)");
+    if ((st = check_pair(m, l, k, NNOM_RNN_OUT_MULT, "output")) != NNOM_OK) return st;
+    if ((st = check_pair(m, l, k, NNOM_RNN_MIX_MULT, "mix")) != NNOM_OK) return st;
+    return check_pair(m, l, k, NNOM_RNN_HID_MULT, "hidden");
+}
 
 nnom_status nnom_rnn_infer(nnom_layer *l, const nnom_infer_ctx *ctx)
 {
@@ -65,18 +126,16 @@ nnom_status nnom_rnn_infer(nnom_layer *l, const nnom_infer_ctx *ctx)
         return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): %d features and %d units make too many weights",
                          l->name, tname, (int)features, (int)units);
     const uint32_t esize = nnom_dtype_size(ctx->dtype);
-    if (ctx->dtype != NNOM_DTYPE_F32)
-        return nnom_fail(m, NNOM_ERR_UNSUPPORTED, "layer '%s' (%s): int8 recurrent layers are not supported yet",
-                         l->name, tname);
-    char what[80];
-    nnom_format(what, sizeof what, "kernel [%d][%d]", (int)rows, (int)features);
+    const int s8 = ctx->dtype == NNOM_DTYPE_S8;
+    char what[96];
+    nnom_format(what, sizeof what, "kernel [%d][%d] (%s)", (int)rows, (int)features, s8 ? "int8" : "float");
     nnom_status st = nnom_expect_blob(m, l, 0, what, (uint32_t)(rows * features) * esize);
     if (st != NNOM_OK) return st;
-    nnom_format(what, sizeof what, "recurrent kernel [%d][%d]", (int)rows, (int)units);
+    nnom_format(what, sizeof what, "recurrent kernel [%d][%d] (%s)", (int)rows, (int)units, s8 ? "int8" : "float");
     st = nnom_expect_blob(m, l, 1, what, (uint32_t)(rows * units) * esize);
     if (st != NNOM_OK) return st;
+    const int two = gates == NNOM_RNN_CELL_GRU && (l->p.cell_flags & NNOM_RNN_RESET_AFTER);
     if (l->blobs[2].size != 0) {
-        const int two = gates == NNOM_RNN_CELL_GRU && (l->p.cell_flags & NNOM_RNN_RESET_AFTER);
         if (two)
             nnom_format(what, sizeof what, "bias [2][%d] (input, recurrent; or none)", (int)rows);
         else
@@ -84,10 +143,15 @@ nnom_status nnom_rnn_infer(nnom_layer *l, const nnom_infer_ctx *ctx)
         st = nnom_expect_blob(m, l, 2, what, (uint32_t)(rows * (two ? 2 : 1)) * 4u);
         if (st != NNOM_OK) return st;
     }
-    for (int s = 3; s < NNOM_MAX_BLOBS; s++)
-        if (l->blobs[s].size != 0)
-            return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): blob %d holds %u bytes, expected none", l->name,
-                             tname, s, (unsigned)l->blobs[s].size);
+    if (s8) {
+        st = rnn_infer_s8(l, ctx, gates, rows);
+        if (st != NNOM_OK) return st;
+    } else {
+        for (int s = 3; s < NNOM_MAX_BLOBS; s++)
+            if (l->blobs[s].size != 0)
+                return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): blob %d holds %u bytes, expected none in a "
+                                 "float32 model", l->name, tname, s, (unsigned)l->blobs[s].size);
+    }
     if (l->p.cell_flags & NNOM_RNN_RETURN_SEQUENCES) {
         l->shape.rank = 2;
         l->shape.dims[0] = steps;
@@ -101,8 +165,9 @@ nnom_status nnom_rnn_infer(nnom_layer *l, const nnom_infer_ctx *ctx)
 
 uint32_t nnom_rnn_scratch_bytes(const nnom_layer *l, const nnom_infer_ctx *ctx)
 {
-    (void)ctx;
-    return nnom_rnn_f32_scratch_bytes(nnom_rnn_cell_of(l->type), l->p.units);
+    const int32_t cell = nnom_rnn_cell_of(l->type);
+    return ctx->dtype == NNOM_DTYPE_S8 ? nnom_rnn_s8_scratch_bytes(cell, l->p.units)
+                                       : nnom_rnn_f32_scratch_bytes(cell, l->p.units);
 }
 
 uint64_t nnom_rnn_macs(const nnom_layer *l, const nnom_infer_ctx *ctx)
@@ -126,8 +191,30 @@ void nnom_rnn_run_f32(const nnom_exec *x)
     a.kernel = (const float *)l->blobs[0].data;
     a.recurrent = (const float *)l->blobs[1].data;
     a.bias = l->blobs[2].size ? (const float *)l->blobs[2].data : NULL;
+    a.observe = x->observe;
     if (!(l->p.cell_flags & NNOM_RNN_STATEFUL)) memset(x->state, 0, l->state_bytes);
     nnom_rnn_f32(&a, (const float *)x->in[0], (float *)x->out, (float *)x->state, (float *)x->scratch);
+}
+
+void nnom_rnn_run_s8(const nnom_exec *x)
+{
+    const nnom_layer *l = x->layer;
+    nnom_rnn_s8_args a;
+    a.cell = nnom_rnn_cell_of(l->type);
+    a.steps = x->in_layer[0]->shape.dims[0];
+    a.in_features = x->in_layer[0]->shape.dims[1];
+    a.units = l->p.units;
+    a.flags = l->p.cell_flags;
+    a.kernel = (const int8_t *)l->blobs[0].data;
+    a.recurrent = (const int8_t *)l->blobs[1].data;
+    a.bias = l->blobs[2].size ? (const int32_t *)l->blobs[2].data : NULL;
+    a.requant = (const int32_t *)l->blobs[3].data;
+    a.tables = (const int16_t *)l->blobs[4].data;
+    a.consts = (const int32_t *)l->blobs[5].data;
+    a.in_zero_point = x->in_layer[0]->quant.zero_point;
+    a.out_zero_point = l->quant.zero_point;
+    if (!(l->p.cell_flags & NNOM_RNN_STATEFUL)) memset(x->state, 0, l->state_bytes);
+    nnom_rnn_s8(&a, (const int8_t *)x->in[0], (int8_t *)x->out, (int16_t *)x->state, (int16_t *)x->scratch);
 }
 
 int32_t nnom_rnn_state_vectors(const nnom_layer *l, int32_t *length)
@@ -144,16 +231,37 @@ uint32_t nnom_rnn_state_bytes(const nnom_layer *l, nnom_dtype dtype)
     return (uint32_t)(n * length) * (dtype == NNOM_DTYPE_S8 ? 2u : 4u);
 }
 
+/* The scale of int16 state vector @p which of an int8 layer. */
+static float state_scale(const nnom_layer *l, int32_t which)
+{
+    const int32_t *k = (const int32_t *)l->blobs[5].data;
+    return f32_of(k[which == 0 ? NNOM_RNN_H_SCALE : NNOM_RNN_C_SCALE]);
+}
+
 void nnom_rnn_state_read(const nnom_layer *l, nnom_dtype dtype, const void *state, int32_t which, float *out)
 {
     const int32_t units = l->p.units;
-    (void)dtype;
+    if (dtype == NNOM_DTYPE_S8) {
+        const int16_t *v = (const int16_t *)state + (size_t)which * (size_t)units;
+        const float scale = state_scale(l, which);
+        for (int32_t u = 0; u < units; u++) out[u] = scale * (float)v[u];
+        return;
+    }
     memcpy(out, (const float *)state + (size_t)which * (size_t)units, (size_t)units * sizeof(float));
 }
 
 void nnom_rnn_state_write(const nnom_layer *l, nnom_dtype dtype, void *state, int32_t which, const float *in)
 {
     const int32_t units = l->p.units;
-    (void)dtype;
+    if (dtype == NNOM_DTYPE_S8) {
+        int16_t *v = (int16_t *)state + (size_t)which * (size_t)units;
+        const float scale = state_scale(l, which);
+        for (int32_t u = 0; u < units; u++) {
+            float q = in[u] / scale; /* round half away from zero, saturated (NaN gives 0) */
+            q = q >= 0.0f ? q + 0.5f : q - 0.5f;
+            v[u] = (int16_t)(q >= 32767.0f ? 32767 : (q <= -32768.0f ? -32768 : (q == q ? (int32_t)q : 0)));
+        }
+        return;
+    }
     memcpy((float *)state + (size_t)which * (size_t)units, in, (size_t)units * sizeof(float));
 }

@@ -17,6 +17,7 @@ nnom_status nnom_rnn_infer(nnom_layer *l, const nnom_infer_ctx *ctx);
 uint32_t nnom_rnn_scratch_bytes(const nnom_layer *l, const nnom_infer_ctx *ctx);
 uint64_t nnom_rnn_macs(const nnom_layer *l, const nnom_infer_ctx *ctx);
 void nnom_rnn_run_f32(const nnom_exec *x);
+void nnom_rnn_run_s8(const nnom_exec *x);
 int32_t nnom_rnn_state_vectors(const nnom_layer *l, int32_t *length);
 uint32_t nnom_rnn_state_bytes(const nnom_layer *l, nnom_dtype dtype);
 void nnom_rnn_state_read(const nnom_layer *l, nnom_dtype dtype, const void *state, int32_t which, float *out);
@@ -28,9 +29,11 @@ void nnom_rnn_state_write(const nnom_layer *l, nnom_dtype dtype, void *state, in
         .min_inputs = 1,                      \
         .max_inputs = 1,                      \
         .flags = 0,                           \
+        .internals = NNOM_RNN_INTERNALS,      \
         .infer = nnom_rnn_infer,              \
         .scratch_bytes = nnom_rnn_scratch_bytes, \
         .macs = nnom_rnn_macs,                \
+        .run_s8 = nnom_rnn_run_s8,            \
         .run_f32 = nnom_rnn_run_f32,          \
         .state_vectors = nnom_rnn_state_vectors, \
         .state_bytes = nnom_rnn_state_bytes,  \

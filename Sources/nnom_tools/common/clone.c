@@ -4,13 +4,20 @@
  * is copied), so it must not outlive the model it was made from. With
  * keep_all the clone keeps every layer's output readable after a run, which
  * calibration and the per-layer report need without disturbing the
- * original's memory plan.
+ * original's memory plan. With observe, its float32 runs also record the
+ * ranges inside recurrent layers (nnom_model_observe_internals()).
  */
 #include <string.h>
 
 #include "common/tools_internal.h"
 
 nnom_status nnom_tools_clone(const nnom_model *m, int keep_all, nnom_model **out, nnom_error *err)
+{
+    return nnom_tools_clone_observing(m, keep_all, 0, out, err);
+}
+
+nnom_status nnom_tools_clone_observing(const nnom_model *m, int keep_all, int observe, nnom_model **out,
+                                       nnom_error *err)
 {
     if (out) *out = NULL;
     if (!m || !out) return nnom_error_set(err, NNOM_ERR_ARGUMENT, "clone: model or out is NULL");
@@ -40,6 +47,7 @@ nnom_status nnom_tools_clone(const nnom_model *m, int keep_all, nnom_model **out
         if (st == NNOM_OK) st = nnom_model_add_layer(c, &d, NULL);
     }
     if (st == NNOM_OK) st = nnom_model_keep_all_outputs(c, keep_all);
+    if (st == NNOM_OK) st = nnom_model_observe_internals(c, observe);
     if (st == NNOM_OK) st = nnom_model_compile(c);
     if (st != NNOM_OK) {
         nnom_error_set(err, st, "clone: %s", nnom_model_last_error(c));

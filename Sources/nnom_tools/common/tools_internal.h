@@ -44,5 +44,8 @@ nnom_status nnom_error_set(nnom_error *err, nnom_status status, const char *fmt,
 /* A compiled copy of @p m built through the introspection API; blobs are shared (the copy must not
  * outlive @p m). keep_all: every layer output stays readable after a run. */
 nnom_status nnom_tools_clone(const nnom_model *m, int keep_all, nnom_model **out, nnom_error *err);
+/* The same, the clone observing the values inside its layers (nnom_model_observe_internals()). */
+nnom_status nnom_tools_clone_observing(const nnom_model *m, int keep_all, int observe, nnom_model **out,
+                                       nnom_error *err);
 
 #endif

@@ -1309,7 +1309,8 @@ typedef struct rnn_spec {
 #define KR_RNN_ACTIVATIONS "tanh, sigmoid, hard_sigmoid, relu, linear"
 
 /* An activation option of a recurrent layer (a name or a serialised function). */
-static nnom_status rnn_activation(kr_ctx *x, const cJSON *cfg, const char *key, const char *def, int32_t *out)
+static nnom_status rnn_activation(kr_ctx *x, const char *who, const cJSON *cfg, const char *key, const char *def,
+                                  int32_t *out)
 {
     const cJSON *v = kr_get(cfg, key);
     const char *name = def;
@@ -1321,7 +1322,8 @@ static nnom_status rnn_activation(kr_ctx *x, const cJSON *cfg, const char *key, 
     } else if (v) {
         name = NULL;
     }
-    if (!name) return kr_layer_fail(x, NNOM_ERR_KERAS, "option '%s' is neither a name nor a serialised function", key);
+    if (!name)
+        return kr_layer_fail(x, NNOM_ERR_KERAS, "%soption '%s' is neither a name nor a serialised function", who, key);
     if (strcmp(name, "tanh") == 0) *out = NNOM_RNN_ACT_TANH;
     else if (strcmp(name, "sigmoid") == 0) *out = NNOM_RNN_ACT_SIGMOID;
     else if (strcmp(name, "hard_sigmoid") == 0)
@@ -1330,17 +1332,17 @@ static nnom_status rnn_activation(kr_ctx *x, const cJSON *cfg, const char *key, 
     else if (strcmp(name, "relu") == 0) *out = NNOM_RNN_ACT_RELU;
     else if (strcmp(name, "linear") == 0) *out = NNOM_RNN_ACT_LINEAR;
     else
-        return kr_layer_fail(x, NNOM_ERR_UNSUPPORTED, "%s '%s' is not supported in a recurrent layer; supported: "
-                             KR_RNN_ACTIVATIONS, key, name);
+        return kr_layer_fail(x, NNOM_ERR_UNSUPPORTED, "%s%s '%s' is not supported in a recurrent layer; supported: "
+                             KR_RNN_ACTIVATIONS, who, key, name);
     return NNOM_OK;
 }
 
 /* A boolean option that must be false (or absent): @p why says what is supported instead. */
-static nnom_status rnn_reject_true(kr_ctx *x, const cJSON *cfg, const char *key, const char *why)
+static nnom_status rnn_reject_true(kr_ctx *x, const char *who, const cJSON *cfg, const char *key, const char *why)
 {
     const cJSON *v = kr_get(cfg, key);
     if (cJSON_IsTrue(v) || (cJSON_IsNumber(v) && v->valuedouble != 0.0))
-        return kr_layer_fail(x, NNOM_ERR_UNSUPPORTED, "%s=True is not supported; %s", key, why);
+        return kr_layer_fail(x, NNOM_ERR_UNSUPPORTED, "%s%s=True is not supported; %s", who, key, why);
     return NNOM_OK;
 }
 
@@ -1350,10 +1352,11 @@ static int rnn_flag(const cJSON *cfg, const char *key, int def)
     return cJSON_IsBool(v) ? cJSON_IsTrue(v) : def;
 }
 
-/* Reads the config of a recurrent layer of class @p cls. Options that only matter in training
- * (dropout, recurrent_dropout, initializers, regularizers, constraints), on other hardware (use_cudnn,
+/* Reads the config of a recurrent layer of class @p cls; messages start with @p who ("" for the layer
+ * itself, "its LSTM: " for one a Bidirectional wraps). Options that only matter in training (dropout,
+ * recurrent_dropout, initializers, regularizers, constraints), on other hardware (use_cudnn,
  * implementation) or for speed (unroll) are accepted and ignored. */
-static nnom_status parse_rnn(kr_ctx *x, const char *cls, const cJSON *cfg, rnn_spec *s)
+static nnom_status parse_rnn(kr_ctx *x, const char *who, const char *cls, const cJSON *cfg, rnn_spec *s)
 {
     memset(s, 0, sizeof *s);
     s->cls = cls;
@@ -1367,23 +1370,23 @@ static nnom_status parse_rnn(kr_ctx *x, const char *cls, const cJSON *cfg, rnn_s
         s->type = NNOM_LAYER_LSTM;
         s->gates = 4;
     } else {
-        return kr_layer_fail(x, NNOM_ERR_UNSUPPORTED, "wraps a layer of class %s; supported: SimpleRNN, GRU, LSTM",
-                             cls);
+        return kr_layer_fail(x, NNOM_ERR_UNSUPPORTED, "%swraps a layer of class %s; supported: SimpleRNN, GRU, LSTM",
+                             who, cls);
     }
-    if (!cJSON_IsObject(cfg)) return kr_layer_fail(x, NNOM_ERR_KERAS, "the %s has no config", cls);
+    if (!cJSON_IsObject(cfg)) return kr_layer_fail(x, NNOM_ERR_KERAS, "%sthe %s has no config", who, cls);
     nnom_status st;
-    if ((st = rnn_reject_true(x, cfg, "return_state", "a recurrent layer has one output here (its sequence or its "
+    if ((st = rnn_reject_true(x, who, cfg, "return_state", "a recurrent layer has one output here (its sequence or its "
                               "last state)")) != NNOM_OK)
         return st;
-    if ((st = rnn_reject_true(x, cfg, "time_major", "supported: time_major=False, inputs (batch, steps, "
+    if ((st = rnn_reject_true(x, who, cfg, "time_major", "supported: time_major=False, inputs (batch, steps, "
                               "features)")) != NNOM_OK)
         return st;
     const cJSON *u = kr_get(cfg, "units");
     if (!kr_json_int(u, 1, 1 << 16, &s->units))
-        return kr_layer_fail(x, NNOM_ERR_KERAS, "units must be an integer from 1 to 65536");
-    if ((st = rnn_activation(x, cfg, "activation", "tanh", &s->act)) != NNOM_OK) return st;
+        return kr_layer_fail(x, NNOM_ERR_KERAS, "%sunits must be an integer from 1 to 65536", who);
+    if ((st = rnn_activation(x, who, cfg, "activation", "tanh", &s->act)) != NNOM_OK) return st;
     s->rec = NNOM_RNN_ACT_SIGMOID;
-    if (s->gates > 1 && (st = rnn_activation(x, cfg, "recurrent_activation", "sigmoid", &s->rec)) != NNOM_OK)
+    if (s->gates > 1 && (st = rnn_activation(x, who, cfg, "recurrent_activation", "sigmoid", &s->rec)) != NNOM_OK)
         return st;
     s->use_bias = rnn_flag(cfg, "use_bias", 1);
     if (rnn_flag(cfg, "return_sequences", 0)) s->flags |= NNOM_RNN_RETURN_SEQUENCES;
@@ -1448,7 +1451,7 @@ static nnom_status build_rnn(kr_ctx *x, const kr_value *const *in, int n_in, kr_
 {
     (void)n_in;
     rnn_spec s;
-    nnom_status st = parse_rnn(x, cls_of(x), cfg_of(x), &s);
+    nnom_status st = parse_rnn(x, "", cls_of(x), cfg_of(x), &s);
     if (st == NNOM_OK) st = rnn_input(x, in[0]);
     if (st != NNOM_OK) return st;
     const int32_t steps = in[0]->shape.dims[0], features = in[0]->shape.dims[1];
@@ -1483,11 +1486,15 @@ static nnom_status build_bidirectional(kr_ctx *x, const kr_value *const *in, int
     const cJSON *layer = kr_get(cfg_of(x), "layer"), *back = kr_get(cfg_of(x), "backward_layer");
     if (!cJSON_IsObject(layer)) return kr_layer_fail(x, NNOM_ERR_KERAS, "the config has no wrapped 'layer'");
     rnn_spec f, b;
-    nnom_status st = parse_rnn(x, kr_get_string(layer, "class_name", "?"), kr_get(layer, "config"), &f);
+    char who[96];
+    const char *fcls = kr_get_string(layer, "class_name", "?");
+    snprintf(who, sizeof who, "its %s: ", fcls);
+    nnom_status st = parse_rnn(x, who, fcls, kr_get(layer, "config"), &f);
     if (st != NNOM_OK) return st;
     if (cJSON_IsObject(back)) {
-        if ((st = parse_rnn(x, kr_get_string(back, "class_name", "?"), kr_get(back, "config"), &b)) != NNOM_OK)
-            return st;
+        const char *bcls = kr_get_string(back, "class_name", "?");
+        snprintf(who, sizeof who, "its backward %s: ", bcls);
+        if ((st = parse_rnn(x, who, bcls, kr_get(back, "config"), &b)) != NNOM_OK) return st;
         if (b.type != f.type || b.units != f.units ||
             ((b.flags ^ f.flags) & (NNOM_RNN_RETURN_SEQUENCES | NNOM_RNN_STATEFUL)) != 0)
             return kr_layer_fail(x, NNOM_ERR_UNSUPPORTED, "its backward_layer (%s, %d units) differs from its layer "
@@ -1548,7 +1555,8 @@ static nnom_status build_bidirectional(kr_ctx *x, const kr_value *const *in, int
         id = kr_plan_add(x, NNOM_LAYER_ADD, ave ? "/sum" : NULL, ins, 2, &p, os);
         if (id >= 0 && ave) {
             const int32_t C = channels_of(&os);
-            double *scale = (double *)calloc((size_t)C, sizeof *scale), *zero = (double *)calloc((size_t)C, sizeof *zero);
+            double *scale = (double *)calloc((size_t)C, sizeof *scale);
+            double *zero = (double *)calloc((size_t)C, sizeof *zero);
             if (!scale || !zero) {
                 free(scale);
                 free(zero);
@@ -1564,6 +1572,17 @@ static nnom_status build_bidirectional(kr_ctx *x, const kr_value *const *in, int
     out->plan = id;
     out->shape = os;
     return NNOM_OK;
+}
+
+/* Masking: nnom runs every step of every sequence; a mask would change what recurrent layers compute. */
+static nnom_status build_masking(kr_ctx *x, const kr_value *const *in, int n_in, kr_value *out)
+{
+    (void)in;
+    (void)n_in;
+    (void)out;
+    return kr_layer_fail(x, NNOM_ERR_UNSUPPORTED, "masks are not supported: every step of a sequence is computed; "
+                         "remove the Masking layer (and mask_zero of an Embedding) and pad with values the model "
+                         "was trained on");
 }
 
 /* ------------------------------------------------------------------ the table */
@@ -1626,6 +1645,7 @@ static const kr_class classes[] = {
     {"GRU", build_rnn, 1, 1},
     {"LSTM", build_rnn, 1, 1},
     {"Bidirectional", build_bidirectional, 1, 1},
+    {"Masking", build_masking, 1, 1},
 };
 
 const kr_class *kr_class_find(const char *class_name)
@@ -1638,7 +1658,6 @@ const kr_class *kr_class_find(const char *class_name)
 /* Fits in an error message after a layer's name and class (NNOM_ERROR_MESSAGE_MAX bytes). */
 const char *kr_supported_text(void)
 {
-    return "Conv, DepthwiseConv, SeparableConv, pooling, padding, cropping, upsampling, Dense, BatchNormalization, "
-           "Add, Subtract, Multiply, Concatenate, Flatten, Reshape, activations, Rescaling, SimpleRNN, GRU, LSTM, "
-           "Bidirectional";
+    return "Conv, DepthwiseConv, SeparableConv, Dense, BatchNormalization, pooling, padding, cropping, upsampling, "
+           "merges, Flatten, Reshape, activations, Rescaling, SimpleRNN, GRU, LSTM, Bidirectional";
 }

@@ -26,6 +26,10 @@
  * (conv, depthwise, dense, add/subtract/multiply, relu/relu6/leaky relu);
  * model inputs keep their observed range, as the data given is what the
  * model will see.
+ *
+ * The clone also observes the values inside recurrent layers (gate
+ * pre-activations, hidden and cell states at every step) during pass 1; the
+ * quantiser chooses their int16 scales from those ranges.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -70,7 +74,10 @@ nnom_qclass nnom_calib_class(nnom_layer_type type)
     case NNOM_LAYER_MULTIPLY:
     case NNOM_LAYER_RELU:
     case NNOM_LAYER_RELU6:
-    case NNOM_LAYER_LEAKY_RELU: return NNOM_QCLASS_CALIBRATED;
+    case NNOM_LAYER_LEAKY_RELU:
+    case NNOM_LAYER_SIMPLE_RNN:
+    case NNOM_LAYER_GRU:
+    case NNOM_LAYER_LSTM: return NNOM_QCLASS_CALIBRATED;
     case NNOM_LAYER_CONCATENATE: return NNOM_QCLASS_UNION;
     default: return NNOM_QCLASS_UNSUPPORTED;
     }
@@ -223,7 +230,7 @@ static nnom_status run_sample(nnom_converter *c, nnom_model *run, const float *s
 }
 
 nnom_status nnom_calibrate(nnom_converter *c, const float *samples, size_t n_samples,
-                           const nnom_quantize_options *opt, float *lo, float *hi)
+                           const nnom_quantize_options *opt, float *lo, float *hi, nnom_calib_internals *internals)
 {
     const nnom_calibration method = opt->method;
     const double percentile = opt->percentile;
@@ -234,7 +241,7 @@ nnom_status nnom_calibrate(nnom_converter *c, const float *samples, size_t n_sam
     const int32_t n = nnom_model_layer_count(fm);
     nnom_model *run = NULL;
     nnom_error err;
-    nnom_status st = nnom_tools_clone(fm, 1, &run, &err);
+    nnom_status st = nnom_tools_clone_observing(fm, 1, 1, &run, &err);
     if (st != NNOM_OK) return nnom_converter_fail(c, st, "calibration: %s", err.message);
     calib_layer *L = (calib_layer *)calloc((size_t)n, sizeof *L);
     if (!L) {
@@ -287,6 +294,14 @@ nnom_status nnom_calibrate(nnom_converter *c, const float *samples, size_t n_sam
             L[i].min = mn;
             L[i].max = mx;
         }
+    }
+
+    /* the values inside layers, over pass 1 */
+    for (int32_t i = 0; internals && i < n; i++) {
+        nnom_calib_internals *in = &internals[i];
+        memset(in, 0, sizeof *in);
+        in->count = nnom_model_layer_internals(run, i, in->min, in->max, NNOM_CALIB_MAX_INTERNALS);
+        if (in->count > NNOM_CALIB_MAX_INTERNALS) in->count = NNOM_CALIB_MAX_INTERNALS;
     }
 
     /* pass 2: histograms of the layers whose range is clipped */

@@ -29,6 +29,13 @@ nnom_status nnom_calib_set_sample(nnom_model *m, const float *samples, size_t in
 /* Fails on @p c (NNOM_ERR_ARGUMENT) when a sample value is NaN or infinite. */
 nnom_status nnom_calib_check_samples(nnom_converter *c, const float *samples, size_t n_samples, size_t per_sample);
 
+/* The ranges observed inside one layer (recurrent layers: ::nnom_rnn_internal), over all samples. */
+#define NNOM_CALIB_MAX_INTERNALS 8
+typedef struct nnom_calib_internals {
+    int32_t count;
+    float min[NNOM_CALIB_MAX_INTERNALS], max[NNOM_CALIB_MAX_INTERNALS];
+} nnom_calib_internals;
+
 /*
  * Runs the float model of @p c on every sample and chooses, per layer, the
  * range [lo[i], hi[i]] its int8 output covers (before widening to include
@@ -37,10 +44,14 @@ nnom_status nnom_calib_check_samples(nnom_converter *c, const float *samples, si
  * minimum and maximum; NNOM_QCLASS_SAME layers inherit input 0's range (their
  * int8 output shares its quantisation); CONCATENATE gets the union of its
  * inputs' ranges; FIXED layers keep what they produced. @p lo and @p hi hold
- * one entry per layer.
+ * one entry per layer; so does @p internals (may be NULL): the minimum and
+ * maximum of the values inside each layer (recurrent layers: gate
+ * pre-activations, states, at every step), which the int16 scales of int8
+ * recurrent layers follow. Samples run in order: a stateful recurrent layer
+ * carries its state from one to the next, as it will when deployed.
  */
 nnom_status nnom_calibrate(nnom_converter *c, const float *samples, size_t n_samples,
-                           const nnom_quantize_options *opt, float *lo, float *hi);
+                           const nnom_quantize_options *opt, float *lo, float *hi, nnom_calib_internals *internals);
 
 /*
  * The pure pieces, exposed for tests of their own. A histogram of @p n_bins

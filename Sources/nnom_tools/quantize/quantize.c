@@ -13,6 +13,10 @@
  * Layers whose int8 kernel needs a given output quantisation get it: pools,
  * padding, cropping, upsampling and views keep their input's; sigmoid and
  * hard sigmoid output (1/256, -128), tanh (1/128, 0), softmax (1/256, -128).
+ *
+ * Recurrent layers (quantize_rnn() below) have int8 outputs calibrated as
+ * any other, and int16 insides whose scales follow the ranges the float model
+ * showed at every step of the calibration samples.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -130,6 +134,168 @@ static nnom_status quantize_weighted(nnom_converter *c, const qlayer *l, nnom_qu
     return NNOM_OK;
 }
 
+/* ------------------------------------------------------------------ recurrent layers */
+
+static nnom_status helper_failed(nnom_converter *c, nnom_status st, const qlayer *l, const char *what);
+
+static int rnn_bounded(int32_t act) { return act != NNOM_RNN_ACT_RELU && act != NNOM_RNN_ACT_LINEAR; }
+
+/* The pre-activation range below which an activation is not yet saturated: the range then covers at
+ * least that much, whatever calibration saw (0: unbounded functions, which follow calibration). */
+static double rnn_saturation(int32_t act)
+{
+    switch (act) {
+    case NNOM_RNN_ACT_TANH:
+    case NNOM_RNN_ACT_SIGMOID: return 8.0; /* 1 - tanh(8) < 3e-7, sigmoid(-8) < 3.4e-4 */
+    case NNOM_RNN_ACT_HARD_SIGMOID: return 3.0;
+    case NNOM_RNN_ACT_HARD_SIGMOID_K2: return 2.5;
+    default: return 0.0;
+    }
+}
+
+/* max |value| observed for internal value @p k of a layer, 0 if never seen */
+static double observed(const nnom_calib_internals *obs, int32_t k)
+{
+    if (!obs || k >= obs->count || !(obs->min[k] <= obs->max[k])) return 0.0;
+    const double a = fabs((double)obs->min[k]), b = fabs((double)obs->max[k]);
+    return a > b ? a : b;
+}
+
+/* The range an unbounded int16 quantity covers: twice what calibration saw (sequences longer or
+ * louder than the samples keep some headroom; int16 has precision to spare), 1 if it saw nothing. */
+static double headroom(double seen) { return seen > 1e-6 ? 2.0 * seen : 1.0; }
+
+/* Symmetric int8 per row: scale[r] = max |w[r]| / 127 (1 for an all-zero row). */
+static void quantize_rows(const float *w, int32_t rows, int32_t cols, float *scale, int8_t *q)
+{
+    for (int32_t r = 0; r < rows; r++) {
+        const float *row = w + (size_t)r * (size_t)cols;
+        float m = 0.0f;
+        for (int32_t i = 0; i < cols; i++) m = fabsf(row[i]) > m ? fabsf(row[i]) : m;
+        scale[r] = m > 0.0f ? m / 127.0f : 1.0f;
+        for (int32_t i = 0; i < cols; i++) {
+            const double v = (double)row[i] / (double)scale[r];
+            const long k = (long)(v < 0 ? -floor(-v + 0.5) : floor(v + 0.5));
+            q[(size_t)r * (size_t)cols + i] = (int8_t)(k < -127 ? -127 : (k > 127 ? 127 : k));
+        }
+    }
+}
+
+static int32_t f32_bits(float f)
+{
+    int32_t b;
+    memcpy(&b, &f, sizeof b);
+    return b;
+}
+
+/*
+ * An int8 SIMPLE_RNN, GRU or LSTM (blobs as include/nnom/layers.h lists them). Scales:
+ *  - h: 2^-15 when the cell bounds it by 1 (a bounded activation, and for a GRU a gate in [0, 1]),
+ *    else twice the largest |h| seen; c (LSTM): twice the largest |c| seen;
+ *  - pre-activations, one scale for all gates: the largest |pre-activation| seen, at least the
+ *    saturation point of the functions applied to it (8 for tanh and sigmoid), twice what was seen
+ *    when a relu or linear activation reads it;
+ *  - gates Q15; the candidate and an LSTM's act(c): Q15 for bounded activations, else twice the
+ *    largest value seen.
+ * Weights are symmetric int8 per row (gate and unit), biases int32 at input x row scale.
+ */
+static nnom_status quantize_rnn(nnom_converter *c, const qlayer *l, nnom_quant in_q, int32_t features,
+                                const nnom_calib_internals *obs, nnom_blob *blobs)
+{
+    const char *name = l->info.name, *tname = l->info.type_name;
+    const nnom_layer_type t = l->info.type;
+    const int32_t gates = t == NNOM_LAYER_SIMPLE_RNN ? 1 : (t == NNOM_LAYER_GRU ? 3 : 4);
+    const int32_t units = l->info.params.units, rows = gates * units;
+    const int32_t act = l->info.params.activations & 0xff, rec = (l->info.params.activations >> 8) & 0xff;
+    const int two = t == NNOM_LAYER_GRU && (l->info.params.cell_flags & NNOM_RNN_RESET_AFTER);
+    if (gates > 1 && !rnn_bounded(rec))
+        return nnom_converter_fail(c, NNOM_ERR_UNSUPPORTED, "quantise: layer '%s' (%s): its recurrent activation is "
+                                   "%s; int8 gates are Q15 and need a bounded one (sigmoid, hard_sigmoid, tanh)",
+                                   name, tname, rec == NNOM_RNN_ACT_RELU ? "relu" : "linear");
+    const float *w = (const float *)l->fblobs[0].data, *u = (const float *)l->fblobs[1].data;
+    const float *b = l->fblobs[2].size ? (const float *)l->fblobs[2].data : NULL;
+    if (l->fblobs[0].size != (uint32_t)rows * (uint32_t)features * 4u ||
+        l->fblobs[1].size != (uint32_t)rows * (uint32_t)units * 4u)
+        return nnom_converter_fail(c, NNOM_ERR_SHAPE, "quantise: layer '%s' (%s): kernels of %u and %u bytes for %d "
+                                   "rows of %d inputs and %d units", name, tname, (unsigned)l->fblobs[0].size,
+                                   (unsigned)l->fblobs[1].size, (int)rows, (int)features, (int)units);
+    static const char *const blob_names[3] = {"kernel", "recurrent kernel", "bias"};
+    for (uint32_t k = 0; k < 3; k++) {
+        const float *v = k == 0 ? w : (k == 1 ? u : b);
+        const uint32_t n = l->fblobs[k].size / 4u;
+        for (uint32_t i = 0; v && i < n; i++)
+            if (!(fabsf(v[i]) <= 3.4e38f))
+                return nnom_converter_fail(c, NNOM_ERR_ARGUMENT, "quantise: layer '%s' (%s): %s value %u is not "
+                                           "finite", name, tname, blob_names[k], (unsigned)i);
+    }
+    const double q15 = 1.0 / 32768.0;
+    const int h_bounded = rnn_bounded(act) && !(t == NNOM_LAYER_GRU && rec == NNOM_RNN_ACT_TANH);
+    const double s_h = h_bounded ? q15 : headroom(observed(obs, NNOM_RNN_INTERNAL_H)) / 32767.0;
+    const double s_c = t == NNOM_LAYER_LSTM ? headroom(observed(obs, NNOM_RNN_INTERNAL_C)) / 32767.0 : 0.0;
+    const double s_g = rnn_bounded(act) ? q15 : headroom(observed(obs, NNOM_RNN_INTERNAL_CANDIDATE)) / 32767.0;
+    const double s_a = rnn_bounded(act) ? q15 : headroom(observed(obs, NNOM_RNN_INTERNAL_CELL_ACT)) / 32767.0;
+    double pre = observed(obs, NNOM_RNN_INTERNAL_PRE);
+    if (!rnn_bounded(act)) pre *= 2.0;
+    double floor_pre = rnn_saturation(act);
+    if (gates > 1 && rnn_saturation(rec) > floor_pre) floor_pre = rnn_saturation(rec);
+    if (pre < floor_pre) pre = floor_pre;
+    if (!(pre > 1e-6)) pre = 1.0;
+    const double s_p = pre / 32767.0;
+
+    const int32_t n_tables = gates == 1 ? 1 : (gates == 3 ? 2 : 3);
+    float *sw = (float *)nnom_store_alloc(&c->store, (size_t)rows * sizeof(float));
+    float *su = (float *)nnom_store_alloc(&c->store, (size_t)rows * sizeof(float));
+    int8_t *qw = (int8_t *)nnom_store_alloc(&c->store, (size_t)rows * (size_t)features);
+    int8_t *qu = (int8_t *)nnom_store_alloc(&c->store, (size_t)rows * (size_t)units);
+    int32_t *qb = b ? (int32_t *)nnom_store_alloc(&c->store, (size_t)rows * (two ? 2u : 1u) * 4u) : NULL;
+    int32_t *rq = (int32_t *)nnom_store_alloc(&c->store, (size_t)rows * 16u);
+    int16_t *tables = (int16_t *)nnom_store_alloc(&c->store, (size_t)n_tables * 513u * 2u);
+    int32_t *k = (int32_t *)nnom_store_alloc(&c->store, NNOM_RNN_CONSTS * 4u);
+    if (!sw || !su || !qw || !qu || (b && !qb) || !rq || !tables || !k)
+        return nnom_converter_fail(c, NNOM_ERR_NO_MEMORY, "quantise: out of memory for layer '%s'", name);
+    quantize_rows(w, rows, features, sw, qw);
+    quantize_rows(u, rows, units, su, qu);
+    nnom_status st = NNOM_OK;
+    for (int32_t r = 0; r < rows && st == NNOM_OK; r++) {
+        const double sx = (double)in_q.scale * sw[r], sr = s_h * su[r];
+        if (b) qb[r] = saturate_s32((double)b[r] / sx);
+        if (b && two) qb[rows + r] = saturate_s32((double)b[rows + r] / sr);
+        st = nnom_quant_multiplier(sx / s_p, &rq[r], &rq[rows + r]);
+        if (st == NNOM_OK) st = nnom_quant_multiplier(sr / s_p, &rq[2 * rows + r], &rq[3 * rows + r]);
+        if (st != NNOM_OK)
+            return nnom_converter_fail(c, st, "quantise: layer '%s' (%s): row %d: the rescale to the pre-activation "
+                                       "scale %g (input %g x %g, recurrent %g x %g) has no multiplier and shift", name,
+                                       tname, (int)r, s_p, (double)in_q.scale, (double)sw[r], s_h, (double)su[r]);
+    }
+    /* table 0: the activation on the pre-activation, into h (SimpleRNN) or the candidate's scale */
+    st = nnom_quant_rnn_table((nnom_rnn_act)act, (float)s_p, (float)(gates == 1 ? s_h : s_g), tables);
+    if (st == NNOM_OK && gates > 1) st = nnom_quant_rnn_table((nnom_rnn_act)rec, (float)s_p, (float)q15, tables + 513);
+    if (st == NNOM_OK && gates == 4)
+        st = nnom_quant_rnn_table((nnom_rnn_act)act, (float)s_c, (float)s_a, tables + 1026);
+    if (st != NNOM_OK) return helper_failed(c, st, l, "activation tables");
+    memset(k, 0, NNOM_RNN_CONSTS * 4u);
+    k[NNOM_RNN_H_SCALE] = f32_bits((float)s_h);
+    k[NNOM_RNN_C_SCALE] = f32_bits((float)s_c);
+    st = nnom_quant_multiplier(s_h / (double)l->quant.scale, &k[NNOM_RNN_OUT_MULT], &k[NNOM_RNN_OUT_SHIFT]);
+    if (st == NNOM_OK && gates == 3)
+        st = nnom_quant_multiplier(s_g * q15 / s_h, &k[NNOM_RNN_MIX_MULT], &k[NNOM_RNN_MIX_SHIFT]);
+    if (st == NNOM_OK && gates == 4) {
+        st = nnom_quant_multiplier(s_g * q15 / s_c, &k[NNOM_RNN_MIX_MULT], &k[NNOM_RNN_MIX_SHIFT]);
+        if (st == NNOM_OK) st = nnom_quant_multiplier(s_a * q15 / s_h, &k[NNOM_RNN_HID_MULT], &k[NNOM_RNN_HID_SHIFT]);
+    }
+    if (st != NNOM_OK)
+        return nnom_converter_fail(c, st, "quantise: layer '%s' (%s): its state rescales (h %g, c %g, candidate %g, "
+                                   "output %g) have no multiplier and shift", name, tname, s_h, s_c, s_g,
+                                   (double)l->quant.scale);
+    blobs[0] = (nnom_blob){qw, (uint32_t)rows * (uint32_t)features};
+    blobs[1] = (nnom_blob){qu, (uint32_t)rows * (uint32_t)units};
+    blobs[2] = (nnom_blob){qb, b ? (uint32_t)rows * (two ? 8u : 4u) : 0u};
+    blobs[3] = (nnom_blob){rq, (uint32_t)rows * 16u};
+    blobs[4] = (nnom_blob){tables, (uint32_t)n_tables * 513u * 2u};
+    blobs[5] = (nnom_blob){k, NNOM_RNN_CONSTS * 4u};
+    return NNOM_OK;
+}
+
 static nnom_status helper_failed(nnom_converter *c, nnom_status st, const qlayer *l, const char *what)
 {
     return nnom_converter_fail(c, st, "quantise: layer '%s' (%s): cannot derive its %s from the calibrated scales "
@@ -139,7 +305,7 @@ static nnom_status helper_failed(nnom_converter *c, nnom_status st, const qlayer
 
 /* Output quantisation and constants of layer i (inputs already done). */
 static nnom_status quantize_layer(nnom_converter *c, qlayer *Q, int32_t i, const float *lo, const float *hi,
-                                  int per_tensor, nnom_blob *blobs)
+                                  const nnom_calib_internals *internals, int per_tensor, nnom_blob *blobs)
 {
     qlayer *l = &Q[i];
     const nnom_layer_type t = l->info.type;
@@ -165,6 +331,10 @@ static nnom_status quantize_layer(nnom_converter *c, qlayer *Q, int32_t i, const
     case NNOM_LAYER_DEPTHWISE_CONV1D:
     case NNOM_LAYER_DEPTHWISE_CONV2D:
     case NNOM_LAYER_DENSE: return quantize_weighted(c, l, in0, per_tensor, blobs);
+    case NNOM_LAYER_SIMPLE_RNN:
+    case NNOM_LAYER_GRU:
+    case NNOM_LAYER_LSTM:
+        return quantize_rnn(c, l, in0, Q[l->info.inputs[0]].info.shape.dims[1], &internals[i], blobs);
     case NNOM_LAYER_ADD:
     case NNOM_LAYER_SUBTRACT:
     case NNOM_LAYER_MULTIPLY: {
@@ -241,12 +411,13 @@ nnom_status nnom_converter_quantize(nnom_converter *c, const float *samples, siz
     const int32_t n = nnom_model_layer_count(fm);
     float *lo = (float *)calloc((size_t)n, sizeof *lo), *hi = (float *)calloc((size_t)n, sizeof *hi);
     qlayer *Q = (qlayer *)calloc((size_t)n, sizeof *Q);
+    nnom_calib_internals *internals = (nnom_calib_internals *)calloc((size_t)n, sizeof *internals);
     nnom_model *m = NULL;
-    if (!lo || !hi || !Q) {
+    if (!lo || !hi || !Q || !internals) {
         st = nnom_converter_fail(c, NNOM_ERR_NO_MEMORY, "quantise: out of memory");
         goto fail;
     }
-    st = nnom_calibrate(c, samples, n_samples, &opt, lo, hi);
+    st = nnom_calibrate(c, samples, n_samples, &opt, lo, hi, internals);
     if (st != NNOM_OK) goto fail;
 
     nnom_error err;
@@ -261,7 +432,7 @@ nnom_status nnom_converter_quantize(nnom_converter *c, const float *samples, siz
         nnom_model_layer_blobs(fm, i, l->fblobs);
         nnom_layer_desc d;
         memset(&d, 0, sizeof d);
-        st = quantize_layer(c, Q, i, lo, hi, opt.per_tensor, d.blobs);
+        st = quantize_layer(c, Q, i, lo, hi, internals, opt.per_tensor, d.blobs);
         if (st != NNOM_OK) goto fail;
         if (l->info.type == NNOM_LAYER_INPUT) {
             st = nnom_model_add_input(m, l->info.name, l->info.shape, l->quant, NULL);
@@ -291,6 +462,7 @@ nnom_status nnom_converter_quantize(nnom_converter *c, const float *samples, siz
     c->range_min = lo;
     c->range_max = hi;
     free(Q);
+    free(internals);
     c->error[0] = '\0';
     return NNOM_OK;
 fail:
@@ -298,5 +470,6 @@ fail:
     free(lo);
     free(hi);
     free(Q);
+    free(internals);
     return st;
 }
