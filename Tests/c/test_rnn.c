@@ -681,7 +681,8 @@ static void ref_s8_run(const nnom_rnn_s8_args *a, const int8_t *x, int8_t *out, 
     const int32_t *mx = a->requant, *sx = mx + rows, *mh = mx + 2 * rows, *sh = mx + 3 * rows, *k = a->consts;
     const int after = (a->flags & NNOM_RNN_RESET_AFTER) != 0;
     const int32_t *rb = a->bias && G == 3 && after ? a->bias + rows : NULL;
-    int32_t h[64], c[64], xpart[64], hpart[64], pre[64];
+    static int32_t h[1024], c[1024], xpart[1024], hpart[1024], pre[1024];
+    TU_REQUIRE(rows <= 1024, "the reference takes at most 1024 rows");
     for (int32_t u = 0; u < U; u++) {
         h[u] = state[u];
         c[u] = G == 4 ? state[U + u] : 0;
@@ -690,13 +691,14 @@ static void ref_s8_run(const nnom_rnn_s8_args *a, const int8_t *x, int8_t *out, 
         const int32_t t = (a->flags & NNOM_RNN_GO_BACKWARDS) ? a->steps - 1 - step : step;
         for (int32_t r = 0; r < rows; r++) {
             int64_t ax = a->bias ? a->bias[r] : 0, ah = rb ? rb[r] : 0;
-            for (int32_t i = 0; i < n; i++) ax += (int64_t)a->kernel[r * n + i] * (x[t * n + i] - a->in_zero_point);
-            for (int32_t j = 0; j < U; j++) ah += (int64_t)a->recurrent[r * U + j] * h[j];
+            for (int32_t i = 0; i < n; i++)
+                ax += (int64_t)a->kernel[(size_t)r * n + i] * (x[(size_t)t * n + i] - a->in_zero_point);
+            for (int32_t j = 0; j < U; j++) ah += (int64_t)a->recurrent[(size_t)r * U + j] * h[j];
             xpart[r] = rq_ref(ax, mx[r], sx[r]);
             hpart[r] = rq_ref(ah, mh[r], sh[r]);
             pre[r] = s16((int64_t)xpart[r] + hpart[r]);
         }
-        int32_t nh[64];
+        static int32_t nh[1024];
         if (G == 1) {
             for (int32_t u = 0; u < U; u++) nh[u] = ref_lut(a->tables, pre[u]);
         } else if (G == 4) {
@@ -709,7 +711,7 @@ static void ref_s8_run(const nnom_rnn_s8_args *a, const int8_t *x, int8_t *out, 
                                    k[NNOM_RNN_HID_SHIFT]));
             }
         } else {
-            int32_t z[64], rr[64], rh[64];
+            static int32_t z[1024], rr[1024], rh[1024];
             for (int32_t u = 0; u < U; u++) {
                 z[u] = ref_lut(a->tables + 513, pre[u]);
                 rr[u] = ref_lut(a->tables + 513, pre[U + u]);
@@ -808,6 +810,56 @@ static void test_kernel_s8(void)
            "%.1f dB over all, worst case %.1f dB; %ld of %ld outputs unsaturated\n", n, db, worst_db, unsat, total);
     TU_CHECK(db >= 35.0, "int8 recurrent kernels: SQNR %.1f dB against double", db);
     TU_CHECK(unsat * 10 > total * 9, "too many saturated outputs: %ld of %ld unsaturated", unsat, total);
+}
+
+/* Sums longer than one int32 chunk (65536 inputs, 256 units) at their extremes: exact, as the reference. */
+static void test_kernel_s8_long(void)
+{
+    static const struct {
+        int32_t in, units;
+    } shapes[] = {{70000, 1}, {1, 600}};
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+        const int32_t in = shapes[s].in, units = shapes[s].units;
+        int8_t *w = malloc((size_t)in * units), *u = malloc((size_t)units * units), *x = malloc((size_t)in);
+        int32_t *rq = malloc(sizeof(int32_t) * 4 * (size_t)units);
+        int16_t *state = malloc(sizeof(int16_t) * (size_t)units), *ref_state = malloc(sizeof(int16_t) * (size_t)units);
+        int16_t *scratch = malloc(nnom_rnn_s8_scratch_bytes(1, units));
+        int8_t *got = malloc((size_t)units), *want = malloc((size_t)units);
+        static int16_t table[513];
+        static int32_t k[NNOM_RNN_CONSTS];
+        TU_REQUIRE(w && u && x && rq && state && ref_state && scratch && got && want, "out of memory");
+        memset(w, -128, (size_t)in * units);
+        memset(u, -128, (size_t)units * units);
+        memset(x, 127, (size_t)in);
+        for (int32_t i = 0; i < units; i++) state[i] = ref_state[i] = -32768;
+        /* sums of +-2^31 and more land, rescaled by 2^-16, inside int16 */
+        for (int32_t r = 0; r < units; r++) {
+            rq[r] = rq[2 * units + r] = 1 << 30;
+            rq[units + r] = rq[3 * units + r] = -16;
+        }
+        TU_REQUIRE(nnom_quant_rnn_table(NNOM_RNN_ACT_LINEAR, 1.0f, 1.0f, table) == NNOM_OK, "table");
+        memset(k, 0, sizeof k);
+        k[NNOM_RNN_OUT_MULT] = 1 << 30;
+        k[NNOM_RNN_OUT_SHIFT] = -8;
+        nnom_rnn_s8_args a;
+        memset(&a, 0, sizeof a);
+        a.cell = NNOM_RNN_CELL_SIMPLE;
+        a.steps = 1;
+        a.in_features = in;
+        a.units = units;
+        a.kernel = w;
+        a.recurrent = u;
+        a.requant = rq;
+        a.tables = table;
+        a.consts = k;
+        a.in_zero_point = -128;
+        nnom_rnn_s8(&a, x, got, state, scratch);
+        ref_s8_run(&a, x, want, ref_state);
+        TU_CHECK(memcmp(got, want, (size_t)units) == 0 && memcmp(state, ref_state, sizeof(int16_t) * units) == 0,
+                 "long sums (in %d, units %d): output %d / state %d, reference %d / %d", in, units, got[0], state[0],
+                 want[0], ref_state[0]);
+        free(w); free(u); free(x); free(rq); free(state); free(ref_state); free(scratch); free(got); free(want);
+    }
 }
 
 /* ------------------------------------------------------------ int8 through the public API */
@@ -1043,6 +1095,7 @@ int main(void)
     test_kernel_f32();
     test_tables();
     test_kernel_s8();
+    test_kernel_s8_long();
     test_graph_state();
     test_roundtrip();
     test_errors();

@@ -11,7 +11,7 @@
  *     nnom_converter *c;
  *     nnom_error err;
  *     if (nnom_convert_keras("model.keras", calib, n_samples, NULL, &c, &err) != NNOM_OK)
- *         puts(err.message);    // e.g. "layer 'lstm' (class LSTM) is not supported; supported: ..."
+ *         puts(err.message);    // e.g. "layer 'attn' (class MultiHeadAttention) is not supported; supported: ..."
  *     nnom_converter_save(c, "model.nnom");
  *     nnom_converter_write_header(c, "weights.h", "digits");
  *     nnom_converter_destroy(c);

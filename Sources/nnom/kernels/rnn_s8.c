@@ -5,7 +5,7 @@
  *
  * Sums are exact for any layer size the runtime accepts: int32 partial sums
  * over chunks short enough not to overflow (|w (x - zp)| <= 128 * 255, so
- * 65536 inputs; |w h| <= 2^22, so 512 units), added up in int64 and saturated
+ * 65536 inputs; |w h| <= 2^22, so 256 units), added up in int64 and saturated
  * to int32 before requantisation. As in the dense kernel, the operands are
  * int16 and the chunks plain loops, which compilers turn into multiply-adds of
  * pairs (pmaddwd on x86-64, SMLAD-friendly on a Cortex-M4).
@@ -30,7 +30,7 @@ static int32_t q15(int32_t a, int32_t b) { return (a * b + (1 << 14)) >> 15; }
 enum {
     BLOCK = 16,      /* a vector-friendly trip count (GCC's -O2 vectoriser takes loops of whole blocks) */
     CHUNK_X = 65536, /* inputs whose int32 sum of w (x - zp) cannot overflow */
-    CHUNK_H = 512    /* units whose int32 sum of w h cannot overflow */
+    CHUNK_H = 256    /* units whose int32 sum of w h cannot overflow (|w h| <= 2^22) */
 };
 
 /* sum_i w[i] (x[i] - zp) for n <= CHUNK_X: whole blocks, then the tail */

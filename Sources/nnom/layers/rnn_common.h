@@ -34,7 +34,7 @@ void nnom_rnn_state_write(const nnom_layer *l, nnom_dtype dtype, void *state, in
         .scratch_bytes = nnom_rnn_scratch_bytes, \
         .macs = nnom_rnn_macs,                \
         .run_s8 = nnom_rnn_run_s8,            \
-        .run_f32 = nnom_rnn_run_f32,          \
+        .run_f32 = NNOM_RUN_F32(nnom_rnn_run_f32), \
         .state_vectors = nnom_rnn_state_vectors, \
         .state_bytes = nnom_rnn_state_bytes,  \
         .state_read = nnom_rnn_state_read,    \

@@ -197,7 +197,8 @@ static int32_t f32_bits(float f)
  *    when a relu or linear activation reads it;
  *  - gates Q15; the candidate and an LSTM's act(c): Q15 for bounded activations, else twice the
  *    largest value seen.
- * Weights are symmetric int8 per row (gate and unit), biases int32 at input x row scale.
+ * Weights are symmetric int8 per row (gate and unit), biases int32 at input x row scale; the
+ * per_tensor option does not apply (the rows of different gates have ranges of their own).
  */
 static nnom_status quantize_rnn(nnom_converter *c, const qlayer *l, nnom_quant in_q, int32_t features,
                                 const nnom_calib_internals *obs, nnom_blob *blobs)

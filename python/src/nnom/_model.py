@@ -98,6 +98,11 @@ class Model:
         given as further positional arguments. Returns float32 outputs
         (dequantised), or raw int8 outputs with ``int8_output=True``; a list
         when the model has several outputs.
+
+        Samples run one after the other: a stateful recurrent layer carries its
+        state from each sample to the next, and from one call to the next,
+        until :meth:`reset_state` (as Keras' stateful RNNs across
+        ``predict()`` calls); other layers start every sample afresh.
         """
         xs = (x,) + more_inputs
         if len(xs) != len(self._inputs):
@@ -174,6 +179,37 @@ class Model:
 
     def reset_stats(self) -> None:
         self._m.reset_stats()
+
+    # ------------------------------------------------------ recurrent state
+    def _layer_index(self, layer: Union[int, str]) -> int:
+        if isinstance(layer, str):
+            for i, l in enumerate(self.layers):
+                if l.name == layer:
+                    return i
+            raise KeyError(f"no layer named '{layer}'")
+        return int(layer)
+
+    def reset_state(self) -> None:
+        """Zeroes the state of every recurrent layer, as Keras' ``reset_states()``:
+        stateful layers start the next sample afresh."""
+        self._m.reset_state()
+
+    def state(self, layer: Union[int, str]) -> List[np.ndarray]:
+        """The state a recurrent layer (index or name) holds after the last sample: ``[h]``, or
+        ``[h, c]`` for an LSTM, float32 (dequantised from int16 in int8 models); ``[]`` for other layers."""
+        return [np.frombuffer(b, dtype=np.float32).copy() for b in self._m.state(self._layer_index(layer))]
+
+    def set_state(self, layer: Union[int, str], *vectors) -> None:
+        """Sets a recurrent layer's state (``h``, and ``c`` for an LSTM): a stateful layer's next sample
+        starts from it."""
+        index = self._layer_index(layer)
+        for which, v in enumerate(vectors):
+            self._m.set_state(index, which, np.ascontiguousarray(np.asarray(v, dtype=np.float32)).tobytes())
+
+    @property
+    def state_size(self) -> int:
+        """Bytes of recurrent state the model keeps between runs (outside the arena)."""
+        return self._m.state_size()
 
     def summary(self) -> str:
         """A table of the layers, like ``nnom inspect``."""

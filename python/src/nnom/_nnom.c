@@ -277,6 +277,64 @@ static PyObject *Model_reset_stats(ModelObject *self, PyObject *args)
     Py_RETURN_NONE;
 }
 
+/* ------------------------------------------------------------ recurrent state */
+
+static PyObject *Model_reset_state(ModelObject *self, PyObject *args)
+{
+    if (!ready(self)) return NULL;
+    nnom_status st = nnom_model_reset_state(self->model);
+    if (st != NNOM_OK) return raise_status(st, nnom_model_last_error(self->model));
+    Py_RETURN_NONE;
+}
+
+/* state(layer) -> list of float32 bytes, one per state vector (h; LSTM h, c); [] for a layer without state */
+static PyObject *Model_state(ModelObject *self, PyObject *args)
+{
+    int layer;
+    if (!ready(self) || !PyArg_ParseTuple(args, "i", &layer)) return NULL;
+    int32_t length = 0;
+    const int32_t n = nnom_model_state_count(self->model, layer, &length);
+    PyObject *list = PyList_New(n);
+    for (int32_t k = 0; list && k < n; k++) {
+        PyObject *b = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)length * 4);
+        if (!b) {
+            Py_DECREF(list);
+            return NULL;
+        }
+        PyList_SET_ITEM(list, k, b);
+        nnom_status st = nnom_model_state(self->model, layer, k, (float *)PyBytes_AS_STRING(b), (size_t)length);
+        if (st != NNOM_OK) {
+            Py_DECREF(list);
+            return raise_status(st, nnom_model_last_error(self->model));
+        }
+    }
+    return list;
+}
+
+/* set_state(layer, which, float32 buffer) */
+static PyObject *Model_set_state(ModelObject *self, PyObject *args)
+{
+    int layer, which;
+    Py_buffer v;
+    if (!ready(self) || !PyArg_ParseTuple(args, "iiy*", &layer, &which, &v)) return NULL;
+    nnom_status st = NNOM_OK;
+    if (v.len % 4 != 0) {
+        PyBuffer_Release(&v);
+        PyErr_SetString(PyExc_ValueError, "set_state: the buffer does not hold float32 values");
+        return NULL;
+    }
+    st = nnom_model_set_state(self->model, layer, which, (const float *)v.buf, (size_t)v.len / 4u);
+    PyBuffer_Release(&v);
+    if (st != NNOM_OK) return raise_status(st, nnom_model_last_error(self->model));
+    Py_RETURN_NONE;
+}
+
+static PyObject *Model_state_size(ModelObject *self, PyObject *args)
+{
+    if (!ready(self)) return NULL;
+    return PyLong_FromSize_t(nnom_model_state_size(self->model));
+}
+
 /* evaluate(x: float32 buffer, labels: int32 buffer, n, k, n_classes) -> (samples, top1, topk, confusion bytes) */
 static PyObject *Model_evaluate(ModelObject *self, PyObject *args)
 {
@@ -321,6 +379,10 @@ static PyMethodDef Model_methods[] = {
     {"sizes", (PyCFunction)Model_sizes, METH_NOARGS, "(arena_bytes, weight_bytes, file_bytes, macs)"},
     {"to_bytes", (PyCFunction)Model_bytes, METH_NOARGS, "the .nnom file bytes"},
     {"reset_stats", (PyCFunction)Model_reset_stats, METH_NOARGS, "zero run counts and times"},
+    {"reset_state", (PyCFunction)Model_reset_state, METH_NOARGS, "zero every recurrent layer's state"},
+    {"state", (PyCFunction)Model_state, METH_VARARGS, "state(layer) -> list of float32 bytes (h; LSTM h, c)"},
+    {"set_state", (PyCFunction)Model_set_state, METH_VARARGS, "set_state(layer, which, float32 buffer)"},
+    {"state_size", (PyCFunction)Model_state_size, METH_NOARGS, "bytes of recurrent state"},
     {"evaluate", (PyCFunction)Model_evaluate, METH_VARARGS, "evaluate(x, labels, n, k, n_classes)"},
     {NULL, NULL, 0, NULL}};
 
