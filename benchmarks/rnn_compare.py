@@ -1,0 +1,389 @@
+"""nnom against TensorFlow Lite Micro on the recurrent digits fixtures, side by side, in one run.
+
+Models: Tests/fixtures/keras/rnn_digits_gru.keras and rnn_digits_lstm.keras (a GRU or an LSTM of 32 units and
+a softmax head; scikit-learn digits read as 8 steps of 8 pixels). Test set: digits_test_x.npy (500 x 8 x 8 x 1)
+viewed as (500, 8, 8), labels digits_test_y.npy; calibration: digits_calib_x.npy (100 training images).
+
+Per model:
+  - nnom int8 (nnom.convert, the installed Python package): top-1, arena bytes (+ recurrent state bytes,
+    + bytes of the loaded model's structures), .nnom bytes, instructions per inference inside nnom_model_run
+    (valgrind callgrind, on the _nnom extension built from this tree with -g).
+  - TFLite Micro: TensorFlow's full-integer int8 conversion is tried first and its error recorded; then the
+    float32 .tflite (TFLiteConverter, fixed batch 1) is run by TFLM's Python interpreter: top-1, smallest
+    working arena (bisection, each probe in a subprocess), .tflite bytes, instructions per inference inside
+    MicroInterpreter::Invoke() (callgrind, in the same valgrind run as nnom).
+
+Reuses the helpers and subprocess workers of benchmarks/tflm_compare.py (probe, callgrind worker, extension
+build, the C-API loader with a counting allocator).
+
+usage: python3 benchmarks/rnn_compare.py [--cg-images 50] [--no-callgrind]
+       (benchmarks/rnn_compare.sh installs what is missing and runs this)
+"""
+import argparse
+import datetime
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+FIXTURES = os.path.join(ROOT, "Tests", "fixtures", "keras")
+MODELS = [("gru", "rnn_digits_gru.keras"), ("lstm", "rnn_digits_lstm.keras")]
+
+sys.path.insert(0, HERE)
+import tflm_compare as tc  # noqa: E402  (helpers and workers; its main() is not run)
+
+
+def log(msg: str) -> None:
+    print(msg, flush=True)
+
+
+def batch1_twin(keras, model):
+    """The same functional model with a fixed batch of 1 (as on a microcontroller), same weights."""
+    cfg = model.get_config()
+    for layer in cfg["layers"]:
+        if layer["class_name"] == "InputLayer":
+            shape = layer["config"].get("batch_shape") or layer["config"].get("batch_input_shape")
+            layer["config"]["batch_shape"] = [1] + list(shape[1:])
+            layer["config"].pop("batch_input_shape", None)
+    twin = keras.Model.from_config(cfg)
+    twin.set_weights(model.get_weights())
+    return twin
+
+
+def convert_int8(tf, model, x_cal):
+    conv = tf.lite.TFLiteConverter.from_keras_model(model)
+    conv.optimizations = [tf.lite.Optimize.DEFAULT]
+
+    def representative():
+        for k in range(len(x_cal)):
+            yield [x_cal[k:k + 1]]
+
+    conv.representative_dataset = representative
+    conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    conv.inference_input_type = tf.int8
+    conv.inference_output_type = tf.int8
+    return conv.convert()
+
+
+def convert_float(tf, model):
+    conv = tf.lite.TFLiteConverter.from_keras_model(model)
+    conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
+    return conv.convert()
+
+
+def first_error_line(e, captured: str = "") -> str:
+    """The most telling line of a converter failure: its 'error:' line if the MLIR log has one."""
+    text = str(e) + "\n" + captured
+    lines = [l.strip() for l in text.splitlines() if l.strip()]
+    for l in lines:
+        if "error:" in l:
+            return tc.short_error(l[l.index("error:"):], 300)
+    return tc.short_error(f"{type(e).__name__}: {lines[0] if lines else e}", 300)
+
+
+def worker_int8(keras_path: str, calib_path: str, out_path: str) -> int:
+    """Subprocess: TensorFlow's full-integer conversion of one Keras model (its calibrator may crash)."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import numpy as np
+    import tensorflow as tf
+    import keras
+
+    km = keras.models.load_model(keras_path)
+    x_cal = np.load(calib_path).astype(np.float32).reshape(-1, 8, 8)
+    try:
+        data = convert_int8(tf, batch1_twin(keras, km), x_cal)
+    except Exception as e:
+        print("INT8 ERROR " + first_error_line(e), flush=True)
+        return 3
+    with open(out_path, "wb") as f:
+        f.write(data)
+    print(f"INT8 OK {len(data)}", flush=True)
+    return 0
+
+
+def int8_in_subprocess(keras_path: str, work: str, name: str):
+    """(bytes or None, error or None) of the int8 conversion, run in its own process, then a TFLM probe."""
+    import signal
+
+    out = os.path.join(work, f"{name}_int8.tflite")
+    cmd = [sys.executable, "-X", "faulthandler", os.path.abspath(__file__), "--worker", "int8", keras_path,
+           os.path.join(FIXTURES, "digits_calib_x.npy"), out]
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=240)
+    except subprocess.TimeoutExpired:
+        return None, "conversion timed out (240 s)"
+    line = next((l for l in r.stdout.splitlines() if l.startswith("INT8 ")), None)
+    if r.returncode < 0:
+        sig = signal.Signals(-r.returncode).name
+        import re
+
+        frames = [re.match(r'File "(?:.*/site-packages/)?([^"]+)", line (\d+) in (\S+)', l.strip())
+                  for l in r.stderr.splitlines()]
+        frames = [m for m in frames if m]
+        where = f"{frames[0].group(1)}:{frames[0].group(2)}, {frames[0].group(3)}()" if frames else ""
+        return None, (f"the converter process died with {sig} during calibration"
+                      + (f" (innermost frame: {where})" if where else ""))
+    if line is None or line.startswith("INT8 ERROR"):
+        return None, line[len("INT8 ERROR "):] if line else tc.short_error(r.stderr[-300:] or "no output", 300)
+    size = int(line.split()[2])
+    ok, msg = tc.run_probe(out, 256 * 1024)
+    if not ok:
+        return size, "converted, but TFLM cannot run it: " + tc.short_error(
+            " / ".join([l for l in msg.splitlines() if l.strip()][-3:]), 300)
+    return size, None
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--cg-images", type=int, default=50, help="inferences per model and engine under callgrind")
+    ap.add_argument("--no-callgrind", action="store_true")
+    ap.add_argument("--work", default=os.path.join(ROOT, "build", "rnn_compare"))
+    ap.add_argument("--output", default=os.path.join(HERE, "results", "rnn_compare.md"))
+    ap.add_argument("--worker", help=argparse.SUPPRESS)
+    ap.add_argument("args", nargs="*", help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    if a.worker == "int8":
+        return worker_int8(*a.args)
+
+    t_start = time.time()
+    os.makedirs(a.work, exist_ok=True)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import importlib.metadata as md
+
+    import numpy as np
+    import tensorflow as tf
+    import keras
+    import nnom
+
+    tf.get_logger().setLevel("ERROR")
+    if not hasattr(nnom.Model, "reset_state"):
+        raise SystemExit("the installed nnom package predates the state API: pip install ./python")
+    try:
+        from tflite_micro.python.tflite_micro import runtime as tflm_runtime
+        tflm_version = md.version("tflite-micro")
+    except ImportError as e:
+        tflm_runtime, tflm_version = None, f"not installed ({e})"
+
+    x_test = np.load(os.path.join(FIXTURES, "digits_test_x.npy")).astype(np.float32)
+    y_test = np.load(os.path.join(FIXTURES, "digits_test_y.npy")).astype(np.int64)
+    x_cal = np.load(os.path.join(FIXTURES, "digits_calib_x.npy")).astype(np.float32)
+    x_test = x_test.reshape(len(x_test), 8, 8)      # 8 steps (rows) of 8 features (pixels)
+    x_cal = x_cal.reshape(len(x_cal), 8, 8)
+    n_test = len(x_test)
+    results, notes = [], []
+
+    for name, fname in MODELS:
+        path = os.path.join(FIXTURES, fname)
+        r = {"name": name, "file": fname}
+        results.append(r)
+        km = keras.models.load_model(path)
+        r["keras_acc"] = float(np.mean(km.predict(x_test, verbose=0).argmax(1) == y_test))
+        log(f"== {name}: Keras float32 top-1 {100 * r['keras_acc']:.1f}%")
+
+        # ------------------------------------------------------------ nnom int8
+        out = os.path.join(a.work, f"{name}.nnom")
+        q = nnom.convert(path, x_cal, output=out, progress=False)
+        spec = q.inputs[0]
+        xq = tc.quantize(x_test, spec["scale"], spec["zero_point"])
+        yq = q.predict(xq, int8_output=True)
+        n = r["nnom"] = {"path": out, "arena": q.arena_size, "state": q.state_size, "bytes": q.flash_size,
+                         "weights": q.weight_bytes, "macs": q.macs, "y": yq,
+                         "acc": float(np.mean(yq.argmax(1) == y_test))}
+        np.save(os.path.join(a.work, f"{name}_nnom_x.npy"), xq)
+        np.save(os.path.join(a.work, f"{name}_nnom_y.npy"), yq)
+        try:
+            with open(out, "rb") as f:
+                cm = tc.NnomC(nnom._nnom.__file__, f.read())
+            n["structs"] = cm.struct_bytes - q.state_size    # the state block comes from the same allocator
+            if cm.run(xq[0].tobytes(), yq.shape[1]) != yq[0].tobytes():
+                notes.append(f"{name}: the C-API run differs from model.predict")
+        except Exception as e:
+            notes.append(f"{name}: nnom model structures not measured: {tc.short_error(e)}")
+        log(f"   nnom int8: top-1 {100 * n['acc']:.1f}%, arena {n['arena']} + state {n['state']} bytes, "
+            f".nnom {n['bytes']} bytes")
+
+        # ------------------------------------------------------------ TFLite: int8, then float32
+        t = r["tflm"] = {}
+        twin = batch1_twin(keras, km)
+        t["int8_converted"], t["int8_error"] = int8_in_subprocess(path, a.work, name)
+        log(f"   TFLite int8: {t['int8_error'] or 'converted and runs (' + str(t['int8_converted']) + ' bytes)'}")
+
+        try:
+            with tc.Captured():
+                data = convert_float(tf, twin)
+            t["path"] = os.path.join(a.work, f"{name}_f32.tflite")
+            with open(t["path"], "wb") as f:
+                f.write(data)
+            t["bytes"] = len(data)
+            if tflm_runtime is None:
+                raise RuntimeError(f"tflite-micro {tflm_version}")
+            t["ops"], t["const"] = tc.tflite_info(data)
+        except Exception as e:
+            t["error"] = f"float32 conversion: {first_error_line(e)}"
+        if "error" not in t:
+            try:
+                t["arena_report"] = tc.tflm_arena(t["path"], t["bytes"])
+                t["arena"] = t["arena_report"]["min"]
+            except Exception as e:
+                t["error"] = f"TFLM cannot run the float32 model: {tc.short_error(e, 300)}"
+        if "error" not in t:
+            it = tflm_runtime.Interpreter.from_bytes(data, arena_size=t["arena"])
+            ys = []
+            for i in range(n_test):
+                it.set_input(x_test[i:i + 1], 0)
+                it.invoke()
+                ys.append(np.array(it.get_output(0)).reshape(-1))
+            ys = np.stack(ys)
+            t["acc"] = float(np.mean(ys.argmax(1) == y_test))
+            t["agree_keras"] = float(np.mean(ys.argmax(1) == km.predict(x_test, verbose=0).argmax(1)))
+            np.save(os.path.join(a.work, f"{name}_tflm_x.npy"), x_test)
+            t["interp"] = True
+            log(f"   TFLM float32: top-1 {100 * t['acc']:.1f}%, arena {t['arena']} bytes, .tflite {t['bytes']} "
+                f"bytes ({' '.join(sorted(set(t['ops'])))})")
+        else:
+            log(f"   TFLM float32: {t['error']}")
+            notes.append(f"{name}: {t['error']}")
+
+    # ---------------------------------------------------------------- instructions with callgrind
+    cg_note = None
+    n_cg = min(a.cg_images, n_test)
+    if a.no_callgrind:
+        cg_note = "skipped (--no-callgrind)"
+    elif shutil.which("valgrind") is None or shutil.which("cmake") is None:
+        cg_note = "skipped: valgrind and cmake are needed"
+    else:
+        try:
+            log("== building the _nnom extension with symbols (-O3 -g) for callgrind")
+            extension = tc.build_extension(a.work)
+            blocks = []
+            for r in results:
+                if r["tflm"].get("interp"):
+                    blocks.append({"engine": "tflm", "name": r["name"], "model": r["tflm"]["path"],
+                                   "arena": r["tflm"]["arena"], "n": n_cg,
+                                   "inputs": os.path.join(a.work, f"{r['name']}_tflm_x.npy")})
+                blocks.append({"engine": "nnom", "name": r["name"], "model": r["nnom"]["path"], "n": n_cg,
+                               "inputs": os.path.join(a.work, f"{r['name']}_nnom_x.npy"),
+                               "expected": os.path.join(a.work, f"{r['name']}_nnom_y.npy")})
+            log(f"== callgrind: {len(blocks)} blocks of {n_cg} inferences in one valgrind run")
+            t0 = time.time()
+            per, mismatch = tc.run_callgrind(a.work, extension, blocks)
+            for b, v in zip(blocks, per):
+                next(x for x in results if x["name"] == b["name"])[b["engine"]]["instr"] = v
+            notes.extend(m[len("MISMATCH "):] for m in mismatch)
+            log(f"   done in {time.time() - t0:.0f} s")
+        except Exception as e:
+            cg_note = f"failed: {tc.short_error(e, 300)}"
+            log(f"   callgrind {cg_note}")
+
+    # ---------------------------------------------------------------- report
+    def pct(v):
+        return f"{100 * v:.1f}%" if isinstance(v, float) else "n/a"
+
+    fi = tc.fmt_int
+    tflm_cc = tc.compiler_of(tflm_runtime._runtime.__file__) if tflm_runtime is not None else "compiler unknown"
+    gcc = subprocess.run(["cc", "--version"], capture_output=True, text=True).stdout.splitlines()[:1]
+    try:
+        commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True,
+                                text=True).stdout.strip() or "unknown"
+        if subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"], capture_output=True,
+                          text=True).stdout.strip():
+            commit += " + uncommitted changes"
+    except OSError:
+        commit = "unknown"
+
+    L = ["# nnom against TensorFlow Lite Micro: recurrent digits models (GRU, LSTM)", ""]
+    L.append(f"Generated by `benchmarks/rnn_compare.sh` on {datetime.date.today().isoformat()}; do not edit. "
+             f"Versions: tensorflow {tf.__version__}, keras {keras.__version__}, tflite-micro {tflm_version}, "
+             f"nnom {nnom.__version__} (commit {commit}), numpy {np.__version__}, "
+             f"Python {platform.python_version()}.")
+    L.append("")
+    L.append(f"Models: `Tests/fixtures/keras/rnn_digits_gru.keras` and `rnn_digits_lstm.keras` (GRU or LSTM of 32 "
+             f"units + Dense softmax), reading scikit-learn digits as 8 steps of 8 pixels: the {n_test} held-out "
+             f"images of `digits_test_x.npy` viewed as ({n_test}, 8, 8). nnom: `nnom.convert()` calibrated on "
+             f"the 100 images of `digits_calib_x.npy`, **int8** (int16 recurrent state). **TFLite Micro runs "
+             f"float32**: TensorFlow's full-integer int8 conversion of these Keras 3 models does not give a "
+             f"model TFLM runs (see *TFLite int8* below), so TFLM runs the float32 .tflite of the same Keras "
+             f"models (fixed batch 1). The comparison is therefore int8 against float32, not like for like.")
+    L.append("")
+    L.append("| model | engine | top-1 | arena bytes | + state | + runtime structs | model bytes "
+             "| instructions / inference |")
+    L.append("|---|---|---:|---:|---:|---:|---:|---:|")
+    for r in results:
+        t, n = r["tflm"], r["nnom"]
+        L.append(f"| {r['name']} | Keras float32 | {pct(r['keras_acc'])} | | | | | |")
+        L.append(f"| {r['name']} | nnom int8 | {pct(n['acc'])} | {fi(n['arena'])} | {fi(n['state'])} "
+                 f"| {fi(n.get('structs', 'n/a'))} | {fi(n['bytes'])} | {fi(n.get('instr', 'n/a'))} |")
+        if "error" in t:
+            L.append(f"| {r['name']} | TFLM float32 | failed: {t['error']} | | | | "
+                     f"{fi(t['bytes']) if 'bytes' in t else 'n/a'} | |")
+        else:
+            rep = t["arena_report"]
+            L.append(f"| {r['name']} | TFLM float32 | {pct(t['acc'])} | {fi(rep.get('head'))} | (in arena) "
+                     f"| {fi(rep.get('tail'))} (= {fi(t['arena'])} smallest arena) | {fi(t['bytes'])} "
+                     f"| {fi(t.get('instr', 'n/a'))} |")
+    L.append("")
+    L.append("TFLite int8 (full-integer post-training quantisation, int8 in/out, TFLITE_BUILTINS_INT8, same "
+             "100 calibration images, fixed batch 1):")
+    L.append("")
+    for r in results:
+        e = r["tflm"]["int8_error"]
+        L.append(f"- {r['name']}: " + (f"`{e}`" if e else f"converted ({fi(r['tflm']['int8_converted'])} bytes) "
+                                          f"and runs in TFLM (not measured further here)"))
+    L.append("")
+    L.append("TFLM float32 / nnom int8 ratios (above 1: nnom is smaller or faster):")
+    L.append("")
+    L.append("| model | MACs | arena | total RAM | model bytes | instructions | nnom instr / MAC |")
+    L.append("|---|---:|---:|---:|---:|---:|---:|")
+    for r in results:
+        t, n = r["tflm"], r["nnom"]
+        rep = t.get("arena_report", {})
+        total = n["arena"] + n["state"] + n["structs"] if "structs" in n else None
+        ipm = f"{n['instr'] / n['macs']:.2f}" if "instr" in n and n["macs"] else "n/a"
+        L.append(f"| {r['name']} | {fi(n['macs'])} | {tc.fmt_ratio(rep.get('head'), n['arena'] + n['state'])} "
+                 f"| {tc.fmt_ratio(t.get('arena'), total)} | {tc.fmt_ratio(t.get('bytes'), n['bytes'])} "
+                 f"| {tc.fmt_ratio(t.get('instr'), n.get('instr'))} | {ipm} |")
+    L.append("")
+    L.append("How each number is measured:")
+    L.append("")
+    L.append("- **top-1**: argmax over the held-out images. nnom: inputs quantised with the model's input scale "
+             "and zero point, int8 outputs; TFLM: float32 in and out.")
+    L.append("- **arena bytes**: nnom: `model.arena_size` (activations and scratch); **+ state**: "
+             "`model.state_size`, the recurrent state nnom keeps outside the arena; **+ runtime structs**: the "
+             "bytes the model structures keep after `nnom_model_load`, counted through a counting allocator, less "
+             "the state block (allocated through the same allocator, shown apart). "
+             "TFLM: head of the arena as its RecordingMicroAllocator reports it, tail (tensor/node structs, "
+             "per-op data, persistent buffers) and, in parentheses, the smallest arena with which it builds and "
+             "runs, found by bisection with each try in a subprocess. Measured on x86-64 (8-byte pointers).")
+    L.append("- **model bytes**: the .tflite flatbuffer against the .nnom file; "
+             + ", ".join(f"{r['name']}: {fi(r['tflm']['const'])} against {fi(r['nnom']['weights'])}"
+                         for r in results if "const" in r["tflm"]) + " bytes of constant data alone.")
+    if cg_note:
+        L.append(f"- **instructions / inference**: callgrind {cg_note}.")
+    else:
+        L.append(f"- **instructions / inference**: valgrind callgrind, x86-64 instructions executed inside "
+                 f"`{tc.TFLM_INVOKE}` and `{tc.NNOM_RUN}` only, averaged over the first {n_cg} held-out images "
+                 f"(one valgrind run, one dump per model and engine). TFLM is the PyPI wheel's build ({tflm_cc}, "
+                 f"reference float kernels); nnom is the `_nnom` extension built from this tree (-O3 -DNDEBUG -g; "
+                 f"{gcc[0] if gcc else 'cc'}), checked to give the installed package's int8 outputs bit for bit.")
+    ops = {r["name"]: sorted(set(r["tflm"]["ops"])) for r in results if "ops" in r["tflm"]}
+    if ops:
+        L.append("- TFLite float32 operators: " + "; ".join(f"{k}: {', '.join(v)}" for k, v in ops.items()) + ".")
+    L.append("")
+    if notes:
+        L += ["Notes:", ""] + [f"- {x}" for x in notes] + [""]
+    L.append(f"Whole run: {time.time() - t_start:.0f} s.")
+    text = "\n".join(L) + "\n"
+    os.makedirs(os.path.dirname(a.output), exist_ok=True)
+    with open(a.output, "w") as f:
+        f.write(text)
+    print()
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
