@@ -14,8 +14,11 @@
  * the int8 one's top-1 accuracy on the 500 held-out images is within 1 point
  * of it.
  *
+ * rnn_return_state reads the states of layers with return_state=True (Keras'
+ * tensors 1 and 2 of the call: RNN_STATE layers).
+ *
  * Then the converter's messages: a fixture's config edited (time_major,
- * return_state, an unsupported activation, merge_mode=None, units that do not
+ * return_state inside a Bidirectional, an unsupported activation, merge_mode=None, units that do not
  * fit the weights) must fail with a message naming the layer, its class and
  * the option.
  *
@@ -49,7 +52,7 @@ typedef struct fixture {
 
 static const fixture FIXTURES[] = {
     {"rnn_simple", 1},        {"rnn_gru", 1},        {"rnn_lstm", 1},     {"rnn_bidirectional", 1},
-    {"rnn_stacked", 1},       {"rnn_conv1d_gru", 1}, {"rnn_stateful", 3},
+    {"rnn_stacked", 1},       {"rnn_conv1d_gru", 1}, {"rnn_stateful", 3},  {"rnn_return_state", 1},
 };
 #define N_FIXTURES ((int)(sizeof FIXTURES / sizeof FIXTURES[0]))
 
@@ -581,7 +584,6 @@ static void test_messages(void)
 {
     static const edit_case cases[] = {
         {"time_major", "rnn_lstm", 0, 0, "time_major", v_true, NNOM_ERR_UNSUPPORTED, {"LSTM", "time_major=True"}},
-        {"return_state", "rnn_gru", 1, 0, "return_state", v_true, NNOM_ERR_UNSUPPORTED, {"GRU", "return_state=True"}},
         {"activation", "rnn_simple", 0, 0, "activation", v_softplus, NNOM_ERR_UNSUPPORTED,
          {"SimpleRNN", "softplus", "tanh, sigmoid"}},
         {"recurrent_activation", "rnn_lstm", 1, 0, "recurrent_activation", v_swish, NNOM_ERR_UNSUPPORTED,
@@ -591,6 +593,8 @@ static void test_messages(void)
          {"Bidirectional", "merge_mode=None"}},
         {"wrapped time_major", "rnn_bidirectional", 1, 1, "time_major", v_true, NNOM_ERR_UNSUPPORTED,
          {"Bidirectional", "its GRU: time_major=True"}},
+        {"wrapped return_state", "rnn_bidirectional", 1, 1, "return_state", v_true, NNOM_ERR_UNSUPPORTED,
+         {"Bidirectional", "its GRU: return_state=True"}},
     };
     char src[512], dst[512];
     snprintf(dst, sizeof dst, "%s/edited.keras", tmp_dir);

@@ -1089,6 +1089,73 @@ static void test_observe(void)
     nnom_model_destroy(m);
 }
 
+/* RNN_STATE: an LSTM's final h and c as outputs (f32, through the public API), and its checks. */
+static void test_rnn_state(void)
+{
+    static rnn_case c;
+    make_case(&c, 4, 6, 3, 5, NNOM_RNN_RETURN_SEQUENCES, NNOM_RNN_ACT_TANH, NNOM_RNN_ACT_SIGMOID, 1);
+    for (int bad = 0; bad < 3; bad++) {
+        nnom_model *m;
+        nnom_error err;
+        TU_REQUIRE(nnom_model_create(NNOM_DTYPE_F32, NULL, &m, &err) == NNOM_OK, "%s", err.message);
+        nnom_shape shape = {2, {6, 3, 0}};
+        int32_t id, lid, sid[2];
+        TU_OK(m, nnom_model_add_input(m, "seq", shape, (nnom_quant){1.0f, 0}, &id));
+        nnom_layer_desc d;
+        memset(&d, 0, sizeof d);
+        d.type = NNOM_LAYER_LSTM;
+        d.name = "lstm";
+        d.n_inputs = 1;
+        d.inputs[0] = id;
+        d.params.units = 5;
+        d.params.cell_flags = NNOM_RNN_RETURN_SEQUENCES;
+        d.params.activations = NNOM_RNN_ACTIVATIONS(NNOM_RNN_ACT_TANH, NNOM_RNN_ACT_SIGMOID);
+        d.blobs[0] = (nnom_blob){c.w, 20 * 3 * 4};
+        d.blobs[1] = (nnom_blob){c.u, 20 * 5 * 4};
+        d.blobs[2] = (nnom_blob){c.bias, 20 * 4};
+        TU_OK(m, nnom_model_add_layer(m, &d, &lid));
+        for (int k = 0; k < 2; k++) {
+            memset(&d, 0, sizeof d);
+            d.type = NNOM_LAYER_RNN_STATE;
+            d.name = k ? "lstm/c" : "lstm/h";
+            d.n_inputs = 1;
+            d.inputs[0] = bad == 1 ? id : lid;
+            d.params.axis = bad == 2 ? 2 : k;
+            TU_OK(m, nnom_model_add_layer(m, &d, &sid[k]));
+            memset(&d, 0, sizeof d);
+            d.type = NNOM_LAYER_OUTPUT;
+            d.n_inputs = 1;
+            d.inputs[0] = sid[k];
+            TU_OK(m, nnom_model_add_layer(m, &d, NULL));
+        }
+        if (bad) {
+            TU_CHECK(nnom_model_compile(m) == NNOM_ERR_ARGUMENT, "case %d: compiles", bad);
+            const char *msg = nnom_model_last_error(m);
+            TU_CHECK(strstr(msg, "lstm/h") && strstr(msg, bad == 1 ? "not a recurrent layer" : "axis"),
+                     "case %d: message %s", bad, msg);
+            nnom_model_destroy(m);
+            continue;
+        }
+        TU_OK(m, nnom_model_compile(m));
+        TU_OK(m, nnom_model_alloc_arena(m));
+        for (int run = 0; run < 2; run++) {
+            tu_fill_f32(c.x, 18, -1.5f, 1.5f);
+            TU_OK(m, nnom_model_set_input_f32(m, 0, c.x, 18));
+            TU_OK(m, nnom_model_run(m));
+            for (int k = 0; k < 2; k++) {
+                float want[5];
+                TU_OK(m, nnom_model_state(m, lid, k, want, 5));
+                nnom_tensor_info info;
+                TU_OK(m, nnom_model_output_info(m, k, &info));
+                TU_CHECK(info.shape.rank == 1 && info.shape.dims[0] == 5, "state %d: rank %d", k, (int)info.shape.rank);
+                const float *got = (const float *)nnom_model_output_data(m, k);
+                TU_CHECK(memcmp(got, want, sizeof want) == 0, "run %d: output %d is not state vector %d", run, k, k);
+            }
+        }
+        nnom_model_destroy(m);
+    }
+}
+
 int main(void)
 {
     tu_seed(0x5EC0DE);
@@ -1102,5 +1169,6 @@ int main(void)
     test_graph_s8();
     test_errors_s8();
     test_observe();
+    test_rnn_state();
     return tu_finish("test_rnn");
 }

@@ -95,6 +95,11 @@ typedef enum nnom_dtype {
  *    hard_sigmoid or tanh): gates are Q15.
  *    The layer keeps its state (h; LSTM: h then c) in the model's state memory, outside the
  *    arena (see nnom_model_state()); a run starts from zero unless NNOM_RNN_STATEFUL is set.
+ *  - RNN_STATE: the state a recurrent layer (its single input) holds after the run, as a vector
+ *    (units): Keras' return_state. Parameter axis: which state vector, 0 h, 1 c (LSTM). f32: no
+ *    blobs. s8: 0 int32[2] = {multiplier, shift} taking the int16 state (scale: constant
+ *    NNOM_RNN_H_SCALE or NNOM_RNN_C_SCALE of the recurrent layer) to the output scale,
+ *    y = sat8(rq(state, multiplier, shift) + y_zp).
  */
 typedef enum nnom_layer_type {
     NNOM_LAYER_INPUT = 0,
@@ -132,7 +137,8 @@ typedef enum nnom_layer_type {
     NNOM_LAYER_SIMPLE_RNN = 32,
     NNOM_LAYER_GRU = 33,
     NNOM_LAYER_LSTM = 34,
-    NNOM_LAYER_TYPE_COUNT = 35
+    NNOM_LAYER_RNN_STATE = 35,
+    NNOM_LAYER_TYPE_COUNT = 36
 } nnom_layer_type;
 
 /** Padding mode of convolutions and pooling, with Keras' meaning. */
@@ -240,7 +246,8 @@ typedef struct nnom_layer_params {
     int32_t units;        /**< conv filters, dense units, depthwise depth multiplier */
     int32_t pad[4];       /**< zero padding / cropping: top, bottom, left, right */
     int32_t size[2];      /**< upsampling factors height, width */
-    int32_t axis;         /**< concatenation axis in the input's own rank; negative counts from the end */
+    int32_t axis;         /**< concatenation axis in the input's own rank; negative counts from the end;
+                               RNN_STATE: the state vector (0 h, 1 c) */
     int32_t shape_rank;   /**< reshape target rank */
     int32_t shape[NNOM_MAX_RANK]; /**< reshape target dims */
     int32_t activation;   /**< fused ::nnom_activation */

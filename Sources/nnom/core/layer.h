@@ -53,6 +53,7 @@ typedef struct nnom_exec {
     int32_t n_inputs;
     const void *in[NNOM_MAX_INPUTS];
     const nnom_layer *in_layer[NNOM_MAX_INPUTS];
+    const void *in_state[NNOM_MAX_INPUTS]; /* the state memory of each input layer, NULL if it has none */
     void *out;
     void *scratch;           /* scratch_bytes bytes, 4-byte aligned, NULL if 0 */
     void *state;             /* state_bytes bytes of persistent state, 8-byte aligned, NULL if 0 */

@@ -386,6 +386,7 @@ nnom_status nnom_model_run(nnom_model *m)
             const nnom_layer *src = &m->layers[l->inputs[j]];
             x.in[j] = buffer_ptr(m, src->buffer);
             x.in_layer[j] = src;
+            x.in_state[j] = src->state_bytes ? m->state + src->state_offset : NULL;
         }
         x.out = buffer_ptr(m, l->buffer);
         x.scratch = buffer_ptr(m, l->scratch_buffer);

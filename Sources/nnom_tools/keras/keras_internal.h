@@ -115,7 +115,7 @@ void kr_dims_text(const int64_t *dims, int rank, char *buf, size_t cap);
 typedef struct kr_ref {
     int layer;  /* index into kr_graph.layers */
     int node;   /* which call of that layer */
-    int tensor; /* which output of that call (always 0 for supported layers) */
+    int tensor; /* which output of that call: 0, or a recurrent layer's state with return_state (1 h, 2 c) */
 } kr_ref;
 
 typedef struct kr_node {

@@ -1375,8 +1375,9 @@ static nnom_status parse_rnn(kr_ctx *x, const char *who, const char *cls, const 
     }
     if (!cJSON_IsObject(cfg)) return kr_layer_fail(x, NNOM_ERR_KERAS, "%sthe %s has no config", who, cls);
     nnom_status st;
-    if ((st = rnn_reject_true(x, who, cfg, "return_state", "a recurrent layer has one output here (its sequence or its "
-                              "last state)")) != NNOM_OK)
+    /* return_state: the reader maps the state outputs to RNN_STATE layers; not inside a Bidirectional */
+    if (who[0] && (st = rnn_reject_true(x, who, cfg, "return_state", "a Bidirectional has one output here (the merged "
+                                        "sequence or last states)")) != NNOM_OK)
         return st;
     if ((st = rnn_reject_true(x, who, cfg, "time_major", "supported: time_major=False, inputs (batch, steps, "
                               "features)")) != NNOM_OK)

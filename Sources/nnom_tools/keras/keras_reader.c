@@ -100,6 +100,8 @@ typedef struct walk {
     kr_ctx *x;
     int *offset;      /* first value index of each layer */
     kr_value *values; /* one per (layer, node) */
+    kr_value *states; /* two per (layer, node): the states h, c of a recurrent call with return_state (RNN_STATE
+                         layers planned when first read) */
     int *uses;        /* consumers of each value (outputs count as consumers) */
     char *needed;
 } walk;
@@ -110,14 +112,24 @@ static int value_index(const walk *w, const kr_ref *r)
     return w->offset[r->layer] + (L->is_input ? 0 : r->node);
 }
 
+/* The number of state outputs of a recurrent layer with return_state (SimpleRNN, GRU 1; LSTM 2), else 0. */
+static int state_outputs(const kr_layer *L)
+{
+    if (L->is_input || !L->cls) return 0;
+    const int n = strcmp(L->cls, "LSTM") == 0 ? 2 : (strcmp(L->cls, "GRU") == 0 || strcmp(L->cls, "SimpleRNN") == 0);
+    const cJSON *v = kr_get(L->config, "return_state");
+    return n && (cJSON_IsTrue(v) || (cJSON_IsNumber(v) && v->valuedouble != 0.0)) ? n : 0;
+}
+
 /* Checks that a reference names an existing call and output. */
 static nnom_status check_ref(walk *w, const kr_ref *r, const char *reader)
 {
     const kr_layer *L = &w->x->g->layers[r->layer];
     nnom_converter *c = w->x->c;
-    if (r->tensor != 0)
+    if (r->tensor < 0 || r->tensor > state_outputs(L))
         return nnom_converter_fail(c, NNOM_ERR_UNSUPPORTED, "%s reads output %d of layer '%s' (class %s): layers with "
-                                   "several outputs are not supported", reader, r->tensor, L->name, L->cls);
+                                   "several outputs are not supported (except the states of SimpleRNN, GRU and LSTM "
+                                   "with return_state=True)", reader, r->tensor, L->name, L->cls);
     if (!L->is_input && r->node >= L->n_nodes)
         return nnom_converter_fail(c, NNOM_ERR_KERAS, "%s reads call %d of layer '%s', which the config does not "
                                    "define", reader, r->node, L->name);
@@ -186,6 +198,39 @@ static nnom_status check_recorded_shape(kr_ctx *x, const cJSON *ks, const kr_val
                          theirs);
 }
 
+/* The value a reference reads: a call's output, or (tensor 1, 2) the state h or c of a recurrent call,
+ * an RNN_STATE layer planned the first time it is read, named "<layer>/h" or "<layer>/c". NULL after a
+ * failure (x->status). */
+static const kr_value *read_value(walk *w, const kr_ref *r)
+{
+    const int v = value_index(w, r);
+    if (r->tensor == 0) return &w->values[v];
+    kr_ctx *x = w->x;
+    kr_value *s = &w->states[2 * v + r->tensor - 1];
+    if (s->done) return s;
+    const kr_value *base = &w->values[v];
+    const kr_layer *L = &x->g->layers[r->layer];
+    char saved[sizeof x->base];
+    memcpy(saved, x->base, sizeof saved);
+    if (r->node == 0) snprintf(x->base, sizeof x->base, "%s", L->name);
+    else snprintf(x->base, sizeof x->base, "%s@%d", L->name, r->node);
+    nnom_layer_params p;
+    memset(&p, 0, sizeof p);
+    p.axis = r->tensor - 1;
+    nnom_shape shape;
+    memset(&shape, 0, sizeof shape);
+    shape.rank = 1;
+    shape.dims[0] = base->shape.dims[base->shape.rank - 1];
+    const int id = kr_plan_add(x, NNOM_LAYER_RNN_STATE, r->tensor == 1 ? "/h" : "/c", &base->plan, 1, &p, shape);
+    memcpy(x->base, saved, sizeof saved);
+    if (id < 0) return NULL;
+    s->plan = id;
+    s->shape = shape;
+    s->fold = -1;
+    s->done = 1;
+    return s;
+}
+
 static nnom_status build_call(walk *w, int li, int k)
 {
     kr_ctx *x = w->x;
@@ -223,7 +268,11 @@ static nnom_status build_call(walk *w, int li, int k)
     if (!in) return nnom_converter_fail(x->c, NNOM_ERR_NO_MEMORY, "out of memory");
     nnom_status st = NNOM_OK;
     for (int j = 0; j < n->n_in && st == NNOM_OK; j++) {
-        in[j] = &w->values[value_index(w, &n->in[j])];
+        in[j] = read_value(w, &n->in[j]);
+        if (!in[j]) {
+            st = x->status;
+            break;
+        }
         if (n->in_shape) st = check_recorded_shape(x, n->in_shape[j], in[j], j);
     }
     kr_value *out = &w->values[w->offset[li] + k];
@@ -291,13 +340,14 @@ static nnom_status walk_graph(walk *w)
 
 /* ------------------------------------------------------------------ the model */
 
-static nnom_status build_model(kr_ctx *x, const walk *w)
+static nnom_status build_model(kr_ctx *x, walk *w)
 {
     nnom_converter *c = x->c;
     const kr_graph *g = x->g;
     /* one OUTPUT per Keras output, named after the Keras layer */
     for (int i = 0; i < g->n_outputs; i++) {
-        const kr_value *v = &w->values[value_index(w, &g->outputs[i])];
+        const kr_value *v = read_value(w, &g->outputs[i]);
+        if (!v) return x->status;
         snprintf(x->base, sizeof x->base, "%s", g->layers[g->outputs[i].layer].name);
         if (kr_plan_add(x, NNOM_LAYER_OUTPUT, "/out", &v->plan, 1, NULL, v->shape) < 0) return x->status;
     }
@@ -366,14 +416,16 @@ static nnom_status convert(kr_file *f, kr_graph *g, nnom_converter *c)
         w.offset[i + 1] = w.offset[i] + (g->layers[i].is_input ? 1 : g->layers[i].n_nodes);
     const size_t total = (size_t)w.offset[g->n_layers] + 1;
     w.values = (kr_value *)calloc(total, sizeof *w.values);
+    w.states = (kr_value *)calloc(2 * total, sizeof *w.states);
     w.uses = (int *)calloc(total, sizeof *w.uses);
     w.needed = (char *)calloc(total, 1);
-    if (!w.values || !w.uses || !w.needed) st = nnom_converter_fail(c, NNOM_ERR_NO_MEMORY, "out of memory");
+    if (!w.values || !w.states || !w.uses || !w.needed) st = nnom_converter_fail(c, NNOM_ERR_NO_MEMORY, "out of memory");
     if (st == NNOM_OK) st = mark_needed(&w);
     if (st == NNOM_OK) st = walk_graph(&w);
     if (st == NNOM_OK) st = build_model(&x, &w);
     free(w.offset);
     free(w.values);
+    free(w.states);
     free(w.uses);
     free(w.needed);
     free(x.plans);

@@ -29,6 +29,7 @@ typedef struct qlayer {
     nnom_layer_info info;   /* of the float model */
     nnom_blob fblobs[NNOM_MAX_BLOBS];
     nnom_quant quant;       /* int8 output quantisation */
+    double state_scale[2];  /* recurrent layers: the int16 scales of h and c (LSTM), for RNN_STATE */
 } qlayer;
 
 /* Asymmetric int8 quantisation covering [lo, hi] widened to include 0. */
@@ -334,8 +335,33 @@ static nnom_status quantize_layer(nnom_converter *c, qlayer *Q, int32_t i, const
     case NNOM_LAYER_DENSE: return quantize_weighted(c, l, in0, per_tensor, blobs);
     case NNOM_LAYER_SIMPLE_RNN:
     case NNOM_LAYER_GRU:
-    case NNOM_LAYER_LSTM:
-        return quantize_rnn(c, l, in0, Q[l->info.inputs[0]].info.shape.dims[1], &internals[i], blobs);
+    case NNOM_LAYER_LSTM: {
+        st = quantize_rnn(c, l, in0, Q[l->info.inputs[0]].info.shape.dims[1], &internals[i], blobs);
+        if (st != NNOM_OK) return st;
+        const int32_t *k = (const int32_t *)blobs[5].data;
+        float h, cs;
+        memcpy(&h, &k[NNOM_RNN_H_SCALE], sizeof h);
+        memcpy(&cs, &k[NNOM_RNN_C_SCALE], sizeof cs);
+        l->state_scale[0] = h;
+        l->state_scale[1] = cs;
+        return NNOM_OK;
+    }
+    case NNOM_LAYER_RNN_STATE: {
+        /* the int16 state vector `axis` of the recurrent input to this layer's int8 output */
+        const qlayer *src = &Q[l->info.inputs[0]];
+        const int32_t which = l->info.params.axis;
+        const double s = which >= 0 && which < 2 ? src->state_scale[which] : 0.0;
+        int32_t *p = (int32_t *)nnom_store_alloc(&c->store, 8u);
+        if (!p) return nnom_converter_fail(c, NNOM_ERR_NO_MEMORY, "quantise: out of memory");
+        if (!(s > 0.0))
+            return nnom_converter_fail(c, NNOM_ERR_UNSUPPORTED, "quantise: layer '%s' (%s): its input '%s' has no "
+                                       "int16 state vector %d", l->info.name, l->info.type_name, src->info.name,
+                                       (int)which);
+        st = nnom_quant_multiplier(s / (double)l->quant.scale, &p[0], &p[1]);
+        if (st != NNOM_OK) return helper_failed(c, st, l, "state requantisation");
+        blobs[0] = (nnom_blob){p, 8u};
+        return NNOM_OK;
+    }
     case NNOM_LAYER_ADD:
     case NNOM_LAYER_SUBTRACT:
     case NNOM_LAYER_MULTIPLY: {
