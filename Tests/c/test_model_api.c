@@ -161,6 +161,40 @@ int main(void)
     TU_CHECK(nnom_model_create(NNOM_DTYPE_S8, &opt, &m, &err) == NNOM_ERR_NO_MEMORY, "tiny pool");
     TU_CHECK(contains(err.message, "out of memory"), "message: %s", err.message);
 
+    /* evaluation totals against a count made here: ranks with ties to the lower class index */
+    {
+        enum { N = 300, C = 7, K = 3 };
+        int64_t confusion[C * C] = {0}, ranks[C] = {0}, want_conf[C * C] = {0}, want_ranks[C] = {0};
+        int64_t want_top1 = 0, want_topk = 0;
+        nnom_eval e;
+        memset(&e, 0, sizeof e);
+        e.n_classes = C;
+        e.k = K;
+        e.confusion = confusion;
+        e.rank_counts = ranks;
+        tu_seed(99);
+        for (int s = 0; s < N; s++) {
+            int8_t scores[C];
+            tu_fill_s8(scores, C, -4, 4); /* small range: many ties */
+            int32_t label = tu_rand_int(0, C - 1), rank = 0, best = 0;
+            for (int c = 0; c < C; c++) {
+                if (scores[c] > scores[label] || (scores[c] == scores[label] && c < label)) rank++;
+                if (scores[c] > scores[best]) best = c;
+            }
+            want_top1 += rank == 0;
+            want_topk += rank < K;
+            want_ranks[rank]++;
+            want_conf[label * C + best]++;
+            TU_CHECK(nnom_eval_add(&e, NNOM_DTYPE_S8, scores, label) == NNOM_OK, "eval add");
+        }
+        TU_CHECK(e.samples == N && e.top1 == want_top1 && e.topk == want_topk, "eval totals %lld/%lld",
+                 (long long)e.top1, (long long)e.topk);
+        TU_CHECK(memcmp(ranks, want_ranks, sizeof ranks) == 0, "rank counts");
+        TU_CHECK(memcmp(confusion, want_conf, sizeof confusion) == 0, "confusion matrix");
+        int8_t scores[C] = {0};
+        TU_CHECK(nnom_eval_add(&e, NNOM_DTYPE_S8, scores, C) == NNOM_ERR_ARGUMENT, "label out of range accepted");
+    }
+
     TU_CHECK(strcmp(nnom_status_name(NNOM_ERR_CHECKSUM), "NNOM_ERR_CHECKSUM") == 0, "status names");
     TU_CHECK(strcmp(nnom_layer_type_name(NNOM_LAYER_CONV2D), "conv2d") == 0, "type names");
     return tu_finish("test_model_api");

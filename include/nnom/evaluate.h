@@ -22,6 +22,9 @@ typedef struct nnom_eval {
     int64_t top1;            /**< samples whose best class is the label */
     int64_t topk;            /**< samples whose label is among the k best */
     int64_t *confusion;      /**< n_classes x n_classes, row = label, column = prediction; may be NULL */
+    int64_t *rank_counts;    /**< n_classes entries or NULL: rank_counts[r] counts the samples whose label
+                                  ranked r-th (0 = best), so top-k for every k comes from one pass:
+                                  the sum of the first k entries */
 } nnom_eval;
 
 /**

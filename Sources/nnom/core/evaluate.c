@@ -23,6 +23,7 @@ nnom_status nnom_eval_add(nnom_eval *e, nnom_dtype dtype, const void *scores, in
     e->top1 += rank == 0;
     e->topk += rank < k;
     if (e->confusion) e->confusion[(int64_t)label * e->n_classes + best]++;
+    if (e->rank_counts) e->rank_counts[rank]++;
     return NNOM_OK;
 }
 

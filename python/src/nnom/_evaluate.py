@@ -45,27 +45,27 @@ def evaluate(model: Model, x, y, top_k: Sequence[int] = (1, 5), *, batch: int = 
     if y.size and (y.min() < 0 or y.max() >= n_classes):
         raise ValueError(f"y: labels must be class indices in [0, {n_classes})")
     ks = sorted(set(int(k) for k in top_k) | {1})
-    hits = {k: 0 for k in ks}
     confusion = np.zeros((n_classes, n_classes), dtype=np.int64)
+    ranks = np.zeros(n_classes, dtype=np.int64)  # ranks[r]: samples whose label ranked r-th
     bar = None
     if progress and len(x) > batch:
         try:
             from tqdm.auto import tqdm
-            bar = tqdm(total=len(x) * len(ks), desc="nnom: evaluate", leave=False)
+            bar = tqdm(total=len(x), desc="nnom: evaluate", leave=False)
         except ImportError:
             bar = None
-    for k in ks:
-        for s in range(0, len(x), batch):
-            xb, yb = x[s:s + batch], y[s:s + batch]
-            n, top1, topk, conf = model._m.evaluate(xb.tobytes(), yb.tobytes(), len(xb), k, n_classes)
-            hits[k] += topk
-            if k == 1:
-                confusion += np.frombuffer(conf, dtype=np.int64).reshape(n_classes, n_classes)
-            if bar is not None:
-                bar.update(len(xb))
+    # one pass: top-k for every k comes from the rank counts the C evaluation keeps
+    for s in range(0, len(x), batch):
+        xb, yb = x[s:s + batch], y[s:s + batch]
+        _, _, conf, rank_counts = model._m.evaluate(xb.tobytes(), yb.tobytes(), len(xb), n_classes)
+        confusion += np.frombuffer(conf, dtype=np.int64).reshape(n_classes, n_classes)
+        ranks += np.frombuffer(rank_counts, dtype=np.int64)
+        if bar is not None:
+            bar.update(len(xb))
     if bar is not None:
         bar.close()
     total = len(x)
+    hits = {k: int(ranks[:k].sum()) for k in ks}
     return Evaluation(total, hits[1] / total if total else 0.0,
                       {k: hits[k] / total if total else 0.0 for k in ks if k in set(top_k) or k == 1}, confusion)
 

@@ -335,14 +335,15 @@ static PyObject *Model_state_size(ModelObject *self, PyObject *args)
     return PyLong_FromSize_t(nnom_model_state_size(self->model));
 }
 
-/* evaluate(x: float32 buffer, labels: int32 buffer, n, k, n_classes) -> (samples, top1, topk, confusion bytes) */
+/* evaluate(x: float32 buffer, labels: int32 buffer, n, n_classes)
+ *   -> (samples, top1, confusion bytes, rank_counts bytes): top-k for any k from the rank counts */
 static PyObject *Model_evaluate(ModelObject *self, PyObject *args)
 {
     Py_buffer x, y;
     Py_ssize_t n;
-    int k, n_classes;
-    if (!ready(self) || !PyArg_ParseTuple(args, "y*y*nii", &x, &y, &n, &k, &n_classes)) return NULL;
-    PyObject *result = NULL, *confusion = NULL;
+    int n_classes;
+    if (!ready(self) || !PyArg_ParseTuple(args, "y*y*ni", &x, &y, &n, &n_classes)) return NULL;
+    PyObject *result = NULL, *confusion = NULL, *ranks = NULL;
     nnom_tensor_info ti;
     nnom_model_input_info(self->model, 0, &ti);
     if (n < 0 || (size_t)x.len != (size_t)n * (size_t)ti.count * 4u || (size_t)y.len != (size_t)n * 4u || n_classes <= 0) {
@@ -353,19 +354,24 @@ static PyObject *Model_evaluate(ModelObject *self, PyObject *args)
     confusion = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)n_classes * n_classes * 8);
     if (!confusion) goto done;
     memset(PyBytes_AS_STRING(confusion), 0, (size_t)n_classes * (size_t)n_classes * 8u);
+    ranks = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)n_classes * 8);
+    if (!ranks) goto done;
+    memset(PyBytes_AS_STRING(ranks), 0, (size_t)n_classes * 8u);
     nnom_eval e;
     memset(&e, 0, sizeof e);
     e.n_classes = n_classes;
-    e.k = k;
+    e.k = 1;
     e.confusion = (int64_t *)PyBytes_AS_STRING(confusion);
+    e.rank_counts = (int64_t *)PyBytes_AS_STRING(ranks);
     nnom_status st = nnom_evaluate(self->model, (const float *)x.buf, (const int32_t *)y.buf, (size_t)n, &e);
     if (st != NNOM_OK) {
         raise_status(st, nnom_model_last_error(self->model));
         goto done;
     }
-    result = Py_BuildValue("(LLLO)", (long long)e.samples, (long long)e.top1, (long long)e.topk, confusion);
+    result = Py_BuildValue("(LLOO)", (long long)e.samples, (long long)e.top1, confusion, ranks);
 done:
     Py_XDECREF(confusion);
+    Py_XDECREF(ranks);
     PyBuffer_Release(&x);
     PyBuffer_Release(&y);
     return result;
@@ -383,7 +389,7 @@ static PyMethodDef Model_methods[] = {
     {"state", (PyCFunction)Model_state, METH_VARARGS, "state(layer) -> list of float32 bytes (h; LSTM h, c)"},
     {"set_state", (PyCFunction)Model_set_state, METH_VARARGS, "set_state(layer, which, float32 buffer)"},
     {"state_size", (PyCFunction)Model_state_size, METH_NOARGS, "bytes of recurrent state"},
-    {"evaluate", (PyCFunction)Model_evaluate, METH_VARARGS, "evaluate(x, labels, n, k, n_classes)"},
+    {"evaluate", (PyCFunction)Model_evaluate, METH_VARARGS, "evaluate(x, labels, n, n_classes)"},
     {NULL, NULL, 0, NULL}};
 
 static PyTypeObject ModelType = {
