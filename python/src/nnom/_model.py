@@ -115,17 +115,12 @@ class Model:
         batch = prepared[0][2]
         if any(p[2] != batch for p in prepared):
             raise ValueError("all inputs need the same batch size")
-        raw = self._m.predict([p[0] for p in prepared], batch, as_int8)
-        outs = []
-        for spec, buf in zip(self._outputs, raw):
-            y = np.frombuffer(buf, dtype=np.int8 if as_int8 else np.float32).reshape((batch,) + tuple(spec["shape"]))
-            if as_int8 and not int8_output:
-                y = (y.astype(np.float32) - spec["zero_point"]) * np.float32(spec["scale"])
-            elif not as_int8 and int8_output:
-                if self.dtype != "int8":
-                    raise TypeError("int8_output needs an int8 model")
-                y = np.clip(np.round(y / spec["scale"]) + spec["zero_point"], -128, 127).astype(np.int8)
-            outs.append(y)
+        if int8_output and self.dtype != "int8":
+            raise TypeError("int8_output needs an int8 model")
+        # the runtime quantises inputs and dequantises outputs itself
+        raw = self._m.predict([p[0] for p in prepared], batch, as_int8, int8_output)
+        outs = [np.frombuffer(buf, dtype=np.int8 if int8_output else np.float32)
+                .reshape((batch,) + tuple(spec["shape"])) for spec, buf in zip(self._outputs, raw)]
         return outs[0] if len(outs) == 1 else outs
 
     def layer_outputs(self, x) -> List[np.ndarray]:

@@ -140,14 +140,15 @@ static PyObject *Model_io(ModelObject *self, PyObject *args)
     return Py_BuildValue("(NN)", ins, outs);
 }
 
-/* predict(inputs: list of buffers, n_samples: int, as_int8: bool) -> list of bytes (one per output).
- * Each input buffer holds n_samples samples, sample-major, float32 or int8 (as_int8). */
+/* predict(inputs: list of buffers, n_samples: int, as_int8: bool, out_int8: bool) -> list of bytes (one per
+ * output). Each input buffer holds n_samples samples, sample-major, float32 or int8 (as_int8); outputs are
+ * int8 as computed (out_int8) or float32 (dequantised by the runtime for int8 models). */
 static PyObject *Model_predict(ModelObject *self, PyObject *args)
 {
     PyObject *inputs;
     Py_ssize_t n;
-    int as_int8;
-    if (!ready(self) || !PyArg_ParseTuple(args, "O!np", &PyList_Type, &inputs, &n, &as_int8)) return NULL;
+    int as_int8, out_int8;
+    if (!ready(self) || !PyArg_ParseTuple(args, "O!npp", &PyList_Type, &inputs, &n, &as_int8, &out_int8)) return NULL;
     nnom_model *m = self->model;
     const int32_t n_in = nnom_model_input_count(m), n_out = nnom_model_output_count(m);
     if (PyList_GET_SIZE(inputs) != n_in) {
@@ -158,7 +159,7 @@ static PyObject *Model_predict(ModelObject *self, PyObject *args)
         PyErr_SetString(PyExc_ValueError, "negative sample count");
         return NULL;
     }
-    const size_t esize_in = as_int8 ? 1 : 4;
+    const size_t esize_in = as_int8 ? 1 : 4, esize_out = out_int8 ? 1 : 4;
     Py_buffer views[NNOM_MAX_INPUTS];
     int32_t counts[NNOM_MAX_INPUTS];
     int n_views = 0;
@@ -182,7 +183,7 @@ static PyObject *Model_predict(ModelObject *self, PyObject *args)
     for (int32_t o = 0; o < n_out; o++) {
         nnom_tensor_info ti;
         nnom_model_output_info(m, o, &ti);
-        outs[o] = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)((size_t)n * (size_t)ti.count * esize_in));
+        outs[o] = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)((size_t)n * (size_t)ti.count * esize_out));
         if (!outs[o]) goto done;
     }
     for (Py_ssize_t s = 0; s < n; s++) {
@@ -196,8 +197,8 @@ static PyObject *Model_predict(ModelObject *self, PyObject *args)
         for (int32_t o = 0; o < n_out && st == NNOM_OK; o++) {
             nnom_tensor_info ti;
             nnom_model_output_info(m, o, &ti);
-            char *dst = PyBytes_AS_STRING(outs[o]) + (size_t)s * (size_t)ti.count * esize_in;
-            st = as_int8 ? nnom_model_get_output_s8(m, o, (int8_t *)dst, (size_t)ti.count)
+            char *dst = PyBytes_AS_STRING(outs[o]) + (size_t)s * (size_t)ti.count * esize_out;
+            st = out_int8 ? nnom_model_get_output_s8(m, o, (int8_t *)dst, (size_t)ti.count)
                          : nnom_model_get_output_f32(m, o, (float *)dst, (size_t)ti.count);
         }
         if (st != NNOM_OK) {
@@ -379,7 +380,7 @@ done:
 
 static PyMethodDef Model_methods[] = {
     {"io", (PyCFunction)Model_io, METH_NOARGS, "(inputs, outputs): lists of tensor descriptions"},
-    {"predict", (PyCFunction)Model_predict, METH_VARARGS, "predict(inputs, n_samples, as_int8) -> list of bytes"},
+    {"predict", (PyCFunction)Model_predict, METH_VARARGS, "predict(inputs, n_samples, as_int8, out_int8) -> list of bytes"},
     {"layers", (PyCFunction)Model_layers, METH_NOARGS, "list of per-layer dicts"},
     {"layer_output", (PyCFunction)Model_layer_output, METH_VARARGS, "layer_output(i) -> bytes or None"},
     {"sizes", (PyCFunction)Model_sizes, METH_NOARGS, "(arena_bytes, weight_bytes, file_bytes, macs)"},
