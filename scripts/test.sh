@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: the C tests (ctest) in a warnings-as-errors build, again
 # under AddressSanitizer + UndefinedBehaviorSanitizer, a runtime-only build,
-# the Cortex-M4 firmware under QEMU, an installed-package consumer, the Swift
+# the lean runtime of small firmware (Tests/lean), the Cortex-M4 firmware under QEMU, an installed-package consumer, the Swift
 # module and CLI, then the Python package's tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +23,12 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
 echo "== runtime-only build (no host dependencies)"
 cmake -S . -B build/runtime-only -G Ninja -DNNOM_RUNTIME_ONLY=ON -DNNOM_WERROR=ON >/dev/null
 cmake --build build/runtime-only -j "$jobs"
+
+echo "== lean runtime (NNOM_INT8_ONLY + NNOM_TERSE_ERRORS), under ASan + UBSan"
+cmake -S Tests/lean -B build/lean -G Ninja -DCMAKE_BUILD_TYPE=Debug -DNNOM_WERROR=ON \
+  -DCMAKE_C_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all" >/dev/null
+cmake --build build/lean -j "$jobs"
+./build/lean/lean_runtime
 
 echo "== firmware: Cortex-M4 cross build, QEMU runs bit-exact with the host, DSP kernels = portable"
 bash Tests/firmware/run.sh

@@ -9,7 +9,8 @@
 #       digits      the Keras digits CNN of Tests/fixtures/keras, converted by the
 #                   tools, on the 500 test images (when the fixture and the tools are there),
 #       resnet      the Keras ResNet-style block of Tests/fixtures/keras (residual Add).
-#     With the Cortex-M DSP kernels (-Os), and once more with the portable kernels.
+#     With the Cortex-M DSP kernels (-Os), once more with the portable kernels, and
+#     once in the lean runtime (NNOM_INT8_ONLY + NNOM_TERSE_ERRORS, DSP kernels).
 #  2. kernel_equivalence.elf: the DSP kernels give the same bytes as the portable
 #     ones on random shapes (conv, depthwise, dense, requantisation).
 # Exits non-zero on any mismatch, build error, crash or timeout.
@@ -69,15 +70,19 @@ check_models() { # build dir
   done
 }
 
-for kernels in dsp portable; do
-  dir=$build/fw-$kernels
-  step "cross build (-Os, $kernels kernels): $models"
-  opt=OFF; [ $kernels = portable ] && opt=ON
+# dsp: the Cortex-M DSP kernels; portable: the C kernels; lean: the DSP kernels in
+# the smallest runtime (int8 kernels only, no message text), as firmware ships it
+for variant in dsp portable lean; do
+  dir=$build/fw-$variant
+  step "cross build (-Os, $variant): $models"
+  portable=OFF; [ $variant = portable ] && portable=ON
+  lean=OFF; [ $variant = lean ] && lean=ON
   cmake -S Tests/firmware -B "$dir" -G Ninja -DCMAKE_TOOLCHAIN_FILE="$root/cmake/arm-none-eabi.cmake" \
-    -DCMAKE_BUILD_TYPE=MinSizeRel -DNNOM_WERROR=ON -DFW_PORTABLE_KERNELS=$opt \
+    -DCMAKE_BUILD_TYPE=MinSizeRel -DNNOM_WERROR=ON -DFW_PORTABLE_KERNELS=$portable \
+    -DNNOM_INT8_ONLY=$lean -DNNOM_TERSE_ERRORS=$lean \
     -DFW_MODEL_DIR="$root/$gen" -DFW_MODELS="$models" >/dev/null
   cmake --build "$dir" -j "$jobs" >/dev/null
-  step "QEMU: model outputs against the host runtime ($kernels kernels)"
+  step "QEMU: model outputs against the host runtime ($variant)"
   check_models "$dir"
 done
 

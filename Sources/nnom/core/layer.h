@@ -109,8 +109,10 @@ typedef struct nnom_layer_ops {
  * yields NULL without referencing the function's code. */
 #if defined(NNOM_INT8_ONLY) && NNOM_INT8_ONLY
 #define NNOM_RUN_F32(fn) (0 ? (fn) : NULL)
+#define NNOM_HAS_F32 0 /* float32 models are refused at nnom_model_create() */
 #else
 #define NNOM_RUN_F32(fn) (fn)
+#define NNOM_HAS_F32 1
 #endif
 
 /* The table in core/layer_table.c: one entry per nnom_layer_type. */
@@ -158,6 +160,12 @@ void nnom_shape_text(const nnom_shape *s, char *buf, size_t cap);
 /* Decimal text of a float with 6 significant digits, e.g. "3.90625e-3" (the
  * message formatter has no %f). */
 void nnom_float_text(double v, char *buf, size_t cap);
+
+#if defined(NNOM_TERSE_ERRORS) && NNOM_TERSE_ERRORS
+/* terse builds make no text that only messages would show */
+#define nnom_shape_text(s, buf, cap) ((void)(s), (void)(buf), (void)(cap))
+#define nnom_float_text(v, buf, cap) ((void)(v), (void)(buf), (void)(cap))
+#endif
 
 /* int8 models: checks the layer's output quantisation equals its first
  * input's (layers that move values without rescaling them). */

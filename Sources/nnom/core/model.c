@@ -14,36 +14,31 @@ void nnom_free(nnom_model *m, void *p)
     if (p && m->allocator.free) m->allocator.free(m->allocator.ctx, p);
 }
 
-static void set_error(nnom_error *err, nnom_status status, const char *message)
-{
-    if (!err) return;
-    err->status = status;
-    size_t n = strlen(message);
-    if (n >= sizeof err->message) n = sizeof err->message - 1;
-    memcpy(err->message, message, n);
-    err->message[n] = '\0';
-}
-
 nnom_status nnom_model_create(nnom_dtype dtype, const nnom_options *options, nnom_model **out,
                               nnom_error *err)
 {
     if (out) *out = NULL;
     if (!out) {
-        set_error(err, NNOM_ERR_ARGUMENT, "nnom_model_create: out is NULL");
+        nnom_error_copy(err, NNOM_ERR_ARGUMENT, "nnom_model_create: out is NULL");
         return NNOM_ERR_ARGUMENT;
     }
     if (dtype != NNOM_DTYPE_S8 && dtype != NNOM_DTYPE_F32) {
-        set_error(err, NNOM_ERR_UNSUPPORTED, "nnom_model_create: element type must be NNOM_DTYPE_S8 or NNOM_DTYPE_F32");
+        nnom_error_copy(err, NNOM_ERR_UNSUPPORTED, "nnom_model_create: element type must be NNOM_DTYPE_S8 or NNOM_DTYPE_F32");
+        return NNOM_ERR_UNSUPPORTED;
+    }
+    if (dtype == NNOM_DTYPE_F32 && !NNOM_HAS_F32) {
+        nnom_error_copy(err, NNOM_ERR_UNSUPPORTED,
+                       "nnom_model_create: this build runs int8 models only (NNOM_INT8_ONLY), not float32");
         return NNOM_ERR_UNSUPPORTED;
     }
     const nnom_allocator *a = options && options->allocator ? options->allocator : nnom_default_allocator();
     if (!a->alloc) {
-        set_error(err, NNOM_ERR_ARGUMENT, "nnom_model_create: the allocator has no alloc function");
+        nnom_error_copy(err, NNOM_ERR_ARGUMENT, "nnom_model_create: the allocator has no alloc function");
         return NNOM_ERR_ARGUMENT;
     }
     nnom_model *m = (nnom_model *)a->alloc(a->ctx, sizeof *m);
     if (!m) {
-        set_error(err, NNOM_ERR_NO_MEMORY, "nnom_model_create: out of memory for the model handle");
+        nnom_error_copy(err, NNOM_ERR_NO_MEMORY, "nnom_model_create: out of memory for the model handle");
         return NNOM_ERR_NO_MEMORY;
     }
     memset(m, 0, sizeof *m);
@@ -111,6 +106,30 @@ nnom_status nnom_model_reserve(nnom_model *m, int32_t n)
     return NNOM_OK;
 }
 
+/* strcmp() == 0 without pulling the C library's (large, speed-tuned) strcmp into firmware */
+static int same_text(const char *a, const char *b)
+{
+    while (*a && *a == *b) a++, b++;
+    return *a == *b;
+}
+
+/* "conv2d_3": the name of an unnamed layer (written without the message
+ * formatter, which terse builds leave out) */
+static void generated_name(char buf[NNOM_NAME_MAX], nnom_layer_type type, int32_t index)
+{
+    size_t n = strlen(nnom_layer_type_name(type));
+    memcpy(buf, nnom_layer_type_name(type), n); /* type names are short: n + 7 < NNOM_NAME_MAX */
+    buf[n++] = '_';
+    char digits[8];
+    int k = 0;
+    do {
+        digits[k++] = (char)('0' + index % 10);
+        index /= 10;
+    } while (index);
+    while (k) buf[n++] = digits[--k];
+    buf[n] = '\0';
+}
+
 static nnom_status add_common(nnom_model *m, nnom_layer_type type, const char *name, int32_t *id,
                               nnom_layer **out)
 {
@@ -121,14 +140,14 @@ static nnom_status add_common(nnom_model *m, nnom_layer_type type, const char *n
     if (m->n_layers >= 65535) return nnom_fail(m, NNOM_ERR_ARGUMENT, "too many layers (at most 65535)");
     char generated[NNOM_NAME_MAX];
     if (!name || !name[0]) {
-        nnom_format(generated, sizeof generated, "%s_%d", nnom_layer_type_name(type), (int)m->n_layers);
+        generated_name(generated, type, m->n_layers);
         name = generated;
     }
     size_t len = strlen(name);
     if (len >= NNOM_NAME_MAX)
         return nnom_fail(m, NNOM_ERR_ARGUMENT, "layer name '%s' is longer than %d bytes", name, NNOM_NAME_MAX - 1);
     for (int32_t i = 0; i < m->n_layers; i++)
-        if (strcmp(m->layers[i].name, name) == 0)
+        if (same_text(m->layers[i].name, name))
             return nnom_fail(m, NNOM_ERR_ARGUMENT, "layer name '%s' is used twice (layers %d and %d)", name,
                              (int)i, (int)m->n_layers);
     nnom_status st = reserve_layers(m, m->n_layers + 1);
@@ -288,7 +307,7 @@ static nnom_status alloc_internals(nnom_model *m)
     int32_t total = 0;
     for (int32_t i = 0; i < m->n_layers; i++) {
         nnom_layer *l = &m->layers[i];
-        const int32_t n = m->observe && m->dtype == NNOM_DTYPE_F32 ? nnom_layer_ops_of(l->type)->internals : 0;
+        const int32_t n = NNOM_HAS_F32 && m->observe && m->dtype == NNOM_DTYPE_F32 ? nnom_layer_ops_of(l->type)->internals : 0;
         l->internals = n ? total : -1;
         total += n;
     }
@@ -377,7 +396,7 @@ nnom_status nnom_model_run(nnom_model *m)
     for (int32_t i = 0; i < m->n_layers; i++) {
         nnom_layer *l = &m->layers[i];
         const nnom_layer_ops *ops = nnom_layer_ops_of(l->type);
-        void (*run)(const nnom_exec *) = m->dtype == NNOM_DTYPE_S8 ? ops->run_s8 : ops->run_f32;
+        void (*run)(const nnom_exec *) = !NNOM_HAS_F32 || m->dtype == NNOM_DTYPE_S8 ? ops->run_s8 : ops->run_f32;
         l->runs++;
         if (!run) continue; /* inputs and views */
         x.layer = l;

@@ -57,6 +57,17 @@ void nnom_free(nnom_model *m, void *p);
 /* Formats into a buffer: %s %d %u %ld %lu %x %c %% only (no libc printf needed). */
 void nnom_format(char *buf, size_t cap, const char *fmt, ...);
 
+/* Fills a caller's nnom_error (if not NULL) with a status and message. */
+void nnom_error_copy(nnom_error *err, nnom_status status, const char *message);
+
+#if defined(NNOM_TERSE_ERRORS) && NNOM_TERSE_ERRORS
+/* Terse builds: messages become the status name (see nnom_fail in core/layer.h). */
+void nnom_error_copy_terse(nnom_error *err, nnom_status status);
+#define nnom_format(buf, cap, ...) \
+    ((void)sizeof(nnom_fail_arguments(__VA_ARGS__)), (cap) ? (void)((buf)[0] = '\0') : (void)0)
+#define nnom_error_copy(err, status, message) ((void)sizeof(message), nnom_error_copy_terse((err), (status)))
+#endif
+
 /* Makes room for @p n layers at once (the loader knows the count). */
 nnom_status nnom_model_reserve(nnom_model *m, int32_t n);
 

@@ -79,7 +79,7 @@ static void vformat(char *buf, size_t cap, const char *fmt, va_list ap)
     if (cap) buf[o.len < cap ? o.len : cap - 1] = '\0';
 }
 
-void nnom_format(char *buf, size_t cap, const char *fmt, ...)
+void (nnom_format)(char *buf, size_t cap, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -87,16 +87,48 @@ void nnom_format(char *buf, size_t cap, const char *fmt, ...)
     va_end(ap);
 }
 
+/* (The functions that terse builds replace with macros have their names in
+ * parentheses here, so that the macros leave their definitions alone.) */
 #if defined(NNOM_TERSE_ERRORS) && NNOM_TERSE_ERRORS
-#undef nnom_fail
+
+/* "NNOM_ERR_SHAPE (NNOM_TERSE_ERRORS)": the status and why there is no more */
+static void terse_text(char *buf, size_t cap, nnom_status status)
+{
+    const char *parts[3] = {nnom_status_name(status), " (NNOM_TERSE_ERRORS)", ""};
+    size_t n = 0;
+    for (int k = 0; k < 2; k++)
+        for (const char *p = parts[k]; *p && n + 1 < cap; p++) buf[n++] = *p;
+    if (cap) buf[n] = '\0';
+}
+
 nnom_status nnom_fail_terse(nnom_model *model, nnom_status status)
 {
-    return nnom_fail(model, status, "%s (this build leaves error messages out: NNOM_TERSE_ERRORS)",
-                     nnom_status_name(status));
+    if (model) {
+        terse_text(model->error, sizeof model->error, status);
+        if (model->log) model->log(model->log_ctx, model->error);
+    }
+    return status;
+}
+
+void nnom_error_copy_terse(nnom_error *err, nnom_status status)
+{
+    if (!err) return;
+    err->status = status;
+    terse_text(err->message, sizeof err->message, status);
 }
 #endif
 
-nnom_status nnom_fail(nnom_model *model, nnom_status status, const char *fmt, ...)
+void (nnom_error_copy)(nnom_error *err, nnom_status status, const char *message)
+{
+    if (!err) return;
+    err->status = status;
+    size_t n = strlen(message);
+    if (n >= sizeof err->message) n = sizeof err->message - 1;
+    memcpy(err->message, message, n);
+    err->message[n] = '\0';
+}
+
+nnom_status (nnom_fail)(nnom_model *model, nnom_status status, const char *fmt, ...)
 {
     if (model) {
         va_list ap;
@@ -190,7 +222,7 @@ void nnom_act_bounds_f32(int32_t activation, float *lo, float *hi)
     if (activation == NNOM_ACT_RELU6) *hi = 6.0f;
 }
 
-void nnom_shape_text(const nnom_shape *s, char *buf, size_t cap)
+void (nnom_shape_text)(const nnom_shape *s, char *buf, size_t cap)
 {
     switch (s->rank) {
     case 1: nnom_format(buf, cap, "(%d)", (int)s->dims[0]); break;
@@ -200,7 +232,7 @@ void nnom_shape_text(const nnom_shape *s, char *buf, size_t cap)
     }
 }
 
-void nnom_float_text(double v, char *buf, size_t cap)
+void (nnom_float_text)(double v, char *buf, size_t cap)
 {
     const char *sign = v < 0 ? "-" : "";
     if (v != v) { nnom_format(buf, cap, "nan"); return; }

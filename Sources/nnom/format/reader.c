@@ -8,10 +8,7 @@
 static nnom_status load_fail(nnom_error *err, nnom_model *m, nnom_status st, const char *msg)
 {
     if (m) nnom_fail(m, st, "%s", msg);
-    if (err) {
-        err->status = st;
-        nnom_format(err->message, sizeof err->message, "%s", msg);
-    }
+    nnom_error_copy(err, st, msg);
     return st;
 }
 

@@ -163,16 +163,11 @@ nnom_status nnom_rnn_infer(nnom_layer *l, const nnom_infer_ctx *ctx)
     return NNOM_OK;
 }
 
-#if defined(NNOM_INT8_ONLY) && NNOM_INT8_ONLY
-#define RNN_F32 0 /* int8-only builds: no float32 kernel is referenced */
-#else
-#define RNN_F32 1
-#endif
 
 uint32_t nnom_rnn_scratch_bytes(const nnom_layer *l, const nnom_infer_ctx *ctx)
 {
     const int32_t cell = nnom_rnn_cell_of(l->type);
-#if RNN_F32
+#if NNOM_HAS_F32
     if (ctx->dtype == NNOM_DTYPE_F32) return nnom_rnn_f32_scratch_bytes(cell, l->p.units);
 #endif
     return nnom_rnn_s8_scratch_bytes(cell, l->p.units);
@@ -185,7 +180,7 @@ uint64_t nnom_rnn_macs(const nnom_layer *l, const nnom_infer_ctx *ctx)
            ((uint64_t)is->dims[1] + (uint64_t)l->p.units);
 }
 
-#if RNN_F32
+#if NNOM_HAS_F32
 void nnom_rnn_run_f32(const nnom_exec *x)
 {
     const nnom_layer *l = x->layer;

@@ -14,11 +14,12 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
     if (ctx->dtype == NNOM_DTYPE_S8) {
         st = nnom_expect_blob(ctx->model, l, 0, "exp table (uint32[256])", 256u * (uint32_t)sizeof(uint32_t));
         if (st != NNOM_OK) return st;
-        const double want = 1.0 / 256.0, scale = (double)l->quant.scale;
-        const double rel = (scale - want) / want;
-        if (!(rel <= 1e-6 && rel >= -1e-6) || l->quant.zero_point != -128) {
+        /* relative distance to 1/256 (exact in float: the product by 256 is exact,
+         * and so is the difference of two values this close) */
+        const float rel = l->quant.scale * 256.0f - 1.0f;
+        if (!(rel <= 1e-6f && rel >= -1e-6f) || l->quant.zero_point != -128) {
             char text[32];
-            nnom_float_text(scale, text, sizeof text);
+            nnom_float_text((double)l->quant.scale, text, sizeof text);
             return nnom_fail(ctx->model, NNOM_ERR_ARGUMENT,
                              "layer '%s' (%s): int8 output quantisation must be scale 1/256 (3.90625e-3) and zero "
                              "point -128, given scale %s and zero point %d",
