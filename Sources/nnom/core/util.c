@@ -166,7 +166,7 @@ int32_t nnom_window_out(int32_t in, int32_t kernel, int32_t stride, int32_t dila
     if (padding == NNOM_PADDING_SAME) return (in + stride - 1) / stride;
     int64_t span = (int64_t)(kernel - 1) * dilation + 1;
     if (span > in) return 0;
-    return (int32_t)((in - span) / stride + 1);
+    return (int32_t)(in - span) / stride + 1; /* 32-bit division: span <= in here */
 }
 
 int32_t nnom_window_pad_before(int32_t in, int32_t out, int32_t kernel, int32_t stride,
@@ -207,8 +207,9 @@ void nnom_act_bounds_s8(int32_t activation, nnom_quant q, int32_t *lo, int32_t *
     if (activation == NNOM_ACT_RELU6 && q.scale > 0.0f) {
         /* 6 / scale rounded half away from zero, without libm */
         float r = 6.0f / q.scale;
-        int64_t six = r > 1e9f ? 1000000000 : (int64_t)(r + 0.5f);
-        int64_t top = six + q.zero_point;
+        /* (int32 conversion: a float to int64 one pulls soft double-precision code into firmware) */
+        const int32_t six = r > 1e9f ? 1000000000 : (int32_t)(r + 0.5f);
+        const int64_t top = (int64_t)six + q.zero_point;
         if (top < *hi) *hi = (int32_t)top;
         if (*hi < *lo) *hi = *lo;
     }
