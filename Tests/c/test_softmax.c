@@ -76,6 +76,45 @@ static void test_s8_kernel(void)
     }
     printf("softmax s8: %d rows, max error against double %d step\n", rows_checked, max_err);
 
+    /* tables with entries up to 2^32 - 1 (a file's table is not bounded by the
+     * quantiser's 2^16): sums pass 2^31, the kernel's 32-bit path ends there */
+    int long_path = 0;
+    for (int iter = 0; iter < 300; iter++) {
+        const int32_t rows = tu_rand_int(1, 4), depth = tu_rand_int(1, 60), n = rows * depth;
+        uint32_t table[256];
+        for (int d = 0; d < 256; d++) table[d] = (uint32_t)tu_rand_int(0, 0x7fffffff) * 2u + (uint32_t)(d & 1);
+        int8_t *in = malloc((size_t)n), *out = malloc((size_t)n), *ref = malloc((size_t)n);
+        tu_fill_s8(in, (size_t)n, -128, 127);
+        for (int32_t r = 0; r < rows; r++) ref_row_s8(in + r * depth, ref + r * depth, depth, table);
+        nnom_softmax_s8_args a = {in, out, rows, depth, table};
+        nnom_softmax_s8(&a);
+        TU_CHECK(memcmp(out, ref, (size_t)n) == 0, "large table %d (depth %d): differs from the integer reference",
+                 iter, (int)depth);
+        long_path += depth > 1;
+        free(in);
+        free(out);
+        free(ref);
+    }
+    TU_CHECK(long_path > 200, "only %d rows took the long path", long_path);
+    /* a row of 40000 values near the maximum with a quantiser's table: sum > 2^31 */
+    {
+        const int32_t depth = 40000;
+        uint32_t table[256];
+        make_table(0.0005, table);
+        int8_t *in = malloc((size_t)depth), *out = malloc((size_t)depth), *ref = malloc((size_t)depth);
+        tu_fill_s8(in, (size_t)depth, 120, 127);
+        uint64_t sum = 0;
+        for (int32_t i = 0; i < depth; i++) sum += table[127 - in[i]];
+        TU_CHECK(sum >= 0x80000000u, "the long row's sum %llu stays below 2^31", (unsigned long long)sum);
+        ref_row_s8(in, ref, depth, table);
+        nnom_softmax_s8_args a = {in, out, 1, depth, table};
+        nnom_softmax_s8(&a);
+        TU_CHECK(memcmp(out, ref, (size_t)depth) == 0, "long row: differs from the integer reference");
+        free(in);
+        free(out);
+        free(ref);
+    }
+
     /* a single element is certain: 127 (1.0 saturated); two equal ones are 0.5 */
     uint32_t table[256];
     make_table(0.1, table);

@@ -13,13 +13,21 @@ void nnom_softmax_s8(const nnom_softmax_s8_args *a)
             if (in[i] > max) max = in[i];
         uint64_t sum = 0;
         for (int32_t i = 0; i < depth; i++) sum += table[max - in[i]];
-        if (sum == 0) sum = 1; /* only with a malformed table; keeps the division defined */
+        if (sum == 0) sum = 1; /* only with a malformed table; the quotient stays defined */
+        /* round(256 t / sum), ties up: floor((512 t + sum) / (2 sum)), at most
+         * 256 since t <= sum: its 9 bits come by shift and subtract (a 64-bit
+         * division would link the C library's 700-byte routine into firmware;
+         * a row costs a few instructions more per value) */
         for (int32_t i = 0; i < depth; i++) {
-            /* round(256 t / sum), ties up: floor((512 t + sum) / (2 sum)) */
-            const uint64_t t = table[max - in[i]];
-            const uint64_t q = (512u * t + sum) / (2u * sum);
-            const int64_t v = (int64_t)(q > 255u ? 255u : q) - 128;
-            out[i] = (int8_t)v;
+            uint64_t num = 512u * (uint64_t)table[max - in[i]] + sum;
+            const uint64_t den = 2u * sum;
+            uint32_t q = 0;
+            for (int bit = 8; bit >= 0; bit--)
+                if ((num >> bit) >= den) { /* den * 2^bit <= num, without overflow */
+                    num -= den << bit;
+                    q |= 1u << bit;
+                }
+            out[i] = (int8_t)((int32_t)(q > 255u ? 255u : q) - 128);
         }
     }
 }
