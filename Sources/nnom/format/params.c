@@ -1,56 +1,28 @@
-/* nnom_layer_params <-> the 24 words of a .nnom layer record (field order, alpha as IEEE bits; word 23 reserved). */
+/* nnom_layer_params <-> the 24 words of a .nnom layer record: the struct's 23
+ * 32-bit fields in their declaration order (alpha as its IEEE bits), then one
+ * reserved zero word. The struct has no padding, so the mapping is a copy of
+ * 32-bit values (the words are host-order values, not file bytes). */
+#include <stddef.h>
 #include <string.h>
 
 #include "format/format.h"
 
+/* the layout the copy relies on; a new field must come last and fit the reserved word */
+typedef char params_are_23_words[(sizeof(nnom_layer_params) == 23 * 4 &&
+                                  offsetof(nnom_layer_params, units) == 7 * 4 &&
+                                  offsetof(nnom_layer_params, shape) == 16 * 4 &&
+                                  offsetof(nnom_layer_params, activations) == 22 * 4 &&
+                                  sizeof(float) == 4 && NNOM_MAX_RANK == 3 && NNOM_PARAM_WORDS == 24)
+                                     ? 1
+                                     : -1];
+
 void nnom_params_to_words(const nnom_layer_params *p, uint32_t w[NNOM_PARAM_WORDS])
 {
-    int32_t v[NNOM_PARAM_WORDS];
-    memset(v, 0, sizeof v);
-    int k = 0;
-    v[k++] = p->kernel[0];
-    v[k++] = p->kernel[1];
-    v[k++] = p->stride[0];
-    v[k++] = p->stride[1];
-    v[k++] = p->dilation[0];
-    v[k++] = p->dilation[1];
-    v[k++] = p->padding;
-    v[k++] = p->units;
-    for (int i = 0; i < 4; i++) v[k++] = p->pad[i];
-    v[k++] = p->size[0];
-    v[k++] = p->size[1];
-    v[k++] = p->axis;
-    v[k++] = p->shape_rank;
-    for (int i = 0; i < NNOM_MAX_RANK; i++) v[k++] = p->shape[i];
-    v[k++] = p->activation;
-    memcpy(&v[k++], &p->alpha, 4);
-    v[k++] = p->cell_flags;
-    v[k++] = p->activations;
-    for (int i = 0; i < NNOM_PARAM_WORDS; i++) w[i] = (uint32_t)v[i];
+    memcpy(w, p, sizeof *p);
+    w[NNOM_PARAM_WORDS - 1] = 0;
 }
 
 void nnom_params_from_words(const uint32_t w[NNOM_PARAM_WORDS], nnom_layer_params *p)
 {
-    int32_t v[NNOM_PARAM_WORDS];
-    for (int i = 0; i < NNOM_PARAM_WORDS; i++) memcpy(&v[i], &w[i], 4);
-    memset(p, 0, sizeof *p);
-    int k = 0;
-    p->kernel[0] = v[k++];
-    p->kernel[1] = v[k++];
-    p->stride[0] = v[k++];
-    p->stride[1] = v[k++];
-    p->dilation[0] = v[k++];
-    p->dilation[1] = v[k++];
-    p->padding = v[k++];
-    p->units = v[k++];
-    for (int i = 0; i < 4; i++) p->pad[i] = v[k++];
-    p->size[0] = v[k++];
-    p->size[1] = v[k++];
-    p->axis = v[k++];
-    p->shape_rank = v[k++];
-    for (int i = 0; i < NNOM_MAX_RANK; i++) p->shape[i] = v[k++];
-    p->activation = v[k++];
-    memcpy(&p->alpha, &v[k++], 4);
-    p->cell_flags = v[k++];
-    p->activations = v[k++];
+    memcpy(p, w, sizeof *p);
 }
