@@ -162,9 +162,11 @@ void nnom_shape_text(const nnom_shape *s, char *buf, size_t cap);
 void nnom_float_text(double v, char *buf, size_t cap);
 
 #if defined(NNOM_TERSE_ERRORS) && NNOM_TERSE_ERRORS
-/* terse builds make no text that only messages would show */
+/* terse builds make no text that only messages would show; code that needs
+ * a type's name for itself calls (nnom_layer_type_name)(type) */
 #define nnom_shape_text(s, buf, cap) ((void)(s), (void)(buf), (void)(cap))
 #define nnom_float_text(v, buf, cap) ((void)(v), (void)(buf), (void)(cap))
+#define nnom_layer_type_name(type) ((void)(type), "")
 #endif
 
 /* int8 models: checks the layer's output quantisation equals its first

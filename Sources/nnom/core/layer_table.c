@@ -85,7 +85,7 @@ const nnom_layer_ops *nnom_layer_ops_of(nnom_layer_type type)
     return table[type].ops;
 }
 
-const char *nnom_layer_type_name(nnom_layer_type type)
+const char *(nnom_layer_type_name)(nnom_layer_type type)
 {
     if ((unsigned)type >= NNOM_LAYER_TYPE_COUNT || !table[type].name) return "unknown";
     return table[type].name;

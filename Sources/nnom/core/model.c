@@ -117,8 +117,9 @@ static int same_text(const char *a, const char *b)
  * formatter, which terse builds leave out) */
 static void generated_name(char buf[NNOM_NAME_MAX], nnom_layer_type type, int32_t index)
 {
-    size_t n = strlen(nnom_layer_type_name(type));
-    memcpy(buf, nnom_layer_type_name(type), n); /* type names are short: n + 7 < NNOM_NAME_MAX */
+    const char *type_name = (nnom_layer_type_name)(type);
+    size_t n = strlen(type_name);
+    memcpy(buf, type_name, n); /* type names are short: n + 7 < NNOM_NAME_MAX */
     buf[n++] = '_';
     char digits[8];
     int k = 0;
@@ -130,17 +131,12 @@ static void generated_name(char buf[NNOM_NAME_MAX], nnom_layer_type type, int32_
     buf[n] = '\0';
 }
 
-static nnom_status add_common(nnom_model *m, nnom_layer_type type, const char *name, int32_t *id,
-                              nnom_layer **out)
+nnom_status nnom_model_append(nnom_model *m, const nnom_layer_desc *d, const nnom_shape *shape, int32_t *id)
 {
-    if (m->compiled)
-        return nnom_fail(m, NNOM_ERR_STATE, "cannot add layers to a compiled model");
-    if ((unsigned)type >= NNOM_LAYER_TYPE_COUNT)
-        return nnom_fail(m, NNOM_ERR_UNSUPPORTED, "layer %d: unknown layer type %d", (int)m->n_layers, (int)type);
-    if (m->n_layers >= 65535) return nnom_fail(m, NNOM_ERR_ARGUMENT, "too many layers (at most 65535)");
+    const char *name = d->name;
     char generated[NNOM_NAME_MAX];
     if (!name || !name[0]) {
-        generated_name(generated, type, m->n_layers);
+        generated_name(generated, d->type, m->n_layers);
         name = generated;
     }
     size_t len = strlen(name);
@@ -154,12 +150,29 @@ static nnom_status add_common(nnom_model *m, nnom_layer_type type, const char *n
     if (st != NNOM_OK) return st;
     nnom_layer *l = &m->layers[m->n_layers];
     memset(l, 0, sizeof *l);
-    l->type = type;
+    l->type = d->type;
     memcpy(l->name, name, len + 1);
+    l->n_inputs = d->n_inputs;
+    memcpy(l->inputs, d->inputs, sizeof l->inputs);
+    l->p = d->params;
+    memcpy(l->blobs, d->blobs, sizeof l->blobs);
+    l->quant = d->quant;
+    if (shape) l->shape = *shape;
     l->buffer = -1;
     l->scratch_buffer = -1;
     if (id) *id = m->n_layers;
-    *out = l;
+    m->n_layers++;
+    return NNOM_OK;
+}
+
+/* What both builder calls check before appending. */
+static nnom_status check_open(nnom_model *m, nnom_layer_type type)
+{
+    if (m->compiled)
+        return nnom_fail(m, NNOM_ERR_STATE, "cannot add layers to a compiled model");
+    if ((unsigned)type >= NNOM_LAYER_TYPE_COUNT)
+        return nnom_fail(m, NNOM_ERR_UNSUPPORTED, "layer %d: unknown layer type %d", (int)m->n_layers, (int)type);
+    if (m->n_layers >= 65535) return nnom_fail(m, NNOM_ERR_ARGUMENT, "too many layers (at most 65535)");
     return NNOM_OK;
 }
 
@@ -167,13 +180,14 @@ nnom_status nnom_model_add_input(nnom_model *m, const char *name, nnom_shape sha
                                  int32_t *id)
 {
     if (!m) return NNOM_ERR_ARGUMENT;
-    nnom_layer *l;
-    nnom_status st = add_common(m, NNOM_LAYER_INPUT, name, id, &l);
+    nnom_status st = check_open(m, NNOM_LAYER_INPUT);
     if (st != NNOM_OK) return st;
-    l->shape = shape;
-    l->quant = quant;
-    m->n_layers++;
-    return NNOM_OK;
+    nnom_layer_desc d;
+    memset(&d, 0, sizeof d);
+    d.type = NNOM_LAYER_INPUT;
+    d.name = name;
+    d.quant = quant;
+    return nnom_model_append(m, &d, &shape, id);
 }
 
 nnom_status nnom_model_add_layer(nnom_model *m, const nnom_layer_desc *d, int32_t *id)
@@ -182,6 +196,8 @@ nnom_status nnom_model_add_layer(nnom_model *m, const nnom_layer_desc *d, int32_
     if (!d) return nnom_fail(m, NNOM_ERR_ARGUMENT, "nnom_model_add_layer: desc is NULL");
     if (d->type == NNOM_LAYER_INPUT)
         return nnom_fail(m, NNOM_ERR_ARGUMENT, "use nnom_model_add_input() for input layers");
+    nnom_status st = check_open(m, d->type);
+    if (st != NNOM_OK) return st;
     if (d->n_inputs < 0 || d->n_inputs > NNOM_MAX_INPUTS)
         return nnom_fail(m, NNOM_ERR_ARGUMENT, "layer '%s': %d inputs, at most %d allowed",
                          d->name ? d->name : "?", (int)d->n_inputs, NNOM_MAX_INPUTS);
@@ -190,16 +206,7 @@ nnom_status nnom_model_add_layer(nnom_model *m, const nnom_layer_desc *d, int32_
             return nnom_fail(m, NNOM_ERR_ARGUMENT,
                              "layer '%s': input %d refers to layer %d, but only layers 0..%d come before it",
                              d->name ? d->name : "?", (int)i, (int)d->inputs[i], (int)m->n_layers - 1);
-    nnom_layer *l;
-    nnom_status st = add_common(m, d->type, d->name, id, &l);
-    if (st != NNOM_OK) return st;
-    l->n_inputs = d->n_inputs;
-    memcpy(l->inputs, d->inputs, sizeof l->inputs);
-    l->p = d->params;
-    memcpy(l->blobs, d->blobs, sizeof l->blobs);
-    l->quant = d->quant;
-    m->n_layers++;
-    return NNOM_OK;
+    return nnom_model_append(m, d, NULL, id);
 }
 
 nnom_status nnom_model_observe_internals(nnom_model *m, int observe)
@@ -559,7 +566,7 @@ nnom_status nnom_model_layer_info(const nnom_model *m, int32_t i, nnom_layer_inf
     memset(info, 0, sizeof *info);
     info->name = l->name;
     info->type = l->type;
-    info->type_name = nnom_layer_type_name(l->type);
+    info->type_name = (nnom_layer_type_name)(l->type);
     info->n_inputs = l->n_inputs;
     memcpy(info->inputs, l->inputs, sizeof info->inputs);
     info->shape = l->shape;

@@ -68,6 +68,11 @@ void nnom_error_copy_terse(nnom_error *err, nnom_status status);
 #define nnom_error_copy(err, status, message) ((void)sizeof(message), nnom_error_copy_terse((err), (status)))
 #endif
 
+/* Appends a layer without the builder's checks of type, input count and
+ * input ids (the loader has made them): checks and stores the name (NULL or
+ * "": generated), copies the description, and for an INPUT layer @p shape. */
+nnom_status nnom_model_append(nnom_model *m, const nnom_layer_desc *d, const nnom_shape *shape, int32_t *id);
+
 /* Makes room for @p n layers at once (the loader knows the count). */
 nnom_status nnom_model_reserve(nnom_model *m, int32_t n);
 

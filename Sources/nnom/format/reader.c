@@ -147,9 +147,10 @@ static nnom_status read_record(nnom_model *m, const uint8_t *b, uint32_t file, u
             nnom_format(msg, sizeof msg, "layer %u ('%s'): an input layer cannot have inputs", (unsigned)index, name);
             return load_fail(err, m, NNOM_ERR_FORMAT, msg);
         }
-        st = nnom_model_add_input(m, name, shape, d.quant, NULL);
+        st = nnom_model_append(m, &d, &shape, NULL);
     } else {
-        st = nnom_model_add_layer(m, &d, NULL);
+        /* (type, input count and input ids are checked above) */
+        st = nnom_model_append(m, &d, NULL, NULL);
     }
     if (st != NNOM_OK) return load_fail(err, NULL, st, nnom_model_last_error(m));
     return NNOM_OK;
