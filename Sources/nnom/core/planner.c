@@ -49,11 +49,10 @@ nnom_status nnom_plan(nnom_model *m)
     const int32_t n = m->n_layers;
     nnom_free(m, m->buffers);
     m->buffers = (nnom_buffer *)nnom_alloc(m, (size_t)(2 * n) * sizeof(nnom_buffer));
-    int32_t *order = (int32_t *)nnom_alloc(m, (size_t)(2 * n) * sizeof(int32_t));
-    int32_t *group_size_mem = (int32_t *)nnom_alloc(m, (size_t)(2 * n) * sizeof(int32_t));
-    if (!m->buffers || !order || !group_size_mem) {
-        nnom_free(m, order);
-        nnom_free(m, group_size_mem);
+    /* per group head: the bytes of its largest member */
+    uint32_t *group_bytes = (uint32_t *)nnom_alloc(m, (size_t)(2 * n) * sizeof(uint32_t));
+    if (!m->buffers || !group_bytes) {
+        nnom_free(m, group_bytes);
         return nnom_fail(m, NNOM_ERR_NO_MEMORY, "out of memory while planning %d layers", (int)n);
     }
     m->n_buffers = 0;
@@ -114,33 +113,26 @@ nnom_status nnom_plan(nnom_model *m)
         if (l->scratch_bytes) l->scratch_buffer = new_buffer(m, l->scratch_bytes, i, i, -1);
     }
 
-    /* 3. placement, a group at a time: largest group first, then earliest;
-     *    insertion sort of the group heads (models are small) */
+    /* 3. placement, a group at a time: largest group first, then earliest
+     *    (selection of the next head; models are small) */
     const int32_t nb = m->n_buffers;
-    uint32_t *group_bytes = (uint32_t *)group_size_mem; /* per group head: its largest member */
     for (int32_t i = 0; i < nb; i++) group_bytes[i] = 0;
     for (int32_t i = 0; i < nb; i++) {
         uint32_t *gb = &group_bytes[m->buffers[i].group];
         if (m->buffers[i].bytes > *gb) *gb = m->buffers[i].bytes;
     }
-    int32_t n_heads = 0;
-    for (int32_t i = 0; i < nb; i++) {
-        if (m->buffers[i].group != i) continue;
-        int32_t k = n_heads++;
-        while (k > 0) {
-            const int32_t prev = order[k - 1];
-            if (group_bytes[prev] > group_bytes[i] ||
-                (group_bytes[prev] == group_bytes[i] && m->buffers[prev].first <= m->buffers[i].first))
-                break;
-            order[k] = prev;
-            k--;
-        }
-        order[k] = i;
-    }
     for (int32_t i = 0; i < nb; i++) m->buffers[i].offset = UINT32_MAX; /* not placed yet */
     uint32_t arena = 0;
-    for (int32_t h = 0; h < n_heads; h++) {
-        const int32_t head = order[h];
+    for (;;) {
+        int32_t head = -1;
+        for (int32_t i = 0; i < nb; i++) {
+            const nnom_buffer *c = &m->buffers[i];
+            if (c->group != i || c->offset != UINT32_MAX) continue;
+            if (head < 0 || group_bytes[i] > group_bytes[head] ||
+                (group_bytes[i] == group_bytes[head] && c->first < m->buffers[head].first))
+                head = i;
+        }
+        if (head < 0) break;
         /* Lowest fit: start at 0 and jump past any placed buffer that is alive
          * at the same time as a member of this group and overlaps it; every
          * offset skipped that way conflicts, so the first offset without a
@@ -170,7 +162,6 @@ nnom_status nnom_plan(nnom_model *m)
         }
     }
     m->arena_size = arena;
-    nnom_free(m, order);
-    nnom_free(m, group_size_mem);
+    nnom_free(m, group_bytes);
     return NNOM_OK;
 }
