@@ -115,6 +115,15 @@ typedef struct nnom_layer_ops {
 #define NNOM_HAS_F32 1
 #endif
 
+/* Whether the build has layers with persistent state (recurrent layers): a
+ * NNOM_LAYERS_ONLY build without them leaves the state bookkeeping out. */
+#if defined(NNOM_LAYERS_ONLY) && !defined(NNOM_WITH_SIMPLE_RNN) && !defined(NNOM_WITH_GRU) && \
+    !defined(NNOM_WITH_LSTM) && !defined(NNOM_WITH_RNN_STATE)
+#define NNOM_HAS_STATE 0
+#else
+#define NNOM_HAS_STATE 1
+#endif
+
 /* The table in core/layer_table.c: one entry per nnom_layer_type. */
 const nnom_layer_ops *nnom_layer_ops_of(nnom_layer_type type);
 

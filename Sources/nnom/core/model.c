@@ -80,20 +80,6 @@ int32_t nnom_model_layer_count(const nnom_model *m) { return m ? m->n_layers : 0
 
 /* ---------------------------------------------------------------- building */
 
-static nnom_status reserve_layers(nnom_model *m, int32_t need)
-{
-    if (need <= m->cap_layers) return NNOM_OK;
-    int32_t cap = m->cap_layers ? m->cap_layers * 2 : 16;
-    while (cap < need) cap *= 2;
-    nnom_layer *grown = (nnom_layer *)nnom_alloc(m, (size_t)cap * sizeof *grown);
-    if (!grown) return nnom_fail(m, NNOM_ERR_NO_MEMORY, "out of memory for %d layers", (int)cap);
-    if (m->n_layers) memcpy(grown, m->layers, (size_t)m->n_layers * sizeof *grown);
-    nnom_free(m, m->layers);
-    m->layers = grown;
-    m->cap_layers = cap;
-    return NNOM_OK;
-}
-
 nnom_status nnom_model_reserve(nnom_model *m, int32_t n)
 {
     if (n <= m->cap_layers) return NNOM_OK;
@@ -146,8 +132,10 @@ nnom_status nnom_model_append(nnom_model *m, const nnom_layer_desc *d, const nno
         if (same_text(m->layers[i].name, name))
             return nnom_fail(m, NNOM_ERR_ARGUMENT, "layer name '%s' is used twice (layers %d and %d)", name,
                              (int)i, (int)m->n_layers);
-    nnom_status st = reserve_layers(m, m->n_layers + 1);
-    if (st != NNOM_OK) return st;
+    if (m->n_layers == m->cap_layers) { /* grow by doubling */
+        nnom_status st = nnom_model_reserve(m, m->cap_layers ? 2 * m->cap_layers : 16);
+        if (st != NNOM_OK) return st;
+    }
     nnom_layer *l = &m->layers[m->n_layers];
     memset(l, 0, sizeof *l);
     l->type = d->type;
@@ -279,6 +267,7 @@ static nnom_status infer_layer(nnom_model *m, int32_t index)
  * not part of the arena, which layers reuse within a run: a stateful layer's state must outlive runs. */
 static nnom_status alloc_state(nnom_model *m)
 {
+    if (!NNOM_HAS_STATE) return NNOM_OK; /* (state_offset, state_bytes stay 0) */
     uint64_t total = 0;
     for (int32_t i = 0; i < m->n_layers; i++) {
         nnom_layer *l = &m->layers[i];
@@ -412,12 +401,12 @@ nnom_status nnom_model_run(nnom_model *m)
             const nnom_layer *src = &m->layers[l->inputs[j]];
             x.in[j] = buffer_ptr(m, src->buffer);
             x.in_layer[j] = src;
-            x.in_state[j] = src->state_bytes ? m->state + src->state_offset : NULL;
+            x.in_state[j] = NNOM_HAS_STATE && src->state_bytes ? m->state + src->state_offset : NULL;
         }
         x.out = buffer_ptr(m, l->buffer);
         x.scratch = buffer_ptr(m, l->scratch_buffer);
-        x.state = l->state_bytes ? m->state + l->state_offset : NULL;
-        x.observe = l->internals >= 0 ? m->internals + 2 * l->internals : NULL;
+        x.state = NNOM_HAS_STATE && l->state_bytes ? m->state + l->state_offset : NULL;
+        x.observe = NNOM_HAS_F32 && l->internals >= 0 ? m->internals + 2 * l->internals : NULL;
         uint32_t t0 = m->timer ? m->timer(m->timer_ctx) : 0;
         run(&x);
         if (m->timer) l->time_us += (uint32_t)(m->timer(m->timer_ctx) - t0);
