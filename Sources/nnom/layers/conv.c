@@ -184,7 +184,8 @@ nnom_conv_args nnom_conv_layer_args(const nnom_layer *l, const nnom_layer *in, n
         a.multiplier = (const int32_t *)l->blobs[2].data;
         a.shift = (const int32_t *)l->blobs[3].data;
     }
-    nnom_act_bounds_f32(p->activation, &a.act_min_f, &a.act_max_f);
+    a.act_min_f = a.act_max_f = 0.0f;
+    if (NNOM_HAS_F32 && dtype == NNOM_DTYPE_F32) nnom_act_bounds_f32(p->activation, &a.act_min_f, &a.act_max_f);
     return a;
 }
 
