@@ -7,11 +7,13 @@
  * The runtime linked in has the DSP kernels (nnom_conv2d_s8, ...); the
  * portable ones are compiled in beside them as portable_* (portable_*.c).
  * Shapes cover odd sizes, 1D, strides, dilations, both paddings, channel
- * counts that are and are not multiples of 4, patches too long for four
- * pixels per pass, fused clamps, biases large enough to need the exact
- * 64-bit requantisation, positive shifts, and unaligned tensors. The fast
- * requantisation (nnom_arm_requant) is also checked on its own against the
- * portable one, on random accumulators, multipliers and shifts.
+ * counts that are and are not multiples of 4, 1-3 channel images up to 30
+ * pixels wide, patches too long for four pixels per pass, fused clamps,
+ * biases large enough to need the exact 64-bit requantisation, positive
+ * shifts, shifts beyond the DSP fast path's range, multipliers of exactly
+ * 2^30, and unaligned tensors. The fast requantisations (nnom_arm_requant,
+ * nnom_arm_requant_zp) are also checked on their own against the portable
+ * one, on random accumulators, multipliers and shifts.
  *
  * Prints one line per kernel ("conv: 400 cases, 0 mismatches") and the first
  * mismatches in detail; exits with status 1 if any case differs.
@@ -135,7 +137,9 @@ static void random_quant(int32_t out_c, int32_t k, int big_bias)
     while ((1 << bits) < k * 64) bits++;
     for (int32_t c = 0; c < out_c; c++) {
         multiplier[c] = (int32_t)(0x40000000u + (next() & 0x3FFFFFFFu));
+        if (chance(3)) multiplier[c] = 0x40000000; /* 2^30: not the DSP conv's fast requantisation */
         shift[c] = chance(5) ? range(0, 2) : -range(bits > 8 ? bits - 8 : 0, bits + 1);
+        if (chance(3)) shift[c] = -range(20, 31); /* around the fast requantisation's limit e <= 22 */
         if (shift[c] < -31) shift[c] = -31;
         bias[c] = big_bias && chance(30) ? (int32_t)next() : range(-(1 << 14), 1 << 14);
     }
@@ -146,12 +150,15 @@ static void random_conv(nnom_conv_args *a, int depthwise)
     memset(a, 0, sizeof *a);
     const int one_d = chance(15);
     const int wide = chance(10); /* long patches: one pixel per pass in the DSP kernel */
-    a->in_h = one_d ? 1 : range(1, 12);
-    a->in_w = range(1, 12);
-    a->in_c = wide ? range(40, MAX_C) : (chance(50) ? 4 * range(1, 6) : range(1, 20));
+    /* images of 1-3 channels, up to 30 pixels wide: many pixels per output row whose
+     * windows lie inside the input, tiny patches (several last channels read with care) */
+    const int image = !depthwise && !wide && chance(25);
+    a->in_h = one_d ? 1 : range(1, image ? 30 : 12);
+    a->in_w = range(1, image ? 30 : 12);
+    a->in_c = wide ? range(40, MAX_C) : (image ? range(1, 3) : (chance(50) ? 4 * range(1, 6) : range(1, 20)));
     a->depth_mult = depthwise ? (chance(70) ? 1 : range(2, 3)) : 0;
     if (depthwise && a->in_c * a->depth_mult > MAX_C) a->in_c = MAX_C / a->depth_mult;
-    a->out_c = depthwise ? a->in_c * a->depth_mult : (wide ? range(1, 12) : range(1, 20));
+    a->out_c = depthwise ? a->in_c * a->depth_mult : (wide ? range(1, 12) : range(1, image ? 16 : 20));
     a->k_h = one_d ? 1 : range(1, 5);
     a->k_w = range(1, 5);
     a->stride_h = one_d ? 1 : range(1, 3);
@@ -297,7 +304,9 @@ static int32_t check_max_pool(int32_t cases)
     return bad;
 }
 
-/* nnom_arm_requant against nnom_conv_quant_out on its domain: |acc| < 2^30, shift <= -1. */
+/* nnom_arm_requant against nnom_conv_quant_out on its domain: |acc| < 2^30, shift <= -1;
+ * nnom_arm_requant_zp (the DSP conv's form, output zero point folded in) on its own:
+ * also multiplier > 2^30 and shift >= -22. */
 static int32_t check_requant(int32_t cases)
 {
     int32_t bad = 0;
@@ -306,12 +315,18 @@ static int32_t check_requant(int32_t cases)
         int32_t acc = (int32_t)(next() & ((1u << bits) - 1u));
         if (acc >= (1 << 30)) acc = (1 << 30) - 1;
         if (chance(50)) acc = -acc;
-        const int32_t m = chance(2) ? (chance(50) ? INT32_MIN : INT32_MAX) : (int32_t)next();
+        const int32_t m = chance(2) ? (chance(50) ? INT32_MIN : INT32_MAX)
+                                    : (chance(50) ? (int32_t)(0x40000000u + (next() & 0x3FFFFFFFu)) : (int32_t)next());
         const int32_t sh = -range(1, 31), e = -sh;
         const nnom_conv_quant q = nnom_conv_quant_init(0, m, sh);
         const int64_t want = nnom_conv_quant_apply(q, acc);
         const int32_t got = nnom_arm_requant(acc, m, e, 1 << (e - 1));
-        if (want != got) {
+        int zp_ok = 1;
+        if (m > (1 << 30) && e <= 22) {
+            const int32_t zp = range(-128, 127);
+            zp_ok = want + zp == nnom_arm_requant_zp(acc, m, nnom_arm_requant_zp_const(e, zp), e);
+        }
+        if (want != got || !zp_ok) {
             if (failures_shown++ < 8) {
                 fw_print("MISMATCH requant acc ");
                 fw_print_i32(acc);
@@ -339,7 +354,7 @@ static void summary(const char *kernel, int32_t cases, int32_t bad)
 
 int main(void)
 {
-    enum { CONV_CASES = 400, DEPTHWISE_CASES = 400, DENSE_CASES = 300, POOL_CASES = 400, REQUANT_CASES = 300000 };
+    enum { CONV_CASES = 800, DEPTHWISE_CASES = 400, DENSE_CASES = 300, POOL_CASES = 400, REQUANT_CASES = 300000 };
     const int32_t conv = check_conv(CONV_CASES, 0);
     summary("conv", CONV_CASES, conv);
     const int32_t depthwise = check_conv(DEPTHWISE_CASES, 1);

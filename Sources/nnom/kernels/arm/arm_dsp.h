@@ -95,6 +95,33 @@ static inline int32_t nnom_arm_requant(int32_t acc, int32_t mult, int32_t e, int
     const int32_t u = nnom_arm_smmulr(acc * 2, mult);
     return (u + (u >> 31) + half) >> e;
 }
+
+/* c + round(a * b / 2^32), ties up: the high word of c * 2^32 + a*b + 2^31 (SMMLAR). */
+static inline int32_t nnom_arm_smmlar(int32_t a, int32_t b, int32_t c)
+{
+    int32_t r;
+    __asm__("smmlar %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(c));
+    return r;
+}
+
+/*
+ * The same requantisation with the output zero point zp folded in, in five
+ * instructions (LSL, SMMLAR, ADD, ASR; the caller's SSAT clamps), when also
+ * 2^30 < mult (then u < 0 exactly when acc < 0) and e <= 22:
+ *   nnom_arm_requant(acc, mult, e, 2^(e-1)) + zp
+ *     = (u - [acc < 0] + 2^(e-1) + zp * 2^e) >> e       (zp * 2^e is a multiple of 2^e)
+ *     = (SMMLAR(2 acc, mult, c) + (acc >> 31)) >> e     with c = 2^(e-1) + zp * 2^e.
+ * Why u < 0 iff acc < 0: acc <= -1 gives acc * mult + 2^30 <= 2^30 - mult < 0,
+ * acc >= 0 gives a positive sum. In int32: |u| <= 2^30 and |c| <= 2^21 + 2^29.
+ */
+static inline int32_t nnom_arm_requant_zp(int32_t acc, int32_t mult, int32_t c, int32_t e)
+{
+    return (nnom_arm_smmlar(acc * 2, mult, c) + (acc >> 31)) >> e;
+}
+static inline int32_t nnom_arm_requant_zp_const(int32_t e, int32_t zp)
+{
+    return (int32_t)((1u << (e - 1)) + ((uint32_t)zp << e));
+}
 #endif /* NNOM_USE_ARM_DSP */
 
 #endif /* NNOM_KERNELS_ARM_DSP_H */

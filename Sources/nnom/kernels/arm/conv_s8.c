@@ -3,34 +3,40 @@
  * twin of kernels/conv_s8.c: same functions, same results bit for bit.
  *
  * Four output pixels per pass ("4 x 1": four pixels, one output channel at a
- * time). The receptive field of each pixel is gathered into scratch once per
- * pass (im2col), widened to int16 with the input zero point subtracted, in
- * groups of four elements stored as two int16 pairs (e0, e2) and (e1, e3), the
- * four pixels' groups side by side:
+ * time). The receptive field (patch) of each pixel is gathered into scratch
+ * once per pass (im2col), in the order of the weights ([k_h][k_w][in_c]),
+ * widened to int16 with the input zero point subtracted, in groups of four
+ * elements stored as two int16 pairs (e0, e2) and (e1, e3), the four pixels'
+ * groups side by side:
  *
  *     cols: | g0: p0 (2 words) p1 p2 p3 | g1: p0 p1 p2 p3 | ...     (32 bytes per group)
  *
- * Every output channel then streams its weights once for the four pixels:
- * per group of four taps, one load of four int8 weights, two SXTB16 (which
- * give the same (w0, w2) / (w1, w3) pairing), one LDRD per pixel and two
- * SMLAD per pixel: 15 instructions for 16 multiply-accumulates.
+ * The last group's lanes past the patch hold 0. Every output channel then
+ * streams its weights once for the four pixels: per group of four taps, one
+ * load of four int8 weights, two SXTB16 (which give the same (w0, w2) /
+ * (w1, w3) pairing), one LDRD per pixel and two SMLAD per pixel:
+ * 15 instructions for 16 multiply-accumulates (four groups per loop pass).
+ * Weights read for the lanes past the patch belong to the next channel and
+ * meet zero data; the last channels, whose read would leave the weight
+ * array, run on a zero-padded copy of their weights (or, when that copy would
+ * be long, read their last partial group byte by byte).
  *
- * Segments. The patch is cut into segments that are contiguous both in the
- * input and in the weights: the whole patch when in_c is a multiple of 4
- * (then every kernel row, and every tap, is whole groups), else one segment
- * per kernel row (k_w * in_c elements). Each segment starts a new group; the
- * lanes of its last, partial group past its end hold zero data, so the weights
- * read for them may be anything: the kernel reads the whole word, except for
- * the very last word of the weight array, read byte by byte. This lets a row
- * of an input with 1 or 3 channels be widened straight from the input, four
- * bytes at a time, instead of being copied element by element.
+ * im2col: when in_c is a multiple of 4 every tap is whole groups, widened
+ * straight from the input. Otherwise the patch is first gathered as int8 in
+ * a staging row (padding taps and the lanes past k hold the input zero point,
+ * which widens to 0), then widened; a window inside the input is copied a
+ * word at a time (for rows of at most 4 bytes, e.g. one input channel in the
+ * first layer of an image model, one word per kernel row).
  *
- * Requantisation: the accumulators start at the bias; for every channel with
- * shift <= -1 whose |dot + bias| is below 2^30 (a bound known from k and the
- * bias), nnom_arm_requant() does it with SMMULR in 32-bit; other channels use
- * nnom_conv_quant_out() of conv.h, as the portable kernel does.
- *
- * Patches longer than COLS_LIMIT allows for four pixels run one pixel per pass.
+ * The common case, channels whose requantisation takes the 32-bit form of
+ * nnom_arm_requant_zp() (see arm_dsp.h: shift in [-22, -1], multiplier above
+ * 2^30, |dot + bias| < 2^30 by a bound on the bias), runs in one assembly
+ * routine (pass4_fast) from the bias to the stored bytes (per output: LSL,
+ * SMMLAR, ADD, ASR, SSAT, STRB), so that its registers are used as planned,
+ * at -Os as at -O2. Other channels, the last partial pass (one column at a
+ * time when it has 1 or 2 pixels) and patches too long for four pixels (one
+ * pixel per pass) use nnom_conv_quant_out() of conv.h, as the portable kernel
+ * does.
  */
 #include "kernels/arm/arm_dsp.h"
 
@@ -46,21 +52,34 @@
 /* ------------------------------------------------------------------ im2col */
 
 /* Widens n groups of 4 int8 from src (any alignment) into dst, minus the zero
- * point (neg_zp: -zp in both int16 lanes); one group every `stride` words. */
+ * point (neg_zp: -zp in both int16 lanes); one group (two words, one STRD)
+ * every `stride` words. Two groups per loop pass, an odd n entering at the
+ * second: 6 instructions per group. */
 static void widen(uint32_t *dst, int32_t stride, const int8_t *src, int32_t n, uint32_t neg_zp)
 {
-    for (; n >= 2; n -= 2, src += 8, dst += 2 * stride) {
-        const uint32_t w0 = nnom_arm_load4(src), w1 = nnom_arm_load4(src + 4);
-        dst[0] = nnom_arm_widen_lo(neg_zp, w0);
-        dst[1] = nnom_arm_widen_hi(neg_zp, w0);
-        dst[stride] = nnom_arm_widen_lo(neg_zp, w1);
-        dst[stride + 1] = nnom_arm_widen_hi(neg_zp, w1);
-    }
-    if (n) {
-        const uint32_t w0 = nnom_arm_load4(src);
-        dst[0] = nnom_arm_widen_lo(neg_zp, w0);
-        dst[1] = nnom_arm_widen_hi(neg_zp, w0);
-    }
+    if (n <= 0) return;
+    uint32_t t, lo, hi;
+    __asm__ volatile("lsrs    %[n], %[n], #1\n\t"
+                     "bcc     1f\n\t"
+                     "adds    %[n], %[n], #1\n\t"
+                     "b       2f\n"
+                     "1:\n\t"
+                     "ldr     %[t], [%[src]], #4\n\t"
+                     "sxtab16 %[lo], %[zp], %[t]\n\t"
+                     "sxtab16 %[hi], %[zp], %[t], ror #8\n\t"
+                     "strd    %[lo], %[hi], [%[dst]]\n\t"
+                     "add     %[dst], %[dst], %[st]\n"
+                     "2:\n\t"
+                     "ldr     %[t], [%[src]], #4\n\t"
+                     "sxtab16 %[lo], %[zp], %[t]\n\t"
+                     "sxtab16 %[hi], %[zp], %[t], ror #8\n\t"
+                     "strd    %[lo], %[hi], [%[dst]]\n\t"
+                     "add     %[dst], %[dst], %[st]\n\t"
+                     "subs    %[n], %[n], #1\n\t"
+                     "bne     1b\n\t"
+                     : [dst] "+r"(dst), [src] "+r"(src), [n] "+r"(n), [t] "=&r"(t), [lo] "=&r"(lo), [hi] "=&r"(hi)
+                     : [zp] "r"(neg_zp), [st] "r"(stride * 4)
+                     : "cc", "memory");
 }
 
 static void zero_groups(uint32_t *dst, int32_t stride, int32_t n)
@@ -68,109 +87,142 @@ static void zero_groups(uint32_t *dst, int32_t stride, int32_t n)
     for (; n > 0; n--, dst += stride) dst[0] = dst[1] = 0;
 }
 
-static void fill_bytes(int8_t *d, int8_t v, int32_t n)
+static inline void copy_bytes(int8_t *d, const int8_t *s, int32_t n)
 {
-    for (int32_t i = 0; i < n; i++) d[i] = v;
+    for (; n >= 4; n -= 4, d += 4, s += 4) {
+        const uint32_t v = nnom_arm_load4(s);
+        memcpy(d, &v, 4);
+    }
+    for (; n > 0; n--) *d++ = *s++;
 }
 
 typedef struct {
     const nnom_conv_args *a;
     conv_shape s;
     uint32_t neg_zp;
-    uint32_t zp_bytes;      /* the input zero point in all four bytes */
     uint32_t *cols;         /* np interleaved columns */
-    int8_t *staging;        /* one row of a partial-group layout, padded with the zero point */
+    int8_t *staging;        /* the int8 patch (staged layout), padded with the zero point */
     const int8_t *in_end;   /* one past the input tensor */
+    uint32_t zp_bytes;      /* the input zero point in all four bytes */
+    int32_t n_safe;         /* channels [0, n_safe) may read their last group as a whole word */
+    /* windows inside the input (dil_w == 1), see im2col_inside */
+    int32_t stride;         /* words between a column's groups: 2 * np */
+    int32_t row_groups;     /* groups of a kernel row (in_c a multiple of 4) */
+    int32_t run;            /* bytes of a kernel row: k_w * in_c */
+    int32_t words;          /* words copied per kernel row when staged: ceil(run / 4) */
+    ptrdiff_t step;         /* input bytes between kernel rows: dil_h * in_w * in_c */
+    int32_t pix_step;       /* input bytes between the windows of neighbour pixels: stride_w * in_c */
 } conv_ctx;
 
-/* Patch of pixel (oy, ox) into column slot p, when in_c is a multiple of 4:
- * every run of the patch is whole groups, widened straight from the input. */
-static void im2col_groups(const conv_ctx *x, const int8_t *in, int32_t oy, int32_t ox, int32_t p)
+/* Patches of `count` pixels whose windows lie inside the input (dil_w == 1),
+ * the first tap of pixel j at src + j * pix_step, into the columns at dst.
+ * in_c a multiple of 4: each kernel row is whole groups, widened straight
+ * from the input. Otherwise the rows are gathered into the staging row a
+ * word at a time, each row's last word running up to 3 bytes into the next
+ * row's place (or, for the last row, past k: the staging row has 4 bytes to
+ * spare, and the lanes past k get the zero point back), then widened. */
+__attribute__((noinline)) static void im2col_inside(const conv_ctx *x, const int8_t *src, uint32_t *dst,
+                                                    int32_t count)
 {
-    const nnom_conv_args *a = x->a;
-    const int32_t stride = 2 * x->s.np, cg = a->in_c / 4, row_groups = a->k_w * cg;
-    const int32_t iy0 = oy * a->stride_h - a->pad_top, ix0 = ox * a->stride_w - a->pad_left;
-    const int whole_row = a->dil_w == 1 && ix0 >= 0 && ix0 + a->k_w <= a->in_w;
-    uint32_t *dst = x->cols + 2 * p;
-    for (int32_t ky = 0; ky < a->k_h; ky++, dst += row_groups * stride) {
-        const int32_t iy = iy0 + ky * a->dil_h;
-        if (iy < 0 || iy >= a->in_h) {
-            zero_groups(dst, stride, row_groups);
+    const int32_t k_h = x->a->k_h, run = x->run, words = x->words, stride = x->stride;
+    const ptrdiff_t step = x->step;
+    for (; count > 0; count--, src += x->pix_step, dst += 2) {
+        const int8_t *s = src;
+        if (!x->s.staged) {
+            uint32_t *d = dst;
+            for (int32_t ky = 0; ky < k_h; ky++, s += step, d += x->row_groups * stride)
+                widen(d, stride, s, x->row_groups, x->neg_zp);
             continue;
         }
+        int8_t *st = x->staging;
+        if (words == 1) { /* rows of at most 4 bytes (e.g. one input channel, k_w <= 4) */
+            for (int32_t ky = 0; ky < k_h; ky++, s += step, st += run) {
+                const uint32_t v = nnom_arm_load4(s);
+                memcpy(st, &v, 4);
+            }
+        } else {
+            for (int32_t ky = 0; ky < k_h; ky++, s += step, st += run)
+                for (int32_t i = 0; i < words; i++) {
+                    const uint32_t v = nnom_arm_load4(s + 4 * i);
+                    memcpy(st + 4 * i, &v, 4);
+                }
+        }
+        memcpy(x->staging + x->s.k, &x->zp_bytes, 4);
+        widen(dst, stride, x->staging, x->s.groups, x->neg_zp);
+    }
+}
+
+/* The taps [*kx0, *kx1) of a kernel row whose window starts at input column
+ * ix0 that fall inside the input, when they are contiguous (dil_w == 1);
+ * otherwise every tap is checked on its own (*kx0 = -1). */
+static void tap_range(const nnom_conv_args *a, int32_t ix0, int32_t *kx0, int32_t *kx1)
+{
+    *kx0 = -1;
+    *kx1 = 0;
+    if (a->dil_w != 1) return;
+    *kx0 = ix0 < 0 ? -ix0 : 0;
+    *kx1 = a->in_w - ix0 < a->k_w ? a->in_w - ix0 : a->k_w;
+    if (*kx1 < *kx0) *kx1 = *kx0;
+}
+
+/* Patch of a pixel whose window (first tap at input row iy0, column ix0)
+ * reaches into the padding, into the column at dst, when in_c is a multiple
+ * of 4: taps inside the input widened straight from it, the others zero. */
+__attribute__((noinline)) static void im2col_groups(const conv_ctx *x, const int8_t *in, int32_t iy0, int32_t ix0,
+                                                    uint32_t *dst)
+{
+    const nnom_conv_args *a = x->a;
+    const int32_t stride = x->stride, cg = a->in_c / 4, row_groups = x->row_groups;
+    int32_t kx0, kx1;
+    tap_range(a, ix0, &kx0, &kx1);
+    for (int32_t ky = 0; ky < a->k_h; ky++, dst += row_groups * stride) {
+        const int32_t iy = iy0 + ky * a->dil_h;
+        zero_groups(dst, stride, row_groups);
+        if (iy < 0 || iy >= a->in_h) continue;
         const int8_t *row = in + (ptrdiff_t)iy * a->in_w * a->in_c;
-        if (whole_row) {
-            widen(dst, stride, row + (ptrdiff_t)ix0 * a->in_c, row_groups, x->neg_zp);
+        if (kx0 >= 0) {
+            widen(dst + kx0 * cg * stride, stride, row + (ptrdiff_t)(ix0 + kx0) * a->in_c, (kx1 - kx0) * cg,
+                  x->neg_zp);
             continue;
         }
         for (int32_t kx = 0; kx < a->k_w; kx++) {
             const int32_t ix = ix0 + kx * a->dil_w;
-            uint32_t *d = dst + kx * cg * stride;
-            if (ix < 0 || ix >= a->in_w) zero_groups(d, stride, cg);
-            else widen(d, stride, row + (ptrdiff_t)ix * a->in_c, cg, x->neg_zp);
+            if (ix >= 0 && ix < a->in_w) widen(dst + kx * cg * stride, stride, row + (ptrdiff_t)ix * a->in_c, cg, x->neg_zp);
         }
     }
 }
 
-/* Patch of pixel (oy, ox) into column slot p, one segment per kernel row
- * (in_c not a multiple of 4). A row inside the input is widened straight from
- * it; its last group takes the row's last 1-3 bytes and the zero point in the
- * other lanes (which widen to 0). Rows that touch the padding go through the
- * staging row. */
-static void im2col_rows(const conv_ctx *x, const int8_t *in, int32_t oy, int32_t ox, int32_t p)
+/* The same when in_c is not a multiple of 4: the staging row filled with the
+ * zero point (which widens to 0), the taps inside the input copied over it,
+ * then widened. */
+__attribute__((noinline)) static void im2col_staged(const conv_ctx *x, const int8_t *in, int32_t iy0, int32_t ix0,
+                                                    uint32_t *dst)
 {
     const nnom_conv_args *a = x->a;
-    const int32_t in_c = a->in_c, stride = 2 * x->s.np, full = x->s.full, rem = x->s.rem;
-    const int32_t seg_groups = x->s.seg_groups, seg_words = seg_groups * stride;
-    const ptrdiff_t row_bytes = (ptrdiff_t)a->in_w * in_c;
-    const int32_t iy0 = oy * a->stride_h - a->pad_top, ix0 = ox * a->stride_w - a->pad_left;
-    const int whole_row = a->dil_w == 1 && ix0 >= 0 && ix0 + a->k_w <= a->in_w;
-    const uint32_t keep = (1u << (8 * rem)) - 1u; /* the rem real bytes of the last group */
-    const uint32_t pad = x->zp_bytes & ~keep, neg_zp = x->neg_zp;
-    uint32_t *dst = x->cols + 2 * p;
-    if (whole_row && iy0 >= 0 && iy0 + (a->k_h - 1) * a->dil_h < a->in_h) {
-        /* inside the input: each row widened straight from it */
-        const int8_t *src = in + iy0 * row_bytes + (ptrdiff_t)ix0 * in_c;
-        const ptrdiff_t step = a->dil_h * row_bytes;
-        for (int32_t ky = 0; ky < a->k_h; ky++, src += step, dst += seg_words) {
-            if (full) widen(dst, stride, src, full, neg_zp);
-            if (!rem) continue;
-            const int8_t *tail = src + 4 * full;
-            uint32_t last;
-            if (tail + 4 <= x->in_end) {
-                last = nnom_arm_load4(tail);
-            } else { /* the end of the input: read only what is there */
-                last = (uint8_t)tail[0];
-                if (rem > 1) last |= (uint32_t)(uint8_t)tail[1] << 8;
-                if (rem > 2) last |= (uint32_t)(uint8_t)tail[2] << 16;
-            }
-            last = (last & keep) | pad;
-            uint32_t *d = dst + full * stride;
-            d[0] = nnom_arm_widen_lo(neg_zp, last);
-            d[1] = nnom_arm_widen_hi(neg_zp, last);
-        }
-        return;
-    }
-    for (int32_t ky = 0; ky < a->k_h; ky++, dst += seg_words) {
+    const int32_t in_c = a->in_c;
+    int8_t *st = x->staging;
+    int32_t kx0, kx1;
+    tap_range(a, ix0, &kx0, &kx1);
+    for (int32_t g = 0; g < x->s.groups; g++) memcpy(st + 4 * g, &x->zp_bytes, 4);
+    for (int32_t ky = 0; ky < a->k_h; ky++, st += x->run) {
         const int32_t iy = iy0 + ky * a->dil_h;
-        if (iy < 0 || iy >= a->in_h) {
-            zero_groups(dst, stride, seg_groups);
+        if (iy < 0 || iy >= a->in_h) continue;
+        const int8_t *row = in + (ptrdiff_t)iy * a->in_w * in_c;
+        if (kx0 >= 0) {
+            copy_bytes(st + kx0 * in_c, row + (ptrdiff_t)(ix0 + kx0) * in_c, (kx1 - kx0) * in_c);
             continue;
         }
-        const int8_t *row = in + iy * row_bytes;
-        int8_t *st = x->staging;
-        for (int32_t kx = 0; kx < a->k_w; kx++, st += in_c) {
+        for (int32_t kx = 0; kx < a->k_w; kx++) {
             const int32_t ix = ix0 + kx * a->dil_w;
-            if (ix < 0 || ix >= a->in_w) fill_bytes(st, (int8_t)a->in_zp, in_c);
-            else memcpy(st, row + (ptrdiff_t)ix * in_c, (size_t)in_c);
+            if (ix >= 0 && ix < a->in_w) copy_bytes(st + kx * in_c, row + (ptrdiff_t)ix * in_c, in_c);
         }
-        widen(dst, stride, x->staging, seg_groups, neg_zp);
     }
+    widen(dst, x->stride, x->staging, x->s.groups, x->neg_zp);
 }
 
 /* ------------------------------------------------------------ dot products */
 
-/* The last 1-3 weights of the weight array as a word; the other lanes meet zero data. */
+/* The last 1-3 weights of a channel as a word, read byte by byte; the other lanes meet zero data. */
 static inline uint32_t tail_weights(const int8_t *w, int32_t n)
 {
     uint32_t v = (uint8_t)w[0];
@@ -179,162 +231,224 @@ static inline uint32_t tail_weights(const int8_t *w, int32_t n)
     return v;
 }
 
-/* One pixel's group of 4 taps: its two data words at byte offset `off` from
- * x, times the widened weights wa, wb, into s. The data words come with one
- * LDRD; GCC does not pair the two loads for Cortex-M4 by itself. */
-#define PIXEL_GROUP(s, x, off, wa, wb)                     \
-    do {                                                   \
-        uint32_t lo_, hi_;                                 \
-        NNOM_ARM_LDRD(lo_, hi_, x, off);                   \
-        (s) = __smlad(hi_, (wb), __smlad(lo_, (wa), (s))); \
+/* One group of 4 taps for the four columns at X (8 words: p0 lo hi, p1 ..., p3),
+ * weights at W, sums S0..S3, temporaries WA WB D0 D1 (register names or
+ * operands): one LDR of the weights (W += 4), two SXTB16, one LDRD and two
+ * SMLAD per pixel (X += 32): 15 instructions for 16 multiply-accumulates. */
+#define GROUP4(X, W, S0, S1, S2, S3, WA, WB, D0, D1)    \
+    "ldr    " WA ", [" W "], #4\n\t"                     \
+    "ldrd   " D0 ", " D1 ", [" X ", #8]\n\t"             \
+    "sxtb16 " WB ", " WA ", ror #8\n\t"                  \
+    "sxtb16 " WA ", " WA "\n\t"                          \
+    "smlad  " S1 ", " D0 ", " WA ", " S1 "\n\t"          \
+    "smlad  " S1 ", " D1 ", " WB ", " S1 "\n\t"          \
+    "ldrd   " D0 ", " D1 ", [" X ", #16]\n\t"            \
+    "smlad  " S2 ", " D0 ", " WA ", " S2 "\n\t"          \
+    "smlad  " S2 ", " D1 ", " WB ", " S2 "\n\t"          \
+    "ldrd   " D0 ", " D1 ", [" X ", #24]\n\t"            \
+    "smlad  " S3 ", " D0 ", " WA ", " S3 "\n\t"          \
+    "smlad  " S3 ", " D1 ", " WB ", " S3 "\n\t"          \
+    "ldrd   " D0 ", " D1 ", [" X "], #32\n\t"            \
+    "smlad  " S0 ", " D0 ", " WA ", " S0 "\n\t"          \
+    "smlad  " S0 ", " D1 ", " WB ", " S0 "\n\t"
+
+/* s0..s3 += n >= 1 groups of the four columns at x times the weights at w
+ * (x, w and n are left past what was read); one group per loop pass (the
+ * slow paths: pass4_fast has the fast loop). */
+#define DOT4(S0, S1, S2, S3, X, W, N)                                                          \
+    do {                                                                                       \
+        uint32_t wa_, wb_, d0_, d1_;                                                           \
+        __asm__ volatile("1:\n\t" GROUP4("%[x]", "%[w]", "%[s0]", "%[s1]", "%[s2]", "%[s3]",   \
+                                         "%[wa]", "%[wb]", "%[d0]", "%[d1]")                   \
+                         "subs   %[n], %[n], #1\n\t"                                           \
+                         "bne    1b\n\t"                                                       \
+                         : [s0] "+r"(S0), [s1] "+r"(S1), [s2] "+r"(S2), [s3] "+r"(S3),         \
+                           [x] "+r"(X), [w] "+r"(W), [n] "+r"(N), [wa] "=&r"(wa_),             \
+                           [wb] "=&r"(wb_), [d0] "=&r"(d0_), [d1] "=&r"(d1_)                   \
+                         :                                                                     \
+                         : "cc", "memory");                                                    \
     } while (0)
 
-/* One group of 4 taps for four pixels: its 8 words start at byte offset off from x. */
-#define GROUP4(word, x, off)                           \
-    do {                                               \
-        const uint32_t wa = nnom_arm_pairs_lo(word);   \
-        const uint32_t wb = nnom_arm_pairs_hi(word);   \
-        PIXEL_GROUP(s0, x, (off), wa, wb);             \
-        PIXEL_GROUP(s1, x, (off) + 8, wa, wb);         \
-        PIXEL_GROUP(s2, x, (off) + 16, wa, wb);        \
-        PIXEL_GROUP(s3, x, (off) + 24, wa, wb);        \
-    } while (0)
-
-/*
- * s0..s3 += the patch of columns 0..3 (four interleaved columns from x) times
- * the channel's weights w (a macro, so that the sums stay in the caller's
- * registers). `last`: the last channel, whose final partial group must not
- * read past the weights.
- */
-#define DOT_4X1(sh, x_start, w, last)                                                                   \
-    do {                                                                                               \
-        const uint32_t *x = (x_start);                                                                 \
-        const int32_t full_ = (sh)->full, rem_ = (sh)->rem;                                             \
-        for (int32_t seg = 0; seg < (sh)->n_seg; seg++) {                                              \
-            const int8_t *wc = (w) + seg * (sh)->seg_len;                                              \
-            int32_t g = full_;                                                                         \
-            for (; g >= 2; g -= 2, wc += 8, x += 16) {                                                 \
-                const uint32_t w0 = nnom_arm_load4(wc), w1 = nnom_arm_load4(wc + 4);                   \
-                GROUP4(w0, x, 0);                                                                      \
-                GROUP4(w1, x, 32);                                                                     \
-            }                                                                                          \
-            if (g) {                                                                                   \
-                const uint32_t w0 = nnom_arm_load4(wc);                                                \
-                GROUP4(w0, x, 0);                                                                      \
-                wc += 4;                                                                               \
-                x += 8;                                                                                \
-            }                                                                                          \
-            if (rem_) {                                                                                \
-                const uint32_t w0 = (last) && seg == (sh)->n_seg - 1 ? tail_weights(wc, rem_) : nnom_arm_load4(wc); \
-                GROUP4(w0, x, 0);                                                                      \
-                x += 8;                                                                                \
-            }                                                                                          \
-        }                                                                                              \
-    } while (0)
-
-/* s[p] += column p times the weights w, p < 4 (see DOT_4X1). */
-__attribute__((noinline)) static void dot_4x1(const conv_shape *sh, const uint32_t *cols, const int8_t *w, int last,
-                                              int32_t s[4])
+/* s[0..3] += the patch of the four columns times the weights w; `careful`:
+ * the last partial group is read byte by byte (the last channels). */
+static void dot_4x1(const conv_shape *sh, const uint32_t *cols, const int8_t *w, int careful, int32_t s[4])
 {
     int32_t s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3];
-    DOT_4X1(sh, cols, w, last);
+    const uint32_t *x = cols;
+    const int32_t rem = sh->k & 3;
+    uint32_t t = 0;
+    int32_t n = sh->groups;
+    if (careful && rem) { /* the whole groups, then the last one from t */
+        n--;
+        t = tail_weights(w + 4 * n, rem);
+    }
+    for (int32_t part = 0; part < 2; part++) {
+        if (n) DOT4(s0, s1, s2, s3, x, w, n);
+        w = (const int8_t *)&t;
+        n = careful && rem ? 1 : 0;
+    }
     s[0] = s0;
     s[1] = s1;
     s[2] = s2;
     s[3] = s3;
 }
 
-/* The same for one pixel (columns of consecutive groups). */
-static int32_t dot_1x1(const conv_shape *sh, const uint32_t *x, const int8_t *w, int last, int32_t s)
+/* The same for one pixel: the column at x, its groups `stride` words apart
+ * (9 instructions per group). */
+static int32_t dot_1x1(const conv_shape *sh, const uint32_t *x, int32_t stride, const int8_t *w, int careful, int32_t s)
 {
-    for (int32_t seg = 0; seg < sh->n_seg; seg++) {
-        const int8_t *wc = w + seg * sh->seg_len;
-        for (int32_t g = 0; g < sh->full; g++, wc += 4, x += 2) {
-            const uint32_t word = nnom_arm_load4(wc);
-            s = __smlad(x[0], nnom_arm_pairs_lo(word), s);
-            s = __smlad(x[1], nnom_arm_pairs_hi(word), s);
-        }
-        if (sh->rem) {
-            const uint32_t word = last && seg == sh->n_seg - 1 ? tail_weights(wc, sh->rem) : nnom_arm_load4(wc);
-            s = __smlad(x[0], nnom_arm_pairs_lo(word), s);
-            s = __smlad(x[1], nnom_arm_pairs_hi(word), s);
-            x += 2;
-        }
+    const int32_t rem = sh->k & 3;
+    int32_t n = sh->k >> 2;
+    if (n) {
+        uint32_t wa, wb, d0, d1;
+        __asm__ volatile("1:\n\t"
+                         "ldr    %[wa], [%[w]], #4\n\t"
+                         "ldrd   %[d0], %[d1], [%[x]]\n\t"
+                         "add    %[x], %[x], %[st]\n\t"
+                         "sxtb16 %[wb], %[wa], ror #8\n\t"
+                         "sxtb16 %[wa], %[wa]\n\t"
+                         "smlad  %[s], %[d0], %[wa], %[s]\n\t"
+                         "smlad  %[s], %[d1], %[wb], %[s]\n\t"
+                         "subs   %[n], %[n], #1\n\t"
+                         "bne    1b\n\t"
+                         : [s] "+r"(s), [x] "+r"(x), [w] "+r"(w), [n] "+r"(n), [wa] "=&r"(wa), [wb] "=&r"(wb),
+                           [d0] "=&r"(d0), [d1] "=&r"(d1)
+                         : [st] "r"(stride * 4)
+                         : "cc", "memory");
+    }
+    if (rem) {
+        const uint32_t word = careful ? tail_weights(w, rem) : nnom_arm_load4(w);
+        s = __smlad(x[0], nnom_arm_pairs_lo(word), s);
+        s = __smlad(x[1], nnom_arm_pairs_hi(word), s);
     }
     return s;
 }
 
-/* ---------------------------------------------------------- requantisation */
+/* ------------------------------------------------------------ fast passes */
 
-/* Writes channel c of n pixels (pixel p at out + p * out_c) from sums s = dot + start. */
-static void requant_channel(const nnom_conv_args *a, int32_t c, int32_t fast, const int32_t *s, int32_t n,
-                            int8_t *out)
+/* What pass4_fast reads (offsets are used by its assembly). */
+typedef struct {
+    const uint32_t *cols;  /*  0: the four columns */
+    int32_t groups;        /*  4 */
+    const int32_t *bias;   /*  8: or NULL */
+    const int32_t *mult;   /* 12 */
+    const int32_t *shift;  /* 16 */
+    int32_t zz;            /* 20: 2 * out_zp + 1 */
+    int32_t out_c;         /* 24 */
+    int32_t n_ch;          /* 28: channels [0, n_ch) */
+    int32_t back;          /* 32: 4 * groups - k, read past a channel's weights */
+} pass4_args;
+
+#define PASS4_GROUP GROUP4("r8", "r1", "r4", "r5", "r6", "r7", "r10", "r11", "r12", "lr")
+
+/* One output of the four: r8 = SSAT8(requant_zp(S)), with r10 = multiplier,
+ * r11 = e, r12 = c of nnom_arm_requant_zp(). */
+#define REQUANT_R8(S)                       \
+    "lsl    r8, " S ", #1\n\t"              \
+    "smmlar r8, r8, r10, r12\n\t"           \
+    "add    r8, r8, " S ", asr #31\n\t"     \
+    "asr    r8, r8, r11\n\t"                \
+    "ssat   r8, #8, r8\n\t"
+
+/*
+ * Channels [0, p->n_ch) of four whole pixels, every one fast (see the file
+ * comment), weights from w, channel c of pixel j to out[j * out_c + c],
+ * clamped to the int8 range (the caller applies a narrower clamp).
+ * Registers: r0 p, r1 w, r2 out + c, r3 c, r4-r7 the sums, r8 the columns,
+ * r9 the group count, r10-r12 and lr the group's temporaries, then the
+ * requantisation constants. Per channel, besides the groups: about 50 instructions.
+ */
+/* (naked: the body is the assembly alone; the arguments arrive in r0-r2) */
+#define ARG __attribute__((unused))
+__attribute__((naked, noinline)) static void pass4_fast(ARG const pass4_args *p, ARG const int8_t *w, ARG int8_t *out)
 {
-    const int32_t zp = a->out_zp, lo = a->act_min, hi = a->act_max, out_c = a->out_c;
-    const int32_t m = a->multiplier[c];
-    if (fast) {
-        const int32_t e = -a->shift[c], half = 1 << (e - 1);
-        for (int32_t p = 0; p < n; p++) {
-            int32_t v = nnom_arm_requant(s[p], m, e, half) + zp;
-            v = v < lo ? lo : v;
-            out[p * out_c] = (int8_t)(v > hi ? hi : v);
-        }
-        return;
-    }
-    const int32_t b = a->bias ? ((const int32_t *)a->bias)[c] : 0;
-    const nnom_conv_quant q = nnom_conv_quant_init(b, m, a->shift[c]);
-    for (int32_t p = 0; p < n; p++) out[p * out_c] = nnom_conv_quant_out(q, s[p], zp, lo, hi);
+    __asm__ volatile(
+        "push   {r4-r11, lr}\n\t"
+        "movs   r3, #0\n"
+        "10:\n\t"
+        "ldrd   r8, r9, [r0]\n\t" /* columns, groups */
+        "ldr    r4, [r0, #8]\n\t"
+        "cbz    r4, 11f\n\t"
+        "ldr    r4, [r4, r3, lsl #2]\n"
+        "11:\n\t"
+        "mov    r5, r4\n\t"
+        "mov    r6, r4\n\t"
+        "mov    r7, r4\n\t"
+        /* the groups, four per loop pass; n % 4 = 3, 2, 1 enter at the second, third, fourth */
+        "ands   r10, r9, #3\n\t"
+        "add    r9, r9, #3\n\t"
+        "lsr    r9, r9, #2\n\t"
+        "beq    1f\n\t"
+        "cmp    r10, #2\n\t"
+        "bhi    2f\n\t"
+        "beq    3f\n\t"
+        "b      4f\n"
+        "1:\n\t" PASS4_GROUP "2:\n\t" PASS4_GROUP "3:\n\t" PASS4_GROUP "4:\n\t" PASS4_GROUP
+        "subs   r9, r9, #1\n\t"
+        "bne    1b\n\t"
+        "ldr    r10, [r0, #12]\n\t"
+        "ldr    r10, [r10, r3, lsl #2]\n\t" /* multiplier */
+        "ldr    r11, [r0, #16]\n\t"
+        "ldr    r11, [r11, r3, lsl #2]\n\t" /* shift = -e */
+        "ldr    r12, [r0, #20]\n\t"
+        "mvn    r9, r11\n\t"                /* e - 1 */
+        "lsl    r12, r12, r9\n\t"           /* c = (2 zp + 1) << (e - 1) */
+        "rsb    r11, r11, #0\n\t"
+        "ldr    r9, [r0, #24]\n\t"          /* out_c */
+        REQUANT_R8("r4")
+        "strb   r8, [r2]\n\t"
+        REQUANT_R8("r5")
+        "strb   r8, [r2, r9]\n\t"
+        "add    lr, r2, r9, lsl #1\n\t"
+        REQUANT_R8("r6")
+        "strb   r8, [lr]\n\t"
+        REQUANT_R8("r7")
+        "strb   r8, [lr, r9]\n\t"
+        "adds   r2, r2, #1\n\t"
+        "adds   r3, r3, #1\n\t"
+        "ldrd   r9, r10, [r0, #28]\n\t"   /* n_ch, back */
+        "sub    r1, r1, r10\n\t"
+        "cmp    r3, r9\n\t"
+        "blt    10b\n\t"
+        "pop    {r4-r11, pc}\n\t");
 }
 
-/* Whether channel c takes the fast requantisation (see the file comment). */
+/* ---------------------------------------------------------- requantisation */
+
+/* Whether channel c takes the fast requantisation of nnom_arm_requant_zp()
+ * (|dot + bias| < 2^30 by the bound on the bias, see the entry). */
 static int channel_is_fast(const nnom_conv_args *a, int32_t c, int32_t bias_room)
 {
     const int32_t b = a->bias ? ((const int32_t *)a->bias)[c] : 0;
-    return a->shift[c] < 0 && b <= bias_room && b >= -bias_room;
+    const int32_t e = -a->shift[c];
+    return a->multiplier[c] > (1 << 30) && e >= 1 && e <= 22 && b <= bias_room && b >= -bias_room;
 }
 
-/* Channels [0, n) for four whole pixels when every channel takes the fast
- * requantisation and the output clamp is the whole int8 range (SSAT): the
- * common case, in one function so that the sums stay in registers from the
- * bias to the output. */
-__attribute__((noinline)) static void pass_4px_fast(const conv_ctx *xc, int32_t n, int8_t *out)
-{
-    const nnom_conv_args *a = xc->a;
-    const conv_shape sh = xc->s;
-    const uint32_t *cols = xc->cols;
-    const int8_t *w = (const int8_t *)a->weights;
-    const int32_t *bias = (const int32_t *)a->bias, *mult = a->multiplier, *shift = a->shift;
-    const int32_t out_c = a->out_c, zp = a->out_zp, last_c = out_c - 1;
-    for (int32_t c = 0; c < n; c++, w += sh.k, out++) {
-        const int32_t b = bias ? bias[c] : 0;
-        int32_t s0 = b, s1 = b, s2 = b, s3 = b;
-        DOT_4X1(&sh, cols, w, c == last_c);
-        const int32_t m = mult[c], e = -shift[c], half = 1 << (e - 1);
-        out[0] = (int8_t)__ssat(nnom_arm_requant(s0, m, e, half) + zp, 8);
-        out[out_c] = (int8_t)__ssat(nnom_arm_requant(s1, m, e, half) + zp, 8);
-        out[2 * out_c] = (int8_t)__ssat(nnom_arm_requant(s2, m, e, half) + zp, 8);
-        out[3 * out_c] = (int8_t)__ssat(nnom_arm_requant(s3, m, e, half) + zp, 8);
-    }
-}
-
-/* Channels [c0, out_c) for the n pixels of a pass, any requantisation and clamp. */
-static void pass_general(const conv_ctx *x, int32_t c0, int32_t n, int32_t bias_room, int8_t *out)
+/* Channels [c0, out_c) for the n pixels of a pass, any requantisation and
+ * clamp (nnom_conv_quant_out of conv.h). Fewer than 3 pixels: one column at
+ * a time. */
+__attribute__((noinline)) static void pass_general(const conv_ctx *x, int32_t c0, int32_t n, int8_t *out)
 {
     const nnom_conv_args *a = x->a;
+    const conv_shape *sh = &x->s;
     const int32_t *bias = (const int32_t *)a->bias;
-    const int8_t *w = (const int8_t *)a->weights + (ptrdiff_t)c0 * x->s.k;
-    for (int32_t c = c0; c < a->out_c; c++, w += x->s.k) {
-        const int32_t fast = channel_is_fast(a, c, bias_room);
-        const int32_t start = fast && bias ? bias[c] : 0;
-        const int last = c == a->out_c - 1;
-        int32_t s[PIXELS] = {start, start, start, start};
-        if (x->s.np == PIXELS) dot_4x1(&x->s, x->cols, w, last, s);
-        else s[0] = dot_1x1(&x->s, x->cols, w, last, start);
-        requant_channel(a, c, fast, s, n, out + c);
+    const int32_t out_c = a->out_c;
+    const int8_t *w = (const int8_t *)a->weights + (ptrdiff_t)c0 * sh->k;
+    for (int32_t c = c0; c < out_c; c++, w += sh->k) {
+        const int careful = c >= x->n_safe;
+        int32_t s[PIXELS] = {0, 0, 0, 0};
+        if (n >= 3) dot_4x1(sh, x->cols, w, careful, s);
+        else
+            for (int32_t p = 0; p < n; p++) s[p] = dot_1x1(sh, x->cols + 2 * p, x->stride, w, careful, 0);
+        const nnom_conv_quant q = nnom_conv_quant_init(bias ? bias[c] : 0, a->multiplier[c], a->shift[c]);
+        for (int32_t p = 0; p < n; p++) out[p * out_c + c] = nnom_conv_quant_out(q, s[p], a->out_zp, a->act_min, a->act_max);
     }
 }
 
 /* ------------------------------------------------------------------- entry */
+
+/* Bytes of weights of the last channels copied (zero padded) for pass4_fast. */
+#define TAIL_WORDS 16
 
 void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void *scratch)
 {
@@ -343,35 +457,106 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
     x.a = a;
     x.s = shape_of(a);
     x.neg_zp = (uint32_t)(uint16_t)(int16_t)(-a->in_zp) * 0x00010001u;
-    x.zp_bytes = (uint32_t)(uint8_t)a->in_zp * 0x01010101u;
     x.cols = (uint32_t *)scratch;
-    x.staging = x.s.by_row ? (int8_t *)scratch + x.s.np * x.s.groups * 8 : NULL;
+    x.staging = x.s.staged ? (int8_t *)scratch + x.s.np * x.s.groups * 8 : NULL;
     x.in_end = in + (ptrdiff_t)a->in_h * a->in_w * a->in_c;
+    x.zp_bytes = (uint32_t)(uint8_t)a->in_zp * 0x01010101u;
+    /* channel c reads weights [c * k, c * k + 4 * groups): whole words while within the array */
+    const int32_t over = 4 * x.s.groups - x.s.k;
+    x.n_safe = out_c - (over + x.s.k - 1) / x.s.k;
     /* |dot| <= k * 255 * 128; a channel whose |bias| keeps |dot + bias| below 2^30 can take the fast path */
     const int32_t bias_room = (int32_t)((1 << 30) - 1 - x.s.k * 32640);
-    /* channels [0, n_fast) run in pass_4px_fast on whole passes */
+    /* channels [0, n_fast) run in pass4_fast on whole passes: [0, n_main) on the weights
+     * in place, [n_main, n_fast) (the last channels) on a zero-padded copy of their weights */
     int32_t n_fast = 0;
-    if (x.s.np == PIXELS && a->act_min == -128 && a->act_max == 127)
+    if (x.s.np == PIXELS)
         while (n_fast < out_c && channel_is_fast(a, n_fast, bias_room)) n_fast++;
+    const int32_t n_main = n_fast < x.n_safe ? n_fast : x.n_safe;
+    uint32_t tail_buf[TAIL_WORDS];
+    if (n_fast > n_main) {
+        const int32_t bytes = (n_fast - n_main) * x.s.k;
+        if (bytes + over <= (int32_t)sizeof tail_buf) {
+            memset(tail_buf, 0, sizeof tail_buf);
+            memcpy(tail_buf, (const int8_t *)a->weights + (ptrdiff_t)n_main * x.s.k, (size_t)bytes);
+        } else {
+            n_fast = n_main;
+        }
+    }
+    pass4_args pa;
+    pa.cols = x.cols;
+    pa.groups = x.s.groups;
+    pa.bias = (const int32_t *)a->bias;
+    pa.mult = a->multiplier;
+    pa.shift = a->shift;
+    pa.zz = 2 * a->out_zp + 1;
+    pa.out_c = out_c;
+    pa.n_ch = n_main;
+    pa.back = over;
+    pass4_args pt = pa;
+    pt.bias = a->bias ? pa.bias + n_main : NULL;
+    pt.mult += n_main;
+    pt.shift += n_main;
+    pt.n_ch = n_fast - n_main;
+    const int clamp = a->act_min != -128 || a->act_max != 127;
 
-    if (x.staging) fill_bytes(x.staging + x.s.seg_len, (int8_t)a->in_zp, x.s.seg_groups * 4 - x.s.seg_len);
+    if (x.staging) memcpy(x.staging + x.s.k, &x.zp_bytes, 4);
 
-    for (int32_t pix = 0, oy = 0, ox = 0; pix < n_pix; pix += x.s.np) {
+    /* windows inside the input: ix0 in [0, ix_max], iy0 in [0, iy_max], and (when
+     * staged, for the word copies) the last row's words inside the input tensor */
+    x.stride = 2 * x.s.np;
+    x.row_groups = a->k_w * a->in_c / 4;
+    x.run = a->k_w * a->in_c;
+    x.words = (x.run + 3) >> 2;
+    x.step = (ptrdiff_t)a->dil_h * a->in_w * a->in_c;
+    const int32_t ix_max = a->dil_w == 1 ? a->in_w - a->k_w : -1;
+    const int32_t iy_max = a->in_h - 1 - (a->k_h - 1) * a->dil_h;
+    const ptrdiff_t at_limit = (x.in_end - in) - ((a->k_h - 1) * x.step + 4 * x.words);
+
+    x.pix_step = a->stride_w * a->in_c;
+    int32_t iy0 = -a->pad_top, ix0 = -a->pad_left, ox = 0;
+    for (int32_t pix = 0; pix < n_pix; pix += x.s.np) {
         const int32_t n = n_pix - pix < x.s.np ? n_pix - pix : x.s.np;
-        for (int32_t p = 0; p < n; p++) {
-            if (x.s.by_row) im2col_rows(&x, in, oy, ox, p);
-            else im2col_groups(&x, in, oy, ox, p);
-            if (++ox == a->out_w) {
+        for (int32_t p = 0, cnt; p < n; p += cnt) {
+            uint32_t *dst = x.cols + 2 * p;
+            const ptrdiff_t at = ((ptrdiff_t)iy0 * a->in_w + ix0) * a->in_c; /* the first tap */
+            cnt = 1;
+            if (ix0 >= 0 && ix0 <= ix_max && iy0 >= 0 && iy0 <= iy_max && at <= at_limit) {
+                /* this pixel and the next ones of the pass on this output row whose windows are inside */
+                int32_t more = (ix_max - ix0) / a->stride_w;
+                const int32_t by_end = (int32_t)((at_limit - at) / x.pix_step);
+                more = by_end < more ? by_end : more;
+                cnt += more < n - p - 1 ? more : n - p - 1;
+                cnt = cnt < a->out_w - ox ? cnt : a->out_w - ox;
+                im2col_inside(&x, in + at, dst, cnt);
+            } else if (x.s.staged) {
+                im2col_staged(&x, in, iy0, ix0, dst);
+            } else {
+                im2col_groups(&x, in, iy0, ix0, dst);
+            }
+            ix0 += cnt * a->stride_w;
+            ox += cnt;
+            if (ox == a->out_w) {
                 ox = 0;
-                oy++;
+                ix0 = -a->pad_left;
+                iy0 += a->stride_h;
             }
         }
-        /* a short last pass: the unused columns hold zeros, their sums are dropped */
-        for (int32_t p = n; p < x.s.np; p++) zero_groups(x.cols + 2 * p, 2 * x.s.np, x.s.groups);
+        /* (a short last pass: the sums of the unused columns, stale data, are dropped) */
         int8_t *o = out + (ptrdiff_t)pix * out_c;
-        const int32_t c0 = n == PIXELS ? n_fast : 0;
-        if (c0) pass_4px_fast(&x, c0, o);
-        if (c0 < out_c) pass_general(&x, c0, n, bias_room, o);
+        int32_t c0 = 0;
+        if (n == PIXELS && n_fast) {
+            if (n_main) pass4_fast(&pa, (const int8_t *)a->weights, o);
+            if (n_fast > n_main) pass4_fast(&pt, (const int8_t *)tail_buf, o + n_main);
+            c0 = n_fast;
+            if (clamp) {
+                for (int32_t p = 0; p < PIXELS; p++) {
+                    int8_t *r = o + p * out_c;
+                    for (int32_t c = 0; c < n_fast; c++)
+                        r[c] = (int8_t)(r[c] < a->act_min ? a->act_min : (r[c] > a->act_max ? a->act_max : r[c]));
+                }
+            }
+        }
+        if (c0 < out_c) pass_general(&x, c0, n, o);
     }
 }
 
