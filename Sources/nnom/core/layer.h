@@ -20,10 +20,14 @@ typedef struct nnom_dims {
 /* A layer inside a model. The compiler fills the fields below "compiled". */
 typedef struct nnom_layer {
     nnom_layer_type type;
-    char name[NNOM_NAME_MAX];
+    /* The name and parameters of a loaded layer are read in place from its
+     * .nnom record, like its blobs; a layer made with the builder keeps a
+     * copy of both in `owned`. (Bookkeeping RAM matters on a microcontroller.) */
+    const char *name;              /* NUL-terminated, at most NNOM_NAME_MAX - 1 bytes */
+    const nnom_layer_params *p;
+    void *owned;                   /* freed with the model; NULL for a loaded layer */
     int32_t n_inputs;
-    int32_t inputs[NNOM_MAX_INPUTS];
-    nnom_layer_params p;
+    uint16_t inputs[NNOM_MAX_INPUTS]; /* layer ids (a model has at most 65535 layers) */
     nnom_blob blobs[NNOM_MAX_BLOBS];
     nnom_quant quant;        /* output quantisation */
     nnom_shape shape;        /* output shape: given for INPUT, inferred for the others */

@@ -65,10 +65,11 @@ void nnom_model_destroy(nnom_model *m)
     if (m->arena_owned) nnom_free(m, m->arena);
     nnom_free(m, m->state);
     nnom_free(m, m->internals);
-    nnom_free(m, m->layers);
     nnom_free(m, m->buffers);
     nnom_free(m, m->input_ids);
     nnom_free(m, m->output_ids);
+    for (int32_t i = 0; i < m->n_layers; i++) nnom_free(m, m->layers[i].owned);
+    nnom_free(m, m->layers);
     nnom_free(m, m);
 }
 
@@ -117,7 +118,8 @@ static void generated_name(char buf[NNOM_NAME_MAX], nnom_layer_type type, int32_
     buf[n] = '\0';
 }
 
-nnom_status nnom_model_append(nnom_model *m, const nnom_layer_desc *d, const nnom_shape *shape, int32_t *id)
+nnom_status nnom_model_append(nnom_model *m, const nnom_layer_desc *d, const nnom_shape *shape,
+                              const nnom_layer_params *in_place, int32_t *id)
 {
     const char *name = d->name;
     char generated[NNOM_NAME_MAX];
@@ -136,13 +138,24 @@ nnom_status nnom_model_append(nnom_model *m, const nnom_layer_desc *d, const nno
         nnom_status st = nnom_model_reserve(m, m->cap_layers ? 2 * m->cap_layers : 16);
         if (st != NNOM_OK) return st;
     }
+    /* what is not read in place is copied: [params][name] */
+    const size_t params_bytes = in_place ? 0 : sizeof(nnom_layer_params);
+    const int copy_name = !in_place || name == generated;
+    uint8_t *owned = NULL;
+    if (params_bytes || copy_name) {
+        owned = (uint8_t *)nnom_alloc(m, params_bytes + (copy_name ? len + 1 : 0));
+        if (!owned) return nnom_fail(m, NNOM_ERR_NO_MEMORY, "out of memory for layer '%s'", name);
+        if (params_bytes) memcpy(owned, &d->params, params_bytes);
+        if (copy_name) memcpy(owned + params_bytes, name, len + 1);
+    }
     nnom_layer *l = &m->layers[m->n_layers];
     memset(l, 0, sizeof *l);
     l->type = d->type;
-    memcpy(l->name, name, len + 1);
+    l->owned = owned;
+    l->name = copy_name ? (const char *)owned + params_bytes : name;
+    l->p = in_place ? in_place : (const nnom_layer_params *)(void *)owned;
     l->n_inputs = d->n_inputs;
-    memcpy(l->inputs, d->inputs, sizeof l->inputs);
-    l->p = d->params;
+    for (int32_t j = 0; j < d->n_inputs; j++) l->inputs[j] = (uint16_t)d->inputs[j];
     memcpy(l->blobs, d->blobs, sizeof l->blobs);
     l->quant = d->quant;
     if (shape) l->shape = *shape;
@@ -175,7 +188,7 @@ nnom_status nnom_model_add_input(nnom_model *m, const char *name, nnom_shape sha
     d.type = NNOM_LAYER_INPUT;
     d.name = name;
     d.quant = quant;
-    return nnom_model_append(m, &d, &shape, id);
+    return nnom_model_append(m, &d, &shape, NULL, id);
 }
 
 nnom_status nnom_model_add_layer(nnom_model *m, const nnom_layer_desc *d, int32_t *id)
@@ -194,7 +207,7 @@ nnom_status nnom_model_add_layer(nnom_model *m, const nnom_layer_desc *d, int32_
             return nnom_fail(m, NNOM_ERR_ARGUMENT,
                              "layer '%s': input %d refers to layer %d, but only layers 0..%d come before it",
                              d->name ? d->name : "?", (int)i, (int)d->inputs[i], (int)m->n_layers - 1);
-    return nnom_model_append(m, d, NULL, id);
+    return nnom_model_append(m, d, NULL, NULL, id);
 }
 
 nnom_status nnom_model_observe_internals(nnom_model *m, int observe)
@@ -259,7 +272,7 @@ static nnom_status infer_layer(nnom_model *m, int32_t index)
     l->out_bytes = (uint32_t)count * nnom_dtype_size(m->dtype);
     l->scratch_bytes = ops->scratch_bytes ? ops->scratch_bytes(l, &ctx) : 0;
     l->macs = ops->macs ? ops->macs(l, &ctx) : 0;
-    if (m->dtype == NNOM_DTYPE_S8) nnom_act_bounds_s8(l->p.activation, l->quant, &l->act_lo, &l->act_hi);
+    if (m->dtype == NNOM_DTYPE_S8) nnom_act_bounds_s8(l->p->activation, l->quant, &l->act_lo, &l->act_hi);
     return NNOM_OK;
 }
 
@@ -557,10 +570,10 @@ nnom_status nnom_model_layer_info(const nnom_model *m, int32_t i, nnom_layer_inf
     info->type = l->type;
     info->type_name = (nnom_layer_type_name)(l->type);
     info->n_inputs = l->n_inputs;
-    memcpy(info->inputs, l->inputs, sizeof info->inputs);
+    for (int32_t j = 0; j < NNOM_MAX_INPUTS; j++) info->inputs[j] = j < l->n_inputs ? l->inputs[j] : 0;
     info->shape = l->shape;
     info->quant = l->quant;
-    info->params = l->p;
+    info->params = *l->p;
     info->macs = l->macs;
     info->weight_bytes = blob_bytes(l);
     if (m->compiled) {

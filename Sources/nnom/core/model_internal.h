@@ -15,6 +15,13 @@ typedef struct nnom_buffer {
                                 group = index of the first buffer of the chain */
 } nnom_buffer;
 
+/* The model's message buffer: terse messages are a status name and a note. */
+#if defined(NNOM_TERSE_ERRORS) && NNOM_TERSE_ERRORS
+#define NNOM_MODEL_ERROR_BYTES 48
+#else
+#define NNOM_MODEL_ERROR_BYTES NNOM_ERROR_MESSAGE_MAX
+#endif
+
 struct nnom_model {
     nnom_dtype dtype;
     nnom_allocator allocator;
@@ -47,7 +54,7 @@ struct nnom_model {
     float *internals;        /* (min, max) pairs of all observing layers, allocated at compile */
     int32_t n_internals;     /* number of pairs */
 
-    char error[NNOM_ERROR_MESSAGE_MAX];
+    char error[NNOM_MODEL_ERROR_BYTES];
 };
 
 /* Allocation through the model's allocator. */
@@ -69,9 +76,13 @@ void nnom_error_copy_terse(nnom_error *err, nnom_status status);
 #endif
 
 /* Appends a layer without the builder's checks of type, input count and
- * input ids (the loader has made them): checks and stores the name (NULL or
- * "": generated), copies the description, and for an INPUT layer @p shape. */
-nnom_status nnom_model_append(nnom_model *m, const nnom_layer_desc *d, const nnom_shape *shape, int32_t *id);
+ * input ids (the loader has made them): checks the name (NULL or "":
+ * generated), takes the description, and for an INPUT layer @p shape.
+ * @p in_place NULL: d->params and d->name are copied into memory the layer
+ * owns. Otherwise the layer reads its parameters from @p in_place and its
+ * name from d->name where they are (a loaded model's file, which outlives it). */
+nnom_status nnom_model_append(nnom_model *m, const nnom_layer_desc *d, const nnom_shape *shape,
+                              const nnom_layer_params *in_place, int32_t *id);
 
 /* Makes room for @p n layers at once (the loader knows the count). */
 nnom_status nnom_model_reserve(nnom_model *m, int32_t n);

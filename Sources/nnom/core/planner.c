@@ -47,10 +47,18 @@ static int lifetimes_overlap(const nnom_buffer *a, const nnom_buffer *b)
 nnom_status nnom_plan(nnom_model *m)
 {
     const int32_t n = m->n_layers;
+    /* at most one buffer per layer that is not a view, plus one per scratch */
+    int32_t most = 0;
+    for (int32_t i = 0; i < n; i++) {
+        const nnom_layer *l = &m->layers[i];
+        most += !(nnom_layer_ops_of(l->type)->flags & NNOM_OPS_VIEW) || l->n_inputs == 0;
+        most += l->scratch_bytes != 0;
+    }
+    if (most == 0) most = 1;
     nnom_free(m, m->buffers);
-    m->buffers = (nnom_buffer *)nnom_alloc(m, (size_t)(2 * n) * sizeof(nnom_buffer));
+    m->buffers = (nnom_buffer *)nnom_alloc(m, (size_t)most * sizeof(nnom_buffer));
     /* per group head: the bytes of its largest member */
-    uint32_t *group_bytes = (uint32_t *)nnom_alloc(m, (size_t)(2 * n) * sizeof(uint32_t));
+    uint32_t *group_bytes = (uint32_t *)nnom_alloc(m, (size_t)most * sizeof(uint32_t));
     if (!m->buffers || !group_bytes) {
         nnom_free(m, group_bytes);
         return nnom_fail(m, NNOM_ERR_NO_MEMORY, "out of memory while planning %d layers", (int)n);

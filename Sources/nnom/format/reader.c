@@ -85,11 +85,10 @@ static nnom_status check_header(const uint8_t *b, size_t size, char *msg, size_t
 static nnom_status read_record(nnom_model *m, const uint8_t *b, uint32_t file, uint32_t index,
                                const uint8_t *r, nnom_error *err)
 {
-    char msg[NNOM_ERROR_MESSAGE_MAX];
+    char msg[NNOM_MODEL_ERROR_BYTES];
     nnom_layer_desc d;
     memset(&d, 0, sizeof d);
-    char name[NNOM_NAME_MAX];
-    memcpy(name, r + NNOM_REC_NAME, NNOM_NAME_MAX);
+    const char *name = (const char *)(r + NNOM_REC_NAME); /* read in place, like the parameters */
     if (memchr(name, '\0', NNOM_NAME_MAX) == NULL) {
         nnom_format(msg, sizeof msg, "layer %u: name is not NUL-terminated within %d bytes", (unsigned)index, NNOM_NAME_MAX);
         return load_fail(err, m, NNOM_ERR_FORMAT, msg);
@@ -116,9 +115,10 @@ static nnom_status read_record(nnom_model *m, const uint8_t *b, uint32_t file, u
     d.n_inputs = n_inputs;
     d.type = (nnom_layer_type)type;
     d.name = name;
-    uint32_t words[NNOM_PARAM_WORDS];
-    for (int k = 0; k < NNOM_PARAM_WORDS; k++) words[k] = nnom_rd_u32(r + NNOM_REC_PARAMS + 4 * k);
-    nnom_params_from_words(words, &d.params);
+    /* The parameters are read in place: the record's 23 words are the struct's
+     * fields in order (see format/params.c), the host is little-endian and the
+     * record 4-byte aligned (both checked before). */
+    const nnom_layer_params *params = (const nnom_layer_params *)(const void *)(r + NNOM_REC_PARAMS);
     uint32_t scale_bits = nnom_rd_u32(r + NNOM_REC_SCALE);
     memcpy(&d.quant.scale, &scale_bits, 4);
     d.quant.zero_point = (int32_t)nnom_rd_u32(r + NNOM_REC_ZERO_POINT);
@@ -147,10 +147,10 @@ static nnom_status read_record(nnom_model *m, const uint8_t *b, uint32_t file, u
             nnom_format(msg, sizeof msg, "layer %u ('%s'): an input layer cannot have inputs", (unsigned)index, name);
             return load_fail(err, m, NNOM_ERR_FORMAT, msg);
         }
-        st = nnom_model_append(m, &d, &shape, NULL);
+        st = nnom_model_append(m, &d, &shape, params, NULL);
     } else {
         /* (type, input count and input ids are checked above) */
-        st = nnom_model_append(m, &d, NULL, NULL);
+        st = nnom_model_append(m, &d, NULL, params, NULL);
     }
     if (st != NNOM_OK) return load_fail(err, NULL, st, nnom_model_last_error(m));
     return NNOM_OK;
@@ -159,7 +159,7 @@ static nnom_status read_record(nnom_model *m, const uint8_t *b, uint32_t file, u
 nnom_status nnom_model_load(const void *data, size_t size, const nnom_options *options, nnom_model **out,
                             nnom_error *err)
 {
-    char msg[NNOM_ERROR_MESSAGE_MAX];
+    char msg[NNOM_MODEL_ERROR_BYTES];
     if (out) *out = NULL;
     if (!out || !data) return load_fail(err, NULL, NNOM_ERR_ARGUMENT, "nnom_model_load: data or out is NULL");
     if (!host_is_little_endian())

@@ -54,7 +54,7 @@ nnom_status nnom_model_save(nnom_model *m, void *buffer, size_t capacity, size_t
         nnom_wr_u32(r + NNOM_REC_SCALE, scale_bits);
         nnom_wr_u32(r + NNOM_REC_ZERO_POINT, (uint32_t)l->quant.zero_point);
         uint32_t words[NNOM_PARAM_WORDS];
-        nnom_params_to_words(&l->p, words);
+        nnom_params_to_words(l->p, words);
         for (int k = 0; k < NNOM_PARAM_WORDS; k++) nnom_wr_u32(r + NNOM_REC_PARAMS + 4 * k, words[k]);
         for (int k = 0; k < NNOM_MAX_BLOBS; k++) {
             uint32_t bytes = l->blobs[k].size;

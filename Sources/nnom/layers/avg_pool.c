@@ -24,12 +24,12 @@ static nnom_pool_args pool_args(const nnom_exec *x)
     a.channels = in.c;
     a.out_h = out.h;
     a.out_w = out.w;
-    a.kernel_h = l->p.kernel[0];
-    a.kernel_w = l->p.kernel[1];
-    a.stride_h = nnom_one_if_zero(l->p.stride[0]);
-    a.stride_w = nnom_one_if_zero(l->p.stride[1]);
-    a.pad_top = nnom_window_pad_before(in.h, out.h, a.kernel_h, a.stride_h, 1, l->p.padding);
-    a.pad_left = nnom_window_pad_before(in.w, out.w, a.kernel_w, a.stride_w, 1, l->p.padding);
+    a.kernel_h = l->p->kernel[0];
+    a.kernel_w = l->p->kernel[1];
+    a.stride_h = nnom_one_if_zero(l->p->stride[0]);
+    a.stride_w = nnom_one_if_zero(l->p->stride[1]);
+    a.pad_top = nnom_window_pad_before(in.h, out.h, a.kernel_h, a.stride_h, 1, l->p->padding);
+    a.pad_left = nnom_window_pad_before(in.w, out.w, a.kernel_w, a.stride_w, 1, l->p->padding);
     return a;
 }
 

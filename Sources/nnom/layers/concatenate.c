@@ -21,10 +21,10 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
     if (st != NNOM_OK) return st;
     const nnom_shape *first = &ctx->in[0]->shape;
     const int32_t rank = first->rank;
-    const int32_t axis = normal_axis(l->p.axis, rank);
+    const int32_t axis = normal_axis(l->p->axis, rank);
     if (axis < 0)
         return nnom_fail(ctx->model, NNOM_ERR_SHAPE, "layer '%s' (%s): axis %d is out of range for inputs of rank %d "
-                         "(expected %d to %d)", l->name, tname, (int)l->p.axis, (int)rank, (int)-rank, (int)(rank - 1));
+                         "(expected %d to %d)", l->name, tname, (int)l->p->axis, (int)rank, (int)-rank, (int)(rank - 1));
     nnom_shape out = *first;
     int64_t total = 0;
     for (int32_t i = 0; i < l->n_inputs; i++) {
@@ -60,7 +60,7 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
 /* Dimensions before the axis (outer) and each input's elements from the axis on (inner). */
 static int32_t outer_of(const nnom_layer *l, int32_t *axis)
 {
-    *axis = normal_axis(l->p.axis, l->shape.rank);
+    *axis = normal_axis(l->p->axis, l->shape.rank);
     int32_t outer = 1;
     for (int32_t k = 0; k < *axis; k++) outer *= l->shape.dims[k];
     return outer;

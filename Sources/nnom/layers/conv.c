@@ -28,7 +28,7 @@ nnom_status nnom_conv_infer(nnom_layer *l, const nnom_infer_ctx *ctx, int depthw
     const char *tname = nnom_layer_type_name(l->type);
     nnom_model *m = ctx->model;
     const nnom_shape *in = &ctx->in[0]->shape;
-    const nnom_layer_params *p = &l->p;
+    const nnom_layer_params *p = l->p;
     const int one_d = is_1d(l->type);
     const int32_t rank = one_d ? 2 : 3;
 
@@ -155,7 +155,7 @@ nnom_status nnom_conv_infer(nnom_layer *l, const nnom_infer_ctx *ctx, int depthw
 nnom_conv_args nnom_conv_layer_args(const nnom_layer *l, const nnom_layer *in, nnom_dtype dtype)
 {
     const nnom_dims i = nnom_dims_of(&in->shape), o = nnom_dims_of(&l->shape);
-    const nnom_layer_params *p = &l->p;
+    const nnom_layer_params *p = l->p;
     nnom_conv_args a;
     a.in_h = i.h;
     a.in_w = i.w;
@@ -201,7 +201,7 @@ static uint32_t scratch_bytes(const nnom_layer *l, const nnom_infer_ctx *ctx)
 static uint64_t macs(const nnom_layer *l, const nnom_infer_ctx *ctx)
 {
     const nnom_dims i = nnom_dims_of(&ctx->in[0]->shape), o = nnom_dims_of(&l->shape);
-    return (uint64_t)o.h * (uint64_t)o.w * (uint64_t)o.c * (uint64_t)l->p.kernel[0] * (uint64_t)l->p.kernel[1] *
+    return (uint64_t)o.h * (uint64_t)o.w * (uint64_t)o.c * (uint64_t)l->p->kernel[0] * (uint64_t)l->p->kernel[1] *
            (uint64_t)i.c;
 }
 

@@ -20,10 +20,10 @@ static void run(const nnom_exec *x, uint32_t elem_size)
     a.in_h = in.h;
     a.in_w = in.w;
     a.channels = in.c;
-    a.top = l->p.pad[0];
-    a.bottom = l->p.pad[1];
-    a.left = l->p.pad[2];
-    a.right = l->p.pad[3];
+    a.top = l->p->pad[0];
+    a.bottom = l->p->pad[1];
+    a.left = l->p->pad[2];
+    a.right = l->p->pad[3];
     a.elem_size = elem_size;
     a.fill = 0;
     nnom_crop(&a, x->in[0], x->out);

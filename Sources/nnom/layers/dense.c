@@ -14,15 +14,15 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
 {
     const char *tname = nnom_layer_type_name(l->type);
     nnom_model *m = ctx->model;
-    const int32_t units = l->p.units;
+    const int32_t units = l->p->units;
     const int64_t in = nnom_shape_count(&ctx->in[0]->shape);
     if (units <= 0)
         return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): units is %d, expected at least 1", l->name, tname,
                          (int)units);
-    if (l->p.activation != NNOM_ACT_NONE && l->p.activation != NNOM_ACT_RELU && l->p.activation != NNOM_ACT_RELU6)
+    if (l->p->activation != NNOM_ACT_NONE && l->p->activation != NNOM_ACT_RELU && l->p->activation != NNOM_ACT_RELU6)
         return nnom_fail(m, NNOM_ERR_UNSUPPORTED,
                          "layer '%s' (%s): fused activation %d is not supported, expected 0 (none), 1 (relu) or "
-                         "2 (relu6)", l->name, tname, (int)l->p.activation);
+                         "2 (relu6)", l->name, tname, (int)l->p->activation);
     const uint32_t esize = nnom_dtype_size(ctx->dtype);
     const uint64_t weight_bytes = (uint64_t)in * (uint64_t)units * esize;
     if (weight_bytes > UINT32_MAX)
@@ -74,7 +74,7 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
 
 static uint64_t macs(const nnom_layer *l, const nnom_infer_ctx *ctx)
 {
-    return (uint64_t)nnom_shape_count(&ctx->in[0]->shape) * (uint64_t)l->p.units;
+    return (uint64_t)nnom_shape_count(&ctx->in[0]->shape) * (uint64_t)l->p->units;
 }
 
 static void run_s8(const nnom_exec *x)
@@ -82,7 +82,7 @@ static void run_s8(const nnom_exec *x)
     const nnom_layer *l = x->layer;
     nnom_dense_s8_args a;
     a.in_features = nnom_shape_count(&x->in_layer[0]->shape);
-    a.out_features = l->p.units;
+    a.out_features = l->p->units;
     a.weights = (const int8_t *)l->blobs[0].data;
     a.bias = l->blobs[1].size ? (const int32_t *)l->blobs[1].data : NULL;
     a.multiplier = (const int32_t *)l->blobs[2].data;
@@ -100,10 +100,10 @@ static void run_f32(const nnom_exec *x)
     const nnom_layer *l = x->layer;
     nnom_dense_f32_args a;
     a.in_features = nnom_shape_count(&x->in_layer[0]->shape);
-    a.out_features = l->p.units;
+    a.out_features = l->p->units;
     a.weights = (const float *)l->blobs[0].data;
     a.bias = l->blobs[1].size ? (const float *)l->blobs[1].data : NULL;
-    nnom_act_bounds_f32(l->p.activation, &a.act_lo, &a.act_hi);
+    nnom_act_bounds_f32(l->p->activation, &a.act_lo, &a.act_hi);
     nnom_dense_f32(&a, (const float *)x->in[0], (float *)x->out);
 }
 

@@ -21,7 +21,7 @@ static uint64_t macs(const nnom_layer *l, const nnom_infer_ctx *ctx)
 {
     const nnom_dims o = nnom_dims_of(&l->shape);
     (void)ctx;
-    return (uint64_t)o.h * (uint64_t)o.w * (uint64_t)o.c * (uint64_t)l->p.kernel[0] * (uint64_t)l->p.kernel[1];
+    return (uint64_t)o.h * (uint64_t)o.w * (uint64_t)o.c * (uint64_t)l->p->kernel[0] * (uint64_t)l->p->kernel[1];
 }
 
 static void run_s8(const nnom_exec *x)

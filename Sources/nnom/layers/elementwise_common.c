@@ -64,10 +64,10 @@ nnom_status nnom_binary_infer(nnom_layer *l, const nnom_infer_ctx *ctx, int chan
                              l->name, tname, ta, ctx->in[0]->name, tb, ctx->in[1]->name);
         }
     }
-    if (l->p.activation != NNOM_ACT_NONE && l->p.activation != NNOM_ACT_RELU && l->p.activation != NNOM_ACT_RELU6)
+    if (l->p->activation != NNOM_ACT_NONE && l->p->activation != NNOM_ACT_RELU && l->p->activation != NNOM_ACT_RELU6)
         return nnom_fail(ctx->model, NNOM_ERR_UNSUPPORTED,
                          "layer '%s' (%s): fused activation %d is not supported, expected 0 (none), 1 (relu) or "
-                         "2 (relu6)", l->name, tname, (int)l->p.activation);
+                         "2 (relu6)", l->name, tname, (int)l->p->activation);
     if (ctx->dtype == NNOM_DTYPE_S8) {
         st = nnom_expect_blob(ctx->model, l, 0, "requantisation parameters (int32)",
                               (uint32_t)n_params * (uint32_t)sizeof(int32_t));
@@ -111,7 +111,7 @@ void nnom_binary_args_f32(const nnom_exec *x, nnom_elementwise_f32_args *a)
     a->in2 = (const float *)x->in[1];
     a->out = (float *)x->out;
     a->rows = binary_rows_channels(x, &a->channels, &a->broadcast);
-    nnom_act_bounds_f32(l->p.activation, &a->act_lo, &a->act_hi);
+    nnom_act_bounds_f32(l->p->activation, &a->act_lo, &a->act_hi);
 }
 
 uint64_t nnom_binary_count(const nnom_layer *l, const nnom_infer_ctx *ctx)

@@ -7,7 +7,7 @@
 
 static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
 {
-    const float alpha = l->p.alpha;
+    const float alpha = l->p->alpha;
     if (!(alpha >= -3.402823466e38f && alpha <= 3.402823466e38f)) {
         char text[32];
         nnom_float_text((double)alpha, text, sizeof text);
@@ -19,7 +19,7 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
 
 static void run_f32(const nnom_exec *x)
 {
-    nnom_leaky_relu_f32((const float *)x->in[0], (float *)x->out, nnom_activation_count(x), x->layer->p.alpha);
+    nnom_leaky_relu_f32((const float *)x->in[0], (float *)x->out, nnom_activation_count(x), x->layer->p->alpha);
 }
 
 const nnom_layer_ops nnom_ops_leaky_relu = {

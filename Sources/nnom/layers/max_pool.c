@@ -28,12 +28,12 @@ static nnom_pool_args pool_args(const nnom_layer *l, const nnom_shape *in_shape,
     a.channels = in.c;
     a.out_h = out.h;
     a.out_w = out.w;
-    a.kernel_h = l->p.kernel[0];
-    a.kernel_w = l->p.kernel[1];
-    a.stride_h = nnom_one_if_zero(l->p.stride[0]);
-    a.stride_w = nnom_one_if_zero(l->p.stride[1]);
-    a.pad_top = nnom_window_pad_before(in.h, out.h, a.kernel_h, a.stride_h, 1, l->p.padding);
-    a.pad_left = nnom_window_pad_before(in.w, out.w, a.kernel_w, a.stride_w, 1, l->p.padding);
+    a.kernel_h = l->p->kernel[0];
+    a.kernel_w = l->p->kernel[1];
+    a.stride_h = nnom_one_if_zero(l->p->stride[0]);
+    a.stride_w = nnom_one_if_zero(l->p->stride[1]);
+    a.pad_top = nnom_window_pad_before(in.h, out.h, a.kernel_h, a.stride_h, 1, l->p->padding);
+    a.pad_left = nnom_window_pad_before(in.w, out.w, a.kernel_w, a.stride_w, 1, l->p->padding);
     return a;
 }
 
@@ -50,28 +50,28 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
         return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): input '%s' has shape %s, expected rank %d (%s)",
                          l->name, tname, ctx->in[0]->name, text, (int)rank, one_d ? "W, C" : "H, W, C");
     }
-    if (one_d && (l->p.kernel[0] != 1 || (l->p.stride[0] != 0 && l->p.stride[0] != 1)))
+    if (one_d && (l->p->kernel[0] != 1 || (l->p->stride[0] != 0 && l->p->stride[0] != 1)))
         return nnom_fail(m, NNOM_ERR_SHAPE,
                          "layer '%s' (%s): a 1D pooling needs kernel[0] = 1 and stride[0] = 1, given %d and %d",
-                         l->name, tname, (int)l->p.kernel[0], (int)l->p.stride[0]);
+                         l->name, tname, (int)l->p->kernel[0], (int)l->p->stride[0]);
     for (int k = 0; k < 2; k++) {
-        if (l->p.kernel[k] <= 0)
+        if (l->p->kernel[k] <= 0)
             return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): pool size[%d] is %d, expected at least 1", l->name,
-                             tname, k, (int)l->p.kernel[k]);
-        if (l->p.stride[k] < 0)
+                             tname, k, (int)l->p->kernel[k]);
+        if (l->p->stride[k] < 0)
             return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): stride[%d] is %d, expected 0 (= 1) or more",
-                             l->name, tname, k, (int)l->p.stride[k]);
+                             l->name, tname, k, (int)l->p->stride[k]);
     }
-    if (l->p.padding != NNOM_PADDING_VALID && l->p.padding != NNOM_PADDING_SAME)
+    if (l->p->padding != NNOM_PADDING_VALID && l->p->padding != NNOM_PADDING_SAME)
         return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): padding is %d, expected 0 (valid) or 1 (same)", l->name,
-                         tname, (int)l->p.padding);
+                         tname, (int)l->p->padding);
     const nnom_dims d = nnom_dims_of(in);
-    const int32_t out_h = nnom_window_out(d.h, l->p.kernel[0], l->p.stride[0], 1, l->p.padding);
-    const int32_t out_w = nnom_window_out(d.w, l->p.kernel[1], l->p.stride[1], 1, l->p.padding);
+    const int32_t out_h = nnom_window_out(d.h, l->p->kernel[0], l->p->stride[0], 1, l->p->padding);
+    const int32_t out_w = nnom_window_out(d.w, l->p->kernel[1], l->p->stride[1], 1, l->p->padding);
     if (out_h <= 0 || out_w <= 0)
         return nnom_fail(m, NNOM_ERR_SHAPE,
                          "layer '%s' (%s): pool size %dx%d does not fit the input's %dx%d positions with valid padding",
-                         l->name, tname, (int)l->p.kernel[0], (int)l->p.kernel[1], (int)d.h, (int)d.w);
+                         l->name, tname, (int)l->p->kernel[0], (int)l->p->kernel[1], (int)d.h, (int)d.w);
     {
         nnom_status blob_st = nnom_expect_no_blobs(ctx, l);
         if (blob_st != NNOM_OK) return blob_st;
@@ -80,8 +80,8 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
         nnom_status st = nnom_expect_same_quant(ctx, l);
         if (st != NNOM_OK) return st;
         /* an int8 average sums at most 2^23 cells in int32 */
-        const int64_t kh = l->p.kernel[0] < d.h ? l->p.kernel[0] : d.h;
-        const int64_t kw = l->p.kernel[1] < d.w ? l->p.kernel[1] : d.w;
+        const int64_t kh = l->p->kernel[0] < d.h ? l->p->kernel[0] : d.h;
+        const int64_t kw = l->p->kernel[1] < d.w ? l->p->kernel[1] : d.w;
         if ((l->type == NNOM_LAYER_AVG_POOL1D || l->type == NNOM_LAYER_AVG_POOL2D) && kh * kw > (1 << 23))
             return nnom_fail(m, NNOM_ERR_UNSUPPORTED, "layer '%s' (%s): windows of %ld cells, at most 2^23 supported",
                              l->name, tname, (long)(kh * kw));

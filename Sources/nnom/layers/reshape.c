@@ -3,7 +3,7 @@
 
 static nnom_status reshape_infer(nnom_layer *l, const nnom_infer_ctx *ctx)
 {
-    const nnom_layer_params *p = &l->p;
+    const nnom_layer_params *p = l->p;
     if (p->shape_rank < 1 || p->shape_rank > NNOM_MAX_RANK)
         return nnom_fail(ctx->model, NNOM_ERR_SHAPE, "layer '%s' (reshape): target rank %d, expected 1 to %d",
                          l->name, (int)p->shape_rank, NNOM_MAX_RANK);

@@ -57,7 +57,7 @@ static nnom_status rnn_infer_s8(nnom_layer *l, const nnom_infer_ctx *ctx, int32_
 {
     const char *tname = nnom_layer_type_name(l->type);
     nnom_model *m = ctx->model;
-    const int32_t rec = (l->p.activations >> 8) & 0xff;
+    const int32_t rec = (l->p->activations >> 8) & 0xff;
     if (gates > 1 && !bounded(rec))
         return nnom_fail(m, NNOM_ERR_UNSUPPORTED, "layer '%s' (%s): int8 gates are Q15: the recurrent activation must "
                          "be bounded (tanh, sigmoid, hard_sigmoid), not %d", l->name, tname, (int)rec);
@@ -94,7 +94,7 @@ nnom_status nnom_rnn_infer(nnom_layer *l, const nnom_infer_ctx *ctx)
 {
     const char *tname = nnom_layer_type_name(l->type);
     nnom_model *m = ctx->model;
-    const int32_t gates = nnom_rnn_cell_of(l->type), units = l->p.units;
+    const int32_t gates = nnom_rnn_cell_of(l->type), units = l->p->units;
     const nnom_shape *is = &ctx->in[0]->shape;
     if (is->rank != 2) {
         char t[48];
@@ -108,19 +108,19 @@ nnom_status nnom_rnn_infer(nnom_layer *l, const nnom_infer_ctx *ctx)
                          (int)units);
     const int32_t known = NNOM_RNN_RETURN_SEQUENCES | NNOM_RNN_GO_BACKWARDS | NNOM_RNN_STATEFUL |
                           NNOM_RNN_INPUT_ORDER | (gates == NNOM_RNN_CELL_GRU ? NNOM_RNN_RESET_AFTER : 0);
-    if (l->p.cell_flags & ~known)
+    if (l->p->cell_flags & ~known)
         return nnom_fail(m, NNOM_ERR_UNSUPPORTED, "layer '%s' (%s): cell_flags 0x%x has unknown bits 0x%x (known: "
-                         "0x%x)", l->name, tname, (unsigned)l->p.cell_flags, (unsigned)(l->p.cell_flags & ~known),
+                         "0x%x)", l->name, tname, (unsigned)l->p->cell_flags, (unsigned)(l->p->cell_flags & ~known),
                          (unsigned)known);
-    const int32_t act = l->p.activations & 0xff, rec = (l->p.activations >> 8) & 0xff;
-    if ((l->p.activations & ~0xffff) != 0 || act >= NNOM_RNN_ACT_COUNT || rec >= NNOM_RNN_ACT_COUNT)
+    const int32_t act = l->p->activations & 0xff, rec = (l->p->activations >> 8) & 0xff;
+    if ((l->p->activations & ~0xffff) != 0 || act >= NNOM_RNN_ACT_COUNT || rec >= NNOM_RNN_ACT_COUNT)
         return nnom_fail(m, NNOM_ERR_UNSUPPORTED, "layer '%s' (%s): activations 0x%x: activation %d, recurrent "
-                         "activation %d; each must be one of %s", l->name, tname, (unsigned)l->p.activations,
-                         (int)act, (int)(l->p.activations >> 8), act_names);
-    if (l->p.activation != NNOM_ACT_NONE)
+                         "activation %d; each must be one of %s", l->name, tname, (unsigned)l->p->activations,
+                         (int)act, (int)(l->p->activations >> 8), act_names);
+    if (l->p->activation != NNOM_ACT_NONE)
         return nnom_fail(m, NNOM_ERR_UNSUPPORTED, "layer '%s' (%s): fused activation %d given; recurrent layers "
                          "take theirs in `activations`, the fused one must be 0", l->name, tname,
-                         (int)l->p.activation);
+                         (int)l->p->activation);
     const int64_t rows = (int64_t)gates * units;
     if (rows * ((int64_t)features + units) > (1 << 28))
         return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): %d features and %d units make too many weights",
@@ -134,7 +134,7 @@ nnom_status nnom_rnn_infer(nnom_layer *l, const nnom_infer_ctx *ctx)
     nnom_format(what, sizeof what, "recurrent kernel [%d][%d] (%s)", (int)rows, (int)units, s8 ? "int8" : "float");
     st = nnom_expect_blob(m, l, 1, what, (uint32_t)(rows * units) * esize);
     if (st != NNOM_OK) return st;
-    const int two = gates == NNOM_RNN_CELL_GRU && (l->p.cell_flags & NNOM_RNN_RESET_AFTER);
+    const int two = gates == NNOM_RNN_CELL_GRU && (l->p->cell_flags & NNOM_RNN_RESET_AFTER);
     if (l->blobs[2].size != 0) {
         if (two)
             nnom_format(what, sizeof what, "bias [2][%d] (input, recurrent; or none)", (int)rows);
@@ -152,7 +152,7 @@ nnom_status nnom_rnn_infer(nnom_layer *l, const nnom_infer_ctx *ctx)
                 return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): blob %d holds %u bytes, expected none in a "
                                  "float32 model", l->name, tname, s, (unsigned)l->blobs[s].size);
     }
-    if (l->p.cell_flags & NNOM_RNN_RETURN_SEQUENCES) {
+    if (l->p->cell_flags & NNOM_RNN_RETURN_SEQUENCES) {
         l->shape.rank = 2;
         l->shape.dims[0] = steps;
         l->shape.dims[1] = units;
@@ -168,16 +168,16 @@ uint32_t nnom_rnn_scratch_bytes(const nnom_layer *l, const nnom_infer_ctx *ctx)
 {
     const int32_t cell = nnom_rnn_cell_of(l->type);
 #if NNOM_HAS_F32
-    if (ctx->dtype == NNOM_DTYPE_F32) return nnom_rnn_f32_scratch_bytes(cell, l->p.units);
+    if (ctx->dtype == NNOM_DTYPE_F32) return nnom_rnn_f32_scratch_bytes(cell, l->p->units);
 #endif
-    return nnom_rnn_s8_scratch_bytes(cell, l->p.units);
+    return nnom_rnn_s8_scratch_bytes(cell, l->p->units);
 }
 
 uint64_t nnom_rnn_macs(const nnom_layer *l, const nnom_infer_ctx *ctx)
 {
     const nnom_shape *is = &ctx->in[0]->shape;
-    return (uint64_t)is->dims[0] * (uint64_t)nnom_rnn_cell_of(l->type) * (uint64_t)l->p.units *
-           ((uint64_t)is->dims[1] + (uint64_t)l->p.units);
+    return (uint64_t)is->dims[0] * (uint64_t)nnom_rnn_cell_of(l->type) * (uint64_t)l->p->units *
+           ((uint64_t)is->dims[1] + (uint64_t)l->p->units);
 }
 
 #if NNOM_HAS_F32
@@ -188,15 +188,15 @@ void nnom_rnn_run_f32(const nnom_exec *x)
     a.cell = nnom_rnn_cell_of(l->type);
     a.steps = x->in_layer[0]->shape.dims[0];
     a.in_features = x->in_layer[0]->shape.dims[1];
-    a.units = l->p.units;
-    a.flags = l->p.cell_flags;
-    a.act = l->p.activations & 0xff;
-    a.rec_act = (l->p.activations >> 8) & 0xff;
+    a.units = l->p->units;
+    a.flags = l->p->cell_flags;
+    a.act = l->p->activations & 0xff;
+    a.rec_act = (l->p->activations >> 8) & 0xff;
     a.kernel = (const float *)l->blobs[0].data;
     a.recurrent = (const float *)l->blobs[1].data;
     a.bias = l->blobs[2].size ? (const float *)l->blobs[2].data : NULL;
     a.observe = x->observe;
-    if (!(l->p.cell_flags & NNOM_RNN_STATEFUL)) memset(x->state, 0, l->state_bytes);
+    if (!(l->p->cell_flags & NNOM_RNN_STATEFUL)) memset(x->state, 0, l->state_bytes);
     nnom_rnn_f32(&a, (const float *)x->in[0], (float *)x->out, (float *)x->state, (float *)x->scratch);
 }
 #endif
@@ -208,8 +208,8 @@ void nnom_rnn_run_s8(const nnom_exec *x)
     a.cell = nnom_rnn_cell_of(l->type);
     a.steps = x->in_layer[0]->shape.dims[0];
     a.in_features = x->in_layer[0]->shape.dims[1];
-    a.units = l->p.units;
-    a.flags = l->p.cell_flags;
+    a.units = l->p->units;
+    a.flags = l->p->cell_flags;
     a.kernel = (const int8_t *)l->blobs[0].data;
     a.recurrent = (const int8_t *)l->blobs[1].data;
     a.bias = l->blobs[2].size ? (const int32_t *)l->blobs[2].data : NULL;
@@ -218,13 +218,13 @@ void nnom_rnn_run_s8(const nnom_exec *x)
     a.consts = (const int32_t *)l->blobs[5].data;
     a.in_zero_point = x->in_layer[0]->quant.zero_point;
     a.out_zero_point = l->quant.zero_point;
-    if (!(l->p.cell_flags & NNOM_RNN_STATEFUL)) memset(x->state, 0, l->state_bytes);
+    if (!(l->p->cell_flags & NNOM_RNN_STATEFUL)) memset(x->state, 0, l->state_bytes);
     nnom_rnn_s8(&a, (const int8_t *)x->in[0], (int8_t *)x->out, (int16_t *)x->state, (int16_t *)x->scratch);
 }
 
 int32_t nnom_rnn_state_vectors(const nnom_layer *l, int32_t *length)
 {
-    *length = l->p.units;
+    *length = l->p->units;
     return l->type == NNOM_LAYER_LSTM ? 2 : 1;
 }
 
@@ -245,7 +245,7 @@ static float state_scale(const nnom_layer *l, int32_t which)
 
 void nnom_rnn_state_read(const nnom_layer *l, nnom_dtype dtype, const void *state, int32_t which, float *out)
 {
-    const int32_t units = l->p.units;
+    const int32_t units = l->p->units;
     if (dtype == NNOM_DTYPE_S8) {
         const int16_t *v = (const int16_t *)state + (size_t)which * (size_t)units;
         const float scale = state_scale(l, which);
@@ -257,7 +257,7 @@ void nnom_rnn_state_read(const nnom_layer *l, nnom_dtype dtype, const void *stat
 
 void nnom_rnn_state_write(const nnom_layer *l, nnom_dtype dtype, void *state, int32_t which, const float *in)
 {
-    const int32_t units = l->p.units;
+    const int32_t units = l->p->units;
     if (dtype == NNOM_DTYPE_S8) {
         int16_t *v = (int16_t *)state + (size_t)which * (size_t)units;
         const float scale = state_scale(l, which);

@@ -25,9 +25,9 @@ static nnom_status rnn_state_infer(nnom_layer *l, const nnom_infer_ctx *ctx)
                          "(simple_rnn, gru, lstm)", l->name, tname, src->name, nnom_layer_type_name(src->type));
     int32_t length = 0;
     const int32_t n = ops->state_vectors(src, &length);
-    if (l->p.axis < 0 || l->p.axis >= n)
+    if (l->p->axis < 0 || l->p->axis >= n)
         return nnom_fail(m, NNOM_ERR_ARGUMENT, "layer '%s' (%s): axis (the state vector) is %d; '%s' has %d (0: h%s)",
-                         l->name, tname, (int)l->p.axis, src->name, (int)n, n > 1 ? ", 1: c" : "");
+                         l->name, tname, (int)l->p->axis, src->name, (int)n, n > 1 ? ", 1: c" : "");
     if (ctx->dtype == NNOM_DTYPE_S8) {
         nnom_status st = nnom_expect_blob(m, l, 0, "requantisation int32 [2] (multiplier, shift)", 8u);
         if (st != NNOM_OK) return st;
@@ -52,14 +52,14 @@ static void rnn_state_run_f32(const nnom_exec *x)
 {
     const nnom_layer *l = x->layer;
     const int32_t units = l->shape.dims[0];
-    memcpy(x->out, (const float *)x->in_state[0] + (size_t)l->p.axis * (size_t)units, (size_t)units * sizeof(float));
+    memcpy(x->out, (const float *)x->in_state[0] + (size_t)l->p->axis * (size_t)units, (size_t)units * sizeof(float));
 }
 
 static void rnn_state_run_s8(const nnom_exec *x)
 {
     const nnom_layer *l = x->layer;
     const int32_t units = l->shape.dims[0];
-    const int16_t *v = (const int16_t *)x->in_state[0] + (size_t)l->p.axis * (size_t)units;
+    const int16_t *v = (const int16_t *)x->in_state[0] + (size_t)l->p->axis * (size_t)units;
     const int32_t *q = (const int32_t *)l->blobs[0].data;
     const int32_t zp = l->quant.zero_point;
     int8_t *out = (int8_t *)x->out;

@@ -20,15 +20,15 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
         return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): input '%s' has shape %s, expected rank %d (%s)",
                          l->name, tname, ctx->in[0]->name, text, (int)rank, one_d ? "W, C" : "H, W, C");
     }
-    if (one_d && l->p.size[0] != 1)
+    if (one_d && l->p->size[0] != 1)
         return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): a 1D upsampling needs size[0] = 1, given %d", l->name,
-                         tname, (int)l->p.size[0]);
+                         tname, (int)l->p->size[0]);
     for (int k = 0; k < 2; k++)
-        if (l->p.size[k] < 1)
+        if (l->p->size[k] < 1)
             return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): size[%d] is %d, expected at least 1", l->name, tname,
-                             k, (int)l->p.size[k]);
+                             k, (int)l->p->size[k]);
     const nnom_dims d = nnom_dims_of(in);
-    const int64_t out_h = (int64_t)d.h * l->p.size[0], out_w = (int64_t)d.w * l->p.size[1];
+    const int64_t out_h = (int64_t)d.h * l->p->size[0], out_w = (int64_t)d.w * l->p->size[1];
     if (out_h > INT32_MAX || out_w > INT32_MAX)
         return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): upsampled output too large", l->name, tname);
     {
@@ -51,8 +51,8 @@ static void run(const nnom_exec *x, uint32_t elem_size)
     a.in_h = in.h;
     a.in_w = in.w;
     a.channels = in.c;
-    a.size_h = l->p.size[0];
-    a.size_w = l->p.size[1];
+    a.size_h = l->p->size[0];
+    a.size_w = l->p->size[1];
     a.elem_size = elem_size;
     nnom_upsample_nearest(&a, x->in[0], x->out);
 }

@@ -25,22 +25,22 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
         return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): input '%s' has shape %s, expected rank %d (%s)",
                          l->name, tname, ctx->in[0]->name, text, (int)rank, one_d ? "W, C" : "H, W, C");
     }
-    if (one_d && (l->p.pad[0] != 0 || l->p.pad[1] != 0))
+    if (one_d && (l->p->pad[0] != 0 || l->p->pad[1] != 0))
         return nnom_fail(m, NNOM_ERR_SHAPE,
                          "layer '%s' (%s): a 1D layer has no top/bottom %s, given %d and %d (use pad[2], pad[3])",
-                         l->name, tname, what, (int)l->p.pad[0], (int)l->p.pad[1]);
+                         l->name, tname, what, (int)l->p->pad[0], (int)l->p->pad[1]);
     for (int k = 0; k < 4; k++)
-        if (l->p.pad[k] < 0)
+        if (l->p->pad[k] < 0)
             return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): %s[%d] is %d, expected 0 or more", l->name, tname,
-                             what, k, (int)l->p.pad[k]);
+                             what, k, (int)l->p->pad[k]);
     const nnom_dims d = nnom_dims_of(in);
     const int64_t sign = crop ? -1 : 1;
-    const int64_t out_h = d.h + sign * ((int64_t)l->p.pad[0] + l->p.pad[1]);
-    const int64_t out_w = d.w + sign * ((int64_t)l->p.pad[2] + l->p.pad[3]);
+    const int64_t out_h = d.h + sign * ((int64_t)l->p->pad[0] + l->p->pad[1]);
+    const int64_t out_w = d.w + sign * ((int64_t)l->p->pad[2] + l->p->pad[3]);
     if (out_h < 1 || out_w < 1)
         return nnom_fail(m, NNOM_ERR_SHAPE,
                          "layer '%s' (%s): cropping %d+%d rows and %d+%d columns leaves nothing of the input's %dx%d",
-                         l->name, tname, (int)l->p.pad[0], (int)l->p.pad[1], (int)l->p.pad[2], (int)l->p.pad[3],
+                         l->name, tname, (int)l->p->pad[0], (int)l->p->pad[1], (int)l->p->pad[2], (int)l->p->pad[3],
                          (int)d.h, (int)d.w);
     if (out_h > INT32_MAX || out_w > INT32_MAX)
         return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): padded output too large", l->name, tname);
@@ -64,10 +64,10 @@ static nnom_pad_args pad_args(const nnom_exec *x, uint32_t elem_size)
     a.in_h = in.h;
     a.in_w = in.w;
     a.channels = in.c;
-    a.top = l->p.pad[0];
-    a.bottom = l->p.pad[1];
-    a.left = l->p.pad[2];
-    a.right = l->p.pad[3];
+    a.top = l->p->pad[0];
+    a.bottom = l->p->pad[1];
+    a.left = l->p->pad[2];
+    a.right = l->p->pad[3];
     a.elem_size = elem_size;
     /* int8: the zero point's byte; float32: 0.0f is all zero bytes */
     a.fill = elem_size == 1 ? (uint8_t)(int8_t)x->in_layer[0]->quant.zero_point : 0;
