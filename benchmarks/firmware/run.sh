@@ -176,10 +176,10 @@ out=benchmarks/results/firmware.md
   echo
   echo "## Linking only the layers a model uses"
   echo
-  echo "| 28x28 CNN, -Os, dsp kernels | runtime code (.text) | runtime constants (.rodata) | runtime flash | C library flash | model bookkeeping (RAM) | instructions / MAC |"
-  echo "|---|---:|---:|---:|---:|---:|---:|"
+  echo "| 28x28 CNN, -Os, dsp kernels | runtime code (.text) | runtime constants (.rodata) | runtime flash | C library flash | model bookkeeping (RAM) | stack high-water | instructions / MAC |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|"
   lrow() { # label row
-    echo "| $1 | $(field "$2" 15) B ($(kb "$(field "$2" 15)")) | $(( $(field "$2" 7) - $(field "$2" 15) )) B | $(field "$2" 7) B | $(field "$2" 8) B | $(field "$2" 12) B | $(per_mac "$(field "$2" 5)" "$(field "$2" 6)") |"
+    echo "| $1 | $(field "$2" 15) B ($(kb "$(field "$2" 15)")) | $(( $(field "$2" 7) - $(field "$2" 15) )) B | $(field "$2" 7) B | $(field "$2" 8) B | $(field "$2" 12) B | $(field "$2" 14) B | $(per_mac "$(field "$2" 5)" "$(field "$2" 6)") |"
   }
   lrow "only conv2d, max_pool2d, flatten, dense, softmax" "$a"
   lrow "the same, plus \`NNOM_INT8_ONLY\` and \`NNOM_TERSE_ERRORS\` (the lean runtime: no float32 kernels, no message text)" "$c"
