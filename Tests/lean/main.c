@@ -50,6 +50,17 @@ static void float_models_are_refused(void)
     CHECK(err.status == NNOM_ERR_UNSUPPORTED, "err.status %d", (int)err.status);
 }
 
+/* An unnamed OUTPUT layer reading layer @p src. */
+static void add_output(nnom_model *m, int32_t src)
+{
+    nnom_layer_desc d;
+    memset(&d, 0, sizeof d);
+    d.type = NNOM_LAYER_OUTPUT;
+    d.n_inputs = 1;
+    d.inputs[0] = src;
+    CHECK(nnom_model_add_layer(m, &d, NULL) == NNOM_OK, "%s", nnom_model_last_error(m));
+}
+
 /* Input 4x4x1 -> unnamed max pool -> unnamed output; then a conv whose weights are a byte short. */
 static void builder_names_and_failures(void)
 {
@@ -61,7 +72,7 @@ static void builder_names_and_failures(void)
     CHECK(nnom_model_create(NNOM_DTYPE_S8, &opt, &m, &err) == NNOM_OK, "%s", err.message);
     const nnom_quant q = {0.05f, 3};
     const nnom_shape shape = {3, {4, 4, 1}};
-    int32_t in, pool, out;
+    int32_t in, pool;
     CHECK(nnom_model_add_input(m, NULL, shape, q, &in) == NNOM_OK, "%s", nnom_model_last_error(m));
     nnom_layer_desc d;
     memset(&d, 0, sizeof d);
@@ -72,11 +83,7 @@ static void builder_names_and_failures(void)
     d.params.kernel[0] = d.params.kernel[1] = 2;
     d.params.stride[0] = d.params.stride[1] = 2;
     CHECK(nnom_model_add_layer(m, &d, &pool) == NNOM_OK, "%s", nnom_model_last_error(m));
-    memset(&d, 0, sizeof d);
-    d.type = NNOM_LAYER_OUTPUT;
-    d.n_inputs = 1;
-    d.inputs[0] = pool;
-    CHECK(nnom_model_add_layer(m, &d, &out) == NNOM_OK, "%s", nnom_model_last_error(m));
+    add_output(m, pool);
 
     /* a name used twice is still refused */
     memset(&d, 0, sizeof d);
@@ -133,11 +140,7 @@ static void builder_names_and_failures(void)
     d.blobs[2] = (nnom_blob){mult, sizeof mult};
     d.blobs[3] = (nnom_blob){shift, sizeof shift};
     CHECK(nnom_model_add_layer(m, &d, &pool) == NNOM_OK, "%s", nnom_model_last_error(m));
-    memset(&d, 0, sizeof d);
-    d.type = NNOM_LAYER_OUTPUT;
-    d.n_inputs = 1;
-    d.inputs[0] = pool;
-    CHECK(nnom_model_add_layer(m, &d, &out) == NNOM_OK, "%s", nnom_model_last_error(m));
+    add_output(m, pool);
     st = nnom_model_compile(m);
     expect_terse(st, NNOM_ERR_SHAPE, nnom_model_last_error(m), "short conv weights");
     nnom_model_destroy(m);
