@@ -8,7 +8,9 @@
 #       cnn28_taps  the same network with every layer an output (every layer checked),
 #       digits      the Keras digits CNN of Tests/fixtures/keras, converted by the
 #                   tools, on the 500 test images (when the fixture and the tools are there),
-#       resnet      the Keras ResNet-style block of Tests/fixtures/keras (residual Add).
+#       resnet      the Keras ResNet-style block of Tests/fixtures/keras (residual Add),
+#       digits_gru, digits_lstm  the digits as sequences of 8 rows through a GRU / an
+#                   LSTM (Tests/fixtures/keras/rnn_digits_*.keras), 200 test images.
 #     With the Cortex-M DSP kernels (-Os), once more with the portable kernels, and
 #     once in the lean runtime (NNOM_INT8_ONLY + NNOM_TERSE_ERRORS, DSP kernels).
 #  2. kernel_equivalence.elf: the DSP kernels give the same bytes as the portable
@@ -41,6 +43,16 @@ if [ -f "$fix/digits_cnn.keras" ] && [ -f "$fix/digits_calib_x.npy" ] &&
 else
   echo "(digits CNN skipped: no fixture, or a host build without the tools)"
 fi
+# recurrent nets: the digits as 8 rows of 8 pixels through a GRU and an LSTM (labels: accuracy)
+for rnn in gru lstm; do
+  if [ -f "$fix/rnn_digits_$rnn.keras" ] &&
+     "$build/host/make_headers" keras "digits_$rnn" "$fix/rnn_digits_$rnn.keras" "$fix/digits_calib_x.npy" \
+       "$fix/digits_test_x.npy" "$fix/digits_test_y.npy" "$gen" 200; then
+    models="$models;digits_$rnn"
+  else
+    echo "(digits $rnn skipped: no fixture, or a host build without the tools)"
+  fi
+done
 # a residual net (Keras ResNet-style block): outputs only, no labels
 if [ -f "$fix/resnet_block.keras" ] &&
    "$build/host/make_headers" keras resnet "$fix/resnet_block.keras" "$fix/resnet_block.input.npy" \
