@@ -131,6 +131,16 @@ for model in $models; do
 done
 measure cnn28 Os dsp all
 measure cnn28 Os dsp minimal
+# recurrent nets (no DSP recurrent kernel: "dsp" differs from portable only in the final dense)
+rnn_models=""
+for rnn in gru lstm; do
+  if [ -f "$fix/rnn_digits_$rnn.keras" ] &&
+     "$build/host/make_headers" keras "digits_$rnn" "$fix/rnn_digits_$rnn.keras" "$fix/digits_calib_x.npy" \
+       "$fix/digits_test_x.npy" "$fix/digits_test_y.npy" "$gen" 2 >/dev/null; then
+    rnn_models="$rnn_models digits_$rnn"
+    for opt in Os O2; do measure "digits_$rnn" "$opt" dsp auto; done
+  fi
+done
 
 # ------------------------------------------------------------------ report
 row() { grep "^$1 $2 $3 $4 " "$results"; }
@@ -172,6 +182,22 @@ out=benchmarks/results/firmware.md
     echo "arena $(field "$r" 11) + model bookkeeping $(field "$r" 12) + runtime static data $(field "$r" 13) + stack"
     echo "$(field "$r" 14) = $(kb $(( $(field "$r" 11) + $(field "$r" 12) + $(field "$r" 13) + $(field "$r" 14) )))."
   done
+  if [ -n "$rnn_models" ]; then
+    echo
+    echo "## Recurrent nets: the digits as 8 rows of 8 pixels (Tests/fixtures/keras/rnn_digits_*.keras)"
+    echo
+    echo "Portable recurrent kernels (there is no Cortex-M DSP recurrent kernel yet); the last dense layer"
+    echo "uses the DSP kernel."
+    echo
+    echo "| model | build | MACs / inference | instructions / inference | instructions / MAC | runtime flash | arena | model bookkeeping | stack high-water |"
+    echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
+    for model in $rnn_models; do
+      for opt in Os O2; do
+        r=$(row "$model" $opt dsp auto)
+        echo "| ${model#digits_} | -$opt | $(field "$r" 6) | $(field "$r" 5) | $(per_mac "$(field "$r" 5)" "$(field "$r" 6)") | $(field "$r" 7) B | $(field "$r" 11) B | $(field "$r" 12) B | $(field "$r" 14) B |"
+      done
+    done
+  fi
   a=$(row cnn28 Os dsp auto); b=$(row cnn28 Os dsp all); c=$(row cnn28 Os dsp minimal)
   echo
   echo "## Linking only the layers a model uses"
