@@ -225,6 +225,9 @@ static void check_report(nnom_converter *c, const float *xs, size_t n, size_t pe
     nnom_model_destroy(qm);
 }
 
+/* Average pools checked in their requantising form, over all check_quant_rules() calls. */
+static int mean_requant;
+
 /* Every layer of the int8 model follows the quantisation rules of its type. */
 static void check_quant_rules(nnom_converter *c, const char *label)
 {
@@ -248,6 +251,34 @@ static void check_quant_rules(nnom_converter *c, const char *label)
                      (double)info.quant.scale, (int)info.quant.zero_point);
             break;
         }
+        case NNOM_QCLASS_MEAN: {
+            /* an average pool: the input's quantisation and no blobs, or its own (its range, as below)
+             * at least 1.25 times finer and blob 0 = {multiplier, shift} for it */
+            nnom_blob b[NNOM_MAX_BLOBS];
+            TU_OK(q, nnom_model_layer_blobs(q, i, b));
+            if (b[0].size == 0) {
+                TU_CHECK(info.quant.scale == in.quant.scale && info.quant.zero_point == in.quant.zero_point,
+                         "%s: plain average pool '%s' has quant (%g, %d), its input (%g, %d)", label, info.name,
+                         (double)info.quant.scale, (int)info.quant.zero_point, (double)in.quant.scale,
+                         (int)in.quant.zero_point);
+                break;
+            }
+            const int32_t h = in.shape.rank == 3 ? in.shape.dims[0] : 1;
+            const int32_t w = in.shape.rank == 3 ? in.shape.dims[1] : in.shape.dims[0];
+            int32_t cells = h * w;
+            if (info.type != NNOM_LAYER_GLOBAL_AVG_POOL)
+                cells = (info.params.kernel[0] < h ? info.params.kernel[0] : h) *
+                        (info.params.kernel[1] < w ? info.params.kernel[1] : w);
+            int32_t want[2] = {0, 0};
+            TU_CHECK(b[0].size == 8u && nnom_quant_avg_pool_params(in.quant, info.quant, cells, want) == NNOM_OK &&
+                         memcmp(b[0].data, want, 8) == 0,
+                     "%s: average pool '%s': blob 0 of %u bytes is not its requantisation", label, info.name,
+                     (unsigned)b[0].size);
+            TU_CHECK(info.quant.scale <= 0.8f * in.quant.scale, "%s: average pool '%s' requantises to scale %g, "
+                     "its input %g", label, info.name, (double)info.quant.scale, (double)in.quant.scale);
+            mean_requant++;
+        }
+        /* fall through - its own quantisation follows its range */
         case NNOM_QCLASS_INPUT:
         case NNOM_QCLASS_CALIBRATED:
         case NNOM_QCLASS_UNION: {
@@ -616,7 +647,8 @@ static void dense_constants(void)
     nnom_model_destroy(G.m);
 }
 
-/* Pools and views keep their input's quantisation; concatenation constants. */
+/* Max pools and views keep their input's quantisation, a global average pool gets its own;
+ * concatenation constants. */
 static void structure(void)
 {
     gb_store_reset();
@@ -643,7 +675,13 @@ static void structure(void)
         for (int32_t i = 0; i <= out; i++) TU_OK(q, nnom_model_layer_info(q, i, &li[i]));
         TU_CHECK(li[mp].quant.scale == li[a].quant.scale && li[mp].quant.zero_point == li[a].quant.zero_point, "max pool");
         TU_CHECK(li[ap].quant.scale == li[a].quant.scale && li[ap].quant.zero_point == li[a].quant.zero_point, "avg pool");
-        TU_CHECK(li[gp].quant.scale == li[mixed_cat].quant.scale, "global avg pool");
+        /* the 2x2 average spans nearly its input's range and keeps its quantisation; the global mean
+         * spans far less and gets its own, finer one (check_quant_rules() checks its constants) */
+        nnom_blob gpb[NNOM_MAX_BLOBS];
+        TU_OK(q, nnom_model_layer_blobs(q, gp, gpb));
+        TU_CHECK(gpb[0].size == 8u && li[gp].quant.scale <= 0.8f * li[mixed_cat].quant.scale,
+                 "global avg pool: scale %g (blob of %u bytes), its input %g", (double)li[gp].quant.scale,
+                 (unsigned)gpb[0].size, (double)li[mixed_cat].quant.scale);
         TU_CHECK(li[fl].quant.scale == li[gp].quant.scale && li[out].quant.scale == li[gp].quant.scale, "views");
         nnom_blob bl[NNOM_MAX_BLOBS];
         TU_OK(q, nnom_model_layer_blobs(q, same_cat, bl));
@@ -981,5 +1019,7 @@ int main(void)
     digits();
     calibration_functions();
     errors();
+    printf("  average pools in their requantising form: %d\n", mean_requant);
+    TU_CHECK(mean_requant > 0, "no average pool was given a quantisation of its own");
     return tu_finish("test_quantizer");
 }

@@ -54,9 +54,15 @@ typedef enum nnom_dtype {
  *  - DENSE: s8: 0 weights int8 [out][in], 1 bias int32 [out], 2 multiplier, 3 shift (per output,
  *    or a single entry for per-tensor). f32: 0 weights float [out][in], 1 bias float.
  *    Parameters: units, activation. The input may have any rank; it is read flat.
- *  - MAX_POOL1D/2D, AVG_POOL1D/2D: kernel (pool size), stride, padding; no blobs.
+ *  - MAX_POOL1D/2D, AVG_POOL1D/2D: kernel (pool size), stride, padding. MAX_POOL: no blobs;
  *    s8: output quantisation must equal the input's.
- *  - GLOBAL_MAX_POOL, GLOBAL_AVG_POOL: reduce H and W, output rank 1 (C). s8: same quantisation.
+ *  - GLOBAL_MAX_POOL, GLOBAL_AVG_POOL: reduce H and W, output rank 1 (C). GLOBAL_MAX_POOL: no
+ *    blobs; s8: same quantisation.
+ *  - AVG_POOL1D/2D, GLOBAL_AVG_POOL, s8: either no blobs and the input's quantisation, or
+ *    0 int32[2] = {multiplier, shift} ~ input scale / output scale, made by
+ *    nnom_quant_avg_pool_params(), and a quantisation of their own: each window's sum, zero point
+ *    removed, is requantised to output steps, then divided by its count (rounded half away from
+ *    zero); see docs/format.md. f32: no blobs.
  *  - ADD, SUBTRACT: two inputs of the same shape. s8: 0 int32[6] = {multiplier1, shift1,
  *    multiplier2, shift2, out_multiplier, out_shift} as made by nnom_quant_add_params().
  *  - MULTIPLY: two inputs, the same shape, or the second a per-channel vector (rank 1, C)

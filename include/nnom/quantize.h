@@ -64,6 +64,19 @@ nnom_status nnom_quant_mul_params(nnom_quant in1, nnom_quant in2, nnom_quant out
 nnom_status nnom_quant_concat_params(nnom_quant in, nnom_quant out, int32_t params[2]);
 
 /**
+ * Constants of an int8 average pool (AVG_POOL1D/2D, GLOBAL_AVG_POOL) whose output has a
+ * quantisation of its own, its blob 0: params = {multiplier, shift} ~ in.scale / out.scale.
+ * @p cells is the number of cells of the largest window (GLOBAL_AVG_POOL: H x W; a window pool:
+ * its pool size clipped to the input). The kernel requantises a window's sum before dividing it
+ * by its count (kernels/pool.h), so the sum in output steps must fit: NNOM_ERR_UNSUPPORTED when
+ * 255 x cells x 2^shift exceeds 2^31 - 2^23 (an output scale far finer than the input's; keep
+ * the input's quantisation and no blobs then). NNOM_ERR_ARGUMENT for a NULL @p params, a scale
+ * that is not positive and finite, a zero point outside [-128, 127], @p cells outside
+ * [1, 2^23], or a ratio that has no multiplier and shift.
+ */
+nnom_status nnom_quant_avg_pool_params(nnom_quant in, nnom_quant out, int32_t cells, int32_t params[2]);
+
+/**
  * The 256-entry table of an int8 element-wise activation (RELU, RELU6,
  * LEAKY_RELU, SIGMOID, TANH, HARD_SIGMOID): table[q + 128] is the output for
  * input q, the real function rounded to the nearest output step (ties away

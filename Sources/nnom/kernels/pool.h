@@ -5,10 +5,28 @@
  * Tensors are HWC. A 1D pooling is the 2D one with in_h = out_h = 1 and a
  * window height of 1. Windows follow Keras: padded cells (SAME) are never
  * looked at; max takes the largest valid cell, average divides by the number
- * of valid cells. int8 pooling keeps the input's quantisation, so the int8
- * kernels work on the raw values: an int8 average is the sum divided by the
- * count, rounded half away from zero, in integers only (as TFLite does).
- * No kernel needs scratch memory.
+ * of valid cells. No kernel needs scratch memory.
+ *
+ * int8 max pooling keeps the input's quantisation and works on the raw
+ * values. int8 average pooling has two forms, in integers only:
+ *  - rescale = 0 (the plain form): the output keeps the input's quantisation;
+ *    y = rhaz(S / n), S the sum of the n valid cells of the window;
+ *  - rescale = 1 (the requantising form): the output has a quantisation of its
+ *    own (scale s_y, zero point z_y; the input s_x, z_x), and
+ *        A = S - n * z_x                        the window's sum, zero point removed
+ *        V = rq(A, multiplier, shift)           that sum in output steps, ~ A * s_x / s_y
+ *        y = sat8(rhaz(V / n) + z_y)
+ *    with multiplier * 2^(shift - 31) ~ s_x / s_y (one pair per layer, whatever n),
+ *    rq() the requantisation of kernels/requant.h and rhaz(V / n) the integer
+ *    quotient rounded half away from zero. Requantising the sum before dividing
+ *    keeps the fraction of an input step that the division would round away,
+ *    which is what a finer output scale is there to show. Error: V is within
+ *    e = 1/2 + 2^(shift - 1) (1/2 when shift >= 0) of A * multiplier * 2^(shift - 31),
+ *    so y is within e of the real mean when n = 1 and within 1/2 + e / n when
+ *    n > 1: less than one output step either way (the multiplier itself is
+ *    within 2^-31 of s_x / s_y, relatively). Callers guarantee
+ *    255 * n * 2^max(shift, 0) <= 2^31 - 2^23 for every window, so no step
+ *    saturates or overflows (the layers check it).
  *
  * In place: nnom_max_pool_* and nnom_avg_pool_* may be called with out == in
  * when pad_top and pad_left are 0. Output pixels are produced in raster order
@@ -31,14 +49,19 @@ typedef struct nnom_pool_args {
     int32_t kernel_h, kernel_w;    /**< pool size */
     int32_t stride_h, stride_w;
     int32_t pad_top, pad_left;     /**< cells of padding before the first row / column (SAME) */
+    /** int8 average pools only (see above): 1 for the requantising form; then multiplier, shift
+     *  (~ in scale / out scale), in_zp and out_zp are read. 0: the plain form, they are not. */
+    int32_t rescale;
+    int32_t multiplier, shift;
+    int32_t in_zp, out_zp;
 } nnom_pool_args;
 
 /** Max over each window of valid cells. In place allowed when pad_top = pad_left = 0. */
 void nnom_max_pool_s8(const nnom_pool_args *args, const int8_t *in, int8_t *out);
 void nnom_max_pool_f32(const nnom_pool_args *args, const float *in, float *out);
 
-/** Average over each window of valid cells (int8: round half away from zero of sum / count).
- *  kernel_h * kernel_w must be at most 2^23 for int8. In place allowed when pad_top = pad_left = 0. */
+/** Average over each window of valid cells (int8: either form above). kernel_h * kernel_w must
+ *  be at most 2^23 for int8. In place allowed when pad_top = pad_left = 0. */
 void nnom_avg_pool_s8(const nnom_pool_args *args, const int8_t *in, int8_t *out);
 void nnom_avg_pool_f32(const nnom_pool_args *args, const float *in, float *out);
 
@@ -46,8 +69,8 @@ void nnom_avg_pool_f32(const nnom_pool_args *args, const float *in, float *out);
 void nnom_global_max_pool_s8(const nnom_pool_args *args, const int8_t *in, int8_t *out);
 void nnom_global_max_pool_f32(const nnom_pool_args *args, const float *in, float *out);
 
-/** Average over all in_h * in_w positions of each channel: output (C). int8: in_h * in_w must
- *  be at most 2^23; round half away from zero. Not in place. */
+/** Average over all in_h * in_w positions of each channel: output (C). int8: either form above,
+ *  n = in_h * in_w at most 2^23. Not in place. */
 void nnom_global_avg_pool_s8(const nnom_pool_args *args, const int8_t *in, int8_t *out);
 void nnom_global_avg_pool_f32(const nnom_pool_args *args, const float *in, float *out);
 

@@ -17,6 +17,7 @@
  * the tensor, so there is no undefined behaviour and no scratch memory.
  */
 #include "kernels/pool.h"
+#include "kernels/requant.h"
 
 #include <stddef.h>
 #include <string.h>
@@ -41,11 +42,20 @@ static void window_range(int32_t o, int32_t stride, int32_t pad, int32_t kernel,
     *hi = end > in ? in : (int32_t)end;
 }
 
-/* Round half away from zero of sum / count, count > 0, |sum| <= 2^30. */
-static int8_t average_s8(int32_t sum, int32_t count)
+/* The int8 average of a window of @p count cells whose raw values sum to @p sum, in the form
+ * @p a asks (pool.h): round half away from zero of sum / count, after requantising the sum
+ * (zero point removed) to the output's scale in the requantising form. */
+static int8_t average_s8(const nnom_pool_args *a, int32_t sum, int32_t count)
 {
+    if (a->rescale) {
+        /* nnom_requantize(A, multiplier, shift), without its saturation: the layers guarantee
+         * |A| * 2^max(shift, 0) <= 2^31 - 2^23 (kernels/pool.h), so one shape serves both signs of shift */
+        const int32_t left = a->shift > 0 ? a->shift : 0;
+        sum = nnom_rounding_shr(nnom_srdhm((sum - count * a->in_zp) * (1 << left), a->multiplier), left - a->shift);
+    }
     const int32_t half = count / 2;
-    return (int8_t)(sum >= 0 ? (sum + half) / count : -((half - sum) / count));
+    const int32_t q = sum >= 0 ? (sum + half) / count : -((half - sum) / count);
+    return a->rescale ? nnom_clamp_s8(q + a->out_zp, -128, 127) : (int8_t)q;
 }
 
 /* Max of bytes [c, c + 16) over the window's cells. The accumulator is a
@@ -76,20 +86,20 @@ static inline void sum16(const pixel_window *win, int32_t c, int32_t out[POOL_BL
     memcpy(out, s, sizeof s);
 }
 
-/* Max (or rounded average) of channels [0, n), n < 16, one at a time: the careful fallback. */
-static void reduce_scalar(const pixel_window *win, int32_t n, int average, int8_t *o)
+/* Max (or, with @p avg, average) of channels [0, n), n < 16, one at a time: the careful fallback. */
+static void reduce_scalar(const pixel_window *win, int32_t n, const nnom_pool_args *avg, int8_t *o)
 {
     for (int32_t k = 0; k < n; k++) {
         const int8_t *r = win->first + k;
-        int32_t acc = average ? 0 : *r;
+        int32_t acc = avg ? 0 : *r;
         for (int32_t h = 0; h < win->rows; h++, r += win->row) {
             const int8_t *p = r;
             for (int32_t w = 0; w < win->cols; w++, p += win->C) {
-                if (average) acc += *p;
+                if (avg) acc += *p;
                 else if (*p > acc) acc = *p;
             }
         }
-        o[k] = average ? average_s8(acc, win->rows * win->cols) : (int8_t)acc;
+        o[k] = avg ? average_s8(avg, acc, win->rows * win->cols) : (int8_t)acc;
     }
 }
 
@@ -103,8 +113,8 @@ static void store_small(int8_t *o, const int8_t *m, int32_t n)
     if (n & 1) o[i] = m[i];
 }
 
-/* Writes output pixel @p o (C channels) from the window @p win. */
-static void pool_pixel(const pixel_window *win, const int8_t *in_end, int average, int8_t *o)
+/* Writes output pixel @p o (C channels) from the window @p win: the max, or with @p avg the average. */
+static void pool_pixel(const pixel_window *win, const int8_t *in_end, const nnom_pool_args *avg, int8_t *o)
 {
     const int32_t C = win->C;
     int8_t m[POOL_BLOCK];
@@ -112,10 +122,10 @@ static void pool_pixel(const pixel_window *win, const int8_t *in_end, int averag
     if (C < POOL_BLOCK) {
         const int8_t *last = win->first + (size_t)(win->rows - 1) * win->row + (size_t)(win->cols - 1) * C;
         if (in_end - last < POOL_BLOCK) {
-            reduce_scalar(win, C, average, o);
-        } else if (average) {
+            reduce_scalar(win, C, avg, o);
+        } else if (avg) {
             sum16(win, 0, s);
-            for (int32_t k = 0; k < C; k++) o[k] = average_s8(s[k], win->rows * win->cols);
+            for (int32_t k = 0; k < C; k++) o[k] = average_s8(avg, s[k], win->rows * win->cols);
         } else {
             max16(win, 0, m);
             store_small(o, m, C);
@@ -126,17 +136,17 @@ static void pool_pixel(const pixel_window *win, const int8_t *in_end, int averag
     const int32_t count = win->rows * win->cols;
     int8_t t[POOL_BLOCK];
     if (tail >= 0) { /* computed before any channel of this pixel is written */
-        if (average) {
+        if (avg) {
             sum16(win, tail, s);
-            for (int k = 0; k < POOL_BLOCK; k++) t[k] = average_s8(s[k], count);
+            for (int k = 0; k < POOL_BLOCK; k++) t[k] = average_s8(avg, s[k], count);
         } else {
             max16(win, tail, t);
         }
     }
     for (int32_t c = 0; c + POOL_BLOCK <= C; c += POOL_BLOCK) {
-        if (average) {
+        if (avg) {
             sum16(win, c, s);
-            for (int k = 0; k < POOL_BLOCK; k++) o[c + k] = average_s8(s[k], count);
+            for (int k = 0; k < POOL_BLOCK; k++) o[c + k] = average_s8(avg, s[k], count);
         } else {
             max16(win, c, m);
             memcpy(o + c, m, POOL_BLOCK);
@@ -163,7 +173,7 @@ static void pool_s8(const nnom_pool_args *a, const int8_t *in, int8_t *out, int 
             window_range(ow, a->stride_w, a->pad_left, a->kernel_w, a->in_w, &w0, &w1);
             win.cols = w1 - w0;
             win.first = in + (size_t)h0 * row + (size_t)w0 * C;
-            pool_pixel(&win, in_end, average, o);
+            pool_pixel(&win, in_end, average ? a : NULL, o);
         }
     }
 }
@@ -187,7 +197,7 @@ static void global_pool_s8(const nnom_pool_args *a, const int8_t *in, int8_t *ou
     win.C = a->channels;
     win.rows = a->in_h;
     win.cols = a->in_w;
-    pool_pixel(&win, in + (size_t)a->in_h * win.row, average, out);
+    pool_pixel(&win, in + (size_t)a->in_h * win.row, average ? a : NULL, out);
 }
 
 void nnom_global_max_pool_s8(const nnom_pool_args *a, const int8_t *in, int8_t *out) { global_pool_s8(a, in, out, 0); }

@@ -1,16 +1,23 @@
 /*
  * AVG_POOL1D / AVG_POOL2D: the mean of each window's valid cells (Keras: SAME
- * padding divides by the number of real cells). Parameters and checks are
- * those of MAX_POOL (max_pool.c, reached through nnom_ops_max_pool). int8
- * keeps the input's quantisation: round half away from zero of sum / count.
+ * padding divides by the number of real cells). Parameters and window checks
+ * are those of MAX_POOL (max_pool.c: nnom_pool_window_infer, and inplace_ok
+ * through nnom_ops_max_pool). int8 has two forms (avg_common.c, kernels/pool.h):
+ * without blobs the output keeps the input's quantisation (round half away
+ * from zero of sum / count); with blob 0 = int32 [2] {multiplier, shift} the
+ * output has its own and the window's sum is requantised before the division.
  * MACs: 0 (no multiplies). In place when pad_top and pad_left are 0.
  */
-#include "core/layer.h"
-#include "kernels/pool.h"
+#include "layers/pool_common.h"
 
 extern const nnom_layer_ops nnom_ops_max_pool;
 
-static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx) { return nnom_ops_max_pool.infer(l, ctx); }
+static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
+{
+    int64_t cells = 0;
+    nnom_status st = nnom_pool_window_infer(l, ctx, &cells);
+    return st == NNOM_OK ? nnom_avg_pool_check(l, ctx, cells) : st;
+}
 
 static int inplace_ok(const nnom_layer *l, const nnom_infer_ctx *ctx) { return nnom_ops_max_pool.inplace_ok(l, ctx); }
 
@@ -18,7 +25,7 @@ static nnom_pool_args pool_args(const nnom_exec *x)
 {
     const nnom_layer *l = x->layer;
     const nnom_dims in = nnom_dims_of(&x->in_layer[0]->shape), out = nnom_dims_of(&l->shape);
-    nnom_pool_args a;
+    nnom_pool_args a = {0};
     a.in_h = in.h;
     a.in_w = in.w;
     a.channels = in.c;
@@ -35,7 +42,8 @@ static nnom_pool_args pool_args(const nnom_exec *x)
 
 static void run_s8(const nnom_exec *x)
 {
-    const nnom_pool_args a = pool_args(x);
+    nnom_pool_args a = pool_args(x);
+    nnom_avg_pool_form(x->layer, x->in_layer[0], &a);
     nnom_avg_pool_s8(&a, (const int8_t *)x->in[0], (int8_t *)x->out);
 }
 

@@ -1,16 +1,21 @@
 /*
  * GLOBAL_AVG_POOL: the mean of each channel over all positions of a (W, C) or
- * (H, W, C) input; output rank 1 (C). Checks are GLOBAL_MAX_POOL's
- * (global_max_pool.c, through nnom_ops_global_max_pool). int8 keeps the
- * input's quantisation: round half away from zero of sum / count, at most
- * 2^23 positions. MACs: 0 (no multiplies). Not in place.
+ * (H, W, C) input; output rank 1 (C). Shape checks are GLOBAL_MAX_POOL's
+ * (global_max_pool.c: nnom_pool_global_infer). int8 has two forms
+ * (avg_common.c, kernels/pool.h): without blobs the output keeps the input's
+ * quantisation (round half away from zero of sum / count); with blob 0 =
+ * int32 [2] {multiplier, shift} the output has its own and the sum is
+ * requantised before the division. At most 2^23 positions. MACs: 0 (no
+ * multiplies). Not in place.
  */
-#include "core/layer.h"
-#include "kernels/pool.h"
+#include "layers/pool_common.h"
 
-extern const nnom_layer_ops nnom_ops_global_max_pool;
-
-static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx) { return nnom_ops_global_max_pool.infer(l, ctx); }
+static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
+{
+    int64_t cells = 0;
+    nnom_status st = nnom_pool_global_infer(l, ctx, &cells);
+    return st == NNOM_OK ? nnom_avg_pool_check(l, ctx, cells) : st;
+}
 
 static nnom_pool_args global_args(const nnom_exec *x)
 {
@@ -24,7 +29,8 @@ static nnom_pool_args global_args(const nnom_exec *x)
 
 static void run_s8(const nnom_exec *x)
 {
-    const nnom_pool_args a = global_args(x);
+    nnom_pool_args a = global_args(x);
+    nnom_avg_pool_form(x->layer, x->in_layer[0], &a);
     nnom_global_avg_pool_s8(&a, (const int8_t *)x->in[0], (int8_t *)x->out);
 }
 

@@ -4,13 +4,12 @@
  * input's quantisation. MACs: 0 (no multiplies). Not in place: every output
  * channel needs the whole input.
  *
- * The checks here also serve GLOBAL_AVG_POOL (global_avg_pool.c calls this
- * file's infer through nnom_ops_global_max_pool).
+ * The shape checks here (nnom_pool_global_infer, layers/pool_common.h) also
+ * serve GLOBAL_AVG_POOL.
  */
-#include "core/layer.h"
-#include "kernels/pool.h"
+#include "layers/pool_common.h"
 
-static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
+nnom_status nnom_pool_global_infer(nnom_layer *l, const nnom_infer_ctx *ctx, int64_t *cells)
 {
     const char *tname = nnom_layer_type_name(l->type);
     nnom_model *m = ctx->model;
@@ -21,22 +20,19 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
         return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): input '%s' has shape %s, expected rank 2 (W, C) or 3 (H, W, C)",
                          l->name, tname, ctx->in[0]->name, text);
     }
-    {
-        nnom_status blob_st = nnom_expect_no_blobs(ctx, l);
-        if (blob_st != NNOM_OK) return blob_st;
-    }
     const nnom_dims d = nnom_dims_of(in);
-    if (ctx->dtype == NNOM_DTYPE_S8) {
-        nnom_status st = nnom_expect_same_quant(ctx, l);
-        if (st != NNOM_OK) return st;
-        /* an int8 average sums at most 2^23 positions in int32 */
-        if (l->type == NNOM_LAYER_GLOBAL_AVG_POOL && (int64_t)d.h * d.w > (1 << 23))
-            return nnom_fail(m, NNOM_ERR_UNSUPPORTED, "layer '%s' (%s): %ld positions, at most 2^23 supported", l->name,
-                             tname, (long)((int64_t)d.h * d.w));
-    }
+    if (cells) *cells = (int64_t)d.h * d.w;
     l->shape.rank = 1;
     l->shape.dims[0] = d.c;
     return NNOM_OK;
+}
+
+static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
+{
+    nnom_status st = nnom_pool_global_infer(l, ctx, NULL);
+    if (st == NNOM_OK) st = nnom_expect_no_blobs(ctx, l);
+    if (st == NNOM_OK) st = nnom_expect_same_quant(ctx, l);
+    return st;
 }
 
 static nnom_pool_args global_args(const nnom_exec *x)

@@ -4,17 +4,16 @@
  * padded cells are ignored). No blobs; int8 keeps the input's quantisation.
  * 1D takes (W, C) and requires kernel[0] = 1 and stride[0] = 0 or 1; 2D takes (H, W, C).
  *
- * The window checks here also serve AVG_POOL1D/2D (avg_pool.c calls this
- * file's infer and inplace_ok through nnom_ops_max_pool), so the two pooling
- * types validate identically.
+ * The window checks here (nnom_pool_window_infer, layers/pool_common.h) also
+ * serve AVG_POOL1D/2D, as does inplace_ok (avg_pool.c calls it through
+ * nnom_ops_max_pool), so the two pooling types validate windows identically.
  *
  * MACs: 0. Pooling multiplies nothing; nnom counts only multiply-accumulates,
  * so instruction-per-MAC figures charge pooling to the layers doing arithmetic.
  * In place: allowed when no padding lies above or left of the input (pad_top
  * and pad_left both 0), where the kernels are proven safe (kernels/pool.h).
  */
-#include "core/layer.h"
-#include "kernels/pool.h"
+#include "layers/pool_common.h"
 
 static int is_1d(nnom_layer_type t) { return t == NNOM_LAYER_MAX_POOL1D || t == NNOM_LAYER_AVG_POOL1D; }
 
@@ -37,7 +36,7 @@ static nnom_pool_args pool_args(const nnom_layer *l, const nnom_shape *in_shape,
     return a;
 }
 
-static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
+nnom_status nnom_pool_window_infer(nnom_layer *l, const nnom_infer_ctx *ctx, int64_t *cells)
 {
     const char *tname = nnom_layer_type_name(l->type);
     nnom_model *m = ctx->model;
@@ -72,22 +71,21 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
         return nnom_fail(m, NNOM_ERR_SHAPE,
                          "layer '%s' (%s): pool size %dx%d does not fit the input's %dx%d positions with valid padding",
                          l->name, tname, (int)l->p->kernel[0], (int)l->p->kernel[1], (int)d.h, (int)d.w);
-    {
-        nnom_status blob_st = nnom_expect_no_blobs(ctx, l);
-        if (blob_st != NNOM_OK) return blob_st;
-    }
-    if (ctx->dtype == NNOM_DTYPE_S8) {
-        nnom_status st = nnom_expect_same_quant(ctx, l);
-        if (st != NNOM_OK) return st;
-        /* an int8 average sums at most 2^23 cells in int32 */
+    if (cells) {
         const int64_t kh = l->p->kernel[0] < d.h ? l->p->kernel[0] : d.h;
         const int64_t kw = l->p->kernel[1] < d.w ? l->p->kernel[1] : d.w;
-        if ((l->type == NNOM_LAYER_AVG_POOL1D || l->type == NNOM_LAYER_AVG_POOL2D) && kh * kw > (1 << 23))
-            return nnom_fail(m, NNOM_ERR_UNSUPPORTED, "layer '%s' (%s): windows of %ld cells, at most 2^23 supported",
-                             l->name, tname, (long)(kh * kw));
+        *cells = kh * kw;
     }
     nnom_set_shape_hwc(l, rank, out_h, out_w, d.c);
     return NNOM_OK;
+}
+
+static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
+{
+    nnom_status st = nnom_pool_window_infer(l, ctx, NULL);
+    if (st == NNOM_OK) st = nnom_expect_no_blobs(ctx, l);
+    if (st == NNOM_OK) st = nnom_expect_same_quant(ctx, l);
+    return st;
 }
 
 static int inplace_ok(const nnom_layer *l, const nnom_infer_ctx *ctx)

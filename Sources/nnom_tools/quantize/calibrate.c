@@ -27,6 +27,15 @@
  * model inputs keep their observed range, as the data given is what the
  * model will see.
  *
+ * Average pools get a range of their own, not clipped but widened: a global
+ * pool yields only C values per sample, so the extremes a few samples show
+ * are a poor guess of those to come (calibrated on the 8 samples of a test
+ * fixture, the observed minimum and maximum clip later inputs' means and
+ * lose up to 21 dB). Each output element's values over the samples give a
+ * mean mu and a standard deviation sigma; the range covers mu +- 4 sigma of
+ * every element as well as every value seen, within the input's chosen
+ * range (a mean of the int8 input cannot leave it).
+ *
  * The clone also observes the values inside recurrent layers (gate
  * pre-activations, hidden and cell states at every step) during pass 1; the
  * quantiser chooses their int16 scales from those ranges.
@@ -40,6 +49,8 @@
 #define PERCENTILE_BINS 4096
 #define KL_BINS 2048
 #define KL_VALUES_PER_BIN 16
+/* average pools: standard deviations of each output's spread over the samples their range covers */
+#define MEAN_SPREAD 4.0
 
 nnom_qclass nnom_calib_class(nnom_layer_type type)
 {
@@ -48,10 +59,7 @@ nnom_qclass nnom_calib_class(nnom_layer_type type)
     case NNOM_LAYER_OUTPUT:
     case NNOM_LAYER_MAX_POOL1D:
     case NNOM_LAYER_MAX_POOL2D:
-    case NNOM_LAYER_AVG_POOL1D:
-    case NNOM_LAYER_AVG_POOL2D:
     case NNOM_LAYER_GLOBAL_MAX_POOL:
-    case NNOM_LAYER_GLOBAL_AVG_POOL:
     case NNOM_LAYER_FLATTEN:
     case NNOM_LAYER_RESHAPE:
     case NNOM_LAYER_ZERO_PADDING1D:
@@ -60,6 +68,9 @@ nnom_qclass nnom_calib_class(nnom_layer_type type)
     case NNOM_LAYER_CROPPING2D:
     case NNOM_LAYER_UPSAMPLING1D:
     case NNOM_LAYER_UPSAMPLING2D: return NNOM_QCLASS_SAME;
+    case NNOM_LAYER_AVG_POOL1D:
+    case NNOM_LAYER_AVG_POOL2D:
+    case NNOM_LAYER_GLOBAL_AVG_POOL: return NNOM_QCLASS_MEAN;
     case NNOM_LAYER_SIGMOID:
     case NNOM_LAYER_TANH:
     case NNOM_LAYER_HARD_SIGMOID:
@@ -216,6 +227,7 @@ typedef struct calib_layer {
     int32_t count;
     double min, max;
     double *hist;           /* NULL unless the layer's range is clipped */
+    double *sum, *sum2;     /* average pools: per output element, sum and sum of squares over the samples */
     int32_t bins, levels;
     double hist_lo, hist_hi;
 } calib_layer;
@@ -260,6 +272,14 @@ nnom_status nnom_calibrate(nnom_converter *c, const float *samples, size_t n_sam
         for (int32_t k = 0; k < L[i].info.shape.rank; k++) L[i].count *= L[i].info.shape.dims[k];
         L[i].min = INFINITY;
         L[i].max = -INFINITY;
+        if (nnom_calib_class(L[i].info.type) == NNOM_QCLASS_MEAN) {
+            L[i].sum = (double *)calloc((size_t)L[i].count * 2u, sizeof(double));
+            if (!L[i].sum) {
+                st = nnom_converter_fail(c, NNOM_ERR_NO_MEMORY, "calibration: out of memory");
+                goto done;
+            }
+            L[i].sum2 = L[i].sum + L[i].count;
+        }
         if (nnom_calib_class(L[i].info.type) == NNOM_QCLASS_UNSUPPORTED) {
             st = nnom_converter_fail(c, NNOM_ERR_UNSUPPORTED, "quantise: layer '%s' of type %s (%d) cannot be quantised",
                                      L[i].info.name, L[i].info.type_name, (int)L[i].info.type);
@@ -291,6 +311,10 @@ nnom_status nnom_calibrate(nnom_converter *c, const float *samples, size_t n_sam
                 }
                 if (v < mn) mn = v;
                 if (v > mx) mx = v;
+                if (L[i].sum) {
+                    L[i].sum[k] += v;
+                    L[i].sum2[k] += v * v;
+                }
             }
             L[i].min = mn;
             L[i].max = mx;
@@ -375,6 +399,22 @@ nnom_status nnom_calibrate(nnom_converter *c, const float *samples, size_t n_sam
             L[i].min = L[L[i].info.inputs[0]].min;
             L[i].max = L[L[i].info.inputs[0]].max;
             break;
+        case NNOM_QCLASS_MEAN: {
+            /* each output element's mean over the samples +- MEAN_SPREAD standard deviations */
+            const double ns = (double)n_samples;
+            for (int32_t k = 0; k < L[i].count; k++) {
+                const double mu = L[i].sum[k] / ns, var = L[i].sum2[k] / ns - mu * mu;
+                const double spread = MEAN_SPREAD * sqrt(var > 0.0 ? var * ns / (ns > 1.0 ? ns - 1.0 : 1.0) : 0.0);
+                if (mu - spread < L[i].min) L[i].min = mu - spread;
+                if (mu + spread > L[i].max) L[i].max = mu + spread;
+            }
+            /* a mean of the int8 input lies within the input's range, clipped or not */
+            const calib_layer *in = &L[L[i].info.inputs[0]];
+            if (L[i].min < in->min) L[i].min = in->min;
+            if (L[i].max > in->max) L[i].max = in->max;
+            if (L[i].min > L[i].max) L[i].min = L[i].max = L[i].min > in->max ? in->max : in->min;
+            break;
+        }
         case NNOM_QCLASS_UNION:
             for (int32_t j = 0; j < L[i].info.n_inputs; j++) {
                 const calib_layer *in = &L[L[i].info.inputs[j]];
@@ -390,7 +430,10 @@ nnom_status nnom_calibrate(nnom_converter *c, const float *samples, size_t n_sam
     st = NNOM_OK;
 done:
     if (L)
-        for (int32_t i = 0; i < n; i++) free(L[i].hist);
+        for (int32_t i = 0; i < n; i++) {
+            free(L[i].hist);
+            free(L[i].sum);
+        }
     free(L);
     nnom_model_destroy(run);
     return st;

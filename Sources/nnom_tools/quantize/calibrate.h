@@ -10,7 +10,8 @@
 /* How the int8 output quantisation of a layer type is chosen. */
 typedef enum nnom_qclass {
     NNOM_QCLASS_INPUT,        /* INPUT: observed min/max of the samples */
-    NNOM_QCLASS_SAME,         /* equals input 0's (pools, padding, views, OUTPUT...): required by the runtime */
+    NNOM_QCLASS_SAME,         /* equals input 0's (max pools, padding, views, OUTPUT...): required by the runtime */
+    NNOM_QCLASS_MEAN,         /* average pools: their own observed range, within their input's (see nnom_calibrate) */
     NNOM_QCLASS_FIXED,        /* fixed by the function's range (sigmoid, tanh, hard sigmoid, softmax) */
     NNOM_QCLASS_CALIBRATED,   /* from the calibrated range (weighted, merge and rectifier layers) */
     NNOM_QCLASS_UNION,        /* CONCATENATE: the union of its inputs' ranges */
@@ -42,7 +43,10 @@ typedef struct nnom_calib_internals {
  * 0): for NNOM_QCLASS_CALIBRATED layers the observed minimum and maximum,
  * clipped by PERCENTILE or KL when @p method asks; INPUT layers keep their
  * minimum and maximum; NNOM_QCLASS_SAME layers inherit input 0's range (their
- * int8 output shares its quantisation); CONCATENATE gets the union of its
+ * int8 output shares its quantisation); NNOM_QCLASS_MEAN layers (average
+ * pools) cover what they produced and each output element's mean over the
+ * samples +- 4 standard deviations, intersected with input 0's chosen range
+ * (a mean of int8 values cannot leave it); CONCATENATE gets the union of its
  * inputs' ranges; FIXED layers keep what they produced. @p lo and @p hi hold
  * one entry per layer; so does @p internals (may be NULL): the minimum and
  * maximum of the values inside each layer (recurrent layers: gate

@@ -10,9 +10,12 @@
  *  - bias: int32 = round(b / (input scale x weight scale)), saturated;
  *  - requantisation: multiplier and shift of input x weight / output scale.
  *
- * Layers whose int8 kernel needs a given output quantisation get it: pools,
- * padding, cropping, upsampling and views keep their input's; sigmoid and
- * hard sigmoid output (1/256, -128), tanh (1/128, 0), softmax (1/256, -128).
+ * Layers whose int8 kernel needs a given output quantisation get it: max
+ * pools, padding, cropping, upsampling and views keep their input's; sigmoid
+ * and hard sigmoid output (1/256, -128), tanh (1/128, 0), softmax (1/256, -128).
+ * Average pools get the range their means showed (quantize_avg_pool() below):
+ * a mean spans less than its input, and the finer scale keeps the fraction of
+ * an input step the average carries.
  *
  * Recurrent layers (quantize_rnn() below) have int8 outputs calibrated as
  * any other, and int16 insides whose scales follow the ranges the float model
@@ -305,6 +308,38 @@ static nnom_status helper_failed(nnom_converter *c, nnom_status st, const qlayer
                                l->info.name, l->info.type_name, what, (double)l->quant.scale, (int)l->quant.zero_point);
 }
 
+/* An average pool requantises only when its own scale is at least this much finer than its input's:
+ * below 2 dB the gain drowns in the error it inherits from its input, and the plain form is cheaper. */
+#define AVG_POOL_MIN_GAIN 0.8
+
+/*
+ * An int8 average pool (AVG_POOL1D/2D, GLOBAL_AVG_POOL): the quantisation of its calibrated range
+ * [lo, hi] and blob 0 = {multiplier, shift} of input scale / output scale (the requantising form,
+ * kernels/pool.h), when that scale is at most AVG_POOL_MIN_GAIN times the input's and the kernel
+ * can hold the window's sum at it (nnom_quant_avg_pool_params()); otherwise the input's
+ * quantisation and no blobs, the plain form. Its input @p in is the float model's.
+ */
+static nnom_status quantize_avg_pool(nnom_converter *c, qlayer *l, const qlayer *in, nnom_quant in_q, double lo,
+                                     double hi, nnom_blob *blobs)
+{
+    const nnom_shape *s = &in->info.shape;
+    const int64_t h = s->rank == 3 ? s->dims[0] : 1, w = s->rank == 3 ? s->dims[1] : s->dims[0];
+    int64_t cells = h * w;
+    if (l->info.type != NNOM_LAYER_GLOBAL_AVG_POOL) {
+        const int64_t kh = l->info.params.kernel[0], kw = l->info.params.kernel[1];
+        cells = (kh < h ? kh : h) * (kw < w ? kw : w);
+    }
+    const nnom_quant q = quant_of_range(lo, hi);
+    l->quant = in_q;
+    if (!(q.scale <= AVG_POOL_MIN_GAIN * in_q.scale) || cells < 1 || cells > (1 << 23)) return NNOM_OK;
+    int32_t *p = (int32_t *)nnom_store_alloc(&c->store, 8u);
+    if (!p) return nnom_converter_fail(c, NNOM_ERR_NO_MEMORY, "quantise: out of memory");
+    if (nnom_quant_avg_pool_params(in_q, q, (int32_t)cells, p) != NNOM_OK) return NNOM_OK; /* the plain form */
+    l->quant = q;
+    blobs[0] = (nnom_blob){p, 8u};
+    return NNOM_OK;
+}
+
 /* Output quantisation and constants of layer i (inputs already done). */
 static nnom_status quantize_layer(nnom_converter *c, qlayer *Q, int32_t i, const float *lo, const float *hi,
                                   const nnom_calib_internals *internals, int per_tensor, nnom_blob *blobs)
@@ -315,7 +350,8 @@ static nnom_status quantize_layer(nnom_converter *c, qlayer *Q, int32_t i, const
     nnom_status st = NNOM_OK;
     memset(blobs, 0, sizeof(nnom_blob) * NNOM_MAX_BLOBS);
     switch (nnom_calib_class(t)) {
-    case NNOM_QCLASS_SAME: l->quant = in0; break;
+    case NNOM_QCLASS_SAME:
+    case NNOM_QCLASS_MEAN: l->quant = in0; break; /* average pools: see quantize_avg_pool() */
     case NNOM_QCLASS_FIXED:
         l->quant.scale = t == NNOM_LAYER_TANH ? 1.0f / 128.0f : 1.0f / 256.0f;
         l->quant.zero_point = t == NNOM_LAYER_TANH ? 0 : -128;
@@ -384,6 +420,9 @@ static nnom_status quantize_layer(nnom_converter *c, qlayer *Q, int32_t i, const
         blobs[0] = (nnom_blob){p, bytes};
         return NNOM_OK;
     }
+    case NNOM_LAYER_AVG_POOL1D:
+    case NNOM_LAYER_AVG_POOL2D:
+    case NNOM_LAYER_GLOBAL_AVG_POOL: return quantize_avg_pool(c, l, &Q[l->info.inputs[0]], in0, lo[i], hi[i], blobs);
     case NNOM_LAYER_RELU:
     case NNOM_LAYER_RELU6:
     case NNOM_LAYER_LEAKY_RELU:

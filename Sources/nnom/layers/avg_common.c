@@ -1,0 +1,55 @@
+/*
+ * What AVG_POOL1D/2D (avg_pool.c) and GLOBAL_AVG_POOL (global_avg_pool.c) share
+ * beyond their shape checks: the int8 form of the average (kernels/pool.h).
+ *
+ *  - no blobs: the output keeps the input's quantisation (scale and zero point
+ *    must be equal), the kernel rounds the sum over the count;
+ *  - s8, blob 0 = int32 [2] {multiplier, shift} (~ input scale / output scale,
+ *    multiplier >= 0, shift -31 .. 30), the other blobs empty: the output has
+ *    its own quantisation and the kernel requantises the window's sum before
+ *    dividing it. 255 * n * 2^max(shift, 0) must not exceed 2^31 - 2^23 for the
+ *    largest window of n cells, so that no intermediate saturates.
+ * float32 average pools take no blobs.
+ */
+#include "layers/pool_common.h"
+
+nnom_status nnom_avg_pool_check(nnom_layer *l, const nnom_infer_ctx *ctx, int64_t cells)
+{
+    const char *tname = nnom_layer_type_name(l->type);
+    nnom_model *m = ctx->model;
+    if (ctx->dtype != NNOM_DTYPE_S8) return nnom_expect_no_blobs(ctx, l);
+    /* an int8 average sums at most 2^23 cells in int32 */
+    if (cells > (1 << 23))
+        return nnom_fail(m, NNOM_ERR_UNSUPPORTED, "layer '%s' (%s): windows of %ld cells, at most 2^23 supported",
+                         l->name, tname, (long)cells);
+    int any = 0;
+    for (int s = 0; s < NNOM_MAX_BLOBS; s++) any |= l->blobs[s].size != 0;
+    if (!any) return nnom_expect_same_quant(ctx, l); /* the plain form */
+    nnom_status st = nnom_expect_blob(m, l, 0, "requantisation int32 [2] (multiplier, shift)", 8u);
+    if (st != NNOM_OK) return st;
+    for (int s = 1; s < NNOM_MAX_BLOBS; s++)
+        if (l->blobs[s].size != 0)
+            return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): blob %d holds %u bytes, expected none", l->name,
+                             tname, s, (unsigned)l->blobs[s].size);
+    const int32_t *q = (const int32_t *)l->blobs[0].data;
+    if (q[0] < 0 || q[1] < -31 || q[1] > 30)
+        return nnom_fail(m, NNOM_ERR_ARGUMENT, "layer '%s' (%s): multiplier %d, shift %d; expected a multiplier >= 0 "
+                         "and a shift from -31 to 30", l->name, tname, (int)q[0], (int)q[1]);
+    /* 255 * cells * 2^shift <= 2^31 - 2^23, in 32 bits (cells <= 2^23) */
+    if (q[1] > 0 && 255u * (uint32_t)cells > ((1u << 31) - (1u << 23)) >> q[1])
+        return nnom_fail(m, NNOM_ERR_UNSUPPORTED, "layer '%s' (%s): shift %d is too large for windows of %ld cells "
+                         "(255 x cells x 2^shift must not exceed 2^31 - 2^23): the output scale is too fine for the "
+                         "input's", l->name, tname, (int)q[1], (long)cells);
+    return NNOM_OK;
+}
+
+void nnom_avg_pool_form(const nnom_layer *l, const nnom_layer *in, nnom_pool_args *a)
+{
+    a->rescale = l->blobs[0].size != 0;
+    if (!a->rescale) return;
+    const int32_t *q = (const int32_t *)l->blobs[0].data;
+    a->multiplier = q[0];
+    a->shift = q[1];
+    a->in_zp = in->quant.zero_point;
+    a->out_zp = l->quant.zero_point;
+}

@@ -1,0 +1,32 @@
+/*
+ * Internal: what the pooling layers share.
+ *  - max_pool.c defines nnom_pool_window_infer() (window pools: MAX_POOL1D/2D and
+ *    AVG_POOL1D/2D), global_max_pool.c nnom_pool_global_infer() (GLOBAL_MAX_POOL,
+ *    GLOBAL_AVG_POOL): the checks of parameters and input shape, and l->shape.
+ *  - avg_common.c defines the rest of an average pool's checks and its int8 form
+ *    (kernels/pool.h): without blobs the output keeps the input's quantisation; with
+ *    blob 0 = int32 [2] {multiplier, shift} (~ input scale / output scale) the output
+ *    has its own and the kernel requantises. Only the average pools link it.
+ */
+#ifndef NNOM_LAYERS_POOL_COMMON_H
+#define NNOM_LAYERS_POOL_COMMON_H
+
+#include "core/layer.h"
+#include "kernels/pool.h"
+
+/* Window pools: checks parameters against the input, sets l->shape; *cells (may be NULL)
+ * receives the number of cells of the largest window clipped to the input. */
+nnom_status nnom_pool_window_infer(nnom_layer *l, const nnom_infer_ctx *ctx, int64_t *cells);
+
+/* Global pools: checks the input's rank, sets l->shape (C); *cells receives H * W. */
+nnom_status nnom_pool_global_infer(nnom_layer *l, const nnom_infer_ctx *ctx, int64_t *cells);
+
+/* Average pools, after the shape checks: blobs and output quantisation (int8: either form;
+ * float32: no blobs), and that windows of @p cells cells fit the int8 kernel. */
+nnom_status nnom_avg_pool_check(nnom_layer *l, const nnom_infer_ctx *ctx, int64_t cells);
+
+/* Fills the int8 form fields of @p a (rescale, multiplier, shift, zero points) for layer @p l
+ * reading @p in. */
+void nnom_avg_pool_form(const nnom_layer *l, const nnom_layer *in, nnom_pool_args *a);
+
+#endif /* NNOM_LAYERS_POOL_COMMON_H */
