@@ -23,21 +23,7 @@ static int inplace_ok(const nnom_layer *l, const nnom_infer_ctx *ctx) { return n
 
 static nnom_pool_args pool_args(const nnom_exec *x)
 {
-    const nnom_layer *l = x->layer;
-    const nnom_dims in = nnom_dims_of(&x->in_layer[0]->shape), out = nnom_dims_of(&l->shape);
-    nnom_pool_args a = {0};
-    a.in_h = in.h;
-    a.in_w = in.w;
-    a.channels = in.c;
-    a.out_h = out.h;
-    a.out_w = out.w;
-    a.kernel_h = l->p->kernel[0];
-    a.kernel_w = l->p->kernel[1];
-    a.stride_h = nnom_one_if_zero(l->p->stride[0]);
-    a.stride_w = nnom_one_if_zero(l->p->stride[1]);
-    a.pad_top = nnom_window_pad_before(in.h, out.h, a.kernel_h, a.stride_h, 1, l->p->padding);
-    a.pad_left = nnom_window_pad_before(in.w, out.w, a.kernel_w, a.stride_w, 1, l->p->padding);
-    return a;
+    return nnom_pool_window_args(x->layer, &x->in_layer[0]->shape, &x->layer->shape);
 }
 
 static void run_s8(const nnom_exec *x)

@@ -17,11 +17,10 @@
 
 static int is_1d(nnom_layer_type t) { return t == NNOM_LAYER_MAX_POOL1D || t == NNOM_LAYER_AVG_POOL1D; }
 
-/* Kernel geometry from the layer and its input; out_h/out_w from the output shape. */
-static nnom_pool_args pool_args(const nnom_layer *l, const nnom_shape *in_shape, const nnom_shape *out_shape)
+nnom_pool_args nnom_pool_window_args(const nnom_layer *l, const nnom_shape *in_shape, const nnom_shape *out_shape)
 {
     const nnom_dims in = nnom_dims_of(in_shape), out = nnom_dims_of(out_shape);
-    nnom_pool_args a;
+    nnom_pool_args a = {0};
     a.in_h = in.h;
     a.in_w = in.w;
     a.channels = in.c;
@@ -90,19 +89,19 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
 
 static int inplace_ok(const nnom_layer *l, const nnom_infer_ctx *ctx)
 {
-    const nnom_pool_args a = pool_args(l, &ctx->in[0]->shape, &l->shape);
+    const nnom_pool_args a = nnom_pool_window_args(l, &ctx->in[0]->shape, &l->shape);
     return a.pad_top == 0 && a.pad_left == 0;
 }
 
 static void run_s8(const nnom_exec *x)
 {
-    const nnom_pool_args a = pool_args(x->layer, &x->in_layer[0]->shape, &x->layer->shape);
+    const nnom_pool_args a = nnom_pool_window_args(x->layer, &x->in_layer[0]->shape, &x->layer->shape);
     nnom_max_pool_s8(&a, (const int8_t *)x->in[0], (int8_t *)x->out);
 }
 
 static void run_f32(const nnom_exec *x)
 {
-    const nnom_pool_args a = pool_args(x->layer, &x->in_layer[0]->shape, &x->layer->shape);
+    const nnom_pool_args a = nnom_pool_window_args(x->layer, &x->in_layer[0]->shape, &x->layer->shape);
     nnom_max_pool_f32(&a, (const float *)x->in[0], (float *)x->out);
 }
 

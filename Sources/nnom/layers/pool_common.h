@@ -18,6 +18,10 @@
  * receives the number of cells of the largest window clipped to the input. */
 nnom_status nnom_pool_window_infer(nnom_layer *l, const nnom_infer_ctx *ctx, int64_t *cells);
 
+/* Window pools: the kernel geometry from the layer, its input's and its output's shapes
+ * (other fields 0). */
+nnom_pool_args nnom_pool_window_args(const nnom_layer *l, const nnom_shape *in_shape, const nnom_shape *out_shape);
+
 /* Global pools: checks the input's rank, sets l->shape (C); *cells receives H * W. */
 nnom_status nnom_pool_global_infer(nnom_layer *l, const nnom_infer_ctx *ctx, int64_t *cells);
 
