@@ -12,16 +12,26 @@
  */
 #include "kernels/rnn.h"
 
-#include <stddef.h>
-#include "kernels/requant.h"
-#include "nnom/layers.h"
-
+/* (the Cortex-M DSP kernel, kernels/arm/rnn_s8.c, needs the same scratch) */
 uint32_t nnom_rnn_s8_scratch_bytes(int32_t cell, int32_t units)
 {
     return (uint32_t)((cell + 1) * units) * (uint32_t)sizeof(int16_t);
 }
 
+#include "kernels/arm/arm_dsp.h" /* Cortex-M with DSP: kernels/arm/rnn_s8.c replaces the rest of this file */
+#if NNOM_USE_ARM_DSP
+#define NNOM_ARM_DSP_TWIN 1
+#include "kernels/arm/rnn_s8.c"
+#else
+
+#include <stddef.h>
+#include "kernels/requant.h"
+#include "nnom/layers.h"
+
 static int32_t sat32(int64_t v) { return v > INT32_MAX ? INT32_MAX : (v < INT32_MIN ? INT32_MIN : (int32_t)v); }
+/* a + b saturated to int32 (QADD on a Cortex-M): sums of requantised parts may pass int32 with
+ * extreme constants */
+static int32_t add_sat(int32_t a, int32_t b) { return sat32((int64_t)a + b); }
 static int16_t sat16(int32_t v) { return (int16_t)(v > 32767 ? 32767 : (v < -32768 ? -32768 : v)); }
 
 /* (a b + 2^14) >> 15 of two int16 values (a Q15 gate times a value: the value's scale) */
@@ -97,7 +107,7 @@ void nnom_rnn_s8(const nnom_rnn_s8_args *a, const int8_t *in, int8_t *out, int16
             if (r < direct) {
                 const int64_t ah = dot_h(a->recurrent + (size_t)r * (size_t)units, h, units) +
                                    (rec_bias ? rec_bias[r] : 0);
-                v += nnom_requantize(sat32(ah), mh[r], sh[r]);
+                v = add_sat(v, nnom_requantize(sat32(ah), mh[r], sh[r]));
             } else if (reset_after) {
                 const int64_t ah = dot_h(a->recurrent + (size_t)r * (size_t)units, h, units) +
                                    (rec_bias ? rec_bias[r] : 0);
@@ -111,7 +121,7 @@ void nnom_rnn_s8(const nnom_rnn_s8_args *a, const int8_t *in, int8_t *out, int16
             for (int32_t u = 0; u < units; u++) {
                 const int32_t i = nnom_rnn_lut(t_rec, pre[u]), f = nnom_rnn_lut(t_rec, pre[units + u]);
                 const int32_t g = nnom_rnn_lut(t_act, pre[2 * units + u]), o = nnom_rnn_lut(t_rec, pre[3 * units + u]);
-                c[u] = sat16(q15(f, c[u]) + nnom_requantize(i * g, k[NNOM_RNN_MIX_MULT], k[NNOM_RNN_MIX_SHIFT]));
+                c[u] = sat16(add_sat(q15(f, c[u]), nnom_requantize(i * g, k[NNOM_RNN_MIX_MULT], k[NNOM_RNN_MIX_SHIFT])));
                 const int32_t ac = nnom_rnn_lut(t_cell, c[u]);
                 h[u] = sat16(nnom_requantize(o * ac, k[NNOM_RNN_HID_MULT], k[NNOM_RNN_HID_SHIFT]));
             }
@@ -125,22 +135,23 @@ void nnom_rnn_s8(const nnom_rnn_s8_args *a, const int8_t *in, int8_t *out, int16
                 for (int32_t u = 0; u < units; u++) {
                     const int32_t r = direct + u;
                     const int64_t ah = dot_h(a->recurrent + (size_t)r * (size_t)units, tmp, units);
-                    cand[u] = sat16(cand[u] + nnom_requantize(sat32(ah), mh[r], sh[r]));
+                    cand[u] = sat16(add_sat(cand[u], nnom_requantize(sat32(ah), mh[r], sh[r])));
                 }
             }
             for (int32_t u = 0; u < units; u++) {
                 const int32_t hh = nnom_rnn_lut(t_act, cand[u]);
                 const int32_t keep = q15(z[u], h[u]);
                 const int32_t mix = nnom_requantize((32768 - z[u]) * hh, k[NNOM_RNN_MIX_MULT], k[NNOM_RNN_MIX_SHIFT]);
-                h[u] = sat16(keep + mix);
+                h[u] = sat16(add_sat(keep, mix));
             }
         }
         if (sequences || step == a->steps - 1) {
             int8_t *row = out + (sequences ? (size_t)(input_order ? t : step) * (size_t)units : 0);
             for (int32_t u = 0; u < units; u++) {
                 const int32_t y = nnom_requantize(h[u], k[NNOM_RNN_OUT_MULT], k[NNOM_RNN_OUT_SHIFT]);
-                row[u] = nnom_clamp_s8(y + a->out_zero_point, -128, 127);
+                row[u] = nnom_clamp_s8(add_sat(y, a->out_zero_point), -128, 127);
             }
         }
     }
 }
+#endif /* !NNOM_USE_ARM_DSP */
