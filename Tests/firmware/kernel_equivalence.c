@@ -318,6 +318,30 @@ static int32_t check_max_pool(int32_t cases)
     return bad;
 }
 
+/* A random requantisation input in the fast forms' domain [-2^30, 2^30), edges included. */
+static int32_t random_acc(void)
+{
+    const int32_t bits = range(0, 30);
+    int32_t acc = (int32_t)(next() & ((1u << bits) - 1u));
+    if (chance(50)) acc = -acc;
+    if (chance(1)) acc = chance(50) ? -(1 << 30) : (1 << 30) - 1;
+    return acc;
+}
+
+static void report_requant(const char *what, int32_t acc, int32_t m, int32_t sh)
+{
+    if (failures_shown++ >= 8) return;
+    fw_print("MISMATCH ");
+    fw_print(what);
+    fw_print(" acc ");
+    fw_print_i32(acc);
+    fw_print(" m ");
+    fw_print_i32(m);
+    fw_print(" shift ");
+    fw_print_i32(sh);
+    fw_print("\n");
+}
+
 /* nnom_arm_requant against nnom_conv_quant_out on its domain: |acc| < 2^30, shift <= -1;
  * nnom_arm_requant_zp (the DSP conv's form, output zero point folded in) on its own:
  * also multiplier > 2^30 and shift >= -22. */
@@ -325,10 +349,7 @@ static int32_t check_requant(int32_t cases)
 {
     int32_t bad = 0;
     for (int32_t t = 0; t < cases; t++) {
-        const int32_t bits = range(0, 30);
-        int32_t acc = (int32_t)(next() & ((1u << bits) - 1u));
-        if (acc >= (1 << 30)) acc = (1 << 30) - 1;
-        if (chance(50)) acc = -acc;
+        const int32_t acc = random_acc();
         const int32_t m = chance(2) ? (chance(50) ? INT32_MIN : INT32_MAX)
                                     : (chance(50) ? (int32_t)(0x40000000u + (next() & 0x3FFFFFFFu)) : (int32_t)next());
         const int32_t sh = -range(1, 31), e = -sh;
@@ -341,15 +362,7 @@ static int32_t check_requant(int32_t cases)
             zp_ok = want + zp == nnom_arm_requant_zp(acc, m, nnom_arm_requant_zp_const(e, zp), e);
         }
         if (want != got || !zp_ok) {
-            if (failures_shown++ < 8) {
-                fw_print("MISMATCH requant acc ");
-                fw_print_i32(acc);
-                fw_print(" m ");
-                fw_print_i32(m);
-                fw_print(" shift ");
-                fw_print_i32(sh);
-                fw_print("\n");
-            }
+            report_requant("requant", acc, m, sh);
             bad++;
         }
     }
@@ -525,23 +538,11 @@ static int32_t check_requant_rnn(int32_t cases)
 {
     int32_t bad = 0;
     for (int32_t t = 0; t < cases; t++) {
-        const int32_t bits = range(0, 30);
-        int32_t acc = (int32_t)(next() & ((1u << bits) - 1u));
-        if (chance(50)) acc = -acc;
-        if (chance(1)) acc = chance(50) ? -(1 << 30) : (1 << 30) - 1;
-        if (acc >= (1 << 30)) acc = (1 << 30) - 1;
+        const int32_t acc = random_acc();
         const int32_t m = chance(2) ? (chance(50) ? 0 : INT32_MAX) : (int32_t)(next() & 0x7FFFFFFFu);
         const int32_t sh = -range(1, 31), e = -sh;
         if (nnom_arm_requant(acc, m, e, 1 << (e - 1)) != nnom_requantize(acc, m, sh)) {
-            if (failures_shown++ < 8) {
-                fw_print("MISMATCH requant (rnn) acc ");
-                fw_print_i32(acc);
-                fw_print(" m ");
-                fw_print_i32(m);
-                fw_print(" shift ");
-                fw_print_i32(sh);
-                fw_print("\n");
-            }
+            report_requant("requant (rnn)", acc, m, sh);
             bad++;
         }
     }
