@@ -365,9 +365,14 @@ static void test_graph_errors(void)
     TU_CHECK(st == NNOM_ERR_SHAPE, "add shape mismatch: %s", nnom_status_name(st));
     TU_CHECK(strstr(msg, "my_add") && strstr(msg, "add") && strstr(msg, "(4, 4, 3)") && strstr(msg, "(4, 4, 5)"),
              "message: %s", msg);
-    /* add does not broadcast */
+    /* add broadcasts a per-channel vector second, not first */
     st = compile_error(NNOM_DTYPE_F32, NNOM_LAYER_ADD, shape_of(3, 4, 4, 3), shape_of(1, 3, 0, 0), &d, msg, sizeof msg);
-    TU_CHECK(st == NNOM_ERR_SHAPE, "add broadcast: %s", nnom_status_name(st));
+    TU_CHECK(st == NNOM_OK, "add broadcast: %s (%s)", nnom_status_name(st), msg);
+    st = compile_error(NNOM_DTYPE_F32, NNOM_LAYER_ADD, shape_of(1, 3, 0, 0), shape_of(3, 4, 4, 3), &d, msg, sizeof msg);
+    TU_CHECK(st == NNOM_ERR_SHAPE && strstr(msg, "vector"), "add vector first: %s %s", nnom_status_name(st), msg);
+    st = compile_error(NNOM_DTYPE_F32, NNOM_LAYER_SUBTRACT, shape_of(3, 4, 4, 3), shape_of(1, 4, 0, 0), &d, msg,
+                       sizeof msg);
+    TU_CHECK(st == NNOM_ERR_SHAPE && strstr(msg, "(4)"), "sub vector length: %s %s", nnom_status_name(st), msg);
     st = compile_error(NNOM_DTYPE_F32, NNOM_LAYER_SUBTRACT, shape_of(2, 4, 3, 0), shape_of(3, 1, 4, 3), &d, msg,
                        sizeof msg);
     TU_CHECK(st == NNOM_ERR_SHAPE, "sub rank mismatch: %s", nnom_status_name(st));
@@ -448,10 +453,12 @@ static void test_graphs(void)
             graph_f32(types[t], shape_of(2, 9, 5, 0), shape_of(2, 9, 5, 0), act, act == 1);
         }
     }
-    /* per-channel broadcast of multiply */
-    graph_s8(NNOM_LAYER_MULTIPLY, shape_of(3, 4, 6, 5), shape_of(1, 5, 0, 0), NNOM_ACT_NONE);
-    graph_s8(NNOM_LAYER_MULTIPLY, shape_of(2, 11, 3, 0), shape_of(1, 3, 0, 0), NNOM_ACT_RELU);
-    graph_f32(NNOM_LAYER_MULTIPLY, shape_of(3, 4, 6, 5), shape_of(1, 5, 0, 0), NNOM_ACT_NONE, 1);
+    /* per-channel broadcast of the second input */
+    for (int t = 0; t < 3; t++) {
+        graph_s8(types[t], shape_of(3, 4, 6, 5), shape_of(1, 5, 0, 0), NNOM_ACT_NONE);
+        graph_s8(types[t], shape_of(2, 11, 3, 0), shape_of(1, 3, 0, 0), NNOM_ACT_RELU);
+        graph_f32(types[t], shape_of(3, 4, 6, 5), shape_of(1, 5, 0, 0), NNOM_ACT_NONE, 1);
+    }
 }
 
 int main(void)

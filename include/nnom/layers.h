@@ -63,7 +63,8 @@ typedef enum nnom_dtype {
  *    nnom_quant_avg_pool_params(), and a quantisation of their own: each window's sum, zero point
  *    removed, is requantised to output steps, then divided by its count (rounded half away from
  *    zero); see docs/format.md. f32: no blobs.
- *  - ADD, SUBTRACT: two inputs of the same shape. s8: 0 int32[6] = {multiplier1, shift1,
+ *  - ADD, SUBTRACT: two inputs, the same shape, or the second a per-channel vector (rank 1, C).
+ *    s8: 0 int32[6] = {multiplier1, shift1,
  *    multiplier2, shift2, out_multiplier, out_shift} as made by nnom_quant_add_params().
  *  - MULTIPLY: two inputs, the same shape, or the second a per-channel vector (rank 1, C)
  *    broadcast over H and W. s8: 0 int32[2] = {out_multiplier, out_shift}.

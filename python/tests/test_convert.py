@@ -65,3 +65,25 @@ def test_compare_reports_per_layer_sqnr():
     rows = nnom.compare(q, model, x)
     assert rows, "no layer matched by name"
     assert all(r["sqnr_db"] > 20 for r in rows), rows
+
+
+def test_add_and_subtract_broadcast_a_channel_vector():
+    keras = pytest.importorskip("keras")
+    layers = keras.layers
+    keras.utils.set_random_seed(5)
+    i = keras.Input((6, 6, 3))
+    x = layers.Conv2D(4, 3, padding="same")(i)
+    pooled = layers.GlobalAveragePooling2D()(x)
+    v1 = layers.Reshape((1, 1, 4))(layers.Dense(4)(pooled))
+    v2 = layers.Reshape((1, 1, 4))(layers.Dense(4)(pooled))
+    y = layers.Subtract()([layers.Add()([v1, x]), v2])  # the vector first in Add, second in Subtract
+    m = keras.Model(i, layers.Flatten()(y))
+    xs = np.random.default_rng(1).uniform(-1, 1, (64, 6, 6, 3)).astype(np.float32)
+    want = m.predict(xs, verbose=0)
+    got = nnom.convert(m, xs, progress=False).predict(xs)
+    err = np.sum((want.astype(np.float64) - got) ** 2)
+    assert 10 * np.log10(np.sum(want.astype(np.float64) ** 2) / err) >= 30.0
+    # a vector minus a full tensor is refused with a clear message
+    bad = keras.Model(i, layers.Flatten()(layers.Subtract()([v1, x])))
+    with pytest.raises(nnom.NNoMError, match="per-channel vector"):
+        nnom.convert(bad, xs, progress=False)

@@ -1,11 +1,12 @@
 /*
- * SUBTRACT (first minus second): two inputs of the same shape; fused relu/relu6.
+ * SUBTRACT (first minus second): two inputs of the same shape, or the second a per-channel
+ * vector (rank 1, C) taken from every position of the first; fused relu/relu6.
  * s8 blob 0: int32[6] = {m1, s1, m2, s2, m_out, s_out} (see layers.h, nnom_quant_add_params()).
  */
 #include "kernels/elementwise.h"
 #include "layers/elementwise_common.h"
 
-static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx) { return nnom_binary_infer(l, ctx, 0, 6); }
+static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx) { return nnom_binary_infer(l, ctx, 1, 6); }
 
 static void run_s8(const nnom_exec *x)
 {

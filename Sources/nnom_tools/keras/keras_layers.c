@@ -935,9 +935,10 @@ static nnom_status build_merge(kr_ctx *x, const kr_value *const *in, int n_in, k
                                      : (strcmp(cls, "Subtract") == 0 ? NNOM_LAYER_SUBTRACT : NNOM_LAYER_ADD);
     if (t == NNOM_LAYER_SUBTRACT && n_in != 2)
         return kr_layer_fail(x, NNOM_ERR_KERAS, "takes exactly 2 inputs, %d given", n_in);
-    /* the running result: the first full-shaped input */
+    /* the running result: the first full-shaped input (Subtract keeps its order: the runtime
+     * broadcasts only its second input) */
     int first = 0;
-    if (is_mul)
+    if (t != NNOM_LAYER_SUBTRACT)
         for (int i = 0; i < n_in; i++)
             if (in[i]->shape.rank > in[first]->shape.rank ||
                 count_of(&in[i]->shape) > count_of(&in[first]->shape))
@@ -953,10 +954,11 @@ static nnom_status build_merge(kr_ctx *x, const kr_value *const *in, int n_in, k
             char a[64], b[64];
             kr_shape_text(&full, a, sizeof a);
             kr_shape_text(&in[i]->shape, b, sizeof b);
-            if (!is_mul || !is_channel_vector(&in[i]->shape, &full))
+            if (!is_channel_vector(&in[i]->shape, &full))
                 return kr_layer_fail(x, NNOM_ERR_UNSUPPORTED,
-                                     "inputs of shapes %s and %s: supported are equal shapes%s", a, b,
-                                     is_mul ? " or a per-channel vector (1, ..., C)" : "");
+                                     "inputs of shapes %s and %s: supported are equal shapes or a per-channel "
+                                     "vector (1, ..., C)%s", a, b,
+                                     t == NNOM_LAYER_SUBTRACT ? " as the second input" : "");
             if (in[i]->shape.rank > 1) {
                 nnom_layer_params r;
                 memset(&r, 0, sizeof r);
