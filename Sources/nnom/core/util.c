@@ -79,6 +79,8 @@ static void vformat(char *buf, size_t cap, const char *fmt, va_list ap)
     if (cap) buf[o.len < cap ? o.len : cap - 1] = '\0';
 }
 
+/* (The functions that terse builds replace with macros, see core/layer.h, have their
+ * names in parentheses, so that the macros leave their definitions alone.) */
 void (nnom_format)(char *buf, size_t cap, const char *fmt, ...)
 {
     va_list ap;
@@ -87,14 +89,12 @@ void (nnom_format)(char *buf, size_t cap, const char *fmt, ...)
     va_end(ap);
 }
 
-/* (The functions that terse builds replace with macros have their names in
- * parentheses here, so that the macros leave their definitions alone.) */
 #if defined(NNOM_TERSE_ERRORS) && NNOM_TERSE_ERRORS
 
 /* "NNOM_ERR_SHAPE (NNOM_TERSE_ERRORS)": the status and why there is no more */
 static void terse_text(char *buf, size_t cap, nnom_status status)
 {
-    const char *parts[3] = {nnom_status_name(status), " (NNOM_TERSE_ERRORS)", ""};
+    const char *parts[2] = {nnom_status_name(status), " (NNOM_TERSE_ERRORS)"};
     size_t n = 0;
     for (int k = 0; k < 2; k++)
         for (const char *p = parts[k]; *p && n + 1 < cap; p++) buf[n++] = *p;
