@@ -189,6 +189,10 @@ nnom_status nnom_expect_same_quant(const nnom_infer_ctx *ctx, const nnom_layer *
 /* Checks a layer that reads no constant data has none. */
 nnom_status nnom_expect_no_blobs(const nnom_infer_ctx *ctx, const nnom_layer *l);
 
+/* Layers that only move values (padding, cropping, upsampling, max pooling): no constant
+ * data and, in int8 models, the input's quantisation. */
+nnom_status nnom_expect_moved_values(const nnom_infer_ctx *ctx, const nnom_layer *l);
+
 /* Sets l->shape of rank @p rank from canonical (h, w, c): rank 3 (h, w, c),
  * rank 2 (w, c), rank 1 (c). */
 void nnom_set_shape_hwc(nnom_layer *l, int32_t rank, int32_t h, int32_t w, int32_t c);

@@ -282,6 +282,12 @@ nnom_status nnom_expect_no_blobs(const nnom_infer_ctx *ctx, const nnom_layer *l)
     return NNOM_OK;
 }
 
+nnom_status nnom_expect_moved_values(const nnom_infer_ctx *ctx, const nnom_layer *l)
+{
+    nnom_status st = nnom_expect_no_blobs(ctx, l);
+    return st == NNOM_OK ? nnom_expect_same_quant(ctx, l) : st;
+}
+
 void nnom_set_shape_hwc(nnom_layer *l, int32_t rank, int32_t h, int32_t w, int32_t c)
 {
     l->shape.rank = rank;

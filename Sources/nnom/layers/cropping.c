@@ -1,12 +1,11 @@
 /*
  * CROPPING1D / CROPPING2D: removes pad = {top, bottom, left, right} rows and
  * columns; at least one row and column must remain. 1D takes (W, C) and
- * requires top = bottom = 0; 2D takes (H, W, C). The checks are ZERO_PADDING's
- * (zero_padding.c, through nnom_ops_zero_padding). No blobs; int8 keeps the
+ * requires top = bottom = 0; 2D takes (H, W, C). The checks and kernel arguments are
+ * ZERO_PADDING's (zero_padding.c). No blobs; int8 keeps the
  * input's quantisation. MACs: 0. Not in place.
  */
-#include "core/layer.h"
-#include "kernels/pad.h"
+#include "layers/pad_common.h"
 
 extern const nnom_layer_ops nnom_ops_zero_padding;
 
@@ -14,18 +13,7 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx) { return nnom
 
 static void run(const nnom_exec *x, uint32_t elem_size)
 {
-    const nnom_layer *l = x->layer;
-    const nnom_dims in = nnom_dims_of(&x->in_layer[0]->shape);
-    nnom_pad_args a;
-    a.in_h = in.h;
-    a.in_w = in.w;
-    a.channels = in.c;
-    a.top = l->p->pad[0];
-    a.bottom = l->p->pad[1];
-    a.left = l->p->pad[2];
-    a.right = l->p->pad[3];
-    a.elem_size = elem_size;
-    a.fill = 0;
+    const nnom_pad_args a = nnom_pad_layer_args(x, elem_size); /* (the fill value goes unused) */
     nnom_crop(&a, x->in[0], x->out);
 }
 

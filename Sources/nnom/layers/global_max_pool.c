@@ -30,8 +30,7 @@ nnom_status nnom_pool_global_infer(nnom_layer *l, const nnom_infer_ctx *ctx, int
 static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
 {
     nnom_status st = nnom_pool_global_infer(l, ctx, NULL);
-    if (st == NNOM_OK) st = nnom_expect_no_blobs(ctx, l);
-    if (st == NNOM_OK) st = nnom_expect_same_quant(ctx, l);
+    if (st == NNOM_OK) st = nnom_expect_moved_values(ctx, l);
     return st;
 }
 

@@ -31,14 +31,8 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
     const int64_t out_h = (int64_t)d.h * l->p->size[0], out_w = (int64_t)d.w * l->p->size[1];
     if (out_h > INT32_MAX || out_w > INT32_MAX)
         return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): upsampled output too large", l->name, tname);
-    {
-        nnom_status blob_st = nnom_expect_no_blobs(ctx, l);
-        if (blob_st != NNOM_OK) return blob_st;
-    }
-    if (ctx->dtype == NNOM_DTYPE_S8) {
-        nnom_status st = nnom_expect_same_quant(ctx, l);
-        if (st != NNOM_OK) return st;
-    }
+    const nnom_status st = nnom_expect_moved_values(ctx, l);
+    if (st != NNOM_OK) return st;
     nnom_set_shape_hwc(l, rank, (int32_t)out_h, (int32_t)out_w, d.c);
     return NNOM_OK;
 }

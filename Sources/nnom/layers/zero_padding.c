@@ -4,11 +4,12 @@
  * 1D takes (W, C) and requires top = bottom = 0; 2D takes (H, W, C).
  * No blobs; int8 keeps the input's quantisation. MACs: 0. Not in place.
  *
- * The checks here also serve CROPPING1D/2D (cropping.c calls this file's
- * infer through nnom_ops_zero_padding), whose pad values remove instead.
+ * The checks and the kernel arguments here also serve CROPPING1D/2D
+ * (cropping.c, through nnom_ops_zero_padding and nnom_pad_layer_args()),
+ * whose pad values remove instead.
  */
 #include "core/layer.h"
-#include "kernels/pad.h"
+#include "layers/pad_common.h"
 
 static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
 {
@@ -44,19 +45,13 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
                          (int)d.h, (int)d.w);
     if (out_h > INT32_MAX || out_w > INT32_MAX)
         return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): padded output too large", l->name, tname);
-    {
-        nnom_status blob_st = nnom_expect_no_blobs(ctx, l);
-        if (blob_st != NNOM_OK) return blob_st;
-    }
-    if (ctx->dtype == NNOM_DTYPE_S8) {
-        nnom_status st = nnom_expect_same_quant(ctx, l);
-        if (st != NNOM_OK) return st;
-    }
+    const nnom_status st = nnom_expect_moved_values(ctx, l);
+    if (st != NNOM_OK) return st;
     nnom_set_shape_hwc(l, rank, (int32_t)out_h, (int32_t)out_w, d.c);
     return NNOM_OK;
 }
 
-static nnom_pad_args pad_args(const nnom_exec *x, uint32_t elem_size)
+nnom_pad_args nnom_pad_layer_args(const nnom_exec *x, uint32_t elem_size)
 {
     const nnom_layer *l = x->layer;
     const nnom_dims in = nnom_dims_of(&x->in_layer[0]->shape);
@@ -76,13 +71,13 @@ static nnom_pad_args pad_args(const nnom_exec *x, uint32_t elem_size)
 
 static void run_s8(const nnom_exec *x)
 {
-    const nnom_pad_args a = pad_args(x, 1);
+    const nnom_pad_args a = nnom_pad_layer_args(x, 1);
     nnom_zero_pad(&a, x->in[0], x->out);
 }
 
 static void run_f32(const nnom_exec *x)
 {
-    const nnom_pad_args a = pad_args(x, 4);
+    const nnom_pad_args a = nnom_pad_layer_args(x, 4);
     nnom_zero_pad(&a, x->in[0], x->out);
 }
 
