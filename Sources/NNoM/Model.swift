@@ -116,6 +116,13 @@ public final class Model {
         try batch.map { try predict(int8: $0) }
     }
 
+    /// Whether float inputs may hold NaN or infinities (`nnom_model_allow_nonfinite`). By default
+    /// (false) `setInput` and `predict` throw naming the input and the value's position; when true,
+    /// an int8 model quantises NaN to the input's zero point and saturates infinities.
+    public var allowsNonFinite = false {
+        didSet { nnom_model_allow_nonfinite(handle, allowsNonFinite ? 1 : 0) }
+    }
+
     /// Copies float values into input @p index (quantised for an int8 model).
     public func setInput(_ values: [Float], at index: Int = 0) throws {
         let status = values.withUnsafeBufferPointer {
