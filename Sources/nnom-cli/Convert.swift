@@ -53,7 +53,7 @@ struct Convert: ParsableCommand {
         do {
             try converter.checkCalibration(shapes: arrays.map(\.shape))
         } catch let error as NNoMError {
-            throw CLIError("--calibration \(calibration.joined(separator: ", ")): \(error.message)")
+            throw CLIError("\(calibration.joined(separator: ", ")): \(error.message)")
         }
         let inputs = interleavedSamples(arrays)
         var bar: Progress?  // the total comes from the C hook (KL calibration passes over the samples twice)
