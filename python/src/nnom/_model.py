@@ -183,6 +183,7 @@ class Model:
                  "time_us": (l.time_us / l.runs) if l.runs else 0.0} for l in self.layers]
 
     def reset_stats(self) -> None:
+        """Zeroes the per-layer run counts and times that :meth:`stats` reports."""
         self._m.reset_stats()
 
     # ------------------------------------------------------ recurrent state
