@@ -106,6 +106,37 @@ nnom_status nnom_converter_report(nnom_converter *c, const float *samples, size_
                                   nnom_layer_report *rows, int32_t capacity, int32_t *count,
                                   double *top1_agreement);
 
+/**
+ * The Keras layer whose output nnom layer @p layer computes (the same index in the float32 and the int8
+ * model), for comparing the two layer by layer: the LAST Keras layer folded or fused into it (a Conv2D
+ * followed by BatchNormalization and ReLU gives one nnom layer computing the ReLU's output), "name@k" for
+ * the k-th call of a shared layer. NULL when the layer computes no Keras layer's output by itself (a Dense
+ * whose softmax became a layer of its own computes the Dense before its activation; the softmax layer
+ * computes the Dense's output), for OUTPUT layers, and for models not read from Keras.
+ */
+const char *nnom_converter_keras_layer(const nnom_converter *c, int32_t layer);
+
+/**
+ * Signal-to-quantisation-noise ratio of test values against a reference, summed over any number of
+ * tensors (samples, layers): SQNR = 10 log10(sum ref^2 / sum (ref - test)^2), in double precision. The
+ * conversion report and every front end's layer comparison compute it here.
+ */
+typedef struct nnom_sqnr {
+    double signal; /**< sum of ref^2 */
+    double noise;  /**< sum of (ref - test)^2 */
+} nnom_sqnr;
+
+/** Adds @p n float32 test values against @p ref. */
+void nnom_sqnr_add_f32(nnom_sqnr *acc, const float *ref, const float *test, size_t n);
+
+/** Adds @p n int8 test values, dequantised as scale * (q - zero_point), against @p ref. */
+void nnom_sqnr_add_s8(nnom_sqnr *acc, const float *ref, const int8_t *test, size_t n, float scale,
+                      int32_t zero_point);
+
+/** The ratio in dB, within [-200, 200]: 200 when there is no noise, -200 when the reference is all zero
+ *  but the test is not. */
+double nnom_sqnr_db(const nnom_sqnr *acc);
+
 /** Writes the int8 model as a .nnom file. */
 nnom_status nnom_converter_save(nnom_converter *c, const char *path);
 

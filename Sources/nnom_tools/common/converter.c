@@ -71,6 +71,12 @@ const char *nnom_converter_last_error(const nnom_converter *c) { return c ? c->e
 
 nnom_model *nnom_converter_float_model(nnom_converter *c) { return c ? c->float_model : NULL; }
 
+const char *nnom_converter_keras_layer(const nnom_converter *c, int32_t layer)
+{
+    if (!c || !c->keras_layers || layer < 0 || layer >= c->n_keras_layers) return NULL;
+    return c->keras_layers[layer];
+}
+
 nnom_model *nnom_converter_int8_model(nnom_converter *c) { return c ? c->int8_model : NULL; }
 
 nnom_status nnom_converter_from_model(const nnom_model *model, nnom_converter **out, nnom_error *err)

@@ -24,6 +24,9 @@ struct nnom_converter {
     nnom_model *int8_model;
     nnom_store store;
     char source[512];          /* the file converted, for generated comments ("" if built by hand) */
+    /* per float-model layer, the Keras layer whose output it computes or NULL (nnom_converter_keras_layer) */
+    const char **keras_layers;
+    int32_t n_keras_layers;
     /* calibration: per float-model layer, the observed output range */
     float *range_min, *range_max;
     char error[NNOM_ERROR_MESSAGE_MAX];
