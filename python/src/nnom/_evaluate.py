@@ -1,11 +1,14 @@
 """nnom.evaluate and nnom.compare: accuracy, top-k, confusion matrix and per-layer error."""
 from __future__ import annotations
 
+import os
+import tempfile
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
+from . import _nnom
 from ._model import Model
 
 
@@ -84,44 +87,58 @@ def _class_indices(y: np.ndarray, n_classes: int) -> np.ndarray:
     return np.ascontiguousarray(y.astype(np.int32))
 
 
-def _sqnr(ref: np.ndarray, test: np.ndarray) -> float:
-    noise = float(np.sum((ref.astype(np.float64) - test) ** 2))
-    signal = float(np.sum(ref.astype(np.float64) ** 2))
-    if noise == 0.0:
-        return 200.0
-    return 10.0 * np.log10(max(signal, 1e-30) / noise)
+def _inputs_list(x) -> list:
+    """Several inputs Keras style (a list or tuple of arrays), or one array."""
+    return [np.asarray(a, dtype=np.float32) for a in x] if isinstance(x, (list, tuple)) else \
+        [np.asarray(x, dtype=np.float32)]
 
 
 def compare(model: Model, keras_model, x, *, max_samples: int = 64) -> List[dict]:
     """Per-layer SQNR (dB) of the nnom model against Keras' own float outputs.
 
-    Layers are matched by name (the converter keeps Keras layer names); each
-    row has the nnom layer's name and type, the Keras layer it was matched to
-    and the SQNR over up to ``max_samples`` samples. Needs Keras (the caller
-    has it, since it passes a keras.Model).
+    Each nnom layer is compared with the Keras layer whose output it
+    computes: the last Keras layer folded or fused into it (a Conv2D whose
+    BatchNormalization was folded and whose ReLU was fused is compared with
+    the ReLU's output; the softmax split off a Dense with the Dense's
+    output). libnnom's converter records that correspondence when it reads
+    ``keras_model`` (saved to a temporary ``.keras`` for it); nnom layers
+    computing no Keras layer's output alone (the Dense before its softmax)
+    are left out. Each row has the nnom layer's name and type, the Keras
+    layer and the SQNR over up to ``max_samples`` samples, computed by
+    libnnom (``nnom_sqnr_db``, as the conversion report). ``x`` is one array,
+    or a list of arrays for several inputs. Needs Keras (the caller has it,
+    since it passes a keras.Model).
     """
     import keras  # only here: the rest of the package works without it
 
-    x = np.asarray(x, dtype=np.float32)[:max_samples]
+    xs = [a[:max_samples] for a in _inputs_list(x)]
+    with tempfile.TemporaryDirectory(prefix="nnom-") as tmp:
+        path = os.path.join(tmp, "model.keras")
+        keras_model.save(path)
+        computes = dict(_nnom.keras_layers(path))
     keep = Model(model.to_bytes(), keep_all_outputs=True)
     by_name = {layer.name: layer for layer in keras_model.layers}
-    matched = [(i, l) for i, l in enumerate(keep.layers) if l.name in by_name and l.type != "input"]
+    layers = keep.layers
+    matched = [(i, l, computes[l.name]) for i, l in enumerate(layers)
+               if l.type != "input" and computes.get(l.name) in by_name]
     if not matched:
         return []
-    extractor = keras.Model(keras_model.inputs, [by_name[l.name].output for _, l in matched])
-    ref = extractor.predict(x, verbose=0)
+    extractor = keras.Model(keras_model.inputs, [by_name[k].output for _, _, k in matched])
+    ref = extractor.predict(xs if len(xs) > 1 else xs[0], verbose=0)
     if len(matched) == 1:
         ref = [ref]
+    n = len(xs[0])
     ours = [[] for _ in matched]
-    for sample in x:
-        outs = keep.layer_outputs(sample)
-        for j, (i, _) in enumerate(matched):
-            ours[j].append(outs[i])
+    for s in range(n):
+        keep.predict(*[a[s] for a in xs])
+        for j, (i, _, _) in enumerate(matched):
+            ours[j].append(keep._m.layer_output(i))
+    is_int8 = keep.dtype == "int8"
     rows = []
-    for j, (i, l) in enumerate(matched):
-        a = np.asarray(ref[j]).reshape(len(x), -1)
-        b = np.asarray(ours[j]).reshape(len(x), -1)
-        if a.shape != b.shape:
+    for j, (i, l, k) in enumerate(matched):
+        a = np.ascontiguousarray(np.asarray(ref[j], dtype=np.float32).reshape(n, -1))
+        if a.shape[1] != int(np.prod(l.shape)):
             continue
-        rows.append({"name": l.name, "type": l.type, "keras_layer": l.name, "sqnr_db": _sqnr(a, b)})
+        rows.append({"name": l.name, "type": l.type, "keras_layer": k,
+                     "sqnr_db": _nnom.sqnr(a.tobytes(), b"".join(ours[j]), is_int8, l.scale, l.zero_point)})
     return rows

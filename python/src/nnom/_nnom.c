@@ -695,11 +695,71 @@ static PyObject *write_header(PyObject *mod, PyObject *args)
     Py_RETURN_NONE;
 }
 
+/* keras_layers(path) -> [(nnom layer name, Keras layer name or None)], the float model read from a Keras file:
+ * which Keras layer's output each nnom layer computes (nnom_converter_keras_layer). */
+static PyObject *keras_layers(PyObject *mod, PyObject *args)
+{
+    const char *path;
+    if (!PyArg_ParseTuple(args, "s", &path)) return NULL;
+    nnom_converter *c = NULL;
+    nnom_error err;
+    nnom_status st;
+    Py_BEGIN_ALLOW_THREADS
+    st = nnom_keras_read(path, &c, &err);
+    Py_END_ALLOW_THREADS
+    if (st != NNOM_OK) return raise_status(st, err.message);
+    nnom_model *m = nnom_converter_float_model(c);
+    const int32_t n = nnom_model_layer_count(m);
+    PyObject *list = PyList_New(n);
+    for (int32_t i = 0; list && i < n; i++) {
+        nnom_layer_info info;
+        nnom_model_layer_info(m, i, &info);
+        const char *k = nnom_converter_keras_layer(c, i);
+        PyObject *row = k ? Py_BuildValue("(ss)", info.name, k) : Py_BuildValue("(sO)", info.name, Py_None);
+        if (!row) {
+            Py_CLEAR(list);
+            break;
+        }
+        PyList_SET_ITEM(list, i, row);
+    }
+    nnom_converter_destroy(c);
+    return list;
+}
+
+/* sqnr(reference float32 buffer, test buffer, test_is_int8, scale, zero_point) -> dB (nnom_sqnr_db); an int8
+ * test is dequantised as scale * (q - zero_point). */
+static PyObject *sqnr(PyObject *mod, PyObject *args)
+{
+    Py_buffer ref, test;
+    int is_int8, zero_point;
+    double scale;
+    if (!PyArg_ParseTuple(args, "y*y*pdi", &ref, &test, &is_int8, &scale, &zero_point)) return NULL;
+    const size_t n = (size_t)ref.len / sizeof(float);
+    const size_t want = is_int8 ? n : n * sizeof(float);
+    PyObject *result = NULL;
+    if ((size_t)ref.len % sizeof(float) != 0 || (size_t)test.len != want) {
+        PyErr_Format(PyExc_ValueError, "sqnr: %zd reference bytes (float32) against %zd test bytes (%s)", ref.len,
+                     test.len, is_int8 ? "int8" : "float32");
+    } else {
+        nnom_sqnr acc = {0.0, 0.0};
+        if (is_int8)
+            nnom_sqnr_add_s8(&acc, (const float *)ref.buf, (const int8_t *)test.buf, n, (float)scale, zero_point);
+        else
+            nnom_sqnr_add_f32(&acc, (const float *)ref.buf, (const float *)test.buf, n);
+        result = PyFloat_FromDouble(nnom_sqnr_db(&acc));
+    }
+    PyBuffer_Release(&ref);
+    PyBuffer_Release(&test);
+    return result;
+}
+
 static PyObject *version(PyObject *mod, PyObject *args) { return PyUnicode_FromString(nnom_version()); }
 
 static PyMethodDef module_methods[] = {
     {"convert_keras", convert_keras, METH_VARARGS, "convert a Keras file (low level; use nnom.convert)"},
     {"write_header", write_header, METH_VARARGS, "write_header(nnom_bytes, path, name)"},
+    {"keras_layers", keras_layers, METH_VARARGS, "keras_layers(path) -> [(nnom name, Keras name or None)]"},
+    {"sqnr", sqnr, METH_VARARGS, "sqnr(reference f32, test, test_is_int8, scale, zero_point) -> dB"},
     {"version", version, METH_NOARGS, "libnnom version"},
     {NULL, NULL, 0, NULL}};
 
