@@ -254,14 +254,36 @@ static void header_file(nnom_converter *c)
     free(text);
 
     /* names and paths */
-    const char *bad[] = {"", "9lives", "a-b", "has space", "x.y", "caf\xc3\xa9",
+    const char *bad[] = {"9lives", "a-b", "has space", "x.y", "caf\xc3\xa9",
                          "a123456789012345678901234567890123456789012345678901234567890123456789"};
     for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
         TU_CHECK(nnom_converter_write_header(c, tmp_path("bad.h"), bad[k]) == NNOM_ERR_ARGUMENT, "name '%s' accepted", bad[k]);
         TU_CHECK(strstr(nnom_converter_last_error(c), "C identifier") != NULL, "message: %s", nnom_converter_last_error(c));
     }
-    TU_CHECK(nnom_converter_write_header(c, tmp_path("bad.h"), NULL) == NNOM_ERR_ARGUMENT, "NULL name accepted");
     TU_CHECK(access(tmp_path("bad.h"), F_OK) != 0, "a header was written for a bad name");
+    /* no name: the file's stem made a C identifier, the one rule of every front end */
+    TU_CHECK(nnom_converter_write_header(c, tmp_path("weights-v2.h"), NULL) == NNOM_OK, "no name: %s",
+             nnom_converter_last_error(c));
+    {
+        size_t bytes;
+        char *derived = (char *)read_file(tmp_path("weights-v2.h"), &bytes);
+        TU_CHECK(strstr(derived, "weights_v2_load(") != NULL, "no name: weights_v2_load() expected");
+        free(derived);
+        unlink(tmp_path("weights-v2.h"));
+    }
+    static const struct {
+        const char *path, *name;
+    } names[] = {{"out/weights-v2.h", "weights_v2"}, {"2net.h", "_2net"}, {"/a.b/model", "model"},
+                 {"dir/.h", "_h"}, {"x.tar.h", "x_tar"}, {"caf\xc3\xa9.h", "caf__"}};
+    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+        char got[80];
+        const size_t len = nnom_header_default_name(names[k].path, got, sizeof got);
+        TU_CHECK(strcmp(got, names[k].name) == 0 && len == strlen(names[k].name), "'%s' gives '%s', expected '%s'",
+                 names[k].path, got, names[k].name);
+    }
+    char tiny[4];
+    nnom_header_default_name("abcdef.h", tiny, sizeof tiny);
+    TU_CHECK(strcmp(tiny, "abc") == 0, "cut to the buffer: '%s'", tiny);
     TU_CHECK(nnom_converter_write_header(c, tmp_path("ok.h"), "_Model2") == NNOM_OK, "'_Model2': %s",
              nnom_converter_last_error(c));
     size_t n;

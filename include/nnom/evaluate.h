@@ -35,8 +35,9 @@ typedef struct nnom_eval {
 nnom_status nnom_eval_add(nnom_eval *e, nnom_dtype dtype, const void *scores, int32_t label);
 
 /**
- * Runs @p model on @p n_samples float inputs (sample-major, the model's single
- * input) and adds each to @p e, reading output 0 as class scores.
+ * Runs @p model on @p n_samples float inputs (sample-major; for a model with
+ * several inputs, the inputs of one sample follow each other in the model's
+ * order) and adds each to @p e, reading output 0 as class scores.
  */
 nnom_status nnom_evaluate(nnom_model *model, const float *samples, const int32_t *labels, size_t n_samples,
                           nnom_eval *e);

@@ -78,7 +78,8 @@ nnom_status nnom_converter_quantize(nnom_converter *c, const float *samples, siz
  * Checks the shapes of calibration data before it is flattened for nnom_converter_quantize(): @p n_arrays
  * arrays, one per model input in the model's order; array i has rank ranks[i] and its dims (batch first)
  * follow those of array i-1 in @p dims. A sample must have the input's shape, dims of 1 aside ((N, 8, 8)
- * fits an (8, 8, 1) input, (N, 64) does not). Every array needs the same batch, received in *@p n_samples.
+ * fits an (8, 8, 1) input, (N, 64) does not); an array of the input's own shape is one sample (a batch of
+ * one). Every array needs the same batch, received in *@p n_samples.
  * Errors (NNOM_ERR_SHAPE) name the input, its expected shape and the shape given, and say when the shape
  * given is another input's (inputs in the wrong order).
  */
@@ -143,17 +144,27 @@ nnom_status nnom_converter_save(nnom_converter *c, const char *path);
 /**
  * Writes a C header holding the int8 model's .nnom bytes as an aligned const
  * array and a `<name>_load()` function, for firmware. Its top comment says
- * what generated it and lists the layers. @p name must be a C identifier.
+ * what generated it and lists the layers. @p name must be a C identifier;
+ * NULL or "" takes nnom_header_default_name() of @p path, the rule every
+ * front end follows.
  */
 nnom_status nnom_converter_write_header(nnom_converter *c, const char *path, const char *name);
 
 /**
  * Writes the C header of nnom_converter_write_header() for any .nnom file
  * given as bytes (loaded to list its layers). @p source names where the model
- * came from in the top comment (may be NULL).
+ * came from in the top comment (may be NULL); @p name as there (NULL: from @p path).
  */
 nnom_status nnom_write_header(const void *bytes, size_t size, const char *path, const char *name,
                               const char *source, nnom_error *err);
+
+/**
+ * The C name of a header written to @p path when none is given: the file name without its extension,
+ * each character that cannot be in a C identifier replaced by '_', a '_' before a leading digit, at most
+ * 64 characters ("out/weights-v2.h" gives "weights_v2", "2net.h" "_2net"). Writes it NUL-terminated to
+ * @p out (@p cap bytes, at least 2); returns its length.
+ */
+size_t nnom_header_default_name(const char *path, char *out, size_t cap);
 
 /** The message of the last failure on @p c. */
 const char *nnom_converter_last_error(const nnom_converter *c);

@@ -37,8 +37,21 @@ nnom_status nnom_evaluate(nnom_model *m, const float *samples, const int32_t *la
     if (e->n_classes != out.count)
         return nnom_fail(m, NNOM_ERR_SHAPE, "evaluate: %d classes expected but output 0 has %d values",
                          (int)e->n_classes, (int)out.count);
+    /* one sample: every input's values, one input after the other */
+    const int32_t n_inputs = nnom_model_input_count(m);
+    size_t stride = 0;
+    for (int32_t i = 0; i < n_inputs; i++) {
+        nnom_model_input_info(m, i, &in);
+        stride += (size_t)in.count;
+    }
     for (size_t s = 0; s < n_samples; s++) {
-        nnom_status st = nnom_model_set_input_f32(m, 0, samples + s * (size_t)in.count, (size_t)in.count);
+        const float *x = samples + s * stride;
+        nnom_status st = NNOM_OK;
+        for (int32_t i = 0; i < n_inputs && st == NNOM_OK; i++) {
+            nnom_model_input_info(m, i, &in);
+            st = nnom_model_set_input_f32(m, i, x, (size_t)in.count);
+            x += in.count;
+        }
         if (st == NNOM_OK) st = nnom_model_run(m);
         if (st != NNOM_OK) return st;
         if (labels[s] < 0 || labels[s] >= e->n_classes)

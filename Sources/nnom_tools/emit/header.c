@@ -23,6 +23,27 @@ static int is_c_identifier(const char *s)
     return 1;
 }
 
+size_t nnom_header_default_name(const char *path, char *out, size_t cap)
+{
+    if (!out || cap == 0) return 0;
+    out[0] = '\0';
+    if (cap < 2) return 0;
+    const char *stem = path ? strrchr(path, '/') : NULL;
+    stem = stem ? stem + 1 : (path ? path : "");
+    const char *dot = strrchr(stem, '.');
+    size_t len = dot && dot != stem ? (size_t)(dot - stem) : strlen(stem);
+    size_t n = 0;
+    const size_t limit = cap - 1 < MAX_NAME ? cap - 1 : MAX_NAME;
+    if (len == 0 || (stem[0] >= '0' && stem[0] <= '9')) out[n++] = '_';
+    for (size_t k = 0; k < len && n < limit; k++) {
+        const char ch = stem[k];
+        const int ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_';
+        out[n++] = ok ? ch : '_';
+    }
+    out[n] = '\0';
+    return n;
+}
+
 /* Writes @p s inside a C comment: control bytes become '?', and a closing comment token is broken up. */
 static void put_comment_text(FILE *f, const char *s)
 {
@@ -73,6 +94,11 @@ static nnom_status write_header_file(const nnom_model *mc, const uint8_t *bytes,
     if (!path || !path[0]) {
         snprintf(msg, cap, "write header: no file path given");
         return NNOM_ERR_ARGUMENT;
+    }
+    char derived[MAX_NAME + 1];
+    if (!name || !name[0]) {
+        nnom_header_default_name(path, derived, sizeof derived);
+        name = derived;
     }
     if (!is_c_identifier(name)) {
         snprintf(msg, cap,

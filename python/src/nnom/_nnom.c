@@ -435,11 +435,16 @@ static PyObject *Model_evaluate(ModelObject *self, PyObject *args)
     int n_classes;
     if (!ready(self) || !PyArg_ParseTuple(args, "y*y*ni", &x, &y, &n, &n_classes)) return NULL;
     PyObject *result = NULL, *confusion = NULL, *ranks = NULL;
-    nnom_tensor_info ti;
-    nnom_model_input_info(self->model, 0, &ti);
-    if (n < 0 || (size_t)x.len != (size_t)n * (size_t)ti.count * 4u || (size_t)y.len != (size_t)n * 4u || n_classes <= 0) {
+    /* one sample holds every input, one after the other */
+    size_t per_sample = 0;
+    for (int32_t i = 0; i < nnom_model_input_count(self->model); i++) {
+        nnom_tensor_info ti;
+        nnom_model_input_info(self->model, i, &ti);
+        per_sample += (size_t)ti.count;
+    }
+    if (n < 0 || (size_t)x.len != (size_t)n * per_sample * 4u || (size_t)y.len != (size_t)n * 4u || n_classes <= 0) {
         PyErr_Format(PyExc_ValueError, "evaluate: %zd samples need %zd input bytes and %zd label bytes", n,
-                     n * (Py_ssize_t)ti.count * 4, n * 4);
+                     n * (Py_ssize_t)per_sample * 4, n * 4);
         goto done;
     }
     confusion = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)n_classes * n_classes * 8);
@@ -553,11 +558,7 @@ static float *calibration_samples(nnom_converter *c, PyObject *arrays, size_t *n
             goto done;
         }
         ranks[i] = (int32_t)PyTuple_GET_SIZE(shape);
-        row_values[i] = 1;
-        for (int32_t k = 0; k < ranks[i]; k++) {
-            dims[n_dims + (size_t)k] = PyLong_AsLongLong(PyTuple_GET_ITEM(shape, k));
-            if (k > 0) row_values[i] *= (size_t)dims[n_dims + (size_t)k];
-        }
+        for (int32_t k = 0; k < ranks[i]; k++) dims[n_dims + (size_t)k] = PyLong_AsLongLong(PyTuple_GET_ITEM(shape, k));
         if (PyErr_Occurred()) goto done;
         n_dims += (size_t)ranks[i];
         if (PyObject_GetBuffer(data, &views[i], PyBUF_C_CONTIGUOUS) != 0) goto done;
@@ -570,9 +571,11 @@ static float *calibration_samples(nnom_converter *c, PyObject *arrays, size_t *n
     }
     size_t per_sample = 0;
     for (Py_ssize_t i = 0; i < n_arrays; i++) {
+        /* the check counted the samples (one array of the input's own shape is one sample) */
+        row_values[i] = (size_t)views[i].len / sizeof(float) / *n_samples;
         if ((size_t)views[i].len != *n_samples * row_values[i] * sizeof(float)) {
-            PyErr_Format(PyExc_ValueError, "calibration input %zd: %zd bytes for %zu samples of %zu float32 values", i,
-                         views[i].len, *n_samples, row_values[i]);
+            PyErr_Format(PyExc_ValueError, "calibration input %zd: its data does not match its shape (%zu samples)",
+                         i, *n_samples);
             goto done;
         }
         per_sample += row_values[i];
