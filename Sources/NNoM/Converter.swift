@@ -210,10 +210,15 @@ public final class Converter {
     }
 
     /// Writes `weights.h` for firmware: the .nnom bytes as an aligned const
-    /// array and a `<name>_load()` function. @p name must be a C identifier.
-    public func writeHeader(to url: URL, name: String) throws {
-        let status = url.withUnsafeFileSystemRepresentation { nnom_converter_write_header(handle, $0, name) }
+    /// array and a `<name>_load()` function. @p name must be a C identifier;
+    /// nil takes the header file's name (`nnom_header_default_name`, the rule
+    /// of every front end). Returns the C name used.
+    @discardableResult
+    public func writeHeader(to url: URL, name: String? = nil) throws -> String {
+        let cName = name ?? headerName(for: url)
+        let status = url.withUnsafeFileSystemRepresentation { nnom_converter_write_header(handle, $0, cName) }
         try check(status)
+        return cName
     }
 
     /// Reads, quantises and reports in one call; the report runs on the calibration samples.
@@ -252,4 +257,12 @@ public final class Converter {
     private func check(_ status: nnom_status, model: OpaquePointer) throws {
         try NNoM.check(status, String(cString: nnom_model_last_error(model)))
     }
+}
+
+/// The C name a header written to @p url gets when none is given (`nnom_header_default_name`):
+/// "weights-v2.h" gives "weights_v2".
+public func headerName(for url: URL) -> String {
+    var buffer = [CChar](repeating: 0, count: 80)
+    _ = url.withUnsafeFileSystemRepresentation { nnom_header_default_name($0, &buffer, buffer.count) }
+    return String(cString: buffer)
 }

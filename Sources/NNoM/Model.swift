@@ -203,14 +203,18 @@ public final class Model {
 
     /// Writes `weights.h` for firmware: the model's .nnom bytes as an aligned
     /// const array and a `<name>_load()` function (`nnom_write_header`).
-    /// @p name must be a C identifier; @p source is named in the header's top comment.
-    public func writeHeader(to url: URL, name: String, source: String? = nil) throws {
+    /// @p name must be a C identifier (nil: from the file's name, `headerName(for:)`); @p source is named
+    /// in the header's top comment. Returns the C name used.
+    @discardableResult
+    public func writeHeader(to url: URL, name: String? = nil, source: String? = nil) throws -> String {
         let bytes = try serialized()
+        let cName = name ?? headerName(for: url)
         try withCError { err in
             url.withUnsafeFileSystemRepresentation { path in
-                bytes.withUnsafeBytes { nnom_write_header($0.baseAddress, $0.count, path, name, source, err) }
+                bytes.withUnsafeBytes { nnom_write_header($0.baseAddress, $0.count, path, cName, source, err) }
             }
         }
+        return cName
     }
 
     // MARK: helpers
