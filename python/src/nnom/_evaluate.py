@@ -3,13 +3,16 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
 from . import _nnom
-from ._model import Model
+from ._model import Model, _split
+from ._progress import progress_bar
 
 
 @dataclass
@@ -27,49 +30,77 @@ class Evaluation:
 
 
 def evaluate(model: Model, x, y, top_k: Sequence[int] = (1, 5), *, batch: int = 256,
-             progress: bool = True) -> Evaluation:
+             progress: Optional[bool] = None, threads: int = 1) -> Evaluation:
     """Runs ``model`` on ``x`` and scores its first output against labels ``y``.
 
-    ``y`` holds class indices (or one-hot rows): integers, or floats holding
-    whole numbers; a fractional, negative or too large label raises
-    ``ValueError`` naming it. Top-k and the confusion matrix come from the C
-    runtime's evaluation functions, the ones firmware can run on the device.
+    ``x`` is an array of inputs, batch first; for a model with several
+    inputs, a list of arrays in the model's order (as ``predict`` and Keras
+    take them). ``y`` holds class indices (or one-hot rows): integers, or
+    floats holding whole numbers; a fractional, negative or too large label
+    raises ``ValueError`` naming it. Top-k and the confusion matrix come from
+    the C runtime's evaluation functions, the ones firmware can run on the
+    device. ``threads=n`` scores ``n`` parts of the set at once, each on its
+    own copy of the model (see :meth:`Model.predict`); the counts are the same.
+    A progress bar shows on a terminal or in a notebook (``progress=None``);
+    ``True`` always draws it, ``False`` never.
     """
-    x = np.ascontiguousarray(np.asarray(x, dtype=np.float32))
+    xs = list(x) if isinstance(x, (list, tuple)) and len(model.inputs) > 1 else [x]
+    if len(xs) != len(model.inputs):
+        raise ValueError(f"x: the model has {len(model.inputs)} inputs, {len(xs)} arrays given")
+    prepared = []
+    for i, (a, spec) in enumerate(zip(xs, model.inputs)):
+        arr = np.asarray(a, dtype=np.float32)
+        shape = tuple(spec["shape"])
+        if arr.shape[1:] != shape:
+            raise ValueError(f"x: input {i} ('{spec['name']}'): expected shape (batch, {', '.join(map(str, shape))}), "
+                             f"got {arr.shape}")
+        prepared.append(arr.reshape(len(arr), -1))
+    n = len(prepared[0])
+    if any(len(a) != n for a in prepared):
+        raise ValueError(f"x: the inputs hold {', '.join(str(len(a)) for a in prepared)} samples; they need the "
+                         "same number")
+    # one row per sample: every input's values one after the other, the layout nnom_evaluate reads
+    flat = np.ascontiguousarray(np.concatenate(prepared, axis=1)) if len(prepared) > 1 else \
+        np.ascontiguousarray(prepared[0])
     y = np.asarray(y)
     if y.ndim == 2:
         y = y.argmax(axis=1)
-    y = _class_indices(y, int(np.prod(model.outputs[0]["shape"])))
-    in_shape = tuple(model.inputs[0]["shape"])
-    if x.shape[1:] != in_shape:
-        raise ValueError(f"x: expected shape (batch, {', '.join(map(str, in_shape))}), got {x.shape}")
-    if y.shape != (x.shape[0],):
-        raise ValueError(f"y: expected {x.shape[0]} labels, got shape {y.shape}")
     n_classes = int(np.prod(model.outputs[0]["shape"]))
+    y = _class_indices(y, n_classes)
+    if y.shape != (n,):
+        raise ValueError(f"y: expected {n} labels, got shape {y.shape}")
     ks = sorted(set(int(k) for k in top_k) | {1})
+    parts = _split(n, model._threads(threads))
+    models = model._worker_models(len(parts))
+    bar = progress_bar(progress if n > batch else False, n, "nnom: evaluate")
+    lock = threading.Lock()
     confusion = np.zeros((n_classes, n_classes), dtype=np.int64)
     ranks = np.zeros(n_classes, dtype=np.int64)  # ranks[r]: samples whose label ranked r-th
-    bar = None
-    if progress and len(x) > batch:
-        try:
-            from tqdm.auto import tqdm
-            bar = tqdm(total=len(x), desc="nnom: evaluate", leave=False)
-        except ImportError:
-            bar = None
-    # one pass: top-k for every k comes from the rank counts the C evaluation keeps
-    for s in range(0, len(x), batch):
-        xb, yb = x[s:s + batch], y[s:s + batch]
-        _, _, conf, rank_counts = model._m.evaluate(xb.tobytes(), yb.tobytes(), len(xb), n_classes)
-        confusion += np.frombuffer(conf, dtype=np.int64).reshape(n_classes, n_classes)
-        ranks += np.frombuffer(rank_counts, dtype=np.int64)
+
+    def score(job) -> None:
+        m, (start, stop) = job
+        # one pass: top-k for every k comes from the rank counts the C evaluation keeps
+        for s in range(start, stop, batch):
+            e = min(s + batch, stop)
+            _, _, conf, rank_counts = m._m.evaluate(flat[s:e].tobytes(), y[s:e].tobytes(), e - s, n_classes)
+            with lock:
+                confusion.__iadd__(np.frombuffer(conf, dtype=np.int64).reshape(n_classes, n_classes))
+                ranks.__iadd__(np.frombuffer(rank_counts, dtype=np.int64))
+                if bar is not None:
+                    bar.update(e - s)
+
+    try:
+        if len(parts) == 1:
+            score((models[0], parts[0]))
+        else:
+            with ThreadPoolExecutor(len(parts)) as pool:
+                list(pool.map(score, zip(models, parts)))
+    finally:
         if bar is not None:
-            bar.update(len(xb))
-    if bar is not None:
-        bar.close()
-    total = len(x)
+            bar.close()
     hits = {k: int(ranks[:k].sum()) for k in ks}
-    return Evaluation(total, hits[1] / total if total else 0.0,
-                      {k: hits[k] / total if total else 0.0 for k in ks if k in set(top_k) or k == 1}, confusion)
+    return Evaluation(n, hits[1] / n if n else 0.0,
+                      {k: hits[k] / n if n else 0.0 for k in ks if k in set(top_k) or k == 1}, confusion)
 
 
 def _class_indices(y: np.ndarray, n_classes: int) -> np.ndarray:

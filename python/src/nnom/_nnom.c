@@ -460,7 +460,11 @@ static PyObject *Model_evaluate(ModelObject *self, PyObject *args)
     e.confusion = (int64_t *)PyBytes_AS_STRING(confusion);
     e.rank_counts = (int64_t *)PyBytes_AS_STRING(ranks);
     nnom_model_allow_nonfinite(self->model, 0);
-    nnom_status st = nnom_evaluate(self->model, (const float *)x.buf, (const int32_t *)y.buf, (size_t)n, &e);
+    nnom_status st;
+    /* the model's lock is held: other threads run Python, or their own models, meanwhile */
+    Py_BEGIN_ALLOW_THREADS
+    st = nnom_evaluate(self->model, (const float *)x.buf, (const int32_t *)y.buf, (size_t)n, &e);
+    Py_END_ALLOW_THREADS
     if (st != NNOM_OK) {
         raise_status(st, nnom_model_last_error(self->model));
         goto done;
@@ -685,17 +689,26 @@ done:
     return result;
 }
 
-/* write_header(nnom bytes, path, name): a weights.h for firmware from a .nnom file's bytes. */
+/* write_header(nnom bytes, path, name or None, source or None) -> the C name used: a weights.h for firmware
+ * from a .nnom file's bytes; no name takes the file's (nnom_header_default_name). */
 static PyObject *write_header(PyObject *mod, PyObject *args)
 {
     Py_buffer data;
-    const char *path, *name;
-    if (!PyArg_ParseTuple(args, "y*ss", &data, &path, &name)) return NULL;
+    const char *path, *name = NULL, *source = NULL;
+    if (!PyArg_ParseTuple(args, "y*sz|z", &data, &path, &name, &source)) return NULL;
+    char derived[80];
+    if (!name || !name[0]) {
+        nnom_header_default_name(path, derived, sizeof derived);
+        name = derived;
+    }
     nnom_error err;
-    nnom_status st = nnom_write_header(data.buf, (size_t)data.len, path, name, NULL, &err);
+    nnom_status st;
+    Py_BEGIN_ALLOW_THREADS
+    st = nnom_write_header(data.buf, (size_t)data.len, path, name, source, &err);
+    Py_END_ALLOW_THREADS
     PyBuffer_Release(&data);
     if (st != NNOM_OK) return raise_status(st, err.message);
-    Py_RETURN_NONE;
+    return PyUnicode_FromString(name);
 }
 
 /* keras_layers(path) -> [(nnom layer name, Keras layer name or None)], the float model read from a Keras file:
@@ -760,7 +773,7 @@ static PyObject *version(PyObject *mod, PyObject *args) { return PyUnicode_FromS
 
 static PyMethodDef module_methods[] = {
     {"convert_keras", convert_keras, METH_VARARGS, "convert a Keras file (low level; use nnom.convert)"},
-    {"write_header", write_header, METH_VARARGS, "write_header(nnom_bytes, path, name)"},
+    {"write_header", write_header, METH_VARARGS, "write_header(nnom_bytes, path, name, source) -> C name"},
     {"keras_layers", keras_layers, METH_VARARGS, "keras_layers(path) -> [(nnom name, Keras name or None)]"},
     {"sqnr", sqnr, METH_VARARGS, "sqnr(reference f32, test, test_is_int8, scale, zero_point) -> dB"},
     {"version", version, METH_NOARGS, "libnnom version"},
