@@ -11,6 +11,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -176,6 +177,32 @@ static void header_file(nnom_converter *c)
     TU_CHECK(strstr(text, want) != NULL, "generator line missing: %s", want);
     TU_CHECK(strstr(text, "to regenerate") != NULL && strstr(text, "nnom_converter_write_header") != NULL,
              "regeneration note");
+    /* the layer types, once each, as a firmware build selects them */
+    {
+        const char *types = strstr(text, "nnom-layers:");
+        const char *with = strstr(text, "NNOM_WITH:");
+        TU_CHECK(types && with && with < guard, "no nnom-layers: / NNOM_WITH: lines");
+        const char *types_end = types ? strchr(types, '\n') : NULL;
+        const char *with_end = with ? strchr(with, '\n') : NULL;
+        for (int32_t i = 0; types_end && with_end && i < nnom_model_layer_count(q); i++) {
+            nnom_layer_info info;
+            TU_OK(q, nnom_model_layer_info(q, i, &info));
+            char word[64], macro[80];
+            snprintf(word, sizeof word, " %s", info.type_name);
+            int k = snprintf(macro, sizeof macro, " NNOM_WITH_");
+            for (const char *ch = info.type_name; *ch && k < (int)sizeof macro - 4; ch++) macro[k++] = (char)toupper(*ch);
+            snprintf(macro + k, sizeof macro - (size_t)k, "=1");
+            const int io = info.type == NNOM_LAYER_INPUT || info.type == NNOM_LAYER_OUTPUT;
+            const size_t wl = strlen(word);
+            int found = 0;
+            for (const char *at = types; (at = strstr(at, word)) && at < types_end; at += wl)
+                found += at[wl] == ' ' || at[wl] == '\n';
+            TU_CHECK(found == (io ? 0 : 1), "type '%s' listed %d times on the nnom-layers: line", info.type_name, found);
+            found = 0;
+            for (const char *at = with; (at = strstr(at, macro)) && at < with_end; at += strlen(macro)) found++;
+            TU_CHECK(found == (io ? 0 : 1), "%s listed %d times", macro + 1, found);
+        }
+    }
     for (int32_t i = 0; i < nnom_model_layer_count(q); i++) {
         nnom_layer_info info;
         TU_OK(q, nnom_model_layer_info(q, i, &info));

@@ -86,6 +86,38 @@ static void write_layer_table(FILE *f, nnom_model *m)
     }
 }
 
+/* The layer types the model needs, once each, in order of first use (INPUT and OUTPUT are always in):
+ * a machine-readable "nnom-layers:" line (CMake's nnom_layers_of_header() reads it) and the matching
+ * NNOM_WITH_<TYPE> definitions of a build that links only these types. */
+static void write_layer_types(FILE *f, nnom_model *m)
+{
+    const int32_t n = nnom_model_layer_count(m);
+    fprintf(f, " *\n * Layer types it needs; a firmware may link only these (docs/porting.md: CMake's\n"
+               " * nnom_link_only_layers_of_header(), or NNOM_LAYERS_ONLY with the NNOM_WITH_ list):\n"
+               " * nnom-layers:");
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1) fprintf(f, "\n * NNOM_WITH: ");
+        for (int32_t i = 0; i < n; i++) {
+            nnom_layer_info info, prev;
+            if (nnom_model_layer_info(m, i, &info) != NNOM_OK) continue;
+            if (info.type == NNOM_LAYER_INPUT || info.type == NNOM_LAYER_OUTPUT) continue;
+            int seen = 0;
+            for (int32_t j = 0; j < i && !seen; j++)
+                seen = nnom_model_layer_info(m, j, &prev) == NNOM_OK && prev.type == info.type;
+            if (seen) continue;
+            if (pass == 0) {
+                fprintf(f, " %s", info.type_name);
+            } else {
+                fputs(" NNOM_WITH_", f);
+                for (const char *p = info.type_name; *p; p++)
+                    fputc((*p >= 'a' && *p <= 'z') ? *p - 'a' + 'A' : *p, f);
+                fputs("=1", f);
+            }
+        }
+    }
+    fputc('\n', f);
+}
+
 /* Writes the header for @p m, whose .nnom bytes are @p bytes; failures go to @p msg. */
 static nnom_status write_header_file(const nnom_model *mc, const uint8_t *bytes, size_t size, const char *source,
                                      const char *path, const char *name, char *msg, size_t cap)
@@ -137,6 +169,7 @@ static nnom_status write_header_file(const nnom_model *mc, const uint8_t *bytes,
                " * %llu multiply-accumulates per inference.\n *\n",
             size, nnom_model_weight_bytes(m), nnom_model_arena_size(m), (unsigned long long)nnom_model_total_macs(m));
     write_layer_table(f, m);
+    write_layer_types(f, m);
     fprintf(f, " *\n * Use:\n"
                " *     nnom_model *model;\n"
                " *     nnom_error err;\n"
