@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/tools_internal.h"
@@ -246,6 +247,31 @@ static void header_file(nnom_converter *c)
             TU_CHECK(0, "weights.h does not compile: %s", log);
             free(log);
         }
+        /* nnom headers of an older format minor, then of another major: weights.h stops the build, saying why */
+        mkdir(tmp_path("old"), 0700);
+        mkdir(tmp_path("old/nnom"), 0700);
+        const int fake[2][2] = {{NNOM_FORMAT_VERSION_MAJOR, NNOM_FORMAT_VERSION_MINOR - 1},
+                                {NNOM_FORMAT_VERSION_MAJOR + 1, NNOM_FORMAT_VERSION_MINOR}};
+        for (int k = 0; k < 2; k++) {
+            f = fopen(tmp_path("old/nnom/nnom.h"), "w");
+            fprintf(f, "#define NNOM_FORMAT_VERSION_MAJOR %d\n#define NNOM_FORMAT_VERSION_MINOR %d\n", fake[k][0],
+                    fake[k][1]);
+            fclose(f);
+            snprintf(cmd, sizeof cmd, "cc -std=c99 -fsyntax-only -I'%s' -I'%s' '%s' 2>'%s'", tmp_path("old"), tmpdir,
+                     tmp_path("use.c"), tmp_path("cc.log"));
+            const int old_rc = system(cmd);
+            size_t n;
+            char *log = (char *)read_file(tmp_path("cc.log"), &n);
+            char refusal[96];
+            snprintf(refusal, sizeof refusal, "model 'digits_v2' is .nnom format %d.%d, which these nnom headers cannot read",
+                     NNOM_FORMAT_VERSION_MAJOR, NNOM_FORMAT_VERSION_MINOR);
+            TU_CHECK(old_rc != 0 && log && strstr(log, refusal), "headers of format %d.%d: rc %d, log: %s", fake[k][0],
+                     fake[k][1], old_rc, log ? log : "(none)");
+            free(log);
+        }
+        unlink(tmp_path("old/nnom/nnom.h"));
+        rmdir(tmp_path("old/nnom"));
+        rmdir(tmp_path("old"));
         unlink(tmp_path("use.c"));
         unlink(tmp_path("cc.log"));
     } else {

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "emit/emit.h"
+#include "format/format.h"
 
 #define MAX_NAME 64
 
@@ -63,6 +64,24 @@ static void write_layer_table(FILE *f, nnom_model *m)
         fprintf(f, "%*s  %-17s  %-15s  %-14.9g  %d\n", (int)(31 - (strlen(info.name) < 31 ? strlen(info.name) : 31)),
                 "", info.type_name, shape, (double)info.quant.scale, (int)info.quant.zero_point);
     }
+}
+
+/* The compile-time check that the nnom headers the firmware is built with read
+ * the .nnom format version of @p bytes (an older runtime cannot load a newer file). */
+static void write_format_check(FILE *f, const uint8_t *bytes, size_t size, const char *name)
+{
+    unsigned major = 0, minor = 0;
+    if (size >= NNOM_FILE_HEADER_BYTES) {
+        major = (unsigned)bytes[NNOM_HDR_VERSION_MAJOR] | (unsigned)bytes[NNOM_HDR_VERSION_MAJOR + 1] << 8;
+        minor = (unsigned)bytes[NNOM_HDR_VERSION_MINOR] | (unsigned)bytes[NNOM_HDR_VERSION_MINOR + 1] << 8;
+    }
+    fprintf(f, "/* The model below is a .nnom file of format %u.%u: the nnom headers in use must read it. */\n",
+            major, minor);
+    fprintf(f, "#if !defined(NNOM_FORMAT_VERSION_MAJOR) || NNOM_FORMAT_VERSION_MAJOR != %u || "
+               "NNOM_FORMAT_VERSION_MINOR < %u\n", major, minor);
+    fprintf(f, "#error \"model '%s' is .nnom format %u.%u, which these nnom headers cannot read: build with the nnom "
+               "that converted it (%s) or newer, or convert the model again\"\n#endif\n\n",
+            name, major, minor, nnom_version_string());
 }
 
 /* Writes the header for @p m, whose .nnom bytes are @p bytes; failures go to @p msg. */
@@ -121,6 +140,7 @@ static nnom_status write_header_file(const nnom_model *mc, const uint8_t *bytes,
             name, upper);
     fprintf(f, "#ifndef %s_NNOM_MODEL_H\n#define %s_NNOM_MODEL_H\n\n", upper, upper);
     fprintf(f, "#include <stdint.h>\n#include \"nnom/nnom.h\"\n\n");
+    write_format_check(f, bytes, size, name);
     fprintf(f, "#if defined(__BYTE_ORDER__) && defined(__ORDER_BIG_ENDIAN__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__\n"
                "#error \"the nnom model words below are little-endian: nnom models need a little-endian target\"\n"
                "#endif\n\n");
