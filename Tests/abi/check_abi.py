@@ -130,16 +130,15 @@ def check_layout(include_dir, work, compiler, flags):
     for t in sorted(public_types(include_dir)):
         if t not in wide:
             problems.append(f"{t}: defined in include/nnom but not found in the debug information")
-    for t in sorted(set(short) | set(wide)):
-        a, b = short.get(t), wide.get(t)
-        if a != b:
-            problems.append(f"{t} differs: with -fshort-enums {a}, without {b}")
+    differ = [t for t in sorted(set(short) | set(wide)) if short.get(t) != wide.get(t)]
+    for t in differ:
+        problems.append(f"{t} differs: with -fshort-enums {short.get(t)}, without {wide.get(t)}")
     for p in problems:
         print(p)
     n_struct = sum(1 for t in wide if not t.startswith("enum "))
     n_enum = sum(1 for t in wide if t.startswith("enum "))
-    print(f"{os.path.basename(compiler)} {' '.join(flags)}: {n_struct} structs and {n_enum} enums "
-          f"{'differ' if problems else 'identical'} with and without -fshort-enums")
+    print(f"{os.path.basename(compiler)} {' '.join(flags)}: of {n_struct} structs and {n_enum} enums, "
+          f"{len(differ)} differ with and without -fshort-enums")
     return not problems
 
 
