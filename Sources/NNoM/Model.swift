@@ -36,6 +36,7 @@ public final class Model {
     public let totalMACs: UInt64
 
     /// Loads a .nnom file.
+    /// - Parameter url: the file's location.
     /// - Parameter timing: install a microsecond clock as the runtime's timer
     ///   hook, so that `stats` reports per-layer time.
     public convenience init(contentsOf url: URL, timing: Bool = true) throws {
