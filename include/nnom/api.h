@@ -18,10 +18,13 @@
 #ifndef NNOM_API_H
 #define NNOM_API_H
 
-/** Version of the library: NNOM_VERSION = major * 10000 + minor * 100 + patch. */
+/** Major version of the library (CMake's project version is read from these three). */
 #define NNOM_VERSION_MAJOR 0
+/** Minor version of the library, below 100. */
 #define NNOM_VERSION_MINOR 1
+/** Patch version of the library, below 100. */
 #define NNOM_VERSION_PATCH 0
+/** Version of the headers as one number, major * 10000 + minor * 100 + patch (nnom_version() gives the library's). */
 #define NNOM_VERSION (NNOM_VERSION_MAJOR * 10000 + NNOM_VERSION_MINOR * 100 + NNOM_VERSION_PATCH)
 
 /**
@@ -31,6 +34,7 @@
  * weights.h written by the converter checks these at compile time.
  */
 #define NNOM_FORMAT_VERSION_MAJOR 1
+/** Newest minor version of the .nnom format this runtime reads (see NNOM_FORMAT_VERSION_MAJOR). */
 #define NNOM_FORMAT_VERSION_MINOR 3
 
 /** Marks a function of the public API: the only symbols libnnom.so exports
