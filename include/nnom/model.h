@@ -38,7 +38,9 @@ typedef struct nnom_model nnom_model;
 
 /**
  * Creates an empty model of element type @p dtype, to be filled with
- * nnom_model_add_input() and nnom_model_add_layer(). @p options may be NULL.
+ * nnom_model_add_input() and nnom_model_add_layer(). @p options may be NULL;
+ * options whose struct_size this library does not know (not set by
+ * nnom_options_init()) are NNOM_ERR_ARGUMENT, here and in nnom_model_load().
  * On failure *@p out is NULL and @p err (if not NULL) says why.
  */
 NNOM_API nnom_status nnom_model_create(nnom_dtype dtype, const nnom_options *options, nnom_model **out,
@@ -71,7 +73,8 @@ static inline void nnom_layer_desc_init(nnom_layer_desc *d)
 NNOM_API nnom_status nnom_model_add_input(nnom_model *model, const char *name, nnom_shape shape,
                                           nnom_quant quant, int32_t *id);
 
-/** Adds a layer whose inputs are earlier layers (layers run in the order added). */
+/** Adds a layer whose inputs are earlier layers (layers run in the order added). A @p desc whose
+ *  struct_size this library does not know (not set by nnom_layer_desc_init()) is NNOM_ERR_ARGUMENT. */
 NNOM_API nnom_status nnom_model_add_layer(nnom_model *model, const nnom_layer_desc *desc, int32_t *id);
 
 /**

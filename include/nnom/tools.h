@@ -84,7 +84,9 @@ static inline void nnom_quantize_options_init(nnom_quantize_options *o)
 /**
  * Calibrates the float model on @p n_samples inputs (for a single-input model:
  * n_samples x input count floats, sample-major; for several inputs, the inputs
- * of one sample follow each other) and builds the int8 model. @p options may be NULL.
+ * of one sample follow each other) and builds the int8 model. @p options may be NULL; options
+ * whose struct_size this library does not know (not set by nnom_quantize_options_init()) are
+ * NNOM_ERR_ARGUMENT.
  */
 NNOM_API nnom_status nnom_converter_quantize(nnom_converter *c, const float *samples, size_t n_samples,
                                              const nnom_quantize_options *options);
