@@ -1,4 +1,5 @@
 import CNNoM
+import CNNoMRuntime
 import Foundation
 
 /// How activation ranges are chosen from calibration data (`nnom_calibration`).

@@ -1,4 +1,4 @@
-import CNNoM
+import CNNoMRuntime
 import Foundation
 
 /// A compiled nnom model with its arena: load it once, then run it as often as you like.
@@ -220,7 +220,7 @@ public final class Model {
     }
 
     private static func check(_ status: nnom_status, _ handle: OpaquePointer) throws {
-        try NNoM.check(status, String(cString: nnom_model_last_error(handle)))
+        try NNoMRuntime.check(status, String(cString: nnom_model_last_error(handle)))
     }
 
     private func requireSingleInput() throws {
@@ -283,7 +283,7 @@ private let monotonicMicroseconds: nnom_timer_fn = { _ in
 }
 
 /// Reads a whole file; a missing or unreadable file is an `.io` error naming it.
-func readFile(_ url: URL) throws -> [UInt8] {
+package func readFile(_ url: URL) throws -> [UInt8] {
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
         throw NNoMError(.io, "cannot read '\(url.path)': no such file")
@@ -297,7 +297,7 @@ func readFile(_ url: URL) throws -> [UInt8] {
     return [UInt8](data)
 }
 
-func writeFile(_ url: URL, _ bytes: [UInt8]) throws {
+package func writeFile(_ url: URL, _ bytes: [UInt8]) throws {
     do {
         try Data(bytes).write(to: url)
     } catch {
