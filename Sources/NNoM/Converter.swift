@@ -1,4 +1,5 @@
 import CNNoM
+import CNNoMRuntime
 import Foundation
 
 /// How activation ranges are chosen from calibration data (`nnom_calibration`).
@@ -35,6 +36,7 @@ public struct ConversionOptions: Sendable, Equatable {
 
     var cValue: nnom_quantize_options {
         var o = nnom_quantize_options()
+        nnom_quantize_options_init(&o)
         o.per_tensor = perTensor ? 1 : 0
         o.method = method.cValue
         o.percentile = percentile
@@ -251,18 +253,10 @@ public final class Converter {
     }
 
     private func check(_ status: nnom_status) throws {
-        try NNoM.check(status, String(cString: nnom_converter_last_error(handle)))
+        try NNoMRuntime.check(status, String(cString: nnom_converter_last_error(handle)))
     }
 
     private func check(_ status: nnom_status, model: OpaquePointer) throws {
-        try NNoM.check(status, String(cString: nnom_model_last_error(model)))
+        try NNoMRuntime.check(status, String(cString: nnom_model_last_error(model)))
     }
-}
-
-/// The C name a header written to @p url gets when none is given (`nnom_header_default_name`):
-/// "weights-v2.h" gives "weights_v2".
-public func headerName(for url: URL) -> String {
-    var buffer = [CChar](repeating: 0, count: 80)
-    _ = url.withUnsafeFileSystemRepresentation { nnom_header_default_name($0, &buffer, buffer.count) }
-    return String(cString: buffer)
 }
