@@ -186,7 +186,7 @@ static void header_file(nnom_converter *c)
         const char *types_end = types ? strchr(types, '\n') : NULL;
         const char *with_end = with ? strchr(with, '\n') : NULL;
         for (int32_t i = 0; types_end && with_end && i < nnom_model_layer_count(q); i++) {
-            nnom_layer_info info;
+            nnom_layer_info info = NNOM_LAYER_INFO_INIT;
             TU_OK(q, nnom_model_layer_info(q, i, &info));
             char word[64], macro[80];
             snprintf(word, sizeof word, " %s", info.type_name);

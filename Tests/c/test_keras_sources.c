@@ -21,7 +21,7 @@ static const char *keras_of(nnom_converter *c, const char *nnom_name)
 {
     nnom_model *m = nnom_converter_float_model(c);
     for (int32_t i = 0; i < nnom_model_layer_count(m); i++) {
-        nnom_layer_info info;
+        nnom_layer_info info = NNOM_LAYER_INFO_INIT;
         if (nnom_model_layer_info(m, i, &info) == NNOM_OK && strcmp(info.name, nnom_name) == 0)
             return nnom_converter_keras_layer(c, i);
     }
@@ -47,7 +47,7 @@ static void test_digits_mapping(void)
     TU_REQUIRE(nnom_keras_read(path, &c, &err) == NNOM_OK, "%s: %s", path, err.message);
     nnom_model *m = nnom_converter_float_model(c);
     for (int32_t i = 0; i < nnom_model_layer_count(m); i++) {
-        nnom_layer_info info;
+        nnom_layer_info info = NNOM_LAYER_INFO_INIT;
         nnom_model_layer_info(m, i, &info);
         const char *k = nnom_converter_keras_layer(c, i);
         fprintf(stderr, "  %-20s %-14s <- %s\n", info.name, info.type_name, k ? k : "(none)");
@@ -63,7 +63,7 @@ static void test_digits_mapping(void)
     /* the softmax split from the dense, whatever the converter names it, computes the dense's output */
     int softmax_found = 0;
     for (int32_t i = 0; i < nnom_model_layer_count(m); i++) {
-        nnom_layer_info info;
+        nnom_layer_info info = NNOM_LAYER_INFO_INIT;
         nnom_model_layer_info(m, i, &info);
         if (info.type != NNOM_LAYER_SOFTMAX) continue;
         softmax_found = 1;
@@ -73,7 +73,7 @@ static void test_digits_mapping(void)
     TU_CHECK(softmax_found, "no softmax layer");
     /* every OUTPUT repeats a value: none is mapped, so a comparison counts each Keras layer once */
     for (int32_t i = 0; i < nnom_model_layer_count(m); i++) {
-        nnom_layer_info info;
+        nnom_layer_info info = NNOM_LAYER_INFO_INIT;
         nnom_model_layer_info(m, i, &info);
         if (info.type == NNOM_LAYER_OUTPUT)
             TU_CHECK(nnom_converter_keras_layer(c, i) == NULL, "output '%s' is mapped", info.name);

@@ -99,7 +99,7 @@ static void write_layer_types(FILE *f, nnom_model *m)
     for (int pass = 0; pass < 2; pass++) {
         if (pass == 1) fprintf(f, "\n * NNOM_WITH: ");
         for (int32_t i = 0; i < n; i++) {
-            nnom_layer_info info, prev;
+            nnom_layer_info info = NNOM_LAYER_INFO_INIT, prev = NNOM_LAYER_INFO_INIT;
             if (nnom_model_layer_info(m, i, &info) != NNOM_OK) continue;
             if (info.type == NNOM_LAYER_INPUT || info.type == NNOM_LAYER_OUTPUT) continue;
             int seen = 0;

@@ -745,7 +745,7 @@ static PyObject *keras_layers(PyObject *mod, PyObject *args)
     const int32_t n = nnom_model_layer_count(m);
     PyObject *list = PyList_New(n);
     for (int32_t i = 0; list && i < n; i++) {
-        nnom_layer_info info;
+        nnom_layer_info info = NNOM_LAYER_INFO_INIT;
         nnom_model_layer_info(m, i, &info);
         const char *k = nnom_converter_keras_layer(c, i);
         PyObject *row = k ? Py_BuildValue("(ss)", info.name, k) : Py_BuildValue("(sO)", info.name, Py_None);
