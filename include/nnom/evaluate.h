@@ -21,7 +21,7 @@ typedef struct nnom_eval {
     uint32_t struct_size;    /**< sizeof(nnom_eval) as the caller was compiled; set by the init */
     int32_t n_classes;       /**< size of the output vector */
     int32_t k;               /**< the k of top-k (>= 1) */
-    int64_t samples;
+    int64_t samples;         /**< samples evaluated */
     int64_t top1;            /**< samples whose best class is the label */
     int64_t topk;            /**< samples whose label is among the k best */
     int64_t *confusion;      /**< n_classes x n_classes, row = label, column = prediction; may be NULL */

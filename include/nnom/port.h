@@ -25,7 +25,7 @@ extern "C" {
 typedef struct nnom_allocator {
     void *(*alloc)(void *ctx, size_t bytes); /**< returns memory aligned to 8 bytes, or NULL */
     void (*free)(void *ctx, void *ptr);      /**< may be NULL for bump allocators */
-    void *ctx;
+    void *ctx;                               /**< passed to alloc and free as they are */
 } nnom_allocator;
 
 /** Monotonic clock in microseconds, used for per-layer timing. */
@@ -40,9 +40,9 @@ typedef struct nnom_options {
     uint32_t struct_size;            /**< sizeof(nnom_options) as the caller was compiled; set by the init */
     const nnom_allocator *allocator; /**< NULL: nnom_default_allocator() */
     nnom_timer_fn timer;             /**< NULL: no per-layer time */
-    void *timer_ctx;
+    void *timer_ctx;                 /**< passed to timer */
     nnom_log_fn log;                 /**< NULL: silent */
-    void *log_ctx;
+    void *log_ctx;                   /**< passed to log */
     int keep_all_outputs;            /**< nnom_model_load(): compile with nnom_model_keep_all_outputs() */
 } nnom_options;
 
@@ -64,9 +64,9 @@ NNOM_API const nnom_allocator *nnom_default_allocator(void);
  *  Free is a no-op; the pool is reused only after nnom_pool_reset(). */
 typedef struct nnom_pool {
     nnom_allocator allocator; /**< pass &pool.allocator in nnom_options */
-    uint8_t *base;
-    size_t size;
-    size_t used;
+    uint8_t *base;            /**< the caller's buffer */
+    size_t size;              /**< its bytes */
+    size_t used;              /**< bytes handed out since init or the last reset */
 } nnom_pool;
 
 /** Prepares @p pool to hand out memory from @p buffer (@p size bytes). */

@@ -40,8 +40,8 @@ typedef enum nnom_status {
 
 /** A status with its message, filled in by functions that have no model to keep it in. */
 typedef struct nnom_error {
-    nnom_status status;
-    char message[NNOM_ERROR_MESSAGE_MAX];
+    nnom_status status;                   /**< NNOM_OK or what failed */
+    char message[NNOM_ERROR_MESSAGE_MAX]; /**< what was wrong with which input, NUL-terminated */
 } nnom_error;
 
 /** Short constant name of a status, e.g. "NNOM_ERR_CHECKSUM". Never NULL. */
