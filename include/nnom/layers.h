@@ -37,6 +37,7 @@ extern "C" {
 
 /** Element type of a model: all activations of a model share it. */
 typedef enum nnom_dtype {
+    NNOM_DTYPE_NONE = 0, /**< no element type: what nnom_model_dtype(NULL) returns */
     NNOM_DTYPE_S8 = 1,  /**< int8 activations, TFLite int8 quantisation */
     NNOM_DTYPE_F32 = 2  /**< float32 activations and weights (reference, calibration) */
 } nnom_dtype;
