@@ -49,11 +49,12 @@ static nnom_status too_large(nnom_model *m, int32_t index, uint64_t end)
     char need[40], limit[40];
     nnom_bytes_text(end, need, sizeof need);
     nnom_bytes_text(m->max_arena, limit, sizeof limit);
-    const char *owner = "?", *what = "output";
-    for (int32_t i = 0; i < m->n_layers; i++) {
+    const char *owner = NULL, *what = "output";
+    for (int32_t i = 0; i < m->n_layers && !owner; i++) { /* the first: the writer, not a view of it */
         if (m->layers[i].buffer == index) owner = m->layers[i].name;
         if (m->layers[i].scratch_buffer == index) owner = m->layers[i].name, what = "scratch";
     }
+    if (!owner) owner = "?";
     return nnom_fail(m, NNOM_ERR_NO_MEMORY,
                      "the memory plan needs an arena of at least %s (placing the %s of layer '%s'), more than the "
                      "limit of %s (nnom_options.max_arena_bytes)", need, what, owner, limit);
