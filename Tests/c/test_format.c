@@ -214,7 +214,7 @@ int main(void)
 
     /* ---- reserved fields and unknown flags: each set in valid bytes (CRC fixed) is refused by name */
     {
-        static const struct { const char *what; uint32_t at; nnom_status want; const char *words; } zeros[] = {
+        const struct { const char *what; uint32_t at; nnom_status want; const char *words; } zeros[] = {
             {"header flag bit 0", NNOM_HDR_FLAGS, NNOM_ERR_VERSION, "header flags 0x1"},
             {"header flag bit 31", NNOM_HDR_FLAGS + 3, NNOM_ERR_VERSION, "unknown to this runtime"},
             {"first reserved header byte", NNOM_HDR_RESERVED, NNOM_ERR_FORMAT, "reserved byte 44"},
