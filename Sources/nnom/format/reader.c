@@ -59,9 +59,10 @@ static nnom_status check_header(const uint8_t *b, size_t size, char *msg, size_t
     }
     const uint32_t flags = nnom_rd_u32(b + NNOM_HDR_FLAGS);
     if (flags & ~NNOM_FILE_FLAGS_KNOWN) {
-        nnom_format(msg, cap, "header flags 0x%x: bits 0x%x are unknown to this runtime (a file for a newer "
-                    "version %u.%u reader?)", (unsigned)flags, (unsigned)(flags & ~NNOM_FILE_FLAGS_KNOWN),
-                    (unsigned)major, (unsigned)minor);
+        nnom_format(msg, cap, "header flags 0x%x: bits 0x%x are unknown to this runtime, which reads .nnom "
+                    "version %u.%u (the file says %u.%u: a feature of a newer writer?)", (unsigned)flags,
+                    (unsigned)(flags & ~NNOM_FILE_FLAGS_KNOWN), (unsigned)NNOM_FILE_VERSION_MAJOR,
+                    (unsigned)NNOM_FILE_VERSION_MINOR, (unsigned)major, (unsigned)minor);
         return NNOM_ERR_VERSION;
     }
     for (uint32_t k = NNOM_HDR_RESERVED; k < NNOM_FILE_HEADER_BYTES; k++)
@@ -100,7 +101,7 @@ static nnom_status check_header(const uint8_t *b, size_t size, char *msg, size_t
  * NNOM_OK, or fills @p msg naming the field. */
 static nnom_status check_record_zeros(const uint8_t *r, uint32_t index, const char *name, char *msg, size_t cap)
 {
-    for (uint32_t k = 0; k < 4; k++)
+    for (uint32_t k = 0; k < NNOM_REC_RESERVED_BYTES; k++)
         if (r[NNOM_REC_RESERVED + k] != 0) {
             nnom_format(msg, cap, "layer %u ('%s'): reserved byte %u of the record is 0x%x, must be 0",
                         (unsigned)index, name, (unsigned)(NNOM_REC_RESERVED + k), (unsigned)r[NNOM_REC_RESERVED + k]);
