@@ -326,6 +326,42 @@ static void compile_retry(void)
     printf("compile retried after each of its %d allocations failing\n", failures_seen);
 }
 
+/* Loading the same model from its .nnom bytes with the N-th allocation failing, for every N:
+ * a clean NNOM_ERR_NO_MEMORY and nothing leaked, until N is past the last allocation. */
+static void load_with_failing_allocator(void)
+{
+    nnom_model *m;
+    nnom_error err;
+    TU_REQUIRE(nnom_model_create(NNOM_DTYPE_F32, NULL, &m, &err) == NNOM_OK, "%s", err.message);
+    build_retry_model(m);
+    TU_OK(m, nnom_model_compile(m));
+    static uint32_t file[4096];
+    size_t size = 0;
+    TU_OK(m, nnom_model_save(m, file, sizeof file, &size));
+    nnom_model_destroy(m);
+    int failures_seen = 0;
+    for (long n = 0;; n++) {
+        counting c;
+        nnom_allocator a;
+        const nnom_options o = counting_options(&c, &a, 0);
+        c.fail_at = n;
+        memset(&err, 0, sizeof err);
+        const nnom_status st = nnom_model_load(file, size, &o, &m, &err);
+        if (st == NNOM_OK) {
+            TU_CHECK(nnom_model_input_count(m) == 2, "loaded with %d inputs", (int)nnom_model_input_count(m));
+            nnom_model_destroy(m);
+            TU_CHECK(c.live == 0, "loaded: %ld allocations leaked", c.live);
+            break;
+        }
+        failures_seen++;
+        TU_CHECK(st == NNOM_ERR_NO_MEMORY && err.status == st && m == NULL && contains(err.message, "out of memory"),
+                 "allocation %ld failing: %s (%s)", n, nnom_status_name(st), err.message);
+        TU_CHECK(c.live == 0, "allocation %ld failing: %ld allocations leaked", n, c.live);
+        if (n > 1000) break;
+    }
+    TU_CHECK(failures_seen >= 5 && failures_seen < 1000, "loading made %d allocations", failures_seen);
+}
+
 /* ------------------------------------------------------------ 4. evaluation of a two-input model */
 
 static void evaluate_two_inputs(void)
@@ -612,6 +648,7 @@ int main(void)
     tu_seed(1111);
     plan_limit();
     compile_retry();
+    load_with_failing_allocator();
     evaluate_two_inputs();
     writer_sums_in_64_bits();
     pool_copies();
