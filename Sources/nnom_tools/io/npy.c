@@ -17,6 +17,7 @@
 #include <zip.h>
 
 #include "common/tools_internal.h"
+#include "common/zip_entry.h"
 
 #define NPY_MAGIC "\x93NUMPY"
 #define NPY_MAX_RANK 8
@@ -340,108 +341,6 @@ nnom_status nnom_npy_read(const char *path, nnom_array *out, nnom_error *err)
     return st;
 }
 
-/* The most a deflate stream can expand: 1032 output bytes per input byte (a
- * 258-byte match coded in 2 bits), with slack for the block headers. */
-#define NPZ_DEFLATE_MAX_RATIO 1032u
-#define NPZ_DEFLATE_SLACK 1024u
-/* Entries are read in chunks, the buffer growing with what really arrives. */
-#define NPZ_FIRST_CHUNK ((size_t)1 << 20)
-
-/* Size of the archive itself, or -1. */
-static int64_t file_size_of(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return -1;
-    int64_t size = -1;
-    if (fseek(f, 0, SEEK_END) == 0) size = (int64_t)ftell(f);
-    fclose(f);
-    return size;
-}
-
-/*
- * Reads entry @p index of an archive into a new buffer. A zip header's sizes
- * are claims: before anything is allocated, the compressed size must fit in
- * the archive and the declared size must be what the method can produce from
- * it (stored: equal; deflated: at most NPZ_DEFLATE_MAX_RATIO times it); then
- * the buffer grows with the bytes that really arrive, and the entry must end
- * exactly at its declared size.
- */
-static nnom_status npz_read_entry(zip_t *za, zip_uint64_t index, const char *path, const char *entry, uint8_t **out,
-                                  size_t *out_size, nnom_error *err)
-{
-    zip_stat_t zs;
-    zip_stat_init(&zs);
-    const zip_uint64_t needed = ZIP_STAT_SIZE | ZIP_STAT_COMP_SIZE | ZIP_STAT_COMP_METHOD;
-    if (zip_stat_index(za, index, 0, &zs) != 0 || (zs.valid & needed) != needed)
-        return nnom_error_set(err, NNOM_ERR_FORMAT, "%s: cannot read the sizes of entry '%s'", path, entry);
-    const int64_t archive = file_size_of(path);
-    if (archive < 0) return nnom_error_set(err, NNOM_ERR_IO, "%s: cannot read the archive's size", path);
-    if (zs.comp_size > (zip_uint64_t)archive)
-        return nnom_error_set(err, NNOM_ERR_FORMAT, "%s: entry '%s' declares %llu compressed bytes, but the archive "
-                              "has only %lld bytes", path, entry, (unsigned long long)zs.comp_size, (long long)archive);
-    if (zs.comp_method == ZIP_CM_STORE) {
-        if (zs.size != zs.comp_size)
-            return nnom_error_set(err, NNOM_ERR_FORMAT, "%s: entry '%s' is stored (not compressed) but declares %llu "
-                                  "bytes in %llu", path, entry, (unsigned long long)zs.size,
-                                  (unsigned long long)zs.comp_size);
-    } else if (zs.comp_method == ZIP_CM_DEFLATE) {
-        if (zs.size > zs.comp_size * NPZ_DEFLATE_MAX_RATIO + NPZ_DEFLATE_SLACK)
-            return nnom_error_set(err, NNOM_ERR_FORMAT, "%s: entry '%s' declares %llu bytes, more than deflate can "
-                                  "expand its %llu compressed bytes to", path, entry, (unsigned long long)zs.size,
-                                  (unsigned long long)zs.comp_size);
-    } else {
-        return nnom_error_set(err, NNOM_ERR_UNSUPPORTED, "%s: entry '%s' uses zip compression method %u; .npz entries "
-                              "are stored or deflated (np.savez, np.savez_compressed)", path, entry,
-                              (unsigned)zs.comp_method);
-    }
-    if (zs.size > (zip_uint64_t)(SIZE_MAX / 2))
-        return nnom_error_set(err, NNOM_ERR_NO_MEMORY, "%s: entry '%s' of %llu bytes is too large for this host",
-                              path, entry, (unsigned long long)zs.size);
-    zip_file_t *zf = zip_fopen_index(za, index, 0);
-    if (!zf) return nnom_error_set(err, NNOM_ERR_FORMAT, "%s: cannot open entry '%s': %s", path, entry, zip_strerror(za));
-    const size_t declared = (size_t)zs.size;
-    uint8_t *buf = NULL;
-    size_t cap = 0, got = 0;
-    nnom_status st = NNOM_OK;
-    for (;;) {
-        if (got == cap) { /* grow: never past the declared size plus one byte to see a longer entry */
-            size_t grown = cap ? cap * 2 : NPZ_FIRST_CHUNK;
-            if (grown > declared + 1) grown = declared + 1;
-            uint8_t *p = (uint8_t *)realloc(buf, grown);
-            if (!p) {
-                st = nnom_error_set(err, NNOM_ERR_NO_MEMORY, "%s: out of memory reading entry '%s'", path, entry);
-                break;
-            }
-            buf = p;
-            cap = grown;
-        }
-        const zip_int64_t n = zip_fread(zf, buf + got, (zip_uint64_t)(cap - got));
-        if (n < 0) {
-            st = nnom_error_set(err, NNOM_ERR_FORMAT, "%s: entry '%s' is corrupt after %zu of the %zu bytes it "
-                                "declares: %s", path, entry, got, declared, zip_file_strerror(zf));
-            break;
-        }
-        if (n == 0) break;
-        got += (size_t)n;
-        if (got > declared) {
-            st = nnom_error_set(err, NNOM_ERR_FORMAT, "%s: entry '%s' holds more than the %zu bytes it declares",
-                                path, entry, declared);
-            break;
-        }
-    }
-    zip_fclose(zf);
-    if (st == NNOM_OK && got != declared)
-        st = nnom_error_set(err, NNOM_ERR_TRUNCATED, "%s: entry '%s' ends after %zu of the %zu bytes it declares",
-                            path, entry, got, declared);
-    if (st != NNOM_OK) {
-        free(buf);
-        return st;
-    }
-    *out = buf;
-    *out_size = got;
-    return NNOM_OK;
-}
-
 nnom_status nnom_npz_read(const char *path, const char *name, nnom_array *out, nnom_error *err)
 {
     if (!out) return nnom_error_set(err, NNOM_ERR_ARGUMENT, "npz read: out is NULL");
@@ -471,8 +370,17 @@ nnom_status nnom_npz_read(const char *path, const char *name, nnom_array *out, n
         st = nnom_error_set(err, NNOM_ERR_ARGUMENT, "%s: no array '%s' (entry '%s') in the archive", path, name, entry);
         goto done;
     }
-    st = npz_read_entry(za, (zip_uint64_t)index, path, entry, &buf, &got, err);
-    if (st != NNOM_OK) goto done;
+    const int64_t archive = nnom_file_bytes(path);
+    if (archive < 0) {
+        st = nnom_error_set(err, NNOM_ERR_IO, "%s: cannot read the archive's size", path);
+        goto done;
+    }
+    char msg[NNOM_ERROR_MESSAGE_MAX];
+    st = nnom_zip_read_entry(za, (zip_uint64_t)index, (uint64_t)archive, UINT64_MAX, &buf, &got, msg, sizeof msg);
+    if (st != NNOM_OK) {
+        nnom_error_set(err, st, "%s: %s", path, msg);
+        goto done;
+    }
     {
         char what[600];
         snprintf(what, sizeof what, "%s[%s]", path, entry);
