@@ -19,9 +19,11 @@
  *
  * A NULL model is never dereferenced: functions returning ::nnom_status return
  * NNOM_ERR_ARGUMENT (with no message: there is no model to keep one in);
- * counts, sizes and totals are 0; data pointers are NULL; nnom_model_dtype()
- * is NNOM_DTYPE_NONE; nnom_model_last_error() is "model is NULL";
- * nnom_model_destroy() and nnom_model_reset_stats() do nothing.
+ * counts, sizes and totals are 0 (nnom_model_state_count(): -1, as for any
+ * layer id that is not one); data pointers are NULL; nnom_model_dtype() is
+ * NNOM_DTYPE_NONE; nnom_model_last_error() is "model is NULL";
+ * nnom_model_destroy(), nnom_model_reset_stats() and nnom_model_allow_nonfinite()
+ * do nothing.
  */
 #ifndef NNOM_MODEL_H
 #define NNOM_MODEL_H
