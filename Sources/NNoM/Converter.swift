@@ -247,10 +247,10 @@ public final class Converter {
     }
 
     private func check(_ status: nnom_status) throws {
-        try NNoM.check(status, String(cString: nnom_converter_last_error(handle)))
+        try NNoMRuntime.check(status, String(cString: nnom_converter_last_error(handle)))
     }
 
     private func check(_ status: nnom_status, model: OpaquePointer) throws {
-        try NNoM.check(status, String(cString: nnom_model_last_error(model)))
+        try NNoMRuntime.check(status, String(cString: nnom_model_last_error(model)))
     }
 }

@@ -232,6 +232,15 @@ nnom_status nnom_model_layer_blobs(const nnom_model *model, int32_t layer, nnom_
  */
 const void *nnom_model_layer_output(const nnom_model *model, int32_t layer);
 
+/**
+ * After a run: copies the output of layer @p layer as float (dequantised with
+ * the layer's own quantisation in int8 models) into @p data; @p count must be
+ * the layer's element count. NNOM_ERR_STATE if the output may have been
+ * overwritten (see nnom_model_layer_output()), NNOM_ERR_ARGUMENT for a bad
+ * layer id or count.
+ */
+nnom_status nnom_model_layer_output_f32(const nnom_model *model, int32_t layer, float *data, size_t count);
+
 /** Per-layer statistics accumulated over runs. */
 typedef struct nnom_layer_stats {
     uint64_t macs;      /**< per inference */

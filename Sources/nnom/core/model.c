@@ -643,6 +643,23 @@ const void *nnom_model_layer_output(const nnom_model *m, int32_t i)
     return buffer_ptr(m, l->buffer);
 }
 
+nnom_status nnom_model_layer_output_f32(const nnom_model *m, int32_t i, float *data, size_t count)
+{
+    if (!m || !data || i < 0 || i >= m->n_layers) return NNOM_ERR_ARGUMENT;
+    const nnom_layer *l = &m->layers[i];
+    const size_t elements = (size_t)nnom_shape_count(&l->shape);
+    if (count != elements) return NNOM_ERR_ARGUMENT;
+    const void *src = nnom_model_layer_output(m, i);
+    if (!src) return NNOM_ERR_STATE;
+    if (m->dtype == NNOM_DTYPE_F32) {
+        memcpy(data, src, count * sizeof(float));
+    } else {
+        const int8_t *q = (const int8_t *)src;
+        for (size_t k = 0; k < count; k++) data[k] = nnom_dequant_s8(q[k], l->quant);
+    }
+    return NNOM_OK;
+}
+
 nnom_status nnom_model_layer_blobs(const nnom_model *m, int32_t i, nnom_blob blobs[NNOM_MAX_BLOBS])
 {
     if (!m || !blobs || i < 0 || i >= m->n_layers) return NNOM_ERR_ARGUMENT;

@@ -329,16 +329,33 @@ static PyObject *Model_layers(ModelObject *self, PyObject *args)
     return list;
 }
 
-/* layer_output(i) -> bytes or None: the output of layer i after the last run (keep_all_outputs models). */
-static PyObject *Model_layer_output(ModelObject *self, PyObject *args)
+/* layer_output_f32(i) -> bytes of float32 or None: layer i's output after the last run, dequantised by
+ * the runtime (keep_all_outputs models). */
+static PyObject *Model_layer_output_f32(ModelObject *self, PyObject *args)
 {
     int i;
     if (!ready(self) || !PyArg_ParseTuple(args, "i", &i)) return NULL;
-    const void *p = nnom_model_layer_output(self->model, i);
-    if (!p) Py_RETURN_NONE;
     nnom_layer_info li;
-    nnom_model_layer_info(self->model, i, &li);
-    return PyBytes_FromStringAndSize((const char *)p, (Py_ssize_t)li.arena_bytes);
+    if (nnom_model_layer_info(self->model, i, &li) != NNOM_OK) {
+        PyErr_Format(PyExc_IndexError, "layer %d does not exist: the model has %d layers", i,
+                     (int)nnom_model_layer_count(self->model));
+        return NULL;
+    }
+    int32_t count = 1;
+    for (int32_t d = 0; d < li.shape.rank; d++) count *= li.shape.dims[d];
+    PyObject *out = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)count * (Py_ssize_t)sizeof(float));
+    if (!out) return NULL;
+    nnom_status st = nnom_model_layer_output_f32(self->model, i, (float *)PyBytes_AS_STRING(out), (size_t)count);
+    if (st == NNOM_ERR_STATE) {
+        Py_DECREF(out);
+        Py_RETURN_NONE;
+    }
+    if (st != NNOM_OK) {
+        Py_DECREF(out);
+        PyErr_Format(PyExc_ValueError, "layer %d: its output cannot be read (%s)", i, nnom_status_name(st));
+        return NULL;
+    }
+    return out;
 }
 
 static PyObject *Model_sizes(ModelObject *self, PyObject *args)
@@ -478,7 +495,7 @@ done:
 LOCKED(Model_io)
 LOCKED(Model_predict)
 LOCKED(Model_layers)
-LOCKED(Model_layer_output)
+LOCKED(Model_layer_output_f32)
 LOCKED(Model_sizes)
 LOCKED(Model_reset_stats)
 LOCKED(Model_reset_state)
@@ -491,7 +508,7 @@ static PyMethodDef Model_methods[] = {
     {"io", (PyCFunction)Model_io_locked, METH_NOARGS, "(inputs, outputs): lists of tensor descriptions"},
     {"predict", (PyCFunction)Model_predict_locked, METH_VARARGS, "predict(inputs, n_samples, as_int8, out_int8, check_finite) -> list of bytes"},
     {"layers", (PyCFunction)Model_layers_locked, METH_NOARGS, "list of per-layer dicts"},
-    {"layer_output", (PyCFunction)Model_layer_output_locked, METH_VARARGS, "layer_output(i) -> bytes or None"},
+    {"layer_output_f32", (PyCFunction)Model_layer_output_f32_locked, METH_VARARGS, "layer_output_f32(i) -> bytes of float32 or None"},
     {"sizes", (PyCFunction)Model_sizes_locked, METH_NOARGS, "(arena_bytes, weight_bytes, file_bytes, macs)"},
     {"to_bytes", (PyCFunction)Model_bytes, METH_NOARGS, "the .nnom file bytes"},
     {"reset_stats", (PyCFunction)Model_reset_stats_locked, METH_NOARGS, "zero run counts and times"},
