@@ -19,7 +19,7 @@ extern "C" {
 typedef enum nnom_status {
     NNOM_OK = 0,
     NNOM_ERR_ARGUMENT = 1,        /**< a NULL pointer, an index or a value out of range */
-    NNOM_ERR_NO_MEMORY = 2,       /**< the allocator hook returned NULL */
+    NNOM_ERR_NO_MEMORY = 2,       /**< the allocator hook returned NULL, or a plan exceeds nnom_options.max_arena_bytes */
     NNOM_ERR_TRUNCATED = 3,       /**< a model file is shorter than it claims */
     NNOM_ERR_MAGIC = 4,           /**< the bytes are not a .nnom file */
     NNOM_ERR_VERSION = 5,         /**< a .nnom file of a version this runtime cannot read */
