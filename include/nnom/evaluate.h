@@ -21,7 +21,7 @@ typedef struct nnom_eval {
     uint32_t struct_size;    /**< sizeof(nnom_eval) as the caller was compiled; set by the init */
     int32_t n_classes;       /**< size of the output vector */
     int32_t k;               /**< the k of top-k (>= 1) */
-    int64_t samples;
+    int64_t samples;         /**< samples evaluated */
     int64_t top1;            /**< samples whose best class is the label */
     int64_t topk;            /**< samples whose label is among the k best */
     int64_t *confusion;      /**< n_classes x n_classes, row = label, column = prediction; may be NULL */
@@ -49,9 +49,11 @@ static inline void nnom_eval_init(nnom_eval *e)
 NNOM_API nnom_status nnom_eval_add(nnom_eval *e, nnom_dtype dtype, const void *scores, int32_t label);
 
 /**
- * Runs @p model on @p n_samples float inputs (sample-major; for a model with
- * several inputs, the inputs of one sample follow each other in the model's
- * order) and adds each to @p e, reading output 0 as class scores.
+ * Runs @p model on @p n_samples samples and adds each to @p e, reading output 0
+ * as class scores. @p samples is sample-major floats; one sample is the values
+ * of every model input in order (input 0's count, then input 1's, ...), so a
+ * single-input model takes [n_samples][input count]. A label outside
+ * [0, n_classes) stops the evaluation with NNOM_ERR_ARGUMENT before its sample runs.
  */
 NNOM_API nnom_status nnom_evaluate(nnom_model *model, const float *samples, const int32_t *labels, size_t n_samples,
                                    nnom_eval *e);

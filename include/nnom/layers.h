@@ -38,6 +38,7 @@ extern "C" {
 
 /** Element type of a model: all activations of a model share it. */
 typedef enum nnom_dtype {
+    NNOM_DTYPE_NONE = 0, /**< no element type: what nnom_model_dtype(NULL) returns */
     NNOM_DTYPE_S8 = 1,  /**< int8 activations, TFLite int8 quantisation */
     NNOM_DTYPE_F32 = 2, /**< float32 activations and weights (reference, calibration) */
     NNOM_DTYPE_FORCE_32BIT = NNOM_ENUM_FORCE_32BIT /**< not a value: keeps the enum 4 bytes wide */
@@ -243,8 +244,8 @@ typedef struct nnom_shape {
 
 /** Affine quantisation of a tensor: real = scale * (q - zero_point). Ignored for float32. */
 typedef struct nnom_quant {
-    float scale;
-    int32_t zero_point;
+    float scale;        /**< real value of one step (> 0) */
+    int32_t zero_point; /**< the int8 value that stands for real 0 */
 } nnom_quant;
 
 /**
@@ -278,8 +279,8 @@ typedef struct nnom_layer_params {
 /** Constant data of a layer, used in place. The bytes must stay valid and
  *  unchanged as long as the model exists, and be 4-byte aligned. */
 typedef struct nnom_blob {
-    const void *data;
-    uint32_t size; /**< in bytes */
+    const void *data; /**< first byte (4-byte aligned); NULL for an empty blob */
+    uint32_t size;    /**< in bytes */
 } nnom_blob;
 
 /** Lower-case name of a layer type, e.g. "conv2d"; "unknown" for an invalid value. */

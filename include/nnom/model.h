@@ -16,6 +16,14 @@
  *
  * A model is not thread-safe, but models share nothing: two models may run
  * in two threads at once, even when loaded from the same bytes.
+ *
+ * A NULL model is never dereferenced: functions returning ::nnom_status return
+ * NNOM_ERR_ARGUMENT (with no message: there is no model to keep one in);
+ * counts, sizes and totals are 0 (nnom_model_state_count(): -1, as for any
+ * layer id that is not one); data pointers are NULL; nnom_model_dtype() is
+ * NNOM_DTYPE_NONE; nnom_model_last_error() is "model is NULL";
+ * nnom_model_destroy(), nnom_model_reset_stats() and nnom_model_allow_nonfinite()
+ * do nothing.
  */
 #ifndef NNOM_MODEL_H
 #define NNOM_MODEL_H
@@ -50,11 +58,11 @@ NNOM_API nnom_status nnom_model_create(nnom_dtype dtype, const nnom_options *opt
  *  NNOM_LAYER_DESC_INIT, then set what the layer uses. */
 typedef struct nnom_layer_desc {
     uint32_t struct_size;                  /**< sizeof(nnom_layer_desc) as the caller was compiled; set by the init */
-    nnom_layer_type type;
+    nnom_layer_type type;                  /**< what the layer computes */
     const char *name;                      /**< unique, at most NNOM_NAME_MAX-1 bytes; NULL: generated */
-    int32_t n_inputs;
+    int32_t n_inputs;                      /**< how many of inputs[] are used */
     int32_t inputs[NNOM_MAX_INPUTS];       /**< ids of earlier layers */
-    nnom_layer_params params;
+    nnom_layer_params params;              /**< the type's parameters (see ::nnom_layer_type) */
     nnom_blob blobs[NNOM_MAX_BLOBS];       /**< used in place, see nnom_blob */
     nnom_quant quant;                      /**< output quantisation (int8 models) */
 } nnom_layer_desc;
@@ -81,6 +89,10 @@ NNOM_API nnom_status nnom_model_add_layer(nnom_model *model, const nnom_layer_de
  * Compiles the model: checks every layer's parameters and blobs, infers
  * shapes, plans the arena. Must be called once, after the last layer is added
  * and before the arena is set. A model must have at least one OUTPUT layer.
+ * A plan whose arena (or recurrent state) would exceed
+ * nnom_options.max_arena_bytes is refused with NNOM_ERR_NO_MEMORY. After a
+ * failure nothing of the attempt is kept, and compile may be called again
+ * (e.g. once the allocator has memory).
  */
 NNOM_API nnom_status nnom_model_compile(nnom_model *model);
 
@@ -157,21 +169,24 @@ NNOM_API nnom_status nnom_model_alloc_arena(nnom_model *model);
 /** Runs one inference. Needs a compiled model with an arena. */
 NNOM_API nnom_status nnom_model_run(nnom_model *model);
 
-/** Number of model inputs / outputs. */
+/** Number of model inputs (0 for NULL). */
 NNOM_API int32_t nnom_model_input_count(const nnom_model *model);
+/** Number of model outputs (0 for NULL). */
 NNOM_API int32_t nnom_model_output_count(const nnom_model *model);
 
 /** Description of a model input or output tensor. */
 typedef struct nnom_tensor_info {
     const char *name;    /**< the INPUT or OUTPUT layer's name */
-    nnom_dtype dtype;
-    nnom_shape shape;
-    nnom_quant quant;
+    nnom_dtype dtype;    /**< element type (the model's) */
+    nnom_shape shape;    /**< shape without the batch, channel last */
+    nnom_quant quant;    /**< quantisation (int8 models) */
     int32_t count;       /**< number of elements */
     int32_t layer;       /**< id of the INPUT or OUTPUT layer */
 } nnom_tensor_info;
 
+/** Describes input @p index into *@p info; NNOM_ERR_ARGUMENT for a bad index. */
 NNOM_API nnom_status nnom_model_input_info(const nnom_model *model, int32_t index, nnom_tensor_info *info);
+/** Describes output @p index into *@p info; NNOM_ERR_ARGUMENT for a bad index. */
 NNOM_API nnom_status nnom_model_output_info(const nnom_model *model, int32_t index, nnom_tensor_info *info);
 
 /**
@@ -180,6 +195,7 @@ NNOM_API nnom_status nnom_model_output_info(const nnom_model *model, int32_t ind
  * run. NULL without an arena or for a bad index. Valid until the next run.
  */
 NNOM_API void *nnom_model_input_data(nnom_model *model, int32_t index);
+/** Direct pointer to output @p index in the arena; see nnom_model_input_data(). */
 NNOM_API const void *nnom_model_output_data(const nnom_model *model, int32_t index);
 
 /** Copies @p count int8 values into input @p index (int8 models only). */
@@ -198,7 +214,7 @@ NNOM_API nnom_status nnom_model_get_output_f32(nnom_model *model, int32_t index,
 
 /* ------------------------------------------------------------ introspection */
 
-/** Element type of the model. */
+/** Element type of the model (NNOM_DTYPE_NONE for NULL). */
 NNOM_API nnom_dtype nnom_model_dtype(const nnom_model *model);
 
 /** Number of layers (inputs and outputs included). */
@@ -208,20 +224,20 @@ NNOM_API int32_t nnom_model_layer_count(const nnom_model *model);
  *  (nnom_layer_info_init() or NNOM_LAYER_INFO_INIT); nnom_model_layer_info() fills the rest. */
 typedef struct nnom_layer_info {
     uint32_t struct_size;      /**< sizeof(nnom_layer_info) as the caller was compiled */
-    const char *name;
-    nnom_layer_type type;
-    const char *type_name;
-    int32_t n_inputs;
-    int32_t inputs[NNOM_MAX_INPUTS];
+    const char *name;          /**< the layer's name (valid while the model lives) */
+    nnom_layer_type type;      /**< what the layer computes */
+    const char *type_name;     /**< nnom_layer_type_name() of type */
+    int32_t n_inputs;          /**< how many of inputs[] are used */
+    int32_t inputs[NNOM_MAX_INPUTS]; /**< ids of the layers it reads */
     nnom_shape shape;          /**< output shape */
     nnom_quant quant;          /**< output quantisation (int8 models) */
-    nnom_layer_params params;
+    nnom_layer_params params;  /**< the type's parameters */
     uint64_t macs;             /**< multiply-accumulates per inference */
-    uint32_t weight_bytes;     /**< bytes of constant data (all blobs) */
+    uint32_t weight_bytes;     /**< bytes of constant data (all blobs; UINT32_MAX if more) */
     uint32_t arena_offset;     /**< where the output lives in the arena */
     uint32_t arena_bytes;      /**< bytes of the output */
     uint32_t scratch_offset;   /**< the layer's scratch buffer, if any */
-    uint32_t scratch_bytes;
+    uint32_t scratch_bytes;    /**< bytes of that scratch buffer (0: none) */
     int32_t in_place;          /**< 1 if the output shares its input's memory */
 } nnom_layer_info;
 
@@ -265,6 +281,7 @@ typedef struct nnom_layer_stats {
     uint64_t time_us;   /**< total time over those runs (0 without a timer hook) */
 } nnom_layer_stats;
 
+/** Statistics of layer @p layer into *@p stats; NNOM_ERR_ARGUMENT for a bad id. */
 NNOM_API nnom_status nnom_model_layer_stats(const nnom_model *model, int32_t layer, nnom_layer_stats *stats);
 /** Total MACs of one inference. */
 NNOM_API uint64_t nnom_model_total_macs(const nnom_model *model);

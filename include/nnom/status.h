@@ -19,7 +19,7 @@ extern "C" {
 typedef enum nnom_status {
     NNOM_OK = 0,
     NNOM_ERR_ARGUMENT = 1,        /**< a NULL pointer, an index or a value out of range */
-    NNOM_ERR_NO_MEMORY = 2,       /**< the allocator hook returned NULL */
+    NNOM_ERR_NO_MEMORY = 2,       /**< the allocator hook returned NULL, or a plan exceeds nnom_options.max_arena_bytes */
     NNOM_ERR_TRUNCATED = 3,       /**< a model file is shorter than it claims */
     NNOM_ERR_MAGIC = 4,           /**< the bytes are not a .nnom file */
     NNOM_ERR_VERSION = 5,         /**< a .nnom file of a version this runtime cannot read */
@@ -52,8 +52,8 @@ typedef enum nnom_status {
 
 /** A status with its message, filled in by functions that have no model to keep it in. */
 typedef struct nnom_error {
-    nnom_status status;
-    char message[NNOM_ERROR_MESSAGE_MAX];
+    nnom_status status;                   /**< NNOM_OK or what failed */
+    char message[NNOM_ERROR_MESSAGE_MAX]; /**< what was wrong with which input, NUL-terminated */
 } nnom_error;
 
 /** Short constant name of a status, e.g. "NNOM_ERR_CHECKSUM". Never NULL. */

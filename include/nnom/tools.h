@@ -64,11 +64,11 @@ typedef enum nnom_calibration {
 typedef struct nnom_quantize_options {
     uint32_t struct_size;           /**< sizeof(nnom_quantize_options) as the caller was compiled; set by the init */
     int per_tensor;                 /**< 0 (default): weights per output channel; 1: one scale per tensor */
-    nnom_calibration method;
+    nnom_calibration method;        /**< how ranges are chosen (default NNOM_CALIBRATE_MINMAX) */
     double percentile;              /**< for NNOM_CALIBRATE_PERCENTILE, e.g. 99.99 (0: 99.99) */
     /** Called after each calibration sample (may be NULL): done of total. */
     void (*progress)(void *ctx, size_t done, size_t total);
-    void *progress_ctx;
+    void *progress_ctx;             /**< passed to progress */
 } nnom_quantize_options;
 
 /** Initialiser of a nnom_quantize_options: the defaults, struct_size set. */
@@ -109,9 +109,10 @@ NNOM_API nnom_model *nnom_converter_int8_model(nnom_converter *c);
 /** One row of the conversion report. */
 typedef struct nnom_layer_report {
     const char *name;        /**< the int8 model's layer name */
-    const char *type_name;
+    const char *type_name;   /**< nnom_layer_type_name() of its type */
     double sqnr_db;          /**< 10 log10(signal / error) of int8 against float32; 200 when exact */
-    float min, max;          /**< calibrated range of the float output */
+    float min;               /**< calibrated range of the float output: lowest */
+    float max;               /**< and highest value */
 } nnom_layer_report;
 
 /**
@@ -186,6 +187,7 @@ size_t nnom_header_default_name(const char *path, char *out, size_t cap);
 /** The message of the last failure on @p c. */
 NNOM_API const char *nnom_converter_last_error(const nnom_converter *c);
 
+/** Frees the converter, its models and their weights. NULL is ignored. */
 NNOM_API void nnom_converter_destroy(nnom_converter *c);
 
 /** Reads, quantises with default options: the one-line conversion. */
@@ -196,10 +198,10 @@ NNOM_API nnom_status nnom_convert_keras(const char *path, const float *samples, 
 
 /** An array read from a .npy file, converted to float32 (C order). Free with nnom_array_free(). */
 typedef struct nnom_array {
-    float *data;
-    int32_t rank;
-    int64_t dims[8];
-    int64_t count;
+    float *data;            /**< count values, C order (owned: nnom_array_free()) */
+    int32_t rank;           /**< number of dimensions used in dims */
+    int64_t dims[8];        /**< dimensions, outermost first */
+    int64_t count;          /**< number of elements */
     char name[64];          /**< the entry name without ".npy" when read from a .npz */
 } nnom_array;
 
@@ -217,6 +219,7 @@ NNOM_API nnom_status nnom_npy_write_f32(const char *path, const float *data, int
 NNOM_API nnom_status nnom_npy_write_s8(const char *path, const int8_t *data, int32_t rank, const int64_t *dims,
                                        nnom_error *err);
 
+/** Frees an array's data and zeroes it. NULL is ignored. */
 NNOM_API void nnom_array_free(nnom_array *a);
 
 #ifdef __cplusplus

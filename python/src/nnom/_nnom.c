@@ -452,16 +452,17 @@ static PyObject *Model_evaluate(ModelObject *self, PyObject *args)
     int n_classes;
     if (!ready(self) || !PyArg_ParseTuple(args, "y*y*ni", &x, &y, &n, &n_classes)) return NULL;
     PyObject *result = NULL, *confusion = NULL, *ranks = NULL;
-    /* one sample holds every input, one after the other */
-    size_t per_sample = 0;
+    /* nnom_evaluate reads every input's values per sample, input 0 first */
+    Py_ssize_t per_sample = 0;
     for (int32_t i = 0; i < nnom_model_input_count(self->model); i++) {
         nnom_tensor_info ti;
         nnom_model_input_info(self->model, i, &ti);
-        per_sample += (size_t)ti.count;
+        per_sample += ti.count;
     }
-    if (n < 0 || (size_t)x.len != (size_t)n * per_sample * 4u || (size_t)y.len != (size_t)n * 4u || n_classes <= 0) {
-        PyErr_Format(PyExc_ValueError, "evaluate: %zd samples need %zd input bytes and %zd label bytes", n,
-                     n * (Py_ssize_t)per_sample * 4, n * 4);
+    if (n < 0 || (size_t)x.len != (size_t)n * (size_t)per_sample * 4u || (size_t)y.len != (size_t)n * 4u ||
+        n_classes <= 0) {
+        PyErr_Format(PyExc_ValueError, "evaluate: %zd samples need %zd input bytes (%zd values each, all inputs) "
+                     "and %zd label bytes", n, n * per_sample * 4, per_sample, n * 4);
         goto done;
     }
     confusion = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)n_classes * n_classes * 8);
