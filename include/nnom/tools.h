@@ -133,7 +133,7 @@ NNOM_API nnom_status nnom_converter_report(nnom_converter *c, const float *sampl
  * whose softmax became a layer of its own computes the Dense before its activation; the softmax layer
  * computes the Dense's output), for OUTPUT layers, and for models not read from Keras.
  */
-const char *nnom_converter_keras_layer(const nnom_converter *c, int32_t layer);
+NNOM_API const char *nnom_converter_keras_layer(const nnom_converter *c, int32_t layer);
 
 /**
  * Signal-to-quantisation-noise ratio of test values against a reference, summed over any number of
@@ -146,15 +146,15 @@ typedef struct nnom_sqnr {
 } nnom_sqnr;
 
 /** Adds @p n float32 test values against @p ref. */
-void nnom_sqnr_add_f32(nnom_sqnr *acc, const float *ref, const float *test, size_t n);
+NNOM_API void nnom_sqnr_add_f32(nnom_sqnr *acc, const float *ref, const float *test, size_t n);
 
 /** Adds @p n int8 test values, dequantised as scale * (q - zero_point), against @p ref. */
-void nnom_sqnr_add_s8(nnom_sqnr *acc, const float *ref, const int8_t *test, size_t n, float scale,
-                      int32_t zero_point);
+NNOM_API void nnom_sqnr_add_s8(nnom_sqnr *acc, const float *ref, const int8_t *test, size_t n, float scale,
+                               int32_t zero_point);
 
 /** The ratio in dB, within [-200, 200]: 200 when there is no noise, -200 when the reference is all zero
  *  but the test is not. */
-double nnom_sqnr_db(const nnom_sqnr *acc);
+NNOM_API double nnom_sqnr_db(const nnom_sqnr *acc);
 
 /** Writes the int8 model as a .nnom file. */
 NNOM_API nnom_status nnom_converter_save(nnom_converter *c, const char *path);
@@ -182,7 +182,7 @@ NNOM_API nnom_status nnom_write_header(const void *bytes, size_t size, const cha
  * 64 characters ("out/weights-v2.h" gives "weights_v2", "2net.h" "_2net"). Writes it NUL-terminated to
  * @p out (@p cap bytes, at least 2); returns its length.
  */
-size_t nnom_header_default_name(const char *path, char *out, size_t cap);
+NNOM_API size_t nnom_header_default_name(const char *path, char *out, size_t cap);
 
 /** The message of the last failure on @p c. */
 NNOM_API const char *nnom_converter_last_error(const nnom_converter *c);
