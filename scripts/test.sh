@@ -56,6 +56,8 @@ echo "== Swift: the NNoM module and the nnom CLI (swift test builds both)"
 if command -v swift >/dev/null 2>&1; then
   swift build -j "$jobs"
   swift test -j "$jobs"
+  echo "== Swift app on the runtime-only product NNoMRuntime (examples/swift-app)"
+  bash examples/swift-app/check.sh "$(swift build --show-bin-path)/nnom"
 else
   echo "swift not found: the Swift tests need Swift 6 on PATH" >&2
   exit 1

@@ -231,22 +231,6 @@ public final class Model {
         try writeFile(url, try serialized())
     }
 
-    /// Writes `weights.h` for firmware: the model's .nnom bytes as an aligned
-    /// const array and a `<name>_load()` function (`nnom_write_header`).
-    /// @p name must be a C identifier (nil: from the file's name, `headerName(for:)`); @p source is named
-    /// in the header's top comment. Returns the C name used.
-    @discardableResult
-    public func writeHeader(to url: URL, name: String? = nil, source: String? = nil) throws -> String {
-        let bytes = try serialized()
-        let cName = name ?? headerName(for: url)
-        try withCError { err in
-            url.withUnsafeFileSystemRepresentation { path in
-                bytes.withUnsafeBytes { nnom_write_header($0.baseAddress, $0.count, path, cName, source, err) }
-            }
-        }
-        return cName
-    }
-
     // MARK: helpers
 
     private func check(_ status: nnom_status) throws {
@@ -338,12 +322,4 @@ package func writeFile(_ url: URL, _ bytes: [UInt8]) throws {
     } catch {
         throw NNoMError(.io, "cannot write '\(url.path)': \(error.localizedDescription)")
     }
-}
-
-/// The C name a header written to @p url gets when none is given (`nnom_header_default_name`):
-/// "weights-v2.h" gives "weights_v2".
-public func headerName(for url: URL) -> String {
-    var buffer = [CChar](repeating: 0, count: 80)
-    _ = url.withUnsafeFileSystemRepresentation { nnom_header_default_name($0, &buffer, buffer.count) }
-    return String(cString: buffer)
 }
