@@ -110,6 +110,12 @@ typedef enum nnom_dtype {
  *    blobs. s8: 0 int32[2] = {multiplier, shift} taking the int16 state (scale: constant
  *    NNOM_RNN_H_SCALE or NNOM_RNN_C_SCALE of the recurrent layer) to the output scale,
  *    y = sat8(rq(state, multiplier, shift) + y_zp).
+ *  - CUSTOM: a user operator (nnom/user_op.h) found by name in nnom_options.op_registry when the
+ *    model is compiled; a model whose operator is not registered is refused, naming it. 1 to
+ *    NNOM_MAX_INPUTS inputs, as the operator allows. 0 the operator's name, NUL-terminated and
+ *    zero-padded within NNOM_NAME_MAX bytes; 1 its constants, opaque to the runtime (may be
+ *    empty); the other slots empty, every parameter zero. s8: the output quantisation is the
+ *    layer's own; the operator's int8 kernel reads it and the inputs' in its nnom_user_call.
  */
 typedef enum nnom_layer_type {
     NNOM_LAYER_INPUT = 0,
@@ -148,7 +154,9 @@ typedef enum nnom_layer_type {
     NNOM_LAYER_GRU = 33,
     NNOM_LAYER_LSTM = 34,
     NNOM_LAYER_RNN_STATE = 35,
-    NNOM_LAYER_TYPE_COUNT = 36,
+    /* 36 to 47 are taken by layer types being added on other branches (renumbered at merge). */
+    NNOM_LAYER_CUSTOM = 48,
+    NNOM_LAYER_TYPE_COUNT = 49,
     NNOM_LAYER_TYPE_FORCE_32BIT = NNOM_ENUM_FORCE_32BIT /**< not a value: keeps the enum 4 bytes wide */
 } nnom_layer_type;
 

@@ -177,6 +177,14 @@ NNOM_API nnom_status nnom_write_header(const void *bytes, size_t size, const cha
                                        const char *source, nnom_error *err);
 
 /**
+ * Writes the C header of nnom_converter_write_header() for a compiled @p model (saved with
+ * nnom_model_save()): the way to write one for a model whose CUSTOM layers need user operators,
+ * which nnom_write_header() cannot load without their registry. @p source and @p name as there.
+ */
+NNOM_API nnom_status nnom_write_model_header(nnom_model *model, const char *path, const char *name,
+                                             const char *source, nnom_error *err);
+
+/**
  * The C name of a header written to @p path when none is given: the file name without its extension,
  * each character that cannot be in a C identifier replaced by '_', a '_' before a leading digit, at most
  * 64 characters ("out/weights-v2.h" gives "weights_v2", "2net.h" "_2net"). Writes it NUL-terminated to
