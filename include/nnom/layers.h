@@ -116,6 +116,10 @@ typedef enum nnom_dtype {
  *    zero-padded within NNOM_NAME_MAX bytes; 1 its constants, opaque to the runtime (may be
  *    empty); the other slots empty, every parameter zero. s8: the output quantisation is the
  *    layer's own; the operator's int8 kernel reads it and the inputs' in its nnom_user_call.
+ *  - LAYER_NORM: layer normalisation over the last axis, y = gamma (x - mean) / sqrt(var + eps) + beta.
+ *    Parameter alpha: epsilon. f32: 0 gamma float [C] or empty (1), 1 beta float [C] or empty (0).
+ *    s8 (C at most 4096): 0 multipliers int32 [C], 1 shifts int32 [C] in [-31, 0], 2 biases int32 [C],
+ *    3 int32[2] epsilon term (an int64, low word first), made by nnom_quant_layer_norm_params().
  */
 typedef enum nnom_layer_type {
     NNOM_LAYER_INPUT = 0,
@@ -156,7 +160,8 @@ typedef enum nnom_layer_type {
     NNOM_LAYER_RNN_STATE = 35,
     /* 36 to 47 are taken by layer types being added on other branches (renumbered at merge). */
     NNOM_LAYER_CUSTOM = 48,
-    NNOM_LAYER_TYPE_COUNT = 49,
+    NNOM_LAYER_LAYER_NORM = 49,
+    NNOM_LAYER_TYPE_COUNT = 50,
     NNOM_LAYER_TYPE_FORCE_32BIT = NNOM_ENUM_FORCE_32BIT /**< not a value: keeps the enum 4 bytes wide */
 } nnom_layer_type;
 
