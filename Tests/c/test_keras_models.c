@@ -41,6 +41,7 @@ static const fixture FIXTURES[] = {
     {"sepconv1d", SQNR_CONV_DENSE},
     {"sepconv2d", SQNR_CONV_DENSE},
     {"dense", SQNR_CONV_DENSE},
+    {"layer_norm", SQNR_CONV_DENSE},
     {"bn_folded", SQNR_CONV_DENSE},
     {"bn_unfoldable", SQNR_OTHERS},
     {"pool1d", SQNR_OTHERS},

@@ -212,6 +212,8 @@ typedef struct kr_class {
 
 /* The class entry for a Keras class_name, or NULL if unsupported. */
 const kr_class *kr_class_find(const char *class_name);
+/* The classes of keras_transformer.c (LayerNormalization), or NULL. */
+const kr_class *kr_transformer_class_find(const char *class_name);
 /* A short list of what is supported, for error messages. */
 const char *kr_supported_text(void);
 

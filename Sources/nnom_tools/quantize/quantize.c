@@ -422,6 +422,21 @@ static nnom_status quantize_layer(nnom_converter *c, qlayer *Q, int32_t i, const
         blobs[0] = (nnom_blob){p, bytes};
         return NNOM_OK;
     }
+    case NNOM_LAYER_LAYER_NORM: {
+        /* [multipliers][shifts][biases] per channel, then the int64 epsilon term */
+        const int32_t depth = l->info.shape.dims[l->info.shape.rank - 1];
+        const uint32_t per = (uint32_t)depth * 4u;
+        int32_t *p = (int32_t *)nnom_store_alloc(&c->store, 3u * per + 8u);
+        if (!p) return nnom_converter_fail(c, NNOM_ERR_NO_MEMORY, "quantise: out of memory");
+        const float *gamma = l->fblobs[0].size ? (const float *)l->fblobs[0].data : NULL;
+        const float *beta = l->fblobs[1].size ? (const float *)l->fblobs[1].data : NULL;
+        st = nnom_quant_layer_norm_params(in0, l->quant, gamma, beta, depth, l->info.params.alpha, p, p + depth,
+                                          p + 2 * depth, p + 3 * depth);
+        if (st != NNOM_OK) return helper_failed(c, st, l, "normalisation constants");
+        for (int k = 0; k < 3; k++) blobs[k] = (nnom_blob){p + k * depth, per};
+        blobs[3] = (nnom_blob){p + 3 * depth, 8u};
+        return NNOM_OK;
+    }
     case NNOM_LAYER_AVG_POOL1D:
     case NNOM_LAYER_AVG_POOL2D:
     case NNOM_LAYER_GLOBAL_AVG_POOL: return quantize_avg_pool(c, l, &Q[l->info.inputs[0]], in0, lo[i], hi[i], blobs);
