@@ -414,6 +414,56 @@ static void check_header(void)
     nnom_model_destroy(m);
 }
 
+/* The converter calibrates and quantises a float32 model with a CUSTOM layer: the clone it runs
+ * and the int8 model it makes find the operator through the float32 model's registry. */
+static void check_quantise(void)
+{
+    static const nnom_user_op *slots[1];
+    nnom_op_registry reg;
+    nnom_op_registry_init(&reg, slots, 1);
+    const nnom_user_op op = make_op(&sign_minus);
+    nnom_error err;
+    TU_REQUIRE(nnom_register_op(&reg, &op, &err) == NNOM_OK, "%s", err.message);
+    nnom_options opt = NNOM_OPTIONS_INIT;
+    opt.op_registry = &reg;
+    nnom_model *fm = build(NNOM_DTYPE_F32, &opt, OP_NAME);
+    TU_OK(fm, nnom_model_compile(fm));
+    TU_CHECK(nnom_model_op_registry(fm) == &reg && nnom_model_op_registry(NULL) == NULL, "the model's registry");
+    enum { SAMPLES = 64 };
+    static float samples[SAMPLES][2 * COUNT];
+    for (int k = 0; k < SAMPLES; k++) {
+        tu_fill_f32(samples[k], COUNT, -2.0f, 2.0f);
+        tu_fill_f32(samples[k] + COUNT, COUNT, -1.5f, 1.5f);
+    }
+    nnom_converter *c;
+    TU_REQUIRE(nnom_converter_from_model(fm, &c, &err) == NNOM_OK, "%s", err.message);
+    TU_REQUIRE(nnom_converter_quantize(c, &samples[0][0], SAMPLES, NULL) == NNOM_OK, "quantise: %s",
+               nnom_converter_last_error(c));
+    nnom_model *qm = nnom_converter_int8_model(c);
+    TU_REQUIRE(qm != NULL, "int8 model");
+    TU_OK(fm, nnom_model_alloc_arena(fm));
+    if (nnom_model_input_data(qm, 0) == NULL) TU_OK(qm, nnom_model_alloc_arena(qm));
+    nnom_sqnr acc;
+    memset(&acc, 0, sizeof acc);
+    for (int k = 0; k < 8; k++) {
+        float yf[COUNT], yq[COUNT];
+        nnom_model *both[2] = {fm, qm};
+        for (int j = 0; j < 2; j++) {
+            TU_OK(both[j], nnom_model_set_input_f32(both[j], 0, samples[k], COUNT));
+            TU_OK(both[j], nnom_model_set_input_f32(both[j], 1, samples[k] + COUNT, COUNT));
+            TU_OK(both[j], nnom_model_run(both[j]));
+        }
+        TU_OK(fm, nnom_model_get_output_f32(fm, 0, yf, COUNT));
+        TU_OK(qm, nnom_model_get_output_f32(qm, 0, yq, COUNT));
+        nnom_sqnr_add_f32(&acc, yf, yq, COUNT);
+    }
+    const double db = nnom_sqnr_db(&acc);
+    printf("user operator quantised by the converter: %.1f dB against float32\n", db);
+    TU_CHECK(db >= 30.0, "int8 against float32: %.1f dB", db);
+    nnom_converter_destroy(c);
+    nnom_model_destroy(fm);
+}
+
 int main(void)
 {
     tu_seed(16);
@@ -422,5 +472,6 @@ int main(void)
     check_two_registries();
     check_refusals();
     check_header();
+    check_quantise();
     return tu_finish("test_user_op");
 }

@@ -125,6 +125,12 @@ NNOM_API nnom_status nnom_register_op(nnom_op_registry *reg, const nnom_user_op 
 /** The operator registered under @p name, or NULL (also for a NULL or uninitialised registry). */
 NNOM_API const nnom_user_op *nnom_find_op(const nnom_op_registry *reg, const char *name);
 
+struct nnom_model;
+
+/** The registry @p model was created or loaded with (nnom_options.op_registry), or NULL. Tools that
+ *  rebuild a model (calibration, quantisation) pass it on, so its CUSTOM layers find their operators. */
+NNOM_API const nnom_op_registry *nnom_model_op_registry(const struct nnom_model *model);
+
 #ifdef __cplusplus
 }
 #endif

@@ -70,3 +70,5 @@ const nnom_user_op *nnom_find_op(const nnom_op_registry *reg, const char *name)
         if (reg->slots[k] && reg->slots[k]->name && same_text(reg->slots[k]->name, name)) return reg->slots[k];
     return NULL;
 }
+
+const nnom_op_registry *nnom_model_op_registry(const nnom_model *m) { return m ? m->registry : NULL; }

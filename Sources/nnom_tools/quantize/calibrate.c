@@ -91,7 +91,8 @@ nnom_qclass nnom_calib_class(nnom_layer_type type)
     case NNOM_LAYER_GRU:
     case NNOM_LAYER_LSTM:
     case NNOM_LAYER_RNN_STATE:
-    case NNOM_LAYER_LAYER_NORM: return NNOM_QCLASS_CALIBRATED;
+    case NNOM_LAYER_LAYER_NORM:
+    case NNOM_LAYER_CUSTOM: return NNOM_QCLASS_CALIBRATED;
     case NNOM_LAYER_CONCATENATE: return NNOM_QCLASS_UNION;
     default: return NNOM_QCLASS_UNSUPPORTED;
     }

@@ -422,6 +422,16 @@ static nnom_status quantize_layer(nnom_converter *c, qlayer *Q, int32_t i, const
         blobs[0] = (nnom_blob){p, bytes};
         return NNOM_OK;
     }
+    case NNOM_LAYER_CUSTOM:
+        /* the operator's name and constants as they are; its int8 kernel reads the quantisations */
+        for (int k = 0; k < 2; k++) {
+            if (!l->fblobs[k].size) continue;
+            void *copy = nnom_store_alloc(&c->store, l->fblobs[k].size);
+            if (!copy) return nnom_converter_fail(c, NNOM_ERR_NO_MEMORY, "quantise: out of memory");
+            memcpy(copy, l->fblobs[k].data, l->fblobs[k].size);
+            blobs[k] = (nnom_blob){copy, l->fblobs[k].size};
+        }
+        return NNOM_OK;
     case NNOM_LAYER_LAYER_NORM: {
         /* [multipliers][shifts][biases] per channel, then the int64 epsilon term */
         const int32_t depth = l->info.shape.dims[l->info.shape.rank - 1];
@@ -507,7 +517,10 @@ nnom_status nnom_converter_quantize(nnom_converter *c, const float *samples, siz
     if (st != NNOM_OK) goto fail;
 
     nnom_error err;
-    st = nnom_model_create(NNOM_DTYPE_S8, NULL, &m, &err);
+    nnom_options mopt; /* the user operators of the float32 model's CUSTOM layers */
+    nnom_options_init(&mopt);
+    mopt.op_registry = nnom_model_op_registry(fm);
+    st = nnom_model_create(NNOM_DTYPE_S8, &mopt, &m, &err);
     if (st != NNOM_OK) {
         st = nnom_converter_fail(c, st, "quantise: %s", err.message);
         goto fail;
