@@ -13,8 +13,9 @@
  *                    Functional, any number of inputs and outputs.
  *   keras_weights.c  reads one layer's weight arrays as float32, in the
  *                    layer's own variable order, from either weights layout.
- *   keras_layers.c   the class table: each Keras class becomes a few planned
- *                    nnom layers (kr_plan) with converted weights.
+ *   keras_classes.c  the class table, one converter file per family (keras_layers.h):
+ *                    each Keras class becomes a few planned nnom layers (kr_plan)
+ *                    with converted weights.
  *   keras_reader.c   walks the graph in dependency order, calls the class
  *                    table, names the layers and builds the float32 model.
  *

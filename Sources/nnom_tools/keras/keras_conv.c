@@ -1,0 +1,223 @@
+/*
+ * Keras convolutions: Conv1D/2D, DepthwiseConv1D/2D, SeparableConv1D/2D.
+ *
+ * Weight layouts: Conv2D (kh, kw, in, out) and Conv1D (k, in, out) become [out][kh][kw][in];
+ * depthwise (kh, kw, in, mult) is already the runtime's [kh][kw][in*mult].
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "keras/keras_layers.h"
+
+/* ------------------------------------------------------------------ convolutions */
+
+typedef struct conv_geom {
+    int one_d;
+    int32_t k[2], s[2], d[2];
+    int same, causal;
+    int32_t out_h, out_w;
+} conv_geom;
+
+/* kernel_size, strides, dilation_rate, padding of a (depthwise/separable) convolution. */
+static nnom_status conv_geometry(kr_ctx *x, const kr_value *in, int one_d, conv_geom *g)
+{
+    memset(g, 0, sizeof *g);
+    g->one_d = one_d;
+    nnom_status st = kr_check_channels_last(x);
+    if (st != NNOM_OK) return st;
+    st = kr_check_rank(x, in, one_d ? 2 : 3, one_d ? "steps, channels" : "height, width, channels");
+    if (st != NNOM_OK) return st;
+    const int n = one_d ? 1 : 2;
+    int32_t k[2] = {1, 1}, s[2] = {1, 1}, d[2] = {1, 1};
+    if ((st = kr_cfg_ints(x, "kernel_size", n, k + (2 - n), 1)) != NNOM_OK) return st;
+    if ((st = kr_cfg_ints(x, "strides", n, s + (2 - n), 1)) != NNOM_OK) return st;
+    if ((st = kr_cfg_ints(x, "dilation_rate", n, d + (2 - n), 1)) != NNOM_OK) return st;
+    for (int i = 0; i < 2; i++)
+        if (k[i] < 1 || s[i] < 1 || d[i] < 1 || k[i] > 65535 || s[i] > 65535 || d[i] > 65535)
+            return kr_layer_fail(x, NNOM_ERR_KERAS, "kernel_size, strides and dilation_rate must be 1 to 65535");
+    int32_t groups = 1;
+    if ((st = kr_cfg_ints(x, "groups", 1, &groups, 1)) != NNOM_OK) return st;
+    if (groups != 1)
+        return kr_layer_fail(x, NNOM_ERR_UNSUPPORTED, "groups=%d is not supported; supported: groups=1", (int)groups);
+    const char *pad = kr_cfg_string(x, "padding", "valid");
+    if (strcmp(pad, "same") == 0) g->same = 1;
+    else if (strcmp(pad, "causal") == 0 && one_d) g->causal = 1;
+    else if (strcmp(pad, "valid") != 0)
+        return kr_layer_fail(x, NNOM_ERR_UNSUPPORTED, "padding '%s' is not supported; supported: valid, same%s", pad,
+                             one_d ? ", causal" : "");
+    memcpy(g->k, k, sizeof k);
+    memcpy(g->s, s, sizeof s);
+    memcpy(g->d, d, sizeof d);
+    const nnom_shape *is = &in->shape;
+    const int32_t in_h = one_d ? 1 : is->dims[0], in_w = one_d ? is->dims[0] : is->dims[1];
+    const int64_t pad_w = g->causal ? (int64_t)(k[1] - 1) * d[1] : 0;
+    if (pad_w > (1 << 20)) return kr_layer_fail(x, NNOM_ERR_UNSUPPORTED, "the causal padding is too long");
+    g->out_h = kr_window_out(in_h, k[0], s[0], d[0], g->same);
+    g->out_w = kr_window_out(in_w + (int32_t)pad_w, k[1], s[1], d[1], g->same);
+    if (g->out_h <= 0 || g->out_w <= 0) {
+        char t[64];
+        kr_shape_text(is, t, sizeof t);
+        return kr_layer_fail(x, NNOM_ERR_SHAPE, "kernel %dx%d (dilation %dx%d) does not fit the input %s with "
+                             "padding 'valid'", (int)k[0], (int)k[1], (int)d[0], (int)d[1], t);
+    }
+    return NNOM_OK;
+}
+
+static nnom_layer_params conv_params(const conv_geom *g)
+{
+    nnom_layer_params p;
+    memset(&p, 0, sizeof p);
+    for (int i = 0; i < 2; i++) {
+        p.kernel[i] = g->k[i];
+        p.stride[i] = g->s[i];
+        p.dilation[i] = g->d[i];
+    }
+    p.padding = g->same ? NNOM_PADDING_SAME : NNOM_PADDING_VALID;
+    return p;
+}
+
+static nnom_shape conv_out_shape(const conv_geom *g, int32_t channels)
+{
+    return g->one_d ? kr_shape2(g->out_w, channels) : kr_shape3(g->out_h, g->out_w, channels);
+}
+
+/* Causal padding: (k - 1) * dilation zeros before the sequence, then a valid convolution. */
+static int plan_causal_pad(kr_ctx *x, const conv_geom *g, const kr_value *in)
+{
+    if (!g->causal) return in->plan;
+    nnom_layer_params p;
+    memset(&p, 0, sizeof p);
+    p.pad[2] = (g->k[1] - 1) * g->d[1];
+    return kr_plan_add(x, NNOM_LAYER_ZERO_PADDING1D, "/causal_pad", &in->plan, 1, &p,
+                       kr_shape2(in->shape.dims[0] + p.pad[2], in->shape.dims[1]));
+}
+
+nnom_status kr_build_conv(kr_ctx *x, const kr_value *const *in, int n_in, kr_value *out)
+{
+    (void)n_in;
+    const int one_d = kr_is_cls(x, "Conv1D") || kr_is_cls(x, "Convolution1D");
+    conv_geom g;
+    nnom_status st = conv_geometry(x, in[0], one_d, &g);
+    if (st != NNOM_OK) return st;
+    int32_t filters = 0;
+    if ((st = kr_cfg_ints(x, "filters", 1, &filters, 0)) != NNOM_OK) return st;
+    if (filters < 1) return kr_layer_fail(x, NNOM_ERR_KERAS, "filters must be at least 1");
+    const int use_bias = kr_cfg_bool(x, "use_bias", 1);
+    const int32_t cin = kr_channels(&in[0]->shape);
+    kr_weights w;
+    if ((st = kr_read_weights(x, &w, use_bias ? 2 : 1, use_bias ? "kernel, bias" : "kernel")) != NNOM_OK) return st;
+    const int64_t kd2[4] = {g.k[0], g.k[1], cin, filters}, kd1[3] = {g.k[1], cin, filters};
+    if ((st = kr_check_dims(x, &w, 0, "kernel", one_d ? 3 : 4, one_d ? kd1 : kd2)) != NNOM_OK) return st;
+    if (use_bias && (st = kr_check_vector(x, &w, 1, "bias", filters)) != NNOM_OK) return st;
+    const size_t wn = (size_t)g.k[0] * g.k[1] * cin * filters;
+    float *wt = kr_alloc_floats(x, wn), *b = use_bias ? kr_alloc_floats(x, (size_t)filters) : NULL;
+    if (!wt || (use_bias && !b)) {
+        kr_weights_free(&w);
+        return x->status;
+    }
+    kr_kernel_to_ohwi(w.a[0].data, wt, g.k[0], g.k[1], cin, filters);
+    if (use_bias) memcpy(b, w.a[1].data, (size_t)filters * sizeof(float));
+    kr_weights_free(&w);
+    int src = plan_causal_pad(x, &g, in[0]);
+    if (src < 0) return x->status;
+    nnom_layer_params p = conv_params(&g);
+    p.units = filters;
+    const nnom_shape os = conv_out_shape(&g, filters);
+    int id = kr_plan_weighted(x, one_d ? NNOM_LAYER_CONV1D : NNOM_LAYER_CONV2D, NULL, src, &p, os, wt, wn, b, filters, 0);
+    if (id < 0) return x->status;
+    return kr_finish_with_activation(x, id, os, 1, out);
+}
+
+nnom_status kr_build_depthwise(kr_ctx *x, const kr_value *const *in, int n_in, kr_value *out)
+{
+    (void)n_in;
+    const int one_d = kr_is_cls(x, "DepthwiseConv1D");
+    conv_geom g;
+    nnom_status st = conv_geometry(x, in[0], one_d, &g);
+    if (st != NNOM_OK) return st;
+    int32_t mult = 1;
+    if ((st = kr_cfg_ints(x, "depth_multiplier", 1, &mult, 1)) != NNOM_OK) return st;
+    if (mult < 1 || (int64_t)mult * kr_channels(&in[0]->shape) > (1 << 28))
+        return kr_layer_fail(x, NNOM_ERR_KERAS, "depth_multiplier must be at least 1 (and not absurdly large)");
+    const int use_bias = kr_cfg_bool(x, "use_bias", 1);
+    const int32_t cin = kr_channels(&in[0]->shape), cout = cin * mult;
+    kr_weights w;
+    if ((st = kr_read_weights(x, &w, use_bias ? 2 : 1, use_bias ? "kernel, bias" : "kernel")) != NNOM_OK) return st;
+    const int64_t kd2[4] = {g.k[0], g.k[1], cin, mult}, kd1[3] = {g.k[1], cin, mult};
+    if ((st = kr_check_dims(x, &w, 0, "depthwise kernel", one_d ? 3 : 4, one_d ? kd1 : kd2)) != NNOM_OK) return st;
+    if (use_bias && (st = kr_check_vector(x, &w, 1, "bias", cout)) != NNOM_OK) return st;
+    /* (kh, kw, in, mult) is already [kh][kw][in*mult] with channel in*mult + m */
+    const size_t wn = (size_t)g.k[0] * g.k[1] * cout;
+    float *wt = kr_alloc_floats(x, wn), *b = use_bias ? kr_alloc_floats(x, (size_t)cout) : NULL;
+    if (!wt || (use_bias && !b)) {
+        kr_weights_free(&w);
+        return x->status;
+    }
+    memcpy(wt, w.a[0].data, wn * sizeof(float));
+    if (use_bias) memcpy(b, w.a[1].data, (size_t)cout * sizeof(float));
+    kr_weights_free(&w);
+    int src = plan_causal_pad(x, &g, in[0]);
+    if (src < 0) return x->status;
+    nnom_layer_params p = conv_params(&g);
+    p.units = mult;
+    const nnom_shape os = conv_out_shape(&g, cout);
+    int id = kr_plan_weighted(x, one_d ? NNOM_LAYER_DEPTHWISE_CONV1D : NNOM_LAYER_DEPTHWISE_CONV2D, NULL, src, &p, os,
+                           wt, wn, b, cout, 1);
+    if (id < 0) return x->status;
+    return kr_finish_with_activation(x, id, os, 1, out);
+}
+
+/* SeparableConv: a depthwise convolution without bias, then a 1x1 convolution with the bias and activation. */
+nnom_status kr_build_separable(kr_ctx *x, const kr_value *const *in, int n_in, kr_value *out)
+{
+    (void)n_in;
+    const int one_d = kr_is_cls(x, "SeparableConv1D") || kr_is_cls(x, "SeparableConvolution1D");
+    conv_geom g;
+    nnom_status st = conv_geometry(x, in[0], one_d, &g);
+    if (st != NNOM_OK) return st;
+    int32_t mult = 1, filters = 0;
+    if ((st = kr_cfg_ints(x, "depth_multiplier", 1, &mult, 1)) != NNOM_OK) return st;
+    if ((st = kr_cfg_ints(x, "filters", 1, &filters, 0)) != NNOM_OK) return st;
+    if (mult < 1 || filters < 1 || (int64_t)mult * kr_channels(&in[0]->shape) > (1 << 28))
+        return kr_layer_fail(x, NNOM_ERR_KERAS, "filters and depth_multiplier must be at least 1 (and not absurdly "
+                             "large)");
+    const int use_bias = kr_cfg_bool(x, "use_bias", 1);
+    const int32_t cin = kr_channels(&in[0]->shape), cmid = cin * mult;
+    kr_weights w;
+    const char *names = use_bias ? "depthwise kernel, pointwise kernel, bias" : "depthwise kernel, pointwise kernel";
+    if ((st = kr_read_weights(x, &w, use_bias ? 3 : 2, names)) != NNOM_OK) return st;
+    const int64_t dk2[4] = {g.k[0], g.k[1], cin, mult}, dk1[3] = {g.k[1], cin, mult};
+    const int64_t pk2[4] = {1, 1, cmid, filters}, pk1[3] = {1, cmid, filters};
+    if ((st = kr_check_dims(x, &w, 0, "depthwise_kernel", one_d ? 3 : 4, one_d ? dk1 : dk2)) != NNOM_OK) return st;
+    if ((st = kr_check_dims(x, &w, 1, "pointwise_kernel", one_d ? 3 : 4, one_d ? pk1 : pk2)) != NNOM_OK) return st;
+    if (use_bias && (st = kr_check_vector(x, &w, 2, "bias", filters)) != NNOM_OK) return st;
+    const size_t dn = (size_t)g.k[0] * g.k[1] * cmid, pn = (size_t)cmid * filters;
+    float *dw = kr_alloc_floats(x, dn), *pw = kr_alloc_floats(x, pn), *b = use_bias ? kr_alloc_floats(x, (size_t)filters) : NULL;
+    if (!dw || !pw || (use_bias && !b)) {
+        kr_weights_free(&w);
+        return x->status;
+    }
+    memcpy(dw, w.a[0].data, dn * sizeof(float));
+    kr_kernel_to_ohwi(w.a[1].data, pw, 1, 1, cmid, filters);
+    if (use_bias) memcpy(b, w.a[2].data, (size_t)filters * sizeof(float));
+    kr_weights_free(&w);
+    int src = plan_causal_pad(x, &g, in[0]);
+    if (src < 0) return x->status;
+    nnom_layer_params p = conv_params(&g);
+    p.units = mult;
+    const nnom_shape ms = conv_out_shape(&g, cmid), os = conv_out_shape(&g, filters);
+    int id = kr_plan_weighted(x, one_d ? NNOM_LAYER_DEPTHWISE_CONV1D : NNOM_LAYER_DEPTHWISE_CONV2D, "/depthwise", src,
+                           &p, ms, dw, dn, NULL, cmid, 1);
+    if (id < 0) return x->status;
+    nnom_layer_params q;
+    memset(&q, 0, sizeof q);
+    q.kernel[0] = q.kernel[1] = 1;
+    q.units = filters;
+    id = kr_plan_weighted(x, one_d ? NNOM_LAYER_CONV1D : NNOM_LAYER_CONV2D, NULL, id, &q, os, pw, pn, b, filters, 0);
+    if (id < 0) return x->status;
+    return kr_finish_with_activation(x, id, os, 1, out);
+}
+
+/* Dense: on a vector, DENSE; on a sequence or image Keras applies it to the last axis: a 1x1 convolution. */

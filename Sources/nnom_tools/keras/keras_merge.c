@@ -1,0 +1,131 @@
+/* Keras merge layers: Add, Subtract, Multiply, Concatenate. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "keras/keras_layers.h"
+
+/* ------------------------------------------------------------------ merging */
+
+/* 1 if @p v is a per-channel vector for @p full: all ones but a last dimension equal to full's. */
+static int is_channel_vector(const nnom_shape *v, const nnom_shape *full)
+{
+    if (v->rank > full->rank || kr_channels(v) != kr_channels(full) || kr_same_shape(v, full)) return 0;
+    for (int i = 0; i + 1 < v->rank; i++)
+        if (v->dims[i] != 1) return 0;
+    return 1;
+}
+
+nnom_status kr_build_merge(kr_ctx *x, const kr_value *const *in, int n_in, kr_value *out)
+{
+    const char *cls = kr_cls(x);
+    const int is_mul = strcmp(cls, "Multiply") == 0;
+    const nnom_layer_type t = is_mul ? NNOM_LAYER_MULTIPLY
+                                     : (strcmp(cls, "Subtract") == 0 ? NNOM_LAYER_SUBTRACT : NNOM_LAYER_ADD);
+    if (t == NNOM_LAYER_SUBTRACT && n_in != 2)
+        return kr_layer_fail(x, NNOM_ERR_KERAS, "takes exactly 2 inputs, %d given", n_in);
+    /* the running result: the first full-shaped input (Subtract keeps its order: the runtime
+     * broadcasts only its second input) */
+    int first = 0;
+    if (t != NNOM_LAYER_SUBTRACT)
+        for (int i = 0; i < n_in; i++)
+            if (in[i]->shape.rank > in[first]->shape.rank ||
+                kr_count_of(&in[i]->shape) > kr_count_of(&in[first]->shape))
+                first = i;
+    int cur = in[first]->plan;
+    const nnom_shape full = in[first]->shape;
+    int step = 0;
+    const int steps = n_in - 1;
+    for (int i = 0; i < n_in; i++) {
+        if (i == first) continue;
+        int other = in[i]->plan;
+        if (!kr_same_shape(&in[i]->shape, &full)) {
+            char a[64], b[64];
+            kr_shape_text(&full, a, sizeof a);
+            kr_shape_text(&in[i]->shape, b, sizeof b);
+            if (!is_channel_vector(&in[i]->shape, &full))
+                return kr_layer_fail(x, NNOM_ERR_UNSUPPORTED,
+                                     "inputs of shapes %s and %s: supported are equal shapes or a per-channel "
+                                     "vector (1, ..., C)%s", a, b,
+                                     t == NNOM_LAYER_SUBTRACT ? " as the second input" : "");
+            if (in[i]->shape.rank > 1) {
+                nnom_layer_params r;
+                memset(&r, 0, sizeof r);
+                r.shape_rank = 1;
+                r.shape[0] = kr_channels(&full);
+                char sfx[32];
+                snprintf(sfx, sizeof sfx, "/vector%d", i);
+                other = kr_plan_add(x, NNOM_LAYER_RESHAPE, sfx, &other, 1, &r, kr_shape1(kr_channels(&full)));
+                if (other < 0) return x->status;
+            }
+        }
+        int ins[2] = {cur, other};
+        nnom_layer_params p;
+        memset(&p, 0, sizeof p);
+        step++;
+        char sfx[32];
+        snprintf(sfx, sizeof sfx, "/%d", step);
+        cur = kr_plan_add(x, t, step == steps ? NULL : sfx, ins, 2, &p, full);
+        if (cur < 0) return x->status;
+    }
+    out->plan = cur;
+    out->shape = full;
+    out->fold = cur; /* a ReLU after it may fuse (add, subtract and multiply carry relu/relu6) */
+    return NNOM_OK;
+}
+
+nnom_status kr_build_concatenate(kr_ctx *x, const kr_value *const *in, int n_in, kr_value *out)
+{
+    int32_t axis = -1;
+    nnom_status st = kr_cfg_ints(x, "axis", 1, &axis, -1);
+    if (st != NNOM_OK) return st;
+    const int32_t rank = in[0]->shape.rank, krank = rank + 1;
+    const int32_t ka = axis < 0 ? axis + krank : axis;
+    if (ka < 1 || ka >= krank)
+        return kr_layer_fail(x, NNOM_ERR_UNSUPPORTED, "axis=%d is not supported for inputs of rank %d (with batch); "
+                             "supported: 1 to %d or -1 to -%d", (int)axis, (int)krank, (int)(krank - 1),
+                             (int)(krank - 1));
+    const int32_t ax = ka - 1;
+    nnom_shape os = in[0]->shape;
+    int64_t total = 0;
+    for (int i = 0; i < n_in; i++) {
+        const nnom_shape *s = &in[i]->shape;
+        int ok = s->rank == rank;
+        for (int k = 0; ok && k < rank; k++)
+            if (k != ax && s->dims[k] != os.dims[k]) ok = 0;
+        if (!ok) {
+            char a[64], b[64];
+            kr_shape_text(&in[0]->shape, a, sizeof a);
+            kr_shape_text(s, b, sizeof b);
+            return kr_layer_fail(x, NNOM_ERR_SHAPE, "input %d has shape %s, which does not match input 0 %s except "
+                                 "on axis %d", i, b, a, (int)axis);
+        }
+        total += s->dims[ax];
+    }
+    if (total > (1 << 28)) return kr_layer_fail(x, NNOM_ERR_SHAPE, "the concatenation is too large");
+    nnom_layer_params p;
+    memset(&p, 0, sizeof p);
+    p.axis = ax;
+    /* more inputs than one layer takes: concatenate in parts, each part's result leading the next */
+    int cur = -1, done = 0, part = 0;
+    int64_t acc = 0;
+    while (done < n_in) {
+        int ins[NNOM_MAX_INPUTS], k = 0;
+        if (cur >= 0) ins[k++] = cur;
+        while (k < NNOM_MAX_INPUTS && done < n_in) {
+            acc += in[done]->shape.dims[ax];
+            ins[k++] = in[done++]->plan;
+        }
+        nnom_shape ps = os;
+        ps.dims[ax] = (int32_t)acc;
+        char sfx[32];
+        snprintf(sfx, sizeof sfx, "/part%d", ++part);
+        cur = kr_plan_add(x, NNOM_LAYER_CONCATENATE, done == n_in ? NULL : sfx, ins, k, &p, ps);
+        if (cur < 0) return x->status;
+    }
+    os.dims[ax] = (int32_t)total;
+    out->plan = cur;
+    out->shape = os;
+    return NNOM_OK;
+}
