@@ -107,6 +107,9 @@ typedef enum nnom_dtype {
  *    blobs. s8: 0 int32[2] = {multiplier, shift} taking the int16 state (scale: constant
  *    NNOM_RNN_H_SCALE or NNOM_RNN_C_SCALE of the recurrent layer) to the output scale,
  *    y = sat8(rq(state, multiplier, shift) + y_zp).
+ *  - ACTIVATION: an element-wise function, params.activation = ::nnom_function (file format 1.4).
+ *    s8: 0 int8[256] lookup table indexed by (input + 128), made by nnom_quant_function_table().
+ *    f32: 0 float[n] the function's constants, n = nnom_function_constants() (empty when 0).
  */
 typedef enum nnom_layer_type {
     NNOM_LAYER_INPUT = 0,
@@ -145,7 +148,8 @@ typedef enum nnom_layer_type {
     NNOM_LAYER_GRU = 33,
     NNOM_LAYER_LSTM = 34,
     NNOM_LAYER_RNN_STATE = 35,
-    NNOM_LAYER_TYPE_COUNT = 36
+    NNOM_LAYER_ACTIVATION = 36,
+    NNOM_LAYER_TYPE_COUNT = 37
 } nnom_layer_type;
 
 /** Padding mode of convolutions and pooling, with Keras' meaning. */
@@ -160,6 +164,35 @@ typedef enum nnom_activation {
     NNOM_ACT_RELU = 1,
     NNOM_ACT_RELU6 = 2
 } nnom_activation;
+
+/**
+ * The function of an ACTIVATION layer (nnom_layer_params::activation), with Keras' definitions.
+ * "k" lists the float32 constants (blob 0) in order; the others take none.
+ */
+typedef enum nnom_function {
+    NNOM_FN_ELU = 1,          /**< x > 0 ? x : alpha (exp(x) - 1); k = {alpha} */
+    NNOM_FN_SELU = 2,         /**< 1.0507009873554805 * elu(x, 1.6732632423543772) */
+    NNOM_FN_GELU = 3,         /**< x (1 + erf(x / sqrt 2)) / 2 */
+    NNOM_FN_GELU_TANH = 4,    /**< x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))) / 2 (approximate=True) */
+    NNOM_FN_SILU = 5,         /**< x sigmoid(x) (swish) */
+    NNOM_FN_HARD_SILU = 6,    /**< x relu6(x + 3) / 6 (hard_swish) */
+    NNOM_FN_MISH = 7,         /**< x tanh(softplus(x)) */
+    NNOM_FN_SOFTPLUS = 8,     /**< log(1 + exp(x)) */
+    NNOM_FN_SOFTSIGN = 9,     /**< x / (1 + |x|) */
+    NNOM_FN_EXPONENTIAL = 10, /**< exp(x) */
+    NNOM_FN_LOG_SIGMOID = 11, /**< -softplus(-x) */
+    NNOM_FN_CELU = 12,        /**< max(x, 0) + min(alpha (exp(x / alpha) - 1), 0); k = {alpha}, alpha > 0 */
+    NNOM_FN_HARD_TANH = 13,   /**< clip(x, -1, 1) */
+    NNOM_FN_RELU = 14,        /**< Keras' ReLU with options: y = x > t ? x : 0, then clip(y, 0, max_value) when clip
+                                   is 1, then y -= negative_slope * max(t - x, 0);
+                                   k = {negative_slope, t (threshold), max_value, clip (0 or 1)} */
+    NNOM_FN_COUNT = 15
+} nnom_function;
+
+/** Number of float32 constants function @p fn takes (blob 0 of a float32 ACTIVATION); -1 if not a function. */
+int32_t nnom_function_constants(nnom_function fn);
+/** Lower-case name of @p fn ("elu", "gelu_tanh", ...); "unknown" for an invalid value. */
+const char *nnom_function_name(nnom_function fn);
 
 /** Bits of nnom_layer_params::cell_flags (recurrent layers). */
 typedef enum nnom_rnn_flag {
@@ -257,7 +290,7 @@ typedef struct nnom_layer_params {
                                RNN_STATE: the state vector (0 h, 1 c) */
     int32_t shape_rank;   /**< reshape target rank */
     int32_t shape[NNOM_MAX_RANK]; /**< reshape target dims */
-    int32_t activation;   /**< fused ::nnom_activation */
+    int32_t activation;   /**< fused ::nnom_activation; ACTIVATION layers: the ::nnom_function */
     float alpha;          /**< LeakyReLU negative slope */
     int32_t cell_flags;   /**< recurrent layers: ::nnom_rnn_flag bits */
     int32_t activations;  /**< recurrent layers: NNOM_RNN_ACTIVATIONS(activation, recurrent_activation) */

@@ -38,7 +38,7 @@ typedef struct nnom_layer_rule {
 /* The rules of @p type; NULL for a value that is not a layer type. */
 const nnom_layer_rule *nnom_layer_rule_of(nnom_layer_type type);
 
-/* The constants makers (quantize/quantize.c, quantize/quantize_rnn.c), one per family. */
+/* The constants makers (quantize/quantize.c), one per family. */
 nnom_status nnom_qconst_weighted(const nnom_qstep *s, nnom_blob *blobs);
 nnom_status nnom_qconst_rnn(const nnom_qstep *s, nnom_blob *blobs);
 nnom_status nnom_qconst_rnn_state(const nnom_qstep *s, nnom_blob *blobs);
@@ -47,6 +47,7 @@ nnom_status nnom_qconst_multiply(const nnom_qstep *s, nnom_blob *blobs);
 nnom_status nnom_qconst_concatenate(const nnom_qstep *s, nnom_blob *blobs);
 nnom_status nnom_qconst_avg_pool(const nnom_qstep *s, nnom_blob *blobs);
 nnom_status nnom_qconst_table(const nnom_qstep *s, nnom_blob *blobs);
+nnom_status nnom_qconst_function(const nnom_qstep *s, nnom_blob *blobs);
 nnom_status nnom_qconst_softmax(const nnom_qstep *s, nnom_blob *blobs);
 
 #endif

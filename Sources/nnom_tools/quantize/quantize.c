@@ -443,6 +443,21 @@ nnom_status nnom_qconst_table(const nnom_qstep *s, nnom_blob *blobs)
     return NNOM_OK;
 }
 
+/* ACTIVATION: blob 0 int8[256], its function with the float model's constants on every input value */
+nnom_status nnom_qconst_function(const nnom_qstep *s, nnom_blob *blobs)
+{
+    const qlayer *l = &s->Q[s->i];
+    int8_t *table = (int8_t *)nnom_store_alloc(&s->c->store, 256);
+    if (!table) return nnom_converter_fail(s->c, NNOM_ERR_NO_MEMORY, "quantise: out of memory");
+    const nnom_status st = nnom_quant_function_table((nnom_function)l->info.params.activation,
+                                                     (const float *)l->fblobs[0].data,
+                                                     (int32_t)(l->fblobs[0].size / sizeof(float)), s->in0, l->quant,
+                                                     table);
+    if (st != NNOM_OK) return helper_failed(s->c, st, l, "lookup table");
+    blobs[0] = (nnom_blob){table, 256};
+    return NNOM_OK;
+}
+
 nnom_status nnom_qconst_softmax(const nnom_qstep *s, nnom_blob *blobs)
 {
     const qlayer *l = &s->Q[s->i];
