@@ -510,7 +510,7 @@ static void tweak_channels_first(cJSON *r)
 }
 static void tweak_groups(cJSON *r) { set_item(layer_config(r, "conv"), "groups", cJSON_CreateNumber(2)); }
 static void tweak_causal(cJSON *r) { set_item(layer_config(r, "conv"), "padding", cJSON_CreateString("causal")); }
-static void tweak_gelu(cJSON *r) { set_item(layer_config(r, "fc"), "activation", cJSON_CreateString("gelu")); }
+static void tweak_glu(cJSON *r) { set_item(layer_config(r, "fc"), "activation", cJSON_CreateString("glu")); }
 static void tweak_none_dim(cJSON *r)
 {
     cJSON *shape = cJSON_GetObjectItem(layer_config(r, "img"), "batch_shape");
@@ -644,7 +644,7 @@ static void test_config(void)
          {"'conv'", "Conv2D", "channels_first", "channels_last"}},
         {"groups", tweak_groups, NNOM_ERR_UNSUPPORTED, {"'conv'", "Conv2D", "groups=2"}},
         {"causal padding on Conv2D", tweak_causal, NNOM_ERR_UNSUPPORTED, {"'conv'", "causal", "valid, same"}},
-        {"activation gelu", tweak_gelu, NNOM_ERR_UNSUPPORTED, {"'fc'", "Dense", "gelu", "relu"}},
+        {"activation glu", tweak_glu, NNOM_ERR_UNSUPPORTED, {"'fc'", "glu", "gelu", "hard_tanh"}},
         {"None dimension", tweak_none_dim, NNOM_ERR_UNSUPPORTED, {"'img'", "None"}},
         {"undefined layer", tweak_ghost, NNOM_ERR_KERAS, {"'flat'", "'ghost'"}},
         {"second output of a layer", tweak_second_output, NNOM_ERR_UNSUPPORTED, {"'conv'", "several outputs"}},

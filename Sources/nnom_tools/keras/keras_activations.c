@@ -1,40 +1,86 @@
 /*
  * Keras activations: the inline `activation=` option of any layer and the layers Activation, ReLU,
- * LeakyReLU and Softmax.
+ * LeakyReLU, ELU and Softmax. The element-wise functions beyond relu, relu6, leaky relu, sigmoid, tanh
+ * and hard sigmoid become ACTIVATION layers (nnom_function).
  */
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/layer_rules.h"
 #include "keras/keras_layers.h"
 
 /* ------------------------------------------------------------------ activations */
 
-typedef enum act_kind {
-    ACT_LINEAR,
-    ACT_RELU,
-    ACT_RELU6,
-    ACT_SIGMOID,
-    ACT_TANH,
-    ACT_HARD_SIGMOID,
-    ACT_SOFTMAX,
-    ACT_LEAKY_RELU
-} act_kind;
-
+/* An activation as the converter plans it: a layer type (ACTIVATION: with its function and constants). */
 typedef struct kr_act {
-    act_kind kind;
-    double pre_scale;  /* Keras 2 hard_sigmoid: clip(0.2x + 0.5) = HARD_SIGMOID(1.2x) */
-    double alpha;      /* leaky_relu */
+    int linear;              /* 1: nothing to apply */
+    nnom_layer_type type;
+    nnom_function fn;        /* ACTIVATION */
+    float k[4];              /* its constants (nnom_function_constants(fn) of them) */
+    double pre_scale;        /* Keras 2 hard_sigmoid: clip(0.2x + 0.5) = HARD_SIGMOID(1.2x) */
+    double alpha;            /* LEAKY_RELU */
 } kr_act;
 
-#define KR_ACTIVATIONS "linear, relu, relu6, sigmoid, tanh, hard_sigmoid, softmax, leaky_relu"
+/* Every activation name Keras offers that is element-wise (or softmax), and what it becomes. */
+static const struct {
+    const char *name;
+    nnom_layer_type type;
+    nnom_function fn; /* ACTIVATION */
+} act_names[] = {
+    {"relu", NNOM_LAYER_RELU, 0},
+    {"relu6", NNOM_LAYER_RELU6, 0},
+    {"leaky_relu", NNOM_LAYER_LEAKY_RELU, 0}, /* default slope 0.2 in Keras 2 and 3 */
+    {"sigmoid", NNOM_LAYER_SIGMOID, 0},
+    {"tanh", NNOM_LAYER_TANH, 0},
+    {"hard_sigmoid", NNOM_LAYER_HARD_SIGMOID, 0},
+    {"softmax", NNOM_LAYER_SOFTMAX, 0},
+    {"elu", NNOM_LAYER_ACTIVATION, NNOM_FN_ELU},
+    {"selu", NNOM_LAYER_ACTIVATION, NNOM_FN_SELU},
+    {"gelu", NNOM_LAYER_ACTIVATION, NNOM_FN_GELU}, /* by name Keras' gelu is approximate=False */
+    {"silu", NNOM_LAYER_ACTIVATION, NNOM_FN_SILU},
+    {"swish", NNOM_LAYER_ACTIVATION, NNOM_FN_SILU},
+    {"hard_silu", NNOM_LAYER_ACTIVATION, NNOM_FN_HARD_SILU},
+    {"hard_swish", NNOM_LAYER_ACTIVATION, NNOM_FN_HARD_SILU},
+    {"mish", NNOM_LAYER_ACTIVATION, NNOM_FN_MISH},
+    {"softplus", NNOM_LAYER_ACTIVATION, NNOM_FN_SOFTPLUS},
+    {"softsign", NNOM_LAYER_ACTIVATION, NNOM_FN_SOFTSIGN},
+    {"exponential", NNOM_LAYER_ACTIVATION, NNOM_FN_EXPONENTIAL},
+    {"log_sigmoid", NNOM_LAYER_ACTIVATION, NNOM_FN_LOG_SIGMOID},
+    {"celu", NNOM_LAYER_ACTIVATION, NNOM_FN_CELU},
+    {"hard_tanh", NNOM_LAYER_ACTIVATION, NNOM_FN_HARD_TANH},
+};
+
+/* what error messages list (aliases and linear left out: the list must fit a 256-byte message) */
+#define KR_ACTIVATIONS                                                                                               \
+    "relu(6), leaky_relu, sigmoid, tanh, hard_sigmoid, softmax, elu, selu, gelu, silu, hard_silu, mish, softplus, " \
+    "softsign, exponential, log_sigmoid, celu, hard_tanh"
+
+static void act_init(kr_act *a)
+{
+    memset(a, 0, sizeof *a);
+    a->linear = 1;
+    a->pre_scale = 1.0;
+    a->alpha = 0.2;
+}
+
+/* A function of an ACTIVATION layer with its constants. */
+static kr_act act_function(nnom_function fn, const float *k)
+{
+    kr_act a;
+    act_init(&a);
+    a.linear = 0;
+    a.type = NNOM_LAYER_ACTIVATION;
+    a.fn = fn;
+    for (int32_t i = 0; i < nnom_function_constants(fn); i++) a.k[i] = k[i];
+    return a;
+}
 
 static nnom_status parse_activation(kr_ctx *x, const cJSON *v, kr_act *a)
 {
-    a->kind = ACT_LINEAR;
-    a->pre_scale = 1.0;
-    a->alpha = 0.2;
+    act_init(a);
     if (!v || cJSON_IsNull(v)) return NNOM_OK;
     const char *name = NULL;
     if (cJSON_IsString(v)) {
@@ -45,28 +91,20 @@ static nnom_status parse_activation(kr_ctx *x, const cJSON *v, kr_act *a)
         if (!name) name = kr_get_string(v, "class_name", NULL);
     }
     if (!name) return kr_layer_fail(x, NNOM_ERR_KERAS, "activation is neither a name nor a serialised function");
-    if (strcmp(name, "linear") == 0) a->kind = ACT_LINEAR;
-    else if (strcmp(name, "relu") == 0) a->kind = ACT_RELU;
-    else if (strcmp(name, "relu6") == 0) a->kind = ACT_RELU6;
-    else if (strcmp(name, "sigmoid") == 0) a->kind = ACT_SIGMOID;
-    else if (strcmp(name, "tanh") == 0) a->kind = ACT_TANH;
-    else if (strcmp(name, "softmax") == 0) a->kind = ACT_SOFTMAX;
-    else if (strcmp(name, "leaky_relu") == 0) a->kind = ACT_LEAKY_RELU; /* default slope 0.2 in Keras 2 and 3 */
-    else if (strcmp(name, "hard_sigmoid") == 0) {
-        a->kind = ACT_HARD_SIGMOID;
+    if (strcmp(name, "linear") == 0) return NNOM_OK;
+    for (size_t i = 0; i < sizeof act_names / sizeof act_names[0]; i++) {
+        if (strcmp(name, act_names[i].name) != 0) continue;
+        a->linear = 0;
+        a->type = act_names[i].type;
+        a->fn = act_names[i].fn;
+        /* the functions' default constants: elu and celu alpha 1 */
+        if (a->fn == NNOM_FN_ELU || a->fn == NNOM_FN_CELU) a->k[0] = 1.0f;
         /* Keras 3: relu6(x + 3) / 6, the runtime's; Keras 2: clip(0.2x + 0.5, 0, 1) = that of 1.2x */
-        if (x->g->keras_major == 2) a->pre_scale = 1.2;
-    } else
-        return kr_layer_fail(x, NNOM_ERR_UNSUPPORTED, "activation '%s' is not supported; supported: " KR_ACTIVATIONS,
-                             name);
-    return NNOM_OK;
-}
-
-static int is_fusable_type(nnom_layer_type t)
-{
-    return t == NNOM_LAYER_CONV1D || t == NNOM_LAYER_CONV2D || t == NNOM_LAYER_DEPTHWISE_CONV1D ||
-           t == NNOM_LAYER_DEPTHWISE_CONV2D || t == NNOM_LAYER_DENSE || t == NNOM_LAYER_ADD ||
-           t == NNOM_LAYER_SUBTRACT || t == NNOM_LAYER_MULTIPLY;
+        if (a->type == NNOM_LAYER_HARD_SIGMOID && x->g->keras_major == 2) a->pre_scale = 1.2;
+        return NNOM_OK;
+    }
+    return kr_layer_fail(x, NNOM_ERR_UNSUPPORTED, "activation '%s' is not supported; supported: " KR_ACTIVATIONS,
+                         name);
 }
 
 /*
@@ -79,11 +117,12 @@ static int is_fusable_type(nnom_layer_type t)
 static nnom_status apply_activation(kr_ctx *x, const kr_act *a, int *cur, nnom_shape shape, int fuse, int absorb,
                                     const char *suffix)
 {
-    if (a->kind == ACT_LINEAR) return NNOM_OK;
+    if (a->linear) return NNOM_OK;
     kr_plan *pl = &x->plans[*cur];
-    if (fuse && (a->kind == ACT_RELU || a->kind == ACT_RELU6) && is_fusable_type(pl->desc.type) &&
+    const nnom_layer_rule *rule = nnom_layer_rule_of(pl->desc.type);
+    if (fuse && (a->type == NNOM_LAYER_RELU || a->type == NNOM_LAYER_RELU6) && rule && rule->fuses_activation &&
         pl->desc.params.activation == NNOM_ACT_NONE) {
-        pl->desc.params.activation = a->kind == ACT_RELU ? NNOM_ACT_RELU : NNOM_ACT_RELU6;
+        pl->desc.params.activation = a->type == NNOM_LAYER_RELU ? NNOM_ACT_RELU : NNOM_ACT_RELU6;
         return NNOM_OK;
     }
     if (a->pre_scale != 1.0) {
@@ -112,21 +151,18 @@ static nnom_status apply_activation(kr_ctx *x, const kr_act *a, int *cur, nnom_s
     }
     nnom_layer_params p;
     memset(&p, 0, sizeof p);
-    nnom_layer_type t;
-    switch (a->kind) {
-    case ACT_RELU: t = NNOM_LAYER_RELU; break;
-    case ACT_RELU6: t = NNOM_LAYER_RELU6; break;
-    case ACT_SIGMOID: t = NNOM_LAYER_SIGMOID; break;
-    case ACT_TANH: t = NNOM_LAYER_TANH; break;
-    case ACT_HARD_SIGMOID: t = NNOM_LAYER_HARD_SIGMOID; break;
-    case ACT_SOFTMAX: t = NNOM_LAYER_SOFTMAX; break;
-    default:
-        t = NNOM_LAYER_LEAKY_RELU;
-        p.alpha = (float)a->alpha;
-        break;
-    }
-    int id = kr_plan_add(x, t, suffix, cur, 1, &p, shape);
+    if (a->type == NNOM_LAYER_LEAKY_RELU) p.alpha = (float)a->alpha;
+    if (a->type == NNOM_LAYER_ACTIVATION) p.activation = a->fn;
+    const int id = kr_plan_add(x, a->type, suffix, cur, 1, &p, shape);
     if (id < 0) return x->status;
+    const int32_t n_k = a->type == NNOM_LAYER_ACTIVATION ? nnom_function_constants(a->fn) : 0;
+    if (n_k > 0) {
+        float *k = kr_alloc_floats(x, (size_t)n_k);
+        if (!k) return x->status;
+        memcpy(k, a->k, (size_t)n_k * sizeof(float));
+        x->plans[id].desc.blobs[0].data = k;
+        x->plans[id].desc.blobs[0].size = (uint32_t)n_k * (uint32_t)sizeof(float);
+    }
     *cur = id;
     return NNOM_OK;
 }
@@ -141,7 +177,7 @@ nnom_status kr_finish_with_activation(kr_ctx *x, int cur, nnom_shape shape, int 
     if (st != NNOM_OK) return st;
     out->plan = cur;
     out->shape = shape;
-    out->fold = foldable && a.kind == ACT_LINEAR ? cur : -1;
+    out->fold = foldable && a.linear ? cur : -1;
     return NNOM_OK;
 }
 
@@ -157,7 +193,7 @@ static nnom_status plan_act_layer(kr_ctx *x, const kr_value *in, const kr_act *a
     if (st != NNOM_OK) return st;
     out->plan = cur;
     out->shape = in->shape;
-    out->fold = a->kind == ACT_LINEAR ? in->fold : -1;
+    out->fold = a->linear ? in->fold : -1;
     return NNOM_OK;
 }
 
@@ -170,6 +206,8 @@ nnom_status kr_build_activation(kr_ctx *x, const kr_value *const *in, int n_in, 
     return plan_act_layer(x, in[0], &a, out);
 }
 
+/* ReLU(max_value, negative_slope, threshold): relu, relu6 or leaky relu where it is one of them, else the
+ * general function of an ACTIVATION layer */
 nnom_status kr_build_relu(kr_ctx *x, const kr_value *const *in, int n_in, kr_value *out)
 {
     (void)n_in;
@@ -180,26 +218,21 @@ nnom_status kr_build_relu(kr_ctx *x, const kr_value *const *in, int n_in, kr_val
     if (st == NNOM_OK) st = kr_cfg_number(x, "negative_slope", 0.0, &slope);
     if (st == NNOM_OK) st = kr_cfg_number(x, "threshold", 0.0, &threshold);
     if (st != NNOM_OK) return st;
-    kr_act a = {ACT_RELU, 1.0, 0.0};
-    if (threshold != 0.0 || slope < 0.0) {
-        a.kind = ACT_LINEAR;
-    } else if (slope == 0.0) {
-        if (!has_max) a.kind = ACT_RELU;
-        else if (max_value == 6.0) a.kind = ACT_RELU6;
-        else a.kind = ACT_LINEAR;
-    } else if (!has_max) {
-        a.kind = ACT_LEAKY_RELU;
+    if (!(fabs(max_value) <= FLT_MAX && fabs(slope) <= FLT_MAX && fabs(threshold) <= FLT_MAX))
+        return kr_layer_fail(x, NNOM_ERR_KERAS, "max_value, negative_slope and threshold must be finite numbers");
+    kr_act a;
+    act_init(&a);
+    a.linear = 0;
+    if (threshold == 0.0 && slope == 0.0 && !has_max) {
+        a.type = NNOM_LAYER_RELU;
+    } else if (threshold == 0.0 && slope == 0.0 && max_value == 6.0) {
+        a.type = NNOM_LAYER_RELU6;
+    } else if (threshold == 0.0 && !has_max) {
+        a.type = NNOM_LAYER_LEAKY_RELU;
         a.alpha = slope;
     } else {
-        a.kind = ACT_LINEAR;
-    }
-    if (a.kind == ACT_LINEAR) {
-        char mvt[32];
-        if (has_max) snprintf(mvt, sizeof mvt, "%g", max_value);
-        else snprintf(mvt, sizeof mvt, "None");
-        return kr_layer_fail(x, NNOM_ERR_UNSUPPORTED, "max_value=%s, negative_slope=%g, threshold=%g is not "
-                             "supported; supported: ReLU() (relu), ReLU(max_value=6) (relu6), "
-                             "ReLU(negative_slope=a) (leaky relu)", mvt, slope, threshold);
+        const float k[4] = {(float)slope, (float)threshold, (float)max_value, has_max ? 1.0f : 0.0f};
+        a = act_function(NNOM_FN_RELU, k);
     }
     return plan_act_layer(x, in[0], &a, out);
 }
@@ -207,10 +240,26 @@ nnom_status kr_build_relu(kr_ctx *x, const kr_value *const *in, int n_in, kr_val
 nnom_status kr_build_leaky_relu(kr_ctx *x, const kr_value *const *in, int n_in, kr_value *out)
 {
     (void)n_in;
-    kr_act a = {ACT_LEAKY_RELU, 1.0, 0.3};
+    kr_act a;
+    act_init(&a);
+    a.linear = 0;
+    a.type = NNOM_LAYER_LEAKY_RELU;
     const char *key = kr_get(kr_cfg(x), "negative_slope") ? "negative_slope" : "alpha";
     nnom_status st = kr_cfg_number(x, key, 0.3, &a.alpha);
     if (st != NNOM_OK) return st;
+    return plan_act_layer(x, in[0], &a, out);
+}
+
+/* ELU(alpha) */
+nnom_status kr_build_elu(kr_ctx *x, const kr_value *const *in, int n_in, kr_value *out)
+{
+    (void)n_in;
+    double alpha;
+    nnom_status st = kr_cfg_number(x, "alpha", 1.0, &alpha);
+    if (st != NNOM_OK) return st;
+    if (!(fabs(alpha) <= FLT_MAX)) return kr_layer_fail(x, NNOM_ERR_KERAS, "alpha must be a finite number");
+    const float k[1] = {(float)alpha};
+    const kr_act a = act_function(NNOM_FN_ELU, k);
     return plan_act_layer(x, in[0], &a, out);
 }
 
@@ -219,7 +268,10 @@ nnom_status kr_build_softmax(kr_ctx *x, const kr_value *const *in, int n_in, kr_
     (void)n_in;
     nnom_status st = kr_check_last_axis(x, in[0], "axis", -1);
     if (st != NNOM_OK) return st;
-    kr_act a = {ACT_SOFTMAX, 1.0, 0.0};
+    kr_act a;
+    act_init(&a);
+    a.linear = 0;
+    a.type = NNOM_LAYER_SOFTMAX;
     return plan_act_layer(x, in[0], &a, out);
 }
 
