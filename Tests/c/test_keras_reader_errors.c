@@ -511,6 +511,15 @@ static void tweak_channels_first(cJSON *r)
 static void tweak_groups(cJSON *r) { set_item(layer_config(r, "conv"), "groups", cJSON_CreateNumber(2)); }
 static void tweak_causal(cJSON *r) { set_item(layer_config(r, "conv"), "padding", cJSON_CreateString("causal")); }
 static void tweak_glu(cJSON *r) { set_item(layer_config(r, "fc"), "activation", cJSON_CreateString("glu")); }
+/* the Flatten layer 'flat' turned into class @p cls with option @p key set to a string */
+static void as_layer_with_text(cJSON *r, const char *cls, const char *key)
+{
+    cJSON_ReplaceItemInObject(layer_object(r, "flat"), "class_name", cJSON_CreateString(cls));
+    set_item(layer_config(r, "flat"), key, cJSON_CreateString("six"));
+}
+static void tweak_relu_max_text(cJSON *r) { as_layer_with_text(r, "ReLU", "max_value"); }
+static void tweak_relu_threshold_text(cJSON *r) { as_layer_with_text(r, "ReLU", "threshold"); }
+static void tweak_elu_alpha_text(cJSON *r) { as_layer_with_text(r, "ELU", "alpha"); }
 static void tweak_none_dim(cJSON *r)
 {
     cJSON *shape = cJSON_GetObjectItem(layer_config(r, "img"), "batch_shape");
@@ -645,6 +654,9 @@ static void test_config(void)
         {"groups", tweak_groups, NNOM_ERR_UNSUPPORTED, {"'conv'", "Conv2D", "groups=2"}},
         {"causal padding on Conv2D", tweak_causal, NNOM_ERR_UNSUPPORTED, {"'conv'", "causal", "valid, same"}},
         {"activation glu", tweak_glu, NNOM_ERR_UNSUPPORTED, {"'fc'", "glu", "gelu", "hard_tanh"}},
+        {"ReLU max_value text", tweak_relu_max_text, NNOM_ERR_KERAS, {"'flat'", "ReLU", "max_value", "number"}},
+        {"ReLU threshold text", tweak_relu_threshold_text, NNOM_ERR_KERAS, {"'flat'", "ReLU", "threshold", "number"}},
+        {"ELU alpha text", tweak_elu_alpha_text, NNOM_ERR_KERAS, {"'flat'", "ELU", "alpha", "number"}},
         {"None dimension", tweak_none_dim, NNOM_ERR_UNSUPPORTED, {"'img'", "None"}},
         {"undefined layer", tweak_ghost, NNOM_ERR_KERAS, {"'flat'", "'ghost'"}},
         {"second output of a layer", tweak_second_output, NNOM_ERR_UNSUPPORTED, {"'conv'", "several outputs"}},
