@@ -20,7 +20,7 @@
 #include "nnom/tools.h"
 #include "test_util.h"
 
-#define MAX_IO 16
+#define MAX_IO 24
 /* float32 model against Keras: max |error| <= FLOAT_RTOL * max |Keras output|, per output */
 #define FLOAT_RTOL 1e-4
 /* int8 against float32, in dB: single conv and dense layers, and everything else */

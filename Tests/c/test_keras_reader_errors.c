@@ -520,6 +520,17 @@ static void as_layer_with_text(cJSON *r, const char *cls, const char *key)
 static void tweak_relu_max_text(cJSON *r) { as_layer_with_text(r, "ReLU", "max_value"); }
 static void tweak_relu_threshold_text(cJSON *r) { as_layer_with_text(r, "ReLU", "threshold"); }
 static void tweak_elu_alpha_text(cJSON *r) { as_layer_with_text(r, "ELU", "alpha"); }
+static void tweak_prelu_axis(cJSON *r)
+{
+    cJSON_ReplaceItemInObject(layer_object(r, "flat"), "class_name", cJSON_CreateString("PReLU"));
+    int axes[1] = {5};
+    set_item(layer_config(r, "flat"), "shared_axes", cJSON_CreateIntArray(axes, 1));
+}
+/* a PReLU where the file has no weights for it */
+static void tweak_prelu_no_alpha(cJSON *r)
+{
+    cJSON_ReplaceItemInObject(layer_object(r, "flat"), "class_name", cJSON_CreateString("PReLU"));
+}
 static void tweak_none_dim(cJSON *r)
 {
     cJSON *shape = cJSON_GetObjectItem(layer_config(r, "img"), "batch_shape");
@@ -657,6 +668,8 @@ static void test_config(void)
         {"ReLU max_value text", tweak_relu_max_text, NNOM_ERR_KERAS, {"'flat'", "ReLU", "max_value", "number"}},
         {"ReLU threshold text", tweak_relu_threshold_text, NNOM_ERR_KERAS, {"'flat'", "ReLU", "threshold", "number"}},
         {"ELU alpha text", tweak_elu_alpha_text, NNOM_ERR_KERAS, {"'flat'", "ELU", "alpha", "number"}},
+        {"PReLU shared axis 5", tweak_prelu_axis, NNOM_ERR_KERAS, {"'flat'", "PReLU", "shared_axes", "1 to 3"}},
+        {"PReLU without alpha", tweak_prelu_no_alpha, NNOM_ERR_SHAPE, {"'flat'", "PReLU", "alpha", "holds 0"}},
         {"None dimension", tweak_none_dim, NNOM_ERR_UNSUPPORTED, {"'img'", "None"}},
         {"undefined layer", tweak_ghost, NNOM_ERR_KERAS, {"'flat'", "'ghost'"}},
         {"second output of a layer", tweak_second_output, NNOM_ERR_UNSUPPORTED, {"'conv'", "several outputs"}},

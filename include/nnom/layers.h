@@ -110,6 +110,12 @@ typedef enum nnom_dtype {
  *  - ACTIVATION: an element-wise function, params.activation = ::nnom_function (file format 1.4).
  *    s8: 0 int8[256] lookup table indexed by (input + 128), made by nnom_quant_function_table().
  *    f32: 0 float[n] the function's constants, n = nnom_function_constants() (empty when 0).
+ *  - PRELU: x >= 0 ? x : alpha x, alpha per channel (A = C values, broadcast over the positions) or per
+ *    element (A = the element count); element i takes alpha[i % A] (file format 1.4).
+ *    f32: 0 float alpha [A]. s8: 0 int8 alpha [A], symmetric at an alpha scale of its own;
+ *    1 int32[4] = {multiplier, shift} of input scale / output scale (x >= zero point), then of
+ *    input scale x alpha scale / output scale (below it): y = sat8(rq(x - x_zp) + y_zp), or
+ *    sat8(rq((x - x_zp) alpha_q) + y_zp).
  */
 typedef enum nnom_layer_type {
     NNOM_LAYER_INPUT = 0,
@@ -149,7 +155,8 @@ typedef enum nnom_layer_type {
     NNOM_LAYER_LSTM = 34,
     NNOM_LAYER_RNN_STATE = 35,
     NNOM_LAYER_ACTIVATION = 36,
-    NNOM_LAYER_TYPE_COUNT = 37
+    NNOM_LAYER_PRELU = 37,
+    NNOM_LAYER_TYPE_COUNT = 38
 } nnom_layer_type;
 
 /** Padding mode of convolutions and pooling, with Keras' meaning. */

@@ -48,6 +48,7 @@ nnom_status nnom_qconst_concatenate(const nnom_qstep *s, nnom_blob *blobs);
 nnom_status nnom_qconst_avg_pool(const nnom_qstep *s, nnom_blob *blobs);
 nnom_status nnom_qconst_table(const nnom_qstep *s, nnom_blob *blobs);
 nnom_status nnom_qconst_function(const nnom_qstep *s, nnom_blob *blobs);
+nnom_status nnom_qconst_prelu(const nnom_qstep *s, nnom_blob *blobs);
 nnom_status nnom_qconst_softmax(const nnom_qstep *s, nnom_blob *blobs);
 
 #endif

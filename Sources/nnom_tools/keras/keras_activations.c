@@ -1,6 +1,6 @@
 /*
  * Keras activations: the inline `activation=` option of any layer and the layers Activation, ReLU,
- * LeakyReLU, ELU and Softmax. The element-wise functions beyond relu, relu6, leaky relu, sigmoid, tanh
+ * LeakyReLU, ELU, PReLU and Softmax. The element-wise functions beyond relu, relu6, leaky relu, sigmoid, tanh
  * and hard sigmoid become ACTIVATION layers (nnom_function).
  */
 #include <float.h>
@@ -261,6 +261,67 @@ nnom_status kr_build_elu(kr_ctx *x, const kr_value *const *in, int n_in, kr_valu
     const float k[1] = {(float)alpha};
     const kr_act a = act_function(NNOM_FN_ELU, k);
     return plan_act_layer(x, in[0], &a, out);
+}
+
+/* PReLU(shared_axes): alpha has the input's shape with the shared axes at 1. It becomes one alpha per channel
+ * when every axis but the channels is shared, else one per element (the shared axes repeated). */
+nnom_status kr_build_prelu(kr_ctx *x, const kr_value *const *in, int n_in, kr_value *out)
+{
+    (void)n_in;
+    const nnom_shape *s = &in[0]->shape;
+    int shared[NNOM_MAX_RANK] = {0, 0, 0};
+    const cJSON *axes = kr_get(kr_cfg(x), "shared_axes");
+    if (axes && !cJSON_IsNull(axes)) {
+        const int n = cJSON_IsArray(axes) ? cJSON_GetArraySize(axes) : 1;
+        for (int i = 0; i < n; i++) {
+            const cJSON *v = cJSON_IsArray(axes) ? cJSON_GetArrayItem(axes, i) : axes;
+            int32_t a;
+            if (!kr_json_int(v, -s->rank, s->rank, &a) || a == 0)
+                return kr_layer_fail(x, NNOM_ERR_KERAS, "shared_axes must list axes 1 to %d of its input", s->rank);
+            shared[a < 0 ? s->rank + a : a - 1] = 1;
+        }
+    }
+    kr_weights w;
+    nnom_status st = kr_read_weights(x, &w, 1, "alpha");
+    if (st != NNOM_OK) return st;
+    int64_t want[NNOM_MAX_RANK];
+    for (int i = 0; i < s->rank; i++) want[i] = shared[i] ? 1 : s->dims[i];
+    st = kr_check_dims(x, &w, 0, "alpha", s->rank, want);
+    if (st != NNOM_OK) return st;
+    int per_channel = !shared[s->rank - 1];
+    for (int i = 0; i < s->rank - 1; i++) per_channel &= shared[i];
+    const int64_t count = kr_count_of(s);
+    const size_t n = per_channel ? (size_t)kr_channels(s) : (size_t)count;
+    float *alpha = kr_alloc_floats(x, n);
+    if (!alpha) {
+        kr_weights_free(&w);
+        return x->status;
+    }
+    /* element (i0, i1, i2) of the input reads alpha at the same index with the shared axes at 0 */
+    for (int64_t e = 0; e < (int64_t)n; e++) {
+        int64_t rest = e, src = 0, stride = 1;
+        for (int i = s->rank - 1; i >= 0; i--) {
+            const int64_t d = per_channel && i < s->rank - 1 ? 1 : s->dims[i];
+            const int64_t idx = rest % d;
+            rest /= d;
+            src += (shared[i] ? 0 : idx) * stride;
+            stride *= want[i];
+        }
+        alpha[e] = w.a[0].data[src];
+    }
+    kr_weights_free(&w);
+    for (size_t i = 0; i < n; i++)
+        if (!(fabsf(alpha[i]) <= FLT_MAX)) return kr_layer_fail(x, NNOM_ERR_KERAS, "alpha %lu is not finite",
+                                                                (unsigned long)i);
+    nnom_layer_params p;
+    memset(&p, 0, sizeof p);
+    const int id = kr_plan_add(x, NNOM_LAYER_PRELU, NULL, &in[0]->plan, 1, &p, *s);
+    if (id < 0) return x->status;
+    x->plans[id].desc.blobs[0].data = alpha;
+    x->plans[id].desc.blobs[0].size = (uint32_t)(n * sizeof(float));
+    out->plan = id;
+    out->shape = *s;
+    return NNOM_OK;
 }
 
 nnom_status kr_build_softmax(kr_ctx *x, const kr_value *const *in, int n_in, kr_value *out)

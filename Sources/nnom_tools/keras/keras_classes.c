@@ -57,6 +57,7 @@ static const kr_class classes[] = {
     {"ReLU", kr_build_relu, 1, 1},
     {"LeakyReLU", kr_build_leaky_relu, 1, 1},
     {"ELU", kr_build_elu, 1, 1},
+    {"PReLU", kr_build_prelu, 1, 1},
     {"Softmax", kr_build_softmax, 1, 1},
     {"Dropout", kr_build_identity, 1, 1},
     {"SpatialDropout1D", kr_build_identity, 1, 1},

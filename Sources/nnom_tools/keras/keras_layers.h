@@ -5,7 +5,7 @@
  * (kr_plan); keras_classes.c maps each class_name to its converter:
  *
  *   keras_common.c       helpers below, InputLayer
- *   keras_activations.c  the inline `activation=` option; Activation, ReLU, LeakyReLU, ELU, Softmax
+ *   keras_activations.c  the inline `activation=` option; Activation, ReLU, LeakyReLU, ELU, PReLU, Softmax
  *   keras_conv.c         Conv, DepthwiseConv, SeparableConv (1D, 2D)
  *   keras_dense.c        Dense, BatchNormalization, Rescaling
  *   keras_pooling.c      Max/AveragePooling and their global forms
@@ -105,6 +105,7 @@ KR_BUILD(activation);
 KR_BUILD(relu);
 KR_BUILD(leaky_relu);
 KR_BUILD(elu);
+KR_BUILD(prelu);
 KR_BUILD(softmax);
 KR_BUILD(rnn);
 KR_BUILD(bidirectional);

@@ -458,6 +458,33 @@ nnom_status nnom_qconst_function(const nnom_qstep *s, nnom_blob *blobs)
     return NNOM_OK;
 }
 
+/* PRELU: blob 0 int8 alpha, symmetric at max |alpha| / 127; blob 1 {multiplier, shift} of input / output
+ * scale and of input x alpha / output scale */
+nnom_status nnom_qconst_prelu(const nnom_qstep *s, nnom_blob *blobs)
+{
+    const qlayer *l = &s->Q[s->i];
+    const uint32_t n = l->fblobs[0].size / 4u;
+    const float *alpha = (const float *)l->fblobs[0].data;
+    int8_t *qa = (int8_t *)nnom_store_alloc(&s->c->store, n ? n : 1u);
+    int32_t *p = (int32_t *)nnom_store_alloc(&s->c->store, 16u);
+    if (!qa || !p) return nnom_converter_fail(s->c, NNOM_ERR_NO_MEMORY, "quantise: out of memory");
+    float amax = 0.0f;
+    for (uint32_t k = 0; k < n; k++) amax = fabsf(alpha[k]) > amax ? fabsf(alpha[k]) : amax;
+    const double scale = amax > 0.0f ? (double)amax / 127.0 : 1.0;
+    for (uint32_t k = 0; k < n; k++) {
+        const double v = (double)alpha[k] / scale;
+        const long r = (long)(v < 0 ? -floor(-v + 0.5) : floor(v + 0.5));
+        qa[k] = (int8_t)(r < -127 ? -127 : (r > 127 ? 127 : r));
+    }
+    nnom_status st = nnom_quant_multiplier((double)s->in0.scale / (double)l->quant.scale, &p[0], &p[1]);
+    if (st == NNOM_OK)
+        st = nnom_quant_multiplier((double)s->in0.scale * scale / (double)l->quant.scale, &p[2], &p[3]);
+    if (st != NNOM_OK) return helper_failed(s->c, st, l, "requantisation constants");
+    blobs[0] = (nnom_blob){qa, n};
+    blobs[1] = (nnom_blob){p, 16u};
+    return NNOM_OK;
+}
+
 nnom_status nnom_qconst_softmax(const nnom_qstep *s, nnom_blob *blobs)
 {
     const qlayer *l = &s->Q[s->i];
