@@ -9,6 +9,8 @@
 #       digits      the Keras digits CNN of Tests/fixtures/keras, converted by the
 #                   tools, on the 500 test images (when the fixture and the tools are there),
 #       resnet      the Keras ResNet-style block of Tests/fixtures/keras (residual Add),
+#       functions, functions_k3  every element-wise Keras function (ACTIVATION layers) and
+#                   PReLU, one per output (Tests/fixtures/keras/functions*.keras),
 #       digits_gru, digits_lstm  the digits as sequences of 8 rows through a GRU / an
 #                   LSTM (Tests/fixtures/keras/rnn_digits_*.keras), 200 test images.
 #     With the Cortex-M DSP kernels (-Os), once more with the portable kernels, and
@@ -61,6 +63,15 @@ if [ -f "$fix/resnet_block.keras" ] &&
 else
   echo "(residual net skipped: no fixture, or a host build without the tools)"
 fi
+# every element-wise function (ACTIVATION layers: Keras 3's and tf.keras's) and PReLU: outputs only
+for f in functions functions_k3; do
+  if [ -f "$fix/$f.keras" ] &&
+     "$build/host/make_headers" keras "$f" "$fix/$f.keras" "$fix/$f.input.npy" "$fix/$f.input.npy" - "$gen" 8; then
+    models="$models;$f"
+  else
+    echo "($f skipped: no fixture, or a host build without the tools)"
+  fi
+done
 
 run_qemu() { # elf -> prints the firmware's output; fails on a non-zero exit status
   timeout 120 qemu-system-arm -M mps2-an386 -nographic -semihosting-config enable=on,target=native \
