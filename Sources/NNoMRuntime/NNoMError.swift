@@ -1,4 +1,4 @@
-import CNNoM
+import CNNoMRuntime
 import Foundation
 
 /// A failure reported by the nnom C library: its status code and its message.
@@ -80,14 +80,14 @@ extension NNoMError: LocalizedError {
 
 /// Throws the error for @p status, with the message @p message() gives (read only on failure).
 @inline(__always)
-func check(_ status: nnom_status, _ message: @autoclosure () -> String) throws {
+package func check(_ status: nnom_status, _ message: @autoclosure () -> String) throws {
     if status != NNOM_OK {
         throw NNoMError(cStatus: status, message: message())
     }
 }
 
 /// Calls a C function that reports failure through an `nnom_error`.
-func withCError(_ body: (UnsafeMutablePointer<nnom_error>) -> nnom_status) throws {
+package func withCError(_ body: (UnsafeMutablePointer<nnom_error>) -> nnom_status) throws {
     var err = nnom_error()
     let status = body(&err)
     if status != NNOM_OK {

@@ -1,4 +1,4 @@
-import CNNoM
+import CNNoMRuntime
 import Foundation
 
 /// A compiled nnom model with its arena: load it once, then run it as often as you like.
@@ -36,6 +36,7 @@ public final class Model {
     public let totalMACs: UInt64
 
     /// Loads a .nnom file.
+    /// - Parameter url: the file's location.
     /// - Parameter timing: install a microsecond clock as the runtime's timer
     ///   hook, so that `stats` reports per-layer time.
     public convenience init(contentsOf url: URL, timing: Bool = true) throws {
@@ -114,6 +115,13 @@ public final class Model {
     /// Runs an int8 model on each quantised input of a batch.
     public func predict(int8 batch: [[Int8]]) throws -> [[Int8]] {
         try batch.map { try predict(int8: $0) }
+    }
+
+    /// Whether float inputs may hold NaN or infinities (`nnom_model_allow_nonfinite`). By default
+    /// (false) `setInput` and `predict` throw naming the input and the value's position; when true,
+    /// an int8 model quantises NaN to the input's zero point and saturates infinities.
+    public var allowsNonFinite = false {
+        didSet { nnom_model_allow_nonfinite(handle, allowsNonFinite ? 1 : 0) }
     }
 
     /// Copies float values into input @p index (quantised for an int8 model).
@@ -212,7 +220,7 @@ public final class Model {
     }
 
     private static func check(_ status: nnom_status, _ handle: OpaquePointer) throws {
-        try NNoM.check(status, String(cString: nnom_model_last_error(handle)))
+        try NNoMRuntime.check(status, String(cString: nnom_model_last_error(handle)))
     }
 
     private func requireSingleInput() throws {
@@ -275,7 +283,7 @@ private let monotonicMicroseconds: nnom_timer_fn = { _ in
 }
 
 /// Reads a whole file; a missing or unreadable file is an `.io` error naming it.
-func readFile(_ url: URL) throws -> [UInt8] {
+package func readFile(_ url: URL) throws -> [UInt8] {
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
         throw NNoMError(.io, "cannot read '\(url.path)': no such file")
@@ -289,7 +297,7 @@ func readFile(_ url: URL) throws -> [UInt8] {
     return [UInt8](data)
 }
 
-func writeFile(_ url: URL, _ bytes: [UInt8]) throws {
+package func writeFile(_ url: URL, _ bytes: [UInt8]) throws {
     do {
         try Data(bytes).write(to: url)
     } catch {

@@ -1,4 +1,4 @@
-import CNNoM
+import CNNoMRuntime
 
 /// Element type of a model: all activations of a model share it.
 public enum ElementType: Sendable, Equatable {
@@ -123,13 +123,13 @@ public struct LayerStats: Sendable, Equatable {
 // MARK: - reading C fixed-size arrays (imported as tuples)
 
 /// The first @p count elements of a C array member, whatever its declared length.
-func cArray<Tuple, Element>(_ tuple: Tuple, as: Element.Type, count: Int) -> [Element] {
+package func cArray<Tuple, Element>(_ tuple: Tuple, as: Element.Type, count: Int) -> [Element] {
     withUnsafeBytes(of: tuple) { raw in
         let all = raw.bindMemory(to: Element.self)
         return Array(all.prefix(max(0, min(count, all.count))))
     }
 }
 
-func shapeArray(_ shape: nnom_shape) -> [Int] {
+package func shapeArray(_ shape: nnom_shape) -> [Int] {
     cArray(shape.dims, as: Int32.self, count: Int(shape.rank)).map(Int.init)
 }
