@@ -57,6 +57,8 @@ static const fixture FIXTURES[] = {
     {"activations", SQNR_OTHERS, 0},
     {"functions", SQNR_SINGLE_LAYER, 0},
     {"functions_k3", SQNR_SINGLE_LAYER, 1},
+    {"time_distributed", SQNR_SINGLE_LAYER, 0},
+    {"time_distributed2d", SQNR_SINGLE_LAYER, 0},
     {"rescaling", SQNR_OTHERS, 0},
     {"resnet_block", SQNR_OTHERS, 0},
     {"inception_block", SQNR_OTHERS, 0},

@@ -531,6 +531,14 @@ static void tweak_prelu_no_alpha(cJSON *r)
 {
     cJSON_ReplaceItemInObject(layer_object(r, "flat"), "class_name", cJSON_CreateString("PReLU"));
 }
+static void tweak_time_distributed_conv(cJSON *r)
+{
+    cJSON_ReplaceItemInObject(layer_object(r, "flat"), "class_name", cJSON_CreateString("TimeDistributed"));
+    cJSON *inner = cJSON_CreateObject();
+    cJSON_AddStringToObject(inner, "class_name", "Conv2D");
+    cJSON_AddItemToObject(inner, "config", cJSON_CreateObject());
+    set_item(layer_config(r, "flat"), "layer", inner);
+}
 static void tweak_none_dim(cJSON *r)
 {
     cJSON *shape = cJSON_GetObjectItem(layer_config(r, "img"), "batch_shape");
@@ -669,6 +677,8 @@ static void test_config(void)
         {"ReLU threshold text", tweak_relu_threshold_text, NNOM_ERR_KERAS, {"'flat'", "ReLU", "threshold", "number"}},
         {"ELU alpha text", tweak_elu_alpha_text, NNOM_ERR_KERAS, {"'flat'", "ELU", "alpha", "number"}},
         {"PReLU shared axis 5", tweak_prelu_axis, NNOM_ERR_KERAS, {"'flat'", "PReLU", "shared_axes", "1 to 3"}},
+        {"TimeDistributed(Conv2D)", tweak_time_distributed_conv, NNOM_ERR_UNSUPPORTED,
+         {"'flat'", "TimeDistributed(Conv2D)", "Dense", "Softmax"}},
         {"PReLU without alpha", tweak_prelu_no_alpha, NNOM_ERR_SHAPE, {"'flat'", "PReLU", "alpha", "holds 0"}},
         {"None dimension", tweak_none_dim, NNOM_ERR_UNSUPPORTED, {"'img'", "None"}},
         {"undefined layer", tweak_ghost, NNOM_ERR_KERAS, {"'flat'", "'ghost'"}},

@@ -71,6 +71,7 @@ static const kr_class classes[] = {
     {"GRU", kr_build_rnn, 1, 1},
     {"LSTM", kr_build_rnn, 1, 1},
     {"Bidirectional", kr_build_bidirectional, 1, 1},
+    {"TimeDistributed", kr_build_time_distributed, 1, 1},
     {"Masking", kr_build_masking, 1, 1},
 };
 

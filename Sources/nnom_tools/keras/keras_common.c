@@ -137,7 +137,9 @@ int32_t kr_window_out(int32_t in, int32_t k, int32_t s, int32_t d, int same)
 
 nnom_status kr_read_weights(kr_ctx *x, kr_weights *w, int n_expected, const char *names)
 {
-    nnom_status st = kr_weights_read(x->file, x->layer->name, x->layer->wpath, w, x->c);
+    nnom_status st = x->weight_subs ? kr_weights_read_nested(x->file, x->layer->name, x->layer->wpath,
+                                                             x->weight_subs, x->n_weight_subs, w, x->c)
+                                    : kr_weights_read(x->file, x->layer->name, x->layer->wpath, w, x->c);
     if (st != NNOM_OK) return st;
     if (w->n != n_expected) {
         int n = w->n;

@@ -196,6 +196,8 @@ typedef struct kr_ctx {
     const kr_layer *layer;     /* the layer being converted */
     int node;                  /* and which call of it */
     char base[160];            /* its name ("name" or "name@k" for the k-th call of a shared layer) */
+    const char *const *weight_subs; /* a wrapper's layer (TimeDistributed): the sub-layers holding its weights */
+    int n_weight_subs;
     nnom_status status;        /* the status of the last failure recorded through kr_plan_add() or an allocation */
 } kr_ctx;
 

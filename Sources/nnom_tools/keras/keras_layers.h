@@ -10,7 +10,8 @@
  *   keras_dense.c        Dense, BatchNormalization, Rescaling
  *   keras_pooling.c      Max/AveragePooling and their global forms
  *   keras_merge.c        Add, Subtract, Multiply, Concatenate
- *   keras_reshape.c      Flatten, Reshape, ZeroPadding, Cropping, UpSampling, identities, Masking
+ *   keras_reshape.c      Flatten, Reshape, ZeroPadding, Cropping, UpSampling, identities, TimeDistributed,
+ *                        Masking
  *   keras_recurrent.c    SimpleRNN, GRU, LSTM, Bidirectional
  *
  * Each converter reads the layer's config (rejecting options it cannot reproduce exactly, with a
@@ -101,6 +102,7 @@ KR_BUILD(pad_crop);
 KR_BUILD(upsampling);
 KR_BUILD(identity);
 KR_BUILD(masking);
+KR_BUILD(time_distributed);
 KR_BUILD(activation);
 KR_BUILD(relu);
 KR_BUILD(leaky_relu);

@@ -1,6 +1,7 @@
 /*
  * Keras layers that move values: Flatten, Reshape, ZeroPadding, Cropping, UpSampling; the layers
- * that do nothing at inference (Dropout, noise, Identity) and Masking, which is refused.
+ * that do nothing at inference (Dropout, noise, Identity); TimeDistributed of a layer that acts on
+ * the last axis alone; and Masking, which is refused.
  */
 #include <math.h>
 #include <stdio.h>
@@ -195,4 +196,42 @@ nnom_status kr_build_masking(kr_ctx *x, const kr_value *const *in, int n_in, kr_
     return kr_layer_fail(x, NNOM_ERR_UNSUPPORTED, "masks are not supported: every step of a sequence is computed; "
                          "remove the Masking layer (and mask_zero of an Embedding) and pad with values the model "
                          "was trained on");
+}
+
+/* The layers TimeDistributed may wrap: each acts on the last axis alone, so the wrapped layer applied to
+ * the whole input is the layer applied to every step (Dense on (steps, features) is a Conv1D of kernel 1). */
+static const char *const per_step_classes[] = {"Dense", "Activation", "ReLU", "LeakyReLU", "ELU", "Softmax",
+                                               "Dropout"};
+#define KR_PER_STEP "Dense, Activation, ReLU, LeakyReLU, ELU, Softmax, Dropout"
+
+nnom_status kr_build_time_distributed(kr_ctx *x, const kr_value *const *in, int n_in, kr_value *out)
+{
+    const cJSON *inner = kr_get(kr_cfg(x), "layer");
+    if (!cJSON_IsObject(inner)) return kr_layer_fail(x, NNOM_ERR_KERAS, "the config has no wrapped 'layer'");
+    const char *cls = kr_get_string(inner, "class_name", "?");
+    int ok = 0;
+    for (size_t i = 0; i < sizeof per_step_classes / sizeof per_step_classes[0]; i++)
+        ok |= strcmp(cls, per_step_classes[i]) == 0;
+    const kr_class *k = ok ? kr_class_find(cls) : NULL;
+    if (!k)
+        return kr_layer_fail(x, NNOM_ERR_UNSUPPORTED, "TimeDistributed(%s) is not supported; supported: "
+                             "TimeDistributed of " KR_PER_STEP, cls);
+    if (in[0]->shape.rank < 2)
+        return kr_layer_fail(x, NNOM_ERR_SHAPE, "needs an input with a time axis (rank 2 or 3, batch excluded), but "
+                             "its input has rank 1");
+    /* the wrapped layer, converted under the wrapper's name with the wrapper's input */
+    kr_layer wrapped = *x->layer;
+    wrapped.cls = cls;
+    wrapped.config = kr_get(inner, "config");
+    if (!cJSON_IsObject(wrapped.config)) return kr_layer_fail(x, NNOM_ERR_KERAS, "its wrapped layer has no config");
+    static const char *const subs[] = {"layer"};
+    const kr_layer *outer = x->layer;
+    x->layer = &wrapped;
+    x->weight_subs = subs;
+    x->n_weight_subs = 1;
+    const nnom_status st = k->build(x, in, n_in, out);
+    x->layer = outer;
+    x->weight_subs = NULL;
+    x->n_weight_subs = 0;
+    return st;
 }
