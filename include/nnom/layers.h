@@ -116,6 +116,10 @@ typedef enum nnom_dtype {
  *    1 int32[4] = {multiplier, shift} of input scale / output scale (x >= zero point), then of
  *    input scale x alpha scale / output scale (below it): y = sat8(rq(x - x_zp) + y_zp), or
  *    sat8(rq((x - x_zp) alpha_q) + y_zp).
+ *  - MINIMUM, MAXIMUM: two inputs, the same shape or the second a per-channel vector (rank 1, C), as
+ *    ADD; fused relu/relu6. s8: 0 int32[4] = {multiplier1, shift1, multiplier2, shift2}, each input to
+ *    the output scale as nnom_quant_concat_params() makes them (0, 0: the same quantisation) (file
+ *    format 1.4).
  */
 typedef enum nnom_layer_type {
     NNOM_LAYER_INPUT = 0,
@@ -156,7 +160,9 @@ typedef enum nnom_layer_type {
     NNOM_LAYER_RNN_STATE = 35,
     NNOM_LAYER_ACTIVATION = 36,
     NNOM_LAYER_PRELU = 37,
-    NNOM_LAYER_TYPE_COUNT = 38
+    NNOM_LAYER_MINIMUM = 38,
+    NNOM_LAYER_MAXIMUM = 39,
+    NNOM_LAYER_TYPE_COUNT = 40
 } nnom_layer_type;
 
 /** Padding mode of convolutions and pooling, with Keras' meaning. */

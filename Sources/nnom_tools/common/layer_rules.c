@@ -47,6 +47,8 @@ static const nnom_layer_rule rules[] = {
     [NNOM_LAYER_RNN_STATE] = CALIBRATED(nnom_qconst_rnn_state, 0),
     [NNOM_LAYER_ACTIVATION] = CALIBRATED(nnom_qconst_function, 0),
     [NNOM_LAYER_PRELU] = CALIBRATED(nnom_qconst_prelu, 0),
+    [NNOM_LAYER_MINIMUM] = CALIBRATED(nnom_qconst_minmax, 1),
+    [NNOM_LAYER_MAXIMUM] = CALIBRATED(nnom_qconst_minmax, 1),
 };
 
 /* One entry per type: adding an enum value without a line here fails to compile. */

@@ -1,4 +1,4 @@
-/* Keras merge layers: Add, Subtract, Multiply, Concatenate. */
+/* Keras merge layers: Add, Subtract, Multiply, Minimum, Maximum, Average, Concatenate. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,10 +19,16 @@ static int is_channel_vector(const nnom_shape *v, const nnom_shape *full)
 
 nnom_status kr_build_merge(kr_ctx *x, const kr_value *const *in, int n_in, kr_value *out)
 {
-    const char *cls = kr_cls(x);
-    const int is_mul = strcmp(cls, "Multiply") == 0;
-    const nnom_layer_type t = is_mul ? NNOM_LAYER_MULTIPLY
-                                     : (strcmp(cls, "Subtract") == 0 ? NNOM_LAYER_SUBTRACT : NNOM_LAYER_ADD);
+    static const struct {
+        const char *cls;
+        nnom_layer_type type;
+    } merges[] = {{"Add", NNOM_LAYER_ADD},         {"Subtract", NNOM_LAYER_SUBTRACT}, {"Multiply", NNOM_LAYER_MULTIPLY},
+                  {"Minimum", NNOM_LAYER_MINIMUM}, {"Maximum", NNOM_LAYER_MAXIMUM},   {"Average", NNOM_LAYER_ADD}};
+    nnom_layer_type t = NNOM_LAYER_ADD;
+    for (size_t i = 0; i < sizeof merges / sizeof merges[0]; i++)
+        if (kr_is_cls(x, merges[i].cls)) t = merges[i].type;
+    /* Average: the sum, then a per-channel scale by 1 / n */
+    const int average = kr_is_cls(x, "Average");
     if (t == NNOM_LAYER_SUBTRACT && n_in != 2)
         return kr_layer_fail(x, NNOM_ERR_KERAS, "takes exactly 2 inputs, %d given", n_in);
     /* the running result: the first full-shaped input (Subtract keeps its order: the runtime
@@ -66,7 +72,16 @@ nnom_status kr_build_merge(kr_ctx *x, const kr_value *const *in, int n_in, kr_va
         step++;
         char sfx[32];
         snprintf(sfx, sizeof sfx, "/%d", step);
-        cur = kr_plan_add(x, t, step == steps ? NULL : sfx, ins, 2, &p, full);
+        cur = kr_plan_add(x, t, step == steps && !average ? NULL : sfx, ins, 2, &p, full);
+        if (cur < 0) return x->status;
+    }
+    if (average) {
+        const int32_t C = kr_channels(&full);
+        double *scale = (double *)calloc((size_t)C * 2u, sizeof *scale);
+        if (!scale) return kr_layer_fail(x, NNOM_ERR_NO_MEMORY, "out of memory");
+        for (int32_t i = 0; i < C; i++) scale[i] = 1.0 / n_in;
+        cur = kr_plan_affine(x, NULL, cur, full, scale, scale + C);
+        free(scale);
         if (cur < 0) return x->status;
     }
     out->plan = cur;

@@ -417,6 +417,19 @@ nnom_status nnom_qconst_multiply(const nnom_qstep *s, nnom_blob *blobs)
     return NNOM_OK;
 }
 
+/* MINIMUM, MAXIMUM: blob 0 int32[4], each input to the output scale (nnom_quant_concat_params()) */
+nnom_status nnom_qconst_minmax(const nnom_qstep *s, nnom_blob *blobs)
+{
+    const qlayer *l = &s->Q[s->i];
+    int32_t *p = (int32_t *)nnom_store_alloc(&s->c->store, 16u);
+    if (!p) return nnom_converter_fail(s->c, NNOM_ERR_NO_MEMORY, "quantise: out of memory");
+    nnom_status st = nnom_quant_concat_params(s->in0, l->quant, &p[0]);
+    if (st == NNOM_OK) st = nnom_quant_concat_params(s->Q[l->info.inputs[1]].quant, l->quant, &p[2]);
+    if (st != NNOM_OK) return helper_failed(s->c, st, l, "per-input requantisation constants");
+    blobs[0] = (nnom_blob){p, 16u};
+    return NNOM_OK;
+}
+
 nnom_status nnom_qconst_concatenate(const nnom_qstep *s, nnom_blob *blobs)
 {
     const qlayer *l = &s->Q[s->i];
