@@ -471,7 +471,9 @@ static int argmax(const float *v, int n)
     return best;
 }
 
-static void test_digits(void)
+/* A model trained on the digits (@p name.keras, its Keras outputs @p name.output.npy): float32 against Keras, int8
+ * accuracy within a point of float32, the saved file. */
+static void test_digits(const char *name)
 {
     char path[512];
     nnom_error err;
@@ -484,7 +486,7 @@ static void test_digits(void)
     TU_REQUIRE(nnom_npy_read(path, &x, &err) == NNOM_OK, "%s: %s", path, err.message);
     fixture_path(path, sizeof path, "digits_test_y", ".npy");
     TU_REQUIRE(nnom_npy_read(path, &y, &err) == NNOM_OK, "%s: %s", path, err.message);
-    fixture_path(path, sizeof path, "digits_cnn", ".output.npy");
+    fixture_path(path, sizeof path, name, ".output.npy");
     TU_REQUIRE(nnom_npy_read(path, &keras_out, &err) == NNOM_OK, "%s: %s", path, err.message);
     fixture_path(path, sizeof path, "digits_calib_x", ".npy");
     TU_REQUIRE(nnom_npy_read(path, &calib, &err) == NNOM_OK, "%s: %s", path, err.message);
@@ -497,10 +499,10 @@ static void test_digits(void)
     TU_REQUIRE(labels && fout && qout, "out of memory");
     for (int64_t i = 0; i < n; i++) labels[i] = (int32_t)y.data[i];
 
-    fixture_path(path, sizeof path, "digits_cnn", ".keras");
+    fixture_path(path, sizeof path, name, ".keras");
     nnom_converter *c = NULL;
     nnom_status st = nnom_keras_read(path, &c, &err);
-    TU_CHECK(st == NNOM_OK, "digits_cnn.keras: nnom_keras_read: %s: %s", nnom_status_name(st), err.message);
+    TU_CHECK(st == NNOM_OK, "%s.keras: nnom_keras_read: %s: %s", name, nnom_status_name(st), err.message);
     if (st != NNOM_OK) goto done;
     nnom_model *fm = nnom_converter_float_model(c);
     TU_OK(fm, nnom_model_alloc_arena(fm));
@@ -519,14 +521,14 @@ static void test_digits(void)
     }
     for (int64_t i = 0; i < n * classes; i++) max_ref = fmax(max_ref, fabs((double)keras_out.data[i]));
     max_err = tu_max_abs_diff_f32(fout, keras_out.data, (size_t)(n * classes));
-    TU_CHECK(max_err <= FLOAT_RTOL * max_ref, "digits float32 differs from Keras by %.3g", max_err);
-    TU_CHECK(keras_agree == n, "digits float32 top-1 agrees with Keras on %d of %lld", keras_agree, (long long)n);
+    TU_CHECK(max_err <= FLOAT_RTOL * max_ref, "%s: float32 differs from Keras by %.3g", name, max_err);
+    TU_CHECK(keras_agree == n, "%s: float32 top-1 agrees with Keras on %d of %lld", name, keras_agree, (long long)n);
     const double facc = (double)fe.top1 / (double)fe.samples;
-    TU_CHECK(fe.samples == n && facc >= 0.95, "digits float32 accuracy %.4f", facc);
+    TU_CHECK(fe.samples == n && facc >= 0.95, "%s: float32 accuracy %.4f", name, facc);
 
     /* int8, calibrated on training images */
     st = nnom_converter_quantize(c, calib.data, (size_t)(calib.count / 64), NULL);
-    TU_CHECK(st == NNOM_OK, "digits: quantize: %s: %s", nnom_status_name(st), nnom_converter_last_error(c));
+    TU_CHECK(st == NNOM_OK, "%s: quantize: %s: %s", name, nnom_status_name(st), nnom_converter_last_error(c));
     if (st != NNOM_OK) goto done;
     nnom_model *qm = nnom_converter_int8_model(c);
     TU_OK(qm, nnom_model_alloc_arena(qm));
@@ -543,19 +545,20 @@ static void test_digits(void)
     const double qacc = (double)qe.top1 / (double)qe.samples;
     const double agreement = (double)agree / (double)n;
     const double db = sqnr_db(fout, qout, (size_t)(n * classes));
-    TU_CHECK(agreement >= 0.98, "digits: int8 top-1 agrees with float32 on %.2f%% < 98%%", 100.0 * agreement);
-    TU_CHECK(fabs(qacc - facc) <= 0.01, "digits: int8 accuracy %.4f vs float32 %.4f", qacc, facc);
-    printf("digits_cnn: %lld test images: float32 accuracy %.2f%% (Keras' argmax agreed on %d), int8 accuracy %.2f%%, "
+    TU_CHECK(agreement >= 0.98, "%s: int8 top-1 agrees with float32 on %.2f%% < 98%%", name, 100.0 * agreement);
+    TU_CHECK(fabs(qacc - facc) <= 0.01, "%s: int8 accuracy %.4f vs float32 %.4f", name, qacc, facc);
+    printf("%s: %lld test images: float32 accuracy %.2f%% (Keras' argmax agreed on %d), int8 accuracy %.2f%%, "
            "top-1 agreement %.2f%%, output SQNR %.1f dB, float max error %.2g\n",
-           (long long)n, 100.0 * facc, keras_agree, 100.0 * qacc, 100.0 * agreement, db, max_err);
+           name, (long long)n, 100.0 * facc, keras_agree, 100.0 * qacc, 100.0 * agreement, db, max_err);
 
     double top1 = -1.0;
     nnom_layer_report rows[64];
     int32_t count = 0;
     st = nnom_converter_report(c, x.data, (size_t)n, rows, 64, &count, &top1);
-    TU_CHECK(st == NNOM_OK, "digits: report: %s", nnom_converter_last_error(c));
+    TU_CHECK(st == NNOM_OK, "%s: report: %s", name, nnom_converter_last_error(c));
     if (st == NNOM_OK) {
-        TU_CHECK(fabs(top1 - agreement) < 1e-9, "digits: report's top-1 agreement %.4f, measured %.4f", top1, agreement);
+        TU_CHECK(fabs(top1 - agreement) < 1e-9, "%s: report's top-1 agreement %.4f, measured %.4f", name, top1,
+                 agreement);
         for (int32_t r = 0; r < count && r < 64; r++)
             printf("    %-24s %-18s %7.1f dB\n", rows[r].name, rows[r].type_name, rows[r].sqnr_db);
     }
@@ -574,7 +577,7 @@ static void test_digits(void)
         TU_REQUIRE(q8 != NULL, "out of memory");
         float *tmp[1] = {qout};
         int8_t *s8[1] = {q8};
-        if (run_batch(qm, &d, tmp, s8, "digits_cnn")) check_saved_file(c, &d, s8, "digits_cnn.keras");
+        if (run_batch(qm, &d, tmp, s8, name)) check_saved_file(c, &d, s8, name);
         free(q8);
     }
 
@@ -602,7 +605,7 @@ static void check_table_is_complete(void)
         const size_t n = strlen(e->d_name);
         if (n < 7 || strcmp(e->d_name + n - 6, ".keras") != 0) continue;
         if (strncmp(e->d_name, "bad_", 4) == 0 || strncmp(e->d_name, "rnn_", 4) == 0 ||
-            strcmp(e->d_name, "digits_cnn.keras") == 0)
+            strcmp(e->d_name, "digits_cnn.keras") == 0 || strcmp(e->d_name, "digits_mnv3.keras") == 0)
             continue;
         int found = 0;
         for (int f = 0; f < N_FIXTURES; f++)
@@ -663,6 +666,7 @@ int main(void)
            "int8 SQNR: worst output against float32, floor %.0f dB for conv/dense, %.0f dB otherwise)\n\n",
            FLOAT_RTOL, SQNR_CONV_DENSE, SQNR_OTHERS);
 
-    test_digits();
+    test_digits("digits_cnn");
+    test_digits("digits_mnv3");
     return tu_finish("test_keras_models");
 }

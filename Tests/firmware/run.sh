@@ -8,6 +8,7 @@
 #       cnn28_taps  the same network with every layer an output (every layer checked),
 #       digits      the Keras digits CNN of Tests/fixtures/keras, converted by the
 #                   tools, on the 500 test images (when the fixture and the tools are there),
+#       digits_mnv3 MobileNetV3's ingredients trained on the digits (Tests/fixtures/keras/digits_mnv3.keras),
 #       resnet      the Keras ResNet-style block of Tests/fixtures/keras (residual Add),
 #       functions, functions_k3  every element-wise Keras function (ACTIVATION layers) and
 #                   PReLU, one per output (Tests/fixtures/keras/functions*.keras),
@@ -46,6 +47,14 @@ if [ -f "$fix/digits_cnn.keras" ] && [ -f "$fix/digits_calib_x.npy" ] &&
   models="$models;digits"
 else
   echo "(digits CNN skipped: no fixture, or a host build without the tools)"
+fi
+# MobileNetV3's ingredients (hard_swish, squeeze-excite, inverted residual) trained on the digits
+if [ -f "$fix/digits_mnv3.keras" ] && [ -f "$fix/digits_calib_x.npy" ] &&
+   "$build/host/make_headers" keras digits_mnv3 "$fix/digits_mnv3.keras" "$fix/digits_calib_x.npy" \
+     "$fix/digits_test_x.npy" "$fix/digits_test_y.npy" "$gen" 500; then
+  models="$models;digits_mnv3"
+else
+  echo "(digits MobileNetV3 skipped: no fixture, or a host build without the tools)"
 fi
 # recurrent nets: the digits as 8 rows of 8 pixels through a GRU and an LSTM (labels: accuracy)
 for rnn in gru lstm; do
