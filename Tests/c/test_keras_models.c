@@ -62,6 +62,8 @@ static const fixture FIXTURES[] = {
     {"merge_minmax", SQNR_SINGLE_LAYER, 0},
     {"mobilenet_v3_block", SQNR_OTHERS, 1},
     {"minmax_block", SQNR_OTHERS, 0},
+    {"conv_transpose", SQNR_CONV_DENSE, 0},
+    {"conv1d_transpose", SQNR_CONV_DENSE, 0},
     {"rescaling", SQNR_OTHERS, 0},
     {"resnet_block", SQNR_OTHERS, 0},
     {"inception_block", SQNR_OTHERS, 0},

@@ -539,6 +539,17 @@ static void tweak_time_distributed_conv(cJSON *r)
     cJSON_AddItemToObject(inner, "config", cJSON_CreateObject());
     set_item(layer_config(r, "flat"), "layer", inner);
 }
+static void tweak_transpose_dilated(cJSON *r)
+{
+    cJSON_ReplaceItemInObject(layer_object(r, "conv"), "class_name", cJSON_CreateString("Conv2DTranspose"));
+    int d[2] = {2, 2};
+    set_item(layer_config(r, "conv"), "dilation_rate", cJSON_CreateIntArray(d, 2));
+}
+static void tweak_transpose_full(cJSON *r)
+{
+    cJSON_ReplaceItemInObject(layer_object(r, "conv"), "class_name", cJSON_CreateString("Conv2DTranspose"));
+    set_item(layer_config(r, "conv"), "padding", cJSON_CreateString("full"));
+}
 static void tweak_none_dim(cJSON *r)
 {
     cJSON *shape = cJSON_GetObjectItem(layer_config(r, "img"), "batch_shape");
@@ -679,6 +690,10 @@ static void test_config(void)
         {"PReLU shared axis 5", tweak_prelu_axis, NNOM_ERR_KERAS, {"'flat'", "PReLU", "shared_axes", "1 to 3"}},
         {"TimeDistributed(Conv2D)", tweak_time_distributed_conv, NNOM_ERR_UNSUPPORTED,
          {"'flat'", "TimeDistributed(Conv2D)", "Dense", "Softmax"}},
+        {"Conv2DTranspose dilated", tweak_transpose_dilated, NNOM_ERR_UNSUPPORTED,
+         {"'conv'", "Conv2DTranspose", "dilation_rate=2", "supported: 1"}},
+        {"Conv2DTranspose padding full", tweak_transpose_full, NNOM_ERR_UNSUPPORTED,
+         {"'conv'", "'full'", "valid", "same"}},
         {"PReLU without alpha", tweak_prelu_no_alpha, NNOM_ERR_SHAPE, {"'flat'", "PReLU", "alpha", "holds 0"}},
         {"None dimension", tweak_none_dim, NNOM_ERR_UNSUPPORTED, {"'img'", "None"}},
         {"undefined layer", tweak_ghost, NNOM_ERR_KERAS, {"'flat'", "'ghost'"}},

@@ -14,6 +14,7 @@
 #                   PReLU, one per output (Tests/fixtures/keras/functions*.keras),
 #       minmax_block, mobilenet_v3_block  Minimum, Maximum, Average; MobileNetV3's block
 #                   (hard_swish, squeeze-excite with a (1, 1, C) Multiply, residual Add),
+#       conv_transpose, conv1d_transpose  Conv2DTranspose and Conv1DTranspose (portable kernel),
 #       digits_gru, digits_lstm  the digits as sequences of 8 rows through a GRU / an
 #                   LSTM (Tests/fixtures/keras/rnn_digits_*.keras), 200 test images.
 #     With the Cortex-M DSP kernels (-Os), once more with the portable kernels, and
@@ -75,7 +76,7 @@ else
   echo "(residual net skipped: no fixture, or a host build without the tools)"
 fi
 # every element-wise function (ACTIVATION layers: Keras 3's and tf.keras's) and PReLU: outputs only
-for f in functions functions_k3 minmax_block mobilenet_v3_block; do
+for f in functions functions_k3 minmax_block mobilenet_v3_block conv_transpose conv1d_transpose; do
   if [ -f "$fix/$f.keras" ] &&
      "$build/host/make_headers" keras "$f" "$fix/$f.keras" "$fix/$f.input.npy" "$fix/$f.input.npy" - "$gen" 8; then
     models="$models;$f"

@@ -120,6 +120,10 @@ typedef enum nnom_dtype {
  *    ADD; fused relu/relu6. s8: 0 int32[4] = {multiplier1, shift1, multiplier2, shift2}, each input to
  *    the output scale as nnom_quant_concat_params() makes them (0, 0: the same quantisation) (file
  *    format 1.4).
+ *  - CONV1D_TRANSPOSE, CONV2D_TRANSPOSE: transposed convolution, the blobs of CONV1D/2D. Parameters:
+ *    kernel, stride, units (= filters), activation, pad = {top, bottom, left, right} cropped from the
+ *    full output ((in - 1) x stride + kernel per axis); bottom and right may be negative (positions
+ *    added past it, bias only: Keras' output_padding). Dilation 1 (file format 1.4).
  */
 typedef enum nnom_layer_type {
     NNOM_LAYER_INPUT = 0,
@@ -162,7 +166,9 @@ typedef enum nnom_layer_type {
     NNOM_LAYER_PRELU = 37,
     NNOM_LAYER_MINIMUM = 38,
     NNOM_LAYER_MAXIMUM = 39,
-    NNOM_LAYER_TYPE_COUNT = 40
+    NNOM_LAYER_CONV1D_TRANSPOSE = 40,
+    NNOM_LAYER_CONV2D_TRANSPOSE = 41,
+    NNOM_LAYER_TYPE_COUNT = 42
 } nnom_layer_type;
 
 /** Padding mode of convolutions and pooling, with Keras' meaning. */

@@ -49,6 +49,8 @@ static const nnom_layer_rule rules[] = {
     [NNOM_LAYER_PRELU] = CALIBRATED(nnom_qconst_prelu, 0),
     [NNOM_LAYER_MINIMUM] = CALIBRATED(nnom_qconst_minmax, 1),
     [NNOM_LAYER_MAXIMUM] = CALIBRATED(nnom_qconst_minmax, 1),
+    [NNOM_LAYER_CONV1D_TRANSPOSE] = CALIBRATED(nnom_qconst_weighted, 1),
+    [NNOM_LAYER_CONV2D_TRANSPOSE] = CALIBRATED(nnom_qconst_weighted, 1),
 };
 
 /* One entry per type: adding an enum value without a line here fails to compile. */

@@ -1,8 +1,9 @@
 /*
- * Keras convolutions: Conv1D/2D, DepthwiseConv1D/2D, SeparableConv1D/2D.
+ * Keras convolutions: Conv1D/2D, DepthwiseConv1D/2D, SeparableConv1D/2D, Conv1DTranspose/2DTranspose.
  *
  * Weight layouts: Conv2D (kh, kw, in, out) and Conv1D (k, in, out) become [out][kh][kw][in];
- * depthwise (kh, kw, in, mult) is already the runtime's [kh][kw][in*mult].
+ * depthwise (kh, kw, in, mult) is already the runtime's [kh][kw][in*mult]; transposed (kh, kw, out, in)
+ * and (k, out, in) become [out][kh][kw][in].
  */
 #include <math.h>
 #include <stdio.h>
@@ -221,3 +222,95 @@ nnom_status kr_build_separable(kr_ctx *x, const kr_value *const *in, int n_in, k
 }
 
 /* Dense: on a vector, DENSE; on a sequence or image Keras applies it to the last axis: a 1x1 convolution. */
+
+/* ------------------------------------------------------------------ transposed convolutions */
+
+/* Keras' output length of a transposed convolution along one axis, and how much of the full output
+ * ((in - 1) x stride + kernel) it crops before and after (TensorFlow's SAME split: the smaller half
+ * before). output_padding < 0 means None. */
+static void transpose_axis(int32_t in, int32_t k, int32_t s, int same, int32_t output_padding, int32_t *out,
+                           int32_t *before, int32_t *after)
+{
+    const int64_t full = (int64_t)(in - 1) * s + k;
+    int64_t o;
+    if (output_padding < 0) o = same ? (int64_t)in * s : (int64_t)in * s + (k > s ? k - s : 0);
+    else o = full - (same ? 2 * (k / 2) : 0) + output_padding;
+    const int64_t total = same && full > o ? full - o : 0;
+    *out = (int32_t)o;
+    *before = (int32_t)(total / 2);
+    *after = (int32_t)(full - o - total / 2);
+}
+
+nnom_status kr_build_conv_transpose(kr_ctx *x, const kr_value *const *in, int n_in, kr_value *out)
+{
+    (void)n_in;
+    const int one_d = strstr(kr_cls(x), "1D") != NULL;
+    nnom_status st = kr_check_channels_last(x);
+    if (st != NNOM_OK) return st;
+    if ((st = kr_check_rank(x, in[0], one_d ? 2 : 3, one_d ? "steps, channels" : "height, width, channels")) != NNOM_OK)
+        return st;
+    const int n = one_d ? 1 : 2;
+    int32_t k[2] = {1, 1}, s[2] = {1, 1}, d[2] = {1, 1}, op[2] = {-1, -1}, filters = 0;
+    if ((st = kr_cfg_ints(x, "filters", 1, &filters, 0)) != NNOM_OK) return st;
+    if ((st = kr_cfg_ints(x, "kernel_size", n, k + (2 - n), 1)) != NNOM_OK) return st;
+    if ((st = kr_cfg_ints(x, "strides", n, s + (2 - n), 1)) != NNOM_OK) return st;
+    if ((st = kr_cfg_ints(x, "dilation_rate", n, d + (2 - n), 1)) != NNOM_OK) return st;
+    if ((st = kr_cfg_ints(x, "output_padding", n, op + (2 - n), -1)) != NNOM_OK) return st;
+    if (one_d) op[0] = -1;
+    if (filters < 1 || filters > (1 << 24)) return kr_layer_fail(x, NNOM_ERR_KERAS, "filters must be 1 to 2^24");
+    for (int i = 0; i < 2; i++) {
+        if (k[i] < 1 || s[i] < 1 || k[i] > 65535 || s[i] > 65535)
+            return kr_layer_fail(x, NNOM_ERR_KERAS, "kernel_size and strides must be 1 to 65535");
+        if (d[i] != 1)
+            return kr_layer_fail(x, NNOM_ERR_UNSUPPORTED, "dilation_rate=%d is not supported; supported: 1", (int)d[i]);
+        if (op[i] >= s[i] || op[i] < -1)
+            return kr_layer_fail(x, NNOM_ERR_KERAS, "output_padding %d must be below the stride %d", (int)op[i],
+                                 (int)s[i]);
+    }
+    const char *pad = kr_cfg_string(x, "padding", "valid");
+    const int same = strcmp(pad, "same") == 0;
+    if (!same && strcmp(pad, "valid") != 0)
+        return kr_layer_fail(x, NNOM_ERR_UNSUPPORTED, "padding '%s' is not supported; supported: valid, same", pad);
+    const nnom_shape *is = &in[0]->shape;
+    const int32_t in_h = one_d ? 1 : is->dims[0], in_w = one_d ? is->dims[0] : is->dims[1], cin = kr_channels(is);
+    int32_t oh, ow;
+    nnom_layer_params p;
+    memset(&p, 0, sizeof p);
+    transpose_axis(in_h, k[0], s[0], same, op[0], &oh, &p.pad[0], &p.pad[1]);
+    transpose_axis(in_w, k[1], s[1], same, op[1], &ow, &p.pad[2], &p.pad[3]);
+    if (one_d) oh = 1, p.pad[0] = p.pad[1] = 0;
+    if (oh < 1 || ow < 1 || (int64_t)oh * ow * filters > (1 << 28))
+        return kr_layer_fail(x, NNOM_ERR_UNSUPPORTED, "an output of %dx%dx%d is not supported (1 to 2^28 elements)",
+                             (int)oh, (int)ow, (int)filters);
+    const int use_bias = kr_cfg_bool(x, "use_bias", 1);
+    kr_weights w;
+    if ((st = kr_read_weights(x, &w, use_bias ? 2 : 1, use_bias ? "kernel, bias" : "kernel")) != NNOM_OK) return st;
+    /* Keras: (kh, kw, filters, in) and (k, filters, in) */
+    const int64_t kd2[4] = {k[0], k[1], filters, cin}, kd1[3] = {k[1], filters, cin};
+    if ((st = kr_check_dims(x, &w, 0, "kernel", one_d ? 3 : 4, one_d ? kd1 : kd2)) != NNOM_OK) return st;
+    if (use_bias && (st = kr_check_vector(x, &w, 1, "bias", filters)) != NNOM_OK) return st;
+    const size_t wn = (size_t)k[0] * k[1] * cin * filters;
+    float *wt = kr_alloc_floats(x, wn), *b = use_bias ? kr_alloc_floats(x, (size_t)filters) : NULL;
+    if (!wt || (use_bias && !b)) {
+        kr_weights_free(&w);
+        return x->status;
+    }
+    const float *src = w.a[0].data;
+    for (int32_t y = 0; y < k[0]; y++)
+        for (int32_t xx = 0; xx < k[1]; xx++)
+            for (int32_t o = 0; o < filters; o++)
+                for (int32_t i = 0; i < cin; i++)
+                    wt[(((size_t)o * k[0] + y) * k[1] + xx) * cin + i] = src[(((size_t)y * k[1] + xx) * filters + o) * cin + i];
+    if (use_bias) memcpy(b, w.a[1].data, (size_t)filters * sizeof(float));
+    kr_weights_free(&w);
+    p.kernel[0] = k[0];
+    p.kernel[1] = k[1];
+    p.stride[0] = s[0];
+    p.stride[1] = s[1];
+    p.units = filters;
+    const nnom_shape os = one_d ? kr_shape2(ow, filters) : kr_shape3(oh, ow, filters);
+    const int id = kr_plan_weighted(x, one_d ? NNOM_LAYER_CONV1D_TRANSPOSE : NNOM_LAYER_CONV2D_TRANSPOSE, NULL,
+                                    in[0]->plan, &p, os, wt, wn, b, filters, 0);
+    if (id < 0) return x->status;
+    return kr_finish_with_activation(x, id, os, 1, out);
+}

@@ -6,7 +6,7 @@
  *
  *   keras_common.c       helpers below, InputLayer
  *   keras_activations.c  the inline `activation=` option; Activation, ReLU, LeakyReLU, ELU, PReLU, Softmax
- *   keras_conv.c         Conv, DepthwiseConv, SeparableConv (1D, 2D)
+ *   keras_conv.c         Conv, DepthwiseConv, SeparableConv, ConvTranspose (1D, 2D)
  *   keras_dense.c        Dense, BatchNormalization, Rescaling
  *   keras_pooling.c      Max/AveragePooling and their global forms
  *   keras_merge.c        Add, Subtract, Multiply, Concatenate
@@ -89,6 +89,7 @@ nnom_status kr_finish_with_activation(kr_ctx *x, int cur, nnom_shape shape, int 
 KR_BUILD(conv);
 KR_BUILD(depthwise);
 KR_BUILD(separable);
+KR_BUILD(conv_transpose);
 KR_BUILD(dense);
 KR_BUILD(batchnorm);
 KR_BUILD(rescaling);

@@ -1,0 +1,87 @@
+/* Transposed convolution kernels, int8 and float32 (see transpose_conv.h). */
+#include <stddef.h>
+
+#include "kernels/requant.h"
+#include "kernels/transpose_conv.h"
+
+/* The taps of one output coordinate: kernel offsets k (k = o + crop - i * stride for an input i in [0, n)),
+ * as the first tap, the matching first input, and how many; both step by stride (tap) and 1 (input). */
+typedef struct taps {
+    int32_t first_k, first_i, count;
+} taps;
+
+static taps taps_of(int32_t o, int32_t crop, int32_t stride, int32_t k, int32_t n)
+{
+    taps t = {0, 0, 0};
+    const int32_t full = o + crop;          /* position in the full output */
+    /* the largest input i with i * stride <= full, then down while the tap stays inside the kernel */
+    int32_t i = full / stride;
+    if (i > n - 1) i = n - 1;
+    int32_t kk = full - i * stride;
+    if (kk >= k || i < 0) return t;
+    t.first_k = kk;
+    t.first_i = i;
+    while (i >= 0 && kk < k) {
+        t.count++;
+        i--;
+        kk += stride;
+    }
+    return t;
+}
+
+void nnom_transpose_conv_s8(const nnom_transpose_conv_args *a, const int8_t *in, int8_t *out)
+{
+    const int8_t *w = (const int8_t *)a->weights;
+    const int32_t *bias = (const int32_t *)a->bias;
+    const size_t in_row = (size_t)a->in_w * (size_t)a->in_c, k_row = (size_t)a->k_w * (size_t)a->in_c;
+    for (int32_t oh = 0; oh < a->out_h; oh++) {
+        const taps th = taps_of(oh, a->crop_top, a->stride_h, a->k_h, a->in_h);
+        for (int32_t ow = 0; ow < a->out_w; ow++) {
+            const taps tw = taps_of(ow, a->crop_left, a->stride_w, a->k_w, a->in_w);
+            for (int32_t oc = 0; oc < a->out_c; oc++) {
+                int32_t acc = bias ? bias[oc] : 0;
+                const int8_t *wo = w + (size_t)oc * (size_t)a->k_h * k_row;
+                for (int32_t y = 0; y < th.count; y++) {
+                    const int32_t ky = th.first_k + y * a->stride_h, ih = th.first_i - y;
+                    for (int32_t x = 0; x < tw.count; x++) {
+                        const int32_t kx = tw.first_k + x * a->stride_w, iw = tw.first_i - x;
+                        const int8_t *src = in + (size_t)ih * in_row + (size_t)iw * (size_t)a->in_c;
+                        const int8_t *wk = wo + (size_t)ky * k_row + (size_t)kx * (size_t)a->in_c;
+                        for (int32_t ic = 0; ic < a->in_c; ic++) acc += ((int32_t)src[ic] - a->in_zp) * wk[ic];
+                    }
+                }
+                const int32_t r = nnom_requantize(acc, a->multiplier[oc], a->shift[oc]) + a->out_zp;
+                out[((size_t)oh * (size_t)a->out_w + (size_t)ow) * (size_t)a->out_c + (size_t)oc] =
+                    nnom_clamp_s8(r, a->act_min, a->act_max);
+            }
+        }
+    }
+}
+
+void nnom_transpose_conv_f32(const nnom_transpose_conv_args *a, const float *in, float *out)
+{
+    const float *w = (const float *)a->weights;
+    const float *bias = (const float *)a->bias;
+    const size_t in_row = (size_t)a->in_w * (size_t)a->in_c, k_row = (size_t)a->k_w * (size_t)a->in_c;
+    for (int32_t oh = 0; oh < a->out_h; oh++) {
+        const taps th = taps_of(oh, a->crop_top, a->stride_h, a->k_h, a->in_h);
+        for (int32_t ow = 0; ow < a->out_w; ow++) {
+            const taps tw = taps_of(ow, a->crop_left, a->stride_w, a->k_w, a->in_w);
+            for (int32_t oc = 0; oc < a->out_c; oc++) {
+                float acc = bias ? bias[oc] : 0.0f;
+                const float *wo = w + (size_t)oc * (size_t)a->k_h * k_row;
+                for (int32_t y = 0; y < th.count; y++) {
+                    const int32_t ky = th.first_k + y * a->stride_h, ih = th.first_i - y;
+                    for (int32_t x = 0; x < tw.count; x++) {
+                        const int32_t kx = tw.first_k + x * a->stride_w, iw = tw.first_i - x;
+                        const float *src = in + (size_t)ih * in_row + (size_t)iw * (size_t)a->in_c;
+                        const float *wk = wo + (size_t)ky * k_row + (size_t)kx * (size_t)a->in_c;
+                        for (int32_t ic = 0; ic < a->in_c; ic++) acc += src[ic] * wk[ic];
+                    }
+                }
+                acc = acc < a->act_min_f ? a->act_min_f : (acc > a->act_max_f ? a->act_max_f : acc);
+                out[((size_t)oh * (size_t)a->out_w + (size_t)ow) * (size_t)a->out_c + (size_t)oc] = acc;
+            }
+        }
+    }
+}
