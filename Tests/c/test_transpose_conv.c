@@ -219,7 +219,8 @@ static void test_graphs(void)
     for (int32_t r = 0; r < 6; r++)
         for (int32_t c = 0; c < 9; c++)
             for (int32_t o = 0; o < 3; o++)
-                worst = fmax(worst, fabs(y[(r * 9 + c) * 3 + o] - full[((size_t)(r + 1) * fw + (size_t)(c + 1)) * 3 + o]));
+                worst = fmax(worst,
+                             fabs(y[(r * 9 + c) * 3 + o] - full[((size_t)(r + 1) * fw + (size_t)(c + 1)) * 3 + o]));
     TU_CHECK(worst < 1e-5, "f32 graph: max error %g", worst);
     free(full);
     nnom_model_destroy(m);

@@ -126,7 +126,8 @@ nnom_status kr_build_conv(kr_ctx *x, const kr_value *const *in, int n_in, kr_val
     nnom_layer_params p = conv_params(&g);
     p.units = filters;
     const nnom_shape os = conv_out_shape(&g, filters);
-    int id = kr_plan_weighted(x, one_d ? NNOM_LAYER_CONV1D : NNOM_LAYER_CONV2D, NULL, src, &p, os, wt, wn, b, filters, 0);
+    int id = kr_plan_weighted(x, one_d ? NNOM_LAYER_CONV1D : NNOM_LAYER_CONV2D, NULL, src, &p, os, wt, wn, b, filters,
+                              0);
     if (id < 0) return x->status;
     return kr_finish_with_activation(x, id, os, 1, out);
 }
@@ -195,7 +196,8 @@ nnom_status kr_build_separable(kr_ctx *x, const kr_value *const *in, int n_in, k
     if ((st = kr_check_dims(x, &w, 1, "pointwise_kernel", one_d ? 3 : 4, one_d ? pk1 : pk2)) != NNOM_OK) return st;
     if (use_bias && (st = kr_check_vector(x, &w, 2, "bias", filters)) != NNOM_OK) return st;
     const size_t dn = (size_t)g.k[0] * g.k[1] * cmid, pn = (size_t)cmid * filters;
-    float *dw = kr_alloc_floats(x, dn), *pw = kr_alloc_floats(x, pn), *b = use_bias ? kr_alloc_floats(x, (size_t)filters) : NULL;
+    float *dw = kr_alloc_floats(x, dn), *pw = kr_alloc_floats(x, pn);
+    float *b = use_bias ? kr_alloc_floats(x, (size_t)filters) : NULL;
     if (!dw || !pw || (use_bias && !b)) {
         kr_weights_free(&w);
         return x->status;
@@ -300,7 +302,8 @@ nnom_status kr_build_conv_transpose(kr_ctx *x, const kr_value *const *in, int n_
         for (int32_t xx = 0; xx < k[1]; xx++)
             for (int32_t o = 0; o < filters; o++)
                 for (int32_t i = 0; i < cin; i++)
-                    wt[(((size_t)o * k[0] + y) * k[1] + xx) * cin + i] = src[(((size_t)y * k[1] + xx) * filters + o) * cin + i];
+                    wt[(((size_t)o * k[0] + y) * k[1] + xx) * cin + i] =
+                        src[(((size_t)y * k[1] + xx) * filters + o) * cin + i];
     if (use_bias) memcpy(b, w.a[1].data, (size_t)filters * sizeof(float));
     kr_weights_free(&w);
     p.kernel[0] = k[0];

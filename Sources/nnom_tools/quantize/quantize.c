@@ -363,7 +363,8 @@ nnom_status nnom_qconst_avg_pool(const nnom_qstep *st, nnom_blob *blobs)
 nnom_status nnom_qconst_rnn(const nnom_qstep *s, nnom_blob *blobs)
 {
     qlayer *l = &s->Q[s->i];
-    const nnom_status st = quantize_rnn(s->c, l, s->in0, s->Q[l->info.inputs[0]].info.shape.dims[1], s->internals, blobs);
+    const int32_t features = s->Q[l->info.inputs[0]].info.shape.dims[1];
+    const nnom_status st = quantize_rnn(s->c, l, s->in0, features, s->internals, blobs);
     if (st != NNOM_OK) return st;
     const int32_t *k = (const int32_t *)blobs[5].data;
     float h, cs;
