@@ -55,6 +55,8 @@ let package = Package(
             path: "Sources/nnom-cli"
         ),
         .testTarget(name: "NNoMTests", dependencies: ["NNoM", "CNNoM"], path: "Tests/NNoMTests"),
+        // depends on the runtime product alone: proves it needs no host library
+        .testTarget(name: "NNoMRuntimeTests", dependencies: ["NNoMRuntime", "CNNoMRuntime"], path: "Tests/NNoMRuntimeTests"),
     ],
     cLanguageStandard: .c99
 )

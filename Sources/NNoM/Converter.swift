@@ -36,6 +36,7 @@ public struct ConversionOptions: Sendable, Equatable {
 
     var cValue: nnom_quantize_options {
         var o = nnom_quantize_options()
+        nnom_quantize_options_init(&o)
         o.per_tensor = perTensor ? 1 : 0
         o.method = method.cValue
         o.percentile = percentile
@@ -247,10 +248,10 @@ public final class Converter {
     }
 
     private func check(_ status: nnom_status) throws {
-        try NNoM.check(status, String(cString: nnom_converter_last_error(handle)))
+        try NNoMRuntime.check(status, String(cString: nnom_converter_last_error(handle)))
     }
 
     private func check(_ status: nnom_status, model: OpaquePointer) throws {
-        try NNoM.check(status, String(cString: nnom_model_last_error(model)))
+        try NNoMRuntime.check(status, String(cString: nnom_model_last_error(model)))
     }
 }

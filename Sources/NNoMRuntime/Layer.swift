@@ -5,7 +5,7 @@ public enum ElementType: Sendable, Equatable {
     case int8
     case float32
 
-    init(_ dtype: nnom_dtype) {
+    package init(_ dtype: nnom_dtype) {
         self = dtype == NNOM_DTYPE_F32 ? .float32 : .int8
     }
 }
@@ -20,7 +20,7 @@ public struct Quantization: Sendable, Equatable, Hashable {
         self.zeroPoint = zeroPoint
     }
 
-    init(_ q: nnom_quant) {
+    package init(_ q: nnom_quant) {
         self.init(scale: q.scale, zeroPoint: Int(q.zero_point))
     }
 }
@@ -60,7 +60,7 @@ public struct Layer: Sendable, Equatable {
     /// Output zero point (nil in a float32 model).
     public var zeroPoint: Int? { quantization?.zeroPoint }
 
-    init(index: Int, info: nnom_layer_info, dtype: ElementType) {
+    package init(index: Int, info: nnom_layer_info, dtype: ElementType) {
         self.index = index
         name = info.name.map { String(cString: $0) } ?? ""
         type = info.type_name.map { String(cString: $0) } ?? String(cString: nnom_layer_type_name(info.type))
@@ -91,7 +91,7 @@ public struct TensorInfo: Sendable, Equatable {
     /// Id of the INPUT or OUTPUT layer.
     public let layer: Int
 
-    init(_ info: nnom_tensor_info) {
+    package init(_ info: nnom_tensor_info) {
         name = info.name.map { String(cString: $0) } ?? ""
         elementType = ElementType(info.dtype)
         shape = shapeArray(info.shape)

@@ -39,18 +39,26 @@ public final class Model {
     /// - Parameter url: the file's location.
     /// - Parameter timing: install a microsecond clock as the runtime's timer
     ///   hook, so that `stats` reports per-layer time.
-    public convenience init(contentsOf url: URL, timing: Bool = true) throws {
-        try self.init(bytes: try readFile(url), timing: timing)
+    /// - Parameter keepAllOutputs: keep every layer's output alive to the end
+    ///   of a run (a larger arena), so that `layerOutputs(_:)` can read them.
+    public convenience init(contentsOf url: URL, timing: Bool = true, keepAllOutputs: Bool = false) throws {
+        try self.init(bytes: try readFile(url), timing: timing, keepAllOutputs: keepAllOutputs)
     }
 
     /// Loads a model from the bytes of a .nnom file. Every offset, size, shape
     /// and the checksum are checked; a bad file throws, with the C message.
-    public init(bytes: [UInt8], timing: Bool = true) throws {
+    /// - Parameters:
+    ///   - bytes: the file's bytes (the model keeps its own aligned copy).
+    ///   - timing: install a microsecond clock as the runtime's timer hook.
+    ///   - keepAllOutputs: keep every layer's output (see `layerOutputs(_:)`).
+    public init(bytes: [UInt8], timing: Bool = true, keepAllOutputs: Bool = false) throws {
         // Weights are used in place: copy to storage that is aligned and lives as long as the model.
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: 16)
         buffer.copyBytes(from: bytes)
         var options = nnom_options()
+        nnom_options_init(&options)
         if timing { options.timer = monotonicMicroseconds }
+        options.keep_all_outputs = keepAllOutputs ? 1 : 0
         var handle: OpaquePointer?
         do {
             try withCError { err in nnom_model_load(buffer.baseAddress, bytes.count, &options, &handle, err) }
@@ -167,6 +175,28 @@ public final class Model {
         return values
     }
 
+    /// Runs the model on one input (as `predict(_:)`) and returns every
+    /// layer's output, in layer order, as floats (dequantised by the runtime
+    /// for an int8 model). Needs a model loaded with `keepAllOutputs: true`.
+    public func layerOutputs(_ input: [Float]) throws -> [[Float]] {
+        try requireSingleInput()
+        try setInput(input, at: 0)
+        try run()
+        return try layers.map { layer in
+            let count = layer.shape.reduce(1, *)
+            var values = [Float](repeating: 0, count: count)
+            let status = values.withUnsafeMutableBufferPointer {
+                nnom_model_layer_output_f32(handle, Int32(layer.index), $0.baseAddress, count)
+            }
+            if status == NNOM_ERR_STATE {
+                throw NNoMError(.state, "layer '\(layer.name)': its output is not kept; "
+                                + "load the model with keepAllOutputs: true to read every layer's output")
+            }
+            try check(status)
+            return values
+        }
+    }
+
     // MARK: statistics
 
     /// Per-layer MACs, run counts and time, accumulated since load or `resetStats()`.
@@ -253,6 +283,7 @@ public final class Model {
         let type = ElementType(nnom_model_dtype(m))
         let layers = (0..<Int(nnom_model_layer_count(m))).map { i -> Layer in
             var info = nnom_layer_info()
+            nnom_layer_info_init(&info)
             _ = nnom_model_layer_info(m, Int32(i), &info)
             return Layer(index: i, info: info, dtype: type)
         }

@@ -53,7 +53,7 @@ public struct NNoMError: Error, Equatable, Sendable, CustomStringConvertible {
 
     /// The error for a failed C call. A code this Swift module does not know
     /// (a newer C library) is reported as `.unsupported` with its C name.
-    init(cStatus: nnom_status, message: String) {
+    package init(cStatus: nnom_status, message: String) {
         if let known = Status(rawValue: Int32(truncatingIfNeeded: cStatus.rawValue)) {
             self.init(known, message.isEmpty ? known.name : message)
         } else {
@@ -62,7 +62,7 @@ public struct NNoMError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 
-    init(_ err: nnom_error) {
+    package init(_ err: nnom_error) {
         var copy = err
         let text = withUnsafeBytes(of: &copy.message) { raw in
             String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)

@@ -24,7 +24,7 @@ static nnom_model *build_model(void)
     tu_fill_s32(bias, 7, -500, 500);
     for (int i = 0; i < 7; i++) tu_ref_multiplier(0.05 * 0.01 / 0.2 * (1 + 0.1 * i), &mult[i], &shift[i]);
     nnom_layer_desc d;
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     d.type = NNOM_LAYER_DENSE;
     d.name = "dense";
     d.n_inputs = 1;
@@ -37,7 +37,7 @@ static nnom_model *build_model(void)
     d.blobs[3] = (nnom_blob){shift, sizeof shift};
     d.quant = (nnom_quant){0.2f, -128};
     TU_OK(m, nnom_model_add_layer(m, &d, &dense_id));
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     d.type = NNOM_LAYER_RESHAPE;
     d.name = "reshape";
     d.n_inputs = 1;
@@ -46,7 +46,7 @@ static nnom_model *build_model(void)
     d.params.shape[0] = 7;
     d.params.shape[1] = 1;
     TU_OK(m, nnom_model_add_layer(m, &d, &reshape_id));
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     d.type = NNOM_LAYER_OUTPUT;
     d.name = "scores";
     d.n_inputs = 1;
@@ -129,7 +129,7 @@ int main(void)
     TU_REQUIRE(nnom_model_load(file_bytes, file_size, NULL, &loaded, &err) == NNOM_OK, "%s", err.message);
     TU_CHECK(nnom_model_layer_count(loaded) == nnom_model_layer_count(m), "layer count");
     for (int32_t i = 0; i < nnom_model_layer_count(m); i++) {
-        nnom_layer_info a, b;
+        nnom_layer_info a = NNOM_LAYER_INFO_INIT, b = NNOM_LAYER_INFO_INIT;
         nnom_model_layer_info(m, i, &a);
         nnom_model_layer_info(loaded, i, &b);
         TU_CHECK(strcmp(a.name, b.name) == 0 && a.type == b.type, "layer %d identity", (int)i);

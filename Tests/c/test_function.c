@@ -34,7 +34,8 @@ static double ref_fn(nnom_function fn, const float *k, double x)
         if (k[3] != 0.0f) y = fmin(fmax(y, 0.0), k[2]);
         return y - k[0] * fmax(k[1] - x, 0.0);
     }
-    case NNOM_FN_COUNT: break;
+    case NNOM_FN_COUNT:
+    case NNOM_FN_FORCE_32BIT: break;
     }
     return NAN;
 }
@@ -135,7 +136,7 @@ static nnom_status build(nnom_dtype dtype, int32_t fn, const void *blob, uint32_
     const nnom_shape s = {3, {3, 5, 7}};
     TU_OK(m, nnom_model_add_input(m, "x", s, q, &a));
     nnom_layer_desc d;
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     d.type = NNOM_LAYER_ACTIVATION;
     d.name = "my_fn";
     d.n_inputs = 1;
@@ -146,7 +147,7 @@ static nnom_status build(nnom_dtype dtype, int32_t fn, const void *blob, uint32_
     d.quant = qo;
     TU_OK(m, nnom_model_add_layer(m, &d, &b));
     nnom_layer_desc od;
-    memset(&od, 0, sizeof od);
+    nnom_layer_desc_init(&od);
     od.type = NNOM_LAYER_OUTPUT;
     od.n_inputs = 1;
     od.inputs[0] = b;

@@ -74,7 +74,7 @@ static nnom_status graph(nnom_dtype dtype, nnom_layer_type type, const int32_t *
     TU_OK(m, nnom_model_add_input(m, "x", s, q, &a));
     TU_OK(m, nnom_model_add_input(m, "v", v, q, &b));
     nnom_layer_desc d;
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     d.type = type;
     d.name = "my_minmax";
     d.n_inputs = 2;
@@ -85,7 +85,7 @@ static nnom_status graph(nnom_dtype dtype, nnom_layer_type type, const int32_t *
     d.quant = q;
     TU_OK(m, nnom_model_add_layer(m, &d, &c));
     nnom_layer_desc od;
-    memset(&od, 0, sizeof od);
+    nnom_layer_desc_init(&od);
     od.type = NNOM_LAYER_OUTPUT;
     od.n_inputs = 1;
     od.inputs[0] = c;

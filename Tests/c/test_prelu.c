@@ -83,7 +83,7 @@ static nnom_status build(nnom_dtype dtype, const void *alpha, uint32_t alpha_byt
     const nnom_shape s = {3, {2, 3, 4}};
     TU_OK(m, nnom_model_add_input(m, "x", s, qi, &a));
     nnom_layer_desc d;
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     /* an identity (leaky relu of slope 1) between, so that PRELU may run in place: model inputs are kept */
     d.type = NNOM_LAYER_LEAKY_RELU;
     d.params.alpha = 1.0f;
@@ -98,7 +98,7 @@ static nnom_status build(nnom_dtype dtype, const void *alpha, uint32_t alpha_byt
         d.blobs[0].size = 256;
     }
     TU_OK(m, nnom_model_add_layer(m, &d, &b));
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     d.type = NNOM_LAYER_PRELU;
     d.name = "my_prelu";
     d.n_inputs = 1;
@@ -110,7 +110,7 @@ static nnom_status build(nnom_dtype dtype, const void *alpha, uint32_t alpha_byt
     d.quant = qo;
     TU_OK(m, nnom_model_add_layer(m, &d, &c));
     nnom_layer_desc od;
-    memset(&od, 0, sizeof od);
+    nnom_layer_desc_init(&od);
     od.type = NNOM_LAYER_OUTPUT;
     od.n_inputs = 1;
     od.inputs[0] = c;
@@ -142,7 +142,7 @@ static void test_graphs(void)
         const int32_t A = per_element ? 24 : 4;
         nnom_model *m = NULL;
         TU_REQUIRE(build(NNOM_DTYPE_S8, alpha_q, (uint32_t)A, params, &m, msg, sizeof msg) == NNOM_OK, "s8: %s", msg);
-        nnom_layer_info info;
+        nnom_layer_info info = NNOM_LAYER_INFO_INIT;
         TU_OK(m, nnom_model_layer_info(m, 2, &info));
         TU_CHECK(info.in_place == 1, "prelu runs in place after its input layer");
         int8_t x[24], y[24];

@@ -150,7 +150,7 @@ static nnom_status graph(nnom_dtype dtype, const nnom_layer_params *p, const nno
     const nnom_shape s = {3, {3, 4, 2}};
     TU_OK(m, nnom_model_add_input(m, "x", s, q, &a));
     nnom_layer_desc d;
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     d.type = NNOM_LAYER_CONV2D_TRANSPOSE;
     d.name = "my_deconv";
     d.n_inputs = 1;
@@ -160,7 +160,7 @@ static nnom_status graph(nnom_dtype dtype, const nnom_layer_params *p, const nno
     d.quant = qo;
     TU_OK(m, nnom_model_add_layer(m, &d, &b));
     nnom_layer_desc od;
-    memset(&od, 0, sizeof od);
+    nnom_layer_desc_init(&od);
     od.type = NNOM_LAYER_OUTPUT;
     od.n_inputs = 1;
     od.inputs[0] = b;
@@ -196,7 +196,7 @@ static void test_graphs(void)
     nnom_blob s8b[NNOM_MAX_BLOBS] = {{w8, 54}, {b32, 12}, {mult, 12}, {shift, 12}};
     nnom_model *m = NULL;
     TU_REQUIRE(graph(NNOM_DTYPE_F32, &p, f32b, &m, msg, sizeof msg) == NNOM_OK, "f32: %s", msg);
-    nnom_layer_info info;
+    nnom_layer_info info = NNOM_LAYER_INFO_INIT;
     TU_OK(m, nnom_model_layer_info(m, 1, &info));
     /* (3 - 1) * 2 + 3 - 1 - 0 = 6 rows, (4 - 1) * 2 + 3 - 1 + 1 = 9 columns */
     TU_CHECK(info.shape.rank == 3 && info.shape.dims[0] == 6 && info.shape.dims[1] == 9 && info.shape.dims[2] == 3,

@@ -114,7 +114,7 @@ static void print_stat(const char *key, uint32_t value)
 int main(void)
 {
     nnom_pool_init(&pool, pool_memory, sizeof pool_memory);
-    nnom_options options = {0};
+    nnom_options options = NNOM_OPTIONS_INIT;
     options.allocator = &pool.allocator;
 
     nnom_model *model;

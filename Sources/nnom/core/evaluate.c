@@ -1,5 +1,6 @@
 /* Top-1, top-k and confusion matrix, computed on the device or the PC alike. */
 #include "core/model_internal.h"
+#include "core/struct_size.h"
 #include "nnom/evaluate.h"
 
 static float score_at(nnom_dtype dtype, const void *scores, int32_t i)
@@ -9,7 +10,7 @@ static float score_at(nnom_dtype dtype, const void *scores, int32_t i)
 
 nnom_status nnom_eval_add(nnom_eval *e, nnom_dtype dtype, const void *scores, int32_t label)
 {
-    if (!e || !scores || e->n_classes <= 0 || label < 0 || label >= e->n_classes) return NNOM_ERR_ARGUMENT;
+    if (!e || !NNOM_STRUCT_SIZE_KNOWN(e) || !scores || e->n_classes <= 0 || label < 0 || label >= e->n_classes) return NNOM_ERR_ARGUMENT;
     const int32_t k = e->k < 1 ? 1 : e->k;
     const float own = score_at(dtype, scores, label);
     /* rank of the label: classes scoring higher, or equal with a lower index, come first */
@@ -30,6 +31,8 @@ nnom_status nnom_eval_add(nnom_eval *e, nnom_dtype dtype, const void *scores, in
 nnom_status nnom_evaluate(nnom_model *m, const float *samples, const int32_t *labels, size_t n_samples, nnom_eval *e)
 {
     if (!m || !samples || !labels || !e) return NNOM_ERR_ARGUMENT;
+    if (!NNOM_STRUCT_SIZE_KNOWN(e))
+        return nnom_fail(m, NNOM_ERR_ARGUMENT, NNOM_STRUCT_SIZE_FMT, NNOM_STRUCT_SIZE_ARGS(e, "nnom_eval"));
     nnom_tensor_info in, out;
     if (nnom_model_input_info(m, 0, &in) != NNOM_OK || nnom_model_output_info(m, 0, &out) != NNOM_OK)
         return nnom_fail(m, NNOM_ERR_STATE, "evaluate: compile the model first");

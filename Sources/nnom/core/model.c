@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core/model_internal.h"
+#include "core/struct_size.h"
 #include "nnom/quantize.h"
 
 /* ------------------------------------------------------------------ memory */
@@ -30,6 +31,12 @@ nnom_status nnom_model_create(nnom_dtype dtype, const nnom_options *options, nno
         nnom_error_copy(err, NNOM_ERR_UNSUPPORTED,
                        "nnom_model_create: this build runs int8 models only (NNOM_INT8_ONLY), not float32");
         return NNOM_ERR_UNSUPPORTED;
+    }
+    if (options && !NNOM_STRUCT_SIZE_KNOWN(options)) {
+        char msg[NNOM_ERROR_MESSAGE_MAX];
+        nnom_format(msg, sizeof msg, NNOM_STRUCT_SIZE_FMT, NNOM_STRUCT_SIZE_ARGS(options, "nnom_options"));
+        nnom_error_copy(err, NNOM_ERR_ARGUMENT, msg);
+        return NNOM_ERR_ARGUMENT;
     }
     const nnom_allocator *a = options && options->allocator ? options->allocator : nnom_default_allocator();
     if (!a->alloc) {
@@ -184,7 +191,7 @@ nnom_status nnom_model_add_input(nnom_model *m, const char *name, nnom_shape sha
     nnom_status st = check_open(m, NNOM_LAYER_INPUT);
     if (st != NNOM_OK) return st;
     nnom_layer_desc d;
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     d.type = NNOM_LAYER_INPUT;
     d.name = name;
     d.quant = quant;
@@ -195,6 +202,8 @@ nnom_status nnom_model_add_layer(nnom_model *m, const nnom_layer_desc *d, int32_
 {
     if (!m) return NNOM_ERR_ARGUMENT;
     if (!d) return nnom_fail(m, NNOM_ERR_ARGUMENT, "nnom_model_add_layer: desc is NULL");
+    if (!NNOM_STRUCT_SIZE_KNOWN(d))
+        return nnom_fail(m, NNOM_ERR_ARGUMENT, NNOM_STRUCT_SIZE_FMT, NNOM_STRUCT_SIZE_ARGS(d, "nnom_layer_desc"));
     if (d->type == NNOM_LAYER_INPUT)
         return nnom_fail(m, NNOM_ERR_ARGUMENT, "use nnom_model_add_input() for input layers");
     nnom_status st = check_open(m, d->type);
@@ -573,8 +582,11 @@ static uint32_t blob_bytes(const nnom_layer *l)
 nnom_status nnom_model_layer_info(const nnom_model *m, int32_t i, nnom_layer_info *info)
 {
     if (!m || !info || i < 0 || i >= m->n_layers) return NNOM_ERR_ARGUMENT;
+    if (!NNOM_STRUCT_SIZE_KNOWN(info))
+        return nnom_fail((nnom_model *)m, NNOM_ERR_ARGUMENT, NNOM_STRUCT_SIZE_FMT,
+                         NNOM_STRUCT_SIZE_ARGS(info, "nnom_layer_info"));
     const nnom_layer *l = &m->layers[i];
-    memset(info, 0, sizeof *info);
+    nnom_layer_info_init(info);
     info->name = l->name;
     info->type = l->type;
     info->type_name = (nnom_layer_type_name)(l->type);
@@ -604,6 +616,23 @@ const void *nnom_model_layer_output(const nnom_model *m, int32_t i)
     /* kept: its buffer lives to the end, so nothing was written over it */
     if (m->buffers[l->buffer].last < m->n_layers) return NULL;
     return buffer_ptr(m, l->buffer);
+}
+
+nnom_status nnom_model_layer_output_f32(const nnom_model *m, int32_t i, float *data, size_t count)
+{
+    if (!m || !data || i < 0 || i >= m->n_layers) return NNOM_ERR_ARGUMENT;
+    const nnom_layer *l = &m->layers[i];
+    const size_t elements = (size_t)nnom_shape_count(&l->shape);
+    if (count != elements) return NNOM_ERR_ARGUMENT;
+    const void *src = nnom_model_layer_output(m, i);
+    if (!src) return NNOM_ERR_STATE;
+    if (m->dtype == NNOM_DTYPE_F32) {
+        memcpy(data, src, count * sizeof(float));
+    } else {
+        const int8_t *q = (const int8_t *)src;
+        for (size_t k = 0; k < count; k++) data[k] = nnom_dequant_s8(q[k], l->quant);
+    }
+    return NNOM_OK;
 }
 
 nnom_status nnom_model_layer_blobs(const nnom_model *m, int32_t i, nnom_blob blobs[NNOM_MAX_BLOBS])

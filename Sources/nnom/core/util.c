@@ -5,7 +5,15 @@
 #include "core/model_internal.h"
 #include "nnom/nnom.h"
 
-const char *nnom_version(void) { return "0.1.0"; }
+#define NNOM_STR_(x) #x
+#define NNOM_STR(x) NNOM_STR_(x)
+
+uint32_t nnom_version(void) { return (uint32_t)NNOM_VERSION; }
+
+const char *nnom_version_string(void)
+{
+    return NNOM_STR(NNOM_VERSION_MAJOR) "." NNOM_STR(NNOM_VERSION_MINOR) "." NNOM_STR(NNOM_VERSION_PATCH);
+}
 
 const char *nnom_status_name(nnom_status status)
 {

@@ -13,9 +13,12 @@
 
 #include <stdint.h>
 
+#include "nnom/api.h"
+
 #define NNOM_FILE_MAGIC "NNOM"
-#define NNOM_FILE_VERSION_MAJOR 1
-#define NNOM_FILE_VERSION_MINOR 4
+/* public as NNOM_FORMAT_VERSION_* (nnom/api.h), which weights.h checks at compile time */
+#define NNOM_FILE_VERSION_MAJOR NNOM_FORMAT_VERSION_MAJOR
+#define NNOM_FILE_VERSION_MINOR NNOM_FORMAT_VERSION_MINOR
 #define NNOM_FILE_HEADER_BYTES 64u
 #define NNOM_FILE_RECORD_BYTES 240u
 #define NNOM_FILE_BLOB_ALIGN 8u

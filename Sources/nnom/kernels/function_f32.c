@@ -141,7 +141,8 @@ static float apply(nnom_function fn, const float *k, float x)
         if (t > x) y -= slope * (t - x);
         return y;
     }
-    case NNOM_FN_COUNT: break;
+    case NNOM_FN_COUNT:
+    case NNOM_FN_FORCE_32BIT: break;
     }
     return x; /* not reached: the layer checked the function */
 }

@@ -100,7 +100,8 @@ static double function_d(nnom_function fn, const float *k, double x)
         if ((double)k[1] > x) y -= (double)k[0] * ((double)k[1] - x);
         return y;
     }
-    case NNOM_FN_COUNT: break;
+    case NNOM_FN_COUNT:
+    case NNOM_FN_FORCE_32BIT: break;
     }
     return 0.0; /* not reached: the function was checked */
 }

@@ -230,6 +230,7 @@ nnom_status nnom_calibrate(nnom_converter *c, const float *samples, size_t n_sam
         goto done;
     }
     for (int32_t i = 0; i < n; i++) {
+        nnom_layer_info_init(&L[i].info);
         nnom_model_layer_info(run, i, &L[i].info);
         L[i].count = 1;
         for (int32_t k = 0; k < L[i].info.shape.rank; k++) L[i].count *= L[i].info.shape.dims[k];

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "common/layer_rules.h"
+#include "core/struct_size.h"
 #include "quantize/calibrate.h"
 
 /* Everything known about one layer while the int8 model is built. */
@@ -547,7 +548,10 @@ nnom_status nnom_converter_quantize(nnom_converter *c, const float *samples, siz
                                    "quantise: no calibration samples given; at least one input sample is needed to "
                                    "choose activation ranges");
     nnom_quantize_options opt;
-    memset(&opt, 0, sizeof opt);
+    nnom_quantize_options_init(&opt);
+    if (options && !NNOM_STRUCT_SIZE_KNOWN(options))
+        return nnom_converter_fail(c, NNOM_ERR_ARGUMENT, NNOM_STRUCT_SIZE_FMT,
+                                   NNOM_STRUCT_SIZE_ARGS(options, "nnom_quantize_options"));
     if (options) opt = *options;
     if (opt.method != NNOM_CALIBRATE_MINMAX && opt.method != NNOM_CALIBRATE_PERCENTILE && opt.method != NNOM_CALIBRATE_KL)
         return nnom_converter_fail(c, NNOM_ERR_ARGUMENT,
@@ -581,10 +585,11 @@ nnom_status nnom_converter_quantize(nnom_converter *c, const float *samples, siz
     }
     for (int32_t i = 0; i < n; i++) {
         qlayer *l = &Q[i];
+        nnom_layer_info_init(&l->info);
         nnom_model_layer_info(fm, i, &l->info);
         nnom_model_layer_blobs(fm, i, l->fblobs);
         nnom_layer_desc d;
-        memset(&d, 0, sizeof d);
+        nnom_layer_desc_init(&d);
         st = quantize_layer(c, Q, i, lo, hi, internals, opt.per_tensor, d.blobs);
         if (st != NNOM_OK) goto fail;
         if (l->info.type == NNOM_LAYER_INPUT) {

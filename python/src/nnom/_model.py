@@ -141,14 +141,10 @@ class Model:
         self.predict(x)
         outs = []
         for i, layer in enumerate(self.layers):
-            buf = self._m.layer_output(i)
+            buf = self._m.layer_output_f32(i)
             if buf is None:
                 raise ValueError("load the model with keep_all_outputs=True to read every layer's output")
-            if self.dtype == "int8":
-                v = (np.frombuffer(buf, dtype=np.int8).astype(np.float32) - layer.zero_point) * np.float32(layer.scale)
-            else:
-                v = np.frombuffer(buf, dtype=np.float32).copy()
-            outs.append(v.reshape(layer.shape))
+            outs.append(np.frombuffer(buf, dtype=np.float32).reshape(layer.shape).copy())
         return outs
 
     # ------------------------------------------------------------ inspection
