@@ -138,6 +138,33 @@ static void test_kernels(void)
     }
 }
 
+/* A bias at the end of the int32 range: the sum saturates instead of overflowing. */
+static void test_bias_saturation(void)
+{
+    const int8_t x[1] = {100}, w[1] = {127};
+    const int32_t bias[1] = {INT32_MAX - 5}, nbias[1] = {INT32_MIN + 5};
+    int32_t mult, shift;
+    tu_ref_multiplier(1.0 / 16777216.0, &mult, &shift);
+    nnom_transpose_conv_args a;
+    memset(&a, 0, sizeof a);
+    a.in_h = a.in_w = a.in_c = a.out_h = a.out_w = a.out_c = a.k_h = a.k_w = a.stride_h = a.stride_w = 1;
+    a.weights = w;
+    a.bias = bias;
+    a.multiplier = &mult;
+    a.shift = &shift;
+    a.act_min = -128;
+    a.act_max = 127;
+    int8_t y[1];
+    nnom_transpose_conv_s8(&a, x, y);
+    const int32_t want = tu_clamp(tu_ref_requantize(INT32_MAX, mult, shift), -128, 127);
+    TU_CHECK(y[0] == want, "saturated bias: %d, expected %d", y[0], want);
+    const int8_t xn[1] = {-100};
+    a.bias = nbias;
+    nnom_transpose_conv_s8(&a, xn, y);
+    TU_CHECK(y[0] == tu_clamp(tu_ref_requantize(INT32_MIN, mult, shift), -128, 127), "saturated negative bias: %d",
+             y[0]);
+}
+
 /* input (3, 4, 2) -> CONV2D_TRANSPOSE (3 filters, 3x3, stride 2, crop {1, 0, 1, -1}) -> output */
 static nnom_status graph(nnom_dtype dtype, const nnom_layer_params *p, const nnom_blob *blobs, nnom_model **out,
                          char *msg, size_t cap)
@@ -254,6 +281,7 @@ int main(void)
 {
     tu_seed(2024);
     test_kernels();
+    test_bias_saturation();
     test_graphs();
     return tu_finish("test_transpose_conv");
 }

@@ -13,9 +13,9 @@
  *
  * Weights [out_c][kh][kw][in_c], as CONV2D's; no dilation.
  *
- * int8: in[] is (x - in_zp); acc in int32 (at most kh * kw * in_c <= NNOM_CONV_MAX_PATCH products of
- * |255 x 127| fit with room, as for convolutions); out = clamp(rq(acc, multiplier[oc], shift[oc]) +
- * out_zp, act_min, act_max). float32: out = clamp(acc, act_min_f, act_max_f). No scratch.
+ * int8: in[] is (x - in_zp); the products summed in int32 (at most kh * kw * in_c <= NNOM_CONV_MAX_PATCH
+ * of |255 x 127|: below 2^30), the bias added in 64 bits and the sum saturated to int32 (acc);
+ * out = clamp(rq(acc, multiplier[oc], shift[oc]) + out_zp, act_min, act_max). float32: out = clamp(acc, act_min_f, act_max_f). No scratch.
  */
 #ifndef NNOM_KERNELS_TRANSPOSE_CONV_H
 #define NNOM_KERNELS_TRANSPOSE_CONV_H
