@@ -570,6 +570,19 @@ static cJSON *first_history(cJSON *r, const char *name)
     cJSON *t = cJSON_GetArrayItem(cJSON_GetObjectItem(node, "args"), 0);
     return cJSON_GetObjectItem(cJSON_GetObjectItem(t, "config"), "keras_history");
 }
+/* 'flat' turned into an Add of the conv's output (3, 3, 4) and the image (5, 5, 2): no broadcast joins them */
+static void tweak_add_unbroadcastable(cJSON *r)
+{
+    cJSON *flat = layer_object(r, "flat");
+    cJSON_ReplaceItemInObject(flat, "class_name", cJSON_CreateString("Add"));
+    cJSON *node = cJSON_GetArrayItem(cJSON_GetObjectItem(flat, "inbound_nodes"), 0);
+    cJSON *pair = cJSON_CreateArray();
+    cJSON_AddItemToArray(pair, keras3_tensor("conv", 3, 3, 4));
+    cJSON_AddItemToArray(pair, keras3_tensor("img", 5, 5, 2));
+    cJSON *args = cJSON_CreateArray();
+    cJSON_AddItemToArray(args, pair);
+    cJSON_ReplaceItemInObject(node, "args", args);
+}
 static void tweak_ghost(cJSON *r)
 {
     cJSON_ReplaceItemInArray(first_history(r, "flat"), 0, cJSON_CreateString("ghost"));
@@ -694,6 +707,8 @@ static void test_config(void)
          {"'conv'", "Conv2DTranspose", "dilation_rate=2", "supported: 1"}},
         {"Conv2DTranspose padding full", tweak_transpose_full, NNOM_ERR_UNSUPPORTED,
          {"'conv'", "'full'", "valid", "same"}},
+        {"Add (3, 3, 4) + (5, 5, 2)", tweak_add_unbroadcastable, NNOM_ERR_SHAPE,
+         {"'flat'", "(3, 3, 4)", "(5, 5, 2)", "broadcast"}},
         {"PReLU without alpha", tweak_prelu_no_alpha, NNOM_ERR_SHAPE, {"'flat'", "PReLU", "alpha", "holds 0"}},
         {"None dimension", tweak_none_dim, NNOM_ERR_UNSUPPORTED, {"'img'", "None"}},
         {"undefined layer", tweak_ghost, NNOM_ERR_KERAS, {"'flat'", "'ghost'"}},

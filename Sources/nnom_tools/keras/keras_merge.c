@@ -17,6 +17,76 @@ static int is_channel_vector(const nnom_shape *v, const nnom_shape *full)
     return 1;
 }
 
+/* numpy's broadcast of @p a and @p b into @p out (may alias either); 0 when they do not broadcast */
+static int broadcast_shape(const nnom_shape *a, const nnom_shape *b, nnom_shape *out)
+{
+    nnom_shape r;
+    memset(&r, 0, sizeof r);
+    r.rank = a->rank > b->rank ? a->rank : b->rank;
+    for (int i = 1; i <= r.rank; i++) {
+        const int32_t da = i <= a->rank ? a->dims[a->rank - i] : 1, db = i <= b->rank ? b->dims[b->rank - i] : 1;
+        if (da != db && da != 1 && db != 1) return 0;
+        r.dims[r.rank - i] = da > db ? da : db;
+    }
+    *out = r;
+    return 1;
+}
+
+/*
+ * Plans the layers that repeat the value of plan @p plan (shape @p vs, which broadcasts to @p full) to the full
+ * shape: a reshape to full's rank, a 1x1 depthwise convolution of multiplier C with weights 1 for a single channel
+ * (exact in float32), an upsampling (a plain copy) for the other axes. Returns the last plan or -1.
+ */
+static int repeat_to(kr_ctx *x, int plan, nnom_shape vs, nnom_shape full, int idx)
+{
+    char sfx[48];
+    nnom_layer_params p;
+    /* rank: prepend ones (a vector of one value against a vector: (1) -> (1, 1) to give it a position axis) */
+    nnom_shape s = vs;
+    const int rank = full.rank > 1 ? full.rank : 2;
+    if (s.rank != rank) {
+        memset(&s, 0, sizeof s);
+        s.rank = rank;
+        for (int i = 1; i <= rank; i++) s.dims[rank - i] = i <= vs.rank ? vs.dims[vs.rank - i] : 1;
+        memset(&p, 0, sizeof p);
+        p.shape_rank = s.rank;
+        for (int i = 0; i < s.rank; i++) p.shape[i] = s.dims[i];
+        snprintf(sfx, sizeof sfx, "/broadcast%d/rank", idx);
+        if ((plan = kr_plan_add(x, NNOM_LAYER_RESHAPE, sfx, &plan, 1, &p, s)) < 0) return -1;
+    }
+    const int32_t C = kr_channels(&full);
+    if (kr_channels(&s) != C) {
+        float *w = kr_alloc_floats(x, (size_t)C);
+        if (!w) return -1;
+        for (int32_t i = 0; i < C; i++) w[i] = 1.0f;
+        memset(&p, 0, sizeof p);
+        p.kernel[0] = p.kernel[1] = 1;
+        p.units = C;
+        s.dims[s.rank - 1] = C;
+        snprintf(sfx, sizeof sfx, "/broadcast%d/channels", idx);
+        plan = kr_plan_weighted(x, s.rank == 2 ? NNOM_LAYER_DEPTHWISE_CONV1D : NNOM_LAYER_DEPTHWISE_CONV2D, sfx, plan,
+                                &p, s, w, (size_t)C, NULL, C, 1);
+        if (plan < 0) return -1;
+    }
+    if (full.rank > 1 && !kr_same_shape(&s, &full)) {
+        memset(&p, 0, sizeof p);
+        p.size[0] = full.rank == 3 ? full.dims[0] / s.dims[0] : 1;
+        p.size[1] = full.rank == 3 ? full.dims[1] / s.dims[1] : full.dims[0] / s.dims[0];
+        snprintf(sfx, sizeof sfx, "/broadcast%d/repeat", idx);
+        plan = kr_plan_add(x, full.rank == 3 ? NNOM_LAYER_UPSAMPLING2D : NNOM_LAYER_UPSAMPLING1D, sfx, &plan, 1, &p,
+                           full);
+        if (plan < 0) return -1;
+    }
+    if (full.rank == 1) { /* back from (1, C) to (C) */
+        memset(&p, 0, sizeof p);
+        p.shape_rank = 1;
+        p.shape[0] = C;
+        snprintf(sfx, sizeof sfx, "/broadcast%d/vector", idx);
+        plan = kr_plan_add(x, NNOM_LAYER_RESHAPE, sfx, &plan, 1, &p, full);
+    }
+    return plan;
+}
+
 nnom_status kr_build_merge(kr_ctx *x, const kr_value *const *in, int n_in, kr_value *out)
 {
     static const struct {
@@ -31,30 +101,39 @@ nnom_status kr_build_merge(kr_ctx *x, const kr_value *const *in, int n_in, kr_va
     const int average = kr_is_cls(x, "Average");
     if (t == NNOM_LAYER_SUBTRACT && n_in != 2)
         return kr_layer_fail(x, NNOM_ERR_KERAS, "takes exactly 2 inputs, %d given", n_in);
-    /* the running result: the first full-shaped input (Subtract keeps its order: the runtime
-     * broadcasts only its second input) */
+    /* the output shape: numpy's broadcasting of every input (axes aligned from the right, each 1 or the size) */
+    nnom_shape full = in[0]->shape;
+    for (int i = 1; i < n_in; i++)
+        if (!broadcast_shape(&full, &in[i]->shape, &full)) {
+            char a[64], b[64];
+            kr_shape_text(&in[0]->shape, a, sizeof a);
+            kr_shape_text(&in[i]->shape, b, sizeof b);
+            return kr_layer_fail(x, NNOM_ERR_SHAPE, "input shapes %s and %s (input %d) do not broadcast: each axis "
+                                 "must be equal or 1", a, b, i);
+        }
+    if (kr_count_of(&full) > (1 << 28))
+        return kr_layer_fail(x, NNOM_ERR_UNSUPPORTED, "the broadcast output is larger than 2^28 elements");
+    /* the running result: a full-shaped input, else input 0 repeated to the full shape (Subtract keeps its order:
+     * the runtime broadcasts only its second input) */
     int first = 0;
     if (t != NNOM_LAYER_SUBTRACT)
         for (int i = 0; i < n_in; i++)
-            if (in[i]->shape.rank > in[first]->shape.rank ||
-                kr_count_of(&in[i]->shape) > kr_count_of(&in[first]->shape))
+            if (kr_same_shape(&in[i]->shape, &full)) {
                 first = i;
+                break;
+            }
     int cur = in[first]->plan;
-    const nnom_shape full = in[first]->shape;
+    if (!kr_same_shape(&in[first]->shape, &full)) {
+        cur = repeat_to(x, cur, in[first]->shape, full, first);
+        if (cur < 0) return x->status;
+    }
     int step = 0;
     const int steps = n_in - 1;
     for (int i = 0; i < n_in; i++) {
         if (i == first) continue;
         int other = in[i]->plan;
-        if (!kr_same_shape(&in[i]->shape, &full)) {
-            char a[64], b[64];
-            kr_shape_text(&full, a, sizeof a);
-            kr_shape_text(&in[i]->shape, b, sizeof b);
-            if (!is_channel_vector(&in[i]->shape, &full))
-                return kr_layer_fail(x, NNOM_ERR_UNSUPPORTED,
-                                     "inputs of shapes %s and %s: supported are equal shapes or a per-channel "
-                                     "vector (1, ..., C)%s", a, b,
-                                     t == NNOM_LAYER_SUBTRACT ? " as the second input" : "");
+        if (is_channel_vector(&in[i]->shape, &full)) {
+            /* the runtime's cheap form: a second input of C values, read again at every position */
             if (in[i]->shape.rank > 1) {
                 nnom_layer_params r;
                 memset(&r, 0, sizeof r);
@@ -65,6 +144,9 @@ nnom_status kr_build_merge(kr_ctx *x, const kr_value *const *in, int n_in, kr_va
                 other = kr_plan_add(x, NNOM_LAYER_RESHAPE, sfx, &other, 1, &r, kr_shape1(kr_channels(&full)));
                 if (other < 0) return x->status;
             }
+        } else if (!kr_same_shape(&in[i]->shape, &full)) {
+            other = repeat_to(x, other, in[i]->shape, full, i);
+            if (other < 0) return x->status;
         }
         int ins[2] = {cur, other};
         nnom_layer_params p;
