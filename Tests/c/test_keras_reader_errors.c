@@ -702,7 +702,7 @@ static void test_config(void)
         {"ELU alpha text", tweak_elu_alpha_text, NNOM_ERR_KERAS, {"'flat'", "ELU", "alpha", "number"}},
         {"PReLU shared axis 5", tweak_prelu_axis, NNOM_ERR_KERAS, {"'flat'", "PReLU", "shared_axes", "1 to 3"}},
         {"TimeDistributed(Conv2D)", tweak_time_distributed_conv, NNOM_ERR_UNSUPPORTED,
-         {"'flat'", "TimeDistributed(Conv2D)", "Dense", "Softmax"}},
+         {"'flat'", "TimeDistributed(Conv2D)", "Dense", "Conv1D"}},
         {"Conv2DTranspose dilated", tweak_transpose_dilated, NNOM_ERR_UNSUPPORTED,
          {"'conv'", "Conv2DTranspose", "dilation_rate=2", "supported: 1"}},
         {"Conv2DTranspose padding full", tweak_transpose_full, NNOM_ERR_UNSUPPORTED,

@@ -25,10 +25,12 @@ typedef struct conv_geom {
 static nnom_status conv_geometry(kr_ctx *x, const kr_value *in, int one_d, conv_geom *g)
 {
     memset(g, 0, sizeof *g);
-    g->one_d = one_d;
+    /* a Conv1D inside TimeDistributed, on (steps, width, channels): a 2D convolution of kernel height 1 */
+    const int per_step = one_d && x->time_distributed && in->shape.rank == 3;
+    g->one_d = one_d && !per_step;
     nnom_status st = kr_check_channels_last(x);
     if (st != NNOM_OK) return st;
-    st = kr_check_rank(x, in, one_d ? 2 : 3, one_d ? "steps, channels" : "height, width, channels");
+    st = kr_check_rank(x, in, g->one_d ? 2 : 3, g->one_d ? "steps, channels" : "height, width, channels");
     if (st != NNOM_OK) return st;
     const int n = one_d ? 1 : 2;
     int32_t k[2] = {1, 1}, s[2] = {1, 1}, d[2] = {1, 1};
@@ -44,15 +46,15 @@ static nnom_status conv_geometry(kr_ctx *x, const kr_value *in, int one_d, conv_
         return kr_layer_fail(x, NNOM_ERR_UNSUPPORTED, "groups=%d is not supported; supported: groups=1", (int)groups);
     const char *pad = kr_cfg_string(x, "padding", "valid");
     if (strcmp(pad, "same") == 0) g->same = 1;
-    else if (strcmp(pad, "causal") == 0 && one_d) g->causal = 1;
+    else if (strcmp(pad, "causal") == 0 && g->one_d) g->causal = 1;
     else if (strcmp(pad, "valid") != 0)
         return kr_layer_fail(x, NNOM_ERR_UNSUPPORTED, "padding '%s' is not supported; supported: valid, same%s", pad,
-                             one_d ? ", causal" : "");
+                             g->one_d ? ", causal" : "");
     memcpy(g->k, k, sizeof k);
     memcpy(g->s, s, sizeof s);
     memcpy(g->d, d, sizeof d);
     const nnom_shape *is = &in->shape;
-    const int32_t in_h = one_d ? 1 : is->dims[0], in_w = one_d ? is->dims[0] : is->dims[1];
+    const int32_t in_h = g->one_d ? 1 : is->dims[0], in_w = g->one_d ? is->dims[0] : is->dims[1];
     const int64_t pad_w = g->causal ? (int64_t)(k[1] - 1) * d[1] : 0;
     if (pad_w > (1 << 20)) return kr_layer_fail(x, NNOM_ERR_UNSUPPORTED, "the causal padding is too long");
     g->out_h = kr_window_out(in_h, k[0], s[0], d[0], g->same);
@@ -126,8 +128,8 @@ nnom_status kr_build_conv(kr_ctx *x, const kr_value *const *in, int n_in, kr_val
     nnom_layer_params p = conv_params(&g);
     p.units = filters;
     const nnom_shape os = conv_out_shape(&g, filters);
-    int id = kr_plan_weighted(x, one_d ? NNOM_LAYER_CONV1D : NNOM_LAYER_CONV2D, NULL, src, &p, os, wt, wn, b, filters,
-                              0);
+    int id = kr_plan_weighted(x, g.one_d ? NNOM_LAYER_CONV1D : NNOM_LAYER_CONV2D, NULL, src, &p, os, wt, wn, b,
+                              filters, 0);
     if (id < 0) return x->status;
     return kr_finish_with_activation(x, id, os, 1, out);
 }

@@ -198,6 +198,7 @@ typedef struct kr_ctx {
     char base[160];            /* its name ("name" or "name@k" for the k-th call of a shared layer) */
     const char *const *weight_subs; /* a wrapper's layer (TimeDistributed): the sub-layers holding its weights */
     int n_weight_subs;
+    int time_distributed;      /* converting the layer a TimeDistributed wraps (a Conv1D then runs on every step) */
     nnom_status status;        /* the status of the last failure recorded through kr_plan_add() or an allocation */
 } kr_ctx;
 

@@ -199,10 +199,11 @@ nnom_status kr_build_masking(kr_ctx *x, const kr_value *const *in, int n_in, kr_
 }
 
 /* The layers TimeDistributed may wrap: each acts on the last axis alone, so the wrapped layer applied to
- * the whole input is the layer applied to every step (Dense on (steps, features) is a Conv1D of kernel 1). */
-static const char *const per_step_classes[] = {"Dense", "Activation", "ReLU", "LeakyReLU", "ELU", "Softmax",
-                                               "Dropout"};
-#define KR_PER_STEP "Dense, Activation, ReLU, LeakyReLU, ELU, Softmax, Dropout"
+ * the whole input is the layer applied to every step (Dense on (steps, features) is a Conv1D of kernel 1);
+ * and Conv1D, which on (steps, width, channels) becomes a Conv2D of kernel height 1 (keras_conv.c). */
+static const char *const per_step_classes[] = {"Dense",     "Activation", "ReLU",    "LeakyReLU",
+                                               "ELU",       "Softmax",    "Dropout", "Conv1D"};
+#define KR_PER_STEP "Dense, Activation, ReLU, LeakyReLU, ELU, Softmax, Dropout, Conv1D"
 
 nnom_status kr_build_time_distributed(kr_ctx *x, const kr_value *const *in, int n_in, kr_value *out)
 {
@@ -229,9 +230,11 @@ nnom_status kr_build_time_distributed(kr_ctx *x, const kr_value *const *in, int 
     x->layer = &wrapped;
     x->weight_subs = subs;
     x->n_weight_subs = 1;
+    x->time_distributed = 1;
     const nnom_status st = k->build(x, in, n_in, out);
     x->layer = outer;
     x->weight_subs = NULL;
     x->n_weight_subs = 0;
+    x->time_distributed = 0;
     return st;
 }
