@@ -36,6 +36,32 @@ typedef struct nnom_transpose_conv_args {
     float act_min_f, act_max_f;    /* float32 clamp */
 } nnom_transpose_conv_args;
 
+/* What every kernel of this file walks (the portable ones and the Cortex-M DSP twin): the taps reaching
+ * output coordinate o along one axis, kernel offsets k = o + crop - i * stride for inputs i in [0, n), as the
+ * first tap, the matching first input and how many; the taps step by stride, the inputs down by 1. */
+typedef struct nnom_transpose_taps {
+    int32_t first_k, first_i, count;
+} nnom_transpose_taps;
+
+static inline nnom_transpose_taps nnom_transpose_taps_of(int32_t o, int32_t crop, int32_t stride, int32_t k, int32_t n)
+{
+    nnom_transpose_taps t = {0, 0, 0};
+    const int32_t full = o + crop;          /* position in the full output */
+    /* the largest input i with i * stride <= full, then down while the tap stays inside the kernel */
+    int32_t i = full / stride;
+    if (i > n - 1) i = n - 1;
+    int32_t kk = full - i * stride;
+    if (kk >= k || i < 0) return t;
+    t.first_k = kk;
+    t.first_i = i;
+    while (i >= 0 && kk < k) {
+        t.count++;
+        i--;
+        kk += stride;
+    }
+    return t;
+}
+
 void nnom_transpose_conv_s8(const nnom_transpose_conv_args *a, const int8_t *in, int8_t *out);
 void nnom_transpose_conv_f32(const nnom_transpose_conv_args *a, const float *in, float *out);
 
