@@ -5,6 +5,7 @@
  * paddings, zero points and clamps; the per-channel requantisation helper;
  * and the layer through the public API (graphs, and every infer error).
  */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,8 +92,8 @@ static void ref_conv_f32(const nnom_conv_args *a, const float *in, double *out, 
 /* Fused activation bounds of a float model, written here. */
 static void ref_act_f32(int act, float *lo, float *hi)
 {
-    *lo = act == NNOM_ACT_NONE ? -3.0e38f : 0.0f;
-    *hi = act == NNOM_ACT_RELU6 ? 6.0f : 3.0e38f;
+    *lo = act == NNOM_ACT_NONE ? -FLT_MAX : 0.0f;
+    *hi = act == NNOM_ACT_RELU6 ? 6.0f : FLT_MAX;
 }
 
 /* ------------------------------------------------------------------ random cases */

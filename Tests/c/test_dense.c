@@ -3,6 +3,7 @@
  * (int64 accumulation, then the spec's requantisation from test support),
  * and the layer through the public API.
  */
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -200,8 +201,8 @@ static void test_dense_f32_random(void)
         a.weights = w;
         a.bias = tu_rand_int(0, 3) ? b : NULL;
         int act = tu_rand_int(0, 2);
-        a.act_lo = act ? 0.0f : -3.402823466e38f;
-        a.act_hi = act == 2 ? 6.0f : 3.402823466e38f;
+        a.act_lo = act ? 0.0f : -FLT_MAX;
+        a.act_hi = act == 2 ? 6.0f : FLT_MAX;
         nnom_dense_f32(&a, x, got);
         ref_dense_f32(&a, x, want, mag);
         for (int32_t o = 0; o < out; o++) {

@@ -5,6 +5,7 @@
  * multipliers, strides, dilations, paddings, zero points and clamps; and the
  * layer through the public API (graphs, and infer errors).
  */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,8 +31,8 @@ static int32_t ref_pad_before(int32_t in, int32_t out, int32_t k, int32_t s, int
 
 static void ref_act_f32(int act, float *lo, float *hi)
 {
-    *lo = act == NNOM_ACT_NONE ? -3.0e38f : 0.0f;
-    *hi = act == NNOM_ACT_RELU6 ? 6.0f : 3.0e38f;
+    *lo = act == NNOM_ACT_NONE ? -FLT_MAX : 0.0f;
+    *hi = act == NNOM_ACT_RELU6 ? 6.0f : FLT_MAX;
 }
 
 /* ------------------------------------------------------------------ references */

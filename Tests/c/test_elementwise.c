@@ -4,6 +4,7 @@
  * exact, on random shapes; per-channel broadcast; in place; and small graphs
  * through the public API, with the shape and parameter errors of infer.
  */
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -161,8 +162,8 @@ static void test_kernels_f32(void)
         a.rows = s.rows;
         a.channels = s.channels;
         a.broadcast = s.broadcast;
-        a.act_lo = -3.4e38f;
-        a.act_hi = 3.4e38f;
+        a.act_lo = -FLT_MAX;
+        a.act_hi = FLT_MAX;
         if (iter % 4 == 1) a.act_lo = 0.0f;
         if (iter % 4 == 2) { a.act_lo = 0.0f; a.act_hi = 6.0f; }
         run_f32(op, &a);
@@ -297,7 +298,7 @@ static void graph_f32(nnom_layer_type type, nnom_shape sa, nnom_shape sb, int32_
     TU_OK(m, nnom_model_set_input_f32(m, 1, x2, (size_t)n2));
     TU_OK(m, nnom_model_run(m));
     TU_OK(m, nnom_model_get_output_f32(m, 0, y, (size_t)n1));
-    float lo = -3.4e38f, hi = 3.4e38f;
+    float lo = -FLT_MAX, hi = FLT_MAX;
     if (activation != NNOM_ACT_NONE) lo = 0.0f;
     if (activation == NNOM_ACT_RELU6) hi = 6.0f;
     for (int32_t i = 0; i < n1; i++) {

@@ -212,6 +212,32 @@ int main(void)
         expect_load_error("shift out of range", file_size, NNOM_ERR_ARGUMENT, "shift");
     }
 
+    /* ---- reserved fields and unknown flags: each set in valid bytes (CRC fixed) is refused by name */
+    {
+        const struct { const char *what; uint32_t at; nnom_status want; const char *words; } zeros[] = {
+            {"header flag bit 0", NNOM_HDR_FLAGS, NNOM_ERR_VERSION, "header flags 0x1"},
+            {"header flag bit 31", NNOM_HDR_FLAGS + 3, NNOM_ERR_VERSION, "unknown to this runtime"},
+            {"first reserved header byte", NNOM_HDR_RESERVED, NNOM_ERR_FORMAT, "reserved byte 44"},
+            {"last reserved header byte", NNOM_FILE_HEADER_BYTES - 1, NNOM_ERR_FORMAT, "reserved byte 63"},
+            {"reserved record byte", rec1 + NNOM_REC_RESERVED + 1, NNOM_ERR_FORMAT, "reserved byte 5 of the record"},
+            {"unused input entry", rec1 + NNOM_REC_INPUTS + 2 * 5, NNOM_ERR_FORMAT, "unused input entry 5"},
+            {"dimension beyond the rank", rec1 + NNOM_REC_DIMS + 4 * 2, NNOM_ERR_FORMAT, "dimension 2 is"},
+            {"reserved parameter word", rec1 + NNOM_REC_PARAMS + 4 * (NNOM_PARAM_WORDS - 1), NNOM_ERR_FORMAT,
+             "reserved parameter word 23"},
+            {"offset of an absent blob", rec1 + NNOM_REC_BLOBS + 8 * 5, NNOM_ERR_FORMAT, "blob 5 is absent"},
+        };
+        for (size_t k = 0; k < sizeof zeros / sizeof zeros[0]; k++) {
+            TU_CHECK(file_bytes[zeros[k].at] == 0, "%s: zero in a file the writer made", zeros[k].what);
+            file_bytes[zeros[k].at] = (uint8_t)(zeros[k].at == NNOM_HDR_FLAGS + 3 ? 0x80 : 1);
+            refresh_crc();
+            expect_load_error(zeros[k].what, file_size, zeros[k].want, zeros[k].words);
+        }
+        /* and the message names the layer */
+        file_bytes[rec1 + NNOM_REC_RESERVED] = 7;
+        refresh_crc();
+        expect_load_error("reserved record byte", file_size, NNOM_ERR_FORMAT, "layer 1 ('dense')");
+    }
+
     /* random corruption never crashes: flip bytes, fix the CRC, load; any status is fine */
     int loaded_ok = 0;
     for (int trial = 0; trial < 3000; trial++) {

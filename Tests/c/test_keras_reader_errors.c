@@ -260,6 +260,29 @@ static void write_zip(const char *path, const entry *entries, int n)
     TU_REQUIRE(zip_close(z) == 0, "zip_close %s", path);
 }
 
+/* Rewrites the declared (uncompressed) size, and the compressed one unless 0, of entry @p name in both
+ * of its zip headers (local and central): the header lies, the data stays. */
+static void patch_zip_sizes(const char *path, const char *name, uint32_t size, uint32_t comp_size)
+{
+    size_t n;
+    uint8_t *b = (uint8_t *)read_whole(path, &n);
+    const size_t len = strlen(name);
+    int patched = 0;
+    for (size_t at = 0; at + 46 + len <= n; at++) {
+        const int local = memcmp(b + at, "PK\3\4", 4) == 0, central = memcmp(b + at, "PK\1\2", 4) == 0;
+        const size_t name_at = at + (local ? 30 : 46), sizes_at = at + (local ? 18 : 20);
+        if ((!local && !central) || memcmp(b + name_at, name, len) != 0) continue;
+        for (int k = 0; k < 4; k++) {
+            b[sizes_at + 4 + k] = (uint8_t)(size >> (8 * k));
+            if (comp_size) b[sizes_at + k] = (uint8_t)(comp_size >> (8 * k));
+        }
+        patched++;
+    }
+    TU_REQUIRE(patched == 2, "%s: %d headers of %s", path, patched, name);
+    write_whole(path, b, n);
+    free(b);
+}
+
 /* ------------------------------------------------------------------ configs */
 
 static cJSON *keras3_tensor(const char *from, int h, int w, int c)
@@ -559,6 +582,15 @@ static void tweak_unsupported(cJSON *r)
 {
     cJSON_ReplaceItemInObject(layer_object(r, "flat"), "class_name", cJSON_CreateString("MultiHeadAttention"));
 }
+/* a class name of 300 characters: the message names it and still lists every supported class */
+#define LONG_CLASS_CHARS 300
+static void tweak_unsupported_long(cJSON *r)
+{
+    char cls[LONG_CLASS_CHARS + 1];
+    memset(cls, 'Q', LONG_CLASS_CHARS);
+    cls[LONG_CLASS_CHARS] = '\0';
+    cJSON_ReplaceItemInObject(layer_object(r, "flat"), "class_name", cJSON_CreateString(cls));
+}
 static void tweak_subclassed(cJSON *r)
 {
     cJSON_ReplaceItemInObject(r, "class_name", cJSON_CreateString("MyModel"));
@@ -639,6 +671,11 @@ static void test_archive(void)
     write_zip(path, e, 2);
     const char *w3[] = {"model.weights.h5", "not an HDF5", NULL};
     expect_failure("weights not HDF5", path, NNOM_ERR_KERAS, w3);
+
+    /* a weights entry declaring 3.6 GB in a small archive: refused before anything that large is allocated */
+    patch_zip_sizes(path, "model.weights.h5", 3600000000u, 0);
+    const char *w3b[] = {"model.weights.h5", "stored (not compressed) but declares 3600000000 bytes", NULL};
+    expect_failure("weights declaring 3.6 GB", path, NNOM_ERR_KERAS, w3b);
 
     /* the weights cut in half: HDF5 must refuse them from memory */
     char wpath[512];
@@ -722,6 +759,24 @@ static void test_config(void)
         free(cfg);
         expect_failure(cases[i].what, path, cases[i].status, cases[i].words);
     }
+
+    /* the longest message, the list of supported classes after a long class name, is not cut */
+    char *cfg = config_text(0, tweak_unsupported_long);
+    write_keras(path, cfg, &ws);
+    free(cfg);
+    nnom_converter *c = NULL;
+    nnom_error err;
+    TU_CHECK(nnom_keras_read(path, &c, &err) == NNOM_ERR_UNSUPPORTED, "long class name: %s", err.message);
+    const size_t len = strlen(err.message);
+    TU_CHECK(len + 1 < sizeof err.message, "the message fills its %zu bytes: cut", sizeof err.message);
+    const char *list = strstr(err.message, "supported: ");
+    TU_CHECK(list != NULL, "no list of supported classes: %s", err.message);
+    /* the whole list: it ends with a class name, not inside one */
+    static const char *const last_words[] = {"Bidirectional", "LSTM", "Dense", "Conv"};
+    for (size_t k = 0; list && k < sizeof last_words / sizeof last_words[0]; k++)
+        TU_CHECK(strstr(list, last_words[k]) != NULL, "the list lacks %s: %s", last_words[k], list);
+    TU_CHECK(len > LONG_CLASS_CHARS + 200, "%zu bytes: the class name or the list is missing", len);
+    if (c) nnom_converter_destroy(c);
     remove(path);
 }
 

@@ -179,7 +179,7 @@ int main(void)
     TU_OK(m, nnom_model_add_layer(m, &d, NULL));
     TU_OK(m, nnom_model_compile(m));
     TU_OK(m, nnom_model_alloc_arena(m));
-    TU_CHECK(pool.used > 0 && pool.used <= sizeof pool_mem, "pool used %zu", pool.used);
+    TU_CHECK(nnom_pool_used(&pool) > 0 && nnom_pool_used(&pool) <= sizeof pool_mem, "pool used %zu", nnom_pool_used(&pool));
     nnom_model_destroy(m);
     nnom_pool_init(&pool, pool_mem, 64);
     TU_CHECK(nnom_model_create(NNOM_DTYPE_S8, &opt, &m, &err) == NNOM_ERR_NO_MEMORY, "tiny pool");

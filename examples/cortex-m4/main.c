@@ -121,7 +121,7 @@ int main(void)
     nnom_error err;
     if (nnom_model_load(FW_MODEL_DATA, FW_MODEL_BYTES, &options, &model, &err) != NNOM_OK)
         return fail("load", err.message);
-    const uint32_t model_ram = (uint32_t)pool.used;
+    const uint32_t model_ram = (uint32_t)nnom_pool_used(&pool);
     if (nnom_model_alloc_arena(model) != NNOM_OK) return fail("arena", nnom_model_last_error(model));
 
     nnom_tensor_info in_info;

@@ -49,8 +49,11 @@ static inline void nnom_eval_init(nnom_eval *e)
 NNOM_API nnom_status nnom_eval_add(nnom_eval *e, nnom_dtype dtype, const void *scores, int32_t label);
 
 /**
- * Runs @p model on @p n_samples float inputs (sample-major, the model's single
- * input) and adds each to @p e, reading output 0 as class scores.
+ * Runs @p model on @p n_samples samples and adds each to @p e, reading output 0
+ * as class scores. @p samples is sample-major floats; one sample is the values
+ * of every model input in order (input 0's count, then input 1's, ...), so a
+ * single-input model takes [n_samples][input count]. A label outside
+ * [0, n_classes) stops the evaluation with NNOM_ERR_ARGUMENT before its sample runs.
  */
 NNOM_API nnom_status nnom_evaluate(nnom_model *model, const float *samples, const int32_t *labels, size_t n_samples,
                                    nnom_eval *e);

@@ -38,6 +38,7 @@ extern "C" {
 
 /** Element type of a model: all activations of a model share it. */
 typedef enum nnom_dtype {
+    NNOM_DTYPE_NONE = 0, /**< no element type: what nnom_model_dtype(NULL) returns */
     NNOM_DTYPE_S8 = 1,  /**< int8 activations, TFLite int8 quantisation */
     NNOM_DTYPE_F32 = 2, /**< float32 activations and weights (reference, calibration) */
     NNOM_DTYPE_FORCE_32BIT = NNOM_ENUM_FORCE_32BIT /**< not a value: keeps the enum 4 bytes wide */

@@ -16,6 +16,14 @@
  *
  * A model is not thread-safe, but models share nothing: two models may run
  * in two threads at once, even when loaded from the same bytes.
+ *
+ * A NULL model is never dereferenced: functions returning ::nnom_status return
+ * NNOM_ERR_ARGUMENT (with no message: there is no model to keep one in);
+ * counts, sizes and totals are 0 (nnom_model_state_count(): -1, as for any
+ * layer id that is not one); data pointers are NULL; nnom_model_dtype() is
+ * NNOM_DTYPE_NONE; nnom_model_last_error() is "model is NULL";
+ * nnom_model_destroy(), nnom_model_reset_stats() and nnom_model_allow_nonfinite()
+ * do nothing.
  */
 #ifndef NNOM_MODEL_H
 #define NNOM_MODEL_H
@@ -81,6 +89,10 @@ NNOM_API nnom_status nnom_model_add_layer(nnom_model *model, const nnom_layer_de
  * Compiles the model: checks every layer's parameters and blobs, infers
  * shapes, plans the arena. Must be called once, after the last layer is added
  * and before the arena is set. A model must have at least one OUTPUT layer.
+ * A plan whose arena (or recurrent state) would exceed
+ * nnom_options.max_arena_bytes is refused with NNOM_ERR_NO_MEMORY. After a
+ * failure nothing of the attempt is kept, and compile may be called again
+ * (e.g. once the allocator has memory).
  */
 NNOM_API nnom_status nnom_model_compile(nnom_model *model);
 
@@ -202,7 +214,7 @@ NNOM_API nnom_status nnom_model_get_output_f32(nnom_model *model, int32_t index,
 
 /* ------------------------------------------------------------ introspection */
 
-/** Element type of the model. */
+/** Element type of the model (NNOM_DTYPE_NONE for NULL). */
 NNOM_API nnom_dtype nnom_model_dtype(const nnom_model *model);
 
 /** Number of layers (inputs and outputs included). */
@@ -221,7 +233,7 @@ typedef struct nnom_layer_info {
     nnom_quant quant;          /**< output quantisation (int8 models) */
     nnom_layer_params params;  /**< the type's parameters */
     uint64_t macs;             /**< multiply-accumulates per inference */
-    uint32_t weight_bytes;     /**< bytes of constant data (all blobs) */
+    uint32_t weight_bytes;     /**< bytes of constant data (all blobs; UINT32_MAX if more) */
     uint32_t arena_offset;     /**< where the output lives in the arena */
     uint32_t arena_bytes;      /**< bytes of the output */
     uint32_t scratch_offset;   /**< the layer's scratch buffer, if any */

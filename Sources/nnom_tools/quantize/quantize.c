@@ -21,6 +21,7 @@
  * any other, and int16 insides whose scales follow the ranges the float model
  * showed at every step of the calibration samples.
  */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,7 +117,7 @@ nnom_status nnom_qconst_weighted(const nnom_qstep *s, nnom_blob *blobs)
 
     for (uint32_t k = 0; k < n_w; k++) {
         const float a = fabsf(w[k]);
-        if (!(a <= 3.4e38f))
+        if (!(a <= FLT_MAX))
             return nnom_converter_fail(c, NNOM_ERR_ARGUMENT, "quantise: layer '%s' (%s): weight %u is %s", name,
                                        l->info.type_name, (unsigned)k, a != a ? "NaN" : "infinite");
         const uint32_t ch = per_tensor ? 0u : CHANNEL_OF(k);
@@ -134,7 +135,7 @@ nnom_status nnom_qconst_weighted(const nnom_qstep *s, nnom_blob *blobs)
 #undef CHANNEL_OF
     if (b)
         for (int32_t ch = 0; ch < n_out; ch++) {
-            if (!(fabsf(b[ch]) <= 3.4e38f))
+            if (!(fabsf(b[ch]) <= FLT_MAX))
                 return nnom_converter_fail(c, NNOM_ERR_ARGUMENT, "quantise: layer '%s' (%s): bias %d is not finite",
                                            name, l->info.type_name, (int)ch);
             qb[ch] = saturate_s32((double)b[ch] / ((double)in_q.scale * (double)scales[ch]));
@@ -244,7 +245,7 @@ static nnom_status quantize_rnn(nnom_converter *c, const qlayer *l, nnom_quant i
         const float *v = k == 0 ? w : (k == 1 ? u : b);
         const uint32_t n = l->fblobs[k].size / 4u;
         for (uint32_t i = 0; v && i < n; i++)
-            if (!(fabsf(v[i]) <= 3.4e38f))
+            if (!(fabsf(v[i]) <= FLT_MAX))
                 return nnom_converter_fail(c, NNOM_ERR_ARGUMENT, "quantise: layer '%s' (%s): %s value %u is not "
                                            "finite", name, tname, blob_names[k], (unsigned)i);
     }
