@@ -1,6 +1,6 @@
 /*
  * Keras classes of transformer models: LayerNormalization (over the last axis) as LAYER_NORM.
- * kr_class_find() (keras_layers.c) asks kr_transformer_class_find() for the classes it does not
+ * kr_class_find() (keras_classes.c) asks kr_transformer_class_find() for the classes it does not
  * know itself.
  */
 #include <math.h>
