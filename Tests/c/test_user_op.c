@@ -464,6 +464,120 @@ static void check_quantise(void)
     nnom_model_destroy(fm);
 }
 
+/* The Keras fixture user_op_lambda: a Lambda named "weighted_diff_k" (a - 0.75 b) then a Dense. With an
+ * operator of that name the reader maps the Lambda to it: the float32 model matches Keras' outputs, the
+ * int8 model its float32 one; without it the Lambda is refused, naming the layer and its class. */
+static const float keras_coeff = -0.75f;
+
+static nnom_status wdk_infer(const nnom_user_call *call, nnom_shape *out, char *message)
+{
+    if (call->n_inputs != 2 || call->in[0].shape.rank != call->in[1].shape.rank) {
+        snprintf(message, NNOM_USER_OP_MESSAGE_MAX, "two inputs of one shape expected");
+        return NNOM_ERR_SHAPE;
+    }
+    *out = call->in[0].shape;
+    return NNOM_OK;
+}
+
+static void wdk_run_f32(const nnom_user_call *call)
+{
+    const float *a = (const float *)call->in[0].data, *b = (const float *)call->in[1].data;
+    const int32_t n = count_of(&call->out_shape);
+    for (int32_t i = 0; i < n; i++) ((float *)call->out)[i] = a[i] + keras_coeff * b[i];
+}
+
+static void wdk_run_s8(const nnom_user_call *call)
+{
+    const int8_t *a = (const int8_t *)call->in[0].data, *b = (const int8_t *)call->in[1].data;
+    const nnom_quant qa_ = call->in[0].quant, qb_ = call->in[1].quant, qy_ = call->out_quant;
+    const int32_t n = count_of(&call->out_shape);
+    for (int32_t i = 0; i < n; i++) {
+        const float y = qa_.scale * (float)(a[i] - qa_.zero_point) + keras_coeff * qb_.scale * (float)(b[i] - qb_.zero_point);
+        long q = lroundf(y / qy_.scale) + qy_.zero_point;
+        ((int8_t *)call->out)[i] = (int8_t)(q < -128 ? -128 : q > 127 ? 127 : q);
+    }
+}
+
+static void check_keras(void)
+{
+    static const nnom_user_op *slots[1];
+    nnom_op_registry reg;
+    nnom_op_registry_init(&reg, slots, 1);
+    nnom_user_op op = NNOM_USER_OP_INIT;
+    op.name = "weighted_diff_k";
+    op.min_inputs = op.max_inputs = 2;
+    op.infer = wdk_infer;
+    op.run_s8 = wdk_run_s8;
+    op.run_f32 = wdk_run_f32;
+    nnom_error err;
+    TU_REQUIRE(nnom_register_op(&reg, &op, &err) == NNOM_OK, "%s", err.message);
+    static const char *const layouts[] = {".keras", ".h5", ".k2.h5"};
+    nnom_array in0, in1, out0, out1;
+    TU_REQUIRE(nnom_npy_read(NNOM_FIXTURES_DIR "/keras/user_op_lambda.input0.npy", &in0, &err) == NNOM_OK &&
+                   nnom_npy_read(NNOM_FIXTURES_DIR "/keras/user_op_lambda.input1.npy", &in1, &err) == NNOM_OK &&
+                   nnom_npy_read(NNOM_FIXTURES_DIR "/keras/user_op_lambda.output0.npy", &out0, &err) == NNOM_OK &&
+                   nnom_npy_read(NNOM_FIXTURES_DIR "/keras/user_op_lambda.output1.npy", &out1, &err) == NNOM_OK,
+               "fixture arrays: %s", err.message);
+    const int64_t batch = in0.dims[0], per_in = in0.count / batch, per_out0 = out0.count / batch,
+                  per_out1 = out1.count / batch;
+    float *samples = (float *)malloc((size_t)(in0.count + in1.count) * sizeof(float));
+    TU_REQUIRE(samples != NULL, "memory");
+    for (int64_t k = 0; k < batch; k++) {
+        memcpy(samples + k * 2 * per_in, in0.data + k * per_in, (size_t)per_in * sizeof(float));
+        memcpy(samples + k * 2 * per_in + per_in, in1.data + k * per_in, (size_t)per_in * sizeof(float));
+    }
+    for (size_t f = 0; f < sizeof layouts / sizeof layouts[0]; f++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/keras/user_op_lambda%s", NNOM_FIXTURES_DIR, layouts[f]);
+        nnom_converter *c;
+        const nnom_status refused = nnom_keras_read(path, &c, &err);
+        TU_CHECK(refused == NNOM_ERR_UNSUPPORTED && strstr(err.message, "layer 'weighted_diff_k' (class Lambda)"),
+                 "%s without the operator: %s", layouts[f], err.message);
+        TU_REQUIRE(nnom_keras_read_with_ops(path, &reg, &c, &err) == NNOM_OK, "%s: %s", layouts[f], err.message);
+        nnom_model *fm = nnom_converter_float_model(c);
+        TU_OK(fm, nnom_model_alloc_arena(fm));
+        double worst = 0.0, range = 0.0;
+        for (int64_t k = 0; k < batch; k++) {
+            float y0[64], y1[64];
+            TU_REQUIRE(per_out0 <= 64 && per_out1 <= 64, "fixture sizes");
+            TU_OK(fm, nnom_model_set_input_f32(fm, 0, in0.data + k * per_in, (size_t)per_in));
+            TU_OK(fm, nnom_model_set_input_f32(fm, 1, in1.data + k * per_in, (size_t)per_in));
+            TU_OK(fm, nnom_model_run(fm));
+            TU_OK(fm, nnom_model_get_output_f32(fm, 0, y0, (size_t)per_out0));
+            TU_OK(fm, nnom_model_get_output_f32(fm, 1, y1, (size_t)per_out1));
+            for (int64_t j = 0; j < per_out0; j++) {
+                worst = fmax(worst, fabs(y0[j] - out0.data[k * per_out0 + j]));
+                range = fmax(range, fabs(out0.data[k * per_out0 + j]));
+            }
+            for (int64_t j = 0; j < per_out1; j++) worst = fmax(worst, fabs(y1[j] - out1.data[k * per_out1 + j]));
+        }
+        TU_CHECK(worst <= 1e-4 * fmax(range, 1.0), "%s: float32 against Keras: %g", layouts[f], worst);
+        TU_REQUIRE(nnom_converter_quantize(c, samples, (size_t)batch, NULL) == NNOM_OK, "%s quantise: %s", layouts[f],
+                   nnom_converter_last_error(c));
+        nnom_model *qm = nnom_converter_int8_model(c);
+        if (nnom_model_input_data(qm, 0) == NULL) TU_OK(qm, nnom_model_alloc_arena(qm));
+        nnom_sqnr acc;
+        memset(&acc, 0, sizeof acc);
+        for (int64_t k = 0; k < batch; k++) {
+            float y1[64];
+            TU_OK(qm, nnom_model_set_input_f32(qm, 0, in0.data + k * per_in, (size_t)per_in));
+            TU_OK(qm, nnom_model_set_input_f32(qm, 1, in1.data + k * per_in, (size_t)per_in));
+            TU_OK(qm, nnom_model_run(qm));
+            TU_OK(qm, nnom_model_get_output_f32(qm, 1, y1, (size_t)per_out1));
+            nnom_sqnr_add_f32(&acc, out1.data + k * per_out1, y1, (size_t)per_out1);
+        }
+        const double db = nnom_sqnr_db(&acc);
+        printf("user_op_lambda%s: float32 within %.2g of Keras, int8 %.1f dB against Keras\n", layouts[f], worst, db);
+        TU_CHECK(db >= 30.0, "%s: int8 %.1f dB", layouts[f], db);
+        nnom_converter_destroy(c);
+    }
+    free(samples);
+    nnom_array_free(&in0);
+    nnom_array_free(&in1);
+    nnom_array_free(&out0);
+    nnom_array_free(&out1);
+}
+
 int main(void)
 {
     tu_seed(16);
@@ -473,5 +587,6 @@ int main(void)
     check_refusals();
     check_header();
     check_quantise();
+    check_keras();
     return tu_finish("test_user_op");
 }

@@ -1,9 +1,11 @@
 /*
  * Keras classes of transformer models: LayerNormalization (over the last axis) as LAYER_NORM.
  * kr_class_find() (keras_classes.c) asks kr_transformer_class_find() for the classes it does not
- * know itself.
+ * know itself. And user operators: a Lambda layer, or a layer of a class the reader does not know,
+ * named by an operator of the converter's registry becomes a CUSTOM layer (kr_user_op_class()).
  */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "keras/keras_internal.h"
@@ -105,4 +107,66 @@ const kr_class *kr_transformer_class_find(const char *class_name)
     for (size_t i = 0; i < sizeof transformer_classes / sizeof transformer_classes[0]; i++)
         if (strcmp(transformer_classes[i].name, class_name) == 0) return &transformer_classes[i];
     return NULL;
+}
+
+/* ------------------------------------------------------------------ user operators */
+
+/* The operator a layer names: a Lambda's layer name, any other layer's class name. */
+static const char *user_op_name(const kr_layer *layer)
+{
+    return strcmp(layer->cls, "Lambda") == 0 ? layer->name : layer->cls;
+}
+
+static nnom_status build_user_op(kr_ctx *x, const kr_value *const *in, int n_in, kr_value *out)
+{
+    const char *name = user_op_name(x->layer);
+    const nnom_user_op *op = nnom_find_op(x->c->ops, name);
+    if (!op) return kr_layer_fail(x, NNOM_ERR_STATE, "user operator '%s' is no longer registered", name);
+    if (n_in < op->min_inputs || n_in > op->max_inputs || n_in > NNOM_MAX_INPUTS)
+        return kr_layer_fail(x, NNOM_ERR_SHAPE, "user operator '%s' takes %d to %d inputs, the layer has %d", name,
+                             (int)op->min_inputs, (int)op->max_inputs, n_in);
+    /* the output shape from the operator's own shape inference, on the float32 model's inputs */
+    nnom_user_call call;
+    memset(&call, 0, sizeof call);
+    call.op = op;
+    call.layer = x->base;
+    call.dtype = NNOM_DTYPE_F32;
+    call.n_inputs = n_in;
+    int inputs[NNOM_MAX_INPUTS];
+    for (int k = 0; k < n_in; k++) {
+        call.in[k].shape = in[k]->shape;
+        inputs[k] = in[k]->plan;
+    }
+    char message[NNOM_USER_OP_MESSAGE_MAX] = "";
+    nnom_shape shape;
+    memset(&shape, 0, sizeof shape);
+    if (op->infer(&call, &shape, message) != NNOM_OK)
+        return kr_layer_fail(x, NNOM_ERR_SHAPE, "user operator '%s': %s", name,
+                             message[0] ? message : "its infer() refused the inputs");
+    /* blob 0: the name, NUL-padded to a multiple of 8 bytes (at most NNOM_NAME_MAX) */
+    const size_t len = strlen(name);
+    if (len >= NNOM_NAME_MAX)
+        return kr_layer_fail(x, NNOM_ERR_UNSUPPORTED, "user operator name '%s' is longer than %d bytes", name,
+                             NNOM_NAME_MAX - 1);
+    const uint32_t bytes = (uint32_t)((len + 8u) & ~(size_t)7u);
+    char *blob = (char *)nnom_store_alloc(&x->c->store, bytes);
+    if (!blob) return kr_layer_fail(x, NNOM_ERR_NO_MEMORY, "out of memory");
+    memset(blob, 0, bytes);
+    memcpy(blob, name, len);
+    nnom_layer_params p;
+    memset(&p, 0, sizeof p);
+    const int id = kr_plan_add(x, NNOM_LAYER_CUSTOM, NULL, inputs, n_in, &p, shape);
+    if (id < 0) return x->status;
+    x->plans[id].desc.blobs[0] = (nnom_blob){blob, bytes};
+    out->plan = id;
+    out->shape = shape;
+    return NNOM_OK;
+}
+
+static const kr_class user_op_class = {"(user operator)", build_user_op, 1, NNOM_MAX_INPUTS};
+
+const kr_class *kr_user_op_class(const nnom_op_registry *ops, const kr_layer *layer)
+{
+    if (!ops || !layer || layer->is_input || !layer->name || !layer->cls) return NULL;
+    return nnom_find_op(ops, user_op_name(layer)) ? &user_op_class : NULL;
 }
