@@ -137,6 +137,10 @@ typedef enum nnom_dtype {
  *    Parameter alpha: epsilon. f32: 0 gamma float [C] or empty (1), 1 beta float [C] or empty (0).
  *    s8 (C at most 4096): 0 multipliers int32 [C], 1 shifts int32 [C] in [-31, 0], 2 biases int32 [C],
  *    3 int32[2] epsilon term (an int64, low word first), made by nnom_quant_layer_norm_params().
+ *  - MATMUL: the matrix product of two activations, A (M, K) x B (K, N) -> (M, N), batched over the
+ *    first dimension of rank-3 inputs (P, M, K) x (P, K, N) -> (P, M, N). cell_flags
+ *    NNOM_MATMUL_TRANSPOSE_B: B is given as (N, K) / (P, N, K). Fused activation. s8: 0 int32[2] =
+ *    {multiplier, shift} ~ A scale x B scale / output scale (nnom_quant_mul_params()), K <= 32768.
  */
 typedef enum nnom_layer_type {
     NNOM_LAYER_INPUT = 0,
@@ -184,7 +188,8 @@ typedef enum nnom_layer_type {
     /* 42 to 47 are taken by layer types being added on other branches (renumbered at merge). */
     NNOM_LAYER_CUSTOM = 48,
     NNOM_LAYER_LAYER_NORM = 49,
-    NNOM_LAYER_TYPE_COUNT = 50,
+    NNOM_LAYER_MATMUL = 50,
+    NNOM_LAYER_TYPE_COUNT = 51,
     NNOM_LAYER_TYPE_FORCE_32BIT = NNOM_ENUM_FORCE_32BIT /**< not a value: keeps the enum 4 bytes wide */
 } nnom_layer_type;
 
@@ -245,6 +250,9 @@ typedef enum nnom_rnn_flag {
                                              sequence so); without it, row k is the k-th step processed */
     NNOM_RNN_FLAG_FORCE_32BIT = NNOM_ENUM_FORCE_32BIT /**< not a value: keeps the enum 4 bytes wide */
 } nnom_rnn_flag;
+
+/** nnom_layer_params::cell_flags of a MATMUL: its second input is transposed. */
+#define NNOM_MATMUL_TRANSPOSE_B 1
 
 /** An activation inside a recurrent cell, the bytes of nnom_layer_params::activations. */
 typedef enum nnom_rnn_act {

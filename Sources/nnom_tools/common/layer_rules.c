@@ -54,6 +54,7 @@ static const nnom_layer_rule rules[] = {
     /* 42 to 47: layer types of other branches (renumbered at merge); their entries are zero until then */
     [NNOM_LAYER_CUSTOM] = CALIBRATED(nnom_qconst_custom, 0),
     [NNOM_LAYER_LAYER_NORM] = CALIBRATED(nnom_qconst_layer_norm, 0),
+    [NNOM_LAYER_MATMUL] = CALIBRATED(nnom_qconst_multiply, 1), /* {multiplier, shift} of A x B */
 };
 
 /* One entry per type: adding an enum value without a line here fails to compile. */
