@@ -1,8 +1,9 @@
 /*
  * Element-wise int8 operators as 256-entry tables, each entry computed by
  * TFLite's own integer algorithm for that input value, so the table is
- * bit-exact by construction: RELU, RELU6, RELU_N1_TO_1 (TFLite's
- * ReluQuantized: requantise, then clamp), LEAKY_RELU (two multipliers by
+ * bit-exact by construction: RELU and RELU_N1_TO_1 (TFLite's
+ * ReluQuantized: requantise, then clamp), RELU6 (TFLite Micro's: a clamp of
+ * the raw input, see below), LEAKY_RELU (two multipliers by
  * sign), LOGISTIC and TANH (gemmlowp fixed point, tflite_fixedpoint.c).
  * Also the clamp that stands for a fused activation nnom cannot fuse.
  *
@@ -131,6 +132,17 @@ nnom_status tfl_map_activation(tfl_ctx *x, const tfl_op *op)
             table[q + INT8_OFFSET] = (int8_t)(y < -128 ? -128 : (y > 127 ? 127 : y));
         }
         type = NNOM_LAYER_LEAKY_RELU;
+    } else if (op->code == TFL_OP_RELU6) {
+        /* TFLite Micro's int8 RELU6 clamps the raw input to [zero point, quantised 6] of the INPUT's
+         * quantisation and does not requantise (TFLite proper does); nnom follows TFLite Micro */
+        const float six_real = 6.0f;
+        int32_t six = (int32_t)roundf(six_real / qi.scale) + qi.zero_point;
+        six = six < -128 ? -128 : (six > 127 ? 127 : six);
+        for (int32_t q = -INT8_OFFSET; q < INT8_VALUES - INT8_OFFSET; q++) {
+            const int32_t y = q < qi.zero_point ? qi.zero_point : q;
+            table[q + INT8_OFFSET] = (int8_t)(y > six ? six : y);
+        }
+        type = NNOM_LAYER_RELU6;
     } else {
         const int32_t act = op->code == TFL_OP_RELU ? TFL_ACT_RELU
                                                     : (op->code == TFL_OP_RELU6 ? TFL_ACT_RELU6 : TFL_ACT_RELU_N1_TO_1);

@@ -526,6 +526,39 @@ done:
     return result;
 }
 
+/* convert_tflite(path, header_path or None, header_name) -> nnom bytes: an int8 .tflite, no calibration. */
+static PyObject *convert_tflite(PyObject *mod, PyObject *args)
+{
+    const char *path, *header_path, *header_name;
+    if (!PyArg_ParseTuple(args, "szz", &path, &header_path, &header_name)) return NULL;
+    nnom_converter *c = NULL;
+    nnom_error err;
+    nnom_status st;
+    PyObject *result = NULL;
+    Py_BEGIN_ALLOW_THREADS
+    st = nnom_convert_tflite(path, &c, &err);
+    Py_END_ALLOW_THREADS
+    if (st != NNOM_OK) return raise_status(st, err.message);
+    if (header_path && (st = nnom_converter_write_header(c, header_path, header_name ? header_name : "model")) != NNOM_OK) {
+        raise_status(st, nnom_converter_last_error(c));
+        goto done;
+    }
+    nnom_model *q = nnom_converter_int8_model(c);
+    size_t size = 0;
+    if ((st = nnom_model_save(q, NULL, 0, &size)) != NNOM_OK) {
+        raise_status(st, nnom_model_last_error(q));
+        goto done;
+    }
+    result = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)size);
+    if (result && (st = nnom_model_save(q, PyBytes_AS_STRING(result), size, &size)) != NNOM_OK) {
+        Py_CLEAR(result);
+        raise_status(st, nnom_model_last_error(q));
+    }
+done:
+    nnom_converter_destroy(c);
+    return result;
+}
+
 /* write_header(nnom bytes, path, name): a weights.h for firmware from a .nnom file's bytes. */
 static PyObject *write_header(PyObject *mod, PyObject *args)
 {
@@ -543,6 +576,7 @@ static PyObject *version(PyObject *mod, PyObject *args) { return PyUnicode_FromS
 
 static PyMethodDef module_methods[] = {
     {"convert_keras", convert_keras, METH_VARARGS, "convert a Keras file (low level; use nnom.convert)"},
+    {"convert_tflite", convert_tflite, METH_VARARGS, "convert an int8 .tflite file (low level; use nnom.convert)"},
     {"write_header", write_header, METH_VARARGS, "write_header(nnom_bytes, path, name)"},
     {"version", version, METH_NOARGS, "libnnom version"},
     {NULL, NULL, 0, NULL}};
