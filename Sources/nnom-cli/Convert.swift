@@ -5,18 +5,24 @@ import NNoM
 struct Convert: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "convert",
-        abstract: "Convert a Keras model to an int8 .nnom model and print the per-layer SQNR report.",
+        abstract: "Convert a Keras model or an int8 .tflite model to an int8 .nnom model.",
         discussion: """
-            Example:
+            A Keras model is calibrated on --calibration samples and the per-layer SQNR report is printed.
+            A .tflite model (full-integer quantised by TensorFlow) is converted as it is, bit-exact with
+            TensorFlow Lite Micro, and takes no calibration data.
+            Examples:
               nnom convert model.keras --calibration x_calib.npy -o model.nnom --header weights.h
+              nnom convert model.tflite -o model.nnom --header weights.h
             """
     )
 
-    @Argument(help: "The Keras model: a .keras file or a legacy .h5.")
-    var keras: String
+    @Argument(help: "The model: a Keras .keras file or legacy .h5, or an int8 .tflite file.")
+    var model: String
 
-    @Option(help: "Calibration inputs: a .npy file with one sample per row (N, ...input shape).")
-    var calibration: String
+    @Option(help: "Calibration inputs (Keras models only): a .npy file with one sample per row (N, ...input shape).")
+    var calibration: String?
+
+    private var isTFLite: Bool { model.lowercased().hasSuffix(".tflite") }
 
     @Flag(help: "One weight scale per tensor instead of one per output channel.")
     var perTensor = false
@@ -40,14 +46,20 @@ struct Convert: ParsableCommand {
     var reportSamples: Int?
 
     func validate() throws {
+        if isTFLite && calibration != nil {
+            throw ValidationError("a .tflite model is already quantised: it takes no --calibration")
+        }
+        if !isTFLite && calibration == nil { throw ValidationError("--calibration is required for a Keras model") }
         if let n = reportSamples, n < 1 { throw ValidationError("--report-samples must be at least 1") }
         if let name, !isCIdentifier(name) { throw ValidationError("--name '\(name)' is not a C identifier") }
     }
 
     func run() throws {
-        let converter = try Converter(keras: url(keras))
-        let data = try NumPyArray(npy: url(calibration))
-        let inputs = try samples(of: data, size: converter.sampleSize, file: calibration, input: "the model's input")
+        if isTFLite { return try runTFLite() }
+        let calibrationFile = calibration ?? ""  // validate() requires it for a Keras model
+        let converter = try Converter(keras: url(model))
+        let data = try NumPyArray(npy: url(calibrationFile))
+        let inputs = try samples(of: data, size: converter.sampleSize, file: calibrationFile, input: "the model's input")
         var bar: Progress?  // the total comes from the C hook (KL calibration passes over the samples twice)
         try converter.quantize(calibration: inputs,
                                options: ConversionOptions(perTensor: perTensor, method: method, percentile: percentile),
@@ -77,6 +89,20 @@ struct Convert: ParsableCommand {
         }
         print("wrote \(output): \(grouped(model.flashSize)) bytes (weights \(grouped(model.weightBytes))), "
               + "arena \(grouped(model.arenaSize)) bytes")
+        try writeHeader(converter)
+    }
+
+    private func runTFLite() throws {
+        let converter = try Converter(tflite: url(model))
+        try converter.save(to: url(output))
+        let saved = try Model(contentsOf: url(output), timing: false)
+        print("\(model): \(saved.layers.count) layers, int8 as quantised by TensorFlow (bit-exact with TFLite Micro)")
+        print("wrote \(output): \(grouped(saved.flashSize)) bytes (weights \(grouped(saved.weightBytes))), "
+              + "arena \(grouped(saved.arenaSize)) bytes")
+        try writeHeader(converter)
+    }
+
+    private func writeHeader(_ converter: Converter) throws {
         if let header {
             let cName = name ?? cIdentifier(from: url(header).deletingPathExtension().lastPathComponent)
             try converter.writeHeader(to: url(header), name: cName)
