@@ -166,6 +166,9 @@ nnom_status tfl_map_dequantize(tfl_ctx *x, const tfl_op *op);
 nnom_status tfl_map_activation(tfl_ctx *x, const tfl_op *op);
 nnom_status tfl_map_concatenation(tfl_ctx *x, const tfl_op *op);
 nnom_status tfl_map_pad(tfl_ctx *x, const tfl_op *op);
+nnom_status tfl_map_resize_nearest(tfl_ctx *x, const tfl_op *op);
+nnom_status tfl_map_strided_slice(tfl_ctx *x, const tfl_op *op);
+nnom_status tfl_map_slice(tfl_ctx *x, const tfl_op *op);
 
 /* ---- TFLite's integer arithmetic, on the host (tflite_fixedpoint.c) */
 

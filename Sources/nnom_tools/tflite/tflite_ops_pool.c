@@ -11,18 +11,18 @@
  * k = min(floor(log2 n), 32, 31 + s), it computes
  *   out = clamp(MBQM(sum(x) - n in_zp, (m << k) / n, s - k) + out_zp).
  * nnom's depthwise convolution with an H x W window of ones computes exactly
- * sum(x - in_zp) and requantises it the same way, so MEAN becomes one.
+ * sum(x - in_zp) and requantises it the same way, so MEAN becomes one
+ * (DEPTHWISE_CONV1D with a 1 x W window for an NWC input).
  *
  * Options (schema.fbs): Pool2DOptions {0 padding, 1 stride_w, 2 stride_h,
  * 3 filter_width, 4 filter_height, 5 fused_activation_function};
- * ReducerOptions {0 keep_dims}.
+ * ReducerOptions {0 keep_dims} (the output tensor's shape says it).
  */
 #include <string.h>
 
 #include "tflite/tflite_internal.h"
 
 enum { POOL_PADDING = 0, POOL_STRIDE_W = 1, POOL_STRIDE_H = 2, POOL_FILTER_W = 3, POOL_FILTER_H = 4, POOL_ACT = 5 };
-enum { REDUCER_KEEP_DIMS = 0 };
 /* The largest k of the folded mean multiplier (TFLite keeps the shifted multiplier in 64 bits). */
 #define MEAN_MAX_FOLD_SHIFT 32
 #define Q31_BITS 31
@@ -90,21 +90,25 @@ nnom_status tfl_map_mean(tfl_ctx *x, const tfl_op *op)
     if (st == NNOM_OK) st = tfl_output(x, op, &out);
     if (st == NNOM_OK) st = tfl_input(x, op, 1, &axes);
     if (st != NNOM_OK) return st;
-    int32_t axis[4], n_axes, keep;
-    st = tfl_const_i32(x, axes, axis, 4, &n_axes, "axis");
-    if (st == NNOM_OK) st = tfl_opt_i8(x, op, REDUCER_KEEP_DIMS, 0, &keep);
+    int32_t axis[TFL_MAX_RANK], n_axes;
+    st = tfl_const_i32(x, axes, axis, TFL_MAX_RANK, &n_axes, "axis");
     if (st != NNOM_OK) return st;
-    int over_h = 0, over_w = 0, other = 0;
+    /* the reduced axes must be the spatial ones: H and W of NHWC, or W of NWC (a 1D model) */
+    int reduced[TFL_MAX_RANK] = {0};
     for (int32_t i = 0; i < n_axes; i++) {
         const int32_t a = axis[i] < 0 ? axis[i] + in->rank : axis[i];
-        if (a == 1) over_h = 1;
-        else if (a == 2) over_w = 1;
-        else other = 1;
+        if (a < 0 || a >= in->rank) return tfl_fail(x, NNOM_ERR_FORMAT, "axis %d of a rank-%d input", (int)axis[i],
+                                                     (int)in->rank);
+        reduced[a] = 1;
     }
-    if (in->rank != 4 || !over_h || !over_w || other)
-        return tfl_fail(x, NNOM_ERR_UNSUPPORTED, "only the mean over height and width of an NHWC tensor is supported "
-                        "(axes 1 and 2 of a rank-4 input)");
-    const int32_t h = in->dims[1], w = in->dims[2], c = in->dims[3];
+    const int spatial_2d = in->rank == 4 && (reduced[1] || in->dims[1] == 1) && reduced[2] && !reduced[0] &&
+                           !reduced[3];
+    const int spatial_1d = in->rank == 3 && reduced[1] && !reduced[0] && !reduced[2];
+    if (!spatial_2d && !spatial_1d)
+        return tfl_fail(x, NNOM_ERR_UNSUPPORTED, "only the mean over the spatial axes is supported (axes 1 and 2 of "
+                        "an NHWC input, axis 1 of an NWC input)");
+    const int32_t h = spatial_2d ? in->dims[1] : 1, w = in->dims[spatial_2d ? 2 : 1],
+                  c = in->dims[in->rank - 1];
     const int64_t n = (int64_t)h * w;
     int32_t m, s;
     st = tfl_multiplier(x, (double)tfl_quant(in).scale / (double)tfl_quant(out).scale, &m, &s, "mean");
@@ -134,7 +138,7 @@ nnom_status tfl_map_mean(tfl_ctx *x, const tfl_op *op)
     d.params.kernel[1] = w;
     d.params.padding = NNOM_PADDING_VALID;
     d.params.units = 1;
-    d.type = NNOM_LAYER_DEPTHWISE_CONV2D;
+    d.type = spatial_2d ? NNOM_LAYER_DEPTHWISE_CONV2D : NNOM_LAYER_DEPTHWISE_CONV1D;
     d.name = tfl_layer_name(x, out, NULL);
     d.n_inputs = 1;
     d.inputs[0] = in->layer;
@@ -142,6 +146,6 @@ nnom_status tfl_map_mean(tfl_ctx *x, const tfl_op *op)
     int32_t id;
     st = tfl_add(x, &d, NULL, &id);
     if (st != NNOM_OK) return st;
-    const nnom_shape pooled = {3, {1, 1, c}};
-    return tfl_reshape_to(x, id, &pooled, out);
+    const nnom_shape pooled_2d = {3, {1, 1, c}}, pooled_1d = {2, {1, c, 0}};
+    return tfl_reshape_to(x, id, spatial_2d ? &pooled_2d : &pooled_1d, out);
 }
