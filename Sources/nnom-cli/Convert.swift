@@ -19,8 +19,11 @@ struct Convert: ParsableCommand {
     @Argument(help: "The model: a Keras .keras file or legacy .h5, or an int8 .tflite file.")
     var model: String
 
-    @Option(help: "Calibration inputs (Keras models only): a .npy file with one sample per row (N, ...input shape).")
-    var calibration: String?
+    @Option(help: ArgumentHelp("Calibration inputs (Keras models only): a .npy file holding a batch (N, ...input "
+                               + "shape); for a model with several inputs, one file per input in the model's order "
+                               + "(repeat the option).",
+                               valueName: "npy"))
+    var calibration: [String] = []
 
     private var isTFLite: Bool { model.lowercased().hasSuffix(".tflite") }
 
@@ -46,20 +49,24 @@ struct Convert: ParsableCommand {
     var reportSamples: Int?
 
     func validate() throws {
-        if isTFLite && calibration != nil {
+        if isTFLite && !calibration.isEmpty {
             throw ValidationError("a .tflite model is already quantised: it takes no --calibration")
         }
-        if !isTFLite && calibration == nil { throw ValidationError("--calibration is required for a Keras model") }
+        if !isTFLite && calibration.isEmpty { throw ValidationError("Missing expected argument '--calibration <npy>'") }
         if let n = reportSamples, n < 1 { throw ValidationError("--report-samples must be at least 1") }
         if let name, !isCIdentifier(name) { throw ValidationError("--name '\(name)' is not a C identifier") }
     }
 
     func run() throws {
         if isTFLite { return try runTFLite() }
-        let calibrationFile = calibration ?? ""  // validate() requires it for a Keras model
-        let converter = try Converter(keras: url(model))
-        let data = try NumPyArray(npy: url(calibrationFile))
-        let inputs = try samples(of: data, size: converter.sampleSize, file: calibrationFile, input: "the model's input")
+        let converter = try reportingCrashes(reading: model) { try Converter(keras: url(model)) }
+        let arrays = try calibration.map { try NumPyArray(npy: url($0)) }
+        do {
+            try converter.checkCalibration(shapes: arrays.map(\.shape))
+        } catch let error as NNoMError {
+            throw CLIError("\(calibration.joined(separator: ", ")): \(error.message)")
+        }
+        let inputs = interleavedSamples(arrays)
         var bar: Progress?  // the total comes from the C hook (KL calibration passes over the samples twice)
         try converter.quantize(calibration: inputs,
                                options: ConversionOptions(perTensor: perTensor, method: method, percentile: percentile),
@@ -107,6 +114,18 @@ struct Convert: ParsableCommand {
             let cName = name ?? cIdentifier(from: url(header).deletingPathExtension().lastPathComponent)
             try converter.writeHeader(to: url(header), name: cName)
             print("wrote \(header): \(cName)_load()")
+        }
+    }
+}
+
+/// One row per sample: the values of every input for that sample, one input after the other (the layout
+/// the converter takes). The arrays' shapes were checked: they share the batch.
+func interleavedSamples(_ arrays: [NumPyArray]) -> [[Float]] {
+    let n = arrays.first?.shape.first ?? 0
+    return (0..<n).map { s in
+        arrays.flatMap { a -> ArraySlice<Float> in
+            let size = a.count / n
+            return a.values[s * size ..< (s + 1) * size]
         }
     }
 }
