@@ -78,7 +78,7 @@ struct Convert: ParsableCommand {
         let reportRows = Array(inputs.prefix(reportSamples ?? inputs.count))
         let report = try converter.report(samples: reportRows)
         try converter.save(to: url(output))
-        let model = try Model(contentsOf: url(output), timing: false)
+        let saved = try Model(contentsOf: url(output), timing: false)
 
         var table = TextTable([("#", .right), ("layer", .left), ("type", .left), ("min", .right), ("max", .right),
                                ("SQNR dB", .right)])
@@ -94,8 +94,8 @@ struct Convert: ParsableCommand {
         if let agreement = report.top1Agreement {
             print("top-1 agreement int8 vs float32: \(percent(agreement)) of \(report.samples) samples")
         }
-        print("wrote \(output): \(grouped(model.flashSize)) bytes (weights \(grouped(model.weightBytes))), "
-              + "arena \(grouped(model.arenaSize)) bytes")
+        print("wrote \(output): \(grouped(saved.flashSize)) bytes (weights \(grouped(saved.weightBytes))), "
+              + "arena \(grouped(saved.arenaSize)) bytes")
         try writeHeader(converter)
     }
 
