@@ -4,7 +4,7 @@
  * TensorFlow Lite Micro) converted and run by nnom must give TFLite Micro's
  * int8 outputs bit for bit on every sample. Then bad input: truncated files,
  * offsets and indices out of range, a vector running past the end, a float
- * model, an unsupported operator, each a clear error; and a random
+ * model, int16 activations, an unsupported operator, each a clear error; and a random
  * corruption loop that must never crash (run it under ASan).
  */
 #include <stdio.h>
@@ -195,6 +195,9 @@ static void check_bad_input(void)
 
     uint8_t *f = read_file(FIXTURES "float_only.tflite", &size);
     expect_error(f, size, "float32", "float-only model");
+    free(f);
+    f = read_file(FIXTURES "int16_activations.tflite", &size);
+    expect_error(f, size, "int16", "int16 activations");
     free(f);
     f = read_file(FIXTURES "unsupported_op.tflite", &size);
     expect_error(f, size, "supported: ", "unsupported operator");

@@ -10,7 +10,10 @@
 #                   tools, on the 500 test images (when the fixture and the tools are there),
 #       resnet      the Keras ResNet-style block of Tests/fixtures/keras (residual Add),
 #       digits_gru, digits_lstm  the digits as sequences of 8 rows through a GRU / an
-#                   LSTM (Tests/fixtures/keras/rnn_digits_*.keras), 200 test images.
+#                   LSTM (Tests/fixtures/keras/rnn_digits_*.keras), 200 test images,
+#       tfl_*       int8 .tflite fixtures (Tests/fixtures/tflite) converted by the tools:
+#                   the host outputs equal TensorFlow Lite Micro's (test_tflite), so
+#                   the firmware's equal them too.
 #     With the Cortex-M DSP kernels (-Os), once more with the portable kernels, and
 #     once in the lean runtime (NNOM_INT8_ONLY + NNOM_TERSE_ERRORS, DSP kernels).
 #  2. kernel_equivalence.elf: the DSP kernels give the same bytes as the portable
@@ -61,6 +64,17 @@ if [ -f "$fix/resnet_block.keras" ] &&
 else
   echo "(residual net skipped: no fixture, or a host build without the tools)"
 fi
+
+# int8 .tflite files (Tests/fixtures/tflite), whose host outputs equal TensorFlow Lite Micro's (test_tflite)
+tfl=Tests/fixtures/tflite
+for t in digits_residual_concat activations conv1d op_softmax; do
+  if [ -f "$tfl/$t.tflite" ] &&
+     "$build/host/make_headers" tflite "tfl_$t" "$tfl/$t.tflite" "$tfl/$t.input.npy" "$gen" 16; then
+    models="$models;tfl_$t"
+  else
+    echo "(tflite $t skipped: no fixture, or a host build without the tools)"
+  fi
+done
 
 run_qemu() { # elf -> prints the firmware's output; fails on a non-zero exit status
   timeout 120 qemu-system-arm -M mps2-an386 -nographic -semihosting-config enable=on,target=native \

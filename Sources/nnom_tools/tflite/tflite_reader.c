@@ -611,10 +611,11 @@ static nnom_status map_operators(tfl_ctx *x)
         if (shape_arithmetic(x, op)) continue;
         const op_entry *e = find_op(op->code);
         if (!e) {
-            char list[160];
-            supported_list(list, sizeof list);
-            return nnom_converter_fail(x->c, NNOM_ERR_UNSUPPORTED, "operator %d (%s, code %d) is not supported; "
-                                       "supported: %s", (int)x->index, tfl_op_name(op->code), (int)op->code, list);
+            char prefix[96], list[NNOM_ERROR_MESSAGE_MAX];
+            snprintf(prefix, sizeof prefix, "operator %d (%s, code %d) is not supported; supported: ", (int)x->index,
+                     tfl_op_name(op->code), (int)op->code);
+            supported_list(list, sizeof list - strlen(prefix));
+            return nnom_converter_fail(x->c, NNOM_ERR_UNSUPPORTED, "%s%s", prefix, list);
         }
         nnom_status st = e->map(x, op);
         if (st != NNOM_OK) return st;
