@@ -11,8 +11,9 @@
 #include "test_util.h"
 
 static const nnom_layer_type act_types[] = {NNOM_LAYER_RELU,    NNOM_LAYER_RELU6, NNOM_LAYER_LEAKY_RELU,
-                                            NNOM_LAYER_SIGMOID, NNOM_LAYER_TANH,  NNOM_LAYER_HARD_SIGMOID};
-#define N_ACT 6
+                                            NNOM_LAYER_SIGMOID, NNOM_LAYER_TANH,  NNOM_LAYER_HARD_SIGMOID,
+                                            NNOM_LAYER_HARD_SWISH};
+#define N_ACT 7
 
 static double ref_act(nnom_layer_type type, double alpha, double x)
 {
@@ -25,6 +26,10 @@ static double ref_act(nnom_layer_type type, double alpha, double x)
     case NNOM_LAYER_HARD_SIGMOID: {
         double t = x + 3.0;
         return (t < 0 ? 0 : (t > 6 ? 6 : t)) / 6.0;
+    }
+    case NNOM_LAYER_HARD_SWISH: {
+        double t = x + 3.0;
+        return x * (t < 0 ? 0 : (t > 6 ? 6 : t)) / 6.0;
     }
     default: return NAN;
     }
@@ -156,12 +161,16 @@ static void test_f32_kernels(void)
             case NNOM_LAYER_LEAKY_RELU: nnom_leaky_relu_f32(in, dst, n, alpha); break;
             case NNOM_LAYER_SIGMOID: nnom_sigmoid_f32(in, dst, n); break;
             case NNOM_LAYER_TANH: nnom_tanh_f32(in, dst, n); break;
+            case NNOM_LAYER_HARD_SWISH: nnom_hard_swish_f32(in, dst, n); break;
             default: nnom_hard_sigmoid_f32(in, dst, n); break;
             }
             for (int32_t i = 0; i < n; i++) {
                 const double want = ref_act(type, (double)alpha, (double)orig[i]);
                 /* piecewise-linear ones are one float rounding from the real value; sigmoid/tanh a few */
-                const double tol = (type == NNOM_LAYER_SIGMOID || type == NNOM_LAYER_TANH) ? 3e-7 : 6e-8 * fabs(want);
+                /* hard swish: a product and a quotient, two roundings */
+                const double tol = (type == NNOM_LAYER_SIGMOID || type == NNOM_LAYER_TANH)
+                                       ? 3e-7
+                                       : (type == NNOM_LAYER_HARD_SWISH ? 1.2e-7 : 6e-8) * fabs(want);
                 TU_CHECK(fabs((double)dst[i] - want) <= tol, "%s f32 x=%.9g: %.9g, expected %.9g",
                          nnom_layer_type_name(type), orig[i], dst[i], want);
                 if (fabs((double)dst[i] - want) > tol) break;

@@ -75,7 +75,7 @@ typedef enum nnom_dtype {
  *  - ZERO_PADDING1D/2D, CROPPING1D/2D: pad = {top, bottom, left, right}. s8: same quantisation;
  *    padding writes the zero point.
  *  - UPSAMPLING1D/2D: size = {h, w} factors, nearest neighbour. s8: same quantisation.
- *  - RELU, RELU6, LEAKY_RELU (alpha), SIGMOID, TANH, HARD_SIGMOID: element-wise.
+ *  - RELU, RELU6, LEAKY_RELU (alpha), SIGMOID, TANH, HARD_SIGMOID, HARD_SWISH (x relu6(x + 3) / 6): element-wise.
  *    s8: 0 int8[256] lookup table indexed by (input + 128), made by nnom_quant_activation_table().
  *  - SOFTMAX: over the last axis. s8: 0 uint32[256] exp table made by nnom_quant_softmax_table(),
  *    or int32[512]: TFLite's fixed-point softmax tables (the .tflite importer; docs/format.md);
@@ -146,7 +146,8 @@ typedef enum nnom_layer_type {
     NNOM_LAYER_GRU = 33,
     NNOM_LAYER_LSTM = 34,
     NNOM_LAYER_RNN_STATE = 35,
-    NNOM_LAYER_TYPE_COUNT = 36
+    NNOM_LAYER_HARD_SWISH = 36,
+    NNOM_LAYER_TYPE_COUNT = 37
 } nnom_layer_type;
 
 /** Padding mode of convolutions and pooling, with Keras' meaning. */

@@ -119,3 +119,13 @@ void nnom_hard_sigmoid_f32(const float *in, float *out, int32_t n)
         out[i] = t / 6.0f;
     }
 }
+
+void nnom_hard_swish_f32(const float *in, float *out, int32_t n)
+{
+    for (int32_t i = 0; i < n; i++) {
+        const float x = in[i];
+        const float t = x + 3.0f;
+        /* exact outside (-3, 3); two roundings inside */
+        out[i] = t <= 0.0f ? 0.0f : (t >= 6.0f ? x : x * t / 6.0f);
+    }
+}

@@ -26,6 +26,12 @@ static int activation(nnom_layer_type type, double alpha, double x, double *y)
         *y = t / 6.0;
         return 1;
     }
+    case NNOM_LAYER_HARD_SWISH: {
+        double t = x + 3.0;
+        t = t > 0.0 ? (t < 6.0 ? t : 6.0) : 0.0;
+        *y = x * t / 6.0;
+        return 1;
+    }
     default: return 0;
     }
 }

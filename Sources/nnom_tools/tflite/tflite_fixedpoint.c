@@ -136,3 +136,72 @@ void tfl_tanh_table(nnom_quant in, nnom_quant out, int8_t table[INT8_VALUES])
         table[q + INT8_OFFSET] = (int8_t)y;
     }
 }
+
+/* ---- HARD_SWISH: TFLite's int16 fixed-point algorithm (reference_ops::HardSwish) */
+
+#define INT16_LIMIT 32767
+#define INT16_LOWEST (-32768)
+/* the input is moved to a "high resolution" scale of in_scale / 2^7 */
+#define HIRES_SHIFT 7
+/* the relu-ish factor's scale: 3 is represented by 2^15 */
+#define RELUISH_SCALE (3.0f / 32768.0f)
+
+static int16_t sat16(int64_t v) { return (int16_t)(v > INT16_LIMIT ? INT16_LIMIT : (v < INT16_LOWEST ? INT16_LOWEST : v)); }
+
+/* gemmlowp's rounding doubling high product of two int16 values. */
+static int16_t srdhm16(int16_t a, int16_t b)
+{
+    if (a == INT16_LOWEST && b == INT16_LOWEST) return INT16_LIMIT;
+    const int32_t ab = (int32_t)a * (int32_t)b;
+    const int32_t nudge = ab >= 0 ? (1 << 14) : (1 - (1 << 14));
+    return (int16_t)((ab + nudge) / (1 << 15));
+}
+
+/* The same product truncated towards zero (no rounding). */
+static int16_t sdhm16(int16_t a, int16_t b)
+{
+    if (a == INT16_LOWEST && b == INT16_LOWEST) return INT16_LIMIT;
+    return (int16_t)(((int32_t)a * (int32_t)b) / (1 << 15));
+}
+
+static int16_t rounding_shr16(int16_t x, int exponent)
+{
+    return (int16_t)nnom_rounding_shr(x, exponent); /* the same rounding, the value fits */
+}
+
+/* TFLite's DownScaleInt32ToInt16Multiplier. */
+static int16_t multiplier16(int32_t m)
+{
+    const int32_t rounding = 1 << 15;
+    if (m >= INT32_MAX - rounding) return INT16_LIMIT;
+    return (int16_t)((m + rounding) >> 16);
+}
+
+nnom_status tfl_hard_swish_table(nnom_quant in, nnom_quant out, int8_t table[INT8_VALUES])
+{
+    /* the Prepare step, in float as TFLite computes it */
+    const float hires_scale = (1.0f / 128.0f) * in.scale;
+    const float out_real = hires_scale / out.scale;
+    const float reluish_real = hires_scale / RELUISH_SCALE;
+    int32_t m_out, e_out, m_rel, e_rel;
+    if (nnom_quant_multiplier((double)out_real, &m_out, &e_out) != NNOM_OK ||
+        nnom_quant_multiplier((double)reluish_real, &m_rel, &e_rel) != NNOM_OK)
+        return NNOM_ERR_UNSUPPORTED;
+    if (e_out > 0) return NNOM_ERR_UNSUPPORTED; /* TFLite refuses it too */
+    const int16_t out_mult = multiplier16(m_out), rel_mult = multiplier16(m_rel);
+    for (int32_t q = -INT8_OFFSET; q < INT8_VALUES - INT8_OFFSET; q++) {
+        const int16_t x = (int16_t)(q - in.zero_point);
+        const int16_t hires = (int16_t)(x * (1 << HIRES_SHIFT));
+        const int16_t preshift_out = srdhm16(hires, out_mult);
+        int16_t reluish = hires;
+        if (e_rel > 0) reluish = sat16((int64_t)reluish * ((int64_t)1 << (e_rel - 1)));
+        reluish = srdhm16(reluish, rel_mult);
+        if (e_rel > 0) reluish = sat16((int64_t)reluish * 2);
+        if (e_rel < 0) reluish = rounding_shr16(reluish, -e_rel);
+        reluish = (int16_t)(((int32_t)reluish + (1 << 15)) >> 1); /* [-1, 1] to [0, 1] */
+        const int16_t preshift = sdhm16(reluish, preshift_out);
+        int32_t y = rounding_shr16(preshift, -e_out) + out.zero_point;
+        table[q + INT8_OFFSET] = (int8_t)(y > 127 ? 127 : (y < -128 ? -128 : y));
+    }
+    return NNOM_OK;
+}

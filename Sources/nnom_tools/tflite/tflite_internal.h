@@ -177,5 +177,7 @@ nnom_status tfl_softmax_tables(double beta, double input_scale, int32_t table[51
 /* TFLite's int8 LOGISTIC / TANH for every int8 input: table[q + 128]. */
 void tfl_logistic_table(nnom_quant in, nnom_quant out, int8_t table[256]);
 void tfl_tanh_table(nnom_quant in, nnom_quant out, int8_t table[256]);
+/* TFLite's int8 HARD_SWISH for every int8 input; NNOM_ERR_UNSUPPORTED for scales TFLite refuses. */
+nnom_status tfl_hard_swish_table(nnom_quant in, nnom_quant out, int8_t table[256]);
 
 #endif

@@ -4,7 +4,8 @@
  * bit-exact by construction: RELU and RELU_N1_TO_1 (TFLite's
  * ReluQuantized: requantise, then clamp), RELU6 (TFLite Micro's: a clamp of
  * the raw input, see below), LEAKY_RELU (two multipliers by
- * sign), LOGISTIC and TANH (gemmlowp fixed point, tflite_fixedpoint.c).
+ * sign), LOGISTIC and TANH (gemmlowp fixed point), HARD_SWISH (TFLite's int16
+ * fixed point; the last three in tflite_fixedpoint.c).
  * Also the clamp that stands for a fused activation nnom cannot fuse.
  *
  * Options (schema.fbs): LeakyReluOptions {0 alpha}.
@@ -116,6 +117,11 @@ nnom_status tfl_map_activation(tfl_ctx *x, const tfl_op *op)
         if (st != NNOM_OK) return st;
         tfl_tanh_table(qi, qo, table);
         type = NNOM_LAYER_TANH;
+    } else if (op->code == TFL_OP_HARD_SWISH) {
+        if (tfl_hard_swish_table(qi, qo, table) != NNOM_OK)
+            return tfl_fail(x, NNOM_ERR_UNSUPPORTED, "the input and output scales have no fixed-point multipliers "
+                            "(TFLite needs output scale >= input scale / 128)");
+        type = NNOM_LAYER_HARD_SWISH;
     } else if (op->code == TFL_OP_LEAKY_RELU) {
         st = tfl_opt_f32(x, op, LEAKY_ALPHA, 0.0f, &alpha);
         if (st != NNOM_OK) return st;

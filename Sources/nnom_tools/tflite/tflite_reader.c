@@ -66,6 +66,7 @@ static const op_entry SUPPORTED[] = {
     {TFL_OP_RESIZE_NEAREST_NEIGHBOR, "RESIZE_NEAREST_NEIGHBOR", tfl_map_resize_nearest},
     {TFL_OP_LEAKY_RELU, "LEAKY_RELU", tfl_map_activation},
     {TFL_OP_QUANTIZE, "QUANTIZE", tfl_map_quantize},
+    {TFL_OP_HARD_SWISH, "HARD_SWISH", tfl_map_activation},
 };
 #define N_SUPPORTED ((int32_t)(sizeof SUPPORTED / sizeof SUPPORTED[0]))
 
@@ -96,7 +97,6 @@ static const op_entry KNOWN_UNSUPPORTED[] = {
     {83, "PACK", NULL},
     {87, "UNPACK", NULL},
     {102, "SPLIT_V", NULL},
-    {TFL_OP_HARD_SWISH, "HARD_SWISH", NULL},
     {126, "BATCH_MATMUL", NULL},
 };
 
