@@ -48,6 +48,8 @@ enum {
     TFL_OP_SOFTMAX = 25,
     TFL_OP_TANH = 28,
     TFL_OP_PAD = 34,
+    TFL_OP_BATCH_TO_SPACE_ND = 37,
+    TFL_OP_SPACE_TO_BATCH_ND = 38,
     TFL_OP_MEAN = 40,
     TFL_OP_SUB = 41,
     TFL_OP_SQUEEZE = 43,
@@ -83,6 +85,7 @@ typedef struct tfl_tensor {
     int32_t quant_dim;
     int32_t layer;               /* the nnom layer whose output holds this tensor, -1 none yet */
     int is_shape;                /* an int32 tensor computed from a SHAPE (skipped shape arithmetic) */
+    int32_t block[2];            /* SPACE_TO_BATCH_ND's block (h, w) this tensor is split by; 0: none */
 } tfl_tensor;
 
 typedef struct tfl_op {
@@ -169,6 +172,8 @@ nnom_status tfl_map_pad(tfl_ctx *x, const tfl_op *op);
 nnom_status tfl_map_resize_nearest(tfl_ctx *x, const tfl_op *op);
 nnom_status tfl_map_strided_slice(tfl_ctx *x, const tfl_op *op);
 nnom_status tfl_map_slice(tfl_ctx *x, const tfl_op *op);
+nnom_status tfl_map_space_to_batch(tfl_ctx *x, const tfl_op *op);
+nnom_status tfl_map_batch_to_space(tfl_ctx *x, const tfl_op *op);
 
 /* ---- TFLite's integer arithmetic, on the host (tflite_fixedpoint.c) */
 

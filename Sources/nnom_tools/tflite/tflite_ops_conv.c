@@ -75,6 +75,23 @@ static nnom_status padding_mode(tfl_ctx *x, int32_t tfl_padding, int32_t *paddin
     return NNOM_OK;
 }
 
+/* A convolution between SPACE_TO_BATCH_ND and BATCH_TO_SPACE_ND (TensorFlow's dilated convolution): run on the
+ * padded input as one convolution dilated by the block, VALID, stride 1. Its output stays "split" for
+ * BATCH_TO_SPACE_ND, which crops it. */
+static nnom_status dilate_by_block(tfl_ctx *x, const tfl_tensor *in, tfl_tensor *out, nnom_layer_params *p)
+{
+    if (!in->block[0]) return NNOM_OK;
+    if (p->dilation[0] != 1 || p->dilation[1] != 1 || p->stride[0] != 1 || p->stride[1] != 1 ||
+        p->padding != NNOM_PADDING_VALID)
+        return tfl_fail(x, NNOM_ERR_UNSUPPORTED, "a convolution after SPACE_TO_BATCH_ND must have stride 1, dilation 1 "
+                        "and VALID padding");
+    p->dilation[0] = in->block[0];
+    p->dilation[1] = in->block[1];
+    out->block[0] = in->block[0];
+    out->block[1] = in->block[1];
+    return NNOM_OK;
+}
+
 /* Common to both convolutions: input (rank 4, NHWC) and output tensors. */
 static nnom_status conv_io(tfl_ctx *x, const tfl_op *op, tfl_tensor **in, tfl_tensor **out, tfl_tensor **w)
 {
@@ -105,6 +122,8 @@ nnom_status tfl_map_conv2d(tfl_ctx *x, const tfl_op *op)
     if (st == NNOM_OK) st = tfl_opt_i32(x, op, CONV_DIL_H, 1, &d.params.dilation[0]);
     if (st == NNOM_OK) st = tfl_opt_i8(x, op, CONV_ACT, TFL_ACT_NONE, &act);
     if (st == NNOM_OK) st = tfl_fused(x, act, &d.params.activation);
+    if (st != NNOM_OK) return st;
+    st = dilate_by_block(x, in, out, &d.params);
     if (st != NNOM_OK) return st;
     const int32_t out_c = w->dims[0];
     if (w->dims[3] != in->dims[3])
@@ -140,6 +159,8 @@ nnom_status tfl_map_depthwise_conv2d(tfl_ctx *x, const tfl_op *op)
     if (st == NNOM_OK) st = tfl_opt_i32(x, op, DW_MULT, 1, &mult);
     if (st == NNOM_OK) st = tfl_opt_i8(x, op, DW_ACT, TFL_ACT_NONE, &act);
     if (st == NNOM_OK) st = tfl_fused(x, act, &d.params.activation);
+    if (st != NNOM_OK) return st;
+    st = dilate_by_block(x, in, out, &d.params);
     if (st != NNOM_OK) return st;
     const int32_t out_c = w->dims[3], in_c = in->dims[3];
     /* the depth multiplier in the options is unreliable in old files; the shapes decide */

@@ -13,6 +13,15 @@
  * A slice is accepted when it keeps the batch and the channels whole, has
  * strides of 1 and no ellipsis, new or shrunk axes: then it is a crop.
  *
+ * SPACE_TO_BATCH_ND -> CONV_2D or DEPTHWISE_CONV_2D -> BATCH_TO_SPACE_ND is how
+ * TensorFlow writes a dilated convolution: the padded input is split into
+ * block_h x block_w phases, each convolved (VALID), and the results
+ * interleaved back and cropped. Output (y, x) of phase (y mod b_h, x mod b_w)
+ * reads the padded input at y + b_h i, x + b_w j: the convolution of the
+ * padded input dilated by the block. So the three become ZERO_PADDING2D (the
+ * zero point, as TFLite pads), the convolution with dilation = block, and
+ * CROPPING2D: the same sums, term for term.
+ *
  * Options (schema.fbs): ResizeNearestNeighborOptions {0 align_corners,
  * 1 half_pixel_centers}; StridedSliceOptions {0 begin_mask, 1 end_mask,
  * 2 ellipsis_mask, 3 new_axis_mask, 4 shrink_axis_mask, 5 offset}.
@@ -191,4 +200,84 @@ nnom_status tfl_map_slice(tfl_ctx *x, const tfl_op *op)
         if (e[i] > in->dims[i]) return tfl_fail(x, NNOM_ERR_FORMAT, "slice past the end of the input");
     }
     return crop(x, in, out, b, e);
+}
+
+/* A [2][2] constant (before, after per spatial axis) or the [2] block shape, as int32. */
+static nnom_status spatial_pairs(tfl_ctx *x, const tfl_op *op, int32_t block[2], int32_t pairs[4], const char *what)
+{
+    tfl_tensor *tb, *tp;
+    nnom_status st = tfl_input(x, op, 1, &tb);
+    if (st == NNOM_OK) st = tfl_input(x, op, 2, &tp);
+    int32_t nb, np;
+    if (st == NNOM_OK) st = tfl_const_i32(x, tb, block, 2, &nb, "block shape");
+    if (st == NNOM_OK) st = tfl_const_i32(x, tp, pairs, 4, &np, what);
+    if (st != NNOM_OK) return st;
+    if (nb != 2 || np != 4)
+        return tfl_fail(x, NNOM_ERR_UNSUPPORTED, "only a block over height and width is supported (block shape [2], "
+                        "%s [2][2])", what);
+    for (int k = 0; k < 2; k++)
+        if (block[k] < 1) return tfl_fail(x, NNOM_ERR_FORMAT, "block shape %d", (int)block[k]);
+    for (int k = 0; k < 4; k++)
+        if (pairs[k] < 0) return tfl_fail(x, NNOM_ERR_FORMAT, "%s %d is negative", what, (int)pairs[k]);
+    return NNOM_OK;
+}
+
+nnom_status tfl_map_space_to_batch(tfl_ctx *x, const tfl_op *op)
+{
+    tfl_tensor *in, *out;
+    nnom_status st = tfl_expect_io(x, op, 3, 3, 1);
+    if (st == NNOM_OK) st = tfl_activation(x, op, 0, &in);
+    if (st == NNOM_OK) st = tfl_output(x, op, &out);
+    if (st == NNOM_OK) st = same_quant(x, in, out);
+    if (st != NNOM_OK) return st;
+    if (in->rank != 4) return tfl_fail(x, NNOM_ERR_UNSUPPORTED, "only NHWC inputs (rank 4) are supported");
+    int32_t block[2], pad[4];
+    st = spatial_pairs(x, op, block, pad, "paddings");
+    if (st != NNOM_OK) return st;
+    if ((in->dims[1] + pad[0] + pad[1]) % block[0] || (in->dims[2] + pad[2] + pad[3]) % block[1])
+        return tfl_fail(x, NNOM_ERR_FORMAT, "the padded input is not a multiple of the block");
+    out->block[0] = block[0];
+    out->block[1] = block[1];
+    if (!pad[0] && !pad[1] && !pad[2] && !pad[3]) {
+        out->layer = in->layer;
+        return NNOM_OK;
+    }
+    nnom_layer_desc d;
+    memset(&d, 0, sizeof d);
+    memcpy(d.params.pad, pad, sizeof pad);
+    d.type = NNOM_LAYER_ZERO_PADDING2D;
+    d.name = tfl_layer_name(x, out, NULL);
+    d.n_inputs = 1;
+    d.inputs[0] = in->layer;
+    d.quant = tfl_quant(out);
+    return tfl_add(x, &d, out, NULL);
+}
+
+nnom_status tfl_map_batch_to_space(tfl_ctx *x, const tfl_op *op)
+{
+    tfl_tensor *in, *out;
+    nnom_status st = tfl_expect_io(x, op, 3, 3, 1);
+    if (st == NNOM_OK) st = tfl_activation(x, op, 0, &in);
+    if (st == NNOM_OK) st = tfl_output(x, op, &out);
+    if (st == NNOM_OK) st = same_quant(x, in, out);
+    if (st != NNOM_OK) return st;
+    int32_t block[2], crop_by[4];
+    st = spatial_pairs(x, op, block, crop_by, "crops");
+    if (st != NNOM_OK) return st;
+    if (in->block[0] != block[0] || in->block[1] != block[1])
+        return tfl_fail(x, NNOM_ERR_UNSUPPORTED, "only BATCH_TO_SPACE_ND undoing a SPACE_TO_BATCH_ND of the same block "
+                        "around a convolution is supported");
+    if (!crop_by[0] && !crop_by[1] && !crop_by[2] && !crop_by[3]) {
+        out->layer = in->layer;
+        return NNOM_OK;
+    }
+    nnom_layer_desc d;
+    memset(&d, 0, sizeof d);
+    memcpy(d.params.pad, crop_by, sizeof crop_by);
+    d.type = NNOM_LAYER_CROPPING2D;
+    d.name = tfl_layer_name(x, out, NULL);
+    d.n_inputs = 1;
+    d.inputs[0] = in->layer;
+    d.quant = tfl_quant(out);
+    return tfl_add(x, &d, out, NULL);
 }

@@ -56,6 +56,8 @@ static const op_entry SUPPORTED[] = {
     {TFL_OP_SOFTMAX, "SOFTMAX", tfl_map_softmax},
     {TFL_OP_TANH, "TANH", tfl_map_activation},
     {TFL_OP_PAD, "PAD", tfl_map_pad},
+    {TFL_OP_BATCH_TO_SPACE_ND, "BATCH_TO_SPACE_ND", tfl_map_batch_to_space},
+    {TFL_OP_SPACE_TO_BATCH_ND, "SPACE_TO_BATCH_ND", tfl_map_space_to_batch},
     {TFL_OP_MEAN, "MEAN", tfl_map_mean},
     {TFL_OP_SUB, "SUB", tfl_map_add_sub},
     {TFL_OP_SQUEEZE, "SQUEEZE", tfl_map_reshape},
@@ -258,6 +260,11 @@ nnom_status tfl_activation(tfl_ctx *x, const tfl_op *op, int32_t i, tfl_tensor *
     if (st != NNOM_OK) return st;
     st = int8_quantised(x, *t, "input");
     if (st != NNOM_OK) return st;
+    const int32_t code = x->ops[x->index].code;
+    if ((*t)->block[0] && code != TFL_OP_CONV_2D && code != TFL_OP_DEPTHWISE_CONV_2D && code != TFL_OP_BATCH_TO_SPACE_ND)
+        return tfl_fail(x, NNOM_ERR_UNSUPPORTED, "input %d (tensor '%s') comes from SPACE_TO_BATCH_ND; nnom supports it "
+                        "only between SPACE_TO_BATCH_ND and BATCH_TO_SPACE_ND around a convolution (a dilated "
+                        "convolution)", (int)i, (*t)->name);
     if ((*t)->layer < 0)
         return tfl_fail(x, NNOM_ERR_UNSUPPORTED, "input %d (tensor '%s') is %s; nnom needs it computed by an earlier "
                         "operator or given as a model input", (int)i, (*t)->name,
