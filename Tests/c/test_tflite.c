@@ -14,6 +14,7 @@
 #include "nnom/nnom.h"
 #include "nnom/tools.h"
 #include "test_util.h"
+#include "tflite/flatbuf.h"
 
 #define FIXTURES NNOM_FIXTURES_DIR "/tflite/"
 #define CORRUPTION_ROUNDS 3000
@@ -211,6 +212,74 @@ static void check_bad_input(void)
              "a missing file is an I/O error");
 }
 
+/*
+ * The flatbuffer reader on a buffer laid out by hand:
+ *   0: root offset 12 | 4: vtable {8 bytes, table of 12 bytes, field0 at 4, field1 at 8}
+ *   12: table: soffset 8 (vtable at 4), u32 field0 = 7, u32 field1 = offset to the vector at 24
+ *   24: vector of 3 int32 {10, -20, 30}; 40: end
+ */
+static void check_flatbuf_reader(void)
+{
+    uint8_t b[40];
+    memset(b, 0, sizeof b);
+    wr32(b, 12);
+    b[4] = 8;  /* vtable bytes: two fields */
+    b[6] = 12; /* table bytes */
+    b[8] = 4;  /* field 0 at table + 4 */
+    b[10] = 8; /* field 1 at table + 8 */
+    wr32(b + 12, 8);
+    wr32(b + 16, 7);
+    wr32(b + 20, 24 - 20);
+    wr32(b + 24, 3);
+    wr32(b + 28, 10);
+    wr32(b + 32, (uint32_t)-20);
+    wr32(b + 36, 30);
+    nnom_fb fb;
+    nnom_fb_table root;
+    TU_REQUIRE(nnom_fb_open(&fb, b, sizeof b, &root) == 0, "open: %s", fb.error);
+    uint32_t u = 0;
+    int32_t v = 0;
+    TU_CHECK(nnom_fb_u32(&root, 0, 99, &u, "f0") == 0 && u == 7, "field 0: %u", u);
+    TU_CHECK(nnom_fb_i32(&root, 3, -5, &v, "f3") == 0 && v == -5, "absent field 3 reads its default: %d", v);
+    TU_CHECK(!nnom_fb_has(&root, 2) && nnom_fb_has(&root, 1), "presence");
+    nnom_fb_vector vec;
+    int present = 0;
+    TU_CHECK(nnom_fb_vector_field(&root, 1, 4, &vec, &present, "f1") == 0 && present && vec.len == 3, "vector");
+    TU_CHECK(nnom_fb_vec_i32(&vec, 1, &v, "f1") == 0 && v == -20, "element 1: %d", v);
+    TU_CHECK(nnom_fb_vec_i32(&vec, 3, &v, "f1") != 0 && strstr(fb.error, "index 3"), "index past the vector: %s",
+             fb.error);
+    TU_CHECK(nnom_fb_vector_field(&root, 1, 8, &vec, &present, "f1") != 0 && strstr(fb.error, "runs past the end"),
+             "3 elements of 8 bytes from byte 28 do not fit in 40: %s", fb.error);
+
+    uint8_t c[40];
+    memcpy(c, b, sizeof c);
+    wr32(c + 24, 5); /* 5 x 4 bytes from 28 runs past 40 */
+    nnom_fb_open(&fb, c, sizeof c, &root);
+    TU_CHECK(nnom_fb_vector_field(&root, 1, 4, &vec, NULL, "f1") != 0 && strstr(fb.error, "runs past the end"),
+             "vector past the end: %s", fb.error);
+    memcpy(c, b, sizeof c);
+    wr32(c + 20, 1000); /* offset out of the file */
+    nnom_fb_open(&fb, c, sizeof c, &root);
+    TU_CHECK(nnom_fb_vector_field(&root, 1, 4, &vec, NULL, "f1") != 0 && strstr(fb.error, "past the end"),
+             "offset past the end: %s", fb.error);
+    memcpy(c, b, sizeof c);
+    c[10] = 10; /* field 1 at table + 10: its 4 bytes run past the 12-byte table */
+    nnom_fb_open(&fb, c, sizeof c, &root);
+    TU_CHECK(nnom_fb_u32(&root, 1, 0, &u, "f1") != 0 && strstr(fb.error, "runs past its"), "field past the table: %s",
+             fb.error);
+    memcpy(c, b, sizeof c);
+    wr32(c + 12, 100); /* vtable before the start of the file */
+    TU_CHECK(nnom_fb_open(&fb, c, sizeof c, &root) != 0 && strstr(fb.error, "vtable"), "vtable outside: %s", fb.error);
+    memcpy(c, b, sizeof c);
+    c[4] = 13; /* odd vtable size */
+    TU_CHECK(nnom_fb_open(&fb, c, sizeof c, &root) != 0 && strstr(fb.error, "bad size"), "odd vtable: %s", fb.error);
+    memcpy(c, b, sizeof c);
+    c[6] = 200; /* table larger than the file */
+    TU_CHECK(nnom_fb_open(&fb, c, sizeof c, &root) != 0 && strstr(fb.error, "claims 200 bytes"), "table size: %s",
+             fb.error);
+    TU_CHECK(nnom_fb_open(&fb, b, 7, &root) != 0 && strstr(fb.error, "too short"), "7 bytes: %s", fb.error);
+}
+
 /* Flips bytes and truncates at random: every outcome is a model or an error, never a crash. */
 static void check_corruption(void)
 {
@@ -249,6 +318,7 @@ static void check_corruption(void)
 int main(void)
 {
     for (size_t i = 0; i < sizeof MODELS / sizeof MODELS[0]; i++) check_model(MODELS[i]);
+    check_flatbuf_reader();
     check_bad_input();
     check_corruption();
     return tu_finish("test_tflite");
