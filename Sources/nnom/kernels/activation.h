@@ -30,6 +30,11 @@ void nnom_hard_sigmoid_f32(const float *in, float *out, int32_t n);
 /* x relu6(x + 3) / 6 (MobileNetV3's) */
 void nnom_hard_swish_f32(const float *in, float *out, int32_t n);
 
+/* PRELU over `rows` rows of `channels` values: int8, out[r][c] = tables[c][in[r][c] + 128] (tables int8[channels][256]);
+ * float32, x >= 0 ? x : alphas[c] x. In place allowed. */
+void nnom_prelu_s8(const int8_t *in, int8_t *out, int32_t rows, int32_t channels, const int8_t *tables);
+void nnom_prelu_f32(const float *in, float *out, int32_t rows, int32_t channels, const float *alphas);
+
 /* exp(x) and tanh(x) in single precision without libm (relative error < 4e-7). */
 float nnom_expf(float x);
 float nnom_tanhf(float x);

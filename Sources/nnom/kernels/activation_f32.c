@@ -129,3 +129,12 @@ void nnom_hard_swish_f32(const float *in, float *out, int32_t n)
         out[i] = t <= 0.0f ? 0.0f : (t >= 6.0f ? x : x * t / 6.0f);
     }
 }
+
+void nnom_prelu_f32(const float *in, float *out, int32_t rows, int32_t channels, const float *alphas)
+{
+    for (int32_t r = 0; r < rows; r++)
+        for (int32_t c = 0; c < channels; c++) {
+            const float x = in[(int64_t)r * channels + c];
+            out[(int64_t)r * channels + c] = x >= 0.0f ? x : alphas[c] * x;
+        }
+}

@@ -167,6 +167,7 @@ nnom_status tfl_map_mul(tfl_ctx *x, const tfl_op *op);
 nnom_status tfl_map_quantize(tfl_ctx *x, const tfl_op *op);
 nnom_status tfl_map_dequantize(tfl_ctx *x, const tfl_op *op);
 nnom_status tfl_map_activation(tfl_ctx *x, const tfl_op *op);
+nnom_status tfl_map_prelu(tfl_ctx *x, const tfl_op *op);
 nnom_status tfl_map_concatenation(tfl_ctx *x, const tfl_op *op);
 nnom_status tfl_map_pad(tfl_ctx *x, const tfl_op *op);
 nnom_status tfl_map_resize_nearest(tfl_ctx *x, const tfl_op *op);

@@ -6,7 +6,8 @@
  * the raw input, see below), LEAKY_RELU (two multipliers by
  * sign), LOGISTIC and TANH (gemmlowp fixed point), HARD_SWISH (TFLite's int16
  * fixed point; the last three in tflite_fixedpoint.c).
- * Also the clamp that stands for a fused activation nnom cannot fuse.
+ * PRELU: one such table per channel. Also the clamp that stands for a fused
+ * activation nnom cannot fuse.
  *
  * Options (schema.fbs): LeakyReluOptions {0 alpha}.
  */
@@ -163,4 +164,48 @@ nnom_status tfl_map_activation(tfl_ctx *x, const tfl_op *op)
         type = clamp_type(act);
     }
     return table_layer(x, type, in->layer, table, out, alpha, NULL, NULL);
+}
+
+/* TFLite's PRELU: x - zp >= 0 ? MBQM(x - zp, in / out) : MBQM((x - zp)(alpha - alpha_zp), in alpha / out), plus the
+ * output zero point, saturated; one table per channel, alpha a constant vector over the channels. */
+nnom_status tfl_map_prelu(tfl_ctx *x, const tfl_op *op)
+{
+    tfl_tensor *in, *out, *alpha;
+    nnom_status st = tfl_expect_io(x, op, 2, 2, 1);
+    if (st == NNOM_OK) st = tfl_activation(x, op, 0, &in);
+    if (st == NNOM_OK) st = tfl_output(x, op, &out);
+    if (st == NNOM_OK) st = tfl_input(x, op, 1, &alpha);
+    if (st != NNOM_OK) return st;
+    const int32_t c = in->dims[in->rank - 1];
+    st = tfl_constant(x, alpha, TFL_TYPE_INT8, c, "alpha");
+    if (st != NNOM_OK) return st;
+    if (alpha->rank < 1 || alpha->dims[alpha->rank - 1] != c || alpha->n_quant != 1)
+        return tfl_fail(x, NNOM_ERR_UNSUPPORTED, "alpha '%s' must be one value per channel (%d) with one scale",
+                        alpha->name, (int)c);
+    const nnom_quant qi = tfl_quant(in), qo = tfl_quant(out), qa = tfl_quant(alpha);
+    int32_t m1, s1, m2, s2;
+    st = tfl_multiplier(x, (double)qi.scale / (double)qo.scale, &m1, &s1, "identity");
+    if (st == NNOM_OK)
+        st = tfl_multiplier(x, (double)qi.scale * (double)qa.scale / (double)qo.scale, &m2, &s2, "alpha");
+    if (st != NNOM_OK) return st;
+    int8_t *tables = (int8_t *)tfl_store(x, (size_t)c * INT8_VALUES);
+    if (!tables) return tfl_fail(x, NNOM_ERR_NO_MEMORY, "out of memory");
+    for (int32_t ch = 0; ch < c; ch++) {
+        const int32_t a = (int32_t)(int8_t)alpha->data[ch] - qa.zero_point;
+        for (int32_t q = -INT8_OFFSET; q < INT8_VALUES - INT8_OFFSET; q++) {
+            const int32_t v = q - qi.zero_point;
+            const int32_t y = (v >= 0 ? nnom_requantize(v, m1, s1) : nnom_requantize(v * a, m2, s2)) + qo.zero_point;
+            tables[ch * INT8_VALUES + q + INT8_OFFSET] = (int8_t)(y < -128 ? -128 : (y > 127 ? 127 : y));
+        }
+    }
+    nnom_layer_desc d;
+    memset(&d, 0, sizeof d);
+    d.blobs[0].data = tables;
+    d.blobs[0].size = (uint32_t)c * INT8_VALUES;
+    d.type = NNOM_LAYER_PRELU;
+    d.name = tfl_layer_name(x, out, NULL);
+    d.n_inputs = 1;
+    d.inputs[0] = in->layer;
+    d.quant = qo;
+    return tfl_add(x, &d, out, NULL);
 }
