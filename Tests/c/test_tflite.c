@@ -105,6 +105,43 @@ static void check_model(const char *name)
     nnom_converter_destroy(c);
 }
 
+/* float32 input and output (QUANTIZE first, DEQUANTIZE last): nnom quantises the float inputs itself
+ * (nnom_model_set_input_f32) and its int8 outputs must be TFLite Micro's float outputs in output steps
+ * (y = scale (q - zp) exactly recovers q). */
+static void check_float_io(void)
+{
+    nnom_converter *c = NULL;
+    nnom_error err;
+    TU_REQUIRE(nnom_convert_tflite(FIXTURES "float_io.tflite", &c, &err) == NNOM_OK, "%s", err.message);
+    nnom_model *m = nnom_converter_int8_model(c);
+    TU_OK(m, nnom_model_alloc_arena(m));
+    nnom_array x, y;
+    TU_REQUIRE(nnom_npy_read(FIXTURES "float_io.input.npy", &x, &err) == NNOM_OK, "%s", err.message);
+    TU_REQUIRE(nnom_npy_read(FIXTURES "float_io.output.npy", &y, &err) == NNOM_OK, "%s", err.message);
+    const int64_t n = x.dims[0], in_count = x.count / n, out_count = y.count / n;
+    nnom_tensor_info oi;
+    TU_OK(m, nnom_model_output_info(m, 0, &oi));
+    TU_REQUIRE(oi.count == out_count, "outputs: %d, fixture %lld", (int)oi.count, (long long)out_count);
+    int8_t yo[64];
+    int64_t differ = 0;
+    for (int64_t s = 0; s < n; s++) {
+        TU_OK(m, nnom_model_set_input_f32(m, 0, x.data + s * in_count, (size_t)in_count));
+        TU_OK(m, nnom_model_run(m));
+        TU_OK(m, nnom_model_get_output_s8(m, 0, yo, (size_t)out_count));
+        for (int64_t k = 0; k < out_count; k++) {
+            const double steps = (double)y.data[s * out_count + k] / (double)oi.quant.scale;
+            const int64_t q = tu_round_away(steps) + oi.quant.zero_point;
+            differ += yo[k] != q;
+        }
+    }
+    TU_CHECK(differ == 0, "float_io: %lld outputs differ from TFLite Micro's", (long long)differ);
+    printf("%-24s %3lld samples x %3lld outputs: %s\n", "float_io", (long long)n, (long long)out_count,
+           differ ? "DIFFERENT" : "bit-exact with TFLite Micro (float input and output)");
+    nnom_array_free(&x);
+    nnom_array_free(&y);
+    nnom_converter_destroy(c);
+}
+
 /* Expects conversion of @p bytes to fail with a message containing @p expect. */
 static void expect_error(const uint8_t *bytes, size_t size, const char *expect, const char *what)
 {
@@ -318,6 +355,7 @@ static void check_corruption(void)
 int main(void)
 {
     for (size_t i = 0; i < sizeof MODELS / sizeof MODELS[0]; i++) check_model(MODELS[i]);
+    check_float_io();
     check_flatbuf_reader();
     check_bad_input();
     check_corruption();
