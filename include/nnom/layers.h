@@ -77,6 +77,9 @@ typedef enum nnom_dtype {
  *  - UPSAMPLING1D/2D: size = {h, w} factors, nearest neighbour. s8: same quantisation.
  *  - RELU, RELU6, LEAKY_RELU (alpha), SIGMOID, TANH, HARD_SIGMOID, HARD_SWISH (x relu6(x + 3) / 6): element-wise.
  *    s8: 0 int8[256] lookup table indexed by (input + 128), made by nnom_quant_activation_table().
+ *  - TRANSPOSE_CONV2D: a transposed convolution (TFLite's TRANSPOSE_CONV), blobs as CONV2D's. Parameters:
+ *    kernel, stride, units (output channels), pad[0] / pad[2] the top / left padding (offset of the
+ *    first output row / column), shape_rank 3 and shape = (out_h, out_w, units), activation.
  *  - PRELU: x >= 0 ? x : alpha[c] x, one alpha per channel c (the last axis). f32: 0 float[C] alphas.
  *    s8: 0 int8[C][256]: one lookup table per channel, row c indexed by (input + 128).
  *  - SOFTMAX: over the last axis. s8: 0 uint32[256] exp table made by nnom_quant_softmax_table(),
@@ -150,7 +153,8 @@ typedef enum nnom_layer_type {
     NNOM_LAYER_RNN_STATE = 35,
     NNOM_LAYER_HARD_SWISH = 36,
     NNOM_LAYER_PRELU = 37,
-    NNOM_LAYER_TYPE_COUNT = 38
+    NNOM_LAYER_TRANSPOSE_CONV2D = 38,
+    NNOM_LAYER_TYPE_COUNT = 39
 } nnom_layer_type;
 
 /** Padding mode of convolutions and pooling, with Keras' meaning. */

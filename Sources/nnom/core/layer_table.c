@@ -6,7 +6,7 @@ extern const nnom_layer_ops nnom_ops_input, nnom_ops_output, nnom_ops_conv, nnom
     nnom_ops_global_avg_pool, nnom_ops_add, nnom_ops_subtract, nnom_ops_multiply,
     nnom_ops_concatenate, nnom_ops_flatten, nnom_ops_reshape, nnom_ops_zero_padding,
     nnom_ops_cropping, nnom_ops_upsampling, nnom_ops_relu, nnom_ops_relu6, nnom_ops_leaky_relu,
-    nnom_ops_sigmoid, nnom_ops_tanh, nnom_ops_hard_sigmoid, nnom_ops_hard_swish, nnom_ops_prelu, nnom_ops_softmax, nnom_ops_simple_rnn, nnom_ops_gru,
+    nnom_ops_sigmoid, nnom_ops_tanh, nnom_ops_hard_sigmoid, nnom_ops_hard_swish, nnom_ops_prelu, nnom_ops_transpose_conv, nnom_ops_softmax, nnom_ops_simple_rnn, nnom_ops_gru,
     nnom_ops_lstm, nnom_ops_rnn_state;
 
 /*
@@ -76,6 +76,7 @@ static const struct {
     [NNOM_LAYER_RNN_STATE] = {"rnn_state", LAYER(RNN_STATE, rnn_state)},
     [NNOM_LAYER_HARD_SWISH] = {"hard_swish", LAYER(HARD_SWISH, hard_swish)},
     [NNOM_LAYER_PRELU] = {"prelu", LAYER(PRELU, prelu)},
+    [NNOM_LAYER_TRANSPOSE_CONV2D] = {"transpose_conv2d", LAYER(TRANSPOSE_CONV2D, transpose_conv)},
 };
 
 /* One entry per type: adding an enum value without a table line fails to compile. */

@@ -157,6 +157,7 @@ nnom_status tfl_reshape_to(tfl_ctx *x, int32_t id, const nnom_shape *have, tfl_t
 nnom_status tfl_map_conv2d(tfl_ctx *x, const tfl_op *op);
 nnom_status tfl_map_depthwise_conv2d(tfl_ctx *x, const tfl_op *op);
 nnom_status tfl_map_fully_connected(tfl_ctx *x, const tfl_op *op);
+nnom_status tfl_map_transpose_conv(tfl_ctx *x, const tfl_op *op);
 nnom_status tfl_map_max_pool(tfl_ctx *x, const tfl_op *op);
 nnom_status tfl_map_average_pool(tfl_ctx *x, const tfl_op *op);
 nnom_status tfl_map_mean(tfl_ctx *x, const tfl_op *op);

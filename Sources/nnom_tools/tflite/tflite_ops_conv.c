@@ -11,7 +11,13 @@
  * DepthwiseConv2DOptions {0 padding, 1 stride_w, 2 stride_h, 3 depth_multiplier,
  * 4 fused_activation_function, 5 dilation_w_factor, 6 dilation_h_factor};
  * FullyConnectedOptions {0 fused_activation_function, 1 weights_format,
- * 2 keep_num_dims}.
+ * 2 keep_num_dims}; TransposeConvOptions {0 padding, 1 stride_w, 2 stride_h,
+ * 3 fused_activation_function}.
+ *
+ * TRANSPOSE_CONV (inputs: output shape, weights [O][KH][KW][I], input, bias)
+ * onto TRANSPOSE_CONV2D with TFLite's padding: for an output of size n along an
+ * axis, m = ceil(n / s) (SAME) or (n - k + s) / s (VALID), total =
+ * max(0, (m - 1) s + k - n), and the first output row is at total / 2.
  */
 #include <string.h>
 
@@ -20,15 +26,17 @@
 enum { CONV_PADDING = 0, CONV_STRIDE_W = 1, CONV_STRIDE_H = 2, CONV_ACT = 3, CONV_DIL_W = 4, CONV_DIL_H = 5 };
 enum { DW_PADDING = 0, DW_STRIDE_W = 1, DW_STRIDE_H = 2, DW_MULT = 3, DW_ACT = 4, DW_DIL_W = 5, DW_DIL_H = 6 };
 enum { FC_ACT = 0, FC_WEIGHTS_FORMAT = 1, FC_KEEP_NUM_DIMS = 2 };
+enum { TCONV_PADDING = 0, TCONV_STRIDE_W = 1, TCONV_STRIDE_H = 2, TCONV_ACT = 3 };
 #define FC_WEIGHTS_DEFAULT 0
 
-/* Weights (int8, symmetric, one scale or one per output channel along @p axis), bias (int32 or absent)
- * and the per-channel multipliers and shifts, into blobs 0-3. */
-static nnom_status weights_blobs(tfl_ctx *x, const tfl_op *op, const tfl_tensor *in, const tfl_tensor *out,
-                                 int32_t out_c, int32_t axis, int64_t count, int per_tensor_ok, nnom_blob *b)
+/* Weights (input @p w_index; int8, symmetric, one scale or one per output channel along @p axis), bias (input
+ * @p b_index; int32 or absent) and the per-channel multipliers and shifts, into blobs 0-3. */
+static nnom_status weights_blobs_at(tfl_ctx *x, const tfl_op *op, int32_t w_index, int32_t b_index, const tfl_tensor *in,
+                                    const tfl_tensor *out, int32_t out_c, int32_t axis, int64_t count, int per_tensor_ok,
+                                    nnom_blob *b)
 {
     tfl_tensor *w;
-    nnom_status st = tfl_input(x, op, 1, &w);
+    nnom_status st = tfl_input(x, op, w_index, &w);
     if (st == NNOM_OK) st = tfl_constant(x, w, TFL_TYPE_INT8, count, "weights");
     if (st != NNOM_OK) return st;
     if (w->n_quant != 1 && !(w->n_quant == out_c && w->quant_dim == axis))
@@ -44,8 +52,8 @@ static nnom_status weights_blobs(tfl_ctx *x, const tfl_op *op, const tfl_tensor 
     }
     b[0].data = tfl_store_copy(x, w->data, (size_t)count);
     b[0].size = (uint32_t)count;
-    if (op->n_in > 2 && op->in[2] >= 0) {
-        tfl_tensor *bias = &x->tensors[op->in[2]];
+    if (op->n_in > b_index && op->in[b_index] >= 0) {
+        tfl_tensor *bias = &x->tensors[op->in[b_index]];
         st = tfl_constant(x, bias, TFL_TYPE_INT32, out_c, "bias");
         if (st != NNOM_OK) return st;
         b[1].data = tfl_store_copy(x, bias->data, (size_t)out_c * 4u);
@@ -65,6 +73,12 @@ static nnom_status weights_blobs(tfl_ctx *x, const tfl_op *op, const tfl_tensor 
     b[3].data = shift;
     b[3].size = (uint32_t)n * 4u;
     return NNOM_OK;
+}
+
+static nnom_status weights_blobs(tfl_ctx *x, const tfl_op *op, const tfl_tensor *in, const tfl_tensor *out,
+                                 int32_t out_c, int32_t axis, int64_t count, int per_tensor_ok, nnom_blob *b)
+{
+    return weights_blobs_at(x, op, 1, 2, in, out, out_c, axis, count, per_tensor_ok, b);
 }
 
 static nnom_status padding_mode(tfl_ctx *x, int32_t tfl_padding, int32_t *padding)
@@ -220,4 +234,59 @@ nnom_status tfl_map_fully_connected(tfl_ctx *x, const tfl_op *op)
     if (st != NNOM_OK) return st;
     const nnom_shape flat = {1, {units, 0, 0}};
     return tfl_reshape_to(x, id, &flat, out); /* keep_num_dims: the output keeps the input's rank */
+}
+
+/* TFLite's padding before the first output row of a transposed convolution with output size @p n. */
+static int32_t transpose_pad(int32_t padding, int32_t n, int32_t k, int32_t s)
+{
+    const int32_t m = padding == TFL_PAD_SAME ? (n + s - 1) / s : (n + s - k) / s;
+    int32_t total = (m - 1) * s + k - n;
+    if (total < 0) total = 0;
+    return total / 2;
+}
+
+nnom_status tfl_map_transpose_conv(tfl_ctx *x, const tfl_op *op)
+{
+    tfl_tensor *in, *out, *w;
+    nnom_status st = tfl_expect_io(x, op, 3, 4, 1);
+    if (st == NNOM_OK) st = tfl_activation(x, op, 2, &in);
+    if (st == NNOM_OK) st = tfl_output(x, op, &out);
+    if (st == NNOM_OK) st = tfl_input(x, op, 1, &w);
+    if (st != NNOM_OK) return st;
+    if (in->rank != 4 || out->rank != 4 || w->rank != 4)
+        return tfl_fail(x, NNOM_ERR_FORMAT, "input, weights and output must have rank 4 (NHWC)");
+    if (w->dims[3] != in->dims[3] || w->dims[0] != out->dims[3])
+        return tfl_fail(x, NNOM_ERR_FORMAT, "weights '%s' do not fit %d input and %d output channels", w->name,
+                        (int)in->dims[3], (int)out->dims[3]);
+    nnom_layer_desc d;
+    memset(&d, 0, sizeof d);
+    int32_t padding, act;
+    st = tfl_opt_i8(x, op, TCONV_PADDING, TFL_PAD_SAME, &padding);
+    if (st == NNOM_OK) st = tfl_opt_i32(x, op, TCONV_STRIDE_W, 1, &d.params.stride[1]);
+    if (st == NNOM_OK) st = tfl_opt_i32(x, op, TCONV_STRIDE_H, 1, &d.params.stride[0]);
+    if (st == NNOM_OK) st = tfl_opt_i8(x, op, TCONV_ACT, TFL_ACT_NONE, &act);
+    if (st == NNOM_OK) st = tfl_fused(x, act, &d.params.activation);
+    if (st != NNOM_OK) return st;
+    if (padding != TFL_PAD_SAME && padding != TFL_PAD_VALID)
+        return tfl_fail(x, NNOM_ERR_UNSUPPORTED, "padding %d is not supported (0 SAME, 1 VALID)", (int)padding);
+    if (d.params.stride[0] < 1 || d.params.stride[1] < 1)
+        return tfl_fail(x, NNOM_ERR_FORMAT, "strides %d, %d", (int)d.params.stride[0], (int)d.params.stride[1]);
+    const int32_t out_c = w->dims[0];
+    d.params.kernel[0] = w->dims[1];
+    d.params.kernel[1] = w->dims[2];
+    d.params.units = out_c;
+    d.params.pad[0] = transpose_pad(padding, out->dims[1], w->dims[1], d.params.stride[0]);
+    d.params.pad[2] = transpose_pad(padding, out->dims[2], w->dims[2], d.params.stride[1]);
+    d.params.shape_rank = 3;
+    d.params.shape[0] = out->dims[1];
+    d.params.shape[1] = out->dims[2];
+    d.params.shape[2] = out_c;
+    st = weights_blobs_at(x, op, 1, 3, in, out, out_c, 0, tfl_count(w), 0, d.blobs);
+    if (st != NNOM_OK) return st;
+    d.type = NNOM_LAYER_TRANSPOSE_CONV2D;
+    d.name = tfl_layer_name(x, out, NULL);
+    d.n_inputs = 1;
+    d.inputs[0] = in->layer;
+    d.quant = tfl_quant(out);
+    return tfl_add(x, &d, out, NULL);
 }
