@@ -36,6 +36,7 @@ public struct ConversionOptions: Sendable, Equatable {
 
     var cValue: nnom_quantize_options {
         var o = nnom_quantize_options()
+        nnom_quantize_options_init(&o)
         o.per_tensor = perTensor ? 1 : 0
         o.method = method.cValue
         o.percentile = percentile

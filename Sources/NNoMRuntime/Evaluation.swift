@@ -48,6 +48,7 @@ extension Model {
         let cLabels = labels.map { Int32(clamping: $0) }
         var confusion = [Int64](repeating: 0, count: classes * classes)
         var eval = nnom_eval()
+        nnom_eval_init(&eval)
         eval.n_classes = Int32(classes)
         eval.k = Int32(k)
         // Chunks only to report progress; the totals accumulate in `eval` across calls.

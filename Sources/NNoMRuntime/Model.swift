@@ -56,6 +56,7 @@ public final class Model {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: 16)
         buffer.copyBytes(from: bytes)
         var options = nnom_options()
+        nnom_options_init(&options)
         if timing { options.timer = monotonicMicroseconds }
         options.keep_all_outputs = keepAllOutputs ? 1 : 0
         var handle: OpaquePointer?
@@ -282,6 +283,7 @@ public final class Model {
         let type = ElementType(nnom_model_dtype(m))
         let layers = (0..<Int(nnom_model_layer_count(m))).map { i -> Layer in
             var info = nnom_layer_info()
+            nnom_layer_info_init(&info)
             _ = nnom_model_layer_info(m, Int32(i), &info)
             return Layer(index: i, info: info, dtype: type)
         }

@@ -208,7 +208,7 @@ static void graph_s8(nnom_layer_type type, nnom_shape shape)
     int32_t a, b;
     TU_OK(m, nnom_model_add_input(m, "x", shape, qi, &a));
     nnom_layer_desc d;
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     d.type = type;
     d.n_inputs = 1;
     d.inputs[0] = a;
@@ -218,7 +218,7 @@ static void graph_s8(nnom_layer_type type, nnom_shape shape)
     d.quant = qo;
     TU_OK(m, nnom_model_add_layer(m, &d, &b));
     nnom_layer_desc od;
-    memset(&od, 0, sizeof od);
+    nnom_layer_desc_init(&od);
     od.type = NNOM_LAYER_OUTPUT;
     od.n_inputs = 1;
     od.inputs[0] = b;
@@ -239,7 +239,7 @@ static void graph_s8(nnom_layer_type type, nnom_shape shape)
         TU_CHECK(y[i] == want, "graph %s [%d] x=%d: %d, expected %d", nnom_layer_type_name(type), i, x[i], y[i], want);
         if (y[i] != want) break;
     }
-    nnom_layer_info info;
+    nnom_layer_info info = NNOM_LAYER_INFO_INIT;
     TU_OK(m, nnom_model_layer_info(m, b, &info));
     /* model inputs are never written over: the input must still hold x */
     TU_CHECK(info.in_place == 0, "%s must not overwrite the model input", nnom_layer_type_name(type));
@@ -260,14 +260,14 @@ static void graph_f32(nnom_layer_type type, nnom_shape shape)
     int32_t a, b;
     TU_OK(m, nnom_model_add_input(m, "x", shape, q0, &a));
     nnom_layer_desc d;
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     d.type = type;
     d.n_inputs = 1;
     d.inputs[0] = a;
     d.params.alpha = alpha;
     TU_OK(m, nnom_model_add_layer(m, &d, &b));
     nnom_layer_desc od;
-    memset(&od, 0, sizeof od);
+    nnom_layer_desc_init(&od);
     od.type = NNOM_LAYER_OUTPUT;
     od.n_inputs = 1;
     od.inputs[0] = b;
@@ -288,7 +288,7 @@ static void graph_f32(nnom_layer_type type, nnom_shape shape)
                  y[i], want);
         if (fabs(y[i] - want) > 3e-7) break;
     }
-    nnom_layer_info info;
+    nnom_layer_info info = NNOM_LAYER_INFO_INIT;
     TU_OK(m, nnom_model_layer_info(m, b, &info));
     TU_CHECK(info.in_place == 0, "%s f32 must not overwrite the model input", nnom_layer_type_name(type));
     TU_CHECK(memcmp(nnom_model_input_data(m, 0), x, (size_t)n * 4) == 0, "%s f32: the input changed",
@@ -319,7 +319,7 @@ static nnom_status compile_act(nnom_dtype dtype, nnom_layer_type type, const voi
     nnom_shape s = {1, {8, 0, 0}};
     TU_OK(m, nnom_model_add_input(m, "x", s, q, &a));
     nnom_layer_desc d;
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     d.type = type;
     d.name = "my_act";
     d.n_inputs = two_inputs ? 2 : 1;
@@ -331,7 +331,7 @@ static nnom_status compile_act(nnom_dtype dtype, nnom_layer_type type, const voi
     d.quant = q;
     TU_OK(m, nnom_model_add_layer(m, &d, &b));
     nnom_layer_desc od;
-    memset(&od, 0, sizeof od);
+    nnom_layer_desc_init(&od);
     od.type = NNOM_LAYER_OUTPUT;
     od.n_inputs = 1;
     od.inputs[0] = b;
