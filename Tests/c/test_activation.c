@@ -385,7 +385,7 @@ static void test_prelu(void)
         int32_t a, b;
         TU_OK(m, nnom_model_add_input(m, "x", shape, q, &a));
         nnom_layer_desc d;
-        memset(&d, 0, sizeof d);
+        nnom_layer_desc_init(&d);
         d.type = NNOM_LAYER_PRELU;
         d.n_inputs = 1;
         d.inputs[0] = a;
@@ -394,7 +394,7 @@ static void test_prelu(void)
         d.blobs[0].size = dt ? (uint32_t)c * 4u : (uint32_t)c * 256u;
         TU_OK(m, nnom_model_add_layer(m, &d, &b));
         nnom_layer_desc od;
-        memset(&od, 0, sizeof od);
+        nnom_layer_desc_init(&od);
         od.type = NNOM_LAYER_OUTPUT;
         od.n_inputs = 1;
         od.inputs[0] = b;
@@ -433,7 +433,7 @@ static void test_prelu(void)
     int32_t a;
     TU_OK(m, nnom_model_add_input(m, "x", shape, q, &a));
     nnom_layer_desc d;
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     d.type = NNOM_LAYER_PRELU;
     d.name = "p";
     d.n_inputs = 1;
@@ -442,7 +442,7 @@ static void test_prelu(void)
     d.blobs[0].data = words;
     d.blobs[0].size = 4u * 256u;
     TU_OK(m, nnom_model_add_layer(m, &d, &a));
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     d.type = NNOM_LAYER_OUTPUT;
     d.n_inputs = 1;
     d.inputs[0] = a;

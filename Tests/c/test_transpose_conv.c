@@ -128,7 +128,7 @@ static void test_layer(void)
         const nnom_shape s = {3, {4, 4, 2}};
         TU_OK(m, nnom_model_add_input(m, "x", s, q, &a));
         nnom_layer_desc d;
-        memset(&d, 0, sizeof d);
+        nnom_layer_desc_init(&d);
         d.type = NNOM_LAYER_TRANSPOSE_CONV2D;
         d.name = "tc";
         d.n_inputs = 1;
@@ -145,7 +145,7 @@ static void test_layer(void)
         d.blobs[2] = (nnom_blob){mult, sizeof mult};
         d.blobs[3] = (nnom_blob){shift, sizeof shift};
         TU_OK(m, nnom_model_add_layer(m, &d, &a));
-        memset(&d, 0, sizeof d);
+        nnom_layer_desc_init(&d);
         d.type = NNOM_LAYER_OUTPUT;
         d.n_inputs = 1;
         d.inputs[0] = a;

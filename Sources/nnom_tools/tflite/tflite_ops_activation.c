@@ -57,7 +57,7 @@ static nnom_status table_layer(tfl_ctx *x, nnom_layer_type type, int32_t input_l
                                tfl_tensor *out, float alpha, const char *suffix, int32_t *id)
 {
     nnom_layer_desc d;
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     d.blobs[0].data = tfl_store_copy(x, table, INT8_VALUES);
     if (!d.blobs[0].data) return tfl_fail(x, NNOM_ERR_NO_MEMORY, "out of memory");
     d.blobs[0].size = INT8_VALUES;
@@ -199,7 +199,7 @@ nnom_status tfl_map_prelu(tfl_ctx *x, const tfl_op *op)
         }
     }
     nnom_layer_desc d;
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     d.blobs[0].data = tables;
     d.blobs[0].size = (uint32_t)c * INT8_VALUES;
     d.type = NNOM_LAYER_PRELU;

@@ -37,7 +37,7 @@ static nnom_status second_input(tfl_ctx *x, const tfl_tensor *a, const tfl_tenso
                         "channels (other broadcasting is not supported)", b->name, a->name, (int)channels);
     if (b->rank == 2) return NNOM_OK; /* [1, C] is already (C) without the batch */
     nnom_layer_desc r;
-    memset(&r, 0, sizeof r);
+    nnom_layer_desc_init(&r);
     r.type = NNOM_LAYER_RESHAPE;
     r.name = tfl_layer_name(x, b, "_b");
     r.n_inputs = 1;
@@ -65,7 +65,7 @@ static nnom_status binary(tfl_ctx *x, const tfl_op *op, nnom_layer_type type)
         b = t;
     }
     nnom_layer_desc d;
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     int32_t act;
     st = tfl_opt_i8(x, op, ARITH_ACT, TFL_ACT_NONE, &act);
     if (st == NNOM_OK) st = tfl_fused(x, act, &d.params.activation);
@@ -120,7 +120,7 @@ nnom_status tfl_map_softmax(tfl_ctx *x, const tfl_op *op)
     if (tfl_softmax_tables((double)beta, (double)tfl_quant(in).scale, tables) != NNOM_OK)
         return tfl_fail(x, NNOM_ERR_UNSUPPORTED, "beta x input scale has no fixed-point multiplier");
     nnom_layer_desc d;
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     d.blobs[0].data = tables;
     d.blobs[0].size = 2u * NNOM_SOFTMAX_TABLE_SIZE * (uint32_t)sizeof(int32_t);
     d.type = NNOM_LAYER_SOFTMAX;

@@ -126,7 +126,7 @@ nnom_status tfl_map_conv2d(tfl_ctx *x, const tfl_op *op)
     nnom_status st = conv_io(x, op, &in, &out, &w);
     if (st != NNOM_OK) return st;
     nnom_layer_desc d;
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     int32_t padding, act;
     st = tfl_opt_i8(x, op, CONV_PADDING, TFL_PAD_SAME, &padding);
     if (st == NNOM_OK) st = padding_mode(x, padding, &d.params.padding);
@@ -162,7 +162,7 @@ nnom_status tfl_map_depthwise_conv2d(tfl_ctx *x, const tfl_op *op)
     nnom_status st = conv_io(x, op, &in, &out, &w);
     if (st != NNOM_OK) return st;
     nnom_layer_desc d;
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     int32_t padding, act, mult;
     st = tfl_opt_i8(x, op, DW_PADDING, TFL_PAD_SAME, &padding);
     if (st == NNOM_OK) st = padding_mode(x, padding, &d.params.padding);
@@ -205,7 +205,7 @@ nnom_status tfl_map_fully_connected(tfl_ctx *x, const tfl_op *op)
     if (st != NNOM_OK) return st;
     int32_t act, format;
     nnom_layer_desc d;
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     st = tfl_opt_i8(x, op, FC_ACT, TFL_ACT_NONE, &act);
     if (st == NNOM_OK) st = tfl_fused(x, act, &d.params.activation);
     if (st == NNOM_OK) st = tfl_opt_i8(x, op, FC_WEIGHTS_FORMAT, FC_WEIGHTS_DEFAULT, &format);
@@ -259,7 +259,7 @@ nnom_status tfl_map_transpose_conv(tfl_ctx *x, const tfl_op *op)
         return tfl_fail(x, NNOM_ERR_FORMAT, "weights '%s' do not fit %d input and %d output channels", w->name,
                         (int)in->dims[3], (int)out->dims[3]);
     nnom_layer_desc d;
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     int32_t padding, act;
     st = tfl_opt_i8(x, op, TCONV_PADDING, TFL_PAD_SAME, &padding);
     if (st == NNOM_OK) st = tfl_opt_i32(x, op, TCONV_STRIDE_W, 1, &d.params.stride[1]);

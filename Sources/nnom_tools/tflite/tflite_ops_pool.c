@@ -46,7 +46,7 @@ static nnom_status pool(tfl_ctx *x, const tfl_op *op, nnom_layer_type type)
     if (st != NNOM_OK) return st;
     if (in->rank != 4) return tfl_fail(x, NNOM_ERR_FORMAT, "input has rank %d, expected 4 (NHWC)", (int)in->rank);
     nnom_layer_desc d;
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     int32_t padding, act;
     st = tfl_opt_i8(x, op, POOL_PADDING, TFL_PAD_SAME, &padding);
     if (st == NNOM_OK) st = tfl_opt_i32(x, op, POOL_STRIDE_W, 1, &d.params.stride[1]);
@@ -119,7 +119,7 @@ nnom_status tfl_map_mean(tfl_ctx *x, const tfl_op *op)
     const int32_t folded = (int32_t)(((int64_t)m << k) / n);
 
     nnom_layer_desc d;
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     int8_t *ones = (int8_t *)tfl_store(x, (size_t)(n * c));
     int32_t *mult = (int32_t *)tfl_store(x, (size_t)c * 4u), *shift = (int32_t *)tfl_store(x, (size_t)c * 4u);
     if (!ones || !mult || !shift) return tfl_fail(x, NNOM_ERR_NO_MEMORY, "out of memory");

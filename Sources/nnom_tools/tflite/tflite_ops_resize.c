@@ -95,7 +95,7 @@ nnom_status tfl_map_resize_nearest(tfl_ctx *x, const tfl_op *op)
         return tfl_fail(x, NNOM_ERR_UNSUPPORTED, "resizing %dx%d to %dx%d is not a repetition by integer factors; only "
                         "that is supported", (int)in->dims[1], (int)in->dims[2], (int)out->dims[1], (int)out->dims[2]);
     nnom_layer_desc d;
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     d.params.size[0] = fh;
     d.params.size[1] = fw;
     d.type = NNOM_LAYER_UPSAMPLING2D;
@@ -116,7 +116,7 @@ static nnom_status crop(tfl_ctx *x, tfl_tensor *in, tfl_tensor *out, const int32
     if (begin[0] != 0 || end[0] != 1 || begin[r - 1] != 0 || end[r - 1] != in->dims[r - 1])
         return tfl_fail(x, NNOM_ERR_UNSUPPORTED, "only slices that keep the batch and the channels whole are supported");
     nnom_layer_desc d;
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     if (r == 4) {
         d.params.pad[0] = begin[1];
         d.params.pad[1] = in->dims[1] - end[1];
@@ -243,7 +243,7 @@ nnom_status tfl_map_space_to_batch(tfl_ctx *x, const tfl_op *op)
         return NNOM_OK;
     }
     nnom_layer_desc d;
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     memcpy(d.params.pad, pad, sizeof pad);
     d.type = NNOM_LAYER_ZERO_PADDING2D;
     d.name = tfl_layer_name(x, out, NULL);
@@ -272,7 +272,7 @@ nnom_status tfl_map_batch_to_space(tfl_ctx *x, const tfl_op *op)
         return NNOM_OK;
     }
     nnom_layer_desc d;
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     memcpy(d.params.pad, crop_by, sizeof crop_by);
     d.type = NNOM_LAYER_CROPPING2D;
     d.name = tfl_layer_name(x, out, NULL);

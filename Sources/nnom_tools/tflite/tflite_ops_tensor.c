@@ -57,7 +57,7 @@ nnom_status tfl_map_concatenation(tfl_ctx *x, const tfl_op *op)
         return tfl_fail(x, NNOM_ERR_UNSUPPORTED, "axis %d of a rank-%d output is not supported (the batch axis cannot "
                         "be joined)", (int)axis, (int)out->rank);
     nnom_layer_desc d;
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     int32_t *params = (int32_t *)tfl_store(x, (size_t)op->n_in * 2u * 4u);
     if (!params) return tfl_fail(x, NNOM_ERR_NO_MEMORY, "out of memory");
     for (int32_t i = 0; i < op->n_in; i++) {
@@ -113,7 +113,7 @@ nnom_status tfl_map_pad(tfl_ctx *x, const tfl_op *op)
                             (int)(int8_t)v->data[0], (int)tfl_quant(out).zero_point);
     }
     nnom_layer_desc d;
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     d.params.pad[0] = p[2];
     d.params.pad[1] = p[3];
     d.params.pad[2] = p[4];
@@ -154,7 +154,7 @@ nnom_status tfl_map_quantize(tfl_ctx *x, const tfl_op *op)
     if (st != NNOM_OK) return st;
     if (params[0] == 0) return tfl_fail(x, NNOM_ERR_UNSUPPORTED, "the scale ratio is too small to represent");
     nnom_layer_desc d;
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     d.blobs[0].data = params;
     d.blobs[0].size = 8u;
     d.params.axis = -1;

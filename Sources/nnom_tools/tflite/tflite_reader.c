@@ -387,7 +387,7 @@ nnom_status tfl_reshape_to(tfl_ctx *x, int32_t id, const nnom_shape *have, tfl_t
         return NNOM_OK;
     }
     nnom_layer_desc r;
-    memset(&r, 0, sizeof r);
+    nnom_layer_desc_init(&r);
     r.type = NNOM_LAYER_RESHAPE;
     r.name = tfl_layer_name(x, out, "_r");
     r.n_inputs = 1;
@@ -575,7 +575,7 @@ static nnom_status add_outputs(tfl_ctx *x, nnom_fb_table *sg)
             return tfl_fail(x, NNOM_ERR_UNSUPPORTED, "model output %d (tensor '%s') is not computed by any operator",
                             (int)i, t->name);
         nnom_layer_desc d;
-        memset(&d, 0, sizeof d);
+        nnom_layer_desc_init(&d);
         char name[NNOM_NAME_MAX];
         snprintf(name, sizeof name, "output_%d", (int)i);
         d.type = NNOM_LAYER_OUTPUT;
