@@ -21,7 +21,7 @@
 
 static const char *const MODELS[] = {
     "conv_pool", "depthwise_mean", "add_relu", "activations", "mul_sub", "pad_dilated",
-    "resize_crop", "conv1d", "dilated", "transpose_conv", "digits_mlp", "digits_cnn_bn", "digits_residual_concat",
+    "resize_crop", "conv1d", "dilated", "transpose_conv", "se_block", "digits_mlp", "digits_cnn_bn", "digits_residual_concat",
     /* one operator on the model input; the last sample holds every int8 value */
     "op_logistic", "op_tanh", "op_leaky_relu", "op_relu", "op_relu6", "op_hard_swish", "op_softmax", "op_prelu",
 };
