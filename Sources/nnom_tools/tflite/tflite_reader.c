@@ -28,6 +28,10 @@ enum { QUANT_SCALE = 2, QUANT_ZERO_POINT = 3, QUANT_DIMENSION = 6 };
 enum { BUFFER_DATA = 0, BUFFER_OFFSET = 1 };
 enum { OPCODE_DEPRECATED_BUILTIN = 0, OPCODE_CUSTOM = 1, OPCODE_BUILTIN = 3 };
 enum { OPERATOR_OPCODE_INDEX = 0, OPERATOR_INPUTS = 1, OPERATOR_OUTPUTS = 2, OPERATOR_OPTIONS = 4 };
+/* Largest dimension read: far above any microcontroller tensor, and products of four stay in int64. */
+#define TFL_MAX_DIM (1 << 24)
+/* Buffer.offset: 0 (absent) or 1 (TFLite's "no data" marker) mean the data, if any, is in the flatbuffer. */
+#define TFL_BUFFER_OFFSET_INLINE 1
 /* deprecated_builtin_code is an int8: codes from 127 on live only in builtin_code */
 #define TFL_PLACEHOLDER_FOR_GREATER_OP_CODES 127
 
@@ -455,7 +459,7 @@ static nnom_status read_tensors(tfl_ctx *x, nnom_fb_table *sg, nnom_fb_vector *b
         t->rank = (int32_t)shape.len;
         for (uint32_t k = 0; k < shape.len; k++) {
             if (nnom_fb_vec_i32(&shape, k, &t->dims[k], what) != 0) return fb_fail(x);
-            if (t->dims[k] < 1 || t->dims[k] > (1 << 24))
+            if (t->dims[k] < 1 || t->dims[k] > TFL_MAX_DIM)
                 return tfl_fail(x, NNOM_ERR_FORMAT, "tensor '%s' has dimension %u of %d", t->name, k,
                                 (int)t->dims[k]);
         }
@@ -472,7 +476,7 @@ static nnom_status read_tensors(tfl_ctx *x, nnom_fb_table *sg, nnom_fb_vector *b
             if (nnom_fb_vec_table(buffers, buffer, &bt, what) != 0) return fb_fail(x);
             uint64_t offset;
             if (nnom_fb_u64(&bt, BUFFER_OFFSET, 0, &offset, what) != 0) return fb_fail(x);
-            if (offset > 1)
+            if (offset > TFL_BUFFER_OFFSET_INLINE)
                 return tfl_fail(x, NNOM_ERR_UNSUPPORTED, "tensor '%s' keeps its data outside the flatbuffer (a model "
                                 "over 2 GB); not supported", t->name);
             nnom_fb_vector data;
