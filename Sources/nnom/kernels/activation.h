@@ -2,7 +2,7 @@
  * Element-wise activations.
  *
  * int8: every activation (relu, relu6, leaky relu, sigmoid, tanh, hard
- * sigmoid, hard swish) is one 256-entry table lookup, out = table[in + 128], the table
+ * sigmoid) is one 256-entry table lookup, out = table[in + 128], the table
  * made at build time by nnom_quant_activation_table() with the input and
  * output quantisations baked in.
  *
@@ -27,13 +27,6 @@ void nnom_sigmoid_f32(const float *in, float *out, int32_t n);
 void nnom_tanh_f32(const float *in, float *out, int32_t n);
 /* Keras 3: relu6(x + 3) / 6 */
 void nnom_hard_sigmoid_f32(const float *in, float *out, int32_t n);
-/* x relu6(x + 3) / 6 (MobileNetV3's) */
-void nnom_hard_swish_f32(const float *in, float *out, int32_t n);
-
-/* PRELU over `rows` rows of `channels` values: int8, out[r][c] = tables[c][in[r][c] + 128] (tables int8[channels][256]);
- * float32, x >= 0 ? x : alphas[c] x. In place allowed. */
-void nnom_prelu_s8(const int8_t *in, int8_t *out, int32_t rows, int32_t channels, const int8_t *tables);
-void nnom_prelu_f32(const float *in, float *out, int32_t rows, int32_t channels, const float *alphas);
 
 /* exp(x) and tanh(x) in single precision without libm (relative error < 4e-7). */
 float nnom_expf(float x);

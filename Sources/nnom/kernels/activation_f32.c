@@ -119,22 +119,3 @@ void nnom_hard_sigmoid_f32(const float *in, float *out, int32_t n)
         out[i] = t / 6.0f;
     }
 }
-
-void nnom_hard_swish_f32(const float *in, float *out, int32_t n)
-{
-    for (int32_t i = 0; i < n; i++) {
-        const float x = in[i];
-        const float t = x + 3.0f;
-        /* exact outside (-3, 3); two roundings inside */
-        out[i] = t <= 0.0f ? 0.0f : (t >= 6.0f ? x : x * t / 6.0f);
-    }
-}
-
-void nnom_prelu_f32(const float *in, float *out, int32_t rows, int32_t channels, const float *alphas)
-{
-    for (int32_t r = 0; r < rows; r++)
-        for (int32_t c = 0; c < channels; c++) {
-            const float x = in[(int64_t)r * channels + c];
-            out[(int64_t)r * channels + c] = x >= 0.0f ? x : alphas[c] * x;
-        }
-}

@@ -1,20 +1,21 @@
 /*
- * Transposed convolution (TFLite's TRANSPOSE_CONV, Keras' Conv2DTranspose),
- * int8 and float32, HWC.
+ * Transposed convolution (Keras' Conv1DTranspose / Conv2DTranspose), channel-last (HWC).
  *
- * Definition (TFLite's, a scatter): input pixel (iy, ix) adds x * w[oc][ky][kx]
- * to output (iy * stride_h - pad_top + ky, ix * stride_w - pad_left + kx) when
- * that lies inside the output. The kernels gather instead: output (oy, ox)
- * takes every tap (ky, kx) with oy + pad_top - ky a multiple of stride_h whose
- * quotient iy is a valid input row (likewise for columns) - the same terms,
- * so the same integer sum.
+ * Every input position (ih, iw) spreads its C input values, times the kernel, over a
+ * kh x kw window of the full output that starts at (ih * stride_h, iw * stride_w); the full
+ * output, (in_h - 1) * stride_h + kh rows by (in_w - 1) * stride_w + kw columns, is then cropped
+ * by crop_top rows and crop_left columns and taken out_h x out_w from there (rows or columns past
+ * the full output, which Keras' output_padding asks for, receive no contribution: bias only).
+ * So output (oh, ow, oc) sums over the kernel taps (y, x) and input channels ic with
+ * oh + crop_top - y = ih * stride_h and ow + crop_left - x = iw * stride_w (ih, iw inside the input):
  *
- * int8 (TFLite): acc = bias[oc] + sum (x - in_zp) w;
- *   out = clamp(requantize(acc, multiplier[oc], shift[oc]) + out_zp, act_min, act_max).
- * Weights [out_c][k_h][k_w][in_c], symmetric int8; bias int32 or NULL.
- * Preconditions: sizes >= 1, pad_top < k_h, pad_left < k_w, pad >= 0,
- * k_h * k_w * in_c <= NNOM_CONV_MAX_PATCH (kernels/conv.h; the sum fits int32),
- * zero points in [-128, 127], shifts in [-31, 30]. Not in place.
+ *   acc = bias[oc] + sum w[oc][y][x][ic] * in[ih][iw][ic]
+ *
+ * Weights [out_c][kh][kw][in_c], as CONV2D's; no dilation.
+ *
+ * int8: in[] is (x - in_zp); the products summed in int32 (at most kh * kw * in_c <= NNOM_CONV_MAX_PATCH
+ * of |255 x 127|: below 2^30), the bias added in 64 bits and the sum saturated to int32 (acc);
+ * out = clamp(rq(acc, multiplier[oc], shift[oc]) + out_zp, act_min, act_max). float32: out = clamp(acc, act_min_f, act_max_f). No scratch.
  */
 #ifndef NNOM_KERNELS_TRANSPOSE_CONV_H
 #define NNOM_KERNELS_TRANSPOSE_CONV_H
@@ -25,25 +26,40 @@ typedef struct nnom_transpose_conv_args {
     int32_t in_h, in_w, in_c;
     int32_t out_h, out_w, out_c;
     int32_t k_h, k_w;
-    int32_t stride_h, stride_w;  /* >= 1 */
-    int32_t pad_top, pad_left;
-    /* int8 */
-    int32_t in_zp, out_zp;
-    int32_t act_min, act_max;
-    const int32_t *multiplier, *shift;
-    /* float32 */
-    float act_min_f, act_max_f;
-    const void *weights;
-    const void *bias;            /* or NULL */
+    int32_t stride_h, stride_w;
+    int32_t crop_top, crop_left;   /* >= 0 */
+    const void *weights;           /* int8 or float [out_c][k_h][k_w][in_c] */
+    const void *bias;              /* int32 or float [out_c], or NULL */
+    int32_t in_zp, out_zp;         /* int8 */
+    const int32_t *multiplier, *shift; /* int8: per output channel */
+    int32_t act_min, act_max;      /* int8 clamp */
+    float act_min_f, act_max_f;    /* float32 clamp */
 } nnom_transpose_conv_args;
 
-/* The input index that output index @p o reaches through tap @p k, or -1 (none). */
-static inline int32_t nnom_transpose_conv_source(int32_t o, int32_t pad, int32_t k, int32_t stride, int32_t in)
+/* What every kernel of this file walks (the portable ones and the Cortex-M DSP twin): the taps reaching
+ * output coordinate o along one axis, kernel offsets k = o + crop - i * stride for inputs i in [0, n), as the
+ * first tap, the matching first input and how many; the taps step by stride, the inputs down by 1. */
+typedef struct nnom_transpose_taps {
+    int32_t first_k, first_i, count;
+} nnom_transpose_taps;
+
+static inline nnom_transpose_taps nnom_transpose_taps_of(int32_t o, int32_t crop, int32_t stride, int32_t k, int32_t n)
 {
-    const int32_t t = o + pad - k;
-    if (t < 0 || t % stride != 0) return -1;
-    const int32_t i = t / stride;
-    return i < in ? i : -1;
+    nnom_transpose_taps t = {0, 0, 0};
+    const int32_t full = o + crop;          /* position in the full output */
+    /* the largest input i with i * stride <= full, then down while the tap stays inside the kernel */
+    int32_t i = full / stride;
+    if (i > n - 1) i = n - 1;
+    int32_t kk = full - i * stride;
+    if (kk >= k || i < 0) return t;
+    t.first_k = kk;
+    t.first_i = i;
+    while (i >= 0 && kk < k) {
+        t.count++;
+        i--;
+        kk += stride;
+    }
+    return t;
 }
 
 void nnom_transpose_conv_s8(const nnom_transpose_conv_args *a, const int8_t *in, int8_t *out);

@@ -5,8 +5,9 @@
  * ReluQuantized: requantise, then clamp), RELU6 (TFLite Micro's: a clamp of
  * the raw input, see below), LEAKY_RELU (two multipliers by
  * sign), LOGISTIC and TANH (gemmlowp fixed point), HARD_SWISH (TFLite's int16
- * fixed point; the last three in tflite_fixedpoint.c).
- * PRELU: one such table per channel. Also the clamp that stands for a fused
+ * fixed point, an ACTIVATION layer of function HARD_SILU; the last three in
+ * tflite_fixedpoint.c).
+ * PRELU onto nnom's PRELU (the same arithmetic). Also the clamp that stands for a fused
  * activation nnom cannot fuse.
  *
  * Options (schema.fbs): LeakyReluOptions {0 alpha}.
@@ -54,7 +55,7 @@ static void act_bounds(int32_t act, nnom_quant q, int32_t *lo, int32_t *hi)
 }
 
 static nnom_status table_layer(tfl_ctx *x, nnom_layer_type type, int32_t input_layer, const int8_t table[256],
-                               tfl_tensor *out, float alpha, const char *suffix, int32_t *id)
+                               tfl_tensor *out, float alpha, int32_t function, const char *suffix, int32_t *id)
 {
     nnom_layer_desc d;
     nnom_layer_desc_init(&d);
@@ -62,6 +63,7 @@ static nnom_status table_layer(tfl_ctx *x, nnom_layer_type type, int32_t input_l
     if (!d.blobs[0].data) return tfl_fail(x, NNOM_ERR_NO_MEMORY, "out of memory");
     d.blobs[0].size = INT8_VALUES;
     d.params.alpha = alpha;
+    d.params.activation = function; /* ACTIVATION: which function the table is */
     d.type = type;
     d.name = tfl_layer_name(x, out, suffix);
     d.n_inputs = 1;
@@ -85,7 +87,7 @@ nnom_status tfl_clamp_layer(tfl_ctx *x, int32_t act, tfl_tensor *out, int32_t *i
     int8_t table[INT8_VALUES];
     for (int32_t q = -INT8_OFFSET; q < INT8_VALUES - INT8_OFFSET; q++)
         table[q + INT8_OFFSET] = (int8_t)(q < lo ? lo : (q > hi ? hi : q));
-    return table_layer(x, clamp_type(act), out->layer, table, out, 0.0f, "_act", id);
+    return table_layer(x, clamp_type(act), out->layer, table, out, 0.0f, 0, "_act", id);
 }
 
 static nnom_status fixed_output(tfl_ctx *x, const tfl_tensor *out, float scale, int32_t zp)
@@ -107,6 +109,7 @@ nnom_status tfl_map_activation(tfl_ctx *x, const tfl_op *op)
     const nnom_quant qi = tfl_quant(in), qo = tfl_quant(out);
     int8_t table[INT8_VALUES];
     float alpha = 0.0f;
+    int32_t function = 0;
     nnom_layer_type type;
     if (op->code == TFL_OP_LOGISTIC) {
         st = fixed_output(x, out, LOGISTIC_OUT_SCALE, LOGISTIC_OUT_ZP);
@@ -122,7 +125,8 @@ nnom_status tfl_map_activation(tfl_ctx *x, const tfl_op *op)
         if (tfl_hard_swish_table(qi, qo, table) != NNOM_OK)
             return tfl_fail(x, NNOM_ERR_UNSUPPORTED, "the input and output scales have no fixed-point multipliers "
                             "(TFLite needs output scale >= input scale / 128)");
-        type = NNOM_LAYER_HARD_SWISH;
+        type = NNOM_LAYER_ACTIVATION;
+        function = NNOM_FN_HARD_SILU;
     } else if (op->code == TFL_OP_LEAKY_RELU) {
         st = tfl_opt_f32(x, op, LEAKY_ALPHA, 0.0f, &alpha);
         if (st != NNOM_OK) return st;
@@ -163,11 +167,11 @@ nnom_status tfl_map_activation(tfl_ctx *x, const tfl_op *op)
         }
         type = clamp_type(act);
     }
-    return table_layer(x, type, in->layer, table, out, alpha, NULL, NULL);
+    return table_layer(x, type, in->layer, table, out, alpha, function, NULL, NULL);
 }
 
 /* TFLite's PRELU: x - zp >= 0 ? MBQM(x - zp, in / out) : MBQM((x - zp)(alpha - alpha_zp), in alpha / out), plus the
- * output zero point, saturated; one table per channel, alpha a constant vector over the channels. */
+ * output zero point, saturated: nnom's PRELU with alpha - alpha_zp as its int8 alphas (one per channel). */
 nnom_status tfl_map_prelu(tfl_ctx *x, const tfl_op *op)
 {
     tfl_tensor *in, *out, *alpha;
@@ -183,25 +187,26 @@ nnom_status tfl_map_prelu(tfl_ctx *x, const tfl_op *op)
         return tfl_fail(x, NNOM_ERR_UNSUPPORTED, "alpha '%s' must be one value per channel (%d) with one scale",
                         alpha->name, (int)c);
     const nnom_quant qi = tfl_quant(in), qo = tfl_quant(out), qa = tfl_quant(alpha);
-    int32_t m1, s1, m2, s2;
-    st = tfl_multiplier(x, (double)qi.scale / (double)qo.scale, &m1, &s1, "identity");
-    if (st == NNOM_OK)
-        st = tfl_multiplier(x, (double)qi.scale * (double)qa.scale / (double)qo.scale, &m2, &s2, "alpha");
-    if (st != NNOM_OK) return st;
-    int8_t *tables = (int8_t *)tfl_store(x, (size_t)c * INT8_VALUES);
-    if (!tables) return tfl_fail(x, NNOM_ERR_NO_MEMORY, "out of memory");
+    int8_t *alphas = (int8_t *)tfl_store(x, (size_t)c);
+    int32_t *params = (int32_t *)tfl_store(x, 4u * sizeof(int32_t));
+    if (!alphas || !params) return tfl_fail(x, NNOM_ERR_NO_MEMORY, "out of memory");
     for (int32_t ch = 0; ch < c; ch++) {
         const int32_t a = (int32_t)(int8_t)alpha->data[ch] - qa.zero_point;
-        for (int32_t q = -INT8_OFFSET; q < INT8_VALUES - INT8_OFFSET; q++) {
-            const int32_t v = q - qi.zero_point;
-            const int32_t y = (v >= 0 ? nnom_requantize(v, m1, s1) : nnom_requantize(v * a, m2, s2)) + qo.zero_point;
-            tables[ch * INT8_VALUES + q + INT8_OFFSET] = (int8_t)(y < -128 ? -128 : (y > 127 ? 127 : y));
-        }
+        if (a < -127 || a > 127)
+            return tfl_fail(x, NNOM_ERR_UNSUPPORTED, "alpha %d of '%s' is %d steps from its zero point; nnom's int8 "
+                            "PRELU takes -127 to 127", (int)ch, alpha->name, (int)a);
+        alphas[ch] = (int8_t)a;
     }
+    st = tfl_multiplier(x, (double)qi.scale / (double)qo.scale, &params[0], &params[1], "identity");
+    if (st == NNOM_OK)
+        st = tfl_multiplier(x, (double)qi.scale * (double)qa.scale / (double)qo.scale, &params[2], &params[3], "alpha");
+    if (st != NNOM_OK) return st;
     nnom_layer_desc d;
     nnom_layer_desc_init(&d);
-    d.blobs[0].data = tables;
-    d.blobs[0].size = (uint32_t)c * INT8_VALUES;
+    d.blobs[0].data = alphas;
+    d.blobs[0].size = (uint32_t)c;
+    d.blobs[1].data = params;
+    d.blobs[1].size = 4u * sizeof(int32_t);
     d.type = NNOM_LAYER_PRELU;
     d.name = tfl_layer_name(x, out, NULL);
     d.n_inputs = 1;

@@ -15,9 +15,11 @@
  * 3 fused_activation_function}.
  *
  * TRANSPOSE_CONV (inputs: output shape, weights [O][KH][KW][I], input, bias)
- * onto TRANSPOSE_CONV2D with TFLite's padding: for an output of size n along an
+ * onto CONV2D_TRANSPOSE with TFLite's padding: for an output of size n along an
  * axis, m = ceil(n / s) (SAME) or (n - k + s) / s (VALID), total =
- * max(0, (m - 1) s + k - n), and the first output row is at total / 2.
+ * max(0, (m - 1) s + k - n), and the output starts total / 2 rows into the full
+ * (in - 1) s + k rows; nnom's layer crops that many before and the rest after
+ * (negative: rows past the full output, which TFLite fills with the bias).
  */
 #include <string.h>
 
@@ -275,15 +277,16 @@ nnom_status tfl_map_transpose_conv(tfl_ctx *x, const tfl_op *op)
     d.params.kernel[0] = w->dims[1];
     d.params.kernel[1] = w->dims[2];
     d.params.units = out_c;
-    d.params.pad[0] = transpose_pad(padding, out->dims[1], w->dims[1], d.params.stride[0]);
-    d.params.pad[2] = transpose_pad(padding, out->dims[2], w->dims[2], d.params.stride[1]);
-    d.params.shape_rank = 3;
-    d.params.shape[0] = out->dims[1];
-    d.params.shape[1] = out->dims[2];
-    d.params.shape[2] = out_c;
+    for (int k = 0; k < 2; k++) {
+        const int32_t n = out->dims[1 + k], kern = w->dims[1 + k], s = d.params.stride[k];
+        const int64_t full = (int64_t)(in->dims[1 + k] - 1) * s + kern;
+        const int32_t before = transpose_pad(padding, n, kern, s);
+        d.params.pad[2 * k] = before;
+        d.params.pad[2 * k + 1] = (int32_t)(full - before - n);
+    }
     st = weights_blobs_at(x, op, 1, 3, in, out, out_c, 0, tfl_count(w), 0, d.blobs);
     if (st != NNOM_OK) return st;
-    d.type = NNOM_LAYER_TRANSPOSE_CONV2D;
+    d.type = NNOM_LAYER_CONV2D_TRANSPOSE;
     d.name = tfl_layer_name(x, out, NULL);
     d.n_inputs = 1;
     d.inputs[0] = in->layer;
