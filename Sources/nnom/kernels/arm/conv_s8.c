@@ -31,9 +31,10 @@
  * The common case, channels whose requantisation takes the 32-bit form of
  * nnom_arm_requant_zp() (see arm_dsp.h: shift in [-22, -1], multiplier above
  * 2^30, |dot + bias| < 2^30 by a bound on the bias), runs in one assembly
- * routine (pass4_fast) from the bias to the stored bytes (per output: LSL,
+ * routine (pass4_fast), over each run of consecutive such channels (so that
+ * one other channel does not send its neighbours to the slow path) from the bias to the stored bytes (per output: LSL,
  * SMMLAR, ADD, ASR, SSAT, STRB), so that its registers are used as planned,
- * at -Os as at -O2. Other channels, the last partial pass (one column at a
+ * at -Os as at -O2. Other channels (a dead one, multiplier 0, is a constant), the last partial pass (one column at a
  * time when it has 1 or 2 pixels) and patches too long for four pixels (one
  * pixel per pass) use nnom_conv_quant_out() of conv.h, as the portable kernel
  * does.
@@ -424,17 +425,23 @@ static int channel_is_fast(const nnom_conv_args *a, int32_t c, int32_t bias_room
     return a->multiplier[c] > (1 << 30) && e >= 1 && e <= 22 && b <= bias_room && b >= -bias_room;
 }
 
-/* Channels [c0, out_c) for the n pixels of a pass, any requantisation and
+/* Channels [c0, c1) for the n pixels of a pass, any requantisation and
  * clamp (nnom_conv_quant_out of conv.h). Fewer than 3 pixels: one column at
- * a time. */
-__attribute__((noinline)) static void pass_general(const conv_ctx *x, int32_t c0, int32_t n, int8_t *out)
+ * a time. A dead channel (multiplier 0) outputs its requantised zero, the
+ * zero point clamped, whatever its sums: no dot product. */
+__attribute__((noinline)) static void pass_general(const conv_ctx *x, int32_t c0, int32_t c1, int32_t n, int8_t *out)
 {
     const nnom_conv_args *a = x->a;
     const conv_shape *sh = &x->s;
     const int32_t *bias = (const int32_t *)a->bias;
     const int32_t out_c = a->out_c;
     const int8_t *w = (const int8_t *)a->weights + (ptrdiff_t)c0 * sh->k;
-    for (int32_t c = c0; c < out_c; c++, w += sh->k) {
+    for (int32_t c = c0; c < c1; c++, w += sh->k) {
+        if (a->multiplier[c] == 0) {
+            const int32_t z = a->out_zp < a->act_min ? a->act_min : (a->out_zp > a->act_max ? a->act_max : a->out_zp);
+            for (int32_t p = 0; p < n; p++) out[p * out_c + c] = (int8_t)z;
+            continue;
+        }
         const int careful = c >= x->n_safe;
         int32_t s[PIXELS] = {0, 0, 0, 0};
         if (n >= 3) dot_4x1(sh, x->cols, w, careful, s);
@@ -449,6 +456,19 @@ __attribute__((noinline)) static void pass_general(const conv_ctx *x, int32_t c0
 
 /* Bytes of weights of the last channels copied (zero padded) for pass4_fast. */
 #define TAIL_WORDS 16
+/* Runs of consecutive fast channels served by pass4_fast (further channels: pass_general). */
+#define MAX_RUNS 16
+
+typedef struct {
+    int32_t c0, c1;
+} fast_run;
+
+/* The narrower output clamp of n channels of the four pixels at o (pass4_fast clamps to int8 only). */
+static void clamp_pass(int8_t *o, int32_t n, int32_t out_c, int32_t lo, int32_t hi)
+{
+    for (int32_t p = 0; p < PIXELS; p++, o += out_c)
+        for (int32_t c = 0; c < n; c++) o[c] = (int8_t)(o[c] < lo ? lo : (o[c] > hi ? hi : o[c]));
+}
 
 void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void *scratch)
 {
@@ -466,37 +486,45 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
     x.n_safe = out_c - (over + x.s.k - 1) / x.s.k;
     /* |dot| <= k * 255 * 128; a channel whose |bias| keeps |dot + bias| below 2^30 can take the fast path */
     const int32_t bias_room = (int32_t)((1 << 30) - 1 - x.s.k * 32640);
-    /* channels [0, n_fast) run in pass4_fast on whole passes: [0, n_main) on the weights
-     * in place, [n_main, n_fast) (the last channels) on a zero-padded copy of their weights */
-    int32_t n_fast = 0;
-    if (x.s.np == PIXELS)
-        while (n_fast < out_c && channel_is_fast(a, n_fast, bias_room)) n_fast++;
-    const int32_t n_main = n_fast < x.n_safe ? n_fast : x.n_safe;
+    /* Channels that take the fast requantisation run in pass4_fast on whole passes, in runs
+     * of consecutive channels: runs[] (at most MAX_RUNS, the others in pass_general) over
+     * [0, n_safe) on the weights in place; and [n_safe, out_c), the last channels, when they
+     * are all fast, on a zero-padded copy of their weights (tail_buf). */
+    fast_run runs[MAX_RUNS];
+    int32_t n_runs = 0;
+    for (int32_t c = 0; x.s.np == PIXELS && c < x.n_safe && n_runs < MAX_RUNS;) {
+        if (!channel_is_fast(a, c, bias_room)) {
+            c++;
+            continue;
+        }
+        runs[n_runs].c0 = c;
+        while (c < x.n_safe && channel_is_fast(a, c, bias_room)) c++;
+        runs[n_runs++].c1 = c;
+    }
+    int32_t n_fast = x.s.np == PIXELS && x.n_safe < out_c ? out_c : 0;
+    for (int32_t c = x.n_safe; c < n_fast; c++)
+        if (!channel_is_fast(a, c, bias_room)) n_fast = 0;
     uint32_t tail_buf[TAIL_WORDS];
-    if (n_fast > n_main) {
-        const int32_t bytes = (n_fast - n_main) * x.s.k;
+    if (n_fast) {
+        const int32_t bytes = (out_c - x.n_safe) * x.s.k;
         if (bytes + over <= (int32_t)sizeof tail_buf) {
             memset(tail_buf, 0, sizeof tail_buf);
-            memcpy(tail_buf, (const int8_t *)a->weights + (ptrdiff_t)n_main * x.s.k, (size_t)bytes);
+            memcpy(tail_buf, (const int8_t *)a->weights + (ptrdiff_t)x.n_safe * x.s.k, (size_t)bytes);
         } else {
-            n_fast = n_main;
+            n_fast = 0;
         }
     }
     pass4_args pa;
     pa.cols = x.cols;
     pa.groups = x.s.groups;
-    pa.bias = (const int32_t *)a->bias;
-    pa.mult = a->multiplier;
-    pa.shift = a->shift;
     pa.zz = 2 * a->out_zp + 1;
     pa.out_c = out_c;
-    pa.n_ch = n_main;
     pa.back = over;
     pass4_args pt = pa;
-    pt.bias = a->bias ? pa.bias + n_main : NULL;
-    pt.mult += n_main;
-    pt.shift += n_main;
-    pt.n_ch = n_fast - n_main;
+    pt.bias = a->bias ? (const int32_t *)a->bias + x.n_safe : NULL;
+    pt.mult = a->multiplier + x.n_safe;
+    pt.shift = a->shift + x.n_safe;
+    pt.n_ch = out_c - x.n_safe;
     const int clamp = a->act_min != -128 || a->act_max != 127;
 
     if (x.staging) memcpy(x.staging + x.s.k, &x.zp_bytes, 4);
@@ -543,20 +571,29 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
         }
         /* (a short last pass: the sums of the unused columns, stale data, are dropped) */
         int8_t *o = out + (ptrdiff_t)pix * out_c;
-        int32_t c0 = 0;
-        if (n == PIXELS && n_fast) {
-            if (n_main) pass4_fast(&pa, (const int8_t *)a->weights, o);
-            if (n_fast > n_main) pass4_fast(&pt, (const int8_t *)tail_buf, o + n_main);
-            c0 = n_fast;
-            if (clamp) {
-                for (int32_t p = 0; p < PIXELS; p++) {
-                    int8_t *r = o + p * out_c;
-                    for (int32_t c = 0; c < n_fast; c++)
-                        r[c] = (int8_t)(r[c] < a->act_min ? a->act_min : (r[c] > a->act_max ? a->act_max : r[c]));
-                }
-            }
+        if (n < PIXELS || (!n_runs && !n_fast)) {
+            pass_general(&x, 0, out_c, n, o);
+            continue;
         }
-        if (c0 < out_c) pass_general(&x, c0, n, o);
+        int32_t c0 = 0;
+        for (int32_t r = 0; r < n_runs; r++) {
+            const int32_t r0 = runs[r].c0, r1 = runs[r].c1;
+            if (c0 < r0) pass_general(&x, c0, r0, n, o);
+            pa.bias = a->bias ? (const int32_t *)a->bias + r0 : NULL;
+            pa.mult = a->multiplier + r0;
+            pa.shift = a->shift + r0;
+            pa.n_ch = r1 - r0;
+            pass4_fast(&pa, (const int8_t *)a->weights + (ptrdiff_t)r0 * x.s.k, o + r0);
+            if (clamp) clamp_pass(o + r0, r1 - r0, out_c, a->act_min, a->act_max);
+            c0 = r1;
+        }
+        if (n_fast) {
+            if (c0 < x.n_safe) pass_general(&x, c0, x.n_safe, n, o);
+            pass4_fast(&pt, (const int8_t *)tail_buf, o + x.n_safe);
+            if (clamp) clamp_pass(o + x.n_safe, out_c - x.n_safe, out_c, a->act_min, a->act_max);
+            c0 = out_c;
+        }
+        if (c0 < out_c) pass_general(&x, c0, out_c, n, o);
     }
 }
 
