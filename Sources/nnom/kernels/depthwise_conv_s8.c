@@ -10,7 +10,15 @@
  * constants computed once for both pixels. With depth multiplier 1 a block
  * of 16 channels is a fixed-length loop over 16 contiguous inputs and
  * weights whose products fit in int16 (|x - in_zp| <= 255, |w| <= 128), which
- * compilers vectorise. No scratch.
+ * compilers vectorise. That path serves multiplier 1 with whole blocks of 16
+ * channels, small output planes (fewer than DW_MIN_PLANE pixels) and kernels
+ * the planar path below does not take.
+ *
+ * Planar path (the others: channel counts that leave a partial block,
+ * multipliers above 1): one output channel at a time, its input rows
+ * gathered as int16 into a buffer on the stack (see planar_channel), each
+ * output row a sum over the taps of a whole row of inputs times one weight,
+ * vectorised across the output columns. No scratch.
  */
 #include "kernels/arm/arm_dsp.h" /* Cortex-M with DSP: kernels/arm/depthwise_conv_s8.c replaces this file */
 #if NNOM_USE_ARM_DSP
@@ -23,6 +31,14 @@
 #include "kernels/conv.h"
 
 #define DW_BLOCK 16
+
+enum {
+    DW_BUF = 512,        /* int16 of the planar path's row buffer (1 KB of stack) */
+    DW_TILE = 128,       /* output columns per pass of the planar path */
+    DW_MAX_ROWS = 32,    /* tallest kernel of the planar path */
+    DW_MAX_TAPS = 64,    /* largest k_h * k_w of the planar path */
+    DW_MIN_PLANE = 16    /* output planes of fewer pixels: pixel by pixel */
+};
 
 #if defined(__GNUC__)
 #define NOINLINE __attribute__((noinline))
@@ -104,7 +120,8 @@ static void block_any(const nnom_conv_args *a, const dw_taps *t, const int8_t *w
     }
 }
 
-void nnom_depthwise_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out)
+/* Small output planes: pixel by pixel, channels in blocks of 16 (see the top of the file). */
+static void pixel_major(const nnom_conv_args *a, const int8_t *in, int8_t *out)
 {
     const int8_t *w = (const int8_t *)a->weights;
     const int32_t *bias = (const int32_t *)a->bias;
@@ -139,5 +156,127 @@ void nnom_depthwise_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t 
             }
         }
     }
+}
+/* ------------------------------------------------------------ planar path */
+
+/* Input row iy of channel ic, columns [ix0, ix0 + len), into d as int16; the zero point outside the input. */
+static void gather_row(const nnom_conv_args *a, const int8_t *in, int32_t ic, int32_t iy, int32_t ix0, int32_t len,
+                       int16_t *d)
+{
+    const int16_t zp = (int16_t)a->in_zp;
+    int32_t i = 0;
+    if (iy >= 0 && iy < a->in_h) {
+        for (; i < len && ix0 + i < 0; i++) d[i] = zp;
+        const int32_t end = a->in_w - ix0 < len ? a->in_w - ix0 : len;
+        if (i < end) {
+            const ptrdiff_t in_c = a->in_c;
+            const int8_t *src = in + ((ptrdiff_t)iy * a->in_w + ix0 + i) * in_c + ic;
+            for (; i < end; i++, src += in_c) d[i] = *src;
+        }
+    }
+    for (; i < len; i++) d[i] = zp;
+}
+
+/* Outputs j of one row, in blocks of DW_BLOCK (the last one partly garbage, dropped by the caller):
+ * acc[j] = init + sum over kernel rows r and columns kx of rows[r][j * stride + kx * dil] * w[r * k_w + kx].
+ * Stride 1: the inner loops run over DW_BLOCK contiguous int16, which vectorises. */
+NOINLINE static void row_sums_s1(const nnom_conv_args *a, const int16_t *const *rows, const int16_t *w, int32_t init,
+                                 int32_t n, int32_t *restrict acc)
+{
+    const int32_t k_h = a->k_h, k_w = a->k_w, dil = a->dil_w;
+    for (int32_t j0 = 0; j0 < n; j0 += DW_BLOCK) {
+        int32_t s[DW_BLOCK];
+        for (int32_t j = 0; j < DW_BLOCK; j++) s[j] = init;
+        for (int32_t r = 0; r < k_h; r++) {
+            const int16_t *row = rows[r] + j0, *wr = w + r * k_w;
+            for (int32_t kx = 0; kx < k_w; kx++) {
+                const int16_t *x = row + kx * dil;
+                const int16_t wv = wr[kx];
+                for (int32_t j = 0; j < DW_BLOCK; j++) s[j] += (int16_t)(x[j] * wv);
+            }
+        }
+        for (int32_t j = 0; j < DW_BLOCK; j++) acc[j0 + j] = s[j];
+    }
+}
+
+NOINLINE static void row_sums_any(const nnom_conv_args *a, const int16_t *const *rows, const int16_t *w, int32_t init,
+                                  int32_t n, int32_t *restrict acc)
+{
+    const int32_t k_h = a->k_h, k_w = a->k_w, stride = a->stride_w, dil = a->dil_w;
+    for (int32_t j = 0; j < n; j++) {
+        int32_t s = init;
+        for (int32_t r = 0; r < k_h; r++) {
+            const int16_t *x = rows[r] + j * stride, *wr = w + r * k_w;
+            for (int32_t kx = 0; kx < k_w; kx++) s += x[kx * dil] * wr[kx];
+        }
+        acc[j] = s;
+    }
+}
+
+/* Output channel oc, every pixel: the k_h input rows an output row reads, of its input channel
+ * only, gathered as int16 into buf (row_len each; dil_h 1: a rolling window, each input row
+ * gathered once per column tile); the padding holds the input zero point, whose share
+ * -in_zp * sum w is the sums' start. |x * w| <= 128 * 128 fits in int16. */
+static void planar_channel(const nnom_conv_args *a, const int8_t *in, int8_t *out, int32_t oc, int16_t *buf,
+                           int32_t row_len, int32_t tile, int16_t *w, int32_t *acc)
+{
+    const int8_t *wc = (const int8_t *)a->weights + oc;
+    const int32_t k_h = a->k_h, taps = a->k_h * a->k_w, out_c = a->out_c, ic = oc / a->depth_mult;
+    const int32_t reach = (a->k_w - 1) * a->dil_w + 1;
+    int32_t sum_w = 0;
+    for (int32_t t = 0; t < taps; t++) sum_w += w[t] = wc[(ptrdiff_t)t * out_c];
+    const int32_t b = a->bias ? ((const int32_t *)a->bias)[oc] : 0, m = a->multiplier[oc], sh = a->shift[oc];
+    const int32_t zp = a->out_zp, lo = a->act_min, hi = a->act_max;
+    const nnom_conv_quant q = nnom_conv_quant_init(b, m, sh);
+    const nnom_conv_fastq f = nnom_conv_fastq_init(b, m, sh <= 0 ? sh : 0);
+    const int32_t init = -a->in_zp * sum_w;
+    const int16_t *rows[DW_MAX_ROWS];
+    for (int32_t ox0 = 0; ox0 < a->out_w; ox0 += tile) {
+        const int32_t n = a->out_w - ox0 < tile ? a->out_w - ox0 : tile;
+        const int32_t nb = a->stride_w == 1 ? (n + DW_BLOCK - 1) / DW_BLOCK * DW_BLOCK : n;
+        const int32_t ix0 = ox0 * a->stride_w - a->pad_left, len = (nb - 1) * a->stride_w + reach;
+        int32_t next_iy = INT32_MIN; /* dil_h 1: the rows below it are in buf */
+        for (int32_t oy = 0; oy < a->out_h; oy++) {
+            const int32_t iy0 = oy * a->stride_h - a->pad_top;
+            for (int32_t r = 0; r < k_h; r++) {
+                const int32_t iy = iy0 + r * a->dil_h;
+                int16_t *d = buf + (a->dil_h == 1 ? (iy + a->pad_top) % k_h : r) * row_len;
+                if (a->dil_h != 1 || iy >= next_iy) gather_row(a, in, ic, iy, ix0, len, d);
+                rows[r] = d;
+            }
+            next_iy = iy0 + k_h;
+            if (a->stride_w == 1) row_sums_s1(a, rows, w, init, n, acc);
+            else row_sums_any(a, rows, w, init, n, acc);
+            int8_t *o = out + ((ptrdiff_t)oy * a->out_w + ox0) * out_c + oc;
+            if (sh > 0) {
+                for (int32_t j = 0; j < n; j++) o[j * out_c] = nnom_conv_quant_out(q, acc[j], zp, lo, hi);
+            } else {
+                for (int32_t j = 0; j < n; j++)
+                    o[j * out_c] = nnom_conv_fastq_out(acc[j], m, f.thr, f.p_add, f.q_add, f.rshift, zp, lo, hi);
+            }
+        }
+    }
+}
+
+void nnom_depthwise_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out)
+{
+    int16_t buf[DW_BUF];
+    int16_t w[DW_MAX_TAPS];
+    int32_t acc[DW_TILE];
+    const int32_t k_h = a->k_h, s_w = a->stride_w;
+    /* a row of a tile of n outputs (rounded up to blocks): (n - 1) * stride + (k_w - 1) * dil + 1 columns */
+    const int32_t reach = (a->k_w - 1) * a->dil_w + 1;
+    const int32_t row_max = DW_BUF / k_h;
+    int32_t tile = row_max >= reach + (DW_BLOCK - 1) * s_w ? ((row_max - reach) / s_w + 1) / DW_BLOCK * DW_BLOCK : 0;
+    if (tile > DW_TILE) tile = DW_TILE;
+    /* (multiplier 1 and whole blocks of 16 channels: the pixel loop's vectorised blocks measured faster) */
+    const int whole_blocks = a->depth_mult == 1 && a->out_c % DW_BLOCK == 0;
+    if (whole_blocks || a->out_h * a->out_w < DW_MIN_PLANE || k_h > DW_MAX_ROWS || k_h * a->k_w > DW_MAX_TAPS ||
+        tile == 0) {
+        pixel_major(a, in, out);
+        return;
+    }
+    const int32_t row_len = (tile - 1) * s_w + reach;
+    for (int32_t oc = 0; oc < a->out_c; oc++) planar_channel(a, in, out, oc, buf, row_len, tile, w, acc);
 }
 #endif /* !NNOM_USE_ARM_DSP */
