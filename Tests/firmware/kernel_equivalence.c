@@ -174,7 +174,7 @@ static void random_conv(nnom_conv_args *a, int depthwise)
     const int long_rows = depthwise && chance(10), long_kernel = depthwise && !long_rows && chance(5);
     a->in_h = one_d || long_kernel ? 1 : range(1, image ? 30 : (long_rows ? 4 : 12));
     a->in_w = long_rows ? range(100, 200) : (long_kernel ? range(60, 200) : range(1, image ? 30 : 12));
-    a->in_c = wide ? range(40, MAX_C) : (image ? range(1, 3) : (chance(50) ? 4 * range(1, 6) : range(1, 20)));
+    a->in_c = wide ? (chance(50) ? 4 * range(10, MAX_C / 4) : range(40, MAX_C)) : (image ? range(1, 3) : (chance(50) ? 4 * range(1, 6) : range(1, 20)));
     a->depth_mult = depthwise ? (chance(70) ? 1 : range(2, 3)) : 0;
     if (depthwise && a->in_c * a->depth_mult > MAX_C) a->in_c = MAX_C / a->depth_mult;
     if (long_rows || long_kernel) a->in_c = a->depth_mult * range(1, 8) > MAX_C ? 1 : range(1, 8);
