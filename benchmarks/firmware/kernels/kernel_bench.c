@@ -140,8 +140,8 @@ static int64_t setup(const bench_case *c)
         a->pad_left = pad_w > 0 ? pad_w / 2 : 0;
         a->depth_mult = c->mult;
         a->in_zp = -5;
-        a->out_zp = 3;
-        a->act_min = 3; /* a fused ReLU */
+        a->out_zp = -128; /* a fused ReLU, as the quantiser makes it: output zero point -128 */
+        a->act_min = -128;
         a->act_max = 127;
         a->multiplier = multiplier;
         a->shift = shift;

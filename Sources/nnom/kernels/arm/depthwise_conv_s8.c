@@ -36,7 +36,9 @@
  *    multiplier: zero for a dead channel, below 2^30);
  *  - otherwise nnom_conv_quant_out() of conv.h on the exact dot product.
  *
- * Output planes of fewer than DW_MIN_PLANE pixels go pixel by pixel instead,
+ * A tall and narrow plane (DS-CNN's 25 x 5) is walked transposed, so that a
+ * line of outputs is long (fixed costs per line and per channel spread over
+ * more outputs). Output planes of fewer than DW_MIN_PLANE pixels go pixel by pixel instead,
  * four channels per SIMD step (SXTAB16 / SMLABB / SMLATT).
  *
  * The stack holds the row buffer (DW_BUF int16) and the packed weights of one
@@ -59,12 +61,14 @@ enum {
     DW_MAX_ROWS = 32,    /* tallest kernel served by the row buffer */
     DW_MIN_COLS = 8,     /* a tile narrower than this: the direct loop */
     DW_MIN_PLANE = 16,   /* output planes smaller than this: pixel by pixel */
+    DW_NARROW = 8,       /* output planes narrower than this and taller than wide: walked transposed */
     DW_MAX_E = 22        /* largest right shift of the 32-bit requantisation with the zero point */
 };
 
 typedef enum { DW_ZP, DW_U, DW_GEN } dw_mode;
-/* The output clamp: none beyond int8 or only from below (act_max 127), or both sides. */
-typedef enum { DW_CLAMP_LO, DW_CLAMP_BOTH } dw_clamp;
+/* The output clamp: none beyond int8 (act_min -128, act_max 127: e.g. a ReLU whose output zero
+ * point is -128, as the quantiser makes it), or act_min and act_max. */
+typedef enum { DW_CLAMP_NONE, DW_CLAMP_BOTH } dw_clamp;
 
 /* One output channel's constants. */
 typedef struct {
@@ -81,6 +85,40 @@ typedef struct {
     nnom_conv_quant q;
 } dw_k;
 
+/* The layer as the planar path walks it: `a`'s sizes, or for a tall and narrow output plane the
+ * same layer transposed (rows and columns swapped, so that the lines of outputs computed in
+ * one go are long); where element (y, x) of the input, output and weights of one channel is. */
+typedef struct {
+    nnom_conv_args a;          /* sizes, strides, padding of the walk; the rest as the layer's */
+    ptrdiff_t in_rs, in_cs;    /* input: bytes between rows and between columns */
+    ptrdiff_t out_rs, out_cs;  /* output */
+    ptrdiff_t w_rs, w_cs;      /* weights: taps between kernel rows and between kernel columns */
+} dw_geom;
+
+static dw_geom geom_of(const nnom_conv_args *a, int transpose)
+{
+    dw_geom g;
+    g.a = *a;
+    g.in_rs = (ptrdiff_t)a->in_w * a->in_c;
+    g.in_cs = a->in_c;
+    g.out_rs = (ptrdiff_t)a->out_w * a->out_c;
+    g.out_cs = a->out_c;
+    g.w_rs = a->k_w;
+    g.w_cs = 1;
+    if (transpose) {
+        nnom_conv_args *t = &g.a;
+        t->in_h = a->in_w, t->in_w = a->in_h, t->out_h = a->out_w, t->out_w = a->out_h;
+        t->k_h = a->k_w, t->k_w = a->k_h, t->stride_h = a->stride_w, t->stride_w = a->stride_h;
+        t->dil_h = a->dil_w, t->dil_w = a->dil_h, t->pad_top = a->pad_left, t->pad_left = a->pad_top;
+        ptrdiff_t x = g.in_rs;
+        g.in_rs = g.in_cs, g.in_cs = x;
+        x = g.out_rs;
+        g.out_rs = g.out_cs, g.out_cs = x;
+        g.w_rs = 1, g.w_cs = a->k_w;
+    }
+    return g;
+}
+
 static inline int32_t smlabb_(uint32_t a, uint32_t b, int32_t s) { return __smlabb(a, b, s); }
 
 /* The output of sum s (doubled in the fast modes). */
@@ -95,8 +133,10 @@ static inline __attribute__((always_inline)) int8_t dw_out(int32_t s, dw_k k, dw
         v = (u + (u >> 31) + k.c) >> k.e;
     }
     v = __ssat(v, 8);
-    v = v < k.lo ? k.lo : v;
-    if (clamp == DW_CLAMP_BOTH) v = v > k.hi ? k.hi : v;
+    if (clamp == DW_CLAMP_BOTH) {
+        v = v < k.lo ? k.lo : v;
+        v = v > k.hi ? k.hi : v;
+    }
     return (int8_t)v;
 }
 
@@ -224,9 +264,10 @@ static inline __attribute__((always_inline)) void row_any(const int16_t *const *
 typedef enum { DW_SHAPE_S1, DW_SHAPE_S2, DW_SHAPE_ANY } dw_shape;
 
 /* Input row iy, channel ic, columns [ix0, ix0 + len) into d as int16, the zero point outside the input. */
-static inline void gather_row(const nnom_conv_args *a, const int8_t *in, int32_t ic, int32_t iy, int32_t ix0,
+static inline void gather_row(const dw_geom *g, const int8_t *in, int32_t ic, int32_t iy, int32_t ix0,
                               int32_t len, int16_t *d)
 {
+    const nnom_conv_args *a = &g->a;
     const int16_t zp = (int16_t)a->in_zp;
     if (iy < 0 || iy >= a->in_h) {
         for (int32_t i = 0; i < len; i++) d[i] = zp;
@@ -236,9 +277,9 @@ static inline void gather_row(const nnom_conv_args *a, const int8_t *in, int32_t
     for (; i < len && ix0 + i < 0; i++) d[i] = zp;
     int32_t end = a->in_w - ix0;
     end = end < len ? end : len;
-    const ptrdiff_t in_c = a->in_c;
+    const ptrdiff_t in_c = g->in_cs;
     if (i < end) {
-        const int8_t *s = in + ((ptrdiff_t)iy * a->in_w + ix0 + i) * in_c + ic;
+        const int8_t *s = in + (ptrdiff_t)iy * g->in_rs + (ptrdiff_t)(ix0 + i) * in_c + ic;
         for (; i + 4 <= end; i += 4, s += 4 * in_c) {
             const int32_t v0 = s[0], v1 = s[in_c], v2 = s[2 * in_c], v3 = s[3 * in_c];
             d[i] = (int16_t)v0;
@@ -263,58 +304,61 @@ typedef struct {
 #define DW_NOINLINE __attribute__((noinline))
 /* One output row (see row3_s1 ...) for a shape, requantisation and clamp: one copy each of
  * the common ones; the constants copied to locals. */
-typedef void (*dw_row_fn)(const nnom_conv_args *a, const int16_t *const *rows, const uint32_t *wp, int32_t n,
+typedef void (*dw_row_fn)(const dw_geom *g, const int16_t *const *rows, const uint32_t *wp, int32_t n,
                           int8_t *o, const dw_k *k, int32_t n_rows, int32_t row_step);
 /* ... n_rows output rows: each next one's kernel rows row_step int16 further in the buffer. */
 #define DW_ROW(name, shape, mode, clamp)                                                                           \
-    DW_NOINLINE static void name(const nnom_conv_args *a, const int16_t *const *rows_in, const uint32_t *wp,       \
+    DW_NOINLINE static void name(const dw_geom *g, const int16_t *const *rows_in, const uint32_t *wp,              \
                                  int32_t n, int8_t *o, const dw_k *kp, int32_t n_rows, int32_t row_step)          \
     {                                                                                                             \
         const dw_k k = *kp;                                                                                       \
+        const nnom_conv_args *a = &g->a;                                                                          \
+        const int32_t step = (int32_t)g->out_cs;                                                                  \
         const int16_t *rows[DW_MAX_ROWS];                                                                         \
-        const ptrdiff_t o_row = (ptrdiff_t)a->out_w * a->out_c;                                                   \
+        const ptrdiff_t o_row = g->out_rs;                                                                        \
         for (int32_t r = 0; r < a->k_h; r++) rows[r] = rows_in[r];                                                \
         for (; n_rows > 0; n_rows--, o += o_row) {                                                                \
-            if (shape == DW_SHAPE_S1) row3_s1(rows, a->k_h, wp, n, o, a->out_c, k, mode, clamp);                  \
-            else if (shape == DW_SHAPE_S2) row3_s2(rows, a->k_h, wp, n, o, a->out_c, k, mode, clamp);             \
-            else row_any(rows, a->k_h, a->k_w, a->stride_w, a->dil_w, wp, n, o, a->out_c, k, mode, clamp);       \
+            if (shape == DW_SHAPE_S1) row3_s1(rows, a->k_h, wp, n, o, step, k, mode, clamp);                      \
+            else if (shape == DW_SHAPE_S2) row3_s2(rows, a->k_h, wp, n, o, step, k, mode, clamp);                 \
+            else row_any(rows, a->k_h, a->k_w, a->stride_w, a->dil_w, wp, n, o, step, k, mode, clamp);           \
             for (int32_t r = 0; r < a->k_h; r++) rows[r] += row_step;                                             \
         }                                                                                                         \
     }
-DW_ROW(row_s1_zp_lo, DW_SHAPE_S1, DW_ZP, DW_CLAMP_LO)
+DW_ROW(row_s1_zp_none, DW_SHAPE_S1, DW_ZP, DW_CLAMP_NONE)
 DW_ROW(row_s1_zp, DW_SHAPE_S1, DW_ZP, DW_CLAMP_BOTH)
 DW_ROW(row_s1_u, DW_SHAPE_S1, DW_U, DW_CLAMP_BOTH)
 DW_ROW(row_s1_gen, DW_SHAPE_S1, DW_GEN, DW_CLAMP_BOTH)
-DW_ROW(row_s2_zp_lo, DW_SHAPE_S2, DW_ZP, DW_CLAMP_LO)
+DW_ROW(row_s2_zp_none, DW_SHAPE_S2, DW_ZP, DW_CLAMP_NONE)
 DW_ROW(row_s2_zp, DW_SHAPE_S2, DW_ZP, DW_CLAMP_BOTH)
 DW_ROW(row_s2_u, DW_SHAPE_S2, DW_U, DW_CLAMP_BOTH)
 DW_ROW(row_s2_gen, DW_SHAPE_S2, DW_GEN, DW_CLAMP_BOTH)
 DW_ROW(row_any_u, DW_SHAPE_ANY, DW_U, DW_CLAMP_BOTH) /* (the DW_ZP channels too: same values) */
 DW_ROW(row_any_gen, DW_SHAPE_ANY, DW_GEN, DW_CLAMP_BOTH)
 
-static dw_row_fn row_fn(dw_shape shape, dw_mode mode, int lo_only)
+static dw_row_fn row_fn(dw_shape shape, dw_mode mode, int no_clamp)
 {
     if (shape == DW_SHAPE_S1)
-        return mode == DW_ZP ? (lo_only ? row_s1_zp_lo : row_s1_zp) : (mode == DW_U ? row_s1_u : row_s1_gen);
+        return mode == DW_ZP ? (no_clamp ? row_s1_zp_none : row_s1_zp) : (mode == DW_U ? row_s1_u : row_s1_gen);
     if (shape == DW_SHAPE_S2)
-        return mode == DW_ZP ? (lo_only ? row_s2_zp_lo : row_s2_zp) : (mode == DW_U ? row_s2_u : row_s2_gen);
+        return mode == DW_ZP ? (no_clamp ? row_s2_zp_none : row_s2_zp) : (mode == DW_U ? row_s2_u : row_s2_gen);
     return mode == DW_GEN ? row_any_gen : row_any_u;
 }
 
 /* Every output row of a channel over the tile's n columns starting at o: the input rows
  * gathered into the buffer as the window slides down (dil_h 1: each input row once, in slot
  * (iy + pad_top) mod k_h), then one output row computed by fn. */
-static void channel_rows(const nnom_conv_args *a, const int8_t *in, const dw_tile *t, const uint32_t *wp, int32_t n,
+static void channel_rows(const dw_geom *g, const int8_t *in, const dw_tile *t, const uint32_t *wp, int32_t n,
                          int8_t *o, const dw_k *k, dw_row_fn fn)
 {
+    const nnom_conv_args *a = &g->a;
     const int16_t *rows[DW_MAX_ROWS];
     const int32_t k_h = a->k_h;
-    const ptrdiff_t o_row = (ptrdiff_t)a->out_w * a->out_c;
+    const ptrdiff_t o_row = g->out_rs;
     if (t->plane) { /* every input row of the tile fits: gathered once, then every output row in one call */
         const int32_t iy_first = -a->pad_top, span = (a->out_h - 1) * a->stride_h + (k_h - 1) * a->dil_h + 1;
-        for (int32_t r = 0; r < span; r++) gather_row(a, in, t->ic, iy_first + r, t->ix0, t->len, t->buf + r * t->row_len);
+        for (int32_t r = 0; r < span; r++) gather_row(g, in, t->ic, iy_first + r, t->ix0, t->len, t->buf + r * t->row_len);
         for (int32_t r = 0; r < k_h; r++) rows[r] = t->buf + r * a->dil_h * t->row_len;
-        fn(a, rows, wp, n, o, k, a->out_h, a->stride_h * t->row_len);
+        fn(g, rows, wp, n, o, k, a->out_h, a->stride_h * t->row_len);
         return;
     }
     int32_t next_iy = INT32_MIN; /* dil_h 1: the rows below it are in the buffer */
@@ -326,7 +370,7 @@ static void channel_rows(const nnom_conv_args *a, const int8_t *in, const dw_til
             int32_t sl = slot;
             for (int32_t r = 0; r < k_h; r++) {
                 int16_t *d = t->buf + sl * t->row_len;
-                if (iy0 + r >= next_iy) gather_row(a, in, t->ic, iy0 + r, t->ix0, t->len, d);
+                if (iy0 + r >= next_iy) gather_row(g, in, t->ic, iy0 + r, t->ix0, t->len, d);
                 rows[r] = d;
                 if (++sl == k_h) sl = 0;
             }
@@ -334,19 +378,20 @@ static void channel_rows(const nnom_conv_args *a, const int8_t *in, const dw_til
         } else {
             for (int32_t r = 0; r < k_h; r++) {
                 int16_t *d = t->buf + r * t->row_len;
-                gather_row(a, in, t->ic, iy0 + r * a->dil_h, t->ix0, t->len, d);
+                gather_row(g, in, t->ic, iy0 + r * a->dil_h, t->ix0, t->len, d);
                 rows[r] = d;
             }
         }
-        fn(a, rows, wp, n, o, k, 1, 0);
+        fn(g, rows, wp, n, o, k, 1, 0);
     }
 }
 
 static inline uint32_t pack2(int32_t lo, int32_t hi) { return (uint32_t)(uint16_t)lo | ((uint32_t)(uint16_t)hi << 16); }
 
 /* Channel oc's constants and packed weights; the weights are doubled in the fast modes. */
-static void channel_setup(const nnom_conv_args *a, dw_shape shape, int32_t oc, dw_chan *q, uint32_t *wp)
+static void channel_setup(const dw_geom *g, dw_shape shape, int32_t oc, dw_chan *q, uint32_t *wp)
 {
+    const nnom_conv_args *a = &g->a;
     const int8_t *w = (const int8_t *)a->weights + oc;
     const int32_t k_h = a->k_h, k_w = a->k_w, out_c = a->out_c;
     int32_t sum_w = 0;
@@ -369,17 +414,18 @@ static void channel_setup(const nnom_conv_args *a, dw_shape shape, int32_t oc, d
         q->c = nnom_arm_requant_zp_const(e, a->out_zp);
     }
     for (int32_t r = 0; r < k_h; r++) {
-        const int8_t *wr = w + (ptrdiff_t)r * k_w * out_c;
+        const int8_t *wr = w + r * g->w_rs * out_c;
+        const ptrdiff_t wc = g->w_cs * out_c;
         if (shape != DW_SHAPE_ANY) { /* A = (w0, w1), B = (w2, w1) */
-            const int32_t w0 = twice * wr[0], w1 = twice * wr[out_c], w2 = twice * wr[2 * out_c];
+            const int32_t w0 = twice * wr[0], w1 = twice * wr[wc], w2 = twice * wr[2 * wc];
             wp[2 * r] = pack2(w0, w1);
             wp[2 * r + 1] = pack2(w2, w1);
             continue;
         }
         const int32_t pairs = (k_w + 1) >> 1;
         for (int32_t t = 0; t < pairs; t++) {
-            const int32_t w0 = twice * wr[(ptrdiff_t)2 * t * out_c];
-            const int32_t w1 = 2 * t + 1 < k_w ? twice * wr[(ptrdiff_t)(2 * t + 1) * out_c] : 0;
+            const int32_t w0 = twice * wr[2 * t * wc];
+            const int32_t w1 = 2 * t + 1 < k_w ? twice * wr[(2 * t + 1) * wc] : 0;
             wp[r * pairs + t] = pack2(w0, w1);
         }
     }
@@ -497,15 +543,18 @@ static void pixel_major(const nnom_conv_args *a, const int8_t *in, int8_t *out)
     }
 }
 
-void nnom_depthwise_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out)
+void nnom_depthwise_conv2d_s8(const nnom_conv_args *layer, const int8_t *in, int8_t *out)
 {
     int16_t buf[DW_BUF] __attribute__((aligned(4)));
     uint32_t wp[DW_MAX_PAIRS];
-    const int32_t k_h = a->k_h, s_w = a->stride_w, out_c = a->out_c, out_w = a->out_w;
-    if (a->out_h * out_w < DW_MIN_PLANE) {
-        pixel_major(a, in, out);
+    if (layer->out_h * layer->out_w < DW_MIN_PLANE) {
+        pixel_major(layer, in, out);
         return;
     }
+    /* tall and narrow planes (e.g. 25 x 5) are walked transposed: lines of outputs along the height */
+    const dw_geom g = geom_of(layer, layer->out_w < DW_NARROW && layer->out_h > layer->out_w);
+    const nnom_conv_args *a = &g.a;
+    const int32_t k_h = a->k_h, s_w = a->stride_w, out_c = a->out_c, out_w = a->out_w;
     const dw_shape shape = a->k_w == 3 && a->dil_w == 1 && s_w <= 2 ? (s_w == 1 ? DW_SHAPE_S1 : DW_SHAPE_S2)
                                                                      : DW_SHAPE_ANY;
     const int32_t pairs = shape == DW_SHAPE_ANY ? k_h * ((a->k_w + 1) >> 1) : 2 * k_h;
@@ -516,20 +565,20 @@ void nnom_depthwise_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t 
     int32_t tile = row_max >= reach ? (row_max - reach) / s_w + 1 : 0;
     if (tile > out_w) tile = out_w;
     if (pairs > DW_MAX_PAIRS || k_h > DW_MAX_ROWS || tile < (out_w < DW_MIN_COLS ? out_w : DW_MIN_COLS)) {
-        for (int32_t oc = 0; oc < out_c; oc++) direct_channel(a, in, out, oc);
+        for (int32_t oc = 0; oc < out_c; oc++) direct_channel(layer, in, out, oc);
         return;
     }
     dw_tile t;
     t.buf = buf;
     t.row_len = ((tile - 1) * s_w + reach + 1) & ~1;
-    const int lo_only = a->act_max == 127;
+    const int no_clamp = a->act_min == -128 && a->act_max == 127;
     const int32_t span_h = (a->out_h - 1) * a->stride_h + (k_h - 1) * a->dil_h + 1;
     t.plane = tile == out_w && (int64_t)span_h * t.row_len <= DW_BUF;
 
     for (int32_t oc = 0; oc < out_c; oc++) {
         dw_chan q;
-        channel_setup(a, shape, oc, &q, wp);
-        const dw_row_fn fn = row_fn(shape, q.mode, lo_only);
+        channel_setup(&g, shape, oc, &q, wp);
+        const dw_row_fn fn = row_fn(shape, q.mode, no_clamp);
         dw_k k;
         k.init = q.init;
         k.mult = q.mult;
@@ -544,7 +593,7 @@ void nnom_depthwise_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t 
             const int32_t n = out_w - ox0 < tile ? out_w - ox0 : tile;
             t.ix0 = ox0 * s_w - a->pad_left;
             t.len = (n - 1) * s_w + reach;
-            channel_rows(a, in, &t, wp, n, out + (ptrdiff_t)ox0 * out_c + oc, &k, fn);
+            channel_rows(&g, in, &t, wp, n, out + ox0 * g.out_cs + oc, &k, fn);
         }
     }
 }
