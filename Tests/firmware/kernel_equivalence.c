@@ -185,7 +185,17 @@ static void random_conv(nnom_conv_args *a, int depthwise)
     a->stride_w = range(1, 3);
     a->dil_h = one_d || chance(70) ? 1 : 2;
     a->dil_w = chance(70) ? 1 : 2;
-    const int same = chance(50);
+    int same = chance(50);
+    if (depthwise && !long_rows && !long_kernel && chance(30)) {
+        /* as in DS-CNN / MobileNet: 3x3, stride 1 or 2, 'same', often no clamp: the DSP kernel's
+         * assembly line loop (planes wider and taller than 4, tall narrow ones transposed) */
+        a->k_h = a->k_w = 3;
+        a->stride_h = a->stride_w = range(1, 2);
+        a->dil_h = a->dil_w = 1;
+        a->in_h = range(4, 16); /* (the output fits MAX_OUT with 24 channels times 3) */
+        a->in_w = chance(30) ? range(4, 7) : range(4, 16);
+        same = 1;
+    }
     axis(a->in_h, a->k_h, a->stride_h, a->dil_h, same, &a->out_h, &a->pad_top);
     axis(a->in_w, a->k_w, a->stride_w, a->dil_w, same, &a->out_w, &a->pad_left);
     a->in_zp = range(-128, 127);

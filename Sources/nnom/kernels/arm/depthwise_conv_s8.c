@@ -2,11 +2,11 @@
  * int8 depthwise convolution for Cortex-M cores with the DSP extension, the
  * twin of kernels/depthwise_conv_s8.c: same function, same results bit for bit.
  *
- * One output channel at a time ("planar"). The k_h input rows that an output
- * row reads, of the channel's input channel only, are gathered into a small
- * buffer on the stack as int16 (a rolling window: each input row is gathered
- * once per channel and column tile when dil_h is 1), with the columns in the
- * padding holding the input zero point. Two neighbouring taps of a kernel row
+ * One output channel at a time ("planar"). The input rows that a strip of
+ * output rows reads, of the channel's input channel only, are gathered into a
+ * small buffer on the stack as int16 (as many rows as fit: the rows shared by
+ * two strips are gathered twice), with the columns and rows in the padding
+ * holding the input zero point. Two neighbouring taps of a kernel row
  * are then one 32-bit load, and one SMLAD does both multiply-accumulates. For
  * the common 3-wide kernel (dil_w 1):
  *   stride 1, outputs j and j+1 of a kernel row from the two words
@@ -15,8 +15,11 @@
  *     s_j+1 += SMLATB(Q0, A) + SMLADX(Q1, B)       x1 w0 + x2 w1 + x3 w2
  *   stride 2, output j from Q_j = (x_2j, x_2j+1) and Q_j+1:
  *     s_j   += SMLAD(Q_j, A) + SMLABB(Q_j+1, B)
- * so that a 3x3 output costs 6 multiply instructions and 3 loads, and the
+ * so that a 3x3 output costs 6 multiply instructions and 1.5 loads, and the
  * requantisation constants of the channel stay in registers for a whole row.
+ * The most common case (3x3, stride 1, multiplier above 2^30, no clamp beyond
+ * int8) runs in an assembly loop of four outputs per pass (quad3_s1: 64
+ * instructions for 36 multiply-accumulates, the same at -Os and -O2).
  * Other kernels (any k_w, stride, dilation) use SMLAD on pairs of taps
  * (dil_w 1) or one tap at a time.
  *
@@ -38,8 +41,8 @@
  *
  * A tall and narrow plane (DS-CNN's 25 x 5) is walked transposed, so that a
  * line of outputs is long (fixed costs per line and per channel spread over
- * more outputs). Output planes of fewer than DW_MIN_PLANE pixels go pixel by pixel instead,
- * four channels per SIMD step (SXTAB16 / SMLABB / SMLATT).
+ * more outputs). Output planes of fewer than DW_MIN_PLANE pixels go pixel by
+ * pixel instead, four channels per SIMD step (SXTAB16 / SMLABB / SMLATT).
  *
  * The stack holds the row buffer (DW_BUF int16) and the packed weights of one
  * channel; no scratch. Shapes whose rows do not fit (a kernel taller than the
@@ -56,7 +59,7 @@
 #include "kernels/conv.h"
 
 enum {
-    DW_BUF = 512,        /* int16 elements of the row buffer (1 KB of stack) */
+    DW_BUF = 768,        /* int16 elements of the row buffer (1.5 KB of stack) */
     DW_MAX_PAIRS = 64,   /* packed weight words of one channel: k_h * ceil(k_w / 2) */
     DW_MAX_ROWS = 32,    /* tallest kernel served by the row buffer */
     DW_MIN_COLS = 8,     /* a tile narrower than this: the direct loop */
@@ -138,6 +141,90 @@ static inline __attribute__((always_inline)) int8_t dw_out(int32_t s, dw_k k, dw
         v = v > k.hi ? k.hi : v;
     }
     return (int8_t)v;
+}
+
+/* What quad3_s1 reads (offsets used by its assembly). */
+typedef struct {
+    const int16_t *r0, *r1, *r2; /*  0,  4,  8: the three kernel rows at output j's first tap */
+    int8_t *o;                   /* 12: output j */
+    const int16_t *r0_end;       /* 16: r0 after the last quad */
+    int32_t init;                /* 20 */
+    uint32_t w[6];               /* 24: A0 B0 A1 B1 A2 B2 */
+    int32_t mult, c;             /* 48, 52 */
+    int32_t e, step;             /* 56, 60 */
+    int32_t lines;               /* 64: output lines, >= 1 */
+    int32_t line_step, o_line;   /* 68, 72: bytes from a line's rows and output to the next line's */
+} quad3_args;
+
+#define QUAD3_ROW(R, W)                            \
+    "ldrd   r9, r10, [r0, #" W "]\n\t"              \
+    "ldrd   r11, r12, [" R "], #8\n\t"              \
+    "ldr    lr, [" R "]\n\t"                        \
+    "smlad  r5, r11, r9, r5\n\t"                    \
+    "smlatb r6, r11, r9, r6\n\t"                    \
+    "smlabb r5, r12, r10, r5\n\t"                   \
+    "smladx r6, r12, r10, r6\n\t"                   \
+    "smlad  r7, r12, r9, r7\n\t"                    \
+    "smlatb r8, r12, r9, r8\n\t"                    \
+    "smlabb r7, lr, r10, r7\n\t"                    \
+    "smladx r8, lr, r10, r8\n\t"
+
+#define QUAD3_OUT(S)                               \
+    "smmlar lr, " S ", r9, r10\n\t"                 \
+    "add    lr, lr, " S ", asr #31\n\t"             \
+    "asr    lr, lr, r11\n\t"                        \
+    "ssat   lr, #8, lr\n\t"
+
+/*
+ * Four outputs per loop pass of a 3x3 kernel, stride 1, for channels of the DW_ZP
+ * requantisation with no clamp beyond int8: what row3_s1 computes, in registers planned by
+ * hand (r0 the arguments, r1-r3 the rows, r4 the output, r5-r8 the sums, r9-r12 and lr the
+ * weights and inputs of a kernel row, then the constants). Per pass: three kernel rows of one
+ * LDRD of weights, an LDRD and an LDR of inputs and 8 multiply-accumulates; per output
+ * SMMLAR, ADD, ASR, SSAT, STRB: 64 instructions for 36 multiply-accumulates.
+ * `lines` lines, each next one line_step bytes further in the buffer and o_line in the output
+ * (the struct is updated as it goes). Precondition: r0 < r0_end, 8 bytes apart a multiple of
+ * times; rows word aligned.
+ */
+#define QARG __attribute__((unused))
+__attribute__((naked, noinline)) static void quad3_s1(QARG quad3_args *p)
+{
+    __asm__ volatile("push   {r4-r11, lr}\n"
+                     "2:\n\t"
+                     "ldmia  r0, {r1-r4}\n"
+                     "1:\n\t"
+                     "ldr    r5, [r0, #20]\n\t"
+                     "mov    r6, r5\n\t"
+                     "mov    r7, r5\n\t"
+                     "mov    r8, r5\n\t"
+                     QUAD3_ROW("r1", "24") QUAD3_ROW("r2", "32") QUAD3_ROW("r3", "40")
+                     "ldrd   r9, r10, [r0, #48]\n\t"
+                     "ldrd   r11, r12, [r0, #56]\n\t"
+                     QUAD3_OUT("r5") "strb   lr, [r4]\n\t"
+                     QUAD3_OUT("r6") "strb   lr, [r4, r12]\n\t"
+                     "add    r4, r4, r12, lsl #1\n\t"
+                     QUAD3_OUT("r7") "strb   lr, [r4]\n\t"
+                     QUAD3_OUT("r8") "strb   lr, [r4, r12]\n\t"
+                     "add    r4, r4, r12, lsl #1\n\t"
+                     "ldr    r9, [r0, #16]\n\t"
+                     "cmp    r1, r9\n\t"
+                     "bne    1b\n\t"
+                     /* the next line */
+                     "ldmia  r0, {r1-r4}\n\t"
+                     "ldrd   r9, r10, [r0, #68]\n\t"
+                     "add    r1, r1, r9\n\t"
+                     "add    r2, r2, r9\n\t"
+                     "add    r3, r3, r9\n\t"
+                     "add    r4, r4, r10\n\t"
+                     "ldr    r11, [r0, #16]\n\t"
+                     "add    r11, r11, r9\n\t"
+                     "str    r11, [r0, #16]\n\t"
+                     "stmia  r0, {r1-r4}\n\t"
+                     "ldr    r9, [r0, #64]\n\t"
+                     "subs   r9, r9, #1\n\t"
+                     "str    r9, [r0, #64]\n\t"
+                     "bne    2b\n\t"
+                     "pop    {r4-r11, pc}\n\t");
 }
 
 /* One output row of a 3-wide kernel (dil_w 1), stride 1: n outputs, every kernel row r of
@@ -280,12 +367,12 @@ static inline void gather_row(const dw_geom *g, const int8_t *in, int32_t ic, in
     const ptrdiff_t in_c = g->in_cs;
     if (i < end) {
         const int8_t *s = in + (ptrdiff_t)iy * g->in_rs + (ptrdiff_t)(ix0 + i) * in_c + ic;
+        /* two columns per word store (STR takes any alignment) */
         for (; i + 4 <= end; i += 4, s += 4 * in_c) {
-            const int32_t v0 = s[0], v1 = s[in_c], v2 = s[2 * in_c], v3 = s[3 * in_c];
-            d[i] = (int16_t)v0;
-            d[i + 1] = (int16_t)v1;
-            d[i + 2] = (int16_t)v2;
-            d[i + 3] = (int16_t)v3;
+            const uint32_t v01 = (uint32_t)(uint16_t)s[0] | ((uint32_t)s[in_c] << 16);
+            const uint32_t v23 = (uint32_t)(uint16_t)s[2 * in_c] | ((uint32_t)s[3 * in_c] << 16);
+            memcpy(d + i, &v01, 4);
+            memcpy(d + i + 2, &v23, 4);
         }
         for (; i < end; i++, s += in_c) d[i] = *s;
     }
@@ -298,12 +385,34 @@ typedef struct {
     int32_t row_len;   /* int16 per buffered row */
     int32_t ix0, len;  /* the tile's first input column and its columns */
     int32_t ic;
-    int32_t plane;     /* every input row of the output rows fits in the buffer */
+    int32_t strip;     /* output lines per gathering of input rows */
 } dw_tile;
 
 #define DW_NOINLINE __attribute__((noinline))
 /* One output row (see row3_s1 ...) for a shape, requantisation and clamp: one copy each of
  * the common ones; the constants copied to locals. */
+/* quad3_s1 over `lines` lines of `quads` (a multiple of 4) outputs. */
+static void quad3_lines(const int16_t *const *rows, const uint32_t *wp, int32_t quads, int8_t *o, int32_t step,
+                        const dw_k *k, int32_t lines, int32_t row_step, ptrdiff_t o_line)
+{
+    quad3_args qa;
+    qa.r0 = rows[0];
+    qa.r1 = rows[1];
+    qa.r2 = rows[2];
+    qa.o = o;
+    qa.r0_end = rows[0] + quads;
+    qa.init = k->init;
+    for (int32_t i = 0; i < 6; i++) qa.w[i] = wp[i];
+    qa.mult = k->mult;
+    qa.c = k->c;
+    qa.e = k->e;
+    qa.step = step;
+    qa.lines = lines;
+    qa.line_step = row_step * (int32_t)sizeof(int16_t);
+    qa.o_line = (int32_t)o_line;
+    quad3_s1(&qa);
+}
+
 typedef void (*dw_row_fn)(const dw_geom *g, const int16_t *const *rows, const uint32_t *wp, int32_t n,
                           int8_t *o, const dw_k *k, int32_t n_rows, int32_t row_step);
 /* ... n_rows output rows: each next one's kernel rows row_step int16 further in the buffer. */
@@ -317,6 +426,14 @@ typedef void (*dw_row_fn)(const dw_geom *g, const int16_t *const *rows, const ui
         const int16_t *rows[DW_MAX_ROWS];                                                                         \
         const ptrdiff_t o_row = g->out_rs;                                                                        \
         for (int32_t r = 0; r < a->k_h; r++) rows[r] = rows_in[r];                                                \
+        if (shape == DW_SHAPE_S1 && mode == DW_ZP && clamp == DW_CLAMP_NONE && a->k_h == 3 && n >= 4) {            \
+            const int32_t quads = n & ~3;                                                                         \
+            quad3_lines(rows, wp, quads, o, step, &k, n_rows, row_step, o_row);                                   \
+            for (int32_t r = 0; r < 3; r++) rows[r] += quads;                                                     \
+            o += quads * step;                                                                                    \
+            n -= quads;                                                                                           \
+            if (n == 0) return;                                                                                   \
+        }                                                                                                         \
         for (; n_rows > 0; n_rows--, o += o_row) {                                                                \
             if (shape == DW_SHAPE_S1) row3_s1(rows, a->k_h, wp, n, o, step, k, mode, clamp);                      \
             else if (shape == DW_SHAPE_S2) row3_s2(rows, a->k_h, wp, n, o, step, k, mode, clamp);                 \
@@ -344,45 +461,22 @@ static dw_row_fn row_fn(dw_shape shape, dw_mode mode, int no_clamp)
     return mode == DW_GEN ? row_any_gen : row_any_u;
 }
 
-/* Every output row of a channel over the tile's n columns starting at o: the input rows
- * gathered into the buffer as the window slides down (dil_h 1: each input row once, in slot
- * (iy + pad_top) mod k_h), then one output row computed by fn. */
+/* Every output line of a channel over the tile's n columns starting at o, in strips of
+ * t->strip lines: the input rows of a strip gathered into the buffer one after the other, then
+ * the strip's lines computed by fn in one call (the rows a kernel row reads for the next line
+ * are stride_h rows further). */
 static void channel_rows(const dw_geom *g, const int8_t *in, const dw_tile *t, const uint32_t *wp, int32_t n,
                          int8_t *o, const dw_k *k, dw_row_fn fn)
 {
     const nnom_conv_args *a = &g->a;
     const int16_t *rows[DW_MAX_ROWS];
-    const int32_t k_h = a->k_h;
-    const ptrdiff_t o_row = g->out_rs;
-    if (t->plane) { /* every input row of the tile fits: gathered once, then every output row in one call */
-        const int32_t iy_first = -a->pad_top, span = (a->out_h - 1) * a->stride_h + (k_h - 1) * a->dil_h + 1;
-        for (int32_t r = 0; r < span; r++) gather_row(g, in, t->ic, iy_first + r, t->ix0, t->len, t->buf + r * t->row_len);
-        for (int32_t r = 0; r < k_h; r++) rows[r] = t->buf + r * a->dil_h * t->row_len;
-        fn(g, rows, wp, n, o, k, a->out_h, a->stride_h * t->row_len);
-        return;
-    }
-    int32_t next_iy = INT32_MIN; /* dil_h 1: the rows below it are in the buffer */
-    int32_t slot = 0;            /* dil_h 1: the slot of row iy0 */
-    for (int32_t oy = 0; oy < a->out_h; oy++, o += o_row) {
-        const int32_t iy0 = oy * a->stride_h - a->pad_top;
-        if (a->dil_h == 1) {
-            slot = (iy0 + a->pad_top) % k_h;
-            int32_t sl = slot;
-            for (int32_t r = 0; r < k_h; r++) {
-                int16_t *d = t->buf + sl * t->row_len;
-                if (iy0 + r >= next_iy) gather_row(g, in, t->ic, iy0 + r, t->ix0, t->len, d);
-                rows[r] = d;
-                if (++sl == k_h) sl = 0;
-            }
-            next_iy = iy0 + k_h;
-        } else {
-            for (int32_t r = 0; r < k_h; r++) {
-                int16_t *d = t->buf + r * t->row_len;
-                gather_row(g, in, t->ic, iy0 + r * a->dil_h, t->ix0, t->len, d);
-                rows[r] = d;
-            }
-        }
-        fn(g, rows, wp, n, o, k, 1, 0);
+    for (int32_t oy0 = 0; oy0 < a->out_h; oy0 += t->strip) {
+        const int32_t lines = a->out_h - oy0 < t->strip ? a->out_h - oy0 : t->strip;
+        const int32_t iy0 = oy0 * a->stride_h - a->pad_top;
+        const int32_t span = (lines - 1) * a->stride_h + (a->k_h - 1) * a->dil_h + 1;
+        for (int32_t r = 0; r < span; r++) gather_row(g, in, t->ic, iy0 + r, t->ix0, t->len, t->buf + r * t->row_len);
+        for (int32_t r = 0; r < a->k_h; r++) rows[r] = t->buf + r * a->dil_h * t->row_len;
+        fn(g, rows, wp, n, o + oy0 * g->out_rs, k, lines, a->stride_h * t->row_len);
     }
 }
 
@@ -561,7 +655,7 @@ void nnom_depthwise_conv2d_s8(const nnom_conv_args *layer, const int8_t *in, int
     /* a row of a tile of n outputs: (n - 1) * stride + (k_w - 1) * dil + 1 columns, one more for the
      * word loads that read past the last tap, rounded up to keep rows word aligned */
     const int32_t reach = (a->k_w - 1) * a->dil_w + 2;
-    const int32_t row_max = (DW_BUF / (k_h > 0 ? k_h : 1)) & ~1;
+    const int32_t row_max = (DW_BUF / ((k_h - 1) * a->dil_h + 1)) & ~1;
     int32_t tile = row_max >= reach ? (row_max - reach) / s_w + 1 : 0;
     if (tile > out_w) tile = out_w;
     if (pairs > DW_MAX_PAIRS || k_h > DW_MAX_ROWS || tile < (out_w < DW_MIN_COLS ? out_w : DW_MIN_COLS)) {
@@ -572,8 +666,9 @@ void nnom_depthwise_conv2d_s8(const nnom_conv_args *layer, const int8_t *in, int
     t.buf = buf;
     t.row_len = ((tile - 1) * s_w + reach + 1) & ~1;
     const int no_clamp = a->act_min == -128 && a->act_max == 127;
-    const int32_t span_h = (a->out_h - 1) * a->stride_h + (k_h - 1) * a->dil_h + 1;
-    t.plane = tile == out_w && (int64_t)span_h * t.row_len <= DW_BUF;
+    /* output lines whose input rows fit in the buffer at once */
+    t.strip = (DW_BUF / t.row_len - ((k_h - 1) * a->dil_h + 1)) / a->stride_h + 1;
+    if (t.strip > a->out_h) t.strip = a->out_h;
 
     for (int32_t oc = 0; oc < out_c; oc++) {
         dw_chan q;
