@@ -29,6 +29,7 @@
 #include <stddef.h>
 
 #include "kernels/conv.h"
+#include "kernels/requant.h"
 
 #define DW_BLOCK 16
 
@@ -126,37 +127,52 @@ static void pixel_major(const nnom_conv_args *a, const int8_t *in, int8_t *out)
     const int8_t *w = (const int8_t *)a->weights;
     const int32_t *bias = (const int32_t *)a->bias;
     const int32_t out_c = a->out_c, zp = a->out_zp, lo = a->act_min, hi = a->act_max;
-    int32_t acc[2][DW_BLOCK];
+    /* |dot| <= k_h * k_w * 255 * 128: a bias within room keeps |dot + bias| below 2^30 */
+    const int64_t room = NNOM_REQUANT32_MAX_ACC - (int64_t)a->k_h * a->k_w * 32640;
+    int32_t acc[DW_BLOCK], mult[DW_BLOCK], e[DW_BLOCK], c[DW_BLOCK], b[DW_BLOCK];
+    int32_t all_fast = 1;
 
-    for (int32_t oy = 0; oy < a->out_h; oy++) {
-        for (int32_t ox = 0; ox < a->out_w; ox += 2) {
-            const int32_t np = ox + 1 < a->out_w ? 2 : 1;
-            dw_taps t[2];
-            t[0] = taps_of(a, in, oy, ox);
-            if (np == 2) t[1] = taps_of(a, in, oy, ox + 1);
-            int8_t *o = out + ((ptrdiff_t)oy * a->out_w + ox) * out_c;
-            for (int32_t oc0 = 0; oc0 < out_c; oc0 += DW_BLOCK) {
-                const int32_t n = out_c - oc0 < DW_BLOCK ? out_c - oc0 : DW_BLOCK;
-                for (int32_t p = 0; p < np; p++) {
-                    if (a->depth_mult == 1 && n == DW_BLOCK) block16(a, &t[p], w + oc0, oc0, acc[p]);
-                    else block_any(a, &t[p], w + oc0, oc0, n, acc[p]);
+    /* a block of channels at a time over every pixel: its requantisation constants made once */
+    for (int32_t oc0 = 0; oc0 < out_c; oc0 += DW_BLOCK) {
+        const int32_t n = out_c - oc0 < DW_BLOCK ? out_c - oc0 : DW_BLOCK;
+        all_fast = 1;
+        for (int32_t j = 0; j < n; j++) {
+            const int32_t oc = oc0 + j;
+            b[j] = bias ? bias[oc] : 0;
+            mult[j] = a->multiplier[oc];
+            e[j] = -a->shift[oc];
+            /* the 32-bit form (nnom_requant32) where exact, else e[j] = 0 marks the general one */
+            if (e[j] >= 1 && e[j] <= NNOM_REQUANT32_MAX_E && b[j] <= room && b[j] >= -room) {
+                c[j] = nnom_requant32_const(e[j], zp);
+            } else {
+                e[j] = 0;
+                all_fast = 0;
+            }
+        }
+        for (int32_t oy = 0; oy < a->out_h; oy++) {
+            for (int32_t ox = 0; ox < a->out_w; ox++) {
+                const dw_taps t = taps_of(a, in, oy, ox);
+                int8_t *o = out + ((ptrdiff_t)oy * a->out_w + ox) * out_c + oc0;
+                if (a->depth_mult == 1 && n == DW_BLOCK) block16(a, &t, w + oc0, oc0, acc);
+                else block_any(a, &t, w + oc0, oc0, n, acc);
+                if (all_fast) {
+                    for (int32_t j = 0; j < n; j++)
+                        o[j] = nnom_clamp_s8(nnom_requant32(acc[j] + b[j], mult[j], e[j], c[j]), lo, hi);
+                    continue;
                 }
                 for (int32_t j = 0; j < n; j++) {
-                    const int32_t oc = oc0 + j, b = bias ? bias[oc] : 0, m = a->multiplier[oc], s = a->shift[oc];
-                    if (s > 0) {
-                        const nnom_conv_quant q = nnom_conv_quant_init(b, m, s);
-                        for (int32_t p = 0; p < np; p++) o[p * out_c + oc] = nnom_conv_quant_out(q, acc[p][j], zp, lo, hi);
-                        continue;
+                    if (e[j]) {
+                        o[j] = nnom_clamp_s8(nnom_requant32(acc[j] + b[j], mult[j], e[j], c[j]), lo, hi);
+                    } else {
+                        const nnom_conv_quant q = nnom_conv_quant_init(b[j], mult[j], a->shift[oc0 + j]);
+                        o[j] = nnom_conv_quant_out(q, acc[j], zp, lo, hi);
                     }
-                    const nnom_conv_fastq f = nnom_conv_fastq_init(b, m, s);
-                    for (int32_t p = 0; p < np; p++)
-                        o[p * out_c + oc] =
-                            nnom_conv_fastq_out(acc[p][j], m, f.thr, f.p_add, f.q_add, f.rshift, zp, lo, hi);
                 }
             }
         }
     }
 }
+
 /* ------------------------------------------------------------ planar path */
 
 /* Input row iy of channel ic, columns [ix0, ix0 + len), into d as int16; the zero point outside the input. */
@@ -196,6 +212,22 @@ NOINLINE static void row_sums_s1(const nnom_conv_args *a, const int16_t *const *
             }
         }
         for (int32_t j = 0; j < DW_BLOCK; j++) acc[j0 + j] = s[j];
+    }
+}
+
+/* The same for a 3x3 kernel (stride 1, no dilation): the nine taps in one expression, so that
+ * the sums stay in vector registers (x86-64 SSE2: about one instruction per multiply-add). */
+NOINLINE static void row_sums_3x3(const int16_t *const *rows, const int16_t *w, int32_t init, int32_t n,
+                                  int32_t *restrict acc)
+{
+    const int16_t *r0 = rows[0], *r1 = rows[1], *r2 = rows[2];
+    const int32_t w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4], w5 = w[5], w6 = w[6], w7 = w[7], w8 = w[8];
+    for (int32_t j0 = 0; j0 < n; j0 += DW_BLOCK) {
+        const int16_t *x0 = r0 + j0, *x1 = r1 + j0, *x2 = r2 + j0;
+        int32_t *s = acc + j0;
+        for (int32_t j = 0; j < DW_BLOCK; j++)
+            s[j] = init + x0[j] * w0 + x0[j + 1] * w1 + x0[j + 2] * w2 + x1[j] * w3 + x1[j + 1] * w4 +
+                   x1[j + 2] * w5 + x2[j] * w6 + x2[j + 1] * w7 + x2[j + 2] * w8;
     }
 }
 
@@ -245,7 +277,8 @@ static void planar_channel(const nnom_conv_args *a, const int8_t *in, int8_t *ou
                 rows[r] = d;
             }
             next_iy = iy0 + k_h;
-            if (a->stride_w == 1) row_sums_s1(a, rows, w, init, n, acc);
+            if (a->stride_w == 1 && a->k_h == 3 && a->k_w == 3 && a->dil_w == 1) row_sums_3x3(rows, w, init, n, acc);
+            else if (a->stride_w == 1) row_sums_s1(a, rows, w, init, n, acc);
             else row_sums_any(a, rows, w, init, n, acc);
             int8_t *o = out + ((ptrdiff_t)oy * a->out_w + ox0) * out_c + oc;
             if (sh > 0) {
