@@ -32,7 +32,9 @@
  * nnom_arm_requant_zp() (see arm_dsp.h: shift in [-22, -1], multiplier above
  * 2^30, |dot + bias| < 2^30 by a bound on the bias), runs in one assembly
  * routine (pass4_fast), over each run of consecutive such channels (so that
- * one other channel does not send its neighbours to the slow path) from the bias to the stored bytes (per output: LSL,
+ * one other channel does not send its neighbours to the slow path); channels
+ * with a multiplier below 2^30 likewise in pass4_fast_u, with the
+ * requantisation of nnom_arm_requant() (one instruction more per output) from the bias to the stored bytes (per output: LSL,
  * SMMLAR, ADD, ASR, SSAT, STRB), so that its registers are used as planned,
  * at -Os as at -O2. Other channels (a dead one, multiplier 0, is a constant), the last partial pass (one column at a
  * time when it has 1 or 2 pixels) and patches too long for four pixels (one
@@ -350,6 +352,14 @@ typedef struct {
     "add    r8, r8, " S ", asr #31\n\t"     \
     "asr    r8, r8, r11\n\t"                \
     "ssat   r8, #8, r8\n\t"
+/* The same for any multiplier, nnom_arm_requant() + zp: u = SMMULR(2 S, m), (u - [u < 0] + c) >> e. */
+#define REQUANT_U_R8(S)                     \
+    "lsl    r8, " S ", #1\n\t"              \
+    "smmulr r8, r8, r10\n\t"                \
+    "add    r8, r8, r8, asr #31\n\t"        \
+    "add    r8, r8, r12\n\t"                \
+    "asr    r8, r8, r11\n\t"                \
+    "ssat   r8, #8, r8\n\t"
 
 /*
  * Channels [0, p->n_ch) of four whole pixels, every one fast (see the file
@@ -361,68 +371,82 @@ typedef struct {
  */
 /* (naked: the body is the assembly alone; the arguments arrive in r0-r2) */
 #define ARG __attribute__((unused))
+#define PASS4_BODY(RQ) \
+    __asm__ volatile( \
+        "push   {r4-r11, lr}\n\t" \
+        "movs   r3, #0\n" \
+        "10:\n\t" \
+        "ldrd   r8, r9, [r0]\n\t" /* columns, groups */ \
+        "ldr    r4, [r0, #8]\n\t" \
+        "cbz    r4, 11f\n\t" \
+        "ldr    r4, [r4, r3, lsl #2]\n" \
+        "11:\n\t" \
+        "mov    r5, r4\n\t" \
+        "mov    r6, r4\n\t" \
+        "mov    r7, r4\n\t" \
+        /* the groups, four per loop pass; n % 4 = 3, 2, 1 enter at the second, third, fourth */ \
+        "ands   r10, r9, #3\n\t" \
+        "add    r9, r9, #3\n\t" \
+        "lsr    r9, r9, #2\n\t" \
+        "beq    1f\n\t" \
+        "cmp    r10, #2\n\t" \
+        "bhi    2f\n\t" \
+        "beq    3f\n\t" \
+        "b      4f\n" \
+        "1:\n\t" PASS4_GROUP "2:\n\t" PASS4_GROUP "3:\n\t" PASS4_GROUP "4:\n\t" PASS4_GROUP \
+        "subs   r9, r9, #1\n\t" \
+        "bne    1b\n\t" \
+        "ldr    r10, [r0, #12]\n\t" \
+        "ldr    r10, [r10, r3, lsl #2]\n\t" /* multiplier */ \
+        "ldr    r11, [r0, #16]\n\t" \
+        "ldr    r11, [r11, r3, lsl #2]\n\t" /* shift = -e */ \
+        "ldr    r12, [r0, #20]\n\t" \
+        "mvn    r9, r11\n\t"                /* e - 1 */ \
+        "lsl    r12, r12, r9\n\t"           /* c = (2 zp + 1) << (e - 1) */ \
+        "rsb    r11, r11, #0\n\t" \
+        "ldr    r9, [r0, #24]\n\t"          /* out_c */ \
+        RQ("r4") \
+        "strb   r8, [r2]\n\t" \
+        RQ("r5") \
+        "strb   r8, [r2, r9]\n\t" \
+        "add    lr, r2, r9, lsl #1\n\t" \
+        RQ("r6") \
+        "strb   r8, [lr]\n\t" \
+        RQ("r7") \
+        "strb   r8, [lr, r9]\n\t" \
+        "adds   r2, r2, #1\n\t" \
+        "adds   r3, r3, #1\n\t" \
+        "ldrd   r9, r10, [r0, #28]\n\t"   /* n_ch, back */ \
+        "sub    r1, r1, r10\n\t" \
+        "cmp    r3, r9\n\t" \
+        "blt    10b\n\t" \
+        "pop    {r4-r11, pc}\n\t");
+
 __attribute__((naked, noinline)) static void pass4_fast(ARG const pass4_args *p, ARG const int8_t *w, ARG int8_t *out)
 {
-    __asm__ volatile(
-        "push   {r4-r11, lr}\n\t"
-        "movs   r3, #0\n"
-        "10:\n\t"
-        "ldrd   r8, r9, [r0]\n\t" /* columns, groups */
-        "ldr    r4, [r0, #8]\n\t"
-        "cbz    r4, 11f\n\t"
-        "ldr    r4, [r4, r3, lsl #2]\n"
-        "11:\n\t"
-        "mov    r5, r4\n\t"
-        "mov    r6, r4\n\t"
-        "mov    r7, r4\n\t"
-        /* the groups, four per loop pass; n % 4 = 3, 2, 1 enter at the second, third, fourth */
-        "ands   r10, r9, #3\n\t"
-        "add    r9, r9, #3\n\t"
-        "lsr    r9, r9, #2\n\t"
-        "beq    1f\n\t"
-        "cmp    r10, #2\n\t"
-        "bhi    2f\n\t"
-        "beq    3f\n\t"
-        "b      4f\n"
-        "1:\n\t" PASS4_GROUP "2:\n\t" PASS4_GROUP "3:\n\t" PASS4_GROUP "4:\n\t" PASS4_GROUP
-        "subs   r9, r9, #1\n\t"
-        "bne    1b\n\t"
-        "ldr    r10, [r0, #12]\n\t"
-        "ldr    r10, [r10, r3, lsl #2]\n\t" /* multiplier */
-        "ldr    r11, [r0, #16]\n\t"
-        "ldr    r11, [r11, r3, lsl #2]\n\t" /* shift = -e */
-        "ldr    r12, [r0, #20]\n\t"
-        "mvn    r9, r11\n\t"                /* e - 1 */
-        "lsl    r12, r12, r9\n\t"           /* c = (2 zp + 1) << (e - 1) */
-        "rsb    r11, r11, #0\n\t"
-        "ldr    r9, [r0, #24]\n\t"          /* out_c */
-        REQUANT_R8("r4")
-        "strb   r8, [r2]\n\t"
-        REQUANT_R8("r5")
-        "strb   r8, [r2, r9]\n\t"
-        "add    lr, r2, r9, lsl #1\n\t"
-        REQUANT_R8("r6")
-        "strb   r8, [lr]\n\t"
-        REQUANT_R8("r7")
-        "strb   r8, [lr, r9]\n\t"
-        "adds   r2, r2, #1\n\t"
-        "adds   r3, r3, #1\n\t"
-        "ldrd   r9, r10, [r0, #28]\n\t"   /* n_ch, back */
-        "sub    r1, r1, r10\n\t"
-        "cmp    r3, r9\n\t"
-        "blt    10b\n\t"
-        "pop    {r4-r11, pc}\n\t");
+    PASS4_BODY(REQUANT_R8)
+}
+
+/* The same with the requantisation of nnom_arm_requant() (any multiplier: below 2^30, zero). */
+__attribute__((naked, noinline)) static void pass4_fast_u(ARG const pass4_args *p, ARG const int8_t *w,
+                                                          ARG int8_t *out)
+{
+    PASS4_BODY(REQUANT_U_R8)
 }
 
 /* ---------------------------------------------------------- requantisation */
 
-/* Whether channel c takes the fast requantisation of nnom_arm_requant_zp()
- * (|dot + bias| < 2^30 by the bound on the bias, see the entry). */
-static int channel_is_fast(const nnom_conv_args *a, int32_t c, int32_t bias_room)
+/* Which fast requantisation channel c takes (|dot + bias| < 2^30 by the bound on the bias, see
+ * the entry; shift in [-22, -1]): FORM_ZP, nnom_arm_requant_zp(), for multipliers above 2^30
+ * (pass4_fast); FORM_U, nnom_arm_requant(), for the others (pass4_fast_u); or none, FORM_GENERAL. */
+enum { FORM_GENERAL, FORM_ZP, FORM_U };
+static int channel_form(const nnom_conv_args *a, int32_t c, int32_t bias_room)
 {
     const int32_t b = a->bias ? ((const int32_t *)a->bias)[c] : 0;
     const int32_t e = -a->shift[c];
-    return a->multiplier[c] > (1 << 30) && e >= 1 && e <= 22 && b <= bias_room && b >= -bias_room;
+    /* (a dead channel, multiplier 0, is a constant in pass_general: no dot product) */
+    if (e < 1 || e > 22 || b > bias_room || b < -bias_room || a->multiplier[c] == 0) return FORM_GENERAL;
+    return a->multiplier[c] > (1 << 30) ? FORM_ZP : FORM_U;
 }
 
 /* Channels [c0, c1) for the n pixels of a pass, any requantisation and
@@ -539,6 +563,7 @@ static void conv_chunked(conv_ctx *x, const int8_t *in, int8_t *out, int32_t chu
 
 typedef struct {
     int32_t c0, c1;
+    int form; /* FORM_ZP or FORM_U */
 } fast_run;
 
 /* The narrower output clamp of n channels of the four pixels at o (pass4_fast clamps to int8 only). */
@@ -571,17 +596,25 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
     fast_run runs[MAX_RUNS];
     int32_t n_runs = 0;
     for (int32_t c = 0; x.s.np == PIXELS && c < x.n_safe && n_runs < MAX_RUNS;) {
-        if (!channel_is_fast(a, c, bias_room)) {
+        const int form = channel_form(a, c, bias_room);
+        if (form == FORM_GENERAL) {
             c++;
             continue;
         }
+        /* a run of fast channels takes the form of nnom_arm_requant() as soon as one needs it */
         runs[n_runs].c0 = c;
-        while (c < x.n_safe && channel_is_fast(a, c, bias_room)) c++;
+        runs[n_runs].form = form;
+        for (int f; c < x.n_safe && (f = channel_form(a, c, bias_room)) != FORM_GENERAL; c++)
+            if (f == FORM_U) runs[n_runs].form = FORM_U;
         runs[n_runs++].c1 = c;
     }
     int32_t n_fast = x.s.np == PIXELS && x.n_safe < out_c ? out_c : 0;
-    for (int32_t c = x.n_safe; c < n_fast; c++)
-        if (!channel_is_fast(a, c, bias_room)) n_fast = 0;
+    int tail_form = FORM_ZP;
+    for (int32_t c = x.n_safe; c < n_fast; c++) {
+        const int f = channel_form(a, c, bias_room);
+        if (f == FORM_GENERAL) n_fast = 0;
+        if (f == FORM_U) tail_form = FORM_U;
+    }
     uint32_t tail_buf[TAIL_WORDS];
     if (n_fast) {
         const int32_t bytes = (out_c - x.n_safe) * x.s.k;
@@ -665,13 +698,15 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
             pa.mult = a->multiplier + r0;
             pa.shift = a->shift + r0;
             pa.n_ch = r1 - r0;
-            pass4_fast(&pa, (const int8_t *)a->weights + (ptrdiff_t)r0 * x.s.k, o + r0);
+            if (runs[r].form == FORM_ZP) pass4_fast(&pa, (const int8_t *)a->weights + (ptrdiff_t)r0 * x.s.k, o + r0);
+            else pass4_fast_u(&pa, (const int8_t *)a->weights + (ptrdiff_t)r0 * x.s.k, o + r0);
             if (clamp) clamp_pass(o + r0, r1 - r0, out_c, a->act_min, a->act_max);
             c0 = r1;
         }
         if (n_fast) {
             if (c0 < x.n_safe) pass_general(&x, c0, x.n_safe, n, o);
-            pass4_fast(&pt, (const int8_t *)tail_buf, o + x.n_safe);
+            if (tail_form == FORM_ZP) pass4_fast(&pt, (const int8_t *)tail_buf, o + x.n_safe);
+            else pass4_fast_u(&pt, (const int8_t *)tail_buf, o + x.n_safe);
             if (clamp) clamp_pass(o + x.n_safe, out_c - x.n_safe, out_c, a->act_min, a->act_max);
             c0 = out_c;
         }
