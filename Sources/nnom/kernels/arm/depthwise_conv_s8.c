@@ -187,44 +187,70 @@ typedef struct {
  * times; rows word aligned.
  */
 #define QARG __attribute__((unused))
+#define QUAD3_BODY(ROW) \
+    __asm__ volatile("push   {r4-r11, lr}\n" \
+                     "2:\n\t" \
+                     "ldmia  r0, {r1-r4}\n" \
+                     "1:\n\t" \
+                     "ldr    r5, [r0, #20]\n\t" \
+                     "mov    r6, r5\n\t" \
+                     "mov    r7, r5\n\t" \
+                     "mov    r8, r5\n\t" \
+                     ROW("r1", "24") ROW("r2", "32") ROW("r3", "40") \
+                     "ldrd   r9, r10, [r0, #48]\n\t" \
+                     "ldrd   r11, r12, [r0, #56]\n\t" \
+                     QUAD3_OUT("r5") "strb   lr, [r4]\n\t" \
+                     QUAD3_OUT("r6") "strb   lr, [r4, r12]\n\t" \
+                     "add    r4, r4, r12, lsl #1\n\t" \
+                     QUAD3_OUT("r7") "strb   lr, [r4]\n\t" \
+                     QUAD3_OUT("r8") "strb   lr, [r4, r12]\n\t" \
+                     "add    r4, r4, r12, lsl #1\n\t" \
+                     "ldr    r9, [r0, #16]\n\t" \
+                     "cmp    r1, r9\n\t" \
+                     "bne    1b\n\t" \
+                     /* the next line */ \
+                     "ldmia  r0, {r1-r4}\n\t" \
+                     "ldrd   r9, r10, [r0, #68]\n\t" \
+                     "add    r1, r1, r9\n\t" \
+                     "add    r2, r2, r9\n\t" \
+                     "add    r3, r3, r9\n\t" \
+                     "add    r4, r4, r10\n\t" \
+                     "ldr    r11, [r0, #16]\n\t" \
+                     "add    r11, r11, r9\n\t" \
+                     "str    r11, [r0, #16]\n\t" \
+                     "stmia  r0, {r1-r4}\n\t" \
+                     "ldr    r9, [r0, #64]\n\t" \
+                     "subs   r9, r9, #1\n\t" \
+                     "str    r9, [r0, #64]\n\t" \
+                     "bne    2b\n\t" \
+                     "pop    {r4-r11, pc}\n\t");
+
 __attribute__((naked, noinline)) static void quad3_s1(QARG quad3_args *p)
 {
-    __asm__ volatile("push   {r4-r11, lr}\n"
-                     "2:\n\t"
-                     "ldmia  r0, {r1-r4}\n"
-                     "1:\n\t"
-                     "ldr    r5, [r0, #20]\n\t"
-                     "mov    r6, r5\n\t"
-                     "mov    r7, r5\n\t"
-                     "mov    r8, r5\n\t"
-                     QUAD3_ROW("r1", "24") QUAD3_ROW("r2", "32") QUAD3_ROW("r3", "40")
-                     "ldrd   r9, r10, [r0, #48]\n\t"
-                     "ldrd   r11, r12, [r0, #56]\n\t"
-                     QUAD3_OUT("r5") "strb   lr, [r4]\n\t"
-                     QUAD3_OUT("r6") "strb   lr, [r4, r12]\n\t"
-                     "add    r4, r4, r12, lsl #1\n\t"
-                     QUAD3_OUT("r7") "strb   lr, [r4]\n\t"
-                     QUAD3_OUT("r8") "strb   lr, [r4, r12]\n\t"
-                     "add    r4, r4, r12, lsl #1\n\t"
-                     "ldr    r9, [r0, #16]\n\t"
-                     "cmp    r1, r9\n\t"
-                     "bne    1b\n\t"
-                     /* the next line */
-                     "ldmia  r0, {r1-r4}\n\t"
-                     "ldrd   r9, r10, [r0, #68]\n\t"
-                     "add    r1, r1, r9\n\t"
-                     "add    r2, r2, r9\n\t"
-                     "add    r3, r3, r9\n\t"
-                     "add    r4, r4, r10\n\t"
-                     "ldr    r11, [r0, #16]\n\t"
-                     "add    r11, r11, r9\n\t"
-                     "str    r11, [r0, #16]\n\t"
-                     "stmia  r0, {r1-r4}\n\t"
-                     "ldr    r9, [r0, #64]\n\t"
-                     "subs   r9, r9, #1\n\t"
-                     "str    r9, [r0, #64]\n\t"
-                     "bne    2b\n\t"
-                     "pop    {r4-r11, pc}\n\t");
+    QUAD3_BODY(QUAD3_ROW)
+}
+
+/* Stride 2: output j reads Q_j = (x_2j, x_2j+1) and the low half of Q_j+1; per kernel row of
+ * four outputs an LDRD and three LDR of inputs (the row pointer 16 bytes further), 8
+ * multiply-accumulates: 68 instructions for 36 multiply-accumulates. */
+#define QUAD3_ROW_S2(R, W)                         \
+    "ldrd   r9, r10, [r0, #" W "]\n\t"              \
+    "ldrd   r11, r12, [" R "]\n\t"                  \
+    "smlad  r5, r11, r9, r5\n\t"                    \
+    "smlabb r5, r12, r10, r5\n\t"                   \
+    "ldr    r11, [" R ", #8]\n\t"                   \
+    "smlad  r6, r12, r9, r6\n\t"                    \
+    "smlabb r6, r11, r10, r6\n\t"                   \
+    "ldr    r12, [" R ", #12]\n\t"                  \
+    "smlad  r7, r11, r9, r7\n\t"                    \
+    "smlabb r7, r12, r10, r7\n\t"                   \
+    "ldr    r11, [" R ", #16]!\n\t"                 \
+    "smlad  r8, r12, r9, r8\n\t"                    \
+    "smlabb r8, r11, r10, r8\n\t"
+
+__attribute__((naked, noinline)) static void quad3_s2(QARG quad3_args *p)
+{
+    QUAD3_BODY(QUAD3_ROW_S2)
 }
 
 /* One output row of a 3-wide kernel (dil_w 1), stride 1: n outputs, every kernel row r of
@@ -392,15 +418,15 @@ typedef struct {
 /* One output row (see row3_s1 ...) for a shape, requantisation and clamp: one copy each of
  * the common ones; the constants copied to locals. */
 /* quad3_s1 over `lines` lines of `quads` (a multiple of 4) outputs. */
-static void quad3_lines(const int16_t *const *rows, const uint32_t *wp, int32_t quads, int8_t *o, int32_t step,
-                        const dw_k *k, int32_t lines, int32_t row_step, ptrdiff_t o_line)
+static void quad3_lines(int32_t stride, const int16_t *const *rows, const uint32_t *wp, int32_t quads, int8_t *o,
+                        int32_t step, const dw_k *k, int32_t lines, int32_t row_step, ptrdiff_t o_line)
 {
     quad3_args qa;
     qa.r0 = rows[0];
     qa.r1 = rows[1];
     qa.r2 = rows[2];
     qa.o = o;
-    qa.r0_end = rows[0] + quads;
+    qa.r0_end = rows[0] + quads * stride;
     qa.init = k->init;
     for (int32_t i = 0; i < 6; i++) qa.w[i] = wp[i];
     qa.mult = k->mult;
@@ -410,7 +436,8 @@ static void quad3_lines(const int16_t *const *rows, const uint32_t *wp, int32_t 
     qa.lines = lines;
     qa.line_step = row_step * (int32_t)sizeof(int16_t);
     qa.o_line = (int32_t)o_line;
-    quad3_s1(&qa);
+    if (stride == 1) quad3_s1(&qa);
+    else quad3_s2(&qa);
 }
 
 typedef void (*dw_row_fn)(const dw_geom *g, const int16_t *const *rows, const uint32_t *wp, int32_t n,
@@ -426,10 +453,10 @@ typedef void (*dw_row_fn)(const dw_geom *g, const int16_t *const *rows, const ui
         const int16_t *rows[DW_MAX_ROWS];                                                                         \
         const ptrdiff_t o_row = g->out_rs;                                                                        \
         for (int32_t r = 0; r < a->k_h; r++) rows[r] = rows_in[r];                                                \
-        if (shape == DW_SHAPE_S1 && mode == DW_ZP && clamp == DW_CLAMP_NONE && a->k_h == 3 && n >= 4) {            \
-            const int32_t quads = n & ~3;                                                                         \
-            quad3_lines(rows, wp, quads, o, step, &k, n_rows, row_step, o_row);                                   \
-            for (int32_t r = 0; r < 3; r++) rows[r] += quads;                                                     \
+        if (shape != DW_SHAPE_ANY && mode == DW_ZP && clamp == DW_CLAMP_NONE && a->k_h == 3 && n >= 4) {          \
+            const int32_t quads = n & ~3, stride = shape == DW_SHAPE_S1 ? 1 : 2;                                  \
+            quad3_lines(stride, rows, wp, quads, o, step, &k, n_rows, row_step, o_row);                           \
+            for (int32_t r = 0; r < 3; r++) rows[r] += quads * stride;                                            \
             o += quads * step;                                                                                    \
             n -= quads;                                                                                           \
             if (n == 0) return;                                                                                   \
