@@ -169,6 +169,14 @@ typedef struct {
     "smlabb r7, lr, r10, r7\n\t"                    \
     "smladx r8, lr, r10, r8\n\t"
 
+/* (DW_U: any multiplier, nnom_arm_requant() + zp: u = SMMULR(s, m), (u - [u < 0] + c) >> e) */
+#define QUAD3_OUT_U(S)                             \
+    "smmulr lr, " S ", r9\n\t"                      \
+    "add    lr, lr, lr, asr #31\n\t"                \
+    "add    lr, lr, r10\n\t"                        \
+    "asr    lr, lr, r11\n\t"                        \
+    "ssat   lr, #8, lr\n\t"
+
 #define QUAD3_OUT(S)                               \
     "smmlar lr, " S ", r9, r10\n\t"                 \
     "add    lr, lr, " S ", asr #31\n\t"             \
@@ -187,7 +195,7 @@ typedef struct {
  * times; rows word aligned.
  */
 #define QARG __attribute__((unused))
-#define QUAD3_BODY(ROW) \
+#define QUAD3_BODY(ROW, OUT) \
     __asm__ volatile("push   {r4-r11, lr}\n" \
                      "2:\n\t" \
                      "ldmia  r0, {r1-r4}\n" \
@@ -199,11 +207,11 @@ typedef struct {
                      ROW("r1", "24") ROW("r2", "32") ROW("r3", "40") \
                      "ldrd   r9, r10, [r0, #48]\n\t" \
                      "ldrd   r11, r12, [r0, #56]\n\t" \
-                     QUAD3_OUT("r5") "strb   lr, [r4]\n\t" \
-                     QUAD3_OUT("r6") "strb   lr, [r4, r12]\n\t" \
+                     OUT("r5") "strb   lr, [r4]\n\t" \
+                     OUT("r6") "strb   lr, [r4, r12]\n\t" \
                      "add    r4, r4, r12, lsl #1\n\t" \
-                     QUAD3_OUT("r7") "strb   lr, [r4]\n\t" \
-                     QUAD3_OUT("r8") "strb   lr, [r4, r12]\n\t" \
+                     OUT("r7") "strb   lr, [r4]\n\t" \
+                     OUT("r8") "strb   lr, [r4, r12]\n\t" \
                      "add    r4, r4, r12, lsl #1\n\t" \
                      "ldr    r9, [r0, #16]\n\t" \
                      "cmp    r1, r9\n\t" \
@@ -227,7 +235,12 @@ typedef struct {
 
 __attribute__((naked, noinline)) static void quad3_s1(QARG quad3_args *p)
 {
-    QUAD3_BODY(QUAD3_ROW)
+    QUAD3_BODY(QUAD3_ROW, QUAD3_OUT)
+}
+
+__attribute__((naked, noinline)) static void quad3_s1_u(QARG quad3_args *p)
+{
+    QUAD3_BODY(QUAD3_ROW, QUAD3_OUT_U)
 }
 
 /* Stride 2: output j reads Q_j = (x_2j, x_2j+1) and the low half of Q_j+1; per kernel row of
@@ -250,7 +263,12 @@ __attribute__((naked, noinline)) static void quad3_s1(QARG quad3_args *p)
 
 __attribute__((naked, noinline)) static void quad3_s2(QARG quad3_args *p)
 {
-    QUAD3_BODY(QUAD3_ROW_S2)
+    QUAD3_BODY(QUAD3_ROW_S2, QUAD3_OUT)
+}
+
+__attribute__((naked, noinline)) static void quad3_s2_u(QARG quad3_args *p)
+{
+    QUAD3_BODY(QUAD3_ROW_S2, QUAD3_OUT_U)
 }
 
 /* One output row of a 3-wide kernel (dil_w 1), stride 1: n outputs, every kernel row r of
@@ -439,7 +457,7 @@ typedef struct {
 /* One output row (see row3_s1 ...) for a shape, requantisation and clamp: one copy each of
  * the common ones; the constants copied to locals. */
 /* quad3_s1 over `lines` lines of `quads` (a multiple of 4) outputs. */
-static void quad3_lines(int32_t stride, const int16_t *const *rows, const uint32_t *wp, int32_t quads, int8_t *o,
+static void quad3_lines(int32_t stride, int u_form, const int16_t *const *rows, const uint32_t *wp, int32_t quads, int8_t *o,
                         int32_t step, const dw_k *k, int32_t lines, int32_t row_step, ptrdiff_t o_line)
 {
     quad3_args qa;
@@ -457,8 +475,13 @@ static void quad3_lines(int32_t stride, const int16_t *const *rows, const uint32
     qa.lines = lines;
     qa.line_step = row_step * (int32_t)sizeof(int16_t);
     qa.o_line = (int32_t)o_line;
-    if (stride == 1) quad3_s1(&qa);
-    else quad3_s2(&qa);
+    if (stride == 1) {
+        if (u_form) quad3_s1_u(&qa);
+        else quad3_s1(&qa);
+    } else {
+        if (u_form) quad3_s2_u(&qa);
+        else quad3_s2(&qa);
+    }
 }
 
 typedef void (*dw_row_fn)(const dw_geom *g, const int16_t *const *rows, const uint32_t *wp, int32_t n,
@@ -474,9 +497,9 @@ typedef void (*dw_row_fn)(const dw_geom *g, const int16_t *const *rows, const ui
         const int16_t *rows[DW_MAX_ROWS];                                                                         \
         const ptrdiff_t o_row = g->out_rs;                                                                        \
         for (int32_t r = 0; r < a->k_h; r++) rows[r] = rows_in[r];                                                \
-        if (shape != DW_SHAPE_ANY && mode == DW_ZP && clamp == DW_CLAMP_NONE && a->k_h == 3 && n >= 4) {          \
+        if (shape != DW_SHAPE_ANY && mode != DW_GEN && clamp == DW_CLAMP_NONE && a->k_h == 3 && n >= 4) {         \
             const int32_t quads = n & ~3, stride = shape == DW_SHAPE_S1 ? 1 : 2;                                  \
-            quad3_lines(stride, rows, wp, quads, o, step, &k, n_rows, row_step, o_row);                           \
+            quad3_lines(stride, mode == DW_U, rows, wp, quads, o, step, &k, n_rows, row_step, o_row);                           \
             for (int32_t r = 0; r < 3; r++) rows[r] += quads * stride;                                            \
             o += quads * step;                                                                                    \
             n -= quads;                                                                                           \
@@ -492,10 +515,12 @@ typedef void (*dw_row_fn)(const dw_geom *g, const int16_t *const *rows, const ui
 DW_ROW(row_s1_zp_none, DW_SHAPE_S1, DW_ZP, DW_CLAMP_NONE)
 DW_ROW(row_s1_zp, DW_SHAPE_S1, DW_ZP, DW_CLAMP_BOTH)
 DW_ROW(row_s1_u, DW_SHAPE_S1, DW_U, DW_CLAMP_BOTH)
+DW_ROW(row_s1_u_none, DW_SHAPE_S1, DW_U, DW_CLAMP_NONE)
 DW_ROW(row_s1_gen, DW_SHAPE_S1, DW_GEN, DW_CLAMP_BOTH)
 DW_ROW(row_s2_zp_none, DW_SHAPE_S2, DW_ZP, DW_CLAMP_NONE)
 DW_ROW(row_s2_zp, DW_SHAPE_S2, DW_ZP, DW_CLAMP_BOTH)
 DW_ROW(row_s2_u, DW_SHAPE_S2, DW_U, DW_CLAMP_BOTH)
+DW_ROW(row_s2_u_none, DW_SHAPE_S2, DW_U, DW_CLAMP_NONE)
 DW_ROW(row_s2_gen, DW_SHAPE_S2, DW_GEN, DW_CLAMP_BOTH)
 DW_ROW(row_any_u, DW_SHAPE_ANY, DW_U, DW_CLAMP_BOTH) /* (the DW_ZP channels too: same values) */
 DW_ROW(row_any_gen, DW_SHAPE_ANY, DW_GEN, DW_CLAMP_BOTH)
@@ -503,9 +528,11 @@ DW_ROW(row_any_gen, DW_SHAPE_ANY, DW_GEN, DW_CLAMP_BOTH)
 static dw_row_fn row_fn(dw_shape shape, dw_mode mode, int no_clamp)
 {
     if (shape == DW_SHAPE_S1)
-        return mode == DW_ZP ? (no_clamp ? row_s1_zp_none : row_s1_zp) : (mode == DW_U ? row_s1_u : row_s1_gen);
+        return mode == DW_ZP ? (no_clamp ? row_s1_zp_none : row_s1_zp)
+                             : (mode == DW_U ? (no_clamp ? row_s1_u_none : row_s1_u) : row_s1_gen);
     if (shape == DW_SHAPE_S2)
-        return mode == DW_ZP ? (no_clamp ? row_s2_zp_none : row_s2_zp) : (mode == DW_U ? row_s2_u : row_s2_gen);
+        return mode == DW_ZP ? (no_clamp ? row_s2_zp_none : row_s2_zp)
+                             : (mode == DW_U ? (no_clamp ? row_s2_u_none : row_s2_u) : row_s2_gen);
     return mode == DW_GEN ? row_any_gen : row_any_u;
 }
 
