@@ -57,4 +57,7 @@ echo "== Python package: build and install ./python, then pytest"
 python3 -m pip install -q --disable-pip-version-check ./python
 python3 -m pytest -q python/tests
 
+echo "== API reference (Doxygen, DocC, Python docstrings), warnings as errors"
+bash scripts/docs.sh
+
 echo "all tests passed"
