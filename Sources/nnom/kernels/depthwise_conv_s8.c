@@ -3,11 +3,11 @@
  *
  * Output channel oc = ic * mult + m reads input channel ic; the weights are
  * in Keras' order [k_h][k_w][in_c * mult], so for one tap the weights of
- * consecutive output channels are contiguous. Two output pixels at a time,
- * blocks of up to 16 channels are accumulated in a small local array, tap by
- * tap over the taps that fall inside the input (taps in the padding would
- * add (in_zp - in_zp) * w = 0), then requantised with the per-channel
- * constants computed once for both pixels. With depth multiplier 1 a block
+ * consecutive output channels are contiguous. A block of up to 16 channels
+ * at a time over every pixel (its requantisation constants made once, the
+ * 32-bit nnom_requant32 where exact), the block's sums are accumulated in a
+ * small local array, tap by tap over the taps that fall inside the input
+ * (taps in the padding would add (in_zp - in_zp) * w = 0). With depth multiplier 1 a block
  * of 16 channels is a fixed-length loop over 16 contiguous inputs and
  * weights whose products fit in int16 (|x - in_zp| <= 255, |w| <= 128), which
  * compilers vectorise. That path serves multiplier 1 with whole blocks of 16

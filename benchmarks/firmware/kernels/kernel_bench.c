@@ -51,6 +51,8 @@ static const bench_case cases[] = {
     {"pw_6x6_128to128_mixed", KIND_CONV, 6, 6, 128, 128, 1, 1, 0, 1},
     {"conv3x3_16x16x32to32", KIND_CONV, 16, 16, 32, 32, 3, 1, 0, 0},
     {"conv3x3_8x8x64to64", KIND_CONV, 8, 8, 64, 64, 3, 1, 0, 0},
+    {"conv3x3_s2_96x96x3to8", KIND_CONV, 96, 96, 3, 8, 3, 2, 0, 0},
+    {"conv3x3_s1_32x32x3to16", KIND_CONV, 32, 32, 3, 16, 3, 1, 0, 0},
     {"add_16x16x32", KIND_ADD, 16, 16, 32, 32, 1, 1, 0, 0},
     {"mul_16x16x32", KIND_MUL, 16, 16, 32, 32, 1, 1, 0, 0},
     {"dense_640to128", KIND_DENSE, 1, 1, 640, 128, 1, 1, 0, 1},
