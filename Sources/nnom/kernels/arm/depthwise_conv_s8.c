@@ -345,24 +345,18 @@ typedef void (*dw_row_fn)(const dw_geom *g, const int16_t *const *rows, const ui
         const ptrdiff_t o_row = g->out_rs;                                                                        \
         for (int32_t r = 0; r < a->k_h; r++) rows[r] = rows_in[r];                                                \
         if (shape != DW_SHAPE_ANY && mode != DW_GEN && clamp == DW_CLAMP_NONE && a->k_h == 3 && n >= 4) {         \
-            /* whole quads, then four outputs ending at the last (stride 2) or at the last even one (stride \
-             * 1: the rows' LDRD need word alignment) once more: the outputs computed twice are the same \
-             * bytes; the odd last one of stride 1 then in C */                                                  \
+            /* whole quads, then the last four outputs once more when n is not a multiple of 4 (the    \
+             * outputs computed twice are the same bytes) */                                                      \
             const int32_t stride = shape == DW_SHAPE_S1 ? 1 : 2, u = mode == DW_U;                               \
-            int32_t done = n & ~3;                                                                                \
-            quad3_lines(stride, u, rows, wp, done, o, step, k.init, k.mult, k.c, k.e, n_rows, row_step, o_row);   \
-            const int32_t end = stride == 2 ? n : n & ~1;                                                        \
-            if (done < end) {                                                                                     \
+            const int32_t quads = n & ~3;                                                                         \
+            quad3_lines(stride, u, rows, wp, quads, o, step, k.init, k.mult, k.c, k.e, n_rows, row_step, o_row);  \
+            if (quads < n) {                                                                                      \
                 const int16_t *last[3];                                                                           \
-                for (int32_t r = 0; r < 3; r++) last[r] = rows[r] + (end - 4) * stride;                          \
-                quad3_lines(stride, u, last, wp, 4, o + (end - 4) * step, step, k.init, k.mult, k.c, k.e, n_rows, \
+                for (int32_t r = 0; r < 3; r++) last[r] = rows[r] + (n - 4) * stride;                            \
+                quad3_lines(stride, u, last, wp, 4, o + (n - 4) * step, step, k.init, k.mult, k.c, k.e, n_rows,   \
                             row_step, o_row);                                                                     \
-                done = end;                                                                                       \
             }                                                                                                     \
-            if (done == n) return;                                                                                \
-            for (int32_t r = 0; r < 3; r++) rows[r] += done * stride;                                             \
-            o += done * step;                                                                                     \
-            n -= done;                                                                                            \
+            return;                                                                                               \
         }                                                                                                         \
         for (; n_rows > 0; n_rows--, o += o_row) {                                                                \
             if (shape == DW_SHAPE_S1) row3_s1(rows, a->k_h, wp, n, o, step, k, mode, clamp);                      \

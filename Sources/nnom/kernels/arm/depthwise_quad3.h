@@ -122,6 +122,33 @@ __attribute__((naked, noinline)) static void quad3_s1_u(QARG quad3_args *p)
     QUAD3_BODY(QUAD3_ROW, QUAD3_OUT_U)
 }
 
+/* Stride 1 with rows at any halfword (the last four outputs of a line of odd length): two LDR
+ * instead of the LDRD, which needs word alignment (one instruction more per kernel row). */
+#define QUAD3_ROW_ANY(R, W)                        \
+    "ldrd   r9, r10, [r0, #" W "]\n\t"              \
+    "ldr    r11, [" R "]\n\t"                       \
+    "ldr    r12, [" R ", #4]\n\t"                   \
+    "ldr    lr, [" R ", #8]\n\t"                    \
+    "add    " R ", " R ", #8\n\t"                   \
+    "smlad  r5, r11, r9, r5\n\t"                    \
+    "smlatb r6, r11, r9, r6\n\t"                    \
+    "smlabb r5, r12, r10, r5\n\t"                   \
+    "smladx r6, r12, r10, r6\n\t"                   \
+    "smlad  r7, r12, r9, r7\n\t"                    \
+    "smlatb r8, r12, r9, r8\n\t"                    \
+    "smlabb r7, lr, r10, r7\n\t"                    \
+    "smladx r8, lr, r10, r8\n\t"
+
+__attribute__((naked, noinline)) static void quad3_s1_any(QARG quad3_args *p)
+{
+    QUAD3_BODY(QUAD3_ROW_ANY, QUAD3_OUT)
+}
+
+__attribute__((naked, noinline)) static void quad3_s1_any_u(QARG quad3_args *p)
+{
+    QUAD3_BODY(QUAD3_ROW_ANY, QUAD3_OUT_U)
+}
+
 /* Stride 2: output j reads Q_j = (x_2j, x_2j+1) and the low half of Q_j+1; per kernel row of
  * four outputs an LDRD and three LDR of inputs (the row pointer 16 bytes further), 8
  * multiply-accumulates: 68 instructions for 36 multiply-accumulates. */
@@ -151,7 +178,8 @@ __attribute__((naked, noinline)) static void quad3_s2_u(QARG quad3_args *p)
 }
 
 /* quad3_s1 / quad3_s2 (stride 1 or 2; u_form: the DW_U requantisation) over `lines` lines of
- * `quads` (a multiple of 4) outputs: kernel rows at rows[0..2] (word aligned), weights wp[0..5]
+ * `quads` (a multiple of 4) outputs: kernel rows at rows[0..2] (word aligned, or for stride 1
+ * all three 2 bytes off), weights wp[0..5]
  * (A0 B0 A1 B1 A2 B2), sums from init, requantisation constants mult, c, e; output j of a
  * line at o + j * step; each next line row_step int16 further in the buffer and o_line bytes
  * further in the output. */
@@ -174,7 +202,10 @@ static void quad3_lines(int32_t stride, int u_form, const int16_t *const *rows, 
     qa.lines = lines;
     qa.line_step = row_step * (int32_t)sizeof(int16_t);
     qa.o_line = (int32_t)o_line;
-    if (stride == 1) {
+    if (stride == 1 && ((uintptr_t)rows[0] & 2)) { /* (the rows are all at the same alignment) */
+        if (u_form) quad3_s1_any_u(&qa);
+        else quad3_s1_any(&qa);
+    } else if (stride == 1) {
         if (u_form) quad3_s1_u(&qa);
         else quad3_s1(&qa);
     } else {
