@@ -519,7 +519,7 @@ static void im2col_part(const conv_ctx *x, const int8_t *in, int32_t iy0, int32_
  * block's sums, then the sums requantised (nnom_conv_quant_out). The weights are read in whole
  * words (k is a multiple of 4). The chunks are gathered once per channel block.
  */
-static void conv_chunked(conv_ctx *x, const int8_t *in, int8_t *out, int32_t chunk)
+__attribute__((noinline)) static void conv_chunked(conv_ctx *x, const int8_t *in, int8_t *out, int32_t chunk)
 {
     const nnom_conv_args *a = x->a;
     const int32_t out_c = a->out_c, n_pix = a->out_h * a->out_w, k = x->s.k, groups = x->s.groups;
