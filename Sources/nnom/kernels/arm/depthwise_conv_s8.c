@@ -344,20 +344,6 @@ typedef void (*dw_row_fn)(const dw_geom *g, const int16_t *const *rows, const ui
         const int16_t *rows[DW_MAX_ROWS];                                                                         \
         const ptrdiff_t o_row = g->out_rs;                                                                        \
         for (int32_t r = 0; r < a->k_h; r++) rows[r] = rows_in[r];                                                \
-        if (shape != DW_SHAPE_ANY && mode != DW_GEN && clamp == DW_CLAMP_NONE && a->k_h == 3 && n >= 4) {         \
-            /* whole quads, then the last four outputs once more when n is not a multiple of 4 (the    \
-             * outputs computed twice are the same bytes) */                                                      \
-            const int32_t stride = shape == DW_SHAPE_S1 ? 1 : 2, u = mode == DW_U;                               \
-            const int32_t quads = n & ~3;                                                                         \
-            quad3_lines(stride, u, rows, wp, quads, o, step, k.init, k.mult, k.c, k.e, n_rows, row_step, o_row);  \
-            if (quads < n) {                                                                                      \
-                const int16_t *last[3];                                                                           \
-                for (int32_t r = 0; r < 3; r++) last[r] = rows[r] + (n - 4) * stride;                            \
-                quad3_lines(stride, u, last, wp, 4, o + (n - 4) * step, step, k.init, k.mult, k.c, k.e, n_rows,   \
-                            row_step, o_row);                                                                     \
-            }                                                                                                     \
-            return;                                                                                               \
-        }                                                                                                         \
         for (; n_rows > 0; n_rows--, o += o_row) {                                                                \
             if (shape == DW_SHAPE_S1) row3_s1(rows, a->k_h, wp, n, o, step, k, mode, clamp);                      \
             else if (shape == DW_SHAPE_S2) row3_s2(rows, a->k_h, wp, n, o, step, k, mode, clamp);                 \
@@ -365,27 +351,49 @@ typedef void (*dw_row_fn)(const dw_geom *g, const int16_t *const *rows, const ui
             for (int32_t r = 0; r < a->k_h; r++) rows[r] += row_step;                                             \
         }                                                                                                         \
     }
-DW_ROW(row_s1_zp_none, DW_SHAPE_S1, DW_ZP, DW_CLAMP_NONE)
-DW_ROW(row_s1_zp, DW_SHAPE_S1, DW_ZP, DW_CLAMP_BOTH)
+/* (the DW_ZP channels in C take DW_U's form too: the same values, one instruction more) */
 DW_ROW(row_s1_u, DW_SHAPE_S1, DW_U, DW_CLAMP_BOTH)
-DW_ROW(row_s1_u_none, DW_SHAPE_S1, DW_U, DW_CLAMP_NONE)
-DW_ROW(row_s1_gen, DW_SHAPE_S1, DW_GEN, DW_CLAMP_BOTH)
-DW_ROW(row_s2_zp_none, DW_SHAPE_S2, DW_ZP, DW_CLAMP_NONE)
-DW_ROW(row_s2_zp, DW_SHAPE_S2, DW_ZP, DW_CLAMP_BOTH)
 DW_ROW(row_s2_u, DW_SHAPE_S2, DW_U, DW_CLAMP_BOTH)
-DW_ROW(row_s2_u_none, DW_SHAPE_S2, DW_U, DW_CLAMP_NONE)
-DW_ROW(row_s2_gen, DW_SHAPE_S2, DW_GEN, DW_CLAMP_BOTH)
-DW_ROW(row_any_u, DW_SHAPE_ANY, DW_U, DW_CLAMP_BOTH) /* (the DW_ZP channels too: same values) */
+DW_ROW(row_any_u, DW_SHAPE_ANY, DW_U, DW_CLAMP_BOTH)
+/* (the DW_GEN channels of every shape, their weights packed as for any kernel: the 64-bit
+ * requantisation dominates anyway) */
 DW_ROW(row_any_gen, DW_SHAPE_ANY, DW_GEN, DW_CLAMP_BOTH)
+
+/* No clamp beyond int8, 3x3 kernels of four outputs and more per line: the assembly loops of
+ * depthwise_quad3.h (whole quads, then the last four outputs once more when n is not a multiple
+ * of 4: the outputs computed twice are the same bytes); other lines: the C rows above (their
+ * clamp to [-128, 127] changes nothing). */
+#define DW_ROW_QUAD(name, stride, u, c_rows)                                                                       \
+    DW_NOINLINE static void name(const dw_geom *g, const int16_t *const *rows, const uint32_t *wp, int32_t n,     \
+                                 int8_t *o, const dw_k *kp, int32_t n_rows, int32_t row_step)                     \
+    {                                                                                                             \
+        if (g->a.k_h != 3 || n < 4) {                                                                             \
+            c_rows(g, rows, wp, n, o, kp, n_rows, row_step);                                                      \
+            return;                                                                                               \
+        }                                                                                                         \
+        const int32_t step = (int32_t)g->out_cs, quads = n & ~3;                                                  \
+        quad3_lines(stride, u, rows, wp, quads, o, step, kp->init, kp->mult, kp->c, kp->e, n_rows, row_step,      \
+                    g->out_rs);                                                                                   \
+        if (quads < n) {                                                                                          \
+            const int16_t *last[3];                                                                               \
+            for (int32_t r = 0; r < 3; r++) last[r] = rows[r] + (n - 4) * stride;                                \
+            quad3_lines(stride, u, last, wp, 4, o + (n - 4) * step, step, kp->init, kp->mult, kp->c, kp->e,       \
+                        n_rows, row_step, g->out_rs);                                                             \
+        }                                                                                                         \
+    }
+DW_ROW_QUAD(row_s1_zp_none, 1, 0, row_s1_u)
+DW_ROW_QUAD(row_s1_u_none, 1, 1, row_s1_u)
+DW_ROW_QUAD(row_s2_zp_none, 2, 0, row_s2_u)
+DW_ROW_QUAD(row_s2_u_none, 2, 1, row_s2_u)
 
 static dw_row_fn row_fn(dw_shape shape, dw_mode mode, int no_clamp)
 {
     if (shape == DW_SHAPE_S1)
-        return mode == DW_ZP ? (no_clamp ? row_s1_zp_none : row_s1_zp)
-                             : (mode == DW_U ? (no_clamp ? row_s1_u_none : row_s1_u) : row_s1_gen);
+        return mode == DW_GEN ? row_any_gen
+                              : (!no_clamp ? row_s1_u : (mode == DW_ZP ? row_s1_zp_none : row_s1_u_none));
     if (shape == DW_SHAPE_S2)
-        return mode == DW_ZP ? (no_clamp ? row_s2_zp_none : row_s2_zp)
-                             : (mode == DW_U ? (no_clamp ? row_s2_u_none : row_s2_u) : row_s2_gen);
+        return mode == DW_GEN ? row_any_gen
+                              : (!no_clamp ? row_s2_u : (mode == DW_ZP ? row_s2_zp_none : row_s2_u_none));
     return mode == DW_GEN ? row_any_gen : row_any_u;
 }
 
@@ -410,7 +418,8 @@ static void channel_rows(const dw_geom *g, const int8_t *in, const dw_tile *t, c
 
 static inline uint32_t pack2(int32_t lo, int32_t hi) { return (uint32_t)(uint16_t)lo | ((uint32_t)(uint16_t)hi << 16); }
 
-/* Channel oc's constants and packed weights; the weights are doubled in the fast modes. */
+/* Channel oc's constants and packed weights; the weights are doubled in the fast modes, and
+ * packed as for any kernel in DW_GEN (row_any_gen serves every shape). */
 static void channel_setup(const dw_geom *g, dw_shape shape, int32_t oc, dw_chan *q, uint32_t *wp)
 {
     const nnom_conv_args *a = &g->a;
@@ -438,7 +447,7 @@ static void channel_setup(const dw_geom *g, dw_shape shape, int32_t oc, dw_chan 
     for (int32_t r = 0; r < k_h; r++) {
         const int8_t *wr = w + r * g->w_rs * out_c;
         const ptrdiff_t wc = g->w_cs * out_c;
-        if (shape != DW_SHAPE_ANY) { /* A = (w0, w1), B = (w2, w1) */
+        if (shape != DW_SHAPE_ANY && q->mode != DW_GEN) { /* A = (w0, w1), B = (w2, w1) */
             const int32_t w0 = twice * wr[0], w1 = twice * wr[wc], w2 = twice * wr[2 * wc];
             wp[2 * r] = pack2(w0, w1);
             wp[2 * r + 1] = pack2(w2, w1);
