@@ -66,7 +66,8 @@ public struct ConversionReport: Sendable, Equatable {
 }
 
 /// Converts a Keras model (`.keras`, or legacy `.h5`) to an int8 nnom model,
-/// through the C host tools.
+/// through the C host tools; or takes an int8 TensorFlow Lite model as it is
+/// (`Converter(tflite:)`, see docs/tflite.md).
 ///
 /// The one-call path:
 ///
@@ -83,6 +84,16 @@ public struct ConversionReport: Sendable, Equatable {
 public final class Converter {
     /// The C handle, valid for the converter's lifetime.
     public let handle: OpaquePointer
+
+    /// Converts an int8 TensorFlow Lite model (`nnom_convert_tflite`): the file is
+    /// already quantised, so the int8 model is ready at once, bit-exact with
+    /// TensorFlow Lite Micro; there is no float32 model, no `quantize` and no `report`.
+    public init(tflite url: URL) throws {
+        var converter: OpaquePointer?
+        try withCError { err in url.withUnsafeFileSystemRepresentation { nnom_convert_tflite($0, &converter, err) } }
+        guard let converter else { throw NNoMError(.state, "nnom_convert_tflite returned no converter") }
+        handle = converter
+    }
 
     /// Reads a Keras model and builds its float32 model.
     public init(keras url: URL) throws {
@@ -231,6 +242,11 @@ public final class Converter {
         try converter.quantize(calibration: calibration, options: options, progress: progress)
         let report = try converter.report(samples: calibration)
         return (try converter.int8Model(), report)
+    }
+
+    /// Converts an int8 `.tflite` file in one call (no calibration: the file is quantised).
+    public static func convert(tflite url: URL) throws -> Model {
+        try Converter(tflite: url).int8Model()
     }
 
     // MARK: helpers

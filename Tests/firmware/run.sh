@@ -16,7 +16,10 @@
 #                   (hard_swish, squeeze-excite with a (1, 1, C) Multiply, residual Add),
 #       conv_transpose, conv1d_transpose  Conv2DTranspose and Conv1DTranspose (portable kernel),
 #       digits_gru, digits_lstm  the digits as sequences of 8 rows through a GRU / an
-#                   LSTM (Tests/fixtures/keras/rnn_digits_*.keras), 200 test images.
+#                   LSTM (Tests/fixtures/keras/rnn_digits_*.keras), 200 test images,
+#       tfl_*       int8 .tflite fixtures (Tests/fixtures/tflite) converted by the tools:
+#                   the host outputs equal TensorFlow Lite Micro's (test_tflite), so
+#                   the firmware's equal them too.
 #     With the Cortex-M DSP kernels (-Os), once more with the portable kernels, and
 #     once in the lean runtime (NNOM_INT8_ONLY + NNOM_TERSE_ERRORS, DSP kernels).
 #  2. kernel_equivalence.elf: the DSP kernels give the same bytes as the portable
@@ -86,6 +89,17 @@ for f in functions functions_k3 minmax_block mobilenet_v3_block conv_transpose c
     models="$models;$f"
   else
     echo "($f skipped: no fixture, or a host build without the tools)"
+  fi
+done
+
+# int8 .tflite files (Tests/fixtures/tflite), whose host outputs equal TensorFlow Lite Micro's (test_tflite)
+tfl=Tests/fixtures/tflite
+for t in digits_residual_concat activations conv1d op_softmax transpose_conv se_block op_prelu op_hard_swish dilated; do
+  if [ -f "$tfl/$t.tflite" ] &&
+     "$build/host/make_headers" tflite "tfl_$t" "$tfl/$t.tflite" "$tfl/$t.input.npy" "$gen" 16; then
+    models="$models;tfl_$t"
+  else
+    echo "(tflite $t skipped: no fixture, or a host build without the tools)"
   fi
 done
 

@@ -78,7 +78,7 @@ NNOM_API nnom_status nnom_quant_avg_pool_params(nnom_quant in, nnom_quant out, i
 
 /**
  * The 256-entry table of an int8 element-wise activation (RELU, RELU6,
- * LEAKY_RELU, SIGMOID, TANH, HARD_SIGMOID): table[q + 128] is the output for
+ * LEAKY_RELU, SIGMOID, TANH, HARD_SIGMOID, HARD_SWISH): table[q + 128] is the output for
  * input q, the real function rounded to the nearest output step (ties away
  * from zero) and saturated to int8:
  *   table[q + 128] = sat8(round(f(in.scale * (q - in.zero_point)) / out.scale) + out.zero_point),

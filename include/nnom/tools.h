@@ -213,6 +213,34 @@ NNOM_API void nnom_converter_destroy(nnom_converter *c);
 NNOM_API nnom_status nnom_convert_keras(const char *path, const float *samples, size_t n_samples,
                                         const nnom_quantize_options *options, nnom_converter **out, nnom_error *err);
 
+/* ------------------------------------------------------------- TFLite files */
+
+/**
+ * Converts an int8 TensorFlow Lite model (a `.tflite` file made with full-integer
+ * quantisation) into nnom's int8 model, with no calibration: weights, biases,
+ * scales and zero points come from the file, multipliers and shifts are derived
+ * as TFLite's reference kernels derive them, and the result runs bit for bit as
+ * TensorFlow Lite Micro runs the file. Subgraph 0 is read; a float32 input fed
+ * to QUANTIZE and a DEQUANTIZE at an output become nnom's int8 input and output
+ * (use nnom_model_set_input_f32() / nnom_model_get_output_f32()).
+ *
+ * The converter has an int8 model and no float model: nnom_converter_save() and
+ * nnom_converter_write_header() work as after nnom_converter_quantize();
+ * nnom_converter_quantize() and nnom_converter_report() do not apply.
+ * An unsupported operator or data type is an error naming the operator, its
+ * index and the supported operators; a malformed file is an error naming what
+ * is wrong, never a crash. See docs/tflite.md.
+ */
+NNOM_API nnom_status nnom_convert_tflite(const char *path, nnom_converter **out, nnom_error *err);
+
+/** nnom_convert_tflite() from the bytes of a .tflite file (not kept after the call).
+ *  @p source names the model in messages and generated comments (may be NULL). */
+NNOM_API nnom_status nnom_convert_tflite_bytes(const void *bytes, size_t size, const char *source,
+                                               nnom_converter **out, nnom_error *err);
+
+/** The TFLite operators nnom_convert_tflite() maps, their schema names separated by spaces. */
+NNOM_API const char *nnom_tflite_supported_operators(void);
+
 /* ------------------------------------------------------------- NumPy files */
 
 /** An array read from a .npy file, converted to float32 (C order). Free with nnom_array_free(). */

@@ -11,6 +11,10 @@
  *       a Keras model converted by nnom's tools (needs a build with tools),
  *       calibrated on the samples of CALIB.npy and run on the first COUNT
  *       samples of X.npy (Y.npy: their integer labels, or "-" for none)
+ *   make_headers tflite NAME MODEL.tflite X.npy OUT_DIR COUNT
+ *       an int8 .tflite model converted by nnom's tools, run on the first COUNT
+ *       int8 samples of X.npy (the fixtures of Tests/fixtures/tflite, whose
+ *       outputs test_tflite checks against TensorFlow Lite Micro's)
  *
  * Writes into OUT_DIR:
  *   NAME_weights.h    the .nnom bytes as `static const uint32_t NAME_model_data[]`,
@@ -317,6 +321,38 @@ static int make_keras(const char *name, const char *model_path, const char *cali
     if (has_labels) nnom_array_free(&y);
     return rc;
 }
+
+static int make_tflite(const char *name, const char *model_path, const char *x_path, const char *dir, int32_t count)
+{
+    nnom_error err;
+    nnom_array x;
+    if (nnom_npy_read(x_path, &x, &err) != NNOM_OK) return die(x_path, err.message);
+    if (x.rank < 1 || x.dims[0] < count) return die(x_path, "fewer samples than asked for");
+    const int64_t sample = x.count / x.dims[0];
+    nnom_converter *c;
+    if (nnom_convert_tflite(model_path, &c, &err) != NNOM_OK) return die(model_path, err.message);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s_weights.h", dir, name);
+    if (nnom_converter_write_header(c, path, name) != NNOM_OK) return die("header", nnom_converter_last_error(c));
+    uint8_t *bytes;
+    size_t size;
+    nnom_model *m;
+    if (save_and_reload(nnom_converter_int8_model(c), &bytes, &size, &m)) return 1;
+    nnom_tensor_info in;
+    if (nnom_model_input_info(m, 0, &in) != NNOM_OK || in.count != sample)
+        return die(x_path, "samples do not match the model's input");
+    int8_t *inputs = malloc((size_t)count * (size_t)in.count);
+    if (!inputs) return die("memory", "out of memory");
+    for (int64_t k = 0; k < (int64_t)count * in.count; k++) inputs[k] = (int8_t)x.data[k]; /* already int8 */
+    int rc = write_inputs_header(dir, name, m, inputs, count, in.count, NULL) ||
+             write_expected(dir, name, m, inputs, count, in.count);
+    free(inputs);
+    free(bytes);
+    nnom_model_destroy(m);
+    nnom_converter_destroy(c);
+    nnom_array_free(&x);
+    return rc;
+}
 #endif
 
 int main(int argc, char **argv)
@@ -325,8 +361,10 @@ int main(int argc, char **argv)
 #ifdef NNOM_HAS_TOOLS
     if (argc == 9 && !strcmp(argv[1], "keras"))
         return make_keras(argv[2], argv[3], argv[4], argv[5], argv[6], argv[7], atoi(argv[8]));
+    if (argc == 7 && !strcmp(argv[1], "tflite")) return make_tflite(argv[2], argv[3], argv[4], argv[5], atoi(argv[6]));
 #endif
     fprintf(stderr, "usage: make_headers cnn28 OUT_DIR COUNT\n"
-                    "       make_headers keras NAME MODEL.keras CALIB.npy X.npy Y.npy OUT_DIR COUNT (tools build)\n");
+                    "       make_headers keras NAME MODEL.keras CALIB.npy X.npy Y.npy OUT_DIR COUNT (tools build)\n"
+                    "       make_headers tflite NAME MODEL.tflite X.npy OUT_DIR COUNT (tools build)\n");
     return 2;
 }
