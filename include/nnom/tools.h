@@ -61,6 +61,11 @@ typedef struct nnom_quantize_options {
     int per_tensor;                 /**< 0 (default): weights per output channel; 1: one scale per tensor */
     nnom_calibration method;
     double percentile;              /**< for NNOM_CALIBRATE_PERCENTILE, e.g. 99.99 (0: 99.99) */
+    /** 0 (default): output channels of a conv or dense layer whose weights are all zero are removed
+     *  and their constant output folded into the next layer's bias where that is exact (a 1x1 conv
+     *  or dense reading them, possibly through depthwise, padding, pooling and views); the int8
+     *  model's outputs are unchanged, bit for bit. 1: keep them. See nnom_converter_removed_channels(). */
+    int keep_dead_channels;
     /** Called after each calibration sample (may be NULL): done of total. */
     void (*progress)(void *ctx, size_t done, size_t total);
     void *progress_ctx;
@@ -73,6 +78,10 @@ typedef struct nnom_quantize_options {
  */
 nnom_status nnom_converter_quantize(nnom_converter *c, const float *samples, size_t n_samples,
                                     const nnom_quantize_options *options);
+
+/** How many output channels with all-zero weights nnom_converter_quantize() removed; *@p layers
+ *  (may be NULL) receives from how many layers. 0 before quantising or with keep_dead_channels. */
+int32_t nnom_converter_removed_channels(const nnom_converter *c, int32_t *layers);
 
 /** The int8 model (owned by the converter), after nnom_converter_quantize(). */
 nnom_model *nnom_converter_int8_model(nnom_converter *c);

@@ -10,7 +10,8 @@
  *   make_headers keras NAME MODEL.keras CALIB.npy X.npy Y.npy OUT_DIR COUNT
  *       a Keras model converted by nnom's tools (needs a build with tools),
  *       calibrated on the samples of CALIB.npy and run on the first COUNT
- *       samples of X.npy (Y.npy: their integer labels, or "-" for none)
+ *       samples of X.npy (Y.npy: their integer labels, or "-" for none); converted with
+ *       dead-channel removal unless NNOM_KEEP_DEAD_CHANNELS=1 is in the environment
  *
  * Writes into OUT_DIR:
  *   NAME_weights.h    the .nnom bytes as `static const uint32_t NAME_model_data[]`,
@@ -283,8 +284,16 @@ static int make_keras(const char *name, const char *model_path, const char *cali
     const int64_t sample = x.count / x.dims[0];
     if (calib.count / calib.dims[0] != sample) return die(calib_path, "samples of another size than X.npy's");
     nnom_converter *c;
-    if (nnom_convert_keras(model_path, calib.data, (size_t)calib.dims[0], NULL, &c, &err) != NNOM_OK)
+    nnom_quantize_options options;
+    memset(&options, 0, sizeof options);
+    const char *keep = getenv("NNOM_KEEP_DEAD_CHANNELS"); /* "1": convert without dead-channel removal */
+    options.keep_dead_channels = keep && !strcmp(keep, "1");
+    if (nnom_convert_keras(model_path, calib.data, (size_t)calib.dims[0], &options, &c, &err) != NNOM_OK)
         return die(model_path, err.message);
+    int32_t pruned_layers;
+    const int32_t pruned = nnom_converter_removed_channels(c, &pruned_layers);
+    if (pruned) fprintf(stderr, "make_headers: %s: %d all-zero output channels removed from %d layers\n", name,
+                        (int)pruned, (int)pruned_layers);
     char path[1024];
     snprintf(path, sizeof path, "%s/%s_weights.h", dir, name);
     if (nnom_converter_write_header(c, path, name) != NNOM_OK) return die("header", nnom_converter_last_error(c));
