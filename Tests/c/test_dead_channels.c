@@ -275,12 +275,36 @@ static void not_removable(void)
     check("not removable", 6, 6, 4, 0, 0, NULL, NULL);
 }
 
+/* 1D: a dead channel read by a pointwise conv1d is removed, one read by a conv1d of window 3 is not */
+static void conv1d_chain(int32_t window, int32_t expect)
+{
+    nnom_error err;
+    TU_REQUIRE(nnom_model_create(NNOM_DTYPE_F32, NULL, &model, &err) == NNOM_OK, "%s", err.message);
+    nnom_shape shape = {2, {10, 3}};
+    nnom_quant q = {1.0f, 0};
+    TU_OK(model, nnom_model_add_input(model, "in", shape, q, NULL));
+    float *w1 = weights(4 * 3, 0.5f), *b1 = weights(4, 0.2f);
+    memset(w1 + 2 * 3, 0, 3 * sizeof *w1); /* filter 2 dead, output relu(0.25) */
+    b1[2] = 0.25f;
+    nnom_layer_params p = conv_params(4, 1, NNOM_PADDING_VALID, NNOM_ACT_RELU);
+    const int32_t c1 = add(NNOM_LAYER_CONV1D, 0, p, w1, 12, b1, 4);
+    p = conv_params(2, 1, NNOM_PADDING_VALID, NNOM_ACT_NONE);
+    p.kernel[1] = window;
+    const int32_t c2 = add(NNOM_LAYER_CONV1D, c1, p, weights((size_t)2 * window * 4, 0.5f), (size_t)2 * window * 4,
+                           weights(2, 0.2f), 2);
+    finish(c2);
+    const int32_t producers[] = {c1, -1}, widths[] = {4 - expect};
+    check(window == 1 ? "conv1d pointwise" : "conv1d window 3", 10, 1, 3, expect, expect, producers, widths);
+}
+
 int main(void)
 {
     tu_seed(12);
     separable_chain();
     flatten_into_dense();
     not_removable();
+    conv1d_chain(1, 1);
+    conv1d_chain(3, 0);
     gb_store_reset();
     return tu_finish("test_dead_channels");
 }

@@ -64,7 +64,9 @@ typedef struct nnom_quantize_options {
     /** 0 (default): output channels of a conv or dense layer whose weights are all zero are removed
      *  and their constant output folded into the next layer's bias where that is exact (a 1x1 conv
      *  or dense reading them, possibly through depthwise, padding, pooling and views); the int8
-     *  model's outputs are unchanged, bit for bit. 1: keep them. See nnom_converter_removed_channels(). */
+     *  model's outputs are unchanged, bit for bit, the float32 model's up to float rounding (the
+     *  converter's float32 model is then a pruned copy, which still reads the weights of the model
+     *  it was made from). 1: keep them. See nnom_converter_removed_channels(). */
     int keep_dead_channels;
     /** Called after each calibration sample (may be NULL): done of total. */
     void (*progress)(void *ctx, size_t done, size_t total);

@@ -85,8 +85,8 @@ static int is_depthwise(nnom_layer_type t)
 
 static int is_pointwise(const nnom_layer_info *info)
 {
-    return is_conv(info->type) && info->params.kernel[0] == 1 &&
-           (info->type == NNOM_LAYER_CONV1D || info->params.kernel[1] == 1);
+    /* (a 1D layer has kernel[0] = 1 and its window in kernel[1]) */
+    return is_conv(info->type) && info->params.kernel[0] == 1 && info->params.kernel[1] == 1;
 }
 
 /* Whether a constant channel at the input of @p info stays one constant channel at its output;
