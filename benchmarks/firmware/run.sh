@@ -22,8 +22,9 @@
 #    Cortex-M4 TRM's timing for it (tools/qemu-insn-plugin/README.md): an
 #    ESTIMATE, with no flash wait states and no stalls beyond the TRM's table.
 #  - per layer: the runtime's timer hook calls a third marker before and after
-#    each layer, so the plugin splits both counts by layer; the firmware lists
-#    which layer each slot is, and the script sums them per layer type.
+#    each layer, so the plugin splits both counts by layer; the host lists which
+#    layer each slot is (make_headers' NAME_layers.txt), and the script sums them
+#    per layer type, convolutions by window and stride.
 #  - -O2 is really -O2: CMake's Release build type would give -O3, so the -O2
 #    builds set CMAKE_C_FLAGS_RELEASE="-O2 -DNDEBUG"; -Os is MinSizeRel (-Os -DNDEBUG).
 #  - flash: from the linker map, the bytes of code and constants (.text and
@@ -148,15 +149,15 @@ measure() { # model opt kernels layers
   runs=$(get bench_runs); macs=$(get macs); arena=$(get arena); model_ram=$(get model_ram); stack=$(get stack)
   [ "$regions" = "$runs" ] || { echo "error: $model $opt $kernels: $regions measured regions, not $runs"; echo "$out" | tail; exit 1; }
   local per_inf=$((region / runs)) cyc_inf=$((cyc / runs))
-  # per layer type: the firmware's "layer <slot> <type> macs=<n>" lines joined with the plugin's
-  # "insn_count: layer <slot> insns=<n> cycles=<n>" (summed over the runs)
-  awk -v key="$model $opt $kernels $layers" -v runs="$runs" '
+  # per layer type: the host's "layer <slot> <type> macs=<n>" lines (make_headers' NAME_layers.txt)
+  # joined with the plugin's "insn_count: layer <slot> insns=<n> cycles=<n>" (summed over the runs)
+  cat "$gen/${model}_layers.txt" - <<<"$out" | awk -v key="$model $opt $kernels $layers" -v runs="$runs" '
     $1 == "layer" { type[$2] = $3; sub("macs=", "", $4); macs[$2] = $4 }
     $1 == "insn_count:" && $2 == "layer" { sub("insns=", "", $4); sub("cycles=", "", $5); ins[$3] = $4; cyc[$3] = $5 }
     END {
       for (k in type) { t = type[k]; ti[t] += ins[k] / runs; tc[t] += cyc[k] / runs; tm[t] += macs[k]; tn[t]++ }
       for (t in ti) printf "%s %s %d %d %d %d\n", key, t, tn[t], tm[t], ti[t], tc[t]
-    }' <<<"$out" >>"$layers_out"
+    }' >>"$layers_out"
   read -r rt lib board <<<"$(sections_by_origin "$dir/fw_$model.map" 'text|rodata')"
   local data=$(( $(sym_size "$elf" "${model}_model_data") + $(sym_size "$elf" fw_test_inputs) + $(sym_size "$elf" fw_test_labels) ))
   board=$((board - data))
@@ -282,7 +283,8 @@ out=benchmarks/results/firmware.md
         echo "| -$opt | $(field "$r" 5) | $(per_mac "$(field "$r" 5)" "$(field "$r" 6)") | $(field "$r" 16) | $(per_mac "$(field "$r" 16)" "$(field "$r" 6)") | $(field "$r" 7) B | $(field "$r" 10) B | $(field "$r" 11) B | $(field "$r" 12) B | $(field "$r" 14) B |"
       done
       echo
-      echo "Per layer type (summed over the layers of that type; share: of the inference's estimated cycles):"
+      echo "Per layer type, convolutions by window and stride (summed over the layers of that kind; share: of the"
+      echo "inference's estimated cycles):"
       echo
       echo "| layer type | layers | MACs | instr. / MAC -O2 (-Os) | est. cycles / MAC -O2 (-Os) | est. cycles -O2 | share -O2 |"
       echo "|---|---:|---:|---:|---:|---:|---:|"

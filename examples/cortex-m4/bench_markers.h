@@ -6,8 +6,8 @@
  * fw_layer_timer is the runtime's timer hook (nnom_options.timer): the
  * runtime calls it before and after each layer it runs, so the plugin, given
  * its address too, splits the count by layer. It returns a tick that grows by
- * one per call: each layer it times gets a time of one tick per run, which
- * tells the firmware which layers were timed (nnom_model_layer_stats()).
+ * one per call. Which layer is the k-th timed one, the host lists
+ * (examples/cortex-m4/host/make_headers writes NAME_layers.txt).
  */
 #ifndef FW_BENCH_MARKERS_H
 #define FW_BENCH_MARKERS_H

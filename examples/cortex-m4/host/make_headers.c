@@ -20,6 +20,7 @@
  *   NAME_inputs.h     the int8 test inputs (and labels), and an "nnom-layers:" line
  *                     naming the layer types the model uses
  *   NAME_expected.txt the host runtime's outputs, in the firmware's "output <i>.<o>: ..." format
+ *   NAME_layers.txt   the layers the runtime times, in run order, for the benchmark's per-layer split
  * The expected outputs come from a model loaded from the very bytes the header holds.
  */
 #include <stdio.h>
@@ -123,6 +124,57 @@ static int write_inputs_header(const char *dir, const char *name, const nnom_mod
         for (int32_t i = 0; i < count; i++) fprintf(f, "%s%d,", i % 32 ? " " : "\n    ", (int)labels[i]);
         fprintf(f, "\n};\n");
     }
+    return fclose(f) != 0;
+}
+
+static int is_windowed(nnom_layer_type type)
+{
+    return type == NNOM_LAYER_CONV1D || type == NNOM_LAYER_CONV2D || type == NNOM_LAYER_DEPTHWISE_CONV1D ||
+           type == NNOM_LAYER_DEPTHWISE_CONV2D;
+}
+
+/* A timer hook that ticks once per call: a layer the runtime times gets one tick per run. */
+static uint32_t tick_timer(void *ctx)
+{
+    uint32_t *ticks = (uint32_t *)ctx;
+    return (*ticks)++;
+}
+
+/*
+ * Writes NAME_layers.txt: "layer <k> <kind> macs=<n> name=<name>" for the k-th layer the runtime
+ * times (the layers it runs, in order; the firmware's timer hook marks the same ones for the
+ * instruction-count plugin). Convolutions' kinds carry window and stride: conv2d_3x3_s2.
+ */
+static int write_layers(const char *dir, const char *name, const uint8_t *bytes, size_t size)
+{
+    uint32_t ticks = 0;
+    nnom_options options;
+    memset(&options, 0, sizeof options);
+    options.timer = tick_timer;
+    options.timer_ctx = &ticks;
+    nnom_model *m;
+    nnom_error err;
+    if (nnom_model_load(bytes, size, &options, &m, &err) != NNOM_OK) return die("load", err.message);
+    if (nnom_model_alloc_arena(m) != NNOM_OK || nnom_model_run(m) != NNOM_OK)
+        return die("run", nnom_model_last_error(m));
+    FILE *f = open_out(dir, name, "_layers.txt");
+    if (!f) return 1;
+    int32_t slot = 0;
+    for (int32_t i = 0; i < nnom_model_layer_count(m); i++) {
+        nnom_layer_stats stats;
+        nnom_layer_info info;
+        if (nnom_model_layer_stats(m, i, &stats) != NNOM_OK || stats.time_us == 0 ||
+            nnom_model_layer_info(m, i, &info) != NNOM_OK)
+            continue;
+        fprintf(f, "layer %d %s", (int)slot++, info.type_name);
+        if (is_windowed(info.type)) {
+            const int32_t stride = info.params.stride[1] > 1 ? info.params.stride[1] : info.params.stride[0];
+            fprintf(f, "_%dx%d", (int)info.params.kernel[0], (int)info.params.kernel[1]);
+            if (stride > 1) fprintf(f, "_s%d", (int)stride);
+        }
+        fprintf(f, " macs=%llu name=%s\n", (unsigned long long)info.macs, info.name);
+    }
+    nnom_model_destroy(m);
     return fclose(f) != 0;
 }
 
@@ -231,7 +283,7 @@ static int emit_built(const char *dir, const char *name, nnom_model *built, cons
     if (save_and_reload(built, &bytes, &size, &m)) return 1;
     const int rc = write_weights_header(dir, name, bytes, size, m) ||
                    write_inputs_header(dir, name, m, inputs, count, in_count, NULL) ||
-                   write_expected(dir, name, m, inputs, count, in_count);
+                   write_expected(dir, name, m, inputs, count, in_count) || write_layers(dir, name, bytes, size);
     nnom_model_destroy(m);
     free(bytes);
     return rc;
@@ -315,7 +367,7 @@ static int make_keras(const char *name, const char *model_path, const char *cali
         labels[i] = has_labels ? (int32_t)y.data[i] : 0;
     }
     int rc = write_inputs_header(dir, name, m, inputs, count, in.count, has_labels ? labels : NULL) ||
-             write_expected(dir, name, m, inputs, count, in.count);
+             write_expected(dir, name, m, inputs, count, in.count) || write_layers(dir, name, bytes, size);
     free(inputs);
     free(labels);
     free(bytes);
