@@ -123,6 +123,7 @@ final class HandBuiltModel {
     func layer(_ type: nnom_layer_type, _ name: String, inputs: [Int32], quant: nnom_quant = nnom_quant(),
                blobs: [nnom_blob] = [], params configure: (inout nnom_layer_params) -> Void = { _ in }) throws -> Int32 {
         var d = nnom_layer_desc()
+        nnom_layer_desc_init(&d)
         d.type = type
         d.n_inputs = Int32(inputs.count)
         withUnsafeMutableBytes(of: &d.inputs) { raw in
@@ -310,7 +311,9 @@ struct CLIResult {
 }
 
 enum CLI {
+    /// Runs the tool; @p during, if given, is called with the running process (to signal it, say).
     static func run(_ arguments: [String], environment: [String: String] = [:],
+                    during: ((Process) throws -> Void)? = nil,
                     file: StaticString = #filePath, line: UInt = #line) throws -> CLIResult {
         guard let binary = Paths.cli else {
             throw XCTSkip("the nnom executable was not found next to the test bundle; run 'swift build' first")
@@ -330,6 +333,13 @@ enum CLI {
         process.standardOutput = outHandle
         process.standardError = errHandle
         try process.run()
+        do {
+            try during?(process)
+        } catch {
+            process.terminate()
+            process.waitUntilExit()
+            throw error
+        }
         process.waitUntilExit()
         try outHandle.close()
         try errHandle.close()

@@ -31,8 +31,7 @@ static float *weights(size_t n, float scale)
 static int32_t add(nnom_layer_type type, int32_t in, nnom_layer_params p, const float *w, size_t nw, const float *b,
                    size_t nb)
 {
-    nnom_layer_desc d;
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc d = NNOM_LAYER_DESC_INIT;
     d.type = type;
     d.n_inputs = 1;
     d.inputs[0] = in;
@@ -122,7 +121,7 @@ static nnom_converter *convert(const float *xs, size_t n, int keep)
     nnom_error err;
     TU_REQUIRE(nnom_converter_from_model(model, &c, &err) == NNOM_OK, "%s", err.message);
     nnom_quantize_options o;
-    memset(&o, 0, sizeof o);
+    nnom_quantize_options_init(&o);
     o.keep_dead_channels = keep;
     TU_REQUIRE(nnom_converter_quantize(c, xs, n, &o) == NNOM_OK, "quantise: %s", nnom_converter_last_error(c));
     TU_OK(nnom_converter_int8_model(c), nnom_model_alloc_arena(nnom_converter_int8_model(c)));
@@ -177,7 +176,7 @@ static void compare(const char *what, nnom_converter *keep, nnom_converter *prun
 
 static int32_t channels_of_layer(const nnom_model *m, int32_t id)
 {
-    nnom_layer_info info;
+    nnom_layer_info info = NNOM_LAYER_INFO_INIT;
     TU_OK(m, nnom_model_layer_info(m, id, &info));
     return info.shape.dims[info.shape.rank - 1];
 }
@@ -260,8 +259,7 @@ static void not_removable(void)
     const int dead[] = {1, -1};
     const float bias[] = {-0.5f};
     const int32_t c1 = conv(0, 4, 4, 1, NNOM_PADDING_VALID, dead, bias);
-    nnom_layer_desc d;
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc d = NNOM_LAYER_DESC_INIT;
     d.type = NNOM_LAYER_ADD;
     d.n_inputs = 2;
     d.inputs[0] = c1;

@@ -497,7 +497,7 @@ static void test_digits(void)
 
     /* float32: Keras' outputs and its accuracy */
     nnom_eval fe;
-    memset(&fe, 0, sizeof fe);
+    nnom_eval_init(&fe);
     TU_OK(fm, nnom_evaluate(fm, x.data, labels, (size_t)n, &fe));
     double max_err = 0.0, max_ref = 0.0;
     int keras_agree = 0;
@@ -521,7 +521,7 @@ static void test_digits(void)
     nnom_model *qm = nnom_converter_int8_model(c);
     TU_OK(qm, nnom_model_alloc_arena(qm));
     nnom_eval qe;
-    memset(&qe, 0, sizeof qe);
+    nnom_eval_init(&qe);
     TU_OK(qm, nnom_evaluate(qm, x.data, labels, (size_t)n, &qe));
     int agree = 0;
     for (int64_t s = 0; s < n; s++) {

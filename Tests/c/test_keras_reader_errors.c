@@ -260,6 +260,29 @@ static void write_zip(const char *path, const entry *entries, int n)
     TU_REQUIRE(zip_close(z) == 0, "zip_close %s", path);
 }
 
+/* Rewrites the declared (uncompressed) size, and the compressed one unless 0, of entry @p name in both
+ * of its zip headers (local and central): the header lies, the data stays. */
+static void patch_zip_sizes(const char *path, const char *name, uint32_t size, uint32_t comp_size)
+{
+    size_t n;
+    uint8_t *b = (uint8_t *)read_whole(path, &n);
+    const size_t len = strlen(name);
+    int patched = 0;
+    for (size_t at = 0; at + 46 + len <= n; at++) {
+        const int local = memcmp(b + at, "PK\3\4", 4) == 0, central = memcmp(b + at, "PK\1\2", 4) == 0;
+        const size_t name_at = at + (local ? 30 : 46), sizes_at = at + (local ? 18 : 20);
+        if ((!local && !central) || memcmp(b + name_at, name, len) != 0) continue;
+        for (int k = 0; k < 4; k++) {
+            b[sizes_at + 4 + k] = (uint8_t)(size >> (8 * k));
+            if (comp_size) b[sizes_at + k] = (uint8_t)(comp_size >> (8 * k));
+        }
+        patched++;
+    }
+    TU_REQUIRE(patched == 2, "%s: %d headers of %s", path, patched, name);
+    write_whole(path, b, n);
+    free(b);
+}
+
 /* ------------------------------------------------------------------ configs */
 
 static cJSON *keras3_tensor(const char *from, int h, int w, int c)
@@ -587,6 +610,11 @@ static void test_archive(void)
     write_zip(path, e, 2);
     const char *w3[] = {"model.weights.h5", "not an HDF5", NULL};
     expect_failure("weights not HDF5", path, NNOM_ERR_KERAS, w3);
+
+    /* a weights entry declaring 3.6 GB in a small archive: refused before anything that large is allocated */
+    patch_zip_sizes(path, "model.weights.h5", 3600000000u, 0);
+    const char *w3b[] = {"model.weights.h5", "stored (not compressed) but declares 3600000000 bytes", NULL};
+    expect_failure("weights declaring 3.6 GB", path, NNOM_ERR_KERAS, w3b);
 
     /* the weights cut in half: HDF5 must refuse them from memory */
     char wpath[512];

@@ -4,6 +4,7 @@
  * layers without kernels (input, reshape, flatten, output) so that it tests
  * the core alone.
  */
+#include <math.h>
 #include <string.h>
 
 #include "test_util.h"
@@ -11,7 +12,7 @@
 static nnom_layer_desc view(nnom_layer_type type, const char *name, int32_t input)
 {
     nnom_layer_desc d;
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     d.type = type;
     d.name = name;
     d.n_inputs = 1;
@@ -85,7 +86,7 @@ int main(void)
     TU_CHECK(nnom_model_compile(m) == NNOM_ERR_STATE, "compiled twice");
     TU_CHECK(nnom_model_add_input(m, "late", shape, q, NULL) == NNOM_ERR_STATE, "added after compile");
     TU_CHECK(nnom_model_arena_size(m) == 24, "views share one buffer: arena %zu", nnom_model_arena_size(m));
-    nnom_layer_info info;
+    nnom_layer_info info = NNOM_LAYER_INFO_INIT;
     TU_OK(m, nnom_model_layer_info(m, 2, &info));
     TU_CHECK(strcmp(info.name, "flatten_2") == 0, "generated name %s", info.name);
     TU_CHECK(info.shape.rank == 1 && info.shape.dims[0] == 24 && info.in_place == 1, "flatten info");
@@ -124,6 +125,29 @@ int main(void)
         TU_CHECK(ys[i] == qv, "quantised %d: %d, expected %d", i, ys[i], qv);
         TU_CHECK(yf[i] == 0.5f * (float)(qv - 10), "dequantised %d", i);
     }
+
+    /* non-finite inputs: refused by default, naming the input and the value's position, the input untouched;
+     * allowed, NaN becomes the zero point and infinities saturate */
+    const float special[3] = {NAN, INFINITY, -INFINITY};
+    const char *special_names[3] = {"NaN", "+inf", "-inf"};
+    const int8_t special_q[3] = {10, 127, -128};
+    for (int k = 0; k < 3; k++) {
+        int8_t before[24];
+        memcpy(before, nnom_model_input_data(m, 0), sizeof before);
+        float bad[24];
+        memcpy(bad, xf, sizeof bad);
+        bad[17] = special[k];
+        TU_CHECK(nnom_model_set_input_f32(m, 0, bad, 24) == NNOM_ERR_ARGUMENT, "%s accepted", special_names[k]);
+        TU_CHECK(contains(nnom_model_last_error(m), "input 0 ('x'): value 17 is") &&
+                     contains(nnom_model_last_error(m), special_names[k]),
+                 "message: %s", nnom_model_last_error(m));
+        TU_CHECK(memcmp(before, nnom_model_input_data(m, 0), sizeof before) == 0, "a refused input was written");
+        nnom_model_allow_nonfinite(m, 1);
+        TU_OK(m, nnom_model_set_input_f32(m, 0, bad, 24));
+        TU_CHECK(((const int8_t *)nnom_model_input_data(m, 0))[17] == special_q[k], "%s quantised to %d",
+                 special_names[k], ((const int8_t *)nnom_model_input_data(m, 0))[17]);
+        nnom_model_allow_nonfinite(m, 0);
+    }
     nnom_model_destroy(m);
 
     /* a float32 model refuses int8 I/O */
@@ -147,7 +171,7 @@ int main(void)
     nnom_pool pool;
     nnom_pool_init(&pool, pool_mem, sizeof pool_mem);
     nnom_options opt;
-    memset(&opt, 0, sizeof opt);
+    nnom_options_init(&opt);
     opt.allocator = &pool.allocator;
     TU_OK(NULL, nnom_model_create(NNOM_DTYPE_S8, &opt, &m, &err));
     TU_OK(m, nnom_model_add_input(m, "x", shape, q, &in_id));
@@ -155,7 +179,7 @@ int main(void)
     TU_OK(m, nnom_model_add_layer(m, &d, NULL));
     TU_OK(m, nnom_model_compile(m));
     TU_OK(m, nnom_model_alloc_arena(m));
-    TU_CHECK(pool.used > 0 && pool.used <= sizeof pool_mem, "pool used %zu", pool.used);
+    TU_CHECK(nnom_pool_used(&pool) > 0 && nnom_pool_used(&pool) <= sizeof pool_mem, "pool used %zu", nnom_pool_used(&pool));
     nnom_model_destroy(m);
     nnom_pool_init(&pool, pool_mem, 64);
     TU_CHECK(nnom_model_create(NNOM_DTYPE_S8, &opt, &m, &err) == NNOM_ERR_NO_MEMORY, "tiny pool");
@@ -167,7 +191,7 @@ int main(void)
         int64_t confusion[C * C] = {0}, ranks[C] = {0}, want_conf[C * C] = {0}, want_ranks[C] = {0};
         int64_t want_top1 = 0, want_topk = 0;
         nnom_eval e;
-        memset(&e, 0, sizeof e);
+        nnom_eval_init(&e);
         e.n_classes = C;
         e.k = K;
         e.confusion = confusion;

@@ -18,6 +18,10 @@
 #     once in the lean runtime (NNOM_INT8_ONLY + NNOM_TERSE_ERRORS, DSP kernels).
 #  2. kernel_equivalence.elf: the DSP kernels give the same bytes as the portable
 #     ones on random shapes (conv, depthwise, dense, requantisation).
+#  3. Each Cortex-M DSP source (Sources/nnom/kernels/arm/*.c, which the portable
+#     kernels #include on DSP cores) compiles on its own, with every warning an
+#     error, for the Cortex-M4, M7, M33 and M55, at -Os and -O2, and defines its
+#     kernels (NNOM_ARM_DSP_TWIN=1 is what the including file would define).
 # Exits non-zero on any mismatch, build error, crash or timeout.
 #   usage: Tests/firmware/run.sh
 set -euo pipefail
@@ -87,6 +91,27 @@ run_qemu() { # elf -> prints the firmware's output; fails on a non-zero exit sta
 }
 
 failed=0
+
+step "Cortex-M DSP sources, each on its own: arm-none-eabi-gcc -Werror"
+dsp_warnings="-std=c99 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Werror"
+mkdir -p "$build/dsp-sources"
+for cpu in "cortex-m4 -mfloat-abi=hard" "cortex-m7 -mfloat-abi=hard -mfpu=fpv5-d16" "cortex-m33 -mfloat-abi=hard" \
+           "cortex-m55 -mfloat-abi=hard"; do
+  for opt in -Os -O2; do
+    for src in Sources/nnom/kernels/arm/*.c; do
+      obj=$build/dsp-sources/$(basename "$src" .c).o
+      # shellcheck disable=SC2086  # $cpu and $dsp_warnings are lists of flags
+      if ! arm-none-eabi-gcc -mcpu=$cpu -mthumb $opt $dsp_warnings -DNNOM_ARM_DSP_TWIN=1 -Iinclude -ISources/nnom \
+             -c "$src" -o "$obj"; then
+        echo "FAIL $src does not compile on its own (-mcpu=$cpu $opt)"; failed=1
+      elif ! arm-none-eabi-nm --defined-only "$obj" | grep -q ' T nnom_'; then
+        echo "FAIL $src defines no nnom_ function when compiled on its own (-mcpu=$cpu $opt)"; failed=1
+      fi
+    done
+  done
+done
+[ $failed = 0 ] && echo "ok   $(ls Sources/nnom/kernels/arm/*.c | wc -l) DSP sources x 4 cores x 2 optimisation levels"
+
 check_models() { # build dir
   local m out
   for m in ${models//;/ }; do

@@ -21,6 +21,7 @@
 #define NNOM_LAYERS_H
 
 #include <stdint.h>
+#include "nnom/api.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -37,8 +38,10 @@ extern "C" {
 
 /** Element type of a model: all activations of a model share it. */
 typedef enum nnom_dtype {
+    NNOM_DTYPE_NONE = 0, /**< no element type: what nnom_model_dtype(NULL) returns */
     NNOM_DTYPE_S8 = 1,  /**< int8 activations, TFLite int8 quantisation */
-    NNOM_DTYPE_F32 = 2  /**< float32 activations and weights (reference, calibration) */
+    NNOM_DTYPE_F32 = 2, /**< float32 activations and weights (reference, calibration) */
+    NNOM_DTYPE_FORCE_32BIT = NNOM_ENUM_FORCE_32BIT /**< not a value: keeps the enum 4 bytes wide */
 } nnom_dtype;
 
 /**
@@ -145,20 +148,23 @@ typedef enum nnom_layer_type {
     NNOM_LAYER_GRU = 33,
     NNOM_LAYER_LSTM = 34,
     NNOM_LAYER_RNN_STATE = 35,
-    NNOM_LAYER_TYPE_COUNT = 36
+    NNOM_LAYER_TYPE_COUNT = 36,
+    NNOM_LAYER_TYPE_FORCE_32BIT = NNOM_ENUM_FORCE_32BIT /**< not a value: keeps the enum 4 bytes wide */
 } nnom_layer_type;
 
 /** Padding mode of convolutions and pooling, with Keras' meaning. */
 typedef enum nnom_padding {
     NNOM_PADDING_VALID = 0,
-    NNOM_PADDING_SAME = 1 /**< output = ceil(input / stride); the extra row/column goes to the bottom/right */
+    NNOM_PADDING_SAME = 1, /**< output = ceil(input / stride); the extra row/column goes to the bottom/right */
+    NNOM_PADDING_FORCE_32BIT = NNOM_ENUM_FORCE_32BIT /**< not a value: keeps the enum 4 bytes wide */
 } nnom_padding;
 
 /** An activation fused into the layer before it (conv, depthwise, dense, add, subtract, multiply). */
 typedef enum nnom_activation {
     NNOM_ACT_NONE = 0,
     NNOM_ACT_RELU = 1,
-    NNOM_ACT_RELU6 = 2
+    NNOM_ACT_RELU6 = 2,
+    NNOM_ACT_FORCE_32BIT = NNOM_ENUM_FORCE_32BIT /**< not a value: keeps the enum 4 bytes wide */
 } nnom_activation;
 
 /** Bits of nnom_layer_params::cell_flags (recurrent layers). */
@@ -168,9 +174,10 @@ typedef enum nnom_rnn_flag {
     NNOM_RNN_STATEFUL = 1 << 2,         /**< a run starts from the state the previous run left */
     NNOM_RNN_RESET_AFTER = 1 << 3,      /**< GRU: the reset gate applies after the recurrent matrix product
                                              (Keras 3's default); else before it */
-    NNOM_RNN_INPUT_ORDER = 1 << 4       /**< with GO_BACKWARDS and RETURN_SEQUENCES: output row t is the state
+    NNOM_RNN_INPUT_ORDER = 1 << 4,      /**< with GO_BACKWARDS and RETURN_SEQUENCES: output row t is the state
                                              after input step t (Keras' Bidirectional flips the backward
                                              sequence so); without it, row k is the k-th step processed */
+    NNOM_RNN_FLAG_FORCE_32BIT = NNOM_ENUM_FORCE_32BIT /**< not a value: keeps the enum 4 bytes wide */
 } nnom_rnn_flag;
 
 /** An activation inside a recurrent cell, the bytes of nnom_layer_params::activations. */
@@ -181,7 +188,8 @@ typedef enum nnom_rnn_act {
     NNOM_RNN_ACT_HARD_SIGMOID_K2 = 3, /**< Keras 2 (tf.keras): clip(0.2 x + 0.5, 0, 1) */
     NNOM_RNN_ACT_RELU = 4,
     NNOM_RNN_ACT_LINEAR = 5,
-    NNOM_RNN_ACT_COUNT = 6
+    NNOM_RNN_ACT_COUNT = 6,
+    NNOM_RNN_ACT_FORCE_32BIT = NNOM_ENUM_FORCE_32BIT /**< not a value: keeps the enum 4 bytes wide */
 } nnom_rnn_act;
 
 /** nnom_layer_params::activations of a recurrent layer: the cell activation (Keras' `activation`:
@@ -207,7 +215,8 @@ typedef enum nnom_rnn_const {
     NNOM_RNN_MIX_SHIFT = 5,
     NNOM_RNN_HID_MULT = 6,     /**< LSTM: o act(c) -> h, 2^-15 table 2 output scale / h scale; else 0 */
     NNOM_RNN_HID_SHIFT = 7,
-    NNOM_RNN_CONSTS = 16       /**< words 8 to 15 are reserved, zero */
+    NNOM_RNN_CONSTS = 16,      /**< words 8 to 15 are reserved, zero */
+    NNOM_RNN_CONST_FORCE_32BIT = NNOM_ENUM_FORCE_32BIT /**< not a value: keeps the enum 4 bytes wide */
 } nnom_rnn_const;
 
 /**
@@ -223,7 +232,8 @@ typedef enum nnom_rnn_internal {
     NNOM_RNN_INTERNAL_CANDIDATE = 3, /**< the activation's output on the candidate (GRU hh, LSTM g;
                                           SIMPLE_RNN: h) */
     NNOM_RNN_INTERNAL_CELL_ACT = 4,  /**< LSTM: the activation of c */
-    NNOM_RNN_INTERNALS = 5
+    NNOM_RNN_INTERNALS = 5,
+    NNOM_RNN_INTERNAL_FORCE_32BIT = NNOM_ENUM_FORCE_32BIT /**< not a value: keeps the enum 4 bytes wide */
 } nnom_rnn_internal;
 
 /** A shape without the batch dimension. */
@@ -234,8 +244,8 @@ typedef struct nnom_shape {
 
 /** Affine quantisation of a tensor: real = scale * (q - zero_point). Ignored for float32. */
 typedef struct nnom_quant {
-    float scale;
-    int32_t zero_point;
+    float scale;        /**< real value of one step (> 0) */
+    int32_t zero_point; /**< the int8 value that stands for real 0 */
 } nnom_quant;
 
 /**
@@ -269,12 +279,12 @@ typedef struct nnom_layer_params {
 /** Constant data of a layer, used in place. The bytes must stay valid and
  *  unchanged as long as the model exists, and be 4-byte aligned. */
 typedef struct nnom_blob {
-    const void *data;
-    uint32_t size; /**< in bytes */
+    const void *data; /**< first byte (4-byte aligned); NULL for an empty blob */
+    uint32_t size;    /**< in bytes */
 } nnom_blob;
 
 /** Lower-case name of a layer type, e.g. "conv2d"; "unknown" for an invalid value. */
-const char *nnom_layer_type_name(nnom_layer_type type);
+NNOM_API const char *nnom_layer_type_name(nnom_layer_type type);
 
 #ifdef __cplusplus
 }

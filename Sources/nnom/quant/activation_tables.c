@@ -3,11 +3,12 @@
  * Every entry is computed in double precision from the real function, then
  * rounded once (ties away from zero) and saturated.
  */
+#include <float.h>
 #include <math.h>
 
 #include "nnom/quantize.h"
 
-static int scale_ok(float s) { return s > 0.0f && s <= 3.402823466e38f; }
+static int scale_ok(float s) { return s > 0.0f && s <= FLT_MAX; }
 static int zp_ok(int32_t zp) { return zp >= -128 && zp <= 127; }
 
 /* The real activation; returns 0 and leaves *y alone for a type that is not one. */
@@ -36,7 +37,7 @@ nnom_status nnom_quant_activation_table(nnom_layer_type type, float alpha, nnom_
     if (!table || !scale_ok(in.scale) || !scale_ok(out.scale) || !zp_ok(in.zero_point) ||
         !zp_ok(out.zero_point))
         return NNOM_ERR_ARGUMENT;
-    if (type == NNOM_LAYER_LEAKY_RELU && !(alpha >= -3.402823466e38f && alpha <= 3.402823466e38f))
+    if (type == NNOM_LAYER_LEAKY_RELU && !(alpha >= -FLT_MAX && alpha <= FLT_MAX))
         return NNOM_ERR_ARGUMENT;
     double probe;
     if (!activation(type, 0.0, 0.0, &probe)) return NNOM_ERR_ARGUMENT;

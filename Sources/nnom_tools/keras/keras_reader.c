@@ -50,6 +50,7 @@ int kr_plan_add(kr_ctx *x, nnom_layer_type type, const char *suffix, const int *
     }
     kr_plan *p = &x->plans[x->n_plans];
     memset(p, 0, sizeof *p);
+    nnom_layer_desc_init(&p->desc);
     p->desc.type = type;
     p->desc.n_inputs = n_inputs;
     for (int i = 0; i < n_inputs; i++) p->desc.inputs[i] = inputs[i];
@@ -382,7 +383,7 @@ static nnom_status build_model(kr_ctx *x, walk *w)
     }
     /* the runtime's shapes must be those the converter derived from Keras */
     for (int i = 0; i < x->n_plans && st == NNOM_OK; i++) {
-        nnom_layer_info info;
+        nnom_layer_info info = NNOM_LAYER_INFO_INIT;
         if (nnom_model_layer_info(m, i, &info) != NNOM_OK) continue;
         const nnom_shape *want = &x->plans[i].shape;
         int same = info.shape.rank == want->rank;

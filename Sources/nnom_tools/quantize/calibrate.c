@@ -40,6 +40,7 @@
  * pre-activations, hidden and cell states at every step) during pass 1; the
  * quantiser chooses their int16 scales from those ranges.
  */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -267,6 +268,7 @@ nnom_status nnom_calibrate(nnom_converter *c, const float *samples, size_t n_sam
         goto done;
     }
     for (int32_t i = 0; i < n; i++) {
+        nnom_layer_info_init(&L[i].info);
         nnom_model_layer_info(run, i, &L[i].info);
         L[i].count = 1;
         for (int32_t k = 0; k < L[i].info.shape.rank; k++) L[i].count *= L[i].info.shape.dims[k];
@@ -303,7 +305,7 @@ nnom_status nnom_calibrate(nnom_converter *c, const float *samples, size_t n_sam
             double mn = L[i].min, mx = L[i].max;
             for (int32_t k = 0; k < L[i].count; k++) {
                 const double v = y[k];
-                if (!(v >= -3.4e38 && v <= 3.4e38)) {
+                if (!(v >= -FLT_MAX && v <= FLT_MAX)) {
                     st = nnom_converter_fail(c, NNOM_ERR_ARGUMENT,
                                              "calibration: layer '%s' (%s) produced a %s value on sample %zu",
                                              L[i].info.name, L[i].info.type_name, v != v ? "NaN" : "infinite", s);

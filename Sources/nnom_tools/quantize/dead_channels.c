@@ -335,14 +335,13 @@ static nnom_status rebuild(dead_ctx *x, const nnom_model *m, int int8, nnom_mode
     if (st != NNOM_OK) return nnom_converter_fail(x->c, st, "dead channels: %s", err.message);
     int told = 0; /* the failure already has its message */
     for (int32_t i = 0; i < x->n && st == NNOM_OK; i++) {
-        nnom_layer_info info;
+        nnom_layer_info info = NNOM_LAYER_INFO_INIT;
         nnom_model_layer_info(m, i, &info);
         if (info.type == NNOM_LAYER_INPUT) {
             st = nnom_model_add_input(r, info.name, info.shape, info.quant, NULL);
             continue;
         }
-        nnom_layer_desc d;
-        memset(&d, 0, sizeof d);
+        nnom_layer_desc d = NNOM_LAYER_DESC_INIT;
         d.type = info.type;
         d.name = info.name;
         d.n_inputs = info.n_inputs;
@@ -397,6 +396,8 @@ static nnom_status prepare(dead_ctx *x, const float *samples)
     if (!x->consumers || !x->first_consumer || !x->fi || !x->qi || !x->plan)
         return nnom_converter_fail(c, NNOM_ERR_NO_MEMORY, "dead channels: out of memory");
     for (int32_t i = 0; i < x->n; i++) {
+        nnom_layer_info_init(&x->fi[i]);
+        nnom_layer_info_init(&x->qi[i]);
         nnom_model_layer_info(c->float_model, i, &x->fi[i]);
         nnom_model_layer_info(c->int8_model, i, &x->qi[i]);
         for (int32_t j = 0; j < x->fi[i].n_inputs; j++) {

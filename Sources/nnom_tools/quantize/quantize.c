@@ -21,10 +21,12 @@
  * any other, and int16 insides whose scales follow the ranges the float model
  * showed at every step of the calibration samples.
  */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/struct_size.h"
 #include "quantize/calibrate.h"
 
 /* Everything known about one layer while the int8 model is built. */
@@ -101,7 +103,7 @@ static nnom_status quantize_weighted(nnom_converter *c, const qlayer *l, nnom_qu
 
     for (uint32_t k = 0; k < n_w; k++) {
         const float a = fabsf(w[k]);
-        if (!(a <= 3.4e38f))
+        if (!(a <= FLT_MAX))
             return nnom_converter_fail(c, NNOM_ERR_ARGUMENT, "quantise: layer '%s' (%s): weight %u is %s", name,
                                        l->info.type_name, (unsigned)k, a != a ? "NaN" : "infinite");
         const uint32_t ch = per_tensor ? 0u : CHANNEL_OF(k);
@@ -119,7 +121,7 @@ static nnom_status quantize_weighted(nnom_converter *c, const qlayer *l, nnom_qu
 #undef CHANNEL_OF
     if (b)
         for (int32_t ch = 0; ch < n_out; ch++) {
-            if (!(fabsf(b[ch]) <= 3.4e38f))
+            if (!(fabsf(b[ch]) <= FLT_MAX))
                 return nnom_converter_fail(c, NNOM_ERR_ARGUMENT, "quantise: layer '%s' (%s): bias %d is not finite",
                                            name, l->info.type_name, (int)ch);
             qb[ch] = saturate_s32((double)b[ch] / ((double)in_q.scale * (double)scales[ch]));
@@ -229,7 +231,7 @@ static nnom_status quantize_rnn(nnom_converter *c, const qlayer *l, nnom_quant i
         const float *v = k == 0 ? w : (k == 1 ? u : b);
         const uint32_t n = l->fblobs[k].size / 4u;
         for (uint32_t i = 0; v && i < n; i++)
-            if (!(fabsf(v[i]) <= 3.4e38f))
+            if (!(fabsf(v[i]) <= FLT_MAX))
                 return nnom_converter_fail(c, NNOM_ERR_ARGUMENT, "quantise: layer '%s' (%s): %s value %u is not "
                                            "finite", name, tname, blob_names[k], (unsigned)i);
     }
@@ -460,7 +462,10 @@ nnom_status nnom_converter_quantize(nnom_converter *c, const float *samples, siz
                                    "quantise: no calibration samples given; at least one input sample is needed to "
                                    "choose activation ranges");
     nnom_quantize_options opt;
-    memset(&opt, 0, sizeof opt);
+    nnom_quantize_options_init(&opt);
+    if (options && !NNOM_STRUCT_SIZE_KNOWN(options))
+        return nnom_converter_fail(c, NNOM_ERR_ARGUMENT, NNOM_STRUCT_SIZE_FMT,
+                                   NNOM_STRUCT_SIZE_ARGS(options, "nnom_quantize_options"));
     if (options) opt = *options;
     if (opt.method != NNOM_CALIBRATE_MINMAX && opt.method != NNOM_CALIBRATE_PERCENTILE && opt.method != NNOM_CALIBRATE_KL)
         return nnom_converter_fail(c, NNOM_ERR_ARGUMENT,
@@ -494,10 +499,11 @@ nnom_status nnom_converter_quantize(nnom_converter *c, const float *samples, siz
     }
     for (int32_t i = 0; i < n; i++) {
         qlayer *l = &Q[i];
+        nnom_layer_info_init(&l->info);
         nnom_model_layer_info(fm, i, &l->info);
         nnom_model_layer_blobs(fm, i, l->fblobs);
         nnom_layer_desc d;
-        memset(&d, 0, sizeof d);
+        nnom_layer_desc_init(&d);
         st = quantize_layer(c, Q, i, lo, hi, internals, opt.per_tensor, d.blobs);
         if (st != NNOM_OK) goto fail;
         if (l->info.type == NNOM_LAYER_INPUT) {

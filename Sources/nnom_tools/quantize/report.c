@@ -71,7 +71,10 @@ nnom_status nnom_converter_report(nnom_converter *c, const float *samples, size_
         st = nnom_converter_fail(c, st, "report: out of memory for the arenas");
         goto done;
     }
-    for (int32_t i = 0; i < n; i++) nnom_model_layer_info(qm, i, &info[i]);
+    for (int32_t i = 0; i < n; i++) {
+        nnom_layer_info_init(&info[i]);
+        nnom_model_layer_info(qm, i, &info[i]);
+    }
 
     nnom_tensor_info out0;
     const int classify = nnom_model_output_info(fm, 0, &out0) == NNOM_OK && out0.shape.rank == 1;
@@ -121,7 +124,7 @@ nnom_status nnom_converter_report(nnom_converter *c, const float *samples, size_
         r->name = info[i].name;
         r->type_name = info[i].type_name;
         /* the names must outlive the clone: point into the converter's int8 model instead */
-        nnom_layer_info own;
+        nnom_layer_info own = NNOM_LAYER_INFO_INIT;
         if (nnom_model_layer_info(c->int8_model, i, &own) == NNOM_OK) {
             r->name = own.name;
             r->type_name = own.type_name;

@@ -1,4 +1,4 @@
-import CNNoM
+import CNNoMRuntime
 
 /// Classification metrics of a model on labelled data, computed by the C
 /// runtime (`nnom_evaluate`), so a device gives the same numbers.
@@ -48,6 +48,7 @@ extension Model {
         let cLabels = labels.map { Int32(clamping: $0) }
         var confusion = [Int64](repeating: 0, count: classes * classes)
         var eval = nnom_eval()
+        nnom_eval_init(&eval)
         eval.n_classes = Int32(classes)
         eval.k = Int32(k)
         // Chunks only to report progress; the totals accumulate in `eval` across calls.
@@ -61,7 +62,7 @@ extension Model {
                         let n = min(chunk, samples.count - start)
                         let status = nnom_evaluate(handle, x.baseAddress! + start * input.count,
                                                    y.baseAddress! + start, n, &eval)
-                        try NNoM.check(status, String(cString: nnom_model_last_error(handle)))
+                        try NNoMRuntime.check(status, String(cString: nnom_model_last_error(handle)))
                         start += n
                         progress?(start)
                     }

@@ -1,4 +1,0 @@
-import CNNoM
-
-/// The C library's version, "major.minor.patch".
-public var libraryVersion: String { String(cString: nnom_version()) }
