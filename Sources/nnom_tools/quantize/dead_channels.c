@@ -93,39 +93,28 @@ static int is_pointwise(const nnom_layer_info *info)
  * *needs_zero: only if that constant is zero. */
 static int keeps_constant(const nnom_layer_info *info, int32_t channels, int *needs_zero)
 {
+    const nnom_layer_type t = info->type;
     *needs_zero = 0;
-    switch (info->type) {
-    case NNOM_LAYER_RELU:
-    case NNOM_LAYER_RELU6:
-    case NNOM_LAYER_LEAKY_RELU:
-    case NNOM_LAYER_SIGMOID:
-    case NNOM_LAYER_TANH:
-    case NNOM_LAYER_HARD_SIGMOID:
-    case NNOM_LAYER_GLOBAL_AVG_POOL:
-    case NNOM_LAYER_GLOBAL_MAX_POOL:
+    /* element-wise activations and global pools: a constant stays one constant */
+    if (t == NNOM_LAYER_RELU || t == NNOM_LAYER_RELU6 || t == NNOM_LAYER_LEAKY_RELU || t == NNOM_LAYER_SIGMOID ||
+        t == NNOM_LAYER_TANH || t == NNOM_LAYER_HARD_SIGMOID || t == NNOM_LAYER_GLOBAL_AVG_POOL ||
+        t == NNOM_LAYER_GLOBAL_MAX_POOL)
         return 1;
-    case NNOM_LAYER_FLATTEN:
-        return 1; /* positions keep their order: the channel is every channels-th value */
-    case NNOM_LAYER_RESHAPE:
-        return info->shape.rank >= 1 && channels_of(info) == channels;
-    case NNOM_LAYER_ZERO_PADDING1D:
-    case NNOM_LAYER_ZERO_PADDING2D:
+    /* views keep the order of values: the channel is every channels-th value */
+    if (t == NNOM_LAYER_FLATTEN) return 1;
+    if (t == NNOM_LAYER_RESHAPE) return channels_of(info) == channels;
+    /* padding adds zeros: exact for a zero constant only */
+    if (t == NNOM_LAYER_ZERO_PADDING1D || t == NNOM_LAYER_ZERO_PADDING2D) {
         *needs_zero = 1;
         return 1;
-    case NNOM_LAYER_DEPTHWISE_CONV1D:
-    case NNOM_LAYER_DEPTHWISE_CONV2D:
-        if (info->params.units > 1) return 0;
-        *needs_zero = info->params.padding != NNOM_PADDING_VALID;
-        return 1;
-    case NNOM_LAYER_MAX_POOL1D:
-    case NNOM_LAYER_MAX_POOL2D:
-    case NNOM_LAYER_AVG_POOL1D:
-    case NNOM_LAYER_AVG_POOL2D:
-        *needs_zero = info->params.padding != NNOM_PADDING_VALID;
-        return 1;
-    default:
-        return 0; /* mixes channels, several inputs, or a model output */
     }
+    /* one channel per channel; SAME padding reads zeros at the borders */
+    if ((is_depthwise(t) && info->params.units <= 1) || t == NNOM_LAYER_MAX_POOL1D || t == NNOM_LAYER_MAX_POOL2D ||
+        t == NNOM_LAYER_AVG_POOL1D || t == NNOM_LAYER_AVG_POOL2D) {
+        *needs_zero = info->params.padding != NNOM_PADDING_VALID;
+        return 1;
+    }
+    return 0; /* every other type mixes channels, reads several inputs, or is a model output */
 }
 
 /* The chain from producer @p p to a consumer that can absorb its constant channels; 0 if none. */
