@@ -46,6 +46,8 @@ static void check_plan(const nnom_model *m, const char *name)
     }
     TU_CHECK(top == m->arena_size, "%s: arena %u but the highest buffer ends at %u", name, (unsigned)m->arena_size,
              (unsigned)top);
+    TU_CHECK(nnom_model_arena_lower_bound(m) <= nnom_model_arena_size(m) && nnom_model_arena_lower_bound(m) > 0,
+             "%s: lower bound %zu, arena %zu", name, nnom_model_arena_lower_bound(m), nnom_model_arena_size(m));
     /* every layer's output and scratch lie inside buffers that live through the layer */
     for (int32_t i = 0; i < m->n_layers; i++) {
         const nnom_layer *l = &m->layers[i];
