@@ -95,6 +95,9 @@ typedef struct nnom_layer_ops {
     uint64_t (*macs)(const nnom_layer *l, const nnom_infer_ctx *ctx);
     /* With NNOM_OPS_IN_PLACE: whether this instance can overwrite input 0. NULL: always. */
     int (*inplace_ok)(const nnom_layer *l, const nnom_infer_ctx *ctx);
+    /* With NNOM_OPS_IN_PLACE: the scratch bytes the kernel needs when it runs in place (they
+     * replace scratch_bytes() for that layer; the kernel sees l->in_place). NULL: unchanged. */
+    uint32_t (*inplace_scratch_bytes)(const nnom_layer *l, const nnom_infer_ctx *ctx);
     /* Kernels. NULL for INPUT and views. */
     void (*run_s8)(const nnom_exec *x);
     void (*run_f32)(const nnom_exec *x);

@@ -287,7 +287,7 @@ nnom_status nnom_plan(nnom_model *m)
     for (int32_t i = 0; i < n; i++) {
         const nnom_layer *l = &m->layers[i];
         most += !(nnom_layer_ops_of(l->type)->flags & NNOM_OPS_VIEW) || l->n_inputs == 0;
-        most += l->scratch_bytes != 0;
+        most += l->scratch_bytes != 0 || nnom_layer_ops_of(l->type)->inplace_scratch_bytes;
     }
     if (most == 0) most = 1;
     nnom_free(m, m->buffers);
@@ -342,6 +342,7 @@ nnom_status nnom_plan(nnom_model *m)
                 if (only_reader && l->out_bytes <= b->bytes && (!ops->inplace_ok || ops->inplace_ok(l, &ctx))) {
                     group = b->group;
                     l->in_place = 1;
+                    if (ops->inplace_scratch_bytes) l->scratch_bytes = ops->inplace_scratch_bytes(l, &ctx);
                 }
             }
             /* An in-place output is its own buffer, pinned to the offset of the
