@@ -7,6 +7,8 @@
  * place) is the plain path; the two outputs are compared byte for byte, and
  * the in-place plan must be smaller. Shapes: 1..14 rows and columns, 1..33
  * channels, 1x1 to 5x5 kernels, strides 1..3, dilation 1 or 2, SAME and VALID.
+ * Then chains input -> depthwise -> zero padding or cropping -> depthwise ->
+ * output: padding grows its input's buffer in place, cropping shrinks it.
  */
 #include <string.h>
 
@@ -28,6 +30,8 @@ static int32_t out_size(int32_t in, int32_t k, int32_t s, int32_t d, int32_t pad
     const int32_t span = (k - 1) * d + 1;
     return span > in ? 0 : (in - span) / s + 1;
 }
+
+static nnom_quant last_quant; /* the output quantisation of the last add_dw() */
 
 static void add_dw(nnom_model *m, nnom_dtype dt, const dw_spec *s, int32_t channels, dw_blobs *b, const char *name,
                    int32_t *id)
@@ -66,6 +70,7 @@ static void add_dw(nnom_model *m, nnom_dtype dt, const dw_spec *s, int32_t chann
         d.blobs[1] = (nnom_blob){b->bf, (uint32_t)channels * 4u};
         d.quant.scale = 1.0f;
     }
+    last_quant = d.quant;
     TU_OK(m, nnom_model_add_layer(m, &d, id));
 }
 
@@ -115,7 +120,99 @@ static void random_dw(dw_spec *s, int32_t in_h, int32_t in_w)
              out_size(in_w, s->kw, s->sw, s->dw, s->padding) <= 0);
 }
 
-static int cases, in_place_cases;
+static void add_pad(nnom_model *m, nnom_layer_type type, const int32_t pad[4], const char *name, int32_t *id)
+{
+    nnom_layer_desc d;
+    nnom_layer_desc_init(&d);
+    d.type = type;
+    d.name = name;
+    d.n_inputs = 1;
+    d.inputs[0] = *id;
+    for (int k = 0; k < 4; k++) d.params.pad[k] = pad[k];
+    d.quant = last_quant; /* values move unchanged */
+    TU_OK(m, nnom_model_add_layer(m, &d, id));
+}
+
+static int cases, in_place_cases, pad_cases, pad_in_place;
+
+/* input -> 3x3 depthwise -> padding or cropping -> 3x3 depthwise (stride 2 after padding, as MobileNet) -> output */
+static nnom_model *pad_chain(nnom_dtype dt, int32_t h, int32_t w, int32_t c, nnom_layer_type type,
+                             const int32_t pad[4], dw_blobs *blobs, int keep_all)
+{
+    nnom_model *m = NULL;
+    nnom_error err;
+    TU_REQUIRE(nnom_model_create(dt, NULL, &m, &err) == NNOM_OK, "create: %s", err.message);
+    TU_OK(m, nnom_model_keep_all_outputs(m, keep_all));
+    nnom_shape sh;
+    memset(&sh, 0, sizeof sh);
+    sh.rank = 3;
+    sh.dims[0] = h;
+    sh.dims[1] = w;
+    sh.dims[2] = c;
+    int32_t id = -1;
+    const nnom_quant in_q = {dt == NNOM_DTYPE_S8 ? 0.03f : 1.0f, dt == NNOM_DTYPE_S8 ? -7 : 0};
+    TU_OK(m, nnom_model_add_input(m, "x", sh, in_q, &id));
+    const dw_spec same = {3, 3, 1, 1, 1, 1, NNOM_PADDING_SAME, NNOM_ACT_NONE};
+    const dw_spec valid2 = {3, 3, 2, 2, 1, 1, NNOM_PADDING_VALID, NNOM_ACT_RELU6};
+    add_dw(m, dt, &same, c, &blobs[0], "a", &id);
+    add_pad(m, type, pad, "p", &id);
+    add_dw(m, dt, type == NNOM_LAYER_ZERO_PADDING2D ? &valid2 : &same, c, &blobs[1], "b", &id);
+    nnom_layer_desc o;
+    nnom_layer_desc_init(&o);
+    o.type = NNOM_LAYER_OUTPUT;
+    o.name = "y";
+    o.n_inputs = 1;
+    o.inputs[0] = id;
+    TU_OK(m, nnom_model_add_layer(m, &o, NULL));
+    TU_OK(m, nnom_model_compile(m));
+    TU_OK(m, nnom_model_alloc_arena(m));
+    return m;
+}
+
+static void one_pad_case(nnom_dtype dt, int trial)
+{
+    const int crop = trial % 2;
+    const int32_t h = tu_rand_int(3, 12), w = tu_rand_int(3, 12), c = tu_rand_int(1, 20);
+    int32_t pad[4];
+    for (int k = 0; k < 4; k++) pad[k] = tu_rand_int(0, crop ? 1 : 3);
+    const nnom_layer_type type = crop ? NNOM_LAYER_CROPPING2D : NNOM_LAYER_ZERO_PADDING2D;
+    static dw_blobs blobs[2];
+    const uint64_t seed_blobs = tu_rand_u32();
+    tu_seed(seed_blobs);
+    nnom_model *planned = pad_chain(dt, h, w, c, type, pad, blobs, 0);
+    tu_seed(seed_blobs);
+    nnom_model *plain = pad_chain(dt, h, w, c, type, pad, blobs, 1);
+    nnom_layer_info info = NNOM_LAYER_INFO_INIT;
+    TU_OK(planned, nnom_model_layer_info(planned, 2, &info));
+    TU_CHECK(info.in_place, "pad case %d: the %s is not in place", trial, crop ? "cropping" : "padding");
+    pad_in_place += info.in_place != 0;
+    nnom_tensor_info ti, to;
+    TU_OK(planned, nnom_model_input_info(planned, 0, &ti));
+    TU_OK(planned, nnom_model_output_info(planned, 0, &to));
+    const size_t out_bytes = (size_t)to.count * (dt == NNOM_DTYPE_S8 ? 1 : 4);
+    if (dt == NNOM_DTYPE_S8) {
+        int8_t x[12 * 12 * 20];
+        tu_fill_s8(x, (size_t)ti.count, -128, 127);
+        TU_OK(planned, nnom_model_set_input_s8(planned, 0, x, (size_t)ti.count));
+        TU_OK(plain, nnom_model_set_input_s8(plain, 0, x, (size_t)ti.count));
+    } else {
+        float x[12 * 12 * 20];
+        tu_fill_f32(x, (size_t)ti.count, -2.0f, 2.0f);
+        TU_OK(planned, nnom_model_set_input_f32(planned, 0, x, (size_t)ti.count));
+        TU_OK(plain, nnom_model_set_input_f32(plain, 0, x, (size_t)ti.count));
+    }
+    TU_OK(planned, nnom_model_run(planned));
+    TU_OK(plain, nnom_model_run(plain));
+    TU_CHECK(memcmp(nnom_model_output_data(planned, 0), nnom_model_output_data(plain, 0), out_bytes) == 0,
+             "pad case %d (%s, %s %d,%d,%d,%d on %dx%dx%d): outputs differ", trial,
+             dt == NNOM_DTYPE_S8 ? "int8" : "float32", crop ? "crop" : "pad", (int)pad[0], (int)pad[1],
+             (int)pad[2], (int)pad[3], (int)h, (int)w, (int)c);
+    TU_CHECK(nnom_model_arena_size(planned) < nnom_model_arena_size(plain), "pad case %d: arena %zu, apart %zu", trial,
+             nnom_model_arena_size(planned), nnom_model_arena_size(plain));
+    pad_cases++;
+    nnom_model_destroy(planned);
+    nnom_model_destroy(plain);
+}
 
 static void one_case(nnom_dtype dt, int trial)
 {
@@ -190,7 +287,13 @@ int main(void)
         one_case(t % 2 ? NNOM_DTYPE_F32 : NNOM_DTYPE_S8, t);
         tu_seed(next);
     }
-    printf("test_inplace: %d chains, depthwise B in place in %d\n", cases, in_place_cases);
+    for (int t = 0; t < 200; t++) {
+        const uint32_t next = tu_rand_u32();
+        one_pad_case(t % 4 < 2 ? NNOM_DTYPE_S8 : NNOM_DTYPE_F32, t);
+        tu_seed(next);
+    }
+    printf("test_inplace: %d chains, depthwise B in place in %d; %d padding/cropping chains, %d in place\n", cases,
+           in_place_cases, pad_cases, pad_in_place);
     TU_CHECK(in_place_cases > cases / 3, "only %d of %d in place", in_place_cases, cases);
     return tu_finish("test_inplace");
 }

@@ -75,7 +75,10 @@ enum {
     /* The output is a view of input 0: same bytes, no kernel runs (reshape, flatten, output). */
     NNOM_OPS_VIEW = 1u << 0,
     /* The kernel may write its output over input 0 when input 0 dies here (see inplace_ok). */
-    NNOM_OPS_IN_PLACE = 1u << 1
+    NNOM_OPS_IN_PLACE = 1u << 1,
+    /* With NNOM_OPS_IN_PLACE: also when the output is larger than input 0 (the buffer grows;
+     * the kernel moves elements to higher addresses, last first). */
+    NNOM_OPS_IN_PLACE_GROWS = 1u << 2
 };
 
 typedef struct nnom_layer_ops {

@@ -339,7 +339,8 @@ nnom_status nnom_plan(nnom_model *m)
                 /* the other inputs must not live in the same buffer */
                 for (int32_t j = 1; j < l->n_inputs; j++)
                     if (ctx.in[j]->buffer == src_buffer) only_reader = 0;
-                if (only_reader && l->out_bytes <= b->bytes && (!ops->inplace_ok || ops->inplace_ok(l, &ctx))) {
+                const int fits = l->out_bytes <= b->bytes || (ops->flags & NNOM_OPS_IN_PLACE_GROWS);
+                if (only_reader && fits && (!ops->inplace_ok || ops->inplace_ok(l, &ctx))) {
                     group = b->group;
                     l->in_place = 1;
                     if (ops->inplace_scratch_bytes) l->scratch_bytes = ops->inplace_scratch_bytes(l, &ctx);
