@@ -513,6 +513,19 @@ static void pool_copies(void)
     TU_CHECK(nnom_pool_used(&a) == nnom_pool_used(&b) && nnom_pool_used(&a) >= 200, "used %zu / %zu",
              nnom_pool_used(&a), nnom_pool_used(&b));
     TU_CHECK(b.allocator.alloc(b.allocator.ctx, sizeof words) == NULL, "more than the pool holds");
+    /* freeing the last block gives it back; freeing any other block changes nothing */
+    const size_t before = nnom_pool_used(&a);
+    uint8_t *p3 = (uint8_t *)a.allocator.alloc(a.allocator.ctx, 300);
+    TU_CHECK(p3 && nnom_pool_used(&a) >= before + 300, "used %zu after 300 more", nnom_pool_used(&a));
+    b.allocator.free(b.allocator.ctx, p1);
+    TU_CHECK(nnom_pool_used(&a) >= before + 300, "freeing an older block gave bytes back");
+    a.allocator.free(a.allocator.ctx, p3);
+    TU_CHECK(nnom_pool_used(&a) == before, "freeing the last block: used %zu, was %zu", nnom_pool_used(&a), before);
+    a.allocator.free(a.allocator.ctx, p3);
+    a.allocator.free(a.allocator.ctx, p2);
+    TU_CHECK(nnom_pool_used(&a) == before, "a second free gave bytes back: used %zu", nnom_pool_used(&a));
+    uint8_t *p4 = (uint8_t *)a.allocator.alloc(a.allocator.ctx, 8);
+    TU_CHECK(p4 == p3, "the freed bytes are handed out again");
     nnom_pool_reset(&b);
     TU_CHECK(nnom_pool_used(&a) == 0, "resetting a copy resets the pool");
 
