@@ -33,10 +33,10 @@ N_CALIBRATION = 32
 SEED = 1
 
 
-def cnn28(keras):
+def cnn28(keras, batch_size=None):
     """The 28x28 CNN of examples/c/cnn28_model.c, as a Keras model."""
     L = keras.layers
-    i = keras.Input((28, 28, 1), name="image")
+    i = keras.Input((28, 28, 1), batch_size=batch_size, name="image")
     h = i
     for filters in (12, 24, 48):
         h = L.Conv2D(filters, 3, padding="same", activation="relu")(h)
@@ -46,14 +46,16 @@ def cnn28(keras):
     return keras.Model(i, L.Dense(10, activation="softmax")(h), name="cnn28")
 
 
-def mobilenet_v1(keras):
+def mobilenet_v1(keras, batch_size=None):
     """MLPerf Tiny's visual wake words architecture: MobileNetV1, alpha 0.25, 96x96x3, 2 classes."""
-    m = keras.applications.MobileNet(input_shape=(96, 96, 3), alpha=0.25, weights=None, classes=2)
+    m = keras.applications.MobileNet(input_tensor=keras.Input((96, 96, 3), batch_size=batch_size), alpha=0.25,
+                                     weights=None, classes=2)
     return keras.Model(m.inputs, m.outputs, name="mobilenet_v1_025")
 
 
 def mlperf_models(keras):
-    """The MLPerf Tiny re-creations of benchmarks/mlperf, if that package is there."""
+    """Builders (keras, batch_size=None) of the MLPerf Tiny re-creations of benchmarks/mlperf, if that
+    package is there."""
     path = os.path.join(HERE, "mlperf")
     if not os.path.isdir(path):
         return []
@@ -67,19 +69,42 @@ def mlperf_models(keras):
         return []
 
 
+def set_batchnorm_statistics(keras, model, x):
+    """Sets each BatchNormalization's moving mean and variance to those of its input on @p x, in order, so
+    that random weights keep activations in range through deep models (with the defaults, 0 and 1, the
+    values of a random MobileNet shrink layer after layer until TensorFlow's quantiser gives scales that
+    TFLM refuses)."""
+    import numpy as np
+
+    for layer in model.layers:
+        if not isinstance(layer, keras.layers.BatchNormalization):
+            continue
+        probe = keras.Model(model.inputs, layer.input)
+        h = np.asarray(probe.predict(x, verbose=0))
+        axes = tuple(range(h.ndim - 1))
+        gamma, beta, _, _ = layer.get_weights()
+        layer.set_weights([gamma, beta, h.mean(axis=axes), h.var(axis=axes) + 1e-3])
+
+
 def calibration(keras_model, np):
     shape = tuple(int(d) for d in keras_model.inputs[0].shape[1:])
     rng = np.random.default_rng(SEED)
     return rng.random((N_CALIBRATION, *shape), dtype=np.float32)
 
 
-def measure(model, np, tf, tc, nnom, work):
+def measure(build, keras, np, tf, tc, nnom, work):
+    model = build(keras)
     x = calibration(model, np)
+    set_batchnorm_statistics(keras, model, x)
     q = nnom.convert(model, x)
     data = q.to_bytes()
     lib = nnom._nnom.__file__
     structs = tc.NnomC(lib, data).struct_bytes
-    tfl = tc.tflite_convert(tf, model, x)
+    # TensorFlow's converter keeps a Reshape with an unknown batch as SHAPE/STRIDED_SLICE/PACK ops, which
+    # TFLM's interpreter does not build: it converts a twin with batch 1 and the same weights
+    twin = build(keras, batch_size=1)
+    twin.set_weights(model.get_weights())
+    tfl = tc.tflite_convert(tf, twin, x)
     path = os.path.join(work, model.name + ".tflite")
     with open(path, "wb") as f:
         f.write(tfl)
@@ -119,15 +144,16 @@ def main():
     import tflm_compare as tc
 
     keras.utils.set_random_seed(SEED)
-    builders = [lambda k, f=f: f() for f in tc.make_models(keras)] + [cnn28, mobilenet_v1]
-    models = [b(keras) for b in builders] + mlperf_models(keras)
-    if args.only:
-        models = [m for m in models if m.name in args.only]
+    builders = [lambda k, batch_size=None, f=f: f(batch_size) for f in tc.make_models(keras)]
+    builders += [cnn28, mobilenet_v1] + mlperf_models(keras)
     rows = []
     with tempfile.TemporaryDirectory() as work:
-        for m in models:
-            print(f"memory: {m.name}", file=sys.stderr, flush=True)
-            rows.append(measure(m, np, tf, tc, nnom, work))
+        for build in builders:
+            name = build(keras).name
+            if args.only and name not in args.only:
+                continue
+            print(f"memory: {name}", file=sys.stderr, flush=True)
+            rows.append(measure(build, keras, np, tf, tc, nnom, work))
 
     try:
         commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True,
@@ -146,8 +172,9 @@ def main():
         "",
         "How each number is measured:",
         "",
-        "- Models: random weights (seed 1), calibrated on 32 random inputs in [0, 1) by both converters; the "
-        "arena depends on shapes and the plan, not on weights. digits models: benchmarks/tflm_compare.py; "
+        "- Models: random weights (seed 1; each BatchNormalization's statistics set to those of its input, "
+        "so that activations keep their range), calibrated on 32 random inputs in [0, 1) by both converters; "
+        "the arena depends on shapes and the plan, not on weights. digits models: benchmarks/tflm_compare.py; "
         "cnn28: examples/c/cnn28_model.c in Keras; mobilenet_v1_025: `keras.applications.MobileNet(alpha=0.25, "
         "input_shape=(96, 96, 3), classes=2, weights=None)`.",
         "- **nnom arena**: `model.arena_size`, activations and scratch as planned by the runtime (the scratch of "
