@@ -235,18 +235,6 @@ public final class Model {
         try writeFile(url, try serialized())
     }
 
-    /// Writes `weights.h` for firmware: the model's .nnom bytes as an aligned
-    /// const array and a `<name>_load()` function (`nnom_write_header`).
-    /// @p name must be a C identifier; @p source is named in the header's top comment.
-    public func writeHeader(to url: URL, name: String, source: String? = nil) throws {
-        let bytes = try serialized()
-        try withCError { err in
-            url.withUnsafeFileSystemRepresentation { path in
-                bytes.withUnsafeBytes { nnom_write_header($0.baseAddress, $0.count, path, name, source, err) }
-            }
-        }
-    }
-
     // MARK: helpers
 
     private func check(_ status: nnom_status) throws {

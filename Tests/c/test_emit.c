@@ -11,6 +11,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,6 +178,32 @@ static void header_file(nnom_converter *c)
     TU_CHECK(strstr(text, want) != NULL, "generator line missing: %s", want);
     TU_CHECK(strstr(text, "to regenerate") != NULL && strstr(text, "nnom_converter_write_header") != NULL,
              "regeneration note");
+    /* the layer types, once each, as a firmware build selects them */
+    {
+        const char *types = strstr(text, "nnom-layers:");
+        const char *with = strstr(text, "NNOM_WITH:");
+        TU_CHECK(types && with && with < guard, "no nnom-layers: / NNOM_WITH: lines");
+        const char *types_end = types ? strchr(types, '\n') : NULL;
+        const char *with_end = with ? strchr(with, '\n') : NULL;
+        for (int32_t i = 0; types_end && with_end && i < nnom_model_layer_count(q); i++) {
+            nnom_layer_info info = NNOM_LAYER_INFO_INIT;
+            TU_OK(q, nnom_model_layer_info(q, i, &info));
+            char word[64], macro[80];
+            snprintf(word, sizeof word, " %s", info.type_name);
+            int k = snprintf(macro, sizeof macro, " NNOM_WITH_");
+            for (const char *ch = info.type_name; *ch && k < (int)sizeof macro - 4; ch++) macro[k++] = (char)toupper(*ch);
+            snprintf(macro + k, sizeof macro - (size_t)k, "=1");
+            const int io = info.type == NNOM_LAYER_INPUT || info.type == NNOM_LAYER_OUTPUT;
+            const size_t wl = strlen(word);
+            int found = 0;
+            for (const char *at = types; (at = strstr(at, word)) && at < types_end; at += wl)
+                found += at[wl] == ' ' || at[wl] == '\n';
+            TU_CHECK(found == (io ? 0 : 1), "type '%s' listed %d times on the nnom-layers: line", info.type_name, found);
+            found = 0;
+            for (const char *at = with; (at = strstr(at, macro)) && at < with_end; at += strlen(macro)) found++;
+            TU_CHECK(found == (io ? 0 : 1), "%s listed %d times", macro + 1, found);
+        }
+    }
     for (int32_t i = 0; i < nnom_model_layer_count(q); i++) {
         nnom_layer_info info = NNOM_LAYER_INFO_INIT;
         TU_OK(q, nnom_model_layer_info(q, i, &info));
@@ -280,14 +307,36 @@ static void header_file(nnom_converter *c)
     free(text);
 
     /* names and paths */
-    const char *bad[] = {"", "9lives", "a-b", "has space", "x.y", "caf\xc3\xa9",
+    const char *bad[] = {"9lives", "a-b", "has space", "x.y", "caf\xc3\xa9",
                          "a123456789012345678901234567890123456789012345678901234567890123456789"};
     for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
         TU_CHECK(nnom_converter_write_header(c, tmp_path("bad.h"), bad[k]) == NNOM_ERR_ARGUMENT, "name '%s' accepted", bad[k]);
         TU_CHECK(strstr(nnom_converter_last_error(c), "C identifier") != NULL, "message: %s", nnom_converter_last_error(c));
     }
-    TU_CHECK(nnom_converter_write_header(c, tmp_path("bad.h"), NULL) == NNOM_ERR_ARGUMENT, "NULL name accepted");
     TU_CHECK(access(tmp_path("bad.h"), F_OK) != 0, "a header was written for a bad name");
+    /* no name: the file's stem made a C identifier, the one rule of every front end */
+    TU_CHECK(nnom_converter_write_header(c, tmp_path("weights-v2.h"), NULL) == NNOM_OK, "no name: %s",
+             nnom_converter_last_error(c));
+    {
+        size_t bytes;
+        char *derived = (char *)read_file(tmp_path("weights-v2.h"), &bytes);
+        TU_CHECK(strstr(derived, "weights_v2_load(") != NULL, "no name: weights_v2_load() expected");
+        free(derived);
+        unlink(tmp_path("weights-v2.h"));
+    }
+    static const struct {
+        const char *path, *name;
+    } names[] = {{"out/weights-v2.h", "weights_v2"}, {"2net.h", "_2net"}, {"/a.b/model", "model"},
+                 {"dir/.h", "_h"}, {"x.tar.h", "x_tar"}, {"caf\xc3\xa9.h", "caf__"}};
+    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+        char got[80];
+        const size_t len = nnom_header_default_name(names[k].path, got, sizeof got);
+        TU_CHECK(strcmp(got, names[k].name) == 0 && len == strlen(names[k].name), "'%s' gives '%s', expected '%s'",
+                 names[k].path, got, names[k].name);
+    }
+    char tiny[4];
+    nnom_header_default_name("abcdef.h", tiny, sizeof tiny);
+    TU_CHECK(strcmp(tiny, "abc") == 0, "cut to the buffer: '%s'", tiny);
     TU_CHECK(nnom_converter_write_header(c, tmp_path("ok.h"), "_Model2") == NNOM_OK, "'_Model2': %s",
              nnom_converter_last_error(c));
     size_t n;

@@ -543,6 +543,15 @@ static void tweak_unsupported(cJSON *r)
 {
     cJSON_ReplaceItemInObject(layer_object(r, "flat"), "class_name", cJSON_CreateString("MultiHeadAttention"));
 }
+/* a class name of 300 characters: the message names it and still lists every supported class */
+#define LONG_CLASS_CHARS 300
+static void tweak_unsupported_long(cJSON *r)
+{
+    char cls[LONG_CLASS_CHARS + 1];
+    memset(cls, 'Q', LONG_CLASS_CHARS);
+    cls[LONG_CLASS_CHARS] = '\0';
+    cJSON_ReplaceItemInObject(layer_object(r, "flat"), "class_name", cJSON_CreateString(cls));
+}
 static void tweak_subclassed(cJSON *r)
 {
     cJSON_ReplaceItemInObject(r, "class_name", cJSON_CreateString("MyModel"));
@@ -685,6 +694,24 @@ static void test_config(void)
         free(cfg);
         expect_failure(cases[i].what, path, cases[i].status, cases[i].words);
     }
+
+    /* the longest message, the list of supported classes after a long class name, is not cut */
+    char *cfg = config_text(0, tweak_unsupported_long);
+    write_keras(path, cfg, &ws);
+    free(cfg);
+    nnom_converter *c = NULL;
+    nnom_error err;
+    TU_CHECK(nnom_keras_read(path, &c, &err) == NNOM_ERR_UNSUPPORTED, "long class name: %s", err.message);
+    const size_t len = strlen(err.message);
+    TU_CHECK(len + 1 < sizeof err.message, "the message fills its %zu bytes: cut", sizeof err.message);
+    const char *list = strstr(err.message, "supported: ");
+    TU_CHECK(list != NULL, "no list of supported classes: %s", err.message);
+    /* the whole list: it ends with a class name, not inside one */
+    static const char *const last_words[] = {"Bidirectional", "LSTM", "Dense", "Conv"};
+    for (size_t k = 0; list && k < sizeof last_words / sizeof last_words[0]; k++)
+        TU_CHECK(strstr(list, last_words[k]) != NULL, "the list lacks %s: %s", last_words[k], list);
+    TU_CHECK(len > LONG_CLASS_CHARS + 200, "%zu bytes: the class name or the list is missing", len);
+    if (c) nnom_converter_destroy(c);
     remove(path);
 }
 

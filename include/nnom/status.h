@@ -35,8 +35,20 @@ typedef enum nnom_status {
     NNOM_STATUS_FORCE_32BIT = NNOM_ENUM_FORCE_32BIT /**< not a value: keeps the enum 4 bytes wide */
 } nnom_status;
 
-/** Capacity of an error message, including the terminating NUL. */
-#define NNOM_ERROR_MESSAGE_MAX 256
+/**
+ * Capacity of an error message, including the terminating NUL: room for the longest message, the
+ * converter's "layer '...' (class ...) is not supported; supported: <every class>". It sizes ::nnom_error,
+ * so a build that wants it smaller (a firmware short of stack) defines it for the library and the
+ * application alike. A model keeps its own messages, which are shorter, in at most
+ * NNOM_MODEL_MESSAGE_MAX bytes.
+ */
+#ifndef NNOM_ERROR_MESSAGE_MAX
+#define NNOM_ERROR_MESSAGE_MAX 1024
+#endif
+
+/** Capacity of the message a model keeps (nnom_model_last_error()): the runtime's messages name a layer,
+ *  shapes and sizes, and fit. */
+#define NNOM_MODEL_MESSAGE_MAX (NNOM_ERROR_MESSAGE_MAX < 256 ? NNOM_ERROR_MESSAGE_MAX : 256)
 
 /** A status with its message, filled in by functions that have no model to keep it in. */
 typedef struct nnom_error {

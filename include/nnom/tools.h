@@ -95,7 +95,8 @@ NNOM_API nnom_status nnom_converter_quantize(nnom_converter *c, const float *sam
  * Checks the shapes of calibration data before it is flattened for nnom_converter_quantize(): @p n_arrays
  * arrays, one per model input in the model's order; array i has rank ranks[i] and its dims (batch first)
  * follow those of array i-1 in @p dims. A sample must have the input's shape, dims of 1 aside ((N, 8, 8)
- * fits an (8, 8, 1) input, (N, 64) does not). Every array needs the same batch, received in *@p n_samples.
+ * fits an (8, 8, 1) input, (N, 64) does not); an array of the input's own shape is one sample (a batch of
+ * one). Every array needs the same batch, received in *@p n_samples.
  * Errors (NNOM_ERR_SHAPE) name the input, its expected shape and the shape given, and say when the shape
  * given is another input's (inputs in the wrong order).
  */
@@ -124,23 +125,64 @@ NNOM_API nnom_status nnom_converter_report(nnom_converter *c, const float *sampl
                                            nnom_layer_report *rows, int32_t capacity, int32_t *count,
                                            double *top1_agreement);
 
+/**
+ * The Keras layer whose output nnom layer @p layer computes (the same index in the float32 and the int8
+ * model), for comparing the two layer by layer: the LAST Keras layer folded or fused into it (a Conv2D
+ * followed by BatchNormalization and ReLU gives one nnom layer computing the ReLU's output), "name@k" for
+ * the k-th call of a shared layer. NULL when the layer computes no Keras layer's output by itself (a Dense
+ * whose softmax became a layer of its own computes the Dense before its activation; the softmax layer
+ * computes the Dense's output), for OUTPUT layers, and for models not read from Keras.
+ */
+NNOM_API const char *nnom_converter_keras_layer(const nnom_converter *c, int32_t layer);
+
+/**
+ * Signal-to-quantisation-noise ratio of test values against a reference, summed over any number of
+ * tensors (samples, layers): SQNR = 10 log10(sum ref^2 / sum (ref - test)^2), in double precision. The
+ * conversion report and every front end's layer comparison compute it here.
+ */
+typedef struct nnom_sqnr {
+    double signal; /**< sum of ref^2 */
+    double noise;  /**< sum of (ref - test)^2 */
+} nnom_sqnr;
+
+/** Adds @p n float32 test values against @p ref. */
+NNOM_API void nnom_sqnr_add_f32(nnom_sqnr *acc, const float *ref, const float *test, size_t n);
+
+/** Adds @p n int8 test values, dequantised as scale * (q - zero_point), against @p ref. */
+NNOM_API void nnom_sqnr_add_s8(nnom_sqnr *acc, const float *ref, const int8_t *test, size_t n, float scale,
+                               int32_t zero_point);
+
+/** The ratio in dB, within [-200, 200]: 200 when there is no noise, -200 when the reference is all zero
+ *  but the test is not. */
+NNOM_API double nnom_sqnr_db(const nnom_sqnr *acc);
+
 /** Writes the int8 model as a .nnom file. */
 NNOM_API nnom_status nnom_converter_save(nnom_converter *c, const char *path);
 
 /**
  * Writes a C header holding the int8 model's .nnom bytes as an aligned const
  * array and a `<name>_load()` function, for firmware. Its top comment says
- * what generated it and lists the layers. @p name must be a C identifier.
+ * what generated it and lists the layers. @p name must be a C identifier;
+ * NULL or "" takes nnom_header_default_name() of @p path, the rule every
+ * front end follows.
  */
 NNOM_API nnom_status nnom_converter_write_header(nnom_converter *c, const char *path, const char *name);
 
 /**
  * Writes the C header of nnom_converter_write_header() for any .nnom file
  * given as bytes (loaded to list its layers). @p source names where the model
- * came from in the top comment (may be NULL).
+ * came from in the top comment (may be NULL); @p name as there (NULL: from @p path).
  */
 NNOM_API nnom_status nnom_write_header(const void *bytes, size_t size, const char *path, const char *name,
                                        const char *source, nnom_error *err);
+
+/**
+ * The C name of a header written to @p path when none is given: the file name without its extension,
+ * each character that cannot be in a C identifier replaced by '_', a '_' before a leading digit, at most
+ * 64 characters ("out/weights-v2.h" gives "weights_v2", "2net.h" "_2net"). Writes it NUL-terminated to
+ * @p out (@p cap bytes, at least 2); returns its length.
+ */
+NNOM_API size_t nnom_header_default_name(const char *path, char *out, size_t cap);
 
 /** The message of the last failure on @p c. */
 NNOM_API const char *nnom_converter_last_error(const nnom_converter *c);

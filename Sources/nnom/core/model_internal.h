@@ -22,7 +22,7 @@ typedef struct nnom_buffer {
 #if defined(NNOM_TERSE_ERRORS) && NNOM_TERSE_ERRORS
 #define NNOM_MODEL_ERROR_BYTES 48
 #else
-#define NNOM_MODEL_ERROR_BYTES NNOM_ERROR_MESSAGE_MAX
+#define NNOM_MODEL_ERROR_BYTES NNOM_MODEL_MESSAGE_MAX
 #endif
 
 struct nnom_model {

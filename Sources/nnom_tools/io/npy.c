@@ -11,6 +11,7 @@
  * A .npz file is a zip archive of "<name>.npy" entries, stored or deflated
  * (np.savez / np.savez_compressed); it is read with libzip.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -310,8 +311,9 @@ nnom_status nnom_npy_read(const char *path, nnom_array *out, nnom_error *err)
     if (!out) return nnom_error_set(err, NNOM_ERR_ARGUMENT, "npy read: out is NULL");
     memset(out, 0, sizeof *out);
     if (!path) return nnom_error_set(err, NNOM_ERR_ARGUMENT, "npy read: path is NULL");
+    errno = 0;
     FILE *f = fopen(path, "rb");
-    if (!f) return nnom_error_set(err, NNOM_ERR_IO, "cannot open '%s'", path);
+    if (!f) return nnom_error_set(err, NNOM_ERR_IO, "cannot read '%s': %s", path, nnom_tools_io_reason(errno));
     uint8_t *buf = NULL;
     size_t size = 0, cap = 0;
     for (;;) {
@@ -330,11 +332,11 @@ nnom_status nnom_npy_read(const char *path, nnom_array *out, nnom_error *err)
         size += got;
         if (got == 0) break;
     }
-    const int failed = ferror(f);
+    const int failed = ferror(f) ? (errno ? errno : EIO) : 0;
     fclose(f);
     if (failed) {
         free(buf);
-        return nnom_error_set(err, NNOM_ERR_IO, "reading '%s' failed", path);
+        return nnom_error_set(err, NNOM_ERR_IO, "cannot read '%s': %s", path, nnom_tools_io_reason(failed));
     }
     nnom_status st = npy_parse(buf, size, path, out, err);
     free(buf);
@@ -352,6 +354,11 @@ nnom_status nnom_npz_read(const char *path, const char *name, nnom_array *out, n
     if (len + 5 > sizeof entry) return nnom_error_set(err, NNOM_ERR_ARGUMENT, "npz read: name '%s' is too long", name);
     snprintf(entry, sizeof entry, has_suffix ? "%s" : "%s.npy", name);
 
+    /* a file that cannot be read at all is said so as for every other file */
+    errno = 0;
+    FILE *probe = fopen(path, "rb");
+    if (!probe) return nnom_error_set(err, NNOM_ERR_IO, "cannot read '%s': %s", path, nnom_tools_io_reason(errno));
+    fclose(probe);
     int zerr = 0;
     zip_t *za = zip_open(path, ZIP_RDONLY, &zerr);
     if (!za) {

@@ -288,7 +288,7 @@ nnom_status kr_file_open(kr_file *f, const char *path, nnom_converter *c)
     f->path = path;
     errno = 0;
     FILE *fp = fopen(path, "rb");
-    if (!fp) return nnom_converter_fail(c, NNOM_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
+    if (!fp) return nnom_converter_fail(c, NNOM_ERR_IO, "cannot read '%s': %s", path, nnom_tools_io_reason(errno));
     unsigned char head[8] = {0};
     size_t got = fread(head, 1, sizeof head, fp);
     int is_hdf5 = got == 8 && memcmp(head, "\x89HDF\r\n\x1a\n", 8) == 0;
@@ -300,7 +300,7 @@ nnom_status kr_file_open(kr_file *f, const char *path, nnom_converter *c)
     }
     const int read_error = ferror(fp) ? (errno ? errno : EIO) : 0;
     fclose(fp);
-    if (read_error) return nnom_converter_fail(c, NNOM_ERR_IO, "cannot read '%s': %s", path, strerror(read_error));
+    if (read_error) return nnom_converter_fail(c, NNOM_ERR_IO, "cannot read '%s': %s", path, nnom_tools_io_reason(read_error));
     if (got == 0) return nnom_converter_fail(c, NNOM_ERR_KERAS, "'%s' is empty: not a Keras model", path);
     const int is_zip = got >= 4 && head[0] == 'P' && head[1] == 'K' &&
                        ((head[2] == 3 && head[3] == 4) || (head[2] == 5 && head[3] == 6));

@@ -177,6 +177,7 @@ typedef struct kr_value {
 typedef struct kr_plan {
     nnom_layer_desc desc;      /* inputs are plan indices; name set when the model is built */
     char name[192];            /* wanted name, before truncation and de-duplication */
+    char keras[192];           /* the last Keras call whose output this layer computes ("" none) */
     nnom_shape shape;          /* output shape (INPUT: the input shape) */
     /* Weighted layers: float weights in converter memory, for BatchNormalization folding. */
     float *w;

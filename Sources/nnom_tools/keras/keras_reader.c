@@ -281,6 +281,9 @@ static nnom_status build_call(walk *w, int li, int k)
     if (st == NNOM_OK) st = cls->build(x, (const kr_value *const *)in, n->n_in, out);
     free((void *)in);
     if (st != NNOM_OK) return st;
+    /* the planned layer now computes this call's output: a BatchNormalization folded into a conv, a ReLU
+     * fused into it, a Dropout passing it on each take it over */
+    snprintf(x->plans[out->plan].keras, sizeof x->plans[out->plan].keras, "%s", x->base);
     /* a later layer may change this one's output in place (fold, fuse) only when nothing else reads it */
     if (out->fold >= 0 && w->uses[w->offset[li] + k] != 1) out->fold = -1;
     out->done = 1;
@@ -303,6 +306,7 @@ static nnom_status walk_graph(walk *w)
         v->fold = -1;
         nnom_status st = kr_build_input(x, v);
         if (st != NNOM_OK) return st;
+        snprintf(x->plans[v->plan].keras, sizeof x->plans[v->plan].keras, "%s", x->base);
         v->done = 1;
     }
     for (int li = 0; li < g->n_layers; li++) {
@@ -340,6 +344,24 @@ static nnom_status walk_graph(walk *w)
 }
 
 /* ------------------------------------------------------------------ the model */
+
+/* Copies, per layer, the Keras call whose output it computes into converter memory. */
+static nnom_status keep_keras_layers(kr_ctx *x)
+{
+    nnom_converter *c = x->c;
+    c->keras_layers = (const char **)nnom_store_alloc(&c->store, (size_t)x->n_plans * sizeof *c->keras_layers);
+    if (!c->keras_layers) return nnom_converter_fail(c, NNOM_ERR_NO_MEMORY, "out of memory");
+    for (int i = 0; i < x->n_plans; i++) {
+        const size_t len = strlen(x->plans[i].keras);
+        if (len == 0) continue;
+        char *copy = (char *)nnom_store_alloc(&c->store, len + 1);
+        if (!copy) return nnom_converter_fail(c, NNOM_ERR_NO_MEMORY, "out of memory");
+        memcpy(copy, x->plans[i].keras, len + 1);
+        c->keras_layers[i] = copy;
+    }
+    c->n_keras_layers = x->n_plans;
+    return NNOM_OK;
+}
 
 static nnom_status build_model(kr_ctx *x, walk *w)
 {
@@ -397,6 +419,7 @@ static nnom_status build_model(kr_ctx *x, walk *w)
         }
     }
     free(names);
+    if (st == NNOM_OK) st = keep_keras_layers(x);
     return st;
 }
 

@@ -479,7 +479,11 @@ static PyObject *Model_evaluate(ModelObject *self, PyObject *args)
     e.confusion = (int64_t *)PyBytes_AS_STRING(confusion);
     e.rank_counts = (int64_t *)PyBytes_AS_STRING(ranks);
     nnom_model_allow_nonfinite(self->model, 0);
-    nnom_status st = nnom_evaluate(self->model, (const float *)x.buf, (const int32_t *)y.buf, (size_t)n, &e);
+    nnom_status st;
+    /* the model's lock is held: other threads run Python, or their own models, meanwhile */
+    Py_BEGIN_ALLOW_THREADS
+    st = nnom_evaluate(self->model, (const float *)x.buf, (const int32_t *)y.buf, (size_t)n, &e);
+    Py_END_ALLOW_THREADS
     if (st != NNOM_OK) {
         raise_status(st, nnom_model_last_error(self->model));
         goto done;
@@ -577,11 +581,7 @@ static float *calibration_samples(nnom_converter *c, PyObject *arrays, size_t *n
             goto done;
         }
         ranks[i] = (int32_t)PyTuple_GET_SIZE(shape);
-        row_values[i] = 1;
-        for (int32_t k = 0; k < ranks[i]; k++) {
-            dims[n_dims + (size_t)k] = PyLong_AsLongLong(PyTuple_GET_ITEM(shape, k));
-            if (k > 0) row_values[i] *= (size_t)dims[n_dims + (size_t)k];
-        }
+        for (int32_t k = 0; k < ranks[i]; k++) dims[n_dims + (size_t)k] = PyLong_AsLongLong(PyTuple_GET_ITEM(shape, k));
         if (PyErr_Occurred()) goto done;
         n_dims += (size_t)ranks[i];
         if (PyObject_GetBuffer(data, &views[i], PyBUF_C_CONTIGUOUS) != 0) goto done;
@@ -594,9 +594,11 @@ static float *calibration_samples(nnom_converter *c, PyObject *arrays, size_t *n
     }
     size_t per_sample = 0;
     for (Py_ssize_t i = 0; i < n_arrays; i++) {
+        /* the check counted the samples (one array of the input's own shape is one sample) */
+        row_values[i] = (size_t)views[i].len / sizeof(float) / *n_samples;
         if ((size_t)views[i].len != *n_samples * row_values[i] * sizeof(float)) {
-            PyErr_Format(PyExc_ValueError, "calibration input %zd: %zd bytes for %zu samples of %zu float32 values", i,
-                         views[i].len, *n_samples, row_values[i]);
+            PyErr_Format(PyExc_ValueError, "calibration input %zd: its data does not match its shape (%zu samples)",
+                         i, *n_samples);
             goto done;
         }
         per_sample += row_values[i];
@@ -706,17 +708,84 @@ done:
     return result;
 }
 
-/* write_header(nnom bytes, path, name): a weights.h for firmware from a .nnom file's bytes. */
+/* write_header(nnom bytes, path, name or None, source or None) -> the C name used: a weights.h for firmware
+ * from a .nnom file's bytes; no name takes the file's (nnom_header_default_name). */
 static PyObject *write_header(PyObject *mod, PyObject *args)
 {
     Py_buffer data;
-    const char *path, *name;
-    if (!PyArg_ParseTuple(args, "y*ss", &data, &path, &name)) return NULL;
+    const char *path, *name = NULL, *source = NULL;
+    if (!PyArg_ParseTuple(args, "y*sz|z", &data, &path, &name, &source)) return NULL;
+    char derived[80];
+    if (!name || !name[0]) {
+        nnom_header_default_name(path, derived, sizeof derived);
+        name = derived;
+    }
     nnom_error err;
-    nnom_status st = nnom_write_header(data.buf, (size_t)data.len, path, name, NULL, &err);
+    nnom_status st;
+    Py_BEGIN_ALLOW_THREADS
+    st = nnom_write_header(data.buf, (size_t)data.len, path, name, source, &err);
+    Py_END_ALLOW_THREADS
     PyBuffer_Release(&data);
     if (st != NNOM_OK) return raise_status(st, err.message);
-    Py_RETURN_NONE;
+    return PyUnicode_FromString(name);
+}
+
+/* keras_layers(path) -> [(nnom layer name, Keras layer name or None)], the float model read from a Keras file:
+ * which Keras layer's output each nnom layer computes (nnom_converter_keras_layer). */
+static PyObject *keras_layers(PyObject *mod, PyObject *args)
+{
+    const char *path;
+    if (!PyArg_ParseTuple(args, "s", &path)) return NULL;
+    nnom_converter *c = NULL;
+    nnom_error err;
+    nnom_status st;
+    Py_BEGIN_ALLOW_THREADS
+    st = nnom_keras_read(path, &c, &err);
+    Py_END_ALLOW_THREADS
+    if (st != NNOM_OK) return raise_status(st, err.message);
+    nnom_model *m = nnom_converter_float_model(c);
+    const int32_t n = nnom_model_layer_count(m);
+    PyObject *list = PyList_New(n);
+    for (int32_t i = 0; list && i < n; i++) {
+        nnom_layer_info info = NNOM_LAYER_INFO_INIT;
+        nnom_model_layer_info(m, i, &info);
+        const char *k = nnom_converter_keras_layer(c, i);
+        PyObject *row = k ? Py_BuildValue("(ss)", info.name, k) : Py_BuildValue("(sO)", info.name, Py_None);
+        if (!row) {
+            Py_CLEAR(list);
+            break;
+        }
+        PyList_SET_ITEM(list, i, row);
+    }
+    nnom_converter_destroy(c);
+    return list;
+}
+
+/* sqnr(reference float32 buffer, test buffer, test_is_int8, scale, zero_point) -> dB (nnom_sqnr_db); an int8
+ * test is dequantised as scale * (q - zero_point). */
+static PyObject *sqnr(PyObject *mod, PyObject *args)
+{
+    Py_buffer ref, test;
+    int is_int8, zero_point;
+    double scale;
+    if (!PyArg_ParseTuple(args, "y*y*pdi", &ref, &test, &is_int8, &scale, &zero_point)) return NULL;
+    const size_t n = (size_t)ref.len / sizeof(float);
+    const size_t want = is_int8 ? n : n * sizeof(float);
+    PyObject *result = NULL;
+    if ((size_t)ref.len % sizeof(float) != 0 || (size_t)test.len != want) {
+        PyErr_Format(PyExc_ValueError, "sqnr: %zd reference bytes (float32) against %zd test bytes (%s)", ref.len,
+                     test.len, is_int8 ? "int8" : "float32");
+    } else {
+        nnom_sqnr acc = {0.0, 0.0};
+        if (is_int8)
+            nnom_sqnr_add_s8(&acc, (const float *)ref.buf, (const int8_t *)test.buf, n, (float)scale, zero_point);
+        else
+            nnom_sqnr_add_f32(&acc, (const float *)ref.buf, (const float *)test.buf, n);
+        result = PyFloat_FromDouble(nnom_sqnr_db(&acc));
+    }
+    PyBuffer_Release(&ref);
+    PyBuffer_Release(&test);
+    return result;
 }
 
 /* "major.minor.patch" from nnom_version() (benchmarks/tflm_compare.py marks callgrind blocks by that function) */
@@ -728,7 +797,9 @@ static PyObject *version(PyObject *mod, PyObject *args)
 
 static PyMethodDef module_methods[] = {
     {"convert_keras", convert_keras, METH_VARARGS, "convert a Keras file (low level; use nnom.convert)"},
-    {"write_header", write_header, METH_VARARGS, "write_header(nnom_bytes, path, name)"},
+    {"write_header", write_header, METH_VARARGS, "write_header(nnom_bytes, path, name, source) -> C name"},
+    {"keras_layers", keras_layers, METH_VARARGS, "keras_layers(path) -> [(nnom name, Keras name or None)]"},
+    {"sqnr", sqnr, METH_VARARGS, "sqnr(reference f32, test, test_is_int8, scale, zero_point) -> dB"},
     {"version", version, METH_NOARGS, "libnnom version"},
     {NULL, NULL, 0, NULL}};
 
