@@ -109,24 +109,33 @@ def measure(build, keras, np, tf, tc, nnom, work):
     with open(path, "wb") as f:
         f.write(tfl)
     rep = tc.tflm_arena(path, len(tfl))
-    depthwise_in_place = sum(1 for l in q.layers if l.type.startswith("depthwise") and l.in_place)
-    depthwise = sum(1 for l in q.layers if l.type.startswith("depthwise"))
+    def in_place(kind):
+        layers = [l for l in q.layers if kind(l)]
+        return sum(1 for l in layers if l.in_place), len(layers)
+
+    depthwise = in_place(lambda l: l.type.startswith("depthwise"))
+    # a 1x1 convolution (int8): one multiply-accumulate per output byte and input channel
+    pointwise = in_place(lambda l: l.type.startswith("conv")
+                         and l.macs == l.arena_bytes * q.layers[l.inputs[0]].shape[-1])
+    padding = in_place(lambda l: l.type.startswith("zero_padding"))
     return {
         "name": model.name, "macs": q.macs, "arena": q.arena_size, "lower": q.arena_lower_bound,
         "structs": structs, "tflm_head": rep["head"], "tflm_tail": rep["tail"], "tflm_min": rep["min"],
-        "dw": (depthwise_in_place, depthwise),
+        "in_place": (depthwise, pointwise, padding),
     }
 
 
 def table(rows):
     out = ["| model | MACs | nnom arena | nnom lower bound | TFLM head arena | nnom arena / TFLM head "
-           "| nnom arena + structs | TFLM smallest arena | total / TFLM total | depthwise in place |",
+           "| nnom arena + structs | TFLM smallest arena | total / TFLM total "
+           "| in place: depthwise, 1x1 conv, padding |",
            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
         total = r["arena"] + r["structs"]
         out.append(f"| {r['name']} | {r['macs']:,} | {r['arena']:,} | {r['lower']:,} | {r['tflm_head']:,} "
                    f"| {r['arena'] / r['tflm_head']:.2f}x | {total:,} | {r['tflm_min']:,} "
-                   f"| {total / r['tflm_min']:.2f}x | {r['dw'][0]} of {r['dw'][1]} |")
+                   f"| {total / r['tflm_min']:.2f}x | "
+                   + ", ".join(f"{a} of {b}" for a, b in r["in_place"]) + " |")
     return "\n".join(out)
 
 
