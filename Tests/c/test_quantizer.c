@@ -294,7 +294,7 @@ static void check_quant_rules(nnom_converter *c, const char *label)
             }
             break;
         }
-        default: TU_CHECK(0, "%s: layer '%s' of unexpected type", label, info.name);
+        case NNOM_QCLASS_UNKNOWN: TU_CHECK(0, "%s: layer '%s' of unexpected type", label, info.name); break;
         }
     }
 }
@@ -998,9 +998,25 @@ static void errors(void)
     nnom_model_destroy(G.m);
 }
 
+/* The tools' rules table has a valid entry for every layer type (the count is checked at compile time;
+ * this checks that no entry in the middle was left zero). */
+static void rules_complete(void)
+{
+    for (int t = 0; t < NNOM_LAYER_TYPE_COUNT; t++) {
+        const nnom_layer_rule *r = nnom_layer_rule_of((nnom_layer_type)t);
+        TU_CHECK(r && r->qclass != NNOM_QCLASS_UNKNOWN, "layer type %d (%s) has no tools rule", t,
+                 nnom_layer_type_name((nnom_layer_type)t));
+        if (r && r->qclass == NNOM_QCLASS_FIXED)
+            TU_CHECK(r->fixed.scale > 0.0f, "layer type %s: fixed quantisation without a scale",
+                     nnom_layer_type_name((nnom_layer_type)t));
+    }
+    TU_CHECK(nnom_layer_rule_of(NNOM_LAYER_TYPE_COUNT) == NULL, "a rule past the last type");
+}
+
 int main(void)
 {
     tu_seed(31337);
+    rules_complete();
     static const net_case nets[] = {
         {"single conv2d", single_conv, 30.0, 1},
         {"single dense", single_dense, 30.0, 1},

@@ -91,6 +91,16 @@ NNOM_API nnom_status nnom_quant_activation_table(nnom_layer_type type, float alp
                                                  nnom_quant out, int8_t table[256]);
 
 /**
+ * The 256-entry table of an int8 ACTIVATION layer computing @p fn with its @p n_consts constants
+ * @p consts (as nnom_function lists them), rounded and saturated as nnom_quant_activation_table()
+ * does, computed in double precision. Returns NNOM_ERR_ARGUMENT for an unknown function, a wrong
+ * number of constants or a non-finite one (CELU: alpha must be > 0), a NULL @p table or a bad
+ * quantisation.
+ */
+NNOM_API nnom_status nnom_quant_function_table(nnom_function fn, const float *consts, int32_t n_consts, nnom_quant in,
+                                               nnom_quant out, int8_t table[256]);
+
+/**
  * The exp table of an int8 SOFTMAX: table[d] = round(2^16 * exp(-d * input_scale))
  * for d = max(x) - x in [0, 255] (table[0] = 65536). The kernel then needs only
  * integers: out = round(256 * table[d] / sum over the row) - 128. Returns

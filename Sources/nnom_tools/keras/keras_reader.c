@@ -3,7 +3,7 @@
  *
  * The graph is walked in dependency order from the model's inputs, visiting
  * only the calls the outputs depend on. Each call's class converter (the
- * table in keras_layers.c) plans nnom layers; the plan is a list whose index
+ * table in keras_classes.c) plans nnom layers; the plan is a list whose index
  * is the nnom layer id, so a later BatchNormalization can still fold into
  * the convolution planned before it. Then the plan is named (Keras names,
  * truncated to NNOM_NAME_MAX - 1 bytes and made unique), added to a float32
