@@ -186,11 +186,10 @@ typedef enum nnom_layer_type {
     NNOM_LAYER_MAXIMUM = 39,
     NNOM_LAYER_CONV1D_TRANSPOSE = 40,
     NNOM_LAYER_CONV2D_TRANSPOSE = 41,
-    /* 42 to 47 are taken by layer types being added on other branches (renumbered at merge). */
-    NNOM_LAYER_CUSTOM = 48,
-    NNOM_LAYER_LAYER_NORM = 49,
-    NNOM_LAYER_MATMUL = 50,
-    NNOM_LAYER_TYPE_COUNT = 51,
+    NNOM_LAYER_CUSTOM = 42,
+    NNOM_LAYER_LAYER_NORM = 43,
+    NNOM_LAYER_MATMUL = 44,
+    NNOM_LAYER_TYPE_COUNT = 45,
     NNOM_LAYER_TYPE_FORCE_32BIT = NNOM_ENUM_FORCE_32BIT /**< not a value: keeps the enum 4 bytes wide */
 } nnom_layer_type;
 

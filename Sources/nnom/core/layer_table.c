@@ -82,7 +82,6 @@ static const struct {
     [NNOM_LAYER_MAXIMUM] = {"maximum", LAYER(MAXIMUM, maximum)},
     [NNOM_LAYER_CONV1D_TRANSPOSE] = {"conv1d_transpose", LAYER(CONV1D_TRANSPOSE, transpose_conv)},
     [NNOM_LAYER_CONV2D_TRANSPOSE] = {"conv2d_transpose", LAYER(CONV2D_TRANSPOSE, transpose_conv)},
-    /* 42 to 47: layer types of other branches, renumbered at merge (NULL until then: "not supported") */
     [NNOM_LAYER_CUSTOM] = {"custom", LAYER(CUSTOM, custom)},
     [NNOM_LAYER_LAYER_NORM] = {"layer_norm", LAYER(LAYER_NORM, layer_norm)},
     [NNOM_LAYER_MATMUL] = {"matmul", LAYER(MATMUL, matmul)},

@@ -51,7 +51,6 @@ static const nnom_layer_rule rules[] = {
     [NNOM_LAYER_MAXIMUM] = CALIBRATED(nnom_qconst_minmax, 1),
     [NNOM_LAYER_CONV1D_TRANSPOSE] = CALIBRATED(nnom_qconst_weighted, 1),
     [NNOM_LAYER_CONV2D_TRANSPOSE] = CALIBRATED(nnom_qconst_weighted, 1),
-    /* 42 to 47: layer types of other branches (renumbered at merge); their entries are zero until then */
     [NNOM_LAYER_CUSTOM] = CALIBRATED(nnom_qconst_custom, 0),
     [NNOM_LAYER_LAYER_NORM] = CALIBRATED(nnom_qconst_layer_norm, 0),
     [NNOM_LAYER_MATMUL] = CALIBRATED(nnom_qconst_multiply, 1), /* {multiplier, shift} of A x B */
