@@ -325,7 +325,7 @@ static void one_pad_case(nnom_dtype dt, int trial)
 }
 
 /* Largest depthwise chain input: tall enough for several blocks of rows in place. */
-#define DW_MAX_H 48
+#define DW_MAX_H 96
 #define DW_MAX_W 14
 
 static void one_case(nnom_dtype dt, int trial)

@@ -54,7 +54,7 @@ static int row_done(const nnom_conv_args *a, int32_t j, int32_t next)
 }
 
 /* Output pixels a block of rows computed in place holds at least (whole rows; the map's height at most). */
-#define DW_IN_PLACE_BLOCK_PIXELS 32
+#define DW_IN_PLACE_BLOCK_PIXELS 64
 
 /* Rows per block: enough whole rows for DW_IN_PLACE_BLOCK_PIXELS output pixels. */
 static int32_t block_rows(const nnom_conv_args *a)
