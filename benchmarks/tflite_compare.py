@@ -16,9 +16,11 @@ Per model and engine:
   - x86-64 instructions per inference: valgrind callgrind, one run for all
     blocks, counting inside MicroInterpreter::Invoke() and nnom_model_run()
     (tflm_compare.run_callgrind);
-  - bit-exactness: nnom's int8 outputs against TFLM's on every sample.
+  - bit-exactness: nnom's int8 outputs against TFLM's on every sample;
+  - for nnom, Cortex-M4 instructions per inference under QEMU and its outputs
+    equal to the host's (benchmarks/firmware/tflite_m4.sh).
 
-usage: python3 benchmarks/tflite_compare.py [--samples 50] [--cg-samples 10] [--no-callgrind]
+usage: python3 benchmarks/tflite_compare.py [--samples 50] [--cg-samples 10] [--no-callgrind] [--no-m4] [--rebuild]
        (benchmarks/tflite_compare.sh installs what is missing and runs this)
 """
 import argparse
@@ -103,6 +105,8 @@ def main() -> int:
     ap.add_argument("--samples", type=int, default=50, help="inputs per model for bit-exactness (digits: at most 48)")
     ap.add_argument("--cg-samples", type=int, default=10, help="inferences per model and engine under callgrind")
     ap.add_argument("--no-callgrind", action="store_true")
+    ap.add_argument("--m4-samples", type=int, default=2, help="inputs checked on the Cortex-M4 under QEMU")
+    ap.add_argument("--no-m4", action="store_true", help="skip the Cortex-M4 (QEMU) measurement")
     ap.add_argument("--rebuild", action="store_true", help="rebuild the MLPerf models even if kept in " + WORK)
     a = ap.parse_args()
     os.makedirs(WORK, exist_ok=True)
@@ -168,11 +172,30 @@ def main() -> int:
             cg_note = f"failed: {short_error(e, 300)}"
             log(f"   callgrind {cg_note}")
 
-    write_report(rows, notes, cg_note, a, time.time() - t_start)
+    m4_note = None
+    if a.no_m4:
+        m4_note = "skipped (--no-m4)"
+    elif shutil.which("qemu-system-arm") is None and shutil.which("apt-get") is None:
+        m4_note = "skipped: qemu-system-arm is needed"
+    else:
+        log("== Cortex-M4 under QEMU (benchmarks/firmware/tflite_m4.sh)")
+        specs = [f"{name}={path}={x_path}" for name, path, x_path, _ in models]
+        r = subprocess.run(["bash", os.path.join(HERE, "firmware", "tflite_m4.sh"), str(a.m4_samples), *specs],
+                           capture_output=True, text=True)
+        for line in r.stdout.splitlines():
+            if line.startswith("m4 "):
+                _, name, *kv = line.split()
+                row = next(x for x in rows if x["name"] == name)
+                row["m4"] = dict(f.split("=") for f in kv)
+        if r.returncode != 0:
+            m4_note = "failed: " + short_error(r.stderr[-400:], 300)
+            log("   " + m4_note)
+
+    write_report(rows, notes, cg_note, m4_note, a, time.time() - t_start)
     return 0 if all(r["differ"] == 0 for r in rows) else 1
 
 
-def write_report(rows, notes, cg_note, a, seconds):
+def write_report(rows, notes, cg_note, m4_note, a, seconds):
     try:
         with open(os.path.join(WORK, "tensorflow_version.txt")) as f:
             tf_ver = f.read().strip()
@@ -200,16 +223,24 @@ def write_report(rows, notes, cg_note, a, seconds):
          "The same `.tflite` file runs in TensorFlow Lite Micro and, converted by `nnom.convert()`, in nnom. "
          "MLPerf Tiny: the re-creations of `benchmarks/tflite_mlperf.py` (quantised by TensorFlow, synthetic "
          "inputs). Digits: the committed fixtures `Tests/fixtures/tflite/digits_*.tflite` and their inputs.", "",
-         "| model | .tflite bytes | .nnom bytes | TFLM arena | nnom arena | nnom model structs | TFLM RAM | nnom RAM "
-         "| RAM ratio | TFLM x86 instr / inf | nnom x86 instr / inf | speed-up | samples x outputs | differ |",
-         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+         "## Sizes and RAM (bytes)", "",
+         "| model | .tflite file | .nnom file | TFLM arena (= its RAM) | nnom arena | nnom model structures "
+         "| nnom RAM | TFLM / nnom RAM |",
+         "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
         nnom_ram = r["nnom_arena"] + r["nnom_structs"]
-        ti, ni = r.get("instr_tflm"), r.get("instr_nnom")
         L.append(f"| {r['name']} | {num(r['tflite'])} | {num(r['nnom'])} | {num(r['tflm_arena'])} | "
-                 f"{num(r['nnom_arena'])} | {num(r['nnom_structs'])} | {num(r['tflm_arena'])} | {num(nnom_ram)} | "
-                 f"{ratio(r['tflm_arena'], nnom_ram)} | {num(ti)} | {num(ni)} | {ratio(ti, ni)} | "
-                 f"{r['n']} x {r['outs']} | {r['differ']} |")
+                 f"{num(r['nnom_arena'])} | {num(r['nnom_structs'])} | {num(nnom_ram)} | "
+                 f"{ratio(r['tflm_arena'], nnom_ram)} |")
+    L += ["", "## Instructions per inference and bit-exactness", "",
+          "| model | TFLM x86-64 | nnom x86-64 | TFLM / nnom | nnom Cortex-M4 (QEMU) | M4 outputs = host "
+          "| samples x outputs | outputs that differ from TFLM |",
+          "|---|---:|---:|---:|---:|---|---:|---:|"]
+    for r in rows:
+        ti, ni, m4 = r.get("instr_tflm"), r.get("instr_nnom"), r.get("m4", {})
+        m4i = int(m4["insns"]) if "insns" in m4 else None
+        L.append(f"| {r['name']} | {num(ti)} | {num(ni)} | {ratio(ti, ni)} | {num(m4i)} | "
+                 f"{m4.get('exact', 'n/a')} ({a.m4_samples} inputs) | {r['n']} x {r['outs']} | {r['differ']} |")
     exact = all(r["differ"] == 0 for r in rows)
     L += ["", ("**Bit-exact**: nnom's int8 outputs equal TFLite Micro's on every sample of every model."
                if exact else "**Not bit-exact**: see the `differ` column (outputs that differ)."), "",
@@ -230,11 +261,14 @@ def write_report(rows, notes, cg_note, a, seconds):
               f"-O3 with its portable C kernels. Setting inputs and reading outputs is outside both counts."),
           "- **bit-exactness**: every output byte of nnom (`Model.predict(int8_output=True)`) against TFLM's "
           "`get_output` on the same int8 inputs.",
-          "- **Cortex-M4**: not measured here. The nnom side of these models under QEMU needs a firmware build "
-          "per model through `examples/cortex-m4/host/make_headers tflite` and `benchmarks/firmware/run.sh`'s "
-          "measure step, which currently builds only the Keras-made models; `Tests/firmware/run.sh` checks "
-          "the `.tflite` fixtures bit-exact on the Cortex-M4 but does not count instructions. Left for a "
-          "follow-up; `benchmarks/results/firmware.md` has Cortex-M4 counts for the digits CNN made from Keras."]
+          "- **Cortex-M4**: " + (f"{m4_note}." if m4_note else
+              "nnom only (TFLM is not built for the board here): `benchmarks/firmware/tflite_m4.sh` converts each "
+              "`.tflite` with `examples/cortex-m4/host/make_headers tflite`, builds the firmware of "
+              "`examples/cortex-m4` at -Os with the Cortex-M DSP kernels (arm-none-eabi-gcc, -mcpu=cortex-m4), "
+              "runs it under QEMU (mps2-an386) and counts the instructions between the markers around two "
+              "inferences with `tools/qemu-insn-plugin`, divided by two. \"M4 outputs = host\": the firmware's "
+              "int8 outputs on the first inputs equal the host runtime's (which equal TFLM's, last column)."),
+          ]
     if notes:
         L += ["", "## Notes", ""] + [f"- {s}" for s in notes]
     text = "\n".join(L) + "\n"

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The same .tflite files (the four MLPerf Tiny re-creations of benchmarks/tflite_mlperf.py and the digits
 # fixtures of Tests/fixtures/tflite) in TensorFlow Lite Micro and nnom, side by side: file size, arena, total
-# RAM, x86 instructions per inference (callgrind, both engines in one run) and bit-exactness on every sample.
+# RAM, x86 instructions per inference (callgrind, both engines in one run) and bit-exactness on every sample; and
+# nnom's Cortex-M4 instructions per inference under QEMU (benchmarks/firmware/tflite_m4.sh).
 # Installs what is missing (tflite-micro, tensorflow-cpu; the nnom package from ./python; cmake and valgrind
 # through scripts/setup.sh) and writes benchmarks/results/tflite_compare.md. The MLPerf models are built with
 # TensorFlow once and kept under benchmarks/work/tflite_compare/ (--rebuild to redo); a few minutes.
-#   usage: bash benchmarks/tflite_compare.sh [--samples 50] [--cg-samples 10] [--no-callgrind] [--rebuild]
+#   usage: bash benchmarks/tflite_compare.sh [--samples 50] [--cg-samples 10] [--no-callgrind] [--no-m4] [--rebuild]
 #   NNOM_REINSTALL=1 reinstalls the nnom package from this tree first; PYTHON selects the interpreter.
 set -euo pipefail
 cd "$(dirname "$0")/.."
