@@ -27,11 +27,16 @@ public struct ConversionOptions: Sendable, Equatable {
     public var method: CalibrationMethod
     /// The percentile for `.percentile`, e.g. 99.99.
     public var percentile: Double
+    /// Keep the output channels whose weights are all zero (by default they are removed and
+    /// their constant folded into the next layer's bias where that is exact; see `removedChannels`).
+    public var keepDeadChannels: Bool
 
-    public init(perTensor: Bool = false, method: CalibrationMethod = .minmax, percentile: Double = 99.99) {
+    public init(perTensor: Bool = false, method: CalibrationMethod = .minmax, percentile: Double = 99.99,
+                keepDeadChannels: Bool = false) {
         self.perTensor = perTensor
         self.method = method
         self.percentile = percentile
+        self.keepDeadChannels = keepDeadChannels
     }
 
     var cValue: nnom_quantize_options {
@@ -40,6 +45,7 @@ public struct ConversionOptions: Sendable, Equatable {
         o.per_tensor = perTensor ? 1 : 0
         o.method = method.cValue
         o.percentile = percentile
+        o.keep_dead_channels = keepDeadChannels ? 1 : 0
         return o
     }
 }
@@ -156,6 +162,13 @@ public final class Converter {
             }
         }
         try check(status)
+    }
+
+    /// How many all-zero output channels the last `quantize` removed, and from how many layers.
+    public var removedChannels: (channels: Int, layers: Int) {
+        var layers: Int32 = 0
+        let channels = nnom_converter_removed_channels(handle, &layers)
+        return (Int(channels), Int(layers))
     }
 
     /// Runs the float32 and int8 models side by side on @p samples and reports

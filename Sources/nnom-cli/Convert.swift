@@ -36,6 +36,9 @@ struct Convert: ParsableCommand {
     @Option(help: "The percentile kept by --method percentile.")
     var percentile: Double = 99.99
 
+    @Flag(help: "Keep output channels whose weights are all zero (default: removed, their constant folded into the next layer).")
+    var keepDeadChannels = false
+
     @Option(name: [.short, .customLong("output")], help: "Where to write the .nnom model.")
     var output: String
 
@@ -79,7 +82,8 @@ struct Convert: ParsableCommand {
         let inputs = interleavedSamples(arrays, count: n)
         var bar: Progress?  // the total comes from the C hook (KL calibration passes over the samples twice)
         try converter.quantize(calibration: inputs,
-                               options: ConversionOptions(perTensor: perTensor, method: method, percentile: percentile),
+                               options: ConversionOptions(perTensor: perTensor, method: method, percentile: percentile,
+                                                          keepDeadChannels: keepDeadChannels),
                                progress: { done, total in
                                    if bar == nil { bar = Progress("calibrating", total: total) }
                                    bar?.update(done)
@@ -101,6 +105,11 @@ struct Convert: ParsableCommand {
         print("calibration: \(inputs.count) samples, method \(method.rawValue)"
               + (method == .percentile ? " (\(percentile))" : "")
               + ", weights per \(perTensor ? "tensor" : "channel")")
+        let removed = converter.removedChannels
+        if removed.channels > 0 {
+            print("dead channels: \(removed.channels) output channels with all-zero weights removed from "
+                  + "\(removed.layers) layers (outputs unchanged)")
+        }
         if let agreement = report.top1Agreement {
             print("top-1 agreement int8 vs float32: \(percent(agreement)) of \(report.samples) samples")
         }

@@ -69,6 +69,13 @@ typedef struct nnom_quantize_options {
     /** Called after each calibration sample (may be NULL): done of total. */
     void (*progress)(void *ctx, size_t done, size_t total);
     void *progress_ctx;             /**< passed to progress */
+    /** 0 (default): output channels of a conv or dense layer whose weights are all zero are removed
+     *  and their constant output folded into the next layer's bias where that is exact (a 1x1 conv
+     *  or dense reading them, possibly through depthwise, padding, pooling and views); the int8
+     *  model's outputs are unchanged, bit for bit, the float32 model's up to float rounding (the
+     *  converter's float32 model is then a pruned copy, which still reads the weights of the model
+     *  it was made from). 1: keep them. See nnom_converter_removed_channels(). */
+    int keep_dead_channels;
 } nnom_quantize_options;
 
 /** Initialiser of a nnom_quantize_options: the defaults, struct_size set. */
@@ -102,6 +109,10 @@ NNOM_API nnom_status nnom_converter_quantize(nnom_converter *c, const float *sam
  */
 NNOM_API nnom_status nnom_converter_check_calibration(nnom_converter *c, int32_t n_arrays, const int32_t *ranks,
                                                       const int64_t *dims, size_t *n_samples);
+
+/** How many output channels with all-zero weights nnom_converter_quantize() removed; *@p layers
+ *  (may be NULL) receives from how many layers. 0 before quantising or with keep_dead_channels. */
+NNOM_API int32_t nnom_converter_removed_channels(const nnom_converter *c, int32_t *layers);
 
 /** The int8 model (owned by the converter), after nnom_converter_quantize(). */
 NNOM_API nnom_model *nnom_converter_int8_model(nnom_converter *c);

@@ -623,7 +623,7 @@ nnom_status nnom_converter_quantize(nnom_converter *c, const float *samples, siz
     free(Q);
     free(internals);
     c->error[0] = '\0';
-    return NNOM_OK;
+    return nnom_dead_channels_remove(c, samples, opt.keep_dead_channels);
 fail:
     nnom_model_destroy(m);
     free(lo);
