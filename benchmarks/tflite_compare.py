@@ -233,13 +233,15 @@ def write_report(rows, notes, cg_note, m4_note, a, seconds):
                  f"{num(r['nnom_arena'])} | {num(r['nnom_structs'])} | {num(nnom_ram)} | "
                  f"{ratio(r['tflm_arena'], nnom_ram)} |")
     L += ["", "## Instructions per inference and bit-exactness", "",
-          "| model | TFLM x86-64 | nnom x86-64 | TFLM / nnom | nnom Cortex-M4 (QEMU) | M4 outputs = host "
-          "| samples x outputs | outputs that differ from TFLM |",
-          "|---|---:|---:|---:|---:|---|---:|---:|"]
+          "| model | MACs | TFLM x86-64 | nnom x86-64 | TFLM / nnom | nnom Cortex-M4 (QEMU) | M4 per MAC "
+          "| M4 outputs = host | samples x outputs | outputs that differ from TFLM |",
+          "|---|---:|---:|---:|---:|---:|---:|---|---:|---:|"]
     for r in rows:
         ti, ni, m4 = r.get("instr_tflm"), r.get("instr_nnom"), r.get("m4", {})
         m4i = int(m4["insns"]) if "insns" in m4 else None
-        L.append(f"| {r['name']} | {num(ti)} | {num(ni)} | {ratio(ti, ni)} | {num(m4i)} | "
+        macs = int(m4["macs"]) if "macs" in m4 else None
+        per_mac = f"{m4i / macs:.2f}" if m4i and macs else "n/a"
+        L.append(f"| {r['name']} | {num(macs)} | {num(ti)} | {num(ni)} | {ratio(ti, ni)} | {num(m4i)} | {per_mac} | "
                  f"{m4.get('exact', 'n/a')} ({a.m4_samples} inputs) | {r['n']} x {r['outs']} | {r['differ']} |")
     exact = all(r["differ"] == 0 for r in rows)
     L += ["", ("**Bit-exact**: nnom's int8 outputs equal TFLite Micro's on every sample of every model."

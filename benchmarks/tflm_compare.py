@@ -190,7 +190,7 @@ def worker_callgrind(plan_path: str) -> int:
         else:
             with open(block["model"], "rb") as f:
                 m = ext.Model(f.read(), False)
-            outs = [m.predict([x[i:i + 1]], 1, True, True)[0] for i in range(len(x))]
+            outs = [m.predict([x[i:i + 1]], 1, True, True, False)[0] for i in range(len(x))]
             expected = np.load(block["expected"])[: block["n"]]
             if b"".join(outs) != expected.tobytes():
                 print(f"MISMATCH {block['name']}: the extension built from this tree differs from the installed one")
