@@ -81,8 +81,10 @@ static inline void nnom_options_init(nnom_options *o)
 NNOM_API const nnom_allocator *nnom_default_allocator(void);
 
 /** A bump allocator over a caller's static buffer, for firmware without malloc.
- *  Free is a no-op; the pool is reused only after nnom_pool_reset(). The pool's
- *  bookkeeping (8 or 16 bytes) lives at the start of the buffer, not in this struct,
+ *  Freeing the block handed out last gives its bytes back (compile frees its work
+ *  area that way); any other free is a no-op, and the pool is reused only after
+ *  nnom_pool_reset(). The pool's
+ *  bookkeeping (16 or 32 bytes) lives at the start of the buffer, not in this struct,
  *  which holds no pointer to itself: a copy of it (or of its allocator) hands
  *  out memory from the same buffer, never the same bytes twice. */
 typedef struct nnom_pool {
@@ -90,7 +92,7 @@ typedef struct nnom_pool {
 } nnom_pool;
 
 /** Prepares @p pool to hand out memory from @p buffer (@p size bytes, of which
- *  the first 8 or 16, from the first 8-aligned address, keep the count). A
+ *  the first 16 or 32, from the first 8-aligned address, keep the count). A
  *  buffer too small for the count gives a pool whose every allocation fails. */
 NNOM_API void nnom_pool_init(nnom_pool *pool, void *buffer, size_t size);
 /** Forgets every allocation made from @p pool (or any copy of it). */

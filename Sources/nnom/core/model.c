@@ -88,6 +88,7 @@ static void release_compiled(nnom_model *m)
     m->n_inputs = 0;
     m->n_outputs = 0;
     m->arena_size = 0;
+    m->lower_bound = 0;
 }
 
 void nnom_model_destroy(nnom_model *m)
@@ -406,6 +407,7 @@ nnom_status nnom_model_compile(nnom_model *m)
 /* ------------------------------------------------------------------ running */
 
 size_t nnom_model_arena_size(const nnom_model *m) { return m && m->compiled ? m->arena_size : 0; }
+size_t nnom_model_arena_lower_bound(const nnom_model *m) { return m && m->compiled ? m->lower_bound : 0; }
 
 nnom_status nnom_model_set_arena(nnom_model *m, void *arena, size_t size)
 {

@@ -361,9 +361,10 @@ static PyObject *Model_layer_output_f32(ModelObject *self, PyObject *args)
 static PyObject *Model_sizes(ModelObject *self, PyObject *args)
 {
     if (!ready(self)) return NULL;
-    return Py_BuildValue("(nnnK)", (Py_ssize_t)nnom_model_arena_size(self->model),
+    return Py_BuildValue("(nnnKn)", (Py_ssize_t)nnom_model_arena_size(self->model),
                          (Py_ssize_t)nnom_model_weight_bytes(self->model), (Py_ssize_t)self->size,
-                         (unsigned long long)nnom_model_total_macs(self->model));
+                         (unsigned long long)nnom_model_total_macs(self->model),
+                         (Py_ssize_t)nnom_model_arena_lower_bound(self->model));
 }
 
 static PyObject *Model_bytes(ModelObject *self, PyObject *args)
