@@ -49,6 +49,8 @@ typedef void (*nnom_log_fn)(void *ctx, const char *line);
 #endif
 #endif
 
+struct nnom_op_registry; /* nnom/user_op.h */
+
 /** Options for creating or loading a model: initialise with nnom_options_init() or
  *  NNOM_OPTIONS_INIT, then set what you need. */
 typedef struct nnom_options {
@@ -64,6 +66,9 @@ typedef struct nnom_options {
      *  anything of that size is allocated. 0: NNOM_DEFAULT_MAX_ARENA_BYTES. Plans never exceed
      *  4 GiB - 4 bytes whatever the value (arena offsets are 32-bit). */
     size_t max_arena_bytes;
+    /** User operators the model's CUSTOM layers may name (nnom/user_op.h); NULL: none. The registry
+     *  and its operators must outlive the model. */
+    const struct nnom_op_registry *op_registry;
 } nnom_options;
 
 /** Initialiser of a nnom_options: every option off, struct_size set. */

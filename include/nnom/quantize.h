@@ -122,6 +122,19 @@ NNOM_API nnom_status nnom_quant_softmax_table(nnom_quant in, uint32_t table[256]
  */
 NNOM_API nnom_status nnom_quant_rnn_table(nnom_rnn_act act, float in_scale, float out_scale, int16_t table[513]);
 
+/**
+ * Constants of an int8 LAYER_NORM over a last axis of @p depth values (1 to 4096): per channel, the
+ * multiplier and shift (<= 0) of gamma * sqrt(depth) / (out scale * 2^30), negative for a negative
+ * gamma, and the bias round(beta / out scale); and the epsilon term round(depth^3 * epsilon /
+ * in scale^2) as an int64, low word first (see Sources/nnom/kernels/layer_norm.h). @p gamma and
+ * @p beta may be NULL (1 and 0). NNOM_ERR_ARGUMENT for a bad argument or a gamma or beta too large
+ * for the output scale.
+ */
+NNOM_API nnom_status nnom_quant_layer_norm_params(nnom_quant in, nnom_quant out, const float *gamma,
+                                                 const float *beta, int32_t depth, float epsilon,
+                                                 int32_t *multipliers, int32_t *shifts, int32_t *biases,
+                                                 int32_t eps_term[2]);
+
 /** Quantises a real value: round(x / scale) + zero_point, saturated to int8. */
 NNOM_API int8_t nnom_quant_s8(float x, nnom_quant q);
 

@@ -28,6 +28,7 @@
 #include <stdint.h>
 #include <string.h>
 #include "nnom/model.h"
+#include "nnom/user_op.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -43,6 +44,16 @@ typedef struct nnom_converter nnom_converter;
  * and what is supported.
  */
 NNOM_API nnom_status nnom_keras_read(const char *path, nnom_converter **out, nnom_error *err);
+
+/**
+ * nnom_keras_read() with user operators (nnom/user_op.h): a Keras layer of a class the reader does
+ * not know becomes a CUSTOM layer when @p ops holds an operator of that class name, and a Lambda
+ * layer when it holds one of the layer's name. The operator's infer() gives the output shape, its
+ * float32 kernel runs in calibration; the float32 and int8 models use @p ops, which must outlive the
+ * converter. @p ops NULL is nnom_keras_read().
+ */
+NNOM_API nnom_status nnom_keras_read_with_ops(const char *path, const nnom_op_registry *ops, nnom_converter **out,
+                                              nnom_error *err);
 
 /** Wraps an existing compiled float32 model (built by hand) for quantisation.
  *  The converter does not take ownership; @p model must outlive it. */
@@ -186,6 +197,14 @@ NNOM_API nnom_status nnom_converter_write_header(nnom_converter *c, const char *
  */
 NNOM_API nnom_status nnom_write_header(const void *bytes, size_t size, const char *path, const char *name,
                                        const char *source, nnom_error *err);
+
+/**
+ * Writes the C header of nnom_converter_write_header() for a compiled @p model (saved with
+ * nnom_model_save()): the way to write one for a model whose CUSTOM layers need user operators,
+ * which nnom_write_header() cannot load without their registry. @p source and @p name as there.
+ */
+NNOM_API nnom_status nnom_write_model_header(nnom_model *model, const char *path, const char *name,
+                                             const char *source, nnom_error *err);
 
 /**
  * The C name of a header written to @p path when none is given: the file name without its extension,

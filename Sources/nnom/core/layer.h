@@ -45,6 +45,7 @@ typedef struct nnom_layer {
     uint32_t state_offset;   /* recurrent layers: where their state lives in the model's state memory */
     uint32_t state_bytes;    /* 0: no state */
     int32_t internals;       /* observing float32 models: index of the layer's first (min, max) pair, -1 if none */
+    const struct nnom_user_op *user_op; /* CUSTOM layers: the operator found by name at compile */
 
     /* statistics */
     uint32_t runs;

@@ -57,6 +57,7 @@ nnom_status nnom_model_create(nnom_dtype dtype, const nnom_options *options, nno
         m->log = options->log;
         m->log_ctx = options->log_ctx;
         m->keep_all = options->keep_all_outputs != 0;
+        m->registry = options->op_registry;
     }
     const size_t limit = options && options->max_arena_bytes ? options->max_arena_bytes : NNOM_DEFAULT_MAX_ARENA_BYTES;
     m->max_arena = limit < NNOM_PLAN_LIMIT ? (uint32_t)limit : NNOM_PLAN_LIMIT;

@@ -32,6 +32,7 @@ struct nnom_model {
     void *timer_ctx;
     nnom_log_fn log;
     void *log_ctx;
+    const struct nnom_op_registry *registry; /* user operators of CUSTOM layers (nnom_options.op_registry) */
 
     nnom_layer *layers;
     int32_t n_layers;

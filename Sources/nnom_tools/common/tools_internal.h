@@ -29,6 +29,7 @@ struct nnom_converter {
     int32_t n_keras_layers;
     /* calibration: per float-model layer, the observed output range */
     float *range_min, *range_max;
+    const nnom_op_registry *ops; /* user operators Keras Lambda and custom layers may map to (NULL: none) */
     /* dead-channel removal (quantize/dead_channels.c): output channels removed, and from how many layers */
     int32_t removed_channels, removed_from_layers;
     char error[NNOM_ERROR_MESSAGE_MAX];

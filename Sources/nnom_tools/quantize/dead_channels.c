@@ -320,7 +320,10 @@ static nnom_status rebuild(dead_ctx *x, const nnom_model *m, int int8, nnom_mode
 {
     nnom_error err;
     nnom_model *r;
-    nnom_status st = nnom_model_create(nnom_model_dtype(m), NULL, &r, &err);
+    nnom_options opt; /* the user operators of its CUSTOM layers */
+    nnom_options_init(&opt);
+    opt.op_registry = nnom_model_op_registry(m);
+    nnom_status st = nnom_model_create(nnom_model_dtype(m), &opt, &r, &err);
     if (st != NNOM_OK) return nnom_converter_fail(x->c, st, "dead channels: %s", err.message);
     int told = 0; /* the failure already has its message */
     for (int32_t i = 0; i < x->n && st == NNOM_OK; i++) {
