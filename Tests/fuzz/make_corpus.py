@@ -14,7 +14,10 @@ fuzz_keras_config), each seed prefixed with the harness's control bytes
 - fuzz_npy: the .npy and .npz fixtures (every array of each .npz);
 - fuzz_keras_config: config.json of every .keras fixture, and the
   model_config attribute of every legacy .h5 (Keras 3 and tf.keras) when
-  h5py is installed.
+  h5py is installed;
+- fuzz_tflite (when Tests/fuzz/fuzz_tflite.c exists, for the .tflite
+  reader of Sources/nnom_tools/tflite): every .tflite file under
+  Tests/fixtures, with a zero control byte.
 
 Nothing here is committed: corpora are generated at run time.
 """
@@ -28,6 +31,7 @@ import zipfile
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 KERAS = os.path.join(ROOT, "Tests", "fixtures", "keras")
 NPY = os.path.join(ROOT, "Tests", "fixtures", "npy")
+FIXTURES = os.path.join(ROOT, "Tests", "fixtures")
 
 # fuzz_model control bits (Tests/fuzz/fuzz_model.c)
 FIX_CRC, KEEP_ALL, FAIL_ALLOC, FIX_SIZE, RAW_FLOATS, ROUND_TRIP = 1, 2, 4, 8, 16, 32
@@ -104,6 +108,13 @@ def keras_seeds(out):
             write(out, bytes([ctrl]) + bytes(config))
 
 
+def tflite_seeds(out):
+    for directory, _, files in sorted(os.walk(FIXTURES)):
+        for f in sorted(files):
+            if f.endswith(".tflite"):
+                write(out, bytes([0]) + open(os.path.join(directory, f), "rb").read())
+
+
 def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__)
@@ -111,6 +122,8 @@ def main():
     model_seeds(build_dir, os.path.join(out, "fuzz_model"))
     npy_seeds(os.path.join(out, "fuzz_npy"))
     keras_seeds(os.path.join(out, "fuzz_keras_config"))
+    if os.path.exists(os.path.join(ROOT, "Tests", "fuzz", "fuzz_tflite.c")):
+        tflite_seeds(os.path.join(out, "fuzz_tflite"))
     for target in sorted(os.listdir(out)):
         print("%s: %d seeds" % (target, len(os.listdir(os.path.join(out, target)))))
 
