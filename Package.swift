@@ -9,6 +9,7 @@ let package = Package(
     name: "nnom",
     products: [
         .library(name: "NNoM", targets: ["NNoM"]),
+        .library(name: "NNoMRuntime", targets: ["NNoMRuntime"]),
         .executable(name: "nnom", targets: ["nnom-cli"]),
     ],
     dependencies: [
@@ -22,29 +23,40 @@ let package = Package(
                        providers: [.apt(["libzip-dev"])]),
         .systemLibrary(name: "CcJSON", path: "Sources/CNNoM/CcJSON", pkgConfig: "libcjson",
                        providers: [.apt(["libcjson-dev"])]),
-        // The C library: runtime and host tools, the folders CMakeLists.txt globs.
+        // The C runtime alone (the folders CMakeLists.txt globs): all an app that only runs .nnom files needs.
         .target(
-            name: "CNNoM",
-            dependencies: ["CHDF5", "CLibZip", "CcJSON"],
+            name: "CNNoMRuntime",
             path: ".",
             // kernels/arm/*.c are Cortex-M twins #included by the portable kernels; CMake does not compile them either
             exclude: ["Sources/nnom/kernels/arm"],
-            sources: ["Sources/nnom", "Sources/nnom_tools"],
+            sources: ["Sources/nnom"],
             publicHeadersPath: "include",
-            cSettings: [
-                .headerSearchPath("Sources/nnom"),
-                .headerSearchPath("Sources/nnom_tools"),
-                .define("NNOM_HAS_TOOLS", to: "1"),
-            ],
+            cSettings: [.headerSearchPath("Sources/nnom")],
             linkerSettings: [.linkedLibrary("m")]
         ),
-        .target(name: "NNoM", dependencies: ["CNNoM"], path: "Sources/NNoM"),
+        // The host tools: Keras reader, quantiser, writers, NumPy files (HDF5, libzip, cJSON).
+        .target(
+            name: "CNNoM",
+            dependencies: ["CNNoMRuntime", "CHDF5", "CLibZip", "CcJSON"],
+            path: "Sources/nnom_tools",
+            exclude: [],
+            publicHeadersPath: "swift",
+            cSettings: [
+                .headerSearchPath("."),
+                .headerSearchPath("../nnom"),
+                .define("NNOM_HAS_TOOLS", to: "1"),
+            ]
+        ),
+        .target(name: "NNoMRuntime", dependencies: ["CNNoMRuntime"], path: "Sources/NNoMRuntime"),
+        .target(name: "NNoM", dependencies: ["NNoMRuntime", "CNNoM"], path: "Sources/NNoM"),
         .executableTarget(
             name: "nnom-cli",
             dependencies: ["NNoM", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/nnom-cli"
         ),
         .testTarget(name: "NNoMTests", dependencies: ["NNoM", "CNNoM"], path: "Tests/NNoMTests"),
+        // depends on the runtime product alone: proves it needs no host library
+        .testTarget(name: "NNoMRuntimeTests", dependencies: ["NNoMRuntime", "CNNoMRuntime"], path: "Tests/NNoMRuntimeTests"),
     ],
     cLanguageStandard: .c99
 )

@@ -4,7 +4,7 @@
 #   Python packages through pip (TensorFlow for training and the Python tests).
 set -euo pipefail
 
-APT_PACKAGES=(cmake ninja-build pkg-config build-essential valgrind python3-dev
+APT_PACKAGES=(cmake ninja-build pkg-config build-essential valgrind python3-dev doxygen
               libhdf5-dev libzip-dev libcjson-dev)
 PIP_PACKAGES=(numpy tqdm pytest scikit-learn matplotlib scikit-build-core tensorflow-cpu)
 

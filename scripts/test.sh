@@ -36,12 +36,16 @@ cmake --build build/lean -j "$jobs"
 echo "== firmware: Cortex-M4 cross build, QEMU runs bit-exact with the host, DSP kernels = portable"
 bash Tests/firmware/run.sh
 
-echo "== install, then find_package(nnom) from another project"
+echo "== install, then find_package(nnom) from other projects (shared library; static library with the host tools)"
 rm -rf build/install build/consumer
 cmake --install build/test --prefix "$PWD/build/install" >/dev/null
 cmake -S Tests/cmake/consumer -B build/consumer -G Ninja -DCMAKE_PREFIX_PATH="$PWD/build/install" >/dev/null
 cmake --build build/consumer >/dev/null
 LD_LIBRARY_PATH="$(dirname "$(find "$PWD/build/install" -name "libnnom.so.0" | head -1)")" ./build/consumer/consumer
+rm -rf build/static_consumer
+cmake -S Tests/cmake/static_consumer -B build/static_consumer -G Ninja -DCMAKE_PREFIX_PATH="$PWD/build/install" >/dev/null
+cmake --build build/static_consumer >/dev/null
+./build/static_consumer/static_consumer Tests/fixtures/keras/activations.keras
 
 echo "== Swift: the NNoM module and the nnom CLI (swift test builds both)"
 if command -v swift >/dev/null 2>&1; then

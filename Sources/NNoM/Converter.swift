@@ -1,4 +1,5 @@
 import CNNoM
+import CNNoMRuntime
 import Foundation
 
 /// How activation ranges are chosen from calibration data (`nnom_calibration`).
@@ -102,6 +103,24 @@ public final class Converter {
             _ = nnom_model_input_info(m, i, &info)
             return sum + Int(info.count)
         }
+    }
+
+    /// Checks the shapes of calibration arrays, one per model input in the model's order, each batch
+    /// first (`nnom_converter_check_calibration`): a wrong shape or order throws naming the input, its
+    /// expected shape and the shape given. Returns the number of samples.
+    @discardableResult
+    public func checkCalibration(shapes: [[Int]]) throws -> Int {
+        let ranks = shapes.map { Int32(clamping: $0.count) }
+        let dims = shapes.flatMap { $0.map { Int64($0) } }
+        var samples = 0
+        let status = ranks.withUnsafeBufferPointer { r in
+            dims.withUnsafeBufferPointer { d in
+                nnom_converter_check_calibration(handle, Int32(clamping: shapes.count), r.baseAddress, d.baseAddress,
+                                                 &samples)
+            }
+        }
+        try check(status)
+        return samples
     }
 
     /// Calibrates on @p calibration (one row of `sampleSize` floats per sample)
@@ -228,10 +247,10 @@ public final class Converter {
     }
 
     private func check(_ status: nnom_status) throws {
-        try NNoM.check(status, String(cString: nnom_converter_last_error(handle)))
+        try NNoMRuntime.check(status, String(cString: nnom_converter_last_error(handle)))
     }
 
     private func check(_ status: nnom_status, model: OpaquePointer) throws {
-        try NNoM.check(status, String(cString: nnom_model_last_error(model)))
+        try NNoMRuntime.check(status, String(cString: nnom_model_last_error(model)))
     }
 }

@@ -1,4 +1,5 @@
 import CNNoM
+import CNNoMRuntime
 import Foundation
 
 /// A NumPy array converted to float32 (C order), read and written by the C

@@ -15,8 +15,10 @@ struct Convert: ParsableCommand {
     @Argument(help: "The Keras model: a .keras file or a legacy .h5.")
     var keras: String
 
-    @Option(help: "Calibration inputs: a .npy file with one sample per row (N, ...input shape).")
-    var calibration: String
+    @Option(help: ArgumentHelp("Calibration inputs: a .npy file holding a batch (N, ...input shape); for a model "
+                               + "with several inputs, one file per input in the model's order (repeat the option).",
+                               valueName: "npy"))
+    var calibration: [String] = []
 
     @Flag(help: "One weight scale per tensor instead of one per output channel.")
     var perTensor = false
@@ -40,14 +42,20 @@ struct Convert: ParsableCommand {
     var reportSamples: Int?
 
     func validate() throws {
+        if calibration.isEmpty { throw ValidationError("Missing expected argument '--calibration <npy>'") }
         if let n = reportSamples, n < 1 { throw ValidationError("--report-samples must be at least 1") }
         if let name, !isCIdentifier(name) { throw ValidationError("--name '\(name)' is not a C identifier") }
     }
 
     func run() throws {
-        let converter = try Converter(keras: url(keras))
-        let data = try NumPyArray(npy: url(calibration))
-        let inputs = try samples(of: data, size: converter.sampleSize, file: calibration, input: "the model's input")
+        let converter = try reportingCrashes(reading: keras) { try Converter(keras: url(keras)) }
+        let arrays = try calibration.map { try NumPyArray(npy: url($0)) }
+        do {
+            try converter.checkCalibration(shapes: arrays.map(\.shape))
+        } catch let error as NNoMError {
+            throw CLIError("\(calibration.joined(separator: ", ")): \(error.message)")
+        }
+        let inputs = interleavedSamples(arrays)
         var bar: Progress?  // the total comes from the C hook (KL calibration passes over the samples twice)
         try converter.quantize(calibration: inputs,
                                options: ConversionOptions(perTensor: perTensor, method: method, percentile: percentile),
@@ -81,6 +89,18 @@ struct Convert: ParsableCommand {
             let cName = name ?? cIdentifier(from: url(header).deletingPathExtension().lastPathComponent)
             try converter.writeHeader(to: url(header), name: cName)
             print("wrote \(header): \(cName)_load()")
+        }
+    }
+}
+
+/// One row per sample: the values of every input for that sample, one input after the other (the layout
+/// the converter takes). The arrays' shapes were checked: they share the batch.
+func interleavedSamples(_ arrays: [NumPyArray]) -> [[Float]] {
+    let n = arrays.first?.shape.first ?? 0
+    return (0..<n).map { s in
+        arrays.flatMap { a -> ArraySlice<Float> in
+            let size = a.count / n
+            return a.values[s * size ..< (s + 1) * size]
         }
     }
 }

@@ -22,8 +22,12 @@ struct Run: ParsableCommand {
     @Option(name: [.short, .customLong("output")], help: "Write the outputs to this .npy file instead of printing them.")
     var output: String?
 
+    @Flag(help: "Let NaN and infinite inputs through (an int8 model quantises NaN to the zero point and saturates infinities); by default they are an error.")
+    var allowNonfinite = false
+
     func run() throws {
         let m = try Model(contentsOf: url(model), timing: false)
+        m.allowsNonFinite = allowNonfinite
         guard m.inputs.count == 1, let info = m.inputs.first, let out = m.outputs.first else {
             throw CLIError("\(model): 'nnom run' needs a model with one input (this one has \(m.inputs.count))")
         }
@@ -35,7 +39,13 @@ struct Run: ParsableCommand {
         results.reserveCapacity(batch.count)
         var bar = Progress("running", total: batch.count > 100 ? batch.count : 0)
         for (i, x) in batch.enumerated() {
-            results.append(try m.predict(x))
+            do {
+                results.append(try m.predict(x))
+            } catch let error as NNoMError {
+                // the input's shape was checked above: an argument error here is a NaN or an infinity
+                let hint = error.status == .argument && !allowNonfinite ? " (--allow-nonfinite lets them through)" : ""
+                throw CLIError("\(input): sample \(i): \(error.message)\(hint)")
+            }
             bar.update(i + 1)
         }
         if let output {

@@ -208,6 +208,74 @@ final class CLITests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder.file("o.nnom").path))
     }
 
+    func testConvertReportsACrashWhileReadingTheKerasFile() throws {
+        // The reader opens a FIFO and waits for a writer: the test knows the tool is inside the read when
+        // its own open for writing succeeds, and sends the signal a crash in libhdf5 would raise.
+        let fifo = folder.file("stuck.keras")
+        XCTAssertEqual(mkfifo(fifo.path, 0o600), 0, String(cString: strerror(errno)))
+        try NumPyArray(shape: [1, 3], values: [0, 0, 0]).write(npy: folder.file("x.npy"))
+        let r = try CLI.run(["convert", fifo.path, "--calibration", folder.file("x.npy").path,
+                             "-o", folder.file("o.nnom").path], during: { process in
+            var writer: Int32 = -1
+            let deadline = Date().addingTimeInterval(60)
+            while writer < 0 && process.isRunning && Date() < deadline {
+                writer = open(fifo.path, O_WRONLY | O_NONBLOCK)  // ENXIO until the reader has opened it
+                if writer < 0 { usleep(10_000) }
+            }
+            guard writer >= 0 else { throw XCTSkip("the tool never opened the FIFO") }
+            kill(process.processIdentifier, SIGSEGV)
+            process.waitUntilExit()
+            close(writer)
+        })
+        assertFails(r, code: 1, containing: "reading '\(fifo.path)' crashed the Keras reader (signal \(SIGSEGV), SIGSEGV)")
+        XCTAssertTrue(r.stderr.contains("the file is corrupt"), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.file("o.nnom").path))
+    }
+
+    func testConvertRefusesCalibrationOfTheWrongShapeOrOrder() throws {
+        let keras = Paths.kerasFixtures.appendingPathComponent("two_inputs_two_outputs.keras")
+        let image = Paths.kerasFixtures.appendingPathComponent("two_inputs_two_outputs.input0.npy")
+        let vector = Paths.kerasFixtures.appendingPathComponent("two_inputs_two_outputs.input1.npy")
+        let out = folder.file("two.nnom")
+        func convert(_ files: [URL]) throws -> CLIResult {
+            try CLI.run(["convert", keras.path] + files.flatMap { ["--calibration", $0.path] } + ["-o", out.path])
+        }
+        assertFails(try convert([vector, image]), code: 1,
+                    containing: "calibration input 0 ('image'): expected shape (batch, 8, 8, 3), given (8, 6), "
+                        + "the shape of input 1 ('vector'): give the inputs in the model's order")
+        assertFails(try convert([image]), code: 1, containing: "the model has 2 inputs")
+        try NumPyArray(shape: [8, 5], values: [Float](repeating: 0, count: 40)).write(npy: folder.file("v5.npy"))
+        assertFails(try convert([image, folder.file("v5.npy")]), code: 1,
+                    containing: "calibration input 1 ('vector'): expected shape (batch, 6), given (8, 5)")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.path))
+        let ok = try convert([image, vector])
+        XCTAssertEqual(ok.status, 0, ok.stderr)
+        // the CLI's model is the library's, from the same samples
+        let samples = zip(try NumPyArray(npy: image).rows, try NumPyArray(npy: vector).rows).map { $0 + $1 }
+        let (library, _) = try Converter.convert(keras: keras, calibration: samples)
+        XCTAssertEqual([UInt8](try Data(contentsOf: out)), try library.serialized())
+    }
+
+    func testRunRefusesNonFiniteInputsUnlessAllowed() throws {
+        let count = model.inputs[0].count
+        var values = [Float](repeating: 0.25, count: 3 * count)
+        values[count + 5] = .nan
+        try NumPyArray(shape: [3] + model.inputs[0].shape, values: values).write(npy: folder.file("nan.npy"))
+        let input = folder.file("nan.npy").path
+        assertFails(try CLI.run(["run", modelFile.path, "--input", input]), code: 1,
+                    containing: "\(input): sample 1: input 0 ('\(model.inputs[0].name)'): value 5 is NaN")
+        let refused = try CLI.run(["run", modelFile.path, "--input", input])
+        XCTAssertTrue(refused.stderr.contains("--allow-nonfinite"), refused.stderr)
+        let allowed = try CLI.run(["run", modelFile.path, "--input", input, "--allow-nonfinite"])
+        XCTAssertEqual(allowed.status, 0, allowed.stderr)
+        // NaN is quantised to the zero point: the value 0.0
+        values[count + 5] = 0
+        try NumPyArray(shape: [3] + model.inputs[0].shape, values: values).write(npy: folder.file("zero.npy"))
+        let zero = try CLI.run(["run", modelFile.path, "--input", folder.file("zero.npy").path])
+        XCTAssertEqual(allowed.stdout, zero.stdout)
+        XCTAssertFalse(zero.stdout.isEmpty)
+    }
+
     private func formatted(_ value: some BinaryInteger) -> String {
         let digits = String(value)
         var out = ""

@@ -310,7 +310,9 @@ struct CLIResult {
 }
 
 enum CLI {
+    /// Runs the tool; @p during, if given, is called with the running process (to signal it, say).
     static func run(_ arguments: [String], environment: [String: String] = [:],
+                    during: ((Process) throws -> Void)? = nil,
                     file: StaticString = #filePath, line: UInt = #line) throws -> CLIResult {
         guard let binary = Paths.cli else {
             throw XCTSkip("the nnom executable was not found next to the test bundle; run 'swift build' first")
@@ -330,6 +332,13 @@ enum CLI {
         process.standardOutput = outHandle
         process.standardError = errHandle
         try process.run()
+        do {
+            try during?(process)
+        } catch {
+            process.terminate()
+            process.waitUntilExit()
+            throw error
+        }
         process.waitUntilExit()
         try outHandle.close()
         try errHandle.close()

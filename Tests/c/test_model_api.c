@@ -4,6 +4,7 @@
  * layers without kernels (input, reshape, flatten, output) so that it tests
  * the core alone.
  */
+#include <math.h>
 #include <string.h>
 
 #include "test_util.h"
@@ -123,6 +124,29 @@ int main(void)
         int32_t qv = tu_clamp(tu_round_away(xf[i] / 0.5) + 10, -128, 127);
         TU_CHECK(ys[i] == qv, "quantised %d: %d, expected %d", i, ys[i], qv);
         TU_CHECK(yf[i] == 0.5f * (float)(qv - 10), "dequantised %d", i);
+    }
+
+    /* non-finite inputs: refused by default, naming the input and the value's position, the input untouched;
+     * allowed, NaN becomes the zero point and infinities saturate */
+    const float special[3] = {NAN, INFINITY, -INFINITY};
+    const char *special_names[3] = {"NaN", "+inf", "-inf"};
+    const int8_t special_q[3] = {10, 127, -128};
+    for (int k = 0; k < 3; k++) {
+        int8_t before[24];
+        memcpy(before, nnom_model_input_data(m, 0), sizeof before);
+        float bad[24];
+        memcpy(bad, xf, sizeof bad);
+        bad[17] = special[k];
+        TU_CHECK(nnom_model_set_input_f32(m, 0, bad, 24) == NNOM_ERR_ARGUMENT, "%s accepted", special_names[k]);
+        TU_CHECK(contains(nnom_model_last_error(m), "input 0 ('x'): value 17 is") &&
+                     contains(nnom_model_last_error(m), special_names[k]),
+                 "message: %s", nnom_model_last_error(m));
+        TU_CHECK(memcmp(before, nnom_model_input_data(m, 0), sizeof before) == 0, "a refused input was written");
+        nnom_model_allow_nonfinite(m, 1);
+        TU_OK(m, nnom_model_set_input_f32(m, 0, bad, 24));
+        TU_CHECK(((const int8_t *)nnom_model_input_data(m, 0))[17] == special_q[k], "%s quantised to %d",
+                 special_names[k], ((const int8_t *)nnom_model_input_data(m, 0))[17]);
+        nnom_model_allow_nonfinite(m, 0);
     }
     nnom_model_destroy(m);
 

@@ -280,6 +280,9 @@ static void test_graph_state(void)
     int32_t len = 0;
     TU_CHECK(nnom_model_state_count(m, lid, &len) == 2 && len == 5, "lstm: 2 state vectors of 5");
     TU_CHECK(nnom_model_state_count(m, 0, &len) == 0 && len == 0, "the input has no state");
+    len = 7;
+    TU_CHECK(nnom_model_state_count(m, -1, &len) == -1 && len == 0, "layer -1 is not a layer id");
+    TU_CHECK(nnom_model_state_count(m, 1000000, &len) == -1 && len == 0, "layer 10^6 is not a layer id");
     memset(h, 0, sizeof h);
     memset(cs, 0, sizeof cs);
     TU_OK(m, nnom_model_alloc_arena(m));

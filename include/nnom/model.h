@@ -168,8 +168,13 @@ const void *nnom_model_output_data(const nnom_model *model, int32_t index);
 
 /** Copies @p count int8 values into input @p index (int8 models only). */
 nnom_status nnom_model_set_input_s8(nnom_model *model, int32_t index, const int8_t *data, size_t count);
-/** Copies float values into input @p index, quantising them with the input's quantisation for int8 models. */
+/** Copies float values into input @p index, quantising them with the input's quantisation for int8 models.
+ *  A NaN or an infinity is refused (NNOM_ERR_ARGUMENT naming the input and the value's position, the input
+ *  left unchanged) unless nnom_model_allow_nonfinite() lets them through. */
 nnom_status nnom_model_set_input_f32(nnom_model *model, int32_t index, const float *data, size_t count);
+/** @p allow non-zero: nnom_model_set_input_f32() takes NaN and infinities (an int8 model quantises NaN to
+ *  the zero point and saturates infinities; a float32 model computes with them). 0 (the default): refuses. */
+void nnom_model_allow_nonfinite(nnom_model *model, int allow);
 /** Copies output @p index as int8 (int8 models only). */
 nnom_status nnom_model_get_output_s8(nnom_model *model, int32_t index, int8_t *data, size_t count);
 /** Copies output @p index as float, dequantised for int8 models. */
@@ -215,6 +220,15 @@ nnom_status nnom_model_layer_blobs(const nnom_model *model, int32_t layer, nnom_
  */
 const void *nnom_model_layer_output(const nnom_model *model, int32_t layer);
 
+/**
+ * After a run: copies the output of layer @p layer as float (dequantised with
+ * the layer's own quantisation in int8 models) into @p data; @p count must be
+ * the layer's element count. NNOM_ERR_STATE if the output may have been
+ * overwritten (see nnom_model_layer_output()), NNOM_ERR_ARGUMENT for a bad
+ * layer id or count.
+ */
+nnom_status nnom_model_layer_output_f32(const nnom_model *model, int32_t layer, float *data, size_t count);
+
 /** Per-layer statistics accumulated over runs. */
 typedef struct nnom_layer_stats {
     uint64_t macs;      /**< per inference */
@@ -249,7 +263,8 @@ size_t nnom_model_state_size(const nnom_model *model);
 nnom_status nnom_model_reset_state(nnom_model *model);
 
 /** Number of state vectors of layer @p layer (0 if it has none) and, in *@p length (may be NULL), the
- *  number of values of each (the layer's units). */
+ *  number of values of each (the layer's units). -1 (and *@p length 0) when @p layer is not a layer id of
+ *  the model, or the model is NULL or not compiled. */
 int32_t nnom_model_state_count(const nnom_model *model, int32_t layer, int32_t *length);
 
 /** Copies state vector @p which (0: h, 1: c of an LSTM) of layer @p layer as float (dequantised for int8

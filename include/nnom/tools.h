@@ -74,6 +74,17 @@ typedef struct nnom_quantize_options {
 nnom_status nnom_converter_quantize(nnom_converter *c, const float *samples, size_t n_samples,
                                     const nnom_quantize_options *options);
 
+/**
+ * Checks the shapes of calibration data before it is flattened for nnom_converter_quantize(): @p n_arrays
+ * arrays, one per model input in the model's order; array i has rank ranks[i] and its dims (batch first)
+ * follow those of array i-1 in @p dims. A sample must have the input's shape, dims of 1 aside ((N, 8, 8)
+ * fits an (8, 8, 1) input, (N, 64) does not). Every array needs the same batch, received in *@p n_samples.
+ * Errors (NNOM_ERR_SHAPE) name the input, its expected shape and the shape given, and say when the shape
+ * given is another input's (inputs in the wrong order).
+ */
+nnom_status nnom_converter_check_calibration(nnom_converter *c, int32_t n_arrays, const int32_t *ranks,
+                                             const int64_t *dims, size_t *n_samples);
+
 /** The int8 model (owned by the converter), after nnom_converter_quantize(). */
 nnom_model *nnom_converter_int8_model(nnom_converter *c);
 

@@ -517,6 +517,15 @@ nnom_status nnom_model_set_input_f32(nnom_model *m, int32_t index, const float *
     nnom_status st;
     const nnom_layer *l = io_layer(m, 1, index, NNOM_DTYPE_F32, count, data, &st);
     if (!l) return st;
+    if (!m->allow_nonfinite) {
+        for (size_t i = 0; i < count; i++) {
+            /* NaN fails both comparisons; an infinity passes one of them */
+            if (!(data[i] >= -FLT_MAX && data[i] <= FLT_MAX))
+                return nnom_fail(m, NNOM_ERR_ARGUMENT, "input %d ('%s'): value %lu is %s; non-finite inputs are refused",
+                                 (int)index, l->name, (unsigned long)i,
+                                 data[i] != data[i] ? "NaN" : (data[i] > 0 ? "+inf" : "-inf"));
+        }
+    }
     uint8_t *dst = buffer_ptr(m, l->buffer);
     if (m->dtype == NNOM_DTYPE_F32) {
         memcpy(dst, data, count * sizeof(float));
@@ -597,6 +606,23 @@ const void *nnom_model_layer_output(const nnom_model *m, int32_t i)
     return buffer_ptr(m, l->buffer);
 }
 
+nnom_status nnom_model_layer_output_f32(const nnom_model *m, int32_t i, float *data, size_t count)
+{
+    if (!m || !data || i < 0 || i >= m->n_layers) return NNOM_ERR_ARGUMENT;
+    const nnom_layer *l = &m->layers[i];
+    const size_t elements = (size_t)nnom_shape_count(&l->shape);
+    if (count != elements) return NNOM_ERR_ARGUMENT;
+    const void *src = nnom_model_layer_output(m, i);
+    if (!src) return NNOM_ERR_STATE;
+    if (m->dtype == NNOM_DTYPE_F32) {
+        memcpy(data, src, count * sizeof(float));
+    } else {
+        const int8_t *q = (const int8_t *)src;
+        for (size_t k = 0; k < count; k++) data[k] = nnom_dequant_s8(q[k], l->quant);
+    }
+    return NNOM_OK;
+}
+
 nnom_status nnom_model_layer_blobs(const nnom_model *m, int32_t i, nnom_blob blobs[NNOM_MAX_BLOBS])
 {
     if (!m || !blobs || i < 0 || i >= m->n_layers) return NNOM_ERR_ARGUMENT;
@@ -661,10 +687,15 @@ nnom_status nnom_model_reset_state(nnom_model *m)
     return NNOM_OK;
 }
 
+void nnom_model_allow_nonfinite(nnom_model *m, int allow)
+{
+    if (m) m->allow_nonfinite = allow != 0;
+}
+
 int32_t nnom_model_state_count(const nnom_model *m, int32_t i, int32_t *length)
 {
     if (length) *length = 0;
-    if (!m || !m->compiled || i < 0 || i >= m->n_layers) return 0;
+    if (!m || !m->compiled || i < 0 || i >= m->n_layers) return -1;
     const nnom_layer *l = &m->layers[i];
     const nnom_layer_ops *ops = nnom_layer_ops_of(l->type);
     if (!l->state_bytes || !ops->state_vectors) return 0;
@@ -690,7 +721,7 @@ static const nnom_layer *state_layer(nnom_model *m, int32_t i, int32_t which, si
     const char *tname = nnom_layer_type_name(l->type);
     int32_t len = 0;
     const int32_t n = nnom_model_state_count(m, i, &len);
-    if (n == 0) {
+    if (n <= 0) {
         *st = nnom_fail(m, NNOM_ERR_ARGUMENT, "layer '%s' (%s) has no state (only recurrent layers have: simple_rnn, "
                         "gru, lstm)", l->name, tname);
         return NULL;

@@ -40,6 +40,7 @@ struct nnom_model {
 
     int compiled;
     int keep_all;            /* every output lives to the end: no sharing */
+    int allow_nonfinite;     /* nnom_model_set_input_f32 takes NaN and infinities (0: refuses them) */
     nnom_buffer *buffers;    /* the plan */
     int32_t n_buffers;
     uint32_t arena_size;

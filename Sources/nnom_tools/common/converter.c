@@ -114,3 +114,103 @@ nnom_status nnom_convert_keras(const char *path, const float *samples, size_t n_
     *out = c;
     return NNOM_OK;
 }
+
+/* ------------------------------------------------------- calibration arrays */
+
+/* The most dims a calibration array may have (a batch of samples with extra dims of 1): a bound for the text. */
+#define CALIBRATION_MAX_RANK 8
+
+/* Appends ", d" for each of @p rank dims to @p buf ("(batch, 8, 8, 1)" after the caller's "(batch"). */
+static void append_dims(char *buf, size_t cap, const int64_t *dims, int32_t rank)
+{
+    for (int32_t k = 0; k < rank; k++) {
+        size_t used = strlen(buf);
+        snprintf(buf + used, cap - used, "%s%lld", used > 1 ? ", " : "", (long long)dims[k]);
+    }
+}
+
+/* The input's shape as Python and NumPy print a batch of it: "(batch, 8, 8, 1)". */
+static void format_input_shape(char *buf, size_t cap, const nnom_tensor_info *ti)
+{
+    int64_t dims[NNOM_MAX_RANK];
+    for (int32_t k = 0; k < ti->shape.rank; k++) dims[k] = ti->shape.dims[k];
+    snprintf(buf, cap, "(batch");
+    append_dims(buf, cap, dims, ti->shape.rank);
+    snprintf(buf + strlen(buf), cap - strlen(buf), ")");
+}
+
+static void format_array_shape(char *buf, size_t cap, const int64_t *dims, int32_t rank)
+{
+    snprintf(buf, cap, "(");
+    append_dims(buf, cap, dims, rank);
+    snprintf(buf + strlen(buf), cap - strlen(buf), rank == 1 ? ",)" : ")");
+}
+
+/* Whether one sample of an array (dims after the batch) holds the input's values in the input's layout: the
+ * same dims, or the same once dims of 1 are dropped on both sides ((8, 8) for an (8, 8, 1) image). */
+static int sample_fits(const int64_t *dims, int32_t rank, const nnom_shape *shape)
+{
+    int32_t a = 0, b = 0;
+    for (;;) {
+        while (a < rank && dims[a] == 1) a++;
+        while (b < shape->rank && shape->dims[b] == 1) b++;
+        if (a == rank || b == shape->rank) return a == rank && b == shape->rank;
+        if (dims[a++] != shape->dims[b++]) return 0;
+    }
+}
+
+nnom_status nnom_converter_check_calibration(nnom_converter *c, int32_t n_arrays, const int32_t *ranks,
+                                             const int64_t *dims, size_t *n_samples)
+{
+    if (n_samples) *n_samples = 0;
+    if (!c || !c->float_model || (n_arrays > 0 && (!ranks || !dims)))
+        return nnom_converter_fail(c, NNOM_ERR_ARGUMENT, "calibration check: NULL converter, ranks or dims");
+    const nnom_model *m = c->float_model;
+    const int32_t n_inputs = nnom_model_input_count(m);
+    nnom_tensor_info info[NNOM_MAX_INPUTS];
+    char expected[160], given[160];
+    for (int32_t i = 0; i < n_inputs && i < NNOM_MAX_INPUTS; i++) nnom_model_input_info(m, i, &info[i]);
+    if (n_arrays != n_inputs) {
+        char list[NNOM_ERROR_MESSAGE_MAX] = "";
+        for (int32_t i = 0; i < n_inputs && i < NNOM_MAX_INPUTS; i++) {
+            format_input_shape(expected, sizeof expected, &info[i]);
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s'%s' %s", i ? ", " : "", info[i].name,
+                     expected);
+        }
+        return nnom_converter_fail(c, NNOM_ERR_SHAPE, "calibration: the model has %d input%s (%s), %d array%s given",
+                                   (int)n_inputs, n_inputs == 1 ? "" : "s", list, (int)n_arrays,
+                                   n_arrays == 1 ? "" : "s");
+    }
+    int64_t batch = -1;
+    const int64_t *array_dims = dims;
+    for (int32_t i = 0; i < n_arrays; array_dims += ranks[i], i++) {
+        if (ranks[i] < 1 || ranks[i] > CALIBRATION_MAX_RANK)
+            return nnom_converter_fail(c, NNOM_ERR_SHAPE, "calibration input %d ('%s'): an array of rank %d, "
+                                       "expected a batch of samples (rank 1 to %d)", (int)i, info[i].name,
+                                       (int)ranks[i], CALIBRATION_MAX_RANK);
+        format_input_shape(expected, sizeof expected, &info[i]);
+        format_array_shape(given, sizeof given, array_dims, ranks[i]);
+        if (!sample_fits(array_dims + 1, ranks[i] - 1, &info[i].shape)) {
+            /* the shape of another input: most likely the inputs are not in the model's order */
+            int32_t other = -1;
+            for (int32_t j = 0; j < n_inputs && other < 0; j++)
+                if (j != i && sample_fits(array_dims + 1, ranks[i] - 1, &info[j].shape)) other = j;
+            if (other >= 0)
+                return nnom_converter_fail(c, NNOM_ERR_SHAPE, "calibration input %d ('%s'): expected shape %s, given "
+                                           "%s, the shape of input %d ('%s'): give the inputs in the model's order",
+                                           (int)i, info[i].name, expected, given, (int)other, info[other].name);
+            return nnom_converter_fail(c, NNOM_ERR_SHAPE, "calibration input %d ('%s'): expected shape %s, given %s",
+                                       (int)i, info[i].name, expected, given);
+        }
+        if (array_dims[0] < 1)
+            return nnom_converter_fail(c, NNOM_ERR_SHAPE, "calibration input %d ('%s'): no samples (shape %s)",
+                                       (int)i, info[i].name, given);
+        if (batch >= 0 && array_dims[0] != batch)
+            return nnom_converter_fail(c, NNOM_ERR_SHAPE, "calibration input %d ('%s'): %lld samples, input 0 has "
+                                       "%lld: every input needs the same number", (int)i, info[i].name,
+                                       (long long)array_dims[0], (long long)batch);
+        batch = array_dims[0];
+    }
+    if (n_samples) *n_samples = (size_t)batch;
+    return NNOM_OK;
+}

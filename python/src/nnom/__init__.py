@@ -8,7 +8,7 @@ device; this package converts arrays and errors.
 >>> scores = model.predict(x_test)
 >>> nnom.evaluate(model, x_test, y_test).accuracy
 """
-from ._nnom import NNoMError
+from ._nnom import NNoMError, NNoMValueError
 from ._model import Layer, Model
 from ._convert import ConversionReport, convert
 from ._evaluate import Evaluation, compare, evaluate
@@ -21,6 +21,7 @@ __all__ = [
     "Model",
     "Layer",
     "NNoMError",
+    "NNoMValueError",
     "convert",
     "ConversionReport",
     "evaluate",

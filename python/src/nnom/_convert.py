@@ -9,6 +9,7 @@ from typing import List, Optional, Sequence, Union
 import numpy as np
 
 from . import _nnom
+from ._isolated import convert_in_child
 from ._model import Model
 
 
@@ -29,52 +30,62 @@ class ConversionReport:
         return "\n".join(lines)
 
 
-def _calibration_bytes(calibration, n_inputs: int) -> tuple:
+def _calibration_arrays(calibration) -> list:
+    """[(float32 C-contiguous array, shape), ...], one per model input; the converter checks the shapes."""
     arrays = list(calibration) if isinstance(calibration, (list, tuple)) else [calibration]
-    if len(arrays) != n_inputs and n_inputs:
-        raise ValueError(f"the model has {n_inputs} inputs; give calibration data as a list of {n_inputs} arrays")
-    arrays = [np.ascontiguousarray(np.asarray(a, dtype=np.float32)) for a in arrays]
-    n = arrays[0].shape[0] if arrays[0].ndim else 0
-    if n == 0 or any(a.shape[0] != n for a in arrays):
-        raise ValueError("calibration data needs at least one sample, and the same number for every input")
-    flat = np.concatenate([a.reshape(n, -1) for a in arrays], axis=1)
-    if not np.all(np.isfinite(flat)):
-        raise ValueError("calibration data contains NaN or infinite values")
-    return flat.tobytes(), n
+    out = []
+    for i, a in enumerate(arrays):
+        a = np.ascontiguousarray(np.asarray(a, dtype=np.float32))
+        bad = np.argwhere(~np.isfinite(a))
+        if bad.size:
+            where = f"sample {bad[0][0]}" if a.ndim else "the value"
+            raise ValueError(f"calibration input {i}: {where} holds a NaN or an infinity")
+        out.append((a, a.shape))
+    return out
 
 
 def convert(model_or_path, calibration, *, output: Union[str, os.PathLike, None] = None,
             header: Union[str, os.PathLike, None] = None, header_name: str = "model", per_channel: bool = True,
-            method: str = "minmax", percentile: float = 99.99, progress: bool = True) -> Model:
+            method: str = "minmax", percentile: float = 99.99, progress: bool = True,
+            isolate: bool = True) -> Model:
     """Converts a Keras model to an int8 nnom model in one line.
 
     ``model_or_path`` is a path to a ``.keras`` or ``.h5`` file, or a live
     ``keras.Model`` (saved to a temporary ``.keras`` first). ``calibration``
-    is a numpy array of sample inputs (batch first; a list of arrays for
-    several inputs). ``method`` is ``"minmax"``, ``"percentile"`` or ``"kl"``.
-    Writes ``output`` (.nnom) and ``header`` (weights.h) when given. The
-    returned model carries the per-layer report as ``model.conversion_report``.
-    Errors from the converter raise :class:`nnom.NNoMError` with its message.
+    is a numpy array of sample inputs, batch first, each sample of the
+    input's shape (dims of 1 aside); for several inputs, a list of arrays in
+    the model's input order. A wrong shape or order raises
+    :class:`nnom.NNoMValueError` (a ``ValueError``) naming the input, its
+    expected shape and the shape given. ``method`` is ``"minmax"``,
+    ``"percentile"`` or ``"kl"``. Writes ``output`` (.nnom) and ``header``
+    (weights.h) when given. The returned model carries the per-layer report as
+    ``model.conversion_report``. Errors from the converter raise
+    :class:`nnom.NNoMError` with its message.
+
+    The Keras file is read in a child process (``isolate=True``, the
+    default): libhdf5 can crash on a corrupt file, and a crash there then
+    raises :class:`nnom.NNoMError` naming the file and the signal instead of
+    ending this process. ``isolate=False`` reads in this process (faster to
+    start, for trusted files).
     """
     tmp = None
     if isinstance(model_or_path, (str, os.PathLike)):
         path = os.fspath(model_or_path)
         if not os.path.exists(path):
             raise FileNotFoundError(f"no such model file: {path}")
-        n_inputs = 0
     elif hasattr(model_or_path, "save") and hasattr(model_or_path, "inputs"):
         tmp = tempfile.TemporaryDirectory(prefix="nnom-")
         path = os.path.join(tmp.name, "model.keras")
         model_or_path.save(path)
-        n_inputs = len(model_or_path.inputs)
     else:
         raise TypeError("convert() takes a path to a .keras/.h5 file or a keras.Model")
     try:
-        data, n = _calibration_bytes(calibration, n_inputs)
+        arrays = _calibration_arrays(calibration)
         bar = None
         if progress:
             try:
                 from tqdm.auto import tqdm
+                n = arrays[0][1][0] if arrays and arrays[0][1] else 0
                 bar = tqdm(total=n, desc="nnom: calibrate", unit="sample", leave=False)
             except ImportError:  # tqdm is a dependency, but stay usable without it
                 bar = None
@@ -86,9 +97,13 @@ def convert(model_or_path, calibration, *, output: Union[str, os.PathLike, None]
                 bar.refresh()
 
         try:
-            raw, rows, agreement = _nnom.convert_keras(path, data, n, not per_channel, method, percentile,
-                                                       os.fspath(header) if header is not None else None,
-                                                       header_name, on_progress if bar is not None else None)
+            args = (arrays, not per_channel, method, percentile,
+                    os.fspath(header) if header is not None else None, header_name)
+            callback = on_progress if bar is not None else None
+            if isolate:
+                raw, rows, agreement = convert_in_child(path, args, callback)
+            else:
+                raw, rows, agreement = _nnom.convert_keras(path, *args, callback)
         finally:
             if bar is not None:
                 bar.close()

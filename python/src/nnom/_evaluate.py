@@ -27,23 +27,22 @@ def evaluate(model: Model, x, y, top_k: Sequence[int] = (1, 5), *, batch: int = 
              progress: bool = True) -> Evaluation:
     """Runs ``model`` on ``x`` and scores its first output against labels ``y``.
 
-    ``y`` holds class indices (or one-hot rows). Top-k and the confusion
-    matrix come from the C runtime's evaluation functions, the ones firmware
-    can run on the device.
+    ``y`` holds class indices (or one-hot rows): integers, or floats holding
+    whole numbers; a fractional, negative or too large label raises
+    ``ValueError`` naming it. Top-k and the confusion matrix come from the C
+    runtime's evaluation functions, the ones firmware can run on the device.
     """
     x = np.ascontiguousarray(np.asarray(x, dtype=np.float32))
     y = np.asarray(y)
     if y.ndim == 2:
         y = y.argmax(axis=1)
-    y = np.ascontiguousarray(y.astype(np.int32))
+    y = _class_indices(y, int(np.prod(model.outputs[0]["shape"])))
     in_shape = tuple(model.inputs[0]["shape"])
     if x.shape[1:] != in_shape:
         raise ValueError(f"x: expected shape (batch, {', '.join(map(str, in_shape))}), got {x.shape}")
     if y.shape != (x.shape[0],):
         raise ValueError(f"y: expected {x.shape[0]} labels, got shape {y.shape}")
     n_classes = int(np.prod(model.outputs[0]["shape"]))
-    if y.size and (y.min() < 0 or y.max() >= n_classes):
-        raise ValueError(f"y: labels must be class indices in [0, {n_classes})")
     ks = sorted(set(int(k) for k in top_k) | {1})
     confusion = np.zeros((n_classes, n_classes), dtype=np.int64)
     ranks = np.zeros(n_classes, dtype=np.int64)  # ranks[r]: samples whose label ranked r-th
@@ -68,6 +67,21 @@ def evaluate(model: Model, x, y, top_k: Sequence[int] = (1, 5), *, batch: int = 
     hits = {k: int(ranks[:k].sum()) for k in ks}
     return Evaluation(total, hits[1] / total if total else 0.0,
                       {k: hits[k] / total if total else 0.0 for k in ks if k in set(top_k) or k == 1}, confusion)
+
+
+def _class_indices(y: np.ndarray, n_classes: int) -> np.ndarray:
+    """Labels as int32 class indices, refusing what a cast would silently change."""
+    if y.dtype.kind not in "iubf":
+        raise ValueError(f"y: labels must be class indices (integers), not {y.dtype}")
+    flat = y.reshape(-1)
+    if y.dtype.kind == "f":
+        bad = np.flatnonzero(~np.isfinite(flat) | (flat != np.round(flat)))
+        if bad.size:
+            raise ValueError(f"y: label {bad[0]} is {flat[bad[0]]}, not a whole number (a class index)")
+    bad = np.flatnonzero((flat < 0) | (flat >= n_classes))
+    if bad.size:
+        raise ValueError(f"y: label {bad[0]} is {flat[bad[0]]}, not a class index in [0, {n_classes})")
+    return np.ascontiguousarray(y.astype(np.int32))
 
 
 def _sqnr(ref: np.ndarray, test: np.ndarray) -> float:

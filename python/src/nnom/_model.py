@@ -89,7 +89,7 @@ class Model:
                              f"or {shape}, got {arr.shape}")
         return np.ascontiguousarray(arr), as_int8, arr.shape[0]
 
-    def predict(self, x, *more_inputs, int8_output: bool = False):
+    def predict(self, x, *more_inputs, int8_output: bool = False, check_finite: bool = True):
         """Runs the model on a batch.
 
         ``x`` is a numpy array of shape (batch, *input_shape) or one sample of
@@ -98,6 +98,16 @@ class Model:
         given as further positional arguments. Returns float32 outputs
         (dequantised), or raw int8 outputs with ``int8_output=True``; a list
         when the model has several outputs.
+
+        A NaN or an infinity in float inputs raises :class:`nnom.NNoMValueError`
+        (a ``ValueError``) naming the sample, the input and the value's
+        position; ``check_finite=False`` lets them through (an int8 model
+        quantises NaN to the input's zero point and saturates infinities).
+
+        The batch runs in C without the GIL: other Python threads carry on,
+        and Ctrl-C stops it within milliseconds (KeyboardInterrupt). Calls
+        on one model from several threads take turns; give each thread its
+        own model to run in parallel.
 
         Samples run one after the other: a stateful recurrent layer carries its
         state from each sample to the next, and from one call to the next,
@@ -118,7 +128,7 @@ class Model:
         if int8_output and self.dtype != "int8":
             raise TypeError("int8_output needs an int8 model")
         # the runtime quantises inputs and dequantises outputs itself
-        raw = self._m.predict([p[0] for p in prepared], batch, as_int8, int8_output)
+        raw = self._m.predict([p[0] for p in prepared], batch, as_int8, int8_output, check_finite)
         outs = [np.frombuffer(buf, dtype=np.int8 if int8_output else np.float32)
                 .reshape((batch,) + tuple(spec["shape"])) for spec, buf in zip(self._outputs, raw)]
         return outs[0] if len(outs) == 1 else outs
@@ -131,14 +141,10 @@ class Model:
         self.predict(x)
         outs = []
         for i, layer in enumerate(self.layers):
-            buf = self._m.layer_output(i)
+            buf = self._m.layer_output_f32(i)
             if buf is None:
                 raise ValueError("load the model with keep_all_outputs=True to read every layer's output")
-            if self.dtype == "int8":
-                v = (np.frombuffer(buf, dtype=np.int8).astype(np.float32) - layer.zero_point) * np.float32(layer.scale)
-            else:
-                v = np.frombuffer(buf, dtype=np.float32).copy()
-            outs.append(v.reshape(layer.shape))
+            outs.append(np.frombuffer(buf, dtype=np.float32).reshape(layer.shape).copy())
         return outs
 
     # ------------------------------------------------------------ inspection
@@ -173,6 +179,7 @@ class Model:
                  "time_us": (l.time_us / l.runs) if l.runs else 0.0} for l in self.layers]
 
     def reset_stats(self) -> None:
+        """Zeroes the per-layer run counts and times that :meth:`stats` reports."""
         self._m.reset_stats()
 
     # ------------------------------------------------------ recurrent state
@@ -182,7 +189,9 @@ class Model:
                 if l.name == layer:
                     return i
             raise KeyError(f"no layer named '{layer}'")
-        return int(layer)
+        if isinstance(layer, (bool, float)) or not hasattr(layer, "__index__"):
+            raise TypeError(f"a layer is an index or a name, not {type(layer).__name__}")
+        return layer.__index__()
 
     def reset_state(self) -> None:
         """Zeroes the state of every recurrent layer, as Keras' ``reset_states()``:
@@ -191,7 +200,8 @@ class Model:
 
     def state(self, layer: Union[int, str]) -> List[np.ndarray]:
         """The state a recurrent layer (index or name) holds after the last sample: ``[h]``, or
-        ``[h, c]`` for an LSTM, float32 (dequantised from int16 in int8 models); ``[]`` for other layers."""
+        ``[h, c]`` for an LSTM, float32 (dequantised from int16 in int8 models); ``[]`` for other layers.
+        A layer index out of range raises ``IndexError``, an unknown name ``KeyError``."""
         return [np.frombuffer(b, dtype=np.float32).copy() for b in self._m.state(self._layer_index(layer))]
 
     def set_state(self, layer: Union[int, str], *vectors) -> None:

@@ -14,10 +14,12 @@
 #include "nnom/tools.h"
 
 static PyObject *NNoMError; /* nnom.NNoMError: args (message,), attributes status, status_name */
+static PyObject *NNoMValueError; /* also a ValueError: a bad argument or shape (NNOM_ERR_ARGUMENT, NNOM_ERR_SHAPE) */
 
 static PyObject *raise_status(nnom_status st, const char *message)
 {
-    PyObject *exc = PyObject_CallFunction(NNoMError, "s", message);
+    PyObject *type = st == NNOM_ERR_ARGUMENT || st == NNOM_ERR_SHAPE ? NNoMValueError : NNoMError;
+    PyObject *exc = PyObject_CallFunction(type, "s", message);
     if (!exc) return NULL;
     PyObject *code = PyLong_FromLong((long)st), *name = PyUnicode_FromString(nnom_status_name(st));
     if (code && name) {
@@ -26,7 +28,7 @@ static PyObject *raise_status(nnom_status st, const char *message)
     }
     Py_XDECREF(code);
     Py_XDECREF(name);
-    PyErr_SetObject(NNoMError, exc);
+    PyErr_SetObject(type, exc);
     Py_DECREF(exc);
     return NULL;
 }
@@ -41,19 +43,71 @@ static uint32_t now_us(void *ctx)
 
 /* ------------------------------------------------------------------ Model */
 
+/* A model runs without the GIL (predict), so every method that touches it holds the model's lock: a second
+ * thread waits for the first; the thread that holds it (a signal handler running during predict) gets an error. */
 typedef struct {
     PyObject_HEAD
     nnom_model *model;
     void *bytes;        /* the .nnom file, 8-byte aligned, owned: weights are used in place */
     size_t size;
+    PyThread_type_lock lock;
+    unsigned long owner; /* thread holding the lock, 0 when free */
 } ModelObject;
+
+/* How long a thread waiting for a model sleeps between checks for Ctrl-C, and how often predict looks for
+ * signals while it runs without the GIL. */
+#define LOCK_WAIT_US 50000
+#define SIGNAL_CHECK_US 10000
 
 static void Model_dealloc(ModelObject *self)
 {
     nnom_model_destroy(self->model);
     PyMem_Free(self->bytes);
+    if (self->lock) PyThread_free_lock(self->lock);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
+
+/* Takes the model's lock (waiting without the GIL); 0 with an exception set on failure. */
+static int enter(ModelObject *self)
+{
+    if (!self->lock) {
+        PyErr_SetString(PyExc_RuntimeError, "Model is not initialised");
+        return 0;
+    }
+    const unsigned long me = PyThread_get_thread_ident();
+    if (!PyThread_acquire_lock(self->lock, NOWAIT_LOCK)) {
+        if (self->owner == me) {
+            PyErr_SetString(PyExc_RuntimeError, "the model is already in use in this thread (called from a signal "
+                            "handler or callback during predict?)");
+            return 0;
+        }
+        PyLockStatus got;
+        do {
+            Py_BEGIN_ALLOW_THREADS
+            got = PyThread_acquire_lock_timed(self->lock, LOCK_WAIT_US, 0);
+            Py_END_ALLOW_THREADS
+            if (got != PY_LOCK_ACQUIRED && PyErr_CheckSignals() != 0) return 0;
+        } while (got != PY_LOCK_ACQUIRED);
+    }
+    self->owner = me;
+    return 1;
+}
+
+static void leave(ModelObject *self)
+{
+    self->owner = 0;
+    PyThread_release_lock(self->lock);
+}
+
+/* Wraps a method in the model's lock. */
+#define LOCKED(fn)                                                        \
+    static PyObject *fn##_locked(ModelObject *self, PyObject *args)       \
+    {                                                                     \
+        if (!enter(self)) return NULL;                                    \
+        PyObject *result = fn(self, args);                                \
+        leave(self);                                                      \
+        return result;                                                    \
+    }
 
 static int Model_init(ModelObject *self, PyObject *args, PyObject *kwds)
 {
@@ -61,9 +115,15 @@ static int Model_init(ModelObject *self, PyObject *args, PyObject *kwds)
     Py_buffer view;
     int keep_all = 0;
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "y*|p", kwlist, &view, &keep_all)) return -1;
-    if (self->model) {
+    if (self->model || self->lock) {
         PyBuffer_Release(&view);
         PyErr_SetString(PyExc_RuntimeError, "Model is already initialised");
+        return -1;
+    }
+    self->lock = PyThread_allocate_lock();
+    if (!self->lock) {
+        PyBuffer_Release(&view);
+        PyErr_NoMemory();
         return -1;
     }
     self->bytes = PyMem_Malloc(view.len ? (size_t)view.len : 1);
@@ -140,15 +200,18 @@ static PyObject *Model_io(ModelObject *self, PyObject *args)
     return Py_BuildValue("(NN)", ins, outs);
 }
 
-/* predict(inputs: list of buffers, n_samples: int, as_int8: bool, out_int8: bool) -> list of bytes (one per
- * output). Each input buffer holds n_samples samples, sample-major, float32 or int8 (as_int8); outputs are
- * int8 as computed (out_int8) or float32 (dequantised by the runtime for int8 models). */
+/* predict(inputs: list of buffers, n_samples: int, as_int8: bool, out_int8: bool, check_finite: bool) -> list of
+ * bytes (one per output). Each input buffer holds n_samples samples, sample-major, float32 or int8 (as_int8);
+ * outputs are int8 as computed (out_int8) or float32 (dequantised by the runtime for int8 models). Runs without
+ * the GIL, taking it back every SIGNAL_CHECK_US to let Ctrl-C stop the batch. */
 static PyObject *Model_predict(ModelObject *self, PyObject *args)
 {
     PyObject *inputs;
     Py_ssize_t n;
-    int as_int8, out_int8;
-    if (!ready(self) || !PyArg_ParseTuple(args, "O!npp", &PyList_Type, &inputs, &n, &as_int8, &out_int8)) return NULL;
+    int as_int8, out_int8, check_finite;
+    if (!ready(self) || !PyArg_ParseTuple(args, "O!nppp", &PyList_Type, &inputs, &n, &as_int8, &out_int8,
+                                          &check_finite))
+        return NULL;
     nnom_model *m = self->model;
     const int32_t n_in = nnom_model_input_count(m), n_out = nnom_model_output_count(m);
     if (PyList_GET_SIZE(inputs) != n_in) {
@@ -162,6 +225,8 @@ static PyObject *Model_predict(ModelObject *self, PyObject *args)
     const size_t esize_in = as_int8 ? 1 : 4, esize_out = out_int8 ? 1 : 4;
     Py_buffer views[NNOM_MAX_INPUTS];
     int32_t counts[NNOM_MAX_INPUTS];
+    int32_t out_counts[64];
+    char *out_data[64];
     int n_views = 0;
     PyObject *result = NULL, *outs[64] = {0};
     if (n_out > 64) {
@@ -183,28 +248,47 @@ static PyObject *Model_predict(ModelObject *self, PyObject *args)
     for (int32_t o = 0; o < n_out; o++) {
         nnom_tensor_info ti;
         nnom_model_output_info(m, o, &ti);
+        out_counts[o] = ti.count;
         outs[o] = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)((size_t)n * (size_t)ti.count * esize_out));
         if (!outs[o]) goto done;
+        out_data[o] = PyBytes_AS_STRING(outs[o]);
     }
-    for (Py_ssize_t s = 0; s < n; s++) {
-        nnom_status st = NNOM_OK;
+    nnom_model_allow_nonfinite(m, !check_finite);
+    nnom_status st = NNOM_OK;
+    int failed_setting_input = 0, interrupted = 0;
+    Py_ssize_t s = 0;
+    PyThreadState *ts = PyEval_SaveThread();
+    uint32_t last_check = now_us(NULL);
+    for (; s < n && st == NNOM_OK; s++) {
         for (int32_t i = 0; i < n_in && st == NNOM_OK; i++) {
             const char *src = (const char *)views[i].buf + (size_t)s * (size_t)counts[i] * esize_in;
             st = as_int8 ? nnom_model_set_input_s8(m, i, (const int8_t *)src, (size_t)counts[i])
                          : nnom_model_set_input_f32(m, i, (const float *)src, (size_t)counts[i]);
+            failed_setting_input = st != NNOM_OK;
         }
         if (st == NNOM_OK) st = nnom_model_run(m);
         for (int32_t o = 0; o < n_out && st == NNOM_OK; o++) {
-            nnom_tensor_info ti;
-            nnom_model_output_info(m, o, &ti);
-            char *dst = PyBytes_AS_STRING(outs[o]) + (size_t)s * (size_t)ti.count * esize_out;
-            st = out_int8 ? nnom_model_get_output_s8(m, o, (int8_t *)dst, (size_t)ti.count)
-                         : nnom_model_get_output_f32(m, o, (float *)dst, (size_t)ti.count);
+            char *dst = out_data[o] + (size_t)s * (size_t)out_counts[o] * esize_out;
+            st = out_int8 ? nnom_model_get_output_s8(m, o, (int8_t *)dst, (size_t)out_counts[o])
+                          : nnom_model_get_output_f32(m, o, (float *)dst, (size_t)out_counts[o]);
         }
-        if (st != NNOM_OK) {
-            raise_status(st, nnom_model_last_error(m));
-            goto done;
+        if (st == NNOM_OK && (uint32_t)(now_us(NULL) - last_check) >= SIGNAL_CHECK_US) {
+            PyEval_RestoreThread(ts);
+            interrupted = PyErr_CheckSignals() != 0;
+            ts = PyEval_SaveThread();
+            if (interrupted) break;
+            last_check = now_us(NULL);
         }
+    }
+    PyEval_RestoreThread(ts);
+    if (interrupted) goto done;
+    if (st != NNOM_OK) {
+        char message[NNOM_ERROR_MESSAGE_MAX + 96];
+        snprintf(message, sizeof message, "sample %zd: %s%s", s - 1, nnom_model_last_error(m),
+                 failed_setting_input && st == NNOM_ERR_ARGUMENT && check_finite && !as_int8
+                     ? " (check_finite=False lets them through)" : "");
+        raise_status(st, message);
+        goto done;
     }
     result = PyList_New(n_out);
     for (int32_t o = 0; result && o < n_out; o++) {
@@ -245,16 +329,33 @@ static PyObject *Model_layers(ModelObject *self, PyObject *args)
     return list;
 }
 
-/* layer_output(i) -> bytes or None: the output of layer i after the last run (keep_all_outputs models). */
-static PyObject *Model_layer_output(ModelObject *self, PyObject *args)
+/* layer_output_f32(i) -> bytes of float32 or None: layer i's output after the last run, dequantised by
+ * the runtime (keep_all_outputs models). */
+static PyObject *Model_layer_output_f32(ModelObject *self, PyObject *args)
 {
     int i;
     if (!ready(self) || !PyArg_ParseTuple(args, "i", &i)) return NULL;
-    const void *p = nnom_model_layer_output(self->model, i);
-    if (!p) Py_RETURN_NONE;
     nnom_layer_info li;
-    nnom_model_layer_info(self->model, i, &li);
-    return PyBytes_FromStringAndSize((const char *)p, (Py_ssize_t)li.arena_bytes);
+    if (nnom_model_layer_info(self->model, i, &li) != NNOM_OK) {
+        PyErr_Format(PyExc_IndexError, "layer %d does not exist: the model has %d layers", i,
+                     (int)nnom_model_layer_count(self->model));
+        return NULL;
+    }
+    int32_t count = 1;
+    for (int32_t d = 0; d < li.shape.rank; d++) count *= li.shape.dims[d];
+    PyObject *out = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)count * (Py_ssize_t)sizeof(float));
+    if (!out) return NULL;
+    nnom_status st = nnom_model_layer_output_f32(self->model, i, (float *)PyBytes_AS_STRING(out), (size_t)count);
+    if (st == NNOM_ERR_STATE) {
+        Py_DECREF(out);
+        Py_RETURN_NONE;
+    }
+    if (st != NNOM_OK) {
+        Py_DECREF(out);
+        PyErr_Format(PyExc_ValueError, "layer %d: its output cannot be read (%s)", i, nnom_status_name(st));
+        return NULL;
+    }
+    return out;
 }
 
 static PyObject *Model_sizes(ModelObject *self, PyObject *args)
@@ -295,6 +396,12 @@ static PyObject *Model_state(ModelObject *self, PyObject *args)
     if (!ready(self) || !PyArg_ParseTuple(args, "i", &layer)) return NULL;
     int32_t length = 0;
     const int32_t n = nnom_model_state_count(self->model, layer, &length);
+    if (n < 0) {
+        const int32_t n_layers = nnom_model_layer_count(self->model);
+        PyErr_Format(PyExc_IndexError, "layer %d does not exist: the model has %d layers (0 to %d)", layer,
+                     (int)n_layers, (int)n_layers - 1);
+        return NULL;
+    }
     PyObject *list = PyList_New(n);
     for (int32_t k = 0; list && k < n; k++) {
         PyObject *b = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)length * 4);
@@ -364,6 +471,7 @@ static PyObject *Model_evaluate(ModelObject *self, PyObject *args)
     e.k = 1;
     e.confusion = (int64_t *)PyBytes_AS_STRING(confusion);
     e.rank_counts = (int64_t *)PyBytes_AS_STRING(ranks);
+    nnom_model_allow_nonfinite(self->model, 0);
     nnom_status st = nnom_evaluate(self->model, (const float *)x.buf, (const int32_t *)y.buf, (size_t)n, &e);
     if (st != NNOM_OK) {
         raise_status(st, nnom_model_last_error(self->model));
@@ -378,19 +486,31 @@ done:
     return result;
 }
 
+LOCKED(Model_io)
+LOCKED(Model_predict)
+LOCKED(Model_layers)
+LOCKED(Model_layer_output_f32)
+LOCKED(Model_sizes)
+LOCKED(Model_reset_stats)
+LOCKED(Model_reset_state)
+LOCKED(Model_state)
+LOCKED(Model_set_state)
+LOCKED(Model_state_size)
+LOCKED(Model_evaluate)
+
 static PyMethodDef Model_methods[] = {
-    {"io", (PyCFunction)Model_io, METH_NOARGS, "(inputs, outputs): lists of tensor descriptions"},
-    {"predict", (PyCFunction)Model_predict, METH_VARARGS, "predict(inputs, n_samples, as_int8, out_int8) -> list of bytes"},
-    {"layers", (PyCFunction)Model_layers, METH_NOARGS, "list of per-layer dicts"},
-    {"layer_output", (PyCFunction)Model_layer_output, METH_VARARGS, "layer_output(i) -> bytes or None"},
-    {"sizes", (PyCFunction)Model_sizes, METH_NOARGS, "(arena_bytes, weight_bytes, file_bytes, macs)"},
+    {"io", (PyCFunction)Model_io_locked, METH_NOARGS, "(inputs, outputs): lists of tensor descriptions"},
+    {"predict", (PyCFunction)Model_predict_locked, METH_VARARGS, "predict(inputs, n_samples, as_int8, out_int8, check_finite) -> list of bytes"},
+    {"layers", (PyCFunction)Model_layers_locked, METH_NOARGS, "list of per-layer dicts"},
+    {"layer_output_f32", (PyCFunction)Model_layer_output_f32_locked, METH_VARARGS, "layer_output_f32(i) -> bytes of float32 or None"},
+    {"sizes", (PyCFunction)Model_sizes_locked, METH_NOARGS, "(arena_bytes, weight_bytes, file_bytes, macs)"},
     {"to_bytes", (PyCFunction)Model_bytes, METH_NOARGS, "the .nnom file bytes"},
-    {"reset_stats", (PyCFunction)Model_reset_stats, METH_NOARGS, "zero run counts and times"},
-    {"reset_state", (PyCFunction)Model_reset_state, METH_NOARGS, "zero every recurrent layer's state"},
-    {"state", (PyCFunction)Model_state, METH_VARARGS, "state(layer) -> list of float32 bytes (h; LSTM h, c)"},
-    {"set_state", (PyCFunction)Model_set_state, METH_VARARGS, "set_state(layer, which, float32 buffer)"},
-    {"state_size", (PyCFunction)Model_state_size, METH_NOARGS, "bytes of recurrent state"},
-    {"evaluate", (PyCFunction)Model_evaluate, METH_VARARGS, "evaluate(x, labels, n, n_classes)"},
+    {"reset_stats", (PyCFunction)Model_reset_stats_locked, METH_NOARGS, "zero run counts and times"},
+    {"reset_state", (PyCFunction)Model_reset_state_locked, METH_NOARGS, "zero every recurrent layer's state"},
+    {"state", (PyCFunction)Model_state_locked, METH_VARARGS, "state(layer) -> list of float32 bytes (h; LSTM h, c)"},
+    {"set_state", (PyCFunction)Model_set_state_locked, METH_VARARGS, "set_state(layer, which, float32 buffer)"},
+    {"state_size", (PyCFunction)Model_state_size_locked, METH_NOARGS, "bytes of recurrent state"},
+    {"evaluate", (PyCFunction)Model_evaluate_locked, METH_VARARGS, "evaluate(x, labels, n, n_classes)"},
     {NULL, NULL, 0, NULL}};
 
 static PyTypeObject ModelType = {
@@ -425,23 +545,86 @@ static void progress_trampoline(void *ctx, size_t done, size_t total)
     PyGILState_Release(g);
 }
 
-/* convert_keras(path, samples float32 buffer, n_samples, per_tensor, method, percentile, header_path, header_name,
- *               progress callable or None)
+/* Checks the calibration arrays [(float32 buffer, shape tuple), ...] against the converter's float model and
+ * interleaves them into one sample-major buffer (PyMem_Free it); NULL with an exception set on failure. */
+static float *calibration_samples(nnom_converter *c, PyObject *arrays, size_t *n_samples)
+{
+    const Py_ssize_t n_arrays = PyList_GET_SIZE(arrays);
+    if (n_arrays > NNOM_MAX_INPUTS) {
+        PyErr_Format(PyExc_ValueError, "calibration: %zd arrays given, a model has at most %d inputs", n_arrays,
+                     NNOM_MAX_INPUTS);
+        return NULL;
+    }
+    enum { MAX_DIMS = 8 };
+    int32_t ranks[NNOM_MAX_INPUTS];
+    int64_t dims[NNOM_MAX_INPUTS * MAX_DIMS];
+    size_t n_dims = 0, row_values[NNOM_MAX_INPUTS];
+    Py_buffer views[NNOM_MAX_INPUTS];
+    Py_ssize_t n_views = 0;
+    float *flat = NULL;
+    for (Py_ssize_t i = 0; i < n_arrays; i++) {
+        PyObject *item = PyList_GET_ITEM(arrays, i), *data, *shape;
+        if (!PyArg_ParseTuple(item, "OO!", &data, &PyTuple_Type, &shape)) goto done;
+        if (PyTuple_GET_SIZE(shape) > MAX_DIMS) {
+            PyErr_Format(PyExc_ValueError, "calibration input %zd: an array of rank %zd", i, PyTuple_GET_SIZE(shape));
+            goto done;
+        }
+        ranks[i] = (int32_t)PyTuple_GET_SIZE(shape);
+        row_values[i] = 1;
+        for (int32_t k = 0; k < ranks[i]; k++) {
+            dims[n_dims + (size_t)k] = PyLong_AsLongLong(PyTuple_GET_ITEM(shape, k));
+            if (k > 0) row_values[i] *= (size_t)dims[n_dims + (size_t)k];
+        }
+        if (PyErr_Occurred()) goto done;
+        n_dims += (size_t)ranks[i];
+        if (PyObject_GetBuffer(data, &views[i], PyBUF_C_CONTIGUOUS) != 0) goto done;
+        n_views++;
+    }
+    nnom_status st = nnom_converter_check_calibration(c, (int32_t)n_arrays, ranks, dims, n_samples);
+    if (st != NNOM_OK) {
+        raise_status(st, nnom_converter_last_error(c));
+        goto done;
+    }
+    size_t per_sample = 0;
+    for (Py_ssize_t i = 0; i < n_arrays; i++) {
+        if ((size_t)views[i].len != *n_samples * row_values[i] * sizeof(float)) {
+            PyErr_Format(PyExc_ValueError, "calibration input %zd: %zd bytes for %zu samples of %zu float32 values", i,
+                         views[i].len, *n_samples, row_values[i]);
+            goto done;
+        }
+        per_sample += row_values[i];
+    }
+    flat = (float *)PyMem_Malloc(*n_samples * per_sample * sizeof(float) + 1);
+    if (!flat) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (size_t smp = 0, at = 0; smp < *n_samples; smp++)
+        for (Py_ssize_t i = 0; i < n_arrays; at += row_values[i], i++)
+            memcpy(flat + at, (const float *)views[i].buf + smp * row_values[i], row_values[i] * sizeof(float));
+done:
+    for (Py_ssize_t i = 0; i < n_views; i++) PyBuffer_Release(&views[i]);
+    return flat;
+}
+
+/* convert_keras(path, calibration [(float32 buffer, shape tuple) per input], per_tensor, method, percentile,
+ *               header_path, header_name, progress callable or None)
  * -> (nnom bytes, report rows [(name, type, sqnr, min, max)], top1 agreement or None) */
 static PyObject *convert_keras(PyObject *mod, PyObject *args)
 {
     const char *path, *method, *header_path, *header_name;
-    Py_buffer samples;
-    Py_ssize_t n;
+    PyObject *arrays;
     int per_tensor;
     double percentile;
     PyObject *progress = Py_None;
-    if (!PyArg_ParseTuple(args, "sy*npsdzz|O", &path, &samples, &n, &per_tensor, &method, &percentile, &header_path,
-                          &header_name, &progress))
+    if (!PyArg_ParseTuple(args, "sO!psdzz|O", &path, &PyList_Type, &arrays, &per_tensor, &method, &percentile,
+                          &header_path, &header_name, &progress))
         return NULL;
     PyObject *result = NULL;
     nnom_converter *c = NULL;
     nnom_layer_report *rows = NULL;
+    float *samples = NULL;
+    size_t n = 0;
     nnom_quantize_options opt;
     memset(&opt, 0, sizeof opt);
     opt.per_tensor = per_tensor;
@@ -463,19 +646,9 @@ static PyObject *convert_keras(PyObject *mod, PyObject *args)
         raise_status(st, err.message);
         goto done;
     }
-    nnom_tensor_info ti;
-    int32_t per_sample = 0;
-    for (int32_t i = 0; i < nnom_model_input_count(nnom_converter_float_model(c)); i++) {
-        nnom_model_input_info(nnom_converter_float_model(c), i, &ti);
-        per_sample += ti.count;
-    }
-    if (n <= 0 || (size_t)samples.len != (size_t)n * (size_t)per_sample * 4u) {
-        PyErr_Format(PyExc_ValueError, "calibration: %zd bytes given for %zd samples of %d floats", samples.len, n,
-                     (int)per_sample);
-        goto done;
-    }
+    if (!(samples = calibration_samples(c, arrays, &n))) goto done;
     Py_BEGIN_ALLOW_THREADS
-    st = nnom_converter_quantize(c, (const float *)samples.buf, (size_t)n, &opt);
+    st = nnom_converter_quantize(c, samples, n, &opt);
     Py_END_ALLOW_THREADS
     if (st != NNOM_OK) {
         raise_status(st, nnom_converter_last_error(c));
@@ -489,7 +662,7 @@ static PyObject *convert_keras(PyObject *mod, PyObject *args)
         goto done;
     }
     Py_BEGIN_ALLOW_THREADS
-    st = nnom_converter_report(c, (const float *)samples.buf, (size_t)n, rows, n_layers, &count, &top1);
+    st = nnom_converter_report(c, samples, n, rows, n_layers, &count, &top1);
     Py_END_ALLOW_THREADS
     if (st != NNOM_OK) {
         raise_status(st, nnom_converter_last_error(c));
@@ -521,8 +694,8 @@ static PyObject *convert_keras(PyObject *mod, PyObject *args)
     result = Py_BuildValue("(NNN)", bytes, report, agreement);
 done:
     PyMem_Free(rows);
+    PyMem_Free(samples);
     nnom_converter_destroy(c);
-    PyBuffer_Release(&samples);
     return result;
 }
 
@@ -559,12 +732,24 @@ PyMODINIT_FUNC PyInit__nnom(void)
                                           "An error reported by libnnom; .status_name is the C status "
                                           "(e.g. 'NNOM_ERR_CHECKSUM') and str() its message.",
                                           PyExc_RuntimeError, NULL);
+    PyObject *bases = NNoMError ? PyTuple_Pack(2, NNoMError, PyExc_ValueError) : NULL;
+    NNoMValueError = bases ? PyErr_NewExceptionWithDoc("nnom.NNoMValueError",
+                                                       "An NNoMError that is also a ValueError: an argument or a "
+                                                       "shape that does not fit the model.",
+                                                       bases, NULL)
+                           : NULL;
+    Py_XDECREF(bases);
     Py_INCREF(&ModelType);
-    if (!NNoMError || PyModule_AddObject(m, "Model", (PyObject *)&ModelType) < 0 ||
+    if (!NNoMError || !NNoMValueError || PyModule_AddObject(m, "Model", (PyObject *)&ModelType) < 0 ||
         PyModule_AddObject(m, "NNoMError", NNoMError) < 0) {
         Py_DECREF(m);
         return NULL;
     }
     Py_INCREF(NNoMError);
+    if (PyModule_AddObject(m, "NNoMValueError", NNoMValueError) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    Py_INCREF(NNoMValueError);
     return m;
 }

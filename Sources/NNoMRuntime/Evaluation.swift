@@ -1,4 +1,4 @@
-import CNNoM
+import CNNoMRuntime
 
 /// Classification metrics of a model on labelled data, computed by the C
 /// runtime (`nnom_evaluate`), so a device gives the same numbers.
@@ -61,7 +61,7 @@ extension Model {
                         let n = min(chunk, samples.count - start)
                         let status = nnom_evaluate(handle, x.baseAddress! + start * input.count,
                                                    y.baseAddress! + start, n, &eval)
-                        try NNoM.check(status, String(cString: nnom_model_last_error(handle)))
+                        try NNoMRuntime.check(status, String(cString: nnom_model_last_error(handle)))
                         start += n
                         progress?(start)
                     }

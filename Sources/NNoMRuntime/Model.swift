@@ -1,4 +1,4 @@
-import CNNoM
+import CNNoMRuntime
 import Foundation
 
 /// A compiled nnom model with its arena: load it once, then run it as often as you like.
@@ -36,20 +36,28 @@ public final class Model {
     public let totalMACs: UInt64
 
     /// Loads a .nnom file.
+    /// - Parameter url: the file's location.
     /// - Parameter timing: install a microsecond clock as the runtime's timer
     ///   hook, so that `stats` reports per-layer time.
-    public convenience init(contentsOf url: URL, timing: Bool = true) throws {
-        try self.init(bytes: try readFile(url), timing: timing)
+    /// - Parameter keepAllOutputs: keep every layer's output alive to the end
+    ///   of a run (a larger arena), so that `layerOutputs(_:)` can read them.
+    public convenience init(contentsOf url: URL, timing: Bool = true, keepAllOutputs: Bool = false) throws {
+        try self.init(bytes: try readFile(url), timing: timing, keepAllOutputs: keepAllOutputs)
     }
 
     /// Loads a model from the bytes of a .nnom file. Every offset, size, shape
     /// and the checksum are checked; a bad file throws, with the C message.
-    public init(bytes: [UInt8], timing: Bool = true) throws {
+    /// - Parameters:
+    ///   - bytes: the file's bytes (the model keeps its own aligned copy).
+    ///   - timing: install a microsecond clock as the runtime's timer hook.
+    ///   - keepAllOutputs: keep every layer's output (see `layerOutputs(_:)`).
+    public init(bytes: [UInt8], timing: Bool = true, keepAllOutputs: Bool = false) throws {
         // Weights are used in place: copy to storage that is aligned and lives as long as the model.
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: 16)
         buffer.copyBytes(from: bytes)
         var options = nnom_options()
         if timing { options.timer = monotonicMicroseconds }
+        options.keep_all_outputs = keepAllOutputs ? 1 : 0
         var handle: OpaquePointer?
         do {
             try withCError { err in nnom_model_load(buffer.baseAddress, bytes.count, &options, &handle, err) }
@@ -116,6 +124,13 @@ public final class Model {
         try batch.map { try predict(int8: $0) }
     }
 
+    /// Whether float inputs may hold NaN or infinities (`nnom_model_allow_nonfinite`). By default
+    /// (false) `setInput` and `predict` throw naming the input and the value's position; when true,
+    /// an int8 model quantises NaN to the input's zero point and saturates infinities.
+    public var allowsNonFinite = false {
+        didSet { nnom_model_allow_nonfinite(handle, allowsNonFinite ? 1 : 0) }
+    }
+
     /// Copies float values into input @p index (quantised for an int8 model).
     public func setInput(_ values: [Float], at index: Int = 0) throws {
         let status = values.withUnsafeBufferPointer {
@@ -157,6 +172,28 @@ public final class Model {
         }
         try check(status)
         return values
+    }
+
+    /// Runs the model on one input (as `predict(_:)`) and returns every
+    /// layer's output, in layer order, as floats (dequantised by the runtime
+    /// for an int8 model). Needs a model loaded with `keepAllOutputs: true`.
+    public func layerOutputs(_ input: [Float]) throws -> [[Float]] {
+        try requireSingleInput()
+        try setInput(input, at: 0)
+        try run()
+        return try layers.map { layer in
+            let count = layer.shape.reduce(1, *)
+            var values = [Float](repeating: 0, count: count)
+            let status = values.withUnsafeMutableBufferPointer {
+                nnom_model_layer_output_f32(handle, Int32(layer.index), $0.baseAddress, count)
+            }
+            if status == NNOM_ERR_STATE {
+                throw NNoMError(.state, "layer '\(layer.name)': its output is not kept; "
+                                + "load the model with keepAllOutputs: true to read every layer's output")
+            }
+            try check(status)
+            return values
+        }
     }
 
     // MARK: statistics
@@ -212,7 +249,7 @@ public final class Model {
     }
 
     private static func check(_ status: nnom_status, _ handle: OpaquePointer) throws {
-        try NNoM.check(status, String(cString: nnom_model_last_error(handle)))
+        try NNoMRuntime.check(status, String(cString: nnom_model_last_error(handle)))
     }
 
     private func requireSingleInput() throws {
@@ -275,7 +312,7 @@ private let monotonicMicroseconds: nnom_timer_fn = { _ in
 }
 
 /// Reads a whole file; a missing or unreadable file is an `.io` error naming it.
-func readFile(_ url: URL) throws -> [UInt8] {
+package func readFile(_ url: URL) throws -> [UInt8] {
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
         throw NNoMError(.io, "cannot read '\(url.path)': no such file")
@@ -289,7 +326,7 @@ func readFile(_ url: URL) throws -> [UInt8] {
     return [UInt8](data)
 }
 
-func writeFile(_ url: URL, _ bytes: [UInt8]) throws {
+package func writeFile(_ url: URL, _ bytes: [UInt8]) throws {
     do {
         try Data(bytes).write(to: url)
     } catch {

@@ -1,4 +1,4 @@
-import CNNoM
+import CNNoMRuntime
 import Foundation
 
 /// A failure reported by the nnom C library: its status code and its message.
@@ -53,7 +53,7 @@ public struct NNoMError: Error, Equatable, Sendable, CustomStringConvertible {
 
     /// The error for a failed C call. A code this Swift module does not know
     /// (a newer C library) is reported as `.unsupported` with its C name.
-    init(cStatus: nnom_status, message: String) {
+    package init(cStatus: nnom_status, message: String) {
         if let known = Status(rawValue: Int32(truncatingIfNeeded: cStatus.rawValue)) {
             self.init(known, message.isEmpty ? known.name : message)
         } else {
@@ -62,7 +62,7 @@ public struct NNoMError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 
-    init(_ err: nnom_error) {
+    package init(_ err: nnom_error) {
         var copy = err
         let text = withUnsafeBytes(of: &copy.message) { raw in
             String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
@@ -80,14 +80,14 @@ extension NNoMError: LocalizedError {
 
 /// Throws the error for @p status, with the message @p message() gives (read only on failure).
 @inline(__always)
-func check(_ status: nnom_status, _ message: @autoclosure () -> String) throws {
+package func check(_ status: nnom_status, _ message: @autoclosure () -> String) throws {
     if status != NNOM_OK {
         throw NNoMError(cStatus: status, message: message())
     }
 }
 
 /// Calls a C function that reports failure through an `nnom_error`.
-func withCError(_ body: (UnsafeMutablePointer<nnom_error>) -> nnom_status) throws {
+package func withCError(_ body: (UnsafeMutablePointer<nnom_error>) -> nnom_status) throws {
     var err = nnom_error()
     let status = body(&err)
     if status != NNOM_OK {

@@ -1,11 +1,11 @@
-import CNNoM
+import CNNoMRuntime
 
 /// Element type of a model: all activations of a model share it.
 public enum ElementType: Sendable, Equatable {
     case int8
     case float32
 
-    init(_ dtype: nnom_dtype) {
+    package init(_ dtype: nnom_dtype) {
         self = dtype == NNOM_DTYPE_F32 ? .float32 : .int8
     }
 }
@@ -20,7 +20,7 @@ public struct Quantization: Sendable, Equatable, Hashable {
         self.zeroPoint = zeroPoint
     }
 
-    init(_ q: nnom_quant) {
+    package init(_ q: nnom_quant) {
         self.init(scale: q.scale, zeroPoint: Int(q.zero_point))
     }
 }
@@ -60,7 +60,7 @@ public struct Layer: Sendable, Equatable {
     /// Output zero point (nil in a float32 model).
     public var zeroPoint: Int? { quantization?.zeroPoint }
 
-    init(index: Int, info: nnom_layer_info, dtype: ElementType) {
+    package init(index: Int, info: nnom_layer_info, dtype: ElementType) {
         self.index = index
         name = info.name.map { String(cString: $0) } ?? ""
         type = info.type_name.map { String(cString: $0) } ?? String(cString: nnom_layer_type_name(info.type))
@@ -91,7 +91,7 @@ public struct TensorInfo: Sendable, Equatable {
     /// Id of the INPUT or OUTPUT layer.
     public let layer: Int
 
-    init(_ info: nnom_tensor_info) {
+    package init(_ info: nnom_tensor_info) {
         name = info.name.map { String(cString: $0) } ?? ""
         elementType = ElementType(info.dtype)
         shape = shapeArray(info.shape)
@@ -123,13 +123,13 @@ public struct LayerStats: Sendable, Equatable {
 // MARK: - reading C fixed-size arrays (imported as tuples)
 
 /// The first @p count elements of a C array member, whatever its declared length.
-func cArray<Tuple, Element>(_ tuple: Tuple, as: Element.Type, count: Int) -> [Element] {
+package func cArray<Tuple, Element>(_ tuple: Tuple, as: Element.Type, count: Int) -> [Element] {
     withUnsafeBytes(of: tuple) { raw in
         let all = raw.bindMemory(to: Element.self)
         return Array(all.prefix(max(0, min(count, all.count))))
     }
 }
 
-func shapeArray(_ shape: nnom_shape) -> [Int] {
+package func shapeArray(_ shape: nnom_shape) -> [Int] {
     cArray(shape.dims, as: Int32.self, count: Int(shape.rank)).map(Int.init)
 }

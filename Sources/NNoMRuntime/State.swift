@@ -1,4 +1,4 @@
-import CNNoM
+import CNNoMRuntime
 
 // MARK: recurrent state
 
@@ -84,7 +84,7 @@ extension Model {
     // MARK: helpers
 
     private func checkState(_ status: nnom_status) throws {
-        try NNoM.check(status, String(cString: nnom_model_last_error(handle)))
+        try NNoMRuntime.check(status, String(cString: nnom_model_last_error(handle)))
     }
 
     private func requireLayer(_ layer: Int) throws {
