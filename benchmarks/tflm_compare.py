@@ -53,7 +53,7 @@ class _Allocator(ctypes.Structure):
 
 
 class _Options(ctypes.Structure):
-    _fields_ = [("allocator", ctypes.POINTER(_Allocator)), ("timer", ctypes.c_void_p),
+    _fields_ = [("struct_size", ctypes.c_uint32), ("allocator", ctypes.POINTER(_Allocator)), ("timer", ctypes.c_void_p),
                 ("timer_ctx", ctypes.c_void_p), ("log", ctypes.c_void_p), ("log_ctx", ctypes.c_void_p),
                 ("keep_all_outputs", ctypes.c_int)]
 
@@ -108,6 +108,7 @@ class NnomC:
         L.nnom_model_last_error.argtypes, L.nnom_model_last_error.restype = [vp], ctypes.c_char_p
         self.allocator = _CountingAllocator()
         opts = _Options()
+        opts.struct_size = ctypes.sizeof(_Options)   # what nnom_options_init() sets
         opts.allocator = ctypes.pointer(self.allocator.struct)
         self._data = _aligned_buffer(len(model_bytes))
         ctypes.memmove(self._data, model_bytes, len(model_bytes))

@@ -46,11 +46,21 @@ rm -rf build/static_consumer
 cmake -S Tests/cmake/static_consumer -B build/static_consumer -G Ninja -DCMAKE_PREFIX_PATH="$PWD/build/install" >/dev/null
 cmake --build build/static_consumer >/dev/null
 ./build/static_consumer/static_consumer Tests/fixtures/keras/activations.keras
+# a firmware-like project on a runtime-only static install keeps only the layer types its header lists
+rm -rf build/ro build/ro-install build/layers_consumer
+cmake -S . -B build/ro -G Ninja -DNNOM_RUNTIME_ONLY=ON -DNNOM_BUILD_SHARED=OFF -DNNOM_WERROR=ON >/dev/null
+cmake --build build/ro -j "$jobs" >/dev/null
+cmake --install build/ro --prefix "$PWD/build/ro-install" >/dev/null
+cmake -S Tests/cmake/layers_consumer -B build/layers_consumer -G Ninja -DCMAKE_PREFIX_PATH="$PWD/build/ro-install" >/dev/null
+cmake --build build/layers_consumer -j "$jobs" >/dev/null
+./build/layers_consumer/layers_consumer
 
 echo "== Swift: the NNoM module and the nnom CLI (swift test builds both)"
 if command -v swift >/dev/null 2>&1; then
   swift build -j "$jobs"
   swift test -j "$jobs"
+  echo "== Swift app on the runtime-only product NNoMRuntime (examples/swift-app)"
+  bash examples/swift-app/check.sh "$(swift build --show-bin-path)/nnom"
 else
   echo "swift not found: the Swift tests need Swift 6 on PATH" >&2
   exit 1
@@ -59,5 +69,8 @@ fi
 echo "== Python package: build and install ./python, then pytest"
 python3 -m pip install -q --disable-pip-version-check ./python
 python3 -m pytest -q python/tests
+
+echo "== API reference (Doxygen, DocC, Python docstrings), warnings as errors"
+bash scripts/docs.sh
 
 echo "all tests passed"

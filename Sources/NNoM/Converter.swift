@@ -36,6 +36,7 @@ public struct ConversionOptions: Sendable, Equatable {
 
     var cValue: nnom_quantize_options {
         var o = nnom_quantize_options()
+        nnom_quantize_options_init(&o)
         o.per_tensor = perTensor ? 1 : 0
         o.method = method.cValue
         o.percentile = percentile
@@ -211,10 +212,15 @@ public final class Converter {
     }
 
     /// Writes `weights.h` for firmware: the .nnom bytes as an aligned const
-    /// array and a `<name>_load()` function. @p name must be a C identifier.
-    public func writeHeader(to url: URL, name: String) throws {
-        let status = url.withUnsafeFileSystemRepresentation { nnom_converter_write_header(handle, $0, name) }
+    /// array and a `<name>_load()` function. @p name must be a C identifier;
+    /// nil takes the header file's name (`nnom_header_default_name`, the rule
+    /// of every front end). Returns the C name used.
+    @discardableResult
+    public func writeHeader(to url: URL, name: String? = nil) throws -> String {
+        let cName = name ?? headerName(for: url)
+        let status = url.withUnsafeFileSystemRepresentation { nnom_converter_write_header(handle, $0, cName) }
         try check(status)
+        return cName
     }
 
     /// Reads, quantises and reports in one call; the report runs on the calibration samples.

@@ -25,21 +25,25 @@ extension Model {
     /// Runs the model on every sample and scores output 0 against the labels.
     ///
     /// - Parameters:
-    ///   - samples: one float input per sample (`inputs[0].count` values each).
+    ///   - samples: one row of floats per sample: the model's input (`inputs[0].count` values), or for a
+    ///     model with several inputs, every input's values one after the other in the model's order.
     ///   - labels: the class of each sample, in `0 ..< outputs[0].count`.
     ///   - topK: the k of top-k accuracy (clamped to the number of classes).
     ///   - progress: called now and then with the number of samples done.
     public func evaluate(samples: [[Float]], labels: [Int], topK: Int = 5,
                          progress: ((Int) -> Void)? = nil) throws -> Evaluation {
-        guard inputs.count == 1, let input = inputs.first, let output = outputs.first else {
-            throw NNoMError(.argument, "evaluate: the model must have one input and at least one output")
+        guard !inputs.isEmpty, let output = outputs.first else {
+            throw NNoMError(.argument, "evaluate: the model must have an input and an output")
         }
         guard samples.count == labels.count else {
             throw NNoMError(.argument, "evaluate: \(samples.count) samples but \(labels.count) labels")
         }
-        if let bad = samples.firstIndex(where: { $0.count != input.count }) {
-            throw NNoMError(.shape, "evaluate: sample \(bad) has \(samples[bad].count) values but input "
-                            + "'\(input.name)' of shape \(input.shape) takes \(input.count)")
+        let sampleSize = inputs.reduce(0) { $0 + $1.count }
+        if let bad = samples.firstIndex(where: { $0.count != sampleSize }) {
+            let what = inputs.count == 1
+                ? "input '\(inputs[0].name)' of shape \(inputs[0].shape) takes \(sampleSize)"
+                : "the model's \(inputs.count) inputs take \(sampleSize) together"
+            throw NNoMError(.shape, "evaluate: sample \(bad) has \(samples[bad].count) values but \(what)")
         }
         let classes = output.count
         let k = max(1, min(topK, classes))
@@ -48,6 +52,7 @@ extension Model {
         let cLabels = labels.map { Int32(clamping: $0) }
         var confusion = [Int64](repeating: 0, count: classes * classes)
         var eval = nnom_eval()
+        nnom_eval_init(&eval)
         eval.n_classes = Int32(classes)
         eval.k = Int32(k)
         // Chunks only to report progress; the totals accumulate in `eval` across calls.
@@ -59,7 +64,7 @@ extension Model {
                     var start = 0
                     while start < samples.count {
                         let n = min(chunk, samples.count - start)
-                        let status = nnom_evaluate(handle, x.baseAddress! + start * input.count,
+                        let status = nnom_evaluate(handle, x.baseAddress! + start * sampleSize,
                                                    y.baseAddress! + start, n, &eval)
                         try NNoMRuntime.check(status, String(cString: nnom_model_last_error(handle)))
                         start += n

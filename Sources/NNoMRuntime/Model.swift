@@ -56,6 +56,7 @@ public final class Model {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: 16)
         buffer.copyBytes(from: bytes)
         var options = nnom_options()
+        nnom_options_init(&options)
         if timing { options.timer = monotonicMicroseconds }
         options.keep_all_outputs = keepAllOutputs ? 1 : 0
         var handle: OpaquePointer?
@@ -230,18 +231,6 @@ public final class Model {
         try writeFile(url, try serialized())
     }
 
-    /// Writes `weights.h` for firmware: the model's .nnom bytes as an aligned
-    /// const array and a `<name>_load()` function (`nnom_write_header`).
-    /// @p name must be a C identifier; @p source is named in the header's top comment.
-    public func writeHeader(to url: URL, name: String, source: String? = nil) throws {
-        let bytes = try serialized()
-        try withCError { err in
-            url.withUnsafeFileSystemRepresentation { path in
-                bytes.withUnsafeBytes { nnom_write_header($0.baseAddress, $0.count, path, name, source, err) }
-            }
-        }
-    }
-
     // MARK: helpers
 
     private func check(_ status: nnom_status) throws {
@@ -282,6 +271,7 @@ public final class Model {
         let type = ElementType(nnom_model_dtype(m))
         let layers = (0..<Int(nnom_model_layer_count(m))).map { i -> Layer in
             var info = nnom_layer_info()
+            nnom_layer_info_init(&info)
             _ = nnom_model_layer_info(m, Int32(i), &info)
             return Layer(index: i, info: info, dtype: type)
         }

@@ -47,7 +47,7 @@ public actor ModelActor {
         arenaSize = model.arenaSize
     }
 
-    /// Runs one input; see ``Model/predict(_:)-(Array<Float>)``.
+    /// Runs one input; see ``Model/predict(_:)->[Float]``.
     public func predict(_ input: [Float]) throws -> [Float] {
         try model.predict(input)
     }

@@ -1,4 +1,4 @@
 import CNNoMRuntime
 
 /// The C library's version, "major.minor.patch".
-public var libraryVersion: String { String(cString: nnom_version()) }
+public var libraryVersion: String { String(cString: nnom_version_string()) }

@@ -28,7 +28,7 @@ struct Bench: ParsableCommand {
     }
 
     func run() throws {
-        let m = try Model(contentsOf: url(model), timing: true)
+        let m = try loadModel(model, timing: true)
         var seed: UInt32 = 0x2545_F491
         func next() -> UInt32 {
             seed = seed &* 1_664_525 &+ 1_013_904_223

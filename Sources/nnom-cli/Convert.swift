@@ -16,14 +16,15 @@ struct Convert: ParsableCommand {
     var keras: String
 
     @Option(help: ArgumentHelp("Calibration inputs: a .npy file holding a batch (N, ...input shape); for a model "
-                               + "with several inputs, one file per input in the model's order (repeat the option).",
-                               valueName: "npy"))
+                               + "with several inputs, one .npy per input in the model's order (repeat the option) "
+                               + "or one .npz holding an array named after each input.",
+                               valueName: "npy|npz"))
     var calibration: [String] = []
 
     @Flag(help: "One weight scale per tensor instead of one per output channel.")
     var perTensor = false
 
-    @Option(help: "How activation ranges are chosen: \(CalibrationMethod.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(help: "How activation ranges are chosen.")
     var method: CalibrationMethod = .minmax
 
     @Option(help: "The percentile kept by --method percentile.")
@@ -35,27 +36,35 @@ struct Convert: ParsableCommand {
     @Option(help: "Also write a C header with the model for firmware.")
     var header: String?
 
-    @Option(help: "The C name in the header (default: the header's file name).")
+    @Option(help: "The C name in the header (default: the header's file name made a C identifier).")
     var name: String?
 
     @Option(help: "Report on the first N calibration samples only (default: all).")
     var reportSamples: Int?
 
     func validate() throws {
-        if calibration.isEmpty { throw ValidationError("Missing expected argument '--calibration <npy>'") }
+        if calibration.isEmpty { throw ValidationError("Missing expected argument '--calibration <npy|npz>'") }
         if let n = reportSamples, n < 1 { throw ValidationError("--report-samples must be at least 1") }
         if let name, !isCIdentifier(name) { throw ValidationError("--name '\(name)' is not a C identifier") }
     }
 
     func run() throws {
         let converter = try reportingCrashes(reading: keras) { try Converter(keras: url(keras)) }
-        let arrays = try calibration.map { try NumPyArray(npy: url($0)) }
+        let names = try converter.float32Model(timing: false).inputs.map(\.name)
+        let arrays: [NumPyArray]
+        if calibration.count == names.count || calibration.contains(where: isNPZ) {
+            arrays = try loadInputArrays(calibration, inputNames: names, option: "--calibration").map(\.array)
+        } else {
+            // the converter says how many inputs it wants and their shapes
+            arrays = try calibration.map { try NumPyArray(npy: url($0)) }
+        }
+        let n: Int
         do {
-            try converter.checkCalibration(shapes: arrays.map(\.shape))
+            n = try converter.checkCalibration(shapes: arrays.map(\.shape))
         } catch let error as NNoMError {
             throw CLIError("\(calibration.joined(separator: ", ")): \(error.message)")
         }
-        let inputs = interleavedSamples(arrays)
+        let inputs = interleavedSamples(arrays, count: n)
         var bar: Progress?  // the total comes from the C hook (KL calibration passes over the samples twice)
         try converter.quantize(calibration: inputs,
                                options: ConversionOptions(perTensor: perTensor, method: method, percentile: percentile),
@@ -86,18 +95,16 @@ struct Convert: ParsableCommand {
         print("wrote \(output): \(grouped(model.flashSize)) bytes (weights \(grouped(model.weightBytes))), "
               + "arena \(grouped(model.arenaSize)) bytes")
         if let header {
-            let cName = name ?? cIdentifier(from: url(header).deletingPathExtension().lastPathComponent)
-            try converter.writeHeader(to: url(header), name: cName)
+            let cName = try converter.writeHeader(to: url(header), name: name)
             print("wrote \(header): \(cName)_load()")
         }
     }
 }
 
 /// One row per sample: the values of every input for that sample, one input after the other (the layout
-/// the converter takes). The arrays' shapes were checked: they share the batch.
-func interleavedSamples(_ arrays: [NumPyArray]) -> [[Float]] {
-    let n = arrays.first?.shape.first ?? 0
-    return (0..<n).map { s in
+/// the converter takes). The converter checked the shapes and counted @p count samples in every array.
+func interleavedSamples(_ arrays: [NumPyArray], count n: Int) -> [[Float]] {
+    (0..<n).map { s in
         arrays.flatMap { a -> ArraySlice<Float> in
             let size = a.count / n
             return a.values[s * size ..< (s + 1) * size]
@@ -110,11 +117,4 @@ func isCIdentifier(_ s: String) -> Bool {
         return false
     }
     return s.unicodeScalars.allSatisfy { $0 == "_" || ($0.isASCII && $0.properties.isAlphabetic) || ("0"..."9").contains($0) }
-}
-
-/// "weights-v2" -> "weights_v2"; "2net" -> "_2net".
-func cIdentifier(from s: String) -> String {
-    var id = String(s.unicodeScalars.map { isCIdentifier("a" + String($0)) ? Character($0) : "_" })
-    if id.isEmpty || !isCIdentifier(id) { id = "_" + id }
-    return id
 }

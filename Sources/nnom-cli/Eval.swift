@@ -11,13 +11,15 @@ struct Eval: ParsableCommand {
     @Argument(help: "The .nnom model.")
     var model: String
 
-    @Option(help: "A .npz file with inputs and integer class labels (or, with --labels, a .npy of inputs).")
-    var data: String
+    @Option(help: ArgumentHelp("A .npz file with the inputs and integer class labels; with --labels, the inputs "
+                               + "alone: a .npy (one per model input, repeat the option) or a .npz with an array "
+                               + "named after each input.", valueName: "npz|npy"))
+    var data: [String] = []
 
-    @Option(help: "A .npy file of integer class labels; then --data is a .npy file of inputs.")
+    @Option(help: "A .npy file of integer class labels; then --data holds only the inputs.")
     var labels: String?
 
-    @Option(help: "The array of inputs in the .npz file.")
+    @Option(help: "The array of inputs in the .npz file (one-input models; several inputs are named after them).")
     var xKey = "x"
 
     @Option(help: "The array of labels in the .npz file.")
@@ -28,22 +30,26 @@ struct Eval: ParsableCommand {
 
     func validate() throws {
         if topK < 1 { throw ValidationError("--top-k must be at least 1") }
+        if data.isEmpty { throw ValidationError("Missing expected argument '--data <npz|npy>'") }
+        if labels == nil, let npy = data.first(where: { !isNPZ($0) }) {
+            throw ValidationError("--data \(npy) holds inputs only: give the labels with --labels <npy>, or one .npz "
+                                  + "holding both (arrays '\(xKey)' and '\(yKey)')")
+        }
     }
 
     func run() throws {
-        let m = try Model(contentsOf: url(model), timing: false)
-        guard m.inputs.count == 1, let info = m.inputs.first, let out = m.outputs.first else {
-            throw CLIError("\(model): 'nnom eval' needs a model with one input (this one has \(m.inputs.count))")
-        }
-        let x: NumPyArray, y: NumPyArray, xName: String, yName: String
+        let m = try loadModel(model)
+        guard let out = m.outputs.first else { throw CLIError("\(model): the model has no output") }
+        let names = m.inputs.map(\.name)
+        let arrays = try loadInputArrays(data, inputNames: names, option: "--data", keys: [xKey])
+        let y: NumPyArray, yName: String
         if let labels {
-            (x, y, xName, yName) = (try NumPyArray(npy: url(data)), try NumPyArray(npy: url(labels)), data, labels)
+            (y, yName) = (try NumPyArray(npy: url(labels)), labels)
         } else {
-            (x, y) = (try NumPyArray(npz: url(data), key: xKey), try NumPyArray(npz: url(data), key: yKey))
-            (xName, yName) = ("\(data):\(xKey)", "\(data):\(yKey)")
+            (y, yName) = (try NumPyArray(npz: url(data[0]), key: yKey), "\(data[0]):\(yKey)")
         }
-        let inputs = try samples(of: x, size: info.count, file: xName,
-                                 input: "input '\(info.name)' \(formatShape(info.shape))")
+        let (inputs, _) = try inputRows(arrays, model: m)
+        let xName = arrays.map(\.source).joined(separator: ", ")
         guard y.shape.count <= 1 else {
             throw CLIError("\(yName) has shape \(formatShape(y.shape)); expected integer class labels of shape (N,)")
         }

@@ -11,7 +11,7 @@ struct Inspect: ParsableCommand {
     var model: String
 
     func run() throws {
-        let m = try Model(contentsOf: url(model), timing: false)
+        let m = try loadModel(model)
         var table = TextTable([("#", .right), ("layer", .left), ("type", .left), ("inputs", .left),
                                ("output", .left), ("quantisation", .left), ("MACs", .right),
                                ("weights", .right), ("arena offset", .right), ("arena bytes", .right),

@@ -4,20 +4,23 @@ import NNoM
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run a model on the inputs of a .npy file and print or save its outputs.",
+        abstract: "Run a model on the inputs of .npy or .npz files and print or save its outputs.",
         discussion: """
-            The model must have one input; the input file holds one input (the model's input \
-            shape) or a batch of them (N, ...). The model's first output is dequantised to \
-            floats and printed, one line per input, or with --output saved as a float32 .npy of \
-            shape (N, ...output shape), or the output shape alone for a single input.
+            The input file holds one input (the model's input shape) or a batch of them (N, ...). \
+            A model with several inputs takes one .npy per input in the model's order (repeat \
+            --input) or one .npz holding an array named after each input. The model's first \
+            output is dequantised to floats and printed, one line per sample, or with --output \
+            saved as a float32 .npy of shape (N, ...output shape), or the output shape alone for \
+            a single input.
             """
     )
 
     @Argument(help: "The .nnom model.")
     var model: String
 
-    @Option(help: "The inputs, a .npy file.")
-    var input: String
+    @Option(help: ArgumentHelp("The inputs: a .npy file, one per model input (repeat the option), or one .npz "
+                               + "with an array named after each input.", valueName: "npy|npz"))
+    var input: [String] = []
 
     @Option(name: [.short, .customLong("output")], help: "Write the outputs to this .npy file instead of printing them.")
     var output: String?
@@ -25,26 +28,32 @@ struct Run: ParsableCommand {
     @Flag(help: "Let NaN and infinite inputs through (an int8 model quantises NaN to the zero point and saturates infinities); by default they are an error.")
     var allowNonfinite = false
 
+    func validate() throws {
+        if input.isEmpty { throw ValidationError("Missing expected argument '--input <npy|npz>'") }
+    }
+
     func run() throws {
-        let m = try Model(contentsOf: url(model), timing: false)
+        let m = try loadModel(model)
         m.allowsNonFinite = allowNonfinite
-        guard m.inputs.count == 1, let info = m.inputs.first, let out = m.outputs.first else {
-            throw CLIError("\(model): 'nnom run' needs a model with one input (this one has \(m.inputs.count))")
-        }
-        let data = try NumPyArray(npy: url(input))
-        let batch = try samples(of: data, size: info.count, file: input,
-                                input: "input '\(info.name)' \(formatShape(info.shape))")
-        let single = data.count == info.count && data.shape.first != 1
+        guard let out = m.outputs.first else { throw CLIError("\(model): the model has no output") }
+        let arrays = try loadInputArrays(input, inputNames: m.inputs.map(\.name), option: "--input")
+        let (batch, single) = try inputRows(arrays, model: m)
         var results: [[Float]] = []
         results.reserveCapacity(batch.count)
         var bar = Progress("running", total: batch.count > 100 ? batch.count : 0)
         for (i, x) in batch.enumerated() {
             do {
-                results.append(try m.predict(x))
+                var at = 0
+                for (k, info) in m.inputs.enumerated() {
+                    try m.setInput(Array(x[at ..< at + info.count]), at: k)
+                    at += info.count
+                }
+                try m.run()
+                results.append(try m.output(at: 0))
             } catch let error as NNoMError {
                 // the input's shape was checked above: an argument error here is a NaN or an infinity
                 let hint = error.status == .argument && !allowNonfinite ? " (--allow-nonfinite lets them through)" : ""
-                throw CLIError("\(input): sample \(i): \(error.message)\(hint)")
+                throw CLIError("\(input.joined(separator: ", ")): sample \(i): \(error.message)\(hint)")
             }
             bar.update(i + 1)
         }

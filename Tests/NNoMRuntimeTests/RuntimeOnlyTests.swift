@@ -50,6 +50,7 @@ private struct DenseModel {
         return try weights.withUnsafeBytes { w in
             try bias.withUnsafeBytes { b in
                 var d = nnom_layer_desc()
+                nnom_layer_desc_init(&d)
                 d.type = NNOM_LAYER_DENSE
                 d.n_inputs = 1
                 d.inputs.0 = id
@@ -59,6 +60,7 @@ private struct DenseModel {
                 d.blobs.1 = nnom_blob(data: b.baseAddress, size: UInt32(b.count))
                 try check(nnom_model_add_layer(m, &d, &id))
                 var o = nnom_layer_desc()
+                nnom_layer_desc_init(&o)
                 o.type = NNOM_LAYER_OUTPUT
                 o.n_inputs = 1
                 o.inputs.0 = id

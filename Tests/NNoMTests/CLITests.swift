@@ -276,6 +276,109 @@ final class CLITests: XCTestCase {
         XCTAssertFalse(zero.stdout.isEmpty)
     }
 
+    // MARK: several inputs, file names, wording
+
+    func testConvertRunAndEvalTakeANPZKeyedByInputName() throws {
+        let keras = Paths.kerasFixtures.appendingPathComponent("two_inputs_two_outputs.keras")
+        let image = Paths.kerasFixtures.appendingPathComponent("two_inputs_two_outputs.input0.npy")
+        let vector = Paths.kerasFixtures.appendingPathComponent("two_inputs_two_outputs.input1.npy")
+        let npz = folder.file("inputs.npz")
+        // the arrays in the other order than the model's: the names decide
+        try Data(TestFiles.zipStored([("vector.npy", [UInt8](try Data(contentsOf: vector))),
+                                      ("image.npy", [UInt8](try Data(contentsOf: image)))])).write(to: npz)
+        let fromNPZ = folder.file("npz.nnom"), fromNPY = folder.file("npy.nnom")
+        let a = try CLI.run(["convert", keras.path, "--calibration", npz.path, "-o", fromNPZ.path])
+        XCTAssertEqual(a.status, 0, a.stderr)
+        let b = try CLI.run(["convert", keras.path, "--calibration", image.path, "--calibration", vector.path,
+                             "-o", fromNPY.path])
+        XCTAssertEqual(b.status, 0, b.stderr)
+        XCTAssertEqual(try Data(contentsOf: fromNPZ), try Data(contentsOf: fromNPY))
+
+        // run: the .npz, and one .npy per input, give the library's outputs
+        let m = try Model(contentsOf: fromNPZ)
+        let xa = try NumPyArray(npy: image).rows, xb = try NumPyArray(npy: vector).rows
+        var expected: [[Float]] = []
+        for (ra, rb) in zip(xa, xb) {
+            try m.setInput(ra, at: 0)
+            try m.setInput(rb, at: 1)
+            try m.run()
+            expected.append(try m.output(at: 0))
+        }
+        let out = folder.file("y.npy")
+        let runNPZ = try CLI.run(["run", fromNPZ.path, "--input", npz.path, "-o", out.path])
+        XCTAssertEqual(runNPZ.status, 0, runNPZ.stderr)
+        XCTAssertEqual(bits(try NumPyArray(npy: out).values), bits(expected.flatMap { $0 }))
+        let runNPY = try CLI.run(["run", fromNPZ.path, "--input", image.path, "--input", vector.path])
+        XCTAssertEqual(runNPY.status, 0, runNPY.stderr)
+        let printed = runNPY.stdout.split(whereSeparator: \.isWhitespace).compactMap { Float(String($0)) }
+        XCTAssertEqual(bits(printed), bits(expected.flatMap { $0 }))
+        assertFails(try CLI.run(["run", fromNPZ.path, "--input", image.path]), code: 1,
+                    containing: "the model has 2 inputs (0 'image', 1 'vector'), 1 file given to --input")
+
+        // eval: labels the model's own argmax for the first half, shifted for the rest; scored as the library does
+        let classes = expected[0].count
+        let labels = expected.enumerated().map { i, y in
+            (y.indices.max { y[$0] < y[$1] }! + (i % 2)) % classes
+        }
+        try Data(TestFiles.npyInt64(labels.map(Int64.init), shape: [labels.count])).write(to: folder.file("l.npy"))
+        let library = try m.evaluate(samples: zip(xa, xb).map { $0 + $1 }, labels: labels, topK: 2)
+        let e = try CLI.run(["eval", fromNPZ.path, "--data", npz.path, "--labels", folder.file("l.npy").path,
+                             "--top-k", "2"])
+        XCTAssertEqual(e.status, 0, e.stderr)
+        XCTAssertTrue(e.stdout.contains(String(format: "accuracy: %.2f%% (%d/%d)", library.accuracy * 100,
+                                               library.top1Correct, labels.count)), e.stdout)
+        XCTAssertLessThan(library.top1Correct, labels.count, "the labels are not all the model's answers")
+        // a .npz missing an input names it and the names expected
+        let partial = folder.file("partial.npz")
+        try Data(TestFiles.zipStored([("image.npy", [UInt8](try Data(contentsOf: image)))])).write(to: partial)
+        assertFails(try CLI.run(["run", fromNPZ.path, "--input", partial.path]), code: 1,
+                    containing: "has no array 'vector' for input 1 ('vector')")
+    }
+
+    func testAMissingFileIsSaidOneWay() throws {
+        try NumPyArray(shape: [1, 8, 8, 1], values: [Float](repeating: 0, count: 64)).write(npy: folder.file("x.npy"))
+        let x = folder.file("x.npy").path
+        let cases: [([String], String)] = [
+            (["inspect", "/no/such/m.nnom"], "/no/such/m.nnom"),
+            (["run", modelFile.path, "--input", "/no/such/x.npy"], "/no/such/x.npy"),
+            (["run", modelFile.path, "--input", "/no/such/x.npz"], "/no/such/x.npz"),
+            (["convert", "/no/such/m.keras", "--calibration", x, "-o", folder.file("o.nnom").path], "/no/such/m.keras"),
+            (["eval", modelFile.path, "--data", "/no/such/d.npz"], "/no/such/d.npz"),
+        ]
+        for (args, path) in cases {
+            assertFails(try CLI.run(args), code: 1, containing: "cannot read '\(path)': no such file")
+        }
+    }
+
+    func testUsageMistakesAreExplained() throws {
+        // inputs without labels
+        assertFails(try CLI.run(["eval", modelFile.path, "--data", "x.npy"]), code: 64,
+                    containing: "--data x.npy holds inputs only: give the labels with --labels")
+        // a Keras file where a .nnom model is expected
+        let keras = Paths.kerasFixtures.appendingPathComponent("digits_cnn.keras").path
+        for command in ["inspect", "bench"] {
+            assertFails(try CLI.run([command, keras]), code: 1, containing: "is a Keras model, not a .nnom model: "
+                        + "convert it first (nnom convert \(keras)")
+        }
+        // --method lists its values once
+        let help = try CLI.run(["help", "convert"])
+        XCTAssertEqual(help.stdout.components(separatedBy: "minmax").count - 1, 2, help.stdout)  // values, default
+        XCTAssertEqual(help.stdout.components(separatedBy: "kl").count - 1, 1, help.stdout)
+    }
+
+    func testHeaderNameComesFromTheFileName() throws {
+        let keras = Paths.kerasFixtures.appendingPathComponent("dense.keras")
+        let x = Paths.kerasFixtures.appendingPathComponent("dense.input.npy")
+        let header = folder.file("weights-v2.h")
+        let r = try CLI.run(["convert", keras.path, "--calibration", x.path, "-o", folder.file("d.nnom").path,
+                             "--header", header.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("weights_v2_load()"), r.stdout)
+        let text = try String(contentsOf: header, encoding: .utf8)
+        XCTAssertTrue(text.contains("weights_v2_load("), "the header defines the name printed")
+        XCTAssertEqual(headerName(for: header), "weights_v2")
+    }
+
     private func formatted(_ value: some BinaryInteger) -> String {
         let digits = String(value)
         var out = ""

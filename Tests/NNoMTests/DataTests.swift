@@ -67,6 +67,7 @@ final class DataTests: XCTestCase {
 
         // the C call directly, in one go
         var ce = nnom_eval()
+        nnom_eval_init(&ce)
         ce.k = 3
         let flat = samples.flatMap { $0 }, cLabels = labels.map(Int32.init)
         XCTAssertEqual(nnom_evaluate(built.handle, flat, cLabels, samples.count, &ce), NNOM_OK)

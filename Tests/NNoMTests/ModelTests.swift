@@ -66,6 +66,7 @@ final class ModelTests: XCTestCase {
                         "softmax", "output"])
         for layer in model.layers {
             var info = nnom_layer_info()
+            nnom_layer_info_init(&info)
             XCTAssertEqual(nnom_model_layer_info(m, Int32(layer.index), &info), NNOM_OK)
             XCTAssertEqual(layer.shape, shapeArray(info.shape))
             XCTAssertEqual(layer.macs, info.macs)

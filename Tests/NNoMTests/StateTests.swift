@@ -87,6 +87,7 @@ final class StateTests: XCTestCase {
         var handle: OpaquePointer?
         var err = nnom_error()
         var options = nnom_options()
+        nnom_options_init(&options)
         XCTAssertEqual(nnom_model_load(buffer.baseAddress, bytes.count, &options, &handle, &err), NNOM_OK)
         let m = try XCTUnwrap(handle)
         defer { nnom_model_destroy(m) }

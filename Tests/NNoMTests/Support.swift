@@ -123,6 +123,7 @@ final class HandBuiltModel {
     func layer(_ type: nnom_layer_type, _ name: String, inputs: [Int32], quant: nnom_quant = nnom_quant(),
                blobs: [nnom_blob] = [], params configure: (inout nnom_layer_params) -> Void = { _ in }) throws -> Int32 {
         var d = nnom_layer_desc()
+        nnom_layer_desc_init(&d)
         d.type = type
         d.n_inputs = Int32(inputs.count)
         withUnsafeMutableBytes(of: &d.inputs) { raw in

@@ -199,7 +199,7 @@ static void graph_s8(nnom_layer_type type, nnom_shape shape)
     int32_t a, b;
     TU_OK(m, nnom_model_add_input(m, "x", shape, qi, &a));
     nnom_layer_desc d;
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     d.type = type;
     d.n_inputs = 1;
     d.inputs[0] = a;
@@ -209,7 +209,7 @@ static void graph_s8(nnom_layer_type type, nnom_shape shape)
     d.quant = qo;
     TU_OK(m, nnom_model_add_layer(m, &d, &b));
     nnom_layer_desc od;
-    memset(&od, 0, sizeof od);
+    nnom_layer_desc_init(&od);
     od.type = NNOM_LAYER_OUTPUT;
     od.n_inputs = 1;
     od.inputs[0] = b;
@@ -230,7 +230,7 @@ static void graph_s8(nnom_layer_type type, nnom_shape shape)
         TU_CHECK(y[i] == want, "graph %s [%d] x=%d: %d, expected %d", nnom_layer_type_name(type), i, x[i], y[i], want);
         if (y[i] != want) break;
     }
-    nnom_layer_info info;
+    nnom_layer_info info = NNOM_LAYER_INFO_INIT;
     TU_OK(m, nnom_model_layer_info(m, b, &info));
     /* model inputs are never written over: the input must still hold x */
     TU_CHECK(info.in_place == 0, "%s must not overwrite the model input", nnom_layer_type_name(type));
@@ -251,14 +251,14 @@ static void graph_f32(nnom_layer_type type, nnom_shape shape)
     int32_t a, b;
     TU_OK(m, nnom_model_add_input(m, "x", shape, q0, &a));
     nnom_layer_desc d;
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     d.type = type;
     d.n_inputs = 1;
     d.inputs[0] = a;
     d.params.alpha = alpha;
     TU_OK(m, nnom_model_add_layer(m, &d, &b));
     nnom_layer_desc od;
-    memset(&od, 0, sizeof od);
+    nnom_layer_desc_init(&od);
     od.type = NNOM_LAYER_OUTPUT;
     od.n_inputs = 1;
     od.inputs[0] = b;
@@ -279,7 +279,7 @@ static void graph_f32(nnom_layer_type type, nnom_shape shape)
                  y[i], want);
         if (fabs(y[i] - want) > 3e-7) break;
     }
-    nnom_layer_info info;
+    nnom_layer_info info = NNOM_LAYER_INFO_INIT;
     TU_OK(m, nnom_model_layer_info(m, b, &info));
     TU_CHECK(info.in_place == 0, "%s f32 must not overwrite the model input", nnom_layer_type_name(type));
     TU_CHECK(memcmp(nnom_model_input_data(m, 0), x, (size_t)n * 4) == 0, "%s f32: the input changed",
@@ -310,7 +310,7 @@ static nnom_status compile_act(nnom_dtype dtype, nnom_layer_type type, const voi
     nnom_shape s = {1, {8, 0, 0}};
     TU_OK(m, nnom_model_add_input(m, "x", s, q, &a));
     nnom_layer_desc d;
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     d.type = type;
     d.name = "my_act";
     d.n_inputs = two_inputs ? 2 : 1;
@@ -322,7 +322,7 @@ static nnom_status compile_act(nnom_dtype dtype, nnom_layer_type type, const voi
     d.quant = q;
     TU_OK(m, nnom_model_add_layer(m, &d, &b));
     nnom_layer_desc od;
-    memset(&od, 0, sizeof od);
+    nnom_layer_desc_init(&od);
     od.type = NNOM_LAYER_OUTPUT;
     od.n_inputs = 1;
     od.inputs[0] = b;

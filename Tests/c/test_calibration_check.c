@@ -66,6 +66,16 @@ int main(void)
     const int64_t dims_ones[8] = {5, 8, 8, 3, 1, 5, 1, 6};
     TU_OK(NULL, nnom_converter_check_calibration(c, 2, ranks_ones, dims_ones, &samples));
 
+    /* one sample without its batch axis, as predict() takes it: a batch of one */
+    const int32_t ranks_one[2] = {3, 1};
+    const int64_t dims_one[4] = {8, 8, 3, 6};
+    samples = 0;
+    TU_OK(NULL, nnom_converter_check_calibration(c, 2, ranks_one, dims_one, &samples));
+    TU_CHECK(samples == 1, "one unbatched sample: %lu samples", (unsigned long)samples);
+    const int32_t ranks_mixed[2] = {3, 2};
+    const int64_t dims_mixed[5] = {8, 8, 3, 5, 6};
+    expect_refusal(c, 2, ranks_mixed, dims_mixed, (const char *const[]){"input 1", "5 samples", "has 1", NULL});
+
     /* unequal batches, no samples, one array for two inputs, a batch without dims */
     const int64_t dims_batches[6] = {5, 8, 8, 3, 4, 6};
     expect_refusal(c, 2, ranks_ok, dims_batches, (const char *const[]){"input 1", "4 samples", "has 5", NULL});

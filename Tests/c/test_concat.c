@@ -185,7 +185,7 @@ static void graph_s8(const case_t *k, int32_t axis_param)
     nnom_error err;
     TU_OK(m, nnom_model_create(NNOM_DTYPE_S8, NULL, &m, &err));
     nnom_layer_desc d;
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     d.type = NNOM_LAYER_CONCATENATE;
     d.name = "cat";
     d.n_inputs = k->n;
@@ -202,7 +202,7 @@ static void graph_s8(const case_t *k, int32_t axis_param)
     int32_t c;
     TU_OK(m, nnom_model_add_layer(m, &d, &c));
     nnom_layer_desc od;
-    memset(&od, 0, sizeof od);
+    nnom_layer_desc_init(&od);
     od.type = NNOM_LAYER_OUTPUT;
     od.n_inputs = 1;
     od.inputs[0] = c;
@@ -248,7 +248,7 @@ static void graph_f32(const case_t *k, int32_t axis_param)
     nnom_error err;
     TU_OK(m, nnom_model_create(NNOM_DTYPE_F32, NULL, &m, &err));
     nnom_layer_desc d;
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     d.type = NNOM_LAYER_CONCATENATE;
     d.n_inputs = k->n;
     d.params.axis = axis_param;
@@ -257,7 +257,7 @@ static void graph_f32(const case_t *k, int32_t axis_param)
     int32_t c;
     TU_OK(m, nnom_model_add_layer(m, &d, &c));
     nnom_layer_desc od;
-    memset(&od, 0, sizeof od);
+    nnom_layer_desc_init(&od);
     od.type = NNOM_LAYER_OUTPUT;
     od.n_inputs = 1;
     od.inputs[0] = c;
@@ -305,7 +305,7 @@ static nnom_status compile_cat(nnom_dtype dtype, int32_t n, const nnom_shape *sh
     nnom_error err;
     TU_OK(m, nnom_model_create(dtype, NULL, &m, &err));
     nnom_layer_desc d;
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     d.type = NNOM_LAYER_CONCATENATE;
     d.name = "my_cat";
     d.n_inputs = n;
@@ -318,7 +318,7 @@ static nnom_status compile_cat(nnom_dtype dtype, int32_t n, const nnom_shape *sh
     int32_t c;
     TU_OK(m, nnom_model_add_layer(m, &d, &c));
     nnom_layer_desc od;
-    memset(&od, 0, sizeof od);
+    nnom_layer_desc_init(&od);
     od.type = NNOM_LAYER_OUTPUT;
     od.n_inputs = 1;
     od.inputs[0] = c;

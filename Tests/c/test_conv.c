@@ -5,6 +5,7 @@
  * paddings, zero points and clamps; the per-channel requantisation helper;
  * and the layer through the public API (graphs, and every infer error).
  */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,8 +92,8 @@ static void ref_conv_f32(const nnom_conv_args *a, const float *in, double *out, 
 /* Fused activation bounds of a float model, written here. */
 static void ref_act_f32(int act, float *lo, float *hi)
 {
-    *lo = act == NNOM_ACT_NONE ? -3.0e38f : 0.0f;
-    *hi = act == NNOM_ACT_RELU6 ? 6.0f : 3.0e38f;
+    *lo = act == NNOM_ACT_NONE ? -FLT_MAX : 0.0f;
+    *hi = act == NNOM_ACT_RELU6 ? 6.0f : FLT_MAX;
 }
 
 /* ------------------------------------------------------------------ random cases */
@@ -439,7 +440,7 @@ static void ref_act_bounds(int act, nnom_quant q, int32_t *lo, int32_t *hi)
 static nnom_layer_desc conv_desc(const layer_spec *s, const char *name, int32_t input, nnom_dtype dtype, blobs_t *b)
 {
     nnom_layer_desc d;
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     d.type = s->one_d ? NNOM_LAYER_CONV1D : NNOM_LAYER_CONV2D;
     d.name = name;
     d.n_inputs = 1;
@@ -511,7 +512,7 @@ static nnom_status build_model(const layer_spec *s, nnom_dtype dtype, blobs_t *b
     if (tweak) tweak(&d);
     TU_OK(m, nnom_model_add_layer(m, &d, &id));
     nnom_layer_desc o;
-    memset(&o, 0, sizeof o);
+    nnom_layer_desc_init(&o);
     o.type = NNOM_LAYER_OUTPUT;
     o.name = "out";
     o.n_inputs = 1;
@@ -549,7 +550,7 @@ static void test_graph_s8(void)
         TU_REQUIRE(st == NNOM_OK, "compile: %s", nnom_model_last_error(m));
         nnom_conv_args a;
         kernel_args_of(s, &a);
-        nnom_layer_info info;
+        nnom_layer_info info = NNOM_LAYER_INFO_INIT;
         TU_OK(m, nnom_model_layer_info(m, 1, &info));
         const int64_t k = (int64_t)s->kh * s->kw * s->in_c;
         TU_CHECK(info.macs == (uint64_t)a.out_h * (uint64_t)a.out_w * (uint64_t)s->filters * (uint64_t)k,
@@ -722,7 +723,7 @@ static void test_infer_errors(void)
         d.type = NNOM_LAYER_CONV2D;
         TU_OK(m, nnom_model_add_layer(m, &d, &id));
         nnom_layer_desc o;
-        memset(&o, 0, sizeof o);
+        nnom_layer_desc_init(&o);
         o.type = NNOM_LAYER_OUTPUT;
         o.n_inputs = 1;
         o.inputs[0] = id;
@@ -774,7 +775,7 @@ static void test_infer_errors(void)
             int32_t id;
             TU_OK(m, nnom_model_add_input(m, "x", sh, (nnom_quant){0.1f, 0}, &id));
             nnom_layer_desc d;
-            memset(&d, 0, sizeof d);
+            nnom_layer_desc_init(&d);
             d.type = limits[i].type;
             d.name = "c1";
             d.n_inputs = 1;
@@ -786,7 +787,7 @@ static void test_infer_errors(void)
             d.quant = (nnom_quant){0.1f, 0};
             TU_OK(m, nnom_model_add_layer(m, &d, &id));
             nnom_layer_desc o;
-            memset(&o, 0, sizeof o);
+            nnom_layer_desc_init(&o);
             o.type = NNOM_LAYER_OUTPUT;
             o.n_inputs = 1;
             o.inputs[0] = id;
@@ -814,7 +815,7 @@ static void test_infer_errors(void)
         d.blobs[2] = (nnom_blob){junk, sizeof junk};
         TU_OK(m, nnom_model_add_layer(m, &d, &id));
         nnom_layer_desc o;
-        memset(&o, 0, sizeof o);
+        nnom_layer_desc_init(&o);
         o.type = NNOM_LAYER_OUTPUT;
         o.n_inputs = 1;
         o.inputs[0] = id;

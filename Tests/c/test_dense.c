@@ -3,6 +3,7 @@
  * (int64 accumulation, then the spec's requantisation from test support),
  * and the layer through the public API.
  */
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -200,8 +201,8 @@ static void test_dense_f32_random(void)
         a.weights = w;
         a.bias = tu_rand_int(0, 3) ? b : NULL;
         int act = tu_rand_int(0, 2);
-        a.act_lo = act ? 0.0f : -3.402823466e38f;
-        a.act_hi = act == 2 ? 6.0f : 3.402823466e38f;
+        a.act_lo = act ? 0.0f : -FLT_MAX;
+        a.act_hi = act == 2 ? 6.0f : FLT_MAX;
         nnom_dense_f32(&a, x, got);
         ref_dense_f32(&a, x, want, mag);
         for (int32_t o = 0; o < out; o++) {
@@ -245,7 +246,7 @@ static nnom_status build_dense_s8(dense_blobs_s8 *b, int act, int per_channel, n
     int32_t id;
     TU_OK(m, nnom_model_add_input(m, "image", shape, in_q, &id));
     nnom_layer_desc d;
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     d.type = NNOM_LAYER_DENSE;
     d.name = "fc1";
     d.n_inputs = 1;
@@ -260,7 +261,7 @@ static nnom_status build_dense_s8(dense_blobs_s8 *b, int act, int per_channel, n
     if (tweak) tweak(&d);
     TU_OK(m, nnom_model_add_layer(m, &d, &id));
     nnom_layer_desc o;
-    memset(&o, 0, sizeof o);
+    nnom_layer_desc_init(&o);
     o.type = NNOM_LAYER_OUTPUT;
     o.name = "scores";
     o.n_inputs = 1;
@@ -282,7 +283,7 @@ static void test_graph_s8(void)
         nnom_model *m;
         nnom_status st = build_dense_s8(&b, act, per_channel, in_q, out_q, NULL, &m);
         TU_REQUIRE(st == NNOM_OK, "compile: %s", nnom_model_last_error(m));
-        nnom_layer_info info;
+        nnom_layer_info info = NNOM_LAYER_INFO_INIT;
         TU_OK(m, nnom_model_layer_info(m, 1, &info));
         TU_CHECK(info.shape.rank == 1 && info.shape.dims[0] == 7, "dense output shape rank %d dim %d", info.shape.rank,
                  info.shape.dims[0]);
@@ -328,7 +329,7 @@ static void test_graph_f32(void)
     int32_t id;
     TU_OK(m, nnom_model_add_input(m, "seq", shape, none, &id));
     nnom_layer_desc d;
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     d.type = NNOM_LAYER_DENSE;
     d.name = "fc";
     d.n_inputs = 1;
@@ -338,7 +339,7 @@ static void test_graph_f32(void)
     d.blobs[0] = (nnom_blob){w, sizeof w};
     d.blobs[1] = (nnom_blob){bias, sizeof bias};
     TU_OK(m, nnom_model_add_layer(m, &d, &id));
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     d.type = NNOM_LAYER_OUTPUT;
     d.n_inputs = 1;
     d.inputs[0] = id;

@@ -5,6 +5,7 @@
  * multipliers, strides, dilations, paddings, zero points and clamps; and the
  * layer through the public API (graphs, and infer errors).
  */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,8 +31,8 @@ static int32_t ref_pad_before(int32_t in, int32_t out, int32_t k, int32_t s, int
 
 static void ref_act_f32(int act, float *lo, float *hi)
 {
-    *lo = act == NNOM_ACT_NONE ? -3.0e38f : 0.0f;
-    *hi = act == NNOM_ACT_RELU6 ? 6.0f : 3.0e38f;
+    *lo = act == NNOM_ACT_NONE ? -FLT_MAX : 0.0f;
+    *hi = act == NNOM_ACT_RELU6 ? 6.0f : FLT_MAX;
 }
 
 /* ------------------------------------------------------------------ references */
@@ -333,7 +334,7 @@ static nnom_shape input_shape(const layer_spec *s)
 static nnom_layer_desc dw_desc(const layer_spec *s, int32_t input, nnom_dtype dtype, blobs_t *b)
 {
     nnom_layer_desc d;
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     d.type = s->one_d ? NNOM_LAYER_DEPTHWISE_CONV1D : NNOM_LAYER_DEPTHWISE_CONV2D;
     d.name = "dw";
     d.n_inputs = 1;
@@ -388,7 +389,7 @@ static nnom_status build_model(const layer_spec *s, nnom_dtype dtype, blobs_t *b
     if (tweak) tweak(&d);
     TU_OK(m, nnom_model_add_layer(m, &d, &id));
     nnom_layer_desc o;
-    memset(&o, 0, sizeof o);
+    nnom_layer_desc_init(&o);
     o.type = NNOM_LAYER_OUTPUT;
     o.name = "out";
     o.n_inputs = 1;
@@ -428,7 +429,7 @@ static void test_graphs(void)
         const nnom_quant in_q = {0.03f, -9};
         nnom_status st = build_model(s, NNOM_DTYPE_S8, &b, in_q, NULL, &m);
         TU_REQUIRE(st == NNOM_OK, "compile: %s", nnom_model_last_error(m));
-        nnom_layer_info info;
+        nnom_layer_info info = NNOM_LAYER_INFO_INIT;
         TU_OK(m, nnom_model_layer_info(m, 1, &info));
         TU_CHECK(info.macs == (uint64_t)n_out * (uint64_t)(s->kh * s->kw), "graph %d: macs %lu", i,
                  (unsigned long)info.macs);

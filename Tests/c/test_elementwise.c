@@ -4,6 +4,7 @@
  * exact, on random shapes; per-channel broadcast; in place; and small graphs
  * through the public API, with the shape and parameter errors of infer.
  */
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -161,8 +162,8 @@ static void test_kernels_f32(void)
         a.rows = s.rows;
         a.channels = s.channels;
         a.broadcast = s.broadcast;
-        a.act_lo = -3.4e38f;
-        a.act_hi = 3.4e38f;
+        a.act_lo = -FLT_MAX;
+        a.act_hi = FLT_MAX;
         if (iter % 4 == 1) a.act_lo = 0.0f;
         if (iter % 4 == 2) { a.act_lo = 0.0f; a.act_hi = 6.0f; }
         run_f32(op, &a);
@@ -198,7 +199,7 @@ static nnom_shape shape_of(int32_t rank, int32_t d0, int32_t d1, int32_t d2)
 static nnom_layer_desc desc_of(nnom_layer_type type, const char *name, int32_t in0, int32_t in1)
 {
     nnom_layer_desc d;
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     d.type = type;
     d.name = name;
     d.n_inputs = in1 < 0 ? 1 : 2;
@@ -258,7 +259,7 @@ static void graph_s8(nnom_layer_type type, nnom_shape sa, nnom_shape sb, int32_t
         TU_CHECK(y[i] == want, "graph %s [%d]: %d, expected %d", nnom_layer_type_name(type), i, y[i], want);
         if (y[i] != want) break;
     }
-    nnom_layer_info info;
+    nnom_layer_info info = NNOM_LAYER_INFO_INIT;
     TU_OK(m, nnom_model_layer_info(m, c, &info));
     TU_CHECK(info.shape.rank == sa.rank && info.shape.dims[sa.rank - 1] == c1, "output shape");
     if (type == NNOM_LAYER_MULTIPLY) TU_CHECK(info.macs == (uint64_t)n1, "multiply macs %llu", (unsigned long long)info.macs);
@@ -297,7 +298,7 @@ static void graph_f32(nnom_layer_type type, nnom_shape sa, nnom_shape sb, int32_
     TU_OK(m, nnom_model_set_input_f32(m, 1, x2, (size_t)n2));
     TU_OK(m, nnom_model_run(m));
     TU_OK(m, nnom_model_get_output_f32(m, 0, y, (size_t)n1));
-    float lo = -3.4e38f, hi = 3.4e38f;
+    float lo = -FLT_MAX, hi = FLT_MAX;
     if (activation != NNOM_ACT_NONE) lo = 0.0f;
     if (activation == NNOM_ACT_RELU6) hi = 6.0f;
     for (int32_t i = 0; i < n1; i++) {
@@ -309,7 +310,7 @@ static void graph_f32(nnom_layer_type type, nnom_shape sa, nnom_shape sb, int32_
         if (y[i] != w) break;
     }
     if (chain) {
-        nnom_layer_info info;
+        nnom_layer_info info = NNOM_LAYER_INFO_INIT;
         TU_OK(m, nnom_model_layer_info(m, c2, &info));
         TU_CHECK(info.in_place == 1, "%s reading a dying input should run in place", nnom_layer_type_name(type));
     }
@@ -353,7 +354,7 @@ static void test_graph_errors(void)
     static int32_t neg_mult[2] = {-5, 0};
     char msg[NNOM_ERROR_MESSAGE_MAX];
     nnom_layer_desc d;
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     d.name = "my_add";
     d.quant.scale = 0.05f;
     d.blobs[0].data = good6;

@@ -24,7 +24,7 @@ static nnom_model *build_model(void)
     tu_fill_s32(bias, 7, -500, 500);
     for (int i = 0; i < 7; i++) tu_ref_multiplier(0.05 * 0.01 / 0.2 * (1 + 0.1 * i), &mult[i], &shift[i]);
     nnom_layer_desc d;
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     d.type = NNOM_LAYER_DENSE;
     d.name = "dense";
     d.n_inputs = 1;
@@ -37,7 +37,7 @@ static nnom_model *build_model(void)
     d.blobs[3] = (nnom_blob){shift, sizeof shift};
     d.quant = (nnom_quant){0.2f, -128};
     TU_OK(m, nnom_model_add_layer(m, &d, &dense_id));
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     d.type = NNOM_LAYER_RESHAPE;
     d.name = "reshape";
     d.n_inputs = 1;
@@ -46,7 +46,7 @@ static nnom_model *build_model(void)
     d.params.shape[0] = 7;
     d.params.shape[1] = 1;
     TU_OK(m, nnom_model_add_layer(m, &d, &reshape_id));
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     d.type = NNOM_LAYER_OUTPUT;
     d.name = "scores";
     d.n_inputs = 1;
@@ -129,7 +129,7 @@ int main(void)
     TU_REQUIRE(nnom_model_load(file_bytes, file_size, NULL, &loaded, &err) == NNOM_OK, "%s", err.message);
     TU_CHECK(nnom_model_layer_count(loaded) == nnom_model_layer_count(m), "layer count");
     for (int32_t i = 0; i < nnom_model_layer_count(m); i++) {
-        nnom_layer_info a, b;
+        nnom_layer_info a = NNOM_LAYER_INFO_INIT, b = NNOM_LAYER_INFO_INIT;
         nnom_model_layer_info(m, i, &a);
         nnom_model_layer_info(loaded, i, &b);
         TU_CHECK(strcmp(a.name, b.name) == 0 && a.type == b.type, "layer %d identity", (int)i);
@@ -210,6 +210,32 @@ int main(void)
         nnom_wr_u32(file_bytes + off, 99);
         refresh_crc();
         expect_load_error("shift out of range", file_size, NNOM_ERR_ARGUMENT, "shift");
+    }
+
+    /* ---- reserved fields and unknown flags: each set in valid bytes (CRC fixed) is refused by name */
+    {
+        const struct { const char *what; uint32_t at; nnom_status want; const char *words; } zeros[] = {
+            {"header flag bit 0", NNOM_HDR_FLAGS, NNOM_ERR_VERSION, "header flags 0x1"},
+            {"header flag bit 31", NNOM_HDR_FLAGS + 3, NNOM_ERR_VERSION, "unknown to this runtime"},
+            {"first reserved header byte", NNOM_HDR_RESERVED, NNOM_ERR_FORMAT, "reserved byte 44"},
+            {"last reserved header byte", NNOM_FILE_HEADER_BYTES - 1, NNOM_ERR_FORMAT, "reserved byte 63"},
+            {"reserved record byte", rec1 + NNOM_REC_RESERVED + 1, NNOM_ERR_FORMAT, "reserved byte 5 of the record"},
+            {"unused input entry", rec1 + NNOM_REC_INPUTS + 2 * 5, NNOM_ERR_FORMAT, "unused input entry 5"},
+            {"dimension beyond the rank", rec1 + NNOM_REC_DIMS + 4 * 2, NNOM_ERR_FORMAT, "dimension 2 is"},
+            {"reserved parameter word", rec1 + NNOM_REC_PARAMS + 4 * (NNOM_PARAM_WORDS - 1), NNOM_ERR_FORMAT,
+             "reserved parameter word 23"},
+            {"offset of an absent blob", rec1 + NNOM_REC_BLOBS + 8 * 5, NNOM_ERR_FORMAT, "blob 5 is absent"},
+        };
+        for (size_t k = 0; k < sizeof zeros / sizeof zeros[0]; k++) {
+            TU_CHECK(file_bytes[zeros[k].at] == 0, "%s: zero in a file the writer made", zeros[k].what);
+            file_bytes[zeros[k].at] = (uint8_t)(zeros[k].at == NNOM_HDR_FLAGS + 3 ? 0x80 : 1);
+            refresh_crc();
+            expect_load_error(zeros[k].what, file_size, zeros[k].want, zeros[k].words);
+        }
+        /* and the message names the layer */
+        file_bytes[rec1 + NNOM_REC_RESERVED] = 7;
+        refresh_crc();
+        expect_load_error("reserved record byte", file_size, NNOM_ERR_FORMAT, "layer 1 ('dense')");
     }
 
     /* random corruption never crashes: flip bytes, fix the CRC, load; any status is fine */

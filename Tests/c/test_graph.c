@@ -128,7 +128,7 @@ static void exercise(gb *g, const char *name)
         const float *y = (const float *)nnom_model_layer_output(apart, i);
         TU_CHECK(y != NULL, "%s: layer %d not kept", name, (int)i);
         if (!y) continue;
-        nnom_layer_info li;
+        nnom_layer_info li = NNOM_LAYER_INFO_INIT;
         nnom_model_layer_info(apart, i, &li);
         int32_t cnt = 1;
         for (int32_t k = 0; k < li.shape.rank; k++) cnt *= li.shape.dims[k];

@@ -20,46 +20,62 @@
 #include "nnom/tools.h"
 #include "test_util.h"
 
-#define MAX_IO 16
+#define MAX_IO 24
 /* float32 model against Keras: max |error| <= FLOAT_RTOL * max |Keras output|, per output */
 #define FLOAT_RTOL 1e-4
 /* int8 against float32, in dB: single conv and dense layers, and everything else */
 #define SQNR_CONV_DENSE 30.0
 #define SQNR_OTHERS 25.0
+/* fixtures of one layer per output (new layer types are held to this) */
+#define SQNR_SINGLE_LAYER 30.0
 
 typedef struct fixture {
     const char *name;
     double sqnr_floor; /* per output, int8 against float32 */
+    int k3_only;       /* functions tf_keras lacks: no .k2.h5 layout */
 } fixture;
 
 /* Every case make_fixtures.py writes; a missing file is a failure, not a skip. */
 static const fixture FIXTURES[] = {
-    {"conv1d", SQNR_CONV_DENSE},
-    {"conv2d", SQNR_CONV_DENSE},
-    {"dwconv1d", SQNR_CONV_DENSE},
-    {"dwconv2d", SQNR_CONV_DENSE},
-    {"sepconv1d", SQNR_CONV_DENSE},
-    {"sepconv2d", SQNR_CONV_DENSE},
-    {"dense", SQNR_CONV_DENSE},
-    {"bn_folded", SQNR_CONV_DENSE},
-    {"bn_unfoldable", SQNR_OTHERS},
-    {"pool1d", SQNR_OTHERS},
-    {"pool2d", SQNR_OTHERS},
-    {"merge", SQNR_OTHERS},
-    {"concat2d", SQNR_OTHERS},
-    {"concat1d", SQNR_OTHERS},
-    {"reshape", SQNR_OTHERS},
-    {"shapes1d", SQNR_OTHERS},
-    {"shapes2d", SQNR_OTHERS},
-    {"activations", SQNR_OTHERS},
-    {"rescaling", SQNR_OTHERS},
-    {"resnet_block", SQNR_OTHERS},
-    {"inception_block", SQNR_OTHERS},
-    {"densenet_chain", SQNR_OTHERS},
-    {"mobilenet_block", SQNR_OTHERS},
-    {"timeseries_conv1d", SQNR_OTHERS},
-    {"inline_activations", SQNR_OTHERS},
-    {"two_inputs_two_outputs", SQNR_OTHERS},
+    {"conv1d", SQNR_CONV_DENSE, 0},
+    {"conv2d", SQNR_CONV_DENSE, 0},
+    {"dwconv1d", SQNR_CONV_DENSE, 0},
+    {"dwconv2d", SQNR_CONV_DENSE, 0},
+    {"sepconv1d", SQNR_CONV_DENSE, 0},
+    {"sepconv2d", SQNR_CONV_DENSE, 0},
+    {"dense", SQNR_CONV_DENSE, 0},
+    {"bn_folded", SQNR_CONV_DENSE, 0},
+    {"bn_unfoldable", SQNR_OTHERS, 0},
+    {"pool1d", SQNR_OTHERS, 0},
+    {"pool2d", SQNR_OTHERS, 0},
+    {"merge", SQNR_OTHERS, 0},
+    {"concat2d", SQNR_OTHERS, 0},
+    {"concat1d", SQNR_OTHERS, 0},
+    {"reshape", SQNR_OTHERS, 0},
+    {"shapes1d", SQNR_OTHERS, 0},
+    {"shapes2d", SQNR_OTHERS, 0},
+    {"activations", SQNR_OTHERS, 0},
+    {"functions", SQNR_SINGLE_LAYER, 0},
+    {"functions_k3", SQNR_SINGLE_LAYER, 1},
+    {"time_distributed", SQNR_SINGLE_LAYER, 0},
+    {"time_distributed2d", SQNR_SINGLE_LAYER, 0},
+    {"merge_minmax", SQNR_SINGLE_LAYER, 0},
+    {"mobilenet_v3_block", SQNR_OTHERS, 1},
+    {"minmax_block", SQNR_OTHERS, 0},
+    {"conv_transpose", SQNR_CONV_DENSE, 0},
+    {"conv1d_transpose", SQNR_CONV_DENSE, 0},
+    {"broadcast_rows", SQNR_OTHERS, 0},
+    {"broadcast_scalar", SQNR_OTHERS, 0},
+    {"broadcast_channel", SQNR_OTHERS, 0},
+    {"broadcast_vector", SQNR_OTHERS, 0},
+    {"rescaling", SQNR_OTHERS, 0},
+    {"resnet_block", SQNR_OTHERS, 0},
+    {"inception_block", SQNR_OTHERS, 0},
+    {"densenet_chain", SQNR_OTHERS, 0},
+    {"mobilenet_block", SQNR_OTHERS, 0},
+    {"timeseries_conv1d", SQNR_OTHERS, 0},
+    {"inline_activations", SQNR_OTHERS, 0},
+    {"two_inputs_two_outputs", SQNR_OTHERS, 0},
 };
 #define N_FIXTURES ((int)(sizeof FIXTURES / sizeof FIXTURES[0]))
 
@@ -461,7 +477,9 @@ static int argmax(const float *v, int n)
     return best;
 }
 
-static void test_digits(void)
+/* A model trained on the digits (@p name.keras, its Keras outputs @p name.output.npy): float32 against Keras, int8
+ * accuracy within a point of float32, the saved file. */
+static void test_digits(const char *name)
 {
     char path[512];
     nnom_error err;
@@ -474,7 +492,7 @@ static void test_digits(void)
     TU_REQUIRE(nnom_npy_read(path, &x, &err) == NNOM_OK, "%s: %s", path, err.message);
     fixture_path(path, sizeof path, "digits_test_y", ".npy");
     TU_REQUIRE(nnom_npy_read(path, &y, &err) == NNOM_OK, "%s: %s", path, err.message);
-    fixture_path(path, sizeof path, "digits_cnn", ".output.npy");
+    fixture_path(path, sizeof path, name, ".output.npy");
     TU_REQUIRE(nnom_npy_read(path, &keras_out, &err) == NNOM_OK, "%s: %s", path, err.message);
     fixture_path(path, sizeof path, "digits_calib_x", ".npy");
     TU_REQUIRE(nnom_npy_read(path, &calib, &err) == NNOM_OK, "%s: %s", path, err.message);
@@ -487,17 +505,17 @@ static void test_digits(void)
     TU_REQUIRE(labels && fout && qout, "out of memory");
     for (int64_t i = 0; i < n; i++) labels[i] = (int32_t)y.data[i];
 
-    fixture_path(path, sizeof path, "digits_cnn", ".keras");
+    fixture_path(path, sizeof path, name, ".keras");
     nnom_converter *c = NULL;
     nnom_status st = nnom_keras_read(path, &c, &err);
-    TU_CHECK(st == NNOM_OK, "digits_cnn.keras: nnom_keras_read: %s: %s", nnom_status_name(st), err.message);
+    TU_CHECK(st == NNOM_OK, "%s.keras: nnom_keras_read: %s: %s", name, nnom_status_name(st), err.message);
     if (st != NNOM_OK) goto done;
     nnom_model *fm = nnom_converter_float_model(c);
     TU_OK(fm, nnom_model_alloc_arena(fm));
 
     /* float32: Keras' outputs and its accuracy */
     nnom_eval fe;
-    memset(&fe, 0, sizeof fe);
+    nnom_eval_init(&fe);
     TU_OK(fm, nnom_evaluate(fm, x.data, labels, (size_t)n, &fe));
     double max_err = 0.0, max_ref = 0.0;
     int keras_agree = 0;
@@ -509,19 +527,19 @@ static void test_digits(void)
     }
     for (int64_t i = 0; i < n * classes; i++) max_ref = fmax(max_ref, fabs((double)keras_out.data[i]));
     max_err = tu_max_abs_diff_f32(fout, keras_out.data, (size_t)(n * classes));
-    TU_CHECK(max_err <= FLOAT_RTOL * max_ref, "digits float32 differs from Keras by %.3g", max_err);
-    TU_CHECK(keras_agree == n, "digits float32 top-1 agrees with Keras on %d of %lld", keras_agree, (long long)n);
+    TU_CHECK(max_err <= FLOAT_RTOL * max_ref, "%s: float32 differs from Keras by %.3g", name, max_err);
+    TU_CHECK(keras_agree == n, "%s: float32 top-1 agrees with Keras on %d of %lld", name, keras_agree, (long long)n);
     const double facc = (double)fe.top1 / (double)fe.samples;
-    TU_CHECK(fe.samples == n && facc >= 0.95, "digits float32 accuracy %.4f", facc);
+    TU_CHECK(fe.samples == n && facc >= 0.95, "%s: float32 accuracy %.4f", name, facc);
 
     /* int8, calibrated on training images */
     st = nnom_converter_quantize(c, calib.data, (size_t)(calib.count / 64), NULL);
-    TU_CHECK(st == NNOM_OK, "digits: quantize: %s: %s", nnom_status_name(st), nnom_converter_last_error(c));
+    TU_CHECK(st == NNOM_OK, "%s: quantize: %s: %s", name, nnom_status_name(st), nnom_converter_last_error(c));
     if (st != NNOM_OK) goto done;
     nnom_model *qm = nnom_converter_int8_model(c);
     TU_OK(qm, nnom_model_alloc_arena(qm));
     nnom_eval qe;
-    memset(&qe, 0, sizeof qe);
+    nnom_eval_init(&qe);
     TU_OK(qm, nnom_evaluate(qm, x.data, labels, (size_t)n, &qe));
     int agree = 0;
     for (int64_t s = 0; s < n; s++) {
@@ -533,19 +551,20 @@ static void test_digits(void)
     const double qacc = (double)qe.top1 / (double)qe.samples;
     const double agreement = (double)agree / (double)n;
     const double db = sqnr_db(fout, qout, (size_t)(n * classes));
-    TU_CHECK(agreement >= 0.98, "digits: int8 top-1 agrees with float32 on %.2f%% < 98%%", 100.0 * agreement);
-    TU_CHECK(fabs(qacc - facc) <= 0.01, "digits: int8 accuracy %.4f vs float32 %.4f", qacc, facc);
-    printf("digits_cnn: %lld test images: float32 accuracy %.2f%% (Keras' argmax agreed on %d), int8 accuracy %.2f%%, "
+    TU_CHECK(agreement >= 0.98, "%s: int8 top-1 agrees with float32 on %.2f%% < 98%%", name, 100.0 * agreement);
+    TU_CHECK(fabs(qacc - facc) <= 0.01, "%s: int8 accuracy %.4f vs float32 %.4f", name, qacc, facc);
+    printf("%s: %lld test images: float32 accuracy %.2f%% (Keras' argmax agreed on %d), int8 accuracy %.2f%%, "
            "top-1 agreement %.2f%%, output SQNR %.1f dB, float max error %.2g\n",
-           (long long)n, 100.0 * facc, keras_agree, 100.0 * qacc, 100.0 * agreement, db, max_err);
+           name, (long long)n, 100.0 * facc, keras_agree, 100.0 * qacc, 100.0 * agreement, db, max_err);
 
     double top1 = -1.0;
     nnom_layer_report rows[64];
     int32_t count = 0;
     st = nnom_converter_report(c, x.data, (size_t)n, rows, 64, &count, &top1);
-    TU_CHECK(st == NNOM_OK, "digits: report: %s", nnom_converter_last_error(c));
+    TU_CHECK(st == NNOM_OK, "%s: report: %s", name, nnom_converter_last_error(c));
     if (st == NNOM_OK) {
-        TU_CHECK(fabs(top1 - agreement) < 1e-9, "digits: report's top-1 agreement %.4f, measured %.4f", top1, agreement);
+        TU_CHECK(fabs(top1 - agreement) < 1e-9, "%s: report's top-1 agreement %.4f, measured %.4f", name, top1,
+                 agreement);
         for (int32_t r = 0; r < count && r < 64; r++)
             printf("    %-24s %-18s %7.1f dB\n", rows[r].name, rows[r].type_name, rows[r].sqnr_db);
     }
@@ -564,7 +583,7 @@ static void test_digits(void)
         TU_REQUIRE(q8 != NULL, "out of memory");
         float *tmp[1] = {qout};
         int8_t *s8[1] = {q8};
-        if (run_batch(qm, &d, tmp, s8, "digits_cnn")) check_saved_file(c, &d, s8, "digits_cnn.keras");
+        if (run_batch(qm, &d, tmp, s8, name)) check_saved_file(c, &d, s8, name);
         free(q8);
     }
 
@@ -592,7 +611,7 @@ static void check_table_is_complete(void)
         const size_t n = strlen(e->d_name);
         if (n < 7 || strcmp(e->d_name + n - 6, ".keras") != 0) continue;
         if (strncmp(e->d_name, "bad_", 4) == 0 || strncmp(e->d_name, "rnn_", 4) == 0 ||
-            strcmp(e->d_name, "digits_cnn.keras") == 0)
+            strcmp(e->d_name, "digits_cnn.keras") == 0 || strcmp(e->d_name, "digits_mnv3.keras") == 0)
             continue;
         int found = 0;
         for (int f = 0; f < N_FIXTURES; f++)
@@ -627,7 +646,14 @@ int main(void)
             for (int l = 0; l < N_LAYOUTS; l++) snprintf(results[f][l].status, sizeof results[f][l].status, "no data");
             continue;
         }
-        for (int l = 0; l < N_LAYOUTS; l++) run_fixture_layout(&FIXTURES[f], &d, LAYOUTS[l], &results[f][l]);
+        for (int l = 0; l < N_LAYOUTS; l++) {
+            if (FIXTURES[f].k3_only && strcmp(LAYOUTS[l], ".k2.h5") == 0) {
+                snprintf(results[f][l].status, sizeof results[f][l].status, "Keras 3 only");
+                results[f][l].float_worst = results[f][l].sqnr_worst = -1;
+                continue;
+            }
+            run_fixture_layout(&FIXTURES[f], &d, LAYOUTS[l], &results[f][l]);
+        }
         free_data(&d);
     }
 
@@ -646,6 +672,7 @@ int main(void)
            "int8 SQNR: worst output against float32, floor %.0f dB for conv/dense, %.0f dB otherwise)\n\n",
            FLOAT_RTOL, SQNR_CONV_DENSE, SQNR_OTHERS);
 
-    test_digits();
+    test_digits("digits_cnn");
+    test_digits("digits_mnv3");
     return tu_finish("test_keras_models");
 }

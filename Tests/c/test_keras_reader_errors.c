@@ -260,6 +260,29 @@ static void write_zip(const char *path, const entry *entries, int n)
     TU_REQUIRE(zip_close(z) == 0, "zip_close %s", path);
 }
 
+/* Rewrites the declared (uncompressed) size, and the compressed one unless 0, of entry @p name in both
+ * of its zip headers (local and central): the header lies, the data stays. */
+static void patch_zip_sizes(const char *path, const char *name, uint32_t size, uint32_t comp_size)
+{
+    size_t n;
+    uint8_t *b = (uint8_t *)read_whole(path, &n);
+    const size_t len = strlen(name);
+    int patched = 0;
+    for (size_t at = 0; at + 46 + len <= n; at++) {
+        const int local = memcmp(b + at, "PK\3\4", 4) == 0, central = memcmp(b + at, "PK\1\2", 4) == 0;
+        const size_t name_at = at + (local ? 30 : 46), sizes_at = at + (local ? 18 : 20);
+        if ((!local && !central) || memcmp(b + name_at, name, len) != 0) continue;
+        for (int k = 0; k < 4; k++) {
+            b[sizes_at + 4 + k] = (uint8_t)(size >> (8 * k));
+            if (comp_size) b[sizes_at + k] = (uint8_t)(comp_size >> (8 * k));
+        }
+        patched++;
+    }
+    TU_REQUIRE(patched == 2, "%s: %d headers of %s", path, patched, name);
+    write_whole(path, b, n);
+    free(b);
+}
+
 /* ------------------------------------------------------------------ configs */
 
 static cJSON *keras3_tensor(const char *from, int h, int w, int c)
@@ -510,7 +533,46 @@ static void tweak_channels_first(cJSON *r)
 }
 static void tweak_groups(cJSON *r) { set_item(layer_config(r, "conv"), "groups", cJSON_CreateNumber(2)); }
 static void tweak_causal(cJSON *r) { set_item(layer_config(r, "conv"), "padding", cJSON_CreateString("causal")); }
-static void tweak_gelu(cJSON *r) { set_item(layer_config(r, "fc"), "activation", cJSON_CreateString("gelu")); }
+static void tweak_glu(cJSON *r) { set_item(layer_config(r, "fc"), "activation", cJSON_CreateString("glu")); }
+/* the Flatten layer 'flat' turned into class @p cls with option @p key set to a string */
+static void as_layer_with_text(cJSON *r, const char *cls, const char *key)
+{
+    cJSON_ReplaceItemInObject(layer_object(r, "flat"), "class_name", cJSON_CreateString(cls));
+    set_item(layer_config(r, "flat"), key, cJSON_CreateString("six"));
+}
+static void tweak_relu_max_text(cJSON *r) { as_layer_with_text(r, "ReLU", "max_value"); }
+static void tweak_relu_threshold_text(cJSON *r) { as_layer_with_text(r, "ReLU", "threshold"); }
+static void tweak_elu_alpha_text(cJSON *r) { as_layer_with_text(r, "ELU", "alpha"); }
+static void tweak_prelu_axis(cJSON *r)
+{
+    cJSON_ReplaceItemInObject(layer_object(r, "flat"), "class_name", cJSON_CreateString("PReLU"));
+    int axes[1] = {5};
+    set_item(layer_config(r, "flat"), "shared_axes", cJSON_CreateIntArray(axes, 1));
+}
+/* a PReLU where the file has no weights for it */
+static void tweak_prelu_no_alpha(cJSON *r)
+{
+    cJSON_ReplaceItemInObject(layer_object(r, "flat"), "class_name", cJSON_CreateString("PReLU"));
+}
+static void tweak_time_distributed_conv(cJSON *r)
+{
+    cJSON_ReplaceItemInObject(layer_object(r, "flat"), "class_name", cJSON_CreateString("TimeDistributed"));
+    cJSON *inner = cJSON_CreateObject();
+    cJSON_AddStringToObject(inner, "class_name", "Conv2D");
+    cJSON_AddItemToObject(inner, "config", cJSON_CreateObject());
+    set_item(layer_config(r, "flat"), "layer", inner);
+}
+static void tweak_transpose_dilated(cJSON *r)
+{
+    cJSON_ReplaceItemInObject(layer_object(r, "conv"), "class_name", cJSON_CreateString("Conv2DTranspose"));
+    int d[2] = {2, 2};
+    set_item(layer_config(r, "conv"), "dilation_rate", cJSON_CreateIntArray(d, 2));
+}
+static void tweak_transpose_full(cJSON *r)
+{
+    cJSON_ReplaceItemInObject(layer_object(r, "conv"), "class_name", cJSON_CreateString("Conv2DTranspose"));
+    set_item(layer_config(r, "conv"), "padding", cJSON_CreateString("full"));
+}
 static void tweak_none_dim(cJSON *r)
 {
     cJSON *shape = cJSON_GetObjectItem(layer_config(r, "img"), "batch_shape");
@@ -519,6 +581,15 @@ static void tweak_none_dim(cJSON *r)
 static void tweak_unsupported(cJSON *r)
 {
     cJSON_ReplaceItemInObject(layer_object(r, "flat"), "class_name", cJSON_CreateString("MultiHeadAttention"));
+}
+/* a class name of 300 characters: the message names it and still lists every supported class */
+#define LONG_CLASS_CHARS 300
+static void tweak_unsupported_long(cJSON *r)
+{
+    char cls[LONG_CLASS_CHARS + 1];
+    memset(cls, 'Q', LONG_CLASS_CHARS);
+    cls[LONG_CLASS_CHARS] = '\0';
+    cJSON_ReplaceItemInObject(layer_object(r, "flat"), "class_name", cJSON_CreateString(cls));
 }
 static void tweak_subclassed(cJSON *r)
 {
@@ -530,6 +601,19 @@ static cJSON *first_history(cJSON *r, const char *name)
     cJSON *node = cJSON_GetArrayItem(cJSON_GetObjectItem(layer_object(r, name), "inbound_nodes"), 0);
     cJSON *t = cJSON_GetArrayItem(cJSON_GetObjectItem(node, "args"), 0);
     return cJSON_GetObjectItem(cJSON_GetObjectItem(t, "config"), "keras_history");
+}
+/* 'flat' turned into an Add of the conv's output (3, 3, 4) and the image (5, 5, 2): no broadcast joins them */
+static void tweak_add_unbroadcastable(cJSON *r)
+{
+    cJSON *flat = layer_object(r, "flat");
+    cJSON_ReplaceItemInObject(flat, "class_name", cJSON_CreateString("Add"));
+    cJSON *node = cJSON_GetArrayItem(cJSON_GetObjectItem(flat, "inbound_nodes"), 0);
+    cJSON *pair = cJSON_CreateArray();
+    cJSON_AddItemToArray(pair, keras3_tensor("conv", 3, 3, 4));
+    cJSON_AddItemToArray(pair, keras3_tensor("img", 5, 5, 2));
+    cJSON *args = cJSON_CreateArray();
+    cJSON_AddItemToArray(args, pair);
+    cJSON_ReplaceItemInObject(node, "args", args);
 }
 static void tweak_ghost(cJSON *r)
 {
@@ -588,6 +672,11 @@ static void test_archive(void)
     const char *w3[] = {"model.weights.h5", "not an HDF5", NULL};
     expect_failure("weights not HDF5", path, NNOM_ERR_KERAS, w3);
 
+    /* a weights entry declaring 3.6 GB in a small archive: refused before anything that large is allocated */
+    patch_zip_sizes(path, "model.weights.h5", 3600000000u, 0);
+    const char *w3b[] = {"model.weights.h5", "stored (not compressed) but declares 3600000000 bytes", NULL};
+    expect_failure("weights declaring 3.6 GB", path, NNOM_ERR_KERAS, w3b);
+
     /* the weights cut in half: HDF5 must refuse them from memory */
     char wpath[512];
     tmp_path(wpath, sizeof wpath, "half.weights.h5");
@@ -644,7 +733,20 @@ static void test_config(void)
          {"'conv'", "Conv2D", "channels_first", "channels_last"}},
         {"groups", tweak_groups, NNOM_ERR_UNSUPPORTED, {"'conv'", "Conv2D", "groups=2"}},
         {"causal padding on Conv2D", tweak_causal, NNOM_ERR_UNSUPPORTED, {"'conv'", "causal", "valid, same"}},
-        {"activation gelu", tweak_gelu, NNOM_ERR_UNSUPPORTED, {"'fc'", "Dense", "gelu", "relu"}},
+        {"activation glu", tweak_glu, NNOM_ERR_UNSUPPORTED, {"'fc'", "glu", "gelu", "hard_tanh"}},
+        {"ReLU max_value text", tweak_relu_max_text, NNOM_ERR_KERAS, {"'flat'", "ReLU", "max_value", "number"}},
+        {"ReLU threshold text", tweak_relu_threshold_text, NNOM_ERR_KERAS, {"'flat'", "ReLU", "threshold", "number"}},
+        {"ELU alpha text", tweak_elu_alpha_text, NNOM_ERR_KERAS, {"'flat'", "ELU", "alpha", "number"}},
+        {"PReLU shared axis 5", tweak_prelu_axis, NNOM_ERR_KERAS, {"'flat'", "PReLU", "shared_axes", "1 to 3"}},
+        {"TimeDistributed(Conv2D)", tweak_time_distributed_conv, NNOM_ERR_UNSUPPORTED,
+         {"'flat'", "TimeDistributed(Conv2D)", "Dense", "Conv1D"}},
+        {"Conv2DTranspose dilated", tweak_transpose_dilated, NNOM_ERR_UNSUPPORTED,
+         {"'conv'", "Conv2DTranspose", "dilation_rate=2", "supported: 1"}},
+        {"Conv2DTranspose padding full", tweak_transpose_full, NNOM_ERR_UNSUPPORTED,
+         {"'conv'", "'full'", "valid", "same"}},
+        {"Add (3, 3, 4) + (5, 5, 2)", tweak_add_unbroadcastable, NNOM_ERR_SHAPE,
+         {"'flat'", "(3, 3, 4)", "(5, 5, 2)", "broadcast"}},
+        {"PReLU without alpha", tweak_prelu_no_alpha, NNOM_ERR_SHAPE, {"'flat'", "PReLU", "alpha", "holds 0"}},
         {"None dimension", tweak_none_dim, NNOM_ERR_UNSUPPORTED, {"'img'", "None"}},
         {"undefined layer", tweak_ghost, NNOM_ERR_KERAS, {"'flat'", "'ghost'"}},
         {"second output of a layer", tweak_second_output, NNOM_ERR_UNSUPPORTED, {"'conv'", "several outputs"}},
@@ -657,6 +759,24 @@ static void test_config(void)
         free(cfg);
         expect_failure(cases[i].what, path, cases[i].status, cases[i].words);
     }
+
+    /* the longest message, the list of supported classes after a long class name, is not cut */
+    char *cfg = config_text(0, tweak_unsupported_long);
+    write_keras(path, cfg, &ws);
+    free(cfg);
+    nnom_converter *c = NULL;
+    nnom_error err;
+    TU_CHECK(nnom_keras_read(path, &c, &err) == NNOM_ERR_UNSUPPORTED, "long class name: %s", err.message);
+    const size_t len = strlen(err.message);
+    TU_CHECK(len + 1 < sizeof err.message, "the message fills its %zu bytes: cut", sizeof err.message);
+    const char *list = strstr(err.message, "supported: ");
+    TU_CHECK(list != NULL, "no list of supported classes: %s", err.message);
+    /* the whole list: it ends with a class name, not inside one */
+    static const char *const last_words[] = {"Bidirectional", "LSTM", "Dense", "Conv"};
+    for (size_t k = 0; list && k < sizeof last_words / sizeof last_words[0]; k++)
+        TU_CHECK(strstr(list, last_words[k]) != NULL, "the list lacks %s: %s", last_words[k], list);
+    TU_CHECK(len > LONG_CLASS_CHARS + 200, "%zu bytes: the class name or the list is missing", len);
+    if (c) nnom_converter_destroy(c);
     remove(path);
 }
 

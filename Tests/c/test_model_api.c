@@ -12,7 +12,7 @@
 static nnom_layer_desc view(nnom_layer_type type, const char *name, int32_t input)
 {
     nnom_layer_desc d;
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     d.type = type;
     d.name = name;
     d.n_inputs = 1;
@@ -86,7 +86,7 @@ int main(void)
     TU_CHECK(nnom_model_compile(m) == NNOM_ERR_STATE, "compiled twice");
     TU_CHECK(nnom_model_add_input(m, "late", shape, q, NULL) == NNOM_ERR_STATE, "added after compile");
     TU_CHECK(nnom_model_arena_size(m) == 24, "views share one buffer: arena %zu", nnom_model_arena_size(m));
-    nnom_layer_info info;
+    nnom_layer_info info = NNOM_LAYER_INFO_INIT;
     TU_OK(m, nnom_model_layer_info(m, 2, &info));
     TU_CHECK(strcmp(info.name, "flatten_2") == 0, "generated name %s", info.name);
     TU_CHECK(info.shape.rank == 1 && info.shape.dims[0] == 24 && info.in_place == 1, "flatten info");
@@ -171,7 +171,7 @@ int main(void)
     nnom_pool pool;
     nnom_pool_init(&pool, pool_mem, sizeof pool_mem);
     nnom_options opt;
-    memset(&opt, 0, sizeof opt);
+    nnom_options_init(&opt);
     opt.allocator = &pool.allocator;
     TU_OK(NULL, nnom_model_create(NNOM_DTYPE_S8, &opt, &m, &err));
     TU_OK(m, nnom_model_add_input(m, "x", shape, q, &in_id));
@@ -179,7 +179,7 @@ int main(void)
     TU_OK(m, nnom_model_add_layer(m, &d, NULL));
     TU_OK(m, nnom_model_compile(m));
     TU_OK(m, nnom_model_alloc_arena(m));
-    TU_CHECK(pool.used > 0 && pool.used <= sizeof pool_mem, "pool used %zu", pool.used);
+    TU_CHECK(nnom_pool_used(&pool) > 0 && nnom_pool_used(&pool) <= sizeof pool_mem, "pool used %zu", nnom_pool_used(&pool));
     nnom_model_destroy(m);
     nnom_pool_init(&pool, pool_mem, 64);
     TU_CHECK(nnom_model_create(NNOM_DTYPE_S8, &opt, &m, &err) == NNOM_ERR_NO_MEMORY, "tiny pool");
@@ -191,7 +191,7 @@ int main(void)
         int64_t confusion[C * C] = {0}, ranks[C] = {0}, want_conf[C * C] = {0}, want_ranks[C] = {0};
         int64_t want_top1 = 0, want_topk = 0;
         nnom_eval e;
-        memset(&e, 0, sizeof e);
+        nnom_eval_init(&e);
         e.n_classes = C;
         e.k = K;
         e.confusion = confusion;

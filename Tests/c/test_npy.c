@@ -361,6 +361,100 @@ static void corrupt_files(void)
     unlink(tmp_path("bad.npy"));
 }
 
+/* ---- archives whose zip headers lie about sizes (the sizes are claims: nothing is allocated
+ *      from them before they are checked against the archive and the compression method) */
+
+#define ZIP_LOCAL_SIG 0x04034b50u
+#define ZIP_CENTRAL_SIG 0x02014b50u
+#define KEEP 0xFFFFFFFFFFull
+
+static uint32_t rd32(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
+static void wr32(uint8_t *p, uint32_t v) { for (int k = 0; k < 4; k++) p[k] = (uint8_t)(v >> (8 * k)); }
+static void wr16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
+
+/* An archive with entry "t.npy" holding @p n bytes (deflated or stored), whose local and central
+ * headers then get the given method, compressed and uncompressed sizes (KEEP: as written). */
+static size_t lying_npz(const char *path, const uint8_t *bytes, size_t n, int deflate, uint64_t method,
+                        uint64_t comp_size, uint64_t size)
+{
+    int zerr;
+    zip_t *z = zip_open(path, ZIP_CREATE | ZIP_TRUNCATE, &zerr);
+    TU_REQUIRE(z != NULL, "zip_open");
+    zip_source_t *src = zip_source_buffer(z, bytes, n, 0);
+    const zip_int64_t index = src ? zip_file_add(z, "t.npy", src, ZIP_FL_OVERWRITE) : -1;
+    TU_REQUIRE(index >= 0, "zip add");
+    TU_REQUIRE(zip_set_file_compression(z, (zip_uint64_t)index, deflate ? ZIP_CM_DEFLATE : ZIP_CM_STORE, 9) == 0,
+               "compression");
+    TU_REQUIRE(zip_close(z) == 0, "zip close");
+    static uint8_t archive[4096];
+    FILE *f = fopen(path, "rb");
+    TU_REQUIRE(f != NULL, "reopen");
+    const size_t size_of_archive = fread(archive, 1, sizeof archive, f);
+    fclose(f);
+    int patched = 0;
+    for (size_t at = 0; at + 46 <= size_of_archive; at++) {
+        const uint32_t sig = rd32(archive + at);
+        size_t method_at, sizes_at;
+        if (sig == ZIP_LOCAL_SIG) method_at = at + 8, sizes_at = at + 18;
+        else if (sig == ZIP_CENTRAL_SIG) method_at = at + 10, sizes_at = at + 20;
+        else continue;
+        if (method != KEEP) wr16(archive + method_at, (uint16_t)method);
+        if (comp_size != KEEP) wr32(archive + sizes_at, (uint32_t)comp_size);
+        if (size != KEEP) wr32(archive + sizes_at + 4, (uint32_t)size);
+        patched++;
+    }
+    TU_REQUIRE(patched == 2, "found %d zip headers", patched);
+    write_bytes(path, archive, size_of_archive);
+    return size_of_archive;
+}
+
+static void lying_archives(void)
+{
+    FILE *f = fopen(FIX "f4_le.npy", "rb");
+    TU_REQUIRE(f != NULL, "fixture");
+    static uint8_t npy[512];
+    const size_t n = fread(npy, 1, sizeof npy, f);
+    fclose(f);
+    static const struct {
+        const char *what;
+        int deflate;
+        uint64_t method, comp_size, size;
+        nnom_status want;
+        const char *words;
+    } cases[] = {
+        {"deflated, declares 3.6 GB", 1, KEEP, KEEP, 3600000000u, NNOM_ERR_FORMAT,
+         "declares 3600000000 bytes, more than deflate can expand"},
+        {"stored, declares more than it holds", 0, KEEP, KEEP, 100000, NNOM_ERR_FORMAT,
+         "is stored (not compressed) but declares 100000 bytes"},
+        {"stored, 4 GB compressed in a small archive", 0, KEEP, 0xF0000000u, 0xF0000000u, NNOM_ERR_FORMAT,
+         "declares 4026531840 compressed bytes, but the archive has only"},
+        {"deflated, declares a little more", 1, KEEP, KEEP, 300, NNOM_ERR_TRUNCATED, "ends after 152 of the 300 bytes"},
+        {"deflated, declares less", 1, KEEP, KEEP, 50, NNOM_ERR_FORMAT, "holds more than the 50 bytes it declares"},
+        {"bzip2", 1, 12, KEEP, KEEP, NNOM_ERR_UNSUPPORTED, "compression method 12"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        const size_t archive = lying_npz(tmp_path("lies.npz"), npy, n, cases[k].deflate, cases[k].method,
+                                         cases[k].comp_size, cases[k].size);
+        TU_CHECK(archive < 1024, "%s: the archive has %zu bytes", cases[k].what, archive);
+        nnom_array a;
+        nnom_error err;
+        memset(&err, 0, sizeof err);
+        const nnom_status st = nnom_npz_read(tmp_path("lies.npz"), "t", &a, &err);
+        TU_CHECK(st == cases[k].want && strstr(err.message, cases[k].words) && !strstr(err.message, "No error"),
+                 "%s: %s: %s", cases[k].what, nnom_status_name(st), err.message);
+        TU_CHECK(a.data == NULL, "%s: no data", cases[k].what);
+        if (st == NNOM_OK) nnom_array_free(&a);
+    }
+    /* the same archive, sizes untouched, reads */
+    lying_npz(tmp_path("lies.npz"), npy, n, 1, KEEP, KEEP, KEEP);
+    nnom_array a;
+    nnom_error err;
+    TU_CHECK(nnom_npz_read(tmp_path("lies.npz"), "t", &a, &err) == NNOM_OK && a.count == 6, "honest archive: %s",
+             err.message);
+    nnom_array_free(&a);
+    unlink(tmp_path("lies.npz"));
+}
+
 int main(void)
 {
     tu_seed(77);
@@ -368,6 +462,7 @@ int main(void)
     TU_REQUIRE(mkdtemp(tmpdir) != NULL, "mkdtemp");
     numpy_files();
     npz_files();
+    lying_archives();
     round_trips();
     corrupt_files();
     rmdir(tmpdir);

@@ -157,7 +157,7 @@ typedef struct {
 static int32_t add_op(nnom_model *m, const char *name, int32_t input, shape_op op, nnom_quant q)
 {
     nnom_layer_desc d;
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     d.type = op.type;
     d.name = name;
     d.n_inputs = 1;
@@ -193,7 +193,7 @@ static void test_graph_chain(nnom_dtype dtype, int one_d)
     id = add_op(m, "crop", id, crop, q);
     id = add_op(m, "up", id, up, q);
     nnom_layer_desc d;
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     d.type = NNOM_LAYER_OUTPUT;
     d.n_inputs = 1;
     d.inputs[0] = id;
@@ -252,7 +252,7 @@ static void expect_error(int32_t rank, shape_op op, nnom_quant out_q, nnom_statu
     TU_OK(m, nnom_model_add_input(m, "x", shape, q, &id));
     id = add_op(m, "reshaper", id, op, out_q);
     nnom_layer_desc d;
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     d.type = NNOM_LAYER_OUTPUT;
     d.n_inputs = 1;
     d.inputs[0] = id;

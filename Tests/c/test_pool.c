@@ -459,14 +459,14 @@ static nnom_status build_pool_model_blobs(nnom_dtype dtype, int32_t h, int32_t w
     nnom_layer_desc d;
     /* an identity zero padding first: the planner never overwrites a model input, but may
      * let the pool overwrite this copy */
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     d.type = h ? NNOM_LAYER_ZERO_PADDING2D : NNOM_LAYER_ZERO_PADDING1D;
     d.name = "copy";
     d.n_inputs = 1;
     d.inputs[0] = id;
     d.quant = in_q;
     TU_OK(m, nnom_model_add_layer(m, &d, &id));
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     d.type = ps.type;
     d.name = "pool";
     d.n_inputs = 1;
@@ -479,7 +479,7 @@ static nnom_status build_pool_model_blobs(nnom_dtype dtype, int32_t h, int32_t w
     d.quant = out_q;
     if (blobs) memcpy(d.blobs, blobs, sizeof d.blobs);
     TU_OK(m, nnom_model_add_layer(m, &d, &id));
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     d.type = NNOM_LAYER_OUTPUT;
     d.name = "y";
     d.n_inputs = 1;
@@ -512,7 +512,7 @@ static void test_graph_pools(void)
         nnom_model *m;
         nnom_status st = build_pool_model(f32 ? NNOM_DTYPE_F32 : NNOM_DTYPE_S8, rank2 ? 0 : g.in_h, g.in_w, g.c, ps, q, q, &m);
         TU_REQUIRE(st == NNOM_OK, "compile %s: %s", nnom_layer_type_name(ps.type), nnom_model_last_error(m));
-        nnom_layer_info info;
+        nnom_layer_info info = NNOM_LAYER_INFO_INIT;
         TU_OK(m, nnom_model_layer_info(m, 2, &info));
         const int32_t out_elems = global ? g.c : g.out_h * g.out_w * g.c;
         TU_CHECK(info.shape.rank == (global ? 1 : rank2 ? 2 : 3), "%s output rank %d", nnom_layer_type_name(ps.type),
@@ -618,7 +618,7 @@ static void test_graph_requant(void)
                                                 blobs, &m);
         TU_REQUIRE(st == NNOM_OK, "compile %s with blobs: %s", nnom_layer_type_name(specs[k].type),
                    nnom_model_last_error(m));
-        nnom_layer_info info;
+        nnom_layer_info info = NNOM_LAYER_INFO_INIT;
         TU_OK(m, nnom_model_layer_info(m, 2, &info));
         TU_CHECK(info.in_place == (k == 0), "%s: in place %d", nnom_layer_type_name(specs[k].type), info.in_place);
         TU_OK(m, nnom_model_alloc_arena(m));

@@ -58,7 +58,7 @@ static nnom_converter *quantize_pct(nnom_model *fm, const float *xs, size_t n, n
     nnom_error err;
     TU_REQUIRE(nnom_converter_from_model(fm, &c, &err) == NNOM_OK, "%s", err.message);
     nnom_quantize_options o;
-    memset(&o, 0, sizeof o);
+    nnom_quantize_options_init(&o);
     o.method = method;
     o.per_tensor = per_tensor;
     o.percentile = percentile;
@@ -158,7 +158,7 @@ static void check_report(nnom_converter *c, const float *xs, size_t n, size_t pe
         TU_OK(fm, nnom_model_run(fm));
         TU_OK(qm, nnom_model_run(qm));
         for (int32_t i = 0; i < L; i++) {
-            nnom_layer_info info;
+            nnom_layer_info info = NNOM_LAYER_INFO_INIT;
             TU_OK(qm, nnom_model_layer_info(qm, i, &info));
             const float *f = (const float *)nnom_model_layer_output(fm, i);
             const int8_t *q = (const int8_t *)nnom_model_layer_output(qm, i);
@@ -177,7 +177,7 @@ static void check_report(nnom_converter *c, const float *xs, size_t n, size_t pe
     TU_CHECK(st == NNOM_OK, "%s: report: %s", label, nnom_converter_last_error(c));
     TU_CHECK(count == L, "%s: report has %d rows, the model %d layers", label, (int)count, (int)L);
     for (int32_t i = 0; i < L && i < count; i++) {
-        nnom_layer_info info;
+        nnom_layer_info info = NNOM_LAYER_INFO_INIT;
         TU_OK(qm0, nnom_model_layer_info(qm0, i, &info));
         const double own = db(sig[i], noise[i]);
         TU_CHECK(fabs(rows[i].sqnr_db - own) <= 1e-6 * (1.0 + fabs(own)), "%s: layer %d (%s): report %.6f dB, own %.6f dB",
@@ -233,7 +233,7 @@ static void check_quant_rules(nnom_converter *c, const char *label)
 {
     nnom_model *q = nnom_converter_int8_model(c);
     for (int32_t i = 0; i < nnom_model_layer_count(q); i++) {
-        nnom_layer_info info, in;
+        nnom_layer_info info = NNOM_LAYER_INFO_INIT, in = NNOM_LAYER_INFO_INIT;
         TU_OK(q, nnom_model_layer_info(q, i, &info));
         if (info.n_inputs > 0) TU_OK(q, nnom_model_layer_info(q, info.inputs[0], &in));
         switch (nnom_calib_class(info.type)) {
@@ -294,7 +294,7 @@ static void check_quant_rules(nnom_converter *c, const char *label)
             }
             break;
         }
-        default: TU_CHECK(0, "%s: layer '%s' of unexpected type", label, info.name);
+        case NNOM_QCLASS_UNKNOWN: TU_CHECK(0, "%s: layer '%s' of unexpected type", label, info.name); break;
         }
     }
 }
@@ -302,7 +302,7 @@ static void check_quant_rules(nnom_converter *c, const char *label)
 /* Weights of a weighted int8 layer: each output channel's largest |q| is 127 (or all 0). */
 static void check_weights_scaled(nnom_model *q, int32_t layer, int per_tensor, const char *label)
 {
-    nnom_layer_info info;
+    nnom_layer_info info = NNOM_LAYER_INFO_INIT;
     nnom_blob b[NNOM_MAX_BLOBS];
     TU_OK(q, nnom_model_layer_info(q, layer, &info));
     TU_OK(q, nnom_model_layer_blobs(q, layer, b));
@@ -459,7 +459,7 @@ static int32_t add_simple(nnom_model *m, nnom_layer_type t, int32_t n_in, const 
                           const float *w, uint32_t wn, const float *b, uint32_t bn)
 {
     nnom_layer_desc d;
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     d.type = t;
     d.n_inputs = n_in;
     for (int32_t k = 0; k < n_in; k++) d.inputs[k] = ins[k];
@@ -510,7 +510,7 @@ static void activations(void)
         nnom_converter *c = quantize(m, cal, 300, (nnom_calibration)method, 0);
         nnom_model *q = nnom_converter_int8_model(c);
         check_quant_rules(c, "activations");
-        nnom_layer_info info;
+        nnom_layer_info info = NNOM_LAYER_INFO_INIT;
         TU_OK(q, nnom_model_layer_info(q, sm, &info));
         TU_CHECK(info.quant.scale == 1.0f / 256.0f && info.quant.zero_point == -128, "softmax quant (%g, %d)",
                  (double)info.quant.scale, (int)info.quant.zero_point);
@@ -562,7 +562,7 @@ static void depthwise(void)
         const int8_t *qw = (const int8_t *)bl[0].data;
         for (int32_t k = 4; k < K * K * OC; k += OC) TU_CHECK(qw[k] == 0, "zero channel has weight %d", (int)qw[k]);
         /* per channel: bias = round(b / (in_scale * max|w_c| / 127)) */
-        nnom_layer_info in_info;
+        nnom_layer_info in_info = NNOM_LAYER_INFO_INIT;
         TU_OK(q, nnom_model_layer_info(q, x, &in_info));
         const int32_t *qb = (const int32_t *)bl[1].data;
         if (!per_tensor)
@@ -617,7 +617,7 @@ static void dense_constants(void)
     float *cal = uniform(100 * 20, -3.0f, 1.0f);
     nnom_converter *c = quantize(G.m, cal, 100, NNOM_CALIBRATE_MINMAX, 0);
     nnom_model *q = nnom_converter_int8_model(c);
-    nnom_layer_info in, out;
+    nnom_layer_info in = NNOM_LAYER_INFO_INIT, out = NNOM_LAYER_INFO_INIT;
     nnom_blob bl[NNOM_MAX_BLOBS];
     TU_OK(q, nnom_model_layer_info(q, x, &in));
     TU_OK(q, nnom_model_layer_info(q, d, &out));
@@ -672,6 +672,7 @@ static void structure(void)
         nnom_model *q = nnom_converter_int8_model(c);
         check_quant_rules(c, "structure");
         nnom_layer_info li[16];
+        for (int32_t i = 0; i < 16; i++) nnom_layer_info_init(&li[i]);
         for (int32_t i = 0; i <= out; i++) TU_OK(q, nnom_model_layer_info(q, i, &li[i]));
         TU_CHECK(li[mp].quant.scale == li[a].quant.scale && li[mp].quant.zero_point == li[a].quant.zero_point, "max pool");
         TU_CHECK(li[ap].quant.scale == li[a].quant.scale && li[ap].quant.zero_point == li[a].quant.zero_point, "avg pool");
@@ -800,7 +801,7 @@ static void digits(void)
             nnom_converter *c;
             TU_REQUIRE(nnom_keras_read(path, &c, &err) == NNOM_OK, "%s", err.message);
             nnom_quantize_options o;
-            memset(&o, 0, sizeof o);
+            nnom_quantize_options_init(&o);
             o.method = (nnom_calibration)method;
             o.per_tensor = per_tensor;
             TU_REQUIRE(nnom_converter_quantize(c, cal.data, (size_t)cal.dims[0], &o) == NNOM_OK, "%s",
@@ -951,7 +952,7 @@ static void errors(void)
     TU_CHECK(strstr(nnom_converter_last_error(c), "infinite") != NULL, "message: %s", nnom_converter_last_error(c));
     xs[5] = -0.6f;
     nnom_quantize_options o;
-    memset(&o, 0, sizeof o);
+    nnom_quantize_options_init(&o);
     o.method = (nnom_calibration)7;
     TU_CHECK(nnom_converter_quantize(c, xs, 2, &o) == NNOM_ERR_ARGUMENT, "unknown method");
     TU_CHECK(strstr(nnom_converter_last_error(c), "method 7") != NULL, "message: %s", nnom_converter_last_error(c));
@@ -997,9 +998,25 @@ static void errors(void)
     nnom_model_destroy(G.m);
 }
 
+/* The tools' rules table has a valid entry for every layer type (the count is checked at compile time;
+ * this checks that no entry in the middle was left zero). */
+static void rules_complete(void)
+{
+    for (int t = 0; t < NNOM_LAYER_TYPE_COUNT; t++) {
+        const nnom_layer_rule *r = nnom_layer_rule_of((nnom_layer_type)t);
+        TU_CHECK(r && r->qclass != NNOM_QCLASS_UNKNOWN, "layer type %d (%s) has no tools rule", t,
+                 nnom_layer_type_name((nnom_layer_type)t));
+        if (r && r->qclass == NNOM_QCLASS_FIXED)
+            TU_CHECK(r->fixed.scale > 0.0f, "layer type %s: fixed quantisation without a scale",
+                     nnom_layer_type_name((nnom_layer_type)t));
+    }
+    TU_CHECK(nnom_layer_rule_of(NNOM_LAYER_TYPE_COUNT) == NULL, "a rule past the last type");
+}
+
 int main(void)
 {
     tu_seed(31337);
+    rules_complete();
     static const net_case nets[] = {
         {"single conv2d", single_conv, 30.0, 1},
         {"single dense", single_dense, 30.0, 1},

@@ -232,7 +232,7 @@ static nnom_status build_f32(const rnn_case *c, const char *name, int32_t units_
     int32_t id;
     TU_OK(m, nnom_model_add_input(m, "seq", shape, none, &id));
     nnom_layer_desc d;
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     d.type = r->gates == 1 ? NNOM_LAYER_SIMPLE_RNN : (r->gates == 3 ? NNOM_LAYER_GRU : NNOM_LAYER_LSTM);
     d.name = name;
     d.n_inputs = 1;
@@ -249,7 +249,7 @@ static nnom_status build_f32(const rnn_case *c, const char *name, int32_t units_
     nnom_status st = nnom_model_add_layer(m, &d, &id);
     if (layer_id) *layer_id = id;
     if (st == NNOM_OK) {
-        memset(&d, 0, sizeof d);
+        nnom_layer_desc_init(&d);
         d.type = NNOM_LAYER_OUTPUT;
         d.name = "y";
         d.n_inputs = 1;
@@ -271,7 +271,7 @@ static void test_graph_state(void)
     nnom_model *m;
     int32_t lid;
     TU_REQUIRE(build_f32(&c, "lstm", 5, flags, NULL, &m, &lid) == NNOM_OK, "compile: %s", nnom_model_last_error(m));
-    nnom_layer_info info;
+    nnom_layer_info info = NNOM_LAYER_INFO_INIT;
     TU_OK(m, nnom_model_layer_info(m, lid, &info));
     TU_CHECK(info.shape.rank == 2 && info.shape.dims[0] == 6 && info.shape.dims[1] == 5, "lstm output shape");
     TU_CHECK(info.macs == 6u * 4u * 5u * (3u + 5u), "lstm macs %lu", (unsigned long)info.macs);
@@ -382,7 +382,7 @@ static void test_roundtrip(void)
     TU_OK(m, nnom_model_save(m, bytes, size, &size));
     nnom_error err;
     TU_REQUIRE(nnom_model_load(bytes, size, NULL, &l, &err) == NNOM_OK, "load: %s", err.message);
-    nnom_layer_info a, b;
+    nnom_layer_info a = NNOM_LAYER_INFO_INIT, b = NNOM_LAYER_INFO_INIT;
     TU_OK(m, nnom_model_layer_info(m, lid, &a));
     TU_OK(l, nnom_model_layer_info(l, lid, &b));
     TU_CHECK(b.type == NNOM_LAYER_GRU && b.params.cell_flags == flags &&
@@ -456,7 +456,7 @@ static void test_errors(void)
     int32_t id;
     TU_OK(m, nnom_model_add_input(m, "image", img, (nnom_quant){1.0f, 0}, &id));
     nnom_layer_desc d;
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     d.type = NNOM_LAYER_SIMPLE_RNN;
     d.name = "rnn";
     d.n_inputs = 1;
@@ -883,7 +883,7 @@ static nnom_status build_s8(s8_case *c, void (*tweak)(nnom_layer_desc *), nnom_m
     int32_t id;
     TU_OK(m, nnom_model_add_input(m, "seq", shape, c->in_q, &id));
     nnom_layer_desc d;
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     d.type = type_of(r->gates);
     d.name = "cell";
     d.n_inputs = 1;
@@ -904,7 +904,7 @@ static nnom_status build_s8(s8_case *c, void (*tweak)(nnom_layer_desc *), nnom_m
     nnom_status st = nnom_model_add_layer(m, &d, &id);
     if (layer_id) *layer_id = id;
     if (st == NNOM_OK) {
-        memset(&d, 0, sizeof d);
+        nnom_layer_desc_init(&d);
         d.type = NNOM_LAYER_OUTPUT;
         d.name = "y";
         d.n_inputs = 1;
@@ -1045,7 +1045,7 @@ static void test_observe(void)
     int32_t id, lid;
     TU_OK(m, nnom_model_add_input(m, "seq", shape, (nnom_quant){1.0f, 0}, &id));
     nnom_layer_desc d;
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     d.type = NNOM_LAYER_LSTM;
     d.name = "lstm";
     d.n_inputs = 1;
@@ -1056,7 +1056,7 @@ static void test_observe(void)
     d.blobs[1] = (nnom_blob){c.u, 20 * 5 * 4};
     d.blobs[2] = (nnom_blob){c.bias, 20 * 4};
     TU_OK(m, nnom_model_add_layer(m, &d, &lid));
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     d.type = NNOM_LAYER_OUTPUT;
     d.n_inputs = 1;
     d.inputs[0] = lid;
@@ -1105,7 +1105,7 @@ static void test_rnn_state(void)
         int32_t id, lid, sid[2];
         TU_OK(m, nnom_model_add_input(m, "seq", shape, (nnom_quant){1.0f, 0}, &id));
         nnom_layer_desc d;
-        memset(&d, 0, sizeof d);
+        nnom_layer_desc_init(&d);
         d.type = NNOM_LAYER_LSTM;
         d.name = "lstm";
         d.n_inputs = 1;
@@ -1118,14 +1118,14 @@ static void test_rnn_state(void)
         d.blobs[2] = (nnom_blob){c.bias, 20 * 4};
         TU_OK(m, nnom_model_add_layer(m, &d, &lid));
         for (int k = 0; k < 2; k++) {
-            memset(&d, 0, sizeof d);
+            nnom_layer_desc_init(&d);
             d.type = NNOM_LAYER_RNN_STATE;
             d.name = k ? "lstm/c" : "lstm/h";
             d.n_inputs = 1;
             d.inputs[0] = bad == 1 ? id : lid;
             d.params.axis = bad == 2 ? 2 : k;
             TU_OK(m, nnom_model_add_layer(m, &d, &sid[k]));
-            memset(&d, 0, sizeof d);
+            nnom_layer_desc_init(&d);
             d.type = NNOM_LAYER_OUTPUT;
             d.n_inputs = 1;
             d.inputs[0] = sid[k];

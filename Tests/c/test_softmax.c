@@ -179,7 +179,7 @@ static nnom_model *build(nnom_dtype dtype, nnom_shape shape, nnom_quant qi, nnom
     int32_t a;
     TU_OK(m, nnom_model_add_input(m, "x", shape, qi, &a));
     nnom_layer_desc d;
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     d.type = NNOM_LAYER_SOFTMAX;
     d.name = "probs";
     d.n_inputs = 1;
@@ -189,7 +189,7 @@ static nnom_model *build(nnom_dtype dtype, nnom_shape shape, nnom_quant qi, nnom
     d.quant = qo;
     TU_OK(m, nnom_model_add_layer(m, &d, softmax_id));
     nnom_layer_desc od;
-    memset(&od, 0, sizeof od);
+    nnom_layer_desc_init(&od);
     od.type = NNOM_LAYER_OUTPUT;
     od.n_inputs = 1;
     od.inputs[0] = *softmax_id;
@@ -221,7 +221,7 @@ static void test_graphs(void)
         TU_OK(m, nnom_model_get_output_s8(m, 0, y, (size_t)n));
         for (int32_t r = 0; r < n / depth; r++) real_row_s8(x + r * depth, real + r * depth, depth, qi.scale);
         for (int32_t i = 0; i < n; i++) TU_CHECK(abs(y[i] - real[i]) <= 1, "graph s8 [%d]: %d vs %d", i, y[i], real[i]);
-        nnom_layer_info info;
+        nnom_layer_info info = NNOM_LAYER_INFO_INIT;
         TU_OK(m, nnom_model_layer_info(m, id, &info));
         /* the input is a model input, which is never written over */
         TU_CHECK(info.in_place == 0, "softmax must not overwrite the model input");

@@ -2,7 +2,7 @@
  * Firmware test, run under QEMU (mps2-an386, Cortex-M4): the Cortex-M DSP
  * kernels of Sources/nnom/kernels/arm/ give the same bytes as the portable C
  * kernels of Sources/nnom/kernels/, on random shapes and values (conv,
- * depthwise conv, dense, max pool, in place too; the int8 recurrent kernel).
+ * depthwise conv, dense, transposed conv, max pool, in place too; the int8 recurrent kernel).
  *
  * The runtime linked in has the DSP kernels (nnom_conv2d_s8, ...); the
  * portable ones are compiled in beside them as portable_* (portable_*.c).
@@ -36,6 +36,7 @@
 #include "kernels/pool.h"
 #include "kernels/requant.h"
 #include "kernels/rnn.h"
+#include "kernels/transpose_conv.h"
 #include "nnom/layers.h"
 #include "semihosting.h"
 
@@ -49,6 +50,7 @@ void portable_dense_s8(const nnom_dense_s8_args *a, const int8_t *in, int8_t *ou
 void portable_max_pool_s8(const nnom_pool_args *a, const int8_t *in, int8_t *out);
 void portable_rnn_s8(const nnom_rnn_s8_args *a, const int8_t *in, int8_t *out, int16_t *state, int16_t *scratch);
 uint32_t portable_rnn_s8_scratch_bytes(int32_t cell, int32_t units);
+void portable_transpose_conv_s8(const nnom_transpose_conv_args *a, const int8_t *in, int8_t *out);
 
 enum { MAX_C = 80, MAX_IN = 16 * 16 * MAX_C, MAX_OUT = 16 * 16 * MAX_C, MAX_W = 300000, MAX_SCRATCH = 64 * 1024 };
 
@@ -270,6 +272,54 @@ static int32_t check_dense(int32_t cases)
         portable_dense_s8(&a, x, out_portable + out_off);
         if (memcmp(out_arm, out_portable, (size_t)a.out_features + 8) != 0) {
             report("dense", t, out_arm + out_off, out_portable + out_off, a.out_features);
+            bad++;
+        }
+    }
+    return bad;
+}
+
+/* transposed convolutions: random shapes, strides, crops (negative bottom/right), channel counts around 4 */
+static int32_t check_transpose_conv(int32_t cases)
+{
+    int32_t bad = 0;
+    for (int32_t t = 0; t < cases; t++) {
+        nnom_transpose_conv_args a;
+        memset(&a, 0, sizeof a);
+        const int one_d = chance(20);
+        a.in_h = one_d ? 1 : range(1, 6);
+        a.in_w = range(1, 7);
+        a.in_c = chance(50) ? 4 * range(1, 6) : range(1, 23);
+        a.out_c = range(1, 12);
+        a.k_h = one_d ? 1 : range(1, 4);
+        a.k_w = range(1, 4);
+        a.stride_h = one_d ? 1 : range(1, 3);
+        a.stride_w = range(1, 3);
+        const int32_t fh = (a.in_h - 1) * a.stride_h + a.k_h, fw = (a.in_w - 1) * a.stride_w + a.k_w;
+        a.crop_top = one_d ? 0 : range(0, (fh - 1) / 2);
+        a.crop_left = range(0, (fw - 1) / 2);
+        a.out_h = one_d ? 1 : fh - a.crop_top - range(-2, (fh - 1) / 2);
+        a.out_w = fw - a.crop_left - range(-2, (fw - 1) / 2);
+        const int32_t n_in = a.in_h * a.in_w * a.in_c, n_out = a.out_h * a.out_w * a.out_c;
+        int8_t *x = input + range(0, 3);
+        fill_s8(x, n_in);
+        int8_t *w = weights + range(0, 3);
+        fill_s8(w, a.out_c * a.k_h * a.k_w * a.in_c);
+        random_quant(a.out_c, a.k_h * a.k_w * a.in_c, chance(20));
+        a.weights = w;
+        a.bias = chance(15) ? NULL : bias;
+        a.multiplier = multiplier;
+        a.shift = shift;
+        a.in_zp = range(-128, 127);
+        a.out_zp = range(-128, 127);
+        a.act_min = chance(50) ? -128 : range(-128, 0);
+        a.act_max = chance(50) ? 127 : range(a.act_min, 127);
+        const int32_t out_off = range(0, 3);
+        memset(out_arm, 0x55, (size_t)n_out + 8);
+        memset(out_portable, 0x55, (size_t)n_out + 8);
+        nnom_transpose_conv_s8(&a, x, out_arm + out_off);
+        portable_transpose_conv_s8(&a, x, out_portable + out_off);
+        if (memcmp(out_arm, out_portable, (size_t)n_out + 8) != 0) {
+            report("transpose_conv", t, out_arm + out_off, out_portable + out_off, n_out);
             bad++;
         }
     }
@@ -562,13 +612,15 @@ static void summary(const char *kernel, int32_t cases, int32_t bad)
 int main(void)
 {
     enum { CONV_CASES = 800, DEPTHWISE_CASES = 400, DENSE_CASES = 300, POOL_CASES = 400, REQUANT_CASES = 300000,
-           RNN_CASES = 500 };
+           RNN_CASES = 500, TRANSPOSE_CASES = 300 };
     const int32_t conv = check_conv(CONV_CASES, 0);
     summary("conv", CONV_CASES, conv);
     const int32_t depthwise = check_conv(DEPTHWISE_CASES, 1);
     summary("depthwise", DEPTHWISE_CASES, depthwise);
     const int32_t dense = check_dense(DENSE_CASES);
     summary("dense", DENSE_CASES, dense);
+    const int32_t transpose = check_transpose_conv(TRANSPOSE_CASES);
+    summary("transpose_conv", TRANSPOSE_CASES, transpose);
     const int32_t pool = check_max_pool(POOL_CASES);
     summary("max_pool", POOL_CASES, pool);
     const int32_t requant = check_requant(REQUANT_CASES);
@@ -577,5 +629,5 @@ int main(void)
     summary("rnn", RNN_CASES, rnn);
     const int32_t requant_rnn = check_requant_rnn(REQUANT_CASES);
     summary("requant (rnn)", REQUANT_CASES, requant_rnn);
-    return conv || depthwise || dense || pool || requant || rnn || requant_rnn;
+    return conv || depthwise || dense || transpose || pool || requant || rnn || requant_rnn;
 }

@@ -8,13 +8,23 @@
 #       cnn28_taps  the same network with every layer an output (every layer checked),
 #       digits      the Keras digits CNN of Tests/fixtures/keras, converted by the
 #                   tools, on the 500 test images (when the fixture and the tools are there),
+#       digits_mnv3 MobileNetV3's ingredients trained on the digits (Tests/fixtures/keras/digits_mnv3.keras),
 #       resnet      the Keras ResNet-style block of Tests/fixtures/keras (residual Add),
+#       functions, functions_k3  every element-wise Keras function (ACTIVATION layers) and
+#                   PReLU, one per output (Tests/fixtures/keras/functions*.keras),
+#       minmax_block, mobilenet_v3_block  Minimum, Maximum, Average; MobileNetV3's block
+#                   (hard_swish, squeeze-excite with a (1, 1, C) Multiply, residual Add),
+#       conv_transpose, conv1d_transpose  Conv2DTranspose and Conv1DTranspose (portable kernel),
 #       digits_gru, digits_lstm  the digits as sequences of 8 rows through a GRU / an
 #                   LSTM (Tests/fixtures/keras/rnn_digits_*.keras), 200 test images.
 #     With the Cortex-M DSP kernels (-Os), once more with the portable kernels, and
 #     once in the lean runtime (NNOM_INT8_ONLY + NNOM_TERSE_ERRORS, DSP kernels).
 #  2. kernel_equivalence.elf: the DSP kernels give the same bytes as the portable
 #     ones on random shapes (conv, depthwise, dense, requantisation).
+#  3. Each Cortex-M DSP source (Sources/nnom/kernels/arm/*.c, which the portable
+#     kernels #include on DSP cores) compiles on its own, with every warning an
+#     error, for the Cortex-M4, M7, M33 and M55, at -Os and -O2, and defines its
+#     kernels (NNOM_ARM_DSP_TWIN=1 is what the including file would define).
 # Exits non-zero on any mismatch, build error, crash or timeout.
 #   usage: Tests/firmware/run.sh
 set -euo pipefail
@@ -43,6 +53,14 @@ if [ -f "$fix/digits_cnn.keras" ] && [ -f "$fix/digits_calib_x.npy" ] &&
 else
   echo "(digits CNN skipped: no fixture, or a host build without the tools)"
 fi
+# MobileNetV3's ingredients (hard_swish, squeeze-excite, inverted residual) trained on the digits
+if [ -f "$fix/digits_mnv3.keras" ] && [ -f "$fix/digits_calib_x.npy" ] &&
+   "$build/host/make_headers" keras digits_mnv3 "$fix/digits_mnv3.keras" "$fix/digits_calib_x.npy" \
+     "$fix/digits_test_x.npy" "$fix/digits_test_y.npy" "$gen" 500; then
+  models="$models;digits_mnv3"
+else
+  echo "(digits MobileNetV3 skipped: no fixture, or a host build without the tools)"
+fi
 # recurrent nets: the digits as 8 rows of 8 pixels through a GRU and an LSTM (labels: accuracy)
 for rnn in gru lstm; do
   if [ -f "$fix/rnn_digits_$rnn.keras" ] &&
@@ -61,6 +79,15 @@ if [ -f "$fix/resnet_block.keras" ] &&
 else
   echo "(residual net skipped: no fixture, or a host build without the tools)"
 fi
+# every element-wise function (ACTIVATION layers: Keras 3's and tf.keras's) and PReLU: outputs only
+for f in functions functions_k3 minmax_block mobilenet_v3_block conv_transpose conv1d_transpose; do
+  if [ -f "$fix/$f.keras" ] &&
+     "$build/host/make_headers" keras "$f" "$fix/$f.keras" "$fix/$f.input.npy" "$fix/$f.input.npy" - "$gen" 8; then
+    models="$models;$f"
+  else
+    echo "($f skipped: no fixture, or a host build without the tools)"
+  fi
+done
 
 run_qemu() { # elf -> prints the firmware's output; fails on a non-zero exit status
   timeout 120 qemu-system-arm -M mps2-an386 -nographic -semihosting-config enable=on,target=native \
@@ -68,6 +95,27 @@ run_qemu() { # elf -> prints the firmware's output; fails on a non-zero exit sta
 }
 
 failed=0
+
+step "Cortex-M DSP sources, each on its own: arm-none-eabi-gcc -Werror"
+dsp_warnings="-std=c99 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Werror"
+mkdir -p "$build/dsp-sources"
+for cpu in "cortex-m4 -mfloat-abi=hard" "cortex-m7 -mfloat-abi=hard -mfpu=fpv5-d16" "cortex-m33 -mfloat-abi=hard" \
+           "cortex-m55 -mfloat-abi=hard"; do
+  for opt in -Os -O2; do
+    for src in Sources/nnom/kernels/arm/*.c; do
+      obj=$build/dsp-sources/$(basename "$src" .c).o
+      # shellcheck disable=SC2086  # $cpu and $dsp_warnings are lists of flags
+      if ! arm-none-eabi-gcc -mcpu=$cpu -mthumb $opt $dsp_warnings -DNNOM_ARM_DSP_TWIN=1 -Iinclude -ISources/nnom \
+             -c "$src" -o "$obj"; then
+        echo "FAIL $src does not compile on its own (-mcpu=$cpu $opt)"; failed=1
+      elif ! arm-none-eabi-nm --defined-only "$obj" | grep -q ' T nnom_'; then
+        echo "FAIL $src defines no nnom_ function when compiled on its own (-mcpu=$cpu $opt)"; failed=1
+      fi
+    done
+  done
+done
+[ $failed = 0 ] && echo "ok   $(ls Sources/nnom/kernels/arm/*.c | wc -l) DSP sources x 4 cores x 2 optimisation levels"
+
 check_models() { # build dir
   local m out
   for m in ${models//;/ }; do

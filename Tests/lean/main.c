@@ -54,7 +54,7 @@ static void float_models_are_refused(void)
 static void add_output(nnom_model *m, int32_t src)
 {
     nnom_layer_desc d;
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     d.type = NNOM_LAYER_OUTPUT;
     d.n_inputs = 1;
     d.inputs[0] = src;
@@ -65,7 +65,7 @@ static void add_output(nnom_model *m, int32_t src)
 static void builder_names_and_failures(void)
 {
     nnom_options opt;
-    memset(&opt, 0, sizeof opt);
+    nnom_options_init(&opt);
     opt.log = on_log;
     nnom_model *m;
     nnom_error err;
@@ -75,7 +75,7 @@ static void builder_names_and_failures(void)
     int32_t in, pool;
     CHECK(nnom_model_add_input(m, NULL, shape, q, &in) == NNOM_OK, "%s", nnom_model_last_error(m));
     nnom_layer_desc d;
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     d.type = NNOM_LAYER_MAX_POOL2D;
     d.n_inputs = 1;
     d.inputs[0] = in;
@@ -86,7 +86,7 @@ static void builder_names_and_failures(void)
     add_output(m, pool);
 
     /* a name used twice is still refused */
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     d.type = NNOM_LAYER_OUTPUT;
     d.name = "max_pool2d_1";
     d.n_inputs = 1;
@@ -101,7 +101,7 @@ static void builder_names_and_failures(void)
     CHECK(nnom_model_compile(m) == NNOM_OK, "%s", nnom_model_last_error(m));
     const char *want[3] = {"input_0", "max_pool2d_1", "output_2"};
     for (int32_t i = 0; i < 3; i++) {
-        nnom_layer_info info;
+        nnom_layer_info info = NNOM_LAYER_INFO_INIT;
         CHECK(nnom_model_layer_info(m, i, &info) == NNOM_OK, "layer %d", (int)i);
         CHECK(strcmp(info.name, want[i]) == 0, "layer %d is named '%s', expected '%s'", (int)i, info.name, want[i]);
     }
@@ -129,7 +129,7 @@ static void builder_names_and_failures(void)
     CHECK(nnom_model_add_input(m, "x", shape, q, &in) == NNOM_OK, "%s", nnom_model_last_error(m));
     static const int8_t w[8] = {1, 2, 3, 4, 5, 6, 7, 8};
     static const int32_t mult[2] = {1 << 30, 1 << 30}, shift[2] = {0, 0};
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     d.type = NNOM_LAYER_CONV2D;
     d.n_inputs = 1;
     d.inputs[0] = in;

@@ -32,7 +32,7 @@ static nnom_status add_weighted(nnom_model *m, int slot, nnom_layer_type type, c
                                 nnom_quant in_q, int32_t fan_in, int32_t out, nnom_quant out_q, int relu, int32_t *id)
 {
     nnom_layer_desc d;
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     d.type = type;
     d.name = name;
     d.n_inputs = 1;
@@ -64,7 +64,7 @@ static nnom_status add_simple(nnom_model *m, nnom_layer_type type, const char *n
                               int32_t *id)
 {
     nnom_layer_desc d;
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     d.type = type;
     d.name = name;
     d.n_inputs = 1;

@@ -42,7 +42,7 @@ int main(int argc, char **argv)
 {
     const char *path = argc > 1 ? argv[1] : "cnn28.nnom";
     nnom_options opt;
-    memset(&opt, 0, sizeof opt);
+    nnom_options_init(&opt);
     opt.timer = now_us;
     nnom_model *m;
     nnom_error err;
@@ -62,13 +62,13 @@ int main(int argc, char **argv)
     }
     if (check(m, nnom_model_get_output_f32(m, 0, probs, 10), "reading the output")) return 1;
 
-    printf("nnom %s: hand-built int8 CNN, 28x28x1 input (random weights)\n\n", nnom_version());
+    printf("nnom %s: hand-built int8 CNN, 28x28x1 input (random weights)\n\n", nnom_version_string());
     printf("outputs (softmax):");
     for (int i = 0; i < 10; i++) printf(" %.3f", probs[i]);
     printf("\n\n%-14s %-12s %-13s %10s %8s %8s %8s %10s\n", "layer", "type", "output", "MACs", "offset", "bytes",
            "scratch", "us/run");
     for (int32_t i = 0; i < nnom_model_layer_count(m); i++) {
-        nnom_layer_info li;
+        nnom_layer_info li = NNOM_LAYER_INFO_INIT;
         nnom_layer_stats ls;
         nnom_model_layer_info(m, i, &li);
         nnom_model_layer_stats(m, i, &ls);

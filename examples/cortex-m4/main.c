@@ -114,14 +114,14 @@ static void print_stat(const char *key, uint32_t value)
 int main(void)
 {
     nnom_pool_init(&pool, pool_memory, sizeof pool_memory);
-    nnom_options options = {0};
+    nnom_options options = NNOM_OPTIONS_INIT;
     options.allocator = &pool.allocator;
 
     nnom_model *model;
     nnom_error err;
     if (nnom_model_load(FW_MODEL_DATA, FW_MODEL_BYTES, &options, &model, &err) != NNOM_OK)
         return fail("load", err.message);
-    const uint32_t model_ram = (uint32_t)pool.used;
+    const uint32_t model_ram = (uint32_t)nnom_pool_used(&pool);
     if (nnom_model_alloc_arena(model) != NNOM_OK) return fail("arena", nnom_model_last_error(model));
 
     nnom_tensor_info in_info;

@@ -21,6 +21,7 @@
 #define NNOM_LAYERS_H
 
 #include <stdint.h>
+#include "nnom/api.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -37,8 +38,10 @@ extern "C" {
 
 /** Element type of a model: all activations of a model share it. */
 typedef enum nnom_dtype {
+    NNOM_DTYPE_NONE = 0, /**< no element type: what nnom_model_dtype(NULL) returns */
     NNOM_DTYPE_S8 = 1,  /**< int8 activations, TFLite int8 quantisation */
-    NNOM_DTYPE_F32 = 2  /**< float32 activations and weights (reference, calibration) */
+    NNOM_DTYPE_F32 = 2, /**< float32 activations and weights (reference, calibration) */
+    NNOM_DTYPE_FORCE_32BIT = NNOM_ENUM_FORCE_32BIT /**< not a value: keeps the enum 4 bytes wide */
 } nnom_dtype;
 
 /**
@@ -107,6 +110,23 @@ typedef enum nnom_dtype {
  *    blobs. s8: 0 int32[2] = {multiplier, shift} taking the int16 state (scale: constant
  *    NNOM_RNN_H_SCALE or NNOM_RNN_C_SCALE of the recurrent layer) to the output scale,
  *    y = sat8(rq(state, multiplier, shift) + y_zp).
+ *  - ACTIVATION: an element-wise function, params.activation = ::nnom_function (file format 1.4).
+ *    s8: 0 int8[256] lookup table indexed by (input + 128), made by nnom_quant_function_table().
+ *    f32: 0 float[n] the function's constants, n = nnom_function_constants() (empty when 0).
+ *  - PRELU: x >= 0 ? x : alpha x, alpha per channel (A = C values, broadcast over the positions) or per
+ *    element (A = the element count); element i takes alpha[i % A] (file format 1.4).
+ *    f32: 0 float alpha [A]. s8: 0 int8 alpha [A], symmetric at an alpha scale of its own;
+ *    1 int32[4] = {multiplier, shift} of input scale / output scale (x >= zero point), then of
+ *    input scale x alpha scale / output scale (below it): y = sat8(rq(x - x_zp) + y_zp), or
+ *    sat8(rq((x - x_zp) alpha_q) + y_zp).
+ *  - MINIMUM, MAXIMUM: two inputs, the same shape or the second a per-channel vector (rank 1, C), as
+ *    ADD; fused relu/relu6. s8: 0 int32[4] = {multiplier1, shift1, multiplier2, shift2}, each input to
+ *    the output scale as nnom_quant_concat_params() makes them (0, 0: the same quantisation) (file
+ *    format 1.4).
+ *  - CONV1D_TRANSPOSE, CONV2D_TRANSPOSE: transposed convolution, the blobs of CONV1D/2D. Parameters:
+ *    kernel, stride, units (= filters), activation, pad = {top, bottom, left, right} cropped from the
+ *    full output ((in - 1) x stride + kernel per axis); bottom and right may be negative (positions
+ *    added past it, bias only: Keras' output_padding). Dilation 1 (file format 1.4).
  */
 typedef enum nnom_layer_type {
     NNOM_LAYER_INPUT = 0,
@@ -145,21 +165,60 @@ typedef enum nnom_layer_type {
     NNOM_LAYER_GRU = 33,
     NNOM_LAYER_LSTM = 34,
     NNOM_LAYER_RNN_STATE = 35,
-    NNOM_LAYER_TYPE_COUNT = 36
+    NNOM_LAYER_ACTIVATION = 36,
+    NNOM_LAYER_PRELU = 37,
+    NNOM_LAYER_MINIMUM = 38,
+    NNOM_LAYER_MAXIMUM = 39,
+    NNOM_LAYER_CONV1D_TRANSPOSE = 40,
+    NNOM_LAYER_CONV2D_TRANSPOSE = 41,
+    NNOM_LAYER_TYPE_COUNT = 42,
+    NNOM_LAYER_TYPE_FORCE_32BIT = NNOM_ENUM_FORCE_32BIT /**< not a value: keeps the enum 4 bytes wide */
 } nnom_layer_type;
 
 /** Padding mode of convolutions and pooling, with Keras' meaning. */
 typedef enum nnom_padding {
     NNOM_PADDING_VALID = 0,
-    NNOM_PADDING_SAME = 1 /**< output = ceil(input / stride); the extra row/column goes to the bottom/right */
+    NNOM_PADDING_SAME = 1, /**< output = ceil(input / stride); the extra row/column goes to the bottom/right */
+    NNOM_PADDING_FORCE_32BIT = NNOM_ENUM_FORCE_32BIT /**< not a value: keeps the enum 4 bytes wide */
 } nnom_padding;
 
 /** An activation fused into the layer before it (conv, depthwise, dense, add, subtract, multiply). */
 typedef enum nnom_activation {
     NNOM_ACT_NONE = 0,
     NNOM_ACT_RELU = 1,
-    NNOM_ACT_RELU6 = 2
+    NNOM_ACT_RELU6 = 2,
+    NNOM_ACT_FORCE_32BIT = NNOM_ENUM_FORCE_32BIT /**< not a value: keeps the enum 4 bytes wide */
 } nnom_activation;
+
+/**
+ * The function of an ACTIVATION layer (nnom_layer_params::activation), with Keras' definitions.
+ * "k" lists the float32 constants (blob 0) in order; the others take none.
+ */
+typedef enum nnom_function {
+    NNOM_FN_ELU = 1,          /**< x > 0 ? x : alpha (exp(x) - 1); k = {alpha} */
+    NNOM_FN_SELU = 2,         /**< 1.0507009873554805 * elu(x, 1.6732632423543772) */
+    NNOM_FN_GELU = 3,         /**< x (1 + erf(x / sqrt 2)) / 2 */
+    NNOM_FN_GELU_TANH = 4,    /**< x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))) / 2 (approximate=True) */
+    NNOM_FN_SILU = 5,         /**< x sigmoid(x) (swish) */
+    NNOM_FN_HARD_SILU = 6,    /**< x relu6(x + 3) / 6 (hard_swish) */
+    NNOM_FN_MISH = 7,         /**< x tanh(softplus(x)) */
+    NNOM_FN_SOFTPLUS = 8,     /**< log(1 + exp(x)) */
+    NNOM_FN_SOFTSIGN = 9,     /**< x / (1 + |x|) */
+    NNOM_FN_EXPONENTIAL = 10, /**< exp(x) */
+    NNOM_FN_LOG_SIGMOID = 11, /**< -softplus(-x) */
+    NNOM_FN_CELU = 12,        /**< max(x, 0) + min(alpha (exp(x / alpha) - 1), 0); k = {alpha}, alpha > 0 */
+    NNOM_FN_HARD_TANH = 13,   /**< clip(x, -1, 1) */
+    NNOM_FN_RELU = 14,        /**< Keras' ReLU with options: y = x > t ? x : 0, then clip(y, 0, max_value) when clip
+                                   is 1, then y -= negative_slope * max(t - x, 0);
+                                   k = {negative_slope, t (threshold), max_value, clip (0 or 1)} */
+    NNOM_FN_COUNT = 15,
+    NNOM_FN_FORCE_32BIT = NNOM_ENUM_FORCE_32BIT /**< not a value: keeps the enum 4 bytes wide */
+} nnom_function;
+
+/** Number of float32 constants function @p fn takes (blob 0 of a float32 ACTIVATION); -1 if not a function. */
+NNOM_API int32_t nnom_function_constants(nnom_function fn);
+/** Lower-case name of @p fn ("elu", "gelu_tanh", ...); "unknown" for an invalid value. */
+NNOM_API const char *nnom_function_name(nnom_function fn);
 
 /** Bits of nnom_layer_params::cell_flags (recurrent layers). */
 typedef enum nnom_rnn_flag {
@@ -168,9 +227,10 @@ typedef enum nnom_rnn_flag {
     NNOM_RNN_STATEFUL = 1 << 2,         /**< a run starts from the state the previous run left */
     NNOM_RNN_RESET_AFTER = 1 << 3,      /**< GRU: the reset gate applies after the recurrent matrix product
                                              (Keras 3's default); else before it */
-    NNOM_RNN_INPUT_ORDER = 1 << 4       /**< with GO_BACKWARDS and RETURN_SEQUENCES: output row t is the state
+    NNOM_RNN_INPUT_ORDER = 1 << 4,      /**< with GO_BACKWARDS and RETURN_SEQUENCES: output row t is the state
                                              after input step t (Keras' Bidirectional flips the backward
                                              sequence so); without it, row k is the k-th step processed */
+    NNOM_RNN_FLAG_FORCE_32BIT = NNOM_ENUM_FORCE_32BIT /**< not a value: keeps the enum 4 bytes wide */
 } nnom_rnn_flag;
 
 /** An activation inside a recurrent cell, the bytes of nnom_layer_params::activations. */
@@ -181,7 +241,8 @@ typedef enum nnom_rnn_act {
     NNOM_RNN_ACT_HARD_SIGMOID_K2 = 3, /**< Keras 2 (tf.keras): clip(0.2 x + 0.5, 0, 1) */
     NNOM_RNN_ACT_RELU = 4,
     NNOM_RNN_ACT_LINEAR = 5,
-    NNOM_RNN_ACT_COUNT = 6
+    NNOM_RNN_ACT_COUNT = 6,
+    NNOM_RNN_ACT_FORCE_32BIT = NNOM_ENUM_FORCE_32BIT /**< not a value: keeps the enum 4 bytes wide */
 } nnom_rnn_act;
 
 /** nnom_layer_params::activations of a recurrent layer: the cell activation (Keras' `activation`:
@@ -207,7 +268,8 @@ typedef enum nnom_rnn_const {
     NNOM_RNN_MIX_SHIFT = 5,
     NNOM_RNN_HID_MULT = 6,     /**< LSTM: o act(c) -> h, 2^-15 table 2 output scale / h scale; else 0 */
     NNOM_RNN_HID_SHIFT = 7,
-    NNOM_RNN_CONSTS = 16       /**< words 8 to 15 are reserved, zero */
+    NNOM_RNN_CONSTS = 16,      /**< words 8 to 15 are reserved, zero */
+    NNOM_RNN_CONST_FORCE_32BIT = NNOM_ENUM_FORCE_32BIT /**< not a value: keeps the enum 4 bytes wide */
 } nnom_rnn_const;
 
 /**
@@ -223,7 +285,8 @@ typedef enum nnom_rnn_internal {
     NNOM_RNN_INTERNAL_CANDIDATE = 3, /**< the activation's output on the candidate (GRU hh, LSTM g;
                                           SIMPLE_RNN: h) */
     NNOM_RNN_INTERNAL_CELL_ACT = 4,  /**< LSTM: the activation of c */
-    NNOM_RNN_INTERNALS = 5
+    NNOM_RNN_INTERNALS = 5,
+    NNOM_RNN_INTERNAL_FORCE_32BIT = NNOM_ENUM_FORCE_32BIT /**< not a value: keeps the enum 4 bytes wide */
 } nnom_rnn_internal;
 
 /** A shape without the batch dimension. */
@@ -234,8 +297,8 @@ typedef struct nnom_shape {
 
 /** Affine quantisation of a tensor: real = scale * (q - zero_point). Ignored for float32. */
 typedef struct nnom_quant {
-    float scale;
-    int32_t zero_point;
+    float scale;        /**< real value of one step (> 0) */
+    int32_t zero_point; /**< the int8 value that stands for real 0 */
 } nnom_quant;
 
 /**
@@ -257,7 +320,7 @@ typedef struct nnom_layer_params {
                                RNN_STATE: the state vector (0 h, 1 c) */
     int32_t shape_rank;   /**< reshape target rank */
     int32_t shape[NNOM_MAX_RANK]; /**< reshape target dims */
-    int32_t activation;   /**< fused ::nnom_activation */
+    int32_t activation;   /**< fused ::nnom_activation; ACTIVATION layers: the ::nnom_function */
     float alpha;          /**< LeakyReLU negative slope */
     int32_t cell_flags;   /**< recurrent layers: ::nnom_rnn_flag bits */
     int32_t activations;  /**< recurrent layers: NNOM_RNN_ACTIVATIONS(activation, recurrent_activation) */
@@ -269,12 +332,12 @@ typedef struct nnom_layer_params {
 /** Constant data of a layer, used in place. The bytes must stay valid and
  *  unchanged as long as the model exists, and be 4-byte aligned. */
 typedef struct nnom_blob {
-    const void *data;
-    uint32_t size; /**< in bytes */
+    const void *data; /**< first byte (4-byte aligned); NULL for an empty blob */
+    uint32_t size;    /**< in bytes */
 } nnom_blob;
 
 /** Lower-case name of a layer type, e.g. "conv2d"; "unknown" for an invalid value. */
-const char *nnom_layer_type_name(nnom_layer_type type);
+NNOM_API const char *nnom_layer_type_name(nnom_layer_type type);
 
 #ifdef __cplusplus
 }

@@ -16,12 +16,21 @@
  *
  * A model is not thread-safe, but models share nothing: two models may run
  * in two threads at once, even when loaded from the same bytes.
+ *
+ * A NULL model is never dereferenced: functions returning ::nnom_status return
+ * NNOM_ERR_ARGUMENT (with no message: there is no model to keep one in);
+ * counts, sizes and totals are 0 (nnom_model_state_count(): -1, as for any
+ * layer id that is not one); data pointers are NULL; nnom_model_dtype() is
+ * NNOM_DTYPE_NONE; nnom_model_last_error() is "model is NULL";
+ * nnom_model_destroy(), nnom_model_reset_stats() and nnom_model_allow_nonfinite()
+ * do nothing.
  */
 #ifndef NNOM_MODEL_H
 #define NNOM_MODEL_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include "nnom/layers.h"
 #include "nnom/port.h"
 #include "nnom/status.h"
@@ -37,36 +46,55 @@ typedef struct nnom_model nnom_model;
 
 /**
  * Creates an empty model of element type @p dtype, to be filled with
- * nnom_model_add_input() and nnom_model_add_layer(). @p options may be NULL.
+ * nnom_model_add_input() and nnom_model_add_layer(). @p options may be NULL;
+ * options whose struct_size this library does not know (not set by
+ * nnom_options_init()) are NNOM_ERR_ARGUMENT, here and in nnom_model_load().
  * On failure *@p out is NULL and @p err (if not NULL) says why.
  */
-nnom_status nnom_model_create(nnom_dtype dtype, const nnom_options *options, nnom_model **out,
-                              nnom_error *err);
+NNOM_API nnom_status nnom_model_create(nnom_dtype dtype, const nnom_options *options, nnom_model **out,
+                                       nnom_error *err);
 
-/** Everything needed to add one layer. */
+/** Everything needed to add one layer: initialise with nnom_layer_desc_init() or
+ *  NNOM_LAYER_DESC_INIT, then set what the layer uses. */
 typedef struct nnom_layer_desc {
-    nnom_layer_type type;
+    uint32_t struct_size;                  /**< sizeof(nnom_layer_desc) as the caller was compiled; set by the init */
+    nnom_layer_type type;                  /**< what the layer computes */
     const char *name;                      /**< unique, at most NNOM_NAME_MAX-1 bytes; NULL: generated */
-    int32_t n_inputs;
+    int32_t n_inputs;                      /**< how many of inputs[] are used */
     int32_t inputs[NNOM_MAX_INPUTS];       /**< ids of earlier layers */
-    nnom_layer_params params;
+    nnom_layer_params params;              /**< the type's parameters (see ::nnom_layer_type) */
     nnom_blob blobs[NNOM_MAX_BLOBS];       /**< used in place, see nnom_blob */
     nnom_quant quant;                      /**< output quantisation (int8 models) */
 } nnom_layer_desc;
 
-/** Adds an input layer; its id (0, 1, ...) goes to @p id (may be NULL). */
-nnom_status nnom_model_add_input(nnom_model *model, const char *name, nnom_shape shape,
-                                 nnom_quant quant, int32_t *id);
+/** Initialiser of a nnom_layer_desc: all zero (an INPUT layer), struct_size set. */
+#define NNOM_LAYER_DESC_INIT { .struct_size = (uint32_t)sizeof(nnom_layer_desc) }
 
-/** Adds a layer whose inputs are earlier layers (layers run in the order added). */
-nnom_status nnom_model_add_layer(nnom_model *model, const nnom_layer_desc *desc, int32_t *id);
+/** Zeroes @p d and sets its struct_size (what NNOM_LAYER_DESC_INIT does). */
+static inline void nnom_layer_desc_init(nnom_layer_desc *d)
+{
+    memset(d, 0, sizeof *d);
+    d->struct_size = (uint32_t)sizeof *d;
+}
+
+/** Adds an input layer; its id (0, 1, ...) goes to @p id (may be NULL). */
+NNOM_API nnom_status nnom_model_add_input(nnom_model *model, const char *name, nnom_shape shape,
+                                          nnom_quant quant, int32_t *id);
+
+/** Adds a layer whose inputs are earlier layers (layers run in the order added). A @p desc whose
+ *  struct_size this library does not know (not set by nnom_layer_desc_init()) is NNOM_ERR_ARGUMENT. */
+NNOM_API nnom_status nnom_model_add_layer(nnom_model *model, const nnom_layer_desc *desc, int32_t *id);
 
 /**
  * Compiles the model: checks every layer's parameters and blobs, infers
  * shapes, plans the arena. Must be called once, after the last layer is added
  * and before the arena is set. A model must have at least one OUTPUT layer.
+ * A plan whose arena (or recurrent state) would exceed
+ * nnom_options.max_arena_bytes is refused with NNOM_ERR_NO_MEMORY. After a
+ * failure nothing of the attempt is kept, and compile may be called again
+ * (e.g. once the allocator has memory).
  */
-nnom_status nnom_model_compile(nnom_model *model);
+NNOM_API nnom_status nnom_model_compile(nnom_model *model);
 
 /**
  * Before compiling: keep every layer's output alive until the end of a run
@@ -74,7 +102,7 @@ nnom_status nnom_model_compile(nnom_model *model);
  * nnom_model_layer_output() can read any layer after a run. Used for
  * calibration and for per-layer comparisons between models.
  */
-nnom_status nnom_model_keep_all_outputs(nnom_model *model, int keep);
+NNOM_API nnom_status nnom_model_keep_all_outputs(nnom_model *model, int keep);
 
 /**
  * Before compiling a float32 model: make every run record the range of the
@@ -83,7 +111,7 @@ nnom_status nnom_model_keep_all_outputs(nnom_model *model, int keep);
  * ::nnom_rnn_internal), for nnom_model_layer_internals(). Calibration uses it
  * to choose a recurrent layer's int16 scales. Costs a comparison per value.
  */
-nnom_status nnom_model_observe_internals(nnom_model *model, int observe);
+NNOM_API nnom_status nnom_model_observe_internals(nnom_model *model, int observe);
 
 /**
  * The ranges recorded by runs of a model compiled with
@@ -93,14 +121,14 @@ nnom_status nnom_model_observe_internals(nnom_model *model, int observe);
  * layer of a model that does not observe); a range not seen yet is
  * (FLT_MAX, -FLT_MAX).
  */
-int32_t nnom_model_layer_internals(const nnom_model *model, int32_t layer, float *min, float *max,
-                                   int32_t capacity);
+NNOM_API int32_t nnom_model_layer_internals(const nnom_model *model, int32_t layer, float *min, float *max,
+                                            int32_t capacity);
 
 /** Frees the model and, if it allocated it, its arena. NULL is ignored. */
-void nnom_model_destroy(nnom_model *model);
+NNOM_API void nnom_model_destroy(nnom_model *model);
 
 /** The message of the last failure on @p model ("" if none). Valid until the next call. */
-const char *nnom_model_last_error(const nnom_model *model);
+NNOM_API const char *nnom_model_last_error(const nnom_model *model);
 
 /* ------------------------------------------------------------ files (.nnom) */
 
@@ -110,107 +138,124 @@ const char *nnom_model_last_error(const nnom_model *model);
  * lives, and be 4-byte aligned. Every offset, size, shape and the checksum
  * are checked; a bad file is an error with a message, never a crash.
  */
-nnom_status nnom_model_load(const void *data, size_t size, const nnom_options *options,
-                            nnom_model **out, nnom_error *err);
+NNOM_API nnom_status nnom_model_load(const void *data, size_t size, const nnom_options *options,
+                                     nnom_model **out, nnom_error *err);
 
 /**
  * Serialises a compiled model into the .nnom format. With @p buffer NULL only
  * the size is computed. *@p size receives the bytes needed; NNOM_ERR_ARGUMENT
  * if @p capacity is smaller.
  */
-nnom_status nnom_model_save(nnom_model *model, void *buffer, size_t capacity, size_t *size);
+NNOM_API nnom_status nnom_model_save(nnom_model *model, void *buffer, size_t capacity, size_t *size);
 
 /** CRC-32 (IEEE 802.3, as zlib's crc32) of @p size bytes, continuing from @p crc (start with 0). */
-uint32_t nnom_crc32(uint32_t crc, const void *data, size_t size);
+NNOM_API uint32_t nnom_crc32(uint32_t crc, const void *data, size_t size);
 
 /* ------------------------------------------------------------------ running */
 
 /** Bytes of arena the compiled plan needs: all activations and scratch. */
-size_t nnom_model_arena_size(const nnom_model *model);
+NNOM_API size_t nnom_model_arena_size(const nnom_model *model);
 
 /**
  * Gives the model a caller-owned arena (4-byte aligned, at least
  * nnom_model_arena_size() bytes; NNOM_ERR_ARENA_TOO_SMALL otherwise). It may be
  * a static buffer; it must outlive its use by the model.
  */
-nnom_status nnom_model_set_arena(nnom_model *model, void *arena, size_t size);
+NNOM_API nnom_status nnom_model_set_arena(nnom_model *model, void *arena, size_t size);
 
 /** Allocates the arena once through the model's allocator. */
-nnom_status nnom_model_alloc_arena(nnom_model *model);
+NNOM_API nnom_status nnom_model_alloc_arena(nnom_model *model);
 
 /** Runs one inference. Needs a compiled model with an arena. */
-nnom_status nnom_model_run(nnom_model *model);
+NNOM_API nnom_status nnom_model_run(nnom_model *model);
 
-/** Number of model inputs / outputs. */
-int32_t nnom_model_input_count(const nnom_model *model);
-int32_t nnom_model_output_count(const nnom_model *model);
+/** Number of model inputs (0 for NULL). */
+NNOM_API int32_t nnom_model_input_count(const nnom_model *model);
+/** Number of model outputs (0 for NULL). */
+NNOM_API int32_t nnom_model_output_count(const nnom_model *model);
 
 /** Description of a model input or output tensor. */
 typedef struct nnom_tensor_info {
     const char *name;    /**< the INPUT or OUTPUT layer's name */
-    nnom_dtype dtype;
-    nnom_shape shape;
-    nnom_quant quant;
+    nnom_dtype dtype;    /**< element type (the model's) */
+    nnom_shape shape;    /**< shape without the batch, channel last */
+    nnom_quant quant;    /**< quantisation (int8 models) */
     int32_t count;       /**< number of elements */
     int32_t layer;       /**< id of the INPUT or OUTPUT layer */
 } nnom_tensor_info;
 
-nnom_status nnom_model_input_info(const nnom_model *model, int32_t index, nnom_tensor_info *info);
-nnom_status nnom_model_output_info(const nnom_model *model, int32_t index, nnom_tensor_info *info);
+/** Describes input @p index into *@p info; NNOM_ERR_ARGUMENT for a bad index. */
+NNOM_API nnom_status nnom_model_input_info(const nnom_model *model, int32_t index, nnom_tensor_info *info);
+/** Describes output @p index into *@p info; NNOM_ERR_ARGUMENT for a bad index. */
+NNOM_API nnom_status nnom_model_output_info(const nnom_model *model, int32_t index, nnom_tensor_info *info);
 
 /**
  * Direct pointer into the arena where input @p index is read (int8_t* or
  * float* depending on the model), or where output @p index is left after a
  * run. NULL without an arena or for a bad index. Valid until the next run.
  */
-void *nnom_model_input_data(nnom_model *model, int32_t index);
-const void *nnom_model_output_data(const nnom_model *model, int32_t index);
+NNOM_API void *nnom_model_input_data(nnom_model *model, int32_t index);
+/** Direct pointer to output @p index in the arena; see nnom_model_input_data(). */
+NNOM_API const void *nnom_model_output_data(const nnom_model *model, int32_t index);
 
 /** Copies @p count int8 values into input @p index (int8 models only). */
-nnom_status nnom_model_set_input_s8(nnom_model *model, int32_t index, const int8_t *data, size_t count);
+NNOM_API nnom_status nnom_model_set_input_s8(nnom_model *model, int32_t index, const int8_t *data, size_t count);
 /** Copies float values into input @p index, quantising them with the input's quantisation for int8 models.
  *  A NaN or an infinity is refused (NNOM_ERR_ARGUMENT naming the input and the value's position, the input
  *  left unchanged) unless nnom_model_allow_nonfinite() lets them through. */
-nnom_status nnom_model_set_input_f32(nnom_model *model, int32_t index, const float *data, size_t count);
+NNOM_API nnom_status nnom_model_set_input_f32(nnom_model *model, int32_t index, const float *data, size_t count);
 /** @p allow non-zero: nnom_model_set_input_f32() takes NaN and infinities (an int8 model quantises NaN to
  *  the zero point and saturates infinities; a float32 model computes with them). 0 (the default): refuses. */
-void nnom_model_allow_nonfinite(nnom_model *model, int allow);
+NNOM_API void nnom_model_allow_nonfinite(nnom_model *model, int allow);
 /** Copies output @p index as int8 (int8 models only). */
-nnom_status nnom_model_get_output_s8(nnom_model *model, int32_t index, int8_t *data, size_t count);
+NNOM_API nnom_status nnom_model_get_output_s8(nnom_model *model, int32_t index, int8_t *data, size_t count);
 /** Copies output @p index as float, dequantised for int8 models. */
-nnom_status nnom_model_get_output_f32(nnom_model *model, int32_t index, float *data, size_t count);
+NNOM_API nnom_status nnom_model_get_output_f32(nnom_model *model, int32_t index, float *data, size_t count);
 
 /* ------------------------------------------------------------ introspection */
 
-/** Element type of the model. */
-nnom_dtype nnom_model_dtype(const nnom_model *model);
+/** Element type of the model (NNOM_DTYPE_NONE for NULL). */
+NNOM_API nnom_dtype nnom_model_dtype(const nnom_model *model);
 
 /** Number of layers (inputs and outputs included). */
-int32_t nnom_model_layer_count(const nnom_model *model);
+NNOM_API int32_t nnom_model_layer_count(const nnom_model *model);
 
-/** What the compiled model knows about one layer. */
+/** What the compiled model knows about one layer. The caller sets struct_size
+ *  (nnom_layer_info_init() or NNOM_LAYER_INFO_INIT); nnom_model_layer_info() fills the rest. */
 typedef struct nnom_layer_info {
-    const char *name;
-    nnom_layer_type type;
-    const char *type_name;
-    int32_t n_inputs;
-    int32_t inputs[NNOM_MAX_INPUTS];
+    uint32_t struct_size;      /**< sizeof(nnom_layer_info) as the caller was compiled */
+    const char *name;          /**< the layer's name (valid while the model lives) */
+    nnom_layer_type type;      /**< what the layer computes */
+    const char *type_name;     /**< nnom_layer_type_name() of type */
+    int32_t n_inputs;          /**< how many of inputs[] are used */
+    int32_t inputs[NNOM_MAX_INPUTS]; /**< ids of the layers it reads */
     nnom_shape shape;          /**< output shape */
     nnom_quant quant;          /**< output quantisation (int8 models) */
-    nnom_layer_params params;
+    nnom_layer_params params;  /**< the type's parameters */
     uint64_t macs;             /**< multiply-accumulates per inference */
-    uint32_t weight_bytes;     /**< bytes of constant data (all blobs) */
+    uint32_t weight_bytes;     /**< bytes of constant data (all blobs; UINT32_MAX if more) */
     uint32_t arena_offset;     /**< where the output lives in the arena */
     uint32_t arena_bytes;      /**< bytes of the output */
     uint32_t scratch_offset;   /**< the layer's scratch buffer, if any */
-    uint32_t scratch_bytes;
+    uint32_t scratch_bytes;    /**< bytes of that scratch buffer (0: none) */
     int32_t in_place;          /**< 1 if the output shares its input's memory */
 } nnom_layer_info;
 
-nnom_status nnom_model_layer_info(const nnom_model *model, int32_t layer, nnom_layer_info *info);
+/** Initialiser of a nnom_layer_info: struct_size set, the rest zero. */
+#define NNOM_LAYER_INFO_INIT { .struct_size = (uint32_t)sizeof(nnom_layer_info) }
+
+/** Zeroes @p info and sets its struct_size (what NNOM_LAYER_INFO_INIT does). */
+static inline void nnom_layer_info_init(nnom_layer_info *info)
+{
+    memset(info, 0, sizeof *info);
+    info->struct_size = (uint32_t)sizeof *info;
+}
+
+/** Fills @p info (its struct_size set by the caller, which it keeps) for layer @p layer. */
+NNOM_API nnom_status nnom_model_layer_info(const nnom_model *model, int32_t layer, nnom_layer_info *info);
 
 /** Constant data of one layer (for writers and tools). */
-nnom_status nnom_model_layer_blobs(const nnom_model *model, int32_t layer, nnom_blob blobs[NNOM_MAX_BLOBS]);
+NNOM_API nnom_status nnom_model_layer_blobs(const nnom_model *model, int32_t layer, nnom_blob blobs[NNOM_MAX_BLOBS]);
 
 /**
  * After a run: the output of layer @p layer (int8_t* or float*, the layer's
@@ -218,7 +263,7 @@ nnom_status nnom_model_layer_blobs(const nnom_model *model, int32_t layer, nnom_
  * of them, and every layer of a model compiled with nnom_model_keep_all_outputs()
  * are kept).
  */
-const void *nnom_model_layer_output(const nnom_model *model, int32_t layer);
+NNOM_API const void *nnom_model_layer_output(const nnom_model *model, int32_t layer);
 
 /**
  * After a run: copies the output of layer @p layer as float (dequantised with
@@ -227,7 +272,7 @@ const void *nnom_model_layer_output(const nnom_model *model, int32_t layer);
  * overwritten (see nnom_model_layer_output()), NNOM_ERR_ARGUMENT for a bad
  * layer id or count.
  */
-nnom_status nnom_model_layer_output_f32(const nnom_model *model, int32_t layer, float *data, size_t count);
+NNOM_API nnom_status nnom_model_layer_output_f32(const nnom_model *model, int32_t layer, float *data, size_t count);
 
 /** Per-layer statistics accumulated over runs. */
 typedef struct nnom_layer_stats {
@@ -236,13 +281,14 @@ typedef struct nnom_layer_stats {
     uint64_t time_us;   /**< total time over those runs (0 without a timer hook) */
 } nnom_layer_stats;
 
-nnom_status nnom_model_layer_stats(const nnom_model *model, int32_t layer, nnom_layer_stats *stats);
+/** Statistics of layer @p layer into *@p stats; NNOM_ERR_ARGUMENT for a bad id. */
+NNOM_API nnom_status nnom_model_layer_stats(const nnom_model *model, int32_t layer, nnom_layer_stats *stats);
 /** Total MACs of one inference. */
-uint64_t nnom_model_total_macs(const nnom_model *model);
+NNOM_API uint64_t nnom_model_total_macs(const nnom_model *model);
 /** Bytes of constant data of all layers (what the weights take in flash). */
-size_t nnom_model_weight_bytes(const nnom_model *model);
+NNOM_API size_t nnom_model_weight_bytes(const nnom_model *model);
 /** Zeroes run counts and times, and forgets the ranges nnom_model_layer_internals() reports. */
-void nnom_model_reset_stats(nnom_model *model);
+NNOM_API void nnom_model_reset_stats(nnom_model *model);
 
 /* ------------------------------------------------------------ recurrent state */
 
@@ -257,24 +303,24 @@ void nnom_model_reset_stats(nnom_model *model);
  */
 
 /** Bytes of state memory of the compiled model (0 without recurrent layers). */
-size_t nnom_model_state_size(const nnom_model *model);
+NNOM_API size_t nnom_model_state_size(const nnom_model *model);
 
 /** Zeroes the state of every recurrent layer: stateful layers start afresh (Keras' reset_states()). */
-nnom_status nnom_model_reset_state(nnom_model *model);
+NNOM_API nnom_status nnom_model_reset_state(nnom_model *model);
 
 /** Number of state vectors of layer @p layer (0 if it has none) and, in *@p length (may be NULL), the
  *  number of values of each (the layer's units). -1 (and *@p length 0) when @p layer is not a layer id of
  *  the model, or the model is NULL or not compiled. */
-int32_t nnom_model_state_count(const nnom_model *model, int32_t layer, int32_t *length);
+NNOM_API int32_t nnom_model_state_count(const nnom_model *model, int32_t layer, int32_t *length);
 
 /** Copies state vector @p which (0: h, 1: c of an LSTM) of layer @p layer as float (dequantised for int8
  *  models, whose states are int16). @p count must be the vector's length. */
-nnom_status nnom_model_state(nnom_model *model, int32_t layer, int32_t which, float *data, size_t count);
+NNOM_API nnom_status nnom_model_state(nnom_model *model, int32_t layer, int32_t which, float *data, size_t count);
 
 /** Sets state vector @p which of layer @p layer (quantised and saturated for int8 models): a stateful
  *  layer's next run starts from it. */
-nnom_status nnom_model_set_state(nnom_model *model, int32_t layer, int32_t which, const float *data,
-                                 size_t count);
+NNOM_API nnom_status nnom_model_set_state(nnom_model *model, int32_t layer, int32_t which, const float *data,
+                                          size_t count);
 
 #ifdef __cplusplus
 }

@@ -25,7 +25,7 @@
  * fixed-point multiplier and a shift. Every layer also has a float32 kernel,
  * so a float model runs through the same graph and memory plan.
  *
- * Headers: status.h (errors), port.h (allocator/timer/log hooks),
+ * Headers: api.h (version numbers, export marker), status.h (errors), port.h (allocator/timer/log hooks),
  * layers.h (layer types and parameters), model.h (build, load, compile, run,
  * inspect), quantize.h (derive int8 constants when building), evaluate.h
  * (top-k and confusion matrix). Host-only tools (Keras converter, NumPy files)
@@ -41,16 +41,20 @@
 #include "nnom/quantize.h"
 #include "nnom/evaluate.h"
 
-#define NNOM_VERSION_MAJOR 0
-#define NNOM_VERSION_MINOR 1
-#define NNOM_VERSION_PATCH 0
-
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/** Library version as "major.minor.patch". */
-const char *nnom_version(void);
+/**
+ * Version of the library linked, as NNOM_VERSION (major * 10000 + minor * 100
+ * + patch) of the headers it was built with. A program can compare it with the
+ * NNOM_VERSION of the headers it was compiled with; versions of the same major
+ * (after 1.0) keep the ABI.
+ */
+NNOM_API uint32_t nnom_version(void);
+
+/** Version of the library linked, as "major.minor.patch". */
+NNOM_API const char *nnom_version_string(void);
 
 #ifdef __cplusplus
 }

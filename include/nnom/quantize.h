@@ -25,15 +25,15 @@ extern "C" {
  * Returns NNOM_ERR_ARGUMENT for a negative, NaN or infinite value, or one
  * whose shift would fall outside [-31, 30].
  */
-nnom_status nnom_quant_multiplier(double real, int32_t *multiplier, int32_t *shift);
+NNOM_API nnom_status nnom_quant_multiplier(double real, int32_t *multiplier, int32_t *shift);
 
 /**
  * Requantisation constants of a conv, depthwise conv or dense layer: for each
  * of @p n output channels, input_scale * weight_scales[i] / output_scale as
  * multiplier and shift (@p n is 1 for per-tensor weights).
  */
-nnom_status nnom_quant_conv_params(float input_scale, const float *weight_scales, int32_t n,
-                                   float output_scale, int32_t *multipliers, int32_t *shifts);
+NNOM_API nnom_status nnom_quant_conv_params(float input_scale, const float *weight_scales, int32_t n,
+                                            float output_scale, int32_t *multipliers, int32_t *shifts);
 
 /**
  * Constants of an int8 ADD or SUBTRACT, the layout its blob 0 expects:
@@ -45,14 +45,14 @@ nnom_status nnom_quant_conv_params(float input_scale, const float *weight_scales
  * and finite, a zero point outside [-128, 127], or an output multiplier that
  * is out of range (shift beyond [-31, 30]) or vanishes.
  */
-nnom_status nnom_quant_add_params(nnom_quant in1, nnom_quant in2, nnom_quant out, int32_t params[6]);
+NNOM_API nnom_status nnom_quant_add_params(nnom_quant in1, nnom_quant in2, nnom_quant out, int32_t params[6]);
 
 /**
  * Constants of an int8 MULTIPLY, the layout its blob 0 expects:
  * params = {m, s} ~ in1.scale * in2.scale / out.scale. Errors as for
  * nnom_quant_add_params().
  */
-nnom_status nnom_quant_mul_params(nnom_quant in1, nnom_quant in2, nnom_quant out, int32_t params[2]);
+NNOM_API nnom_status nnom_quant_mul_params(nnom_quant in1, nnom_quant in2, nnom_quant out, int32_t params[2]);
 
 /**
  * Constants of one int8 CONCATENATE input, its two words of blob 0:
@@ -61,7 +61,7 @@ nnom_status nnom_quant_mul_params(nnom_quant in1, nnom_quant in2, nnom_quant out
  * that cannot be represented (below 2^-32 or of 2^30 or more) is
  * NNOM_ERR_ARGUMENT, as are the errors of nnom_quant_add_params().
  */
-nnom_status nnom_quant_concat_params(nnom_quant in, nnom_quant out, int32_t params[2]);
+NNOM_API nnom_status nnom_quant_concat_params(nnom_quant in, nnom_quant out, int32_t params[2]);
 
 /**
  * Constants of an int8 average pool (AVG_POOL1D/2D, GLOBAL_AVG_POOL) whose output has a
@@ -74,7 +74,7 @@ nnom_status nnom_quant_concat_params(nnom_quant in, nnom_quant out, int32_t para
  * that is not positive and finite, a zero point outside [-128, 127], @p cells outside
  * [1, 2^23], or a ratio that has no multiplier and shift.
  */
-nnom_status nnom_quant_avg_pool_params(nnom_quant in, nnom_quant out, int32_t cells, int32_t params[2]);
+NNOM_API nnom_status nnom_quant_avg_pool_params(nnom_quant in, nnom_quant out, int32_t cells, int32_t params[2]);
 
 /**
  * The 256-entry table of an int8 element-wise activation (RELU, RELU6,
@@ -87,8 +87,18 @@ nnom_status nnom_quant_avg_pool_params(nnom_quant in, nnom_quant out, int32_t ce
  * clip(0.2 x + 0.5, 0, 1). Returns NNOM_ERR_ARGUMENT for another layer type, a
  * NULL @p table, a bad quantisation, or a non-finite alpha for LEAKY_RELU.
  */
-nnom_status nnom_quant_activation_table(nnom_layer_type type, float alpha, nnom_quant in,
-                                        nnom_quant out, int8_t table[256]);
+NNOM_API nnom_status nnom_quant_activation_table(nnom_layer_type type, float alpha, nnom_quant in,
+                                                 nnom_quant out, int8_t table[256]);
+
+/**
+ * The 256-entry table of an int8 ACTIVATION layer computing @p fn with its @p n_consts constants
+ * @p consts (as nnom_function lists them), rounded and saturated as nnom_quant_activation_table()
+ * does, computed in double precision. Returns NNOM_ERR_ARGUMENT for an unknown function, a wrong
+ * number of constants or a non-finite one (CELU: alpha must be > 0), a NULL @p table or a bad
+ * quantisation.
+ */
+NNOM_API nnom_status nnom_quant_function_table(nnom_function fn, const float *consts, int32_t n_consts, nnom_quant in,
+                                               nnom_quant out, int8_t table[256]);
 
 /**
  * The exp table of an int8 SOFTMAX: table[d] = round(2^16 * exp(-d * input_scale))
@@ -96,7 +106,7 @@ nnom_status nnom_quant_activation_table(nnom_layer_type type, float alpha, nnom_
  * integers: out = round(256 * table[d] / sum over the row) - 128. Returns
  * NNOM_ERR_ARGUMENT for a NULL @p table or a scale that is not positive and finite.
  */
-nnom_status nnom_quant_softmax_table(nnom_quant in, uint32_t table[256]);
+NNOM_API nnom_status nnom_quant_softmax_table(nnom_quant in, uint32_t table[256]);
 
 /**
  * A 513-entry int16 table of an activation inside an int8 recurrent layer (its blob 4):
@@ -110,13 +120,13 @@ nnom_status nnom_quant_softmax_table(nnom_quant in, uint32_t table[256]);
  * one step away from their corners. Returns NNOM_ERR_ARGUMENT for a NULL @p table, an unknown
  * @p act or a scale that is not positive and finite.
  */
-nnom_status nnom_quant_rnn_table(nnom_rnn_act act, float in_scale, float out_scale, int16_t table[513]);
+NNOM_API nnom_status nnom_quant_rnn_table(nnom_rnn_act act, float in_scale, float out_scale, int16_t table[513]);
 
 /** Quantises a real value: round(x / scale) + zero_point, saturated to int8. */
-int8_t nnom_quant_s8(float x, nnom_quant q);
+NNOM_API int8_t nnom_quant_s8(float x, nnom_quant q);
 
 /** Dequantises: scale * (q - zero_point). */
-float nnom_dequant_s8(int8_t q, nnom_quant quant);
+NNOM_API float nnom_dequant_s8(int8_t q, nnom_quant quant);
 
 #ifdef __cplusplus
 }

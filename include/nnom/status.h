@@ -9,6 +9,8 @@
 #ifndef NNOM_STATUS_H
 #define NNOM_STATUS_H
 
+#include "nnom/api.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -17,7 +19,7 @@ extern "C" {
 typedef enum nnom_status {
     NNOM_OK = 0,
     NNOM_ERR_ARGUMENT = 1,        /**< a NULL pointer, an index or a value out of range */
-    NNOM_ERR_NO_MEMORY = 2,       /**< the allocator hook returned NULL */
+    NNOM_ERR_NO_MEMORY = 2,       /**< the allocator hook returned NULL, or a plan exceeds nnom_options.max_arena_bytes */
     NNOM_ERR_TRUNCATED = 3,       /**< a model file is shorter than it claims */
     NNOM_ERR_MAGIC = 4,           /**< the bytes are not a .nnom file */
     NNOM_ERR_VERSION = 5,         /**< a .nnom file of a version this runtime cannot read */
@@ -29,20 +31,33 @@ typedef enum nnom_status {
     NNOM_ERR_STATE = 11,          /**< a call out of order, e.g. running before compiling */
     NNOM_ERR_IO = 12,             /**< host tools: a file could not be read or written */
     NNOM_ERR_KERAS = 13,          /**< host tools: a Keras model that cannot be converted */
-    NNOM_STATUS_COUNT = 14
+    NNOM_STATUS_COUNT = 14,
+    NNOM_STATUS_FORCE_32BIT = NNOM_ENUM_FORCE_32BIT /**< not a value: keeps the enum 4 bytes wide */
 } nnom_status;
 
-/** Capacity of an error message, including the terminating NUL. */
-#define NNOM_ERROR_MESSAGE_MAX 256
+/**
+ * Capacity of an error message, including the terminating NUL: room for the longest message, the
+ * converter's "layer '...' (class ...) is not supported; supported: <every class>". It sizes ::nnom_error,
+ * so a build that wants it smaller (a firmware short of stack) defines it for the library and the
+ * application alike. A model keeps its own messages, which are shorter, in at most
+ * NNOM_MODEL_MESSAGE_MAX bytes.
+ */
+#ifndef NNOM_ERROR_MESSAGE_MAX
+#define NNOM_ERROR_MESSAGE_MAX 1024
+#endif
+
+/** Capacity of the message a model keeps (nnom_model_last_error()): the runtime's messages name a layer,
+ *  shapes and sizes, and fit. */
+#define NNOM_MODEL_MESSAGE_MAX (NNOM_ERROR_MESSAGE_MAX < 256 ? NNOM_ERROR_MESSAGE_MAX : 256)
 
 /** A status with its message, filled in by functions that have no model to keep it in. */
 typedef struct nnom_error {
-    nnom_status status;
-    char message[NNOM_ERROR_MESSAGE_MAX];
+    nnom_status status;                   /**< NNOM_OK or what failed */
+    char message[NNOM_ERROR_MESSAGE_MAX]; /**< what was wrong with which input, NUL-terminated */
 } nnom_error;
 
 /** Short constant name of a status, e.g. "NNOM_ERR_CHECKSUM". Never NULL. */
-const char *nnom_status_name(nnom_status status);
+NNOM_API const char *nnom_status_name(nnom_status status);
 
 #ifdef __cplusplus
 }

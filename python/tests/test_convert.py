@@ -83,7 +83,69 @@ def test_add_and_subtract_broadcast_a_channel_vector():
     got = nnom.convert(m, xs, progress=False).predict(xs)
     err = np.sum((want.astype(np.float64) - got) ** 2)
     assert 10 * np.log10(np.sum(want.astype(np.float64) ** 2) / err) >= 30.0
-    # a vector minus a full tensor is refused with a clear message
-    bad = keras.Model(i, layers.Flatten()(layers.Subtract()([v1, x])))
-    with pytest.raises(nnom.NNoMError, match="per-channel vector"):
-        nnom.convert(bad, xs, progress=False)
+    # a vector minus a full tensor: the vector is repeated to the full shape first
+    rev = keras.Model(i, layers.Flatten()(layers.Subtract()([v1, x])))
+    want = rev.predict(xs, verbose=0)
+    got = nnom.convert(rev, xs, progress=False).predict(xs)
+    assert _numpy_sqnr(want, got) >= 30.0
+
+
+def _numpy_sqnr(ref, test):
+    """10 log10(sum ref^2 / sum (ref - test)^2), written out here as the test's own reference."""
+    ref = np.asarray(ref, dtype=np.float64).reshape(-1)
+    test = np.asarray(test, dtype=np.float64).reshape(-1)
+    return 10.0 * np.log10(np.sum(ref ** 2) / np.sum((ref - test) ** 2))
+
+
+def _check_rows_independently(q, keras_model, x, rows):
+    """Recomputes every row: Keras' own output of the layer named, against the nnom layer's dequantised output."""
+    keras = pytest.importorskip("keras")
+    keep = nnom.Model(q.to_bytes(), keep_all_outputs=True)
+    index = {l.name: i for i, l in enumerate(keep.layers)}
+    ours = [keep.layer_outputs(sample) for sample in x]
+    for r in rows:
+        want = keras.Model(keras_model.inputs, keras_model.get_layer(r["keras_layer"]).output).predict(x, verbose=0)
+        got = np.stack([o[index[r["name"]]] for o in ours])
+        assert r["sqnr_db"] == pytest.approx(_numpy_sqnr(want, got), abs=1e-3), r
+
+
+def test_compare_matches_the_last_keras_layer_fused_into_each_layer():
+    # digits CNN: n0 Conv2D -> n1 BatchNormalization (folded) -> n2 ReLU (fused) -> ... -> n8 Dense(softmax),
+    # whose softmax the converter splits into a layer of its own
+    keras = pytest.importorskip("keras")
+    model = keras.saving.load_model(fixture_path("digits_cnn.keras"))
+    calib = np.load(fixture_path("digits_calib_x.npy"))
+    x = np.load(fixture_path("digits_test_x.npy"))[:32]
+    q = nnom.convert(model, calib, progress=False)
+    rows = nnom.compare(q, model, x)
+    by_name = {r["name"]: r for r in rows}
+    assert by_name["n0"]["keras_layer"] == "n2", rows      # conv + folded BN + fused ReLU
+    assert "n8" not in by_name, rows                        # the dense before its softmax has no Keras twin
+    softmax = [r for r in rows if r["type"] == "softmax"]
+    assert len(softmax) == 1 and softmax[0]["keras_layer"] == "n8", rows
+    assert all(r["sqnr_db"] > 25 for r in rows), rows
+    _check_rows_independently(q, model, x, rows)
+
+
+def test_compare_on_batchnorm_and_softmax_model_is_positive():
+    keras = pytest.importorskip("keras")
+    L = keras.layers
+    keras.utils.set_random_seed(11)
+    i = keras.Input((16,))
+    h = L.Dense(12, name="fc1")(i)
+    h = L.BatchNormalization(name="bn")(h)
+    h = L.Activation("relu", name="act")(h)
+    out = L.Dense(5, activation="softmax", name="fc2")(h)
+    m = keras.Model(i, out)
+    rng = np.random.default_rng(3)
+    bn = m.get_layer("bn")
+    bn.set_weights([rng.uniform(0.5, 2.0, 12), rng.uniform(-1, 1, 12), rng.uniform(-0.5, 0.5, 12),
+                    rng.uniform(0.2, 3.0, 12)])
+    x = rng.uniform(-1, 1, (128, 16)).astype(np.float32)
+    q = nnom.convert(m, x, progress=False)
+    rows = nnom.compare(q, m, x[:48])
+    got = {r["keras_layer"]: r for r in rows}
+    assert got["act"]["name"] == "fc1", rows                # dense + folded BN + fused ReLU: the ReLU's output
+    assert got["fc2"]["type"] == "softmax", rows            # the softmax computes the Keras dense's output
+    assert all(r["sqnr_db"] > 25 for r in rows), rows
+    _check_rows_independently(q, m, x[:48], rows)

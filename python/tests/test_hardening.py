@@ -40,8 +40,12 @@ def test_calibration_of_the_wrong_shape_names_the_input_and_both_shapes(isolate)
         nnom.convert(fixture_path("dense.keras"), x[:, :15], progress=False, isolate=isolate)
     assert isinstance(e.value, nnom.NNoMError) and e.value.status_name == "NNOM_ERR_SHAPE"
     assert "calibration input 0 ('in0'): expected shape (batch, 16), given (8, 15)" in str(e.value)
-    with pytest.raises(ValueError, match=r"expected shape \(batch, 16\), given \(16,\)"):
-        nnom.convert(fixture_path("dense.keras"), x[0], progress=False, isolate=isolate)
+    # one sample without its batch axis is a batch of one, as predict() takes it
+    one = nnom.convert(fixture_path("dense.keras"), x[0], progress=False, isolate=isolate)
+    assert one.to_bytes() == nnom.convert(fixture_path("dense.keras"), x[:1], progress=False,
+                                          isolate=isolate).to_bytes()
+    with pytest.raises(ValueError, match=r"expected shape \(batch, 16\), given \(15,\)"):
+        nnom.convert(fixture_path("dense.keras"), x[0, :15], progress=False, isolate=isolate)
     # a flattened image is not an image; an extra dim of 1 is the same data
     img = np.load(fixture_path("digits_calib_x.npy"))
     assert img.shape[1:] == (8, 8, 1)

@@ -7,7 +7,8 @@ extern const nnom_layer_ops nnom_ops_input, nnom_ops_output, nnom_ops_conv, nnom
     nnom_ops_concatenate, nnom_ops_flatten, nnom_ops_reshape, nnom_ops_zero_padding,
     nnom_ops_cropping, nnom_ops_upsampling, nnom_ops_relu, nnom_ops_relu6, nnom_ops_leaky_relu,
     nnom_ops_sigmoid, nnom_ops_tanh, nnom_ops_hard_sigmoid, nnom_ops_softmax, nnom_ops_simple_rnn, nnom_ops_gru,
-    nnom_ops_lstm, nnom_ops_rnn_state;
+    nnom_ops_lstm, nnom_ops_rnn_state, nnom_ops_activation, nnom_ops_prelu, nnom_ops_minimum,
+    nnom_ops_maximum, nnom_ops_transpose_conv;
 
 /*
  * Firmware can link only the layer types its models use: compile this file
@@ -74,6 +75,12 @@ static const struct {
     [NNOM_LAYER_GRU] = {"gru", LAYER(GRU, gru)},
     [NNOM_LAYER_LSTM] = {"lstm", LAYER(LSTM, lstm)},
     [NNOM_LAYER_RNN_STATE] = {"rnn_state", LAYER(RNN_STATE, rnn_state)},
+    [NNOM_LAYER_ACTIVATION] = {"activation", LAYER(ACTIVATION, activation)},
+    [NNOM_LAYER_PRELU] = {"prelu", LAYER(PRELU, prelu)},
+    [NNOM_LAYER_MINIMUM] = {"minimum", LAYER(MINIMUM, minimum)},
+    [NNOM_LAYER_MAXIMUM] = {"maximum", LAYER(MAXIMUM, maximum)},
+    [NNOM_LAYER_CONV1D_TRANSPOSE] = {"conv1d_transpose", LAYER(CONV1D_TRANSPOSE, transpose_conv)},
+    [NNOM_LAYER_CONV2D_TRANSPOSE] = {"conv2d_transpose", LAYER(CONV2D_TRANSPOSE, transpose_conv)},
 };
 
 /* One entry per type: adding an enum value without a table line fails to compile. */

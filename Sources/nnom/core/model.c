@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core/model_internal.h"
+#include "core/struct_size.h"
 #include "nnom/quantize.h"
 
 /* ------------------------------------------------------------------ memory */
@@ -31,6 +32,12 @@ nnom_status nnom_model_create(nnom_dtype dtype, const nnom_options *options, nno
                        "nnom_model_create: this build runs int8 models only (NNOM_INT8_ONLY), not float32");
         return NNOM_ERR_UNSUPPORTED;
     }
+    if (options && !NNOM_STRUCT_SIZE_KNOWN(options)) {
+        char msg[NNOM_ERROR_MESSAGE_MAX];
+        nnom_format(msg, sizeof msg, NNOM_STRUCT_SIZE_FMT, NNOM_STRUCT_SIZE_ARGS(options, "nnom_options"));
+        nnom_error_copy(err, NNOM_ERR_ARGUMENT, msg);
+        return NNOM_ERR_ARGUMENT;
+    }
     const nnom_allocator *a = options && options->allocator ? options->allocator : nnom_default_allocator();
     if (!a->alloc) {
         nnom_error_copy(err, NNOM_ERR_ARGUMENT, "nnom_model_create: the allocator has no alloc function");
@@ -51,6 +58,8 @@ nnom_status nnom_model_create(nnom_dtype dtype, const nnom_options *options, nno
         m->log_ctx = options->log_ctx;
         m->keep_all = options->keep_all_outputs != 0;
     }
+    const size_t limit = options && options->max_arena_bytes ? options->max_arena_bytes : NNOM_DEFAULT_MAX_ARENA_BYTES;
+    m->max_arena = limit < NNOM_PLAN_LIMIT ? (uint32_t)limit : NNOM_PLAN_LIMIT;
     *out = m;
     if (err) {
         err->status = NNOM_OK;
@@ -59,15 +68,33 @@ nnom_status nnom_model_create(nnom_dtype dtype, const nnom_options *options, nno
     return NNOM_OK;
 }
 
-void nnom_model_destroy(nnom_model *m)
+/* Frees what compiling makes (plan, input/output lists, state, observed ranges) and forgets
+ * it, so that a compile that failed half way can be called again. */
+static void release_compiled(nnom_model *m)
 {
-    if (!m) return;
-    if (m->arena_owned) nnom_free(m, m->arena);
     nnom_free(m, m->state);
     nnom_free(m, m->internals);
     nnom_free(m, m->buffers);
     nnom_free(m, m->input_ids);
     nnom_free(m, m->output_ids);
+    m->state = NULL;
+    m->internals = NULL;
+    m->buffers = NULL;
+    m->input_ids = NULL;
+    m->output_ids = NULL;
+    m->state_size = 0;
+    m->n_internals = 0;
+    m->n_buffers = 0;
+    m->n_inputs = 0;
+    m->n_outputs = 0;
+    m->arena_size = 0;
+}
+
+void nnom_model_destroy(nnom_model *m)
+{
+    if (!m) return;
+    if (m->arena_owned) nnom_free(m, m->arena);
+    release_compiled(m);
     for (int32_t i = 0; i < m->n_layers; i++) nnom_free(m, m->layers[i].owned);
     nnom_free(m, m->layers);
     nnom_free(m, m);
@@ -75,7 +102,7 @@ void nnom_model_destroy(nnom_model *m)
 
 const char *nnom_model_last_error(const nnom_model *m) { return m ? m->error : "model is NULL"; }
 
-nnom_dtype nnom_model_dtype(const nnom_model *m) { return m->dtype; }
+nnom_dtype nnom_model_dtype(const nnom_model *m) { return m ? m->dtype : NNOM_DTYPE_NONE; }
 
 int32_t nnom_model_layer_count(const nnom_model *m) { return m ? m->n_layers : 0; }
 
@@ -184,7 +211,7 @@ nnom_status nnom_model_add_input(nnom_model *m, const char *name, nnom_shape sha
     nnom_status st = check_open(m, NNOM_LAYER_INPUT);
     if (st != NNOM_OK) return st;
     nnom_layer_desc d;
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     d.type = NNOM_LAYER_INPUT;
     d.name = name;
     d.quant = quant;
@@ -195,6 +222,8 @@ nnom_status nnom_model_add_layer(nnom_model *m, const nnom_layer_desc *d, int32_
 {
     if (!m) return NNOM_ERR_ARGUMENT;
     if (!d) return nnom_fail(m, NNOM_ERR_ARGUMENT, "nnom_model_add_layer: desc is NULL");
+    if (!NNOM_STRUCT_SIZE_KNOWN(d))
+        return nnom_fail(m, NNOM_ERR_ARGUMENT, NNOM_STRUCT_SIZE_FMT, NNOM_STRUCT_SIZE_ARGS(d, "nnom_layer_desc"));
     if (d->type == NNOM_LAYER_INPUT)
         return nnom_fail(m, NNOM_ERR_ARGUMENT, "use nnom_model_add_input() for input layers");
     nnom_status st = check_open(m, d->type);
@@ -230,7 +259,7 @@ nnom_status nnom_model_keep_all_outputs(nnom_model *m, int keep)
 
 static int quant_valid(nnom_quant q)
 {
-    return q.scale > 0.0f && q.scale < 3.0e38f && q.zero_point >= -128 && q.zero_point <= 127;
+    return q.scale > 0.0f && q.scale <= FLT_MAX && q.zero_point >= -128 && q.zero_point <= 127;
 }
 
 static nnom_status infer_layer(nnom_model *m, int32_t index)
@@ -269,8 +298,8 @@ static nnom_status infer_layer(nnom_model *m, int32_t index)
                          "layer '%s' (%s): int8 output needs a positive scale and a zero point in [-128, 127] "
                          "(zero point %d)", l->name, tname, (int)l->quant.zero_point);
     l->dims = nnom_dims_of(&l->shape);
-    l->out_bytes = (uint32_t)count * nnom_dtype_size(m->dtype);
-    l->scratch_bytes = ops->scratch_bytes ? ops->scratch_bytes(l, &ctx) : 0;
+    l->out_bytes = (uint32_t)count * nnom_dtype_size(m->dtype); /* count <= 2^28: at most 1 GiB */
+    l->scratch_bytes = ops->scratch_bytes ? ops->scratch_bytes(l, &ctx) : 0; /* any size: the plan checks sums */
     l->macs = ops->macs ? ops->macs(l, &ctx) : 0;
     if (m->dtype == NNOM_DTYPE_S8) nnom_act_bounds_s8(l->p->activation, l->quant, &l->act_lo, &l->act_hi);
     return NNOM_OK;
@@ -290,8 +319,13 @@ static nnom_status alloc_state(nnom_model *m)
         if (!l->state_bytes) continue;
         l->state_offset = (uint32_t)total;
         total += ((uint64_t)l->state_bytes + 7u) & ~(uint64_t)7u;
-        if (total > UINT32_MAX)
-            return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s': the recurrent state of the model exceeds 4 GB", l->name);
+        if (total > m->max_arena) {
+            char need[40], limit[40];
+            nnom_bytes_text(total, need, sizeof need);
+            nnom_bytes_text(m->max_arena, limit, sizeof limit);
+            return nnom_fail(m, NNOM_ERR_NO_MEMORY, "layer '%s': the recurrent state of the model takes at least %s, "
+                             "more than the limit of %s (nnom_options.max_arena_bytes)", l->name, need, limit);
+        }
     }
     m->state_size = (uint32_t)total;
     if (!total) return NNOM_OK;
@@ -328,11 +362,10 @@ static nnom_status alloc_internals(nnom_model *m)
     return NNOM_OK;
 }
 
-nnom_status nnom_model_compile(nnom_model *m)
+/* Shapes, input/output lists, plan, state and observed ranges; the caller releases them on failure. */
+static nnom_status compile_steps(nnom_model *m)
 {
-    if (!m) return NNOM_ERR_ARGUMENT;
-    if (m->compiled) return nnom_fail(m, NNOM_ERR_STATE, "the model is already compiled");
-    if (m->n_layers == 0) return nnom_fail(m, NNOM_ERR_STATE, "the model has no layers");
+    release_compiled(m);
     int32_t n_in = 0, n_out = 0;
     for (int32_t i = 0; i < m->n_layers; i++) {
         nnom_status st = infer_layer(m, i);
@@ -350,10 +383,21 @@ nnom_status nnom_model_compile(nnom_model *m)
         if (m->layers[i].type == NNOM_LAYER_OUTPUT) m->output_ids[m->n_outputs++] = i;
     }
     nnom_status st = nnom_plan(m);
-    if (st != NNOM_OK) return st;
-    st = alloc_state(m);
+    if (st == NNOM_OK) st = alloc_state(m);
     if (st == NNOM_OK) st = alloc_internals(m);
-    if (st != NNOM_OK) return st;
+    return st;
+}
+
+nnom_status nnom_model_compile(nnom_model *m)
+{
+    if (!m) return NNOM_ERR_ARGUMENT;
+    if (m->compiled) return nnom_fail(m, NNOM_ERR_STATE, "the model is already compiled");
+    if (m->n_layers == 0) return nnom_fail(m, NNOM_ERR_STATE, "the model has no layers");
+    nnom_status st = compile_steps(m);
+    if (st != NNOM_OK) {
+        release_compiled(m); /* nothing half made stays: compiling again starts afresh */
+        return st;
+    }
     m->compiled = 1;
     m->error[0] = '\0';
     return NNOM_OK;
@@ -563,9 +607,10 @@ nnom_status nnom_model_get_output_f32(nnom_model *m, int32_t index, float *data,
 
 /* ------------------------------------------------------------ introspection */
 
-static uint32_t blob_bytes(const nnom_layer *l)
+/* 64-bit: six blobs of up to 4 GiB each do not wrap round */
+static uint64_t blob_bytes(const nnom_layer *l)
 {
-    uint32_t sum = 0;
+    uint64_t sum = 0;
     for (int k = 0; k < NNOM_MAX_BLOBS; k++) sum += l->blobs[k].size;
     return sum;
 }
@@ -573,8 +618,11 @@ static uint32_t blob_bytes(const nnom_layer *l)
 nnom_status nnom_model_layer_info(const nnom_model *m, int32_t i, nnom_layer_info *info)
 {
     if (!m || !info || i < 0 || i >= m->n_layers) return NNOM_ERR_ARGUMENT;
+    if (!NNOM_STRUCT_SIZE_KNOWN(info))
+        return nnom_fail((nnom_model *)m, NNOM_ERR_ARGUMENT, NNOM_STRUCT_SIZE_FMT,
+                         NNOM_STRUCT_SIZE_ARGS(info, "nnom_layer_info"));
     const nnom_layer *l = &m->layers[i];
-    memset(info, 0, sizeof *info);
+    nnom_layer_info_init(info);
     info->name = l->name;
     info->type = l->type;
     info->type_name = (nnom_layer_type_name)(l->type);
@@ -584,7 +632,8 @@ nnom_status nnom_model_layer_info(const nnom_model *m, int32_t i, nnom_layer_inf
     info->quant = l->quant;
     info->params = *l->p;
     info->macs = l->macs;
-    info->weight_bytes = blob_bytes(l);
+    const uint64_t weights = blob_bytes(l);
+    info->weight_bytes = weights < UINT32_MAX ? (uint32_t)weights : UINT32_MAX; /* saturated */
     if (m->compiled) {
         info->arena_offset = m->buffers[l->buffer].offset;
         info->arena_bytes = l->out_bytes;
@@ -648,9 +697,9 @@ uint64_t nnom_model_total_macs(const nnom_model *m)
 
 size_t nnom_model_weight_bytes(const nnom_model *m)
 {
-    size_t sum = 0;
+    uint64_t sum = 0;
     for (int32_t i = 0; m && i < m->n_layers; i++) sum += blob_bytes(&m->layers[i]);
-    return sum;
+    return sum < (uint64_t)SIZE_MAX ? (size_t)sum : SIZE_MAX; /* saturated where size_t has 32 bits */
 }
 
 void nnom_model_reset_stats(nnom_model *m)

@@ -15,11 +15,14 @@ typedef struct nnom_buffer {
                                 group = index of the first buffer of the chain */
 } nnom_buffer;
 
+/* Plans stay below 4 GiB: offsets are 32-bit, and UINT32_MAX marks a buffer not placed yet. */
+#define NNOM_PLAN_LIMIT 0xFFFFFFFCu
+
 /* The model's message buffer: terse messages are a status name and a note. */
 #if defined(NNOM_TERSE_ERRORS) && NNOM_TERSE_ERRORS
 #define NNOM_MODEL_ERROR_BYTES 48
 #else
-#define NNOM_MODEL_ERROR_BYTES NNOM_ERROR_MESSAGE_MAX
+#define NNOM_MODEL_ERROR_BYTES NNOM_MODEL_MESSAGE_MAX
 #endif
 
 struct nnom_model {
@@ -44,6 +47,8 @@ struct nnom_model {
     nnom_buffer *buffers;    /* the plan */
     int32_t n_buffers;
     uint32_t arena_size;
+    uint32_t max_arena;      /* largest arena (and state block) a plan may take: nnom_options.max_arena_bytes,
+                                at most NNOM_PLAN_LIMIT */
 
     uint8_t *arena;
     int arena_owned;
@@ -89,7 +94,15 @@ nnom_status nnom_model_append(nnom_model *m, const nnom_layer_desc *d, const nno
 nnom_status nnom_model_reserve(nnom_model *m, int32_t n);
 
 /* Plans the arena for a model whose layers are inferred: fills buffers,
- * each layer's buffer/scratch_buffer/in_place, and arena_size. */
+ * each layer's buffer/scratch_buffer/in_place, and arena_size. Works in 64-bit
+ * arithmetic and refuses (NNOM_ERR_NO_MEMORY) a plan larger than m->max_arena. */
 nnom_status nnom_plan(nnom_model *m);
+
+/* "123 bytes" (or "more than N MiB" where unsigned long has 32 bits and cannot hold
+ * @p bytes), for messages; no 64-bit division, which firmware would pull from libgcc. */
+void nnom_bytes_text(uint64_t bytes, char *buf, size_t cap);
+#if defined(NNOM_TERSE_ERRORS) && NNOM_TERSE_ERRORS
+#define nnom_bytes_text(bytes, buf, cap) ((void)(bytes), (void)(buf), (void)(cap))
+#endif
 
 #endif

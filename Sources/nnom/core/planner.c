@@ -14,6 +14,9 @@
  *      member overlaps an already placed buffer that is alive at the same
  *      time (greedy by size, as in TFLite Micro's planner). Offsets stay
  *      4-byte aligned; the arena size is the highest end, not rounded.
+ *      Offsets are computed in 64 bits; a buffer that would end past the
+ *      model's limit (nnom_options.max_arena_bytes, never above 4 GiB) fails
+ *      the plan, so nothing that large is ever allocated.
  *
  *   offset ^
  *          |  [conv1 out.........]        [conv2 out....]
@@ -24,7 +27,8 @@
 
 #include "core/model_internal.h"
 
-static uint32_t round4(uint32_t v) { return (v + 3u) & ~3u; }
+/* 64-bit: a buffer's end past 4 GiB must not wrap round to a small offset */
+static uint64_t round4(uint64_t v) { return (v + 3u) & ~(uint64_t)3u; }
 
 /* A new buffer; @p group is the group it joins (-1: it starts its own). */
 static int32_t new_buffer(nnom_model *m, uint32_t bytes, int32_t first, int32_t last, int32_t group)
@@ -37,6 +41,23 @@ static int32_t new_buffer(nnom_model *m, uint32_t bytes, int32_t first, int32_t 
     b->last = last;
     b->holds_input = 0;
     return m->n_buffers++;
+}
+
+/* The message for a plan past the model's limit: buffer @p index would end at @p end. */
+static nnom_status too_large(nnom_model *m, int32_t index, uint64_t end)
+{
+    char need[40], limit[40];
+    nnom_bytes_text(end, need, sizeof need);
+    nnom_bytes_text(m->max_arena, limit, sizeof limit);
+    const char *owner = NULL, *what = "output";
+    for (int32_t i = 0; i < m->n_layers && !owner; i++) { /* the first: the writer, not a view of it */
+        if (m->layers[i].buffer == index) owner = m->layers[i].name;
+        if (m->layers[i].scratch_buffer == index) owner = m->layers[i].name, what = "scratch";
+    }
+    if (!owner) owner = "?";
+    return nnom_fail(m, NNOM_ERR_NO_MEMORY,
+                     "the memory plan needs an arena of at least %s (placing the %s of layer '%s'), more than the "
+                     "limit of %s (nnom_options.max_arena_bytes)", need, what, owner, limit);
 }
 
 static int lifetimes_overlap(const nnom_buffer *a, const nnom_buffer *b)
@@ -59,6 +80,7 @@ nnom_status nnom_plan(nnom_model *m)
     m->buffers = (nnom_buffer *)nnom_alloc(m, (size_t)most * sizeof(nnom_buffer));
     /* per group head: the bytes of its largest member */
     uint32_t *group_bytes = (uint32_t *)nnom_alloc(m, (size_t)most * sizeof(uint32_t));
+    nnom_status st = NNOM_OK;
     if (!m->buffers || !group_bytes) {
         nnom_free(m, group_bytes);
         return nnom_fail(m, NNOM_ERR_NO_MEMORY, "out of memory while planning %d layers", (int)n);
@@ -130,7 +152,7 @@ nnom_status nnom_plan(nnom_model *m)
         if (m->buffers[i].bytes > *gb) *gb = m->buffers[i].bytes;
     }
     for (int32_t i = 0; i < nb; i++) m->buffers[i].offset = UINT32_MAX; /* not placed yet */
-    uint32_t arena = 0;
+    uint64_t arena = 0;
     for (;;) {
         int32_t head = -1;
         for (int32_t i = 0; i < nb; i++) {
@@ -145,7 +167,7 @@ nnom_status nnom_plan(nnom_model *m)
          * at the same time as a member of this group and overlaps it; every
          * offset skipped that way conflicts, so the first offset without a
          * conflict is the lowest feasible one. */
-        uint32_t offset = 0;
+        uint64_t offset = 0; /* 64-bit: sums of sizes never wrap; stored once within max_arena */
         int moved = 1;
         while (moved) {
             moved = 0;
@@ -155,8 +177,9 @@ nnom_status nnom_plan(nnom_model *m)
                 for (int32_t p = 0; p < nb; p++) {
                     const nnom_buffer *o = &m->buffers[p];
                     if (o->offset == UINT32_MAX || !lifetimes_overlap(o, mb)) continue;
-                    if (offset < o->offset + round4(o->bytes) && o->offset < offset + round4(mb->bytes)) {
-                        offset = o->offset + round4(o->bytes);
+                    const uint64_t o_end = (uint64_t)o->offset + round4(o->bytes);
+                    if (offset < o_end && o->offset < offset + round4(mb->bytes)) {
+                        offset = o_end;
                         moved = 1;
                     }
                 }
@@ -165,11 +188,18 @@ nnom_status nnom_plan(nnom_model *m)
         for (int32_t a = 0; a < nb; a++) {
             nnom_buffer *mb = &m->buffers[a];
             if (mb->group != head) continue;
-            mb->offset = offset;
-            if (offset + mb->bytes > arena) arena = offset + mb->bytes;
+            const uint64_t end = offset + mb->bytes;
+            if (end > m->max_arena) {
+                st = too_large(m, a, end);
+                break;
+            }
+            mb->offset = (uint32_t)offset;
+            if (end > arena) arena = end;
         }
+        if (st != NNOM_OK) break;
     }
-    m->arena_size = arena;
     nnom_free(m, group_bytes);
+    if (st != NNOM_OK) return st;
+    m->arena_size = (uint32_t)arena; /* at most max_arena */
     return NNOM_OK;
 }

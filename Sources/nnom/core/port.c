@@ -26,26 +26,50 @@ static const nnom_allocator default_allocator = {no_alloc, NULL, NULL};
 
 const nnom_allocator *nnom_default_allocator(void) { return &default_allocator; }
 
+/* The pool's count, kept at the start of the caller's buffer (8-aligned) so that
+ * the nnom_pool struct carries no pointer to itself and survives being copied. */
+typedef struct pool_state {
+    size_t size; /* bytes after this header */
+    size_t used;
+} pool_state;
+
+/* First 8-aligned byte of a pool's memory after its header. */
+static uint8_t *pool_memory(pool_state *s) { return (uint8_t *)s + ((sizeof *s + 7u) & ~(size_t)7u); }
+
 static void *pool_alloc(void *ctx, size_t bytes)
 {
-    nnom_pool *pool = (nnom_pool *)ctx;
-    size_t start = (pool->used + 7u) & ~(size_t)7u;
-    if (start > pool->size || bytes > pool->size - start) return NULL;
-    pool->used = start + bytes;
-    return pool->base + start;
+    pool_state *s = (pool_state *)ctx;
+    if (!s) return NULL;
+    size_t start = (s->used + 7u) & ~(size_t)7u;
+    if (start < s->used || start > s->size || bytes > s->size - start) return NULL;
+    s->used = start + bytes;
+    return pool_memory(s) + start;
 }
 
 void nnom_pool_init(nnom_pool *pool, void *buffer, size_t size)
 {
-    /* align the base to 8 so every block handed out is 8-aligned */
-    uintptr_t addr = (uintptr_t)buffer;
-    size_t skip = (size_t)((8u - (addr & 7u)) & 7u);
-    pool->base = (uint8_t *)buffer + (skip < size ? skip : size);
-    pool->size = skip < size ? size - skip : 0;
-    pool->used = 0;
+    if (!pool) return;
     pool->allocator.alloc = pool_alloc;
     pool->allocator.free = NULL;
-    pool->allocator.ctx = pool;
+    pool->allocator.ctx = NULL;
+    if (!buffer) return;
+    /* align the header to 8 so every block handed out is 8-aligned */
+    const uintptr_t addr = (uintptr_t)buffer;
+    const size_t skip = (size_t)((8u - (addr & 7u)) & 7u);
+    const size_t header = (sizeof(pool_state) + 7u) & ~(size_t)7u;
+    if (size < skip || size - skip < header) return; /* too small: every allocation fails */
+    pool_state *s = (pool_state *)(void *)((uint8_t *)buffer + skip);
+    s->size = size - skip - header;
+    s->used = 0;
+    pool->allocator.ctx = s;
 }
 
-void nnom_pool_reset(nnom_pool *pool) { pool->used = 0; }
+void nnom_pool_reset(nnom_pool *pool)
+{
+    if (pool && pool->allocator.ctx) ((pool_state *)pool->allocator.ctx)->used = 0;
+}
+
+size_t nnom_pool_used(const nnom_pool *pool)
+{
+    return pool && pool->allocator.ctx ? ((const pool_state *)pool->allocator.ctx)->used : 0;
+}

@@ -1,11 +1,20 @@
 /* Small helpers shared by the runtime: messages, shapes, windows, bounds. */
+#include <float.h>
 #include <stdarg.h>
 #include <string.h>
 
 #include "core/model_internal.h"
 #include "nnom/nnom.h"
 
-const char *nnom_version(void) { return "0.1.0"; }
+#define NNOM_STR_(x) #x
+#define NNOM_STR(x) NNOM_STR_(x)
+
+uint32_t nnom_version(void) { return (uint32_t)NNOM_VERSION; }
+
+const char *nnom_version_string(void)
+{
+    return NNOM_STR(NNOM_VERSION_MAJOR) "." NNOM_STR(NNOM_VERSION_MINOR) "." NNOM_STR(NNOM_VERSION_PATCH);
+}
 
 const char *nnom_status_name(nnom_status status)
 {
@@ -217,8 +226,8 @@ void nnom_act_bounds_s8(int32_t activation, nnom_quant q, int32_t *lo, int32_t *
 
 void nnom_act_bounds_f32(int32_t activation, float *lo, float *hi)
 {
-    *lo = -3.402823466e38f;
-    *hi = 3.402823466e38f;
+    *lo = -FLT_MAX;
+    *hi = FLT_MAX;
     if (activation == NNOM_ACT_RELU || activation == NNOM_ACT_RELU6) *lo = 0.0f;
     if (activation == NNOM_ACT_RELU6) *hi = 6.0f;
 }
@@ -257,6 +266,12 @@ void (nnom_float_text)(double v, char *buf, size_t cap)
     mant[len] = '\0';
     if (e != 0) nnom_format(buf, cap, "%s%se%d", sign, mant, e);
     else nnom_format(buf, cap, "%s%s", sign, mant);
+}
+
+void (nnom_bytes_text)(uint64_t bytes, char *buf, size_t cap)
+{
+    if (bytes <= (unsigned long)-1) nnom_format(buf, cap, "%lu bytes", (unsigned long)bytes);
+    else nnom_format(buf, cap, "more than %lu MiB", (unsigned long)(bytes >> 20)); /* plans stay below 2^52 */
 }
 
 nnom_status nnom_expect_same_quant(const nnom_infer_ctx *ctx, const nnom_layer *l)

@@ -13,9 +13,12 @@
 
 #include <stdint.h>
 
+#include "nnom/api.h"
+
 #define NNOM_FILE_MAGIC "NNOM"
-#define NNOM_FILE_VERSION_MAJOR 1
-#define NNOM_FILE_VERSION_MINOR 3
+/* public as NNOM_FORMAT_VERSION_* (nnom/api.h), which weights.h checks at compile time */
+#define NNOM_FILE_VERSION_MAJOR NNOM_FORMAT_VERSION_MAJOR
+#define NNOM_FILE_VERSION_MINOR NNOM_FORMAT_VERSION_MINOR
 #define NNOM_FILE_HEADER_BYTES 64u
 #define NNOM_FILE_RECORD_BYTES 240u
 #define NNOM_FILE_BLOB_ALIGN 8u
@@ -33,13 +36,21 @@ enum {
     NNOM_HDR_LAYER_OFFSET = 28,
     NNOM_HDR_RECORD_BYTES = 32,
     NNOM_HDR_DATA_OFFSET = 36,
-    NNOM_HDR_FLAGS = 40
+    NNOM_HDR_FLAGS = 40,
+    NNOM_HDR_RESERVED = 44        /* u8[20], zero */
 };
+
+#define NNOM_REC_RESERVED_BYTES 4u
+
+/* Header flags this runtime knows (none yet). A reader refuses a file with any
+ * other bit set: a newer writer's feature is never silently ignored. */
+#define NNOM_FILE_FLAGS_KNOWN 0u
 
 /* layer record field offsets */
 enum {
     NNOM_REC_TYPE = 0,        /* u16 */
     NNOM_REC_N_INPUTS = 2,    /* u16 */
+    NNOM_REC_RESERVED = 4,    /* u8[NNOM_REC_RESERVED_BYTES], zero */
     NNOM_REC_NAME = 8,        /* char[32], NUL-terminated */
     NNOM_REC_INPUTS = 40,     /* u16[16] */
     NNOM_REC_RANK = 72,       /* i32 */

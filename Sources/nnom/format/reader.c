@@ -57,6 +57,20 @@ static nnom_status check_header(const uint8_t *b, size_t size, char *msg, size_t
                     (unsigned)stored, (unsigned)actual);
         return NNOM_ERR_CHECKSUM;
     }
+    const uint32_t flags = nnom_rd_u32(b + NNOM_HDR_FLAGS);
+    if (flags & ~NNOM_FILE_FLAGS_KNOWN) {
+        nnom_format(msg, cap, "header flags 0x%x: bits 0x%x are unknown to this runtime, which reads .nnom "
+                    "version %u.%u (the file says %u.%u: a feature of a newer writer?)", (unsigned)flags,
+                    (unsigned)(flags & ~NNOM_FILE_FLAGS_KNOWN), (unsigned)NNOM_FILE_VERSION_MAJOR,
+                    (unsigned)NNOM_FILE_VERSION_MINOR, (unsigned)major, (unsigned)minor);
+        return NNOM_ERR_VERSION;
+    }
+    for (uint32_t k = NNOM_HDR_RESERVED; k < NNOM_FILE_HEADER_BYTES; k++)
+        if (b[k] != 0) {
+            nnom_format(msg, cap, "bad header: reserved byte %u (of bytes %u to %u) is 0x%x, must be 0",
+                        (unsigned)k, (unsigned)NNOM_HDR_RESERVED, NNOM_FILE_HEADER_BYTES - 1u, (unsigned)b[k]);
+            return NNOM_ERR_FORMAT;
+        }
     uint32_t dtype = nnom_rd_u32(b + NNOM_HDR_DTYPE);
     if (dtype != NNOM_DTYPE_S8 && dtype != NNOM_DTYPE_F32) {
         nnom_format(msg, cap, "unsupported element type %u (1 = int8, 2 = float32)", (unsigned)dtype);
@@ -82,6 +96,49 @@ static nnom_status check_header(const uint8_t *b, size_t size, char *msg, size_t
     return NNOM_OK;
 }
 
+/* Fields of a record that must be zero: reserved bytes, unused input ids and
+ * dimensions, the reserved parameter word, offsets of absent blobs. Returns
+ * NNOM_OK, or fills @p msg naming the field. */
+static nnom_status check_record_zeros(const uint8_t *r, uint32_t index, const char *name, char *msg, size_t cap)
+{
+    for (uint32_t k = 0; k < NNOM_REC_RESERVED_BYTES; k++)
+        if (r[NNOM_REC_RESERVED + k] != 0) {
+            nnom_format(msg, cap, "layer %u ('%s'): reserved byte %u of the record is 0x%x, must be 0",
+                        (unsigned)index, name, (unsigned)(NNOM_REC_RESERVED + k), (unsigned)r[NNOM_REC_RESERVED + k]);
+            return NNOM_ERR_FORMAT;
+        }
+    const uint16_t n_inputs = nnom_rd_u16(r + NNOM_REC_N_INPUTS);
+    for (uint32_t j = n_inputs; j < NNOM_MAX_INPUTS; j++)
+        if (nnom_rd_u16(r + NNOM_REC_INPUTS + 2 * j) != 0) {
+            nnom_format(msg, cap, "layer %u ('%s'): unused input entry %u is %u, must be 0 (the layer has %u inputs)",
+                        (unsigned)index, name, (unsigned)j, (unsigned)nnom_rd_u16(r + NNOM_REC_INPUTS + 2 * j),
+                        (unsigned)n_inputs);
+            return NNOM_ERR_FORMAT;
+        }
+    const int32_t rank = (int32_t)nnom_rd_u32(r + NNOM_REC_RANK);
+    for (int32_t k = rank < 0 ? 0 : rank; k < NNOM_MAX_RANK; k++)
+        if (nnom_rd_u32(r + NNOM_REC_DIMS + 4 * k) != 0) {
+            nnom_format(msg, cap, "layer %u ('%s'): dimension %d is %d beyond rank %d, must be 0", (unsigned)index,
+                        name, (int)k, (int)nnom_rd_u32(r + NNOM_REC_DIMS + 4 * k), (int)rank);
+            return NNOM_ERR_FORMAT;
+        }
+    const uint32_t reserved_word = nnom_rd_u32(r + NNOM_REC_PARAMS + 4 * (NNOM_PARAM_WORDS - 1));
+    if (reserved_word != 0) {
+        nnom_format(msg, cap, "layer %u ('%s'): reserved parameter word %d is 0x%x, must be 0", (unsigned)index, name,
+                    NNOM_PARAM_WORDS - 1, (unsigned)reserved_word);
+        return NNOM_ERR_FORMAT;
+    }
+    for (int k = 0; k < NNOM_MAX_BLOBS; k++) {
+        const uint32_t off = nnom_rd_u32(r + NNOM_REC_BLOBS + 8 * k), bytes = nnom_rd_u32(r + NNOM_REC_BLOBS + 8 * k + 4);
+        if (bytes == 0 && off != 0) {
+            nnom_format(msg, cap, "layer %u ('%s'): blob %d is absent (size 0) but has offset %u, must be 0",
+                        (unsigned)index, name, k, (unsigned)off);
+            return NNOM_ERR_FORMAT;
+        }
+    }
+    return NNOM_OK;
+}
+
 static nnom_status read_record(nnom_model *m, const uint8_t *b, uint32_t file, uint32_t index,
                                const uint8_t *r, nnom_error *err)
 {
@@ -93,6 +150,8 @@ static nnom_status read_record(nnom_model *m, const uint8_t *b, uint32_t file, u
         nnom_format(msg, sizeof msg, "layer %u: name is not NUL-terminated within %d bytes", (unsigned)index, NNOM_NAME_MAX);
         return load_fail(err, m, NNOM_ERR_FORMAT, msg);
     }
+    nnom_status zeros = check_record_zeros(r, index, name, msg, sizeof msg);
+    if (zeros != NNOM_OK) return load_fail(err, m, zeros, msg);
     uint16_t type = nnom_rd_u16(r + NNOM_REC_TYPE), n_inputs = nnom_rd_u16(r + NNOM_REC_N_INPUTS);
     if (type >= NNOM_LAYER_TYPE_COUNT) {
         nnom_format(msg, sizeof msg, "layer %u ('%s'): unknown layer type %u", (unsigned)index, name, (unsigned)type);

@@ -4,7 +4,8 @@
 #include "core/model_internal.h"
 #include "format/format.h"
 
-static uint32_t align_up(uint32_t v, uint32_t a) { return (v + a - 1u) / a * a; }
+/* 64-bit sizes: a sum past 4 GiB is refused, never wrapped (a is a power of two: no division) */
+static uint64_t align_up(uint64_t v, uint32_t a) { return (v + a - 1u) & ~(uint64_t)(a - 1u); }
 
 nnom_status nnom_model_save(nnom_model *m, void *buffer, size_t capacity, size_t *size)
 {
@@ -13,13 +14,18 @@ nnom_status nnom_model_save(nnom_model *m, void *buffer, size_t capacity, size_t
     if (!m->compiled) return nnom_fail(m, NNOM_ERR_STATE, "compile the model before saving it");
 
     /* layout: header, records, blobs */
-    uint64_t data_offset = align_up(NNOM_FILE_HEADER_BYTES + (uint32_t)m->n_layers * NNOM_FILE_RECORD_BYTES,
-                                    NNOM_FILE_BLOB_ALIGN);
+    const uint64_t data_offset =
+        align_up(NNOM_FILE_HEADER_BYTES + (uint64_t)m->n_layers * NNOM_FILE_RECORD_BYTES, NNOM_FILE_BLOB_ALIGN);
     uint64_t end = data_offset;
     for (int32_t i = 0; i < m->n_layers; i++)
         for (int k = 0; k < NNOM_MAX_BLOBS; k++)
-            if (m->layers[i].blobs[k].size) end = align_up((uint32_t)end, NNOM_FILE_BLOB_ALIGN) + m->layers[i].blobs[k].size;
-    if (end > 0xFFFFFFF0u) return nnom_fail(m, NNOM_ERR_ARGUMENT, "the model is too large for a .nnom file");
+            if (m->layers[i].blobs[k].size) end = align_up(end, NNOM_FILE_BLOB_ALIGN) + m->layers[i].blobs[k].size;
+    if (end > UINT32_MAX) { /* file_bytes and blob offsets are u32 */
+        char need[40];
+        nnom_bytes_text(end, need, sizeof need);
+        return nnom_fail(m, NNOM_ERR_ARGUMENT, "nnom_model_save: the model takes %s, more than a .nnom file can "
+                         "hold (4 GiB - 1 byte)", need);
+    }
     *size = (size_t)end;
     if (!buffer) return NNOM_OK;
     if (capacity < end)
@@ -59,7 +65,7 @@ nnom_status nnom_model_save(nnom_model *m, void *buffer, size_t capacity, size_t
         for (int k = 0; k < NNOM_MAX_BLOBS; k++) {
             uint32_t bytes = l->blobs[k].size;
             if (!bytes) continue;
-            cursor = align_up(cursor, NNOM_FILE_BLOB_ALIGN);
+            cursor = (uint32_t)align_up(cursor, NNOM_FILE_BLOB_ALIGN); /* within end, checked above */
             memcpy(out + cursor, l->blobs[k].data, bytes);
             nnom_wr_u32(r + NNOM_REC_BLOBS + 8 * k, cursor);
             nnom_wr_u32(r + NNOM_REC_BLOBS + 8 * k + 4, bytes);

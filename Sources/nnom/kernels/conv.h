@@ -57,8 +57,15 @@ typedef struct nnom_conv_args {
 } nnom_conv_args;
 
 /* int8 convolution. scratch: nnom_conv2d_s8_scratch_bytes(a) bytes, 4-byte aligned: the
- * im2col columns (int16) of 4, 2 or 1 output pixels, at most 512 bytes unless a single
- * column (2 bytes per patch element, rounded up to 16 elements) is larger. */
+ * larger of the two kernels' needs (kernels/conv_scratch.c), so that a model plans the
+ * same arena on the PC and on a Cortex-M. With k = k_h * k_w * in_c (at most
+ * NNOM_CONV_MAX_PATCH) and kp = k rounded up to 16:
+ *  - portable (below): the int16 im2col columns of 4, 2 or 1 output pixels, as many as
+ *    fit in NNOM_CONV_SCRATCH_MAX (512) bytes, or one column of 2 * kp bytes if none fits;
+ *  - Cortex-M DSP (kernels/arm/conv_shape.h): 8 bytes per group of 4 patch elements, for
+ *    4 pixels while that is at most 4096 bytes, else for 1 pixel; plus, when in_c is not a
+ *    multiple of 4, the int8 patch staged in 4 * ceil(k / 4) + 4 bytes.
+ * At most 4612 bytes up to k = 512, 12 * ceil(k / 4) + 4 beyond (98308 at the largest k). */
 void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void *scratch);
 uint32_t nnom_conv2d_s8_scratch_bytes(const nnom_conv_args *a);
 

@@ -2,13 +2,14 @@
  * LEAKY_RELU: x >= 0 ? x : alpha * x (params.alpha).
  * s8: blob 0 int8[256] table (nnom_quant_activation_table()); runs in place.
  */
+#include <float.h>
 #include "kernels/activation.h"
 #include "layers/elementwise_common.h"
 
 static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
 {
     const float alpha = l->p->alpha;
-    if (!(alpha >= -3.402823466e38f && alpha <= 3.402823466e38f)) {
+    if (!(alpha >= -FLT_MAX && alpha <= FLT_MAX)) {
         char text[32];
         nnom_float_text((double)alpha, text, sizeof text);
         return nnom_fail(ctx->model, NNOM_ERR_ARGUMENT, "layer '%s' (%s): alpha is %s, expected a finite value",

@@ -13,6 +13,7 @@
  * State: h (LSTM: h then c), units values each, in the model's state memory.
  * Scratch: see nnom_rnn_f32_scratch_bytes(). MACs: steps * G * units * (features + units).
  */
+#include <float.h>
 #include <string.h>
 
 #include "layers/rnn_common.h"
@@ -50,7 +51,7 @@ static nnom_status check_pair(nnom_model *m, const nnom_layer *l, const int32_t 
     return NNOM_OK;
 }
 
-static int scale_ok(float s) { return s > 0.0f && s <= 3.4e38f; }
+static int scale_ok(float s) { return s > 0.0f && s <= FLT_MAX; }
 
 /* int8 blobs 3 to 5: requantisation pairs, tables and constants (see include/nnom/layers.h). */
 static nnom_status rnn_infer_s8(nnom_layer *l, const nnom_infer_ctx *ctx, int32_t gates, int64_t rows)

@@ -14,11 +14,12 @@
  * The input multipliers are at most 1/2, so |x'| <= 255 * 2^19 and the sum
  * never overflows int32.
  */
+#include <float.h>
 #include "nnom/quantize.h"
 
 #define ADD_LEFT_SHIFT 20
 
-static int scale_ok(float s) { return s > 0.0f && s <= 3.402823466e38f; }
+static int scale_ok(float s) { return s > 0.0f && s <= FLT_MAX; }
 static int zp_ok(int32_t zp) { return zp >= -128 && zp <= 127; }
 static int quant_ok(nnom_quant q) { return scale_ok(q.scale) && zp_ok(q.zero_point); }
 

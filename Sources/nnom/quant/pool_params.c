@@ -3,11 +3,12 @@
  * in its requantising form (kernels/pool.h): blob 0 = {multiplier, shift} with
  * multiplier * 2^(shift - 31) ~ input scale / output scale.
  */
+#include <float.h>
 #include "nnom/quantize.h"
 
 nnom_status nnom_quant_avg_pool_params(nnom_quant in, nnom_quant out, int32_t cells, int32_t params[2])
 {
-    if (!params || !(in.scale > 0.0f && in.scale <= 3.402823466e38f) || !(out.scale > 0.0f && out.scale <= 3.402823466e38f) ||
+    if (!params || !(in.scale > 0.0f && in.scale <= FLT_MAX) || !(out.scale > 0.0f && out.scale <= FLT_MAX) ||
         in.zero_point < -128 || in.zero_point > 127 || out.zero_point < -128 || out.zero_point > 127 || cells < 1 ||
         cells > (1 << 23))
         return NNOM_ERR_ARGUMENT;

@@ -4,11 +4,12 @@
  * double precision from the real function and rounded once (ties away from
  * zero), then saturated. See nnom_quant_rnn_table() in nnom/quantize.h.
  */
+#include <float.h>
 #include <math.h>
 
 #include "nnom/quantize.h"
 
-static int scale_ok(float s) { return s > 0.0f && s <= 3.402823466e38f; }
+static int scale_ok(float s) { return s > 0.0f && s <= FLT_MAX; }
 
 static double act_of(nnom_rnn_act act, double x)
 {

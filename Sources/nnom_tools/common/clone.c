@@ -28,7 +28,7 @@ nnom_status nnom_tools_clone_observing(const nnom_model *m, int keep_all, int ob
     if (st != NNOM_OK) return st;
     const int32_t n = nnom_model_layer_count(m);
     for (int32_t i = 0; i < n && st == NNOM_OK; i++) {
-        nnom_layer_info info;
+        nnom_layer_info info = NNOM_LAYER_INFO_INIT;
         st = nnom_model_layer_info(m, i, &info);
         if (st != NNOM_OK) break;
         if (info.type == NNOM_LAYER_INPUT) {
@@ -36,7 +36,7 @@ nnom_status nnom_tools_clone_observing(const nnom_model *m, int keep_all, int ob
             continue;
         }
         nnom_layer_desc d;
-        memset(&d, 0, sizeof d);
+        nnom_layer_desc_init(&d);
         d.type = info.type;
         d.name = info.name;
         d.n_inputs = info.n_inputs;

@@ -1,4 +1,5 @@
 /* The converter handle: memory, errors, the one-line conversion. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,17 @@ void nnom_store_release(nnom_store *s)
         free(s->chunks);
         s->chunks = next;
     }
+}
+
+const char *nnom_tools_io_reason(int errno_value)
+{
+    switch (errno_value) {
+    case ENOENT: return "no such file";
+    case EISDIR: return "it is a directory";
+    case EACCES: return "permission denied";
+    case 0: return "read error";
+    }
+    return strerror(errno_value);
 }
 
 nnom_status nnom_error_set(nnom_error *err, nnom_status status, const char *fmt, ...)
@@ -70,6 +82,12 @@ void nnom_converter_error_to(const nnom_converter *c, nnom_status status, nnom_e
 const char *nnom_converter_last_error(const nnom_converter *c) { return c ? c->error : "converter is NULL"; }
 
 nnom_model *nnom_converter_float_model(nnom_converter *c) { return c ? c->float_model : NULL; }
+
+const char *nnom_converter_keras_layer(const nnom_converter *c, int32_t layer)
+{
+    if (!c || !c->keras_layers || layer < 0 || layer >= c->n_keras_layers) return NULL;
+    return c->keras_layers[layer];
+}
 
 nnom_model *nnom_converter_int8_model(nnom_converter *c) { return c ? c->int8_model : NULL; }
 
@@ -190,7 +208,11 @@ nnom_status nnom_converter_check_calibration(nnom_converter *c, int32_t n_arrays
                                        (int)ranks[i], CALIBRATION_MAX_RANK);
         format_input_shape(expected, sizeof expected, &info[i]);
         format_array_shape(given, sizeof given, array_dims, ranks[i]);
-        if (!sample_fits(array_dims + 1, ranks[i] - 1, &info[i].shape)) {
+        /* one sample without its batch axis, as predict() takes it, is a batch of one */
+        const int unbatched = !sample_fits(array_dims + 1, ranks[i] - 1, &info[i].shape) &&
+                              sample_fits(array_dims, ranks[i], &info[i].shape);
+        const int64_t samples_given = unbatched ? 1 : array_dims[0];
+        if (!unbatched && !sample_fits(array_dims + 1, ranks[i] - 1, &info[i].shape)) {
             /* the shape of another input: most likely the inputs are not in the model's order */
             int32_t other = -1;
             for (int32_t j = 0; j < n_inputs && other < 0; j++)
@@ -202,14 +224,14 @@ nnom_status nnom_converter_check_calibration(nnom_converter *c, int32_t n_arrays
             return nnom_converter_fail(c, NNOM_ERR_SHAPE, "calibration input %d ('%s'): expected shape %s, given %s",
                                        (int)i, info[i].name, expected, given);
         }
-        if (array_dims[0] < 1)
+        if (samples_given < 1)
             return nnom_converter_fail(c, NNOM_ERR_SHAPE, "calibration input %d ('%s'): no samples (shape %s)",
                                        (int)i, info[i].name, given);
-        if (batch >= 0 && array_dims[0] != batch)
+        if (batch >= 0 && samples_given != batch)
             return nnom_converter_fail(c, NNOM_ERR_SHAPE, "calibration input %d ('%s'): %lld samples, input 0 has "
                                        "%lld: every input needs the same number", (int)i, info[i].name,
-                                       (long long)array_dims[0], (long long)batch);
-        batch = array_dims[0];
+                                       (long long)samples_given, (long long)batch);
+        batch = samples_given;
     }
     if (n_samples) *n_samples = (size_t)batch;
     return NNOM_OK;

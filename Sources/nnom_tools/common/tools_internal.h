@@ -24,6 +24,9 @@ struct nnom_converter {
     nnom_model *int8_model;
     nnom_store store;
     char source[512];          /* the file converted, for generated comments ("" if built by hand) */
+    /* per float-model layer, the Keras layer whose output it computes or NULL (nnom_converter_keras_layer) */
+    const char **keras_layers;
+    int32_t n_keras_layers;
     /* calibration: per float-model layer, the observed output range */
     float *range_min, *range_max;
     char error[NNOM_ERROR_MESSAGE_MAX];
@@ -37,6 +40,11 @@ nnom_status nnom_converter_fail(nnom_converter *c, nnom_status status, const cha
 
 /* Copies the converter's message into @p err (if not NULL). */
 void nnom_converter_error_to(const nnom_converter *c, nnom_status status, nnom_error *err);
+
+/* Why a file could not be opened or read, from errno, in the words every front end uses:
+ * "cannot read '<path>': <reason>" with "no such file", "it is a directory", "permission denied", or the
+ * system's text. */
+const char *nnom_tools_io_reason(int errno_value);
 
 /* Fills @p err directly (printf format); returns @p status. */
 nnom_status nnom_error_set(nnom_error *err, nnom_status status, const char *fmt, ...);

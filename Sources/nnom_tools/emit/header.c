@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "emit/emit.h"
+#include "format/format.h"
 
 #define MAX_NAME 64
 
@@ -21,6 +22,27 @@ static int is_c_identifier(const char *s)
     for (const char *p = s + 1; *p; p++)
         if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_')) return 0;
     return 1;
+}
+
+size_t nnom_header_default_name(const char *path, char *out, size_t cap)
+{
+    if (!out || cap == 0) return 0;
+    out[0] = '\0';
+    if (cap < 2) return 0;
+    const char *stem = path ? strrchr(path, '/') : NULL;
+    stem = stem ? stem + 1 : (path ? path : "");
+    const char *dot = strrchr(stem, '.');
+    size_t len = dot && dot != stem ? (size_t)(dot - stem) : strlen(stem);
+    size_t n = 0;
+    const size_t limit = cap - 1 < MAX_NAME ? cap - 1 : MAX_NAME;
+    if (len == 0 || (stem[0] >= '0' && stem[0] <= '9')) out[n++] = '_';
+    for (size_t k = 0; k < len && n < limit; k++) {
+        const char ch = stem[k];
+        const int ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_';
+        out[n++] = ok ? ch : '_';
+    }
+    out[n] = '\0';
+    return n;
 }
 
 /* Writes @p s inside a C comment: control bytes become '?', and a closing comment token is broken up. */
@@ -54,7 +76,7 @@ static void write_layer_table(FILE *f, nnom_model *m)
     fprintf(f, " * Layers (%d), output shape and quantisation (real = scale * (q - zero_point)):\n", (int)n);
     fprintf(f, " *   %4s  %-31s  %-17s  %-15s  %-14s  %s\n", "#", "name", "type", "output", "scale", "zero point");
     for (int32_t i = 0; i < n; i++) {
-        nnom_layer_info info;
+        nnom_layer_info info = NNOM_LAYER_INFO_INIT;
         if (nnom_model_layer_info(m, i, &info) != NNOM_OK) continue;
         char shape[48];
         shape_text(&info.shape, shape, sizeof shape);
@@ -65,6 +87,56 @@ static void write_layer_table(FILE *f, nnom_model *m)
     }
 }
 
+/* The layer types the model needs, once each, in order of first use (INPUT and OUTPUT are always in):
+ * a machine-readable "nnom-layers:" line (CMake's nnom_layers_of_header() reads it) and the matching
+ * NNOM_WITH_<TYPE> definitions of a build that links only these types. */
+static void write_layer_types(FILE *f, nnom_model *m)
+{
+    const int32_t n = nnom_model_layer_count(m);
+    fprintf(f, " *\n * Layer types it needs; a firmware may link only these (docs/porting.md: CMake's\n"
+               " * nnom_link_only_layers_of_header(), or NNOM_LAYERS_ONLY with the NNOM_WITH_ list):\n"
+               " * nnom-layers:");
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1) fprintf(f, "\n * NNOM_WITH: ");
+        for (int32_t i = 0; i < n; i++) {
+            nnom_layer_info info = NNOM_LAYER_INFO_INIT, prev = NNOM_LAYER_INFO_INIT;
+            if (nnom_model_layer_info(m, i, &info) != NNOM_OK) continue;
+            if (info.type == NNOM_LAYER_INPUT || info.type == NNOM_LAYER_OUTPUT) continue;
+            int seen = 0;
+            for (int32_t j = 0; j < i && !seen; j++)
+                seen = nnom_model_layer_info(m, j, &prev) == NNOM_OK && prev.type == info.type;
+            if (seen) continue;
+            if (pass == 0) {
+                fprintf(f, " %s", info.type_name);
+            } else {
+                fputs(" NNOM_WITH_", f);
+                for (const char *p = info.type_name; *p; p++)
+                    fputc((*p >= 'a' && *p <= 'z') ? *p - 'a' + 'A' : *p, f);
+                fputs("=1", f);
+            }
+        }
+    }
+    fputc('\n', f);
+}
+
+/* The compile-time check that the nnom headers the firmware is built with read
+ * the .nnom format version of @p bytes (an older runtime cannot load a newer file). */
+static void write_format_check(FILE *f, const uint8_t *bytes, size_t size, const char *name)
+{
+    unsigned major = 0, minor = 0;
+    if (size >= NNOM_FILE_HEADER_BYTES) {
+        major = (unsigned)bytes[NNOM_HDR_VERSION_MAJOR] | (unsigned)bytes[NNOM_HDR_VERSION_MAJOR + 1] << 8;
+        minor = (unsigned)bytes[NNOM_HDR_VERSION_MINOR] | (unsigned)bytes[NNOM_HDR_VERSION_MINOR + 1] << 8;
+    }
+    fprintf(f, "/* The model below is a .nnom file of format %u.%u: the nnom headers in use must read it. */\n",
+            major, minor);
+    fprintf(f, "#if !defined(NNOM_FORMAT_VERSION_MAJOR) || NNOM_FORMAT_VERSION_MAJOR != %u || "
+               "NNOM_FORMAT_VERSION_MINOR < %u\n", major, minor);
+    fprintf(f, "#error \"model '%s' is .nnom format %u.%u, which these nnom headers cannot read: build with the nnom "
+               "that converted it (%s) or newer, or convert the model again\"\n#endif\n\n",
+            name, major, minor, nnom_version_string());
+}
+
 /* Writes the header for @p m, whose .nnom bytes are @p bytes; failures go to @p msg. */
 static nnom_status write_header_file(const nnom_model *mc, const uint8_t *bytes, size_t size, const char *source,
                                      const char *path, const char *name, char *msg, size_t cap)
@@ -73,6 +145,11 @@ static nnom_status write_header_file(const nnom_model *mc, const uint8_t *bytes,
     if (!path || !path[0]) {
         snprintf(msg, cap, "write header: no file path given");
         return NNOM_ERR_ARGUMENT;
+    }
+    char derived[MAX_NAME + 1];
+    if (!name || !name[0]) {
+        nnom_header_default_name(path, derived, sizeof derived);
+        name = derived;
     }
     if (!is_c_identifier(name)) {
         snprintf(msg, cap,
@@ -94,7 +171,7 @@ static nnom_status write_header_file(const nnom_model *mc, const uint8_t *bytes,
     fprintf(f, "/*\n * ");
     put_comment_text(f, base_name(path));
     fprintf(f, ": the int8 model '%s' for nnom firmware.\n *\n", name);
-    fprintf(f, " * Generated by nnom %s from ", nnom_version());
+    fprintf(f, " * Generated by nnom %s from ", nnom_version_string());
     if (source && source[0]) {
         fputc('\'', f);
         put_comment_text(f, source);
@@ -111,6 +188,7 @@ static nnom_status write_header_file(const nnom_model *mc, const uint8_t *bytes,
                " * %llu multiply-accumulates per inference.\n *\n",
             size, nnom_model_weight_bytes(m), nnom_model_arena_size(m), (unsigned long long)nnom_model_total_macs(m));
     write_layer_table(f, m);
+    write_layer_types(f, m);
     fprintf(f, " *\n * Use:\n"
                " *     nnom_model *model;\n"
                " *     nnom_error err;\n"
@@ -121,6 +199,7 @@ static nnom_status write_header_file(const nnom_model *mc, const uint8_t *bytes,
             name, upper);
     fprintf(f, "#ifndef %s_NNOM_MODEL_H\n#define %s_NNOM_MODEL_H\n\n", upper, upper);
     fprintf(f, "#include <stdint.h>\n#include \"nnom/nnom.h\"\n\n");
+    write_format_check(f, bytes, size, name);
     fprintf(f, "#if defined(__BYTE_ORDER__) && defined(__ORDER_BIG_ENDIAN__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__\n"
                "#error \"the nnom model words below are little-endian: nnom models need a little-endian target\"\n"
                "#endif\n\n");

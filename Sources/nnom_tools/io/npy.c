@@ -11,12 +11,14 @@
  * A .npz file is a zip archive of "<name>.npy" entries, stored or deflated
  * (np.savez / np.savez_compressed); it is read with libzip.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zip.h>
 
 #include "common/tools_internal.h"
+#include "common/zip_entry.h"
 
 #define NPY_MAGIC "\x93NUMPY"
 #define NPY_MAX_RANK 8
@@ -309,8 +311,9 @@ nnom_status nnom_npy_read(const char *path, nnom_array *out, nnom_error *err)
     if (!out) return nnom_error_set(err, NNOM_ERR_ARGUMENT, "npy read: out is NULL");
     memset(out, 0, sizeof *out);
     if (!path) return nnom_error_set(err, NNOM_ERR_ARGUMENT, "npy read: path is NULL");
+    errno = 0;
     FILE *f = fopen(path, "rb");
-    if (!f) return nnom_error_set(err, NNOM_ERR_IO, "cannot open '%s'", path);
+    if (!f) return nnom_error_set(err, NNOM_ERR_IO, "cannot read '%s': %s", path, nnom_tools_io_reason(errno));
     uint8_t *buf = NULL;
     size_t size = 0, cap = 0;
     for (;;) {
@@ -329,11 +332,11 @@ nnom_status nnom_npy_read(const char *path, nnom_array *out, nnom_error *err)
         size += got;
         if (got == 0) break;
     }
-    const int failed = ferror(f);
+    const int failed = ferror(f) ? (errno ? errno : EIO) : 0;
     fclose(f);
     if (failed) {
         free(buf);
-        return nnom_error_set(err, NNOM_ERR_IO, "reading '%s' failed", path);
+        return nnom_error_set(err, NNOM_ERR_IO, "cannot read '%s': %s", path, nnom_tools_io_reason(failed));
     }
     nnom_status st = npy_parse(buf, size, path, out, err);
     free(buf);
@@ -351,6 +354,11 @@ nnom_status nnom_npz_read(const char *path, const char *name, nnom_array *out, n
     if (len + 5 > sizeof entry) return nnom_error_set(err, NNOM_ERR_ARGUMENT, "npz read: name '%s' is too long", name);
     snprintf(entry, sizeof entry, has_suffix ? "%s" : "%s.npy", name);
 
+    /* a file that cannot be read at all is said so as for every other file */
+    errno = 0;
+    FILE *probe = fopen(path, "rb");
+    if (!probe) return nnom_error_set(err, NNOM_ERR_IO, "cannot read '%s': %s", path, nnom_tools_io_reason(errno));
+    fclose(probe);
     int zerr = 0;
     zip_t *za = zip_open(path, ZIP_RDONLY, &zerr);
     if (!za) {
@@ -363,44 +371,28 @@ nnom_status nnom_npz_read(const char *path, const char *name, nnom_array *out, n
     }
     nnom_status st = NNOM_OK;
     uint8_t *buf = NULL;
+    size_t got = 0;
     const zip_int64_t index = zip_name_locate(za, entry, 0);
-    zip_stat_t zs;
     if (index < 0) {
         st = nnom_error_set(err, NNOM_ERR_ARGUMENT, "%s: no array '%s' (entry '%s') in the archive", path, name, entry);
         goto done;
     }
-    zip_stat_init(&zs);
-    if (zip_stat_index(za, (zip_uint64_t)index, 0, &zs) != 0 || !(zs.valid & ZIP_STAT_SIZE)) {
-        st = nnom_error_set(err, NNOM_ERR_FORMAT, "%s: cannot read the size of entry '%s'", path, entry);
+    const int64_t archive = nnom_file_bytes(path);
+    if (archive < 0) {
+        st = nnom_error_set(err, NNOM_ERR_IO, "%s: cannot read the archive's size", path);
         goto done;
     }
-    if (zs.size > (zip_uint64_t)(SIZE_MAX / 2)) {
-        st = nnom_error_set(err, NNOM_ERR_NO_MEMORY, "%s: entry '%s' is too large", path, entry);
+    char msg[NNOM_ERROR_MESSAGE_MAX];
+    st = nnom_zip_read_entry(za, (zip_uint64_t)index, (uint64_t)archive, UINT64_MAX, &buf, &got, msg, sizeof msg);
+    if (st != NNOM_OK) {
+        nnom_error_set(err, st, "%s: %s", path, msg);
         goto done;
     }
-    buf = (uint8_t *)malloc(zs.size ? (size_t)zs.size : 1);
-    if (!buf) {
-        st = nnom_error_set(err, NNOM_ERR_NO_MEMORY, "%s: out of memory for entry '%s'", path, entry);
-        goto done;
-    }
-    zip_file_t *zf = zip_fopen_index(za, (zip_uint64_t)index, 0);
-    if (!zf) {
-        st = nnom_error_set(err, NNOM_ERR_FORMAT, "%s: cannot open entry '%s': %s", path, entry, zip_strerror(za));
-        goto done;
-    }
-    zip_int64_t got = zs.size ? zip_fread(zf, buf, zs.size) : 0;
-    if (got != (zip_int64_t)zs.size) {
-        st = nnom_error_set(err, NNOM_ERR_FORMAT, "%s: reading entry '%s' failed: %s", path, entry,
-                            zip_file_strerror(zf));
-        zip_fclose(zf);
-        goto done;
-    }
-    zip_fclose(zf);
     {
         char what[600];
         snprintf(what, sizeof what, "%s[%s]", path, entry);
         snprintf(out->name, sizeof out->name, "%.*s", (int)(has_suffix ? len - 4 : len), name);
-        st = npy_parse(buf, (size_t)zs.size, what, out, err);
+        st = npy_parse(buf, got, what, out, err);
         if (st != NNOM_OK) memset(out, 0, sizeof *out);
     }
 done:

@@ -12,6 +12,7 @@
 
 #include <zip.h>
 
+#include "common/zip_entry.h"
 #include "keras/keras_internal.h"
 
 /* A config larger than this is certainly not a Keras config. */
@@ -188,55 +189,31 @@ static void zip_error_text(int code, char *buf, size_t cap)
     zip_error_fini(&ze);
 }
 
-/* Reads a whole archive entry. Returns 1 if the entry is absent, 0 on success, -1 on an error (recorded). */
+/* Reads a whole archive entry (NUL-terminated; its sizes checked against the archive before
+ * anything is allocated, see common/zip_entry.h). Returns 1 if the entry is absent, 0 on
+ * success, -1 on an error (recorded). */
 static int read_entry(zip_t *z, const char *name, size_t limit, char **out, size_t *len, const char *path,
                       nnom_converter *c, nnom_status *st)
 {
-    zip_stat_t zs;
-    zip_stat_init(&zs);
     *out = NULL;
     *len = 0;
-    if (zip_stat(z, name, 0, &zs) != 0) return 1;
-    if (!(zs.valid & ZIP_STAT_SIZE) || zs.size > limit) {
-        *st = nnom_converter_fail(c, NNOM_ERR_KERAS, "'%s': the archive entry %s has an unusable size", path, name);
+    const zip_int64_t index = zip_name_locate(z, name, 0);
+    if (index < 0) return 1;
+    const int64_t archive = nnom_file_bytes(path);
+    if (archive < 0) {
+        *st = nnom_converter_fail(c, NNOM_ERR_IO, "'%s': cannot read the archive's size", path);
         return -1;
     }
-    size_t size = (size_t)zs.size;
-    char *buf = (char *)malloc(size + 1);
-    if (!buf) {
-        *st = nnom_converter_fail(c, NNOM_ERR_NO_MEMORY, "'%s': out of memory for %s (%lu bytes)", path, name,
-                                  (unsigned long)size);
+    char msg[NNOM_ERROR_MESSAGE_MAX];
+    uint8_t *bytes = NULL;
+    const nnom_status rs = nnom_zip_read_entry(z, (zip_uint64_t)index, (uint64_t)archive, limit, &bytes, len, msg,
+                                               sizeof msg);
+    if (rs != NNOM_OK) {
+        *st = nnom_converter_fail(c, rs == NNOM_ERR_NO_MEMORY ? rs : NNOM_ERR_KERAS, "'%s': %s (damaged file?)",
+                                  path, msg);
         return -1;
     }
-    zip_file_t *zf = zip_fopen(z, name, 0);
-    if (!zf) {
-        free(buf);
-        *st = nnom_converter_fail(c, NNOM_ERR_KERAS, "'%s': cannot open the archive entry %s: %s", path, name,
-                                  zip_strerror(z));
-        return -1;
-    }
-    size_t got = 0;
-    while (got < size) {
-        zip_int64_t r = zip_fread(zf, buf + got, size - got);
-        if (r <= 0) break;
-        got += (size_t)r;
-    }
-    /* one more read reaches the end of the entry, where libzip checks its CRC */
-    char extra;
-    zip_int64_t tail = got == size ? zip_fread(zf, &extra, 1) : -1;
-    if (got != size || tail != 0) {
-        char msg[128];
-        snprintf(msg, sizeof msg, "%s", zip_file_strerror(zf));
-        zip_fclose(zf);
-        free(buf);
-        *st = nnom_converter_fail(c, NNOM_ERR_KERAS, "'%s': cannot read the archive entry %s (%s): damaged file?",
-                                  path, name, got != size || tail < 0 ? msg : "longer than announced");
-        return -1;
-    }
-    zip_fclose(zf);
-    buf[size] = '\0';
-    *out = buf;
-    *len = size;
+    *out = (char *)bytes;
     return 0;
 }
 
@@ -259,7 +236,7 @@ static nnom_status open_keras(kr_file *f, nnom_converter *c)
         st = nnom_converter_fail(c, NNOM_ERR_KERAS, "'%s' is a zip archive without config.json: not a Keras 3 .keras "
                                  "model", f->path);
     if (r != 0) goto done;
-    r = read_entry(z, "model.weights.h5", SIZE_MAX - 1, &weights, &weights_len, f->path, c, &st);
+    r = read_entry(z, "model.weights.h5", SIZE_MAX / 2, &weights, &weights_len, f->path, c, &st);
     if (r == 1)
         st = nnom_converter_fail(c, NNOM_ERR_KERAS,
                                  "'%s' has no model.weights.h5 entry: a .keras model needs its weights (save it with "
@@ -311,7 +288,7 @@ nnom_status kr_file_open(kr_file *f, const char *path, nnom_converter *c)
     f->path = path;
     errno = 0;
     FILE *fp = fopen(path, "rb");
-    if (!fp) return nnom_converter_fail(c, NNOM_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
+    if (!fp) return nnom_converter_fail(c, NNOM_ERR_IO, "cannot read '%s': %s", path, nnom_tools_io_reason(errno));
     unsigned char head[8] = {0};
     size_t got = fread(head, 1, sizeof head, fp);
     int is_hdf5 = got == 8 && memcmp(head, "\x89HDF\r\n\x1a\n", 8) == 0;
@@ -323,7 +300,7 @@ nnom_status kr_file_open(kr_file *f, const char *path, nnom_converter *c)
     }
     const int read_error = ferror(fp) ? (errno ? errno : EIO) : 0;
     fclose(fp);
-    if (read_error) return nnom_converter_fail(c, NNOM_ERR_IO, "cannot read '%s': %s", path, strerror(read_error));
+    if (read_error) return nnom_converter_fail(c, NNOM_ERR_IO, "cannot read '%s': %s", path, nnom_tools_io_reason(read_error));
     if (got == 0) return nnom_converter_fail(c, NNOM_ERR_KERAS, "'%s' is empty: not a Keras model", path);
     const int is_zip = got >= 4 && head[0] == 'P' && head[1] == 'K' &&
                        ((head[2] == 3 && head[3] == 4) || (head[2] == 5 && head[3] == 6));

@@ -13,8 +13,9 @@
  *                    Functional, any number of inputs and outputs.
  *   keras_weights.c  reads one layer's weight arrays as float32, in the
  *                    layer's own variable order, from either weights layout.
- *   keras_layers.c   the class table: each Keras class becomes a few planned
- *                    nnom layers (kr_plan) with converted weights.
+ *   keras_classes.c  the class table, one converter file per family (keras_layers.h):
+ *                    each Keras class becomes a few planned nnom layers (kr_plan)
+ *                    with converted weights.
  *   keras_reader.c   walks the graph in dependency order, calls the class
  *                    table, names the layers and builds the float32 model.
  *
@@ -186,6 +187,7 @@ typedef struct kr_value {
 typedef struct kr_plan {
     nnom_layer_desc desc;      /* inputs are plan indices; name set when the model is built */
     char name[192];            /* wanted name, before truncation and de-duplication */
+    char keras[192];           /* the last Keras call whose output this layer computes ("" none) */
     nnom_shape shape;          /* output shape (INPUT: the input shape) */
     /* Weighted layers: float weights in converter memory, for BatchNormalization folding. */
     float *w;
@@ -204,6 +206,9 @@ typedef struct kr_ctx {
     const kr_layer *layer;     /* the layer being converted */
     int node;                  /* and which call of it */
     char base[160];            /* its name ("name" or "name@k" for the k-th call of a shared layer) */
+    const char *const *weight_subs; /* a wrapper's layer (TimeDistributed): the sub-layers holding its weights */
+    int n_weight_subs;
+    int time_distributed;      /* converting the layer a TimeDistributed wraps (a Conv1D then runs on every step) */
     nnom_status status;        /* the status of the last failure recorded through kr_plan_add() or an allocation */
 } kr_ctx;
 

@@ -3,7 +3,7 @@
  *
  * The graph is walked in dependency order from the model's inputs, visiting
  * only the calls the outputs depend on. Each call's class converter (the
- * table in keras_layers.c) plans nnom layers; the plan is a list whose index
+ * table in keras_classes.c) plans nnom layers; the plan is a list whose index
  * is the nnom layer id, so a later BatchNormalization can still fold into
  * the convolution planned before it. Then the plan is named (Keras names,
  * truncated to NNOM_NAME_MAX - 1 bytes and made unique), added to a float32
@@ -50,6 +50,7 @@ int kr_plan_add(kr_ctx *x, nnom_layer_type type, const char *suffix, const int *
     }
     kr_plan *p = &x->plans[x->n_plans];
     memset(p, 0, sizeof *p);
+    nnom_layer_desc_init(&p->desc);
     p->desc.type = type;
     p->desc.n_inputs = n_inputs;
     for (int i = 0; i < n_inputs; i++) p->desc.inputs[i] = inputs[i];
@@ -280,6 +281,9 @@ static nnom_status build_call(walk *w, int li, int k)
     if (st == NNOM_OK) st = cls->build(x, (const kr_value *const *)in, n->n_in, out);
     free((void *)in);
     if (st != NNOM_OK) return st;
+    /* the planned layer now computes this call's output: a BatchNormalization folded into a conv, a ReLU
+     * fused into it, a Dropout passing it on each take it over */
+    snprintf(x->plans[out->plan].keras, sizeof x->plans[out->plan].keras, "%s", x->base);
     /* a later layer may change this one's output in place (fold, fuse) only when nothing else reads it */
     if (out->fold >= 0 && w->uses[w->offset[li] + k] != 1) out->fold = -1;
     out->done = 1;
@@ -302,6 +306,7 @@ static nnom_status walk_graph(walk *w)
         v->fold = -1;
         nnom_status st = kr_build_input(x, v);
         if (st != NNOM_OK) return st;
+        snprintf(x->plans[v->plan].keras, sizeof x->plans[v->plan].keras, "%s", x->base);
         v->done = 1;
     }
     for (int li = 0; li < g->n_layers; li++) {
@@ -339,6 +344,24 @@ static nnom_status walk_graph(walk *w)
 }
 
 /* ------------------------------------------------------------------ the model */
+
+/* Copies, per layer, the Keras call whose output it computes into converter memory. */
+static nnom_status keep_keras_layers(kr_ctx *x)
+{
+    nnom_converter *c = x->c;
+    c->keras_layers = (const char **)nnom_store_alloc(&c->store, (size_t)x->n_plans * sizeof *c->keras_layers);
+    if (!c->keras_layers) return nnom_converter_fail(c, NNOM_ERR_NO_MEMORY, "out of memory");
+    for (int i = 0; i < x->n_plans; i++) {
+        const size_t len = strlen(x->plans[i].keras);
+        if (len == 0) continue;
+        char *copy = (char *)nnom_store_alloc(&c->store, len + 1);
+        if (!copy) return nnom_converter_fail(c, NNOM_ERR_NO_MEMORY, "out of memory");
+        memcpy(copy, x->plans[i].keras, len + 1);
+        c->keras_layers[i] = copy;
+    }
+    c->n_keras_layers = x->n_plans;
+    return NNOM_OK;
+}
 
 static nnom_status build_model(kr_ctx *x, walk *w)
 {
@@ -382,7 +405,7 @@ static nnom_status build_model(kr_ctx *x, walk *w)
     }
     /* the runtime's shapes must be those the converter derived from Keras */
     for (int i = 0; i < x->n_plans && st == NNOM_OK; i++) {
-        nnom_layer_info info;
+        nnom_layer_info info = NNOM_LAYER_INFO_INIT;
         if (nnom_model_layer_info(m, i, &info) != NNOM_OK) continue;
         const nnom_shape *want = &x->plans[i].shape;
         int same = info.shape.rank == want->rank;
@@ -396,6 +419,7 @@ static nnom_status build_model(kr_ctx *x, walk *w)
         }
     }
     free(names);
+    if (st == NNOM_OK) st = keep_keras_layers(x);
     return st;
 }
 

@@ -40,6 +40,7 @@
  * pre-activations, hidden and cell states at every step) during pass 1; the
  * quantiser chooses their int16 scales from those ranges.
  */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,45 +55,8 @@
 
 nnom_qclass nnom_calib_class(nnom_layer_type type)
 {
-    switch (type) {
-    case NNOM_LAYER_INPUT: return NNOM_QCLASS_INPUT;
-    case NNOM_LAYER_OUTPUT:
-    case NNOM_LAYER_MAX_POOL1D:
-    case NNOM_LAYER_MAX_POOL2D:
-    case NNOM_LAYER_GLOBAL_MAX_POOL:
-    case NNOM_LAYER_FLATTEN:
-    case NNOM_LAYER_RESHAPE:
-    case NNOM_LAYER_ZERO_PADDING1D:
-    case NNOM_LAYER_ZERO_PADDING2D:
-    case NNOM_LAYER_CROPPING1D:
-    case NNOM_LAYER_CROPPING2D:
-    case NNOM_LAYER_UPSAMPLING1D:
-    case NNOM_LAYER_UPSAMPLING2D: return NNOM_QCLASS_SAME;
-    case NNOM_LAYER_AVG_POOL1D:
-    case NNOM_LAYER_AVG_POOL2D:
-    case NNOM_LAYER_GLOBAL_AVG_POOL: return NNOM_QCLASS_MEAN;
-    case NNOM_LAYER_SIGMOID:
-    case NNOM_LAYER_TANH:
-    case NNOM_LAYER_HARD_SIGMOID:
-    case NNOM_LAYER_SOFTMAX: return NNOM_QCLASS_FIXED;
-    case NNOM_LAYER_CONV1D:
-    case NNOM_LAYER_CONV2D:
-    case NNOM_LAYER_DEPTHWISE_CONV1D:
-    case NNOM_LAYER_DEPTHWISE_CONV2D:
-    case NNOM_LAYER_DENSE:
-    case NNOM_LAYER_ADD:
-    case NNOM_LAYER_SUBTRACT:
-    case NNOM_LAYER_MULTIPLY:
-    case NNOM_LAYER_RELU:
-    case NNOM_LAYER_RELU6:
-    case NNOM_LAYER_LEAKY_RELU:
-    case NNOM_LAYER_SIMPLE_RNN:
-    case NNOM_LAYER_GRU:
-    case NNOM_LAYER_LSTM:
-    case NNOM_LAYER_RNN_STATE: return NNOM_QCLASS_CALIBRATED;
-    case NNOM_LAYER_CONCATENATE: return NNOM_QCLASS_UNION;
-    default: return NNOM_QCLASS_UNSUPPORTED;
-    }
+    const nnom_layer_rule *r = nnom_layer_rule_of(type);
+    return r ? r->qclass : NNOM_QCLASS_UNKNOWN;
 }
 
 size_t nnom_calib_sample_floats(const nnom_model *m)
@@ -267,6 +231,7 @@ nnom_status nnom_calibrate(nnom_converter *c, const float *samples, size_t n_sam
         goto done;
     }
     for (int32_t i = 0; i < n; i++) {
+        nnom_layer_info_init(&L[i].info);
         nnom_model_layer_info(run, i, &L[i].info);
         L[i].count = 1;
         for (int32_t k = 0; k < L[i].info.shape.rank; k++) L[i].count *= L[i].info.shape.dims[k];
@@ -280,7 +245,7 @@ nnom_status nnom_calibrate(nnom_converter *c, const float *samples, size_t n_sam
             }
             L[i].sum2 = L[i].sum + L[i].count;
         }
-        if (nnom_calib_class(L[i].info.type) == NNOM_QCLASS_UNSUPPORTED) {
+        if (nnom_calib_class(L[i].info.type) == NNOM_QCLASS_UNKNOWN) {
             st = nnom_converter_fail(c, NNOM_ERR_UNSUPPORTED, "quantise: layer '%s' of type %s (%d) cannot be quantised",
                                      L[i].info.name, L[i].info.type_name, (int)L[i].info.type);
             goto done;
@@ -303,7 +268,7 @@ nnom_status nnom_calibrate(nnom_converter *c, const float *samples, size_t n_sam
             double mn = L[i].min, mx = L[i].max;
             for (int32_t k = 0; k < L[i].count; k++) {
                 const double v = y[k];
-                if (!(v >= -3.4e38 && v <= 3.4e38)) {
+                if (!(v >= -FLT_MAX && v <= FLT_MAX)) {
                     st = nnom_converter_fail(c, NNOM_ERR_ARGUMENT,
                                              "calibration: layer '%s' (%s) produced a %s value on sample %zu",
                                              L[i].info.name, L[i].info.type_name, v != v ? "NaN" : "infinite", s);
@@ -422,7 +387,10 @@ nnom_status nnom_calibrate(nnom_converter *c, const float *samples, size_t n_sam
                 if (j == 0 || in->max > L[i].max) L[i].max = in->max;
             }
             break;
-        default: break;
+        case NNOM_QCLASS_INPUT:
+        case NNOM_QCLASS_FIXED:
+        case NNOM_QCLASS_CALIBRATED:
+        case NNOM_QCLASS_UNKNOWN: break; /* their own range, as chosen above (UNKNOWN failed earlier) */
         }
         lo[i] = (float)L[i].min;
         hi[i] = (float)L[i].max;

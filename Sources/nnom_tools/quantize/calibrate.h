@@ -5,19 +5,9 @@
 #ifndef NNOM_TOOLS_CALIBRATE_H
 #define NNOM_TOOLS_CALIBRATE_H
 
-#include "common/tools_internal.h"
+#include "common/layer_rules.h"
 
-/* How the int8 output quantisation of a layer type is chosen. */
-typedef enum nnom_qclass {
-    NNOM_QCLASS_INPUT,        /* INPUT: observed min/max of the samples */
-    NNOM_QCLASS_SAME,         /* equals input 0's (max pools, padding, views, OUTPUT...): required by the runtime */
-    NNOM_QCLASS_MEAN,         /* average pools: their own observed range, within their input's (see nnom_calibrate) */
-    NNOM_QCLASS_FIXED,        /* fixed by the function's range (sigmoid, tanh, hard sigmoid, softmax) */
-    NNOM_QCLASS_CALIBRATED,   /* from the calibrated range (weighted, merge and rectifier layers) */
-    NNOM_QCLASS_UNION,        /* CONCATENATE: the union of its inputs' ranges */
-    NNOM_QCLASS_UNSUPPORTED
-} nnom_qclass;
-
+/* The calibration class of @p type (its rule in common/layer_rules.c); NNOM_QCLASS_UNKNOWN for none. */
 nnom_qclass nnom_calib_class(nnom_layer_type type);
 
 /* Number of floats one sample holds: the element counts of all model inputs, in order. */

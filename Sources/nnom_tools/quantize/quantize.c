@@ -13,7 +13,7 @@
  * Layers whose int8 kernel needs a given output quantisation get it: max
  * pools, padding, cropping, upsampling and views keep their input's; sigmoid
  * and hard sigmoid output (1/256, -128), tanh (1/128, 0), softmax (1/256, -128).
- * Average pools get the range their means showed (quantize_avg_pool() below):
+ * Average pools get the range their means showed (nnom_qconst_avg_pool() below):
  * a mean spans less than its input, and the finer scale keeps the fraction of
  * an input step the average carries.
  *
@@ -21,10 +21,13 @@
  * any other, and int16 insides whose scales follow the ranges the float model
  * showed at every step of the calibration samples.
  */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/layer_rules.h"
+#include "core/struct_size.h"
 #include "quantize/calibrate.h"
 
 /* Everything known about one layer while the int8 model is built. */
@@ -34,6 +37,16 @@ typedef struct qlayer {
     nnom_quant quant;       /* int8 output quantisation */
     double state_scale[2];  /* recurrent layers: the int16 scales of h and c (LSTM), for RNN_STATE */
 } qlayer;
+
+struct nnom_qstep {
+    nnom_converter *c;
+    qlayer *Q;              /* every layer; those before i are done */
+    int32_t i;              /* the layer being made; its output quantisation is set */
+    nnom_quant in0;         /* its input 0's int8 quantisation */
+    double lo, hi;          /* its calibrated range */
+    const nnom_calib_internals *internals; /* the ranges seen inside it */
+    int per_tensor;         /* weights per tensor (nnom_quantize_options) */
+};
 
 /* Asymmetric int8 quantisation covering [lo, hi] widened to include 0. */
 static nnom_quant quant_of_range(double lo, double hi)
@@ -70,9 +83,12 @@ static int is_depthwise(nnom_layer_type t)
 }
 
 /* Weights, bias, multipliers and shifts of a conv, depthwise conv or dense layer. */
-static nnom_status quantize_weighted(nnom_converter *c, const qlayer *l, nnom_quant in_q, int per_tensor,
-                                     nnom_blob *blobs)
+nnom_status nnom_qconst_weighted(const nnom_qstep *s, nnom_blob *blobs)
 {
+    nnom_converter *c = s->c;
+    const qlayer *l = &s->Q[s->i];
+    const nnom_quant in_q = s->in0;
+    const int per_tensor = s->per_tensor;
     const char *name = l->info.name;
     const int32_t n_out = l->info.shape.dims[l->info.shape.rank - 1];
     const uint32_t n_w = l->fblobs[0].size / 4u;
@@ -101,7 +117,7 @@ static nnom_status quantize_weighted(nnom_converter *c, const qlayer *l, nnom_qu
 
     for (uint32_t k = 0; k < n_w; k++) {
         const float a = fabsf(w[k]);
-        if (!(a <= 3.4e38f))
+        if (!(a <= FLT_MAX))
             return nnom_converter_fail(c, NNOM_ERR_ARGUMENT, "quantise: layer '%s' (%s): weight %u is %s", name,
                                        l->info.type_name, (unsigned)k, a != a ? "NaN" : "infinite");
         const uint32_t ch = per_tensor ? 0u : CHANNEL_OF(k);
@@ -119,7 +135,7 @@ static nnom_status quantize_weighted(nnom_converter *c, const qlayer *l, nnom_qu
 #undef CHANNEL_OF
     if (b)
         for (int32_t ch = 0; ch < n_out; ch++) {
-            if (!(fabsf(b[ch]) <= 3.4e38f))
+            if (!(fabsf(b[ch]) <= FLT_MAX))
                 return nnom_converter_fail(c, NNOM_ERR_ARGUMENT, "quantise: layer '%s' (%s): bias %d is not finite",
                                            name, l->info.type_name, (int)ch);
             qb[ch] = saturate_s32((double)b[ch] / ((double)in_q.scale * (double)scales[ch]));
@@ -229,7 +245,7 @@ static nnom_status quantize_rnn(nnom_converter *c, const qlayer *l, nnom_quant i
         const float *v = k == 0 ? w : (k == 1 ? u : b);
         const uint32_t n = l->fblobs[k].size / 4u;
         for (uint32_t i = 0; v && i < n; i++)
-            if (!(fabsf(v[i]) <= 3.4e38f))
+            if (!(fabsf(v[i]) <= FLT_MAX))
                 return nnom_converter_fail(c, NNOM_ERR_ARGUMENT, "quantise: layer '%s' (%s): %s value %u is not "
                                            "finite", name, tname, blob_names[k], (unsigned)i);
     }
@@ -319,9 +335,13 @@ static nnom_status helper_failed(nnom_converter *c, nnom_status st, const qlayer
  * can hold the window's sum at it (nnom_quant_avg_pool_params()); otherwise the input's
  * quantisation and no blobs, the plain form. Its input @p in is the float model's.
  */
-static nnom_status quantize_avg_pool(nnom_converter *c, qlayer *l, const qlayer *in, nnom_quant in_q, double lo,
-                                     double hi, nnom_blob *blobs)
+nnom_status nnom_qconst_avg_pool(const nnom_qstep *st, nnom_blob *blobs)
 {
+    nnom_converter *c = st->c;
+    qlayer *l = &st->Q[st->i];
+    const qlayer *in = &st->Q[l->info.inputs[0]];
+    const nnom_quant in_q = st->in0;
+    const double lo = st->lo, hi = st->hi;
     const nnom_shape *s = &in->info.shape;
     const int64_t h = s->rank == 3 ? s->dims[0] : 1, w = s->rank == 3 ? s->dims[1] : s->dims[0];
     int64_t cells = h * w;
@@ -340,112 +360,181 @@ static nnom_status quantize_avg_pool(nnom_converter *c, qlayer *l, const qlayer 
     return NNOM_OK;
 }
 
-/* Output quantisation and constants of layer i (inputs already done). */
+/* ------------------------------------------------------------------ the other constants */
+
+nnom_status nnom_qconst_rnn(const nnom_qstep *s, nnom_blob *blobs)
+{
+    qlayer *l = &s->Q[s->i];
+    const int32_t features = s->Q[l->info.inputs[0]].info.shape.dims[1];
+    const nnom_status st = quantize_rnn(s->c, l, s->in0, features, s->internals, blobs);
+    if (st != NNOM_OK) return st;
+    const int32_t *k = (const int32_t *)blobs[5].data;
+    float h, cs;
+    memcpy(&h, &k[NNOM_RNN_H_SCALE], sizeof h);
+    memcpy(&cs, &k[NNOM_RNN_C_SCALE], sizeof cs);
+    l->state_scale[0] = h;
+    l->state_scale[1] = cs;
+    return NNOM_OK;
+}
+
+/* the int16 state vector `axis` of the recurrent input to this layer's int8 output */
+nnom_status nnom_qconst_rnn_state(const nnom_qstep *s, nnom_blob *blobs)
+{
+    nnom_converter *c = s->c;
+    const qlayer *l = &s->Q[s->i], *src = &s->Q[l->info.inputs[0]];
+    const int32_t which = l->info.params.axis;
+    const double scale = which >= 0 && which < 2 ? src->state_scale[which] : 0.0;
+    int32_t *p = (int32_t *)nnom_store_alloc(&c->store, 8u);
+    if (!p) return nnom_converter_fail(c, NNOM_ERR_NO_MEMORY, "quantise: out of memory");
+    if (!(scale > 0.0))
+        return nnom_converter_fail(c, NNOM_ERR_UNSUPPORTED, "quantise: layer '%s' (%s): its input '%s' has no "
+                                   "int16 state vector %d", l->info.name, l->info.type_name, src->info.name,
+                                   (int)which);
+    const nnom_status st = nnom_quant_multiplier(scale / (double)l->quant.scale, &p[0], &p[1]);
+    if (st != NNOM_OK) return helper_failed(c, st, l, "state requantisation");
+    blobs[0] = (nnom_blob){p, 8u};
+    return NNOM_OK;
+}
+
+/* ADD, SUBTRACT: blob 0 int32[6] (nnom_quant_add_params()) */
+nnom_status nnom_qconst_add(const nnom_qstep *s, nnom_blob *blobs)
+{
+    const qlayer *l = &s->Q[s->i];
+    int32_t *p = (int32_t *)nnom_store_alloc(&s->c->store, 24u);
+    if (!p) return nnom_converter_fail(s->c, NNOM_ERR_NO_MEMORY, "quantise: out of memory");
+    const nnom_status st = nnom_quant_add_params(s->in0, s->Q[l->info.inputs[1]].quant, l->quant, p);
+    if (st != NNOM_OK) return helper_failed(s->c, st, l, "requantisation constants");
+    blobs[0] = (nnom_blob){p, 24u};
+    return NNOM_OK;
+}
+
+/* MULTIPLY: blob 0 int32[2] (nnom_quant_mul_params()) */
+nnom_status nnom_qconst_multiply(const nnom_qstep *s, nnom_blob *blobs)
+{
+    const qlayer *l = &s->Q[s->i];
+    int32_t *p = (int32_t *)nnom_store_alloc(&s->c->store, 8u);
+    if (!p) return nnom_converter_fail(s->c, NNOM_ERR_NO_MEMORY, "quantise: out of memory");
+    const nnom_status st = nnom_quant_mul_params(s->in0, s->Q[l->info.inputs[1]].quant, l->quant, p);
+    if (st != NNOM_OK) return helper_failed(s->c, st, l, "requantisation constants");
+    blobs[0] = (nnom_blob){p, 8u};
+    return NNOM_OK;
+}
+
+/* MINIMUM, MAXIMUM: blob 0 int32[4], each input to the output scale (nnom_quant_concat_params()) */
+nnom_status nnom_qconst_minmax(const nnom_qstep *s, nnom_blob *blobs)
+{
+    const qlayer *l = &s->Q[s->i];
+    int32_t *p = (int32_t *)nnom_store_alloc(&s->c->store, 16u);
+    if (!p) return nnom_converter_fail(s->c, NNOM_ERR_NO_MEMORY, "quantise: out of memory");
+    nnom_status st = nnom_quant_concat_params(s->in0, l->quant, &p[0]);
+    if (st == NNOM_OK) st = nnom_quant_concat_params(s->Q[l->info.inputs[1]].quant, l->quant, &p[2]);
+    if (st != NNOM_OK) return helper_failed(s->c, st, l, "per-input requantisation constants");
+    blobs[0] = (nnom_blob){p, 16u};
+    return NNOM_OK;
+}
+
+nnom_status nnom_qconst_concatenate(const nnom_qstep *s, nnom_blob *blobs)
+{
+    const qlayer *l = &s->Q[s->i];
+    const uint32_t bytes = (uint32_t)l->info.n_inputs * 8u;
+    int32_t *p = (int32_t *)nnom_store_alloc(&s->c->store, bytes);
+    if (!p) return nnom_converter_fail(s->c, NNOM_ERR_NO_MEMORY, "quantise: out of memory");
+    nnom_status st = NNOM_OK;
+    for (int32_t j = 0; j < l->info.n_inputs && st == NNOM_OK; j++)
+        st = nnom_quant_concat_params(s->Q[l->info.inputs[j]].quant, l->quant, &p[2 * j]);
+    if (st != NNOM_OK) return helper_failed(s->c, st, l, "per-input requantisation constants");
+    blobs[0] = (nnom_blob){p, bytes};
+    return NNOM_OK;
+}
+
+/* element-wise activations: blob 0 int8[256], the function on every input value */
+nnom_status nnom_qconst_table(const nnom_qstep *s, nnom_blob *blobs)
+{
+    const qlayer *l = &s->Q[s->i];
+    int8_t *table = (int8_t *)nnom_store_alloc(&s->c->store, 256);
+    if (!table) return nnom_converter_fail(s->c, NNOM_ERR_NO_MEMORY, "quantise: out of memory");
+    const nnom_status st = nnom_quant_activation_table(l->info.type, l->info.params.alpha, s->in0, l->quant, table);
+    if (st != NNOM_OK) return helper_failed(s->c, st, l, "lookup table");
+    blobs[0] = (nnom_blob){table, 256};
+    return NNOM_OK;
+}
+
+/* ACTIVATION: blob 0 int8[256], its function with the float model's constants on every input value */
+nnom_status nnom_qconst_function(const nnom_qstep *s, nnom_blob *blobs)
+{
+    const qlayer *l = &s->Q[s->i];
+    int8_t *table = (int8_t *)nnom_store_alloc(&s->c->store, 256);
+    if (!table) return nnom_converter_fail(s->c, NNOM_ERR_NO_MEMORY, "quantise: out of memory");
+    const nnom_status st = nnom_quant_function_table((nnom_function)l->info.params.activation,
+                                                     (const float *)l->fblobs[0].data,
+                                                     (int32_t)(l->fblobs[0].size / sizeof(float)), s->in0, l->quant,
+                                                     table);
+    if (st != NNOM_OK) return helper_failed(s->c, st, l, "lookup table");
+    blobs[0] = (nnom_blob){table, 256};
+    return NNOM_OK;
+}
+
+/* PRELU: blob 0 int8 alpha, symmetric at max |alpha| / 127; blob 1 {multiplier, shift} of input / output
+ * scale and of input x alpha / output scale */
+nnom_status nnom_qconst_prelu(const nnom_qstep *s, nnom_blob *blobs)
+{
+    const qlayer *l = &s->Q[s->i];
+    const uint32_t n = l->fblobs[0].size / 4u;
+    const float *alpha = (const float *)l->fblobs[0].data;
+    int8_t *qa = (int8_t *)nnom_store_alloc(&s->c->store, n ? n : 1u);
+    int32_t *p = (int32_t *)nnom_store_alloc(&s->c->store, 16u);
+    if (!qa || !p) return nnom_converter_fail(s->c, NNOM_ERR_NO_MEMORY, "quantise: out of memory");
+    float amax = 0.0f;
+    for (uint32_t k = 0; k < n; k++) amax = fabsf(alpha[k]) > amax ? fabsf(alpha[k]) : amax;
+    const double scale = amax > 0.0f ? (double)amax / 127.0 : 1.0;
+    for (uint32_t k = 0; k < n; k++) {
+        const double v = (double)alpha[k] / scale;
+        const long r = (long)(v < 0 ? -floor(-v + 0.5) : floor(v + 0.5));
+        qa[k] = (int8_t)(r < -127 ? -127 : (r > 127 ? 127 : r));
+    }
+    nnom_status st = nnom_quant_multiplier((double)s->in0.scale / (double)l->quant.scale, &p[0], &p[1]);
+    if (st == NNOM_OK)
+        st = nnom_quant_multiplier((double)s->in0.scale * scale / (double)l->quant.scale, &p[2], &p[3]);
+    if (st != NNOM_OK) return helper_failed(s->c, st, l, "requantisation constants");
+    blobs[0] = (nnom_blob){qa, n};
+    blobs[1] = (nnom_blob){p, 16u};
+    return NNOM_OK;
+}
+
+nnom_status nnom_qconst_softmax(const nnom_qstep *s, nnom_blob *blobs)
+{
+    const qlayer *l = &s->Q[s->i];
+    uint32_t *table = (uint32_t *)nnom_store_alloc(&s->c->store, 256 * sizeof(uint32_t));
+    if (!table) return nnom_converter_fail(s->c, NNOM_ERR_NO_MEMORY, "quantise: out of memory");
+    const nnom_status st = nnom_quant_softmax_table(s->in0, table);
+    if (st != NNOM_OK) return helper_failed(s->c, st, l, "exp table");
+    blobs[0] = (nnom_blob){table, 256 * sizeof(uint32_t)};
+    return NNOM_OK;
+}
+
+/* Output quantisation and constants of layer i (inputs already done), by the rules of its type. */
 static nnom_status quantize_layer(nnom_converter *c, qlayer *Q, int32_t i, const float *lo, const float *hi,
                                   const nnom_calib_internals *internals, int per_tensor, nnom_blob *blobs)
 {
     qlayer *l = &Q[i];
-    const nnom_layer_type t = l->info.type;
+    const nnom_layer_rule *rule = nnom_layer_rule_of(l->info.type);
     const nnom_quant in0 = l->info.n_inputs > 0 ? Q[l->info.inputs[0]].quant : l->quant;
-    nnom_status st = NNOM_OK;
     memset(blobs, 0, sizeof(nnom_blob) * NNOM_MAX_BLOBS);
-    switch (nnom_calib_class(t)) {
+    if (!rule)
+        return nnom_converter_fail(c, NNOM_ERR_UNSUPPORTED, "quantise: layer '%s' of type %s (%d) cannot be quantised",
+                                   l->info.name, l->info.type_name, (int)l->info.type);
+    switch (rule->qclass) {
     case NNOM_QCLASS_SAME:
-    case NNOM_QCLASS_MEAN: l->quant = in0; break; /* average pools: see quantize_avg_pool() */
-    case NNOM_QCLASS_FIXED:
-        l->quant.scale = t == NNOM_LAYER_TANH ? 1.0f / 128.0f : 1.0f / 256.0f;
-        l->quant.zero_point = t == NNOM_LAYER_TANH ? 0 : -128;
-        break;
+    case NNOM_QCLASS_MEAN: l->quant = in0; break; /* average pools: see nnom_qconst_avg_pool() */
+    case NNOM_QCLASS_FIXED: l->quant = rule->fixed; break;
     case NNOM_QCLASS_INPUT:
     case NNOM_QCLASS_CALIBRATED:
     case NNOM_QCLASS_UNION: l->quant = quant_of_range(lo[i], hi[i]); break;
-    default:
-        return nnom_converter_fail(c, NNOM_ERR_UNSUPPORTED, "quantise: layer '%s' of type %s (%d) cannot be quantised",
-                                   l->info.name, l->info.type_name, (int)t);
+    case NNOM_QCLASS_UNKNOWN: break; /* no rule has it (layer_rules.c) */
     }
-    switch (t) {
-    case NNOM_LAYER_CONV1D:
-    case NNOM_LAYER_CONV2D:
-    case NNOM_LAYER_DEPTHWISE_CONV1D:
-    case NNOM_LAYER_DEPTHWISE_CONV2D:
-    case NNOM_LAYER_DENSE: return quantize_weighted(c, l, in0, per_tensor, blobs);
-    case NNOM_LAYER_SIMPLE_RNN:
-    case NNOM_LAYER_GRU:
-    case NNOM_LAYER_LSTM: {
-        st = quantize_rnn(c, l, in0, Q[l->info.inputs[0]].info.shape.dims[1], &internals[i], blobs);
-        if (st != NNOM_OK) return st;
-        const int32_t *k = (const int32_t *)blobs[5].data;
-        float h, cs;
-        memcpy(&h, &k[NNOM_RNN_H_SCALE], sizeof h);
-        memcpy(&cs, &k[NNOM_RNN_C_SCALE], sizeof cs);
-        l->state_scale[0] = h;
-        l->state_scale[1] = cs;
-        return NNOM_OK;
-    }
-    case NNOM_LAYER_RNN_STATE: {
-        /* the int16 state vector `axis` of the recurrent input to this layer's int8 output */
-        const qlayer *src = &Q[l->info.inputs[0]];
-        const int32_t which = l->info.params.axis;
-        const double s = which >= 0 && which < 2 ? src->state_scale[which] : 0.0;
-        int32_t *p = (int32_t *)nnom_store_alloc(&c->store, 8u);
-        if (!p) return nnom_converter_fail(c, NNOM_ERR_NO_MEMORY, "quantise: out of memory");
-        if (!(s > 0.0))
-            return nnom_converter_fail(c, NNOM_ERR_UNSUPPORTED, "quantise: layer '%s' (%s): its input '%s' has no "
-                                       "int16 state vector %d", l->info.name, l->info.type_name, src->info.name,
-                                       (int)which);
-        st = nnom_quant_multiplier(s / (double)l->quant.scale, &p[0], &p[1]);
-        if (st != NNOM_OK) return helper_failed(c, st, l, "state requantisation");
-        blobs[0] = (nnom_blob){p, 8u};
-        return NNOM_OK;
-    }
-    case NNOM_LAYER_ADD:
-    case NNOM_LAYER_SUBTRACT:
-    case NNOM_LAYER_MULTIPLY: {
-        const int is_mul = t == NNOM_LAYER_MULTIPLY;
-        int32_t *p = (int32_t *)nnom_store_alloc(&c->store, is_mul ? 8u : 24u);
-        if (!p) return nnom_converter_fail(c, NNOM_ERR_NO_MEMORY, "quantise: out of memory");
-        const nnom_quant in1 = Q[l->info.inputs[1]].quant;
-        st = is_mul ? nnom_quant_mul_params(in0, in1, l->quant, p) : nnom_quant_add_params(in0, in1, l->quant, p);
-        if (st != NNOM_OK) return helper_failed(c, st, l, "requantisation constants");
-        blobs[0] = (nnom_blob){p, is_mul ? 8u : 24u};
-        return NNOM_OK;
-    }
-    case NNOM_LAYER_CONCATENATE: {
-        const uint32_t bytes = (uint32_t)l->info.n_inputs * 8u;
-        int32_t *p = (int32_t *)nnom_store_alloc(&c->store, bytes);
-        if (!p) return nnom_converter_fail(c, NNOM_ERR_NO_MEMORY, "quantise: out of memory");
-        for (int32_t j = 0; j < l->info.n_inputs && st == NNOM_OK; j++)
-            st = nnom_quant_concat_params(Q[l->info.inputs[j]].quant, l->quant, &p[2 * j]);
-        if (st != NNOM_OK) return helper_failed(c, st, l, "per-input requantisation constants");
-        blobs[0] = (nnom_blob){p, bytes};
-        return NNOM_OK;
-    }
-    case NNOM_LAYER_AVG_POOL1D:
-    case NNOM_LAYER_AVG_POOL2D:
-    case NNOM_LAYER_GLOBAL_AVG_POOL: return quantize_avg_pool(c, l, &Q[l->info.inputs[0]], in0, lo[i], hi[i], blobs);
-    case NNOM_LAYER_RELU:
-    case NNOM_LAYER_RELU6:
-    case NNOM_LAYER_LEAKY_RELU:
-    case NNOM_LAYER_SIGMOID:
-    case NNOM_LAYER_TANH:
-    case NNOM_LAYER_HARD_SIGMOID: {
-        int8_t *table = (int8_t *)nnom_store_alloc(&c->store, 256);
-        if (!table) return nnom_converter_fail(c, NNOM_ERR_NO_MEMORY, "quantise: out of memory");
-        st = nnom_quant_activation_table(t, l->info.params.alpha, in0, l->quant, table);
-        if (st != NNOM_OK) return helper_failed(c, st, l, "lookup table");
-        blobs[0] = (nnom_blob){table, 256};
-        return NNOM_OK;
-    }
-    case NNOM_LAYER_SOFTMAX: {
-        uint32_t *table = (uint32_t *)nnom_store_alloc(&c->store, 256 * sizeof(uint32_t));
-        if (!table) return nnom_converter_fail(c, NNOM_ERR_NO_MEMORY, "quantise: out of memory");
-        st = nnom_quant_softmax_table(in0, table);
-        if (st != NNOM_OK) return helper_failed(c, st, l, "exp table");
-        blobs[0] = (nnom_blob){table, 256 * sizeof(uint32_t)};
-        return NNOM_OK;
-    }
-    default: return NNOM_OK; /* no constants */
-    }
+    if (!rule->constants) return NNOM_OK;
+    const nnom_qstep step = {c, Q, i, in0, lo[i], hi[i], &internals[i], per_tensor};
+    return rule->constants(&step, blobs);
 }
 
 nnom_status nnom_converter_quantize(nnom_converter *c, const float *samples, size_t n_samples,
@@ -460,7 +549,10 @@ nnom_status nnom_converter_quantize(nnom_converter *c, const float *samples, siz
                                    "quantise: no calibration samples given; at least one input sample is needed to "
                                    "choose activation ranges");
     nnom_quantize_options opt;
-    memset(&opt, 0, sizeof opt);
+    nnom_quantize_options_init(&opt);
+    if (options && !NNOM_STRUCT_SIZE_KNOWN(options))
+        return nnom_converter_fail(c, NNOM_ERR_ARGUMENT, NNOM_STRUCT_SIZE_FMT,
+                                   NNOM_STRUCT_SIZE_ARGS(options, "nnom_quantize_options"));
     if (options) opt = *options;
     if (opt.method != NNOM_CALIBRATE_MINMAX && opt.method != NNOM_CALIBRATE_PERCENTILE && opt.method != NNOM_CALIBRATE_KL)
         return nnom_converter_fail(c, NNOM_ERR_ARGUMENT,
@@ -494,10 +586,11 @@ nnom_status nnom_converter_quantize(nnom_converter *c, const float *samples, siz
     }
     for (int32_t i = 0; i < n; i++) {
         qlayer *l = &Q[i];
+        nnom_layer_info_init(&l->info);
         nnom_model_layer_info(fm, i, &l->info);
         nnom_model_layer_blobs(fm, i, l->fblobs);
         nnom_layer_desc d;
-        memset(&d, 0, sizeof d);
+        nnom_layer_desc_init(&d);
         st = quantize_layer(c, Q, i, lo, hi, internals, opt.per_tensor, d.blobs);
         if (st != NNOM_OK) goto fail;
         if (l->info.type == NNOM_LAYER_INPUT) {

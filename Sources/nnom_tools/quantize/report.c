@@ -15,6 +15,44 @@
 
 #include "quantize/calibrate.h"
 
+/* The bound of a reported SQNR: "exact" and "no signal at all". */
+#define NNOM_SQNR_LIMIT_DB 200.0
+
+void nnom_sqnr_add_f32(nnom_sqnr *acc, const float *ref, const float *test, size_t n)
+{
+    if (!acc || !ref || !test) return;
+    double sig = 0.0, err2 = 0.0;
+    for (size_t k = 0; k < n; k++) {
+        const double e = (double)ref[k] - (double)test[k];
+        sig += (double)ref[k] * (double)ref[k];
+        err2 += e * e;
+    }
+    acc->signal += sig;
+    acc->noise += err2;
+}
+
+void nnom_sqnr_add_s8(nnom_sqnr *acc, const float *ref, const int8_t *test, size_t n, float scale,
+                      int32_t zero_point)
+{
+    if (!acc || !ref || !test) return;
+    double sig = 0.0, err2 = 0.0;
+    for (size_t k = 0; k < n; k++) {
+        const double e = (double)ref[k] - (double)scale * (double)((int32_t)test[k] - zero_point);
+        sig += (double)ref[k] * (double)ref[k];
+        err2 += e * e;
+    }
+    acc->signal += sig;
+    acc->noise += err2;
+}
+
+double nnom_sqnr_db(const nnom_sqnr *acc)
+{
+    if (!acc || acc->noise == 0.0) return NNOM_SQNR_LIMIT_DB;
+    if (acc->signal == 0.0) return -NNOM_SQNR_LIMIT_DB;
+    const double db = 10.0 * log10(acc->signal / acc->noise);
+    return db > NNOM_SQNR_LIMIT_DB ? NNOM_SQNR_LIMIT_DB : db < -NNOM_SQNR_LIMIT_DB ? -NNOM_SQNR_LIMIT_DB : db;
+}
+
 /* Index of the largest value (the first of equal ones). */
 static int32_t argmax_f32(const float *v, int32_t n)
 {
@@ -54,10 +92,9 @@ nnom_status nnom_converter_report(nnom_converter *c, const float *samples, size_
 
     nnom_model *fm = NULL, *qm = NULL;
     nnom_error err;
-    double *signal = (double *)calloc((size_t)n, sizeof *signal);
-    double *noise = (double *)calloc((size_t)n, sizeof *noise);
+    nnom_sqnr *acc = (nnom_sqnr *)calloc((size_t)n, sizeof *acc);
     nnom_layer_info *info = (nnom_layer_info *)calloc((size_t)n, sizeof *info);
-    if (!signal || !noise || !info) {
+    if (!acc || !info) {
         st = nnom_converter_fail(c, NNOM_ERR_NO_MEMORY, "report: out of memory");
         goto done;
     }
@@ -71,7 +108,10 @@ nnom_status nnom_converter_report(nnom_converter *c, const float *samples, size_
         st = nnom_converter_fail(c, st, "report: out of memory for the arenas");
         goto done;
     }
-    for (int32_t i = 0; i < n; i++) nnom_model_layer_info(qm, i, &info[i]);
+    for (int32_t i = 0; i < n; i++) {
+        nnom_layer_info_init(&info[i]);
+        nnom_model_layer_info(qm, i, &info[i]);
+    }
 
     nnom_tensor_info out0;
     const int classify = nnom_model_output_info(fm, 0, &out0) == NNOM_OK && out0.shape.rank == 1;
@@ -99,16 +139,7 @@ nnom_status nnom_converter_report(nnom_converter *c, const float *samples, size_
             }
             int32_t cnt = 1;
             for (int32_t k = 0; k < info[i].shape.rank; k++) cnt *= info[i].shape.dims[k];
-            const double scale = info[i].quant.scale;
-            const int32_t zp = info[i].quant.zero_point;
-            double sig = 0.0, err2 = 0.0;
-            for (int32_t k = 0; k < cnt; k++) {
-                const double e = (double)f[k] - scale * (double)((int32_t)q[k] - zp);
-                sig += (double)f[k] * (double)f[k];
-                err2 += e * e;
-            }
-            signal[i] += sig;
-            noise[i] += err2;
+            nnom_sqnr_add_s8(&acc[i], f, q, (size_t)cnt, info[i].quant.scale, info[i].quant.zero_point);
         }
         if (classify) {
             const float *f = (const float *)nnom_model_output_data(fm, 0);
@@ -121,18 +152,12 @@ nnom_status nnom_converter_report(nnom_converter *c, const float *samples, size_
         r->name = info[i].name;
         r->type_name = info[i].type_name;
         /* the names must outlive the clone: point into the converter's int8 model instead */
-        nnom_layer_info own;
+        nnom_layer_info own = NNOM_LAYER_INFO_INIT;
         if (nnom_model_layer_info(c->int8_model, i, &own) == NNOM_OK) {
             r->name = own.name;
             r->type_name = own.type_name;
         }
-        if (noise[i] == 0.0) r->sqnr_db = 200.0;
-        else if (signal[i] == 0.0) r->sqnr_db = -200.0;
-        else {
-            r->sqnr_db = 10.0 * log10(signal[i] / noise[i]);
-            if (r->sqnr_db > 200.0) r->sqnr_db = 200.0;
-            if (r->sqnr_db < -200.0) r->sqnr_db = -200.0;
-        }
+        r->sqnr_db = nnom_sqnr_db(&acc[i]);
         r->min = c->range_min ? c->range_min[i] : 0.0f;
         r->max = c->range_max ? c->range_max[i] : 0.0f;
     }
@@ -142,8 +167,7 @@ nnom_status nnom_converter_report(nnom_converter *c, const float *samples, size_
 done:
     nnom_model_destroy(fm);
     nnom_model_destroy(qm);
-    free(signal);
-    free(noise);
+    free(acc);
     free(info);
     return st;
 }

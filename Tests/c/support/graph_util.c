@@ -34,7 +34,7 @@ static int32_t add(gb *g, nnom_layer_type type, int32_t n_in, const int32_t *ins
 {
     TU_REQUIRE(g->n < GB_MAX_LAYERS, "too many layers");
     nnom_layer_desc d;
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     d.type = type;
     d.n_inputs = n_in;
     for (int32_t i = 0; i < n_in; i++) d.inputs[i] = ins[i];
@@ -286,7 +286,7 @@ void gb_compile(gb *g)
 {
     TU_OK(g->m, nnom_model_compile(g->m));
     for (int32_t i = 0; i < g->n; i++) {
-        nnom_layer_info info;
+        nnom_layer_info info = NNOM_LAYER_INFO_INIT;
         TU_OK(g->m, nnom_model_layer_info(g->m, i, &info));
         TU_CHECK(memcmp(&info.shape, &g->layers[i].shape, sizeof info.shape) == 0,
                  "layer %d (%s): runtime shape differs from the test's", (int)i, info.type_name);

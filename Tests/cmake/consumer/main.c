@@ -14,7 +14,7 @@ int main(void)
     if (nnom_model_create(NNOM_DTYPE_F32, NULL, &m, &err) != NNOM_OK) return 1;
     nnom_model_add_input(m, "x", shape, q, &id);
     nnom_layer_desc d;
-    memset(&d, 0, sizeof d);
+    nnom_layer_desc_init(&d);
     d.type = NNOM_LAYER_RELU;
     d.n_inputs = 1;
     d.inputs[0] = id;
@@ -31,6 +31,6 @@ int main(void)
     }
     nnom_model_destroy(m);
     int ok = y[0] == 0 && y[1] == 2 && y[2] == 0 && y[3] == 4;
-    printf("installed nnom %s: relu %s\n", nnom_version(), ok ? "ok" : "WRONG");
+    printf("installed nnom %s: relu %s\n", nnom_version_string(), ok ? "ok" : "WRONG");
     return ok ? 0 : 1;
 }

@@ -20,7 +20,7 @@ int main(int argc, char **argv)
     }
     const nnom_model *m = nnom_converter_float_model(c);
     int32_t layers = nnom_model_layer_count(m);
-    printf("static nnom %s read '%s': %d layers\n", nnom_version(), argv[1], (int)layers);
+    printf("static nnom %s read '%s': %d layers\n", nnom_version_string(), argv[1], (int)layers);
     nnom_converter_destroy(c);
     return layers > 0 ? 0 : 1;
 }

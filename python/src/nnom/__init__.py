@@ -1,7 +1,10 @@
 """nnom: int8 neural-network inference for microcontrollers, from Python.
 
-Everything that computes runs in libnnom, the C runtime that ships to the
-device; this package converts arrays and errors.
+Every computation on models runs in libnnom, the C runtime that ships to the
+device: conversion, inference, dequantised layer outputs, evaluation
+counts, the SQNR of compare() and of the conversion report. This package
+converts arrays and errors; NumPy only reshapes and splits batches and turns
+the C counts into ratios.
 
 >>> import nnom
 >>> model = nnom.convert("model.keras", x_calibration, output="model.nnom")

@@ -11,6 +11,7 @@ import numpy as np
 from . import _nnom
 from ._isolated import convert_in_child
 from ._model import Model
+from ._progress import advance_to, progress_bar
 
 
 @dataclass
@@ -32,10 +33,18 @@ class ConversionReport:
 
 def _calibration_arrays(calibration) -> list:
     """[(float32 C-contiguous array, shape), ...], one per model input; the converter checks the shapes."""
+    if calibration is None:
+        raise TypeError("calibration: give sample inputs, a numpy array batch first (a list of arrays for several "
+                        "inputs); int8 ranges come from running the model on them")
     arrays = list(calibration) if isinstance(calibration, (list, tuple)) else [calibration]
     out = []
     for i, a in enumerate(arrays):
-        a = np.ascontiguousarray(np.asarray(a, dtype=np.float32))
+        if a is None:
+            raise TypeError(f"calibration input {i} is None: give a numpy array of sample inputs")
+        try:
+            a = np.ascontiguousarray(np.asarray(a, dtype=np.float32))
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"calibration input {i}: not numeric sample inputs ({exc})") from None
         bad = np.argwhere(~np.isfinite(a))
         if bad.size:
             where = f"sample {bad[0][0]}" if a.ndim else "the value"
@@ -45,9 +54,9 @@ def _calibration_arrays(calibration) -> list:
 
 
 def convert(model_or_path, calibration, *, output: Union[str, os.PathLike, None] = None,
-            header: Union[str, os.PathLike, None] = None, header_name: str = "model", per_channel: bool = True,
-            method: str = "minmax", percentile: float = 99.99, progress: bool = True,
-            isolate: bool = True) -> Model:
+            header: Union[str, os.PathLike, None] = None, header_name: Optional[str] = None,
+            per_channel: bool = True, method: str = "minmax", percentile: float = 99.99,
+            progress: Optional[bool] = None, isolate: bool = True) -> Model:
     """Converts a Keras model to an int8 nnom model in one line.
 
     ``model_or_path`` is a path to a ``.keras`` or ``.h5`` file, or a live
@@ -58,9 +67,14 @@ def convert(model_or_path, calibration, *, output: Union[str, os.PathLike, None]
     :class:`nnom.NNoMValueError` (a ``ValueError``) naming the input, its
     expected shape and the shape given. ``method`` is ``"minmax"``,
     ``"percentile"`` or ``"kl"``. Writes ``output`` (.nnom) and ``header``
-    (weights.h) when given. The returned model carries the per-layer report as
+    (weights.h) when given; the header's C name is ``header_name``, or by
+    default the header file's name made a C identifier (``weights-v2.h``:
+    ``weights_v2_load()``), the rule of ``nnom convert --header``. The
+    returned model carries the per-layer report as
     ``model.conversion_report``. Errors from the converter raise
-    :class:`nnom.NNoMError` with its message.
+    :class:`nnom.NNoMError` with its message. A progress bar shows the
+    calibration on a terminal or in a notebook (``progress=None``);
+    ``True`` always draws it, ``False`` never.
 
     The Keras file is read in a child process (``isolate=True``, the
     default): libhdf5 can crash on a corrupt file, and a crash there then
@@ -70,35 +84,28 @@ def convert(model_or_path, calibration, *, output: Union[str, os.PathLike, None]
     """
     tmp = None
     if isinstance(model_or_path, (str, os.PathLike)):
-        path = os.fspath(model_or_path)
+        path = source = os.fspath(model_or_path)
         if not os.path.exists(path):
-            raise FileNotFoundError(f"no such model file: {path}")
+            raise FileNotFoundError(f"cannot read '{path}': no such file")
     elif hasattr(model_or_path, "save") and hasattr(model_or_path, "inputs"):
         tmp = tempfile.TemporaryDirectory(prefix="nnom-")
         path = os.path.join(tmp.name, "model.keras")
         model_or_path.save(path)
+        # the header names the model, not the temporary file it went through
+        source = f"keras.Model {getattr(model_or_path, 'name', '')!s} (converted from Python)".replace("  ", " ")
     else:
         raise TypeError("convert() takes a path to a .keras/.h5 file or a keras.Model")
     try:
         arrays = _calibration_arrays(calibration)
-        bar = None
-        if progress:
-            try:
-                from tqdm.auto import tqdm
-                n = arrays[0][1][0] if arrays and arrays[0][1] else 0
-                bar = tqdm(total=n, desc="nnom: calibrate", unit="sample", leave=False)
-            except ImportError:  # tqdm is a dependency, but stay usable without it
-                bar = None
+        n = arrays[0][1][0] if arrays and arrays[0][1] else 0
+        bar = progress_bar(progress, n, "nnom: calibrate")
 
         def on_progress(done, total):
-            if bar is not None:
-                bar.total = total
-                bar.n = done
-                bar.refresh()
+            advance_to(bar, done, total)
 
         try:
-            args = (arrays, not per_channel, method, percentile,
-                    os.fspath(header) if header is not None else None, header_name)
+            # the header is written below, from the bytes, naming the model's source
+            args = (arrays, not per_channel, method, percentile, None, None)
             callback = on_progress if bar is not None else None
             if isolate:
                 raw, rows, agreement = convert_in_child(path, args, callback)
@@ -115,4 +122,6 @@ def convert(model_or_path, calibration, *, output: Union[str, os.PathLike, None]
         [dict(name=r[0], type=r[1], sqnr_db=r[2], min=r[3], max=r[4]) for r in rows], agreement)
     if output is not None:
         model.save(output)
+    if header is not None:
+        _nnom.write_header(raw, os.fspath(header), header_name, source)
     return model

@@ -1,12 +1,18 @@
 """nnom.evaluate and nnom.compare: accuracy, top-k, confusion matrix and per-layer error."""
 from __future__ import annotations
 
+import os
+import tempfile
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
-from ._model import Model
+from . import _nnom
+from ._model import Model, _split
+from ._progress import progress_bar
 
 
 @dataclass
@@ -24,49 +30,77 @@ class Evaluation:
 
 
 def evaluate(model: Model, x, y, top_k: Sequence[int] = (1, 5), *, batch: int = 256,
-             progress: bool = True) -> Evaluation:
+             progress: Optional[bool] = None, threads: int = 1) -> Evaluation:
     """Runs ``model`` on ``x`` and scores its first output against labels ``y``.
 
-    ``y`` holds class indices (or one-hot rows): integers, or floats holding
-    whole numbers; a fractional, negative or too large label raises
-    ``ValueError`` naming it. Top-k and the confusion matrix come from the C
-    runtime's evaluation functions, the ones firmware can run on the device.
+    ``x`` is an array of inputs, batch first; for a model with several
+    inputs, a list of arrays in the model's order (as ``predict`` and Keras
+    take them). ``y`` holds class indices (or one-hot rows): integers, or
+    floats holding whole numbers; a fractional, negative or too large label
+    raises ``ValueError`` naming it. Top-k and the confusion matrix come from
+    the C runtime's evaluation functions, the ones firmware can run on the
+    device. ``threads=n`` scores ``n`` parts of the set at once, each on its
+    own copy of the model (see :meth:`Model.predict`); the counts are the same.
+    A progress bar shows on a terminal or in a notebook (``progress=None``);
+    ``True`` always draws it, ``False`` never.
     """
-    x = np.ascontiguousarray(np.asarray(x, dtype=np.float32))
+    xs = list(x) if isinstance(x, (list, tuple)) and len(model.inputs) > 1 else [x]
+    if len(xs) != len(model.inputs):
+        raise ValueError(f"x: the model has {len(model.inputs)} inputs, {len(xs)} arrays given")
+    prepared = []
+    for i, (a, spec) in enumerate(zip(xs, model.inputs)):
+        arr = np.asarray(a, dtype=np.float32)
+        shape = tuple(spec["shape"])
+        if arr.shape[1:] != shape:
+            raise ValueError(f"x: input {i} ('{spec['name']}'): expected shape (batch, {', '.join(map(str, shape))}), "
+                             f"got {arr.shape}")
+        prepared.append(arr.reshape(len(arr), -1))
+    n = len(prepared[0])
+    if any(len(a) != n for a in prepared):
+        raise ValueError(f"x: the inputs hold {', '.join(str(len(a)) for a in prepared)} samples; they need the "
+                         "same number")
+    # one row per sample: every input's values one after the other, the layout nnom_evaluate reads
+    flat = np.ascontiguousarray(np.concatenate(prepared, axis=1)) if len(prepared) > 1 else \
+        np.ascontiguousarray(prepared[0])
     y = np.asarray(y)
     if y.ndim == 2:
         y = y.argmax(axis=1)
-    y = _class_indices(y, int(np.prod(model.outputs[0]["shape"])))
-    in_shape = tuple(model.inputs[0]["shape"])
-    if x.shape[1:] != in_shape:
-        raise ValueError(f"x: expected shape (batch, {', '.join(map(str, in_shape))}), got {x.shape}")
-    if y.shape != (x.shape[0],):
-        raise ValueError(f"y: expected {x.shape[0]} labels, got shape {y.shape}")
     n_classes = int(np.prod(model.outputs[0]["shape"]))
+    y = _class_indices(y, n_classes)
+    if y.shape != (n,):
+        raise ValueError(f"y: expected {n} labels, got shape {y.shape}")
     ks = sorted(set(int(k) for k in top_k) | {1})
+    parts = _split(n, model._threads(threads))
+    models = model._worker_models(len(parts))
+    bar = progress_bar(progress if n > batch else False, n, "nnom: evaluate")
+    lock = threading.Lock()
     confusion = np.zeros((n_classes, n_classes), dtype=np.int64)
     ranks = np.zeros(n_classes, dtype=np.int64)  # ranks[r]: samples whose label ranked r-th
-    bar = None
-    if progress and len(x) > batch:
-        try:
-            from tqdm.auto import tqdm
-            bar = tqdm(total=len(x), desc="nnom: evaluate", leave=False)
-        except ImportError:
-            bar = None
-    # one pass: top-k for every k comes from the rank counts the C evaluation keeps
-    for s in range(0, len(x), batch):
-        xb, yb = x[s:s + batch], y[s:s + batch]
-        _, _, conf, rank_counts = model._m.evaluate(xb.tobytes(), yb.tobytes(), len(xb), n_classes)
-        confusion += np.frombuffer(conf, dtype=np.int64).reshape(n_classes, n_classes)
-        ranks += np.frombuffer(rank_counts, dtype=np.int64)
+
+    def score(job) -> None:
+        m, (start, stop) = job
+        # one pass: top-k for every k comes from the rank counts the C evaluation keeps
+        for s in range(start, stop, batch):
+            e = min(s + batch, stop)
+            _, _, conf, rank_counts = m._m.evaluate(flat[s:e].tobytes(), y[s:e].tobytes(), e - s, n_classes)
+            with lock:
+                confusion.__iadd__(np.frombuffer(conf, dtype=np.int64).reshape(n_classes, n_classes))
+                ranks.__iadd__(np.frombuffer(rank_counts, dtype=np.int64))
+                if bar is not None:
+                    bar.update(e - s)
+
+    try:
+        if len(parts) == 1:
+            score((models[0], parts[0]))
+        else:
+            with ThreadPoolExecutor(len(parts)) as pool:
+                list(pool.map(score, zip(models, parts)))
+    finally:
         if bar is not None:
-            bar.update(len(xb))
-    if bar is not None:
-        bar.close()
-    total = len(x)
+            bar.close()
     hits = {k: int(ranks[:k].sum()) for k in ks}
-    return Evaluation(total, hits[1] / total if total else 0.0,
-                      {k: hits[k] / total if total else 0.0 for k in ks if k in set(top_k) or k == 1}, confusion)
+    return Evaluation(n, hits[1] / n if n else 0.0,
+                      {k: hits[k] / n if n else 0.0 for k in ks if k in set(top_k) or k == 1}, confusion)
 
 
 def _class_indices(y: np.ndarray, n_classes: int) -> np.ndarray:
@@ -84,44 +118,57 @@ def _class_indices(y: np.ndarray, n_classes: int) -> np.ndarray:
     return np.ascontiguousarray(y.astype(np.int32))
 
 
-def _sqnr(ref: np.ndarray, test: np.ndarray) -> float:
-    noise = float(np.sum((ref.astype(np.float64) - test) ** 2))
-    signal = float(np.sum(ref.astype(np.float64) ** 2))
-    if noise == 0.0:
-        return 200.0
-    return 10.0 * np.log10(max(signal, 1e-30) / noise)
+def _inputs_list(x) -> list:
+    """Several inputs Keras style (a list or tuple of arrays), or one array."""
+    return [np.asarray(a, dtype=np.float32) for a in x] if isinstance(x, (list, tuple)) else \
+        [np.asarray(x, dtype=np.float32)]
 
 
 def compare(model: Model, keras_model, x, *, max_samples: int = 64) -> List[dict]:
     """Per-layer SQNR (dB) of the nnom model against Keras' own float outputs.
 
-    Layers are matched by name (the converter keeps Keras layer names); each
-    row has the nnom layer's name and type, the Keras layer it was matched to
-    and the SQNR over up to ``max_samples`` samples. Needs Keras (the caller
-    has it, since it passes a keras.Model).
+    Each nnom layer is compared with the Keras layer whose output it
+    computes: the last Keras layer folded or fused into it (a Conv2D whose
+    BatchNormalization was folded and whose ReLU was fused is compared with
+    the ReLU's output; the softmax split off a Dense with the Dense's
+    output). libnnom's converter records that correspondence when it reads
+    ``keras_model`` (saved to a temporary ``.keras`` for it); nnom layers
+    computing no Keras layer's output alone (the Dense before its softmax)
+    are left out. Each row has the nnom layer's name and type, the Keras
+    layer and the SQNR over up to ``max_samples`` samples, computed by
+    libnnom (``nnom_sqnr_db``, as the conversion report). ``x`` is one array,
+    or a list of arrays for several inputs. Needs Keras (the caller has it,
+    since it passes a keras.Model).
     """
     import keras  # only here: the rest of the package works without it
 
-    x = np.asarray(x, dtype=np.float32)[:max_samples]
+    xs = [a[:max_samples] for a in _inputs_list(x)]
+    with tempfile.TemporaryDirectory(prefix="nnom-") as tmp:
+        path = os.path.join(tmp, "model.keras")
+        keras_model.save(path)
+        computes = dict(_nnom.keras_layers(path))
     keep = Model(model.to_bytes(), keep_all_outputs=True)
     by_name = {layer.name: layer for layer in keras_model.layers}
-    matched = [(i, l) for i, l in enumerate(keep.layers) if l.name in by_name and l.type != "input"]
+    layers = keep.layers
+    matched = [(i, l, computes[l.name]) for i, l in enumerate(layers)
+               if l.type != "input" and computes.get(l.name) in by_name]
     if not matched:
         return []
-    extractor = keras.Model(keras_model.inputs, [by_name[l.name].output for _, l in matched])
-    ref = extractor.predict(x, verbose=0)
+    extractor = keras.Model(keras_model.inputs, [by_name[k].output for _, _, k in matched])
+    ref = extractor.predict(xs if len(xs) > 1 else xs[0], verbose=0)
     if len(matched) == 1:
         ref = [ref]
+    n = len(xs[0])
     ours = [[] for _ in matched]
-    for sample in x:
-        outs = keep.layer_outputs(sample)
-        for j, (i, _) in enumerate(matched):
-            ours[j].append(outs[i])
+    for s in range(n):
+        keep.predict(*[a[s] for a in xs])
+        for j, (i, _, _) in enumerate(matched):
+            ours[j].append(keep._m.layer_output_f32(i))  # dequantised by libnnom
     rows = []
-    for j, (i, l) in enumerate(matched):
-        a = np.asarray(ref[j]).reshape(len(x), -1)
-        b = np.asarray(ours[j]).reshape(len(x), -1)
-        if a.shape != b.shape:
+    for j, (i, l, k) in enumerate(matched):
+        a = np.ascontiguousarray(np.asarray(ref[j], dtype=np.float32).reshape(n, -1))
+        if a.shape[1] != int(np.prod(l.shape)):
             continue
-        rows.append({"name": l.name, "type": l.type, "keras_layer": l.name, "sqnr_db": _sqnr(a, b)})
+        rows.append({"name": l.name, "type": l.type, "keras_layer": k,
+                     "sqnr_db": _nnom.sqnr(a.tobytes(), b"".join(ours[j]), False, 1.0, 0)})
     return rows

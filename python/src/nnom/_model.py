@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import List, Sequence, Tuple, Union
+from concurrent.futures import ThreadPoolExecutor
+from typing import List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -43,14 +44,33 @@ class Model:
     def __init__(self, path_or_bytes: Union[str, os.PathLike, bytes, bytearray, memoryview], *,
                  keep_all_outputs: bool = False) -> None:
         if isinstance(path_or_bytes, (str, os.PathLike)):
-            with open(path_or_bytes, "rb") as f:
-                data = f.read()
+            try:
+                with open(path_or_bytes, "rb") as f:
+                    data = f.read()
+            except FileNotFoundError:
+                raise FileNotFoundError(f"cannot read '{os.fspath(path_or_bytes)}': no such file") from None
         elif isinstance(path_or_bytes, (bytes, bytearray, memoryview)):
             data = bytes(path_or_bytes)
         else:
             raise TypeError(f"Model() takes a path or bytes, not {type(path_or_bytes).__name__}")
         self._m = _nnom.Model(data, keep_all_outputs)
+        self._keep_all_outputs = bool(keep_all_outputs)
         self._inputs, self._outputs = self._m.io()
+        self._workers: List["Model"] = []   # copies for predict(threads=n), made on first use
+
+    # --------------------------------------------------------------- pickling
+    def __reduce__(self):
+        """Pickles as the .nnom bytes (and public attributes such as ``conversion_report``), so that
+        multiprocessing, Dask or Ray can ship a model to workers. Recurrent state and run statistics
+        are not carried: the copy starts as a freshly loaded model."""
+        extra = {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+        return (_unpickle, (self.to_bytes(), self._keep_all_outputs, extra))
+
+    def _worker_models(self, n: int) -> List["Model"]:
+        """``n`` models sharing nothing with each other (this one first, then copies kept for next time)."""
+        while len(self._workers) < n - 1:
+            self._workers.append(Model(self.to_bytes()))
+        return [self] + self._workers[:n - 1]
 
     # ---------------------------------------------------------------- shapes
     @property
@@ -89,13 +109,14 @@ class Model:
                              f"or {shape}, got {arr.shape}")
         return np.ascontiguousarray(arr), as_int8, arr.shape[0]
 
-    def predict(self, x, *more_inputs, int8_output: bool = False, check_finite: bool = True):
+    def predict(self, x, *more_inputs, int8_output: bool = False, check_finite: bool = True, threads: int = 1):
         """Runs the model on a batch.
 
         ``x`` is a numpy array of shape (batch, *input_shape) or one sample of
         input_shape; float data is quantised with the model's own input
         parameters, int8 data is used as is (int8 models). Several inputs are
-        given as further positional arguments. Returns float32 outputs
+        given as further positional arguments, or Keras style as one list
+        ``[xa, xb]``. Returns float32 outputs
         (dequantised), or raw int8 outputs with ``int8_output=True``; a list
         when the model has several outputs.
 
@@ -107,7 +128,11 @@ class Model:
         The batch runs in C without the GIL: other Python threads carry on,
         and Ctrl-C stops it within milliseconds (KeyboardInterrupt). Calls
         on one model from several threads take turns; give each thread its
-        own model to run in parallel.
+        own model to run in parallel, or pass ``threads=n``: the batch is cut
+        into ``n`` parts, each run by its own copy of the model (models share
+        nothing), with the same results as ``threads=1``. A model with
+        recurrent state refuses ``threads > 1`` (its state runs from each
+        sample to the next).
 
         Samples run one after the other: a stateful recurrent layer carries its
         state from each sample to the next, and from one call to the next,
@@ -115,6 +140,8 @@ class Model:
         ``predict()`` calls); other layers start every sample afresh.
         """
         xs = (x,) + more_inputs
+        if not more_inputs and isinstance(x, (list, tuple)) and len(self._inputs) > 1:
+            xs = tuple(x)  # Keras style: one list holding every input
         if len(xs) != len(self._inputs):
             raise ValueError(f"the model has {len(self._inputs)} inputs, {len(xs)} given")
         prepared = [self._prepare(a, spec, i) for i, (a, spec) in enumerate(zip(xs, self._inputs))]
@@ -127,11 +154,31 @@ class Model:
             raise ValueError("all inputs need the same batch size")
         if int8_output and self.dtype != "int8":
             raise TypeError("int8_output needs an int8 model")
+        arrays = [p[0] for p in prepared]
         # the runtime quantises inputs and dequantises outputs itself
-        raw = self._m.predict([p[0] for p in prepared], batch, as_int8, int8_output, check_finite)
-        outs = [np.frombuffer(buf, dtype=np.int8 if int8_output else np.float32)
-                .reshape((batch,) + tuple(spec["shape"])) for spec, buf in zip(self._outputs, raw)]
+        parts = _split(batch, self._threads(threads))
+        if len(parts) == 1:
+            raws = [self._m.predict(arrays, batch, as_int8, int8_output, check_finite)]
+        else:
+            def run(job):
+                model, (start, stop) = job
+                return model._m.predict([a[start:stop] for a in arrays], stop - start, as_int8, int8_output,
+                                        check_finite)
+            with ThreadPoolExecutor(len(parts)) as pool:
+                raws = list(pool.map(run, zip(self._worker_models(len(parts)), parts)))
+        dtype = np.int8 if int8_output else np.float32
+        outs = [np.concatenate([np.frombuffer(raw[o], dtype=dtype) for raw in raws])
+                .reshape((batch,) + tuple(spec["shape"])) for o, spec in enumerate(self._outputs)]
         return outs[0] if len(outs) == 1 else outs
+
+    def _threads(self, threads: int) -> int:
+        """Checks a ``threads=`` option: a positive int, 1 for a model with recurrent state."""
+        if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+            raise ValueError(f"threads must be a positive integer, not {threads!r}")
+        if threads > 1 and self.state_size > 0:
+            raise ValueError("threads > 1: this model keeps recurrent state from one sample to the next, so its "
+                             "samples must run in order on one model")
+        return threads
 
     def layer_outputs(self, x) -> List[np.ndarray]:
         """Runs one sample and returns every layer's output (float32, dequantised).
@@ -236,10 +283,27 @@ class Model:
         with open(path, "wb") as f:
             f.write(self.to_bytes())
 
-    def to_header(self, path: Union[str, os.PathLike], name: str = "model") -> None:
-        """Writes a C header holding this model's bytes and a ``<name>_load()`` function for firmware."""
-        _nnom.write_header(self.to_bytes(), os.fspath(path), name)
+    def to_header(self, path: Union[str, os.PathLike], name: Optional[str] = None) -> str:
+        """Writes a C header holding this model's bytes and a ``<name>_load()`` function for firmware.
+
+        ``name`` is a C identifier; by default the file's name made one
+        (``weights-v2.h``: ``weights_v2``), as ``nnom convert --header`` does.
+        Returns the name used."""
+        return _nnom.write_header(self.to_bytes(), os.fspath(path), name)
 
     def __repr__(self) -> str:
         return (f"<nnom.Model {self.dtype}: {len(self.layers)} layers, arena {self.arena_size} B, "
                 f"flash {self.flash_size} B>")
+
+
+def _unpickle(data: bytes, keep_all_outputs: bool, extra: dict) -> Model:
+    model = Model(data, keep_all_outputs=keep_all_outputs)
+    model.__dict__.update(extra)
+    return model
+
+
+def _split(n: int, parts: int) -> List[Tuple[int, int]]:
+    """[start, stop) ranges cutting n samples into at most ``parts`` nearly equal, non-empty parts."""
+    parts = max(1, min(parts, n))
+    edges = [n * k // parts for k in range(parts + 1)]
+    return [(edges[k], edges[k + 1]) for k in range(parts)]

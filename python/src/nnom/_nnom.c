@@ -137,7 +137,7 @@ static int Model_init(ModelObject *self, PyObject *args, PyObject *kwds)
     PyBuffer_Release(&view);
 
     nnom_options opt;
-    memset(&opt, 0, sizeof opt);
+    nnom_options_init(&opt);
     opt.timer = now_us;
     opt.keep_all_outputs = keep_all;
     nnom_error err;
@@ -306,7 +306,7 @@ static PyObject *Model_layers(ModelObject *self, PyObject *args)
     if (!ready(self)) return NULL;
     PyObject *list = PyList_New(0);
     for (int32_t i = 0; list && i < nnom_model_layer_count(self->model); i++) {
-        nnom_layer_info li;
+        nnom_layer_info li = NNOM_LAYER_INFO_INIT;
         nnom_layer_stats ls;
         nnom_model_layer_info(self->model, i, &li);
         nnom_model_layer_stats(self->model, i, &ls);
@@ -335,7 +335,7 @@ static PyObject *Model_layer_output_f32(ModelObject *self, PyObject *args)
 {
     int i;
     if (!ready(self) || !PyArg_ParseTuple(args, "i", &i)) return NULL;
-    nnom_layer_info li;
+    nnom_layer_info li = NNOM_LAYER_INFO_INIT;
     if (nnom_model_layer_info(self->model, i, &li) != NNOM_OK) {
         PyErr_Format(PyExc_IndexError, "layer %d does not exist: the model has %d layers", i,
                      (int)nnom_model_layer_count(self->model));
@@ -452,11 +452,17 @@ static PyObject *Model_evaluate(ModelObject *self, PyObject *args)
     int n_classes;
     if (!ready(self) || !PyArg_ParseTuple(args, "y*y*ni", &x, &y, &n, &n_classes)) return NULL;
     PyObject *result = NULL, *confusion = NULL, *ranks = NULL;
-    nnom_tensor_info ti;
-    nnom_model_input_info(self->model, 0, &ti);
-    if (n < 0 || (size_t)x.len != (size_t)n * (size_t)ti.count * 4u || (size_t)y.len != (size_t)n * 4u || n_classes <= 0) {
-        PyErr_Format(PyExc_ValueError, "evaluate: %zd samples need %zd input bytes and %zd label bytes", n,
-                     n * (Py_ssize_t)ti.count * 4, n * 4);
+    /* nnom_evaluate reads every input's values per sample, input 0 first */
+    Py_ssize_t per_sample = 0;
+    for (int32_t i = 0; i < nnom_model_input_count(self->model); i++) {
+        nnom_tensor_info ti;
+        nnom_model_input_info(self->model, i, &ti);
+        per_sample += ti.count;
+    }
+    if (n < 0 || (size_t)x.len != (size_t)n * (size_t)per_sample * 4u || (size_t)y.len != (size_t)n * 4u ||
+        n_classes <= 0) {
+        PyErr_Format(PyExc_ValueError, "evaluate: %zd samples need %zd input bytes (%zd values each, all inputs) "
+                     "and %zd label bytes", n, n * per_sample * 4, per_sample, n * 4);
         goto done;
     }
     confusion = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)n_classes * n_classes * 8);
@@ -466,13 +472,17 @@ static PyObject *Model_evaluate(ModelObject *self, PyObject *args)
     if (!ranks) goto done;
     memset(PyBytes_AS_STRING(ranks), 0, (size_t)n_classes * 8u);
     nnom_eval e;
-    memset(&e, 0, sizeof e);
+    nnom_eval_init(&e);
     e.n_classes = n_classes;
     e.k = 1;
     e.confusion = (int64_t *)PyBytes_AS_STRING(confusion);
     e.rank_counts = (int64_t *)PyBytes_AS_STRING(ranks);
     nnom_model_allow_nonfinite(self->model, 0);
-    nnom_status st = nnom_evaluate(self->model, (const float *)x.buf, (const int32_t *)y.buf, (size_t)n, &e);
+    nnom_status st;
+    /* the model's lock is held: other threads run Python, or their own models, meanwhile */
+    Py_BEGIN_ALLOW_THREADS
+    st = nnom_evaluate(self->model, (const float *)x.buf, (const int32_t *)y.buf, (size_t)n, &e);
+    Py_END_ALLOW_THREADS
     if (st != NNOM_OK) {
         raise_status(st, nnom_model_last_error(self->model));
         goto done;
@@ -570,11 +580,7 @@ static float *calibration_samples(nnom_converter *c, PyObject *arrays, size_t *n
             goto done;
         }
         ranks[i] = (int32_t)PyTuple_GET_SIZE(shape);
-        row_values[i] = 1;
-        for (int32_t k = 0; k < ranks[i]; k++) {
-            dims[n_dims + (size_t)k] = PyLong_AsLongLong(PyTuple_GET_ITEM(shape, k));
-            if (k > 0) row_values[i] *= (size_t)dims[n_dims + (size_t)k];
-        }
+        for (int32_t k = 0; k < ranks[i]; k++) dims[n_dims + (size_t)k] = PyLong_AsLongLong(PyTuple_GET_ITEM(shape, k));
         if (PyErr_Occurred()) goto done;
         n_dims += (size_t)ranks[i];
         if (PyObject_GetBuffer(data, &views[i], PyBUF_C_CONTIGUOUS) != 0) goto done;
@@ -587,9 +593,11 @@ static float *calibration_samples(nnom_converter *c, PyObject *arrays, size_t *n
     }
     size_t per_sample = 0;
     for (Py_ssize_t i = 0; i < n_arrays; i++) {
+        /* the check counted the samples (one array of the input's own shape is one sample) */
+        row_values[i] = (size_t)views[i].len / sizeof(float) / *n_samples;
         if ((size_t)views[i].len != *n_samples * row_values[i] * sizeof(float)) {
-            PyErr_Format(PyExc_ValueError, "calibration input %zd: %zd bytes for %zu samples of %zu float32 values", i,
-                         views[i].len, *n_samples, row_values[i]);
+            PyErr_Format(PyExc_ValueError, "calibration input %zd: its data does not match its shape (%zu samples)",
+                         i, *n_samples);
             goto done;
         }
         per_sample += row_values[i];
@@ -626,7 +634,7 @@ static PyObject *convert_keras(PyObject *mod, PyObject *args)
     float *samples = NULL;
     size_t n = 0;
     nnom_quantize_options opt;
-    memset(&opt, 0, sizeof opt);
+    nnom_quantize_options_init(&opt);
     opt.per_tensor = per_tensor;
     opt.percentile = percentile;
     if (progress != Py_None && PyCallable_Check(progress)) {
@@ -699,24 +707,98 @@ done:
     return result;
 }
 
-/* write_header(nnom bytes, path, name): a weights.h for firmware from a .nnom file's bytes. */
+/* write_header(nnom bytes, path, name or None, source or None) -> the C name used: a weights.h for firmware
+ * from a .nnom file's bytes; no name takes the file's (nnom_header_default_name). */
 static PyObject *write_header(PyObject *mod, PyObject *args)
 {
     Py_buffer data;
-    const char *path, *name;
-    if (!PyArg_ParseTuple(args, "y*ss", &data, &path, &name)) return NULL;
+    const char *path, *name = NULL, *source = NULL;
+    if (!PyArg_ParseTuple(args, "y*sz|z", &data, &path, &name, &source)) return NULL;
+    char derived[80];
+    if (!name || !name[0]) {
+        nnom_header_default_name(path, derived, sizeof derived);
+        name = derived;
+    }
     nnom_error err;
-    nnom_status st = nnom_write_header(data.buf, (size_t)data.len, path, name, NULL, &err);
+    nnom_status st;
+    Py_BEGIN_ALLOW_THREADS
+    st = nnom_write_header(data.buf, (size_t)data.len, path, name, source, &err);
+    Py_END_ALLOW_THREADS
     PyBuffer_Release(&data);
     if (st != NNOM_OK) return raise_status(st, err.message);
-    Py_RETURN_NONE;
+    return PyUnicode_FromString(name);
 }
 
-static PyObject *version(PyObject *mod, PyObject *args) { return PyUnicode_FromString(nnom_version()); }
+/* keras_layers(path) -> [(nnom layer name, Keras layer name or None)], the float model read from a Keras file:
+ * which Keras layer's output each nnom layer computes (nnom_converter_keras_layer). */
+static PyObject *keras_layers(PyObject *mod, PyObject *args)
+{
+    const char *path;
+    if (!PyArg_ParseTuple(args, "s", &path)) return NULL;
+    nnom_converter *c = NULL;
+    nnom_error err;
+    nnom_status st;
+    Py_BEGIN_ALLOW_THREADS
+    st = nnom_keras_read(path, &c, &err);
+    Py_END_ALLOW_THREADS
+    if (st != NNOM_OK) return raise_status(st, err.message);
+    nnom_model *m = nnom_converter_float_model(c);
+    const int32_t n = nnom_model_layer_count(m);
+    PyObject *list = PyList_New(n);
+    for (int32_t i = 0; list && i < n; i++) {
+        nnom_layer_info info = NNOM_LAYER_INFO_INIT;
+        nnom_model_layer_info(m, i, &info);
+        const char *k = nnom_converter_keras_layer(c, i);
+        PyObject *row = k ? Py_BuildValue("(ss)", info.name, k) : Py_BuildValue("(sO)", info.name, Py_None);
+        if (!row) {
+            Py_CLEAR(list);
+            break;
+        }
+        PyList_SET_ITEM(list, i, row);
+    }
+    nnom_converter_destroy(c);
+    return list;
+}
+
+/* sqnr(reference float32 buffer, test buffer, test_is_int8, scale, zero_point) -> dB (nnom_sqnr_db); an int8
+ * test is dequantised as scale * (q - zero_point). */
+static PyObject *sqnr(PyObject *mod, PyObject *args)
+{
+    Py_buffer ref, test;
+    int is_int8, zero_point;
+    double scale;
+    if (!PyArg_ParseTuple(args, "y*y*pdi", &ref, &test, &is_int8, &scale, &zero_point)) return NULL;
+    const size_t n = (size_t)ref.len / sizeof(float);
+    const size_t want = is_int8 ? n : n * sizeof(float);
+    PyObject *result = NULL;
+    if ((size_t)ref.len % sizeof(float) != 0 || (size_t)test.len != want) {
+        PyErr_Format(PyExc_ValueError, "sqnr: %zd reference bytes (float32) against %zd test bytes (%s)", ref.len,
+                     test.len, is_int8 ? "int8" : "float32");
+    } else {
+        nnom_sqnr acc = {0.0, 0.0};
+        if (is_int8)
+            nnom_sqnr_add_s8(&acc, (const float *)ref.buf, (const int8_t *)test.buf, n, (float)scale, zero_point);
+        else
+            nnom_sqnr_add_f32(&acc, (const float *)ref.buf, (const float *)test.buf, n);
+        result = PyFloat_FromDouble(nnom_sqnr_db(&acc));
+    }
+    PyBuffer_Release(&ref);
+    PyBuffer_Release(&test);
+    return result;
+}
+
+/* "major.minor.patch" from nnom_version() (benchmarks/tflm_compare.py marks callgrind blocks by that function) */
+static PyObject *version(PyObject *mod, PyObject *args)
+{
+    const unsigned v = (unsigned)nnom_version();
+    return PyUnicode_FromFormat("%u.%u.%u", v / 10000u, v / 100u % 100u, v % 100u);
+}
 
 static PyMethodDef module_methods[] = {
     {"convert_keras", convert_keras, METH_VARARGS, "convert a Keras file (low level; use nnom.convert)"},
-    {"write_header", write_header, METH_VARARGS, "write_header(nnom_bytes, path, name)"},
+    {"write_header", write_header, METH_VARARGS, "write_header(nnom_bytes, path, name, source) -> C name"},
+    {"keras_layers", keras_layers, METH_VARARGS, "keras_layers(path) -> [(nnom name, Keras name or None)]"},
+    {"sqnr", sqnr, METH_VARARGS, "sqnr(reference f32, test, test_is_int8, scale, zero_point) -> dB"},
     {"version", version, METH_NOARGS, "libnnom version"},
     {NULL, NULL, 0, NULL}};
 

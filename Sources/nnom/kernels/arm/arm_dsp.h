@@ -11,7 +11,9 @@
  * defines NNOM_ARM_DSP_TWIN and includes kernels/arm/conv_s8.c instead of
  * compiling its own body. So no build system has to know about this folder:
  * the same list of sources serves every target, and a file of this folder
- * compiled on its own (a glob of every .c) is empty. Each twin defines the
+ * compiled on its own (a glob of every .c) is empty. With NNOM_ARM_DSP_TWIN=1
+ * defined, each compiles alone into its kernels: Tests/firmware/run.sh builds
+ * every one that way, warnings as errors, for several Cortex-M cores. Each twin defines the
  * same functions as its portable file, bit-exact with it (Tests/firmware/
  * checks it under QEMU on random shapes).
  *

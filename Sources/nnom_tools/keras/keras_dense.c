@@ -1,0 +1,180 @@
+/*
+ * Keras Dense, BatchNormalization and Rescaling. Dense (in, out) becomes [out][in]; a
+ * BatchNormalization folds into the weighted layer before it when it alone reads that layer's
+ * linear output, else it becomes a per-channel affine layer, as Rescaling does.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "keras/keras_layers.h"
+
+nnom_status kr_build_dense(kr_ctx *x, const kr_value *const *in, int n_in, kr_value *out)
+{
+    (void)n_in;
+    int32_t units = 0;
+    nnom_status st = kr_cfg_ints(x, "units", 1, &units, 0);
+    if (st != NNOM_OK) return st;
+    if (units < 1) return kr_layer_fail(x, NNOM_ERR_KERAS, "units must be at least 1");
+    if (kr_get(kr_cfg(x), "lora_rank") && cJSON_IsNumber(kr_get(kr_cfg(x), "lora_rank")) &&
+        kr_get(kr_cfg(x), "lora_rank")->valuedouble > 0)
+        return kr_layer_fail(x, NNOM_ERR_UNSUPPORTED, "LoRA (lora_rank) is not supported; merge it into the kernel");
+    const int use_bias = kr_cfg_bool(x, "use_bias", 1);
+    const nnom_shape *is = &in[0]->shape;
+    const int32_t cin = kr_channels(is);
+    kr_weights w;
+    if ((st = kr_read_weights(x, &w, use_bias ? 2 : 1, use_bias ? "kernel, bias" : "kernel")) != NNOM_OK) return st;
+    const int64_t kd[2] = {cin, units};
+    if ((st = kr_check_dims(x, &w, 0, "kernel", 2, kd)) != NNOM_OK) return st;
+    if (use_bias && (st = kr_check_vector(x, &w, 1, "bias", units)) != NNOM_OK) return st;
+    const size_t wn = (size_t)cin * units;
+    float *wt = kr_alloc_floats(x, wn), *b = use_bias ? kr_alloc_floats(x, (size_t)units) : NULL;
+    if (!wt || (use_bias && !b)) {
+        kr_weights_free(&w);
+        return x->status;
+    }
+    kr_kernel_to_ohwi(w.a[0].data, wt, 1, 1, cin, units);
+    if (use_bias) memcpy(b, w.a[1].data, (size_t)units * sizeof(float));
+    kr_weights_free(&w);
+    nnom_layer_params p;
+    memset(&p, 0, sizeof p);
+    p.units = units;
+    nnom_shape os = *is;
+    os.dims[os.rank - 1] = units;
+    nnom_layer_type t = NNOM_LAYER_DENSE;
+    if (is->rank >= 2) {
+        t = is->rank == 2 ? NNOM_LAYER_CONV1D : NNOM_LAYER_CONV2D;
+        p.kernel[0] = p.kernel[1] = 1;
+        p.padding = NNOM_PADDING_VALID;
+    }
+    int id = kr_plan_weighted(x, t, NULL, in[0]->plan, &p, os, wt, wn, b, units, 0);
+    if (id < 0) return x->status;
+    return kr_finish_with_activation(x, id, os, 1, out);
+}
+
+nnom_status kr_build_batchnorm(kr_ctx *x, const kr_value *const *in, int n_in, kr_value *out)
+{
+    (void)n_in;
+    nnom_status st = kr_check_last_axis(x, in[0], "axis", -1);
+    if (st != NNOM_OK) return st;
+    if (kr_cfg_bool(x, "renorm", 0)) return kr_layer_fail(x, NNOM_ERR_UNSUPPORTED, "renorm=True is not supported");
+    double eps;
+    if ((st = kr_cfg_number(x, "epsilon", 1e-3, &eps)) != NNOM_OK) return st;
+    const int scale = kr_cfg_bool(x, "scale", 1), center = kr_cfg_bool(x, "center", 1);
+    const int n = scale + center + 2;
+    char names[96];
+    snprintf(names, sizeof names, "%s%smoving_mean, moving_variance", scale ? "gamma, " : "", center ? "beta, " : "");
+    kr_weights w;
+    if ((st = kr_read_weights(x, &w, n, names)) != NNOM_OK) return st;
+    const int32_t C = kr_channels(&in[0]->shape);
+    static const char *const labels[4] = {"gamma", "beta", "moving_mean", "moving_variance"};
+    int idx[4], k = 0; /* array index of gamma, beta, mean, variance or -1 */
+    idx[0] = scale ? k++ : -1;
+    idx[1] = center ? k++ : -1;
+    idx[2] = k++;
+    idx[3] = k++;
+    for (int i = 0; i < 4; i++)
+        if (idx[i] >= 0 && (st = kr_check_vector(x, &w, idx[i], labels[i], C)) != NNOM_OK) return st;
+    double *s = (double *)calloc((size_t)C, sizeof *s), *t = (double *)calloc((size_t)C, sizeof *t);
+    if (!s || !t) {
+        free(s);
+        free(t);
+        kr_weights_free(&w);
+        return kr_layer_fail(x, NNOM_ERR_NO_MEMORY, "out of memory");
+    }
+    /* y = gamma (x - mean) / sqrt(var + eps) + beta = s x + t */
+    for (int32_t c = 0; c < C; c++) {
+        const double gamma = idx[0] >= 0 ? w.a[idx[0]].data[c] : 1.0, beta = idx[1] >= 0 ? w.a[idx[1]].data[c] : 0.0;
+        const double mean = w.a[idx[2]].data[c], var = w.a[idx[3]].data[c];
+        s[c] = gamma / sqrt(var + eps);
+        t[c] = beta - mean * s[c];
+    }
+    kr_weights_free(&w);
+    if (in[0]->fold >= 0) {
+        /* fold into the layer before: w' = w s (per output channel), b' = b s + t */
+        kr_plan *pl = &x->plans[in[0]->fold];
+        if (pl->n_oc == C && pl->w) {
+            if (!pl->b) {
+                pl->b = kr_alloc_floats(x, (size_t)C);
+                if (!pl->b) {
+                    free(s);
+                    free(t);
+                    return x->status;
+                }
+                pl->desc.blobs[1].data = pl->b;
+                pl->desc.blobs[1].size = (uint32_t)((size_t)C * sizeof(float));
+            }
+            const size_t per = pl->w_count / (size_t)C;
+            for (size_t i = 0; i < pl->w_count; i++) {
+                const size_t oc = pl->oc_last ? i % (size_t)C : i / per;
+                pl->w[i] = (float)((double)pl->w[i] * s[oc]);
+            }
+            for (int32_t c = 0; c < C; c++) pl->b[c] = (float)((double)pl->b[c] * s[c] + t[c]);
+            free(s);
+            free(t);
+            out->plan = in[0]->plan;
+            out->shape = in[0]->shape;
+            out->fold = in[0]->fold; /* still a linear output: a ReLU after it may fuse */
+            return NNOM_OK;
+        }
+    }
+    int id = kr_plan_affine(x, NULL, in[0]->plan, in[0]->shape, s, t);
+    free(s);
+    free(t);
+    if (id < 0) return x->status;
+    out->plan = id;
+    out->shape = in[0]->shape;
+    out->fold = in[0]->shape.rank >= 2 ? id : -1; /* the depthwise itself: a ReLU after it may fuse */
+    return NNOM_OK;
+}
+
+/* A number or a list of numbers (one, or one per channel) into @p out[C]. */
+static nnom_status per_channel(kr_ctx *x, const char *key, double def, int32_t C, double *out)
+{
+    const cJSON *v = kr_get(kr_cfg(x), key);
+    if (!v || cJSON_IsNull(v)) {
+        for (int32_t i = 0; i < C; i++) out[i] = def;
+        return NNOM_OK;
+    }
+    if (cJSON_IsNumber(v)) {
+        for (int32_t i = 0; i < C; i++) out[i] = v->valuedouble;
+        return NNOM_OK;
+    }
+    if (cJSON_IsArray(v)) {
+        const int n = cJSON_GetArraySize(v);
+        if (n == 1 || n == C) {
+            for (int32_t i = 0; i < C; i++) {
+                const cJSON *e = cJSON_GetArrayItem(v, n == 1 ? 0 : i);
+                if (!cJSON_IsNumber(e)) goto bad;
+                out[i] = e->valuedouble;
+            }
+            return NNOM_OK;
+        }
+    }
+bad:
+    return kr_layer_fail(x, NNOM_ERR_UNSUPPORTED, "option '%s' must be a number or a list of 1 or %d numbers (one "
+                         "per channel)", key, (int)C);
+}
+
+nnom_status kr_build_rescaling(kr_ctx *x, const kr_value *const *in, int n_in, kr_value *out)
+{
+    (void)n_in;
+    const int32_t C = kr_channels(&in[0]->shape);
+    double *s = (double *)calloc((size_t)C, sizeof *s), *t = (double *)calloc((size_t)C, sizeof *t);
+    nnom_status st = !s || !t ? kr_layer_fail(x, NNOM_ERR_NO_MEMORY, "out of memory") : NNOM_OK;
+    if (st == NNOM_OK) st = per_channel(x, "scale", 1.0, C, s);
+    if (st == NNOM_OK) st = per_channel(x, "offset", 0.0, C, t);
+    int id = -1;
+    if (st == NNOM_OK) {
+        id = kr_plan_affine(x, NULL, in[0]->plan, in[0]->shape, s, t);
+        if (id < 0) st = x->status;
+    }
+    free(s);
+    free(t);
+    if (st != NNOM_OK) return st;
+    out->plan = id;
+    out->shape = in[0]->shape;
+    out->fold = in[0]->shape.rank >= 2 ? id : -1;
+    return NNOM_OK;
+}
