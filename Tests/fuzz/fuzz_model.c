@@ -31,15 +31,10 @@ enum {
 
 enum { FUZZ_MODEL_PREFIX = 2 };
 
-/* Work bounds: inputs that plan more than this are loaded and compiled but not run. */
+/* Work bounds: the runtime refuses plans above FUZZ_MAX_ARENA (nnom_options.max_arena_bytes); models
+ * with more multiply-accumulates are loaded and compiled but not run. */
 #define FUZZ_MAX_ARENA ((size_t)4 << 20)
 #define FUZZ_MAX_MACS ((uint64_t)1 << 18)
-/*
- * Temporary guard for a known bug (memory planner offsets wrap at 4 GiB; the
- * fix is on its way): skip models whose buffers add up past the cap, so that
- * the fuzzer does not stop on it every few seconds. Remove with the fix.
- */
-#define FUZZ_GUARD_PLANNER_WRAP 1
 
 /*
  * The harness's own CRC-32 for FIX_CRC, byte-wise with a 256-entry table: the
@@ -85,24 +80,12 @@ static void fill_bytes(uint8_t *dst, size_t n, const uint8_t *src, size_t src_n,
     for (size_t i = 0; i < n; i++) dst[i] = src_n ? src[i % src_n] : (uint8_t)lcg_next(&s);
 }
 
-/* Sum of every layer's output and scratch bytes, in 64 bits: what a plan without sharing would need. */
-static uint64_t total_buffer_bytes(const nnom_model *m)
-{
-    uint64_t total = 0;
-    for (int32_t i = 0; i < nnom_model_layer_count(m); i++) {
-        nnom_layer_info info;
-        if (nnom_model_layer_info(m, i, &info) != NNOM_OK) continue;
-        total += (uint64_t)info.arena_bytes + info.scratch_bytes;
-    }
-    return total;
-}
-
 /* The plan keeps every buffer inside the arena it reports. */
 static void check_plan(const nnom_model *m)
 {
     const uint64_t arena = nnom_model_arena_size(m);
     for (int32_t i = 0; i < nnom_model_layer_count(m); i++) {
-        nnom_layer_info info;
+        nnom_layer_info info = NNOM_LAYER_INFO_INIT;
         FUZZ_ASSERT(nnom_model_layer_info(m, i, &info) == NNOM_OK, "layer_info(%d) failed", (int)i);
         FUZZ_ASSERT((uint64_t)info.arena_offset + info.arena_bytes <= arena,
                     "layer %d output [%u, +%u) outside the %llu-byte arena", (int)i, info.arena_offset,
@@ -160,7 +143,7 @@ static float read_results(nnom_model *m)
         free(y);
     }
     for (int32_t i = 0; i < nnom_model_layer_count(m); i++) {
-        nnom_layer_info info;
+        nnom_layer_info info = NNOM_LAYER_INFO_INIT;
         nnom_model_layer_info(m, i, &info);
         const uint8_t *out = (const uint8_t *)nnom_model_layer_output(m, i);
         if (out)
@@ -182,9 +165,6 @@ static int run_model(nnom_model *m, const uint8_t *src, size_t src_n, unsigned c
 {
     check_plan(m);
     if (nnom_model_arena_size(m) > FUZZ_MAX_ARENA || nnom_model_total_macs(m) > FUZZ_MAX_MACS) return 0;
-#if FUZZ_GUARD_PLANNER_WRAP
-    if (total_buffer_bytes(m) > FUZZ_MAX_ARENA) return 0;
-#endif
     nnom_status st = nnom_model_alloc_arena(m);
     FUZZ_ASSERT_MESSAGE(st, nnom_model_last_error(m));
     if (st != NNOM_OK) return 0;
@@ -257,8 +237,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_allocator alloc;
     fuzz_allocator_init(&alloc, fail_at);
     nnom_options options;
-    memset(&options, 0, sizeof options);
+    nnom_options_init(&options);
     options.allocator = &alloc.hook;
+    options.max_arena_bytes = FUZZ_MAX_ARENA; /* larger plans are refused by the runtime, with a message */
     options.keep_all_outputs = (ctrl & FUZZ_CTRL_KEEP_ALL) != 0;
 
     nnom_model *m = NULL;
