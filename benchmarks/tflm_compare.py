@@ -55,7 +55,7 @@ class _Allocator(ctypes.Structure):
 class _Options(ctypes.Structure):
     _fields_ = [("struct_size", ctypes.c_uint32), ("allocator", ctypes.POINTER(_Allocator)), ("timer", ctypes.c_void_p),
                 ("timer_ctx", ctypes.c_void_p), ("log", ctypes.c_void_p), ("log_ctx", ctypes.c_void_p),
-                ("keep_all_outputs", ctypes.c_int)]
+                ("keep_all_outputs", ctypes.c_int), ("max_arena_bytes", ctypes.c_size_t)]
 
 
 class _Error(ctypes.Structure):

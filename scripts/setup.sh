@@ -6,7 +6,7 @@ set -euo pipefail
 
 APT_PACKAGES=(cmake ninja-build pkg-config build-essential valgrind python3-dev doxygen
               libhdf5-dev libzip-dev libcjson-dev)
-PIP_PACKAGES=(numpy tqdm pytest scikit-learn matplotlib scikit-build-core tensorflow-cpu tf-keras)
+PIP_PACKAGES=(numpy tqdm pytest scikit-learn matplotlib scikit-build-core tensorflow-cpu tf-keras tflite-micro)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

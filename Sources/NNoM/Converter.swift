@@ -27,11 +27,16 @@ public struct ConversionOptions: Sendable, Equatable {
     public var method: CalibrationMethod
     /// The percentile for `.percentile`, e.g. 99.99.
     public var percentile: Double
+    /// Keep the output channels whose weights are all zero (by default they are removed and
+    /// their constant folded into the next layer's bias where that is exact; see `removedChannels`).
+    public var keepDeadChannels: Bool
 
-    public init(perTensor: Bool = false, method: CalibrationMethod = .minmax, percentile: Double = 99.99) {
+    public init(perTensor: Bool = false, method: CalibrationMethod = .minmax, percentile: Double = 99.99,
+                keepDeadChannels: Bool = false) {
         self.perTensor = perTensor
         self.method = method
         self.percentile = percentile
+        self.keepDeadChannels = keepDeadChannels
     }
 
     var cValue: nnom_quantize_options {
@@ -40,6 +45,7 @@ public struct ConversionOptions: Sendable, Equatable {
         o.per_tensor = perTensor ? 1 : 0
         o.method = method.cValue
         o.percentile = percentile
+        o.keep_dead_channels = keepDeadChannels ? 1 : 0
         return o
     }
 }
@@ -66,7 +72,8 @@ public struct ConversionReport: Sendable, Equatable {
 }
 
 /// Converts a Keras model (`.keras`, or legacy `.h5`) to an int8 nnom model,
-/// through the C host tools.
+/// through the C host tools; or takes an int8 TensorFlow Lite model as it is
+/// (`Converter(tflite:)`, see docs/tflite.md).
 ///
 /// The one-call path:
 ///
@@ -83,6 +90,16 @@ public struct ConversionReport: Sendable, Equatable {
 public final class Converter {
     /// The C handle, valid for the converter's lifetime.
     public let handle: OpaquePointer
+
+    /// Converts an int8 TensorFlow Lite model (`nnom_convert_tflite`): the file is
+    /// already quantised, so the int8 model is ready at once, bit-exact with
+    /// TensorFlow Lite Micro; there is no float32 model, no `quantize` and no `report`.
+    public init(tflite url: URL) throws {
+        var converter: OpaquePointer?
+        try withCError { err in url.withUnsafeFileSystemRepresentation { nnom_convert_tflite($0, &converter, err) } }
+        guard let converter else { throw NNoMError(.state, "nnom_convert_tflite returned no converter") }
+        handle = converter
+    }
 
     /// Reads a Keras model and builds its float32 model.
     public init(keras url: URL) throws {
@@ -145,6 +162,13 @@ public final class Converter {
             }
         }
         try check(status)
+    }
+
+    /// How many all-zero output channels the last `quantize` removed, and from how many layers.
+    public var removedChannels: (channels: Int, layers: Int) {
+        var layers: Int32 = 0
+        let channels = nnom_converter_removed_channels(handle, &layers)
+        return (Int(channels), Int(layers))
     }
 
     /// Runs the float32 and int8 models side by side on @p samples and reports
@@ -231,6 +255,11 @@ public final class Converter {
         try converter.quantize(calibration: calibration, options: options, progress: progress)
         let report = try converter.report(samples: calibration)
         return (try converter.int8Model(), report)
+    }
+
+    /// Converts an int8 `.tflite` file in one call (no calibration: the file is quantised).
+    public static func convert(tflite url: URL) throws -> Model {
+        try Converter(tflite: url).int8Model()
     }
 
     // MARK: helpers

@@ -26,6 +26,9 @@ public final class Model {
     public let outputs: [TensorInfo]
     /// Bytes of RAM the compiled plan needs: every activation and scratch buffer.
     public let arenaSize: Int
+    /// The most bytes of activations and scratch alive at any one layer: no plan of
+    /// these buffers is smaller; `arenaSize` minus this is what the placement loses.
+    public let arenaLowerBound: Int
     /// Bytes the model takes in flash: the size of its .nnom image, which is
     /// what `weights.h` embeds and what the firmware reads in place (header,
     /// layer records and weights). `weightBytes` is the weights alone.
@@ -85,6 +88,7 @@ public final class Model {
         inputs = description.inputs
         outputs = description.outputs
         arenaSize = description.arenaSize
+        arenaLowerBound = description.arenaLowerBound
         flashSize = description.flashSize
         weightBytes = description.weightBytes
         totalMACs = description.totalMACs
@@ -261,6 +265,7 @@ public final class Model {
         var inputs: [TensorInfo]
         var outputs: [TensorInfo]
         var arenaSize: Int
+        var arenaLowerBound: Int
         var flashSize: Int
         var weightBytes: Int
         var totalMACs: UInt64
@@ -288,7 +293,7 @@ public final class Model {
             elementType: type, layers: layers,
             inputs: tensors(nnom_model_input_count(m)) { nnom_model_input_info(m, $0, &$1) },
             outputs: tensors(nnom_model_output_count(m)) { nnom_model_output_info(m, $0, &$1) },
-            arenaSize: nnom_model_arena_size(m), flashSize: fileSize,
+            arenaSize: nnom_model_arena_size(m), arenaLowerBound: nnom_model_arena_lower_bound(m), flashSize: fileSize,
             weightBytes: nnom_model_weight_bytes(m), totalMACs: nnom_model_total_macs(m))
     }
 }

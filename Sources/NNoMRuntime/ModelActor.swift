@@ -20,6 +20,8 @@ public actor ModelActor {
     public nonisolated let outputs: [TensorInfo]
     /// Bytes of RAM the compiled plan needs.
     public nonisolated let arenaSize: Int
+    /// The most bytes alive at any one layer; see ``Model/arenaLowerBound``.
+    public nonisolated let arenaLowerBound: Int
 
     /// Loads a .nnom file; see ``Model/init(contentsOf:timing:keepAllOutputs:)``.
     /// - Parameters:
@@ -45,6 +47,7 @@ public actor ModelActor {
         inputs = model.inputs
         outputs = model.outputs
         arenaSize = model.arenaSize
+        arenaLowerBound = model.arenaLowerBound
     }
 
     /// Runs one input; see ``Model/predict(_:)->[Float]``.

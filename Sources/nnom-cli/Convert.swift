@@ -5,21 +5,27 @@ import NNoM
 struct Convert: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "convert",
-        abstract: "Convert a Keras model to an int8 .nnom model and print the per-layer SQNR report.",
+        abstract: "Convert a Keras model or an int8 .tflite model to an int8 .nnom model.",
         discussion: """
-            Example:
+            A Keras model is calibrated on --calibration samples and the per-layer SQNR report is printed.
+            A .tflite model (full-integer quantised by TensorFlow) is converted as it is, bit-exact with
+            TensorFlow Lite Micro, and takes no calibration data.
+            Examples:
               nnom convert model.keras --calibration x_calib.npy -o model.nnom --header weights.h
+              nnom convert model.tflite -o model.nnom --header weights.h
             """
     )
 
-    @Argument(help: "The Keras model: a .keras file or a legacy .h5.")
-    var keras: String
+    @Argument(help: "The model: a Keras .keras file or legacy .h5, or an int8 .tflite file.")
+    var model: String
 
-    @Option(help: ArgumentHelp("Calibration inputs: a .npy file holding a batch (N, ...input shape); for a model "
-                               + "with several inputs, one .npy per input in the model's order (repeat the option) "
-                               + "or one .npz holding an array named after each input.",
+    @Option(help: ArgumentHelp("Calibration inputs (Keras models only): a .npy file holding a batch (N, ...input "
+                               + "shape); for a model with several inputs, one .npy per input in the model's order "
+                               + "(repeat the option) or one .npz holding an array named after each input.",
                                valueName: "npy|npz"))
     var calibration: [String] = []
+
+    private var isTFLite: Bool { model.lowercased().hasSuffix(".tflite") }
 
     @Flag(help: "One weight scale per tensor instead of one per output channel.")
     var perTensor = false
@@ -29,6 +35,9 @@ struct Convert: ParsableCommand {
 
     @Option(help: "The percentile kept by --method percentile.")
     var percentile: Double = 99.99
+
+    @Flag(help: "Keep output channels whose weights are all zero (default: removed, their constant folded into the next layer).")
+    var keepDeadChannels = false
 
     @Option(name: [.short, .customLong("output")], help: "Where to write the .nnom model.")
     var output: String
@@ -43,13 +52,19 @@ struct Convert: ParsableCommand {
     var reportSamples: Int?
 
     func validate() throws {
-        if calibration.isEmpty { throw ValidationError("Missing expected argument '--calibration <npy|npz>'") }
+        if isTFLite && !calibration.isEmpty {
+            throw ValidationError("a .tflite model is already quantised: it takes no --calibration")
+        }
+        if !isTFLite && calibration.isEmpty {
+            throw ValidationError("Missing expected argument '--calibration <npy|npz>'")
+        }
         if let n = reportSamples, n < 1 { throw ValidationError("--report-samples must be at least 1") }
         if let name, !isCIdentifier(name) { throw ValidationError("--name '\(name)' is not a C identifier") }
     }
 
     func run() throws {
-        let converter = try reportingCrashes(reading: keras) { try Converter(keras: url(keras)) }
+        if isTFLite { return try runTFLite() }
+        let converter = try reportingCrashes(reading: model) { try Converter(keras: url(model)) }
         let names = try converter.float32Model(timing: false).inputs.map(\.name)
         let arrays: [NumPyArray]
         if calibration.count == names.count || calibration.contains(where: isNPZ) {
@@ -67,7 +82,8 @@ struct Convert: ParsableCommand {
         let inputs = interleavedSamples(arrays, count: n)
         var bar: Progress?  // the total comes from the C hook (KL calibration passes over the samples twice)
         try converter.quantize(calibration: inputs,
-                               options: ConversionOptions(perTensor: perTensor, method: method, percentile: percentile),
+                               options: ConversionOptions(perTensor: perTensor, method: method, percentile: percentile,
+                                                          keepDeadChannels: keepDeadChannels),
                                progress: { done, total in
                                    if bar == nil { bar = Progress("calibrating", total: total) }
                                    bar?.update(done)
@@ -76,7 +92,7 @@ struct Convert: ParsableCommand {
         let reportRows = Array(inputs.prefix(reportSamples ?? inputs.count))
         let report = try converter.report(samples: reportRows)
         try converter.save(to: url(output))
-        let model = try Model(contentsOf: url(output), timing: false)
+        let saved = try Model(contentsOf: url(output), timing: false)
 
         var table = TextTable([("#", .right), ("layer", .left), ("type", .left), ("min", .right), ("max", .right),
                                ("SQNR dB", .right)])
@@ -89,11 +105,30 @@ struct Convert: ParsableCommand {
         print("calibration: \(inputs.count) samples, method \(method.rawValue)"
               + (method == .percentile ? " (\(percentile))" : "")
               + ", weights per \(perTensor ? "tensor" : "channel")")
+        let removed = converter.removedChannels
+        if removed.channels > 0 {
+            print("dead channels: \(removed.channels) output channels with all-zero weights removed from "
+                  + "\(removed.layers) layers (outputs unchanged)")
+        }
         if let agreement = report.top1Agreement {
             print("top-1 agreement int8 vs float32: \(percent(agreement)) of \(report.samples) samples")
         }
-        print("wrote \(output): \(grouped(model.flashSize)) bytes (weights \(grouped(model.weightBytes))), "
-              + "arena \(grouped(model.arenaSize)) bytes")
+        print("wrote \(output): \(grouped(saved.flashSize)) bytes (weights \(grouped(saved.weightBytes))), "
+              + "arena \(grouped(saved.arenaSize)) bytes")
+        try writeHeader(converter)
+    }
+
+    private func runTFLite() throws {
+        let converter = try Converter(tflite: url(model))
+        try converter.save(to: url(output))
+        let saved = try Model(contentsOf: url(output), timing: false)
+        print("\(model): \(saved.layers.count) layers, int8 as quantised by TensorFlow (bit-exact with TFLite Micro)")
+        print("wrote \(output): \(grouped(saved.flashSize)) bytes (weights \(grouped(saved.weightBytes))), "
+              + "arena \(grouped(saved.arenaSize)) bytes")
+        try writeHeader(converter)
+    }
+
+    private func writeHeader(_ converter: Converter) throws {
         if let header {
             let cName = try converter.writeHeader(to: url(header), name: name)
             print("wrote \(header): \(cName)_load()")

@@ -34,7 +34,8 @@ struct Inspect: ParsableCommand {
               + "\(m.inputs.count) input(s) \(m.inputs.map { "\($0.name) \(formatShape($0.shape))" }.joined(separator: ", ")), "
               + "\(m.outputs.count) output(s) \(m.outputs.map { "\($0.name) \(formatShape($0.shape))" }.joined(separator: ", "))")
         print("flash: \(grouped(m.flashSize)) bytes (.nnom image; weights \(grouped(m.weightBytes)) bytes)")
-        print("RAM: \(grouped(m.arenaSize)) bytes of arena")
+        print("RAM: \(grouped(m.arenaSize)) bytes of arena (lower bound \(grouped(m.arenaLowerBound)) bytes: "
+              + "the most alive at one layer)")
         print("MACs: \(grouped(m.totalMACs)) per inference")
     }
 }

@@ -158,6 +158,11 @@ static void random_requant(double typical, int32_t *m, int32_t *s)
         tu_ref_multiplier(tu_rand_float(1.0f, 300.0f), m, s);
         return;
     }
+    if (r == 2) { /* a multiplier below 2^30 (not normalised), or a dead channel */
+        *m = tu_rand_int(0, 3) ? tu_rand_int(1, (1 << 30) - 1) : 0;
+        *s = tu_rand_int(-24, -1);
+        return;
+    }
     tu_ref_multiplier(typical * pow(2.0, tu_rand_float(-2.0f, 2.0f)), m, s);
 }
 
@@ -270,6 +275,11 @@ static void test_dw_random(void)
     static const shape_spec big[] = {
         {12, 12, 64, 1, 3, 3, 1, 1, 1, 1, 1}, {9, 9, 40, 2, 3, 3, 2, 2, 1, 1, 1}, {1, 50, 48, 1, 1, 9, 1, 1, 1, 3, 1},
         {7, 7, 32, 3, 5, 5, 1, 1, 1, 1, 0},   {1, 1, 17, 2, 1, 1, 1, 1, 1, 1, 0}, {4, 4, 16, 1, 7, 7, 1, 1, 1, 1, 1},
+        /* the planar path: rows longer than a tile (several column tiles), both strides, dilations, a
+         * kernel taller than its row buffer serves, a 1D kernel with more taps than it packs */
+        {3, 300, 3, 1, 3, 3, 1, 1, 1, 1, 1},  {5, 301, 2, 2, 3, 3, 2, 2, 1, 1, 1}, {6, 250, 5, 1, 3, 5, 1, 3, 2, 2, 1},
+        {1, 200, 2, 1, 1, 70, 1, 1, 1, 1, 1}, {40, 6, 3, 1, 34, 3, 1, 1, 1, 1, 1}, {20, 20, 8, 1, 3, 3, 1, 1, 1, 1, 1},
+        {21, 19, 7, 2, 3, 3, 2, 2, 1, 1, 1},  {9, 30, 24, 1, 3, 3, 1, 1, 3, 1, 0},
     };
     tu_seed(0xD3A70003u);
     for (int i = 0; i < (int)(sizeof big / sizeof big[0]); i++) {

@@ -23,7 +23,8 @@ static shape2 rand_shape(void)
     static const int32_t chans[] = {1, 2, 3, 5, 7, 13, 17, 31};
     shape2 s;
     s.channels = chans[tu_rand_int(0, 7)];
-    s.rows = tu_rand_int(1, 40);
+    /* some tensors of 256 elements and more: the add inputs' lookup tables */
+    s.rows = tu_rand_int(0, 3) ? tu_rand_int(1, 40) : tu_rand_int(40, 300);
     s.broadcast = 0;
     return s;
 }
@@ -49,6 +50,7 @@ static int32_t ref_s8(int op, int32_t x1, int32_t x2, int32_t zp1, int32_t zp2, 
 static void rand_pair(int32_t *m, int32_t *s, int32_t smin, int32_t smax)
 {
     *m = tu_rand_int(1 << 30, INT32_MAX);
+    if (tu_rand_int(0, 9) == 0) *m = tu_rand_int(0, 3) ? tu_rand_int(1, (1 << 30) - 1) : 0; /* below 2^30, zero */
     *s = tu_rand_int(smin, smax);
 }
 

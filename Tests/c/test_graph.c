@@ -1,7 +1,7 @@
 /*
  * Whole graphs through the public API: a residual block, an Inception-style
  * 4-branch concatenation, a DenseNet-style concatenation chain and random
- * DAGs. Float32 models are compared with a double-precision reference
+ * DAGs (conv, depthwise conv, ReLU, add, concatenation, max pooling). Float32 models are compared with a double-precision reference
  * executor written in the tests (support/graph_util.c); int8 and float32
  * models are run with the planned (shared, in-place) arena and again with
  * every output kept apart, which must give identical bytes. The plan itself
@@ -46,6 +46,8 @@ static void check_plan(const nnom_model *m, const char *name)
     }
     TU_CHECK(top == m->arena_size, "%s: arena %u but the highest buffer ends at %u", name, (unsigned)m->arena_size,
              (unsigned)top);
+    TU_CHECK(nnom_model_arena_lower_bound(m) <= nnom_model_arena_size(m) && nnom_model_arena_lower_bound(m) > 0,
+             "%s: lower bound %zu, arena %zu", name, nnom_model_arena_lower_bound(m), nnom_model_arena_size(m));
     /* every layer's output and scratch lie inside buffers that live through the layer */
     for (int32_t i = 0; i < m->n_layers; i++) {
         const nnom_layer *l = &m->layers[i];
@@ -232,7 +234,7 @@ static void random_dag(nnom_dtype dt, int trial)
     int32_t steps = tu_rand_int(4, 18);
     for (int32_t s = 0; s < steps; s++) {
         int32_t a = pool_ids[tu_rand_int(0, n_pool - 1)];
-        int32_t kind = tu_rand_int(0, 4), id;
+        int32_t kind = tu_rand_int(0, 5), id;
         if (kind == 0) {
             id = gb_conv(&g, a, tu_rand_int(1, 6), tu_rand_int(1, 3) * 2 - 1, 1, 1, NNOM_PADDING_SAME, tu_rand_int(0, 1));
         } else if (kind == 1) {
@@ -246,8 +248,10 @@ static void random_dag(nnom_dtype dt, int trial)
         } else if (kind == 3) {
             int32_t ins[3] = {a, pool_ids[tu_rand_int(0, n_pool - 1)], pool_ids[tu_rand_int(0, n_pool - 1)]};
             id = gb_concat(&g, tu_rand_int(2, 3), ins, 2);
-        } else {
+        } else if (kind == 4) {
             id = gb_max_pool(&g, a, 3, 1, NNOM_PADDING_SAME);
+        } else {
+            id = gb_depthwise(&g, a, tu_rand_int(1, 2) * 2 - 1, 1, NNOM_PADDING_SAME, tu_rand_int(0, 1));
         }
         if (g.layers[id].shape.dims[2] > 24) continue; /* keep channel counts small */
         pool_ids[n_pool++] = id;

@@ -44,6 +44,7 @@ static const fixture FIXTURES[] = {
     {"sepconv1d", SQNR_CONV_DENSE, 0},
     {"sepconv2d", SQNR_CONV_DENSE, 0},
     {"dense", SQNR_CONV_DENSE, 0},
+    {"layer_norm", SQNR_CONV_DENSE, 0},
     {"bn_folded", SQNR_CONV_DENSE, 0},
     {"bn_unfoldable", SQNR_OTHERS, 0},
     {"pool1d", SQNR_OTHERS, 0},
@@ -598,8 +599,9 @@ done:
     nnom_array_free(&calib);
 }
 
-/* Every .keras of the folder is a fixture of the table, the digits CNN, a broken one, or a recurrent one
- * (rnn_*, checked by test_keras_rnn.c: stateful models need runs in order). */
+/* Every .keras of the folder is a fixture of the table, the digits CNN, a broken one, a recurrent one
+ * (rnn_*, checked by test_keras_rnn.c: stateful models need runs in order) or one needing user operators
+ * (user_op_*, checked by test_user_op.c, which registers them). */
 static void check_table_is_complete(void)
 {
     char dir_path[512];
@@ -611,6 +613,7 @@ static void check_table_is_complete(void)
         const size_t n = strlen(e->d_name);
         if (n < 7 || strcmp(e->d_name + n - 6, ".keras") != 0) continue;
         if (strncmp(e->d_name, "bad_", 4) == 0 || strncmp(e->d_name, "rnn_", 4) == 0 ||
+            strncmp(e->d_name, "user_op_", 8) == 0 ||
             strcmp(e->d_name, "digits_cnn.keras") == 0 || strcmp(e->d_name, "digits_mnv3.keras") == 0)
             continue;
         int found = 0;

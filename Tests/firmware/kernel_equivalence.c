@@ -154,6 +154,8 @@ static void random_quant(int32_t out_c, int32_t k, int big_bias)
     for (int32_t c = 0; c < out_c; c++) {
         multiplier[c] = (int32_t)(0x40000000u + (next() & 0x3FFFFFFFu));
         if (chance(3)) multiplier[c] = 0x40000000; /* 2^30: not the DSP conv's fast requantisation */
+        if (chance(5)) multiplier[c] = (int32_t)(next() & 0x3FFFFFFFu); /* below 2^30 */
+        if (chance(3)) multiplier[c] = 0;                                /* a dead channel */
         shift[c] = chance(5) ? range(0, 2) : -range(bits > 8 ? bits - 8 : 0, bits + 1);
         if (chance(3)) shift[c] = -range(20, 31); /* around the fast requantisation's limit e <= 22 */
         if (shift[c] < -31) shift[c] = -31;
@@ -169,21 +171,44 @@ static void random_conv(nnom_conv_args *a, int depthwise)
     /* images of 1-3 channels, up to 30 pixels wide: many pixels per output row whose
      * windows lie inside the input, tiny patches (several last channels read with care) */
     const int image = !depthwise && !wide && chance(25);
-    a->in_h = one_d ? 1 : range(1, image ? 30 : 12);
-    a->in_w = range(1, image ? 30 : 12);
-    a->in_c = wide ? range(40, MAX_C) : (image ? range(1, 3) : (chance(50) ? 4 * range(1, 6) : range(1, 20)));
+    /* depthwise: rows wider than the DSP kernel's row buffer (several column tiles), and 1D
+     * kernels too long for its packed weights (its direct loop) */
+    const int long_rows = depthwise && chance(10), long_kernel = depthwise && !long_rows && chance(5);
+    a->in_h = one_d || long_kernel ? 1 : range(1, image ? 30 : (long_rows ? 4 : 12));
+    a->in_w = long_rows ? range(100, 200) : (long_kernel ? range(60, 200) : range(1, image ? 30 : 12));
+    a->in_c = wide ? (chance(50) ? 4 * range(10, MAX_C / 4) : range(40, MAX_C)) : (image ? range(1, 3) : (chance(50) ? 4 * range(1, 6) : range(1, 20)));
     a->depth_mult = depthwise ? (chance(70) ? 1 : range(2, 3)) : 0;
     if (depthwise && a->in_c * a->depth_mult > MAX_C) a->in_c = MAX_C / a->depth_mult;
+    if (long_rows || long_kernel) a->in_c = a->depth_mult * range(1, 8) > MAX_C ? 1 : range(1, 8);
     a->out_c = depthwise ? a->in_c * a->depth_mult : (wide ? range(1, 12) : range(1, image ? 16 : 20));
-    a->k_h = one_d ? 1 : range(1, 5);
-    a->k_w = range(1, 5);
+    a->k_h = one_d || long_kernel ? 1 : range(1, 5);
+    a->k_w = long_kernel ? range(100, 140) : range(1, 5);
     a->stride_h = one_d ? 1 : range(1, 3);
     a->stride_w = range(1, 3);
     a->dil_h = one_d || chance(70) ? 1 : 2;
     a->dil_w = chance(70) ? 1 : 2;
-    const int same = chance(50);
+    int same = chance(50);
+    if (depthwise && !long_rows && !long_kernel && chance(30)) {
+        /* as in DS-CNN / MobileNet: 3x3, stride 1 or 2, 'same', often no clamp: the DSP kernel's
+         * assembly line loop (planes wider and taller than 4, tall narrow ones transposed) */
+        a->k_h = a->k_w = 3;
+        a->stride_h = a->stride_w = range(1, 2);
+        a->dil_h = a->dil_w = 1;
+        a->in_h = range(4, 16); /* (the output fits MAX_OUT with 24 channels times 3) */
+        a->in_w = chance(30) ? range(4, 7) : range(4, 16);
+        same = 1;
+    }
     axis(a->in_h, a->k_h, a->stride_h, a->dil_h, same, &a->out_h, &a->pad_top);
     axis(a->in_w, a->k_w, a->stride_w, a->dil_w, same, &a->out_w, &a->pad_left);
+    if (!one_d && chance(25)) {
+        /* a window of output rows, as the in-place depthwise run computes them: the input from the
+         * window's first row on, padding only where the full input has none above */
+        const int32_t oy0 = range(0, a->out_h - 1);
+        const int32_t iy0 = oy0 * a->stride_h - a->pad_top, skip = iy0 > 0 ? iy0 : 0;
+        a->out_h = range(1, a->out_h - oy0);
+        a->in_h -= skip;
+        a->pad_top = skip - iy0;
+    }
     a->in_zp = range(-128, 127);
     a->out_zp = range(-128, 127);
     if (chance(50)) {
@@ -611,7 +636,7 @@ static void summary(const char *kernel, int32_t cases, int32_t bad)
 
 int main(void)
 {
-    enum { CONV_CASES = 800, DEPTHWISE_CASES = 400, DENSE_CASES = 300, POOL_CASES = 400, REQUANT_CASES = 300000,
+    enum { CONV_CASES = 800, DEPTHWISE_CASES = 1000, DENSE_CASES = 300, POOL_CASES = 400, REQUANT_CASES = 300000,
            RNN_CASES = 500, TRANSPOSE_CASES = 300 };
     const int32_t conv = check_conv(CONV_CASES, 0);
     summary("conv", CONV_CASES, conv);

@@ -16,7 +16,13 @@
 #                   (hard_swish, squeeze-excite with a (1, 1, C) Multiply, residual Add),
 #       conv_transpose, conv1d_transpose  Conv2DTranspose and Conv1DTranspose (portable kernel),
 #       digits_gru, digits_lstm  the digits as sequences of 8 rows through a GRU / an
-#                   LSTM (Tests/fixtures/keras/rnn_digits_*.keras), 200 test images.
+#                   LSTM (Tests/fixtures/keras/rnn_digits_*.keras), 200 test images,
+#       tfl_*       int8 .tflite fixtures (Tests/fixtures/tflite) converted by the tools:
+#                   the host outputs equal TensorFlow Lite Micro's (test_tflite), so
+#                   the firmware's equal them too.
+#       kws, vww, resnet8, ad  the re-creations of the four MLPerf Tiny reference
+#                   architectures (benchmarks/mlperf/make_models.py, made once with
+#                   TensorFlow into benchmarks/work/mlperf), 2 inputs each.
 #     With the Cortex-M DSP kernels (-Os), once more with the portable kernels, and
 #     once in the lean runtime (NNOM_INT8_ONLY + NNOM_TERSE_ERRORS, DSP kernels).
 #  2. kernel_equivalence.elf: the DSP kernels give the same bytes as the portable
@@ -89,6 +95,33 @@ for f in functions functions_k3 minmax_block mobilenet_v3_block conv_transpose c
   fi
 done
 
+# int8 .tflite files (Tests/fixtures/tflite), whose host outputs equal TensorFlow Lite Micro's (test_tflite)
+tfl=Tests/fixtures/tflite
+for t in digits_residual_concat activations conv1d op_softmax transpose_conv se_block op_prelu op_hard_swish dilated; do
+  if [ -f "$tfl/$t.tflite" ] &&
+     "$build/host/make_headers" tflite "tfl_$t" "$tfl/$t.tflite" "$tfl/$t.input.npy" "$gen" 16; then
+    models="$models;tfl_$t"
+  else
+    echo "(tflite $t skipped: no fixture, or a host build without the tools)"
+  fi
+done
+
+# the project's re-creations of the four MLPerf Tiny reference architectures (DS-CNN keyword
+# spotting, MobileNetV1-0.25 96x96, ResNet-8, the dense autoencoder; benchmarks/mlperf), made
+# once by TensorFlow into benchmarks/work/mlperf (gitignored), converted by the tools: 2 inputs each
+mlperf=benchmarks/work/mlperf
+if [ ! -f "$mlperf/models.txt" ] && python3 -c "import keras" 2>/dev/null; then
+  nice python3 benchmarks/mlperf/make_models.py "$mlperf" >/dev/null 2>&1 || echo "(MLPerf Tiny models: Keras failed)"
+fi
+for m in kws vww resnet8 ad; do
+  if [ -f "$mlperf/models.txt" ] &&
+     "$build/host/make_headers" keras "$m" "$mlperf/$m.keras" "$mlperf/$m.calib.npy" "$mlperf/$m.test.npy" - "$gen" 2; then
+    models="$models;$m"
+  else
+    echo "(MLPerf Tiny model $m skipped: no TensorFlow to make it, or a host build without the tools)"
+  fi
+done
+
 run_qemu() { # elf -> prints the firmware's output; fails on a non-zero exit status
   timeout 120 qemu-system-arm -M mps2-an386 -nographic -semihosting-config enable=on,target=native \
     -kernel "$1" 2>&1
@@ -139,7 +172,7 @@ for variant in dsp portable lean; do
   lean=OFF; [ $variant = lean ] && lean=ON
   cmake -S Tests/firmware -B "$dir" -G Ninja -DCMAKE_TOOLCHAIN_FILE="$root/cmake/arm-none-eabi.cmake" \
     -DCMAKE_BUILD_TYPE=MinSizeRel -DNNOM_WERROR=ON -DFW_PORTABLE_KERNELS=$portable \
-    -DNNOM_INT8_ONLY=$lean -DNNOM_TERSE_ERRORS=$lean \
+    -DNNOM_INT8_ONLY=$lean -DNNOM_TERSE_ERRORS=$lean -DFW_BENCH_RUNS=1 -DFW_POOL_BYTES=$((256 * 1024)) \
     -DFW_MODEL_DIR="$root/$gen" -DFW_MODELS="$models" >/dev/null
   cmake --build "$dir" -j "$jobs" >/dev/null
   step "QEMU: model outputs against the host runtime ($variant)"

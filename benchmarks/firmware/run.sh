@@ -5,13 +5,28 @@
 # instruction-counting plugin of tools/qemu-insn-plugin. Writes
 # benchmarks/results/firmware.md.
 #
+# Models: the 28x28 CNN, the Keras digits CNN and recurrent nets of
+# Tests/fixtures/keras, and the project's re-creations of the four MLPerf Tiny
+# reference architectures (benchmarks/mlperf/make_models.py writes them into
+# benchmarks/work/mlperf, with realistic random weights: DS-CNN keyword
+# spotting, MobileNetV1-0.25 96x96, ResNet-8, the dense autoencoder), each
+# converted by nnom's tools (examples/cortex-m4/host/make_headers).
+#
 # Method:
-#  - instructions: the firmware runs BENCH_RUNS inferences on one input between
-#    two marker functions (fw_bench_begin / fw_bench_end); the plugin counts
-#    every guest instruction executed from the first to the second and the
+#  - instructions: the firmware runs BENCH_RUNS inferences on one input, each
+#    between two marker functions (fw_bench_begin / fw_bench_end); the plugin
+#    counts every guest instruction executed from the first to the second and the
 #    script divides by BENCH_RUNS. QEMU executes the same instructions as the
-#    silicon would, so the count is exact; cycles are not modelled (on a
-#    Cortex-M4, SMLAD and most ALU instructions take 1 cycle, loads 2, LDRD 3).
+#    silicon would, so the count is exact.
+#  - estimated cycles: the plugin weights each executed instruction by the
+#    Cortex-M4 TRM's timing for it (tools/qemu-insn-plugin/README.md): an
+#    ESTIMATE, with no flash wait states and no stalls beyond the TRM's table.
+#  - per layer: the runtime's timer hook calls a third marker before and after
+#    each layer, so the plugin splits both counts by layer; the host lists which
+#    layer each slot is (make_headers' NAME_layers.txt), and the script sums them
+#    per layer type, convolutions by window and stride.
+#  - -O2 is really -O2: CMake's Release build type would give -O3, so the -O2
+#    builds set CMAKE_C_FLAGS_RELEASE="-O2 -DNDEBUG"; -Os is MinSizeRel (-Os -DNDEBUG).
 #  - flash: from the linker map, the bytes of code and constants (.text and
 #    .rodata) each part of the image contributes: the nnom runtime
 #    (libnnom.a), the C library and compiler support (libc, libgcc), the
@@ -23,7 +38,10 @@
 #  - each model is built on its own, linking only the layer types it uses
 #    (NNOM_LAYERS_ONLY, see Sources/nnom/core/layer_table.c); one more build
 #    of the 28x28 CNN links every layer type, for comparison.
-#   usage: benchmarks/firmware/run.sh            (PROFILE=1: also print the hottest blocks)
+#  - every firmware's outputs on its test inputs are compared with the host
+#    runtime's (bit for bit); a difference stops the benchmark.
+#   usage: benchmarks/firmware/run.sh   (PROFILE=1: also print the hottest blocks;
+#          MLPERF=0: skip the MLPerf Tiny models; MLPERF_ONLY=1: only them)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
@@ -47,6 +65,25 @@ if [ -f "$fix/digits_cnn.keras" ] && [ -f "$fix/digits_calib_x.npy" ] &&
      "$fix/digits_test_x.npy" "$fix/digits_test_y.npy" "$gen" 2 >/dev/null; then
   models="cnn28 digits"
 fi
+
+# the MLPerf Tiny re-creations: Keras models (TensorFlow, a few seconds), then converted
+mlperf_models=""
+if [ "${MLPERF:-1}" != 0 ]; then
+  work=benchmarks/work/mlperf
+  if [ ! -f "$work/models.txt" ]; then
+    echo "== MLPerf Tiny re-creations (Keras)"
+    nice python3 benchmarks/mlperf/make_models.py "$work"
+  fi
+  for m in kws vww resnet8 ad; do
+    "$build/host/make_headers" keras "$m" "$work/$m.keras" "$work/$m.calib.npy" "$work/$m.test.npy" - "$gen" 2
+    mlperf_models="$mlperf_models $m"
+  done
+  # the MobileNet once more, its all-zero filters kept (converted without dead-channel removal)
+  NNOM_KEEP_DEAD_CHANNELS=1 "$build/host/make_headers" keras vww_all "$work/vww.keras" "$work/vww.calib.npy" \
+    "$work/vww.test.npy" - "$gen" 2
+  mlperf_models="$mlperf_models vww_all"
+fi
+[ -n "${MLPERF_ONLY:-}" ] && models=""
 
 echo "== plugin"
 plugin=$(tools/qemu-insn-plugin/build.sh "$build/plugin")
@@ -77,7 +114,9 @@ sym_size() { arm-none-eabi-nm -S -t d "$1" | awk -v s="$2" '$4 == s { n += $2 } 
 sym_addr() { arm-none-eabi-nm "$1" | awk -v s="$2" '$3 == s { print "0x" $1 }'; }
 
 results=$build/results.txt
+layers_out=$build/layers.txt
 : >"$results"
+: >"$layers_out"
 measure() { # model opt kernels layers
   local model=$1 opt=$2 kernels=$3 layers=$4
   local type=MinSizeRel; [ "$opt" = O2 ] && type=Release
@@ -87,33 +126,47 @@ measure() { # model opt kernels layers
   local fw_layers=$layers extra="-DNNOM_INT8_ONLY=OFF -DNNOM_TERSE_ERRORS=OFF"
   [ "$layers" = minimal ] && { fw_layers=auto; extra="-DNNOM_INT8_ONLY=ON -DNNOM_TERSE_ERRORS=ON"; }
   cmake -S examples/cortex-m4 -B "$dir" -G Ninja -DCMAKE_TOOLCHAIN_FILE="$root/cmake/arm-none-eabi.cmake" \
-    -DCMAKE_BUILD_TYPE=$type -DFW_PORTABLE_KERNELS=$portable -DFW_LAYERS=$fw_layers -DFW_BENCH_RUNS="$BENCH_RUNS" \
+    -DCMAKE_BUILD_TYPE=$type "-DCMAKE_C_FLAGS_RELEASE=-O2 -DNDEBUG" -DFW_POOL_BYTES=$((512 * 1024)) \
+    -DFW_PORTABLE_KERNELS=$portable -DFW_LAYERS=$fw_layers -DFW_BENCH_RUNS="$BENCH_RUNS" \
     -DFW_MODEL_DIR="$root/$gen" -DFW_MODELS="$model" $extra >/dev/null
   cmake --build "$dir" -j "$jobs" >/dev/null
   local elf=$dir/fw_$model.elf
-  local args="begin=$(sym_addr "$elf" fw_bench_begin),end=$(sym_addr "$elf" fw_bench_end)"
+  local args="begin=$(sym_addr "$elf" fw_bench_begin),end=$(sym_addr "$elf" fw_bench_end),layer=$(sym_addr "$elf" fw_layer_timer)"
   [ -n "${PROFILE:-}" ] && args="$args,profile=15"
   local out
   out=$(timeout 300 qemu-system-arm -M mps2-an386 -nographic -semihosting-config enable=on,target=native \
         -kernel "$elf" -plugin "$plugin,$args" -d plugin 2>&1)
-  local stats region regions
+  if ! diff <(grep '^output' <<<"$out") "$gen/${model}_expected.txt" >/dev/null; then
+    echo "error: $model $opt $kernels: the firmware's outputs differ from the host runtime's"; exit 1
+  fi
+  local stats region regions cyc
   stats=$(grep '^stats:' <<<"$out")
   region=$(sed -E 's/.*region=([0-9]+).*/\1/' <<<"$(grep 'insn_count: total' <<<"$out")")
   regions=$(sed -E 's/.*regions=([0-9]+).*/\1/' <<<"$(grep 'insn_count: total' <<<"$out")")
-  [ "$regions" = 1 ] || { echo "error: $model $opt $kernels: no measured region"; echo "$out" | tail; exit 1; }
+  cyc=$(sed -E 's/.*region=([0-9]+).*/\1/' <<<"$(grep 'insn_count: estimated_cycles' <<<"$out")")
   get() { sed -E "s/.* $1=([0-9]+).*/\1/" <<<"$stats"; }
   local runs macs arena model_ram stack
   runs=$(get bench_runs); macs=$(get macs); arena=$(get arena); model_ram=$(get model_ram); stack=$(get stack)
-  local per_inf=$((region / runs))
+  [ "$regions" = "$runs" ] || { echo "error: $model $opt $kernels: $regions measured regions, not $runs"; echo "$out" | tail; exit 1; }
+  local per_inf=$((region / runs)) cyc_inf=$((cyc / runs))
+  # per layer type: the host's "layer <slot> <type> macs=<n>" lines (make_headers' NAME_layers.txt)
+  # joined with the plugin's "insn_count: layer <slot> insns=<n> cycles=<n>" (summed over the runs)
+  cat "$gen/${model}_layers.txt" - <<<"$out" | awk -v key="$model $opt $kernels $layers" -v runs="$runs" '
+    $1 == "layer" { type[$2] = $3; sub("macs=", "", $4); macs[$2] = $4 }
+    $1 == "insn_count:" && $2 == "layer" { sub("insns=", "", $4); sub("cycles=", "", $5); ins[$3] = $4; cyc[$3] = $5 }
+    END {
+      for (k in type) { t = type[k]; ti[t] += ins[k] / runs; tc[t] += cyc[k] / runs; tm[t] += macs[k]; tn[t]++ }
+      for (t in ti) printf "%s %s %d %d %d %d\n", key, t, tn[t], tm[t], ti[t], tc[t]
+    }' >>"$layers_out"
   read -r rt lib board <<<"$(sections_by_origin "$dir/fw_$model.map" 'text|rodata')"
   local data=$(( $(sym_size "$elf" "${model}_model_data") + $(sym_size "$elf" fw_test_inputs) + $(sym_size "$elf" fw_test_labels) ))
   board=$((board - data))
   local static_ram; static_ram=$(sections_by_origin "$dir/fw_$model.map" 'data|bss' | awk '{ print $1 }')
   local rt_code; rt_code=$(sections_by_origin "$dir/fw_$model.map" 'text' | awk '{ print $1 }')
-  echo "$model $opt $kernels $layers $per_inf $macs $rt $lib $board $data $arena $model_ram $static_ram $stack $rt_code" >>"$results"
-  printf '%-6s %-3s %-8s %-4s insns/inference %9d  insns/MAC %s  runtime flash %6d  arena %6d  stack %5d\n' \
+  echo "$model $opt $kernels $layers $per_inf $macs $rt $lib $board $data $arena $model_ram $static_ram $stack $rt_code $cyc_inf" >>"$results"
+  printf '%-7s %-3s %-8s %-4s insns/inference %9d  insns/MAC %s  est. cycles/MAC %s  runtime flash %6d  arena %6d  stack %5d\n' \
     "$model" "$opt" "$kernels" "$layers" "$per_inf" "$(awk -v a="$per_inf" -v b="$macs" 'BEGIN{printf "%.2f", a/b}')" \
-    "$rt" "$arena" "$stack"
+    "$(awk -v a="$cyc_inf" -v b="$macs" 'BEGIN{printf "%.2f", a/b}')" "$rt" "$arena" "$stack"
   if [ -n "${PROFILE:-}" ]; then
     grep 'insn_count: block' <<<"$out" | while read -r _ _ addr ins execs; do
       echo "    $ins $execs $(arm-none-eabi-addr2line -f -e "$elf" "$addr" | head -1)"
@@ -129,11 +182,14 @@ for model in $models; do
     done
   done
 done
-measure cnn28 Os dsp all
-measure cnn28 Os dsp minimal
+for model in $mlperf_models; do
+  for opt in Os O2; do measure "$model" "$opt" dsp auto; done
+done
+[ -n "$models" ] && { measure cnn28 Os dsp all; measure cnn28 Os dsp minimal; }
 # recurrent nets
 rnn_models=""
 for rnn in gru lstm; do
+  [ -z "$models" ] && break
   if [ -f "$fix/rnn_digits_$rnn.keras" ] &&
      "$build/host/make_headers" keras "digits_$rnn" "$fix/rnn_digits_$rnn.keras" "$fix/digits_calib_x.npy" \
        "$fix/digits_test_x.npy" "$fix/digits_test_y.npy" "$gen" 2 >/dev/null; then
@@ -147,18 +203,105 @@ row() { grep "^$1 $2 $3 $4 " "$results"; }
 field() { awk -v k="$2" '{ print $k }' <<<"$1"; }
 per_mac() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 kb() { awk -v a="$1" 'BEGIN { printf "%.1f KB", a / 1024 }'; }
+group() { awk -v a="$1" 'BEGIN { s = sprintf("%d", a); r = ""; while (length(s) > 3) { r = "," substr(s, length(s) - 2) r; s = substr(s, 1, length(s) - 3) } print s r }'; }
 gcc_version=$(arm-none-eabi-gcc --version | head -1)
 qemu_version=$(qemu-system-arm --version | head -1)
+# published Cortex-M4 records (120 MHz NUCLEO-L4R5ZI, cycles per MAC; /work/shared/MLPERF_TINY.md)
+published() {
+  case $1 in
+    kws) echo "1.95 (STM32Cube.AI) / 8.2 (TFLM + CMSIS-NN)" ;;
+    vww|vww_all) echo "1.42 (STM32Cube.AI, skips all-zero filters) / 9.6 (TFLM + CMSIS-NN)" ;;
+    resnet8) echo "1.58 (STM32Cube.AI) / 6.8 (TFLM + CMSIS-NN)" ;;
+    ad) echo "1.84 (Plumerai) / 4.6 (TFLM + CMSIS-NN)" ;;
+  esac
+}
+title() {
+  case $1 in
+    kws) echo "DS-CNN keyword spotting (49x10x1, 64 channels)" ;;
+    vww) echo "MobileNetV1-0.25 96x96x3, 2 classes (visual wake words), all-zero filters removed by the converter" ;;
+    vww_all) echo "MobileNetV1-0.25 96x96x3, all-zero filters kept" ;;
+    resnet8) echo "ResNet-8 32x32x3 (CIFAR-10)" ;;
+    ad) echo "Dense autoencoder, 640 inputs (anomaly detection)" ;;
+  esac
+}
+# MACs of the model as designed (the Keras model's count; a pruned model computes fewer)
+model_macs() {
+  local m=${1%_all}
+  sed -nE "s/^$m macs=([0-9]+).*/\1/p" benchmarks/work/mlperf/models.txt
+}
 out=benchmarks/results/firmware.md
+[ -n "${MLPERF_ONLY:-}" ] && out=$build/firmware-mlperf.md
 {
   echo "# Firmware: Cortex-M4 (QEMU mps2-an386)"
   echo
   echo "Generated by \`benchmarks/firmware/run.sh\`; do not edit. $gcc_version,"
   echo "\`-mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16\`, newlib-nano; $qemu_version."
-  echo "Instructions are counted by the TCG plugin of \`tools/qemu-insn-plugin\` between two marker"
-  echo "functions around $BENCH_RUNS inferences, and divided by $BENCH_RUNS. \"dsp\" is the Cortex-M DSP kernels"
+  echo "-Os builds use \`-Os\`, -O2 builds \`-O2\` (CMake's Release type would be -O3; the script sets"
+  echo "\`CMAKE_C_FLAGS_RELEASE=\"-O2 -DNDEBUG\"\`)."
+  echo "Instructions are counted by the TCG plugin of \`tools/qemu-insn-plugin\` over $BENCH_RUNS inferences,"
+  echo "each between two marker functions, and divided by $BENCH_RUNS: an exact count."
+  echo "**Estimated cycles** weight each executed instruction by the Cortex-M4 Technical Reference Manual's"
+  echo "timing (loads and stores 2 cycles, 1 when pipelined after another; LDRD/STRD 3, LDM/STM 1+N;"
+  echo "taken branches 1+2; multiplies incl. SMLAD and long multiplies 1; divides 12; others 1): an"
+  echo "ESTIMATE that assumes zero-wait-state memory and no stalls beyond the table"
+  echo "(tools/qemu-insn-plugin/README.md). \"dsp\" is the Cortex-M DSP kernels"
   echo "(\`Sources/nnom/kernels/arm\`, SMLAD/SXTB16), \"portable\" the C kernels of \`Sources/nnom/kernels\`."
-  echo "Each firmware links only the layer types its model uses (\`NNOM_LAYERS_ONLY\`)."
+  echo "Each firmware links only the layer types its model uses (\`NNOM_LAYERS_ONLY\`). Every firmware's"
+  echo "outputs on its test inputs equal the host runtime's, bit for bit (checked by the script)."
+  if [ -n "$mlperf_models" ]; then
+    echo
+    echo "## MLPerf Tiny reference architectures (the project's re-creations), DSP kernels"
+    echo
+    echo "Keras models of \`benchmarks/mlperf/make_models.py\` with realistic random weights (per-channel"
+    echo "scales over about 30x, so requantisation multipliers on both sides of 2^30 and varying shifts;"
+    echo "BatchNorm statistics from data; in the MobileNet 55-85 % all-zero filters in the 6x6 pointwise"
+    echo "layers and 90 % in the last two), converted by nnom's tools with their default options (which remove"
+    echo "all-zero filters where that is exact; the MobileNet is also measured with them kept). The"
+    echo "published figures are cycles per MAC of the trained models on a 120 MHz Cortex-M4 board"
+    echo "(measured time, with flash wait states), for orientation only: ours are estimates."
+    echo
+    echo "Per MAC figures divide by the model's MACs as designed (the Keras model's), also for the"
+    echo "MobileNet whose all-zero filters the converter removed (it computes the MACs of the second column)."
+    echo
+    echo "| model | MACs | MACs computed | instructions / MAC -O2 (-Os) | est. cycles / inference -O2 | est. cycles / MAC -O2 (-Os) | arena | published Cortex-M4, cycles / MAC |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---|"
+    for model in $mlperf_models; do
+      a=$(row "$model" O2 dsp auto); b=$(row "$model" Os dsp auto)
+      macs=$(model_macs "$model")
+      echo "| $(title "$model") | $(group "$macs") | $(group "$(field "$a" 6)") | $(per_mac "$(field "$a" 5)" "$macs") ($(per_mac "$(field "$b" 5)" "$macs")) | $(group "$(field "$a" 16)") | $(per_mac "$(field "$a" 16)" "$macs") ($(per_mac "$(field "$b" 16)" "$macs")) | $(field "$a" 11) B | $(published "$model") |"
+    done
+    for model in $mlperf_models; do
+      echo
+      echo "### $(title "$model")"
+      echo
+      echo "$(group "$(field "$(row "$model" O2 dsp auto)" 6)") MACs computed per inference."
+      echo
+      echo "| build | instructions / inference | instructions / MAC computed | est. cycles / inference | est. cycles / MAC computed | runtime flash | model data | arena | model bookkeeping | stack high-water |"
+      echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+      for opt in Os O2; do
+        r=$(row "$model" $opt dsp auto)
+        echo "| -$opt | $(field "$r" 5) | $(per_mac "$(field "$r" 5)" "$(field "$r" 6)") | $(field "$r" 16) | $(per_mac "$(field "$r" 16)" "$(field "$r" 6)") | $(field "$r" 7) B | $(field "$r" 10) B | $(field "$r" 11) B | $(field "$r" 12) B | $(field "$r" 14) B |"
+      done
+      echo
+      echo "Per layer type, convolutions by window and stride (summed over the layers of that kind; share: of the"
+      echo "inference's estimated cycles):"
+      echo
+      echo "| layer type | layers | MACs | instr. / MAC -O2 (-Os) | est. cycles / MAC -O2 (-Os) | est. cycles -O2 | share -O2 |"
+      echo "|---|---:|---:|---:|---:|---:|---:|"
+      total_cyc=$(field "$(row "$model" O2 dsp auto)" 16)
+      grep "^$model O2 dsp auto " "$layers_out" | sort -k9,9nr | while read -r _ _ _ _ type n macs ins cyc; do
+        os=$(grep "^$model Os dsp auto $type " "$layers_out")
+        os_ins=$(field "$os" 8); os_cyc=$(field "$os" 9)
+        if [ "$macs" -gt 0 ]; then
+          pm="$(per_mac "$ins" "$macs") ($(per_mac "$os_ins" "$macs"))"
+          pc="$(per_mac "$cyc" "$macs") ($(per_mac "$os_cyc" "$macs"))"
+        else
+          pm="($ins / $os_ins instr.)"; pc="-"
+        fi
+        echo "| $type | $n | $(group "$macs") | $pm | $pc | $(group "$cyc") | $(awk -v a="$cyc" -v b="$total_cyc" 'BEGIN { printf "%.1f %%", 100 * a / b }') |"
+      done
+    done
+  fi
   for model in $models; do
     r=$(row "$model" Os dsp auto)
     macs=$(field "$r" 6)
@@ -168,12 +311,12 @@ out=benchmarks/results/firmware.md
       digits) echo "## Digits CNN (Tests/fixtures/keras/digits_cnn.keras, converted), $macs MACs per inference" ;;
     esac
     echo
-    echo "| build | instructions / inference | instructions / MAC | runtime flash | C library flash | arena | model bookkeeping | stack high-water |"
-    echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+    echo "| build | instructions / inference | instructions / MAC | est. cycles / MAC | runtime flash | C library flash | arena | model bookkeeping | stack high-water |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
     for opt in Os O2; do
       for kernels in dsp portable; do
         r=$(row "$model" $opt $kernels auto)
-        echo "| -$opt, $kernels kernels | $(field "$r" 5) | $(per_mac "$(field "$r" 5)" "$macs") | $(field "$r" 7) B | $(field "$r" 8) B | $(field "$r" 11) B | $(field "$r" 12) B | $(field "$r" 14) B |"
+        echo "| -$opt, $kernels kernels | $(field "$r" 5) | $(per_mac "$(field "$r" 5)" "$macs") | $(per_mac "$(field "$r" 16)" "$macs") | $(field "$r" 7) B | $(field "$r" 8) B | $(field "$r" 11) B | $(field "$r" 12) B | $(field "$r" 14) B |"
       done
     done
     r=$(row "$model" Os dsp auto)
@@ -186,34 +329,36 @@ out=benchmarks/results/firmware.md
     echo
     echo "## Recurrent nets: the digits as 8 rows of 8 pixels (Tests/fixtures/keras/rnn_digits_*.keras)"
     echo
-    echo "| model | build | MACs / inference | instructions / inference | instructions / MAC | runtime flash | arena | model bookkeeping | stack high-water |"
-    echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
+    echo "| model | build | MACs / inference | instructions / inference | instructions / MAC | est. cycles / MAC | runtime flash | arena | model bookkeeping | stack high-water |"
+    echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
     for model in $rnn_models; do
       for opt in Os O2; do
         for kernels in dsp portable; do
           r=$(row "$model" $opt $kernels auto)
-          echo "| ${model#digits_} | -$opt, $kernels kernels | $(field "$r" 6) | $(field "$r" 5) | $(per_mac "$(field "$r" 5)" "$(field "$r" 6)") | $(field "$r" 7) B | $(field "$r" 11) B | $(field "$r" 12) B | $(field "$r" 14) B |"
+          echo "| ${model#digits_} | -$opt, $kernels kernels | $(field "$r" 6) | $(field "$r" 5) | $(per_mac "$(field "$r" 5)" "$(field "$r" 6)") | $(per_mac "$(field "$r" 16)" "$(field "$r" 6)") | $(field "$r" 7) B | $(field "$r" 11) B | $(field "$r" 12) B | $(field "$r" 14) B |"
         done
       done
     done
   fi
-  a=$(row cnn28 Os dsp auto); b=$(row cnn28 Os dsp all); c=$(row cnn28 Os dsp minimal)
-  echo
-  echo "## Linking only the layers a model uses"
-  echo
-  echo "| 28x28 CNN, -Os, dsp kernels | runtime code (.text) | runtime constants (.rodata) | runtime flash | C library flash | model bookkeeping (RAM) | stack high-water | instructions / MAC |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|"
-  lrow() { # label row
-    echo "| $1 | $(field "$2" 15) B ($(kb "$(field "$2" 15)")) | $(( $(field "$2" 7) - $(field "$2" 15) )) B | $(field "$2" 7) B | $(field "$2" 8) B | $(field "$2" 12) B | $(field "$2" 14) B | $(per_mac "$(field "$2" 5)" "$(field "$2" 6)") |"
-  }
-  lrow "only conv2d, max_pool2d, flatten, dense, softmax" "$a"
-  lrow "the same, plus \`NNOM_INT8_ONLY\` and \`NNOM_TERSE_ERRORS\` (the lean runtime: no float32 kernels, no message text)" "$c"
-  lrow "every layer type" "$b"
-  echo
-  echo "Goal: a CNN-only build links only the layers it uses, at most 12 KB (12288 B) of runtime code at -Os."
-  echo
-  echo "\"runtime flash\" counts the .text and .rodata that libnnom.a contributes to the image (from the link"
-  echo "map); \"C library flash\" what newlib-nano and libgcc add (memcpy, memset, 64-bit division, soft"
-  echo "double-precision helpers). Goal for the 28x28 CNN: <= 1.5 instructions per MAC with the DSP kernels."
+  if [ -n "$models" ]; then
+    a=$(row cnn28 Os dsp auto); b=$(row cnn28 Os dsp all); c=$(row cnn28 Os dsp minimal)
+    echo
+    echo "## Linking only the layers a model uses"
+    echo
+    echo "| 28x28 CNN, -Os, dsp kernels | runtime code (.text) | runtime constants (.rodata) | runtime flash | C library flash | model bookkeeping (RAM) | stack high-water | instructions / MAC |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+    lrow() { # label row
+      echo "| $1 | $(field "$2" 15) B ($(kb "$(field "$2" 15)")) | $(( $(field "$2" 7) - $(field "$2" 15) )) B | $(field "$2" 7) B | $(field "$2" 8) B | $(field "$2" 12) B | $(field "$2" 14) B | $(per_mac "$(field "$2" 5)" "$(field "$2" 6)") |"
+    }
+    lrow "only conv2d, max_pool2d, flatten, dense, softmax" "$a"
+    lrow "the same, plus \`NNOM_INT8_ONLY\` and \`NNOM_TERSE_ERRORS\` (the lean runtime: no float32 kernels, no message text)" "$c"
+    lrow "every layer type" "$b"
+    echo
+    echo "Goal: a CNN-only build links only the layers it uses, at most 12 KB (12288 B) of runtime code at -Os."
+    echo
+    echo "\"runtime flash\" counts the .text and .rodata that libnnom.a contributes to the image (from the link"
+    echo "map); \"C library flash\" what newlib-nano and libgcc add (memcpy, memset, 64-bit division, soft"
+    echo "double-precision helpers). Goal for the 28x28 CNN: <= 1.5 instructions per MAC with the DSP kernels."
+  fi
 } >"$out"
 cat "$out"

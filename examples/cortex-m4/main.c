@@ -2,7 +2,7 @@
  * Runs one nnom model on the test inputs of a generated header and prints
  * every output as int8 values, through semihosting, for a host script to
  * compare bit for bit with the host runtime's outputs; then runs a few more
- * inferences between the instruction-count markers and prints what the model
+ * inferences, each between the instruction-count markers, and prints what the model
  * needs (MACs, arena, RAM for the model's bookkeeping, stack high-water mark).
  *
  * Built once per model (see CMakeLists.txt), with:
@@ -116,6 +116,9 @@ int main(void)
     nnom_pool_init(&pool, pool_memory, sizeof pool_memory);
     nnom_options options = NNOM_OPTIONS_INIT;
     options.allocator = &pool.allocator;
+    /* marks each layer for the instruction-count plugin; which layer each mark is, the host
+     * lists (make_headers' NAME_layers.txt) */
+    options.timer = fw_layer_timer;
 
     nnom_model *model;
     nnom_error err;
@@ -157,9 +160,11 @@ int main(void)
     if (nnom_model_set_input_s8(model, 0, fw_test_inputs[0], FW_TEST_INPUT_BYTES) != NNOM_OK)
         return fail("run", nnom_model_last_error(model));
     int32_t status = 0;
-    fw_bench_begin();
-    for (int32_t r = 0; r < FW_BENCH_RUNS; r++) status |= (int32_t)nnom_model_run(model);
-    fw_bench_end();
+    for (int32_t r = 0; r < FW_BENCH_RUNS; r++) {
+        fw_bench_begin();
+        status |= (int32_t)nnom_model_run(model);
+        fw_bench_end();
+    }
     if (status != 0) return fail("run", nnom_model_last_error(model));
 
     fw_print("stats:");

@@ -80,7 +80,8 @@ typedef enum nnom_dtype {
  *  - UPSAMPLING1D/2D: size = {h, w} factors, nearest neighbour. s8: same quantisation.
  *  - RELU, RELU6, LEAKY_RELU (alpha), SIGMOID, TANH, HARD_SIGMOID: element-wise.
  *    s8: 0 int8[256] lookup table indexed by (input + 128), made by nnom_quant_activation_table().
- *  - SOFTMAX: over the last axis. s8: 0 uint32[256] exp table made by nnom_quant_softmax_table();
+ *  - SOFTMAX: over the last axis. s8: 0 uint32[256] exp table made by nnom_quant_softmax_table(),
+ *    or int32[512]: TFLite's fixed-point softmax tables (the .tflite importer; docs/format.md);
  *    the output quantisation must be scale 1/256, zero point -128.
  *  - INPUT: shape and quantisation given; no data. OUTPUT: a view of its single input that marks a
  *    model output (outputs are numbered in the order their OUTPUT layers were added).
@@ -127,6 +128,20 @@ typedef enum nnom_dtype {
  *    kernel, stride, units (= filters), activation, pad = {top, bottom, left, right} cropped from the
  *    full output ((in - 1) x stride + kernel per axis); bottom and right may be negative (positions
  *    added past it, bias only: Keras' output_padding). Dilation 1 (file format 1.4).
+ *  - CUSTOM: a user operator (nnom/user_op.h) found by name in nnom_options.op_registry when the
+ *    model is compiled; a model whose operator is not registered is refused, naming it. 1 to
+ *    NNOM_MAX_INPUTS inputs, as the operator allows. 0 the operator's name, NUL-terminated and
+ *    zero-padded within NNOM_NAME_MAX bytes; 1 its constants, opaque to the runtime (may be
+ *    empty); the other slots empty, every parameter zero. s8: the output quantisation is the
+ *    layer's own; the operator's int8 kernel reads it and the inputs' in its nnom_user_call.
+ *  - LAYER_NORM: layer normalisation over the last axis, y = gamma (x - mean) / sqrt(var + eps) + beta.
+ *    Parameter alpha: epsilon. f32: 0 gamma float [C] or empty (1), 1 beta float [C] or empty (0).
+ *    s8 (C at most 4096): 0 multipliers int32 [C], 1 shifts int32 [C] in [-31, 0], 2 biases int32 [C],
+ *    3 int32[2] epsilon term (an int64, low word first), made by nnom_quant_layer_norm_params().
+ *  - MATMUL: the matrix product of two activations, A (M, K) x B (K, N) -> (M, N), batched over the
+ *    first dimension of rank-3 inputs (P, M, K) x (P, K, N) -> (P, M, N). cell_flags
+ *    NNOM_MATMUL_TRANSPOSE_B: B is given as (N, K) / (P, N, K). Fused activation. s8: 0 int32[2] =
+ *    {multiplier, shift} ~ A scale x B scale / output scale (nnom_quant_mul_params()), K <= 32768.
  */
 typedef enum nnom_layer_type {
     NNOM_LAYER_INPUT = 0,
@@ -171,7 +186,10 @@ typedef enum nnom_layer_type {
     NNOM_LAYER_MAXIMUM = 39,
     NNOM_LAYER_CONV1D_TRANSPOSE = 40,
     NNOM_LAYER_CONV2D_TRANSPOSE = 41,
-    NNOM_LAYER_TYPE_COUNT = 42,
+    NNOM_LAYER_CUSTOM = 42,
+    NNOM_LAYER_LAYER_NORM = 43,
+    NNOM_LAYER_MATMUL = 44,
+    NNOM_LAYER_TYPE_COUNT = 45,
     NNOM_LAYER_TYPE_FORCE_32BIT = NNOM_ENUM_FORCE_32BIT /**< not a value: keeps the enum 4 bytes wide */
 } nnom_layer_type;
 
@@ -232,6 +250,9 @@ typedef enum nnom_rnn_flag {
                                              sequence so); without it, row k is the k-th step processed */
     NNOM_RNN_FLAG_FORCE_32BIT = NNOM_ENUM_FORCE_32BIT /**< not a value: keeps the enum 4 bytes wide */
 } nnom_rnn_flag;
+
+/** nnom_layer_params::cell_flags of a MATMUL: its second input is transposed. */
+#define NNOM_MATMUL_TRANSPOSE_B 1
 
 /** An activation inside a recurrent cell, the bytes of nnom_layer_params::activations. */
 typedef enum nnom_rnn_act {

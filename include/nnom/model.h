@@ -157,6 +157,15 @@ NNOM_API uint32_t nnom_crc32(uint32_t crc, const void *data, size_t size);
 NNOM_API size_t nnom_model_arena_size(const nnom_model *model);
 
 /**
+ * The lower bound of the compiled plan: the most bytes of activations and
+ * scratch alive at any one layer (buffers written in place over each other
+ * counted once). No placement of these buffers needs less; the difference
+ * from nnom_model_arena_size() is what the placement loses to fragmentation.
+ * 0 before compile.
+ */
+NNOM_API size_t nnom_model_arena_lower_bound(const nnom_model *model);
+
+/**
  * Gives the model a caller-owned arena (4-byte aligned, at least
  * nnom_model_arena_size() bytes; NNOM_ERR_ARENA_TOO_SMALL otherwise). It may be
  * a static buffer; it must outlive its use by the model.

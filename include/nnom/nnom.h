@@ -38,6 +38,7 @@
 #include "nnom/port.h"
 #include "nnom/layers.h"
 #include "nnom/model.h"
+#include "nnom/user_op.h"
 #include "nnom/quantize.h"
 #include "nnom/evaluate.h"
 

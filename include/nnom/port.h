@@ -49,6 +49,8 @@ typedef void (*nnom_log_fn)(void *ctx, const char *line);
 #endif
 #endif
 
+struct nnom_op_registry; /* nnom/user_op.h */
+
 /** Options for creating or loading a model: initialise with nnom_options_init() or
  *  NNOM_OPTIONS_INIT, then set what you need. */
 typedef struct nnom_options {
@@ -64,6 +66,9 @@ typedef struct nnom_options {
      *  anything of that size is allocated. 0: NNOM_DEFAULT_MAX_ARENA_BYTES. Plans never exceed
      *  4 GiB - 4 bytes whatever the value (arena offsets are 32-bit). */
     size_t max_arena_bytes;
+    /** User operators the model's CUSTOM layers may name (nnom/user_op.h); NULL: none. The registry
+     *  and its operators must outlive the model. */
+    const struct nnom_op_registry *op_registry;
 } nnom_options;
 
 /** Initialiser of a nnom_options: every option off, struct_size set. */
@@ -81,8 +86,10 @@ static inline void nnom_options_init(nnom_options *o)
 NNOM_API const nnom_allocator *nnom_default_allocator(void);
 
 /** A bump allocator over a caller's static buffer, for firmware without malloc.
- *  Free is a no-op; the pool is reused only after nnom_pool_reset(). The pool's
- *  bookkeeping (8 or 16 bytes) lives at the start of the buffer, not in this struct,
+ *  Freeing the block handed out last gives its bytes back (compile frees its work
+ *  area that way); any other free is a no-op, and the pool is reused only after
+ *  nnom_pool_reset(). The pool's
+ *  bookkeeping (16 or 32 bytes) lives at the start of the buffer, not in this struct,
  *  which holds no pointer to itself: a copy of it (or of its allocator) hands
  *  out memory from the same buffer, never the same bytes twice. */
 typedef struct nnom_pool {
@@ -90,7 +97,7 @@ typedef struct nnom_pool {
 } nnom_pool;
 
 /** Prepares @p pool to hand out memory from @p buffer (@p size bytes, of which
- *  the first 8 or 16, from the first 8-aligned address, keep the count). A
+ *  the first 16 or 32, from the first 8-aligned address, keep the count). A
  *  buffer too small for the count gives a pool whose every allocation fails. */
 NNOM_API void nnom_pool_init(nnom_pool *pool, void *buffer, size_t size);
 /** Forgets every allocation made from @p pool (or any copy of it). */

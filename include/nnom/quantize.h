@@ -78,7 +78,7 @@ NNOM_API nnom_status nnom_quant_avg_pool_params(nnom_quant in, nnom_quant out, i
 
 /**
  * The 256-entry table of an int8 element-wise activation (RELU, RELU6,
- * LEAKY_RELU, SIGMOID, TANH, HARD_SIGMOID): table[q + 128] is the output for
+ * LEAKY_RELU, SIGMOID, TANH, HARD_SIGMOID, HARD_SWISH): table[q + 128] is the output for
  * input q, the real function rounded to the nearest output step (ties away
  * from zero) and saturated to int8:
  *   table[q + 128] = sat8(round(f(in.scale * (q - in.zero_point)) / out.scale) + out.zero_point),
@@ -121,6 +121,19 @@ NNOM_API nnom_status nnom_quant_softmax_table(nnom_quant in, uint32_t table[256]
  * @p act or a scale that is not positive and finite.
  */
 NNOM_API nnom_status nnom_quant_rnn_table(nnom_rnn_act act, float in_scale, float out_scale, int16_t table[513]);
+
+/**
+ * Constants of an int8 LAYER_NORM over a last axis of @p depth values (1 to 4096): per channel, the
+ * multiplier and shift (<= 0) of gamma * sqrt(depth) / (out scale * 2^30), negative for a negative
+ * gamma, and the bias round(beta / out scale); and the epsilon term round(depth^3 * epsilon /
+ * in scale^2) as an int64, low word first (see Sources/nnom/kernels/layer_norm.h). @p gamma and
+ * @p beta may be NULL (1 and 0). NNOM_ERR_ARGUMENT for a bad argument or a gamma or beta too large
+ * for the output scale.
+ */
+NNOM_API nnom_status nnom_quant_layer_norm_params(nnom_quant in, nnom_quant out, const float *gamma,
+                                                 const float *beta, int32_t depth, float epsilon,
+                                                 int32_t *multipliers, int32_t *shifts, int32_t *biases,
+                                                 int32_t eps_term[2]);
 
 /** Quantises a real value: round(x / scale) + zero_point, saturated to int8. */
 NNOM_API int8_t nnom_quant_s8(float x, nnom_quant q);

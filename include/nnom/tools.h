@@ -28,6 +28,7 @@
 #include <stdint.h>
 #include <string.h>
 #include "nnom/model.h"
+#include "nnom/user_op.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -43,6 +44,16 @@ typedef struct nnom_converter nnom_converter;
  * and what is supported.
  */
 NNOM_API nnom_status nnom_keras_read(const char *path, nnom_converter **out, nnom_error *err);
+
+/**
+ * nnom_keras_read() with user operators (nnom/user_op.h): a Keras layer of a class the reader does
+ * not know becomes a CUSTOM layer when @p ops holds an operator of that class name, and a Lambda
+ * layer when it holds one of the layer's name. The operator's infer() gives the output shape, its
+ * float32 kernel runs in calibration; the float32 and int8 models use @p ops, which must outlive the
+ * converter. @p ops NULL is nnom_keras_read().
+ */
+NNOM_API nnom_status nnom_keras_read_with_ops(const char *path, const nnom_op_registry *ops, nnom_converter **out,
+                                              nnom_error *err);
 
 /** Wraps an existing compiled float32 model (built by hand) for quantisation.
  *  The converter does not take ownership; @p model must outlive it. */
@@ -69,6 +80,13 @@ typedef struct nnom_quantize_options {
     /** Called after each calibration sample (may be NULL): done of total. */
     void (*progress)(void *ctx, size_t done, size_t total);
     void *progress_ctx;             /**< passed to progress */
+    /** 0 (default): output channels of a conv or dense layer whose weights are all zero are removed
+     *  and their constant output folded into the next layer's bias where that is exact (a 1x1 conv
+     *  or dense reading them, possibly through depthwise, padding, pooling and views); the int8
+     *  model's outputs are unchanged, bit for bit, the float32 model's up to float rounding (the
+     *  converter's float32 model is then a pruned copy, which still reads the weights of the model
+     *  it was made from). 1: keep them. See nnom_converter_removed_channels(). */
+    int keep_dead_channels;
 } nnom_quantize_options;
 
 /** Initialiser of a nnom_quantize_options: the defaults, struct_size set. */
@@ -102,6 +120,10 @@ NNOM_API nnom_status nnom_converter_quantize(nnom_converter *c, const float *sam
  */
 NNOM_API nnom_status nnom_converter_check_calibration(nnom_converter *c, int32_t n_arrays, const int32_t *ranks,
                                                       const int64_t *dims, size_t *n_samples);
+
+/** How many output channels with all-zero weights nnom_converter_quantize() removed; *@p layers
+ *  (may be NULL) receives from how many layers. 0 before quantising or with keep_dead_channels. */
+NNOM_API int32_t nnom_converter_removed_channels(const nnom_converter *c, int32_t *layers);
 
 /** The int8 model (owned by the converter), after nnom_converter_quantize(). */
 NNOM_API nnom_model *nnom_converter_int8_model(nnom_converter *c);
@@ -177,6 +199,14 @@ NNOM_API nnom_status nnom_write_header(const void *bytes, size_t size, const cha
                                        const char *source, nnom_error *err);
 
 /**
+ * Writes the C header of nnom_converter_write_header() for a compiled @p model (saved with
+ * nnom_model_save()): the way to write one for a model whose CUSTOM layers need user operators,
+ * which nnom_write_header() cannot load without their registry. @p source and @p name as there.
+ */
+NNOM_API nnom_status nnom_write_model_header(nnom_model *model, const char *path, const char *name,
+                                             const char *source, nnom_error *err);
+
+/**
  * The C name of a header written to @p path when none is given: the file name without its extension,
  * each character that cannot be in a C identifier replaced by '_', a '_' before a leading digit, at most
  * 64 characters ("out/weights-v2.h" gives "weights_v2", "2net.h" "_2net"). Writes it NUL-terminated to
@@ -193,6 +223,34 @@ NNOM_API void nnom_converter_destroy(nnom_converter *c);
 /** Reads, quantises with default options: the one-line conversion. */
 NNOM_API nnom_status nnom_convert_keras(const char *path, const float *samples, size_t n_samples,
                                         const nnom_quantize_options *options, nnom_converter **out, nnom_error *err);
+
+/* ------------------------------------------------------------- TFLite files */
+
+/**
+ * Converts an int8 TensorFlow Lite model (a `.tflite` file made with full-integer
+ * quantisation) into nnom's int8 model, with no calibration: weights, biases,
+ * scales and zero points come from the file, multipliers and shifts are derived
+ * as TFLite's reference kernels derive them, and the result runs bit for bit as
+ * TensorFlow Lite Micro runs the file. Subgraph 0 is read; a float32 input fed
+ * to QUANTIZE and a DEQUANTIZE at an output become nnom's int8 input and output
+ * (use nnom_model_set_input_f32() / nnom_model_get_output_f32()).
+ *
+ * The converter has an int8 model and no float model: nnom_converter_save() and
+ * nnom_converter_write_header() work as after nnom_converter_quantize();
+ * nnom_converter_quantize() and nnom_converter_report() do not apply.
+ * An unsupported operator or data type is an error naming the operator, its
+ * index and the supported operators; a malformed file is an error naming what
+ * is wrong, never a crash. See docs/tflite.md.
+ */
+NNOM_API nnom_status nnom_convert_tflite(const char *path, nnom_converter **out, nnom_error *err);
+
+/** nnom_convert_tflite() from the bytes of a .tflite file (not kept after the call).
+ *  @p source names the model in messages and generated comments (may be NULL). */
+NNOM_API nnom_status nnom_convert_tflite_bytes(const void *bytes, size_t size, const char *source,
+                                               nnom_converter **out, nnom_error *err);
+
+/** The TFLite operators nnom_convert_tflite() maps, their schema names separated by spaces. */
+NNOM_API const char *nnom_tflite_supported_operators(void);
 
 /* ------------------------------------------------------------- NumPy files */
 

@@ -73,6 +73,11 @@ def test_layers_and_sizes(conv_model):
     assert model.macs == sum(l.macs for l in layers) > 0
     assert all(l.arena_offset + l.arena_bytes <= model.arena_size for l in layers)
     assert "arena" in model.summary()
+    # a layer that does not run in place has its input, its output and its scratch alive at once
+    together = max(layers[l.inputs[0]].arena_bytes + l.arena_bytes + l.scratch_bytes
+                   for l in layers if len(l.inputs) == 1 and not l.in_place)
+    assert together <= model.arena_lower_bound <= model.arena_size
+    assert f"lower bound {model.arena_lower_bound}" in model.summary()
 
 
 def test_stats_count_runs(conv_model):

@@ -8,5 +8,5 @@ here="$(cd "$(dirname "$0")" && pwd)"
 out="${1:-$here/../../build/qemu-insn-plugin}"
 mkdir -p "$out"
 "${CC:-cc}" -std=c99 -O2 -Wall -Wextra -Werror -fPIC -shared -fvisibility=hidden \
-  -o "$out/libinsn_count.so" "$here/insn_count.c"
+  -o "$out/libinsn_count.so" "$here/insn_count.c" "$here/m4_timing.c"
 echo "$out/libinsn_count.so"

@@ -1,33 +1,48 @@
 /*
- * insn_count: a QEMU TCG plugin that counts executed guest instructions, in
- * total and inside a region of the program delimited by two marker functions.
+ * insn_count: a QEMU TCG plugin that counts executed guest instructions and
+ * ESTIMATES Cortex-M4 cycles, in total, inside a region of the program
+ * delimited by two marker functions, and per layer of a model.
  *
- *   qemu-system-arm ... -plugin libinsn_count.so,begin=0x1234,end=0x1240
+ *   qemu-system-arm ... -plugin libinsn_count.so,begin=0x1234,end=0x1240[,layer=0x1250][,mix=1][,profile=N]
  *
  * begin / end are the addresses of two functions the program calls around the
  * code to measure (see examples/cortex-m4/bench_markers.c); give the values
  * `arm-none-eabi-nm` prints (the Thumb bit is ignored). At exit the plugin
- * prints one line to QEMU's log (stderr unless -D is given):
+ * prints to QEMU's log (stderr unless -D is given):
  *
  *   insn_count: total=<n> region=<n> regions=<n>
+ *   insn_count: estimated_cycles total=<n> region=<n>
  *
- * With `profile=N` it also prints the N translated blocks that executed the
- * most instructions over the whole run, as "insn_count: block 0x<addr>
- * insns=<n> execs=<n>"; `addr2line -f -e app.elf 0x<addr>` names the function
- * (benchmarks/firmware/run.sh does this with PROFILE=1).
+ * region is the sum, over every begin ... end pair, of what executed from the
+ * first instruction of the begin function up to, but not including, the first
+ * instruction of the end function; regions is the number of completed pairs.
+ * The few instructions of the begin function itself are part of it (a
+ * constant, under ten per pair).
  *
- * region is the sum, over every begin ... end pair, of the instructions
- * executed from the first instruction of the begin function up to, but not
- * including, the first instruction of the end function; regions is the number
- * of completed pairs. The few instructions of the begin function itself are
- * part of it (a constant, under ten per pair).
+ * Cycles are an ESTIMATE from the Cortex-M4 TRM's instruction timings (see
+ * m4_timing.h and README.md): each instruction is decoded from its opcode
+ * bytes when its block is translated, the block's cycles summed (with the
+ * pipelining of neighbouring loads and stores), and a taken branch adds the
+ * pipeline refill when the next block executed does not start right after it.
  *
- * How: every translated block gets an inline counter increment of its
- * instruction count (no callback, so counting costs little); only the blocks
- * that start a marker function also get a callback, which reads the running
- * total. A block is counted when it starts; an exception that leaves a block
- * part way through would count its tail anyway, which does not happen in the
- * measured code.
+ * layer=ADDR: the address of a function the program calls before and after
+ * each layer it runs (the runtime's timer hook, see examples/cortex-m4/main.c).
+ * Within each begin ... end pair, calls 1 and 2 delimit layer slot 0, calls 3
+ * and 4 slot 1, and so on; the plugin prints, summed over the pairs,
+ *
+ *   insn_count: layer <slot> insns=<n> cycles=<n>
+ *
+ * mix=1: also the region's instruction mix, "insn_count: class <name> insns=<n> cycles=<n>".
+ * profile=N: the N translated blocks that executed the most instructions over the
+ * whole run, as "insn_count: block 0x<addr> insns=<n> execs=<n> cycles=<n>";
+ * `addr2line -f -e app.elf 0x<addr>` names the function (benchmarks/firmware/run.sh
+ * does this with PROFILE=1).
+ *
+ * How: every translated block gets a callback with a record of its
+ * instruction count, its estimated cycles and where it falls through to. A
+ * block is counted when it starts; an exception that leaves a block part way
+ * through would count its tail anyway, which does not happen in the measured
+ * code. One vCPU (the M-profile boards have one), so plain counters suffice.
  *
  * Debian's QEMU exports the plugin API but ships no header, so the few
  * declarations used are written out below from the API of QEMU 7.2
@@ -63,58 +78,99 @@ void qemu_plugin_outs(const char *string);
 
 #define QEMU_PLUGIN_EXPORT __attribute__((visibility("default")))
 #define QEMU_PLUGIN_API_VERSION 1
+struct qemu_plugin_insn;
+struct qemu_plugin_insn *qemu_plugin_tb_get_insn(const struct qemu_plugin_tb *tb, size_t idx);
+const void *qemu_plugin_insn_data(const struct qemu_plugin_insn *insn);
+size_t qemu_plugin_insn_size(const struct qemu_plugin_insn *insn);
+uint64_t qemu_plugin_insn_vaddr(const struct qemu_plugin_insn *insn);
+
 /* ---- end of the API subset ---- */
+
+#include "m4_timing.h"
 
 QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_API_VERSION;
 
-/* One vCPU (the M-profile boards have one), so plain counters suffice. */
-static uint64_t total;        /* instructions of every executed block */
-static uint64_t region;       /* inside begin ... end */
-static uint64_t region_start; /* total when the last begin ran */
-static uint64_t regions;      /* completed begin ... end pairs */
-static int inside;
-static uint64_t begin_addr = UINT64_MAX, end_addr = UINT64_MAX;
-
-/* Profile: one record per translated block start address (open addressing). */
-typedef struct {
+/* What the plugin knows of one translated block. */
+typedef struct block_stat {
     uint64_t pc;
-    uint64_t n_insns;
+    uint64_t fallthrough;      /* the address after its last instruction */
+    uint32_t n_insns;
+    uint32_t cycles;           /* estimated, branches not taken */
+    int ends_in_branch;        /* its last instruction may write PC */
     uint64_t execs;
+    uint32_t mix_insns[M4_CLASS_COUNT];
+    uint32_t mix_cycles[M4_CLASS_COUNT];
 } block_stat;
-#define PROFILE_SLOTS (1u << 16)
-static block_stat *profile;
-static unsigned profile_top;
 
-static block_stat *block_of(uint64_t pc, size_t n)
+#define BLOCK_SLOTS (1u << 16)
+#define MAX_LAYER_SLOTS 512
+
+static block_stat *blocks;    /* open addressing by (pc, n_insns) */
+static unsigned profile_top;
+static int want_mix;
+static uint64_t begin_addr = UINT64_MAX, end_addr = UINT64_MAX, layer_addr = UINT64_MAX;
+
+static uint64_t total, cycles;             /* everything executed */
+static uint64_t pending_fallthrough;       /* after a block ending in a branch: where not taking it goes */
+static int pending;
+static uint64_t region, region_cycles, regions;
+static uint64_t start_insns, start_cycles; /* at the last begin */
+static int inside;
+static uint64_t mix_insns[M4_CLASS_COUNT], mix_cycles[M4_CLASS_COUNT];
+static uint64_t layer_calls;                /* timer-hook calls since the last begin */
+static uint64_t layer_start_insns, layer_start_cycles;
+static uint64_t layer_insns[MAX_LAYER_SLOTS], layer_cycles[MAX_LAYER_SLOTS];
+static unsigned layer_slots;
+
+static block_stat *block_of(uint64_t pc, uint32_t n)
 {
     uint64_t h = (pc >> 1) * 0x9E3779B97F4A7C15ull;
-    for (unsigned probe = 0; probe < PROFILE_SLOTS; probe++) {
-        block_stat *b = &profile[(h + probe) & (PROFILE_SLOTS - 1)];
-        if (b->n_insns == 0 || (b->pc == pc && b->n_insns == n)) {
-            b->pc = pc;
-            b->n_insns = n;
-            return b;
+    for (unsigned probe = 0; probe < BLOCK_SLOTS; probe++) {
+        block_stat *b = &blocks[(h + probe) & (BLOCK_SLOTS - 1)];
+        if (b->n_insns == 0 || (b->pc == pc && b->n_insns == n)) return b;
+    }
+    return NULL; /* table full */
+}
+
+static void on_block(unsigned int vcpu, void *udata)
+{
+    (void)vcpu;
+    block_stat *b = (block_stat *)udata;
+    if (pending && b->pc != pending_fallthrough) cycles += M4_BRANCH_REFILL; /* the branch before was taken */
+    pending = b->ends_in_branch;
+    pending_fallthrough = b->fallthrough;
+
+    if (b->pc == begin_addr) {
+        start_insns = total;
+        start_cycles = cycles;
+        layer_calls = 0;
+        inside = 1;
+    } else if (b->pc == end_addr && inside) {
+        region += total - start_insns;
+        region_cycles += cycles - start_cycles;
+        regions++;
+        inside = 0;
+    } else if (b->pc == layer_addr && inside) {
+        const uint64_t slot = layer_calls / 2;
+        if (layer_calls % 2 == 0) {
+            layer_start_insns = total;
+            layer_start_cycles = cycles;
+        } else if (slot < MAX_LAYER_SLOTS) {
+            layer_insns[slot] += total - layer_start_insns;
+            layer_cycles[slot] += cycles - layer_start_cycles;
+            if (slot + 1 > layer_slots) layer_slots = (unsigned)slot + 1;
+        }
+        layer_calls++;
+    }
+    total += b->n_insns;
+    cycles += b->cycles;
+    b->execs++;
+    if (want_mix && inside) {
+        for (int k = 0; k < M4_CLASS_COUNT; k++) {
+            mix_insns[k] += b->mix_insns[k];
+            mix_cycles[k] += b->mix_cycles[k];
         }
     }
-    return NULL; /* table full: the block goes uncounted in the profile */
-}
-
-/* The inline add of the block runs before this callback, so subtracting the
- * block's own count makes the region start at the block's first instruction. */
-static void on_begin(unsigned int vcpu, void *udata)
-{
-    (void)vcpu;
-    region_start = total - (uint64_t)(uintptr_t)udata;
-    inside = 1;
-}
-
-static void on_end(unsigned int vcpu, void *udata)
-{
-    (void)vcpu;
-    if (!inside) return;
-    region += total - (uint64_t)(uintptr_t)udata - region_start;
-    regions++;
-    inside = 0;
 }
 
 static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
@@ -122,41 +178,72 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
     (void)id;
     const size_t n = qemu_plugin_tb_n_insns(tb);
     const uint64_t pc = qemu_plugin_tb_vaddr(tb);
-    qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64, &total, n);
-    if (profile) {
-        block_stat *b = block_of(pc, n);
-        if (b) qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64, &b->execs, 1);
+    block_stat *b = block_of(pc, (uint32_t)n);
+    if (!b) b = calloc(1, sizeof *b); /* not in the profile, still counted */
+    if (!b) return;
+    if (b->n_insns == 0) { /* first translation: decode */
+        m4_insn prev = {M4_ALU, 1, 0, 0, 0};
+        int have_prev = 0;
+        b->pc = pc;
+        b->n_insns = (uint32_t)n;
+        for (size_t i = 0; i < n; i++) {
+            const struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
+            const size_t size = qemu_plugin_insn_size(insn);
+            const m4_insn d = m4_decode((const uint8_t *)qemu_plugin_insn_data(insn), size);
+            const unsigned c = m4_cycles_after(&d, have_prev ? &prev : NULL);
+            b->cycles += c;
+            b->mix_insns[d.cls]++;
+            b->mix_cycles[d.cls] += c;
+            if (i + 1 == n) {
+                b->ends_in_branch = d.writes_pc;
+                b->fallthrough = qemu_plugin_insn_vaddr(insn) + size;
+            }
+            prev = d;
+            have_prev = 1;
+        }
     }
-    if (pc == begin_addr)
-        qemu_plugin_register_vcpu_tb_exec_cb(tb, on_begin, QEMU_PLUGIN_CB_NO_REGS, (void *)(uintptr_t)n);
-    else if (pc == end_addr)
-        qemu_plugin_register_vcpu_tb_exec_cb(tb, on_end, QEMU_PLUGIN_CB_NO_REGS, (void *)(uintptr_t)n);
+    qemu_plugin_register_vcpu_tb_exec_cb(tb, on_block, QEMU_PLUGIN_CB_NO_REGS, b);
 }
 
 static void on_exit_report(qemu_plugin_id_t id, void *udata)
 {
     (void)id;
     (void)udata;
-    char line[160];
+    char line[200];
     snprintf(line, sizeof line, "insn_count: total=%" PRIu64 " region=%" PRIu64 " regions=%" PRIu64 "\n", total,
              region, regions);
     qemu_plugin_outs(line);
-    if (!profile) return;
+    snprintf(line, sizeof line, "insn_count: estimated_cycles total=%" PRIu64 " region=%" PRIu64 "\n", cycles,
+             region_cycles);
+    qemu_plugin_outs(line);
+    for (unsigned k = 0; k < layer_slots; k++) {
+        snprintf(line, sizeof line, "insn_count: layer %u insns=%" PRIu64 " cycles=%" PRIu64 "\n", k, layer_insns[k],
+                 layer_cycles[k]);
+        qemu_plugin_outs(line);
+    }
+    if (want_mix) {
+        for (int k = 0; k < M4_CLASS_COUNT; k++) {
+            snprintf(line, sizeof line, "insn_count: class %s insns=%" PRIu64 " cycles=%" PRIu64 "\n",
+                     m4_class_name((m4_class)k), mix_insns[k], mix_cycles[k]);
+            qemu_plugin_outs(line);
+        }
+    }
     for (unsigned k = 0; k < profile_top; k++) {
         block_stat *best = NULL;
-        for (unsigned i = 0; i < PROFILE_SLOTS; i++) {
-            block_stat *b = &profile[i];
+        for (unsigned i = 0; i < BLOCK_SLOTS; i++) {
+            block_stat *b = &blocks[i];
             if (b->execs && (!best || b->execs * b->n_insns > best->execs * best->n_insns)) best = b;
         }
         if (!best) break;
-        snprintf(line, sizeof line, "insn_count: block 0x%08" PRIx64 " insns=%" PRIu64 " execs=%" PRIu64 "\n", best->pc,
-                 best->execs * best->n_insns, best->execs);
+        snprintf(line, sizeof line, "insn_count: block 0x%08" PRIx64 " insns=%" PRIu64 " execs=%" PRIu64
+                 " cycles=%" PRIu64 "\n", best->pc, best->execs * best->n_insns, best->execs,
+                 best->execs * best->cycles);
         qemu_plugin_outs(line);
         best->execs = 0;
     }
 }
 
-/* Parses "begin=0x..." / "end=0x..."; the Thumb bit of a function address is cleared. */
+/* Parses "name=value"; the Thumb bit of a function address is cleared. */
 static int parse_arg(const char *arg)
 {
     const char *eq = strchr(arg, '=');
@@ -165,8 +252,10 @@ static int parse_arg(const char *arg)
     const uint64_t v = strtoull(eq + 1, &rest, 0);
     if (rest == eq + 1 || *rest) return -1;
     if (!strncmp(arg, "profile=", 8)) profile_top = (unsigned)v;
+    else if (!strncmp(arg, "mix=", 4)) want_mix = v != 0;
     else if (!strncmp(arg, "begin=", 6)) begin_addr = v & ~(uint64_t)1;
     else if (!strncmp(arg, "end=", 4)) end_addr = v & ~(uint64_t)1;
+    else if (!strncmp(arg, "layer=", 6)) layer_addr = v & ~(uint64_t)1;
     else return -1;
     return 0;
 }
@@ -178,14 +267,15 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
     (void)info;
     for (int i = 0; i < argc; i++) {
         if (parse_arg(argv[i]) != 0) {
-            fprintf(stderr, "insn_count: unknown argument '%s' (expected begin=ADDR, end=ADDR, profile=N)\n", argv[i]);
+            fprintf(stderr,
+                    "insn_count: unknown argument '%s' (expected begin=ADDR, end=ADDR, layer=ADDR, mix=0|1, "
+                    "profile=N)\n",
+                    argv[i]);
             return -1;
         }
     }
-    if (profile_top) {
-        profile = calloc(PROFILE_SLOTS, sizeof *profile);
-        if (!profile) return -1;
-    }
+    blocks = calloc(BLOCK_SLOTS, sizeof *blocks);
+    if (!blocks) return -1;
     qemu_plugin_register_vcpu_tb_trans_cb(id, on_translate);
     qemu_plugin_register_atexit_cb(id, on_exit_report, NULL);
     return 0;

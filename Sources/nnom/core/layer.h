@@ -45,6 +45,7 @@ typedef struct nnom_layer {
     uint32_t state_offset;   /* recurrent layers: where their state lives in the model's state memory */
     uint32_t state_bytes;    /* 0: no state */
     int32_t internals;       /* observing float32 models: index of the layer's first (min, max) pair, -1 if none */
+    const struct nnom_user_op *user_op; /* CUSTOM layers: the operator found by name at compile */
 
     /* statistics */
     uint32_t runs;
@@ -75,7 +76,10 @@ enum {
     /* The output is a view of input 0: same bytes, no kernel runs (reshape, flatten, output). */
     NNOM_OPS_VIEW = 1u << 0,
     /* The kernel may write its output over input 0 when input 0 dies here (see inplace_ok). */
-    NNOM_OPS_IN_PLACE = 1u << 1
+    NNOM_OPS_IN_PLACE = 1u << 1,
+    /* With NNOM_OPS_IN_PLACE: also when the output is larger than input 0 (the buffer grows;
+     * the kernel moves elements to higher addresses, last first). */
+    NNOM_OPS_IN_PLACE_GROWS = 1u << 2
 };
 
 typedef struct nnom_layer_ops {
@@ -95,6 +99,9 @@ typedef struct nnom_layer_ops {
     uint64_t (*macs)(const nnom_layer *l, const nnom_infer_ctx *ctx);
     /* With NNOM_OPS_IN_PLACE: whether this instance can overwrite input 0. NULL: always. */
     int (*inplace_ok)(const nnom_layer *l, const nnom_infer_ctx *ctx);
+    /* With NNOM_OPS_IN_PLACE: the scratch bytes the kernel needs when it runs in place (they
+     * replace scratch_bytes() for that layer; the kernel sees l->in_place). NULL: unchanged. */
+    uint32_t (*inplace_scratch_bytes)(const nnom_layer *l, const nnom_infer_ctx *ctx);
     /* Kernels. NULL for INPUT and views. */
     void (*run_s8)(const nnom_exec *x);
     void (*run_f32)(const nnom_exec *x);

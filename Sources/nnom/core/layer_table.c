@@ -8,7 +8,8 @@ extern const nnom_layer_ops nnom_ops_input, nnom_ops_output, nnom_ops_conv, nnom
     nnom_ops_cropping, nnom_ops_upsampling, nnom_ops_relu, nnom_ops_relu6, nnom_ops_leaky_relu,
     nnom_ops_sigmoid, nnom_ops_tanh, nnom_ops_hard_sigmoid, nnom_ops_softmax, nnom_ops_simple_rnn, nnom_ops_gru,
     nnom_ops_lstm, nnom_ops_rnn_state, nnom_ops_activation, nnom_ops_prelu, nnom_ops_minimum,
-    nnom_ops_maximum, nnom_ops_transpose_conv;
+    nnom_ops_maximum, nnom_ops_transpose_conv, nnom_ops_custom, nnom_ops_layer_norm,
+    nnom_ops_matmul;
 
 /*
  * Firmware can link only the layer types its models use: compile this file
@@ -81,6 +82,9 @@ static const struct {
     [NNOM_LAYER_MAXIMUM] = {"maximum", LAYER(MAXIMUM, maximum)},
     [NNOM_LAYER_CONV1D_TRANSPOSE] = {"conv1d_transpose", LAYER(CONV1D_TRANSPOSE, transpose_conv)},
     [NNOM_LAYER_CONV2D_TRANSPOSE] = {"conv2d_transpose", LAYER(CONV2D_TRANSPOSE, transpose_conv)},
+    [NNOM_LAYER_CUSTOM] = {"custom", LAYER(CUSTOM, custom)},
+    [NNOM_LAYER_LAYER_NORM] = {"layer_norm", LAYER(LAYER_NORM, layer_norm)},
+    [NNOM_LAYER_MATMUL] = {"matmul", LAYER(MATMUL, matmul)},
 };
 
 /* One entry per type: adding an enum value without a table line fails to compile. */

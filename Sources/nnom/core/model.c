@@ -57,6 +57,7 @@ nnom_status nnom_model_create(nnom_dtype dtype, const nnom_options *options, nno
         m->log = options->log;
         m->log_ctx = options->log_ctx;
         m->keep_all = options->keep_all_outputs != 0;
+        m->registry = options->op_registry;
     }
     const size_t limit = options && options->max_arena_bytes ? options->max_arena_bytes : NNOM_DEFAULT_MAX_ARENA_BYTES;
     m->max_arena = limit < NNOM_PLAN_LIMIT ? (uint32_t)limit : NNOM_PLAN_LIMIT;
@@ -88,6 +89,7 @@ static void release_compiled(nnom_model *m)
     m->n_inputs = 0;
     m->n_outputs = 0;
     m->arena_size = 0;
+    m->lower_bound = 0;
 }
 
 void nnom_model_destroy(nnom_model *m)
@@ -406,6 +408,7 @@ nnom_status nnom_model_compile(nnom_model *m)
 /* ------------------------------------------------------------------ running */
 
 size_t nnom_model_arena_size(const nnom_model *m) { return m && m->compiled ? m->arena_size : 0; }
+size_t nnom_model_arena_lower_bound(const nnom_model *m) { return m && m->compiled ? m->lower_bound : 0; }
 
 nnom_status nnom_model_set_arena(nnom_model *m, void *arena, size_t size)
 {

@@ -32,6 +32,7 @@ struct nnom_model {
     void *timer_ctx;
     nnom_log_fn log;
     void *log_ctx;
+    const struct nnom_op_registry *registry; /* user operators of CUSTOM layers (nnom_options.op_registry) */
 
     nnom_layer *layers;
     int32_t n_layers;
@@ -47,6 +48,7 @@ struct nnom_model {
     nnom_buffer *buffers;    /* the plan */
     int32_t n_buffers;
     uint32_t arena_size;
+    uint32_t lower_bound;    /* the most bytes alive at any step of the plan: no placement is smaller */
     uint32_t max_arena;      /* largest arena (and state block) a plan may take: nnom_options.max_arena_bytes,
                                 at most NNOM_PLAN_LIMIT */
 
@@ -97,6 +99,19 @@ nnom_status nnom_model_reserve(nnom_model *m, int32_t n);
  * each layer's buffer/scratch_buffer/in_place, and arena_size. Works in 64-bit
  * arithmetic and refuses (NNOM_ERR_NO_MEMORY) a plan larger than m->max_arena. */
 nnom_status nnom_plan(nnom_model *m);
+
+/* Work area of nnom_plan_place() for @p n buffers (8-byte aligned). */
+size_t nnom_plan_work_bytes(int32_t n);
+
+/* Places @p n buffers whose bytes, lifetime (first..last) and group are set:
+ * every member of a group at one offset, 4-byte aligned, no two buffers of
+ * different groups alive at the same step overlapping. Tries several orders
+ * and fits and keeps the smallest plan. Returns its arena (the highest end)
+ * and stores the offsets when that is at most @p limit; otherwise stores
+ * none and *@p top is the buffer ending highest. *@p lower receives the
+ * lower bound: the most bytes alive at one step (a group counted once). */
+uint64_t nnom_plan_place(nnom_buffer *buffers, int32_t n, uint64_t limit, void *work, uint64_t *lower,
+                         int32_t *top);
 
 /* "123 bytes" (or "more than N MiB" where unsigned long has 32 bits and cannot hold
  * @p bytes), for messages; no 64-bit division, which firmware would pull from libgcc. */

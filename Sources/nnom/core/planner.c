@@ -10,13 +10,22 @@
  *      buffer is not a model input (inputs stay intact across runs).
  *      An in-place output is a buffer of its own size and lifetime, pinned
  *      to the offset of the buffer it overwrites; such buffers form a group.
- *   3. Placement. Groups, largest first, go to the lowest offset where no
- *      member overlaps an already placed buffer that is alive at the same
- *      time (greedy by size, as in TFLite Micro's planner). Offsets stay
- *      4-byte aligned; the arena size is the highest end, not rounded.
- *      Offsets are computed in 64 bits; a buffer that would end past the
- *      model's limit (nnom_options.max_arena_bytes, never above 4 GiB) fails
- *      the plan, so nothing that large is ever allocated.
+ *   3. Placement (nnom_plan_place). A group is placed as one block: every
+ *      member at the same offset. Each group goes, in some order, to an
+ *      offset where no member overlaps a placed buffer alive at the same
+ *      time: the lowest such offset (first fit) or the one leaving the
+ *      smallest gap above it (best fit). Four orders (largest first, as in
+ *      TFLite Micro's greedy-by-size planner; largest size x lifetime
+ *      first; execution order; longest lifetime first) times the two fits
+ *      make eight plans, and the smallest arena wins: the plan is computed
+ *      once, at compile, and costs O(groups x live buffers^2) per strategy.
+ *      Offsets stay 4-byte aligned; the arena size is the highest end, not
+ *      rounded. Offsets are computed in 64 bits; a plan that would end past
+ *      the model's limit (nnom_options.max_arena_bytes, never above 4 GiB)
+ *      fails, so nothing that large is ever allocated.
+ *   4. Lower bound: the most bytes alive at any step (a group counted once,
+ *      by its largest member alive then). No plan of these buffers can be
+ *      smaller; the arena's distance to it is what the placement loses.
  *
  *   offset ^
  *          |  [conv1 out.........]        [conv2 out....]
@@ -65,6 +74,211 @@ static int lifetimes_overlap(const nnom_buffer *a, const nnom_buffer *b)
     return a->first <= b->last && b->first <= a->last;
 }
 
+/* ------------------------------------------------------------- placement */
+
+/* The orders in which groups are placed; each is tried with both fits. */
+typedef enum {
+    ORDER_SIZE,      /* largest first, then earliest (TFLite Micro's greedy by size) */
+    ORDER_AREA,      /* largest size x lifetime first, then earliest */
+    ORDER_START,     /* earliest first, then largest (execution order) */
+    ORDER_LIFETIME,  /* longest lifetime first, then largest */
+    ORDER_COUNT
+} plan_order;
+
+typedef enum { FIT_LOWEST, FIT_BEST, FIT_COUNT } plan_fit;
+
+#define NOT_PLACED UINT64_MAX
+
+/* A placed buffer a group must avoid: [lo, hi) in the arena, and the largest
+ * rounded size of the group's members alive at the same time as it. */
+typedef struct {
+    uint64_t lo, hi, size;
+} plan_conflict;
+
+/* The work area of nnom_plan_place, carved from one block. */
+typedef struct {
+    uint64_t *offset;        /* [n] the plan being built, NOT_PLACED until placed */
+    uint64_t *best;          /* [n] the smallest plan so far */
+    uint64_t *group_size;    /* [n] per group head: its largest member, rounded */
+    uint64_t *scratch;       /* [n] per group: bytes alive at one step (lower bound) */
+    plan_conflict *conflict; /* [n] */
+    int32_t *order;          /* [n] group heads in placement order */
+    int32_t *next;           /* [n] next member of the same group, -1 at the end */
+    int32_t *first, *last;   /* [n] per group head: its members' lifetime */
+} plan_work;
+
+size_t nnom_plan_work_bytes(int32_t n)
+{
+    const size_t k = n > 0 ? (size_t)n : 1;
+    return k * (4 * sizeof(uint64_t) + sizeof(plan_conflict) + 4 * sizeof(int32_t));
+}
+
+static plan_work carve(void *block, int32_t n)
+{
+    const size_t k = n > 0 ? (size_t)n : 1;
+    plan_work w;
+    uint64_t *u = (uint64_t *)block; /* the uint64_t arrays first: alignment holds */
+    w.offset = u;
+    w.best = u + k;
+    w.group_size = u + 2 * k;
+    w.scratch = u + 3 * k;
+    w.conflict = (plan_conflict *)(void *)(u + 4 * k);
+    int32_t *i = (int32_t *)(void *)(w.conflict + k);
+    w.order = i;
+    w.next = i + k;
+    w.first = i + 2 * k;
+    w.last = i + 3 * k;
+    return w;
+}
+
+/* Whether group head @p a goes before group head @p b in @p order. */
+static int goes_before(const plan_work *w, plan_order order, int32_t a, int32_t b)
+{
+    const uint64_t sa = w->group_size[a], sb = w->group_size[b];
+    const uint64_t la = (uint64_t)(w->last[a] - w->first[a] + 1), lb = (uint64_t)(w->last[b] - w->first[b] + 1);
+    switch (order) {
+    case ORDER_SIZE:
+        if (sa != sb) return sa > sb;
+        break;
+    case ORDER_AREA:
+        if (sa * la != sb * lb) return sa * la > sb * lb;
+        break;
+    case ORDER_START:
+        if (w->first[a] != w->first[b]) return w->first[a] < w->first[b];
+        if (sa != sb) return sa > sb;
+        break;
+    case ORDER_LIFETIME:
+        if (la != lb) return la > lb;
+        if (sa != sb) return sa > sb;
+        break;
+    case ORDER_COUNT:
+        break;
+    }
+    if (w->first[a] != w->first[b]) return w->first[a] < w->first[b];
+    return a < b;
+}
+
+/* The offset for group @p head given the buffers placed so far. Candidates are
+ * 0 and the end of every conflicting buffer: the lowest feasible offset is
+ * one of them (sliding a block down stops only at such an end). */
+static uint64_t fit_group(const nnom_buffer *b, int32_t n, const plan_work *w, int32_t head, plan_fit fit)
+{
+    int32_t k = 0;
+    for (int32_t p = 0; p < n; p++) {
+        if (w->offset[p] == NOT_PLACED) continue;
+        uint64_t size = 0;
+        for (int32_t a = head; a >= 0; a = w->next[a])
+            if (lifetimes_overlap(&b[a], &b[p]) && round4(b[a].bytes) > size) size = round4(b[a].bytes);
+        if (!size || !b[p].bytes) continue;
+        w->conflict[k].lo = w->offset[p];
+        w->conflict[k].hi = w->offset[p] + round4(b[p].bytes);
+        w->conflict[k].size = size;
+        k++;
+    }
+    uint64_t chosen = 0, chosen_gap = NOT_PLACED;
+    int found = 0;
+    for (int32_t c = -1; c < k; c++) {
+        const uint64_t x = c < 0 ? 0 : w->conflict[c].hi;
+        if (found && fit == FIT_LOWEST && x >= chosen) continue;
+        int feasible = 1;
+        uint64_t above = NOT_PLACED; /* the lowest conflicting start above x: the gap's top */
+        for (int32_t q = 0; q < k && feasible; q++) {
+            const plan_conflict *o = &w->conflict[q];
+            if (x < o->hi && o->lo < x + o->size) feasible = 0;
+            else if (o->lo >= x && o->lo < above) above = o->lo;
+        }
+        if (!feasible) continue;
+        const uint64_t gap = above == NOT_PLACED ? NOT_PLACED : above - x;
+        if (!found || (fit == FIT_LOWEST ? x < chosen : gap < chosen_gap || (gap == chosen_gap && x < chosen))) {
+            chosen = x;
+            chosen_gap = gap;
+            found = 1;
+        }
+    }
+    return chosen; /* x = the highest end is always feasible, so found is set */
+}
+
+uint64_t nnom_plan_place(nnom_buffer *b, int32_t n, uint64_t limit, void *block, uint64_t *lower, int32_t *top)
+{
+    plan_work w = carve(block, n);
+    int32_t heads = 0;
+    /* groups: members chained from their head, the head's size and lifetime */
+    for (int32_t i = 0; i < n; i++) {
+        w.next[i] = -1;
+        w.group_size[i] = 0;
+        w.first[i] = b[i].first;
+        w.last[i] = b[i].last;
+    }
+    for (int32_t i = n - 1; i >= 0; i--) {
+        const int32_t g = b[i].group;
+        if (g == i) {
+            w.order[heads++] = i;
+            continue;
+        }
+        w.next[i] = w.next[g];
+        w.next[g] = i;
+    }
+    for (int32_t i = 0; i < n; i++) {
+        const int32_t g = b[i].group;
+        if (round4(b[i].bytes) > w.group_size[g]) w.group_size[g] = round4(b[i].bytes);
+        if (b[i].first < w.first[g]) w.first[g] = b[i].first;
+        if (b[i].last > w.last[g]) w.last[g] = b[i].last;
+    }
+
+    /* the lower bound: per step, each group's largest member alive then */
+    int32_t steps = 0;
+    for (int32_t i = 0; i < n; i++)
+        if (b[i].last + 1 > steps) steps = b[i].last + 1;
+    *lower = 0;
+    for (int32_t t = 0; t < steps; t++) {
+        for (int32_t i = 0; i < n; i++) w.scratch[i] = 0;
+        uint64_t live = 0;
+        for (int32_t i = 0; i < n; i++) {
+            if (b[i].first > t || b[i].last < t || b[i].bytes <= w.scratch[b[i].group]) continue;
+            live += b[i].bytes - w.scratch[b[i].group];
+            w.scratch[b[i].group] = b[i].bytes;
+        }
+        if (live > *lower) *lower = live;
+    }
+
+    /* every order with every fit; the smallest arena wins (the first of equals) */
+    uint64_t best_arena = NOT_PLACED;
+    for (int32_t s = 0; s < ORDER_COUNT * FIT_COUNT; s++) {
+        const plan_order order = (plan_order)(s / FIT_COUNT);
+        const plan_fit fit = (plan_fit)(s % FIT_COUNT);
+        for (int32_t i = 1; i < heads; i++) { /* insertion sort: models are small */
+            const int32_t h = w.order[i];
+            int32_t j = i - 1;
+            while (j >= 0 && goes_before(&w, order, h, w.order[j])) {
+                w.order[j + 1] = w.order[j];
+                j--;
+            }
+            w.order[j + 1] = h;
+        }
+        for (int32_t i = 0; i < n; i++) w.offset[i] = NOT_PLACED;
+        uint64_t arena = 0;
+        for (int32_t h = 0; h < heads && arena < best_arena; h++) {
+            const int32_t head = w.order[h];
+            const uint64_t x = fit_group(b, n, &w, head, fit);
+            for (int32_t a = head; a >= 0; a = w.next[a]) {
+                w.offset[a] = x;
+                if (x + b[a].bytes > arena) arena = x + b[a].bytes;
+            }
+        }
+        if (arena < best_arena) {
+            best_arena = arena;
+            for (int32_t i = 0; i < n; i++) w.best[i] = w.offset[i];
+        }
+    }
+
+    *top = 0;
+    for (int32_t i = 0; i < n; i++)
+        if (w.best[i] + b[i].bytes > w.best[*top] + b[*top].bytes) *top = i;
+    if (best_arena <= limit)
+        for (int32_t i = 0; i < n; i++) b[i].offset = (uint32_t)w.best[i];
+    return best_arena;
+}
+
 nnom_status nnom_plan(nnom_model *m)
 {
     const int32_t n = m->n_layers;
@@ -73,18 +287,12 @@ nnom_status nnom_plan(nnom_model *m)
     for (int32_t i = 0; i < n; i++) {
         const nnom_layer *l = &m->layers[i];
         most += !(nnom_layer_ops_of(l->type)->flags & NNOM_OPS_VIEW) || l->n_inputs == 0;
-        most += l->scratch_bytes != 0;
+        most += l->scratch_bytes != 0 || nnom_layer_ops_of(l->type)->inplace_scratch_bytes;
     }
     if (most == 0) most = 1;
     nnom_free(m, m->buffers);
     m->buffers = (nnom_buffer *)nnom_alloc(m, (size_t)most * sizeof(nnom_buffer));
-    /* per group head: the bytes of its largest member */
-    uint32_t *group_bytes = (uint32_t *)nnom_alloc(m, (size_t)most * sizeof(uint32_t));
-    nnom_status st = NNOM_OK;
-    if (!m->buffers || !group_bytes) {
-        nnom_free(m, group_bytes);
-        return nnom_fail(m, NNOM_ERR_NO_MEMORY, "out of memory while planning %d layers", (int)n);
-    }
+    if (!m->buffers) return nnom_fail(m, NNOM_ERR_NO_MEMORY, "out of memory while planning %d layers", (int)n);
     m->n_buffers = 0;
 
     /* 1. last reader of each layer's output */
@@ -131,9 +339,11 @@ nnom_status nnom_plan(nnom_model *m)
                 /* the other inputs must not live in the same buffer */
                 for (int32_t j = 1; j < l->n_inputs; j++)
                     if (ctx.in[j]->buffer == src_buffer) only_reader = 0;
-                if (only_reader && l->out_bytes <= b->bytes && (!ops->inplace_ok || ops->inplace_ok(l, &ctx))) {
+                const int fits = l->out_bytes <= b->bytes || (ops->flags & NNOM_OPS_IN_PLACE_GROWS);
+                if (only_reader && fits && (!ops->inplace_ok || ops->inplace_ok(l, &ctx))) {
                     group = b->group;
                     l->in_place = 1;
+                    if (ops->inplace_scratch_bytes) l->scratch_bytes = ops->inplace_scratch_bytes(l, &ctx);
                 }
             }
             /* An in-place output is its own buffer, pinned to the offset of the
@@ -143,63 +353,16 @@ nnom_status nnom_plan(nnom_model *m)
         if (l->scratch_bytes) l->scratch_buffer = new_buffer(m, l->scratch_bytes, i, i, -1);
     }
 
-    /* 3. placement, a group at a time: largest group first, then earliest
-     *    (selection of the next head; models are small) */
+    /* 3. placement, 4. lower bound */
     const int32_t nb = m->n_buffers;
-    for (int32_t i = 0; i < nb; i++) group_bytes[i] = 0;
-    for (int32_t i = 0; i < nb; i++) {
-        uint32_t *gb = &group_bytes[m->buffers[i].group];
-        if (m->buffers[i].bytes > *gb) *gb = m->buffers[i].bytes;
-    }
-    for (int32_t i = 0; i < nb; i++) m->buffers[i].offset = UINT32_MAX; /* not placed yet */
-    uint64_t arena = 0;
-    for (;;) {
-        int32_t head = -1;
-        for (int32_t i = 0; i < nb; i++) {
-            const nnom_buffer *c = &m->buffers[i];
-            if (c->group != i || c->offset != UINT32_MAX) continue;
-            if (head < 0 || group_bytes[i] > group_bytes[head] ||
-                (group_bytes[i] == group_bytes[head] && c->first < m->buffers[head].first))
-                head = i;
-        }
-        if (head < 0) break;
-        /* Lowest fit: start at 0 and jump past any placed buffer that is alive
-         * at the same time as a member of this group and overlaps it; every
-         * offset skipped that way conflicts, so the first offset without a
-         * conflict is the lowest feasible one. */
-        uint64_t offset = 0; /* 64-bit: sums of sizes never wrap; stored once within max_arena */
-        int moved = 1;
-        while (moved) {
-            moved = 0;
-            for (int32_t a = 0; a < nb; a++) {
-                const nnom_buffer *mb = &m->buffers[a];
-                if (mb->group != head) continue;
-                for (int32_t p = 0; p < nb; p++) {
-                    const nnom_buffer *o = &m->buffers[p];
-                    if (o->offset == UINT32_MAX || !lifetimes_overlap(o, mb)) continue;
-                    const uint64_t o_end = (uint64_t)o->offset + round4(o->bytes);
-                    if (offset < o_end && o->offset < offset + round4(mb->bytes)) {
-                        offset = o_end;
-                        moved = 1;
-                    }
-                }
-            }
-        }
-        for (int32_t a = 0; a < nb; a++) {
-            nnom_buffer *mb = &m->buffers[a];
-            if (mb->group != head) continue;
-            const uint64_t end = offset + mb->bytes;
-            if (end > m->max_arena) {
-                st = too_large(m, a, end);
-                break;
-            }
-            mb->offset = (uint32_t)offset;
-            if (end > arena) arena = end;
-        }
-        if (st != NNOM_OK) break;
-    }
-    nnom_free(m, group_bytes);
-    if (st != NNOM_OK) return st;
+    void *work = nnom_alloc(m, nnom_plan_work_bytes(nb));
+    if (!work) return nnom_fail(m, NNOM_ERR_NO_MEMORY, "out of memory while planning %d buffers", (int)nb);
+    uint64_t lower = 0;
+    int32_t top = 0;
+    const uint64_t arena = nnom_plan_place(m->buffers, nb, m->max_arena, work, &lower, &top);
+    nnom_free(m, work);
+    if (arena > m->max_arena) return too_large(m, top, arena);
     m->arena_size = (uint32_t)arena; /* at most max_arena */
+    m->lower_bound = (uint32_t)lower; /* at most the arena */
     return NNOM_OK;
 }

@@ -11,6 +11,9 @@
 
 #include <stdint.h>
 
+#include "kernels/conv.h"
+#include "kernels/requant.h"
+
 /** Constants of an int8 dense layer (TFLite int8 scheme). */
 typedef struct nnom_dense_s8_args {
     int32_t in_features;       /**< elements read from the input, > 0 */
@@ -32,6 +35,26 @@ typedef struct nnom_dense_s8_args {
  * accumulator would be whenever it does not overflow.
  */
 void nnom_dense_s8(const nnom_dense_s8_args *args, const int8_t *in, int8_t *out);
+
+/*
+ * The output of row o from its exact sum acc (without the bias), shared by the
+ * portable and the Cortex-M kernels: acc + bias saturated to int32, then
+ * TFLite's requantisation, the output zero point and the clamp. In 32 bits
+ * (nnom_requant32 of requant.h) when |acc + bias| < 2^30 and the shift is in
+ * [-22, -1]; otherwise nnom_conv_quant of conv.h (one 64-bit multiply; equal
+ * to nnom_requantize() for every int32 input).
+ */
+static inline int8_t nnom_dense_output(const nnom_dense_s8_args *a, int32_t o, int64_t acc)
+{
+    if (a->bias) acc += a->bias[o];
+    const int32_t q = a->per_channel ? o : 0;
+    const int32_t m = a->multiplier[q], e = -a->shift[q];
+    if (e >= 1 && e <= NNOM_REQUANT32_MAX_E && acc <= NNOM_REQUANT32_MAX_ACC && acc >= -NNOM_REQUANT32_MAX_ACC)
+        return nnom_clamp_s8(nnom_requant32((int32_t)acc, m, e, nnom_requant32_const(e, a->out_zero_point)),
+                             a->act_lo, a->act_hi);
+    const int32_t acc32 = acc > INT32_MAX ? INT32_MAX : (acc < INT32_MIN ? INT32_MIN : (int32_t)acc);
+    return nnom_conv_quant_out(nnom_conv_quant_init(0, m, -e), acc32, a->out_zero_point, a->act_lo, a->act_hi);
+}
 
 /** Constants of a float32 dense layer. */
 typedef struct nnom_dense_f32_args {

@@ -74,15 +74,6 @@ static int32_t dot_row(const int8_t *x, const int8_t *w, int32_t len, int16_t zp
     return acc;
 }
 
-/* Bias, requantisation, output zero point and clamp of output @p o. */
-static inline int8_t dense_output(const nnom_dense_s8_args *a, int32_t o, int64_t acc)
-{
-    if (a->bias) acc += a->bias[o];
-    const int32_t acc32 = acc > INT32_MAX ? INT32_MAX : (acc < INT32_MIN ? INT32_MIN : (int32_t)acc);
-    const int32_t q = a->per_channel ? o : 0;
-    const int64_t v = (int64_t)nnom_requantize(acc32, a->multiplier[q], a->shift[q]) + a->out_zero_point;
-    return (int8_t)(v < a->act_lo ? a->act_lo : (v > a->act_hi ? a->act_hi : v));
-}
 
 void nnom_dense_s8(const nnom_dense_s8_args *a, const int8_t *in, int8_t *out)
 {
@@ -100,7 +91,7 @@ void nnom_dense_s8(const nnom_dense_s8_args *a, const int8_t *in, int8_t *out)
             dot_rows4(in + start, w + start, stride, len, zp, part);
             for (int k = 0; k < 4; k++) acc[k] += part[k];
         }
-        for (int k = 0; k < 4; k++) out[o + k] = dense_output(a, o + k, acc[k]);
+        for (int k = 0; k < 4; k++) out[o + k] = nnom_dense_output(a, o + k, acc[k]);
     }
     for (; o < a->out_features; o++) {
         const int8_t *w = a->weights + (size_t)o * stride;
@@ -109,7 +100,7 @@ void nnom_dense_s8(const nnom_dense_s8_args *a, const int8_t *in, int8_t *out)
             const int32_t len = n - start < DENSE_CHUNK ? n - start : DENSE_CHUNK;
             acc += dot_row(in + start, w + start, len, zp);
         }
-        out[o] = dense_output(a, o, acc);
+        out[o] = nnom_dense_output(a, o, acc);
     }
 }
 #endif /* !NNOM_USE_ARM_DSP */

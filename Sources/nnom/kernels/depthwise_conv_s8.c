@@ -3,14 +3,22 @@
  *
  * Output channel oc = ic * mult + m reads input channel ic; the weights are
  * in Keras' order [k_h][k_w][in_c * mult], so for one tap the weights of
- * consecutive output channels are contiguous. Two output pixels at a time,
- * blocks of up to 16 channels are accumulated in a small local array, tap by
- * tap over the taps that fall inside the input (taps in the padding would
- * add (in_zp - in_zp) * w = 0), then requantised with the per-channel
- * constants computed once for both pixels. With depth multiplier 1 a block
+ * consecutive output channels are contiguous. A block of up to 16 channels
+ * at a time over every pixel (its requantisation constants made once, the
+ * 32-bit nnom_requant32 where exact), the block's sums are accumulated in a
+ * small local array, tap by tap over the taps that fall inside the input
+ * (taps in the padding would add (in_zp - in_zp) * w = 0). With depth multiplier 1 a block
  * of 16 channels is a fixed-length loop over 16 contiguous inputs and
  * weights whose products fit in int16 (|x - in_zp| <= 255, |w| <= 128), which
- * compilers vectorise. No scratch.
+ * compilers vectorise. That path serves multiplier 1 with whole blocks of 16
+ * channels, small output planes (fewer than DW_MIN_PLANE pixels) and kernels
+ * the planar path below does not take.
+ *
+ * Planar path (the others: channel counts that leave a partial block,
+ * multipliers above 1): one output channel at a time, its input rows
+ * gathered as int16 into a buffer on the stack (see planar_channel), each
+ * output row a sum over the taps of a whole row of inputs times one weight,
+ * vectorised across the output columns. No scratch.
  */
 #include "kernels/arm/arm_dsp.h" /* Cortex-M with DSP: kernels/arm/depthwise_conv_s8.c replaces this file */
 #if NNOM_USE_ARM_DSP
@@ -21,8 +29,17 @@
 #include <stddef.h>
 
 #include "kernels/conv.h"
+#include "kernels/requant.h"
 
 #define DW_BLOCK 16
+
+enum {
+    DW_BUF = 512,        /* int16 of the planar path's row buffer (1 KB of stack) */
+    DW_TILE = 128,       /* output columns per pass of the planar path */
+    DW_MAX_ROWS = 32,    /* tallest kernel of the planar path */
+    DW_MAX_TAPS = 64,    /* largest k_h * k_w of the planar path */
+    DW_MIN_PLANE = 16    /* output planes of fewer pixels: pixel by pixel */
+};
 
 #if defined(__GNUC__)
 #define NOINLINE __attribute__((noinline))
@@ -104,40 +121,195 @@ static void block_any(const nnom_conv_args *a, const dw_taps *t, const int8_t *w
     }
 }
 
-void nnom_depthwise_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out)
+/* Small output planes: pixel by pixel, channels in blocks of 16 (see the top of the file). */
+static void pixel_major(const nnom_conv_args *a, const int8_t *in, int8_t *out)
 {
     const int8_t *w = (const int8_t *)a->weights;
     const int32_t *bias = (const int32_t *)a->bias;
     const int32_t out_c = a->out_c, zp = a->out_zp, lo = a->act_min, hi = a->act_max;
-    int32_t acc[2][DW_BLOCK];
+    /* |dot| <= k_h * k_w * 255 * 128: a bias within room keeps |dot + bias| below 2^30 */
+    const int64_t room = NNOM_REQUANT32_MAX_ACC - (int64_t)a->k_h * a->k_w * 32640;
+    int32_t acc[DW_BLOCK], mult[DW_BLOCK], e[DW_BLOCK], c[DW_BLOCK], b[DW_BLOCK];
+    int32_t all_fast = 1;
 
-    for (int32_t oy = 0; oy < a->out_h; oy++) {
-        for (int32_t ox = 0; ox < a->out_w; ox += 2) {
-            const int32_t np = ox + 1 < a->out_w ? 2 : 1;
-            dw_taps t[2];
-            t[0] = taps_of(a, in, oy, ox);
-            if (np == 2) t[1] = taps_of(a, in, oy, ox + 1);
-            int8_t *o = out + ((ptrdiff_t)oy * a->out_w + ox) * out_c;
-            for (int32_t oc0 = 0; oc0 < out_c; oc0 += DW_BLOCK) {
-                const int32_t n = out_c - oc0 < DW_BLOCK ? out_c - oc0 : DW_BLOCK;
-                for (int32_t p = 0; p < np; p++) {
-                    if (a->depth_mult == 1 && n == DW_BLOCK) block16(a, &t[p], w + oc0, oc0, acc[p]);
-                    else block_any(a, &t[p], w + oc0, oc0, n, acc[p]);
+    /* a block of channels at a time over every pixel: its requantisation constants made once */
+    for (int32_t oc0 = 0; oc0 < out_c; oc0 += DW_BLOCK) {
+        const int32_t n = out_c - oc0 < DW_BLOCK ? out_c - oc0 : DW_BLOCK;
+        all_fast = 1;
+        for (int32_t j = 0; j < n; j++) {
+            const int32_t oc = oc0 + j;
+            b[j] = bias ? bias[oc] : 0;
+            mult[j] = a->multiplier[oc];
+            e[j] = -a->shift[oc];
+            /* the 32-bit form (nnom_requant32) where exact, else e[j] = 0 marks the general one */
+            if (e[j] >= 1 && e[j] <= NNOM_REQUANT32_MAX_E && b[j] <= room && b[j] >= -room) {
+                c[j] = nnom_requant32_const(e[j], zp);
+            } else {
+                e[j] = 0;
+                all_fast = 0;
+            }
+        }
+        for (int32_t oy = 0; oy < a->out_h; oy++) {
+            for (int32_t ox = 0; ox < a->out_w; ox++) {
+                const dw_taps t = taps_of(a, in, oy, ox);
+                int8_t *o = out + ((ptrdiff_t)oy * a->out_w + ox) * out_c + oc0;
+                if (a->depth_mult == 1 && n == DW_BLOCK) block16(a, &t, w + oc0, oc0, acc);
+                else block_any(a, &t, w + oc0, oc0, n, acc);
+                if (all_fast) {
+                    for (int32_t j = 0; j < n; j++)
+                        o[j] = nnom_clamp_s8(nnom_requant32(acc[j] + b[j], mult[j], e[j], c[j]), lo, hi);
+                    continue;
                 }
                 for (int32_t j = 0; j < n; j++) {
-                    const int32_t oc = oc0 + j, b = bias ? bias[oc] : 0, m = a->multiplier[oc], s = a->shift[oc];
-                    if (s > 0) {
-                        const nnom_conv_quant q = nnom_conv_quant_init(b, m, s);
-                        for (int32_t p = 0; p < np; p++) o[p * out_c + oc] = nnom_conv_quant_out(q, acc[p][j], zp, lo, hi);
-                        continue;
+                    if (e[j]) {
+                        o[j] = nnom_clamp_s8(nnom_requant32(acc[j] + b[j], mult[j], e[j], c[j]), lo, hi);
+                    } else {
+                        const nnom_conv_quant q = nnom_conv_quant_init(b[j], mult[j], a->shift[oc0 + j]);
+                        o[j] = nnom_conv_quant_out(q, acc[j], zp, lo, hi);
                     }
-                    const nnom_conv_fastq f = nnom_conv_fastq_init(b, m, s);
-                    for (int32_t p = 0; p < np; p++)
-                        o[p * out_c + oc] =
-                            nnom_conv_fastq_out(acc[p][j], m, f.thr, f.p_add, f.q_add, f.rshift, zp, lo, hi);
                 }
             }
         }
     }
+}
+
+/* ------------------------------------------------------------ planar path */
+
+/* Input row iy of channel ic, columns [ix0, ix0 + len), into d as int16; the zero point outside the input. */
+static void gather_row(const nnom_conv_args *a, const int8_t *in, int32_t ic, int32_t iy, int32_t ix0, int32_t len,
+                       int16_t *d)
+{
+    const int16_t zp = (int16_t)a->in_zp;
+    int32_t i = 0;
+    if (iy >= 0 && iy < a->in_h) {
+        for (; i < len && ix0 + i < 0; i++) d[i] = zp;
+        const int32_t end = a->in_w - ix0 < len ? a->in_w - ix0 : len;
+        if (i < end) {
+            const ptrdiff_t in_c = a->in_c;
+            const int8_t *src = in + ((ptrdiff_t)iy * a->in_w + ix0 + i) * in_c + ic;
+            for (; i < end; i++, src += in_c) d[i] = *src;
+        }
+    }
+    for (; i < len; i++) d[i] = zp;
+}
+
+/* Outputs j of one row, in blocks of DW_BLOCK (the last one partly garbage, dropped by the caller):
+ * acc[j] = init + sum over kernel rows r and columns kx of rows[r][j * stride + kx * dil] * w[r * k_w + kx].
+ * Stride 1: the inner loops run over DW_BLOCK contiguous int16, which vectorises. */
+NOINLINE static void row_sums_s1(const nnom_conv_args *a, const int16_t *const *rows, const int16_t *w, int32_t init,
+                                 int32_t n, int32_t *restrict acc)
+{
+    const int32_t k_h = a->k_h, k_w = a->k_w, dil = a->dil_w;
+    for (int32_t j0 = 0; j0 < n; j0 += DW_BLOCK) {
+        int32_t s[DW_BLOCK];
+        for (int32_t j = 0; j < DW_BLOCK; j++) s[j] = init;
+        for (int32_t r = 0; r < k_h; r++) {
+            const int16_t *row = rows[r] + j0, *wr = w + r * k_w;
+            for (int32_t kx = 0; kx < k_w; kx++) {
+                const int16_t *x = row + kx * dil;
+                const int16_t wv = wr[kx];
+                for (int32_t j = 0; j < DW_BLOCK; j++) s[j] += (int16_t)(x[j] * wv);
+            }
+        }
+        for (int32_t j = 0; j < DW_BLOCK; j++) acc[j0 + j] = s[j];
+    }
+}
+
+/* The same for a 3x3 kernel (stride 1, no dilation): the nine taps in one expression, so that
+ * the sums stay in vector registers (x86-64 SSE2: about one instruction per multiply-add). */
+NOINLINE static void row_sums_3x3(const int16_t *const *rows, const int16_t *w, int32_t init, int32_t n,
+                                  int32_t *restrict acc)
+{
+    const int16_t *r0 = rows[0], *r1 = rows[1], *r2 = rows[2];
+    const int32_t w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4], w5 = w[5], w6 = w[6], w7 = w[7], w8 = w[8];
+    for (int32_t j0 = 0; j0 < n; j0 += DW_BLOCK) {
+        const int16_t *x0 = r0 + j0, *x1 = r1 + j0, *x2 = r2 + j0;
+        int32_t *s = acc + j0;
+        for (int32_t j = 0; j < DW_BLOCK; j++)
+            s[j] = init + x0[j] * w0 + x0[j + 1] * w1 + x0[j + 2] * w2 + x1[j] * w3 + x1[j + 1] * w4 +
+                   x1[j + 2] * w5 + x2[j] * w6 + x2[j + 1] * w7 + x2[j + 2] * w8;
+    }
+}
+
+NOINLINE static void row_sums_any(const nnom_conv_args *a, const int16_t *const *rows, const int16_t *w, int32_t init,
+                                  int32_t n, int32_t *restrict acc)
+{
+    const int32_t k_h = a->k_h, k_w = a->k_w, stride = a->stride_w, dil = a->dil_w;
+    for (int32_t j = 0; j < n; j++) {
+        int32_t s = init;
+        for (int32_t r = 0; r < k_h; r++) {
+            const int16_t *x = rows[r] + j * stride, *wr = w + r * k_w;
+            for (int32_t kx = 0; kx < k_w; kx++) s += x[kx * dil] * wr[kx];
+        }
+        acc[j] = s;
+    }
+}
+
+/* Output channel oc, every pixel: the k_h input rows an output row reads, of its input channel
+ * only, gathered as int16 into buf (row_len each; dil_h 1: a rolling window, each input row
+ * gathered once per column tile); the padding holds the input zero point, whose share
+ * -in_zp * sum w is the sums' start. |x * w| <= 128 * 128 fits in int16. */
+static void planar_channel(const nnom_conv_args *a, const int8_t *in, int8_t *out, int32_t oc, int16_t *buf,
+                           int32_t row_len, int32_t tile, int16_t *w, int32_t *acc)
+{
+    const int8_t *wc = (const int8_t *)a->weights + oc;
+    const int32_t k_h = a->k_h, taps = a->k_h * a->k_w, out_c = a->out_c, ic = oc / a->depth_mult;
+    const int32_t reach = (a->k_w - 1) * a->dil_w + 1;
+    int32_t sum_w = 0;
+    for (int32_t t = 0; t < taps; t++) sum_w += w[t] = wc[(ptrdiff_t)t * out_c];
+    const int32_t b = a->bias ? ((const int32_t *)a->bias)[oc] : 0, m = a->multiplier[oc], sh = a->shift[oc];
+    const int32_t zp = a->out_zp, lo = a->act_min, hi = a->act_max;
+    const nnom_conv_quant q = nnom_conv_quant_init(b, m, sh);
+    const nnom_conv_fastq f = nnom_conv_fastq_init(b, m, sh <= 0 ? sh : 0);
+    const int32_t init = -a->in_zp * sum_w;
+    const int16_t *rows[DW_MAX_ROWS];
+    for (int32_t ox0 = 0; ox0 < a->out_w; ox0 += tile) {
+        const int32_t n = a->out_w - ox0 < tile ? a->out_w - ox0 : tile;
+        const int32_t nb = a->stride_w == 1 ? (n + DW_BLOCK - 1) / DW_BLOCK * DW_BLOCK : n;
+        const int32_t ix0 = ox0 * a->stride_w - a->pad_left, len = (nb - 1) * a->stride_w + reach;
+        int32_t next_iy = INT32_MIN; /* dil_h 1: the rows below it are in buf */
+        for (int32_t oy = 0; oy < a->out_h; oy++) {
+            const int32_t iy0 = oy * a->stride_h - a->pad_top;
+            for (int32_t r = 0; r < k_h; r++) {
+                const int32_t iy = iy0 + r * a->dil_h;
+                int16_t *d = buf + (a->dil_h == 1 ? (iy + a->pad_top) % k_h : r) * row_len;
+                if (a->dil_h != 1 || iy >= next_iy) gather_row(a, in, ic, iy, ix0, len, d);
+                rows[r] = d;
+            }
+            next_iy = iy0 + k_h;
+            if (a->stride_w == 1 && a->k_h == 3 && a->k_w == 3 && a->dil_w == 1) row_sums_3x3(rows, w, init, n, acc);
+            else if (a->stride_w == 1) row_sums_s1(a, rows, w, init, n, acc);
+            else row_sums_any(a, rows, w, init, n, acc);
+            int8_t *o = out + ((ptrdiff_t)oy * a->out_w + ox0) * out_c + oc;
+            if (sh > 0) {
+                for (int32_t j = 0; j < n; j++) o[j * out_c] = nnom_conv_quant_out(q, acc[j], zp, lo, hi);
+            } else {
+                for (int32_t j = 0; j < n; j++)
+                    o[j * out_c] = nnom_conv_fastq_out(acc[j], m, f.thr, f.p_add, f.q_add, f.rshift, zp, lo, hi);
+            }
+        }
+    }
+}
+
+void nnom_depthwise_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out)
+{
+    int16_t buf[DW_BUF];
+    int16_t w[DW_MAX_TAPS];
+    int32_t acc[DW_TILE];
+    const int32_t k_h = a->k_h, s_w = a->stride_w;
+    /* a row of a tile of n outputs (rounded up to blocks): (n - 1) * stride + (k_w - 1) * dil + 1 columns */
+    const int32_t reach = (a->k_w - 1) * a->dil_w + 1;
+    const int32_t row_max = DW_BUF / k_h;
+    int32_t tile = row_max >= reach + (DW_BLOCK - 1) * s_w ? ((row_max - reach) / s_w + 1) / DW_BLOCK * DW_BLOCK : 0;
+    if (tile > DW_TILE) tile = DW_TILE;
+    /* (multiplier 1 and whole blocks of 16 channels: the pixel loop's vectorised blocks measured faster) */
+    const int whole_blocks = a->depth_mult == 1 && a->out_c % DW_BLOCK == 0;
+    if (whole_blocks || a->out_h * a->out_w < DW_MIN_PLANE || k_h > DW_MAX_ROWS || k_h * a->k_w > DW_MAX_TAPS ||
+        tile == 0) {
+        pixel_major(a, in, out);
+        return;
+    }
+    const int32_t row_len = (tile - 1) * s_w + reach;
+    for (int32_t oc = 0; oc < a->out_c; oc++) planar_channel(a, in, out, oc, buf, row_len, tile, w, acc);
 }
 #endif /* !NNOM_USE_ARM_DSP */

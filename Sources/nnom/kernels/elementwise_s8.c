@@ -1,33 +1,82 @@
-/* int8 add, subtract and multiply (TFLite reference arithmetic). */
+/*
+ * int8 add, subtract and multiply (TFLite reference arithmetic).
+ *
+ * Add/subtract: an int8 input has 256 values, so its rescaled form
+ * x' = requant((x - zp) * 2^20, m, s) is looked up in a table of 256 int32
+ * made once per call (on the stack) when the tensor has at least
+ * EW_TABLE_MIN elements; smaller tensors compute it per element.
+ * The output's requantisation (of x1' +- x2', saturated to int32; of the
+ * exact product for multiply) is one 32-bit form, nnom_requant32() of
+ * kernels/requant.h, where it is exact: output shift in [-22, -1] and the
+ * input below 2^30 in magnitude (always for the product, |.| <= 65025; for
+ * add/subtract when the largest |x1'| + |x2'| of the tables is). Elsewhere
+ * nnom_conv_quant of kernels/conv.h, constants made once per call: equal to
+ * nnom_requantize() for every int32 input, with a 64-bit multiply.
+ */
+#include "kernels/conv.h"
 #include "kernels/elementwise.h"
 #include "kernels/requant.h"
 
+enum {
+    EW_VALUES = 256,      /* int8 values */
+    EW_TABLE_MIN = 256,   /* elements from which add/subtract build their tables */
+    EW_PRESCALE = 1 << 20 /* TFLite's left shift of the add inputs, 2^20 */
+};
+
 static int32_t sat32(int64_t v) { return v > INT32_MAX ? INT32_MAX : (v < INT32_MIN ? INT32_MIN : (int32_t)v); }
 
-/* requant(sum) + zp, clamped; the int64 addition keeps extreme params defined */
-static int8_t finish(int64_t sum, int32_t m, int32_t s, int32_t zp, int32_t lo, int32_t hi)
+/* x' of one add input value (|x - zp| <= 255, so the product by 2^20 fits in int32). */
+static inline int32_t prescaled(int32_t x, int32_t zp, int32_t m, int32_t s)
 {
-    int64_t v = (int64_t)nnom_requantize(sat32(sum), m, s) + zp;
-    return (int8_t)(v < lo ? lo : (v > hi ? hi : v));
+    return nnom_requantize((x - zp) * EW_PRESCALE, m, s);
 }
 
 static void add_sub(const nnom_elementwise_s8_args *a, int subtract)
 {
     const int32_t m1 = a->params[0], s1 = a->params[1];
     const int32_t m2 = a->params[2], s2 = a->params[3];
-    const int32_t mo = a->params[4], so = a->params[5];
     const int32_t zp1 = a->in1_zero_point, zp2 = a->in2_zero_point, zpo = a->out_zero_point;
     const int32_t lo = a->act_lo, hi = a->act_hi, c = a->channels;
     const int32_t step2 = a->broadcast ? 0 : c;
+    const nnom_conv_quant qo = nnom_conv_quant_init(0, a->params[4], a->params[5]);
     const int8_t *in1 = a->in1, *in2 = a->in2;
     int8_t *out = a->out;
+    int32_t t1[EW_VALUES], t2[EW_VALUES];
+    const int tables = (int64_t)a->rows * c >= EW_TABLE_MIN;
+    if (tables) {
+        int64_t max1 = 0, max2 = 0;
+        for (int32_t v = 0; v < EW_VALUES; v++) {
+            t1[v] = prescaled(v + INT8_MIN, zp1, m1, s1);
+            t2[v] = prescaled(v + INT8_MIN, zp2, m2, s2);
+            max1 = t1[v] > max1 ? t1[v] : (-(int64_t)t1[v] > max1 ? -(int64_t)t1[v] : max1);
+            max2 = t2[v] > max2 ? t2[v] : (-(int64_t)t2[v] > max2 ? -(int64_t)t2[v] : max2);
+        }
+        const int32_t e = -a->params[5];
+        if (e >= 1 && e <= NNOM_REQUANT32_MAX_E && max1 + max2 <= NNOM_REQUANT32_MAX_ACC) {
+            const int32_t mo = a->params[4], co = nnom_requant32_const(e, zpo);
+            for (int32_t r = 0; r < a->rows; r++, in1 += c, in2 += step2, out += c) {
+                for (int32_t i = 0; i < c; i++) {
+                    const int32_t x2 = t2[in2[i] - INT8_MIN];
+                    const int32_t sum = t1[in1[i] - INT8_MIN] + (subtract ? -x2 : x2);
+                    out[i] = nnom_clamp_s8(nnom_requant32(sum, mo, e, co), lo, hi);
+                }
+            }
+            return;
+        }
+    }
     for (int32_t r = 0; r < a->rows; r++) {
         for (int32_t i = 0; i < c; i++) {
-            /* |x - zp| <= 255, so the product by 2^20 fits in int32 */
-            const int32_t x1 = nnom_requantize(((int32_t)in1[i] - zp1) * (1 << 20), m1, s1);
-            const int32_t x2 = nnom_requantize(((int32_t)in2[i] - zp2) * (1 << 20), m2, s2);
-            const int64_t sum = subtract ? (int64_t)x1 - x2 : (int64_t)x1 + x2;
-            out[i] = finish(sum, mo, so, zpo, lo, hi);
+            int32_t x1, x2;
+            if (tables) {
+                x1 = t1[in1[i] - INT8_MIN];
+                x2 = t2[in2[i] - INT8_MIN];
+            } else {
+                x1 = prescaled(in1[i], zp1, m1, s1);
+                x2 = prescaled(in2[i], zp2, m2, s2);
+            }
+            /* the int64 sum keeps extreme params defined */
+            const int32_t sum = sat32(subtract ? (int64_t)x1 - x2 : (int64_t)x1 + x2);
+            out[i] = nnom_conv_quant_out(qo, sum, zpo, lo, hi);
         }
         in1 += c;
         in2 += step2;
@@ -41,16 +90,18 @@ void nnom_sub_s8(const nnom_elementwise_s8_args *a) { add_sub(a, 1); }
 
 void nnom_mul_s8(const nnom_elementwise_s8_args *a)
 {
-    const int32_t m = a->params[0], s = a->params[1];
+    const nnom_conv_quant q = nnom_conv_quant_init(0, a->params[0], a->params[1]);
     const int32_t zp1 = a->in1_zero_point, zp2 = a->in2_zero_point, zpo = a->out_zero_point;
     const int32_t lo = a->act_lo, hi = a->act_hi, c = a->channels;
     const int32_t step2 = a->broadcast ? 0 : c;
     const int8_t *in1 = a->in1, *in2 = a->in2;
     int8_t *out = a->out;
+    const int32_t e = -a->params[1], m = a->params[0];
+    const int fast = e >= 1 && e <= NNOM_REQUANT32_MAX_E, co = fast ? nnom_requant32_const(e, zpo) : 0;
     for (int32_t r = 0; r < a->rows; r++) {
         for (int32_t i = 0; i < c; i++) {
             const int32_t prod = ((int32_t)in1[i] - zp1) * ((int32_t)in2[i] - zp2); /* |.| <= 65025 */
-            out[i] = finish(prod, m, s, zpo, lo, hi);
+            out[i] = fast ? nnom_clamp_s8(nnom_requant32(prod, m, e, co), lo, hi) : nnom_conv_quant_out(q, prod, zpo, lo, hi);
         }
         in1 += c;
         in2 += step2;

@@ -26,6 +26,37 @@ void nnom_zero_pad(const nnom_pad_args *a, const void *in, void *out)
     if (a->bottom) memset(dst, a->fill, (size_t)a->bottom * out_row);
 }
 
+void nnom_zero_pad_in_place(const nnom_pad_args *a, void *buf)
+{
+    const size_t px = (size_t)a->channels * a->elem_size;
+    const size_t in_row = (size_t)a->in_w * px;
+    const size_t left = (size_t)a->left * px, right = (size_t)a->right * px;
+    const size_t out_row = left + in_row + right;
+    uint8_t *b = (uint8_t *)buf;
+    const size_t below = (size_t)(a->top + a->in_h) * out_row; /* where the bottom rows start */
+    if (a->bottom) memset(b + below, a->fill, (size_t)a->bottom * out_row);
+    /* input row h (at h * in_row) goes to (top + h) * out_row + left, never lower: the rows
+     * below h are not touched, and the row itself moves before its padding is written */
+    for (int32_t h = a->in_h - 1; h >= 0; h--) {
+        uint8_t *dst = b + (size_t)(a->top + h) * out_row;
+        memmove(dst + left, b + (size_t)h * in_row, in_row);
+        if (left) memset(dst, a->fill, left);
+        if (right) memset(dst + left + in_row, a->fill, right);
+    }
+    if (a->top) memset(b, a->fill, (size_t)a->top * out_row);
+}
+
+void nnom_crop_in_place(const nnom_pad_args *a, void *buf)
+{
+    const size_t px = (size_t)a->channels * a->elem_size;
+    const size_t in_row = (size_t)a->in_w * px;
+    const size_t out_row = (size_t)(a->in_w - a->left - a->right) * px;
+    const int32_t out_h = a->in_h - a->top - a->bottom;
+    uint8_t *b = (uint8_t *)buf;
+    for (int32_t h = 0; h < out_h; h++)
+        memmove(b + (size_t)h * out_row, b + (size_t)(a->top + h) * in_row + (size_t)a->left * px, out_row);
+}
+
 void nnom_crop(const nnom_pad_args *a, const void *in, void *out)
 {
     const size_t px = (size_t)a->channels * a->elem_size;

@@ -42,6 +42,32 @@ static inline int32_t nnom_requantize(int32_t acc, int32_t multiplier, int32_t s
     return nnom_rounding_shr(nnom_srdhm(acc, multiplier), -shift);
 }
 
+/*
+ * The same requantisation in 32-bit steps, with the output zero point zp
+ * folded in, for |acc| < 2^30 and shift in [-22, -1] (e = -shift), any int32
+ * multiplier m:
+ *   u = floor((2 acc m + 2^31) / 2^32)   the doubling high multiply (ties up):
+ *                                        the high word of one 32x32->64 multiply
+ *   v = (u - [u < 0] + c) >> e,  c = 2^(e-1) + zp 2^e   (nnom_requant32_const)
+ * equal to nnom_requantize(acc, m, shift) + zp. Why: u is what SMMULR(2 acc, m)
+ * gives, and (u - [u < 0] + 2^(e-1)) >> e is nnom_arm_requant() of
+ * kernels/arm/arm_dsp.h, whose equality with the reference is shown there;
+ * adding zp 2^e (a multiple of 2^e) before the shift adds zp after it.
+ * In range: |2 acc m| < 2^62, |u| <= 2^30, |c| < 2^21 + 2^29.
+ */
+static inline int32_t nnom_requant32_const(int32_t e, int32_t zp)
+{
+    return (int32_t)((1u << (e - 1)) + ((uint32_t)zp << e));
+}
+static inline int32_t nnom_requant32(int32_t acc, int32_t m, int32_t e, int32_t c)
+{
+    const int32_t u = (int32_t)(((int64_t)(2 * acc) * m + ((int64_t)1 << 31)) >> 32);
+    return (u + (u >> 31) + c) >> e;
+}
+/* The domain of nnom_requant32 for a shift: */
+#define NNOM_REQUANT32_MAX_E 22
+#define NNOM_REQUANT32_MAX_ACC ((1 << 30) - 1)
+
 static inline int8_t nnom_clamp_s8(int32_t v, int32_t lo, int32_t hi)
 {
     return (int8_t)(v < lo ? lo : (v > hi ? hi : v));

@@ -8,6 +8,18 @@
  *   out = clamp(round_half_up(256 * exp_table[max - x] / sum) - 128, -128, 127),
  * i.e. the output quantisation is fixed at scale 1/256, zero point -128.
  *
+ * TFLite-compatible int8 (nnom_softmax_tflite_s8), bit-exact with TFLite's
+ * reference int8 softmax (gemmlowp fixed point): with d = max - x,
+ *   tflite_table[d]       = exp(-d * beta * input_scale) in Q0 (INT32_MAX for
+ *                           d = 0), 0 where TFLite's diff_min cuts d off,
+ *   tflite_table[256 + d] = tflite_table[d] rescaled to Q12 (rounding shift by 12),
+ *   sum = sum of tflite_table[256 + d] over the row (int32),
+ *   h = leading zeros of sum, r = 1 / (1 + ((sum << h) - 2^31) / 2^31) in Q0
+ *   (gemmlowp's one_over_one_plus_x_for_x_in_0_1),
+ *   out = clamp(rhaz(srdhm(r, tflite_table[d]) / 2^(12 - h + 23)) - 128, -128, 127).
+ * The tables are made on the host (the .tflite importer). Precondition: depth
+ * below 4096, so that the Q12 sum cannot overflow.
+ *
  * float32: exp(x - max) / sum, numerically stable.
  *
  * Both read a whole row before writing it, so out may be in (in place).
@@ -25,7 +37,21 @@ typedef struct nnom_softmax_s8_args {
     const uint32_t *exp_table; /* uint32[256] */
 } nnom_softmax_s8_args;
 
+typedef struct nnom_softmax_tflite_s8_args {
+    const int8_t *in;
+    int8_t *out;
+    int32_t rows;
+    int32_t depth;               /* at most NNOM_SOFTMAX_TFLITE_MAX_DEPTH */
+    const int32_t *tflite_table; /* int32[512] */
+} nnom_softmax_tflite_s8_args;
+
+/* Entries of one exp table. */
+#define NNOM_SOFTMAX_TABLE_SIZE 256
+/* Longest row of the TFLite-compatible softmax. */
+#define NNOM_SOFTMAX_TFLITE_MAX_DEPTH 4095
+
 void nnom_softmax_s8(const nnom_softmax_s8_args *a);
+void nnom_softmax_tflite_s8(const nnom_softmax_tflite_s8_args *a);
 
 void nnom_softmax_f32(const float *in, float *out, int32_t rows, int32_t depth);
 

@@ -12,11 +12,25 @@
  * Scratch (s8): the kernel's im2col columns, nnom_conv2d_s8_scratch_bytes().
  * MACs: out_h * out_w * units * kh * kw * C.
  *
+ * In place (1x1 kernel, stride 1, when the input dies here): output pixel p
+ * reads input pixel p only, so the pixels go through in chunks of
+ * POINTWISE_CHUNK, each computed by the kernel into a temporary and copied
+ * to its place: first to last when the output has no more channels than the
+ * input (every write lands at or below the pixels already read), last to
+ * first when it has more (the buffer grows; every write lands at or above
+ * them). Scratch: the temporary, then the kernel's scratch for one chunk.
+ * The values are the plain run's: each pixel is the same kernel arithmetic.
+ *
  * This file also holds the checks shared with DEPTHWISE_CONV1D/2D (conv_common.h).
  */
+#include <string.h>
+
 #include "layers/conv_common.h"
 
 #include "core/model_internal.h"
+
+/* Pixels per kernel call of the in-place pointwise run. */
+#define POINTWISE_CHUNK 32
 
 /* Dilated kernel spans and strides above this are refused (keeps every index in int32). */
 #define WINDOW_LIMIT (1 << 24)
@@ -205,25 +219,97 @@ static uint64_t macs(const nnom_layer *l, const nnom_infer_ctx *ctx)
            (uint64_t)i.c;
 }
 
+/* ------------------------------------------------------------------ in place (pointwise) */
+
+static uint32_t round4(uint32_t v) { return (v + 3u) & ~3u; }
+
+/* The kernel arguments of @p n pixels of a pointwise layer: a 1 x n image. */
+static nnom_conv_args chunk_args(nnom_conv_args a, int32_t n)
+{
+    a.in_h = a.out_h = 1;
+    a.in_w = a.out_w = n;
+    a.pad_top = a.pad_left = 0;
+    return a;
+}
+
+static int32_t pixels(const nnom_conv_args *a) { return a->out_h * a->out_w; }
+
+static int32_t chunk_pixels(const nnom_conv_args *a)
+{
+    return pixels(a) < POINTWISE_CHUNK ? pixels(a) : POINTWISE_CHUNK;
+}
+
+static uint32_t inplace_scratch_bytes(const nnom_layer *l, const nnom_infer_ctx *ctx)
+{
+    const nnom_conv_args a = nnom_conv_layer_args(l, ctx->in[0], ctx->dtype);
+    const nnom_conv_args c = chunk_args(a, chunk_pixels(&a));
+    const uint32_t temp = round4((uint32_t)(c.out_w * a.out_c) * nnom_dtype_size(ctx->dtype));
+    return temp + (ctx->dtype == NNOM_DTYPE_S8 ? nnom_conv2d_s8_scratch_bytes(&c) : 0);
+}
+
+/* A 1x1 kernel with stride 1 (each output pixel reads its own input pixel), and a scratch that
+ * grows by less than what sharing saves (the smaller of input and output; l->scratch_bytes is
+ * still the plain run's here): otherwise running in place saves nothing. */
+static int inplace_ok(const nnom_layer *l, const nnom_infer_ctx *ctx)
+{
+    const nnom_layer_params *p = l->p;
+    if (p->kernel[0] != 1 || p->kernel[1] != 1 || nnom_one_if_zero(p->stride[0]) != 1 ||
+        nnom_one_if_zero(p->stride[1]) != 1)
+        return 0;
+    const uint64_t in_bytes = ctx->in[0]->out_bytes, shared = in_bytes < l->out_bytes ? in_bytes : l->out_bytes;
+    return (uint64_t)inplace_scratch_bytes(l, ctx) < (uint64_t)l->scratch_bytes + shared;
+}
+
+typedef void (*chunk_kernel)(const nnom_conv_args *a, const void *in, void *out, void *scratch);
+static void kernel_s8(const nnom_conv_args *a, const void *in, void *out, void *scratch)
+{
+    nnom_conv2d_s8(a, (const int8_t *)in, (int8_t *)out, scratch);
+}
+static void kernel_f32(const nnom_conv_args *a, const void *in, void *out, void *scratch)
+{
+    (void)scratch;
+    nnom_conv2d_f32(a, (const float *)in, (float *)out);
+}
+
+static void run_in_place(const nnom_conv_args *a, uint8_t *buf, uint8_t *scratch, size_t elem, chunk_kernel kernel)
+{
+    const int32_t total = pixels(a), chunk = chunk_pixels(a);
+    const size_t in_px = (size_t)a->in_c * elem, out_px = (size_t)a->out_c * elem;
+    uint8_t *temp = scratch, *kernel_scratch = scratch + round4((uint32_t)((size_t)chunk * out_px));
+    const int grows = out_px > in_px;
+    const int32_t chunks = (total + chunk - 1) / chunk;
+    for (int32_t k = 0; k < chunks; k++) {
+        const int32_t i = grows ? chunks - 1 - k : k; /* growing: last chunk first */
+        const int32_t p0 = i * chunk, n = total - p0 < chunk ? total - p0 : chunk;
+        const nnom_conv_args c = chunk_args(*a, n);
+        kernel(&c, buf + (size_t)p0 * in_px, temp, kernel_scratch);
+        memcpy(buf + (size_t)p0 * out_px, temp, (size_t)n * out_px);
+    }
+}
+
 static void run_s8(const nnom_exec *x)
 {
     const nnom_conv_args a = nnom_conv_layer_args(x->layer, x->in_layer[0], NNOM_DTYPE_S8);
-    nnom_conv2d_s8(&a, (const int8_t *)x->in[0], (int8_t *)x->out, x->scratch);
+    if (x->layer->in_place) run_in_place(&a, (uint8_t *)x->out, (uint8_t *)x->scratch, sizeof(int8_t), kernel_s8);
+    else nnom_conv2d_s8(&a, (const int8_t *)x->in[0], (int8_t *)x->out, x->scratch);
 }
 
 static void run_f32(const nnom_exec *x)
 {
     const nnom_conv_args a = nnom_conv_layer_args(x->layer, x->in_layer[0], NNOM_DTYPE_F32);
-    nnom_conv2d_f32(&a, (const float *)x->in[0], (float *)x->out);
+    if (x->layer->in_place) run_in_place(&a, (uint8_t *)x->out, (uint8_t *)x->scratch, sizeof(float), kernel_f32);
+    else nnom_conv2d_f32(&a, (const float *)x->in[0], (float *)x->out);
 }
 
 const nnom_layer_ops nnom_ops_conv = {
     .min_inputs = 1,
     .max_inputs = 1,
-    .flags = 0,
+    .flags = NNOM_OPS_IN_PLACE | NNOM_OPS_IN_PLACE_GROWS,
     .infer = infer,
     .scratch_bytes = scratch_bytes,
     .macs = macs,
+    .inplace_ok = inplace_ok,
+    .inplace_scratch_bytes = inplace_scratch_bytes,
     .run_s8 = run_s8,
     .run_f32 = NNOM_RUN_F32(run_f32),
 };

@@ -12,7 +12,20 @@
  *  f32: blob 0 weights float [kh][kw][C * units], blob 1 bias float [C * units] or empty.
  * No scratch. MACs: out_h * out_w * C * units * kh * kw.
  * The checks are shared with CONV1D/2D (layers/conv.c).
+ *
+ * In place (multiplier 1, when the input dies here and the planner agrees):
+ * the output overwrites the input row by row. Output row oy is computed
+ * into a ring of a few rows (the scratch) and copied to its place once no
+ * row still to be computed reads the input rows that place covers: the
+ * first input row read by output row k is k * stride - pad_top. The ring
+ * holds the most rows ever waiting, found by running that rule at plan time
+ * (3x3 SAME stride 1: 2 rows; stride 2 or VALID: 1 row). Each row is the
+ * kernel run on a window of the input (out_h = 1, the rows above cut off,
+ * padding only where the real input has none), so every output value comes
+ * from the same arithmetic as in the plain run: the results are bit-exact.
  */
+#include <string.h>
+
 #include "layers/conv_common.h"
 
 static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx) { return nnom_conv_infer(l, ctx, 1); }
@@ -24,24 +37,96 @@ static uint64_t macs(const nnom_layer *l, const nnom_infer_ctx *ctx)
     return (uint64_t)o.h * (uint64_t)o.w * (uint64_t)o.c * (uint64_t)l->p->kernel[0] * (uint64_t)l->p->kernel[1];
 }
 
+/* ------------------------------------------------------------------ in place */
+
+/* Whether output row @p j may be copied to its place before output row @p next is computed:
+ * the input rows its place covers are read by no output row from @p next on. */
+static int row_done(const nnom_conv_args *a, int32_t j, int32_t next)
+{
+    if (next >= a->out_h) return 1;
+    const int64_t out_row = (int64_t)a->out_w * a->out_c, in_row = (int64_t)a->in_w * a->in_c;
+    const int64_t last_covered = ((int64_t)(j + 1) * out_row - 1) / in_row;
+    const int64_t first_read = (int64_t)next * a->stride_h - a->pad_top;
+    return last_covered < first_read;
+}
+
+/* The most output rows waiting at once (computed, not yet in place): the ring's size. */
+static int32_t ring_rows(const nnom_conv_args *a)
+{
+    int32_t most = 1, oldest = 0;
+    for (int32_t oy = 0; oy < a->out_h; oy++) {
+        if (oy - oldest + 1 > most) most = oy - oldest + 1;
+        while (oldest <= oy && row_done(a, oldest, oy + 1)) oldest++;
+    }
+    return most;
+}
+
+static uint32_t inplace_scratch_bytes(const nnom_layer *l, const nnom_infer_ctx *ctx)
+{
+    const nnom_conv_args a = nnom_conv_layer_args(l, ctx->in[0], ctx->dtype);
+    return (uint32_t)ring_rows(&a) * (uint32_t)a.out_w * (uint32_t)a.out_c * nnom_dtype_size(ctx->dtype);
+}
+
+/* Multiplier 1 (one output channel per input channel, rows never wider than the input's) and a
+ * ring smaller than the output: the only case where writing over the input saves memory. */
+static int inplace_ok(const nnom_layer *l, const nnom_infer_ctx *ctx)
+{
+    if (l->p->units != 1) return 0;
+    return inplace_scratch_bytes(l, ctx) < l->out_bytes;
+}
+
+typedef void (*dw_kernel)(const nnom_conv_args *a, const void *in, void *out);
+static void kernel_s8(const nnom_conv_args *a, const void *in, void *out)
+{
+    nnom_depthwise_conv2d_s8(a, (const int8_t *)in, (int8_t *)out);
+}
+static void kernel_f32(const nnom_conv_args *a, const void *in, void *out)
+{
+    nnom_depthwise_conv2d_f32(a, (const float *)in, (float *)out);
+}
+
+/* @p buf holds the input and receives the output; @p ring has ring_rows() output rows. */
+static void run_in_place(const nnom_conv_args *a, uint8_t *buf, uint8_t *ring, size_t elem, dw_kernel kernel)
+{
+    const size_t out_row = (size_t)a->out_w * (size_t)a->out_c * elem, in_row = (size_t)a->in_w * (size_t)a->in_c * elem;
+    const int32_t slots = ring_rows(a);
+    int32_t oldest = 0;
+    for (int32_t oy = 0; oy < a->out_h; oy++) {
+        /* output row oy alone: the input from its first window row on, padding only above row 0 */
+        nnom_conv_args row = *a;
+        const int32_t iy0 = oy * a->stride_h - a->pad_top;
+        const int32_t skip = iy0 > 0 ? iy0 : 0;
+        row.out_h = 1;
+        row.in_h = a->in_h - skip;
+        row.pad_top = skip - iy0;
+        kernel(&row, buf + (size_t)skip * in_row, ring + (size_t)(oy % slots) * out_row);
+        for (; oldest <= oy && row_done(a, oldest, oy + 1); oldest++)
+            memcpy(buf + (size_t)oldest * out_row, ring + (size_t)(oldest % slots) * out_row, out_row);
+    }
+}
+
 static void run_s8(const nnom_exec *x)
 {
     const nnom_conv_args a = nnom_conv_layer_args(x->layer, x->in_layer[0], NNOM_DTYPE_S8);
-    nnom_depthwise_conv2d_s8(&a, (const int8_t *)x->in[0], (int8_t *)x->out);
+    if (x->layer->in_place) run_in_place(&a, (uint8_t *)x->out, (uint8_t *)x->scratch, sizeof(int8_t), kernel_s8);
+    else nnom_depthwise_conv2d_s8(&a, (const int8_t *)x->in[0], (int8_t *)x->out);
 }
 
 static void run_f32(const nnom_exec *x)
 {
     const nnom_conv_args a = nnom_conv_layer_args(x->layer, x->in_layer[0], NNOM_DTYPE_F32);
-    nnom_depthwise_conv2d_f32(&a, (const float *)x->in[0], (float *)x->out);
+    if (x->layer->in_place) run_in_place(&a, (uint8_t *)x->out, (uint8_t *)x->scratch, sizeof(float), kernel_f32);
+    else nnom_depthwise_conv2d_f32(&a, (const float *)x->in[0], (float *)x->out);
 }
 
 const nnom_layer_ops nnom_ops_depthwise_conv = {
     .min_inputs = 1,
     .max_inputs = 1,
-    .flags = 0,
+    .flags = NNOM_OPS_IN_PLACE,
     .infer = infer,
     .macs = macs,
+    .inplace_ok = inplace_ok,
+    .inplace_scratch_bytes = inplace_scratch_bytes,
     .run_s8 = run_s8,
     .run_f32 = NNOM_RUN_F32(run_f32),
 };

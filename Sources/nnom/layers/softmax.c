@@ -1,7 +1,8 @@
 /*
- * SOFTMAX over the last axis. s8: blob 0 uint32[256] exp table
- * (nnom_quant_softmax_table()); the output quantisation must be scale 1/256,
- * zero point -128. Runs in place.
+ * SOFTMAX over the last axis. s8: blob 0 is either nnom's uint32[256] exp table
+ * (nnom_quant_softmax_table()) or the int32[512] tables of TFLite's fixed-point
+ * softmax (made by the .tflite importer; kernels/softmax.h); its size says which.
+ * The output quantisation must be scale 1/256, zero point -128. Runs in place.
  */
 #include "kernels/softmax.h"
 #include "layers/elementwise_common.h"
@@ -12,8 +13,18 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
     nnom_status st = nnom_check_input_count(l, ctx, 1, 1);
     if (st != NNOM_OK) return st;
     if (ctx->dtype == NNOM_DTYPE_S8) {
-        st = nnom_expect_blob(ctx->model, l, 0, "exp table (uint32[256])", 256u * (uint32_t)sizeof(uint32_t));
-        if (st != NNOM_OK) return st;
+        const uint32_t tflite_bytes = 2u * NNOM_SOFTMAX_TABLE_SIZE * (uint32_t)sizeof(int32_t);
+        if (l->blobs[0].size == tflite_bytes) {
+            const int32_t depth = ctx->in[0]->shape.dims[ctx->in[0]->shape.rank - 1];
+            if (depth > NNOM_SOFTMAX_TFLITE_MAX_DEPTH)
+                return nnom_fail(ctx->model, NNOM_ERR_UNSUPPORTED,
+                                 "layer '%s' (%s): TFLite's softmax sums at most %d values, given a row of %d",
+                                 l->name, tname, NNOM_SOFTMAX_TFLITE_MAX_DEPTH, (int)depth);
+        } else {
+            st = nnom_expect_blob(ctx->model, l, 0, "exp table (uint32[256], or TFLite's int32[512])",
+                                  NNOM_SOFTMAX_TABLE_SIZE * (uint32_t)sizeof(uint32_t));
+            if (st != NNOM_OK) return st;
+        }
         /* relative distance to 1/256 (exact in float: the product by 256 is exact,
          * and so is the difference of two values this close) */
         const float rel = l->quant.scale * 256.0f - 1.0f;
@@ -38,12 +49,21 @@ static void rows_depth(const nnom_layer *l, int32_t *rows, int32_t *depth)
 
 static void run_s8(const nnom_exec *x)
 {
-    nnom_softmax_s8_args a;
-    a.in = (const int8_t *)x->in[0];
-    a.out = (int8_t *)x->out;
-    rows_depth(x->layer, &a.rows, &a.depth);
-    a.exp_table = (const uint32_t *)x->layer->blobs[0].data;
-    nnom_softmax_s8(&a);
+    if (x->layer->blobs[0].size == NNOM_SOFTMAX_TABLE_SIZE * sizeof(uint32_t)) {
+        nnom_softmax_s8_args a;
+        a.in = (const int8_t *)x->in[0];
+        a.out = (int8_t *)x->out;
+        rows_depth(x->layer, &a.rows, &a.depth);
+        a.exp_table = (const uint32_t *)x->layer->blobs[0].data;
+        nnom_softmax_s8(&a);
+    } else {
+        nnom_softmax_tflite_s8_args a;
+        a.in = (const int8_t *)x->in[0];
+        a.out = (int8_t *)x->out;
+        rows_depth(x->layer, &a.rows, &a.depth);
+        a.tflite_table = (const int32_t *)x->layer->blobs[0].data;
+        nnom_softmax_tflite_s8(&a);
+    }
 }
 
 static void run_f32(const nnom_exec *x)

@@ -2,7 +2,8 @@
  * ZERO_PADDING1D / ZERO_PADDING2D: adds pad = {top, bottom, left, right}
  * rows and columns of zeros (int8: the zero point, so they read as 0.0).
  * 1D takes (W, C) and requires top = bottom = 0; 2D takes (H, W, C).
- * No blobs; int8 keeps the input's quantisation. MACs: 0. Not in place.
+ * No blobs; int8 keeps the input's quantisation. MACs: 0. In place when the
+ * input dies here (the output grows over it: rows moved last first).
  *
  * The checks and the kernel arguments here also serve CROPPING1D/2D
  * (cropping.c, through nnom_ops_zero_padding and nnom_pad_layer_args()),
@@ -69,22 +70,20 @@ nnom_pad_args nnom_pad_layer_args(const nnom_exec *x, uint32_t elem_size)
     return a;
 }
 
-static void run_s8(const nnom_exec *x)
+static void run(const nnom_exec *x, uint32_t elem_size)
 {
-    const nnom_pad_args a = nnom_pad_layer_args(x, 1);
-    nnom_zero_pad(&a, x->in[0], x->out);
+    const nnom_pad_args a = nnom_pad_layer_args(x, elem_size);
+    if (x->layer->in_place) nnom_zero_pad_in_place(&a, x->out);
+    else nnom_zero_pad(&a, x->in[0], x->out);
 }
 
-static void run_f32(const nnom_exec *x)
-{
-    const nnom_pad_args a = nnom_pad_layer_args(x, 4);
-    nnom_zero_pad(&a, x->in[0], x->out);
-}
+static void run_s8(const nnom_exec *x) { run(x, 1); }
+static void run_f32(const nnom_exec *x) { run(x, 4); }
 
 const nnom_layer_ops nnom_ops_zero_padding = {
     .min_inputs = 1,
     .max_inputs = 1,
-    .flags = 0,
+    .flags = NNOM_OPS_IN_PLACE | NNOM_OPS_IN_PLACE_GROWS,
     .infer = infer,
     .run_s8 = run_s8,
     .run_f32 = NNOM_RUN_F32(run_f32),

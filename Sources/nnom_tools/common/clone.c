@@ -24,7 +24,10 @@ nnom_status nnom_tools_clone_observing(const nnom_model *m, int keep_all, int ob
     if (nnom_model_arena_size(m) == 0)
         return nnom_error_set(err, NNOM_ERR_STATE, "clone: the model to clone is not compiled");
     nnom_model *c;
-    nnom_status st = nnom_model_create(nnom_model_dtype(m), NULL, &c, err);
+    nnom_options opt; /* the user operators of its CUSTOM layers */
+    nnom_options_init(&opt);
+    opt.op_registry = nnom_model_op_registry(m);
+    nnom_status st = nnom_model_create(nnom_model_dtype(m), &opt, &c, err);
     if (st != NNOM_OK) return st;
     const int32_t n = nnom_model_layer_count(m);
     for (int32_t i = 0; i < n && st == NNOM_OK; i++) {

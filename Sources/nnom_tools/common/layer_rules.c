@@ -51,6 +51,9 @@ static const nnom_layer_rule rules[] = {
     [NNOM_LAYER_MAXIMUM] = CALIBRATED(nnom_qconst_minmax, 1),
     [NNOM_LAYER_CONV1D_TRANSPOSE] = CALIBRATED(nnom_qconst_weighted, 1),
     [NNOM_LAYER_CONV2D_TRANSPOSE] = CALIBRATED(nnom_qconst_weighted, 1),
+    [NNOM_LAYER_CUSTOM] = CALIBRATED(nnom_qconst_custom, 0),
+    [NNOM_LAYER_LAYER_NORM] = CALIBRATED(nnom_qconst_layer_norm, 0),
+    [NNOM_LAYER_MATMUL] = CALIBRATED(nnom_qconst_multiply, 1), /* {multiplier, shift} of A x B */
 };
 
 /* One entry per type: adding an enum value without a line here fails to compile. */

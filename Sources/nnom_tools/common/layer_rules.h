@@ -51,5 +51,7 @@ nnom_status nnom_qconst_table(const nnom_qstep *s, nnom_blob *blobs);
 nnom_status nnom_qconst_function(const nnom_qstep *s, nnom_blob *blobs);
 nnom_status nnom_qconst_prelu(const nnom_qstep *s, nnom_blob *blobs);
 nnom_status nnom_qconst_softmax(const nnom_qstep *s, nnom_blob *blobs);
+nnom_status nnom_qconst_custom(const nnom_qstep *s, nnom_blob *blobs);
+nnom_status nnom_qconst_layer_norm(const nnom_qstep *s, nnom_blob *blobs);
 
 #endif

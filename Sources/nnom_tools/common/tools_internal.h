@@ -29,6 +29,9 @@ struct nnom_converter {
     int32_t n_keras_layers;
     /* calibration: per float-model layer, the observed output range */
     float *range_min, *range_max;
+    const nnom_op_registry *ops; /* user operators Keras Lambda and custom layers may map to (NULL: none) */
+    /* dead-channel removal (quantize/dead_channels.c): output channels removed, and from how many layers */
+    int32_t removed_channels, removed_from_layers;
     char error[NNOM_ERROR_MESSAGE_MAX];
 };
 
@@ -55,5 +58,10 @@ nnom_status nnom_tools_clone(const nnom_model *m, int keep_all, nnom_model **out
 /* The same, the clone observing the values inside its layers (nnom_model_observe_internals()). */
 nnom_status nnom_tools_clone_observing(const nnom_model *m, int keep_all, int observe, nnom_model **out,
                                        nnom_error *err);
+
+/* Removes the output channels with all-zero weights from both models, folding their constants
+ * into the next layer's bias where that is exact (quantize/dead_channels.c); @p samples: the
+ * calibration samples (the first is run to read the constants). With @p keep, only resets the counts. */
+nnom_status nnom_dead_channels_remove(nnom_converter *c, const float *samples, int keep);
 
 #endif

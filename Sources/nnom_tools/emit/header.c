@@ -119,6 +119,68 @@ static void write_layer_types(FILE *f, nnom_model *m)
     fputc('\n', f);
 }
 
+/* The name of the user operator a CUSTOM layer needs (blob 0), or NULL. */
+static const char *user_op_name(nnom_model *m, int32_t i)
+{
+    nnom_layer_info info = NNOM_LAYER_INFO_INIT;
+    nnom_blob blobs[NNOM_MAX_BLOBS];
+    if (nnom_model_layer_info(m, i, &info) != NNOM_OK || info.type != NNOM_LAYER_CUSTOM) return NULL;
+    if (nnom_model_layer_blobs(m, i, blobs) != NNOM_OK || !blobs[0].data) return NULL;
+    return (const char *)blobs[0].data; /* NUL-terminated: the layer compiled */
+}
+
+/* The user operator layer @p i needs if no earlier layer needs it, else NULL. */
+static const char *first_use_of_user_op(nnom_model *m, int32_t i)
+{
+    const char *op = user_op_name(m, i);
+    for (int32_t j = 0; op && j < i; j++) {
+        const char *prev = user_op_name(m, j);
+        if (prev && strcmp(prev, op) == 0) return NULL;
+    }
+    return op;
+}
+
+/* The user operators the model needs, once each in order of first use, in a machine-readable
+ * "nnom-user-ops:" line; returns how many. */
+static int32_t write_user_ops(FILE *f, nnom_model *m)
+{
+    const int32_t n = nnom_model_layer_count(m);
+    int32_t count = 0;
+    for (int32_t i = 0; i < n; i++) {
+        const char *op = first_use_of_user_op(m, i);
+        if (!op) continue;
+        if (count++ == 0)
+            fprintf(f, " *\n * User operators it needs: register each under its name in nnom_options.op_registry\n"
+                       " * before loading (nnom/user_op.h); loading without one fails, naming it:\n"
+                       " * nnom-user-ops:");
+        fputc(' ', f);
+        put_comment_text(f, op);
+    }
+    if (count) fputc('\n', f);
+    return count;
+}
+
+/* The user operators as a C initializer of string literals, { "a", "b" }: '"' and '\\' escaped,
+ * bytes outside printable ASCII as octal escapes. */
+static void write_user_op_list(FILE *f, nnom_model *m, const char *upper)
+{
+    fprintf(f, "/* Names of the user operators the model needs (see the top comment). */\n#define %s_USER_OPS {", upper);
+    int32_t count = 0;
+    for (int32_t i = 0; i < nnom_model_layer_count(m); i++) {
+        const char *op = first_use_of_user_op(m, i);
+        if (!op) continue;
+        fputs(count++ ? ", \"" : " \"", f);
+        for (const char *p = op; *p; p++) {
+            const unsigned char ch = (unsigned char)*p;
+            if (ch == '"' || ch == '\\') fprintf(f, "\\%c", ch);
+            else if (ch < 0x20 || ch >= 0x7f) fprintf(f, "\\%03o", ch);
+            else fputc(ch, f);
+        }
+        fputc('"', f);
+    }
+    fprintf(f, " }\n#define %s_USER_OP_COUNT %d\n\n", upper, (int)count);
+}
+
 /* The compile-time check that the nnom headers the firmware is built with read
  * the .nnom format version of @p bytes (an older runtime cannot load a newer file). */
 static void write_format_check(FILE *f, const uint8_t *bytes, size_t size, const char *name)
@@ -189,6 +251,7 @@ static nnom_status write_header_file(const nnom_model *mc, const uint8_t *bytes,
             size, nnom_model_weight_bytes(m), nnom_model_arena_size(m), (unsigned long long)nnom_model_total_macs(m));
     write_layer_table(f, m);
     write_layer_types(f, m);
+    const int32_t n_user_ops = write_user_ops(f, m);
     fprintf(f, " *\n * Use:\n"
                " *     nnom_model *model;\n"
                " *     nnom_error err;\n"
@@ -207,6 +270,7 @@ static nnom_status write_header_file(const nnom_model *mc, const uint8_t *bytes,
     fprintf(f, "#define %s_MODEL_BYTES %zu\n", upper, size);
     fprintf(f, "/* Arena the model needs once loaded (nnom_model_arena_size()). */\n");
     fprintf(f, "#define %s_ARENA_BYTES %zu\n\n", upper, nnom_model_arena_size(m));
+    if (n_user_ops) write_user_op_list(f, m, upper);
     fprintf(f, "/* The .nnom file as little-endian 32-bit words: 4-byte aligned, used in place by the loader. */\n");
     fprintf(f, "static const uint32_t %s_model_data[%zu] = {\n", name, n_words);
     for (size_t w = 0; w < n_words; w++) {
@@ -267,5 +331,26 @@ nnom_status nnom_write_header(const void *data, size_t size, const char *path, c
         nnom_model_destroy(m);
     }
     free(copy);
+    return st;
+}
+
+nnom_status nnom_write_model_header(nnom_model *model, const char *path, const char *name, const char *source,
+                                    nnom_error *err)
+{
+    if (!model) return nnom_error_set(err, NNOM_ERR_ARGUMENT, "write header: model is NULL");
+    size_t size = 0;
+    nnom_status st = nnom_model_save(model, NULL, 0, &size);
+    if (st != NNOM_OK) return nnom_error_set(err, st, "write header: %s", nnom_model_last_error(model));
+    uint8_t *bytes = (uint8_t *)malloc(size);
+    if (!bytes) return nnom_error_set(err, NNOM_ERR_NO_MEMORY, "write header: out of memory");
+    st = nnom_model_save(model, bytes, size, &size);
+    if (st != NNOM_OK) {
+        nnom_error_set(err, st, "write header: %s", nnom_model_last_error(model));
+    } else {
+        char msg[NNOM_ERROR_MESSAGE_MAX];
+        st = write_header_file(model, bytes, size, source, path, name, msg, sizeof msg);
+        if (st != NNOM_OK) nnom_error_set(err, st, "%s", msg);
+    }
+    free(bytes);
     return st;
 }

@@ -86,12 +86,12 @@ const kr_class *kr_class_find(const char *class_name)
 {
     for (size_t i = 0; i < sizeof classes / sizeof classes[0]; i++)
         if (strcmp(classes[i].name, class_name) == 0) return &classes[i];
-    return NULL;
+    return kr_transformer_class_find(class_name);
 }
 
 /* Fits in an error message after a layer's name and class (NNOM_ERROR_MESSAGE_MAX bytes). */
 const char *kr_supported_text(void)
 {
     return "Conv, DepthwiseConv, SeparableConv, Dense, BatchNormalization, pooling, padding, cropping, upsampling, "
-           "merges, Flatten, Reshape, activations, Rescaling, SimpleRNN, GRU, LSTM, Bidirectional";
+           "merges, Flatten, Reshape, activations, Rescaling, SimpleRNN, GRU, LSTM, Bidirectional, LayerNormalization";
 }

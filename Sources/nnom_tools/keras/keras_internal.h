@@ -225,6 +225,11 @@ typedef struct kr_class {
 
 /* The class entry for a Keras class_name, or NULL if unsupported. */
 const kr_class *kr_class_find(const char *class_name);
+/* The classes of keras_transformer.c (LayerNormalization), or NULL. */
+const kr_class *kr_transformer_class_find(const char *class_name);
+/* The class entry of a layer that becomes a CUSTOM layer (keras_transformer.c): a Lambda whose
+ * name, or a layer whose class name, is an operator of @p ops; NULL otherwise (and for NULL ops). */
+const kr_class *kr_user_op_class(const nnom_op_registry *ops, const kr_layer *layer);
 /* A short list of what is supported, for error messages. */
 const char *kr_supported_text(void);
 

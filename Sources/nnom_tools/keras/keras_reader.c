@@ -242,6 +242,7 @@ static nnom_status build_call(walk *w, int li, int k)
     if (k == 0) snprintf(x->base, sizeof x->base, "%s", L->name);
     else snprintf(x->base, sizeof x->base, "%s@%d", L->name, k);
     const kr_class *cls = kr_class_find(L->cls);
+    if (!cls) cls = kr_user_op_class(x->c->ops, L);
     if (!cls) {
         if (strcmp(L->cls, "Functional") == 0 || strcmp(L->cls, "Sequential") == 0 || strcmp(L->cls, "Model") == 0)
             return kr_layer_fail(x, NNOM_ERR_UNSUPPORTED, "nested models are not supported; build the model as one "
@@ -376,7 +377,10 @@ static nnom_status build_model(kr_ctx *x, walk *w)
     }
     nnom_error e;
     nnom_model *m;
-    nnom_status st = nnom_model_create(NNOM_DTYPE_F32, NULL, &m, &e);
+    nnom_options opt; /* the user operators of its CUSTOM layers */
+    nnom_options_init(&opt);
+    opt.op_registry = c->ops;
+    nnom_status st = nnom_model_create(NNOM_DTYPE_F32, &opt, &m, &e);
     if (st != NNOM_OK) return nnom_converter_fail(c, st, "cannot create the float32 model: %s", e.message);
     c->float_model = m;
     c->owns_float_model = 1;
@@ -474,11 +478,18 @@ static nnom_status hand_over(nnom_converter *c, nnom_status st, nnom_converter *
 
 nnom_status nnom_keras_read(const char *path, nnom_converter **out, nnom_error *err)
 {
+    return nnom_keras_read_with_ops(path, NULL, out, err);
+}
+
+nnom_status nnom_keras_read_with_ops(const char *path, const nnom_op_registry *ops, nnom_converter **out,
+                                     nnom_error *err)
+{
     if (out) *out = NULL;
     if (!path || !out) return nnom_error_set(err, NNOM_ERR_ARGUMENT, "nnom_keras_read: path and out must not be NULL");
     nnom_converter *c;
     nnom_status st = nnom_converter_create(&c, err);
     if (st != NNOM_OK) return st;
+    c->ops = ops;
     snprintf(c->source, sizeof c->source, "%s", path);
     /* HDF5 prints its error stack by default; the reader reports failures itself */
     H5E_auto2_t old_func = NULL;

@@ -512,6 +512,38 @@ nnom_status nnom_qconst_softmax(const nnom_qstep *s, nnom_blob *blobs)
     return NNOM_OK;
 }
 
+/* CUSTOM: the operator's name and constants as they are; its int8 kernel reads the quantisations. */
+nnom_status nnom_qconst_custom(const nnom_qstep *s, nnom_blob *blobs)
+{
+    const qlayer *l = &s->Q[s->i];
+    for (int k = 0; k < 2; k++) {
+        if (!l->fblobs[k].size) continue;
+        void *copy = nnom_store_alloc(&s->c->store, l->fblobs[k].size);
+        if (!copy) return nnom_converter_fail(s->c, NNOM_ERR_NO_MEMORY, "quantise: out of memory");
+        memcpy(copy, l->fblobs[k].data, l->fblobs[k].size);
+        blobs[k] = (nnom_blob){copy, l->fblobs[k].size};
+    }
+    return NNOM_OK;
+}
+
+/* LAYER_NORM: [multipliers][shifts][biases] per channel, then the int64 epsilon term. */
+nnom_status nnom_qconst_layer_norm(const nnom_qstep *s, nnom_blob *blobs)
+{
+    const qlayer *l = &s->Q[s->i];
+    const int32_t depth = l->info.shape.dims[l->info.shape.rank - 1];
+    const uint32_t per = (uint32_t)depth * 4u;
+    int32_t *p = (int32_t *)nnom_store_alloc(&s->c->store, 3u * per + 8u);
+    if (!p) return nnom_converter_fail(s->c, NNOM_ERR_NO_MEMORY, "quantise: out of memory");
+    const float *gamma = l->fblobs[0].size ? (const float *)l->fblobs[0].data : NULL;
+    const float *beta = l->fblobs[1].size ? (const float *)l->fblobs[1].data : NULL;
+    const nnom_status st = nnom_quant_layer_norm_params(s->in0, l->quant, gamma, beta, depth, l->info.params.alpha, p,
+                                                        p + depth, p + 2 * depth, p + 3 * depth);
+    if (st != NNOM_OK) return helper_failed(s->c, st, l, "normalisation constants");
+    for (int k = 0; k < 3; k++) blobs[k] = (nnom_blob){p + k * depth, per};
+    blobs[3] = (nnom_blob){p + 3 * depth, 8u};
+    return NNOM_OK;
+}
+
 /* Output quantisation and constants of layer i (inputs already done), by the rules of its type. */
 static nnom_status quantize_layer(nnom_converter *c, qlayer *Q, int32_t i, const float *lo, const float *hi,
                                   const nnom_calib_internals *internals, int per_tensor, nnom_blob *blobs)
@@ -579,7 +611,10 @@ nnom_status nnom_converter_quantize(nnom_converter *c, const float *samples, siz
     if (st != NNOM_OK) goto fail;
 
     nnom_error err;
-    st = nnom_model_create(NNOM_DTYPE_S8, NULL, &m, &err);
+    nnom_options mopt; /* the user operators of the float32 model's CUSTOM layers */
+    nnom_options_init(&mopt);
+    mopt.op_registry = nnom_model_op_registry(fm);
+    st = nnom_model_create(NNOM_DTYPE_S8, &mopt, &m, &err);
     if (st != NNOM_OK) {
         st = nnom_converter_fail(c, st, "quantise: %s", err.message);
         goto fail;
@@ -623,7 +658,7 @@ nnom_status nnom_converter_quantize(nnom_converter *c, const float *samples, siz
     free(Q);
     free(internals);
     c->error[0] = '\0';
-    return NNOM_OK;
+    return nnom_dead_channels_remove(c, samples, opt.keep_dead_channels);
 fail:
     nnom_model_destroy(m);
     free(lo);

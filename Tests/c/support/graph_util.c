@@ -155,6 +155,27 @@ int32_t gb_conv(gb *g, int32_t in, int32_t filters, int32_t k, int32_t stride, i
     return id;
 }
 
+int32_t gb_depthwise(gb *g, int32_t in, int32_t k, int32_t stride, int32_t padding, int32_t act)
+{
+    nnom_shape is = shape_of(g, in);
+    gdims d = dims_of(&is);
+    TU_REQUIRE(is.rank == 3, "gb_depthwise: 2D only");
+    nnom_layer_params p;
+    memset(&p, 0, sizeof p);
+    p.kernel[0] = p.kernel[1] = k;
+    p.stride[0] = p.stride[1] = stride;
+    p.dilation[0] = p.dilation[1] = 1;
+    p.padding = padding;
+    p.units = 1; /* depth multiplier */
+    p.activation = act;
+    nnom_blob blobs[NNOM_MAX_BLOBS];
+    const float *w, *b;
+    weighted_blobs(g, d.c, k * k, blobs, &w, &b); /* read as [kh][kw][c] */
+    int32_t id = add(g, NNOM_LAYER_DEPTHWISE_CONV2D, 1, &in, p, blobs, w, b);
+    set_shape(g, id, 3, window_out(d.h, k, stride, 1, padding), window_out(d.w, k, stride, 1, padding), d.c);
+    return id;
+}
+
 int32_t gb_dense(gb *g, int32_t in, int32_t units, int32_t act)
 {
     nnom_shape is = shape_of(g, in);
@@ -362,6 +383,24 @@ double **gb_reference(const gb *g, const float *input)
                                     acc += x[(iy * id.w + ix) * id.c + ic] * l->w[((oc * kh + ky) * kw + kx) * id.c + ic];
                             }
                         y[(oy * od.w + ox) * od.c + oc] = act(acc, p->activation);
+                    }
+            break;
+        }
+        case NNOM_LAYER_DEPTHWISE_CONV2D: {
+            int32_t kh = p->kernel[0], kw = p->kernel[1];
+            int32_t pt = pad_before(id.h, od.h, kh, p->stride[0], 1, p->padding);
+            int32_t pl = pad_before(id.w, od.w, kw, p->stride[1], 1, p->padding);
+            for (int32_t oy = 0; oy < od.h; oy++)
+                for (int32_t ox = 0; ox < od.w; ox++)
+                    for (int32_t c = 0; c < od.c; c++) {
+                        double acc = l->b[c];
+                        for (int32_t ky = 0; ky < kh; ky++)
+                            for (int32_t kx = 0; kx < kw; kx++) {
+                                int32_t iy = oy * p->stride[0] - pt + ky, ix = ox * p->stride[1] - pl + kx;
+                                if (iy < 0 || iy >= id.h || ix < 0 || ix >= id.w) continue;
+                                acc += x[(iy * id.w + ix) * id.c + c] * l->w[(ky * kw + kx) * od.c + c];
+                            }
+                        y[(oy * od.w + ox) * od.c + c] = act(acc, p->activation);
                     }
             break;
         }

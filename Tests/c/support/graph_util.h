@@ -36,6 +36,8 @@ int32_t gb_input(gb *g, int32_t rank, int32_t d0, int32_t d1, int32_t d2);
 int32_t gb_conv(gb *g, int32_t in, int32_t filters, int32_t k, int32_t stride, int32_t dilation, int32_t padding,
                 int32_t act);
 int32_t gb_dense(gb *g, int32_t in, int32_t units, int32_t act);
+/* Depthwise 2D convolution, depth multiplier 1, square kernel, no dilation. */
+int32_t gb_depthwise(gb *g, int32_t in, int32_t k, int32_t stride, int32_t padding, int32_t act);
 int32_t gb_max_pool(gb *g, int32_t in, int32_t k, int32_t stride, int32_t padding);
 int32_t gb_avg_pool(gb *g, int32_t in, int32_t k, int32_t stride, int32_t padding);
 int32_t gb_global_avg_pool(gb *g, int32_t in);

@@ -10,7 +10,12 @@
  *   make_headers keras NAME MODEL.keras CALIB.npy X.npy Y.npy OUT_DIR COUNT
  *       a Keras model converted by nnom's tools (needs a build with tools),
  *       calibrated on the samples of CALIB.npy and run on the first COUNT
- *       samples of X.npy (Y.npy: their integer labels, or "-" for none)
+ *       samples of X.npy (Y.npy: their integer labels, or "-" for none); converted with
+ *       dead-channel removal unless NNOM_KEEP_DEAD_CHANNELS=1 is in the environment
+ *   make_headers tflite NAME MODEL.tflite X.npy OUT_DIR COUNT
+ *       an int8 .tflite model converted by nnom's tools, run on the first COUNT
+ *       int8 samples of X.npy (the fixtures of Tests/fixtures/tflite, whose
+ *       outputs test_tflite checks against TensorFlow Lite Micro's)
  *
  * Writes into OUT_DIR:
  *   NAME_weights.h    the .nnom bytes as `static const uint32_t NAME_model_data[]`,
@@ -19,6 +24,7 @@
  *   NAME_inputs.h     the int8 test inputs (and labels), and an "nnom-layers:" line
  *                     naming the layer types the model uses
  *   NAME_expected.txt the host runtime's outputs, in the firmware's "output <i>.<o>: ..." format
+ *   NAME_layers.txt   the layers the runtime times, in run order, for the benchmark's per-layer split
  * The expected outputs come from a model loaded from the very bytes the header holds.
  */
 #include <stdio.h>
@@ -122,6 +128,56 @@ static int write_inputs_header(const char *dir, const char *name, const nnom_mod
         for (int32_t i = 0; i < count; i++) fprintf(f, "%s%d,", i % 32 ? " " : "\n    ", (int)labels[i]);
         fprintf(f, "\n};\n");
     }
+    return fclose(f) != 0;
+}
+
+static int is_windowed(nnom_layer_type type)
+{
+    return type == NNOM_LAYER_CONV1D || type == NNOM_LAYER_CONV2D || type == NNOM_LAYER_DEPTHWISE_CONV1D ||
+           type == NNOM_LAYER_DEPTHWISE_CONV2D;
+}
+
+/* A timer hook that ticks once per call: a layer the runtime times gets one tick per run. */
+static uint32_t tick_timer(void *ctx)
+{
+    uint32_t *ticks = (uint32_t *)ctx;
+    return (*ticks)++;
+}
+
+/*
+ * Writes NAME_layers.txt: "layer <k> <kind> macs=<n> name=<name>" for the k-th layer the runtime
+ * times (the layers it runs, in order; the firmware's timer hook marks the same ones for the
+ * instruction-count plugin). Convolutions' kinds carry window and stride: conv2d_3x3_s2.
+ */
+static int write_layers(const char *dir, const char *name, const uint8_t *bytes, size_t size)
+{
+    uint32_t ticks = 0;
+    nnom_options options = NNOM_OPTIONS_INIT;
+    options.timer = tick_timer;
+    options.timer_ctx = &ticks;
+    nnom_model *m;
+    nnom_error err;
+    if (nnom_model_load(bytes, size, &options, &m, &err) != NNOM_OK) return die("load", err.message);
+    if (nnom_model_alloc_arena(m) != NNOM_OK || nnom_model_run(m) != NNOM_OK)
+        return die("run", nnom_model_last_error(m));
+    FILE *f = open_out(dir, name, "_layers.txt");
+    if (!f) return 1;
+    int32_t slot = 0;
+    for (int32_t i = 0; i < nnom_model_layer_count(m); i++) {
+        nnom_layer_stats stats;
+        nnom_layer_info info = NNOM_LAYER_INFO_INIT;
+        if (nnom_model_layer_stats(m, i, &stats) != NNOM_OK || stats.time_us == 0 ||
+            nnom_model_layer_info(m, i, &info) != NNOM_OK)
+            continue;
+        fprintf(f, "layer %d %s", (int)slot++, info.type_name);
+        if (is_windowed(info.type)) {
+            const int32_t stride = info.params.stride[1] > 1 ? info.params.stride[1] : info.params.stride[0];
+            fprintf(f, "_%dx%d", (int)info.params.kernel[0], (int)info.params.kernel[1]);
+            if (stride > 1) fprintf(f, "_s%d", (int)stride);
+        }
+        fprintf(f, " macs=%llu name=%s\n", (unsigned long long)info.macs, info.name);
+    }
+    nnom_model_destroy(m);
     return fclose(f) != 0;
 }
 
@@ -230,7 +286,7 @@ static int emit_built(const char *dir, const char *name, nnom_model *built, cons
     if (save_and_reload(built, &bytes, &size, &m)) return 1;
     const int rc = write_weights_header(dir, name, bytes, size, m) ||
                    write_inputs_header(dir, name, m, inputs, count, in_count, NULL) ||
-                   write_expected(dir, name, m, inputs, count, in_count);
+                   write_expected(dir, name, m, inputs, count, in_count) || write_layers(dir, name, bytes, size);
     nnom_model_destroy(m);
     free(bytes);
     return rc;
@@ -283,8 +339,16 @@ static int make_keras(const char *name, const char *model_path, const char *cali
     const int64_t sample = x.count / x.dims[0];
     if (calib.count / calib.dims[0] != sample) return die(calib_path, "samples of another size than X.npy's");
     nnom_converter *c;
-    if (nnom_convert_keras(model_path, calib.data, (size_t)calib.dims[0], NULL, &c, &err) != NNOM_OK)
+    nnom_quantize_options options;
+    nnom_quantize_options_init(&options);
+    const char *keep = getenv("NNOM_KEEP_DEAD_CHANNELS"); /* "1": convert without dead-channel removal */
+    options.keep_dead_channels = keep && !strcmp(keep, "1");
+    if (nnom_convert_keras(model_path, calib.data, (size_t)calib.dims[0], &options, &c, &err) != NNOM_OK)
         return die(model_path, err.message);
+    int32_t pruned_layers;
+    const int32_t pruned = nnom_converter_removed_channels(c, &pruned_layers);
+    if (pruned) fprintf(stderr, "make_headers: %s: %d all-zero output channels removed from %d layers\n", name,
+                        (int)pruned, (int)pruned_layers);
     char path[1024];
     snprintf(path, sizeof path, "%s/%s_weights.h", dir, name);
     if (nnom_converter_write_header(c, path, name) != NNOM_OK) return die("header", nnom_converter_last_error(c));
@@ -306,7 +370,7 @@ static int make_keras(const char *name, const char *model_path, const char *cali
         labels[i] = has_labels ? (int32_t)y.data[i] : 0;
     }
     int rc = write_inputs_header(dir, name, m, inputs, count, in.count, has_labels ? labels : NULL) ||
-             write_expected(dir, name, m, inputs, count, in.count);
+             write_expected(dir, name, m, inputs, count, in.count) || write_layers(dir, name, bytes, size);
     free(inputs);
     free(labels);
     free(bytes);
@@ -317,6 +381,38 @@ static int make_keras(const char *name, const char *model_path, const char *cali
     if (has_labels) nnom_array_free(&y);
     return rc;
 }
+
+static int make_tflite(const char *name, const char *model_path, const char *x_path, const char *dir, int32_t count)
+{
+    nnom_error err;
+    nnom_array x;
+    if (nnom_npy_read(x_path, &x, &err) != NNOM_OK) return die(x_path, err.message);
+    if (x.rank < 1 || x.dims[0] < count) return die(x_path, "fewer samples than asked for");
+    const int64_t sample = x.count / x.dims[0];
+    nnom_converter *c;
+    if (nnom_convert_tflite(model_path, &c, &err) != NNOM_OK) return die(model_path, err.message);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s_weights.h", dir, name);
+    if (nnom_converter_write_header(c, path, name) != NNOM_OK) return die("header", nnom_converter_last_error(c));
+    uint8_t *bytes;
+    size_t size;
+    nnom_model *m;
+    if (save_and_reload(nnom_converter_int8_model(c), &bytes, &size, &m)) return 1;
+    nnom_tensor_info in;
+    if (nnom_model_input_info(m, 0, &in) != NNOM_OK || in.count != sample)
+        return die(x_path, "samples do not match the model's input");
+    int8_t *inputs = malloc((size_t)count * (size_t)in.count);
+    if (!inputs) return die("memory", "out of memory");
+    for (int64_t k = 0; k < (int64_t)count * in.count; k++) inputs[k] = (int8_t)x.data[k]; /* already int8 */
+    int rc = write_inputs_header(dir, name, m, inputs, count, in.count, NULL) ||
+             write_expected(dir, name, m, inputs, count, in.count);
+    free(inputs);
+    free(bytes);
+    nnom_model_destroy(m);
+    nnom_converter_destroy(c);
+    nnom_array_free(&x);
+    return rc;
+}
 #endif
 
 int main(int argc, char **argv)
@@ -325,8 +421,10 @@ int main(int argc, char **argv)
 #ifdef NNOM_HAS_TOOLS
     if (argc == 9 && !strcmp(argv[1], "keras"))
         return make_keras(argv[2], argv[3], argv[4], argv[5], argv[6], argv[7], atoi(argv[8]));
+    if (argc == 7 && !strcmp(argv[1], "tflite")) return make_tflite(argv[2], argv[3], argv[4], argv[5], atoi(argv[6]));
 #endif
     fprintf(stderr, "usage: make_headers cnn28 OUT_DIR COUNT\n"
-                    "       make_headers keras NAME MODEL.keras CALIB.npy X.npy Y.npy OUT_DIR COUNT (tools build)\n");
+                    "       make_headers keras NAME MODEL.keras CALIB.npy X.npy Y.npy OUT_DIR COUNT (tools build)\n"
+                    "       make_headers tflite NAME MODEL.tflite X.npy OUT_DIR COUNT (tools build)\n");
     return 2;
 }

@@ -1,4 +1,4 @@
-"""nnom.convert: Keras model to int8 nnom model, by libnnom's converter."""
+"""nnom.convert: Keras model or int8 .tflite file to int8 nnom model, by libnnom's converter."""
 from __future__ import annotations
 
 import os
@@ -53,13 +53,36 @@ def _calibration_arrays(calibration) -> list:
     return out
 
 
-def convert(model_or_path, calibration, *, output: Union[str, os.PathLike, None] = None,
+def _is_tflite(model_or_path) -> bool:
+    return isinstance(model_or_path, (str, os.PathLike)) and os.fspath(model_or_path).lower().endswith(".tflite")
+
+
+def _convert_tflite(path: str, calibration, output, header, header_name: Optional[str]) -> Model:
+    if calibration is not None:
+        raise ValueError("a .tflite model is already quantised: it takes no calibration data "
+                         "(nnom uses the file's scales and zero points as they are); call nnom.convert(path)")
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"no such model file: {path}")
+    raw = _nnom.convert_tflite(path, os.fspath(header) if header is not None else None, header_name)
+    model = Model(raw)
+    model.conversion_report = None
+    if output is not None:
+        model.save(output)
+    return model
+
+
+def convert(model_or_path, calibration=None, *, output: Union[str, os.PathLike, None] = None,
             header: Union[str, os.PathLike, None] = None, header_name: Optional[str] = None,
             per_channel: bool = True, method: str = "minmax", percentile: float = 99.99,
             progress: Optional[bool] = None, isolate: bool = True) -> Model:
-    """Converts a Keras model to an int8 nnom model in one line.
+    """Converts a Keras model, or an int8 TensorFlow Lite model, to an int8 nnom model in one line.
 
-    ``model_or_path`` is a path to a ``.keras`` or ``.h5`` file, or a live
+    A path ending in ``.tflite`` is a model TensorFlow already quantised
+    (full-integer quantisation): it is converted as it is, bit-exact with
+    TensorFlow Lite Micro, and takes no ``calibration`` (giving some is a
+    ``ValueError``); ``conversion_report`` is then None. See docs/tflite.md.
+
+    Otherwise ``model_or_path`` is a path to a ``.keras`` or ``.h5`` file, or a live
     ``keras.Model`` (saved to a temporary ``.keras`` first). ``calibration``
     is a numpy array of sample inputs, batch first, each sample of the
     input's shape (dims of 1 aside); for several inputs, a list of arrays in
@@ -82,6 +105,10 @@ def convert(model_or_path, calibration, *, output: Union[str, os.PathLike, None]
     ending this process. ``isolate=False`` reads in this process (faster to
     start, for trusted files).
     """
+    if _is_tflite(model_or_path):
+        return _convert_tflite(os.fspath(model_or_path), calibration, output, header, header_name)
+    if calibration is None:
+        raise ValueError("converting a Keras model needs calibration data: sample inputs, batch first")
     tmp = None
     if isinstance(model_or_path, (str, os.PathLike)):
         path = source = os.fspath(model_or_path)

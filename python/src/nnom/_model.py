@@ -206,6 +206,12 @@ class Model:
         return self._m.sizes()[0]
 
     @property
+    def arena_lower_bound(self) -> int:
+        """The most bytes of activations and scratch alive at any one layer: no plan of these
+        buffers is smaller than this; ``arena_size`` minus this is what the placement loses."""
+        return self._m.sizes()[4]
+
+    @property
     def flash_size(self) -> int:
         """Bytes of the .nnom file: weights plus layer records, what firmware stores in flash."""
         return self._m.sizes()[2]
@@ -270,7 +276,8 @@ class Model:
             rows.append(f"{l.name[:22]:<22} {l.type:<16} {'x'.join(map(str, l.shape)):<14} {l.scale:>10.5f} "
                         f"{l.zero_point:>5} {l.macs:>9} {l.arena_offset:>7} {l.arena_bytes:>7}"
                         + ("  in place" if l.in_place and l.type not in ("flatten", "reshape", "output") else ""))
-        rows.append(f"arena {self.arena_size} bytes, flash {self.flash_size} bytes, {self.macs} MACs")
+        rows.append(f"arena {self.arena_size} bytes (lower bound {self.arena_lower_bound}), "
+                    f"flash {self.flash_size} bytes, {self.macs} MACs")
         return "\n".join(rows)
 
     # ---------------------------------------------------------------- output

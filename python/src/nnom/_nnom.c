@@ -361,9 +361,10 @@ static PyObject *Model_layer_output_f32(ModelObject *self, PyObject *args)
 static PyObject *Model_sizes(ModelObject *self, PyObject *args)
 {
     if (!ready(self)) return NULL;
-    return Py_BuildValue("(nnnK)", (Py_ssize_t)nnom_model_arena_size(self->model),
+    return Py_BuildValue("(nnnKn)", (Py_ssize_t)nnom_model_arena_size(self->model),
                          (Py_ssize_t)nnom_model_weight_bytes(self->model), (Py_ssize_t)self->size,
-                         (unsigned long long)nnom_model_total_macs(self->model));
+                         (unsigned long long)nnom_model_total_macs(self->model),
+                         (Py_ssize_t)nnom_model_arena_lower_bound(self->model));
 }
 
 static PyObject *Model_bytes(ModelObject *self, PyObject *args)
@@ -707,6 +708,44 @@ done:
     return result;
 }
 
+/* convert_tflite(path, header_path or None, header_name) -> nnom bytes: an int8 .tflite, no calibration. */
+static PyObject *convert_tflite(PyObject *mod, PyObject *args)
+{
+    const char *path, *header_path, *header_name;
+    if (!PyArg_ParseTuple(args, "szz", &path, &header_path, &header_name)) return NULL;
+    nnom_converter *c = NULL;
+    nnom_error err;
+    nnom_status st;
+    PyObject *result = NULL;
+    Py_BEGIN_ALLOW_THREADS
+    st = nnom_convert_tflite(path, &c, &err);
+    Py_END_ALLOW_THREADS
+    if (st != NNOM_OK) return raise_status(st, err.message);
+    char derived[80];
+    if (header_path && (!header_name || !header_name[0])) {
+        nnom_header_default_name(header_path, derived, sizeof derived);
+        header_name = derived;
+    }
+    if (header_path && (st = nnom_converter_write_header(c, header_path, header_name)) != NNOM_OK) {
+        raise_status(st, nnom_converter_last_error(c));
+        goto done;
+    }
+    nnom_model *q = nnom_converter_int8_model(c);
+    size_t size = 0;
+    if ((st = nnom_model_save(q, NULL, 0, &size)) != NNOM_OK) {
+        raise_status(st, nnom_model_last_error(q));
+        goto done;
+    }
+    result = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)size);
+    if (result && (st = nnom_model_save(q, PyBytes_AS_STRING(result), size, &size)) != NNOM_OK) {
+        Py_CLEAR(result);
+        raise_status(st, nnom_model_last_error(q));
+    }
+done:
+    nnom_converter_destroy(c);
+    return result;
+}
+
 /* write_header(nnom bytes, path, name or None, source or None) -> the C name used: a weights.h for firmware
  * from a .nnom file's bytes; no name takes the file's (nnom_header_default_name). */
 static PyObject *write_header(PyObject *mod, PyObject *args)
@@ -796,6 +835,7 @@ static PyObject *version(PyObject *mod, PyObject *args)
 
 static PyMethodDef module_methods[] = {
     {"convert_keras", convert_keras, METH_VARARGS, "convert a Keras file (low level; use nnom.convert)"},
+    {"convert_tflite", convert_tflite, METH_VARARGS, "convert an int8 .tflite file (low level; use nnom.convert)"},
     {"write_header", write_header, METH_VARARGS, "write_header(nnom_bytes, path, name, source) -> C name"},
     {"keras_layers", keras_layers, METH_VARARGS, "keras_layers(path) -> [(nnom name, Keras name or None)]"},
     {"sqnr", sqnr, METH_VARARGS, "sqnr(reference f32, test, test_is_int8, scale, zero_point) -> dB"},

@@ -31,9 +31,12 @@
  * The common case, channels whose requantisation takes the 32-bit form of
  * nnom_arm_requant_zp() (see arm_dsp.h: shift in [-22, -1], multiplier above
  * 2^30, |dot + bias| < 2^30 by a bound on the bias), runs in one assembly
- * routine (pass4_fast) from the bias to the stored bytes (per output: LSL,
+ * routine (pass4_fast), over each run of consecutive such channels (so that
+ * one other channel does not send its neighbours to the slow path); channels
+ * with a multiplier below 2^30 likewise in pass4_fast_u, with the
+ * requantisation of nnom_arm_requant() (one instruction more per output) from the bias to the stored bytes (per output: LSL,
  * SMMLAR, ADD, ASR, SSAT, STRB), so that its registers are used as planned,
- * at -Os as at -O2. Other channels, the last partial pass (one column at a
+ * at -Os as at -O2. Other channels (a dead one, multiplier 0, is a constant), the last partial pass (one column at a
  * time when it has 1 or 2 pixels) and patches too long for four pixels (one
  * pixel per pass) use nnom_conv_quant_out() of conv.h, as the portable kernel
  * does.
@@ -349,6 +352,14 @@ typedef struct {
     "add    r8, r8, " S ", asr #31\n\t"     \
     "asr    r8, r8, r11\n\t"                \
     "ssat   r8, #8, r8\n\t"
+/* The same for any multiplier, nnom_arm_requant() + zp: u = SMMULR(2 S, m), (u - [u < 0] + c) >> e. */
+#define REQUANT_U_R8(S)                     \
+    "lsl    r8, " S ", #1\n\t"              \
+    "smmulr r8, r8, r10\n\t"                \
+    "add    r8, r8, r8, asr #31\n\t"        \
+    "add    r8, r8, r12\n\t"                \
+    "asr    r8, r8, r11\n\t"                \
+    "ssat   r8, #8, r8\n\t"
 
 /*
  * Channels [0, p->n_ch) of four whole pixels, every one fast (see the file
@@ -360,81 +371,101 @@ typedef struct {
  */
 /* (naked: the body is the assembly alone; the arguments arrive in r0-r2) */
 #define ARG __attribute__((unused))
+#define PASS4_BODY(RQ) \
+    __asm__ volatile( \
+        "push   {r4-r11, lr}\n\t" \
+        "movs   r3, #0\n" \
+        "10:\n\t" \
+        "ldrd   r8, r9, [r0]\n\t" /* columns, groups */ \
+        "ldr    r4, [r0, #8]\n\t" \
+        "cbz    r4, 11f\n\t" \
+        "ldr    r4, [r4, r3, lsl #2]\n" \
+        "11:\n\t" \
+        "mov    r5, r4\n\t" \
+        "mov    r6, r4\n\t" \
+        "mov    r7, r4\n\t" \
+        /* the groups, four per loop pass; n % 4 = 3, 2, 1 enter at the second, third, fourth */ \
+        "ands   r10, r9, #3\n\t" \
+        "add    r9, r9, #3\n\t" \
+        "lsr    r9, r9, #2\n\t" \
+        "beq    1f\n\t" \
+        "cmp    r10, #2\n\t" \
+        "bhi    2f\n\t" \
+        "beq    3f\n\t" \
+        "b      4f\n" \
+        "1:\n\t" PASS4_GROUP "2:\n\t" PASS4_GROUP "3:\n\t" PASS4_GROUP "4:\n\t" PASS4_GROUP \
+        "subs   r9, r9, #1\n\t" \
+        "bne    1b\n\t" \
+        "ldr    r10, [r0, #12]\n\t" \
+        "ldr    r10, [r10, r3, lsl #2]\n\t" /* multiplier */ \
+        "ldr    r11, [r0, #16]\n\t" \
+        "ldr    r11, [r11, r3, lsl #2]\n\t" /* shift = -e */ \
+        "ldr    r12, [r0, #20]\n\t" \
+        "mvn    r9, r11\n\t"                /* e - 1 */ \
+        "lsl    r12, r12, r9\n\t"           /* c = (2 zp + 1) << (e - 1) */ \
+        "rsb    r11, r11, #0\n\t" \
+        "ldr    r9, [r0, #24]\n\t"          /* out_c */ \
+        RQ("r4") \
+        "strb   r8, [r2]\n\t" \
+        RQ("r5") \
+        "strb   r8, [r2, r9]\n\t" \
+        "add    lr, r2, r9, lsl #1\n\t" \
+        RQ("r6") \
+        "strb   r8, [lr]\n\t" \
+        RQ("r7") \
+        "strb   r8, [lr, r9]\n\t" \
+        "adds   r2, r2, #1\n\t" \
+        "adds   r3, r3, #1\n\t" \
+        "ldrd   r9, r10, [r0, #28]\n\t"   /* n_ch, back */ \
+        "sub    r1, r1, r10\n\t" \
+        "cmp    r3, r9\n\t" \
+        "blt    10b\n\t" \
+        "pop    {r4-r11, pc}\n\t");
+
 __attribute__((naked, noinline)) static void pass4_fast(ARG const pass4_args *p, ARG const int8_t *w, ARG int8_t *out)
 {
-    __asm__ volatile(
-        "push   {r4-r11, lr}\n\t"
-        "movs   r3, #0\n"
-        "10:\n\t"
-        "ldrd   r8, r9, [r0]\n\t" /* columns, groups */
-        "ldr    r4, [r0, #8]\n\t"
-        "cbz    r4, 11f\n\t"
-        "ldr    r4, [r4, r3, lsl #2]\n"
-        "11:\n\t"
-        "mov    r5, r4\n\t"
-        "mov    r6, r4\n\t"
-        "mov    r7, r4\n\t"
-        /* the groups, four per loop pass; n % 4 = 3, 2, 1 enter at the second, third, fourth */
-        "ands   r10, r9, #3\n\t"
-        "add    r9, r9, #3\n\t"
-        "lsr    r9, r9, #2\n\t"
-        "beq    1f\n\t"
-        "cmp    r10, #2\n\t"
-        "bhi    2f\n\t"
-        "beq    3f\n\t"
-        "b      4f\n"
-        "1:\n\t" PASS4_GROUP "2:\n\t" PASS4_GROUP "3:\n\t" PASS4_GROUP "4:\n\t" PASS4_GROUP
-        "subs   r9, r9, #1\n\t"
-        "bne    1b\n\t"
-        "ldr    r10, [r0, #12]\n\t"
-        "ldr    r10, [r10, r3, lsl #2]\n\t" /* multiplier */
-        "ldr    r11, [r0, #16]\n\t"
-        "ldr    r11, [r11, r3, lsl #2]\n\t" /* shift = -e */
-        "ldr    r12, [r0, #20]\n\t"
-        "mvn    r9, r11\n\t"                /* e - 1 */
-        "lsl    r12, r12, r9\n\t"           /* c = (2 zp + 1) << (e - 1) */
-        "rsb    r11, r11, #0\n\t"
-        "ldr    r9, [r0, #24]\n\t"          /* out_c */
-        REQUANT_R8("r4")
-        "strb   r8, [r2]\n\t"
-        REQUANT_R8("r5")
-        "strb   r8, [r2, r9]\n\t"
-        "add    lr, r2, r9, lsl #1\n\t"
-        REQUANT_R8("r6")
-        "strb   r8, [lr]\n\t"
-        REQUANT_R8("r7")
-        "strb   r8, [lr, r9]\n\t"
-        "adds   r2, r2, #1\n\t"
-        "adds   r3, r3, #1\n\t"
-        "ldrd   r9, r10, [r0, #28]\n\t"   /* n_ch, back */
-        "sub    r1, r1, r10\n\t"
-        "cmp    r3, r9\n\t"
-        "blt    10b\n\t"
-        "pop    {r4-r11, pc}\n\t");
+    PASS4_BODY(REQUANT_R8)
+}
+
+/* The same with the requantisation of nnom_arm_requant() (any multiplier: below 2^30, zero). */
+__attribute__((naked, noinline)) static void pass4_fast_u(ARG const pass4_args *p, ARG const int8_t *w,
+                                                          ARG int8_t *out)
+{
+    PASS4_BODY(REQUANT_U_R8)
 }
 
 /* ---------------------------------------------------------- requantisation */
 
-/* Whether channel c takes the fast requantisation of nnom_arm_requant_zp()
- * (|dot + bias| < 2^30 by the bound on the bias, see the entry). */
-static int channel_is_fast(const nnom_conv_args *a, int32_t c, int32_t bias_room)
+/* Which fast requantisation channel c takes (|dot + bias| < 2^30 by the bound on the bias, see
+ * the entry; shift in [-22, -1]): FORM_ZP, nnom_arm_requant_zp(), for multipliers above 2^30
+ * (pass4_fast); FORM_U, nnom_arm_requant(), for the others (pass4_fast_u); or none, FORM_GENERAL. */
+enum { FORM_GENERAL, FORM_ZP, FORM_U };
+static int channel_form(const nnom_conv_args *a, int32_t c, int32_t bias_room)
 {
     const int32_t b = a->bias ? ((const int32_t *)a->bias)[c] : 0;
     const int32_t e = -a->shift[c];
-    return a->multiplier[c] > (1 << 30) && e >= 1 && e <= 22 && b <= bias_room && b >= -bias_room;
+    /* (a dead channel, multiplier 0, is a constant in pass_general: no dot product) */
+    if (e < 1 || e > 22 || b > bias_room || b < -bias_room || a->multiplier[c] == 0) return FORM_GENERAL;
+    return a->multiplier[c] > (1 << 30) ? FORM_ZP : FORM_U;
 }
 
-/* Channels [c0, out_c) for the n pixels of a pass, any requantisation and
+/* Channels [c0, c1) for the n pixels of a pass, any requantisation and
  * clamp (nnom_conv_quant_out of conv.h). Fewer than 3 pixels: one column at
- * a time. */
-__attribute__((noinline)) static void pass_general(const conv_ctx *x, int32_t c0, int32_t n, int8_t *out)
+ * a time. A dead channel (multiplier 0) outputs its requantised zero, the
+ * zero point clamped, whatever its sums: no dot product. */
+__attribute__((noinline)) static void pass_general(const conv_ctx *x, int32_t c0, int32_t c1, int32_t n, int8_t *out)
 {
     const nnom_conv_args *a = x->a;
     const conv_shape *sh = &x->s;
     const int32_t *bias = (const int32_t *)a->bias;
     const int32_t out_c = a->out_c;
     const int8_t *w = (const int8_t *)a->weights + (ptrdiff_t)c0 * sh->k;
-    for (int32_t c = c0; c < out_c; c++, w += sh->k) {
+    for (int32_t c = c0; c < c1; c++, w += sh->k) {
+        if (a->multiplier[c] == 0) {
+            const int32_t z = a->out_zp < a->act_min ? a->act_min : (a->out_zp > a->act_max ? a->act_max : a->out_zp);
+            for (int32_t p = 0; p < n; p++) out[p * out_c + c] = (int8_t)z;
+            continue;
+        }
         const int careful = c >= x->n_safe;
         int32_t s[PIXELS] = {0, 0, 0, 0};
         if (n >= 3) dot_4x1(sh, x->cols, w, careful, s);
@@ -445,10 +476,102 @@ __attribute__((noinline)) static void pass_general(const conv_ctx *x, int32_t c0
     }
 }
 
+/* ------------------------------------------------- long patches, in chunks */
+
+/* Output channels per block of the chunked path: their sums wait on the stack. */
+#define CHUNK_CHANNELS 32
+
+/* s[0..3] += n >= 1 groups of the four columns at x times the weights at w (whole words). */
+static void dot4_groups(const uint32_t *x, const int8_t *w, int32_t n, int32_t s[4])
+{
+    int32_t s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3];
+    DOT4(s0, s1, s2, s3, x, w, n);
+    s[0] = s0;
+    s[1] = s1;
+    s[2] = s2;
+    s[3] = s3;
+}
+
+/* Groups [g0, g0 + n) of the patch of the pixel whose window starts at (iy0, ix0), into the
+ * column at dst (groups `stride` words apart), when in_c is a multiple of 4: each tap's
+ * groups widened from the input, or zero in the padding. */
+static void im2col_part(const conv_ctx *x, const int8_t *in, int32_t iy0, int32_t ix0, int32_t g0, int32_t n,
+                        uint32_t *dst)
+{
+    const nnom_conv_args *a = x->a;
+    const int32_t cg = a->in_c / 4, stride = x->stride;
+    for (int32_t g = g0; g < g0 + n;) {
+        const int32_t tap = g / cg, within = g - tap * cg;
+        const int32_t run = cg - within < g0 + n - g ? cg - within : g0 + n - g;
+        const int32_t iy = iy0 + tap / a->k_w * a->dil_h, ix = ix0 + tap % a->k_w * a->dil_w;
+        uint32_t *d = dst + (g - g0) * stride;
+        if (iy < 0 || iy >= a->in_h || ix < 0 || ix >= a->in_w) zero_groups(d, stride, run);
+        else widen(d, stride, in + ((ptrdiff_t)iy * a->in_w + ix) * a->in_c + 4 * within, run, x->neg_zp);
+        g += run;
+    }
+}
+
+/*
+ * Patches too long for the columns of four pixels in the planned scratch (one pixel per pass
+ * otherwise), with in_c a multiple of 4: four pixels per pass all the same, the patch cut into
+ * chunks of `chunk` groups whose four columns fit where one whole column would; for each block
+ * of CHUNK_CHANNELS output channels, every chunk is gathered and its dot products added to the
+ * block's sums, then the sums requantised (nnom_conv_quant_out). The weights are read in whole
+ * words (k is a multiple of 4). The chunks are gathered once per channel block.
+ */
+__attribute__((noinline)) static void conv_chunked(conv_ctx *x, const int8_t *in, int8_t *out, int32_t chunk)
+{
+    const nnom_conv_args *a = x->a;
+    const int32_t out_c = a->out_c, n_pix = a->out_h * a->out_w, k = x->s.k, groups = x->s.groups;
+    const int32_t *bias = (const int32_t *)a->bias;
+    int32_t sums[CHUNK_CHANNELS][PIXELS];
+    x->stride = 2 * PIXELS;
+    for (int32_t pix = 0; pix < n_pix; pix += PIXELS) {
+        const int32_t n = n_pix - pix < PIXELS ? n_pix - pix : PIXELS;
+        int32_t iy0[PIXELS], ix0[PIXELS];
+        for (int32_t p = 0; p < n; p++) {
+            iy0[p] = (pix + p) / a->out_w * a->stride_h - a->pad_top;
+            ix0[p] = (pix + p) % a->out_w * a->stride_w - a->pad_left;
+        }
+        for (int32_t c0 = 0; c0 < out_c; c0 += CHUNK_CHANNELS) {
+            const int32_t nc = out_c - c0 < CHUNK_CHANNELS ? out_c - c0 : CHUNK_CHANNELS;
+            memset(sums, 0, sizeof sums);
+            for (int32_t g0 = 0; g0 < groups; g0 += chunk) {
+                const int32_t ng = groups - g0 < chunk ? groups - g0 : chunk;
+                for (int32_t p = 0; p < n; p++) im2col_part(x, in, iy0[p], ix0[p], g0, ng, x->cols + 2 * p);
+                /* (a short last pass: the unused columns hold stale data, their sums are dropped) */
+                const int8_t *w = (const int8_t *)a->weights + (ptrdiff_t)c0 * k + 4 * g0;
+                for (int32_t c = 0; c < nc; c++, w += k) dot4_groups(x->cols, w, ng, sums[c]);
+            }
+            for (int32_t c = 0; c < nc; c++) {
+                const nnom_conv_quant q =
+                    nnom_conv_quant_init(bias ? bias[c0 + c] : 0, a->multiplier[c0 + c], a->shift[c0 + c]);
+                for (int32_t p = 0; p < n; p++)
+                    out[(ptrdiff_t)(pix + p) * out_c + c0 + c] =
+                        nnom_conv_quant_out(q, sums[c][p], a->out_zp, a->act_min, a->act_max);
+            }
+        }
+    }
+}
+
 /* ------------------------------------------------------------------- entry */
 
 /* Bytes of weights of the last channels copied (zero padded) for pass4_fast. */
 #define TAIL_WORDS 16
+/* Runs of consecutive fast channels served by pass4_fast (further channels: pass_general). */
+#define MAX_RUNS 16
+
+typedef struct {
+    int32_t c0, c1;
+    int form; /* FORM_ZP or FORM_U */
+} fast_run;
+
+/* The narrower output clamp of n channels of the four pixels at o (pass4_fast clamps to int8 only). */
+static void clamp_pass(int8_t *o, int32_t n, int32_t out_c, int32_t lo, int32_t hi)
+{
+    for (int32_t p = 0; p < PIXELS; p++, o += out_c)
+        for (int32_t c = 0; c < n; c++) o[c] = (int8_t)(o[c] < lo ? lo : (o[c] > hi ? hi : o[c]));
+}
 
 void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void *scratch)
 {
@@ -466,40 +589,60 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
     x.n_safe = out_c - (over + x.s.k - 1) / x.s.k;
     /* |dot| <= k * 255 * 128; a channel whose |bias| keeps |dot + bias| below 2^30 can take the fast path */
     const int32_t bias_room = (int32_t)((1 << 30) - 1 - x.s.k * 32640);
-    /* channels [0, n_fast) run in pass4_fast on whole passes: [0, n_main) on the weights
-     * in place, [n_main, n_fast) (the last channels) on a zero-padded copy of their weights */
-    int32_t n_fast = 0;
-    if (x.s.np == PIXELS)
-        while (n_fast < out_c && channel_is_fast(a, n_fast, bias_room)) n_fast++;
-    const int32_t n_main = n_fast < x.n_safe ? n_fast : x.n_safe;
+    /* Channels that take the fast requantisation run in pass4_fast on whole passes, in runs
+     * of consecutive channels: runs[] (at most MAX_RUNS, the others in pass_general) over
+     * [0, n_safe) on the weights in place; and [n_safe, out_c), the last channels, when they
+     * are all fast, on a zero-padded copy of their weights (tail_buf). */
+    fast_run runs[MAX_RUNS];
+    int32_t n_runs = 0;
+    for (int32_t c = 0; x.s.np == PIXELS && c < x.n_safe && n_runs < MAX_RUNS;) {
+        const int form = channel_form(a, c, bias_room);
+        if (form == FORM_GENERAL) {
+            c++;
+            continue;
+        }
+        /* a run of fast channels takes the form of nnom_arm_requant() as soon as one needs it */
+        runs[n_runs].c0 = c;
+        runs[n_runs].form = form;
+        for (int f; c < x.n_safe && (f = channel_form(a, c, bias_room)) != FORM_GENERAL; c++)
+            if (f == FORM_U) runs[n_runs].form = FORM_U;
+        runs[n_runs++].c1 = c;
+    }
+    int32_t n_fast = x.s.np == PIXELS && x.n_safe < out_c ? out_c : 0;
+    int tail_form = FORM_ZP;
+    for (int32_t c = x.n_safe; c < n_fast; c++) {
+        const int f = channel_form(a, c, bias_room);
+        if (f == FORM_GENERAL) n_fast = 0;
+        if (f == FORM_U) tail_form = FORM_U;
+    }
     uint32_t tail_buf[TAIL_WORDS];
-    if (n_fast > n_main) {
-        const int32_t bytes = (n_fast - n_main) * x.s.k;
+    if (n_fast) {
+        const int32_t bytes = (out_c - x.n_safe) * x.s.k;
         if (bytes + over <= (int32_t)sizeof tail_buf) {
             memset(tail_buf, 0, sizeof tail_buf);
-            memcpy(tail_buf, (const int8_t *)a->weights + (ptrdiff_t)n_main * x.s.k, (size_t)bytes);
+            memcpy(tail_buf, (const int8_t *)a->weights + (ptrdiff_t)x.n_safe * x.s.k, (size_t)bytes);
         } else {
-            n_fast = n_main;
+            n_fast = 0;
         }
     }
     pass4_args pa;
     pa.cols = x.cols;
     pa.groups = x.s.groups;
-    pa.bias = (const int32_t *)a->bias;
-    pa.mult = a->multiplier;
-    pa.shift = a->shift;
     pa.zz = 2 * a->out_zp + 1;
     pa.out_c = out_c;
-    pa.n_ch = n_main;
     pa.back = over;
     pass4_args pt = pa;
-    pt.bias = a->bias ? pa.bias + n_main : NULL;
-    pt.mult += n_main;
-    pt.shift += n_main;
-    pt.n_ch = n_fast - n_main;
+    pt.bias = a->bias ? (const int32_t *)a->bias + x.n_safe : NULL;
+    pt.mult = a->multiplier + x.n_safe;
+    pt.shift = a->shift + x.n_safe;
+    pt.n_ch = out_c - x.n_safe;
     const int clamp = a->act_min != -128 || a->act_max != 127;
 
     if (x.staging) memcpy(x.staging + x.s.k, &x.zp_bytes, 4);
+    if (x.s.np == 1 && !x.s.staged && x.s.groups >= PIXELS) {
+        conv_chunked(&x, in, out, x.s.groups / PIXELS);
+        return;
+    }
 
     /* windows inside the input: ix0 in [0, ix_max], iy0 in [0, iy_max], and (when
      * staged, for the word copies) the last row's words inside the input tensor */
@@ -543,20 +686,31 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
         }
         /* (a short last pass: the sums of the unused columns, stale data, are dropped) */
         int8_t *o = out + (ptrdiff_t)pix * out_c;
-        int32_t c0 = 0;
-        if (n == PIXELS && n_fast) {
-            if (n_main) pass4_fast(&pa, (const int8_t *)a->weights, o);
-            if (n_fast > n_main) pass4_fast(&pt, (const int8_t *)tail_buf, o + n_main);
-            c0 = n_fast;
-            if (clamp) {
-                for (int32_t p = 0; p < PIXELS; p++) {
-                    int8_t *r = o + p * out_c;
-                    for (int32_t c = 0; c < n_fast; c++)
-                        r[c] = (int8_t)(r[c] < a->act_min ? a->act_min : (r[c] > a->act_max ? a->act_max : r[c]));
-                }
-            }
+        if (n < PIXELS || (!n_runs && !n_fast)) {
+            pass_general(&x, 0, out_c, n, o);
+            continue;
         }
-        if (c0 < out_c) pass_general(&x, c0, n, o);
+        int32_t c0 = 0;
+        for (int32_t r = 0; r < n_runs; r++) {
+            const int32_t r0 = runs[r].c0, r1 = runs[r].c1;
+            if (c0 < r0) pass_general(&x, c0, r0, n, o);
+            pa.bias = a->bias ? (const int32_t *)a->bias + r0 : NULL;
+            pa.mult = a->multiplier + r0;
+            pa.shift = a->shift + r0;
+            pa.n_ch = r1 - r0;
+            if (runs[r].form == FORM_ZP) pass4_fast(&pa, (const int8_t *)a->weights + (ptrdiff_t)r0 * x.s.k, o + r0);
+            else pass4_fast_u(&pa, (const int8_t *)a->weights + (ptrdiff_t)r0 * x.s.k, o + r0);
+            if (clamp) clamp_pass(o + r0, r1 - r0, out_c, a->act_min, a->act_max);
+            c0 = r1;
+        }
+        if (n_fast) {
+            if (c0 < x.n_safe) pass_general(&x, c0, x.n_safe, n, o);
+            if (tail_form == FORM_ZP) pass4_fast(&pt, (const int8_t *)tail_buf, o + x.n_safe);
+            else pass4_fast_u(&pt, (const int8_t *)tail_buf, o + x.n_safe);
+            if (clamp) clamp_pass(o + x.n_safe, out_c - x.n_safe, out_c, a->act_min, a->act_max);
+            c0 = out_c;
+        }
+        if (c0 < out_c) pass_general(&x, c0, out_c, n, o);
     }
 }
 

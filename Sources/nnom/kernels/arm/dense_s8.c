@@ -14,7 +14,7 @@
  *
  * The accumulators are exact as in the portable kernel: int32 over chunks of
  * at most 65536 inputs (|x - zp| * |w| <= 255 * 128), summed into int64,
- * saturated to int32, then requantised by nnom_requantize() of requant.h.
+ * then requantised by nnom_dense_output() of dense.h.
  */
 #include "kernels/arm/arm_dsp.h"
 
@@ -105,15 +105,6 @@ static void dot_rows4(const int8_t *x, const int8_t *w, size_t stride, int32_t l
     }
 }
 
-/* Bias, requantisation, output zero point and clamp of output o (as the portable kernel). */
-static int8_t dense_output(const nnom_dense_s8_args *a, int32_t o, int64_t acc)
-{
-    if (a->bias) acc += a->bias[o];
-    const int32_t acc32 = acc > INT32_MAX ? INT32_MAX : (acc < INT32_MIN ? INT32_MIN : (int32_t)acc);
-    const int32_t q = a->per_channel ? o : 0;
-    const int64_t v = (int64_t)nnom_requantize(acc32, a->multiplier[q], a->shift[q]) + a->out_zero_point;
-    return (int8_t)(v < a->act_lo ? a->act_lo : (v > a->act_hi ? a->act_hi : v));
-}
 
 void nnom_dense_s8(const nnom_dense_s8_args *a, const int8_t *in, int8_t *out)
 {
@@ -133,7 +124,7 @@ void nnom_dense_s8(const nnom_dense_s8_args *a, const int8_t *in, int8_t *out)
             dot_rows4(in + start, w + start, stride, len, zp, part);
             for (int r = 0; r < 4; r++) acc[r] += part[r];
         }
-        for (int r = 0; r < rows; r++) out[o + r] = dense_output(a, o + r, acc[r]);
+        for (int r = 0; r < rows; r++) out[o + r] = nnom_dense_output(a, o + r, acc[r]);
     }
 }
 

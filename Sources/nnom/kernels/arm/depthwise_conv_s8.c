@@ -2,26 +2,490 @@
  * int8 depthwise convolution for Cortex-M cores with the DSP extension, the
  * twin of kernels/depthwise_conv_s8.c: same function, same results bit for bit.
  *
- * With a depth multiplier of 1 (the usual case), output channel c reads input
- * channel c, and for one tap the inputs and the weights of consecutive
- * channels are both contiguous. Four channels go together: one load of four
- * inputs widened with the zero point subtracted (SXTAB16), one load of four
- * weights widened (SXTB16), and the four lane products go to four separate
- * accumulators (SMLABB / SMLATT on the (c0, c2) and (c1, c3) pairs):
- * 10 instructions for 4 multiply-accumulates, where the scalar loop needs
- * about 4 per multiply-accumulate. Remaining channels and multipliers above 1
- * use plain C. Taps in the padding are skipped (their x - in_zp is 0).
+ * One output channel at a time ("planar"). The input rows that a strip of
+ * output rows reads, of the channel's input channel only, are gathered into a
+ * small buffer on the stack as int16 (as many rows as fit: the rows shared by
+ * two strips are gathered twice), with the columns and rows in the padding
+ * holding the input zero point. Two neighbouring taps of a kernel row
+ * are then one 32-bit load, and one SMLAD does both multiply-accumulates. For
+ * the common 3-wide kernel (dil_w 1):
+ *   stride 1, outputs j and j+1 of a kernel row from the two words
+ *   Q0 = (x0, x1), Q1 = (x2, x3), weights A = (w0, w1), B = (w2, w1):
+ *     s_j   += SMLAD(Q0, A) + SMLABB(Q1, B)        x0 w0 + x1 w1 + x2 w2
+ *     s_j+1 += SMLATB(Q0, A) + SMLADX(Q1, B)       x1 w0 + x2 w1 + x3 w2
+ *   stride 2, output j from Q_j = (x_2j, x_2j+1) and Q_j+1:
+ *     s_j   += SMLAD(Q_j, A) + SMLABB(Q_j+1, B)
+ * so that a 3x3 output costs 6 multiply instructions and 1.5 loads, and the
+ * requantisation constants of the channel stay in registers for a whole row.
+ * The most common case (3x3, stride 1, multiplier above 2^30, no clamp beyond
+ * int8) runs in an assembly loop of four outputs per pass (quad3_s1: 64
+ * instructions for 36 multiply-accumulates, the same at -Os and -O2).
+ * Other kernels (any k_w, stride, dilation) use SMLAD on pairs of taps
+ * (dil_w 1) or one tap at a time.
  *
- * Requantisation as in arm/conv_s8.c: nnom_arm_requant() when the shift is
- * negative and |dot + bias| < 2^30, nnom_conv_quant_out() otherwise.
+ * Why padding holds the zero point instead of zero: the sums are over the raw
+ * inputs, sum x * w, and the zero point's share, -in_zp * sum w over every
+ * tap, is folded into the starting value once per channel; a padding tap then
+ * adds in_zp * w, which that share cancels, as (in_zp - in_zp) * w = 0 would.
+ * The sum is exact in int32: |sum x * w| <= k_h * k_w * 128 * 128 < 2^30 for
+ * patches of at most NNOM_CONV_MAX_PATCH taps.
+ *
+ * Requantisation, per channel (same values as nnom_conv_quant_out()):
+ *  - shift in [-22, -1], and |dot + bias| < 2^30 guaranteed by a bound on the
+ *    bias: 32-bit forms of arm_dsp.h with the output zero point folded in,
+ *    on sums doubled at the source (weights and bias times 2, so that the
+ *    LSL of 2 * acc is free): nnom_arm_requant_zp() when the multiplier is
+ *    above 2^30 (SMMLAR, ADD, ASR), nnom_arm_requant() otherwise (any
+ *    multiplier: zero for a dead channel, below 2^30);
+ *  - otherwise nnom_conv_quant_out() of conv.h on the exact dot product.
+ *
+ * A tall and narrow plane (DS-CNN's 25 x 5) is walked transposed, so that a
+ * line of outputs is long (fixed costs per line and per channel spread over
+ * more outputs). Output planes of fewer than DW_MIN_PLANE pixels go pixel by
+ * pixel instead, four channels per SIMD step (SXTAB16 / SMLABB / SMLATT).
+ *
+ * The stack holds the row buffer (DW_BUF int16) and the packed weights of one
+ * channel; no scratch. Shapes whose rows do not fit (a kernel taller than the
+ * buffer allows, or more than DW_MAX_PAIRS packed weights) run the direct
+ * per-tap loop at the end of this file.
  */
 #include "kernels/arm/arm_dsp.h"
 
 /* Compiled only as part of kernels/depthwise_conv_s8.c, which includes this file on cores with DSP. */
 #if NNOM_USE_ARM_DSP && defined(NNOM_ARM_DSP_TWIN)
 #include <stddef.h>
+#include <string.h>
 
 #include "kernels/conv.h"
+
+#include "kernels/arm/depthwise_quad3.h"
+
+enum {
+    DW_BUF = 768,        /* int16 elements of the row buffer (1.5 KB of stack) */
+    DW_MAX_PAIRS = 64,   /* packed weight words of one channel: k_h * ceil(k_w / 2) */
+    DW_MAX_ROWS = 32,    /* tallest kernel served by the row buffer */
+    DW_MIN_COLS = 8,     /* a tile narrower than this: the direct loop */
+    DW_MIN_PLANE = 16,   /* output planes smaller than this: pixel by pixel */
+    DW_NARROW = 8,       /* output planes narrower than this and taller than wide: walked transposed */
+    DW_MAX_E = 22        /* largest right shift of the 32-bit requantisation with the zero point */
+};
+
+typedef enum { DW_ZP, DW_U, DW_GEN } dw_mode;
+/* The output clamp: none beyond int8 (act_min -128, act_max 127: e.g. a ReLU whose output zero
+ * point is -128, as the quantiser makes it), or act_min and act_max. */
+typedef enum { DW_CLAMP_NONE, DW_CLAMP_BOTH } dw_clamp;
+
+/* One output channel's constants. */
+typedef struct {
+    dw_mode mode;
+    int32_t init;      /* the sums' starting value: 2 (bias - in_zp sum w) (fast modes) or -in_zp sum w */
+    int32_t mult, c, e;
+    nnom_conv_quant q; /* DW_GEN */
+} dw_chan;
+
+/* What an output row needs, in locals (so that the stores of int8 outputs, which may alias
+ * anything, do not make the compiler reload them). */
+typedef struct {
+    int32_t init, mult, c, e, lo, hi, zp;
+    nnom_conv_quant q;
+} dw_k;
+
+/* The layer as the planar path walks it: `a`'s sizes, or for a tall and narrow output plane the
+ * same layer transposed (rows and columns swapped, so that the lines of outputs computed in
+ * one go are long); where element (y, x) of the input, output and weights of one channel is. */
+typedef struct {
+    nnom_conv_args a;          /* sizes, strides, padding of the walk; the rest as the layer's */
+    ptrdiff_t in_rs, in_cs;    /* input: bytes between rows and between columns */
+    ptrdiff_t out_rs, out_cs;  /* output */
+    ptrdiff_t w_rs, w_cs;      /* weights: taps between kernel rows and between kernel columns */
+} dw_geom;
+
+static dw_geom geom_of(const nnom_conv_args *a, int transpose)
+{
+    dw_geom g;
+    g.a = *a;
+    g.in_rs = (ptrdiff_t)a->in_w * a->in_c;
+    g.in_cs = a->in_c;
+    g.out_rs = (ptrdiff_t)a->out_w * a->out_c;
+    g.out_cs = a->out_c;
+    g.w_rs = a->k_w;
+    g.w_cs = 1;
+    if (transpose) {
+        nnom_conv_args *t = &g.a;
+        t->in_h = a->in_w, t->in_w = a->in_h, t->out_h = a->out_w, t->out_w = a->out_h;
+        t->k_h = a->k_w, t->k_w = a->k_h, t->stride_h = a->stride_w, t->stride_w = a->stride_h;
+        t->dil_h = a->dil_w, t->dil_w = a->dil_h, t->pad_top = a->pad_left, t->pad_left = a->pad_top;
+        ptrdiff_t x = g.in_rs;
+        g.in_rs = g.in_cs, g.in_cs = x;
+        x = g.out_rs;
+        g.out_rs = g.out_cs, g.out_cs = x;
+        g.w_rs = 1, g.w_cs = a->k_w;
+    }
+    return g;
+}
+
+static inline int32_t smlabb_(uint32_t a, uint32_t b, int32_t s) { return __smlabb(a, b, s); }
+
+/* The output of sum s (doubled in the fast modes). */
+static inline __attribute__((always_inline)) int8_t dw_out(int32_t s, dw_k k, dw_mode mode, dw_clamp clamp)
+{
+    int32_t v;
+    if (mode == DW_GEN) return nnom_conv_quant_out(k.q, s, k.zp, k.lo, k.hi);
+    if (mode == DW_ZP) {
+        v = (nnom_arm_smmlar(s, k.mult, k.c) + (s >> 31)) >> k.e;
+    } else {
+        const int32_t u = nnom_arm_smmulr(s, k.mult);
+        v = (u + (u >> 31) + k.c) >> k.e;
+    }
+    v = __ssat(v, 8);
+    if (clamp == DW_CLAMP_BOTH) {
+        v = v < k.lo ? k.lo : v;
+        v = v > k.hi ? k.hi : v;
+    }
+    return (int8_t)v;
+}
+
+/* One output row of a 3-wide kernel (dil_w 1), stride 1: n outputs, every kernel row r of
+ * the k_h in rows[r] (the buffer at the first tap of output 0), weights wp[2r], wp[2r+1]
+ * = A, B (see the file comment), output j at o[j * step]. */
+static inline __attribute__((always_inline)) void row3_s1(const int16_t *const *rows, int32_t k_h, const uint32_t *wp,
+                                                          int32_t n, int8_t *o, int32_t step, dw_k k,
+                                                          dw_mode mode, dw_clamp clamp)
+{
+    int32_t j = 0;
+    if (k_h == 3) {
+        const uint32_t a0 = wp[0], b0 = wp[1], a1 = wp[2], b1 = wp[3], a2 = wp[4], b2 = wp[5];
+        const int16_t *r0 = rows[0], *r1 = rows[1], *r2 = rows[2];
+        for (; j + 2 <= n; j += 2, o += 2 * step) {
+            int32_t s0 = k.init, s1 = k.init;
+            uint32_t x0 = nnom_arm_load4(r0 + j), x1 = nnom_arm_load4(r0 + j + 2);
+            s0 = __smlad(x0, a0, s0);
+            s1 = __smlatb(x0, a0, s1);
+            s0 = smlabb_(x1, b0, s0);
+            s1 = __smladx(x1, b0, s1);
+            x0 = nnom_arm_load4(r1 + j);
+            x1 = nnom_arm_load4(r1 + j + 2);
+            s0 = __smlad(x0, a1, s0);
+            s1 = __smlatb(x0, a1, s1);
+            s0 = smlabb_(x1, b1, s0);
+            s1 = __smladx(x1, b1, s1);
+            x0 = nnom_arm_load4(r2 + j);
+            x1 = nnom_arm_load4(r2 + j + 2);
+            s0 = __smlad(x0, a2, s0);
+            s1 = __smlatb(x0, a2, s1);
+            s0 = smlabb_(x1, b2, s0);
+            s1 = __smladx(x1, b2, s1);
+            o[0] = dw_out(s0, k, mode, clamp);
+            o[step] = dw_out(s1, k, mode, clamp);
+        }
+    } else {
+        for (; j + 2 <= n; j += 2, o += 2 * step) {
+            int32_t s0 = k.init, s1 = k.init;
+            for (int32_t r = 0; r < k_h; r++) {
+                const uint32_t x0 = nnom_arm_load4(rows[r] + j), x1 = nnom_arm_load4(rows[r] + j + 2);
+                s0 = __smlad(x0, wp[2 * r], s0);
+                s1 = __smlatb(x0, wp[2 * r], s1);
+                s0 = smlabb_(x1, wp[2 * r + 1], s0);
+                s1 = __smladx(x1, wp[2 * r + 1], s1);
+            }
+            o[0] = dw_out(s0, k, mode, clamp);
+            o[step] = dw_out(s1, k, mode, clamp);
+        }
+    }
+    if (j < n) {
+        int32_t s0 = k.init;
+        for (int32_t r = 0; r < k_h; r++) {
+            s0 = __smlad(nnom_arm_load4(rows[r] + j), wp[2 * r], s0);
+            s0 = smlabb_(nnom_arm_load4(rows[r] + j + 2), wp[2 * r + 1], s0);
+        }
+        o[0] = dw_out(s0, k, mode, clamp);
+    }
+}
+
+/* The same for stride 2: output j reads (x_2j, x_2j+1) and x_2j+2. */
+static inline __attribute__((always_inline)) void row3_s2(const int16_t *const *rows, int32_t k_h, const uint32_t *wp,
+                                                          int32_t n, int8_t *o, int32_t step, dw_k k,
+                                                          dw_mode mode, dw_clamp clamp)
+{
+    if (k_h == 3) {
+        const uint32_t a0 = wp[0], b0 = wp[1], a1 = wp[2], b1 = wp[3], a2 = wp[4], b2 = wp[5];
+        const int16_t *r0 = rows[0], *r1 = rows[1], *r2 = rows[2];
+        uint32_t p0 = nnom_arm_load4(r0), p1 = nnom_arm_load4(r1), p2 = nnom_arm_load4(r2);
+        for (int32_t j = 0; j < n; j++, o += step) {
+            int32_t s = k.init;
+            const uint32_t n0 = nnom_arm_load4(r0 + 2 * j + 2), n1 = nnom_arm_load4(r1 + 2 * j + 2);
+            const uint32_t n2 = nnom_arm_load4(r2 + 2 * j + 2);
+            s = __smlad(p0, a0, s);
+            s = smlabb_(n0, b0, s);
+            s = __smlad(p1, a1, s);
+            s = smlabb_(n1, b1, s);
+            s = __smlad(p2, a2, s);
+            s = smlabb_(n2, b2, s);
+            p0 = n0;
+            p1 = n1;
+            p2 = n2;
+            o[0] = dw_out(s, k, mode, clamp);
+        }
+        return;
+    }
+    for (int32_t j = 0; j < n; j++, o += step) {
+        int32_t s = k.init;
+        for (int32_t r = 0; r < k_h; r++) {
+            s = __smlad(nnom_arm_load4(rows[r] + 2 * j), wp[2 * r], s);
+            s = smlabb_(nnom_arm_load4(rows[r] + 2 * j + 2), wp[2 * r + 1], s);
+        }
+        o[0] = dw_out(s, k, mode, clamp);
+    }
+}
+
+/* Any kernel: output j's taps start at rows[r] + j * stride, dil apart; weights in pairs of
+ * taps wp[r * pairs + t] = (w_2t, w_2t+1) (the odd last one with 0). */
+static inline __attribute__((always_inline)) void row_any(const int16_t *const *rows, int32_t k_h, int32_t k_w,
+                                                          int32_t stride, int32_t dil, const uint32_t *wp,
+                                                          int32_t n, int8_t *o, int32_t step, dw_k k,
+                                                          dw_mode mode, dw_clamp clamp)
+{
+    const int32_t pairs = (k_w + 1) >> 1, whole = k_w >> 1;
+    for (int32_t j = 0; j < n; j++, o += step) {
+        int32_t s = k.init;
+        for (int32_t r = 0; r < k_h; r++) {
+            const int16_t *x = rows[r] + j * stride;
+            const uint32_t *w = wp + r * pairs;
+            if (dil == 1) {
+                int32_t t = 0;
+                for (; t < whole; t++) s = __smlad(nnom_arm_load4(x + 2 * t), w[t], s);
+                if (t < pairs) s = smlabb_((uint16_t)x[2 * t], w[t], s);
+            } else {
+                for (int32_t t = 0; t < pairs; t++) {
+                    s = smlabb_((uint16_t)x[2 * t * dil], w[t], s);
+                    if (2 * t + 1 < k_w) s = __smlabt((uint16_t)x[(2 * t + 1) * dil], w[t], s);
+                }
+            }
+        }
+        o[0] = dw_out(s, k, mode, clamp);
+    }
+}
+
+typedef enum { DW_SHAPE_S1, DW_SHAPE_S2, DW_SHAPE_ANY } dw_shape;
+
+/* Input row iy, channel ic, columns [ix0, ix0 + len) into d as int16, the zero point outside the input. */
+/* Input rows [iy0, iy0 + count) of channel ic, columns [ix0, ix0 + len), into rows of the
+ * buffer row_len apart, as int16; the zero point outside the input. The columns inside the
+ * input, [c0, c1) of each row, are the same for every row. */
+__attribute__((noinline)) static void gather_rows(const dw_geom *g, const int8_t *in, int32_t ic, int32_t iy0, int32_t count, int32_t ix0,
+                        int32_t len, int16_t *d, int32_t row_len)
+{
+    const nnom_conv_args *a = &g->a;
+    const uint32_t zp2 = (uint32_t)(uint16_t)a->in_zp * 0x00010001u;
+    const int16_t zp = (int16_t)a->in_zp;
+    int32_t c0 = ix0 < 0 ? -ix0 : 0, c1 = a->in_w - ix0 < len ? a->in_w - ix0 : len;
+    if (c1 < c0) c1 = c0;
+    const ptrdiff_t in_c = g->in_cs;
+    const int32_t quads = (c1 - c0) >> 2;
+    for (int32_t r = 0; r < count; r++, d += row_len) {
+        const int32_t iy = iy0 + r;
+        if (iy < 0 || iy >= a->in_h) {
+            int32_t i = 0;
+            for (; i + 2 <= len; i += 2) memcpy(d + i, &zp2, 4);
+            if (i < len) d[i] = zp;
+            continue;
+        }
+        for (int32_t i = 0; i < c0; i++) d[i] = zp;
+        const int8_t *s = in + (ptrdiff_t)iy * g->in_rs + (ptrdiff_t)(ix0 + c0) * in_c + ic;
+        int16_t *e = d + c0;
+        if (quads) { /* four columns per pass, two per word store (STR takes any alignment): 12 instructions */
+            uint32_t v0, v1, t;
+            int32_t q = quads;
+            __asm__ volatile("1:\n\t"
+                             "ldrsb  %[v0], [%[s]]\n\t"
+                             "ldrsb  %[v1], [%[s], %[c]]\n\t"
+                             "add    %[s], %[s], %[c], lsl #1\n\t"
+                             "pkhbt  %[v0], %[v0], %[v1], lsl #16\n\t"
+                             "ldrsb  %[v1], [%[s]]\n\t"
+                             "ldrsb  %[t], [%[s], %[c]]\n\t"
+                             "add    %[s], %[s], %[c], lsl #1\n\t"
+                             "pkhbt  %[v1], %[v1], %[t], lsl #16\n\t"
+                             "str    %[v0], [%[e]], #4\n\t"
+                             "str    %[v1], [%[e]], #4\n\t"
+                             "subs   %[q], %[q], #1\n\t"
+                             "bne    1b\n\t"
+                             : [s] "+r"(s), [e] "+r"(e), [q] "+r"(q), [v0] "=&r"(v0), [v1] "=&r"(v1), [t] "=&r"(t)
+                             : [c] "r"(in_c)
+                             : "cc", "memory");
+        }
+        for (int16_t *end = d + c1; e < end; e++, s += in_c) *e = *s;
+        for (int32_t i = c1; i < len; i++) d[i] = zp;
+    }
+}
+
+/* The rows of a tile: where they are in the buffer, which input rows they hold. */
+typedef struct {
+    int16_t *buf;
+    int32_t row_len;   /* int16 per buffered row */
+    int32_t ix0, len;  /* the tile's first input column and its columns */
+    int32_t ic;
+    int32_t strip;     /* output lines per gathering of input rows */
+} dw_tile;
+
+#define DW_NOINLINE __attribute__((noinline))
+/* n_rows output lines (see row3_s1 ...) for a shape, requantisation and clamp, each next line's
+ * kernel rows row_step int16 further in the buffer: one copy each of the common combinations
+ * (DW_ROW), the constants copied to locals; 3x3 lines without a narrower clamp in the
+ * assembly loops of depthwise_quad3.h. */
+typedef void (*dw_row_fn)(const dw_geom *g, const int16_t *const *rows, const uint32_t *wp, int32_t n,
+                          int8_t *o, const dw_k *k, int32_t n_rows, int32_t row_step);
+#define DW_ROW(name, shape, mode, clamp)                                                                           \
+    DW_NOINLINE static void name(const dw_geom *g, const int16_t *const *rows_in, const uint32_t *wp,              \
+                                 int32_t n, int8_t *o, const dw_k *kp, int32_t n_rows, int32_t row_step)          \
+    {                                                                                                             \
+        const dw_k k = *kp;                                                                                       \
+        const nnom_conv_args *a = &g->a;                                                                          \
+        const int32_t step = (int32_t)g->out_cs;                                                                  \
+        const int16_t *rows[DW_MAX_ROWS];                                                                         \
+        const ptrdiff_t o_row = g->out_rs;                                                                        \
+        for (int32_t r = 0; r < a->k_h; r++) rows[r] = rows_in[r];                                                \
+        for (; n_rows > 0; n_rows--, o += o_row) {                                                                \
+            if (shape == DW_SHAPE_S1) row3_s1(rows, a->k_h, wp, n, o, step, k, mode, clamp);                      \
+            else if (shape == DW_SHAPE_S2) row3_s2(rows, a->k_h, wp, n, o, step, k, mode, clamp);                 \
+            else row_any(rows, a->k_h, a->k_w, a->stride_w, a->dil_w, wp, n, o, step, k, mode, clamp);           \
+            for (int32_t r = 0; r < a->k_h; r++) rows[r] += row_step;                                             \
+        }                                                                                                         \
+    }
+/* (the DW_ZP channels in C take DW_U's form too: the same values, one instruction more) */
+DW_ROW(row_s1_u, DW_SHAPE_S1, DW_U, DW_CLAMP_BOTH)
+DW_ROW(row_s2_u, DW_SHAPE_S2, DW_U, DW_CLAMP_BOTH)
+DW_ROW(row_any_u, DW_SHAPE_ANY, DW_U, DW_CLAMP_BOTH)
+/* (the DW_GEN channels of every shape, their weights packed as for any kernel: the 64-bit
+ * requantisation dominates anyway) */
+DW_ROW(row_any_gen, DW_SHAPE_ANY, DW_GEN, DW_CLAMP_BOTH)
+
+/* No clamp beyond int8, 3x3 kernels of four outputs and more per line: the assembly loops of
+ * depthwise_quad3.h (whole quads, then the last four outputs once more when n is not a multiple
+ * of 4: the outputs computed twice are the same bytes); other lines: the C rows above (their
+ * clamp to [-128, 127] changes nothing). */
+#define DW_ROW_QUAD(name, stride, u, c_rows)                                                                       \
+    DW_NOINLINE static void name(const dw_geom *g, const int16_t *const *rows, const uint32_t *wp, int32_t n,     \
+                                 int8_t *o, const dw_k *kp, int32_t n_rows, int32_t row_step)                     \
+    {                                                                                                             \
+        if (g->a.k_h != 3 || n < 4) {                                                                             \
+            c_rows(g, rows, wp, n, o, kp, n_rows, row_step);                                                      \
+            return;                                                                                               \
+        }                                                                                                         \
+        const int32_t step = (int32_t)g->out_cs, quads = n & ~3;                                                  \
+        quad3_lines(stride, u, rows, wp, quads, o, step, kp->init, kp->mult, kp->c, kp->e, n_rows, row_step,      \
+                    g->out_rs);                                                                                   \
+        if (quads < n) {                                                                                          \
+            const int16_t *last[3];                                                                               \
+            for (int32_t r = 0; r < 3; r++) last[r] = rows[r] + (n - 4) * stride;                                \
+            quad3_lines(stride, u, last, wp, 4, o + (n - 4) * step, step, kp->init, kp->mult, kp->c, kp->e,       \
+                        n_rows, row_step, g->out_rs);                                                             \
+        }                                                                                                         \
+    }
+DW_ROW_QUAD(row_s1_zp_none, 1, 0, row_s1_u)
+DW_ROW_QUAD(row_s1_u_none, 1, 1, row_s1_u)
+DW_ROW_QUAD(row_s2_zp_none, 2, 0, row_s2_u)
+DW_ROW_QUAD(row_s2_u_none, 2, 1, row_s2_u)
+
+static dw_row_fn row_fn(dw_shape shape, dw_mode mode, int no_clamp)
+{
+    if (shape == DW_SHAPE_S1)
+        return mode == DW_GEN ? row_any_gen
+                              : (!no_clamp ? row_s1_u : (mode == DW_ZP ? row_s1_zp_none : row_s1_u_none));
+    if (shape == DW_SHAPE_S2)
+        return mode == DW_GEN ? row_any_gen
+                              : (!no_clamp ? row_s2_u : (mode == DW_ZP ? row_s2_zp_none : row_s2_u_none));
+    return mode == DW_GEN ? row_any_gen : row_any_u;
+}
+
+/* Every output line of a channel over the tile's n columns starting at o, in strips of
+ * t->strip lines: the input rows of a strip gathered into the buffer one after the other, then
+ * the strip's lines computed by fn in one call (the rows a kernel row reads for the next line
+ * are stride_h rows further). */
+static void channel_rows(const dw_geom *g, const int8_t *in, const dw_tile *t, const uint32_t *wp, int32_t n,
+                         int8_t *o, const dw_k *k, dw_row_fn fn)
+{
+    const nnom_conv_args *a = &g->a;
+    const int16_t *rows[DW_MAX_ROWS];
+    for (int32_t oy0 = 0; oy0 < a->out_h; oy0 += t->strip) {
+        const int32_t lines = a->out_h - oy0 < t->strip ? a->out_h - oy0 : t->strip;
+        const int32_t iy0 = oy0 * a->stride_h - a->pad_top;
+        const int32_t span = (lines - 1) * a->stride_h + (a->k_h - 1) * a->dil_h + 1;
+        gather_rows(g, in, t->ic, iy0, span, t->ix0, t->len, t->buf, t->row_len);
+        for (int32_t r = 0; r < a->k_h; r++) rows[r] = t->buf + r * a->dil_h * t->row_len;
+        fn(g, rows, wp, n, o + oy0 * g->out_rs, k, lines, a->stride_h * t->row_len);
+    }
+}
+
+static inline uint32_t pack2(int32_t lo, int32_t hi) { return (uint32_t)(uint16_t)lo | ((uint32_t)(uint16_t)hi << 16); }
+
+/* Channel oc's constants and packed weights; the weights are doubled in the fast modes, and
+ * packed as for any kernel in DW_GEN (row_any_gen serves every shape). */
+static void channel_setup(const dw_geom *g, dw_shape shape, int32_t oc, dw_chan *q, uint32_t *wp)
+{
+    const nnom_conv_args *a = &g->a;
+    const int8_t *w = (const int8_t *)a->weights + oc;
+    const int32_t k_h = a->k_h, k_w = a->k_w, out_c = a->out_c;
+    int32_t sum_w = 0;
+    for (int32_t t = 0; t < k_h * k_w; t++) sum_w += w[(ptrdiff_t)t * out_c];
+    const int32_t b = a->bias ? ((const int32_t *)a->bias)[oc] : 0;
+    const int32_t m = a->multiplier[oc], shift = a->shift[oc], e = -shift;
+    /* |sum x * w| <= taps * 128 * 128; the start b - zp * sum w must leave room below 2^30 */
+    const int64_t start = (int64_t)b - (int64_t)a->in_zp * sum_w;
+    const int64_t room = ((int64_t)1 << 30) - 1 - (int64_t)k_h * k_w * 16384;
+    q->mode = e >= 1 && e <= DW_MAX_E && start <= room && start >= -room ? (m > (1 << 30) ? DW_ZP : DW_U) : DW_GEN;
+    q->mult = m;
+    q->e = e;
+    q->c = 0;
+    const int32_t twice = q->mode == DW_GEN ? 1 : 2;
+    if (q->mode == DW_GEN) {
+        q->init = -a->in_zp * sum_w;
+        q->q = nnom_conv_quant_init(b, m, shift);
+    } else {
+        q->init = (int32_t)(2 * start);
+        q->c = nnom_arm_requant_zp_const(e, a->out_zp);
+    }
+    for (int32_t r = 0; r < k_h; r++) {
+        const int8_t *wr = w + r * g->w_rs * out_c;
+        const ptrdiff_t wc = g->w_cs * out_c;
+        if (shape != DW_SHAPE_ANY && q->mode != DW_GEN) { /* A = (w0, w1), B = (w2, w1) */
+            const int32_t w0 = twice * wr[0], w1 = twice * wr[wc], w2 = twice * wr[2 * wc];
+            wp[2 * r] = pack2(w0, w1);
+            wp[2 * r + 1] = pack2(w2, w1);
+            continue;
+        }
+        const int32_t pairs = (k_w + 1) >> 1;
+        for (int32_t t = 0; t < pairs; t++) {
+            const int32_t w0 = twice * wr[2 * t * wc];
+            const int32_t w1 = 2 * t + 1 < k_w ? twice * wr[(2 * t + 1) * wc] : 0;
+            wp[r * pairs + t] = pack2(w0, w1);
+        }
+    }
+}
+
+/* Shapes the row buffer cannot serve: every output of channel oc, tap by tap. */
+static void direct_channel(const nnom_conv_args *a, const int8_t *in, int8_t *out, int32_t oc)
+{
+    const int8_t *w = (const int8_t *)a->weights;
+    const int32_t ic = oc / a->depth_mult;
+    const nnom_conv_quant q =
+        nnom_conv_quant_init(a->bias ? ((const int32_t *)a->bias)[oc] : 0, a->multiplier[oc], a->shift[oc]);
+    for (int32_t oy = 0; oy < a->out_h; oy++)
+        for (int32_t ox = 0; ox < a->out_w; ox++) {
+            int32_t s = 0;
+            for (int32_t ky = 0; ky < a->k_h; ky++) {
+                const int32_t iy = oy * a->stride_h - a->pad_top + ky * a->dil_h;
+                if (iy < 0 || iy >= a->in_h) continue;
+                for (int32_t kx = 0; kx < a->k_w; kx++) {
+                    const int32_t ix = ox * a->stride_w - a->pad_left + kx * a->dil_w;
+                    if (ix < 0 || ix >= a->in_w) continue;
+                    s += (in[((ptrdiff_t)iy * a->in_w + ix) * a->in_c + ic] - a->in_zp) *
+                         w[((ptrdiff_t)ky * a->k_w + kx) * a->out_c + oc];
+                }
+            }
+            out[((ptrdiff_t)oy * a->out_w + ox) * a->out_c + oc] =
+                nnom_conv_quant_out(q, s, a->out_zp, a->act_min, a->act_max);
+        }
+}
 
 /* Output channel c of one pixel from its sum s (dot + bias when fast, dot otherwise). */
 static inline int8_t requant_one(const nnom_conv_args *a, int32_t c, int32_t fast, int32_t s)
@@ -45,7 +509,9 @@ static inline int32_t start_of(const nnom_conv_args *a, int32_t c, int32_t bias_
     return *fast ? b : 0;
 }
 
-void nnom_depthwise_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out)
+/* Small output planes (fewer than DW_MIN_PLANE pixels), where the per-channel set-up of the
+ * row buffer would dominate: pixel by pixel, four channels at a time in SIMD (multiplier 1). */
+static void pixel_major(const nnom_conv_args *a, const int8_t *in, int8_t *out)
 {
     const int8_t *w = (const int8_t *)a->weights;
     const int32_t mult = a->depth_mult, out_c = a->out_c, in_c = a->in_c, zp = a->in_zp;
@@ -104,6 +570,62 @@ void nnom_depthwise_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t 
                 }
                 o[c] = requant_one(a, c, fast, s);
             }
+        }
+    }
+}
+
+void nnom_depthwise_conv2d_s8(const nnom_conv_args *layer, const int8_t *in, int8_t *out)
+{
+    int16_t buf[DW_BUF] __attribute__((aligned(4)));
+    uint32_t wp[DW_MAX_PAIRS];
+    if (layer->out_h * layer->out_w < DW_MIN_PLANE) {
+        pixel_major(layer, in, out);
+        return;
+    }
+    /* tall and narrow planes (e.g. 25 x 5) are walked transposed: lines of outputs along the height */
+    const dw_geom g = geom_of(layer, layer->out_w < DW_NARROW && layer->out_h > layer->out_w);
+    const nnom_conv_args *a = &g.a;
+    const int32_t k_h = a->k_h, s_w = a->stride_w, out_c = a->out_c, out_w = a->out_w;
+    const dw_shape shape = a->k_w == 3 && a->dil_w == 1 && s_w <= 2 ? (s_w == 1 ? DW_SHAPE_S1 : DW_SHAPE_S2)
+                                                                     : DW_SHAPE_ANY;
+    const int32_t pairs = shape == DW_SHAPE_ANY ? k_h * ((a->k_w + 1) >> 1) : 2 * k_h;
+    /* a row of a tile of n outputs: (n - 1) * stride + (k_w - 1) * dil + 1 columns, one more for the
+     * word loads that read past the last tap, rounded up to keep rows word aligned */
+    const int32_t reach = (a->k_w - 1) * a->dil_w + 2;
+    const int32_t row_max = (DW_BUF / ((k_h - 1) * a->dil_h + 1)) & ~1;
+    int32_t tile = row_max >= reach ? (row_max - reach) / s_w + 1 : 0;
+    if (tile > out_w) tile = out_w;
+    if (pairs > DW_MAX_PAIRS || k_h > DW_MAX_ROWS || tile < (out_w < DW_MIN_COLS ? out_w : DW_MIN_COLS)) {
+        for (int32_t oc = 0; oc < out_c; oc++) direct_channel(layer, in, out, oc);
+        return;
+    }
+    dw_tile t;
+    t.buf = buf;
+    t.row_len = ((tile - 1) * s_w + reach + 1) & ~1;
+    const int no_clamp = a->act_min == -128 && a->act_max == 127;
+    /* output lines whose input rows fit in the buffer at once */
+    t.strip = (DW_BUF / t.row_len - ((k_h - 1) * a->dil_h + 1)) / a->stride_h + 1;
+    if (t.strip > a->out_h) t.strip = a->out_h;
+
+    for (int32_t oc = 0; oc < out_c; oc++) {
+        dw_chan q;
+        channel_setup(&g, shape, oc, &q, wp);
+        const dw_row_fn fn = row_fn(shape, q.mode, no_clamp);
+        dw_k k;
+        k.init = q.init;
+        k.mult = q.mult;
+        k.c = q.c;
+        k.e = q.e;
+        k.lo = a->act_min;
+        k.hi = a->act_max;
+        k.zp = a->out_zp;
+        k.q = q.q;
+        t.ic = oc / a->depth_mult;
+        for (int32_t ox0 = 0; ox0 < out_w; ox0 += tile) {
+            const int32_t n = out_w - ox0 < tile ? out_w - ox0 : tile;
+            t.ix0 = ox0 * s_w - a->pad_left;
+            t.len = (n - 1) * s_w + reach;
+            channel_rows(&g, in, &t, wp, n, out + ox0 * g.out_cs + oc, &k, fn);
         }
     }
 }

@@ -1,0 +1,135 @@
+/*
+ * CUSTOM: a user operator (nnom/user_op.h), found by name in the model's registry
+ * (nnom_options.op_registry) when the model is compiled.
+ * Blob 0: the operator's name, UTF-8, NUL-terminated within NNOM_NAME_MAX bytes (bytes after the
+ * NUL are zero). Blob 1: the operator's constants, opaque to the runtime (may be empty).
+ * Blobs 2 to 5 are empty and every parameter is zero (reserved). The output quantisation of an
+ * int8 model is the layer's own (the converter calibrates it).
+ */
+#include <string.h>
+
+#include "core/model_internal.h"
+#include "nnom/user_op.h"
+
+enum {
+    CUSTOM_BLOB_NAME = 0,      /* the operator's name */
+    CUSTOM_BLOB_CONSTANTS = 1, /* its constants */
+    CUSTOM_BLOBS_USED = 2      /* the slots from here on are empty */
+};
+
+/* The operator name in blob 0, or NULL when the blob is not a NUL-terminated name padded with zeros. */
+static const char *op_name(const nnom_layer *l)
+{
+    const nnom_blob *b = &l->blobs[CUSTOM_BLOB_NAME];
+    if (!b->data || b->size < 2u || b->size > NNOM_NAME_MAX) return NULL;
+    const char *s = (const char *)b->data;
+    const char *nul = (const char *)memchr(s, '\0', b->size);
+    if (!nul || nul == s) return NULL;
+    for (const char *p = nul; p < s + b->size; p++)
+        if (*p != '\0') return NULL;
+    return s;
+}
+
+/* The call an operator's functions see, without data (shape inference and scratch size). */
+static void describe(const nnom_layer *l, const nnom_layer *const *in, nnom_dtype dtype, nnom_user_call *call)
+{
+    memset(call, 0, sizeof *call);
+    call->op = l->user_op;
+    call->layer = l->name;
+    call->dtype = dtype;
+    call->n_inputs = l->n_inputs;
+    for (int32_t j = 0; j < l->n_inputs; j++) {
+        call->in[j].shape = in[j]->shape;
+        call->in[j].quant = in[j]->quant;
+    }
+    call->out_shape = l->shape;
+    call->out_quant = l->quant;
+    call->constants = l->blobs[CUSTOM_BLOB_CONSTANTS];
+}
+
+static int params_are_zero(const nnom_layer_params *p)
+{
+    const uint8_t *b = (const uint8_t *)p;
+    for (size_t k = 0; k < sizeof *p; k++)
+        if (b[k]) return 0;
+    return 1;
+}
+
+static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
+{
+    nnom_model *m = ctx->model;
+    l->user_op = NULL;
+    const char *name = op_name(l);
+    if (!name)
+        return nnom_fail(m, NNOM_ERR_ARGUMENT, "layer '%s' (custom): blob 0 must hold the user operator's name, "
+                         "NUL-terminated and zero-padded within %d bytes (given %u bytes)", l->name, NNOM_NAME_MAX,
+                         (unsigned)l->blobs[CUSTOM_BLOB_NAME].size);
+    for (int k = CUSTOM_BLOBS_USED; k < NNOM_MAX_BLOBS; k++)
+        if (l->blobs[k].size)
+            return nnom_fail(m, NNOM_ERR_ARGUMENT, "layer '%s' (custom, user operator '%s'): blob %d has %u bytes, "
+                             "must be empty (blob 0 is the name, blob 1 the constants)", l->name, name, k,
+                             (unsigned)l->blobs[k].size);
+    if (!params_are_zero(l->p))
+        return nnom_fail(m, NNOM_ERR_ARGUMENT, "layer '%s' (custom, user operator '%s'): parameters must all be zero "
+                         "(the operator's settings go in its constants, blob 1)", l->name, name);
+    const nnom_user_op *op = nnom_find_op(m->registry, name);
+    if (!op)
+        return nnom_fail(m, NNOM_ERR_UNSUPPORTED, "layer '%s' needs user operator '%s', not registered in "
+                         "nnom_options.op_registry", l->name, name);
+    if (ctx->dtype == NNOM_DTYPE_S8 ? !op->run_s8 : !op->run_f32)
+        return nnom_fail(m, NNOM_ERR_UNSUPPORTED, "layer '%s': user operator '%s' has no %s kernel (%s is NULL)",
+                         l->name, name, ctx->dtype == NNOM_DTYPE_S8 ? "int8" : "float32",
+                         ctx->dtype == NNOM_DTYPE_S8 ? "run_s8" : "run_f32");
+    if (l->n_inputs < op->min_inputs || l->n_inputs > op->max_inputs)
+        return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (user operator '%s'): %d inputs given, it takes %d to %d",
+                         l->name, name, (int)l->n_inputs, (int)op->min_inputs, (int)op->max_inputs);
+    l->user_op = op;
+    nnom_user_call call;
+    describe(l, ctx->in, ctx->dtype, &call);
+    char message[NNOM_USER_OP_MESSAGE_MAX];
+    message[0] = '\0';
+    nnom_shape shape;
+    memset(&shape, 0, sizeof shape);
+    const nnom_status st = op->infer(&call, &shape, message);
+    message[NNOM_USER_OP_MESSAGE_MAX - 1] = '\0';
+    if (st != NNOM_OK) {
+        l->user_op = NULL;
+        return nnom_fail(m, st, "layer '%s' (user operator '%s'): %s", l->name, name,
+                         message[0] ? message : "its infer() refused the inputs");
+    }
+    l->shape = shape;
+    return NNOM_OK;
+}
+
+static uint32_t scratch_bytes(const nnom_layer *l, const nnom_infer_ctx *ctx)
+{
+    if (!l->user_op || !l->user_op->scratch_bytes) return 0;
+    nnom_user_call call;
+    describe(l, ctx->in, ctx->dtype, &call);
+    return l->user_op->scratch_bytes(&call);
+}
+
+static void run(const nnom_exec *x, nnom_dtype dtype)
+{
+    const nnom_layer *l = x->layer;
+    nnom_user_call call;
+    describe(l, x->in_layer, dtype, &call);
+    for (int32_t j = 0; j < x->n_inputs; j++) call.in[j].data = x->in[j];
+    call.out = x->out;
+    call.scratch = x->scratch;
+    if (dtype == NNOM_DTYPE_S8) l->user_op->run_s8(&call);
+    else l->user_op->run_f32(&call);
+}
+
+static void run_s8(const nnom_exec *x) { run(x, NNOM_DTYPE_S8); }
+static void run_f32(const nnom_exec *x) { run(x, NNOM_DTYPE_F32); }
+
+const nnom_layer_ops nnom_ops_custom = {
+    .min_inputs = 1,
+    .max_inputs = NNOM_MAX_INPUTS,
+    .flags = 0,
+    .infer = infer,
+    .scratch_bytes = scratch_bytes,
+    .run_s8 = run_s8,
+    .run_f32 = NNOM_RUN_F32(run_f32),
+};

@@ -1,0 +1,416 @@
+/*
+ * Layers that write their output over their input: the in-place run must give
+ * the plain run's bytes exactly. Random chains input -> depthwise A -> depthwise
+ * B -> output, int8 and float32: A's output dies at B, so the planner may run B
+ * in place (depthwise with multiplier 1: row by row through a ring of a few
+ * rows). The same model compiled with every output kept apart (nothing in
+ * place) is the plain path; the two outputs are compared byte for byte, and
+ * the in-place plan must be smaller. Shapes: 1..14 rows and columns, 1..33
+ * channels, 1x1 to 5x5 kernels, strides 1..3, dilation 1 or 2, SAME and VALID.
+ * Then chains input -> depthwise -> zero padding or cropping -> depthwise ->
+ * output: padding grows its input's buffer in place, cropping shrinks it.
+ * And input -> depthwise -> pointwise (1x1) convolution -> output with 1..40
+ * output channels for 1..33 input channels: the pointwise layer runs in place
+ * in chunks of pixels, first to last when it has fewer channels, last to
+ * first when more (its buffer grows).
+ */
+#include <string.h>
+
+#include "test_util.h"
+
+typedef struct {
+    int32_t kh, kw, sh, sw, dh, dw, padding, activation;
+} dw_spec;
+
+typedef struct {
+    int8_t w[5 * 5 * 64];
+    int32_t bias[64], mult[64], shift[64];
+    float wf[5 * 5 * 64], bf[64];
+} dw_blobs;
+
+static int32_t out_size(int32_t in, int32_t k, int32_t s, int32_t d, int32_t padding)
+{
+    if (padding == NNOM_PADDING_SAME) return (in + s - 1) / s;
+    const int32_t span = (k - 1) * d + 1;
+    return span > in ? 0 : (in - span) / s + 1;
+}
+
+static nnom_quant last_quant; /* the output quantisation of the last add_dw() */
+
+static void add_dw(nnom_model *m, nnom_dtype dt, const dw_spec *s, int32_t channels, dw_blobs *b, const char *name,
+                   int32_t *id)
+{
+    nnom_layer_desc d;
+    nnom_layer_desc_init(&d);
+    d.type = NNOM_LAYER_DEPTHWISE_CONV2D;
+    d.name = name;
+    d.n_inputs = 1;
+    d.inputs[0] = *id;
+    d.params.kernel[0] = s->kh;
+    d.params.kernel[1] = s->kw;
+    d.params.stride[0] = s->sh;
+    d.params.stride[1] = s->sw;
+    d.params.dilation[0] = s->dh;
+    d.params.dilation[1] = s->dw;
+    d.params.padding = s->padding;
+    d.params.units = 1;
+    d.params.activation = s->activation;
+    const uint32_t n_w = (uint32_t)(s->kh * s->kw * channels);
+    if (dt == NNOM_DTYPE_S8) {
+        tu_fill_s8(b->w, n_w, -127, 127);
+        tu_fill_s32(b->bias, (size_t)channels, -3000, 3000);
+        for (int32_t c = 0; c < channels; c++)
+            tu_ref_multiplier(0.01 * tu_rand_float(0.3f, 2.0f), &b->mult[c], &b->shift[c]);
+        d.blobs[0] = (nnom_blob){b->w, n_w};
+        d.blobs[1] = (nnom_blob){b->bias, (uint32_t)channels * 4u};
+        d.blobs[2] = (nnom_blob){b->mult, (uint32_t)channels * 4u};
+        d.blobs[3] = (nnom_blob){b->shift, (uint32_t)channels * 4u};
+        d.quant.scale = 0.05f;
+        d.quant.zero_point = tu_rand_int(-20, 20);
+    } else {
+        tu_fill_f32(b->wf, n_w, -0.5f, 0.5f);
+        tu_fill_f32(b->bf, (size_t)channels, -1.0f, 1.0f);
+        d.blobs[0] = (nnom_blob){b->wf, n_w * 4u};
+        d.blobs[1] = (nnom_blob){b->bf, (uint32_t)channels * 4u};
+        d.quant.scale = 1.0f;
+    }
+    last_quant = d.quant;
+    TU_OK(m, nnom_model_add_layer(m, &d, id));
+}
+
+/* input (h, w, c) -> A -> B -> output; @p keep_all: nothing shared, nothing in place. */
+static nnom_model *chain(nnom_dtype dt, int32_t h, int32_t w, int32_t c, const dw_spec *a, const dw_spec *b,
+                         dw_blobs *blobs, int keep_all)
+{
+    nnom_model *m = NULL;
+    nnom_error err;
+    TU_REQUIRE(nnom_model_create(dt, NULL, &m, &err) == NNOM_OK, "create: %s", err.message);
+    TU_OK(m, nnom_model_keep_all_outputs(m, keep_all));
+    nnom_shape sh;
+    memset(&sh, 0, sizeof sh);
+    sh.rank = 3;
+    sh.dims[0] = h;
+    sh.dims[1] = w;
+    sh.dims[2] = c;
+    int32_t id = -1;
+    const nnom_quant in_q = {dt == NNOM_DTYPE_S8 ? 0.03f : 1.0f, dt == NNOM_DTYPE_S8 ? -7 : 0};
+    TU_OK(m, nnom_model_add_input(m, "x", sh, in_q, &id));
+    add_dw(m, dt, a, c, &blobs[0], "a", &id);
+    add_dw(m, dt, b, c, &blobs[1], "b", &id);
+    nnom_layer_desc o;
+    nnom_layer_desc_init(&o);
+    o.type = NNOM_LAYER_OUTPUT;
+    o.name = "y";
+    o.n_inputs = 1;
+    o.inputs[0] = id;
+    TU_OK(m, nnom_model_add_layer(m, &o, NULL));
+    TU_OK(m, nnom_model_compile(m));
+    TU_OK(m, nnom_model_alloc_arena(m));
+    return m;
+}
+
+static void random_dw(dw_spec *s, int32_t in_h, int32_t in_w)
+{
+    do {
+        s->kh = tu_rand_int(1, 5);
+        s->kw = tu_rand_int(1, 5);
+        s->sh = tu_rand_int(1, 3);
+        s->sw = tu_rand_int(1, 3);
+        s->dh = tu_rand_int(0, 4) ? 1 : 2;
+        s->dw = tu_rand_int(0, 4) ? 1 : 2;
+        s->padding = tu_rand_int(0, 1) ? NNOM_PADDING_SAME : NNOM_PADDING_VALID;
+        s->activation = tu_rand_int(0, 2); /* NONE, RELU, RELU6 */
+    } while (out_size(in_h, s->kh, s->sh, s->dh, s->padding) <= 0 ||
+             out_size(in_w, s->kw, s->sw, s->dw, s->padding) <= 0);
+}
+
+static void add_pad(nnom_model *m, nnom_layer_type type, const int32_t pad[4], const char *name, int32_t *id)
+{
+    nnom_layer_desc d;
+    nnom_layer_desc_init(&d);
+    d.type = type;
+    d.name = name;
+    d.n_inputs = 1;
+    d.inputs[0] = *id;
+    for (int k = 0; k < 4; k++) d.params.pad[k] = pad[k];
+    d.quant = last_quant; /* values move unchanged */
+    TU_OK(m, nnom_model_add_layer(m, &d, id));
+}
+
+static int cases, in_place_cases, pad_cases, pad_in_place, pw_cases, pw_in_place;
+
+static void add_pointwise(nnom_model *m, nnom_dtype dt, int32_t in_c, int32_t out_c, dw_blobs *b, int32_t *id)
+{
+    nnom_layer_desc d;
+    nnom_layer_desc_init(&d);
+    d.type = NNOM_LAYER_CONV2D;
+    d.name = "pw";
+    d.n_inputs = 1;
+    d.inputs[0] = *id;
+    d.params.kernel[0] = d.params.kernel[1] = 1;
+    d.params.padding = tu_rand_int(0, 1) ? NNOM_PADDING_SAME : NNOM_PADDING_VALID;
+    d.params.units = out_c;
+    d.params.activation = tu_rand_int(0, 2);
+    const uint32_t n_w = (uint32_t)(in_c * out_c);
+    if (dt == NNOM_DTYPE_S8) {
+        tu_fill_s8(b->w, n_w, -127, 127);
+        tu_fill_s32(b->bias, (size_t)out_c, -3000, 3000);
+        for (int32_t c = 0; c < out_c; c++)
+            tu_ref_multiplier(0.01 * tu_rand_float(0.3f, 2.0f), &b->mult[c], &b->shift[c]);
+        d.blobs[0] = (nnom_blob){b->w, n_w};
+        d.blobs[1] = (nnom_blob){b->bias, (uint32_t)out_c * 4u};
+        d.blobs[2] = (nnom_blob){b->mult, (uint32_t)out_c * 4u};
+        d.blobs[3] = (nnom_blob){b->shift, (uint32_t)out_c * 4u};
+        d.quant.scale = 0.05f;
+        d.quant.zero_point = tu_rand_int(-20, 20);
+    } else {
+        tu_fill_f32(b->wf, n_w, -0.5f, 0.5f);
+        tu_fill_f32(b->bf, (size_t)out_c, -1.0f, 1.0f);
+        d.blobs[0] = (nnom_blob){b->wf, n_w * 4u};
+        d.blobs[1] = (nnom_blob){b->bf, (uint32_t)out_c * 4u};
+        d.quant.scale = 1.0f;
+    }
+    TU_OK(m, nnom_model_add_layer(m, &d, id));
+}
+
+/* input (h, w, c) -> 3x3 depthwise -> pointwise to @p out_c channels -> output */
+static nnom_model *pointwise_chain(nnom_dtype dt, int32_t h, int32_t w, int32_t c, int32_t out_c, dw_blobs *blobs,
+                                   int keep_all)
+{
+    nnom_model *m = NULL;
+    nnom_error err;
+    TU_REQUIRE(nnom_model_create(dt, NULL, &m, &err) == NNOM_OK, "create: %s", err.message);
+    TU_OK(m, nnom_model_keep_all_outputs(m, keep_all));
+    nnom_shape sh;
+    memset(&sh, 0, sizeof sh);
+    sh.rank = 3;
+    sh.dims[0] = h;
+    sh.dims[1] = w;
+    sh.dims[2] = c;
+    int32_t id = -1;
+    const nnom_quant in_q = {dt == NNOM_DTYPE_S8 ? 0.03f : 1.0f, dt == NNOM_DTYPE_S8 ? -7 : 0};
+    TU_OK(m, nnom_model_add_input(m, "x", sh, in_q, &id));
+    const dw_spec same = {3, 3, 1, 1, 1, 1, NNOM_PADDING_SAME, NNOM_ACT_RELU};
+    add_dw(m, dt, &same, c, &blobs[0], "a", &id);
+    add_pointwise(m, dt, c, out_c, &blobs[1], &id);
+    nnom_layer_desc o;
+    nnom_layer_desc_init(&o);
+    o.type = NNOM_LAYER_OUTPUT;
+    o.name = "y";
+    o.n_inputs = 1;
+    o.inputs[0] = id;
+    TU_OK(m, nnom_model_add_layer(m, &o, NULL));
+    TU_OK(m, nnom_model_compile(m));
+    TU_OK(m, nnom_model_alloc_arena(m));
+    return m;
+}
+
+static void one_pointwise_case(nnom_dtype dt, int trial)
+{
+    const int32_t h = tu_rand_int(1, 14), w = tu_rand_int(1, 14), c = tu_rand_int(1, 33), out_c = tu_rand_int(1, 40);
+    static dw_blobs blobs[2];
+    const uint64_t seed_blobs = tu_rand_u32();
+    tu_seed(seed_blobs);
+    nnom_model *planned = pointwise_chain(dt, h, w, c, out_c, blobs, 0);
+    tu_seed(seed_blobs);
+    nnom_model *plain = pointwise_chain(dt, h, w, c, out_c, blobs, 1);
+    nnom_layer_info info = NNOM_LAYER_INFO_INIT;
+    TU_OK(planned, nnom_model_layer_info(planned, 2, &info));
+    pw_in_place += info.in_place != 0;
+    nnom_tensor_info ti, to;
+    TU_OK(planned, nnom_model_input_info(planned, 0, &ti));
+    TU_OK(planned, nnom_model_output_info(planned, 0, &to));
+    const size_t out_bytes = (size_t)to.count * (dt == NNOM_DTYPE_S8 ? 1 : 4);
+    if (dt == NNOM_DTYPE_S8) {
+        int8_t x[14 * 14 * 33];
+        tu_fill_s8(x, (size_t)ti.count, -128, 127);
+        TU_OK(planned, nnom_model_set_input_s8(planned, 0, x, (size_t)ti.count));
+        TU_OK(plain, nnom_model_set_input_s8(plain, 0, x, (size_t)ti.count));
+    } else {
+        float x[14 * 14 * 33];
+        tu_fill_f32(x, (size_t)ti.count, -2.0f, 2.0f);
+        TU_OK(planned, nnom_model_set_input_f32(planned, 0, x, (size_t)ti.count));
+        TU_OK(plain, nnom_model_set_input_f32(plain, 0, x, (size_t)ti.count));
+    }
+    TU_OK(planned, nnom_model_run(planned));
+    TU_OK(plain, nnom_model_run(plain));
+    TU_CHECK(memcmp(nnom_model_output_data(planned, 0), nnom_model_output_data(plain, 0), out_bytes) == 0,
+             "pointwise case %d (%s, %dx%dx%d -> %d channels, in place %d): outputs differ", trial,
+             dt == NNOM_DTYPE_S8 ? "int8" : "float32", (int)h, (int)w, (int)c, (int)out_c, (int)info.in_place);
+    if (info.in_place)
+        TU_CHECK(nnom_model_arena_size(planned) < nnom_model_arena_size(plain), "pointwise case %d: arena %zu, apart %zu",
+                 trial, nnom_model_arena_size(planned), nnom_model_arena_size(plain));
+    pw_cases++;
+    nnom_model_destroy(planned);
+    nnom_model_destroy(plain);
+}
+
+/* input -> 3x3 depthwise -> padding or cropping -> 3x3 depthwise (stride 2 after padding, as MobileNet) -> output */
+static nnom_model *pad_chain(nnom_dtype dt, int32_t h, int32_t w, int32_t c, nnom_layer_type type,
+                             const int32_t pad[4], dw_blobs *blobs, int keep_all)
+{
+    nnom_model *m = NULL;
+    nnom_error err;
+    TU_REQUIRE(nnom_model_create(dt, NULL, &m, &err) == NNOM_OK, "create: %s", err.message);
+    TU_OK(m, nnom_model_keep_all_outputs(m, keep_all));
+    nnom_shape sh;
+    memset(&sh, 0, sizeof sh);
+    sh.rank = 3;
+    sh.dims[0] = h;
+    sh.dims[1] = w;
+    sh.dims[2] = c;
+    int32_t id = -1;
+    const nnom_quant in_q = {dt == NNOM_DTYPE_S8 ? 0.03f : 1.0f, dt == NNOM_DTYPE_S8 ? -7 : 0};
+    TU_OK(m, nnom_model_add_input(m, "x", sh, in_q, &id));
+    const dw_spec same = {3, 3, 1, 1, 1, 1, NNOM_PADDING_SAME, NNOM_ACT_NONE};
+    const dw_spec valid2 = {3, 3, 2, 2, 1, 1, NNOM_PADDING_VALID, NNOM_ACT_RELU6};
+    add_dw(m, dt, &same, c, &blobs[0], "a", &id);
+    add_pad(m, type, pad, "p", &id);
+    add_dw(m, dt, type == NNOM_LAYER_ZERO_PADDING2D ? &valid2 : &same, c, &blobs[1], "b", &id);
+    nnom_layer_desc o;
+    nnom_layer_desc_init(&o);
+    o.type = NNOM_LAYER_OUTPUT;
+    o.name = "y";
+    o.n_inputs = 1;
+    o.inputs[0] = id;
+    TU_OK(m, nnom_model_add_layer(m, &o, NULL));
+    TU_OK(m, nnom_model_compile(m));
+    TU_OK(m, nnom_model_alloc_arena(m));
+    return m;
+}
+
+static void one_pad_case(nnom_dtype dt, int trial)
+{
+    const int crop = trial % 2;
+    const int32_t h = tu_rand_int(3, 12), w = tu_rand_int(3, 12), c = tu_rand_int(1, 20);
+    int32_t pad[4];
+    for (int k = 0; k < 4; k++) pad[k] = tu_rand_int(0, crop ? 1 : 3);
+    const nnom_layer_type type = crop ? NNOM_LAYER_CROPPING2D : NNOM_LAYER_ZERO_PADDING2D;
+    static dw_blobs blobs[2];
+    const uint64_t seed_blobs = tu_rand_u32();
+    tu_seed(seed_blobs);
+    nnom_model *planned = pad_chain(dt, h, w, c, type, pad, blobs, 0);
+    tu_seed(seed_blobs);
+    nnom_model *plain = pad_chain(dt, h, w, c, type, pad, blobs, 1);
+    nnom_layer_info info = NNOM_LAYER_INFO_INIT;
+    TU_OK(planned, nnom_model_layer_info(planned, 2, &info));
+    TU_CHECK(info.in_place, "pad case %d: the %s is not in place", trial, crop ? "cropping" : "padding");
+    pad_in_place += info.in_place != 0;
+    nnom_tensor_info ti, to;
+    TU_OK(planned, nnom_model_input_info(planned, 0, &ti));
+    TU_OK(planned, nnom_model_output_info(planned, 0, &to));
+    const size_t out_bytes = (size_t)to.count * (dt == NNOM_DTYPE_S8 ? 1 : 4);
+    if (dt == NNOM_DTYPE_S8) {
+        int8_t x[12 * 12 * 20];
+        tu_fill_s8(x, (size_t)ti.count, -128, 127);
+        TU_OK(planned, nnom_model_set_input_s8(planned, 0, x, (size_t)ti.count));
+        TU_OK(plain, nnom_model_set_input_s8(plain, 0, x, (size_t)ti.count));
+    } else {
+        float x[12 * 12 * 20];
+        tu_fill_f32(x, (size_t)ti.count, -2.0f, 2.0f);
+        TU_OK(planned, nnom_model_set_input_f32(planned, 0, x, (size_t)ti.count));
+        TU_OK(plain, nnom_model_set_input_f32(plain, 0, x, (size_t)ti.count));
+    }
+    TU_OK(planned, nnom_model_run(planned));
+    TU_OK(plain, nnom_model_run(plain));
+    TU_CHECK(memcmp(nnom_model_output_data(planned, 0), nnom_model_output_data(plain, 0), out_bytes) == 0,
+             "pad case %d (%s, %s %d,%d,%d,%d on %dx%dx%d): outputs differ", trial,
+             dt == NNOM_DTYPE_S8 ? "int8" : "float32", crop ? "crop" : "pad", (int)pad[0], (int)pad[1],
+             (int)pad[2], (int)pad[3], (int)h, (int)w, (int)c);
+    TU_CHECK(nnom_model_arena_size(planned) < nnom_model_arena_size(plain), "pad case %d: arena %zu, apart %zu", trial,
+             nnom_model_arena_size(planned), nnom_model_arena_size(plain));
+    pad_cases++;
+    nnom_model_destroy(planned);
+    nnom_model_destroy(plain);
+}
+
+static void one_case(nnom_dtype dt, int trial)
+{
+    static const int32_t channels[] = {1, 2, 3, 4, 5, 8, 15, 16, 17, 32, 33};
+    const int32_t h = tu_rand_int(1, 14), w = tu_rand_int(1, 14);
+    const int32_t c = channels[tu_rand_int(0, (int32_t)(sizeof channels / sizeof channels[0]) - 1)];
+    dw_spec a = {3, 3, 1, 1, 1, 1, NNOM_PADDING_SAME, NNOM_ACT_NONE}, b;
+    if (tu_rand_int(0, 1)) random_dw(&a, h, w);
+    const int32_t ah = out_size(h, a.kh, a.sh, a.dh, a.padding), aw = out_size(w, a.kw, a.sw, a.dw, a.padding);
+    random_dw(&b, ah, aw);
+    if (trial % 3 == 0) b = (dw_spec){3, 3, 1 + trial % 2, 1 + trial % 2, 1, 1, trial % 4 < 2 ? NNOM_PADDING_SAME : NNOM_PADDING_VALID, NNOM_ACT_RELU};
+    if (out_size(ah, b.kh, b.sh, b.dh, b.padding) <= 0 || out_size(aw, b.kw, b.sw, b.dw, b.padding) <= 0) return;
+
+    static dw_blobs blobs[2];
+    const uint64_t seed_blobs = tu_rand_u32();
+    tu_seed(seed_blobs);
+    nnom_model *planned = chain(dt, h, w, c, &a, &b, blobs, 0);
+    tu_seed(seed_blobs); /* the same weights */
+    nnom_model *plain = chain(dt, h, w, c, &a, &b, blobs, 1);
+
+    nnom_layer_info info = NNOM_LAYER_INFO_INIT;
+    TU_OK(planned, nnom_model_layer_info(planned, 2, &info));
+    in_place_cases += info.in_place != 0;
+    if (info.in_place) {
+        TU_CHECK(nnom_model_arena_size(planned) < nnom_model_arena_size(plain) &&
+                     info.scratch_bytes < info.arena_bytes,
+                 "case %d: in place, arena %zu against %zu kept apart, ring %u bytes for an output of %u", trial,
+                 nnom_model_arena_size(planned), nnom_model_arena_size(plain), (unsigned)info.scratch_bytes,
+                 (unsigned)info.arena_bytes);
+        nnom_layer_info ai = NNOM_LAYER_INFO_INIT;
+        TU_OK(planned, nnom_model_layer_info(planned, 1, &ai));
+        TU_CHECK(ai.arena_offset == info.arena_offset, "case %d: in place but at %u, its input at %u", trial,
+                 (unsigned)info.arena_offset, (unsigned)ai.arena_offset);
+    }
+
+    nnom_tensor_info ti, to;
+    TU_OK(planned, nnom_model_input_info(planned, 0, &ti));
+    TU_OK(planned, nnom_model_output_info(planned, 0, &to));
+    const size_t esize = dt == NNOM_DTYPE_S8 ? 1 : 4, in_bytes = (size_t)ti.count * esize,
+                 out_bytes = (size_t)to.count * esize;
+    for (int rep = 0; rep < 2; rep++) {
+        if (dt == NNOM_DTYPE_S8) {
+            int8_t x[14 * 14 * 33];
+            tu_fill_s8(x, (size_t)ti.count, -128, 127);
+            TU_OK(planned, nnom_model_set_input_s8(planned, 0, x, (size_t)ti.count));
+            TU_OK(plain, nnom_model_set_input_s8(plain, 0, x, (size_t)ti.count));
+        } else {
+            float x[14 * 14 * 33];
+            tu_fill_f32(x, (size_t)ti.count, -2.0f, 2.0f);
+            TU_OK(planned, nnom_model_set_input_f32(planned, 0, x, (size_t)ti.count));
+            TU_OK(plain, nnom_model_set_input_f32(plain, 0, x, (size_t)ti.count));
+        }
+        (void)in_bytes;
+        TU_OK(planned, nnom_model_run(planned));
+        TU_OK(plain, nnom_model_run(plain));
+        TU_CHECK(memcmp(nnom_model_output_data(planned, 0), nnom_model_output_data(plain, 0), out_bytes) == 0,
+                 "case %d (%s, in place %d): %dx%dx%d, B %dx%d stride %dx%d dilation %dx%d %s: outputs differ",
+                 trial, dt == NNOM_DTYPE_S8 ? "int8" : "float32", (int)info.in_place, (int)ah, (int)aw, (int)c,
+                 (int)b.kh, (int)b.kw, (int)b.sh, (int)b.sw, (int)b.dh, (int)b.dw,
+                 b.padding == NNOM_PADDING_SAME ? "same" : "valid");
+    }
+    cases++;
+    nnom_model_destroy(planned);
+    nnom_model_destroy(plain);
+}
+
+int main(void)
+{
+    tu_seed(0x1A91ACEULL);
+    for (int t = 0; t < 400; t++) {
+        const uint32_t next = tu_rand_u32();
+        one_case(t % 2 ? NNOM_DTYPE_F32 : NNOM_DTYPE_S8, t);
+        tu_seed(next);
+    }
+    for (int t = 0; t < 200; t++) {
+        const uint32_t next = tu_rand_u32();
+        one_pad_case(t % 4 < 2 ? NNOM_DTYPE_S8 : NNOM_DTYPE_F32, t);
+        tu_seed(next);
+    }
+    for (int t = 0; t < 200; t++) {
+        const uint32_t next = tu_rand_u32();
+        one_pointwise_case(t % 2 ? NNOM_DTYPE_F32 : NNOM_DTYPE_S8, t);
+        tu_seed(next);
+    }
+    printf("test_inplace: %d chains, depthwise B in place in %d; %d padding/cropping chains, %d in place; "
+           "%d pointwise chains, %d in place\n",
+           cases, in_place_cases, pad_cases, pad_in_place, pw_cases, pw_in_place);
+    TU_CHECK(in_place_cases > cases / 3, "only %d of %d in place", in_place_cases, cases);
+    TU_CHECK(pw_in_place > pw_cases / 3, "only %d of %d pointwise in place", pw_in_place, pw_cases);
+    return tu_finish("test_inplace");
+}

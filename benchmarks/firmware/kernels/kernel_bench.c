@@ -1,0 +1,233 @@
+/*
+ * Kernel micro benchmark: one int8 kernel on one layer shape, run once
+ * between the instruction-count markers (fw_bench_begin / fw_bench_end).
+ * Built for the Cortex-M4 under QEMU (one image per case, BENCH_CASE) and
+ * for the host (the case number as argument, measured with callgrind's
+ * --toggle-collect=bench_run); run.sh in this folder drives both and writes
+ * benchmarks/results/kernels.md.
+ *
+ * The shapes are those of the MLPerf Tiny models (DS-CNN, MobileNetV1 0.25,
+ * ResNet-8, the dense autoencoder). Values are random; requantisation
+ * multipliers span [2^29, 2^31) with some dead (zero) channels where the
+ * case says so, shifts vary per channel. Prints "case <name> macs=<n>".
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "kernels/conv.h"
+#include "kernels/dense.h"
+#include "kernels/elementwise.h"
+
+#ifdef __arm__
+#include "bench_markers.h"
+#include "semihosting.h"
+#else
+#include <stdio.h>
+#include <stdlib.h>
+#endif
+
+enum { KIND_DW, KIND_CONV, KIND_ADD, KIND_MUL, KIND_DENSE };
+
+typedef struct {
+    const char *name;
+    int kind;
+    int32_t h, w, in_c, out_c, k, stride, mult;
+    int mixed; /* requantisation: 0 all multipliers above 2^30, 1 some below and some dead channels */
+} bench_case;
+
+static const bench_case cases[] = {
+    {"dw3x3_s1_25x5x64", KIND_DW, 25, 5, 64, 64, 3, 1, 1, 0},
+    {"dw3x3_s1_48x48x8", KIND_DW, 48, 48, 8, 8, 3, 1, 1, 0},
+    {"dw3x3_s2_48x48x16", KIND_DW, 48, 48, 16, 16, 3, 2, 1, 0},
+    {"dw3x3_s1_24x24x32", KIND_DW, 24, 24, 32, 32, 3, 1, 1, 1},
+    {"dw3x3_s2_24x24x32", KIND_DW, 24, 24, 32, 32, 3, 2, 1, 0},
+    {"dw3x3_s1_12x12x64", KIND_DW, 12, 12, 64, 64, 3, 1, 1, 0},
+    {"dw3x3_s1_6x6x128", KIND_DW, 6, 6, 128, 128, 3, 1, 1, 1},
+    {"dw3x3_s1_3x3x256", KIND_DW, 3, 3, 256, 256, 3, 1, 1, 0},
+    {"dw5x5_s1_12x12x20", KIND_DW, 12, 12, 20, 20, 5, 1, 1, 0},
+    {"dw3x3_m2_12x12x16", KIND_DW, 12, 12, 16, 32, 3, 1, 2, 0},
+    {"pw_25x5_64to64", KIND_CONV, 25, 5, 64, 64, 1, 1, 0, 0},
+    {"pw_12x12_64to128_mixed", KIND_CONV, 12, 12, 64, 128, 1, 1, 0, 1},
+    {"pw_6x6_128to128_mixed", KIND_CONV, 6, 6, 128, 128, 1, 1, 0, 1},
+    {"conv3x3_16x16x32to32", KIND_CONV, 16, 16, 32, 32, 3, 1, 0, 0},
+    {"conv3x3_8x8x64to64", KIND_CONV, 8, 8, 64, 64, 3, 1, 0, 0},
+    {"conv3x3_s2_96x96x3to8", KIND_CONV, 96, 96, 3, 8, 3, 2, 0, 0},
+    {"conv3x3_s1_32x32x3to16", KIND_CONV, 32, 32, 3, 16, 3, 1, 0, 0},
+    {"add_16x16x32", KIND_ADD, 16, 16, 32, 32, 1, 1, 0, 0},
+    {"mul_16x16x32", KIND_MUL, 16, 16, 32, 32, 1, 1, 0, 0},
+    {"dense_640to128", KIND_DENSE, 1, 1, 640, 128, 1, 1, 0, 1},
+    {"dense_128to8", KIND_DENSE, 1, 1, 128, 8, 1, 1, 0, 0},
+};
+#define CASE_COUNT ((int)(sizeof cases / sizeof cases[0]))
+
+enum { MAX_IN = 48 * 48 * 16, MAX_OUT = 48 * 48 * 16, MAX_W = 128 * 640, MAX_C = 256, MAX_SCRATCH = 16384 };
+static int8_t input[MAX_IN], input2[MAX_IN], output[MAX_OUT], weights[MAX_W];
+static int32_t bias[MAX_C], multiplier[MAX_C], shift[MAX_C];
+static uint32_t scratch[MAX_SCRATCH / 4];
+
+static uint32_t rng = 0x2545F491u;
+static uint32_t next(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 17;
+    rng ^= rng << 5;
+    return rng;
+}
+
+static void fill(int8_t *p, int32_t n)
+{
+    for (int32_t i = 0; i < n; i++) p[i] = (int8_t)next();
+}
+
+static void quant(int32_t n, int mixed)
+{
+    for (int32_t c = 0; c < n; c++) {
+        multiplier[c] = (int32_t)(0x40000000u + (next() & 0x3FFFFFFFu));
+        if (mixed && next() % 4 == 0) multiplier[c] = (int32_t)(0x20000000u + (next() & 0x1FFFFFFFu));
+        if (mixed && next() % 8 == 0) multiplier[c] = 0;
+        shift[c] = -(int32_t)(6 + next() % 5);
+        bias[c] = (int32_t)(next() % 8192) - 4096;
+    }
+}
+
+#ifdef __arm__
+static void region_begin(void) { fw_bench_begin(); }
+static void region_end(void) { fw_bench_end(); }
+#define NOINLINE __attribute__((noinline))
+#else
+static void region_begin(void) {}
+static void region_end(void) {}
+#define NOINLINE __attribute__((noinline))
+#endif
+
+static nnom_conv_args conv_args;
+static nnom_dense_s8_args dense_args;
+static nnom_elementwise_s8_args ew_args;
+static int32_t ew_params[6];
+
+/* The measured region (callgrind: --toggle-collect=bench_run). */
+NOINLINE void bench_run(const bench_case *c)
+{
+    switch (c->kind) {
+    case KIND_DW: nnom_depthwise_conv2d_s8(&conv_args, input, output); break;
+    case KIND_CONV: nnom_conv2d_s8(&conv_args, input, output, scratch); break;
+    case KIND_ADD: nnom_add_s8(&ew_args); break;
+    case KIND_MUL: nnom_mul_s8(&ew_args); break;
+    case KIND_DENSE: nnom_dense_s8(&dense_args, input, output); break;
+    }
+}
+
+/* Sets up case c; returns its MACs (elements for element-wise kernels), or -1 if it does not fit. */
+static int64_t setup(const bench_case *c)
+{
+    fill(input, MAX_IN);
+    fill(input2, MAX_IN);
+    fill(weights, MAX_W);
+    quant(c->out_c, c->mixed);
+    if (c->kind == KIND_DW || c->kind == KIND_CONV) {
+        nnom_conv_args *a = &conv_args;
+        memset(a, 0, sizeof *a);
+        a->in_h = c->h;
+        a->in_w = c->w;
+        a->in_c = c->in_c;
+        a->out_c = c->out_c;
+        a->k_h = a->k_w = c->k;
+        a->stride_h = a->stride_w = c->stride;
+        a->dil_h = a->dil_w = 1;
+        a->out_h = (c->h + c->stride - 1) / c->stride; /* 'same' */
+        a->out_w = (c->w + c->stride - 1) / c->stride;
+        const int32_t pad_h = (a->out_h - 1) * c->stride + c->k - c->h;
+        const int32_t pad_w = (a->out_w - 1) * c->stride + c->k - c->w;
+        a->pad_top = pad_h > 0 ? pad_h / 2 : 0;
+        a->pad_left = pad_w > 0 ? pad_w / 2 : 0;
+        a->depth_mult = c->mult;
+        a->in_zp = -5;
+        a->out_zp = -128; /* a fused ReLU, as the quantiser makes it: output zero point -128 */
+        a->act_min = -128;
+        a->act_max = 127;
+        a->multiplier = multiplier;
+        a->shift = shift;
+        a->weights = weights;
+        a->bias = bias;
+        if (c->kind == KIND_CONV && nnom_conv2d_s8_scratch_bytes(a) > sizeof scratch) return -1;
+        const int64_t patch = c->kind == KIND_DW ? (int64_t)c->k * c->k : (int64_t)c->k * c->k * c->in_c;
+        return (int64_t)a->out_h * a->out_w * a->out_c * patch;
+    }
+    if (c->kind == KIND_DENSE) {
+        nnom_dense_s8_args *d = &dense_args;
+        memset(d, 0, sizeof *d);
+        d->in_features = c->in_c;
+        d->out_features = c->out_c;
+        d->weights = weights;
+        d->bias = bias;
+        d->multiplier = multiplier;
+        d->shift = shift;
+        d->per_channel = 1;
+        d->in_zero_point = 7;
+        d->out_zero_point = -2;
+        d->act_lo = -128;
+        d->act_hi = 127;
+        return (int64_t)c->in_c * c->out_c;
+    }
+    nnom_elementwise_s8_args *e = &ew_args;
+    memset(e, 0, sizeof *e);
+    e->in1 = input;
+    e->in2 = input2;
+    e->out = output;
+    e->rows = c->h * c->w;
+    e->channels = c->in_c;
+    e->in1_zero_point = 4;
+    e->in2_zero_point = -9;
+    e->out_zero_point = 1;
+    e->act_lo = -128;
+    e->act_hi = 127;
+    /* scales 0.05, 0.07 -> 0.09 (add), 0.05 * 0.07 -> 0.03 (mul), as nnom_quant_*_params() derive them */
+    ew_params[0] = 1193046471; ew_params[1] = -1; /* 0.05 / (2 * 0.07) */
+    ew_params[2] = 1073741824; ew_params[3] = 0;  /* 0.07 / (2 * 0.07) */
+    ew_params[4] = 1670265058; ew_params[5] = -19; /* 2 * 0.07 / (2^20 * 0.09) */
+    if (c->kind == KIND_MUL) {
+        ew_params[0] = 1252698795; ew_params[1] = -3; /* 0.0035 / 0.03 */
+    }
+    e->params = ew_params;
+    return (int64_t)e->rows * e->channels;
+}
+
+#ifdef __arm__
+int main(void)
+{
+    const bench_case *c = &cases[BENCH_CASE];
+    const int64_t macs = setup(c);
+    if (macs < 0) {
+        fw_print("error: case does not fit\n");
+        return 1;
+    }
+    region_begin();
+    bench_run(c);
+    region_end();
+    fw_print("case ");
+    fw_print(c->name);
+    fw_print(" macs=");
+    fw_print_u32((uint32_t)macs);
+    fw_print("\n");
+    return 0;
+}
+#else
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        for (int i = 0; i < CASE_COUNT; i++) printf("%d %s\n", i, cases[i].name);
+        return 0;
+    }
+    const int i = atoi(argv[1]);
+    if (i < 0 || i >= CASE_COUNT) return 2;
+    const int64_t macs = setup(&cases[i]);
+    if (macs < 0) return 1;
+    region_begin();
+    bench_run(&cases[i]);
+    region_end();
+    printf("case %s macs=%lld\n", cases[i].name, (long long)macs);
+    return 0;
+}
+#endif
+
+int bench_case_count(void) { return CASE_COUNT; }
