@@ -55,7 +55,8 @@ class _Allocator(ctypes.Structure):
 class _Options(ctypes.Structure):
     _fields_ = [("struct_size", ctypes.c_uint32), ("allocator", ctypes.POINTER(_Allocator)), ("timer", ctypes.c_void_p),
                 ("timer_ctx", ctypes.c_void_p), ("log", ctypes.c_void_p), ("log_ctx", ctypes.c_void_p),
-                ("keep_all_outputs", ctypes.c_int), ("max_arena_bytes", ctypes.c_size_t)]
+                ("keep_all_outputs", ctypes.c_int), ("max_arena_bytes", ctypes.c_size_t),
+                ("op_registry", ctypes.c_void_p)]
 
 
 class _Error(ctypes.Structure):
@@ -190,7 +191,7 @@ def worker_callgrind(plan_path: str) -> int:
         else:
             with open(block["model"], "rb") as f:
                 m = ext.Model(f.read(), False)
-            outs = [m.predict([x[i:i + 1]], 1, True, True)[0] for i in range(len(x))]
+            outs = [m.predict([x[i:i + 1]], 1, True, True, False)[0] for i in range(len(x))]
             expected = np.load(block["expected"])[: block["n"]]
             if b"".join(outs) != expected.tobytes():
                 print(f"MISMATCH {block['name']}: the extension built from this tree differs from the installed one")

@@ -324,10 +324,14 @@ static void one_pad_case(nnom_dtype dt, int trial)
     nnom_model_destroy(plain);
 }
 
+/* Largest depthwise chain input: tall enough for several blocks of rows in place. */
+#define DW_MAX_H 96
+#define DW_MAX_W 14
+
 static void one_case(nnom_dtype dt, int trial)
 {
     static const int32_t channels[] = {1, 2, 3, 4, 5, 8, 15, 16, 17, 32, 33};
-    const int32_t h = tu_rand_int(1, 14), w = tu_rand_int(1, 14);
+    const int32_t h = tu_rand_int(1, DW_MAX_H), w = tu_rand_int(1, DW_MAX_W); /* tall maps: several blocks of rows */
     const int32_t c = channels[tu_rand_int(0, (int32_t)(sizeof channels / sizeof channels[0]) - 1)];
     dw_spec a = {3, 3, 1, 1, 1, 1, NNOM_PADDING_SAME, NNOM_ACT_NONE}, b;
     if (tu_rand_int(0, 1)) random_dw(&a, h, w);
@@ -365,12 +369,12 @@ static void one_case(nnom_dtype dt, int trial)
                  out_bytes = (size_t)to.count * esize;
     for (int rep = 0; rep < 2; rep++) {
         if (dt == NNOM_DTYPE_S8) {
-            int8_t x[14 * 14 * 33];
+            int8_t x[DW_MAX_H * DW_MAX_W * 33];
             tu_fill_s8(x, (size_t)ti.count, -128, 127);
             TU_OK(planned, nnom_model_set_input_s8(planned, 0, x, (size_t)ti.count));
             TU_OK(plain, nnom_model_set_input_s8(plain, 0, x, (size_t)ti.count));
         } else {
-            float x[14 * 14 * 33];
+            float x[DW_MAX_H * DW_MAX_W * 33];
             tu_fill_f32(x, (size_t)ti.count, -2.0f, 2.0f);
             TU_OK(planned, nnom_model_set_input_f32(planned, 0, x, (size_t)ti.count));
             TU_OK(plain, nnom_model_set_input_f32(plain, 0, x, (size_t)ti.count));

@@ -14,15 +14,18 @@
  * The checks are shared with CONV1D/2D (layers/conv.c).
  *
  * In place (multiplier 1, when the input dies here and the planner agrees):
- * the output overwrites the input row by row. Output row oy is computed
- * into a ring of a few rows (the scratch) and copied to its place once no
- * row still to be computed reads the input rows that place covers: the
- * first input row read by output row k is k * stride - pad_top. The ring
- * holds the most rows ever waiting, found by running that rule at plan time
- * (3x3 SAME stride 1: 2 rows; stride 2 or VALID: 1 row). Each row is the
- * kernel run on a window of the input (out_h = 1, the rows above cut off,
- * padding only where the real input has none), so every output value comes
- * from the same arithmetic as in the plain run: the results are bit-exact.
+ * the output overwrites the input a block of rows at a time. The rows of a
+ * block are computed into a ring of rows (the scratch) and each is copied to
+ * its place once no row still to be computed reads the input rows that place
+ * covers: the first input row read by output row k is k * stride - pad_top.
+ * A block is at least DW_IN_PLACE_BLOCK_PIXELS output pixels (whole rows), so
+ * the kernels run on planes large enough for their fast paths (one row of a
+ * narrow map is too few pixels: per-channel set-up dominates). The ring holds
+ * the most rows ever waiting, found by running the same schedule at plan time.
+ * Each block is the kernel run on a window of the input (the rows above cut
+ * off, padding only where the real input has none; a block that would wrap
+ * round the ring is run as two windows), so every output value comes from the
+ * same arithmetic as in the plain run: the results are bit-exact.
  */
 #include <string.h>
 
@@ -50,13 +53,26 @@ static int row_done(const nnom_conv_args *a, int32_t j, int32_t next)
     return last_covered < first_read;
 }
 
-/* The most output rows waiting at once (computed, not yet in place): the ring's size. */
+/* Output pixels a block of rows computed in place holds at least (whole rows; the map's height at most). */
+#define DW_IN_PLACE_BLOCK_PIXELS 64
+
+/* Rows per block: enough whole rows for DW_IN_PLACE_BLOCK_PIXELS output pixels. */
+static int32_t block_rows(const nnom_conv_args *a)
+{
+    const int32_t rows = (DW_IN_PLACE_BLOCK_PIXELS + a->out_w - 1) / a->out_w;
+    return rows < a->out_h ? rows : a->out_h;
+}
+
+/* The most output rows waiting at once (computed, not yet in place), blocks as run_in_place()
+ * computes them: the ring's size. */
 static int32_t ring_rows(const nnom_conv_args *a)
 {
+    const int32_t block = block_rows(a);
     int32_t most = 1, oldest = 0;
-    for (int32_t oy = 0; oy < a->out_h; oy++) {
-        if (oy - oldest + 1 > most) most = oy - oldest + 1;
-        while (oldest <= oy && row_done(a, oldest, oy + 1)) oldest++;
+    for (int32_t oy = 0; oy < a->out_h; oy += block) {
+        const int32_t end = oy + block < a->out_h ? oy + block : a->out_h;
+        if (end - oldest > most) most = end - oldest;
+        while (oldest < end && row_done(a, oldest, end)) oldest++;
     }
     return most;
 }
@@ -85,22 +101,36 @@ static void kernel_f32(const nnom_conv_args *a, const void *in, void *out)
     nnom_depthwise_conv2d_f32(a, (const float *)in, (float *)out);
 }
 
+/* Output rows [first, first + n) computed from the input in @p buf into @p out: the kernel on a
+ * window of the input that starts at the block's first input row (padding only above row 0). */
+static void run_window(const nnom_conv_args *a, const uint8_t *buf, size_t in_row, int32_t first, int32_t n,
+                       uint8_t *out, dw_kernel kernel)
+{
+    nnom_conv_args w = *a;
+    const int32_t iy0 = first * a->stride_h - a->pad_top;
+    const int32_t skip = iy0 > 0 ? iy0 : 0;
+    w.out_h = n;
+    w.in_h = a->in_h - skip;
+    w.pad_top = skip - iy0;
+    kernel(&w, buf + (size_t)skip * in_row, out);
+}
+
 /* @p buf holds the input and receives the output; @p ring has ring_rows() output rows. */
 static void run_in_place(const nnom_conv_args *a, uint8_t *buf, uint8_t *ring, size_t elem, dw_kernel kernel)
 {
     const size_t out_row = (size_t)a->out_w * (size_t)a->out_c * elem, in_row = (size_t)a->in_w * (size_t)a->in_c * elem;
-    const int32_t slots = ring_rows(a);
+    const int32_t slots = ring_rows(a), block = block_rows(a);
     int32_t oldest = 0;
-    for (int32_t oy = 0; oy < a->out_h; oy++) {
-        /* output row oy alone: the input from its first window row on, padding only above row 0 */
-        nnom_conv_args row = *a;
-        const int32_t iy0 = oy * a->stride_h - a->pad_top;
-        const int32_t skip = iy0 > 0 ? iy0 : 0;
-        row.out_h = 1;
-        row.in_h = a->in_h - skip;
-        row.pad_top = skip - iy0;
-        kernel(&row, buf + (size_t)skip * in_row, ring + (size_t)(oy % slots) * out_row);
-        for (; oldest <= oy && row_done(a, oldest, oy + 1); oldest++)
+    for (int32_t oy = 0; oy < a->out_h; oy += block) {
+        const int32_t end = oy + block < a->out_h ? oy + block : a->out_h;
+        /* rows oy..end-1 into ring slots oy % slots on: two windows where they wrap round */
+        for (int32_t r = oy; r < end;) {
+            const int32_t slot = r % slots;
+            const int32_t n = end - r < slots - slot ? end - r : slots - slot;
+            run_window(a, buf, in_row, r, n, ring + (size_t)slot * out_row, kernel);
+            r += n;
+        }
+        for (; oldest < end && row_done(a, oldest, end); oldest++)
             memcpy(buf + (size_t)oldest * out_row, ring + (size_t)(oldest % slots) * out_row, out_row);
     }
 }
