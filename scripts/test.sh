@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test: the C tests (ctest) in a warnings-as-errors build, again
-# under AddressSanitizer + UndefinedBehaviorSanitizer, a runtime-only build,
+# under AddressSanitizer + UndefinedBehaviorSanitizer, each fuzz target for 20 s, a runtime-only build,
 # the lean runtime of small firmware (Tests/lean), the Cortex-M4 firmware under QEMU, an installed-package consumer, the Swift
 # module and CLI, then the Python package's tests.
 set -euo pipefail
@@ -19,6 +19,9 @@ cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DNNOM_WERROR=ON -DNN
 cmake --build build/asan -j "$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build/asan --output-on-failure -j "$jobs"
+
+echo "== fuzz targets (libFuzzer + ASan + UBSan, clang), 20 s each; a crash fails the run"
+bash Tests/fuzz/run.sh 20 build/fuzz
 
 echo "== runtime-only build (no host dependencies)"
 cmake -S . -B build/runtime-only -G Ninja -DNNOM_RUNTIME_ONLY=ON -DNNOM_WERROR=ON >/dev/null

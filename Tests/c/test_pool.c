@@ -733,6 +733,61 @@ static void test_graph_errors(void)
     nnom_model_destroy(m);
 }
 
+/*
+ * SAME padding with a stride far larger than the input, up to INT32_MAX (found by the fuzz target
+ * fuzz_model: ceil(in / stride) overflowed int32 in the shape inference). Along that axis the
+ * output has one position, the window at the start; the other axis is ordinary. Checked against
+ * windows computed here.
+ */
+static void test_graph_huge_stride(void)
+{
+    enum { H = 7, W = 7, C = 3, K = 3, SH = 2, OUT_H = (H + SH - 1) / SH };
+    const int32_t strides[] = {INT32_MAX, INT32_MAX - 1, 1 << 30, W};
+    const nnom_quant q = {0.0f, 0};
+    for (size_t t = 0; t < sizeof strides / sizeof strides[0]; t++)
+        for (int avg = 0; avg < 2; avg++) {
+            const pool_spec ps = {avg ? NNOM_LAYER_AVG_POOL2D : NNOM_LAYER_MAX_POOL2D, K, K, SH, strides[t], 1};
+            nnom_model *m;
+            nnom_status st = build_pool_model(NNOM_DTYPE_F32, H, W, C, ps, q, q, &m);
+            TU_CHECK(st == NNOM_OK, "stride (%d, %d): %s", SH, (int)strides[t], nnom_model_last_error(m));
+            nnom_tensor_info info;
+            if (st != NNOM_OK || nnom_model_output_info(m, 0, &info) != NNOM_OK) {
+                nnom_model_destroy(m);
+                continue;
+            }
+            TU_CHECK(info.shape.rank == 3 && info.shape.dims[0] == OUT_H && info.shape.dims[1] == 1 &&
+                         info.shape.dims[2] == C,
+                     "stride (%d, %d): output (%d, %d, %d), expected (%d, 1, %d)", SH, (int)strides[t],
+                     (int)info.shape.dims[0], (int)info.shape.dims[1], (int)info.shape.dims[2], OUT_H, C);
+            float x[H * W * C], y[OUT_H * C], want[OUT_H * C];
+            tu_fill_f32(x, H * W * C, -4.0f, 4.0f);
+            /* TF's SAME: (out - 1) * stride + k - in rows of padding, the smaller half before */
+            const int32_t pad_top = ((OUT_H - 1) * SH + K - H) / 2;
+            for (int32_t oy = 0; oy < OUT_H; oy++)
+                for (int32_t ch = 0; ch < C; ch++) {
+                    double best = -1e30, sum = 0.0;
+                    int cells = 0;
+                    for (int32_t r = oy * SH - pad_top; r < oy * SH - pad_top + K; r++)
+                        for (int32_t col = 0; col < K; col++) {
+                            if (r < 0 || r >= H) continue;
+                            const double v = x[(r * W + col) * C + ch];
+                            best = v > best ? v : best;
+                            sum += v;
+                            cells++;
+                        }
+                    want[oy * C + ch] = (float)(avg ? sum / cells : best);
+                }
+            TU_OK(m, nnom_model_alloc_arena(m));
+            TU_OK(m, nnom_model_set_input_f32(m, 0, x, H * W * C));
+            TU_OK(m, nnom_model_run(m));
+            TU_OK(m, nnom_model_get_output_f32(m, 0, y, OUT_H * C));
+            const double diff = tu_max_abs_diff_f32(y, want, OUT_H * C);
+            TU_CHECK(diff <= (avg ? 1e-5 : 0.0), "%s pool, stride (%d, %d): max diff %g", avg ? "avg" : "max", SH,
+                     (int)strides[t], diff);
+            nnom_model_destroy(m);
+        }
+}
+
 int main(void)
 {
     tu_seed(0x9001);
@@ -743,5 +798,6 @@ int main(void)
     test_graph_pools();
     test_graph_requant();
     test_graph_errors();
+    test_graph_huge_stride();
     return tu_finish("test_pool");
 }

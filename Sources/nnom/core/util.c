@@ -172,7 +172,7 @@ int32_t nnom_window_out(int32_t in, int32_t kernel, int32_t stride, int32_t dila
     stride = nnom_one_if_zero(stride);
     dilation = nnom_one_if_zero(dilation);
     if (in <= 0 || kernel <= 0 || stride <= 0 || dilation <= 0) return 0;
-    if (padding == NNOM_PADDING_SAME) return (in + stride - 1) / stride;
+    if (padding == NNOM_PADDING_SAME) return (int32_t)(((int64_t)in + stride - 1) / stride); /* ceil, no overflow */
     int64_t span = (int64_t)(kernel - 1) * dilation + 1;
     if (span > in) return 0;
     return (int32_t)(in - span) / stride + 1; /* 32-bit division: span <= in here */

@@ -155,6 +155,15 @@ typedef struct kr_graph {
 nnom_status kr_graph_parse(kr_graph *g, const char *json, size_t len, int keras_major_hint, nnom_converter *c);
 void kr_graph_free(kr_graph *g);
 
+/*
+ * nnom_keras_read() for a model config alone, from memory (@p len bytes, no
+ * NUL needed): no weights file, so every layer finds no weights stored and a
+ * layer that needs some fails with the class converter's message. The graph
+ * walk, the class table and the float32 model's compile run as for a file.
+ * Used by the fuzzer (Tests/fuzz/fuzz_keras_config.c).
+ */
+nnom_status kr_read_config(const char *json, size_t len, int keras_major_hint, nnom_converter **out, nnom_error *err);
+
 /* Config helpers: a member by name (NULL if absent). */
 const cJSON *kr_get(const cJSON *obj, const char *key);
 /* The member as a string, or @p def if absent or null. */

@@ -460,6 +460,22 @@ static nnom_status convert(kr_file *f, kr_graph *g, nnom_converter *c)
     return st;
 }
 
+/* The end of a read: the converter goes to *out, or its message to err and the converter away. */
+static nnom_status hand_over(nnom_converter *c, nnom_status st, nnom_converter **out, nnom_error *err)
+{
+    if (st != NNOM_OK) {
+        nnom_converter_error_to(c, st, err);
+        nnom_converter_destroy(c);
+        return st;
+    }
+    *out = c;
+    if (err) {
+        err->status = NNOM_OK;
+        err->message[0] = '\0';
+    }
+    return NNOM_OK;
+}
+
 nnom_status nnom_keras_read(const char *path, nnom_converter **out, nnom_error *err)
 {
     return nnom_keras_read_with_ops(path, NULL, out, err);
@@ -489,15 +505,26 @@ nnom_status nnom_keras_read_with_ops(const char *path, const nnom_op_registry *o
     kr_graph_free(&g);
     kr_file_close(&f);
     H5Eset_auto2(H5E_DEFAULT, old_func, old_data);
-    if (st != NNOM_OK) {
-        nnom_converter_error_to(c, st, err);
-        nnom_converter_destroy(c);
-        return st;
-    }
-    *out = c;
-    if (err) {
-        err->status = NNOM_OK;
-        err->message[0] = '\0';
-    }
-    return NNOM_OK;
+    return hand_over(c, st, out, err);
+}
+
+nnom_status kr_read_config(const char *json, size_t len, int keras_major_hint, nnom_converter **out, nnom_error *err)
+{
+    if (out) *out = NULL;
+    if (!json || !out) return nnom_error_set(err, NNOM_ERR_ARGUMENT, "kr_read_config: json and out must not be NULL");
+    nnom_converter *c;
+    nnom_status st = nnom_converter_create(&c, err);
+    if (st != NNOM_OK) return st;
+    snprintf(c->source, sizeof c->source, "a model config without weights");
+    kr_file f;
+    memset(&f, 0, sizeof f);
+    f.h5 = H5I_INVALID_HID; /* no weights: every layer finds none stored */
+    f.path = c->source;
+    f.layout = keras_major_hint == 2 ? KR_LAYOUT_LEGACY : KR_LAYOUT_KERAS3;
+    f.keras_major = keras_major_hint;
+    kr_graph g;
+    st = kr_graph_parse(&g, json, len, keras_major_hint, c);
+    if (st == NNOM_OK) st = convert(&f, &g, c);
+    kr_graph_free(&g);
+    return hand_over(c, st, out, err);
 }

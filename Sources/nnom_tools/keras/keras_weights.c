@@ -280,6 +280,7 @@ nnom_status kr_weights_read_nested(kr_file *f, const char *layer_name, const cha
                                    const char *const *subs, int n_subs, kr_weights *w, nnom_converter *c)
 {
     memset(w, 0, sizeof *w);
+    if (f->h5 < 0) return NNOM_OK; /* a config read without weights (kr_read_config) */
     nnom_status st = f->layout == KR_LAYOUT_KERAS3 ? read_keras3(f, layer_name, fallback_path, subs, n_subs, w, c)
                                                    : read_legacy(f, layer_name, w, c);
     if (st != NNOM_OK) kr_weights_free(w);
