@@ -112,7 +112,9 @@ def tflite_seeds(out):
     for directory, _, files in sorted(os.walk(FIXTURES)):
         for f in sorted(files):
             if f.endswith(".tflite"):
-                write(out, bytes([0]) + open(os.path.join(directory, f), "rb").read())
+                body = open(os.path.join(directory, f), "rb").read()
+                for ctrl in (0, 1):
+                    write(out, bytes([ctrl]) + body)
 
 
 def main():

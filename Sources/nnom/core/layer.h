@@ -115,6 +115,9 @@ typedef struct nnom_layer_ops {
     void (*state_write)(const nnom_layer *l, nnom_dtype dtype, void *state, int32_t which, const float *in);
 } nnom_layer_ops;
 
+/* The most elements a layer's output may have: every byte offset and size stays far inside 32 bits. */
+#define NNOM_MAX_LAYER_ELEMENTS (1 << 28)
+
 /* Builds for int8 models only (NNOM_INT8_ONLY=1, e.g. firmware) leave every
  * float32 kernel out: ops name their float run through this macro, which then
  * yields NULL without referencing the function's code. */

@@ -291,7 +291,7 @@ static nnom_status infer_layer(nnom_model *m, int32_t index)
             return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): output dimension %d is %d", l->name, tname,
                              (int)k, (int)l->shape.dims[k]);
         count *= l->shape.dims[k];
-        if (count > (1 << 28))
+        if (count > NNOM_MAX_LAYER_ELEMENTS)
             return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): output of more than 2^28 elements", l->name, tname);
     }
     for (int32_t k = l->shape.rank; k < NNOM_MAX_RANK; k++) l->shape.dims[k] = 0;

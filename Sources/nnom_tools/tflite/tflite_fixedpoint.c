@@ -36,9 +36,10 @@ static void multiplier_at_least_one(double real, int32_t *multiplier, int *left_
 /* TFLite's CalculateInputRadius: the largest |input| (in input steps) whose rescaled value fits. */
 static int32_t input_radius(int integer_bits, int left_shift)
 {
-    const double max_rescaled = (double)((1 << integer_bits) - 1) * (double)(1LL << (31 - integer_bits)) /
-                                (double)(1LL << left_shift);
-    return (int32_t)floor(max_rescaled);
+    /* ldexp: any shift a file's scale gives (negative, or past 31) stays defined; the radius is
+     * saturated to the int32 range the comparisons use */
+    const double max_rescaled = ldexp((double)((1 << integer_bits) - 1), 31 - integer_bits - left_shift);
+    return max_rescaled >= (double)INT32_MAX ? INT32_MAX : (int32_t)floor(max_rescaled);
 }
 
 nnom_status tfl_softmax_tables(double beta, double input_scale, int32_t table[2 * NNOM_SOFTMAX_TABLE_SIZE])
@@ -65,15 +66,27 @@ nnom_status tfl_softmax_tables(double beta, double input_scale, int32_t table[2 
     return NNOM_OK;
 }
 
+/* The most negative input shift the rescaling can apply (a right shift of 31 bits). */
+#define MIN_SIGMOID_SHIFT (-31)
+
 /* The prepare step shared by logistic and tanh: input multiplier, left shift and radius. */
 static void sigmoid_input(nnom_quant in, int32_t *multiplier, int *left_shift, int32_t *radius)
 {
     const double real = (double)in.scale * (double)(1 << (31 - SIGMOID_INPUT_BITS));
     int e;
     const double f = frexp(real, &e);
-    *multiplier = (int32_t)llround(f * 2147483648.0);
-    *left_shift = e;
+    long long q = llround(f * 2147483648.0);
+    if (q == 2147483648LL) { /* f rounded up to 1: the same value as 0.5 one shift higher */
+        q /= 2;
+        e++;
+    }
     *radius = input_radius(SIGMOID_INPUT_BITS, e);
+    if (e < MIN_SIGMOID_SHIFT) { /* a scale so small every input rescales to 0 (defined shifts only) */
+        q = 0;
+        e = 0;
+    }
+    *multiplier = (int32_t)q;
+    *left_shift = e;
 }
 
 /* MultiplyByQuantizedMultiplier of TFLite (left shift, doubling high product, rounding right shift). */

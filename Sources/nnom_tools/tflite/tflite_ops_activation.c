@@ -28,6 +28,22 @@ enum { LEAKY_ALPHA = 0 };
 #define TANH_OUT_ZP 0
 
 /* TFLite's quantised activation bounds: zero point + round(limit / scale) in float, within int8. */
+/* Bounds of the int8 clamps below, one step beyond the int8 range: enough for any comparison with
+ * an int8 value, and small enough that no conversion from a hostile scale can overflow. */
+#define CLAMP_BOUND_LOW (-129)
+#define CLAMP_BOUND_HIGH 128
+
+/* zero_point + round(real / scale) in int8 steps, saturated to [CLAMP_BOUND_LOW, CLAMP_BOUND_HIGH]
+ * (a NaN gives the low bound): a file's tiny or odd scale must not overflow the conversion. */
+static int32_t clamp_steps(float real, nnom_quant q)
+{
+    /* the division and rounding in float, as before and as TFLite does; the sum in double */
+    const double steps = (double)roundf(real / q.scale) + (double)q.zero_point;
+    if (!(steps > CLAMP_BOUND_LOW)) return CLAMP_BOUND_LOW;
+    if (steps > CLAMP_BOUND_HIGH) return CLAMP_BOUND_HIGH;
+    return (int32_t)steps;
+}
+
 static void act_bounds(int32_t act, nnom_quant q, int32_t *lo, int32_t *hi)
 {
     *lo = -128;
@@ -45,11 +61,11 @@ static void act_bounds(int32_t act, nnom_quant q, int32_t *lo, int32_t *hi)
         high_real = 1.0f;
     }
     if (has_low) {
-        const int32_t v = q.zero_point + (int32_t)roundf(low_real / q.scale);
+        const int32_t v = clamp_steps(low_real, q);
         if (v > *lo) *lo = v;
     }
     if (has_high) {
-        const int32_t v = q.zero_point + (int32_t)roundf(high_real / q.scale);
+        const int32_t v = clamp_steps(high_real, q);
         if (v < *hi) *hi = v;
     }
 }
@@ -147,7 +163,7 @@ nnom_status tfl_map_activation(tfl_ctx *x, const tfl_op *op)
         /* TFLite Micro's int8 RELU6 clamps the raw input to [zero point, quantised 6] of the INPUT's
          * quantisation and does not requantise (TFLite proper does); nnom follows TFLite Micro */
         const float six_real = 6.0f;
-        int32_t six = (int32_t)roundf(six_real / qi.scale) + qi.zero_point;
+        int32_t six = clamp_steps(six_real, qi);
         six = six < -128 ? -128 : (six > 127 ? 127 : six);
         for (int32_t q = -INT8_OFFSET; q < INT8_VALUES - INT8_OFFSET; q++) {
             const int32_t y = q < qi.zero_point ? qi.zero_point : q;

@@ -30,6 +30,9 @@ enum { OPCODE_DEPRECATED_BUILTIN = 0, OPCODE_CUSTOM = 1, OPCODE_BUILTIN = 3 };
 enum { OPERATOR_OPCODE_INDEX = 0, OPERATOR_INPUTS = 1, OPERATOR_OUTPUTS = 2, OPERATOR_OPTIONS = 4 };
 /* Largest dimension read: far above any microcontroller tensor, and products of four stay in int64. */
 #define TFL_MAX_DIM (1 << 24)
+/* The most elements a tensor may have: the runtime's limit on a layer's output (2^28, core/layer.h),
+ * checked before anything is sized from a file's shape. */
+#define TFL_MAX_ELEMENTS (1 << 28)
 /* Buffer.offset: 0 (absent) or 1 (TFLite's "no data" marker) mean the data, if any, is in the flatbuffer. */
 #define TFL_BUFFER_OFFSET_INLINE 1
 /* deprecated_builtin_code is an int8: codes from 127 on live only in builtin_code */
@@ -462,6 +465,12 @@ static nnom_status read_tensors(tfl_ctx *x, nnom_fb_table *sg, nnom_fb_vector *b
             if (t->dims[k] < 1 || t->dims[k] > TFL_MAX_DIM)
                 return tfl_fail(x, NNOM_ERR_FORMAT, "tensor '%s' has dimension %u of %d", t->name, k,
                                 (int)t->dims[k]);
+        }
+        int64_t elements = 1;
+        for (int32_t k = 0; k < t->rank; k++) {
+            elements *= t->dims[k];
+            if (elements > TFL_MAX_ELEMENTS)
+                return tfl_fail(x, NNOM_ERR_UNSUPPORTED, "tensor '%s' has more than 2^28 elements", t->name);
         }
         int8_t type;
         if (nnom_fb_i8(&tt, TENSOR_TYPE, TFL_TYPE_FLOAT32, &type, what) != 0) return fb_fail(x);

@@ -107,8 +107,6 @@ def convert(model_or_path, calibration=None, *, output: Union[str, os.PathLike, 
     """
     if _is_tflite(model_or_path):
         return _convert_tflite(os.fspath(model_or_path), calibration, output, header, header_name)
-    if calibration is None:
-        raise ValueError("converting a Keras model needs calibration data: sample inputs, batch first")
     tmp = None
     if isinstance(model_or_path, (str, os.PathLike)):
         path = source = os.fspath(model_or_path)
