@@ -5,25 +5,12 @@
 # (tensorflow-cpu, tflite-micro; the nnom package from ./python) and writes benchmarks/results/memory.md.
 # A few minutes (TFLM's smallest arena is found by bisection, one process per try).
 #   usage: bash benchmarks/memory.sh [--only NAME ...]
-#   NNOM_REINSTALL=1 reinstalls the nnom package from this tree first.
+#   The nnom package is built from this tree first (NNOM_REUSE_INSTALLED=1 keeps an installed one).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PY=${PYTHON:-python3}
-
-NNOM_SETUP_PYTHON=0 bash scripts/setup.sh
-
-pip_install() { "$PY" -m pip install -q --disable-pip-version-check "$@"; }
-if ! "$PY" -c "import tensorflow" 2>/dev/null; then
-  echo "memory: installing tensorflow-cpu"
-  pip_install tensorflow-cpu
-fi
-if ! "$PY" -c "from tflite_micro.python.tflite_micro import runtime" 2>/dev/null; then
-  echo "memory: installing tflite-micro"
-  pip_install tflite-micro
-fi
-if [ "${NNOM_REINSTALL:-0}" = 1 ] || ! "$PY" -c "import nnom; nnom.Model.arena_lower_bound" 2>/dev/null; then
-  echo "memory: installing the nnom package from ./python"
-  pip_install ./python
-fi
+source benchmarks/python_env.sh
+bench_need memory tensorflow tensorflow-cpu
+bench_need memory tflite_micro.python.tflite_micro.runtime tflite-micro
+bench_nnom memory
 
 exec "$PY" benchmarks/memory.py "$@"

@@ -7,26 +7,13 @@
 # through scripts/setup.sh) and writes benchmarks/results/tflite_compare.md. The MLPerf models are built with
 # TensorFlow once and kept under benchmarks/work/tflite_compare/ (--rebuild to redo); a few minutes.
 #   usage: bash benchmarks/tflite_compare.sh [--samples 50] [--cg-samples 10] [--no-callgrind] [--no-m4] [--rebuild]
-#   NNOM_REINSTALL=1 reinstalls the nnom package from this tree first; PYTHON selects the interpreter.
+#   The nnom package is built from this tree first (NNOM_REUSE_INSTALLED=1 keeps an installed one);
+#   PYTHON selects the interpreter.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PY=${PYTHON:-python3}
-
-# Debian packages (cmake, ninja, valgrind, compilers, the converter's libraries) only; Python below.
-NNOM_SETUP_PYTHON=0 bash scripts/setup.sh
-
-pip_install() { "$PY" -m pip install -q --disable-pip-version-check "$@"; }
-if ! "$PY" -c "import tensorflow" 2>/dev/null; then
-  echo "tflite_compare: installing tensorflow-cpu"
-  pip_install tensorflow-cpu
-fi
-if ! "$PY" -c "from tflite_micro.python.tflite_micro import runtime" 2>/dev/null; then
-  echo "tflite_compare: installing tflite-micro"
-  pip_install tflite-micro
-fi
-if [ "${NNOM_REINSTALL:-0}" = 1 ] || ! "$PY" -c "import nnom" 2>/dev/null; then
-  echo "tflite_compare: installing the nnom package from ./python"
-  pip_install ./python
-fi
+source benchmarks/python_env.sh
+bench_need tflite_compare tensorflow tensorflow-cpu
+bench_need tflite_compare tflite_micro.python.tflite_micro.runtime tflite-micro
+bench_nnom tflite_compare
 
 exec "$PY" benchmarks/tflite_compare.py "$@"

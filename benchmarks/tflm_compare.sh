@@ -4,30 +4,13 @@
 # (tflite-micro, tensorflow-cpu, scikit-learn; the nnom package from ./python; cmake and valgrind through
 # scripts/setup.sh) and writes benchmarks/results/tflm_compare.md. About 3 minutes.
 #   usage: bash benchmarks/tflm_compare.sh [--epochs 25] [--reps 7] [--cg-images 50] [--no-callgrind]
-#   NNOM_REINSTALL=1 reinstalls the nnom package from this tree first.
+#   The nnom package is built from this tree first (NNOM_REUSE_INSTALLED=1 keeps an installed one).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PY=${PYTHON:-python3}
-
-# Debian packages (cmake, ninja, valgrind, compilers, the converter's libraries) only; Python below.
-NNOM_SETUP_PYTHON=0 bash scripts/setup.sh
-
-pip_install() { "$PY" -m pip install -q --disable-pip-version-check "$@"; }
-if ! "$PY" -c "import tensorflow" 2>/dev/null; then
-  echo "tflm_compare: installing tensorflow-cpu"
-  pip_install tensorflow-cpu
-fi
-if ! "$PY" -c "import sklearn" 2>/dev/null; then
-  echo "tflm_compare: installing scikit-learn"
-  pip_install scikit-learn
-fi
-if ! "$PY" -c "from tflite_micro.python.tflite_micro import runtime" 2>/dev/null; then
-  echo "tflm_compare: installing tflite-micro"
-  pip_install tflite-micro
-fi
-if [ "${NNOM_REINSTALL:-0}" = 1 ] || ! "$PY" -c "import nnom" 2>/dev/null; then
-  echo "tflm_compare: installing the nnom package from ./python"
-  pip_install ./python
-fi
+source benchmarks/python_env.sh
+bench_need tflm_compare tensorflow tensorflow-cpu
+bench_need tflm_compare sklearn scikit-learn
+bench_need tflm_compare tflite_micro.python.tflite_micro.runtime tflite-micro
+bench_nnom tflm_compare
 
 exec "$PY" benchmarks/tflm_compare.py "$@"
