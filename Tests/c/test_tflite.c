@@ -317,6 +317,91 @@ static void check_flatbuf_reader(void)
     TU_CHECK(nnom_fb_open(&fb, b, 7, &root) != 0 && strstr(fb.error, "too short"), "7 bytes: %s", fb.error);
 }
 
+/* Field ids of TFLite's schema used to patch files below (Tensor: shape 0, quantization 4;
+ * QuantizationParameters: scale 2). */
+#define TENSOR_SHAPE_FIELD 0
+#define TENSOR_QUANT_FIELD 4
+#define QUANT_SCALE_FIELD 2
+
+/* Subgraph 0's tensors vector of a .tflite file. */
+static uint32_t tensors_of(const uint8_t *b)
+{
+    const uint32_t root = rd32(b);
+    const uint32_t sg = deref(b, deref(b, field_at(b, root, 2)) + 4);
+    return deref(b, field_at(b, sg, 0));
+}
+
+/* Converts @p b and, if that works, saves and loads the model: any outcome but a crash or undefined
+ * behaviour (this test also runs under UBSan, which stops at the first) is acceptable. Returns the status. */
+static nnom_status convert_any(const uint8_t *b, size_t size, nnom_error *err)
+{
+    nnom_converter *c = NULL;
+    memset(err, 0, sizeof *err);
+    nnom_status st = nnom_convert_tflite_bytes(b, size, NULL, &c, err);
+    TU_CHECK((st == NNOM_OK) == (c != NULL), "status and converter disagree");
+    TU_CHECK(st == NNOM_OK || err->message[0], "a failure without a message");
+    nnom_converter_destroy(c);
+    return st;
+}
+
+/* The fuzzer's findings in the importer, made by hand: every tensor scale of a fixture set to an extreme
+ * value (RELU6 bounds of 6 / scale beyond int32; LOGISTIC / TANH input shifts below -31), and a tensor
+ * shape of more than 2^28 elements (a MEAN once sized 3.2 GB of constants from it). */
+static void check_extreme_files(void)
+{
+    static const char *const names[] = {"op_relu6", "op_logistic", "op_tanh", "activations", "op_hard_swish"};
+    static const float scales[] = {1e-38f, 1e-30f, 1e30f, 3e38f};
+    for (size_t n = 0; n < sizeof names / sizeof names[0]; n++) {
+        char path[512];
+        snprintf(path, sizeof path, FIXTURES "%s.tflite", names[n]);
+        size_t size;
+        uint8_t *good = read_file(path, &size);
+        uint8_t *b = (uint8_t *)malloc(size);
+        const uint32_t tensors = tensors_of(good);
+        for (size_t k = 0; k < sizeof scales / sizeof scales[0]; k++) {
+            memcpy(b, good, size);
+            uint32_t bits;
+            memcpy(&bits, &scales[k], sizeof bits);
+            int patched = 0;
+            for (uint32_t i = 0; i < rd32(good + tensors); i++) {
+                const uint32_t t = deref(good, tensors + 4 + 4 * i);
+                const uint32_t qf = field_at(good, t, TENSOR_QUANT_FIELD);
+                if (!qf) continue;
+                const uint32_t sf = field_at(good, deref(good, qf), QUANT_SCALE_FIELD);
+                if (!sf) continue;
+                const uint32_t v = deref(good, sf);
+                for (uint32_t e = 0; e < rd32(good + v); e++) wr32(b + v + 4 + 4 * e, bits);
+                patched++;
+            }
+            TU_CHECK(patched > 0, "%s: no tensor scale to patch", names[n]);
+            nnom_error err;
+            convert_any(b, size, &err);
+        }
+        free(good);
+        free(b);
+    }
+
+    size_t size;
+    uint8_t *good = read_file(FIXTURES "depthwise_mean.tflite", &size);
+    uint8_t *b = (uint8_t *)malloc(size);
+    memcpy(b, good, size);
+    const uint32_t tensors = tensors_of(good);
+    int patched = 0;
+    for (uint32_t i = 0; i < rd32(good + tensors) && !patched; i++) {
+        const uint32_t t = deref(good, tensors + 4 + 4 * i);
+        const uint32_t shf = field_at(good, t, TENSOR_SHAPE_FIELD);
+        if (!shf) continue;
+        const uint32_t v = deref(good, shf);
+        if (rd32(good + v) < 2) continue;
+        for (uint32_t e = 0; e < rd32(good + v); e++) wr32(b + v + 4 + 4 * e, 20000); /* 20000^2 > 2^28 */
+        patched = 1;
+    }
+    TU_REQUIRE(patched, "no tensor of rank 2 or more in depthwise_mean");
+    expect_error(b, size, "more than 2^28 elements", "a tensor of 20000^rank elements");
+    free(good);
+    free(b);
+}
+
 /* Flips bytes and truncates at random: every outcome is a model or an error, never a crash. */
 static void check_corruption(void)
 {
@@ -358,6 +443,7 @@ int main(void)
     check_float_io();
     check_flatbuf_reader();
     check_bad_input();
+    check_extreme_files();
     check_corruption();
     return tu_finish("test_tflite");
 }
