@@ -24,7 +24,7 @@ fi
 bash "$(dirname "$0")/setup-firmware.sh"
 
 if [ "${NNOM_SETUP_PYTHON:-1}" = 1 ]; then
-  if ! python3 -c "import numpy, tqdm, pytest, sklearn, matplotlib, scikit_build_core, tensorflow" 2>/dev/null; then
+  if ! python3 -c "import numpy, tqdm, pytest, sklearn, matplotlib, scikit_build_core, tensorflow, tf_keras, tflite_micro" 2>/dev/null; then
     echo "setup: installing Python packages ${PIP_PACKAGES[*]}"
     python3 -m pip install -q --disable-pip-version-check "${PIP_PACKAGES[@]}"
   fi
