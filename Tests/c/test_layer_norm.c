@@ -173,6 +173,24 @@ static void check_rsqrt(void)
 
 static int has(const char *s, const char *w) { return s && strstr(s, w) != NULL; }
 
+/* Biases at the ends of int32 (a file may hold any): the sum saturates to the int8 range instead of
+ * overflowing (a fuzzer finding). Each requantised part here is below 2^31 in magnitude and the
+ * biases are within 8 of INT32_MIN or INT32_MAX, so the exact sum is far outside int8 on that side. */
+static void check_extreme_biases(void)
+{
+    const int8_t row[4] = {-100, 3, 50, 127};
+    const int32_t mult[4] = {INT32_MAX, INT32_MAX, 1 << 30, 0};
+    const int32_t shift[4] = {0, 0, -1, 0};
+    const int32_t bias[4] = {INT32_MIN, INT32_MAX, INT32_MIN + 5, INT32_MAX - 3};
+    int8_t y[4];
+    nnom_layer_norm_s8_args a = {row, y, 1, 4, mult, shift, bias, 0, 127};
+    nnom_layer_norm_s8(&a);
+    const int8_t expected[4] = {-128, 127, -128, 127};
+    for (int j = 0; j < 4; j++)
+        TU_CHECK(y[j] == expected[j], "extreme bias %d: output %d, expected %d", (int)bias[j], (int)y[j],
+                 (int)expected[j]);
+}
+
 static void check_refusals(void)
 {
     const nnom_shape s = {2, {3, 8, 0}};
@@ -220,5 +238,6 @@ int main(void)
     check_f32();
     check_s8();
     check_refusals();
+    check_extreme_biases();
     return tu_finish("test_layer_norm");
 }

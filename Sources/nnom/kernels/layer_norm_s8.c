@@ -58,8 +58,10 @@ void nnom_layer_norm_s8(const nnom_layer_norm_s8_args *a)
             const int64_t u = (int64_t)d * x[j] - sum;
             /* u / sqrt(T) in Q30 = u rs 2^(k - 31); |u rs| < 2^52 */
             const int32_t n = (int32_t)round_shift(u * rs, 31 - k);
-            const int32_t v = nnom_requantize(n, a->multipliers[j], a->shifts[j]) + a->biases[j] + a->out_zero_point;
-            y[j] = nnom_clamp_s8(v, -128, 127);
+            /* 64-bit sum: the bias is any int32 a file holds; the result saturates to int8 */
+            const int64_t v = (int64_t)nnom_requantize(n, a->multipliers[j], a->shifts[j]) + a->biases[j] +
+                              a->out_zero_point;
+            y[j] = (int8_t)(v < INT8_MIN ? INT8_MIN : (v > INT8_MAX ? INT8_MAX : v));
         }
     }
 }
