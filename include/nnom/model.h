@@ -166,6 +166,44 @@ NNOM_API size_t nnom_model_arena_size(const nnom_model *model);
 NNOM_API size_t nnom_model_arena_lower_bound(const nnom_model *model);
 
 /**
+ * Tiled execution of the memory peak. When it makes the arena smaller, compiling runs a chain of
+ * 2-D convolutions and depthwise convolutions (and zero paddings before them) tile by tile: each
+ * tile is a band of output rows of the chain's last layer (the cut), computed from the bands of
+ * rows every earlier layer of the chain needs, the overlap between neighbouring tiles (the halo)
+ * computed again. Only the cut's output and the chain's input exist whole; every other output of
+ * the chain lives as one band at a time. Every output element is computed by the same arithmetic
+ * as in the untiled run, so outputs are identical bit for bit. The tiling is the one, among the
+ * chains through the untiled plan's peak, whose arena is the smallest while its added MACs stay
+ * within nnom_options.tiling_max_extra_macs_percent of the model's MACs; none when no tiling
+ * makes the arena smaller, when the option is NNOM_TILING_OFF, or with
+ * nnom_model_keep_all_outputs(). It depends on shapes only, so it is the same on every target.
+ */
+typedef struct nnom_tiling_info {
+    uint32_t struct_size;         /**< sizeof(nnom_tiling_info) as the caller was compiled */
+    int32_t first_layer;          /**< the chain's first layer; -1: the model runs untiled */
+    int32_t cut_layer;            /**< the chain's last layer, whose output exists whole */
+    int32_t tiles;                /**< tiles per run */
+    int32_t rows_per_tile;        /**< output rows of the cut per tile (the last tile may have fewer) */
+    uint32_t untiled_arena_bytes; /**< the arena of the same model planned without tiling */
+    uint32_t saved_bytes;         /**< untiled_arena_bytes - nnom_model_arena_size() */
+    uint64_t extra_macs;          /**< MACs the halos add per run (not in nnom_model_total_macs()) */
+} nnom_tiling_info;
+
+/** Initialiser of a nnom_tiling_info: struct_size set, the rest zero. */
+#define NNOM_TILING_INFO_INIT { .struct_size = (uint32_t)sizeof(nnom_tiling_info) }
+
+/** Zeroes @p info and sets its struct_size (what NNOM_TILING_INFO_INIT does). */
+static inline void nnom_tiling_info_init(nnom_tiling_info *info)
+{
+    memset(info, 0, sizeof *info);
+    info->struct_size = (uint32_t)sizeof *info;
+}
+
+/** Fills @p info (its struct_size set by the caller) with the compiled model's tiling;
+ *  NNOM_ERR_STATE before compile. */
+NNOM_API nnom_status nnom_model_tiling(const nnom_model *model, nnom_tiling_info *info);
+
+/**
  * Gives the model a caller-owned arena (4-byte aligned, at least
  * nnom_model_arena_size() bytes; NNOM_ERR_ARENA_TOO_SMALL otherwise). It may be
  * a static buffer; it must outlive its use by the model.

@@ -69,7 +69,16 @@ typedef struct nnom_options {
     /** User operators the model's CUSTOM layers may name (nnom/user_op.h); NULL: none. The registry
      *  and its operators must outlive the model. */
     const struct nnom_op_registry *op_registry;
+    /** Tiled execution of the memory peak (see nnom_model_tiling()): the most multiply-accumulates
+     *  a tiling may add, in percent of the model's MACs. 0: NNOM_TILING_DEFAULT_PERCENT;
+     *  NNOM_TILING_OFF: never tile. */
+    int32_t tiling_max_extra_macs_percent;
 } nnom_options;
+
+/** nnom_options.tiling_max_extra_macs_percent when 0: at most 15 % more MACs. */
+#define NNOM_TILING_DEFAULT_PERCENT 15
+/** nnom_options.tiling_max_extra_macs_percent: compile without tiling. */
+#define NNOM_TILING_OFF (-1)
 
 /** Initialiser of a nnom_options: every option off, struct_size set. */
 #define NNOM_OPTIONS_INIT { .struct_size = (uint32_t)sizeof(nnom_options) }

@@ -52,6 +52,20 @@ typedef struct nnom_layer {
     uint64_t time_us;
 } nnom_layer;
 
+/* A tiled run (core/tiling.c) of a layer whose ops have NNOM_OPS_ROWS: the call computes output rows
+ * [out_first, out_first + out_rows) of the layer's whole output into nnom_exec.out, reading a band of
+ * its input: nnom_exec.in[0] points at input row in_first (counted in the whole input, the layer's
+ * in_layer[0]), and holds in_rows rows. Window taps outside the band read as padding, so the band
+ * holds every input row these output rows read, except rows that are padding themselves.
+ * A zero padding the tiler folded into the layer (fold_w > 0): in_layer[0] is that padding, in[0] a
+ * band of the padding's own input, fold_w columns wide, its columns shifted right by fold_left (its
+ * rows are already counted in the padded input's coordinates by in_first). */
+typedef struct nnom_rows {
+    int32_t out_first, out_rows;
+    int32_t in_first, in_rows;
+    int32_t fold_left, fold_w;
+} nnom_rows;
+
 /* What a kernel call sees. inputs[i] and in[i] describe the i-th input. */
 typedef struct nnom_exec {
     const nnom_layer *layer;
@@ -63,6 +77,7 @@ typedef struct nnom_exec {
     void *scratch;           /* scratch_bytes bytes, 4-byte aligned, NULL if 0 */
     void *state;             /* state_bytes bytes of persistent state, 8-byte aligned, NULL if 0 */
     float *observe;          /* observing float32 models: the layer's (min, max) pairs to widen, else NULL */
+    const nnom_rows *rows;   /* tiled runs: the rows this call computes (NNOM_OPS_ROWS types); NULL: all */
 } nnom_exec;
 
 /* Context handed to infer(): the model (for error messages) and the dtype. */
@@ -79,7 +94,10 @@ enum {
     NNOM_OPS_IN_PLACE = 1u << 1,
     /* With NNOM_OPS_IN_PLACE: also when the output is larger than input 0 (the buffer grows;
      * the kernel moves elements to higher addresses, last first). */
-    NNOM_OPS_IN_PLACE_GROWS = 1u << 2
+    NNOM_OPS_IN_PLACE_GROWS = 1u << 2,
+    /* A 2-D window layer whose kernels honour nnom_exec.rows (a band of output rows from a band of input
+     * rows); the tiler (core/tiling.c) may run it tile by tile. */
+    NNOM_OPS_ROWS = 1u << 3
 };
 
 typedef struct nnom_layer_ops {

@@ -51,6 +51,7 @@ nnom_status nnom_model_create(nnom_dtype dtype, const nnom_options *options, nno
     memset(m, 0, sizeof *m);
     m->dtype = dtype;
     m->allocator = *a;
+    m->tiling.first = m->tiling.cut = -1;
     if (options) {
         m->timer = options->timer;
         m->timer_ctx = options->timer_ctx;
@@ -58,6 +59,7 @@ nnom_status nnom_model_create(nnom_dtype dtype, const nnom_options *options, nno
         m->log_ctx = options->log_ctx;
         m->keep_all = options->keep_all_outputs != 0;
         m->registry = options->op_registry;
+        m->tiling.max_extra_percent = options->tiling_max_extra_macs_percent;
     }
     const size_t limit = options && options->max_arena_bytes ? options->max_arena_bytes : NNOM_DEFAULT_MAX_ARENA_BYTES;
     m->max_arena = limit < NNOM_PLAN_LIMIT ? (uint32_t)limit : NNOM_PLAN_LIMIT;
@@ -90,6 +92,7 @@ static void release_compiled(nnom_model *m)
     m->n_outputs = 0;
     m->arena_size = 0;
     m->lower_bound = 0;
+    m->tiling.first = m->tiling.cut = -1;
 }
 
 void nnom_model_destroy(nnom_model *m)
@@ -384,7 +387,7 @@ static nnom_status compile_steps(nnom_model *m)
         if (m->layers[i].type == NNOM_LAYER_INPUT) m->input_ids[m->n_inputs++] = i;
         if (m->layers[i].type == NNOM_LAYER_OUTPUT) m->output_ids[m->n_outputs++] = i;
     }
-    nnom_status st = nnom_plan(m);
+    nnom_status st = nnom_tiling_plan(m);
     if (st == NNOM_OK) st = alloc_state(m);
     if (st == NNOM_OK) st = alloc_internals(m);
     return st;
@@ -443,33 +446,45 @@ static uint8_t *buffer_ptr(const nnom_model *m, int32_t buffer)
     return buffer < 0 ? NULL : m->arena + m->buffers[buffer].offset;
 }
 
+void nnom_run_layer(nnom_model *m, int32_t i, const nnom_rows *rows, size_t in_offset, size_t out_offset)
+{
+    nnom_layer *l = &m->layers[i];
+    const nnom_layer_ops *ops = nnom_layer_ops_of(l->type);
+    void (*run)(const nnom_exec *) = !NNOM_HAS_F32 || m->dtype == NNOM_DTYPE_S8 ? ops->run_s8 : ops->run_f32;
+    if (!run) return; /* inputs and views */
+    nnom_exec x;
+    x.layer = l;
+    x.n_inputs = l->n_inputs;
+    for (int32_t j = 0; j < l->n_inputs; j++) {
+        const nnom_layer *src = &m->layers[l->inputs[j]];
+        x.in[j] = buffer_ptr(m, src->buffer);
+        x.in_layer[j] = src;
+        x.in_state[j] = NNOM_HAS_STATE && src->state_bytes ? m->state + src->state_offset : NULL;
+    }
+    if (l->n_inputs > 0) x.in[0] = (const uint8_t *)x.in[0] + in_offset;
+    x.out = buffer_ptr(m, l->buffer) + out_offset;
+    x.scratch = buffer_ptr(m, l->scratch_buffer);
+    x.state = NNOM_HAS_STATE && l->state_bytes ? m->state + l->state_offset : NULL;
+    x.observe = NNOM_HAS_F32 && l->internals >= 0 ? m->internals + 2 * l->internals : NULL;
+    x.rows = rows;
+    uint32_t t0 = m->timer ? m->timer(m->timer_ctx) : 0;
+    run(&x);
+    if (m->timer) l->time_us += (uint32_t)(m->timer(m->timer_ctx) - t0);
+}
+
 nnom_status nnom_model_run(nnom_model *m)
 {
     if (!m) return NNOM_ERR_ARGUMENT;
     if (!m->compiled) return nnom_fail(m, NNOM_ERR_STATE, "compile the model before running it");
     if (!m->arena) return nnom_fail(m, NNOM_ERR_STATE, "the model has no arena: call nnom_model_set_arena() or nnom_model_alloc_arena()");
-    nnom_exec x;
     for (int32_t i = 0; i < m->n_layers; i++) {
-        nnom_layer *l = &m->layers[i];
-        const nnom_layer_ops *ops = nnom_layer_ops_of(l->type);
-        void (*run)(const nnom_exec *) = !NNOM_HAS_F32 || m->dtype == NNOM_DTYPE_S8 ? ops->run_s8 : ops->run_f32;
-        l->runs++;
-        if (!run) continue; /* inputs and views */
-        x.layer = l;
-        x.n_inputs = l->n_inputs;
-        for (int32_t j = 0; j < l->n_inputs; j++) {
-            const nnom_layer *src = &m->layers[l->inputs[j]];
-            x.in[j] = buffer_ptr(m, src->buffer);
-            x.in_layer[j] = src;
-            x.in_state[j] = NNOM_HAS_STATE && src->state_bytes ? m->state + src->state_offset : NULL;
+        if (i == m->tiling.first) { /* layers first..cut, tile by tile */
+            nnom_tiling_run(m);
+            for (; i < m->tiling.cut; i++) m->layers[i].runs++;
+        } else {
+            nnom_run_layer(m, i, NULL, 0, 0);
         }
-        x.out = buffer_ptr(m, l->buffer);
-        x.scratch = buffer_ptr(m, l->scratch_buffer);
-        x.state = NNOM_HAS_STATE && l->state_bytes ? m->state + l->state_offset : NULL;
-        x.observe = NNOM_HAS_F32 && l->internals >= 0 ? m->internals + 2 * l->internals : NULL;
-        uint32_t t0 = m->timer ? m->timer(m->timer_ctx) : 0;
-        run(&x);
-        if (m->timer) l->time_us += (uint32_t)(m->timer(m->timer_ctx) - t0);
+        m->layers[i].runs++;
     }
     return NNOM_OK;
 }

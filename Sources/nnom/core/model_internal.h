@@ -25,6 +25,15 @@ typedef struct nnom_buffer {
 #define NNOM_MODEL_ERROR_BYTES NNOM_MODEL_MESSAGE_MAX
 #endif
 
+/* The tiled stage of a plan (core/tiling.c): layers first..cut run tile by tile, `rows` output rows
+ * of the cut per tile; first = -1: none. */
+typedef struct nnom_tiling {
+    int32_t first, cut, rows;
+    int32_t max_extra_percent;   /* nnom_options.tiling_max_extra_macs_percent, 0 read as the default */
+    uint64_t extra_macs;         /* MACs the halos add per run */
+    uint32_t untiled_arena;      /* the arena planned without tiling */
+} nnom_tiling;
+
 struct nnom_model {
     nnom_dtype dtype;
     nnom_allocator allocator;
@@ -51,6 +60,8 @@ struct nnom_model {
     uint32_t lower_bound;    /* the most bytes alive at any step of the plan: no placement is smaller */
     uint32_t max_arena;      /* largest arena (and state block) a plan may take: nnom_options.max_arena_bytes,
                                 at most NNOM_PLAN_LIMIT */
+
+    nnom_tiling tiling;      /* the tiled stage of the plan (core/tiling.c) */
 
     uint8_t *arena;
     int arena_owned;
@@ -99,6 +110,21 @@ nnom_status nnom_model_reserve(nnom_model *m, int32_t n);
  * each layer's buffer/scratch_buffer/in_place, and arena_size. Works in 64-bit
  * arithmetic and refuses (NNOM_ERR_NO_MEMORY) a plan larger than m->max_arena. */
 nnom_status nnom_plan(nnom_model *m);
+
+/* Plans the arena (nnom_plan) with the tiling of core/tiling.c that makes it the smallest within the
+ * model's MAC budget, or without tiling; fills m->tiling. */
+nnom_status nnom_tiling_plan(nnom_model *m);
+
+/* Bytes of the band that holds chain layer @p layer's output rows of one tile (the most any tile needs);
+ * 0 when the layer is a zero padding folded into its consumer (it has no band of its own). */
+uint32_t nnom_tiling_band_bytes(const nnom_model *m, int32_t layer);
+
+/* Runs the tiled stage: layers m->tiling.first..cut, tile by tile. */
+void nnom_tiling_run(nnom_model *m);
+
+/* Runs layer @p i once: its kernel on its buffers, in[0] advanced by @p in_offset bytes and out by
+ * @p out_offset, with @p rows for a tiled call (NULL: whole). Counts no run (the caller does). */
+void nnom_run_layer(nnom_model *m, int32_t i, const nnom_rows *rows, size_t in_offset, size_t out_offset);
 
 /* Work area of nnom_plan_place() for @p n buffers (8-byte aligned). */
 size_t nnom_plan_work_bytes(int32_t n);

@@ -23,6 +23,10 @@
  *      rounded. Offsets are computed in 64 bits; a plan that would end past
  *      the model's limit (nnom_options.max_arena_bytes, never above 4 GiB)
  *      fails, so nothing that large is ever allocated.
+ *   Tiled stage (core/tiling.c): its layers' outputs are bands of rows, each
+ *      alive from its writer to its reader (every tile writes and reads them
+ *      in the same order); the stage's input lives to the cut, the cut's
+ *      output from the stage's first layer; nothing in the stage is in place.
  *   4. Lower bound: the most bytes alive at any step (a group counted once,
  *      by its largest member alive then). No plan of these buffers can be
  *      smaller; the arena's distance to it is what the placement loses.
@@ -314,7 +318,35 @@ nnom_status nnom_plan(nnom_model *m)
         const nnom_layer_ops *ops = nnom_layer_ops_of(l->type);
         l->in_place = 0;
         l->scratch_buffer = -1;
-        if (l->type == NNOM_LAYER_INPUT) {
+        nnom_infer_ctx ctx;
+        memset(&ctx, 0, sizeof ctx);
+        ctx.model = m;
+        ctx.dtype = m->dtype;
+        for (int32_t j = 0; j < l->n_inputs; j++) ctx.in[j] = &m->layers[l->inputs[j]];
+        /* the plain run's scratch (a plan made before this one may have set the in-place run's) */
+        l->scratch_bytes = ops->scratch_bytes ? ops->scratch_bytes(l, &ctx) : 0;
+        const nnom_tiling *t = &m->tiling;
+        if (t->first >= 0 && i >= t->first && i <= t->cut) {
+            /* the tiled stage: its input lives to the cut; the cut's output is written tile by tile
+             * from the stage's start; every other layer's output is a band, read by its consumer
+             * (a folded zero padding is its input's band under another shape) */
+            if (i == t->first) {
+                nnom_buffer *src = &m->buffers[m->layers[l->inputs[0]].buffer];
+                if (src->last < t->cut) src->last = t->cut;
+            }
+            const uint32_t band = i < t->cut ? nnom_tiling_band_bytes(m, i) : 0;
+            l->in_place = 0;
+            if (i == t->cut) {
+                l->buffer = new_buffer(m, l->out_bytes, t->first, l->last_use, -1);
+            } else if (band) {
+                l->buffer = new_buffer(m, band, i, l->last_use, -1);
+            } else {
+                l->buffer = m->layers[l->inputs[0]].buffer;
+                nnom_buffer *b = &m->buffers[l->buffer];
+                if (b->last < l->last_use) b->last = l->last_use;
+                l->in_place = 1;
+            }
+        } else if (l->type == NNOM_LAYER_INPUT) {
             l->buffer = new_buffer(m, l->out_bytes, 0, l->last_use, -1);
             m->buffers[l->buffer].holds_input = 1;
         } else if ((ops->flags & NNOM_OPS_VIEW) && l->n_inputs > 0) {
@@ -327,11 +359,6 @@ nnom_status nnom_plan(nnom_model *m)
         } else {
             int32_t group = -1;
             if ((ops->flags & NNOM_OPS_IN_PLACE) && l->n_inputs > 0 && !m->keep_all) {
-                nnom_infer_ctx ctx;
-                memset(&ctx, 0, sizeof ctx);
-                ctx.model = m;
-                ctx.dtype = m->dtype;
-                for (int32_t j = 0; j < l->n_inputs; j++) ctx.in[j] = &m->layers[l->inputs[j]];
                 const int32_t src_buffer = ctx.in[0]->buffer;
                 const nnom_buffer *b = &m->buffers[src_buffer];
                 /* model inputs are never overwritten: a caller may run again on the same input */

@@ -203,6 +203,23 @@ nnom_conv_args nnom_conv_layer_args(const nnom_layer *l, const nnom_layer *in, n
     return a;
 }
 
+nnom_conv_args nnom_conv_exec_args(const nnom_exec *x, nnom_dtype dtype)
+{
+    nnom_conv_args a = nnom_conv_layer_args(x->layer, x->in_layer[0], dtype);
+    const nnom_rows *r = x->rows;
+    if (!r) return a;
+    /* output row out_first + y reads input row (out_first + y) * stride - pad_top + tap, which is band
+     * row y * stride - (pad_top + out_first * stride - in_first) + tap */
+    a.pad_top = a.pad_top + r->in_first - r->out_first * a.stride_h;
+    a.in_h = r->in_rows;
+    a.out_h = r->out_rows;
+    if (r->fold_w > 0) {
+        a.pad_left += r->fold_left;
+        a.in_w = r->fold_w;
+    }
+    return a;
+}
+
 static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx) { return nnom_conv_infer(l, ctx, 0); }
 
 static uint32_t scratch_bytes(const nnom_layer *l, const nnom_infer_ctx *ctx)
@@ -289,14 +306,14 @@ static void run_in_place(const nnom_conv_args *a, uint8_t *buf, uint8_t *scratch
 
 static void run_s8(const nnom_exec *x)
 {
-    const nnom_conv_args a = nnom_conv_layer_args(x->layer, x->in_layer[0], NNOM_DTYPE_S8);
+    const nnom_conv_args a = nnom_conv_exec_args(x, NNOM_DTYPE_S8);
     if (x->layer->in_place) run_in_place(&a, (uint8_t *)x->out, (uint8_t *)x->scratch, sizeof(int8_t), kernel_s8);
     else nnom_conv2d_s8(&a, (const int8_t *)x->in[0], (int8_t *)x->out, x->scratch);
 }
 
 static void run_f32(const nnom_exec *x)
 {
-    const nnom_conv_args a = nnom_conv_layer_args(x->layer, x->in_layer[0], NNOM_DTYPE_F32);
+    const nnom_conv_args a = nnom_conv_exec_args(x, NNOM_DTYPE_F32);
     if (x->layer->in_place) run_in_place(&a, (uint8_t *)x->out, (uint8_t *)x->scratch, sizeof(float), kernel_f32);
     else nnom_conv2d_f32(&a, (const float *)x->in[0], (float *)x->out);
 }
@@ -304,7 +321,7 @@ static void run_f32(const nnom_exec *x)
 const nnom_layer_ops nnom_ops_conv = {
     .min_inputs = 1,
     .max_inputs = 1,
-    .flags = NNOM_OPS_IN_PLACE | NNOM_OPS_IN_PLACE_GROWS,
+    .flags = NNOM_OPS_IN_PLACE | NNOM_OPS_IN_PLACE_GROWS | NNOM_OPS_ROWS,
     .infer = infer,
     .scratch_bytes = scratch_bytes,
     .macs = macs,

@@ -15,4 +15,8 @@ nnom_status nnom_conv_infer(nnom_layer *l, const nnom_infer_ctx *ctx, int depthw
 /* Kernel arguments of a compiled conv or depthwise conv layer; @p in its input layer. */
 nnom_conv_args nnom_conv_layer_args(const nnom_layer *l, const nnom_layer *in, nnom_dtype dtype);
 
+/* The kernel arguments of one call: nnom_conv_layer_args() for a whole run, narrowed to the band of
+ * x->rows for a tiled one (in_h, out_h and pad_top; in_w and pad_left for a folded padding). */
+nnom_conv_args nnom_conv_exec_args(const nnom_exec *x, nnom_dtype dtype);
+
 #endif /* NNOM_LAYERS_CONV_COMMON_H */

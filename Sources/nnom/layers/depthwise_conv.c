@@ -137,14 +137,14 @@ static void run_in_place(const nnom_conv_args *a, uint8_t *buf, uint8_t *ring, s
 
 static void run_s8(const nnom_exec *x)
 {
-    const nnom_conv_args a = nnom_conv_layer_args(x->layer, x->in_layer[0], NNOM_DTYPE_S8);
+    const nnom_conv_args a = nnom_conv_exec_args(x, NNOM_DTYPE_S8);
     if (x->layer->in_place) run_in_place(&a, (uint8_t *)x->out, (uint8_t *)x->scratch, sizeof(int8_t), kernel_s8);
     else nnom_depthwise_conv2d_s8(&a, (const int8_t *)x->in[0], (int8_t *)x->out);
 }
 
 static void run_f32(const nnom_exec *x)
 {
-    const nnom_conv_args a = nnom_conv_layer_args(x->layer, x->in_layer[0], NNOM_DTYPE_F32);
+    const nnom_conv_args a = nnom_conv_exec_args(x, NNOM_DTYPE_F32);
     if (x->layer->in_place) run_in_place(&a, (uint8_t *)x->out, (uint8_t *)x->scratch, sizeof(float), kernel_f32);
     else nnom_depthwise_conv2d_f32(&a, (const float *)x->in[0], (float *)x->out);
 }
@@ -152,7 +152,7 @@ static void run_f32(const nnom_exec *x)
 const nnom_layer_ops nnom_ops_depthwise_conv = {
     .min_inputs = 1,
     .max_inputs = 1,
-    .flags = NNOM_OPS_IN_PLACE,
+    .flags = NNOM_OPS_IN_PLACE | NNOM_OPS_ROWS,
     .infer = infer,
     .macs = macs,
     .inplace_ok = inplace_ok,

@@ -1,0 +1,264 @@
+/*
+ * Tiled execution of the memory peak (MCUNetV2's patch-based inference, in
+ * bands of rows): a compile-time rewrite of the plan, run by the same kernels.
+ *
+ * The stage. A chain of layers first..cut, each reading only the one before
+ * it, each (but the cut) read by the next one only: 2-D convolutions and
+ * depthwise convolutions (types with NNOM_OPS_ROWS), and 2-D zero paddings
+ * right before one of them (folded into it: the padding's rows and columns
+ * are the convolution's padding, whose taps read as the zero point, exactly
+ * what the padding writes). The chain's input exists whole; so does the
+ * cut's output.
+ *
+ * Tiles. Tile t is output rows [t * rows, min((t + 1) * rows, H)) of the cut.
+ * Going backwards through the chain, a window layer's output rows
+ * [y0, y1) read the input rows [y0 * s - pad_top, (y1 - 1) * s - pad_top +
+ * (k - 1) * d] (stride s, kernel k, dilation d), clipped to the rows that
+ * exist (the rest is padding); those are the output rows its producer computes
+ * for this tile, into its band. A layer's band holds the most rows any tile
+ * needs. Neighbouring tiles overlap in their upper layers (the halo), which
+ * are computed again per tile: the MACs the tiling adds. Each output element
+ * is computed by the same kernel arithmetic from the same input values as in
+ * the untiled run, so every output is the same bit for bit.
+ *
+ * Memory. Every band lives from its writer to its reader (each tile runs the
+ * chain in order, so the plan's lifetimes hold tile after tile); the chain's
+ * input lives to the cut, the cut's output from the chain's first layer
+ * (core/planner.c). Nothing in the stage runs in place.
+ *
+ * Choice (nnom_tiling_plan). The untiled plan first; then every chain whose
+ * layers include the step where the most bytes are alive (the peak), with at
+ * most TILE_MAX_CHAIN layers; for each, the fewest rows per tile whose added
+ * MACs stay within the budget (nnom_options.tiling_max_extra_macs_percent of
+ * the model's MACs; fewer rows: smaller bands, more halo) is planned, and the
+ * smallest arena wins if it is smaller than the untiled one (ties: fewer
+ * added MACs, then the earlier chain). Shapes decide it all: one plan on
+ * every target.
+ */
+#include <string.h>
+
+#include "core/model_internal.h"
+#include "core/struct_size.h"
+#include "layers/conv_common.h"
+
+/* The most layers in a tiled chain (paddings included): bounds the search and the work per tile. */
+#define TILE_MAX_CHAIN 16
+
+#define PERCENT 100
+
+/* The rows of one tile in every layer of the chain, indexed by layer - first. */
+typedef struct {
+    nnom_rows rows[TILE_MAX_CHAIN];
+    size_t in_offset; /* bytes from the start of the chain's input to the first row the tile reads */
+} tile_rows;
+
+static int is_window(const nnom_model *m, int32_t i)
+{
+    const nnom_layer *l = &m->layers[i];
+    return (nnom_layer_ops_of(l->type)->flags & NNOM_OPS_ROWS) && l->n_inputs == 1 && l->shape.rank == 3 &&
+           m->layers[l->inputs[0]].shape.rank == 3;
+}
+
+static int is_pad(const nnom_model *m, int32_t i)
+{
+    const nnom_layer *l = &m->layers[i];
+    return l->type == NNOM_LAYER_ZERO_PADDING2D && l->n_inputs == 1 && l->shape.rank == 3;
+}
+
+/* Bytes of one output row of layer @p i. */
+static size_t row_bytes(const nnom_model *m, int32_t i)
+{
+    const nnom_dims d = m->layers[i].dims;
+    return (size_t)d.w * (size_t)d.c * nnom_dtype_size(m->dtype);
+}
+
+/* Whether layer @p j can follow the chain that ends at j - 1: it reads j - 1 only, and is its only
+ * reader (last_use is the plan's). A padding follows a window layer, and is followed by one: the
+ * cut is a window layer, and a padding after a padding does not link. */
+static int links(const nnom_model *m, int32_t j)
+{
+    const nnom_layer *l = &m->layers[j];
+    return l->n_inputs == 1 && l->inputs[0] == j - 1 && m->layers[j - 1].last_use == j &&
+           (is_window(m, j) || (is_pad(m, j) && !is_pad(m, j - 1)));
+}
+
+/* The rows of tile @p t (of @p rows cut rows) in every layer of chain first..cut. Returns 0 if some
+ * layer would read no row of its input (a tile made of padding only: such a tiling is not used). */
+static int tile_spans(const nnom_model *m, int32_t first, int32_t cut, int32_t rows, int32_t t, tile_rows *out)
+{
+    const int32_t h = m->layers[cut].dims.h;
+    int32_t y0 = t * rows, y1 = y0 + rows < h ? y0 + rows : h;
+    int32_t j = cut;
+    while (j >= first) {
+        const nnom_layer *l = &m->layers[j];
+        const int32_t src = l->inputs[0];
+        const nnom_conv_args a = nnom_conv_layer_args(l, &m->layers[src], m->dtype);
+        const int folded = src >= first && is_pad(m, src);
+        const int32_t top = folded ? m->layers[src].p->pad[0] : 0;
+        const int32_t real = folded ? m->layers[m->layers[src].inputs[0]].dims.h : m->layers[src].dims.h;
+        const int32_t lo = y0 * a.stride_h - a.pad_top, hi = (y1 - 1) * a.stride_h - a.pad_top + (a.k_h - 1) * a.dil_h;
+        const int32_t f = lo > top ? lo : top, e = hi < top + real - 1 ? hi : top + real - 1;
+        if (f > e) return 0;
+        nnom_rows *r = &out->rows[j - first];
+        r->out_first = y0;
+        r->out_rows = y1 - y0;
+        r->in_first = f;
+        r->in_rows = e - f + 1;
+        r->fold_left = folded ? m->layers[src].p->pad[2] : 0;
+        r->fold_w = folded ? m->layers[m->layers[src].inputs[0]].dims.w : 0;
+        const int32_t producer = folded ? m->layers[src].inputs[0] : src;
+        if (producer < first) out->in_offset = (size_t)f * row_bytes(m, producer);
+        y0 = f - top;
+        y1 = e - top + 1;
+        j = producer;
+    }
+    return 1;
+}
+
+static int32_t tile_count(const nnom_model *m, int32_t cut, int32_t rows)
+{
+    return (m->layers[cut].dims.h + rows - 1) / rows;
+}
+
+/* MACs tiling first..cut with @p rows cut rows per tile adds per run; UINT64_MAX if a tile is made of
+ * padding only. With @p band_layer >= 0, returns instead the band bytes of that layer. */
+static uint64_t tiling_cost(const nnom_model *m, int32_t first, int32_t cut, int32_t rows, int32_t band_layer)
+{
+    uint64_t computed[TILE_MAX_CHAIN], band = 0;
+    memset(computed, 0, sizeof computed);
+    tile_rows tr;
+    const int32_t tiles = tile_count(m, cut, rows);
+    for (int32_t t = 0; t < tiles; t++) {
+        if (!tile_spans(m, first, cut, rows, t, &tr)) return UINT64_MAX;
+        for (int32_t j = first; j < cut; j++) {
+            if (is_pad(m, j)) continue;
+            const int32_t n = tr.rows[j - first].out_rows;
+            computed[j - first] += (uint64_t)n;
+            if (j == band_layer && (uint64_t)n * row_bytes(m, j) > band) band = (uint64_t)n * row_bytes(m, j);
+        }
+    }
+    if (band_layer >= 0) return band;
+    uint64_t extra = 0;
+    for (int32_t j = first; j < cut; j++) {
+        const nnom_layer *l = &m->layers[j];
+        if (is_pad(m, j)) continue;
+        extra += (computed[j - first] - (uint64_t)l->dims.h) * (l->macs / (uint64_t)l->dims.h);
+    }
+    return extra;
+}
+
+uint32_t nnom_tiling_band_bytes(const nnom_model *m, int32_t layer)
+{
+    const nnom_tiling *t = &m->tiling;
+    if (t->first < 0 || layer < t->first || layer >= t->cut || is_pad(m, layer)) return 0;
+    return (uint32_t)tiling_cost(m, t->first, t->cut, t->rows, layer); /* at most the whole output's bytes */
+}
+
+void nnom_tiling_run(nnom_model *m)
+{
+    const nnom_tiling *t = &m->tiling;
+    const int32_t tiles = tile_count(m, t->cut, t->rows);
+    tile_rows tr;
+    for (int32_t k = 0; k < tiles; k++) {
+        tile_spans(m, t->first, t->cut, t->rows, k, &tr); /* checked when the tiling was chosen */
+        for (int32_t j = t->first; j <= t->cut; j++) {
+            if (is_pad(m, j)) continue; /* folded into its consumer */
+            const nnom_rows *r = &tr.rows[j - t->first];
+            const size_t in_offset = j == t->first ? tr.in_offset : 0;
+            const size_t out_offset = j == t->cut ? (size_t)r->out_first * row_bytes(m, j) : 0;
+            nnom_run_layer(m, j, r, in_offset, out_offset);
+        }
+    }
+}
+
+/* The step (layer index) at which the plan has the most bytes alive, groups counted naively. */
+static int32_t peak_step(const nnom_model *m)
+{
+    int32_t best = 0;
+    uint64_t most = 0;
+    for (int32_t s = 0; s < m->n_layers; s++) {
+        uint64_t live = 0;
+        for (int32_t b = 0; b < m->n_buffers; b++)
+            if (m->buffers[b].first <= s && s <= m->buffers[b].last && m->buffers[b].group == b)
+                live += m->buffers[b].bytes;
+        if (live > most) {
+            most = live;
+            best = s;
+        }
+    }
+    return best;
+}
+
+/* The fewest rows per tile of chain first..cut whose added MACs are at most @p budget; 0 if none
+ * (one tile of every row is no tiling). */
+static int32_t fewest_rows(const nnom_model *m, int32_t first, int32_t cut, uint64_t budget, uint64_t *extra)
+{
+    for (int32_t rows = 1; rows < m->layers[cut].dims.h; rows++) {
+        const uint64_t e = tiling_cost(m, first, cut, rows, -1);
+        if (e != UINT64_MAX && e <= budget) {
+            *extra = e;
+            return rows;
+        }
+    }
+    return 0;
+}
+
+nnom_status nnom_tiling_plan(nnom_model *m)
+{
+    nnom_tiling *t = &m->tiling;
+    t->first = t->cut = -1;
+    t->rows = 0;
+    t->extra_macs = 0;
+    nnom_status st = nnom_plan(m);
+    if (st != NNOM_OK) return st;
+    t->untiled_arena = m->arena_size;
+    const int32_t percent = t->max_extra_percent ? t->max_extra_percent : NNOM_TILING_DEFAULT_PERCENT;
+    if (m->keep_all || percent < 0) return NNOM_OK;
+    const uint64_t budget = nnom_model_total_macs(m) / PERCENT * (uint64_t)percent +
+                            nnom_model_total_macs(m) % PERCENT * (uint64_t)percent / PERCENT;
+    const int32_t peak = peak_step(m);
+
+    nnom_tiling best = *t;
+    uint32_t best_arena = m->arena_size;
+    for (int32_t first = 0; first <= peak; first++) {
+        if (!is_window(m, first)) continue;
+        for (int32_t cut = first + 1; cut < m->n_layers && cut - first < TILE_MAX_CHAIN && links(m, cut); cut++) {
+            if (cut < peak || !is_window(m, cut)) continue;
+            uint64_t extra = 0;
+            const int32_t rows = fewest_rows(m, first, cut, budget, &extra);
+            if (!rows) continue;
+            t->first = first;
+            t->cut = cut;
+            t->rows = rows;
+            t->extra_macs = extra;
+            if (nnom_plan(m) != NNOM_OK) continue; /* larger than the limit: not better */
+            if (m->arena_size < best_arena || (m->arena_size == best_arena && best.first >= 0 && extra < best.extra_macs)) {
+                best_arena = m->arena_size;
+                best = *t;
+            }
+        }
+    }
+    *t = best;
+    m->error[0] = '\0';
+    return nnom_plan(m);
+}
+
+nnom_status nnom_model_tiling(const nnom_model *m, nnom_tiling_info *info)
+{
+    if (!m || !info) return NNOM_ERR_ARGUMENT;
+    if (!NNOM_STRUCT_SIZE_KNOWN(info))
+        return nnom_fail((nnom_model *)m, NNOM_ERR_ARGUMENT, NNOM_STRUCT_SIZE_FMT,
+                         NNOM_STRUCT_SIZE_ARGS(info, "nnom_tiling_info"));
+    if (!m->compiled)
+        return nnom_fail((nnom_model *)m, NNOM_ERR_STATE, "compile the model before asking for its tiling");
+    const nnom_tiling *t = &m->tiling;
+    nnom_tiling_info_init(info);
+    info->first_layer = t->first;
+    info->cut_layer = t->cut;
+    info->tiles = t->first >= 0 ? tile_count(m, t->cut, t->rows) : 0;
+    info->rows_per_tile = t->rows;
+    info->untiled_arena_bytes = t->untiled_arena;
+    info->saved_bytes = t->untiled_arena - m->arena_size;
+    info->extra_macs = t->extra_macs;
+    return NNOM_OK;
+}

@@ -1,0 +1,333 @@
+/*
+ * Tiled execution of the memory peak (core/tiling.c) against the untiled run.
+ *
+ * Random chains input -> 2..7 layers -> output, int8 and float32: 2-D
+ * convolutions (1..12 filters) and depthwise convolutions (multiplier 1 or 2)
+ * with 1..5 kernels, strides 1..3, dilation 1 or 2, SAME or VALID padding, and
+ * zero paddings (0..2 on each side) before them; inputs of 4..40 rows and
+ * columns, 1..8 channels. Each model is compiled twice from the same weights:
+ * with a random MAC budget of 1..300 % (the planner tiles where that makes the
+ * arena smaller) and with tiling off. On the same random input both runs must
+ * give the same output bytes, the tiled arena must be smaller than the untiled
+ * one, the reported untiled arena must be the untiled model's, and the added
+ * MACs within the budget. Most chains must end up tiled.
+ *
+ * Then MobileNetV1 alpha 0.25 at 96x96x3 (its 13 depthwise blocks, without
+ * the classifier) with the default budget: tiled, equal bit for bit, smaller
+ * arena, at most 40 KiB in int8; the figures are printed.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "test_util.h"
+
+enum { K_CONV, K_DW, K_PAD };
+
+typedef struct {
+    int kind;
+    int32_t k, stride, dil, padding, units, activation;
+    int32_t pad[4];
+    /* blobs */
+    void *w;
+    int32_t *bias, *mult, *shift;
+    float *bias_f;
+    nnom_quant quant;
+} spec;
+
+#define MAX_SPECS 40
+
+typedef struct {
+    int32_t h, w, c;
+    int n;
+    spec s[MAX_SPECS];
+} chain;
+
+static int32_t window_out(int32_t in, int32_t k, int32_t s, int32_t d, int32_t padding)
+{
+    if (padding == NNOM_PADDING_SAME) return (in + s - 1) / s;
+    const int32_t span = (k - 1) * d + 1;
+    return span > in ? 0 : (in - span) / s + 1;
+}
+
+/* Fills the blobs of layer @p s reading @p in_c channels; returns its output channels. */
+static int32_t make_blobs(spec *s, nnom_dtype dt, int32_t in_c)
+{
+    const int32_t out_c = s->kind == K_CONV ? s->units : in_c * s->units;
+    const size_t n_w = (size_t)s->k * (size_t)s->k * (size_t)(s->kind == K_CONV ? in_c * out_c : out_c);
+    if (dt == NNOM_DTYPE_S8) {
+        s->w = malloc(n_w);
+        s->bias = malloc((size_t)out_c * 4);
+        s->mult = malloc((size_t)out_c * 4);
+        s->shift = malloc((size_t)out_c * 4);
+        tu_fill_s8(s->w, n_w, -127, 127);
+        tu_fill_s32(s->bias, (size_t)out_c, -3000, 3000);
+        const double fan = (double)s->k * s->k * (s->kind == K_CONV ? in_c : 1);
+        for (int32_t c = 0; c < out_c; c++)
+            tu_ref_multiplier(0.2 / fan * tu_rand_float(0.3f, 2.0f), &s->mult[c], &s->shift[c]);
+        s->quant.scale = 0.05f;
+        s->quant.zero_point = tu_rand_int(-20, 20);
+    } else {
+        s->w = malloc(n_w * 4);
+        s->bias_f = malloc((size_t)out_c * 4);
+        tu_fill_f32(s->w, n_w, -0.5f, 0.5f);
+        tu_fill_f32(s->bias_f, (size_t)out_c, -1.0f, 1.0f);
+        s->quant.scale = 1.0f;
+    }
+    return out_c;
+}
+
+static void free_chain(chain *ch)
+{
+    for (int i = 0; i < ch->n; i++) {
+        free(ch->s[i].w);
+        free(ch->s[i].bias);
+        free(ch->s[i].mult);
+        free(ch->s[i].shift);
+        free(ch->s[i].bias_f);
+    }
+}
+
+/* The model of @p ch with tiling budget @p percent (NNOM_TILING_OFF: none). */
+static nnom_model *build(const chain *ch, nnom_dtype dt, int32_t percent)
+{
+    nnom_options o;
+    nnom_options_init(&o);
+    o.tiling_max_extra_macs_percent = percent;
+    nnom_model *m = NULL;
+    nnom_error err;
+    TU_REQUIRE(nnom_model_create(dt, &o, &m, &err) == NNOM_OK, "create: %s", err.message);
+    nnom_shape sh;
+    memset(&sh, 0, sizeof sh);
+    sh.rank = 3;
+    sh.dims[0] = ch->h;
+    sh.dims[1] = ch->w;
+    sh.dims[2] = ch->c;
+    int32_t id = -1, c = ch->c;
+    nnom_quant q = {dt == NNOM_DTYPE_S8 ? 0.03f : 1.0f, dt == NNOM_DTYPE_S8 ? -7 : 0};
+    TU_OK(m, nnom_model_add_input(m, "x", sh, q, &id));
+    for (int i = 0; i < ch->n; i++) {
+        const spec *s = &ch->s[i];
+        nnom_layer_desc d;
+        nnom_layer_desc_init(&d);
+        d.n_inputs = 1;
+        d.inputs[0] = id;
+        if (s->kind == K_PAD) {
+            d.type = NNOM_LAYER_ZERO_PADDING2D;
+            for (int k = 0; k < 4; k++) d.params.pad[k] = s->pad[k];
+            d.quant = q;
+        } else {
+            d.type = s->kind == K_CONV ? NNOM_LAYER_CONV2D : NNOM_LAYER_DEPTHWISE_CONV2D;
+            d.params.kernel[0] = d.params.kernel[1] = s->k;
+            d.params.stride[0] = d.params.stride[1] = s->stride;
+            d.params.dilation[0] = d.params.dilation[1] = s->dil;
+            d.params.padding = s->padding;
+            d.params.units = s->units;
+            d.params.activation = s->activation;
+            const int32_t out_c = s->kind == K_CONV ? s->units : c * s->units;
+            const uint32_t n_w = (uint32_t)(s->k * s->k * (s->kind == K_CONV ? c * out_c : out_c));
+            const uint32_t esize = dt == NNOM_DTYPE_S8 ? 1u : 4u;
+            d.blobs[0] = (nnom_blob){s->w, n_w * esize};
+            if (dt == NNOM_DTYPE_S8) {
+                d.blobs[1] = (nnom_blob){s->bias, (uint32_t)out_c * 4u};
+                d.blobs[2] = (nnom_blob){s->mult, (uint32_t)out_c * 4u};
+                d.blobs[3] = (nnom_blob){s->shift, (uint32_t)out_c * 4u};
+            } else {
+                d.blobs[1] = (nnom_blob){s->bias_f, (uint32_t)out_c * 4u};
+            }
+            d.quant = s->quant;
+            q = s->quant;
+            c = out_c;
+        }
+        TU_OK(m, nnom_model_add_layer(m, &d, &id));
+    }
+    nnom_layer_desc out;
+    nnom_layer_desc_init(&out);
+    out.type = NNOM_LAYER_OUTPUT;
+    out.name = "y";
+    out.n_inputs = 1;
+    out.inputs[0] = id;
+    TU_OK(m, nnom_model_add_layer(m, &out, NULL));
+    TU_OK(m, nnom_model_compile(m));
+    TU_OK(m, nnom_model_alloc_arena(m));
+    return m;
+}
+
+/* Runs both models on one random input; 1 if their outputs are the same bytes. */
+static int same_outputs(nnom_model *a, nnom_model *b, nnom_dtype dt)
+{
+    nnom_tensor_info in, out;
+    TU_OK(a, nnom_model_input_info(a, 0, &in));
+    TU_OK(a, nnom_model_output_info(a, 0, &out));
+    const size_t esize = dt == NNOM_DTYPE_S8 ? 1 : 4, in_bytes = (size_t)in.count * esize;
+    void *x = malloc(in_bytes);
+    if (dt == NNOM_DTYPE_S8) tu_fill_s8(x, (size_t)in.count, -128, 127);
+    else tu_fill_f32(x, (size_t)in.count, -2.0f, 2.0f);
+    memcpy(nnom_model_input_data(a, 0), x, in_bytes);
+    memcpy(nnom_model_input_data(b, 0), x, in_bytes);
+    TU_OK(a, nnom_model_run(a));
+    TU_OK(b, nnom_model_run(b));
+    const int same = memcmp(nnom_model_output_data(a, 0), nnom_model_output_data(b, 0), (size_t)out.count * esize) == 0;
+    free(x);
+    return same;
+}
+
+static void random_window(spec *s, int kind)
+{
+    s->kind = kind;
+    s->k = tu_rand_int(1, 5);
+    s->stride = tu_rand_int(1, 3);
+    s->dil = tu_rand_int(0, 4) ? 1 : 2;
+    s->padding = tu_rand_int(0, 1) ? NNOM_PADDING_SAME : NNOM_PADDING_VALID;
+    s->units = kind == K_CONV ? tu_rand_int(1, 12) : tu_rand_int(1, 2);
+    s->activation = tu_rand_int(0, 2);
+}
+
+/* A random chain whose shapes all exist; channels grow by at most 64 (depthwise multipliers). */
+static void random_chain(chain *ch, nnom_dtype dt)
+{
+    for (;;) {
+        memset(ch, 0, sizeof *ch);
+        ch->h = tu_rand_int(4, 40);
+        ch->w = tu_rand_int(4, 40);
+        ch->c = tu_rand_int(1, 8);
+        const int layers = tu_rand_int(2, 7);
+        int32_t h = ch->h, w = ch->w, ok = 1;
+        for (int i = 0; i < layers && ok; i++) {
+            spec *s = &ch->s[ch->n++];
+            if (i > 0 && i < layers - 1 && ch->s[ch->n - 2].kind != K_PAD && tu_rand_int(0, 3) == 0) {
+                s->kind = K_PAD;
+                for (int k = 0; k < 4; k++) s->pad[k] = tu_rand_int(0, 2);
+                h += s->pad[0] + s->pad[1];
+                w += s->pad[2] + s->pad[3];
+                continue;
+            }
+            random_window(s, tu_rand_int(0, 1) ? K_CONV : K_DW);
+            h = window_out(h, s->k, s->stride, s->dil, s->padding);
+            w = window_out(w, s->k, s->stride, s->dil, s->padding);
+            ok = h > 0 && w > 0;
+        }
+        if (!ok) continue;
+        int32_t c = ch->c;
+        for (int i = 0; i < ch->n; i++)
+            if (ch->s[i].kind != K_PAD) c = make_blobs(&ch->s[i], dt, c);
+        return;
+    }
+}
+
+static int cases, tiled_cases;
+
+static void one_case(nnom_dtype dt, int t)
+{
+    chain ch;
+    random_chain(&ch, dt);
+    const int32_t percent = tu_rand_int(1, 300);
+    nnom_model *tiled = build(&ch, dt, percent), *plain = build(&ch, dt, NNOM_TILING_OFF);
+    nnom_tiling_info ti = NNOM_TILING_INFO_INIT, pi = NNOM_TILING_INFO_INIT;
+    TU_OK(tiled, nnom_model_tiling(tiled, &ti));
+    TU_OK(plain, nnom_model_tiling(plain, &pi));
+    TU_CHECK(pi.first_layer == -1 && pi.saved_bytes == 0, "case %d: tiled with tiling off", t);
+    TU_CHECK(ti.untiled_arena_bytes == nnom_model_arena_size(plain), "case %d: untiled arena %u, the plain model's %u",
+             t, (unsigned)ti.untiled_arena_bytes, (unsigned)nnom_model_arena_size(plain));
+    if (ti.first_layer >= 0) {
+        tiled_cases++;
+        TU_CHECK(nnom_model_arena_size(tiled) < nnom_model_arena_size(plain) &&
+                     ti.saved_bytes == nnom_model_arena_size(plain) - nnom_model_arena_size(tiled),
+                 "case %d: tiled arena %u, untiled %u, saved %u", t, (unsigned)nnom_model_arena_size(tiled),
+                 (unsigned)nnom_model_arena_size(plain), (unsigned)ti.saved_bytes);
+        const uint64_t macs = nnom_model_total_macs(plain);
+        TU_CHECK(ti.extra_macs * 100 <= macs * (uint64_t)percent, "case %d: %lu MACs added to %lu, budget %d %%", t,
+                 (unsigned long)ti.extra_macs, (unsigned long)macs, (int)percent);
+        TU_CHECK(ti.tiles >= 2 && ti.rows_per_tile >= 1 && ti.cut_layer > ti.first_layer, "case %d: tiles %d rows %d",
+                 t, (int)ti.tiles, (int)ti.rows_per_tile);
+    } else {
+        TU_CHECK(nnom_model_arena_size(tiled) == nnom_model_arena_size(plain), "case %d: untiled plans differ", t);
+    }
+    for (int r = 0; r < 2; r++) /* twice: a run must not depend on what the last one left */
+        TU_CHECK(same_outputs(tiled, plain, dt), "case %d (%s, %d layers, %dx%dx%d, tiles %d of %d rows, layers %d..%d): "
+                 "tiled output differs", t, dt == NNOM_DTYPE_S8 ? "int8" : "float32", ch.n, (int)ch.h, (int)ch.w,
+                 (int)ch.c, (int)ti.tiles, (int)ti.rows_per_tile, (int)ti.first_layer, (int)ti.cut_layer);
+    cases++;
+    nnom_model_destroy(tiled);
+    nnom_model_destroy(plain);
+    free_chain(&ch);
+}
+
+/* MobileNetV1 alpha 0.25 at 96x96x3 to its last 3x3x256 block: conv 3x3/2 (8 filters), then 13
+ * depthwise blocks (stride, pointwise filters), a zero padding before each of stride 2. */
+static void mobilenet(nnom_dtype dt)
+{
+    static const int32_t blocks[][2] = {{1, 16}, {2, 32}, {1, 32}, {2, 64}, {1, 64}, {2, 128}, {1, 128},
+                                        {1, 128}, {1, 128}, {1, 128}, {1, 128}, {2, 256}, {1, 256}};
+    chain ch;
+    memset(&ch, 0, sizeof ch);
+    ch.h = ch.w = 96;
+    ch.c = 3;
+    spec *s = &ch.s[ch.n++];
+    *s = (spec){.kind = K_CONV, .k = 3, .stride = 2, .dil = 1, .padding = NNOM_PADDING_SAME, .units = 8,
+                .activation = NNOM_ACT_RELU6};
+    for (size_t b = 0; b < sizeof blocks / sizeof blocks[0]; b++) {
+        if (blocks[b][0] == 2) ch.s[ch.n++] = (spec){.kind = K_PAD, .pad = {0, 1, 0, 1}};
+        ch.s[ch.n++] = (spec){.kind = K_DW, .k = 3, .stride = blocks[b][0], .dil = 1, .units = 1,
+                              .padding = blocks[b][0] == 2 ? NNOM_PADDING_VALID : NNOM_PADDING_SAME,
+                              .activation = NNOM_ACT_RELU6};
+        ch.s[ch.n++] = (spec){.kind = K_CONV, .k = 1, .stride = 1, .dil = 1, .padding = NNOM_PADDING_SAME,
+                              .units = blocks[b][1], .activation = NNOM_ACT_RELU6};
+    }
+    int32_t c = ch.c;
+    for (int i = 0; i < ch.n; i++)
+        if (ch.s[i].kind != K_PAD) c = make_blobs(&ch.s[i], dt, c);
+    nnom_model *tiled = build(&ch, dt, 0), *plain = build(&ch, dt, NNOM_TILING_OFF);
+    nnom_tiling_info ti = NNOM_TILING_INFO_INIT;
+    TU_OK(tiled, nnom_model_tiling(tiled, &ti));
+    printf("test_tiling: MobileNetV1-0.25 96x96 (%s): arena %u B untiled, %u B tiled (layers %d..%d, %d tiles "
+           "of %d rows), %lu MACs + %lu added (%.1f %%)\n",
+           dt == NNOM_DTYPE_S8 ? "int8" : "float32", (unsigned)nnom_model_arena_size(plain),
+           (unsigned)nnom_model_arena_size(tiled), (int)ti.first_layer, (int)ti.cut_layer, (int)ti.tiles,
+           (int)ti.rows_per_tile, (unsigned long)nnom_model_total_macs(plain), (unsigned long)ti.extra_macs,
+           100.0 * (double)ti.extra_macs / (double)nnom_model_total_macs(plain));
+    TU_CHECK(ti.first_layer >= 0 && nnom_model_arena_size(tiled) < nnom_model_arena_size(plain),
+             "MobileNet not tiled");
+    TU_CHECK(ti.extra_macs * 100 <= nnom_model_total_macs(plain) * NNOM_TILING_DEFAULT_PERCENT,
+             "MobileNet: over the default budget");
+    /* the goal of issue 15: at most 40 KiB (the untiled arena is 46,336 B) */
+    TU_CHECK(dt != NNOM_DTYPE_S8 || nnom_model_arena_size(tiled) <= 40 * 1024, "MobileNet: tiled arena over 40 KiB");
+    TU_CHECK(same_outputs(tiled, plain, dt), "MobileNet (%s): tiled output differs",
+             dt == NNOM_DTYPE_S8 ? "int8" : "float32");
+    nnom_model_destroy(tiled);
+    nnom_model_destroy(plain);
+    free_chain(&ch);
+}
+
+static void check_api(void)
+{
+    nnom_tiling_info a = NNOM_TILING_INFO_INIT, b;
+    nnom_tiling_info_init(&b);
+    TU_CHECK(a.struct_size == sizeof a && memcmp(&a, &b, sizeof a) == 0, "NNOM_TILING_INFO_INIT and init()");
+    chain ch;
+    random_chain(&ch, NNOM_DTYPE_S8);
+    nnom_model *m = build(&ch, NNOM_DTYPE_S8, 0);
+    nnom_tiling_info bad = NNOM_TILING_INFO_INIT;
+    bad.struct_size = 3;
+    TU_CHECK(nnom_model_tiling(m, &bad) == NNOM_ERR_ARGUMENT &&
+                 strstr(nnom_model_last_error(m), "nnom_tiling_info.struct_size") != NULL,
+             "bad struct_size: '%s'", nnom_model_last_error(m));
+    TU_CHECK(nnom_model_tiling(m, NULL) == NNOM_ERR_ARGUMENT, "NULL info");
+    nnom_model_destroy(m);
+    free_chain(&ch);
+}
+
+int main(void)
+{
+    tu_seed(0x711E5ULL);
+    check_api();
+    for (int t = 0; t < 300; t++) {
+        const uint32_t next = tu_rand_u32();
+        one_case(t % 2 ? NNOM_DTYPE_F32 : NNOM_DTYPE_S8, t);
+        tu_seed(next);
+    }
+    mobilenet(NNOM_DTYPE_S8);
+    mobilenet(NNOM_DTYPE_F32);
+    printf("test_tiling: %d random chains, %d tiled, all equal to the untiled run\n", cases, tiled_cases);
+    TU_CHECK(tiled_cases > cases / 3, "only %d of %d chains tiled", tiled_cases, cases);
+    return tu_finish("test_tiling");
+}
