@@ -31,6 +31,8 @@
 #     kernels #include on DSP cores) compiles on its own, with every warning an
 #     error, for the Cortex-M4, M7, M33 and M55, at -Os and -O2, and defines its
 #     kernels (NNOM_ARM_DSP_TWIN=1 is what the including file would define).
+#     Each firmware also prints its plan (arena size, tiled layers and tiles), which must be the
+#     host's: one plan valid on the PC and the device (vww, MobileNetV1-0.25, runs tiled).
 # Exits non-zero on any mismatch, build error, crash or timeout.
 #   usage: Tests/firmware/run.sh
 set -euo pipefail
@@ -155,8 +157,8 @@ check_models() { # build dir
     if ! out=$(run_qemu "$1/cortex-m4/fw_$m.elf"); then
       echo "FAIL $m: the firmware failed"; echo "$out" | grep -v '^output' | tail -5; failed=1; continue
     fi
-    if diff <(grep '^output' <<<"$out") "$gen/${m}_expected.txt" >"$1/$m.diff"; then
-      echo "ok   $m: $(grep -c '^output' <<<"$out") outputs equal to the host's $(grep '^accuracy' <<<"$out" || true)"
+    if diff <(grep -E '^(plan|output)' <<<"$out") "$gen/${m}_expected.txt" >"$1/$m.diff"; then
+      echo "ok   $m: $(grep -c '^output' <<<"$out") outputs and the $(grep '^plan' <<<"$out" | cut -c7-) equal to the host's $(grep '^accuracy' <<<"$out" || true)"
     else
       echo "FAIL $m: outputs differ from the host's (first lines of $1/$m.diff):"; head -6 "$1/$m.diff"; failed=1
     fi

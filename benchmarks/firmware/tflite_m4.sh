@@ -48,7 +48,7 @@ for name in "${names[@]}"; do
   region=$(grep 'insn_count: total' <<<"$out" | sed -E 's/.*region=([0-9]+).*/\1/')
   get() { sed -E "s/.* $1=([0-9]+).*/\1/" <<<"$stats"; }
   exact=no
-  diff -q <(grep '^output' <<<"$out") "$gen/${name}_expected.txt" >/dev/null && exact=yes
+  diff -q <(grep -E '^(plan|output)' <<<"$out") "$gen/${name}_expected.txt" >/dev/null && exact=yes
   echo "m4 $name insns=$((region / $(get bench_runs))) macs=$(get macs) arena=$(get arena)" \
        "model_ram=$(get model_ram) stack=$(get stack) exact=$exact"
 done

@@ -127,6 +127,19 @@ int main(void)
     const uint32_t model_ram = (uint32_t)nnom_pool_used(&pool);
     if (nnom_model_alloc_arena(model) != NNOM_OK) return fail("arena", nnom_model_last_error(model));
 
+    /* the plan, which must be the host's: arena and tiling (make_headers writes the host's line) */
+    nnom_tiling_info tiling = NNOM_TILING_INFO_INIT;
+    if (nnom_model_tiling(model, &tiling) != NNOM_OK) return fail("tiling", nnom_model_last_error(model));
+    fw_print("plan: arena ");
+    fw_print_i32((int32_t)nnom_model_arena_size(model));
+    fw_print(", tiled layers ");
+    fw_print_i32(tiling.first_layer);
+    fw_print("..");
+    fw_print_i32(tiling.cut_layer);
+    fw_print(" in ");
+    fw_print_i32(tiling.tiles);
+    fw_print(" tiles\n");
+
     nnom_tensor_info in_info;
     if (nnom_model_input_info(model, 0, &in_info) != NNOM_OK) return fail("info", nnom_model_last_error(model));
     if (in_info.count != FW_TEST_INPUT_BYTES) return fail("inputs", "the inputs header does not fit the model's input");

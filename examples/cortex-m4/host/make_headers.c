@@ -187,6 +187,13 @@ static int write_expected(const char *dir, const char *name, nnom_model *m, cons
 {
     FILE *f = open_out(dir, name, "_expected.txt");
     if (!f) return 1;
+    nnom_tiling_info tiling = NNOM_TILING_INFO_INIT;
+    if (nnom_model_tiling(m, &tiling) != NNOM_OK) {
+        fclose(f);
+        return die("tiling", nnom_model_last_error(m));
+    }
+    fprintf(f, "plan: arena %d, tiled layers %d..%d in %d tiles\n", (int)nnom_model_arena_size(m),
+            (int)tiling.first_layer, (int)tiling.cut_layer, (int)tiling.tiles);
     for (int32_t i = 0; i < count; i++) {
         if (nnom_model_set_input_s8(m, 0, inputs + (size_t)i * in_count, (size_t)in_count) != NNOM_OK ||
             nnom_model_run(m) != NNOM_OK) {
