@@ -118,21 +118,28 @@ def measure(build, keras, np, tf, tc, nnom, work):
     pointwise = in_place(lambda l: l.type.startswith("conv")
                          and l.macs == l.arena_bytes * q.layers[l.inputs[0]].shape[-1])
     padding = in_place(lambda l: l.type.startswith("zero_padding"))
+    tiling = q.tiling
     return {
         "name": model.name, "macs": q.macs, "arena": q.arena_size, "lower": q.arena_lower_bound,
+        "untiled": tiling["untiled_arena"] if tiling else q.arena_size,
+        "tiling": (f"layers {tiling['first_layer']}..{tiling['cut_layer']}, {tiling['tiles']} x "
+                   f"{tiling['rows_per_tile']} rows, +{tiling['extra_macs']:,} MACs "
+                   f"(+{100.0 * tiling['extra_macs'] / q.macs:.1f} %)") if tiling else "none",
         "structs": structs, "tflm_head": rep["head"], "tflm_tail": rep["tail"], "tflm_min": rep["min"],
         "in_place": (depthwise, pointwise, padding),
     }
 
 
 def table(rows):
-    out = ["| model | MACs | nnom arena | nnom lower bound | TFLM head arena | nnom arena / TFLM head "
+    out = ["| model | MACs | nnom arena | nnom lower bound | untiled arena | tiled stage | TFLM head arena "
+           "| nnom arena / TFLM head "
            "| nnom arena + structs | TFLM smallest arena | total / TFLM total "
            "| in place: depthwise, 1x1 conv, padding |",
-           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+           "|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
         total = r["arena"] + r["structs"]
-        out.append(f"| {r['name']} | {r['macs']:,} | {r['arena']:,} | {r['lower']:,} | {r['tflm_head']:,} "
+        out.append(f"| {r['name']} | {r['macs']:,} | {r['arena']:,} | {r['lower']:,} | {r['untiled']:,} "
+                   f"| {r['tiling']} | {r['tflm_head']:,} "
                    f"| {r['arena'] / r['tflm_head']:.2f}x | {total:,} | {r['tflm_min']:,} "
                    f"| {total / r['tflm_min']:.2f}x | "
                    + ", ".join(f"{a} of {b}" for a, b in r["in_place"]) + " |")
@@ -191,6 +198,10 @@ def main():
         "**lower bound**: `model.arena_lower_bound`, the most bytes alive at one layer; no placement of the "
         "same buffers is smaller. **structs**: bytes the model's structures keep after `nnom_model_load` "
         "(counting allocator, x86-64: 8-byte pointers; smaller on a Cortex-M).",
+        "- **untiled arena**: the arena the same model plans with tiling off "
+        "(`nnom_options.tiling_max_extra_macs_percent = NNOM_TILING_OFF`); **tiled stage**: the layers the "
+        "runtime runs tile by tile (bands of output rows of the last one, the halo computed again), the tiles "
+        "and the MACs the halos add per run (not in the MACs column), within the default budget of 15 %.",
         "- **TFLM head arena**: the head of TFLM's arena (activations and scratch) as its RecordingMicroAllocator "
         "reports it; **smallest arena**: the smallest `arena_size` with which the interpreter builds and runs, "
         "by bisection (its tail holds the tensor and node structs, so it compares with nnom's arena + structs). "

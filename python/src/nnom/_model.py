@@ -212,6 +212,19 @@ class Model:
         return self._m.sizes()[4]
 
     @property
+    def tiling(self) -> Optional[dict]:
+        """The tiled stage of the plan (the runtime's tiled execution of the memory peak), or ``None``
+        when the model runs untiled: ``first_layer`` and ``cut_layer`` (indices of the chain run tile
+        by tile), ``tiles``, ``rows_per_tile`` (output rows of the cut per tile), ``untiled_arena``
+        (the arena without tiling), ``saved_bytes`` and ``extra_macs`` (the halos' MACs per run, not in
+        ``macs``)."""
+        first, cut, tiles, rows, untiled, saved, extra = self._m.tiling()
+        if first < 0:
+            return None
+        return {"first_layer": first, "cut_layer": cut, "tiles": tiles, "rows_per_tile": rows,
+                "untiled_arena": untiled, "saved_bytes": saved, "extra_macs": extra}
+
+    @property
     def flash_size(self) -> int:
         """Bytes of the .nnom file: weights plus layer records, what firmware stores in flash."""
         return self._m.sizes()[2]
@@ -278,6 +291,13 @@ class Model:
                         + ("  in place" if l.in_place and l.type not in ("flatten", "reshape", "output") else ""))
         rows.append(f"arena {self.arena_size} bytes (lower bound {self.arena_lower_bound}), "
                     f"flash {self.flash_size} bytes, {self.macs} MACs")
+        t = self.tiling
+        if t:
+            names = [l.name for l in self.layers]
+            rows.append(f"tiled: layers {t['first_layer']}..{t['cut_layer']} ({names[t['first_layer']]} to "
+                        f"{names[t['cut_layer']]}) in {t['tiles']} tiles of {t['rows_per_tile']} rows: "
+                        f"{t['saved_bytes']} bytes saved (untiled arena {t['untiled_arena']}), "
+                        f"{t['extra_macs']} MACs added ({100.0 * t['extra_macs'] / max(self.macs, 1):.1f} %)")
         return "\n".join(rows)
 
     # ---------------------------------------------------------------- output

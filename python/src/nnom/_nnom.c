@@ -367,6 +367,21 @@ static PyObject *Model_sizes(ModelObject *self, PyObject *args)
                          (Py_ssize_t)nnom_model_arena_lower_bound(self->model));
 }
 
+/* (first_layer, cut_layer, tiles, rows_per_tile, untiled_arena_bytes, saved_bytes, extra_macs) */
+static PyObject *Model_tiling(ModelObject *self, PyObject *args)
+{
+    if (!ready(self)) return NULL;
+    nnom_tiling_info t = NNOM_TILING_INFO_INIT;
+    const nnom_status st = nnom_model_tiling(self->model, &t);
+    if (st != NNOM_OK) {
+        PyErr_Format(PyExc_RuntimeError, "tiling: %s", nnom_model_last_error(self->model));
+        return NULL;
+    }
+    return Py_BuildValue("(iiiinnK)", (int)t.first_layer, (int)t.cut_layer, (int)t.tiles, (int)t.rows_per_tile,
+                         (Py_ssize_t)t.untiled_arena_bytes, (Py_ssize_t)t.saved_bytes,
+                         (unsigned long long)t.extra_macs);
+}
+
 static PyObject *Model_bytes(ModelObject *self, PyObject *args)
 {
     if (!ready(self)) return NULL;
@@ -502,6 +517,7 @@ LOCKED(Model_predict)
 LOCKED(Model_layers)
 LOCKED(Model_layer_output_f32)
 LOCKED(Model_sizes)
+LOCKED(Model_tiling)
 LOCKED(Model_reset_stats)
 LOCKED(Model_reset_state)
 LOCKED(Model_state)
@@ -515,6 +531,8 @@ static PyMethodDef Model_methods[] = {
     {"layers", (PyCFunction)Model_layers_locked, METH_NOARGS, "list of per-layer dicts"},
     {"layer_output_f32", (PyCFunction)Model_layer_output_f32_locked, METH_VARARGS, "layer_output_f32(i) -> bytes of float32 or None"},
     {"sizes", (PyCFunction)Model_sizes_locked, METH_NOARGS, "(arena_bytes, weight_bytes, file_bytes, macs)"},
+    {"tiling", (PyCFunction)Model_tiling_locked, METH_NOARGS,
+     "(first_layer, cut_layer, tiles, rows_per_tile, untiled_arena_bytes, saved_bytes, extra_macs)"},
     {"to_bytes", (PyCFunction)Model_bytes, METH_NOARGS, "the .nnom file bytes"},
     {"reset_stats", (PyCFunction)Model_reset_stats_locked, METH_NOARGS, "zero run counts and times"},
     {"reset_state", (PyCFunction)Model_reset_state_locked, METH_NOARGS, "zero every recurrent layer's state"},
