@@ -29,6 +29,9 @@ public final class Model {
     /// The most bytes of activations and scratch alive at any one layer: no plan of
     /// these buffers is smaller; `arenaSize` minus this is what the placement loses.
     public let arenaLowerBound: Int
+    /// The tiled stage of the plan (the runtime's tiled execution of the memory peak), nil when
+    /// the model runs untiled.
+    public let tiling: Tiling?
     /// Bytes the model takes in flash: the size of its .nnom image, which is
     /// what `weights.h` embeds and what the firmware reads in place (header,
     /// layer records and weights). `weightBytes` is the weights alone.
@@ -89,6 +92,7 @@ public final class Model {
         outputs = description.outputs
         arenaSize = description.arenaSize
         arenaLowerBound = description.arenaLowerBound
+        tiling = description.tiling
         flashSize = description.flashSize
         weightBytes = description.weightBytes
         totalMACs = description.totalMACs
@@ -266,6 +270,7 @@ public final class Model {
         var outputs: [TensorInfo]
         var arenaSize: Int
         var arenaLowerBound: Int
+        var tiling: Tiling?
         var flashSize: Int
         var weightBytes: Int
         var totalMACs: UInt64
@@ -289,11 +294,18 @@ public final class Model {
         }
         var fileSize = 0
         _ = nnom_model_save(m, nil, 0, &fileSize)
+        var t = nnom_tiling_info()
+        nnom_tiling_info_init(&t)
+        let tiled = nnom_model_tiling(m, &t) == NNOM_OK && t.first_layer >= 0
+        let tiling = tiled ? Tiling(firstLayer: Int(t.first_layer), cutLayer: Int(t.cut_layer), tiles: Int(t.tiles),
+                                    rowsPerTile: Int(t.rows_per_tile), untiledArenaSize: Int(t.untiled_arena_bytes),
+                                    savedBytes: Int(t.saved_bytes), extraMACs: t.extra_macs) : nil
         return Description(
             elementType: type, layers: layers,
             inputs: tensors(nnom_model_input_count(m)) { nnom_model_input_info(m, $0, &$1) },
             outputs: tensors(nnom_model_output_count(m)) { nnom_model_output_info(m, $0, &$1) },
-            arenaSize: nnom_model_arena_size(m), arenaLowerBound: nnom_model_arena_lower_bound(m), flashSize: fileSize,
+            arenaSize: nnom_model_arena_size(m), arenaLowerBound: nnom_model_arena_lower_bound(m), tiling: tiling,
+            flashSize: fileSize,
             weightBytes: nnom_model_weight_bytes(m), totalMACs: nnom_model_total_macs(m))
     }
 }
@@ -327,4 +339,17 @@ package func writeFile(_ url: URL, _ bytes: [UInt8]) throws {
     } catch {
         throw NNoMError(.io, "cannot write '\(url.path)': \(error.localizedDescription)")
     }
+}
+
+/// A tiled stage: layers `firstLayer...cutLayer` run tile by tile, `rowsPerTile` output rows of the
+/// cut per tile, the halos computed again (`extraMACs` per run, not in `totalMACs`).
+public struct Tiling: Sendable, Equatable {
+    public let firstLayer: Int
+    public let cutLayer: Int
+    public let tiles: Int
+    public let rowsPerTile: Int
+    /// The arena of the same model planned without tiling.
+    public let untiledArenaSize: Int
+    public let savedBytes: Int
+    public let extraMACs: UInt64
 }

@@ -37,5 +37,12 @@ struct Inspect: ParsableCommand {
         print("RAM: \(grouped(m.arenaSize)) bytes of arena (lower bound \(grouped(m.arenaLowerBound)) bytes: "
               + "the most alive at one layer)")
         print("MACs: \(grouped(m.totalMACs)) per inference")
+        if let t = m.tiling {
+            let tenths = Int((Double(t.extraMACs) * 1000 / Double(max(m.totalMACs, 1))).rounded()) // of a percent
+            print("tiled: layers \(t.firstLayer)...\(t.cutLayer) (\(m.layers[t.firstLayer].name) to "
+                  + "\(m.layers[t.cutLayer].name)) in \(t.tiles) tiles of \(t.rowsPerTile) rows: "
+                  + "\(grouped(t.savedBytes)) bytes saved (untiled arena \(grouped(t.untiledArenaSize))), "
+                  + "\(grouped(t.extraMACs)) MACs added (\(tenths / 10).\(tenths % 10) %)")
+        }
     }
 }

@@ -35,6 +35,10 @@ static int32_t out_size(int32_t in, int32_t k, int32_t s, int32_t d, int32_t pad
     return span > in ? 0 : (in - span) / s + 1;
 }
 
+/* in place, not tiled (test_tiling checks tiling, which would take over some of these chains) */
+static const nnom_options untiled = {.struct_size = sizeof(nnom_options),
+                                     .tiling_max_extra_macs_percent = NNOM_TILING_OFF};
+
 static nnom_quant last_quant; /* the output quantisation of the last add_dw() */
 
 static void add_dw(nnom_model *m, nnom_dtype dt, const dw_spec *s, int32_t channels, dw_blobs *b, const char *name,
@@ -84,7 +88,7 @@ static nnom_model *chain(nnom_dtype dt, int32_t h, int32_t w, int32_t c, const d
 {
     nnom_model *m = NULL;
     nnom_error err;
-    TU_REQUIRE(nnom_model_create(dt, NULL, &m, &err) == NNOM_OK, "create: %s", err.message);
+    TU_REQUIRE(nnom_model_create(dt, &untiled, &m, &err) == NNOM_OK, "create: %s", err.message);
     TU_OK(m, nnom_model_keep_all_outputs(m, keep_all));
     nnom_shape sh;
     memset(&sh, 0, sizeof sh);
@@ -179,7 +183,7 @@ static nnom_model *pointwise_chain(nnom_dtype dt, int32_t h, int32_t w, int32_t 
 {
     nnom_model *m = NULL;
     nnom_error err;
-    TU_REQUIRE(nnom_model_create(dt, NULL, &m, &err) == NNOM_OK, "create: %s", err.message);
+    TU_REQUIRE(nnom_model_create(dt, &untiled, &m, &err) == NNOM_OK, "create: %s", err.message);
     TU_OK(m, nnom_model_keep_all_outputs(m, keep_all));
     nnom_shape sh;
     memset(&sh, 0, sizeof sh);
@@ -251,7 +255,7 @@ static nnom_model *pad_chain(nnom_dtype dt, int32_t h, int32_t w, int32_t c, nno
 {
     nnom_model *m = NULL;
     nnom_error err;
-    TU_REQUIRE(nnom_model_create(dt, NULL, &m, &err) == NNOM_OK, "create: %s", err.message);
+    TU_REQUIRE(nnom_model_create(dt, &untiled, &m, &err) == NNOM_OK, "create: %s", err.message);
     TU_OK(m, nnom_model_keep_all_outputs(m, keep_all));
     nnom_shape sh;
     memset(&sh, 0, sizeof sh);

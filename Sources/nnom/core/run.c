@@ -1,0 +1,50 @@
+/* Running a compiled model: every layer in order, the tiled stage (core/tiling.c) tile by tile. */
+#include "core/model_internal.h"
+
+static uint8_t *buffer_ptr(const nnom_model *m, int32_t buffer)
+{
+    return buffer < 0 ? NULL : m->arena + m->buffers[buffer].offset;
+}
+
+void nnom_run_layer(nnom_model *m, int32_t i, const nnom_rows *rows, size_t in_offset, size_t out_offset)
+{
+    nnom_layer *l = &m->layers[i];
+    const nnom_layer_ops *ops = nnom_layer_ops_of(l->type);
+    void (*run)(const nnom_exec *) = !NNOM_HAS_F32 || m->dtype == NNOM_DTYPE_S8 ? ops->run_s8 : ops->run_f32;
+    if (!run) return; /* inputs and views */
+    nnom_exec x;
+    x.layer = l;
+    x.n_inputs = l->n_inputs;
+    for (int32_t j = 0; j < l->n_inputs; j++) {
+        const nnom_layer *src = &m->layers[l->inputs[j]];
+        x.in[j] = buffer_ptr(m, src->buffer);
+        x.in_layer[j] = src;
+        x.in_state[j] = NNOM_HAS_STATE && src->state_bytes ? m->state + src->state_offset : NULL;
+    }
+    if (l->n_inputs > 0) x.in[0] = (const uint8_t *)x.in[0] + in_offset;
+    x.out = buffer_ptr(m, l->buffer) + out_offset;
+    x.scratch = buffer_ptr(m, l->scratch_buffer);
+    x.state = NNOM_HAS_STATE && l->state_bytes ? m->state + l->state_offset : NULL;
+    x.observe = NNOM_HAS_F32 && l->internals >= 0 ? m->internals + 2 * l->internals : NULL;
+    x.rows = rows;
+    uint32_t t0 = m->timer ? m->timer(m->timer_ctx) : 0;
+    run(&x);
+    if (m->timer) l->time_us += (uint32_t)(m->timer(m->timer_ctx) - t0);
+}
+
+nnom_status nnom_model_run(nnom_model *m)
+{
+    if (!m) return NNOM_ERR_ARGUMENT;
+    if (!m->compiled) return nnom_fail(m, NNOM_ERR_STATE, "compile the model before running it");
+    if (!m->arena) return nnom_fail(m, NNOM_ERR_STATE, "the model has no arena: call nnom_model_set_arena() or nnom_model_alloc_arena()");
+    for (int32_t i = 0; i < m->n_layers; i++) {
+        if (i == m->tiling.first) { /* layers first..cut, tile by tile */
+            nnom_tiling_run(m);
+            for (; i < m->tiling.cut; i++) m->layers[i].runs++;
+        } else {
+            nnom_run_layer(m, i, NULL, 0, 0);
+        }
+        m->layers[i].runs++;
+    }
+    return NNOM_OK;
+}
