@@ -123,3 +123,28 @@ def test_to_header(conv_model, tmp_path):
     model.to_header(path, name="conv")
     text = path.read_text()
     assert "conv_load" in text and "CONV_MODEL_BYTES" in text
+
+
+def test_tiling_is_reported_and_equal_to_the_untiled_run():
+    # a ResNet-style block whose first two convolutions make the peak: with a budget of 100 % or more
+    # of its MACs the runtime runs them tile by tile
+    x = np.load(fixture_path("resnet_block.input.npy"))
+    data = nnom.convert(fixture_path("resnet_block.keras"), x, progress=False).to_bytes()
+    plain = nnom.Model(data, tiling_max_extra_macs_percent=-1)
+    assert plain.tiling is None and "tiled:" not in plain.summary()
+    tiled = 0
+    for percent in (0, 100, 300):
+        m = nnom.Model(data, tiling_max_extra_macs_percent=percent)
+        t = m.tiling
+        if t is None:
+            assert m.arena_size == plain.arena_size
+            continue
+        tiled += 1
+        assert t["untiled_arena"] == plain.arena_size
+        assert t["saved_bytes"] == plain.arena_size - m.arena_size > 0
+        assert t["extra_macs"] * 100 <= m.macs * (percent or 15)
+        assert f"in {t['tiles']} tiles of {t['rows_per_tile']} rows" in m.summary()
+        np.testing.assert_array_equal(m.predict(x, int8_output=True), plain.predict(x, int8_output=True))
+    assert tiled >= 2
+    with pytest.raises(ValueError, match="tiling_max_extra_macs_percent"):
+        nnom.Model(data, tiling_max_extra_macs_percent=-2)

@@ -39,10 +39,15 @@ class Model:
     file's bytes. The model keeps its own copy of the bytes, so the object
     given may be released; the weights are used in place from that copy, as
     on a device.
+
+    ``tiling_max_extra_macs_percent``: the runtime may run the memory peak
+    tile by tile (see :attr:`tiling`) when that makes the arena smaller and
+    adds at most this percentage of MACs; 0 is the default (15), -1 turns
+    tiling off. Outputs are the same bit for bit either way.
     """
 
     def __init__(self, path_or_bytes: Union[str, os.PathLike, bytes, bytearray, memoryview], *,
-                 keep_all_outputs: bool = False) -> None:
+                 keep_all_outputs: bool = False, tiling_max_extra_macs_percent: int = 0) -> None:
         if isinstance(path_or_bytes, (str, os.PathLike)):
             try:
                 with open(path_or_bytes, "rb") as f:
@@ -53,8 +58,13 @@ class Model:
             data = bytes(path_or_bytes)
         else:
             raise TypeError(f"Model() takes a path or bytes, not {type(path_or_bytes).__name__}")
-        self._m = _nnom.Model(data, keep_all_outputs)
+        if isinstance(tiling_max_extra_macs_percent, bool) or not isinstance(tiling_max_extra_macs_percent, int) \
+                or tiling_max_extra_macs_percent < -1:
+            raise ValueError("tiling_max_extra_macs_percent is a percentage (0: the default, 15; -1: no tiling), "
+                             f"not {tiling_max_extra_macs_percent!r}")
+        self._m = _nnom.Model(data, keep_all_outputs, tiling_max_extra_macs_percent)
         self._keep_all_outputs = bool(keep_all_outputs)
+        self._tiling_percent = tiling_max_extra_macs_percent
         self._inputs, self._outputs = self._m.io()
         self._workers: List["Model"] = []   # copies for predict(threads=n), made on first use
 
@@ -64,12 +74,12 @@ class Model:
         multiprocessing, Dask or Ray can ship a model to workers. Recurrent state and run statistics
         are not carried: the copy starts as a freshly loaded model."""
         extra = {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
-        return (_unpickle, (self.to_bytes(), self._keep_all_outputs, extra))
+        return (_unpickle, (self.to_bytes(), self._keep_all_outputs, extra, self._tiling_percent))
 
     def _worker_models(self, n: int) -> List["Model"]:
         """``n`` models sharing nothing with each other (this one first, then copies kept for next time)."""
         while len(self._workers) < n - 1:
-            self._workers.append(Model(self.to_bytes()))
+            self._workers.append(Model(self.to_bytes(), tiling_max_extra_macs_percent=self._tiling_percent))
         return [self] + self._workers[:n - 1]
 
     # ---------------------------------------------------------------- shapes
@@ -323,8 +333,8 @@ class Model:
                 f"flash {self.flash_size} B>")
 
 
-def _unpickle(data: bytes, keep_all_outputs: bool, extra: dict) -> Model:
-    model = Model(data, keep_all_outputs=keep_all_outputs)
+def _unpickle(data: bytes, keep_all_outputs: bool, extra: dict, tiling_percent: int = 0) -> Model:
+    model = Model(data, keep_all_outputs=keep_all_outputs, tiling_max_extra_macs_percent=tiling_percent)
     model.__dict__.update(extra)
     return model
 

@@ -111,10 +111,10 @@ static void leave(ModelObject *self)
 
 static int Model_init(ModelObject *self, PyObject *args, PyObject *kwds)
 {
-    static char *kwlist[] = {"data", "keep_all_outputs", NULL};
+    static char *kwlist[] = {"data", "keep_all_outputs", "tiling_max_extra_macs_percent", NULL};
     Py_buffer view;
-    int keep_all = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "y*|p", kwlist, &view, &keep_all)) return -1;
+    int keep_all = 0, tiling_percent = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "y*|pi", kwlist, &view, &keep_all, &tiling_percent)) return -1;
     if (self->model || self->lock) {
         PyBuffer_Release(&view);
         PyErr_SetString(PyExc_RuntimeError, "Model is already initialised");
@@ -140,6 +140,7 @@ static int Model_init(ModelObject *self, PyObject *args, PyObject *kwds)
     nnom_options_init(&opt);
     opt.timer = now_us;
     opt.keep_all_outputs = keep_all;
+    opt.tiling_max_extra_macs_percent = tiling_percent;
     nnom_error err;
     nnom_status st = nnom_model_load(self->bytes, self->size, &opt, &self->model, &err);
     if (st != NNOM_OK) {
