@@ -18,7 +18,9 @@ struct Inspect: ParsableCommand {
                                ("notes", .left)])
         for layer in m.layers {
             var notes: [String] = []
-            if layer.inPlace { notes.append("in place") }
+            if let t = m.tiling, (t.firstLayer...t.cutLayer).contains(layer.index) {
+                notes.append(layer.index == t.cutLayer ? "tiled (cut: written tile by tile)" : "tiled (one band at a time)")
+            } else if layer.inPlace { notes.append("in place") }
             if layer.scratchBytes > 0 {
                 notes.append("scratch \(grouped(layer.scratchBytes)) @ \(grouped(layer.scratchOffset))")
             }

@@ -295,13 +295,16 @@ class Model:
     def summary(self) -> str:
         """A table of the layers, like ``nnom inspect``."""
         rows = [f"{'layer':<22} {'type':<16} {'output':<14} {'scale':>10} {'zp':>5} {'MACs':>9} {'offset':>7} {'bytes':>7}"]
-        for l in self.layers:
+        t = self.tiling
+        for i, l in enumerate(self.layers):
+            if t and t["first_layer"] <= i <= t["cut_layer"]:
+                note = "  tiled (cut: written tile by tile)" if i == t["cut_layer"] else "  tiled (one band at a time)"
+            else:
+                note = "  in place" if l.in_place and l.type not in ("flatten", "reshape", "output") else ""
             rows.append(f"{l.name[:22]:<22} {l.type:<16} {'x'.join(map(str, l.shape)):<14} {l.scale:>10.5f} "
-                        f"{l.zero_point:>5} {l.macs:>9} {l.arena_offset:>7} {l.arena_bytes:>7}"
-                        + ("  in place" if l.in_place and l.type not in ("flatten", "reshape", "output") else ""))
+                        f"{l.zero_point:>5} {l.macs:>9} {l.arena_offset:>7} {l.arena_bytes:>7}" + note)
         rows.append(f"arena {self.arena_size} bytes (lower bound {self.arena_lower_bound}), "
                     f"flash {self.flash_size} bytes, {self.macs} MACs")
-        t = self.tiling
         if t:
             names = [l.name for l in self.layers]
             rows.append(f"tiled: layers {t['first_layer']}..{t['cut_layer']} ({names[t['first_layer']]} to "
