@@ -3,8 +3,9 @@
  *
  * Random chains input -> 2..7 layers -> output, int8 and float32: 2-D
  * convolutions (1..12 filters) and depthwise convolutions (multiplier 1 or 2)
- * with 1..5 kernels, strides 1..3, dilation 1 or 2, SAME or VALID padding, and
- * zero paddings (0..2 on each side) before them; inputs of 4..40 rows and
+ * with 1..5 kernels, strides 1..3, dilation 1 or 2, SAME or VALID padding,
+ * zero paddings (0..2 on each side) before them, and max and average pools
+ * (1..4 windows, strides 1..3, SAME or VALID); inputs of 4..40 rows and
  * columns, 1..8 channels. Each model is compiled twice from the same weights:
  * with a random MAC budget of 1..300 % (the planner tiles where that makes the
  * arena smaller) and with tiling off. On the same random input both runs must
@@ -14,14 +15,15 @@
  *
  * Then MobileNetV1 alpha 0.25 at 96x96x3 (its 13 depthwise blocks, without
  * the classifier) with the default budget: tiled, equal bit for bit, smaller
- * arena, at most 40 KiB in int8; the figures are printed.
+ * arena, at most 40 KiB in int8; the figures are printed. And the 28x28
+ * CNN's convolutions and max pools (its dense head left out), tiled.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "test_util.h"
 
-enum { K_CONV, K_DW, K_PAD };
+enum { K_CONV, K_DW, K_PAD, K_MAX_POOL, K_AVG_POOL };
 
 typedef struct {
     int kind;
@@ -115,6 +117,12 @@ static nnom_model *build(const chain *ch, nnom_dtype dt, int32_t percent)
             d.type = NNOM_LAYER_ZERO_PADDING2D;
             for (int k = 0; k < 4; k++) d.params.pad[k] = s->pad[k];
             d.quant = q;
+        } else if (s->kind == K_MAX_POOL || s->kind == K_AVG_POOL) {
+            d.type = s->kind == K_MAX_POOL ? NNOM_LAYER_MAX_POOL2D : NNOM_LAYER_AVG_POOL2D;
+            d.params.kernel[0] = d.params.kernel[1] = s->k;
+            d.params.stride[0] = d.params.stride[1] = s->stride;
+            d.params.padding = s->padding;
+            d.quant = q; /* values keep their quantisation (an average pool without blobs) */
         } else {
             d.type = s->kind == K_CONV ? NNOM_LAYER_CONV2D : NNOM_LAYER_DEPTHWISE_CONV2D;
             d.params.kernel[0] = d.params.kernel[1] = s->k;
@@ -194,6 +202,17 @@ static void random_chain(chain *ch, nnom_dtype dt)
         int32_t h = ch->h, w = ch->w, ok = 1;
         for (int i = 0; i < layers && ok; i++) {
             spec *s = &ch->s[ch->n++];
+            if (i > 0 && tu_rand_int(0, 4) == 0) { /* a pool: up to 4x4, stride 1..3 */
+                s->kind = tu_rand_int(0, 1) ? K_MAX_POOL : K_AVG_POOL;
+                s->k = tu_rand_int(1, 4);
+                s->stride = tu_rand_int(1, 3);
+                s->dil = 1;
+                s->padding = tu_rand_int(0, 1) ? NNOM_PADDING_SAME : NNOM_PADDING_VALID;
+                h = window_out(h, s->k, s->stride, 1, s->padding);
+                w = window_out(w, s->k, s->stride, 1, s->padding);
+                ok = h > 0 && w > 0;
+                continue;
+            }
             if (i > 0 && i < layers - 1 && ch->s[ch->n - 2].kind != K_PAD && tu_rand_int(0, 3) == 0) {
                 s->kind = K_PAD;
                 for (int k = 0; k < 4; k++) s->pad[k] = tu_rand_int(0, 2);
@@ -209,7 +228,7 @@ static void random_chain(chain *ch, nnom_dtype dt)
         if (!ok) continue;
         int32_t c = ch->c;
         for (int i = 0; i < ch->n; i++)
-            if (ch->s[i].kind != K_PAD) c = make_blobs(&ch->s[i], dt, c);
+            if (ch->s[i].kind == K_CONV || ch->s[i].kind == K_DW) c = make_blobs(&ch->s[i], dt, c);
         return;
     }
 }
@@ -275,7 +294,7 @@ static void mobilenet(nnom_dtype dt)
     }
     int32_t c = ch.c;
     for (int i = 0; i < ch.n; i++)
-        if (ch.s[i].kind != K_PAD) c = make_blobs(&ch.s[i], dt, c);
+        if (ch.s[i].kind == K_CONV || ch.s[i].kind == K_DW) c = make_blobs(&ch.s[i], dt, c);
     nnom_model *tiled = build(&ch, dt, 0), *plain = build(&ch, dt, NNOM_TILING_OFF);
     nnom_tiling_info ti = NNOM_TILING_INFO_INIT;
     TU_OK(tiled, nnom_model_tiling(tiled, &ti));
@@ -293,6 +312,36 @@ static void mobilenet(nnom_dtype dt)
     TU_CHECK(dt != NNOM_DTYPE_S8 || nnom_model_arena_size(tiled) <= 40 * 1024, "MobileNet: tiled arena over 40 KiB");
     TU_CHECK(same_outputs(tiled, plain, dt), "MobileNet (%s): tiled output differs",
              dt == NNOM_DTYPE_S8 ? "int8" : "float32");
+    nnom_model_destroy(tiled);
+    nnom_model_destroy(plain);
+    free_chain(&ch);
+}
+
+/* The 28x28 CNN of examples/c without its dense head: three 3x3 convolutions (12, 24, 48 filters,
+ * SAME, ReLU) each followed by a 2x2 max pool. Bands of the pools' output rows need no halo. */
+static void cnn28(void)
+{
+    chain ch;
+    memset(&ch, 0, sizeof ch);
+    ch.h = ch.w = 28;
+    ch.c = 1;
+    static const int32_t filters[] = {12, 24, 48};
+    int32_t c = ch.c;
+    for (size_t b = 0; b < sizeof filters / sizeof filters[0]; b++) {
+        spec *s = &ch.s[ch.n++];
+        *s = (spec){.kind = K_CONV, .k = 3, .stride = 1, .dil = 1, .padding = NNOM_PADDING_SAME,
+                    .units = filters[b], .activation = NNOM_ACT_RELU};
+        c = make_blobs(s, NNOM_DTYPE_S8, c);
+        ch.s[ch.n++] = (spec){.kind = K_MAX_POOL, .k = 2, .stride = 2, .dil = 1, .padding = NNOM_PADDING_VALID};
+    }
+    nnom_model *tiled = build(&ch, NNOM_DTYPE_S8, 0), *plain = build(&ch, NNOM_DTYPE_S8, NNOM_TILING_OFF);
+    nnom_tiling_info ti = NNOM_TILING_INFO_INIT;
+    TU_OK(tiled, nnom_model_tiling(tiled, &ti));
+    printf("test_tiling: 28x28 CNN (int8): arena %u B untiled, %u B tiled (layers %d..%d, %d tiles of %d rows), "
+           "%lu MACs added\n", (unsigned)nnom_model_arena_size(plain), (unsigned)nnom_model_arena_size(tiled),
+           (int)ti.first_layer, (int)ti.cut_layer, (int)ti.tiles, (int)ti.rows_per_tile, (unsigned long)ti.extra_macs);
+    TU_CHECK(ti.first_layer >= 0 && nnom_model_arena_size(tiled) < nnom_model_arena_size(plain), "28x28 CNN not tiled");
+    TU_CHECK(same_outputs(tiled, plain, NNOM_DTYPE_S8), "28x28 CNN: tiled output differs");
     nnom_model_destroy(tiled);
     nnom_model_destroy(plain);
     free_chain(&ch);
@@ -327,6 +376,7 @@ int main(void)
     }
     mobilenet(NNOM_DTYPE_S8);
     mobilenet(NNOM_DTYPE_F32);
+    cnn28();
     printf("test_tiling: %d random chains, %d tiled, all equal to the untiled run\n", cases, tiled_cases);
     TU_CHECK(tiled_cases > cases / 3, "only %d of %d chains tiled", tiled_cases, cases);
     return tu_finish("test_tiling");

@@ -52,7 +52,7 @@ typedef struct nnom_layer {
     uint64_t time_us;
 } nnom_layer;
 
-/* A tiled run (core/tiling.c) of a layer whose ops have NNOM_OPS_ROWS: the call computes output rows
+/* A tiled run (core/tiling.c) of a layer whose ops have rows_window: the call computes output rows
  * [out_first, out_first + out_rows) of the layer's whole output into nnom_exec.out, reading a band of
  * its input: nnom_exec.in[0] points at input row in_first (counted in the whole input, the layer's
  * in_layer[0]), and holds in_rows rows. Window taps outside the band read as padding, so the band
@@ -77,7 +77,7 @@ typedef struct nnom_exec {
     void *scratch;           /* scratch_bytes bytes, 4-byte aligned, NULL if 0 */
     void *state;             /* state_bytes bytes of persistent state, 8-byte aligned, NULL if 0 */
     float *observe;          /* observing float32 models: the layer's (min, max) pairs to widen, else NULL */
-    const nnom_rows *rows;   /* tiled runs: the rows this call computes (NNOM_OPS_ROWS types); NULL: all */
+    const nnom_rows *rows;   /* tiled runs: the rows this call computes (types with rows_window); NULL: all */
 } nnom_exec;
 
 /* Context handed to infer(): the model (for error messages) and the dtype. */
@@ -95,9 +95,9 @@ enum {
     /* With NNOM_OPS_IN_PLACE: also when the output is larger than input 0 (the buffer grows;
      * the kernel moves elements to higher addresses, last first). */
     NNOM_OPS_IN_PLACE_GROWS = 1u << 2,
-    /* A 2-D window layer whose kernels honour nnom_exec.rows (a band of output rows from a band of input
-     * rows); the tiler (core/tiling.c) may run it tile by tile. */
-    NNOM_OPS_ROWS = 1u << 3
+    /* With rows_window: window taps in the padding add nothing, as taps reading the zero point (int8)
+     * or 0.0 (float32) would (convolutions): a zero padding before the layer can be folded into it. */
+    NNOM_OPS_PADDING_READS_ZERO = 1u << 3
 };
 
 typedef struct nnom_layer_ops {
@@ -120,6 +120,12 @@ typedef struct nnom_layer_ops {
     /* With NNOM_OPS_IN_PLACE: the scratch bytes the kernel needs when it runs in place (they
      * replace scratch_bytes() for that layer; the kernel sees l->in_place). NULL: unchanged. */
     uint32_t (*inplace_scratch_bytes)(const nnom_layer *l, const nnom_infer_ctx *ctx);
+    /* A 2-D window layer whose kernels honour nnom_exec.rows (a band of output rows from a band of
+     * input rows; apply it with nnom_rows_narrow()), so that the tiler (core/tiling.c) may run it tile
+     * by tile: output row y reads input rows y * *stride - *pad_top + (0 .. *span - 1), @p in being its
+     * input layer. NULL: never tiled. */
+    void (*rows_window)(const nnom_layer *l, const nnom_layer *in, int32_t *stride, int32_t *pad_top,
+                        int32_t *span);
     /* Kernels. NULL for INPUT and views. */
     void (*run_s8)(const nnom_exec *x);
     void (*run_f32)(const nnom_exec *x);
@@ -132,6 +138,18 @@ typedef struct nnom_layer_ops {
     void (*state_read)(const nnom_layer *l, nnom_dtype dtype, const void *state, int32_t which, float *out);
     void (*state_write)(const nnom_layer *l, nnom_dtype dtype, void *state, int32_t which, const float *in);
 } nnom_layer_ops;
+
+/* A window kernel's rows narrowed to the band of @p r (NULL: unchanged): output row out_first + y reads
+ * input row (out_first + y) * stride - pad_top + tap, which is band row y * stride - (pad_top +
+ * out_first * stride - in_first) + tap. */
+static inline void nnom_rows_narrow(const nnom_rows *r, int32_t stride, int32_t *in_h, int32_t *out_h,
+                                    int32_t *pad_top)
+{
+    if (!r) return;
+    *pad_top = *pad_top + r->in_first - r->out_first * stride;
+    *in_h = r->in_rows;
+    *out_h = r->out_rows;
+}
 
 /* The most elements a layer's output may have: every byte offset and size stays far inside 32 bits. */
 #define NNOM_MAX_LAYER_ELEMENTS (1 << 28)

@@ -3,17 +3,18 @@
  * bands of rows): a compile-time rewrite of the plan, run by the same kernels.
  *
  * The stage. A chain of layers first..cut, each reading only the one before
- * it, each (but the cut) read by the next one only: 2-D convolutions and
- * depthwise convolutions (types with NNOM_OPS_ROWS), and 2-D zero paddings
- * right before one of them (folded into it: the padding's rows and columns
- * are the convolution's padding, whose taps read as the zero point, exactly
- * what the padding writes). The chain's input exists whole; so does the
- * cut's output.
+ * it, each (but the cut) read by the next one only: 2-D window layers whose
+ * kernels take a band of rows (nnom_layer_ops.rows_window: convolutions,
+ * depthwise convolutions, max and average pools), and 2-D zero paddings right
+ * before a convolution (folded into it: the padding's rows and columns become
+ * the convolution's padding, whose taps add nothing, exactly as the zero
+ * point the padding writes; NNOM_OPS_PADDING_READS_ZERO). The chain's input
+ * exists whole; so does the cut's output.
  *
  * Tiles. Tile t is output rows [t * rows, min((t + 1) * rows, H)) of the cut.
  * Going backwards through the chain, a window layer's output rows
  * [y0, y1) read the input rows [y0 * s - pad_top, (y1 - 1) * s - pad_top +
- * (k - 1) * d] (stride s, kernel k, dilation d), clipped to the rows that
+ * span - 1] (stride s, the window's span of rows), clipped to the rows that
  * exist (the rest is padding); those are the output rows its producer computes
  * for this tile, into its band. A layer's band holds the most rows any tile
  * needs. Neighbouring tiles overlap in their upper layers (the halo), which
@@ -39,7 +40,6 @@
 
 #include "core/model_internal.h"
 #include "core/struct_size.h"
-#include "layers/conv_common.h"
 
 /* The most layers in a tiled chain (paddings included): bounds the search and the work per tile. */
 #define TILE_MAX_CHAIN 16
@@ -55,8 +55,14 @@ typedef struct {
 static int is_window(const nnom_model *m, int32_t i)
 {
     const nnom_layer *l = &m->layers[i];
-    return (nnom_layer_ops_of(l->type)->flags & NNOM_OPS_ROWS) && l->n_inputs == 1 && l->shape.rank == 3 &&
+    return nnom_layer_ops_of(l->type)->rows_window && l->n_inputs == 1 && l->shape.rank == 3 &&
            m->layers[l->inputs[0]].shape.rank == 3;
+}
+
+/* Whether a zero padding right before window layer @p i can be folded into it. */
+static int folds_padding(const nnom_model *m, int32_t i)
+{
+    return (nnom_layer_ops_of(m->layers[i].type)->flags & NNOM_OPS_PADDING_READS_ZERO) != 0;
 }
 
 static int is_pad(const nnom_model *m, int32_t i)
@@ -73,13 +79,14 @@ static size_t row_bytes(const nnom_model *m, int32_t i)
 }
 
 /* Whether layer @p j can follow the chain that ends at j - 1: it reads j - 1 only, and is its only
- * reader (last_use is the plan's). A padding follows a window layer, and is followed by one: the
- * cut is a window layer, and a padding after a padding does not link. */
+ * reader (last_use is the plan's). A padding follows a window layer, and is followed by one it folds
+ * into (the cut is a window layer). */
 static int links(const nnom_model *m, int32_t j)
 {
     const nnom_layer *l = &m->layers[j];
-    return l->n_inputs == 1 && l->inputs[0] == j - 1 && m->layers[j - 1].last_use == j &&
-           (is_window(m, j) || (is_pad(m, j) && !is_pad(m, j - 1)));
+    if (l->n_inputs != 1 || l->inputs[0] != j - 1 || m->layers[j - 1].last_use != j) return 0;
+    if (is_pad(m, j - 1)) return is_window(m, j) && folds_padding(m, j);
+    return is_window(m, j) || is_pad(m, j);
 }
 
 /* The rows of tile @p t (of @p rows cut rows) in every layer of chain first..cut. Returns 0 if some
@@ -92,11 +99,12 @@ static int tile_spans(const nnom_model *m, int32_t first, int32_t cut, int32_t r
     while (j >= first) {
         const nnom_layer *l = &m->layers[j];
         const int32_t src = l->inputs[0];
-        const nnom_conv_args a = nnom_conv_layer_args(l, &m->layers[src], m->dtype);
+        int32_t stride = 1, pad_top = 0, span = 1;
+        nnom_layer_ops_of(l->type)->rows_window(l, &m->layers[src], &stride, &pad_top, &span);
         const int folded = src >= first && is_pad(m, src);
         const int32_t top = folded ? m->layers[src].p->pad[0] : 0;
         const int32_t real = folded ? m->layers[m->layers[src].inputs[0]].dims.h : m->layers[src].dims.h;
-        const int32_t lo = y0 * a.stride_h - a.pad_top, hi = (y1 - 1) * a.stride_h - a.pad_top + (a.k_h - 1) * a.dil_h;
+        const int32_t lo = y0 * stride - pad_top, hi = (y1 - 1) * stride - pad_top + span - 1;
         const int32_t f = lo > top ? lo : top, e = hi < top + real - 1 ? hi : top + real - 1;
         if (f > e) return 0;
         nnom_rows *r = &out->rows[j - first];

@@ -21,10 +21,7 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
 
 static int inplace_ok(const nnom_layer *l, const nnom_infer_ctx *ctx) { return nnom_ops_max_pool.inplace_ok(l, ctx); }
 
-static nnom_pool_args pool_args(const nnom_exec *x)
-{
-    return nnom_pool_window_args(x->layer, &x->in_layer[0]->shape, &x->layer->shape);
-}
+static nnom_pool_args pool_args(const nnom_exec *x) { return nnom_pool_exec_args(x); }
 
 static void run_s8(const nnom_exec *x)
 {
@@ -45,6 +42,7 @@ const nnom_layer_ops nnom_ops_avg_pool = {
     .flags = NNOM_OPS_IN_PLACE,
     .infer = infer,
     .inplace_ok = inplace_ok,
+    .rows_window = nnom_pool_rows_window,
     .run_s8 = run_s8,
     .run_f32 = NNOM_RUN_F32(run_f32),
 };

@@ -207,17 +207,20 @@ nnom_conv_args nnom_conv_exec_args(const nnom_exec *x, nnom_dtype dtype)
 {
     nnom_conv_args a = nnom_conv_layer_args(x->layer, x->in_layer[0], dtype);
     const nnom_rows *r = x->rows;
-    if (!r) return a;
-    /* output row out_first + y reads input row (out_first + y) * stride - pad_top + tap, which is band
-     * row y * stride - (pad_top + out_first * stride - in_first) + tap */
-    a.pad_top = a.pad_top + r->in_first - r->out_first * a.stride_h;
-    a.in_h = r->in_rows;
-    a.out_h = r->out_rows;
-    if (r->fold_w > 0) {
+    nnom_rows_narrow(r, a.stride_h, &a.in_h, &a.out_h, &a.pad_top);
+    if (r && r->fold_w > 0) {
         a.pad_left += r->fold_left;
         a.in_w = r->fold_w;
     }
     return a;
+}
+
+void nnom_conv_rows_window(const nnom_layer *l, const nnom_layer *in, int32_t *stride, int32_t *pad_top, int32_t *span)
+{
+    const nnom_conv_args a = nnom_conv_layer_args(l, in, NNOM_DTYPE_F32); /* the geometry only */
+    *stride = a.stride_h;
+    *pad_top = a.pad_top;
+    *span = (a.k_h - 1) * a.dil_h + 1;
 }
 
 static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx) { return nnom_conv_infer(l, ctx, 0); }
@@ -321,7 +324,8 @@ static void run_f32(const nnom_exec *x)
 const nnom_layer_ops nnom_ops_conv = {
     .min_inputs = 1,
     .max_inputs = 1,
-    .flags = NNOM_OPS_IN_PLACE | NNOM_OPS_IN_PLACE_GROWS | NNOM_OPS_ROWS,
+    .flags = NNOM_OPS_IN_PLACE | NNOM_OPS_IN_PLACE_GROWS | NNOM_OPS_PADDING_READS_ZERO,
+    .rows_window = nnom_conv_rows_window,
     .infer = infer,
     .scratch_bytes = scratch_bytes,
     .macs = macs,

@@ -19,4 +19,7 @@ nnom_conv_args nnom_conv_layer_args(const nnom_layer *l, const nnom_layer *in, n
  * x->rows for a tiled one (in_h, out_h and pad_top; in_w and pad_left for a folded padding). */
 nnom_conv_args nnom_conv_exec_args(const nnom_exec *x, nnom_dtype dtype);
 
+/* nnom_layer_ops.rows_window of convolutions and depthwise convolutions. */
+void nnom_conv_rows_window(const nnom_layer *l, const nnom_layer *in, int32_t *stride, int32_t *pad_top, int32_t *span);
+
 #endif /* NNOM_LAYERS_CONV_COMMON_H */

@@ -152,7 +152,8 @@ static void run_f32(const nnom_exec *x)
 const nnom_layer_ops nnom_ops_depthwise_conv = {
     .min_inputs = 1,
     .max_inputs = 1,
-    .flags = NNOM_OPS_IN_PLACE | NNOM_OPS_ROWS,
+    .flags = NNOM_OPS_IN_PLACE | NNOM_OPS_PADDING_READS_ZERO,
+    .rows_window = nnom_conv_rows_window,
     .infer = infer,
     .macs = macs,
     .inplace_ok = inplace_ok,

@@ -12,6 +12,9 @@
  * so instruction-per-MAC figures charge pooling to the layers doing arithmetic.
  * In place: allowed when no padding lies above or left of the input (pad_top
  * and pad_left both 0), where the kernels are proven safe (kernels/pool.h).
+ * Tiled runs (core/tiling.c): a band of output rows from a band of input rows,
+ * window rows outside the band being padding (nnom_pool_exec_args); a zero
+ * padding is never folded into a pool (its cells count, padding's do not).
  */
 #include "layers/pool_common.h"
 
@@ -92,15 +95,30 @@ static int inplace_ok(const nnom_layer *l, const nnom_infer_ctx *ctx)
     return a.pad_top == 0 && a.pad_left == 0;
 }
 
+void nnom_pool_rows_window(const nnom_layer *l, const nnom_layer *in, int32_t *stride, int32_t *pad_top, int32_t *span)
+{
+    const nnom_pool_args a = nnom_pool_window_args(l, &in->shape, &l->shape);
+    *stride = a.stride_h;
+    *pad_top = a.pad_top;
+    *span = a.kernel_h;
+}
+
+nnom_pool_args nnom_pool_exec_args(const nnom_exec *x)
+{
+    nnom_pool_args a = nnom_pool_window_args(x->layer, &x->in_layer[0]->shape, &x->layer->shape);
+    nnom_rows_narrow(x->rows, a.stride_h, &a.in_h, &a.out_h, &a.pad_top);
+    return a;
+}
+
 static void run_s8(const nnom_exec *x)
 {
-    const nnom_pool_args a = nnom_pool_window_args(x->layer, &x->in_layer[0]->shape, &x->layer->shape);
+    const nnom_pool_args a = nnom_pool_exec_args(x);
     nnom_max_pool_s8(&a, (const int8_t *)x->in[0], (int8_t *)x->out);
 }
 
 static void run_f32(const nnom_exec *x)
 {
-    const nnom_pool_args a = nnom_pool_window_args(x->layer, &x->in_layer[0]->shape, &x->layer->shape);
+    const nnom_pool_args a = nnom_pool_exec_args(x);
     nnom_max_pool_f32(&a, (const float *)x->in[0], (float *)x->out);
 }
 
@@ -110,6 +128,7 @@ const nnom_layer_ops nnom_ops_max_pool = {
     .flags = NNOM_OPS_IN_PLACE,
     .infer = infer,
     .inplace_ok = inplace_ok,
+    .rows_window = nnom_pool_rows_window,
     .run_s8 = run_s8,
     .run_f32 = NNOM_RUN_F32(run_f32),
 };

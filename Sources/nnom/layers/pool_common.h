@@ -22,6 +22,11 @@ nnom_status nnom_pool_window_infer(nnom_layer *l, const nnom_infer_ctx *ctx, int
  * (other fields 0). */
 nnom_pool_args nnom_pool_window_args(const nnom_layer *l, const nnom_shape *in_shape, const nnom_shape *out_shape);
 
+/* Window pools: nnom_layer_ops.rows_window, and the kernel geometry of one call (narrowed to the band
+ * of x->rows in a tiled run). */
+void nnom_pool_rows_window(const nnom_layer *l, const nnom_layer *in, int32_t *stride, int32_t *pad_top, int32_t *span);
+nnom_pool_args nnom_pool_exec_args(const nnom_exec *x);
+
 /* Global pools: checks the input's rank, sets l->shape (C); *cells receives H * W. */
 nnom_status nnom_pool_global_infer(nnom_layer *l, const nnom_infer_ctx *ctx, int64_t *cells);
 
