@@ -14,6 +14,8 @@
  *                     fw_test_inputs[][], and optionally FW_TEST_LABELS / fw_test_labels[]
  *   FW_BENCH_RUNS     inferences between the markers (default 4)
  *   FW_POOL_BYTES     static memory for the model and its arena (default 48 KB)
+ *   FW_TILING_PERCENT nnom_options.tiling_max_extra_macs_percent (default 0: the runtime's default;
+ *                     NNOM_TILING_OFF, -1: no tiling)
  *
  * Output lines (the host script relies on them):
  *   output <i>.<o>: <v0> <v1> ...      test input i, model output o: every value, or
@@ -37,6 +39,9 @@
 #define FW_CAT(a, b) FW_CAT_(a, b)
 #define FW_MODEL_DATA FW_CAT(FW_MODEL, _model_data)
 
+#ifndef FW_TILING_PERCENT
+#define FW_TILING_PERCENT 0
+#endif
 #ifndef FW_BENCH_RUNS
 #define FW_BENCH_RUNS 4
 #endif
@@ -116,6 +121,7 @@ int main(void)
     nnom_pool_init(&pool, pool_memory, sizeof pool_memory);
     nnom_options options = NNOM_OPTIONS_INIT;
     options.allocator = &pool.allocator;
+    options.tiling_max_extra_macs_percent = FW_TILING_PERCENT;
     /* marks each layer for the instruction-count plugin; which layer each mark is, the host
      * lists (make_headers' NAME_layers.txt) */
     options.timer = fw_layer_timer;

@@ -286,16 +286,18 @@ uint64_t nnom_plan_place(nnom_buffer *b, int32_t n, uint64_t limit, void *block,
 nnom_status nnom_plan(nnom_model *m)
 {
     const int32_t n = m->n_layers;
-    /* at most one buffer per layer that is not a view, plus one per scratch */
+    /* at most one buffer per layer that is not a view, plus one per layer type that may have scratch: a
+     * count that depends on the layers only, so that the plans a compile makes one after the other (the
+     * tiler's candidates) reuse one block (a bump allocator takes back only its last block) */
     int32_t most = 0;
     for (int32_t i = 0; i < n; i++) {
         const nnom_layer *l = &m->layers[i];
-        most += !(nnom_layer_ops_of(l->type)->flags & NNOM_OPS_VIEW) || l->n_inputs == 0;
-        most += l->scratch_bytes != 0 || nnom_layer_ops_of(l->type)->inplace_scratch_bytes;
+        const nnom_layer_ops *ops = nnom_layer_ops_of(l->type);
+        most += !(ops->flags & NNOM_OPS_VIEW) || l->n_inputs == 0;
+        most += ops->scratch_bytes != NULL || ops->inplace_scratch_bytes != NULL;
     }
     if (most == 0) most = 1;
-    nnom_free(m, m->buffers);
-    m->buffers = (nnom_buffer *)nnom_alloc(m, (size_t)most * sizeof(nnom_buffer));
+    if (!m->buffers) m->buffers = (nnom_buffer *)nnom_alloc(m, (size_t)most * sizeof(nnom_buffer));
     if (!m->buffers) return nnom_fail(m, NNOM_ERR_NO_MEMORY, "out of memory while planning %d layers", (int)n);
     m->n_buffers = 0;
 

@@ -41,8 +41,9 @@
 #include "core/model_internal.h"
 #include "core/struct_size.h"
 
-/* The most layers in a tiled chain (paddings included): bounds the search and the work per tile. */
-#define TILE_MAX_CHAIN 16
+/* The most layers in a tiled chain (paddings included): bounds the search, the work per tile and the
+ * stack of a tiled run (one nnom_rows per layer, 24 bytes). */
+#define TILE_MAX_CHAIN 10
 
 #define PERCENT 100
 
