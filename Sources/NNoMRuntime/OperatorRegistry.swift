@@ -9,7 +9,7 @@ import CNNoMRuntime
 /// load, with the operator's name.
 ///
 ///     let ops = OperatorRegistry()
-///     try ops.register(&myOperator)            // a `static nnom_user_op` of a C target
+///     try ops.register(my_operator())          // a C target's `const nnom_user_op *my_operator(void)`
 ///     let model = try Model(contentsOf: url, operators: ops)
 ///
 /// Models and converters keep their registry alive; the operators registered must stay valid and

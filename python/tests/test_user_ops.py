@@ -193,3 +193,55 @@ def test_live_keras_model_with_a_lambda_and_a_custom_layer():
     assert sqnr_db(ref, model.predict(x)) >= 30.0
     rows = nnom.compare(model, km, x[:16])
     assert rows and all(r["sqnr_db"] >= 25.0 for r in rows)
+
+
+def _doc_blocks(language):
+    import re
+
+    root = os.path.dirname(os.path.dirname(fixture_path("user_op_lambda.keras")))
+    root = os.path.dirname(os.path.dirname(root))
+    with open(os.path.join(root, "docs", "user-operators.md")) as f:
+        text = f.read()
+    return root, re.findall(r"```%s\n(.*?)```" % language, text, re.S)
+
+
+def test_the_docs_examples_run_and_the_firmware_program_matches_python(tmp_path, monkeypatch, capsys):
+    """docs/user-operators.md: the Python example runs as written (from the repository's root, here a
+    folder linking to its Tests); its weights.h builds examples/user_ops/firmware.c, whose C operator
+    gives the int8 outputs of the Python reference within one step; the C load_model() quoted in the
+    docs is the program's."""
+    import subprocess
+
+    root, blocks = _doc_blocks("python")
+    assert len(blocks) == 1
+    os.symlink(os.path.join(root, "Tests"), tmp_path / "Tests")
+    monkeypatch.chdir(tmp_path)
+    scope = {}
+    exec(compile(blocks[0], "docs/user-operators.md", "exec"), scope)
+    printed = capsys.readouterr().out
+    assert "custom" in printed and f"needs user operator '{OP}'" in printed
+    header = tmp_path / "lambda_weights.h"
+    assert f'LAMBDA_WEIGHTS_USER_OPS {{ "{OP}" }}' in header.read_text()
+    _, c_blocks = _doc_blocks("c")
+    with open(os.path.join(root, "examples", "user_ops", "firmware.c")) as f:
+        assert c_blocks[-1] in f.read(), "the docs quote firmware.c's load_model()"
+
+    model = scope["again"]
+    rng = np.random.default_rng(5)
+    q = [rng.integers(-128, 128, (32, 6, 8), dtype=np.int8) for _ in range(2)]
+    np.concatenate([q[0].reshape(32, -1), q[1].reshape(32, -1)], axis=1).tofile(tmp_path / "inputs.bin")
+    build = tmp_path / "build"
+    subprocess.run(["cmake", "-S", os.path.join(root, "examples", "user_ops"), "-B", str(build),
+                    f"-DWEIGHTS_H={header}", "-DMODEL_NAME=lambda_weights"], check=True, capture_output=True)
+    subprocess.run(["cmake", "--build", str(build), "-j", "2"], check=True, capture_output=True)
+    res = subprocess.run([str(build / "user_ops_firmware"), str(tmp_path / "inputs.bin"),
+                          str(tmp_path / "outputs.bin")], capture_output=True, text=True)
+    assert res.returncode == 0 and "32 samples" in res.stdout, res.stdout + res.stderr
+    c_out = np.fromfile(tmp_path / "outputs.bin", np.int8).reshape(32, -1)
+    y0, y1 = model.predict(q[0], q[1], int8_output=True)
+    c0, c1 = c_out[:, :48], c_out[:, 48:]
+    # the operator's own output: the C kernel (float32, lroundf) against the Python reference (float64)
+    d0 = np.abs(c0.astype(int) - y0.reshape(32, -1).astype(int))
+    assert d0.max() <= 1 and np.mean(d0 == 0) >= 0.99, (d0.max(), np.mean(d0 == 0))
+    d1 = np.abs(c1.astype(int) - y1.reshape(32, -1).astype(int))
+    assert d1.max() <= 2 and np.mean(d1 == 0) >= 0.95, (d1.max(), np.mean(d1 == 0))
