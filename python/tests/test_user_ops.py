@@ -245,3 +245,45 @@ def test_the_docs_examples_run_and_the_firmware_program_matches_python(tmp_path,
     assert d0.max() <= 1 and np.mean(d0 == 0) >= 0.99, (d0.max(), np.mean(d0 == 0))
     d1 = np.abs(c1.astype(int) - y1.reshape(32, -1).astype(int))
     assert d1.max() <= 2 and np.mean(d1 == 0) >= 0.95, (d1.max(), np.mean(d1 == 0))
+    # the same C operator from Python, as a plugin: bit for bit with the firmware program
+    with_c = nnom.Model(tmp_path / "lambda.nnom", op_plugins=[build_plugin(tmp_path)])
+    p0, p1 = with_c.predict(q[0], q[1], int8_output=True)
+    np.testing.assert_array_equal(np.concatenate([p0.reshape(32, -1), p1.reshape(32, -1)], axis=1), c_out)
+
+
+def build_plugin(folder):
+    """examples/user_ops/weighted_diff_plugin.c as a shared library, built with the system's cc."""
+    import shutil
+    import subprocess
+
+    cc = shutil.which("cc")
+    if cc is None:
+        pytest.skip("no C compiler")
+    root, _ = _doc_blocks("python")
+    out = os.path.join(folder, "weighted_diff.so")
+    subprocess.run([cc, "-shared", "-fPIC", "-O2", "-I", os.path.join(root, "include"),
+                    os.path.join(root, "examples", "user_ops", "weighted_diff_plugin.c"), "-o", out, "-lm"],
+                   check=True)
+    return out
+
+
+def test_c_operators_from_a_plugin(tmp_path):
+    x0, x1 = load("input0"), load("input1")
+    plugin = build_plugin(str(tmp_path))
+    model = nnom.convert(fixture_path("user_op_lambda.keras"), [x0, x1], op_plugins=plugin, progress=False)
+    y0, y1 = model.predict([x0, x1])
+    assert sqnr_db(load("output0"), y0) >= 30.0 and sqnr_db(load("output1"), y1) >= 30.0
+    # the C int8 kernel against a double reference from the int8 inputs
+    rng = np.random.default_rng(11)
+    q0, q1 = (rng.integers(-128, 128, (16, 6, 8), dtype=np.int8) for _ in range(2))
+    (s0, z0), (s1, z1) = [(t["scale"], t["zero_point"]) for t in model.inputs]
+    sy, zy = model.outputs[0]["scale"], model.outputs[0]["zero_point"]
+    y = ((q0.astype(np.float64) - z0) * s0 - 0.75 * (q1.astype(np.float64) - z1) * s1) / sy
+    want = np.clip(np.sign(y) * np.floor(np.abs(y) + 0.5) + zy, -128, 127)
+    diff = np.abs(model.predict(q0, q1, int8_output=True)[0].astype(int) - want.astype(int))
+    assert diff.max() <= 1 and np.mean(diff == 0) >= 0.99
+    with pytest.raises(OSError, match="missing.so"):
+        nnom.Model(model.to_bytes(), op_plugins=[str(tmp_path / "missing.so")])
+    with pytest.raises(ValueError, match=f"'{OP}' is already registered|already"):
+        nnom.Model(model.to_bytes(), op_plugins=[plugin], custom_ops={OP: weighted_diff})
+    np.testing.assert_array_equal(nnom.Model(model.to_bytes(), op_plugins=plugin).predict([x0, x1])[1], y1)

@@ -76,7 +76,7 @@ def convert(model_or_path, calibration=None, *, output: Union[str, os.PathLike, 
             header: Union[str, os.PathLike, None] = None, header_name: Optional[str] = None,
             per_channel: bool = True, method: str = "minmax", percentile: float = 99.99,
             progress: Optional[bool] = None, isolate: Optional[bool] = None,
-            custom_ops: Optional[dict] = None) -> Model:
+            custom_ops: Optional[dict] = None, op_plugins=None) -> Model:
     """Converts a Keras model, or an int8 TensorFlow Lite model, to an int8 nnom model in one line.
 
     A path ending in ``.tflite`` is a model TensorFlow already quantised
@@ -113,17 +113,20 @@ def convert(model_or_path, calibration=None, *, output: Union[str, os.PathLike, 
     (docs/user-operators.md). Calibration calls it, so the conversion runs in
     this process (``isolate`` defaults to False then; True is refused). The
     returned model keeps ``custom_ops``; firmware needs a C operator of each
-    name, as weights.h says.
+    name, as weights.h says. ``op_plugins=["./my_ops.so"]`` takes C operators
+    from plugins instead (their float32 kernels calibrate, their int8 kernels
+    run in the returned model: bit-exact with the device).
     """
-    ops = op_set(custom_ops)
+    ops = op_set(custom_ops, op_plugins)
     if ops is not None and isolate:
-        raise ValueError("custom_ops: the Python functions run during calibration, in this process; "
-                         "isolate=True (reading the Keras file in a child process) cannot call them")
+        raise ValueError("custom_ops, op_plugins: user operators run during calibration, in this process; "
+                         "isolate=True (reading the Keras file in a child process) cannot use them")
     if isolate is None:
         isolate = ops is None
     if _is_tflite(model_or_path):
         if ops is not None:
-            raise ValueError("custom_ops: a .tflite model is converted as it is; it has no Lambda layers to map")
+            raise ValueError("custom_ops, op_plugins: a .tflite model is converted as it is; it has no Lambda "
+                             "layers to map")
         return _convert_tflite(os.fspath(model_or_path), calibration, output, header, header_name)
     tmp = None
     if isinstance(model_or_path, (str, os.PathLike)):
@@ -160,7 +163,7 @@ def convert(model_or_path, calibration=None, *, output: Union[str, os.PathLike, 
     finally:
         if tmp is not None:
             tmp.cleanup()
-    model = Model(raw, custom_ops=custom_ops)
+    model = Model(raw, custom_ops=custom_ops, op_plugins=op_plugins)
     model.conversion_report = ConversionReport(
         [dict(name=r[0], type=r[1], sqnr_db=r[2], min=r[3], max=r[4]) for r in rows], agreement)
     if output is not None:

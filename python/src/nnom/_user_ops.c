@@ -3,6 +3,11 @@
 
 #include <string.h>
 
+#include "nnom/tools.h"
+
+/* Registry slots set aside for each plugin's operators. */
+#define SLOTS_PER_PLUGIN 64
+
 #if PY_VERSION_HEX < 0x030A0000
 static PyObject *Py_NewRef(PyObject *o)
 {
@@ -28,6 +33,8 @@ struct OpSetObject {
     const nnom_user_op **slots;
     UserOp *ops;
     Py_ssize_t n;
+    nnom_op_plugin **plugins;       /* plugins of C operators, closed after the registry's last use */
+    Py_ssize_t n_plugins;
     PyObject *error;                /* the first exception a callable raised since the reset, or NULL */
     volatile int failed;            /* error != NULL, readable without the GIL */
     char error_op[NNOM_NAME_MAX];
@@ -205,32 +212,69 @@ static void OpSet_dealloc(OpSetObject *self)
 {
     PyObject_GC_UnTrack(self);
     OpSet_clear(self);
+    for (Py_ssize_t i = 0; i < self->n_plugins; i++) nnom_op_plugin_close(self->plugins[i]);
+    PyMem_Free(self->plugins);
     PyMem_Free(self->ops);
     PyMem_Free((void *)self->slots);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
-/* OpSet({name: (infer, run), ...}) */
+/* Loads each plugin (paths as str) into the registry; -1 with an NNoMError-style ValueError/OSError on failure. */
+static int load_plugins(OpSetObject *self, PyObject *paths)
+{
+    const Py_ssize_t n = PyList_GET_SIZE(paths);
+    self->plugins = (nnom_op_plugin **)PyMem_Calloc((size_t)(n ? n : 1), sizeof *self->plugins);
+    if (!self->plugins) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const char *path = PyUnicode_Check(PyList_GET_ITEM(paths, i)) ? PyUnicode_AsUTF8(PyList_GET_ITEM(paths, i))
+                                                                      : NULL;
+        if (!path) {
+            if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "plugin paths are strings");
+            return -1;
+        }
+        nnom_error err;
+        nnom_status st;
+        Py_BEGIN_ALLOW_THREADS
+        st = nnom_op_plugin_open(path, &self->reg, &self->plugins[self->n_plugins], &err);
+        Py_END_ALLOW_THREADS
+        if (st != NNOM_OK) {
+            PyErr_SetString(st == NNOM_ERR_IO ? PyExc_OSError : PyExc_ValueError, err.message);
+            return -1;
+        }
+        self->n_plugins++;
+    }
+    return 0;
+}
+
+/* OpSet({name: (infer, run), ...}, [plugin path, ...]) */
 static int OpSet_init(OpSetObject *self, PyObject *args, PyObject *kwds)
 {
-    PyObject *table;
+    PyObject *table, *paths = NULL;
     if (kwds && PyDict_Size(kwds)) {
         PyErr_SetString(PyExc_TypeError, "OpSet() takes no keyword arguments");
         return -1;
     }
-    if (!PyArg_ParseTuple(args, "O!", &PyDict_Type, &table)) return -1;
+    if (!PyArg_ParseTuple(args, "O!|O!", &PyDict_Type, &table, &PyList_Type, &paths)) return -1;
     if (self->ops) {
         PyErr_SetString(PyExc_RuntimeError, "OpSet is already initialised");
         return -1;
     }
-    const Py_ssize_t n = PyDict_Size(table);
+    const Py_ssize_t n = PyDict_Size(table), n_paths = paths ? PyList_GET_SIZE(paths) : 0;
+    const Py_ssize_t capacity = n + n_paths * SLOTS_PER_PLUGIN;
+    if (capacity > INT32_MAX / 2) {
+        PyErr_SetString(PyExc_ValueError, "too many user operators");
+        return -1;
+    }
     self->ops = (UserOp *)PyMem_Calloc((size_t)(n ? n : 1), sizeof *self->ops);
-    self->slots = (const nnom_user_op **)PyMem_Calloc((size_t)(n ? n : 1), sizeof *self->slots);
+    self->slots = (const nnom_user_op **)PyMem_Calloc((size_t)(capacity ? capacity : 1), sizeof *self->slots);
     if (!self->ops || !self->slots) {
         PyErr_NoMemory();
         return -1;
     }
-    nnom_op_registry_init(&self->reg, self->slots, (int32_t)n);
+    nnom_op_registry_init(&self->reg, self->slots, (int32_t)capacity);
     PyObject *key, *value;
     Py_ssize_t pos = 0;
     while (PyDict_Next(table, &pos, &key, &value)) {
@@ -263,7 +307,7 @@ static int OpSet_init(OpSetObject *self, PyObject *args, PyObject *kwds)
             return -1;
         }
     }
-    return 0;
+    return paths ? load_plugins(self, paths) : 0;
 }
 
 PyTypeObject nnom_py_opset_type = {

@@ -17,7 +17,8 @@
 
 #include "nnom/nnom.h"
 
-/** nnom._nnom.OpSet({name: (infer, run)}) */
+/** nnom._nnom.OpSet({name: (infer, run)}, [plugin path, ...]): Python operators and plugins of C ones
+ *  (nnom_op_plugin_open); the plugins stay loaded as long as the OpSet. */
 extern PyTypeObject nnom_py_opset_type;
 
 /** The registry of @p ops (an OpSet, or None: *reg = NULL); 0 with a TypeError set otherwise. */

@@ -16,10 +16,15 @@ one array of shape ``(1, *output_shape)``. libnnom calls it:
 An exception in ``fn``, or a result of the wrong shape or type, stops the
 call that ran the model with :class:`nnom.NNoMError` naming the operator and
 the layer, the original exception as its ``__cause__``.
+
+``op_plugins=["./my_ops.so"]`` registers the C operators of plugins instead
+(shared libraries exporting ``nnom_plugin_ops()``, docs/user-operators.md):
+the very kernels the device runs, float32 and int8, for bit-exact validation.
 """
 from __future__ import annotations
 
-from typing import Callable, Dict, Mapping, Optional, Sequence, Tuple
+import os
+from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -77,10 +82,23 @@ class _Kernel:
         return np.clip(q, -128, 127).astype(np.int8).tobytes()
 
 
-def op_set(custom_ops: Optional[Mapping[str, Callable]]) -> Optional["_nnom.OpSet"]:
-    """The extension's OpSet for ``custom_ops`` (None for none); checks names and callables."""
+def plugin_paths(op_plugins) -> List[str]:
+    """``op_plugins`` as a list of path strings (a single path is a list of one)."""
+    if op_plugins is None:
+        return []
+    if isinstance(op_plugins, (str, os.PathLike)):
+        op_plugins = [op_plugins]
+    try:
+        return [os.fspath(p) for p in op_plugins]
+    except TypeError:
+        raise TypeError(f"op_plugins: paths to shared libraries are expected, not {op_plugins!r}") from None
+
+
+def op_set(custom_ops: Optional[Mapping[str, Callable]], op_plugins=None) -> Optional["_nnom.OpSet"]:
+    """The extension's OpSet for ``custom_ops`` and ``op_plugins`` (None for none); checks names and callables."""
+    paths = plugin_paths(op_plugins)
     if custom_ops is None:
-        return None
+        return _nnom.OpSet({}, paths) if paths else None
     if not isinstance(custom_ops, Mapping):
         raise TypeError(f"custom_ops: a dict {{name: function}} is expected, not {type(custom_ops).__name__}")
     table: Dict[str, tuple] = {}
@@ -91,4 +109,4 @@ def op_set(custom_ops: Optional[Mapping[str, Callable]]) -> Optional["_nnom.OpSe
             raise TypeError(f"custom_ops['{name}']: a function is expected, not {type(fn).__name__}")
         k = _Kernel(name, fn)
         table[name] = (k.infer, k.run)
-    return _nnom.OpSet(table) if table else None
+    return _nnom.OpSet(table, paths) if table or paths else None
