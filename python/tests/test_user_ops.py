@@ -193,6 +193,8 @@ def test_live_keras_model_with_a_lambda_and_a_custom_layer():
     assert sqnr_db(ref, model.predict(x)) >= 30.0
     rows = nnom.compare(model, km, x[:16])
     assert rows and all(r["sqnr_db"] >= 25.0 for r in rows)
+    labels = np.argmax(ref, axis=1)
+    assert nnom.evaluate(model, x, labels).accuracy >= 0.9
 
 
 def _doc_blocks(language):
