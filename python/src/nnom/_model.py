@@ -9,6 +9,7 @@ from typing import List, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from . import _nnom
+from ._user_ops import op_set, plugin_paths
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,11 @@ class Model:
     given may be released; the weights are used in place from that copy, as
     on a device.
 
+    A model with user operators (CUSTOM layers) loads only with each of them
+    given in ``custom_ops={"name": fn}``, ``fn`` a numpy function, or in a
+    plugin of C operators of ``op_plugins=["./my_ops.so"]`` (see
+    docs/user-operators.md); a missing one raises :class:`NNoMError` naming it.
+
     ``tiling_max_extra_macs_percent``: the runtime may run the memory peak
     tile by tile (see :attr:`tiling`) when that makes the arena smaller and
     adds at most this percentage of MACs; 0 is the default (15), -1 turns
@@ -47,7 +53,8 @@ class Model:
     """
 
     def __init__(self, path_or_bytes: Union[str, os.PathLike, bytes, bytearray, memoryview], *,
-                 keep_all_outputs: bool = False, tiling_max_extra_macs_percent: int = 0) -> None:
+                 keep_all_outputs: bool = False, custom_ops: Optional[dict] = None, op_plugins=None,
+                 tiling_max_extra_macs_percent: int = 0) -> None:
         if isinstance(path_or_bytes, (str, os.PathLike)):
             try:
                 with open(path_or_bytes, "rb") as f:
@@ -62,7 +69,10 @@ class Model:
                 or tiling_max_extra_macs_percent < -1:
             raise ValueError("tiling_max_extra_macs_percent is a percentage (0: the default, 15; -1: no tiling), "
                              f"not {tiling_max_extra_macs_percent!r}")
-        self._m = _nnom.Model(data, keep_all_outputs, tiling_max_extra_macs_percent)
+        self._custom_ops = dict(custom_ops) if custom_ops else None
+        self._op_plugins = plugin_paths(op_plugins)
+        self._ops = op_set(self._custom_ops, self._op_plugins)
+        self._m = _nnom.Model(data, keep_all_outputs, self._ops, tiling_max_extra_macs_percent)
         self._keep_all_outputs = bool(keep_all_outputs)
         self._tiling_percent = tiling_max_extra_macs_percent
         self._inputs, self._outputs = self._m.io()
@@ -74,12 +84,14 @@ class Model:
         multiprocessing, Dask or Ray can ship a model to workers. Recurrent state and run statistics
         are not carried: the copy starts as a freshly loaded model."""
         extra = {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
-        return (_unpickle, (self.to_bytes(), self._keep_all_outputs, extra, self._tiling_percent))
+        return (_unpickle, (self.to_bytes(), self._keep_all_outputs, extra, self._custom_ops, self._op_plugins,
+                            self._tiling_percent))
 
     def _worker_models(self, n: int) -> List["Model"]:
         """``n`` models sharing nothing with each other (this one first, then copies kept for next time)."""
         while len(self._workers) < n - 1:
-            self._workers.append(Model(self.to_bytes(), tiling_max_extra_macs_percent=self._tiling_percent))
+            self._workers.append(Model(self.to_bytes(), custom_ops=self._custom_ops, op_plugins=self._op_plugins,
+                                       tiling_max_extra_macs_percent=self._tiling_percent))
         return [self] + self._workers[:n - 1]
 
     # ---------------------------------------------------------------- shapes
@@ -329,15 +341,17 @@ class Model:
         ``name`` is a C identifier; by default the file's name made one
         (``weights-v2.h``: ``weights_v2``), as ``nnom convert --header`` does.
         Returns the name used."""
-        return _nnom.write_header(self.to_bytes(), os.fspath(path), name)
+        return _nnom.write_header(self.to_bytes(), os.fspath(path), name, None, self._ops)
 
     def __repr__(self) -> str:
         return (f"<nnom.Model {self.dtype}: {len(self.layers)} layers, arena {self.arena_size} B, "
                 f"flash {self.flash_size} B>")
 
 
-def _unpickle(data: bytes, keep_all_outputs: bool, extra: dict, tiling_percent: int = 0) -> Model:
-    model = Model(data, keep_all_outputs=keep_all_outputs, tiling_max_extra_macs_percent=tiling_percent)
+def _unpickle(data: bytes, keep_all_outputs: bool, extra: dict, custom_ops: Optional[dict] = None,
+              op_plugins=None, tiling_percent: int = 0) -> Model:
+    model = Model(data, keep_all_outputs=keep_all_outputs, custom_ops=custom_ops, op_plugins=op_plugins,
+                  tiling_max_extra_macs_percent=tiling_percent)
     model.__dict__.update(extra)
     return model
 
