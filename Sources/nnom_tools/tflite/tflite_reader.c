@@ -65,6 +65,7 @@ static const op_entry SUPPORTED[] = {
     {TFL_OP_PAD, "PAD", tfl_map_pad},
     {TFL_OP_BATCH_TO_SPACE_ND, "BATCH_TO_SPACE_ND", tfl_map_batch_to_space},
     {TFL_OP_SPACE_TO_BATCH_ND, "SPACE_TO_BATCH_ND", tfl_map_space_to_batch},
+    {TFL_OP_TRANSPOSE, "TRANSPOSE", tfl_map_transpose},
     {TFL_OP_MEAN, "MEAN", tfl_map_mean},
     {TFL_OP_SUB, "SUB", tfl_map_add_sub},
     {TFL_OP_SQUEEZE, "SQUEEZE", tfl_map_reshape},
@@ -92,7 +93,6 @@ static const op_entry KNOWN_UNSUPPORTED[] = {
     {27, "SVDF", NULL},
     {32, "CUSTOM", NULL},
     {36, "GATHER", NULL},
-    {39, "TRANSPOSE", NULL},
     {TFL_OP_UNIDIRECTIONAL_SEQUENCE_LSTM, "UNIDIRECTIONAL_SEQUENCE_LSTM", NULL},
     {47, "EXP", NULL},
     {49, "SPLIT", NULL},
@@ -330,8 +330,8 @@ nnom_status tfl_fused(tfl_ctx *x, int32_t act, int32_t *nnom_act)
     else if (act == TFL_ACT_RELU) *nnom_act = NNOM_ACT_RELU;
     else if (act == TFL_ACT_RELU6) *nnom_act = NNOM_ACT_RELU6;
     else
-        return tfl_fail(x, NNOM_ERR_UNSUPPORTED,
-                        "fused activation %d is not supported; supported: 0 (none), 1 (RELU), 3 (RELU6)", (int)act);
+        return tfl_fail(x, NNOM_ERR_UNSUPPORTED, "fused activation %d is not supported; supported: 0 (none), 1 (RELU), "
+                        "2 (RELU_N1_TO_1), 3 (RELU6)", (int)act);
     return NNOM_OK;
 }
 
@@ -384,25 +384,70 @@ nnom_status tfl_const_i32(tfl_ctx *x, const tfl_tensor *t, int32_t *out, int32_t
     return NNOM_OK;
 }
 
+static int same_shape(const nnom_shape *a, const nnom_shape *b)
+{
+    return a->rank == b->rank && memcmp(a->dims, b->dims, sizeof a->dims) == 0;
+}
+
+nnom_status tfl_view(tfl_ctx *x, int32_t *id, const nnom_shape *have, const nnom_shape *shape, nnom_quant q,
+                     const char *suffix)
+{
+    if (same_shape(have, shape)) return NNOM_OK;
+    nnom_layer_desc r;
+    nnom_layer_desc_init(&r);
+    r.type = NNOM_LAYER_RESHAPE;
+    r.name = tfl_layer_name(x, NULL, suffix);
+    r.n_inputs = 1;
+    r.inputs[0] = *id;
+    r.params.shape_rank = shape->rank;
+    memcpy(r.params.shape, shape->dims, sizeof shape->dims);
+    r.quant = q;
+    return tfl_add(x, &r, NULL, id);
+}
+
 nnom_status tfl_reshape_to(tfl_ctx *x, int32_t id, const nnom_shape *have, tfl_tensor *out)
 {
     nnom_shape want;
     nnom_status st = tfl_shape(x, out, &want);
-    if (st != NNOM_OK) return st;
-    if (want.rank == have->rank && memcmp(want.dims, have->dims, sizeof want.dims) == 0) {
-        out->layer = id;
-        return NNOM_OK;
-    }
-    nnom_layer_desc r;
-    nnom_layer_desc_init(&r);
-    r.type = NNOM_LAYER_RESHAPE;
-    r.name = tfl_layer_name(x, out, "_r");
-    r.n_inputs = 1;
-    r.inputs[0] = id;
-    r.params.shape_rank = want.rank;
-    memcpy(r.params.shape, want.dims, sizeof want.dims);
-    r.quant = tfl_quant(out);
-    return tfl_add(x, &r, out, NULL);
+    if (st == NNOM_OK) st = tfl_view(x, &id, have, &want, tfl_quant(out), "_r");
+    if (st == NNOM_OK) out->layer = id;
+    return st;
+}
+
+nnom_status tfl_add_unary(tfl_ctx *x, nnom_layer_desc *d, const tfl_tensor *in, tfl_tensor *out)
+{
+    d->name = tfl_layer_name(x, out, NULL);
+    d->n_inputs = 1;
+    d->inputs[0] = in->layer;
+    d->quant = tfl_quant(out);
+    return tfl_add(x, d, out, NULL);
+}
+
+nnom_status tfl_add_fused(tfl_ctx *x, nnom_layer_desc *d, const tfl_tensor *in, int32_t act, tfl_tensor *out)
+{
+    const int clamp = act == TFL_ACT_RELU_N1_TO_1; /* nnom fuses RELU and RELU6 only */
+    nnom_status st = tfl_fused(x, clamp ? TFL_ACT_NONE : act, &d->params.activation);
+    if (st == NNOM_OK) st = tfl_add_unary(x, d, in, out);
+    if (st != NNOM_OK || !clamp) return st;
+    return tfl_clamp_layer(x, act, out, NULL);
+}
+
+nnom_status tfl_same_quant(tfl_ctx *x, const tfl_tensor *in, const tfl_tensor *out)
+{
+    const nnom_quant a = tfl_quant(in), b = tfl_quant(out);
+    if (a.scale != b.scale || a.zero_point != b.zero_point)
+        return tfl_fail(x, NNOM_ERR_UNSUPPORTED, "input '%s' and output '%s' have different quantisations; nnom "
+                        "needs them equal for this operator", in->name, out->name);
+    return NNOM_OK;
+}
+
+nnom_status tfl_opt_bool(tfl_ctx *x, const tfl_op *op, uint32_t id, int32_t *out)
+{
+    uint8_t v = 0;
+    if (op->has_options && nnom_fb_u8(&op->options, id, 0, &v, "options") != 0)
+        return tfl_fail(x, NNOM_ERR_FORMAT, "bad options: %s", x->fb.error);
+    *out = v != 0;
+    return NNOM_OK;
 }
 
 /* ------------------------------------------------------------------ reading */
