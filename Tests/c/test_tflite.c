@@ -21,9 +21,14 @@
 
 static const char *const MODELS[] = {
     "conv_pool", "depthwise_mean", "add_relu", "activations", "mul_sub", "pad_dilated",
-    "resize_crop", "conv1d", "dilated", "transpose_conv", "se_block", "digits_mlp", "digits_cnn_bn", "digits_residual_concat",
+    "resize_crop", "conv1d", "dilated", "transpose_conv", "se_block",
+    /* RELU_N1_TO_1 fused into CONV_2D, PADV2, SLICE, FULLY_CONNECTED without bias and on rows (keep_num_dims),
+     * ADD / SUB / MUL broadcasting computed and constant operands, TRANSPOSE of a unit axis */
+    "pad_slice_fc", "fc_rows", "broadcast", "const_arith", "transpose_unit",
+    "digits_mlp", "digits_cnn_bn", "digits_residual_concat",
     /* one operator on the model input; the last sample holds every int8 value */
     "op_logistic", "op_tanh", "op_leaky_relu", "op_relu", "op_relu6", "op_hard_swish", "op_softmax", "op_prelu",
+    "op_relu_n1_to_1", /* TFLite Micro has no RELU_N1_TO_1: these outputs are TFLite's reference kernels' */
 };
 
 static uint8_t *read_file(const char *path, size_t *size)
@@ -244,6 +249,12 @@ static void check_bad_input(void)
     nnom_error err;
     nnom_convert_tflite_bytes(f, size, NULL, &c, &err);
     printf("unsupported operator: %s\n", err.message);
+    free(f);
+    f = read_file(FIXTURES "transpose_refused.tflite", &size);
+    expect_error(f, size, "permutation (0, 2, 1, 3)", "a transpose that reorders values");
+    expect_error(f, size, "TRANSPOSE", "a transpose that reorders values: the operator named");
+    nnom_convert_tflite_bytes(f, size, NULL, &c, &err);
+    printf("refused transpose: %s\n", err.message);
     free(f);
     TU_CHECK(nnom_convert_tflite(FIXTURES "no_such_file.tflite", &c, &err) == NNOM_ERR_IO && c == NULL,
              "a missing file is an I/O error");
