@@ -262,6 +262,13 @@ static void check_bad_input(void)
     nnom_convert_tflite_bytes(f, size, NULL, &c, &err);
     printf("refused transpose: %s\n", err.message);
     free(f);
+    f = read_file(FIXTURES "lstm_refused.tflite", &size);
+    expect_error(f, size, "UNIDIRECTIONAL_SEQUENCE_LSTM, code 44) is not supported: TFLite's int8 LSTM",
+                 "an int8 LSTM: refused with the reason");
+    expect_error(f, size, "supported: ADD", "an int8 LSTM: the supported list follows");
+    nnom_convert_tflite_bytes(f, size, NULL, &c, &err);
+    printf("refused LSTM: %.160s...\n", err.message);
+    free(f);
     TU_CHECK(nnom_convert_tflite(FIXTURES "no_such_file.tflite", &c, &err) == NNOM_ERR_IO && c == NULL,
              "a missing file is an I/O error");
 }

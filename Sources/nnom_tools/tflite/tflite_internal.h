@@ -70,8 +70,8 @@ enum {
 
 /* Largest tensor rank read (TFLite's kernels go to 6 at most for int8). */
 #define TFL_MAX_RANK 6
-/* Largest operator input / output count read. */
-#define TFL_MAX_OP_IO 16
+/* Largest operator input / output count read (UNIDIRECTIONAL_SEQUENCE_LSTM has 24 inputs). */
+#define TFL_MAX_OP_IO 32
 
 typedef struct tfl_tensor {
     char name[NNOM_NAME_MAX];

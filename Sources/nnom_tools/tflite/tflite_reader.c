@@ -44,6 +44,12 @@ typedef struct op_entry {
     tfl_map_fn map;
 } op_entry;
 
+typedef struct unsupported_entry {
+    int32_t code;
+    const char *name;
+    const char *why; /* why, when more than "not mapped yet" is known */
+} unsupported_entry;
+
 /* The operators this importer maps, in code order. */
 static const op_entry SUPPORTED[] = {
     {TFL_OP_ADD, "ADD", tfl_map_add_sub},
@@ -83,7 +89,7 @@ static const op_entry SUPPORTED[] = {
 #define N_SUPPORTED ((int32_t)(sizeof SUPPORTED / sizeof SUPPORTED[0]))
 
 /* Names of operators this importer does not map but names in its messages. */
-static const op_entry KNOWN_UNSUPPORTED[] = {
+static const unsupported_entry KNOWN_UNSUPPORTED[] = {
     {5, "DEPTH_TO_SPACE", NULL},
     {8, "FLOOR", NULL},
     {16, "LSTM", NULL},
@@ -93,7 +99,9 @@ static const op_entry KNOWN_UNSUPPORTED[] = {
     {27, "SVDF", NULL},
     {32, "CUSTOM", NULL},
     {36, "GATHER", NULL},
-    {TFL_OP_UNIDIRECTIONAL_SEQUENCE_LSTM, "UNIDIRECTIONAL_SEQUENCE_LSTM", NULL},
+    {TFL_OP_UNIDIRECTIONAL_SEQUENCE_LSTM, "UNIDIRECTIONAL_SEQUENCE_LSTM",
+     "TFLite's int8 LSTM (int16 gates and cell state) is not nnom's int8 LSTM, and nnom has no kernel computing "
+     "TFLite's bit for bit yet (docs/tflite.md)"},
     {47, "EXP", NULL},
     {49, "SPLIT", NULL},
     {53, "CAST", NULL},
@@ -109,6 +117,13 @@ static const op_entry KNOWN_UNSUPPORTED[] = {
     {126, "BATCH_MATMUL", NULL},
 };
 
+static const unsupported_entry *find_unsupported(int32_t code)
+{
+    for (size_t i = 0; i < sizeof KNOWN_UNSUPPORTED / sizeof KNOWN_UNSUPPORTED[0]; i++)
+        if (KNOWN_UNSUPPORTED[i].code == code) return &KNOWN_UNSUPPORTED[i];
+    return NULL;
+}
+
 static const op_entry *find_op(int32_t code)
 {
     for (int32_t i = 0; i < N_SUPPORTED; i++)
@@ -120,9 +135,8 @@ const char *tfl_op_name(int32_t code)
 {
     const op_entry *e = find_op(code);
     if (e) return e->name;
-    for (size_t i = 0; i < sizeof KNOWN_UNSUPPORTED / sizeof KNOWN_UNSUPPORTED[0]; i++)
-        if (KNOWN_UNSUPPORTED[i].code == code) return KNOWN_UNSUPPORTED[i].name;
-    return "unnamed builtin";
+    const unsupported_entry *u = find_unsupported(code);
+    return u ? u->name : "unnamed builtin";
 }
 
 const char *nnom_tflite_supported_operators(void)
@@ -214,9 +228,18 @@ static const char *type_name(int32_t type)
     }
 }
 
+static nnom_status not_empty(tfl_ctx *x, const tfl_tensor *t)
+{
+    if (tfl_count(t) == 0)
+        return tfl_fail(x, NNOM_ERR_UNSUPPORTED, "tensor '%s' is empty (a dimension of 0)", t->name);
+    return NNOM_OK;
+}
+
 nnom_status tfl_shape(tfl_ctx *x, const tfl_tensor *t, nnom_shape *s)
 {
     memset(s, 0, sizeof *s);
+    nnom_status st = not_empty(x, t);
+    if (st != NNOM_OK) return st;
     if (t->rank < 2 || t->dims[0] != 1)
         return tfl_fail(x, NNOM_ERR_UNSUPPORTED,
                         "tensor '%s' has rank %d and first dimension %d; nnom needs a batch dimension of 1 "
@@ -244,7 +267,7 @@ nnom_status tfl_input(tfl_ctx *x, const tfl_op *op, int32_t i, tfl_tensor **t)
 {
     if (i >= op->n_in || op->in[i] < 0) return tfl_fail(x, NNOM_ERR_FORMAT, "input %d is missing", (int)i);
     *t = &x->tensors[op->in[i]];
-    return NNOM_OK;
+    return not_empty(x, *t);
 }
 
 static nnom_status int8_quantised(tfl_ctx *x, const tfl_tensor *t, const char *role)
@@ -283,7 +306,8 @@ nnom_status tfl_output(tfl_ctx *x, const tfl_op *op, tfl_tensor **t)
 {
     if (op->n_out < 1 || op->out[0] < 0) return tfl_fail(x, NNOM_ERR_FORMAT, "has no output");
     *t = &x->tensors[op->out[0]];
-    return int8_quantised(x, *t, "output");
+    nnom_status st = not_empty(x, *t);
+    return st != NNOM_OK ? st : int8_quantised(x, *t, "output");
 }
 
 nnom_status tfl_constant(tfl_ctx *x, const tfl_tensor *t, int32_t type, int64_t count, const char *what)
@@ -507,7 +531,8 @@ static nnom_status read_tensors(tfl_ctx *x, nnom_fb_table *sg, nnom_fb_vector *b
         t->rank = (int32_t)shape.len;
         for (uint32_t k = 0; k < shape.len; k++) {
             if (nnom_fb_vec_i32(&shape, k, &t->dims[k], what) != 0) return fb_fail(x);
-            if (t->dims[k] < 1 || t->dims[k] > TFL_MAX_DIM)
+            /* 0 is legal (an empty tensor, such as an LSTM's intermediates); refused where one is used */
+            if (t->dims[k] < 0 || t->dims[k] > TFL_MAX_DIM)
                 return tfl_fail(x, NNOM_ERR_FORMAT, "tensor '%s' has dimension %u of %d", t->name, k,
                                 (int)t->dims[k]);
         }
@@ -676,9 +701,11 @@ static nnom_status map_operators(tfl_ctx *x)
         if (shape_arithmetic(x, op)) continue;
         const op_entry *e = find_op(op->code);
         if (!e) {
-            char prefix[96], list[NNOM_ERROR_MESSAGE_MAX];
-            snprintf(prefix, sizeof prefix, "operator %d (%s, code %d) is not supported; supported: ", (int)x->index,
-                     tfl_op_name(op->code), (int)op->code);
+            char prefix[320], list[NNOM_ERROR_MESSAGE_MAX];
+            const unsupported_entry *u = find_unsupported(op->code);
+            snprintf(prefix, sizeof prefix, "operator %d (%s, code %d) is not supported%s%s; supported: ",
+                     (int)x->index, tfl_op_name(op->code), (int)op->code, u && u->why ? ": " : "",
+                     u && u->why ? u->why : "");
             supported_list(list, sizeof list - strlen(prefix));
             return nnom_converter_fail(x->c, NNOM_ERR_UNSUPPORTED, "%s%s", prefix, list);
         }
