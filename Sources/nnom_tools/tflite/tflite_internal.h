@@ -112,7 +112,7 @@ typedef struct tfl_ctx {
 /* An operator's mapping onto nnom layers: adds the layers and sets its output tensor's layer. */
 typedef nnom_status (*tfl_map_fn)(tfl_ctx *x, const tfl_op *op);
 
-/* ---- shared helpers (tflite_reader.c) */
+/* ---- shared helpers (tflite_reader.c: tensors, operators, errors; tflite_layers.c: adding layers, options) */
 
 /* Records "operator N (NAME): <message>" and returns @p status. */
 nnom_status tfl_fail(tfl_ctx *x, nnom_status status, const char *fmt, ...);
