@@ -426,6 +426,37 @@ static void check_extreme_files(void)
     free(b);
 }
 
+/* A constant operand whose shape does not broadcast to the output: const_arith's (1, 5, 1, 4) constant made
+ * (1, 5, 3, 4) against a (1, 5, 5, 4) output. */
+static void check_bad_broadcast(void)
+{
+    size_t size;
+    uint8_t *good = read_file(FIXTURES "const_arith.tflite", &size);
+    uint8_t *b = (uint8_t *)malloc(size);
+    memcpy(b, good, size);
+    const uint32_t tensors = tensors_of(good);
+    int patched = 0;
+    for (uint32_t i = 0; i < rd32(good + tensors) && !patched; i++) {
+        const uint32_t t = deref(good, tensors + 4 + 4 * i);
+        const uint32_t shf = field_at(good, t, TENSOR_SHAPE_FIELD);
+        if (!shf) continue;
+        const uint32_t v = deref(good, shf);
+        if (rd32(good + v) != 4 || rd32(good + v + 4) != 1 || rd32(good + v + 8) != 5 || rd32(good + v + 12) != 1 ||
+            rd32(good + v + 16) != 4)
+            continue;
+        wr32(b + v + 12, 3);
+        patched = 1;
+    }
+    TU_REQUIRE(patched, "const_arith has no (1, 5, 1, 4) tensor");
+    expect_error(b, size, "does not broadcast", "a constant of shape (1, 5, 3, 4) against (1, 5, 5, 4)");
+    nnom_converter *c = NULL;
+    nnom_error err;
+    nnom_convert_tflite_bytes(b, size, NULL, &c, &err);
+    printf("bad broadcast: %s\n", err.message);
+    free(good);
+    free(b);
+}
+
 /* Flips bytes and truncates at random: every outcome is a model or an error, never a crash. */
 static void check_corruption(void)
 {
@@ -468,6 +499,7 @@ int main(void)
     check_flatbuf_reader();
     check_bad_input();
     check_extreme_files();
+    check_bad_broadcast();
     check_corruption();
     return tu_finish("test_tflite");
 }

@@ -216,8 +216,9 @@ static nnom_status operand_at(tfl_ctx *x, const tfl_op *op, int32_t i, const tfl
     for (int32_t k = 0; k < r; k++) {
         o->p[k] = k < r - tr ? 1 : o->t->dims[k - (r - tr)];
         if (o->p[k] != 1 && o->p[k] != out->dims[k])
-            return tfl_fail(x, NNOM_ERR_FORMAT, "input '%s' (dimension %d of %d) does not broadcast to output '%s' "
-                            "(%d)", o->t->name, (int)k, (int)o->p[k], out->name, (int)out->dims[k]);
+            return tfl_fail(x, NNOM_ERR_FORMAT, "input '%s' does not broadcast to output '%s': its dimension %d (of "
+                            "rank %d, aligned to the last) is %d, the output's %d", o->t->name, out->name, (int)k,
+                            (int)r, (int)o->p[k], (int)out->dims[k]);
     }
     return NNOM_OK;
 }
