@@ -23,8 +23,9 @@ static const char *const MODELS[] = {
     "conv_pool", "depthwise_mean", "add_relu", "activations", "mul_sub", "pad_dilated",
     "resize_crop", "conv1d", "dilated", "transpose_conv", "se_block",
     /* RELU_N1_TO_1 fused into CONV_2D, PADV2, SLICE, FULLY_CONNECTED without bias and on rows (keep_num_dims),
-     * ADD / SUB / MUL broadcasting computed and constant operands, TRANSPOSE of a unit axis */
-    "pad_slice_fc", "fc_rows", "broadcast", "const_arith", "transpose_unit",
+     * ADD / SUB / MUL broadcasting computed and constant operands, TRANSPOSE of a unit axis, STRIDED_SLICE shrinking
+     * an axis */
+    "pad_slice_fc", "fc_rows", "broadcast", "const_arith", "transpose_unit", "slice_shrink",
     "digits_mlp", "digits_cnn_bn", "digits_residual_concat",
     /* one operator on the model input; the last sample holds every int8 value */
     "op_logistic", "op_tanh", "op_leaky_relu", "op_relu", "op_relu6", "op_hard_swish", "op_softmax", "op_prelu",

@@ -11,7 +11,8 @@
  * is nnom's repetition by an integer factor (o / factor).
  *
  * A slice is accepted when it keeps the batch and the channels whole, has
- * strides of 1 and no ellipsis, new or shrunk axes: then it is a crop.
+ * strides of 1 and no ellipsis or new axes: then it is a crop, and the axes
+ * STRIDED_SLICE shrinks (one index each) are dropped by a view.
  *
  * SPACE_TO_BATCH_ND -> CONV_2D or DEPTHWISE_CONV_2D -> BATCH_TO_SPACE_ND is how
  * TensorFlow writes a dilated convolution: the padded input is split into
@@ -135,17 +136,32 @@ nnom_status tfl_map_strided_slice(tfl_ctx *x, const tfl_op *op)
     if (st == NNOM_OK) st = tfl_opt_i32(x, op, SS_SHRINK_MASK, 0, &shrink);
     if (st == NNOM_OK) st = tfl_opt_bool(x, op, SS_OFFSET, &offset);
     if (st != NNOM_OK) return st;
-    if (ellipsis || new_axis || shrink)
-        return tfl_fail(x, NNOM_ERR_UNSUPPORTED, "ellipsis, new-axis and shrink-axis masks are not supported");
+    if (ellipsis || new_axis)
+        return tfl_fail(x, NNOM_ERR_UNSUPPORTED, "ellipsis and new-axis masks are not supported");
+    tfl_tensor cropped = *out; /* the slice before shrinking its axes */
+    cropped.rank = in->rank;
     for (int32_t i = 0; i < in->rank; i++) {
         if (s[i] != 1) return tfl_fail(x, NNOM_ERR_UNSUPPORTED, "only strides of 1 are supported, given %d", (int)s[i]);
         const int32_t dim = in->dims[i];
         int32_t lo = (begin_mask >> i) & 1 ? 0 : clamp_index(b[i], dim);
         int32_t hi = (end_mask >> i) & 1 ? dim : (offset ? clamp_index(b[i] + e[i], dim) : clamp_index(e[i], dim));
+        if ((shrink >> i) & 1) { /* one index, the axis dropped: TFLite ignores end there */
+            if (lo >= dim) return tfl_fail(x, NNOM_ERR_FORMAT, "index %d of axis %d is past its %d", (int)b[i], (int)i,
+                                           (int)dim);
+            hi = lo + 1;
+        }
         b[i] = lo;
         e[i] = hi > lo ? hi : lo;
+        cropped.dims[i] = e[i] - b[i];
     }
-    return crop(x, in, out, b, e);
+    if (!shrink) return crop(x, in, out, b, e);
+    for (int32_t i = 0; i < in->rank; i++)
+        if (cropped.dims[i] == 0) return tfl_fail(x, NNOM_ERR_UNSUPPORTED, "an empty slice of axis %d", (int)i);
+    nnom_shape have;
+    nnom_status cs = crop(x, in, &cropped, b, e);
+    if (cs == NNOM_OK) cs = tfl_shape(x, &cropped, &have);
+    if (cs != NNOM_OK) return cs;
+    return tfl_reshape_to(x, cropped.layer, &have, out); /* the shrunk axes had one element: a view */
 }
 
 nnom_status tfl_map_slice(tfl_ctx *x, const tfl_op *op)
