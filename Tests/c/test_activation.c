@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "kernels/activation.h"
-#include "test_util.h"
+#include "model_util.h"
 
 static const nnom_layer_type act_types[] = {NNOM_LAYER_RELU,    NNOM_LAYER_RELU6, NNOM_LAYER_LEAKY_RELU,
                                             NNOM_LAYER_SIGMOID, NNOM_LAYER_TANH,  NNOM_LAYER_HARD_SIGMOID};
@@ -193,37 +193,22 @@ static void graph_s8(nnom_layer_type type, nnom_shape shape)
     static int32_t table_words[64]; /* int8[256], 4-byte aligned, alive for the model */
     int8_t *table = (int8_t *)table_words;
     TU_REQUIRE(nnom_quant_activation_table(type, alpha, qi, qo, table) == NNOM_OK, "table");
-    nnom_model *m = NULL;
-    nnom_error err;
-    TU_OK(m, nnom_model_create(NNOM_DTYPE_S8, NULL, &m, &err));
+    nnom_model *m = tu_model_new(NNOM_DTYPE_S8, NULL);
     int32_t a, b;
     TU_OK(m, nnom_model_add_input(m, "x", shape, qi, &a));
-    nnom_layer_desc d;
-    nnom_layer_desc_init(&d);
-    d.type = type;
-    d.n_inputs = 1;
-    d.inputs[0] = a;
+    nnom_layer_desc d = tu_desc1(type, NULL, a);
     d.params.alpha = alpha;
     d.blobs[0].data = table;
     d.blobs[0].size = 256;
     d.quant = qo;
     TU_OK(m, nnom_model_add_layer(m, &d, &b));
-    nnom_layer_desc od;
-    nnom_layer_desc_init(&od);
-    od.type = NNOM_LAYER_OUTPUT;
-    od.n_inputs = 1;
-    od.inputs[0] = b;
-    TU_OK(m, nnom_model_add_layer(m, &od, NULL));
-    TU_OK(m, nnom_model_compile(m));
-    TU_OK(m, nnom_model_alloc_arena(m));
+    tu_finish_model(m, b);
     nnom_tensor_info ii;
     TU_OK(m, nnom_model_input_info(m, 0, &ii));
     const int32_t n = ii.count;
     int8_t *x = malloc((size_t)n), *y = malloc((size_t)n);
     tu_fill_s8(x, (size_t)n, -128, 127);
-    TU_OK(m, nnom_model_set_input_s8(m, 0, x, (size_t)n));
-    TU_OK(m, nnom_model_run(m));
-    TU_OK(m, nnom_model_get_output_s8(m, 0, y, (size_t)n));
+    tu_run_s8(m, x, (size_t)n, y, (size_t)n);
     for (int32_t i = 0; i < n; i++) {
         const double v = ref_act(type, (double)alpha, (double)qi.scale * (x[i] - qi.zero_point)) / (double)qo.scale;
         const int32_t want = tu_clamp(tu_round_away(v) + qo.zero_point, -128, 127);
@@ -245,34 +230,19 @@ static void graph_f32(nnom_layer_type type, nnom_shape shape)
 {
     const float alpha = 0.3f;
     nnom_quant q0 = {0, 0};
-    nnom_model *m = NULL;
-    nnom_error err;
-    TU_OK(m, nnom_model_create(NNOM_DTYPE_F32, NULL, &m, &err));
+    nnom_model *m = tu_model_new(NNOM_DTYPE_F32, NULL);
     int32_t a, b;
     TU_OK(m, nnom_model_add_input(m, "x", shape, q0, &a));
-    nnom_layer_desc d;
-    nnom_layer_desc_init(&d);
-    d.type = type;
-    d.n_inputs = 1;
-    d.inputs[0] = a;
+    nnom_layer_desc d = tu_desc1(type, NULL, a);
     d.params.alpha = alpha;
     TU_OK(m, nnom_model_add_layer(m, &d, &b));
-    nnom_layer_desc od;
-    nnom_layer_desc_init(&od);
-    od.type = NNOM_LAYER_OUTPUT;
-    od.n_inputs = 1;
-    od.inputs[0] = b;
-    TU_OK(m, nnom_model_add_layer(m, &od, NULL));
-    TU_OK(m, nnom_model_compile(m));
-    TU_OK(m, nnom_model_alloc_arena(m));
+    tu_finish_model(m, b);
     nnom_tensor_info ii;
     TU_OK(m, nnom_model_input_info(m, 0, &ii));
     const int32_t n = ii.count;
     float *x = malloc((size_t)n * 4), *y = malloc((size_t)n * 4);
     tu_fill_f32(x, (size_t)n, -9, 9);
-    TU_OK(m, nnom_model_set_input_f32(m, 0, x, (size_t)n));
-    TU_OK(m, nnom_model_run(m));
-    TU_OK(m, nnom_model_get_output_f32(m, 0, y, (size_t)n));
+    tu_run_f32(m, x, (size_t)n, y, (size_t)n);
     for (int32_t i = 0; i < n; i++) {
         const double want = ref_act(type, (double)alpha, (double)x[i]);
         TU_CHECK(fabs(y[i] - want) <= 3e-7, "graph f32 %s x=%g: %g, expected %g", nnom_layer_type_name(type), x[i],
@@ -303,34 +273,17 @@ static nnom_status compile_act(nnom_dtype dtype, nnom_layer_type type, const voi
                                int two_inputs, char *msg, size_t cap)
 {
     nnom_quant q = {0.05f, 0};
-    nnom_model *m = NULL;
-    nnom_error err;
-    TU_OK(m, nnom_model_create(dtype, NULL, &m, &err));
+    nnom_model *m = tu_model_new(dtype, NULL);
     int32_t a, b;
-    nnom_shape s = {1, {8, 0, 0}};
-    TU_OK(m, nnom_model_add_input(m, "x", s, q, &a));
-    nnom_layer_desc d;
-    nnom_layer_desc_init(&d);
-    d.type = type;
-    d.name = "my_act";
-    d.n_inputs = two_inputs ? 2 : 1;
-    d.inputs[0] = a;
-    d.inputs[1] = a;
+    TU_OK(m, nnom_model_add_input(m, "x", tu_shape(1, 8, 0, 0), q, &a));
+    const int32_t ins[2] = {a, a};
+    nnom_layer_desc d = tu_desc(type, "my_act", two_inputs ? 2 : 1, ins);
     d.params.alpha = alpha;
     d.blobs[0].data = blob;
     d.blobs[0].size = size;
     d.quant = q;
     TU_OK(m, nnom_model_add_layer(m, &d, &b));
-    nnom_layer_desc od;
-    nnom_layer_desc_init(&od);
-    od.type = NNOM_LAYER_OUTPUT;
-    od.n_inputs = 1;
-    od.inputs[0] = b;
-    TU_OK(m, nnom_model_add_layer(m, &od, NULL));
-    nnom_status st = nnom_model_compile(m);
-    snprintf(msg, cap, "%s", nnom_model_last_error(m));
-    nnom_model_destroy(m);
-    return st;
+    return tu_compile_or_destroy(m, b, NULL, msg, cap);
 }
 
 static void test_errors(void)
