@@ -6,7 +6,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "test_util.h"
+#include "model_util.h"
 
 #define CASES 40
 #define MAX_ELEMS 4096
@@ -29,9 +29,7 @@ static nnom_shape shape_of(int32_t rank, int32_t p, int32_t r, int32_t c)
 static nnom_model *build(nnom_dtype dtype, const mm_case *c, nnom_quant qa, nnom_quant qb, nnom_quant qy,
                          const int32_t *params)
 {
-    nnom_model *m;
-    nnom_error err;
-    TU_REQUIRE(nnom_model_create(dtype, NULL, &m, &err) == NNOM_OK, "%s", err.message);
+    nnom_model *m = tu_model_new(dtype, NULL);
     int32_t ia, ib, id;
     TU_OK(m, nnom_model_add_input(m, "a", shape_of(c->rank, c->p, c->m, c->k), qa, &ia));
     TU_OK(m, nnom_model_add_input(m, "b", c->transpose ? shape_of(c->rank, c->p, c->n, c->k)
@@ -145,9 +143,7 @@ static void check_s8(void)
 static void check_refusals(void)
 {
     /* A (3, 4) x B (5, 6): the inner dimensions differ */
-    nnom_model *m;
-    nnom_error err;
-    TU_REQUIRE(nnom_model_create(NNOM_DTYPE_F32, NULL, &m, &err) == NNOM_OK, "%s", err.message);
+    nnom_model *m = tu_model_new(NNOM_DTYPE_F32, NULL);
     int32_t ia, ib;
     TU_OK(m, nnom_model_add_input(m, "a", shape_of(2, 1, 3, 4), (nnom_quant){0.0f, 0}, &ia));
     TU_OK(m, nnom_model_add_input(m, "b", shape_of(2, 1, 5, 6), (nnom_quant){0.0f, 0}, &ib));
