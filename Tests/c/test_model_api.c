@@ -51,8 +51,7 @@ int main(void)
     TU_OK(m, nnom_model_add_layer(m, &d, &id));
     d = tu_desc1(NNOM_LAYER_FLATTEN, NULL, id); /* generated name */
     TU_OK(m, nnom_model_add_layer(m, &d, &id));
-    d = tu_desc1(NNOM_LAYER_OUTPUT, "y", id);
-    TU_OK(m, nnom_model_add_layer(m, &d, NULL));
+    tu_add_output(m, id, "y");
     TU_CHECK(nnom_model_compile(m) == NNOM_ERR_SHAPE, "bad reshape accepted");
     TU_CHECK(contains(nnom_model_last_error(m), "'reshape'") && contains(nnom_model_last_error(m), "30"),
              "message: %s", nnom_model_last_error(m));
@@ -67,8 +66,7 @@ int main(void)
     TU_OK(m, nnom_model_add_layer(m, &d, &id));
     d = tu_desc1(NNOM_LAYER_FLATTEN, NULL, id);
     TU_OK(m, nnom_model_add_layer(m, &d, &id));
-    d = tu_desc1(NNOM_LAYER_OUTPUT, "y", id);
-    TU_OK(m, nnom_model_add_layer(m, &d, NULL));
+    tu_add_output(m, id, "y");
     TU_CHECK(nnom_model_run(m) == NNOM_ERR_STATE, "ran before compile");
     TU_CHECK(nnom_model_set_arena(m, NULL, 0) == NNOM_ERR_STATE, "arena before compile");
     TU_OK(m, nnom_model_compile(m));
@@ -142,8 +140,7 @@ int main(void)
     /* a float32 model refuses int8 I/O */
     TU_OK(NULL, nnom_model_create(NNOM_DTYPE_F32, NULL, &m, &err));
     TU_OK(m, nnom_model_add_input(m, "x", shape, q, &in_id));
-    d = tu_desc1(NNOM_LAYER_OUTPUT, "y", in_id);
-    TU_OK(m, nnom_model_add_layer(m, &d, NULL));
+    tu_add_output(m, in_id, "y");
     TU_OK(m, nnom_model_compile(m));
     TU_CHECK(nnom_model_arena_size(m) == 96, "float arena %zu", nnom_model_arena_size(m));
     TU_OK(m, nnom_model_alloc_arena(m));
@@ -164,8 +161,7 @@ int main(void)
     opt.allocator = &pool.allocator;
     TU_OK(NULL, nnom_model_create(NNOM_DTYPE_S8, &opt, &m, &err));
     TU_OK(m, nnom_model_add_input(m, "x", shape, q, &in_id));
-    d = tu_desc1(NNOM_LAYER_OUTPUT, "y", in_id);
-    TU_OK(m, nnom_model_add_layer(m, &d, NULL));
+    tu_add_output(m, in_id, "y");
     TU_OK(m, nnom_model_compile(m));
     TU_OK(m, nnom_model_alloc_arena(m));
     TU_CHECK(nnom_pool_used(&pool) > 0 && nnom_pool_used(&pool) <= sizeof pool_mem, "pool used %zu", nnom_pool_used(&pool));
