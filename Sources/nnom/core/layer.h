@@ -177,6 +177,9 @@ static inline int32_t nnom_one_if_zero(int32_t v) { return v == 0 ? 1 : v; }
 nnom_status nnom_expect_blob(nnom_model *model, const nnom_layer *l, int slot, const char *what,
                              uint32_t bytes);
 
+/* Room for any shape's text: "(-2147483648, -2147483648, -2147483648)" is 40 bytes with its NUL. */
+#define NNOM_SHAPE_TEXT_MAX 48
+
 /* "(2, 3, 5)" */
 void nnom_shape_text(const nnom_shape *s, char *buf, size_t cap);
 

@@ -3,6 +3,7 @@
  * s8: blob 0 int8[256] table (nnom_quant_function_table()), the kernel every int8 activation
  * shares. f32: blob 0 float[n], the function's constants (kernels/function.h). Runs in place.
  */
+#include <float.h>
 #include "kernels/function.h"
 #include "layers/elementwise_common.h"
 
@@ -43,7 +44,7 @@ const char *nnom_function_name(nnom_function fn)
 }
 
 /* a finite float (no libm) */
-static int finite1(float v) { return v >= -3.402823466e38f && v <= 3.402823466e38f; }
+static int finite1(float v) { return v >= -FLT_MAX && v <= FLT_MAX; }
 
 static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
 {
@@ -71,11 +72,4 @@ static void run_f32(const nnom_exec *x)
                       (float *)x->out, nnom_activation_count(x));
 }
 
-const nnom_layer_ops nnom_ops_activation = {
-    .min_inputs = 1,
-    .max_inputs = 1,
-    .flags = NNOM_OPS_IN_PLACE,
-    .infer = infer,
-    .run_s8 = nnom_activation_run_s8,
-    .run_f32 = NNOM_RUN_F32(run_f32),
-};
+const nnom_layer_ops nnom_ops_activation = NNOM_ACTIVATION_LAYER_OPS(infer, run_f32);

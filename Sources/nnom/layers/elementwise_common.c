@@ -41,7 +41,7 @@ static int same_shape(const nnom_shape *a, const nnom_shape *b)
     return 1;
 }
 
-nnom_status nnom_binary_infer(nnom_layer *l, const nnom_infer_ctx *ctx, int channel_broadcast, int32_t n_params)
+nnom_status nnom_binary_infer(nnom_layer *l, const nnom_infer_ctx *ctx, int32_t n_params)
 {
     const char *tname = nnom_layer_type_name(l->type);
     nnom_status st = nnom_check_input_count(l, ctx, 2, 2);
@@ -49,19 +49,14 @@ nnom_status nnom_binary_infer(nnom_layer *l, const nnom_infer_ctx *ctx, int chan
     const nnom_shape *a = &ctx->in[0]->shape, *b = &ctx->in[1]->shape;
     if (!same_shape(a, b)) {
         const int32_t channels = a->rank >= 1 && a->rank <= NNOM_MAX_RANK ? a->dims[a->rank - 1] : -1;
-        const int broadcast_ok = channel_broadcast && b->rank == 1 && b->dims[0] == channels;
-        if (!broadcast_ok) {
-            char ta[48], tb[48];
+        if (!(b->rank == 1 && b->dims[0] == channels)) {
+            char ta[NNOM_SHAPE_TEXT_MAX], tb[NNOM_SHAPE_TEXT_MAX];
             nnom_shape_text(a, ta, sizeof ta);
             nnom_shape_text(b, tb, sizeof tb);
-            if (channel_broadcast)
-                return nnom_fail(ctx->model, NNOM_ERR_SHAPE,
-                                 "layer '%s' (%s): input shapes %s ('%s') and %s ('%s') differ; the second must have "
-                                 "the first's shape or be a vector of its %d channels",
-                                 l->name, tname, ta, ctx->in[0]->name, tb, ctx->in[1]->name, (int)channels);
             return nnom_fail(ctx->model, NNOM_ERR_SHAPE,
-                             "layer '%s' (%s): input shapes %s ('%s') and %s ('%s') differ; they must be equal",
-                             l->name, tname, ta, ctx->in[0]->name, tb, ctx->in[1]->name);
+                             "layer '%s' (%s): input shapes %s ('%s') and %s ('%s') differ; the second must have "
+                             "the first's shape or be a vector of its %d channels",
+                             l->name, tname, ta, ctx->in[0]->name, tb, ctx->in[1]->name, (int)channels);
         }
     }
     if (l->p->activation != NNOM_ACT_NONE && l->p->activation != NNOM_ACT_RELU && l->p->activation != NNOM_ACT_RELU6)
@@ -89,29 +84,33 @@ static int32_t binary_rows_channels(const nnom_exec *x, int32_t *channels, int32
     return c > 0 ? count / c : 0;
 }
 
-void nnom_binary_args_s8(const nnom_exec *x, nnom_elementwise_s8_args *a)
+void nnom_binary_run_s8(const nnom_exec *x, nnom_binary_kernel_s8 kernel)
 {
     const nnom_layer *l = x->layer;
-    a->in1 = (const int8_t *)x->in[0];
-    a->in2 = (const int8_t *)x->in[1];
-    a->out = (int8_t *)x->out;
-    a->rows = binary_rows_channels(x, &a->channels, &a->broadcast);
-    a->in1_zero_point = x->in_layer[0]->quant.zero_point;
-    a->in2_zero_point = x->in_layer[1]->quant.zero_point;
-    a->out_zero_point = l->quant.zero_point;
-    a->act_lo = l->act_lo;
-    a->act_hi = l->act_hi;
-    a->params = (const int32_t *)l->blobs[0].data;
+    nnom_elementwise_s8_args a;
+    a.in1 = (const int8_t *)x->in[0];
+    a.in2 = (const int8_t *)x->in[1];
+    a.out = (int8_t *)x->out;
+    a.rows = binary_rows_channels(x, &a.channels, &a.broadcast);
+    a.in1_zero_point = x->in_layer[0]->quant.zero_point;
+    a.in2_zero_point = x->in_layer[1]->quant.zero_point;
+    a.out_zero_point = l->quant.zero_point;
+    a.act_lo = l->act_lo;
+    a.act_hi = l->act_hi;
+    a.params = (const int32_t *)l->blobs[0].data;
+    kernel(&a);
 }
 
-void nnom_binary_args_f32(const nnom_exec *x, nnom_elementwise_f32_args *a)
+void nnom_binary_run_f32(const nnom_exec *x, nnom_binary_kernel_f32 kernel)
 {
     const nnom_layer *l = x->layer;
-    a->in1 = (const float *)x->in[0];
-    a->in2 = (const float *)x->in[1];
-    a->out = (float *)x->out;
-    a->rows = binary_rows_channels(x, &a->channels, &a->broadcast);
-    nnom_act_bounds_f32(l->p->activation, &a->act_lo, &a->act_hi);
+    nnom_elementwise_f32_args a;
+    a.in1 = (const float *)x->in[0];
+    a.in2 = (const float *)x->in[1];
+    a.out = (float *)x->out;
+    a.rows = binary_rows_channels(x, &a.channels, &a.broadcast);
+    nnom_act_bounds_f32(l->p->activation, &a.act_lo, &a.act_hi);
+    kernel(&a);
 }
 
 uint64_t nnom_binary_count(const nnom_layer *l, const nnom_infer_ctx *ctx)
@@ -125,7 +124,7 @@ nnom_status nnom_activation_infer(nnom_layer *l, const nnom_infer_ctx *ctx)
     nnom_status st = nnom_check_input_count(l, ctx, 1, 1);
     if (st != NNOM_OK) return st;
     if (ctx->dtype == NNOM_DTYPE_S8) {
-        st = nnom_expect_blob(ctx->model, l, 0, "lookup table (int8[256])", 256u);
+        st = nnom_expect_blob(ctx->model, l, 0, "lookup table (int8[256])", NNOM_LUT_S8_SIZE);
         if (st != NNOM_OK) return st;
     }
     l->shape = ctx->in[0]->shape;
@@ -138,4 +137,9 @@ void nnom_activation_run_s8(const nnom_exec *x)
 {
     nnom_lut_s8((const int8_t *)x->in[0], (int8_t *)x->out, nnom_activation_count(x),
                 (const int8_t *)x->layer->blobs[0].data);
+}
+
+void nnom_activation_run_f32(const nnom_exec *x, nnom_activation_kernel_f32 kernel)
+{
+    kernel((const float *)x->in[0], (float *)x->out, nnom_activation_count(x));
 }

@@ -23,11 +23,4 @@ static void run_f32(const nnom_exec *x)
     nnom_leaky_relu_f32((const float *)x->in[0], (float *)x->out, nnom_activation_count(x), x->layer->p->alpha);
 }
 
-const nnom_layer_ops nnom_ops_leaky_relu = {
-    .min_inputs = 1,
-    .max_inputs = 1,
-    .flags = NNOM_OPS_IN_PLACE,
-    .infer = infer,
-    .run_s8 = nnom_activation_run_s8,
-    .run_f32 = NNOM_RUN_F32(run_f32),
-};
+const nnom_layer_ops nnom_ops_leaky_relu = NNOM_ACTIVATION_LAYER_OPS(infer, run_f32);
