@@ -12,6 +12,7 @@
  * float32 average pools take no blobs.
  */
 #include "layers/pool_common.h"
+#include "kernels/requant.h"
 
 nnom_status nnom_avg_pool_check(nnom_layer *l, const nnom_infer_ctx *ctx, int64_t cells)
 {
@@ -32,9 +33,10 @@ nnom_status nnom_avg_pool_check(nnom_layer *l, const nnom_infer_ctx *ctx, int64_
             return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): blob %d holds %u bytes, expected none", l->name,
                              tname, s, (unsigned)l->blobs[s].size);
     const int32_t *q = (const int32_t *)l->blobs[0].data;
-    if (q[0] < 0 || q[1] < -31 || q[1] > 30)
+    if (!nnom_requant_pair_ok(q[0], q[1]))
         return nnom_fail(m, NNOM_ERR_ARGUMENT, "layer '%s' (%s): multiplier %d, shift %d; expected a multiplier >= 0 "
-                         "and a shift from -31 to 30", l->name, tname, (int)q[0], (int)q[1]);
+                         "and a shift from %d to %d", l->name, tname, (int)q[0], (int)q[1], NNOM_SHIFT_MIN,
+                         NNOM_SHIFT_MAX);
     /* 255 * cells * 2^shift <= 2^31 - 2^23, in 32 bits (cells <= 2^23) */
     if (q[1] > 0 && 255u * (uint32_t)cells > ((1u << 31) - (1u << 23)) >> q[1])
         return nnom_fail(m, NNOM_ERR_UNSUPPORTED, "layer '%s' (%s): shift %d is too large for windows of %ld cells "

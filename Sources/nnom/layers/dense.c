@@ -9,6 +9,7 @@
  */
 #include "core/model_internal.h"
 #include "kernels/dense.h"
+#include "kernels/requant.h"
 
 static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
 {
@@ -54,9 +55,9 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
                 return nnom_fail(m, NNOM_ERR_ARGUMENT,
                                  "layer '%s' (%s): multiplier[%u] is %d, expected a value >= 0", l->name, tname,
                                  (unsigned)i, (int)mult[i]);
-            if (shift[i] < -31 || shift[i] > 30)
-                return nnom_fail(m, NNOM_ERR_ARGUMENT, "layer '%s' (%s): shift[%u] is %d, expected -31 to 30",
-                                 l->name, tname, (unsigned)i, (int)shift[i]);
+            if (shift[i] < NNOM_SHIFT_MIN || shift[i] > NNOM_SHIFT_MAX)
+                return nnom_fail(m, NNOM_ERR_ARGUMENT, "layer '%s' (%s): shift[%u] is %d, expected %d to %d",
+                                 l->name, tname, (unsigned)i, (int)shift[i], NNOM_SHIFT_MIN, NNOM_SHIFT_MAX);
         }
     } else if (l->blobs[2].size != 0 || l->blobs[3].size != 0) {
         return nnom_fail(m, NNOM_ERR_SHAPE,

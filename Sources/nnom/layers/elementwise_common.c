@@ -3,6 +3,7 @@
 
 #include "core/model_internal.h"
 #include "kernels/activation.h"
+#include "kernels/requant.h"
 
 nnom_status nnom_check_input_count(nnom_layer *l, const nnom_infer_ctx *ctx, int32_t lo, int32_t hi)
 {
@@ -25,10 +26,11 @@ nnom_status nnom_check_requant_pairs(const nnom_layer *l, const nnom_infer_ctx *
             return nnom_fail(ctx->model, NNOM_ERR_ARGUMENT,
                              "layer '%s' (%s): %s[%d] (multiplier) is %d, expected a value >= 0", l->name,
                              nnom_layer_type_name(l->type), what, (int)(2 * i), (int)m);
-        if (s < -31 || s > 30)
+        if (s < NNOM_SHIFT_MIN || s > NNOM_SHIFT_MAX)
             return nnom_fail(ctx->model, NNOM_ERR_ARGUMENT,
-                             "layer '%s' (%s): %s[%d] (shift) is %d, expected -31 to 30", l->name,
-                             nnom_layer_type_name(l->type), what, (int)(2 * i + 1), (int)s);
+                             "layer '%s' (%s): %s[%d] (shift) is %d, expected %d to %d", l->name,
+                             nnom_layer_type_name(l->type), what, (int)(2 * i + 1), (int)s, NNOM_SHIFT_MIN,
+                             NNOM_SHIFT_MAX);
     }
     return NNOM_OK;
 }

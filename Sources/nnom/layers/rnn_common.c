@@ -19,6 +19,7 @@
 #include "layers/rnn_common.h"
 
 #include "core/model_internal.h"
+#include "kernels/requant.h"
 
 int32_t nnom_rnn_cell_of(nnom_layer_type type)
 {
@@ -44,21 +45,27 @@ static float f32_of(int32_t bits)
 /* A (multiplier, shift) pair of the constants blob. */
 static nnom_status check_pair(nnom_model *m, const nnom_layer *l, const int32_t *k, int32_t at, const char *what)
 {
-    if (k[at] < 0 || k[at + 1] < -31 || k[at + 1] > 30)
+    if (!nnom_requant_pair_ok(k[at], k[at + 1]))
         return nnom_fail(m, NNOM_ERR_ARGUMENT, "layer '%s' (%s): constants[%d, %d] (%s multiplier, shift) are %d, %d; "
-                         "expected a multiplier >= 0 and a shift from -31 to 30", l->name,
-                         nnom_layer_type_name(l->type), (int)at, (int)(at + 1), what, (int)k[at], (int)k[at + 1]);
+                         "expected a multiplier >= 0 and a shift from %d to %d", l->name,
+                         nnom_layer_type_name(l->type), (int)at, (int)(at + 1), what, (int)k[at], (int)k[at + 1],
+                         NNOM_SHIFT_MIN, NNOM_SHIFT_MAX);
     return NNOM_OK;
 }
 
 static int scale_ok(float s) { return s > 0.0f && s <= FLT_MAX; }
+
+/* nnom_layer_params.activations: NNOM_RNN_ACTIVATIONS(cell, recurrent), a byte each */
+enum { ACT_BITS = 8, ACT_MASK = (1 << ACT_BITS) - 1, ACTIVATIONS_MASK = (1 << (2 * ACT_BITS)) - 1 };
+static int32_t cell_act(const nnom_layer *l) { return l->p->activations & ACT_MASK; }
+static int32_t recurrent_act(const nnom_layer *l) { return (l->p->activations >> ACT_BITS) & ACT_MASK; }
 
 /* int8 blobs 3 to 5: requantisation pairs, tables and constants (see include/nnom/layers.h). */
 static nnom_status rnn_infer_s8(nnom_layer *l, const nnom_infer_ctx *ctx, int32_t gates, int64_t rows)
 {
     const char *tname = nnom_layer_type_name(l->type);
     nnom_model *m = ctx->model;
-    const int32_t rec = (l->p->activations >> 8) & 0xff;
+    const int32_t rec = recurrent_act(l);
     if (gates > 1 && !bounded(rec))
         return nnom_fail(m, NNOM_ERR_UNSUPPORTED, "layer '%s' (%s): int8 gates are Q15: the recurrent activation must "
                          "be bounded (tanh, sigmoid, hard_sigmoid), not %d", l->name, tname, (int)rec);
@@ -70,14 +77,14 @@ static nnom_status rnn_infer_s8(nnom_layer *l, const nnom_infer_ctx *ctx, int32_
     for (int64_t r = 0; r < rows; r++)
         for (int part = 0; part < 2; part++) {
             const int32_t mult = q[2 * part * rows + r], shift = q[(2 * part + 1) * rows + r];
-            if (mult < 0 || shift < -31 || shift > 30)
+            if (!nnom_requant_pair_ok(mult, shift))
                 return nnom_fail(m, NNOM_ERR_ARGUMENT, "layer '%s' (%s): row %d: %s multiplier %d, shift %d; expected "
-                                 "a multiplier >= 0 and a shift from -31 to 30", l->name, tname, (int)r,
-                                 part ? "recurrent" : "input", (int)mult, (int)shift);
+                                 "a multiplier >= 0 and a shift from %d to %d", l->name, tname, (int)r,
+                                 part ? "recurrent" : "input", (int)mult, (int)shift, NNOM_SHIFT_MIN, NNOM_SHIFT_MAX);
         }
     const int32_t tables = gates == NNOM_RNN_CELL_SIMPLE ? 1 : (gates == NNOM_RNN_CELL_GRU ? 2 : 3);
-    nnom_format(what, sizeof what, "activation tables int16 [%d][513]", (int)tables);
-    st = nnom_expect_blob(m, l, 4, what, (uint32_t)tables * 513u * 2u);
+    nnom_format(what, sizeof what, "activation tables int16 [%d][%d]", (int)tables, NNOM_RNN_TABLE_SIZE);
+    st = nnom_expect_blob(m, l, 4, what, (uint32_t)tables * NNOM_RNN_TABLE_SIZE * (uint32_t)sizeof(int16_t));
     if (st != NNOM_OK) return st;
     st = nnom_expect_blob(m, l, 5, "constants int32 [16]", NNOM_RNN_CONSTS * 4u);
     if (st != NNOM_OK) return st;
@@ -113,11 +120,11 @@ nnom_status nnom_rnn_infer(nnom_layer *l, const nnom_infer_ctx *ctx)
         return nnom_fail(m, NNOM_ERR_UNSUPPORTED, "layer '%s' (%s): cell_flags 0x%x has unknown bits 0x%x (known: "
                          "0x%x)", l->name, tname, (unsigned)l->p->cell_flags, (unsigned)(l->p->cell_flags & ~known),
                          (unsigned)known);
-    const int32_t act = l->p->activations & 0xff, rec = (l->p->activations >> 8) & 0xff;
-    if ((l->p->activations & ~0xffff) != 0 || act >= NNOM_RNN_ACT_COUNT || rec >= NNOM_RNN_ACT_COUNT)
+    const int32_t act = cell_act(l), rec = recurrent_act(l);
+    if ((l->p->activations & ~ACTIVATIONS_MASK) != 0 || act >= NNOM_RNN_ACT_COUNT || rec >= NNOM_RNN_ACT_COUNT)
         return nnom_fail(m, NNOM_ERR_UNSUPPORTED, "layer '%s' (%s): activations 0x%x: activation %d, recurrent "
                          "activation %d; each must be one of %s", l->name, tname, (unsigned)l->p->activations,
-                         (int)act, (int)(l->p->activations >> 8), act_names);
+                         (int)act, (int)(l->p->activations >> ACT_BITS), act_names);
     if (l->p->activation != NNOM_ACT_NONE)
         return nnom_fail(m, NNOM_ERR_UNSUPPORTED, "layer '%s' (%s): fused activation %d given; recurrent layers "
                          "take theirs in `activations`, the fused one must be 0", l->name, tname,
@@ -191,8 +198,8 @@ void nnom_rnn_run_f32(const nnom_exec *x)
     a.in_features = x->in_layer[0]->shape.dims[1];
     a.units = l->p->units;
     a.flags = l->p->cell_flags;
-    a.act = l->p->activations & 0xff;
-    a.rec_act = (l->p->activations >> 8) & 0xff;
+    a.act = cell_act(l);
+    a.rec_act = recurrent_act(l);
     a.kernel = (const float *)l->blobs[0].data;
     a.recurrent = (const float *)l->blobs[1].data;
     a.bias = l->blobs[2].size ? (const float *)l->blobs[2].data : NULL;

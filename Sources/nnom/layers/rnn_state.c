@@ -32,9 +32,10 @@ static nnom_status rnn_state_infer(nnom_layer *l, const nnom_infer_ctx *ctx)
         nnom_status st = nnom_expect_blob(m, l, 0, "requantisation int32 [2] (multiplier, shift)", 8u);
         if (st != NNOM_OK) return st;
         const int32_t *q = (const int32_t *)l->blobs[0].data;
-        if (q[0] < 0 || q[1] < -31 || q[1] > 30)
+        if (!nnom_requant_pair_ok(q[0], q[1]))
             return nnom_fail(m, NNOM_ERR_ARGUMENT, "layer '%s' (%s): multiplier %d, shift %d; expected a multiplier "
-                             ">= 0 and a shift from -31 to 30", l->name, tname, (int)q[0], (int)q[1]);
+                             ">= 0 and a shift from %d to %d", l->name, tname, (int)q[0], (int)q[1], NNOM_SHIFT_MIN,
+                             NNOM_SHIFT_MAX);
         for (int s = 1; s < NNOM_MAX_BLOBS; s++)
             if (l->blobs[s].size != 0)
                 return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): blob %d holds %u bytes, expected none", l->name,

@@ -164,13 +164,17 @@ static int rnn_bounded(int32_t act) { return act != NNOM_RNN_ACT_RELU && act != 
  * least that much, whatever calibration saw (0: unbounded functions, which follow calibration). */
 static double rnn_saturation(int32_t act)
 {
-    switch (act) {
+    switch ((nnom_rnn_act)act) {
     case NNOM_RNN_ACT_TANH:
     case NNOM_RNN_ACT_SIGMOID: return 8.0; /* 1 - tanh(8) < 3e-7, sigmoid(-8) < 3.4e-4 */
     case NNOM_RNN_ACT_HARD_SIGMOID: return 3.0;
     case NNOM_RNN_ACT_HARD_SIGMOID_K2: return 2.5;
-    default: return 0.0;
+    case NNOM_RNN_ACT_RELU:
+    case NNOM_RNN_ACT_LINEAR: return 0.0;
+    case NNOM_RNN_ACT_COUNT:
+    case NNOM_RNN_ACT_FORCE_32BIT: break; /* not activations */
     }
+    return 0.0;
 }
 
 /* max |value| observed for internal value @p k of a layer, 0 if never seen */
