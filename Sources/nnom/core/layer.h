@@ -145,6 +145,9 @@ const nnom_layer_ops *nnom_layer_ops_of(nnom_layer_type type);
  * %u %ld %lu %ld %x and %%, nothing else) and returns @p status. */
 nnom_status nnom_fail(nnom_model *model, nnom_status status, const char *fmt, ...);
 
+/* nnom_fail() of a message about layer @p l: "layer '<name>' (<type>): " then @p fmt. */
+nnom_status nnom_layer_fail(nnom_model *model, const nnom_layer *l, nnom_status status, const char *fmt, ...);
+
 /* Builds with NNOM_TERSE_ERRORS=1 keep only the status in messages (the text
  * of every message is left out of the binary, a few KB of flash). */
 #if defined(NNOM_TERSE_ERRORS) && NNOM_TERSE_ERRORS
@@ -154,6 +157,8 @@ nnom_status nnom_fail_terse(nnom_model *model, nnom_status status);
 int nnom_fail_arguments(const char *fmt, ...);
 #define nnom_fail(model, status, ...) \
     ((void)sizeof(nnom_fail_arguments(__VA_ARGS__)), nnom_fail_terse((model), (status)))
+#define nnom_layer_fail(model, l, status, ...) \
+    ((void)sizeof(nnom_fail_arguments(__VA_ARGS__)), (void)(l), nnom_fail_terse((model), (status)))
 #endif
 
 /* Canonical (h, w, c) of a shape. */

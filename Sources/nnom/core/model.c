@@ -272,8 +272,8 @@ static nnom_status infer_layer(nnom_model *m, int32_t index)
     if (!ops || !ops->infer)
         return nnom_fail(m, NNOM_ERR_UNSUPPORTED, "layer '%s': type %s is not supported by this build", l->name, tname);
     if (l->n_inputs < ops->min_inputs || l->n_inputs > ops->max_inputs)
-        return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): %d inputs given, it takes %d to %d", l->name, tname,
-                         (int)l->n_inputs, (int)ops->min_inputs, (int)ops->max_inputs);
+        return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "%d inputs given, it takes %d to %d", (int)l->n_inputs,
+                               (int)ops->min_inputs, (int)ops->max_inputs);
     nnom_infer_ctx ctx;
     memset(&ctx, 0, sizeof ctx);
     ctx.model = m;
@@ -283,22 +283,21 @@ static nnom_status infer_layer(nnom_model *m, int32_t index)
     nnom_status st = ops->infer(l, &ctx);
     if (st != NNOM_OK) return st;
     if (l->shape.rank < 1 || l->shape.rank > NNOM_MAX_RANK)
-        return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): output rank %d is not 1 to %d", l->name, tname,
-                         (int)l->shape.rank, NNOM_MAX_RANK);
+        return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "output rank %d is not 1 to %d", (int)l->shape.rank,
+                               NNOM_MAX_RANK);
     int64_t count = 1;
     for (int32_t k = 0; k < l->shape.rank; k++) {
         if (l->shape.dims[k] <= 0)
-            return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): output dimension %d is %d", l->name, tname,
-                             (int)k, (int)l->shape.dims[k]);
+            return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "output dimension %d is %d", (int)k, (int)l->shape.dims[k]);
         count *= l->shape.dims[k];
         if (count > NNOM_MAX_LAYER_ELEMENTS)
-            return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): output of more than 2^28 elements", l->name, tname);
+            return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "output of more than 2^28 elements");
     }
     for (int32_t k = l->shape.rank; k < NNOM_MAX_RANK; k++) l->shape.dims[k] = 0;
     if (m->dtype == NNOM_DTYPE_S8 && !quant_valid(l->quant))
-        return nnom_fail(m, NNOM_ERR_ARGUMENT,
-                         "layer '%s' (%s): int8 output needs a positive scale and a zero point in [-128, 127] "
-                         "(zero point %d)", l->name, tname, (int)l->quant.zero_point);
+        return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT,
+                               "int8 output needs a positive scale and a zero point in [-128, 127] (zero point %d)",
+                               (int)l->quant.zero_point);
     l->dims = nnom_dims_of(&l->shape);
     l->out_bytes = (uint32_t)count * nnom_dtype_size(m->dtype); /* count <= 2^28: at most 1 GiB */
     l->scratch_bytes = ops->scratch_bytes ? ops->scratch_bytes(l, &ctx) : 0; /* any size: the plan checks sums */

@@ -48,17 +48,17 @@ static const nnom_layer *state_layer(nnom_model *m, int32_t i, int32_t which, si
         return NULL;
     }
     if (which < 0 || which >= n) {
-        *st = nnom_fail(m, NNOM_ERR_ARGUMENT, "layer '%s' (%s): state vector %d asked, it has %d (0: h%s)", l->name,
-                        tname, (int)which, (int)n, n > 1 ? ", 1: c" : "");
+        *st = nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT, "state vector %d asked, it has %d (0: h%s)", (int)which, (int)n,
+                              n > 1 ? ", 1: c" : "");
         return NULL;
     }
     if (!data) {
-        *st = nnom_fail(m, NNOM_ERR_ARGUMENT, "layer '%s' (%s): the data pointer is NULL", l->name, tname);
+        *st = nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT, "the data pointer is NULL");
         return NULL;
     }
     if (count != (size_t)len) {
-        *st = nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): state vector %d has %d values, %lu given", l->name, tname,
-                        (int)which, (int)len, (unsigned long)count);
+        *st = nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "state vector %d has %d values, %lu given", (int)which, (int)len,
+                              (unsigned long)count);
         return NULL;
     }
     *st = NNOM_OK;

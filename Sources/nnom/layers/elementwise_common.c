@@ -9,10 +9,10 @@ nnom_status nnom_check_input_count(nnom_layer *l, const nnom_infer_ctx *ctx, int
 {
     if (l->n_inputs < lo || l->n_inputs > hi) {
         if (lo == hi)
-            return nnom_fail(ctx->model, NNOM_ERR_SHAPE, "layer '%s' (%s): takes %d input(s), %d given", l->name,
-                             nnom_layer_type_name(l->type), (int)lo, (int)l->n_inputs);
-        return nnom_fail(ctx->model, NNOM_ERR_SHAPE, "layer '%s' (%s): takes %d to %d inputs, %d given", l->name,
-                         nnom_layer_type_name(l->type), (int)lo, (int)hi, (int)l->n_inputs);
+            return nnom_layer_fail(ctx->model, l, NNOM_ERR_SHAPE, "takes %d input(s), %d given", (int)lo,
+                                   (int)l->n_inputs);
+        return nnom_layer_fail(ctx->model, l, NNOM_ERR_SHAPE, "takes %d to %d inputs, %d given", (int)lo, (int)hi,
+                               (int)l->n_inputs);
     }
     return NNOM_OK;
 }
@@ -23,14 +23,11 @@ nnom_status nnom_check_requant_pairs(const nnom_layer *l, const nnom_infer_ctx *
     for (int32_t i = 0; i < n_pairs; i++) {
         const int32_t m = params[2 * i], s = params[2 * i + 1];
         if (m < 0)
-            return nnom_fail(ctx->model, NNOM_ERR_ARGUMENT,
-                             "layer '%s' (%s): %s[%d] (multiplier) is %d, expected a value >= 0", l->name,
-                             nnom_layer_type_name(l->type), what, (int)(2 * i), (int)m);
+            return nnom_layer_fail(ctx->model, l, NNOM_ERR_ARGUMENT,
+                                   "%s[%d] (multiplier) is %d, expected a value >= 0", what, (int)(2 * i), (int)m);
         if (s < NNOM_SHIFT_MIN || s > NNOM_SHIFT_MAX)
-            return nnom_fail(ctx->model, NNOM_ERR_ARGUMENT,
-                             "layer '%s' (%s): %s[%d] (shift) is %d, expected %d to %d", l->name,
-                             nnom_layer_type_name(l->type), what, (int)(2 * i + 1), (int)s, NNOM_SHIFT_MIN,
-                             NNOM_SHIFT_MAX);
+            return nnom_layer_fail(ctx->model, l, NNOM_ERR_ARGUMENT, "%s[%d] (shift) is %d, expected %d to %d", what,
+                                   (int)(2 * i + 1), (int)s, NNOM_SHIFT_MIN, NNOM_SHIFT_MAX);
     }
     return NNOM_OK;
 }
@@ -45,7 +42,6 @@ static int same_shape(const nnom_shape *a, const nnom_shape *b)
 
 nnom_status nnom_binary_infer(nnom_layer *l, const nnom_infer_ctx *ctx, int32_t n_params)
 {
-    const char *tname = nnom_layer_type_name(l->type);
     nnom_status st = nnom_check_input_count(l, ctx, 2, 2);
     if (st != NNOM_OK) return st;
     const nnom_shape *a = &ctx->in[0]->shape, *b = &ctx->in[1]->shape;
@@ -55,16 +51,16 @@ nnom_status nnom_binary_infer(nnom_layer *l, const nnom_infer_ctx *ctx, int32_t 
             char ta[NNOM_SHAPE_TEXT_MAX], tb[NNOM_SHAPE_TEXT_MAX];
             nnom_shape_text(a, ta, sizeof ta);
             nnom_shape_text(b, tb, sizeof tb);
-            return nnom_fail(ctx->model, NNOM_ERR_SHAPE,
-                             "layer '%s' (%s): input shapes %s ('%s') and %s ('%s') differ; the second must have "
-                             "the first's shape or be a vector of its %d channels",
-                             l->name, tname, ta, ctx->in[0]->name, tb, ctx->in[1]->name, (int)channels);
+            return nnom_layer_fail(ctx->model, l, NNOM_ERR_SHAPE,
+                                   "input shapes %s ('%s') and %s ('%s') differ; the second must have the first's "
+                                   "shape or be a vector of its %d channels", ta, ctx->in[0]->name, tb,
+                                   ctx->in[1]->name, (int)channels);
         }
     }
     if (l->p->activation != NNOM_ACT_NONE && l->p->activation != NNOM_ACT_RELU && l->p->activation != NNOM_ACT_RELU6)
-        return nnom_fail(ctx->model, NNOM_ERR_UNSUPPORTED,
-                         "layer '%s' (%s): fused activation %d is not supported, expected 0 (none), 1 (relu) or "
-                         "2 (relu6)", l->name, tname, (int)l->p->activation);
+        return nnom_layer_fail(ctx->model, l, NNOM_ERR_UNSUPPORTED,
+                               "fused activation %d is not supported, expected 0 (none), 1 (relu) or 2 (relu6)",
+                               (int)l->p->activation);
     if (ctx->dtype == NNOM_DTYPE_S8) {
         st = nnom_expect_blob(ctx->model, l, 0, "requantisation parameters (int32)",
                               (uint32_t)n_params * (uint32_t)sizeof(int32_t));

@@ -11,14 +11,13 @@
 
 nnom_status nnom_pool_global_infer(nnom_layer *l, const nnom_infer_ctx *ctx, int64_t *cells)
 {
-    const char *tname = nnom_layer_type_name(l->type);
     nnom_model *m = ctx->model;
     const nnom_shape *in = &ctx->in[0]->shape;
     if (in->rank != 2 && in->rank != 3) {
         char text[48];
         nnom_shape_text(in, text, sizeof text);
-        return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): input '%s' has shape %s, expected rank 2 (W, C) or 3 (H, W, C)",
-                         l->name, tname, ctx->in[0]->name, text);
+        return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "input '%s' has shape %s, expected rank 2 (W, C) or 3 (H, W, C)",
+                               ctx->in[0]->name, text);
     }
     const nnom_dims d = nnom_dims_of(in);
     if (cells) *cells = (int64_t)d.h * d.w;

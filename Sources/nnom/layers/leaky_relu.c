@@ -12,8 +12,7 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
     if (!(alpha >= -FLT_MAX && alpha <= FLT_MAX)) {
         char text[32];
         nnom_float_text((double)alpha, text, sizeof text);
-        return nnom_fail(ctx->model, NNOM_ERR_ARGUMENT, "layer '%s' (%s): alpha is %s, expected a finite value",
-                         l->name, nnom_layer_type_name(l->type), text);
+        return nnom_layer_fail(ctx->model, l, NNOM_ERR_ARGUMENT, "alpha is %s, expected a finite value", text);
     }
     return nnom_activation_infer(l, ctx);
 }
