@@ -17,6 +17,9 @@ typedef struct nnom_dims {
     int32_t h, w, c;
 } nnom_dims;
 
+/* The most layers a model may have: layer ids are uint16_t (nnom_layer.inputs). */
+#define NNOM_MAX_LAYERS UINT16_MAX
+
 /* A layer inside a model. The compiler fills the fields below "compiled". */
 typedef struct nnom_layer {
     nnom_layer_type type;
@@ -27,7 +30,7 @@ typedef struct nnom_layer {
     const nnom_layer_params *p;
     void *owned;                   /* freed with the model; NULL for a loaded layer */
     int32_t n_inputs;
-    uint16_t inputs[NNOM_MAX_INPUTS]; /* layer ids (a model has at most 65535 layers) */
+    uint16_t inputs[NNOM_MAX_INPUTS]; /* layer ids (a model has at most NNOM_MAX_LAYERS layers) */
     nnom_blob blobs[NNOM_MAX_BLOBS];
     nnom_quant quant;        /* output quantisation */
     nnom_shape shape;        /* output shape: given for INPUT, inferred for the others */

@@ -202,7 +202,8 @@ static nnom_status check_open(nnom_model *m, nnom_layer_type type)
         return nnom_fail(m, NNOM_ERR_STATE, "cannot add layers to a compiled model");
     if ((unsigned)type >= NNOM_LAYER_TYPE_COUNT)
         return nnom_fail(m, NNOM_ERR_UNSUPPORTED, "layer %d: unknown layer type %d", (int)m->n_layers, (int)type);
-    if (m->n_layers >= 65535) return nnom_fail(m, NNOM_ERR_ARGUMENT, "too many layers (at most 65535)");
+    if (m->n_layers >= NNOM_MAX_LAYERS)
+        return nnom_fail(m, NNOM_ERR_ARGUMENT, "too many layers (at most %d)", NNOM_MAX_LAYERS);
     return NNOM_OK;
 }
 
@@ -261,7 +262,7 @@ nnom_status nnom_model_keep_all_outputs(nnom_model *m, int keep)
 
 static int quant_valid(nnom_quant q)
 {
-    return q.scale > 0.0f && q.scale <= FLT_MAX && q.zero_point >= -128 && q.zero_point <= 127;
+    return q.scale > 0.0f && q.scale <= FLT_MAX && q.zero_point >= INT8_MIN && q.zero_point <= INT8_MAX;
 }
 
 static nnom_status infer_layer(nnom_model *m, int32_t index)

@@ -19,7 +19,7 @@ nnom_status nnom_avg_pool_check(nnom_layer *l, const nnom_infer_ctx *ctx, int64_
     nnom_model *m = ctx->model;
     if (ctx->dtype != NNOM_DTYPE_S8) return nnom_expect_no_blobs(ctx, l);
     /* an int8 average sums at most 2^23 cells in int32 */
-    if (cells > (1 << 23))
+    if (cells > NNOM_AVG_POOL_MAX_CELLS)
         return nnom_layer_fail(m, l, NNOM_ERR_UNSUPPORTED, "windows of %ld cells, at most 2^23 supported", (long)cells);
     int any = 0;
     for (int s = 0; s < NNOM_MAX_BLOBS; s++) any |= l->blobs[s].size != 0;
@@ -35,8 +35,7 @@ nnom_status nnom_avg_pool_check(nnom_layer *l, const nnom_infer_ctx *ctx, int64_
         return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT,
                                "multiplier %d, shift %d; expected a multiplier >= 0 and a shift from %d to %d",
                                (int)q[0], (int)q[1], NNOM_SHIFT_MIN, NNOM_SHIFT_MAX);
-    /* 255 * cells * 2^shift <= 2^31 - 2^23, in 32 bits (cells <= 2^23) */
-    if (q[1] > 0 && 255u * (uint32_t)cells > ((1u << 31) - (1u << 23)) >> q[1])
+    if (!nnom_avg_pool_shift_ok(cells, q[1]))
         return nnom_layer_fail(m, l, NNOM_ERR_UNSUPPORTED,
                                "shift %d is too large for windows of %ld cells (255 x cells x 2^shift must not exceed "
                                "2^31 - 2^23): the output scale is too fine for the input's", (int)q[1], (long)cells);

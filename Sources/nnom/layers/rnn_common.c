@@ -56,6 +56,9 @@ static nnom_status check_pair(nnom_model *m, const nnom_layer *l, const int32_t 
 static int scale_ok(float s) { return s > 0.0f && s <= FLT_MAX; }
 
 /* nnom_layer_params.activations: NNOM_RNN_ACTIVATIONS(cell, recurrent), a byte each */
+/* units of a recurrent layer: 1 to 2^16 */
+enum { RNN_MAX_UNITS = 1 << 16 };
+
 enum { ACT_BITS = 8, ACT_MASK = (1 << ACT_BITS) - 1, ACTIVATIONS_MASK = (1 << (2 * ACT_BITS)) - 1 };
 static int32_t cell_act(const nnom_layer *l) { return l->p->activations & ACT_MASK; }
 static int32_t recurrent_act(const nnom_layer *l) { return (l->p->activations >> ACT_BITS) & ACT_MASK; }
@@ -113,8 +116,8 @@ nnom_status nnom_rnn_infer(nnom_layer *l, const nnom_infer_ctx *ctx)
                                t);
     }
     const int32_t steps = is->dims[0], features = is->dims[1];
-    if (units <= 0 || units > (1 << 16))
-        return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "units is %d, expected 1 to 65536", (int)units);
+    if (units <= 0 || units > RNN_MAX_UNITS)
+        return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "units is %d, expected 1 to %d", (int)units, RNN_MAX_UNITS);
     const int32_t known = NNOM_RNN_RETURN_SEQUENCES | NNOM_RNN_GO_BACKWARDS | NNOM_RNN_STATEFUL |
                           NNOM_RNN_INPUT_ORDER | (gates == NNOM_RNN_CELL_GRU ? NNOM_RNN_RESET_AFTER : 0);
     if (l->p->cell_flags & ~known)
@@ -273,7 +276,7 @@ void nnom_rnn_state_write(const nnom_layer *l, nnom_dtype dtype, void *state, in
         for (int32_t u = 0; u < units; u++) {
             float q = in[u] / scale; /* round half away from zero, saturated (NaN gives 0) */
             q = q >= 0.0f ? q + 0.5f : q - 0.5f;
-            v[u] = (int16_t)(q >= 32767.0f ? 32767 : (q <= -32768.0f ? -32768 : (q == q ? (int32_t)q : 0)));
+            v[u] = (int16_t)(q >= (float)INT16_MAX ? INT16_MAX : (q <= (float)INT16_MIN ? INT16_MIN : (q == q ? (int32_t)q : 0)));
         }
         return;
     }

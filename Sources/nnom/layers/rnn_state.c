@@ -64,7 +64,7 @@ static void rnn_state_run_s8(const nnom_exec *x)
     const int32_t *q = (const int32_t *)l->blobs[0].data;
     const int32_t zp = l->quant.zero_point;
     int8_t *out = (int8_t *)x->out;
-    for (int32_t u = 0; u < units; u++) out[u] = nnom_clamp_s8(nnom_requantize(v[u], q[0], q[1]) + zp, -128, 127);
+    for (int32_t u = 0; u < units; u++) out[u] = nnom_clamp_s8(nnom_requantize(v[u], q[0], q[1]) + zp, INT8_MIN, INT8_MAX);
 }
 
 const nnom_layer_ops nnom_ops_rnn_state = {.min_inputs = 1,
