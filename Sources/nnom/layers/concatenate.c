@@ -33,7 +33,7 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
         for (int32_t k = 0; ok && k < rank; k++)
             if (k != axis && s->dims[k] != first->dims[k]) ok = 0;
         if (!ok) {
-            char t0[48], ti[48];
+            char t0[NNOM_SHAPE_TEXT_MAX], ti[NNOM_SHAPE_TEXT_MAX];
             nnom_shape_text(first, t0, sizeof t0);
             nnom_shape_text(s, ti, sizeof ti);
             return nnom_layer_fail(ctx->model, l, NNOM_ERR_SHAPE,

@@ -16,7 +16,7 @@
 static nnom_status dims_of(const nnom_layer *l, const nnom_infer_ctx *ctx, nnom_matmul_dims *d)
 {
     const nnom_shape *a = &ctx->in[0]->shape, *b = &ctx->in[1]->shape;
-    char ta[48], tb[48];
+    char ta[NNOM_SHAPE_TEXT_MAX], tb[NNOM_SHAPE_TEXT_MAX];
     nnom_shape_text(a, ta, sizeof ta);
     nnom_shape_text(b, tb, sizeof tb);
     if (a->rank < 2 || a->rank != b->rank)

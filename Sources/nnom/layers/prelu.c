@@ -23,7 +23,7 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
     const uint32_t bytes = ctx->dtype == NNOM_DTYPE_S8 ? 1u : 4u;
     const int32_t a = alpha_count(l, s, bytes);
     if (a == 0) {
-        char t[48];
+        char t[NNOM_SHAPE_TEXT_MAX];
         nnom_shape_text(s, t, sizeof t);
         return nnom_layer_fail(ctx->model, l, NNOM_ERR_SHAPE,
                                "alpha (blob 0) is %u bytes, expected %u (one per channel) or %u (one per element of "

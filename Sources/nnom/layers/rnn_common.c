@@ -109,7 +109,7 @@ nnom_status nnom_rnn_infer(nnom_layer *l, const nnom_infer_ctx *ctx)
     const int32_t gates = nnom_rnn_cell_of(l->type), units = l->p->units;
     const nnom_shape *is = &ctx->in[0]->shape;
     if (is->rank != 2) {
-        char t[48];
+        char t[NNOM_SHAPE_TEXT_MAX];
         nnom_shape_text(is, t, sizeof t);
         return nnom_layer_fail(m, l, NNOM_ERR_SHAPE,
                                "needs an input of rank 2 (steps, features), but '%s' has shape %s", ctx->in[0]->name,

@@ -32,7 +32,7 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
     const int32_t rank = one_d ? 2 : 3;
     nnom_status st;
     if (in->rank != rank) {
-        char text[48];
+        char text[NNOM_SHAPE_TEXT_MAX];
         nnom_shape_text(in, text, sizeof text);
         return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "input '%s' has shape %s, expected rank %d (%s)", ctx->in[0]->name,
                                text, (int)rank, one_d ? "W, C" : "H, W, C");
