@@ -14,22 +14,6 @@ static const nnom_layer_type act_types[] = {NNOM_LAYER_RELU,    NNOM_LAYER_RELU6
                                             NNOM_LAYER_SIGMOID, NNOM_LAYER_TANH,  NNOM_LAYER_HARD_SIGMOID};
 #define N_ACT 6
 
-static double ref_act(nnom_layer_type type, double alpha, double x)
-{
-    switch (type) {
-    case NNOM_LAYER_RELU: return x < 0 ? 0 : x;
-    case NNOM_LAYER_RELU6: return x < 0 ? 0 : (x > 6 ? 6 : x);
-    case NNOM_LAYER_LEAKY_RELU: return x < 0 ? alpha * x : x;
-    case NNOM_LAYER_SIGMOID: return 1.0 / (1.0 + exp(-x));
-    case NNOM_LAYER_TANH: return tanh(x);
-    case NNOM_LAYER_HARD_SIGMOID: {
-        double t = x + 3.0;
-        return (t < 0 ? 0 : (t > 6 ? 6 : t)) / 6.0;
-    }
-    default: return NAN;
-    }
-}
-
 static nnom_quant out_quant_for(nnom_layer_type type, nnom_quant in)
 {
     nnom_quant q = in;
@@ -80,7 +64,7 @@ static void test_s8_activations(void)
             nnom_lut_s8(out, out, 256, table); /* in place */
             for (int32_t i = 0; i < 256; i++) {
                 const double x = (double)qi.scale * (double)(in[i] - qi.zero_point);
-                const double y = ref_act(type, (double)alpha, x);
+                const double y = tu_ref_activation(type, (double)alpha, x);
                 const int32_t want = tu_clamp(tu_round_away(y / (double)qo.scale) + qo.zero_point, -128, 127);
                 TU_CHECK(out[i] == want, "%s q=%d: %d, expected %d", nnom_layer_type_name(type), in[i], out[i], want);
             }
@@ -159,7 +143,7 @@ static void test_f32_kernels(void)
             default: nnom_hard_sigmoid_f32(in, dst, n); break;
             }
             for (int32_t i = 0; i < n; i++) {
-                const double want = ref_act(type, (double)alpha, (double)orig[i]);
+                const double want = tu_ref_activation(type, (double)alpha, (double)orig[i]);
                 /* piecewise-linear ones are one float rounding from the real value; sigmoid/tanh a few */
                 const double tol = (type == NNOM_LAYER_SIGMOID || type == NNOM_LAYER_TANH) ? 3e-7 : 6e-8 * fabs(want);
                 TU_CHECK(fabs((double)dst[i] - want) <= tol, "%s f32 x=%.9g: %.9g, expected %.9g",
@@ -210,7 +194,7 @@ static void graph_s8(nnom_layer_type type, nnom_shape shape)
     tu_fill_s8(x, (size_t)n, -128, 127);
     tu_run_s8(m, x, (size_t)n, y, (size_t)n);
     for (int32_t i = 0; i < n; i++) {
-        const double v = ref_act(type, (double)alpha, (double)qi.scale * (x[i] - qi.zero_point)) / (double)qo.scale;
+        const double v = tu_ref_activation(type, (double)alpha, (double)qi.scale * (x[i] - qi.zero_point)) / (double)qo.scale;
         const int32_t want = tu_clamp(tu_round_away(v) + qo.zero_point, -128, 127);
         TU_CHECK(y[i] == want, "graph %s [%d] x=%d: %d, expected %d", nnom_layer_type_name(type), i, x[i], y[i], want);
         if (y[i] != want) break;
@@ -244,7 +228,7 @@ static void graph_f32(nnom_layer_type type, nnom_shape shape)
     tu_fill_f32(x, (size_t)n, -9, 9);
     tu_run_f32(m, x, (size_t)n, y, (size_t)n);
     for (int32_t i = 0; i < n; i++) {
-        const double want = ref_act(type, (double)alpha, (double)x[i]);
+        const double want = tu_ref_activation(type, (double)alpha, (double)x[i]);
         TU_CHECK(fabs(y[i] - want) <= 3e-7, "graph f32 %s x=%g: %g, expected %g", nnom_layer_type_name(type), x[i],
                  y[i], want);
         if (fabs(y[i] - want) > 3e-7) break;
