@@ -72,6 +72,15 @@ nnom_status nnom_converter_fail(nnom_converter *c, nnom_status status, const cha
     return status;
 }
 
+nnom_status nnom_converter_fail_in(nnom_converter *c, nnom_status status, const char *prefix, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    nnom_converter_vfail(c, status, prefix, fmt, ap);
+    va_end(ap);
+    return status;
+}
+
 nnom_status nnom_converter_vfail(nnom_converter *c, nnom_status status, const char *prefix, const char *fmt,
                                  va_list ap)
 {

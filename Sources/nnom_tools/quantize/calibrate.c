@@ -40,7 +40,6 @@
  * pre-activations, hidden and cell states at every step) during pass 1; the
  * quantiser chooses their int16 scales from those ranges.
  */
-#include <stdarg.h>
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
@@ -48,15 +47,8 @@
 
 #include "quantize/calibrate.h"
 
-/* A failure of the calibration: "calibration: " then @p fmt (printf format). */
-static nnom_status calibration_fail(nnom_converter *c, nnom_status st, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    nnom_converter_vfail(c, st, "calibration: ", fmt, ap);
-    va_end(ap);
-    return st;
-}
+/* A failure of the calibration: "calibration: " then the printf-format message. */
+#define calibration_fail(c, st, ...) nnom_converter_fail_in((c), (st), "calibration: ", __VA_ARGS__)
 
 #define PERCENTILE_BINS 4096
 #define KL_BINS 2048

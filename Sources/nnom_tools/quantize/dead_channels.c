@@ -31,22 +31,14 @@
  * one run of each model on the first calibration sample, and each channel is
  * checked to hold one value at every position before it is folded.
  */
-#include <stdarg.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "quantize/calibrate.h"
 
-/* A failure of dead-channel removal: "dead channels: " then @p fmt (printf format). */
-static nnom_status dead_channels_fail(nnom_converter *c, nnom_status st, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    nnom_converter_vfail(c, st, "dead channels: ", fmt, ap);
-    va_end(ap);
-    return st;
-}
+/* A failure of dead-channel removal: "dead channels: " then the printf-format message. */
+#define dead_channels_fail(c, st, ...) nnom_converter_fail_in((c), (st), "dead channels: ", __VA_ARGS__)
 
 /* The last layer of a chain, and the chain's length limit (a guard against cycles in bad graphs). */
 #define DEAD_MAX_CHAIN 16

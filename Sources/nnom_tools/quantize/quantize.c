@@ -40,15 +40,8 @@ typedef struct qlayer {
     double state_scale[2];  /* recurrent layers: the int16 scales of h and c (LSTM), for RNN_STATE */
 } qlayer;
 
-/* A failure of this step: "quantise: " then @p fmt (printf format). */
-static nnom_status quantise_fail(nnom_converter *c, nnom_status st, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    nnom_converter_vfail(c, st, "quantise: ", fmt, ap);
-    va_end(ap);
-    return st;
-}
+/* A failure of this step: "quantise: " then the printf-format message. */
+#define quantise_fail(c, st, ...) nnom_converter_fail_in((c), (st), "quantise: ", __VA_ARGS__)
 
 /* A failure about layer @p l: "quantise: layer '<name>' (<type>): " then @p fmt. */
 static nnom_status layer_fail(nnom_converter *c, const qlayer *l, nnom_status st, const char *fmt, ...)

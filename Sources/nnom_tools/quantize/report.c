@@ -9,22 +9,14 @@
  * zero but the int8 one is not). For a classifier whose output 0 has rank 1
  * it also counts how often the two models pick the same class.
  */
-#include <stdarg.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "quantize/calibrate.h"
 
-/* A failure of the report: "report: " then @p fmt (printf format). */
-static nnom_status report_fail(nnom_converter *c, nnom_status st, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    nnom_converter_vfail(c, st, "report: ", fmt, ap);
-    va_end(ap);
-    return st;
-}
+/* A failure of the report: "report: " then the printf-format message. */
+#define report_fail(c, st, ...) nnom_converter_fail_in((c), (st), "report: ", __VA_ARGS__)
 
 /* The bound of a reported SQNR: "exact" and "no signal at all". */
 #define NNOM_SQNR_LIMIT_DB 200.0
