@@ -63,7 +63,7 @@ nnom_status nnom_lstm_tflite_infer_s8(nnom_layer *l, const nnom_infer_ctx *ctx, 
     const int32_t p = power_of_two(k[NNOM_RNN_C_SCALE], &ok);
     if (!ok || p < NNOM_LSTM_TFLITE_MIN_POWER || p > NNOM_LSTM_TFLITE_MAX_POWER)
         return nnom_fail(m, NNOM_ERR_ARGUMENT, "layer '%s' (LSTM, TFLite arithmetic): constants[1] (c scale, float "
-                         "bits 0x%08x) must be a power of two from 2^%d to 2^%d", l->name,
+                         "bits 0x%x) must be a power of two from 2^%d to 2^%d", l->name,
                          (unsigned)k[NNOM_RNN_C_SCALE], NNOM_LSTM_TFLITE_MIN_POWER, NNOM_LSTM_TFLITE_MAX_POWER);
     if ((st = check_pair(m, l, k, NNOM_RNN_MIX_MULT, "i g -> c")) != NNOM_OK) return st;
     if ((st = check_pair(m, l, k, NNOM_RNN_HID_MULT, "o tanh(c) -> h")) != NNOM_OK) return st;
