@@ -454,10 +454,12 @@ static void check_bad_broadcast(void)
 }
 
 /* Flips bytes and truncates at random: every outcome is a model or an error, never a crash. */
-static void check_corruption(void)
+static void check_corruption(const char *name)
 {
     size_t size;
-    uint8_t *good = read_file(FIXTURES "digits_residual_concat.tflite", &size);
+    char path[512];
+    snprintf(path, sizeof path, FIXTURES "%s.tflite", name);
+    uint8_t *good = read_file(path, &size);
     uint8_t *b = (uint8_t *)malloc(size);
     tu_seed(0x7f1173);
     int accepted = 0;
@@ -483,7 +485,7 @@ static void check_corruption(void)
         }
         nnom_converter_destroy(c);
     }
-    printf("corruption: %d rounds, %d still valid models, no crash\n", CORRUPTION_ROUNDS, accepted);
+    printf("corruption of %s: %d rounds, %d still valid models, no crash\n", name, CORRUPTION_ROUNDS, accepted);
     free(good);
     free(b);
 }
@@ -546,6 +548,7 @@ int main(void)
     check_extreme_files();
     check_bad_broadcast();
     check_bad_lstm();
-    check_corruption();
+    check_corruption("digits_residual_concat");
+    check_corruption("lstm_last"); /* the 24 inputs of UNIDIRECTIONAL_SEQUENCE_LSTM */
     return tu_finish("test_tflite");
 }

@@ -127,13 +127,15 @@ static nnom_status states(tfl_ctx *x, const tfl_op *op, int32_t units, tfl_tenso
         return tfl_fail(x, NNOM_ERR_UNSUPPORTED, "cell state '%s' has scale %g; TFLite's integer LSTM needs a power "
                         "of two from 2^%d to 2^%d", (*c)->name, (double)(*c)->scales[0], NNOM_LSTM_TFLITE_MIN_POWER,
                         NNOM_LSTM_TFLITE_MAX_POWER);
-    for (int k = 0; k < 2; k++) {
-        const tfl_tensor *s = k ? *c : *h;
-        for (uint32_t b = 0; s->data && b < s->data_size; b++)
-            if (s->data[b] != 0 && !(k == 0 && (int8_t)s->data[b] == s->zero_points[0]))
-                return tfl_fail(x, NNOM_ERR_UNSUPPORTED, "%s state '%s' has a nonzero initial value; nnom starts "
-                                "from zero", k ? "cell" : "hidden", s->name);
-    }
+    /* TFLite Micro starts from the real value 0 (the hidden state's zero point; cell 0), as nnom does */
+    for (uint32_t b = 0; (*h)->data && b < (*h)->data_size; b++)
+        if ((int8_t)(*h)->data[b] != (*h)->zero_points[0])
+            return tfl_fail(x, NNOM_ERR_UNSUPPORTED, "hidden state '%s' has a nonzero initial value; nnom starts "
+                            "from zero", (*h)->name);
+    for (uint32_t b = 0; (*c)->data && b < (*c)->data_size; b++)
+        if ((*c)->data[b] != 0)
+            return tfl_fail(x, NNOM_ERR_UNSUPPORTED, "cell state '%s' has a nonzero initial value; nnom starts "
+                            "from zero", (*c)->name);
     return NNOM_OK;
 }
 
