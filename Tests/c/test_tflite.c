@@ -26,8 +26,8 @@ static const char *const MODELS[] = {
      * ADD / SUB / MUL broadcasting computed and constant operands, TRANSPOSE of a unit axis, STRIDED_SLICE shrinking
      * an axis */
     "pad_slice_fc", "fc_rows", "broadcast", "const_arith", "transpose_unit", "slice_shrink",
-    /* UNIDIRECTIONAL_SEQUENCE_LSTM (TFLite's integer LSTM): the last step through a Dense; every step */
-    "lstm_last", "lstm_seq",
+    /* UNIDIRECTIONAL_SEQUENCE_LSTM (TFLite's integer LSTM): the last step through a Dense; every step; two stacked */
+    "lstm_last", "lstm_seq", "lstm_stack",
     "digits_mlp", "digits_cnn_bn", "digits_residual_concat",
     /* one operator on the model input; the last sample holds every int8 value */
     "op_logistic", "op_tanh", "op_leaky_relu", "op_relu", "op_relu6", "op_hard_swish", "op_softmax", "op_prelu",
