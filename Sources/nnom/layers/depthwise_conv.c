@@ -54,13 +54,14 @@ static int row_done(const nnom_conv_args *a, int32_t j, int32_t next)
 }
 
 /* Output pixels a block of rows computed in place holds at least (whole rows; the map's height at most). */
-#define DW_IN_PLACE_BLOCK_PIXELS 64
+#define DW_IN_PLACE_BLOCK_PIXELS 256
 
-/* Rows per block: enough whole rows for DW_IN_PLACE_BLOCK_PIXELS output pixels. */
+/* Rows per block: enough whole rows for DW_IN_PLACE_BLOCK_PIXELS output pixels, but at most half
+ * the map's (rounded up), so that a map of two blocks and more can still be computed in place. */
 static int32_t block_rows(const nnom_conv_args *a)
 {
-    const int32_t rows = (DW_IN_PLACE_BLOCK_PIXELS + a->out_w - 1) / a->out_w;
-    return rows < a->out_h ? rows : a->out_h;
+    const int32_t rows = (DW_IN_PLACE_BLOCK_PIXELS + a->out_w - 1) / a->out_w, half = (a->out_h + 1) / 2;
+    return rows < half ? rows : half;
 }
 
 /* The most output rows waiting at once (computed, not yet in place), blocks as run_in_place()

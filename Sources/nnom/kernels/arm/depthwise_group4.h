@@ -1,0 +1,397 @@
+/*
+ * The channel-group path of the Cortex-M DSP depthwise convolution
+ * (kernels/arm/depthwise_conv_s8.c, which includes this file): depth
+ * multiplier 1, four neighbouring channels at a time, pixel by pixel, read
+ * straight from the HWC input (no row buffer, no gathering).
+ *
+ * For one tap, the four channels' inputs are one 32-bit load x = (x0..x3);
+ * SXTAB16 makes (x0 - zp, x2 - zp) and (x1 - zp, x3 - zp) (|x - zp| <= 255
+ * fits int16), and the tap's weights, widened once per group into
+ * (w0, w2), (w1, w3), are one LDRD from the stack: SMLABB / SMLATT then add
+ * the four products, 8 instructions for 4 multiply-accumulates. Taps in the
+ * padding are skipped (an input equal to zp would add 0). Interior pixels of
+ * a 3-wide kernel (every tap inside the input) run three taps of a row with
+ * fixed offsets, no bounds test; border pixels loop over the taps inside.
+ *
+ * Per group, once: the widened weights, and each channel's requantisation:
+ *  - the 32-bit form when the shift is in [-DW_MAX_E, -1] and the bias leaves
+ *    |dot + bias| < 2^30 (|dot| <= taps * 255 * 128): the sums start at
+ *    2 * bias with the weights doubled (|2 w| <= 256 fits int16), so that
+ *    nnom_arm_requant()'s doubling is free; the output zero point is folded
+ *    into the rounding constant (nnom_arm_requant_zp() when the multiplier is
+ *    above 2^30, its SMMULR form otherwise); a dead channel (multiplier 0)
+ *    takes it too, whatever its shift and bias: its outputs are the zero point;
+ *  - otherwise nnom_conv_quant_out() of conv.h on the exact dot product.
+ * The same values as nnom_conv_quant_out() in every case (arm_dsp.h).
+ * Used for small output planes, where the planar path's per-channel set-up
+ * (gathering rows, packing weights) would dominate, and for kernels of at most
+ * DW_G_MAX_TAPS taps. Stack: 2 words per tap.
+ */
+#ifndef NNOM_KERNELS_ARM_DEPTHWISE_GROUP4_H
+#define NNOM_KERNELS_ARM_DEPTHWISE_GROUP4_H
+
+#include "kernels/arm/arm_dsp.h"
+
+#if NNOM_USE_ARM_DSP
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernels/conv.h"
+
+enum {
+    DW_G_MAX_TAPS = 49,  /* largest k_h * k_w of the channel-group path (7x7) */
+    DW_G_MAX_E = 22,     /* largest right shift of its 32-bit requantisation */
+    DW_G_PAD_WORDS = 384 /* words of the padded copy of a group's input plane (1.5 KB of stack) */
+};
+
+/* How the four channels of a group are requantised: every one by nnom_arm_requant_zp()
+ * (multipliers above 2^30), every one by the SMMULR form, or each its own way. */
+typedef enum { DW_G_ZP, DW_G_U, DW_G_MIXED } dw_g_mode;
+
+typedef struct {
+    int32_t init[4];        /* the sums' start: 2 * bias (32-bit form) or 0 */
+    int32_t mult[4], c[4], e[4];
+    int32_t fast[4];        /* 1: the 32-bit form */
+    nnom_conv_quant q[4];   /* the general form */
+    int32_t zp, lo, hi;
+} dw_g_quant;
+
+/* Channel j's output from its sum s. */
+static inline __attribute__((always_inline)) int8_t dw_g_out(const dw_g_quant *k, int32_t j, int32_t s, dw_g_mode mode,
+                                                             int clamp)
+{
+    int32_t v;
+    if (mode == DW_G_ZP) {
+        v = (nnom_arm_smmlar(s, k->mult[j], k->c[j]) + (s >> 31)) >> k->e[j];
+    } else if (mode == DW_G_U || k->fast[j]) {
+        const int32_t u = nnom_arm_smmulr(s, k->mult[j]);
+        v = (u + (u >> 31) + k->c[j]) >> k->e[j];
+    } else {
+        return nnom_conv_quant_out(k->q[j], s, k->zp, k->lo, k->hi);
+    }
+    v = __ssat(v, 8);
+    if (clamp) {
+        v = v < k->lo ? k->lo : v;
+        v = v > k->hi ? k->hi : v;
+    }
+    return (int8_t)v;
+}
+
+/* One tap of four channels: inputs at xp, widened weights wp[0] = (w0, w2), wp[1] = (w1, w3). */
+#define DW_G_TAP(xp, wp)                                        \
+    do {                                                        \
+        const uint32_t x_ = nnom_arm_load4(xp);                 \
+        const uint32_t lo_ = nnom_arm_widen_lo(neg_zp, x_);     \
+        const uint32_t hi_ = nnom_arm_widen_hi(neg_zp, x_);     \
+        s0 = __smlabb(lo_, (wp)[0], s0);                        \
+        s2 = __smlatt(lo_, (wp)[0], s2);                        \
+        s1 = __smlabb(hi_, (wp)[1], s1);                        \
+        s3 = __smlatt(hi_, (wp)[1], s3);                        \
+    } while (0)
+
+
+/* What the assembly interior loop reads (offsets used by it, checked below). */
+typedef struct {
+    const int8_t *p;     /*   0: the first pixel's top-left tap, channel c0 */
+    int8_t *o;           /*   4: the first pixel's output, channel c0 */
+    int32_t n;           /*   8: pixels, >= 1 (counted down) */
+    int32_t cs, rs;      /*  12, 16: bytes between kernel columns, between kernel rows */
+    int32_t p_step;      /*  20: bytes from a pixel's first tap to the next pixel's */
+    int32_t o_step;      /*  24: bytes from a pixel's output to the next one's (out_c) */
+    int32_t unused;      /*  28 */
+    int32_t init[4];     /*  32: the sums' start, the input zero point's share folded in */
+    uint32_t w[18];      /*  48: tap t at 48 + 8 t: (w0, w2), (w1, w3), doubled */
+    int32_t mc[8];       /* 120: channel j's multiplier at 120 + 8 j, rounding constant at 124 + 8 j */
+    int32_t e[4];        /* 152: channel j's right shift at 152 + 4 j */
+} dw_g_args;
+typedef char nnom_dw_g_offsets_ok[offsetof(dw_g_args, init) == 32 && offsetof(dw_g_args, w) == 48 &&
+                                          offsetof(dw_g_args, mc) == 120 && offsetof(dw_g_args, e) == 152
+                                      ? 1
+                                      : -1];
+
+/* One tap of four channels on raw inputs (the zero point's share is in the start): x at ADDR. */
+#define DW_G_ASM_TAP(ADDR, W)                      \
+    "ldr    r9, " ADDR "\n\t"                       \
+    "ldrd   r10, r11, [r0, #" W "]\n\t"             \
+    "sxtb16 r12, r9\n\t"                            \
+    "smlabb r5, r12, r10, r5\n\t"                   \
+    "smlatt r7, r12, r10, r7\n\t"                   \
+    "sxtb16 r12, r9, ror #8\n\t"                    \
+    "smlabb r6, r12, r11, r6\n\t"                   \
+    "smlatt r8, r12, r11, r8\n\t"
+#define DW_G_ASM_LOAD_Q(MC, E)                     \
+    "ldrd   r9, r10, [r0, #" MC "]\n\t"             \
+    "ldr    r11, [r0, #" E "]\n\t"
+/* nnom_arm_requant_zp() of the sum in S (doubled at the source), saturated, stored at byte J */
+#define DW_G_ASM_OUT_ZP(S, MC, E, J)               \
+    DW_G_ASM_LOAD_Q(MC, E)                          \
+    "smmlar r12, " S ", r9, r10\n\t"                \
+    "add    r12, r12, " S ", asr #31\n\t"           \
+    "asr    r12, r12, r11\n\t"                      \
+    "ssat   r12, #8, r12\n\t"                       \
+    "strb   r12, [r4, #" J "]\n\t"
+/* the SMMULR form (any multiplier) */
+#define DW_G_ASM_OUT_U(S, MC, E, J)                \
+    DW_G_ASM_LOAD_Q(MC, E)                          \
+    "smmulr r12, " S ", r9\n\t"                     \
+    "add    r12, r12, r12, asr #31\n\t"             \
+    "add    r12, r12, r10\n\t"                      \
+    "asr    r12, r12, r11\n\t"                      \
+    "ssat   r12, #8, r12\n\t"                       \
+    "strb   r12, [r4, #" J "]\n\t"
+
+/*
+ * n pixels of a 3x3 kernel whose taps all lie inside the input, no clamp beyond int8:
+ * r1 the pixel's first tap, r2 and r3 the column and row steps, r4 the output, r5-r8 the
+ * sums, lr a kernel row; per pixel 9 taps of 8 instructions, per output 8 (loads of its
+ * constants, requantisation, store): about 3.2 instructions per multiply-accumulate.
+ */
+#define DW_G_ASM_BODY(OUT)                                                                        \
+    __asm__ volatile("push   {r4-r11, lr}\n\t"                                                    \
+                     "ldr    r1, [r0, #0]\n\t"                                                    \
+                     "ldr    r4, [r0, #4]\n\t"                                                    \
+                     "ldrd   r2, r3, [r0, #12]\n"                                                 \
+                     "1:\n\t"                                                                     \
+                     "ldrd   r5, r6, [r0, #32]\n\t"                                               \
+                     "ldrd   r7, r8, [r0, #40]\n\t"                                               \
+                     "mov    lr, r1\n\t"                                                          \
+                     DW_G_ASM_TAP("[lr]", "48") DW_G_ASM_TAP("[lr, r2]", "56")                    \
+                     DW_G_ASM_TAP("[lr, r2, lsl #1]", "64")                                       \
+                     "add    lr, lr, r3\n\t"                                                      \
+                     DW_G_ASM_TAP("[lr]", "72") DW_G_ASM_TAP("[lr, r2]", "80")                    \
+                     DW_G_ASM_TAP("[lr, r2, lsl #1]", "88")                                       \
+                     "add    lr, lr, r3\n\t"                                                      \
+                     DW_G_ASM_TAP("[lr]", "96") DW_G_ASM_TAP("[lr, r2]", "104")                   \
+                     DW_G_ASM_TAP("[lr, r2, lsl #1]", "112")                                      \
+                     OUT("r5", "120", "152", "0") OUT("r6", "128", "156", "1")                    \
+                     OUT("r7", "136", "160", "2") OUT("r8", "144", "164", "3")                    \
+                     "ldrd   r9, r10, [r0, #20]\n\t"                                              \
+                     "add    r1, r1, r9\n\t"                                                      \
+                     "add    r4, r4, r10\n\t"                                                     \
+                     "ldr    r9, [r0, #8]\n\t"                                                    \
+                     "subs   r9, r9, #1\n\t"                                                      \
+                     "str    r9, [r0, #8]\n\t"                                                    \
+                     "bne    1b\n\t"                                                              \
+                     "pop    {r4-r11, pc}\n\t");
+
+__attribute__((naked, noinline)) static void dw_g_asm_zp(__attribute__((unused)) dw_g_args *p)
+{
+    DW_G_ASM_BODY(DW_G_ASM_OUT_ZP)
+}
+
+__attribute__((naked, noinline)) static void dw_g_asm_u(__attribute__((unused)) dw_g_args *p)
+{
+    DW_G_ASM_BODY(DW_G_ASM_OUT_U)
+}
+
+/* First k in [0, n) with start + k * step >= 0 (*k0), and the end of those with
+ * start + k * step < size (*k1); *k0 == *k1 when none. */
+static inline void dw_g_taps(int32_t start, int32_t step, int32_t size, int32_t n, int32_t *k0, int32_t *k1)
+{
+    int32_t lo = start >= 0 ? 0 : (-start + step - 1) / step;
+    int32_t hi = start >= size ? 0 : (size - start + step - 1) / step;
+    if (hi > n) hi = n;
+    if (lo > hi) lo = hi;
+    *k0 = lo;
+    *k1 = hi;
+}
+
+/* Every output pixel of channels c0 .. c0 + 3; @p g (NULL: none) for the assembly loop over
+ * the interior of rows whose taps all lie inside the input (3x3, no clamp, 32-bit form). */
+static inline __attribute__((always_inline)) void dw_g_pixels(const nnom_conv_args *a, const int8_t *in, int8_t *out,
+                                                              int32_t c0, const uint32_t *wv, const dw_g_quant *k,
+                                                              dw_g_args *g, dw_g_mode mode, int clamp)
+{
+    const int32_t k_h = a->k_h, k_w = a->k_w, in_c = a->in_c, out_c = a->out_c;
+    const ptrdiff_t in_rs = (ptrdiff_t)a->in_w * in_c, cs = (ptrdiff_t)a->dil_w * in_c;
+    const uint32_t neg_zp = (uint32_t)(uint16_t)(int16_t)(-a->in_zp) * 0x00010001u;
+    /* output columns whose taps all lie inside the input: [ox_in0, ox_in1) */
+    const int32_t reach_w = (k_w - 1) * a->dil_w;
+    int32_t ox_in0 = (a->pad_left + a->stride_w - 1) / a->stride_w;
+    int32_t ox_in1 = a->in_w - reach_w + a->pad_left > 0 ? (a->in_w - reach_w + a->pad_left - 1) / a->stride_w + 1 : 0;
+    if (ox_in1 > a->out_w) ox_in1 = a->out_w;
+    if (ox_in0 > ox_in1) ox_in0 = ox_in1;
+    for (int32_t oy = 0; oy < a->out_h; oy++) {
+        const int32_t iy0 = oy * a->stride_h - a->pad_top;
+        int32_t ky0, ky1;
+        dw_g_taps(iy0, a->dil_h, a->in_h, k_h, &ky0, &ky1);
+        const int8_t *row0 = in + (ptrdiff_t)(iy0 + ky0 * a->dil_h) * in_rs + c0;
+        const ptrdiff_t row_step = (ptrdiff_t)a->dil_h * in_rs;
+        int8_t *o_row = out + (ptrdiff_t)oy * a->out_w * out_c + c0;
+        /* the row's assembly run: [skip0, skip1) */
+        int32_t skip0 = a->out_w, skip1 = a->out_w;
+        if (g && ky0 == 0 && ky1 == k_h && ox_in0 < ox_in1) {
+            skip0 = ox_in0;
+            skip1 = ox_in1;
+            g->p = row0 + ((ptrdiff_t)ox_in0 * a->stride_w - a->pad_left) * in_c;
+            g->o = o_row + (ptrdiff_t)ox_in0 * out_c;
+            g->n = ox_in1 - ox_in0;
+            if (mode == DW_G_ZP) dw_g_asm_zp(g);
+            else dw_g_asm_u(g);
+        }
+        for (int32_t ox = 0; ox < a->out_w; ox++) {
+            if (ox == skip0) ox = skip1;
+            if (ox >= a->out_w) break;
+            int8_t *o = o_row + (ptrdiff_t)ox * out_c;
+            const int32_t ix0 = ox * a->stride_w - a->pad_left;
+            int32_t s0 = k->init[0], s1 = k->init[1], s2 = k->init[2], s3 = k->init[3];
+            int32_t kx0, kx1;
+            dw_g_taps(ix0, a->dil_w, a->in_w, k_w, &kx0, &kx1);
+            const int8_t *p = row0 + (ptrdiff_t)(ix0 + kx0 * a->dil_w) * in_c;
+            for (int32_t ky = ky0; ky < ky1; ky++, p += row_step) {
+                const uint32_t *w = wv + 2 * (ky * k_w + kx0);
+                const int8_t *x = p;
+                for (int32_t kx = kx0; kx < kx1; kx++, x += cs, w += 2) DW_G_TAP(x, w);
+            }
+            o[0] = dw_g_out(k, 0, s0, mode, clamp);
+            o[1] = dw_g_out(k, 1, s1, mode, clamp);
+            o[2] = dw_g_out(k, 2, s2, mode, clamp);
+            o[3] = dw_g_out(k, 3, s3, mode, clamp);
+        }
+    }
+}
+
+#define DW_G_VARIANT(name, mode, clamp)                                                                            \
+    __attribute__((noinline)) static void name(const nnom_conv_args *a, const int8_t *in, int8_t *out, int32_t c0, \
+                                               const uint32_t *wv, const dw_g_quant *k, dw_g_args *g)            \
+    {                                                                                                             \
+        dw_g_pixels(a, in, out, c0, wv, k, g, mode, clamp);                                                       \
+    }
+DW_G_VARIANT(dw_g_zp, DW_G_ZP, 0)
+DW_G_VARIANT(dw_g_u, DW_G_U, 0)
+DW_G_VARIANT(dw_g_mixed, DW_G_MIXED, 1)
+DW_G_VARIANT(dw_g_zp_clamp, DW_G_ZP, 1)
+DW_G_VARIANT(dw_g_u_clamp, DW_G_U, 1)
+
+/* The input a 3x3 output plane reads, of channels c0 .. c0 + 3, copied into pad (one word per
+ * pixel, rows of pw words, the input zero point where the taps fall in the padding), then every
+ * output row by the assembly loop: no border pixels. */
+__attribute__((noinline)) static void dw_g_padded(const nnom_conv_args *a, const int8_t *in, int8_t *out, int32_t c0,
+                                                  dw_g_args *g, int zp_form, uint32_t *pad, int32_t ph, int32_t pw)
+{
+    const uint32_t zp4 = (uint32_t)(uint8_t)a->in_zp * 0x01010101u;
+    const ptrdiff_t in_c = a->in_c;
+    for (int32_t y = 0; y < ph; y++) {
+        const int32_t iy = y - a->pad_top;
+        uint32_t *d = pad + y * pw;
+        if (iy < 0 || iy >= a->in_h) {
+            for (int32_t x = 0; x < pw; x++) d[x] = zp4;
+            continue;
+        }
+        /* columns [x0, x1) inside the input */
+        const int32_t x0 = a->pad_left < pw ? a->pad_left : pw;
+        const int32_t x1 = a->in_w + a->pad_left < pw ? a->in_w + a->pad_left : pw;
+        const int8_t *s = in + (ptrdiff_t)iy * a->in_w * in_c + c0;
+        int32_t x = 0;
+        for (; x < x0; x++) d[x] = zp4;
+        for (; x < x1; x++, s += in_c) d[x] = nnom_arm_load4(s);
+        for (; x < pw; x++) d[x] = zp4;
+    }
+    g->cs = 4 * a->dil_w;
+    g->rs = 4 * pw * a->dil_h;
+    g->p_step = 4 * a->stride_w;
+    g->o_step = a->out_c;
+    for (int32_t oy = 0; oy < a->out_h; oy++) {
+        g->p = (const int8_t *)(pad + oy * a->stride_h * pw);
+        g->o = out + (ptrdiff_t)oy * a->out_w * a->out_c + c0;
+        g->n = a->out_w;
+        if (zp_form) dw_g_asm_zp(g);
+        else dw_g_asm_u(g);
+    }
+}
+
+static inline uint32_t dw_g_pack(int32_t lo, int32_t hi) { return (uint32_t)(uint16_t)lo | ((uint32_t)(uint16_t)hi << 16); }
+
+/* The input rows and columns a 3x3 output plane reads, padding included; whether they fit the
+ * padded copy. */
+static inline int32_t dw_g_pad_rows(const nnom_conv_args *a) { return (a->out_h - 1) * a->stride_h + 2 * a->dil_h + 1; }
+static inline int32_t dw_g_pad_cols(const nnom_conv_args *a) { return (a->out_w - 1) * a->stride_w + 2 * a->dil_w + 1; }
+static inline int dw_g_pad_fits(const nnom_conv_args *a)
+{
+    return a->k_h == 3 && a->k_w == 3 && dw_g_pad_rows(a) * dw_g_pad_cols(a) <= DW_G_PAD_WORDS;
+}
+
+/* Channels [0, n4) (n4 a multiple of 4; depth multiplier 1; k_h * k_w <= DW_G_MAX_TAPS), every pixel. */
+__attribute__((noinline)) static void dw_groups4(const nnom_conv_args *a, const int8_t *in, int8_t *out, int32_t n4)
+{
+    uint32_t wv[2 * DW_G_MAX_TAPS];
+    dw_g_quant k;
+    const int32_t taps = a->k_h * a->k_w, out_c = a->out_c;
+    /* |dot| <= taps * 255 * 128, and the assembly's partial sums on raw inputs, 2 bias - 2 zp sum w
+     * + sum x 2 w, are at most 2 |bias| + taps * 65536 in magnitude: a bias within room keeps
+     * |dot + bias| below 2^30 and those below 2^31 */
+    const int32_t room = (int32_t)((1 << 30) - 1 - taps * 32768);
+    dw_g_args g;
+    const int clamp = a->act_min != -128 || a->act_max != 127;
+    const int use_asm = !clamp && a->k_h == 3 && a->k_w == 3;
+    const int32_t ph = dw_g_pad_rows(a), pw = dw_g_pad_cols(a);
+    const int pad_fits = dw_g_pad_fits(a);
+    uint32_t pad[DW_G_PAD_WORDS];
+    g.unused = 0;
+    g.cs = (int32_t)(a->dil_w * a->in_c);
+    g.rs = (int32_t)(a->dil_h * a->in_w * a->in_c);
+    g.p_step = (int32_t)(a->stride_w * a->in_c);
+    g.o_step = out_c;
+    k.zp = a->out_zp;
+    k.lo = a->act_min;
+    k.hi = a->act_max;
+    for (int32_t c0 = 0; c0 < n4; c0 += 4) {
+        int32_t all_fast = 1, all_zp = 1;
+        for (int32_t j = 0; j < 4; j++) {
+            const int32_t c = c0 + j, m = a->multiplier[c], sh = a->shift[c];
+            const int32_t b = a->bias ? ((const int32_t *)a->bias)[c] : 0;
+            k.fast[j] = m == 0 || (sh <= -1 && sh >= -DW_G_MAX_E && b <= room && b >= -room);
+            k.mult[j] = m;
+            k.e[j] = m == 0 ? 1 : -sh;
+            k.init[j] = m == 0 || !k.fast[j] ? 0 : 2 * b;
+            k.c[j] = k.fast[j] ? nnom_arm_requant_zp_const(k.e[j], a->out_zp) : 0;
+            if (!k.fast[j]) k.q[j] = nnom_conv_quant_init(b, m, sh);
+            all_fast &= k.fast[j];
+            all_zp &= m > (1 << 30);
+        }
+        const int8_t *w = (const int8_t *)a->weights + c0;
+        if (!all_fast) { /* each channel's weights doubled or not */
+            for (int32_t t = 0; t < taps; t++) {
+                const int8_t *wt = w + (ptrdiff_t)t * out_c;
+                int32_t v[4];
+                for (int32_t j = 0; j < 4; j++) v[j] = k.fast[j] ? 2 * wt[j] : wt[j];
+                wv[2 * t] = dw_g_pack(v[0], v[2]);
+                wv[2 * t + 1] = dw_g_pack(v[1], v[3]);
+            }
+            dw_g_mixed(a, in, out, c0, wv, &k, NULL);
+            continue;
+        }
+        /* every weight doubled; the sums of each channel's weights in int16 lanes (|sum| <= 49 * 128) */
+        uint32_t sum_lo = 0, sum_hi = 0;
+        for (int32_t t = 0; t < taps; t++) {
+            const uint32_t word = nnom_arm_load4(w + (ptrdiff_t)t * out_c);
+            const uint32_t lo = nnom_arm_pairs_lo(word), hi = nnom_arm_pairs_hi(word);
+            sum_lo = __sadd16(sum_lo, lo);
+            sum_hi = __sadd16(sum_hi, hi);
+            wv[2 * t] = __sadd16(lo, lo);
+            wv[2 * t + 1] = __sadd16(hi, hi);
+        }
+        dw_g_args *ga = NULL;
+        if (use_asm) { /* the start on raw inputs: 2 bias - zp * sum 2 w */
+            const int32_t sum_w[4] = {(int16_t)sum_lo, (int16_t)sum_hi, (int16_t)(sum_lo >> 16), (int16_t)(sum_hi >> 16)};
+            for (int32_t j = 0; j < 4; j++) {
+                g.init[j] = k.init[j] - 2 * a->in_zp * sum_w[j];
+                g.mc[2 * j] = k.mult[j];
+                g.mc[2 * j + 1] = k.c[j];
+                g.e[j] = k.e[j];
+            }
+            for (int32_t i = 0; i < 18; i++) g.w[i] = wv[i];
+            ga = &g;
+            if (pad_fits) {
+                dw_g_padded(a, in, out, c0, &g, all_zp, pad, ph, pw);
+                continue;
+            }
+        }
+        if (all_zp) (clamp ? dw_g_zp_clamp : dw_g_zp)(a, in, out, c0, wv, &k, ga);
+        else (clamp ? dw_g_u_clamp : dw_g_u)(a, in, out, c0, wv, &k, ga);
+    }
+}
+
+#endif /* NNOM_USE_ARM_DSP */
+
+#endif /* NNOM_KERNELS_ARM_DEPTHWISE_GROUP4_H */
