@@ -225,6 +225,8 @@ static void random_conv(nnom_conv_args *a, int depthwise)
     a->bias = chance(15) ? NULL : bias;
 }
 
+static int32_t in_place_runs; /* depthwise cases also run in place in one call */
+
 static int32_t check_conv(int32_t cases, int depthwise)
 {
     int32_t bad = 0;
@@ -258,7 +260,16 @@ static int32_t check_conv(int32_t cases, int depthwise)
             portable_conv2d_s8(&a, x, out_portable + out_off, scratch);
         }
         /* the bytes around the output must be untouched as well */
-        if (memcmp(out_arm, out_portable, (size_t)out_n + 8) != 0) {
+        int differs = memcmp(out_arm, out_portable, (size_t)out_n + 8) != 0;
+        if (!differs && depthwise && nnom_depthwise_conv2d_s8_in_place(&a)) {
+            /* in one call, the output over the input, as the in-place layer runs it then */
+            static int8_t in_place[MAX_IN + 8];
+            in_place_runs++;
+            memcpy(in_place + in_off, x, (size_t)in_n);
+            nnom_depthwise_conv2d_s8(&a, in_place + in_off, in_place + in_off);
+            differs = memcmp(in_place + in_off, out_portable + out_off, (size_t)out_n) != 0;
+        }
+        if (differs) {
             report(depthwise ? "depthwise" : "conv", t, out_arm + out_off, out_portable + out_off, out_n);
             if (failures_shown <= 8) describe(&a);
             bad++;
@@ -642,6 +653,9 @@ int main(void)
     summary("conv", CONV_CASES, conv);
     const int32_t depthwise = check_conv(DEPTHWISE_CASES, 1);
     summary("depthwise", DEPTHWISE_CASES, depthwise);
+    fw_print("depthwise in place in one call: ");
+    fw_print_i32(in_place_runs);
+    fw_print(" of those cases\n");
     const int32_t dense = check_dense(DENSE_CASES);
     summary("dense", DENSE_CASES, dense);
     const int32_t transpose = check_transpose_conv(TRANSPOSE_CASES);

@@ -139,7 +139,9 @@ static void run_in_place(const nnom_conv_args *a, uint8_t *buf, uint8_t *ring, s
 static void run_s8(const nnom_exec *x)
 {
     const nnom_conv_args a = nnom_conv_layer_args(x->layer, x->in_layer[0], NNOM_DTYPE_S8);
-    if (x->layer->in_place) run_in_place(&a, (uint8_t *)x->out, (uint8_t *)x->scratch, sizeof(int8_t), kernel_s8);
+    if (x->layer->in_place && nnom_depthwise_conv2d_s8_in_place(&a))
+        nnom_depthwise_conv2d_s8(&a, (const int8_t *)x->out, (int8_t *)x->out); /* (the scratch unused) */
+    else if (x->layer->in_place) run_in_place(&a, (uint8_t *)x->out, (uint8_t *)x->scratch, sizeof(int8_t), kernel_s8);
     else nnom_depthwise_conv2d_s8(&a, (const int8_t *)x->in[0], (int8_t *)x->out);
 }
 

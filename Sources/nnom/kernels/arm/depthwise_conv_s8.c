@@ -629,6 +629,11 @@ __attribute__((noinline)) static void planar(const nnom_conv_args *layer, const 
     }
 }
 
+int nnom_depthwise_conv2d_s8_in_place(const nnom_conv_args *a)
+{
+    return a->depth_mult == 1 && a->out_c % 4 == 0 && a->out_h * a->out_w <= a->in_h * a->in_w && dw_g_pad_fits(a);
+}
+
 void nnom_depthwise_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out)
 {
     int32_t c_first = 0; /* channels before it done by the channel-group path */

@@ -41,17 +41,25 @@
 enum {
     DW_G_MAX_TAPS = 49,  /* largest k_h * k_w of the channel-group path (7x7) */
     DW_G_MAX_E = 22,     /* largest right shift of its 32-bit requantisation */
-    DW_G_PAD_WORDS = 384 /* words of the padded copy of a group's input plane (1.5 KB of stack) */
+    DW_G_MAX_LSHIFT = 7, /* largest left shift (positive shift) of it: weights times 2^(shift + 1) */
+    DW_G_PAD_WORDS = 400 /* words of the padded copy of a group's input plane (1.6 KB of stack) */
 };
 
-/* How the four channels of a group are requantised: every one by nnom_arm_requant_zp()
- * (multipliers above 2^30), every one by the SMMULR form, or each its own way. */
-typedef enum { DW_G_ZP, DW_G_U, DW_G_MIXED } dw_g_mode;
+/* How a channel's sum s (acc = dot + bias times 2, or times 2^(shift + 1) for a shift >= 0: the
+ * weights and bias are scaled at the source) becomes its output:
+ *  ZP:  (SMMLAR(s, m, c) + (s >> 31)) >> e         e >= 1, m > 2^30 (nnom_arm_requant_zp)
+ *  U:   u = SMMULR(s, m), (u + (u >> 31) + c) >> e  e >= 1, any m (nnom_arm_requant + zp)
+ *  ZM:  (SMMLAR(s, m, c) + ((s >> 31) & mask)) >> e  the ZP form (mask -1) or, for shift >= 0 and for
+ *       m = 0, e = 0 and mask 0: c + SMMULR(s, m), s = acc * 2^(shift + 1)
+ *  GEN: nnom_conv_quant_out() on the exact dot product.
+ * A group runs one form for its four channels (MIXED: each channel its own, in C). */
+typedef enum { DW_G_ZP, DW_G_U, DW_G_ZM, DW_G_MIXED } dw_g_mode;
+typedef enum { DW_F_GEN, DW_F_U, DW_F_ZM } dw_g_form;
 
 typedef struct {
-    int32_t init[4];        /* the sums' start: 2 * bias (32-bit form) or 0 */
-    int32_t mult[4], c[4], e[4];
-    int32_t fast[4];        /* 1: the 32-bit form */
+    int32_t init[4];        /* the sums' start: scale * bias (32-bit forms) or 0 */
+    int32_t mult[4], c[4], e[4], mask[4];
+    dw_g_form form[4];      /* MIXED: the channel's form (U where it can, else ZM, else GEN) */
     nnom_conv_quant q[4];   /* the general form */
     int32_t zp, lo, hi;
 } dw_g_quant;
@@ -63,9 +71,11 @@ static inline __attribute__((always_inline)) int8_t dw_g_out(const dw_g_quant *k
     int32_t v;
     if (mode == DW_G_ZP) {
         v = (nnom_arm_smmlar(s, k->mult[j], k->c[j]) + (s >> 31)) >> k->e[j];
-    } else if (mode == DW_G_U || k->fast[j]) {
+    } else if (mode == DW_G_U || (mode == DW_G_MIXED && k->form[j] == DW_F_U)) {
         const int32_t u = nnom_arm_smmulr(s, k->mult[j]);
         v = (u + (u >> 31) + k->c[j]) >> k->e[j];
+    } else if (mode == DW_G_ZM || k->form[j] == DW_F_ZM) {
+        v = (nnom_arm_smmlar(s, k->mult[j], k->c[j]) + ((s >> 31) & k->mask[j])) >> k->e[j];
     } else {
         return nnom_conv_quant_out(k->q[j], s, k->zp, k->lo, k->hi);
     }
@@ -102,10 +112,10 @@ typedef struct {
     int32_t init[4];     /*  32: the sums' start, the input zero point's share folded in */
     uint32_t w[18];      /*  48: tap t at 48 + 8 t: (w0, w2), (w1, w3), doubled */
     int32_t mc[8];       /* 120: channel j's multiplier at 120 + 8 j, rounding constant at 124 + 8 j */
-    int32_t e[4];        /* 152: channel j's right shift at 152 + 4 j */
+    int32_t em[8];       /* 152: channel j's right shift at 152 + 8 j, sign mask (ZM form) at 156 + 8 j */
 } dw_g_args;
 typedef char nnom_dw_g_offsets_ok[offsetof(dw_g_args, init) == 32 && offsetof(dw_g_args, w) == 48 &&
-                                          offsetof(dw_g_args, mc) == 120 && offsetof(dw_g_args, e) == 152
+                                          offsetof(dw_g_args, mc) == 120 && offsetof(dw_g_args, em) == 152
                                       ? 1
                                       : -1];
 
@@ -140,6 +150,17 @@ typedef char nnom_dw_g_offsets_ok[offsetof(dw_g_args, init) == 32 && offsetof(dw
     "ssat   r12, #8, r12\n\t"                       \
     "strb   r12, [r4, #" J "]\n\t"
 
+/* the ZM form: the sign term masked (E the shift's offset, the mask 4 bytes after it) */
+#define DW_G_ASM_OUT_ZM(S, MC, E, J)               \
+    "ldrd   r9, r10, [r0, #" MC "]\n\t"             \
+    "ldrd   r11, lr, [r0, #" E "]\n\t"              \
+    "smmlar r12, " S ", r9, r10\n\t"                \
+    "and    lr, lr, " S ", asr #31\n\t"             \
+    "add    r12, r12, lr\n\t"                       \
+    "asr    r12, r12, r11\n\t"                      \
+    "ssat   r12, #8, r12\n\t"                       \
+    "strb   r12, [r4, #" J "]\n\t"
+
 /*
  * n pixels of a 3x3 kernel whose taps all lie inside the input, no clamp beyond int8:
  * r1 the pixel's first tap, r2 and r3 the column and row steps, r4 the output, r5-r8 the
@@ -163,8 +184,8 @@ typedef char nnom_dw_g_offsets_ok[offsetof(dw_g_args, init) == 32 && offsetof(dw
                      "add    lr, lr, r3\n\t"                                                      \
                      DW_G_ASM_TAP("[lr]", "96") DW_G_ASM_TAP("[lr, r2]", "104")                   \
                      DW_G_ASM_TAP("[lr, r2, lsl #1]", "112")                                      \
-                     OUT("r5", "120", "152", "0") OUT("r6", "128", "156", "1")                    \
-                     OUT("r7", "136", "160", "2") OUT("r8", "144", "164", "3")                    \
+                     OUT("r5", "120", "152", "0") OUT("r6", "128", "160", "1")                    \
+                     OUT("r7", "136", "168", "2") OUT("r8", "144", "176", "3")                    \
                      "ldrd   r9, r10, [r0, #20]\n\t"                                              \
                      "add    r1, r1, r9\n\t"                                                      \
                      "add    r4, r4, r10\n\t"                                                     \
@@ -184,6 +205,69 @@ __attribute__((naked, noinline)) static void dw_g_asm_u(__attribute__((unused)) 
     DW_G_ASM_BODY(DW_G_ASM_OUT_U)
 }
 
+__attribute__((naked, noinline)) static void dw_g_asm_zm(__attribute__((unused)) dw_g_args *p)
+{
+    DW_G_ASM_BODY(DW_G_ASM_OUT_ZM)
+}
+
+/* The same from the widened padded copy (dw_g_pad_copy): a tap of four channels is the two words
+ * (x0, x2), (x1, x3) of its pixel, one LDRD, no SXTB16; kernel columns 8 bytes apart (dil_w 1):
+ * per pixel 9 taps of 6 instructions. */
+#define DW_G_ASM_TAP_W(OFF, W)                     \
+    "ldrd   r9, r10, [lr, #" OFF "]\n\t"            \
+    "ldrd   r11, r12, [r0, #" W "]\n\t"             \
+    "smlabb r5, r9, r11, r5\n\t"                    \
+    "smlatt r7, r9, r11, r7\n\t"                    \
+    "smlabb r6, r10, r12, r6\n\t"                   \
+    "smlatt r8, r10, r12, r8\n\t"
+#define DW_G_ASM_BODY_W(OUT)                                                                      \
+    __asm__ volatile("push   {r4-r11, lr}\n\t"                                                    \
+                     "ldr    r1, [r0, #0]\n\t"                                                    \
+                     "ldr    r4, [r0, #4]\n\t"                                                    \
+                     "ldr    r3, [r0, #16]\n"                                                      \
+                     "1:\n\t"                                                                     \
+                     "ldrd   r5, r6, [r0, #32]\n\t"                                               \
+                     "ldrd   r7, r8, [r0, #40]\n\t"                                               \
+                     "mov    lr, r1\n\t"                                                          \
+                     DW_G_ASM_TAP_W("0", "48") DW_G_ASM_TAP_W("8", "56") DW_G_ASM_TAP_W("16", "64") \
+                     "add    lr, lr, r3\n\t"                                                      \
+                     DW_G_ASM_TAP_W("0", "72") DW_G_ASM_TAP_W("8", "80") DW_G_ASM_TAP_W("16", "88") \
+                     "add    lr, lr, r3\n\t"                                                      \
+                     DW_G_ASM_TAP_W("0", "96") DW_G_ASM_TAP_W("8", "104")                          \
+                     DW_G_ASM_TAP_W("16", "112")                                                  \
+                     OUT("r5", "120", "152", "0") OUT("r6", "128", "160", "1")                    \
+                     OUT("r7", "136", "168", "2") OUT("r8", "144", "176", "3")                    \
+                     "ldrd   r9, r10, [r0, #20]\n\t"                                              \
+                     "add    r1, r1, r9\n\t"                                                      \
+                     "add    r4, r4, r10\n\t"                                                     \
+                     "ldr    r9, [r0, #8]\n\t"                                                    \
+                     "subs   r9, r9, #1\n\t"                                                      \
+                     "str    r9, [r0, #8]\n\t"                                                    \
+                     "bne    1b\n\t"                                                              \
+                     "pop    {r4-r11, pc}\n\t");
+
+__attribute__((naked, noinline)) static void dw_g_asm_w_zp(__attribute__((unused)) dw_g_args *p)
+{
+    DW_G_ASM_BODY_W(DW_G_ASM_OUT_ZP)
+}
+
+__attribute__((naked, noinline)) static void dw_g_asm_w_u(__attribute__((unused)) dw_g_args *p)
+{
+    DW_G_ASM_BODY_W(DW_G_ASM_OUT_U)
+}
+
+__attribute__((naked, noinline)) static void dw_g_asm_w_zm(__attribute__((unused)) dw_g_args *p)
+{
+    DW_G_ASM_BODY_W(DW_G_ASM_OUT_ZM)
+}
+
+static void dw_g_asm(dw_g_mode mode, dw_g_args *g)
+{
+    if (mode == DW_G_ZP) dw_g_asm_zp(g);
+    else if (mode == DW_G_U) dw_g_asm_u(g);
+    else dw_g_asm_zm(g);
+}
+
 /* First k in [0, n) with start + k * step >= 0 (*k0), and the end of those with
  * start + k * step < size (*k1); *k0 == *k1 when none. */
 static inline void dw_g_taps(int32_t start, int32_t step, int32_t size, int32_t n, int32_t *k0, int32_t *k1)
@@ -196,9 +280,9 @@ static inline void dw_g_taps(int32_t start, int32_t step, int32_t size, int32_t 
     *k1 = hi;
 }
 
-/* Every output pixel of channels c0 .. c0 + 3; @p g (NULL: none) for the assembly loop over
+/* Every output pixel of channels c0 .. c0 + 3 (of the input: ic0 .. ic0 + 3); @p g (NULL: none) for the assembly loop over
  * the interior of rows whose taps all lie inside the input (3x3, no clamp, 32-bit form). */
-static inline __attribute__((always_inline)) void dw_g_pixels(const nnom_conv_args *a, const int8_t *in, int8_t *out,
+static inline __attribute__((always_inline)) void dw_g_pixels(const nnom_conv_args *a, const int8_t *in, int32_t ic0, int8_t *out,
                                                               int32_t c0, const uint32_t *wv, const dw_g_quant *k,
                                                               dw_g_args *g, dw_g_mode mode, int clamp)
 {
@@ -215,7 +299,7 @@ static inline __attribute__((always_inline)) void dw_g_pixels(const nnom_conv_ar
         const int32_t iy0 = oy * a->stride_h - a->pad_top;
         int32_t ky0, ky1;
         dw_g_taps(iy0, a->dil_h, a->in_h, k_h, &ky0, &ky1);
-        const int8_t *row0 = in + (ptrdiff_t)(iy0 + ky0 * a->dil_h) * in_rs + c0;
+        const int8_t *row0 = in + (ptrdiff_t)(iy0 + ky0 * a->dil_h) * in_rs + ic0;
         const ptrdiff_t row_step = (ptrdiff_t)a->dil_h * in_rs;
         int8_t *o_row = out + (ptrdiff_t)oy * a->out_w * out_c + c0;
         /* the row's assembly run: [skip0, skip1) */
@@ -226,8 +310,7 @@ static inline __attribute__((always_inline)) void dw_g_pixels(const nnom_conv_ar
             g->p = row0 + ((ptrdiff_t)ox_in0 * a->stride_w - a->pad_left) * in_c;
             g->o = o_row + (ptrdiff_t)ox_in0 * out_c;
             g->n = ox_in1 - ox_in0;
-            if (mode == DW_G_ZP) dw_g_asm_zp(g);
-            else dw_g_asm_u(g);
+            dw_g_asm(mode, g);
         }
         for (int32_t ox = 0; ox < a->out_w; ox++) {
             if (ox == skip0) ox = skip1;
@@ -252,30 +335,36 @@ static inline __attribute__((always_inline)) void dw_g_pixels(const nnom_conv_ar
 }
 
 #define DW_G_VARIANT(name, mode, clamp)                                                                            \
-    __attribute__((noinline)) static void name(const nnom_conv_args *a, const int8_t *in, int8_t *out, int32_t c0, \
+    __attribute__((noinline)) static void name(const nnom_conv_args *a, const int8_t *in, int32_t ic0, int8_t *out, \
+                                               int32_t c0,                                                        \
                                                const uint32_t *wv, const dw_g_quant *k, dw_g_args *g)            \
     {                                                                                                             \
-        dw_g_pixels(a, in, out, c0, wv, k, g, mode, clamp);                                                       \
+        dw_g_pixels(a, in, ic0, out, c0, wv, k, g, mode, clamp);                                                       \
     }
 DW_G_VARIANT(dw_g_zp, DW_G_ZP, 0)
 DW_G_VARIANT(dw_g_u, DW_G_U, 0)
+DW_G_VARIANT(dw_g_zm, DW_G_ZM, 0)
 DW_G_VARIANT(dw_g_mixed, DW_G_MIXED, 1)
 DW_G_VARIANT(dw_g_zp_clamp, DW_G_ZP, 1)
 DW_G_VARIANT(dw_g_u_clamp, DW_G_U, 1)
+DW_G_VARIANT(dw_g_zm_clamp, DW_G_ZM, 1)
 
 /* The input a 3x3 output plane reads, of channels c0 .. c0 + 3, copied into pad (one word per
- * pixel, rows of pw words, the input zero point where the taps fall in the padding), then every
- * output row by the assembly loop: no border pixels. */
-__attribute__((noinline)) static void dw_g_padded(const nnom_conv_args *a, const int8_t *in, int8_t *out, int32_t c0,
-                                                  dw_g_args *g, int zp_form, uint32_t *pad, int32_t ph, int32_t pw)
+ * pixel, rows of pw words, the input zero point where the taps fall in the padding); or, widened,
+ * two words per pixel (x0, x2), (x1, x3) as int16 pairs, rows of 2 pw words. */
+__attribute__((noinline)) static void dw_g_pad_copy(const nnom_conv_args *a, const int8_t *in, int32_t c0, uint32_t *pad,
+                                                    int32_t ph, int32_t pw, int widen)
 {
     const uint32_t zp4 = (uint32_t)(uint8_t)a->in_zp * 0x01010101u;
     const ptrdiff_t in_c = a->in_c;
     for (int32_t y = 0; y < ph; y++) {
         const int32_t iy = y - a->pad_top;
-        uint32_t *d = pad + y * pw;
+        uint32_t *d = pad + y * pw * (widen ? 2 : 1);
         if (iy < 0 || iy >= a->in_h) {
-            for (int32_t x = 0; x < pw; x++) d[x] = zp4;
+            if (widen)
+                for (int32_t x = 0; x < 2 * pw; x += 2) d[x] = nnom_arm_pairs_lo(zp4), d[x + 1] = nnom_arm_pairs_hi(zp4);
+            else
+                for (int32_t x = 0; x < pw; x++) d[x] = zp4;
             continue;
         }
         /* columns [x0, x1) inside the input */
@@ -283,32 +372,53 @@ __attribute__((noinline)) static void dw_g_padded(const nnom_conv_args *a, const
         const int32_t x1 = a->in_w + a->pad_left < pw ? a->in_w + a->pad_left : pw;
         const int8_t *s = in + (ptrdiff_t)iy * a->in_w * in_c + c0;
         int32_t x = 0;
+        if (widen) {
+            const uint32_t z_lo = nnom_arm_pairs_lo(zp4), z_hi = nnom_arm_pairs_hi(zp4);
+            for (; x < x0; x++) d[2 * x] = z_lo, d[2 * x + 1] = z_hi;
+            for (uint32_t *e = d + 2 * x, *end = d + 2 * x1; e < end; e += 2, s += in_c) {
+                const uint32_t v = nnom_arm_load4(s);
+                e[0] = nnom_arm_pairs_lo(v);
+                e[1] = nnom_arm_pairs_hi(v);
+            }
+            for (x = x1 > x ? x1 : x; x < pw; x++) d[2 * x] = z_lo, d[2 * x + 1] = z_hi;
+            continue;
+        }
         for (; x < x0; x++) d[x] = zp4;
         for (; x < x1; x++, s += in_c) d[x] = nnom_arm_load4(s);
         for (; x < pw; x++) d[x] = zp4;
     }
-    g->cs = 4 * a->dil_w;
-    g->rs = 4 * pw * a->dil_h;
-    g->p_step = 4 * a->stride_w;
-    g->o_step = a->out_c;
-    for (int32_t oy = 0; oy < a->out_h; oy++) {
-        g->p = (const int8_t *)(pad + oy * a->stride_h * pw);
-        g->o = out + (ptrdiff_t)oy * a->out_w * a->out_c + c0;
-        g->n = a->out_w;
-        if (zp_form) dw_g_asm_zp(g);
-        else dw_g_asm_u(g);
+}
+
+/* Every output row of channels c0 .. c0 + 3 by the assembly loop, from the widened padded copy:
+ * no border pixels. */
+__attribute__((noinline)) static void dw_g_padded(const nnom_conv_args *a, int8_t *out, int32_t c0, dw_g_args *g,
+                                                  dw_g_mode mode, const uint32_t *pad, int32_t pw)
+{
+    /* along the longer side: a plane taller than wide (DS-CNN's 25 x 5) a column at a time */
+    const int by_cols = a->out_h > a->out_w;
+    const int32_t lines = by_cols ? a->out_w : a->out_h;
+    g->rs = 8 * pw * a->dil_h;
+    g->p_step = by_cols ? 8 * pw * a->stride_h : 8 * a->stride_w;
+    g->o_step = by_cols ? a->out_w * a->out_c : a->out_c;
+    for (int32_t i = 0; i < lines; i++) {
+        g->p = (const int8_t *)(pad + 2 * (by_cols ? i * a->stride_w : i * a->stride_h * pw));
+        g->o = out + (by_cols ? (ptrdiff_t)i * a->out_c : (ptrdiff_t)i * a->out_w * a->out_c) + c0;
+        g->n = by_cols ? a->out_h : a->out_w;
+        if (mode == DW_G_ZP) dw_g_asm_w_zp(g);
+        else if (mode == DW_G_U) dw_g_asm_w_u(g);
+        else dw_g_asm_w_zm(g);
     }
 }
 
 static inline uint32_t dw_g_pack(int32_t lo, int32_t hi) { return (uint32_t)(uint16_t)lo | ((uint32_t)(uint16_t)hi << 16); }
 
 /* The input rows and columns a 3x3 output plane reads, padding included; whether they fit the
- * padded copy. */
+ * padded copy, widened (dil_w 1). */
 static inline int32_t dw_g_pad_rows(const nnom_conv_args *a) { return (a->out_h - 1) * a->stride_h + 2 * a->dil_h + 1; }
 static inline int32_t dw_g_pad_cols(const nnom_conv_args *a) { return (a->out_w - 1) * a->stride_w + 2 * a->dil_w + 1; }
 static inline int dw_g_pad_fits(const nnom_conv_args *a)
 {
-    return a->k_h == 3 && a->k_w == 3 && dw_g_pad_rows(a) * dw_g_pad_cols(a) <= DW_G_PAD_WORDS;
+    return a->k_h == 3 && a->k_w == 3 && a->dil_w == 1 && 2 * dw_g_pad_rows(a) * dw_g_pad_cols(a) <= DW_G_PAD_WORDS;
 }
 
 /* Channels [0, n4) (n4 a multiple of 4; depth multiplier 1; k_h * k_w <= DW_G_MAX_TAPS), every pixel. */
@@ -321,12 +431,20 @@ __attribute__((noinline)) static void dw_groups4(const nnom_conv_args *a, const 
      * + sum x 2 w, are at most 2 |bias| + taps * 65536 in magnitude: a bias within room keeps
      * |dot + bias| below 2^30 and those below 2^31 */
     const int32_t room = (int32_t)((1 << 30) - 1 - taps * 32768);
+    /* shift sh >= 0: the sums are acc * 2^(sh + 1), partial sums included in int32 when |bias| <=
+     * 2^(30 - sh) - 1 - taps * 32768 (and the weights times 2^(sh + 1) <= 256 fit int16) */
+    const int32_t taps_room = taps * 32768;
     dw_g_args g;
     const int clamp = a->act_min != -128 || a->act_max != 127;
     const int use_asm = !clamp && a->k_h == 3 && a->k_w == 3;
     const int32_t ph = dw_g_pad_rows(a), pw = dw_g_pad_cols(a);
     const int pad_fits = dw_g_pad_fits(a);
     uint32_t pad[DW_G_PAD_WORDS];
+    nnom_conv_args pa = *a; /* the layer as its padded copy: a plane of ph x pw pixels of 4 channels */
+    pa.in_h = ph;
+    pa.in_w = pw;
+    pa.in_c = 4;
+    pa.pad_top = pa.pad_left = 0;
     g.unused = 0;
     g.cs = (int32_t)(a->dil_w * a->in_c);
     g.rs = (int32_t)(a->dil_h * a->in_w * a->in_c);
@@ -336,59 +454,98 @@ __attribute__((noinline)) static void dw_groups4(const nnom_conv_args *a, const 
     k.lo = a->act_min;
     k.hi = a->act_max;
     for (int32_t c0 = 0; c0 < n4; c0 += 4) {
-        int32_t all_fast = 1, all_zp = 1;
+        int32_t scale[4], zp_ok = 1, u_ok = 1, zm_ok = 1, same_scale = 1;
         for (int32_t j = 0; j < 4; j++) {
             const int32_t c = c0 + j, m = a->multiplier[c], sh = a->shift[c];
             const int32_t b = a->bias ? ((const int32_t *)a->bias)[c] : 0;
-            k.fast[j] = m == 0 || (sh <= -1 && sh >= -DW_G_MAX_E && b <= room && b >= -room);
             k.mult[j] = m;
-            k.e[j] = m == 0 ? 1 : -sh;
-            k.init[j] = m == 0 || !k.fast[j] ? 0 : 2 * b;
-            k.c[j] = k.fast[j] ? nnom_arm_requant_zp_const(k.e[j], a->out_zp) : 0;
-            if (!k.fast[j]) k.q[j] = nnom_conv_quant_init(b, m, sh);
-            all_fast &= k.fast[j];
-            all_zp &= m > (1 << 30);
+            k.e[j] = 0;
+            k.c[j] = a->out_zp;
+            k.mask[j] = 0;
+            k.init[j] = 0;
+            scale[j] = 2;
+            if (m == 0) { /* a dead channel: its outputs are the zero point */
+                k.form[j] = DW_F_U;
+                zp_ok = 0;
+            } else if (sh <= -1 && sh >= -DW_G_MAX_E && b <= room && b >= -room) {
+                k.e[j] = -sh;
+                k.c[j] = nnom_arm_requant_zp_const(k.e[j], a->out_zp);
+                k.mask[j] = -1;
+                k.init[j] = 2 * b;
+                k.form[j] = DW_F_U;
+                if (m <= (1 << 30)) zp_ok = zm_ok = 0;
+            } else if (sh >= 0 && sh <= DW_G_MAX_LSHIFT && b <= ((1 << (30 - sh)) - 1 - taps_room) &&
+                       b >= -((1 << (30 - sh)) - 1 - taps_room)) {
+                scale[j] = 2 << sh;
+                k.init[j] = scale[j] * b;
+                k.form[j] = DW_F_ZM;
+                zp_ok = u_ok = 0;
+            } else {
+                k.form[j] = DW_F_GEN;
+                k.q[j] = nnom_conv_quant_init(b, m, sh);
+                scale[j] = 1;
+                zp_ok = u_ok = zm_ok = 0;
+            }
+            same_scale &= scale[j] == 2;
         }
+        const dw_g_mode mode = zp_ok ? DW_G_ZP : (u_ok ? DW_G_U : (zm_ok ? DW_G_ZM : DW_G_MIXED));
         const int8_t *w = (const int8_t *)a->weights + c0;
-        if (!all_fast) { /* each channel's weights doubled or not */
+        int32_t sum_w[4] = {0, 0, 0, 0};
+        if (!same_scale) { /* each channel's weights times its scale */
             for (int32_t t = 0; t < taps; t++) {
                 const int8_t *wt = w + (ptrdiff_t)t * out_c;
-                int32_t v[4];
-                for (int32_t j = 0; j < 4; j++) v[j] = k.fast[j] ? 2 * wt[j] : wt[j];
-                wv[2 * t] = dw_g_pack(v[0], v[2]);
-                wv[2 * t + 1] = dw_g_pack(v[1], v[3]);
+                for (int32_t j = 0; j < 4; j++) sum_w[j] += wt[j];
+                wv[2 * t] = dw_g_pack(scale[0] * wt[0], scale[2] * wt[2]);
+                wv[2 * t + 1] = dw_g_pack(scale[1] * wt[1], scale[3] * wt[3]);
             }
-            dw_g_mixed(a, in, out, c0, wv, &k, NULL);
+        } else { /* every weight doubled; the sums of each channel's weights in int16 lanes (|sum| <= 49 * 128) */
+            uint32_t sum_lo = 0, sum_hi = 0;
+            for (int32_t t = 0; t < taps; t++) {
+                const uint32_t word = nnom_arm_load4(w + (ptrdiff_t)t * out_c);
+                const uint32_t lo = nnom_arm_pairs_lo(word), hi = nnom_arm_pairs_hi(word);
+                sum_lo = __sadd16(sum_lo, lo);
+                sum_hi = __sadd16(sum_hi, hi);
+                wv[2 * t] = __sadd16(lo, lo);
+                wv[2 * t + 1] = __sadd16(hi, hi);
+            }
+            sum_w[0] = (int16_t)sum_lo, sum_w[1] = (int16_t)sum_hi;
+            sum_w[2] = (int16_t)(sum_lo >> 16), sum_w[3] = (int16_t)(sum_hi >> 16);
+        }
+        /* a plane that fits: every group from its padded copy (so the output may overwrite the input:
+         * each group reads and writes its own four channels only); in C when the assembly cannot
+         * serve the group (a clamp, channels of different forms) */
+        if (pad_fits && (clamp || mode == DW_G_MIXED)) {
+            dw_g_pad_copy(a, in, c0, pad, ph, pw, 0);
+            if (mode == DW_G_MIXED) dw_g_mixed(&pa, (const int8_t *)pad, 0, out, c0, wv, &k, NULL);
+            else if (mode == DW_G_ZP) dw_g_zp_clamp(&pa, (const int8_t *)pad, 0, out, c0, wv, &k, NULL);
+            else if (mode == DW_G_U) dw_g_u_clamp(&pa, (const int8_t *)pad, 0, out, c0, wv, &k, NULL);
+            else dw_g_zm_clamp(&pa, (const int8_t *)pad, 0, out, c0, wv, &k, NULL);
             continue;
         }
-        /* every weight doubled; the sums of each channel's weights in int16 lanes (|sum| <= 49 * 128) */
-        uint32_t sum_lo = 0, sum_hi = 0;
-        for (int32_t t = 0; t < taps; t++) {
-            const uint32_t word = nnom_arm_load4(w + (ptrdiff_t)t * out_c);
-            const uint32_t lo = nnom_arm_pairs_lo(word), hi = nnom_arm_pairs_hi(word);
-            sum_lo = __sadd16(sum_lo, lo);
-            sum_hi = __sadd16(sum_hi, hi);
-            wv[2 * t] = __sadd16(lo, lo);
-            wv[2 * t + 1] = __sadd16(hi, hi);
+        if (mode == DW_G_MIXED) {
+            dw_g_mixed(a, in, c0, out, c0, wv, &k, NULL);
+            continue;
         }
         dw_g_args *ga = NULL;
-        if (use_asm) { /* the start on raw inputs: 2 bias - zp * sum 2 w */
-            const int32_t sum_w[4] = {(int16_t)sum_lo, (int16_t)sum_hi, (int16_t)(sum_lo >> 16), (int16_t)(sum_hi >> 16)};
+        if (use_asm) { /* the start on raw inputs: scale (bias - zp * sum w) */
             for (int32_t j = 0; j < 4; j++) {
-                g.init[j] = k.init[j] - 2 * a->in_zp * sum_w[j];
+                g.init[j] = k.init[j] - scale[j] * a->in_zp * sum_w[j];
                 g.mc[2 * j] = k.mult[j];
                 g.mc[2 * j + 1] = k.c[j];
-                g.e[j] = k.e[j];
+                g.em[2 * j] = k.e[j];
+                g.em[2 * j + 1] = k.mask[j];
             }
             for (int32_t i = 0; i < 18; i++) g.w[i] = wv[i];
             ga = &g;
             if (pad_fits) {
-                dw_g_padded(a, in, out, c0, &g, all_zp, pad, ph, pw);
+                dw_g_pad_copy(a, in, c0, pad, ph, pw, 1);
+                dw_g_padded(a, out, c0, &g, mode, pad, pw);
                 continue;
             }
         }
-        if (all_zp) (clamp ? dw_g_zp_clamp : dw_g_zp)(a, in, out, c0, wv, &k, ga);
-        else (clamp ? dw_g_u_clamp : dw_g_u)(a, in, out, c0, wv, &k, ga);
+        if (mode == DW_G_ZP) (clamp ? dw_g_zp_clamp : dw_g_zp)(a, in, c0, out, c0, wv, &k, ga);
+        else if (mode == DW_G_U) (clamp ? dw_g_u_clamp : dw_g_u)(a, in, c0, out, c0, wv, &k, ga);
+        else (clamp ? dw_g_zm_clamp : dw_g_zm)(a, in, c0, out, c0, wv, &k, ga);
     }
 }
 
