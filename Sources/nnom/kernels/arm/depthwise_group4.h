@@ -261,6 +261,92 @@ __attribute__((naked, noinline)) static void dw_g_asm_w_zm(__attribute__((unused
     DW_G_ASM_BODY_W(DW_G_ASM_OUT_ZM)
 }
 
+/* Two neighbouring pixels A and B (B ST bytes after A in the widened copy) per pass, sharing each
+ * tap's weights: sums A in r1-r4, B in r5-r8 (channels 0-3); per tap one LDRD of weights, two of
+ * inputs, 8 multiply-accumulates; each channel's constants loaded once for both outputs.
+ * n (at 8) counts pairs; p, o advance by two pixels. */
+#define DW_G_ASM_TAP_P(OFF, OFFB, W)               \
+    "ldrd   r11, r12, [r0, #" W "]\n\t"             \
+    "ldrd   r9, r10, [lr, #" OFF "]\n\t"            \
+    "smlabb r1, r9, r11, r1\n\t"                    \
+    "smlatt r3, r9, r11, r3\n\t"                    \
+    "smlabb r2, r10, r12, r2\n\t"                   \
+    "smlatt r4, r10, r12, r4\n\t"                   \
+    "ldrd   r9, r10, [lr, #" OFFB "]\n\t"           \
+    "smlabb r5, r9, r11, r5\n\t"                    \
+    "smlatt r7, r9, r11, r7\n\t"                    \
+    "smlabb r6, r10, r12, r6\n\t"                   \
+    "smlatt r8, r10, r12, r8\n\t"
+/* the output of sum S into r12 by each form (m r9, c r10, e r11) */
+#define DW_G_P_ZP(S)                               \
+    "smmlar r12, " S ", r9, r10\n\t"                \
+    "add    r12, r12, " S ", asr #31\n\t"           \
+    "asr    r12, r12, r11\n\t"                      \
+    "ssat   r12, #8, r12\n\t"
+#define DW_G_P_U(S)                                \
+    "smmulr r12, " S ", r9\n\t"                     \
+    "add    r12, r12, r12, asr #31\n\t"             \
+    "add    r12, r12, r10\n\t"                      \
+    "asr    r12, r12, r11\n\t"                      \
+    "ssat   r12, #8, r12\n\t"
+#define DW_G_ASM_OUT_P(FORM, SA, SB, MC, E, J)     \
+    "ldrd   r9, r10, [r0, #" MC "]\n\t"             \
+    "ldr    r11, [r0, #" E "]\n\t"                  \
+    FORM(SA) "strb   r12, [lr, #" J "]\n\t"         \
+    FORM(SB) "strb   r12, [r1, #" J "]\n\t"
+#define DW_G_ASM_BODY_P(FORM, ST, ST_B)                                                           \
+    __asm__ volatile("push   {r4-r11, lr}\n"                                                      \
+                     "1:\n\t"                                                                     \
+                     "ldrd   r1, r2, [r0, #32]\n\t"                                               \
+                     "ldrd   r3, r4, [r0, #40]\n\t"                                               \
+                     "mov    r5, r1\n\t"                                                          \
+                     "mov    r6, r2\n\t"                                                          \
+                     "mov    r7, r3\n\t"                                                          \
+                     "mov    r8, r4\n\t"                                                          \
+                     "ldr    lr, [r0, #0]\n\t"                                                    \
+                     DW_G_ASM_TAP_P("0", ST_B "+0", "48") DW_G_ASM_TAP_P("8", ST_B "+8", "56")    \
+                     DW_G_ASM_TAP_P("16", ST_B "+16", "64")                                       \
+                     "ldr    r9, [r0, #16]\n\t"                                                   \
+                     "add    lr, lr, r9\n\t"                                                      \
+                     DW_G_ASM_TAP_P("0", ST_B "+0", "72") DW_G_ASM_TAP_P("8", ST_B "+8", "80")    \
+                     DW_G_ASM_TAP_P("16", ST_B "+16", "88")                                       \
+                     "ldr    r9, [r0, #16]\n\t"                                                   \
+                     "add    lr, lr, r9\n\t"                                                      \
+                     DW_G_ASM_TAP_P("0", ST_B "+0", "96") DW_G_ASM_TAP_P("8", ST_B "+8", "104")   \
+                     DW_G_ASM_TAP_P("16", ST_B "+16", "112")                                      \
+                     /* outputs: A at o (lr), B at o + o_step (r1, once A's channel 0 is out) */  \
+                     "ldr    lr, [r0, #4]\n\t"                                                    \
+                     "ldrd   r9, r10, [r0, #120]\n\t"                                             \
+                     "ldr    r11, [r0, #152]\n\t"                                                 \
+                     FORM("r1") "strb   r12, [lr, #0]\n\t"                                        \
+                     "ldr    r1, [r0, #24]\n\t"                                                   \
+                     "add    r1, r1, lr\n\t"                                                      \
+                     FORM("r5") "strb   r12, [r1, #0]\n\t"                                        \
+                     DW_G_ASM_OUT_P(FORM, "r2", "r6", "128", "160", "1")                          \
+                     DW_G_ASM_OUT_P(FORM, "r3", "r7", "136", "168", "2")                          \
+                     DW_G_ASM_OUT_P(FORM, "r4", "r8", "144", "176", "3")                          \
+                     "ldr    r9, [r0, #24]\n\t"                                                   \
+                     "add    lr, lr, r9, lsl #1\n\t"                                              \
+                     "str    lr, [r0, #4]\n\t"                                                    \
+                     "ldr    r9, [r0, #0]\n\t"                                                    \
+                     "add    r9, r9, #" ST "\n\t"                                                 \
+                     "str    r9, [r0, #0]\n\t"                                                    \
+                     "ldr    r9, [r0, #8]\n\t"                                                    \
+                     "subs   r9, r9, #1\n\t"                                                      \
+                     "str    r9, [r0, #8]\n\t"                                                    \
+                     "bne    1b\n\t"                                                              \
+                     "pop    {r4-r11, pc}\n\t");
+
+#define DW_G_PAIR_FN(name, FORM, ST, ST_B)                                        \
+    __attribute__((naked, noinline)) static void name(__attribute__((unused)) dw_g_args *p) \
+    {                                                                             \
+        DW_G_ASM_BODY_P(FORM, ST, ST_B)                                           \
+    }
+DW_G_PAIR_FN(dw_g_pair_zp_s1, DW_G_P_ZP, "16", "8")
+DW_G_PAIR_FN(dw_g_pair_zp_s2, DW_G_P_ZP, "32", "16")
+DW_G_PAIR_FN(dw_g_pair_u_s1, DW_G_P_U, "16", "8")
+DW_G_PAIR_FN(dw_g_pair_u_s2, DW_G_P_U, "32", "16")
+
 static void dw_g_asm(dw_g_mode mode, dw_g_args *g)
 {
     if (mode == DW_G_ZP) dw_g_asm_zp(g);
@@ -355,6 +441,32 @@ DW_G_VARIANT(dw_g_zm_clamp, DW_G_ZM, 1)
 __attribute__((noinline)) static void dw_g_pad_copy(const nnom_conv_args *a, const int8_t *in, int32_t c0, uint32_t *pad,
                                                     int32_t ph, int32_t pw, int widen)
 {
+    if (widen == 2) { /* widened and transposed: pixel (y, x) at words 2 (x ph + y), 2 (x ph + y) + 1 */
+        const uint32_t zp4t = (uint32_t)(uint8_t)a->in_zp * 0x01010101u;
+        const uint32_t z_lo = nnom_arm_pairs_lo(zp4t), z_hi = nnom_arm_pairs_hi(zp4t);
+        const ptrdiff_t in_rs = (ptrdiff_t)a->in_w * a->in_c;
+        /* rows [y0, y1) inside the input */
+        const int32_t y0 = a->pad_top < ph ? a->pad_top : ph;
+        const int32_t y1 = a->in_h + a->pad_top < ph ? (a->in_h + a->pad_top > y0 ? a->in_h + a->pad_top : y0) : ph;
+        for (int32_t x = 0; x < pw; x++) {
+            const int32_t ix = x - a->pad_left;
+            uint32_t *d = pad + 2 * x * ph;
+            int32_t y = 0;
+            if (ix < 0 || ix >= a->in_w) {
+                for (; y < ph; y++) d[2 * y] = z_lo, d[2 * y + 1] = z_hi;
+                continue;
+            }
+            for (; y < y0; y++) d[2 * y] = z_lo, d[2 * y + 1] = z_hi;
+            const int8_t *s = in + (ptrdiff_t)(y0 - a->pad_top) * in_rs + (ptrdiff_t)ix * a->in_c + c0;
+            for (uint32_t *e = d + 2 * y0, *end = d + 2 * y1; e < end; e += 2, s += in_rs) {
+                const uint32_t v = nnom_arm_load4(s);
+                e[0] = nnom_arm_pairs_lo(v);
+                e[1] = nnom_arm_pairs_hi(v);
+            }
+            for (y = y1; y < ph; y++) d[2 * y] = z_lo, d[2 * y + 1] = z_hi;
+        }
+        return;
+    }
     const uint32_t zp4 = (uint32_t)(uint8_t)a->in_zp * 0x01010101u;
     const ptrdiff_t in_c = a->in_c;
     for (int32_t y = 0; y < ph; y++) {
@@ -389,21 +501,36 @@ __attribute__((noinline)) static void dw_g_pad_copy(const nnom_conv_args *a, con
     }
 }
 
-/* Every output row of channels c0 .. c0 + 3 by the assembly loop, from the widened padded copy:
- * no border pixels. */
+/* Every output line of channels c0 .. c0 + 3 by the assembly loops, from the widened padded copy
+ * (transposed: rows of ph pixels, one per input column): no border pixels. Pairs of pixels
+ * (ZP and U forms), the odd last one alone. */
 __attribute__((noinline)) static void dw_g_padded(const nnom_conv_args *a, int8_t *out, int32_t c0, dw_g_args *g,
-                                                  dw_g_mode mode, const uint32_t *pad, int32_t pw)
+                                                  dw_g_mode mode, const uint32_t *pad, int32_t ph, int32_t pw,
+                                                  int transposed)
 {
-    /* along the longer side: a plane taller than wide (DS-CNN's 25 x 5) a column at a time */
-    const int by_cols = a->out_h > a->out_w;
-    const int32_t lines = by_cols ? a->out_w : a->out_h;
-    g->rs = 8 * pw * a->dil_h;
-    g->p_step = by_cols ? 8 * pw * a->stride_h : 8 * a->stride_w;
-    g->o_step = by_cols ? a->out_w * a->out_c : a->out_c;
+    const int32_t lines = transposed ? a->out_w : a->out_h, n = transposed ? a->out_h : a->out_w;
+    const int32_t s_line = transposed ? a->stride_w : a->stride_h, s_px = transposed ? a->stride_h : a->stride_w;
+    const int32_t row_words = 2 * (transposed ? ph : pw);
+    const ptrdiff_t o_line = transposed ? a->out_c : (ptrdiff_t)a->out_w * a->out_c;
+    g->rs = 4 * row_words;
+    g->p_step = 8 * s_px;
+    g->o_step = transposed ? a->out_w * a->out_c : a->out_c;
     for (int32_t i = 0; i < lines; i++) {
-        g->p = (const int8_t *)(pad + 2 * (by_cols ? i * a->stride_w : i * a->stride_h * pw));
-        g->o = out + (by_cols ? (ptrdiff_t)i * a->out_c : (ptrdiff_t)i * a->out_w * a->out_c) + c0;
-        g->n = by_cols ? a->out_h : a->out_w;
+        const uint32_t *p = pad + i * s_line * row_words;
+        int8_t *o = out + i * o_line + c0;
+        int32_t done = 0;
+        if (mode != DW_G_ZM && n >= 2) {
+            g->p = (const int8_t *)p;
+            g->o = o;
+            g->n = n / 2;
+            if (mode == DW_G_ZP) (s_px == 1 ? dw_g_pair_zp_s1 : dw_g_pair_zp_s2)(g);
+            else (s_px == 1 ? dw_g_pair_u_s1 : dw_g_pair_u_s2)(g);
+            done = n & ~1;
+        }
+        if (done == n) continue;
+        g->p = (const int8_t *)(p + 2 * done * s_px);
+        g->o = o + done * g->o_step;
+        g->n = n - done;
         if (mode == DW_G_ZP) dw_g_asm_w_zp(g);
         else if (mode == DW_G_U) dw_g_asm_w_u(g);
         else dw_g_asm_w_zm(g);
@@ -413,12 +540,13 @@ __attribute__((noinline)) static void dw_g_padded(const nnom_conv_args *a, int8_
 static inline uint32_t dw_g_pack(int32_t lo, int32_t hi) { return (uint32_t)(uint16_t)lo | ((uint32_t)(uint16_t)hi << 16); }
 
 /* The input rows and columns a 3x3 output plane reads, padding included; whether they fit the
- * padded copy, widened (dil_w 1). */
+ * padded copy, widened (no dilation, strides 1 or 2: the assembly's fixed offsets). */
 static inline int32_t dw_g_pad_rows(const nnom_conv_args *a) { return (a->out_h - 1) * a->stride_h + 2 * a->dil_h + 1; }
 static inline int32_t dw_g_pad_cols(const nnom_conv_args *a) { return (a->out_w - 1) * a->stride_w + 2 * a->dil_w + 1; }
 static inline int dw_g_pad_fits(const nnom_conv_args *a)
 {
-    return a->k_h == 3 && a->k_w == 3 && a->dil_w == 1 && 2 * dw_g_pad_rows(a) * dw_g_pad_cols(a) <= DW_G_PAD_WORDS;
+    return a->k_h == 3 && a->k_w == 3 && a->dil_w == 1 && a->dil_h == 1 && a->stride_h <= 2 && a->stride_w <= 2 &&
+           2 * dw_g_pad_rows(a) * dw_g_pad_cols(a) <= DW_G_PAD_WORDS;
 }
 
 /* Channels [0, n4) (n4 a multiple of 4; depth multiplier 1; k_h * k_w <= DW_G_MAX_TAPS), every pixel. */
@@ -538,8 +666,17 @@ __attribute__((noinline)) static void dw_groups4(const nnom_conv_args *a, const 
             for (int32_t i = 0; i < 18; i++) g.w[i] = wv[i];
             ga = &g;
             if (pad_fits) {
-                dw_g_pad_copy(a, in, c0, pad, ph, pw, 1);
-                dw_g_padded(a, out, c0, &g, mode, pad, pw);
+                /* a plane taller than wide (DS-CNN's 25 x 5) walked by columns: the copy transposed,
+                 * and the kernel with it */
+                const int transposed = a->out_h > a->out_w;
+                if (transposed)
+                    for (int32_t r = 0; r < 3; r++)
+                        for (int32_t c = 0; c < 3; c++) {
+                            g.w[2 * (r * 3 + c)] = wv[2 * (c * 3 + r)];
+                            g.w[2 * (r * 3 + c) + 1] = wv[2 * (c * 3 + r) + 1];
+                        }
+                dw_g_pad_copy(a, in, c0, pad, ph, pw, transposed ? 2 : 1);
+                dw_g_padded(a, out, c0, &g, mode, pad, ph, pw, transposed);
                 continue;
             }
         }
