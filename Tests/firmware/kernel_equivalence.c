@@ -188,6 +188,7 @@ static void random_conv(nnom_conv_args *a, int depthwise)
     a->dil_h = one_d || chance(70) ? 1 : 2;
     a->dil_w = chance(70) ? 1 : 2;
     int same = chance(50);
+    int dw_like = 0; /* a DS-CNN / MobileNet depthwise layer as the quantiser makes them (see below) */
     if (depthwise && !long_rows && !long_kernel && chance(30)) {
         /* as in DS-CNN / MobileNet: 3x3, stride 1 or 2, 'same', often no clamp: the DSP kernel's
          * assembly line loop (planes wider and taller than 4, tall narrow ones transposed) */
@@ -197,6 +198,11 @@ static void random_conv(nnom_conv_args *a, int depthwise)
         a->in_h = range(4, 16); /* (the output fits MAX_OUT with 24 channels times 3) */
         a->in_w = chance(30) ? range(4, 7) : range(4, 16);
         same = 1;
+        dw_like = chance(50);
+        if (dw_like) {
+            a->in_c = a->out_c = 4 * range(1, 6);
+            a->depth_mult = 1;
+        }
     }
     axis(a->in_h, a->k_h, a->stride_h, a->dil_h, same, &a->out_h, &a->pad_top);
     axis(a->in_w, a->k_w, a->stride_w, a->dil_w, same, &a->out_w, &a->pad_left);
@@ -220,6 +226,14 @@ static void random_conv(nnom_conv_args *a, int depthwise)
     }
     const int32_t k = depthwise ? a->k_h * a->k_w : a->k_h * a->k_w * a->in_c;
     random_quant(a->out_c, k, chance(20));
+    if (dw_like) {
+        /* channels of four, no clamp, shifts often 0 or 1 (an output scale near the input's times
+         * the weights'): every requantisation form of the DSP kernel's channel groups */
+        a->act_min = -128;
+        a->act_max = 127;
+        for (int32_t c = 0; c < a->out_c; c++)
+            if (chance(40)) shift[c] = range(0, 1);
+    }
     a->multiplier = multiplier;
     a->shift = shift;
     a->bias = chance(15) ? NULL : bias;

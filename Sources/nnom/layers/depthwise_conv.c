@@ -18,10 +18,15 @@
  * block are computed into a ring of rows (the scratch) and each is copied to
  * its place once no row still to be computed reads the input rows that place
  * covers: the first input row read by output row k is k * stride - pad_top.
- * A block is at least DW_IN_PLACE_BLOCK_PIXELS output pixels (whole rows), so
- * the kernels run on planes large enough for their fast paths (one row of a
+ * A block is at least DW_IN_PLACE_BLOCK_PIXELS output pixels (whole rows; at
+ * most half the map's rows, so that the ring stays smaller than the output),
+ * so the kernels run on planes large enough for their fast paths (one row of a
  * narrow map is too few pixels: per-channel set-up dominates). The ring holds
  * the most rows ever waiting, found by running the same schedule at plan time.
+ * Where the kernel can write over its input in one call
+ * (nnom_depthwise_conv2d_s8_in_place(): the Cortex-M kernel on small planes,
+ * which reads each group of channels from a copy) it does so and the ring,
+ * still planned so that the arena is the same on every target, goes unused.
  * Each block is the kernel run on a window of the input (the rows above cut
  * off, padding only where the real input has none; a block that would wrap
  * round the ring is run as two windows), so every output value comes from the

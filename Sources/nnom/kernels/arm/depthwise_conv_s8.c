@@ -44,6 +44,13 @@
  * more outputs). Output planes of fewer than DW_MIN_PLANE pixels go pixel by
  * pixel instead, four channels per SIMD step (SXTAB16 / SMLABB / SMLATT).
  *
+ * Which path: with depth multiplier 1, the channel groups of
+ * depthwise_group4.h (four channels at a time, from a padded copy of small
+ * planes) take every shape except 3x3 stride-1 planes too large for their
+ * copy, which this planar path computes faster (measured: 2.4 against 3.0
+ * instructions per multiply-accumulate on 48 x 48); channels past the last
+ * whole group of four, and multipliers above 1, come here.
+ *
  * The stack holds the row buffer (DW_BUF int16) and the packed weights of one
  * channel; no scratch. Shapes whose rows do not fit (a kernel taller than the
  * buffer allows, or more than DW_MAX_PAIRS packed weights) run the direct

@@ -1,31 +1,48 @@
 /*
  * The channel-group path of the Cortex-M DSP depthwise convolution
  * (kernels/arm/depthwise_conv_s8.c, which includes this file): depth
- * multiplier 1, four neighbouring channels at a time, pixel by pixel, read
- * straight from the HWC input (no row buffer, no gathering).
+ * multiplier 1, four neighbouring channels at a time, pixel by pixel.
  *
- * For one tap, the four channels' inputs are one 32-bit load x = (x0..x3);
- * SXTAB16 makes (x0 - zp, x2 - zp) and (x1 - zp, x3 - zp) (|x - zp| <= 255
- * fits int16), and the tap's weights, widened once per group into
- * (w0, w2), (w1, w3), are one LDRD from the stack: SMLABB / SMLATT then add
- * the four products, 8 instructions for 4 multiply-accumulates. Taps in the
- * padding are skipped (an input equal to zp would add 0). Interior pixels of
- * a 3-wide kernel (every tap inside the input) run three taps of a row with
- * fixed offsets, no bounds test; border pixels loop over the taps inside.
+ * SIMD within a register: the four channels of a tap are one 32-bit word of
+ * the HWC input, x = (x0..x3); SXTB16 makes the int16 pairs (x0, x2) and
+ * (x1, x3), and the tap's weights, widened once per group into (w0, w2),
+ * (w1, w3), are one LDRD: SMLABB / SMLATT add the four products.
  *
- * Per group, once: the widened weights, and each channel's requantisation:
- *  - the 32-bit form when the shift is in [-DW_MAX_E, -1] and the bias leaves
- *    |dot + bias| < 2^30 (|dot| <= taps * 255 * 128): the sums start at
- *    2 * bias with the weights doubled (|2 w| <= 256 fits int16), so that
- *    nnom_arm_requant()'s doubling is free; the output zero point is folded
- *    into the rounding constant (nnom_arm_requant_zp() when the multiplier is
- *    above 2^30, its SMMULR form otherwise); a dead channel (multiplier 0)
- *    takes it too, whatever its shift and bias: its outputs are the zero point;
+ * Small planes (3x3 kernel, no dilation, strides 1 or 2, the plane's input
+ * with its padding within DW_G_PAD_WORDS words once widened): each group's
+ * input plane is first copied to the stack, widened to two words per pixel,
+ * the padding holding the input zero point (so there are no border pixels
+ * and no bounds tests; a tall plane, DS-CNN's 25 x 5, is copied transposed
+ * so that a line of outputs is long). The assembly then runs two pixels per
+ * pass, sharing each tap's weights: per tap one LDRD of weights, two of
+ * inputs and 8 multiply-accumulates; per pair 18 x 4 = 72 multiply-
+ * accumulates in about 170 instructions. As every group reads its own
+ * channels from its copy only, such a layer may write its output over its
+ * input in one call (nnom_depthwise_conv2d_s8_in_place() of conv.h).
+ * Larger planes of stride 2 and other kernels (up to DW_G_MAX_TAPS taps):
+ * the interior of rows of a 3x3 kernel in assembly on the raw input (SXTB16
+ * per tap), the border pixels in C over the taps inside the input.
+ *
+ * The sums on raw inputs start at bias - in_zp * sum w (a padding tap adds
+ * in_zp * w, which that cancels); the C loops subtract the zero point
+ * instead (SXTAB16) and skip padding taps.
+ *
+ * Requantisation, per channel, set up once per group (dw_g_quant's forms),
+ * with the output zero point folded into the rounding constant:
+ *  - shift in [-DW_G_MAX_E, -1] and |bias| small enough that the sums stay
+ *    below 2^30 (and the assembly's partial sums below 2^31): weights and
+ *    bias doubled at the source, so that nnom_arm_requant()'s doubling is
+ *    free; nnom_arm_requant_zp() when the multiplier is above 2^30, the
+ *    SMMULR form otherwise;
+ *  - shift in [0, DW_G_MAX_LSHIFT] (an output scale close to the input's
+ *    times the weights', common in MobileNets): weights and bias times
+ *    2^(shift + 1) (at most 256 x 128, still int16), and the doubling high
+ *    multiply is one SMMLAR with the zero point;
+ *  - a dead channel (multiplier 0): its outputs are the zero point;
  *  - otherwise nnom_conv_quant_out() of conv.h on the exact dot product.
- * The same values as nnom_conv_quant_out() in every case (arm_dsp.h).
- * Used for small output planes, where the planar path's per-channel set-up
- * (gathering rows, packing weights) would dominate, and for kernels of at most
- * DW_G_MAX_TAPS taps. Stack: 2 words per tap.
+ * The same values as nnom_conv_quant_out() in every case (arm_dsp.h), and so
+ * as the portable kernel (Tests/firmware checks it on random cases).
+ * Stack: the padded copy (DW_G_PAD_WORDS words) and 2 words per tap.
  */
 #ifndef NNOM_KERNELS_ARM_DEPTHWISE_GROUP4_H
 #define NNOM_KERNELS_ARM_DEPTHWISE_GROUP4_H
@@ -289,12 +306,46 @@ __attribute__((naked, noinline)) static void dw_g_asm_w_zm(__attribute__((unused
     "add    r12, r12, r10\n\t"                      \
     "asr    r12, r12, r11\n\t"                      \
     "ssat   r12, #8, r12\n\t"
+/* ZM: the sign term masked (mask at M), computed in S itself (dead after its output) */
+#define DW_G_P_ZM_IN(S, M)                         \
+    "ldr    r12, [r0, #" M "]\n\t"                  \
+    "and    r12, r12, " S ", asr #31\n\t"           \
+    "smmlar " S ", " S ", r9, r10\n\t"              \
+    "add    " S ", " S ", r12\n\t"                  \
+    "asr    " S ", " S ", r11\n\t"                  \
+    "ssat   " S ", #8, " S "\n\t"
 #define DW_G_ASM_OUT_P(FORM, SA, SB, MC, E, J)     \
     "ldrd   r9, r10, [r0, #" MC "]\n\t"             \
     "ldr    r11, [r0, #" E "]\n\t"                  \
     FORM(SA) "strb   r12, [lr, #" J "]\n\t"         \
     FORM(SB) "strb   r12, [r1, #" J "]\n\t"
-#define DW_G_ASM_BODY_P(FORM, ST, ST_B)                                                           \
+#define DW_G_ASM_OUT_P_ZM(FORM, SA, SB, MC, E, J)  \
+    "ldrd   r9, r10, [r0, #" MC "]\n\t"             \
+    "ldr    r11, [r0, #" E "]\n\t"                  \
+    DW_G_P_ZM_IN(SA, E "+4") "strb   " SA ", [lr, #" J "]\n\t" \
+    DW_G_P_ZM_IN(SB, E "+4") "strb   " SB ", [r1, #" J "]\n\t"
+/* the outputs of the ZP and U forms, and of the ZM form */
+#define DW_G_OUTS(FORM)                                                                           \
+    "ldrd   r9, r10, [r0, #120]\n\t"                                                              \
+    "ldr    r11, [r0, #152]\n\t"                                                                  \
+    FORM("r1") "strb   r12, [lr, #0]\n\t"                                                         \
+    "ldr    r1, [r0, #24]\n\t"                                                                    \
+    "add    r1, r1, lr\n\t"                                                                       \
+    FORM("r5") "strb   r12, [r1, #0]\n\t"                                                         \
+    DW_G_ASM_OUT_P(FORM, "r2", "r6", "128", "160", "1")                                           \
+    DW_G_ASM_OUT_P(FORM, "r3", "r7", "136", "168", "2")                                           \
+    DW_G_ASM_OUT_P(FORM, "r4", "r8", "144", "176", "3")
+#define DW_G_OUTS_ZM                                                                              \
+    "ldrd   r9, r10, [r0, #120]\n\t"                                                              \
+    "ldr    r11, [r0, #152]\n\t"                                                                  \
+    DW_G_P_ZM_IN("r1", "156") "strb   r1, [lr, #0]\n\t"                                           \
+    "ldr    r1, [r0, #24]\n\t"                                                                    \
+    "add    r1, r1, lr\n\t"                                                                       \
+    DW_G_P_ZM_IN("r5", "156") "strb   r5, [r1, #0]\n\t"                                           \
+    DW_G_ASM_OUT_P_ZM(x, "r2", "r6", "128", "160", "1")                                           \
+    DW_G_ASM_OUT_P_ZM(x, "r3", "r7", "136", "168", "2")                                           \
+    DW_G_ASM_OUT_P_ZM(x, "r4", "r8", "144", "176", "3")
+#define DW_G_ASM_BODY_P(OUTS, ST, ST_B)                                                           \
     __asm__ volatile("push   {r4-r11, lr}\n"                                                      \
                      "1:\n\t"                                                                     \
                      "ldrd   r1, r2, [r0, #32]\n\t"                                               \
@@ -316,15 +367,7 @@ __attribute__((naked, noinline)) static void dw_g_asm_w_zm(__attribute__((unused
                      DW_G_ASM_TAP_P("16", ST_B "+16", "112")                                      \
                      /* outputs: A at o (lr), B at o + o_step (r1, once A's channel 0 is out) */  \
                      "ldr    lr, [r0, #4]\n\t"                                                    \
-                     "ldrd   r9, r10, [r0, #120]\n\t"                                             \
-                     "ldr    r11, [r0, #152]\n\t"                                                 \
-                     FORM("r1") "strb   r12, [lr, #0]\n\t"                                        \
-                     "ldr    r1, [r0, #24]\n\t"                                                   \
-                     "add    r1, r1, lr\n\t"                                                      \
-                     FORM("r5") "strb   r12, [r1, #0]\n\t"                                        \
-                     DW_G_ASM_OUT_P(FORM, "r2", "r6", "128", "160", "1")                          \
-                     DW_G_ASM_OUT_P(FORM, "r3", "r7", "136", "168", "2")                          \
-                     DW_G_ASM_OUT_P(FORM, "r4", "r8", "144", "176", "3")                          \
+                     OUTS                                                                         \
                      "ldr    r9, [r0, #24]\n\t"                                                   \
                      "add    lr, lr, r9, lsl #1\n\t"                                              \
                      "str    lr, [r0, #4]\n\t"                                                    \
@@ -337,15 +380,17 @@ __attribute__((naked, noinline)) static void dw_g_asm_w_zm(__attribute__((unused
                      "bne    1b\n\t"                                                              \
                      "pop    {r4-r11, pc}\n\t");
 
-#define DW_G_PAIR_FN(name, FORM, ST, ST_B)                                        \
+#define DW_G_PAIR_FN(name, OUTS, ST, ST_B)                                        \
     __attribute__((naked, noinline)) static void name(__attribute__((unused)) dw_g_args *p) \
     {                                                                             \
-        DW_G_ASM_BODY_P(FORM, ST, ST_B)                                           \
+        DW_G_ASM_BODY_P(OUTS, ST, ST_B)                                           \
     }
-DW_G_PAIR_FN(dw_g_pair_zp_s1, DW_G_P_ZP, "16", "8")
-DW_G_PAIR_FN(dw_g_pair_zp_s2, DW_G_P_ZP, "32", "16")
-DW_G_PAIR_FN(dw_g_pair_u_s1, DW_G_P_U, "16", "8")
-DW_G_PAIR_FN(dw_g_pair_u_s2, DW_G_P_U, "32", "16")
+DW_G_PAIR_FN(dw_g_pair_zp_s1, DW_G_OUTS(DW_G_P_ZP), "16", "8")
+DW_G_PAIR_FN(dw_g_pair_zp_s2, DW_G_OUTS(DW_G_P_ZP), "32", "16")
+DW_G_PAIR_FN(dw_g_pair_u_s1, DW_G_OUTS(DW_G_P_U), "16", "8")
+DW_G_PAIR_FN(dw_g_pair_u_s2, DW_G_OUTS(DW_G_P_U), "32", "16")
+DW_G_PAIR_FN(dw_g_pair_zm_s1, DW_G_OUTS_ZM, "16", "8")
+DW_G_PAIR_FN(dw_g_pair_zm_s2, DW_G_OUTS_ZM, "32", "16")
 
 static void dw_g_asm(dw_g_mode mode, dw_g_args *g)
 {
@@ -370,7 +415,8 @@ static inline void dw_g_taps(int32_t start, int32_t step, int32_t size, int32_t 
  * the interior of rows whose taps all lie inside the input (3x3, no clamp, 32-bit form). */
 static inline __attribute__((always_inline)) void dw_g_pixels(const nnom_conv_args *a, const int8_t *in, int32_t ic0, int8_t *out,
                                                               int32_t c0, const uint32_t *wv, const dw_g_quant *k,
-                                                              dw_g_args *g, dw_g_mode mode, int clamp)
+                                                              dw_g_args *g, dw_g_mode asm_mode, dw_g_mode mode,
+                                                              int clamp)
 {
     const int32_t k_h = a->k_h, k_w = a->k_w, in_c = a->in_c, out_c = a->out_c;
     const ptrdiff_t in_rs = (ptrdiff_t)a->in_w * in_c, cs = (ptrdiff_t)a->dil_w * in_c;
@@ -396,7 +442,7 @@ static inline __attribute__((always_inline)) void dw_g_pixels(const nnom_conv_ar
             g->p = row0 + ((ptrdiff_t)ox_in0 * a->stride_w - a->pad_left) * in_c;
             g->o = o_row + (ptrdiff_t)ox_in0 * out_c;
             g->n = ox_in1 - ox_in0;
-            dw_g_asm(mode, g);
+            dw_g_asm(asm_mode, g);
         }
         for (int32_t ox = 0; ox < a->out_w; ox++) {
             if (ox == skip0) ox = skip1;
@@ -420,20 +466,15 @@ static inline __attribute__((always_inline)) void dw_g_pixels(const nnom_conv_ar
     }
 }
 
-#define DW_G_VARIANT(name, mode, clamp)                                                                            \
-    __attribute__((noinline)) static void name(const nnom_conv_args *a, const int8_t *in, int32_t ic0, int8_t *out, \
-                                               int32_t c0,                                                        \
-                                               const uint32_t *wv, const dw_g_quant *k, dw_g_args *g)            \
-    {                                                                                                             \
-        dw_g_pixels(a, in, ic0, out, c0, wv, k, g, mode, clamp);                                                       \
-    }
-DW_G_VARIANT(dw_g_zp, DW_G_ZP, 0)
-DW_G_VARIANT(dw_g_u, DW_G_U, 0)
-DW_G_VARIANT(dw_g_zm, DW_G_ZM, 0)
-DW_G_VARIANT(dw_g_mixed, DW_G_MIXED, 1)
-DW_G_VARIANT(dw_g_zp_clamp, DW_G_ZP, 1)
-DW_G_VARIANT(dw_g_u_clamp, DW_G_U, 1)
-DW_G_VARIANT(dw_g_zm_clamp, DW_G_ZM, 1)
+/* In C, each channel by its own form and clamped (one variant: the C path serves only the border
+ * pixels of planes too large for the padded copy, clamps and groups of mixed forms); the
+ * interior of rows by the assembly of asm_mode when g is given. */
+__attribute__((noinline)) static void dw_g_c(const nnom_conv_args *a, const int8_t *in, int32_t ic0, int8_t *out,
+                                             int32_t c0, const uint32_t *wv, const dw_g_quant *k, dw_g_args *g,
+                                             dw_g_mode asm_mode)
+{
+    dw_g_pixels(a, in, ic0, out, c0, wv, k, g, asm_mode, DW_G_MIXED, 1);
+}
 
 /* The input a 3x3 output plane reads, of channels c0 .. c0 + 3, copied into pad (one word per
  * pixel, rows of pw words, the input zero point where the taps fall in the padding); or, widened,
@@ -502,8 +543,8 @@ __attribute__((noinline)) static void dw_g_pad_copy(const nnom_conv_args *a, con
 }
 
 /* Every output line of channels c0 .. c0 + 3 by the assembly loops, from the widened padded copy
- * (transposed: rows of ph pixels, one per input column): no border pixels. Pairs of pixels
- * (ZP and U forms), the odd last one alone. */
+ * (transposed: rows of ph pixels, one per input column): no border pixels. Pairs of pixels,
+ * the odd last one alone. */
 __attribute__((noinline)) static void dw_g_padded(const nnom_conv_args *a, int8_t *out, int32_t c0, dw_g_args *g,
                                                   dw_g_mode mode, const uint32_t *pad, int32_t ph, int32_t pw,
                                                   int transposed)
@@ -519,12 +560,13 @@ __attribute__((noinline)) static void dw_g_padded(const nnom_conv_args *a, int8_
         const uint32_t *p = pad + i * s_line * row_words;
         int8_t *o = out + i * o_line + c0;
         int32_t done = 0;
-        if (mode != DW_G_ZM && n >= 2) {
+        if (n >= 2) {
             g->p = (const int8_t *)p;
             g->o = o;
             g->n = n / 2;
             if (mode == DW_G_ZP) (s_px == 1 ? dw_g_pair_zp_s1 : dw_g_pair_zp_s2)(g);
-            else (s_px == 1 ? dw_g_pair_u_s1 : dw_g_pair_u_s2)(g);
+            else if (mode == DW_G_U) (s_px == 1 ? dw_g_pair_u_s1 : dw_g_pair_u_s2)(g);
+            else (s_px == 1 ? dw_g_pair_zm_s1 : dw_g_pair_zm_s2)(g);
             done = n & ~1;
         }
         if (done == n) continue;
@@ -644,14 +686,11 @@ __attribute__((noinline)) static void dw_groups4(const nnom_conv_args *a, const 
          * serve the group (a clamp, channels of different forms) */
         if (pad_fits && (clamp || mode == DW_G_MIXED)) {
             dw_g_pad_copy(a, in, c0, pad, ph, pw, 0);
-            if (mode == DW_G_MIXED) dw_g_mixed(&pa, (const int8_t *)pad, 0, out, c0, wv, &k, NULL);
-            else if (mode == DW_G_ZP) dw_g_zp_clamp(&pa, (const int8_t *)pad, 0, out, c0, wv, &k, NULL);
-            else if (mode == DW_G_U) dw_g_u_clamp(&pa, (const int8_t *)pad, 0, out, c0, wv, &k, NULL);
-            else dw_g_zm_clamp(&pa, (const int8_t *)pad, 0, out, c0, wv, &k, NULL);
+            dw_g_c(&pa, (const int8_t *)pad, 0, out, c0, wv, &k, NULL, mode);
             continue;
         }
         if (mode == DW_G_MIXED) {
-            dw_g_mixed(a, in, c0, out, c0, wv, &k, NULL);
+            dw_g_c(a, in, c0, out, c0, wv, &k, NULL, mode);
             continue;
         }
         dw_g_args *ga = NULL;
@@ -680,9 +719,7 @@ __attribute__((noinline)) static void dw_groups4(const nnom_conv_args *a, const 
                 continue;
             }
         }
-        if (mode == DW_G_ZP) (clamp ? dw_g_zp_clamp : dw_g_zp)(a, in, c0, out, c0, wv, &k, ga);
-        else if (mode == DW_G_U) (clamp ? dw_g_u_clamp : dw_g_u)(a, in, c0, out, c0, wv, &k, ga);
-        else (clamp ? dw_g_zm_clamp : dw_g_zm)(a, in, c0, out, c0, wv, &k, ga);
+        dw_g_c(a, in, c0, out, c0, wv, &k, ga, mode);
     }
 }
 
