@@ -32,9 +32,9 @@ static int32_t power_of_two(int32_t bits, int *ok)
 static nnom_status check_pair(nnom_model *m, const nnom_layer *l, const int32_t *k, int32_t at, const char *what)
 {
     if (k[at] < 0 || k[at + 1] < -31 || k[at + 1] > 30)
-        return nnom_fail(m, NNOM_ERR_ARGUMENT, "layer '%s' (LSTM, TFLite arithmetic): constants[%d, %d] (%s "
+        return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT, "TFLite arithmetic: constants[%d, %d] (%s "
                          "multiplier, shift) are %d, %d; expected a multiplier >= 0 and a shift from -31 to 30",
-                         l->name, (int)at, (int)(at + 1), what, (int)k[at], (int)k[at + 1]);
+                         (int)at, (int)(at + 1), what, (int)k[at], (int)k[at + 1]);
     return NNOM_OK;
 }
 
@@ -50,8 +50,8 @@ nnom_status nnom_lstm_tflite_infer_s8(nnom_layer *l, const nnom_infer_ctx *ctx, 
         for (int part = 0; part < 2; part++) {
             const int32_t mult = q[2 * part * rows + r], shift = q[(2 * part + 1) * rows + r];
             if (mult < 0 || shift < -31 || shift > 30)
-                return nnom_fail(m, NNOM_ERR_ARGUMENT, "layer '%s' (LSTM, TFLite arithmetic): row %d: %s multiplier "
-                                 "%d, shift %d; expected a multiplier >= 0 and a shift from -31 to 30", l->name,
+                return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT, "TFLite arithmetic: row %d: %s multiplier "
+                                 "%d, shift %d; expected a multiplier >= 0 and a shift from -31 to 30",
                                  (int)r, part ? "recurrent" : "input", (int)mult, (int)shift);
         }
     st = nnom_expect_blob(m, l, 4, "none (TFLite's activation table is the kernel's)", 0);
@@ -62,19 +62,19 @@ nnom_status nnom_lstm_tflite_infer_s8(nnom_layer *l, const nnom_infer_ctx *ctx, 
     int ok;
     const int32_t p = power_of_two(k[NNOM_RNN_C_SCALE], &ok);
     if (!ok || p < NNOM_LSTM_TFLITE_MIN_POWER || p > NNOM_LSTM_TFLITE_MAX_POWER)
-        return nnom_fail(m, NNOM_ERR_ARGUMENT, "layer '%s' (LSTM, TFLite arithmetic): constants[1] (c scale, float "
-                         "bits 0x%x) must be a power of two from 2^%d to 2^%d", l->name,
+        return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT, "TFLite arithmetic: constants[1] (c scale, float "
+                         "bits 0x%x) must be a power of two from 2^%d to 2^%d",
                          (unsigned)k[NNOM_RNN_C_SCALE], NNOM_LSTM_TFLITE_MIN_POWER, NNOM_LSTM_TFLITE_MAX_POWER);
     if ((st = check_pair(m, l, k, NNOM_RNN_MIX_MULT, "i g -> c")) != NNOM_OK) return st;
     if ((st = check_pair(m, l, k, NNOM_RNN_HID_MULT, "o tanh(c) -> h")) != NNOM_OK) return st;
     if ((st = check_pair(m, l, k, NNOM_RNN_TFL_FORGET_MULT, "f c -> c")) != NNOM_OK) return st;
     if (k[NNOM_RNN_TFL_CELL_CLIP] < 0 || k[NNOM_RNN_TFL_CELL_CLIP] > CELL_CLIP_MAX)
-        return nnom_fail(m, NNOM_ERR_ARGUMENT, "layer '%s' (LSTM, TFLite arithmetic): constants[%d] (cell clip) is "
-                         "%d, expected 0 (none) to %d", l->name, (int)NNOM_RNN_TFL_CELL_CLIP,
+        return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT, "TFLite arithmetic: constants[%d] (cell clip) is "
+                         "%d, expected 0 (none) to %d", (int)NNOM_RNN_TFL_CELL_CLIP,
                          (int)k[NNOM_RNN_TFL_CELL_CLIP], CELL_CLIP_MAX);
     if (k[NNOM_RNN_TFL_H_ZERO_POINT] < INT8_MIN || k[NNOM_RNN_TFL_H_ZERO_POINT] > INT8_MAX)
-        return nnom_fail(m, NNOM_ERR_ARGUMENT, "layer '%s' (LSTM, TFLite arithmetic): constants[%d] (hidden zero "
-                         "point) is %d, expected -128 to 127", l->name, (int)NNOM_RNN_TFL_H_ZERO_POINT,
+        return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT, "TFLite arithmetic: constants[%d] (hidden zero "
+                         "point) is %d, expected -128 to 127", (int)NNOM_RNN_TFL_H_ZERO_POINT,
                          (int)k[NNOM_RNN_TFL_H_ZERO_POINT]);
     return NNOM_OK;
 }
