@@ -246,7 +246,8 @@ typedef struct nnom_layer_info {
     uint32_t arena_offset;     /**< where the output lives in the arena */
     uint32_t arena_bytes;      /**< bytes of the output */
     uint32_t scratch_offset;   /**< the layer's scratch buffer, if any */
-    uint32_t scratch_bytes;    /**< bytes of that scratch buffer (0: none) */
+    uint32_t scratch_bytes;    /**< bytes of that scratch buffer (0: none): at least the least the kernels need,
+                                    more where the arena has room (nnom_model_layer_scratch()) */
     int32_t in_place;          /**< 1 if the output shares its input's memory */
 } nnom_layer_info;
 
@@ -259,6 +260,24 @@ static inline void nnom_layer_info_init(nnom_layer_info *info)
     memset(info, 0, sizeof *info);
     info->struct_size = (uint32_t)sizeof *info;
 }
+
+/** The kernels a scratch figure is for (nnom_model_layer_scratch()). */
+typedef enum nnom_kernels {
+    NNOM_KERNELS_PLANNED = 0,      /**< what the plan reserves: enough for each set below */
+    NNOM_KERNELS_PORTABLE = 1,     /**< the portable C kernels (PCs, cores without the DSP extension) */
+    NNOM_KERNELS_CORTEX_M_DSP = 2, /**< the Cortex-M kernels for cores with the DSP extension (M4, M7, M33) */
+    NNOM_KERNELS_FORCE_32BIT = NNOM_ENUM_FORCE_32BIT /**< not a value: keeps the enum 4 bytes wide */
+} nnom_kernels;
+
+/**
+ * Scratch of layer @p layer of a compiled model with the kernels @p kernels: *least (if not
+ * NULL) the bytes they need to run at all, *fast (if not NULL) the bytes with which they run at
+ * full speed. The plan reserves the least of NNOM_KERNELS_PLANNED, so the arena size holds
+ * on the PC and on a Cortex-M alike, and gives a layer up to its fast size where the arena has
+ * room during it (nnom_layer_info.scratch_bytes: what it got). Both 0 for a layer without scratch.
+ */
+NNOM_API nnom_status nnom_model_layer_scratch(const nnom_model *model, int32_t layer, nnom_kernels kernels,
+                                              uint32_t *least, uint32_t *fast);
 
 /** Fills @p info (its struct_size set by the caller, which it keeps) for layer @p layer. */
 NNOM_API nnom_status nnom_model_layer_info(const nnom_model *model, int32_t layer, nnom_layer_info *info);

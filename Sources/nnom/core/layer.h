@@ -61,6 +61,7 @@ typedef struct nnom_exec {
     const void *in_state[NNOM_MAX_INPUTS]; /* the state memory of each input layer, NULL if it has none */
     void *out;
     void *scratch;           /* scratch_bytes bytes, 4-byte aligned, NULL if 0 */
+    uint32_t scratch_bytes;  /* at least the layer's scratch_bytes(); up to scratch_fast_bytes() where the plan had room */
     void *state;             /* state_bytes bytes of persistent state, 8-byte aligned, NULL if 0 */
     float *observe;          /* observing float32 models: the layer's (min, max) pairs to widen, else NULL */
 } nnom_exec;
@@ -69,6 +70,7 @@ typedef struct nnom_exec {
 typedef struct nnom_infer_ctx {
     nnom_model *model;
     nnom_dtype dtype;
+    int32_t kernels;         /* scratch sizes for: ::nnom_kernels (0, the plan's: enough for every kernel set) */
     const nnom_layer *in[NNOM_MAX_INPUTS]; /* the layers feeding this one, shapes already known */
 } nnom_infer_ctx;
 
@@ -102,6 +104,10 @@ typedef struct nnom_layer_ops {
     /* With NNOM_OPS_IN_PLACE: the scratch bytes the kernel needs when it runs in place (they
      * replace scratch_bytes() for that layer; the kernel sees l->in_place). NULL: unchanged. */
     uint32_t (*inplace_scratch_bytes)(const nnom_layer *l, const nnom_infer_ctx *ctx);
+    /* After the plan: the scratch bytes with which the kernel runs fastest (at least the planned
+     * size; the plan gives up to this much where the arena has room during the layer, and the
+     * kernel sees what it got in nnom_exec.scratch_bytes). NULL: the planned size. */
+    uint32_t (*scratch_fast_bytes)(const nnom_layer *l, const nnom_infer_ctx *ctx);
     /* Kernels. NULL for INPUT and views. */
     void (*run_s8)(const nnom_exec *x);
     void (*run_f32)(const nnom_exec *x);

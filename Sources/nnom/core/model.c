@@ -385,6 +385,7 @@ static nnom_status compile_steps(nnom_model *m)
         if (m->layers[i].type == NNOM_LAYER_OUTPUT) m->output_ids[m->n_outputs++] = i;
     }
     nnom_status st = nnom_plan(m);
+    if (st == NNOM_OK) nnom_plan_scratch_room(m);
     if (st == NNOM_OK) st = alloc_state(m);
     if (st == NNOM_OK) st = alloc_internals(m);
     return st;
@@ -465,6 +466,7 @@ nnom_status nnom_model_run(nnom_model *m)
         }
         x.out = buffer_ptr(m, l->buffer);
         x.scratch = buffer_ptr(m, l->scratch_buffer);
+        x.scratch_bytes = l->scratch_buffer >= 0 ? m->buffers[l->scratch_buffer].bytes : 0;
         x.state = NNOM_HAS_STATE && l->state_bytes ? m->state + l->state_offset : NULL;
         x.observe = NNOM_HAS_F32 && l->internals >= 0 ? m->internals + 2 * l->internals : NULL;
         uint32_t t0 = m->timer ? m->timer(m->timer_ctx) : 0;
@@ -642,7 +644,7 @@ nnom_status nnom_model_layer_info(const nnom_model *m, int32_t i, nnom_layer_inf
         info->arena_bytes = l->out_bytes;
         if (l->scratch_buffer >= 0) {
             info->scratch_offset = m->buffers[l->scratch_buffer].offset;
-            info->scratch_bytes = l->scratch_bytes;
+            info->scratch_bytes = m->buffers[l->scratch_buffer].bytes;
         }
         info->in_place = l->in_place;
     }

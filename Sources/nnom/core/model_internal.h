@@ -100,6 +100,11 @@ nnom_status nnom_model_reserve(nnom_model *m, int32_t n);
  * arithmetic and refuses (NNOM_ERR_NO_MEMORY) a plan larger than m->max_arena. */
 nnom_status nnom_plan(nnom_model *m);
 
+/* After nnom_plan(): gives each layer whose kernel runs faster with more scratch
+ * (nnom_layer_ops.scratch_fast_bytes) up to that much, from bytes of the arena that no buffer
+ * alive during the layer holds (core/scratch_room.c). The arena does not grow. */
+void nnom_plan_scratch_room(nnom_model *m);
+
 /* Work area of nnom_plan_place() for @p n buffers (8-byte aligned). */
 size_t nnom_plan_work_bytes(int32_t n);
 

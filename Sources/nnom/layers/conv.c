@@ -9,7 +9,9 @@
  *       empty, blob 2 multipliers int32 [units] (>= 0), blob 3 shifts int32
  *       [units] in [-31, 30]; kh * kw * C at most NNOM_CONV_MAX_PATCH.
  *  f32: blob 0 weights float [units][kh][kw][C], blob 1 bias float [units] or empty.
- * Scratch (s8): the kernel's im2col columns, nnom_conv2d_s8_scratch_bytes().
+ * Scratch (s8): the kernel's im2col columns: the plan reserves the least both kernels need
+ * (nnom_conv2d_s8_scratch_bytes()) and gives more, up to their full-speed size, where the
+ * arena has free room during the layer (scratch_fast_bytes).
  * MACs: out_h * out_w * units * kh * kw * C.
  *
  * In place (1x1 kernel, stride 1, when the input dies here): output pixel p
@@ -205,11 +207,16 @@ nnom_conv_args nnom_conv_layer_args(const nnom_layer *l, const nnom_layer *in, n
 
 static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx) { return nnom_conv_infer(l, ctx, 0); }
 
+/* The kernel scratch of @p a for the kernels @p ctx asks about (nnom_infer_ctx.kernels). */
+static uint32_t kernel_scratch(const nnom_conv_args *a, const nnom_infer_ctx *ctx, int fast)
+{
+    return ctx->dtype == NNOM_DTYPE_S8 ? nnom_conv2d_s8_scratch_for(a, ctx->kernels, fast) : 0;
+}
+
 static uint32_t scratch_bytes(const nnom_layer *l, const nnom_infer_ctx *ctx)
 {
-    if (ctx->dtype != NNOM_DTYPE_S8) return 0;
     const nnom_conv_args a = nnom_conv_layer_args(l, ctx->in[0], ctx->dtype);
-    return nnom_conv2d_s8_scratch_bytes(&a);
+    return kernel_scratch(&a, ctx, 0);
 }
 
 static uint64_t macs(const nnom_layer *l, const nnom_infer_ctx *ctx)
@@ -239,12 +246,30 @@ static int32_t chunk_pixels(const nnom_conv_args *a)
     return pixels(a) < POINTWISE_CHUNK ? pixels(a) : POINTWISE_CHUNK;
 }
 
-static uint32_t inplace_scratch_bytes(const nnom_layer *l, const nnom_infer_ctx *ctx)
+/* The temporary of the in-place run: one chunk's output pixels. */
+static uint32_t temp_bytes(const nnom_conv_args *a, size_t elem)
+{
+    return round4((uint32_t)((size_t)chunk_pixels(a) * (size_t)a->out_c * elem));
+}
+
+static uint32_t inplace_scratch(const nnom_layer *l, const nnom_infer_ctx *ctx, int fast)
 {
     const nnom_conv_args a = nnom_conv_layer_args(l, ctx->in[0], ctx->dtype);
     const nnom_conv_args c = chunk_args(a, chunk_pixels(&a));
-    const uint32_t temp = round4((uint32_t)(c.out_w * a.out_c) * nnom_dtype_size(ctx->dtype));
-    return temp + (ctx->dtype == NNOM_DTYPE_S8 ? nnom_conv2d_s8_scratch_bytes(&c) : 0);
+    return temp_bytes(&a, nnom_dtype_size(ctx->dtype)) + kernel_scratch(&c, ctx, fast);
+}
+
+static uint32_t inplace_scratch_bytes(const nnom_layer *l, const nnom_infer_ctx *ctx)
+{
+    return inplace_scratch(l, ctx, 0);
+}
+
+/* After the plan: what the kernel runs fastest with, in place or not. */
+static uint32_t scratch_fast_bytes(const nnom_layer *l, const nnom_infer_ctx *ctx)
+{
+    if (l->in_place) return inplace_scratch(l, ctx, 1);
+    const nnom_conv_args a = nnom_conv_layer_args(l, ctx->in[0], ctx->dtype);
+    return kernel_scratch(&a, ctx, 1);
 }
 
 /* A 1x1 kernel with stride 1 (each output pixel reads its own input pixel), and a scratch that
@@ -260,29 +285,32 @@ static int inplace_ok(const nnom_layer *l, const nnom_infer_ctx *ctx)
     return (uint64_t)inplace_scratch_bytes(l, ctx) < (uint64_t)l->scratch_bytes + shared;
 }
 
-typedef void (*chunk_kernel)(const nnom_conv_args *a, const void *in, void *out, void *scratch);
-static void kernel_s8(const nnom_conv_args *a, const void *in, void *out, void *scratch)
+typedef void (*chunk_kernel)(const nnom_conv_args *a, const void *in, void *out, void *scratch, uint32_t bytes);
+static void kernel_s8(const nnom_conv_args *a, const void *in, void *out, void *scratch, uint32_t bytes)
 {
-    nnom_conv2d_s8(a, (const int8_t *)in, (int8_t *)out, scratch);
+    nnom_conv2d_s8(a, (const int8_t *)in, (int8_t *)out, scratch, bytes);
 }
-static void kernel_f32(const nnom_conv_args *a, const void *in, void *out, void *scratch)
+static void kernel_f32(const nnom_conv_args *a, const void *in, void *out, void *scratch, uint32_t bytes)
 {
     (void)scratch;
+    (void)bytes;
     nnom_conv2d_f32(a, (const float *)in, (float *)out);
 }
 
-static void run_in_place(const nnom_conv_args *a, uint8_t *buf, uint8_t *scratch, size_t elem, chunk_kernel kernel)
+static void run_in_place(const nnom_conv_args *a, uint8_t *buf, uint8_t *scratch, uint32_t scratch_bytes, size_t elem,
+                         chunk_kernel kernel)
 {
     const int32_t total = pixels(a), chunk = chunk_pixels(a);
     const size_t in_px = (size_t)a->in_c * elem, out_px = (size_t)a->out_c * elem;
-    uint8_t *temp = scratch, *kernel_scratch = scratch + round4((uint32_t)((size_t)chunk * out_px));
+    const uint32_t temp_size = temp_bytes(a, elem);
+    uint8_t *temp = scratch, *kernel_scratch = scratch + temp_size;
     const int grows = out_px > in_px;
     const int32_t chunks = (total + chunk - 1) / chunk;
     for (int32_t k = 0; k < chunks; k++) {
         const int32_t i = grows ? chunks - 1 - k : k; /* growing: last chunk first */
         const int32_t p0 = i * chunk, n = total - p0 < chunk ? total - p0 : chunk;
         const nnom_conv_args c = chunk_args(*a, n);
-        kernel(&c, buf + (size_t)p0 * in_px, temp, kernel_scratch);
+        kernel(&c, buf + (size_t)p0 * in_px, temp, kernel_scratch, scratch_bytes - temp_size);
         memcpy(buf + (size_t)p0 * out_px, temp, (size_t)n * out_px);
     }
 }
@@ -290,14 +318,16 @@ static void run_in_place(const nnom_conv_args *a, uint8_t *buf, uint8_t *scratch
 static void run_s8(const nnom_exec *x)
 {
     const nnom_conv_args a = nnom_conv_layer_args(x->layer, x->in_layer[0], NNOM_DTYPE_S8);
-    if (x->layer->in_place) run_in_place(&a, (uint8_t *)x->out, (uint8_t *)x->scratch, sizeof(int8_t), kernel_s8);
-    else nnom_conv2d_s8(&a, (const int8_t *)x->in[0], (int8_t *)x->out, x->scratch);
+    if (x->layer->in_place)
+        run_in_place(&a, (uint8_t *)x->out, (uint8_t *)x->scratch, x->scratch_bytes, sizeof(int8_t), kernel_s8);
+    else nnom_conv2d_s8(&a, (const int8_t *)x->in[0], (int8_t *)x->out, x->scratch, x->scratch_bytes);
 }
 
 static void run_f32(const nnom_exec *x)
 {
     const nnom_conv_args a = nnom_conv_layer_args(x->layer, x->in_layer[0], NNOM_DTYPE_F32);
-    if (x->layer->in_place) run_in_place(&a, (uint8_t *)x->out, (uint8_t *)x->scratch, sizeof(float), kernel_f32);
+    if (x->layer->in_place)
+        run_in_place(&a, (uint8_t *)x->out, (uint8_t *)x->scratch, x->scratch_bytes, sizeof(float), kernel_f32);
     else nnom_conv2d_f32(&a, (const float *)x->in[0], (float *)x->out);
 }
 
@@ -310,6 +340,7 @@ const nnom_layer_ops nnom_ops_conv = {
     .macs = macs,
     .inplace_ok = inplace_ok,
     .inplace_scratch_bytes = inplace_scratch_bytes,
+    .scratch_fast_bytes = scratch_fast_bytes,
     .run_s8 = run_s8,
     .run_f32 = NNOM_RUN_F32(run_f32),
 };
