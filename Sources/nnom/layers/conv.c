@@ -14,13 +14,16 @@
  * arena has free room during the layer (scratch_fast_bytes).
  * MACs: out_h * out_w * units * kh * kw * C.
  *
- * In place (1x1 kernel, stride 1, when the input dies here): output pixel p
+ * In place (when the input dies here), pointwise (1x1 kernel, stride 1): output pixel p
  * reads input pixel p only, so the pixels go through in chunks of
  * POINTWISE_CHUNK, each computed by the kernel into a temporary and copied
  * to its place: first to last when the output has no more channels than the
  * input (every write lands at or below the pixels already read), last to
  * first when it has more (the buffer grows; every write lands at or above
  * them). Scratch: the temporary, then the kernel's scratch for one chunk.
+ * Any other window: output rows in bands over the input moved to the top of the buffer, each
+ * band straight to its place where that overwrites only input rows already read, else to a
+ * temporary (see run_window_in_place). Scratch: the temporary, then the kernel's.
  * The values are the plain run's: each pixel is the same kernel arithmetic.
  *
  * This file also holds the checks shared with DEPTHWISE_CONV1D/2D (conv_common.h).
@@ -252,9 +255,18 @@ static uint32_t temp_bytes(const nnom_conv_args *a, size_t elem)
     return round4((uint32_t)((size_t)chunk_pixels(a) * (size_t)a->out_c * elem));
 }
 
+static int is_pointwise(const nnom_layer_params *p)
+{
+    return p->kernel[0] == 1 && p->kernel[1] == 1 && nnom_one_if_zero(p->stride[0]) == 1 &&
+           nnom_one_if_zero(p->stride[1]) == 1;
+}
+
+static uint32_t window_temp_bytes(const nnom_conv_args *a, size_t elem);
+
 static uint32_t inplace_scratch(const nnom_layer *l, const nnom_infer_ctx *ctx, int fast)
 {
     const nnom_conv_args a = nnom_conv_layer_args(l, ctx->in[0], ctx->dtype);
+    if (!is_pointwise(l->p)) return window_temp_bytes(&a, nnom_dtype_size(ctx->dtype)) + kernel_scratch(&a, ctx, fast);
     const nnom_conv_args c = chunk_args(a, chunk_pixels(&a));
     return temp_bytes(&a, nnom_dtype_size(ctx->dtype)) + kernel_scratch(&c, ctx, fast);
 }
@@ -272,15 +284,10 @@ static uint32_t scratch_fast_bytes(const nnom_layer *l, const nnom_infer_ctx *ct
     return kernel_scratch(&a, ctx, 1);
 }
 
-/* A 1x1 kernel with stride 1 (each output pixel reads its own input pixel), and a scratch that
- * grows by less than what sharing saves (the smaller of input and output; l->scratch_bytes is
- * still the plain run's here): otherwise running in place saves nothing. */
+/* Running in place must take less scratch than sharing saves (the smaller of input and output;
+ * l->scratch_bytes is still the plain run's here): otherwise it saves nothing. */
 static int inplace_ok(const nnom_layer *l, const nnom_infer_ctx *ctx)
 {
-    const nnom_layer_params *p = l->p;
-    if (p->kernel[0] != 1 || p->kernel[1] != 1 || nnom_one_if_zero(p->stride[0]) != 1 ||
-        nnom_one_if_zero(p->stride[1]) != 1)
-        return 0;
     const uint64_t in_bytes = ctx->in[0]->out_bytes, shared = in_bytes < l->out_bytes ? in_bytes : l->out_bytes;
     return (uint64_t)inplace_scratch_bytes(l, ctx) < (uint64_t)l->scratch_bytes + shared;
 }
@@ -315,10 +322,113 @@ static void run_in_place(const nnom_conv_args *a, uint8_t *buf, uint8_t *scratch
     }
 }
 
+/* ------------------------------------------------------------------ in place (any window) */
+
+/* The most output pixels a kernel computes per pass (kernels/conv.h: the portable kernel's 4, 2
+ * or 1, the DSP kernel's 4): a pass that starts in one output row may write into the next. */
+#define PASS_PIXELS 4
+
+/* A windowed in-place run works in a buffer of max(in, out) bytes. The input is first moved to
+ * its top (at in_at; it stays at 0 when the output is not larger), then the output rows are
+ * computed in order, in bands of rows (one kernel call each): a row goes straight to its place
+ * when everything written up to its end lies below the first input row it or any later row
+ * reads; the others go to a temporary in the scratch, copied to their places once every row is
+ * computed. */
+typedef struct {
+    int64_t out_row, in_row, in_at; /* bytes: an output row, an input row, where the input moves */
+} window_layout;
+
+static window_layout layout_of(const nnom_conv_args *a, size_t elem)
+{
+    window_layout w;
+    w.out_row = (int64_t)a->out_w * a->out_c * (int64_t)elem;
+    w.in_row = (int64_t)a->in_w * a->in_c * (int64_t)elem;
+    const int64_t in_bytes = w.in_row * a->in_h, out_bytes = w.out_row * a->out_h;
+    w.in_at = out_bytes > in_bytes ? out_bytes - in_bytes : 0;
+    return w;
+}
+
+/* The first input row output row y reads (its window's first row, 0 in the padding). */
+static int32_t first_input_row(const nnom_conv_args *a, int32_t y)
+{
+    const int32_t start = y * a->stride_h - a->pad_top; /* at most in_h - 1 for Keras' paddings */
+    return start < 0 ? 0 : (start < a->in_h ? start : a->in_h - 1);
+}
+
+/* Whether output row y, in a kernel call that starts at row y0, may go straight to its place. */
+static int row_direct(const nnom_conv_args *a, const window_layout *w, int32_t y0, int32_t y)
+{
+    const int64_t band_px = (int64_t)(y - y0 + 1) * a->out_w;
+    const int64_t pass_end = (band_px + PASS_PIXELS - 1) / PASS_PIXELS * PASS_PIXELS;
+    const int64_t written = w->out_row * y0 + pass_end * (w->out_row / a->out_w);
+    return written <= w->in_at + w->in_row * first_input_row(a, y);
+}
+
+/* The band of rows from y: straight to their places (*direct) or to the temporary; returns its end. */
+static int32_t next_band(const nnom_conv_args *a, const window_layout *w, int32_t y, int *direct)
+{
+    int32_t y1 = y + 1;
+    *direct = row_direct(a, w, y, y);
+    if (*direct)
+        while (y1 < a->out_h && row_direct(a, w, y, y1)) y1++;
+    else
+        while (y1 < a->out_h && !row_direct(a, w, y1, y1)) y1++;
+    return y1;
+}
+
+static uint32_t window_temp_bytes(const nnom_conv_args *a, size_t elem)
+{
+    const window_layout w = layout_of(a, elem);
+    int64_t rows = 0;
+    for (int32_t y = 0, y1, direct; y < a->out_h; y = y1) {
+        y1 = next_band(a, &w, y, &direct);
+        if (!direct) rows += y1 - y;
+    }
+    const int64_t bytes = rows * w.out_row; /* at most the output: below 1 GiB */
+    return round4((uint32_t)bytes);
+}
+
+/* The kernel arguments of output rows [y0, y1), whose input starts at row *first. */
+static nnom_conv_args band_args(const nnom_conv_args *a, int32_t y0, int32_t y1, int32_t *first)
+{
+    nnom_conv_args b = *a;
+    *first = first_input_row(a, y0);
+    b.out_h = y1 - y0;
+    b.pad_top = *first - (y0 * a->stride_h - a->pad_top);
+    b.in_h = a->in_h - *first;
+    return b;
+}
+
+static void run_window_in_place(const nnom_conv_args *a, uint8_t *buf, uint8_t *scratch, uint32_t scratch_bytes,
+                                size_t elem, chunk_kernel kernel)
+{
+    const window_layout w = layout_of(a, elem);
+    const uint32_t temp_size = window_temp_bytes(a, elem);
+    memmove(buf + w.in_at, buf, (size_t)(w.in_row * a->in_h));
+    const uint8_t *in = buf + w.in_at;
+    uint8_t *temp = scratch;
+    for (int32_t y = 0, y1, direct, first; y < a->out_h; y = y1) {
+        y1 = next_band(a, &w, y, &direct);
+        const nnom_conv_args b = band_args(a, y, y1, &first);
+        uint8_t *dst = direct ? buf + w.out_row * y : temp;
+        kernel(&b, in + w.in_row * first, dst, scratch + temp_size, scratch_bytes - temp_size);
+        if (!direct) temp += w.out_row * (y1 - y);
+    }
+    temp = scratch;
+    for (int32_t y = 0, y1, direct; y < a->out_h; y = y1) {
+        y1 = next_band(a, &w, y, &direct);
+        if (direct) continue;
+        memcpy(buf + w.out_row * y, temp, (size_t)(w.out_row * (y1 - y)));
+        temp += w.out_row * (y1 - y);
+    }
+}
+
 static void run_s8(const nnom_exec *x)
 {
     const nnom_conv_args a = nnom_conv_layer_args(x->layer, x->in_layer[0], NNOM_DTYPE_S8);
-    if (x->layer->in_place)
+    if (x->layer->in_place && !is_pointwise(x->layer->p))
+        run_window_in_place(&a, (uint8_t *)x->out, (uint8_t *)x->scratch, x->scratch_bytes, sizeof(int8_t), kernel_s8);
+    else if (x->layer->in_place)
         run_in_place(&a, (uint8_t *)x->out, (uint8_t *)x->scratch, x->scratch_bytes, sizeof(int8_t), kernel_s8);
     else nnom_conv2d_s8(&a, (const int8_t *)x->in[0], (int8_t *)x->out, x->scratch, x->scratch_bytes);
 }
@@ -326,7 +436,9 @@ static void run_s8(const nnom_exec *x)
 static void run_f32(const nnom_exec *x)
 {
     const nnom_conv_args a = nnom_conv_layer_args(x->layer, x->in_layer[0], NNOM_DTYPE_F32);
-    if (x->layer->in_place)
+    if (x->layer->in_place && !is_pointwise(x->layer->p))
+        run_window_in_place(&a, (uint8_t *)x->out, (uint8_t *)x->scratch, x->scratch_bytes, sizeof(float), kernel_f32);
+    else if (x->layer->in_place)
         run_in_place(&a, (uint8_t *)x->out, (uint8_t *)x->scratch, x->scratch_bytes, sizeof(float), kernel_f32);
     else nnom_conv2d_f32(&a, (const float *)x->in[0], (float *)x->out);
 }
