@@ -70,7 +70,7 @@ typedef struct nnom_exec {
 typedef struct nnom_infer_ctx {
     nnom_model *model;
     nnom_dtype dtype;
-    int32_t kernels;         /* scratch sizes for: ::nnom_kernels (0, the plan's: enough for every kernel set) */
+    int32_t kernels;         /* scratch sizes for: ::nnom_kernels (the model's plan's, see nnom_model.kernels) */
     const nnom_layer *in[NNOM_MAX_INPUTS]; /* the layers feeding this one, shapes already known */
 } nnom_infer_ctx;
 

@@ -59,6 +59,7 @@ nnom_status nnom_model_create(nnom_dtype dtype, const nnom_options *options, nno
         m->keep_all = options->keep_all_outputs != 0;
         m->registry = options->op_registry;
     }
+    m->kernels = nnom_build_kernels();
     const size_t limit = options && options->max_arena_bytes ? options->max_arena_bytes : NNOM_DEFAULT_MAX_ARENA_BYTES;
     m->max_arena = limit < NNOM_PLAN_LIMIT ? (uint32_t)limit : NNOM_PLAN_LIMIT;
     *out = m;
@@ -278,6 +279,7 @@ static nnom_status infer_layer(nnom_model *m, int32_t index)
     memset(&ctx, 0, sizeof ctx);
     ctx.model = m;
     ctx.dtype = m->dtype;
+    ctx.kernels = (int32_t)m->kernels;
     for (int32_t j = 0; j < l->n_inputs; j++) ctx.in[j] = &m->layers[l->inputs[j]];
     if ((ops->flags & NNOM_OPS_VIEW) && l->n_inputs > 0) l->quant = ctx.in[0]->quant;
     nnom_status st = ops->infer(l, &ctx);

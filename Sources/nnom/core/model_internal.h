@@ -42,6 +42,7 @@ struct nnom_model {
     int32_t *input_ids;      /* layer ids of INPUT layers, in order */
     int32_t *output_ids;     /* layer ids of OUTPUT layers, in order */
 
+    nnom_kernels kernels;    /* what the plan's scratch sizes are for: the build's kernels */
     int compiled;
     int keep_all;            /* every output lives to the end: no sharing */
     int allow_nonfinite;     /* nnom_model_set_input_f32 takes NaN and infinities (0: refuses them) */

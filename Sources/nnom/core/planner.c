@@ -331,6 +331,7 @@ nnom_status nnom_plan(nnom_model *m)
                 memset(&ctx, 0, sizeof ctx);
                 ctx.model = m;
                 ctx.dtype = m->dtype;
+                ctx.kernels = (int32_t)m->kernels;
                 for (int32_t j = 0; j < l->n_inputs; j++) ctx.in[j] = &m->layers[l->inputs[j]];
                 const int32_t src_buffer = ctx.in[0]->buffer;
                 const nnom_buffer *b = &m->buffers[src_buffer];

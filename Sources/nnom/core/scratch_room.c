@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "core/model_internal.h"
+#include "kernels/conv.h"
 
 /* The free gap of at least @p want bytes lowest in the arena, else the largest, at step
  * @p step, skipping buffer @p self: *offset and the gap's bytes (0: none). */
@@ -72,6 +73,7 @@ void nnom_plan_scratch_room(nnom_model *m)
         memset(&ctx, 0, sizeof ctx);
         ctx.model = m;
         ctx.dtype = m->dtype;
+        ctx.kernels = (int32_t)m->kernels;
         for (int32_t j = 0; j < l->n_inputs; j++) ctx.in[j] = &m->layers[l->inputs[j]];
         nnom_buffer *s = &m->buffers[l->scratch_buffer];
         const uint32_t want = (ops->scratch_fast_bytes(l, &ctx) + 3u) & ~3u;
@@ -90,7 +92,7 @@ nnom_status nnom_model_layer_scratch(const nnom_model *m, int32_t layer, nnom_ke
 {
     if (!m || layer < 0 || layer >= m->n_layers) return NNOM_ERR_ARGUMENT;
     if (!m->compiled) return nnom_fail((nnom_model *)m, NNOM_ERR_STATE, "compile the model before asking for its scratch");
-    if (kernels != NNOM_KERNELS_PLANNED && kernels != NNOM_KERNELS_PORTABLE && kernels != NNOM_KERNELS_CORTEX_M_DSP)
+    if (kernels != NNOM_KERNELS_ANY && kernels != NNOM_KERNELS_PORTABLE && kernels != NNOM_KERNELS_CORTEX_M_DSP)
         return nnom_fail((nnom_model *)m, NNOM_ERR_ARGUMENT, "kernels is %d, not a nnom_kernels value", (int)kernels);
     const nnom_layer *l = &m->layers[layer];
     const nnom_layer_ops *ops = nnom_layer_ops_of(l->type);
@@ -110,4 +112,47 @@ nnom_status nnom_model_layer_scratch(const nnom_model *m, int32_t layer, nnom_ke
     if (least) *least = lo;
     if (fast) *fast = hi > lo ? hi : lo;
     return NNOM_OK;
+}
+
+nnom_kernels nnom_build_kernels(void) { return (nnom_kernels)nnom_conv_build_kernels(); }
+
+/* Each layer's least scratch for m->kernels, and the plan again (the shapes are known). */
+static nnom_status replan(nnom_model *m)
+{
+    for (int32_t i = 0; i < m->n_layers; i++) {
+        nnom_layer *l = &m->layers[i];
+        const nnom_layer_ops *ops = nnom_layer_ops_of(l->type);
+        nnom_infer_ctx ctx;
+        memset(&ctx, 0, sizeof ctx);
+        ctx.model = m;
+        ctx.dtype = m->dtype;
+        ctx.kernels = (int32_t)m->kernels;
+        for (int32_t j = 0; j < l->n_inputs; j++) ctx.in[j] = &m->layers[l->inputs[j]];
+        l->scratch_bytes = ops->scratch_bytes ? ops->scratch_bytes(l, &ctx) : 0;
+    }
+    nnom_status st = nnom_plan(m);
+    if (st == NNOM_OK) nnom_plan_scratch_room(m);
+    return st;
+}
+
+size_t nnom_model_arena_size_for(nnom_model *m, nnom_kernels kernels)
+{
+    if (!m || !m->compiled) return 0;
+    if (kernels != NNOM_KERNELS_ANY && kernels != NNOM_KERNELS_PORTABLE && kernels != NNOM_KERNELS_CORTEX_M_DSP) {
+        nnom_fail(m, NNOM_ERR_ARGUMENT, "kernels is %d, not a nnom_kernels value", (int)kernels);
+        return 0;
+    }
+    if (kernels == m->kernels) return m->arena_size;
+    const nnom_kernels own = m->kernels;
+    m->kernels = kernels;
+    const size_t arena = replan(m) == NNOM_OK ? m->arena_size : 0;
+    m->kernels = own;
+    char message[NNOM_MODEL_ERROR_BYTES];
+    memcpy(message, m->error, sizeof message); /* the other plan's failure, if any, stays the message */
+    if (replan(m) != NNOM_OK) {
+        m->compiled = 0; /* its own plan failed this time (out of memory): no run on a broken plan */
+        return 0;
+    }
+    memcpy(m->error, message, sizeof message);
+    return arena;
 }

@@ -58,9 +58,9 @@ typedef struct nnom_conv_args {
 
 /* int8 convolution. scratch: scratch_bytes bytes, 4-byte aligned, at least
  * nnom_conv2d_s8_scratch_bytes(a); the kernel runs more output pixels per pass when
- * given more, up to nnom_conv2d_s8_scratch_fast_bytes(a). Both sizes serve both kernels
- * (kernels/conv_scratch.c), so that a model plans the same arena on the PC and on a
- * Cortex-M. With k = k_h * k_w * in_c (at most NNOM_CONV_MAX_PATCH), kp = k rounded up
+ * given more, up to nnom_conv2d_s8_scratch_fast_bytes(a). Those two serve both kernels
+ * (kernels/conv_scratch.c); a model plans with the sizes of the build's own kernels
+ * (nnom_conv2d_s8_scratch_for). With k = k_h * k_w * in_c (at most NNOM_CONV_MAX_PATCH), kp = k rounded up
  * to 16 and g = ceil(k / 4):
  *  - portable (below): the int16 im2col columns of 4, 2 or 1 output pixels, as many as
  *    fit in the scratch given, at most NNOM_CONV_SCRATCH_MAX (512) bytes; at least one
@@ -80,9 +80,11 @@ uint32_t nnom_conv2d_s8_scratch_bytes(const nnom_conv_args *a);
 uint32_t nnom_conv2d_s8_scratch_fast_bytes(const nnom_conv_args *a);
 
 /* The scratch of one kernel set (the values of nnom_kernels in nnom/model.h): least, or at full
- * speed when @p fast; NNOM_CONV_KERNELS_BOTH (the plan's) the larger of the two. */
-enum { NNOM_CONV_KERNELS_BOTH = 0, NNOM_CONV_KERNELS_PORTABLE = 1, NNOM_CONV_KERNELS_DSP = 2 };
+ * speed when @p fast; NNOM_CONV_KERNELS_ANY the larger of the two. */
+enum { NNOM_CONV_KERNELS_ANY = 0, NNOM_CONV_KERNELS_PORTABLE = 1, NNOM_CONV_KERNELS_DSP = 2 };
 uint32_t nnom_conv2d_s8_scratch_for(const nnom_conv_args *a, int32_t kernels, int fast);
+/* The kernel set this build runs: NNOM_CONV_KERNELS_DSP or NNOM_CONV_KERNELS_PORTABLE. */
+int32_t nnom_conv_build_kernels(void);
 
 /* The portable int8 kernel's layout: columns padded to NNOM_CONV_BLOCK int16,
  * as many pixels per pass (4, 2 or 1) as fit in the scratch given and at most

@@ -1,11 +1,11 @@
 /*
- * The scratch a convolution plans: the larger of what the portable kernel and
- * the Cortex-M DSP kernel need at least, whichever of the two this build runs,
- * so that a model has the same memory plan, and reports the same arena size,
- * on the PC where it is validated and on the device where it ships. Where the
- * plan has free room during the layer, the layer is given more, up to the
- * larger of the two kernels' full-speed sizes (see nnom_layer_ops.scratch_fast_bytes).
+ * The scratch a convolution plans: the least its kernels need, those of the
+ * build (nnom_conv_build_kernels) or of the kernel set a host asks about
+ * (nnom_model_arena_size_for), or, for a plan valid for both, the larger of
+ * the two. Where the plan has free room during the layer, the layer is given
+ * more, up to the kernels' full-speed size (nnom_layer_ops.scratch_fast_bytes).
  */
+#include "kernels/arm/arm_dsp.h"
 #include "kernels/arm/conv_shape.h"
 #include "kernels/conv.h"
 
@@ -29,3 +29,5 @@ uint32_t nnom_conv2d_s8_scratch_for(const nnom_conv_args *a, int32_t kernels, in
     if (kernels == NNOM_CONV_KERNELS_DSP) return fast ? nnom_conv2d_s8_dsp_fast_bytes(a) : nnom_conv2d_s8_dsp_scratch_bytes(a);
     return fast ? nnom_conv2d_s8_scratch_fast_bytes(a) : nnom_conv2d_s8_scratch_bytes(a);
 }
+
+int32_t nnom_conv_build_kernels(void) { return NNOM_USE_ARM_DSP ? NNOM_CONV_KERNELS_DSP : NNOM_CONV_KERNELS_PORTABLE; }
