@@ -15,6 +15,7 @@
  */
 #include <string.h>
 
+#include "core/model_internal.h"
 #include "test_util.h"
 
 static int8_t weights[3 * 3 * 64 * 64];
@@ -147,8 +148,19 @@ static void room_case(void)
     TU_OK(m, nnom_model_layer_scratch(m, 1, nnom_build_kernels(), &least, &fast));
     nnom_layer_info info = NNOM_LAYER_INFO_INIT;
     TU_OK(m, nnom_model_layer_info(m, 1, &info));
-    TU_CHECK(fast > least && info.scratch_bytes >= fast, "the first conv got %u bytes of scratch (least %u, fast %u)",
-             (unsigned)info.scratch_bytes, (unsigned)least, (unsigned)fast);
+    const nnom_buffer *given = &m->buffers[m->layers[1].scratch_buffer]; /* what the kernel gets */
+    TU_CHECK(fast > least && info.scratch_bytes == least && given->bytes >= fast &&
+                 given->offset + given->bytes <= nnom_model_arena_size(m),
+             "the first conv got %u bytes of scratch at %u (least %u, fast %u, arena %zu)", (unsigned)given->bytes,
+             (unsigned)given->offset, (unsigned)least, (unsigned)fast, nnom_model_arena_size(m));
+    /* and no buffer alive at that layer overlaps it */
+    for (int32_t j = 0; j < m->n_buffers; j++) {
+        const nnom_buffer *b = &m->buffers[j];
+        if (b == given || b->first > 1 || b->last < 1) continue;
+        TU_CHECK(b->offset + b->bytes <= given->offset || given->offset + given->bytes <= b->offset,
+                 "buffer %d [%u, +%u) overlaps the grown scratch [%u, +%u)", (int)j, (unsigned)b->offset,
+                 (unsigned)b->bytes, (unsigned)given->offset, (unsigned)given->bytes);
+    }
     nnom_model_destroy(m);
 }
 

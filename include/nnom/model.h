@@ -246,8 +246,9 @@ typedef struct nnom_layer_info {
     uint32_t arena_offset;     /**< where the output lives in the arena */
     uint32_t arena_bytes;      /**< bytes of the output */
     uint32_t scratch_offset;   /**< the layer's scratch buffer, if any */
-    uint32_t scratch_bytes;    /**< bytes of that scratch buffer (0: none): at least the least the kernels need,
-                                    more where the arena has room (nnom_model_layer_scratch()) */
+    uint32_t scratch_bytes;    /**< bytes of that scratch buffer (0: none): the least the kernels need, as
+                                    planned; a kernel that runs faster with more gets more where the arena
+                                    has room during the layer (nnom_model_layer_scratch()) */
     int32_t in_place;          /**< 1 if the output shares its input's memory */
 } nnom_layer_info;
 
@@ -288,9 +289,9 @@ NNOM_API size_t nnom_model_arena_size_for(nnom_model *model, nnom_kernels kernel
 /**
  * Scratch of layer @p layer of a compiled model with the kernels @p kernels: *least (if not
  * NULL) the bytes they need to run at all, *fast (if not NULL) the bytes with which they run at
- * full speed. The plan reserves the least of the build's kernels and gives a layer up to its
- * fast size where the arena has room during it (nnom_layer_info.scratch_bytes: what it got).
- * Both 0 for a layer without scratch.
+ * full speed. The plan reserves the least of the build's kernels (nnom_layer_info.scratch_bytes)
+ * and gives a layer up to its fast size where the arena has room during it. Both 0 for a layer
+ * without scratch.
  */
 NNOM_API nnom_status nnom_model_layer_scratch(const nnom_model *model, int32_t layer, nnom_kernels kernels,
                                               uint32_t *least, uint32_t *fast);

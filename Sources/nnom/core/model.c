@@ -646,7 +646,7 @@ nnom_status nnom_model_layer_info(const nnom_model *m, int32_t i, nnom_layer_inf
         info->arena_bytes = l->out_bytes;
         if (l->scratch_buffer >= 0) {
             info->scratch_offset = m->buffers[l->scratch_buffer].offset;
-            info->scratch_bytes = m->buffers[l->scratch_buffer].bytes;
+            info->scratch_bytes = l->scratch_bytes;
         }
         info->in_place = l->in_place;
     }
