@@ -44,7 +44,7 @@
 #error "kernel_equivalence.c compares the DSP kernels with the portable ones: build it for a core with DSP"
 #endif
 
-void portable_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void *scratch);
+void portable_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void *scratch, uint32_t scratch_bytes);
 void portable_depthwise_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out);
 void portable_dense_s8(const nnom_dense_s8_args *a, const int8_t *in, int8_t *out);
 void portable_max_pool_s8(const nnom_pool_args *a, const int8_t *in, int8_t *out);

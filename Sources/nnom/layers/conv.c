@@ -365,7 +365,7 @@ static int row_direct(const nnom_conv_args *a, const window_layout *w, int32_t y
 }
 
 /* The band of rows from y: straight to their places (*direct) or to the temporary; returns its end. */
-static int32_t next_band(const nnom_conv_args *a, const window_layout *w, int32_t y, int *direct)
+static int32_t next_band(const nnom_conv_args *a, const window_layout *w, int32_t y, int32_t *direct)
 {
     int32_t y1 = y + 1;
     *direct = row_direct(a, w, y, y);
