@@ -17,39 +17,39 @@ typedef struct nnom_dims {
     int32_t h, w, c;
 } nnom_dims;
 
-/* A layer inside a model. The compiler fills the fields below "compiled". */
+/*
+ * A layer inside a model. The compiler fills the fields below "compiled".
+ * Bookkeeping RAM matters on a microcontroller: the name and parameters of a
+ * loaded layer are read in place from its .nnom record, like its blobs' bytes;
+ * what a layer must hold itself (its input ids, its blob table when it has
+ * blobs, and for a layer made with the builder its parameters and name) is
+ * one block, `owned`. A layer without blobs points at a shared empty table.
+ * MACs are computed when asked for, run counts are the model's, and times
+ * live in a table of the model that exists only with a timer hook.
+ */
 typedef struct nnom_layer {
     nnom_layer_type type;
-    /* The name and parameters of a loaded layer are read in place from its
-     * .nnom record, like its blobs; a layer made with the builder keeps a
-     * copy of both in `owned`. (Bookkeeping RAM matters on a microcontroller.) */
     const char *name;              /* NUL-terminated, at most NNOM_NAME_MAX - 1 bytes */
     const nnom_layer_params *p;
-    void *owned;                   /* freed with the model; NULL for a loaded layer */
-    int32_t n_inputs;
-    uint16_t inputs[NNOM_MAX_INPUTS]; /* layer ids (a model has at most 65535 layers) */
-    nnom_blob blobs[NNOM_MAX_BLOBS];
+    void *owned;                   /* freed with the model */
+    const uint16_t *inputs;        /* n_inputs layer ids (a model has at most 65535 layers) */
+    const nnom_blob *blobs;        /* NNOM_MAX_BLOBS entries */
     nnom_quant quant;        /* output quantisation */
     nnom_shape shape;        /* output shape: given for INPUT, inferred for the others */
+    uint8_t n_inputs;        /* at most NNOM_MAX_INPUTS */
 
     /* compiled */
-    nnom_dims dims;          /* canonical view of shape */
+    uint8_t in_place;
+    int8_t act_lo, act_hi;   /* int8 output clamp from the fused activation (s8 models) */
     uint32_t out_bytes;
     uint32_t scratch_bytes;
-    uint64_t macs;
     int32_t buffer;          /* index of the arena buffer holding the output */
     int32_t scratch_buffer;  /* index of the scratch buffer, -1 if none */
     int32_t last_use;        /* index of the last layer reading this output */
-    int32_t in_place;
-    int32_t act_lo, act_hi;  /* int8 output clamp from the fused activation (s8 models) */
     uint32_t state_offset;   /* recurrent layers: where their state lives in the model's state memory */
     uint32_t state_bytes;    /* 0: no state */
     int32_t internals;       /* observing float32 models: index of the layer's first (min, max) pair, -1 if none */
     const struct nnom_user_op *user_op; /* CUSTOM layers: the operator found by name at compile */
-
-    /* statistics */
-    uint32_t runs;
-    uint64_t time_us;
 } nnom_layer;
 
 /* What a kernel call sees. inputs[i] and in[i] describe the i-th input. */

@@ -59,6 +59,9 @@ struct nnom_model {
     uint8_t *state;          /* persistent state of recurrent layers: allocated at compile, never in the arena */
     uint32_t state_size;
 
+    uint32_t runs;           /* inferences since the last nnom_model_reset_stats() */
+    uint64_t *layer_time;    /* per layer, the time its runs took: only with a timer hook (allocated at compile) */
+
     int observe;             /* float32 runs record the ranges of layers' internal values */
     float *internals;        /* (min, max) pairs of all observing layers, allocated at compile */
     int32_t n_internals;     /* number of pairs */
