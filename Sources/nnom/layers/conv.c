@@ -22,8 +22,9 @@
  * first when it has more (the buffer grows; every write lands at or above
  * them). Scratch: the temporary, then the kernel's scratch for one chunk.
  * Any other window: output rows in bands over the input moved to the top of the buffer, each
- * band straight to its place where that overwrites only input rows already read, else to a
- * temporary (see run_window_in_place). Scratch: the temporary, then the kernel's.
+ * band straight to its place where that overwrites only input rows already read, else row by
+ * row through a ring of rows stored as soon as their place is read (see window_walk).
+ * Scratch: the ring, then the kernel's.
  * The values are the plain run's: each pixel is the same kernel arithmetic.
  *
  * This file also holds the checks shared with DEPTHWISE_CONV1D/2D (conv_common.h).
@@ -332,8 +333,7 @@ static void run_in_place(const nnom_conv_args *a, uint8_t *buf, uint8_t *scratch
  * its top (at in_at; it stays at 0 when the output is not larger), then the output rows are
  * computed in order, in bands of rows (one kernel call each): a row goes straight to its place
  * when everything written up to its end lies below the first input row it or any later row
- * reads; the others go to a temporary in the scratch, copied to their places once every row is
- * computed. */
+ * reads; the others go through a ring of rows in the scratch (window_walk). */
 typedef struct {
     int64_t out_row, in_row, in_at; /* bytes: an output row, an input row, where the input moves */
 } window_layout;
@@ -364,28 +364,12 @@ static int row_direct(const nnom_conv_args *a, const window_layout *w, int32_t y
     return written <= w->in_at + w->in_row * first_input_row(a, y);
 }
 
-/* The band of rows from y: straight to their places (*direct) or to the temporary; returns its end. */
-static int32_t next_band(const nnom_conv_args *a, const window_layout *w, int32_t y, int32_t *direct)
+/* The band of rows from y that goes straight to its places; returns its end (y: none). */
+static int32_t direct_band(const nnom_conv_args *a, const window_layout *w, int32_t y)
 {
-    int32_t y1 = y + 1;
-    *direct = row_direct(a, w, y, y);
-    if (*direct)
-        while (y1 < a->out_h && row_direct(a, w, y, y1)) y1++;
-    else
-        while (y1 < a->out_h && !row_direct(a, w, y1, y1)) y1++;
+    int32_t y1 = y;
+    while (y1 < a->out_h && row_direct(a, w, y, y1)) y1++;
     return y1;
-}
-
-static uint32_t window_temp_bytes(const nnom_conv_args *a, size_t elem)
-{
-    const window_layout w = layout_of(a, elem);
-    int64_t rows = 0;
-    for (int32_t y = 0, y1, direct; y < a->out_h; y = y1) {
-        y1 = next_band(a, &w, y, &direct);
-        if (!direct) rows += y1 - y;
-    }
-    const int64_t bytes = rows * w.out_row; /* at most the output: below 1 GiB */
-    return round4((uint32_t)bytes);
 }
 
 /* The kernel arguments of output rows [y0, y1), whose input starts at row *first. */
@@ -399,28 +383,61 @@ static nnom_conv_args band_args(const nnom_conv_args *a, int32_t y0, int32_t y1,
     return b;
 }
 
+/* What a windowed in-place run does, for the run itself (@p kernel given) and for the plan
+ * (@p kernel NULL: nothing is computed or moved). Rows that cannot go straight to their
+ * place are computed one at a time into a ring of rows (the temporary, at @p scratch) and
+ * stored, oldest first, as soon as no row still to compute reads the input their place
+ * covers. Returns the most rows the ring holds at once. */
+static int32_t window_walk(const nnom_conv_args *a, size_t elem, uint8_t *buf, uint8_t *scratch,
+                           uint32_t scratch_bytes, chunk_kernel kernel)
+{
+    const window_layout w = layout_of(a, elem);
+    int32_t ring = 0; /* ring size: only known after a walk; the run's walk had the plan's */
+    if (kernel) {
+        ring = window_walk(a, elem, NULL, NULL, 0, NULL);
+        memmove(buf + w.in_at, buf, (size_t)(w.in_row * a->in_h));
+    }
+    const uint32_t ring_bytes = round4((uint32_t)(w.out_row * ring));
+    const uint8_t *in = buf ? buf + w.in_at : NULL;
+    int32_t most = 0, head = 0, count = 0; /* pending rows: head (oldest) .. head + count - 1 */
+    int32_t first_pending = 0;            /* the row in the ring's oldest slot */
+    for (int32_t y = 0; y < a->out_h;) {
+        /* straight to their places only while the ring is empty, so that the rows in the ring
+         * are consecutive */
+        int32_t y1 = count == 0 ? direct_band(a, &w, y) : y, first = 0;
+        const int direct = y1 > y;
+        if (!direct) y1 = y + 1;
+        if (!direct && count == 0) first_pending = y;
+        if (kernel) {
+            const nnom_conv_args b = band_args(a, y, y1, &first);
+            uint8_t *dst = direct ? buf + w.out_row * y : scratch + w.out_row * ((head + count) % ring);
+            kernel(&b, in + w.in_row * first, dst, scratch + ring_bytes, scratch_bytes - ring_bytes);
+        }
+        if (!direct) count++;
+        most = count > most ? count : most;
+        y = y1;
+        while (count > 0) { /* store the oldest while its place is no longer read */
+            const int64_t end = w.out_row * (first_pending + 1);
+            if (y < a->out_h && end > w.in_at + w.in_row * first_input_row(a, y)) break;
+            if (kernel) memcpy(buf + w.out_row * first_pending, scratch + w.out_row * head, (size_t)w.out_row);
+            if (ring) head = (head + 1) % ring;
+            count--;
+            first_pending++;
+        }
+    }
+    return most;
+}
+
+static uint32_t window_temp_bytes(const nnom_conv_args *a, size_t elem)
+{
+    const int64_t bytes = (int64_t)window_walk(a, elem, NULL, NULL, 0, NULL) * layout_of(a, elem).out_row;
+    return round4((uint32_t)bytes); /* at most the output: below 1 GiB */
+}
+
 static void run_window_in_place(const nnom_conv_args *a, uint8_t *buf, uint8_t *scratch, uint32_t scratch_bytes,
                                 size_t elem, chunk_kernel kernel)
 {
-    const window_layout w = layout_of(a, elem);
-    const uint32_t temp_size = window_temp_bytes(a, elem);
-    memmove(buf + w.in_at, buf, (size_t)(w.in_row * a->in_h));
-    const uint8_t *in = buf + w.in_at;
-    uint8_t *temp = scratch;
-    for (int32_t y = 0, y1, direct, first; y < a->out_h; y = y1) {
-        y1 = next_band(a, &w, y, &direct);
-        const nnom_conv_args b = band_args(a, y, y1, &first);
-        uint8_t *dst = direct ? buf + w.out_row * y : temp;
-        kernel(&b, in + w.in_row * first, dst, scratch + temp_size, scratch_bytes - temp_size);
-        if (!direct) temp += w.out_row * (y1 - y);
-    }
-    temp = scratch;
-    for (int32_t y = 0, y1, direct; y < a->out_h; y = y1) {
-        y1 = next_band(a, &w, y, &direct);
-        if (direct) continue;
-        memcpy(buf + w.out_row * y, temp, (size_t)(w.out_row * (y1 - y)));
-        temp += w.out_row * (y1 - y);
-    }
+    window_walk(a, elem, buf, scratch, scratch_bytes, kernel);
 }
 
 static void run_s8(const nnom_exec *x)
