@@ -8,7 +8,8 @@
 # A few minutes (TFLM's smallest arena is found by bisection, one process per try; one firmware per model).
 #   usage: bash benchmarks/memory.sh [--only NAME ...]
 #   The nnom package is built from this tree first (NNOM_REUSE_INSTALLED=1 keeps an installed one).
-#   M4=0 skips the firmware part (no Cortex-M4 columns, no instructions per MAC).
+#   M4=0 skips the firmware part (no Cortex-M4 columns, no instructions per MAC); M4_ONLY=1 runs only
+#   the firmware part and the tables, on the PC results and headers of the last run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -19,13 +20,14 @@ bench_nnom memory
 
 work=benchmarks/work/memory
 gen=$work/gen
-rm -rf "$gen"
-mkdir -p "$gen"
 jobs=2
+if [ "${M4_ONLY:-0}" != 1 ]; then
+  rm -rf "$gen"
+  mkdir -p "$gen"
+  # 1. nnom and TFLM on the PC; each model's weights.h and a one-input header for the firmware
+  "$PY" benchmarks/memory.py measure --fw-dir "$gen" --json "$work/rows.json" "$@"
+fi
 : >"$work/m4.txt"
-
-# 1. nnom and TFLM on the PC; each model's weights.h and a one-input header for the firmware
-"$PY" benchmarks/memory.py measure --fw-dir "$gen" --json "$work/rows.json" "$@"
 
 if [ "${M4:-1}" != 0 ]; then
   bash scripts/setup-firmware.sh
@@ -46,12 +48,12 @@ if [ "${M4:-1}" != 0 ]; then
   cmake -S examples/cortex-m4/host -B build/memory-host -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
   cmake --build build/memory-host -j "$jobs" >/dev/null
   build/memory-host/make_headers cnn28 "$gen" 1 >/dev/null
-  models="cnn28 $(cat "$gen/models.txt")"
+  models=$(echo cnn28 $(cat "$gen/models.txt"))
   plugin=$(tools/qemu-insn-plugin/build.sh build/memory-plugin)
   fw=build/memory-fw
   cmake -S examples/cortex-m4 -B "$fw" -G Ninja -DCMAKE_TOOLCHAIN_FILE="$root/cmake/arm-none-eabi.cmake" \
     -DCMAKE_BUILD_TYPE=MinSizeRel -DFW_POOL_BYTES=$((512 * 1024)) -DFW_LAYERS=all -DFW_BENCH_RUNS=2 \
-    -DFW_MODEL_DIR="$root/$gen" -DFW_MODELS="$(tr ' ' ';' <<<"$models")" >/dev/null
+    -DFW_MODEL_DIR="$root/$gen" -DFW_MODELS="${models// /;}" >/dev/null
   cmake --build "$fw" -j "$jobs" >/dev/null
   addr() { arm-none-eabi-nm "$1" | awk -v s="$2" '$3 == s { print "0x" $1 }'; }
   for model in $models; do

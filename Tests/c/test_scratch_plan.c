@@ -5,10 +5,12 @@
  * SAME convolution to out_c channels, then the output: the arena is exactly
  * input + output + the convolution's least scratch for the kernels the plan is
  * for, each part rounded to 4 bytes. The least scratch is computed here from
- * the kernels' documented layouts (kernels/conv.h): portable, one int16
- * column of the patch padded to 16 elements; Cortex-M DSP, in_c a multiple of
- * 4, the four pixels' columns over half the patch's groups of 4 (CMSIS-NN's
- * two columns), else one column and the staged int8 patch. Then: the host's
+ * the kernels' documented layouts (kernels/conv.h): portable, the int16
+ * columns of the patch padded to 16 elements of 4, 2 or 1 pixels within 512
+ * bytes; Cortex-M DSP, its four pixels' columns while they take at most 512
+ * bytes, else, in_c a multiple of 4, the four pixels' columns over half the
+ * patch's groups of 4 (CMSIS-NN's two columns), or one column and the staged
+ * int8 patch. Then: the host's
  * own plan equals nnom_model_arena_size_for() of its kernels, asking for the
  * other set leaves the model's plan and outputs as they were, and a
  * convolution whose arena has room takes its full-speed scratch.
@@ -65,9 +67,10 @@ static nnom_model *conv_model(int32_t in_c, int32_t out_c)
 static void one_case(int32_t in_c, int32_t out_c)
 {
     const uint32_t k = (uint32_t)(9 * in_c), groups = (k + 3) / 4;
-    const uint32_t portable = (k + 15) / 16 * 16 * 2;
-    const uint32_t dsp = in_c % 4 ? 8 * groups + 4 * groups + 4
-                                  : ((groups + 1) / 2 * 32 < 32 * groups ? (groups + 1) / 2 * 32 : 32 * groups);
+    const uint32_t col = (k + 15) / 16 * 16 * 2, portable = 4 * col <= 512 ? 4 * col : (2 * col <= 512 ? 2 * col : col);
+    const uint32_t dsp_fast = 32 * groups + (in_c % 4 ? 4 * groups + 4 : 0);
+    const uint32_t dsp = dsp_fast <= 512 ? dsp_fast
+                                         : (in_c % 4 ? 8 * groups + 4 * groups + 4 : (groups + 1) / 2 * 32);
     const uint32_t io = r4((uint32_t)(64 * in_c)) + r4((uint32_t)(64 * out_c));
     nnom_model *m = conv_model(in_c, out_c);
     uint32_t least = 0, fast = 0;
@@ -76,8 +79,8 @@ static void one_case(int32_t in_c, int32_t out_c)
              (unsigned)portable);
     TU_OK(m, nnom_model_layer_scratch(m, 1, NNOM_KERNELS_CORTEX_M_DSP, &least, &fast));
     TU_CHECK(least == dsp, "in_c %d: DSP least scratch %u, expected %u", (int)in_c, (unsigned)least, (unsigned)dsp);
-    TU_CHECK(least <= 16 * groups + 16 || in_c % 4, "in_c %d: DSP least scratch %u above two int16 columns",
-             (int)in_c, (unsigned)least);
+    TU_CHECK(least <= (16 * groups + 16 > 512 ? 16 * groups + 16 : 512) || in_c % 4,
+             "in_c %d: DSP least scratch %u above two int16 columns", (int)in_c, (unsigned)least);
 
     const size_t own = nnom_model_arena_size(m);
     const nnom_kernels build = nnom_build_kernels();
@@ -108,18 +111,21 @@ static void one_case(int32_t in_c, int32_t out_c)
     nnom_model_destroy(m);
 }
 
-/* Input 8x8x1 -> conv 3x3 to 4 channels -> conv 3x3 to 64 channels -> output: at the first
- * conv only the input (64 bytes) and its 256-byte output are alive, far below the 4 KiB the
- * second conv's output needs, so the first takes its full-speed scratch. */
+/* Input 8x8x16 -> conv 3x3 to 4 channels -> conv 3x3 to 64 channels -> output, planned for the
+ * Cortex-M DSP kernels (whose least scratch for the first conv, 576 bytes, is half their
+ * full-speed 1,152; the portable kernels' least is their full-speed size): at the first conv
+ * only the input (1 KiB) and its 256-byte output are alive, below the 4 KiB the second conv's
+ * output needs, so the first takes its full-speed scratch. (Planned only: not run here.) */
 static void room_case(void)
 {
     nnom_model *m = NULL;
     nnom_error err;
     TU_REQUIRE(nnom_model_create(NNOM_DTYPE_S8, NULL, &m, &err) == NNOM_OK, "create: %s", err.message);
-    nnom_shape sh = {3, {8, 8, 1}};
+    m->kernels = NNOM_KERNELS_CORTEX_M_DSP;
+    nnom_shape sh = {3, {8, 8, 16}};
     int32_t id = -1;
     TU_OK(m, nnom_model_add_input(m, "x", sh, (nnom_quant){0.05f, -3}, &id));
-    const int32_t outs[2] = {4, 64}, ins[2] = {1, 4};
+    const int32_t outs[2] = {4, 64}, ins[2] = {16, 4};
     for (int i = 0; i < 2; i++) {
         nnom_layer_desc d;
         nnom_layer_desc_init(&d);
@@ -145,7 +151,7 @@ static void room_case(void)
     TU_OK(m, nnom_model_add_layer(m, &o, NULL));
     TU_OK(m, nnom_model_compile(m));
     uint32_t least = 0, fast = 0;
-    TU_OK(m, nnom_model_layer_scratch(m, 1, nnom_build_kernels(), &least, &fast));
+    TU_OK(m, nnom_model_layer_scratch(m, 1, NNOM_KERNELS_CORTEX_M_DSP, &least, &fast));
     nnom_layer_info info = NNOM_LAYER_INFO_INIT;
     TU_OK(m, nnom_model_layer_info(m, 1, &info));
     const nnom_buffer *given = &m->buffers[m->layers[1].scratch_buffer]; /* what the kernel gets */

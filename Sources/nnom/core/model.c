@@ -84,6 +84,7 @@ static void release_compiled(nnom_model *m)
     m->state = NULL;
     m->internals = NULL;
     m->buffers = NULL;
+    m->cap_buffers = 0;
     m->input_ids = NULL;
     m->output_ids = NULL;
     m->state_size = 0;
@@ -424,8 +425,7 @@ static nnom_status compile_steps(nnom_model *m)
         if (m->layers[i].type == NNOM_LAYER_INPUT) m->input_ids[m->n_inputs++] = i;
         if (m->layers[i].type == NNOM_LAYER_OUTPUT) m->output_ids[m->n_outputs++] = i;
     }
-    nnom_status st = nnom_plan(m);
-    if (st == NNOM_OK) nnom_plan_scratch_room(m);
+    nnom_status st = nnom_plan_tuned(m);
     if (st == NNOM_OK) st = alloc_state(m);
     if (st == NNOM_OK) st = alloc_internals(m);
     if (st == NNOM_OK && m->timer) {

@@ -48,6 +48,8 @@ struct nnom_model {
     int allow_nonfinite;     /* nnom_model_set_input_f32 takes NaN and infinities (0: refuses them) */
     nnom_buffer *buffers;    /* the plan */
     int32_t n_buffers;
+    int32_t cap_buffers;     /* buffers allocated */
+    int window_in_place;     /* convolutions with a window may run in place (core/plan_tuned.c decides) */
     uint32_t arena_size;
     uint32_t lower_bound;    /* the most bytes alive at any step of the plan: no placement is smaller */
     uint32_t max_arena;      /* largest arena (and state block) a plan may take: nnom_options.max_arena_bytes,
@@ -104,10 +106,11 @@ nnom_status nnom_model_reserve(nnom_model *m, int32_t n);
  * arithmetic and refuses (NNOM_ERR_NO_MEMORY) a plan larger than m->max_arena. */
 nnom_status nnom_plan(nnom_model *m);
 
-/* After nnom_plan(): gives each layer whose kernel runs faster with more scratch
- * (nnom_layer_ops.scratch_fast_bytes) up to that much, from bytes of the arena that no buffer
- * alive during the layer holds (core/scratch_room.c). The arena does not grow. */
-void nnom_plan_scratch_room(nnom_model *m);
+/* The model's plan (core/plan_tuned.c): each layer's least scratch for m->kernels, then
+ * nnom_plan() with convolutions with a window in place and without (their in-place run costs
+ * time: kept only when it makes the arena smaller), then scratch beyond the least where the
+ * arena has room (nnom_layer_ops.scratch_fast_bytes: the arena does not grow). */
+nnom_status nnom_plan_tuned(nnom_model *m);
 
 /* Work area of nnom_plan_place() for @p n buffers (8-byte aligned). */
 size_t nnom_plan_work_bytes(int32_t n);

@@ -60,19 +60,19 @@ typedef struct nnom_conv_args {
  * nnom_conv2d_s8_scratch_bytes(a); the kernel runs more output pixels per pass when
  * given more, up to nnom_conv2d_s8_scratch_fast_bytes(a). Those two serve both kernels
  * (kernels/conv_scratch.c); a model plans with the sizes of the build's own kernels
- * (nnom_conv2d_s8_scratch_for). With k = k_h * k_w * in_c (at most NNOM_CONV_MAX_PATCH), kp = k rounded up
- * to 16 and g = ceil(k / 4):
+ * (nnom_conv2d_s8_scratch_for). With k = k_h * k_w * in_c (at most NNOM_CONV_MAX_PATCH),
+ * kp = k rounded up to 16 and g = ceil(k / 4), at full speed:
  *  - portable (below): the int16 im2col columns of 4, 2 or 1 output pixels, as many as
- *    fit in the scratch given, at most NNOM_CONV_SCRATCH_MAX (512) bytes; at least one
- *    column, 2 * kp bytes;
+ *    fit in NNOM_CONV_SCRATCH_MAX (512) bytes, or one column of 2 * kp bytes;
  *  - Cortex-M DSP (kernels/arm/conv_shape.h): 8 bytes per group of 4 patch elements and
- *    pixel: 4 pixels' columns (32 g, while at most 4096 bytes) at full speed; in_c a
- *    multiple of 4: at least half of that, 16 g (4 pixels on half the patch at a time:
- *    CMSIS-NN's two int16 columns, 4 k bytes, or less), and 32 bytes per group of 4
- *    pixels past 4096; in_c not a multiple of 4: one pixel's column, 8 g, plus the int8
- *    patch staged in 4 g + 4 bytes.
- * The least is at most CMSIS-NN's two int16 columns (4 k bytes) for k >= 16, with k rounded
- * up to a multiple of 4 (the DSP kernel's groups). */
+ *    pixel: four pixels' columns, 32 g (while at most 4096 bytes, else four-pixel chunks
+ *    of the patch in 4096), plus, when in_c is not a multiple of 4, the int8 patch staged
+ *    in 4 g + 4 bytes.
+ * The least: the full-speed size while that is at most NNOM_CONV_SCRATCH_WHOLE (512)
+ * bytes (below that, saving bytes would cost whole pixel passes); above it the DSP
+ * kernel takes the four pixels' columns over half the patch at a time, 16 g rounded up
+ * to 32 (CMSIS-NN's two int16 columns, 4 k bytes), or, in_c not a multiple of 4, one
+ * column and the staged patch, 12 g + 4. */
 void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void *scratch, uint32_t scratch_bytes);
 /* The least scratch of nnom_conv2d_s8 (the larger of the two kernels' least). */
 uint32_t nnom_conv2d_s8_scratch_bytes(const nnom_conv_args *a);
@@ -91,6 +91,8 @@ int32_t nnom_conv_build_kernels(void);
  * NNOM_CONV_SCRATCH_MAX bytes. */
 #define NNOM_CONV_BLOCK 16
 #define NNOM_CONV_SCRATCH_MAX 512
+/* Scratch this small is always given whole (see nnom_conv2d_s8 above). */
+#define NNOM_CONV_SCRATCH_WHOLE 512
 static inline int32_t nnom_conv_padded_patch(int32_t k)
 {
     return (k + (NNOM_CONV_BLOCK - 1)) / NNOM_CONV_BLOCK * NNOM_CONV_BLOCK;
@@ -101,15 +103,16 @@ static inline int32_t nnom_conv_pixels_per_pass(int32_t kp, uint32_t scratch_byt
     const uint32_t col_bytes = (uint32_t)kp * (uint32_t)sizeof(int16_t);
     return 4 * col_bytes <= room ? 4 : (2 * col_bytes <= room ? 2 : 1);
 }
-/* The portable kernel's least scratch (one column) and its full-speed scratch. */
-static inline uint32_t nnom_conv2d_s8_portable_scratch_bytes(const nnom_conv_args *a)
-{
-    return (uint32_t)nnom_conv_padded_patch(a->k_h * a->k_w * a->in_c) * (uint32_t)sizeof(int16_t);
-}
+/* The portable kernel's full-speed scratch, and its least: the same (at most 512 bytes, or
+ * one column). */
 static inline uint32_t nnom_conv2d_s8_portable_fast_bytes(const nnom_conv_args *a)
 {
     const int32_t kp = nnom_conv_padded_patch(a->k_h * a->k_w * a->in_c);
     return (uint32_t)(nnom_conv_pixels_per_pass(kp, NNOM_CONV_SCRATCH_MAX) * kp) * (uint32_t)sizeof(int16_t);
+}
+static inline uint32_t nnom_conv2d_s8_portable_scratch_bytes(const nnom_conv_args *a)
+{
+    return nnom_conv2d_s8_portable_fast_bytes(a);
 }
 
 /* float32 convolution (reference code, no scratch). */

@@ -289,6 +289,9 @@ static uint32_t scratch_fast_bytes(const nnom_layer *l, const nnom_infer_ctx *ct
  * l->scratch_bytes is still the plain run's here): otherwise it saves nothing. */
 static int inplace_ok(const nnom_layer *l, const nnom_infer_ctx *ctx)
 {
+    /* a window's in-place run costs time: taken only where the model's plan is smaller with it
+     * (core/plan_tuned.c plans both ways) */
+    if (!is_pointwise(l->p) && !ctx->model->window_in_place) return 0;
     const uint64_t in_bytes = ctx->in[0]->out_bytes, shared = in_bytes < l->out_bytes ? in_bytes : l->out_bytes;
     return (uint64_t)inplace_scratch_bytes(l, ctx) < (uint64_t)l->scratch_bytes + shared;
 }

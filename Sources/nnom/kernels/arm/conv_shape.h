@@ -62,13 +62,15 @@ static inline uint32_t nnom_conv2d_s8_dsp_fast_bytes(const nnom_conv_args *a)
     return s.staged ? (uint32_t)(s.groups * 8) + staged_bytes(&s) : (uint32_t)(s.chunk * GROUP_COLS);
 }
 
-/* The least scratch of the DSP kernel: in_c a multiple of 4, the four pixels' columns on
- * half the patch at a time (16 bytes per group: CMSIS-NN's two int16 columns), at most the
- * full-speed size; otherwise one pixel's column and the staged patch. */
+/* The least scratch of the DSP kernel: the full-speed size while at most
+ * NNOM_CONV_SCRATCH_WHOLE bytes; else, in_c a multiple of 4, the four pixels' columns on half
+ * the patch at a time (16 bytes per group: CMSIS-NN's two int16 columns); otherwise one
+ * pixel's column and the staged patch. */
 static inline uint32_t nnom_conv2d_s8_dsp_scratch_bytes(const nnom_conv_args *a)
 {
     const conv_shape s = shape_of(a, UINT32_MAX);
     const uint32_t fast = nnom_conv2d_s8_dsp_fast_bytes(a);
+    if (fast <= NNOM_CONV_SCRATCH_WHOLE) return fast;
     if (s.staged) return (uint32_t)(s.groups * 8) + staged_bytes(&s);
     const uint32_t half = (uint32_t)((s.groups + 1) / 2 * GROUP_COLS);
     return half < fast ? half : fast;

@@ -1,14 +1,20 @@
 /*
- * Scratch beyond the least, where the plan leaves room for it.
+ * The model's plan, tuned: what the plan asks of the kernels, and what it gives them.
  *
- * The planner reserves each layer's least scratch (what every kernel set needs to run at
- * all), so that the arena is as small as the kernels allow. A kernel that runs faster with
- * more (the convolutions' four-pixel im2col columns) says how much in scratch_fast_bytes();
- * after the placement, each such scratch moves to a gap of the arena that is free during
- * its layer and is at least that large, or else takes the largest free gap there if that
- * is larger than what it has. The arena never grows: only bytes that no buffer alive at
- * that layer holds are given, so the plan stays valid, and the kernel reads the size it
- * got in nnom_exec.scratch_bytes.
+ *  1. Each layer's least scratch for the kernels the plan is for (m->kernels: the build's,
+ *     or those nnom_model_arena_size_for() asks about), so that the arena is as small as the
+ *     kernels allow.
+ *  2. Convolutions with a window may run in place (layers/conv.c), at some cost in time
+ *     (bands of rows, a ring of rows): the model is planned with and without, and keeps them
+ *     only if the arena is smaller with them (equal: the faster plan). The planner's buffer
+ *     array is reused from one plan to the next, so a pool allocator loses nothing.
+ *  3. Scratch beyond the least, where the plan leaves room for it. A kernel that runs faster
+ *     with more (the convolutions' four-pixel im2col columns) says how much in
+ *     scratch_fast_bytes(); each such scratch moves to a gap of the arena that is free during
+ *     its layer and is at least that large, or else takes the largest free gap there if that
+ *     is larger than what it has. The arena never grows: only bytes that no buffer alive at
+ *     that layer holds are given, so the plan stays valid, and the kernel reads the size it
+ *     got in nnom_exec.scratch_bytes.
  *
  *   offset ^   [ output ]             free      [ input ]       free
  *          |   0 ............ a ..................... b ......... arena
@@ -63,7 +69,7 @@ static uint32_t free_gap(const nnom_model *m, int32_t self, int32_t step, uint32
     return best;
 }
 
-void nnom_plan_scratch_room(nnom_model *m)
+static void plan_scratch_room(nnom_model *m)
 {
     for (int32_t i = 0; i < m->n_layers; i++) {
         nnom_layer *l = &m->layers[i];
@@ -116,8 +122,9 @@ nnom_status nnom_model_layer_scratch(const nnom_model *m, int32_t layer, nnom_ke
 
 nnom_kernels nnom_build_kernels(void) { return (nnom_kernels)nnom_conv_build_kernels(); }
 
-/* Each layer's least scratch for m->kernels, and the plan again (the shapes are known). */
-static nnom_status replan(nnom_model *m)
+/* Each layer's least scratch for m->kernels (nnom_plan replaces it for layers in place), and
+ * the plan (the shapes are known). */
+static nnom_status plan_once(nnom_model *m)
 {
     for (int32_t i = 0; i < m->n_layers; i++) {
         nnom_layer *l = &m->layers[i];
@@ -130,8 +137,22 @@ static nnom_status replan(nnom_model *m)
         for (int32_t j = 0; j < l->n_inputs; j++) ctx.in[j] = &m->layers[l->inputs[j]];
         l->scratch_bytes = ops->scratch_bytes ? ops->scratch_bytes(l, &ctx) : 0;
     }
-    nnom_status st = nnom_plan(m);
-    if (st == NNOM_OK) nnom_plan_scratch_room(m);
+    return nnom_plan(m);
+}
+
+nnom_status nnom_plan_tuned(nnom_model *m)
+{
+    m->window_in_place = 1;
+    nnom_status st = plan_once(m);
+    if (st != NNOM_OK) return st;
+    const uint32_t with = m->arena_size;
+    m->window_in_place = 0;
+    st = plan_once(m);
+    if (st == NNOM_OK && m->arena_size > with) { /* smaller with them: that plan again */
+        m->window_in_place = 1;
+        st = plan_once(m);
+    }
+    if (st == NNOM_OK) plan_scratch_room(m);
     return st;
 }
 
@@ -145,11 +166,11 @@ size_t nnom_model_arena_size_for(nnom_model *m, nnom_kernels kernels)
     if (kernels == m->kernels) return m->arena_size;
     const nnom_kernels own = m->kernels;
     m->kernels = kernels;
-    const size_t arena = replan(m) == NNOM_OK ? m->arena_size : 0;
+    const size_t arena = nnom_plan_tuned(m) == NNOM_OK ? m->arena_size : 0;
     m->kernels = own;
     char message[NNOM_MODEL_ERROR_BYTES];
     memcpy(message, m->error, sizeof message); /* the other plan's failure, if any, stays the message */
-    if (replan(m) != NNOM_OK) {
+    if (nnom_plan_tuned(m) != NNOM_OK) {
         m->compiled = 0; /* its own plan failed this time (out of memory): no run on a broken plan */
         return 0;
     }
