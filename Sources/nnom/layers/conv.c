@@ -23,7 +23,7 @@
  * them). Scratch: the temporary, then the kernel's scratch for one chunk.
  * Any other window: output rows in bands over the input moved to the top of the buffer, each
  * band straight to its place where that overwrites only input rows already read, else row by
- * row through a ring of rows stored as soon as their place is read (see window_walk).
+ * row through a ring of rows stored as soon as their place is read (see run_window_in_place).
  * Scratch: the ring, then the kernel's.
  * The values are the plain run's: each pixel is the same kernel arithmetic.
  *
@@ -267,9 +267,10 @@ static uint32_t window_temp_bytes(const nnom_conv_args *a, size_t elem);
 static uint32_t inplace_scratch(const nnom_layer *l, const nnom_infer_ctx *ctx, int fast)
 {
     const nnom_conv_args a = nnom_conv_layer_args(l, ctx->in[0], ctx->dtype);
-    if (!is_pointwise(l->p)) return window_temp_bytes(&a, nnom_dtype_size(ctx->dtype)) + kernel_scratch(&a, ctx, fast);
-    const nnom_conv_args c = chunk_args(a, chunk_pixels(&a));
-    return temp_bytes(&a, nnom_dtype_size(ctx->dtype)) + kernel_scratch(&c, ctx, fast);
+    const size_t elem = nnom_dtype_size(ctx->dtype);
+    if (!is_pointwise(l->p)) return window_temp_bytes(&a, elem) + kernel_scratch(&a, ctx, fast);
+    /* the kernel's scratch of a chunk of pixels is that of any 1x1 patch of these channels */
+    return temp_bytes(&a, elem) + kernel_scratch(&a, ctx, fast);
 }
 
 static uint32_t inplace_scratch_bytes(const nnom_layer *l, const nnom_infer_ctx *ctx)
@@ -336,7 +337,7 @@ static void run_in_place(const nnom_conv_args *a, uint8_t *buf, uint8_t *scratch
  * its top (at in_at; it stays at 0 when the output is not larger), then the output rows are
  * computed in order, in bands of rows (one kernel call each): a row goes straight to its place
  * when everything written up to its end lies below the first input row it or any later row
- * reads; the others go through a ring of rows in the scratch (window_walk). */
+ * reads; the others go through a ring of rows in the scratch (run_window_in_place). */
 typedef struct {
     int64_t out_row, in_row, in_at; /* bytes: an output row, an input row, where the input moves */
 } window_layout;
@@ -386,61 +387,77 @@ static nnom_conv_args band_args(const nnom_conv_args *a, int32_t y0, int32_t y1,
     return b;
 }
 
-/* What a windowed in-place run does, for the run itself (@p kernel given) and for the plan
- * (@p kernel NULL: nothing is computed or moved). Rows that cannot go straight to their
- * place are computed one at a time into a ring of rows (the temporary, at @p scratch) and
- * stored, oldest first, as soon as no row still to compute reads the input their place
- * covers. Returns the most rows the ring holds at once. */
-static int32_t window_walk(const nnom_conv_args *a, size_t elem, uint8_t *buf, uint8_t *scratch,
-                           uint32_t scratch_bytes, chunk_kernel kernel)
+/* The rows of the pending ring of a windowed in-place run when the row after them is next:
+ * the oldest is stored once no row still to compute reads the input its place covers. */
+static int32_t store_ready(const nnom_conv_args *a, const window_layout *w, int32_t next, int32_t first_pending,
+                           int32_t count)
+{
+    int32_t n = 0;
+    while (n < count && (next >= a->out_h ||
+                         w->out_row * (first_pending + n + 1) <= w->in_at + w->in_row * first_input_row(a, next)))
+        n++;
+    return n;
+}
+
+/* The most rows the ring of a windowed in-place run holds at once (run_window_in_place makes
+ * the same steps). */
+static int32_t window_ring_rows(const nnom_conv_args *a, size_t elem)
 {
     const window_layout w = layout_of(a, elem);
-    int32_t ring = 0; /* ring size: only known after a walk; the run's walk had the plan's */
-    if (kernel) {
-        ring = window_walk(a, elem, NULL, NULL, 0, NULL);
-        memmove(buf + w.in_at, buf, (size_t)(w.in_row * a->in_h));
-    }
-    const uint32_t ring_bytes = round4((uint32_t)(w.out_row * ring));
-    const uint8_t *in = buf ? buf + w.in_at : NULL;
-    int32_t most = 0, head = 0, count = 0; /* pending rows: head (oldest) .. head + count - 1 */
-    int32_t first_pending = 0;            /* the row in the ring's oldest slot */
+    int32_t most = 0, count = 0, first_pending = 0;
     for (int32_t y = 0; y < a->out_h;) {
-        /* straight to their places only while the ring is empty, so that the rows in the ring
-         * are consecutive */
-        int32_t y1 = count == 0 ? direct_band(a, &w, y) : y, first = 0;
-        const int direct = y1 > y;
-        if (!direct) y1 = y + 1;
-        if (!direct && count == 0) first_pending = y;
-        if (kernel) {
-            const nnom_conv_args b = band_args(a, y, y1, &first);
-            uint8_t *dst = direct ? buf + w.out_row * y : scratch + w.out_row * ((head + count) % ring);
-            kernel(&b, in + w.in_row * first, dst, scratch + ring_bytes, scratch_bytes - ring_bytes);
+        const int32_t y1 = count == 0 ? direct_band(a, &w, y) : y;
+        if (y1 > y) {
+            y = y1;
+        } else {
+            if (count == 0) first_pending = y;
+            count++;
+            y++;
         }
-        if (!direct) count++;
         most = count > most ? count : most;
-        y = y1;
-        while (count > 0) { /* store the oldest while its place is no longer read */
-            const int64_t end = w.out_row * (first_pending + 1);
-            if (y < a->out_h && end > w.in_at + w.in_row * first_input_row(a, y)) break;
-            if (kernel) memcpy(buf + w.out_row * first_pending, scratch + w.out_row * head, (size_t)w.out_row);
-            if (ring) head = (head + 1) % ring;
-            count--;
-            first_pending++;
-        }
+        const int32_t n = store_ready(a, &w, y, first_pending, count);
+        count -= n;
+        first_pending += n;
     }
     return most;
 }
 
 static uint32_t window_temp_bytes(const nnom_conv_args *a, size_t elem)
 {
-    const int64_t bytes = (int64_t)window_walk(a, elem, NULL, NULL, 0, NULL) * layout_of(a, elem).out_row;
+    const int64_t bytes = (int64_t)window_ring_rows(a, elem) * layout_of(a, elem).out_row;
     return round4((uint32_t)bytes); /* at most the output: below 1 GiB */
 }
 
+/* Rows that cannot go straight to their place are computed one at a time into a ring of rows
+ * (at @p scratch) and stored, oldest first, as soon as no row still to compute reads the
+ * input their place covers; a band goes straight to its places only while the ring is empty,
+ * so that the rows in the ring are consecutive. */
 static void run_window_in_place(const nnom_conv_args *a, uint8_t *buf, uint8_t *scratch, uint32_t scratch_bytes,
                                 size_t elem, chunk_kernel kernel)
 {
-    window_walk(a, elem, buf, scratch, scratch_bytes, kernel);
+    const window_layout w = layout_of(a, elem);
+    const int32_t ring = window_ring_rows(a, elem);
+    const uint32_t ring_bytes = round4((uint32_t)(w.out_row * ring));
+    memmove(buf + w.in_at, buf, (size_t)(w.in_row * a->in_h));
+    const uint8_t *in = buf + w.in_at;
+    int32_t head = 0, count = 0, first_pending = 0; /* ring slots head .. head + count - 1 */
+    for (int32_t y = 0; y < a->out_h;) {
+        int32_t y1 = count == 0 ? direct_band(a, &w, y) : y, first = 0;
+        const int direct = y1 > y;
+        if (!direct) y1 = y + 1;
+        if (!direct && count == 0) first_pending = y;
+        const nnom_conv_args b = band_args(a, y, y1, &first);
+        uint8_t *dst = direct ? buf + w.out_row * y : scratch + w.out_row * ((head + count) % ring);
+        kernel(&b, in + w.in_row * first, dst, scratch + ring_bytes, scratch_bytes - ring_bytes);
+        count += !direct;
+        y = y1;
+        for (int32_t n = store_ready(a, &w, y, first_pending, count); n > 0; n--) {
+            memcpy(buf + w.out_row * first_pending, scratch + w.out_row * head, (size_t)w.out_row);
+            head = (head + 1) % ring;
+            count--;
+            first_pending++;
+        }
+    }
 }
 
 static void run_s8(const nnom_exec *x)
