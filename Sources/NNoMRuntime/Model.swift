@@ -34,6 +34,10 @@ public final class Model {
     /// The tiled stage of the plan (the runtime's tiled execution of the memory peak), nil when
     /// the model runs untiled.
     public let tiling: Tiling?
+    /// The arena a Cortex-M firmware with the DSP kernels (M4, M7, M33) plans for this model:
+    /// convolution scratch differs between kernel sets, and each build plans for its own
+    /// (`arenaSize` is this build's, the portable kernels' on a PC).
+    public let cortexMDSPArenaSize: Int
     /// Bytes the model takes in flash: the size of its .nnom image, which is
     /// what `weights.h` embeds and what the firmware reads in place (header,
     /// layer records and weights). `weightBytes` is the weights alone.
@@ -102,6 +106,7 @@ public final class Model {
         arenaSize = description.arenaSize
         arenaLowerBound = description.arenaLowerBound
         tiling = description.tiling
+        cortexMDSPArenaSize = description.cortexMDSPArenaSize
         flashSize = description.flashSize
         weightBytes = description.weightBytes
         totalMACs = description.totalMACs
@@ -280,6 +285,7 @@ public final class Model {
         var arenaSize: Int
         var arenaLowerBound: Int
         var tiling: Tiling?
+        var cortexMDSPArenaSize: Int
         var flashSize: Int
         var weightBytes: Int
         var totalMACs: UInt64
@@ -314,7 +320,7 @@ public final class Model {
             inputs: tensors(nnom_model_input_count(m)) { nnom_model_input_info(m, $0, &$1) },
             outputs: tensors(nnom_model_output_count(m)) { nnom_model_output_info(m, $0, &$1) },
             arenaSize: nnom_model_arena_size(m), arenaLowerBound: nnom_model_arena_lower_bound(m), tiling: tiling,
-            flashSize: fileSize,
+            cortexMDSPArenaSize: nnom_model_arena_size_for(m, NNOM_KERNELS_CORTEX_M_DSP), flashSize: fileSize,
             weightBytes: nnom_model_weight_bytes(m), totalMACs: nnom_model_total_macs(m))
     }
 }

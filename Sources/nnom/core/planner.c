@@ -297,8 +297,13 @@ nnom_status nnom_plan(nnom_model *m)
         most += ops->scratch_bytes != NULL || ops->inplace_scratch_bytes != NULL;
     }
     if (most == 0) most = 1;
-    if (!m->buffers) m->buffers = (nnom_buffer *)nnom_alloc(m, (size_t)most * sizeof(nnom_buffer));
-    if (!m->buffers) return nnom_fail(m, NNOM_ERR_NO_MEMORY, "out of memory while planning %d layers", (int)n);
+    if (!m->buffers || m->cap_buffers < most) { /* planning again reuses the array (a pool frees only its last block) */
+        nnom_free(m, m->buffers);
+        m->cap_buffers = 0;
+        m->buffers = (nnom_buffer *)nnom_alloc(m, (size_t)most * sizeof(nnom_buffer));
+        if (!m->buffers) return nnom_fail(m, NNOM_ERR_NO_MEMORY, "out of memory while planning %d layers", (int)n);
+        m->cap_buffers = most;
+    }
     m->n_buffers = 0;
 
     /* 1. last reader of each layer's output */
@@ -320,13 +325,6 @@ nnom_status nnom_plan(nnom_model *m)
         const nnom_layer_ops *ops = nnom_layer_ops_of(l->type);
         l->in_place = 0;
         l->scratch_buffer = -1;
-        nnom_infer_ctx ctx;
-        memset(&ctx, 0, sizeof ctx);
-        ctx.model = m;
-        ctx.dtype = m->dtype;
-        for (int32_t j = 0; j < l->n_inputs; j++) ctx.in[j] = &m->layers[l->inputs[j]];
-        /* the plain run's scratch (a plan made before this one may have set the in-place run's) */
-        l->scratch_bytes = ops->scratch_bytes ? ops->scratch_bytes(l, &ctx) : 0;
         const nnom_tiling *t = &m->tiling;
         if (t->first >= 0 && i >= t->first && i <= t->cut) {
             /* the tiled stage: its input lives to the cut; the cut's output is written tile by tile
@@ -361,6 +359,12 @@ nnom_status nnom_plan(nnom_model *m)
         } else {
             int32_t group = -1;
             if ((ops->flags & NNOM_OPS_IN_PLACE) && l->n_inputs > 0 && !m->keep_all) {
+                nnom_infer_ctx ctx;
+                memset(&ctx, 0, sizeof ctx);
+                ctx.model = m;
+                ctx.dtype = m->dtype;
+                ctx.kernels = (int32_t)m->kernels;
+                for (int32_t j = 0; j < l->n_inputs; j++) ctx.in[j] = &m->layers[l->inputs[j]];
                 const int32_t src_buffer = ctx.in[0]->buffer;
                 const nnom_buffer *b = &m->buffers[src_buffer];
                 /* model inputs are never overwritten: a caller may run again on the same input */

@@ -24,12 +24,13 @@ void nnom_run_layer(nnom_model *m, int32_t i, const nnom_rows *rows, size_t in_o
     if (l->n_inputs > 0) x.in[0] = (const uint8_t *)x.in[0] + in_offset;
     x.out = buffer_ptr(m, l->buffer) + out_offset;
     x.scratch = buffer_ptr(m, l->scratch_buffer);
+    x.scratch_bytes = l->scratch_buffer >= 0 ? m->buffers[l->scratch_buffer].bytes : 0;
     x.state = NNOM_HAS_STATE && l->state_bytes ? m->state + l->state_offset : NULL;
     x.observe = NNOM_HAS_F32 && l->internals >= 0 ? m->internals + 2 * l->internals : NULL;
     x.rows = rows;
     uint32_t t0 = m->timer ? m->timer(m->timer_ctx) : 0;
     run(&x);
-    if (m->timer) l->time_us += (uint32_t)(m->timer(m->timer_ctx) - t0);
+    if (m->layer_time) m->layer_time[i] += (uint32_t)(m->timer(m->timer_ctx) - t0);
 }
 
 nnom_status nnom_model_run(nnom_model *m)
@@ -37,14 +38,14 @@ nnom_status nnom_model_run(nnom_model *m)
     if (!m) return NNOM_ERR_ARGUMENT;
     if (!m->compiled) return nnom_fail(m, NNOM_ERR_STATE, "compile the model before running it");
     if (!m->arena) return nnom_fail(m, NNOM_ERR_STATE, "the model has no arena: call nnom_model_set_arena() or nnom_model_alloc_arena()");
+    m->runs++;
     for (int32_t i = 0; i < m->n_layers; i++) {
         if (i == m->tiling.first) { /* layers first..cut, tile by tile */
             nnom_tiling_run(m);
-            for (; i < m->tiling.cut; i++) m->layers[i].runs++;
+            i = m->tiling.cut;
         } else {
             nnom_run_layer(m, i, NULL, 0, 0);
         }
-        m->layers[i].runs++;
     }
     return NNOM_OK;
 }

@@ -27,7 +27,7 @@
  * input lives to the cut, the cut's output from the chain's first layer
  * (core/planner.c). Nothing in the stage runs in place.
  *
- * Choice (nnom_tiling_plan). The untiled plan first; then every chain whose
+ * Choice (nnom_tiling_plan, from core/plan_tuned.c). The untiled plan first; then every chain whose
  * layers include the step where the most bytes are alive (the peak), with at
  * most TILE_MAX_CHAIN layers; for each, the fewest rows per tile whose added
  * MACs stay within the budget (nnom_options.tiling_max_extra_macs_percent of
@@ -53,6 +53,24 @@ typedef struct {
     size_t in_offset; /* bytes from the start of the chain's input to the first row the tile reads */
 } tile_rows;
 
+/* The canonical (h, w, c) of layer @p i's output. */
+static nnom_dims dims_of(const nnom_model *m, int32_t i) { return nnom_dims_of(&m->layers[i].shape); }
+
+/* MACs of layer @p i per run (its ops' count; compiling or not). */
+static uint64_t layer_macs(const nnom_model *m, int32_t i)
+{
+    const nnom_layer *l = &m->layers[i];
+    const nnom_layer_ops *ops = nnom_layer_ops_of(l->type);
+    if (!ops->macs) return 0;
+    nnom_infer_ctx ctx;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.model = (nnom_model *)m;
+    ctx.dtype = m->dtype;
+    ctx.kernels = (int32_t)m->kernels;
+    for (int32_t j = 0; j < l->n_inputs; j++) ctx.in[j] = &m->layers[l->inputs[j]];
+    return ops->macs(l, &ctx);
+}
+
 static int is_window(const nnom_model *m, int32_t i)
 {
     const nnom_layer *l = &m->layers[i];
@@ -75,7 +93,7 @@ static int is_pad(const nnom_model *m, int32_t i)
 /* Bytes of one output row of layer @p i. */
 static size_t row_bytes(const nnom_model *m, int32_t i)
 {
-    const nnom_dims d = m->layers[i].dims;
+    const nnom_dims d = dims_of(m, i);
     return (size_t)d.w * (size_t)d.c * nnom_dtype_size(m->dtype);
 }
 
@@ -94,7 +112,7 @@ static int links(const nnom_model *m, int32_t j)
  * layer would read no row of its input (a tile made of padding only: such a tiling is not used). */
 static int tile_spans(const nnom_model *m, int32_t first, int32_t cut, int32_t rows, int32_t t, tile_rows *out)
 {
-    const int32_t h = m->layers[cut].dims.h;
+    const int32_t h = dims_of(m, cut).h;
     int32_t y0 = t * rows, y1 = y0 + rows < h ? y0 + rows : h;
     int32_t j = cut;
     while (j >= first) {
@@ -104,7 +122,7 @@ static int tile_spans(const nnom_model *m, int32_t first, int32_t cut, int32_t r
         nnom_layer_ops_of(l->type)->rows_window(l, &m->layers[src], &stride, &pad_top, &span);
         const int folded = src >= first && is_pad(m, src);
         const int32_t top = folded ? m->layers[src].p->pad[0] : 0;
-        const int32_t real = folded ? m->layers[m->layers[src].inputs[0]].dims.h : m->layers[src].dims.h;
+        const int32_t real = folded ? dims_of(m, m->layers[src].inputs[0]).h : dims_of(m, src).h;
         const int32_t lo = y0 * stride - pad_top, hi = (y1 - 1) * stride - pad_top + span - 1;
         const int32_t f = lo > top ? lo : top, e = hi < top + real - 1 ? hi : top + real - 1;
         if (f > e) return 0;
@@ -114,7 +132,7 @@ static int tile_spans(const nnom_model *m, int32_t first, int32_t cut, int32_t r
         r->in_first = f;
         r->in_rows = e - f + 1;
         r->fold_left = folded ? m->layers[src].p->pad[2] : 0;
-        r->fold_w = folded ? m->layers[m->layers[src].inputs[0]].dims.w : 0;
+        r->fold_w = folded ? dims_of(m, m->layers[src].inputs[0]).w : 0;
         const int32_t producer = folded ? m->layers[src].inputs[0] : src;
         if (producer < first) out->in_offset = (size_t)f * row_bytes(m, producer);
         y0 = f - top;
@@ -126,7 +144,7 @@ static int tile_spans(const nnom_model *m, int32_t first, int32_t cut, int32_t r
 
 static int32_t tile_count(const nnom_model *m, int32_t cut, int32_t rows)
 {
-    return (m->layers[cut].dims.h + rows - 1) / rows;
+    return (dims_of(m, cut).h + rows - 1) / rows;
 }
 
 /* MACs tiling first..cut with @p rows cut rows per tile adds per run; UINT64_MAX if a tile is made of
@@ -149,9 +167,9 @@ static uint64_t tiling_cost(const nnom_model *m, int32_t first, int32_t cut, int
     if (band_layer >= 0) return band;
     uint64_t extra = 0;
     for (int32_t j = first; j < cut; j++) {
-        const nnom_layer *l = &m->layers[j];
         if (is_pad(m, j)) continue;
-        extra += (computed[j - first] - (uint64_t)l->dims.h) * (l->macs / (uint64_t)l->dims.h);
+        const uint64_t h = (uint64_t)dims_of(m, j).h;
+        extra += (computed[j - first] - h) * (layer_macs(m, j) / h);
     }
     return extra;
 }
@@ -202,7 +220,7 @@ static int32_t peak_step(const nnom_model *m)
  * (one tile of every row is no tiling). */
 static int32_t fewest_rows(const nnom_model *m, int32_t first, int32_t cut, uint64_t budget, uint64_t *extra)
 {
-    for (int32_t rows = 1; rows < m->layers[cut].dims.h; rows++) {
+    for (int32_t rows = 1; rows < dims_of(m, cut).h; rows++) {
         const uint64_t e = tiling_cost(m, first, cut, rows, -1);
         if (e != UINT64_MAX && e <= budget) {
             *extra = e;
@@ -218,13 +236,12 @@ nnom_status nnom_tiling_plan(nnom_model *m)
     t->first = t->cut = -1;
     t->rows = 0;
     t->extra_macs = 0;
-    nnom_status st = nnom_plan(m);
-    if (st != NNOM_OK) return st;
-    t->untiled_arena = m->arena_size;
+    t->untiled_arena = m->arena_size; /* the plan made before */
     const int32_t percent = t->max_extra_percent ? t->max_extra_percent : NNOM_TILING_DEFAULT_PERCENT;
     if (m->keep_all || percent < 0) return NNOM_OK;
-    const uint64_t budget = nnom_model_total_macs(m) / PERCENT * (uint64_t)percent +
-                            nnom_model_total_macs(m) % PERCENT * (uint64_t)percent / PERCENT;
+    uint64_t macs = 0;
+    for (int32_t i = 0; i < m->n_layers; i++) macs += layer_macs(m, i);
+    const uint64_t budget = macs / PERCENT * (uint64_t)percent + macs % PERCENT * (uint64_t)percent / PERCENT;
     const int32_t peak = peak_step(m);
 
     nnom_tiling best = *t;
@@ -240,7 +257,7 @@ nnom_status nnom_tiling_plan(nnom_model *m)
             t->cut = cut;
             t->rows = rows;
             t->extra_macs = extra;
-            if (nnom_plan(m) != NNOM_OK) continue; /* larger than the limit: not better */
+            if (nnom_plan_once(m) != NNOM_OK) continue; /* larger than the limit: not better */
             if (m->arena_size < best_arena || (m->arena_size == best_arena && best.first >= 0 && extra < best.extra_macs)) {
                 best_arena = m->arena_size;
                 best = *t;
@@ -249,7 +266,7 @@ nnom_status nnom_tiling_plan(nnom_model *m)
     }
     *t = best;
     m->error[0] = '\0';
-    return nnom_plan(m);
+    return nnom_plan_once(m);
 }
 
 nnom_status nnom_model_tiling(const nnom_model *m, nnom_tiling_info *info)

@@ -408,6 +408,19 @@ static PyObject *Model_tiling(ModelObject *self, PyObject *args)
                          (unsigned long long)t.extra_macs);
 }
 
+/* The arena a build with kernel set k (nnom_kernels: 1 portable, 2 Cortex-M DSP) plans. */
+static PyObject *Model_arena_for(ModelObject *self, PyObject *args)
+{
+    int kernels = 0;
+    if (!ready(self) || !PyArg_ParseTuple(args, "i", &kernels)) return NULL;
+    const size_t arena = nnom_model_arena_size_for(self->model, (nnom_kernels)kernels);
+    if (!arena) {
+        PyErr_SetString(PyExc_ValueError, nnom_model_last_error(self->model));
+        return NULL;
+    }
+    return PyLong_FromSize_t(arena);
+}
+
 static PyObject *Model_bytes(ModelObject *self, PyObject *args)
 {
     if (!ready(self)) return NULL;
@@ -549,6 +562,7 @@ LOCKED(Model_layers)
 LOCKED(Model_layer_output_f32)
 LOCKED(Model_sizes)
 LOCKED(Model_tiling)
+LOCKED(Model_arena_for)
 LOCKED(Model_reset_stats)
 LOCKED(Model_reset_state)
 LOCKED(Model_state)
@@ -564,6 +578,7 @@ static PyMethodDef Model_methods[] = {
     {"sizes", (PyCFunction)Model_sizes_locked, METH_NOARGS, "(arena_bytes, weight_bytes, file_bytes, macs)"},
     {"tiling", (PyCFunction)Model_tiling_locked, METH_NOARGS,
      "(first_layer, cut_layer, tiles, rows_per_tile, untiled_arena_bytes, saved_bytes, extra_macs)"},
+    {"arena_for", (PyCFunction)Model_arena_for_locked, METH_VARARGS, "arena_for(kernels) -> arena bytes that kernel set plans"},
     {"to_bytes", (PyCFunction)Model_bytes, METH_NOARGS, "the .nnom file bytes"},
     {"reset_stats", (PyCFunction)Model_reset_stats_locked, METH_NOARGS, "zero run counts and times"},
     {"reset_state", (PyCFunction)Model_reset_state_locked, METH_NOARGS, "zero every recurrent layer's state"},
