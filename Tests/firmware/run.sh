@@ -34,8 +34,8 @@
 #     kernels #include on DSP cores) compiles on its own, with every warning an
 #     error, for the Cortex-M4, M7, M33 and M55, at -Os and -O2, and defines its
 #     kernels (NNOM_ARM_DSP_TWIN=1 is what the including file would define).
-#     Each firmware also prints its plan (arena size, tiled layers and tiles), which must be the
-#     host's: one plan valid on the PC and the device (vww, MobileNetV1-0.25, runs tiled).
+#     Each firmware also prints its tiling (tiled layers and tiles), which must be the host's
+#     (vww, MobileNetV1-0.25, cnn28 and digits run tiled).
 # Exits non-zero on any mismatch, build error, crash or timeout.
 #   usage: Tests/firmware/run.sh
 set -euo pipefail

@@ -191,12 +191,11 @@ int main(void)
     const uint32_t model_ram = (uint32_t)nnom_pool_used(&pool);
     if (nnom_model_alloc_arena(model) != NNOM_OK) return fail("arena", nnom_model_last_error(model));
 
-    /* the plan, which must be the host's: arena and tiling (make_headers writes the host's line) */
+    /* the tiling, which must be the host's (make_headers writes the host's line; the arena itself
+     * differs with the kernels' scratch, nnom_model_arena_size_for()) */
     nnom_tiling_info tiling = NNOM_TILING_INFO_INIT;
     if (nnom_model_tiling(model, &tiling) != NNOM_OK) return fail("tiling", nnom_model_last_error(model));
-    fw_print("plan: arena ");
-    fw_print_i32((int32_t)nnom_model_arena_size(model));
-    fw_print(", tiled layers ");
+    fw_print("plan: tiled layers ");
     fw_print_i32(tiling.first_layer);
     fw_print("..");
     fw_print_i32(tiling.cut_layer);

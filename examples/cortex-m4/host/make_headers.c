@@ -254,8 +254,8 @@ static int write_expected(const char *dir, const char *name, nnom_model *m, cons
         fclose(f);
         return die("tiling", nnom_model_last_error(m));
     }
-    fprintf(f, "plan: arena %d, tiled layers %d..%d in %d tiles\n", (int)nnom_model_arena_size(m),
-            (int)tiling.first_layer, (int)tiling.cut_layer, (int)tiling.tiles);
+    fprintf(f, "plan: tiled layers %d..%d in %d tiles\n", (int)tiling.first_layer, (int)tiling.cut_layer,
+            (int)tiling.tiles);
     for (int32_t i = 0; i < count; i++) {
         if (set_inputs_s8(m, inputs + (size_t)i * in_count) != NNOM_OK || nnom_model_run(m) != NNOM_OK) {
             fclose(f);
