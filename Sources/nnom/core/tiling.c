@@ -33,8 +33,9 @@
  * MACs stay within the budget (nnom_options.tiling_max_extra_macs_percent of
  * the model's MACs; fewer rows: smaller bands, more halo) is planned, and the
  * smallest arena wins if it is smaller than the untiled one (ties: fewer
- * added MACs, then the earlier chain). Shapes decide it all: one plan on
- * every target.
+ * added MACs, then the earlier chain). The choice is made on plans with the
+ * scratch of every kernel set (NNOM_KERNELS_ANY), so shapes alone decide it:
+ * the same tiling in every build, each then planned with its own kernels.
  */
 #include <string.h>
 
@@ -239,6 +240,15 @@ nnom_status nnom_tiling_plan(nnom_model *m)
     t->untiled_arena = m->arena_size; /* the plan made before */
     const int32_t percent = t->max_extra_percent ? t->max_extra_percent : NNOM_TILING_DEFAULT_PERCENT;
     if (m->keep_all || percent < 0) return NNOM_OK;
+    /* the choice is made on the plans with the scratch of every kernel set (NNOM_KERNELS_ANY), so that it
+     * depends on shapes only and is the same in every build; the final plan is the build's own */
+    const nnom_kernels own = m->kernels;
+    m->kernels = NNOM_KERNELS_ANY;
+    nnom_status st = nnom_plan_once(m);
+    if (st != NNOM_OK) {
+        m->kernels = own;
+        return nnom_plan_once(m);
+    }
     uint64_t macs = 0;
     for (int32_t i = 0; i < m->n_layers; i++) macs += layer_macs(m, i);
     const uint64_t budget = macs / PERCENT * (uint64_t)percent + macs % PERCENT * (uint64_t)percent / PERCENT;
@@ -265,6 +275,7 @@ nnom_status nnom_tiling_plan(nnom_model *m)
         }
     }
     *t = best;
+    m->kernels = own;
     m->error[0] = '\0';
     return nnom_plan_once(m);
 }
@@ -284,7 +295,7 @@ nnom_status nnom_model_tiling(const nnom_model *m, nnom_tiling_info *info)
     info->tiles = t->first >= 0 ? tile_count(m, t->cut, t->rows) : 0;
     info->rows_per_tile = t->rows;
     info->untiled_arena_bytes = t->untiled_arena;
-    info->saved_bytes = t->untiled_arena - m->arena_size;
+    info->saved_bytes = t->untiled_arena > m->arena_size ? t->untiled_arena - m->arena_size : 0;
     info->extra_macs = t->extra_macs;
     return NNOM_OK;
 }
