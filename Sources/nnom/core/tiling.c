@@ -243,10 +243,13 @@ nnom_status nnom_tiling_plan(nnom_model *m)
     /* the choice is made on the plans with the scratch of every kernel set (NNOM_KERNELS_ANY), so that it
      * depends on shapes only and is the same in every build; the final plan is the build's own */
     const nnom_kernels own = m->kernels;
+    const int own_window = m->window_in_place; /* and with windowed convolutions in place, as every build may */
     m->kernels = NNOM_KERNELS_ANY;
+    m->window_in_place = 1;
     nnom_status st = nnom_plan_once(m);
     if (st != NNOM_OK) {
         m->kernels = own;
+        m->window_in_place = own_window;
         return nnom_plan_once(m);
     }
     uint64_t macs = 0;
@@ -276,6 +279,7 @@ nnom_status nnom_tiling_plan(nnom_model *m)
     }
     *t = best;
     m->kernels = own;
+    m->window_in_place = own_window;
     m->error[0] = '\0';
     return nnom_plan_once(m);
 }
