@@ -45,6 +45,7 @@ static const fixture FIXTURES[] = {
     {"sepconv2d", SQNR_CONV_DENSE, 0},
     {"dense", SQNR_CONV_DENSE, 0},
     {"layer_norm", SQNR_CONV_DENSE, 0},
+    {"attention", SQNR_SINGLE_LAYER, 0},
     {"bn_folded", SQNR_CONV_DENSE, 0},
     {"bn_unfoldable", SQNR_OTHERS, 0},
     {"pool1d", SQNR_OTHERS, 0},
@@ -478,9 +479,9 @@ static int argmax(const float *v, int n)
     return best;
 }
 
-/* A model trained on the digits (@p name.keras, its Keras outputs @p name.output.npy): float32 against Keras, int8
- * accuracy within a point of float32, the saved file. */
-static void test_digits(const char *name)
+/* A model trained on the digits (@p name with extension @p ext, its Keras outputs @p name.output.npy): float32
+ * against Keras, int8 accuracy within a point of float32, the saved file. */
+static void test_digits(const char *name, const char *ext)
 {
     char path[512];
     nnom_error err;
@@ -506,10 +507,10 @@ static void test_digits(const char *name)
     TU_REQUIRE(labels && fout && qout, "out of memory");
     for (int64_t i = 0; i < n; i++) labels[i] = (int32_t)y.data[i];
 
-    fixture_path(path, sizeof path, name, ".keras");
+    fixture_path(path, sizeof path, name, ext);
     nnom_converter *c = NULL;
     nnom_status st = nnom_keras_read(path, &c, &err);
-    TU_CHECK(st == NNOM_OK, "%s.keras: nnom_keras_read: %s: %s", name, nnom_status_name(st), err.message);
+    TU_CHECK(st == NNOM_OK, "%s%s: nnom_keras_read: %s: %s", name, ext, nnom_status_name(st), err.message);
     if (st != NNOM_OK) goto done;
     nnom_model *fm = nnom_converter_float_model(c);
     TU_OK(fm, nnom_model_alloc_arena(fm));
@@ -554,9 +555,9 @@ static void test_digits(const char *name)
     const double db = sqnr_db(fout, qout, (size_t)(n * classes));
     TU_CHECK(agreement >= 0.98, "%s: int8 top-1 agrees with float32 on %.2f%% < 98%%", name, 100.0 * agreement);
     TU_CHECK(fabs(qacc - facc) <= 0.01, "%s: int8 accuracy %.4f vs float32 %.4f", name, qacc, facc);
-    printf("%s: %lld test images: float32 accuracy %.2f%% (Keras' argmax agreed on %d), int8 accuracy %.2f%%, "
+    printf("%s%s: %lld test images: float32 accuracy %.2f%% (Keras' argmax agreed on %d), int8 accuracy %.2f%%, "
            "top-1 agreement %.2f%%, output SQNR %.1f dB, float max error %.2g\n",
-           name, (long long)n, 100.0 * facc, keras_agree, 100.0 * qacc, 100.0 * agreement, db, max_err);
+           name, ext, (long long)n, 100.0 * facc, keras_agree, 100.0 * qacc, 100.0 * agreement, db, max_err);
 
     double top1 = -1.0;
     nnom_layer_report rows[64];
@@ -577,6 +578,9 @@ static void test_digits(const char *name)
         d.n_in = d.n_out = 1;
         d.batch = n;
         d.in[0] = x;
+        nnom_tensor_info info;
+        /* a sequence model reads the (N, 8, 8, 1) images as (N, 8, 8) */
+        if (nnom_model_input_info(qm, 0, &info) == NNOM_OK && info.shape.rank == 2) d.in[0].rank = 3;
         d.in_count[0] = per;
         d.out[0] = keras_out;
         d.out_count[0] = classes;
@@ -614,7 +618,8 @@ static void check_table_is_complete(void)
         if (n < 7 || strcmp(e->d_name + n - 6, ".keras") != 0) continue;
         if (strncmp(e->d_name, "bad_", 4) == 0 || strncmp(e->d_name, "rnn_", 4) == 0 ||
             strncmp(e->d_name, "user_op_", 8) == 0 ||
-            strcmp(e->d_name, "digits_cnn.keras") == 0 || strcmp(e->d_name, "digits_mnv3.keras") == 0)
+            strcmp(e->d_name, "digits_cnn.keras") == 0 || strcmp(e->d_name, "digits_mnv3.keras") == 0 ||
+            strcmp(e->d_name, "digits_encoder.keras") == 0)
             continue;
         int found = 0;
         for (int f = 0; f < N_FIXTURES; f++)
@@ -675,7 +680,8 @@ int main(void)
            "int8 SQNR: worst output against float32, floor %.0f dB for conv/dense, %.0f dB otherwise)\n\n",
            FLOAT_RTOL, SQNR_CONV_DENSE, SQNR_OTHERS);
 
-    test_digits("digits_cnn");
-    test_digits("digits_mnv3");
+    test_digits("digits_cnn", ".keras");
+    test_digits("digits_mnv3", ".keras");
+    for (int l = 0; l < N_LAYOUTS; l++) test_digits("digits_encoder", LAYOUTS[l]);
     return tu_finish("test_keras_models");
 }

@@ -124,6 +124,9 @@ typedef struct kr_node {
     kr_ref *in;                /* malloc'd */
     const cJSON **in_shape;    /* Keras 3: the "shape" Keras recorded for each input (with batch), or NULL */
     int tensor_kwargs;         /* 1 if a tensor was passed by keyword (e.g. a mask) */
+    char tensor_kwarg_names[96]; /* Keras 3: the keywords that passed tensors, for the message */
+    const cJSON *kwargs;       /* the call's keyword arguments (an object in the config), or NULL; the
+                                  inputs among them (MultiHeadAttention's value, key) are in `in` */
 } kr_node;
 
 typedef struct kr_layer {

@@ -258,7 +258,8 @@ static nnom_status build_call(walk *w, int li, int k)
                              "the float model", mode);
     }
     if (n->tensor_kwargs)
-        return kr_layer_fail(x, NNOM_ERR_UNSUPPORTED, "tensors passed by keyword (such as masks) are not supported");
+        return kr_layer_fail(x, NNOM_ERR_UNSUPPORTED, "tensors passed by keyword (%s) are not supported: masks are "
+                             "not, other inputs must be passed by position", n->tensor_kwarg_names);
     if (n->n_in < cls->min_inputs || n->n_in > cls->max_inputs) {
         if (cls->min_inputs == cls->max_inputs)
             return kr_layer_fail(x, NNOM_ERR_KERAS, "takes %d input%s, the config gives %d", cls->min_inputs,
