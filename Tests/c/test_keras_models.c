@@ -46,6 +46,7 @@ static const fixture FIXTURES[] = {
     {"dense", SQNR_CONV_DENSE, 0},
     {"layer_norm", SQNR_CONV_DENSE, 0},
     {"attention", SQNR_SINGLE_LAYER, 0},
+    {"softmax_axes", SQNR_SINGLE_LAYER, 0},
     {"bn_folded", SQNR_CONV_DENSE, 0},
     {"bn_unfoldable", SQNR_OTHERS, 0},
     {"pool1d", SQNR_OTHERS, 0},

@@ -17,6 +17,8 @@
 #       conv_transpose, conv1d_transpose  Conv2DTranspose and Conv1DTranspose (portable kernel),
 #       digits_gru, digits_lstm  the digits as sequences of 8 rows through a GRU / an
 #                   LSTM (Tests/fixtures/keras/rnn_digits_*.keras), 200 test images,
+#       digits_encoder  the same sequences through a tiny transformer encoder (LayerNormalization,
+#                   two-head self-attention, GELU feed-forward; digits_encoder.keras), 200 test images,
 #       tfl_*       int8 .tflite fixtures (Tests/fixtures/tflite) converted by the tools:
 #                   the host outputs equal TensorFlow Lite Micro's (test_tflite), so
 #                   the firmware's equal them too.
@@ -77,6 +79,14 @@ for rnn in gru lstm; do
     echo "(digits $rnn skipped: no fixture, or a host build without the tools)"
   fi
 done
+# a transformer encoder (LayerNormalization, MultiHeadAttention, GELU) on the same sequences
+if [ -f "$fix/digits_encoder.keras" ] &&
+   "$build/host/make_headers" keras digits_encoder "$fix/digits_encoder.keras" "$fix/digits_calib_x.npy" \
+     "$fix/digits_test_x.npy" "$fix/digits_test_y.npy" "$gen" 200; then
+  models="$models;digits_encoder"
+else
+  echo "(digits encoder skipped: no fixture, or a host build without the tools)"
+fi
 # a residual net (Keras ResNet-style block): outputs only, no labels
 if [ -f "$fix/resnet_block.keras" ] &&
    "$build/host/make_headers" keras resnet "$fix/resnet_block.keras" "$fix/resnet_block.input.npy" \

@@ -80,7 +80,8 @@ typedef enum nnom_dtype {
  *  - UPSAMPLING1D/2D: size = {h, w} factors, nearest neighbour. s8: same quantisation.
  *  - RELU, RELU6, LEAKY_RELU (alpha), SIGMOID, TANH, HARD_SIGMOID: element-wise.
  *    s8: 0 int8[256] lookup table indexed by (input + 128), made by nnom_quant_activation_table().
- *  - SOFTMAX: over the last axis. s8: 0 uint32[256] exp table made by nnom_quant_softmax_table(),
+ *  - SOFTMAX: over the axis `axis` counted from the end: 0 or -1 the last (0 in files before 1.6),
+ *    -2, -3 the ones before it. s8: 0 uint32[256] exp table made by nnom_quant_softmax_table(),
  *    or int32[512]: TFLite's fixed-point softmax tables (the .tflite importer; docs/format.md);
  *    the output quantisation must be scale 1/256, zero point -128.
  *  - INPUT: shape and quantisation given; no data. OUTPUT: a view of its single input that marks a
