@@ -93,5 +93,6 @@ const kr_class *kr_class_find(const char *class_name)
 const char *kr_supported_text(void)
 {
     return "Conv, DepthwiseConv, SeparableConv, Dense, BatchNormalization, pooling, padding, cropping, upsampling, "
-           "merges, Flatten, Reshape, activations, Rescaling, SimpleRNN, GRU, LSTM, Bidirectional, LayerNormalization";
+           "merges, Flatten, Reshape, activations, Rescaling, SimpleRNN, GRU, LSTM, Bidirectional, LayerNormalization, "
+           "MultiHeadAttention";
 }
