@@ -112,6 +112,9 @@ static void test_keras2_kwargs(void)
     snprintf(config, sizeof config, head, "{\"value\": [\"v\", 0, 0], \"use_causal_mask\": true}");
     const char *const causal[] = {"'mha'", "use_causal_mask", NULL};
     expect("Keras 2, causal mask", config, 2, NNOM_ERR_UNSUPPORTED, causal);
+    snprintf(config, sizeof config, head, "{\"value\": [\"v\", 0, 0], \"attention_mask\": [\"q\", 0, 0]}");
+    const char *const mask[] = {"'mha'", "attention_mask", "masks", NULL};
+    expect("Keras 2, attention mask", config, 2, NNOM_ERR_UNSUPPORTED, mask);
     snprintf(config, sizeof config, head, "{\"value\": [\"nowhere\", 0, 0]}");
     const char *const dangling[] = {"'mha'", "nowhere", NULL};
     expect("Keras 2, value from an undefined layer", config, 2, NNOM_ERR_KERAS, dangling);

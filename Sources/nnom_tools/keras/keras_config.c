@@ -160,9 +160,21 @@ static void keras3_kwargs(kr_graph *g, const kr_layer *L, const cJSON *kwargs, t
 }
 
 /* Keras 2: the kwargs of a call are the fourth item of its first inbound entry; the input_kwargs[]
- * among them are references [layer, node, tensor] appended to @p l. */
-static void keras2_kwargs(kr_graph *g, const kr_layer *L, const cJSON *kwargs, tensor_list *l)
+ * among them are references [layer, node, tensor] appended to @p l, any other reference (a mask) is
+ * named in node->tensor_kwarg_names. */
+static void keras2_kwargs(kr_graph *g, const kr_layer *L, const cJSON *kwargs, tensor_list *l, kr_node *node)
 {
+    const cJSON *e;
+    cJSON_ArrayForEach(e, kwargs)
+    {
+        kr_ref r;
+        const char *missing;
+        if (is_input_kwarg(L, e->string) || parse_ref(g, e, &r, &missing) != 0) continue;
+        node->tensor_kwargs = 1;
+        const size_t used = strlen(node->tensor_kwarg_names);
+        snprintf(node->tensor_kwarg_names + used, sizeof node->tensor_kwarg_names - used, "%s%s", used ? ", " : "",
+                 e->string ? e->string : "?");
+    }
     for (size_t i = 0; i < sizeof input_kwargs / sizeof input_kwargs[0]; i++) {
         const cJSON *v = kr_get(kwargs, input_kwargs[i]);
         if (!v || !is_input_kwarg(L, input_kwargs[i])) continue;
@@ -198,7 +210,7 @@ static nnom_status parse_node(kr_graph *g, kr_layer *L, const cJSON *jn, kr_node
             push_tensor(&l, r, NULL);
             if (!node->kwargs && cJSON_IsObject(cJSON_GetArrayItem(e, 3))) node->kwargs = cJSON_GetArrayItem(e, 3);
         }
-        if (!l.bad) keras2_kwargs(g, L, node->kwargs, &l);
+        if (!l.bad) keras2_kwargs(g, L, node->kwargs, &l, node);
     } else {
         l.bad = 1;
     }
