@@ -25,14 +25,9 @@ enum {
 
 static int32_t sat32(int64_t v) { return v > INT32_MAX ? INT32_MAX : (v < INT32_MIN ? INT32_MIN : (int32_t)v); }
 
-/* x' of one add input value (|x - zp| <= 255, so the product by 2^20 fits in int32). It is below 2^28 in
- * magnitude, inside nnom_requant32()'s domain: where the shift is too, that 32-bit form, equal to
- * nnom_requantize() (requant.h), saves the 64-bit steps (a 256-element Add's tables on a Cortex-M4: about
- * 100 instructions per element fewer). */
+/* x' of one add input value (|x - zp| <= 255, so the product by 2^20 fits in int32). */
 static inline int32_t prescaled(int32_t x, int32_t zp, int32_t m, int32_t s)
 {
-    if (s <= -1 && s >= -NNOM_REQUANT32_MAX_E)
-        return nnom_requant32((x - zp) * EW_PRESCALE, m, -s, nnom_requant32_const(-s, 0));
     return nnom_requantize((x - zp) * EW_PRESCALE, m, s);
 }
 
