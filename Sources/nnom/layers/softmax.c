@@ -1,7 +1,7 @@
 /*
  * SOFTMAX over one axis: params.axis 0 or -1 the last, -2 and -3 the ones before it (counted from
- * the end; 0 is what every file held before the axis was a parameter). s8: blob 0 is either nnom's uint32[256] exp table
- * (nnom_quant_softmax_table()) or the int32[512] tables of TFLite's fixed-point
+ * the end; 0 is what every file held before the axis was a parameter). s8: blob 0 is either nnom's
+ * uint32[256] exp table (nnom_quant_softmax_table()) or the int32[512] tables of TFLite's fixed-point
  * softmax (made by the .tflite importer; kernels/softmax.h); its size says which.
  * The output quantisation must be scale 1/256, zero point -128. Runs in place.
  */
@@ -18,22 +18,21 @@ static int32_t axis_index(const nnom_layer *l, const nnom_shape *s)
 
 static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
 {
-    const char *tname = nnom_layer_type_name(l->type);
     nnom_status st = nnom_check_input_count(l, ctx, 1, 1);
     if (st != NNOM_OK) return st;
     const int32_t ax = axis_index(l, &ctx->in[0]->shape);
     if (ax < 0)
-        return nnom_fail(ctx->model, NNOM_ERR_ARGUMENT, "layer '%s' (%s): axis %d is outside [%d, 0] for an input of "
-                         "rank %d (counted from the end: 0 and -1 are the last axis)", l->name, tname,
-                         (int)l->p->axis, (int)-ctx->in[0]->shape.rank, (int)ctx->in[0]->shape.rank);
+        return nnom_layer_fail(ctx->model, l, NNOM_ERR_ARGUMENT, "axis %d is outside [%d, 0] for an input of rank %d "
+                               "(counted from the end: 0 and -1 are the last axis)", (int)l->p->axis,
+                               (int)-ctx->in[0]->shape.rank, (int)ctx->in[0]->shape.rank);
     if (ctx->dtype == NNOM_DTYPE_S8) {
         const uint32_t tflite_bytes = 2u * NNOM_SOFTMAX_TABLE_SIZE * (uint32_t)sizeof(int32_t);
         if (l->blobs[0].size == tflite_bytes) {
             const int32_t depth = ctx->in[0]->shape.dims[ax];
             if (depth > NNOM_SOFTMAX_TFLITE_MAX_DEPTH)
-                return nnom_fail(ctx->model, NNOM_ERR_UNSUPPORTED,
-                                 "layer '%s' (%s): TFLite's softmax sums at most %d values, given a row of %d",
-                                 l->name, tname, NNOM_SOFTMAX_TFLITE_MAX_DEPTH, (int)depth);
+                return nnom_layer_fail(ctx->model, l, NNOM_ERR_UNSUPPORTED,
+                                       "TFLite's softmax sums at most %d values, given a row of %d",
+                                       NNOM_SOFTMAX_TFLITE_MAX_DEPTH, (int)depth);
         } else {
             st = nnom_expect_blob(ctx->model, l, 0, "exp table (uint32[256], or TFLite's int32[512])",
                                   NNOM_SOFTMAX_TABLE_SIZE * (uint32_t)sizeof(uint32_t));
@@ -45,10 +44,9 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
         if (!(rel <= 1e-6f && rel >= -1e-6f) || l->quant.zero_point != -128) {
             char text[32];
             nnom_float_text((double)l->quant.scale, text, sizeof text);
-            return nnom_fail(ctx->model, NNOM_ERR_ARGUMENT,
-                             "layer '%s' (%s): int8 output quantisation must be scale 1/256 (3.90625e-3) and zero "
-                             "point -128, given scale %s and zero point %d",
-                             l->name, tname, text, (int)l->quant.zero_point);
+            return nnom_layer_fail(ctx->model, l, NNOM_ERR_ARGUMENT,
+                                   "int8 output quantisation must be scale 1/256 (3.90625e-3) and zero point -128, "
+                                   "given scale %s and zero point %d", text, (int)l->quant.zero_point);
         }
     }
     l->shape = ctx->in[0]->shape;
