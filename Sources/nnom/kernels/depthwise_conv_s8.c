@@ -129,9 +129,12 @@ static inline void taps16_3x3(const int8_t *x, ptrdiff_t x_row, ptrdiff_t x_col,
     }
 }
 
-/* One block's requantisation, each channel in the 32-bit form (nnom_requant32). */
+/* One block's requantisation, each channel in the 32-bit form of nnom_requant32 with the bias
+ * folded into its doubling high multiply: u = (acc * 2m + (2 b m + 2^31)) >> 32 is the
+ * (2 (acc + b) m + 2^31) >> 32 there, in int64 (each term below 2^62 in magnitude). */
 typedef struct {
-    int32_t b[DW_BLOCK], mult[DW_BLOCK], e[DW_BLOCK], c[DW_BLOCK], lo, hi;
+    int64_t m2[DW_BLOCK], b2[DW_BLOCK]; /* 2 m; 2 b m + 2^31 */
+    int32_t e[DW_BLOCK], c[DW_BLOCK], lo, hi;
 } dw_req16;
 
 /* Multiplier 1, 16 channels, n output pixels of one row whose taps all fall inside the input
@@ -142,11 +145,14 @@ NOINLINE static void run16(const int8_t *x, ptrdiff_t x_step, ptrdiff_t x_row, p
                            ptrdiff_t o_step)
 {
     int32_t acc[DW_BLOCK];
+    const int32_t lo = q->lo, hi = q->hi;
     for (int32_t p = 0; p < n; p++, x += x_step, o += o_step) {
         if (k_h == 3 && k_w == 3) taps16_3x3(x, x_row, x_col, wq, zp, acc);
         else taps16(x, x_row, x_col, wq, (ptrdiff_t)k_w * DW_BLOCK, k_h, k_w, zp, acc);
-        for (int32_t j = 0; j < DW_BLOCK; j++)
-            o[j] = nnom_clamp_s8(nnom_requant32(acc[j] + q->b[j], q->mult[j], q->e[j], q->c[j]), q->lo, q->hi);
+        for (int32_t j = 0; j < DW_BLOCK; j++) {
+            const int32_t u = (int32_t)((acc[j] * q->m2[j] + q->b2[j]) >> 32);
+            o[j] = nnom_clamp_s8((u + (u >> 31) + q->c[j]) >> q->e[j], lo, hi);
+        }
     }
 }
 
@@ -223,8 +229,8 @@ static void pixel_major(const nnom_conv_args *a, const int8_t *in, int8_t *out)
                 for (int32_t j = 0; j < DW_BLOCK; j++) wq[k * DW_BLOCK + j] = w[(ptrdiff_t)k * out_c + oc0 + j];
         if (wide && all_fast)
             for (int32_t j = 0; j < DW_BLOCK; j++) {
-                rq.b[j] = b[j];
-                rq.mult[j] = mult[j];
+                rq.m2[j] = 2 * (int64_t)mult[j];
+                rq.b2[j] = 2 * (int64_t)b[j] * mult[j] + ((int64_t)1 << 31);
                 rq.e[j] = e[j];
                 rq.c[j] = c[j];
             }
