@@ -104,6 +104,12 @@ typedef enum nnom_dtype {
  *    (LSTM: + activation, c -> Q15 or its own scale); 5 int32 [16] constants, see
  *    ::nnom_rnn_const. The recurrent activation of GRU and LSTM must be bounded (sigmoid,
  *    hard_sigmoid or tanh): gates are Q15.
+ *    LSTM with NNOM_RNN_TFLITE (int8 only, file format 1.6): TFLite's integer LSTM
+ *    (kernels/lstm_tflite.h): blobs 0 to 2 as above (bias at input scale x gate kernel scale),
+ *    3 the requantisation pairs to the gate scale 2^-12, 4 empty, 5 constants with MIX (i g -> c),
+ *    HID (o tanh(c) -> h) and the NNOM_RNN_TFL_* words; the c scale a power of two; activations
+ *    tanh and sigmoid; no GO_BACKWARDS. The state h is held as the int8 hidden value minus its
+ *    zero point; the output is the int8 hidden state itself (the output pair is unused, zero).
  *    The layer keeps its state (h; LSTM: h then c) in the model's state memory, outside the
  *    arena (see nnom_model_state()); a run starts from zero unless NNOM_RNN_STATEFUL is set.
  *  - RNN_STATE: the state a recurrent layer (its single input) holds after the run, as a vector
@@ -248,6 +254,9 @@ typedef enum nnom_rnn_flag {
     NNOM_RNN_INPUT_ORDER = 1 << 4,      /**< with GO_BACKWARDS and RETURN_SEQUENCES: output row t is the state
                                              after input step t (Keras' Bidirectional flips the backward
                                              sequence so); without it, row k is the k-th step processed */
+    NNOM_RNN_TFLITE = 1 << 5,           /**< LSTM, int8 only (file format 1.6): TFLite's integer LSTM arithmetic,
+                                             bit-exact with TFLite Micro (kernels/lstm_tflite.h); made by the
+                                             .tflite importer */
     NNOM_RNN_FLAG_FORCE_32BIT = NNOM_ENUM_FORCE_32BIT /**< not a value: keeps the enum 4 bytes wide */
 } nnom_rnn_flag;
 
@@ -289,7 +298,11 @@ typedef enum nnom_rnn_const {
     NNOM_RNN_MIX_SHIFT = 5,
     NNOM_RNN_HID_MULT = 6,     /**< LSTM: o act(c) -> h, 2^-15 table 2 output scale / h scale; else 0 */
     NNOM_RNN_HID_SHIFT = 7,
-    NNOM_RNN_CONSTS = 16,      /**< words 8 to 15 are reserved, zero */
+    NNOM_RNN_TFL_FORGET_MULT = 8,  /**< NNOM_RNN_TFLITE: f c -> c, 2^-15 (the multiplier pair of it) */
+    NNOM_RNN_TFL_FORGET_SHIFT = 9,
+    NNOM_RNN_TFL_CELL_CLIP = 10,   /**< NNOM_RNN_TFLITE: c is clipped to [-clip, clip]; 0: no clip */
+    NNOM_RNN_TFL_H_ZERO_POINT = 11, /**< NNOM_RNN_TFLITE: zero point of the int8 hidden state */
+    NNOM_RNN_CONSTS = 16,      /**< words 8 to 15 are reserved, zero (NNOM_RNN_TFLITE: 12 to 15) */
     NNOM_RNN_CONST_FORCE_32BIT = NNOM_ENUM_FORCE_32BIT /**< not a value: keeps the enum 4 bytes wide */
 } nnom_rnn_const;
 
