@@ -554,6 +554,47 @@ static void tweak_prelu_no_alpha(cJSON *r)
 {
     cJSON_ReplaceItemInObject(layer_object(r, "flat"), "class_name", cJSON_CreateString("PReLU"));
 }
+/* the Flatten layer 'flat' (input (3, 3, 4)) turned into class @p cls */
+static cJSON *as_class(cJSON *r, const char *cls)
+{
+    cJSON_ReplaceItemInObject(layer_object(r, "flat"), "class_name", cJSON_CreateString(cls));
+    return layer_config(r, "flat");
+}
+static void tweak_permute_repeated(cJSON *r)
+{
+    int dims[3] = {1, 1, 2};
+    set_item(as_class(r, "Permute"), "dims", cJSON_CreateIntArray(dims, 3));
+}
+static void tweak_permute_short(cJSON *r)
+{
+    int dims[2] = {2, 1};
+    set_item(as_class(r, "Permute"), "dims", cJSON_CreateIntArray(dims, 2));
+}
+static void tweak_repeat_image(cJSON *r) { set_item(as_class(r, "RepeatVector"), "n", cJSON_CreateNumber(2)); }
+static void tweak_normalization_axis(cJSON *r)
+{
+    cJSON *c = as_class(r, "Normalization");
+    int axis[1] = {1};
+    set_item(c, "axis", cJSON_CreateIntArray(axis, 1));
+    set_item(c, "mean", cJSON_CreateNumber(0.0));
+    set_item(c, "variance", cJSON_CreateNumber(1.0));
+}
+static void tweak_normalization_no_stats(cJSON *r) { as_class(r, "Normalization"); }
+static void tweak_normalization_negative(cJSON *r)
+{
+    cJSON *c = as_class(r, "Normalization");
+    const double var[4] = {1.0, 2.0, -0.5, 1.0};
+    set_item(c, "mean", cJSON_CreateNumber(0.0));
+    set_item(c, "variance", cJSON_CreateDoubleArray(var, 4));
+}
+static void tweak_normalization_mean_only(cJSON *r) { set_item(as_class(r, "Normalization"), "mean", cJSON_CreateNumber(1.0)); }
+static void tweak_normalization_short(cJSON *r)
+{
+    cJSON *c = as_class(r, "Normalization");
+    const double mean[3] = {1.0, 2.0, 3.0};
+    set_item(c, "mean", cJSON_CreateDoubleArray(mean, 3));
+    set_item(c, "variance", cJSON_CreateNumber(1.0));
+}
 static void tweak_time_distributed_conv(cJSON *r)
 {
     cJSON_ReplaceItemInObject(layer_object(r, "flat"), "class_name", cJSON_CreateString("TimeDistributed"));
@@ -747,6 +788,19 @@ static void test_config(void)
         {"Add (3, 3, 4) + (5, 5, 2)", tweak_add_unbroadcastable, NNOM_ERR_SHAPE,
          {"'flat'", "(3, 3, 4)", "(5, 5, 2)", "broadcast"}},
         {"PReLU without alpha", tweak_prelu_no_alpha, NNOM_ERR_SHAPE, {"'flat'", "PReLU", "alpha", "holds 0"}},
+        {"Permute dims repeated", tweak_permute_repeated, NNOM_ERR_KERAS, {"'flat'", "Permute", "dims", "1 to 3"}},
+        {"Permute dims short", tweak_permute_short, NNOM_ERR_KERAS, {"'flat'", "Permute", "dims", "3 axes"}},
+        {"RepeatVector of an image", tweak_repeat_image, NNOM_ERR_SHAPE, {"'flat'", "RepeatVector", "rank 1",
+                                                                          "(3, 3, 4)"}},
+        {"Normalization axis 1", tweak_normalization_axis, NNOM_ERR_UNSUPPORTED,
+         {"'flat'", "Normalization", "axis", "last axis"}},
+        {"Normalization no statistics", tweak_normalization_no_stats, NNOM_ERR_SHAPE,
+         {"'flat'", "Normalization", "mean, variance, count", "holds 0"}},
+        {"Normalization variance < 0", tweak_normalization_negative, NNOM_ERR_KERAS,
+         {"'flat'", "channel 2", "variance -0.5", ">= 0"}},
+        {"Normalization mean only", tweak_normalization_mean_only, NNOM_ERR_KERAS, {"'flat'", "mean", "no variance"}},
+        {"Normalization 3 of 4 means", tweak_normalization_short, NNOM_ERR_UNSUPPORTED,
+         {"'flat'", "'mean'", "1 or 4 numbers"}},
         {"None dimension", tweak_none_dim, NNOM_ERR_UNSUPPORTED, {"'img'", "None"}},
         {"undefined layer", tweak_ghost, NNOM_ERR_KERAS, {"'flat'", "'ghost'"}},
         {"second output of a layer", tweak_second_output, NNOM_ERR_UNSUPPORTED, {"'conv'", "several outputs"}},

@@ -142,6 +142,9 @@ typedef enum nnom_dtype {
  *    first dimension of rank-3 inputs (P, M, K) x (P, K, N) -> (P, M, N). cell_flags
  *    NNOM_MATMUL_TRANSPOSE_B: B is given as (N, K) / (P, N, K). Fused activation. s8: 0 int32[2] =
  *    {multiplier, shift} ~ A scale x B scale / output scale (nnom_quant_mul_params()), K <= 32768.
+ *  - PERMUTE: reorders the axes of its input (Keras' Permute). shape_rank: the input's rank; shape[0 ..
+ *    rank-1]: the permutation, output axis i is input axis shape[i] (0-based, batch excluded). No blobs;
+ *    s8: same quantisation (file format 1.6).
  */
 typedef enum nnom_layer_type {
     NNOM_LAYER_INPUT = 0,
@@ -189,7 +192,8 @@ typedef enum nnom_layer_type {
     NNOM_LAYER_CUSTOM = 42,
     NNOM_LAYER_LAYER_NORM = 43,
     NNOM_LAYER_MATMUL = 44,
-    NNOM_LAYER_TYPE_COUNT = 45,
+    NNOM_LAYER_PERMUTE = 45,
+    NNOM_LAYER_TYPE_COUNT = 46,
     NNOM_LAYER_TYPE_FORCE_32BIT = NNOM_ENUM_FORCE_32BIT /**< not a value: keeps the enum 4 bytes wide */
 } nnom_layer_type;
 
@@ -339,8 +343,8 @@ typedef struct nnom_layer_params {
     int32_t size[2];      /**< upsampling factors height, width */
     int32_t axis;         /**< concatenation axis in the input's own rank; negative counts from the end;
                                RNN_STATE: the state vector (0 h, 1 c) */
-    int32_t shape_rank;   /**< reshape target rank */
-    int32_t shape[NNOM_MAX_RANK]; /**< reshape target dims */
+    int32_t shape_rank;   /**< reshape target rank; PERMUTE: the input's rank */
+    int32_t shape[NNOM_MAX_RANK]; /**< reshape target dims; PERMUTE: the permutation */
     int32_t activation;   /**< fused ::nnom_activation; ACTIVATION layers: the ::nnom_function */
     float alpha;          /**< LeakyReLU negative slope */
     int32_t cell_flags;   /**< recurrent layers: ::nnom_rnn_flag bits */

@@ -9,7 +9,8 @@ extern const nnom_layer_ops nnom_ops_input, nnom_ops_output, nnom_ops_conv, nnom
     nnom_ops_sigmoid, nnom_ops_tanh, nnom_ops_hard_sigmoid, nnom_ops_softmax, nnom_ops_simple_rnn, nnom_ops_gru,
     nnom_ops_lstm, nnom_ops_rnn_state, nnom_ops_activation, nnom_ops_prelu, nnom_ops_minimum,
     nnom_ops_maximum, nnom_ops_transpose_conv, nnom_ops_custom, nnom_ops_layer_norm,
-    nnom_ops_matmul;
+    nnom_ops_matmul,
+    nnom_ops_permute;
 
 /*
  * Firmware can link only the layer types its models use: compile this file
@@ -85,6 +86,7 @@ static const struct {
     [NNOM_LAYER_CUSTOM] = {"custom", LAYER(CUSTOM, custom)},
     [NNOM_LAYER_LAYER_NORM] = {"layer_norm", LAYER(LAYER_NORM, layer_norm)},
     [NNOM_LAYER_MATMUL] = {"matmul", LAYER(MATMUL, matmul)},
+    [NNOM_LAYER_PERMUTE] = {"permute", LAYER(PERMUTE, permute)},
 };
 
 /* One entry per type: adding an enum value without a table line fails to compile. */

@@ -29,6 +29,7 @@ static const kr_class classes[] = {
     {"Dense", kr_build_dense, 1, 1},
     {"BatchNormalization", kr_build_batchnorm, 1, 1},
     {"Rescaling", kr_build_rescaling, 1, 1},
+    {"Normalization", kr_build_normalization, 1, 1},
     {"MaxPooling1D", kr_build_pool, 1, 1},
     {"MaxPooling2D", kr_build_pool, 1, 1},
     {"MaxPool1D", kr_build_pool, 1, 1},
@@ -54,6 +55,8 @@ static const kr_class classes[] = {
     {"Concatenate", kr_build_concatenate, 1, 1024},
     {"Flatten", kr_build_flatten, 1, 1},
     {"Reshape", kr_build_reshape, 1, 1},
+    {"Permute", kr_build_permute, 1, 1},
+    {"RepeatVector", kr_build_repeat_vector, 1, 1},
     {"ZeroPadding1D", kr_build_pad_crop, 1, 1},
     {"ZeroPadding2D", kr_build_pad_crop, 1, 1},
     {"Cropping1D", kr_build_pad_crop, 1, 1},
@@ -93,5 +96,6 @@ const kr_class *kr_class_find(const char *class_name)
 const char *kr_supported_text(void)
 {
     return "Conv, DepthwiseConv, SeparableConv, Dense, BatchNormalization, pooling, padding, cropping, upsampling, "
-           "merges, Flatten, Reshape, activations, Rescaling, SimpleRNN, GRU, LSTM, Bidirectional, LayerNormalization";
+           "merges, Flatten, Reshape, Permute, RepeatVector, activations, Rescaling, Normalization, SimpleRNN, GRU, "
+           "LSTM, Bidirectional, LayerNormalization";
 }

@@ -1,7 +1,7 @@
 /*
- * Keras layers that move values: Flatten, Reshape, ZeroPadding, Cropping, UpSampling; the layers
- * that do nothing at inference (Dropout, noise, Identity); TimeDistributed of a layer that acts on
- * the last axis alone; and Masking, which is refused.
+ * Keras layers that move values: Flatten, Reshape, Permute, RepeatVector, ZeroPadding, Cropping,
+ * UpSampling; the layers that do nothing at inference (Dropout, noise, Identity); TimeDistributed
+ * of a layer that acts on the last axis alone; and Masking, which is refused.
  */
 #include <math.h>
 #include <stdio.h>
@@ -237,4 +237,63 @@ nnom_status kr_build_time_distributed(kr_ctx *x, const kr_value *const *in, int 
     x->n_weight_subs = 0;
     x->time_distributed = 0;
     return st;
+}
+
+/* Permute(dims): output axis i is input axis dims[i] - 1 (Keras counts from 1, the batch excluded). */
+nnom_status kr_build_permute(kr_ctx *x, const kr_value *const *in, int n_in, kr_value *out)
+{
+    (void)n_in;
+    const nnom_shape *is = &in[0]->shape;
+    const cJSON *dims = kr_get(kr_cfg(x), "dims");
+    if (!cJSON_IsArray(dims) || cJSON_GetArraySize(dims) != is->rank)
+        return kr_layer_fail(x, NNOM_ERR_KERAS, "option 'dims' must list %d axes, one per axis of its input (batch "
+                             "excluded)", (int)is->rank);
+    nnom_layer_params p;
+    memset(&p, 0, sizeof p);
+    p.shape_rank = is->rank;
+    nnom_shape os;
+    memset(&os, 0, sizeof os);
+    os.rank = is->rank;
+    int seen = 0;
+    for (int i = 0; i < is->rank; i++) {
+        int32_t a = 0;
+        if (!kr_json_int(cJSON_GetArrayItem(dims, i), 1, is->rank, &a) || (seen & (1 << a)))
+            return kr_layer_fail(x, NNOM_ERR_KERAS, "option 'dims' must be a permutation of 1 to %d", (int)is->rank);
+        seen |= 1 << a;
+        p.shape[i] = a - 1;
+        os.dims[i] = is->dims[a - 1];
+    }
+    int id = kr_plan_add(x, NNOM_LAYER_PERMUTE, NULL, &in[0]->plan, 1, &p, os);
+    if (id < 0) return x->status;
+    out->plan = id;
+    out->shape = os;
+    return NNOM_OK;
+}
+
+/* RepeatVector(n): a vector (F) becomes (n, F), a RESHAPE to (1, F) then a 1D upsampling by n. */
+nnom_status kr_build_repeat_vector(kr_ctx *x, const kr_value *const *in, int n_in, kr_value *out)
+{
+    (void)n_in;
+    nnom_status st = kr_check_rank(x, in[0], 1, "features");
+    if (st != NNOM_OK) return st;
+    int32_t n = 0;
+    if ((st = kr_cfg_ints(x, "n", 1, &n, 0)) != NNOM_OK) return st;
+    const int32_t f = in[0]->shape.dims[0];
+    if (n < 1 || (int64_t)n * f > (1 << 28))
+        return kr_layer_fail(x, NNOM_ERR_UNSUPPORTED, "n is %d; supported: at least 1, with at most 2^28 elements in "
+                             "the output", (int)n);
+    nnom_layer_params p;
+    memset(&p, 0, sizeof p);
+    p.shape_rank = 2;
+    p.shape[0] = 1;
+    p.shape[1] = f;
+    int id = kr_plan_add(x, NNOM_LAYER_RESHAPE, "/row", &in[0]->plan, 1, &p, kr_shape2(1, f));
+    if (id < 0) return x->status;
+    memset(&p, 0, sizeof p);
+    p.size[0] = 1;
+    p.size[1] = n;
+    if ((id = kr_plan_add(x, NNOM_LAYER_UPSAMPLING1D, NULL, &id, 1, &p, kr_shape2(n, f))) < 0) return x->status;
+    out->plan = id;
+    out->shape = kr_shape2(n, f);
+    return NNOM_OK;
 }
