@@ -74,6 +74,8 @@ static const fixture FIXTURES[] = {
     {"permute1d", SQNR_SINGLE_LAYER, 0},
     {"repeat_vector", SQNR_SINGLE_LAYER, 0},
     {"normalization", SQNR_SINGLE_LAYER, 0},
+    {"channels_first2d", SQNR_OTHERS, 0},
+    {"channels_first1d", SQNR_OTHERS, 0},
     {"resnet_block", SQNR_OTHERS, 0},
     {"inception_block", SQNR_OTHERS, 0},
     {"densenet_chain", SQNR_OTHERS, 0},
@@ -603,6 +605,32 @@ done:
     nnom_array_free(&calib);
 }
 
+/* A channels_first model is converted onto HWC values: a PERMUTE where Keras' layout enters (the input) and one
+ * per value read in Keras' layout (a channels_last Flatten, a model output), shared by its readers, and a
+ * BatchNormalization(axis=1) folds into the conv before it as it does channels_last. */
+static void check_channels_first_layers(const char *name, int32_t permutes, int32_t affine_layers)
+{
+    char path[512];
+    fixture_path(path, sizeof path, name, ".keras");
+    nnom_converter *c = NULL;
+    nnom_error err;
+    TU_REQUIRE(nnom_keras_read(path, &c, &err) == NNOM_OK, "%s: %s", name, err.message);
+    nnom_model *m = nnom_converter_float_model(c);
+    int32_t n_permute = 0, n_depthwise = 0;
+    for (int32_t i = 0; i < nnom_model_layer_count(m); i++) {
+        nnom_layer_info info;
+        nnom_layer_info_init(&info);
+        TU_REQUIRE(nnom_model_layer_info(m, i, &info) == NNOM_OK, "layer info");
+        n_permute += info.type == NNOM_LAYER_PERMUTE;
+        n_depthwise += info.type == NNOM_LAYER_DEPTHWISE_CONV1D || info.type == NNOM_LAYER_DEPTHWISE_CONV2D;
+    }
+    TU_CHECK(n_permute == permutes, "%s: %d PERMUTE layers, expected %d", name, (int)n_permute, (int)permutes);
+    TU_CHECK(n_depthwise == affine_layers, "%s: %d depthwise layers, expected %d (a BatchNormalization not folded?)",
+             name, (int)n_depthwise, (int)affine_layers);
+    printf("%s: %d PERMUTE layers\n", name, (int)n_permute);
+    nnom_converter_destroy(c);
+}
+
 /* Every .keras of the folder is a fixture of the table, the digits CNN, a broken one, a recurrent one
  * (rnn_*, checked by test_keras_rnn.c: stateful models need runs in order) or one needing user operators
  * (user_op_*, checked by test_user_op.c, which registers them). */
@@ -679,6 +707,10 @@ int main(void)
            "int8 SQNR: worst output against float32, floor %.0f dB for conv/dense, %.0f dB otherwise)\n\n",
            FLOAT_RTOL, SQNR_CONV_DENSE, SQNR_OTHERS);
 
+    /* the input and the last image (read by a Flatten and an output); the input, the last sequence; the
+     * depthwise layers of SeparableConv2D and DepthwiseConv1D */
+    check_channels_first_layers("channels_first2d", 2, 1);
+    check_channels_first_layers("channels_first1d", 2, 1);
     test_digits("digits_cnn");
     test_digits("digits_mnv3");
     return tu_finish("test_keras_models");

@@ -527,9 +527,9 @@ static void expect_model(const char *what, const char *path)
 static void tweak_filters5(cJSON *r) { set_item(layer_config(r, "conv"), "filters", cJSON_CreateNumber(5)); }
 static void tweak_units4(cJSON *r) { set_item(layer_config(r, "fc"), "units", cJSON_CreateNumber(4)); }
 static void tweak_no_bias(cJSON *r) { set_item(layer_config(r, "conv"), "use_bias", cJSON_CreateFalse()); }
-static void tweak_channels_first(cJSON *r)
+static void tweak_data_format(cJSON *r)
 {
-    set_item(layer_config(r, "conv"), "data_format", cJSON_CreateString("channels_first"));
+    set_item(layer_config(r, "conv"), "data_format", cJSON_CreateString("channels_middle"));
 }
 static void tweak_groups(cJSON *r) { set_item(layer_config(r, "conv"), "groups", cJSON_CreateNumber(2)); }
 static void tweak_causal(cJSON *r) { set_item(layer_config(r, "conv"), "padding", cJSON_CreateString("causal")); }
@@ -594,6 +594,20 @@ static void tweak_normalization_short(cJSON *r)
     const double mean[3] = {1.0, 2.0, 3.0};
     set_item(c, "mean", cJSON_CreateDoubleArray(mean, 3));
     set_item(c, "variance", cJSON_CreateNumber(1.0));
+}
+static void tweak_channels_first_softmax(cJSON *r)
+{
+    set_item(layer_config(r, "conv"), "data_format", cJSON_CreateString("channels_first"));
+    set_item(layer_config(r, "conv"), "activation", cJSON_CreateString("softmax"));
+}
+static void tweak_time_distributed_channels_first(cJSON *r)
+{
+    cJSON_ReplaceItemInObject(layer_object(r, "flat"), "class_name", cJSON_CreateString("TimeDistributed"));
+    cJSON *inner = cJSON_CreateObject(), *cfg = cJSON_CreateObject();
+    cJSON_AddStringToObject(inner, "class_name", "Conv1D");
+    cJSON_AddStringToObject(cfg, "data_format", "channels_first");
+    cJSON_AddItemToObject(inner, "config", cfg);
+    set_item(layer_config(r, "flat"), "layer", inner);
 }
 static void tweak_time_distributed_conv(cJSON *r)
 {
@@ -770,8 +784,8 @@ static void test_config(void)
     } cases[] = {
         {"subclassed model", tweak_subclassed, NNOM_ERR_UNSUPPORTED, {"MyModel", "Sequential", "Functional"}},
         {"unsupported class", tweak_unsupported, NNOM_ERR_UNSUPPORTED, {"'flat'", "MultiHeadAttention", "supported:"}},
-        {"data_format", tweak_channels_first, NNOM_ERR_UNSUPPORTED,
-         {"'conv'", "Conv2D", "channels_first", "channels_last"}},
+        {"data_format", tweak_data_format, NNOM_ERR_UNSUPPORTED,
+         {"'conv'", "Conv2D", "channels_middle", "channels_last, channels_first"}},
         {"groups", tweak_groups, NNOM_ERR_UNSUPPORTED, {"'conv'", "Conv2D", "groups=2"}},
         {"causal padding on Conv2D", tweak_causal, NNOM_ERR_UNSUPPORTED, {"'conv'", "causal", "valid, same"}},
         {"activation glu", tweak_glu, NNOM_ERR_UNSUPPORTED, {"'fc'", "glu", "gelu", "hard_tanh"}},
@@ -788,6 +802,10 @@ static void test_config(void)
         {"Add (3, 3, 4) + (5, 5, 2)", tweak_add_unbroadcastable, NNOM_ERR_SHAPE,
          {"'flat'", "(3, 3, 4)", "(5, 5, 2)", "broadcast"}},
         {"PReLU without alpha", tweak_prelu_no_alpha, NNOM_ERR_SHAPE, {"'flat'", "PReLU", "alpha", "holds 0"}},
+        {"channels_first with softmax", tweak_channels_first_softmax, NNOM_ERR_UNSUPPORTED,
+         {"'conv'", "softmax", "channels_first", "separate Softmax layer"}},
+        {"TimeDistributed(channels_first)", tweak_time_distributed_channels_first, NNOM_ERR_UNSUPPORTED,
+         {"'flat'", "channels_first", "inside TimeDistributed", "channels_last"}},
         {"Permute dims repeated", tweak_permute_repeated, NNOM_ERR_KERAS, {"'flat'", "Permute", "dims", "1 to 3"}},
         {"Permute dims short", tweak_permute_short, NNOM_ERR_KERAS, {"'flat'", "Permute", "dims", "3 axes"}},
         {"RepeatVector of an image", tweak_repeat_image, NNOM_ERR_SHAPE, {"'flat'", "RepeatVector", "rank 1",

@@ -181,6 +181,10 @@ typedef struct kr_value {
     int fold;          /* = plan when that layer's output is linear (no activation yet) and read by nothing
                           else, so that the next layer may change it in place: a BatchNormalization folds into
                           its weights (conv, depthwise, dense), a ReLU fuses into it; -1 otherwise */
+    int chw;           /* 1: Keras sees it channels-first, (C, H, W) or (C, W), the runtime holds it HWC (shape is the
+                          stored one; keras_layout.c) */
+    int as_keras;      /* plan + 1 of the PERMUTE giving a chw value in Keras' layout, 0 none yet */
+    int as_hwc;        /* plan + 1 of the PERMUTE giving a Keras channels-first value HWC, 0 none yet */
 } kr_value;
 
 /* One nnom layer to be added to the float32 model. Plan index = model layer id. */
@@ -209,6 +213,7 @@ typedef struct kr_ctx {
     const char *const *weight_subs; /* a wrapper's layer (TimeDistributed): the sub-layers holding its weights */
     int n_weight_subs;
     int time_distributed;      /* converting the layer a TimeDistributed wraps (a Conv1D then runs on every step) */
+    int channels_first;        /* converting a data_format="channels_first" layer on HWC inputs (keras_layout.c) */
     nnom_status status;        /* the status of the last failure recorded through kr_plan_add() or an allocation */
 } kr_ctx;
 
@@ -217,11 +222,30 @@ typedef struct kr_ctx {
  * (out->fold is -1 on entry). */
 typedef nnom_status (*kr_build_fn)(kr_ctx *x, const kr_value *const *in, int n_in, kr_value *out);
 
+/* How a class reads values Keras sees channels-first (keras_layout.c). */
+typedef enum kr_layout_rule {
+    KR_LAYOUT_KERAS = 0,       /* in Keras' layout (a PERMUTE puts marked inputs back) */
+    KR_LAYOUT_DATA_FORMAT = 1, /* its data_format option: channels_first reads HWC and marks its output */
+    KR_LAYOUT_ELEMENTWISE = 2, /* any layout: marked inputs of one rank pass, the output is marked */
+    KR_LAYOUT_AXIS = 3         /* as ELEMENTWISE, with option 'axis' moved to the stored layout */
+} kr_layout_rule;
+
 typedef struct kr_class {
     const char *name;
     kr_build_fn build;
     int min_inputs, max_inputs;
+    kr_layout_rule layout;
 } kr_class;
+
+/* The shape Keras sees of @p v (its stored shape unless v->chw). */
+nnom_shape kr_keras_shape(const kr_value *v);
+/* The plan giving @p v in Keras' layout (a PERMUTE, made once, for a chw value); -1 on failure. */
+int kr_keras_plan(kr_ctx *x, kr_value *v);
+/* Readies the inputs of the call being converted for its class's layout @p rule: replaces in[j] by local[j]
+ * where a PERMUTE is needed, may point x->layer at @p copy with a rewritten config (*owned, to be freed with
+ * cJSON_Delete after the build), may set x->channels_first; *out_chw: the output is to be marked. */
+nnom_status kr_layout_prepare(kr_ctx *x, kr_layout_rule rule, const kr_value **in, kr_value *local, int n_in,
+                              kr_layer *copy, cJSON **owned, int *out_chw);
 
 /* The class entry for a Keras class_name, or NULL if unsupported. */
 const kr_class *kr_class_find(const char *class_name);

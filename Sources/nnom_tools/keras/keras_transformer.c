@@ -99,7 +99,7 @@ static nnom_status build_layer_norm(kr_ctx *x, const kr_value *const *in, int n_
 }
 
 static const kr_class transformer_classes[] = {
-    {"LayerNormalization", build_layer_norm, 1, 1},
+    {"LayerNormalization", build_layer_norm, 1, 1, KR_LAYOUT_KERAS},
 };
 
 const kr_class *kr_transformer_class_find(const char *class_name)
@@ -163,7 +163,7 @@ static nnom_status build_user_op(kr_ctx *x, const kr_value *const *in, int n_in,
     return NNOM_OK;
 }
 
-static const kr_class user_op_class = {"(user operator)", build_user_op, 1, NNOM_MAX_INPUTS};
+static const kr_class user_op_class = {"(user operator)", build_user_op, 1, NNOM_MAX_INPUTS, KR_LAYOUT_KERAS};
 
 const kr_class *kr_user_op_class(const nnom_op_registry *ops, const kr_layer *layer)
 {
