@@ -145,6 +145,10 @@ typedef enum nnom_dtype {
  *  - PERMUTE: reorders the axes of its input (Keras' Permute). shape_rank: the input's rank; shape[0 ..
  *    rank-1]: the permutation, output axis i is input axis shape[i] (0-based, batch excluded). No blobs;
  *    s8: same quantisation (file format 1.6).
+ *  - SUM_POOL1D/2D, GLOBAL_SUM_POOL: the sum of each window's valid cells (of every position), with
+ *    the parameters and shapes of AVG_POOL1D/2D, GLOBAL_AVG_POOL (NNoM's SumPool, GlobalSumPool; no Keras
+ *    class). f32: no blobs. s8: 0 int32[2] = {multiplier, shift} ~ input scale / output scale
+ *    (nnom_quant_avg_pool_params()), required: y = sat8(rq(S - n x_zp) + y_zp) (file format 1.6).
  */
 typedef enum nnom_layer_type {
     NNOM_LAYER_INPUT = 0,
@@ -193,7 +197,10 @@ typedef enum nnom_layer_type {
     NNOM_LAYER_LAYER_NORM = 43,
     NNOM_LAYER_MATMUL = 44,
     NNOM_LAYER_PERMUTE = 45,
-    NNOM_LAYER_TYPE_COUNT = 46,
+    NNOM_LAYER_SUM_POOL1D = 46,
+    NNOM_LAYER_SUM_POOL2D = 47,
+    NNOM_LAYER_GLOBAL_SUM_POOL = 48,
+    NNOM_LAYER_TYPE_COUNT = 49,
     NNOM_LAYER_TYPE_FORCE_32BIT = NNOM_ENUM_FORCE_32BIT /**< not a value: keeps the enum 4 bytes wide */
 } nnom_layer_type;
 
