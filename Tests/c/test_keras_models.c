@@ -65,6 +65,8 @@ static const fixture FIXTURES[] = {
     {"minmax_block", SQNR_OTHERS, 0},
     {"conv_transpose", SQNR_CONV_DENSE, 0},
     {"conv1d_transpose", SQNR_CONV_DENSE, 0},
+    {"conv_transpose_dilated", SQNR_CONV_DENSE, 0},
+    {"conv1d_transpose_dilated", SQNR_CONV_DENSE, 0},
     {"broadcast_rows", SQNR_OTHERS, 0},
     {"broadcast_scalar", SQNR_OTHERS, 0},
     {"broadcast_channel", SQNR_OTHERS, 0},

@@ -622,6 +622,7 @@ static void tweak_transpose_dilated(cJSON *r)
     cJSON_ReplaceItemInObject(layer_object(r, "conv"), "class_name", cJSON_CreateString("Conv2DTranspose"));
     int d[2] = {2, 2};
     set_item(layer_config(r, "conv"), "dilation_rate", cJSON_CreateIntArray(d, 2));
+    set_item(layer_config(r, "conv"), "strides", cJSON_CreateIntArray(d, 2));
 }
 static void tweak_transpose_full(cJSON *r)
 {
@@ -794,9 +795,9 @@ static void test_config(void)
         {"ELU alpha text", tweak_elu_alpha_text, NNOM_ERR_KERAS, {"'flat'", "ELU", "alpha", "number"}},
         {"PReLU shared axis 5", tweak_prelu_axis, NNOM_ERR_KERAS, {"'flat'", "PReLU", "shared_axes", "1 to 3"}},
         {"TimeDistributed(Conv2D)", tweak_time_distributed_conv, NNOM_ERR_UNSUPPORTED,
-         {"'flat'", "TimeDistributed(Conv2D)", "Dense", "Conv1D"}},
-        {"Conv2DTranspose dilated", tweak_transpose_dilated, NNOM_ERR_UNSUPPORTED,
-         {"'conv'", "Conv2DTranspose", "dilation_rate=2", "supported: 1"}},
+         {"'flat'", "TimeDistributed(Conv2D)", "rank 4", "Conv1D"}},
+        {"Conv2DTranspose dilated, strided", tweak_transpose_dilated, NNOM_ERR_UNSUPPORTED,
+         {"'conv'", "Conv2DTranspose", "dilation_rate=2 with strides=2", "stride 1"}},
         {"Conv2DTranspose padding full", tweak_transpose_full, NNOM_ERR_UNSUPPORTED,
          {"'conv'", "'full'", "valid", "same"}},
         {"Add (3, 3, 4) + (5, 5, 2)", tweak_add_unbroadcastable, NNOM_ERR_SHAPE,
