@@ -648,7 +648,8 @@ static void check_table_is_complete(void)
         if (n < 7 || strcmp(e->d_name + n - 6, ".keras") != 0) continue;
         if (strncmp(e->d_name, "bad_", 4) == 0 || strncmp(e->d_name, "rnn_", 4) == 0 ||
             strncmp(e->d_name, "user_op_", 8) == 0 ||
-            strcmp(e->d_name, "digits_cnn.keras") == 0 || strcmp(e->d_name, "digits_mnv3.keras") == 0)
+            strcmp(e->d_name, "digits_cnn.keras") == 0 || strcmp(e->d_name, "digits_mnv3.keras") == 0 ||
+            strcmp(e->d_name, "digits_cf.keras") == 0)
             continue;
         int found = 0;
         for (int f = 0; f < N_FIXTURES; f++)
@@ -715,5 +716,6 @@ int main(void)
     check_channels_first_layers("channels_first1d", 2, 1);
     test_digits("digits_cnn");
     test_digits("digits_mnv3");
+    test_digits("digits_cf");
     return tu_finish("test_keras_models");
 }
