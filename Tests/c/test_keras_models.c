@@ -608,8 +608,8 @@ done:
 }
 
 /* A channels_first model is converted onto HWC values: a PERMUTE where Keras' layout enters (the input) and one
- * per value read in Keras' layout (a channels_last Flatten, a model output), shared by its readers, and a
- * BatchNormalization(axis=1) folds into the conv before it as it does channels_last. */
+ * per value read in Keras' layout (a model output, a layer that needs it), shared by its readers; a Flatten ->
+ * Dense needs none; a BatchNormalization(axis=1) folds into the conv before it as it does channels_last. */
 static void check_channels_first_layers(const char *name, int32_t permutes, int32_t affine_layers)
 {
     char path[512];
@@ -710,10 +710,13 @@ int main(void)
            "int8 SQNR: worst output against float32, floor %.0f dB for conv/dense, %.0f dB otherwise)\n\n",
            FLOAT_RTOL, SQNR_CONV_DENSE, SQNR_OTHERS);
 
-    /* the input and the last image (read by a Flatten and an output); the input, the last sequence; the
-     * depthwise layers of SeparableConv2D and DepthwiseConv1D */
+    /* channels_first2d: the input and the last image, an output (its Flatten -> Dense reorders the Dense's rows);
+     * channels_first1d: the input, the last sequence as an output and again for its Flatten, an output too;
+     * digits_cf: its own Permute and the input to its first conv. The depthwise layers: SeparableConv2D's,
+     * DepthwiseConv1D, the Normalization */
     check_channels_first_layers("channels_first2d", 2, 1);
-    check_channels_first_layers("channels_first1d", 2, 1);
+    check_channels_first_layers("channels_first1d", 3, 1);
+    check_channels_first_layers("digits_cf", 2, 1);
     test_digits("digits_cnn");
     test_digits("digits_mnv3");
     test_digits("digits_cf");

@@ -34,7 +34,16 @@ nnom_status kr_build_dense(kr_ctx *x, const kr_value *const *in, int n_in, kr_va
         kr_weights_free(&w);
         return x->status;
     }
-    kr_kernel_to_ohwi(w.a[0].data, wt, 1, 1, cin, units);
+    if (in[0]->flat_hwc) {
+        /* the input holds Keras' (C, H, W) flat vector in HWC order: row j of ours is Keras' row of that element */
+        const float *src = w.a[0].data;
+        for (int32_t j = 0; j < cin; j++) {
+            const int64_t r = kr_keras_flat_index(&in[0]->flat_shape, j);
+            for (int32_t o = 0; o < units; o++) wt[(size_t)o * cin + j] = src[(size_t)r * units + o];
+        }
+    } else {
+        kr_kernel_to_ohwi(w.a[0].data, wt, 1, 1, cin, units);
+    }
     if (use_bias) memcpy(b, w.a[1].data, (size_t)units * sizeof(float));
     kr_weights_free(&w);
     nnom_layer_params p;

@@ -185,6 +185,9 @@ typedef struct kr_value {
                           stored one; keras_layout.c) */
     int as_keras;      /* plan + 1 of the PERMUTE giving a chw value in Keras' layout, 0 none yet */
     int as_hwc;        /* plan + 1 of the PERMUTE giving a Keras channels-first value HWC, 0 none yet */
+    int flat_hwc;      /* a vector flattened from a chw value in its stored (HWC) order, not Keras' (C, H, W): plan
+                          + 1 of that chw value, whose stored shape is flat_shape; 0 for every other value */
+    nnom_shape flat_shape;
 } kr_value;
 
 /* One nnom layer to be added to the float32 model. Plan index = model layer id. */
@@ -227,8 +230,17 @@ typedef enum kr_layout_rule {
     KR_LAYOUT_KERAS = 0,       /* in Keras' layout (a PERMUTE puts marked inputs back) */
     KR_LAYOUT_DATA_FORMAT = 1, /* its data_format option: channels_first reads HWC and marks its output */
     KR_LAYOUT_ELEMENTWISE = 2, /* any layout: marked inputs of one rank pass, the output is marked */
-    KR_LAYOUT_AXIS = 3         /* as ELEMENTWISE, with option 'axis' moved to the stored layout */
+    KR_LAYOUT_AXIS = 3,        /* as ELEMENTWISE, with option 'axis' moved to the stored layout */
+    KR_LAYOUT_FLATTEN = 4,     /* Flatten: as DATA_FORMAT; channels_last flattens a chw value as stored (kr_value.flat_hwc) */
+    KR_LAYOUT_FLAT_ROWS = 5    /* Dense: as KERAS, but reads a flat_hwc vector as it is (its kernel rows reordered) */
 } kr_layout_rule;
+
+/* What kr_layout_prepare() says about the output of the call being converted. */
+typedef struct kr_layout_out {
+    int chw;                   /* mark it chw (when its rank is 2 or 3) */
+    int flat_hwc;              /* a vector: tag it flat_hwc (plan + 1), with flat_shape */
+    nnom_shape flat_shape;
+} kr_layout_out;
 
 typedef struct kr_class {
     const char *name;
@@ -239,13 +251,16 @@ typedef struct kr_class {
 
 /* The shape Keras sees of @p v (its stored shape unless v->chw). */
 nnom_shape kr_keras_shape(const kr_value *v);
-/* The plan giving @p v in Keras' layout (a PERMUTE, made once, for a chw value); -1 on failure. */
+/* The plan giving @p v in Keras' layout (a PERMUTE, made once, for a chw value; a PERMUTE and a FLATTEN
+ * for a flat_hwc vector); -1 on failure. */
 int kr_keras_plan(kr_ctx *x, kr_value *v);
+/* The Keras (C, H, W) / (C, W) flat index of element @p j of a vector flattened from stored shape @p s. */
+int64_t kr_keras_flat_index(const nnom_shape *s, int64_t j);
 /* Readies the inputs of the call being converted for its class's layout @p rule: replaces in[j] by local[j]
  * where a PERMUTE is needed, may point x->layer at @p copy with a rewritten config (*owned, to be freed with
- * cJSON_Delete after the build), may set x->channels_first; *out_chw: the output is to be marked. */
+ * cJSON_Delete after the build), may set x->channels_first; *lo: how to mark the output. */
 nnom_status kr_layout_prepare(kr_ctx *x, kr_layout_rule rule, const kr_value **in, kr_value *local, int n_in,
-                              kr_layer *copy, cJSON **owned, int *out_chw);
+                              kr_layer *copy, cJSON **owned, kr_layout_out *lo);
 
 /* The class entry for a Keras class_name, or NULL if unsupported. */
 const kr_class *kr_class_find(const char *class_name);

@@ -14,10 +14,15 @@
  *                          between inputs of one rank commutes with the permutation), identities).
  *   KR_LAYOUT_AXIS         as ELEMENTWISE, with its option 'axis' moved to the stored layout (BatchNormalization
  *                          axis=1 becomes the last axis; Concatenate on channels joins the last axis).
- *   KR_LAYOUT_KERAS        every marked input is first put back in Keras' layout by a PERMUTE (Dense, a
- *                          channels_last Flatten, Reshape, softmax, recurrent layers, ...), as are the model's
- *                          outputs.
- * Each PERMUTE made for a value is kept with the value and shared by its readers.
+ *   KR_LAYOUT_FLATTEN      Flatten: channels_first as DATA_FORMAT; a channels_last Flatten of a marked value
+ *                          (Keras' (C, H, W) order) flattens it as stored and tags the vector (flat_hwc)
+ *   KR_LAYOUT_FLAT_ROWS    Dense: reads a tagged vector as it is and reorders its kernel's rows to match
+ *                          (so the usual Flatten -> Dense of a ported model costs no copy); else as KERAS.
+ *   KR_LAYOUT_KERAS        every marked input is first put back in Keras' layout by a PERMUTE (Reshape,
+ *                          softmax, recurrent layers, ...), a tagged vector by a PERMUTE and a FLATTEN of
+ *                          the value it came from, as are the model's outputs.
+ * Element-wise layers of one tagged vector pass its tag on. Each PERMUTE made for a value is kept with the
+ * value and shared by its readers.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,19 +63,42 @@ static int plan_permute(kr_ctx *x, int plan, const nnom_shape *from, int to_hwc,
 
 int kr_keras_plan(kr_ctx *x, kr_value *v)
 {
-    if (!v->chw) return v->plan;
+    if (!v->chw && !v->flat_hwc) return v->plan;
     if (v->as_keras == 0) {
-        const int id = plan_permute(x, v->plan, &v->shape, 0, kr_keras_shape(v));
+        int id;
+        if (v->chw) {
+            id = plan_permute(x, v->plan, &v->shape, 0, kr_keras_shape(v));
+        } else { /* the chw value it was flattened from, in Keras' layout, flattened */
+            kr_value src;
+            memset(&src, 0, sizeof src);
+            src.shape = v->flat_shape;
+            src.chw = 1;
+            id = plan_permute(x, v->flat_hwc - 1, &v->flat_shape, 0, kr_keras_shape(&src));
+            nnom_layer_params p;
+            memset(&p, 0, sizeof p);
+            if (id >= 0) id = kr_plan_add(x, NNOM_LAYER_FLATTEN, "/flat", &id, 1, &p, v->shape);
+        }
         if (id < 0) return -1;
         v->as_keras = id + 1;
     }
     return v->as_keras - 1;
 }
 
+int64_t kr_keras_flat_index(const nnom_shape *s, int64_t j)
+{
+    /* stored (H, W, C) / (W, C) row-major: j = p * C + c for position p; Keras (C, positions): c * P + p */
+    const int64_t C = s->dims[s->rank - 1], P = kr_count_of(s) / C;
+    return (j % C) * P + j / C;
+}
+
 /* The plan of @p v stored HWC (a channels-first reader's view): the value itself when marked, else a PERMUTE
  * of its Keras layout (rank 2 and 3; a vector is the same in both). */
 static int hwc_plan(kr_ctx *x, kr_value *v, nnom_shape *shape)
 {
+    if (v->flat_hwc) {
+        *shape = v->shape;
+        return kr_keras_plan(x, v);
+    }
     if (v->chw || v->shape.rank < 2) {
         *shape = v->shape;
         return v->plan;
@@ -112,9 +140,9 @@ static nnom_status move_axis(kr_ctx *x, cJSON *cfg, const char *key, int rank)
 }
 
 nnom_status kr_layout_prepare(kr_ctx *x, kr_layout_rule rule, const kr_value **in, kr_value *local, int n_in,
-                              kr_layer *copy, cJSON **owned, int *out_chw)
+                              kr_layer *copy, cJSON **owned, kr_layout_out *lo)
 {
-    *out_chw = 0;
+    memset(lo, 0, sizeof *lo);
     *owned = NULL;
     /* numpy broadcasting of inputs of one rank commutes with permuting all their axes alike */
     int any = 0, all = 1, same = 1;
@@ -124,7 +152,23 @@ nnom_status kr_layout_prepare(kr_ctx *x, kr_layout_rule rule, const kr_value **i
         same &= in[j]->shape.rank == in[0]->shape.rank;
     }
     const int channels_first = strcmp(kr_cfg_string(x, "data_format", "channels_last"), "channels_first") == 0;
-    if (rule == KR_LAYOUT_DATA_FORMAT && channels_first) {
+    /* a Flatten of Keras' (C, H, W) order: the stored order, with the Dense reading it reordering its rows */
+    if (rule == KR_LAYOUT_FLATTEN && !channels_first && in[0]->chw) {
+        lo->flat_hwc = in[0]->plan + 1;
+        lo->flat_shape = in[0]->shape;
+        local[0] = *in[0];
+        local[0].chw = 0;
+        in[0] = &local[0];
+        return NNOM_OK;
+    }
+    if (rule == KR_LAYOUT_FLAT_ROWS && in[0]->flat_hwc) return NNOM_OK;
+    /* an element-wise function of one vector keeps its order */
+    if (rule == KR_LAYOUT_ELEMENTWISE && n_in == 1 && in[0]->flat_hwc && !has_softmax(x)) {
+        lo->flat_hwc = in[0]->flat_hwc;
+        lo->flat_shape = in[0]->flat_shape;
+        return NNOM_OK;
+    }
+    if ((rule == KR_LAYOUT_DATA_FORMAT || rule == KR_LAYOUT_FLATTEN) && channels_first) {
         if (has_softmax(x))
             return kr_layer_fail(x, NNOM_ERR_UNSUPPORTED, "an inline softmax with data_format 'channels_first' is not "
                                  "supported (Keras takes it over the width); use a separate Softmax layer");
@@ -133,12 +177,12 @@ nnom_status kr_layout_prepare(kr_ctx *x, kr_layout_rule rule, const kr_value **i
             local[j].plan = hwc_plan(x, (kr_value *)in[j], &local[j].shape);
             if (local[j].plan < 0) return x->status;
             if (!in[j]->chw) local[j].fold = -1;
-            local[j].chw = 0;
+            local[j].chw = local[j].flat_hwc = 0;
             local[j].as_keras = local[j].as_hwc = 0;
             in[j] = &local[j];
         }
         x->channels_first = 1;
-        *out_chw = 1;
+        lo->chw = 1;
         return NNOM_OK;
     }
     if (any && all && same && !has_softmax(x) && (rule == KR_LAYOUT_ELEMENTWISE || rule == KR_LAYOUT_AXIS)) {
@@ -151,17 +195,17 @@ nnom_status kr_layout_prepare(kr_ctx *x, kr_layout_rule rule, const kr_value **i
             copy->config = *owned;
             x->layer = copy;
         }
-        *out_chw = 1;
+        lo->chw = 1;
         return NNOM_OK;
     }
     for (int j = 0; j < n_in; j++) {
-        if (!in[j]->chw) continue;
+        if (!in[j]->chw && !in[j]->flat_hwc) continue;
         local[j] = *in[j];
         local[j].plan = kr_keras_plan(x, (kr_value *)in[j]);
         if (local[j].plan < 0) return x->status;
         local[j].shape = kr_keras_shape(in[j]);
         local[j].fold = -1;
-        local[j].chw = 0;
+        local[j].chw = local[j].flat_hwc = 0;
         local[j].as_keras = local[j].as_hwc = 0;
         in[j] = &local[j];
     }

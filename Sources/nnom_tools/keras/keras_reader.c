@@ -283,8 +283,9 @@ static nnom_status build_call(walk *w, int li, int k)
     out->fold = -1;
     kr_layer copy;
     cJSON *owned = NULL;
-    int out_chw = 0;
-    if (st == NNOM_OK) st = kr_layout_prepare(x, cls->layout, in, local, n->n_in, &copy, &owned, &out_chw);
+    kr_layout_out lo;
+    memset(&lo, 0, sizeof lo);
+    if (st == NNOM_OK) st = kr_layout_prepare(x, cls->layout, in, local, n->n_in, &copy, &owned, &lo);
     if (st == NNOM_OK) st = cls->build(x, (const kr_value *const *)in, n->n_in, out);
     x->layer = L;
     x->channels_first = 0;
@@ -292,7 +293,11 @@ static nnom_status build_call(walk *w, int li, int k)
     free((void *)in);
     free(local);
     if (st != NNOM_OK) return st;
-    out->chw = out_chw && out->shape.rank >= 2;
+    out->chw = lo.chw && out->shape.rank >= 2;
+    if (lo.flat_hwc && out->shape.rank == 1) {
+        out->flat_hwc = lo.flat_hwc;
+        out->flat_shape = lo.flat_shape;
+    }
     /* the planned layer now computes this call's output: a BatchNormalization folded into a conv, a ReLU
      * fused into it, a Dropout passing it on each take it over */
     snprintf(x->plans[out->plan].keras, sizeof x->plans[out->plan].keras, "%s", x->base);
