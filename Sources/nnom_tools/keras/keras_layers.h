@@ -13,6 +13,7 @@
  *   keras_reshape.c      Flatten, Reshape, Permute, RepeatVector, ZeroPadding, Cropping, UpSampling,
  *                        identities, TimeDistributed, Masking
  *   keras_recurrent.c    SimpleRNN, GRU, LSTM, Bidirectional
+ *   keras_layout.c       channels_first models: values held HWC, PERMUTEs where Keras' layout is read
  *
  * Each converter reads the layer's config (rejecting options it cannot reproduce exactly, with a
  * message naming the option and what is supported), reads and checks its weights against the
