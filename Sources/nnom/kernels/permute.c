@@ -29,6 +29,11 @@ void nnom_permute(const nnom_permute_args *a, const void *in, void *out)
                 dst += (size_t)n2 * es;
                 continue;
             }
-            for (int32_t i2 = 0; i2 < n2; i2++, dst += es) memcpy(dst, row + (size_t)i2 * s2 * es, es);
+            /* constant-size copies, which compilers turn into single loads and stores */
+            if (es == 1) {
+                for (int32_t i2 = 0; i2 < n2; i2++) *dst++ = row[(size_t)i2 * s2];
+            } else {
+                for (int32_t i2 = 0; i2 < n2; i2++, dst += 4) memcpy(dst, row + (size_t)i2 * s2 * 4, 4);
+            }
         }
 }

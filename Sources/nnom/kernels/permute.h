@@ -16,7 +16,7 @@ typedef struct nnom_permute_args {
     int32_t rank;                         /**< 1 to NNOM_PERMUTE_MAX_RANK */
     int32_t in_dims[NNOM_PERMUTE_MAX_RANK]; /**< input dims [0 .. rank-1], each >= 1 */
     int32_t perm[NNOM_PERMUTE_MAX_RANK];  /**< output axis i is input axis perm[i]; a permutation of 0 .. rank-1 */
-    uint32_t elem_size;                   /**< bytes per element: 1 or 4 */
+    uint32_t elem_size;                   /**< bytes per element: 1 or 4 (nothing else) */
 } nnom_permute_args;
 
 /** out[i0][i1][i2] = in[j] with j[perm[k]] = i[k]: output dims are in_dims[perm[k]]. */
