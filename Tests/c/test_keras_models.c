@@ -625,6 +625,16 @@ static void check_channels_first_layers(const char *name, int32_t permutes, int3
         TU_REQUIRE(nnom_model_layer_info(m, i, &info) == NNOM_OK, "layer info");
         n_permute += info.type == NNOM_LAYER_PERMUTE;
         n_depthwise += info.type == NNOM_LAYER_DEPTHWISE_CONV1D || info.type == NNOM_LAYER_DEPTHWISE_CONV2D;
+        /* a layer holding a Keras output in HWC order does not claim it (per-layer comparisons with Keras would
+         * compare other elements); the PERMUTE back to Keras' layout does */
+        const char *k = nnom_converter_keras_layer(c, i);
+        const int held_hwc = info.type == NNOM_LAYER_CONV1D || info.type == NNOM_LAYER_CONV2D ||
+                             info.type == NNOM_LAYER_MAX_POOL1D || info.type == NNOM_LAYER_MAX_POOL2D;
+        TU_CHECK(!held_hwc || k == NULL, "%s: layer '%s' (%s) holds a channels-first output as HWC but claims "
+                 "Keras layer '%s'", name, info.name, info.type_name, k ? k : "");
+        if (strstr(info.name, "/to_chw"))
+            TU_CHECK(k != NULL, "%s: layer '%s' gives a Keras output in Keras' layout but claims none", name,
+                     info.name);
     }
     TU_CHECK(n_permute == permutes, "%s: %d PERMUTE layers, expected %d", name, (int)n_permute, (int)permutes);
     TU_CHECK(n_depthwise == affine_layers, "%s: %d depthwise layers, expected %d (a BatchNormalization not folded?)",

@@ -195,6 +195,8 @@ typedef struct kr_plan {
     nnom_layer_desc desc;      /* inputs are plan indices; name set when the model is built */
     char name[192];            /* wanted name, before truncation and de-duplication */
     char keras[192];           /* the last Keras call whose output this layer computes ("" none) */
+    int stored_hwc;            /* 1: it holds that output in another order than Keras' (a chw or flat_hwc value of a
+                                  channels_first model), so it is not reported as computing it; its PERMUTE is */
     nnom_shape shape;          /* output shape (INPUT: the input shape) */
     /* Weighted layers: float weights in converter memory, for BatchNormalization folding. */
     float *w;

@@ -74,11 +74,14 @@ int kr_keras_plan(kr_ctx *x, kr_value *v)
             src.shape = v->flat_shape;
             src.chw = 1;
             id = plan_permute(x, v->flat_hwc - 1, &v->flat_shape, 0, kr_keras_shape(&src));
+            if (id >= 0) memcpy(x->plans[id].keras, x->plans[v->flat_hwc - 1].keras, sizeof x->plans[id].keras);
             nnom_layer_params p;
             memset(&p, 0, sizeof p);
             if (id >= 0) id = kr_plan_add(x, NNOM_LAYER_FLATTEN, "/flat", &id, 1, &p, v->shape);
         }
         if (id < 0) return -1;
+        /* this PERMUTE (or FLATTEN) computes the Keras output the value holds in another order */
+        memcpy(x->plans[id].keras, x->plans[v->plan].keras, sizeof x->plans[id].keras);
         v->as_keras = id + 1;
     }
     return v->as_keras - 1;

@@ -298,6 +298,7 @@ static nnom_status build_call(walk *w, int li, int k)
         out->flat_hwc = lo.flat_hwc;
         out->flat_shape = lo.flat_shape;
     }
+    x->plans[out->plan].stored_hwc = out->chw || out->flat_hwc;
     /* the planned layer now computes this call's output: a BatchNormalization folded into a conv, a ReLU
      * fused into it, a Dropout passing it on each take it over */
     snprintf(x->plans[out->plan].keras, sizeof x->plans[out->plan].keras, "%s", x->base);
@@ -370,7 +371,7 @@ static nnom_status keep_keras_layers(kr_ctx *x)
     if (!c->keras_layers) return nnom_converter_fail(c, NNOM_ERR_NO_MEMORY, "out of memory");
     for (int i = 0; i < x->n_plans; i++) {
         const size_t len = strlen(x->plans[i].keras);
-        if (len == 0) continue;
+        if (len == 0 || x->plans[i].stored_hwc) continue;
         char *copy = (char *)nnom_store_alloc(&c->store, len + 1);
         if (!copy) return nnom_converter_fail(c, NNOM_ERR_NO_MEMORY, "out of memory");
         memcpy(copy, x->plans[i].keras, len + 1);
