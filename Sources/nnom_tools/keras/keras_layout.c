@@ -148,11 +148,11 @@ nnom_status kr_layout_prepare(kr_ctx *x, kr_layout_rule rule, const kr_value **i
     memset(lo, 0, sizeof *lo);
     *owned = NULL;
     /* numpy broadcasting of inputs of one rank commutes with permuting all their axes alike */
-    int any = 0, all = 1, same = 1;
+    int any = 0, all = 1, one_rank = 1;
     for (int j = 0; j < n_in; j++) {
         any |= in[j]->chw;
         all &= in[j]->chw;
-        same &= in[j]->shape.rank == in[0]->shape.rank;
+        one_rank &= in[j]->shape.rank == in[0]->shape.rank;
     }
     const int channels_first = strcmp(kr_cfg_string(x, "data_format", "channels_last"), "channels_first") == 0;
     /* a Flatten of Keras' (C, H, W) order: the stored order, with the Dense reading it reordering its rows */
@@ -188,7 +188,7 @@ nnom_status kr_layout_prepare(kr_ctx *x, kr_layout_rule rule, const kr_value **i
         lo->chw = 1;
         return NNOM_OK;
     }
-    if (any && all && same && !has_softmax(x) && (rule == KR_LAYOUT_ELEMENTWISE || rule == KR_LAYOUT_AXIS)) {
+    if (any && all && one_rank && !has_softmax(x) && (rule == KR_LAYOUT_ELEMENTWISE || rule == KR_LAYOUT_AXIS)) {
         if (rule == KR_LAYOUT_AXIS) {
             *copy = *x->layer;
             *owned = cJSON_Duplicate(kr_cfg(x), 1);
