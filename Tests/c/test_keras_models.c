@@ -76,6 +76,7 @@ static const fixture FIXTURES[] = {
     {"permute1d", SQNR_SINGLE_LAYER, 0},
     {"repeat_vector", SQNR_SINGLE_LAYER, 0},
     {"normalization", SQNR_SINGLE_LAYER, 0},
+    {"normalization1d", SQNR_SINGLE_LAYER, 0},
     {"channels_first2d", SQNR_OTHERS, 0},
     {"channels_first1d", SQNR_OTHERS, 0},
     {"resnet_block", SQNR_OTHERS, 0},

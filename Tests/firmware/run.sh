@@ -15,6 +15,8 @@
 #       minmax_block, mobilenet_v3_block  Minimum, Maximum, Average; MobileNetV3's block
 #                   (hard_swish, squeeze-excite with a (1, 1, C) Multiply, residual Add),
 #       conv_transpose, conv1d_transpose  Conv2DTranspose and Conv1DTranspose (portable kernel),
+#       digits_cf, channels_first2d, channels_first1d  channels_first models (PERMUTE layers, a Dense
+#                   reading HWC rows), permute, repeat_vector, conv_transpose_dilated,
 #       digits_gru, digits_lstm  the digits as sequences of 8 rows through a GRU / an
 #                   LSTM (Tests/fixtures/keras/rnn_digits_*.keras), 200 test images,
 #       tfl_*       int8 .tflite fixtures (Tests/fixtures/tflite) converted by the tools:
@@ -67,6 +69,15 @@ if [ -f "$fix/digits_mnv3.keras" ] && [ -f "$fix/digits_calib_x.npy" ] &&
 else
   echo "(digits MobileNetV3 skipped: no fixture, or a host build without the tools)"
 fi
+# a channels_first port of the digits CNN (Normalization, Permute, PERMUTEs at its input, a Dense taking
+# HWC rows)
+if [ -f "$fix/digits_cf.keras" ] && [ -f "$fix/digits_calib_x.npy" ] &&
+   "$build/host/make_headers" keras digits_cf "$fix/digits_cf.keras" "$fix/digits_calib_x.npy" \
+     "$fix/digits_test_x.npy" "$fix/digits_test_y.npy" "$gen" 500; then
+  models="$models;digits_cf"
+else
+  echo "(digits channels_first skipped: no fixture, or a host build without the tools)"
+fi
 # recurrent nets: the digits as 8 rows of 8 pixels through a GRU and an LSTM (labels: accuracy)
 for rnn in gru lstm; do
   if [ -f "$fix/rnn_digits_$rnn.keras" ] &&
@@ -86,7 +97,8 @@ else
   echo "(residual net skipped: no fixture, or a host build without the tools)"
 fi
 # every element-wise function (ACTIVATION layers: Keras 3's and tf.keras's) and PReLU: outputs only
-for f in functions functions_k3 minmax_block mobilenet_v3_block conv_transpose conv1d_transpose; do
+for f in functions functions_k3 minmax_block mobilenet_v3_block conv_transpose conv1d_transpose permute \
+         repeat_vector channels_first2d channels_first1d conv_transpose_dilated; do
   if [ -f "$fix/$f.keras" ] &&
      "$build/host/make_headers" keras "$f" "$fix/$f.keras" "$fix/$f.input.npy" "$fix/$f.input.npy" - "$gen" 8; then
     models="$models;$f"
