@@ -79,6 +79,7 @@ static const fixture FIXTURES[] = {
     {"normalization1d", SQNR_SINGLE_LAYER, 0},
     {"channels_first2d", SQNR_OTHERS, 0},
     {"channels_first1d", SQNR_OTHERS, 0},
+    {"channels_first_permute", SQNR_OTHERS, 0},
     {"resnet_block", SQNR_OTHERS, 0},
     {"inception_block", SQNR_OTHERS, 0},
     {"densenet_chain", SQNR_OTHERS, 0},
@@ -608,10 +609,11 @@ done:
     nnom_array_free(&calib);
 }
 
-/* A channels_first model is converted onto HWC values: a PERMUTE where Keras' layout enters (the input) and one
+/* A channels_first model is converted onto HWC values (with @p convs_hold_hwc, its conv and max pool layers hold
+ * channels-first outputs): a PERMUTE where Keras' layout enters (the input) and one
  * per value read in Keras' layout (a model output, a layer that needs it), shared by its readers; a Flatten ->
  * Dense needs none; a BatchNormalization(axis=1) folds into the conv before it as it does channels_last. */
-static void check_channels_first_layers(const char *name, int32_t permutes, int32_t affine_layers)
+static void check_channels_first_layers(const char *name, int32_t permutes, int32_t affine_layers, int convs_hold_hwc)
 {
     char path[512];
     fixture_path(path, sizeof path, name, ".keras");
@@ -629,8 +631,8 @@ static void check_channels_first_layers(const char *name, int32_t permutes, int3
         /* a layer holding a Keras output in HWC order does not claim it (per-layer comparisons with Keras would
          * compare other elements); the PERMUTE back to Keras' layout does */
         const char *k = nnom_converter_keras_layer(c, i);
-        const int held_hwc = info.type == NNOM_LAYER_CONV1D || info.type == NNOM_LAYER_CONV2D ||
-                             info.type == NNOM_LAYER_MAX_POOL1D || info.type == NNOM_LAYER_MAX_POOL2D;
+        const int held_hwc = convs_hold_hwc && (info.type == NNOM_LAYER_CONV1D || info.type == NNOM_LAYER_CONV2D ||
+                                                info.type == NNOM_LAYER_MAX_POOL1D || info.type == NNOM_LAYER_MAX_POOL2D);
         TU_CHECK(!held_hwc || k == NULL, "%s: layer '%s' (%s) holds a channels-first output as HWC but claims "
                  "Keras layer '%s'", name, info.name, info.type_name, k ? k : "");
         if (strstr(info.name, "/to_chw"))
@@ -723,11 +725,14 @@ int main(void)
 
     /* channels_first2d: the input and the last image, an output (its Flatten -> Dense reorders the Dense's rows);
      * channels_first1d: the input, the last sequence as an output and again for its Flatten, an output too;
-     * digits_cf: its own Permute and the input to its first conv. The depthwise layers: SeparableConv2D's,
-     * DepthwiseConv1D, the Normalization */
-    check_channels_first_layers("channels_first2d", 2, 1);
-    check_channels_first_layers("channels_first1d", 3, 1);
-    check_channels_first_layers("digits_cf", 2, 1);
+     * digits_cf: none (its Permute((3, 1, 2)) marks its input channels-first instead of moving it). The
+     * depthwise layers: SeparableConv2D's, DepthwiseConv1D, the Normalization */
+    check_channels_first_layers("channels_first2d", 2, 1, 1);
+    check_channels_first_layers("channels_first1d", 3, 1, 1);
+    check_channels_first_layers("digits_cf", 0, 1, 1);
+    /* channels_first_permute: (1, 3, 2) and (3, 2, 1) of the conv's output, the output s back to Keras' layout;
+     * its conv2d holds the output of the Permute((2, 3, 1)) after it, and claims it */
+    check_channels_first_layers("channels_first_permute", 3, 0, 0);
     test_digits("digits_cnn");
     test_digits("digits_mnv3");
     test_digits("digits_cf");

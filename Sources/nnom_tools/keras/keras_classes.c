@@ -56,7 +56,7 @@ static const kr_class classes[] = {
     {"Concatenate", kr_build_concatenate, 1, 1024, KR_LAYOUT_AXIS},
     {"Flatten", kr_build_flatten, 1, 1, KR_LAYOUT_FLATTEN},
     {"Reshape", kr_build_reshape, 1, 1, KR_LAYOUT_KERAS},
-    {"Permute", kr_build_permute, 1, 1, KR_LAYOUT_KERAS},
+    {"Permute", kr_build_permute, 1, 1, KR_LAYOUT_OWN},
     {"RepeatVector", kr_build_repeat_vector, 1, 1, KR_LAYOUT_KERAS},
     {"ZeroPadding1D", kr_build_pad_crop, 1, 1, KR_LAYOUT_DATA_FORMAT},
     {"ZeroPadding2D", kr_build_pad_crop, 1, 1, KR_LAYOUT_DATA_FORMAT},

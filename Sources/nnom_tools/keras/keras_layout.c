@@ -18,6 +18,9 @@
  *                          (Keras' (C, H, W) order) flattens it as stored and tags the vector (flat_hwc)
  *   KR_LAYOUT_FLAT_ROWS    Dense: reads a tagged vector as it is and reorders its kernel's rows to match
  *                          (so the usual Flatten -> Dense of a ported model costs no copy); else as KERAS.
+ *   KR_LAYOUT_OWN          Permute: a permutation of a marked value is one of its stored value (none at all when
+ *                          it gives back HWC), and Permute((3, 1, 2)) of an HWC value marks it instead of moving
+ *                          it, so a model that permutes its input to channels-first pays nothing for it.
  *   KR_LAYOUT_KERAS        every marked input is first put back in Keras' layout by a PERMUTE (Reshape,
  *                          softmax, recurrent layers, ...), a tagged vector by a PERMUTE and a FLATTEN of
  *                          the value it came from, as are the model's outputs.
@@ -165,6 +168,7 @@ nnom_status kr_layout_prepare(kr_ctx *x, kr_layout_rule rule, const kr_value **i
         return NNOM_OK;
     }
     if (rule == KR_LAYOUT_FLAT_ROWS && in[0]->flat_hwc) return NNOM_OK;
+    if (rule == KR_LAYOUT_OWN && !in[0]->flat_hwc) return NNOM_OK;
     /* an element-wise function of one vector keeps its order */
     if (rule == KR_LAYOUT_ELEMENTWISE && n_in == 1 && in[0]->flat_hwc && !has_softmax(x)) {
         lo->flat_hwc = in[0]->flat_hwc;

@@ -293,7 +293,7 @@ static nnom_status build_call(walk *w, int li, int k)
     free((void *)in);
     free(local);
     if (st != NNOM_OK) return st;
-    out->chw = lo.chw && out->shape.rank >= 2;
+    if (lo.chw) out->chw = out->shape.rank >= 2; /* else as the converter left it (KR_LAYOUT_OWN) */
     if (lo.flat_hwc && out->shape.rank == 1) {
         out->flat_hwc = lo.flat_hwc;
         out->flat_shape = lo.flat_shape;

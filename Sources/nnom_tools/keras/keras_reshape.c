@@ -240,11 +240,13 @@ nnom_status kr_build_time_distributed(kr_ctx *x, const kr_value *const *in, int 
     return st;
 }
 
-/* Permute(dims): output axis i is input axis dims[i] - 1 (Keras counts from 1, the batch excluded). */
+/* Permute(dims): output axis i is input axis dims[i] - 1 (Keras counts from 1, the batch excluded). Its input
+ * may be marked chw (keras_layout.c): Keras sees (C, H, W), the plan holds (H, W, C). */
 nnom_status kr_build_permute(kr_ctx *x, const kr_value *const *in, int n_in, kr_value *out)
 {
     (void)n_in;
-    const nnom_shape *is = &in[0]->shape;
+    const nnom_shape ks = kr_keras_shape(in[0]);
+    const nnom_shape *is = &ks;
     const cJSON *dims = kr_get(kr_cfg(x), "dims");
     if (!cJSON_IsArray(dims) || cJSON_GetArraySize(dims) != is->rank)
         return kr_layer_fail(x, NNOM_ERR_KERAS, "option 'dims' must list %d axes, one per axis of its input (batch "
@@ -261,8 +263,21 @@ nnom_status kr_build_permute(kr_ctx *x, const kr_value *const *in, int n_in, kr_
         if (!kr_json_int(cJSON_GetArrayItem(dims, i), 1, is->rank, &a) || (seen & (1 << a)))
             return kr_layer_fail(x, NNOM_ERR_KERAS, "option 'dims' must be a permutation of 1 to %d", (int)is->rank);
         seen |= 1 << a;
-        p.shape[i] = a - 1;
-        os.dims[i] = is->dims[a - 1];
+        /* the stored axis of Keras axis a - 1: the channels are last in a marked value */
+        const int k = a - 1;
+        p.shape[i] = !in[0]->chw ? k : (k == 0 ? is->rank - 1 : k - 1);
+        os.dims[i] = is->dims[k];
+    }
+    int identity = 1, to_chw = !in[0]->chw && is->rank >= 2;
+    for (int i = 0; i < is->rank; i++) {
+        identity &= p.shape[i] == i;
+        to_chw &= p.shape[i] == (i + is->rank - 1) % is->rank; /* the channels first, the positions after */
+    }
+    if (identity || to_chw) { /* no layer: the stored value is already the output, or is it marked */
+        out->plan = in[0]->plan;
+        out->shape = in[0]->shape;
+        out->chw = to_chw;
+        return NNOM_OK;
     }
     int id = kr_plan_add(x, NNOM_LAYER_PERMUTE, NULL, &in[0]->plan, 1, &p, os);
     if (id < 0) return x->status;
