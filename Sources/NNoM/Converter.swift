@@ -90,6 +90,8 @@ public struct ConversionReport: Sendable, Equatable {
 public final class Converter {
     /// The C handle, valid for the converter's lifetime.
     public let handle: OpaquePointer
+    /// The user operators Keras Lambda and custom layers map to (kept alive as long as the converter).
+    public let operators: OperatorRegistry?
 
     /// Converts an int8 TensorFlow Lite model (`nnom_convert_tflite`): the file is
     /// already quantised, so the int8 model is ready at once, bit-exact with
@@ -99,14 +101,21 @@ public final class Converter {
         try withCError { err in url.withUnsafeFileSystemRepresentation { nnom_convert_tflite($0, &converter, err) } }
         guard let converter else { throw NNoMError(.state, "nnom_convert_tflite returned no converter") }
         handle = converter
+        operators = nil
     }
 
-    /// Reads a Keras model and builds its float32 model.
-    public init(keras url: URL) throws {
+    /// Reads a Keras model and builds its float32 model. With @p operators, a Keras Lambda layer
+    /// becomes the user operator of its name, and a layer of a class the reader does not know the
+    /// operator of its class name (`nnom_keras_read_with_ops`); the models it gives use them.
+    public init(keras url: URL, operators: OperatorRegistry? = nil) throws {
         var converter: OpaquePointer?
-        try withCError { err in url.withUnsafeFileSystemRepresentation { nnom_keras_read($0, &converter, err) } }
+        let registry = operators.map { UnsafePointer($0.handle) }
+        try withCError { err in
+            url.withUnsafeFileSystemRepresentation { nnom_keras_read_with_ops($0, registry, &converter, err) }
+        }
         guard let converter else { throw NNoMError(.state, "nnom_keras_read returned no converter") }
         handle = converter
+        self.operators = operators
     }
 
     deinit {
@@ -226,7 +235,7 @@ public final class Converter {
         var bytes = [UInt8](repeating: 0, count: size)
         let status = bytes.withUnsafeMutableBytes { nnom_model_save(m, $0.baseAddress, size, &size) }
         try check(status, model: m)
-        return try Model(bytes: bytes, timing: timing)
+        return try Model(bytes: bytes, timing: timing, operators: operators)
     }
 
     /// Writes the int8 model as a .nnom file (`nnom_converter_save`).
@@ -250,8 +259,9 @@ public final class Converter {
     /// Reads, quantises and reports in one call; the report runs on the calibration samples.
     public static func convert(keras url: URL, calibration: [[Float]],
                                options: ConversionOptions = ConversionOptions(),
+                               operators: OperatorRegistry? = nil,
                                progress: ((Int, Int) -> Void)? = nil) throws -> (Model, ConversionReport) {
-        let converter = try Converter(keras: url)
+        let converter = try Converter(keras: url, operators: operators)
         try converter.quantize(calibration: calibration, options: options, progress: progress)
         let report = try converter.report(samples: calibration)
         return (try converter.int8Model(), report)

@@ -16,7 +16,11 @@ extension Model {
         let cName = name ?? headerName(for: url)
         try withCError { err in
             url.withUnsafeFileSystemRepresentation { path in
-                bytes.withUnsafeBytes { nnom_write_header($0.baseAddress, $0.count, path, cName, source, err) }
+                if operators != nil {
+                    // the bytes alone cannot be loaded without the registry: write from the loaded model
+                    return nnom_write_model_header(handle, path, cName, source, err)
+                }
+                return bytes.withUnsafeBytes { nnom_write_header($0.baseAddress, $0.count, path, cName, source, err) }
             }
         }
         return cName

@@ -17,6 +17,8 @@ public final class Model {
     /// the Swift API does not wrap; do not destroy it.
     public let handle: OpaquePointer
     private let storage: UnsafeMutableRawBufferPointer?
+    /// The user operators its CUSTOM layers run (kept alive as long as the model).
+    public let operators: OperatorRegistry?
 
     /// Element type of the model's activations.
     public let elementType: ElementType
@@ -44,8 +46,10 @@ public final class Model {
     ///   hook, so that `stats` reports per-layer time.
     /// - Parameter keepAllOutputs: keep every layer's output alive to the end
     ///   of a run (a larger arena), so that `layerOutputs(_:)` can read them.
-    public convenience init(contentsOf url: URL, timing: Bool = true, keepAllOutputs: Bool = false) throws {
-        try self.init(bytes: try readFile(url), timing: timing, keepAllOutputs: keepAllOutputs)
+    /// - Parameter operators: the user operators its CUSTOM layers name (see `OperatorRegistry`).
+    public convenience init(contentsOf url: URL, timing: Bool = true, keepAllOutputs: Bool = false,
+                            operators: OperatorRegistry? = nil) throws {
+        try self.init(bytes: try readFile(url), timing: timing, keepAllOutputs: keepAllOutputs, operators: operators)
     }
 
     /// Loads a model from the bytes of a .nnom file. Every offset, size, shape
@@ -54,7 +58,10 @@ public final class Model {
     ///   - bytes: the file's bytes (the model keeps its own aligned copy).
     ///   - timing: install a microsecond clock as the runtime's timer hook.
     ///   - keepAllOutputs: keep every layer's output (see `layerOutputs(_:)`).
-    public init(bytes: [UInt8], timing: Bool = true, keepAllOutputs: Bool = false) throws {
+    ///   - operators: the user operators its CUSTOM layers name; a model needing one it does not hold
+    ///     throws, naming the operator.
+    public init(bytes: [UInt8], timing: Bool = true, keepAllOutputs: Bool = false,
+                operators: OperatorRegistry? = nil) throws {
         // Weights are used in place: copy to storage that is aligned and lives as long as the model.
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: 16)
         buffer.copyBytes(from: bytes)
@@ -62,6 +69,7 @@ public final class Model {
         nnom_options_init(&options)
         if timing { options.timer = monotonicMicroseconds }
         options.keep_all_outputs = keepAllOutputs ? 1 : 0
+        options.op_registry = operators.map { UnsafePointer($0.handle) }
         var handle: OpaquePointer?
         do {
             try withCError { err in nnom_model_load(buffer.baseAddress, bytes.count, &options, &handle, err) }
@@ -82,6 +90,7 @@ public final class Model {
         }
         self.handle = handle
         self.storage = buffer
+        self.operators = operators
         let description = Model.describe(handle)
         elementType = description.elementType
         layers = description.layers

@@ -23,22 +23,27 @@ public actor ModelActor {
     /// The most bytes alive at any one layer; see ``Model/arenaLowerBound``.
     public nonisolated let arenaLowerBound: Int
 
-    /// Loads a .nnom file; see ``Model/init(contentsOf:timing:keepAllOutputs:)``.
+    /// Loads a .nnom file; see ``Model/init(contentsOf:timing:keepAllOutputs:operators:)``.
     /// - Parameters:
     ///   - url: the file's location.
     ///   - timing: install a microsecond clock as the runtime's timer hook.
     ///   - keepAllOutputs: keep every layer's output (see ``layerOutputs(_:)``).
-    public init(contentsOf url: URL, timing: Bool = true, keepAllOutputs: Bool = false) throws {
-        try self.init(model: Model(contentsOf: url, timing: timing, keepAllOutputs: keepAllOutputs))
+    ///   - operators: the user operators its CUSTOM layers name (``OperatorRegistry``).
+    public init(contentsOf url: URL, timing: Bool = true, keepAllOutputs: Bool = false,
+                operators: OperatorRegistry? = nil) throws {
+        try self.init(model: Model(contentsOf: url, timing: timing, keepAllOutputs: keepAllOutputs,
+                                   operators: operators))
     }
 
-    /// Loads a model from the bytes of a .nnom file; see ``Model/init(bytes:timing:keepAllOutputs:)``.
+    /// Loads a model from the bytes of a .nnom file; see ``Model/init(bytes:timing:keepAllOutputs:operators:)``.
     /// - Parameters:
     ///   - bytes: the file's bytes.
     ///   - timing: install a microsecond clock as the runtime's timer hook.
     ///   - keepAllOutputs: keep every layer's output (see ``layerOutputs(_:)``).
-    public init(bytes: [UInt8], timing: Bool = true, keepAllOutputs: Bool = false) throws {
-        try self.init(model: Model(bytes: bytes, timing: timing, keepAllOutputs: keepAllOutputs))
+    ///   - operators: the user operators its CUSTOM layers name (``OperatorRegistry``).
+    public init(bytes: [UInt8], timing: Bool = true, keepAllOutputs: Bool = false,
+                operators: OperatorRegistry? = nil) throws {
+        try self.init(model: Model(bytes: bytes, timing: timing, keepAllOutputs: keepAllOutputs, operators: operators))
     }
 
     private init(model: Model) {

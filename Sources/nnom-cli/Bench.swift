@@ -16,6 +16,8 @@ struct Bench: ParsableCommand {
     @Argument(help: "The .nnom model.")
     var model: String
 
+    @OptionGroup var operators: OperatorOptions
+
     @Option(help: "Number of timed inferences.")
     var runs = 100
 
@@ -28,7 +30,7 @@ struct Bench: ParsableCommand {
     }
 
     func run() throws {
-        let m = try loadModel(model, timing: true)
+        let m = try loadModel(model, timing: true, operators: operators)
         var seed: UInt32 = 0x2545_F491
         func next() -> UInt32 {
             seed = seed &* 1_664_525 &+ 1_013_904_223

@@ -13,6 +13,7 @@ struct Convert: ParsableCommand {
             Examples:
               nnom convert model.keras --calibration x_calib.npy -o model.nnom --header weights.h
               nnom convert model.tflite -o model.nnom --header weights.h
+              nnom convert model.keras --calibration x.npz --ops ./my_ops.so -o model.nnom   (Lambda layers as user operators)
             """
     )
 
@@ -51,7 +52,12 @@ struct Convert: ParsableCommand {
     @Option(help: "Report on the first N calibration samples only (default: all).")
     var reportSamples: Int?
 
+    @OptionGroup var operators: OperatorOptions
+
     func validate() throws {
+        if isTFLite && !operators.plugins.isEmpty {
+            throw ValidationError("a .tflite model is converted as it is: it takes no --ops")
+        }
         if isTFLite && !calibration.isEmpty {
             throw ValidationError("a .tflite model is already quantised: it takes no --calibration")
         }
@@ -64,7 +70,10 @@ struct Convert: ParsableCommand {
 
     func run() throws {
         if isTFLite { return try runTFLite() }
-        let converter = try reportingCrashes(reading: model) { try Converter(keras: url(model)) }
+        let registry = try operators.registry()
+        let converter = try hintingOperators {
+            try reportingCrashes(reading: model) { try Converter(keras: url(model), operators: registry) }
+        }
         let names = try converter.float32Model(timing: false).inputs.map(\.name)
         let arrays: [NumPyArray]
         if calibration.count == names.count || calibration.contains(where: isNPZ) {
@@ -92,7 +101,7 @@ struct Convert: ParsableCommand {
         let reportRows = Array(inputs.prefix(reportSamples ?? inputs.count))
         let report = try converter.report(samples: reportRows)
         try converter.save(to: url(output))
-        let saved = try Model(contentsOf: url(output), timing: false)
+        let saved = try Model(contentsOf: url(output), timing: false, operators: registry)
 
         var table = TextTable([("#", .right), ("layer", .left), ("type", .left), ("min", .right), ("max", .right),
                                ("SQNR dB", .right)])

@@ -11,6 +11,8 @@ struct Eval: ParsableCommand {
     @Argument(help: "The .nnom model.")
     var model: String
 
+    @OptionGroup var operators: OperatorOptions
+
     @Option(help: ArgumentHelp("A .npz file with the inputs and integer class labels; with --labels, the inputs "
                                + "alone: a .npy (one per model input, repeat the option) or a .npz with an array "
                                + "named after each input.", valueName: "npz|npy"))
@@ -38,7 +40,7 @@ struct Eval: ParsableCommand {
     }
 
     func run() throws {
-        let m = try loadModel(model)
+        let m = try loadModel(model, operators: operators)
         guard let out = m.outputs.first else { throw CLIError("\(model): the model has no output") }
         let names = m.inputs.map(\.name)
         let arrays = try loadInputArrays(data, inputNames: names, option: "--data", keys: [xKey])

@@ -64,11 +64,12 @@ func inputRows(_ arrays: [InputArray], model m: Model) throws -> (rows: [[Float]
 }
 
 /// Loads a .nnom model; a Keras file given instead is told to go through 'nnom convert'.
-func loadModel(_ path: String, timing: Bool = false) throws -> Model {
+func loadModel(_ path: String, timing: Bool = false, operators: OperatorOptions) throws -> Model {
     let lower = path.lowercased()
     if [".keras", ".h5", ".hdf5"].contains(where: { lower.hasSuffix($0) }) {
         throw CLIError("\(path) is a Keras model, not a .nnom model: convert it first "
                        + "(nnom convert \(path) --calibration x.npy -o model.nnom)")
     }
-    return try Model(contentsOf: url(path), timing: timing)
+    let registry = try operators.registry()
+    return try hintingOperators { try Model(contentsOf: url(path), timing: timing, operators: registry) }
 }

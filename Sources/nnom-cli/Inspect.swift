@@ -10,8 +10,10 @@ struct Inspect: ParsableCommand {
     @Argument(help: "The .nnom model.")
     var model: String
 
+    @OptionGroup var operators: OperatorOptions
+
     func run() throws {
-        let m = try loadModel(model)
+        let m = try loadModel(model, operators: operators)
         var table = TextTable([("#", .right), ("layer", .left), ("type", .left), ("inputs", .left),
                                ("output", .left), ("quantisation", .left), ("MACs", .right),
                                ("weights", .right), ("arena offset", .right), ("arena bytes", .right),

@@ -18,6 +18,8 @@ struct Run: ParsableCommand {
     @Argument(help: "The .nnom model.")
     var model: String
 
+    @OptionGroup var operators: OperatorOptions
+
     @Option(help: ArgumentHelp("The inputs: a .npy file, one per model input (repeat the option), or one .npz "
                                + "with an array named after each input.", valueName: "npy|npz"))
     var input: [String] = []
@@ -33,7 +35,7 @@ struct Run: ParsableCommand {
     }
 
     func run() throws {
-        let m = try loadModel(model)
+        let m = try loadModel(model, operators: operators)
         m.allowsNonFinite = allowNonfinite
         guard let out = m.outputs.first else { throw CLIError("\(model): the model has no output") }
         let arrays = try loadInputArrays(input, inputNames: m.inputs.map(\.name), option: "--input")

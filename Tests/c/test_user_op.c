@@ -405,6 +405,8 @@ static void check_header(void)
     TU_CHECK(has(text, "#define WD_MODEL_USER_OPS { \"" OP_NAME "\" }") && has(text, "#define WD_MODEL_USER_OP_COUNT 1"),
              "the user-ops list");
     TU_CHECK(has(text, "NNOM_WITH_CUSTOM=1"), "the layer list names custom");
+    TU_CHECK(has(text, "opt.op_registry = &registry;") && has(text, "wd_model_load(&opt, &model, &err)"),
+             "the use comment passes the registry");
     /* without the registry, nnom_write_header() cannot load the bytes: it says which operator */
     static uint8_t file[8192] __attribute__((aligned(8)));
     const size_t size = save(m, file, sizeof file);

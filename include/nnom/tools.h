@@ -252,6 +252,39 @@ NNOM_API nnom_status nnom_convert_tflite_bytes(const void *bytes, size_t size, c
 /** The TFLite operators nnom_convert_tflite() maps, their schema names separated by spaces. */
 NNOM_API const char *nnom_tflite_supported_operators(void);
 
+/* ------------------------------------------------------- user operator plugins */
+
+/**
+ * The function a plugin of user operators exports under this name: a shared library (built from the
+ * application's C operators) whose operators a host tool such as `nnom --ops plugin.so` registers.
+ * It returns the plugin's operators (which live as long as the library is loaded) and their count in
+ * @p count; it calls nothing in libnnom, so the plugin needs only the headers.
+ */
+#define NNOM_OP_PLUGIN_ENTRY "nnom_plugin_ops"
+
+/** The type of the function a plugin exports as NNOM_OP_PLUGIN_ENTRY. */
+typedef const nnom_user_op *const *(*nnom_op_plugin_entry)(int32_t *count);
+
+/** A loaded plugin of user operators (host only). */
+typedef struct nnom_op_plugin nnom_op_plugin;
+
+/**
+ * Loads the shared library at @p path (dlopen) and registers every operator its NNOM_OP_PLUGIN_ENTRY
+ * returns in @p reg. Errors name the file: NNOM_ERR_IO when it cannot be loaded, NNOM_ERR_UNSUPPORTED
+ * when it exports no entry, the status of nnom_register_op() when an operator is refused (full
+ * registry, duplicate name); on an error @p reg is left as it was and nothing stays loaded. The
+ * operators stay valid until nnom_op_plugin_close(): close it only after every model and converter
+ * using @p reg is destroyed.
+ */
+NNOM_API nnom_status nnom_op_plugin_open(const char *path, nnom_op_registry *reg, nnom_op_plugin **out,
+                                         nnom_error *err);
+
+/** How many operators @p plugin registered (0 for NULL). */
+NNOM_API int32_t nnom_op_plugin_count(const nnom_op_plugin *plugin);
+
+/** Unloads the plugin. NULL is ignored. */
+NNOM_API void nnom_op_plugin_close(nnom_op_plugin *plugin);
+
 /* ------------------------------------------------------------- NumPy files */
 
 /** An array read from a .npy file, converted to float32 (C order). Free with nnom_array_free(). */

@@ -254,12 +254,19 @@ static nnom_status write_header_file(const nnom_model *mc, const uint8_t *bytes,
     const int32_t n_user_ops = write_user_ops(f, m);
     fprintf(f, " *\n * Use:\n"
                " *     nnom_model *model;\n"
-               " *     nnom_error err;\n"
-               " *     if (%s_load(NULL, &model, &err) != NNOM_OK) { ... err.message ... }\n"
+               " *     nnom_error err;\n");
+    if (n_user_ops)
+        fprintf(f, " *     nnom_options opt = NNOM_OPTIONS_INIT;    (the registry holding the operators above)\n"
+                   " *     opt.op_registry = &registry;\n"
+                   " *     if (%s_load(&opt, &model, &err) != NNOM_OK) { ... err.message ... }\n",
+                name);
+    else
+        fprintf(f, " *     if (%s_load(NULL, &model, &err) != NNOM_OK) { ... err.message ... }\n", name);
+    fprintf(f,
                " *     static uint32_t arena[(%s_ARENA_BYTES + 3) / 4];    (4-byte aligned; or nnom_model_alloc_arena)\n"
                " *     nnom_model_set_arena(model, arena, sizeof arena);\n"
                " */\n",
-            name, upper);
+            upper);
     fprintf(f, "#ifndef %s_NNOM_MODEL_H\n#define %s_NNOM_MODEL_H\n\n", upper, upper);
     fprintf(f, "#include <stdint.h>\n#include \"nnom/nnom.h\"\n\n");
     write_format_check(f, bytes, size, name);

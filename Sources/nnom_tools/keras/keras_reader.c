@@ -248,7 +248,12 @@ static nnom_status build_call(walk *w, int li, int k)
         if (strcmp(L->cls, "Functional") == 0 || strcmp(L->cls, "Sequential") == 0 || strcmp(L->cls, "Model") == 0)
             return kr_layer_fail(x, NNOM_ERR_UNSUPPORTED, "nested models are not supported; build the model as one "
                                  "flat Sequential or Functional graph");
-        return nnom_converter_fail(x->c, NNOM_ERR_UNSUPPORTED, "layer '%s' (class %s) is not supported; supported: %s",
+        if (strcmp(L->cls, "Lambda") == 0)
+            return nnom_converter_fail(x->c, NNOM_ERR_UNSUPPORTED, "layer '%s' (class Lambda) is not supported: a Lambda "
+                                       "runs the user operator of its name, and no operator '%s' is registered",
+                                       L->name, L->name);
+        return nnom_converter_fail(x->c, NNOM_ERR_UNSUPPORTED, "layer '%s' (class %s) is not supported; supported: %s "
+                                   "(or a user operator registered under the class name)",
                                    L->name, L->cls, kr_supported_text());
     }
     const cJSON *dtype = kr_get(L->config, "dtype");

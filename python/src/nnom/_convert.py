@@ -12,6 +12,7 @@ from . import _nnom
 from ._isolated import convert_in_child
 from ._model import Model
 from ._progress import advance_to, progress_bar
+from ._user_ops import op_set
 
 
 @dataclass
@@ -74,7 +75,8 @@ def _convert_tflite(path: str, calibration, output, header, header_name: Optiona
 def convert(model_or_path, calibration=None, *, output: Union[str, os.PathLike, None] = None,
             header: Union[str, os.PathLike, None] = None, header_name: Optional[str] = None,
             per_channel: bool = True, method: str = "minmax", percentile: float = 99.99,
-            progress: Optional[bool] = None, isolate: bool = True) -> Model:
+            progress: Optional[bool] = None, isolate: Optional[bool] = None,
+            custom_ops: Optional[dict] = None, op_plugins=None) -> Model:
     """Converts a Keras model, or an int8 TensorFlow Lite model, to an int8 nnom model in one line.
 
     A path ending in ``.tflite`` is a model TensorFlow already quantised
@@ -100,12 +102,31 @@ def convert(model_or_path, calibration=None, *, output: Union[str, os.PathLike, 
     ``True`` always draws it, ``False`` never.
 
     The Keras file is read in a child process (``isolate=True``, the
-    default): libhdf5 can crash on a corrupt file, and a crash there then
+    default without custom_ops): libhdf5 can crash on a corrupt file, and a crash there then
     raises :class:`nnom.NNoMError` naming the file and the signal instead of
     ending this process. ``isolate=False`` reads in this process (faster to
     start, for trusted files).
+
+    ``custom_ops={"name": fn}`` maps a Keras ``Lambda`` layer named ``name``,
+    or a custom layer of class ``name``, to a user operator (a CUSTOM layer)
+    whose float reference is ``fn``, a numpy function run on a batch of one
+    (docs/user-operators.md). Calibration calls it, so the conversion runs in
+    this process (``isolate`` defaults to False then; True is refused). The
+    returned model keeps ``custom_ops``; firmware needs a C operator of each
+    name, as weights.h says. ``op_plugins=["./my_ops.so"]`` takes C operators
+    from plugins instead (their float32 kernels calibrate, their int8 kernels
+    run in the returned model: bit-exact with the device).
     """
+    ops = op_set(custom_ops, op_plugins)
+    if ops is not None and isolate:
+        raise ValueError("custom_ops, op_plugins: user operators run during calibration, in this process; "
+                         "isolate=True (reading the Keras file in a child process) cannot use them")
+    if isolate is None:
+        isolate = ops is None
     if _is_tflite(model_or_path):
+        if ops is not None:
+            raise ValueError("custom_ops, op_plugins: a .tflite model is converted as it is; it has no Lambda "
+                             "layers to map")
         return _convert_tflite(os.fspath(model_or_path), calibration, output, header, header_name)
     tmp = None
     if isinstance(model_or_path, (str, os.PathLike)):
@@ -135,18 +156,18 @@ def convert(model_or_path, calibration=None, *, output: Union[str, os.PathLike, 
             if isolate:
                 raw, rows, agreement = convert_in_child(path, args, callback)
             else:
-                raw, rows, agreement = _nnom.convert_keras(path, *args, callback)
+                raw, rows, agreement = _nnom.convert_keras(path, *args, callback, ops)
         finally:
             if bar is not None:
                 bar.close()
     finally:
         if tmp is not None:
             tmp.cleanup()
-    model = Model(raw)
+    model = Model(raw, custom_ops=custom_ops, op_plugins=op_plugins)
     model.conversion_report = ConversionReport(
         [dict(name=r[0], type=r[1], sqnr_db=r[2], min=r[3], max=r[4]) for r in rows], agreement)
     if output is not None:
         model.save(output)
     if header is not None:
-        _nnom.write_header(raw, os.fspath(header), header_name, source)
+        _nnom.write_header(raw, os.fspath(header), header_name, source, model._ops)
     return model

@@ -146,8 +146,9 @@ def compare(model: Model, keras_model, x, *, max_samples: int = 64) -> List[dict
     with tempfile.TemporaryDirectory(prefix="nnom-") as tmp:
         path = os.path.join(tmp, "model.keras")
         keras_model.save(path)
-        computes = dict(_nnom.keras_layers(path))
-    keep = Model(model.to_bytes(), keep_all_outputs=True)
+        computes = dict(_nnom.keras_layers(path, model._ops))
+    keep = Model(model.to_bytes(), keep_all_outputs=True, custom_ops=model._custom_ops,
+                 op_plugins=model._op_plugins)
     by_name = {layer.name: layer for layer in keras_model.layers}
     layers = keep.layers
     matched = [(i, l, computes[l.name]) for i, l in enumerate(layers)

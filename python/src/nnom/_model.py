@@ -9,6 +9,7 @@ from typing import List, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from . import _nnom
+from ._user_ops import op_set, plugin_paths
 
 
 @dataclass(frozen=True)
@@ -39,10 +40,15 @@ class Model:
     file's bytes. The model keeps its own copy of the bytes, so the object
     given may be released; the weights are used in place from that copy, as
     on a device.
+
+    A model with user operators (CUSTOM layers) loads only with each of them
+    given in ``custom_ops={"name": fn}``, ``fn`` a numpy function, or in a
+    plugin of C operators of ``op_plugins=["./my_ops.so"]`` (see
+    docs/user-operators.md); a missing one raises :class:`NNoMError` naming it.
     """
 
     def __init__(self, path_or_bytes: Union[str, os.PathLike, bytes, bytearray, memoryview], *,
-                 keep_all_outputs: bool = False) -> None:
+                 keep_all_outputs: bool = False, custom_ops: Optional[dict] = None, op_plugins=None) -> None:
         if isinstance(path_or_bytes, (str, os.PathLike)):
             try:
                 with open(path_or_bytes, "rb") as f:
@@ -53,7 +59,10 @@ class Model:
             data = bytes(path_or_bytes)
         else:
             raise TypeError(f"Model() takes a path or bytes, not {type(path_or_bytes).__name__}")
-        self._m = _nnom.Model(data, keep_all_outputs)
+        self._custom_ops = dict(custom_ops) if custom_ops else None
+        self._op_plugins = plugin_paths(op_plugins)
+        self._ops = op_set(self._custom_ops, self._op_plugins)
+        self._m = _nnom.Model(data, keep_all_outputs, self._ops)
         self._keep_all_outputs = bool(keep_all_outputs)
         self._inputs, self._outputs = self._m.io()
         self._workers: List["Model"] = []   # copies for predict(threads=n), made on first use
@@ -64,12 +73,12 @@ class Model:
         multiprocessing, Dask or Ray can ship a model to workers. Recurrent state and run statistics
         are not carried: the copy starts as a freshly loaded model."""
         extra = {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
-        return (_unpickle, (self.to_bytes(), self._keep_all_outputs, extra))
+        return (_unpickle, (self.to_bytes(), self._keep_all_outputs, extra, self._custom_ops, self._op_plugins))
 
     def _worker_models(self, n: int) -> List["Model"]:
         """``n`` models sharing nothing with each other (this one first, then copies kept for next time)."""
         while len(self._workers) < n - 1:
-            self._workers.append(Model(self.to_bytes()))
+            self._workers.append(Model(self.to_bytes(), custom_ops=self._custom_ops, op_plugins=self._op_plugins))
         return [self] + self._workers[:n - 1]
 
     # ---------------------------------------------------------------- shapes
@@ -296,15 +305,16 @@ class Model:
         ``name`` is a C identifier; by default the file's name made one
         (``weights-v2.h``: ``weights_v2``), as ``nnom convert --header`` does.
         Returns the name used."""
-        return _nnom.write_header(self.to_bytes(), os.fspath(path), name)
+        return _nnom.write_header(self.to_bytes(), os.fspath(path), name, None, self._ops)
 
     def __repr__(self) -> str:
         return (f"<nnom.Model {self.dtype}: {len(self.layers)} layers, arena {self.arena_size} B, "
                 f"flash {self.flash_size} B>")
 
 
-def _unpickle(data: bytes, keep_all_outputs: bool, extra: dict) -> Model:
-    model = Model(data, keep_all_outputs=keep_all_outputs)
+def _unpickle(data: bytes, keep_all_outputs: bool, extra: dict, custom_ops: Optional[dict] = None,
+              op_plugins=None) -> Model:
+    model = Model(data, keep_all_outputs=keep_all_outputs, custom_ops=custom_ops, op_plugins=op_plugins)
     model.__dict__.update(extra)
     return model
 

@@ -7,11 +7,13 @@
 #define PY_SSIZE_T_CLEAN
 #define _POSIX_C_SOURCE 199309L
 #include <Python.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "nnom/nnom.h"
 #include "nnom/tools.h"
+#include "_user_ops.h"
 
 static PyObject *NNoMError; /* nnom.NNoMError: args (message,), attributes status, status_name */
 static PyObject *NNoMValueError; /* also a ValueError: a bad argument or shape (NNOM_ERR_ARGUMENT, NNOM_ERR_SHAPE) */
@@ -52,6 +54,7 @@ typedef struct {
     size_t size;
     PyThread_type_lock lock;
     unsigned long owner; /* thread holding the lock, 0 when free */
+    PyObject *ops;       /* the OpSet of its user operators (None: none); outlives the model */
 } ModelObject;
 
 /* How long a thread waiting for a model sleeps between checks for Ctrl-C, and how often predict looks for
@@ -62,6 +65,7 @@ typedef struct {
 static void Model_dealloc(ModelObject *self)
 {
     nnom_model_destroy(self->model);
+    Py_XDECREF(self->ops);
     PyMem_Free(self->bytes);
     if (self->lock) PyThread_free_lock(self->lock);
     Py_TYPE(self)->tp_free((PyObject *)self);
@@ -111,10 +115,16 @@ static void leave(ModelObject *self)
 
 static int Model_init(ModelObject *self, PyObject *args, PyObject *kwds)
 {
-    static char *kwlist[] = {"data", "keep_all_outputs", NULL};
+    static char *kwlist[] = {"data", "keep_all_outputs", "ops", NULL};
     Py_buffer view;
     int keep_all = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "y*|p", kwlist, &view, &keep_all)) return -1;
+    PyObject *ops = Py_None;
+    const nnom_op_registry *registry = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "y*|pO", kwlist, &view, &keep_all, &ops)) return -1;
+    if (!nnom_py_ops_registry(ops, &registry)) {
+        PyBuffer_Release(&view);
+        return -1;
+    }
     if (self->model || self->lock) {
         PyBuffer_Release(&view);
         PyErr_SetString(PyExc_RuntimeError, "Model is already initialised");
@@ -140,8 +150,16 @@ static int Model_init(ModelObject *self, PyObject *args, PyObject *kwds)
     nnom_options_init(&opt);
     opt.timer = now_us;
     opt.keep_all_outputs = keep_all;
+    opt.op_registry = registry;
+    Py_INCREF(ops);
+    self->ops = ops;
+    nnom_py_ops_reset(ops);
     nnom_error err;
     nnom_status st = nnom_model_load(self->bytes, self->size, &opt, &self->model, &err);
+    if (nnom_py_ops_failed(ops)) {
+        nnom_py_ops_raise(ops, NNoMError);
+        return -1;
+    }
     if (st != NNOM_OK) {
         raise_status(st, err.message);
         return -1;
@@ -254,6 +272,7 @@ static PyObject *Model_predict(ModelObject *self, PyObject *args)
         out_data[o] = PyBytes_AS_STRING(outs[o]);
     }
     nnom_model_allow_nonfinite(m, !check_finite);
+    nnom_py_ops_reset(self->ops);
     nnom_status st = NNOM_OK;
     int failed_setting_input = 0, interrupted = 0;
     Py_ssize_t s = 0;
@@ -267,6 +286,7 @@ static PyObject *Model_predict(ModelObject *self, PyObject *args)
             failed_setting_input = st != NNOM_OK;
         }
         if (st == NNOM_OK) st = nnom_model_run(m);
+        if (nnom_py_ops_failed(self->ops)) break;
         for (int32_t o = 0; o < n_out && st == NNOM_OK; o++) {
             char *dst = out_data[o] + (size_t)s * (size_t)out_counts[o] * esize_out;
             st = out_int8 ? nnom_model_get_output_s8(m, o, (int8_t *)dst, (size_t)out_counts[o])
@@ -282,6 +302,10 @@ static PyObject *Model_predict(ModelObject *self, PyObject *args)
     }
     PyEval_RestoreThread(ts);
     if (interrupted) goto done;
+    if (nnom_py_ops_failed(self->ops)) {
+        nnom_py_ops_raise(self->ops, NNoMError);
+        goto done;
+    }
     if (st != NNOM_OK) {
         char message[NNOM_ERROR_MESSAGE_MAX + 96];
         snprintf(message, sizeof message, "sample %zd: %s%s", s - 1, nnom_model_last_error(m),
@@ -479,11 +503,16 @@ static PyObject *Model_evaluate(ModelObject *self, PyObject *args)
     e.confusion = (int64_t *)PyBytes_AS_STRING(confusion);
     e.rank_counts = (int64_t *)PyBytes_AS_STRING(ranks);
     nnom_model_allow_nonfinite(self->model, 0);
+    nnom_py_ops_reset(self->ops);
     nnom_status st;
     /* the model's lock is held: other threads run Python, or their own models, meanwhile */
     Py_BEGIN_ALLOW_THREADS
     st = nnom_evaluate(self->model, (const float *)x.buf, (const int32_t *)y.buf, (size_t)n, &e);
     Py_END_ALLOW_THREADS
+    if (nnom_py_ops_failed(self->ops)) {
+        nnom_py_ops_raise(self->ops, NNoMError);
+        goto done;
+    }
     if (st != NNOM_OK) {
         raise_status(st, nnom_model_last_error(self->model));
         goto done;
@@ -617,7 +646,7 @@ done:
 }
 
 /* convert_keras(path, calibration [(float32 buffer, shape tuple) per input], per_tensor, method, percentile,
- *               header_path, header_name, progress callable or None)
+ *               header_path, header_name, progress callable or None, OpSet of user operators or None)
  * -> (nnom bytes, report rows [(name, type, sqnr, min, max)], top1 agreement or None) */
 static PyObject *convert_keras(PyObject *mod, PyObject *args)
 {
@@ -625,10 +654,13 @@ static PyObject *convert_keras(PyObject *mod, PyObject *args)
     PyObject *arrays;
     int per_tensor;
     double percentile;
-    PyObject *progress = Py_None;
-    if (!PyArg_ParseTuple(args, "sO!psdzz|O", &path, &PyList_Type, &arrays, &per_tensor, &method, &percentile,
-                          &header_path, &header_name, &progress))
+    PyObject *progress = Py_None, *ops = Py_None;
+    const nnom_op_registry *registry = NULL;
+    if (!PyArg_ParseTuple(args, "sO!psdzz|OO", &path, &PyList_Type, &arrays, &per_tensor, &method, &percentile,
+                          &header_path, &header_name, &progress, &ops) ||
+        !nnom_py_ops_registry(ops, &registry))
         return NULL;
+    nnom_py_ops_reset(ops);
     PyObject *result = NULL;
     nnom_converter *c = NULL;
     nnom_layer_report *rows = NULL;
@@ -649,8 +681,12 @@ static PyObject *convert_keras(PyObject *mod, PyObject *args)
     nnom_error err;
     nnom_status st;
     Py_BEGIN_ALLOW_THREADS
-    st = nnom_keras_read(path, &c, &err);
+    st = nnom_keras_read_with_ops(path, registry, &c, &err);
     Py_END_ALLOW_THREADS
+    if (nnom_py_ops_failed(ops)) {
+        nnom_py_ops_raise(ops, NNoMError);
+        goto done;
+    }
     if (st != NNOM_OK) {
         raise_status(st, err.message);
         goto done;
@@ -659,6 +695,10 @@ static PyObject *convert_keras(PyObject *mod, PyObject *args)
     Py_BEGIN_ALLOW_THREADS
     st = nnom_converter_quantize(c, samples, n, &opt);
     Py_END_ALLOW_THREADS
+    if (nnom_py_ops_failed(ops)) {
+        nnom_py_ops_raise(ops, NNoMError);
+        goto done;
+    }
     if (st != NNOM_OK) {
         raise_status(st, nnom_converter_last_error(c));
         goto done;
@@ -673,6 +713,10 @@ static PyObject *convert_keras(PyObject *mod, PyObject *args)
     Py_BEGIN_ALLOW_THREADS
     st = nnom_converter_report(c, samples, n, rows, n_layers, &count, &top1);
     Py_END_ALLOW_THREADS
+    if (nnom_py_ops_failed(ops)) {
+        nnom_py_ops_raise(ops, NNoMError);
+        goto done;
+    }
     if (st != NNOM_OK) {
         raise_status(st, nnom_converter_last_error(c));
         goto done;
@@ -746,13 +790,41 @@ done:
     return result;
 }
 
-/* write_header(nnom bytes, path, name or None, source or None) -> the C name used: a weights.h for firmware
- * from a .nnom file's bytes; no name takes the file's (nnom_header_default_name). */
+/* Writes the header of a model that needs user operators: loaded with their registry, then
+ * nnom_write_model_header(). GIL released by the caller. */
+static nnom_status write_header_with_ops(const void *bytes, size_t size, const nnom_op_registry *registry,
+                                         const char *path, const char *name, const char *source, nnom_error *err)
+{
+    void *copy = malloc(size ? size : 1u); /* 8-byte aligned for the loader, and released by this function */
+    if (!copy) {
+        snprintf(err->message, sizeof err->message, "out of memory copying %zu bytes", size);
+        return NNOM_ERR_NO_MEMORY;
+    }
+    memcpy(copy, bytes, size);
+    nnom_options opt;
+    nnom_options_init(&opt);
+    opt.op_registry = registry;
+    nnom_model *m = NULL;
+    nnom_status st = nnom_model_load(copy, size, &opt, &m, err);
+    if (st == NNOM_OK) st = nnom_write_model_header(m, path, name, source, err);
+    nnom_model_destroy(m);
+    free(copy);
+    return st;
+}
+
+/* write_header(nnom bytes, path, name or None, source or None, OpSet or None) -> the C name used: a weights.h
+ * for firmware from a .nnom file's bytes; no name takes the file's (nnom_header_default_name). */
 static PyObject *write_header(PyObject *mod, PyObject *args)
 {
     Py_buffer data;
     const char *path, *name = NULL, *source = NULL;
-    if (!PyArg_ParseTuple(args, "y*sz|z", &data, &path, &name, &source)) return NULL;
+    PyObject *ops = Py_None;
+    const nnom_op_registry *registry = NULL;
+    if (!PyArg_ParseTuple(args, "y*sz|zO", &data, &path, &name, &source, &ops)) return NULL;
+    if (!nnom_py_ops_registry(ops, &registry)) {
+        PyBuffer_Release(&data);
+        return NULL;
+    }
     char derived[80];
     if (!name || !name[0]) {
         nnom_header_default_name(path, derived, sizeof derived);
@@ -760,26 +832,36 @@ static PyObject *write_header(PyObject *mod, PyObject *args)
     }
     nnom_error err;
     nnom_status st;
+    nnom_py_ops_reset(ops);
     Py_BEGIN_ALLOW_THREADS
-    st = nnom_write_header(data.buf, (size_t)data.len, path, name, source, &err);
+    st = registry ? write_header_with_ops(data.buf, (size_t)data.len, registry, path, name, source, &err)
+                  : nnom_write_header(data.buf, (size_t)data.len, path, name, source, &err);
     Py_END_ALLOW_THREADS
     PyBuffer_Release(&data);
+    if (nnom_py_ops_failed(ops)) return nnom_py_ops_raise(ops, NNoMError);
     if (st != NNOM_OK) return raise_status(st, err.message);
     return PyUnicode_FromString(name);
 }
 
-/* keras_layers(path) -> [(nnom layer name, Keras layer name or None)], the float model read from a Keras file:
- * which Keras layer's output each nnom layer computes (nnom_converter_keras_layer). */
+/* keras_layers(path, OpSet or None) -> [(nnom layer name, Keras layer name or None)], the float model read from a
+ * Keras file: which Keras layer's output each nnom layer computes (nnom_converter_keras_layer). */
 static PyObject *keras_layers(PyObject *mod, PyObject *args)
 {
     const char *path;
-    if (!PyArg_ParseTuple(args, "s", &path)) return NULL;
+    PyObject *ops = Py_None;
+    const nnom_op_registry *registry = NULL;
+    if (!PyArg_ParseTuple(args, "s|O", &path, &ops) || !nnom_py_ops_registry(ops, &registry)) return NULL;
     nnom_converter *c = NULL;
     nnom_error err;
     nnom_status st;
+    nnom_py_ops_reset(ops);
     Py_BEGIN_ALLOW_THREADS
-    st = nnom_keras_read(path, &c, &err);
+    st = nnom_keras_read_with_ops(path, registry, &c, &err);
     Py_END_ALLOW_THREADS
+    if (nnom_py_ops_failed(ops)) {
+        nnom_converter_destroy(c);
+        return nnom_py_ops_raise(ops, NNoMError);
+    }
     if (st != NNOM_OK) return raise_status(st, err.message);
     nnom_model *m = nnom_converter_float_model(c);
     const int32_t n = nnom_model_layer_count(m);
@@ -847,7 +929,7 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_nnom", "libnnom bin
 
 PyMODINIT_FUNC PyInit__nnom(void)
 {
-    if (PyType_Ready(&ModelType) < 0) return NULL;
+    if (PyType_Ready(&ModelType) < 0 || PyType_Ready(&nnom_py_opset_type) < 0) return NULL;
     PyObject *m = PyModule_Create(&module);
     if (!m) return NULL;
     NNoMError = PyErr_NewExceptionWithDoc("nnom.NNoMError",
@@ -873,5 +955,11 @@ PyMODINIT_FUNC PyInit__nnom(void)
         return NULL;
     }
     Py_INCREF(NNoMValueError);
+    Py_INCREF(&nnom_py_opset_type);
+    if (PyModule_AddObject(m, "OpSet", (PyObject *)&nnom_py_opset_type) < 0) {
+        Py_DECREF(&nnom_py_opset_type);
+        Py_DECREF(m);
+        return NULL;
+    }
     return m;
 }
