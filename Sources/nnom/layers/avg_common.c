@@ -59,7 +59,8 @@ nnom_status nnom_sum_pool_check(nnom_layer *l, const nnom_infer_ctx *ctx, int64_
     /* a sum spans up to `cells` times its input's range: it has a quantisation of its own */
     if (ctx->dtype == NNOM_DTYPE_S8 && l->blobs[0].size == 0)
         return nnom_fail(ctx->model, NNOM_ERR_SHAPE, "layer '%s' (%s): an int8 sum pool needs blob 0, int32 [2] "
-                         "(multiplier, shift) of input scale / output scale (nnom_quant_avg_pool_params()); it is empty",
+                         "(multiplier, shift) of input scale / output scale (nnom_quant_avg_pool_params()); it is "
+                         "empty",
                          l->name, nnom_layer_type_name(l->type));
     return nnom_avg_pool_check(l, ctx, cells);
 }

@@ -233,7 +233,7 @@ typedef enum kr_layout_rule {
     KR_LAYOUT_DATA_FORMAT = 1, /* its data_format option: channels_first reads HWC and marks its output */
     KR_LAYOUT_ELEMENTWISE = 2, /* any layout: marked inputs of one rank pass, the output is marked */
     KR_LAYOUT_AXIS = 3,        /* as ELEMENTWISE, with option 'axis' moved to the stored layout */
-    KR_LAYOUT_FLATTEN = 4,     /* Flatten: as DATA_FORMAT; channels_last flattens a chw value as stored (kr_value.flat_hwc) */
+    KR_LAYOUT_FLATTEN = 4,     /* Flatten: as DATA_FORMAT; channels_last flattens a chw value as stored (flat_hwc) */
     KR_LAYOUT_FLAT_ROWS = 5,   /* Dense: as KERAS, but reads a flat_hwc vector as it is (its kernel rows reordered) */
     KR_LAYOUT_OWN = 6          /* Permute: reads chw inputs and marks its output itself */
 } kr_layout_rule;

@@ -217,7 +217,8 @@ nnom_status kr_build_time_distributed(kr_ctx *x, const kr_value *const *in, int 
     if (!k)
         return kr_layer_fail(x, NNOM_ERR_UNSUPPORTED, "TimeDistributed(%s) is not supported%s; supported: "
                              "TimeDistributed of " KR_PER_STEP, cls,
-                             strstr(cls, "2D") ? " (a sequence of images has rank 4, nnom tensors at most rank 3)" : "");
+                             strstr(cls, "2D") ? " (a sequence of images has rank 4, nnom tensors at most rank 3)"
+                                               : "");
     if (in[0]->shape.rank < 2)
         return kr_layer_fail(x, NNOM_ERR_SHAPE, "needs an input with a time axis (rank 2 or 3, batch excluded), but "
                              "its input has rank 1");

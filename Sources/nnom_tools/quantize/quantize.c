@@ -373,7 +373,9 @@ nnom_status nnom_qconst_sum_pool(const nnom_qstep *st, nnom_blob *blobs)
     }
     int32_t *p = (int32_t *)nnom_store_alloc(&st->c->store, 8u);
     if (!p) return nnom_converter_fail(st->c, NNOM_ERR_NO_MEMORY, "quantise: out of memory");
-    const nnom_status r = nnom_quant_avg_pool_params(st->in0, l->quant, (int32_t)(cells < (1 << 24) ? cells : 1 << 24), p);
+    /* more than 2^23 cells: refused by nnom_quant_avg_pool_params() (the int8 kernel's limit) */
+    const int32_t n = (int32_t)(cells < (1 << 24) ? cells : 1 << 24);
+    const nnom_status r = nnom_quant_avg_pool_params(st->in0, l->quant, n, p);
     if (r != NNOM_OK) return helper_failed(st->c, r, l, "requantisation of the window sums");
     blobs[0] = (nnom_blob){p, 8u};
     return NNOM_OK;
