@@ -21,7 +21,7 @@
 
 static const char *const MODELS[] = {
     "conv_pool", "depthwise_mean", "add_relu", "activations", "mul_sub", "pad_dilated",
-    "resize_crop", "conv1d", "dilated", "transpose_conv", "se_block", "digits_mlp", "digits_cnn_bn", "digits_residual_concat",
+    "resize_crop", "conv1d", "dilated", "transpose_conv", "transpose", "se_block", "digits_mlp", "digits_cnn_bn", "digits_residual_concat",
     /* one operator on the model input; the last sample holds every int8 value */
     "op_logistic", "op_tanh", "op_leaky_relu", "op_relu", "op_relu6", "op_hard_swish", "op_softmax", "op_prelu",
 };
@@ -402,6 +402,29 @@ static void check_extreme_files(void)
     free(b);
 }
 
+/* TRANSPOSE's perm changed in the file: the batch axis moved, an axis twice. */
+static void check_transpose_perm(void)
+{
+    size_t size;
+    uint8_t *good = read_file(FIXTURES "transpose.tflite", &size);
+    uint8_t *b = (uint8_t *)malloc(size);
+    /* the perm of the model's first TRANSPOSE, (0, 2, 1, 3), as int32 constants */
+    static const uint8_t perm[16] = {0, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 3, 0, 0, 0};
+    size_t at = 0;
+    while (at + 16 <= size && memcmp(good + at, perm, 16) != 0) at++;
+    TU_REQUIRE(at + 16 <= size, "transpose.tflite holds no perm (0, 2, 1, 3)");
+    memcpy(b, good, size);
+    wr32(b + at, 1);
+    wr32(b + at + 4, 0);
+    wr32(b + at + 8, 2);
+    expect_error(b, size, "moves the batch axis", "TRANSPOSE perm (1, 0, 2, 3)");
+    memcpy(b, good, size);
+    wr32(b + at + 8, 2);
+    expect_error(b, size, "not a permutation", "TRANSPOSE perm (0, 2, 2, 3)");
+    free(good);
+    free(b);
+}
+
 /* Flips bytes and truncates at random: every outcome is a model or an error, never a crash. */
 static void check_corruption(void)
 {
@@ -444,6 +467,7 @@ int main(void)
     check_flatbuf_reader();
     check_bad_input();
     check_extreme_files();
+    check_transpose_perm();
     check_corruption();
     return tu_finish("test_tflite");
 }

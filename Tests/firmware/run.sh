@@ -109,7 +109,8 @@ done
 
 # int8 .tflite files (Tests/fixtures/tflite), whose host outputs equal TensorFlow Lite Micro's (test_tflite)
 tfl=Tests/fixtures/tflite
-for t in digits_residual_concat activations conv1d op_softmax transpose_conv se_block op_prelu op_hard_swish dilated; do
+for t in digits_residual_concat activations conv1d op_softmax transpose_conv se_block op_prelu op_hard_swish dilated \
+         transpose; do
   if [ -f "$tfl/$t.tflite" ] &&
      "$build/host/make_headers" tflite "tfl_$t" "$tfl/$t.tflite" "$tfl/$t.input.npy" "$gen" 16; then
     models="$models;tfl_$t"

@@ -51,6 +51,7 @@ enum {
     TFL_OP_BATCH_TO_SPACE_ND = 37,
     TFL_OP_SPACE_TO_BATCH_ND = 38,
     TFL_OP_MEAN = 40,
+    TFL_OP_TRANSPOSE = 39,
     TFL_OP_SUB = 41,
     TFL_OP_SQUEEZE = 43,
     TFL_OP_UNIDIRECTIONAL_SEQUENCE_LSTM = 44,
@@ -171,6 +172,7 @@ nnom_status tfl_map_activation(tfl_ctx *x, const tfl_op *op);
 nnom_status tfl_map_prelu(tfl_ctx *x, const tfl_op *op);
 nnom_status tfl_map_concatenation(tfl_ctx *x, const tfl_op *op);
 nnom_status tfl_map_pad(tfl_ctx *x, const tfl_op *op);
+nnom_status tfl_map_transpose(tfl_ctx *x, const tfl_op *op);
 nnom_status tfl_map_resize_nearest(tfl_ctx *x, const tfl_op *op);
 nnom_status tfl_map_strided_slice(tfl_ctx *x, const tfl_op *op);
 nnom_status tfl_map_slice(tfl_ctx *x, const tfl_op *op);

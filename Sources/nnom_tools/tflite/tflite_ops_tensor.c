@@ -1,6 +1,6 @@
 /*
  * Operators that move values without arithmetic, and the edges of the graph:
- * RESHAPE, SQUEEZE, EXPAND_DIMS (nnom views), CONCATENATION, PAD and PADV2
+ * RESHAPE, SQUEEZE, EXPAND_DIMS (nnom views), TRANSPOSE (PERMUTE), CONCATENATION, PAD and PADV2
  * (padding with the zero point), QUANTIZE of a float model input (the int8
  * input nnom takes) or from int8 to int8 (a requantising copy) and DEQUANTIZE of a model output (nnom's int8 output
  * keeps the scale and zero point to dequantise with).
@@ -119,6 +119,44 @@ nnom_status tfl_map_pad(tfl_ctx *x, const tfl_op *op)
     d.params.pad[2] = p[4];
     d.params.pad[3] = p[5];
     d.type = NNOM_LAYER_ZERO_PADDING2D;
+    d.name = tfl_layer_name(x, out, NULL);
+    d.n_inputs = 1;
+    d.inputs[0] = in->layer;
+    d.quant = tfl_quant(out);
+    return tfl_add(x, &d, out, NULL);
+}
+
+/* TRANSPOSE (inputs: data, perm int32 [rank]) onto PERMUTE, the batch axis kept first. */
+nnom_status tfl_map_transpose(tfl_ctx *x, const tfl_op *op)
+{
+    tfl_tensor *in, *out, *perm;
+    nnom_status st = tfl_expect_io(x, op, 2, 2, 1);
+    if (st == NNOM_OK) st = tfl_activation(x, op, 0, &in);
+    if (st == NNOM_OK) st = tfl_output(x, op, &out);
+    if (st == NNOM_OK) st = same_quant(x, in, out);
+    if (st == NNOM_OK) st = tfl_input(x, op, 1, &perm);
+    if (st != NNOM_OK) return st;
+    if (in->rank < 2 || in->rank > NNOM_MAX_RANK + 1)
+        return tfl_fail(x, NNOM_ERR_UNSUPPORTED, "a transpose of rank %d is not supported; supported: rank 2 to %d, "
+                        "batch included", (int)in->rank, NNOM_MAX_RANK + 1);
+    int32_t p[NNOM_MAX_RANK + 1], n, seen = 0;
+    st = tfl_const_i32(x, perm, p, NNOM_MAX_RANK + 1, &n, "perm");
+    if (st != NNOM_OK) return st;
+    if (n != in->rank)
+        return tfl_fail(x, NNOM_ERR_FORMAT, "perm has %d entries for an input of rank %d", (int)n, (int)in->rank);
+    for (int32_t i = 0; i < n; i++) {
+        if (p[i] < 0 || p[i] >= n || (seen & (1 << p[i])))
+            return tfl_fail(x, NNOM_ERR_FORMAT, "perm is not a permutation of 0 to %d", (int)(n - 1));
+        seen |= 1 << p[i];
+    }
+    if (p[0] != 0)
+        return tfl_fail(x, NNOM_ERR_UNSUPPORTED, "perm moves the batch axis (perm[0] = %d); supported: the batch "
+                        "first", (int)p[0]);
+    nnom_layer_desc d;
+    nnom_layer_desc_init(&d);
+    d.params.shape_rank = n - 1;
+    for (int32_t i = 1; i < n; i++) d.params.shape[i - 1] = p[i] - 1;
+    d.type = NNOM_LAYER_PERMUTE;
     d.name = tfl_layer_name(x, out, NULL);
     d.n_inputs = 1;
     d.inputs[0] = in->layer;
