@@ -44,15 +44,19 @@ BLOCK_MARKER = "nnom_version"   # never called while running: the callgrind work
 
 
 # --------------------------------------------------------------------------- the C API through ctypes
+# Each Structure mirrors the C struct its _c_name_ names (include/nnom); ctest's abi_ctypes_mirrors
+# (Tests/abi/check_abi.py ctypes) compares their sizes, field names and offsets with the compiler's.
 _ALLOC_FN = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t)
 _FREE_FN = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p)
 
 
 class _Allocator(ctypes.Structure):
+    _c_name_ = "nnom_allocator"
     _fields_ = [("alloc", _ALLOC_FN), ("free", _FREE_FN), ("ctx", ctypes.c_void_p)]
 
 
 class _Options(ctypes.Structure):
+    _c_name_ = "nnom_options"
     _fields_ = [("struct_size", ctypes.c_uint32), ("allocator", ctypes.POINTER(_Allocator)), ("timer", ctypes.c_void_p),
                 ("timer_ctx", ctypes.c_void_p), ("log", ctypes.c_void_p), ("log_ctx", ctypes.c_void_p),
                 ("keep_all_outputs", ctypes.c_int), ("max_arena_bytes", ctypes.c_size_t),
@@ -60,7 +64,8 @@ class _Options(ctypes.Structure):
 
 
 class _Error(ctypes.Structure):
-    _fields_ = [("status", ctypes.c_int), ("message", ctypes.c_char * 256)]
+    _c_name_ = "nnom_error"
+    _fields_ = [("status", ctypes.c_int), ("message", ctypes.c_char * 1024)]   # NNOM_ERROR_MESSAGE_MAX
 
 
 def _aligned_buffer(n: int):

@@ -11,7 +11,15 @@
       debug information (DWARF, read with readelf): the size of every nnom_ struct,
       union and enum, and the offset of every member. Every struct and enum the
       headers define must be found, so the check follows the headers as they grow.
+
+  check_abi.py ctypes <include dir> <work dir> <compiler> <python file>...
+      The ctypes.Structure classes of each Python file that name a C struct in
+      `_c_name_` (hand-written mirrors, e.g. benchmarks/tflm_compare.py's) have
+      the C struct's size, and its members under the same names at the same
+      offsets, as the compiler lays them out (the same debug information).
 """
+import ctypes
+import importlib.util
 import os
 import re
 import subprocess
@@ -142,11 +150,45 @@ def check_layout(include_dir, work, compiler, flags):
     return not problems
 
 
+def ctypes_mirrors(path):
+    """{C struct name: ctypes.Structure class} of the classes in the Python file with a _c_name_."""
+    spec = importlib.util.spec_from_file_location(os.path.splitext(os.path.basename(path))[0], path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return {cls._c_name_: cls for cls in vars(module).values()
+            if isinstance(cls, type) and issubclass(cls, ctypes.Structure) and hasattr(cls, "_c_name_")}
+
+
+def check_ctypes(include_dir, work, compiler, files):
+    c = compile_layout(include_dir, work, compiler, [], "-fno-short-enums", os.environ.get("READELF", "readelf"))
+    problems, n = [], 0
+    for path in files:
+        mirrors = ctypes_mirrors(path)
+        if not mirrors:
+            problems.append(f"{path}: no ctypes.Structure with a _c_name_")
+        for name, cls in sorted(mirrors.items()):
+            n += 1
+            where = f"{os.path.basename(path)}: {cls.__name__} (struct {name})"
+            want = c.get(f"struct {name}")
+            if want is None:
+                problems.append(f"{where}: no such struct in include/nnom")
+                continue
+            got = [f"size {ctypes.sizeof(cls)}"] + [f"{f[0]} @{getattr(cls, f[0]).offset}" for f in cls._fields_]
+            if got != want:
+                problems.append(f"{where} does not match the header: ctypes {got}, C {want}")
+    for p in problems:
+        print(p)
+    print(f"{n} ctypes mirrors of C structs checked against the headers, {len(problems)} problems")
+    return not problems
+
+
 def main(argv):
     if len(argv) >= 4 and argv[0] == "symbols":
         return 0 if check_symbols(argv[1], argv[2], argv[3]) else 1
     if len(argv) >= 4 and argv[0] == "layout":
         return 0 if check_layout(argv[1], argv[2], argv[3], argv[4:]) else 1
+    if len(argv) >= 5 and argv[0] == "ctypes":
+        return 0 if check_ctypes(argv[1], argv[2], argv[3], argv[4:]) else 1
     print(__doc__)
     return 2
 

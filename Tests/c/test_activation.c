@@ -8,27 +8,11 @@
 #include <string.h>
 
 #include "kernels/activation.h"
-#include "test_util.h"
+#include "model_util.h"
 
 static const nnom_layer_type act_types[] = {NNOM_LAYER_RELU,    NNOM_LAYER_RELU6, NNOM_LAYER_LEAKY_RELU,
                                             NNOM_LAYER_SIGMOID, NNOM_LAYER_TANH,  NNOM_LAYER_HARD_SIGMOID};
 #define N_ACT 6
-
-static double ref_act(nnom_layer_type type, double alpha, double x)
-{
-    switch (type) {
-    case NNOM_LAYER_RELU: return x < 0 ? 0 : x;
-    case NNOM_LAYER_RELU6: return x < 0 ? 0 : (x > 6 ? 6 : x);
-    case NNOM_LAYER_LEAKY_RELU: return x < 0 ? alpha * x : x;
-    case NNOM_LAYER_SIGMOID: return 1.0 / (1.0 + exp(-x));
-    case NNOM_LAYER_TANH: return tanh(x);
-    case NNOM_LAYER_HARD_SIGMOID: {
-        double t = x + 3.0;
-        return (t < 0 ? 0 : (t > 6 ? 6 : t)) / 6.0;
-    }
-    default: return NAN;
-    }
-}
 
 static nnom_quant out_quant_for(nnom_layer_type type, nnom_quant in)
 {
@@ -80,7 +64,7 @@ static void test_s8_activations(void)
             nnom_lut_s8(out, out, 256, table); /* in place */
             for (int32_t i = 0; i < 256; i++) {
                 const double x = (double)qi.scale * (double)(in[i] - qi.zero_point);
-                const double y = ref_act(type, (double)alpha, x);
+                const double y = tu_ref_activation(type, (double)alpha, x);
                 const int32_t want = tu_clamp(tu_round_away(y / (double)qo.scale) + qo.zero_point, -128, 127);
                 TU_CHECK(out[i] == want, "%s q=%d: %d, expected %d", nnom_layer_type_name(type), in[i], out[i], want);
             }
@@ -159,7 +143,7 @@ static void test_f32_kernels(void)
             default: nnom_hard_sigmoid_f32(in, dst, n); break;
             }
             for (int32_t i = 0; i < n; i++) {
-                const double want = ref_act(type, (double)alpha, (double)orig[i]);
+                const double want = tu_ref_activation(type, (double)alpha, (double)orig[i]);
                 /* piecewise-linear ones are one float rounding from the real value; sigmoid/tanh a few */
                 const double tol = (type == NNOM_LAYER_SIGMOID || type == NNOM_LAYER_TANH) ? 3e-7 : 6e-8 * fabs(want);
                 TU_CHECK(fabs((double)dst[i] - want) <= tol, "%s f32 x=%.9g: %.9g, expected %.9g",
@@ -193,39 +177,24 @@ static void graph_s8(nnom_layer_type type, nnom_shape shape)
     static int32_t table_words[64]; /* int8[256], 4-byte aligned, alive for the model */
     int8_t *table = (int8_t *)table_words;
     TU_REQUIRE(nnom_quant_activation_table(type, alpha, qi, qo, table) == NNOM_OK, "table");
-    nnom_model *m = NULL;
-    nnom_error err;
-    TU_OK(m, nnom_model_create(NNOM_DTYPE_S8, NULL, &m, &err));
+    nnom_model *m = tu_model_new(NNOM_DTYPE_S8, NULL);
     int32_t a, b;
     TU_OK(m, nnom_model_add_input(m, "x", shape, qi, &a));
-    nnom_layer_desc d;
-    nnom_layer_desc_init(&d);
-    d.type = type;
-    d.n_inputs = 1;
-    d.inputs[0] = a;
+    nnom_layer_desc d = tu_desc1(type, NULL, a);
     d.params.alpha = alpha;
     d.blobs[0].data = table;
     d.blobs[0].size = 256;
     d.quant = qo;
     TU_OK(m, nnom_model_add_layer(m, &d, &b));
-    nnom_layer_desc od;
-    nnom_layer_desc_init(&od);
-    od.type = NNOM_LAYER_OUTPUT;
-    od.n_inputs = 1;
-    od.inputs[0] = b;
-    TU_OK(m, nnom_model_add_layer(m, &od, NULL));
-    TU_OK(m, nnom_model_compile(m));
-    TU_OK(m, nnom_model_alloc_arena(m));
+    tu_finish_model(m, b);
     nnom_tensor_info ii;
     TU_OK(m, nnom_model_input_info(m, 0, &ii));
     const int32_t n = ii.count;
     int8_t *x = malloc((size_t)n), *y = malloc((size_t)n);
     tu_fill_s8(x, (size_t)n, -128, 127);
-    TU_OK(m, nnom_model_set_input_s8(m, 0, x, (size_t)n));
-    TU_OK(m, nnom_model_run(m));
-    TU_OK(m, nnom_model_get_output_s8(m, 0, y, (size_t)n));
+    tu_run_s8(m, x, (size_t)n, y, (size_t)n);
     for (int32_t i = 0; i < n; i++) {
-        const double v = ref_act(type, (double)alpha, (double)qi.scale * (x[i] - qi.zero_point)) / (double)qo.scale;
+        const double v = tu_ref_activation(type, (double)alpha, (double)qi.scale * (x[i] - qi.zero_point)) / (double)qo.scale;
         const int32_t want = tu_clamp(tu_round_away(v) + qo.zero_point, -128, 127);
         TU_CHECK(y[i] == want, "graph %s [%d] x=%d: %d, expected %d", nnom_layer_type_name(type), i, x[i], y[i], want);
         if (y[i] != want) break;
@@ -245,36 +214,21 @@ static void graph_f32(nnom_layer_type type, nnom_shape shape)
 {
     const float alpha = 0.3f;
     nnom_quant q0 = {0, 0};
-    nnom_model *m = NULL;
-    nnom_error err;
-    TU_OK(m, nnom_model_create(NNOM_DTYPE_F32, NULL, &m, &err));
+    nnom_model *m = tu_model_new(NNOM_DTYPE_F32, NULL);
     int32_t a, b;
     TU_OK(m, nnom_model_add_input(m, "x", shape, q0, &a));
-    nnom_layer_desc d;
-    nnom_layer_desc_init(&d);
-    d.type = type;
-    d.n_inputs = 1;
-    d.inputs[0] = a;
+    nnom_layer_desc d = tu_desc1(type, NULL, a);
     d.params.alpha = alpha;
     TU_OK(m, nnom_model_add_layer(m, &d, &b));
-    nnom_layer_desc od;
-    nnom_layer_desc_init(&od);
-    od.type = NNOM_LAYER_OUTPUT;
-    od.n_inputs = 1;
-    od.inputs[0] = b;
-    TU_OK(m, nnom_model_add_layer(m, &od, NULL));
-    TU_OK(m, nnom_model_compile(m));
-    TU_OK(m, nnom_model_alloc_arena(m));
+    tu_finish_model(m, b);
     nnom_tensor_info ii;
     TU_OK(m, nnom_model_input_info(m, 0, &ii));
     const int32_t n = ii.count;
     float *x = malloc((size_t)n * 4), *y = malloc((size_t)n * 4);
     tu_fill_f32(x, (size_t)n, -9, 9);
-    TU_OK(m, nnom_model_set_input_f32(m, 0, x, (size_t)n));
-    TU_OK(m, nnom_model_run(m));
-    TU_OK(m, nnom_model_get_output_f32(m, 0, y, (size_t)n));
+    tu_run_f32(m, x, (size_t)n, y, (size_t)n);
     for (int32_t i = 0; i < n; i++) {
-        const double want = ref_act(type, (double)alpha, (double)x[i]);
+        const double want = tu_ref_activation(type, (double)alpha, (double)x[i]);
         TU_CHECK(fabs(y[i] - want) <= 3e-7, "graph f32 %s x=%g: %g, expected %g", nnom_layer_type_name(type), x[i],
                  y[i], want);
         if (fabs(y[i] - want) > 3e-7) break;
@@ -303,34 +257,17 @@ static nnom_status compile_act(nnom_dtype dtype, nnom_layer_type type, const voi
                                int two_inputs, char *msg, size_t cap)
 {
     nnom_quant q = {0.05f, 0};
-    nnom_model *m = NULL;
-    nnom_error err;
-    TU_OK(m, nnom_model_create(dtype, NULL, &m, &err));
+    nnom_model *m = tu_model_new(dtype, NULL);
     int32_t a, b;
-    nnom_shape s = {1, {8, 0, 0}};
-    TU_OK(m, nnom_model_add_input(m, "x", s, q, &a));
-    nnom_layer_desc d;
-    nnom_layer_desc_init(&d);
-    d.type = type;
-    d.name = "my_act";
-    d.n_inputs = two_inputs ? 2 : 1;
-    d.inputs[0] = a;
-    d.inputs[1] = a;
+    TU_OK(m, nnom_model_add_input(m, "x", tu_shape(1, 8, 0, 0), q, &a));
+    const int32_t ins[2] = {a, a};
+    nnom_layer_desc d = tu_desc(type, "my_act", two_inputs ? 2 : 1, ins);
     d.params.alpha = alpha;
     d.blobs[0].data = blob;
     d.blobs[0].size = size;
     d.quant = q;
     TU_OK(m, nnom_model_add_layer(m, &d, &b));
-    nnom_layer_desc od;
-    nnom_layer_desc_init(&od);
-    od.type = NNOM_LAYER_OUTPUT;
-    od.n_inputs = 1;
-    od.inputs[0] = b;
-    TU_OK(m, nnom_model_add_layer(m, &od, NULL));
-    nnom_status st = nnom_model_compile(m);
-    snprintf(msg, cap, "%s", nnom_model_last_error(m));
-    nnom_model_destroy(m);
-    return st;
+    return tu_compile_or_destroy(m, b, NULL, msg, cap);
 }
 
 static void test_errors(void)

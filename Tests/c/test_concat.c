@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "kernels/concat.h"
-#include "test_util.h"
+#include "model_util.h"
 
 typedef struct {
     int32_t rank;
@@ -181,14 +181,9 @@ static void graph_s8(const case_t *k, int32_t axis_param)
     nnom_quant qo = {0.05f, 4};
     nnom_quant qi[5];
     static int32_t params[10];
-    nnom_model *m = NULL;
-    nnom_error err;
-    TU_OK(m, nnom_model_create(NNOM_DTYPE_S8, NULL, &m, &err));
-    nnom_layer_desc d;
-    nnom_layer_desc_init(&d);
-    d.type = NNOM_LAYER_CONCATENATE;
-    d.name = "cat";
-    d.n_inputs = k->n;
+    nnom_model *m = tu_model_new(NNOM_DTYPE_S8, NULL);
+    nnom_layer_desc d = tu_desc(NNOM_LAYER_CONCATENATE, "cat", 0, NULL);
+    d.n_inputs = k->n; /* d.inputs[] filled below as the inputs are added */
     d.params.axis = axis_param;
     d.quant = qo;
     for (int32_t i = 0; i < k->n; i++) {
@@ -201,14 +196,7 @@ static void graph_s8(const case_t *k, int32_t axis_param)
     d.blobs[0].size = (uint32_t)(8 * k->n);
     int32_t c;
     TU_OK(m, nnom_model_add_layer(m, &d, &c));
-    nnom_layer_desc od;
-    nnom_layer_desc_init(&od);
-    od.type = NNOM_LAYER_OUTPUT;
-    od.n_inputs = 1;
-    od.inputs[0] = c;
-    TU_OK(m, nnom_model_add_layer(m, &od, NULL));
-    TU_OK(m, nnom_model_compile(m));
-    TU_OK(m, nnom_model_alloc_arena(m));
+    tu_finish_model(m, c);
     nnom_tensor_info oi;
     TU_OK(m, nnom_model_output_info(m, 0, &oi));
     TU_CHECK(oi.shape.rank == k->out.rank, "output rank");
@@ -244,26 +232,15 @@ static void graph_s8(const case_t *k, int32_t axis_param)
 
 static void graph_f32(const case_t *k, int32_t axis_param)
 {
-    nnom_model *m = NULL;
-    nnom_error err;
-    TU_OK(m, nnom_model_create(NNOM_DTYPE_F32, NULL, &m, &err));
-    nnom_layer_desc d;
-    nnom_layer_desc_init(&d);
-    d.type = NNOM_LAYER_CONCATENATE;
+    nnom_model *m = tu_model_new(NNOM_DTYPE_F32, NULL);
+    nnom_layer_desc d = tu_desc(NNOM_LAYER_CONCATENATE, NULL, 0, NULL);
     d.n_inputs = k->n;
     d.params.axis = axis_param;
     nnom_quant q0 = {0, 0};
     for (int32_t i = 0; i < k->n; i++) TU_OK(m, nnom_model_add_input(m, NULL, to_shape(&k->in[i]), q0, &d.inputs[i]));
     int32_t c;
     TU_OK(m, nnom_model_add_layer(m, &d, &c));
-    nnom_layer_desc od;
-    nnom_layer_desc_init(&od);
-    od.type = NNOM_LAYER_OUTPUT;
-    od.n_inputs = 1;
-    od.inputs[0] = c;
-    TU_OK(m, nnom_model_add_layer(m, &od, NULL));
-    TU_OK(m, nnom_model_compile(m));
-    TU_OK(m, nnom_model_alloc_arena(m));
+    tu_finish_model(m, c);
     float *data[5];
     for (int32_t i = 0; i < k->n; i++) {
         const int32_t cnt = tcount(&k->in[i]);
@@ -301,13 +278,8 @@ static void test_graphs(void)
 static nnom_status compile_cat(nnom_dtype dtype, int32_t n, const nnom_shape *shapes, int32_t axis,
                                const void *blob, uint32_t blob_size, char *msg, size_t cap)
 {
-    nnom_model *m = NULL;
-    nnom_error err;
-    TU_OK(m, nnom_model_create(dtype, NULL, &m, &err));
-    nnom_layer_desc d;
-    nnom_layer_desc_init(&d);
-    d.type = NNOM_LAYER_CONCATENATE;
-    d.name = "my_cat";
+    nnom_model *m = tu_model_new(dtype, NULL);
+    nnom_layer_desc d = tu_desc(NNOM_LAYER_CONCATENATE, "my_cat", 0, NULL);
     d.n_inputs = n;
     d.params.axis = axis;
     d.quant.scale = 0.1f;
@@ -317,17 +289,7 @@ static nnom_status compile_cat(nnom_dtype dtype, int32_t n, const nnom_shape *sh
     for (int32_t i = 0; i < n; i++) TU_OK(m, nnom_model_add_input(m, NULL, shapes[i], q, &d.inputs[i]));
     int32_t c;
     TU_OK(m, nnom_model_add_layer(m, &d, &c));
-    nnom_layer_desc od;
-    nnom_layer_desc_init(&od);
-    od.type = NNOM_LAYER_OUTPUT;
-    od.n_inputs = 1;
-    od.inputs[0] = c;
-    od.quant.scale = 0.1f;
-    TU_OK(m, nnom_model_add_layer(m, &od, NULL));
-    nnom_status st = nnom_model_compile(m);
-    snprintf(msg, cap, "%s", nnom_model_last_error(m));
-    nnom_model_destroy(m);
-    return st;
+    return tu_compile_or_destroy(m, c, NULL, msg, cap);
 }
 
 static void test_errors(void)

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "kernels/dense.h"
-#include "test_util.h"
+#include "model_util.h"
 
 /* ------------------------------------------------------------ references */
 
@@ -239,18 +239,11 @@ typedef struct {
 static nnom_status build_dense_s8(dense_blobs_s8 *b, int act, int per_channel, nnom_quant in_q, nnom_quant out_q,
                                   void (*tweak)(nnom_layer_desc *), nnom_model **out_model)
 {
-    nnom_model *m = NULL;
-    nnom_error err;
-    TU_REQUIRE(nnom_model_create(NNOM_DTYPE_S8, NULL, &m, &err) == NNOM_OK, "create: %s", err.message);
+    nnom_model *m = tu_model_new(NNOM_DTYPE_S8, NULL);
     nnom_shape shape = {3, {3, 4, 5}};
     int32_t id;
     TU_OK(m, nnom_model_add_input(m, "image", shape, in_q, &id));
-    nnom_layer_desc d;
-    nnom_layer_desc_init(&d);
-    d.type = NNOM_LAYER_DENSE;
-    d.name = "fc1";
-    d.n_inputs = 1;
-    d.inputs[0] = id;
+    nnom_layer_desc d = tu_desc1(NNOM_LAYER_DENSE, "fc1", id);
     d.params.units = 7;
     d.params.activation = act;
     d.blobs[0] = (nnom_blob){b->w, sizeof b->w};
@@ -260,13 +253,7 @@ static nnom_status build_dense_s8(dense_blobs_s8 *b, int act, int per_channel, n
     d.quant = out_q;
     if (tweak) tweak(&d);
     TU_OK(m, nnom_model_add_layer(m, &d, &id));
-    nnom_layer_desc o;
-    nnom_layer_desc_init(&o);
-    o.type = NNOM_LAYER_OUTPUT;
-    o.name = "scores";
-    o.n_inputs = 1;
-    o.inputs[0] = id;
-    TU_OK(m, nnom_model_add_layer(m, &o, NULL));
+    tu_add_output(m, id, "scores");
     *out_model = m;
     return nnom_model_compile(m);
 }
@@ -328,22 +315,13 @@ static void test_graph_f32(void)
     nnom_quant none = {1.0f, 0};
     int32_t id;
     TU_OK(m, nnom_model_add_input(m, "seq", shape, none, &id));
-    nnom_layer_desc d;
-    nnom_layer_desc_init(&d);
-    d.type = NNOM_LAYER_DENSE;
-    d.name = "fc";
-    d.n_inputs = 1;
-    d.inputs[0] = id;
+    nnom_layer_desc d = tu_desc1(NNOM_LAYER_DENSE, "fc", id);
     d.params.units = 6;
     d.params.activation = NNOM_ACT_RELU6;
     d.blobs[0] = (nnom_blob){w, sizeof w};
     d.blobs[1] = (nnom_blob){bias, sizeof bias};
     TU_OK(m, nnom_model_add_layer(m, &d, &id));
-    nnom_layer_desc_init(&d);
-    d.type = NNOM_LAYER_OUTPUT;
-    d.n_inputs = 1;
-    d.inputs[0] = id;
-    TU_OK(m, nnom_model_add_layer(m, &d, NULL));
+    tu_add_output(m, id, NULL);
     TU_OK(m, nnom_model_compile(m));
     TU_OK(m, nnom_model_alloc_arena(m));
     float x[10], got[6], want[6];

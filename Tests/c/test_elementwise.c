@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "kernels/elementwise.h"
-#include "test_util.h"
+#include "model_util.h"
 
 enum { OP_ADD, OP_SUB, OP_MUL };
 static const char *const op_name[] = {"add", "sub", "mul"};
@@ -187,29 +187,6 @@ static void test_kernels_f32(void)
 
 /* ---------------------------------------------------------------- graphs */
 
-static nnom_shape shape_of(int32_t rank, int32_t d0, int32_t d1, int32_t d2)
-{
-    nnom_shape s;
-    memset(&s, 0, sizeof s);
-    s.rank = rank;
-    s.dims[0] = d0;
-    s.dims[1] = d1;
-    s.dims[2] = d2;
-    return s;
-}
-
-static nnom_layer_desc desc_of(nnom_layer_type type, const char *name, int32_t in0, int32_t in1)
-{
-    nnom_layer_desc d;
-    nnom_layer_desc_init(&d);
-    d.type = type;
-    d.name = name;
-    d.n_inputs = in1 < 0 ? 1 : 2;
-    d.inputs[0] = in0;
-    d.inputs[1] = in1;
-    return d;
-}
-
 static int32_t count_of(nnom_shape s)
 {
     int32_t n = 1;
@@ -227,23 +204,17 @@ static void graph_s8(nnom_layer_type type, nnom_shape sa, nnom_shape sb, int32_t
     nnom_status st = op == OP_MUL ? nnom_quant_mul_params(q1, q2, qo, params)
                                   : nnom_quant_add_params(q1, q2, qo, params);
     TU_REQUIRE(st == NNOM_OK, "params");
-    nnom_model *m = NULL;
-    nnom_error err;
-    TU_OK(m, nnom_model_create(NNOM_DTYPE_S8, NULL, &m, &err));
-    int32_t a, b, c, o;
+    nnom_model *m = tu_model_new(NNOM_DTYPE_S8, NULL);
+    int32_t a, b, c;
     TU_OK(m, nnom_model_add_input(m, "x1", sa, q1, &a));
     TU_OK(m, nnom_model_add_input(m, "x2", sb, q2, &b));
-    nnom_layer_desc d = desc_of(type, "merge", a, b);
+    nnom_layer_desc d = tu_desc(type, "merge", 2, (const int32_t[]){a, b});
     d.params.activation = activation;
     d.blobs[0].data = params;
     d.blobs[0].size = (op == OP_MUL ? 2 : 6) * 4;
     d.quant = qo;
     TU_OK(m, nnom_model_add_layer(m, &d, &c));
-    nnom_layer_desc od = desc_of(NNOM_LAYER_OUTPUT, "y", c, -1);
-    od.quant = qo;
-    TU_OK(m, nnom_model_add_layer(m, &od, &o));
-    TU_OK(m, nnom_model_compile(m));
-    TU_OK(m, nnom_model_alloc_arena(m));
+    tu_finish_model(m, c);
     const int32_t n1 = count_of(sa), n2 = count_of(sb), c1 = sa.dims[sa.rank - 1];
     int8_t *x1 = malloc((size_t)n1), *x2 = malloc((size_t)n2), *y = malloc((size_t)n1);
     tu_fill_s8(x1, (size_t)n1, -128, 127);
@@ -275,23 +246,18 @@ static void graph_f32(nnom_layer_type type, nnom_shape sa, nnom_shape sb, int32_
 {
     const int op = type == NNOM_LAYER_ADD ? OP_ADD : (type == NNOM_LAYER_SUBTRACT ? OP_SUB : OP_MUL);
     nnom_quant q0 = {0, 0};
-    nnom_model *m = NULL;
-    nnom_error err;
-    TU_OK(m, nnom_model_create(NNOM_DTYPE_F32, NULL, &m, &err));
-    int32_t a, b, c, c2 = -1, o;
+    nnom_model *m = tu_model_new(NNOM_DTYPE_F32, NULL);
+    int32_t a, b, c, c2 = -1;
     TU_OK(m, nnom_model_add_input(m, "x1", sa, q0, &a));
     TU_OK(m, nnom_model_add_input(m, "x2", sb, q0, &b));
-    nnom_layer_desc d = desc_of(type, "merge", a, b);
+    nnom_layer_desc d = tu_desc(type, "merge", 2, (const int32_t[]){a, b});
     d.params.activation = activation;
     TU_OK(m, nnom_model_add_layer(m, &d, &c));
     if (chain) { /* a second op reading the first: its input 0 dies there, so it may run in place */
-        nnom_layer_desc d2 = desc_of(type, "merge2", c, b);
+        nnom_layer_desc d2 = tu_desc(type, "merge2", 2, (const int32_t[]){c, b});
         TU_OK(m, nnom_model_add_layer(m, &d2, &c2));
     }
-    nnom_layer_desc od = desc_of(NNOM_LAYER_OUTPUT, "y", chain ? c2 : c, -1);
-    TU_OK(m, nnom_model_add_layer(m, &od, &o));
-    TU_OK(m, nnom_model_compile(m));
-    TU_OK(m, nnom_model_alloc_arena(m));
+    tu_finish_model(m, chain ? c2 : c);
     const int32_t n1 = count_of(sa), n2 = count_of(sb), c1 = sa.dims[sa.rank - 1];
     float *x1 = malloc((size_t)n1 * 4), *x2 = malloc((size_t)n2 * 4), *y = malloc((size_t)n1 * 4);
     tu_fill_f32(x1, (size_t)n1, -10, 10);
@@ -327,10 +293,8 @@ static nnom_status compile_error(nnom_dtype dtype, nnom_layer_type type, nnom_sh
                                  const nnom_layer_desc *tmpl, char *msg, size_t cap)
 {
     nnom_quant q = {0.05f, 0};
-    nnom_model *m = NULL;
-    nnom_error err;
-    TU_OK(m, nnom_model_create(dtype, NULL, &m, &err));
-    int32_t a, b, c, o;
+    nnom_model *m = tu_model_new(dtype, NULL);
+    int32_t a, b, c;
     TU_OK(m, nnom_model_add_input(m, "x1", sa, q, &a));
     TU_OK(m, nnom_model_add_input(m, "x2", sb, q, &b));
     nnom_layer_desc d = *tmpl;
@@ -339,13 +303,7 @@ static nnom_status compile_error(nnom_dtype dtype, nnom_layer_type type, nnom_sh
     d.inputs[0] = a;
     d.inputs[1] = b;
     TU_OK(m, nnom_model_add_layer(m, &d, &c));
-    nnom_layer_desc od = desc_of(NNOM_LAYER_OUTPUT, "y", c, -1);
-    od.quant = q;
-    TU_OK(m, nnom_model_add_layer(m, &od, &o));
-    nnom_status st = nnom_model_compile(m);
-    snprintf(msg, cap, "%s", nnom_model_last_error(m));
-    nnom_model_destroy(m);
-    return st;
+    return tu_compile_or_destroy(m, c, NULL, msg, cap);
 }
 
 static void test_graph_errors(void)
@@ -363,40 +321,40 @@ static void test_graph_errors(void)
     d.blobs[0].size = sizeof good6;
 
     /* shape mismatch names the layer, its type and both shapes */
-    nnom_status st = compile_error(NNOM_DTYPE_S8, NNOM_LAYER_ADD, shape_of(3, 4, 4, 3), shape_of(3, 4, 4, 5), &d,
+    nnom_status st = compile_error(NNOM_DTYPE_S8, NNOM_LAYER_ADD, tu_shape(3, 4, 4, 3), tu_shape(3, 4, 4, 5), &d,
                                    msg, sizeof msg);
     TU_CHECK(st == NNOM_ERR_SHAPE, "add shape mismatch: %s", nnom_status_name(st));
     TU_CHECK(strstr(msg, "my_add") && strstr(msg, "add") && strstr(msg, "(4, 4, 3)") && strstr(msg, "(4, 4, 5)"),
              "message: %s", msg);
     /* add broadcasts a per-channel vector second, not first */
-    st = compile_error(NNOM_DTYPE_F32, NNOM_LAYER_ADD, shape_of(3, 4, 4, 3), shape_of(1, 3, 0, 0), &d, msg, sizeof msg);
+    st = compile_error(NNOM_DTYPE_F32, NNOM_LAYER_ADD, tu_shape(3, 4, 4, 3), tu_shape(1, 3, 0, 0), &d, msg, sizeof msg);
     TU_CHECK(st == NNOM_OK, "add broadcast: %s (%s)", nnom_status_name(st), msg);
-    st = compile_error(NNOM_DTYPE_F32, NNOM_LAYER_ADD, shape_of(1, 3, 0, 0), shape_of(3, 4, 4, 3), &d, msg, sizeof msg);
+    st = compile_error(NNOM_DTYPE_F32, NNOM_LAYER_ADD, tu_shape(1, 3, 0, 0), tu_shape(3, 4, 4, 3), &d, msg, sizeof msg);
     TU_CHECK(st == NNOM_ERR_SHAPE && strstr(msg, "vector"), "add vector first: %s %s", nnom_status_name(st), msg);
-    st = compile_error(NNOM_DTYPE_F32, NNOM_LAYER_SUBTRACT, shape_of(3, 4, 4, 3), shape_of(1, 4, 0, 0), &d, msg,
+    st = compile_error(NNOM_DTYPE_F32, NNOM_LAYER_SUBTRACT, tu_shape(3, 4, 4, 3), tu_shape(1, 4, 0, 0), &d, msg,
                        sizeof msg);
     TU_CHECK(st == NNOM_ERR_SHAPE && strstr(msg, "(4)"), "sub vector length: %s %s", nnom_status_name(st), msg);
-    st = compile_error(NNOM_DTYPE_F32, NNOM_LAYER_SUBTRACT, shape_of(2, 4, 3, 0), shape_of(3, 1, 4, 3), &d, msg,
+    st = compile_error(NNOM_DTYPE_F32, NNOM_LAYER_SUBTRACT, tu_shape(2, 4, 3, 0), tu_shape(3, 1, 4, 3), &d, msg,
                        sizeof msg);
     TU_CHECK(st == NNOM_ERR_SHAPE, "sub rank mismatch: %s", nnom_status_name(st));
     /* multiply: vector of the wrong length, or a vector first */
     d.name = "my_mul";
     d.blobs[0].data = good2;
     d.blobs[0].size = sizeof good2;
-    st = compile_error(NNOM_DTYPE_S8, NNOM_LAYER_MULTIPLY, shape_of(3, 4, 4, 3), shape_of(1, 4, 0, 0), &d, msg,
+    st = compile_error(NNOM_DTYPE_S8, NNOM_LAYER_MULTIPLY, tu_shape(3, 4, 4, 3), tu_shape(1, 4, 0, 0), &d, msg,
                        sizeof msg);
     TU_CHECK(st == NNOM_ERR_SHAPE && strstr(msg, "my_mul") && strstr(msg, "(4)"), "mul vector length: %s %s",
              nnom_status_name(st), msg);
-    st = compile_error(NNOM_DTYPE_S8, NNOM_LAYER_MULTIPLY, shape_of(1, 3, 0, 0), shape_of(3, 4, 4, 3), &d, msg,
+    st = compile_error(NNOM_DTYPE_S8, NNOM_LAYER_MULTIPLY, tu_shape(1, 3, 0, 0), tu_shape(3, 4, 4, 3), &d, msg,
                        sizeof msg);
     TU_CHECK(st == NNOM_ERR_SHAPE, "mul vector first: %s", nnom_status_name(st));
-    st = compile_error(NNOM_DTYPE_S8, NNOM_LAYER_MULTIPLY, shape_of(3, 4, 4, 3), shape_of(2, 1, 3, 0), &d, msg,
+    st = compile_error(NNOM_DTYPE_S8, NNOM_LAYER_MULTIPLY, tu_shape(3, 4, 4, 3), tu_shape(2, 1, 3, 0), &d, msg,
                        sizeof msg);
     TU_CHECK(st == NNOM_ERR_SHAPE, "mul (1, 3) is not a rank-1 vector: %s", nnom_status_name(st));
     /* blob size: multiply given add's 6 words */
     d.blobs[0].data = good6;
     d.blobs[0].size = sizeof good6;
-    st = compile_error(NNOM_DTYPE_S8, NNOM_LAYER_MULTIPLY, shape_of(1, 8, 0, 0), shape_of(1, 8, 0, 0), &d, msg,
+    st = compile_error(NNOM_DTYPE_S8, NNOM_LAYER_MULTIPLY, tu_shape(1, 8, 0, 0), tu_shape(1, 8, 0, 0), &d, msg,
                        sizeof msg);
     TU_CHECK(st == NNOM_ERR_SHAPE && strstr(msg, "24") && strstr(msg, "8"), "mul blob size: %s %s",
              nnom_status_name(st), msg);
@@ -404,42 +362,39 @@ static void test_graph_errors(void)
     d.blobs[0].data = NULL;
     d.blobs[0].size = 0;
     d.name = "my_sub";
-    st = compile_error(NNOM_DTYPE_S8, NNOM_LAYER_SUBTRACT, shape_of(1, 8, 0, 0), shape_of(1, 8, 0, 0), &d, msg,
+    st = compile_error(NNOM_DTYPE_S8, NNOM_LAYER_SUBTRACT, tu_shape(1, 8, 0, 0), tu_shape(1, 8, 0, 0), &d, msg,
                        sizeof msg);
     TU_CHECK(st == NNOM_ERR_SHAPE && strstr(msg, "my_sub"), "sub without blob: %s %s", nnom_status_name(st), msg);
     /* f32 needs no blob */
-    st = compile_error(NNOM_DTYPE_F32, NNOM_LAYER_SUBTRACT, shape_of(1, 8, 0, 0), shape_of(1, 8, 0, 0), &d, msg,
+    st = compile_error(NNOM_DTYPE_F32, NNOM_LAYER_SUBTRACT, tu_shape(1, 8, 0, 0), tu_shape(1, 8, 0, 0), &d, msg,
                        sizeof msg);
     TU_CHECK(st == NNOM_OK, "f32 sub without blob: %s %s", nnom_status_name(st), msg);
     /* shift out of range, negative multiplier */
     d.blobs[0].data = bad_shift;
     d.blobs[0].size = sizeof bad_shift;
-    st = compile_error(NNOM_DTYPE_S8, NNOM_LAYER_ADD, shape_of(1, 8, 0, 0), shape_of(1, 8, 0, 0), &d, msg, sizeof msg);
+    st = compile_error(NNOM_DTYPE_S8, NNOM_LAYER_ADD, tu_shape(1, 8, 0, 0), tu_shape(1, 8, 0, 0), &d, msg, sizeof msg);
     TU_CHECK(st == NNOM_ERR_ARGUMENT && strstr(msg, "-40") && strstr(msg, "-31 to 30"), "shift range: %s %s",
              nnom_status_name(st), msg);
     d.blobs[0].data = neg_mult;
     d.blobs[0].size = sizeof neg_mult;
-    st = compile_error(NNOM_DTYPE_S8, NNOM_LAYER_MULTIPLY, shape_of(1, 8, 0, 0), shape_of(1, 8, 0, 0), &d, msg,
+    st = compile_error(NNOM_DTYPE_S8, NNOM_LAYER_MULTIPLY, tu_shape(1, 8, 0, 0), tu_shape(1, 8, 0, 0), &d, msg,
                        sizeof msg);
     TU_CHECK(st == NNOM_ERR_ARGUMENT && strstr(msg, "-5"), "negative multiplier: %s %s", nnom_status_name(st), msg);
     /* fused activation */
     d.blobs[0].data = good6;
     d.blobs[0].size = sizeof good6;
     d.params.activation = 7;
-    st = compile_error(NNOM_DTYPE_S8, NNOM_LAYER_ADD, shape_of(1, 8, 0, 0), shape_of(1, 8, 0, 0), &d, msg, sizeof msg);
+    st = compile_error(NNOM_DTYPE_S8, NNOM_LAYER_ADD, tu_shape(1, 8, 0, 0), tu_shape(1, 8, 0, 0), &d, msg, sizeof msg);
     TU_CHECK(st == NNOM_ERR_UNSUPPORTED && strstr(msg, "7"), "activation 7: %s %s", nnom_status_name(st), msg);
 
     /* input counts: one input to add */
-    nnom_model *m = NULL;
-    nnom_error err;
-    TU_OK(m, nnom_model_create(NNOM_DTYPE_F32, NULL, &m, &err));
+    nnom_model *m = tu_model_new(NNOM_DTYPE_F32, NULL);
     int32_t a, c;
     nnom_quant q = {0.05f, 0};
-    TU_OK(m, nnom_model_add_input(m, "x", shape_of(1, 4, 0, 0), q, &a));
-    nnom_layer_desc one = desc_of(NNOM_LAYER_ADD, "lonely_add", a, -1);
+    TU_OK(m, nnom_model_add_input(m, "x", tu_shape(1, 4, 0, 0), q, &a));
+    nnom_layer_desc one = tu_desc1(NNOM_LAYER_ADD, "lonely_add", a);
     TU_OK(m, nnom_model_add_layer(m, &one, &c));
-    nnom_layer_desc od = desc_of(NNOM_LAYER_OUTPUT, "y", c, -1);
-    TU_OK(m, nnom_model_add_layer(m, &od, NULL));
+    tu_add_output(m, c, "y");
     st = nnom_model_compile(m);
     TU_CHECK(st == NNOM_ERR_SHAPE && strstr(nnom_model_last_error(m), "lonely_add"), "one input: %s %s",
              nnom_status_name(st), nnom_model_last_error(m));
@@ -451,16 +406,16 @@ static void test_graphs(void)
     static const nnom_layer_type types[] = {NNOM_LAYER_ADD, NNOM_LAYER_SUBTRACT, NNOM_LAYER_MULTIPLY};
     for (int t = 0; t < 3; t++) {
         for (int act = 0; act < 3; act++) {
-            graph_s8(types[t], shape_of(3, 5, 3, 7), shape_of(3, 5, 3, 7), act);
-            graph_s8(types[t], shape_of(1, 13, 0, 0), shape_of(1, 13, 0, 0), act);
-            graph_f32(types[t], shape_of(2, 9, 5, 0), shape_of(2, 9, 5, 0), act, act == 1);
+            graph_s8(types[t], tu_shape(3, 5, 3, 7), tu_shape(3, 5, 3, 7), act);
+            graph_s8(types[t], tu_shape(1, 13, 0, 0), tu_shape(1, 13, 0, 0), act);
+            graph_f32(types[t], tu_shape(2, 9, 5, 0), tu_shape(2, 9, 5, 0), act, act == 1);
         }
     }
     /* per-channel broadcast of the second input */
     for (int t = 0; t < 3; t++) {
-        graph_s8(types[t], shape_of(3, 4, 6, 5), shape_of(1, 5, 0, 0), NNOM_ACT_NONE);
-        graph_s8(types[t], shape_of(2, 11, 3, 0), shape_of(1, 3, 0, 0), NNOM_ACT_RELU);
-        graph_f32(types[t], shape_of(3, 4, 6, 5), shape_of(1, 5, 0, 0), NNOM_ACT_NONE, 1);
+        graph_s8(types[t], tu_shape(3, 4, 6, 5), tu_shape(1, 5, 0, 0), NNOM_ACT_NONE);
+        graph_s8(types[t], tu_shape(2, 11, 3, 0), tu_shape(1, 3, 0, 0), NNOM_ACT_RELU);
+        graph_f32(types[t], tu_shape(3, 4, 6, 5), tu_shape(1, 5, 0, 0), NNOM_ACT_NONE, 1);
     }
 }
 

@@ -19,36 +19,10 @@
 #include <unistd.h>
 
 #include "common/tools_internal.h"
+#include "file_util.h"
 #include "graph_util.h"
 
 static gb G;
-static char tmpdir[256];
-
-static const char *tmp_path(const char *name)
-{
-    static char buf[4][512];
-    static int k;
-    k = (k + 1) % 4;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", tmpdir, name);
-    return buf[k];
-}
-
-static uint8_t *read_file(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    TU_REQUIRE(f != NULL, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    /* malloc: 8-aligned, as nnom_model_load needs */
-    uint8_t *b = (uint8_t *)malloc((size_t)n + 1);
-    TU_REQUIRE(b && fread(b, 1, (size_t)n, f) == (size_t)n, "read %s", path);
-    b[n] = 0;
-    fclose(f);
-    *size = (size_t)n;
-    return b;
-}
-
 /* Runs @p a and @p b on the same inputs; their int8 outputs must be identical. */
 static void same_outputs(nnom_model *a, nnom_model *b, const char *label)
 {
@@ -90,19 +64,19 @@ static nnom_converter *make_converter(void)
 
 static void before_quantising(nnom_converter *c)
 {
-    TU_CHECK(nnom_converter_save(c, tmp_path("early.nnom")) == NNOM_ERR_STATE, "save before quantising");
+    TU_CHECK(nnom_converter_save(c, tu_tmp_path("early.nnom")) == NNOM_ERR_STATE, "save before quantising");
     TU_CHECK(strstr(nnom_converter_last_error(c), "quantize") != NULL, "message: %s", nnom_converter_last_error(c));
-    TU_CHECK(nnom_converter_write_header(c, tmp_path("early.h"), "m") == NNOM_ERR_STATE, "header before quantising");
-    TU_CHECK(access(tmp_path("early.nnom"), F_OK) != 0 && access(tmp_path("early.h"), F_OK) != 0,
+    TU_CHECK(nnom_converter_write_header(c, tu_tmp_path("early.h"), "m") == NNOM_ERR_STATE, "header before quantising");
+    TU_CHECK(access(tu_tmp_path("early.nnom"), F_OK) != 0 && access(tu_tmp_path("early.h"), F_OK) != 0,
              "a file was written although nothing could be");
 }
 
 static void nnom_file(nnom_converter *c)
 {
     nnom_model *q = nnom_converter_int8_model(c);
-    TU_CHECK(nnom_converter_save(c, tmp_path("model.nnom")) == NNOM_OK, "save: %s", nnom_converter_last_error(c));
+    TU_CHECK(nnom_converter_save(c, tu_tmp_path("model.nnom")) == NNOM_OK, "save: %s", nnom_converter_last_error(c));
     size_t size;
-    uint8_t *bytes = read_file(tmp_path("model.nnom"), &size);
+    uint8_t *bytes = tu_read_file(tu_tmp_path("model.nnom"), &size);
     /* the file is exactly what the runtime's writer makes */
     size_t want = 0;
     TU_OK(q, nnom_model_save(q, NULL, 0, &want));
@@ -161,10 +135,10 @@ static void header_file(nnom_converter *c)
 {
     nnom_model *q = nnom_converter_int8_model(c);
     snprintf(c->source, sizeof c->source, "models/odd*/name*/net.keras");
-    const char *path = tmp_path("weights.h");
+    const char *path = tu_tmp_path("weights.h");
     TU_CHECK(nnom_converter_write_header(c, path, "digits_v2") == NNOM_OK, "header: %s", nnom_converter_last_error(c));
     size_t text_len;
-    char *text = (char *)read_file(path, &text_len);
+    char *text = (char *)tu_read_file(path, &text_len);
     size_t size = 0;
     TU_OK(q, nnom_model_save(q, NULL, 0, &size));
 
@@ -259,36 +233,36 @@ static void header_file(nnom_converter *c)
 
     /* with a compiler at hand, the header compiles cleanly as C99 and the loader is callable */
     if (system("command -v cc >/dev/null 2>&1") == 0) {
-        FILE *f = fopen(tmp_path("use.c"), "w");
+        FILE *f = fopen(tu_tmp_path("use.c"), "w");
         fprintf(f, "#include \"weights.h\"\nint use(void);\nint use(void)\n{\n    nnom_model *m;\n    nnom_error e;\n"
                    "    return (int)digits_v2_load(NULL, &m, &e) + (int)sizeof digits_v2_model_data;\n}\n");
         fclose(f);
         char cmd[2048];
         snprintf(cmd, sizeof cmd,
                  "cc -std=c99 -Wall -Wextra -Werror -pedantic -fsyntax-only -I'%s' -I'%s/../../include' '%s' 2>'%s'",
-                 tmpdir, NNOM_FIXTURES_DIR, tmp_path("use.c"), tmp_path("cc.log"));
+                 tu_tmp_dir(), NNOM_FIXTURES_DIR, tu_tmp_path("use.c"), tu_tmp_path("cc.log"));
         const int rc = system(cmd);
         if (rc != 0) {
             size_t n;
-            char *log = (char *)read_file(tmp_path("cc.log"), &n);
+            char *log = (char *)tu_read_file(tu_tmp_path("cc.log"), &n);
             TU_CHECK(0, "weights.h does not compile: %s", log);
             free(log);
         }
         /* nnom headers of an older format minor, then of another major: weights.h stops the build, saying why */
-        mkdir(tmp_path("old"), 0700);
-        mkdir(tmp_path("old/nnom"), 0700);
+        mkdir(tu_tmp_path("old"), 0700);
+        mkdir(tu_tmp_path("old/nnom"), 0700);
         const int fake[2][2] = {{NNOM_FORMAT_VERSION_MAJOR, NNOM_FORMAT_VERSION_MINOR - 1},
                                 {NNOM_FORMAT_VERSION_MAJOR + 1, NNOM_FORMAT_VERSION_MINOR}};
         for (int k = 0; k < 2; k++) {
-            f = fopen(tmp_path("old/nnom/nnom.h"), "w");
+            f = fopen(tu_tmp_path("old/nnom/nnom.h"), "w");
             fprintf(f, "#define NNOM_FORMAT_VERSION_MAJOR %d\n#define NNOM_FORMAT_VERSION_MINOR %d\n", fake[k][0],
                     fake[k][1]);
             fclose(f);
-            snprintf(cmd, sizeof cmd, "cc -std=c99 -fsyntax-only -I'%s' -I'%s' '%s' 2>'%s'", tmp_path("old"), tmpdir,
-                     tmp_path("use.c"), tmp_path("cc.log"));
+            snprintf(cmd, sizeof cmd, "cc -std=c99 -fsyntax-only -I'%s' -I'%s' '%s' 2>'%s'", tu_tmp_path("old"), tu_tmp_dir(),
+                     tu_tmp_path("use.c"), tu_tmp_path("cc.log"));
             const int old_rc = system(cmd);
             size_t n;
-            char *log = (char *)read_file(tmp_path("cc.log"), &n);
+            char *log = (char *)tu_read_file(tu_tmp_path("cc.log"), &n);
             char refusal[96];
             snprintf(refusal, sizeof refusal, "model 'digits_v2' is .nnom format %d.%d, which these nnom headers cannot read",
                      NNOM_FORMAT_VERSION_MAJOR, NNOM_FORMAT_VERSION_MINOR);
@@ -296,11 +270,11 @@ static void header_file(nnom_converter *c)
                      fake[k][1], old_rc, log ? log : "(none)");
             free(log);
         }
-        unlink(tmp_path("old/nnom/nnom.h"));
-        rmdir(tmp_path("old/nnom"));
-        rmdir(tmp_path("old"));
-        unlink(tmp_path("use.c"));
-        unlink(tmp_path("cc.log"));
+        unlink(tu_tmp_path("old/nnom/nnom.h"));
+        rmdir(tu_tmp_path("old/nnom"));
+        rmdir(tu_tmp_path("old"));
+        unlink(tu_tmp_path("use.c"));
+        unlink(tu_tmp_path("cc.log"));
     } else {
         printf("no C compiler found: weights.h not compiled\n");
     }
@@ -310,19 +284,19 @@ static void header_file(nnom_converter *c)
     const char *bad[] = {"9lives", "a-b", "has space", "x.y", "caf\xc3\xa9",
                          "a123456789012345678901234567890123456789012345678901234567890123456789"};
     for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
-        TU_CHECK(nnom_converter_write_header(c, tmp_path("bad.h"), bad[k]) == NNOM_ERR_ARGUMENT, "name '%s' accepted", bad[k]);
+        TU_CHECK(nnom_converter_write_header(c, tu_tmp_path("bad.h"), bad[k]) == NNOM_ERR_ARGUMENT, "name '%s' accepted", bad[k]);
         TU_CHECK(strstr(nnom_converter_last_error(c), "C identifier") != NULL, "message: %s", nnom_converter_last_error(c));
     }
-    TU_CHECK(access(tmp_path("bad.h"), F_OK) != 0, "a header was written for a bad name");
+    TU_CHECK(access(tu_tmp_path("bad.h"), F_OK) != 0, "a header was written for a bad name");
     /* no name: the file's stem made a C identifier, the one rule of every front end */
-    TU_CHECK(nnom_converter_write_header(c, tmp_path("weights-v2.h"), NULL) == NNOM_OK, "no name: %s",
+    TU_CHECK(nnom_converter_write_header(c, tu_tmp_path("weights-v2.h"), NULL) == NNOM_OK, "no name: %s",
              nnom_converter_last_error(c));
     {
         size_t bytes;
-        char *derived = (char *)read_file(tmp_path("weights-v2.h"), &bytes);
+        char *derived = (char *)tu_read_file(tu_tmp_path("weights-v2.h"), &bytes);
         TU_CHECK(strstr(derived, "weights_v2_load(") != NULL, "no name: weights_v2_load() expected");
         free(derived);
-        unlink(tmp_path("weights-v2.h"));
+        unlink(tu_tmp_path("weights-v2.h"));
     }
     static const struct {
         const char *path, *name;
@@ -337,29 +311,28 @@ static void header_file(nnom_converter *c)
     char tiny[4];
     nnom_header_default_name("abcdef.h", tiny, sizeof tiny);
     TU_CHECK(strcmp(tiny, "abc") == 0, "cut to the buffer: '%s'", tiny);
-    TU_CHECK(nnom_converter_write_header(c, tmp_path("ok.h"), "_Model2") == NNOM_OK, "'_Model2': %s",
+    TU_CHECK(nnom_converter_write_header(c, tu_tmp_path("ok.h"), "_Model2") == NNOM_OK, "'_Model2': %s",
              nnom_converter_last_error(c));
     size_t n;
-    text = (char *)read_file(tmp_path("ok.h"), &n);
+    text = (char *)tu_read_file(tu_tmp_path("ok.h"), &n);
     TU_CHECK(strstr(text, "#define _MODEL2_MODEL_BYTES") && strstr(text, "_Model2_model_data["), "upper-case macro names");
     TU_CHECK(strstr(text, "a model built through the nnom C API") == NULL, "source given but not named");
     free(text);
     c->source[0] = '\0';
-    TU_CHECK(nnom_converter_write_header(c, tmp_path("ok.h"), "m") == NNOM_OK, "%s", nnom_converter_last_error(c));
-    text = (char *)read_file(tmp_path("ok.h"), &n);
+    TU_CHECK(nnom_converter_write_header(c, tu_tmp_path("ok.h"), "m") == NNOM_OK, "%s", nnom_converter_last_error(c));
+    text = (char *)tu_read_file(tu_tmp_path("ok.h"), &n);
     TU_CHECK(strstr(text, "from a model built through the nnom C API") != NULL, "hand-built source line");
     free(text);
     TU_CHECK(nnom_converter_write_header(c, "/nonexistent-dir/w.h", "m") == NNOM_ERR_IO, "unwritable header path");
-    unlink(tmp_path("ok.h"));
-    unlink(tmp_path("weights.h"));
-    unlink(tmp_path("model.nnom"));
+    unlink(tu_tmp_path("ok.h"));
+    unlink(tu_tmp_path("weights.h"));
+    unlink(tu_tmp_path("model.nnom"));
 }
 
 int main(void)
 {
     tu_seed(4242);
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/nnom_test_emit_XXXXXX");
-    TU_REQUIRE(mkdtemp(tmpdir) != NULL, "mkdtemp");
+    tu_tmp_dir_make("nnom_test_emit");
     nnom_converter *c = make_converter();
     before_quantising(c);
     float *cal = (float *)malloc(100 * 128 * sizeof(float));
@@ -372,6 +345,6 @@ int main(void)
     nnom_converter_destroy(c);
     nnom_model_destroy(G.m);
     free(cal);
-    rmdir(tmpdir);
+    tu_tmp_dir_remove();
     return tu_finish("test_emit");
 }

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "format/format.h"
-#include "test_util.h"
+#include "model_util.h"
 
 /* A small int8 model with real weights: input (4,5,3) -> dense 7 -> reshape -> output. */
 static int8_t weights[7 * 60];
@@ -13,9 +13,7 @@ static int32_t bias[7], mult[7], shift[7];
 
 static nnom_model *build_model(void)
 {
-    nnom_model *m;
-    nnom_error err;
-    TU_REQUIRE(nnom_model_create(NNOM_DTYPE_S8, NULL, &m, &err) == NNOM_OK, "%s", err.message);
+    nnom_model *m = tu_model_new(NNOM_DTYPE_S8, NULL);
     nnom_shape in_shape = {3, {4, 5, 3}};
     nnom_quant in_q = {0.05f, -3};
     int32_t in_id, dense_id, reshape_id;
@@ -23,12 +21,7 @@ static nnom_model *build_model(void)
     tu_fill_s8(weights, sizeof weights, -127, 127);
     tu_fill_s32(bias, 7, -500, 500);
     for (int i = 0; i < 7; i++) tu_ref_multiplier(0.05 * 0.01 / 0.2 * (1 + 0.1 * i), &mult[i], &shift[i]);
-    nnom_layer_desc d;
-    nnom_layer_desc_init(&d);
-    d.type = NNOM_LAYER_DENSE;
-    d.name = "dense";
-    d.n_inputs = 1;
-    d.inputs[0] = in_id;
+    nnom_layer_desc d = tu_desc1(NNOM_LAYER_DENSE, "dense", in_id);
     d.params.units = 7;
     d.params.activation = NNOM_ACT_RELU;
     d.blobs[0] = (nnom_blob){weights, sizeof weights};
@@ -37,21 +30,12 @@ static nnom_model *build_model(void)
     d.blobs[3] = (nnom_blob){shift, sizeof shift};
     d.quant = (nnom_quant){0.2f, -128};
     TU_OK(m, nnom_model_add_layer(m, &d, &dense_id));
-    nnom_layer_desc_init(&d);
-    d.type = NNOM_LAYER_RESHAPE;
-    d.name = "reshape";
-    d.n_inputs = 1;
-    d.inputs[0] = dense_id;
+    d = tu_desc1(NNOM_LAYER_RESHAPE, "reshape", dense_id);
     d.params.shape_rank = 2;
     d.params.shape[0] = 7;
     d.params.shape[1] = 1;
     TU_OK(m, nnom_model_add_layer(m, &d, &reshape_id));
-    nnom_layer_desc_init(&d);
-    d.type = NNOM_LAYER_OUTPUT;
-    d.name = "scores";
-    d.n_inputs = 1;
-    d.inputs[0] = reshape_id;
-    TU_OK(m, nnom_model_add_layer(m, &d, NULL));
+    tu_add_output(m, reshape_id, "scores");
     TU_OK(m, nnom_model_compile(m));
     return m;
 }

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "kernels/function.h"
-#include "test_util.h"
+#include "model_util.h"
 
 /* Keras' definitions, in double precision, independent of the code under test */
 static double ref_fn(nnom_function fn, const float *k, double x)
@@ -129,37 +129,16 @@ static nnom_status build(nnom_dtype dtype, int32_t fn, const void *blob, uint32_
                          size_t cap)
 {
     const nnom_quant q = {0.05f, 3}, qo = {0.04f, -20};
-    nnom_model *m = NULL;
-    nnom_error err;
-    TU_OK(m, nnom_model_create(dtype, NULL, &m, &err));
+    nnom_model *m = tu_model_new(dtype, NULL);
     int32_t a, b;
-    const nnom_shape s = {3, {3, 5, 7}};
-    TU_OK(m, nnom_model_add_input(m, "x", s, q, &a));
-    nnom_layer_desc d;
-    nnom_layer_desc_init(&d);
-    d.type = NNOM_LAYER_ACTIVATION;
-    d.name = "my_fn";
-    d.n_inputs = 1;
-    d.inputs[0] = a;
+    TU_OK(m, nnom_model_add_input(m, "x", tu_shape(3, 3, 5, 7), q, &a));
+    nnom_layer_desc d = tu_desc1(NNOM_LAYER_ACTIVATION, "my_fn", a);
     d.params.activation = fn;
     d.blobs[0].data = blob;
     d.blobs[0].size = size;
     d.quant = qo;
     TU_OK(m, nnom_model_add_layer(m, &d, &b));
-    nnom_layer_desc od;
-    nnom_layer_desc_init(&od);
-    od.type = NNOM_LAYER_OUTPUT;
-    od.n_inputs = 1;
-    od.inputs[0] = b;
-    TU_OK(m, nnom_model_add_layer(m, &od, NULL));
-    const nnom_status st = nnom_model_compile(m);
-    snprintf(msg, cap, "%s", nnom_model_last_error(m));
-    if (st == NNOM_OK && out) {
-        *out = m;
-        return st;
-    }
-    nnom_model_destroy(m);
-    return st;
+    return tu_compile_or_destroy(m, b, out, msg, cap);
 }
 
 static void test_graphs(void)
@@ -178,9 +157,7 @@ static void test_graphs(void)
         int8_t x[N], y[N];
         tu_fill_s8(x, N, -128, 127);
         TU_OK(m, nnom_model_alloc_arena(m));
-        TU_OK(m, nnom_model_set_input_s8(m, 0, x, N));
-        TU_OK(m, nnom_model_run(m));
-        TU_OK(m, nnom_model_get_output_s8(m, 0, y, N));
+        tu_run_s8(m, x, N, y, N);
         for (int i = 0; i < N; i++) {
             const double r = ref_fn((nnom_function)f, k, (double)qi.scale * (x[i] - qi.zero_point)) / qo.scale;
             const int32_t want = tu_clamp(tu_round_away(fmin(fmax(r, -1e6), 1e6)) + qo.zero_point, -128, 127);
@@ -198,9 +175,7 @@ static void test_graphs(void)
         float xf[N], yf[N];
         tu_fill_f32(xf, N, -6.0f, 6.0f);
         TU_OK(m, nnom_model_alloc_arena(m));
-        TU_OK(m, nnom_model_set_input_f32(m, 0, xf, N));
-        TU_OK(m, nnom_model_run(m));
-        TU_OK(m, nnom_model_get_output_f32(m, 0, yf, N));
+        tu_run_f32(m, xf, N, yf, N);
         for (int i = 0; i < N; i++) {
             const double r = ref_fn((nnom_function)f, k, xf[i]);
             TU_CHECK(fabs(yf[i] - r) <= 1e-6 * fmax(fabs(r), 1e-6), "f32 graph %s [%d]: %g, expected %g",

@@ -18,7 +18,7 @@
 
 #include "format/format.h"
 #include "kernels/conv.h"
-#include "test_util.h"
+#include "model_util.h"
 
 #define BIG_INPUT (1 << 28)         /* the most elements a tensor may have */
 #define SMALL_ALLOCATION (1u << 20) /* what a model's bookkeeping may take in one allocation */
@@ -214,37 +214,22 @@ static void build_retry_model(nnom_model *m)
     int32_t x, s, dense, rnn;
     TU_OK(m, nnom_model_add_input(m, "x", (nnom_shape){1, {X_N, 0, 0}}, (nnom_quant){1.0f, 0}, &x));
     TU_OK(m, nnom_model_add_input(m, "s", (nnom_shape){2, {STEPS, FEAT, 0}}, (nnom_quant){1.0f, 0}, &s));
-    nnom_layer_desc d;
-    nnom_layer_desc_init(&d);
-    d.type = NNOM_LAYER_DENSE;
-    d.n_inputs = 1;
-    d.inputs[0] = x;
+    nnom_layer_desc d = tu_desc1(NNOM_LAYER_DENSE, NULL, x);
     d.params.units = UNITS;
     d.blobs[0] = (nnom_blob){dense_w, sizeof dense_w};
     d.blobs[1] = (nnom_blob){dense_b, sizeof dense_b};
     TU_OK(m, nnom_model_add_layer(m, &d, &dense));
-    nnom_layer_desc_init(&d);
-    d.type = NNOM_LAYER_SIMPLE_RNN;
-    d.n_inputs = 1;
-    d.inputs[0] = s;
+    d = tu_desc1(NNOM_LAYER_SIMPLE_RNN, NULL, s);
     d.params.units = UNITS;
     d.params.activations = NNOM_RNN_ACT_TANH | (NNOM_RNN_ACT_SIGMOID << 8);
     d.blobs[0] = (nnom_blob){rnn_w, sizeof rnn_w};
     d.blobs[1] = (nnom_blob){rnn_u, sizeof rnn_u};
     d.blobs[2] = (nnom_blob){rnn_b, sizeof rnn_b};
     TU_OK(m, nnom_model_add_layer(m, &d, &rnn));
-    nnom_layer_desc_init(&d);
-    d.type = NNOM_LAYER_ADD;
-    d.n_inputs = 2;
-    d.inputs[0] = dense;
-    d.inputs[1] = rnn;
+    d = tu_desc(NNOM_LAYER_ADD, NULL, 2, (const int32_t[]){dense, rnn});
     int32_t sum;
     TU_OK(m, nnom_model_add_layer(m, &d, &sum));
-    nnom_layer_desc_init(&d);
-    d.type = NNOM_LAYER_OUTPUT;
-    d.n_inputs = 1;
-    d.inputs[0] = sum;
-    TU_OK(m, nnom_model_add_layer(m, &d, NULL));
+    tu_add_output(m, sum, NULL);
 }
 
 /* dense(x) + SimpleRNN(s), in double */
@@ -286,9 +271,7 @@ static void compile_retry(void)
         counting c;
         nnom_allocator a;
         const nnom_options o = counting_options(&c, &a, 0);
-        nnom_model *m;
-        nnom_error err;
-        TU_REQUIRE(nnom_model_create(NNOM_DTYPE_F32, &o, &m, &err) == NNOM_OK, "%s", err.message);
+        nnom_model *m = tu_model_new(NNOM_DTYPE_F32, &o);
         build_retry_model(m);
         TU_OK(m, nnom_model_observe_internals(m, 1)); /* one more allocation at compile */
         c.fail_at = c.calls + n;                      /* the n-th allocation of the compile fails */
@@ -332,9 +315,7 @@ static void compile_retry(void)
  * a clean NNOM_ERR_NO_MEMORY and nothing leaked, until N is past the last allocation. */
 static void load_with_failing_allocator(void)
 {
-    nnom_model *m;
-    nnom_error err;
-    TU_REQUIRE(nnom_model_create(NNOM_DTYPE_F32, NULL, &m, &err) == NNOM_OK, "%s", err.message);
+    nnom_model *m = tu_model_new(NNOM_DTYPE_F32, NULL);
     build_retry_model(m);
     TU_OK(m, nnom_model_compile(m));
     static uint32_t file[4096];
@@ -347,6 +328,7 @@ static void load_with_failing_allocator(void)
         nnom_allocator a;
         const nnom_options o = counting_options(&c, &a, 0);
         c.fail_at = n;
+        nnom_error err;
         memset(&err, 0, sizeof err);
         const nnom_status st = nnom_model_load(file, size, &o, &m, &err);
         if (st == NNOM_OK) {
@@ -372,33 +354,19 @@ static void evaluate_two_inputs(void)
     static float w[C * (A + B)], bias[C];
     tu_fill_f32(w, C * (A + B), -1, 1);
     tu_fill_f32(bias, C, -0.1f, 0.1f);
-    nnom_model *m;
-    nnom_error err;
-    TU_REQUIRE(nnom_model_create(NNOM_DTYPE_F32, NULL, &m, &err) == NNOM_OK, "%s", err.message);
+    nnom_model *m = tu_model_new(NNOM_DTYPE_F32, NULL);
     int32_t ia, ib, cat, dense;
     TU_OK(m, nnom_model_add_input(m, "a", (nnom_shape){1, {A, 0, 0}}, (nnom_quant){1.0f, 0}, &ia));
     TU_OK(m, nnom_model_add_input(m, "b", (nnom_shape){1, {B, 0, 0}}, (nnom_quant){1.0f, 0}, &ib));
-    nnom_layer_desc d;
-    nnom_layer_desc_init(&d);
-    d.type = NNOM_LAYER_CONCATENATE;
-    d.n_inputs = 2;
-    d.inputs[0] = ia;
-    d.inputs[1] = ib;
+    nnom_layer_desc d = tu_desc(NNOM_LAYER_CONCATENATE, NULL, 2, (const int32_t[]){ia, ib});
     d.params.axis = -1;
     TU_OK(m, nnom_model_add_layer(m, &d, &cat));
-    nnom_layer_desc_init(&d);
-    d.type = NNOM_LAYER_DENSE;
-    d.n_inputs = 1;
-    d.inputs[0] = cat;
+    d = tu_desc1(NNOM_LAYER_DENSE, NULL, cat);
     d.params.units = C;
     d.blobs[0] = (nnom_blob){w, sizeof w};
     d.blobs[1] = (nnom_blob){bias, sizeof bias};
     TU_OK(m, nnom_model_add_layer(m, &d, &dense));
-    nnom_layer_desc_init(&d);
-    d.type = NNOM_LAYER_OUTPUT;
-    d.n_inputs = 1;
-    d.inputs[0] = dense;
-    TU_OK(m, nnom_model_add_layer(m, &d, NULL));
+    tu_add_output(m, dense, NULL);
     TU_OK(m, nnom_model_compile(m));
     TU_OK(m, nnom_model_alloc_arena(m));
 
@@ -448,27 +416,17 @@ static void writer_sums_in_64_bits(void)
     static uint64_t weights[1], bias[UNITS_BIG / 2];
     const uint32_t weight_bytes = (uint32_t)IN * UNITS_BIG * 4u; /* 2^31 */
     for (int layers = 1; layers <= LAYERS; layers++) {
-        nnom_model *m;
-        nnom_error err;
-        TU_REQUIRE(nnom_model_create(NNOM_DTYPE_F32, NULL, &m, &err) == NNOM_OK, "%s", err.message);
+        nnom_model *m = tu_model_new(NNOM_DTYPE_F32, NULL);
         int32_t in;
         TU_OK(m, nnom_model_add_input(m, "x", (nnom_shape){1, {IN, 0, 0}}, (nnom_quant){1.0f, 0}, &in));
         for (int k = 0; k < layers; k++) {
-            nnom_layer_desc d;
-            nnom_layer_desc_init(&d);
-            d.type = NNOM_LAYER_DENSE;
-            d.n_inputs = 1;
-            d.inputs[0] = in;
+            nnom_layer_desc d = tu_desc1(NNOM_LAYER_DENSE, NULL, in);
             d.params.units = UNITS_BIG;
             d.blobs[0] = (nnom_blob){weights, weight_bytes};
             d.blobs[1] = (nnom_blob){bias, sizeof bias};
             int32_t id;
             TU_OK(m, nnom_model_add_layer(m, &d, &id));
-            nnom_layer_desc_init(&d);
-            d.type = NNOM_LAYER_OUTPUT;
-            d.n_inputs = 1;
-            d.inputs[0] = id;
-            TU_OK(m, nnom_model_add_layer(m, &d, NULL));
+            tu_add_output(m, id, NULL);
         }
         TU_OK(m, nnom_model_compile(m));
         const uint64_t weights_total = (uint64_t)layers * (weight_bytes + sizeof bias);
@@ -534,22 +492,12 @@ static void pool_copies(void)
     nnom_options o;
     nnom_options_init(&o);
     o.allocator = &made.allocator;
-    nnom_model *m;
-    nnom_error err;
-    TU_REQUIRE(nnom_model_create(NNOM_DTYPE_F32, &o, &m, &err) == NNOM_OK, "%s", err.message);
+    nnom_model *m = tu_model_new(NNOM_DTYPE_F32, &o);
     int32_t id;
     TU_OK(m, nnom_model_add_input(m, "x", (nnom_shape){1, {5, 0, 0}}, (nnom_quant){1.0f, 0}, &id));
-    nnom_layer_desc d;
-    nnom_layer_desc_init(&d);
-    d.type = NNOM_LAYER_RELU;
-    d.n_inputs = 1;
-    d.inputs[0] = id;
+    nnom_layer_desc d = tu_desc1(NNOM_LAYER_RELU, NULL, id);
     TU_OK(m, nnom_model_add_layer(m, &d, &id));
-    nnom_layer_desc_init(&d);
-    d.type = NNOM_LAYER_OUTPUT;
-    d.n_inputs = 1;
-    d.inputs[0] = id;
-    TU_OK(m, nnom_model_add_layer(m, &d, NULL));
+    tu_add_output(m, id, NULL);
     TU_OK(m, nnom_model_compile(m));
     TU_OK(m, nnom_model_alloc_arena(m));
     const float x[5] = {-2, -0.5f, 0, 0.25f, 3};

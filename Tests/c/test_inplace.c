@@ -16,7 +16,7 @@
  */
 #include <string.h>
 
-#include "test_util.h"
+#include "model_util.h"
 
 typedef struct {
     int32_t kh, kw, sh, sw, dh, dw, padding, activation;
@@ -40,12 +40,7 @@ static nnom_quant last_quant; /* the output quantisation of the last add_dw() */
 static void add_dw(nnom_model *m, nnom_dtype dt, const dw_spec *s, int32_t channels, dw_blobs *b, const char *name,
                    int32_t *id)
 {
-    nnom_layer_desc d;
-    nnom_layer_desc_init(&d);
-    d.type = NNOM_LAYER_DEPTHWISE_CONV2D;
-    d.name = name;
-    d.n_inputs = 1;
-    d.inputs[0] = *id;
+    nnom_layer_desc d = tu_desc1(NNOM_LAYER_DEPTHWISE_CONV2D, name, *id);
     d.params.kernel[0] = s->kh;
     d.params.kernel[1] = s->kw;
     d.params.stride[0] = s->sh;
@@ -78,34 +73,25 @@ static void add_dw(nnom_model *m, nnom_dtype dt, const dw_spec *s, int32_t chann
     TU_OK(m, nnom_model_add_layer(m, &d, id));
 }
 
+/* A model with the input (h, w, c), its id in *id; @p keep_all: nothing shared, nothing in place. */
+static nnom_model *chain_start(nnom_dtype dt, int32_t h, int32_t w, int32_t c, int keep_all, int32_t *id)
+{
+    nnom_model *m = tu_model_new(dt, NULL);
+    TU_OK(m, nnom_model_keep_all_outputs(m, keep_all));
+    const nnom_quant in_q = {dt == NNOM_DTYPE_S8 ? 0.03f : 1.0f, dt == NNOM_DTYPE_S8 ? -7 : 0};
+    TU_OK(m, nnom_model_add_input(m, "x", tu_shape(3, h, w, c), in_q, id));
+    return m;
+}
+
 /* input (h, w, c) -> A -> B -> output; @p keep_all: nothing shared, nothing in place. */
 static nnom_model *chain(nnom_dtype dt, int32_t h, int32_t w, int32_t c, const dw_spec *a, const dw_spec *b,
                          dw_blobs *blobs, int keep_all)
 {
-    nnom_model *m = NULL;
-    nnom_error err;
-    TU_REQUIRE(nnom_model_create(dt, NULL, &m, &err) == NNOM_OK, "create: %s", err.message);
-    TU_OK(m, nnom_model_keep_all_outputs(m, keep_all));
-    nnom_shape sh;
-    memset(&sh, 0, sizeof sh);
-    sh.rank = 3;
-    sh.dims[0] = h;
-    sh.dims[1] = w;
-    sh.dims[2] = c;
     int32_t id = -1;
-    const nnom_quant in_q = {dt == NNOM_DTYPE_S8 ? 0.03f : 1.0f, dt == NNOM_DTYPE_S8 ? -7 : 0};
-    TU_OK(m, nnom_model_add_input(m, "x", sh, in_q, &id));
+    nnom_model *m = chain_start(dt, h, w, c, keep_all, &id);
     add_dw(m, dt, a, c, &blobs[0], "a", &id);
     add_dw(m, dt, b, c, &blobs[1], "b", &id);
-    nnom_layer_desc o;
-    nnom_layer_desc_init(&o);
-    o.type = NNOM_LAYER_OUTPUT;
-    o.name = "y";
-    o.n_inputs = 1;
-    o.inputs[0] = id;
-    TU_OK(m, nnom_model_add_layer(m, &o, NULL));
-    TU_OK(m, nnom_model_compile(m));
-    TU_OK(m, nnom_model_alloc_arena(m));
+    tu_finish_model(m, id);
     return m;
 }
 
@@ -126,12 +112,7 @@ static void random_dw(dw_spec *s, int32_t in_h, int32_t in_w)
 
 static void add_pad(nnom_model *m, nnom_layer_type type, const int32_t pad[4], const char *name, int32_t *id)
 {
-    nnom_layer_desc d;
-    nnom_layer_desc_init(&d);
-    d.type = type;
-    d.name = name;
-    d.n_inputs = 1;
-    d.inputs[0] = *id;
+    nnom_layer_desc d = tu_desc1(type, name, *id);
     for (int k = 0; k < 4; k++) d.params.pad[k] = pad[k];
     d.quant = last_quant; /* values move unchanged */
     TU_OK(m, nnom_model_add_layer(m, &d, id));
@@ -141,12 +122,7 @@ static int cases, in_place_cases, pad_cases, pad_in_place, pw_cases, pw_in_place
 
 static void add_pointwise(nnom_model *m, nnom_dtype dt, int32_t in_c, int32_t out_c, dw_blobs *b, int32_t *id)
 {
-    nnom_layer_desc d;
-    nnom_layer_desc_init(&d);
-    d.type = NNOM_LAYER_CONV2D;
-    d.name = "pw";
-    d.n_inputs = 1;
-    d.inputs[0] = *id;
+    nnom_layer_desc d = tu_desc1(NNOM_LAYER_CONV2D, "pw", *id);
     d.params.kernel[0] = d.params.kernel[1] = 1;
     d.params.padding = tu_rand_int(0, 1) ? NNOM_PADDING_SAME : NNOM_PADDING_VALID;
     d.params.units = out_c;
@@ -177,31 +153,12 @@ static void add_pointwise(nnom_model *m, nnom_dtype dt, int32_t in_c, int32_t ou
 static nnom_model *pointwise_chain(nnom_dtype dt, int32_t h, int32_t w, int32_t c, int32_t out_c, dw_blobs *blobs,
                                    int keep_all)
 {
-    nnom_model *m = NULL;
-    nnom_error err;
-    TU_REQUIRE(nnom_model_create(dt, NULL, &m, &err) == NNOM_OK, "create: %s", err.message);
-    TU_OK(m, nnom_model_keep_all_outputs(m, keep_all));
-    nnom_shape sh;
-    memset(&sh, 0, sizeof sh);
-    sh.rank = 3;
-    sh.dims[0] = h;
-    sh.dims[1] = w;
-    sh.dims[2] = c;
     int32_t id = -1;
-    const nnom_quant in_q = {dt == NNOM_DTYPE_S8 ? 0.03f : 1.0f, dt == NNOM_DTYPE_S8 ? -7 : 0};
-    TU_OK(m, nnom_model_add_input(m, "x", sh, in_q, &id));
+    nnom_model *m = chain_start(dt, h, w, c, keep_all, &id);
     const dw_spec same = {3, 3, 1, 1, 1, 1, NNOM_PADDING_SAME, NNOM_ACT_RELU};
     add_dw(m, dt, &same, c, &blobs[0], "a", &id);
     add_pointwise(m, dt, c, out_c, &blobs[1], &id);
-    nnom_layer_desc o;
-    nnom_layer_desc_init(&o);
-    o.type = NNOM_LAYER_OUTPUT;
-    o.name = "y";
-    o.n_inputs = 1;
-    o.inputs[0] = id;
-    TU_OK(m, nnom_model_add_layer(m, &o, NULL));
-    TU_OK(m, nnom_model_compile(m));
-    TU_OK(m, nnom_model_alloc_arena(m));
+    tu_finish_model(m, id);
     return m;
 }
 
@@ -217,24 +174,7 @@ static void one_pointwise_case(nnom_dtype dt, int trial)
     nnom_layer_info info = NNOM_LAYER_INFO_INIT;
     TU_OK(planned, nnom_model_layer_info(planned, 2, &info));
     pw_in_place += info.in_place != 0;
-    nnom_tensor_info ti, to;
-    TU_OK(planned, nnom_model_input_info(planned, 0, &ti));
-    TU_OK(planned, nnom_model_output_info(planned, 0, &to));
-    const size_t out_bytes = (size_t)to.count * (dt == NNOM_DTYPE_S8 ? 1 : 4);
-    if (dt == NNOM_DTYPE_S8) {
-        int8_t x[14 * 14 * 33];
-        tu_fill_s8(x, (size_t)ti.count, -128, 127);
-        TU_OK(planned, nnom_model_set_input_s8(planned, 0, x, (size_t)ti.count));
-        TU_OK(plain, nnom_model_set_input_s8(plain, 0, x, (size_t)ti.count));
-    } else {
-        float x[14 * 14 * 33];
-        tu_fill_f32(x, (size_t)ti.count, -2.0f, 2.0f);
-        TU_OK(planned, nnom_model_set_input_f32(planned, 0, x, (size_t)ti.count));
-        TU_OK(plain, nnom_model_set_input_f32(plain, 0, x, (size_t)ti.count));
-    }
-    TU_OK(planned, nnom_model_run(planned));
-    TU_OK(plain, nnom_model_run(plain));
-    TU_CHECK(memcmp(nnom_model_output_data(planned, 0), nnom_model_output_data(plain, 0), out_bytes) == 0,
+    TU_CHECK(tu_same_outputs(planned, plain),
              "pointwise case %d (%s, %dx%dx%d -> %d channels, in place %d): outputs differ", trial,
              dt == NNOM_DTYPE_S8 ? "int8" : "float32", (int)h, (int)w, (int)c, (int)out_c, (int)info.in_place);
     if (info.in_place)
@@ -249,33 +189,14 @@ static void one_pointwise_case(nnom_dtype dt, int trial)
 static nnom_model *pad_chain(nnom_dtype dt, int32_t h, int32_t w, int32_t c, nnom_layer_type type,
                              const int32_t pad[4], dw_blobs *blobs, int keep_all)
 {
-    nnom_model *m = NULL;
-    nnom_error err;
-    TU_REQUIRE(nnom_model_create(dt, NULL, &m, &err) == NNOM_OK, "create: %s", err.message);
-    TU_OK(m, nnom_model_keep_all_outputs(m, keep_all));
-    nnom_shape sh;
-    memset(&sh, 0, sizeof sh);
-    sh.rank = 3;
-    sh.dims[0] = h;
-    sh.dims[1] = w;
-    sh.dims[2] = c;
     int32_t id = -1;
-    const nnom_quant in_q = {dt == NNOM_DTYPE_S8 ? 0.03f : 1.0f, dt == NNOM_DTYPE_S8 ? -7 : 0};
-    TU_OK(m, nnom_model_add_input(m, "x", sh, in_q, &id));
+    nnom_model *m = chain_start(dt, h, w, c, keep_all, &id);
     const dw_spec same = {3, 3, 1, 1, 1, 1, NNOM_PADDING_SAME, NNOM_ACT_NONE};
     const dw_spec valid2 = {3, 3, 2, 2, 1, 1, NNOM_PADDING_VALID, NNOM_ACT_RELU6};
     add_dw(m, dt, &same, c, &blobs[0], "a", &id);
     add_pad(m, type, pad, "p", &id);
     add_dw(m, dt, type == NNOM_LAYER_ZERO_PADDING2D ? &valid2 : &same, c, &blobs[1], "b", &id);
-    nnom_layer_desc o;
-    nnom_layer_desc_init(&o);
-    o.type = NNOM_LAYER_OUTPUT;
-    o.name = "y";
-    o.n_inputs = 1;
-    o.inputs[0] = id;
-    TU_OK(m, nnom_model_add_layer(m, &o, NULL));
-    TU_OK(m, nnom_model_compile(m));
-    TU_OK(m, nnom_model_alloc_arena(m));
+    tu_finish_model(m, id);
     return m;
 }
 
@@ -296,24 +217,7 @@ static void one_pad_case(nnom_dtype dt, int trial)
     TU_OK(planned, nnom_model_layer_info(planned, 2, &info));
     TU_CHECK(info.in_place, "pad case %d: the %s is not in place", trial, crop ? "cropping" : "padding");
     pad_in_place += info.in_place != 0;
-    nnom_tensor_info ti, to;
-    TU_OK(planned, nnom_model_input_info(planned, 0, &ti));
-    TU_OK(planned, nnom_model_output_info(planned, 0, &to));
-    const size_t out_bytes = (size_t)to.count * (dt == NNOM_DTYPE_S8 ? 1 : 4);
-    if (dt == NNOM_DTYPE_S8) {
-        int8_t x[12 * 12 * 20];
-        tu_fill_s8(x, (size_t)ti.count, -128, 127);
-        TU_OK(planned, nnom_model_set_input_s8(planned, 0, x, (size_t)ti.count));
-        TU_OK(plain, nnom_model_set_input_s8(plain, 0, x, (size_t)ti.count));
-    } else {
-        float x[12 * 12 * 20];
-        tu_fill_f32(x, (size_t)ti.count, -2.0f, 2.0f);
-        TU_OK(planned, nnom_model_set_input_f32(planned, 0, x, (size_t)ti.count));
-        TU_OK(plain, nnom_model_set_input_f32(plain, 0, x, (size_t)ti.count));
-    }
-    TU_OK(planned, nnom_model_run(planned));
-    TU_OK(plain, nnom_model_run(plain));
-    TU_CHECK(memcmp(nnom_model_output_data(planned, 0), nnom_model_output_data(plain, 0), out_bytes) == 0,
+    TU_CHECK(tu_same_outputs(planned, plain),
              "pad case %d (%s, %s %d,%d,%d,%d on %dx%dx%d): outputs differ", trial,
              dt == NNOM_DTYPE_S8 ? "int8" : "float32", crop ? "crop" : "pad", (int)pad[0], (int)pad[1],
              (int)pad[2], (int)pad[3], (int)h, (int)w, (int)c);
@@ -362,27 +266,8 @@ static void one_case(nnom_dtype dt, int trial)
                  (unsigned)info.arena_offset, (unsigned)ai.arena_offset);
     }
 
-    nnom_tensor_info ti, to;
-    TU_OK(planned, nnom_model_input_info(planned, 0, &ti));
-    TU_OK(planned, nnom_model_output_info(planned, 0, &to));
-    const size_t esize = dt == NNOM_DTYPE_S8 ? 1 : 4, in_bytes = (size_t)ti.count * esize,
-                 out_bytes = (size_t)to.count * esize;
     for (int rep = 0; rep < 2; rep++) {
-        if (dt == NNOM_DTYPE_S8) {
-            int8_t x[DW_MAX_H * DW_MAX_W * 33];
-            tu_fill_s8(x, (size_t)ti.count, -128, 127);
-            TU_OK(planned, nnom_model_set_input_s8(planned, 0, x, (size_t)ti.count));
-            TU_OK(plain, nnom_model_set_input_s8(plain, 0, x, (size_t)ti.count));
-        } else {
-            float x[DW_MAX_H * DW_MAX_W * 33];
-            tu_fill_f32(x, (size_t)ti.count, -2.0f, 2.0f);
-            TU_OK(planned, nnom_model_set_input_f32(planned, 0, x, (size_t)ti.count));
-            TU_OK(plain, nnom_model_set_input_f32(plain, 0, x, (size_t)ti.count));
-        }
-        (void)in_bytes;
-        TU_OK(planned, nnom_model_run(planned));
-        TU_OK(plain, nnom_model_run(plain));
-        TU_CHECK(memcmp(nnom_model_output_data(planned, 0), nnom_model_output_data(plain, 0), out_bytes) == 0,
+        TU_CHECK(tu_same_outputs(planned, plain),
                  "case %d (%s, in place %d): %dx%dx%d, B %dx%d stride %dx%d dilation %dx%d %s: outputs differ",
                  trial, dt == NNOM_DTYPE_S8 ? "int8" : "float32", (int)info.in_place, (int)ah, (int)aw, (int)c,
                  (int)b.kh, (int)b.kw, (int)b.sh, (int)b.sw, (int)b.dh, (int)b.dw,

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "kernels/layer_norm.h"
-#include "test_util.h"
+#include "model_util.h"
 
 #define MAX_COUNT 4096
 #define SHAPES 24
@@ -39,25 +39,15 @@ static double reference(const float *x, int32_t rows, int32_t depth, const float
 static nnom_model *model(nnom_dtype dtype, nnom_shape shape, nnom_quant qin, nnom_quant qout, float eps,
                          const nnom_blob *blobs, int n_blobs)
 {
-    nnom_model *m;
-    nnom_error err;
-    TU_REQUIRE(nnom_model_create(dtype, NULL, &m, &err) == NNOM_OK, "%s", err.message);
+    nnom_model *m = tu_model_new(dtype, NULL);
     int32_t id;
     TU_OK(m, nnom_model_add_input(m, "x", shape, qin, &id));
-    nnom_layer_desc d = NNOM_LAYER_DESC_INIT;
-    d.type = NNOM_LAYER_LAYER_NORM;
-    d.name = "ln";
-    d.n_inputs = 1;
-    d.inputs[0] = id;
+    nnom_layer_desc d = tu_desc1(NNOM_LAYER_LAYER_NORM, "ln", id);
     d.params.alpha = eps;
     d.quant = qout;
     for (int k = 0; k < n_blobs; k++) d.blobs[k] = blobs[k];
     TU_OK(m, nnom_model_add_layer(m, &d, &id));
-    nnom_layer_desc o = NNOM_LAYER_DESC_INIT;
-    o.type = NNOM_LAYER_OUTPUT;
-    o.n_inputs = 1;
-    o.inputs[0] = id;
-    TU_OK(m, nnom_model_add_layer(m, &o, NULL));
+    tu_add_output(m, id, NULL);
     return m;
 }
 

@@ -6,7 +6,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "test_util.h"
+#include "model_util.h"
 
 #define CASES 40
 #define MAX_ELEMS 4096
@@ -29,29 +29,18 @@ static nnom_shape shape_of(int32_t rank, int32_t p, int32_t r, int32_t c)
 static nnom_model *build(nnom_dtype dtype, const mm_case *c, nnom_quant qa, nnom_quant qb, nnom_quant qy,
                          const int32_t *params)
 {
-    nnom_model *m;
-    nnom_error err;
-    TU_REQUIRE(nnom_model_create(dtype, NULL, &m, &err) == NNOM_OK, "%s", err.message);
+    nnom_model *m = tu_model_new(dtype, NULL);
     int32_t ia, ib, id;
     TU_OK(m, nnom_model_add_input(m, "a", shape_of(c->rank, c->p, c->m, c->k), qa, &ia));
     TU_OK(m, nnom_model_add_input(m, "b", c->transpose ? shape_of(c->rank, c->p, c->n, c->k)
                                                       : shape_of(c->rank, c->p, c->k, c->n), qb, &ib));
-    nnom_layer_desc d = NNOM_LAYER_DESC_INIT;
-    d.type = NNOM_LAYER_MATMUL;
-    d.name = "mm";
-    d.n_inputs = 2;
-    d.inputs[0] = ia;
-    d.inputs[1] = ib;
+    nnom_layer_desc d = tu_desc(NNOM_LAYER_MATMUL, "mm", 2, (const int32_t[]){ia, ib});
     d.params.cell_flags = c->transpose ? NNOM_MATMUL_TRANSPOSE_B : 0;
     d.params.activation = c->activation;
     d.quant = qy;
     if (params) d.blobs[0] = (nnom_blob){params, 8u};
     TU_OK(m, nnom_model_add_layer(m, &d, &id));
-    nnom_layer_desc o = NNOM_LAYER_DESC_INIT;
-    o.type = NNOM_LAYER_OUTPUT;
-    o.n_inputs = 1;
-    o.inputs[0] = id;
-    TU_OK(m, nnom_model_add_layer(m, &o, NULL));
+    tu_add_output(m, id, NULL);
     return m;
 }
 
@@ -145,18 +134,11 @@ static void check_s8(void)
 static void check_refusals(void)
 {
     /* A (3, 4) x B (5, 6): the inner dimensions differ */
-    nnom_model *m;
-    nnom_error err;
-    TU_REQUIRE(nnom_model_create(NNOM_DTYPE_F32, NULL, &m, &err) == NNOM_OK, "%s", err.message);
+    nnom_model *m = tu_model_new(NNOM_DTYPE_F32, NULL);
     int32_t ia, ib;
     TU_OK(m, nnom_model_add_input(m, "a", shape_of(2, 1, 3, 4), (nnom_quant){0.0f, 0}, &ia));
     TU_OK(m, nnom_model_add_input(m, "b", shape_of(2, 1, 5, 6), (nnom_quant){0.0f, 0}, &ib));
-    nnom_layer_desc d = NNOM_LAYER_DESC_INIT;
-    d.type = NNOM_LAYER_MATMUL;
-    d.name = "mm";
-    d.n_inputs = 2;
-    d.inputs[0] = ia;
-    d.inputs[1] = ib;
+    nnom_layer_desc d = tu_desc(NNOM_LAYER_MATMUL, "mm", 2, (const int32_t[]){ia, ib});
     TU_OK(m, nnom_model_add_layer(m, &d, NULL));
     TU_CHECK(nnom_model_compile(m) == NNOM_ERR_SHAPE && strstr(nnom_model_last_error(m), "inner dimensions (4, 5)"),
              "inner mismatch: %s", nnom_model_last_error(m));

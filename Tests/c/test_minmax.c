@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "kernels/minmax.h"
-#include "test_util.h"
+#include "model_util.h"
 
 static int32_t ref_steps(int8_t x, nnom_quant in, const int32_t *p)
 {
@@ -66,38 +66,16 @@ static nnom_status graph(nnom_dtype dtype, nnom_layer_type type, const int32_t *
                          nnom_model **out, char *msg, size_t cap)
 {
     const nnom_quant q = {0.05f, 2};
-    nnom_model *m = NULL;
-    nnom_error err;
-    TU_OK(m, nnom_model_create(dtype, NULL, &m, &err));
-    int32_t a, b, c;
-    const nnom_shape s = {3, {2, 2, 3}}, v = {1, {3, 0, 0}};
-    TU_OK(m, nnom_model_add_input(m, "x", s, q, &a));
-    TU_OK(m, nnom_model_add_input(m, "v", v, q, &b));
-    nnom_layer_desc d;
-    nnom_layer_desc_init(&d);
-    d.type = type;
-    d.name = "my_minmax";
-    d.n_inputs = 2;
-    d.inputs[0] = a;
-    d.inputs[1] = b;
+    nnom_model *m = tu_model_new(dtype, NULL);
+    int32_t in[2], c;
+    TU_OK(m, nnom_model_add_input(m, "x", tu_shape(3, 2, 2, 3), q, &in[0]));
+    TU_OK(m, nnom_model_add_input(m, "v", tu_shape(1, 3, 0, 0), q, &in[1]));
+    nnom_layer_desc d = tu_desc(type, "my_minmax", 2, in);
     d.blobs[0].data = params;
     d.blobs[0].size = bytes;
     d.quant = q;
     TU_OK(m, nnom_model_add_layer(m, &d, &c));
-    nnom_layer_desc od;
-    nnom_layer_desc_init(&od);
-    od.type = NNOM_LAYER_OUTPUT;
-    od.n_inputs = 1;
-    od.inputs[0] = c;
-    TU_OK(m, nnom_model_add_layer(m, &od, NULL));
-    const nnom_status st = nnom_model_compile(m);
-    snprintf(msg, cap, "%s", nnom_model_last_error(m));
-    if (st == NNOM_OK && out) {
-        *out = m;
-        return st;
-    }
-    nnom_model_destroy(m);
-    return st;
+    return tu_compile_or_destroy(m, c, out, msg, cap);
 }
 
 static void test_graphs(void)

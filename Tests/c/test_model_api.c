@@ -7,18 +7,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "test_util.h"
-
-static nnom_layer_desc view(nnom_layer_type type, const char *name, int32_t input)
-{
-    nnom_layer_desc d;
-    nnom_layer_desc_init(&d);
-    d.type = type;
-    d.name = name;
-    d.n_inputs = 1;
-    d.inputs[0] = input;
-    return d;
-}
+#include "model_util.h"
 
 static int contains(const char *s, const char *w) { return strstr(s, w) != NULL; }
 
@@ -41,12 +30,12 @@ int main(void)
     TU_CHECK(in_id == 0, "first id is 0");
     TU_CHECK(nnom_model_add_input(m, "x", shape, q, NULL) == NNOM_ERR_ARGUMENT, "duplicate name accepted");
     TU_CHECK(contains(nnom_model_last_error(m), "used twice"), "message: %s", nnom_model_last_error(m));
-    nnom_layer_desc d = view(NNOM_LAYER_FLATTEN, "flat", 5);
+    nnom_layer_desc d = tu_desc1(NNOM_LAYER_FLATTEN, "flat", 5);
     TU_CHECK(nnom_model_add_layer(m, &d, NULL) == NNOM_ERR_ARGUMENT, "forward reference accepted");
     TU_CHECK(contains(nnom_model_last_error(m), "refers to layer 5"), "message: %s", nnom_model_last_error(m));
-    d = view(NNOM_LAYER_FLATTEN, "a_name_that_is_far_too_long_for_the_format", 0);
+    d = tu_desc1(NNOM_LAYER_FLATTEN, "a_name_that_is_far_too_long_for_the_format", 0);
     TU_CHECK(nnom_model_add_layer(m, &d, NULL) == NNOM_ERR_ARGUMENT, "long name accepted");
-    d = view((nnom_layer_type)99, "weird", 0);
+    d = tu_desc1((nnom_layer_type)99, "weird", 0);
     TU_CHECK(nnom_model_add_layer(m, &d, NULL) == NNOM_ERR_UNSUPPORTED, "unknown type accepted");
     TU_CHECK(nnom_model_compile(m) == NNOM_ERR_STATE, "compiled without an output");
     TU_CHECK(contains(nnom_model_last_error(m), "no OUTPUT"), "message: %s", nnom_model_last_error(m));
@@ -55,15 +44,14 @@ int main(void)
     /* a view-only model: x (2,3,4) -> reshape (6,4) -> flatten -> output */
     TU_OK(NULL, nnom_model_create(NNOM_DTYPE_S8, NULL, &m, &err));
     TU_OK(m, nnom_model_add_input(m, "x", shape, q, &in_id));
-    d = view(NNOM_LAYER_RESHAPE, "reshape", in_id);
+    d = tu_desc1(NNOM_LAYER_RESHAPE, "reshape", in_id);
     d.params.shape_rank = 2;
     d.params.shape[0] = 6;
     d.params.shape[1] = 5; /* 30 != 24 */
     TU_OK(m, nnom_model_add_layer(m, &d, &id));
-    d = view(NNOM_LAYER_FLATTEN, NULL, id); /* generated name */
+    d = tu_desc1(NNOM_LAYER_FLATTEN, NULL, id); /* generated name */
     TU_OK(m, nnom_model_add_layer(m, &d, &id));
-    d = view(NNOM_LAYER_OUTPUT, "y", id);
-    TU_OK(m, nnom_model_add_layer(m, &d, NULL));
+    tu_add_output(m, id, "y");
     TU_CHECK(nnom_model_compile(m) == NNOM_ERR_SHAPE, "bad reshape accepted");
     TU_CHECK(contains(nnom_model_last_error(m), "'reshape'") && contains(nnom_model_last_error(m), "30"),
              "message: %s", nnom_model_last_error(m));
@@ -71,15 +59,14 @@ int main(void)
 
     TU_OK(NULL, nnom_model_create(NNOM_DTYPE_S8, NULL, &m, &err));
     TU_OK(m, nnom_model_add_input(m, "x", shape, q, &in_id));
-    d = view(NNOM_LAYER_RESHAPE, "reshape", in_id);
+    d = tu_desc1(NNOM_LAYER_RESHAPE, "reshape", in_id);
     d.params.shape_rank = 2;
     d.params.shape[0] = 6;
     d.params.shape[1] = 4;
     TU_OK(m, nnom_model_add_layer(m, &d, &id));
-    d = view(NNOM_LAYER_FLATTEN, NULL, id);
+    d = tu_desc1(NNOM_LAYER_FLATTEN, NULL, id);
     TU_OK(m, nnom_model_add_layer(m, &d, &id));
-    d = view(NNOM_LAYER_OUTPUT, "y", id);
-    TU_OK(m, nnom_model_add_layer(m, &d, NULL));
+    tu_add_output(m, id, "y");
     TU_CHECK(nnom_model_run(m) == NNOM_ERR_STATE, "ran before compile");
     TU_CHECK(nnom_model_set_arena(m, NULL, 0) == NNOM_ERR_STATE, "arena before compile");
     TU_OK(m, nnom_model_compile(m));
@@ -153,8 +140,7 @@ int main(void)
     /* a float32 model refuses int8 I/O */
     TU_OK(NULL, nnom_model_create(NNOM_DTYPE_F32, NULL, &m, &err));
     TU_OK(m, nnom_model_add_input(m, "x", shape, q, &in_id));
-    d = view(NNOM_LAYER_OUTPUT, "y", in_id);
-    TU_OK(m, nnom_model_add_layer(m, &d, NULL));
+    tu_add_output(m, in_id, "y");
     TU_OK(m, nnom_model_compile(m));
     TU_CHECK(nnom_model_arena_size(m) == 96, "float arena %zu", nnom_model_arena_size(m));
     TU_OK(m, nnom_model_alloc_arena(m));
@@ -175,8 +161,7 @@ int main(void)
     opt.allocator = &pool.allocator;
     TU_OK(NULL, nnom_model_create(NNOM_DTYPE_S8, &opt, &m, &err));
     TU_OK(m, nnom_model_add_input(m, "x", shape, q, &in_id));
-    d = view(NNOM_LAYER_OUTPUT, "y", in_id);
-    TU_OK(m, nnom_model_add_layer(m, &d, NULL));
+    tu_add_output(m, in_id, "y");
     TU_OK(m, nnom_model_compile(m));
     TU_OK(m, nnom_model_alloc_arena(m));
     TU_CHECK(nnom_pool_used(&pool) > 0 && nnom_pool_used(&pool) <= sizeof pool_mem, "pool used %zu", nnom_pool_used(&pool));

@@ -15,20 +15,10 @@
 #include <zip.h>
 
 #include "nnom/tools.h"
+#include "file_util.h"
 #include "test_util.h"
 
 #define FIX NNOM_FIXTURES_DIR "/npy/"
-
-static char tmpdir[256];
-
-static const char *tmp_path(const char *name)
-{
-    static char buf[4][512];
-    static int k;
-    k = (k + 1) % 4;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", tmpdir, name);
-    return buf[k];
-}
 
 /* Reads @p path and checks shape and values (as float, exactly). */
 static void expect_array(const char *file, int32_t rank, const int64_t *dims, const double *values, int64_t count)
@@ -152,15 +142,15 @@ static void npz_files(void)
     const size_t n = fread(bytes, 1, sizeof bytes, f);
     fclose(f);
     int zerr;
-    zip_t *z = zip_open(tmp_path("bad.npz"), ZIP_CREATE | ZIP_TRUNCATE, &zerr);
+    zip_t *z = zip_open(tu_tmp_path("bad.npz"), ZIP_CREATE | ZIP_TRUNCATE, &zerr);
     TU_REQUIRE(z != NULL, "zip_open");
     zip_source_t *src = zip_source_buffer(z, bytes, n - 5, 0);
     TU_REQUIRE(src && zip_file_add(z, "t.npy", src, ZIP_FL_OVERWRITE) >= 0, "zip add");
     TU_REQUIRE(zip_close(z) == 0, "zip close");
-    TU_CHECK(nnom_npz_read(tmp_path("bad.npz"), "t", &a, &err) == NNOM_ERR_TRUNCATED && strstr(err.message, "t.npy"),
+    TU_CHECK(nnom_npz_read(tu_tmp_path("bad.npz"), "t", &a, &err) == NNOM_ERR_TRUNCATED && strstr(err.message, "t.npy"),
              "truncated entry: %s", err.message);
     TU_CHECK(a.data == NULL && a.name[0] == '\0', "failed npz read leaves the array empty");
-    unlink(tmp_path("bad.npz"));
+    unlink(tu_tmp_path("bad.npz"));
 }
 
 static void round_trips(void)
@@ -179,7 +169,7 @@ static void round_trips(void)
             x[0] = -0.0f;
             x[1] = INFINITY;
         }
-        const char *p = tmp_path("rt.npy");
+        const char *p = tu_tmp_path("rt.npy");
         TU_CHECK(nnom_npy_write_f32(p, x, ranks[s], shapes[s], &err) == NNOM_OK, "write: %s", err.message);
         nnom_status st = nnom_npy_read(p, &a, &err);
         TU_CHECK(st == NNOM_OK, "read back: %s", err.message);
@@ -205,20 +195,20 @@ static void round_trips(void)
     {
         const int64_t d[1] = {3};
         const float x[3] = {1, 2, 3};
-        TU_CHECK(nnom_npy_write_f32(tmp_path("one.npy"), x, 1, d, &err) == NNOM_OK, "write");
-        FILE *f = fopen(tmp_path("one.npy"), "rb");
+        TU_CHECK(nnom_npy_write_f32(tu_tmp_path("one.npy"), x, 1, d, &err) == NNOM_OK, "write");
+        FILE *f = fopen(tu_tmp_path("one.npy"), "rb");
         char head[128] = {0};
         TU_CHECK(fread(head, 1, 127, f) > 0, "read");
         fclose(f);
         TU_CHECK(strstr(head + 10, "'shape': (3,), }") != NULL, "rank-1 header: %s", head + 10);
-        unlink(tmp_path("one.npy"));
+        unlink(tu_tmp_path("one.npy"));
     }
     /* int8 */
     int8_t q[256];
     for (int k = 0; k < 256; k++) q[k] = (int8_t)(k - 128);
     const int64_t qd[2] = {16, 16};
-    TU_CHECK(nnom_npy_write_s8(tmp_path("q.npy"), q, 2, qd, &err) == NNOM_OK, "write s8: %s", err.message);
-    if (nnom_npy_read(tmp_path("q.npy"), &a, &err) == NNOM_OK) {
+    TU_CHECK(nnom_npy_write_s8(tu_tmp_path("q.npy"), q, 2, qd, &err) == NNOM_OK, "write s8: %s", err.message);
+    if (nnom_npy_read(tu_tmp_path("q.npy"), &a, &err) == NNOM_OK) {
         TU_CHECK(a.count == 256 && a.rank == 2, "s8 shape");
         for (int k = 0; k < 256; k++) TU_CHECK(a.data[k] == (float)(k - 128), "s8 element %d: %g", k, (double)a.data[k]);
         nnom_array_free(&a);
@@ -227,14 +217,14 @@ static void round_trips(void)
     }
     /* bad arguments */
     const int64_t neg[1] = {-2};
-    TU_CHECK(nnom_npy_write_f32(tmp_path("x.npy"), NULL, 1, neg, &err) == NNOM_ERR_ARGUMENT,
+    TU_CHECK(nnom_npy_write_f32(tu_tmp_path("x.npy"), NULL, 1, neg, &err) == NNOM_ERR_ARGUMENT,
              "negative dimension");
-    TU_CHECK(nnom_npy_write_f32(tmp_path("x.npy"), NULL, 9, qd, &err) == NNOM_ERR_ARGUMENT, "rank 9");
-    TU_CHECK(nnom_npy_write_f32(tmp_path("x.npy"), NULL, 2, qd, &err) == NNOM_ERR_ARGUMENT, "NULL data");
+    TU_CHECK(nnom_npy_write_f32(tu_tmp_path("x.npy"), NULL, 9, qd, &err) == NNOM_ERR_ARGUMENT, "rank 9");
+    TU_CHECK(nnom_npy_write_f32(tu_tmp_path("x.npy"), NULL, 2, qd, &err) == NNOM_ERR_ARGUMENT, "NULL data");
     TU_CHECK(nnom_npy_write_f32("/nonexistent-dir/x.npy", (const float *)q, 1, qd, &err) == NNOM_ERR_IO, "unwritable");
-    unlink(tmp_path("rt.npy"));
-    unlink(tmp_path("q.npy"));
-    unlink(tmp_path("x.npy"));
+    unlink(tu_tmp_path("rt.npy"));
+    unlink(tu_tmp_path("q.npy"));
+    unlink(tu_tmp_path("x.npy"));
 }
 
 /* Replaces @p path by @p n bytes. Unlinking first matters: ext4 flushes a truncated-and-rewritten
@@ -275,7 +265,7 @@ static void expect_error(const char *label, nnom_status want, const char *needle
                          size_t declared, size_t n_data)
 {
     static const uint8_t zeros[64];
-    const char *p = tmp_path("bad.npy");
+    const char *p = tu_tmp_path("bad.npy");
     write_raw(p, major, header, declared, zeros, n_data);
     nnom_array a;
     nnom_error err;
@@ -325,15 +315,15 @@ static void corrupt_files(void)
     expect_error("fortran", NNOM_ERR_UNSUPPORTED, "Fortran", 1, "{'descr': '<f4', 'fortran_order': True, 'shape': (1,), }", 0, 4);
 
     /* too short for a magic, and not numpy at all */
-    FILE *f = fopen(tmp_path("short.npy"), "wb");
+    FILE *f = fopen(tu_tmp_path("short.npy"), "wb");
     fwrite("\x93NUM", 1, 4, f);
     fclose(f);
     nnom_array a;
     nnom_error err;
-    TU_CHECK(nnom_npy_read(tmp_path("short.npy"), &a, &err) == NNOM_ERR_FORMAT && strstr(err.message, "not a .npy"),
+    TU_CHECK(nnom_npy_read(tu_tmp_path("short.npy"), &a, &err) == NNOM_ERR_FORMAT && strstr(err.message, "not a .npy"),
              "short file: %s", err.message);
     TU_CHECK(nnom_npy_read(FIX "stored.npz", &a, &err) == NNOM_ERR_FORMAT, "zip read as npy: %s", err.message);
-    unlink(tmp_path("short.npy"));
+    unlink(tu_tmp_path("short.npy"));
 
     /* every truncation of a real file is an error, never a crash (ASan watches) */
     f = fopen(FIX "i4_le.npy", "rb");
@@ -342,8 +332,8 @@ static void corrupt_files(void)
     fclose(f);
     int errors = 0;
     for (size_t len = 0; len < n; len++) {
-        write_bytes(tmp_path("cut.npy"), bytes, len);
-        const nnom_status st = nnom_npy_read(tmp_path("cut.npy"), &a, &err);
+        write_bytes(tu_tmp_path("cut.npy"), bytes, len);
+        const nnom_status st = nnom_npy_read(tu_tmp_path("cut.npy"), &a, &err);
         errors += st != NNOM_OK;
         if (st == NNOM_OK) nnom_array_free(&a);
     }
@@ -354,11 +344,11 @@ static void corrupt_files(void)
         memcpy(mutated, bytes, n);
         const int flips = tu_rand_int(1, 4);
         for (int k = 0; k < flips; k++) mutated[tu_rand_int(6, 90)] = (uint8_t)tu_rand_u32();
-        write_bytes(tmp_path("cut.npy"), mutated, n);
-        if (nnom_npy_read(tmp_path("cut.npy"), &a, &err) == NNOM_OK) nnom_array_free(&a);
+        write_bytes(tu_tmp_path("cut.npy"), mutated, n);
+        if (nnom_npy_read(tu_tmp_path("cut.npy"), &a, &err) == NNOM_OK) nnom_array_free(&a);
     }
-    unlink(tmp_path("cut.npy"));
-    unlink(tmp_path("bad.npy"));
+    unlink(tu_tmp_path("cut.npy"));
+    unlink(tu_tmp_path("bad.npy"));
 }
 
 /* ---- archives whose zip headers lie about sizes (the sizes are claims: nothing is allocated
@@ -433,38 +423,37 @@ static void lying_archives(void)
         {"bzip2", 1, 12, KEEP, KEEP, NNOM_ERR_UNSUPPORTED, "compression method 12"},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
-        const size_t archive = lying_npz(tmp_path("lies.npz"), npy, n, cases[k].deflate, cases[k].method,
+        const size_t archive = lying_npz(tu_tmp_path("lies.npz"), npy, n, cases[k].deflate, cases[k].method,
                                          cases[k].comp_size, cases[k].size);
         TU_CHECK(archive < 1024, "%s: the archive has %zu bytes", cases[k].what, archive);
         nnom_array a;
         nnom_error err;
         memset(&err, 0, sizeof err);
-        const nnom_status st = nnom_npz_read(tmp_path("lies.npz"), "t", &a, &err);
+        const nnom_status st = nnom_npz_read(tu_tmp_path("lies.npz"), "t", &a, &err);
         TU_CHECK(st == cases[k].want && strstr(err.message, cases[k].words) && !strstr(err.message, "No error"),
                  "%s: %s: %s", cases[k].what, nnom_status_name(st), err.message);
         TU_CHECK(a.data == NULL, "%s: no data", cases[k].what);
         if (st == NNOM_OK) nnom_array_free(&a);
     }
     /* the same archive, sizes untouched, reads */
-    lying_npz(tmp_path("lies.npz"), npy, n, 1, KEEP, KEEP, KEEP);
+    lying_npz(tu_tmp_path("lies.npz"), npy, n, 1, KEEP, KEEP, KEEP);
     nnom_array a;
     nnom_error err;
-    TU_CHECK(nnom_npz_read(tmp_path("lies.npz"), "t", &a, &err) == NNOM_OK && a.count == 6, "honest archive: %s",
+    TU_CHECK(nnom_npz_read(tu_tmp_path("lies.npz"), "t", &a, &err) == NNOM_OK && a.count == 6, "honest archive: %s",
              err.message);
     nnom_array_free(&a);
-    unlink(tmp_path("lies.npz"));
+    unlink(tu_tmp_path("lies.npz"));
 }
 
 int main(void)
 {
     tu_seed(77);
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/nnom_test_npy_XXXXXX");
-    TU_REQUIRE(mkdtemp(tmpdir) != NULL, "mkdtemp");
+    tu_tmp_dir_make("nnom_test_npy");
     numpy_files();
     npz_files();
     lying_archives();
     round_trips();
     corrupt_files();
-    rmdir(tmpdir);
+    tu_tmp_dir_remove();
     return tu_finish("test_npy");
 }

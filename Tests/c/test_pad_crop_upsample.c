@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "kernels/pad.h"
-#include "test_util.h"
+#include "model_util.h"
 
 /* Element (y, x, c) of an HWC tensor of width w and c channels, as a 32-bit value. */
 static uint32_t elem(const void *t, uint32_t size, int32_t w, int32_t ch, int32_t y, int32_t x, int32_t c)
@@ -156,12 +156,7 @@ typedef struct {
 
 static int32_t add_op(nnom_model *m, const char *name, int32_t input, shape_op op, nnom_quant q)
 {
-    nnom_layer_desc d;
-    nnom_layer_desc_init(&d);
-    d.type = op.type;
-    d.name = name;
-    d.n_inputs = 1;
-    d.inputs[0] = input;
+    nnom_layer_desc d = tu_desc1(op.type, name, input);
     memcpy(d.params.pad, op.pad, sizeof op.pad);
     memcpy(d.params.size, op.size, sizeof op.size);
     d.quant = q;
@@ -175,9 +170,7 @@ static int32_t add_op(nnom_model *m, const char *name, int32_t input, shape_op o
 static void test_graph_chain(nnom_dtype dtype, int one_d)
 {
     const nnom_quant q = {0.1f, 7};
-    nnom_model *m;
-    nnom_error err;
-    TU_REQUIRE(nnom_model_create(dtype, NULL, &m, &err) == NNOM_OK, "create: %s", err.message);
+    nnom_model *m = tu_model_new(dtype, NULL);
     const int32_t H = one_d ? 1 : 5, W = one_d ? 6 : 4, C = one_d ? 2 : 3;
     nnom_shape shape = one_d ? (nnom_shape){2, {W, C, 0}} : (nnom_shape){3, {H, W, C}};
     int32_t id;
@@ -192,12 +185,7 @@ static void test_graph_chain(nnom_dtype dtype, int one_d)
     id = add_op(m, "pad", id, pad, q);
     id = add_op(m, "crop", id, crop, q);
     id = add_op(m, "up", id, up, q);
-    nnom_layer_desc d;
-    nnom_layer_desc_init(&d);
-    d.type = NNOM_LAYER_OUTPUT;
-    d.n_inputs = 1;
-    d.inputs[0] = id;
-    TU_OK(m, nnom_model_add_layer(m, &d, NULL));
+    tu_add_output(m, id, NULL);
     TU_OK(m, nnom_model_compile(m));
     TU_OK(m, nnom_model_alloc_arena(m));
 
@@ -244,19 +232,12 @@ static void test_graph_chain(nnom_dtype dtype, int one_d)
 static void expect_error(int32_t rank, shape_op op, nnom_quant out_q, nnom_status want, const char *subject)
 {
     const nnom_quant q = {0.1f, 7};
-    nnom_model *m;
-    nnom_error err;
-    TU_REQUIRE(nnom_model_create(NNOM_DTYPE_S8, NULL, &m, &err) == NNOM_OK, "create: %s", err.message);
+    nnom_model *m = tu_model_new(NNOM_DTYPE_S8, NULL);
     nnom_shape shape = rank == 3 ? (nnom_shape){3, {4, 5, 2}} : (nnom_shape){2, {5, 2, 0}};
     int32_t id;
     TU_OK(m, nnom_model_add_input(m, "x", shape, q, &id));
     id = add_op(m, "reshaper", id, op, out_q);
-    nnom_layer_desc d;
-    nnom_layer_desc_init(&d);
-    d.type = NNOM_LAYER_OUTPUT;
-    d.n_inputs = 1;
-    d.inputs[0] = id;
-    TU_OK(m, nnom_model_add_layer(m, &d, NULL));
+    tu_add_output(m, id, NULL);
     nnom_status st = nnom_model_compile(m);
     const char *msg = nnom_model_last_error(m);
     TU_CHECK(st == want, "%s: got %s (%s), expected %s", subject, nnom_status_name(st), msg, nnom_status_name(want));

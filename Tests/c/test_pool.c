@@ -8,7 +8,7 @@
 
 #include "kernels/pool.h"
 #include "nnom/quantize.h"
-#include "test_util.h"
+#include "model_util.h"
 
 /* ------------------------------------------------------------ geometry (Keras' rules, written out here) */
 
@@ -450,27 +450,17 @@ static nnom_status build_pool_model_blobs(nnom_dtype dtype, int32_t h, int32_t w
                                           nnom_quant in_q, nnom_quant out_q, const nnom_blob *blobs,
                                           nnom_model **out_model)
 {
-    nnom_model *m;
-    nnom_error err;
-    TU_REQUIRE(nnom_model_create(dtype, NULL, &m, &err) == NNOM_OK, "create: %s", err.message);
+    nnom_model *m = tu_model_new(dtype, NULL);
     nnom_shape shape = h ? (nnom_shape){3, {h, w, c}} : (nnom_shape){2, {w, c, 0}};
     int32_t id;
     TU_OK(m, nnom_model_add_input(m, "x", shape, in_q, &id));
     nnom_layer_desc d;
     /* an identity zero padding first: the planner never overwrites a model input, but may
      * let the pool overwrite this copy */
-    nnom_layer_desc_init(&d);
-    d.type = h ? NNOM_LAYER_ZERO_PADDING2D : NNOM_LAYER_ZERO_PADDING1D;
-    d.name = "copy";
-    d.n_inputs = 1;
-    d.inputs[0] = id;
+    d = tu_desc1(h ? NNOM_LAYER_ZERO_PADDING2D : NNOM_LAYER_ZERO_PADDING1D, "copy", id);
     d.quant = in_q;
     TU_OK(m, nnom_model_add_layer(m, &d, &id));
-    nnom_layer_desc_init(&d);
-    d.type = ps.type;
-    d.name = "pool";
-    d.n_inputs = 1;
-    d.inputs[0] = id;
+    d = tu_desc1(ps.type, "pool", id);
     d.params.kernel[0] = ps.kh;
     d.params.kernel[1] = ps.kw;
     d.params.stride[0] = ps.sh;
@@ -479,12 +469,7 @@ static nnom_status build_pool_model_blobs(nnom_dtype dtype, int32_t h, int32_t w
     d.quant = out_q;
     if (blobs) memcpy(d.blobs, blobs, sizeof d.blobs);
     TU_OK(m, nnom_model_add_layer(m, &d, &id));
-    nnom_layer_desc_init(&d);
-    d.type = NNOM_LAYER_OUTPUT;
-    d.name = "y";
-    d.n_inputs = 1;
-    d.inputs[0] = id;
-    TU_OK(m, nnom_model_add_layer(m, &d, NULL));
+    tu_add_output(m, id, "y");
     *out_model = m;
     return nnom_model_compile(m);
 }

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "kernels/prelu.h"
-#include "test_util.h"
+#include "model_util.h"
 
 static void test_s8_kernel(void)
 {
@@ -76,19 +76,12 @@ static nnom_status build(nnom_dtype dtype, const void *alpha, uint32_t alpha_byt
                          nnom_model **out, char *msg, size_t cap)
 {
     const nnom_quant qi = {0.03f, 5}, qo = {0.02f, -10};
-    nnom_model *m = NULL;
-    nnom_error err;
-    TU_OK(m, nnom_model_create(dtype, NULL, &m, &err));
+    nnom_model *m = tu_model_new(dtype, NULL);
     int32_t a, b, c;
-    const nnom_shape s = {3, {2, 3, 4}};
-    TU_OK(m, nnom_model_add_input(m, "x", s, qi, &a));
-    nnom_layer_desc d;
-    nnom_layer_desc_init(&d);
+    TU_OK(m, nnom_model_add_input(m, "x", tu_shape(3, 2, 3, 4), qi, &a));
     /* an identity (leaky relu of slope 1) between, so that PRELU may run in place: model inputs are kept */
-    d.type = NNOM_LAYER_LEAKY_RELU;
+    nnom_layer_desc d = tu_desc1(NNOM_LAYER_LEAKY_RELU, NULL, a);
     d.params.alpha = 1.0f;
-    d.n_inputs = 1;
-    d.inputs[0] = a;
     d.quant = qi;
     static int32_t identity_words[64];
     int8_t *identity = (int8_t *)identity_words;
@@ -98,31 +91,14 @@ static nnom_status build(nnom_dtype dtype, const void *alpha, uint32_t alpha_byt
         d.blobs[0].size = 256;
     }
     TU_OK(m, nnom_model_add_layer(m, &d, &b));
-    nnom_layer_desc_init(&d);
-    d.type = NNOM_LAYER_PRELU;
-    d.name = "my_prelu";
-    d.n_inputs = 1;
-    d.inputs[0] = b;
+    d = tu_desc1(NNOM_LAYER_PRELU, "my_prelu", b);
     d.blobs[0].data = alpha;
     d.blobs[0].size = alpha_bytes;
     d.blobs[1].data = params;
     d.blobs[1].size = params ? 16u : 0u;
     d.quant = qo;
     TU_OK(m, nnom_model_add_layer(m, &d, &c));
-    nnom_layer_desc od;
-    nnom_layer_desc_init(&od);
-    od.type = NNOM_LAYER_OUTPUT;
-    od.n_inputs = 1;
-    od.inputs[0] = c;
-    TU_OK(m, nnom_model_add_layer(m, &od, NULL));
-    const nnom_status st = nnom_model_compile(m);
-    snprintf(msg, cap, "%s", nnom_model_last_error(m));
-    if (st == NNOM_OK && out) {
-        *out = m;
-        return st;
-    }
-    nnom_model_destroy(m);
-    return st;
+    return tu_compile_or_destroy(m, c, out, msg, cap);
 }
 
 static void test_graphs(void)
@@ -148,9 +124,7 @@ static void test_graphs(void)
         int8_t x[24], y[24];
         tu_fill_s8(x, 24, -128, 127);
         TU_OK(m, nnom_model_alloc_arena(m));
-        TU_OK(m, nnom_model_set_input_s8(m, 0, x, 24));
-        TU_OK(m, nnom_model_run(m));
-        TU_OK(m, nnom_model_get_output_s8(m, 0, y, 24));
+        tu_run_s8(m, x, 24, y, 24);
         for (int i = 0; i < 24; i++) {
             const int64_t v = x[i] - qi.zero_point;
             const int32_t want =
@@ -166,9 +140,7 @@ static void test_graphs(void)
         float xf[24], yf[24];
         tu_fill_f32(xf, 24, -2.0f, 2.0f);
         TU_OK(m, nnom_model_alloc_arena(m));
-        TU_OK(m, nnom_model_set_input_f32(m, 0, xf, 24));
-        TU_OK(m, nnom_model_run(m));
-        TU_OK(m, nnom_model_get_output_f32(m, 0, yf, 24));
+        tu_run_f32(m, xf, 24, yf, 24);
         for (int i = 0; i < 24; i++)
             TU_CHECK(yf[i] == (xf[i] >= 0.0f ? xf[i] : alpha_f[i % A] * xf[i]), "f32 graph A=%d [%d]", A, i);
         nnom_model_destroy(m);

@@ -193,22 +193,6 @@ static void test_param_errors(void)
 
 /* ---- activation tables: every entry against double maths, same rounding */
 
-static double ref_act(nnom_layer_type type, double alpha, double x)
-{
-    switch (type) {
-    case NNOM_LAYER_RELU: return x < 0 ? 0 : x;
-    case NNOM_LAYER_RELU6: return x < 0 ? 0 : (x > 6 ? 6 : x);
-    case NNOM_LAYER_LEAKY_RELU: return x < 0 ? alpha * x : x;
-    case NNOM_LAYER_SIGMOID: return 1.0 / (1.0 + exp(-x));
-    case NNOM_LAYER_TANH: return tanh(x);
-    case NNOM_LAYER_HARD_SIGMOID: { /* Keras 3: relu6(x + 3) / 6 */
-        double t = x + 3.0;
-        return (t < 0 ? 0 : (t > 6 ? 6 : t)) / 6.0;
-    }
-    default: return 0;
-    }
-}
-
 static void test_activation_tables(void)
 {
     static const nnom_layer_type types[] = {NNOM_LAYER_RELU,    NNOM_LAYER_RELU6, NNOM_LAYER_LEAKY_RELU,
@@ -235,7 +219,7 @@ static void test_activation_tables(void)
             TU_CHECK(st == NNOM_OK, "table type %d: %s", (int)type, nnom_status_name(st));
             for (int32_t q = -128; q <= 127; q++) {
                 double x = (double)qi.scale * (double)(q - qi.zero_point);
-                double v = ref_act(type, (double)alpha, x) / (double)qo.scale;
+                double v = tu_ref_activation(type, (double)alpha, x) / (double)qo.scale;
                 if (v - floor(v) == 0.5) exact_half_cases++;
                 int32_t want = tu_clamp(tu_round_away(v) + qo.zero_point, -128, 127);
                 TU_CHECK(table[q + 128] == want, "%s q=%d: table %d, expected %d (in %g/%d out %g/%d)",

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "kernels/rnn.h"
-#include "test_util.h"
+#include "model_util.h"
 
 /* ------------------------------------------------------------ reference */
 
@@ -223,20 +223,13 @@ static void test_kernel_f32(void)
 static nnom_status build_f32(const rnn_case *c, const char *name, int32_t units_param, int32_t flags,
                              void (*tweak)(nnom_layer_desc *), nnom_model **out, int32_t *layer_id)
 {
-    nnom_model *m;
-    nnom_error err;
-    TU_REQUIRE(nnom_model_create(NNOM_DTYPE_F32, NULL, &m, &err) == NNOM_OK, "%s", err.message);
+    nnom_model *m = tu_model_new(NNOM_DTYPE_F32, NULL);
     const ref_rnn *r = &c->r;
     nnom_shape shape = {2, {r->steps, r->in, 0}};
     nnom_quant none = {1.0f, 0};
     int32_t id;
     TU_OK(m, nnom_model_add_input(m, "seq", shape, none, &id));
-    nnom_layer_desc d;
-    nnom_layer_desc_init(&d);
-    d.type = r->gates == 1 ? NNOM_LAYER_SIMPLE_RNN : (r->gates == 3 ? NNOM_LAYER_GRU : NNOM_LAYER_LSTM);
-    d.name = name;
-    d.n_inputs = 1;
-    d.inputs[0] = id;
+    nnom_layer_desc d = tu_desc1(r->gates == 1 ? NNOM_LAYER_SIMPLE_RNN : (r->gates == 3 ? NNOM_LAYER_GRU : NNOM_LAYER_LSTM), name, id);
     d.params.units = units_param;
     d.params.cell_flags = flags;
     d.params.activations = NNOM_RNN_ACTIVATIONS(r->act, r->rec);
@@ -249,11 +242,7 @@ static nnom_status build_f32(const rnn_case *c, const char *name, int32_t units_
     nnom_status st = nnom_model_add_layer(m, &d, &id);
     if (layer_id) *layer_id = id;
     if (st == NNOM_OK) {
-        nnom_layer_desc_init(&d);
-        d.type = NNOM_LAYER_OUTPUT;
-        d.name = "y";
-        d.n_inputs = 1;
-        d.inputs[0] = id;
+        d = tu_desc1(NNOM_LAYER_OUTPUT, "y", id);
         st = nnom_model_add_layer(m, &d, NULL);
     }
     *out = m;
@@ -449,18 +438,11 @@ static void test_errors(void)
     }
 
     /* an input that is not a sequence */
-    nnom_model *m;
-    nnom_error err;
-    TU_REQUIRE(nnom_model_create(NNOM_DTYPE_F32, NULL, &m, &err) == NNOM_OK, "%s", err.message);
+    nnom_model *m = tu_model_new(NNOM_DTYPE_F32, NULL);
     nnom_shape img = {3, {2, 3, 2}};
     int32_t id;
     TU_OK(m, nnom_model_add_input(m, "image", img, (nnom_quant){1.0f, 0}, &id));
-    nnom_layer_desc d;
-    nnom_layer_desc_init(&d);
-    d.type = NNOM_LAYER_SIMPLE_RNN;
-    d.name = "rnn";
-    d.n_inputs = 1;
-    d.inputs[0] = id;
+    nnom_layer_desc d = tu_desc1(NNOM_LAYER_SIMPLE_RNN, "rnn", id);
     d.params.units = 4;
     TU_OK(m, nnom_model_add_layer(m, &d, &id));
     nnom_status st = nnom_model_compile(m);
@@ -876,18 +858,11 @@ static nnom_layer_type type_of(int32_t gates)
 static nnom_status build_s8(s8_case *c, void (*tweak)(nnom_layer_desc *), nnom_model **out, int32_t *layer_id)
 {
     const ref_rnn *r = &c->f.r;
-    nnom_model *m;
-    nnom_error err;
-    TU_REQUIRE(nnom_model_create(NNOM_DTYPE_S8, NULL, &m, &err) == NNOM_OK, "%s", err.message);
+    nnom_model *m = tu_model_new(NNOM_DTYPE_S8, NULL);
     nnom_shape shape = {2, {r->steps, r->in, 0}};
     int32_t id;
     TU_OK(m, nnom_model_add_input(m, "seq", shape, c->in_q, &id));
-    nnom_layer_desc d;
-    nnom_layer_desc_init(&d);
-    d.type = type_of(r->gates);
-    d.name = "cell";
-    d.n_inputs = 1;
-    d.inputs[0] = id;
+    nnom_layer_desc d = tu_desc1(type_of(r->gates), "cell", id);
     d.params.units = r->units;
     d.params.cell_flags = r->flags;
     d.params.activations = NNOM_RNN_ACTIVATIONS(r->act, r->rec);
@@ -904,11 +879,7 @@ static nnom_status build_s8(s8_case *c, void (*tweak)(nnom_layer_desc *), nnom_m
     nnom_status st = nnom_model_add_layer(m, &d, &id);
     if (layer_id) *layer_id = id;
     if (st == NNOM_OK) {
-        nnom_layer_desc_init(&d);
-        d.type = NNOM_LAYER_OUTPUT;
-        d.name = "y";
-        d.n_inputs = 1;
-        d.inputs[0] = id;
+        d = tu_desc1(NNOM_LAYER_OUTPUT, "y", id);
         st = nnom_model_add_layer(m, &d, NULL);
     }
     *out = m;
@@ -1038,29 +1009,18 @@ static void test_observe(void)
     static rnn_case c;
     static double want[6 * 5], h[5], cs[5], mx[NNOM_RNN_INTERNALS];
     make_case(&c, 4, 6, 3, 5, 0, NNOM_RNN_ACT_TANH, NNOM_RNN_ACT_SIGMOID, 1);
-    nnom_model *m;
-    nnom_error err;
-    TU_REQUIRE(nnom_model_create(NNOM_DTYPE_F32, NULL, &m, &err) == NNOM_OK, "%s", err.message);
+    nnom_model *m = tu_model_new(NNOM_DTYPE_F32, NULL);
     nnom_shape shape = {2, {6, 3, 0}};
     int32_t id, lid;
     TU_OK(m, nnom_model_add_input(m, "seq", shape, (nnom_quant){1.0f, 0}, &id));
-    nnom_layer_desc d;
-    nnom_layer_desc_init(&d);
-    d.type = NNOM_LAYER_LSTM;
-    d.name = "lstm";
-    d.n_inputs = 1;
-    d.inputs[0] = id;
+    nnom_layer_desc d = tu_desc1(NNOM_LAYER_LSTM, "lstm", id);
     d.params.units = 5;
     d.params.activations = NNOM_RNN_ACTIVATIONS(NNOM_RNN_ACT_TANH, NNOM_RNN_ACT_SIGMOID);
     d.blobs[0] = (nnom_blob){c.w, 20 * 3 * 4};
     d.blobs[1] = (nnom_blob){c.u, 20 * 5 * 4};
     d.blobs[2] = (nnom_blob){c.bias, 20 * 4};
     TU_OK(m, nnom_model_add_layer(m, &d, &lid));
-    nnom_layer_desc_init(&d);
-    d.type = NNOM_LAYER_OUTPUT;
-    d.n_inputs = 1;
-    d.inputs[0] = lid;
-    TU_OK(m, nnom_model_add_layer(m, &d, NULL));
+    tu_add_output(m, lid, NULL);
     TU_OK(m, nnom_model_observe_internals(m, 1));
     TU_OK(m, nnom_model_compile(m));
     TU_CHECK(nnom_model_observe_internals(m, 0) == NNOM_ERR_STATE, "observe after compile");
@@ -1098,18 +1058,11 @@ static void test_rnn_state(void)
     static rnn_case c;
     make_case(&c, 4, 6, 3, 5, NNOM_RNN_RETURN_SEQUENCES, NNOM_RNN_ACT_TANH, NNOM_RNN_ACT_SIGMOID, 1);
     for (int bad = 0; bad < 3; bad++) {
-        nnom_model *m;
-        nnom_error err;
-        TU_REQUIRE(nnom_model_create(NNOM_DTYPE_F32, NULL, &m, &err) == NNOM_OK, "%s", err.message);
+        nnom_model *m = tu_model_new(NNOM_DTYPE_F32, NULL);
         nnom_shape shape = {2, {6, 3, 0}};
         int32_t id, lid, sid[2];
         TU_OK(m, nnom_model_add_input(m, "seq", shape, (nnom_quant){1.0f, 0}, &id));
-        nnom_layer_desc d;
-        nnom_layer_desc_init(&d);
-        d.type = NNOM_LAYER_LSTM;
-        d.name = "lstm";
-        d.n_inputs = 1;
-        d.inputs[0] = id;
+        nnom_layer_desc d = tu_desc1(NNOM_LAYER_LSTM, "lstm", id);
         d.params.units = 5;
         d.params.cell_flags = NNOM_RNN_RETURN_SEQUENCES;
         d.params.activations = NNOM_RNN_ACTIVATIONS(NNOM_RNN_ACT_TANH, NNOM_RNN_ACT_SIGMOID);
@@ -1118,18 +1071,10 @@ static void test_rnn_state(void)
         d.blobs[2] = (nnom_blob){c.bias, 20 * 4};
         TU_OK(m, nnom_model_add_layer(m, &d, &lid));
         for (int k = 0; k < 2; k++) {
-            nnom_layer_desc_init(&d);
-            d.type = NNOM_LAYER_RNN_STATE;
-            d.name = k ? "lstm/c" : "lstm/h";
-            d.n_inputs = 1;
-            d.inputs[0] = bad == 1 ? id : lid;
+            d = tu_desc1(NNOM_LAYER_RNN_STATE, k ? "lstm/c" : "lstm/h", bad == 1 ? id : lid);
             d.params.axis = bad == 2 ? 2 : k;
             TU_OK(m, nnom_model_add_layer(m, &d, &sid[k]));
-            nnom_layer_desc_init(&d);
-            d.type = NNOM_LAYER_OUTPUT;
-            d.n_inputs = 1;
-            d.inputs[0] = sid[k];
-            TU_OK(m, nnom_model_add_layer(m, &d, NULL));
+            tu_add_output(m, sid[k], NULL);
         }
         if (bad) {
             TU_CHECK(nnom_model_compile(m) == NNOM_ERR_ARGUMENT, "case %d: compiles", bad);

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "kernels/softmax.h"
-#include "test_util.h"
+#include "model_util.h"
 
 static void make_table(double scale, uint32_t table[256])
 {
@@ -173,27 +173,15 @@ static void test_f32_kernel(void)
 static nnom_model *build(nnom_dtype dtype, nnom_shape shape, nnom_quant qi, nnom_quant qo, const void *blob,
                          uint32_t size, int32_t *softmax_id, nnom_status *status)
 {
-    nnom_model *m = NULL;
-    nnom_error err;
-    TU_OK(m, nnom_model_create(dtype, NULL, &m, &err));
+    nnom_model *m = tu_model_new(dtype, NULL);
     int32_t a;
     TU_OK(m, nnom_model_add_input(m, "x", shape, qi, &a));
-    nnom_layer_desc d;
-    nnom_layer_desc_init(&d);
-    d.type = NNOM_LAYER_SOFTMAX;
-    d.name = "probs";
-    d.n_inputs = 1;
-    d.inputs[0] = a;
+    nnom_layer_desc d = tu_desc1(NNOM_LAYER_SOFTMAX, "probs", a);
     d.blobs[0].data = blob;
     d.blobs[0].size = size;
     d.quant = qo;
     TU_OK(m, nnom_model_add_layer(m, &d, softmax_id));
-    nnom_layer_desc od;
-    nnom_layer_desc_init(&od);
-    od.type = NNOM_LAYER_OUTPUT;
-    od.n_inputs = 1;
-    od.inputs[0] = *softmax_id;
-    TU_OK(m, nnom_model_add_layer(m, &od, NULL));
+    tu_add_output(m, *softmax_id, NULL);
     *status = nnom_model_compile(m);
     return m;
 }

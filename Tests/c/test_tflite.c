@@ -21,9 +21,15 @@
 
 static const char *const MODELS[] = {
     "conv_pool", "depthwise_mean", "add_relu", "activations", "mul_sub", "pad_dilated",
-    "resize_crop", "conv1d", "dilated", "transpose_conv", "transpose", "se_block", "digits_mlp", "digits_cnn_bn", "digits_residual_concat",
+    "resize_crop", "conv1d", "dilated", "transpose_conv", "se_block",
+    /* RELU_N1_TO_1 fused into CONV_2D, PADV2, SLICE, FULLY_CONNECTED without bias and on rows (keep_num_dims),
+     * ADD / SUB / MUL broadcasting computed and constant operands, TRANSPOSE of a unit axis, STRIDED_SLICE shrinking
+     * an axis */
+    "pad_slice_fc", "fc_rows", "broadcast", "const_arith", "transpose_unit", "slice_shrink", "transpose",
+    "digits_mlp", "digits_cnn_bn", "digits_residual_concat",
     /* one operator on the model input; the last sample holds every int8 value */
     "op_logistic", "op_tanh", "op_leaky_relu", "op_relu", "op_relu6", "op_hard_swish", "op_softmax", "op_prelu",
+    "op_relu_n1_to_1", /* TFLite Micro has no RELU_N1_TO_1 (see TFLITE_REFERENCE) */
 };
 
 static uint8_t *read_file(const char *path, size_t *size)
@@ -40,9 +46,15 @@ static uint8_t *read_file(const char *path, size_t *size)
     return b;
 }
 
+/* Fixtures whose outputs come from TensorFlow Lite's reference kernels: operators TFLite Micro lacks. */
+static const char *const TFLITE_REFERENCE[] = {"op_relu_n1_to_1"};
+
 /* Converts, saves as .nnom, reloads the bytes (what firmware gets) and compares every sample. */
 static void check_model(const char *name)
 {
+    const char *peer = "TFLite Micro";
+    for (size_t i = 0; i < sizeof TFLITE_REFERENCE / sizeof TFLITE_REFERENCE[0]; i++)
+        if (strcmp(name, TFLITE_REFERENCE[i]) == 0) peer = "TFLite (reference kernels)";
     char path[512], in_path[512], out_path[512];
     snprintf(path, sizeof path, FIXTURES "%s.tflite", name);
     snprintf(in_path, sizeof in_path, FIXTURES "%s.input.npy", name);
@@ -85,17 +97,17 @@ static void check_model(const char *name)
         for (int64_t k = 0; k < out_count; k++)
             if (yo[k] != (int8_t)y.data[s * out_count + k]) {
                 if (mismatches < 5)
-                    fprintf(stderr, "%s sample %lld output %lld: nnom %d, TFLite Micro %d\n", name, (long long)s,
-                            (long long)k, yo[k], (int)y.data[s * out_count + k]);
+                    fprintf(stderr, "%s sample %lld output %lld: nnom %d, %s %d\n", name, (long long)s,
+                            (long long)k, yo[k], peer, (int)y.data[s * out_count + k]);
                 off++;
             }
         mismatches += off;
         samples_off += off != 0;
     }
-    TU_CHECK(mismatches == 0, "%s: %lld of %lld outputs differ from TFLite Micro, in %lld of %lld samples", name,
-             (long long)mismatches, (long long)(n * out_count), (long long)samples_off, (long long)n);
-    printf("%-24s %3lld samples x %3lld outputs: %s\n", name, (long long)n, (long long)out_count,
-           mismatches ? "DIFFERENT" : "bit-exact with TFLite Micro");
+    TU_CHECK(mismatches == 0, "%s: %lld of %lld outputs differ from %s, in %lld of %lld samples", name,
+             (long long)mismatches, (long long)(n * out_count), peer, (long long)samples_off, (long long)n);
+    printf("%-24s %3lld samples x %3lld outputs: %s%s\n", name, (long long)n, (long long)out_count,
+           mismatches ? "DIFFERENT from " : "bit-exact with ", peer);
     free(xi);
     free(yo);
     nnom_array_free(&x);
@@ -244,6 +256,26 @@ static void check_bad_input(void)
     nnom_error err;
     nnom_convert_tflite_bytes(f, size, NULL, &c, &err);
     printf("unsupported operator: %s\n", err.message);
+    free(f);
+    /* a transpose that reorders values converts to a PERMUTE (bit-exactness: the fixture "transpose") */
+    f = read_file(FIXTURES "transpose_nchw.tflite", &size);
+    TU_CHECK(nnom_convert_tflite_bytes(f, size, NULL, &c, &err) == NNOM_OK, "transpose_nchw: %s", err.message);
+    int permutes = 0;
+    for (int32_t i = 0; c && i < nnom_model_layer_count(nnom_converter_int8_model(c)); i++) {
+        nnom_layer_info info = NNOM_LAYER_INFO_INIT;
+        if (nnom_model_layer_info(nnom_converter_int8_model(c), i, &info) == NNOM_OK)
+            permutes += info.type == NNOM_LAYER_PERMUTE;
+    }
+    TU_CHECK(permutes == 1, "transpose_nchw: %d PERMUTE layers, expected 1", permutes);
+    nnom_converter_destroy(c);
+    c = NULL;
+    free(f);
+    f = read_file(FIXTURES "lstm_refused.tflite", &size);
+    expect_error(f, size, "UNIDIRECTIONAL_SEQUENCE_LSTM, code 44) is not supported: TFLite's int8 LSTM",
+                 "an int8 LSTM: refused with the reason");
+    expect_error(f, size, "supported: ADD", "an int8 LSTM: the supported list follows");
+    nnom_convert_tflite_bytes(f, size, NULL, &c, &err);
+    printf("refused LSTM: %.160s...\n", err.message);
     free(f);
     TU_CHECK(nnom_convert_tflite(FIXTURES "no_such_file.tflite", &c, &err) == NNOM_ERR_IO && c == NULL,
              "a missing file is an I/O error");
@@ -402,6 +434,37 @@ static void check_extreme_files(void)
     free(b);
 }
 
+/* A constant operand whose shape does not broadcast to the output: const_arith's (1, 5, 1, 4) constant made
+ * (1, 5, 3, 4) against a (1, 5, 5, 4) output. */
+static void check_bad_broadcast(void)
+{
+    size_t size;
+    uint8_t *good = read_file(FIXTURES "const_arith.tflite", &size);
+    uint8_t *b = (uint8_t *)malloc(size);
+    memcpy(b, good, size);
+    const uint32_t tensors = tensors_of(good);
+    int patched = 0;
+    for (uint32_t i = 0; i < rd32(good + tensors) && !patched; i++) {
+        const uint32_t t = deref(good, tensors + 4 + 4 * i);
+        const uint32_t shf = field_at(good, t, TENSOR_SHAPE_FIELD);
+        if (!shf) continue;
+        const uint32_t v = deref(good, shf);
+        if (rd32(good + v) != 4 || rd32(good + v + 4) != 1 || rd32(good + v + 8) != 5 || rd32(good + v + 12) != 1 ||
+            rd32(good + v + 16) != 4)
+            continue;
+        wr32(b + v + 12, 3);
+        patched = 1;
+    }
+    TU_REQUIRE(patched, "const_arith has no (1, 5, 1, 4) tensor");
+    expect_error(b, size, "does not broadcast", "a constant of shape (1, 5, 3, 4) against (1, 5, 5, 4)");
+    nnom_converter *c = NULL;
+    nnom_error err;
+    nnom_convert_tflite_bytes(b, size, NULL, &c, &err);
+    printf("bad broadcast: %s\n", err.message);
+    free(good);
+    free(b);
+}
+
 /* TRANSPOSE's perm changed in the file: the batch axis moved, an axis twice. */
 static void check_transpose_perm(void)
 {
@@ -417,10 +480,10 @@ static void check_transpose_perm(void)
     wr32(b + at, 1);
     wr32(b + at + 4, 0);
     wr32(b + at + 8, 2);
-    expect_error(b, size, "moves the batch axis", "TRANSPOSE perm (1, 0, 2, 3)");
+    expect_error(b, size, "permuted input's", "TRANSPOSE perm (1, 0, 2, 3)");
     memcpy(b, good, size);
     wr32(b + at + 8, 2);
-    expect_error(b, size, "not a permutation", "TRANSPOSE perm (0, 2, 2, 3)");
+    expect_error(b, size, "is not one", "TRANSPOSE perm (0, 2, 2, 3)");
     free(good);
     free(b);
 }
@@ -468,6 +531,7 @@ int main(void)
     check_bad_input();
     check_extreme_files();
     check_transpose_perm();
+    check_bad_broadcast();
     check_corruption();
     return tu_finish("test_tflite");
 }

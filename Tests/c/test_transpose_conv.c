@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "kernels/transpose_conv.h"
-#include "test_util.h"
+#include "model_util.h"
 
 typedef struct geom {
     int32_t ih, iw, ic, oc, kh, kw, sh, sw, top, bottom, left, right, oh, ow;
@@ -170,36 +170,15 @@ static nnom_status graph(nnom_dtype dtype, const nnom_layer_params *p, const nno
                          char *msg, size_t cap)
 {
     const nnom_quant q = {0.05f, 1}, qo = {0.1f, -3};
-    nnom_model *m = NULL;
-    nnom_error err;
-    TU_OK(m, nnom_model_create(dtype, NULL, &m, &err));
+    nnom_model *m = tu_model_new(dtype, NULL);
     int32_t a, b;
-    const nnom_shape s = {3, {3, 4, 2}};
-    TU_OK(m, nnom_model_add_input(m, "x", s, q, &a));
-    nnom_layer_desc d;
-    nnom_layer_desc_init(&d);
-    d.type = NNOM_LAYER_CONV2D_TRANSPOSE;
-    d.name = "my_deconv";
-    d.n_inputs = 1;
-    d.inputs[0] = a;
+    TU_OK(m, nnom_model_add_input(m, "x", tu_shape(3, 3, 4, 2), q, &a));
+    nnom_layer_desc d = tu_desc1(NNOM_LAYER_CONV2D_TRANSPOSE, "my_deconv", a);
     d.params = *p;
     memcpy(d.blobs, blobs, sizeof d.blobs);
     d.quant = qo;
     TU_OK(m, nnom_model_add_layer(m, &d, &b));
-    nnom_layer_desc od;
-    nnom_layer_desc_init(&od);
-    od.type = NNOM_LAYER_OUTPUT;
-    od.n_inputs = 1;
-    od.inputs[0] = b;
-    TU_OK(m, nnom_model_add_layer(m, &od, NULL));
-    const nnom_status st = nnom_model_compile(m);
-    snprintf(msg, cap, "%s", nnom_model_last_error(m));
-    if (st == NNOM_OK && out) {
-        *out = m;
-        return st;
-    }
-    nnom_model_destroy(m);
-    return st;
+    return tu_compile_or_destroy(m, b, out, msg, cap);
 }
 
 static void test_graphs(void)
@@ -232,9 +211,7 @@ static void test_graphs(void)
     float x[24], y[162];
     tu_fill_f32(x, 24, -1.0f, 1.0f);
     TU_OK(m, nnom_model_alloc_arena(m));
-    TU_OK(m, nnom_model_set_input_f32(m, 0, x, 24));
-    TU_OK(m, nnom_model_run(m));
-    TU_OK(m, nnom_model_get_output_f32(m, 0, y, 162));
+    tu_run_f32(m, x, 24, y, 162);
     const geom g = {3, 4, 2, 3, 3, 3, 2, 2, 1, 0, 1, -1, 6, 9};
     double xd[24], wd[54], bd[3];
     for (int i = 0; i < 24; i++) xd[i] = x[i];

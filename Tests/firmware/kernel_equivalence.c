@@ -188,6 +188,7 @@ static void random_conv(nnom_conv_args *a, int depthwise)
     a->dil_h = one_d || chance(70) ? 1 : 2;
     a->dil_w = chance(70) ? 1 : 2;
     int same = chance(50);
+    int dw_like = 0; /* a DS-CNN / MobileNet depthwise layer as the quantiser makes them (see below) */
     if (depthwise && !long_rows && !long_kernel && chance(30)) {
         /* as in DS-CNN / MobileNet: 3x3, stride 1 or 2, 'same', often no clamp: the DSP kernel's
          * assembly line loop (planes wider and taller than 4, tall narrow ones transposed) */
@@ -197,6 +198,11 @@ static void random_conv(nnom_conv_args *a, int depthwise)
         a->in_h = range(4, 16); /* (the output fits MAX_OUT with 24 channels times 3) */
         a->in_w = chance(30) ? range(4, 7) : range(4, 16);
         same = 1;
+        dw_like = chance(50);
+        if (dw_like) {
+            a->in_c = a->out_c = 4 * range(1, 6);
+            a->depth_mult = 1;
+        }
     }
     axis(a->in_h, a->k_h, a->stride_h, a->dil_h, same, &a->out_h, &a->pad_top);
     axis(a->in_w, a->k_w, a->stride_w, a->dil_w, same, &a->out_w, &a->pad_left);
@@ -220,10 +226,20 @@ static void random_conv(nnom_conv_args *a, int depthwise)
     }
     const int32_t k = depthwise ? a->k_h * a->k_w : a->k_h * a->k_w * a->in_c;
     random_quant(a->out_c, k, chance(20));
+    if (dw_like) {
+        /* channels of four, no clamp, shifts often 0 or 1 (an output scale near the input's times
+         * the weights'): every requantisation form of the DSP kernel's channel groups */
+        a->act_min = -128;
+        a->act_max = 127;
+        for (int32_t c = 0; c < a->out_c; c++)
+            if (chance(40)) shift[c] = range(0, 1);
+    }
     a->multiplier = multiplier;
     a->shift = shift;
     a->bias = chance(15) ? NULL : bias;
 }
+
+static int32_t in_place_runs; /* depthwise cases also run in place in one call */
 
 static int32_t check_conv(int32_t cases, int depthwise)
 {
@@ -258,7 +274,16 @@ static int32_t check_conv(int32_t cases, int depthwise)
             portable_conv2d_s8(&a, x, out_portable + out_off, scratch);
         }
         /* the bytes around the output must be untouched as well */
-        if (memcmp(out_arm, out_portable, (size_t)out_n + 8) != 0) {
+        int differs = memcmp(out_arm, out_portable, (size_t)out_n + 8) != 0;
+        if (!differs && depthwise && nnom_depthwise_conv2d_s8_in_place(&a)) {
+            /* in one call, the output over the input, as the in-place layer runs it then */
+            static int8_t in_place[MAX_IN + 8];
+            in_place_runs++;
+            memcpy(in_place + in_off, x, (size_t)in_n);
+            nnom_depthwise_conv2d_s8(&a, in_place + in_off, in_place + in_off);
+            differs = memcmp(in_place + in_off, out_portable + out_off, (size_t)out_n) != 0;
+        }
+        if (differs) {
             report(depthwise ? "depthwise" : "conv", t, out_arm + out_off, out_portable + out_off, out_n);
             if (failures_shown <= 8) describe(&a);
             bad++;
@@ -642,6 +667,9 @@ int main(void)
     summary("conv", CONV_CASES, conv);
     const int32_t depthwise = check_conv(DEPTHWISE_CASES, 1);
     summary("depthwise", DEPTHWISE_CASES, depthwise);
+    fw_print("depthwise in place in one call: ");
+    fw_print_i32(in_place_runs);
+    fw_print(" of those cases\n");
     const int32_t dense = check_dense(DENSE_CASES);
     summary("dense", DENSE_CASES, dense);
     const int32_t transpose = check_transpose_conv(TRANSPOSE_CASES);

@@ -5,4 +5,5 @@
  */
 #define NNOM_PORTABLE_KERNELS 1
 #define nnom_depthwise_conv2d_s8 portable_depthwise_conv2d_s8
+#define nnom_depthwise_conv2d_s8_in_place portable_depthwise_conv2d_s8_in_place
 #include "kernels/depthwise_conv_s8.c"

@@ -19,6 +19,9 @@
 #                   reading HWC rows), permute, repeat_vector, conv_transpose_dilated,
 #       digits_gru, digits_lstm  the digits as sequences of 8 rows through a GRU / an
 #                   LSTM (Tests/fixtures/keras/rnn_digits_*.keras), 200 test images,
+#       user_op_lambda  a user operator: the Keras Lambda of Tests/fixtures/keras/user_op_lambda
+#                   (two inputs) as the C operator of examples/user_ops/weighted_diff_plugin.c,
+#                   which the host tools and the firmware both compile in and register, then a Dense,
 #       tfl_*       int8 .tflite fixtures (Tests/fixtures/tflite) converted by the tools:
 #                   the host outputs equal TensorFlow Lite Micro's (test_tflite), so
 #                   the firmware's equal them too.
@@ -107,10 +110,20 @@ for f in functions functions_k3 minmax_block mobilenet_v3_block conv_transpose c
   fi
 done
 
+# a user operator (a Keras Lambda, two inputs) run by examples/user_ops' C operator on both sides
+ul=$fix/user_op_lambda
+if [ -f "$ul.keras" ] &&
+   "$build/host/make_headers" keras user_op_lambda "$ul.keras" "$ul.input0.npy+$ul.input1.npy" \
+     "$ul.input0.npy+$ul.input1.npy" - "$gen" 8; then
+  models="$models;user_op_lambda"
+else
+  echo "(user operator model skipped: no fixture, or a host build without the tools)"
+fi
+
 # int8 .tflite files (Tests/fixtures/tflite), whose host outputs equal TensorFlow Lite Micro's (test_tflite)
 tfl=Tests/fixtures/tflite
 for t in digits_residual_concat activations conv1d op_softmax transpose_conv se_block op_prelu op_hard_swish dilated \
-         transpose; do
+         broadcast const_arith fc_rows pad_slice_fc slice_shrink transpose_unit transpose; do
   if [ -f "$tfl/$t.tflite" ] &&
      "$build/host/make_headers" tflite "tfl_$t" "$tfl/$t.tflite" "$tfl/$t.input.npy" "$gen" 16; then
     models="$models;tfl_$t"

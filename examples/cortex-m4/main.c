@@ -11,7 +11,11 @@
  *                     nnom_converter_write_header() writes it
  *   FW_MODEL_BYTES    its NAME_MODEL_BYTES macro
  *   FW_INPUTS_HEADER  "NAME_inputs.h": FW_TEST_COUNT, FW_TEST_INPUT_BYTES,
- *                     fw_test_inputs[][], and optionally FW_TEST_LABELS / fw_test_labels[]
+ *                     fw_test_inputs[][] (each: every model input's values, one after
+ *                     the other), and optionally FW_TEST_LABELS / fw_test_labels[]
+ *   FW_USER_OPS       defined when the model has user operators: the program links C
+ *                     sources defining nnom_plugin_ops() (as examples/user_ops/weighted_diff_plugin.c
+ *                     does), whose operators it registers before loading the model
  *   FW_BENCH_RUNS     inferences between the markers (default 4)
  *   FW_POOL_BYTES     static memory for the model and its arena (default 48 KB)
  *
@@ -49,6 +53,30 @@
 /* Everything the model allocates (its description and its arena) comes from here: no heap. */
 static uint8_t pool_memory[FW_POOL_BYTES] __attribute__((aligned(8)));
 static nnom_pool pool;
+
+#ifdef FW_USER_OPS
+/* Room in the registry for the linked operators. */
+#define FW_USER_OPS_MAX 8
+
+/* The user operators linked into this program (the plugin's entry, compiled in). */
+const nnom_user_op *const *nnom_plugin_ops(int32_t *count);
+
+/* The registry the model is loaded with; it outlives the model. */
+static const nnom_user_op *user_op_slots[FW_USER_OPS_MAX];
+static nnom_op_registry user_ops;
+
+static nnom_status register_user_ops(nnom_error *err)
+{
+    nnom_op_registry_init(&user_ops, user_op_slots, FW_USER_OPS_MAX);
+    int32_t n = 0;
+    const nnom_user_op *const *ops = nnom_plugin_ops(&n);
+    for (int32_t i = 0; i < n; i++) {
+        const nnom_status st = nnom_register_op(&user_ops, ops[i], err);
+        if (st != NNOM_OK) return st;
+    }
+    return NNOM_OK;
+}
+#endif
 
 static int fail(const char *what, const char *message)
 {
@@ -103,6 +131,32 @@ static int is_correct(int32_t i, const int8_t *y, int32_t count)
 #endif
 }
 
+/* Sets every model input from one test input (the inputs' values one after the other). */
+static nnom_status set_inputs(nnom_model *model, const int8_t *values)
+{
+    int32_t at = 0;
+    for (int32_t k = 0; k < nnom_model_input_count(model); k++) {
+        nnom_tensor_info info;
+        nnom_status st = nnom_model_input_info(model, k, &info);
+        if (st == NNOM_OK) st = nnom_model_set_input_s8(model, k, values + at, (size_t)info.count);
+        if (st != NNOM_OK) return st;
+        at += info.count;
+    }
+    return NNOM_OK;
+}
+
+/* Values of one test input the model takes: the sum of its inputs' counts (-1 on an error). */
+static int32_t model_input_bytes(const nnom_model *model)
+{
+    int32_t total = 0;
+    for (int32_t k = 0; k < nnom_model_input_count(model); k++) {
+        nnom_tensor_info info;
+        if (nnom_model_input_info(model, k, &info) != NNOM_OK) return -1;
+        total += info.count;
+    }
+    return total;
+}
+
 static void print_stat(const char *key, uint32_t value)
 {
     fw_print(" ");
@@ -122,20 +176,22 @@ int main(void)
 
     nnom_model *model;
     nnom_error err;
+#ifdef FW_USER_OPS
+    if (register_user_ops(&err) != NNOM_OK) return fail("user operators", err.message);
+    options.op_registry = &user_ops;
+#endif
     if (nnom_model_load(FW_MODEL_DATA, FW_MODEL_BYTES, &options, &model, &err) != NNOM_OK)
         return fail("load", err.message);
     const uint32_t model_ram = (uint32_t)nnom_pool_used(&pool);
     if (nnom_model_alloc_arena(model) != NNOM_OK) return fail("arena", nnom_model_last_error(model));
 
-    nnom_tensor_info in_info;
-    if (nnom_model_input_info(model, 0, &in_info) != NNOM_OK) return fail("info", nnom_model_last_error(model));
-    if (in_info.count != FW_TEST_INPUT_BYTES) return fail("inputs", "the inputs header does not fit the model's input");
+    if (model_input_bytes(model) != FW_TEST_INPUT_BYTES)
+        return fail("inputs", "the inputs header does not fit the model's inputs");
     const int32_t n_outputs = nnom_model_output_count(model);
 
     int32_t correct = 0;
     for (int32_t i = 0; i < FW_TEST_COUNT; i++) {
-        if (nnom_model_set_input_s8(model, 0, fw_test_inputs[i], FW_TEST_INPUT_BYTES) != NNOM_OK ||
-            nnom_model_run(model) != NNOM_OK)
+        if (set_inputs(model, fw_test_inputs[i]) != NNOM_OK || nnom_model_run(model) != NNOM_OK)
             return fail("run", nnom_model_last_error(model));
         for (int32_t o = 0; o < n_outputs; o++) {
             nnom_tensor_info info;
@@ -156,8 +212,8 @@ int main(void)
     (void)correct;
 #endif
 
-    /* The measured region: inferences only, no I/O (input 0 stays in place). */
-    if (nnom_model_set_input_s8(model, 0, fw_test_inputs[0], FW_TEST_INPUT_BYTES) != NNOM_OK)
+    /* The measured region: inferences only, no I/O (test input 0 stays in place). */
+    if (set_inputs(model, fw_test_inputs[0]) != NNOM_OK)
         return fail("run", nnom_model_last_error(model));
     int32_t status = 0;
     for (int32_t r = 0; r < FW_BENCH_RUNS; r++) {

@@ -17,6 +17,9 @@ typedef struct nnom_dims {
     int32_t h, w, c;
 } nnom_dims;
 
+/* The most layers a model may have: layer ids are uint16_t (nnom_layer.inputs). */
+#define NNOM_MAX_LAYERS UINT16_MAX
+
 /* A layer inside a model. The compiler fills the fields below "compiled". */
 typedef struct nnom_layer {
     nnom_layer_type type;
@@ -27,7 +30,7 @@ typedef struct nnom_layer {
     const nnom_layer_params *p;
     void *owned;                   /* freed with the model; NULL for a loaded layer */
     int32_t n_inputs;
-    uint16_t inputs[NNOM_MAX_INPUTS]; /* layer ids (a model has at most 65535 layers) */
+    uint16_t inputs[NNOM_MAX_INPUTS]; /* layer ids (a model has at most NNOM_MAX_LAYERS layers) */
     nnom_blob blobs[NNOM_MAX_BLOBS];
     nnom_quant quant;        /* output quantisation */
     nnom_shape shape;        /* output shape: given for INPUT, inferred for the others */
@@ -145,6 +148,9 @@ const nnom_layer_ops *nnom_layer_ops_of(nnom_layer_type type);
  * %u %ld %lu %ld %x and %%, nothing else) and returns @p status. */
 nnom_status nnom_fail(nnom_model *model, nnom_status status, const char *fmt, ...);
 
+/* nnom_fail() of a message about layer @p l: "layer '<name>' (<type>): " then @p fmt. */
+nnom_status nnom_layer_fail(nnom_model *model, const nnom_layer *l, nnom_status status, const char *fmt, ...);
+
 /* Builds with NNOM_TERSE_ERRORS=1 keep only the status in messages (the text
  * of every message is left out of the binary, a few KB of flash). */
 #if defined(NNOM_TERSE_ERRORS) && NNOM_TERSE_ERRORS
@@ -154,6 +160,8 @@ nnom_status nnom_fail_terse(nnom_model *model, nnom_status status);
 int nnom_fail_arguments(const char *fmt, ...);
 #define nnom_fail(model, status, ...) \
     ((void)sizeof(nnom_fail_arguments(__VA_ARGS__)), nnom_fail_terse((model), (status)))
+#define nnom_layer_fail(model, l, status, ...) \
+    ((void)sizeof(nnom_fail_arguments(__VA_ARGS__)), (void)(l), nnom_fail_terse((model), (status)))
 #endif
 
 /* Canonical (h, w, c) of a shape. */
@@ -176,6 +184,9 @@ static inline int32_t nnom_one_if_zero(int32_t v) { return v == 0 ? 1 : v; }
 /* Checks a blob holds exactly @p bytes; fails with a message naming the layer and slot. */
 nnom_status nnom_expect_blob(nnom_model *model, const nnom_layer *l, int slot, const char *what,
                              uint32_t bytes);
+
+/* Room for any shape's text: "(-2147483648, -2147483648, -2147483648)" is 40 bytes with its NUL. */
+#define NNOM_SHAPE_TEXT_MAX 48
 
 /* "(2, 3, 5)" */
 void nnom_shape_text(const nnom_shape *s, char *buf, size_t cap);

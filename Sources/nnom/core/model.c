@@ -202,7 +202,8 @@ static nnom_status check_open(nnom_model *m, nnom_layer_type type)
         return nnom_fail(m, NNOM_ERR_STATE, "cannot add layers to a compiled model");
     if ((unsigned)type >= NNOM_LAYER_TYPE_COUNT)
         return nnom_fail(m, NNOM_ERR_UNSUPPORTED, "layer %d: unknown layer type %d", (int)m->n_layers, (int)type);
-    if (m->n_layers >= 65535) return nnom_fail(m, NNOM_ERR_ARGUMENT, "too many layers (at most 65535)");
+    if (m->n_layers >= NNOM_MAX_LAYERS)
+        return nnom_fail(m, NNOM_ERR_ARGUMENT, "too many layers (at most %d)", NNOM_MAX_LAYERS);
     return NNOM_OK;
 }
 
@@ -261,7 +262,7 @@ nnom_status nnom_model_keep_all_outputs(nnom_model *m, int keep)
 
 static int quant_valid(nnom_quant q)
 {
-    return q.scale > 0.0f && q.scale <= FLT_MAX && q.zero_point >= -128 && q.zero_point <= 127;
+    return q.scale > 0.0f && q.scale <= FLT_MAX && q.zero_point >= INT8_MIN && q.zero_point <= INT8_MAX;
 }
 
 static nnom_status infer_layer(nnom_model *m, int32_t index)
@@ -272,8 +273,8 @@ static nnom_status infer_layer(nnom_model *m, int32_t index)
     if (!ops || !ops->infer)
         return nnom_fail(m, NNOM_ERR_UNSUPPORTED, "layer '%s': type %s is not supported by this build", l->name, tname);
     if (l->n_inputs < ops->min_inputs || l->n_inputs > ops->max_inputs)
-        return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): %d inputs given, it takes %d to %d", l->name, tname,
-                         (int)l->n_inputs, (int)ops->min_inputs, (int)ops->max_inputs);
+        return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "%d inputs given, it takes %d to %d", (int)l->n_inputs,
+                               (int)ops->min_inputs, (int)ops->max_inputs);
     nnom_infer_ctx ctx;
     memset(&ctx, 0, sizeof ctx);
     ctx.model = m;
@@ -283,22 +284,21 @@ static nnom_status infer_layer(nnom_model *m, int32_t index)
     nnom_status st = ops->infer(l, &ctx);
     if (st != NNOM_OK) return st;
     if (l->shape.rank < 1 || l->shape.rank > NNOM_MAX_RANK)
-        return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): output rank %d is not 1 to %d", l->name, tname,
-                         (int)l->shape.rank, NNOM_MAX_RANK);
+        return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "output rank %d is not 1 to %d", (int)l->shape.rank,
+                               NNOM_MAX_RANK);
     int64_t count = 1;
     for (int32_t k = 0; k < l->shape.rank; k++) {
         if (l->shape.dims[k] <= 0)
-            return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): output dimension %d is %d", l->name, tname,
-                             (int)k, (int)l->shape.dims[k]);
+            return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "output dimension %d is %d", (int)k, (int)l->shape.dims[k]);
         count *= l->shape.dims[k];
         if (count > NNOM_MAX_LAYER_ELEMENTS)
-            return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): output of more than 2^28 elements", l->name, tname);
+            return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "output of more than 2^28 elements");
     }
     for (int32_t k = l->shape.rank; k < NNOM_MAX_RANK; k++) l->shape.dims[k] = 0;
     if (m->dtype == NNOM_DTYPE_S8 && !quant_valid(l->quant))
-        return nnom_fail(m, NNOM_ERR_ARGUMENT,
-                         "layer '%s' (%s): int8 output needs a positive scale and a zero point in [-128, 127] "
-                         "(zero point %d)", l->name, tname, (int)l->quant.zero_point);
+        return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT,
+                               "int8 output needs a positive scale and a zero point in [-128, 127] (zero point %d)",
+                               (int)l->quant.zero_point);
     l->dims = nnom_dims_of(&l->shape);
     l->out_bytes = (uint32_t)count * nnom_dtype_size(m->dtype); /* count <= 2^28: at most 1 GiB */
     l->scratch_bytes = ops->scratch_bytes ? ops->scratch_bytes(l, &ctx) : 0; /* any size: the plan checks sums */
@@ -727,91 +727,7 @@ int32_t nnom_model_layer_internals(const nnom_model *m, int32_t i, float *min, f
     return n;
 }
 
-/* ------------------------------------------------------------ recurrent state */
-
-size_t nnom_model_state_size(const nnom_model *m) { return m && m->compiled ? m->state_size : 0; }
-
-nnom_status nnom_model_reset_state(nnom_model *m)
-{
-    if (!m) return NNOM_ERR_ARGUMENT;
-    if (!m->compiled) return nnom_fail(m, NNOM_ERR_STATE, "compile the model before resetting its state");
-    if (m->state) memset(m->state, 0, m->state_size);
-    return NNOM_OK;
-}
-
 void nnom_model_allow_nonfinite(nnom_model *m, int allow)
 {
     if (m) m->allow_nonfinite = allow != 0;
-}
-
-int32_t nnom_model_state_count(const nnom_model *m, int32_t i, int32_t *length)
-{
-    if (length) *length = 0;
-    if (!m || !m->compiled || i < 0 || i >= m->n_layers) return -1;
-    const nnom_layer *l = &m->layers[i];
-    const nnom_layer_ops *ops = nnom_layer_ops_of(l->type);
-    if (!l->state_bytes || !ops->state_vectors) return 0;
-    int32_t len = 0;
-    const int32_t n = ops->state_vectors(l, &len);
-    if (length) *length = len;
-    return n;
-}
-
-/* Checks a state call; returns the layer or NULL after recording the failure. */
-static const nnom_layer *state_layer(nnom_model *m, int32_t i, int32_t which, size_t count, const void *data,
-                                     nnom_status *st)
-{
-    if (!m->compiled) {
-        *st = nnom_fail(m, NNOM_ERR_STATE, "compile the model before reading or writing a layer's state");
-        return NULL;
-    }
-    if (i < 0 || i >= m->n_layers) {
-        *st = nnom_fail(m, NNOM_ERR_ARGUMENT, "layer %d does not exist (the model has %d)", (int)i, (int)m->n_layers);
-        return NULL;
-    }
-    const nnom_layer *l = &m->layers[i];
-    const char *tname = nnom_layer_type_name(l->type);
-    int32_t len = 0;
-    const int32_t n = nnom_model_state_count(m, i, &len);
-    if (n <= 0) {
-        *st = nnom_fail(m, NNOM_ERR_ARGUMENT, "layer '%s' (%s) has no state (only recurrent layers have: simple_rnn, "
-                        "gru, lstm)", l->name, tname);
-        return NULL;
-    }
-    if (which < 0 || which >= n) {
-        *st = nnom_fail(m, NNOM_ERR_ARGUMENT, "layer '%s' (%s): state vector %d asked, it has %d (0: h%s)", l->name,
-                        tname, (int)which, (int)n, n > 1 ? ", 1: c" : "");
-        return NULL;
-    }
-    if (!data) {
-        *st = nnom_fail(m, NNOM_ERR_ARGUMENT, "layer '%s' (%s): the data pointer is NULL", l->name, tname);
-        return NULL;
-    }
-    if (count != (size_t)len) {
-        *st = nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): state vector %d has %d values, %lu given", l->name, tname,
-                        (int)which, (int)len, (unsigned long)count);
-        return NULL;
-    }
-    *st = NNOM_OK;
-    return l;
-}
-
-nnom_status nnom_model_state(nnom_model *m, int32_t layer, int32_t which, float *data, size_t count)
-{
-    if (!m) return NNOM_ERR_ARGUMENT;
-    nnom_status st;
-    const nnom_layer *l = state_layer(m, layer, which, count, data, &st);
-    if (!l) return st;
-    nnom_layer_ops_of(l->type)->state_read(l, m->dtype, m->state + l->state_offset, which, data);
-    return NNOM_OK;
-}
-
-nnom_status nnom_model_set_state(nnom_model *m, int32_t layer, int32_t which, const float *data, size_t count)
-{
-    if (!m) return NNOM_ERR_ARGUMENT;
-    nnom_status st;
-    const nnom_layer *l = state_layer(m, layer, which, count, data, &st);
-    if (!l) return st;
-    nnom_layer_ops_of(l->type)->state_write(l, m->dtype, m->state + l->state_offset, which, data);
-    return NNOM_OK;
 }

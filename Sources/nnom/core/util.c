@@ -149,6 +149,20 @@ nnom_status (nnom_fail)(nnom_model *model, nnom_status status, const char *fmt, 
     return status;
 }
 
+nnom_status (nnom_layer_fail)(nnom_model *model, const nnom_layer *l, nnom_status status, const char *fmt, ...)
+{
+    if (model) {
+        (nnom_format)(model->error, sizeof model->error, "layer '%s' (%s): ", l->name, (nnom_layer_type_name)(l->type));
+        const size_t n = strlen(model->error);
+        va_list ap;
+        va_start(ap, fmt);
+        vformat(model->error + n, sizeof model->error - n, fmt, ap);
+        va_end(ap);
+        if (model->log) model->log(model->log_ctx, model->error);
+    }
+    return status;
+}
+
 nnom_dims nnom_dims_of(const nnom_shape *s)
 {
     nnom_dims d = {1, 1, 1};
@@ -194,15 +208,12 @@ nnom_status nnom_expect_blob(nnom_model *model, const nnom_layer *l, int slot, c
                              uint32_t bytes)
 {
     if (l->blobs[slot].size != bytes)
-        return nnom_fail(model, NNOM_ERR_SHAPE, "layer '%s' (%s): %s (blob %d) is %u bytes, expected %u",
-                         l->name, nnom_layer_type_name(l->type), what, slot,
-                         (unsigned)l->blobs[slot].size, (unsigned)bytes);
+        return nnom_layer_fail(model, l, NNOM_ERR_SHAPE, "%s (blob %d) is %u bytes, expected %u", what, slot,
+                               (unsigned)l->blobs[slot].size, (unsigned)bytes);
     if (bytes && !l->blobs[slot].data)
-        return nnom_fail(model, NNOM_ERR_ARGUMENT, "layer '%s' (%s): %s (blob %d) has no data", l->name,
-                         nnom_layer_type_name(l->type), what, slot);
+        return nnom_layer_fail(model, l, NNOM_ERR_ARGUMENT, "%s (blob %d) has no data", what, slot);
     if (((uintptr_t)l->blobs[slot].data & 3u) != 0)
-        return nnom_fail(model, NNOM_ERR_FORMAT, "layer '%s' (%s): %s (blob %d) is not 4-byte aligned",
-                         l->name, nnom_layer_type_name(l->type), what, slot);
+        return nnom_layer_fail(model, l, NNOM_ERR_FORMAT, "%s (blob %d) is not 4-byte aligned", what, slot);
     return NNOM_OK;
 }
 
@@ -282,18 +293,17 @@ nnom_status nnom_expect_same_quant(const nnom_infer_ctx *ctx, const nnom_layer *
     char given[32], want[32];
     nnom_float_text(l->quant.scale, given, sizeof given);
     nnom_float_text(q.scale, want, sizeof want);
-    return nnom_fail(ctx->model, NNOM_ERR_ARGUMENT,
-                     "layer '%s' (%s): int8 output quantisation must equal the input's (scale %s, zero point %d), "
-                     "given scale %s and zero point %d",
-                     l->name, nnom_layer_type_name(l->type), want, (int)q.zero_point, given, (int)l->quant.zero_point);
+    return nnom_layer_fail(ctx->model, l, NNOM_ERR_ARGUMENT,
+                           "int8 output quantisation must equal the input's (scale %s, zero point %d), given scale %s "
+                           "and zero point %d", want, (int)q.zero_point, given, (int)l->quant.zero_point);
 }
 
 nnom_status nnom_expect_no_blobs(const nnom_infer_ctx *ctx, const nnom_layer *l)
 {
     for (int s = 0; s < NNOM_MAX_BLOBS; s++)
         if (l->blobs[s].size != 0)
-            return nnom_fail(ctx->model, NNOM_ERR_SHAPE, "layer '%s' (%s): takes no constant data, but blob %d holds %u bytes",
-                             l->name, nnom_layer_type_name(l->type), s, (unsigned)l->blobs[s].size);
+            return nnom_layer_fail(ctx->model, l, NNOM_ERR_SHAPE, "takes no constant data, but blob %d holds %u bytes",
+                                   s, (unsigned)l->blobs[s].size);
     return NNOM_OK;
 }
 

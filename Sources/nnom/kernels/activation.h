@@ -17,7 +17,10 @@
 
 #include <stdint.h>
 
-void nnom_lut_s8(const int8_t *in, int8_t *out, int32_t n, const int8_t table[256]);
+/* Entries of an int8 lookup table: one per int8 value. */
+#define NNOM_LUT_S8_SIZE 256
+
+void nnom_lut_s8(const int8_t *in, int8_t *out, int32_t n, const int8_t table[NNOM_LUT_S8_SIZE]);
 
 void nnom_relu_f32(const float *in, float *out, int32_t n);
 void nnom_relu6_f32(const float *in, float *out, int32_t n);

@@ -21,6 +21,10 @@
 
 #include <stdint.h>
 
+/* int32 words of the params blob: add/subtract {m1, s1, m2, s2, m_out, s_out}, multiply {m, s} */
+#define NNOM_ADD_PARAM_COUNT 6
+#define NNOM_MUL_PARAM_COUNT 2
+
 typedef struct nnom_elementwise_s8_args {
     const int8_t *in1;
     const int8_t *in2;
@@ -32,7 +36,7 @@ typedef struct nnom_elementwise_s8_args {
     int32_t in2_zero_point;
     int32_t out_zero_point;
     int32_t act_lo, act_hi;  /* output clamp (fused activation) */
-    const int32_t *params;   /* add/sub: int32[6], mul: int32[2] */
+    const int32_t *params;   /* add/sub: int32[NNOM_ADD_PARAM_COUNT], mul: int32[NNOM_MUL_PARAM_COUNT] */
 } nnom_elementwise_s8_args;
 
 void nnom_add_s8(const nnom_elementwise_s8_args *a);

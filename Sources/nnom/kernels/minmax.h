@@ -18,6 +18,9 @@
 
 #include "kernels/elementwise.h"
 
+/* int32 words of the params blob: {multiplier1, shift1, multiplier2, shift2} */
+#define NNOM_MINMAX_PARAM_COUNT 4
+
 void nnom_minimum_s8(const nnom_elementwise_s8_args *a);
 void nnom_maximum_s8(const nnom_elementwise_s8_args *a);
 void nnom_minimum_f32(const nnom_elementwise_f32_args *a);

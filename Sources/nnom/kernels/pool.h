@@ -46,6 +46,16 @@
 
 #include <stdint.h>
 
+/* int8 averages: the most cells a window may have, and whether the sum of a window of @p cells,
+ * each at most 255 input steps from the zero point, still fits in int32 once scaled by 2^shift
+ * (255 * cells * 2^max(shift, 0) <= 2^31 - 2^23, see above). */
+#define NNOM_AVG_POOL_MAX_CELLS (1 << 23)
+static inline int nnom_avg_pool_shift_ok(int64_t cells, int32_t shift)
+{
+    const int64_t limit = ((int64_t)1 << 31) - NNOM_AVG_POOL_MAX_CELLS, step_max = UINT8_MAX;
+    return cells >= 1 && cells <= NNOM_AVG_POOL_MAX_CELLS && (shift <= 0 || step_max * cells <= limit >> shift);
+}
+
 /** Geometry of a pooling. Strides must be >= 1 here (layers map 0 to 1). */
 typedef struct nnom_pool_args {
     int32_t in_h, in_w, channels;  /**< input (H, W, C) */

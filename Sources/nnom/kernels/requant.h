@@ -14,6 +14,15 @@
 
 #include <stdint.h>
 
+/* The shifts a {multiplier, shift} pair may have (a real factor from 2^-62 to 2^30), and the
+ * check every layer makes of the pairs in its blobs (multiplier >= 0). */
+#define NNOM_SHIFT_MIN (-31)
+#define NNOM_SHIFT_MAX 30
+static inline int nnom_requant_pair_ok(int32_t multiplier, int32_t shift)
+{
+    return multiplier >= 0 && shift >= NNOM_SHIFT_MIN && shift <= NNOM_SHIFT_MAX;
+}
+
 static inline int32_t nnom_srdhm(int32_t a, int32_t b)
 {
     /* the only overflowing case: (-2^31) * (-2^31) */

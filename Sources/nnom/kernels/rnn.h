@@ -88,7 +88,7 @@ typedef struct nnom_rnn_s8_args {
     const int8_t *recurrent;  /**< U [G*units][units] */
     const int32_t *bias;      /**< NULL, [G*units], or GRU with NNOM_RNN_RESET_AFTER [2][3*units] */
     const int32_t *requant;   /**< [4][G*units]: Mx multipliers, Mx shifts, Mh multipliers, Mh shifts */
-    const int16_t *tables;    /**< [T][513]: T0 activation on pre, T1 recurrent activation on pre, T2 activation on c */
+    const int16_t *tables;    /**< [T][NNOM_RNN_TABLE_SIZE]: T0 activation on pre, T1 recurrent activation on pre, T2 activation on c */
     const int32_t *consts;    /**< [NNOM_RNN_CONSTS] */
     int32_t in_zero_point, out_zero_point;
 } nnom_rnn_s8_args;
@@ -99,12 +99,17 @@ uint32_t nnom_rnn_s8_scratch_bytes(int32_t cell, int32_t units);
 /** int8 recurrent layer over @p in [steps][in_features]; @p state int16 [units] (LSTM [2][units]). */
 void nnom_rnn_s8(const nnom_rnn_s8_args *args, const int8_t *in, int8_t *out, int16_t *state, int16_t *scratch);
 
-/** The interpolated lookup of a 513-entry int16 table (see above). */
+/** An activation table: the function at every NNOM_RNN_LUT_STEP of the int16 range, both ends included. */
+#define NNOM_RNN_LUT_SHIFT 7
+#define NNOM_RNN_LUT_STEP (1 << NNOM_RNN_LUT_SHIFT)
+#define NNOM_RNN_TABLE_SIZE ((1 << (16 - NNOM_RNN_LUT_SHIFT)) + 1) /* 513 */
+
+/** The interpolated lookup of an NNOM_RNN_TABLE_SIZE-entry int16 table (see above). */
 static inline int16_t nnom_rnn_lut(const int16_t *table, int32_t v)
 {
-    const int32_t u = v + 32768, k = u >> 7, f = u & 127;
+    const int32_t u = v - INT16_MIN, k = u >> NNOM_RNN_LUT_SHIFT, f = u & (NNOM_RNN_LUT_STEP - 1);
     const int32_t a = table[k], b = table[k + 1];
-    return (int16_t)(a + (((b - a) * f + 64) >> 7));
+    return (int16_t)(a + (((b - a) * f + NNOM_RNN_LUT_STEP / 2) >> NNOM_RNN_LUT_SHIFT));
 }
 
 #endif /* NNOM_KERNELS_RNN_H */

@@ -7,7 +7,7 @@
 
 float nnom_rnn_act_f32(int32_t act, float x)
 {
-    switch (act) {
+    switch ((nnom_rnn_act)act) {
     case NNOM_RNN_ACT_TANH: return nnom_tanhf(x);
     case NNOM_RNN_ACT_SIGMOID:
         if (x >= 0.0f) return 1.0f / (1.0f + nnom_expf(-x));
@@ -25,8 +25,11 @@ float nnom_rnn_act_f32(int32_t act, float x)
         return t > 0.0f ? (t < 1.0f ? t : 1.0f) : 0.0f;
     }
     case NNOM_RNN_ACT_RELU: return x > 0.0f ? x : 0.0f;
-    default: return x;
+    case NNOM_RNN_ACT_LINEAR:
+    case NNOM_RNN_ACT_COUNT: /* not activations: refused when the layer is compiled */
+    case NNOM_RNN_ACT_FORCE_32BIT: return x;
     }
+    return x;
 }
 
 uint32_t nnom_rnn_f32_scratch_bytes(int32_t cell, int32_t units)

@@ -32,7 +32,7 @@ static int32_t sat32(int64_t v) { return v > INT32_MAX ? INT32_MAX : (v < INT32_
 /* a + b saturated to int32 (QADD on a Cortex-M): sums of requantised parts may pass int32 with
  * extreme constants */
 static int32_t add_sat(int32_t a, int32_t b) { return sat32((int64_t)a + b); }
-static int16_t sat16(int32_t v) { return (int16_t)(v > 32767 ? 32767 : (v < -32768 ? -32768 : v)); }
+static int16_t sat16(int32_t v) { return (int16_t)(v > INT16_MAX ? INT16_MAX : (v < INT16_MIN ? INT16_MIN : v)); }
 
 /* (a b + 2^14) >> 15 of two int16 values (a Q15 gate times a value: the value's scale) */
 static int32_t q15(int32_t a, int32_t b) { return (a * b + (1 << 14)) >> 15; }
@@ -89,7 +89,7 @@ void nnom_rnn_s8(const nnom_rnn_s8_args *a, const int8_t *in, int8_t *out, int16
     const int32_t *mx = a->requant, *sx = a->requant + rows, *mh = a->requant + 2 * rows, *sh = a->requant + 3 * rows;
     const int32_t *bias = a->bias;
     const int32_t *rec_bias = a->bias && a->cell == NNOM_RNN_CELL_GRU && reset_after ? a->bias + rows : NULL;
-    const int16_t *t_act = a->tables, *t_rec = a->tables + 513, *t_cell = a->tables + 2 * 513;
+    const int16_t *t_act = a->tables, *t_rec = a->tables + NNOM_RNN_TABLE_SIZE, *t_cell = a->tables + 2 * NNOM_RNN_TABLE_SIZE;
     const int32_t *k = a->consts;
     int16_t *h = state, *c = state + units;
     int16_t *pre = scratch;        /* [rows] */

@@ -3,6 +3,7 @@
  * s8: blob 0 int8[256] table (nnom_quant_function_table()), the kernel every int8 activation
  * shares. f32: blob 0 float[n], the function's constants (kernels/function.h). Runs in place.
  */
+#include <float.h>
 #include "kernels/function.h"
 #include "layers/elementwise_common.h"
 
@@ -43,23 +44,23 @@ const char *nnom_function_name(nnom_function fn)
 }
 
 /* a finite float (no libm) */
-static int finite1(float v) { return v >= -3.402823466e38f && v <= 3.402823466e38f; }
+static int finite1(float v) { return v >= -FLT_MAX && v <= FLT_MAX; }
 
 static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
 {
     const int32_t fn = l->p->activation, n = nnom_function_constants((nnom_function)fn);
     if (n < 0)
-        return nnom_fail(ctx->model, NNOM_ERR_ARGUMENT, "layer '%s' (%s): function %d is not one of 1 to %d "
-                         "(nnom_function)", l->name, nnom_layer_type_name(l->type), (int)fn, (int)NNOM_FN_COUNT - 1);
+        return nnom_layer_fail(ctx->model, l, NNOM_ERR_ARGUMENT, "function %d is not one of 1 to %d (nnom_function)",
+                               (int)fn, (int)NNOM_FN_COUNT - 1);
     if (ctx->dtype == NNOM_DTYPE_S8) return nnom_activation_infer(l, ctx);
     nnom_status st = nnom_expect_blob(ctx->model, l, 0, "function constants (float)", (uint32_t)n * 4u);
     if (st != NNOM_OK) return st;
     const float *k = (const float *)l->blobs[0].data;
     for (int32_t i = 0; i < n; i++) {
         if (!finite1(k[i]) || (fn == NNOM_FN_CELU && !(k[i] > 0.0f)))
-            return nnom_fail(ctx->model, NNOM_ERR_ARGUMENT, "layer '%s' (%s): constant %d of %s is not %s", l->name,
-                             nnom_layer_type_name(l->type), (int)i, nnom_function_name((nnom_function)fn),
-                             fn == NNOM_FN_CELU ? "positive and finite" : "finite");
+            return nnom_layer_fail(ctx->model, l, NNOM_ERR_ARGUMENT, "constant %d of %s is not %s", (int)i,
+                                   nnom_function_name((nnom_function)fn),
+                                   fn == NNOM_FN_CELU ? "positive and finite" : "finite");
     }
     return nnom_activation_infer(l, ctx);
 }
@@ -71,11 +72,4 @@ static void run_f32(const nnom_exec *x)
                       (float *)x->out, nnom_activation_count(x));
 }
 
-const nnom_layer_ops nnom_ops_activation = {
-    .min_inputs = 1,
-    .max_inputs = 1,
-    .flags = NNOM_OPS_IN_PLACE,
-    .infer = infer,
-    .run_s8 = nnom_activation_run_s8,
-    .run_f32 = NNOM_RUN_F32(run_f32),
-};
+const nnom_layer_ops nnom_ops_activation = NNOM_ACTIVATION_LAYER_OPS(infer, run_f32);

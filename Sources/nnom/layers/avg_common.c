@@ -12,16 +12,15 @@
  * float32 average pools take no blobs.
  */
 #include "layers/pool_common.h"
+#include "kernels/requant.h"
 
 nnom_status nnom_avg_pool_check(nnom_layer *l, const nnom_infer_ctx *ctx, int64_t cells)
 {
-    const char *tname = nnom_layer_type_name(l->type);
     nnom_model *m = ctx->model;
     if (ctx->dtype != NNOM_DTYPE_S8) return nnom_expect_no_blobs(ctx, l);
     /* an int8 average sums at most 2^23 cells in int32 */
-    if (cells > (1 << 23))
-        return nnom_fail(m, NNOM_ERR_UNSUPPORTED, "layer '%s' (%s): windows of %ld cells, at most 2^23 supported",
-                         l->name, tname, (long)cells);
+    if (cells > NNOM_AVG_POOL_MAX_CELLS)
+        return nnom_layer_fail(m, l, NNOM_ERR_UNSUPPORTED, "windows of %ld cells, at most 2^23 supported", (long)cells);
     int any = 0;
     for (int s = 0; s < NNOM_MAX_BLOBS; s++) any |= l->blobs[s].size != 0;
     if (!any) return nnom_expect_same_quant(ctx, l); /* the plain form */
@@ -29,17 +28,17 @@ nnom_status nnom_avg_pool_check(nnom_layer *l, const nnom_infer_ctx *ctx, int64_
     if (st != NNOM_OK) return st;
     for (int s = 1; s < NNOM_MAX_BLOBS; s++)
         if (l->blobs[s].size != 0)
-            return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): blob %d holds %u bytes, expected none", l->name,
-                             tname, s, (unsigned)l->blobs[s].size);
+            return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "blob %d holds %u bytes, expected none", s,
+                                   (unsigned)l->blobs[s].size);
     const int32_t *q = (const int32_t *)l->blobs[0].data;
-    if (q[0] < 0 || q[1] < -31 || q[1] > 30)
-        return nnom_fail(m, NNOM_ERR_ARGUMENT, "layer '%s' (%s): multiplier %d, shift %d; expected a multiplier >= 0 "
-                         "and a shift from -31 to 30", l->name, tname, (int)q[0], (int)q[1]);
-    /* 255 * cells * 2^shift <= 2^31 - 2^23, in 32 bits (cells <= 2^23) */
-    if (q[1] > 0 && 255u * (uint32_t)cells > ((1u << 31) - (1u << 23)) >> q[1])
-        return nnom_fail(m, NNOM_ERR_UNSUPPORTED, "layer '%s' (%s): shift %d is too large for windows of %ld cells "
-                         "(255 x cells x 2^shift must not exceed 2^31 - 2^23): the output scale is too fine for the "
-                         "input's", l->name, tname, (int)q[1], (long)cells);
+    if (!nnom_requant_pair_ok(q[0], q[1]))
+        return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT,
+                               "multiplier %d, shift %d; expected a multiplier >= 0 and a shift from %d to %d",
+                               (int)q[0], (int)q[1], NNOM_SHIFT_MIN, NNOM_SHIFT_MAX);
+    if (!nnom_avg_pool_shift_ok(cells, q[1]))
+        return nnom_layer_fail(m, l, NNOM_ERR_UNSUPPORTED,
+                               "shift %d is too large for windows of %ld cells (255 x cells x 2^shift must not exceed "
+                               "2^31 - 2^23): the output scale is too fine for the input's", (int)q[1], (long)cells);
     return NNOM_OK;
 }
 

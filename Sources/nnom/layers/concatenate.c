@@ -16,15 +16,15 @@ static int32_t normal_axis(int32_t axis, int32_t rank)
 
 static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
 {
-    const char *tname = nnom_layer_type_name(l->type);
     nnom_status st = nnom_check_input_count(l, ctx, 1, NNOM_MAX_INPUTS);
     if (st != NNOM_OK) return st;
     const nnom_shape *first = &ctx->in[0]->shape;
     const int32_t rank = first->rank;
     const int32_t axis = normal_axis(l->p->axis, rank);
     if (axis < 0)
-        return nnom_fail(ctx->model, NNOM_ERR_SHAPE, "layer '%s' (%s): axis %d is out of range for inputs of rank %d "
-                         "(expected %d to %d)", l->name, tname, (int)l->p->axis, (int)rank, (int)-rank, (int)(rank - 1));
+        return nnom_layer_fail(ctx->model, l, NNOM_ERR_SHAPE,
+                               "axis %d is out of range for inputs of rank %d (expected %d to %d)", (int)l->p->axis,
+                               (int)rank, (int)-rank, (int)(rank - 1));
     nnom_shape out = *first;
     int64_t total = 0;
     for (int32_t i = 0; i < l->n_inputs; i++) {
@@ -33,18 +33,18 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
         for (int32_t k = 0; ok && k < rank; k++)
             if (k != axis && s->dims[k] != first->dims[k]) ok = 0;
         if (!ok) {
-            char t0[48], ti[48];
+            char t0[NNOM_SHAPE_TEXT_MAX], ti[NNOM_SHAPE_TEXT_MAX];
             nnom_shape_text(first, t0, sizeof t0);
             nnom_shape_text(s, ti, sizeof ti);
-            return nnom_fail(ctx->model, NNOM_ERR_SHAPE,
-                             "layer '%s' (%s): input %d ('%s') has shape %s, expected the rank and dimensions of "
-                             "input 0 ('%s') %s except on axis %d",
-                             l->name, tname, (int)i, ctx->in[i]->name, ti, ctx->in[0]->name, t0, (int)axis);
+            return nnom_layer_fail(ctx->model, l, NNOM_ERR_SHAPE,
+                                   "input %d ('%s') has shape %s, expected the rank and dimensions of input 0 ('%s') "
+                                   "%s except on axis %d", (int)i, ctx->in[i]->name, ti, ctx->in[0]->name, t0,
+                                   (int)axis);
         }
         total += s->dims[axis];
     }
     if (total > INT32_MAX)
-        return nnom_fail(ctx->model, NNOM_ERR_SHAPE, "layer '%s' (%s): the concatenated axis is too long", l->name, tname);
+        return nnom_layer_fail(ctx->model, l, NNOM_ERR_SHAPE, "the concatenated axis is too long");
     out.dims[axis] = (int32_t)total;
     if (ctx->dtype == NNOM_DTYPE_S8) {
         st = nnom_expect_blob(ctx->model, l, 0, "requantisation parameters (int32[2 * inputs])",

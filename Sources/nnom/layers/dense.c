@@ -9,25 +9,23 @@
  */
 #include "core/model_internal.h"
 #include "kernels/dense.h"
+#include "kernels/requant.h"
 
 static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
 {
-    const char *tname = nnom_layer_type_name(l->type);
     nnom_model *m = ctx->model;
     const int32_t units = l->p->units;
     const int64_t in = nnom_shape_count(&ctx->in[0]->shape);
     if (units <= 0)
-        return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): units is %d, expected at least 1", l->name, tname,
-                         (int)units);
+        return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "units is %d, expected at least 1", (int)units);
     if (l->p->activation != NNOM_ACT_NONE && l->p->activation != NNOM_ACT_RELU && l->p->activation != NNOM_ACT_RELU6)
-        return nnom_fail(m, NNOM_ERR_UNSUPPORTED,
-                         "layer '%s' (%s): fused activation %d is not supported, expected 0 (none), 1 (relu) or "
-                         "2 (relu6)", l->name, tname, (int)l->p->activation);
+        return nnom_layer_fail(m, l, NNOM_ERR_UNSUPPORTED,
+                               "fused activation %d is not supported, expected 0 (none), 1 (relu) or 2 (relu6)",
+                               (int)l->p->activation);
     const uint32_t esize = nnom_dtype_size(ctx->dtype);
     const uint64_t weight_bytes = (uint64_t)in * (uint64_t)units * esize;
     if (weight_bytes > UINT32_MAX)
-        return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): %ld inputs x %d units is too many weights", l->name,
-                         tname, (long)in, (int)units);
+        return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "%ld inputs x %d units is too many weights", (long)in, (int)units);
     char what[64];
     nnom_format(what, sizeof what, "weights [%d][%ld]", (int)units, (long)in);
     nnom_status st = nnom_expect_blob(m, l, 0, what, (uint32_t)weight_bytes);
@@ -51,22 +49,21 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
         const int32_t *mult = (const int32_t *)l->blobs[2].data, *shift = (const int32_t *)l->blobs[3].data;
         for (uint32_t i = 0; i < q_bytes / 4u; i++) {
             if (mult[i] < 0)
-                return nnom_fail(m, NNOM_ERR_ARGUMENT,
-                                 "layer '%s' (%s): multiplier[%u] is %d, expected a value >= 0", l->name, tname,
-                                 (unsigned)i, (int)mult[i]);
-            if (shift[i] < -31 || shift[i] > 30)
-                return nnom_fail(m, NNOM_ERR_ARGUMENT, "layer '%s' (%s): shift[%u] is %d, expected -31 to 30",
-                                 l->name, tname, (unsigned)i, (int)shift[i]);
+                return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT, "multiplier[%u] is %d, expected a value >= 0",
+                                       (unsigned)i, (int)mult[i]);
+            if (shift[i] < NNOM_SHIFT_MIN || shift[i] > NNOM_SHIFT_MAX)
+                return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT, "shift[%u] is %d, expected %d to %d", (unsigned)i,
+                                       (int)shift[i], NNOM_SHIFT_MIN, NNOM_SHIFT_MAX);
         }
     } else if (l->blobs[2].size != 0 || l->blobs[3].size != 0) {
-        return nnom_fail(m, NNOM_ERR_SHAPE,
-                         "layer '%s' (%s): a float32 dense takes weights and bias only, but blobs 2/3 hold %u/%u bytes",
-                         l->name, tname, (unsigned)l->blobs[2].size, (unsigned)l->blobs[3].size);
+        return nnom_layer_fail(m, l, NNOM_ERR_SHAPE,
+                               "a float32 dense takes weights and bias only, but blobs 2/3 hold %u/%u bytes",
+                               (unsigned)l->blobs[2].size, (unsigned)l->blobs[3].size);
     }
     for (int s = 4; s < NNOM_MAX_BLOBS; s++)
         if (l->blobs[s].size != 0)
-            return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): blob %d holds %u bytes, expected none", l->name,
-                             tname, s, (unsigned)l->blobs[s].size);
+            return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "blob %d holds %u bytes, expected none", s,
+                                   (unsigned)l->blobs[s].size);
     l->shape.rank = 1;
     l->shape.dims[0] = units;
     return NNOM_OK;

@@ -18,10 +18,15 @@
  * block are computed into a ring of rows (the scratch) and each is copied to
  * its place once no row still to be computed reads the input rows that place
  * covers: the first input row read by output row k is k * stride - pad_top.
- * A block is at least DW_IN_PLACE_BLOCK_PIXELS output pixels (whole rows), so
- * the kernels run on planes large enough for their fast paths (one row of a
+ * A block is at least DW_IN_PLACE_BLOCK_PIXELS output pixels (whole rows; at
+ * most half the map's rows, so that the ring stays smaller than the output),
+ * so the kernels run on planes large enough for their fast paths (one row of a
  * narrow map is too few pixels: per-channel set-up dominates). The ring holds
  * the most rows ever waiting, found by running the same schedule at plan time.
+ * Where the kernel can write over its input in one call
+ * (nnom_depthwise_conv2d_s8_in_place(): the Cortex-M kernel on small planes,
+ * which reads each group of channels from a copy) it does so and the ring,
+ * still planned so that the arena is the same on every target, goes unused.
  * Each block is the kernel run on a window of the input (the rows above cut
  * off, padding only where the real input has none; a block that would wrap
  * round the ring is run as two windows), so every output value comes from the
@@ -54,13 +59,14 @@ static int row_done(const nnom_conv_args *a, int32_t j, int32_t next)
 }
 
 /* Output pixels a block of rows computed in place holds at least (whole rows; the map's height at most). */
-#define DW_IN_PLACE_BLOCK_PIXELS 64
+#define DW_IN_PLACE_BLOCK_PIXELS 256
 
-/* Rows per block: enough whole rows for DW_IN_PLACE_BLOCK_PIXELS output pixels. */
+/* Rows per block: enough whole rows for DW_IN_PLACE_BLOCK_PIXELS output pixels, but at most half
+ * the map's (rounded up), so that a map of two blocks and more can still be computed in place. */
 static int32_t block_rows(const nnom_conv_args *a)
 {
-    const int32_t rows = (DW_IN_PLACE_BLOCK_PIXELS + a->out_w - 1) / a->out_w;
-    return rows < a->out_h ? rows : a->out_h;
+    const int32_t rows = (DW_IN_PLACE_BLOCK_PIXELS + a->out_w - 1) / a->out_w, half = (a->out_h + 1) / 2;
+    return rows < half ? rows : half;
 }
 
 /* The most output rows waiting at once (computed, not yet in place), blocks as run_in_place()
@@ -138,7 +144,9 @@ static void run_in_place(const nnom_conv_args *a, uint8_t *buf, uint8_t *ring, s
 static void run_s8(const nnom_exec *x)
 {
     const nnom_conv_args a = nnom_conv_layer_args(x->layer, x->in_layer[0], NNOM_DTYPE_S8);
-    if (x->layer->in_place) run_in_place(&a, (uint8_t *)x->out, (uint8_t *)x->scratch, sizeof(int8_t), kernel_s8);
+    if (x->layer->in_place && nnom_depthwise_conv2d_s8_in_place(&a))
+        nnom_depthwise_conv2d_s8(&a, (const int8_t *)x->out, (int8_t *)x->out); /* (the scratch unused) */
+    else if (x->layer->in_place) run_in_place(&a, (uint8_t *)x->out, (uint8_t *)x->scratch, sizeof(int8_t), kernel_s8);
     else nnom_depthwise_conv2d_s8(&a, (const int8_t *)x->in[0], (int8_t *)x->out);
 }
 

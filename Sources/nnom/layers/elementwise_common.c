@@ -3,15 +3,16 @@
 
 #include "core/model_internal.h"
 #include "kernels/activation.h"
+#include "kernels/requant.h"
 
 nnom_status nnom_check_input_count(nnom_layer *l, const nnom_infer_ctx *ctx, int32_t lo, int32_t hi)
 {
     if (l->n_inputs < lo || l->n_inputs > hi) {
         if (lo == hi)
-            return nnom_fail(ctx->model, NNOM_ERR_SHAPE, "layer '%s' (%s): takes %d input(s), %d given", l->name,
-                             nnom_layer_type_name(l->type), (int)lo, (int)l->n_inputs);
-        return nnom_fail(ctx->model, NNOM_ERR_SHAPE, "layer '%s' (%s): takes %d to %d inputs, %d given", l->name,
-                         nnom_layer_type_name(l->type), (int)lo, (int)hi, (int)l->n_inputs);
+            return nnom_layer_fail(ctx->model, l, NNOM_ERR_SHAPE, "takes %d input(s), %d given", (int)lo,
+                                   (int)l->n_inputs);
+        return nnom_layer_fail(ctx->model, l, NNOM_ERR_SHAPE, "takes %d to %d inputs, %d given", (int)lo, (int)hi,
+                               (int)l->n_inputs);
     }
     return NNOM_OK;
 }
@@ -22,13 +23,11 @@ nnom_status nnom_check_requant_pairs(const nnom_layer *l, const nnom_infer_ctx *
     for (int32_t i = 0; i < n_pairs; i++) {
         const int32_t m = params[2 * i], s = params[2 * i + 1];
         if (m < 0)
-            return nnom_fail(ctx->model, NNOM_ERR_ARGUMENT,
-                             "layer '%s' (%s): %s[%d] (multiplier) is %d, expected a value >= 0", l->name,
-                             nnom_layer_type_name(l->type), what, (int)(2 * i), (int)m);
-        if (s < -31 || s > 30)
-            return nnom_fail(ctx->model, NNOM_ERR_ARGUMENT,
-                             "layer '%s' (%s): %s[%d] (shift) is %d, expected -31 to 30", l->name,
-                             nnom_layer_type_name(l->type), what, (int)(2 * i + 1), (int)s);
+            return nnom_layer_fail(ctx->model, l, NNOM_ERR_ARGUMENT,
+                                   "%s[%d] (multiplier) is %d, expected a value >= 0", what, (int)(2 * i), (int)m);
+        if (s < NNOM_SHIFT_MIN || s > NNOM_SHIFT_MAX)
+            return nnom_layer_fail(ctx->model, l, NNOM_ERR_ARGUMENT, "%s[%d] (shift) is %d, expected %d to %d", what,
+                                   (int)(2 * i + 1), (int)s, NNOM_SHIFT_MIN, NNOM_SHIFT_MAX);
     }
     return NNOM_OK;
 }
@@ -41,33 +40,27 @@ static int same_shape(const nnom_shape *a, const nnom_shape *b)
     return 1;
 }
 
-nnom_status nnom_binary_infer(nnom_layer *l, const nnom_infer_ctx *ctx, int channel_broadcast, int32_t n_params)
+nnom_status nnom_binary_infer(nnom_layer *l, const nnom_infer_ctx *ctx, int32_t n_params)
 {
-    const char *tname = nnom_layer_type_name(l->type);
     nnom_status st = nnom_check_input_count(l, ctx, 2, 2);
     if (st != NNOM_OK) return st;
     const nnom_shape *a = &ctx->in[0]->shape, *b = &ctx->in[1]->shape;
     if (!same_shape(a, b)) {
         const int32_t channels = a->rank >= 1 && a->rank <= NNOM_MAX_RANK ? a->dims[a->rank - 1] : -1;
-        const int broadcast_ok = channel_broadcast && b->rank == 1 && b->dims[0] == channels;
-        if (!broadcast_ok) {
-            char ta[48], tb[48];
+        if (!(b->rank == 1 && b->dims[0] == channels)) {
+            char ta[NNOM_SHAPE_TEXT_MAX], tb[NNOM_SHAPE_TEXT_MAX];
             nnom_shape_text(a, ta, sizeof ta);
             nnom_shape_text(b, tb, sizeof tb);
-            if (channel_broadcast)
-                return nnom_fail(ctx->model, NNOM_ERR_SHAPE,
-                                 "layer '%s' (%s): input shapes %s ('%s') and %s ('%s') differ; the second must have "
-                                 "the first's shape or be a vector of its %d channels",
-                                 l->name, tname, ta, ctx->in[0]->name, tb, ctx->in[1]->name, (int)channels);
-            return nnom_fail(ctx->model, NNOM_ERR_SHAPE,
-                             "layer '%s' (%s): input shapes %s ('%s') and %s ('%s') differ; they must be equal",
-                             l->name, tname, ta, ctx->in[0]->name, tb, ctx->in[1]->name);
+            return nnom_layer_fail(ctx->model, l, NNOM_ERR_SHAPE,
+                                   "input shapes %s ('%s') and %s ('%s') differ; the second must have the first's "
+                                   "shape or be a vector of its %d channels", ta, ctx->in[0]->name, tb,
+                                   ctx->in[1]->name, (int)channels);
         }
     }
     if (l->p->activation != NNOM_ACT_NONE && l->p->activation != NNOM_ACT_RELU && l->p->activation != NNOM_ACT_RELU6)
-        return nnom_fail(ctx->model, NNOM_ERR_UNSUPPORTED,
-                         "layer '%s' (%s): fused activation %d is not supported, expected 0 (none), 1 (relu) or "
-                         "2 (relu6)", l->name, tname, (int)l->p->activation);
+        return nnom_layer_fail(ctx->model, l, NNOM_ERR_UNSUPPORTED,
+                               "fused activation %d is not supported, expected 0 (none), 1 (relu) or 2 (relu6)",
+                               (int)l->p->activation);
     if (ctx->dtype == NNOM_DTYPE_S8) {
         st = nnom_expect_blob(ctx->model, l, 0, "requantisation parameters (int32)",
                               (uint32_t)n_params * (uint32_t)sizeof(int32_t));
@@ -89,29 +82,33 @@ static int32_t binary_rows_channels(const nnom_exec *x, int32_t *channels, int32
     return c > 0 ? count / c : 0;
 }
 
-void nnom_binary_args_s8(const nnom_exec *x, nnom_elementwise_s8_args *a)
+void nnom_binary_run_s8(const nnom_exec *x, nnom_binary_kernel_s8 kernel)
 {
     const nnom_layer *l = x->layer;
-    a->in1 = (const int8_t *)x->in[0];
-    a->in2 = (const int8_t *)x->in[1];
-    a->out = (int8_t *)x->out;
-    a->rows = binary_rows_channels(x, &a->channels, &a->broadcast);
-    a->in1_zero_point = x->in_layer[0]->quant.zero_point;
-    a->in2_zero_point = x->in_layer[1]->quant.zero_point;
-    a->out_zero_point = l->quant.zero_point;
-    a->act_lo = l->act_lo;
-    a->act_hi = l->act_hi;
-    a->params = (const int32_t *)l->blobs[0].data;
+    nnom_elementwise_s8_args a;
+    a.in1 = (const int8_t *)x->in[0];
+    a.in2 = (const int8_t *)x->in[1];
+    a.out = (int8_t *)x->out;
+    a.rows = binary_rows_channels(x, &a.channels, &a.broadcast);
+    a.in1_zero_point = x->in_layer[0]->quant.zero_point;
+    a.in2_zero_point = x->in_layer[1]->quant.zero_point;
+    a.out_zero_point = l->quant.zero_point;
+    a.act_lo = l->act_lo;
+    a.act_hi = l->act_hi;
+    a.params = (const int32_t *)l->blobs[0].data;
+    kernel(&a);
 }
 
-void nnom_binary_args_f32(const nnom_exec *x, nnom_elementwise_f32_args *a)
+void nnom_binary_run_f32(const nnom_exec *x, nnom_binary_kernel_f32 kernel)
 {
     const nnom_layer *l = x->layer;
-    a->in1 = (const float *)x->in[0];
-    a->in2 = (const float *)x->in[1];
-    a->out = (float *)x->out;
-    a->rows = binary_rows_channels(x, &a->channels, &a->broadcast);
-    nnom_act_bounds_f32(l->p->activation, &a->act_lo, &a->act_hi);
+    nnom_elementwise_f32_args a;
+    a.in1 = (const float *)x->in[0];
+    a.in2 = (const float *)x->in[1];
+    a.out = (float *)x->out;
+    a.rows = binary_rows_channels(x, &a.channels, &a.broadcast);
+    nnom_act_bounds_f32(l->p->activation, &a.act_lo, &a.act_hi);
+    kernel(&a);
 }
 
 uint64_t nnom_binary_count(const nnom_layer *l, const nnom_infer_ctx *ctx)
@@ -125,7 +122,7 @@ nnom_status nnom_activation_infer(nnom_layer *l, const nnom_infer_ctx *ctx)
     nnom_status st = nnom_check_input_count(l, ctx, 1, 1);
     if (st != NNOM_OK) return st;
     if (ctx->dtype == NNOM_DTYPE_S8) {
-        st = nnom_expect_blob(ctx->model, l, 0, "lookup table (int8[256])", 256u);
+        st = nnom_expect_blob(ctx->model, l, 0, "lookup table (int8[256])", NNOM_LUT_S8_SIZE);
         if (st != NNOM_OK) return st;
     }
     l->shape = ctx->in[0]->shape;
@@ -138,4 +135,9 @@ void nnom_activation_run_s8(const nnom_exec *x)
 {
     nnom_lut_s8((const int8_t *)x->in[0], (int8_t *)x->out, nnom_activation_count(x),
                 (const int8_t *)x->layer->blobs[0].data);
+}
+
+void nnom_activation_run_f32(const nnom_exec *x, nnom_activation_kernel_f32 kernel)
+{
+    kernel((const float *)x->in[0], (float *)x->out, nnom_activation_count(x));
 }

@@ -17,26 +17,16 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
     return st == NNOM_OK ? nnom_avg_pool_check(l, ctx, cells) : st;
 }
 
-static nnom_pool_args global_args(const nnom_exec *x)
-{
-    const nnom_dims in = nnom_dims_of(&x->in_layer[0]->shape);
-    nnom_pool_args a = {0};
-    a.in_h = in.h;
-    a.in_w = in.w;
-    a.channels = in.c;
-    return a;
-}
-
 static void run_s8(const nnom_exec *x)
 {
-    nnom_pool_args a = global_args(x);
+    nnom_pool_args a = nnom_pool_global_args(x);
     nnom_avg_pool_form(x->layer, x->in_layer[0], &a);
     nnom_global_avg_pool_s8(&a, (const int8_t *)x->in[0], (int8_t *)x->out);
 }
 
 static void run_f32(const nnom_exec *x)
 {
-    const nnom_pool_args a = global_args(x);
+    const nnom_pool_args a = nnom_pool_global_args(x);
     nnom_global_avg_pool_f32(&a, (const float *)x->in[0], (float *)x->out);
 }
 

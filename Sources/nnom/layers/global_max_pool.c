@@ -4,21 +4,20 @@
  * input's quantisation. MACs: 0 (no multiplies). Not in place: every output
  * channel needs the whole input.
  *
- * The shape checks here (nnom_pool_global_infer, layers/pool_common.h) also
- * serve GLOBAL_AVG_POOL.
+ * The shape checks and kernel arguments here (nnom_pool_global_infer,
+ * nnom_pool_global_args, layers/pool_common.h) also serve GLOBAL_AVG_POOL.
  */
 #include "layers/pool_common.h"
 
 nnom_status nnom_pool_global_infer(nnom_layer *l, const nnom_infer_ctx *ctx, int64_t *cells)
 {
-    const char *tname = nnom_layer_type_name(l->type);
     nnom_model *m = ctx->model;
     const nnom_shape *in = &ctx->in[0]->shape;
     if (in->rank != 2 && in->rank != 3) {
-        char text[48];
+        char text[NNOM_SHAPE_TEXT_MAX];
         nnom_shape_text(in, text, sizeof text);
-        return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): input '%s' has shape %s, expected rank 2 (W, C) or 3 (H, W, C)",
-                         l->name, tname, ctx->in[0]->name, text);
+        return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "input '%s' has shape %s, expected rank 2 (W, C) or 3 (H, W, C)",
+                               ctx->in[0]->name, text);
     }
     const nnom_dims d = nnom_dims_of(in);
     if (cells) *cells = (int64_t)d.h * d.w;
@@ -34,7 +33,7 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
     return st;
 }
 
-static nnom_pool_args global_args(const nnom_exec *x)
+nnom_pool_args nnom_pool_global_args(const nnom_exec *x)
 {
     const nnom_dims in = nnom_dims_of(&x->in_layer[0]->shape);
     nnom_pool_args a = {0};
@@ -46,13 +45,13 @@ static nnom_pool_args global_args(const nnom_exec *x)
 
 static void run_s8(const nnom_exec *x)
 {
-    const nnom_pool_args a = global_args(x);
+    const nnom_pool_args a = nnom_pool_global_args(x);
     nnom_global_max_pool_s8(&a, (const int8_t *)x->in[0], (int8_t *)x->out);
 }
 
 static void run_f32(const nnom_exec *x)
 {
-    const nnom_pool_args a = global_args(x);
+    const nnom_pool_args a = nnom_pool_global_args(x);
     nnom_global_max_pool_f32(&a, (const float *)x->in[0], (float *)x->out);
 }
 

@@ -23,7 +23,6 @@ static int64_t eps_term(const nnom_layer *l)
 
 static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
 {
-    const char *tname = nnom_layer_type_name(l->type);
     nnom_model *m = ctx->model;
     const nnom_shape *in = &ctx->in[0]->shape;
     const int32_t depth = in->dims[in->rank - 1];
@@ -32,14 +31,14 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
     memset(&zero, 0, sizeof zero);
     zero.alpha = l->p->alpha;
     if (memcmp(&zero, l->p, sizeof zero) != 0)
-        return nnom_fail(m, NNOM_ERR_ARGUMENT, "layer '%s' (%s): only alpha (epsilon) may be set among the "
-                         "parameters", l->name, tname);
+        return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT, "only alpha (epsilon) may be set among the " "parameters");
     char what[48];
     nnom_status st = NNOM_OK;
     if (ctx->dtype == NNOM_DTYPE_S8) {
         if (depth > NNOM_LAYER_NORM_MAX_DEPTH)
-            return nnom_fail(m, NNOM_ERR_UNSUPPORTED, "layer '%s' (%s): int8 normalises at most %d values, the last "
-                             "axis has %d", l->name, tname, NNOM_LAYER_NORM_MAX_DEPTH, (int)depth);
+            return nnom_layer_fail(m, l, NNOM_ERR_UNSUPPORTED,
+                                   "int8 normalises at most %d values, the last axis has %d", NNOM_LAYER_NORM_MAX_DEPTH,
+                                   (int)depth);
         static const char *const names[3] = {"multipliers", "shifts", "biases"};
         for (int k = LN_MULT; k <= LN_BIAS && st == NNOM_OK; k++) {
             nnom_format(what, sizeof what, "%s int32 [%d]", names[k], (int)depth);
@@ -50,20 +49,18 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
         const int32_t *shifts = (const int32_t *)l->blobs[LN_SHIFT].data;
         for (int32_t j = 0; j < depth; j++)
             if (shifts[j] < -31 || shifts[j] > 0)
-                return nnom_fail(m, NNOM_ERR_ARGUMENT, "layer '%s' (%s): shift %d of channel %d is outside [-31, 0]",
-                                 l->name, tname, (int)shifts[j], (int)j);
+                return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT, "shift %d of channel %d is outside [-31, 0]",
+                                       (int)shifts[j], (int)j);
         const int64_t e = eps_term(l);
         if (e < 0 || e > NNOM_LAYER_NORM_MAX_EPS_TERM)
-            return nnom_fail(m, NNOM_ERR_ARGUMENT, "layer '%s' (%s): the epsilon term is outside [0, 2^61]", l->name,
-                             tname);
+            return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT, "the epsilon term is outside [0, 2^61]");
         for (int k = LN_S8_BLOBS; k < NNOM_MAX_BLOBS; k++)
             if (l->blobs[k].size)
-                return nnom_fail(m, NNOM_ERR_ARGUMENT, "layer '%s' (%s): blob %d must be empty", l->name, tname, k);
+                return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT, "blob %d must be empty", k);
     } else {
         const float eps = l->p->alpha;
         if (!(eps >= 0.0f && eps <= 1e30f))
-            return nnom_fail(m, NNOM_ERR_ARGUMENT, "layer '%s' (%s): epsilon (alpha) must be finite and >= 0",
-                             l->name, tname);
+            return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT, "epsilon (alpha) must be finite and >= 0");
         static const char *const names[2] = {"gamma", "beta"};
         for (int k = LN_GAMMA; k <= LN_BETA && st == NNOM_OK; k++)
             if (l->blobs[k].size) {
@@ -73,7 +70,7 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
         if (st != NNOM_OK) return st;
         for (int k = LN_F32_BLOBS; k < NNOM_MAX_BLOBS; k++)
             if (l->blobs[k].size)
-                return nnom_fail(m, NNOM_ERR_ARGUMENT, "layer '%s' (%s): blob %d must be empty", l->name, tname, k);
+                return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT, "blob %d must be empty", k);
     }
     l->shape = *in;
     return NNOM_OK;

@@ -12,8 +12,7 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
     if (!(alpha >= -FLT_MAX && alpha <= FLT_MAX)) {
         char text[32];
         nnom_float_text((double)alpha, text, sizeof text);
-        return nnom_fail(ctx->model, NNOM_ERR_ARGUMENT, "layer '%s' (%s): alpha is %s, expected a finite value",
-                         l->name, nnom_layer_type_name(l->type), text);
+        return nnom_layer_fail(ctx->model, l, NNOM_ERR_ARGUMENT, "alpha is %s, expected a finite value", text);
     }
     return nnom_activation_infer(l, ctx);
 }
@@ -23,11 +22,4 @@ static void run_f32(const nnom_exec *x)
     nnom_leaky_relu_f32((const float *)x->in[0], (float *)x->out, nnom_activation_count(x), x->layer->p->alpha);
 }
 
-const nnom_layer_ops nnom_ops_leaky_relu = {
-    .min_inputs = 1,
-    .max_inputs = 1,
-    .flags = NNOM_OPS_IN_PLACE,
-    .infer = infer,
-    .run_s8 = nnom_activation_run_s8,
-    .run_f32 = NNOM_RUN_F32(run_f32),
-};
+const nnom_layer_ops nnom_ops_leaky_relu = NNOM_ACTIVATION_LAYER_OPS(infer, run_f32);

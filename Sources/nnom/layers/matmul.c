@@ -15,14 +15,12 @@
 
 static nnom_status dims_of(const nnom_layer *l, const nnom_infer_ctx *ctx, nnom_matmul_dims *d)
 {
-    const char *tname = nnom_layer_type_name(l->type);
     const nnom_shape *a = &ctx->in[0]->shape, *b = &ctx->in[1]->shape;
-    char ta[48], tb[48];
+    char ta[NNOM_SHAPE_TEXT_MAX], tb[NNOM_SHAPE_TEXT_MAX];
     nnom_shape_text(a, ta, sizeof ta);
     nnom_shape_text(b, tb, sizeof tb);
     if (a->rank < 2 || a->rank != b->rank)
-        return nnom_fail(ctx->model, NNOM_ERR_SHAPE, "layer '%s' (%s): inputs %s and %s must both have rank 2 or 3",
-                         l->name, tname, ta, tb);
+        return nnom_layer_fail(ctx->model, l, NNOM_ERR_SHAPE, "inputs %s and %s must both have rank 2 or 3", ta, tb);
     const int32_t r = a->rank;
     d->transpose_b = (l->p->cell_flags & NNOM_MATMUL_TRANSPOSE_B) != 0;
     d->batch = r == 3 ? a->dims[0] : 1;
@@ -31,43 +29,41 @@ static nnom_status dims_of(const nnom_layer *l, const nnom_infer_ctx *ctx, nnom_
     d->n = d->transpose_b ? b->dims[r - 2] : b->dims[r - 1];
     const int32_t bk = d->transpose_b ? b->dims[r - 1] : b->dims[r - 2];
     if ((r == 3 && b->dims[0] != d->batch) || bk != d->k)
-        return nnom_fail(ctx->model, NNOM_ERR_SHAPE, "layer '%s' (%s): %s x %s%s: the inner dimensions (%d, %d) or "
-                         "the batches differ", l->name, tname, ta, tb, d->transpose_b ? " transposed" : "",
-                         (int)d->k, (int)bk);
+        return nnom_layer_fail(ctx->model, l, NNOM_ERR_SHAPE,
+                               "%s x %s%s: the inner dimensions (%d, %d) or the batches differ", ta, tb,
+                               d->transpose_b ? " transposed" : "", (int)d->k, (int)bk);
     return NNOM_OK;
 }
 
 static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
 {
-    const char *tname = nnom_layer_type_name(l->type);
     nnom_model *m = ctx->model;
     if (l->p->cell_flags & ~(int32_t)NNOM_MATMUL_TRANSPOSE_B)
-        return nnom_fail(m, NNOM_ERR_ARGUMENT, "layer '%s' (%s): cell_flags 0x%x, only bit 0 (transpose B) is known",
-                         l->name, tname, (unsigned)l->p->cell_flags);
+        return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT, "cell_flags 0x%x, only bit 0 (transpose B) is known",
+                               (unsigned)l->p->cell_flags);
     if (l->p->activation != NNOM_ACT_NONE && l->p->activation != NNOM_ACT_RELU && l->p->activation != NNOM_ACT_RELU6)
-        return nnom_fail(m, NNOM_ERR_UNSUPPORTED, "layer '%s' (%s): fused activation %d is not supported, expected "
-                         "0 (none), 1 (relu) or 2 (relu6)", l->name, tname, (int)l->p->activation);
+        return nnom_layer_fail(m, l, NNOM_ERR_UNSUPPORTED,
+                               "fused activation %d is not supported, expected 0 (none), 1 (relu) or 2 (relu6)",
+                               (int)l->p->activation);
     nnom_matmul_dims d;
     memset(&d, 0, sizeof d);
     nnom_status st = dims_of(l, ctx, &d);
     if (st != NNOM_OK) return st;
     if (ctx->dtype == NNOM_DTYPE_S8) {
         if (d.k > NNOM_MATMUL_MAX_DEPTH)
-            return nnom_fail(m, NNOM_ERR_UNSUPPORTED, "layer '%s' (%s): int8 inner dimension %d is above %d", l->name,
-                             tname, (int)d.k, NNOM_MATMUL_MAX_DEPTH);
+            return nnom_layer_fail(m, l, NNOM_ERR_UNSUPPORTED, "int8 inner dimension %d is above %d", (int)d.k,
+                                   NNOM_MATMUL_MAX_DEPTH);
         st = nnom_expect_blob(m, l, 0, "requantisation int32[2] {multiplier, shift}", 8u);
         if (st != NNOM_OK) return st;
         const int32_t shift = ((const int32_t *)l->blobs[0].data)[1];
         if (shift < -31 || shift > 30)
-            return nnom_fail(m, NNOM_ERR_ARGUMENT, "layer '%s' (%s): shift %d is outside [-31, 30]", l->name, tname,
-                             (int)shift);
+            return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT, "shift %d is outside [-31, 30]", (int)shift);
     } else if (l->blobs[0].size) {
-        return nnom_fail(m, NNOM_ERR_ARGUMENT, "layer '%s' (%s): a float32 matrix product takes no constant data",
-                         l->name, tname);
+        return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT, "a float32 matrix product takes no constant data");
     }
     for (int k = 1; k < NNOM_MAX_BLOBS; k++)
         if (l->blobs[k].size)
-            return nnom_fail(m, NNOM_ERR_ARGUMENT, "layer '%s' (%s): blob %d must be empty", l->name, tname, k);
+            return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT, "blob %d must be empty", k);
     if (ctx->in[0]->shape.rank == 3) nnom_set_shape_hwc(l, 3, d.batch, d.m, d.n);
     else nnom_set_shape_hwc(l, 2, 1, d.m, d.n);
     return NNOM_OK;

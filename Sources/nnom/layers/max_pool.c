@@ -40,39 +40,38 @@ nnom_pool_args nnom_pool_window_args(const nnom_layer *l, const nnom_shape *in_s
 
 nnom_status nnom_pool_window_infer(nnom_layer *l, const nnom_infer_ctx *ctx, int64_t *cells)
 {
-    const char *tname = nnom_layer_type_name(l->type);
     nnom_model *m = ctx->model;
     const nnom_shape *in = &ctx->in[0]->shape;
     const int one_d = is_1d(l->type);
     const int32_t rank = one_d ? 2 : 3;
     if (in->rank != rank) {
-        char text[48];
+        char text[NNOM_SHAPE_TEXT_MAX];
         nnom_shape_text(in, text, sizeof text);
-        return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): input '%s' has shape %s, expected rank %d (%s)",
-                         l->name, tname, ctx->in[0]->name, text, (int)rank, one_d ? "W, C" : "H, W, C");
+        return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "input '%s' has shape %s, expected rank %d (%s)", ctx->in[0]->name,
+                               text, (int)rank, one_d ? "W, C" : "H, W, C");
     }
     if (one_d && (l->p->kernel[0] != 1 || (l->p->stride[0] != 0 && l->p->stride[0] != 1)))
-        return nnom_fail(m, NNOM_ERR_SHAPE,
-                         "layer '%s' (%s): a 1D pooling needs kernel[0] = 1 and stride[0] = 1, given %d and %d",
-                         l->name, tname, (int)l->p->kernel[0], (int)l->p->stride[0]);
+        return nnom_layer_fail(m, l, NNOM_ERR_SHAPE,
+                               "a 1D pooling needs kernel[0] = 1 and stride[0] = 1, given %d and %d",
+                               (int)l->p->kernel[0], (int)l->p->stride[0]);
     for (int k = 0; k < 2; k++) {
         if (l->p->kernel[k] <= 0)
-            return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): pool size[%d] is %d, expected at least 1", l->name,
-                             tname, k, (int)l->p->kernel[k]);
+            return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "pool size[%d] is %d, expected at least 1", k,
+                                   (int)l->p->kernel[k]);
         if (l->p->stride[k] < 0)
-            return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): stride[%d] is %d, expected 0 (= 1) or more",
-                             l->name, tname, k, (int)l->p->stride[k]);
+            return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "stride[%d] is %d, expected 0 (= 1) or more", k,
+                                   (int)l->p->stride[k]);
     }
     if (l->p->padding != NNOM_PADDING_VALID && l->p->padding != NNOM_PADDING_SAME)
-        return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): padding is %d, expected 0 (valid) or 1 (same)", l->name,
-                         tname, (int)l->p->padding);
+        return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "padding is %d, expected 0 (valid) or 1 (same)",
+                               (int)l->p->padding);
     const nnom_dims d = nnom_dims_of(in);
     const int32_t out_h = nnom_window_out(d.h, l->p->kernel[0], l->p->stride[0], 1, l->p->padding);
     const int32_t out_w = nnom_window_out(d.w, l->p->kernel[1], l->p->stride[1], 1, l->p->padding);
     if (out_h <= 0 || out_w <= 0)
-        return nnom_fail(m, NNOM_ERR_SHAPE,
-                         "layer '%s' (%s): pool size %dx%d does not fit the input's %dx%d positions with valid padding",
-                         l->name, tname, (int)l->p->kernel[0], (int)l->p->kernel[1], (int)d.h, (int)d.w);
+        return nnom_layer_fail(m, l, NNOM_ERR_SHAPE,
+                               "pool size %dx%d does not fit the input's %dx%d positions with valid padding",
+                               (int)l->p->kernel[0], (int)l->p->kernel[1], (int)d.h, (int)d.w);
     if (cells) {
         const int64_t kh = l->p->kernel[0] < d.h ? l->p->kernel[0] : d.h;
         const int64_t kw = l->p->kernel[1] < d.w ? l->p->kernel[1] : d.w;

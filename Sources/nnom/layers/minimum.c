@@ -7,29 +7,12 @@
 #include "kernels/minmax.h"
 #include "layers/elementwise_common.h"
 
-static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx) { return nnom_binary_infer(l, ctx, 1, 4); }
-
-static void run_s8(const nnom_exec *x)
+static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
 {
-    nnom_elementwise_s8_args a;
-    nnom_binary_args_s8(x, &a);
-    nnom_minimum_s8(&a);
+    return nnom_binary_infer(l, ctx, NNOM_MINMAX_PARAM_COUNT);
 }
 
-static void run_f32(const nnom_exec *x)
-{
-    nnom_elementwise_f32_args a;
-    nnom_binary_args_f32(x, &a);
-    nnom_minimum_f32(&a);
-}
+static void run_s8(const nnom_exec *x) { nnom_binary_run_s8(x, nnom_minimum_s8); }
+static void run_f32(const nnom_exec *x) { nnom_binary_run_f32(x, nnom_minimum_f32); }
 
-/* Output element i reads only element i of input 0 (and of input 1, or its channel): it may overwrite input 0. */
-const nnom_layer_ops nnom_ops_minimum = {
-    .min_inputs = 2,
-    .max_inputs = 2,
-    .flags = NNOM_OPS_IN_PLACE,
-    .infer = infer,
-    .macs = nnom_binary_count,
-    .run_s8 = run_s8,
-    .run_f32 = NNOM_RUN_F32(run_f32),
-};
+const nnom_layer_ops nnom_ops_minimum = NNOM_BINARY_LAYER_OPS(infer, nnom_binary_count, run_s8, run_f32);

@@ -2,7 +2,8 @@
  * Internal: what the pooling layers share.
  *  - max_pool.c defines nnom_pool_window_infer() (window pools: MAX_POOL1D/2D and
  *    AVG_POOL1D/2D), global_max_pool.c nnom_pool_global_infer() (GLOBAL_MAX_POOL,
- *    GLOBAL_AVG_POOL): the checks of parameters and input shape, and l->shape.
+ *    GLOBAL_AVG_POOL): the checks of parameters and input shape, and l->shape; and
+ *    the kernel arguments (nnom_pool_window_args(), nnom_pool_global_args()).
  *  - avg_common.c defines the rest of an average (and a sum) pool's checks and its int8 form
  *    (kernels/pool.h): without blobs the output keeps the input's quantisation; with
  *    blob 0 = int32 [2] {multiplier, shift} (~ input scale / output scale) the output
@@ -24,6 +25,8 @@ nnom_pool_args nnom_pool_window_args(const nnom_layer *l, const nnom_shape *in_s
 
 /* Global pools: checks the input's rank, sets l->shape (C); *cells receives H * W. */
 nnom_status nnom_pool_global_infer(nnom_layer *l, const nnom_infer_ctx *ctx, int64_t *cells);
+/* Global pools: the kernel arguments (the input's H, W, C). */
+nnom_pool_args nnom_pool_global_args(const nnom_exec *x);
 
 /* Average pools, after the shape checks: blobs and output quantisation (int8: either form;
  * float32: no blobs), and that windows of @p cells cells fit the int8 kernel. */

@@ -23,13 +23,12 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
     const uint32_t bytes = ctx->dtype == NNOM_DTYPE_S8 ? 1u : 4u;
     const int32_t a = alpha_count(l, s, bytes);
     if (a == 0) {
-        char t[48];
+        char t[NNOM_SHAPE_TEXT_MAX];
         nnom_shape_text(s, t, sizeof t);
-        return nnom_fail(ctx->model, NNOM_ERR_SHAPE, "layer '%s' (%s): alpha (blob 0) is %u bytes, expected %u (one "
-                         "per channel) or %u (one per element of the input %s)", l->name,
-                         nnom_layer_type_name(l->type), (unsigned)l->blobs[0].size,
-                         (unsigned)(s->dims[s->rank - 1] * bytes), (unsigned)((uint32_t)nnom_shape_count(s) * bytes),
-                         t);
+        return nnom_layer_fail(ctx->model, l, NNOM_ERR_SHAPE,
+                               "alpha (blob 0) is %u bytes, expected %u (one per channel) or %u (one per element of "
+                               "the input %s)", (unsigned)l->blobs[0].size, (unsigned)(s->dims[s->rank - 1] * bytes),
+                               (unsigned)((uint32_t)nnom_shape_count(s) * bytes), t);
     }
     st = nnom_expect_blob(ctx->model, l, 0, "alpha", (uint32_t)a * bytes);
     if (st != NNOM_OK) return st;
@@ -41,8 +40,7 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
         const float *alpha = (const float *)l->blobs[0].data;
         for (int32_t i = 0; i < a; i++)
             if (!(alpha[i] >= -3.402823466e38f && alpha[i] <= 3.402823466e38f))
-                return nnom_fail(ctx->model, NNOM_ERR_ARGUMENT, "layer '%s' (%s): alpha[%d] is not finite", l->name,
-                                 nnom_layer_type_name(l->type), (int)i);
+                return nnom_layer_fail(ctx->model, l, NNOM_ERR_ARGUMENT, "alpha[%d] is not finite", (int)i);
     }
     l->shape = *s;
     return NNOM_OK;

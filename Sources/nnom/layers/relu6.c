@@ -2,16 +2,6 @@
 #include "kernels/activation.h"
 #include "layers/elementwise_common.h"
 
-static void run_f32(const nnom_exec *x)
-{
-    nnom_relu6_f32((const float *)x->in[0], (float *)x->out, nnom_activation_count(x));
-}
+static void run_f32(const nnom_exec *x) { nnom_activation_run_f32(x, nnom_relu6_f32); }
 
-const nnom_layer_ops nnom_ops_relu6 = {
-    .min_inputs = 1,
-    .max_inputs = 1,
-    .flags = NNOM_OPS_IN_PLACE,
-    .infer = nnom_activation_infer,
-    .run_s8 = nnom_activation_run_s8,
-    .run_f32 = NNOM_RUN_F32(run_f32),
-};
+const nnom_layer_ops nnom_ops_relu6 = NNOM_ACTIVATION_LAYER_OPS(nnom_activation_infer, run_f32);

@@ -19,6 +19,7 @@
 #include "layers/rnn_common.h"
 
 #include "core/model_internal.h"
+#include "kernels/requant.h"
 
 int32_t nnom_rnn_cell_of(nnom_layer_type type)
 {
@@ -44,24 +45,33 @@ static float f32_of(int32_t bits)
 /* A (multiplier, shift) pair of the constants blob. */
 static nnom_status check_pair(nnom_model *m, const nnom_layer *l, const int32_t *k, int32_t at, const char *what)
 {
-    if (k[at] < 0 || k[at + 1] < -31 || k[at + 1] > 30)
-        return nnom_fail(m, NNOM_ERR_ARGUMENT, "layer '%s' (%s): constants[%d, %d] (%s multiplier, shift) are %d, %d; "
-                         "expected a multiplier >= 0 and a shift from -31 to 30", l->name,
-                         nnom_layer_type_name(l->type), (int)at, (int)(at + 1), what, (int)k[at], (int)k[at + 1]);
+    if (!nnom_requant_pair_ok(k[at], k[at + 1]))
+        return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT,
+                               "constants[%d, %d] (%s multiplier, shift) are %d, %d; expected a multiplier >= 0 and a "
+                               "shift from %d to %d", (int)at, (int)(at + 1), what, (int)k[at], (int)k[at + 1],
+                               NNOM_SHIFT_MIN, NNOM_SHIFT_MAX);
     return NNOM_OK;
 }
 
 static int scale_ok(float s) { return s > 0.0f && s <= FLT_MAX; }
 
+/* nnom_layer_params.activations: NNOM_RNN_ACTIVATIONS(cell, recurrent), a byte each */
+/* units of a recurrent layer: 1 to 2^16 */
+enum { RNN_MAX_UNITS = 1 << 16 };
+
+enum { ACT_BITS = 8, ACT_MASK = (1 << ACT_BITS) - 1, ACTIVATIONS_MASK = (1 << (2 * ACT_BITS)) - 1 };
+static int32_t cell_act(const nnom_layer *l) { return l->p->activations & ACT_MASK; }
+static int32_t recurrent_act(const nnom_layer *l) { return (l->p->activations >> ACT_BITS) & ACT_MASK; }
+
 /* int8 blobs 3 to 5: requantisation pairs, tables and constants (see include/nnom/layers.h). */
 static nnom_status rnn_infer_s8(nnom_layer *l, const nnom_infer_ctx *ctx, int32_t gates, int64_t rows)
 {
-    const char *tname = nnom_layer_type_name(l->type);
     nnom_model *m = ctx->model;
-    const int32_t rec = (l->p->activations >> 8) & 0xff;
+    const int32_t rec = recurrent_act(l);
     if (gates > 1 && !bounded(rec))
-        return nnom_fail(m, NNOM_ERR_UNSUPPORTED, "layer '%s' (%s): int8 gates are Q15: the recurrent activation must "
-                         "be bounded (tanh, sigmoid, hard_sigmoid), not %d", l->name, tname, (int)rec);
+        return nnom_layer_fail(m, l, NNOM_ERR_UNSUPPORTED,
+                               "int8 gates are Q15: the recurrent activation must be bounded (tanh, sigmoid, "
+                               "hard_sigmoid), not %d", (int)rec);
     char what[96];
     nnom_format(what, sizeof what, "requantisation int32 [4][%d]", (int)rows);
     nnom_status st = nnom_expect_blob(m, l, 3, what, (uint32_t)rows * 16u);
@@ -70,22 +80,24 @@ static nnom_status rnn_infer_s8(nnom_layer *l, const nnom_infer_ctx *ctx, int32_
     for (int64_t r = 0; r < rows; r++)
         for (int part = 0; part < 2; part++) {
             const int32_t mult = q[2 * part * rows + r], shift = q[(2 * part + 1) * rows + r];
-            if (mult < 0 || shift < -31 || shift > 30)
-                return nnom_fail(m, NNOM_ERR_ARGUMENT, "layer '%s' (%s): row %d: %s multiplier %d, shift %d; expected "
-                                 "a multiplier >= 0 and a shift from -31 to 30", l->name, tname, (int)r,
-                                 part ? "recurrent" : "input", (int)mult, (int)shift);
+            if (!nnom_requant_pair_ok(mult, shift))
+                return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT,
+                                       "row %d: %s multiplier %d, shift %d; expected a multiplier >= 0 and a shift "
+                                       "from %d to %d", (int)r, part ? "recurrent" : "input", (int)mult, (int)shift,
+                                       NNOM_SHIFT_MIN, NNOM_SHIFT_MAX);
         }
     const int32_t tables = gates == NNOM_RNN_CELL_SIMPLE ? 1 : (gates == NNOM_RNN_CELL_GRU ? 2 : 3);
-    nnom_format(what, sizeof what, "activation tables int16 [%d][513]", (int)tables);
-    st = nnom_expect_blob(m, l, 4, what, (uint32_t)tables * 513u * 2u);
+    nnom_format(what, sizeof what, "activation tables int16 [%d][%d]", (int)tables, NNOM_RNN_TABLE_SIZE);
+    st = nnom_expect_blob(m, l, 4, what, (uint32_t)tables * NNOM_RNN_TABLE_SIZE * (uint32_t)sizeof(int16_t));
     if (st != NNOM_OK) return st;
     st = nnom_expect_blob(m, l, 5, "constants int32 [16]", NNOM_RNN_CONSTS * 4u);
     if (st != NNOM_OK) return st;
     const int32_t *k = (const int32_t *)l->blobs[5].data;
     const int lstm = gates == NNOM_RNN_CELL_LSTM;
     if (!scale_ok(f32_of(k[NNOM_RNN_H_SCALE])) || (lstm && !scale_ok(f32_of(k[NNOM_RNN_C_SCALE]))))
-        return nnom_fail(m, NNOM_ERR_ARGUMENT, "layer '%s' (%s): constants[0, 1] (h and c scales) must be positive and "
-                         "finite%s", l->name, tname, lstm ? "" : " (c: any, unused)");
+        return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT,
+                               "constants[0, 1] (h and c scales) must be positive and finite%s",
+                               lstm ? "" : " (c: any, unused)");
     if ((st = check_pair(m, l, k, NNOM_RNN_OUT_MULT, "output")) != NNOM_OK) return st;
     if ((st = check_pair(m, l, k, NNOM_RNN_MIX_MULT, "mix")) != NNOM_OK) return st;
     return check_pair(m, l, k, NNOM_RNN_HID_MULT, "hidden");
@@ -93,39 +105,37 @@ static nnom_status rnn_infer_s8(nnom_layer *l, const nnom_infer_ctx *ctx, int32_
 
 nnom_status nnom_rnn_infer(nnom_layer *l, const nnom_infer_ctx *ctx)
 {
-    const char *tname = nnom_layer_type_name(l->type);
     nnom_model *m = ctx->model;
     const int32_t gates = nnom_rnn_cell_of(l->type), units = l->p->units;
     const nnom_shape *is = &ctx->in[0]->shape;
     if (is->rank != 2) {
-        char t[48];
+        char t[NNOM_SHAPE_TEXT_MAX];
         nnom_shape_text(is, t, sizeof t);
-        return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): needs an input of rank 2 (steps, features), but '%s' "
-                         "has shape %s", l->name, tname, ctx->in[0]->name, t);
+        return nnom_layer_fail(m, l, NNOM_ERR_SHAPE,
+                               "needs an input of rank 2 (steps, features), but '%s' has shape %s", ctx->in[0]->name,
+                               t);
     }
     const int32_t steps = is->dims[0], features = is->dims[1];
-    if (units <= 0 || units > (1 << 16))
-        return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): units is %d, expected 1 to 65536", l->name, tname,
-                         (int)units);
+    if (units <= 0 || units > RNN_MAX_UNITS)
+        return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "units is %d, expected 1 to %d", (int)units, RNN_MAX_UNITS);
     const int32_t known = NNOM_RNN_RETURN_SEQUENCES | NNOM_RNN_GO_BACKWARDS | NNOM_RNN_STATEFUL |
                           NNOM_RNN_INPUT_ORDER | (gates == NNOM_RNN_CELL_GRU ? NNOM_RNN_RESET_AFTER : 0);
     if (l->p->cell_flags & ~known)
-        return nnom_fail(m, NNOM_ERR_UNSUPPORTED, "layer '%s' (%s): cell_flags 0x%x has unknown bits 0x%x (known: "
-                         "0x%x)", l->name, tname, (unsigned)l->p->cell_flags, (unsigned)(l->p->cell_flags & ~known),
-                         (unsigned)known);
-    const int32_t act = l->p->activations & 0xff, rec = (l->p->activations >> 8) & 0xff;
-    if ((l->p->activations & ~0xffff) != 0 || act >= NNOM_RNN_ACT_COUNT || rec >= NNOM_RNN_ACT_COUNT)
-        return nnom_fail(m, NNOM_ERR_UNSUPPORTED, "layer '%s' (%s): activations 0x%x: activation %d, recurrent "
-                         "activation %d; each must be one of %s", l->name, tname, (unsigned)l->p->activations,
-                         (int)act, (int)(l->p->activations >> 8), act_names);
+        return nnom_layer_fail(m, l, NNOM_ERR_UNSUPPORTED, "cell_flags 0x%x has unknown bits 0x%x (known: 0x%x)",
+                               (unsigned)l->p->cell_flags, (unsigned)(l->p->cell_flags & ~known), (unsigned)known);
+    const int32_t act = cell_act(l), rec = recurrent_act(l);
+    if ((l->p->activations & ~ACTIVATIONS_MASK) != 0 || act >= NNOM_RNN_ACT_COUNT || rec >= NNOM_RNN_ACT_COUNT)
+        return nnom_layer_fail(m, l, NNOM_ERR_UNSUPPORTED,
+                               "activations 0x%x: activation %d, recurrent activation %d; each must be one of %s",
+                               (unsigned)l->p->activations, (int)act, (int)(l->p->activations >> ACT_BITS), act_names);
     if (l->p->activation != NNOM_ACT_NONE)
-        return nnom_fail(m, NNOM_ERR_UNSUPPORTED, "layer '%s' (%s): fused activation %d given; recurrent layers "
-                         "take theirs in `activations`, the fused one must be 0", l->name, tname,
-                         (int)l->p->activation);
+        return nnom_layer_fail(m, l, NNOM_ERR_UNSUPPORTED,
+                               "fused activation %d given; recurrent layers take theirs in `activations`, the fused "
+                               "one must be 0", (int)l->p->activation);
     const int64_t rows = (int64_t)gates * units;
     if (rows * ((int64_t)features + units) > (1 << 28))
-        return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): %d features and %d units make too many weights",
-                         l->name, tname, (int)features, (int)units);
+        return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "%d features and %d units make too many weights", (int)features,
+                               (int)units);
     const uint32_t esize = nnom_dtype_size(ctx->dtype);
     const int s8 = ctx->dtype == NNOM_DTYPE_S8;
     char what[96];
@@ -150,8 +160,9 @@ nnom_status nnom_rnn_infer(nnom_layer *l, const nnom_infer_ctx *ctx)
     } else {
         for (int s = 3; s < NNOM_MAX_BLOBS; s++)
             if (l->blobs[s].size != 0)
-                return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): blob %d holds %u bytes, expected none in a "
-                                 "float32 model", l->name, tname, s, (unsigned)l->blobs[s].size);
+                return nnom_layer_fail(m, l, NNOM_ERR_SHAPE,
+                                       "blob %d holds %u bytes, expected none in a float32 model", s,
+                                       (unsigned)l->blobs[s].size);
     }
     if (l->p->cell_flags & NNOM_RNN_RETURN_SEQUENCES) {
         l->shape.rank = 2;
@@ -191,8 +202,8 @@ void nnom_rnn_run_f32(const nnom_exec *x)
     a.in_features = x->in_layer[0]->shape.dims[1];
     a.units = l->p->units;
     a.flags = l->p->cell_flags;
-    a.act = l->p->activations & 0xff;
-    a.rec_act = (l->p->activations >> 8) & 0xff;
+    a.act = cell_act(l);
+    a.rec_act = recurrent_act(l);
     a.kernel = (const float *)l->blobs[0].data;
     a.recurrent = (const float *)l->blobs[1].data;
     a.bias = l->blobs[2].size ? (const float *)l->blobs[2].data : NULL;
@@ -265,7 +276,7 @@ void nnom_rnn_state_write(const nnom_layer *l, nnom_dtype dtype, void *state, in
         for (int32_t u = 0; u < units; u++) {
             float q = in[u] / scale; /* round half away from zero, saturated (NaN gives 0) */
             q = q >= 0.0f ? q + 0.5f : q - 0.5f;
-            v[u] = (int16_t)(q >= 32767.0f ? 32767 : (q <= -32768.0f ? -32768 : (q == q ? (int32_t)q : 0)));
+            v[u] = (int16_t)(q >= (float)INT16_MAX ? INT16_MAX : (q <= (float)INT16_MIN ? INT16_MIN : (q == q ? (int32_t)q : 0)));
         }
         return;
     }

@@ -14,31 +14,32 @@
 
 static nnom_status rnn_state_infer(nnom_layer *l, const nnom_infer_ctx *ctx)
 {
-    const char *tname = nnom_layer_type_name(l->type);
     nnom_model *m = ctx->model;
     const nnom_layer *src = ctx->in[0];
     const nnom_layer_ops *ops = nnom_layer_ops_of(src->type);
     const int recurrent = src->type == NNOM_LAYER_SIMPLE_RNN || src->type == NNOM_LAYER_GRU ||
                           src->type == NNOM_LAYER_LSTM;
     if (!recurrent || !ops || !ops->state_vectors)
-        return nnom_fail(m, NNOM_ERR_ARGUMENT, "layer '%s' (%s): its input '%s' (%s) is not a recurrent layer "
-                         "(simple_rnn, gru, lstm)", l->name, tname, src->name, nnom_layer_type_name(src->type));
+        return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT,
+                               "its input '%s' (%s) is not a recurrent layer (simple_rnn, gru, lstm)", src->name,
+                               nnom_layer_type_name(src->type));
     int32_t length = 0;
     const int32_t n = ops->state_vectors(src, &length);
     if (l->p->axis < 0 || l->p->axis >= n)
-        return nnom_fail(m, NNOM_ERR_ARGUMENT, "layer '%s' (%s): axis (the state vector) is %d; '%s' has %d (0: h%s)",
-                         l->name, tname, (int)l->p->axis, src->name, (int)n, n > 1 ? ", 1: c" : "");
+        return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT, "axis (the state vector) is %d; '%s' has %d (0: h%s)",
+                               (int)l->p->axis, src->name, (int)n, n > 1 ? ", 1: c" : "");
     if (ctx->dtype == NNOM_DTYPE_S8) {
         nnom_status st = nnom_expect_blob(m, l, 0, "requantisation int32 [2] (multiplier, shift)", 8u);
         if (st != NNOM_OK) return st;
         const int32_t *q = (const int32_t *)l->blobs[0].data;
-        if (q[0] < 0 || q[1] < -31 || q[1] > 30)
-            return nnom_fail(m, NNOM_ERR_ARGUMENT, "layer '%s' (%s): multiplier %d, shift %d; expected a multiplier "
-                             ">= 0 and a shift from -31 to 30", l->name, tname, (int)q[0], (int)q[1]);
+        if (!nnom_requant_pair_ok(q[0], q[1]))
+            return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT,
+                                   "multiplier %d, shift %d; expected a multiplier >= 0 and a shift from %d to %d",
+                                   (int)q[0], (int)q[1], NNOM_SHIFT_MIN, NNOM_SHIFT_MAX);
         for (int s = 1; s < NNOM_MAX_BLOBS; s++)
             if (l->blobs[s].size != 0)
-                return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): blob %d holds %u bytes, expected none", l->name,
-                                 tname, s, (unsigned)l->blobs[s].size);
+                return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "blob %d holds %u bytes, expected none", s,
+                                       (unsigned)l->blobs[s].size);
     } else {
         nnom_status st = nnom_expect_no_blobs(ctx, l);
         if (st != NNOM_OK) return st;
@@ -63,7 +64,7 @@ static void rnn_state_run_s8(const nnom_exec *x)
     const int32_t *q = (const int32_t *)l->blobs[0].data;
     const int32_t zp = l->quant.zero_point;
     int8_t *out = (int8_t *)x->out;
-    for (int32_t u = 0; u < units; u++) out[u] = nnom_clamp_s8(nnom_requantize(v[u], q[0], q[1]) + zp, -128, 127);
+    for (int32_t u = 0; u < units; u++) out[u] = nnom_clamp_s8(nnom_requantize(v[u], q[0], q[1]) + zp, INT8_MIN, INT8_MAX);
 }
 
 const nnom_layer_ops nnom_ops_rnn_state = {.min_inputs = 1,

@@ -9,7 +9,6 @@
 
 static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
 {
-    const char *tname = nnom_layer_type_name(l->type);
     nnom_status st = nnom_check_input_count(l, ctx, 1, 1);
     if (st != NNOM_OK) return st;
     if (ctx->dtype == NNOM_DTYPE_S8) {
@@ -17,9 +16,9 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
         if (l->blobs[0].size == tflite_bytes) {
             const int32_t depth = ctx->in[0]->shape.dims[ctx->in[0]->shape.rank - 1];
             if (depth > NNOM_SOFTMAX_TFLITE_MAX_DEPTH)
-                return nnom_fail(ctx->model, NNOM_ERR_UNSUPPORTED,
-                                 "layer '%s' (%s): TFLite's softmax sums at most %d values, given a row of %d",
-                                 l->name, tname, NNOM_SOFTMAX_TFLITE_MAX_DEPTH, (int)depth);
+                return nnom_layer_fail(ctx->model, l, NNOM_ERR_UNSUPPORTED,
+                                       "TFLite's softmax sums at most %d values, given a row of %d",
+                                       NNOM_SOFTMAX_TFLITE_MAX_DEPTH, (int)depth);
         } else {
             st = nnom_expect_blob(ctx->model, l, 0, "exp table (uint32[256], or TFLite's int32[512])",
                                   NNOM_SOFTMAX_TABLE_SIZE * (uint32_t)sizeof(uint32_t));
@@ -31,10 +30,9 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
         if (!(rel <= 1e-6f && rel >= -1e-6f) || l->quant.zero_point != -128) {
             char text[32];
             nnom_float_text((double)l->quant.scale, text, sizeof text);
-            return nnom_fail(ctx->model, NNOM_ERR_ARGUMENT,
-                             "layer '%s' (%s): int8 output quantisation must be scale 1/256 (3.90625e-3) and zero "
-                             "point -128, given scale %s and zero point %d",
-                             l->name, tname, text, (int)l->quant.zero_point);
+            return nnom_layer_fail(ctx->model, l, NNOM_ERR_ARGUMENT,
+                                   "int8 output quantisation must be scale 1/256 (3.90625e-3) and zero point -128, "
+                                   "given scale %s and zero point %d", text, (int)l->quant.zero_point);
         }
     }
     l->shape = ctx->in[0]->shape;

@@ -6,29 +6,12 @@
 #include "kernels/elementwise.h"
 #include "layers/elementwise_common.h"
 
-static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx) { return nnom_binary_infer(l, ctx, 1, 6); }
-
-static void run_s8(const nnom_exec *x)
+static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
 {
-    nnom_elementwise_s8_args a;
-    nnom_binary_args_s8(x, &a);
-    nnom_sub_s8(&a);
+    return nnom_binary_infer(l, ctx, NNOM_ADD_PARAM_COUNT);
 }
 
-static void run_f32(const nnom_exec *x)
-{
-    nnom_elementwise_f32_args a;
-    nnom_binary_args_f32(x, &a);
-    nnom_sub_f32(&a);
-}
+static void run_s8(const nnom_exec *x) { nnom_binary_run_s8(x, nnom_sub_s8); }
+static void run_f32(const nnom_exec *x) { nnom_binary_run_f32(x, nnom_sub_f32); }
 
-/* Element i of the output reads only element i of each input: it may overwrite input 0. */
-const nnom_layer_ops nnom_ops_subtract = {
-    .min_inputs = 2,
-    .max_inputs = 2,
-    .flags = NNOM_OPS_IN_PLACE,
-    .infer = infer,
-    .macs = NULL,
-    .run_s8 = run_s8,
-    .run_f32 = NNOM_RUN_F32(run_f32),
-};
+const nnom_layer_ops nnom_ops_subtract = NNOM_BINARY_LAYER_OPS(infer, NULL, run_s8, run_f32);

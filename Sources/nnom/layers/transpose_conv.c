@@ -25,7 +25,6 @@ static int is_1d(nnom_layer_type t) { return t == NNOM_LAYER_CONV1D_TRANSPOSE; }
 
 static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
 {
-    const char *tname = nnom_layer_type_name(l->type);
     nnom_model *m = ctx->model;
     const nnom_shape *in = &ctx->in[0]->shape;
     const nnom_layer_params *p = l->p;
@@ -33,52 +32,51 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
     const int32_t rank = one_d ? 2 : 3;
     nnom_status st;
     if (in->rank != rank) {
-        char text[48];
+        char text[NNOM_SHAPE_TEXT_MAX];
         nnom_shape_text(in, text, sizeof text);
-        return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): input '%s' has shape %s, expected rank %d (%s)", l->name,
-                         tname, ctx->in[0]->name, text, (int)rank, one_d ? "W, C" : "H, W, C");
+        return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "input '%s' has shape %s, expected rank %d (%s)", ctx->in[0]->name,
+                               text, (int)rank, one_d ? "W, C" : "H, W, C");
     }
     if (one_d && (p->kernel[0] != 1 || nnom_one_if_zero(p->stride[0]) != 1 || p->pad[0] != 0 || p->pad[1] != 0))
-        return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): a 1D layer needs kernel[0] = stride[0] = 1 and pad top = "
-                         "bottom = 0, given %d, %d, %d and %d", l->name, tname, (int)p->kernel[0], (int)p->stride[0],
-                         (int)p->pad[0], (int)p->pad[1]);
+        return nnom_layer_fail(m, l, NNOM_ERR_SHAPE,
+                               "a 1D layer needs kernel[0] = stride[0] = 1 and pad top = bottom = 0, given %d, %d, %d "
+                               "and %d", (int)p->kernel[0], (int)p->stride[0], (int)p->pad[0], (int)p->pad[1]);
     for (int k = 0; k < 2; k++) {
         if (p->kernel[k] <= 0 || p->kernel[k] > WINDOW_LIMIT)
-            return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): kernel[%d] is %d, expected 1 to %d", l->name, tname,
-                             k, (int)p->kernel[k], WINDOW_LIMIT);
+            return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "kernel[%d] is %d, expected 1 to %d", k, (int)p->kernel[k],
+                                   WINDOW_LIMIT);
         if (p->stride[k] < 0 || p->stride[k] > WINDOW_LIMIT)
-            return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): stride[%d] is %d, expected 0 (= 1) to %d", l->name,
-                             tname, k, (int)p->stride[k], WINDOW_LIMIT);
+            return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "stride[%d] is %d, expected 0 (= 1) to %d", k,
+                                   (int)p->stride[k], WINDOW_LIMIT);
         if (nnom_one_if_zero(p->dilation[k]) != 1)
-            return nnom_fail(m, NNOM_ERR_UNSUPPORTED, "layer '%s' (%s): dilation[%d] is %d, only 1 is supported",
-                             l->name, tname, k, (int)p->dilation[k]);
+            return nnom_layer_fail(m, l, NNOM_ERR_UNSUPPORTED, "dilation[%d] is %d, only 1 is supported", k,
+                                   (int)p->dilation[k]);
     }
     for (int k = 0; k < 4; k++)
         if (p->pad[k] < (k % 2 == 0 ? 0 : -WINDOW_LIMIT) || p->pad[k] > WINDOW_LIMIT)
-            return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): pad[%d] is %d, expected %s to %d", l->name, tname, k,
-                             (int)p->pad[k], k % 2 == 0 ? "0" : "-2^24", WINDOW_LIMIT);
+            return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "pad[%d] is %d, expected %s to %d", k, (int)p->pad[k],
+                                   k % 2 == 0 ? "0" : "-2^24", WINDOW_LIMIT);
     if (p->units <= 0 || p->units > (1 << 24))
-        return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): units (filters) is %d, expected 1 to %d", l->name, tname,
-                         (int)p->units, 1 << 24);
+        return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "units (filters) is %d, expected 1 to %d", (int)p->units, 1 << 24);
     if (p->activation != NNOM_ACT_NONE && p->activation != NNOM_ACT_RELU && p->activation != NNOM_ACT_RELU6)
-        return nnom_fail(m, NNOM_ERR_UNSUPPORTED, "layer '%s' (%s): fused activation %d is not supported, expected 0 "
-                         "(none), 1 (relu) or 2 (relu6)", l->name, tname, (int)p->activation);
+        return nnom_layer_fail(m, l, NNOM_ERR_UNSUPPORTED,
+                               "fused activation %d is not supported, expected 0 (none), 1 (relu) or 2 (relu6)",
+                               (int)p->activation);
     const nnom_dims d = nnom_dims_of(in);
     const int64_t out_h = (int64_t)(d.h - 1) * nnom_one_if_zero(p->stride[0]) + p->kernel[0] - p->pad[0] - p->pad[1];
     const int64_t out_w = (int64_t)(d.w - 1) * nnom_one_if_zero(p->stride[1]) + p->kernel[1] - p->pad[2] - p->pad[3];
     if (out_h < 1 || out_w < 1 || out_h * out_w * p->units > (1 << 28))
-        return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): the output would be %ldx%ldx%d, expected 1 to 2^28 "
-                         "elements", l->name, tname, (long)out_h, (long)out_w, (int)p->units);
+        return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "the output would be %ldx%ldx%d, expected 1 to 2^28 elements",
+                               (long)out_h, (long)out_w, (int)p->units);
     const int64_t patch = (int64_t)p->kernel[0] * p->kernel[1] * d.c;
     if (ctx->dtype == NNOM_DTYPE_S8 && patch > NNOM_CONV_MAX_PATCH)
-        return nnom_fail(m, NNOM_ERR_UNSUPPORTED, "layer '%s' (%s): an int8 kernel of %ld elements (kernel %dx%d x "
-                         "input channels), at most %d supported", l->name, tname, (long)patch, (int)p->kernel[0],
-                         (int)p->kernel[1], NNOM_CONV_MAX_PATCH);
+        return nnom_layer_fail(m, l, NNOM_ERR_UNSUPPORTED,
+                               "an int8 kernel of %ld elements (kernel %dx%d x input channels), at most %d supported",
+                               (long)patch, (int)p->kernel[0], (int)p->kernel[1], NNOM_CONV_MAX_PATCH);
     const uint32_t esize = nnom_dtype_size(ctx->dtype);
     const uint64_t weight_bytes = (uint64_t)p->units * (uint64_t)patch * esize;
     if (weight_bytes > UINT32_MAX)
-        return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): %d x %ld weights are too many", l->name, tname,
-                         (int)p->units, (long)patch);
+        return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "%d x %ld weights are too many", (int)p->units, (long)patch);
     char what[80];
     nnom_format(what, sizeof what, "weights [%d][%d][%d][%d] (%s)", (int)p->units, (int)p->kernel[0], (int)p->kernel[1],
                 (int)d.c, esize == 1 ? "int8" : "float");
@@ -97,9 +95,9 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
         const int32_t *mult = (const int32_t *)l->blobs[2].data, *shift = (const int32_t *)l->blobs[3].data;
         for (int32_t i = 0; i < p->units; i++)
             if (mult[i] < 0 || shift[i] < -31 || shift[i] > 30)
-                return nnom_fail(m, NNOM_ERR_ARGUMENT, "layer '%s' (%s): channel %d: multiplier %d, shift %d; expected "
-                                 "a multiplier >= 0 and a shift in -31 to 30", l->name, tname, (int)i, (int)mult[i],
-                                 (int)shift[i]);
+                return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT,
+                                       "channel %d: multiplier %d, shift %d; expected a multiplier >= 0 and a shift "
+                                       "in -31 to 30", (int)i, (int)mult[i], (int)shift[i]);
     }
     if (one_d) {
         l->shape.rank = 2;

@@ -9,28 +9,25 @@
 
 static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
 {
-    const char *tname = nnom_layer_type_name(l->type);
     nnom_model *m = ctx->model;
     const nnom_shape *in = &ctx->in[0]->shape;
     const int one_d = l->type == NNOM_LAYER_UPSAMPLING1D;
     const int32_t rank = one_d ? 2 : 3;
     if (in->rank != rank) {
-        char text[48];
+        char text[NNOM_SHAPE_TEXT_MAX];
         nnom_shape_text(in, text, sizeof text);
-        return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): input '%s' has shape %s, expected rank %d (%s)",
-                         l->name, tname, ctx->in[0]->name, text, (int)rank, one_d ? "W, C" : "H, W, C");
+        return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "input '%s' has shape %s, expected rank %d (%s)", ctx->in[0]->name,
+                               text, (int)rank, one_d ? "W, C" : "H, W, C");
     }
     if (one_d && l->p->size[0] != 1)
-        return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): a 1D upsampling needs size[0] = 1, given %d", l->name,
-                         tname, (int)l->p->size[0]);
+        return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "a 1D upsampling needs size[0] = 1, given %d", (int)l->p->size[0]);
     for (int k = 0; k < 2; k++)
         if (l->p->size[k] < 1)
-            return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): size[%d] is %d, expected at least 1", l->name, tname,
-                             k, (int)l->p->size[k]);
+            return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "size[%d] is %d, expected at least 1", k, (int)l->p->size[k]);
     const nnom_dims d = nnom_dims_of(in);
     const int64_t out_h = (int64_t)d.h * l->p->size[0], out_w = (int64_t)d.w * l->p->size[1];
     if (out_h > INT32_MAX || out_w > INT32_MAX)
-        return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): upsampled output too large", l->name, tname);
+        return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "upsampled output too large");
     const nnom_status st = nnom_expect_moved_values(ctx, l);
     if (st != NNOM_OK) return st;
     nnom_set_shape_hwc(l, rank, (int32_t)out_h, (int32_t)out_w, d.c);

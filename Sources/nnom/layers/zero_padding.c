@@ -14,7 +14,6 @@
 
 static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
 {
-    const char *tname = nnom_layer_type_name(l->type);
     nnom_model *m = ctx->model;
     const nnom_shape *in = &ctx->in[0]->shape;
     const int crop = l->type == NNOM_LAYER_CROPPING1D || l->type == NNOM_LAYER_CROPPING2D;
@@ -22,30 +21,30 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
     const char *what = crop ? "crop" : "pad";
     const int32_t rank = one_d ? 2 : 3;
     if (in->rank != rank) {
-        char text[48];
+        char text[NNOM_SHAPE_TEXT_MAX];
         nnom_shape_text(in, text, sizeof text);
-        return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): input '%s' has shape %s, expected rank %d (%s)",
-                         l->name, tname, ctx->in[0]->name, text, (int)rank, one_d ? "W, C" : "H, W, C");
+        return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "input '%s' has shape %s, expected rank %d (%s)", ctx->in[0]->name,
+                               text, (int)rank, one_d ? "W, C" : "H, W, C");
     }
     if (one_d && (l->p->pad[0] != 0 || l->p->pad[1] != 0))
-        return nnom_fail(m, NNOM_ERR_SHAPE,
-                         "layer '%s' (%s): a 1D layer has no top/bottom %s, given %d and %d (use pad[2], pad[3])",
-                         l->name, tname, what, (int)l->p->pad[0], (int)l->p->pad[1]);
+        return nnom_layer_fail(m, l, NNOM_ERR_SHAPE,
+                               "a 1D layer has no top/bottom %s, given %d and %d (use pad[2], pad[3])", what,
+                               (int)l->p->pad[0], (int)l->p->pad[1]);
     for (int k = 0; k < 4; k++)
         if (l->p->pad[k] < 0)
-            return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): %s[%d] is %d, expected 0 or more", l->name, tname,
-                             what, k, (int)l->p->pad[k]);
+            return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "%s[%d] is %d, expected 0 or more", what, k,
+                                   (int)l->p->pad[k]);
     const nnom_dims d = nnom_dims_of(in);
     const int64_t sign = crop ? -1 : 1;
     const int64_t out_h = d.h + sign * ((int64_t)l->p->pad[0] + l->p->pad[1]);
     const int64_t out_w = d.w + sign * ((int64_t)l->p->pad[2] + l->p->pad[3]);
     if (out_h < 1 || out_w < 1)
-        return nnom_fail(m, NNOM_ERR_SHAPE,
-                         "layer '%s' (%s): cropping %d+%d rows and %d+%d columns leaves nothing of the input's %dx%d",
-                         l->name, tname, (int)l->p->pad[0], (int)l->p->pad[1], (int)l->p->pad[2], (int)l->p->pad[3],
-                         (int)d.h, (int)d.w);
+        return nnom_layer_fail(m, l, NNOM_ERR_SHAPE,
+                               "cropping %d+%d rows and %d+%d columns leaves nothing of the input's %dx%d",
+                               (int)l->p->pad[0], (int)l->p->pad[1], (int)l->p->pad[2], (int)l->p->pad[3], (int)d.h,
+                               (int)d.w);
     if (out_h > INT32_MAX || out_w > INT32_MAX)
-        return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): padded output too large", l->name, tname);
+        return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "padded output too large");
     const nnom_status st = nnom_expect_moved_values(ctx, l);
     if (st != NNOM_OK) return st;
     nnom_set_shape_hwc(l, rank, (int32_t)out_h, (int32_t)out_w, d.c);

@@ -9,7 +9,7 @@
 #include "nnom/quantize.h"
 
 static int scale_ok(float s) { return s > 0.0f && s <= FLT_MAX; }
-static int zp_ok(int32_t zp) { return zp >= -128 && zp <= 127; }
+static int zp_ok(int32_t zp) { return zp >= INT8_MIN && zp <= INT8_MAX; }
 
 /* The real activation; returns 0 and leaves *y alone for a type that is not one. */
 static int activation(nnom_layer_type type, double alpha, double x, double *y)
@@ -41,7 +41,7 @@ nnom_status nnom_quant_activation_table(nnom_layer_type type, float alpha, nnom_
         return NNOM_ERR_ARGUMENT;
     double probe;
     if (!activation(type, 0.0, 0.0, &probe)) return NNOM_ERR_ARGUMENT;
-    for (int32_t q = -128; q <= 127; q++) {
+    for (int32_t q = INT8_MIN; q <= INT8_MAX; q++) {
         double x = (double)in.scale * (double)(q - in.zero_point);
         double y = 0.0;
         (void)activation(type, (double)alpha, x, &y);
@@ -50,7 +50,7 @@ nnom_status nnom_quant_activation_table(nnom_layer_type type, float alpha, nnom_
         if (v < -1e6) v = -1e6;
         double r = v < 0.0 ? -floor(-v + 0.5) : floor(v + 0.5);
         long o = (long)r + out.zero_point;
-        table[q + 128] = (int8_t)(o < -128 ? -128 : (o > 127 ? 127 : o));
+        table[q - INT8_MIN] = (int8_t)(o < INT8_MIN ? INT8_MIN : (o > INT8_MAX ? INT8_MAX : o));
     }
     return NNOM_OK;
 }
@@ -117,14 +117,14 @@ nnom_status nnom_quant_function_table(nnom_function fn, const float *consts, int
     for (int32_t i = 0; i < n_consts; i++)
         if (!(fabsf(consts[i]) <= 3.402823466e38f) || (fn == NNOM_FN_CELU && !(consts[i] > 0.0f)))
             return NNOM_ERR_ARGUMENT;
-    for (int32_t q = -128; q <= 127; q++) {
+    for (int32_t q = INT8_MIN; q <= INT8_MAX; q++) {
         const double y = function_d(fn, consts, (double)in.scale * (double)(q - in.zero_point));
         double v = y / (double)out.scale;
         if (!(v <= 1e6)) v = 1e6; /* saturates anyway (exp overflow included); keeps the conversion defined */
         if (v < -1e6) v = -1e6;
         const double r = v < 0.0 ? -floor(-v + 0.5) : floor(v + 0.5);
         const long o = (long)r + out.zero_point;
-        table[q + 128] = (int8_t)(o < -128 ? -128 : (o > 127 ? 127 : o));
+        table[q - INT8_MIN] = (int8_t)(o < INT8_MIN ? INT8_MIN : (o > INT8_MAX ? INT8_MAX : o));
     }
     return NNOM_OK;
 }

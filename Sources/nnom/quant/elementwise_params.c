@@ -20,7 +20,7 @@
 #define ADD_LEFT_SHIFT 20
 
 static int scale_ok(float s) { return s > 0.0f && s <= FLT_MAX; }
-static int zp_ok(int32_t zp) { return zp >= -128 && zp <= 127; }
+static int zp_ok(int32_t zp) { return zp >= INT8_MIN && zp <= INT8_MAX; }
 static int quant_ok(nnom_quant q) { return scale_ok(q.scale) && zp_ok(q.zero_point); }
 
 nnom_status nnom_quant_add_params(nnom_quant in1, nnom_quant in2, nnom_quant out, int32_t params[6])

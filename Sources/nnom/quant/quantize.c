@@ -49,7 +49,7 @@ int8_t nnom_quant_s8(float x, nnom_quant q)
     if (v > 1e6) v = 1e6;
     if (v < -1e6) v = -1e6;
     long r = (long)(v < 0 ? v - 0.5 : v + 0.5) + q.zero_point;
-    return (int8_t)(r < -128 ? -128 : (r > 127 ? 127 : r));
+    return (int8_t)(r < INT8_MIN ? INT8_MIN : (r > INT8_MAX ? INT8_MAX : r));
 }
 
 float nnom_dequant_s8(int8_t q, nnom_quant quant) { return quant.scale * (float)((int32_t)q - quant.zero_point); }

@@ -65,11 +65,29 @@ nnom_status nnom_converter_create(nnom_converter **out, nnom_error *err)
 
 nnom_status nnom_converter_fail(nnom_converter *c, nnom_status status, const char *fmt, ...)
 {
+    va_list ap;
+    va_start(ap, fmt);
+    nnom_converter_vfail(c, status, "", fmt, ap);
+    va_end(ap);
+    return status;
+}
+
+nnom_status nnom_converter_fail_in(nnom_converter *c, nnom_status status, const char *prefix, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    nnom_converter_vfail(c, status, prefix, fmt, ap);
+    va_end(ap);
+    return status;
+}
+
+nnom_status nnom_converter_vfail(nnom_converter *c, nnom_status status, const char *prefix, const char *fmt,
+                                 va_list ap)
+{
     if (c) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(c->error, sizeof c->error, fmt, ap);
-        va_end(ap);
+        const int n = snprintf(c->error, sizeof c->error, "%s", prefix);
+        const size_t used = n < 0 ? 0 : ((size_t)n < sizeof c->error ? (size_t)n : sizeof c->error - 1);
+        vsnprintf(c->error + used, sizeof c->error - used, fmt, ap);
     }
     return status;
 }

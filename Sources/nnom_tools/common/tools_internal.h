@@ -40,6 +40,11 @@ nnom_status nnom_converter_create(nnom_converter **out, nnom_error *err);
 
 /* Records a failure (printf format) and returns @p status. */
 nnom_status nnom_converter_fail(nnom_converter *c, nnom_status status, const char *fmt, ...);
+/* The same with @p prefix before the message, for the helpers that name a step or a layer once
+ * (e.g. `#define report_fail(c, st, ...) nnom_converter_fail_in((c), (st), "report: ", __VA_ARGS__)`). */
+nnom_status nnom_converter_fail_in(nnom_converter *c, nnom_status status, const char *prefix, const char *fmt, ...);
+nnom_status nnom_converter_vfail(nnom_converter *c, nnom_status status, const char *prefix, const char *fmt,
+                                 va_list ap);
 
 /* Copies the converter's message into @p err (if not NULL). */
 void nnom_converter_error_to(const nnom_converter *c, nnom_status status, nnom_error *err);

@@ -225,8 +225,6 @@ nnom_status kr_build_separable(kr_ctx *x, const kr_value *const *in, int n_in, k
     return kr_finish_with_activation(x, id, os, 1, out);
 }
 
-/* Dense: on a vector, DENSE; on a sequence or image Keras applies it to the last axis: a 1x1 convolution. */
-
 /* ------------------------------------------------------------------ transposed convolutions */
 
 /* Keras' output length of a transposed convolution along one axis, and how much of the full output

@@ -10,6 +10,8 @@
 
 #include "keras/keras_layers.h"
 
+/* Dense: on a vector, DENSE; on a sequence or image Keras applies it to the last axis, which is a 1x1
+ * convolution (CONV1D or CONV2D: the runtime's DENSE reads its input flat), and the model lists it so. */
 nnom_status kr_build_dense(kr_ctx *x, const kr_value *const *in, int n_in, kr_value *out)
 {
     (void)n_in;

@@ -47,6 +47,9 @@
 
 #include "quantize/calibrate.h"
 
+/* A failure of the calibration: "calibration: " then the printf-format message. */
+#define calibration_fail(c, st, ...) nnom_converter_fail_in((c), (st), "calibration: ", __VA_ARGS__)
+
 #define PERCENTILE_BINS 4096
 #define KL_BINS 2048
 #define KL_VALUES_PER_BIN 16
@@ -201,8 +204,8 @@ static nnom_status run_sample(nnom_converter *c, nnom_model *run, const float *s
     nnom_status st = nnom_calib_set_sample(run, samples, s, per_sample);
     if (st == NNOM_OK) st = nnom_model_run(run);
     if (st != NNOM_OK)
-        return nnom_converter_fail(c, st, "calibration: running the float model on sample %zu failed: %s", s,
-                                   nnom_model_last_error(run));
+        return calibration_fail(c, st, "running the float model on sample %zu failed: %s", s,
+                                nnom_model_last_error(run));
     return NNOM_OK;
 }
 
@@ -219,15 +222,15 @@ nnom_status nnom_calibrate(nnom_converter *c, const float *samples, size_t n_sam
     nnom_model *run = NULL;
     nnom_error err;
     nnom_status st = nnom_tools_clone_observing(fm, 1, 1, &run, &err);
-    if (st != NNOM_OK) return nnom_converter_fail(c, st, "calibration: %s", err.message);
+    if (st != NNOM_OK) return calibration_fail(c, st, "%s", err.message);
     calib_layer *L = (calib_layer *)calloc((size_t)n, sizeof *L);
     if (!L) {
-        st = nnom_converter_fail(c, NNOM_ERR_NO_MEMORY, "calibration: out of memory");
+        st = calibration_fail(c, NNOM_ERR_NO_MEMORY, "out of memory");
         goto done;
     }
     st = nnom_model_alloc_arena(run);
     if (st != NNOM_OK) {
-        st = nnom_converter_fail(c, st, "calibration: %s", nnom_model_last_error(run));
+        st = calibration_fail(c, st, "%s", nnom_model_last_error(run));
         goto done;
     }
     for (int32_t i = 0; i < n; i++) {
@@ -240,7 +243,7 @@ nnom_status nnom_calibrate(nnom_converter *c, const float *samples, size_t n_sam
         if (nnom_calib_class(L[i].info.type) == NNOM_QCLASS_MEAN) {
             L[i].sum = (double *)calloc((size_t)L[i].count * 2u, sizeof(double));
             if (!L[i].sum) {
-                st = nnom_converter_fail(c, NNOM_ERR_NO_MEMORY, "calibration: out of memory");
+                st = calibration_fail(c, NNOM_ERR_NO_MEMORY, "out of memory");
                 goto done;
             }
             L[i].sum2 = L[i].sum + L[i].count;
@@ -261,17 +264,15 @@ nnom_status nnom_calibrate(nnom_converter *c, const float *samples, size_t n_sam
         for (int32_t i = 0; i < n; i++) {
             const float *y = (const float *)nnom_model_layer_output(run, i);
             if (!y) {
-                st = nnom_converter_fail(c, NNOM_ERR_STATE, "calibration: the output of layer '%s' was not kept",
-                                         L[i].info.name);
+                st = calibration_fail(c, NNOM_ERR_STATE, "the output of layer '%s' was not kept", L[i].info.name);
                 goto done;
             }
             double mn = L[i].min, mx = L[i].max;
             for (int32_t k = 0; k < L[i].count; k++) {
                 const double v = y[k];
                 if (!(v >= -FLT_MAX && v <= FLT_MAX)) {
-                    st = nnom_converter_fail(c, NNOM_ERR_ARGUMENT,
-                                             "calibration: layer '%s' (%s) produced a %s value on sample %zu",
-                                             L[i].info.name, L[i].info.type_name, v != v ? "NaN" : "infinite", s);
+                    st = calibration_fail(c, NNOM_ERR_ARGUMENT, "layer '%s' (%s) produced a %s value on sample %zu",
+                                          L[i].info.name, L[i].info.type_name, v != v ? "NaN" : "infinite", s);
                     goto done;
                 }
                 if (v < mn) mn = v;
@@ -314,7 +315,7 @@ nnom_status nnom_calibrate(nnom_converter *c, const float *samples, size_t n_sam
             if (!(L[i].hist_hi > L[i].hist_lo)) continue;
             L[i].hist = (double *)calloc((size_t)L[i].bins, sizeof(double));
             if (!L[i].hist) {
-                st = nnom_converter_fail(c, NNOM_ERR_NO_MEMORY, "calibration: out of memory for histograms");
+                st = calibration_fail(c, NNOM_ERR_NO_MEMORY, "out of memory for histograms");
                 goto done;
             }
             any = 1;

@@ -37,6 +37,9 @@
 
 #include "quantize/calibrate.h"
 
+/* A failure of dead-channel removal: "dead channels: " then the printf-format message. */
+#define dead_channels_fail(c, st, ...) nnom_converter_fail_in((c), (st), "dead channels: ", __VA_ARGS__)
+
 /* The last layer of a chain, and the chain's length limit (a guard against cycles in bad graphs). */
 #define DEAD_MAX_CHAIN 16
 
@@ -235,7 +238,7 @@ static nnom_status plan_producer(dead_ctx *x, int32_t p)
         for (int32_t s = 0; st == NNOM_OK && s + 1 < ch.n; s++)
             if (is_depthwise(x->fi[ch.layers[s]].type)) st = plan_alloc(x, ch.layers[s], channels, 0);
         if (st == NNOM_OK) st = plan_alloc(x, t, channels_of(&x->fi[t]), channels);
-        if (st != NNOM_OK) return nnom_converter_fail(x->c, st, "dead channels: out of memory");
+        if (st != NNOM_OK) return dead_channels_fail(x->c, st, "out of memory");
         x->plan[p].drop_out[k] = 1;
         x->plan[p].n_drop_out++;
         for (int32_t s = 0; s + 1 < ch.n; s++) {
@@ -301,9 +304,8 @@ static nnom_status fold_bias(dead_ctx *x, nnom_blob *b, int32_t out, const dead_
         if (int8) {
             const int64_t v = (b->size ? (int64_t)((const int32_t *)b->data)[o] : 0) + pl->fold_q[o];
             if (v > INT32_MAX || v < INT32_MIN)
-                return nnom_converter_fail(x->c, NNOM_ERR_UNSUPPORTED,
-                                           "dead channels: layer '%s': the folded int8 bias of output %d overflows",
-                                           name, (int)o);
+                return dead_channels_fail(x->c, NNOM_ERR_UNSUPPORTED,
+                                          "layer '%s': the folded int8 bias of output %d overflows", name, (int)o);
             ((int32_t *)dst)[o] = (int32_t)v;
         } else {
             const double v = (b->size ? (double)((const float *)b->data)[o] : 0.0) + pl->fold_f[o];
@@ -324,7 +326,7 @@ static nnom_status rebuild(dead_ctx *x, const nnom_model *m, int int8, nnom_mode
     nnom_options_init(&opt);
     opt.op_registry = nnom_model_op_registry(m);
     nnom_status st = nnom_model_create(nnom_model_dtype(m), &opt, &r, &err);
-    if (st != NNOM_OK) return nnom_converter_fail(x->c, st, "dead channels: %s", err.message);
+    if (st != NNOM_OK) return dead_channels_fail(x->c, st, "%s", err.message);
     int told = 0; /* the failure already has its message */
     for (int32_t i = 0; i < x->n && st == NNOM_OK; i++) {
         nnom_layer_info info = NNOM_LAYER_INFO_INIT;
@@ -362,8 +364,8 @@ static nnom_status rebuild(dead_ctx *x, const nnom_model *m, int int8, nnom_mode
     if (st == NNOM_OK) st = nnom_model_compile(r);
     if (st != NNOM_OK) {
         if (!told)
-            nnom_converter_fail(x->c, st, "dead channels: the pruned %s model does not build: %s",
-                                int8 ? "int8" : "float32", nnom_model_last_error(r));
+            dead_channels_fail(x->c, st, "the pruned %s model does not build: %s", int8 ? "int8" : "float32",
+                               nnom_model_last_error(r));
         nnom_model_destroy(r);
         return st;
     }
@@ -378,15 +380,15 @@ static nnom_status prepare(dead_ctx *x, const float *samples)
     nnom_converter *c = x->c;
     x->n = nnom_model_layer_count(c->float_model);
     if (nnom_model_layer_count(c->int8_model) != x->n)
-        return nnom_converter_fail(c, NNOM_ERR_STATE, "dead channels: the int8 model has %d layers, the float %d",
-                                   (int)nnom_model_layer_count(c->int8_model), (int)x->n);
+        return dead_channels_fail(c, NNOM_ERR_STATE, "the int8 model has %d layers, the float %d",
+                                  (int)nnom_model_layer_count(c->int8_model), (int)x->n);
     x->consumers = (int32_t *)calloc((size_t)x->n, sizeof *x->consumers);
     x->first_consumer = (int32_t *)calloc((size_t)x->n, sizeof *x->first_consumer);
     x->fi = (nnom_layer_info *)calloc((size_t)x->n, sizeof *x->fi);
     x->qi = (nnom_layer_info *)calloc((size_t)x->n, sizeof *x->qi);
     x->plan = (dead_plan *)calloc((size_t)x->n, sizeof *x->plan);
     if (!x->consumers || !x->first_consumer || !x->fi || !x->qi || !x->plan)
-        return nnom_converter_fail(c, NNOM_ERR_NO_MEMORY, "dead channels: out of memory");
+        return dead_channels_fail(c, NNOM_ERR_NO_MEMORY, "out of memory");
     for (int32_t i = 0; i < x->n; i++) {
         nnom_layer_info_init(&x->fi[i]);
         nnom_layer_info_init(&x->qi[i]);
@@ -400,13 +402,13 @@ static nnom_status prepare(dead_ctx *x, const float *samples)
     nnom_error err;
     nnom_status st = nnom_tools_clone(c->float_model, 1, &x->fm, &err);
     if (st == NNOM_OK) st = nnom_tools_clone(c->int8_model, 1, &x->qm, &err);
-    if (st != NNOM_OK) return nnom_converter_fail(c, st, "dead channels: %s", err.message);
+    if (st != NNOM_OK) return dead_channels_fail(c, st, "%s", err.message);
     const size_t per_sample = nnom_calib_sample_floats(x->fm);
     if ((st = nnom_model_alloc_arena(x->fm)) != NNOM_OK || (st = nnom_model_alloc_arena(x->qm)) != NNOM_OK ||
         (st = nnom_calib_set_sample(x->fm, samples, 0, per_sample)) != NNOM_OK ||
         (st = nnom_calib_set_sample(x->qm, samples, 0, per_sample)) != NNOM_OK ||
         (st = nnom_model_run(x->fm)) != NNOM_OK || (st = nnom_model_run(x->qm)) != NNOM_OK)
-        return nnom_converter_fail(c, st, "dead channels: running the models on sample 0 failed");
+        return dead_channels_fail(c, st, "running the models on sample 0 failed");
     return NNOM_OK;
 }
 

@@ -22,7 +22,9 @@
  * showed at every step of the calibration samples.
  */
 #include <float.h>
+#include <stdarg.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,6 +39,21 @@ typedef struct qlayer {
     nnom_quant quant;       /* int8 output quantisation */
     double state_scale[2];  /* recurrent layers: the int16 scales of h and c (LSTM), for RNN_STATE */
 } qlayer;
+
+/* A failure of this step: "quantise: " then the printf-format message. */
+#define quantise_fail(c, st, ...) nnom_converter_fail_in((c), (st), "quantise: ", __VA_ARGS__)
+
+/* A failure about layer @p l: "quantise: layer '<name>' (<type>): " then @p fmt. */
+static nnom_status layer_fail(nnom_converter *c, const qlayer *l, nnom_status st, const char *fmt, ...)
+{
+    char prefix[2 * NNOM_NAME_MAX + 32];
+    snprintf(prefix, sizeof prefix, "quantise: layer '%s' (%s): ", l->info.name, l->info.type_name);
+    va_list ap;
+    va_start(ap, fmt);
+    nnom_converter_vfail(c, st, prefix, fmt, ap);
+    va_end(ap);
+    return st;
+}
 
 struct nnom_qstep {
     nnom_converter *c;
@@ -93,13 +110,13 @@ nnom_status nnom_qconst_weighted(const nnom_qstep *s, nnom_blob *blobs)
     const int32_t n_out = l->info.shape.dims[l->info.shape.rank - 1];
     const uint32_t n_w = l->fblobs[0].size / 4u;
     if (n_out <= 0 || n_w == 0 || n_w % (uint32_t)n_out != 0 || !l->fblobs[0].data)
-        return nnom_converter_fail(c, NNOM_ERR_SHAPE, "quantise: layer '%s' (%s): %u weights do not split into %d "
-                                   "output channels", name, l->info.type_name, (unsigned)n_w, (int)n_out);
+        return layer_fail(c, l, NNOM_ERR_SHAPE, "%u weights do not split into %d output channels", (unsigned)n_w,
+                          (int)n_out);
     const float *w = (const float *)l->fblobs[0].data;
     const float *b = l->fblobs[1].size ? (const float *)l->fblobs[1].data : NULL;
     if (b && l->fblobs[1].size != (uint32_t)n_out * 4u)
-        return nnom_converter_fail(c, NNOM_ERR_SHAPE, "quantise: layer '%s' (%s): bias of %u bytes for %d outputs",
-                                   name, l->info.type_name, (unsigned)l->fblobs[1].size, (int)n_out);
+        return layer_fail(c, l, NNOM_ERR_SHAPE, "bias of %u bytes for %d outputs", (unsigned)l->fblobs[1].size,
+                          (int)n_out);
     const int dw = is_depthwise(l->info.type);
     const uint32_t per_channel = n_w / (uint32_t)n_out;
     /* the channel of weight k: the first index of [out][...], the last of depthwise [kh][kw][out] */
@@ -113,13 +130,12 @@ nnom_status nnom_qconst_weighted(const nnom_qstep *s, nnom_blob *blobs)
     int32_t *mult = (int32_t *)nnom_store_alloc(&c->store, (size_t)n_mult * 4u);
     int32_t *shift = (int32_t *)nnom_store_alloc(&c->store, (size_t)n_mult * 4u);
     if (!scales || !qw || (b && !qb) || !mult || !shift)
-        return nnom_converter_fail(c, NNOM_ERR_NO_MEMORY, "quantise: out of memory for layer '%s'", name);
+        return quantise_fail(c, NNOM_ERR_NO_MEMORY, "out of memory for layer '%s'", name);
 
     for (uint32_t k = 0; k < n_w; k++) {
         const float a = fabsf(w[k]);
         if (!(a <= FLT_MAX))
-            return nnom_converter_fail(c, NNOM_ERR_ARGUMENT, "quantise: layer '%s' (%s): weight %u is %s", name,
-                                       l->info.type_name, (unsigned)k, a != a ? "NaN" : "infinite");
+            return layer_fail(c, l, NNOM_ERR_ARGUMENT, "weight %u is %s", (unsigned)k, a != a ? "NaN" : "infinite");
         const uint32_t ch = per_tensor ? 0u : CHANNEL_OF(k);
         if (a > scales[ch]) scales[ch] = a; /* max |w| for now */
     }
@@ -136,17 +152,14 @@ nnom_status nnom_qconst_weighted(const nnom_qstep *s, nnom_blob *blobs)
     if (b)
         for (int32_t ch = 0; ch < n_out; ch++) {
             if (!(fabsf(b[ch]) <= FLT_MAX))
-                return nnom_converter_fail(c, NNOM_ERR_ARGUMENT, "quantise: layer '%s' (%s): bias %d is not finite",
-                                           name, l->info.type_name, (int)ch);
+                return layer_fail(c, l, NNOM_ERR_ARGUMENT, "bias %d is not finite", (int)ch);
             qb[ch] = saturate_s32((double)b[ch] / ((double)in_q.scale * (double)scales[ch]));
         }
     nnom_status st = nnom_quant_conv_params(in_q.scale, scales, n_mult, l->quant.scale, mult, shift);
     if (st != NNOM_OK)
-        return nnom_converter_fail(c, st,
-                                   "quantise: layer '%s' (%s): the rescale input scale x weight scale / output scale "
-                                   "(%g x %g / %g) cannot be expressed as a multiplier and shift",
-                                   name, l->info.type_name, (double)in_q.scale, (double)scales[0],
-                                   (double)l->quant.scale);
+        return layer_fail(c, l, st,
+                          "the rescale input scale x weight scale / output scale (%g x %g / %g) cannot be expressed "
+                          "as a multiplier and shift", (double)in_q.scale, (double)scales[0], (double)l->quant.scale);
     blobs[0] = (nnom_blob){qw, n_w};
     blobs[1] = (nnom_blob){qb, b ? (uint32_t)n_out * 4u : 0u};
     blobs[2] = (nnom_blob){mult, (uint32_t)n_mult * 4u};
@@ -164,13 +177,17 @@ static int rnn_bounded(int32_t act) { return act != NNOM_RNN_ACT_RELU && act != 
  * least that much, whatever calibration saw (0: unbounded functions, which follow calibration). */
 static double rnn_saturation(int32_t act)
 {
-    switch (act) {
+    switch ((nnom_rnn_act)act) {
     case NNOM_RNN_ACT_TANH:
     case NNOM_RNN_ACT_SIGMOID: return 8.0; /* 1 - tanh(8) < 3e-7, sigmoid(-8) < 3.4e-4 */
     case NNOM_RNN_ACT_HARD_SIGMOID: return 3.0;
     case NNOM_RNN_ACT_HARD_SIGMOID_K2: return 2.5;
-    default: return 0.0;
+    case NNOM_RNN_ACT_RELU:
+    case NNOM_RNN_ACT_LINEAR: return 0.0;
+    case NNOM_RNN_ACT_COUNT:
+    case NNOM_RNN_ACT_FORCE_32BIT: break; /* not activations */
     }
+    return 0.0;
 }
 
 /* max |value| observed for internal value @p k of a layer, 0 if never seen */
@@ -223,31 +240,30 @@ static int32_t f32_bits(float f)
 static nnom_status quantize_rnn(nnom_converter *c, const qlayer *l, nnom_quant in_q, int32_t features,
                                 const nnom_calib_internals *obs, nnom_blob *blobs)
 {
-    const char *name = l->info.name, *tname = l->info.type_name;
+    const char *name = l->info.name;
     const nnom_layer_type t = l->info.type;
     const int32_t gates = t == NNOM_LAYER_SIMPLE_RNN ? 1 : (t == NNOM_LAYER_GRU ? 3 : 4);
     const int32_t units = l->info.params.units, rows = gates * units;
     const int32_t act = l->info.params.activations & 0xff, rec = (l->info.params.activations >> 8) & 0xff;
     const int two = t == NNOM_LAYER_GRU && (l->info.params.cell_flags & NNOM_RNN_RESET_AFTER);
     if (gates > 1 && !rnn_bounded(rec))
-        return nnom_converter_fail(c, NNOM_ERR_UNSUPPORTED, "quantise: layer '%s' (%s): its recurrent activation is "
-                                   "%s; int8 gates are Q15 and need a bounded one (sigmoid, hard_sigmoid, tanh)",
-                                   name, tname, rec == NNOM_RNN_ACT_RELU ? "relu" : "linear");
+        return layer_fail(c, l, NNOM_ERR_UNSUPPORTED,
+                          "its recurrent activation is %s; int8 gates are Q15 and need a bounded one (sigmoid, "
+                          "hard_sigmoid, tanh)", rec == NNOM_RNN_ACT_RELU ? "relu" : "linear");
     const float *w = (const float *)l->fblobs[0].data, *u = (const float *)l->fblobs[1].data;
     const float *b = l->fblobs[2].size ? (const float *)l->fblobs[2].data : NULL;
     if (l->fblobs[0].size != (uint32_t)rows * (uint32_t)features * 4u ||
         l->fblobs[1].size != (uint32_t)rows * (uint32_t)units * 4u)
-        return nnom_converter_fail(c, NNOM_ERR_SHAPE, "quantise: layer '%s' (%s): kernels of %u and %u bytes for %d "
-                                   "rows of %d inputs and %d units", name, tname, (unsigned)l->fblobs[0].size,
-                                   (unsigned)l->fblobs[1].size, (int)rows, (int)features, (int)units);
+        return layer_fail(c, l, NNOM_ERR_SHAPE, "kernels of %u and %u bytes for %d rows of %d inputs and %d units",
+                          (unsigned)l->fblobs[0].size, (unsigned)l->fblobs[1].size, (int)rows, (int)features,
+                          (int)units);
     static const char *const blob_names[3] = {"kernel", "recurrent kernel", "bias"};
     for (uint32_t k = 0; k < 3; k++) {
         const float *v = k == 0 ? w : (k == 1 ? u : b);
         const uint32_t n = l->fblobs[k].size / 4u;
         for (uint32_t i = 0; v && i < n; i++)
             if (!(fabsf(v[i]) <= FLT_MAX))
-                return nnom_converter_fail(c, NNOM_ERR_ARGUMENT, "quantise: layer '%s' (%s): %s value %u is not "
-                                           "finite", name, tname, blob_names[k], (unsigned)i);
+                return layer_fail(c, l, NNOM_ERR_ARGUMENT, "%s value %u is not " "finite", blob_names[k], (unsigned)i);
     }
     const double q15 = 1.0 / 32768.0;
     const int h_bounded = rnn_bounded(act) && !(t == NNOM_LAYER_GRU && rec == NNOM_RNN_ACT_TANH);
@@ -273,7 +289,7 @@ static nnom_status quantize_rnn(nnom_converter *c, const qlayer *l, nnom_quant i
     int16_t *tables = (int16_t *)nnom_store_alloc(&c->store, (size_t)n_tables * 513u * 2u);
     int32_t *k = (int32_t *)nnom_store_alloc(&c->store, NNOM_RNN_CONSTS * 4u);
     if (!sw || !su || !qw || !qu || (b && !qb) || !rq || !tables || !k)
-        return nnom_converter_fail(c, NNOM_ERR_NO_MEMORY, "quantise: out of memory for layer '%s'", name);
+        return quantise_fail(c, NNOM_ERR_NO_MEMORY, "out of memory for layer '%s'", name);
     quantize_rows(w, rows, features, sw, qw);
     quantize_rows(u, rows, units, su, qu);
     nnom_status st = NNOM_OK;
@@ -284,9 +300,10 @@ static nnom_status quantize_rnn(nnom_converter *c, const qlayer *l, nnom_quant i
         st = nnom_quant_multiplier(sx / s_p, &rq[r], &rq[rows + r]);
         if (st == NNOM_OK) st = nnom_quant_multiplier(sr / s_p, &rq[2 * rows + r], &rq[3 * rows + r]);
         if (st != NNOM_OK)
-            return nnom_converter_fail(c, st, "quantise: layer '%s' (%s): row %d: the rescale to the pre-activation "
-                                       "scale %g (input %g x %g, recurrent %g x %g) has no multiplier and shift", name,
-                                       tname, (int)r, s_p, (double)in_q.scale, (double)sw[r], s_h, (double)su[r]);
+            return layer_fail(c, l, st,
+                              "row %d: the rescale to the pre-activation scale %g (input %g x %g, recurrent %g x %g) "
+                              "has no multiplier and shift", (int)r, s_p, (double)in_q.scale, (double)sw[r], s_h,
+                              (double)su[r]);
     }
     /* table 0: the activation on the pre-activation, into h (SimpleRNN) or the candidate's scale */
     st = nnom_quant_rnn_table((nnom_rnn_act)act, (float)s_p, (float)(gates == 1 ? s_h : s_g), tables);
@@ -305,9 +322,9 @@ static nnom_status quantize_rnn(nnom_converter *c, const qlayer *l, nnom_quant i
         if (st == NNOM_OK) st = nnom_quant_multiplier(s_a * q15 / s_h, &k[NNOM_RNN_HID_MULT], &k[NNOM_RNN_HID_SHIFT]);
     }
     if (st != NNOM_OK)
-        return nnom_converter_fail(c, st, "quantise: layer '%s' (%s): its state rescales (h %g, c %g, candidate %g, "
-                                   "output %g) have no multiplier and shift", name, tname, s_h, s_c, s_g,
-                                   (double)l->quant.scale);
+        return layer_fail(c, l, st,
+                          "its state rescales (h %g, c %g, candidate %g, output %g) have no multiplier and shift", s_h,
+                          s_c, s_g, (double)l->quant.scale);
     blobs[0] = (nnom_blob){qw, (uint32_t)rows * (uint32_t)features};
     blobs[1] = (nnom_blob){qu, (uint32_t)rows * (uint32_t)units};
     blobs[2] = (nnom_blob){qb, b ? (uint32_t)rows * (two ? 8u : 4u) : 0u};
@@ -319,9 +336,8 @@ static nnom_status quantize_rnn(nnom_converter *c, const qlayer *l, nnom_quant i
 
 static nnom_status helper_failed(nnom_converter *c, nnom_status st, const qlayer *l, const char *what)
 {
-    return nnom_converter_fail(c, st, "quantise: layer '%s' (%s): cannot derive its %s from the calibrated scales "
-                               "(output scale %g, zero point %d)",
-                               l->info.name, l->info.type_name, what, (double)l->quant.scale, (int)l->quant.zero_point);
+    return layer_fail(c, l, st, "cannot derive its %s from the calibrated scales (output scale %g, zero point %d)",
+                      what, (double)l->quant.scale, (int)l->quant.zero_point);
 }
 
 /* An average pool requantises only when its own scale is at least this much finer than its input's:
@@ -353,7 +369,7 @@ nnom_status nnom_qconst_avg_pool(const nnom_qstep *st, nnom_blob *blobs)
     l->quant = in_q;
     if (!(q.scale <= AVG_POOL_MIN_GAIN * in_q.scale) || cells < 1 || cells > (1 << 23)) return NNOM_OK;
     int32_t *p = (int32_t *)nnom_store_alloc(&c->store, 8u);
-    if (!p) return nnom_converter_fail(c, NNOM_ERR_NO_MEMORY, "quantise: out of memory");
+    if (!p) return quantise_fail(c, NNOM_ERR_NO_MEMORY, "out of memory");
     if (nnom_quant_avg_pool_params(in_q, q, (int32_t)cells, p) != NNOM_OK) return NNOM_OK; /* the plain form */
     l->quant = q;
     blobs[0] = (nnom_blob){p, 8u};
@@ -406,11 +422,10 @@ nnom_status nnom_qconst_rnn_state(const nnom_qstep *s, nnom_blob *blobs)
     const int32_t which = l->info.params.axis;
     const double scale = which >= 0 && which < 2 ? src->state_scale[which] : 0.0;
     int32_t *p = (int32_t *)nnom_store_alloc(&c->store, 8u);
-    if (!p) return nnom_converter_fail(c, NNOM_ERR_NO_MEMORY, "quantise: out of memory");
+    if (!p) return quantise_fail(c, NNOM_ERR_NO_MEMORY, "out of memory");
     if (!(scale > 0.0))
-        return nnom_converter_fail(c, NNOM_ERR_UNSUPPORTED, "quantise: layer '%s' (%s): its input '%s' has no "
-                                   "int16 state vector %d", l->info.name, l->info.type_name, src->info.name,
-                                   (int)which);
+        return layer_fail(c, l, NNOM_ERR_UNSUPPORTED, "its input '%s' has no int16 state vector %d", src->info.name,
+                          (int)which);
     const nnom_status st = nnom_quant_multiplier(scale / (double)l->quant.scale, &p[0], &p[1]);
     if (st != NNOM_OK) return helper_failed(c, st, l, "state requantisation");
     blobs[0] = (nnom_blob){p, 8u};
@@ -422,7 +437,7 @@ nnom_status nnom_qconst_add(const nnom_qstep *s, nnom_blob *blobs)
 {
     const qlayer *l = &s->Q[s->i];
     int32_t *p = (int32_t *)nnom_store_alloc(&s->c->store, 24u);
-    if (!p) return nnom_converter_fail(s->c, NNOM_ERR_NO_MEMORY, "quantise: out of memory");
+    if (!p) return quantise_fail(s->c, NNOM_ERR_NO_MEMORY, "out of memory");
     const nnom_status st = nnom_quant_add_params(s->in0, s->Q[l->info.inputs[1]].quant, l->quant, p);
     if (st != NNOM_OK) return helper_failed(s->c, st, l, "requantisation constants");
     blobs[0] = (nnom_blob){p, 24u};
@@ -434,7 +449,7 @@ nnom_status nnom_qconst_multiply(const nnom_qstep *s, nnom_blob *blobs)
 {
     const qlayer *l = &s->Q[s->i];
     int32_t *p = (int32_t *)nnom_store_alloc(&s->c->store, 8u);
-    if (!p) return nnom_converter_fail(s->c, NNOM_ERR_NO_MEMORY, "quantise: out of memory");
+    if (!p) return quantise_fail(s->c, NNOM_ERR_NO_MEMORY, "out of memory");
     const nnom_status st = nnom_quant_mul_params(s->in0, s->Q[l->info.inputs[1]].quant, l->quant, p);
     if (st != NNOM_OK) return helper_failed(s->c, st, l, "requantisation constants");
     blobs[0] = (nnom_blob){p, 8u};
@@ -446,7 +461,7 @@ nnom_status nnom_qconst_minmax(const nnom_qstep *s, nnom_blob *blobs)
 {
     const qlayer *l = &s->Q[s->i];
     int32_t *p = (int32_t *)nnom_store_alloc(&s->c->store, 16u);
-    if (!p) return nnom_converter_fail(s->c, NNOM_ERR_NO_MEMORY, "quantise: out of memory");
+    if (!p) return quantise_fail(s->c, NNOM_ERR_NO_MEMORY, "out of memory");
     nnom_status st = nnom_quant_concat_params(s->in0, l->quant, &p[0]);
     if (st == NNOM_OK) st = nnom_quant_concat_params(s->Q[l->info.inputs[1]].quant, l->quant, &p[2]);
     if (st != NNOM_OK) return helper_failed(s->c, st, l, "per-input requantisation constants");
@@ -459,7 +474,7 @@ nnom_status nnom_qconst_concatenate(const nnom_qstep *s, nnom_blob *blobs)
     const qlayer *l = &s->Q[s->i];
     const uint32_t bytes = (uint32_t)l->info.n_inputs * 8u;
     int32_t *p = (int32_t *)nnom_store_alloc(&s->c->store, bytes);
-    if (!p) return nnom_converter_fail(s->c, NNOM_ERR_NO_MEMORY, "quantise: out of memory");
+    if (!p) return quantise_fail(s->c, NNOM_ERR_NO_MEMORY, "out of memory");
     nnom_status st = NNOM_OK;
     for (int32_t j = 0; j < l->info.n_inputs && st == NNOM_OK; j++)
         st = nnom_quant_concat_params(s->Q[l->info.inputs[j]].quant, l->quant, &p[2 * j]);
@@ -473,7 +488,7 @@ nnom_status nnom_qconst_table(const nnom_qstep *s, nnom_blob *blobs)
 {
     const qlayer *l = &s->Q[s->i];
     int8_t *table = (int8_t *)nnom_store_alloc(&s->c->store, 256);
-    if (!table) return nnom_converter_fail(s->c, NNOM_ERR_NO_MEMORY, "quantise: out of memory");
+    if (!table) return quantise_fail(s->c, NNOM_ERR_NO_MEMORY, "out of memory");
     const nnom_status st = nnom_quant_activation_table(l->info.type, l->info.params.alpha, s->in0, l->quant, table);
     if (st != NNOM_OK) return helper_failed(s->c, st, l, "lookup table");
     blobs[0] = (nnom_blob){table, 256};
@@ -485,7 +500,7 @@ nnom_status nnom_qconst_function(const nnom_qstep *s, nnom_blob *blobs)
 {
     const qlayer *l = &s->Q[s->i];
     int8_t *table = (int8_t *)nnom_store_alloc(&s->c->store, 256);
-    if (!table) return nnom_converter_fail(s->c, NNOM_ERR_NO_MEMORY, "quantise: out of memory");
+    if (!table) return quantise_fail(s->c, NNOM_ERR_NO_MEMORY, "out of memory");
     const nnom_status st = nnom_quant_function_table((nnom_function)l->info.params.activation,
                                                      (const float *)l->fblobs[0].data,
                                                      (int32_t)(l->fblobs[0].size / sizeof(float)), s->in0, l->quant,
@@ -504,7 +519,7 @@ nnom_status nnom_qconst_prelu(const nnom_qstep *s, nnom_blob *blobs)
     const float *alpha = (const float *)l->fblobs[0].data;
     int8_t *qa = (int8_t *)nnom_store_alloc(&s->c->store, n ? n : 1u);
     int32_t *p = (int32_t *)nnom_store_alloc(&s->c->store, 16u);
-    if (!qa || !p) return nnom_converter_fail(s->c, NNOM_ERR_NO_MEMORY, "quantise: out of memory");
+    if (!qa || !p) return quantise_fail(s->c, NNOM_ERR_NO_MEMORY, "out of memory");
     float amax = 0.0f;
     for (uint32_t k = 0; k < n; k++) amax = fabsf(alpha[k]) > amax ? fabsf(alpha[k]) : amax;
     const double scale = amax > 0.0f ? (double)amax / 127.0 : 1.0;
@@ -526,7 +541,7 @@ nnom_status nnom_qconst_softmax(const nnom_qstep *s, nnom_blob *blobs)
 {
     const qlayer *l = &s->Q[s->i];
     uint32_t *table = (uint32_t *)nnom_store_alloc(&s->c->store, 256 * sizeof(uint32_t));
-    if (!table) return nnom_converter_fail(s->c, NNOM_ERR_NO_MEMORY, "quantise: out of memory");
+    if (!table) return quantise_fail(s->c, NNOM_ERR_NO_MEMORY, "out of memory");
     const nnom_status st = nnom_quant_softmax_table(s->in0, table);
     if (st != NNOM_OK) return helper_failed(s->c, st, l, "exp table");
     blobs[0] = (nnom_blob){table, 256 * sizeof(uint32_t)};
@@ -540,7 +555,7 @@ nnom_status nnom_qconst_custom(const nnom_qstep *s, nnom_blob *blobs)
     for (int k = 0; k < 2; k++) {
         if (!l->fblobs[k].size) continue;
         void *copy = nnom_store_alloc(&s->c->store, l->fblobs[k].size);
-        if (!copy) return nnom_converter_fail(s->c, NNOM_ERR_NO_MEMORY, "quantise: out of memory");
+        if (!copy) return quantise_fail(s->c, NNOM_ERR_NO_MEMORY, "out of memory");
         memcpy(copy, l->fblobs[k].data, l->fblobs[k].size);
         blobs[k] = (nnom_blob){copy, l->fblobs[k].size};
     }
@@ -554,7 +569,7 @@ nnom_status nnom_qconst_layer_norm(const nnom_qstep *s, nnom_blob *blobs)
     const int32_t depth = l->info.shape.dims[l->info.shape.rank - 1];
     const uint32_t per = (uint32_t)depth * 4u;
     int32_t *p = (int32_t *)nnom_store_alloc(&s->c->store, 3u * per + 8u);
-    if (!p) return nnom_converter_fail(s->c, NNOM_ERR_NO_MEMORY, "quantise: out of memory");
+    if (!p) return quantise_fail(s->c, NNOM_ERR_NO_MEMORY, "out of memory");
     const float *gamma = l->fblobs[0].size ? (const float *)l->fblobs[0].data : NULL;
     const float *beta = l->fblobs[1].size ? (const float *)l->fblobs[1].data : NULL;
     const nnom_status st = nnom_quant_layer_norm_params(s->in0, l->quant, gamma, beta, depth, l->info.params.alpha, p,
@@ -574,8 +589,8 @@ static nnom_status quantize_layer(nnom_converter *c, qlayer *Q, int32_t i, const
     const nnom_quant in0 = l->info.n_inputs > 0 ? Q[l->info.inputs[0]].quant : l->quant;
     memset(blobs, 0, sizeof(nnom_blob) * NNOM_MAX_BLOBS);
     if (!rule)
-        return nnom_converter_fail(c, NNOM_ERR_UNSUPPORTED, "quantise: layer '%s' of type %s (%d) cannot be quantised",
-                                   l->info.name, l->info.type_name, (int)l->info.type);
+        return quantise_fail(c, NNOM_ERR_UNSUPPORTED, "layer '%s' of type %s (%d) cannot be quantised", l->info.name,
+                             l->info.type_name, (int)l->info.type);
     switch (rule->qclass) {
     case NNOM_QCLASS_SAME:
     case NNOM_QCLASS_MEAN: l->quant = in0; break; /* average pools: see nnom_qconst_avg_pool() */
@@ -594,13 +609,13 @@ nnom_status nnom_converter_quantize(nnom_converter *c, const float *samples, siz
                                     const nnom_quantize_options *options)
 {
     if (!c) return NNOM_ERR_ARGUMENT;
-    if (!c->float_model) return nnom_converter_fail(c, NNOM_ERR_STATE, "quantise: the converter has no float32 model");
+    if (!c->float_model) return quantise_fail(c, NNOM_ERR_STATE, "the converter has no float32 model");
     if (nnom_model_dtype(c->float_model) != NNOM_DTYPE_F32)
-        return nnom_converter_fail(c, NNOM_ERR_ARGUMENT, "quantise: the model to quantise must be a float32 model");
+        return quantise_fail(c, NNOM_ERR_ARGUMENT, "the model to quantise must be a float32 model");
     if (!samples || n_samples == 0)
-        return nnom_converter_fail(c, NNOM_ERR_ARGUMENT,
-                                   "quantise: no calibration samples given; at least one input sample is needed to "
-                                   "choose activation ranges");
+        return quantise_fail(c, NNOM_ERR_ARGUMENT,
+                             "no calibration samples given; at least one input sample is needed to choose activation "
+                             "ranges");
     nnom_quantize_options opt;
     nnom_quantize_options_init(&opt);
     if (options && !NNOM_STRUCT_SIZE_KNOWN(options))
@@ -608,12 +623,11 @@ nnom_status nnom_converter_quantize(nnom_converter *c, const float *samples, siz
                                    NNOM_STRUCT_SIZE_ARGS(options, "nnom_quantize_options"));
     if (options) opt = *options;
     if (opt.method != NNOM_CALIBRATE_MINMAX && opt.method != NNOM_CALIBRATE_PERCENTILE && opt.method != NNOM_CALIBRATE_KL)
-        return nnom_converter_fail(c, NNOM_ERR_ARGUMENT,
-                                   "quantise: unknown calibration method %d (expected 0 minmax, 1 percentile, 2 KL)",
-                                   (int)opt.method);
+        return quantise_fail(c, NNOM_ERR_ARGUMENT,
+                             "unknown calibration method %d (expected 0 minmax, 1 percentile, 2 KL)", (int)opt.method);
     if (opt.percentile == 0.0) opt.percentile = 99.99;
     if (opt.method == NNOM_CALIBRATE_PERCENTILE && !(opt.percentile >= 50.0 && opt.percentile <= 100.0))
-        return nnom_converter_fail(c, NNOM_ERR_ARGUMENT, "quantise: percentile %g is outside [50, 100]", opt.percentile);
+        return quantise_fail(c, NNOM_ERR_ARGUMENT, "percentile %g is outside [50, 100]", opt.percentile);
     nnom_model *fm = c->float_model;
     const size_t per_sample = nnom_calib_sample_floats(fm);
     nnom_status st = nnom_calib_check_samples(c, samples, n_samples, per_sample);
@@ -625,7 +639,7 @@ nnom_status nnom_converter_quantize(nnom_converter *c, const float *samples, siz
     nnom_calib_internals *internals = (nnom_calib_internals *)calloc((size_t)n, sizeof *internals);
     nnom_model *m = NULL;
     if (!lo || !hi || !Q || !internals) {
-        st = nnom_converter_fail(c, NNOM_ERR_NO_MEMORY, "quantise: out of memory");
+        st = quantise_fail(c, NNOM_ERR_NO_MEMORY, "out of memory");
         goto fail;
     }
     st = nnom_calibrate(c, samples, n_samples, &opt, lo, hi, internals);
@@ -637,7 +651,7 @@ nnom_status nnom_converter_quantize(nnom_converter *c, const float *samples, siz
     mopt.op_registry = nnom_model_op_registry(fm);
     st = nnom_model_create(NNOM_DTYPE_S8, &mopt, &m, &err);
     if (st != NNOM_OK) {
-        st = nnom_converter_fail(c, st, "quantise: %s", err.message);
+        st = quantise_fail(c, st, "%s", err.message);
         goto fail;
     }
     for (int32_t i = 0; i < n; i++) {
@@ -661,13 +675,13 @@ nnom_status nnom_converter_quantize(nnom_converter *c, const float *samples, siz
             st = nnom_model_add_layer(m, &d, NULL);
         }
         if (st != NNOM_OK) {
-            st = nnom_converter_fail(c, st, "quantise: %s", nnom_model_last_error(m));
+            st = quantise_fail(c, st, "%s", nnom_model_last_error(m));
             goto fail;
         }
     }
     st = nnom_model_compile(m);
     if (st != NNOM_OK) {
-        st = nnom_converter_fail(c, st, "quantise: the int8 model does not compile: %s", nnom_model_last_error(m));
+        st = quantise_fail(c, st, "the int8 model does not compile: %s", nnom_model_last_error(m));
         goto fail;
     }
     nnom_model_destroy(c->int8_model);

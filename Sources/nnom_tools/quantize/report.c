@@ -15,6 +15,9 @@
 
 #include "quantize/calibrate.h"
 
+/* A failure of the report: "report: " then the printf-format message. */
+#define report_fail(c, st, ...) nnom_converter_fail_in((c), (st), "report: ", __VA_ARGS__)
+
 /* The bound of a reported SQNR: "exact" and "no signal at all". */
 #define NNOM_SQNR_LIMIT_DB 200.0
 
@@ -78,14 +81,14 @@ nnom_status nnom_converter_report(nnom_converter *c, const float *samples, size_
     if (count) *count = 0;
     if (top1_agreement) *top1_agreement = -1.0;
     if (!c->float_model || !c->int8_model)
-        return nnom_converter_fail(c, NNOM_ERR_STATE, "report: quantise the model first (nnom_converter_quantize)");
-    if (!samples || n_samples == 0) return nnom_converter_fail(c, NNOM_ERR_ARGUMENT, "report: no samples given");
+        return report_fail(c, NNOM_ERR_STATE, "quantise the model first (nnom_converter_quantize)");
+    if (!samples || n_samples == 0) return report_fail(c, NNOM_ERR_ARGUMENT, "no samples given");
     if (capacity < 0 || (capacity > 0 && !rows))
-        return nnom_converter_fail(c, NNOM_ERR_ARGUMENT, "report: rows is NULL or capacity is negative");
+        return report_fail(c, NNOM_ERR_ARGUMENT, "rows is NULL or capacity is negative");
     const int32_t n = nnom_model_layer_count(c->float_model);
     if (nnom_model_layer_count(c->int8_model) != n)
-        return nnom_converter_fail(c, NNOM_ERR_STATE, "report: the int8 model has %d layers, the float model %d",
-                                   (int)nnom_model_layer_count(c->int8_model), (int)n);
+        return report_fail(c, NNOM_ERR_STATE, "the int8 model has %d layers, the float model %d",
+                           (int)nnom_model_layer_count(c->int8_model), (int)n);
     const size_t per_sample = nnom_calib_sample_floats(c->float_model);
     nnom_status st = nnom_calib_check_samples(c, samples, n_samples, per_sample);
     if (st != NNOM_OK) return st;
@@ -95,17 +98,17 @@ nnom_status nnom_converter_report(nnom_converter *c, const float *samples, size_
     nnom_sqnr *acc = (nnom_sqnr *)calloc((size_t)n, sizeof *acc);
     nnom_layer_info *info = (nnom_layer_info *)calloc((size_t)n, sizeof *info);
     if (!acc || !info) {
-        st = nnom_converter_fail(c, NNOM_ERR_NO_MEMORY, "report: out of memory");
+        st = report_fail(c, NNOM_ERR_NO_MEMORY, "out of memory");
         goto done;
     }
     st = nnom_tools_clone(c->float_model, 1, &fm, &err);
     if (st == NNOM_OK) st = nnom_tools_clone(c->int8_model, 1, &qm, &err);
     if (st != NNOM_OK) {
-        st = nnom_converter_fail(c, st, "report: %s", err.message);
+        st = report_fail(c, st, "%s", err.message);
         goto done;
     }
     if ((st = nnom_model_alloc_arena(fm)) != NNOM_OK || (st = nnom_model_alloc_arena(qm)) != NNOM_OK) {
-        st = nnom_converter_fail(c, st, "report: out of memory for the arenas");
+        st = report_fail(c, st, "out of memory for the arenas");
         goto done;
     }
     for (int32_t i = 0; i < n; i++) {
@@ -120,21 +123,20 @@ nnom_status nnom_converter_report(nnom_converter *c, const float *samples, size_
         st = nnom_calib_set_sample(fm, samples, s, per_sample);
         if (st == NNOM_OK) st = nnom_model_run(fm);
         if (st != NNOM_OK) {
-            st = nnom_converter_fail(c, st, "report: float model, sample %zu: %s", s, nnom_model_last_error(fm));
+            st = report_fail(c, st, "float model, sample %zu: %s", s, nnom_model_last_error(fm));
             goto done;
         }
         st = nnom_calib_set_sample(qm, samples, s, per_sample);
         if (st == NNOM_OK) st = nnom_model_run(qm);
         if (st != NNOM_OK) {
-            st = nnom_converter_fail(c, st, "report: int8 model, sample %zu: %s", s, nnom_model_last_error(qm));
+            st = report_fail(c, st, "int8 model, sample %zu: %s", s, nnom_model_last_error(qm));
             goto done;
         }
         for (int32_t i = 0; i < n; i++) {
             const float *f = (const float *)nnom_model_layer_output(fm, i);
             const int8_t *q = (const int8_t *)nnom_model_layer_output(qm, i);
             if (!f || !q) {
-                st = nnom_converter_fail(c, NNOM_ERR_STATE, "report: the output of layer '%s' was not kept",
-                                         info[i].name);
+                st = report_fail(c, NNOM_ERR_STATE, "the output of layer '%s' was not kept", info[i].name);
                 goto done;
             }
             int32_t cnt = 1;

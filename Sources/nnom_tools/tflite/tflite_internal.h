@@ -49,9 +49,9 @@ enum {
     TFL_OP_TANH = 28,
     TFL_OP_PAD = 34,
     TFL_OP_BATCH_TO_SPACE_ND = 37,
+    TFL_OP_TRANSPOSE = 39,
     TFL_OP_SPACE_TO_BATCH_ND = 38,
     TFL_OP_MEAN = 40,
-    TFL_OP_TRANSPOSE = 39,
     TFL_OP_SUB = 41,
     TFL_OP_SQUEEZE = 43,
     TFL_OP_UNIDIRECTIONAL_SEQUENCE_LSTM = 44,
@@ -70,8 +70,8 @@ enum {
 
 /* Largest tensor rank read (TFLite's kernels go to 6 at most for int8). */
 #define TFL_MAX_RANK 6
-/* Largest operator input / output count read. */
-#define TFL_MAX_OP_IO 16
+/* Largest operator input / output count read (UNIDIRECTIONAL_SEQUENCE_LSTM has 24 inputs). */
+#define TFL_MAX_OP_IO 32
 
 typedef struct tfl_tensor {
     char name[NNOM_NAME_MAX];
@@ -112,7 +112,7 @@ typedef struct tfl_ctx {
 /* An operator's mapping onto nnom layers: adds the layers and sets its output tensor's layer. */
 typedef nnom_status (*tfl_map_fn)(tfl_ctx *x, const tfl_op *op);
 
-/* ---- shared helpers (tflite_reader.c) */
+/* ---- shared helpers (tflite_reader.c: tensors, operators, errors; tflite_layers.c: adding layers, options) */
 
 /* Records "operator N (NAME): <message>" and returns @p status. */
 nnom_status tfl_fail(tfl_ctx *x, nnom_status status, const char *fmt, ...);
@@ -138,10 +138,29 @@ void *tfl_store(tfl_ctx *x, size_t bytes);
 nnom_status tfl_add(tfl_ctx *x, nnom_layer_desc *d, tfl_tensor *out, int32_t *id);
 /* A fused activation as nnom's, or an error for one nnom cannot fuse. */
 nnom_status tfl_fused(tfl_ctx *x, int32_t act, int32_t *nnom_act);
+/* Adds @p d (one input, @p in) for operator output @p out with TFLite fused activation @p act: fused into the
+ * layer when nnom can (RELU, RELU6), else a clamp table after it (RELU_N1_TO_1). Sets name, input and quant. */
+nnom_status tfl_add_fused(tfl_ctx *x, nnom_layer_desc *d, const tfl_tensor *in, int32_t act, tfl_tensor *out);
+/* Adds @p d of one input @p in for operator output @p out: sets its name, input and quantisation. */
+nnom_status tfl_add_unary(tfl_ctx *x, nnom_layer_desc *d, const tfl_tensor *in, tfl_tensor *out);
+/* An error unless @p in and @p out have the same scale and zero point (operators that only move values). */
+nnom_status tfl_same_quant(tfl_ctx *x, const tfl_tensor *in, const tfl_tensor *out);
+/* A boolean option field (absent: false). */
+nnom_status tfl_opt_bool(tfl_ctx *x, const tfl_op *op, uint32_t id, int32_t *out);
+/* ZERO_PADDING2D or CROPPING1D/2D (@p type) of @p in by pads {top, bottom, left, right} for output @p out. */
+nnom_status tfl_pad_crop(tfl_ctx *x, nnom_layer_type type, const tfl_tensor *in, tfl_tensor *out,
+                         const int32_t pads[4]);
+/* A RESHAPE view of layer @p id (quantisation @p q) to @p shape; *id becomes the view's id (unchanged when the
+ * shape is already @p have). */
+nnom_status tfl_view(tfl_ctx *x, int32_t *id, const nnom_shape *have, const nnom_shape *shape, nnom_quant q,
+                     const char *suffix);
 /* TFLite's QuantizeMultiplier of a real value (error for one out of range). */
 nnom_status tfl_multiplier(tfl_ctx *x, double real, int32_t *multiplier, int32_t *shift, const char *what);
-/* A clamp (fused activation of an op nnom cannot fuse it into) as a table layer after @p id. */
+/* A clamp (fused activation of an op nnom cannot fuse it into) as a table layer after out's layer; out is then held
+ * by the clamp. */
 nnom_status tfl_clamp_layer(tfl_ctx *x, int32_t act, tfl_tensor *out, int32_t *id);
+/* The same clamp after layer @p *id (quantisation of @p out); *id becomes the clamp's id. */
+nnom_status tfl_clamp_after(tfl_ctx *x, int32_t act, const tfl_tensor *out, int32_t *id);
 /* A layer name for the operator's output ("<op>_<index>" when the tensor name does not fit). */
 const char *tfl_layer_name(tfl_ctx *x, const tfl_tensor *t, const char *suffix);
 
@@ -172,12 +191,12 @@ nnom_status tfl_map_activation(tfl_ctx *x, const tfl_op *op);
 nnom_status tfl_map_prelu(tfl_ctx *x, const tfl_op *op);
 nnom_status tfl_map_concatenation(tfl_ctx *x, const tfl_op *op);
 nnom_status tfl_map_pad(tfl_ctx *x, const tfl_op *op);
-nnom_status tfl_map_transpose(tfl_ctx *x, const tfl_op *op);
 nnom_status tfl_map_resize_nearest(tfl_ctx *x, const tfl_op *op);
 nnom_status tfl_map_strided_slice(tfl_ctx *x, const tfl_op *op);
 nnom_status tfl_map_slice(tfl_ctx *x, const tfl_op *op);
 nnom_status tfl_map_space_to_batch(tfl_ctx *x, const tfl_op *op);
 nnom_status tfl_map_batch_to_space(tfl_ctx *x, const tfl_op *op);
+nnom_status tfl_map_transpose(tfl_ctx *x, const tfl_op *op);
 
 /* ---- TFLite's integer arithmetic, on the host (tflite_fixedpoint.c) */
 

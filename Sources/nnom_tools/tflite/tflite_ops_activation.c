@@ -70,8 +70,10 @@ static void act_bounds(int32_t act, nnom_quant q, int32_t *lo, int32_t *hi)
     }
 }
 
+/* A table layer after @p input_layer with the quantisation of @p out; @p hold (out or NULL) is then held by it. */
 static nnom_status table_layer(tfl_ctx *x, nnom_layer_type type, int32_t input_layer, const int8_t table[256],
-                               tfl_tensor *out, float alpha, int32_t function, const char *suffix, int32_t *id)
+                               const tfl_tensor *out, tfl_tensor *hold, float alpha, int32_t function,
+                               const char *suffix, int32_t *id)
 {
     nnom_layer_desc d;
     nnom_layer_desc_init(&d);
@@ -85,7 +87,7 @@ static nnom_status table_layer(tfl_ctx *x, nnom_layer_type type, int32_t input_l
     d.n_inputs = 1;
     d.inputs[0] = input_layer;
     d.quant = tfl_quant(out);
-    return tfl_add(x, &d, out, id);
+    return tfl_add(x, &d, hold, id);
 }
 
 static nnom_layer_type clamp_type(int32_t act)
@@ -93,7 +95,8 @@ static nnom_layer_type clamp_type(int32_t act)
     return act == TFL_ACT_RELU ? NNOM_LAYER_RELU : NNOM_LAYER_RELU6; /* RELU6 and RELU_N1_TO_1 clamp both sides */
 }
 
-nnom_status tfl_clamp_layer(tfl_ctx *x, int32_t act, tfl_tensor *out, int32_t *id)
+static nnom_status clamp(tfl_ctx *x, int32_t act, int32_t input_layer, const tfl_tensor *out, tfl_tensor *hold,
+                         int32_t *id)
 {
     if (act != TFL_ACT_RELU && act != TFL_ACT_RELU6 && act != TFL_ACT_RELU_N1_TO_1)
         return tfl_fail(x, NNOM_ERR_UNSUPPORTED, "fused activation %d is not supported; supported: 0 (none), 1 (RELU), "
@@ -103,7 +106,17 @@ nnom_status tfl_clamp_layer(tfl_ctx *x, int32_t act, tfl_tensor *out, int32_t *i
     int8_t table[INT8_VALUES];
     for (int32_t q = -INT8_OFFSET; q < INT8_VALUES - INT8_OFFSET; q++)
         table[q + INT8_OFFSET] = (int8_t)(q < lo ? lo : (q > hi ? hi : q));
-    return table_layer(x, clamp_type(act), out->layer, table, out, 0.0f, 0, "_act", id);
+    return table_layer(x, clamp_type(act), input_layer, table, out, hold, 0.0f, 0, "_act", id);
+}
+
+nnom_status tfl_clamp_layer(tfl_ctx *x, int32_t act, tfl_tensor *out, int32_t *id)
+{
+    return clamp(x, act, out->layer, out, out, id);
+}
+
+nnom_status tfl_clamp_after(tfl_ctx *x, int32_t act, const tfl_tensor *out, int32_t *id)
+{
+    return clamp(x, act, *id, out, NULL, id);
 }
 
 static nnom_status fixed_output(tfl_ctx *x, const tfl_tensor *out, float scale, int32_t zp)
@@ -183,7 +196,7 @@ nnom_status tfl_map_activation(tfl_ctx *x, const tfl_op *op)
         }
         type = clamp_type(act);
     }
-    return table_layer(x, type, in->layer, table, out, alpha, function, NULL, NULL);
+    return table_layer(x, type, in->layer, table, out, out, alpha, function, NULL, NULL);
 }
 
 /* TFLite's PRELU: x - zp >= 0 ? MBQM(x - zp, in / out) : MBQM((x - zp)(alpha - alpha_zp), in alpha / out), plus the
@@ -224,9 +237,5 @@ nnom_status tfl_map_prelu(tfl_ctx *x, const tfl_op *op)
     d.blobs[1].data = params;
     d.blobs[1].size = 4u * sizeof(int32_t);
     d.type = NNOM_LAYER_PRELU;
-    d.name = tfl_layer_name(x, out, NULL);
-    d.n_inputs = 1;
-    d.inputs[0] = in->layer;
-    d.quant = qo;
-    return tfl_add(x, &d, out, NULL);
+    return tfl_add_unary(x, &d, in, out);
 }

@@ -122,24 +122,37 @@ static nnom_status conv_io(tfl_ctx *x, const tfl_op *op, tfl_tensor **in, tfl_te
     return NNOM_OK;
 }
 
+/* Where Conv2DOptions and DepthwiseConv2DOptions keep the fields both have. */
+typedef struct conv_fields {
+    uint32_t padding, stride_w, stride_h, act, dil_w, dil_h;
+} conv_fields;
+static const conv_fields CONV_FIELDS = {CONV_PADDING, CONV_STRIDE_W, CONV_STRIDE_H, CONV_ACT, CONV_DIL_W, CONV_DIL_H};
+static const conv_fields DW_FIELDS = {DW_PADDING, DW_STRIDE_W, DW_STRIDE_H, DW_ACT, DW_DIL_W, DW_DIL_H};
+
+/* Padding, strides and dilations into @p p, the fused activation into @p act; then the SPACE_TO_BATCH_ND block. */
+static nnom_status conv_options(tfl_ctx *x, const tfl_op *op, const conv_fields *f, const tfl_tensor *in,
+                                tfl_tensor *out, nnom_layer_params *p, int32_t *act)
+{
+    int32_t padding;
+    nnom_status st = tfl_opt_i8(x, op, f->padding, TFL_PAD_SAME, &padding);
+    if (st == NNOM_OK) st = padding_mode(x, padding, &p->padding);
+    if (st == NNOM_OK) st = tfl_opt_i32(x, op, f->stride_w, 1, &p->stride[1]);
+    if (st == NNOM_OK) st = tfl_opt_i32(x, op, f->stride_h, 1, &p->stride[0]);
+    if (st == NNOM_OK) st = tfl_opt_i32(x, op, f->dil_w, 1, &p->dilation[1]);
+    if (st == NNOM_OK) st = tfl_opt_i32(x, op, f->dil_h, 1, &p->dilation[0]);
+    if (st == NNOM_OK) st = tfl_opt_i8(x, op, f->act, TFL_ACT_NONE, act);
+    if (st != NNOM_OK) return st;
+    return dilate_by_block(x, in, out, p);
+}
+
 nnom_status tfl_map_conv2d(tfl_ctx *x, const tfl_op *op)
 {
     tfl_tensor *in, *out, *w;
-    nnom_status st = conv_io(x, op, &in, &out, &w);
-    if (st != NNOM_OK) return st;
     nnom_layer_desc d;
     nnom_layer_desc_init(&d);
-    int32_t padding, act;
-    st = tfl_opt_i8(x, op, CONV_PADDING, TFL_PAD_SAME, &padding);
-    if (st == NNOM_OK) st = padding_mode(x, padding, &d.params.padding);
-    if (st == NNOM_OK) st = tfl_opt_i32(x, op, CONV_STRIDE_W, 1, &d.params.stride[1]);
-    if (st == NNOM_OK) st = tfl_opt_i32(x, op, CONV_STRIDE_H, 1, &d.params.stride[0]);
-    if (st == NNOM_OK) st = tfl_opt_i32(x, op, CONV_DIL_W, 1, &d.params.dilation[1]);
-    if (st == NNOM_OK) st = tfl_opt_i32(x, op, CONV_DIL_H, 1, &d.params.dilation[0]);
-    if (st == NNOM_OK) st = tfl_opt_i8(x, op, CONV_ACT, TFL_ACT_NONE, &act);
-    if (st == NNOM_OK) st = tfl_fused(x, act, &d.params.activation);
-    if (st != NNOM_OK) return st;
-    st = dilate_by_block(x, in, out, &d.params);
+    int32_t act;
+    nnom_status st = conv_io(x, op, &in, &out, &w);
+    if (st == NNOM_OK) st = conv_options(x, op, &CONV_FIELDS, in, out, &d.params, &act);
     if (st != NNOM_OK) return st;
     const int32_t out_c = w->dims[0];
     if (w->dims[3] != in->dims[3])
@@ -151,35 +164,20 @@ nnom_status tfl_map_conv2d(tfl_ctx *x, const tfl_op *op)
     st = weights_blobs(x, op, in, out, out_c, 0, tfl_count(w), 0, d.blobs);
     if (st != NNOM_OK) return st;
     d.type = NNOM_LAYER_CONV2D;
-    d.name = tfl_layer_name(x, out, NULL);
-    d.n_inputs = 1;
-    d.inputs[0] = in->layer;
-    d.quant = tfl_quant(out);
-    return tfl_add(x, &d, out, NULL);
+    return tfl_add_fused(x, &d, in, act, out);
 }
 
 nnom_status tfl_map_depthwise_conv2d(tfl_ctx *x, const tfl_op *op)
 {
     tfl_tensor *in, *out, *w;
-    nnom_status st = conv_io(x, op, &in, &out, &w);
-    if (st != NNOM_OK) return st;
     nnom_layer_desc d;
     nnom_layer_desc_init(&d);
-    int32_t padding, act, mult;
-    st = tfl_opt_i8(x, op, DW_PADDING, TFL_PAD_SAME, &padding);
-    if (st == NNOM_OK) st = padding_mode(x, padding, &d.params.padding);
-    if (st == NNOM_OK) st = tfl_opt_i32(x, op, DW_STRIDE_W, 1, &d.params.stride[1]);
-    if (st == NNOM_OK) st = tfl_opt_i32(x, op, DW_STRIDE_H, 1, &d.params.stride[0]);
-    if (st == NNOM_OK) st = tfl_opt_i32(x, op, DW_DIL_W, 1, &d.params.dilation[1]);
-    if (st == NNOM_OK) st = tfl_opt_i32(x, op, DW_DIL_H, 1, &d.params.dilation[0]);
-    if (st == NNOM_OK) st = tfl_opt_i32(x, op, DW_MULT, 1, &mult);
-    if (st == NNOM_OK) st = tfl_opt_i8(x, op, DW_ACT, TFL_ACT_NONE, &act);
-    if (st == NNOM_OK) st = tfl_fused(x, act, &d.params.activation);
-    if (st != NNOM_OK) return st;
-    st = dilate_by_block(x, in, out, &d.params);
+    int32_t act;
+    nnom_status st = conv_io(x, op, &in, &out, &w);
+    if (st == NNOM_OK) st = conv_options(x, op, &DW_FIELDS, in, out, &d.params, &act);
     if (st != NNOM_OK) return st;
     const int32_t out_c = w->dims[3], in_c = in->dims[3];
-    /* the depth multiplier in the options is unreliable in old files; the shapes decide */
+    /* the depth multiplier in the options (DW_MULT) is unreliable in old files; the shapes decide */
     if (w->dims[0] != 1 || out_c % in_c != 0 || out->dims[3] != out_c)
         return tfl_fail(x, NNOM_ERR_FORMAT, "weights '%s' of shape [%d, %d, %d, %d] do not fit %d input and %d output "
                         "channels", w->name, (int)w->dims[0], (int)w->dims[1], (int)w->dims[2], (int)w->dims[3],
@@ -190,13 +188,14 @@ nnom_status tfl_map_depthwise_conv2d(tfl_ctx *x, const tfl_op *op)
     st = weights_blobs(x, op, in, out, out_c, 3, tfl_count(w), 0, d.blobs);
     if (st != NNOM_OK) return st;
     d.type = NNOM_LAYER_DEPTHWISE_CONV2D;
-    d.name = tfl_layer_name(x, out, NULL);
-    d.n_inputs = 1;
-    d.inputs[0] = in->layer;
-    d.quant = tfl_quant(out);
-    return tfl_add(x, &d, out, NULL);
+    return tfl_add_fused(x, &d, in, act, out);
 }
 
+/*
+ * FULLY_CONNECTED on one row is nnom's DENSE. On several rows (keep_num_dims, an input [1, ..., features]) each
+ * row is the same dot products and per-channel requantisation as a 1x1 convolution over the rows: a CONV2D on the
+ * input seen as (1, rows, features), whose [units][features] weights are already [units][1][1][features].
+ */
 nnom_status tfl_map_fully_connected(tfl_ctx *x, const tfl_op *op)
 {
     tfl_tensor *in, *out, *w;
@@ -209,7 +208,6 @@ nnom_status tfl_map_fully_connected(tfl_ctx *x, const tfl_op *op)
     nnom_layer_desc d;
     nnom_layer_desc_init(&d);
     st = tfl_opt_i8(x, op, FC_ACT, TFL_ACT_NONE, &act);
-    if (st == NNOM_OK) st = tfl_fused(x, act, &d.params.activation);
     if (st == NNOM_OK) st = tfl_opt_i8(x, op, FC_WEIGHTS_FORMAT, FC_WEIGHTS_DEFAULT, &format);
     if (st != NNOM_OK) return st;
     if (format != FC_WEIGHTS_DEFAULT)
@@ -217,25 +215,37 @@ nnom_status tfl_map_fully_connected(tfl_ctx *x, const tfl_op *op)
     if (w->rank != 2)
         return tfl_fail(x, NNOM_ERR_FORMAT, "weights '%s' have rank %d, expected 2", w->name, (int)w->rank);
     const int32_t units = w->dims[0], features = w->dims[1];
-    if (tfl_count(in) != features)
-        return tfl_fail(x, NNOM_ERR_UNSUPPORTED, "input '%s' holds %lld values for %d features; nnom's dense layer "
-                        "takes one row (batch 1)", in->name, (long long)tfl_count(in), (int)features);
-    if (tfl_count(out) != units)
-        return tfl_fail(x, NNOM_ERR_FORMAT, "output '%s' holds %lld values for %d units", out->name,
-                        (long long)tfl_count(out), (int)units);
+    const int64_t rows = features > 0 ? tfl_count(in) / features : 0;
+    if (rows < 1 || rows * features != tfl_count(in) || (rows > 1 && in->dims[in->rank - 1] != features))
+        return tfl_fail(x, NNOM_ERR_FORMAT, "input '%s' of %lld values is not rows of %d features", in->name,
+                        (long long)tfl_count(in), (int)features);
+    if (tfl_count(out) != rows * units)
+        return tfl_fail(x, NNOM_ERR_FORMAT, "output '%s' holds %lld values for %lld rows of %d units", out->name,
+                        (long long)tfl_count(out), (long long)rows, (int)units);
     d.params.units = units;
-    st = weights_blobs(x, op, in, out, units, 0, tfl_count(w), 1, d.blobs);
+    st = weights_blobs(x, op, in, out, units, 0, tfl_count(w), rows == 1, d.blobs);
     if (st != NNOM_OK) return st;
-    d.type = NNOM_LAYER_DENSE;
-    d.name = tfl_layer_name(x, out, NULL);
-    d.n_inputs = 1;
-    d.inputs[0] = in->layer;
-    d.quant = tfl_quant(out);
-    int32_t id;
-    st = tfl_add(x, &d, NULL, &id);
+    nnom_shape have = {1, {units, 0, 0}};
+    tfl_tensor src = *in; /* the input as the layer reads it */
+    if (rows == 1) {
+        d.type = NNOM_LAYER_DENSE;
+    } else {
+        nnom_shape s;
+        const nnom_shape row_view = {3, {1, (int32_t)rows, features}};
+        st = tfl_shape(x, in, &s);
+        if (st == NNOM_OK) st = tfl_view(x, &src.layer, &s, &row_view, tfl_quant(in), "_rows");
+        if (st != NNOM_OK) return st;
+        d.type = NNOM_LAYER_CONV2D;
+        d.params.kernel[0] = d.params.kernel[1] = 1;
+        d.params.stride[0] = d.params.stride[1] = 1;
+        d.params.dilation[0] = d.params.dilation[1] = 1;
+        d.params.padding = NNOM_PADDING_VALID;
+        have = (nnom_shape){3, {1, (int32_t)rows, units}};
+    }
+    tfl_tensor held = *out; /* the layer's output before the view to the output's shape */
+    st = tfl_add_fused(x, &d, &src, act, &held);
     if (st != NNOM_OK) return st;
-    const nnom_shape flat = {1, {units, 0, 0}};
-    return tfl_reshape_to(x, id, &flat, out); /* keep_num_dims: the output keeps the input's rank */
+    return tfl_reshape_to(x, held.layer, &have, out); /* keep_num_dims: the output keeps the input's rank */
 }
 
 /* TFLite's padding before the first output row of a transposed convolution with output size @p n. */
@@ -267,7 +277,6 @@ nnom_status tfl_map_transpose_conv(tfl_ctx *x, const tfl_op *op)
     if (st == NNOM_OK) st = tfl_opt_i32(x, op, TCONV_STRIDE_W, 1, &d.params.stride[1]);
     if (st == NNOM_OK) st = tfl_opt_i32(x, op, TCONV_STRIDE_H, 1, &d.params.stride[0]);
     if (st == NNOM_OK) st = tfl_opt_i8(x, op, TCONV_ACT, TFL_ACT_NONE, &act);
-    if (st == NNOM_OK) st = tfl_fused(x, act, &d.params.activation);
     if (st != NNOM_OK) return st;
     if (padding != TFL_PAD_SAME && padding != TFL_PAD_VALID)
         return tfl_fail(x, NNOM_ERR_UNSUPPORTED, "padding %d is not supported (0 SAME, 1 VALID)", (int)padding);
@@ -287,9 +296,5 @@ nnom_status tfl_map_transpose_conv(tfl_ctx *x, const tfl_op *op)
     st = weights_blobs_at(x, op, 1, 3, in, out, out_c, 0, tfl_count(w), 0, d.blobs);
     if (st != NNOM_OK) return st;
     d.type = NNOM_LAYER_CONV2D_TRANSPOSE;
-    d.name = tfl_layer_name(x, out, NULL);
-    d.n_inputs = 1;
-    d.inputs[0] = in->layer;
-    d.quant = tfl_quant(out);
-    return tfl_add(x, &d, out, NULL);
+    return tfl_add_fused(x, &d, in, act, out);
 }

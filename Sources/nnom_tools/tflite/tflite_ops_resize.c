@@ -11,7 +11,8 @@
  * is nnom's repetition by an integer factor (o / factor).
  *
  * A slice is accepted when it keeps the batch and the channels whole, has
- * strides of 1 and no ellipsis, new or shrunk axes: then it is a crop.
+ * strides of 1 and no ellipsis or new axes: then it is a crop, and the axes
+ * STRIDED_SLICE shrinks (one index each) are dropped by a view.
  *
  * SPACE_TO_BATCH_ND -> CONV_2D or DEPTHWISE_CONV_2D -> BATCH_TO_SPACE_ND is how
  * TensorFlow writes a dilated convolution: the padded input is split into
@@ -34,24 +35,6 @@
 enum { RESIZE_ALIGN_CORNERS = 0, RESIZE_HALF_PIXEL = 1 };
 enum { SS_BEGIN_MASK = 0, SS_END_MASK = 1, SS_ELLIPSIS_MASK = 2, SS_NEW_AXIS_MASK = 3, SS_SHRINK_MASK = 4, SS_OFFSET = 5 };
 #define HALF_PIXEL_OFFSET 0.5f
-
-static nnom_status same_quant(tfl_ctx *x, const tfl_tensor *in, const tfl_tensor *out)
-{
-    const nnom_quant a = tfl_quant(in), b = tfl_quant(out);
-    if (a.scale != b.scale || a.zero_point != b.zero_point)
-        return tfl_fail(x, NNOM_ERR_UNSUPPORTED, "input '%s' and output '%s' have different quantisations; nnom "
-                        "needs them equal for this operator", in->name, out->name);
-    return NNOM_OK;
-}
-
-static nnom_status opt_bool(tfl_ctx *x, const tfl_op *op, uint32_t id, int32_t *out)
-{
-    uint8_t v = 0;
-    if (op->has_options && nnom_fb_u8(&op->options, id, 0, &v, "options") != 0)
-        return tfl_fail(x, NNOM_ERR_FORMAT, "bad options: %s", x->fb.error);
-    *out = v != 0;
-    return NNOM_OK;
-}
 
 /* TFLite's nearest-neighbour source index of output index @p o. */
 static int32_t nearest_source(int32_t o, int32_t in, int32_t out, int align_corners, int half_pixel)
@@ -81,13 +64,13 @@ nnom_status tfl_map_resize_nearest(tfl_ctx *x, const tfl_op *op)
     nnom_status st = tfl_expect_io(x, op, 2, 2, 1);
     if (st == NNOM_OK) st = tfl_activation(x, op, 0, &in);
     if (st == NNOM_OK) st = tfl_output(x, op, &out);
-    if (st == NNOM_OK) st = same_quant(x, in, out);
+    if (st == NNOM_OK) st = tfl_same_quant(x, in, out);
     if (st != NNOM_OK) return st;
     if (in->rank != 4 || out->rank != 4)
         return tfl_fail(x, NNOM_ERR_FORMAT, "input and output must have rank 4 (NHWC)");
     int32_t align, half;
-    st = opt_bool(x, op, RESIZE_ALIGN_CORNERS, &align);
-    if (st == NNOM_OK) st = opt_bool(x, op, RESIZE_HALF_PIXEL, &half);
+    st = tfl_opt_bool(x, op, RESIZE_ALIGN_CORNERS, &align);
+    if (st == NNOM_OK) st = tfl_opt_bool(x, op, RESIZE_HALF_PIXEL, &half);
     if (st != NNOM_OK) return st;
     const int32_t fh = repetition_factor(in->dims[1], out->dims[1], align, half);
     const int32_t fw = repetition_factor(in->dims[2], out->dims[2], align, half);
@@ -99,11 +82,7 @@ nnom_status tfl_map_resize_nearest(tfl_ctx *x, const tfl_op *op)
     d.params.size[0] = fh;
     d.params.size[1] = fw;
     d.type = NNOM_LAYER_UPSAMPLING2D;
-    d.name = tfl_layer_name(x, out, NULL);
-    d.n_inputs = 1;
-    d.inputs[0] = in->layer;
-    d.quant = tfl_quant(out);
-    return tfl_add(x, &d, out, NULL);
+    return tfl_add_unary(x, &d, in, out);
 }
 
 /* A crop from per-axis [begin, end) of the input: batch and channels whole. */
@@ -115,22 +94,14 @@ static nnom_status crop(tfl_ctx *x, tfl_tensor *in, tfl_tensor *out, const int32
                         (int)r);
     if (begin[0] != 0 || end[0] != 1 || begin[r - 1] != 0 || end[r - 1] != in->dims[r - 1])
         return tfl_fail(x, NNOM_ERR_UNSUPPORTED, "only slices that keep the batch and the channels whole are supported");
-    nnom_layer_desc d;
-    nnom_layer_desc_init(&d);
+    int32_t pads[4] = {0, 0, begin[r - 2], in->dims[r - 2] - end[r - 2]};
     if (r == 4) {
-        d.params.pad[0] = begin[1];
-        d.params.pad[1] = in->dims[1] - end[1];
+        pads[0] = begin[1];
+        pads[1] = in->dims[1] - end[1];
     }
-    d.params.pad[2] = begin[r - 2];
-    d.params.pad[3] = in->dims[r - 2] - end[r - 2];
     for (int k = 0; k < 4; k++)
-        if (d.params.pad[k] < 0) return tfl_fail(x, NNOM_ERR_FORMAT, "slice bounds outside the input");
-    d.type = r == 4 ? NNOM_LAYER_CROPPING2D : NNOM_LAYER_CROPPING1D;
-    d.name = tfl_layer_name(x, out, NULL);
-    d.n_inputs = 1;
-    d.inputs[0] = in->layer;
-    d.quant = tfl_quant(out);
-    return tfl_add(x, &d, out, NULL);
+        if (pads[k] < 0) return tfl_fail(x, NNOM_ERR_FORMAT, "slice bounds outside the input");
+    return tfl_pad_crop(x, r == 4 ? NNOM_LAYER_CROPPING2D : NNOM_LAYER_CROPPING1D, in, out, pads);
 }
 
 static int32_t clamp_index(int32_t v, int32_t dim)
@@ -145,7 +116,7 @@ nnom_status tfl_map_strided_slice(tfl_ctx *x, const tfl_op *op)
     nnom_status st = tfl_expect_io(x, op, 4, 4, 1);
     if (st == NNOM_OK) st = tfl_activation(x, op, 0, &in);
     if (st == NNOM_OK) st = tfl_output(x, op, &out);
-    if (st == NNOM_OK) st = same_quant(x, in, out);
+    if (st == NNOM_OK) st = tfl_same_quant(x, in, out);
     if (st == NNOM_OK) st = tfl_input(x, op, 1, &tb);
     if (st == NNOM_OK) st = tfl_input(x, op, 2, &te);
     if (st == NNOM_OK) st = tfl_input(x, op, 3, &ts);
@@ -163,19 +134,34 @@ nnom_status tfl_map_strided_slice(tfl_ctx *x, const tfl_op *op)
     if (st == NNOM_OK) st = tfl_opt_i32(x, op, SS_ELLIPSIS_MASK, 0, &ellipsis);
     if (st == NNOM_OK) st = tfl_opt_i32(x, op, SS_NEW_AXIS_MASK, 0, &new_axis);
     if (st == NNOM_OK) st = tfl_opt_i32(x, op, SS_SHRINK_MASK, 0, &shrink);
-    if (st == NNOM_OK) st = opt_bool(x, op, SS_OFFSET, &offset);
+    if (st == NNOM_OK) st = tfl_opt_bool(x, op, SS_OFFSET, &offset);
     if (st != NNOM_OK) return st;
-    if (ellipsis || new_axis || shrink)
-        return tfl_fail(x, NNOM_ERR_UNSUPPORTED, "ellipsis, new-axis and shrink-axis masks are not supported");
+    if (ellipsis || new_axis)
+        return tfl_fail(x, NNOM_ERR_UNSUPPORTED, "ellipsis and new-axis masks are not supported");
+    tfl_tensor cropped = *out; /* the slice before shrinking its axes */
+    cropped.rank = in->rank;
     for (int32_t i = 0; i < in->rank; i++) {
         if (s[i] != 1) return tfl_fail(x, NNOM_ERR_UNSUPPORTED, "only strides of 1 are supported, given %d", (int)s[i]);
         const int32_t dim = in->dims[i];
         int32_t lo = (begin_mask >> i) & 1 ? 0 : clamp_index(b[i], dim);
         int32_t hi = (end_mask >> i) & 1 ? dim : (offset ? clamp_index(b[i] + e[i], dim) : clamp_index(e[i], dim));
+        if ((shrink >> i) & 1) { /* one index, the axis dropped: TFLite ignores end there */
+            if (lo >= dim) return tfl_fail(x, NNOM_ERR_FORMAT, "index %d of axis %d is past its %d", (int)b[i], (int)i,
+                                           (int)dim);
+            hi = lo + 1;
+        }
         b[i] = lo;
         e[i] = hi > lo ? hi : lo;
+        cropped.dims[i] = e[i] - b[i];
     }
-    return crop(x, in, out, b, e);
+    if (!shrink) return crop(x, in, out, b, e);
+    for (int32_t i = 0; i < in->rank; i++)
+        if (cropped.dims[i] == 0) return tfl_fail(x, NNOM_ERR_UNSUPPORTED, "an empty slice of axis %d", (int)i);
+    nnom_shape have;
+    nnom_status cs = crop(x, in, &cropped, b, e);
+    if (cs == NNOM_OK) cs = tfl_shape(x, &cropped, &have);
+    if (cs != NNOM_OK) return cs;
+    return tfl_reshape_to(x, cropped.layer, &have, out); /* the shrunk axes had one element: a view */
 }
 
 nnom_status tfl_map_slice(tfl_ctx *x, const tfl_op *op)
@@ -184,7 +170,7 @@ nnom_status tfl_map_slice(tfl_ctx *x, const tfl_op *op)
     nnom_status st = tfl_expect_io(x, op, 3, 3, 1);
     if (st == NNOM_OK) st = tfl_activation(x, op, 0, &in);
     if (st == NNOM_OK) st = tfl_output(x, op, &out);
-    if (st == NNOM_OK) st = same_quant(x, in, out);
+    if (st == NNOM_OK) st = tfl_same_quant(x, in, out);
     if (st == NNOM_OK) st = tfl_input(x, op, 1, &tb);
     if (st == NNOM_OK) st = tfl_input(x, op, 2, &tsz);
     if (st != NNOM_OK) return st;
@@ -228,7 +214,7 @@ nnom_status tfl_map_space_to_batch(tfl_ctx *x, const tfl_op *op)
     nnom_status st = tfl_expect_io(x, op, 3, 3, 1);
     if (st == NNOM_OK) st = tfl_activation(x, op, 0, &in);
     if (st == NNOM_OK) st = tfl_output(x, op, &out);
-    if (st == NNOM_OK) st = same_quant(x, in, out);
+    if (st == NNOM_OK) st = tfl_same_quant(x, in, out);
     if (st != NNOM_OK) return st;
     if (in->rank != 4) return tfl_fail(x, NNOM_ERR_UNSUPPORTED, "only NHWC inputs (rank 4) are supported");
     int32_t block[2], pad[4];
@@ -238,19 +224,7 @@ nnom_status tfl_map_space_to_batch(tfl_ctx *x, const tfl_op *op)
         return tfl_fail(x, NNOM_ERR_FORMAT, "the padded input is not a multiple of the block");
     out->block[0] = block[0];
     out->block[1] = block[1];
-    if (!pad[0] && !pad[1] && !pad[2] && !pad[3]) {
-        out->layer = in->layer;
-        return NNOM_OK;
-    }
-    nnom_layer_desc d;
-    nnom_layer_desc_init(&d);
-    memcpy(d.params.pad, pad, sizeof pad);
-    d.type = NNOM_LAYER_ZERO_PADDING2D;
-    d.name = tfl_layer_name(x, out, NULL);
-    d.n_inputs = 1;
-    d.inputs[0] = in->layer;
-    d.quant = tfl_quant(out);
-    return tfl_add(x, &d, out, NULL);
+    return tfl_pad_crop(x, NNOM_LAYER_ZERO_PADDING2D, in, out, pad);
 }
 
 nnom_status tfl_map_batch_to_space(tfl_ctx *x, const tfl_op *op)
@@ -259,7 +233,7 @@ nnom_status tfl_map_batch_to_space(tfl_ctx *x, const tfl_op *op)
     nnom_status st = tfl_expect_io(x, op, 3, 3, 1);
     if (st == NNOM_OK) st = tfl_activation(x, op, 0, &in);
     if (st == NNOM_OK) st = tfl_output(x, op, &out);
-    if (st == NNOM_OK) st = same_quant(x, in, out);
+    if (st == NNOM_OK) st = tfl_same_quant(x, in, out);
     if (st != NNOM_OK) return st;
     int32_t block[2], crop_by[4];
     st = spatial_pairs(x, op, block, crop_by, "crops");
@@ -267,17 +241,5 @@ nnom_status tfl_map_batch_to_space(tfl_ctx *x, const tfl_op *op)
     if (in->block[0] != block[0] || in->block[1] != block[1])
         return tfl_fail(x, NNOM_ERR_UNSUPPORTED, "only BATCH_TO_SPACE_ND undoing a SPACE_TO_BATCH_ND of the same block "
                         "around a convolution is supported");
-    if (!crop_by[0] && !crop_by[1] && !crop_by[2] && !crop_by[3]) {
-        out->layer = in->layer;
-        return NNOM_OK;
-    }
-    nnom_layer_desc d;
-    nnom_layer_desc_init(&d);
-    memcpy(d.params.pad, crop_by, sizeof crop_by);
-    d.type = NNOM_LAYER_CROPPING2D;
-    d.name = tfl_layer_name(x, out, NULL);
-    d.n_inputs = 1;
-    d.inputs[0] = in->layer;
-    d.quant = tfl_quant(out);
-    return tfl_add(x, &d, out, NULL);
+    return tfl_pad_crop(x, NNOM_LAYER_CROPPING2D, in, out, crop_by);
 }

@@ -1,12 +1,14 @@
 /*
  * Operators that move values without arithmetic, and the edges of the graph:
- * RESHAPE, SQUEEZE, EXPAND_DIMS (nnom views), TRANSPOSE (PERMUTE), CONCATENATION, PAD and PADV2
+ * RESHAPE, SQUEEZE, EXPAND_DIMS (nnom views), CONCATENATION, PAD and PADV2
  * (padding with the zero point), QUANTIZE of a float model input (the int8
  * input nnom takes) or from int8 to int8 (a requantising copy) and DEQUANTIZE of a model output (nnom's int8 output
- * keeps the scale and zero point to dequantise with).
+ * keeps the scale and zero point to dequantise with), TRANSPOSE (a view when only axes of size 1 move, else
+ * PERMUTE).
  *
  * Options (schema.fbs): ConcatenationOptions {0 axis, 1 fused_activation_function}.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "tflite/tflite_internal.h"
@@ -15,13 +17,18 @@ enum { CONCAT_AXIS = 0, CONCAT_ACT = 1 };
 /* PAD's paddings: [rank][2] (before, after) */
 #define PAD_PAIRS 4
 
-static nnom_status same_quant(tfl_ctx *x, const tfl_tensor *in, const tfl_tensor *out)
+nnom_status tfl_pad_crop(tfl_ctx *x, nnom_layer_type type, const tfl_tensor *in, tfl_tensor *out,
+                         const int32_t pads[4])
 {
-    const nnom_quant a = tfl_quant(in), b = tfl_quant(out);
-    if (a.scale != b.scale || a.zero_point != b.zero_point)
-        return tfl_fail(x, NNOM_ERR_UNSUPPORTED, "input '%s' and output '%s' have different quantisations; nnom "
-                        "needs them equal for this operator", in->name, out->name);
-    return NNOM_OK;
+    if (!pads[0] && !pads[1] && !pads[2] && !pads[3]) { /* nothing to pad or crop: the same tensor */
+        out->layer = in->layer;
+        return NNOM_OK;
+    }
+    nnom_layer_desc d;
+    nnom_layer_desc_init(&d);
+    memcpy(d.params.pad, pads, 4 * sizeof pads[0]);
+    d.type = type;
+    return tfl_add_unary(x, &d, in, out);
 }
 
 nnom_status tfl_map_reshape(tfl_ctx *x, const tfl_op *op)
@@ -30,7 +37,7 @@ nnom_status tfl_map_reshape(tfl_ctx *x, const tfl_op *op)
     nnom_status st = tfl_expect_io(x, op, 1, 2, 1); /* RESHAPE's shape, EXPAND_DIMS' axis: the output says it */
     if (st == NNOM_OK) st = tfl_activation(x, op, 0, &in);
     if (st == NNOM_OK) st = tfl_output(x, op, &out);
-    if (st == NNOM_OK) st = same_quant(x, in, out);
+    if (st == NNOM_OK) st = tfl_same_quant(x, in, out);
     if (st != NNOM_OK) return st;
     if (tfl_count(in) != tfl_count(out))
         return tfl_fail(x, NNOM_ERR_FORMAT, "input '%s' has %lld values, output '%s' %lld", in->name,
@@ -40,6 +47,60 @@ nnom_status tfl_map_reshape(tfl_ctx *x, const tfl_op *op)
     if (st != NNOM_OK) return st;
     /* a reshape to the same shape is no layer at all */
     return tfl_reshape_to(x, in->layer, &s, out);
+}
+
+/* TRANSPOSE that moves only axes of size 1: the values keep their order, so it is a RESHAPE view. A permutation
+ * that reorders values and keeps the batch first is a PERMUTE layer; one moving the batch is refused. */
+nnom_status tfl_map_transpose(tfl_ctx *x, const tfl_op *op)
+{
+    tfl_tensor *in, *out, *tp;
+    nnom_status st = tfl_expect_io(x, op, 2, 2, 1);
+    if (st == NNOM_OK) st = tfl_activation(x, op, 0, &in);
+    if (st == NNOM_OK) st = tfl_output(x, op, &out);
+    if (st == NNOM_OK) st = tfl_same_quant(x, in, out);
+    if (st == NNOM_OK) st = tfl_input(x, op, 1, &tp);
+    if (st != NNOM_OK) return st;
+    int32_t perm[TFL_MAX_RANK], n;
+    st = tfl_const_i32(x, tp, perm, TFL_MAX_RANK, &n, "permutation");
+    if (st != NNOM_OK) return st;
+    if (n != in->rank || out->rank != in->rank)
+        return tfl_fail(x, NNOM_ERR_FORMAT, "a permutation of %d axes for input '%s' of rank %d", (int)n, in->name,
+                        (int)in->rank);
+    int seen[TFL_MAX_RANK] = {0};
+    char text[8 * TFL_MAX_RANK] = "";
+    for (int32_t i = 0; i < n; i++) {
+        if (perm[i] < 0 || perm[i] >= n || seen[perm[i]])
+            return tfl_fail(x, NNOM_ERR_FORMAT, "the permutation of '%s' is not one (axis %d)", in->name, (int)perm[i]);
+        seen[perm[i]] = 1;
+        if (out->dims[i] != in->dims[perm[i]])
+            return tfl_fail(x, NNOM_ERR_FORMAT, "output '%s' dimension %d is %d, the permuted input's %d", out->name,
+                            (int)i, (int)out->dims[i], (int)in->dims[perm[i]]);
+        snprintf(text + strlen(text), sizeof text - strlen(text), "%s%d", i ? ", " : "", (int)perm[i]);
+    }
+    int32_t last = -1, reorders = 0; /* do the input axes of size > 1, in output order, stay in order? */
+    for (int32_t i = 0; i < n; i++) {
+        if (in->dims[perm[i]] == 1) continue;
+        reorders |= perm[i] < last;
+        last = perm[i];
+    }
+    nnom_shape s;
+    st = tfl_shape(x, in, &s);
+    if (st != NNOM_OK) return st;
+    if (!reorders) return tfl_reshape_to(x, in->layer, &s, out);
+    if (perm[0] != 0 || n < 2 || n > NNOM_MAX_RANK + 1 || s.rank != n - 1)
+        return tfl_fail(x, NNOM_ERR_UNSUPPORTED, "permutation (%s) of '%s' reorders its values and moves the batch "
+                        "axis, or has more than %d axes besides it; supported: the batch first (a PERMUTE layer), "
+                        "or moving axes of size 1", text, in->name, NNOM_MAX_RANK);
+    nnom_layer_desc d;
+    nnom_layer_desc_init(&d);
+    d.params.shape_rank = n - 1;
+    for (int32_t i = 1; i < n; i++) d.params.shape[i - 1] = perm[i] - 1;
+    d.type = NNOM_LAYER_PERMUTE;
+    d.name = tfl_layer_name(x, out, NULL);
+    d.n_inputs = 1;
+    d.inputs[0] = in->layer;
+    d.quant = tfl_quant(out);
+    return tfl_add(x, &d, out, NULL);
 }
 
 nnom_status tfl_map_concatenation(tfl_ctx *x, const tfl_op *op)
@@ -63,7 +124,7 @@ nnom_status tfl_map_concatenation(tfl_ctx *x, const tfl_op *op)
     for (int32_t i = 0; i < op->n_in; i++) {
         tfl_tensor *in;
         st = tfl_activation(x, op, i, &in);
-        if (st == NNOM_OK) st = same_quant(x, in, out);
+        if (st == NNOM_OK) st = tfl_same_quant(x, in, out);
         if (st != NNOM_OK) return st;
         if (in->rank != out->rank)
             return tfl_fail(x, NNOM_ERR_FORMAT, "input '%s' has rank %d, the output %d", in->name, (int)in->rank,
@@ -90,7 +151,7 @@ nnom_status tfl_map_pad(tfl_ctx *x, const tfl_op *op)
     nnom_status st = tfl_expect_io(x, op, 2, op->code == TFL_OP_PADV2 ? 3 : 2, 1);
     if (st == NNOM_OK) st = tfl_activation(x, op, 0, &in);
     if (st == NNOM_OK) st = tfl_output(x, op, &out);
-    if (st == NNOM_OK) st = same_quant(x, in, out);
+    if (st == NNOM_OK) st = tfl_same_quant(x, in, out);
     if (st == NNOM_OK) st = tfl_input(x, op, 1, &pads);
     if (st != NNOM_OK) return st;
     if (in->rank != 4)
@@ -112,56 +173,7 @@ nnom_status tfl_map_pad(tfl_ctx *x, const tfl_op *op)
             return tfl_fail(x, NNOM_ERR_UNSUPPORTED, "padding with %d, not the zero point %d, is not supported",
                             (int)(int8_t)v->data[0], (int)tfl_quant(out).zero_point);
     }
-    nnom_layer_desc d;
-    nnom_layer_desc_init(&d);
-    d.params.pad[0] = p[2];
-    d.params.pad[1] = p[3];
-    d.params.pad[2] = p[4];
-    d.params.pad[3] = p[5];
-    d.type = NNOM_LAYER_ZERO_PADDING2D;
-    d.name = tfl_layer_name(x, out, NULL);
-    d.n_inputs = 1;
-    d.inputs[0] = in->layer;
-    d.quant = tfl_quant(out);
-    return tfl_add(x, &d, out, NULL);
-}
-
-/* TRANSPOSE (inputs: data, perm int32 [rank]) onto PERMUTE, the batch axis kept first. */
-nnom_status tfl_map_transpose(tfl_ctx *x, const tfl_op *op)
-{
-    tfl_tensor *in, *out, *perm;
-    nnom_status st = tfl_expect_io(x, op, 2, 2, 1);
-    if (st == NNOM_OK) st = tfl_activation(x, op, 0, &in);
-    if (st == NNOM_OK) st = tfl_output(x, op, &out);
-    if (st == NNOM_OK) st = same_quant(x, in, out);
-    if (st == NNOM_OK) st = tfl_input(x, op, 1, &perm);
-    if (st != NNOM_OK) return st;
-    if (in->rank < 2 || in->rank > NNOM_MAX_RANK + 1)
-        return tfl_fail(x, NNOM_ERR_UNSUPPORTED, "a transpose of rank %d is not supported; supported: rank 2 to %d, "
-                        "batch included", (int)in->rank, NNOM_MAX_RANK + 1);
-    int32_t p[NNOM_MAX_RANK + 1], n, seen = 0;
-    st = tfl_const_i32(x, perm, p, NNOM_MAX_RANK + 1, &n, "perm");
-    if (st != NNOM_OK) return st;
-    if (n != in->rank)
-        return tfl_fail(x, NNOM_ERR_FORMAT, "perm has %d entries for an input of rank %d", (int)n, (int)in->rank);
-    for (int32_t i = 0; i < n; i++) {
-        if (p[i] < 0 || p[i] >= n || (seen & (1 << p[i])))
-            return tfl_fail(x, NNOM_ERR_FORMAT, "perm is not a permutation of 0 to %d", (int)(n - 1));
-        seen |= 1 << p[i];
-    }
-    if (p[0] != 0)
-        return tfl_fail(x, NNOM_ERR_UNSUPPORTED, "perm moves the batch axis (perm[0] = %d); supported: the batch "
-                        "first", (int)p[0]);
-    nnom_layer_desc d;
-    nnom_layer_desc_init(&d);
-    d.params.shape_rank = n - 1;
-    for (int32_t i = 1; i < n; i++) d.params.shape[i - 1] = p[i] - 1;
-    d.type = NNOM_LAYER_PERMUTE;
-    d.name = tfl_layer_name(x, out, NULL);
-    d.n_inputs = 1;
-    d.inputs[0] = in->layer;
-    d.quant = tfl_quant(out);
-    return tfl_add(x, &d, out, NULL);
+    return tfl_pad_crop(x, NNOM_LAYER_ZERO_PADDING2D, in, out, p + 2);
 }
 
 nnom_status tfl_map_quantize(tfl_ctx *x, const tfl_op *op)
@@ -197,11 +209,7 @@ nnom_status tfl_map_quantize(tfl_ctx *x, const tfl_op *op)
     d.blobs[0].size = 8u;
     d.params.axis = -1;
     d.type = NNOM_LAYER_CONCATENATE;
-    d.name = tfl_layer_name(x, out, NULL);
-    d.n_inputs = 1;
-    d.inputs[0] = in->layer;
-    d.quant = tfl_quant(out);
-    return tfl_add(x, &d, out, NULL);
+    return tfl_add_unary(x, &d, in, out);
 }
 
 nnom_status tfl_map_dequantize(tfl_ctx *x, const tfl_op *op)

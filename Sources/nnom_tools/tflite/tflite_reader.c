@@ -44,6 +44,12 @@ typedef struct op_entry {
     tfl_map_fn map;
 } op_entry;
 
+typedef struct unsupported_entry {
+    int32_t code;
+    const char *name;
+    const char *why; /* why, when more than "not mapped yet" is known */
+} unsupported_entry;
+
 /* The operators this importer maps, in code order. */
 static const op_entry SUPPORTED[] = {
     {TFL_OP_ADD, "ADD", tfl_map_add_sub},
@@ -83,7 +89,7 @@ static const op_entry SUPPORTED[] = {
 #define N_SUPPORTED ((int32_t)(sizeof SUPPORTED / sizeof SUPPORTED[0]))
 
 /* Names of operators this importer does not map but names in its messages. */
-static const op_entry KNOWN_UNSUPPORTED[] = {
+static const unsupported_entry KNOWN_UNSUPPORTED[] = {
     {5, "DEPTH_TO_SPACE", NULL},
     {8, "FLOOR", NULL},
     {16, "LSTM", NULL},
@@ -93,7 +99,9 @@ static const op_entry KNOWN_UNSUPPORTED[] = {
     {27, "SVDF", NULL},
     {32, "CUSTOM", NULL},
     {36, "GATHER", NULL},
-    {TFL_OP_UNIDIRECTIONAL_SEQUENCE_LSTM, "UNIDIRECTIONAL_SEQUENCE_LSTM", NULL},
+    {TFL_OP_UNIDIRECTIONAL_SEQUENCE_LSTM, "UNIDIRECTIONAL_SEQUENCE_LSTM",
+     "TFLite's int8 LSTM (int16 gates and cell state) is not nnom's int8 LSTM, and nnom has no kernel computing "
+     "TFLite's bit for bit yet (docs/tflite.md)"},
     {47, "EXP", NULL},
     {49, "SPLIT", NULL},
     {53, "CAST", NULL},
@@ -109,6 +117,13 @@ static const op_entry KNOWN_UNSUPPORTED[] = {
     {126, "BATCH_MATMUL", NULL},
 };
 
+static const unsupported_entry *find_unsupported(int32_t code)
+{
+    for (size_t i = 0; i < sizeof KNOWN_UNSUPPORTED / sizeof KNOWN_UNSUPPORTED[0]; i++)
+        if (KNOWN_UNSUPPORTED[i].code == code) return &KNOWN_UNSUPPORTED[i];
+    return NULL;
+}
+
 static const op_entry *find_op(int32_t code)
 {
     for (int32_t i = 0; i < N_SUPPORTED; i++)
@@ -120,9 +135,8 @@ const char *tfl_op_name(int32_t code)
 {
     const op_entry *e = find_op(code);
     if (e) return e->name;
-    for (size_t i = 0; i < sizeof KNOWN_UNSUPPORTED / sizeof KNOWN_UNSUPPORTED[0]; i++)
-        if (KNOWN_UNSUPPORTED[i].code == code) return KNOWN_UNSUPPORTED[i].name;
-    return "unnamed builtin";
+    const unsupported_entry *u = find_unsupported(code);
+    return u ? u->name : "unnamed builtin";
 }
 
 const char *nnom_tflite_supported_operators(void)
@@ -214,9 +228,18 @@ static const char *type_name(int32_t type)
     }
 }
 
+static nnom_status not_empty(tfl_ctx *x, const tfl_tensor *t)
+{
+    if (tfl_count(t) == 0)
+        return tfl_fail(x, NNOM_ERR_UNSUPPORTED, "tensor '%s' is empty (a dimension of 0)", t->name);
+    return NNOM_OK;
+}
+
 nnom_status tfl_shape(tfl_ctx *x, const tfl_tensor *t, nnom_shape *s)
 {
     memset(s, 0, sizeof *s);
+    nnom_status st = not_empty(x, t);
+    if (st != NNOM_OK) return st;
     if (t->rank < 2 || t->dims[0] != 1)
         return tfl_fail(x, NNOM_ERR_UNSUPPORTED,
                         "tensor '%s' has rank %d and first dimension %d; nnom needs a batch dimension of 1 "
@@ -244,7 +267,7 @@ nnom_status tfl_input(tfl_ctx *x, const tfl_op *op, int32_t i, tfl_tensor **t)
 {
     if (i >= op->n_in || op->in[i] < 0) return tfl_fail(x, NNOM_ERR_FORMAT, "input %d is missing", (int)i);
     *t = &x->tensors[op->in[i]];
-    return NNOM_OK;
+    return not_empty(x, *t);
 }
 
 static nnom_status int8_quantised(tfl_ctx *x, const tfl_tensor *t, const char *role)
@@ -283,7 +306,8 @@ nnom_status tfl_output(tfl_ctx *x, const tfl_op *op, tfl_tensor **t)
 {
     if (op->n_out < 1 || op->out[0] < 0) return tfl_fail(x, NNOM_ERR_FORMAT, "has no output");
     *t = &x->tensors[op->out[0]];
-    return int8_quantised(x, *t, "output");
+    nnom_status st = not_empty(x, *t);
+    return st != NNOM_OK ? st : int8_quantised(x, *t, "output");
 }
 
 nnom_status tfl_constant(tfl_ctx *x, const tfl_tensor *t, int32_t type, int64_t count, const char *what)
@@ -298,111 +322,6 @@ nnom_status tfl_constant(tfl_ctx *x, const tfl_tensor *t, int32_t type, int64_t 
         return tfl_fail(x, NNOM_ERR_FORMAT, "%s tensor '%s' holds %u bytes, expected %lld elements of %d bytes", what,
                         t->name, t->data_size, (long long)count, (int)elem);
     return NNOM_OK;
-}
-
-const char *tfl_layer_name(tfl_ctx *x, const tfl_tensor *t, const char *suffix)
-{
-    (void)t;
-    char *name = (char *)tfl_store(x, NNOM_NAME_MAX);
-    if (!name) return NULL;
-    char lower[NNOM_NAME_MAX];
-    const char *op = tfl_op_name(x->ops[x->index].code);
-    size_t i = 0;
-    for (; op[i] && i + 1 < sizeof lower; i++) lower[i] = (char)(op[i] >= 'A' && op[i] <= 'Z' ? op[i] - 'A' + 'a' : op[i]);
-    lower[i] = '\0';
-    snprintf(name, NNOM_NAME_MAX, "%.16s_%d%s", lower, (int)x->index, suffix ? suffix : "");
-    return name;
-}
-
-nnom_status tfl_add(tfl_ctx *x, nnom_layer_desc *d, tfl_tensor *out, int32_t *id)
-{
-    int32_t lid = -1;
-    nnom_status st = nnom_model_add_layer(x->m, d, &lid);
-    if (st != NNOM_OK) return tfl_fail(x, st, "%s", nnom_model_last_error(x->m));
-    if (out) out->layer = lid;
-    if (id) *id = lid;
-    return NNOM_OK;
-}
-
-nnom_status tfl_fused(tfl_ctx *x, int32_t act, int32_t *nnom_act)
-{
-    if (act == TFL_ACT_NONE) *nnom_act = NNOM_ACT_NONE;
-    else if (act == TFL_ACT_RELU) *nnom_act = NNOM_ACT_RELU;
-    else if (act == TFL_ACT_RELU6) *nnom_act = NNOM_ACT_RELU6;
-    else
-        return tfl_fail(x, NNOM_ERR_UNSUPPORTED,
-                        "fused activation %d is not supported; supported: 0 (none), 1 (RELU), 3 (RELU6)", (int)act);
-    return NNOM_OK;
-}
-
-nnom_status tfl_multiplier(tfl_ctx *x, double real, int32_t *multiplier, int32_t *shift, const char *what)
-{
-    if (nnom_quant_multiplier(real, multiplier, shift) != NNOM_OK)
-        return tfl_fail(x, NNOM_ERR_UNSUPPORTED, "%s: the scale ratio %g has no int32 multiplier and shift", what,
-                        real);
-    return NNOM_OK;
-}
-
-nnom_status tfl_opt_i32(tfl_ctx *x, const tfl_op *op, uint32_t id, int32_t def, int32_t *out)
-{
-    *out = def;
-    if (op->has_options && nnom_fb_i32(&op->options, id, def, out, "options") != 0)
-        return tfl_fail(x, NNOM_ERR_FORMAT, "bad options: %s", x->fb.error);
-    return NNOM_OK;
-}
-
-nnom_status tfl_opt_i8(tfl_ctx *x, const tfl_op *op, uint32_t id, int8_t def, int32_t *out)
-{
-    int8_t v = def;
-    if (op->has_options && nnom_fb_i8(&op->options, id, def, &v, "options") != 0)
-        return tfl_fail(x, NNOM_ERR_FORMAT, "bad options: %s", x->fb.error);
-    *out = v;
-    return NNOM_OK;
-}
-
-nnom_status tfl_opt_f32(tfl_ctx *x, const tfl_op *op, uint32_t id, float def, float *out)
-{
-    *out = def;
-    if (op->has_options && nnom_fb_f32(&op->options, id, def, out, "options") != 0)
-        return tfl_fail(x, NNOM_ERR_FORMAT, "bad options: %s", x->fb.error);
-    return NNOM_OK;
-}
-
-nnom_status tfl_const_i32(tfl_ctx *x, const tfl_tensor *t, int32_t *out, int32_t cap, int32_t *n, const char *what)
-{
-    const int64_t count = tfl_count(t);
-    if (count > cap)
-        return tfl_fail(x, NNOM_ERR_UNSUPPORTED, "%s tensor '%s' has %lld values, at most %d are supported", what,
-                        t->name, (long long)count, (int)cap);
-    nnom_status st = tfl_constant(x, t, TFL_TYPE_INT32, count, what);
-    if (st != NNOM_OK) return st;
-    for (int64_t i = 0; i < count; i++) {
-        const uint8_t *p = t->data + 4 * i;
-        out[i] = (int32_t)((uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24));
-    }
-    *n = (int32_t)count;
-    return NNOM_OK;
-}
-
-nnom_status tfl_reshape_to(tfl_ctx *x, int32_t id, const nnom_shape *have, tfl_tensor *out)
-{
-    nnom_shape want;
-    nnom_status st = tfl_shape(x, out, &want);
-    if (st != NNOM_OK) return st;
-    if (want.rank == have->rank && memcmp(want.dims, have->dims, sizeof want.dims) == 0) {
-        out->layer = id;
-        return NNOM_OK;
-    }
-    nnom_layer_desc r;
-    nnom_layer_desc_init(&r);
-    r.type = NNOM_LAYER_RESHAPE;
-    r.name = tfl_layer_name(x, out, "_r");
-    r.n_inputs = 1;
-    r.inputs[0] = id;
-    r.params.shape_rank = want.rank;
-    memcpy(r.params.shape, want.dims, sizeof want.dims);
-    r.quant = tfl_quant(out);
-    return tfl_add(x, &r, out, NULL);
 }
 
 /* ------------------------------------------------------------------ reading */
@@ -462,7 +381,8 @@ static nnom_status read_tensors(tfl_ctx *x, nnom_fb_table *sg, nnom_fb_vector *b
         t->rank = (int32_t)shape.len;
         for (uint32_t k = 0; k < shape.len; k++) {
             if (nnom_fb_vec_i32(&shape, k, &t->dims[k], what) != 0) return fb_fail(x);
-            if (t->dims[k] < 1 || t->dims[k] > TFL_MAX_DIM)
+            /* 0 is legal (an empty tensor, such as an LSTM's intermediates); refused where one is used */
+            if (t->dims[k] < 0 || t->dims[k] > TFL_MAX_DIM)
                 return tfl_fail(x, NNOM_ERR_FORMAT, "tensor '%s' has dimension %u of %d", t->name, k,
                                 (int)t->dims[k]);
         }
@@ -631,9 +551,11 @@ static nnom_status map_operators(tfl_ctx *x)
         if (shape_arithmetic(x, op)) continue;
         const op_entry *e = find_op(op->code);
         if (!e) {
-            char prefix[96], list[NNOM_ERROR_MESSAGE_MAX];
-            snprintf(prefix, sizeof prefix, "operator %d (%s, code %d) is not supported; supported: ", (int)x->index,
-                     tfl_op_name(op->code), (int)op->code);
+            char prefix[320], list[NNOM_ERROR_MESSAGE_MAX];
+            const unsupported_entry *u = find_unsupported(op->code);
+            snprintf(prefix, sizeof prefix, "operator %d (%s, code %d) is not supported%s%s; supported: ",
+                     (int)x->index, tfl_op_name(op->code), (int)op->code, u && u->why ? ": " : "",
+                     u && u->why ? u->why : "");
             supported_list(list, sizeof list - strlen(prefix));
             return nnom_converter_fail(x->c, NNOM_ERR_UNSUPPORTED, "%s%s", prefix, list);
         }

@@ -108,3 +108,19 @@ double tu_max_abs_diff_f32(const float *a, const float *b, size_t n)
     }
     return m;
 }
+
+double tu_ref_activation(nnom_layer_type type, double alpha, double x)
+{
+    switch (type) {
+    case NNOM_LAYER_RELU: return x < 0 ? 0 : x;
+    case NNOM_LAYER_RELU6: return x < 0 ? 0 : (x > 6 ? 6 : x);
+    case NNOM_LAYER_LEAKY_RELU: return x < 0 ? alpha * x : x;
+    case NNOM_LAYER_SIGMOID: return 1.0 / (1.0 + exp(-x));
+    case NNOM_LAYER_TANH: return tanh(x);
+    case NNOM_LAYER_HARD_SIGMOID: {
+        const double t = x + 3.0;
+        return (t < 0 ? 0 : (t > 6 ? 6 : t)) / 6.0;
+    }
+    default: return NAN; /* not an element-wise activation: every comparison with it fails */
+    }
+}

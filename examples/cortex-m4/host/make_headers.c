@@ -11,7 +11,11 @@
  *       a Keras model converted by nnom's tools (needs a build with tools),
  *       calibrated on the samples of CALIB.npy and run on the first COUNT
  *       samples of X.npy (Y.npy: their integer labels, or "-" for none); converted with
- *       dead-channel removal unless NNOM_KEEP_DEAD_CHANNELS=1 is in the environment
+ *       dead-channel removal unless NNOM_KEEP_DEAD_CHANNELS=1 is in the environment.
+ *       For a model of several inputs, CALIB and X name one .npy per input, joined by
+ *       '+' (in0.npy+in1.npy). The user operators of examples/user_ops/weighted_diff_plugin.c,
+ *       compiled in, are registered: a Keras Lambda or custom layer of their name converts
+ *       to them (the firmware registers the same source)
  *   make_headers tflite NAME MODEL.tflite X.npy OUT_DIR COUNT
  *       an int8 .tflite model converted by nnom's tools, run on the first COUNT
  *       int8 samples of X.npy (the fixtures of Tests/fixtures/tflite, whose
@@ -22,7 +26,8 @@
  *                     NAME_MODEL_BYTES and NAME_load() (for Keras models:
  *                     nnom_converter_write_header() itself)
  *   NAME_inputs.h     the int8 test inputs (and labels), and an "nnom-layers:" line
- *                     naming the layer types the model uses
+ *                     naming the layer types the model uses; a test input is the
+ *                     values of every model input, one after the other in the model's order
  *   NAME_expected.txt the host runtime's outputs, in the firmware's "output <i>.<o>: ..." format
  *   NAME_layers.txt   the layers the runtime times, in run order, for the benchmark's per-layer split
  * The expected outputs come from a model loaded from the very bytes the header holds.
@@ -37,14 +42,71 @@
 #endif
 #include "cnn28_model.h"
 
-/* Outputs longer than this are compared by CRC-32, as main.c prints them. */
-#define PRINT_MAX 256
-
 static int die(const char *what, const char *message)
 {
     fprintf(stderr, "make_headers: %s: %s\n", what, message);
     return 1;
 }
+
+/* Outputs longer than this are compared by CRC-32, as main.c prints them. */
+#define PRINT_MAX 256
+/* Most model inputs a test input may feed (X.npy files joined by '+'). */
+#define MAX_MODEL_INPUTS 4
+/* Room for the user operators of the models converted here. */
+#define MAX_USER_OPS 8
+
+/* The user operators of examples/user_ops/weighted_diff_plugin.c, compiled into this program. */
+const nnom_user_op *const *nnom_plugin_ops(int32_t *count);
+
+/* The registry of those operators, which every model here is created and loaded with. */
+static nnom_op_registry user_ops;
+
+static int register_user_ops(void)
+{
+    static const nnom_user_op *slots[MAX_USER_OPS];
+    nnom_op_registry_init(&user_ops, slots, MAX_USER_OPS);
+    int32_t n = 0;
+    const nnom_user_op *const *ops = nnom_plugin_ops(&n);
+    for (int32_t i = 0; i < n; i++) {
+        nnom_error err;
+        if (nnom_register_op(&user_ops, ops[i], &err) != NNOM_OK) return die("user operator", err.message);
+    }
+    return 0;
+}
+
+/* Loading options with the user operators. */
+static nnom_options with_user_ops(void)
+{
+    nnom_options options = NNOM_OPTIONS_INIT;
+    options.op_registry = &user_ops;
+    return options;
+}
+
+/* Sets the model's inputs from one test input: every input's values, one after the other. */
+static nnom_status set_inputs_s8(nnom_model *m, const int8_t *values)
+{
+    size_t at = 0;
+    for (int32_t k = 0; k < nnom_model_input_count(m); k++) {
+        nnom_tensor_info info;
+        nnom_status st = nnom_model_input_info(m, k, &info);
+        if (st == NNOM_OK) st = nnom_model_set_input_s8(m, k, values + at, (size_t)info.count);
+        if (st != NNOM_OK) return st;
+        at += (size_t)info.count;
+    }
+    return NNOM_OK;
+}
+
+/* Values of one test input: the sum of the model's input counts. */
+static int32_t test_input_count(const nnom_model *m)
+{
+    int32_t total = 0;
+    for (int32_t k = 0; k < nnom_model_input_count(m); k++) {
+        nnom_tensor_info info;
+        if (nnom_model_input_info(m, k, &info) == NNOM_OK) total += info.count;
+    }
+    return total;
+}
+
 
 static FILE *open_out(const char *dir, const char *name, const char *suffix)
 {
@@ -152,7 +214,7 @@ static uint32_t tick_timer(void *ctx)
 static int write_layers(const char *dir, const char *name, const uint8_t *bytes, size_t size)
 {
     uint32_t ticks = 0;
-    nnom_options options = NNOM_OPTIONS_INIT;
+    nnom_options options = with_user_ops();
     options.timer = tick_timer;
     options.timer_ctx = &ticks;
     nnom_model *m;
@@ -188,8 +250,7 @@ static int write_expected(const char *dir, const char *name, nnom_model *m, cons
     FILE *f = open_out(dir, name, "_expected.txt");
     if (!f) return 1;
     for (int32_t i = 0; i < count; i++) {
-        if (nnom_model_set_input_s8(m, 0, inputs + (size_t)i * in_count, (size_t)in_count) != NNOM_OK ||
-            nnom_model_run(m) != NNOM_OK) {
+        if (set_inputs_s8(m, inputs + (size_t)i * in_count) != NNOM_OK || nnom_model_run(m) != NNOM_OK) {
             fclose(f);
             return die("run", nnom_model_last_error(m));
         }
@@ -271,7 +332,8 @@ static int save_and_reload(nnom_model *m, uint8_t **bytes, size_t *size, nnom_mo
     *bytes = malloc(*size);
     if (!*bytes || nnom_model_save(m, *bytes, *size, size) != NNOM_OK) return die("save", nnom_model_last_error(m));
     nnom_error err;
-    if (nnom_model_load(*bytes, *size, NULL, loaded, &err) != NNOM_OK) return die("load", err.message);
+    const nnom_options options = with_user_ops();
+    if (nnom_model_load(*bytes, *size, &options, loaded, &err) != NNOM_OK) return die("load", err.message);
     if (nnom_model_alloc_arena(*loaded) != NNOM_OK) return die("arena", nnom_model_last_error(*loaded));
     return 0;
 }
@@ -324,27 +386,76 @@ static int make_cnn28(const char *dir, int32_t count)
 }
 
 #ifdef NNOM_HAS_TOOLS
+/*
+ * Reads "a.npy" or "a.npy+b.npy+...", one array per model input, into @p arrays (*@p n of them); every
+ * array has the same number of samples. @p what names the argument in messages.
+ */
+static int read_input_arrays(const char *spec, const char *what, nnom_array *arrays, int *n)
+{
+    char paths[1024];
+    if (strlen(spec) >= sizeof paths) return die(what, "path too long");
+    strcpy(paths, spec);
+    *n = 0;
+    for (char *p = strtok(paths, "+"); p; p = strtok(NULL, "+")) {
+        nnom_error err;
+        if (*n == MAX_MODEL_INPUTS) return die(what, "more .npy files than model inputs this program handles");
+        if (nnom_npy_read(p, &arrays[*n], &err) != NNOM_OK) return die(p, err.message);
+        if (arrays[*n].rank < 1 || (*n > 0 && arrays[*n].dims[0] != arrays[0].dims[0]))
+            return die(p, "not a batch of as many samples as the first .npy");
+        (*n)++;
+    }
+    return *n ? 0 : die(what, "no .npy file named");
+}
+
+/* Sample s of every array, one after the other, into @p out (the sum of the arrays' sample sizes). */
+static void join_sample(const nnom_array *arrays, int n, int64_t s, float *out)
+{
+    for (int k = 0; k < n; k++) {
+        const int64_t per = arrays[k].count / arrays[k].dims[0];
+        memcpy(out, arrays[k].data + s * per, (size_t)per * sizeof(float));
+        out += per;
+    }
+}
+
+static int64_t sample_size(const nnom_array *arrays, int n)
+{
+    int64_t total = 0;
+    for (int k = 0; k < n; k++) total += arrays[k].count / arrays[k].dims[0];
+    return total;
+}
+
+static void free_arrays(nnom_array *arrays, int n)
+{
+    for (int k = 0; k < n; k++) nnom_array_free(&arrays[k]);
+}
+
 static int make_keras(const char *name, const char *model_path, const char *calib_path, const char *x_path,
                       const char *y_path, const char *dir, int32_t count)
 {
     nnom_error err;
-    nnom_array calib, x, y;
+    nnom_array calib[MAX_MODEL_INPUTS], x[MAX_MODEL_INPUTS], y;
+    int n_calib = 0, n_x = 0;
     const int has_labels = strcmp(y_path, "-") != 0; /* "-": no labels, outputs only */
     memset(&y, 0, sizeof y);
-    if (nnom_npy_read(calib_path, &calib, &err) != NNOM_OK) return die(calib_path, err.message);
-    if (nnom_npy_read(x_path, &x, &err) != NNOM_OK) return die(x_path, err.message);
+    if (read_input_arrays(calib_path, "CALIB", calib, &n_calib) || read_input_arrays(x_path, "X", x, &n_x)) return 1;
     if (has_labels && nnom_npy_read(y_path, &y, &err) != NNOM_OK) return die(y_path, err.message);
-    if (x.rank < 1 || calib.rank < 1 || x.dims[0] < count || (has_labels && y.count < count))
-        return die(x_path, "fewer samples than asked for");
-    const int64_t sample = x.count / x.dims[0];
-    if (calib.count / calib.dims[0] != sample) return die(calib_path, "samples of another size than X.npy's");
+    if (x[0].dims[0] < count || (has_labels && y.count < count)) return die(x_path, "fewer samples than asked for");
+    const int64_t sample = sample_size(x, n_x);
+    if (n_calib != n_x || sample_size(calib, n_calib) != sample)
+        return die(calib_path, "samples of another size than X's");
+    const int64_t n_cal = calib[0].dims[0];
+    float *cal = malloc((size_t)(n_cal * sample) * sizeof(float)), *one = malloc((size_t)sample * sizeof(float));
+    if (!cal || !one) return die("memory", "out of memory");
+    for (int64_t s = 0; s < n_cal; s++) join_sample(calib, n_calib, s, cal + s * sample);
     nnom_converter *c;
     nnom_quantize_options options;
     nnom_quantize_options_init(&options);
     const char *keep = getenv("NNOM_KEEP_DEAD_CHANNELS"); /* "1": convert without dead-channel removal */
     options.keep_dead_channels = keep && !strcmp(keep, "1");
-    if (nnom_convert_keras(model_path, calib.data, (size_t)calib.dims[0], &options, &c, &err) != NNOM_OK)
-        return die(model_path, err.message);
+    if (nnom_keras_read_with_ops(model_path, &user_ops, &c, &err) != NNOM_OK) return die(model_path, err.message);
+    if (nnom_converter_quantize(c, cal, (size_t)n_cal, &options) != NNOM_OK)
+        return die(model_path, nnom_converter_last_error(c));
+    free(cal);
     int32_t pruned_layers;
     const int32_t pruned = nnom_converter_removed_channels(c, &pruned_layers);
     if (pruned) fprintf(stderr, "make_headers: %s: %d all-zero output channels removed from %d layers\n", name,
@@ -356,28 +467,38 @@ static int make_keras(const char *name, const char *model_path, const char *cali
     size_t size;
     nnom_model *m;
     if (save_and_reload(nnom_converter_int8_model(c), &bytes, &size, &m)) return 1;
-    nnom_tensor_info in;
-    if (nnom_model_input_info(m, 0, &in) != NNOM_OK || in.count != sample)
-        return die(x_path, "samples do not match the model's input");
+    const int32_t in_count = test_input_count(m);
+    if (nnom_model_input_count(m) != n_x || in_count != sample)
+        return die(x_path, "samples do not match the model's inputs");
     /* the int8 inputs are the float samples quantised by the runtime itself */
-    int8_t *inputs = malloc((size_t)count * (size_t)in.count);
+    int8_t *inputs = malloc((size_t)count * (size_t)in_count);
     int32_t *labels = malloc((size_t)count * sizeof *labels);
     if (!inputs || !labels) return die("memory", "out of memory");
     for (int32_t i = 0; i < count; i++) {
-        if (nnom_model_set_input_f32(m, 0, x.data + (size_t)i * (size_t)sample, (size_t)sample) != NNOM_OK)
-            return die("input", nnom_model_last_error(m));
-        memcpy(inputs + (size_t)i * (size_t)in.count, nnom_model_input_data(m, 0), (size_t)in.count);
+        join_sample(x, n_x, i, one);
+        int8_t *to = inputs + (size_t)i * (size_t)in_count;
+        const float *from = one;
+        for (int32_t k = 0; k < nnom_model_input_count(m); k++) {
+            nnom_tensor_info in;
+            if (nnom_model_input_info(m, k, &in) != NNOM_OK ||
+                nnom_model_set_input_f32(m, k, from, (size_t)in.count) != NNOM_OK)
+                return die("input", nnom_model_last_error(m));
+            memcpy(to, nnom_model_input_data(m, k), (size_t)in.count);
+            to += in.count;
+            from += in.count;
+        }
         labels[i] = has_labels ? (int32_t)y.data[i] : 0;
     }
-    int rc = write_inputs_header(dir, name, m, inputs, count, in.count, has_labels ? labels : NULL) ||
-             write_expected(dir, name, m, inputs, count, in.count) || write_layers(dir, name, bytes, size);
+    int rc = write_inputs_header(dir, name, m, inputs, count, in_count, has_labels ? labels : NULL) ||
+             write_expected(dir, name, m, inputs, count, in_count) || write_layers(dir, name, bytes, size);
+    free(one);
     free(inputs);
     free(labels);
     free(bytes);
     nnom_model_destroy(m);
     nnom_converter_destroy(c);
-    nnom_array_free(&calib);
-    nnom_array_free(&x);
+    free_arrays(calib, n_calib);
+    free_arrays(x, n_x);
     if (has_labels) nnom_array_free(&y);
     return rc;
 }
@@ -417,6 +538,7 @@ static int make_tflite(const char *name, const char *model_path, const char *x_p
 
 int main(int argc, char **argv)
 {
+    if (register_user_ops()) return 1;
     if (argc == 4 && !strcmp(argv[1], "cnn28")) return make_cnn28(argv[2], atoi(argv[3]));
 #ifdef NNOM_HAS_TOOLS
     if (argc == 9 && !strcmp(argv[1], "keras"))
@@ -424,7 +546,8 @@ int main(int argc, char **argv)
     if (argc == 7 && !strcmp(argv[1], "tflite")) return make_tflite(argv[2], argv[3], argv[4], argv[5], atoi(argv[6]));
 #endif
     fprintf(stderr, "usage: make_headers cnn28 OUT_DIR COUNT\n"
-                    "       make_headers keras NAME MODEL.keras CALIB.npy X.npy Y.npy OUT_DIR COUNT (tools build)\n"
+                    "       make_headers keras NAME MODEL.keras CALIB.npy[+CALIB1.npy...] X.npy[+X1.npy...] Y.npy OUT_DIR COUNT\n"
+                    "            (tools build)\n"
                     "       make_headers tflite NAME MODEL.tflite X.npy OUT_DIR COUNT (tools build)\n");
     return 2;
 }

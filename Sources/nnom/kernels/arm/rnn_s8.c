@@ -244,11 +244,12 @@ static void to_pairs(int16_t *dst, const int16_t *src, int32_t n)
     for (; i < n; i++) dst[i] = src[i];
 }
 
-/* nnom_rnn_lut(): (a (128 - f) + b f + 64) >> 7, a and b in one word, one SMLAD (a 128 is a multiple of 128) */
+/* nnom_rnn_lut(): (a (STEP - f) + b f + STEP / 2) >> SHIFT, a and b in one word, one SMLAD */
 __attribute__((always_inline)) static inline int32_t lut(const int16_t *table, int32_t v)
 {
-    const uint32_t u = (uint32_t)(v + 32768), f = u & 127u;
-    return __smlad((int32_t)nnom_arm_load4(table + (u >> 7)), (int32_t)((f << 16) | (128u - f)), 64) >> 7;
+    const uint32_t u = (uint32_t)(v - INT16_MIN), f = u & (NNOM_RNN_LUT_STEP - 1u);
+    return __smlad((int32_t)nnom_arm_load4(table + (u >> NNOM_RNN_LUT_SHIFT)),
+                   (int32_t)((f << 16) | (NNOM_RNN_LUT_STEP - f)), NNOM_RNN_LUT_STEP / 2) >> NNOM_RNN_LUT_SHIFT;
 }
 
 enum pass_mode {
@@ -394,7 +395,7 @@ void nnom_rnn_s8(const nnom_rnn_s8_args *a, const int8_t *in, int8_t *out, int16
     const int sequences = (a->flags & NNOM_RNN_RETURN_SEQUENCES) != 0;
     const int input_order = (a->flags & NNOM_RNN_INPUT_ORDER) != 0;
     const int reset_after = (a->flags & NNOM_RNN_RESET_AFTER) != 0;
-    const int16_t *t_act = a->tables, *t_rec = a->tables + 513, *t_cell = a->tables + 2 * 513;
+    const int16_t *t_act = a->tables, *t_rec = a->tables + NNOM_RNN_TABLE_SIZE, *t_cell = a->tables + 2 * NNOM_RNN_TABLE_SIZE;
     const int32_t *k = a->consts;
     int16_t *h = state, *c = state + units;
     int16_t *pairs = scratch, *pre = scratch + units; /* [units], [rows] */

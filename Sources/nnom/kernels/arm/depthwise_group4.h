@@ -1,0 +1,728 @@
+/*
+ * The channel-group path of the Cortex-M DSP depthwise convolution
+ * (kernels/arm/depthwise_conv_s8.c, which includes this file): depth
+ * multiplier 1, four neighbouring channels at a time, pixel by pixel.
+ *
+ * SIMD within a register: the four channels of a tap are one 32-bit word of
+ * the HWC input, x = (x0..x3); SXTB16 makes the int16 pairs (x0, x2) and
+ * (x1, x3), and the tap's weights, widened once per group into (w0, w2),
+ * (w1, w3), are one LDRD: SMLABB / SMLATT add the four products.
+ *
+ * Small planes (3x3 kernel, no dilation, strides 1 or 2, the plane's input
+ * with its padding within DW_G_PAD_WORDS words once widened): each group's
+ * input plane is first copied to the stack, widened to two words per pixel,
+ * the padding holding the input zero point (so there are no border pixels
+ * and no bounds tests; a tall plane, DS-CNN's 25 x 5, is copied transposed
+ * so that a line of outputs is long). The assembly then runs two pixels per
+ * pass, sharing each tap's weights: per tap one LDRD of weights, two of
+ * inputs and 8 multiply-accumulates; per pair 18 x 4 = 72 multiply-
+ * accumulates in about 170 instructions. As every group reads its own
+ * channels from its copy only, such a layer may write its output over its
+ * input in one call (nnom_depthwise_conv2d_s8_in_place() of conv.h).
+ * Larger planes of stride 2 and other kernels (up to DW_G_MAX_TAPS taps):
+ * the interior of rows of a 3x3 kernel in assembly on the raw input (SXTB16
+ * per tap), the border pixels in C over the taps inside the input.
+ *
+ * The sums on raw inputs start at bias - in_zp * sum w (a padding tap adds
+ * in_zp * w, which that cancels); the C loops subtract the zero point
+ * instead (SXTAB16) and skip padding taps.
+ *
+ * Requantisation, per channel, set up once per group (dw_g_quant's forms),
+ * with the output zero point folded into the rounding constant:
+ *  - shift in [-DW_G_MAX_E, -1] and |bias| small enough that the sums stay
+ *    below 2^30 (and the assembly's partial sums below 2^31): weights and
+ *    bias doubled at the source, so that nnom_arm_requant()'s doubling is
+ *    free; nnom_arm_requant_zp() when the multiplier is above 2^30, the
+ *    SMMULR form otherwise;
+ *  - shift in [0, DW_G_MAX_LSHIFT] (an output scale close to the input's
+ *    times the weights', common in MobileNets): weights and bias times
+ *    2^(shift + 1) (at most 256 x 128, still int16), and the doubling high
+ *    multiply is one SMMLAR with the zero point;
+ *  - a dead channel (multiplier 0): its outputs are the zero point;
+ *  - otherwise nnom_conv_quant_out() of conv.h on the exact dot product.
+ * The same values as nnom_conv_quant_out() in every case (arm_dsp.h), and so
+ * as the portable kernel (Tests/firmware checks it on random cases).
+ * Stack: the padded copy (DW_G_PAD_WORDS words) and 2 words per tap.
+ */
+#ifndef NNOM_KERNELS_ARM_DEPTHWISE_GROUP4_H
+#define NNOM_KERNELS_ARM_DEPTHWISE_GROUP4_H
+
+#include "kernels/arm/arm_dsp.h"
+
+#if NNOM_USE_ARM_DSP
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernels/conv.h"
+
+enum {
+    DW_G_MAX_TAPS = 49,  /* largest k_h * k_w of the channel-group path (7x7) */
+    DW_G_MAX_E = 22,     /* largest right shift of its 32-bit requantisation */
+    DW_G_MAX_LSHIFT = 7, /* largest left shift (positive shift) of it: weights times 2^(shift + 1) */
+    DW_G_PAD_WORDS = 400 /* words of the padded copy of a group's input plane (1.6 KB of stack) */
+};
+
+/* How a channel's sum s (acc = dot + bias times 2, or times 2^(shift + 1) for a shift >= 0: the
+ * weights and bias are scaled at the source) becomes its output:
+ *  ZP:  (SMMLAR(s, m, c) + (s >> 31)) >> e         e >= 1, m > 2^30 (nnom_arm_requant_zp)
+ *  U:   u = SMMULR(s, m), (u + (u >> 31) + c) >> e  e >= 1, any m (nnom_arm_requant + zp)
+ *  ZM:  (SMMLAR(s, m, c) + ((s >> 31) & mask)) >> e  the ZP form (mask -1) or, for shift >= 0 and for
+ *       m = 0, e = 0 and mask 0: c + SMMULR(s, m), s = acc * 2^(shift + 1)
+ *  GEN: nnom_conv_quant_out() on the exact dot product.
+ * A group runs one form for its four channels (MIXED: each channel its own, in C). */
+typedef enum { DW_G_ZP, DW_G_U, DW_G_ZM, DW_G_MIXED } dw_g_mode;
+typedef enum { DW_F_GEN, DW_F_U, DW_F_ZM } dw_g_form;
+
+typedef struct {
+    int32_t init[4];        /* the sums' start: scale * bias (32-bit forms) or 0 */
+    int32_t mult[4], c[4], e[4], mask[4];
+    dw_g_form form[4];      /* MIXED: the channel's form (U where it can, else ZM, else GEN) */
+    nnom_conv_quant q[4];   /* the general form */
+    int32_t zp, lo, hi;
+} dw_g_quant;
+
+/* Channel j's output from its sum s. */
+static inline __attribute__((always_inline)) int8_t dw_g_out(const dw_g_quant *k, int32_t j, int32_t s, dw_g_mode mode,
+                                                             int clamp)
+{
+    int32_t v;
+    if (mode == DW_G_ZP) {
+        v = (nnom_arm_smmlar(s, k->mult[j], k->c[j]) + (s >> 31)) >> k->e[j];
+    } else if (mode == DW_G_U || (mode == DW_G_MIXED && k->form[j] == DW_F_U)) {
+        const int32_t u = nnom_arm_smmulr(s, k->mult[j]);
+        v = (u + (u >> 31) + k->c[j]) >> k->e[j];
+    } else if (mode == DW_G_ZM || k->form[j] == DW_F_ZM) {
+        v = (nnom_arm_smmlar(s, k->mult[j], k->c[j]) + ((s >> 31) & k->mask[j])) >> k->e[j];
+    } else {
+        return nnom_conv_quant_out(k->q[j], s, k->zp, k->lo, k->hi);
+    }
+    v = __ssat(v, 8);
+    if (clamp) {
+        v = v < k->lo ? k->lo : v;
+        v = v > k->hi ? k->hi : v;
+    }
+    return (int8_t)v;
+}
+
+/* One tap of four channels: inputs at xp, widened weights wp[0] = (w0, w2), wp[1] = (w1, w3). */
+#define DW_G_TAP(xp, wp)                                        \
+    do {                                                        \
+        const uint32_t x_ = nnom_arm_load4(xp);                 \
+        const uint32_t lo_ = nnom_arm_widen_lo(neg_zp, x_);     \
+        const uint32_t hi_ = nnom_arm_widen_hi(neg_zp, x_);     \
+        s0 = __smlabb(lo_, (wp)[0], s0);                        \
+        s2 = __smlatt(lo_, (wp)[0], s2);                        \
+        s1 = __smlabb(hi_, (wp)[1], s1);                        \
+        s3 = __smlatt(hi_, (wp)[1], s3);                        \
+    } while (0)
+
+
+/* What the assembly interior loop reads (offsets used by it, checked below). */
+typedef struct {
+    const int8_t *p;     /*   0: the first pixel's top-left tap, channel c0 */
+    int8_t *o;           /*   4: the first pixel's output, channel c0 */
+    int32_t n;           /*   8: pixels, >= 1 (counted down) */
+    int32_t cs, rs;      /*  12, 16: bytes between kernel columns, between kernel rows */
+    int32_t p_step;      /*  20: bytes from a pixel's first tap to the next pixel's */
+    int32_t o_step;      /*  24: bytes from a pixel's output to the next one's (out_c) */
+    int32_t unused;      /*  28 */
+    int32_t init[4];     /*  32: the sums' start, the input zero point's share folded in */
+    uint32_t w[18];      /*  48: tap t at 48 + 8 t: (w0, w2), (w1, w3), doubled */
+    int32_t mc[8];       /* 120: channel j's multiplier at 120 + 8 j, rounding constant at 124 + 8 j */
+    int32_t em[8];       /* 152: channel j's right shift at 152 + 8 j, sign mask (ZM form) at 156 + 8 j */
+} dw_g_args;
+typedef char nnom_dw_g_offsets_ok[offsetof(dw_g_args, init) == 32 && offsetof(dw_g_args, w) == 48 &&
+                                          offsetof(dw_g_args, mc) == 120 && offsetof(dw_g_args, em) == 152
+                                      ? 1
+                                      : -1];
+
+/* One tap of four channels on raw inputs (the zero point's share is in the start): x at ADDR. */
+#define DW_G_ASM_TAP(ADDR, W)                      \
+    "ldr    r9, " ADDR "\n\t"                       \
+    "ldrd   r10, r11, [r0, #" W "]\n\t"             \
+    "sxtb16 r12, r9\n\t"                            \
+    "smlabb r5, r12, r10, r5\n\t"                   \
+    "smlatt r7, r12, r10, r7\n\t"                   \
+    "sxtb16 r12, r9, ror #8\n\t"                    \
+    "smlabb r6, r12, r11, r6\n\t"                   \
+    "smlatt r8, r12, r11, r8\n\t"
+#define DW_G_ASM_LOAD_Q(MC, E)                     \
+    "ldrd   r9, r10, [r0, #" MC "]\n\t"             \
+    "ldr    r11, [r0, #" E "]\n\t"
+/* nnom_arm_requant_zp() of the sum in S (doubled at the source), saturated, stored at byte J */
+#define DW_G_ASM_OUT_ZP(S, MC, E, J)               \
+    DW_G_ASM_LOAD_Q(MC, E)                          \
+    "smmlar r12, " S ", r9, r10\n\t"                \
+    "add    r12, r12, " S ", asr #31\n\t"           \
+    "asr    r12, r12, r11\n\t"                      \
+    "ssat   r12, #8, r12\n\t"                       \
+    "strb   r12, [r4, #" J "]\n\t"
+/* the SMMULR form (any multiplier) */
+#define DW_G_ASM_OUT_U(S, MC, E, J)                \
+    DW_G_ASM_LOAD_Q(MC, E)                          \
+    "smmulr r12, " S ", r9\n\t"                     \
+    "add    r12, r12, r12, asr #31\n\t"             \
+    "add    r12, r12, r10\n\t"                      \
+    "asr    r12, r12, r11\n\t"                      \
+    "ssat   r12, #8, r12\n\t"                       \
+    "strb   r12, [r4, #" J "]\n\t"
+
+/* the ZM form: the sign term masked (E the shift's offset, the mask 4 bytes after it) */
+#define DW_G_ASM_OUT_ZM(S, MC, E, J)               \
+    "ldrd   r9, r10, [r0, #" MC "]\n\t"             \
+    "ldrd   r11, lr, [r0, #" E "]\n\t"              \
+    "smmlar r12, " S ", r9, r10\n\t"                \
+    "and    lr, lr, " S ", asr #31\n\t"             \
+    "add    r12, r12, lr\n\t"                       \
+    "asr    r12, r12, r11\n\t"                      \
+    "ssat   r12, #8, r12\n\t"                       \
+    "strb   r12, [r4, #" J "]\n\t"
+
+/*
+ * n pixels of a 3x3 kernel whose taps all lie inside the input, no clamp beyond int8:
+ * r1 the pixel's first tap, r2 and r3 the column and row steps, r4 the output, r5-r8 the
+ * sums, lr a kernel row; per pixel 9 taps of 8 instructions, per output 8 (loads of its
+ * constants, requantisation, store): about 3.2 instructions per multiply-accumulate.
+ */
+#define DW_G_ASM_BODY(OUT)                                                                        \
+    __asm__ volatile("push   {r4-r11, lr}\n\t"                                                    \
+                     "ldr    r1, [r0, #0]\n\t"                                                    \
+                     "ldr    r4, [r0, #4]\n\t"                                                    \
+                     "ldrd   r2, r3, [r0, #12]\n"                                                 \
+                     "1:\n\t"                                                                     \
+                     "ldrd   r5, r6, [r0, #32]\n\t"                                               \
+                     "ldrd   r7, r8, [r0, #40]\n\t"                                               \
+                     "mov    lr, r1\n\t"                                                          \
+                     DW_G_ASM_TAP("[lr]", "48") DW_G_ASM_TAP("[lr, r2]", "56")                    \
+                     DW_G_ASM_TAP("[lr, r2, lsl #1]", "64")                                       \
+                     "add    lr, lr, r3\n\t"                                                      \
+                     DW_G_ASM_TAP("[lr]", "72") DW_G_ASM_TAP("[lr, r2]", "80")                    \
+                     DW_G_ASM_TAP("[lr, r2, lsl #1]", "88")                                       \
+                     "add    lr, lr, r3\n\t"                                                      \
+                     DW_G_ASM_TAP("[lr]", "96") DW_G_ASM_TAP("[lr, r2]", "104")                   \
+                     DW_G_ASM_TAP("[lr, r2, lsl #1]", "112")                                      \
+                     OUT("r5", "120", "152", "0") OUT("r6", "128", "160", "1")                    \
+                     OUT("r7", "136", "168", "2") OUT("r8", "144", "176", "3")                    \
+                     "ldrd   r9, r10, [r0, #20]\n\t"                                              \
+                     "add    r1, r1, r9\n\t"                                                      \
+                     "add    r4, r4, r10\n\t"                                                     \
+                     "ldr    r9, [r0, #8]\n\t"                                                    \
+                     "subs   r9, r9, #1\n\t"                                                      \
+                     "str    r9, [r0, #8]\n\t"                                                    \
+                     "bne    1b\n\t"                                                              \
+                     "pop    {r4-r11, pc}\n\t");
+
+__attribute__((naked, noinline)) static void dw_g_asm_zp(__attribute__((unused)) dw_g_args *p)
+{
+    DW_G_ASM_BODY(DW_G_ASM_OUT_ZP)
+}
+
+__attribute__((naked, noinline)) static void dw_g_asm_u(__attribute__((unused)) dw_g_args *p)
+{
+    DW_G_ASM_BODY(DW_G_ASM_OUT_U)
+}
+
+__attribute__((naked, noinline)) static void dw_g_asm_zm(__attribute__((unused)) dw_g_args *p)
+{
+    DW_G_ASM_BODY(DW_G_ASM_OUT_ZM)
+}
+
+/* The same from the widened padded copy (dw_g_pad_copy): a tap of four channels is the two words
+ * (x0, x2), (x1, x3) of its pixel, one LDRD, no SXTB16; kernel columns 8 bytes apart (dil_w 1):
+ * per pixel 9 taps of 6 instructions. */
+#define DW_G_ASM_TAP_W(OFF, W)                     \
+    "ldrd   r9, r10, [lr, #" OFF "]\n\t"            \
+    "ldrd   r11, r12, [r0, #" W "]\n\t"             \
+    "smlabb r5, r9, r11, r5\n\t"                    \
+    "smlatt r7, r9, r11, r7\n\t"                    \
+    "smlabb r6, r10, r12, r6\n\t"                   \
+    "smlatt r8, r10, r12, r8\n\t"
+#define DW_G_ASM_BODY_W(OUT)                                                                      \
+    __asm__ volatile("push   {r4-r11, lr}\n\t"                                                    \
+                     "ldr    r1, [r0, #0]\n\t"                                                    \
+                     "ldr    r4, [r0, #4]\n\t"                                                    \
+                     "ldr    r3, [r0, #16]\n"                                                      \
+                     "1:\n\t"                                                                     \
+                     "ldrd   r5, r6, [r0, #32]\n\t"                                               \
+                     "ldrd   r7, r8, [r0, #40]\n\t"                                               \
+                     "mov    lr, r1\n\t"                                                          \
+                     DW_G_ASM_TAP_W("0", "48") DW_G_ASM_TAP_W("8", "56") DW_G_ASM_TAP_W("16", "64") \
+                     "add    lr, lr, r3\n\t"                                                      \
+                     DW_G_ASM_TAP_W("0", "72") DW_G_ASM_TAP_W("8", "80") DW_G_ASM_TAP_W("16", "88") \
+                     "add    lr, lr, r3\n\t"                                                      \
+                     DW_G_ASM_TAP_W("0", "96") DW_G_ASM_TAP_W("8", "104")                          \
+                     DW_G_ASM_TAP_W("16", "112")                                                  \
+                     OUT("r5", "120", "152", "0") OUT("r6", "128", "160", "1")                    \
+                     OUT("r7", "136", "168", "2") OUT("r8", "144", "176", "3")                    \
+                     "ldrd   r9, r10, [r0, #20]\n\t"                                              \
+                     "add    r1, r1, r9\n\t"                                                      \
+                     "add    r4, r4, r10\n\t"                                                     \
+                     "ldr    r9, [r0, #8]\n\t"                                                    \
+                     "subs   r9, r9, #1\n\t"                                                      \
+                     "str    r9, [r0, #8]\n\t"                                                    \
+                     "bne    1b\n\t"                                                              \
+                     "pop    {r4-r11, pc}\n\t");
+
+__attribute__((naked, noinline)) static void dw_g_asm_w_zp(__attribute__((unused)) dw_g_args *p)
+{
+    DW_G_ASM_BODY_W(DW_G_ASM_OUT_ZP)
+}
+
+__attribute__((naked, noinline)) static void dw_g_asm_w_u(__attribute__((unused)) dw_g_args *p)
+{
+    DW_G_ASM_BODY_W(DW_G_ASM_OUT_U)
+}
+
+__attribute__((naked, noinline)) static void dw_g_asm_w_zm(__attribute__((unused)) dw_g_args *p)
+{
+    DW_G_ASM_BODY_W(DW_G_ASM_OUT_ZM)
+}
+
+/* Two neighbouring pixels A and B (B ST bytes after A in the widened copy) per pass, sharing each
+ * tap's weights: sums A in r1-r4, B in r5-r8 (channels 0-3); per tap one LDRD of weights, two of
+ * inputs, 8 multiply-accumulates; each channel's constants loaded once for both outputs.
+ * n (at 8) counts pairs; p, o advance by two pixels. */
+#define DW_G_ASM_TAP_P(OFF, OFFB, W)               \
+    "ldrd   r11, r12, [r0, #" W "]\n\t"             \
+    "ldrd   r9, r10, [lr, #" OFF "]\n\t"            \
+    "smlabb r1, r9, r11, r1\n\t"                    \
+    "smlatt r3, r9, r11, r3\n\t"                    \
+    "smlabb r2, r10, r12, r2\n\t"                   \
+    "smlatt r4, r10, r12, r4\n\t"                   \
+    "ldrd   r9, r10, [lr, #" OFFB "]\n\t"           \
+    "smlabb r5, r9, r11, r5\n\t"                    \
+    "smlatt r7, r9, r11, r7\n\t"                    \
+    "smlabb r6, r10, r12, r6\n\t"                   \
+    "smlatt r8, r10, r12, r8\n\t"
+/* the output of sum S into r12 by each form (m r9, c r10, e r11) */
+#define DW_G_P_ZP(S)                               \
+    "smmlar r12, " S ", r9, r10\n\t"                \
+    "add    r12, r12, " S ", asr #31\n\t"           \
+    "asr    r12, r12, r11\n\t"                      \
+    "ssat   r12, #8, r12\n\t"
+#define DW_G_P_U(S)                                \
+    "smmulr r12, " S ", r9\n\t"                     \
+    "add    r12, r12, r12, asr #31\n\t"             \
+    "add    r12, r12, r10\n\t"                      \
+    "asr    r12, r12, r11\n\t"                      \
+    "ssat   r12, #8, r12\n\t"
+/* ZM: the sign term masked (mask at M), computed in S itself (dead after its output) */
+#define DW_G_P_ZM_IN(S, M)                         \
+    "ldr    r12, [r0, #" M "]\n\t"                  \
+    "and    r12, r12, " S ", asr #31\n\t"           \
+    "smmlar " S ", " S ", r9, r10\n\t"              \
+    "add    " S ", " S ", r12\n\t"                  \
+    "asr    " S ", " S ", r11\n\t"                  \
+    "ssat   " S ", #8, " S "\n\t"
+#define DW_G_ASM_OUT_P(FORM, SA, SB, MC, E, J)     \
+    "ldrd   r9, r10, [r0, #" MC "]\n\t"             \
+    "ldr    r11, [r0, #" E "]\n\t"                  \
+    FORM(SA) "strb   r12, [lr, #" J "]\n\t"         \
+    FORM(SB) "strb   r12, [r1, #" J "]\n\t"
+#define DW_G_ASM_OUT_P_ZM(FORM, SA, SB, MC, E, J)  \
+    "ldrd   r9, r10, [r0, #" MC "]\n\t"             \
+    "ldr    r11, [r0, #" E "]\n\t"                  \
+    DW_G_P_ZM_IN(SA, E "+4") "strb   " SA ", [lr, #" J "]\n\t" \
+    DW_G_P_ZM_IN(SB, E "+4") "strb   " SB ", [r1, #" J "]\n\t"
+/* the outputs of the ZP and U forms, and of the ZM form */
+#define DW_G_OUTS(FORM)                                                                           \
+    "ldrd   r9, r10, [r0, #120]\n\t"                                                              \
+    "ldr    r11, [r0, #152]\n\t"                                                                  \
+    FORM("r1") "strb   r12, [lr, #0]\n\t"                                                         \
+    "ldr    r1, [r0, #24]\n\t"                                                                    \
+    "add    r1, r1, lr\n\t"                                                                       \
+    FORM("r5") "strb   r12, [r1, #0]\n\t"                                                         \
+    DW_G_ASM_OUT_P(FORM, "r2", "r6", "128", "160", "1")                                           \
+    DW_G_ASM_OUT_P(FORM, "r3", "r7", "136", "168", "2")                                           \
+    DW_G_ASM_OUT_P(FORM, "r4", "r8", "144", "176", "3")
+#define DW_G_OUTS_ZM                                                                              \
+    "ldrd   r9, r10, [r0, #120]\n\t"                                                              \
+    "ldr    r11, [r0, #152]\n\t"                                                                  \
+    DW_G_P_ZM_IN("r1", "156") "strb   r1, [lr, #0]\n\t"                                           \
+    "ldr    r1, [r0, #24]\n\t"                                                                    \
+    "add    r1, r1, lr\n\t"                                                                       \
+    DW_G_P_ZM_IN("r5", "156") "strb   r5, [r1, #0]\n\t"                                           \
+    DW_G_ASM_OUT_P_ZM(x, "r2", "r6", "128", "160", "1")                                           \
+    DW_G_ASM_OUT_P_ZM(x, "r3", "r7", "136", "168", "2")                                           \
+    DW_G_ASM_OUT_P_ZM(x, "r4", "r8", "144", "176", "3")
+#define DW_G_ASM_BODY_P(OUTS, ST, ST_B)                                                           \
+    __asm__ volatile("push   {r4-r11, lr}\n"                                                      \
+                     "1:\n\t"                                                                     \
+                     "ldrd   r1, r2, [r0, #32]\n\t"                                               \
+                     "ldrd   r3, r4, [r0, #40]\n\t"                                               \
+                     "mov    r5, r1\n\t"                                                          \
+                     "mov    r6, r2\n\t"                                                          \
+                     "mov    r7, r3\n\t"                                                          \
+                     "mov    r8, r4\n\t"                                                          \
+                     "ldr    lr, [r0, #0]\n\t"                                                    \
+                     DW_G_ASM_TAP_P("0", ST_B "+0", "48") DW_G_ASM_TAP_P("8", ST_B "+8", "56")    \
+                     DW_G_ASM_TAP_P("16", ST_B "+16", "64")                                       \
+                     "ldr    r9, [r0, #16]\n\t"                                                   \
+                     "add    lr, lr, r9\n\t"                                                      \
+                     DW_G_ASM_TAP_P("0", ST_B "+0", "72") DW_G_ASM_TAP_P("8", ST_B "+8", "80")    \
+                     DW_G_ASM_TAP_P("16", ST_B "+16", "88")                                       \
+                     "ldr    r9, [r0, #16]\n\t"                                                   \
+                     "add    lr, lr, r9\n\t"                                                      \
+                     DW_G_ASM_TAP_P("0", ST_B "+0", "96") DW_G_ASM_TAP_P("8", ST_B "+8", "104")   \
+                     DW_G_ASM_TAP_P("16", ST_B "+16", "112")                                      \
+                     /* outputs: A at o (lr), B at o + o_step (r1, once A's channel 0 is out) */  \
+                     "ldr    lr, [r0, #4]\n\t"                                                    \
+                     OUTS                                                                         \
+                     "ldr    r9, [r0, #24]\n\t"                                                   \
+                     "add    lr, lr, r9, lsl #1\n\t"                                              \
+                     "str    lr, [r0, #4]\n\t"                                                    \
+                     "ldr    r9, [r0, #0]\n\t"                                                    \
+                     "add    r9, r9, #" ST "\n\t"                                                 \
+                     "str    r9, [r0, #0]\n\t"                                                    \
+                     "ldr    r9, [r0, #8]\n\t"                                                    \
+                     "subs   r9, r9, #1\n\t"                                                      \
+                     "str    r9, [r0, #8]\n\t"                                                    \
+                     "bne    1b\n\t"                                                              \
+                     "pop    {r4-r11, pc}\n\t");
+
+#define DW_G_PAIR_FN(name, OUTS, ST, ST_B)                                        \
+    __attribute__((naked, noinline)) static void name(__attribute__((unused)) dw_g_args *p) \
+    {                                                                             \
+        DW_G_ASM_BODY_P(OUTS, ST, ST_B)                                           \
+    }
+DW_G_PAIR_FN(dw_g_pair_zp_s1, DW_G_OUTS(DW_G_P_ZP), "16", "8")
+DW_G_PAIR_FN(dw_g_pair_zp_s2, DW_G_OUTS(DW_G_P_ZP), "32", "16")
+DW_G_PAIR_FN(dw_g_pair_u_s1, DW_G_OUTS(DW_G_P_U), "16", "8")
+DW_G_PAIR_FN(dw_g_pair_u_s2, DW_G_OUTS(DW_G_P_U), "32", "16")
+DW_G_PAIR_FN(dw_g_pair_zm_s1, DW_G_OUTS_ZM, "16", "8")
+DW_G_PAIR_FN(dw_g_pair_zm_s2, DW_G_OUTS_ZM, "32", "16")
+
+static void dw_g_asm(dw_g_mode mode, dw_g_args *g)
+{
+    if (mode == DW_G_ZP) dw_g_asm_zp(g);
+    else if (mode == DW_G_U) dw_g_asm_u(g);
+    else dw_g_asm_zm(g);
+}
+
+/* First k in [0, n) with start + k * step >= 0 (*k0), and the end of those with
+ * start + k * step < size (*k1); *k0 == *k1 when none. */
+static inline void dw_g_taps(int32_t start, int32_t step, int32_t size, int32_t n, int32_t *k0, int32_t *k1)
+{
+    int32_t lo = start >= 0 ? 0 : (-start + step - 1) / step;
+    int32_t hi = start >= size ? 0 : (size - start + step - 1) / step;
+    if (hi > n) hi = n;
+    if (lo > hi) lo = hi;
+    *k0 = lo;
+    *k1 = hi;
+}
+
+/* Every output pixel of channels c0 .. c0 + 3 (of the input: ic0 .. ic0 + 3); @p g (NULL: none) for the assembly loop over
+ * the interior of rows whose taps all lie inside the input (3x3, no clamp, 32-bit form). */
+static inline __attribute__((always_inline)) void dw_g_pixels(const nnom_conv_args *a, const int8_t *in, int32_t ic0, int8_t *out,
+                                                              int32_t c0, const uint32_t *wv, const dw_g_quant *k,
+                                                              dw_g_args *g, dw_g_mode asm_mode, dw_g_mode mode,
+                                                              int clamp)
+{
+    const int32_t k_h = a->k_h, k_w = a->k_w, in_c = a->in_c, out_c = a->out_c;
+    const ptrdiff_t in_rs = (ptrdiff_t)a->in_w * in_c, cs = (ptrdiff_t)a->dil_w * in_c;
+    const uint32_t neg_zp = (uint32_t)(uint16_t)(int16_t)(-a->in_zp) * 0x00010001u;
+    /* output columns whose taps all lie inside the input: [ox_in0, ox_in1) */
+    const int32_t reach_w = (k_w - 1) * a->dil_w;
+    int32_t ox_in0 = (a->pad_left + a->stride_w - 1) / a->stride_w;
+    int32_t ox_in1 = a->in_w - reach_w + a->pad_left > 0 ? (a->in_w - reach_w + a->pad_left - 1) / a->stride_w + 1 : 0;
+    if (ox_in1 > a->out_w) ox_in1 = a->out_w;
+    if (ox_in0 > ox_in1) ox_in0 = ox_in1;
+    for (int32_t oy = 0; oy < a->out_h; oy++) {
+        const int32_t iy0 = oy * a->stride_h - a->pad_top;
+        int32_t ky0, ky1;
+        dw_g_taps(iy0, a->dil_h, a->in_h, k_h, &ky0, &ky1);
+        const int8_t *row0 = in + (ptrdiff_t)(iy0 + ky0 * a->dil_h) * in_rs + ic0;
+        const ptrdiff_t row_step = (ptrdiff_t)a->dil_h * in_rs;
+        int8_t *o_row = out + (ptrdiff_t)oy * a->out_w * out_c + c0;
+        /* the row's assembly run: [skip0, skip1) */
+        int32_t skip0 = a->out_w, skip1 = a->out_w;
+        if (g && ky0 == 0 && ky1 == k_h && ox_in0 < ox_in1) {
+            skip0 = ox_in0;
+            skip1 = ox_in1;
+            g->p = row0 + ((ptrdiff_t)ox_in0 * a->stride_w - a->pad_left) * in_c;
+            g->o = o_row + (ptrdiff_t)ox_in0 * out_c;
+            g->n = ox_in1 - ox_in0;
+            dw_g_asm(asm_mode, g);
+        }
+        for (int32_t ox = 0; ox < a->out_w; ox++) {
+            if (ox == skip0) ox = skip1;
+            if (ox >= a->out_w) break;
+            int8_t *o = o_row + (ptrdiff_t)ox * out_c;
+            const int32_t ix0 = ox * a->stride_w - a->pad_left;
+            int32_t s0 = k->init[0], s1 = k->init[1], s2 = k->init[2], s3 = k->init[3];
+            int32_t kx0, kx1;
+            dw_g_taps(ix0, a->dil_w, a->in_w, k_w, &kx0, &kx1);
+            const int8_t *p = row0 + (ptrdiff_t)(ix0 + kx0 * a->dil_w) * in_c;
+            for (int32_t ky = ky0; ky < ky1; ky++, p += row_step) {
+                const uint32_t *w = wv + 2 * (ky * k_w + kx0);
+                const int8_t *x = p;
+                for (int32_t kx = kx0; kx < kx1; kx++, x += cs, w += 2) DW_G_TAP(x, w);
+            }
+            o[0] = dw_g_out(k, 0, s0, mode, clamp);
+            o[1] = dw_g_out(k, 1, s1, mode, clamp);
+            o[2] = dw_g_out(k, 2, s2, mode, clamp);
+            o[3] = dw_g_out(k, 3, s3, mode, clamp);
+        }
+    }
+}
+
+/* In C, each channel by its own form and clamped (one variant: the C path serves only the border
+ * pixels of planes too large for the padded copy, clamps and groups of mixed forms); the
+ * interior of rows by the assembly of asm_mode when g is given. */
+__attribute__((noinline)) static void dw_g_c(const nnom_conv_args *a, const int8_t *in, int32_t ic0, int8_t *out,
+                                             int32_t c0, const uint32_t *wv, const dw_g_quant *k, dw_g_args *g,
+                                             dw_g_mode asm_mode)
+{
+    dw_g_pixels(a, in, ic0, out, c0, wv, k, g, asm_mode, DW_G_MIXED, 1);
+}
+
+/* The input a 3x3 output plane reads, of channels c0 .. c0 + 3, copied into pad (one word per
+ * pixel, rows of pw words, the input zero point where the taps fall in the padding); or, widened,
+ * two words per pixel (x0, x2), (x1, x3) as int16 pairs, rows of 2 pw words. */
+__attribute__((noinline)) static void dw_g_pad_copy(const nnom_conv_args *a, const int8_t *in, int32_t c0, uint32_t *pad,
+                                                    int32_t ph, int32_t pw, int widen)
+{
+    if (widen == 2) { /* widened and transposed: pixel (y, x) at words 2 (x ph + y), 2 (x ph + y) + 1 */
+        const uint32_t zp4t = (uint32_t)(uint8_t)a->in_zp * 0x01010101u;
+        const uint32_t z_lo = nnom_arm_pairs_lo(zp4t), z_hi = nnom_arm_pairs_hi(zp4t);
+        const ptrdiff_t in_rs = (ptrdiff_t)a->in_w * a->in_c;
+        /* rows [y0, y1) inside the input */
+        const int32_t y0 = a->pad_top < ph ? a->pad_top : ph;
+        const int32_t y1 = a->in_h + a->pad_top < ph ? (a->in_h + a->pad_top > y0 ? a->in_h + a->pad_top : y0) : ph;
+        for (int32_t x = 0; x < pw; x++) {
+            const int32_t ix = x - a->pad_left;
+            uint32_t *d = pad + 2 * x * ph;
+            int32_t y = 0;
+            if (ix < 0 || ix >= a->in_w) {
+                for (; y < ph; y++) d[2 * y] = z_lo, d[2 * y + 1] = z_hi;
+                continue;
+            }
+            for (; y < y0; y++) d[2 * y] = z_lo, d[2 * y + 1] = z_hi;
+            const int8_t *s = in + (ptrdiff_t)(y0 - a->pad_top) * in_rs + (ptrdiff_t)ix * a->in_c + c0;
+            for (uint32_t *e = d + 2 * y0, *end = d + 2 * y1; e < end; e += 2, s += in_rs) {
+                const uint32_t v = nnom_arm_load4(s);
+                e[0] = nnom_arm_pairs_lo(v);
+                e[1] = nnom_arm_pairs_hi(v);
+            }
+            for (y = y1; y < ph; y++) d[2 * y] = z_lo, d[2 * y + 1] = z_hi;
+        }
+        return;
+    }
+    const uint32_t zp4 = (uint32_t)(uint8_t)a->in_zp * 0x01010101u;
+    const ptrdiff_t in_c = a->in_c;
+    for (int32_t y = 0; y < ph; y++) {
+        const int32_t iy = y - a->pad_top;
+        uint32_t *d = pad + y * pw * (widen ? 2 : 1);
+        if (iy < 0 || iy >= a->in_h) {
+            if (widen)
+                for (int32_t x = 0; x < 2 * pw; x += 2) d[x] = nnom_arm_pairs_lo(zp4), d[x + 1] = nnom_arm_pairs_hi(zp4);
+            else
+                for (int32_t x = 0; x < pw; x++) d[x] = zp4;
+            continue;
+        }
+        /* columns [x0, x1) inside the input */
+        const int32_t x0 = a->pad_left < pw ? a->pad_left : pw;
+        const int32_t x1 = a->in_w + a->pad_left < pw ? a->in_w + a->pad_left : pw;
+        const int8_t *s = in + (ptrdiff_t)iy * a->in_w * in_c + c0;
+        int32_t x = 0;
+        if (widen) {
+            const uint32_t z_lo = nnom_arm_pairs_lo(zp4), z_hi = nnom_arm_pairs_hi(zp4);
+            for (; x < x0; x++) d[2 * x] = z_lo, d[2 * x + 1] = z_hi;
+            for (uint32_t *e = d + 2 * x, *end = d + 2 * x1; e < end; e += 2, s += in_c) {
+                const uint32_t v = nnom_arm_load4(s);
+                e[0] = nnom_arm_pairs_lo(v);
+                e[1] = nnom_arm_pairs_hi(v);
+            }
+            for (x = x1 > x ? x1 : x; x < pw; x++) d[2 * x] = z_lo, d[2 * x + 1] = z_hi;
+            continue;
+        }
+        for (; x < x0; x++) d[x] = zp4;
+        for (; x < x1; x++, s += in_c) d[x] = nnom_arm_load4(s);
+        for (; x < pw; x++) d[x] = zp4;
+    }
+}
+
+/* Every output line of channels c0 .. c0 + 3 by the assembly loops, from the widened padded copy
+ * (transposed: rows of ph pixels, one per input column): no border pixels. Pairs of pixels,
+ * the odd last one alone. */
+__attribute__((noinline)) static void dw_g_padded(const nnom_conv_args *a, int8_t *out, int32_t c0, dw_g_args *g,
+                                                  dw_g_mode mode, const uint32_t *pad, int32_t ph, int32_t pw,
+                                                  int transposed)
+{
+    const int32_t lines = transposed ? a->out_w : a->out_h, n = transposed ? a->out_h : a->out_w;
+    const int32_t s_line = transposed ? a->stride_w : a->stride_h, s_px = transposed ? a->stride_h : a->stride_w;
+    const int32_t row_words = 2 * (transposed ? ph : pw);
+    const ptrdiff_t o_line = transposed ? a->out_c : (ptrdiff_t)a->out_w * a->out_c;
+    g->rs = 4 * row_words;
+    g->p_step = 8 * s_px;
+    g->o_step = transposed ? a->out_w * a->out_c : a->out_c;
+    for (int32_t i = 0; i < lines; i++) {
+        const uint32_t *p = pad + i * s_line * row_words;
+        int8_t *o = out + i * o_line + c0;
+        int32_t done = 0;
+        if (n >= 2) {
+            g->p = (const int8_t *)p;
+            g->o = o;
+            g->n = n / 2;
+            if (mode == DW_G_ZP) (s_px == 1 ? dw_g_pair_zp_s1 : dw_g_pair_zp_s2)(g);
+            else if (mode == DW_G_U) (s_px == 1 ? dw_g_pair_u_s1 : dw_g_pair_u_s2)(g);
+            else (s_px == 1 ? dw_g_pair_zm_s1 : dw_g_pair_zm_s2)(g);
+            done = n & ~1;
+        }
+        if (done == n) continue;
+        g->p = (const int8_t *)(p + 2 * done * s_px);
+        g->o = o + done * g->o_step;
+        g->n = n - done;
+        if (mode == DW_G_ZP) dw_g_asm_w_zp(g);
+        else if (mode == DW_G_U) dw_g_asm_w_u(g);
+        else dw_g_asm_w_zm(g);
+    }
+}
+
+static inline uint32_t dw_g_pack(int32_t lo, int32_t hi) { return (uint32_t)(uint16_t)lo | ((uint32_t)(uint16_t)hi << 16); }
+
+/* The input rows and columns a 3x3 output plane reads, padding included; whether they fit the
+ * padded copy, widened (no dilation, strides 1 or 2: the assembly's fixed offsets). */
+static inline int32_t dw_g_pad_rows(const nnom_conv_args *a) { return (a->out_h - 1) * a->stride_h + 2 * a->dil_h + 1; }
+static inline int32_t dw_g_pad_cols(const nnom_conv_args *a) { return (a->out_w - 1) * a->stride_w + 2 * a->dil_w + 1; }
+static inline int dw_g_pad_fits(const nnom_conv_args *a)
+{
+    return a->k_h == 3 && a->k_w == 3 && a->dil_w == 1 && a->dil_h == 1 && a->stride_h <= 2 && a->stride_w <= 2 &&
+           2 * dw_g_pad_rows(a) * dw_g_pad_cols(a) <= DW_G_PAD_WORDS;
+}
+
+/* Channels [0, n4) (n4 a multiple of 4; depth multiplier 1; k_h * k_w <= DW_G_MAX_TAPS), every pixel. */
+__attribute__((noinline)) static void dw_groups4(const nnom_conv_args *a, const int8_t *in, int8_t *out, int32_t n4)
+{
+    uint32_t wv[2 * DW_G_MAX_TAPS];
+    dw_g_quant k;
+    const int32_t taps = a->k_h * a->k_w, out_c = a->out_c;
+    /* |dot| <= taps * 255 * 128, and the assembly's partial sums on raw inputs, 2 bias - 2 zp sum w
+     * + sum x 2 w, are at most 2 |bias| + taps * 65536 in magnitude: a bias within room keeps
+     * |dot + bias| below 2^30 and those below 2^31 */
+    const int32_t room = (int32_t)((1 << 30) - 1 - taps * 32768);
+    /* shift sh >= 0: the sums are acc * 2^(sh + 1), partial sums included in int32 when |bias| <=
+     * 2^(30 - sh) - 1 - taps * 32768 (and the weights times 2^(sh + 1) <= 256 fit int16) */
+    const int32_t taps_room = taps * 32768;
+    dw_g_args g;
+    const int clamp = a->act_min != -128 || a->act_max != 127;
+    const int use_asm = !clamp && a->k_h == 3 && a->k_w == 3;
+    const int32_t ph = dw_g_pad_rows(a), pw = dw_g_pad_cols(a);
+    const int pad_fits = dw_g_pad_fits(a);
+    uint32_t pad[DW_G_PAD_WORDS];
+    nnom_conv_args pa = *a; /* the layer as its padded copy: a plane of ph x pw pixels of 4 channels */
+    pa.in_h = ph;
+    pa.in_w = pw;
+    pa.in_c = 4;
+    pa.pad_top = pa.pad_left = 0;
+    g.unused = 0;
+    g.cs = (int32_t)(a->dil_w * a->in_c);
+    g.rs = (int32_t)(a->dil_h * a->in_w * a->in_c);
+    g.p_step = (int32_t)(a->stride_w * a->in_c);
+    g.o_step = out_c;
+    k.zp = a->out_zp;
+    k.lo = a->act_min;
+    k.hi = a->act_max;
+    for (int32_t c0 = 0; c0 < n4; c0 += 4) {
+        int32_t scale[4], zp_ok = 1, u_ok = 1, zm_ok = 1, same_scale = 1;
+        for (int32_t j = 0; j < 4; j++) {
+            const int32_t c = c0 + j, m = a->multiplier[c], sh = a->shift[c];
+            const int32_t b = a->bias ? ((const int32_t *)a->bias)[c] : 0;
+            k.mult[j] = m;
+            k.e[j] = 0;
+            k.c[j] = a->out_zp;
+            k.mask[j] = 0;
+            k.init[j] = 0;
+            scale[j] = 2;
+            if (m == 0) { /* a dead channel: its outputs are the zero point */
+                k.form[j] = DW_F_U;
+                zp_ok = 0;
+            } else if (sh <= -1 && sh >= -DW_G_MAX_E && b <= room && b >= -room) {
+                k.e[j] = -sh;
+                k.c[j] = nnom_arm_requant_zp_const(k.e[j], a->out_zp);
+                k.mask[j] = -1;
+                k.init[j] = 2 * b;
+                k.form[j] = DW_F_U;
+                if (m <= (1 << 30)) zp_ok = zm_ok = 0;
+            } else if (sh >= 0 && sh <= DW_G_MAX_LSHIFT && b <= ((1 << (30 - sh)) - 1 - taps_room) &&
+                       b >= -((1 << (30 - sh)) - 1 - taps_room)) {
+                scale[j] = 2 << sh;
+                k.init[j] = scale[j] * b;
+                k.form[j] = DW_F_ZM;
+                zp_ok = u_ok = 0;
+            } else {
+                k.form[j] = DW_F_GEN;
+                k.q[j] = nnom_conv_quant_init(b, m, sh);
+                scale[j] = 1;
+                zp_ok = u_ok = zm_ok = 0;
+            }
+            same_scale &= scale[j] == 2;
+        }
+        const dw_g_mode mode = zp_ok ? DW_G_ZP : (u_ok ? DW_G_U : (zm_ok ? DW_G_ZM : DW_G_MIXED));
+        const int8_t *w = (const int8_t *)a->weights + c0;
+        int32_t sum_w[4] = {0, 0, 0, 0};
+        if (!same_scale) { /* each channel's weights times its scale */
+            for (int32_t t = 0; t < taps; t++) {
+                const int8_t *wt = w + (ptrdiff_t)t * out_c;
+                for (int32_t j = 0; j < 4; j++) sum_w[j] += wt[j];
+                wv[2 * t] = dw_g_pack(scale[0] * wt[0], scale[2] * wt[2]);
+                wv[2 * t + 1] = dw_g_pack(scale[1] * wt[1], scale[3] * wt[3]);
+            }
+        } else { /* every weight doubled; the sums of each channel's weights in int16 lanes (|sum| <= 49 * 128) */
+            uint32_t sum_lo = 0, sum_hi = 0;
+            for (int32_t t = 0; t < taps; t++) {
+                const uint32_t word = nnom_arm_load4(w + (ptrdiff_t)t * out_c);
+                const uint32_t lo = nnom_arm_pairs_lo(word), hi = nnom_arm_pairs_hi(word);
+                sum_lo = __sadd16(sum_lo, lo);
+                sum_hi = __sadd16(sum_hi, hi);
+                wv[2 * t] = __sadd16(lo, lo);
+                wv[2 * t + 1] = __sadd16(hi, hi);
+            }
+            sum_w[0] = (int16_t)sum_lo, sum_w[1] = (int16_t)sum_hi;
+            sum_w[2] = (int16_t)(sum_lo >> 16), sum_w[3] = (int16_t)(sum_hi >> 16);
+        }
+        /* a plane that fits: every group from its padded copy (so the output may overwrite the input:
+         * each group reads and writes its own four channels only); in C when the assembly cannot
+         * serve the group (a clamp, channels of different forms) */
+        if (pad_fits && (clamp || mode == DW_G_MIXED)) {
+            dw_g_pad_copy(a, in, c0, pad, ph, pw, 0);
+            dw_g_c(&pa, (const int8_t *)pad, 0, out, c0, wv, &k, NULL, mode);
+            continue;
+        }
+        if (mode == DW_G_MIXED) {
+            dw_g_c(a, in, c0, out, c0, wv, &k, NULL, mode);
+            continue;
+        }
+        dw_g_args *ga = NULL;
+        if (use_asm) { /* the start on raw inputs: scale (bias - zp * sum w) */
+            for (int32_t j = 0; j < 4; j++) {
+                g.init[j] = k.init[j] - scale[j] * a->in_zp * sum_w[j];
+                g.mc[2 * j] = k.mult[j];
+                g.mc[2 * j + 1] = k.c[j];
+                g.em[2 * j] = k.e[j];
+                g.em[2 * j + 1] = k.mask[j];
+            }
+            for (int32_t i = 0; i < 18; i++) g.w[i] = wv[i];
+            ga = &g;
+            if (pad_fits) {
+                /* a plane taller than wide (DS-CNN's 25 x 5) walked by columns: the copy transposed,
+                 * and the kernel with it */
+                const int transposed = a->out_h > a->out_w;
+                if (transposed)
+                    for (int32_t r = 0; r < 3; r++)
+                        for (int32_t c = 0; c < 3; c++) {
+                            g.w[2 * (r * 3 + c)] = wv[2 * (c * 3 + r)];
+                            g.w[2 * (r * 3 + c) + 1] = wv[2 * (c * 3 + r) + 1];
+                        }
+                dw_g_pad_copy(a, in, c0, pad, ph, pw, transposed ? 2 : 1);
+                dw_g_padded(a, out, c0, &g, mode, pad, ph, pw, transposed);
+                continue;
+            }
+        }
+        dw_g_c(a, in, c0, out, c0, wv, &k, ga, mode);
+    }
+}
+
+#endif /* NNOM_USE_ARM_DSP */
+
+#endif /* NNOM_KERNELS_ARM_DEPTHWISE_GROUP4_H */
