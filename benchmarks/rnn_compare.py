@@ -8,10 +8,15 @@ Per model:
   - nnom int8 (nnom.convert, the installed Python package): top-1, arena bytes (+ recurrent state bytes,
     + bytes of the loaded model's structures), .nnom bytes, instructions per inference inside nnom_model_run
     (valgrind callgrind, on the _nnom extension built from this tree with -g).
-  - TFLite Micro: TensorFlow's full-integer int8 conversion is tried first and its error recorded; then the
-    float32 .tflite (TFLiteConverter, fixed batch 1) is run by TFLM's Python interpreter: top-1, smallest
+  - TFLite Micro int8: TensorFlow's full-integer int8 post-training quantisation (same calibration images)
+    is tried on the Keras 3 model as saved (its error recorded), then on a tf_keras (Keras 2) twin: the same
+    layers rebuilt in tf_keras with the Keras 3 model's trained weights copied across, its float outputs
+    checked against the Keras 3 model's on the held-out images; if the twin's recurrent loop does not convert
+    either, the twin with unroll=True. The first int8 .tflite that TFLM runs is measured: top-1, smallest
     working arena (bisection, each probe in a subprocess), .tflite bytes, instructions per inference inside
     MicroInterpreter::Invoke() (callgrind, in the same valgrind run as nnom).
+  - TFLite Micro float32: the Keras 3 model's float32 .tflite (fixed batch 1), measured the same way.
+  Conversions run in subprocesses (TensorFlow's calibrator can die with SIGSEGV on a recurrent loop).
 
 Reuses the helpers and subprocess workers of benchmarks/tflm_compare.py (probe, callgrind worker, extension
 build, the C-API loader with a counting allocator).
@@ -85,8 +90,38 @@ def first_error_line(e, captured: str = "") -> str:
     return tc.short_error(f"{type(e).__name__}: {lines[0] if lines else e}", 300)
 
 
-def worker_int8(keras_path: str, calib_path: str, out_path: str) -> int:
-    """Subprocess: TensorFlow's full-integer conversion of one Keras model (its calibrator may crash)."""
+FRONTENDS = {                                   # int8 conversion attempts, in order
+    "keras3": "the Keras 3 model as saved",
+    "tf_keras": "tf_keras (Keras 2) twin, same weights",
+    "tf_keras_unroll": "tf_keras twin with unroll=True (the 8 steps unrolled), same weights",
+}
+
+
+def tf_keras_twin(tf_keras, km, unroll: bool):
+    """The Keras 3 model rebuilt layer by layer in tf_keras (Keras 2), fixed batch 1, with its weights."""
+    L = tf_keras.layers
+    inp = x = tf_keras.Input(tuple(km.input_shape[1:]), batch_size=1)
+    for layer in km.layers:
+        kind, c = type(layer).__name__, layer.get_config()
+        if kind == "InputLayer":
+            continue
+        args = {k: c[k] for k in ("units", "activation", "use_bias")}
+        if kind in ("GRU", "LSTM"):
+            args.update({k: c[k] for k in ("recurrent_activation", "return_sequences", "go_backwards")}, unroll=unroll)
+            if kind == "GRU":
+                args["reset_after"] = c["reset_after"]
+            x = getattr(L, kind)(**args)(x)
+        elif kind == "Dense":
+            x = L.Dense(**args)(x)
+        else:
+            raise ValueError(f"layer {layer.name} ({kind}): the tf_keras twin rebuilds GRU, LSTM and Dense only")
+    twin = tf_keras.Model(inp, x)
+    twin.set_weights(km.get_weights())
+    return twin
+
+
+def worker_int8(front: str, keras_path: str, calib_path: str, test_path: str, out_path: str) -> int:
+    """Subprocess: TensorFlow's full-integer conversion of one model (its calibrator may crash)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import numpy as np
     import tensorflow as tf
@@ -94,8 +129,17 @@ def worker_int8(keras_path: str, calib_path: str, out_path: str) -> int:
 
     km = keras.models.load_model(keras_path)
     x_cal = np.load(calib_path).astype(np.float32).reshape(-1, 8, 8)
+    if front == "keras3":
+        model = batch1_twin(keras, km)
+    else:
+        import tf_keras
+
+        model = tf_keras_twin(tf_keras, km, unroll=front == "tf_keras_unroll")
+        x = np.load(test_path).astype(np.float32).reshape(-1, 8, 8)
+        y3, y2 = km.predict(x, verbose=0), model.predict(x, batch_size=1, verbose=0)
+        print(f"TWIN {float(np.abs(y3 - y2).max()):.3g} {float(np.mean(y3.argmax(1) == y2.argmax(1)))}", flush=True)
     try:
-        data = convert_int8(tf, batch1_twin(keras, km), x_cal)
+        data = convert_int8(tf, model, x_cal)
     except Exception as e:
         print("INT8 ERROR " + first_error_line(e), flush=True)
         return 3
@@ -105,36 +149,68 @@ def worker_int8(keras_path: str, calib_path: str, out_path: str) -> int:
     return 0
 
 
-def int8_in_subprocess(keras_path: str, work: str, name: str):
-    """(bytes or None, error or None) of the int8 conversion, run in its own process, then a TFLM probe."""
+def int8_in_subprocess(front: str, keras_path: str, work: str, name: str) -> dict:
+    """One int8 conversion attempt in its own process, then a TFLM probe: {front, path, bytes, error, twin}."""
+    import re
     import signal
 
-    out = os.path.join(work, f"{name}_int8.tflite")
-    cmd = [sys.executable, "-X", "faulthandler", os.path.abspath(__file__), "--worker", "int8", keras_path,
-           os.path.join(FIXTURES, "digits_calib_x.npy"), out]
+    out = os.path.join(work, f"{name}_int8_{front}.tflite")
+    att = {"front": front, "path": out, "bytes": None, "error": None}
+    cmd = [sys.executable, "-X", "faulthandler", os.path.abspath(__file__), "--worker", "int8", front, keras_path,
+           os.path.join(FIXTURES, "digits_calib_x.npy"), os.path.join(FIXTURES, "digits_test_x.npy"), out]
     try:
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=240)
     except subprocess.TimeoutExpired:
-        return None, "conversion timed out (240 s)"
+        att["error"] = "conversion timed out (240 s)"
+        return att
+    twin = next((l.split() for l in r.stdout.splitlines() if l.startswith("TWIN ")), None)
+    if twin:
+        att["twin"] = {"maxdiff": float(twin[1]), "agree": float(twin[2])}
     line = next((l for l in r.stdout.splitlines() if l.startswith("INT8 ")), None)
     if r.returncode < 0:
         sig = signal.Signals(-r.returncode).name
-        import re
-
         frames = [re.match(r'File "(?:.*/site-packages/)?([^"]+)", line (\d+) in (\S+)', l.strip())
                   for l in r.stderr.splitlines()]
         frames = [m for m in frames if m]
         where = f"{frames[0].group(1)}:{frames[0].group(2)}, {frames[0].group(3)}()" if frames else ""
-        return None, (f"the converter process died with {sig} during calibration"
-                      + (f" (innermost frame: {where})" if where else ""))
+        att["error"] = (f"the converter process died with {sig} during calibration"
+                        + (f" (innermost frame: {where})" if where else ""))
+        return att
     if line is None or line.startswith("INT8 ERROR"):
-        return None, line[len("INT8 ERROR "):] if line else tc.short_error(r.stderr[-300:] or "no output", 300)
-    size = int(line.split()[2])
+        att["error"] = line[len("INT8 ERROR "):] if line else tc.short_error(r.stderr[-300:] or "no output", 300)
+        return att
+    att["bytes"] = int(line.split()[2])
     ok, msg = tc.run_probe(out, 256 * 1024)
     if not ok:
-        return size, "converted, but TFLM cannot run it: " + tc.short_error(
+        att["error"] = "converted, but TFLM cannot run it: " + tc.short_error(
             " / ".join([l for l in msg.splitlines() if l.strip()][-3:]), 300)
-    return size, None
+    return att
+
+
+def measure_tflm(tflm_runtime, t: dict, data: bytes, x_in, y_test, keras_top1) -> None:
+    """Operators, constant bytes, smallest arena and top-1 of one .tflite (already written to t['path']) in TFLM;
+    t['error'] instead when TFLM cannot run it. The interpreter is reset before each image: an int8 LSTM keeps
+    its state in variable tensors, which would otherwise carry over from one image to the next."""
+    import numpy as np
+
+    t["bytes"] = len(data)
+    t["ops"], t["const"] = tc.tflite_info(data)
+    try:
+        t["arena_report"] = tc.tflm_arena(t["path"], t["bytes"])
+        t["arena"] = t["arena_report"]["min"]
+    except Exception as e:
+        t["error"] = f"TFLM cannot run it: {tc.short_error(e, 300)}"
+        return
+    it = tflm_runtime.Interpreter.from_bytes(data, arena_size=t["arena"])
+    ys = []
+    for i in range(len(x_in)):
+        it.reset()
+        it.set_input(x_in[i:i + 1], 0)
+        it.invoke()
+        ys.append(np.array(it.get_output(0)).reshape(-1))
+    top1 = np.stack(ys).argmax(1)
+    t["acc"] = float(np.mean(top1 == y_test))
+    t["agree_keras"] = float(np.mean(top1 == keras_top1))
 
 
 def main() -> int:
@@ -206,47 +282,62 @@ def main() -> int:
         log(f"   nnom int8: top-1 {100 * n['acc']:.1f}%, arena {n['arena']} + state {n['state']} bytes, "
             f".nnom {n['bytes']} bytes")
 
-        # ------------------------------------------------------------ TFLite: int8, then float32
-        t = r["tflm"] = {}
-        twin = batch1_twin(keras, km)
-        t["int8_converted"], t["int8_error"] = int8_in_subprocess(path, a.work, name)
-        log(f"   TFLite int8: {t['int8_error'] or 'converted and runs (' + str(t['int8_converted']) + ' bytes)'}")
+        keras_top1 = r["keras_top1"] = km.predict(x_test, verbose=0).argmax(1)
 
+        # ------------------------------------------------------------ TFLite int8: Keras 3, then a tf_keras twin
+        t8 = r["tflm8"] = {"attempts": []}
+        for front in FRONTENDS:
+            if front == "tf_keras_unroll" and any(not x["error"] for x in t8["attempts"]):
+                break
+            att = int8_in_subprocess(front, path, a.work, name)
+            t8["attempts"].append(att)
+            tw = att.get("twin")
+            log(f"   TFLite int8 from {FRONTENDS[front]}: "
+                + (f"[twin's float outputs: max |diff| {tw['maxdiff']:.3g}, top-1 agreement {100 * tw['agree']:.1f}%] "
+                   if tw else "")
+                + (att["error"] or f"converted, {att['bytes']} bytes, TFLM runs it"))
+        chosen = next((x for x in t8["attempts"] if not x["error"]), None)
+        if chosen is None:
+            t8["error"] = "no int8 conversion that TFLM runs (see below)"
+        elif tflm_runtime is None:
+            t8["error"] = f"tflite-micro {tflm_version}"
+        else:
+            t8["front"], t8["path"] = chosen["front"], chosen["path"]
+            with open(chosen["path"], "rb") as f:
+                data = f.read()
+            d = tflm_runtime.Interpreter.from_bytes(data, arena_size=256 * 1024).get_input_details(0)
+            qp = d["quantization_parameters"]
+            t8["x"] = tc.quantize(x_test, float(qp["scales"][0]), int(qp["zero_points"][0]))
+            measure_tflm(tflm_runtime, t8, data, t8["x"], y_test, keras_top1)
+        if "error" in t8:
+            notes.append(f"{name}: TFLM int8: {t8['error']}")
+            log(f"   TFLM int8: {t8['error']}")
+        else:
+            np.save(os.path.join(a.work, f"{name}_tflm8_x.npy"), t8["x"])
+            log(f"   TFLM int8: top-1 {100 * t8['acc']:.1f}%, arena {t8['arena']} bytes, .tflite {t8['bytes']} "
+                f"bytes ({' '.join(sorted(set(t8['ops'])))})")
+
+        # ------------------------------------------------------------ TFLite float32 (the Keras 3 model)
+        t = r["tflm"] = {}
         try:
             with tc.Captured():
-                data = convert_float(tf, twin)
+                data = convert_float(tf, batch1_twin(keras, km))
             t["path"] = os.path.join(a.work, f"{name}_f32.tflite")
             with open(t["path"], "wb") as f:
                 f.write(data)
-            t["bytes"] = len(data)
             if tflm_runtime is None:
                 raise RuntimeError(f"tflite-micro {tflm_version}")
-            t["ops"], t["const"] = tc.tflite_info(data)
         except Exception as e:
             t["error"] = f"float32 conversion: {first_error_line(e)}"
         if "error" not in t:
-            try:
-                t["arena_report"] = tc.tflm_arena(t["path"], t["bytes"])
-                t["arena"] = t["arena_report"]["min"]
-            except Exception as e:
-                t["error"] = f"TFLM cannot run the float32 model: {tc.short_error(e, 300)}"
+            measure_tflm(tflm_runtime, t, data, x_test, y_test, keras_top1)
         if "error" not in t:
-            it = tflm_runtime.Interpreter.from_bytes(data, arena_size=t["arena"])
-            ys = []
-            for i in range(n_test):
-                it.set_input(x_test[i:i + 1], 0)
-                it.invoke()
-                ys.append(np.array(it.get_output(0)).reshape(-1))
-            ys = np.stack(ys)
-            t["acc"] = float(np.mean(ys.argmax(1) == y_test))
-            t["agree_keras"] = float(np.mean(ys.argmax(1) == km.predict(x_test, verbose=0).argmax(1)))
             np.save(os.path.join(a.work, f"{name}_tflm_x.npy"), x_test)
-            t["interp"] = True
             log(f"   TFLM float32: top-1 {100 * t['acc']:.1f}%, arena {t['arena']} bytes, .tflite {t['bytes']} "
                 f"bytes ({' '.join(sorted(set(t['ops'])))})")
         else:
             log(f"   TFLM float32: {t['error']}")
-            notes.append(f"{name}: {t['error']}")
+            notes.append(f"{name}: TFLM float32: {t['error']}")
 
     # ---------------------------------------------------------------- instructions with callgrind
     cg_note = None
@@ -261,18 +352,19 @@ def main() -> int:
             extension = tc.build_extension(a.work)
             blocks = []
             for r in results:
-                if r["tflm"].get("interp"):
-                    blocks.append({"engine": "tflm", "name": r["name"], "model": r["tflm"]["path"],
-                                   "arena": r["tflm"]["arena"], "n": n_cg,
-                                   "inputs": os.path.join(a.work, f"{r['name']}_tflm_x.npy")})
-                blocks.append({"engine": "nnom", "name": r["name"], "model": r["nnom"]["path"], "n": n_cg,
-                               "inputs": os.path.join(a.work, f"{r['name']}_nnom_x.npy"),
+                for slot, suffix in (("tflm8", "tflm8"), ("tflm", "tflm")):
+                    if "error" not in r[slot]:
+                        blocks.append({"engine": "tflm", "slot": slot, "name": r["name"], "model": r[slot]["path"],
+                                       "arena": r[slot]["arena"], "n": n_cg, "reset": True,
+                                       "inputs": os.path.join(a.work, f"{r['name']}_{suffix}_x.npy")})
+                blocks.append({"engine": "nnom", "slot": "nnom", "name": r["name"], "model": r["nnom"]["path"],
+                               "n": n_cg, "inputs": os.path.join(a.work, f"{r['name']}_nnom_x.npy"),
                                "expected": os.path.join(a.work, f"{r['name']}_nnom_y.npy")})
             log(f"== callgrind: {len(blocks)} blocks of {n_cg} inferences in one valgrind run")
             t0 = time.time()
             per, mismatch = tc.run_callgrind(a.work, extension, blocks)
             for b, v in zip(blocks, per):
-                next(x for x in results if x["name"] == b["name"])[b["engine"]]["instr"] = v
+                next(x for x in results if x["name"] == b["name"])[b["slot"]]["instr"] = v
             notes.extend(m[len("MISMATCH "):] for m in mismatch)
             log(f"   done in {time.time() - t0:.0f} s")
         except Exception as e:
@@ -295,83 +387,126 @@ def main() -> int:
     except OSError:
         commit = "unknown"
 
+    try:
+        tf_keras_version = md.version("tf-keras")
+    except md.PackageNotFoundError:
+        tf_keras_version = "not installed"
+    int8_label = {"keras3": "TFLM int8", "tf_keras": "TFLM int8 (tf_keras twin)",
+                  "tf_keras_unroll": "TFLM int8 (tf_keras twin, unrolled)"}
+
     L = ["# nnom against TensorFlow Lite Micro: recurrent digits models (GRU, LSTM)", ""]
     L.append(f"Generated by `benchmarks/rnn_compare.sh` on {datetime.date.today().isoformat()}; do not edit. "
-             f"Versions: tensorflow {tf.__version__}, keras {keras.__version__}, tflite-micro {tflm_version}, "
-             f"nnom {nnom.__version__} (commit {commit}), numpy {np.__version__}, "
+             f"Versions: tensorflow {tf.__version__}, keras {keras.__version__}, tf_keras {tf_keras_version}, "
+             f"tflite-micro {tflm_version}, nnom {nnom.__version__} (commit {commit}), numpy {np.__version__}, "
              f"Python {platform.python_version()}.")
     L.append("")
     L.append(f"Models: `Tests/fixtures/keras/rnn_digits_gru.keras` and `rnn_digits_lstm.keras` (GRU or LSTM of 32 "
              f"units + Dense softmax), reading scikit-learn digits as 8 steps of 8 pixels: the {n_test} held-out "
-             f"images of `digits_test_x.npy` viewed as ({n_test}, 8, 8). nnom: `nnom.convert()` calibrated on "
-             f"the 100 images of `digits_calib_x.npy`, **int8** (int16 recurrent state). **TFLite Micro runs "
-             f"float32**: TensorFlow's full-integer int8 conversion of these Keras 3 models does not give a "
-             f"model TFLM runs (see *TFLite int8* below), so TFLM runs the float32 .tflite of the same Keras "
-             f"models (fixed batch 1). The comparison is therefore int8 against float32, not like for like.")
+             f"images of `digits_test_x.npy` viewed as ({n_test}, 8, 8). Both engines quantise to **int8** with "
+             f"post-training calibration on the same 100 images of `digits_calib_x.npy`. nnom: `nnom.convert()` "
+             f"on the Keras 3 file (int16 recurrent state). TFLite Micro: TensorFlow's full-integer int8 "
+             f"conversion (int8 in/out, TFLITE_BUILTINS_INT8, fixed batch 1) of the same network rebuilt in "
+             f"tf_keras (Keras 2) with the Keras 3 model's trained weights copied across, because TensorFlow's "
+             f"converter does not convert the Keras 3 models themselves (see *TFLite int8 conversions* below). "
+             f"The **TFLM float32** rows (the Keras 3 model's float32 .tflite) are kept for reference; they are "
+             f"not like for like with nnom's int8.")
+    for r in results:
+        if r["tflm8"].get("front") == "tf_keras_unroll":
+            L.append("")
+            L.append(f"{r['name']}: the tf_keras twin's recurrent loop does not convert either (below), so TFLM "
+                     f"runs the twin with `unroll=True`: the same weights and arithmetic, but the 8 steps become "
+                     f"8 copies of the cell's operators instead of one loop, which costs model bytes and arena "
+                     f"(an unrolled graph, where nnom runs one recurrent layer).")
     L.append("")
     L.append("| model | engine | top-1 | arena bytes | + state | + runtime structs | model bytes "
              "| instructions / inference |")
     L.append("|---|---|---:|---:|---:|---:|---:|---:|")
-    for r in results:
-        t, n = r["tflm"], r["nnom"]
-        L.append(f"| {r['name']} | Keras float32 | {pct(r['keras_acc'])} | | | | | |")
-        L.append(f"| {r['name']} | nnom int8 | {pct(n['acc'])} | {fi(n['arena'])} | {fi(n['state'])} "
-                 f"| {fi(n.get('structs', 'n/a'))} | {fi(n['bytes'])} | {fi(n.get('instr', 'n/a'))} |")
+
+    def tflm_row(r, slot, label):
+        t = r[slot]
         if "error" in t:
-            L.append(f"| {r['name']} | TFLM float32 | failed: {t['error']} | | | | "
-                     f"{fi(t['bytes']) if 'bytes' in t else 'n/a'} | |")
-        else:
-            rep = t["arena_report"]
-            L.append(f"| {r['name']} | TFLM float32 | {pct(t['acc'])} | {fi(rep.get('head'))} | (in arena) "
-                     f"| {fi(rep.get('tail'))} (= {fi(t['arena'])} smallest arena) | {fi(t['bytes'])} "
-                     f"| {fi(t.get('instr', 'n/a'))} |")
+            return (f"| {r['name']} | {label} | failed: {t['error']} | | | | "
+                    f"{fi(t['bytes']) if 'bytes' in t else 'n/a'} | |")
+        rep = t["arena_report"]
+        return (f"| {r['name']} | {label} | {pct(t['acc'])} | {fi(rep.get('head'))} | (in arena) "
+                f"| {fi(rep.get('tail'))} (= {fi(t['arena'])} smallest arena) | {fi(t['bytes'])} "
+                f"| {fi(t.get('instr', 'n/a'))} |")
+
+    for r in results:
+        n = r["nnom"]
+        r["int8_label"] = int8_label.get(r["tflm8"].get("front"), "TFLM int8")
+        L.append(f"| {r['name']} | Keras float32 | {pct(r['keras_acc'])} | | | | | |")
+        L.append(f"| {r['name']} | **nnom int8** | {pct(n['acc'])} | {fi(n['arena'])} | {fi(n['state'])} "
+                 f"| {fi(n.get('structs', 'n/a'))} | {fi(n['bytes'])} | {fi(n.get('instr', 'n/a'))} |")
+        L.append(tflm_row(r, "tflm8", f"**{r['int8_label']}**"))
+        L.append(tflm_row(r, "tflm", "TFLM float32 (reference)"))
     L.append("")
-    L.append("TFLite int8 (full-integer post-training quantisation, int8 in/out, TFLITE_BUILTINS_INT8, same "
-             "100 calibration images, fixed batch 1):")
+    L.append("TFLite int8 conversions tried, in order (full-integer post-training quantisation, int8 in/out, "
+             "TFLITE_BUILTINS_INT8, the same 100 calibration images, fixed batch 1; each in its own process). "
+             "The tf_keras twins' float32 outputs are checked against the Keras 3 model's on the held-out images:")
     L.append("")
     for r in results:
-        e = r["tflm"]["int8_error"]
-        L.append(f"- {r['name']}: " + (f"`{e}`" if e else f"converted ({fi(r['tflm']['int8_converted'])} bytes) "
-                                          f"and runs in TFLM (not measured further here)"))
+        for att in r["tflm8"]["attempts"]:
+            tw = att.get("twin")
+            check = (f" (float32 outputs against the Keras 3 model: max abs difference {tw['maxdiff']:.3g}, "
+                     f"top-1 agreement {100 * tw['agree']:.1f}%)" if tw else "")
+            res = (f"`{att['error']}`" if att["error"]
+                   else f"converted ({fi(att['bytes'])} bytes), TFLM runs it")
+            L.append(f"- {r['name']}, {FRONTENDS[att['front']]}{check}: {res}")
     L.append("")
-    L.append("TFLM float32 / nnom int8 ratios (above 1: nnom is smaller or faster):")
+    L.append("Ratios, TFLM over nnom int8 (above 1: nnom is smaller or faster):")
     L.append("")
-    L.append("| model | MACs | arena | total RAM | model bytes | instructions | nnom instr / MAC |")
-    L.append("|---|---:|---:|---:|---:|---:|---:|")
+    L.append("| model | TFLM engine | MACs | arena | total RAM | model bytes | instructions | nnom instr / MAC |")
+    L.append("|---|---|---:|---:|---:|---:|---:|---:|")
     for r in results:
-        t, n = r["tflm"], r["nnom"]
-        rep = t.get("arena_report", {})
+        n = r["nnom"]
         total = n["arena"] + n["state"] + n["structs"] if "structs" in n else None
         ipm = f"{n['instr'] / n['macs']:.2f}" if "instr" in n and n["macs"] else "n/a"
-        L.append(f"| {r['name']} | {fi(n['macs'])} | {tc.fmt_ratio(rep.get('head'), n['arena'] + n['state'])} "
-                 f"| {tc.fmt_ratio(t.get('arena'), total)} | {tc.fmt_ratio(t.get('bytes'), n['bytes'])} "
-                 f"| {tc.fmt_ratio(t.get('instr'), n.get('instr'))} | {ipm} |")
+        for slot, label in (("tflm8", r["int8_label"]), ("tflm", "TFLM float32")):
+            t = r[slot]
+            rep = t.get("arena_report", {})
+            L.append(f"| {r['name']} | {label} | {fi(n['macs'])} "
+                     f"| {tc.fmt_ratio(rep.get('head'), n['arena'] + n['state'])} "
+                     f"| {tc.fmt_ratio(t.get('arena'), total)} | {tc.fmt_ratio(t.get('bytes'), n['bytes'])} "
+                     f"| {tc.fmt_ratio(t.get('instr'), n.get('instr'))} | {ipm} |")
     L.append("")
     L.append("How each number is measured:")
     L.append("")
-    L.append("- **top-1**: argmax over the held-out images. nnom: inputs quantised with the model's input scale "
-             "and zero point, int8 outputs; TFLM: float32 in and out.")
+    L.append("- **top-1**: argmax over the held-out images. nnom and TFLM int8: inputs quantised with the model's "
+             "input scale and zero point, int8 outputs; TFLM float32: float32 in and out. TFLM's interpreter is "
+             "reset before each image (`reset()`, outside `Invoke()`): the int8 LSTM keeps its hidden and cell "
+             "state in variable tensors, which would otherwise carry over from one image to the next. "
+             "Top-1 agreement with Keras float32: " + "; ".join(
+                 f"{r['name']}: nnom {pct(float(np.mean(r['nnom']['y'].argmax(1) == r['keras_top1'])))}"
+                 + "".join(f", {lab} {pct(r[s]['agree_keras'])}" for s, lab in
+                           (("tflm8", r["int8_label"]), ("tflm", "TFLM float32")) if "agree_keras" in r[s])
+                 for r in results) + ".")
     L.append("- **arena bytes**: nnom: `model.arena_size` (activations and scratch); **+ state**: "
              "`model.state_size`, the recurrent state nnom keeps outside the arena; **+ runtime structs**: the "
              "bytes the model structures keep after `nnom_model_load`, counted through a counting allocator, less "
              "the state block (allocated through the same allocator, shown apart). "
              "TFLM: head of the arena as its RecordingMicroAllocator reports it, tail (tensor/node structs, "
-             "per-op data, persistent buffers) and, in parentheses, the smallest arena with which it builds and "
-             "runs, found by bisection with each try in a subprocess. Measured on x86-64 (8-byte pointers).")
-    L.append("- **model bytes**: the .tflite flatbuffer against the .nnom file; "
-             + ", ".join(f"{r['name']}: {fi(r['tflm']['const'])} against {fi(r['nnom']['weights'])}"
-                         for r in results if "const" in r["tflm"]) + " bytes of constant data alone.")
+             "per-op data, persistent buffers, variable tensors such as the int8 LSTM's state) and, in "
+             "parentheses, the smallest arena with which it builds and runs, found by bisection with each try in "
+             "a subprocess. Measured on x86-64 (8-byte pointers).")
+    L.append("- **model bytes**: the .tflite flatbuffer against the .nnom file; constant data alone: "
+             + "; ".join(f"{r['name']}: " + ", ".join(
+                 f"{lab} {fi(r[s]['const'])}" for s, lab in (("tflm8", r["int8_label"]), ("tflm", "TFLM float32"))
+                 if "const" in r[s]) + f", nnom {fi(r['nnom']['weights'])}" for r in results) + " bytes.")
     if cg_note:
         L.append(f"- **instructions / inference**: callgrind {cg_note}.")
     else:
         L.append(f"- **instructions / inference**: valgrind callgrind, x86-64 instructions executed inside "
                  f"`{tc.TFLM_INVOKE}` and `{tc.NNOM_RUN}` only, averaged over the first {n_cg} held-out images "
                  f"(one valgrind run, one dump per model and engine). TFLM is the PyPI wheel's build ({tflm_cc}, "
-                 f"reference float kernels); nnom is the `_nnom` extension built from this tree (-O3 -DNDEBUG -g; "
-                 f"{gcc[0] if gcc else 'cc'}), checked to give the installed package's int8 outputs bit for bit.")
-    ops = {r["name"]: sorted(set(r["tflm"]["ops"])) for r in results if "ops" in r["tflm"]}
-    if ops:
-        L.append("- TFLite float32 operators: " + "; ".join(f"{k}: {', '.join(v)}" for k, v in ops.items()) + ".")
+                 f"its reference int8 and float kernels); nnom is the `_nnom` extension built from this tree "
+                 f"(-O3 -DNDEBUG -g; {gcc[0] if gcc else 'cc'}), checked to give the installed package's int8 "
+                 f"outputs bit for bit.")
+    for slot, what in (("tflm8", "int8"), ("tflm", "float32")):
+        ops = {r["name"]: sorted(set(r[slot]["ops"])) for r in results if "ops" in r[slot]}
+        if ops:
+            L.append(f"- TFLite {what} operators: " + "; ".join(f"{k}: {', '.join(v)}" for k, v in ops.items())
+                     + ".")
     L.append("")
     if notes:
         L += ["Notes:", ""] + [f"- {x}" for x in notes] + [""]

@@ -190,6 +190,8 @@ def worker_callgrind(plan_path: str) -> int:
             with open(block["model"], "rb") as f:
                 it = runtime.Interpreter.from_bytes(f.read(), arena_size=block["arena"])
             for i in range(len(x)):
+                if block.get("reset"):      # variable tensors (an LSTM's state) back to zero, outside Invoke()
+                    it.reset()
                 it.set_input(x[i:i + 1], 0)
                 it.invoke()
                 it.get_output(0)

@@ -31,6 +31,10 @@ public final class Model {
     /// The most bytes of activations and scratch alive at any one layer: no plan of
     /// these buffers is smaller; `arenaSize` minus this is what the placement loses.
     public let arenaLowerBound: Int
+    /// The arena a Cortex-M firmware with the DSP kernels (M4, M7, M33) plans for this model:
+    /// convolution scratch differs between kernel sets, and each build plans for its own
+    /// (`arenaSize` is this build's, the portable kernels' on a PC).
+    public let cortexMDSPArenaSize: Int
     /// Bytes the model takes in flash: the size of its .nnom image, which is
     /// what `weights.h` embeds and what the firmware reads in place (header,
     /// layer records and weights). `weightBytes` is the weights alone.
@@ -98,6 +102,7 @@ public final class Model {
         outputs = description.outputs
         arenaSize = description.arenaSize
         arenaLowerBound = description.arenaLowerBound
+        cortexMDSPArenaSize = description.cortexMDSPArenaSize
         flashSize = description.flashSize
         weightBytes = description.weightBytes
         totalMACs = description.totalMACs
@@ -275,6 +280,7 @@ public final class Model {
         var outputs: [TensorInfo]
         var arenaSize: Int
         var arenaLowerBound: Int
+        var cortexMDSPArenaSize: Int
         var flashSize: Int
         var weightBytes: Int
         var totalMACs: UInt64
@@ -302,7 +308,8 @@ public final class Model {
             elementType: type, layers: layers,
             inputs: tensors(nnom_model_input_count(m)) { nnom_model_input_info(m, $0, &$1) },
             outputs: tensors(nnom_model_output_count(m)) { nnom_model_output_info(m, $0, &$1) },
-            arenaSize: nnom_model_arena_size(m), arenaLowerBound: nnom_model_arena_lower_bound(m), flashSize: fileSize,
+            arenaSize: nnom_model_arena_size(m), arenaLowerBound: nnom_model_arena_lower_bound(m),
+            cortexMDSPArenaSize: nnom_model_arena_size_for(m, NNOM_KERNELS_CORTEX_M_DSP), flashSize: fileSize,
             weightBytes: nnom_model_weight_bytes(m), totalMACs: nnom_model_total_macs(m))
     }
 }

@@ -22,6 +22,8 @@ public actor ModelActor {
     public nonisolated let arenaSize: Int
     /// The most bytes alive at any one layer; see ``Model/arenaLowerBound``.
     public nonisolated let arenaLowerBound: Int
+    /// The arena a Cortex-M DSP firmware plans; see ``Model/cortexMDSPArenaSize``.
+    public nonisolated let cortexMDSPArenaSize: Int
 
     /// Loads a .nnom file; see ``Model/init(contentsOf:timing:keepAllOutputs:operators:)``.
     /// - Parameters:
@@ -53,6 +55,7 @@ public actor ModelActor {
         outputs = model.outputs
         arenaSize = model.arenaSize
         arenaLowerBound = model.arenaLowerBound
+        cortexMDSPArenaSize = model.cortexMDSPArenaSize
     }
 
     /// Runs one input; see ``Model/predict(_:)->[Float]``.

@@ -37,7 +37,7 @@ struct Inspect: ParsableCommand {
               + "\(m.outputs.count) output(s) \(m.outputs.map { "\($0.name) \(formatShape($0.shape))" }.joined(separator: ", "))")
         print("flash: \(grouped(m.flashSize)) bytes (.nnom image; weights \(grouped(m.weightBytes)) bytes)")
         print("RAM: \(grouped(m.arenaSize)) bytes of arena (lower bound \(grouped(m.arenaLowerBound)) bytes: "
-              + "the most alive at one layer)")
+              + "the most alive at one layer); a Cortex-M DSP firmware plans \(grouped(m.cortexMDSPArenaSize)) bytes")
         print("MACs: \(grouped(m.totalMACs)) per inference")
     }
 }

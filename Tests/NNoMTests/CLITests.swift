@@ -66,7 +66,10 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(lines.contains { $0.contains("(8, 8, 6)") }, "conv1's output shape")
         XCTAssertTrue(lines.contains { $0.contains("in place") }, "some layer runs in place")
         XCTAssertTrue(lines.contains("RAM: \(formatted(model.arenaSize)) bytes of arena (lower bound "
-                                     + "\(formatted(model.arenaLowerBound)) bytes: the most alive at one layer)"), r.stdout)
+                                     + "\(formatted(model.arenaLowerBound)) bytes: the most alive at one layer); "
+                                     + "a Cortex-M DSP firmware plans \(formatted(model.cortexMDSPArenaSize)) bytes"),
+                      r.stdout)
+        XCTAssertGreaterThan(model.cortexMDSPArenaSize, 0)
         XCTAssertTrue(lines.contains { $0.hasPrefix("flash: \(formatted(model.flashSize)) bytes") }, r.stdout)
         XCTAssertTrue(lines.contains("MACs: \(formatted(model.totalMACs)) per inference"), r.stdout)
     }

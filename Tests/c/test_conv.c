@@ -235,11 +235,14 @@ static void run_case_s8(const shape_spec *s, int case_no)
     a.multiplier = mult;
     a.shift = shift;
 
-    const uint32_t sb = nnom_conv2d_s8_scratch_bytes(&a);
+    /* any scratch from the least to the full-speed size (the plan gives that much where it has room) */
+    const uint32_t least = nnom_conv2d_s8_scratch_bytes(&a), fast = nnom_conv2d_s8_scratch_fast_bytes(&a);
+    const int pick = tu_rand_int(0, 2);
+    const uint32_t sb = pick == 0 ? least : (pick == 1 ? fast : least + (uint32_t)tu_rand_int(0, (int32_t)(fast - least)) / 4 * 4);
     void *scratch = malloc(sb ? sb : 1);
     cases_s8++;
     memset(got, 0x5a, (size_t)n_out);
-    nnom_conv2d_s8(&a, in, got, scratch);
+    nnom_conv2d_s8(&a, in, got, scratch, sb);
     ref_conv_s8(&a, in, want);
     const compare_result r = compare_s8(got, want, n_out);
     TU_CHECK(r.fails == 0,

@@ -593,15 +593,27 @@ static void conv_scratch_as_documented(void)
                 a.k_w = sides[j];
                 a.in_c = channels[c];
                 const int64_t kp = (k + 15) / 16 * 16, col = 2 * kp;
-                const int64_t portable = (4 * col <= 512 ? 4 : (2 * col <= 512 ? 2 : 1)) * col;
-                const int64_t groups = (k + 3) / 4;
-                const int64_t dsp = (4 * 8 * groups <= 4096 ? 4 : 1) * 8 * groups +
-                                    (channels[c] % 4 ? 4 * groups + 4 : 0);
-                const int64_t want = portable > dsp ? portable : dsp;
-                const int64_t bound = k <= 512 ? 4612 : 12 * groups + 4;
-                const uint32_t got = nnom_conv2d_s8_scratch_bytes(&a);
-                TU_CHECK(got == (uint32_t)want && want <= bound, "k %dx%dx%d: scratch %u, documented %lld (bound %lld)",
-                         (int)a.k_h, (int)a.k_w, (int)a.in_c, (unsigned)got, (long long)want, (long long)bound);
+                const int64_t portable_fast = (4 * col <= 512 ? 4 : (2 * col <= 512 ? 2 : 1)) * col;
+                const int64_t groups = (k + 3) / 4, staged = channels[c] % 4 ? 4 * groups + 4 : 0;
+                /* DSP: four pixels' columns (32 bytes a group) while at most 4096 bytes; else one column
+                 * (staged) or four-pixel chunks in 4096 bytes; least: one column (staged), or half the
+                 * groups of the four columns */
+                const int64_t four = 32 * groups <= 4096;
+                const int64_t dsp_fast = four ? 32 * groups + staged : (staged ? 8 * groups + staged : 4096 / 32 * 32);
+                const int64_t half = (groups + 1) / 2 * 32;
+                /* (whole while at most 512 bytes: below that, saving bytes costs whole pixel passes) */
+                const int64_t dsp_least = dsp_fast <= 512 ? dsp_fast
+                                                          : (staged ? 8 * groups + staged : (half < dsp_fast ? half : dsp_fast));
+                const int64_t least = portable_fast > dsp_least ? portable_fast : dsp_least;
+                int64_t fast = portable_fast > dsp_fast ? portable_fast : dsp_fast;
+                if (fast < least) fast = least;
+                /* CMSIS-NN's two int16 columns: 4 k bytes (k rounded up to whole groups, and to 32 bytes) */
+                const int64_t bound = 16 * groups + 16 > 512 ? 16 * groups + 16 : 512;
+                const uint32_t got = nnom_conv2d_s8_scratch_bytes(&a), got_fast = nnom_conv2d_s8_scratch_fast_bytes(&a);
+                TU_CHECK(got == (uint32_t)least && got_fast == (uint32_t)fast && least <= bound,
+                         "k %dx%dx%d: scratch %u / fast %u, documented %lld / %lld (bound %lld)", (int)a.k_h,
+                         (int)a.k_w, (int)a.in_c, (unsigned)got, (unsigned)got_fast, (long long)least,
+                         (long long)fast, (long long)bound);
                 checked++;
             }
     TU_CHECK(checked > 200, "%d patch shapes", checked);

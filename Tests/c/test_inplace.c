@@ -12,7 +12,8 @@
  * And input -> depthwise -> pointwise (1x1) convolution -> output with 1..40
  * output channels for 1..33 input channels: the pointwise layer runs in place
  * in chunks of pixels, first to last when it has fewer channels, last to
- * first when more (its buffer grows).
+ * first when more (its buffer grows). And the same with a random window (1x1 to 5x5, strides,
+ * dilation, paddings): rows in bands over the input moved to the top of the buffer.
  */
 #include <string.h>
 
@@ -118,69 +119,88 @@ static void add_pad(nnom_model *m, nnom_layer_type type, const int32_t pad[4], c
     TU_OK(m, nnom_model_add_layer(m, &d, id));
 }
 
-static int cases, in_place_cases, pad_cases, pad_in_place, pw_cases, pw_in_place;
+static int cases, in_place_cases, pad_cases, pad_in_place, pw_cases, pw_in_place, win_cases, win_in_place;
 
-static void add_pointwise(nnom_model *m, nnom_dtype dt, int32_t in_c, int32_t out_c, dw_blobs *b, int32_t *id)
+/* Weights of the convolution of add_conv(): up to 5x5 windows, 33 input and 40 output channels. */
+static int8_t conv_w[5 * 5 * 33 * 40];
+static float conv_wf[5 * 5 * 33 * 40];
+
+/* A convolution to @p out_c channels with window @p s (NULL: pointwise, 1x1 stride 1). */
+static void add_conv(nnom_model *m, nnom_dtype dt, int32_t in_c, int32_t out_c, const dw_spec *s, dw_blobs *b,
+                     int32_t *id)
 {
     nnom_layer_desc d = tu_desc1(NNOM_LAYER_CONV2D, "pw", *id);
     d.params.kernel[0] = d.params.kernel[1] = 1;
     d.params.padding = tu_rand_int(0, 1) ? NNOM_PADDING_SAME : NNOM_PADDING_VALID;
-    d.params.units = out_c;
     d.params.activation = tu_rand_int(0, 2);
-    const uint32_t n_w = (uint32_t)(in_c * out_c);
+    if (s) {
+        d.params.kernel[0] = s->kh;
+        d.params.kernel[1] = s->kw;
+        d.params.stride[0] = s->sh;
+        d.params.stride[1] = s->sw;
+        d.params.dilation[0] = s->dh;
+        d.params.dilation[1] = s->dw;
+        d.params.padding = s->padding;
+    }
+    d.params.units = out_c;
+    const uint32_t n_w = (uint32_t)(d.params.kernel[0] * d.params.kernel[1] * in_c * out_c);
     if (dt == NNOM_DTYPE_S8) {
-        tu_fill_s8(b->w, n_w, -127, 127);
+        tu_fill_s8(conv_w, n_w, -127, 127);
         tu_fill_s32(b->bias, (size_t)out_c, -3000, 3000);
         for (int32_t c = 0; c < out_c; c++)
             tu_ref_multiplier(0.01 * tu_rand_float(0.3f, 2.0f), &b->mult[c], &b->shift[c]);
-        d.blobs[0] = (nnom_blob){b->w, n_w};
+        d.blobs[0] = (nnom_blob){conv_w, n_w};
         d.blobs[1] = (nnom_blob){b->bias, (uint32_t)out_c * 4u};
         d.blobs[2] = (nnom_blob){b->mult, (uint32_t)out_c * 4u};
         d.blobs[3] = (nnom_blob){b->shift, (uint32_t)out_c * 4u};
         d.quant.scale = 0.05f;
         d.quant.zero_point = tu_rand_int(-20, 20);
     } else {
-        tu_fill_f32(b->wf, n_w, -0.5f, 0.5f);
+        tu_fill_f32(conv_wf, n_w, -0.5f, 0.5f);
         tu_fill_f32(b->bf, (size_t)out_c, -1.0f, 1.0f);
-        d.blobs[0] = (nnom_blob){b->wf, n_w * 4u};
+        d.blobs[0] = (nnom_blob){conv_wf, n_w * 4u};
         d.blobs[1] = (nnom_blob){b->bf, (uint32_t)out_c * 4u};
         d.quant.scale = 1.0f;
     }
     TU_OK(m, nnom_model_add_layer(m, &d, id));
 }
 
-/* input (h, w, c) -> 3x3 depthwise -> pointwise to @p out_c channels -> output */
-static nnom_model *pointwise_chain(nnom_dtype dt, int32_t h, int32_t w, int32_t c, int32_t out_c, dw_blobs *blobs,
-                                   int keep_all)
+/* input (h, w, c) -> 3x3 depthwise -> convolution to @p out_c channels, window @p s (NULL: pointwise)
+ * -> output */
+static nnom_model *pointwise_chain(nnom_dtype dt, int32_t h, int32_t w, int32_t c, int32_t out_c, const dw_spec *s,
+                                   dw_blobs *blobs, int keep_all)
 {
     int32_t id = -1;
     nnom_model *m = chain_start(dt, h, w, c, keep_all, &id);
     const dw_spec same = {3, 3, 1, 1, 1, 1, NNOM_PADDING_SAME, NNOM_ACT_RELU};
     add_dw(m, dt, &same, c, &blobs[0], "a", &id);
-    add_pointwise(m, dt, c, out_c, &blobs[1], &id);
+    add_conv(m, dt, c, out_c, s, &blobs[1], &id);
     tu_finish_model(m, id);
     return m;
 }
 
-static void one_pointwise_case(nnom_dtype dt, int trial)
+/* @p windowed: the convolution has a random window (else it is pointwise) */
+static void one_pointwise_case(nnom_dtype dt, int trial, int windowed)
 {
     const int32_t h = tu_rand_int(1, 14), w = tu_rand_int(1, 14), c = tu_rand_int(1, 33), out_c = tu_rand_int(1, 40);
+    dw_spec spec;
+    if (windowed) random_dw(&spec, h, w);
     static dw_blobs blobs[2];
     const uint64_t seed_blobs = tu_rand_u32();
     tu_seed(seed_blobs);
-    nnom_model *planned = pointwise_chain(dt, h, w, c, out_c, blobs, 0);
+    nnom_model *planned = pointwise_chain(dt, h, w, c, out_c, windowed ? &spec : NULL, blobs, 0);
     tu_seed(seed_blobs);
-    nnom_model *plain = pointwise_chain(dt, h, w, c, out_c, blobs, 1);
+    nnom_model *plain = pointwise_chain(dt, h, w, c, out_c, windowed ? &spec : NULL, blobs, 1);
     nnom_layer_info info = NNOM_LAYER_INFO_INIT;
     TU_OK(planned, nnom_model_layer_info(planned, 2, &info));
-    pw_in_place += info.in_place != 0;
+    if (windowed) win_in_place += info.in_place != 0, win_cases++;
+    else pw_in_place += info.in_place != 0, pw_cases++;
     TU_CHECK(tu_same_outputs(planned, plain),
-             "pointwise case %d (%s, %dx%dx%d -> %d channels, in place %d): outputs differ", trial,
-             dt == NNOM_DTYPE_S8 ? "int8" : "float32", (int)h, (int)w, (int)c, (int)out_c, (int)info.in_place);
+             "%s case %d (%s, %dx%dx%d -> %d channels, in place %d): outputs differ", windowed ? "window" : "pointwise",
+             trial, dt == NNOM_DTYPE_S8 ? "int8" : "float32", (int)h, (int)w, (int)c, (int)out_c, (int)info.in_place);
     if (info.in_place)
-        TU_CHECK(nnom_model_arena_size(planned) < nnom_model_arena_size(plain), "pointwise case %d: arena %zu, apart %zu",
-                 trial, nnom_model_arena_size(planned), nnom_model_arena_size(plain));
-    pw_cases++;
+        TU_CHECK(nnom_model_arena_size(planned) < nnom_model_arena_size(plain), "%s case %d: arena %zu, apart %zu",
+                 windowed ? "window" : "pointwise", trial, nnom_model_arena_size(planned), nnom_model_arena_size(plain));
     nnom_model_destroy(planned);
     nnom_model_destroy(plain);
 }
@@ -293,13 +313,19 @@ int main(void)
     }
     for (int t = 0; t < 200; t++) {
         const uint32_t next = tu_rand_u32();
-        one_pointwise_case(t % 2 ? NNOM_DTYPE_F32 : NNOM_DTYPE_S8, t);
+        one_pointwise_case(t % 2 ? NNOM_DTYPE_F32 : NNOM_DTYPE_S8, t, 0);
+        tu_seed(next);
+    }
+    for (int t = 0; t < 400; t++) {
+        const uint32_t next = tu_rand_u32();
+        one_pointwise_case(t % 2 ? NNOM_DTYPE_F32 : NNOM_DTYPE_S8, t, 1);
         tu_seed(next);
     }
     printf("test_inplace: %d chains, depthwise B in place in %d; %d padding/cropping chains, %d in place; "
-           "%d pointwise chains, %d in place\n",
-           cases, in_place_cases, pad_cases, pad_in_place, pw_cases, pw_in_place);
+           "%d pointwise chains, %d in place; %d windowed convolutions, %d in place\n",
+           cases, in_place_cases, pad_cases, pad_in_place, pw_cases, pw_in_place, win_cases, win_in_place);
     TU_CHECK(in_place_cases > cases / 3, "only %d of %d in place", in_place_cases, cases);
     TU_CHECK(pw_in_place > pw_cases / 3, "only %d of %d pointwise in place", pw_in_place, pw_cases);
+    TU_CHECK(win_in_place > win_cases / 5, "only %d of %d windowed convolutions in place", win_in_place, win_cases);
     return tu_finish("test_inplace");
 }

@@ -26,6 +26,8 @@ static const char *const MODELS[] = {
      * ADD / SUB / MUL broadcasting computed and constant operands, TRANSPOSE of a unit axis, STRIDED_SLICE shrinking
      * an axis */
     "pad_slice_fc", "fc_rows", "broadcast", "const_arith", "transpose_unit", "slice_shrink", "transpose",
+    /* UNIDIRECTIONAL_SEQUENCE_LSTM (TFLite's integer LSTM): the last step through a Dense; every step; two stacked */
+    "lstm_last", "lstm_seq", "lstm_stack",
     "digits_mlp", "digits_cnn_bn", "digits_residual_concat",
     /* one operator on the model input; the last sample holds every int8 value */
     "op_logistic", "op_tanh", "op_leaky_relu", "op_relu", "op_relu6", "op_hard_swish", "op_softmax", "op_prelu",
@@ -270,13 +272,6 @@ static void check_bad_input(void)
     nnom_converter_destroy(c);
     c = NULL;
     free(f);
-    f = read_file(FIXTURES "lstm_refused.tflite", &size);
-    expect_error(f, size, "UNIDIRECTIONAL_SEQUENCE_LSTM, code 44) is not supported: TFLite's int8 LSTM",
-                 "an int8 LSTM: refused with the reason");
-    expect_error(f, size, "supported: ADD", "an int8 LSTM: the supported list follows");
-    nnom_convert_tflite_bytes(f, size, NULL, &c, &err);
-    printf("refused LSTM: %.160s...\n", err.message);
-    free(f);
     TU_CHECK(nnom_convert_tflite(FIXTURES "no_such_file.tflite", &c, &err) == NNOM_ERR_IO && c == NULL,
              "a missing file is an I/O error");
 }
@@ -489,10 +484,12 @@ static void check_transpose_perm(void)
 }
 
 /* Flips bytes and truncates at random: every outcome is a model or an error, never a crash. */
-static void check_corruption(void)
+static void check_corruption(const char *name)
 {
     size_t size;
-    uint8_t *good = read_file(FIXTURES "digits_residual_concat.tflite", &size);
+    char path[512];
+    snprintf(path, sizeof path, FIXTURES "%s.tflite", name);
+    uint8_t *good = read_file(path, &size);
     uint8_t *b = (uint8_t *)malloc(size);
     tu_seed(0x7f1173);
     int accepted = 0;
@@ -518,9 +515,58 @@ static void check_corruption(void)
         }
         nnom_converter_destroy(c);
     }
-    printf("corruption: %d rounds, %d still valid models, no crash\n", CORRUPTION_ROUNDS, accepted);
+    printf("corruption of %s: %d rounds, %d still valid models, no crash\n", name, CORRUPTION_ROUNDS, accepted);
     free(good);
     free(b);
+}
+
+/* The UNIDIRECTIONAL_SEQUENCE_LSTM of lstm_last.tflite with one thing changed: each refused, naming it. */
+enum { LSTM_INPUTS = 24, LSTM_PEEPHOLE = 9, LSTM_FORGET_W = 2, LSTM_HIDDEN = 18, LSTM_CELL = 19 };
+#define CELL_SCALE_BITS 0x38800000u     /* 2^-14, the cell state's scale in the file */
+#define NOT_POWER_OF_TWO_BITS 0x38900000u /* 1.125 * 2^-14 */
+static void check_bad_lstm(void)
+{
+    size_t size;
+    uint8_t *good = read_file(FIXTURES "lstm_last.tflite", &size);
+    uint8_t *f = (uint8_t *)malloc(size);
+    /* the operator's input vector: 24 indices, absent ones (-1) at the peephole, projection and layer norm */
+    size_t at = 0;
+    for (size_t p = 0; p + 4 * (LSTM_INPUTS + 1) <= size && !at; p += 4) {
+        if (rd32(good + p) != LSTM_INPUTS) continue;
+        static const int absent[] = {9, 10, 11, 16, 17, 20, 21, 22, 23};
+        int ok = 1;
+        for (size_t k = 0; k < sizeof absent / sizeof absent[0]; k++)
+            ok &= rd32(good + p + 4 + 4 * (size_t)absent[k]) == 0xffffffffu;
+        if (ok) at = p + 4;
+    }
+    TU_REQUIRE(at != 0, "lstm_last.tflite: no LSTM input vector found");
+    memcpy(f, good, size);
+    wr32(f + at + 4 * LSTM_PEEPHOLE, rd32(good + at + 4));
+    expect_error(f, size, "input 9 (peephole weights) is present; nnom maps the standard LSTM only", "an LSTM peephole");
+    memcpy(f, good, size);
+    wr32(f + at + 4 * LSTM_FORGET_W, 0xffffffffu);
+    expect_error(f, size, "input 2 (forget gate weights) is absent", "an LSTM without forget weights");
+    memcpy(f, good, size);
+    wr32(f + at + 4 * LSTM_CELL, rd32(good + at + 4 * LSTM_HIDDEN));
+    expect_error(f, size, "(input 19) must be int16 with one scale, zero point 0", "an int8 cell state");
+    memcpy(f, good, size);
+    wr32(f + at + 4 * LSTM_HIDDEN, rd32(good + at + 4 * LSTM_CELL));
+    expect_error(f, size, "(input 18) must be int8 with one scale", "an int16 hidden state");
+    memcpy(f, good, size);
+    int patched = 0;
+    for (size_t p = 0; p + 4 <= size; p += 4)
+        if (rd32(good + p) == CELL_SCALE_BITS) {
+            wr32(f + p, NOT_POWER_OF_TWO_BITS);
+            patched++;
+        }
+    TU_REQUIRE(patched == 1, "lstm_last.tflite: the cell scale found %d times", patched);
+    expect_error(f, size, "TFLite's integer LSTM needs a power of two", "a cell scale not a power of two");
+    nnom_converter *c = NULL;
+    nnom_error err;
+    nnom_convert_tflite_bytes(f, size, NULL, &c, &err);
+    printf("refused LSTM: %s\n", err.message);
+    free(f);
+    free(good);
 }
 
 int main(void)
@@ -532,6 +578,8 @@ int main(void)
     check_extreme_files();
     check_transpose_perm();
     check_bad_broadcast();
-    check_corruption();
+    check_bad_lstm();
+    check_corruption("digits_residual_concat");
+    check_corruption("lstm_last"); /* the 24 inputs of UNIDIRECTIONAL_SEQUENCE_LSTM */
     return tu_finish("test_tflite");
 }

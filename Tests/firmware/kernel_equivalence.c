@@ -44,7 +44,7 @@
 #error "kernel_equivalence.c compares the DSP kernels with the portable ones: build it for a core with DSP"
 #endif
 
-void portable_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void *scratch);
+void portable_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void *scratch, uint32_t scratch_bytes);
 void portable_depthwise_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out);
 void portable_dense_s8(const nnom_dense_s8_args *a, const int8_t *in, int8_t *out);
 void portable_max_pool_s8(const nnom_pool_args *a, const int8_t *in, int8_t *out);
@@ -262,16 +262,19 @@ static int32_t check_conv(int32_t cases, int depthwise)
             nnom_depthwise_conv2d_s8(&a, x, out_arm + out_off);
             portable_depthwise_conv2d_s8(&a, x, out_portable + out_off);
         } else {
-            /* the planned scratch, the larger of both kernels' needs */
-            const uint32_t s1 = nnom_conv2d_s8_scratch_bytes(&a), s2 = s1;
+            /* any scratch from the least both kernels need to their full-speed size: the DSP
+             * kernel's chunked path below its four columns */
+            const uint32_t least = nnom_conv2d_s8_scratch_bytes(&a), fast = nnom_conv2d_s8_scratch_fast_bytes(&a);
+            const uint32_t s1 = chance(33) ? least : (chance(50) ? fast : least + (uint32_t)range(0, (int32_t)(fast - least)) / 4 * 4);
+            const uint32_t s2 = chance(50) ? least : fast;
             if (s1 > sizeof scratch || s2 > sizeof scratch) {
                 fw_print("error: scratch too small for a test case\n");
                 return cases;
             }
             memset(scratch, 0xA5, s1);
-            nnom_conv2d_s8(&a, x, out_arm + out_off, scratch);
+            nnom_conv2d_s8(&a, x, out_arm + out_off, scratch, s1);
             memset(scratch, 0x5A, s2);
-            portable_conv2d_s8(&a, x, out_portable + out_off, scratch);
+            portable_conv2d_s8(&a, x, out_portable + out_off, scratch, s2);
         }
         /* the bytes around the output must be untouched as well */
         int differs = memcmp(out_arm, out_portable, (size_t)out_n + 8) != 0;

@@ -24,7 +24,7 @@
 #                   which the host tools and the firmware both compile in and register, then a Dense,
 #       tfl_*       int8 .tflite fixtures (Tests/fixtures/tflite) converted by the tools:
 #                   the host outputs equal TensorFlow Lite Micro's (test_tflite), so
-#                   the firmware's equal them too.
+#                   the firmware's equal them too (lstm_*: TFLite's integer LSTM, portable kernel).
 #       kws, vww, resnet8, ad  the re-creations of the four MLPerf Tiny reference
 #                   architectures (benchmarks/mlperf/make_models.py, made once with
 #                   TensorFlow into benchmarks/work/mlperf), 2 inputs each.
@@ -123,7 +123,8 @@ fi
 # int8 .tflite files (Tests/fixtures/tflite), whose host outputs equal TensorFlow Lite Micro's (test_tflite)
 tfl=Tests/fixtures/tflite
 for t in digits_residual_concat activations conv1d op_softmax transpose_conv se_block op_prelu op_hard_swish dilated \
-         broadcast const_arith fc_rows pad_slice_fc slice_shrink transpose_unit transpose; do
+         broadcast const_arith fc_rows pad_slice_fc slice_shrink transpose_unit lstm_last lstm_seq lstm_stack \
+         transpose; do
   if [ -f "$tfl/$t.tflite" ] &&
      "$build/host/make_headers" tflite "tfl_$t" "$tfl/$t.tflite" "$tfl/$t.input.npy" "$gen" 16; then
     models="$models;tfl_$t"

@@ -104,6 +104,12 @@ typedef enum nnom_dtype {
  *    (LSTM: + activation, c -> Q15 or its own scale); 5 int32 [16] constants, see
  *    ::nnom_rnn_const. The recurrent activation of GRU and LSTM must be bounded (sigmoid,
  *    hard_sigmoid or tanh): gates are Q15.
+ *    LSTM with NNOM_RNN_TFLITE (int8 only, file format 1.6): TFLite's integer LSTM
+ *    (kernels/lstm_tflite.h): blobs 0 to 2 as above (bias at input scale x gate kernel scale),
+ *    3 the requantisation pairs to the gate scale 2^-12, 4 empty, 5 constants with MIX (i g -> c),
+ *    HID (o tanh(c) -> h) and the NNOM_RNN_TFL_* words; the c scale a power of two; activations
+ *    tanh and sigmoid; no GO_BACKWARDS. The state h is held as the int8 hidden value minus its
+ *    zero point; the output is the int8 hidden state itself (the output pair is unused, zero).
  *    The layer keeps its state (h; LSTM: h then c) in the model's state memory, outside the
  *    arena (see nnom_model_state()); a run starts from zero unless NNOM_RNN_STATEFUL is set.
  *  - RNN_STATE: the state a recurrent layer (its single input) holds after the run, as a vector
@@ -144,11 +150,11 @@ typedef enum nnom_dtype {
  *    {multiplier, shift} ~ A scale x B scale / output scale (nnom_quant_mul_params()), K <= 32768.
  *  - PERMUTE: reorders the axes of its input (Keras' Permute). shape_rank: the input's rank; shape[0 ..
  *    rank-1]: the permutation, output axis i is input axis shape[i] (0-based, batch excluded). No blobs;
- *    s8: same quantisation (file format 1.6).
+ *    s8: same quantisation (file format 1.7).
  *  - SUM_POOL1D/2D, GLOBAL_SUM_POOL: the sum of each window's valid cells (of every position), with
  *    the parameters and shapes of AVG_POOL1D/2D, GLOBAL_AVG_POOL (NNoM's SumPool, GlobalSumPool; no Keras
  *    class). f32: no blobs. s8: 0 int32[2] = {multiplier, shift} ~ input scale / output scale
- *    (nnom_quant_avg_pool_params()), required: y = sat8(rq(S - n x_zp) + y_zp) (file format 1.6).
+ *    (nnom_quant_avg_pool_params()), required: y = sat8(rq(S - n x_zp) + y_zp) (file format 1.7).
  */
 typedef enum nnom_layer_type {
     NNOM_LAYER_INPUT = 0,
@@ -259,6 +265,9 @@ typedef enum nnom_rnn_flag {
     NNOM_RNN_INPUT_ORDER = 1 << 4,      /**< with GO_BACKWARDS and RETURN_SEQUENCES: output row t is the state
                                              after input step t (Keras' Bidirectional flips the backward
                                              sequence so); without it, row k is the k-th step processed */
+    NNOM_RNN_TFLITE = 1 << 5,           /**< LSTM, int8 only (file format 1.6): TFLite's integer LSTM arithmetic,
+                                             bit-exact with TFLite Micro (kernels/lstm_tflite.h); made by the
+                                             .tflite importer */
     NNOM_RNN_FLAG_FORCE_32BIT = NNOM_ENUM_FORCE_32BIT /**< not a value: keeps the enum 4 bytes wide */
 } nnom_rnn_flag;
 
@@ -300,7 +309,11 @@ typedef enum nnom_rnn_const {
     NNOM_RNN_MIX_SHIFT = 5,
     NNOM_RNN_HID_MULT = 6,     /**< LSTM: o act(c) -> h, 2^-15 table 2 output scale / h scale; else 0 */
     NNOM_RNN_HID_SHIFT = 7,
-    NNOM_RNN_CONSTS = 16,      /**< words 8 to 15 are reserved, zero */
+    NNOM_RNN_TFL_FORGET_MULT = 8,  /**< NNOM_RNN_TFLITE: f c -> c, 2^-15 (the multiplier pair of it) */
+    NNOM_RNN_TFL_FORGET_SHIFT = 9,
+    NNOM_RNN_TFL_CELL_CLIP = 10,   /**< NNOM_RNN_TFLITE: c is clipped to [-clip, clip]; 0: no clip */
+    NNOM_RNN_TFL_H_ZERO_POINT = 11, /**< NNOM_RNN_TFLITE: zero point of the int8 hidden state */
+    NNOM_RNN_CONSTS = 16,      /**< words 8 to 15 are reserved, zero (NNOM_RNN_TFLITE: 12 to 15) */
     NNOM_RNN_CONST_FORCE_32BIT = NNOM_ENUM_FORCE_32BIT /**< not a value: keeps the enum 4 bytes wide */
 } nnom_rnn_const;
 

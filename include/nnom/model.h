@@ -246,7 +246,9 @@ typedef struct nnom_layer_info {
     uint32_t arena_offset;     /**< where the output lives in the arena */
     uint32_t arena_bytes;      /**< bytes of the output */
     uint32_t scratch_offset;   /**< the layer's scratch buffer, if any */
-    uint32_t scratch_bytes;    /**< bytes of that scratch buffer (0: none) */
+    uint32_t scratch_bytes;    /**< bytes of that scratch buffer (0: none): the least the kernels need, as
+                                    planned; a kernel that runs faster with more gets more where the arena
+                                    has room during the layer (nnom_model_layer_scratch()) */
     int32_t in_place;          /**< 1 if the output shares its input's memory */
 } nnom_layer_info;
 
@@ -259,6 +261,40 @@ static inline void nnom_layer_info_init(nnom_layer_info *info)
     memset(info, 0, sizeof *info);
     info->struct_size = (uint32_t)sizeof *info;
 }
+
+/**
+ * The kernel sets a build of the runtime may run; scratch sizes, and so the memory plan,
+ * depend on them. A model plans for the kernels of the build that compiles it (a PC's
+ * portable kernels, a Cortex-M4's DSP kernels), so each plans the smallest arena valid for
+ * itself; nnom_model_arena_size_for() tells on the PC what a firmware will plan.
+ */
+typedef enum nnom_kernels {
+    NNOM_KERNELS_ANY = 0,          /**< a plan valid for every set below (each scratch the largest of theirs) */
+    NNOM_KERNELS_PORTABLE = 1,     /**< the portable C kernels (PCs, cores without the DSP extension) */
+    NNOM_KERNELS_CORTEX_M_DSP = 2, /**< the Cortex-M kernels for cores with the DSP extension (M4, M7, M33) */
+    NNOM_KERNELS_FORCE_32BIT = NNOM_ENUM_FORCE_32BIT /**< not a value: keeps the enum 4 bytes wide */
+} nnom_kernels;
+
+/** The kernels of this build of the runtime (what its plans are for). */
+NNOM_API nnom_kernels nnom_build_kernels(void);
+
+/**
+ * The arena a build running @p kernels plans for this compiled model (nnom_model_arena_size()
+ * is this build's): the model is planned again for them and then for its own kernels, through
+ * its allocator (a host tool's call: with a ::nnom_pool the first plan's memory is not
+ * returned). 0 for a bad argument or a plan that fails (see nnom_model_last_error()).
+ */
+NNOM_API size_t nnom_model_arena_size_for(nnom_model *model, nnom_kernels kernels);
+
+/**
+ * Scratch of layer @p layer of a compiled model with the kernels @p kernels: *least (if not
+ * NULL) the bytes they need to run at all, *fast (if not NULL) the bytes with which they run at
+ * full speed. The plan reserves the least of the build's kernels (nnom_layer_info.scratch_bytes)
+ * and gives a layer up to its fast size where the arena has room during it. Both 0 for a layer
+ * without scratch.
+ */
+NNOM_API nnom_status nnom_model_layer_scratch(const nnom_model *model, int32_t layer, nnom_kernels kernels,
+                                              uint32_t *least, uint32_t *fast);
 
 /** Fills @p info (its struct_size set by the caller, which it keeps) for layer @p layer. */
 NNOM_API nnom_status nnom_model_layer_info(const nnom_model *model, int32_t layer, nnom_layer_info *info);

@@ -78,6 +78,16 @@ def test_layers_and_sizes(conv_model):
                    for l in layers if len(l.inputs) == 1 and not l.in_place)
     assert together <= model.arena_lower_bound <= model.arena_size
     assert f"lower bound {model.arena_lower_bound}" in model.summary()
+    # a PC plans for the portable kernels; a Cortex-M DSP build for its own, whose convolution scratch
+    # differs (test_scratch_plan checks the sizes); asking leaves the model's own plan as it was
+    assert model.arena_size_for("portable") == model.arena_size
+    dsp = model.arena_size_for("cortex-m-dsp")
+    assert dsp >= model.arena_lower_bound - sum(l.scratch_bytes for l in layers)
+    assert f"a Cortex-M DSP build plans {dsp}" in model.summary()
+    assert [(l.arena_offset, l.scratch_offset) for l in model.layers] == [(l.arena_offset, l.scratch_offset)
+                                                                        for l in layers]
+    with pytest.raises(ValueError, match="kernels must be one of"):
+        model.arena_size_for("gpu")
 
 
 def test_stats_count_runs(conv_model):

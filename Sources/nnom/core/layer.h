@@ -20,39 +20,39 @@ typedef struct nnom_dims {
 /* The most layers a model may have: layer ids are uint16_t (nnom_layer.inputs). */
 #define NNOM_MAX_LAYERS UINT16_MAX
 
-/* A layer inside a model. The compiler fills the fields below "compiled". */
+/*
+ * A layer inside a model. The compiler fills the fields below "compiled".
+ * Bookkeeping RAM matters on a microcontroller: the name and parameters of a
+ * loaded layer are read in place from its .nnom record, like its blobs' bytes;
+ * what a layer must hold itself (its input ids, its blob table when it has
+ * blobs, and for a layer made with the builder its parameters and name) is
+ * one block, `owned`. A layer without blobs points at a shared empty table.
+ * MACs are computed when asked for, run counts are the model's, and times
+ * live in a table of the model that exists only with a timer hook.
+ */
 typedef struct nnom_layer {
     nnom_layer_type type;
-    /* The name and parameters of a loaded layer are read in place from its
-     * .nnom record, like its blobs; a layer made with the builder keeps a
-     * copy of both in `owned`. (Bookkeeping RAM matters on a microcontroller.) */
     const char *name;              /* NUL-terminated, at most NNOM_NAME_MAX - 1 bytes */
     const nnom_layer_params *p;
-    void *owned;                   /* freed with the model; NULL for a loaded layer */
-    int32_t n_inputs;
-    uint16_t inputs[NNOM_MAX_INPUTS]; /* layer ids (a model has at most NNOM_MAX_LAYERS layers) */
-    nnom_blob blobs[NNOM_MAX_BLOBS];
+    void *owned;                   /* freed with the model */
+    const uint16_t *inputs;        /* n_inputs layer ids (a model has at most NNOM_MAX_LAYERS layers) */
+    const nnom_blob *blobs;        /* NNOM_MAX_BLOBS entries */
     nnom_quant quant;        /* output quantisation */
     nnom_shape shape;        /* output shape: given for INPUT, inferred for the others */
+    uint8_t n_inputs;        /* at most NNOM_MAX_INPUTS */
 
     /* compiled */
-    nnom_dims dims;          /* canonical view of shape */
+    uint8_t in_place;
+    int8_t act_lo, act_hi;   /* int8 output clamp from the fused activation (s8 models) */
     uint32_t out_bytes;
     uint32_t scratch_bytes;
-    uint64_t macs;
     int32_t buffer;          /* index of the arena buffer holding the output */
     int32_t scratch_buffer;  /* index of the scratch buffer, -1 if none */
     int32_t last_use;        /* index of the last layer reading this output */
-    int32_t in_place;
-    int32_t act_lo, act_hi;  /* int8 output clamp from the fused activation (s8 models) */
     uint32_t state_offset;   /* recurrent layers: where their state lives in the model's state memory */
     uint32_t state_bytes;    /* 0: no state */
     int32_t internals;       /* observing float32 models: index of the layer's first (min, max) pair, -1 if none */
     const struct nnom_user_op *user_op; /* CUSTOM layers: the operator found by name at compile */
-
-    /* statistics */
-    uint32_t runs;
-    uint64_t time_us;
 } nnom_layer;
 
 /* What a kernel call sees. inputs[i] and in[i] describe the i-th input. */
@@ -64,6 +64,7 @@ typedef struct nnom_exec {
     const void *in_state[NNOM_MAX_INPUTS]; /* the state memory of each input layer, NULL if it has none */
     void *out;
     void *scratch;           /* scratch_bytes bytes, 4-byte aligned, NULL if 0 */
+    uint32_t scratch_bytes;  /* at least the layer's scratch_bytes(); up to scratch_fast_bytes() where the plan had room */
     void *state;             /* state_bytes bytes of persistent state, 8-byte aligned, NULL if 0 */
     float *observe;          /* observing float32 models: the layer's (min, max) pairs to widen, else NULL */
 } nnom_exec;
@@ -72,6 +73,7 @@ typedef struct nnom_exec {
 typedef struct nnom_infer_ctx {
     nnom_model *model;
     nnom_dtype dtype;
+    int32_t kernels;         /* scratch sizes for: ::nnom_kernels (the model's plan's, see nnom_model.kernels) */
     const nnom_layer *in[NNOM_MAX_INPUTS]; /* the layers feeding this one, shapes already known */
 } nnom_infer_ctx;
 
@@ -105,6 +107,10 @@ typedef struct nnom_layer_ops {
     /* With NNOM_OPS_IN_PLACE: the scratch bytes the kernel needs when it runs in place (they
      * replace scratch_bytes() for that layer; the kernel sees l->in_place). NULL: unchanged. */
     uint32_t (*inplace_scratch_bytes)(const nnom_layer *l, const nnom_infer_ctx *ctx);
+    /* After the plan: the scratch bytes with which the kernel runs fastest (at least the planned
+     * size; the plan gives up to this much where the arena has room during the layer, and the
+     * kernel sees what it got in nnom_exec.scratch_bytes). NULL: the planned size. */
+    uint32_t (*scratch_fast_bytes)(const nnom_layer *l, const nnom_infer_ctx *ctx);
     /* Kernels. NULL for INPUT and views. */
     void (*run_s8)(const nnom_exec *x);
     void (*run_f32)(const nnom_exec *x);

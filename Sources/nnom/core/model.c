@@ -59,6 +59,7 @@ nnom_status nnom_model_create(nnom_dtype dtype, const nnom_options *options, nno
         m->keep_all = options->keep_all_outputs != 0;
         m->registry = options->op_registry;
     }
+    m->kernels = nnom_build_kernels();
     const size_t limit = options && options->max_arena_bytes ? options->max_arena_bytes : NNOM_DEFAULT_MAX_ARENA_BYTES;
     m->max_arena = limit < NNOM_PLAN_LIMIT ? (uint32_t)limit : NNOM_PLAN_LIMIT;
     *out = m;
@@ -73,6 +74,8 @@ nnom_status nnom_model_create(nnom_dtype dtype, const nnom_options *options, nno
  * it, so that a compile that failed half way can be called again. */
 static void release_compiled(nnom_model *m)
 {
+    nnom_free(m, m->layer_time);
+    m->layer_time = NULL;
     nnom_free(m, m->state);
     nnom_free(m, m->internals);
     nnom_free(m, m->buffers);
@@ -81,6 +84,7 @@ static void release_compiled(nnom_model *m)
     m->state = NULL;
     m->internals = NULL;
     m->buffers = NULL;
+    m->cap_buffers = 0;
     m->input_ids = NULL;
     m->output_ids = NULL;
     m->state_size = 0;
@@ -107,6 +111,21 @@ const char *nnom_model_last_error(const nnom_model *m) { return m ? m->error : "
 nnom_dtype nnom_model_dtype(const nnom_model *m) { return m ? m->dtype : NNOM_DTYPE_NONE; }
 
 int32_t nnom_model_layer_count(const nnom_model *m) { return m ? m->n_layers : 0; }
+
+/* MACs of layer @p i per inference (its shapes known: after compile). */
+static uint64_t layer_macs(const nnom_model *m, int32_t i)
+{
+    const nnom_layer *l = &m->layers[i];
+    const nnom_layer_ops *ops = nnom_layer_ops_of(l->type);
+    if (!m->compiled || !ops || !ops->macs) return 0;
+    nnom_infer_ctx ctx;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.model = (nnom_model *)m;
+    ctx.dtype = m->dtype;
+    ctx.kernels = (int32_t)m->kernels;
+    for (int32_t j = 0; j < l->n_inputs; j++) ctx.in[j] = &m->layers[l->inputs[j]];
+    return ops->macs(l, &ctx);
+}
 
 /* ---------------------------------------------------------------- building */
 
@@ -147,6 +166,9 @@ static void generated_name(char buf[NNOM_NAME_MAX], nnom_layer_type type, int32_
     buf[n] = '\0';
 }
 
+/* The blob table of every layer without blobs. */
+static const nnom_blob no_blobs[NNOM_MAX_BLOBS];
+
 nnom_status nnom_model_append(nnom_model *m, const nnom_layer_desc *d, const nnom_shape *shape,
                               const nnom_layer_params *in_place, int32_t *id)
 {
@@ -167,25 +189,40 @@ nnom_status nnom_model_append(nnom_model *m, const nnom_layer_desc *d, const nno
         nnom_status st = nnom_model_reserve(m, m->cap_layers ? 2 * m->cap_layers : 16);
         if (st != NNOM_OK) return st;
     }
-    /* what is not read in place is copied: [params][name] */
+    /* what the layer holds itself, one block: [blob table][params][input ids][name], the blob
+     * table only when it has blobs, params and name only when not read in place */
+    int has_blobs = 0;
+    for (int k = 0; k < NNOM_MAX_BLOBS; k++) has_blobs |= d->blobs[k].size != 0 || d->blobs[k].data != NULL;
+    const size_t blobs_bytes = has_blobs ? sizeof(nnom_blob) * NNOM_MAX_BLOBS : 0;
     const size_t params_bytes = in_place ? 0 : sizeof(nnom_layer_params);
+    const size_t inputs_bytes = (size_t)d->n_inputs * sizeof(uint16_t);
     const int copy_name = !in_place || name == generated;
+    const size_t total = blobs_bytes + params_bytes + inputs_bytes + (copy_name ? len + 1 : 0);
     uint8_t *owned = NULL;
-    if (params_bytes || copy_name) {
-        owned = (uint8_t *)nnom_alloc(m, params_bytes + (copy_name ? len + 1 : 0));
+    if (total) {
+        owned = (uint8_t *)nnom_alloc(m, total);
         if (!owned) return nnom_fail(m, NNOM_ERR_NO_MEMORY, "out of memory for layer '%s'", name);
-        if (params_bytes) memcpy(owned, &d->params, params_bytes);
-        if (copy_name) memcpy(owned + params_bytes, name, len + 1);
     }
+    /* (the parts are in order of alignment: pointers and int32, then uint16, then text) */
+    uint8_t *at = owned;
+    if (blobs_bytes) memcpy(at, d->blobs, blobs_bytes);
+    at += blobs_bytes;
+    if (params_bytes) memcpy(at, &d->params, params_bytes);
+    const nnom_layer_params *params = in_place ? in_place : (const nnom_layer_params *)(void *)at;
+    at += params_bytes;
+    uint16_t *inputs = (uint16_t *)(void *)at;
+    for (int32_t j = 0; j < d->n_inputs; j++) inputs[j] = (uint16_t)d->inputs[j];
+    at += inputs_bytes;
+    if (copy_name) memcpy(at, name, len + 1);
     nnom_layer *l = &m->layers[m->n_layers];
     memset(l, 0, sizeof *l);
     l->type = d->type;
     l->owned = owned;
-    l->name = copy_name ? (const char *)owned + params_bytes : name;
-    l->p = in_place ? in_place : (const nnom_layer_params *)(void *)owned;
-    l->n_inputs = d->n_inputs;
-    for (int32_t j = 0; j < d->n_inputs; j++) l->inputs[j] = (uint16_t)d->inputs[j];
-    memcpy(l->blobs, d->blobs, sizeof l->blobs);
+    l->name = copy_name ? (const char *)at : name;
+    l->p = params;
+    l->n_inputs = (uint8_t)d->n_inputs;
+    l->inputs = d->n_inputs ? inputs : NULL;
+    l->blobs = has_blobs ? (const nnom_blob *)(void *)owned : no_blobs;
     l->quant = d->quant;
     if (shape) l->shape = *shape;
     l->buffer = -1;
@@ -279,6 +316,7 @@ static nnom_status infer_layer(nnom_model *m, int32_t index)
     memset(&ctx, 0, sizeof ctx);
     ctx.model = m;
     ctx.dtype = m->dtype;
+    ctx.kernels = (int32_t)m->kernels;
     for (int32_t j = 0; j < l->n_inputs; j++) ctx.in[j] = &m->layers[l->inputs[j]];
     if ((ops->flags & NNOM_OPS_VIEW) && l->n_inputs > 0) l->quant = ctx.in[0]->quant;
     nnom_status st = ops->infer(l, &ctx);
@@ -299,11 +337,14 @@ static nnom_status infer_layer(nnom_model *m, int32_t index)
         return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT,
                                "int8 output needs a positive scale and a zero point in [-128, 127] (zero point %d)",
                                (int)l->quant.zero_point);
-    l->dims = nnom_dims_of(&l->shape);
     l->out_bytes = (uint32_t)count * nnom_dtype_size(m->dtype); /* count <= 2^28: at most 1 GiB */
     l->scratch_bytes = ops->scratch_bytes ? ops->scratch_bytes(l, &ctx) : 0; /* any size: the plan checks sums */
-    l->macs = ops->macs ? ops->macs(l, &ctx) : 0;
-    if (m->dtype == NNOM_DTYPE_S8) nnom_act_bounds_s8(l->p->activation, l->quant, &l->act_lo, &l->act_hi);
+    if (m->dtype == NNOM_DTYPE_S8) {
+        int32_t lo, hi;
+        nnom_act_bounds_s8(l->p->activation, l->quant, &lo, &hi);
+        l->act_lo = (int8_t)lo; /* in [-128, 127] */
+        l->act_hi = (int8_t)hi;
+    }
     return NNOM_OK;
 }
 
@@ -384,9 +425,14 @@ static nnom_status compile_steps(nnom_model *m)
         if (m->layers[i].type == NNOM_LAYER_INPUT) m->input_ids[m->n_inputs++] = i;
         if (m->layers[i].type == NNOM_LAYER_OUTPUT) m->output_ids[m->n_outputs++] = i;
     }
-    nnom_status st = nnom_plan(m);
+    nnom_status st = nnom_plan_tuned(m);
     if (st == NNOM_OK) st = alloc_state(m);
     if (st == NNOM_OK) st = alloc_internals(m);
+    if (st == NNOM_OK && m->timer) {
+        m->layer_time = (uint64_t *)nnom_alloc(m, (size_t)m->n_layers * sizeof(uint64_t));
+        if (!m->layer_time) return nnom_fail(m, NNOM_ERR_NO_MEMORY, "out of memory for the layers' times");
+        memset(m->layer_time, 0, (size_t)m->n_layers * sizeof(uint64_t));
+    }
     return st;
 }
 
@@ -449,11 +495,11 @@ nnom_status nnom_model_run(nnom_model *m)
     if (!m->compiled) return nnom_fail(m, NNOM_ERR_STATE, "compile the model before running it");
     if (!m->arena) return nnom_fail(m, NNOM_ERR_STATE, "the model has no arena: call nnom_model_set_arena() or nnom_model_alloc_arena()");
     nnom_exec x;
+    m->runs++;
     for (int32_t i = 0; i < m->n_layers; i++) {
         nnom_layer *l = &m->layers[i];
         const nnom_layer_ops *ops = nnom_layer_ops_of(l->type);
         void (*run)(const nnom_exec *) = !NNOM_HAS_F32 || m->dtype == NNOM_DTYPE_S8 ? ops->run_s8 : ops->run_f32;
-        l->runs++;
         if (!run) continue; /* inputs and views */
         x.layer = l;
         x.n_inputs = l->n_inputs;
@@ -465,11 +511,12 @@ nnom_status nnom_model_run(nnom_model *m)
         }
         x.out = buffer_ptr(m, l->buffer);
         x.scratch = buffer_ptr(m, l->scratch_buffer);
+        x.scratch_bytes = l->scratch_buffer >= 0 ? m->buffers[l->scratch_buffer].bytes : 0;
         x.state = NNOM_HAS_STATE && l->state_bytes ? m->state + l->state_offset : NULL;
         x.observe = NNOM_HAS_F32 && l->internals >= 0 ? m->internals + 2 * l->internals : NULL;
         uint32_t t0 = m->timer ? m->timer(m->timer_ctx) : 0;
         run(&x);
-        if (m->timer) l->time_us += (uint32_t)(m->timer(m->timer_ctx) - t0);
+        if (m->layer_time) m->layer_time[i] += (uint32_t)(m->timer(m->timer_ctx) - t0);
     }
     return NNOM_OK;
 }
@@ -634,7 +681,7 @@ nnom_status nnom_model_layer_info(const nnom_model *m, int32_t i, nnom_layer_inf
     info->shape = l->shape;
     info->quant = l->quant;
     info->params = *l->p;
-    info->macs = l->macs;
+    info->macs = layer_macs(m, i);
     const uint64_t weights = blob_bytes(l);
     info->weight_bytes = weights < UINT32_MAX ? (uint32_t)weights : UINT32_MAX; /* saturated */
     if (m->compiled) {
@@ -678,23 +725,23 @@ nnom_status nnom_model_layer_output_f32(const nnom_model *m, int32_t i, float *d
 nnom_status nnom_model_layer_blobs(const nnom_model *m, int32_t i, nnom_blob blobs[NNOM_MAX_BLOBS])
 {
     if (!m || !blobs || i < 0 || i >= m->n_layers) return NNOM_ERR_ARGUMENT;
-    memcpy(blobs, m->layers[i].blobs, sizeof m->layers[i].blobs);
+    memcpy(blobs, m->layers[i].blobs, sizeof(nnom_blob) * NNOM_MAX_BLOBS);
     return NNOM_OK;
 }
 
 nnom_status nnom_model_layer_stats(const nnom_model *m, int32_t i, nnom_layer_stats *s)
 {
     if (!m || !s || i < 0 || i >= m->n_layers) return NNOM_ERR_ARGUMENT;
-    s->macs = m->layers[i].macs;
-    s->runs = m->layers[i].runs;
-    s->time_us = m->layers[i].time_us;
+    s->macs = layer_macs(m, i);
+    s->runs = m->runs;
+    s->time_us = m->layer_time ? m->layer_time[i] : 0;
     return NNOM_OK;
 }
 
 uint64_t nnom_model_total_macs(const nnom_model *m)
 {
     uint64_t sum = 0;
-    for (int32_t i = 0; m && i < m->n_layers; i++) sum += m->layers[i].macs;
+    for (int32_t i = 0; m && m->compiled && i < m->n_layers; i++) sum += layer_macs(m, i);
     return sum;
 }
 
@@ -707,10 +754,8 @@ size_t nnom_model_weight_bytes(const nnom_model *m)
 
 void nnom_model_reset_stats(nnom_model *m)
 {
-    for (int32_t i = 0; m && i < m->n_layers; i++) {
-        m->layers[i].runs = 0;
-        m->layers[i].time_us = 0;
-    }
+    if (m) m->runs = 0;
+    for (int32_t i = 0; m && m->layer_time && i < m->n_layers; i++) m->layer_time[i] = 0;
     if (m && m->internals) reset_internals(m);
 }
 

@@ -42,11 +42,14 @@ struct nnom_model {
     int32_t *input_ids;      /* layer ids of INPUT layers, in order */
     int32_t *output_ids;     /* layer ids of OUTPUT layers, in order */
 
+    nnom_kernels kernels;    /* what the plan's scratch sizes are for: the build's kernels */
     int compiled;
     int keep_all;            /* every output lives to the end: no sharing */
     int allow_nonfinite;     /* nnom_model_set_input_f32 takes NaN and infinities (0: refuses them) */
     nnom_buffer *buffers;    /* the plan */
     int32_t n_buffers;
+    int32_t cap_buffers;     /* buffers allocated */
+    int window_in_place;     /* convolutions with a window may run in place (core/plan_tuned.c decides) */
     uint32_t arena_size;
     uint32_t lower_bound;    /* the most bytes alive at any step of the plan: no placement is smaller */
     uint32_t max_arena;      /* largest arena (and state block) a plan may take: nnom_options.max_arena_bytes,
@@ -57,6 +60,9 @@ struct nnom_model {
 
     uint8_t *state;          /* persistent state of recurrent layers: allocated at compile, never in the arena */
     uint32_t state_size;
+
+    uint32_t runs;           /* inferences since the last nnom_model_reset_stats() */
+    uint64_t *layer_time;    /* per layer, the time its runs took: only with a timer hook (allocated at compile) */
 
     int observe;             /* float32 runs record the ranges of layers' internal values */
     float *internals;        /* (min, max) pairs of all observing layers, allocated at compile */
@@ -99,6 +105,12 @@ nnom_status nnom_model_reserve(nnom_model *m, int32_t n);
  * each layer's buffer/scratch_buffer/in_place, and arena_size. Works in 64-bit
  * arithmetic and refuses (NNOM_ERR_NO_MEMORY) a plan larger than m->max_arena. */
 nnom_status nnom_plan(nnom_model *m);
+
+/* The model's plan (core/plan_tuned.c): each layer's least scratch for m->kernels, then
+ * nnom_plan() with convolutions with a window in place and without (their in-place run costs
+ * time: kept only when it makes the arena smaller), then scratch beyond the least where the
+ * arena has room (nnom_layer_ops.scratch_fast_bytes: the arena does not grow). */
+nnom_status nnom_plan_tuned(nnom_model *m);
 
 /* Work area of nnom_plan_place() for @p n buffers (8-byte aligned). */
 size_t nnom_plan_work_bytes(int32_t n);

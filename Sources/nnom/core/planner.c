@@ -290,9 +290,13 @@ nnom_status nnom_plan(nnom_model *m)
         most += l->scratch_bytes != 0 || nnom_layer_ops_of(l->type)->inplace_scratch_bytes;
     }
     if (most == 0) most = 1;
-    nnom_free(m, m->buffers);
-    m->buffers = (nnom_buffer *)nnom_alloc(m, (size_t)most * sizeof(nnom_buffer));
-    if (!m->buffers) return nnom_fail(m, NNOM_ERR_NO_MEMORY, "out of memory while planning %d layers", (int)n);
+    if (!m->buffers || m->cap_buffers < most) { /* planning again reuses the array (a pool frees only its last block) */
+        nnom_free(m, m->buffers);
+        m->cap_buffers = 0;
+        m->buffers = (nnom_buffer *)nnom_alloc(m, (size_t)most * sizeof(nnom_buffer));
+        if (!m->buffers) return nnom_fail(m, NNOM_ERR_NO_MEMORY, "out of memory while planning %d layers", (int)n);
+        m->cap_buffers = most;
+    }
     m->n_buffers = 0;
 
     /* 1. last reader of each layer's output */
@@ -331,6 +335,7 @@ nnom_status nnom_plan(nnom_model *m)
                 memset(&ctx, 0, sizeof ctx);
                 ctx.model = m;
                 ctx.dtype = m->dtype;
+                ctx.kernels = (int32_t)m->kernels;
                 for (int32_t j = 0; j < l->n_inputs; j++) ctx.in[j] = &m->layers[l->inputs[j]];
                 const int32_t src_buffer = ctx.in[0]->buffer;
                 const nnom_buffer *b = &m->buffers[src_buffer];

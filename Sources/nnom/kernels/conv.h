@@ -56,36 +56,63 @@ typedef struct nnom_conv_args {
     const void *bias;              /* int32_t or float [out_c], or NULL */
 } nnom_conv_args;
 
-/* int8 convolution. scratch: nnom_conv2d_s8_scratch_bytes(a) bytes, 4-byte aligned: the
- * larger of the two kernels' needs (kernels/conv_scratch.c), so that a model plans the
- * same arena on the PC and on a Cortex-M. With k = k_h * k_w * in_c (at most
- * NNOM_CONV_MAX_PATCH) and kp = k rounded up to 16:
+/* int8 convolution. scratch: scratch_bytes bytes, 4-byte aligned, at least
+ * nnom_conv2d_s8_scratch_bytes(a); the kernel runs more output pixels per pass when
+ * given more, up to nnom_conv2d_s8_scratch_fast_bytes(a). Those two serve both kernels
+ * (kernels/conv_scratch.c); a model plans with the sizes of the build's own kernels
+ * (nnom_conv2d_s8_scratch_for). With k = k_h * k_w * in_c (at most NNOM_CONV_MAX_PATCH),
+ * kp = k rounded up to 16 and g = ceil(k / 4), at full speed:
  *  - portable (below): the int16 im2col columns of 4, 2 or 1 output pixels, as many as
- *    fit in NNOM_CONV_SCRATCH_MAX (512) bytes, or one column of 2 * kp bytes if none fits;
- *  - Cortex-M DSP (kernels/arm/conv_shape.h): 8 bytes per group of 4 patch elements, for
- *    4 pixels while that is at most 4096 bytes, else for 1 pixel; plus, when in_c is not a
- *    multiple of 4, the int8 patch staged in 4 * ceil(k / 4) + 4 bytes.
- * At most 4612 bytes up to k = 512, 12 * ceil(k / 4) + 4 beyond (98308 at the largest k). */
-void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void *scratch);
+ *    fit in NNOM_CONV_SCRATCH_MAX (512) bytes, or one column of 2 * kp bytes;
+ *  - Cortex-M DSP (kernels/arm/conv_shape.h): 8 bytes per group of 4 patch elements and
+ *    pixel: four pixels' columns, 32 g (while at most 4096 bytes, else four-pixel chunks
+ *    of the patch in 4096), plus, when in_c is not a multiple of 4, the int8 patch staged
+ *    in 4 g + 4 bytes.
+ * The least: the full-speed size while that is at most NNOM_CONV_SCRATCH_WHOLE (512)
+ * bytes (below that, saving bytes would cost whole pixel passes); above it the DSP
+ * kernel takes the four pixels' columns over half the patch at a time, 16 g rounded up
+ * to 32 (CMSIS-NN's two int16 columns, 4 k bytes), or, in_c not a multiple of 4, one
+ * column and the staged patch, 12 g + 4. */
+void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void *scratch, uint32_t scratch_bytes);
+/* The least scratch of nnom_conv2d_s8 (the larger of the two kernels' least). */
 uint32_t nnom_conv2d_s8_scratch_bytes(const nnom_conv_args *a);
+/* The scratch with which both kernels run at full speed (never less than the least). */
+uint32_t nnom_conv2d_s8_scratch_fast_bytes(const nnom_conv_args *a);
+
+/* The scratch of one kernel set (the values of nnom_kernels in nnom/model.h): least, or at full
+ * speed when @p fast; NNOM_CONV_KERNELS_ANY the larger of the two. */
+enum { NNOM_CONV_KERNELS_ANY = 0, NNOM_CONV_KERNELS_PORTABLE = 1, NNOM_CONV_KERNELS_DSP = 2 };
+uint32_t nnom_conv2d_s8_scratch_for(const nnom_conv_args *a, int32_t kernels, int fast);
+/* The kernel set this build runs: NNOM_CONV_KERNELS_DSP or NNOM_CONV_KERNELS_PORTABLE. */
+int32_t nnom_conv_build_kernels(void);
 
 /* The portable int8 kernel's layout: columns padded to NNOM_CONV_BLOCK int16,
- * as many pixels per pass (4, 2 or 1) as fit in NNOM_CONV_SCRATCH_MAX bytes. */
+ * as many pixels per pass (4, 2 or 1) as fit in the scratch given and at most
+ * NNOM_CONV_SCRATCH_MAX bytes. */
 #define NNOM_CONV_BLOCK 16
 #define NNOM_CONV_SCRATCH_MAX 512
+/* Scratch this small is always given whole (see nnom_conv2d_s8 above). */
+#define NNOM_CONV_SCRATCH_WHOLE 512
 static inline int32_t nnom_conv_padded_patch(int32_t k)
 {
     return (k + (NNOM_CONV_BLOCK - 1)) / NNOM_CONV_BLOCK * NNOM_CONV_BLOCK;
 }
-static inline int32_t nnom_conv_pixels_per_pass(int32_t kp)
+static inline int32_t nnom_conv_pixels_per_pass(int32_t kp, uint32_t scratch_bytes)
 {
-    const int32_t col_bytes = kp * (int32_t)sizeof(int16_t);
-    return 4 * col_bytes <= NNOM_CONV_SCRATCH_MAX ? 4 : (2 * col_bytes <= NNOM_CONV_SCRATCH_MAX ? 2 : 1);
+    const uint32_t room = scratch_bytes < NNOM_CONV_SCRATCH_MAX ? scratch_bytes : NNOM_CONV_SCRATCH_MAX;
+    const uint32_t col_bytes = (uint32_t)kp * (uint32_t)sizeof(int16_t);
+    return 4 * col_bytes <= room ? 4 : (2 * col_bytes <= room ? 2 : 1);
+}
+/* The portable kernel's full-speed scratch, and its least: the same (at most 512 bytes, or
+ * one column). */
+static inline uint32_t nnom_conv2d_s8_portable_fast_bytes(const nnom_conv_args *a)
+{
+    const int32_t kp = nnom_conv_padded_patch(a->k_h * a->k_w * a->in_c);
+    return (uint32_t)(nnom_conv_pixels_per_pass(kp, NNOM_CONV_SCRATCH_MAX) * kp) * (uint32_t)sizeof(int16_t);
 }
 static inline uint32_t nnom_conv2d_s8_portable_scratch_bytes(const nnom_conv_args *a)
 {
-    const int32_t kp = nnom_conv_padded_patch(a->k_h * a->k_w * a->in_c);
-    return (uint32_t)(nnom_conv_pixels_per_pass(kp) * kp) * (uint32_t)sizeof(int16_t);
+    return nnom_conv2d_s8_portable_fast_bytes(a);
 }
 
 /* float32 convolution (reference code, no scratch). */

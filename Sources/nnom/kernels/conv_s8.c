@@ -2,7 +2,7 @@
  * int8 convolution, portable C.
  *
  * A few output pixels at a time (np = 4, 2 or 1, the most whose columns fit
- * in SCRATCH_MAX bytes), the receptive field of each is gathered into scratch
+ * in the scratch given and in SCRATCH_MAX bytes), the receptive field of each is gathered into scratch
  * as int16 with the input zero point already subtracted ("im2col"; padding
  * taps become 0), padded with zeros to a multiple of 16 elements. Every
  * output channel is then a dot product of those columns with the channel's
@@ -363,7 +363,7 @@ NOINLINE static void chunk_out_4(const nnom_conv_args *a, int32_t c0, int32_t n,
 
 /* ------------------------------------------------------------------- entry */
 
-void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void *scratch)
+void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void *scratch, uint32_t scratch_bytes)
 {
     conv_ctx x;
     int32_t acc[4][CHUNK];
@@ -372,7 +372,7 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
     x.k = a->k_h * a->k_w * a->in_c;
     x.kp = padded_patch(x.k);
     x.nb = x.kp / BLOCK;
-    x.np = pixels_per_pass(x.kp);
+    x.np = pixels_per_pass(x.kp, scratch_bytes);
     x.cols = (int16_t *)scratch;
     /* channel c may read kp weights from its start while c * k + kp <= out_c * k */
     const int64_t total = (int64_t)out_c * x.k;

@@ -9,16 +9,22 @@
  *       empty, blob 2 multipliers int32 [units] (>= 0), blob 3 shifts int32
  *       [units] in [-31, 30]; kh * kw * C at most NNOM_CONV_MAX_PATCH.
  *  f32: blob 0 weights float [units][kh][kw][C], blob 1 bias float [units] or empty.
- * Scratch (s8): the kernel's im2col columns, nnom_conv2d_s8_scratch_bytes().
+ * Scratch (s8): the kernel's im2col columns: the plan reserves the least both kernels need
+ * (nnom_conv2d_s8_scratch_bytes()) and gives more, up to their full-speed size, where the
+ * arena has free room during the layer (scratch_fast_bytes).
  * MACs: out_h * out_w * units * kh * kw * C.
  *
- * In place (1x1 kernel, stride 1, when the input dies here): output pixel p
+ * In place (when the input dies here), pointwise (1x1 kernel, stride 1): output pixel p
  * reads input pixel p only, so the pixels go through in chunks of
  * POINTWISE_CHUNK, each computed by the kernel into a temporary and copied
  * to its place: first to last when the output has no more channels than the
  * input (every write lands at or below the pixels already read), last to
  * first when it has more (the buffer grows; every write lands at or above
  * them). Scratch: the temporary, then the kernel's scratch for one chunk.
+ * Any other window: output rows in bands over the input moved to the top of the buffer, each
+ * band straight to its place where that overwrites only input rows already read, else row by
+ * row through a ring of rows stored as soon as their place is read (see run_window_in_place).
+ * Scratch: the ring, then the kernel's.
  * The values are the plain run's: each pixel is the same kernel arithmetic.
  *
  * This file also holds the checks shared with DEPTHWISE_CONV1D/2D (conv_common.h).
@@ -205,11 +211,16 @@ nnom_conv_args nnom_conv_layer_args(const nnom_layer *l, const nnom_layer *in, n
 
 static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx) { return nnom_conv_infer(l, ctx, 0); }
 
+/* The kernel scratch of @p a for the kernels @p ctx asks about (nnom_infer_ctx.kernels). */
+static uint32_t kernel_scratch(const nnom_conv_args *a, const nnom_infer_ctx *ctx, int fast)
+{
+    return ctx->dtype == NNOM_DTYPE_S8 ? nnom_conv2d_s8_scratch_for(a, ctx->kernels, fast) : 0;
+}
+
 static uint32_t scratch_bytes(const nnom_layer *l, const nnom_infer_ctx *ctx)
 {
-    if (ctx->dtype != NNOM_DTYPE_S8) return 0;
     const nnom_conv_args a = nnom_conv_layer_args(l, ctx->in[0], ctx->dtype);
-    return nnom_conv2d_s8_scratch_bytes(&a);
+    return kernel_scratch(&a, ctx, 0);
 }
 
 static uint64_t macs(const nnom_layer *l, const nnom_infer_ctx *ctx)
@@ -239,65 +250,233 @@ static int32_t chunk_pixels(const nnom_conv_args *a)
     return pixels(a) < POINTWISE_CHUNK ? pixels(a) : POINTWISE_CHUNK;
 }
 
-static uint32_t inplace_scratch_bytes(const nnom_layer *l, const nnom_infer_ctx *ctx)
+/* The temporary of the in-place run: one chunk's output pixels. */
+static uint32_t temp_bytes(const nnom_conv_args *a, size_t elem)
 {
-    const nnom_conv_args a = nnom_conv_layer_args(l, ctx->in[0], ctx->dtype);
-    const nnom_conv_args c = chunk_args(a, chunk_pixels(&a));
-    const uint32_t temp = round4((uint32_t)(c.out_w * a.out_c) * nnom_dtype_size(ctx->dtype));
-    return temp + (ctx->dtype == NNOM_DTYPE_S8 ? nnom_conv2d_s8_scratch_bytes(&c) : 0);
+    return round4((uint32_t)((size_t)chunk_pixels(a) * (size_t)a->out_c * elem));
 }
 
-/* A 1x1 kernel with stride 1 (each output pixel reads its own input pixel), and a scratch that
- * grows by less than what sharing saves (the smaller of input and output; l->scratch_bytes is
- * still the plain run's here): otherwise running in place saves nothing. */
+static int is_pointwise(const nnom_layer_params *p)
+{
+    return p->kernel[0] == 1 && p->kernel[1] == 1 && nnom_one_if_zero(p->stride[0]) == 1 &&
+           nnom_one_if_zero(p->stride[1]) == 1;
+}
+
+static uint32_t window_temp_bytes(const nnom_conv_args *a, size_t elem);
+
+static uint32_t inplace_scratch(const nnom_layer *l, const nnom_infer_ctx *ctx, int fast)
+{
+    const nnom_conv_args a = nnom_conv_layer_args(l, ctx->in[0], ctx->dtype);
+    const size_t elem = nnom_dtype_size(ctx->dtype);
+    if (!is_pointwise(l->p)) return window_temp_bytes(&a, elem) + kernel_scratch(&a, ctx, fast);
+    /* the kernel's scratch of a chunk of pixels is that of any 1x1 patch of these channels */
+    return temp_bytes(&a, elem) + kernel_scratch(&a, ctx, fast);
+}
+
+static uint32_t inplace_scratch_bytes(const nnom_layer *l, const nnom_infer_ctx *ctx)
+{
+    return inplace_scratch(l, ctx, 0);
+}
+
+/* After the plan: what the kernel runs fastest with, in place or not. */
+static uint32_t scratch_fast_bytes(const nnom_layer *l, const nnom_infer_ctx *ctx)
+{
+    if (l->in_place) return inplace_scratch(l, ctx, 1);
+    const nnom_conv_args a = nnom_conv_layer_args(l, ctx->in[0], ctx->dtype);
+    return kernel_scratch(&a, ctx, 1);
+}
+
+/* Running in place must take less scratch than sharing saves (the smaller of input and output;
+ * l->scratch_bytes is still the plain run's here): otherwise it saves nothing. */
 static int inplace_ok(const nnom_layer *l, const nnom_infer_ctx *ctx)
 {
-    const nnom_layer_params *p = l->p;
-    if (p->kernel[0] != 1 || p->kernel[1] != 1 || nnom_one_if_zero(p->stride[0]) != 1 ||
-        nnom_one_if_zero(p->stride[1]) != 1)
-        return 0;
+    /* a window's in-place run costs time: taken only where the model's plan is smaller with it
+     * (core/plan_tuned.c plans both ways) */
+    if (!is_pointwise(l->p) && !ctx->model->window_in_place) return 0;
     const uint64_t in_bytes = ctx->in[0]->out_bytes, shared = in_bytes < l->out_bytes ? in_bytes : l->out_bytes;
     return (uint64_t)inplace_scratch_bytes(l, ctx) < (uint64_t)l->scratch_bytes + shared;
 }
 
-typedef void (*chunk_kernel)(const nnom_conv_args *a, const void *in, void *out, void *scratch);
-static void kernel_s8(const nnom_conv_args *a, const void *in, void *out, void *scratch)
+typedef void (*chunk_kernel)(const nnom_conv_args *a, const void *in, void *out, void *scratch, uint32_t bytes);
+static void kernel_s8(const nnom_conv_args *a, const void *in, void *out, void *scratch, uint32_t bytes)
 {
-    nnom_conv2d_s8(a, (const int8_t *)in, (int8_t *)out, scratch);
+    nnom_conv2d_s8(a, (const int8_t *)in, (int8_t *)out, scratch, bytes);
 }
-static void kernel_f32(const nnom_conv_args *a, const void *in, void *out, void *scratch)
+static void kernel_f32(const nnom_conv_args *a, const void *in, void *out, void *scratch, uint32_t bytes)
 {
     (void)scratch;
+    (void)bytes;
     nnom_conv2d_f32(a, (const float *)in, (float *)out);
 }
 
-static void run_in_place(const nnom_conv_args *a, uint8_t *buf, uint8_t *scratch, size_t elem, chunk_kernel kernel)
+static void run_in_place(const nnom_conv_args *a, uint8_t *buf, uint8_t *scratch, uint32_t scratch_bytes, size_t elem,
+                         chunk_kernel kernel)
 {
     const int32_t total = pixels(a), chunk = chunk_pixels(a);
     const size_t in_px = (size_t)a->in_c * elem, out_px = (size_t)a->out_c * elem;
-    uint8_t *temp = scratch, *kernel_scratch = scratch + round4((uint32_t)((size_t)chunk * out_px));
+    const uint32_t temp_size = temp_bytes(a, elem);
+    uint8_t *temp = scratch, *kernel_scratch = scratch + temp_size;
     const int grows = out_px > in_px;
     const int32_t chunks = (total + chunk - 1) / chunk;
     for (int32_t k = 0; k < chunks; k++) {
         const int32_t i = grows ? chunks - 1 - k : k; /* growing: last chunk first */
         const int32_t p0 = i * chunk, n = total - p0 < chunk ? total - p0 : chunk;
         const nnom_conv_args c = chunk_args(*a, n);
-        kernel(&c, buf + (size_t)p0 * in_px, temp, kernel_scratch);
+        kernel(&c, buf + (size_t)p0 * in_px, temp, kernel_scratch, scratch_bytes - temp_size);
         memcpy(buf + (size_t)p0 * out_px, temp, (size_t)n * out_px);
+    }
+}
+
+/* ------------------------------------------------------------------ in place (any window) */
+
+/* The most output pixels a kernel computes per pass (kernels/conv.h: the portable kernel's 4, 2
+ * or 1, the DSP kernel's 4): a pass that starts in one output row may write into the next. */
+#define PASS_PIXELS 4
+
+/* A windowed in-place run works in a buffer of max(in, out) bytes. The input is first moved to
+ * its top (at in_at; it stays at 0 when the output is not larger), then the output rows are
+ * computed in order, in bands of rows (one kernel call each): a row goes straight to its place
+ * when everything written up to its end lies below the first input row it or any later row
+ * reads; the others go through a ring of rows in the scratch (run_window_in_place). */
+typedef struct {
+    int64_t out_row, in_row, in_at; /* bytes: an output row, an input row, where the input moves */
+} window_layout;
+
+static window_layout layout_of(const nnom_conv_args *a, size_t elem)
+{
+    window_layout w;
+    w.out_row = (int64_t)a->out_w * a->out_c * (int64_t)elem;
+    w.in_row = (int64_t)a->in_w * a->in_c * (int64_t)elem;
+    const int64_t in_bytes = w.in_row * a->in_h, out_bytes = w.out_row * a->out_h;
+    w.in_at = out_bytes > in_bytes ? out_bytes - in_bytes : 0;
+    return w;
+}
+
+/* The first input row output row y reads (its window's first row, 0 in the padding). */
+static int32_t first_input_row(const nnom_conv_args *a, int32_t y)
+{
+    const int32_t start = y * a->stride_h - a->pad_top; /* at most in_h - 1 for Keras' paddings */
+    return start < 0 ? 0 : (start < a->in_h ? start : a->in_h - 1);
+}
+
+/* Whether output row y, in a kernel call that starts at row y0, may go straight to its place. */
+static int row_direct(const nnom_conv_args *a, const window_layout *w, int32_t y0, int32_t y)
+{
+    const int64_t band_px = (int64_t)(y - y0 + 1) * a->out_w;
+    const int64_t pass_end = (band_px + PASS_PIXELS - 1) / PASS_PIXELS * PASS_PIXELS;
+    const int64_t written = w->out_row * y0 + pass_end * (w->out_row / a->out_w);
+    return written <= w->in_at + w->in_row * first_input_row(a, y);
+}
+
+/* The band of rows from y that goes straight to its places; returns its end (y: none). */
+static int32_t direct_band(const nnom_conv_args *a, const window_layout *w, int32_t y)
+{
+    int32_t y1 = y;
+    while (y1 < a->out_h && row_direct(a, w, y, y1)) y1++;
+    return y1;
+}
+
+/* The kernel arguments of output rows [y0, y1), whose input starts at row *first. */
+static nnom_conv_args band_args(const nnom_conv_args *a, int32_t y0, int32_t y1, int32_t *first)
+{
+    nnom_conv_args b = *a;
+    *first = first_input_row(a, y0);
+    b.out_h = y1 - y0;
+    b.pad_top = *first - (y0 * a->stride_h - a->pad_top);
+    b.in_h = a->in_h - *first;
+    return b;
+}
+
+/* The rows of the pending ring of a windowed in-place run when the row after them is next:
+ * the oldest is stored once no row still to compute reads the input its place covers. */
+static int32_t store_ready(const nnom_conv_args *a, const window_layout *w, int32_t next, int32_t first_pending,
+                           int32_t count)
+{
+    int32_t n = 0;
+    while (n < count && (next >= a->out_h ||
+                         w->out_row * (first_pending + n + 1) <= w->in_at + w->in_row * first_input_row(a, next)))
+        n++;
+    return n;
+}
+
+/* The most rows the ring of a windowed in-place run holds at once (run_window_in_place makes
+ * the same steps). */
+static int32_t window_ring_rows(const nnom_conv_args *a, size_t elem)
+{
+    const window_layout w = layout_of(a, elem);
+    int32_t most = 0, count = 0, first_pending = 0;
+    for (int32_t y = 0; y < a->out_h;) {
+        const int32_t y1 = count == 0 ? direct_band(a, &w, y) : y;
+        if (y1 > y) {
+            y = y1;
+        } else {
+            if (count == 0) first_pending = y;
+            count++;
+            y++;
+        }
+        most = count > most ? count : most;
+        const int32_t n = store_ready(a, &w, y, first_pending, count);
+        count -= n;
+        first_pending += n;
+    }
+    return most;
+}
+
+static uint32_t window_temp_bytes(const nnom_conv_args *a, size_t elem)
+{
+    const int64_t bytes = (int64_t)window_ring_rows(a, elem) * layout_of(a, elem).out_row;
+    return round4((uint32_t)bytes); /* at most the output: below 1 GiB */
+}
+
+/* Rows that cannot go straight to their place are computed one at a time into a ring of rows
+ * (at @p scratch) and stored, oldest first, as soon as no row still to compute reads the
+ * input their place covers; a band goes straight to its places only while the ring is empty,
+ * so that the rows in the ring are consecutive. */
+static void run_window_in_place(const nnom_conv_args *a, uint8_t *buf, uint8_t *scratch, uint32_t scratch_bytes,
+                                size_t elem, chunk_kernel kernel)
+{
+    const window_layout w = layout_of(a, elem);
+    const int32_t ring = window_ring_rows(a, elem);
+    const uint32_t ring_bytes = round4((uint32_t)(w.out_row * ring));
+    memmove(buf + w.in_at, buf, (size_t)(w.in_row * a->in_h));
+    const uint8_t *in = buf + w.in_at;
+    int32_t head = 0, count = 0, first_pending = 0; /* ring slots head .. head + count - 1 */
+    for (int32_t y = 0; y < a->out_h;) {
+        int32_t y1 = count == 0 ? direct_band(a, &w, y) : y, first = 0;
+        const int direct = y1 > y;
+        if (!direct) y1 = y + 1;
+        if (!direct && count == 0) first_pending = y;
+        const nnom_conv_args b = band_args(a, y, y1, &first);
+        uint8_t *dst = direct ? buf + w.out_row * y : scratch + w.out_row * ((head + count) % ring);
+        kernel(&b, in + w.in_row * first, dst, scratch + ring_bytes, scratch_bytes - ring_bytes);
+        count += !direct;
+        y = y1;
+        for (int32_t n = store_ready(a, &w, y, first_pending, count); n > 0; n--) {
+            memcpy(buf + w.out_row * first_pending, scratch + w.out_row * head, (size_t)w.out_row);
+            head = (head + 1) % ring;
+            count--;
+            first_pending++;
+        }
     }
 }
 
 static void run_s8(const nnom_exec *x)
 {
     const nnom_conv_args a = nnom_conv_layer_args(x->layer, x->in_layer[0], NNOM_DTYPE_S8);
-    if (x->layer->in_place) run_in_place(&a, (uint8_t *)x->out, (uint8_t *)x->scratch, sizeof(int8_t), kernel_s8);
-    else nnom_conv2d_s8(&a, (const int8_t *)x->in[0], (int8_t *)x->out, x->scratch);
+    if (x->layer->in_place && !is_pointwise(x->layer->p))
+        run_window_in_place(&a, (uint8_t *)x->out, (uint8_t *)x->scratch, x->scratch_bytes, sizeof(int8_t), kernel_s8);
+    else if (x->layer->in_place)
+        run_in_place(&a, (uint8_t *)x->out, (uint8_t *)x->scratch, x->scratch_bytes, sizeof(int8_t), kernel_s8);
+    else nnom_conv2d_s8(&a, (const int8_t *)x->in[0], (int8_t *)x->out, x->scratch, x->scratch_bytes);
 }
 
 static void run_f32(const nnom_exec *x)
 {
     const nnom_conv_args a = nnom_conv_layer_args(x->layer, x->in_layer[0], NNOM_DTYPE_F32);
-    if (x->layer->in_place) run_in_place(&a, (uint8_t *)x->out, (uint8_t *)x->scratch, sizeof(float), kernel_f32);
+    if (x->layer->in_place && !is_pointwise(x->layer->p))
+        run_window_in_place(&a, (uint8_t *)x->out, (uint8_t *)x->scratch, x->scratch_bytes, sizeof(float), kernel_f32);
+    else if (x->layer->in_place)
+        run_in_place(&a, (uint8_t *)x->out, (uint8_t *)x->scratch, x->scratch_bytes, sizeof(float), kernel_f32);
     else nnom_conv2d_f32(&a, (const float *)x->in[0], (float *)x->out);
 }
 
@@ -310,6 +489,7 @@ const nnom_layer_ops nnom_ops_conv = {
     .macs = macs,
     .inplace_ok = inplace_ok,
     .inplace_scratch_bytes = inplace_scratch_bytes,
+    .scratch_fast_bytes = scratch_fast_bytes,
     .run_s8 = run_s8,
     .run_f32 = NNOM_RUN_F32(run_f32),
 };

@@ -19,6 +19,7 @@
 #include "layers/rnn_common.h"
 
 #include "core/model_internal.h"
+#include "kernels/lstm_tflite.h"
 #include "kernels/requant.h"
 
 int32_t nnom_rnn_cell_of(nnom_layer_type type)
@@ -119,7 +120,8 @@ nnom_status nnom_rnn_infer(nnom_layer *l, const nnom_infer_ctx *ctx)
     if (units <= 0 || units > RNN_MAX_UNITS)
         return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "units is %d, expected 1 to %d", (int)units, RNN_MAX_UNITS);
     const int32_t known = NNOM_RNN_RETURN_SEQUENCES | NNOM_RNN_GO_BACKWARDS | NNOM_RNN_STATEFUL |
-                          NNOM_RNN_INPUT_ORDER | (gates == NNOM_RNN_CELL_GRU ? NNOM_RNN_RESET_AFTER : 0);
+                          NNOM_RNN_INPUT_ORDER | (gates == NNOM_RNN_CELL_GRU ? NNOM_RNN_RESET_AFTER : 0) |
+                          (gates == NNOM_RNN_CELL_LSTM ? NNOM_RNN_TFLITE : 0);
     if (l->p->cell_flags & ~known)
         return nnom_layer_fail(m, l, NNOM_ERR_UNSUPPORTED, "cell_flags 0x%x has unknown bits 0x%x (known: 0x%x)",
                                (unsigned)l->p->cell_flags, (unsigned)(l->p->cell_flags & ~known), (unsigned)known);
@@ -132,6 +134,15 @@ nnom_status nnom_rnn_infer(nnom_layer *l, const nnom_infer_ctx *ctx)
         return nnom_layer_fail(m, l, NNOM_ERR_UNSUPPORTED,
                                "fused activation %d given; recurrent layers take theirs in `activations`, the fused "
                                "one must be 0", (int)l->p->activation);
+    const int tflite = (l->p->cell_flags & NNOM_RNN_TFLITE) != 0;
+    if (tflite && (ctx->dtype != NNOM_DTYPE_S8 || (l->p->cell_flags & NNOM_RNN_GO_BACKWARDS) ||
+                   l->p->activations != NNOM_RNN_ACTIVATIONS(NNOM_RNN_ACT_TANH, NNOM_RNN_ACT_SIGMOID)))
+        return nnom_layer_fail(m, l, NNOM_ERR_UNSUPPORTED,
+                               "TFLite's LSTM arithmetic (cell_flags 0x%x) is int8 only, runs forwards, with tanh and "
+                               "sigmoid (here: %s, %s, activations 0x%x)", (unsigned)NNOM_RNN_TFLITE,
+                               ctx->dtype == NNOM_DTYPE_S8 ? "int8" : "float32",
+                               (l->p->cell_flags & NNOM_RNN_GO_BACKWARDS) ? "backwards" : "forwards",
+                               (unsigned)l->p->activations);
     const int64_t rows = (int64_t)gates * units;
     if (rows * ((int64_t)features + units) > (1 << 28))
         return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "%d features and %d units make too many weights", (int)features,
@@ -155,7 +166,7 @@ nnom_status nnom_rnn_infer(nnom_layer *l, const nnom_infer_ctx *ctx)
         if (st != NNOM_OK) return st;
     }
     if (s8) {
-        st = rnn_infer_s8(l, ctx, gates, rows);
+        st = tflite ? nnom_lstm_tflite_infer_s8(l, ctx, rows) : rnn_infer_s8(l, ctx, gates, rows);
         if (st != NNOM_OK) return st;
     } else {
         for (int s = 3; s < NNOM_MAX_BLOBS; s++)
@@ -182,6 +193,7 @@ uint32_t nnom_rnn_scratch_bytes(const nnom_layer *l, const nnom_infer_ctx *ctx)
 #if NNOM_HAS_F32
     if (ctx->dtype == NNOM_DTYPE_F32) return nnom_rnn_f32_scratch_bytes(cell, l->p->units);
 #endif
+    if (l->p->cell_flags & NNOM_RNN_TFLITE) return nnom_lstm_tflite_s8_scratch_bytes(l->p->units);
     return nnom_rnn_s8_scratch_bytes(cell, l->p->units);
 }
 
@@ -216,6 +228,10 @@ void nnom_rnn_run_f32(const nnom_exec *x)
 void nnom_rnn_run_s8(const nnom_exec *x)
 {
     const nnom_layer *l = x->layer;
+    if (l->p->cell_flags & NNOM_RNN_TFLITE) {
+        nnom_lstm_tflite_run_s8(x);
+        return;
+    }
     nnom_rnn_s8_args a;
     a.cell = nnom_rnn_cell_of(l->type);
     a.steps = x->in_layer[0]->shape.dims[0];

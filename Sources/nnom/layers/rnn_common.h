@@ -23,6 +23,10 @@ uint32_t nnom_rnn_state_bytes(const nnom_layer *l, nnom_dtype dtype);
 void nnom_rnn_state_read(const nnom_layer *l, nnom_dtype dtype, const void *state, int32_t which, float *out);
 void nnom_rnn_state_write(const nnom_layer *l, nnom_dtype dtype, void *state, int32_t which, const float *in);
 
+/* LSTM with NNOM_RNN_TFLITE (lstm_tflite.c): int8 blob checks 3 to 5 and the run. */
+nnom_status nnom_lstm_tflite_infer_s8(nnom_layer *l, const nnom_infer_ctx *ctx, int64_t rows);
+void nnom_lstm_tflite_run_s8(const nnom_exec *x);
+
 /* The ops of a recurrent layer type: every callback is shared. */
 #define NNOM_RNN_OPS                          \
     {                                         \

@@ -246,9 +246,14 @@ static nnom_status write_header_file(const nnom_model *mc, const uint8_t *bytes,
                " * or `nnom convert ... --header \"");
     put_comment_text(f, base_name(path));
     fprintf(f, "\"`).\n *\n");
-    fprintf(f, " * %zu bytes of .nnom model, %zu bytes of weights, an arena of %zu bytes,\n"
-               " * %llu multiply-accumulates per inference.\n *\n",
-            size, nnom_model_weight_bytes(m), nnom_model_arena_size(m), (unsigned long long)nnom_model_total_macs(m));
+    /* the arena a firmware plans depends on its kernels: the larger of the two serves either */
+    const size_t arena_portable = nnom_model_arena_size_for(m, NNOM_KERNELS_PORTABLE);
+    const size_t arena_dsp = nnom_model_arena_size_for(m, NNOM_KERNELS_CORTEX_M_DSP);
+    const size_t arena = arena_portable > arena_dsp ? arena_portable : arena_dsp;
+    fprintf(f, " * %zu bytes of .nnom model, %zu bytes of weights, an arena of %zu bytes (%zu with the\n"
+               " * portable kernels, %zu with the Cortex-M DSP kernels), %llu multiply-accumulates per inference.\n *\n",
+            size, nnom_model_weight_bytes(m), arena, arena_portable, arena_dsp,
+            (unsigned long long)nnom_model_total_macs(m));
     write_layer_table(f, m);
     write_layer_types(f, m);
     const int32_t n_user_ops = write_user_ops(f, m);
@@ -275,8 +280,9 @@ static nnom_status write_header_file(const nnom_model *mc, const uint8_t *bytes,
                "#endif\n\n");
     fprintf(f, "/* Exact size of the .nnom model in bytes (the array below is padded to whole words). */\n");
     fprintf(f, "#define %s_MODEL_BYTES %zu\n", upper, size);
-    fprintf(f, "/* Arena the model needs once loaded (nnom_model_arena_size()). */\n");
-    fprintf(f, "#define %s_ARENA_BYTES %zu\n\n", upper, nnom_model_arena_size(m));
+    fprintf(f, "/* Arena the model needs once loaded (nnom_model_arena_size(): enough for the portable and the\n"
+               " * Cortex-M DSP kernels alike). */\n");
+    fprintf(f, "#define %s_ARENA_BYTES %zu\n\n", upper, arena);
     if (n_user_ops) write_user_op_list(f, m, upper);
     fprintf(f, "/* The .nnom file as little-endian 32-bit words: 4-byte aligned, used in place by the loader. */\n");
     fprintf(f, "static const uint32_t %s_model_data[%zu] = {\n", name, n_words);

@@ -197,6 +197,7 @@ nnom_status tfl_map_slice(tfl_ctx *x, const tfl_op *op);
 nnom_status tfl_map_space_to_batch(tfl_ctx *x, const tfl_op *op);
 nnom_status tfl_map_batch_to_space(tfl_ctx *x, const tfl_op *op);
 nnom_status tfl_map_transpose(tfl_ctx *x, const tfl_op *op);
+nnom_status tfl_map_unidirectional_lstm(tfl_ctx *x, const tfl_op *op);
 
 /* ---- TFLite's integer arithmetic, on the host (tflite_fixedpoint.c) */
 

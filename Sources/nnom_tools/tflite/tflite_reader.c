@@ -75,6 +75,7 @@ static const op_entry SUPPORTED[] = {
     {TFL_OP_MEAN, "MEAN", tfl_map_mean},
     {TFL_OP_SUB, "SUB", tfl_map_add_sub},
     {TFL_OP_SQUEEZE, "SQUEEZE", tfl_map_reshape},
+    {TFL_OP_UNIDIRECTIONAL_SEQUENCE_LSTM, "UNIDIRECTIONAL_SEQUENCE_LSTM", tfl_map_unidirectional_lstm},
     {TFL_OP_STRIDED_SLICE, "STRIDED_SLICE", tfl_map_strided_slice},
     {TFL_OP_PRELU, "PRELU", tfl_map_prelu},
     {TFL_OP_PADV2, "PADV2", tfl_map_pad},
@@ -99,9 +100,6 @@ static const unsupported_entry KNOWN_UNSUPPORTED[] = {
     {27, "SVDF", NULL},
     {32, "CUSTOM", NULL},
     {36, "GATHER", NULL},
-    {TFL_OP_UNIDIRECTIONAL_SEQUENCE_LSTM, "UNIDIRECTIONAL_SEQUENCE_LSTM",
-     "TFLite's int8 LSTM (int16 gates and cell state) is not nnom's int8 LSTM, and nnom has no kernel computing "
-     "TFLite's bit for bit yet (docs/tflite.md)"},
     {47, "EXP", NULL},
     {49, "SPLIT", NULL},
     {53, "CAST", NULL},

@@ -214,6 +214,17 @@ class Model:
         """Bytes of RAM for all activations and scratch (the planned arena)."""
         return self._m.sizes()[0]
 
+    #: kernel sets of ``arena_size_for`` (the C API's nnom_kernels)
+    KERNELS = {"any": 0, "portable": 1, "cortex-m-dsp": 2}
+
+    def arena_size_for(self, kernels: str) -> int:
+        """The arena a build of the runtime with ``kernels`` plans for this model: ``"portable"``
+        (this package's, on a PC), ``"cortex-m-dsp"`` (a Cortex-M4/M7/M33 firmware) or ``"any"`` (a
+        plan valid for both). Scratch sizes differ between kernel sets, so the plans do."""
+        if kernels not in self.KERNELS:
+            raise ValueError(f"kernels must be one of {', '.join(self.KERNELS)}, not {kernels!r}")
+        return self._m.arena_for(self.KERNELS[kernels])
+
     @property
     def arena_lower_bound(self) -> int:
         """The most bytes of activations and scratch alive at any one layer: no plan of these
@@ -285,7 +296,8 @@ class Model:
             rows.append(f"{l.name[:22]:<22} {l.type:<16} {'x'.join(map(str, l.shape)):<14} {l.scale:>10.5f} "
                         f"{l.zero_point:>5} {l.macs:>9} {l.arena_offset:>7} {l.arena_bytes:>7}"
                         + ("  in place" if l.in_place and l.type not in ("flatten", "reshape", "output") else ""))
-        rows.append(f"arena {self.arena_size} bytes (lower bound {self.arena_lower_bound}), "
+        rows.append(f"arena {self.arena_size} bytes (lower bound {self.arena_lower_bound}; a Cortex-M DSP "
+                    f"build plans {self.arena_size_for('cortex-m-dsp')}), "
                     f"flash {self.flash_size} bytes, {self.macs} MACs")
         return "\n".join(rows)
 

@@ -391,6 +391,19 @@ static PyObject *Model_sizes(ModelObject *self, PyObject *args)
                          (Py_ssize_t)nnom_model_arena_lower_bound(self->model));
 }
 
+/* The arena a build with kernel set k (nnom_kernels: 1 portable, 2 Cortex-M DSP) plans. */
+static PyObject *Model_arena_for(ModelObject *self, PyObject *args)
+{
+    int kernels = 0;
+    if (!ready(self) || !PyArg_ParseTuple(args, "i", &kernels)) return NULL;
+    const size_t arena = nnom_model_arena_size_for(self->model, (nnom_kernels)kernels);
+    if (!arena) {
+        PyErr_SetString(PyExc_ValueError, nnom_model_last_error(self->model));
+        return NULL;
+    }
+    return PyLong_FromSize_t(arena);
+}
+
 static PyObject *Model_bytes(ModelObject *self, PyObject *args)
 {
     if (!ready(self)) return NULL;
@@ -531,6 +544,7 @@ LOCKED(Model_predict)
 LOCKED(Model_layers)
 LOCKED(Model_layer_output_f32)
 LOCKED(Model_sizes)
+LOCKED(Model_arena_for)
 LOCKED(Model_reset_stats)
 LOCKED(Model_reset_state)
 LOCKED(Model_state)
@@ -544,6 +558,7 @@ static PyMethodDef Model_methods[] = {
     {"layers", (PyCFunction)Model_layers_locked, METH_NOARGS, "list of per-layer dicts"},
     {"layer_output_f32", (PyCFunction)Model_layer_output_f32_locked, METH_VARARGS, "layer_output_f32(i) -> bytes of float32 or None"},
     {"sizes", (PyCFunction)Model_sizes_locked, METH_NOARGS, "(arena_bytes, weight_bytes, file_bytes, macs)"},
+    {"arena_for", (PyCFunction)Model_arena_for_locked, METH_VARARGS, "arena_for(kernels) -> arena bytes that kernel set plans"},
     {"to_bytes", (PyCFunction)Model_bytes, METH_NOARGS, "the .nnom file bytes"},
     {"reset_stats", (PyCFunction)Model_reset_stats_locked, METH_NOARGS, "zero run counts and times"},
     {"reset_state", (PyCFunction)Model_reset_state_locked, METH_NOARGS, "zero every recurrent layer's state"},

@@ -512,9 +512,9 @@ static void im2col_part(const conv_ctx *x, const int8_t *in, int32_t iy0, int32_
 }
 
 /*
- * Patches too long for the columns of four pixels in the planned scratch (one pixel per pass
- * otherwise), with in_c a multiple of 4: four pixels per pass all the same, the patch cut into
- * chunks of `chunk` groups whose four columns fit where one whole column would; for each block
+ * Patches whose four pixels' columns do not fit in the scratch given or in COLS_LIMIT, with
+ * in_c a multiple of 4: four pixels per pass all the same, the patch cut into chunks of
+ * `chunk` groups whose four columns fit in the scratch (conv_shape.chunk); for each block
  * of CHUNK_CHANNELS output channels, every chunk is gathered and its dot products added to the
  * block's sums, then the sums requantised (nnom_conv_quant_out). The weights are read in whole
  * words (k is a multiple of 4). The chunks are gathered once per channel block.
@@ -573,12 +573,12 @@ static void clamp_pass(int8_t *o, int32_t n, int32_t out_c, int32_t lo, int32_t 
         for (int32_t c = 0; c < n; c++) o[c] = (int8_t)(o[c] < lo ? lo : (o[c] > hi ? hi : o[c]));
 }
 
-void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void *scratch)
+void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void *scratch, uint32_t scratch_bytes)
 {
     conv_ctx x;
     const int32_t out_c = a->out_c, n_pix = a->out_h * a->out_w;
     x.a = a;
-    x.s = shape_of(a);
+    x.s = shape_of(a, scratch_bytes);
     x.neg_zp = (uint32_t)(uint16_t)(int16_t)(-a->in_zp) * 0x00010001u;
     x.cols = (uint32_t *)scratch;
     x.staging = x.s.staged ? (int8_t *)scratch + x.s.np * x.s.groups * 8 : NULL;
@@ -639,8 +639,8 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
     const int clamp = a->act_min != -128 || a->act_max != 127;
 
     if (x.staging) memcpy(x.staging + x.s.k, &x.zp_bytes, 4);
-    if (x.s.np == 1 && !x.s.staged && x.s.groups >= PIXELS) {
-        conv_chunked(&x, in, out, x.s.groups / PIXELS);
+    if (x.s.chunk > 0) {
+        conv_chunked(&x, in, out, x.s.chunk);
         return;
     }
 

@@ -1,0 +1,179 @@
+/*
+ * The model's plan, tuned: what the plan asks of the kernels, and what it gives them.
+ *
+ *  1. Each layer's least scratch for the kernels the plan is for (m->kernels: the build's,
+ *     or those nnom_model_arena_size_for() asks about), so that the arena is as small as the
+ *     kernels allow.
+ *  2. Convolutions with a window may run in place (layers/conv.c), at some cost in time
+ *     (bands of rows, a ring of rows): the model is planned with and without, and keeps them
+ *     only if the arena is smaller with them (equal: the faster plan). The planner's buffer
+ *     array is reused from one plan to the next, so a pool allocator loses nothing.
+ *  3. Scratch beyond the least, where the plan leaves room for it. A kernel that runs faster
+ *     with more (the convolutions' four-pixel im2col columns) says how much in
+ *     scratch_fast_bytes(); each such scratch moves to a gap of the arena that is free during
+ *     its layer and is at least that large, or else takes the largest free gap there if that
+ *     is larger than what it has. The arena never grows: only bytes that no buffer alive at
+ *     that layer holds are given, so the plan stays valid, and the kernel reads the size it
+ *     got in nnom_exec.scratch_bytes.
+ *
+ *   offset ^   [ output ]             free      [ input ]       free
+ *          |   0 ............ a ..................... b ......... arena
+ *          +   the scratch goes to the first gap of the wanted size, else the largest one
+ */
+#include <string.h>
+
+#include "core/model_internal.h"
+#include "kernels/conv.h"
+
+/* The free gap of at least @p want bytes lowest in the arena, else the largest, at step
+ * @p step, skipping buffer @p self: *offset and the gap's bytes (0: none). */
+static uint32_t free_gap(const nnom_model *m, int32_t self, int32_t step, uint32_t want, uint32_t *offset)
+{
+    uint32_t best = 0, best_at = 0, at = 0;
+    /* Walks the gaps in address order: the next gap starts at the end of the busy bytes at
+     * `at` and runs to the lowest start of a buffer above. O(buffers^2) per scratch, once. */
+    for (;;) {
+        uint32_t next_start = m->arena_size, busy_end = at;
+        int moved = 1;
+        while (moved) { /* skip buffers covering `busy_end` */
+            moved = 0;
+            for (int32_t j = 0; j < m->n_buffers; j++) {
+                const nnom_buffer *b = &m->buffers[j];
+                if (j == self || b->first > step || b->last < step || b->bytes == 0) continue;
+                const uint32_t end = b->offset + ((b->bytes + 3u) & ~3u);
+                if (b->offset <= busy_end && end > busy_end) {
+                    busy_end = end;
+                    moved = 1;
+                }
+            }
+        }
+        if (busy_end >= m->arena_size) break;
+        for (int32_t j = 0; j < m->n_buffers; j++) {
+            const nnom_buffer *b = &m->buffers[j];
+            if (j == self || b->first > step || b->last < step || b->bytes == 0) continue;
+            if (b->offset > busy_end && b->offset < next_start) next_start = b->offset;
+        }
+        const uint32_t gap = (next_start - busy_end) & ~3u;
+        if (gap >= want) {
+            *offset = busy_end;
+            return want;
+        }
+        if (gap > best) {
+            best = gap;
+            best_at = busy_end;
+        }
+        if (next_start >= m->arena_size) break;
+        at = next_start;
+    }
+    *offset = best_at;
+    return best;
+}
+
+static void plan_scratch_room(nnom_model *m)
+{
+    for (int32_t i = 0; i < m->n_layers; i++) {
+        nnom_layer *l = &m->layers[i];
+        const nnom_layer_ops *ops = nnom_layer_ops_of(l->type);
+        if (l->scratch_buffer < 0 || !ops->scratch_fast_bytes) continue;
+        nnom_infer_ctx ctx;
+        memset(&ctx, 0, sizeof ctx);
+        ctx.model = m;
+        ctx.dtype = m->dtype;
+        ctx.kernels = (int32_t)m->kernels;
+        for (int32_t j = 0; j < l->n_inputs; j++) ctx.in[j] = &m->layers[l->inputs[j]];
+        nnom_buffer *s = &m->buffers[l->scratch_buffer];
+        const uint32_t want = (ops->scratch_fast_bytes(l, &ctx) + 3u) & ~3u;
+        if (want <= s->bytes) continue;
+        uint32_t offset = 0;
+        const uint32_t got = free_gap(m, l->scratch_buffer, s->first, want, &offset);
+        if (got > s->bytes) {
+            s->offset = offset;
+            s->bytes = got;
+        }
+    }
+}
+
+nnom_status nnom_model_layer_scratch(const nnom_model *m, int32_t layer, nnom_kernels kernels, uint32_t *least,
+                                     uint32_t *fast)
+{
+    if (!m || layer < 0 || layer >= m->n_layers) return NNOM_ERR_ARGUMENT;
+    if (!m->compiled) return nnom_fail((nnom_model *)m, NNOM_ERR_STATE, "compile the model before asking for its scratch");
+    if (kernels != NNOM_KERNELS_ANY && kernels != NNOM_KERNELS_PORTABLE && kernels != NNOM_KERNELS_CORTEX_M_DSP)
+        return nnom_fail((nnom_model *)m, NNOM_ERR_ARGUMENT, "kernels is %d, not a nnom_kernels value", (int)kernels);
+    const nnom_layer *l = &m->layers[layer];
+    const nnom_layer_ops *ops = nnom_layer_ops_of(l->type);
+    nnom_infer_ctx ctx;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.model = (nnom_model *)m;
+    ctx.dtype = m->dtype;
+    ctx.kernels = (int32_t)kernels;
+    for (int32_t j = 0; j < l->n_inputs; j++) ctx.in[j] = &m->layers[l->inputs[j]];
+    uint32_t lo = 0;
+    if (l->scratch_buffer >= 0) {
+        if (l->in_place && ops->inplace_scratch_bytes) lo = ops->inplace_scratch_bytes(l, &ctx);
+        else if (ops->scratch_bytes) lo = ops->scratch_bytes(l, &ctx);
+    }
+    uint32_t hi = lo;
+    if (l->scratch_buffer >= 0 && ops->scratch_fast_bytes) hi = ops->scratch_fast_bytes(l, &ctx);
+    if (least) *least = lo;
+    if (fast) *fast = hi > lo ? hi : lo;
+    return NNOM_OK;
+}
+
+nnom_kernels nnom_build_kernels(void) { return (nnom_kernels)nnom_conv_build_kernels(); }
+
+/* Each layer's least scratch for m->kernels (nnom_plan replaces it for layers in place), and
+ * the plan (the shapes are known). */
+static nnom_status plan_once(nnom_model *m)
+{
+    for (int32_t i = 0; i < m->n_layers; i++) {
+        nnom_layer *l = &m->layers[i];
+        const nnom_layer_ops *ops = nnom_layer_ops_of(l->type);
+        nnom_infer_ctx ctx;
+        memset(&ctx, 0, sizeof ctx);
+        ctx.model = m;
+        ctx.dtype = m->dtype;
+        ctx.kernels = (int32_t)m->kernels;
+        for (int32_t j = 0; j < l->n_inputs; j++) ctx.in[j] = &m->layers[l->inputs[j]];
+        l->scratch_bytes = ops->scratch_bytes ? ops->scratch_bytes(l, &ctx) : 0;
+    }
+    return nnom_plan(m);
+}
+
+nnom_status nnom_plan_tuned(nnom_model *m)
+{
+    m->window_in_place = 1;
+    nnom_status st = plan_once(m);
+    if (st != NNOM_OK) return st;
+    const uint32_t with = m->arena_size;
+    m->window_in_place = 0;
+    st = plan_once(m);
+    if (st == NNOM_OK && m->arena_size > with) { /* smaller with them: that plan again */
+        m->window_in_place = 1;
+        st = plan_once(m);
+    }
+    if (st == NNOM_OK) plan_scratch_room(m);
+    return st;
+}
+
+size_t nnom_model_arena_size_for(nnom_model *m, nnom_kernels kernels)
+{
+    if (!m || !m->compiled) return 0;
+    if (kernels != NNOM_KERNELS_ANY && kernels != NNOM_KERNELS_PORTABLE && kernels != NNOM_KERNELS_CORTEX_M_DSP) {
+        nnom_fail(m, NNOM_ERR_ARGUMENT, "kernels is %d, not a nnom_kernels value", (int)kernels);
+        return 0;
+    }
+    if (kernels == m->kernels) return m->arena_size;
+    const nnom_kernels own = m->kernels;
+    m->kernels = kernels;
+    const size_t arena = nnom_plan_tuned(m) == NNOM_OK ? m->arena_size : 0;
+    m->kernels = own;
+    char message[NNOM_MODEL_ERROR_BYTES];
+    memcpy(message, m->error, sizeof message); /* the other plan's failure, if any, stays the message */
+    if (nnom_plan_tuned(m) != NNOM_OK) {
+        m->compiled = 0; /* its own plan failed this time (out of memory): no run on a broken plan */
+        return 0;
+    }
+    memcpy(m->error, message, sizeof message);
+    return arena;
+}
