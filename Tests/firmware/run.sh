@@ -30,6 +30,8 @@
 #                   TensorFlow into benchmarks/work/mlperf), 2 inputs each.
 #     With the Cortex-M DSP kernels (-Os), once more with the portable kernels, and
 #     once in the lean runtime (NNOM_INT8_ONLY + NNOM_TERSE_ERRORS, DSP kernels).
+#     The 28x28 CNN's lean firmware must link no soft double-precision helpers
+#     (__aeabi_d*): int8 inference needs no double arithmetic.
 #  2. kernel_equivalence.elf: the DSP kernels give the same bytes as the portable
 #     ones on random shapes (conv, depthwise, dense, requantisation).
 #  3. Each Cortex-M DSP source (Sources/nnom/kernels/arm/*.c, which the portable
@@ -204,6 +206,16 @@ for variant in dsp portable lean; do
   cmake --build "$dir" -j "$jobs" >/dev/null
   step "QEMU: model outputs against the host runtime ($variant)"
   check_models "$dir"
+  # int8 inference needs no double arithmetic: soft double-precision helpers
+  # (__aeabi_d*, ~2 KB of flash) in the lean firmware mean some runtime code uses
+  # doubles (the other variants link every layer type, float32 ones included)
+  if [ $variant = lean ] && [ -f "$dir/cortex-m4/fw_cnn28.elf" ]; then
+    if doubles=$(arm-none-eabi-nm "$dir/cortex-m4/fw_cnn28.elf" | grep -E ' __aeabi_(d[a-z0-9]+|[ul]*[0-9]*2d)$'); then
+      echo "FAIL cnn28 ($variant) links soft double-precision helpers:" $(awk '{ print $3 }' <<<"$doubles"); failed=1
+    else
+      echo "ok   cnn28 ($variant) links no soft double-precision helpers"
+    fi
+  fi
 done
 
 step "QEMU: DSP kernels against the portable ones"

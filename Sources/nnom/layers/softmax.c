@@ -29,7 +29,7 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
         const float rel = l->quant.scale * 256.0f - 1.0f;
         if (!(rel <= 1e-6f && rel >= -1e-6f) || l->quant.zero_point != -128) {
             char text[32];
-            nnom_float_text((double)l->quant.scale, text, sizeof text);
+            nnom_float_text(l->quant.scale, text, sizeof text);
             return nnom_layer_fail(ctx->model, l, NNOM_ERR_ARGUMENT,
                                    "int8 output quantisation must be scale 1/256 (3.90625e-3) and zero point -128, "
                                    "given scale %s and zero point %d", text, (int)l->quant.zero_point);
