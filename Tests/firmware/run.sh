@@ -15,6 +15,8 @@
 #       minmax_block, mobilenet_v3_block  Minimum, Maximum, Average; MobileNetV3's block
 #                   (hard_swish, squeeze-excite with a (1, 1, C) Multiply, residual Add),
 #       conv_transpose, conv1d_transpose  Conv2DTranspose and Conv1DTranspose (portable kernel),
+#       digits_cf, channels_first2d, channels_first1d  channels_first models (PERMUTE layers, a Dense
+#                   reading HWC rows), permute, repeat_vector, conv_transpose_dilated,
 #       digits_gru, digits_lstm  the digits as sequences of 8 rows through a GRU / an
 #                   LSTM (Tests/fixtures/keras/rnn_digits_*.keras), 200 test images,
 #       digits_encoder  the same sequences through a tiny transformer encoder (LayerNormalization,
@@ -74,6 +76,15 @@ if [ -f "$fix/digits_mnv3.keras" ] && [ -f "$fix/digits_calib_x.npy" ] &&
 else
   echo "(digits MobileNetV3 skipped: no fixture, or a host build without the tools)"
 fi
+# a channels_first port of the digits CNN (Normalization, Permute, PERMUTEs at its input, a Dense taking
+# HWC rows)
+if [ -f "$fix/digits_cf.keras" ] && [ -f "$fix/digits_calib_x.npy" ] &&
+   "$build/host/make_headers" keras digits_cf "$fix/digits_cf.keras" "$fix/digits_calib_x.npy" \
+     "$fix/digits_test_x.npy" "$fix/digits_test_y.npy" "$gen" 500; then
+  models="$models;digits_cf"
+else
+  echo "(digits channels_first skipped: no fixture, or a host build without the tools)"
+fi
 # recurrent nets: the digits as 8 rows of 8 pixels through a GRU and an LSTM (labels: accuracy)
 for rnn in gru lstm; do
   if [ -f "$fix/rnn_digits_$rnn.keras" ] &&
@@ -101,7 +112,8 @@ else
   echo "(residual net skipped: no fixture, or a host build without the tools)"
 fi
 # every element-wise function (ACTIVATION layers: Keras 3's and tf.keras's) and PReLU: outputs only
-for f in functions functions_k3 minmax_block mobilenet_v3_block conv_transpose conv1d_transpose; do
+for f in functions functions_k3 minmax_block mobilenet_v3_block conv_transpose conv1d_transpose permute \
+         repeat_vector channels_first2d channels_first1d conv_transpose_dilated; do
   if [ -f "$fix/$f.keras" ] &&
      "$build/host/make_headers" keras "$f" "$fix/$f.keras" "$fix/$f.input.npy" "$fix/$f.input.npy" - "$gen" 8; then
     models="$models;$f"
@@ -123,7 +135,8 @@ fi
 # int8 .tflite files (Tests/fixtures/tflite), whose host outputs equal TensorFlow Lite Micro's (test_tflite)
 tfl=Tests/fixtures/tflite
 for t in digits_residual_concat activations conv1d op_softmax transpose_conv se_block op_prelu op_hard_swish dilated \
-         broadcast const_arith fc_rows pad_slice_fc slice_shrink transpose_unit lstm_last lstm_seq lstm_stack; do
+         broadcast const_arith fc_rows pad_slice_fc slice_shrink transpose_unit lstm_last lstm_seq lstm_stack \
+         transpose; do
   if [ -f "$tfl/$t.tflite" ] &&
      "$build/host/make_headers" tflite "tfl_$t" "$tfl/$t.tflite" "$tfl/$t.input.npy" "$gen" 16; then
     models="$models;tfl_$t"

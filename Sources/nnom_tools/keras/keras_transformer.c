@@ -312,8 +312,8 @@ static nnom_status build_attention(kr_ctx *x, const kr_value *const *in, int n_i
 }
 
 static const kr_class transformer_classes[] = {
-    {"LayerNormalization", build_layer_norm, 1, 1},
-    {"MultiHeadAttention", build_attention, 2, 3},
+    {"LayerNormalization", build_layer_norm, 1, 1, KR_LAYOUT_KERAS},
+    {"MultiHeadAttention", build_attention, 2, 3, KR_LAYOUT_KERAS},
 };
 
 const kr_class *kr_transformer_class_find(const char *class_name)
@@ -377,7 +377,7 @@ static nnom_status build_user_op(kr_ctx *x, const kr_value *const *in, int n_in,
     return NNOM_OK;
 }
 
-static const kr_class user_op_class = {"(user operator)", build_user_op, 1, NNOM_MAX_INPUTS};
+static const kr_class user_op_class = {"(user operator)", build_user_op, 1, NNOM_MAX_INPUTS, KR_LAYOUT_KERAS};
 
 const kr_class *kr_user_op_class(const nnom_op_registry *ops, const kr_layer *layer)
 {
