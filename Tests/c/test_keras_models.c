@@ -45,6 +45,8 @@ static const fixture FIXTURES[] = {
     {"sepconv2d", SQNR_CONV_DENSE, 0},
     {"dense", SQNR_CONV_DENSE, 0},
     {"layer_norm", SQNR_CONV_DENSE, 0},
+    {"attention", SQNR_SINGLE_LAYER, 0},
+    {"softmax_axes", SQNR_SINGLE_LAYER, 0},
     {"bn_folded", SQNR_CONV_DENSE, 0},
     {"bn_unfoldable", SQNR_OTHERS, 0},
     {"pool1d", SQNR_OTHERS, 0},
@@ -65,11 +67,21 @@ static const fixture FIXTURES[] = {
     {"minmax_block", SQNR_OTHERS, 0},
     {"conv_transpose", SQNR_CONV_DENSE, 0},
     {"conv1d_transpose", SQNR_CONV_DENSE, 0},
+    {"conv_transpose_dilated", SQNR_CONV_DENSE, 0},
+    {"conv1d_transpose_dilated", SQNR_CONV_DENSE, 0},
     {"broadcast_rows", SQNR_OTHERS, 0},
     {"broadcast_scalar", SQNR_OTHERS, 0},
     {"broadcast_channel", SQNR_OTHERS, 0},
     {"broadcast_vector", SQNR_OTHERS, 0},
     {"rescaling", SQNR_OTHERS, 0},
+    {"permute", SQNR_SINGLE_LAYER, 0},
+    {"permute1d", SQNR_SINGLE_LAYER, 0},
+    {"repeat_vector", SQNR_SINGLE_LAYER, 0},
+    {"normalization", SQNR_SINGLE_LAYER, 0},
+    {"normalization1d", SQNR_SINGLE_LAYER, 0},
+    {"channels_first2d", SQNR_OTHERS, 0},
+    {"channels_first1d", SQNR_OTHERS, 0},
+    {"channels_first_permute", SQNR_OTHERS, 0},
     {"resnet_block", SQNR_OTHERS, 0},
     {"inception_block", SQNR_OTHERS, 0},
     {"densenet_chain", SQNR_OTHERS, 0},
@@ -478,9 +490,9 @@ static int argmax(const float *v, int n)
     return best;
 }
 
-/* A model trained on the digits (@p name.keras, its Keras outputs @p name.output.npy): float32 against Keras, int8
- * accuracy within a point of float32, the saved file. */
-static void test_digits(const char *name)
+/* A model trained on the digits (@p name with extension @p ext, its Keras outputs @p name.output.npy): float32
+ * against Keras, int8 accuracy within a point of float32, the saved file. */
+static void test_digits(const char *name, const char *ext)
 {
     char path[512];
     nnom_error err;
@@ -506,10 +518,10 @@ static void test_digits(const char *name)
     TU_REQUIRE(labels && fout && qout, "out of memory");
     for (int64_t i = 0; i < n; i++) labels[i] = (int32_t)y.data[i];
 
-    fixture_path(path, sizeof path, name, ".keras");
+    fixture_path(path, sizeof path, name, ext);
     nnom_converter *c = NULL;
     nnom_status st = nnom_keras_read(path, &c, &err);
-    TU_CHECK(st == NNOM_OK, "%s.keras: nnom_keras_read: %s: %s", name, nnom_status_name(st), err.message);
+    TU_CHECK(st == NNOM_OK, "%s%s: nnom_keras_read: %s: %s", name, ext, nnom_status_name(st), err.message);
     if (st != NNOM_OK) goto done;
     nnom_model *fm = nnom_converter_float_model(c);
     TU_OK(fm, nnom_model_alloc_arena(fm));
@@ -554,9 +566,9 @@ static void test_digits(const char *name)
     const double db = sqnr_db(fout, qout, (size_t)(n * classes));
     TU_CHECK(agreement >= 0.98, "%s: int8 top-1 agrees with float32 on %.2f%% < 98%%", name, 100.0 * agreement);
     TU_CHECK(fabs(qacc - facc) <= 0.01, "%s: int8 accuracy %.4f vs float32 %.4f", name, qacc, facc);
-    printf("%s: %lld test images: float32 accuracy %.2f%% (Keras' argmax agreed on %d), int8 accuracy %.2f%%, "
+    printf("%s%s: %lld test images: float32 accuracy %.2f%% (Keras' argmax agreed on %d), int8 accuracy %.2f%%, "
            "top-1 agreement %.2f%%, output SQNR %.1f dB, float max error %.2g\n",
-           name, (long long)n, 100.0 * facc, keras_agree, 100.0 * qacc, 100.0 * agreement, db, max_err);
+           name, ext, (long long)n, 100.0 * facc, keras_agree, 100.0 * qacc, 100.0 * agreement, db, max_err);
 
     double top1 = -1.0;
     nnom_layer_report rows[64];
@@ -577,6 +589,9 @@ static void test_digits(const char *name)
         d.n_in = d.n_out = 1;
         d.batch = n;
         d.in[0] = x;
+        nnom_tensor_info info;
+        /* a sequence model reads the (N, 8, 8, 1) images as (N, 8, 8) */
+        if (nnom_model_input_info(qm, 0, &info) == NNOM_OK && info.shape.rank == 2) d.in[0].rank = 3;
         d.in_count[0] = per;
         d.out[0] = keras_out;
         d.out_count[0] = classes;
@@ -599,6 +614,43 @@ done:
     nnom_array_free(&calib);
 }
 
+/* A channels_first model is converted onto HWC values (with @p convs_hold_hwc, its conv and max pool layers hold
+ * channels-first outputs): a PERMUTE where Keras' layout enters (the input) and one
+ * per value read in Keras' layout (a model output, a layer that needs it), shared by its readers; a Flatten ->
+ * Dense needs none; a BatchNormalization(axis=1) folds into the conv before it as it does channels_last. */
+static void check_channels_first_layers(const char *name, int32_t permutes, int32_t affine_layers, int convs_hold_hwc)
+{
+    char path[512];
+    fixture_path(path, sizeof path, name, ".keras");
+    nnom_converter *c = NULL;
+    nnom_error err;
+    TU_REQUIRE(nnom_keras_read(path, &c, &err) == NNOM_OK, "%s: %s", name, err.message);
+    nnom_model *m = nnom_converter_float_model(c);
+    int32_t n_permute = 0, n_depthwise = 0;
+    for (int32_t i = 0; i < nnom_model_layer_count(m); i++) {
+        nnom_layer_info info;
+        nnom_layer_info_init(&info);
+        TU_REQUIRE(nnom_model_layer_info(m, i, &info) == NNOM_OK, "layer info");
+        n_permute += info.type == NNOM_LAYER_PERMUTE;
+        n_depthwise += info.type == NNOM_LAYER_DEPTHWISE_CONV1D || info.type == NNOM_LAYER_DEPTHWISE_CONV2D;
+        /* a layer holding a Keras output in HWC order does not claim it (per-layer comparisons with Keras would
+         * compare other elements); the PERMUTE back to Keras' layout does */
+        const char *k = nnom_converter_keras_layer(c, i);
+        const int held_hwc = convs_hold_hwc && (info.type == NNOM_LAYER_CONV1D || info.type == NNOM_LAYER_CONV2D ||
+                                                info.type == NNOM_LAYER_MAX_POOL1D || info.type == NNOM_LAYER_MAX_POOL2D);
+        TU_CHECK(!held_hwc || k == NULL, "%s: layer '%s' (%s) holds a channels-first output as HWC but claims "
+                 "Keras layer '%s'", name, info.name, info.type_name, k ? k : "");
+        if (strstr(info.name, "/to_chw"))
+            TU_CHECK(k != NULL, "%s: layer '%s' gives a Keras output in Keras' layout but claims none", name,
+                     info.name);
+    }
+    TU_CHECK(n_permute == permutes, "%s: %d PERMUTE layers, expected %d", name, (int)n_permute, (int)permutes);
+    TU_CHECK(n_depthwise == affine_layers, "%s: %d depthwise layers, expected %d (a BatchNormalization not folded?)",
+             name, (int)n_depthwise, (int)affine_layers);
+    printf("%s: %d PERMUTE layers\n", name, (int)n_permute);
+    nnom_converter_destroy(c);
+}
+
 /* Every .keras of the folder is a fixture of the table, the digits CNN, a broken one, a recurrent one
  * (rnn_*, checked by test_keras_rnn.c: stateful models need runs in order) or one needing user operators
  * (user_op_*, checked by test_user_op.c, which registers them). */
@@ -614,7 +666,8 @@ static void check_table_is_complete(void)
         if (n < 7 || strcmp(e->d_name + n - 6, ".keras") != 0) continue;
         if (strncmp(e->d_name, "bad_", 4) == 0 || strncmp(e->d_name, "rnn_", 4) == 0 ||
             strncmp(e->d_name, "user_op_", 8) == 0 ||
-            strcmp(e->d_name, "digits_cnn.keras") == 0 || strcmp(e->d_name, "digits_mnv3.keras") == 0)
+            strcmp(e->d_name, "digits_cnn.keras") == 0 || strcmp(e->d_name, "digits_mnv3.keras") == 0 ||
+            strcmp(e->d_name, "digits_cf.keras") == 0 || strcmp(e->d_name, "digits_encoder.keras") == 0)
             continue;
         int found = 0;
         for (int f = 0; f < N_FIXTURES; f++)
@@ -675,7 +728,19 @@ int main(void)
            "int8 SQNR: worst output against float32, floor %.0f dB for conv/dense, %.0f dB otherwise)\n\n",
            FLOAT_RTOL, SQNR_CONV_DENSE, SQNR_OTHERS);
 
-    test_digits("digits_cnn");
-    test_digits("digits_mnv3");
+    /* channels_first2d: the input and the last image, an output (its Flatten -> Dense reorders the Dense's rows);
+     * channels_first1d: the input, the last sequence as an output and again for its Flatten, an output too;
+     * digits_cf: none (its Permute((3, 1, 2)) marks its input channels-first instead of moving it). The
+     * depthwise layers: SeparableConv2D's, DepthwiseConv1D, the Normalization */
+    check_channels_first_layers("channels_first2d", 2, 1, 1);
+    check_channels_first_layers("channels_first1d", 3, 1, 1);
+    check_channels_first_layers("digits_cf", 0, 1, 1);
+    /* channels_first_permute: (1, 3, 2) and (3, 2, 1) of the conv's output, the output s back to Keras' layout;
+     * its conv2d holds the output of the Permute((2, 3, 1)) after it, and claims it */
+    check_channels_first_layers("channels_first_permute", 3, 0, 0);
+    test_digits("digits_cnn", ".keras");
+    test_digits("digits_mnv3", ".keras");
+    test_digits("digits_cf", ".keras");
+    for (int l = 0; l < N_LAYOUTS; l++) test_digits("digits_encoder", LAYOUTS[l]);
     return tu_finish("test_keras_models");
 }

@@ -527,9 +527,9 @@ static void expect_model(const char *what, const char *path)
 static void tweak_filters5(cJSON *r) { set_item(layer_config(r, "conv"), "filters", cJSON_CreateNumber(5)); }
 static void tweak_units4(cJSON *r) { set_item(layer_config(r, "fc"), "units", cJSON_CreateNumber(4)); }
 static void tweak_no_bias(cJSON *r) { set_item(layer_config(r, "conv"), "use_bias", cJSON_CreateFalse()); }
-static void tweak_channels_first(cJSON *r)
+static void tweak_data_format(cJSON *r)
 {
-    set_item(layer_config(r, "conv"), "data_format", cJSON_CreateString("channels_first"));
+    set_item(layer_config(r, "conv"), "data_format", cJSON_CreateString("channels_middle"));
 }
 static void tweak_groups(cJSON *r) { set_item(layer_config(r, "conv"), "groups", cJSON_CreateNumber(2)); }
 static void tweak_causal(cJSON *r) { set_item(layer_config(r, "conv"), "padding", cJSON_CreateString("causal")); }
@@ -554,6 +554,61 @@ static void tweak_prelu_no_alpha(cJSON *r)
 {
     cJSON_ReplaceItemInObject(layer_object(r, "flat"), "class_name", cJSON_CreateString("PReLU"));
 }
+/* the Flatten layer 'flat' (input (3, 3, 4)) turned into class @p cls */
+static cJSON *as_class(cJSON *r, const char *cls)
+{
+    cJSON_ReplaceItemInObject(layer_object(r, "flat"), "class_name", cJSON_CreateString(cls));
+    return layer_config(r, "flat");
+}
+static void tweak_permute_repeated(cJSON *r)
+{
+    int dims[3] = {1, 1, 2};
+    set_item(as_class(r, "Permute"), "dims", cJSON_CreateIntArray(dims, 3));
+}
+static void tweak_permute_short(cJSON *r)
+{
+    int dims[2] = {2, 1};
+    set_item(as_class(r, "Permute"), "dims", cJSON_CreateIntArray(dims, 2));
+}
+static void tweak_repeat_image(cJSON *r) { set_item(as_class(r, "RepeatVector"), "n", cJSON_CreateNumber(2)); }
+static void tweak_normalization_axis(cJSON *r)
+{
+    cJSON *c = as_class(r, "Normalization");
+    int axis[1] = {1};
+    set_item(c, "axis", cJSON_CreateIntArray(axis, 1));
+    set_item(c, "mean", cJSON_CreateNumber(0.0));
+    set_item(c, "variance", cJSON_CreateNumber(1.0));
+}
+static void tweak_normalization_no_stats(cJSON *r) { as_class(r, "Normalization"); }
+static void tweak_normalization_negative(cJSON *r)
+{
+    cJSON *c = as_class(r, "Normalization");
+    const double var[4] = {1.0, 2.0, -0.5, 1.0};
+    set_item(c, "mean", cJSON_CreateNumber(0.0));
+    set_item(c, "variance", cJSON_CreateDoubleArray(var, 4));
+}
+static void tweak_normalization_mean_only(cJSON *r) { set_item(as_class(r, "Normalization"), "mean", cJSON_CreateNumber(1.0)); }
+static void tweak_normalization_short(cJSON *r)
+{
+    cJSON *c = as_class(r, "Normalization");
+    const double mean[3] = {1.0, 2.0, 3.0};
+    set_item(c, "mean", cJSON_CreateDoubleArray(mean, 3));
+    set_item(c, "variance", cJSON_CreateNumber(1.0));
+}
+static void tweak_channels_first_softmax(cJSON *r)
+{
+    set_item(layer_config(r, "conv"), "data_format", cJSON_CreateString("channels_first"));
+    set_item(layer_config(r, "conv"), "activation", cJSON_CreateString("softmax"));
+}
+static void tweak_time_distributed_channels_first(cJSON *r)
+{
+    cJSON_ReplaceItemInObject(layer_object(r, "flat"), "class_name", cJSON_CreateString("TimeDistributed"));
+    cJSON *inner = cJSON_CreateObject(), *cfg = cJSON_CreateObject();
+    cJSON_AddStringToObject(inner, "class_name", "Conv1D");
+    cJSON_AddStringToObject(cfg, "data_format", "channels_first");
+    cJSON_AddItemToObject(inner, "config", cfg);
+    set_item(layer_config(r, "flat"), "layer", inner);
+}
 static void tweak_time_distributed_conv(cJSON *r)
 {
     cJSON_ReplaceItemInObject(layer_object(r, "flat"), "class_name", cJSON_CreateString("TimeDistributed"));
@@ -567,6 +622,7 @@ static void tweak_transpose_dilated(cJSON *r)
     cJSON_ReplaceItemInObject(layer_object(r, "conv"), "class_name", cJSON_CreateString("Conv2DTranspose"));
     int d[2] = {2, 2};
     set_item(layer_config(r, "conv"), "dilation_rate", cJSON_CreateIntArray(d, 2));
+    set_item(layer_config(r, "conv"), "strides", cJSON_CreateIntArray(d, 2));
 }
 static void tweak_transpose_full(cJSON *r)
 {
@@ -580,7 +636,7 @@ static void tweak_none_dim(cJSON *r)
 }
 static void tweak_unsupported(cJSON *r)
 {
-    cJSON_ReplaceItemInObject(layer_object(r, "flat"), "class_name", cJSON_CreateString("MultiHeadAttention"));
+    cJSON_ReplaceItemInObject(layer_object(r, "flat"), "class_name", cJSON_CreateString("EinsumDense"));
 }
 /* a class name of 300 characters: the message names it and still lists every supported class */
 #define LONG_CLASS_CHARS 300
@@ -728,9 +784,9 @@ static void test_config(void)
         const char *words[5];
     } cases[] = {
         {"subclassed model", tweak_subclassed, NNOM_ERR_UNSUPPORTED, {"MyModel", "Sequential", "Functional"}},
-        {"unsupported class", tweak_unsupported, NNOM_ERR_UNSUPPORTED, {"'flat'", "MultiHeadAttention", "supported:"}},
-        {"data_format", tweak_channels_first, NNOM_ERR_UNSUPPORTED,
-         {"'conv'", "Conv2D", "channels_first", "channels_last"}},
+        {"unsupported class", tweak_unsupported, NNOM_ERR_UNSUPPORTED, {"'flat'", "EinsumDense", "supported:"}},
+        {"data_format", tweak_data_format, NNOM_ERR_UNSUPPORTED,
+         {"'conv'", "Conv2D", "channels_middle", "channels_last, channels_first"}},
         {"groups", tweak_groups, NNOM_ERR_UNSUPPORTED, {"'conv'", "Conv2D", "groups=2"}},
         {"causal padding on Conv2D", tweak_causal, NNOM_ERR_UNSUPPORTED, {"'conv'", "causal", "valid, same"}},
         {"activation glu", tweak_glu, NNOM_ERR_UNSUPPORTED, {"'fc'", "glu", "gelu", "hard_tanh"}},
@@ -739,14 +795,31 @@ static void test_config(void)
         {"ELU alpha text", tweak_elu_alpha_text, NNOM_ERR_KERAS, {"'flat'", "ELU", "alpha", "number"}},
         {"PReLU shared axis 5", tweak_prelu_axis, NNOM_ERR_KERAS, {"'flat'", "PReLU", "shared_axes", "1 to 3"}},
         {"TimeDistributed(Conv2D)", tweak_time_distributed_conv, NNOM_ERR_UNSUPPORTED,
-         {"'flat'", "TimeDistributed(Conv2D)", "Dense", "Conv1D"}},
-        {"Conv2DTranspose dilated", tweak_transpose_dilated, NNOM_ERR_UNSUPPORTED,
-         {"'conv'", "Conv2DTranspose", "dilation_rate=2", "supported: 1"}},
+         {"'flat'", "TimeDistributed(Conv2D)", "rank 4", "Conv1D"}},
+        {"Conv2DTranspose dilated, strided", tweak_transpose_dilated, NNOM_ERR_UNSUPPORTED,
+         {"'conv'", "Conv2DTranspose", "dilation_rate=2 with strides=2", "stride 1"}},
         {"Conv2DTranspose padding full", tweak_transpose_full, NNOM_ERR_UNSUPPORTED,
          {"'conv'", "'full'", "valid", "same"}},
         {"Add (3, 3, 4) + (5, 5, 2)", tweak_add_unbroadcastable, NNOM_ERR_SHAPE,
          {"'flat'", "(3, 3, 4)", "(5, 5, 2)", "broadcast"}},
         {"PReLU without alpha", tweak_prelu_no_alpha, NNOM_ERR_SHAPE, {"'flat'", "PReLU", "alpha", "holds 0"}},
+        {"channels_first with softmax", tweak_channels_first_softmax, NNOM_ERR_UNSUPPORTED,
+         {"'conv'", "softmax", "channels_first", "separate Softmax layer"}},
+        {"TimeDistributed(channels_first)", tweak_time_distributed_channels_first, NNOM_ERR_UNSUPPORTED,
+         {"'flat'", "channels_first", "inside TimeDistributed", "channels_last"}},
+        {"Permute dims repeated", tweak_permute_repeated, NNOM_ERR_KERAS, {"'flat'", "Permute", "dims", "1 to 3"}},
+        {"Permute dims short", tweak_permute_short, NNOM_ERR_KERAS, {"'flat'", "Permute", "dims", "3 axes"}},
+        {"RepeatVector of an image", tweak_repeat_image, NNOM_ERR_SHAPE, {"'flat'", "RepeatVector", "rank 1",
+                                                                          "(3, 3, 4)"}},
+        {"Normalization axis 1", tweak_normalization_axis, NNOM_ERR_UNSUPPORTED,
+         {"'flat'", "Normalization", "axis", "last axis"}},
+        {"Normalization no statistics", tweak_normalization_no_stats, NNOM_ERR_SHAPE,
+         {"'flat'", "Normalization", "mean, variance, count", "holds 0"}},
+        {"Normalization variance < 0", tweak_normalization_negative, NNOM_ERR_KERAS,
+         {"'flat'", "channel 2", "variance -0.5", ">= 0"}},
+        {"Normalization mean only", tweak_normalization_mean_only, NNOM_ERR_KERAS, {"'flat'", "mean", "no variance"}},
+        {"Normalization 3 of 4 means", tweak_normalization_short, NNOM_ERR_UNSUPPORTED,
+         {"'flat'", "'mean'", "1 or 4 numbers"}},
         {"None dimension", tweak_none_dim, NNOM_ERR_UNSUPPORTED, {"'img'", "None"}},
         {"undefined layer", tweak_ghost, NNOM_ERR_KERAS, {"'flat'", "'ghost'"}},
         {"second output of a layer", tweak_second_output, NNOM_ERR_UNSUPPORTED, {"'conv'", "several outputs"}},

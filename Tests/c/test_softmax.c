@@ -1,5 +1,5 @@
 /*
- * SOFTMAX over the last axis: the int8 kernel bit-exact against the integer
+ * SOFTMAX over the last axis and over the others (vectors `inner` apart): the int8 kernel bit-exact against the integer
  * algorithm written here and within one step of round(256 * softmax) - 128
  * computed in double precision; the float32 kernel within 1e-6; both in
  * place; graphs through the public API and infer errors.
@@ -58,7 +58,7 @@ static void test_s8_kernel(void)
         int32_t *real = malloc((size_t)n * sizeof(int32_t));
         for (int32_t r = 0; r < rows; r++) real_row_s8(in + r * depth, real + r * depth, depth, scale);
         const int in_place = iter % 2;
-        nnom_softmax_s8_args a = {in, in_place ? in : out, rows, depth, table};
+        nnom_softmax_s8_args a = {in, in_place ? in : out, rows, depth, table, 1};
         nnom_softmax_s8(&a);
         const int8_t *res = in_place ? in : out;
         for (int32_t i = 0; i < n; i++) {
@@ -86,7 +86,7 @@ static void test_s8_kernel(void)
         int8_t *in = malloc((size_t)n), *out = malloc((size_t)n), *ref = malloc((size_t)n);
         tu_fill_s8(in, (size_t)n, -128, 127);
         for (int32_t r = 0; r < rows; r++) ref_row_s8(in + r * depth, ref + r * depth, depth, table);
-        nnom_softmax_s8_args a = {in, out, rows, depth, table};
+        nnom_softmax_s8_args a = {in, out, rows, depth, table, 1};
         nnom_softmax_s8(&a);
         TU_CHECK(memcmp(out, ref, (size_t)n) == 0, "large table %d (depth %d): differs from the integer reference",
                  iter, (int)depth);
@@ -107,7 +107,7 @@ static void test_s8_kernel(void)
         for (int32_t i = 0; i < depth; i++) sum += table[127 - in[i]];
         TU_CHECK(sum >= 0x80000000u, "the long row's sum %llu stays below 2^31", (unsigned long long)sum);
         ref_row_s8(in, ref, depth, table);
-        nnom_softmax_s8_args a = {in, out, 1, depth, table};
+        nnom_softmax_s8_args a = {in, out, 1, depth, table, 1};
         nnom_softmax_s8(&a);
         TU_CHECK(memcmp(out, ref, (size_t)depth) == 0, "long row: differs from the integer reference");
         free(in);
@@ -119,17 +119,17 @@ static void test_s8_kernel(void)
     uint32_t table[256];
     make_table(0.1, table);
     int8_t one = -40, two[2] = {5, 5};
-    nnom_softmax_s8_args a1 = {&one, &one, 1, 1, table};
+    nnom_softmax_s8_args a1 = {&one, &one, 1, 1, table, 1};
     nnom_softmax_s8(&a1);
     TU_CHECK(one == 127, "softmax of one value: %d", one);
-    nnom_softmax_s8_args a2 = {two, two, 1, 2, table};
+    nnom_softmax_s8_args a2 = {two, two, 1, 2, table, 1};
     nnom_softmax_s8(&a2);
     TU_CHECK(two[0] == 0 && two[1] == 0, "two equal values: %d %d", two[0], two[1]);
     /* a malformed all-zero table must not divide by zero */
     uint32_t zeros[256];
     memset(zeros, 0, sizeof zeros);
     int8_t z[3] = {1, 2, 3};
-    nnom_softmax_s8_args az = {z, z, 1, 3, zeros};
+    nnom_softmax_s8_args az = {z, z, 1, 3, zeros, 1};
     nnom_softmax_s8(&az);
     TU_CHECK(z[0] == -128 && z[2] == -128, "zero table: %d %d", z[0], z[2]);
 }
@@ -145,7 +145,7 @@ static void test_f32_kernel(void)
         tu_fill_f32(in, (size_t)n, -range, range);
         memcpy(orig, in, (size_t)n * 4);
         float *dst = iter % 2 ? in : out;
-        nnom_softmax_f32(in, dst, rows, depth);
+        nnom_softmax_f32(in, dst, rows, depth, 1);
         for (int32_t r = 0; r < rows; r++) {
             const float *x = orig + r * depth;
             double max = x[0], sum = 0, total = 0;
@@ -170,8 +170,8 @@ static void test_f32_kernel(void)
 
 /* ---------------------------------------------------------------- graphs */
 
-static nnom_model *build(nnom_dtype dtype, nnom_shape shape, nnom_quant qi, nnom_quant qo, const void *blob,
-                         uint32_t size, int32_t *softmax_id, nnom_status *status)
+static nnom_model *build_axis(nnom_dtype dtype, nnom_shape shape, nnom_quant qi, nnom_quant qo, const void *blob,
+                              uint32_t size, int32_t axis, int32_t *softmax_id, nnom_status *status)
 {
     nnom_model *m = tu_model_new(dtype, NULL);
     int32_t a;
@@ -180,10 +180,17 @@ static nnom_model *build(nnom_dtype dtype, nnom_shape shape, nnom_quant qi, nnom
     d.blobs[0].data = blob;
     d.blobs[0].size = size;
     d.quant = qo;
+    d.params.axis = axis;
     TU_OK(m, nnom_model_add_layer(m, &d, softmax_id));
     tu_add_output(m, *softmax_id, NULL);
     *status = nnom_model_compile(m);
     return m;
+}
+
+static nnom_model *build(nnom_dtype dtype, nnom_shape shape, nnom_quant qi, nnom_quant qo, const void *blob,
+                         uint32_t size, int32_t *softmax_id, nnom_status *status)
+{
+    return build_axis(dtype, shape, qi, qo, blob, size, 0, softmax_id, status);
 }
 
 static void test_graphs(void)
@@ -276,11 +283,158 @@ static void test_graphs(void)
     }
 }
 
+/* ---------------------------------------------------------------- other axes */
+
+/* Copies vector r of a tensor (outer, depth, inner) into @p row, or back with @p back. */
+static void gather_s8(int8_t *t, int8_t *row, int32_t r, int32_t depth, int32_t inner, int back)
+{
+    const int64_t first = (int64_t)(r / inner) * depth * inner + r % inner;
+    for (int32_t i = 0; i < depth; i++) {
+        if (back) t[first + (int64_t)i * inner] = row[i];
+        else row[i] = t[first + (int64_t)i * inner];
+    }
+}
+
+/* The kernels over a middle or first axis against the row reference applied to each gathered vector. */
+static void test_strided_kernels(void)
+{
+    int vectors = 0;
+    for (int iter = 0; iter < 300; iter++) {
+        const int32_t outer = tu_rand_int(1, 5), depth = tu_rand_int(1, 40), inner = tu_rand_int(1, 9);
+        const int32_t n = outer * depth * inner, rows = outer * inner;
+        const double scale = tu_rand_float(0.01f, 0.5f);
+        uint32_t table[256];
+        make_table(scale, table);
+        int8_t *in = malloc((size_t)n), *out = malloc((size_t)n), *ref = malloc((size_t)n), row[40], res[40];
+        tu_fill_s8(in, (size_t)n, -128, 127);
+        memcpy(ref, in, (size_t)n);
+        for (int32_t r = 0; r < rows; r++) {
+            gather_s8(ref, row, r, depth, inner, 0);
+            ref_row_s8(row, res, depth, table);
+            gather_s8(ref, res, r, depth, inner, 1);
+        }
+        const int in_place = iter % 2;
+        nnom_softmax_s8_args a = {in, in_place ? in : out, rows, depth, table, inner};
+        nnom_softmax_s8(&a);
+        TU_CHECK(memcmp(in_place ? in : out, ref, (size_t)n) == 0, "strided s8 %d (%d, %d, %d): differs from the "
+                 "row reference", iter, (int)outer, (int)depth, (int)inner);
+
+        /* TFLite's arithmetic: strided vectors give what the same vectors laid out as rows give */
+        int32_t tfl[2 * NNOM_SOFTMAX_TABLE_SIZE];
+        for (int d = 0; d < NNOM_SOFTMAX_TABLE_SIZE; d++) {
+            tfl[d] = d == 0 ? INT32_MAX : (int32_t)(2147483647.0 * exp(-d * scale));
+            tfl[NNOM_SOFTMAX_TABLE_SIZE + d] = (int32_t)(((int64_t)tfl[d] + (1 << 11)) >> 12);
+        }
+        int8_t *rows_in = malloc((size_t)n), *rows_out = malloc((size_t)n);
+        tu_fill_s8(in, (size_t)n, -128, 127);
+        for (int32_t r = 0; r < rows; r++) gather_s8(in, rows_in + r * depth, r, depth, inner, 0);
+        nnom_softmax_tflite_s8_args t = {in, out, rows, depth, tfl, inner};
+        nnom_softmax_tflite_s8(&t);
+        nnom_softmax_tflite_s8_args tr = {rows_in, rows_out, rows, depth, tfl, 1};
+        nnom_softmax_tflite_s8(&tr);
+        for (int32_t r = 0; r < rows; r++) gather_s8(ref, rows_out + r * depth, r, depth, inner, 1);
+        TU_CHECK(memcmp(out, ref, (size_t)n) == 0, "strided TFLite s8 %d: differs from its rows", iter);
+
+        /* float32 against double precision */
+        float *xf = malloc((size_t)n * 4), *yf = malloc((size_t)n * 4);
+        tu_fill_f32(xf, (size_t)n, -8, 8);
+        nnom_softmax_f32(xf, yf, rows, depth, inner);
+        for (int32_t r = 0; r < rows; r++) {
+            const int64_t first = (int64_t)(r / inner) * depth * inner + r % inner;
+            double max = -1e300, sum = 0;
+            for (int32_t i = 0; i < depth; i++) max = fmax(max, xf[first + (int64_t)i * inner]);
+            for (int32_t i = 0; i < depth; i++) sum += exp((double)xf[first + (int64_t)i * inner] - max);
+            for (int32_t i = 0; i < depth; i++) {
+                const double want = exp((double)xf[first + (int64_t)i * inner] - max) / sum;
+                const double got = yf[first + (int64_t)i * inner];
+                TU_CHECK(fabs(got - want) <= 1e-6, "strided f32 %d: %.9g, expected %.9g", iter, got, want);
+                if (fabs(got - want) > 1e-6) break;
+            }
+        }
+        vectors += rows;
+        free(xf);
+        free(yf);
+        free(rows_in);
+        free(rows_out);
+        free(in);
+        free(out);
+        free(ref);
+    }
+    printf("softmax over other axes: %d vectors, bit-exact with the row reference\n", vectors);
+}
+
+/* A graph's SOFTMAX over each axis of a (2, 3, 5) tensor, int8 and float32; axes outside the rank refused. */
+static void test_graph_axes(void)
+{
+    static uint32_t table[256];
+    const nnom_quant qi = {0.1f, -5}, qo = {1.0f / 256.0f, -128}, q0 = {0, 0};
+    TU_REQUIRE(nnom_quant_softmax_table(qi, table) == NNOM_OK, "table");
+    const nnom_shape shape = {3, {2, 3, 5}};
+    const int32_t n = 30;
+    for (int32_t axis = -3; axis <= 0; axis++) {
+        const int32_t ax = axis == 0 ? 2 : 3 + axis, depth = shape.dims[ax];
+        int32_t inner = 1;
+        for (int32_t i = ax + 1; i < 3; i++) inner *= shape.dims[i];
+        nnom_status st;
+        int32_t id;
+        nnom_model *m = build_axis(NNOM_DTYPE_S8, shape, qi, qo, table, sizeof table, axis, &id, &st);
+        TU_CHECK(st == NNOM_OK, "axis %d: %s %s", (int)axis, nnom_status_name(st), nnom_model_last_error(m));
+        TU_OK(m, nnom_model_alloc_arena(m));
+        int8_t x[30], y[30], row[5], q[5];
+        int32_t real[5];
+        tu_fill_s8(x, (size_t)n, -128, 127);
+        TU_OK(m, nnom_model_set_input_s8(m, 0, x, (size_t)n));
+        TU_OK(m, nnom_model_run(m));
+        TU_OK(m, nnom_model_get_output_s8(m, 0, y, (size_t)n));
+        for (int32_t r = 0; r < n / depth; r++) {
+            gather_s8(x, row, r, depth, inner, 0);
+            gather_s8(y, q, r, depth, inner, 0);
+            real_row_s8(row, real, depth, qi.scale);
+            for (int32_t i = 0; i < depth; i++)
+                TU_CHECK(abs(q[i] - real[i]) <= 1, "axis %d s8 vector %d [%d]: %d vs %d", (int)axis, (int)r, (int)i,
+                         q[i], (int)real[i]);
+        }
+        nnom_model_destroy(m);
+
+        m = build_axis(NNOM_DTYPE_F32, shape, q0, q0, NULL, 0, axis, &id, &st);
+        TU_CHECK(st == NNOM_OK, "axis %d f32: %s %s", (int)axis, nnom_status_name(st), nnom_model_last_error(m));
+        TU_OK(m, nnom_model_alloc_arena(m));
+        float xf[30], yf[30];
+        tu_fill_f32(xf, (size_t)n, -5, 5);
+        TU_OK(m, nnom_model_set_input_f32(m, 0, xf, (size_t)n));
+        TU_OK(m, nnom_model_run(m));
+        TU_OK(m, nnom_model_get_output_f32(m, 0, yf, (size_t)n));
+        for (int32_t r = 0; r < n / depth; r++) {
+            const int64_t first = (int64_t)(r / inner) * depth * inner + r % inner;
+            double sum = 0;
+            for (int32_t i = 0; i < depth; i++) sum += exp((double)xf[first + i * inner]);
+            for (int32_t i = 0; i < depth; i++) {
+                const double want = exp((double)xf[first + i * inner]) / sum;
+                TU_CHECK(fabs(yf[first + i * inner] - want) <= 1e-6, "axis %d f32: %g vs %g", (int)axis,
+                         yf[first + i * inner], want);
+            }
+        }
+        nnom_model_destroy(m);
+    }
+    const int32_t bad[2] = {1, -4};
+    for (int i = 0; i < 2; i++) {
+        nnom_status st;
+        int32_t id;
+        nnom_model *m = build_axis(NNOM_DTYPE_F32, shape, q0, q0, NULL, 0, bad[i], &id, &st);
+        const char *msg = nnom_model_last_error(m);
+        TU_CHECK(st == NNOM_ERR_ARGUMENT && strstr(msg, "probs") && strstr(msg, "axis") && strstr(msg, "[-3, 0]"),
+                 "axis %d: %s %s", (int)bad[i], nnom_status_name(st), msg);
+        nnom_model_destroy(m);
+    }
+}
+
 int main(void)
 {
     tu_seed(0x50F7);
     test_s8_kernel();
     test_f32_kernel();
     test_graphs();
+    test_strided_kernels();
+    test_graph_axes();
     return tu_finish("test_softmax");
 }

@@ -25,7 +25,7 @@ static const char *const MODELS[] = {
     /* RELU_N1_TO_1 fused into CONV_2D, PADV2, SLICE, FULLY_CONNECTED without bias and on rows (keep_num_dims),
      * ADD / SUB / MUL broadcasting computed and constant operands, TRANSPOSE of a unit axis, STRIDED_SLICE shrinking
      * an axis */
-    "pad_slice_fc", "fc_rows", "broadcast", "const_arith", "transpose_unit", "slice_shrink",
+    "pad_slice_fc", "fc_rows", "broadcast", "const_arith", "transpose_unit", "slice_shrink", "transpose",
     /* UNIDIRECTIONAL_SEQUENCE_LSTM (TFLite's integer LSTM): the last step through a Dense; every step; two stacked */
     "lstm_last", "lstm_seq", "lstm_stack",
     "digits_mlp", "digits_cnn_bn", "digits_residual_concat",
@@ -259,11 +259,18 @@ static void check_bad_input(void)
     nnom_convert_tflite_bytes(f, size, NULL, &c, &err);
     printf("unsupported operator: %s\n", err.message);
     free(f);
-    f = read_file(FIXTURES "transpose_refused.tflite", &size);
-    expect_error(f, size, "permutation (0, 2, 1, 3)", "a transpose that reorders values");
-    expect_error(f, size, "TRANSPOSE", "a transpose that reorders values: the operator named");
-    nnom_convert_tflite_bytes(f, size, NULL, &c, &err);
-    printf("refused transpose: %s\n", err.message);
+    /* a transpose that reorders values converts to a PERMUTE (bit-exactness: the fixture "transpose") */
+    f = read_file(FIXTURES "transpose_nchw.tflite", &size);
+    TU_CHECK(nnom_convert_tflite_bytes(f, size, NULL, &c, &err) == NNOM_OK, "transpose_nchw: %s", err.message);
+    int permutes = 0;
+    for (int32_t i = 0; c && i < nnom_model_layer_count(nnom_converter_int8_model(c)); i++) {
+        nnom_layer_info info = NNOM_LAYER_INFO_INIT;
+        if (nnom_model_layer_info(nnom_converter_int8_model(c), i, &info) == NNOM_OK)
+            permutes += info.type == NNOM_LAYER_PERMUTE;
+    }
+    TU_CHECK(permutes == 1, "transpose_nchw: %d PERMUTE layers, expected 1", permutes);
+    nnom_converter_destroy(c);
+    c = NULL;
     free(f);
     TU_CHECK(nnom_convert_tflite(FIXTURES "no_such_file.tflite", &c, &err) == NNOM_ERR_IO && c == NULL,
              "a missing file is an I/O error");
@@ -453,6 +460,29 @@ static void check_bad_broadcast(void)
     free(b);
 }
 
+/* TRANSPOSE's perm changed in the file: the batch axis moved, an axis twice. */
+static void check_transpose_perm(void)
+{
+    size_t size;
+    uint8_t *good = read_file(FIXTURES "transpose.tflite", &size);
+    uint8_t *b = (uint8_t *)malloc(size);
+    /* the perm of the model's first TRANSPOSE, (0, 2, 1, 3), as int32 constants */
+    static const uint8_t perm[16] = {0, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 3, 0, 0, 0};
+    size_t at = 0;
+    while (at + 16 <= size && memcmp(good + at, perm, 16) != 0) at++;
+    TU_REQUIRE(at + 16 <= size, "transpose.tflite holds no perm (0, 2, 1, 3)");
+    memcpy(b, good, size);
+    wr32(b + at, 1);
+    wr32(b + at + 4, 0);
+    wr32(b + at + 8, 2);
+    expect_error(b, size, "permuted input's", "TRANSPOSE perm (1, 0, 2, 3)");
+    memcpy(b, good, size);
+    wr32(b + at + 8, 2);
+    expect_error(b, size, "is not one", "TRANSPOSE perm (0, 2, 2, 3)");
+    free(good);
+    free(b);
+}
+
 /* Flips bytes and truncates at random: every outcome is a model or an error, never a crash. */
 static void check_corruption(const char *name)
 {
@@ -546,6 +576,7 @@ int main(void)
     check_flatbuf_reader();
     check_bad_input();
     check_extreme_files();
+    check_transpose_perm();
     check_bad_broadcast();
     check_bad_lstm();
     check_corruption("digits_residual_concat");

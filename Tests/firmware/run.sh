@@ -15,8 +15,12 @@
 #       minmax_block, mobilenet_v3_block  Minimum, Maximum, Average; MobileNetV3's block
 #                   (hard_swish, squeeze-excite with a (1, 1, C) Multiply, residual Add),
 #       conv_transpose, conv1d_transpose  Conv2DTranspose and Conv1DTranspose (portable kernel),
+#       digits_cf, channels_first2d, channels_first1d  channels_first models (PERMUTE layers, a Dense
+#                   reading HWC rows), permute, repeat_vector, conv_transpose_dilated,
 #       digits_gru, digits_lstm  the digits as sequences of 8 rows through a GRU / an
 #                   LSTM (Tests/fixtures/keras/rnn_digits_*.keras), 200 test images,
+#       digits_encoder  the same sequences through a tiny transformer encoder (LayerNormalization,
+#                   two-head self-attention, GELU feed-forward; digits_encoder.keras), 200 test images,
 #       user_op_lambda  a user operator: the Keras Lambda of Tests/fixtures/keras/user_op_lambda
 #                   (two inputs) as the C operator of examples/user_ops/weighted_diff_plugin.c,
 #                   which the host tools and the firmware both compile in and register, then a Dense,
@@ -28,6 +32,8 @@
 #                   TensorFlow into benchmarks/work/mlperf), 2 inputs each.
 #     With the Cortex-M DSP kernels (-Os), once more with the portable kernels, and
 #     once in the lean runtime (NNOM_INT8_ONLY + NNOM_TERSE_ERRORS, DSP kernels).
+#     The 28x28 CNN's lean firmware must link no soft double-precision helpers
+#     (__aeabi_d*): int8 inference needs no double arithmetic.
 #  2. kernel_equivalence.elf: the DSP kernels give the same bytes as the portable
 #     ones on random shapes (conv, depthwise, dense, requantisation).
 #  3. Each Cortex-M DSP source (Sources/nnom/kernels/arm/*.c, which the portable
@@ -72,6 +78,15 @@ if [ -f "$fix/digits_mnv3.keras" ] && [ -f "$fix/digits_calib_x.npy" ] &&
 else
   echo "(digits MobileNetV3 skipped: no fixture, or a host build without the tools)"
 fi
+# a channels_first port of the digits CNN (Normalization, Permute, PERMUTEs at its input, a Dense taking
+# HWC rows)
+if [ -f "$fix/digits_cf.keras" ] && [ -f "$fix/digits_calib_x.npy" ] &&
+   "$build/host/make_headers" keras digits_cf "$fix/digits_cf.keras" "$fix/digits_calib_x.npy" \
+     "$fix/digits_test_x.npy" "$fix/digits_test_y.npy" "$gen" 500; then
+  models="$models;digits_cf"
+else
+  echo "(digits channels_first skipped: no fixture, or a host build without the tools)"
+fi
 # recurrent nets: the digits as 8 rows of 8 pixels through a GRU and an LSTM (labels: accuracy)
 for rnn in gru lstm; do
   if [ -f "$fix/rnn_digits_$rnn.keras" ] &&
@@ -82,6 +97,14 @@ for rnn in gru lstm; do
     echo "(digits $rnn skipped: no fixture, or a host build without the tools)"
   fi
 done
+# a transformer encoder (LayerNormalization, MultiHeadAttention, GELU) on the same sequences
+if [ -f "$fix/digits_encoder.keras" ] &&
+   "$build/host/make_headers" keras digits_encoder "$fix/digits_encoder.keras" "$fix/digits_calib_x.npy" \
+     "$fix/digits_test_x.npy" "$fix/digits_test_y.npy" "$gen" 200; then
+  models="$models;digits_encoder"
+else
+  echo "(digits encoder skipped: no fixture, or a host build without the tools)"
+fi
 # a residual net (Keras ResNet-style block): outputs only, no labels
 if [ -f "$fix/resnet_block.keras" ] &&
    "$build/host/make_headers" keras resnet "$fix/resnet_block.keras" "$fix/resnet_block.input.npy" \
@@ -91,7 +114,8 @@ else
   echo "(residual net skipped: no fixture, or a host build without the tools)"
 fi
 # every element-wise function (ACTIVATION layers: Keras 3's and tf.keras's) and PReLU: outputs only
-for f in functions functions_k3 minmax_block mobilenet_v3_block conv_transpose conv1d_transpose; do
+for f in functions functions_k3 minmax_block mobilenet_v3_block conv_transpose conv1d_transpose permute \
+         repeat_vector channels_first2d channels_first1d conv_transpose_dilated; do
   if [ -f "$fix/$f.keras" ] &&
      "$build/host/make_headers" keras "$f" "$fix/$f.keras" "$fix/$f.input.npy" "$fix/$f.input.npy" - "$gen" 8; then
     models="$models;$f"
@@ -113,7 +137,8 @@ fi
 # int8 .tflite files (Tests/fixtures/tflite), whose host outputs equal TensorFlow Lite Micro's (test_tflite)
 tfl=Tests/fixtures/tflite
 for t in digits_residual_concat activations conv1d op_softmax transpose_conv se_block op_prelu op_hard_swish dilated \
-         broadcast const_arith fc_rows pad_slice_fc slice_shrink transpose_unit lstm_last lstm_seq lstm_stack; do
+         broadcast const_arith fc_rows pad_slice_fc slice_shrink transpose_unit lstm_last lstm_seq lstm_stack \
+         transpose; do
   if [ -f "$tfl/$t.tflite" ] &&
      "$build/host/make_headers" tflite "tfl_$t" "$tfl/$t.tflite" "$tfl/$t.input.npy" "$gen" 16; then
     models="$models;tfl_$t"
@@ -193,6 +218,16 @@ for variant in dsp portable lean; do
   cmake --build "$dir" -j "$jobs" >/dev/null
   step "QEMU: model outputs against the host runtime ($variant)"
   check_models "$dir"
+  # int8 inference needs no double arithmetic: soft double-precision helpers
+  # (__aeabi_d*, ~2 KB of flash) in the lean firmware mean some runtime code uses
+  # doubles (the other variants link every layer type, float32 ones included)
+  if [ $variant = lean ] && [ -f "$dir/cortex-m4/fw_cnn28.elf" ]; then
+    if doubles=$(arm-none-eabi-nm "$dir/cortex-m4/fw_cnn28.elf" | grep -E ' __aeabi_(d[a-z0-9]+|[ul]*[0-9]*2d)$'); then
+      echo "FAIL cnn28 ($variant) links soft double-precision helpers:" $(awk '{ print $3 }' <<<"$doubles"); failed=1
+    else
+      echo "ok   cnn28 ($variant) links no soft double-precision helpers"
+    fi
+  fi
 done
 
 step "QEMU: DSP kernels against the portable ones"

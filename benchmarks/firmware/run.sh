@@ -5,7 +5,7 @@
 # instruction-counting plugin of tools/qemu-insn-plugin. Writes
 # benchmarks/results/firmware.md.
 #
-# Models: the 28x28 CNN, the Keras digits CNN and recurrent nets of
+# Models: the 28x28 CNN, the Keras digits CNN, recurrent nets and transformer encoder of
 # Tests/fixtures/keras, and the project's re-creations of the four MLPerf Tiny
 # reference architectures (benchmarks/mlperf/make_models.py writes them into
 # benchmarks/work/mlperf, with realistic random weights: DS-CNN keyword
@@ -197,6 +197,13 @@ for rnn in gru lstm; do
     for opt in Os O2; do for kernels in dsp portable; do measure "digits_$rnn" "$opt" "$kernels" auto; done; done
   fi
 done
+# a tiny transformer encoder on the same sequences (LayerNormalization, two-head self-attention, GELU)
+if [ -n "$models" ] && [ -f "$fix/digits_encoder.keras" ] &&
+   "$build/host/make_headers" keras digits_encoder "$fix/digits_encoder.keras" "$fix/digits_calib_x.npy" \
+     "$fix/digits_test_x.npy" "$fix/digits_test_y.npy" "$gen" 2 >/dev/null; then
+  rnn_models="$rnn_models digits_encoder"
+  for opt in Os O2; do for kernels in dsp portable; do measure digits_encoder "$opt" "$kernels" auto; done; done
+fi
 
 # ------------------------------------------------------------------ report
 row() { grep "^$1 $2 $3 $4 " "$results"; }
@@ -327,7 +334,11 @@ out=benchmarks/results/firmware.md
   done
   if [ -n "$rnn_models" ]; then
     echo
-    echo "## Recurrent nets: the digits as 8 rows of 8 pixels (Tests/fixtures/keras/rnn_digits_*.keras)"
+    echo "## Sequence models: the digits as 8 rows of 8 pixels (Tests/fixtures/keras/rnn_digits_*.keras, digits_encoder.keras)"
+    echo
+    echo "gru, lstm: a recurrent layer of 32 units and a softmax head; encoder: a Dense embedding (32), LayerNormalization,"
+    echo "two-head self-attention (key_dim 16; per head three projections, two matrix products and a softmax), a GELU"
+    echo "feed-forward (64), residual Adds and a softmax head on the flattened rows."
     echo
     echo "| model | build | MACs / inference | instructions / inference | instructions / MAC | est. cycles / MAC | runtime flash | arena | model bookkeeping | stack high-water |"
     echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"

@@ -80,7 +80,8 @@ typedef enum nnom_dtype {
  *  - UPSAMPLING1D/2D: size = {h, w} factors, nearest neighbour. s8: same quantisation.
  *  - RELU, RELU6, LEAKY_RELU (alpha), SIGMOID, TANH, HARD_SIGMOID: element-wise.
  *    s8: 0 int8[256] lookup table indexed by (input + 128), made by nnom_quant_activation_table().
- *  - SOFTMAX: over the last axis. s8: 0 uint32[256] exp table made by nnom_quant_softmax_table(),
+ *  - SOFTMAX: over the axis `axis` counted from the end: 0 or -1 the last (0 in files before 1.8),
+ *    -2, -3 the ones before it. s8: 0 uint32[256] exp table made by nnom_quant_softmax_table(),
  *    or int32[512]: TFLite's fixed-point softmax tables (the .tflite importer; docs/format.md);
  *    the output quantisation must be scale 1/256, zero point -128.
  *  - INPUT: shape and quantisation given; no data. OUTPUT: a view of its single input that marks a
@@ -148,6 +149,13 @@ typedef enum nnom_dtype {
  *    first dimension of rank-3 inputs (P, M, K) x (P, K, N) -> (P, M, N). cell_flags
  *    NNOM_MATMUL_TRANSPOSE_B: B is given as (N, K) / (P, N, K). Fused activation. s8: 0 int32[2] =
  *    {multiplier, shift} ~ A scale x B scale / output scale (nnom_quant_mul_params()), K <= 32768.
+ *  - PERMUTE: reorders the axes of its input (Keras' Permute). shape_rank: the input's rank; shape[0 ..
+ *    rank-1]: the permutation, output axis i is input axis shape[i] (0-based, batch excluded). No blobs;
+ *    s8: same quantisation (file format 1.7).
+ *  - SUM_POOL1D/2D, GLOBAL_SUM_POOL: the sum of each window's valid cells (of every position), with
+ *    the parameters and shapes of AVG_POOL1D/2D, GLOBAL_AVG_POOL (NNoM's SumPool, GlobalSumPool; no Keras
+ *    class). f32: no blobs. s8: 0 int32[2] = {multiplier, shift} ~ input scale / output scale
+ *    (nnom_quant_avg_pool_params()), required: y = sat8(rq(S - n x_zp) + y_zp) (file format 1.7).
  */
 typedef enum nnom_layer_type {
     NNOM_LAYER_INPUT = 0,
@@ -195,7 +203,11 @@ typedef enum nnom_layer_type {
     NNOM_LAYER_CUSTOM = 42,
     NNOM_LAYER_LAYER_NORM = 43,
     NNOM_LAYER_MATMUL = 44,
-    NNOM_LAYER_TYPE_COUNT = 45,
+    NNOM_LAYER_PERMUTE = 45,
+    NNOM_LAYER_SUM_POOL1D = 46,
+    NNOM_LAYER_SUM_POOL2D = 47,
+    NNOM_LAYER_GLOBAL_SUM_POOL = 48,
+    NNOM_LAYER_TYPE_COUNT = 49,
     NNOM_LAYER_TYPE_FORCE_32BIT = NNOM_ENUM_FORCE_32BIT /**< not a value: keeps the enum 4 bytes wide */
 } nnom_layer_type;
 
@@ -352,8 +364,8 @@ typedef struct nnom_layer_params {
     int32_t size[2];      /**< upsampling factors height, width */
     int32_t axis;         /**< concatenation axis in the input's own rank; negative counts from the end;
                                RNN_STATE: the state vector (0 h, 1 c) */
-    int32_t shape_rank;   /**< reshape target rank */
-    int32_t shape[NNOM_MAX_RANK]; /**< reshape target dims */
+    int32_t shape_rank;   /**< reshape target rank; PERMUTE: the input's rank */
+    int32_t shape[NNOM_MAX_RANK]; /**< reshape target dims; PERMUTE: the permutation */
     int32_t activation;   /**< fused ::nnom_activation; ACTIVATION layers: the ::nnom_function */
     float alpha;          /**< LeakyReLU negative slope */
     int32_t cell_flags;   /**< recurrent layers: ::nnom_rnn_flag bits */

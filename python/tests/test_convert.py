@@ -67,6 +67,19 @@ def test_compare_reports_per_layer_sqnr():
     assert all(r["sqnr_db"] > 20 for r in rows), rows
 
 
+def test_compare_on_a_channels_first_model_pairs_keras_layouts():
+    # layers of a channels_first model hold their outputs as (H, W, C): only the layers holding a Keras output in
+    # Keras' own order (the PERMUTE back to it, a Dense, a global pool) are paired with Keras layers
+    keras = pytest.importorskip("keras")
+    model = keras.saving.load_model(fixture_path("channels_first2d.keras"))
+    x = np.load(fixture_path("channels_first2d.input.npy"))
+    q = nnom.convert(model, x, progress=False)
+    rows = nnom.compare(q, model, x)
+    assert {r["type"] for r in rows} >= {"permute", "dense", "global_avg_pool"}, rows
+    assert "conv2d" not in {r["type"] for r in rows}, rows
+    assert all(r["sqnr_db"] > 30 for r in rows), rows
+
+
 def test_add_and_subtract_broadcast_a_channel_vector():
     keras = pytest.importorskip("keras")
     layers = keras.layers

@@ -234,8 +234,9 @@ nnom_status nnom_expect_blob(nnom_model *model, const nnom_layer *l, int slot, c
 void nnom_shape_text(const nnom_shape *s, char *buf, size_t cap);
 
 /* Decimal text of a float with 6 significant digits, e.g. "3.90625e-3" (the
- * message formatter has no %f). */
-void nnom_float_text(double v, char *buf, size_t cap);
+ * message formatter has no %f); float arithmetic only, so that int8 firmware
+ * links no double-precision code. */
+void nnom_float_text(float v, char *buf, size_t cap);
 
 #if defined(NNOM_TERSE_ERRORS) && NNOM_TERSE_ERRORS
 /* terse builds make no text that only messages would show; code that needs

@@ -9,7 +9,8 @@ extern const nnom_layer_ops nnom_ops_input, nnom_ops_output, nnom_ops_conv, nnom
     nnom_ops_sigmoid, nnom_ops_tanh, nnom_ops_hard_sigmoid, nnom_ops_softmax, nnom_ops_simple_rnn, nnom_ops_gru,
     nnom_ops_lstm, nnom_ops_rnn_state, nnom_ops_activation, nnom_ops_prelu, nnom_ops_minimum,
     nnom_ops_maximum, nnom_ops_transpose_conv, nnom_ops_custom, nnom_ops_layer_norm,
-    nnom_ops_matmul;
+    nnom_ops_matmul,
+    nnom_ops_permute, nnom_ops_sum_pool, nnom_ops_global_sum_pool;
 
 /*
  * Firmware can link only the layer types its models use: compile this file
@@ -85,6 +86,10 @@ static const struct {
     [NNOM_LAYER_CUSTOM] = {"custom", LAYER(CUSTOM, custom)},
     [NNOM_LAYER_LAYER_NORM] = {"layer_norm", LAYER(LAYER_NORM, layer_norm)},
     [NNOM_LAYER_MATMUL] = {"matmul", LAYER(MATMUL, matmul)},
+    [NNOM_LAYER_PERMUTE] = {"permute", LAYER(PERMUTE, permute)},
+    [NNOM_LAYER_SUM_POOL1D] = {"sum_pool1d", LAYER(SUM_POOL1D, sum_pool)},
+    [NNOM_LAYER_SUM_POOL2D] = {"sum_pool2d", LAYER(SUM_POOL2D, sum_pool)},
+    [NNOM_LAYER_GLOBAL_SUM_POOL] = {"global_sum_pool", LAYER(GLOBAL_SUM_POOL, global_sum_pool)},
 };
 
 /* One entry per type: adding an enum value without a table line fails to compile. */

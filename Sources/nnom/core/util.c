@@ -253,17 +253,19 @@ void (nnom_shape_text)(const nnom_shape *s, char *buf, size_t cap)
     }
 }
 
-void (nnom_float_text)(double v, char *buf, size_t cap)
+void (nnom_float_text)(float v, char *buf, size_t cap)
 {
-    const char *sign = v < 0 ? "-" : "";
+    /* single precision throughout: the Cortex-M4's FPU does it in hardware, where
+     * double arithmetic would link the C library's soft double-precision helpers */
+    const char *sign = v < 0.0f ? "-" : "";
     if (v != v) { nnom_format(buf, cap, "nan"); return; }
-    if (v < 0) v = -v;
-    if (v > 1e300) { nnom_format(buf, cap, "%sinf", sign); return; }
-    if (v == 0) { nnom_format(buf, cap, "0"); return; }
+    if (v < 0.0f) v = -v;
+    if (v > FLT_MAX) { nnom_format(buf, cap, "%sinf", sign); return; }
+    if (v == 0.0f) { nnom_format(buf, cap, "0"); return; }
     int e = 0;
-    while (v >= 10.0) { v /= 10.0; e++; }
-    while (v < 1.0) { v *= 10.0; e--; }
-    long digits = (long)(v * 100000.0 + 0.5); /* 6 significant digits */
+    while (v >= 10.0f) { v /= 10.0f; e++; }
+    while (v < 1.0f) { v *= 10.0f; e--; }
+    long digits = (long)(v * 100000.0f + 0.5f); /* 6 significant digits */
     if (digits >= 1000000) { digits /= 10; e++; }
     char mant[8]; /* "d.ddddd" without trailing zeros */
     for (int i = 6; i >= 0; i--) {

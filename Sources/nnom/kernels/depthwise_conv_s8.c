@@ -38,7 +38,8 @@ enum {
     DW_TILE = 128,       /* output columns per pass of the planar path */
     DW_MAX_ROWS = 32,    /* tallest kernel of the planar path */
     DW_MAX_TAPS = 64,    /* largest k_h * k_w of the planar path */
-    DW_MIN_PLANE = 16    /* output planes of fewer pixels: pixel by pixel */
+    DW_MIN_PLANE = 16,   /* output planes of fewer pixels: pixel by pixel */
+    DW_ROW_TAPS = 25     /* largest k_h * k_w whose int16 weights the pixel path keeps (800 bytes of stack) */
 };
 
 #if defined(__GNUC__)
@@ -97,6 +98,64 @@ NOINLINE static void block16(const nnom_conv_args *a, const dw_taps *t, const in
     for (int32_t j = 0; j < DW_BLOCK; j++) acc[j] = s[j];
 }
 
+/* Multiplier 1, 16 channels, rows x cols taps from x (int8, channel 0 of the block) with the block's
+ * int16 weights wq ([tap row][tap column][16], w_row int16 apart):
+ * acc[j] = sum over the taps of (x[j] - zp) * w[j]. |x - zp| <= 255 and |w| <= 128: each product
+ * fits in int16, so that the 16 lanes multiply in int16 and add in int32. */
+NOINLINE static void taps16(const int8_t *x, ptrdiff_t x_row, ptrdiff_t x_col, const int16_t *wq, ptrdiff_t w_row,
+                            int32_t rows, int32_t cols, int16_t zp, int32_t *restrict acc)
+{
+    int32_t s[DW_BLOCK] = {0};
+    for (int32_t r = 0; r < rows; r++, x += x_row, wq += w_row) {
+        const int8_t *xp = x;
+        const int16_t *wp = wq;
+        for (int32_t k = 0; k < cols; k++, xp += x_col, wp += DW_BLOCK)
+            for (int32_t j = 0; j < DW_BLOCK; j++) s[j] += (int16_t)((int16_t)(xp[j] - zp) * wp[j]);
+    }
+    for (int32_t j = 0; j < DW_BLOCK; j++) acc[j] = s[j];
+}
+
+/* The same for the nine taps of a 3x3 kernel inside the input, in one expression. */
+static inline void taps16_3x3(const int8_t *x, ptrdiff_t x_row, ptrdiff_t x_col, const int16_t *wq, int16_t zp,
+                                int32_t *restrict acc)
+{
+    const int8_t *x0 = x, *x1 = x + x_row, *x2 = x + 2 * x_row;
+    const ptrdiff_t c2 = 2 * x_col;
+    for (int32_t j = 0; j < DW_BLOCK; j++) {
+#define DW_TAP(xr, off, t) (int16_t)((int16_t)((xr)[(off) + j] - zp) * wq[(t) * DW_BLOCK + j])
+        acc[j] = DW_TAP(x0, 0, 0) + DW_TAP(x0, x_col, 1) + DW_TAP(x0, c2, 2) + DW_TAP(x1, 0, 3) + DW_TAP(x1, x_col, 4) +
+                 DW_TAP(x1, c2, 5) + DW_TAP(x2, 0, 6) + DW_TAP(x2, x_col, 7) + DW_TAP(x2, c2, 8);
+#undef DW_TAP
+    }
+}
+
+/* One block's requantisation, each channel in the 32-bit form of nnom_requant32 with the bias
+ * folded into its doubling high multiply: u = (acc * 2m + (2 b m + 2^31)) >> 32 is the
+ * (2 (acc + b) m + 2^31) >> 32 there, in int64 (each term below 2^62 in magnitude). */
+typedef struct {
+    int64_t m2[DW_BLOCK], b2[DW_BLOCK]; /* 2 m; 2 b m + 2^31 */
+    int32_t e[DW_BLOCK], c[DW_BLOCK], lo, hi;
+} dw_req16;
+
+/* Multiplier 1, 16 channels, n output pixels of one row whose taps all fall inside the input
+ * (x: tap (0, 0) of the first pixel, channel oc0; the next pixel x_step further), each pixel's
+ * sums taken and requantised in one pass, written o_step apart. */
+NOINLINE static void run16(const int8_t *x, ptrdiff_t x_step, ptrdiff_t x_row, ptrdiff_t x_col, const int16_t *wq,
+                           int32_t k_h, int32_t k_w, int16_t zp, const dw_req16 *q, int32_t n, int8_t *o,
+                           ptrdiff_t o_step)
+{
+    int32_t acc[DW_BLOCK];
+    const int32_t lo = q->lo, hi = q->hi;
+    for (int32_t p = 0; p < n; p++, x += x_step, o += o_step) {
+        if (k_h == 3 && k_w == 3) taps16_3x3(x, x_row, x_col, wq, zp, acc);
+        else taps16(x, x_row, x_col, wq, (ptrdiff_t)k_w * DW_BLOCK, k_h, k_w, zp, acc);
+        for (int32_t j = 0; j < DW_BLOCK; j++) {
+            const int32_t u = (int32_t)((acc[j] * q->m2[j] + q->b2[j]) >> 32);
+            o[j] = nnom_clamp_s8((u + (u >> 31) + q->c[j]) >> q->e[j], lo, hi);
+        }
+    }
+}
+
 /* Any multiplier, n <= 16 channels starting at oc0. */
 static void block_any(const nnom_conv_args *a, const dw_taps *t, const int8_t *w, int32_t oc0, int32_t n,
                       int32_t *acc)
@@ -131,6 +190,21 @@ static void pixel_major(const nnom_conv_args *a, const int8_t *in, int8_t *out)
     const int64_t room = NNOM_REQUANT32_MAX_ACC - (int64_t)a->k_h * a->k_w * 32640;
     int32_t acc[DW_BLOCK], mult[DW_BLOCK], e[DW_BLOCK], c[DW_BLOCK], b[DW_BLOCK];
     int32_t all_fast = 1;
+    int16_t wq[DW_ROW_TAPS * DW_BLOCK];
+    const int32_t taps = a->k_h * a->k_w;
+    const ptrdiff_t x_row = (ptrdiff_t)a->dil_h * a->in_w * a->in_c, x_col = (ptrdiff_t)a->dil_w * a->in_c;
+    const ptrdiff_t w_row = (ptrdiff_t)a->k_w * DW_BLOCK;
+    const int16_t zp_in = (int16_t)a->in_zp;
+    const int is_3x3 = a->k_h == 3 && a->k_w == 3;
+    dw_req16 rq;
+    rq.lo = lo;
+    rq.hi = hi;
+    /* output columns [ox_in0, ox_in1): every tap column inside the input */
+    const int32_t reach_w = (a->k_w - 1) * a->dil_w;
+    int32_t ox_in0 = (a->pad_left + a->stride_w - 1) / a->stride_w, ox_in1 = 0;
+    if (a->in_w - 1 - reach_w + a->pad_left >= 0) ox_in1 = (a->in_w - 1 - reach_w + a->pad_left) / a->stride_w + 1;
+    if (ox_in1 > a->out_w) ox_in1 = a->out_w;
+    if (ox_in0 > ox_in1) ox_in0 = ox_in1;
 
     /* a block of channels at a time over every pixel: its requantisation constants made once */
     for (int32_t oc0 = 0; oc0 < out_c; oc0 += DW_BLOCK) {
@@ -149,12 +223,41 @@ static void pixel_major(const nnom_conv_args *a, const int8_t *in, int8_t *out)
                 all_fast = 0;
             }
         }
+        const int wide = a->depth_mult == 1 && n == DW_BLOCK && taps <= DW_ROW_TAPS;
+        if (wide) /* the block's weights as int16, [tap][16] */
+            for (int32_t k = 0; k < taps; k++)
+                for (int32_t j = 0; j < DW_BLOCK; j++) wq[k * DW_BLOCK + j] = w[(ptrdiff_t)k * out_c + oc0 + j];
+        if (wide && all_fast)
+            for (int32_t j = 0; j < DW_BLOCK; j++) {
+                rq.m2[j] = 2 * (int64_t)mult[j];
+                rq.b2[j] = 2 * (int64_t)b[j] * mult[j] + ((int64_t)1 << 31);
+                rq.e[j] = e[j];
+                rq.c[j] = c[j];
+            }
         for (int32_t oy = 0; oy < a->out_h; oy++) {
+            const int32_t iy0 = oy * a->stride_h - a->pad_top;
+            const int rows_inside = iy0 >= 0 && iy0 + (a->k_h - 1) * a->dil_h < a->in_h;
             for (int32_t ox = 0; ox < a->out_w; ox++) {
-                const dw_taps t = taps_of(a, in, oy, ox);
                 int8_t *o = out + ((ptrdiff_t)oy * a->out_w + ox) * out_c + oc0;
-                if (a->depth_mult == 1 && n == DW_BLOCK) block16(a, &t, w + oc0, oc0, acc);
-                else block_any(a, &t, w + oc0, oc0, n, acc);
+                if (wide && all_fast && rows_inside && ox >= ox_in0 && ox < ox_in1) {
+                    /* the row's interior: every tap inside the input */
+                    const int8_t *x = in + ((ptrdiff_t)iy0 * a->in_w + ox * a->stride_w - a->pad_left) * a->in_c + oc0;
+                    run16(x, (ptrdiff_t)a->stride_w * a->in_c, x_row, x_col, wq, a->k_h, a->k_w, zp_in, &rq,
+                          ox_in1 - ox, o, out_c);
+                    ox = ox_in1 - 1;
+                    continue;
+                }
+                const dw_taps t = taps_of(a, in, oy, ox);
+                if (wide && t.ky1 - t.ky0 == a->k_h && t.kx1 - t.kx0 == a->k_w && is_3x3) {
+                    taps16_3x3(t.x + oc0, x_row, x_col, wq, zp_in, acc);
+                } else if (wide) {
+                    taps16(t.x + oc0, x_row, x_col, wq + (t.ky0 * a->k_w + t.kx0) * DW_BLOCK, w_row,
+                           t.ky1 - t.ky0, t.kx1 - t.kx0, zp_in, acc);
+                } else if (a->depth_mult == 1 && n == DW_BLOCK) {
+                    block16(a, &t, w + oc0, oc0, acc);
+                } else {
+                    block_any(a, &t, w + oc0, oc0, n, acc);
+                }
                 if (all_fast) {
                     for (int32_t j = 0; j < n; j++)
                         o[j] = nnom_clamp_s8(nnom_requant32(acc[j] + b[j], mult[j], e[j], c[j]), lo, hi);

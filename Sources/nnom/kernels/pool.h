@@ -28,6 +28,10 @@
  *    255 * n * 2^max(shift, 0) <= 2^31 - 2^23 for every window, so no step
  *    saturates or overflows (the layers check it).
  *
+ * Sum pooling (args->sum = 1) is the average's requantising form without the
+ * division: y = sat8(V + z_y), within e of the real sum in output steps; float32
+ * gives the sum of the valid cells.
+ *
  * In place: nnom_max_pool_* and nnom_avg_pool_* may be called with out == in
  * when pad_top and pad_left are 0. Output pixels are produced in raster order
  * (oh, ow), and a channel of a pixel is written only after it has been read
@@ -64,6 +68,9 @@ typedef struct nnom_pool_args {
     int32_t rescale;
     int32_t multiplier, shift;
     int32_t in_zp, out_zp;
+    /** 1: the average kernels give each window's sum, not divided (SUM_POOL1D/2D, GLOBAL_SUM_POOL);
+     *  int8 then needs rescale = 1 and gives y = sat8(V + z_y). 0: the mean. */
+    int32_t sum;
 } nnom_pool_args;
 
 /** Max over each window of valid cells. In place allowed when pad_top = pad_left = 0. */

@@ -16,7 +16,7 @@ static void window_range(int32_t o, int32_t stride, int32_t pad, int32_t kernel,
     *hi = end > in ? in : (int32_t)end;
 }
 
-/* Max (or sum when @p average) of channel c over cells [h0,h1) x [w0,w1). */
+/* Max (or mean when @p average: 1 the mean, 2 the sum) of channel c over cells [h0,h1) x [w0,w1). */
 static float reduce_window(const float *in, size_t row, int32_t C, int32_t h0, int32_t h1,
                            int32_t w0, int32_t w1, int32_t c, int average)
 {
@@ -28,7 +28,7 @@ static float reduce_window(const float *in, size_t row, int32_t C, int32_t h0, i
             else if (*p > r) r = *p;
         }
     }
-    return average ? r / (float)((h1 - h0) * (w1 - w0)) : r;
+    return average == 1 ? r / (float)((h1 - h0) * (w1 - w0)) : r;
 }
 
 static void pool_f32(const nnom_pool_args *a, const float *in, float *out, int average)
@@ -49,7 +49,7 @@ static void pool_f32(const nnom_pool_args *a, const float *in, float *out, int a
 
 void nnom_max_pool_f32(const nnom_pool_args *a, const float *in, float *out) { pool_f32(a, in, out, 0); }
 
-void nnom_avg_pool_f32(const nnom_pool_args *a, const float *in, float *out) { pool_f32(a, in, out, 1); }
+void nnom_avg_pool_f32(const nnom_pool_args *a, const float *in, float *out) { pool_f32(a, in, out, a->sum ? 2 : 1); }
 
 void nnom_global_max_pool_f32(const nnom_pool_args *a, const float *in, float *out)
 {
@@ -62,5 +62,5 @@ void nnom_global_avg_pool_f32(const nnom_pool_args *a, const float *in, float *o
 {
     const size_t row = (size_t)a->in_w * (size_t)a->channels;
     for (int32_t c = 0; c < a->channels; c++)
-        out[c] = reduce_window(in, row, a->channels, 0, a->in_h, 0, a->in_w, c, 1);
+        out[c] = reduce_window(in, row, a->channels, 0, a->in_h, 0, a->in_w, c, a->sum ? 2 : 1);
 }

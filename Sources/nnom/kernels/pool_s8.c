@@ -44,7 +44,8 @@ static void window_range(int32_t o, int32_t stride, int32_t pad, int32_t kernel,
 
 /* The int8 average of a window of @p count cells whose raw values sum to @p sum, in the form
  * @p a asks (pool.h): round half away from zero of sum / count, after requantising the sum
- * (zero point removed) to the output's scale in the requantising form. */
+ * (zero point removed) to the output's scale in the requantising form; a sum pool's (a->sum,
+ * always requantising) is that requantised sum. */
 static int8_t average_s8(const nnom_pool_args *a, int32_t sum, int32_t count)
 {
     if (a->rescale) {
@@ -53,6 +54,7 @@ static int8_t average_s8(const nnom_pool_args *a, int32_t sum, int32_t count)
         const int32_t left = a->shift > 0 ? a->shift : 0;
         sum = nnom_rounding_shr(nnom_srdhm((sum - count * a->in_zp) * (1 << left), a->multiplier), left - a->shift);
     }
+    if (a->sum) return nnom_clamp_s8(sum + a->out_zp, -128, 127); /* sum pools: V, not divided */
     const int32_t half = count / 2;
     const int32_t q = sum >= 0 ? (sum + half) / count : -((half - sum) / count);
     return a->rescale ? nnom_clamp_s8(q + a->out_zp, -128, 127) : (int8_t)q;

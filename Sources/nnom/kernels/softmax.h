@@ -1,5 +1,8 @@
 /*
- * Softmax over the last axis: `rows` independent rows of `depth` values.
+ * Softmax over one axis: `rows` independent vectors of `depth` values each, `inner` apart (the
+ * product of the dimensions after the axis; 1 for the last axis, where each vector is a row).
+ * Vector r starts at (r / inner) * depth * inner + r % inner (nnom_softmax_first()), so a tensor
+ * (outer, depth, inner) has rows = outer * inner.
  *
  * int8, integer only: for each row, with d = max - x in [0, 255] and the
  * table exp_table[d] = round(2^16 * exp(-d * input_scale)) made by
@@ -22,7 +25,7 @@
  *
  * float32: exp(x - max) / sum, numerically stable.
  *
- * Both read a whole row before writing it, so out may be in (in place).
+ * All read a whole vector before writing it, so out may be in (in place).
  */
 #ifndef NNOM_KERNELS_SOFTMAX_H
 #define NNOM_KERNELS_SOFTMAX_H
@@ -35,6 +38,7 @@ typedef struct nnom_softmax_s8_args {
     int32_t rows;
     int32_t depth;
     const uint32_t *exp_table; /* uint32[256] */
+    int32_t inner;             /* >= 1: the distance between the values of one vector */
 } nnom_softmax_s8_args;
 
 typedef struct nnom_softmax_tflite_s8_args {
@@ -43,6 +47,7 @@ typedef struct nnom_softmax_tflite_s8_args {
     int32_t rows;
     int32_t depth;               /* at most NNOM_SOFTMAX_TFLITE_MAX_DEPTH */
     const int32_t *tflite_table; /* int32[512] */
+    int32_t inner;               /* >= 1: the distance between the values of one vector */
 } nnom_softmax_tflite_s8_args;
 
 /* Entries of one exp table. */
@@ -50,9 +55,15 @@ typedef struct nnom_softmax_tflite_s8_args {
 /* Longest row of the TFLite-compatible softmax. */
 #define NNOM_SOFTMAX_TFLITE_MAX_DEPTH 4095
 
+/* The offset of the first value of vector @p r. */
+static inline int64_t nnom_softmax_first(int32_t r, int32_t depth, int32_t inner)
+{
+    return inner == 1 ? (int64_t)r * depth : (int64_t)(r / inner) * depth * inner + r % inner;
+}
+
 void nnom_softmax_s8(const nnom_softmax_s8_args *a);
 void nnom_softmax_tflite_s8(const nnom_softmax_tflite_s8_args *a);
 
-void nnom_softmax_f32(const float *in, float *out, int32_t rows, int32_t depth);
+void nnom_softmax_f32(const float *in, float *out, int32_t rows, int32_t depth, int32_t inner);
 
 #endif /* NNOM_KERNELS_SOFTMAX_H */

@@ -20,17 +20,18 @@ static int leading_zeros(uint32_t x)
 
 void nnom_softmax_tflite_s8(const nnom_softmax_tflite_s8_args *a)
 {
-    const int32_t depth = a->depth;
+    const int32_t depth = a->depth, step = a->inner;
     const int32_t *exp_q0 = a->tflite_table;
     const int32_t *exp_sum = a->tflite_table + NNOM_SOFTMAX_TABLE_SIZE;
     for (int32_t r = 0; r < a->rows; r++) {
-        const int8_t *in = a->in + (int64_t)r * depth;
-        int8_t *out = a->out + (int64_t)r * depth;
+        const int64_t first = nnom_softmax_first(r, depth, step);
+        const int8_t *in = a->in + first;
+        int8_t *out = a->out + first;
         int32_t max = -128;
         for (int32_t i = 0; i < depth; i++)
-            if (in[i] > max) max = in[i];
+            if (in[i * step] > max) max = in[i * step];
         int32_t sum = 0;
-        for (int32_t i = 0; i < depth; i++) sum += exp_sum[max - in[i]];
+        for (int32_t i = 0; i < depth; i++) sum += exp_sum[max - in[i * step]];
         /* 1 / sum as a Q0 reciprocal of sum normalised to [1, 2) and a power of two */
         const int headroom = leading_zeros((uint32_t)sum);
         const int bits_over_unit = SUM_INTEGER_BITS - headroom;
@@ -38,8 +39,8 @@ void nnom_softmax_tflite_s8(const nnom_softmax_tflite_s8_args *a)
         const int32_t reciprocal = nnom_fp_one_over_one_plus_x(normalised_minus_one);
         const int exponent = bits_over_unit + 31 - OUTPUT_BITS;
         for (int32_t i = 0; i < depth; i++) {
-            const int32_t q = nnom_rounding_shr(nnom_srdhm(reciprocal, exp_q0[max - in[i]]), exponent) - 128;
-            out[i] = (int8_t)(q > 127 ? 127 : (q < -128 ? -128 : q));
+            const int32_t q = nnom_rounding_shr(nnom_srdhm(reciprocal, exp_q0[max - in[i * step]]), exponent) - 128;
+            out[i * step] = (int8_t)(q > 127 ? 127 : (q < -128 ? -128 : q));
         }
     }
 }

@@ -52,3 +52,14 @@ void nnom_avg_pool_form(const nnom_layer *l, const nnom_layer *in, nnom_pool_arg
     a->in_zp = in->quant.zero_point;
     a->out_zp = l->quant.zero_point;
 }
+
+nnom_status nnom_sum_pool_check(nnom_layer *l, const nnom_infer_ctx *ctx, int64_t cells)
+{
+    /* a sum spans up to `cells` times its input's range: it has a quantisation of its own */
+    if (ctx->dtype == NNOM_DTYPE_S8 && l->blobs[0].size == 0)
+        return nnom_fail(ctx->model, NNOM_ERR_SHAPE, "layer '%s' (%s): an int8 sum pool needs blob 0, int32 [2] "
+                         "(multiplier, shift) of input scale / output scale (nnom_quant_avg_pool_params()); it is "
+                         "empty",
+                         l->name, nnom_layer_type_name(l->type));
+    return nnom_avg_pool_check(l, ctx, cells);
+}

@@ -11,7 +11,7 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
     const float alpha = l->p->alpha;
     if (!(alpha >= -FLT_MAX && alpha <= FLT_MAX)) {
         char text[32];
-        nnom_float_text((double)alpha, text, sizeof text);
+        nnom_float_text(alpha, text, sizeof text);
         return nnom_layer_fail(ctx->model, l, NNOM_ERR_ARGUMENT, "alpha is %s, expected a finite value", text);
     }
     return nnom_activation_infer(l, ctx);

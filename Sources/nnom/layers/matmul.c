@@ -6,7 +6,7 @@
  *  s8: blob 0 int32[2] = {multiplier, shift} ~ A scale x B scale / output scale
  *      (nnom_quant_mul_params()); K at most NNOM_MATMUL_MAX_DEPTH.
  *  f32: no blobs.
- * No scratch. MACs: P x M x N x K.
+ * Scratch (s8): B of one batch transposed when B is (K, N) (nnom_matmul_s8_scratch_bytes()). MACs: P x M x N x K.
  */
 #include <string.h>
 
@@ -97,6 +97,7 @@ static void run_s8(const nnom_exec *x)
     a.shift = ((const int32_t *)l->blobs[0].data)[1];
     a.act_lo = l->act_lo;
     a.act_hi = l->act_hi;
+    a.scratch = (int8_t *)x->scratch;
     nnom_matmul_s8(&a);
 }
 
@@ -111,6 +112,15 @@ static void run_f32(const nnom_exec *x)
     for (int32_t i = 0; i < n; i++) out[i] = out[i] < lo ? lo : (out[i] > hi ? hi : out[i]);
 }
 
+static uint32_t scratch_bytes(const nnom_layer *l, const nnom_infer_ctx *ctx)
+{
+    if (ctx->dtype != NNOM_DTYPE_S8) return 0;
+    nnom_matmul_dims d;
+    memset(&d, 0, sizeof d);
+    if (dims_of(l, ctx, &d) != NNOM_OK) return 0;
+    return nnom_matmul_s8_scratch_bytes(&d);
+}
+
 static uint64_t macs(const nnom_layer *l, const nnom_infer_ctx *ctx)
 {
     const nnom_shape *a = &ctx->in[0]->shape;
@@ -122,6 +132,7 @@ const nnom_layer_ops nnom_ops_matmul = {
     .max_inputs = 2,
     .flags = 0,
     .infer = infer,
+    .scratch_bytes = scratch_bytes,
     .macs = macs,
     .run_s8 = run_s8,
     .run_f32 = NNOM_RUN_F32(run_f32),

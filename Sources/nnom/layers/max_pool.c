@@ -5,8 +5,8 @@
  * 1D takes (W, C) and requires kernel[0] = 1 and stride[0] = 0 or 1; 2D takes (H, W, C).
  *
  * The window checks here (nnom_pool_window_infer, layers/pool_common.h) also
- * serve AVG_POOL1D/2D, as does inplace_ok (avg_pool.c calls it through
- * nnom_ops_max_pool), so the two pooling types validate windows identically.
+ * serve AVG_POOL1D/2D and SUM_POOL1D/2D, as does inplace_ok (avg_pool.c and sum_pool.c
+ * call it through nnom_ops_max_pool), so the pooling types validate windows identically.
  *
  * MACs: 0. Pooling multiplies nothing; nnom counts only multiply-accumulates,
  * so instruction-per-MAC figures charge pooling to the layers doing arithmetic.
@@ -18,7 +18,10 @@
  */
 #include "layers/pool_common.h"
 
-static int is_1d(nnom_layer_type t) { return t == NNOM_LAYER_MAX_POOL1D || t == NNOM_LAYER_AVG_POOL1D; }
+static int is_1d(nnom_layer_type t)
+{
+    return t == NNOM_LAYER_MAX_POOL1D || t == NNOM_LAYER_AVG_POOL1D || t == NNOM_LAYER_SUM_POOL1D;
+}
 
 nnom_pool_args nnom_pool_window_args(const nnom_layer *l, const nnom_shape *in_shape, const nnom_shape *out_shape)
 {

@@ -4,7 +4,7 @@
  *    AVG_POOL1D/2D), global_max_pool.c nnom_pool_global_infer() (GLOBAL_MAX_POOL,
  *    GLOBAL_AVG_POOL): the checks of parameters and input shape, and l->shape; and
  *    the kernel arguments (nnom_pool_window_args(), nnom_pool_global_args()).
- *  - avg_common.c defines the rest of an average pool's checks and its int8 form
+ *  - avg_common.c defines the rest of an average (and a sum) pool's checks and its int8 form
  *    (kernels/pool.h): without blobs the output keeps the input's quantisation; with
  *    blob 0 = int32 [2] {multiplier, shift} (~ input scale / output scale) the output
  *    has its own and the kernel requantises. Only the average pools link it.
@@ -40,5 +40,9 @@ nnom_status nnom_avg_pool_check(nnom_layer *l, const nnom_infer_ctx *ctx, int64_
 /* Fills the int8 form fields of @p a (rescale, multiplier, shift, zero points) for layer @p l
  * reading @p in. */
 void nnom_avg_pool_form(const nnom_layer *l, const nnom_layer *in, nnom_pool_args *a);
+
+/* Sum pools (sum_pool.c, global_sum_pool.c), after the shape checks: int8 needs the requantising
+ * form (blob 0), then as nnom_avg_pool_check(). */
+nnom_status nnom_sum_pool_check(nnom_layer *l, const nnom_infer_ctx *ctx, int64_t cells);
 
 #endif /* NNOM_LAYERS_POOL_COMMON_H */

@@ -54,6 +54,10 @@ static const nnom_layer_rule rules[] = {
     [NNOM_LAYER_CUSTOM] = CALIBRATED(nnom_qconst_custom, 0),
     [NNOM_LAYER_LAYER_NORM] = CALIBRATED(nnom_qconst_layer_norm, 0),
     [NNOM_LAYER_MATMUL] = CALIBRATED(nnom_qconst_multiply, 1), /* {multiplier, shift} of A x B */
+    [NNOM_LAYER_PERMUTE] = SAME,
+    [NNOM_LAYER_SUM_POOL1D] = CALIBRATED(nnom_qconst_sum_pool, 0),
+    [NNOM_LAYER_SUM_POOL2D] = CALIBRATED(nnom_qconst_sum_pool, 0),
+    [NNOM_LAYER_GLOBAL_SUM_POOL] = CALIBRATED(nnom_qconst_sum_pool, 0),
 };
 
 /* One entry per type: adding an enum value without a line here fails to compile. */

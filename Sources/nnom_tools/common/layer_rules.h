@@ -47,6 +47,7 @@ nnom_status nnom_qconst_multiply(const nnom_qstep *s, nnom_blob *blobs);
 nnom_status nnom_qconst_minmax(const nnom_qstep *s, nnom_blob *blobs);
 nnom_status nnom_qconst_concatenate(const nnom_qstep *s, nnom_blob *blobs);
 nnom_status nnom_qconst_avg_pool(const nnom_qstep *s, nnom_blob *blobs);
+nnom_status nnom_qconst_sum_pool(const nnom_qstep *s, nnom_blob *blobs);
 nnom_status nnom_qconst_table(const nnom_qstep *s, nnom_blob *blobs);
 nnom_status nnom_qconst_function(const nnom_qstep *s, nnom_blob *blobs);
 nnom_status nnom_qconst_prelu(const nnom_qstep *s, nnom_blob *blobs);

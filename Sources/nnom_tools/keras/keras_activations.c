@@ -327,13 +327,34 @@ nnom_status kr_build_prelu(kr_ctx *x, const kr_value *const *in, int n_in, kr_va
 nnom_status kr_build_softmax(kr_ctx *x, const kr_value *const *in, int n_in, kr_value *out)
 {
     (void)n_in;
-    nnom_status st = kr_check_last_axis(x, in[0], "axis", -1);
+    const cJSON *v = kr_get(kr_cfg(x), "axis");
+    if (cJSON_IsArray(v) && cJSON_GetArraySize(v) != 1)
+        return kr_layer_fail(x, NNOM_ERR_UNSUPPORTED, "softmax over %d axes at once is not supported; supported: one "
+                             "axis", cJSON_GetArraySize(v));
+    int32_t axis = -1;
+    nnom_status st = kr_cfg_ints(x, "axis", 1, &axis, -1);
     if (st != NNOM_OK) return st;
-    kr_act a;
-    act_init(&a);
-    a.linear = 0;
-    a.type = NNOM_LAYER_SOFTMAX;
-    return plan_act_layer(x, in[0], &a, out);
+    const int32_t krank = in[0]->shape.rank + 1; /* Keras counts the batch */
+    if (axis < -krank || axis >= krank || axis == 0 || axis == -krank)
+        return kr_layer_fail(x, NNOM_ERR_UNSUPPORTED, "axis=%d is not supported for an input of rank %d; supported: "
+                             "an axis other than the batch, in [1, %d] or [%d, -1]", (int)axis, (int)krank,
+                             (int)(krank - 1), (int)(1 - krank));
+    const int32_t from_end = axis < 0 ? axis : axis - krank; /* -1: the last axis */
+    if (from_end == -1) {
+        kr_act a;
+        act_init(&a);
+        a.linear = 0;
+        a.type = NNOM_LAYER_SOFTMAX;
+        return plan_act_layer(x, in[0], &a, out);
+    }
+    nnom_layer_params p;
+    memset(&p, 0, sizeof p);
+    p.axis = from_end;
+    const int id = kr_plan_add(x, NNOM_LAYER_SOFTMAX, NULL, &in[0]->plan, 1, &p, in[0]->shape);
+    if (id < 0) return x->status;
+    out->plan = id;
+    out->shape = in[0]->shape;
+    return NNOM_OK;
 }
 
 /* Dropout and noise layers do nothing at inference: consumers read the input. */

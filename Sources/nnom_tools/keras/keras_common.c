@@ -108,9 +108,14 @@ const char *kr_cfg_string(const kr_ctx *x, const char *key, const char *def)
 nnom_status kr_check_channels_last(kr_ctx *x)
 {
     const char *df = kr_cfg_string(x, "data_format", "channels_last");
+    if (strcmp(df, "channels_first") == 0) {
+        if (x->channels_first) return NNOM_OK; /* its inputs are HWC (keras_layout.c) */
+        return kr_layer_fail(x, NNOM_ERR_UNSUPPORTED, "data_format 'channels_first' is not supported inside %s; "
+                             "supported there: channels_last", x->time_distributed ? "TimeDistributed" : "this layer");
+    }
     if (strcmp(df, "channels_last") != 0)
-        return kr_layer_fail(x, NNOM_ERR_UNSUPPORTED, "data_format '%s' is not supported; supported: channels_last",
-                             df);
+        return kr_layer_fail(x, NNOM_ERR_UNSUPPORTED, "data_format '%s' is not supported; supported: channels_last, "
+                             "channels_first", df);
     return NNOM_OK;
 }
 

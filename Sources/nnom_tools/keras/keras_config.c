@@ -124,16 +124,78 @@ static void walk_keras3(const kr_graph *g, const cJSON *item, tensor_list *l, in
     }
 }
 
+/* Keyword arguments that are inputs in their own right: MultiHeadAttention's value and key, which
+ * become its inputs 1 and 2 after the positional ones (Keras 2 always passes them so). */
+static const char *const input_kwargs[] = {"value", "key"};
+
+static int is_input_kwarg(const kr_layer *L, const char *key)
+{
+    if (strcmp(L->cls, "MultiHeadAttention") != 0 || !key) return 0;
+    for (size_t i = 0; i < sizeof input_kwargs / sizeof input_kwargs[0]; i++)
+        if (strcmp(input_kwargs[i], key) == 0) return 1;
+    return 0;
+}
+
+/* Keras 3 keyword arguments: those of input_kwargs[] (in that order) appended to @p l, any other
+ * holding a tensor named in node->tensor_kwarg_names. */
+static void keras3_kwargs(kr_graph *g, const kr_layer *L, const cJSON *kwargs, tensor_list *l, kr_node *node)
+{
+    for (size_t i = 0; i < sizeof input_kwargs / sizeof input_kwargs[0]; i++)
+        if (is_input_kwarg(L, input_kwargs[i])) walk_keras3(g, kr_get(kwargs, input_kwargs[i]), l, 0);
+    const cJSON *e;
+    cJSON_ArrayForEach(e, kwargs)
+    {
+        if (is_input_kwarg(L, e->string)) continue;
+        tensor_list kw = {0};
+        walk_keras3(g, e, &kw, 0);
+        if (kw.n > 0 || kw.bad) {
+            node->tensor_kwargs = 1;
+            const size_t used = strlen(node->tensor_kwarg_names);
+            snprintf(node->tensor_kwarg_names + used, sizeof node->tensor_kwarg_names - used, "%s%s",
+                     used ? ", " : "", e->string ? e->string : "?");
+        }
+        free(kw.refs);
+        free((void *)kw.shapes);
+    }
+}
+
+/* Keras 2: the kwargs of a call are the fourth item of its first inbound entry; the input_kwargs[]
+ * among them are references [layer, node, tensor] appended to @p l, any other reference (a mask) is
+ * named in node->tensor_kwarg_names. */
+static void keras2_kwargs(kr_graph *g, const kr_layer *L, const cJSON *kwargs, tensor_list *l, kr_node *node)
+{
+    const cJSON *e;
+    cJSON_ArrayForEach(e, kwargs)
+    {
+        kr_ref r;
+        const char *missing;
+        if (is_input_kwarg(L, e->string) || parse_ref(g, e, &r, &missing) != 0) continue;
+        node->tensor_kwargs = 1;
+        const size_t used = strlen(node->tensor_kwarg_names);
+        snprintf(node->tensor_kwarg_names + used, sizeof node->tensor_kwarg_names - used, "%s%s", used ? ", " : "",
+                 e->string ? e->string : "?");
+    }
+    for (size_t i = 0; i < sizeof input_kwargs / sizeof input_kwargs[0]; i++) {
+        const cJSON *v = kr_get(kwargs, input_kwargs[i]);
+        if (!v || !is_input_kwarg(L, input_kwargs[i])) continue;
+        kr_ref r;
+        const char *missing;
+        if (parse_ref(g, v, &r, &missing) != 0) {
+            l->bad = 1;
+            if (missing) l->missing = missing;
+            return;
+        }
+        push_tensor(l, r, NULL);
+    }
+}
+
 static nnom_status parse_node(kr_graph *g, kr_layer *L, const cJSON *jn, kr_node *node, nnom_converter *c)
 {
     tensor_list l = {0};
     if (cJSON_IsObject(jn)) {
         walk_keras3(g, kr_get(jn, "args"), &l, 0);
-        tensor_list kw = {0};
-        walk_keras3(g, kr_get(jn, "kwargs"), &kw, 0);
-        node->tensor_kwargs = kw.n > 0;
-        free(kw.refs);
-        free((void *)kw.shapes);
+        node->kwargs = kr_get(jn, "kwargs");
+        keras3_kwargs(g, L, node->kwargs, &l, node);
     } else if (cJSON_IsArray(jn)) {
         const cJSON *e;
         cJSON_ArrayForEach(e, jn)
@@ -146,7 +208,9 @@ static nnom_status parse_node(kr_graph *g, kr_layer *L, const cJSON *jn, kr_node
                 break;
             }
             push_tensor(&l, r, NULL);
+            if (!node->kwargs && cJSON_IsObject(cJSON_GetArrayItem(e, 3))) node->kwargs = cJSON_GetArrayItem(e, 3);
         }
+        if (!l.bad) keras2_kwargs(g, L, node->kwargs, &l, node);
     } else {
         l.bad = 1;
     }

@@ -263,8 +263,12 @@ nnom_status kr_build_conv_transpose(kr_ctx *x, const kr_value *const *in, int n_
     for (int i = 0; i < 2; i++) {
         if (k[i] < 1 || s[i] < 1 || k[i] > 65535 || s[i] > 65535)
             return kr_layer_fail(x, NNOM_ERR_KERAS, "kernel_size and strides must be 1 to 65535");
-        if (d[i] != 1)
-            return kr_layer_fail(x, NNOM_ERR_UNSUPPORTED, "dilation_rate=%d is not supported; supported: 1", (int)d[i]);
+        if (d[i] < 1 || (int64_t)(k[i] - 1) * d[i] + 1 > 65535)
+            return kr_layer_fail(x, NNOM_ERR_KERAS, "dilation_rate=%d must be at least 1, with a dilated kernel of at "
+                                 "most 65535", (int)d[i]);
+        if (d[i] > 1 && s[i] > 1)
+            return kr_layer_fail(x, NNOM_ERR_UNSUPPORTED, "dilation_rate=%d with strides=%d is not supported (nor by "
+                                 "Keras); supported: dilation with stride 1", (int)d[i], (int)s[i]);
         if (op[i] >= s[i] || op[i] < -1)
             return kr_layer_fail(x, NNOM_ERR_KERAS, "output_padding %d must be below the stride %d", (int)op[i],
                                  (int)s[i]);
@@ -275,11 +279,13 @@ nnom_status kr_build_conv_transpose(kr_ctx *x, const kr_value *const *in, int n_
         return kr_layer_fail(x, NNOM_ERR_UNSUPPORTED, "padding '%s' is not supported; supported: valid, same", pad);
     const nnom_shape *is = &in[0]->shape;
     const int32_t in_h = one_d ? 1 : is->dims[0], in_w = one_d ? is->dims[0] : is->dims[1], cin = kr_channels(is);
+    /* a dilated kernel is the kernel with d - 1 zeros between its taps: the runtime gets that kernel */
+    const int32_t ke[2] = {(k[0] - 1) * d[0] + 1, (k[1] - 1) * d[1] + 1};
     int32_t oh, ow;
     nnom_layer_params p;
     memset(&p, 0, sizeof p);
-    transpose_axis(in_h, k[0], s[0], same, op[0], &oh, &p.pad[0], &p.pad[1]);
-    transpose_axis(in_w, k[1], s[1], same, op[1], &ow, &p.pad[2], &p.pad[3]);
+    transpose_axis(in_h, ke[0], s[0], same, op[0], &oh, &p.pad[0], &p.pad[1]);
+    transpose_axis(in_w, ke[1], s[1], same, op[1], &ow, &p.pad[2], &p.pad[3]);
     if (one_d) oh = 1, p.pad[0] = p.pad[1] = 0;
     if (oh < 1 || ow < 1 || (int64_t)oh * ow * filters > (1 << 28))
         return kr_layer_fail(x, NNOM_ERR_UNSUPPORTED, "an output of %dx%dx%d is not supported (1 to 2^28 elements)",
@@ -291,23 +297,29 @@ nnom_status kr_build_conv_transpose(kr_ctx *x, const kr_value *const *in, int n_
     const int64_t kd2[4] = {k[0], k[1], filters, cin}, kd1[3] = {k[1], filters, cin};
     if ((st = kr_check_dims(x, &w, 0, "kernel", one_d ? 3 : 4, one_d ? kd1 : kd2)) != NNOM_OK) return st;
     if (use_bias && (st = kr_check_vector(x, &w, 1, "bias", filters)) != NNOM_OK) return st;
-    const size_t wn = (size_t)k[0] * k[1] * cin * filters;
+    const size_t wn = (size_t)ke[0] * ke[1] * cin * filters;
+    if (wn > ((size_t)1 << 28)) {
+        kr_weights_free(&w);
+        return kr_layer_fail(x, NNOM_ERR_UNSUPPORTED, "a dilated kernel of %dx%dx%dx%d is not supported (at most 2^28 "
+                             "weights)", (int)filters, (int)ke[0], (int)ke[1], (int)cin);
+    }
     float *wt = kr_alloc_floats(x, wn), *b = use_bias ? kr_alloc_floats(x, (size_t)filters) : NULL;
     if (!wt || (use_bias && !b)) {
         kr_weights_free(&w);
         return x->status;
     }
+    memset(wt, 0, wn * sizeof *wt);
     const float *src = w.a[0].data;
     for (int32_t y = 0; y < k[0]; y++)
         for (int32_t xx = 0; xx < k[1]; xx++)
             for (int32_t o = 0; o < filters; o++)
                 for (int32_t i = 0; i < cin; i++)
-                    wt[(((size_t)o * k[0] + y) * k[1] + xx) * cin + i] =
+                    wt[(((size_t)o * ke[0] + y * d[0]) * ke[1] + xx * d[1]) * cin + i] =
                         src[(((size_t)y * k[1] + xx) * filters + o) * cin + i];
     if (use_bias) memcpy(b, w.a[1].data, (size_t)filters * sizeof(float));
     kr_weights_free(&w);
-    p.kernel[0] = k[0];
-    p.kernel[1] = k[1];
+    p.kernel[0] = ke[0];
+    p.kernel[1] = ke[1];
     p.stride[0] = s[0];
     p.stride[1] = s[1];
     p.units = filters;

@@ -1,7 +1,7 @@
 /*
- * Keras Dense, BatchNormalization and Rescaling. Dense (in, out) becomes [out][in]; a
+ * Keras Dense, BatchNormalization, Rescaling and Normalization. Dense (in, out) becomes [out][in]; a
  * BatchNormalization folds into the weighted layer before it when it alone reads that layer's
- * linear output, else it becomes a per-channel affine layer, as Rescaling does.
+ * linear output, else it becomes a per-channel affine layer, as Rescaling and Normalization do.
  */
 #include <math.h>
 #include <stdio.h>
@@ -36,7 +36,16 @@ nnom_status kr_build_dense(kr_ctx *x, const kr_value *const *in, int n_in, kr_va
         kr_weights_free(&w);
         return x->status;
     }
-    kr_kernel_to_ohwi(w.a[0].data, wt, 1, 1, cin, units);
+    if (in[0]->flat_hwc) {
+        /* the input holds Keras' (C, H, W) flat vector in HWC order: row j of ours is Keras' row of that element */
+        const float *src = w.a[0].data;
+        for (int32_t j = 0; j < cin; j++) {
+            const int64_t r = kr_keras_flat_index(&in[0]->flat_shape, j);
+            for (int32_t o = 0; o < units; o++) wt[(size_t)o * cin + j] = src[(size_t)r * units + o];
+        }
+    } else {
+        kr_kernel_to_ohwi(w.a[0].data, wt, 1, 1, cin, units);
+    }
     if (use_bias) memcpy(b, w.a[1].data, (size_t)units * sizeof(float));
     kr_weights_free(&w);
     nnom_layer_params p;
@@ -132,7 +141,7 @@ nnom_status kr_build_batchnorm(kr_ctx *x, const kr_value *const *in, int n_in, k
 }
 
 /* A number or a list of numbers (one, or one per channel) into @p out[C]. */
-static nnom_status per_channel(kr_ctx *x, const char *key, double def, int32_t C, double *out)
+nnom_status kr_per_channel(kr_ctx *x, const char *key, double def, int32_t C, double *out)
 {
     const cJSON *v = kr_get(kr_cfg(x), key);
     if (!v || cJSON_IsNull(v)) {
@@ -165,8 +174,8 @@ nnom_status kr_build_rescaling(kr_ctx *x, const kr_value *const *in, int n_in, k
     const int32_t C = kr_channels(&in[0]->shape);
     double *s = (double *)calloc((size_t)C, sizeof *s), *t = (double *)calloc((size_t)C, sizeof *t);
     nnom_status st = !s || !t ? kr_layer_fail(x, NNOM_ERR_NO_MEMORY, "out of memory") : NNOM_OK;
-    if (st == NNOM_OK) st = per_channel(x, "scale", 1.0, C, s);
-    if (st == NNOM_OK) st = per_channel(x, "offset", 0.0, C, t);
+    if (st == NNOM_OK) st = kr_per_channel(x, "scale", 1.0, C, s);
+    if (st == NNOM_OK) st = kr_per_channel(x, "offset", 0.0, C, t);
     int id = -1;
     if (st == NNOM_OK) {
         id = kr_plan_affine(x, NULL, in[0]->plan, in[0]->shape, s, t);
@@ -178,5 +187,88 @@ nnom_status kr_build_rescaling(kr_ctx *x, const kr_value *const *in, int n_in, k
     out->plan = id;
     out->shape = in[0]->shape;
     out->fold = in[0]->shape.rank >= 2 ? id : -1;
+    return NNOM_OK;
+}
+
+/* Keras' floor on the standard deviation of Normalization (backend.epsilon()). */
+#define KR_NORMALIZATION_EPSILON 1e-7
+
+/* Normalization: y = (x - mean) / max(sqrt(variance), epsilon) per channel of the last axis (or one mean and
+ * variance for every value, axis=None); invert=True: y = x * max(sqrt(variance), epsilon) + mean. Folded into a
+ * per-channel affine layer, as Rescaling. mean and variance come from the config when given there, else from the
+ * weights an adapt() left (mean, variance, count). */
+nnom_status kr_build_normalization(kr_ctx *x, const kr_value *const *in, int n_in, kr_value *out)
+{
+    (void)n_in;
+    const nnom_shape *is = &in[0]->shape;
+    const int32_t C = kr_channels(is);
+    const cJSON *axis = kr_get(kr_cfg(x), "axis");
+    int scalar = 0;
+    if (!axis) {
+        scalar = 0; /* Keras' default, the last axis */
+    } else if (cJSON_IsNull(axis) || (cJSON_IsArray(axis) && cJSON_GetArraySize(axis) == 0)) {
+        scalar = 1; /* axis=None (Keras 3 writes an empty list) */
+    } else {
+        const cJSON *a = cJSON_IsArray(axis) && cJSON_GetArraySize(axis) == 1 ? cJSON_GetArrayItem(axis, 0) : axis;
+        int32_t k = 0;
+        if (!kr_json_int(a, INT32_MIN, INT32_MAX, &k) || (k != -1 && k != is->rank))
+            return kr_layer_fail(x, NNOM_ERR_UNSUPPORTED, "option 'axis' must be the last axis (-1 or %d) or None; "
+                                 "other axes are not supported", (int)is->rank);
+    }
+    const int invert = kr_cfg_bool(x, "invert", 0);
+    const int32_t n = scalar ? 1 : C;
+    double *mean = (double *)calloc((size_t)C, sizeof *mean), *var = (double *)calloc((size_t)C, sizeof *var);
+    nnom_status st = !mean || !var ? kr_layer_fail(x, NNOM_ERR_NO_MEMORY, "out of memory") : NNOM_OK;
+    const cJSON *cm = kr_get(kr_cfg(x), "mean"), *cv = kr_get(kr_cfg(x), "variance");
+    const int in_config = cm && !cJSON_IsNull(cm);
+    if (st == NNOM_OK && in_config) {
+        if (!cv || cJSON_IsNull(cv)) st = kr_layer_fail(x, NNOM_ERR_KERAS, "the config gives a mean but no variance");
+        if (st == NNOM_OK) st = kr_per_channel(x, "mean", 0.0, n, mean);
+        if (st == NNOM_OK) st = kr_per_channel(x, "variance", 1.0, n, var);
+    } else if (st == NNOM_OK) {
+        kr_weights w;
+        st = kr_read_weights(x, &w, 3, "mean, variance, count");
+        if (st == NNOM_OK) {
+            for (int i = 0; i < 2 && st == NNOM_OK; i++) {
+                if (w.a[i].count != (size_t)n) {
+                    char found[96];
+                    kr_dims_text(w.a[i].dims, w.a[i].rank, found, sizeof found);
+                    st = kr_layer_fail(x, NNOM_ERR_SHAPE, "weight '%s' has shape %s, expected %d value%s (%s)",
+                                       w.a[i].name, found, (int)n, n == 1 ? "" : "s",
+                                       scalar ? "axis=None" : "one per channel of the last axis");
+                }
+            }
+            for (int32_t c = 0; st == NNOM_OK && c < n; c++) {
+                mean[c] = w.a[0].data[c];
+                var[c] = w.a[1].data[c];
+            }
+            kr_weights_free(&w);
+        }
+    }
+    if (st == NNOM_OK && scalar)
+        for (int32_t c = 1; c < C; c++) {
+            mean[c] = mean[0];
+            var[c] = var[0];
+        }
+    for (int32_t c = 0; st == NNOM_OK && c < C; c++) {
+        if (!isfinite(mean[c]) || !isfinite(var[c]) || var[c] < 0.0) {
+            st = kr_layer_fail(x, NNOM_ERR_KERAS, "channel %d has mean %g and variance %g; expected finite values and "
+                               "a variance >= 0", (int)c, mean[c], var[c]);
+            break;
+        }
+        const double sd = fmax(sqrt(var[c]), KR_NORMALIZATION_EPSILON);
+        /* the affine form y = x * scale + bias, into the same arrays */
+        const double scale = invert ? sd : 1.0 / sd, bias = invert ? mean[c] : -mean[c] / sd;
+        mean[c] = scale;
+        var[c] = bias;
+    }
+    int id = -1;
+    if (st == NNOM_OK && (id = kr_plan_affine(x, NULL, in[0]->plan, *is, mean, var)) < 0) st = x->status;
+    free(mean);
+    free(var);
+    if (st != NNOM_OK) return st;
+    out->plan = id;
+    out->shape = *is;
+    out->fold = is->rank >= 2 ? id : -1;
     return NNOM_OK;
 }

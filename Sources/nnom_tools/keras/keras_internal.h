@@ -124,6 +124,9 @@ typedef struct kr_node {
     kr_ref *in;                /* malloc'd */
     const cJSON **in_shape;    /* Keras 3: the "shape" Keras recorded for each input (with batch), or NULL */
     int tensor_kwargs;         /* 1 if a tensor was passed by keyword (e.g. a mask) */
+    char tensor_kwarg_names[96]; /* Keras 3: the keywords that passed tensors, for the message */
+    const cJSON *kwargs;       /* the call's keyword arguments (an object in the config), or NULL; the
+                                  inputs among them (MultiHeadAttention's value, key) are in `in` */
 } kr_node;
 
 typedef struct kr_layer {
@@ -181,6 +184,13 @@ typedef struct kr_value {
     int fold;          /* = plan when that layer's output is linear (no activation yet) and read by nothing
                           else, so that the next layer may change it in place: a BatchNormalization folds into
                           its weights (conv, depthwise, dense), a ReLU fuses into it; -1 otherwise */
+    int chw;           /* 1: Keras sees it channels-first, (C, H, W) or (C, W), the runtime holds it HWC (shape is the
+                          stored one; keras_layout.c) */
+    int as_keras;      /* plan + 1 of the PERMUTE giving a chw value in Keras' layout, 0 none yet */
+    int as_hwc;        /* plan + 1 of the PERMUTE giving a Keras channels-first value HWC, 0 none yet */
+    int flat_hwc;      /* a vector flattened from a chw value in its stored (HWC) order, not Keras' (C, H, W): plan
+                          + 1 of that chw value, whose stored shape is flat_shape; 0 for every other value */
+    nnom_shape flat_shape;
 } kr_value;
 
 /* One nnom layer to be added to the float32 model. Plan index = model layer id. */
@@ -188,6 +198,8 @@ typedef struct kr_plan {
     nnom_layer_desc desc;      /* inputs are plan indices; name set when the model is built */
     char name[192];            /* wanted name, before truncation and de-duplication */
     char keras[192];           /* the last Keras call whose output this layer computes ("" none) */
+    int stored_hwc;            /* 1: it holds that output in another order than Keras' (a chw or flat_hwc value of a
+                                  channels_first model), so it is not reported as computing it; its PERMUTE is */
     nnom_shape shape;          /* output shape (INPUT: the input shape) */
     /* Weighted layers: float weights in converter memory, for BatchNormalization folding. */
     float *w;
@@ -209,6 +221,7 @@ typedef struct kr_ctx {
     const char *const *weight_subs; /* a wrapper's layer (TimeDistributed): the sub-layers holding its weights */
     int n_weight_subs;
     int time_distributed;      /* converting the layer a TimeDistributed wraps (a Conv1D then runs on every step) */
+    int channels_first;        /* converting a data_format="channels_first" layer on HWC inputs (keras_layout.c) */
     nnom_status status;        /* the status of the last failure recorded through kr_plan_add() or an allocation */
 } kr_ctx;
 
@@ -217,11 +230,43 @@ typedef struct kr_ctx {
  * (out->fold is -1 on entry). */
 typedef nnom_status (*kr_build_fn)(kr_ctx *x, const kr_value *const *in, int n_in, kr_value *out);
 
+/* How a class reads values Keras sees channels-first (keras_layout.c). */
+typedef enum kr_layout_rule {
+    KR_LAYOUT_KERAS = 0,       /* in Keras' layout (a PERMUTE puts marked inputs back) */
+    KR_LAYOUT_DATA_FORMAT = 1, /* its data_format option: channels_first reads HWC and marks its output */
+    KR_LAYOUT_ELEMENTWISE = 2, /* any layout: marked inputs of one rank pass, the output is marked */
+    KR_LAYOUT_AXIS = 3,        /* as ELEMENTWISE, with option 'axis' moved to the stored layout */
+    KR_LAYOUT_FLATTEN = 4,     /* Flatten: as DATA_FORMAT; channels_last flattens a chw value as stored (flat_hwc) */
+    KR_LAYOUT_FLAT_ROWS = 5,   /* Dense: as KERAS, but reads a flat_hwc vector as it is (its kernel rows reordered) */
+    KR_LAYOUT_OWN = 6          /* Permute: reads chw inputs and marks its output itself */
+} kr_layout_rule;
+
+/* What kr_layout_prepare() says about the output of the call being converted. */
+typedef struct kr_layout_out {
+    int chw;                   /* mark it chw (when its rank is 2 or 3) */
+    int flat_hwc;              /* a vector: tag it flat_hwc (plan + 1), with flat_shape */
+    nnom_shape flat_shape;
+} kr_layout_out;
+
 typedef struct kr_class {
     const char *name;
     kr_build_fn build;
     int min_inputs, max_inputs;
+    kr_layout_rule layout;
 } kr_class;
+
+/* The shape Keras sees of @p v (its stored shape unless v->chw). */
+nnom_shape kr_keras_shape(const kr_value *v);
+/* The plan giving @p v in Keras' layout (a PERMUTE, made once, for a chw value; a PERMUTE and a FLATTEN
+ * for a flat_hwc vector); -1 on failure. */
+int kr_keras_plan(kr_ctx *x, kr_value *v);
+/* The Keras (C, H, W) / (C, W) flat index of element @p j of a vector flattened from stored shape @p s. */
+int64_t kr_keras_flat_index(const nnom_shape *s, int64_t j);
+/* Readies the inputs of the call being converted for its class's layout @p rule: replaces in[j] by local[j]
+ * where a PERMUTE is needed, may point x->layer at @p copy with a rewritten config (*owned, to be freed with
+ * cJSON_Delete after the build), may set x->channels_first; *lo: how to mark the output. */
+nnom_status kr_layout_prepare(kr_ctx *x, kr_layout_rule rule, const kr_value **in, kr_value *local, int n_in,
+                              kr_layer *copy, cJSON **owned, kr_layout_out *lo);
 
 /* The class entry for a Keras class_name, or NULL if unsupported. */
 const kr_class *kr_class_find(const char *class_name);

@@ -7,12 +7,13 @@
  *   keras_common.c       helpers below, InputLayer
  *   keras_activations.c  the inline `activation=` option; Activation, ReLU, LeakyReLU, ELU, PReLU, Softmax
  *   keras_conv.c         Conv, DepthwiseConv, SeparableConv, ConvTranspose (1D, 2D)
- *   keras_dense.c        Dense, BatchNormalization, Rescaling
+ *   keras_dense.c        Dense, BatchNormalization, Rescaling, Normalization
  *   keras_pooling.c      Max/AveragePooling and their global forms
  *   keras_merge.c        Add, Subtract, Multiply, Concatenate
- *   keras_reshape.c      Flatten, Reshape, ZeroPadding, Cropping, UpSampling, identities, TimeDistributed,
- *                        Masking
+ *   keras_reshape.c      Flatten, Reshape, Permute, RepeatVector, ZeroPadding, Cropping, UpSampling,
+ *                        identities, TimeDistributed, Masking
  *   keras_recurrent.c    SimpleRNN, GRU, LSTM, Bidirectional
+ *   keras_layout.c       channels_first models: values held HWC, PERMUTEs where Keras' layout is read
  *
  * Each converter reads the layer's config (rejecting options it cannot reproduce exactly, with a
  * message naming the option and what is supported), reads and checks its weights against the
@@ -67,6 +68,8 @@ nnom_status kr_check_dims(kr_ctx *x, kr_weights *w, int i, const char *what, int
 nnom_status kr_check_vector(kr_ctx *x, kr_weights *w, int i, const char *what, int64_t n);
 /* Keras (kh, kw, in, out) -> [out][kh][kw][in] (Dense: kh = kw = 1). */
 void kr_kernel_to_ohwi(const float *src, float *dst, int32_t kh, int32_t kw, int32_t cin, int32_t cout);
+/* Option @p key: a number or a list of 1 or @p C numbers (one per channel) into @p out[C]; @p def when absent. */
+nnom_status kr_per_channel(kr_ctx *x, const char *key, double def, int32_t C, double *out);
 /* @p n floats in converter memory, or NULL with the failure recorded in x->status. */
 float *kr_alloc_floats(kr_ctx *x, size_t n);
 
@@ -93,6 +96,7 @@ KR_BUILD(conv_transpose);
 KR_BUILD(dense);
 KR_BUILD(batchnorm);
 KR_BUILD(rescaling);
+KR_BUILD(normalization);
 KR_BUILD(pool);
 KR_BUILD(global_pool);
 KR_BUILD(merge);
@@ -103,6 +107,8 @@ KR_BUILD(pad_crop);
 KR_BUILD(upsampling);
 KR_BUILD(identity);
 KR_BUILD(masking);
+KR_BUILD(permute);
+KR_BUILD(repeat_vector);
 KR_BUILD(time_distributed);
 KR_BUILD(activation);
 KR_BUILD(relu);

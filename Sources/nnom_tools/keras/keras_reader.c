@@ -183,15 +183,16 @@ static nnom_status check_recorded_shape(kr_ctx *x, const cJSON *ks, const kr_val
 {
     if (!cJSON_IsArray(ks)) return NNOM_OK;
     const int n = cJSON_GetArraySize(ks);
-    int ok = n == v->shape.rank + 1;
+    const nnom_shape ours = kr_keras_shape(v);
+    int ok = n == ours.rank + 1;
     for (int i = 1; ok && i < n; i++) {
         const cJSON *d = cJSON_GetArrayItem(ks, i);
         int32_t k;
-        if (cJSON_IsNumber(d) && !(kr_json_int(d, 0, INT32_MAX, &k) && k == v->shape.dims[i - 1])) ok = 0;
+        if (cJSON_IsNumber(d) && !(kr_json_int(d, 0, INT32_MAX, &k) && k == ours.dims[i - 1])) ok = 0;
     }
     if (ok) return NNOM_OK;
     char mine[64], theirs[200];
-    kr_shape_text(&v->shape, mine, sizeof mine);
+    kr_shape_text(&ours, mine, sizeof mine);
     char *text = cJSON_PrintUnformatted(ks);
     snprintf(theirs, sizeof theirs, "%s", text ? text : "?");
     free(text);
@@ -263,7 +264,8 @@ static nnom_status build_call(walk *w, int li, int k)
                              "the float model", mode);
     }
     if (n->tensor_kwargs)
-        return kr_layer_fail(x, NNOM_ERR_UNSUPPORTED, "tensors passed by keyword (such as masks) are not supported");
+        return kr_layer_fail(x, NNOM_ERR_UNSUPPORTED, "tensors passed by keyword (%s) are not supported: masks are "
+                             "not, other inputs must be passed by position", n->tensor_kwarg_names);
     if (n->n_in < cls->min_inputs || n->n_in > cls->max_inputs) {
         if (cls->min_inputs == cls->max_inputs)
             return kr_layer_fail(x, NNOM_ERR_KERAS, "takes %d input%s, the config gives %d", cls->min_inputs,
@@ -272,8 +274,9 @@ static nnom_status build_call(walk *w, int li, int k)
                              n->n_in);
     }
     const kr_value **in = (const kr_value **)calloc((size_t)n->n_in + 1, sizeof *in);
-    if (!in) return nnom_converter_fail(x->c, NNOM_ERR_NO_MEMORY, "out of memory");
+    kr_value *local = (kr_value *)calloc((size_t)n->n_in + 1, sizeof *local);
     nnom_status st = NNOM_OK;
+    if (!in || !local) st = nnom_converter_fail(x->c, NNOM_ERR_NO_MEMORY, "out of memory");
     for (int j = 0; j < n->n_in && st == NNOM_OK; j++) {
         in[j] = read_value(w, &n->in[j]);
         if (!in[j]) {
@@ -284,9 +287,24 @@ static nnom_status build_call(walk *w, int li, int k)
     }
     kr_value *out = &w->values[w->offset[li] + k];
     out->fold = -1;
+    kr_layer copy;
+    cJSON *owned = NULL;
+    kr_layout_out lo;
+    memset(&lo, 0, sizeof lo);
+    if (st == NNOM_OK) st = kr_layout_prepare(x, cls->layout, in, local, n->n_in, &copy, &owned, &lo);
     if (st == NNOM_OK) st = cls->build(x, (const kr_value *const *)in, n->n_in, out);
+    x->layer = L;
+    x->channels_first = 0;
+    cJSON_Delete(owned);
     free((void *)in);
+    free(local);
     if (st != NNOM_OK) return st;
+    if (lo.chw) out->chw = out->shape.rank >= 2; /* else as the converter left it (KR_LAYOUT_OWN) */
+    if (lo.flat_hwc && out->shape.rank == 1) {
+        out->flat_hwc = lo.flat_hwc;
+        out->flat_shape = lo.flat_shape;
+    }
+    x->plans[out->plan].stored_hwc = out->chw || out->flat_hwc;
     /* the planned layer now computes this call's output: a BatchNormalization folded into a conv, a ReLU
      * fused into it, a Dropout passing it on each take it over */
     snprintf(x->plans[out->plan].keras, sizeof x->plans[out->plan].keras, "%s", x->base);
@@ -359,7 +377,7 @@ static nnom_status keep_keras_layers(kr_ctx *x)
     if (!c->keras_layers) return nnom_converter_fail(c, NNOM_ERR_NO_MEMORY, "out of memory");
     for (int i = 0; i < x->n_plans; i++) {
         const size_t len = strlen(x->plans[i].keras);
-        if (len == 0) continue;
+        if (len == 0 || x->plans[i].stored_hwc) continue;
         char *copy = (char *)nnom_store_alloc(&c->store, len + 1);
         if (!copy) return nnom_converter_fail(c, NNOM_ERR_NO_MEMORY, "out of memory");
         memcpy(copy, x->plans[i].keras, len + 1);
@@ -378,7 +396,10 @@ static nnom_status build_model(kr_ctx *x, walk *w)
         const kr_value *v = read_value(w, &g->outputs[i]);
         if (!v) return x->status;
         snprintf(x->base, sizeof x->base, "%s", g->layers[g->outputs[i].layer].name);
-        if (kr_plan_add(x, NNOM_LAYER_OUTPUT, "/out", &v->plan, 1, NULL, v->shape) < 0) return x->status;
+        /* an output Keras sees channels-first is given in its layout */
+        const int plan = kr_keras_plan(x, (kr_value *)v);
+        if (plan < 0 || kr_plan_add(x, NNOM_LAYER_OUTPUT, "/out", &plan, 1, NULL, kr_keras_shape(v)) < 0)
+            return x->status;
     }
     nnom_error e;
     nnom_model *m;

@@ -1,7 +1,7 @@
 /*
- * Keras layers that move values: Flatten, Reshape, ZeroPadding, Cropping, UpSampling; the layers
- * that do nothing at inference (Dropout, noise, Identity); TimeDistributed of a layer that acts on
- * the last axis alone; and Masking, which is refused.
+ * Keras layers that move values: Flatten, Reshape, Permute, RepeatVector, ZeroPadding, Cropping,
+ * UpSampling; the layers that do nothing at inference (Dropout, noise, Identity); TimeDistributed
+ * of a layer that acts on the last axis alone; and Masking, which is refused.
  */
 #include <math.h>
 #include <stdio.h>
@@ -215,8 +215,10 @@ nnom_status kr_build_time_distributed(kr_ctx *x, const kr_value *const *in, int 
         ok |= strcmp(cls, per_step_classes[i]) == 0;
     const kr_class *k = ok ? kr_class_find(cls) : NULL;
     if (!k)
-        return kr_layer_fail(x, NNOM_ERR_UNSUPPORTED, "TimeDistributed(%s) is not supported; supported: "
-                             "TimeDistributed of " KR_PER_STEP, cls);
+        return kr_layer_fail(x, NNOM_ERR_UNSUPPORTED, "TimeDistributed(%s) is not supported%s; supported: "
+                             "TimeDistributed of " KR_PER_STEP, cls,
+                             strstr(cls, "2D") ? " (a sequence of images has rank 4, nnom tensors at most rank 3)"
+                                               : "");
     if (in[0]->shape.rank < 2)
         return kr_layer_fail(x, NNOM_ERR_SHAPE, "needs an input with a time axis (rank 2 or 3, batch excluded), but "
                              "its input has rank 1");
@@ -237,4 +239,78 @@ nnom_status kr_build_time_distributed(kr_ctx *x, const kr_value *const *in, int 
     x->n_weight_subs = 0;
     x->time_distributed = 0;
     return st;
+}
+
+/* Permute(dims): output axis i is input axis dims[i] - 1 (Keras counts from 1, the batch excluded). Its input
+ * may be marked chw (keras_layout.c): Keras sees (C, H, W), the plan holds (H, W, C). */
+nnom_status kr_build_permute(kr_ctx *x, const kr_value *const *in, int n_in, kr_value *out)
+{
+    (void)n_in;
+    const nnom_shape ks = kr_keras_shape(in[0]);
+    const nnom_shape *is = &ks;
+    const cJSON *dims = kr_get(kr_cfg(x), "dims");
+    if (!cJSON_IsArray(dims) || cJSON_GetArraySize(dims) != is->rank)
+        return kr_layer_fail(x, NNOM_ERR_KERAS, "option 'dims' must list %d axes, one per axis of its input (batch "
+                             "excluded)", (int)is->rank);
+    nnom_layer_params p;
+    memset(&p, 0, sizeof p);
+    p.shape_rank = is->rank;
+    nnom_shape os;
+    memset(&os, 0, sizeof os);
+    os.rank = is->rank;
+    int seen = 0;
+    for (int i = 0; i < is->rank; i++) {
+        int32_t a = 0;
+        if (!kr_json_int(cJSON_GetArrayItem(dims, i), 1, is->rank, &a) || (seen & (1 << a)))
+            return kr_layer_fail(x, NNOM_ERR_KERAS, "option 'dims' must be a permutation of 1 to %d", (int)is->rank);
+        seen |= 1 << a;
+        /* the stored axis of Keras axis a - 1: the channels are last in a marked value */
+        const int k = a - 1;
+        p.shape[i] = !in[0]->chw ? k : (k == 0 ? is->rank - 1 : k - 1);
+        os.dims[i] = is->dims[k];
+    }
+    int identity = 1, to_chw = !in[0]->chw && is->rank >= 2;
+    for (int i = 0; i < is->rank; i++) {
+        identity &= p.shape[i] == i;
+        to_chw &= p.shape[i] == (i + is->rank - 1) % is->rank; /* the channels first, the positions after */
+    }
+    if (identity || to_chw) { /* no layer: the stored value is already the output, or is it marked */
+        out->plan = in[0]->plan;
+        out->shape = in[0]->shape;
+        out->chw = to_chw;
+        return NNOM_OK;
+    }
+    int id = kr_plan_add(x, NNOM_LAYER_PERMUTE, NULL, &in[0]->plan, 1, &p, os);
+    if (id < 0) return x->status;
+    out->plan = id;
+    out->shape = os;
+    return NNOM_OK;
+}
+
+/* RepeatVector(n): a vector (F) becomes (n, F), a RESHAPE to (1, F) then a 1D upsampling by n. */
+nnom_status kr_build_repeat_vector(kr_ctx *x, const kr_value *const *in, int n_in, kr_value *out)
+{
+    (void)n_in;
+    nnom_status st = kr_check_rank(x, in[0], 1, "features");
+    if (st != NNOM_OK) return st;
+    int32_t n = 0;
+    if ((st = kr_cfg_ints(x, "n", 1, &n, 0)) != NNOM_OK) return st;
+    const int32_t f = in[0]->shape.dims[0];
+    if (n < 1 || (int64_t)n * f > (1 << 28))
+        return kr_layer_fail(x, NNOM_ERR_UNSUPPORTED, "n is %d; supported: at least 1, with at most 2^28 elements in "
+                             "the output", (int)n);
+    nnom_layer_params p;
+    memset(&p, 0, sizeof p);
+    p.shape_rank = 2;
+    p.shape[0] = 1;
+    p.shape[1] = f;
+    int id = kr_plan_add(x, NNOM_LAYER_RESHAPE, "/row", &in[0]->plan, 1, &p, kr_shape2(1, f));
+    if (id < 0) return x->status;
+    memset(&p, 0, sizeof p);
+    p.size[0] = 1;
+    p.size[1] = n;
+    if ((id = kr_plan_add(x, NNOM_LAYER_UPSAMPLING1D, NULL, &id, 1, &p, kr_shape2(n, f))) < 0) return x->status;
+    out->plan = id;
+    out->shape = kr_shape2(n, f);
+    return NNOM_OK;
 }

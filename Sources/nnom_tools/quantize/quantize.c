@@ -376,6 +376,27 @@ nnom_status nnom_qconst_avg_pool(const nnom_qstep *st, nnom_blob *blobs)
     return NNOM_OK;
 }
 
+/* sum pools: blob 0 {multiplier, shift} of input scale / calibrated output scale, for windows of up to `cells` */
+nnom_status nnom_qconst_sum_pool(const nnom_qstep *st, nnom_blob *blobs)
+{
+    const qlayer *l = &st->Q[st->i];
+    const nnom_shape *s = &st->Q[l->info.inputs[0]].info.shape;
+    const int64_t h = s->rank == 3 ? s->dims[0] : 1, w = s->rank == 3 ? s->dims[1] : s->dims[0];
+    int64_t cells = h * w;
+    if (l->info.type != NNOM_LAYER_GLOBAL_SUM_POOL) {
+        const int64_t kh = l->info.params.kernel[0], kw = l->info.params.kernel[1];
+        cells = (kh < h ? kh : h) * (kw < w ? kw : w);
+    }
+    int32_t *p = (int32_t *)nnom_store_alloc(&st->c->store, 8u);
+    if (!p) return nnom_converter_fail(st->c, NNOM_ERR_NO_MEMORY, "quantise: out of memory");
+    /* more than 2^23 cells: refused by nnom_quant_avg_pool_params() (the int8 kernel's limit) */
+    const int32_t n = (int32_t)(cells < (1 << 24) ? cells : 1 << 24);
+    const nnom_status r = nnom_quant_avg_pool_params(st->in0, l->quant, n, p);
+    if (r != NNOM_OK) return helper_failed(st->c, r, l, "requantisation of the window sums");
+    blobs[0] = (nnom_blob){p, 8u};
+    return NNOM_OK;
+}
+
 /* ------------------------------------------------------------------ the other constants */
 
 nnom_status nnom_qconst_rnn(const nnom_qstep *s, nnom_blob *blobs)

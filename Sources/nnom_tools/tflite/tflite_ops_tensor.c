@@ -3,7 +3,8 @@
  * RESHAPE, SQUEEZE, EXPAND_DIMS (nnom views), CONCATENATION, PAD and PADV2
  * (padding with the zero point), QUANTIZE of a float model input (the int8
  * input nnom takes) or from int8 to int8 (a requantising copy) and DEQUANTIZE of a model output (nnom's int8 output
- * keeps the scale and zero point to dequantise with), TRANSPOSE of axes of size 1 (a view).
+ * keeps the scale and zero point to dequantise with), TRANSPOSE (a view when only axes of size 1 move, else
+ * PERMUTE).
  *
  * Options (schema.fbs): ConcatenationOptions {0 axis, 1 fused_activation_function}.
  */
@@ -49,7 +50,7 @@ nnom_status tfl_map_reshape(tfl_ctx *x, const tfl_op *op)
 }
 
 /* TRANSPOSE that moves only axes of size 1: the values keep their order, so it is a RESHAPE view. A permutation
- * that reorders values is refused (nnom has no transpose layer). */
+ * that reorders values and keeps the batch first is a PERMUTE layer; one moving the batch is refused. */
 nnom_status tfl_map_transpose(tfl_ctx *x, const tfl_op *op)
 {
     tfl_tensor *in, *out, *tp;
@@ -76,19 +77,30 @@ nnom_status tfl_map_transpose(tfl_ctx *x, const tfl_op *op)
                             (int)i, (int)out->dims[i], (int)in->dims[perm[i]]);
         snprintf(text + strlen(text), sizeof text - strlen(text), "%s%d", i ? ", " : "", (int)perm[i]);
     }
-    int32_t last = -1; /* the input axes of size > 1, in output order, must stay in order */
+    int32_t last = -1, reorders = 0; /* do the input axes of size > 1, in output order, stay in order? */
     for (int32_t i = 0; i < n; i++) {
         if (in->dims[perm[i]] == 1) continue;
-        if (perm[i] < last)
-            return tfl_fail(x, NNOM_ERR_UNSUPPORTED, "permutation (%s) of '%s' reorders its values; nnom has no "
-                            "transpose layer and supports only permutations that move axes of size 1", text,
-                            in->name);
+        reorders |= perm[i] < last;
         last = perm[i];
     }
     nnom_shape s;
     st = tfl_shape(x, in, &s);
     if (st != NNOM_OK) return st;
-    return tfl_reshape_to(x, in->layer, &s, out);
+    if (!reorders) return tfl_reshape_to(x, in->layer, &s, out);
+    if (perm[0] != 0 || n < 2 || n > NNOM_MAX_RANK + 1 || s.rank != n - 1)
+        return tfl_fail(x, NNOM_ERR_UNSUPPORTED, "permutation (%s) of '%s' reorders its values and moves the batch "
+                        "axis, or has more than %d axes besides it; supported: the batch first (a PERMUTE layer), "
+                        "or moving axes of size 1", text, in->name, NNOM_MAX_RANK);
+    nnom_layer_desc d;
+    nnom_layer_desc_init(&d);
+    d.params.shape_rank = n - 1;
+    for (int32_t i = 1; i < n; i++) d.params.shape[i - 1] = perm[i] - 1;
+    d.type = NNOM_LAYER_PERMUTE;
+    d.name = tfl_layer_name(x, out, NULL);
+    d.n_inputs = 1;
+    d.inputs[0] = in->layer;
+    d.quant = tfl_quant(out);
+    return tfl_add(x, &d, out, NULL);
 }
 
 nnom_status tfl_map_concatenation(tfl_ctx *x, const tfl_op *op)
