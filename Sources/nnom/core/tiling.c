@@ -148,16 +148,38 @@ static int32_t tile_count(const nnom_model *m, int32_t cut, int32_t rows)
     return (dims_of(m, cut).h + rows - 1) / rows;
 }
 
-/* MACs tiling first..cut with @p rows cut rows per tile adds per run; UINT64_MAX if a tile is made of
- * padding only. With @p band_layer >= 0, returns instead the band bytes of that layer. */
-static uint64_t tiling_cost(const nnom_model *m, int32_t first, int32_t cut, int32_t rows, int32_t band_layer)
+/* The estimated cost of a run, in MAC-equivalents: a layer's MACs, plus TILE_VALUE_COST per output
+ * value (requantising, storing, the loops around the MACs; what a pool or a small-kernel first
+ * convolution spends beyond its few MACs) and TILE_CALL_COST per call of a layer (its set-up per
+ * band). Rough figures read off the 28x28 CNN on the Cortex-M4 and x86-64, where the MACs alone
+ * counted a third of what a halo computed again costs. */
+#define TILE_VALUE_COST 32
+#define TILE_CALL_COST 1024
+
+/* The values of one output row of layer @p i. */
+static uint64_t row_values(const nnom_model *m, int32_t i)
+{
+    const nnom_dims d = dims_of(m, i);
+    return (uint64_t)d.w * (uint64_t)d.c;
+}
+
+/* What tiling first..cut with @p rows cut rows per tile adds per run: MACs and estimated cost. */
+typedef struct {
+    uint64_t macs, cost;
+} tile_extra;
+
+/* Bands of tiling first..cut with @p rows cut rows per tile: the extra work in @p extra (when not NULL)
+ * and the band bytes of @p band_layer (when >= 0, else 0); 0 in @p ok if a tile is made of padding only. */
+static uint64_t tiling_cost(const nnom_model *m, int32_t first, int32_t cut, int32_t rows, int32_t band_layer,
+                            tile_extra *extra, int *ok)
 {
     uint64_t computed[TILE_MAX_CHAIN], band = 0;
     memset(computed, 0, sizeof computed);
     tile_rows tr;
+    *ok = 0;
     const int32_t tiles = tile_count(m, cut, rows);
     for (int32_t t = 0; t < tiles; t++) {
-        if (!tile_spans(m, first, cut, rows, t, &tr)) return UINT64_MAX;
+        if (!tile_spans(m, first, cut, rows, t, &tr)) return 0;
         for (int32_t j = first; j < cut; j++) {
             if (is_pad(m, j)) continue;
             const int32_t n = tr.rows[j - first].out_rows;
@@ -165,21 +187,26 @@ static uint64_t tiling_cost(const nnom_model *m, int32_t first, int32_t cut, int
             if (j == band_layer && (uint64_t)n * row_bytes(m, j) > band) band = (uint64_t)n * row_bytes(m, j);
         }
     }
-    if (band_layer >= 0) return band;
-    uint64_t extra = 0;
-    for (int32_t j = first; j < cut; j++) {
+    *ok = 1;
+    if (!extra) return band;
+    extra->macs = extra->cost = 0;
+    for (int32_t j = first; j <= cut; j++) {
         if (is_pad(m, j)) continue;
-        const uint64_t h = (uint64_t)dims_of(m, j).h;
-        extra += (computed[j - first] - h) * (layer_macs(m, j) / h);
+        extra->cost += (uint64_t)(tiles - 1) * TILE_CALL_COST;
+        if (j == cut) continue;
+        const uint64_t h = (uint64_t)dims_of(m, j).h, again = computed[j - first] - h;
+        extra->macs += again * (layer_macs(m, j) / h);
+        extra->cost += again * (layer_macs(m, j) / h + row_values(m, j) * TILE_VALUE_COST);
     }
-    return extra;
+    return band;
 }
 
 uint32_t nnom_tiling_band_bytes(const nnom_model *m, int32_t layer)
 {
     const nnom_tiling *t = &m->tiling;
     if (t->first < 0 || layer < t->first || layer >= t->cut || is_pad(m, layer)) return 0;
-    return (uint32_t)tiling_cost(m, t->first, t->cut, t->rows, layer); /* at most the whole output's bytes */
+    int ok;
+    return (uint32_t)tiling_cost(m, t->first, t->cut, t->rows, layer, NULL, &ok); /* at most the output's bytes */
 }
 
 void nnom_tiling_run(nnom_model *m)
@@ -217,18 +244,27 @@ static int32_t peak_step(const nnom_model *m)
     return best;
 }
 
-/* The fewest rows per tile of chain first..cut whose added MACs are at most @p budget; 0 if none
- * (one tile of every row is no tiling). */
-static int32_t fewest_rows(const nnom_model *m, int32_t first, int32_t cut, uint64_t budget, uint64_t *extra)
+/* The fewest rows per tile of chain first..cut whose added MACs and estimated cost are within @p budget;
+ * 0 if none (one tile of every row is no tiling). */
+static int32_t fewest_rows(const nnom_model *m, int32_t first, int32_t cut, const tile_extra *budget,
+                           tile_extra *extra)
 {
     for (int32_t rows = 1; rows < dims_of(m, cut).h; rows++) {
-        const uint64_t e = tiling_cost(m, first, cut, rows, -1);
-        if (e != UINT64_MAX && e <= budget) {
+        tile_extra e;
+        int ok;
+        tiling_cost(m, first, cut, rows, -1, &e, &ok);
+        if (ok && e.macs <= budget->macs && e.cost <= budget->cost) {
             *extra = e;
             return rows;
         }
     }
     return 0;
+}
+
+/* @p percent of @p total, rounded down, without overflow. */
+static uint64_t percent_of(uint64_t total, int32_t percent)
+{
+    return total / PERCENT * (uint64_t)percent + total % PERCENT * (uint64_t)percent / PERCENT;
 }
 
 nnom_status nnom_tiling_plan(nnom_model *m)
@@ -252,9 +288,12 @@ nnom_status nnom_tiling_plan(nnom_model *m)
         m->window_in_place = own_window;
         return nnom_plan_once(m);
     }
-    uint64_t macs = 0;
-    for (int32_t i = 0; i < m->n_layers; i++) macs += layer_macs(m, i);
-    const uint64_t budget = macs / PERCENT * (uint64_t)percent + macs % PERCENT * (uint64_t)percent / PERCENT;
+    uint64_t macs = 0, cost = 0;
+    for (int32_t i = 0; i < m->n_layers; i++) {
+        macs += layer_macs(m, i);
+        cost += layer_macs(m, i) + (uint64_t)dims_of(m, i).h * row_values(m, i) * TILE_VALUE_COST + TILE_CALL_COST;
+    }
+    const tile_extra budget = {percent_of(macs, percent), percent_of(cost, percent)};
     const int32_t peak = peak_step(m);
 
     nnom_tiling best = *t;
@@ -263,15 +302,15 @@ nnom_status nnom_tiling_plan(nnom_model *m)
         if (!is_window(m, first)) continue;
         for (int32_t cut = first + 1; cut < m->n_layers && cut - first < TILE_MAX_CHAIN && links(m, cut); cut++) {
             if (cut < peak || !is_window(m, cut)) continue;
-            uint64_t extra = 0;
-            const int32_t rows = fewest_rows(m, first, cut, budget, &extra);
+            tile_extra extra;
+            const int32_t rows = fewest_rows(m, first, cut, &budget, &extra);
             if (!rows) continue;
             t->first = first;
             t->cut = cut;
             t->rows = rows;
-            t->extra_macs = extra;
+            t->extra_macs = extra.macs;
             if (nnom_plan_once(m) != NNOM_OK) continue; /* larger than the limit: not better */
-            if (m->arena_size < best_arena || (m->arena_size == best_arena && best.first >= 0 && extra < best.extra_macs)) {
+            if (m->arena_size < best_arena || (m->arena_size == best_arena && best.first >= 0 && extra.macs < best.extra_macs)) {
                 best_arena = m->arena_size;
                 best = *t;
             }
