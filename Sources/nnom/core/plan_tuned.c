@@ -136,6 +136,12 @@ nnom_status nnom_plan_once(nnom_model *m)
         ctx.kernels = (int32_t)m->kernels;
         for (int32_t j = 0; j < l->n_inputs; j++) ctx.in[j] = &m->layers[l->inputs[j]];
         l->scratch_bytes = ops->scratch_bytes ? ops->scratch_bytes(l, &ctx) : 0;
+        /* a tiled plan is tight where the untiled one left room for the fast scratch (step 3): it
+         * plans the fast scratch, so that tiling saves bytes without slowing a kernel down */
+        if (m->tiling.first >= 0 && l->scratch_bytes && ops->scratch_fast_bytes) {
+            const uint32_t fast = ops->scratch_fast_bytes(l, &ctx);
+            if (fast > l->scratch_bytes) l->scratch_bytes = fast;
+        }
     }
     return nnom_plan(m);
 }
