@@ -174,7 +174,10 @@ NNOM_API size_t nnom_model_arena_lower_bound(const nnom_model *model);
  * the chain lives as one band at a time. Every output element is computed by the same arithmetic
  * as in the untiled run, so outputs are identical bit for bit. The tiling is the one, among the
  * chains through the untiled plan's peak, whose arena is the smallest while its added MACs stay
- * within nnom_options.tiling_max_extra_macs_percent of the model's MACs; none when no tiling
+ * within nnom_options.tiling_max_extra_macs_percent of the model's MACs, and its added estimated
+ * cost (MACs plus a fixed cost per output value and per layer call computed again) within the
+ * same percentage of the model's estimated cost; a tiled plan gives each kernel its fast scratch,
+ * so tiling slows no kernel down. None when no tiling
  * makes the arena smaller, when the option is NNOM_TILING_OFF, or with
  * nnom_model_keep_all_outputs(). It depends on shapes only, so it is the same on every target.
  */

@@ -70,12 +70,14 @@ typedef struct nnom_options {
      *  and its operators must outlive the model. */
     const struct nnom_op_registry *op_registry;
     /** Tiled execution of the memory peak (see nnom_model_tiling()): the most multiply-accumulates
-     *  a tiling may add, in percent of the model's MACs. 0: NNOM_TILING_DEFAULT_PERCENT;
-     *  NNOM_TILING_OFF: never tile. */
+     *  a tiling may add, in percent of the model's MACs; the same percentage also bounds the
+     *  tiling's estimated added cost (MACs plus a fixed cost per output value and per layer call,
+     *  in MAC-equivalents, against the model's whole estimated cost), since bands of few rows cost
+     *  more than their MACs. 0: NNOM_TILING_DEFAULT_PERCENT; NNOM_TILING_OFF: never tile. */
     int32_t tiling_max_extra_macs_percent;
 } nnom_options;
 
-/** nnom_options.tiling_max_extra_macs_percent when 0: at most 15 % more MACs. */
+/** nnom_options.tiling_max_extra_macs_percent when 0: at most 15 % more MACs (and estimated cost). */
 #define NNOM_TILING_DEFAULT_PERCENT 15
 /** nnom_options.tiling_max_extra_macs_percent: compile without tiling. */
 #define NNOM_TILING_OFF (-1)

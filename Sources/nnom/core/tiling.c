@@ -31,7 +31,10 @@
  * layers include the step where the most bytes are alive (the peak), with at
  * most TILE_MAX_CHAIN layers; for each, the fewest rows per tile whose added
  * MACs stay within the budget (nnom_options.tiling_max_extra_macs_percent of
- * the model's MACs; fewer rows: smaller bands, more halo) is planned, and the
+ * the model's MACs; fewer rows: smaller bands, more halo), and whose added
+ * estimated cost (TILE_VALUE_COST, TILE_CALL_COST) stays within the same share
+ * of the model's estimated cost, is planned (with the fast scratch,
+ * core/plan_tuned.c), and the
  * smallest arena wins if it is smaller than the untiled one (ties: fewer
  * added MACs, then the earlier chain). The choice is made on plans with the
  * scratch of every kernel set (NNOM_KERNELS_ANY), so shapes alone decide it:
