@@ -317,6 +317,12 @@ static void mobilenet(nnom_dtype dt)
              "MobileNet: over the default budget");
     /* the goal of issue 15: at most 40 KiB (the untiled arena is 46,336 B) */
     TU_CHECK(dt != NNOM_DTYPE_S8 || nnom_model_arena_size(tiled) <= 40 * 1024, "MobileNet: tiled arena over 40 KiB");
+    /* and with the Cortex-M DSP kernels, whose fast scratch a tiled plan holds */
+    const size_t dsp = nnom_model_arena_size_for(tiled, NNOM_KERNELS_CORTEX_M_DSP);
+    printf("test_tiling: MobileNetV1-0.25 96x96 (%s): tiled arena with the Cortex-M DSP kernels %u B\n",
+           dt == NNOM_DTYPE_S8 ? "int8" : "float32", (unsigned)dsp);
+    TU_CHECK(dt != NNOM_DTYPE_S8 || (dsp > 0 && dsp <= 40 * 1024), "MobileNet: tiled DSP arena %u B, over 40 KiB",
+             (unsigned)dsp);
     TU_CHECK(same_outputs(tiled, plain, dt), "MobileNet (%s): tiled output differs",
              dt == NNOM_DTYPE_S8 ? "int8" : "float32");
     nnom_model_destroy(tiled);
