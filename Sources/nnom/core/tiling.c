@@ -57,21 +57,6 @@ typedef struct {
 /* The canonical (h, w, c) of layer @p i's output. */
 static nnom_dims dims_of(const nnom_model *m, int32_t i) { return nnom_dims_of(&m->layers[i].shape); }
 
-/* MACs of layer @p i per run (its ops' count; compiling or not). */
-static uint64_t layer_macs(const nnom_model *m, int32_t i)
-{
-    const nnom_layer *l = &m->layers[i];
-    const nnom_layer_ops *ops = nnom_layer_ops_of(l->type);
-    if (!ops->macs) return 0;
-    nnom_infer_ctx ctx;
-    memset(&ctx, 0, sizeof ctx);
-    ctx.model = (nnom_model *)m;
-    ctx.dtype = m->dtype;
-    ctx.kernels = (int32_t)m->kernels;
-    for (int32_t j = 0; j < l->n_inputs; j++) ctx.in[j] = &m->layers[l->inputs[j]];
-    return ops->macs(l, &ctx);
-}
-
 static int is_window(const nnom_model *m, int32_t i)
 {
     const nnom_layer *l = &m->layers[i];
@@ -170,7 +155,7 @@ static uint64_t tiling_cost(const nnom_model *m, int32_t first, int32_t cut, int
     for (int32_t j = first; j < cut; j++) {
         if (is_pad(m, j)) continue;
         const uint64_t h = (uint64_t)dims_of(m, j).h;
-        extra += (computed[j - first] - h) * (layer_macs(m, j) / h);
+        extra += (computed[j - first] - h) * (nnom_layer_macs(m, j) / h);
     }
     return extra;
 }
@@ -253,7 +238,7 @@ nnom_status nnom_tiling_plan(nnom_model *m)
         return nnom_plan_once(m);
     }
     uint64_t macs = 0;
-    for (int32_t i = 0; i < m->n_layers; i++) macs += layer_macs(m, i);
+    for (int32_t i = 0; i < m->n_layers; i++) macs += nnom_layer_macs(m, i);
     const uint64_t budget = macs / PERCENT * (uint64_t)percent + macs % PERCENT * (uint64_t)percent / PERCENT;
     const int32_t peak = peak_step(m);
 
