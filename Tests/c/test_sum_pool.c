@@ -85,9 +85,9 @@ static nnom_shape input_shape(const geometry *g)
     return g->rank == 3 ? (nnom_shape){3, {g->h, g->w, g->c}} : (nnom_shape){2, {g->w, g->c, 0}};
 }
 
-/* Input -> the pool -> Output; blob 0 given for int8. Returns the compiled model with its arena. */
-static nnom_model *pool_model(const geometry *g, nnom_dtype dtype, nnom_quant in_q, nnom_quant out_q,
-                              const int32_t *params)
+/* Input -> the pool (named "sum") -> Output, not compiled; blob 0 = params if given. */
+static nnom_model *build_model(const geometry *g, nnom_dtype dtype, nnom_quant in_q, nnom_quant out_q,
+                               const int32_t *params)
 {
     nnom_model *m;
     nnom_error err;
@@ -113,6 +113,14 @@ static nnom_model *pool_model(const geometry *g, nnom_dtype dtype, nnom_quant in
     d.n_inputs = 1;
     d.inputs[0] = id;
     TU_OK(m, nnom_model_add_layer(m, &d, NULL));
+    return m;
+}
+
+/* build_model(), compiled, with its arena. */
+static nnom_model *pool_model(const geometry *g, nnom_dtype dtype, nnom_quant in_q, nnom_quant out_q,
+                              const int32_t *params)
+{
+    nnom_model *m = build_model(g, dtype, in_q, out_q, params);
     TU_OK(m, nnom_model_compile(m));
     TU_OK(m, nnom_model_alloc_arena(m));
     return m;
@@ -254,28 +262,7 @@ static void check_quantised(nnom_layer_type type)
 static void expect_error(const geometry *g, nnom_dtype dtype, const int32_t *params, nnom_status want,
                          const char *subject)
 {
-    nnom_model *m;
-    nnom_error err;
-    const nnom_quant q = {0.05f, 3};
-    TU_REQUIRE(nnom_model_create(dtype, NULL, &m, &err) == NNOM_OK, "create: %s", err.message);
-    int32_t id;
-    TU_OK(m, nnom_model_add_input(m, "x", input_shape(g), q, &id));
-    nnom_layer_desc d;
-    nnom_layer_desc_init(&d);
-    d.type = g->type;
-    d.name = "sum";
-    d.n_inputs = 1;
-    d.inputs[0] = id;
-    d.params.kernel[0] = g->kh;
-    d.params.kernel[1] = g->kw;
-    d.quant = (nnom_quant){0.5f, 0};
-    if (params) d.blobs[0] = (nnom_blob){params, 8u};
-    TU_OK(m, nnom_model_add_layer(m, &d, &id));
-    nnom_layer_desc_init(&d);
-    d.type = NNOM_LAYER_OUTPUT;
-    d.n_inputs = 1;
-    d.inputs[0] = id;
-    TU_OK(m, nnom_model_add_layer(m, &d, NULL));
+    nnom_model *m = build_model(g, dtype, (nnom_quant){0.05f, 3}, (nnom_quant){0.5f, 0}, params);
     const nnom_status st = nnom_model_compile(m);
     const char *msg = nnom_model_last_error(m);
     TU_CHECK(st == want, "%s: got %s (%s), expected %s", subject, nnom_status_name(st), msg, nnom_status_name(want));
