@@ -261,6 +261,13 @@ static void one_case(nnom_dtype dt, int t)
     } else {
         TU_CHECK(nnom_model_arena_size(tiled) == nnom_model_arena_size(plain), "case %d: untiled plans differ", t);
     }
+    for (int32_t i = 0; i < nnom_model_layer_count(tiled); i++) { /* bands reported inside the arena */
+        nnom_layer_info info = NNOM_LAYER_INFO_INIT;
+        TU_OK(tiled, nnom_model_layer_info(tiled, i, &info));
+        TU_CHECK((uint64_t)info.arena_offset + info.arena_bytes <= nnom_model_arena_size(tiled),
+                 "case %d: layer %d output [%u, +%u) outside the %u-byte arena", t, (int)i,
+                 (unsigned)info.arena_offset, (unsigned)info.arena_bytes, (unsigned)nnom_model_arena_size(tiled));
+    }
     for (int r = 0; r < 2; r++) /* twice: a run must not depend on what the last one left */
         TU_CHECK(same_outputs(tiled, plain, dt), "case %d (%s, %d layers, %dx%dx%d, tiles %d of %d rows, layers %d..%d): "
                  "tiled output differs", t, dt == NNOM_DTYPE_S8 ? "int8" : "float32", ch.n, (int)ch.h, (int)ch.w,

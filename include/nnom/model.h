@@ -282,7 +282,8 @@ typedef struct nnom_layer_info {
     uint64_t macs;             /**< multiply-accumulates per inference */
     uint32_t weight_bytes;     /**< bytes of constant data (all blobs; UINT32_MAX if more) */
     uint32_t arena_offset;     /**< where the output lives in the arena */
-    uint32_t arena_bytes;      /**< bytes of the output */
+    uint32_t arena_bytes;      /**< bytes of the output; in a tiled stage (nnom_model_tiling()), before its
+                                    cut, the band holding one tile's rows */
     uint32_t scratch_offset;   /**< the layer's scratch buffer, if any */
     uint32_t scratch_bytes;    /**< bytes of that scratch buffer (0: none): the least the kernels need, as
                                     planned; a kernel that runs faster with more gets more where the arena

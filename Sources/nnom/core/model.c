@@ -661,7 +661,9 @@ nnom_status nnom_model_layer_info(const nnom_model *m, int32_t i, nnom_layer_inf
     info->weight_bytes = weights < UINT32_MAX ? (uint32_t)weights : UINT32_MAX; /* saturated */
     if (m->compiled) {
         info->arena_offset = m->buffers[l->buffer].offset;
-        info->arena_bytes = l->out_bytes;
+        const nnom_tiling *t = &m->tiling;
+        const int banded = t->first >= 0 && i >= t->first && i < t->cut; /* holds one tile's rows */
+        info->arena_bytes = banded ? m->buffers[l->buffer].bytes : l->out_bytes;
         if (l->scratch_buffer >= 0) {
             info->scratch_offset = m->buffers[l->scratch_buffer].offset;
             info->scratch_bytes = l->scratch_bytes;
