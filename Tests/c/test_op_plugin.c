@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "nnom/tools.h"
+#include "file_util.h"
 #include "test_util.h"
 
 #define OP "weighted_diff_k"
@@ -65,22 +66,13 @@ static void check_keras(void)
     TU_REQUIRE(nnom_op_plugin_open(NNOM_TEST_PLUGIN, &reg, &plugin, &err) == NNOM_OK, "%s", err.message);
     TU_CHECK(nnom_op_plugin_count(plugin) == 1 && reg.count == 1 && nnom_find_op(&reg, OP) != NULL,
              "the plugin registered " OP);
-    nnom_array in0, in1, out0, out1;
-    TU_REQUIRE(nnom_npy_read(NNOM_FIXTURES_DIR "/keras/user_op_lambda.input0.npy", &in0, &err) == NNOM_OK &&
-                   nnom_npy_read(NNOM_FIXTURES_DIR "/keras/user_op_lambda.input1.npy", &in1, &err) == NNOM_OK &&
-                   nnom_npy_read(NNOM_FIXTURES_DIR "/keras/user_op_lambda.output0.npy", &out0, &err) == NNOM_OK &&
-                   nnom_npy_read(NNOM_FIXTURES_DIR "/keras/user_op_lambda.output1.npy", &out1, &err) == NNOM_OK,
-               "fixture arrays: %s", err.message);
+    tu_lambda_fixture fx;
+    tu_lambda_fixture_load(&fx);
+    const nnom_array in0 = fx.in0, in1 = fx.in1, out0 = fx.out0, out1 = fx.out1;
+    float *samples = fx.samples;
     enum { MAX_VALUES = 64 };
-    const int64_t batch = in0.dims[0], per_in = in0.count / batch, per0 = out0.count / batch,
-                  per1 = out1.count / batch;
+    const int64_t batch = fx.batch, per_in = fx.per_in, per0 = fx.per_out0, per1 = fx.per_out1;
     TU_REQUIRE(per_in <= MAX_VALUES && per0 <= MAX_VALUES && per1 <= MAX_VALUES, "fixture sizes");
-    float *samples = (float *)malloc((size_t)(in0.count + in1.count) * sizeof(float));
-    TU_REQUIRE(samples != NULL, "memory");
-    for (int64_t k = 0; k < batch; k++) {
-        memcpy(samples + k * 2 * per_in, in0.data + k * per_in, (size_t)per_in * sizeof(float));
-        memcpy(samples + k * 2 * per_in + per_in, in1.data + k * per_in, (size_t)per_in * sizeof(float));
-    }
     nnom_converter *c = NULL;
     TU_REQUIRE(nnom_keras_read_with_ops(NNOM_FIXTURES_DIR "/keras/user_op_lambda.keras", &reg, &c, &err) == NNOM_OK,
                "%s", err.message);
@@ -153,11 +145,7 @@ static void check_keras(void)
     nnom_model_destroy(m);
     nnom_converter_destroy(c);
     nnom_op_plugin_close(plugin);
-    free(samples);
-    nnom_array_free(&in0);
-    nnom_array_free(&in1);
-    nnom_array_free(&out0);
-    nnom_array_free(&out1);
+    tu_lambda_fixture_free(&fx);
 }
 
 int main(void)

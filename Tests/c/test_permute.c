@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "kernels/permute.h"
-#include "test_util.h"
+#include "model_util.h"
 
 /* The permutations of 0 .. rank-1, rank 1 to 3, as rows of perm_of(rank). */
 static const int32_t PERMS3[6][3] = {{0, 1, 2}, {0, 2, 1}, {1, 0, 2}, {1, 2, 0}, {2, 0, 1}, {2, 1, 0}};
@@ -76,14 +76,23 @@ static void test_kernel(void)
 
 /* ------------------------------------------------------------ through the public API */
 
+/* A PERMUTE layer named @p name reading @p input: permutation perm[shape_rank], output quantisation @p q. */
+static nnom_layer_desc permute_desc(const char *name, int32_t input, int32_t shape_rank, const int32_t *perm,
+                                    nnom_quant q)
+{
+    nnom_layer_desc d = tu_desc1(NNOM_LAYER_PERMUTE, name, input);
+    d.params.shape_rank = shape_rank;
+    memcpy(d.params.shape, perm, sizeof d.params.shape);
+    d.quant = q;
+    return d;
+}
+
 /* Input (3, 4, 5) (or (6, 4)) -> PERMUTE @p perm -> PERMUTE back -> Output: checks the middle layer's
  * output element by element and that the pair is the identity. */
 static void test_graph(nnom_dtype dtype, int32_t rank, const int32_t *perm)
 {
     const nnom_quant q = {0.05f, -3};
-    nnom_model *m;
-    nnom_error err;
-    TU_REQUIRE(nnom_model_create(dtype, NULL, &m, &err) == NNOM_OK, "create: %s", err.message);
+    nnom_model *m = tu_model_new(dtype, NULL);
     const int32_t dims3[3] = {3, 4, 5}, dims2[3] = {6, 4, 0};
     const int32_t *dims = rank == 3 ? dims3 : dims2;
     nnom_shape shape = {rank, {dims[0], dims[1], dims[2]}};
@@ -91,28 +100,12 @@ static void test_graph(nnom_dtype dtype, int32_t rank, const int32_t *perm)
     for (int32_t k = 0; k < rank; k++) inverse[perm[k]] = k;
     int32_t id, mid;
     TU_OK(m, nnom_model_add_input(m, "x", shape, q, &id));
-    nnom_layer_desc d;
-    nnom_layer_desc_init(&d);
-    d.type = NNOM_LAYER_PERMUTE;
-    d.name = "p";
-    d.n_inputs = 1;
-    d.inputs[0] = id;
-    d.params.shape_rank = rank;
-    memcpy(d.params.shape, perm, sizeof d.params.shape);
-    d.quant = q;
+    nnom_layer_desc d = permute_desc("p", id, rank, perm, q);
     TU_OK(m, nnom_model_add_layer(m, &d, &mid));
-    d.name = "back";
-    d.inputs[0] = mid;
-    memcpy(d.params.shape, inverse, sizeof d.params.shape);
+    d = permute_desc("back", mid, rank, inverse, q);
     TU_OK(m, nnom_model_add_layer(m, &d, &id));
-    nnom_layer_desc_init(&d);
-    d.type = NNOM_LAYER_OUTPUT;
-    d.n_inputs = 1;
-    d.inputs[0] = id;
-    TU_OK(m, nnom_model_add_layer(m, &d, NULL));
     TU_OK(m, nnom_model_keep_all_outputs(m, 1));
-    TU_OK(m, nnom_model_compile(m));
-    TU_OK(m, nnom_model_alloc_arena(m));
+    tu_finish_model(m, id);
     nnom_layer_info info;
     nnom_layer_info_init(&info);
     TU_OK(m, nnom_model_layer_info(m, mid, &info));
@@ -154,32 +147,16 @@ static void expect_error(int32_t shape_rank, const int32_t *perm, nnom_quant out
                          const char *subject)
 {
     const nnom_quant q = {0.1f, 7};
-    nnom_model *m;
-    nnom_error err;
-    TU_REQUIRE(nnom_model_create(NNOM_DTYPE_S8, NULL, &m, &err) == NNOM_OK, "create: %s", err.message);
+    nnom_model *m = tu_model_new(NNOM_DTYPE_S8, NULL);
     int32_t id;
     TU_OK(m, nnom_model_add_input(m, "x", (nnom_shape){3, {4, 5, 2}}, q, &id));
-    nnom_layer_desc d;
-    nnom_layer_desc_init(&d);
-    d.type = NNOM_LAYER_PERMUTE;
-    d.name = "perm";
-    d.n_inputs = 1;
-    d.inputs[0] = id;
-    d.params.shape_rank = shape_rank;
-    memcpy(d.params.shape, perm, sizeof d.params.shape);
-    d.quant = out_q;
+    const nnom_layer_desc d = permute_desc("perm", id, shape_rank, perm, out_q);
     TU_OK(m, nnom_model_add_layer(m, &d, &id));
-    nnom_layer_desc_init(&d);
-    d.type = NNOM_LAYER_OUTPUT;
-    d.n_inputs = 1;
-    d.inputs[0] = id;
-    TU_OK(m, nnom_model_add_layer(m, &d, NULL));
-    nnom_status st = nnom_model_compile(m);
-    const char *msg = nnom_model_last_error(m);
+    char msg[512];
+    const nnom_status st = tu_compile_or_destroy(m, id, NULL, msg, sizeof msg);
     TU_CHECK(st == want, "%s: got %s (%s), expected %s", subject, nnom_status_name(st), msg, nnom_status_name(want));
     TU_CHECK(strstr(msg, "'perm'") && strstr(msg, "permute") && strstr(msg, subject),
              "message should name the layer, its type and '%s': %s", subject, msg);
-    nnom_model_destroy(m);
 }
 
 static void test_errors(void)

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "nnom/tools.h"
-#include "test_util.h"
+#include "model_util.h"
 
 /* The single-layer int8 SQNR floor of the project (Tests/c/test_keras_models.c). */
 #define SQNR_SINGLE_LAYER 30.0
@@ -85,21 +85,14 @@ static nnom_shape input_shape(const geometry *g)
     return g->rank == 3 ? (nnom_shape){3, {g->h, g->w, g->c}} : (nnom_shape){2, {g->w, g->c, 0}};
 }
 
-/* Input -> the pool -> Output; blob 0 given for int8. Returns the compiled model with its arena. */
-static nnom_model *pool_model(const geometry *g, nnom_dtype dtype, nnom_quant in_q, nnom_quant out_q,
-                              const int32_t *params)
+/* Input -> the pool (named "sum"), blob 0 = params if given; its id goes to *last. */
+static nnom_model *build_model(const geometry *g, nnom_dtype dtype, nnom_quant in_q, nnom_quant out_q,
+                               const int32_t *params, int32_t *last)
 {
-    nnom_model *m;
-    nnom_error err;
-    TU_REQUIRE(nnom_model_create(dtype, NULL, &m, &err) == NNOM_OK, "create: %s", err.message);
+    nnom_model *m = tu_model_new(dtype, NULL);
     int32_t id;
     TU_OK(m, nnom_model_add_input(m, "x", input_shape(g), in_q, &id));
-    nnom_layer_desc d;
-    nnom_layer_desc_init(&d);
-    d.type = g->type;
-    d.name = "sum";
-    d.n_inputs = 1;
-    d.inputs[0] = id;
+    nnom_layer_desc d = tu_desc1(g->type, "sum", id);
     d.params.kernel[0] = g->kh;
     d.params.kernel[1] = g->kw;
     d.params.stride[0] = g->sh;
@@ -107,14 +100,17 @@ static nnom_model *pool_model(const geometry *g, nnom_dtype dtype, nnom_quant in
     d.params.padding = g->padding;
     d.quant = out_q;
     if (params) d.blobs[0] = (nnom_blob){params, 8u};
-    TU_OK(m, nnom_model_add_layer(m, &d, &id));
-    nnom_layer_desc_init(&d);
-    d.type = NNOM_LAYER_OUTPUT;
-    d.n_inputs = 1;
-    d.inputs[0] = id;
-    TU_OK(m, nnom_model_add_layer(m, &d, NULL));
-    TU_OK(m, nnom_model_compile(m));
-    TU_OK(m, nnom_model_alloc_arena(m));
+    TU_OK(m, nnom_model_add_layer(m, &d, last));
+    return m;
+}
+
+/* build_model() -> Output, compiled, with its arena. */
+static nnom_model *pool_model(const geometry *g, nnom_dtype dtype, nnom_quant in_q, nnom_quant out_q,
+                              const int32_t *params)
+{
+    int32_t last;
+    nnom_model *m = build_model(g, dtype, in_q, out_q, params, &last);
+    tu_finish_model(m, last);
     return m;
 }
 
@@ -254,34 +250,13 @@ static void check_quantised(nnom_layer_type type)
 static void expect_error(const geometry *g, nnom_dtype dtype, const int32_t *params, nnom_status want,
                          const char *subject)
 {
-    nnom_model *m;
-    nnom_error err;
-    const nnom_quant q = {0.05f, 3};
-    TU_REQUIRE(nnom_model_create(dtype, NULL, &m, &err) == NNOM_OK, "create: %s", err.message);
-    int32_t id;
-    TU_OK(m, nnom_model_add_input(m, "x", input_shape(g), q, &id));
-    nnom_layer_desc d;
-    nnom_layer_desc_init(&d);
-    d.type = g->type;
-    d.name = "sum";
-    d.n_inputs = 1;
-    d.inputs[0] = id;
-    d.params.kernel[0] = g->kh;
-    d.params.kernel[1] = g->kw;
-    d.quant = (nnom_quant){0.5f, 0};
-    if (params) d.blobs[0] = (nnom_blob){params, 8u};
-    TU_OK(m, nnom_model_add_layer(m, &d, &id));
-    nnom_layer_desc_init(&d);
-    d.type = NNOM_LAYER_OUTPUT;
-    d.n_inputs = 1;
-    d.inputs[0] = id;
-    TU_OK(m, nnom_model_add_layer(m, &d, NULL));
-    const nnom_status st = nnom_model_compile(m);
-    const char *msg = nnom_model_last_error(m);
+    int32_t last;
+    nnom_model *m = build_model(g, dtype, (nnom_quant){0.05f, 3}, (nnom_quant){0.5f, 0}, params, &last);
+    char msg[512];
+    const nnom_status st = tu_compile_or_destroy(m, last, NULL, msg, sizeof msg);
     TU_CHECK(st == want, "%s: got %s (%s), expected %s", subject, nnom_status_name(st), msg, nnom_status_name(want));
     TU_CHECK(strstr(msg, "'sum'") && strstr(msg, nnom_layer_type_name(g->type)) && strstr(msg, subject),
              "message should name the layer, its type and '%s': %s", subject, msg);
-    nnom_model_destroy(m);
 }
 
 static void test_errors(void)

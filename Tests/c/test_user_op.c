@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "nnom/tools.h"
+#include "file_util.h"
 #include "test_util.h"
 
 #define ROWS 3
@@ -514,20 +515,11 @@ static void check_keras(void)
     nnom_error err;
     TU_REQUIRE(nnom_register_op(&reg, &op, &err) == NNOM_OK, "%s", err.message);
     static const char *const layouts[] = {".keras", ".h5", ".k2.h5"};
-    nnom_array in0, in1, out0, out1;
-    TU_REQUIRE(nnom_npy_read(NNOM_FIXTURES_DIR "/keras/user_op_lambda.input0.npy", &in0, &err) == NNOM_OK &&
-                   nnom_npy_read(NNOM_FIXTURES_DIR "/keras/user_op_lambda.input1.npy", &in1, &err) == NNOM_OK &&
-                   nnom_npy_read(NNOM_FIXTURES_DIR "/keras/user_op_lambda.output0.npy", &out0, &err) == NNOM_OK &&
-                   nnom_npy_read(NNOM_FIXTURES_DIR "/keras/user_op_lambda.output1.npy", &out1, &err) == NNOM_OK,
-               "fixture arrays: %s", err.message);
-    const int64_t batch = in0.dims[0], per_in = in0.count / batch, per_out0 = out0.count / batch,
-                  per_out1 = out1.count / batch;
-    float *samples = (float *)malloc((size_t)(in0.count + in1.count) * sizeof(float));
-    TU_REQUIRE(samples != NULL, "memory");
-    for (int64_t k = 0; k < batch; k++) {
-        memcpy(samples + k * 2 * per_in, in0.data + k * per_in, (size_t)per_in * sizeof(float));
-        memcpy(samples + k * 2 * per_in + per_in, in1.data + k * per_in, (size_t)per_in * sizeof(float));
-    }
+    tu_lambda_fixture fx;
+    tu_lambda_fixture_load(&fx);
+    const nnom_array in0 = fx.in0, in1 = fx.in1, out0 = fx.out0, out1 = fx.out1;
+    float *samples = fx.samples;
+    const int64_t batch = fx.batch, per_in = fx.per_in, per_out0 = fx.per_out0, per_out1 = fx.per_out1;
     for (size_t f = 0; f < sizeof layouts / sizeof layouts[0]; f++) {
         char path[512];
         snprintf(path, sizeof path, "%s/keras/user_op_lambda%s", NNOM_FIXTURES_DIR, layouts[f]);
@@ -573,11 +565,7 @@ static void check_keras(void)
         TU_CHECK(db >= 30.0, "%s: int8 %.1f dB", layouts[f], db);
         nnom_converter_destroy(c);
     }
-    free(samples);
-    nnom_array_free(&in0);
-    nnom_array_free(&in1);
-    nnom_array_free(&out0);
-    nnom_array_free(&out1);
+    tu_lambda_fixture_free(&fx);
 }
 
 int main(void)

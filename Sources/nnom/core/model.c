@@ -116,20 +116,27 @@ nnom_dtype nnom_model_dtype(const nnom_model *m) { return m ? m->dtype : NNOM_DT
 
 int32_t nnom_model_layer_count(const nnom_model *m) { return m ? m->n_layers : 0; }
 
-/* MACs of layer @p i per inference (its shapes known: after compile). */
-static uint64_t layer_macs(const nnom_model *m, int32_t i)
+void nnom_infer_ctx_init(nnom_infer_ctx *ctx, nnom_model *m, const nnom_layer *l)
+{
+    memset(ctx, 0, sizeof *ctx);
+    ctx->model = m;
+    ctx->dtype = m->dtype;
+    ctx->kernels = (int32_t)m->kernels;
+    for (int32_t j = 0; j < l->n_inputs; j++) ctx->in[j] = &m->layers[l->inputs[j]];
+}
+
+uint64_t nnom_layer_macs(const nnom_model *m, int32_t i)
 {
     const nnom_layer *l = &m->layers[i];
     const nnom_layer_ops *ops = nnom_layer_ops_of(l->type);
-    if (!m->compiled || !ops || !ops->macs) return 0;
+    if (!ops || !ops->macs) return 0;
     nnom_infer_ctx ctx;
-    memset(&ctx, 0, sizeof ctx);
-    ctx.model = (nnom_model *)m;
-    ctx.dtype = m->dtype;
-    ctx.kernels = (int32_t)m->kernels;
-    for (int32_t j = 0; j < l->n_inputs; j++) ctx.in[j] = &m->layers[l->inputs[j]];
+    nnom_infer_ctx_init(&ctx, (nnom_model *)m, l);
     return ops->macs(l, &ctx);
 }
+
+/* MACs of layer @p i per inference (its shapes known: after compile). */
+static uint64_t layer_macs(const nnom_model *m, int32_t i) { return m->compiled ? nnom_layer_macs(m, i) : 0; }
 
 /* ---------------------------------------------------------------- building */
 
@@ -317,11 +324,7 @@ static nnom_status infer_layer(nnom_model *m, int32_t index)
         return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "%d inputs given, it takes %d to %d", (int)l->n_inputs,
                                (int)ops->min_inputs, (int)ops->max_inputs);
     nnom_infer_ctx ctx;
-    memset(&ctx, 0, sizeof ctx);
-    ctx.model = m;
-    ctx.dtype = m->dtype;
-    ctx.kernels = (int32_t)m->kernels;
-    for (int32_t j = 0; j < l->n_inputs; j++) ctx.in[j] = &m->layers[l->inputs[j]];
+    nnom_infer_ctx_init(&ctx, m, l);
     if ((ops->flags & NNOM_OPS_VIEW) && l->n_inputs > 0) l->quant = ctx.in[0]->quant;
     nnom_status st = ops->infer(l, &ctx);
     if (st != NNOM_OK) return st;

@@ -100,6 +100,13 @@ void nnom_error_copy_terse(nnom_error *err, nnom_status status);
 #define nnom_error_copy(err, status, message) ((void)sizeof(message), nnom_error_copy_terse((err), (status)))
 #endif
 
+/* Fills @p ctx for layer @p l of @p m: the model, its dtype and kernels (m->kernels), and l's
+ * inputs (their shapes must be known). */
+void nnom_infer_ctx_init(nnom_infer_ctx *ctx, nnom_model *m, const nnom_layer *l);
+
+/* MACs of layer @p i per run: its ops' count (0 without one); its and its inputs' shapes must be known. */
+uint64_t nnom_layer_macs(const nnom_model *m, int32_t i);
+
 /* Appends a layer without the builder's checks of type, input count and
  * input ids (the loader has made them): checks the name (NULL or "":
  * generated), takes the description, and for an INPUT layer @p shape.

@@ -76,11 +76,7 @@ static void plan_scratch_room(nnom_model *m)
         const nnom_layer_ops *ops = nnom_layer_ops_of(l->type);
         if (l->scratch_buffer < 0 || !ops->scratch_fast_bytes) continue;
         nnom_infer_ctx ctx;
-        memset(&ctx, 0, sizeof ctx);
-        ctx.model = m;
-        ctx.dtype = m->dtype;
-        ctx.kernels = (int32_t)m->kernels;
-        for (int32_t j = 0; j < l->n_inputs; j++) ctx.in[j] = &m->layers[l->inputs[j]];
+        nnom_infer_ctx_init(&ctx, m, l);
         nnom_buffer *s = &m->buffers[l->scratch_buffer];
         const uint32_t want = (ops->scratch_fast_bytes(l, &ctx) + 3u) & ~3u;
         if (want <= s->bytes) continue;
@@ -130,11 +126,7 @@ nnom_status nnom_plan_once(nnom_model *m)
         nnom_layer *l = &m->layers[i];
         const nnom_layer_ops *ops = nnom_layer_ops_of(l->type);
         nnom_infer_ctx ctx;
-        memset(&ctx, 0, sizeof ctx);
-        ctx.model = m;
-        ctx.dtype = m->dtype;
-        ctx.kernels = (int32_t)m->kernels;
-        for (int32_t j = 0; j < l->n_inputs; j++) ctx.in[j] = &m->layers[l->inputs[j]];
+        nnom_infer_ctx_init(&ctx, m, l);
         l->scratch_bytes = ops->scratch_bytes ? ops->scratch_bytes(l, &ctx) : 0;
         /* a tiled plan is tight where the untiled one left room for the fast scratch (step 3): it
          * plans the fast scratch, so that tiling saves bytes without slowing a kernel down */

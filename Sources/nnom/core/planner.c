@@ -360,11 +360,7 @@ nnom_status nnom_plan(nnom_model *m)
             int32_t group = -1;
             if ((ops->flags & NNOM_OPS_IN_PLACE) && l->n_inputs > 0 && !m->keep_all) {
                 nnom_infer_ctx ctx;
-                memset(&ctx, 0, sizeof ctx);
-                ctx.model = m;
-                ctx.dtype = m->dtype;
-                ctx.kernels = (int32_t)m->kernels;
-                for (int32_t j = 0; j < l->n_inputs; j++) ctx.in[j] = &m->layers[l->inputs[j]];
+                nnom_infer_ctx_init(&ctx, m, l);
                 const int32_t src_buffer = ctx.in[0]->buffer;
                 const nnom_buffer *b = &m->buffers[src_buffer];
                 /* model inputs are never overwritten: a caller may run again on the same input */

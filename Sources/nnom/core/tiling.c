@@ -60,21 +60,6 @@ typedef struct {
 /* The canonical (h, w, c) of layer @p i's output. */
 static nnom_dims dims_of(const nnom_model *m, int32_t i) { return nnom_dims_of(&m->layers[i].shape); }
 
-/* MACs of layer @p i per run (its ops' count; compiling or not). */
-static uint64_t layer_macs(const nnom_model *m, int32_t i)
-{
-    const nnom_layer *l = &m->layers[i];
-    const nnom_layer_ops *ops = nnom_layer_ops_of(l->type);
-    if (!ops->macs) return 0;
-    nnom_infer_ctx ctx;
-    memset(&ctx, 0, sizeof ctx);
-    ctx.model = (nnom_model *)m;
-    ctx.dtype = m->dtype;
-    ctx.kernels = (int32_t)m->kernels;
-    for (int32_t j = 0; j < l->n_inputs; j++) ctx.in[j] = &m->layers[l->inputs[j]];
-    return ops->macs(l, &ctx);
-}
-
 static int is_window(const nnom_model *m, int32_t i)
 {
     const nnom_layer *l = &m->layers[i];
@@ -198,8 +183,8 @@ static uint64_t tiling_cost(const nnom_model *m, int32_t first, int32_t cut, int
         extra->cost += (uint64_t)(tiles - 1) * TILE_CALL_COST;
         if (j == cut) continue;
         const uint64_t h = (uint64_t)dims_of(m, j).h, again = computed[j - first] - h;
-        extra->macs += again * (layer_macs(m, j) / h);
-        extra->cost += again * (layer_macs(m, j) / h + row_values(m, j) * TILE_VALUE_COST);
+        extra->macs += again * (nnom_layer_macs(m, j) / h);
+        extra->cost += again * (nnom_layer_macs(m, j) / h + row_values(m, j) * TILE_VALUE_COST);
     }
     return band;
 }
@@ -293,8 +278,8 @@ nnom_status nnom_tiling_plan(nnom_model *m)
     }
     uint64_t macs = 0, cost = 0;
     for (int32_t i = 0; i < m->n_layers; i++) {
-        macs += layer_macs(m, i);
-        cost += layer_macs(m, i) + (uint64_t)dims_of(m, i).h * row_values(m, i) * TILE_VALUE_COST + TILE_CALL_COST;
+        macs += nnom_layer_macs(m, i);
+        cost += nnom_layer_macs(m, i) + (uint64_t)dims_of(m, i).h * row_values(m, i) * TILE_VALUE_COST + TILE_CALL_COST;
     }
     const tile_extra budget = {percent_of(macs, percent), percent_of(cost, percent)};
     const int32_t peak = peak_step(m);

@@ -63,3 +63,28 @@ nnom_status nnom_sum_pool_check(nnom_layer *l, const nnom_infer_ctx *ctx, int64_
                          l->name, nnom_layer_type_name(l->type));
     return nnom_avg_pool_check(l, ctx, cells);
 }
+
+nnom_status nnom_avg_kind_infer(nnom_layer *l, const nnom_infer_ctx *ctx, nnom_avg_kind k)
+{
+    int64_t cells = 0;
+    nnom_status st = k.global ? nnom_pool_global_infer(l, ctx, &cells) : nnom_pool_window_infer(l, ctx, &cells);
+    if (st != NNOM_OK) return st;
+    return k.sum ? nnom_sum_pool_check(l, ctx, cells) : nnom_avg_pool_check(l, ctx, cells);
+}
+
+nnom_pool_args nnom_avg_kind_args(const nnom_exec *x, nnom_avg_kind k)
+{
+    nnom_pool_args a = k.global ? nnom_pool_global_args(x) : nnom_pool_exec_args(x);
+    a.sum = k.sum;
+    return a;
+}
+
+void nnom_avg_kind_run_s8(const nnom_exec *x, nnom_avg_kind k)
+{
+    nnom_pool_args a = nnom_avg_kind_args(x, k);
+    nnom_avg_pool_form(x->layer, x->in_layer[0], &a);
+    if (k.global)
+        nnom_global_avg_pool_s8(&a, (const int8_t *)x->in[0], (int8_t *)x->out);
+    else
+        nnom_avg_pool_s8(&a, (const int8_t *)x->in[0], (int8_t *)x->out);
+}

@@ -7,36 +7,11 @@
  */
 #include "layers/pool_common.h"
 
-static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
-{
-    int64_t cells = 0;
-    nnom_status st = nnom_pool_global_infer(l, ctx, &cells);
-    return st == NNOM_OK ? nnom_sum_pool_check(l, ctx, cells) : st;
-}
+static const nnom_avg_kind kind = {.global = 1, .sum = 1};
 
-static nnom_pool_args global_args(const nnom_exec *x)
-{
-    const nnom_dims in = nnom_dims_of(&x->in_layer[0]->shape);
-    nnom_pool_args a = {0};
-    a.in_h = in.h;
-    a.in_w = in.w;
-    a.channels = in.c;
-    a.sum = 1;
-    return a;
-}
-
-static void run_s8(const nnom_exec *x)
-{
-    nnom_pool_args a = global_args(x);
-    nnom_avg_pool_form(x->layer, x->in_layer[0], &a);
-    nnom_global_avg_pool_s8(&a, (const int8_t *)x->in[0], (int8_t *)x->out);
-}
-
-static void run_f32(const nnom_exec *x)
-{
-    const nnom_pool_args a = global_args(x);
-    nnom_global_avg_pool_f32(&a, (const float *)x->in[0], (float *)x->out);
-}
+static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx) { return nnom_avg_kind_infer(l, ctx, kind); }
+static void run_s8(const nnom_exec *x) { nnom_avg_kind_run_s8(x, kind); }
+static void run_f32(const nnom_exec *x) { nnom_avg_kind_run_f32(x, kind); }
 
 const nnom_layer_ops nnom_ops_global_sum_pool = {
     .min_inputs = 1,

@@ -29,31 +29,11 @@ static int32_t power_of_two(int32_t bits, int *ok)
     return *ok ? exponent - F32_EXP_BIAS : 0;
 }
 
-static nnom_status check_pair(nnom_model *m, const nnom_layer *l, const int32_t *k, int32_t at, const char *what)
-{
-    if (k[at] < 0 || k[at + 1] < -31 || k[at + 1] > 30)
-        return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT, "TFLite arithmetic: constants[%d, %d] (%s "
-                         "multiplier, shift) are %d, %d; expected a multiplier >= 0 and a shift from -31 to 30",
-                         (int)at, (int)(at + 1), what, (int)k[at], (int)k[at + 1]);
-    return NNOM_OK;
-}
-
 nnom_status nnom_lstm_tflite_infer_s8(nnom_layer *l, const nnom_infer_ctx *ctx, int64_t rows)
 {
     nnom_model *m = ctx->model;
-    char what[96];
-    nnom_format(what, sizeof what, "requantisation int32 [4][%d]", (int)rows);
-    nnom_status st = nnom_expect_blob(m, l, 3, what, (uint32_t)rows * 16u);
+    nnom_status st = nnom_rnn_check_requant(m, l, rows);
     if (st != NNOM_OK) return st;
-    const int32_t *q = (const int32_t *)l->blobs[3].data;
-    for (int64_t r = 0; r < rows; r++)
-        for (int part = 0; part < 2; part++) {
-            const int32_t mult = q[2 * part * rows + r], shift = q[(2 * part + 1) * rows + r];
-            if (mult < 0 || shift < -31 || shift > 30)
-                return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT, "TFLite arithmetic: row %d: %s multiplier "
-                                 "%d, shift %d; expected a multiplier >= 0 and a shift from -31 to 30",
-                                 (int)r, part ? "recurrent" : "input", (int)mult, (int)shift);
-        }
     st = nnom_expect_blob(m, l, 4, "none (TFLite's activation table is the kernel's)", 0);
     if (st != NNOM_OK) return st;
     st = nnom_expect_blob(m, l, 5, "constants int32 [16]", NNOM_RNN_CONSTS * 4u);
@@ -65,9 +45,9 @@ nnom_status nnom_lstm_tflite_infer_s8(nnom_layer *l, const nnom_infer_ctx *ctx, 
         return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT, "TFLite arithmetic: constants[1] (c scale, float "
                          "bits 0x%x) must be a power of two from 2^%d to 2^%d",
                          (unsigned)k[NNOM_RNN_C_SCALE], NNOM_LSTM_TFLITE_MIN_POWER, NNOM_LSTM_TFLITE_MAX_POWER);
-    if ((st = check_pair(m, l, k, NNOM_RNN_MIX_MULT, "i g -> c")) != NNOM_OK) return st;
-    if ((st = check_pair(m, l, k, NNOM_RNN_HID_MULT, "o tanh(c) -> h")) != NNOM_OK) return st;
-    if ((st = check_pair(m, l, k, NNOM_RNN_TFL_FORGET_MULT, "f c -> c")) != NNOM_OK) return st;
+    if ((st = nnom_rnn_check_pair(m, l, k, NNOM_RNN_MIX_MULT, "i g -> c")) != NNOM_OK) return st;
+    if ((st = nnom_rnn_check_pair(m, l, k, NNOM_RNN_HID_MULT, "o tanh(c) -> h")) != NNOM_OK) return st;
+    if ((st = nnom_rnn_check_pair(m, l, k, NNOM_RNN_TFL_FORGET_MULT, "f c -> c")) != NNOM_OK) return st;
     if (k[NNOM_RNN_TFL_CELL_CLIP] < 0 || k[NNOM_RNN_TFL_CELL_CLIP] > CELL_CLIP_MAX)
         return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT, "TFLite arithmetic: constants[%d] (cell clip) is "
                          "%d, expected 0 (none) to %d", (int)NNOM_RNN_TFL_CELL_CLIP,

@@ -43,8 +43,7 @@ static float f32_of(int32_t bits)
     return f;
 }
 
-/* A (multiplier, shift) pair of the constants blob. */
-static nnom_status check_pair(nnom_model *m, const nnom_layer *l, const int32_t *k, int32_t at, const char *what)
+nnom_status nnom_rnn_check_pair(nnom_model *m, const nnom_layer *l, const int32_t *k, int32_t at, const char *what)
 {
     if (!nnom_requant_pair_ok(k[at], k[at + 1]))
         return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT,
@@ -64,15 +63,8 @@ enum { ACT_BITS = 8, ACT_MASK = (1 << ACT_BITS) - 1, ACTIVATIONS_MASK = (1 << (2
 static int32_t cell_act(const nnom_layer *l) { return l->p->activations & ACT_MASK; }
 static int32_t recurrent_act(const nnom_layer *l) { return (l->p->activations >> ACT_BITS) & ACT_MASK; }
 
-/* int8 blobs 3 to 5: requantisation pairs, tables and constants (see include/nnom/layers.h). */
-static nnom_status rnn_infer_s8(nnom_layer *l, const nnom_infer_ctx *ctx, int32_t gates, int64_t rows)
+nnom_status nnom_rnn_check_requant(nnom_model *m, const nnom_layer *l, int64_t rows)
 {
-    nnom_model *m = ctx->model;
-    const int32_t rec = recurrent_act(l);
-    if (gates > 1 && !bounded(rec))
-        return nnom_layer_fail(m, l, NNOM_ERR_UNSUPPORTED,
-                               "int8 gates are Q15: the recurrent activation must be bounded (tanh, sigmoid, "
-                               "hard_sigmoid), not %d", (int)rec);
     char what[96];
     nnom_format(what, sizeof what, "requantisation int32 [4][%d]", (int)rows);
     nnom_status st = nnom_expect_blob(m, l, 3, what, (uint32_t)rows * 16u);
@@ -87,6 +79,21 @@ static nnom_status rnn_infer_s8(nnom_layer *l, const nnom_infer_ctx *ctx, int32_
                                        "from %d to %d", (int)r, part ? "recurrent" : "input", (int)mult, (int)shift,
                                        NNOM_SHIFT_MIN, NNOM_SHIFT_MAX);
         }
+    return NNOM_OK;
+}
+
+/* int8 blobs 3 to 5: requantisation pairs, tables and constants (see include/nnom/layers.h). */
+static nnom_status rnn_infer_s8(nnom_layer *l, const nnom_infer_ctx *ctx, int32_t gates, int64_t rows)
+{
+    nnom_model *m = ctx->model;
+    const int32_t rec = recurrent_act(l);
+    if (gates > 1 && !bounded(rec))
+        return nnom_layer_fail(m, l, NNOM_ERR_UNSUPPORTED,
+                               "int8 gates are Q15: the recurrent activation must be bounded (tanh, sigmoid, "
+                               "hard_sigmoid), not %d", (int)rec);
+    nnom_status st = nnom_rnn_check_requant(m, l, rows);
+    if (st != NNOM_OK) return st;
+    char what[96];
     const int32_t tables = gates == NNOM_RNN_CELL_SIMPLE ? 1 : (gates == NNOM_RNN_CELL_GRU ? 2 : 3);
     nnom_format(what, sizeof what, "activation tables int16 [%d][%d]", (int)tables, NNOM_RNN_TABLE_SIZE);
     st = nnom_expect_blob(m, l, 4, what, (uint32_t)tables * NNOM_RNN_TABLE_SIZE * (uint32_t)sizeof(int16_t));
@@ -99,9 +106,9 @@ static nnom_status rnn_infer_s8(nnom_layer *l, const nnom_infer_ctx *ctx, int32_
         return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT,
                                "constants[0, 1] (h and c scales) must be positive and finite%s",
                                lstm ? "" : " (c: any, unused)");
-    if ((st = check_pair(m, l, k, NNOM_RNN_OUT_MULT, "output")) != NNOM_OK) return st;
-    if ((st = check_pair(m, l, k, NNOM_RNN_MIX_MULT, "mix")) != NNOM_OK) return st;
-    return check_pair(m, l, k, NNOM_RNN_HID_MULT, "hidden");
+    if ((st = nnom_rnn_check_pair(m, l, k, NNOM_RNN_OUT_MULT, "output")) != NNOM_OK) return st;
+    if ((st = nnom_rnn_check_pair(m, l, k, NNOM_RNN_MIX_MULT, "mix")) != NNOM_OK) return st;
+    return nnom_rnn_check_pair(m, l, k, NNOM_RNN_HID_MULT, "hidden");
 }
 
 nnom_status nnom_rnn_infer(nnom_layer *l, const nnom_infer_ctx *ctx)

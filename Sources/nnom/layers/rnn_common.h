@@ -23,6 +23,11 @@ uint32_t nnom_rnn_state_bytes(const nnom_layer *l, nnom_dtype dtype);
 void nnom_rnn_state_read(const nnom_layer *l, nnom_dtype dtype, const void *state, int32_t which, float *out);
 void nnom_rnn_state_write(const nnom_layer *l, nnom_dtype dtype, void *state, int32_t which, const float *in);
 
+/* int8 checks shared with lstm_tflite.c: blob 3, int32 [4][rows] (multiplier, shift) pairs; and the
+ * (multiplier, shift) pair at constants[at, at + 1] of blob 5, named @p what in the message. */
+nnom_status nnom_rnn_check_requant(nnom_model *m, const nnom_layer *l, int64_t rows);
+nnom_status nnom_rnn_check_pair(nnom_model *m, const nnom_layer *l, const int32_t *k, int32_t at, const char *what);
+
 /* LSTM with NNOM_RNN_TFLITE (lstm_tflite.c): int8 blob checks 3 to 5 and the run. */
 nnom_status nnom_lstm_tflite_infer_s8(nnom_layer *l, const nnom_infer_ctx *ctx, int64_t rows);
 void nnom_lstm_tflite_run_s8(const nnom_exec *x);

@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "test_util.h"
@@ -45,4 +46,34 @@ uint8_t *tu_read_file(const char *path, size_t *size)
     fclose(f);
     *size = (size_t)n;
     return b;
+}
+
+void tu_lambda_fixture_load(tu_lambda_fixture *f)
+{
+    nnom_error err;
+    TU_REQUIRE(nnom_npy_read(NNOM_FIXTURES_DIR "/keras/user_op_lambda.input0.npy", &f->in0, &err) == NNOM_OK &&
+                   nnom_npy_read(NNOM_FIXTURES_DIR "/keras/user_op_lambda.input1.npy", &f->in1, &err) == NNOM_OK &&
+                   nnom_npy_read(NNOM_FIXTURES_DIR "/keras/user_op_lambda.output0.npy", &f->out0, &err) == NNOM_OK &&
+                   nnom_npy_read(NNOM_FIXTURES_DIR "/keras/user_op_lambda.output1.npy", &f->out1, &err) == NNOM_OK,
+               "fixture arrays: %s", err.message);
+    f->batch = f->in0.dims[0];
+    f->per_in = f->in0.count / f->batch;
+    f->per_out0 = f->out0.count / f->batch;
+    f->per_out1 = f->out1.count / f->batch;
+    f->samples = (float *)malloc((size_t)(f->in0.count + f->in1.count) * sizeof(float));
+    TU_REQUIRE(f->samples != NULL, "memory");
+    for (int64_t k = 0; k < f->batch; k++) {
+        memcpy(f->samples + k * 2 * f->per_in, f->in0.data + k * f->per_in, (size_t)f->per_in * sizeof(float));
+        memcpy(f->samples + k * 2 * f->per_in + f->per_in, f->in1.data + k * f->per_in,
+               (size_t)f->per_in * sizeof(float));
+    }
+}
+
+void tu_lambda_fixture_free(tu_lambda_fixture *f)
+{
+    free(f->samples);
+    nnom_array_free(&f->in0);
+    nnom_array_free(&f->in1);
+    nnom_array_free(&f->out0);
+    nnom_array_free(&f->out1);
 }

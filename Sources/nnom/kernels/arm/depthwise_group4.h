@@ -184,6 +184,20 @@ typedef char nnom_dw_g_offsets_ok[offsetof(dw_g_args, init) == 32 && offsetof(dw
  * sums, lr a kernel row; per pixel 9 taps of 8 instructions, per output 8 (loads of its
  * constants, requantisation, store): about 3.2 instructions per multiply-accumulate.
  */
+/* The end of a pixel of DW_G_ASM_BODY and DW_G_ASM_BODY_W: the four sums (r5-r8) out through OUT,
+ * input and output pointers (r1, r4) to the next pixel, the pixel count at [r0, #8] down, and the
+ * loop back to 1 or the return. */
+#define DW_G_ASM_PIXEL_END(OUT)                                                                   \
+    OUT("r5", "120", "152", "0") OUT("r6", "128", "160", "1")                                     \
+    OUT("r7", "136", "168", "2") OUT("r8", "144", "176", "3")                                     \
+    "ldrd   r9, r10, [r0, #20]\n\t"                                                               \
+    "add    r1, r1, r9\n\t"                                                                       \
+    "add    r4, r4, r10\n\t"                                                                      \
+    "ldr    r9, [r0, #8]\n\t"                                                                     \
+    "subs   r9, r9, #1\n\t"                                                                       \
+    "str    r9, [r0, #8]\n\t"                                                                     \
+    "bne    1b\n\t"                                                                               \
+    "pop    {r4-r11, pc}\n\t"
 #define DW_G_ASM_BODY(OUT)                                                                        \
     __asm__ volatile("push   {r4-r11, lr}\n\t"                                                    \
                      "ldr    r1, [r0, #0]\n\t"                                                    \
@@ -201,16 +215,7 @@ typedef char nnom_dw_g_offsets_ok[offsetof(dw_g_args, init) == 32 && offsetof(dw
                      "add    lr, lr, r3\n\t"                                                      \
                      DW_G_ASM_TAP("[lr]", "96") DW_G_ASM_TAP("[lr, r2]", "104")                   \
                      DW_G_ASM_TAP("[lr, r2, lsl #1]", "112")                                      \
-                     OUT("r5", "120", "152", "0") OUT("r6", "128", "160", "1")                    \
-                     OUT("r7", "136", "168", "2") OUT("r8", "144", "176", "3")                    \
-                     "ldrd   r9, r10, [r0, #20]\n\t"                                              \
-                     "add    r1, r1, r9\n\t"                                                      \
-                     "add    r4, r4, r10\n\t"                                                     \
-                     "ldr    r9, [r0, #8]\n\t"                                                    \
-                     "subs   r9, r9, #1\n\t"                                                      \
-                     "str    r9, [r0, #8]\n\t"                                                    \
-                     "bne    1b\n\t"                                                              \
-                     "pop    {r4-r11, pc}\n\t");
+                     DW_G_ASM_PIXEL_END(OUT));
 
 __attribute__((naked, noinline)) static void dw_g_asm_zp(__attribute__((unused)) dw_g_args *p)
 {
@@ -252,16 +257,7 @@ __attribute__((naked, noinline)) static void dw_g_asm_zm(__attribute__((unused))
                      "add    lr, lr, r3\n\t"                                                      \
                      DW_G_ASM_TAP_W("0", "96") DW_G_ASM_TAP_W("8", "104")                          \
                      DW_G_ASM_TAP_W("16", "112")                                                  \
-                     OUT("r5", "120", "152", "0") OUT("r6", "128", "160", "1")                    \
-                     OUT("r7", "136", "168", "2") OUT("r8", "144", "176", "3")                    \
-                     "ldrd   r9, r10, [r0, #20]\n\t"                                              \
-                     "add    r1, r1, r9\n\t"                                                      \
-                     "add    r4, r4, r10\n\t"                                                     \
-                     "ldr    r9, [r0, #8]\n\t"                                                    \
-                     "subs   r9, r9, #1\n\t"                                                      \
-                     "str    r9, [r0, #8]\n\t"                                                    \
-                     "bne    1b\n\t"                                                              \
-                     "pop    {r4-r11, pc}\n\t");
+                     DW_G_ASM_PIXEL_END(OUT));
 
 __attribute__((naked, noinline)) static void dw_g_asm_w_zp(__attribute__((unused)) dw_g_args *p)
 {
