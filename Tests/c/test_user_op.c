@@ -13,6 +13,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -103,6 +104,14 @@ static nnom_user_op make_op(const float *sign)
 static const nnom_quant qa = {0.02f, 3}, qb = {0.015f, -7}, qy = {0.03f, 1};
 
 /* x (ROWS, COLS), z (ROWS, COLS) -> custom "wd" -> output; not compiled */
+/* @p reg over the one slot @p slot, holding @p op (which must outlive the registry) */
+static void registry_of_one(nnom_op_registry *reg, const nnom_user_op **slot, const nnom_user_op *op)
+{
+    nnom_error err;
+    nnom_op_registry_init(reg, slot, 1);
+    TU_REQUIRE(nnom_register_op(reg, op, &err) == NNOM_OK, "%s", err.message);
+}
+
 static nnom_model *build(nnom_dtype dtype, const nnom_options *opt, const char *op_name)
 {
     static uint8_t name_blob[NNOM_NAME_MAX] __attribute__((aligned(8)));
@@ -382,10 +391,9 @@ static void check_header(void)
 {
     static const nnom_user_op *slots[1];
     nnom_op_registry reg;
-    nnom_op_registry_init(&reg, slots, 1);
     const nnom_user_op op = make_op(&sign_minus);
+    registry_of_one(&reg, slots, &op);
     nnom_error err;
-    TU_REQUIRE(nnom_register_op(&reg, &op, &err) == NNOM_OK, "%s", err.message);
     nnom_options opt = NNOM_OPTIONS_INIT;
     opt.op_registry = &reg;
     nnom_model *m = build(NNOM_DTYPE_S8, &opt, OP_NAME);
@@ -395,12 +403,9 @@ static void check_header(void)
     TU_REQUIRE(fd >= 0, "temporary file");
     close(fd);
     TU_CHECK(nnom_write_model_header(m, path, "wd_model", NULL, &err) == NNOM_OK, "%s", err.message);
-    FILE *f = fopen(path, "r");
-    TU_REQUIRE(f != NULL, "header written");
-    static char text[65536];
-    const size_t n = fread(text, 1, sizeof text - 1, f);
-    text[n] = '\0';
-    fclose(f);
+    size_t n = 0;
+    char *text = (char *)tu_read_file(path, &n); /* NUL-terminated */
+    TU_REQUIRE(text != NULL, "header written");
     remove(path);
     TU_CHECK(has(text, " * nnom-user-ops: " OP_NAME "\n"), "the user-ops line");
     TU_CHECK(has(text, "#define WD_MODEL_USER_OPS { \"" OP_NAME "\" }") && has(text, "#define WD_MODEL_USER_OP_COUNT 1"),
@@ -414,6 +419,7 @@ static void check_header(void)
     TU_CHECK(nnom_write_header(file, size, path, "wd_model", NULL, &err) == NNOM_ERR_UNSUPPORTED &&
                  has(err.message, "needs user operator '" OP_NAME "'"), "nnom_write_header: %s", err.message);
     remove(path);
+    free(text);
     nnom_model_destroy(m);
 }
 
@@ -423,10 +429,9 @@ static void check_quantise(void)
 {
     static const nnom_user_op *slots[1];
     nnom_op_registry reg;
-    nnom_op_registry_init(&reg, slots, 1);
     const nnom_user_op op = make_op(&sign_minus);
+    registry_of_one(&reg, slots, &op);
     nnom_error err;
-    TU_REQUIRE(nnom_register_op(&reg, &op, &err) == NNOM_OK, "%s", err.message);
     nnom_options opt = NNOM_OPTIONS_INIT;
     opt.op_registry = &reg;
     nnom_model *fm = build(NNOM_DTYPE_F32, &opt, OP_NAME);
