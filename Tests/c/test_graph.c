@@ -20,15 +20,18 @@
 static int in_place_layers; /* over all graphs: non-view layers that ran in place */
 static int tiled_layers;    /* over all graphs: layers whose output was a band of a tiled stage */
 
-static void check_plan(const nnom_model *m, const char *name)
+static void check_plan(nnom_model *m, const char *name)
 {
+    /* the plan behind the layers' offsets (the planner keeps it only while it plans) */
+    TU_OK(m, nnom_plan_keep(m));
+    const nnom_plan_data *p = m->plan;
     uint32_t top = 0;
-    for (int32_t a = 0; a < m->n_buffers; a++) {
-        const nnom_buffer *x = &m->buffers[a];
+    for (int32_t a = 0; a < p->n_buffers; a++) {
+        const nnom_buffer *x = &p->buffers[a];
         TU_CHECK(x->offset % 4 == 0, "%s: buffer %d at offset %u is not aligned", name, (int)a, (unsigned)x->offset);
         if (x->offset + x->bytes > top) top = x->offset + x->bytes;
-        for (int32_t b = a + 1; b < m->n_buffers; b++) {
-            const nnom_buffer *y = &m->buffers[b];
+        for (int32_t b = a + 1; b < p->n_buffers; b++) {
+            const nnom_buffer *y = &p->buffers[b];
             int alive_together = x->first <= y->last && y->first <= x->last;
             int overlap = x->offset < y->offset + y->bytes && y->offset < x->offset + x->bytes;
             if (x->group == y->group) {
@@ -49,24 +52,34 @@ static void check_plan(const nnom_model *m, const char *name)
              (unsigned)top);
     TU_CHECK(nnom_model_arena_lower_bound(m) <= nnom_model_arena_size(m) && nnom_model_arena_lower_bound(m) > 0,
              "%s: lower bound %zu, arena %zu", name, nnom_model_arena_lower_bound(m), nnom_model_arena_size(m));
-    /* every layer's output and scratch lie inside buffers that live through the layer */
+    /* every layer's output and scratch lie inside buffers that live through the layer, and are where the
+     * layer keeps them */
     for (int32_t i = 0; i < m->n_layers; i++) {
         const nnom_layer *l = &m->layers[i];
-        const nnom_buffer *b = &m->buffers[l->buffer];
+        const nnom_layer_plan *q = &p->layers[i];
+        const nnom_buffer *b = &p->buffers[q->buffer];
+        TU_CHECK(l->out_offset == b->offset, "%s: layer %d's output at %u, its buffer at %u", name, (int)i,
+                 (unsigned)l->out_offset, (unsigned)b->offset);
+        TU_CHECK(q->scratch_buffer >= 0 ? l->scratch_offset == p->buffers[q->scratch_buffer].offset &&
+                                              l->scratch_bytes == p->buffers[q->scratch_buffer].bytes
+                                        : l->scratch_bytes == 0,
+                 "%s: layer %d's scratch is not its buffer", name, (int)i);
+        TU_CHECK(!(l->flags & NNOM_LAYER_KEPT) == (b->last < m->n_layers), "%s: layer %d's kept flag", name, (int)i);
         if (l->in_place && !(nnom_layer_ops_of(l->type)->flags & NNOM_OPS_VIEW)) {
             in_place_layers++;
-            TU_CHECK(!m->buffers[l->buffer].holds_input, "%s: layer %d writes over a model input", name, (int)i);
+            TU_CHECK(!b->holds_input, "%s: layer %d writes over a model input", name, (int)i);
         }
         /* a layer of a tiled stage before its cut holds one band of rows (core/tiling.c) */
         const int band = m->tiling.first >= 0 && i >= m->tiling.first && i < m->tiling.cut;
-        const uint32_t need = band ? nnom_tiling_band_bytes(m, i) : l->out_bytes;
+        const uint32_t need = band ? nnom_tiling_band_bytes(m, i) : nnom_layer_out_bytes(l, nnom_model_dtype(m));
         tiled_layers += band;
-        TU_CHECK(b->bytes >= need && b->first <= i && b->last >= l->last_use, "%s: layer %d's buffer", name, (int)i);
+        TU_CHECK(b->bytes >= need && b->first <= i && b->last >= q->last_use, "%s: layer %d's buffer", name, (int)i);
         for (int32_t j = 0; j < l->n_inputs; j++) {
-            const nnom_buffer *src = &m->buffers[m->layers[l->inputs[j]].buffer];
+            const nnom_buffer *src = &p->buffers[p->layers[l->def->inputs[j]].buffer];
             TU_CHECK(src->last >= i, "%s: input %d of layer %d dies before it is read", name, (int)j, (int)i);
         }
     }
+    nnom_plan_end(m);
 }
 
 static size_t input_count(const gb *g)

@@ -307,7 +307,8 @@ static void compile_retry(void)
         TU_CHECK(c.live == 0, "allocation %ld failing: %ld allocations leaked", n, c.live);
         if (!failed) break; /* n is past the compile's last allocation */
     }
-    TU_CHECK(failures_seen >= 5, "the compile made only %d allocations", failures_seen);
+    /* (the recurrent state, the observed ranges and the planner's memory: one block each) */
+    TU_CHECK(failures_seen >= 3, "the compile made only %d allocations", failures_seen);
     printf("compile retried after each of its %d allocations failing\n", failures_seen);
 }
 
@@ -343,7 +344,8 @@ static void load_with_failing_allocator(void)
         TU_CHECK(c.live == 0, "allocation %ld failing: %ld allocations leaked", n, c.live);
         if (n > 1000) break;
     }
-    TU_CHECK(failures_seen >= 5 && failures_seen < 1000, "loading made %d allocations", failures_seen);
+    /* (the handle, the layers, then the compile's: see compile_retry) */
+    TU_CHECK(failures_seen >= 4 && failures_seen < 1000, "loading made %d allocations", failures_seen);
 }
 
 /* ------------------------------------------------------------ 4. evaluation of a two-input model */

@@ -154,19 +154,24 @@ static void room_case(void)
     TU_OK(m, nnom_model_layer_scratch(m, 1, NNOM_KERNELS_CORTEX_M_DSP, &least, &fast));
     nnom_layer_info info = NNOM_LAYER_INFO_INIT;
     TU_OK(m, nnom_model_layer_info(m, 1, &info));
-    const nnom_buffer *given = &m->buffers[m->layers[1].scratch_buffer]; /* what the kernel gets */
+    TU_OK(m, nnom_plan_keep(m)); /* the plan behind the layers' offsets */
+    const nnom_plan_data *p = m->plan;
+    const nnom_buffer *given = &p->buffers[p->layers[1].scratch_buffer]; /* what the kernel gets */
+    TU_CHECK(given->offset == m->layers[1].scratch_offset && given->bytes == m->layers[1].scratch_bytes,
+             "the layer's scratch is not the plan's");
     TU_CHECK(fast > least && info.scratch_bytes == least && given->bytes >= fast &&
                  given->offset + given->bytes <= nnom_model_arena_size(m),
              "the first conv got %u bytes of scratch at %u (least %u, fast %u, arena %zu)", (unsigned)given->bytes,
              (unsigned)given->offset, (unsigned)least, (unsigned)fast, nnom_model_arena_size(m));
     /* and no buffer alive at that layer overlaps it */
-    for (int32_t j = 0; j < m->n_buffers; j++) {
-        const nnom_buffer *b = &m->buffers[j];
+    for (int32_t j = 0; j < p->n_buffers; j++) {
+        const nnom_buffer *b = &p->buffers[j];
         if (b == given || b->first > 1 || b->last < 1) continue;
         TU_CHECK(b->offset + b->bytes <= given->offset || given->offset + given->bytes <= b->offset,
                  "buffer %d [%u, +%u) overlaps the grown scratch [%u, +%u)", (int)j, (unsigned)b->offset,
                  (unsigned)b->bytes, (unsigned)given->offset, (unsigned)given->bytes);
     }
+    nnom_plan_end(m);
     nnom_model_destroy(m);
 }
 

@@ -42,22 +42,23 @@ nnom_status nnom_evaluate(nnom_model *m, const float *samples, const int32_t *la
                          (int)e->n_classes, (int)out.count);
     /* a sample is every input's values, input 0 first */
     size_t stride = 0;
-    for (int32_t i = 0; i < m->n_inputs; i++)
-        stride += (size_t)nnom_shape_count(&m->layers[m->input_ids[i]].shape);
+    const int32_t n_inputs = nnom_model_input_count(m);
+    for (int32_t i = 0; i < n_inputs; i++)
+        stride += (size_t)nnom_shape_count(&m->layers[nnom_model_io_layer(m, 1, i)].def->shape);
     for (size_t s = 0; s < n_samples; s++) {
         if (labels[s] < 0 || labels[s] >= e->n_classes)
             return nnom_fail(m, NNOM_ERR_ARGUMENT, "evaluate: label %d of sample %lu is not a class in [0, %d)",
                              (int)labels[s], (unsigned long)s, (int)e->n_classes);
         const float *x = samples + s * stride;
         nnom_status st = NNOM_OK;
-        for (int32_t i = 0; st == NNOM_OK && i < m->n_inputs; i++) {
-            const size_t count = (size_t)nnom_shape_count(&m->layers[m->input_ids[i]].shape);
+        for (int32_t i = 0; st == NNOM_OK && i < n_inputs; i++) {
+            const size_t count = (size_t)nnom_shape_count(&m->layers[nnom_model_io_layer(m, 1, i)].def->shape);
             st = nnom_model_set_input_f32(m, i, x, count);
             x += count;
         }
         if (st == NNOM_OK) st = nnom_model_run(m);
         if (st != NNOM_OK) return st;
-        nnom_eval_add(e, m->dtype, nnom_model_output_data(m, 0), labels[s]);
+        nnom_eval_add(e, (nnom_dtype)m->dtype, nnom_model_output_data(m, 0), labels[s]);
     }
     return NNOM_OK;
 }

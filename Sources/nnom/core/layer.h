@@ -17,43 +17,70 @@ typedef struct nnom_dims {
     int32_t h, w, c;
 } nnom_dims;
 
-/* The most layers a model may have: layer ids are uint16_t (nnom_layer.inputs). */
+/*
+ * What a layer is, as a .nnom layer record lays it out (format/format.h, docs/format.md): the
+ * record of a loaded model is read in place (from flash or the caller's buffer), with its blob
+ * table of file offsets; a layer made with the builder owns a copy, followed by a table of its
+ * blobs (nnom_blob[NNOM_MAX_BLOBS]). Little-endian hosts only (the loader checks), records 4-byte
+ * aligned: the fields are the record's bytes.
+ */
+typedef struct nnom_layer_def {
+    uint16_t type;
+    uint16_t n_inputs;
+    uint8_t reserved[4];
+    char name[NNOM_NAME_MAX];            /* NUL-terminated */
+    uint16_t inputs[NNOM_MAX_INPUTS];    /* layer ids (a model has at most NNOM_MAX_LAYERS layers) */
+    nnom_shape shape;                    /* output shape: given for INPUT, inferred (loaded: checked) for the others */
+    nnom_quant quant;                    /* output quantisation */
+    nnom_layer_params params;
+    uint32_t reserved_param;             /* the record's last parameter word */
+    uint32_t blob_at[NNOM_MAX_BLOBS][2]; /* loaded: file offset and size of each blob; owned: unused */
+} nnom_layer_def;
+
+/* The most layers a model may have: layer ids are uint16_t (nnom_layer_def.inputs). */
 #define NNOM_MAX_LAYERS UINT16_MAX
 
+/* nnom_layer.flags */
+enum {
+    NNOM_LAYER_KEPT = 1u << 0,      /* the output lives to the end of a run: nothing writes over it */
+    NNOM_LAYER_HAS_STATE = 1u << 1  /* recurrent state in the model's state memory (nnom_model.state_offset) */
+};
+
 /*
- * A layer inside a model. The compiler fills the fields below "compiled".
- * Bookkeeping RAM matters on a microcontroller: the name and parameters of a
- * loaded layer are read in place from its .nnom record, like its blobs' bytes;
- * what a layer must hold itself (its input ids, its blob table when it has
- * blobs, and for a layer made with the builder its parameters and name) is
- * one block, `owned`. A layer without blobs points at a shared empty table.
- * MACs are computed when asked for, run counts are the model's, and times
- * live in a table of the model that exists only with a timer hook.
+ * A layer inside a model. Bookkeeping RAM matters on a microcontroller: the name, inputs, output
+ * shape and quantisation, parameters and blobs of a loaded layer are read in place from its .nnom
+ * record (def); the layer keeps the plan's offsets and what its run reads most. Rarely used
+ * per-layer data (recurrent state offsets, observed ranges, user operators, times) lives in tables
+ * of the model that exist only when a model needs them.
+ *
+ * def is written only while the layer's shape is inferred at compile, where a loaded layer's def is
+ * a copy of its record on the stack (core/model.c); after that the record is read only.
  */
 typedef struct nnom_layer {
-    nnom_layer_type type;
-    const char *name;              /* NUL-terminated, at most NNOM_NAME_MAX - 1 bytes */
-    const nnom_layer_params *p;
-    void *owned;                   /* freed with the model */
-    const uint16_t *inputs;        /* n_inputs layer ids (a model has at most NNOM_MAX_LAYERS layers) */
-    const nnom_blob *blobs;        /* NNOM_MAX_BLOBS entries */
-    nnom_quant quant;        /* output quantisation */
-    nnom_shape shape;        /* output shape: given for INPUT, inferred for the others */
-    uint8_t n_inputs;        /* at most NNOM_MAX_INPUTS */
-
-    /* compiled */
-    uint8_t in_place;
-    int8_t act_lo, act_hi;   /* int8 output clamp from the fused activation (s8 models) */
-    uint32_t out_bytes;
-    uint32_t scratch_bytes;
-    int32_t buffer;          /* index of the arena buffer holding the output */
-    int32_t scratch_buffer;  /* index of the scratch buffer, -1 if none */
-    int32_t last_use;        /* index of the last layer reading this output */
-    uint32_t state_offset;   /* recurrent layers: where their state lives in the model's state memory */
-    uint32_t state_bytes;    /* 0: no state */
-    int32_t internals;       /* observing float32 models: index of the layer's first (min, max) pair, -1 if none */
-    const struct nnom_user_op *user_op; /* CUSTOM layers: the operator found by name at compile */
+    nnom_layer_def *def;
+    const uint8_t *blob_base; /* loaded: the file (blob offsets count from it); NULL: def is owned, blob table after it */
+    uint32_t out_offset;      /* the output's offset in the arena */
+    uint32_t scratch_offset;  /* the scratch's offset in the arena */
+    uint32_t scratch_bytes;   /* scratch the kernel gets (the plan may give more than the least); 0: none */
+    uint8_t type;             /* nnom_layer_type */
+    uint8_t n_inputs;         /* at most NNOM_MAX_INPUTS */
+    uint8_t in_place;         /* the output is written over input 0 (or is a view of it) */
+    uint8_t flags;            /* NNOM_LAYER_KEPT, NNOM_LAYER_HAS_STATE */
+    int8_t act_lo, act_hi;    /* int8 output clamp from the fused activation (s8 models) */
 } nnom_layer;
+
+/* Blob @p k of a layer (data NULL when empty). */
+static inline nnom_blob nnom_layer_blob(const nnom_layer *l, int k)
+{
+    nnom_blob b;
+    if (l->blob_base) {
+        b.size = l->def->blob_at[k][1];
+        b.data = b.size ? l->blob_base + l->def->blob_at[k][0] : NULL;
+    } else {
+        b = ((const nnom_blob *)(const void *)(l->def + 1))[k];
+    }
+    return b;
+}
 
 /* A tiled run (core/tiling.c) of a layer whose ops have rows_window: the call computes output rows
  * [out_first, out_first + out_rows) of the layer's whole output into nnom_exec.out, reading a band of
@@ -72,6 +99,7 @@ typedef struct nnom_rows {
 /* What a kernel call sees. inputs[i] and in[i] describe the i-th input. */
 typedef struct nnom_exec {
     const nnom_layer *layer;
+    nnom_model *model;       /* for the model's tables (user operators of CUSTOM layers) */
     int32_t n_inputs;
     const void *in[NNOM_MAX_INPUTS];
     const nnom_layer *in_layer[NNOM_MAX_INPUTS];
@@ -210,6 +238,8 @@ int nnom_fail_arguments(const char *fmt, ...);
 nnom_dims nnom_dims_of(const nnom_shape *s);
 /* Number of elements of a shape. */
 int32_t nnom_shape_count(const nnom_shape *s);
+/* Bytes of a layer's output (after infer). */
+uint32_t nnom_layer_out_bytes(const nnom_layer *l, nnom_dtype dtype);
 /* Element size of a dtype in bytes. */
 uint32_t nnom_dtype_size(nnom_dtype dtype);
 

@@ -77,24 +77,20 @@ nnom_status nnom_model_create(nnom_dtype dtype, const nnom_options *options, nno
  * it, so that a compile that failed half way can be called again. */
 static void release_compiled(nnom_model *m)
 {
+    /* (newest first: a pool allocator takes back its last block) */
+    nnom_plan_end(m);
     nnom_free(m, m->layer_time);
+    nnom_free(m, m->internal_at); /* (m->internals lies in its block) */
+    nnom_free(m, m->state_offset); /* (m->state lies in its block) */
+    nnom_free(m, (void *)m->user_ops);
     m->layer_time = NULL;
-    nnom_free(m, m->state);
-    nnom_free(m, m->internals);
-    nnom_free(m, m->buffers);
-    nnom_free(m, m->input_ids);
-    nnom_free(m, m->output_ids);
-    m->state = NULL;
     m->internals = NULL;
-    m->buffers = NULL;
-    m->cap_buffers = 0;
-    m->input_ids = NULL;
-    m->output_ids = NULL;
+    m->internal_at = NULL;
+    m->state = NULL;
+    m->state_offset = NULL;
+    m->user_ops = NULL;
     m->state_size = 0;
     m->n_internals = 0;
-    m->n_buffers = 0;
-    m->n_inputs = 0;
-    m->n_outputs = 0;
     m->arena_size = 0;
     m->lower_bound = 0;
     m->tiling.first = m->tiling.cut = -1;
@@ -105,14 +101,34 @@ void nnom_model_destroy(nnom_model *m)
     if (!m) return;
     if (m->arena_owned) nnom_free(m, m->arena);
     release_compiled(m);
-    for (int32_t i = 0; i < m->n_layers; i++) nnom_free(m, m->layers[i].owned);
+    for (int32_t i = 0; i < m->n_layers; i++)
+        if (!m->layers[i].blob_base) nnom_free(m, m->layers[i].def); /* owned */
     nnom_free(m, m->layers);
+    nnom_free(m, m->error);
     nnom_free(m, m);
 }
 
-const char *nnom_model_last_error(const nnom_model *m) { return m ? m->error : "model is NULL"; }
+char *nnom_model_message(nnom_model *m, nnom_status status)
+{
+    m->status = (uint8_t)status;
+    if (!m->error) m->error = (char *)nnom_alloc(m, NNOM_MODEL_ERROR_BYTES);
+    return m->error;
+}
 
-nnom_dtype nnom_model_dtype(const nnom_model *m) { return m ? m->dtype : NNOM_DTYPE_NONE; }
+void nnom_model_clear_error(nnom_model *m)
+{
+    m->status = NNOM_OK;
+    if (m->error) m->error[0] = '\0';
+}
+
+const char *nnom_model_last_error(const nnom_model *m)
+{
+    if (!m) return "model is NULL";
+    if (m->error) return m->error;
+    return m->status == NNOM_OK ? "" : nnom_status_name((nnom_status)m->status); /* no memory for a message */
+}
+
+nnom_dtype nnom_model_dtype(const nnom_model *m) { return m ? (nnom_dtype)m->dtype : NNOM_DTYPE_NONE; }
 
 int32_t nnom_model_layer_count(const nnom_model *m) { return m ? m->n_layers : 0; }
 
@@ -120,15 +136,15 @@ void nnom_infer_ctx_init(nnom_infer_ctx *ctx, nnom_model *m, const nnom_layer *l
 {
     memset(ctx, 0, sizeof *ctx);
     ctx->model = m;
-    ctx->dtype = m->dtype;
+    ctx->dtype = (nnom_dtype)m->dtype;
     ctx->kernels = (int32_t)m->kernels;
-    for (int32_t j = 0; j < l->n_inputs; j++) ctx->in[j] = &m->layers[l->inputs[j]];
+    for (int32_t j = 0; j < l->n_inputs; j++) ctx->in[j] = &m->layers[l->def->inputs[j]];
 }
 
 uint64_t nnom_layer_macs(const nnom_model *m, int32_t i)
 {
     const nnom_layer *l = &m->layers[i];
-    const nnom_layer_ops *ops = nnom_layer_ops_of(l->type);
+    const nnom_layer_ops *ops = nnom_layer_ops_of((nnom_layer_type)l->type);
     if (!ops || !ops->macs) return 0;
     nnom_infer_ctx ctx;
     nnom_infer_ctx_init(&ctx, (nnom_model *)m, l);
@@ -177,11 +193,8 @@ static void generated_name(char buf[NNOM_NAME_MAX], nnom_layer_type type, int32_
     buf[n] = '\0';
 }
 
-/* The blob table of every layer without blobs. */
-static const nnom_blob no_blobs[NNOM_MAX_BLOBS];
-
 nnom_status nnom_model_append(nnom_model *m, const nnom_layer_desc *d, const nnom_shape *shape,
-                              const nnom_layer_params *in_place, int32_t *id)
+                              const nnom_layer_def *record, const uint8_t *blob_base, int32_t *id)
 {
     const char *name = d->name;
     char generated[NNOM_NAME_MAX];
@@ -193,51 +206,35 @@ nnom_status nnom_model_append(nnom_model *m, const nnom_layer_desc *d, const nno
     if (len >= NNOM_NAME_MAX)
         return nnom_fail(m, NNOM_ERR_ARGUMENT, "layer name '%s' is longer than %d bytes", name, NNOM_NAME_MAX - 1);
     for (int32_t i = 0; i < m->n_layers; i++)
-        if (same_text(m->layers[i].name, name))
+        if (same_text(m->layers[i].def->name, name))
             return nnom_fail(m, NNOM_ERR_ARGUMENT, "layer name '%s' is used twice (layers %d and %d)", name,
                              (int)i, (int)m->n_layers);
     if (m->n_layers == m->cap_layers) { /* grow by doubling */
         nnom_status st = nnom_model_reserve(m, m->cap_layers ? 2 * m->cap_layers : 16);
         if (st != NNOM_OK) return st;
     }
-    /* what the layer holds itself, one block: [blob table][params][input ids][name], the blob
-     * table only when it has blobs, params and name only when not read in place */
-    int has_blobs = 0;
-    for (int k = 0; k < NNOM_MAX_BLOBS; k++) has_blobs |= d->blobs[k].size != 0 || d->blobs[k].data != NULL;
-    const size_t blobs_bytes = has_blobs ? sizeof(nnom_blob) * NNOM_MAX_BLOBS : 0;
-    const size_t params_bytes = in_place ? 0 : sizeof(nnom_layer_params);
-    const size_t inputs_bytes = (size_t)d->n_inputs * sizeof(uint16_t);
-    const int copy_name = !in_place || name == generated;
-    const size_t total = blobs_bytes + params_bytes + inputs_bytes + (copy_name ? len + 1 : 0);
-    uint8_t *owned = NULL;
-    if (total) {
-        owned = (uint8_t *)nnom_alloc(m, total);
-        if (!owned) return nnom_fail(m, NNOM_ERR_NO_MEMORY, "out of memory for layer '%s'", name);
-    }
-    /* (the parts are in order of alignment: pointers and int32, then uint16, then text) */
-    uint8_t *at = owned;
-    if (blobs_bytes) memcpy(at, d->blobs, blobs_bytes);
-    at += blobs_bytes;
-    if (params_bytes) memcpy(at, &d->params, params_bytes);
-    const nnom_layer_params *params = in_place ? in_place : (const nnom_layer_params *)(void *)at;
-    at += params_bytes;
-    uint16_t *inputs = (uint16_t *)(void *)at;
-    for (int32_t j = 0; j < d->n_inputs; j++) inputs[j] = (uint16_t)d->inputs[j];
-    at += inputs_bytes;
-    if (copy_name) memcpy(at, name, len + 1);
     nnom_layer *l = &m->layers[m->n_layers];
     memset(l, 0, sizeof *l);
-    l->type = d->type;
-    l->owned = owned;
-    l->name = copy_name ? (const char *)at : name;
-    l->p = params;
+    if (record && name != generated) { /* read in place */
+        l->def = (nnom_layer_def *)record; /* (never written: see nnom_layer) */
+        l->blob_base = blob_base;
+    } else {
+        /* the layer's own copy: [def][blob table] */
+        nnom_layer_def *def = (nnom_layer_def *)nnom_alloc(m, sizeof *def + sizeof(nnom_blob) * NNOM_MAX_BLOBS);
+        if (!def) return nnom_fail(m, NNOM_ERR_NO_MEMORY, "out of memory for layer '%s'", name);
+        memset(def, 0, sizeof *def);
+        def->type = (uint16_t)d->type;
+        def->n_inputs = (uint16_t)d->n_inputs;
+        memcpy(def->name, name, len + 1);
+        for (int32_t j = 0; j < d->n_inputs; j++) def->inputs[j] = (uint16_t)d->inputs[j];
+        if (shape) def->shape = *shape;
+        def->quant = d->quant;
+        def->params = d->params;
+        memcpy(def + 1, d->blobs, sizeof(nnom_blob) * NNOM_MAX_BLOBS);
+        l->def = def;
+    }
+    l->type = (uint8_t)d->type;
     l->n_inputs = (uint8_t)d->n_inputs;
-    l->inputs = d->n_inputs ? inputs : NULL;
-    l->blobs = has_blobs ? (const nnom_blob *)(void *)owned : no_blobs;
-    l->quant = d->quant;
-    if (shape) l->shape = *shape;
-    l->buffer = -1;
-    l->scratch_buffer = -1;
     if (id) *id = m->n_layers;
     m->n_layers++;
     return NNOM_OK;
@@ -266,7 +263,7 @@ nnom_status nnom_model_add_input(nnom_model *m, const char *name, nnom_shape sha
     d.type = NNOM_LAYER_INPUT;
     d.name = name;
     d.quant = quant;
-    return nnom_model_append(m, &d, &shape, NULL, id);
+    return nnom_model_append(m, &d, &shape, NULL, NULL, id);
 }
 
 nnom_status nnom_model_add_layer(nnom_model *m, const nnom_layer_desc *d, int32_t *id)
@@ -287,7 +284,7 @@ nnom_status nnom_model_add_layer(nnom_model *m, const nnom_layer_desc *d, int32_
             return nnom_fail(m, NNOM_ERR_ARGUMENT,
                              "layer '%s': input %d refers to layer %d, but only layers 0..%d come before it",
                              d->name ? d->name : "?", (int)i, (int)d->inputs[i], (int)m->n_layers - 1);
-    return nnom_model_append(m, d, NULL, NULL, id);
+    return nnom_model_append(m, d, NULL, NULL, NULL, id);
 }
 
 nnom_status nnom_model_observe_internals(nnom_model *m, int observe)
@@ -313,75 +310,130 @@ static int quant_valid(nnom_quant q)
     return q.scale > 0.0f && q.scale <= FLT_MAX && q.zero_point >= INT8_MIN && q.zero_point <= INT8_MAX;
 }
 
-static nnom_status infer_layer(nnom_model *m, int32_t index)
+/* A loaded layer's inferred output against its record: the shape must be the one the file records,
+ * and in int8 models so must the quantisation of a view (which keeps its input's). */
+static nnom_status check_record(nnom_model *m, int32_t index, const nnom_layer_def *inferred,
+                                const nnom_layer_def *record, int view)
 {
-    nnom_layer *l = &m->layers[index];
-    const nnom_layer_ops *ops = nnom_layer_ops_of(l->type);
-    const char *tname = nnom_layer_type_name(l->type);
-    if (!ops || !ops->infer)
-        return nnom_fail(m, NNOM_ERR_UNSUPPORTED, "layer '%s': type %s is not supported by this build", l->name, tname);
-    if (l->n_inputs < ops->min_inputs || l->n_inputs > ops->max_inputs)
-        return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "%d inputs given, it takes %d to %d", (int)l->n_inputs,
-                               (int)ops->min_inputs, (int)ops->max_inputs);
+    const nnom_shape *a = &record->shape, *b = &inferred->shape;
+    int same = a->rank == b->rank;
+    for (int k = 0; same && k < NNOM_MAX_RANK; k++) same = a->dims[k] == b->dims[k];
+    if (!same)
+        return nnom_fail(m, NNOM_ERR_SHAPE,
+                         "layer %u ('%s'): the file records an output of rank %d (%d, %d, %d) but the layer computes "
+                         "rank %d (%d, %d, %d)", (unsigned)index, record->name, (int)a->rank, (int)a->dims[0],
+                         (int)a->dims[1], (int)a->dims[2], (int)b->rank, (int)b->dims[0], (int)b->dims[1],
+                         (int)b->dims[2]);
+    if (view && m->dtype == NNOM_DTYPE_S8 &&
+        (memcmp(&record->quant.scale, &inferred->quant.scale, sizeof(float)) != 0 ||
+         record->quant.zero_point != inferred->quant.zero_point)) {
+        char given[32], want[32];
+        nnom_float_text(record->quant.scale, given, sizeof given);
+        nnom_float_text(inferred->quant.scale, want, sizeof want);
+        return nnom_fail(m, NNOM_ERR_FORMAT,
+                         "layer %u ('%s'): the file records the output quantisation scale %s, zero point %d, but the "
+                         "layer keeps its input's, scale %s, zero point %d", (unsigned)index, record->name, given,
+                         (int)record->quant.zero_point, want, (int)inferred->quant.zero_point);
+    }
+    return NNOM_OK;
+}
+
+/* Shape inference of layer @p index into @p l->def, which is writable (see infer_layer). */
+static nnom_status infer_def(nnom_model *m, nnom_layer *l, const nnom_layer_ops *ops)
+{
     nnom_infer_ctx ctx;
     nnom_infer_ctx_init(&ctx, m, l);
-    if ((ops->flags & NNOM_OPS_VIEW) && l->n_inputs > 0) l->quant = ctx.in[0]->quant;
+    if ((ops->flags & NNOM_OPS_VIEW) && l->n_inputs > 0) l->def->quant = ctx.in[0]->def->quant;
     nnom_status st = ops->infer(l, &ctx);
     if (st != NNOM_OK) return st;
-    if (l->shape.rank < 1 || l->shape.rank > NNOM_MAX_RANK)
-        return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "output rank %d is not 1 to %d", (int)l->shape.rank,
-                               NNOM_MAX_RANK);
+    nnom_shape *shape = &l->def->shape;
+    if (shape->rank < 1 || shape->rank > NNOM_MAX_RANK)
+        return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "output rank %d is not 1 to %d", (int)shape->rank, NNOM_MAX_RANK);
     int64_t count = 1;
-    for (int32_t k = 0; k < l->shape.rank; k++) {
-        if (l->shape.dims[k] <= 0)
-            return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "output dimension %d is %d", (int)k, (int)l->shape.dims[k]);
-        count *= l->shape.dims[k];
+    for (int32_t k = 0; k < shape->rank; k++) {
+        if (shape->dims[k] <= 0)
+            return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "output dimension %d is %d", (int)k, (int)shape->dims[k]);
+        count *= shape->dims[k];
         if (count > NNOM_MAX_LAYER_ELEMENTS)
             return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "output of more than 2^28 elements");
     }
-    for (int32_t k = l->shape.rank; k < NNOM_MAX_RANK; k++) l->shape.dims[k] = 0;
-    if (m->dtype == NNOM_DTYPE_S8 && !quant_valid(l->quant))
+    for (int32_t k = shape->rank; k < NNOM_MAX_RANK; k++) shape->dims[k] = 0;
+    return NNOM_OK;
+}
+
+static nnom_status infer_layer(nnom_model *m, int32_t index)
+{
+    nnom_layer *l = &m->layers[index];
+    const nnom_layer_ops *ops = nnom_layer_ops_of((nnom_layer_type)l->type);
+    const char *tname = nnom_layer_type_name((nnom_layer_type)l->type);
+    if (!ops || !ops->infer)
+        return nnom_fail(m, NNOM_ERR_UNSUPPORTED, "layer '%s': type %s is not supported by this build", l->def->name,
+                         tname);
+    if (l->n_inputs < ops->min_inputs || l->n_inputs > ops->max_inputs)
+        return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "%d inputs given, it takes %d to %d", (int)l->n_inputs,
+                               (int)ops->min_inputs, (int)ops->max_inputs);
+    nnom_status st;
+    if (l->blob_base) {
+        /* a loaded layer infers into a copy of its record, then reads the record again */
+        nnom_layer_def *record = l->def, copy = *record;
+        l->def = &copy;
+        st = infer_def(m, l, ops);
+        l->def = record;
+        if (st == NNOM_OK) st = check_record(m, index, &copy, record, (ops->flags & NNOM_OPS_VIEW) && l->n_inputs > 0);
+    } else {
+        st = infer_def(m, l, ops);
+    }
+    if (st != NNOM_OK) return st;
+    if (m->dtype == NNOM_DTYPE_S8 && !quant_valid(l->def->quant))
         return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT,
                                "int8 output needs a positive scale and a zero point in [-128, 127] (zero point %d)",
-                               (int)l->quant.zero_point);
-    l->out_bytes = (uint32_t)count * nnom_dtype_size(m->dtype); /* count <= 2^28: at most 1 GiB */
-    l->scratch_bytes = ops->scratch_bytes ? ops->scratch_bytes(l, &ctx) : 0; /* any size: the plan checks sums */
+                               (int)l->def->quant.zero_point);
     if (m->dtype == NNOM_DTYPE_S8) {
         int32_t lo, hi;
-        nnom_act_bounds_s8(l->p->activation, l->quant, &lo, &hi);
+        nnom_act_bounds_s8(l->def->params.activation, l->def->quant, &lo, &hi);
         l->act_lo = (int8_t)lo; /* in [-128, 127] */
         l->act_hi = (int8_t)hi;
     }
     return NNOM_OK;
 }
 
-/* The state memory of recurrent layers: one zeroed block, each layer's part 8-byte aligned. It is
- * not part of the arena, which layers reuse within a run: a stateful layer's state must outlive runs. */
+/* The state memory of recurrent layers: one zeroed block, each layer's part 8-byte aligned, after
+ * the table of where each part starts (one block: m->state_offset). It is not part of the arena,
+ * which layers reuse within a run: a stateful layer's state must outlive runs. */
 static nnom_status alloc_state(nnom_model *m)
 {
-    if (!NNOM_HAS_STATE) return NNOM_OK; /* (state_offset, state_bytes stay 0) */
+    if (!NNOM_HAS_STATE) return NNOM_OK; /* (no layer has NNOM_LAYER_HAS_STATE) */
     uint64_t total = 0;
     for (int32_t i = 0; i < m->n_layers; i++) {
         nnom_layer *l = &m->layers[i];
-        const nnom_layer_ops *ops = nnom_layer_ops_of(l->type);
-        l->state_offset = 0;
-        l->state_bytes = ops->state_bytes ? ops->state_bytes(l, m->dtype) : 0;
-        if (!l->state_bytes) continue;
-        l->state_offset = (uint32_t)total;
-        total += ((uint64_t)l->state_bytes + 7u) & ~(uint64_t)7u;
+        const nnom_layer_ops *ops = nnom_layer_ops_of((nnom_layer_type)l->type);
+        const uint32_t bytes = ops->state_bytes ? ops->state_bytes(l, (nnom_dtype)m->dtype) : 0;
+        l->flags = (uint8_t)(l->flags & ~NNOM_LAYER_HAS_STATE);
+        if (!bytes) continue;
+        l->flags |= NNOM_LAYER_HAS_STATE;
+        total += ((uint64_t)bytes + 7u) & ~(uint64_t)7u;
         if (total > m->max_arena) {
             char need[40], limit[40];
             nnom_bytes_text(total, need, sizeof need);
             nnom_bytes_text(m->max_arena, limit, sizeof limit);
             return nnom_fail(m, NNOM_ERR_NO_MEMORY, "layer '%s': the recurrent state of the model takes at least %s, "
-                             "more than the limit of %s (nnom_options.max_arena_bytes)", l->name, need, limit);
+                             "more than the limit of %s (nnom_options.max_arena_bytes)", l->def->name, need, limit);
         }
     }
-    m->state_size = (uint32_t)total;
     if (!total) return NNOM_OK;
-    m->state = (uint8_t *)nnom_alloc(m, (size_t)total);
-    if (!m->state)
+    const size_t table = ((size_t)m->n_layers * sizeof(uint32_t) + 7u) & ~(size_t)7u;
+    m->state_offset = (uint32_t *)nnom_alloc(m, table + (size_t)total);
+    if (!m->state_offset)
         return nnom_fail(m, NNOM_ERR_NO_MEMORY, "out of memory for %lu bytes of recurrent state", (unsigned long)total);
+    m->state = (uint8_t *)m->state_offset + table;
+    m->state_size = (uint32_t)total;
+    uint32_t at = 0;
+    for (int32_t i = 0; i < m->n_layers; i++) {
+        nnom_layer *l = &m->layers[i];
+        m->state_offset[i] = at;
+        if (l->flags & NNOM_LAYER_HAS_STATE)
+            at += (nnom_layer_ops_of((nnom_layer_type)l->type)->state_bytes(l, (nnom_dtype)m->dtype) + 7u) & ~7u;
+    }
     memset(m->state, 0, (size_t)total);
     return NNOM_OK;
 }
@@ -394,52 +446,75 @@ static void reset_internals(nnom_model *m)
     }
 }
 
-/* Observing float32 models: the (min, max) pairs of every layer that has internal values. */
+/* Observing float32 models: the (min, max) pairs of every layer that has internal values, after
+ * the table of where each layer's pairs start (one block: m->internal_at). */
 static nnom_status alloc_internals(nnom_model *m)
 {
     int32_t total = 0;
-    for (int32_t i = 0; i < m->n_layers; i++) {
-        nnom_layer *l = &m->layers[i];
-        const int32_t n = NNOM_HAS_F32 && m->observe && m->dtype == NNOM_DTYPE_F32 ? nnom_layer_ops_of(l->type)->internals : 0;
-        l->internals = n ? total : -1;
-        total += n;
-    }
+    for (int32_t i = 0; i < m->n_layers; i++)
+        total += NNOM_HAS_F32 && m->observe && m->dtype == NNOM_DTYPE_F32
+                     ? nnom_layer_ops_of((nnom_layer_type)m->layers[i].type)->internals : 0;
     m->n_internals = total;
     if (!total) return NNOM_OK;
-    m->internals = (float *)nnom_alloc(m, (size_t)total * 2u * sizeof(float));
-    if (!m->internals) return nnom_fail(m, NNOM_ERR_NO_MEMORY, "out of memory for %d observed ranges", (int)total);
+    const size_t table = (size_t)m->n_layers * sizeof(int32_t);
+    m->internal_at = (int32_t *)nnom_alloc(m, table + (size_t)total * 2u * sizeof(float));
+    if (!m->internal_at) return nnom_fail(m, NNOM_ERR_NO_MEMORY, "out of memory for %d observed ranges", (int)total);
+    m->internals = (float *)(void *)((uint8_t *)m->internal_at + table);
+    int32_t at = 0;
+    for (int32_t i = 0; i < m->n_layers; i++) {
+        const int32_t n = nnom_layer_ops_of((nnom_layer_type)m->layers[i].type)->internals;
+        m->internal_at[i] = n ? at : -1;
+        at += n;
+    }
     reset_internals(m);
     return NNOM_OK;
 }
 
-/* Shapes, input/output lists, plan, state and observed ranges; the caller releases them on failure. */
+/* The table of CUSTOM layers' operators, which their shape inference fills (layers/custom.c). */
+static nnom_status alloc_user_ops(nnom_model *m)
+{
+    int custom = 0;
+    for (int32_t i = 0; i < m->n_layers; i++) custom |= m->layers[i].type == NNOM_LAYER_CUSTOM;
+    if (!custom) return NNOM_OK;
+    m->user_ops = (const struct nnom_user_op **)nnom_alloc(m, (size_t)m->n_layers * sizeof *m->user_ops);
+    if (!m->user_ops) return nnom_fail(m, NNOM_ERR_NO_MEMORY, "out of memory for the user operators' table");
+    memset((void *)m->user_ops, 0, (size_t)m->n_layers * sizeof *m->user_ops);
+    return NNOM_OK;
+}
+
+int32_t nnom_model_io_layer(const nnom_model *m, int input, int32_t index)
+{
+    const uint8_t type = (uint8_t)(input ? NNOM_LAYER_INPUT : NNOM_LAYER_OUTPUT);
+    for (int32_t i = 0; i < m->n_layers; i++)
+        if (m->layers[i].type == type && index-- == 0) return i;
+    return -1;
+}
+
+/* Shapes, state, observed ranges, times and the plan; the caller releases them on failure. The
+ * blocks that stay come first and the planner's memory last, so that a pool allocator takes it
+ * back. */
 static nnom_status compile_steps(nnom_model *m)
 {
     release_compiled(m);
+    nnom_status st = alloc_user_ops(m);
+    if (st != NNOM_OK) return st;
     int32_t n_in = 0, n_out = 0;
     for (int32_t i = 0; i < m->n_layers; i++) {
-        nnom_status st = infer_layer(m, i);
+        st = infer_layer(m, i);
         if (st != NNOM_OK) return st;
         n_in += m->layers[i].type == NNOM_LAYER_INPUT;
         n_out += m->layers[i].type == NNOM_LAYER_OUTPUT;
     }
     if (n_in == 0) return nnom_fail(m, NNOM_ERR_STATE, "the model has no INPUT layer");
     if (n_out == 0) return nnom_fail(m, NNOM_ERR_STATE, "the model has no OUTPUT layer");
-    m->input_ids = (int32_t *)nnom_alloc(m, (size_t)n_in * sizeof(int32_t));
-    m->output_ids = (int32_t *)nnom_alloc(m, (size_t)n_out * sizeof(int32_t));
-    if (!m->input_ids || !m->output_ids) return nnom_fail(m, NNOM_ERR_NO_MEMORY, "out of memory for the input/output lists");
-    for (int32_t i = 0; i < m->n_layers; i++) {
-        if (m->layers[i].type == NNOM_LAYER_INPUT) m->input_ids[m->n_inputs++] = i;
-        if (m->layers[i].type == NNOM_LAYER_OUTPUT) m->output_ids[m->n_outputs++] = i;
-    }
-    nnom_status st = nnom_plan_tuned(m);
-    if (st == NNOM_OK) st = alloc_state(m);
+    st = alloc_state(m);
     if (st == NNOM_OK) st = alloc_internals(m);
     if (st == NNOM_OK && m->timer) {
         m->layer_time = (uint64_t *)nnom_alloc(m, (size_t)m->n_layers * sizeof(uint64_t));
         if (!m->layer_time) return nnom_fail(m, NNOM_ERR_NO_MEMORY, "out of memory for the layers' times");
         memset(m->layer_time, 0, (size_t)m->n_layers * sizeof(uint64_t));
     }
+    if (st == NNOM_OK) st = nnom_plan_tuned(m, 1);
     return st;
 }
 
@@ -454,7 +529,7 @@ nnom_status nnom_model_compile(nnom_model *m)
         return st;
     }
     m->compiled = 1;
-    m->error[0] = '\0';
+    nnom_model_clear_error(m);
     return NNOM_OK;
 }
 
@@ -491,92 +566,100 @@ nnom_status nnom_model_alloc_arena(nnom_model *m)
     return NNOM_OK;
 }
 
-static uint8_t *buffer_ptr(const nnom_model *m, int32_t buffer)
-{
-    return buffer < 0 ? NULL : m->arena + m->buffers[buffer].offset;
-}
-
 /* ------------------------------------------------------------ inputs/outputs */
 
-int32_t nnom_model_input_count(const nnom_model *m) { return m ? m->n_inputs : 0; }
-int32_t nnom_model_output_count(const nnom_model *m) { return m ? m->n_outputs : 0; }
+static uint8_t *output_ptr(const nnom_model *m, int32_t layer) { return m->arena + m->layers[layer].out_offset; }
+
+static int32_t io_count(const nnom_model *m, int input)
+{
+    const uint8_t type = (uint8_t)(input ? NNOM_LAYER_INPUT : NNOM_LAYER_OUTPUT);
+    int32_t n = 0;
+    for (int32_t i = 0; m && m->compiled && i < m->n_layers; i++) n += m->layers[i].type == type;
+    return n;
+}
+
+int32_t nnom_model_input_count(const nnom_model *m) { return io_count(m, 1); }
+int32_t nnom_model_output_count(const nnom_model *m) { return io_count(m, 0); }
 
 static nnom_status tensor_info(const nnom_model *m, int32_t id, nnom_tensor_info *info)
 {
     const nnom_layer *l = &m->layers[id];
-    info->name = l->name;
-    info->dtype = m->dtype;
-    info->shape = l->shape;
-    info->quant = l->quant;
-    info->count = nnom_shape_count(&l->shape);
+    info->name = l->def->name;
+    info->dtype = (nnom_dtype)m->dtype;
+    info->shape = l->def->shape;
+    info->quant = l->def->quant;
+    info->count = nnom_shape_count(&l->def->shape);
     info->layer = id;
     return NNOM_OK;
 }
 
 nnom_status nnom_model_input_info(const nnom_model *m, int32_t index, nnom_tensor_info *info)
 {
-    if (!m || !info || index < 0 || index >= m->n_inputs) return NNOM_ERR_ARGUMENT;
-    return tensor_info(m, m->input_ids[index], info);
+    const int32_t id = m && m->compiled && index >= 0 ? nnom_model_io_layer(m, 1, index) : -1;
+    if (!info || id < 0) return NNOM_ERR_ARGUMENT;
+    return tensor_info(m, id, info);
 }
 
 nnom_status nnom_model_output_info(const nnom_model *m, int32_t index, nnom_tensor_info *info)
 {
-    if (!m || !info || index < 0 || index >= m->n_outputs) return NNOM_ERR_ARGUMENT;
-    return tensor_info(m, m->output_ids[index], info);
+    const int32_t id = m && m->compiled && index >= 0 ? nnom_model_io_layer(m, 0, index) : -1;
+    if (!info || id < 0) return NNOM_ERR_ARGUMENT;
+    return tensor_info(m, id, info);
 }
 
 void *nnom_model_input_data(nnom_model *m, int32_t index)
 {
-    if (!m || !m->arena || index < 0 || index >= m->n_inputs) return NULL;
-    return buffer_ptr(m, m->layers[m->input_ids[index]].buffer);
+    const int32_t id = m && m->compiled && m->arena && index >= 0 ? nnom_model_io_layer(m, 1, index) : -1;
+    return id < 0 ? NULL : output_ptr(m, id);
 }
 
 const void *nnom_model_output_data(const nnom_model *m, int32_t index)
 {
-    if (!m || !m->arena || index < 0 || index >= m->n_outputs) return NULL;
-    return buffer_ptr(m, m->layers[m->output_ids[index]].buffer);
+    const int32_t id = m && m->compiled && m->arena && index >= 0 ? nnom_model_io_layer(m, 0, index) : -1;
+    return id < 0 ? NULL : output_ptr(m, id);
 }
 
-/* Checks an I/O call; returns the layer or NULL after recording the failure. */
-static const nnom_layer *io_layer(nnom_model *m, int is_input, int32_t index, nnom_dtype want,
-                                  size_t count, const void *data, nnom_status *st)
+/* Checks an I/O call; returns the layer's id or -1 after recording the failure. */
+static int32_t io_layer(nnom_model *m, int is_input, int32_t index, nnom_dtype want, size_t count, const void *data,
+                        nnom_status *st)
 {
     const char *what = is_input ? "input" : "output";
-    int32_t n = is_input ? m->n_inputs : m->n_outputs;
     if (!m->compiled || !m->arena) {
         *st = nnom_fail(m, NNOM_ERR_STATE, "the model needs to be compiled and given an arena first");
-        return NULL;
+        return -1;
     }
-    if (index < 0 || index >= n) {
-        *st = nnom_fail(m, NNOM_ERR_ARGUMENT, "%s %d does not exist (the model has %d)", what, (int)index, (int)n);
-        return NULL;
+    const int32_t id = index >= 0 ? nnom_model_io_layer(m, is_input, index) : -1;
+    if (id < 0) {
+        *st = nnom_fail(m, NNOM_ERR_ARGUMENT, "%s %d does not exist (the model has %d)", what, (int)index,
+                        (int)io_count(m, is_input));
+        return -1;
     }
     if (!data) {
         *st = nnom_fail(m, NNOM_ERR_ARGUMENT, "%s %d: data pointer is NULL", what, (int)index);
-        return NULL;
+        return -1;
     }
     if (want == NNOM_DTYPE_S8 && m->dtype != NNOM_DTYPE_S8) {
         *st = nnom_fail(m, NNOM_ERR_ARGUMENT, "%s %d: int8 data given to a float32 model", what, (int)index);
-        return NULL;
+        return -1;
     }
-    const nnom_layer *l = &m->layers[is_input ? m->input_ids[index] : m->output_ids[index]];
-    size_t expected = (size_t)nnom_shape_count(&l->shape);
+    const nnom_layer *l = &m->layers[id];
+    size_t expected = (size_t)nnom_shape_count(&l->def->shape);
     if (count != expected) {
         *st = nnom_fail(m, NNOM_ERR_SHAPE, "%s %d ('%s'): %lu values given, the tensor has %lu", what, (int)index,
-                        l->name, (unsigned long)count, (unsigned long)expected);
-        return NULL;
+                        l->def->name, (unsigned long)count, (unsigned long)expected);
+        return -1;
     }
     *st = NNOM_OK;
-    return l;
+    return id;
 }
 
 nnom_status nnom_model_set_input_s8(nnom_model *m, int32_t index, const int8_t *data, size_t count)
 {
     if (!m) return NNOM_ERR_ARGUMENT;
     nnom_status st;
-    const nnom_layer *l = io_layer(m, 1, index, NNOM_DTYPE_S8, count, data, &st);
-    if (!l) return st;
-    memcpy(buffer_ptr(m, l->buffer), data, count);
+    const int32_t id = io_layer(m, 1, index, NNOM_DTYPE_S8, count, data, &st);
+    if (id < 0) return st;
+    memcpy(output_ptr(m, id), data, count);
     return NNOM_OK;
 }
 
@@ -584,23 +667,25 @@ nnom_status nnom_model_set_input_f32(nnom_model *m, int32_t index, const float *
 {
     if (!m) return NNOM_ERR_ARGUMENT;
     nnom_status st;
-    const nnom_layer *l = io_layer(m, 1, index, NNOM_DTYPE_F32, count, data, &st);
-    if (!l) return st;
+    const int32_t id = io_layer(m, 1, index, NNOM_DTYPE_F32, count, data, &st);
+    if (id < 0) return st;
+    const nnom_layer *l = &m->layers[id];
     if (!m->allow_nonfinite) {
         for (size_t i = 0; i < count; i++) {
             /* NaN fails both comparisons; an infinity passes one of them */
             if (!(data[i] >= -FLT_MAX && data[i] <= FLT_MAX))
                 return nnom_fail(m, NNOM_ERR_ARGUMENT, "input %d ('%s'): value %lu is %s; non-finite inputs are refused",
-                                 (int)index, l->name, (unsigned long)i,
+                                 (int)index, l->def->name, (unsigned long)i,
                                  data[i] != data[i] ? "NaN" : (data[i] > 0 ? "+inf" : "-inf"));
         }
     }
-    uint8_t *dst = buffer_ptr(m, l->buffer);
+    uint8_t *dst = output_ptr(m, id);
     if (m->dtype == NNOM_DTYPE_F32) {
         memcpy(dst, data, count * sizeof(float));
     } else {
         int8_t *q = (int8_t *)dst;
-        for (size_t i = 0; i < count; i++) q[i] = nnom_quant_s8(data[i], l->quant);
+        const nnom_quant quant = l->def->quant;
+        for (size_t i = 0; i < count; i++) q[i] = nnom_quant_s8(data[i], quant);
     }
     return NNOM_OK;
 }
@@ -609,9 +694,9 @@ nnom_status nnom_model_get_output_s8(nnom_model *m, int32_t index, int8_t *data,
 {
     if (!m) return NNOM_ERR_ARGUMENT;
     nnom_status st;
-    const nnom_layer *l = io_layer(m, 0, index, NNOM_DTYPE_S8, count, data, &st);
-    if (!l) return st;
-    memcpy(data, buffer_ptr(m, l->buffer), count);
+    const int32_t id = io_layer(m, 0, index, NNOM_DTYPE_S8, count, data, &st);
+    if (id < 0) return st;
+    memcpy(data, output_ptr(m, id), count);
     return NNOM_OK;
 }
 
@@ -619,13 +704,14 @@ nnom_status nnom_model_get_output_f32(nnom_model *m, int32_t index, float *data,
 {
     if (!m) return NNOM_ERR_ARGUMENT;
     nnom_status st;
-    const nnom_layer *l = io_layer(m, 0, index, NNOM_DTYPE_F32, count, data, &st);
-    if (!l) return st;
-    const uint8_t *src = buffer_ptr(m, l->buffer);
+    const int32_t id = io_layer(m, 0, index, NNOM_DTYPE_F32, count, data, &st);
+    if (id < 0) return st;
+    const uint8_t *src = output_ptr(m, id);
     if (m->dtype == NNOM_DTYPE_F32) {
         memcpy(data, src, count * sizeof(float));
     } else {
-        for (size_t i = 0; i < count; i++) data[i] = nnom_dequant_s8((int8_t)src[i], l->quant);
+        const nnom_quant quant = m->layers[id].def->quant;
+        for (size_t i = 0; i < count; i++) data[i] = nnom_dequant_s8((int8_t)src[i], quant);
     }
     return NNOM_OK;
 }
@@ -636,7 +722,7 @@ nnom_status nnom_model_get_output_f32(nnom_model *m, int32_t index, float *data,
 static uint64_t blob_bytes(const nnom_layer *l)
 {
     uint64_t sum = 0;
-    for (int k = 0; k < NNOM_MAX_BLOBS; k++) sum += l->blobs[k].size;
+    for (int k = 0; k < NNOM_MAX_BLOBS; k++) sum += nnom_layer_blob(l, k).size;
     return sum;
 }
 
@@ -648,25 +734,28 @@ nnom_status nnom_model_layer_info(const nnom_model *m, int32_t i, nnom_layer_inf
                          NNOM_STRUCT_SIZE_ARGS(info, "nnom_layer_info"));
     const nnom_layer *l = &m->layers[i];
     nnom_layer_info_init(info);
-    info->name = l->name;
-    info->type = l->type;
-    info->type_name = (nnom_layer_type_name)(l->type);
+    info->name = l->def->name;
+    info->type = (nnom_layer_type)l->type;
+    info->type_name = (nnom_layer_type_name)((nnom_layer_type)l->type);
     info->n_inputs = l->n_inputs;
-    for (int32_t j = 0; j < NNOM_MAX_INPUTS; j++) info->inputs[j] = j < l->n_inputs ? l->inputs[j] : 0;
-    info->shape = l->shape;
-    info->quant = l->quant;
-    info->params = *l->p;
+    for (int32_t j = 0; j < NNOM_MAX_INPUTS; j++) info->inputs[j] = j < l->n_inputs ? l->def->inputs[j] : 0;
+    info->shape = l->def->shape;
+    info->quant = l->def->quant;
+    info->params = l->def->params;
     info->macs = layer_macs(m, i);
     const uint64_t weights = blob_bytes(l);
     info->weight_bytes = weights < UINT32_MAX ? (uint32_t)weights : UINT32_MAX; /* saturated */
     if (m->compiled) {
-        info->arena_offset = m->buffers[l->buffer].offset;
+        info->arena_offset = l->out_offset;
         const nnom_tiling *t = &m->tiling;
         const int banded = t->first >= 0 && i >= t->first && i < t->cut; /* holds one tile's rows */
-        info->arena_bytes = banded ? m->buffers[l->buffer].bytes : l->out_bytes;
-        if (l->scratch_buffer >= 0) {
-            info->scratch_offset = m->buffers[l->scratch_buffer].offset;
-            info->scratch_bytes = l->scratch_bytes;
+        const uint32_t band = banded ? nnom_tiling_band_bytes(m, i) : 0;
+        /* (a zero padding folded into its consumer is its input's band under another shape) */
+        info->arena_bytes = banded ? (band ? band : nnom_tiling_band_bytes(m, l->def->inputs[0]))
+                                   : nnom_layer_out_bytes(l, (nnom_dtype)m->dtype);
+        if (l->scratch_bytes) {
+            info->scratch_offset = l->scratch_offset;
+            info->scratch_bytes = nnom_planned_scratch((nnom_model *)m, i);
         }
         info->in_place = l->in_place;
     }
@@ -676,17 +765,16 @@ nnom_status nnom_model_layer_info(const nnom_model *m, int32_t i, nnom_layer_inf
 const void *nnom_model_layer_output(const nnom_model *m, int32_t i)
 {
     if (!m || !m->compiled || !m->arena || i < 0 || i >= m->n_layers) return NULL;
-    const nnom_layer *l = &m->layers[i];
     /* kept: its buffer lives to the end, so nothing was written over it */
-    if (m->buffers[l->buffer].last < m->n_layers) return NULL;
-    return buffer_ptr(m, l->buffer);
+    if (!(m->layers[i].flags & NNOM_LAYER_KEPT)) return NULL;
+    return output_ptr(m, i);
 }
 
 nnom_status nnom_model_layer_output_f32(const nnom_model *m, int32_t i, float *data, size_t count)
 {
     if (!m || !data || i < 0 || i >= m->n_layers) return NNOM_ERR_ARGUMENT;
     const nnom_layer *l = &m->layers[i];
-    const size_t elements = (size_t)nnom_shape_count(&l->shape);
+    const size_t elements = (size_t)nnom_shape_count(&l->def->shape);
     if (count != elements) return NNOM_ERR_ARGUMENT;
     const void *src = nnom_model_layer_output(m, i);
     if (!src) return NNOM_ERR_STATE;
@@ -694,7 +782,8 @@ nnom_status nnom_model_layer_output_f32(const nnom_model *m, int32_t i, float *d
         memcpy(data, src, count * sizeof(float));
     } else {
         const int8_t *q = (const int8_t *)src;
-        for (size_t k = 0; k < count; k++) data[k] = nnom_dequant_s8(q[k], l->quant);
+        const nnom_quant quant = l->def->quant;
+        for (size_t k = 0; k < count; k++) data[k] = nnom_dequant_s8(q[k], quant);
     }
     return NNOM_OK;
 }
@@ -702,7 +791,7 @@ nnom_status nnom_model_layer_output_f32(const nnom_model *m, int32_t i, float *d
 nnom_status nnom_model_layer_blobs(const nnom_model *m, int32_t i, nnom_blob blobs[NNOM_MAX_BLOBS])
 {
     if (!m || !blobs || i < 0 || i >= m->n_layers) return NNOM_ERR_ARGUMENT;
-    memcpy(blobs, m->layers[i].blobs, sizeof(nnom_blob) * NNOM_MAX_BLOBS);
+    for (int k = 0; k < NNOM_MAX_BLOBS; k++) blobs[k] = nnom_layer_blob(&m->layers[i], k);
     return NNOM_OK;
 }
 
@@ -738,10 +827,9 @@ void nnom_model_reset_stats(nnom_model *m)
 
 int32_t nnom_model_layer_internals(const nnom_model *m, int32_t i, float *min, float *max, int32_t capacity)
 {
-    if (!m || !m->compiled || i < 0 || i >= m->n_layers || m->layers[i].internals < 0) return 0;
-    const nnom_layer *l = &m->layers[i];
-    const int32_t n = nnom_layer_ops_of(l->type)->internals;
-    const float *r = m->internals + 2 * l->internals;
+    if (!m || !m->compiled || !m->internal_at || i < 0 || i >= m->n_layers || m->internal_at[i] < 0) return 0;
+    const int32_t n = nnom_layer_ops_of((nnom_layer_type)m->layers[i].type)->internals;
+    const float *r = m->internals + 2 * m->internal_at[i];
     for (int32_t k = 0; k < n && k < capacity; k++) {
         if (min) min[k] = r[2 * k];
         if (max) max[k] = r[2 * k + 1];

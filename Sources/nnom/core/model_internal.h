@@ -4,7 +4,7 @@
 
 #include "core/layer.h"
 
-/* A region of the arena: lives from layer `first` to layer `last` (inclusive). */
+/* A region of the arena while a plan is made: lives from layer `first` to layer `last` (inclusive). */
 typedef struct nnom_buffer {
     uint32_t offset;
     uint32_t bytes;
@@ -14,6 +14,25 @@ typedef struct nnom_buffer {
     int32_t group;           /* buffers written in place over each other share an offset;
                                 group = index of the first buffer of the chain */
 } nnom_buffer;
+
+/* What the planner knows of one layer while it plans (core/planner.c). */
+typedef struct nnom_layer_plan {
+    uint32_t out_bytes;
+    uint32_t scratch_bytes;  /* the scratch planned for the layer (its least, or the fast size in a tiled plan) */
+    int32_t buffer;          /* index of the buffer holding the output */
+    int32_t scratch_buffer;  /* index of the scratch buffer, -1 if none */
+    int32_t last_use;        /* index of the last layer reading the output */
+} nnom_layer_plan;
+
+/* The planner's memory, one block that exists only while a model is planned (nnom_plan_begin() to
+ * nnom_plan_end()): a pool allocator takes it back whole. The model keeps only each layer's offsets. */
+typedef struct nnom_plan_data {
+    nnom_layer_plan *layers; /* one per layer */
+    nnom_buffer *buffers;    /* the plan */
+    int32_t n_buffers;
+    int32_t cap_buffers;
+    void *work;              /* nnom_plan_place()'s work area for cap_buffers buffers */
+} nnom_plan_data;
 
 /* Plans stay below 4 GiB: offsets are 32-bit, and UINT32_MAX marks a buffer not placed yet. */
 #define NNOM_PLAN_LIMIT 0xFFFFFFFCu
@@ -35,7 +54,6 @@ typedef struct nnom_tiling {
 } nnom_tiling;
 
 struct nnom_model {
-    nnom_dtype dtype;
     nnom_allocator allocator;
     nnom_timer_fn timer;
     void *timer_ctx;
@@ -46,41 +64,49 @@ struct nnom_model {
     nnom_layer *layers;
     int32_t n_layers;
     int32_t cap_layers;
-    int32_t n_inputs;
-    int32_t n_outputs;
-    int32_t *input_ids;      /* layer ids of INPUT layers, in order */
-    int32_t *output_ids;     /* layer ids of OUTPUT layers, in order */
 
-    nnom_kernels kernels;    /* what the plan's scratch sizes are for: the build's kernels */
-    int compiled;
-    int keep_all;            /* every output lives to the end: no sharing */
-    int allow_nonfinite;     /* nnom_model_set_input_f32 takes NaN and infinities (0: refuses them) */
-    nnom_buffer *buffers;    /* the plan */
-    int32_t n_buffers;
-    int32_t cap_buffers;     /* buffers allocated */
-    int window_in_place;     /* convolutions with a window may run in place (core/plan_tuned.c decides) */
+    nnom_plan_data *plan;    /* while planning only */
     uint32_t arena_size;
     uint32_t lower_bound;    /* the most bytes alive at any step of the plan: no placement is smaller */
     uint32_t max_arena;      /* largest arena (and state block) a plan may take: nnom_options.max_arena_bytes,
                                 at most NNOM_PLAN_LIMIT */
-
     nnom_tiling tiling;      /* the tiled stage of the plan (core/tiling.c) */
-
     uint8_t *arena;
-    int arena_owned;
 
     uint8_t *state;          /* persistent state of recurrent layers: allocated at compile, never in the arena */
+    uint32_t *state_offset;  /* per layer, where its state starts (layers with NNOM_LAYER_HAS_STATE); NULL: no state */
     uint32_t state_size;
 
     uint32_t runs;           /* inferences since the last nnom_model_reset_stats() */
     uint64_t *layer_time;    /* per layer, the time its runs took: only with a timer hook (allocated at compile) */
 
-    int observe;             /* float32 runs record the ranges of layers' internal values */
-    float *internals;        /* (min, max) pairs of all observing layers, allocated at compile */
+    float *internals;        /* observing float32 models: (min, max) pairs of all observing layers */
+    int32_t *internal_at;    /* per layer, the index of its first pair, -1 if none; NULL when not observing */
     int32_t n_internals;     /* number of pairs */
 
-    char error[NNOM_MODEL_ERROR_BYTES];
+    const struct nnom_user_op **user_ops; /* per layer, CUSTOM layers' operators (found at compile); NULL: none */
+
+    char *error;             /* the last failure's message: allocated at the first failure (NNOM_MODEL_ERROR_BYTES) */
+    uint8_t status;          /* the last failure's status (its name is the message when none could be allocated) */
+    uint8_t dtype;           /* nnom_dtype */
+    uint8_t kernels;         /* nnom_kernels the plan's scratch sizes are for: the build's kernels */
+    uint8_t compiled;
+    uint8_t keep_all;        /* every output lives to the end: no sharing */
+    uint8_t allow_nonfinite; /* nnom_model_set_input_f32 takes NaN and infinities (0: refuses them) */
+    uint8_t window_in_place; /* convolutions with a window may run in place (core/plan_tuned.c decides) */
+    uint8_t arena_owned;
+    uint8_t observe;         /* float32 runs record the ranges of layers' internal values */
 };
+
+/* The model's message buffer for a failure with @p status (allocated at the first one); NULL when
+ * it cannot be allocated (nnom_model_last_error() then gives the status's name). */
+char *nnom_model_message(nnom_model *m, nnom_status status);
+
+/* Forgets the last failure (its message becomes ""). */
+void nnom_model_clear_error(nnom_model *m);
+
+/* The layer id of the @p index-th INPUT (@p input 1) or OUTPUT (0) layer, -1 if none. */
+int32_t nnom_model_io_layer(const nnom_model *m, int input, int32_t index);
 
 /* Allocation through the model's allocator. */
 void *nnom_alloc(nnom_model *m, size_t bytes);
@@ -110,25 +136,49 @@ uint64_t nnom_layer_macs(const nnom_model *m, int32_t i);
 /* Appends a layer without the builder's checks of type, input count and
  * input ids (the loader has made them): checks the name (NULL or "":
  * generated), takes the description, and for an INPUT layer @p shape.
- * @p in_place NULL: d->params and d->name are copied into memory the layer
- * owns. Otherwise the layer reads its parameters from @p in_place and its
- * name from d->name where they are (a loaded model's file, which outlives it). */
+ * @p record NULL: the layer owns a copy of d (its def and blob table).
+ * Otherwise the layer reads everything from @p record where it is (a loaded
+ * model's file, which outlives it), its blobs at @p blob_base plus the
+ * record's offsets; d must describe the same layer (d->name the record's,
+ * d->blobs resolved: they are copied when the record's name is empty). */
 nnom_status nnom_model_append(nnom_model *m, const nnom_layer_desc *d, const nnom_shape *shape,
-                              const nnom_layer_params *in_place, int32_t *id);
+                              const nnom_layer_def *record, const uint8_t *blob_base, int32_t *id);
 
 /* Makes room for @p n layers at once (the loader knows the count). */
 nnom_status nnom_model_reserve(nnom_model *m, int32_t n);
 
-/* Plans the arena for a model whose layers are inferred: fills buffers,
- * each layer's buffer/scratch_buffer/in_place, and arena_size. Works in 64-bit
- * arithmetic and refuses (NNOM_ERR_NO_MEMORY) a plan larger than m->max_arena. */
+/* Plans the arena for a model whose layers are inferred, inside nnom_plan_begin()/end(): fills
+ * m->plan (buffers, each layer's buffer/scratch_buffer/last_use), each layer's in_place, and
+ * arena_size. Works in 64-bit arithmetic and refuses (NNOM_ERR_NO_MEMORY) a plan larger than
+ * m->max_arena. */
 nnom_status nnom_plan(nnom_model *m);
+
+/* Allocates the planner's memory (m->plan) for the model's layers, as one block. */
+nnom_status nnom_plan_begin(nnom_model *m);
+/* Frees it. */
+void nnom_plan_end(nnom_model *m);
 
 /* The model's plan (core/plan_tuned.c): each layer's least scratch for m->kernels, then
  * nnom_plan() with convolutions with a window in place and without (their in-place run costs
  * time: kept only when it makes the arena smaller), then scratch beyond the least where the
- * arena has room (nnom_layer_ops.scratch_fast_bytes: the arena does not grow). */
-nnom_status nnom_plan_tuned(nnom_model *m);
+ * arena has room (nnom_layer_ops.scratch_fast_bytes: the arena does not grow). With @p commit,
+ * each layer keeps its offsets (out_offset, scratch_offset, scratch_bytes, NNOM_LAYER_KEPT).
+ * The planner's memory exists during the call only. */
+nnom_status nnom_plan_tuned(nnom_model *m, int commit);
+
+/* Plans a compiled model again as compiling did and keeps the planner's memory (m->plan: the buffers
+ * behind each layer's offsets) for inspection, until nnom_plan_end() (tests). */
+nnom_status nnom_plan_keep(nnom_model *m);
+
+/* The plan data of layer @p l while planning (m->plan). */
+static inline nnom_layer_plan *nnom_plan_of(const nnom_model *m, const nnom_layer *l)
+{
+    return &m->plan->layers[l - m->layers];
+}
+
+/* The scratch bytes the plan of a compiled model planned for layer @p i (the least its kernels
+ * need, the fast size in a tiled plan); 0 without scratch. */
+uint32_t nnom_planned_scratch(nnom_model *m, int32_t i);
 
 /* nnom_plan() after setting each layer's least scratch for m->kernels (core/plan_tuned.c). */
 nnom_status nnom_plan_once(nnom_model *m);

@@ -19,7 +19,7 @@ int32_t nnom_model_state_count(const nnom_model *m, int32_t i, int32_t *length)
     if (!m || !m->compiled || i < 0 || i >= m->n_layers) return -1;
     const nnom_layer *l = &m->layers[i];
     const nnom_layer_ops *ops = nnom_layer_ops_of(l->type);
-    if (!l->state_bytes || !ops->state_vectors) return 0;
+    if (!(l->flags & NNOM_LAYER_HAS_STATE) || !ops->state_vectors) return 0;
     int32_t len = 0;
     const int32_t n = ops->state_vectors(l, &len);
     if (length) *length = len;
@@ -44,7 +44,7 @@ static const nnom_layer *state_layer(nnom_model *m, int32_t i, int32_t which, si
     const int32_t n = nnom_model_state_count(m, i, &len);
     if (n <= 0) {
         *st = nnom_fail(m, NNOM_ERR_ARGUMENT, "layer '%s' (%s) has no state (only recurrent layers have: simple_rnn, "
-                        "gru, lstm)", l->name, tname);
+                        "gru, lstm)", l->def->name, tname);
         return NULL;
     }
     if (which < 0 || which >= n) {
@@ -71,7 +71,7 @@ nnom_status nnom_model_state(nnom_model *m, int32_t layer, int32_t which, float 
     nnom_status st;
     const nnom_layer *l = state_layer(m, layer, which, count, data, &st);
     if (!l) return st;
-    nnom_layer_ops_of(l->type)->state_read(l, m->dtype, m->state + l->state_offset, which, data);
+    nnom_layer_ops_of(l->type)->state_read(l, (nnom_dtype)m->dtype, m->state + m->state_offset[layer], which, data);
     return NNOM_OK;
 }
 
@@ -81,6 +81,6 @@ nnom_status nnom_model_set_state(nnom_model *m, int32_t layer, int32_t which, co
     nnom_status st;
     const nnom_layer *l = state_layer(m, layer, which, count, data, &st);
     if (!l) return st;
-    nnom_layer_ops_of(l->type)->state_write(l, m->dtype, m->state + l->state_offset, which, data);
+    nnom_layer_ops_of(l->type)->state_write(l, (nnom_dtype)m->dtype, m->state + m->state_offset[layer], which, data);
     return NNOM_OK;
 }

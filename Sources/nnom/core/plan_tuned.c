@@ -37,8 +37,8 @@ static uint32_t free_gap(const nnom_model *m, int32_t self, int32_t step, uint32
         int moved = 1;
         while (moved) { /* skip buffers covering `busy_end` */
             moved = 0;
-            for (int32_t j = 0; j < m->n_buffers; j++) {
-                const nnom_buffer *b = &m->buffers[j];
+            for (int32_t j = 0; j < m->plan->n_buffers; j++) {
+                const nnom_buffer *b = &m->plan->buffers[j];
                 if (j == self || b->first > step || b->last < step || b->bytes == 0) continue;
                 const uint32_t end = b->offset + ((b->bytes + 3u) & ~3u);
                 if (b->offset <= busy_end && end > busy_end) {
@@ -48,8 +48,8 @@ static uint32_t free_gap(const nnom_model *m, int32_t self, int32_t step, uint32
             }
         }
         if (busy_end >= m->arena_size) break;
-        for (int32_t j = 0; j < m->n_buffers; j++) {
-            const nnom_buffer *b = &m->buffers[j];
+        for (int32_t j = 0; j < m->plan->n_buffers; j++) {
+            const nnom_buffer *b = &m->plan->buffers[j];
             if (j == self || b->first > step || b->last < step || b->bytes == 0) continue;
             if (b->offset > busy_end && b->offset < next_start) next_start = b->offset;
         }
@@ -73,15 +73,16 @@ static void plan_scratch_room(nnom_model *m)
 {
     for (int32_t i = 0; i < m->n_layers; i++) {
         nnom_layer *l = &m->layers[i];
-        const nnom_layer_ops *ops = nnom_layer_ops_of(l->type);
-        if (l->scratch_buffer < 0 || !ops->scratch_fast_bytes) continue;
+        const nnom_layer_ops *ops = nnom_layer_ops_of((nnom_layer_type)l->type);
+        const int32_t scratch = m->plan->layers[i].scratch_buffer;
+        if (scratch < 0 || !ops->scratch_fast_bytes) continue;
         nnom_infer_ctx ctx;
         nnom_infer_ctx_init(&ctx, m, l);
-        nnom_buffer *s = &m->buffers[l->scratch_buffer];
+        nnom_buffer *s = &m->plan->buffers[scratch];
         const uint32_t want = (ops->scratch_fast_bytes(l, &ctx) + 3u) & ~3u;
         if (want <= s->bytes) continue;
         uint32_t offset = 0;
-        const uint32_t got = free_gap(m, l->scratch_buffer, s->first, want, &offset);
+        const uint32_t got = free_gap(m, scratch, s->first, want, &offset);
         if (got > s->bytes) {
             s->offset = offset;
             s->bytes = got;
@@ -97,20 +98,20 @@ nnom_status nnom_model_layer_scratch(const nnom_model *m, int32_t layer, nnom_ke
     if (kernels != NNOM_KERNELS_ANY && kernels != NNOM_KERNELS_PORTABLE && kernels != NNOM_KERNELS_CORTEX_M_DSP)
         return nnom_fail((nnom_model *)m, NNOM_ERR_ARGUMENT, "kernels is %d, not a nnom_kernels value", (int)kernels);
     const nnom_layer *l = &m->layers[layer];
-    const nnom_layer_ops *ops = nnom_layer_ops_of(l->type);
+    const nnom_layer_ops *ops = nnom_layer_ops_of((nnom_layer_type)l->type);
     nnom_infer_ctx ctx;
     memset(&ctx, 0, sizeof ctx);
     ctx.model = (nnom_model *)m;
-    ctx.dtype = m->dtype;
+    ctx.dtype = (nnom_dtype)m->dtype;
     ctx.kernels = (int32_t)kernels;
-    for (int32_t j = 0; j < l->n_inputs; j++) ctx.in[j] = &m->layers[l->inputs[j]];
+    for (int32_t j = 0; j < l->n_inputs; j++) ctx.in[j] = &m->layers[l->def->inputs[j]];
     uint32_t lo = 0;
-    if (l->scratch_buffer >= 0) {
+    if (l->scratch_bytes) {
         if (l->in_place && ops->inplace_scratch_bytes) lo = ops->inplace_scratch_bytes(l, &ctx);
         else if (ops->scratch_bytes) lo = ops->scratch_bytes(l, &ctx);
     }
     uint32_t hi = lo;
-    if (l->scratch_buffer >= 0 && ops->scratch_fast_bytes) hi = ops->scratch_fast_bytes(l, &ctx);
+    if (l->scratch_bytes && ops->scratch_fast_bytes) hi = ops->scratch_fast_bytes(l, &ctx);
     if (least) *least = lo;
     if (fast) *fast = hi > lo ? hi : lo;
     return NNOM_OK;
@@ -118,27 +119,65 @@ nnom_status nnom_model_layer_scratch(const nnom_model *m, int32_t layer, nnom_ke
 
 nnom_kernels nnom_build_kernels(void) { return (nnom_kernels)nnom_conv_build_kernels(); }
 
+/* Layer @p i's least scratch for m->kernels (the fast size in a tiled plan), before the plan decides
+ * whether it runs in place. */
+static uint32_t least_scratch(nnom_model *m, int32_t i)
+{
+    nnom_layer *l = &m->layers[i];
+    const nnom_layer_ops *ops = nnom_layer_ops_of((nnom_layer_type)l->type);
+    nnom_infer_ctx ctx;
+    nnom_infer_ctx_init(&ctx, m, l);
+    uint32_t bytes = ops->scratch_bytes ? ops->scratch_bytes(l, &ctx) : 0;
+    /* a tiled plan is tight where the untiled one left room for the fast scratch (step 3): it
+     * plans the fast scratch, so that tiling saves bytes without slowing a kernel down */
+    if (m->tiling.first >= 0 && bytes && ops->scratch_fast_bytes) {
+        const uint32_t fast = ops->scratch_fast_bytes(l, &ctx);
+        if (fast > bytes) bytes = fast;
+    }
+    return bytes;
+}
+
+uint32_t nnom_planned_scratch(nnom_model *m, int32_t i)
+{
+    const nnom_layer *l = &m->layers[i];
+    if (!l->scratch_bytes) return 0;
+    const nnom_layer_ops *ops = nnom_layer_ops_of((nnom_layer_type)l->type);
+    if (l->in_place && ops->inplace_scratch_bytes) { /* what nnom_plan() set */
+        nnom_infer_ctx ctx;
+        nnom_infer_ctx_init(&ctx, m, l);
+        return ops->inplace_scratch_bytes(l, &ctx);
+    }
+    return least_scratch(m, i);
+}
+
 /* Each layer's least scratch for m->kernels (nnom_plan replaces it for layers in place), and
  * the plan (the shapes are known). */
 nnom_status nnom_plan_once(nnom_model *m)
 {
     for (int32_t i = 0; i < m->n_layers; i++) {
-        nnom_layer *l = &m->layers[i];
-        const nnom_layer_ops *ops = nnom_layer_ops_of(l->type);
-        nnom_infer_ctx ctx;
-        nnom_infer_ctx_init(&ctx, m, l);
-        l->scratch_bytes = ops->scratch_bytes ? ops->scratch_bytes(l, &ctx) : 0;
-        /* a tiled plan is tight where the untiled one left room for the fast scratch (step 3): it
-         * plans the fast scratch, so that tiling saves bytes without slowing a kernel down */
-        if (m->tiling.first >= 0 && l->scratch_bytes && ops->scratch_fast_bytes) {
-            const uint32_t fast = ops->scratch_fast_bytes(l, &ctx);
-            if (fast > l->scratch_bytes) l->scratch_bytes = fast;
-        }
+        nnom_layer_plan *q = &m->plan->layers[i];
+        q->out_bytes = nnom_layer_out_bytes(&m->layers[i], (nnom_dtype)m->dtype);
+        q->scratch_bytes = least_scratch(m, i);
     }
     return nnom_plan(m);
 }
 
-nnom_status nnom_plan_tuned(nnom_model *m)
+/* Each layer keeps its offsets from the plan. */
+static void commit(nnom_model *m)
+{
+    const nnom_plan_data *p = m->plan;
+    for (int32_t i = 0; i < m->n_layers; i++) {
+        nnom_layer *l = &m->layers[i];
+        const nnom_layer_plan *q = &p->layers[i];
+        const nnom_buffer *b = &p->buffers[q->buffer];
+        l->out_offset = b->offset;
+        l->flags = (uint8_t)(b->last >= m->n_layers ? l->flags | NNOM_LAYER_KEPT : l->flags & ~NNOM_LAYER_KEPT);
+        l->scratch_offset = q->scratch_buffer >= 0 ? p->buffers[q->scratch_buffer].offset : 0;
+        l->scratch_bytes = q->scratch_buffer >= 0 ? p->buffers[q->scratch_buffer].bytes : 0;
+    }
+}
+
+static nnom_status plan_tuned(nnom_model *m)
 {
     m->tiling.first = m->tiling.cut = -1; /* untiled plans first (core/tiling.c) */
     m->window_in_place = 1;
@@ -156,6 +195,23 @@ nnom_status nnom_plan_tuned(nnom_model *m)
     return st;
 }
 
+nnom_status nnom_plan_tuned(nnom_model *m, int commit_offsets)
+{
+    nnom_status st = nnom_plan_begin(m);
+    if (st == NNOM_OK) st = plan_tuned(m);
+    if (st == NNOM_OK && commit_offsets) commit(m);
+    nnom_plan_end(m);
+    return st;
+}
+
+nnom_status nnom_plan_keep(nnom_model *m)
+{
+    nnom_status st = nnom_plan_begin(m);
+    if (st == NNOM_OK) st = plan_tuned(m);
+    if (st != NNOM_OK) nnom_plan_end(m);
+    return st;
+}
+
 size_t nnom_model_arena_size_for(nnom_model *m, nnom_kernels kernels)
 {
     if (!m || !m->compiled) return 0;
@@ -164,16 +220,21 @@ size_t nnom_model_arena_size_for(nnom_model *m, nnom_kernels kernels)
         return 0;
     }
     if (kernels == m->kernels) return m->arena_size;
-    const nnom_kernels own = m->kernels;
-    m->kernels = kernels;
-    const size_t arena = nnom_plan_tuned(m) == NNOM_OK ? m->arena_size : 0;
+    const uint8_t own = m->kernels;
+    m->kernels = (uint8_t)kernels;
+    const size_t arena = nnom_plan_tuned(m, 0) == NNOM_OK ? m->arena_size : 0;
     m->kernels = own;
+    /* the other plan's failure, if any, stays the message */
+    const uint8_t status = m->status;
+    const int had_message = m->error != NULL;
     char message[NNOM_MODEL_ERROR_BYTES];
-    memcpy(message, m->error, sizeof message); /* the other plan's failure, if any, stays the message */
-    if (nnom_plan_tuned(m) != NNOM_OK) {
+    if (had_message) memcpy(message, m->error, sizeof message);
+    if (nnom_plan_tuned(m, 1) != NNOM_OK) {
         m->compiled = 0; /* its own plan failed this time (out of memory): no run on a broken plan */
         return 0;
     }
-    memcpy(m->error, message, sizeof message);
+    m->status = status;
+    if (had_message) memcpy(m->error, message, sizeof message);
+    else if (m->error) m->error[0] = '\0';
     return arena;
 }

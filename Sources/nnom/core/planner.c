@@ -46,14 +46,15 @@ static uint64_t round4(uint64_t v) { return (v + 3u) & ~(uint64_t)3u; }
 /* A new buffer; @p group is the group it joins (-1: it starts its own). */
 static int32_t new_buffer(nnom_model *m, uint32_t bytes, int32_t first, int32_t last, int32_t group)
 {
-    nnom_buffer *b = &m->buffers[m->n_buffers];
-    b->group = group >= 0 ? group : m->n_buffers;
+    nnom_plan_data *p = m->plan;
+    nnom_buffer *b = &p->buffers[p->n_buffers];
+    b->group = group >= 0 ? group : p->n_buffers;
     b->offset = 0;
     b->bytes = bytes;
     b->first = first;
     b->last = last;
     b->holds_input = 0;
-    return m->n_buffers++;
+    return p->n_buffers++;
 }
 
 /* The message for a plan past the model's limit: buffer @p index would end at @p end. */
@@ -64,8 +65,8 @@ static nnom_status too_large(nnom_model *m, int32_t index, uint64_t end)
     nnom_bytes_text(m->max_arena, limit, sizeof limit);
     const char *owner = NULL, *what = "output";
     for (int32_t i = 0; i < m->n_layers && !owner; i++) { /* the first: the writer, not a view of it */
-        if (m->layers[i].buffer == index) owner = m->layers[i].name;
-        if (m->layers[i].scratch_buffer == index) owner = m->layers[i].name, what = "scratch";
+        if (m->plan->layers[i].buffer == index) owner = m->layers[i].def->name;
+        if (m->plan->layers[i].scratch_buffer == index) owner = m->layers[i].def->name, what = "scratch";
     }
     if (!owner) owner = "?";
     return nnom_fail(m, NNOM_ERR_NO_MEMORY,
@@ -283,113 +284,137 @@ uint64_t nnom_plan_place(nnom_buffer *b, int32_t n, uint64_t limit, void *block,
     return best_arena;
 }
 
-nnom_status nnom_plan(nnom_model *m)
+/* At most one buffer per layer that is not a view, plus one per layer whose type may have scratch: a
+ * count that depends on the layers only, so that the plans a compile makes one after the other (the
+ * tiler's candidates) use one block. */
+static int32_t most_buffers(const nnom_model *m)
 {
-    const int32_t n = m->n_layers;
-    /* at most one buffer per layer that is not a view, plus one per layer type that may have scratch: a
-     * count that depends on the layers only, so that the plans a compile makes one after the other (the
-     * tiler's candidates) reuse one block (a bump allocator takes back only its last block) */
     int32_t most = 0;
-    for (int32_t i = 0; i < n; i++) {
+    for (int32_t i = 0; i < m->n_layers; i++) {
         const nnom_layer *l = &m->layers[i];
-        const nnom_layer_ops *ops = nnom_layer_ops_of(l->type);
+        const nnom_layer_ops *ops = nnom_layer_ops_of((nnom_layer_type)l->type);
         most += !(ops->flags & NNOM_OPS_VIEW) || l->n_inputs == 0;
         most += ops->scratch_bytes != NULL || ops->inplace_scratch_bytes != NULL;
     }
-    if (most == 0) most = 1;
-    if (!m->buffers || m->cap_buffers < most) { /* planning again reuses the array (a pool frees only its last block) */
-        nnom_free(m, m->buffers);
-        m->cap_buffers = 0;
-        m->buffers = (nnom_buffer *)nnom_alloc(m, (size_t)most * sizeof(nnom_buffer));
-        if (!m->buffers) return nnom_fail(m, NNOM_ERR_NO_MEMORY, "out of memory while planning %d layers", (int)n);
-        m->cap_buffers = most;
-    }
-    m->n_buffers = 0;
+    return most ? most : 1;
+}
+
+/* 8-byte multiple: the parts of the planner's block stay aligned for their types */
+static size_t round8(size_t v) { return (v + 7u) & ~(size_t)7u; }
+
+nnom_status nnom_plan_begin(nnom_model *m)
+{
+    if (m->plan) return NNOM_OK;
+    const int32_t most = most_buffers(m);
+    const size_t head = round8(sizeof(nnom_plan_data));
+    const size_t layers = round8((size_t)m->n_layers * sizeof(nnom_layer_plan));
+    const size_t buffers = round8((size_t)most * sizeof(nnom_buffer));
+    uint8_t *block = (uint8_t *)nnom_alloc(m, head + layers + buffers + nnom_plan_work_bytes(most));
+    if (!block) return nnom_fail(m, NNOM_ERR_NO_MEMORY, "out of memory while planning %d layers", (int)m->n_layers);
+    nnom_plan_data *p = (nnom_plan_data *)(void *)block;
+    p->layers = (nnom_layer_plan *)(void *)(block + head);
+    p->buffers = (nnom_buffer *)(void *)(block + head + layers);
+    p->work = block + head + layers + buffers;
+    p->n_buffers = 0;
+    p->cap_buffers = most;
+    m->plan = p;
+    return NNOM_OK;
+}
+
+void nnom_plan_end(nnom_model *m)
+{
+    nnom_free(m, m->plan);
+    m->plan = NULL;
+}
+
+nnom_status nnom_plan(nnom_model *m)
+{
+    const int32_t n = m->n_layers;
+    nnom_plan_data *p = m->plan;
+    nnom_layer_plan *lp = p->layers;
+    p->n_buffers = 0;
 
     /* 1. last reader of each layer's output */
-    for (int32_t i = 0; i < n; i++) m->layers[i].last_use = i;
+    for (int32_t i = 0; i < n; i++) lp[i].last_use = i;
     for (int32_t i = 0; i < n; i++) {
         nnom_layer *l = &m->layers[i];
         for (int32_t j = 0; j < l->n_inputs; j++) {
-            nnom_layer *src = &m->layers[l->inputs[j]];
+            nnom_layer_plan *src = &lp[l->def->inputs[j]];
             if (src->last_use < i) src->last_use = i;
         }
-        if (l->type == NNOM_LAYER_OUTPUT) l->last_use = n; /* read by the caller after the run */
+        if (l->type == NNOM_LAYER_OUTPUT) lp[i].last_use = n; /* read by the caller after the run */
     }
     if (m->keep_all)
-        for (int32_t i = 0; i < n; i++) m->layers[i].last_use = n;
+        for (int32_t i = 0; i < n; i++) lp[i].last_use = n;
 
     /* 2. buffers and sharing, in execution order */
     for (int32_t i = 0; i < n; i++) {
         nnom_layer *l = &m->layers[i];
-        const nnom_layer_ops *ops = nnom_layer_ops_of(l->type);
+        nnom_layer_plan *q = &lp[i];
+        const nnom_layer_ops *ops = nnom_layer_ops_of((nnom_layer_type)l->type);
         l->in_place = 0;
-        l->scratch_buffer = -1;
+        q->scratch_buffer = -1;
         const nnom_tiling *t = &m->tiling;
         if (t->first >= 0 && i >= t->first && i <= t->cut) {
             /* the tiled stage: its input lives to the cut; the cut's output is written tile by tile
              * from the stage's start; every other layer's output is a band, read by its consumer
              * (a folded zero padding is its input's band under another shape) */
             if (i == t->first) {
-                nnom_buffer *src = &m->buffers[m->layers[l->inputs[0]].buffer];
+                nnom_buffer *src = &p->buffers[lp[l->def->inputs[0]].buffer];
                 if (src->last < t->cut) src->last = t->cut;
             }
             const uint32_t band = i < t->cut ? nnom_tiling_band_bytes(m, i) : 0;
             l->in_place = 0;
             if (i == t->cut) {
-                l->buffer = new_buffer(m, l->out_bytes, t->first, l->last_use, -1);
+                q->buffer = new_buffer(m, q->out_bytes, t->first, q->last_use, -1);
             } else if (band) {
-                l->buffer = new_buffer(m, band, i, l->last_use, -1);
+                q->buffer = new_buffer(m, band, i, q->last_use, -1);
             } else {
-                l->buffer = m->layers[l->inputs[0]].buffer;
-                nnom_buffer *b = &m->buffers[l->buffer];
-                if (b->last < l->last_use) b->last = l->last_use;
+                q->buffer = lp[l->def->inputs[0]].buffer;
+                nnom_buffer *b = &p->buffers[q->buffer];
+                if (b->last < q->last_use) b->last = q->last_use;
                 l->in_place = 1;
             }
         } else if (l->type == NNOM_LAYER_INPUT) {
-            l->buffer = new_buffer(m, l->out_bytes, 0, l->last_use, -1);
-            m->buffers[l->buffer].holds_input = 1;
+            q->buffer = new_buffer(m, q->out_bytes, 0, q->last_use, -1);
+            p->buffers[q->buffer].holds_input = 1;
         } else if ((ops->flags & NNOM_OPS_VIEW) && l->n_inputs > 0) {
             /* the same bytes under another shape: the input's buffer lives on */
-            nnom_buffer *b = &m->buffers[m->layers[l->inputs[0]].buffer];
-            l->buffer = m->layers[l->inputs[0]].buffer;
-            if (b->last < l->last_use) b->last = l->last_use;
-            if (b->bytes < l->out_bytes) b->bytes = l->out_bytes;
+            q->buffer = lp[l->def->inputs[0]].buffer;
+            nnom_buffer *b = &p->buffers[q->buffer];
+            if (b->last < q->last_use) b->last = q->last_use;
+            if (b->bytes < q->out_bytes) b->bytes = q->out_bytes;
             l->in_place = 1;
         } else {
             int32_t group = -1;
             if ((ops->flags & NNOM_OPS_IN_PLACE) && l->n_inputs > 0 && !m->keep_all) {
                 nnom_infer_ctx ctx;
                 nnom_infer_ctx_init(&ctx, m, l);
-                const int32_t src_buffer = ctx.in[0]->buffer;
-                const nnom_buffer *b = &m->buffers[src_buffer];
+                const int32_t src_buffer = lp[l->def->inputs[0]].buffer;
+                const nnom_buffer *b = &p->buffers[src_buffer];
                 /* model inputs are never overwritten: a caller may run again on the same input */
                 int only_reader = b->last == i && !b->holds_input;
                 /* the other inputs must not live in the same buffer */
                 for (int32_t j = 1; j < l->n_inputs; j++)
-                    if (ctx.in[j]->buffer == src_buffer) only_reader = 0;
-                const int fits = l->out_bytes <= b->bytes || (ops->flags & NNOM_OPS_IN_PLACE_GROWS);
+                    if (lp[l->def->inputs[j]].buffer == src_buffer) only_reader = 0;
+                const int fits = q->out_bytes <= b->bytes || (ops->flags & NNOM_OPS_IN_PLACE_GROWS);
                 if (only_reader && fits && (!ops->inplace_ok || ops->inplace_ok(l, &ctx))) {
                     group = b->group;
                     l->in_place = 1;
-                    if (ops->inplace_scratch_bytes) l->scratch_bytes = ops->inplace_scratch_bytes(l, &ctx);
+                    if (ops->inplace_scratch_bytes) q->scratch_bytes = ops->inplace_scratch_bytes(l, &ctx);
                 }
             }
             /* An in-place output is its own buffer, pinned to the offset of the
              * buffer it overwrites (same group): a smaller output frees the rest. */
-            l->buffer = new_buffer(m, l->out_bytes, i, l->last_use, group);
+            q->buffer = new_buffer(m, q->out_bytes, i, q->last_use, group);
         }
-        if (l->scratch_bytes) l->scratch_buffer = new_buffer(m, l->scratch_bytes, i, i, -1);
+        if (q->scratch_bytes) q->scratch_buffer = new_buffer(m, q->scratch_bytes, i, i, -1);
     }
 
     /* 3. placement, 4. lower bound */
-    const int32_t nb = m->n_buffers;
-    void *work = nnom_alloc(m, nnom_plan_work_bytes(nb));
-    if (!work) return nnom_fail(m, NNOM_ERR_NO_MEMORY, "out of memory while planning %d buffers", (int)nb);
     uint64_t lower = 0;
     int32_t top = 0;
-    const uint64_t arena = nnom_plan_place(m->buffers, nb, m->max_arena, work, &lower, &top);
-    nnom_free(m, work);
+    const uint64_t arena = nnom_plan_place(p->buffers, p->n_buffers, m->max_arena, p->work, &lower, &top);
     if (arena > m->max_arena) return too_large(m, top, arena);
     m->arena_size = (uint32_t)arena; /* at most max_arena */
     m->lower_bound = (uint32_t)lower; /* at most the arena */

@@ -1,32 +1,29 @@
 /* Running a compiled model: every layer in order, the tiled stage (core/tiling.c) tile by tile. */
 #include "core/model_internal.h"
 
-static uint8_t *buffer_ptr(const nnom_model *m, int32_t buffer)
-{
-    return buffer < 0 ? NULL : m->arena + m->buffers[buffer].offset;
-}
-
 void nnom_run_layer(nnom_model *m, int32_t i, const nnom_rows *rows, size_t in_offset, size_t out_offset)
 {
-    nnom_layer *l = &m->layers[i];
-    const nnom_layer_ops *ops = nnom_layer_ops_of(l->type);
+    const nnom_layer *l = &m->layers[i];
+    const nnom_layer_ops *ops = nnom_layer_ops_of((nnom_layer_type)l->type);
     void (*run)(const nnom_exec *) = !NNOM_HAS_F32 || m->dtype == NNOM_DTYPE_S8 ? ops->run_s8 : ops->run_f32;
     if (!run) return; /* inputs and views */
     nnom_exec x;
     x.layer = l;
+    x.model = m;
     x.n_inputs = l->n_inputs;
     for (int32_t j = 0; j < l->n_inputs; j++) {
-        const nnom_layer *src = &m->layers[l->inputs[j]];
-        x.in[j] = buffer_ptr(m, src->buffer);
+        const int32_t id = l->def->inputs[j];
+        const nnom_layer *src = &m->layers[id];
+        x.in[j] = m->arena + src->out_offset;
         x.in_layer[j] = src;
-        x.in_state[j] = NNOM_HAS_STATE && src->state_bytes ? m->state + src->state_offset : NULL;
+        x.in_state[j] = NNOM_HAS_STATE && (src->flags & NNOM_LAYER_HAS_STATE) ? m->state + m->state_offset[id] : NULL;
     }
     if (l->n_inputs > 0) x.in[0] = (const uint8_t *)x.in[0] + in_offset;
-    x.out = buffer_ptr(m, l->buffer) + out_offset;
-    x.scratch = buffer_ptr(m, l->scratch_buffer);
-    x.scratch_bytes = l->scratch_buffer >= 0 ? m->buffers[l->scratch_buffer].bytes : 0;
-    x.state = NNOM_HAS_STATE && l->state_bytes ? m->state + l->state_offset : NULL;
-    x.observe = NNOM_HAS_F32 && l->internals >= 0 ? m->internals + 2 * l->internals : NULL;
+    x.out = m->arena + l->out_offset + out_offset;
+    x.scratch = l->scratch_bytes ? m->arena + l->scratch_offset : NULL;
+    x.scratch_bytes = l->scratch_bytes;
+    x.state = NNOM_HAS_STATE && (l->flags & NNOM_LAYER_HAS_STATE) ? m->state + m->state_offset[i] : NULL;
+    x.observe = NNOM_HAS_F32 && m->internal_at && m->internal_at[i] >= 0 ? m->internals + 2 * m->internal_at[i] : NULL;
     x.rows = rows;
     uint32_t t0 = m->timer ? m->timer(m->timer_ctx) : 0;
     run(&x);

@@ -58,13 +58,13 @@ typedef struct {
 } tile_rows;
 
 /* The canonical (h, w, c) of layer @p i's output. */
-static nnom_dims dims_of(const nnom_model *m, int32_t i) { return nnom_dims_of(&m->layers[i].shape); }
+static nnom_dims dims_of(const nnom_model *m, int32_t i) { return nnom_dims_of(&m->layers[i].def->shape); }
 
 static int is_window(const nnom_model *m, int32_t i)
 {
     const nnom_layer *l = &m->layers[i];
-    return nnom_layer_ops_of(l->type)->rows_window && l->n_inputs == 1 && l->shape.rank == 3 &&
-           m->layers[l->inputs[0]].shape.rank == 3;
+    return nnom_layer_ops_of(l->type)->rows_window && l->n_inputs == 1 && l->def->shape.rank == 3 &&
+           m->layers[l->def->inputs[0]].def->shape.rank == 3;
 }
 
 /* Whether a zero padding right before window layer @p i can be folded into it. */
@@ -76,7 +76,7 @@ static int folds_padding(const nnom_model *m, int32_t i)
 static int is_pad(const nnom_model *m, int32_t i)
 {
     const nnom_layer *l = &m->layers[i];
-    return l->type == NNOM_LAYER_ZERO_PADDING2D && l->n_inputs == 1 && l->shape.rank == 3;
+    return l->type == NNOM_LAYER_ZERO_PADDING2D && l->n_inputs == 1 && l->def->shape.rank == 3;
 }
 
 /* Bytes of one output row of layer @p i. */
@@ -92,7 +92,7 @@ static size_t row_bytes(const nnom_model *m, int32_t i)
 static int links(const nnom_model *m, int32_t j)
 {
     const nnom_layer *l = &m->layers[j];
-    if (l->n_inputs != 1 || l->inputs[0] != j - 1 || m->layers[j - 1].last_use != j) return 0;
+    if (l->n_inputs != 1 || l->def->inputs[0] != j - 1 || m->plan->layers[j - 1].last_use != j) return 0;
     if (is_pad(m, j - 1)) return is_window(m, j) && folds_padding(m, j);
     return is_window(m, j) || is_pad(m, j);
 }
@@ -106,12 +106,12 @@ static int tile_spans(const nnom_model *m, int32_t first, int32_t cut, int32_t r
     int32_t j = cut;
     while (j >= first) {
         const nnom_layer *l = &m->layers[j];
-        const int32_t src = l->inputs[0];
+        const int32_t src = l->def->inputs[0];
         int32_t stride = 1, pad_top = 0, span = 1;
         nnom_layer_ops_of(l->type)->rows_window(l, &m->layers[src], &stride, &pad_top, &span);
         const int folded = src >= first && is_pad(m, src);
-        const int32_t top = folded ? m->layers[src].p->pad[0] : 0;
-        const int32_t real = folded ? dims_of(m, m->layers[src].inputs[0]).h : dims_of(m, src).h;
+        const int32_t top = folded ? m->layers[src].def->params.pad[0] : 0;
+        const int32_t real = folded ? dims_of(m, m->layers[src].def->inputs[0]).h : dims_of(m, src).h;
         const int32_t lo = y0 * stride - pad_top, hi = (y1 - 1) * stride - pad_top + span - 1;
         const int32_t f = lo > top ? lo : top, e = hi < top + real - 1 ? hi : top + real - 1;
         if (f > e) return 0;
@@ -120,9 +120,9 @@ static int tile_spans(const nnom_model *m, int32_t first, int32_t cut, int32_t r
         r->out_rows = y1 - y0;
         r->in_first = f;
         r->in_rows = e - f + 1;
-        r->fold_left = folded ? m->layers[src].p->pad[2] : 0;
-        r->fold_w = folded ? dims_of(m, m->layers[src].inputs[0]).w : 0;
-        const int32_t producer = folded ? m->layers[src].inputs[0] : src;
+        r->fold_left = folded ? m->layers[src].def->params.pad[2] : 0;
+        r->fold_w = folded ? dims_of(m, m->layers[src].def->inputs[0]).w : 0;
+        const int32_t producer = folded ? m->layers[src].def->inputs[0] : src;
         if (producer < first) out->in_offset = (size_t)f * row_bytes(m, producer);
         y0 = f - top;
         y1 = e - top + 1;
@@ -221,9 +221,9 @@ static int32_t peak_step(const nnom_model *m)
     uint64_t most = 0;
     for (int32_t s = 0; s < m->n_layers; s++) {
         uint64_t live = 0;
-        for (int32_t b = 0; b < m->n_buffers; b++)
-            if (m->buffers[b].first <= s && s <= m->buffers[b].last && m->buffers[b].group == b)
-                live += m->buffers[b].bytes;
+        for (int32_t b = 0; b < m->plan->n_buffers; b++)
+            if (m->plan->buffers[b].first <= s && s <= m->plan->buffers[b].last && m->plan->buffers[b].group == b)
+                live += m->plan->buffers[b].bytes;
         if (live > most) {
             most = live;
             best = s;
@@ -307,7 +307,7 @@ nnom_status nnom_tiling_plan(nnom_model *m)
     *t = best;
     m->kernels = own;
     m->window_in_place = own_window;
-    m->error[0] = '\0';
+    nnom_model_clear_error(m);
     return nnom_plan_once(m);
 }
 

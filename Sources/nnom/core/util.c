@@ -113,8 +113,9 @@ static void terse_text(char *buf, size_t cap, nnom_status status)
 nnom_status nnom_fail_terse(nnom_model *model, nnom_status status)
 {
     if (model) {
-        terse_text(model->error, sizeof model->error, status);
-        if (model->log) model->log(model->log_ctx, model->error);
+        char *buf = nnom_model_message(model, status);
+        if (buf) terse_text(buf, NNOM_MODEL_ERROR_BYTES, status);
+        if (model->log) model->log(model->log_ctx, nnom_model_last_error(model));
     }
     return status;
 }
@@ -140,11 +141,14 @@ void (nnom_error_copy)(nnom_error *err, nnom_status status, const char *message)
 nnom_status (nnom_fail)(nnom_model *model, nnom_status status, const char *fmt, ...)
 {
     if (model) {
-        va_list ap;
-        va_start(ap, fmt);
-        vformat(model->error, sizeof model->error, fmt, ap);
-        va_end(ap);
-        if (model->log) model->log(model->log_ctx, model->error);
+        char *buf = nnom_model_message(model, status);
+        if (buf) {
+            va_list ap;
+            va_start(ap, fmt);
+            vformat(buf, NNOM_MODEL_ERROR_BYTES, fmt, ap);
+            va_end(ap);
+        }
+        if (model->log) model->log(model->log_ctx, nnom_model_last_error(model));
     }
     return status;
 }
@@ -152,13 +156,17 @@ nnom_status (nnom_fail)(nnom_model *model, nnom_status status, const char *fmt, 
 nnom_status (nnom_layer_fail)(nnom_model *model, const nnom_layer *l, nnom_status status, const char *fmt, ...)
 {
     if (model) {
-        (nnom_format)(model->error, sizeof model->error, "layer '%s' (%s): ", l->name, (nnom_layer_type_name)(l->type));
-        const size_t n = strlen(model->error);
-        va_list ap;
-        va_start(ap, fmt);
-        vformat(model->error + n, sizeof model->error - n, fmt, ap);
-        va_end(ap);
-        if (model->log) model->log(model->log_ctx, model->error);
+        char *buf = nnom_model_message(model, status);
+        if (buf) {
+            (nnom_format)(buf, NNOM_MODEL_ERROR_BYTES, "layer '%s' (%s): ", l->def->name,
+                          (nnom_layer_type_name)((nnom_layer_type)l->type));
+            const size_t n = strlen(buf);
+            va_list ap;
+            va_start(ap, fmt);
+            vformat(buf + n, NNOM_MODEL_ERROR_BYTES - n, fmt, ap);
+            va_end(ap);
+        }
+        if (model->log) model->log(model->log_ctx, nnom_model_last_error(model));
     }
     return status;
 }
@@ -177,6 +185,11 @@ int32_t nnom_shape_count(const nnom_shape *s)
     int64_t n = 1;
     for (int32_t i = 0; i < s->rank && i < NNOM_MAX_RANK; i++) n *= s->dims[i];
     return n > INT32_MAX ? INT32_MAX : (int32_t)n;
+}
+
+uint32_t nnom_layer_out_bytes(const nnom_layer *l, nnom_dtype dtype)
+{
+    return (uint32_t)nnom_shape_count(&l->def->shape) * nnom_dtype_size(dtype); /* at most 2^28 elements */
 }
 
 uint32_t nnom_dtype_size(nnom_dtype dtype) { return dtype == NNOM_DTYPE_F32 ? 4u : 1u; }
@@ -207,12 +220,12 @@ int32_t nnom_window_pad_before(int32_t in, int32_t out, int32_t kernel, int32_t 
 nnom_status nnom_expect_blob(nnom_model *model, const nnom_layer *l, int slot, const char *what,
                              uint32_t bytes)
 {
-    if (l->blobs[slot].size != bytes)
+    if (nnom_layer_blob(l, slot).size != bytes)
         return nnom_layer_fail(model, l, NNOM_ERR_SHAPE, "%s (blob %d) is %u bytes, expected %u", what, slot,
-                               (unsigned)l->blobs[slot].size, (unsigned)bytes);
-    if (bytes && !l->blobs[slot].data)
+                               (unsigned)nnom_layer_blob(l, slot).size, (unsigned)bytes);
+    if (bytes && !nnom_layer_blob(l, slot).data)
         return nnom_layer_fail(model, l, NNOM_ERR_ARGUMENT, "%s (blob %d) has no data", what, slot);
-    if (((uintptr_t)l->blobs[slot].data & 3u) != 0)
+    if (((uintptr_t)nnom_layer_blob(l, slot).data & 3u) != 0)
         return nnom_layer_fail(model, l, NNOM_ERR_FORMAT, "%s (blob %d) is not 4-byte aligned", what, slot);
     return NNOM_OK;
 }
@@ -290,22 +303,22 @@ void (nnom_bytes_text)(uint64_t bytes, char *buf, size_t cap)
 nnom_status nnom_expect_same_quant(const nnom_infer_ctx *ctx, const nnom_layer *l)
 {
     if (ctx->dtype != NNOM_DTYPE_S8) return NNOM_OK;
-    const nnom_quant q = ctx->in[0]->quant;
-    if (q.scale == l->quant.scale && q.zero_point == l->quant.zero_point) return NNOM_OK;
+    const nnom_quant q = ctx->in[0]->def->quant;
+    if (q.scale == l->def->quant.scale && q.zero_point == l->def->quant.zero_point) return NNOM_OK;
     char given[32], want[32];
-    nnom_float_text(l->quant.scale, given, sizeof given);
+    nnom_float_text(l->def->quant.scale, given, sizeof given);
     nnom_float_text(q.scale, want, sizeof want);
     return nnom_layer_fail(ctx->model, l, NNOM_ERR_ARGUMENT,
                            "int8 output quantisation must equal the input's (scale %s, zero point %d), given scale %s "
-                           "and zero point %d", want, (int)q.zero_point, given, (int)l->quant.zero_point);
+                           "and zero point %d", want, (int)q.zero_point, given, (int)l->def->quant.zero_point);
 }
 
 nnom_status nnom_expect_no_blobs(const nnom_infer_ctx *ctx, const nnom_layer *l)
 {
     for (int s = 0; s < NNOM_MAX_BLOBS; s++)
-        if (l->blobs[s].size != 0)
+        if (nnom_layer_blob(l, s).size != 0)
             return nnom_layer_fail(ctx->model, l, NNOM_ERR_SHAPE, "takes no constant data, but blob %d holds %u bytes",
-                                   s, (unsigned)l->blobs[s].size);
+                                   s, (unsigned)nnom_layer_blob(l, s).size);
     return NNOM_OK;
 }
 
@@ -317,8 +330,8 @@ nnom_status nnom_expect_moved_values(const nnom_infer_ctx *ctx, const nnom_layer
 
 void nnom_set_shape_hwc(nnom_layer *l, int32_t rank, int32_t h, int32_t w, int32_t c)
 {
-    l->shape.rank = rank;
-    l->shape.dims[0] = rank == 3 ? h : (rank == 2 ? w : c);
-    l->shape.dims[1] = rank == 3 ? w : (rank == 2 ? c : 0);
-    l->shape.dims[2] = rank == 3 ? c : 0;
+    l->def->shape.rank = rank;
+    l->def->shape.dims[0] = rank == 3 ? h : (rank == 2 ? w : c);
+    l->def->shape.dims[1] = rank == 3 ? w : (rank == 2 ? c : 0);
+    l->def->shape.dims[2] = rank == 3 ? c : 0;
 }

@@ -4,6 +4,23 @@
 #include "core/model_internal.h"
 #include "format/format.h"
 
+/* nnom_layer_def is the record's layout (a layer reads its record in place) */
+#define NNOM_DEF_AT(field, offset) \
+    typedef char nnom_def_##field##_at_##offset[offsetof(nnom_layer_def, field) == (offset) ? 1 : -1]
+NNOM_DEF_AT(type, NNOM_REC_TYPE);
+NNOM_DEF_AT(n_inputs, NNOM_REC_N_INPUTS);
+NNOM_DEF_AT(reserved, NNOM_REC_RESERVED);
+NNOM_DEF_AT(name, NNOM_REC_NAME);
+NNOM_DEF_AT(inputs, NNOM_REC_INPUTS);
+NNOM_DEF_AT(shape, NNOM_REC_RANK);
+NNOM_DEF_AT(quant, NNOM_REC_SCALE);
+NNOM_DEF_AT(params, NNOM_REC_PARAMS);
+NNOM_DEF_AT(blob_at, NNOM_REC_BLOBS);
+typedef char nnom_def_is_a_record[sizeof(nnom_layer_def) == NNOM_FILE_RECORD_BYTES ? 1 : -1];
+typedef char nnom_def_dims_at[offsetof(nnom_layer_def, shape.dims) == NNOM_REC_DIMS &&
+                                      offsetof(nnom_layer_def, quant.zero_point) == NNOM_REC_ZERO_POINT
+                                  ? 1 : -1];
+
 /* Records a loader failure: in the model if there is one, else straight into err. */
 static nnom_status load_fail(nnom_error *err, nnom_model *m, nnom_status st, const char *msg)
 {
@@ -174,10 +191,10 @@ static nnom_status read_record(nnom_model *m, const uint8_t *b, uint32_t file, u
     d.n_inputs = n_inputs;
     d.type = (nnom_layer_type)type;
     d.name = name;
-    /* The parameters are read in place: the record's 23 words are the struct's
-     * fields in order (see format/params.c), the host is little-endian and the
-     * record 4-byte aligned (both checked before). */
-    const nnom_layer_params *params = (const nnom_layer_params *)(const void *)(r + NNOM_REC_PARAMS);
+    /* The layer reads its record in place (nnom_layer_def is the record's layout: checked at compile
+     * time below; the host is little-endian and the record 4-byte aligned, both checked before). */
+    const nnom_layer_def *record = (const nnom_layer_def *)(const void *)r;
+    d.params = record->params; /* (used only if the layer needs its own copy: an empty name) */
     uint32_t scale_bits = nnom_rd_u32(r + NNOM_REC_SCALE);
     memcpy(&d.quant.scale, &scale_bits, 4);
     d.quant.zero_point = (int32_t)nnom_rd_u32(r + NNOM_REC_ZERO_POINT);
@@ -206,10 +223,10 @@ static nnom_status read_record(nnom_model *m, const uint8_t *b, uint32_t file, u
             nnom_format(msg, sizeof msg, "layer %u ('%s'): an input layer cannot have inputs", (unsigned)index, name);
             return load_fail(err, m, NNOM_ERR_FORMAT, msg);
         }
-        st = nnom_model_append(m, &d, &shape, params, NULL);
+        st = nnom_model_append(m, &d, &shape, record, b, NULL);
     } else {
         /* (type, input count and input ids are checked above) */
-        st = nnom_model_append(m, &d, NULL, params, NULL);
+        st = nnom_model_append(m, &d, NULL, record, b, NULL);
     }
     if (st != NNOM_OK) return load_fail(err, NULL, st, nnom_model_last_error(m));
     return NNOM_OK;
@@ -243,23 +260,7 @@ nnom_status nnom_model_load(const void *data, size_t size, const nnom_options *o
         st = nnom_model_compile(m);
         if (st != NNOM_OK) load_fail(err, NULL, st, nnom_model_last_error(m));
     }
-    /* the shapes the file records must be the ones the layers compute */
-    for (uint32_t i = 0; st == NNOM_OK && i < count; i++) {
-        const uint8_t *r = b + table + i * NNOM_FILE_RECORD_BYTES;
-        const nnom_layer *l = &m->layers[i];
-        int same = (int32_t)nnom_rd_u32(r + NNOM_REC_RANK) == l->shape.rank;
-        for (int k = 0; same && k < l->shape.rank; k++)
-            same = (int32_t)nnom_rd_u32(r + NNOM_REC_DIMS + 4 * k) == l->shape.dims[k];
-        if (!same) {
-            nnom_format(msg, sizeof msg,
-                        "layer %u ('%s'): the file records an output of rank %d (%d, %d, %d) but the layer computes "
-                        "rank %d (%d, %d, %d)",
-                        (unsigned)i, l->name, (int)nnom_rd_u32(r + NNOM_REC_RANK), (int)nnom_rd_u32(r + NNOM_REC_DIMS),
-                        (int)nnom_rd_u32(r + NNOM_REC_DIMS + 4), (int)nnom_rd_u32(r + NNOM_REC_DIMS + 8),
-                        (int)l->shape.rank, (int)l->shape.dims[0], (int)l->shape.dims[1], (int)l->shape.dims[2]);
-            st = load_fail(err, NULL, NNOM_ERR_SHAPE, msg);
-        }
-    }
+    /* (compiling checks that the shapes the file records are the ones the layers compute) */
     if (st != NNOM_OK) {
         nnom_model_destroy(m);
         return st;

@@ -19,7 +19,8 @@ nnom_status nnom_model_save(nnom_model *m, void *buffer, size_t capacity, size_t
     uint64_t end = data_offset;
     for (int32_t i = 0; i < m->n_layers; i++)
         for (int k = 0; k < NNOM_MAX_BLOBS; k++)
-            if (m->layers[i].blobs[k].size) end = align_up(end, NNOM_FILE_BLOB_ALIGN) + m->layers[i].blobs[k].size;
+            if (nnom_layer_blob(&m->layers[i], k).size)
+                end = align_up(end, NNOM_FILE_BLOB_ALIGN) + nnom_layer_blob(&m->layers[i], k).size;
     if (end > UINT32_MAX) { /* file_bytes and blob offsets are u32 */
         char need[40];
         nnom_bytes_text(end, need, sizeof need);
@@ -49,24 +50,26 @@ nnom_status nnom_model_save(nnom_model *m, void *buffer, size_t capacity, size_t
     for (int32_t i = 0; i < m->n_layers; i++) {
         const nnom_layer *l = &m->layers[i];
         uint8_t *r = out + NNOM_FILE_HEADER_BYTES + (uint32_t)i * NNOM_FILE_RECORD_BYTES;
+        const nnom_layer_def *def = l->def;
         nnom_wr_u16(r + NNOM_REC_TYPE, (uint16_t)l->type);
         nnom_wr_u16(r + NNOM_REC_N_INPUTS, (uint16_t)l->n_inputs);
-        memcpy(r + NNOM_REC_NAME, l->name, strlen(l->name));
-        for (int32_t j = 0; j < l->n_inputs; j++) nnom_wr_u16(r + NNOM_REC_INPUTS + 2 * j, (uint16_t)l->inputs[j]);
-        nnom_wr_u32(r + NNOM_REC_RANK, (uint32_t)l->shape.rank);
-        for (int k = 0; k < NNOM_MAX_RANK; k++) nnom_wr_u32(r + NNOM_REC_DIMS + 4 * k, (uint32_t)l->shape.dims[k]);
+        memcpy(r + NNOM_REC_NAME, def->name, strlen(def->name));
+        for (int32_t j = 0; j < l->n_inputs; j++) nnom_wr_u16(r + NNOM_REC_INPUTS + 2 * j, def->inputs[j]);
+        nnom_wr_u32(r + NNOM_REC_RANK, (uint32_t)def->shape.rank);
+        for (int k = 0; k < NNOM_MAX_RANK; k++) nnom_wr_u32(r + NNOM_REC_DIMS + 4 * k, (uint32_t)def->shape.dims[k]);
         uint32_t scale_bits;
-        memcpy(&scale_bits, &l->quant.scale, 4);
+        memcpy(&scale_bits, &def->quant.scale, 4);
         nnom_wr_u32(r + NNOM_REC_SCALE, scale_bits);
-        nnom_wr_u32(r + NNOM_REC_ZERO_POINT, (uint32_t)l->quant.zero_point);
+        nnom_wr_u32(r + NNOM_REC_ZERO_POINT, (uint32_t)def->quant.zero_point);
         uint32_t words[NNOM_PARAM_WORDS];
-        nnom_params_to_words(l->p, words);
+        nnom_params_to_words(&def->params, words);
         for (int k = 0; k < NNOM_PARAM_WORDS; k++) nnom_wr_u32(r + NNOM_REC_PARAMS + 4 * k, words[k]);
         for (int k = 0; k < NNOM_MAX_BLOBS; k++) {
-            uint32_t bytes = l->blobs[k].size;
+            const nnom_blob blob = nnom_layer_blob(l, k);
+            uint32_t bytes = blob.size;
             if (!bytes) continue;
             cursor = (uint32_t)align_up(cursor, NNOM_FILE_BLOB_ALIGN); /* within end, checked above */
-            memcpy(out + cursor, l->blobs[k].data, bytes);
+            memcpy(out + cursor, blob.data, bytes);
             nnom_wr_u32(r + NNOM_REC_BLOBS + 8 * k, cursor);
             nnom_wr_u32(r + NNOM_REC_BLOBS + 8 * k + 4, bytes);
             cursor += bytes;

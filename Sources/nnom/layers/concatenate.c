@@ -18,17 +18,17 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
 {
     nnom_status st = nnom_check_input_count(l, ctx, 1, NNOM_MAX_INPUTS);
     if (st != NNOM_OK) return st;
-    const nnom_shape *first = &ctx->in[0]->shape;
+    const nnom_shape *first = &ctx->in[0]->def->shape;
     const int32_t rank = first->rank;
-    const int32_t axis = normal_axis(l->p->axis, rank);
+    const int32_t axis = normal_axis(l->def->params.axis, rank);
     if (axis < 0)
         return nnom_layer_fail(ctx->model, l, NNOM_ERR_SHAPE,
-                               "axis %d is out of range for inputs of rank %d (expected %d to %d)", (int)l->p->axis,
+                               "axis %d is out of range for inputs of rank %d (expected %d to %d)", (int)l->def->params.axis,
                                (int)rank, (int)-rank, (int)(rank - 1));
     nnom_shape out = *first;
     int64_t total = 0;
     for (int32_t i = 0; i < l->n_inputs; i++) {
-        const nnom_shape *s = &ctx->in[i]->shape;
+        const nnom_shape *s = &ctx->in[i]->def->shape;
         int ok = s->rank == rank;
         for (int32_t k = 0; ok && k < rank; k++)
             if (k != axis && s->dims[k] != first->dims[k]) ok = 0;
@@ -38,7 +38,7 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
             nnom_shape_text(s, ti, sizeof ti);
             return nnom_layer_fail(ctx->model, l, NNOM_ERR_SHAPE,
                                    "input %d ('%s') has shape %s, expected the rank and dimensions of input 0 ('%s') "
-                                   "%s except on axis %d", (int)i, ctx->in[i]->name, ti, ctx->in[0]->name, t0,
+                                   "%s except on axis %d", (int)i, ctx->in[i]->def->name, ti, ctx->in[0]->def->name, t0,
                                    (int)axis);
         }
         total += s->dims[axis];
@@ -50,19 +50,19 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
         st = nnom_expect_blob(ctx->model, l, 0, "requantisation parameters (int32[2 * inputs])",
                               (uint32_t)l->n_inputs * 2u * (uint32_t)sizeof(int32_t));
         if (st != NNOM_OK) return st;
-        st = nnom_check_requant_pairs(l, ctx, (const int32_t *)l->blobs[0].data, l->n_inputs, "params");
+        st = nnom_check_requant_pairs(l, ctx, (const int32_t *)nnom_layer_blob(l, 0).data, l->n_inputs, "params");
         if (st != NNOM_OK) return st;
     }
-    l->shape = out;
+    l->def->shape = out;
     return NNOM_OK;
 }
 
 /* Dimensions before the axis (outer) and each input's elements from the axis on (inner). */
 static int32_t outer_of(const nnom_layer *l, int32_t *axis)
 {
-    *axis = normal_axis(l->p->axis, l->shape.rank);
+    *axis = normal_axis(l->def->params.axis, l->def->shape.rank);
     int32_t outer = 1;
-    for (int32_t k = 0; k < *axis; k++) outer *= l->shape.dims[k];
+    for (int32_t k = 0; k < *axis; k++) outer *= l->def->shape.dims[k];
     return outer;
 }
 
@@ -76,21 +76,21 @@ static int32_t inner_of(const nnom_shape *s, int32_t axis)
 static void run_s8(const nnom_exec *x)
 {
     const nnom_layer *l = x->layer;
-    const int32_t *params = (const int32_t *)l->blobs[0].data;
+    const int32_t *params = (const int32_t *)nnom_layer_blob(l, 0).data;
     nnom_concat_input_s8 in[NNOM_MAX_INPUTS];
     nnom_concat_s8_args a;
     int32_t axis;
     a.outer = outer_of(l, &axis);
     for (int32_t i = 0; i < x->n_inputs; i++) {
         in[i].data = (const int8_t *)x->in[i];
-        in[i].inner = inner_of(&x->in_layer[i]->shape, axis);
-        in[i].zero_point = x->in_layer[i]->quant.zero_point;
+        in[i].inner = inner_of(&x->in_layer[i]->def->shape, axis);
+        in[i].zero_point = x->in_layer[i]->def->quant.zero_point;
         in[i].multiplier = params[2 * i];
         in[i].shift = params[2 * i + 1];
     }
     a.inputs = in;
     a.n_inputs = x->n_inputs;
-    a.out_zero_point = l->quant.zero_point;
+    a.out_zero_point = l->def->quant.zero_point;
     a.out = (int8_t *)x->out;
     nnom_concat_s8(&a);
 }
@@ -104,7 +104,7 @@ static void run_f32(const nnom_exec *x)
     a.outer = outer_of(l, &axis);
     for (int32_t i = 0; i < x->n_inputs; i++) {
         in[i].data = (const float *)x->in[i];
-        in[i].inner = inner_of(&x->in_layer[i]->shape, axis);
+        in[i].inner = inner_of(&x->in_layer[i]->def->shape, axis);
     }
     a.inputs = in;
     a.n_inputs = x->n_inputs;

@@ -47,50 +47,50 @@ nnom_status nnom_conv_infer(nnom_layer *l, const nnom_infer_ctx *ctx, int depthw
 {
     const char *tname = nnom_layer_type_name(l->type);
     nnom_model *m = ctx->model;
-    const nnom_shape *in = &ctx->in[0]->shape;
-    const nnom_layer_params *p = l->p;
+    const nnom_shape *in = &ctx->in[0]->def->shape;
+    const nnom_layer_params *p = &l->def->params;
     const int one_d = is_1d(l->type);
     const int32_t rank = one_d ? 2 : 3;
 
     if (in->rank != rank) {
         char text[48];
         nnom_shape_text(in, text, sizeof text);
-        return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): input '%s' has shape %s, expected rank %d (%s)", l->name,
-                         tname, ctx->in[0]->name, text, (int)rank, one_d ? "W, C" : "H, W, C");
+        return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): input '%s' has shape %s, expected rank %d (%s)", l->def->name,
+                         tname, ctx->in[0]->def->name, text, (int)rank, one_d ? "W, C" : "H, W, C");
     }
     if (one_d && (p->kernel[0] != 1 || nnom_one_if_zero(p->stride[0]) != 1 || nnom_one_if_zero(p->dilation[0]) != 1))
         return nnom_fail(m, NNOM_ERR_SHAPE,
                          "layer '%s' (%s): a 1D convolution needs kernel[0] = stride[0] = dilation[0] = 1, given "
                          "%d, %d and %d",
-                         l->name, tname, (int)p->kernel[0], (int)p->stride[0], (int)p->dilation[0]);
+                         l->def->name, tname, (int)p->kernel[0], (int)p->stride[0], (int)p->dilation[0]);
     for (int k = 0; k < 2; k++) {
         if (p->kernel[k] <= 0)
-            return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): kernel[%d] is %d, expected at least 1", l->name,
+            return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): kernel[%d] is %d, expected at least 1", l->def->name,
                              tname, k, (int)p->kernel[k]);
         if (p->stride[k] < 0 || p->stride[k] > WINDOW_LIMIT)
             return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): stride[%d] is %d, expected 0 (= 1) to %d",
-                             l->name, tname, k, (int)p->stride[k], WINDOW_LIMIT);
+                             l->def->name, tname, k, (int)p->stride[k], WINDOW_LIMIT);
         if (p->dilation[k] < 0 || p->dilation[k] > WINDOW_LIMIT)
             return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): dilation[%d] is %d, expected 0 (= 1) to %d",
-                             l->name, tname, k, (int)p->dilation[k], WINDOW_LIMIT);
+                             l->def->name, tname, k, (int)p->dilation[k], WINDOW_LIMIT);
         const int64_t span = (int64_t)(p->kernel[k] - 1) * nnom_one_if_zero(p->dilation[k]) + 1;
         if (span > WINDOW_LIMIT)
             return nnom_fail(m, NNOM_ERR_UNSUPPORTED,
                              "layer '%s' (%s): kernel[%d] %d with dilation %d spans %ld positions, at most %d supported",
-                             l->name, tname, k, (int)p->kernel[k], (int)nnom_one_if_zero(p->dilation[k]), (long)span,
+                             l->def->name, tname, k, (int)p->kernel[k], (int)nnom_one_if_zero(p->dilation[k]), (long)span,
                              WINDOW_LIMIT);
     }
     if (p->padding != NNOM_PADDING_VALID && p->padding != NNOM_PADDING_SAME)
-        return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): padding is %d, expected 0 (valid) or 1 (same)", l->name,
+        return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): padding is %d, expected 0 (valid) or 1 (same)", l->def->name,
                          tname, (int)p->padding);
     if (p->units <= 0)
-        return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): units (%s) is %d, expected at least 1", l->name, tname,
+        return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): units (%s) is %d, expected at least 1", l->def->name, tname,
                          depthwise ? "depth multiplier" : "filters", (int)p->units);
     if (p->activation != NNOM_ACT_NONE && p->activation != NNOM_ACT_RELU && p->activation != NNOM_ACT_RELU6)
         return nnom_fail(m, NNOM_ERR_UNSUPPORTED,
                          "layer '%s' (%s): fused activation %d is not supported, expected 0 (none), 1 (relu) or 2 "
                          "(relu6)",
-                         l->name, tname, (int)p->activation);
+                         l->def->name, tname, (int)p->activation);
 
     const nnom_dims d = nnom_dims_of(in);
     const int32_t out_h = nnom_window_out(d.h, p->kernel[0], p->stride[0], p->dilation[0], p->padding);
@@ -99,24 +99,24 @@ nnom_status nnom_conv_infer(nnom_layer *l, const nnom_infer_ctx *ctx, int depthw
         return nnom_fail(m, NNOM_ERR_SHAPE,
                          "layer '%s' (%s): kernel %dx%d (dilation %dx%d) does not fit the input's %dx%d positions "
                          "with valid padding",
-                         l->name, tname, (int)p->kernel[0], (int)p->kernel[1], (int)nnom_one_if_zero(p->dilation[0]),
+                         l->def->name, tname, (int)p->kernel[0], (int)p->kernel[1], (int)nnom_one_if_zero(p->dilation[0]),
                          (int)nnom_one_if_zero(p->dilation[1]), (int)d.h, (int)d.w);
 
     /* sizes: out_c output channels, each reading `patch` weights */
     const int64_t out_c = depthwise ? (int64_t)d.c * p->units : (int64_t)p->units;
     const int64_t patch = (int64_t)p->kernel[0] * p->kernel[1] * (depthwise ? 1 : d.c);
     if (out_c > (1 << 24))
-        return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): %ld output channels, at most %d supported", l->name,
+        return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): %ld output channels, at most %d supported", l->def->name,
                          tname, (long)out_c, 1 << 24);
     if (ctx->dtype == NNOM_DTYPE_S8 && patch > NNOM_CONV_MAX_PATCH)
         return nnom_fail(m, NNOM_ERR_UNSUPPORTED,
                          "layer '%s' (%s): an int8 kernel window of %ld elements (kernel %dx%d%s), at most %d supported",
-                         l->name, tname, (long)patch, (int)p->kernel[0], (int)p->kernel[1],
+                         l->def->name, tname, (long)patch, (int)p->kernel[0], (int)p->kernel[1],
                          depthwise ? "" : " x input channels", NNOM_CONV_MAX_PATCH);
     const uint32_t esize = nnom_dtype_size(ctx->dtype);
     const uint64_t weight_bytes = (uint64_t)out_c * (uint64_t)patch * esize;
     if (weight_bytes > UINT32_MAX)
-        return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): %ld x %ld weights are too many", l->name, tname,
+        return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): %ld x %ld weights are too many", l->def->name, tname,
                          (long)out_c, (long)patch);
 
     char what[80];
@@ -129,7 +129,7 @@ nnom_status nnom_conv_infer(nnom_layer *l, const nnom_infer_ctx *ctx, int depthw
     nnom_status st = nnom_expect_blob(m, l, 0, what, (uint32_t)weight_bytes);
     if (st != NNOM_OK) return st;
     const uint32_t per_channel = (uint32_t)out_c * 4u;
-    if (l->blobs[1].size != 0) {
+    if (nnom_layer_blob(l, 1).size != 0) {
         nnom_format(what, sizeof what, "bias [%d] (%s, or none)", (int)out_c, esize == 1 ? "int32" : "float");
         st = nnom_expect_blob(m, l, 1, what, per_channel);
         if (st != NNOM_OK) return st;
@@ -142,40 +142,40 @@ nnom_status nnom_conv_infer(nnom_layer *l, const nnom_infer_ctx *ctx, int depthw
         nnom_format(what, sizeof what, "shifts [%d] (int32)", (int)out_c);
         st = nnom_expect_blob(m, l, 3, what, per_channel);
         if (st != NNOM_OK) return st;
-        const int32_t *mult = (const int32_t *)l->blobs[2].data, *shift = (const int32_t *)l->blobs[3].data;
+        const int32_t *mult = (const int32_t *)nnom_layer_blob(l, 2).data, *shift = (const int32_t *)nnom_layer_blob(l, 3).data;
         for (int32_t i = 0; i < (int32_t)out_c; i++) {
             if (mult[i] < 0)
                 return nnom_fail(m, NNOM_ERR_ARGUMENT, "layer '%s' (%s): multiplier[%d] is %d, expected a value >= 0",
-                                 l->name, tname, (int)i, (int)mult[i]);
+                                 l->def->name, tname, (int)i, (int)mult[i]);
             if (shift[i] < -31 || shift[i] > 30)
-                return nnom_fail(m, NNOM_ERR_ARGUMENT, "layer '%s' (%s): shift[%d] is %d, expected -31 to 30", l->name,
+                return nnom_fail(m, NNOM_ERR_ARGUMENT, "layer '%s' (%s): shift[%d] is %d, expected -31 to 30", l->def->name,
                                  tname, (int)i, (int)shift[i]);
         }
         first_unused = 4;
     }
     for (int s = first_unused; s < NNOM_MAX_BLOBS; s++)
-        if (l->blobs[s].size != 0)
+        if (nnom_layer_blob(l, s).size != 0)
             return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): blob %d holds %u bytes, expected none (%s model)",
-                             l->name, tname, s, (unsigned)l->blobs[s].size, esize == 1 ? "int8" : "float32");
+                             l->def->name, tname, s, (unsigned)nnom_layer_blob(l, s).size, esize == 1 ? "int8" : "float32");
 
     if (one_d) {
-        l->shape.rank = 2;
-        l->shape.dims[0] = out_w;
-        l->shape.dims[1] = (int32_t)out_c;
-        l->shape.dims[2] = 0;
+        l->def->shape.rank = 2;
+        l->def->shape.dims[0] = out_w;
+        l->def->shape.dims[1] = (int32_t)out_c;
+        l->def->shape.dims[2] = 0;
     } else {
-        l->shape.rank = 3;
-        l->shape.dims[0] = out_h;
-        l->shape.dims[1] = out_w;
-        l->shape.dims[2] = (int32_t)out_c;
+        l->def->shape.rank = 3;
+        l->def->shape.dims[0] = out_h;
+        l->def->shape.dims[1] = out_w;
+        l->def->shape.dims[2] = (int32_t)out_c;
     }
     return NNOM_OK;
 }
 
 nnom_conv_args nnom_conv_layer_args(const nnom_layer *l, const nnom_layer *in, nnom_dtype dtype)
 {
-    const nnom_dims i = nnom_dims_of(&in->shape), o = nnom_dims_of(&l->shape);
-    const nnom_layer_params *p = l->p;
+    const nnom_dims i = nnom_dims_of(&in->def->shape), o = nnom_dims_of(&l->def->shape);
+    const nnom_layer_params *p = &l->def->params;
     nnom_conv_args a;
     a.in_h = i.h;
     a.in_w = i.w;
@@ -192,17 +192,17 @@ nnom_conv_args nnom_conv_layer_args(const nnom_layer *l, const nnom_layer *in, n
     a.pad_top = nnom_window_pad_before(i.h, o.h, a.k_h, a.stride_h, a.dil_h, p->padding);
     a.pad_left = nnom_window_pad_before(i.w, o.w, a.k_w, a.stride_w, a.dil_w, p->padding);
     a.depth_mult = p->units;
-    a.weights = l->blobs[0].data;
-    a.bias = l->blobs[1].size ? l->blobs[1].data : NULL;
-    a.in_zp = in->quant.zero_point;
-    a.out_zp = l->quant.zero_point;
+    a.weights = nnom_layer_blob(l, 0).data;
+    a.bias = nnom_layer_blob(l, 1).size ? nnom_layer_blob(l, 1).data : NULL;
+    a.in_zp = in->def->quant.zero_point;
+    a.out_zp = l->def->quant.zero_point;
     a.act_min = l->act_lo;
     a.act_max = l->act_hi;
     a.multiplier = NULL;
     a.shift = NULL;
     if (dtype == NNOM_DTYPE_S8) {
-        a.multiplier = (const int32_t *)l->blobs[2].data;
-        a.shift = (const int32_t *)l->blobs[3].data;
+        a.multiplier = (const int32_t *)nnom_layer_blob(l, 2).data;
+        a.shift = (const int32_t *)nnom_layer_blob(l, 3).data;
     }
     a.act_min_f = a.act_max_f = 0.0f;
     if (NNOM_HAS_F32 && dtype == NNOM_DTYPE_F32) nnom_act_bounds_f32(p->activation, &a.act_min_f, &a.act_max_f);
@@ -245,8 +245,8 @@ static uint32_t scratch_bytes(const nnom_layer *l, const nnom_infer_ctx *ctx)
 
 static uint64_t macs(const nnom_layer *l, const nnom_infer_ctx *ctx)
 {
-    const nnom_dims i = nnom_dims_of(&ctx->in[0]->shape), o = nnom_dims_of(&l->shape);
-    return (uint64_t)o.h * (uint64_t)o.w * (uint64_t)o.c * (uint64_t)l->p->kernel[0] * (uint64_t)l->p->kernel[1] *
+    const nnom_dims i = nnom_dims_of(&ctx->in[0]->def->shape), o = nnom_dims_of(&l->def->shape);
+    return (uint64_t)o.h * (uint64_t)o.w * (uint64_t)o.c * (uint64_t)l->def->params.kernel[0] * (uint64_t)l->def->params.kernel[1] *
            (uint64_t)i.c;
 }
 
@@ -288,7 +288,7 @@ static uint32_t inplace_scratch(const nnom_layer *l, const nnom_infer_ctx *ctx, 
 {
     const nnom_conv_args a = nnom_conv_layer_args(l, ctx->in[0], ctx->dtype);
     const size_t elem = nnom_dtype_size(ctx->dtype);
-    if (!is_pointwise(l->p)) return window_temp_bytes(&a, elem) + kernel_scratch(&a, ctx, fast);
+    if (!is_pointwise(&l->def->params)) return window_temp_bytes(&a, elem) + kernel_scratch(&a, ctx, fast);
     /* the kernel's scratch of a chunk of pixels is that of any 1x1 patch of these channels */
     return temp_bytes(&a, elem) + kernel_scratch(&a, ctx, fast);
 }
@@ -307,14 +307,15 @@ static uint32_t scratch_fast_bytes(const nnom_layer *l, const nnom_infer_ctx *ct
 }
 
 /* Running in place must take less scratch than sharing saves (the smaller of input and output;
- * l->scratch_bytes is still the plain run's here): otherwise it saves nothing. */
+ * the plan's scratch_bytes is still the plain run's here): otherwise it saves nothing. */
 static int inplace_ok(const nnom_layer *l, const nnom_infer_ctx *ctx)
 {
     /* a window's in-place run costs time: taken only where the model's plan is smaller with it
      * (core/plan_tuned.c plans both ways) */
-    if (!is_pointwise(l->p) && !ctx->model->window_in_place) return 0;
-    const uint64_t in_bytes = ctx->in[0]->out_bytes, shared = in_bytes < l->out_bytes ? in_bytes : l->out_bytes;
-    return (uint64_t)inplace_scratch_bytes(l, ctx) < (uint64_t)l->scratch_bytes + shared;
+    if (!is_pointwise(&l->def->params) && !ctx->model->window_in_place) return 0;
+    const uint64_t in_bytes = nnom_layer_out_bytes(ctx->in[0], ctx->dtype), out_bytes = nnom_layer_out_bytes(l, ctx->dtype);
+    const uint64_t shared = in_bytes < out_bytes ? in_bytes : out_bytes;
+    return (uint64_t)inplace_scratch_bytes(l, ctx) < (uint64_t)nnom_plan_of(ctx->model, l)->scratch_bytes + shared;
 }
 
 typedef void (*chunk_kernel)(const nnom_conv_args *a, const void *in, void *out, void *scratch, uint32_t bytes);
@@ -483,7 +484,7 @@ static void run_window_in_place(const nnom_conv_args *a, uint8_t *buf, uint8_t *
 static void run_s8(const nnom_exec *x)
 {
     const nnom_conv_args a = nnom_conv_exec_args(x, NNOM_DTYPE_S8);
-    if (x->layer->in_place && !is_pointwise(x->layer->p))
+    if (x->layer->in_place && !is_pointwise(&x->layer->def->params))
         run_window_in_place(&a, (uint8_t *)x->out, (uint8_t *)x->scratch, x->scratch_bytes, sizeof(int8_t), kernel_s8);
     else if (x->layer->in_place)
         run_in_place(&a, (uint8_t *)x->out, (uint8_t *)x->scratch, x->scratch_bytes, sizeof(int8_t), kernel_s8);
@@ -493,7 +494,7 @@ static void run_s8(const nnom_exec *x)
 static void run_f32(const nnom_exec *x)
 {
     const nnom_conv_args a = nnom_conv_exec_args(x, NNOM_DTYPE_F32);
-    if (x->layer->in_place && !is_pointwise(x->layer->p))
+    if (x->layer->in_place && !is_pointwise(&x->layer->def->params))
         run_window_in_place(&a, (uint8_t *)x->out, (uint8_t *)x->scratch, x->scratch_bytes, sizeof(float), kernel_f32);
     else if (x->layer->in_place)
         run_in_place(&a, (uint8_t *)x->out, (uint8_t *)x->scratch, x->scratch_bytes, sizeof(float), kernel_f32);

@@ -20,7 +20,7 @@ enum {
 /* The operator name in blob 0, or NULL when the blob is not a NUL-terminated name padded with zeros. */
 static const char *op_name(const nnom_layer *l)
 {
-    const nnom_blob *b = &l->blobs[CUSTOM_BLOB_NAME];
+    const nnom_blob blob = nnom_layer_blob(l, CUSTOM_BLOB_NAME), *b = &blob;
     if (!b->data || b->size < 2u || b->size > NNOM_NAME_MAX) return NULL;
     const char *s = (const char *)b->data;
     const char *nul = (const char *)memchr(s, '\0', b->size);
@@ -31,20 +31,24 @@ static const char *op_name(const nnom_layer *l)
 }
 
 /* The call an operator's functions see, without data (shape inference and scratch size). */
-static void describe(const nnom_layer *l, const nnom_layer *const *in, nnom_dtype dtype, nnom_user_call *call)
+/* The operator of CUSTOM layer @p l, found when the model was compiled (NULL before). */
+static const nnom_user_op *user_op(const nnom_model *m, const nnom_layer *l) { return m->user_ops[l - m->layers]; }
+
+static void describe(const nnom_model *m, const nnom_layer *l, const nnom_layer *const *in, nnom_dtype dtype,
+                     nnom_user_call *call)
 {
     memset(call, 0, sizeof *call);
-    call->op = l->user_op;
-    call->layer = l->name;
+    call->op = user_op(m, l);
+    call->layer = l->def->name;
     call->dtype = dtype;
     call->n_inputs = l->n_inputs;
     for (int32_t j = 0; j < l->n_inputs; j++) {
-        call->in[j].shape = in[j]->shape;
-        call->in[j].quant = in[j]->quant;
+        call->in[j].shape = in[j]->def->shape;
+        call->in[j].quant = in[j]->def->quant;
     }
-    call->out_shape = l->shape;
-    call->out_quant = l->quant;
-    call->constants = l->blobs[CUSTOM_BLOB_CONSTANTS];
+    call->out_shape = l->def->shape;
+    call->out_quant = l->def->quant;
+    call->constants = nnom_layer_blob(l, CUSTOM_BLOB_CONSTANTS);
 }
 
 static int params_are_zero(const nnom_layer_params *p)
@@ -58,34 +62,35 @@ static int params_are_zero(const nnom_layer_params *p)
 static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
 {
     nnom_model *m = ctx->model;
-    l->user_op = NULL;
+    const nnom_user_op **slot = &m->user_ops[l - m->layers];
+    *slot = NULL;
     const char *name = op_name(l);
     if (!name)
         return nnom_fail(m, NNOM_ERR_ARGUMENT, "layer '%s' (custom): blob 0 must hold the user operator's name, "
-                         "NUL-terminated and zero-padded within %d bytes (given %u bytes)", l->name, NNOM_NAME_MAX,
-                         (unsigned)l->blobs[CUSTOM_BLOB_NAME].size);
+                         "NUL-terminated and zero-padded within %d bytes (given %u bytes)", l->def->name, NNOM_NAME_MAX,
+                         (unsigned)nnom_layer_blob(l, CUSTOM_BLOB_NAME).size);
     for (int k = CUSTOM_BLOBS_USED; k < NNOM_MAX_BLOBS; k++)
-        if (l->blobs[k].size)
+        if (nnom_layer_blob(l, k).size)
             return nnom_fail(m, NNOM_ERR_ARGUMENT, "layer '%s' (custom, user operator '%s'): blob %d has %u bytes, "
-                             "must be empty (blob 0 is the name, blob 1 the constants)", l->name, name, k,
-                             (unsigned)l->blobs[k].size);
-    if (!params_are_zero(l->p))
+                             "must be empty (blob 0 is the name, blob 1 the constants)", l->def->name, name, k,
+                             (unsigned)nnom_layer_blob(l, k).size);
+    if (!params_are_zero(&l->def->params))
         return nnom_fail(m, NNOM_ERR_ARGUMENT, "layer '%s' (custom, user operator '%s'): parameters must all be zero "
-                         "(the operator's settings go in its constants, blob 1)", l->name, name);
+                         "(the operator's settings go in its constants, blob 1)", l->def->name, name);
     const nnom_user_op *op = nnom_find_op(m->registry, name);
     if (!op)
         return nnom_fail(m, NNOM_ERR_UNSUPPORTED, "layer '%s' needs user operator '%s', not registered in "
-                         "nnom_options.op_registry", l->name, name);
+                         "nnom_options.op_registry", l->def->name, name);
     if (ctx->dtype == NNOM_DTYPE_S8 ? !op->run_s8 : !op->run_f32)
         return nnom_fail(m, NNOM_ERR_UNSUPPORTED, "layer '%s': user operator '%s' has no %s kernel (%s is NULL)",
-                         l->name, name, ctx->dtype == NNOM_DTYPE_S8 ? "int8" : "float32",
+                         l->def->name, name, ctx->dtype == NNOM_DTYPE_S8 ? "int8" : "float32",
                          ctx->dtype == NNOM_DTYPE_S8 ? "run_s8" : "run_f32");
     if (l->n_inputs < op->min_inputs || l->n_inputs > op->max_inputs)
         return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (user operator '%s'): %d inputs given, it takes %d to %d",
-                         l->name, name, (int)l->n_inputs, (int)op->min_inputs, (int)op->max_inputs);
-    l->user_op = op;
+                         l->def->name, name, (int)l->n_inputs, (int)op->min_inputs, (int)op->max_inputs);
+    *slot = op;
     nnom_user_call call;
-    describe(l, ctx->in, ctx->dtype, &call);
+    describe(m, l, ctx->in, ctx->dtype, &call);
     char message[NNOM_USER_OP_MESSAGE_MAX];
     message[0] = '\0';
     nnom_shape shape;
@@ -93,32 +98,33 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
     const nnom_status st = op->infer(&call, &shape, message);
     message[NNOM_USER_OP_MESSAGE_MAX - 1] = '\0';
     if (st != NNOM_OK) {
-        l->user_op = NULL;
-        return nnom_fail(m, st, "layer '%s' (user operator '%s'): %s", l->name, name,
+        *slot = NULL;
+        return nnom_fail(m, st, "layer '%s' (user operator '%s'): %s", l->def->name, name,
                          message[0] ? message : "its infer() refused the inputs");
     }
-    l->shape = shape;
+    l->def->shape = shape;
     return NNOM_OK;
 }
 
 static uint32_t scratch_bytes(const nnom_layer *l, const nnom_infer_ctx *ctx)
 {
-    if (!l->user_op || !l->user_op->scratch_bytes) return 0;
+    const nnom_user_op *op = user_op(ctx->model, l);
+    if (!op || !op->scratch_bytes) return 0;
     nnom_user_call call;
-    describe(l, ctx->in, ctx->dtype, &call);
-    return l->user_op->scratch_bytes(&call);
+    describe(ctx->model, l, ctx->in, ctx->dtype, &call);
+    return op->scratch_bytes(&call);
 }
 
 static void run(const nnom_exec *x, nnom_dtype dtype)
 {
     const nnom_layer *l = x->layer;
     nnom_user_call call;
-    describe(l, x->in_layer, dtype, &call);
+    describe(x->model, l, x->in_layer, dtype, &call);
     for (int32_t j = 0; j < x->n_inputs; j++) call.in[j].data = x->in[j];
     call.out = x->out;
     call.scratch = x->scratch;
-    if (dtype == NNOM_DTYPE_S8) l->user_op->run_s8(&call);
-    else l->user_op->run_f32(&call);
+    if (dtype == NNOM_DTYPE_S8) call.op->run_s8(&call);
+    else call.op->run_f32(&call);
 }
 
 static void run_s8(const nnom_exec *x) { run(x, NNOM_DTYPE_S8); }

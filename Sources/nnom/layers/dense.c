@@ -14,14 +14,14 @@
 static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
 {
     nnom_model *m = ctx->model;
-    const int32_t units = l->p->units;
-    const int64_t in = nnom_shape_count(&ctx->in[0]->shape);
+    const int32_t units = l->def->params.units;
+    const int64_t in = nnom_shape_count(&ctx->in[0]->def->shape);
     if (units <= 0)
         return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "units is %d, expected at least 1", (int)units);
-    if (l->p->activation != NNOM_ACT_NONE && l->p->activation != NNOM_ACT_RELU && l->p->activation != NNOM_ACT_RELU6)
+    if (l->def->params.activation != NNOM_ACT_NONE && l->def->params.activation != NNOM_ACT_RELU && l->def->params.activation != NNOM_ACT_RELU6)
         return nnom_layer_fail(m, l, NNOM_ERR_UNSUPPORTED,
                                "fused activation %d is not supported, expected 0 (none), 1 (relu) or 2 (relu6)",
-                               (int)l->p->activation);
+                               (int)l->def->params.activation);
     const uint32_t esize = nnom_dtype_size(ctx->dtype);
     const uint64_t weight_bytes = (uint64_t)in * (uint64_t)units * esize;
     if (weight_bytes > UINT32_MAX)
@@ -31,14 +31,14 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
     nnom_status st = nnom_expect_blob(m, l, 0, what, (uint32_t)weight_bytes);
     if (st != NNOM_OK) return st;
     const uint32_t per_unit = (uint32_t)units * 4u; /* int32 or float, one per unit */
-    if (l->blobs[1].size != 0) {
+    if (nnom_layer_blob(l, 1).size != 0) {
         nnom_format(what, sizeof what, "bias [%d] (or none)", (int)units);
         st = nnom_expect_blob(m, l, 1, what, per_unit);
         if (st != NNOM_OK) return st;
     }
     if (ctx->dtype == NNOM_DTYPE_S8) {
         /* per channel ([units]) or per tensor ([1]), the same for both */
-        const int per_tensor = l->blobs[2].size == 4u;
+        const int per_tensor = nnom_layer_blob(l, 2).size == 4u;
         const uint32_t q_bytes = per_tensor ? 4u : per_unit;
         nnom_format(what, sizeof what, per_tensor ? "multiplier [1]" : "multipliers [%d] (or [1])", (int)units);
         st = nnom_expect_blob(m, l, 2, what, q_bytes);
@@ -46,7 +46,7 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
         nnom_format(what, sizeof what, "shifts [%d], as many as the multipliers", per_tensor ? 1 : (int)units);
         st = nnom_expect_blob(m, l, 3, what, q_bytes);
         if (st != NNOM_OK) return st;
-        const int32_t *mult = (const int32_t *)l->blobs[2].data, *shift = (const int32_t *)l->blobs[3].data;
+        const int32_t *mult = (const int32_t *)nnom_layer_blob(l, 2).data, *shift = (const int32_t *)nnom_layer_blob(l, 3).data;
         for (uint32_t i = 0; i < q_bytes / 4u; i++) {
             if (mult[i] < 0)
                 return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT, "multiplier[%u] is %d, expected a value >= 0",
@@ -55,38 +55,38 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
                 return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT, "shift[%u] is %d, expected %d to %d", (unsigned)i,
                                        (int)shift[i], NNOM_SHIFT_MIN, NNOM_SHIFT_MAX);
         }
-    } else if (l->blobs[2].size != 0 || l->blobs[3].size != 0) {
+    } else if (nnom_layer_blob(l, 2).size != 0 || nnom_layer_blob(l, 3).size != 0) {
         return nnom_layer_fail(m, l, NNOM_ERR_SHAPE,
                                "a float32 dense takes weights and bias only, but blobs 2/3 hold %u/%u bytes",
-                               (unsigned)l->blobs[2].size, (unsigned)l->blobs[3].size);
+                               (unsigned)nnom_layer_blob(l, 2).size, (unsigned)nnom_layer_blob(l, 3).size);
     }
     for (int s = 4; s < NNOM_MAX_BLOBS; s++)
-        if (l->blobs[s].size != 0)
+        if (nnom_layer_blob(l, s).size != 0)
             return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "blob %d holds %u bytes, expected none", s,
-                                   (unsigned)l->blobs[s].size);
-    l->shape.rank = 1;
-    l->shape.dims[0] = units;
+                                   (unsigned)nnom_layer_blob(l, s).size);
+    l->def->shape.rank = 1;
+    l->def->shape.dims[0] = units;
     return NNOM_OK;
 }
 
 static uint64_t macs(const nnom_layer *l, const nnom_infer_ctx *ctx)
 {
-    return (uint64_t)nnom_shape_count(&ctx->in[0]->shape) * (uint64_t)l->p->units;
+    return (uint64_t)nnom_shape_count(&ctx->in[0]->def->shape) * (uint64_t)l->def->params.units;
 }
 
 static void run_s8(const nnom_exec *x)
 {
     const nnom_layer *l = x->layer;
     nnom_dense_s8_args a;
-    a.in_features = nnom_shape_count(&x->in_layer[0]->shape);
-    a.out_features = l->p->units;
-    a.weights = (const int8_t *)l->blobs[0].data;
-    a.bias = l->blobs[1].size ? (const int32_t *)l->blobs[1].data : NULL;
-    a.multiplier = (const int32_t *)l->blobs[2].data;
-    a.shift = (const int32_t *)l->blobs[3].data;
-    a.per_channel = l->blobs[2].size != 4u;
-    a.in_zero_point = x->in_layer[0]->quant.zero_point;
-    a.out_zero_point = l->quant.zero_point;
+    a.in_features = nnom_shape_count(&x->in_layer[0]->def->shape);
+    a.out_features = l->def->params.units;
+    a.weights = (const int8_t *)nnom_layer_blob(l, 0).data;
+    a.bias = nnom_layer_blob(l, 1).size ? (const int32_t *)nnom_layer_blob(l, 1).data : NULL;
+    a.multiplier = (const int32_t *)nnom_layer_blob(l, 2).data;
+    a.shift = (const int32_t *)nnom_layer_blob(l, 3).data;
+    a.per_channel = nnom_layer_blob(l, 2).size != 4u;
+    a.in_zero_point = x->in_layer[0]->def->quant.zero_point;
+    a.out_zero_point = l->def->quant.zero_point;
     a.act_lo = l->act_lo;
     a.act_hi = l->act_hi;
     nnom_dense_s8(&a, (const int8_t *)x->in[0], (int8_t *)x->out);
@@ -96,11 +96,11 @@ static void run_f32(const nnom_exec *x)
 {
     const nnom_layer *l = x->layer;
     nnom_dense_f32_args a;
-    a.in_features = nnom_shape_count(&x->in_layer[0]->shape);
-    a.out_features = l->p->units;
-    a.weights = (const float *)l->blobs[0].data;
-    a.bias = l->blobs[1].size ? (const float *)l->blobs[1].data : NULL;
-    nnom_act_bounds_f32(l->p->activation, &a.act_lo, &a.act_hi);
+    a.in_features = nnom_shape_count(&x->in_layer[0]->def->shape);
+    a.out_features = l->def->params.units;
+    a.weights = (const float *)nnom_layer_blob(l, 0).data;
+    a.bias = nnom_layer_blob(l, 1).size ? (const float *)nnom_layer_blob(l, 1).data : NULL;
+    nnom_act_bounds_f32(l->def->params.activation, &a.act_lo, &a.act_hi);
     nnom_dense_f32(&a, (const float *)x->in[0], (float *)x->out);
 }
 

@@ -40,9 +40,9 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx) { return nnom
 
 static uint64_t macs(const nnom_layer *l, const nnom_infer_ctx *ctx)
 {
-    const nnom_dims o = nnom_dims_of(&l->shape);
+    const nnom_dims o = nnom_dims_of(&l->def->shape);
     (void)ctx;
-    return (uint64_t)o.h * (uint64_t)o.w * (uint64_t)o.c * (uint64_t)l->p->kernel[0] * (uint64_t)l->p->kernel[1];
+    return (uint64_t)o.h * (uint64_t)o.w * (uint64_t)o.c * (uint64_t)l->def->params.kernel[0] * (uint64_t)l->def->params.kernel[1];
 }
 
 /* ------------------------------------------------------------------ in place */
@@ -93,8 +93,8 @@ static uint32_t inplace_scratch_bytes(const nnom_layer *l, const nnom_infer_ctx 
  * ring smaller than the output: the only case where writing over the input saves memory. */
 static int inplace_ok(const nnom_layer *l, const nnom_infer_ctx *ctx)
 {
-    if (l->p->units != 1) return 0;
-    return inplace_scratch_bytes(l, ctx) < l->out_bytes;
+    if (l->def->params.units != 1) return 0;
+    return inplace_scratch_bytes(l, ctx) < nnom_layer_out_bytes(l, ctx->dtype);
 }
 
 typedef void (*dw_kernel)(const nnom_conv_args *a, const void *in, void *out);

@@ -44,7 +44,7 @@ nnom_status nnom_binary_infer(nnom_layer *l, const nnom_infer_ctx *ctx, int32_t 
 {
     nnom_status st = nnom_check_input_count(l, ctx, 2, 2);
     if (st != NNOM_OK) return st;
-    const nnom_shape *a = &ctx->in[0]->shape, *b = &ctx->in[1]->shape;
+    const nnom_shape *a = &ctx->in[0]->def->shape, *b = &ctx->in[1]->def->shape;
     if (!same_shape(a, b)) {
         const int32_t channels = a->rank >= 1 && a->rank <= NNOM_MAX_RANK ? a->dims[a->rank - 1] : -1;
         if (!(b->rank == 1 && b->dims[0] == channels)) {
@@ -53,32 +53,32 @@ nnom_status nnom_binary_infer(nnom_layer *l, const nnom_infer_ctx *ctx, int32_t 
             nnom_shape_text(b, tb, sizeof tb);
             return nnom_layer_fail(ctx->model, l, NNOM_ERR_SHAPE,
                                    "input shapes %s ('%s') and %s ('%s') differ; the second must have the first's "
-                                   "shape or be a vector of its %d channels", ta, ctx->in[0]->name, tb,
-                                   ctx->in[1]->name, (int)channels);
+                                   "shape or be a vector of its %d channels", ta, ctx->in[0]->def->name, tb,
+                                   ctx->in[1]->def->name, (int)channels);
         }
     }
-    if (l->p->activation != NNOM_ACT_NONE && l->p->activation != NNOM_ACT_RELU && l->p->activation != NNOM_ACT_RELU6)
+    if (l->def->params.activation != NNOM_ACT_NONE && l->def->params.activation != NNOM_ACT_RELU && l->def->params.activation != NNOM_ACT_RELU6)
         return nnom_layer_fail(ctx->model, l, NNOM_ERR_UNSUPPORTED,
                                "fused activation %d is not supported, expected 0 (none), 1 (relu) or 2 (relu6)",
-                               (int)l->p->activation);
+                               (int)l->def->params.activation);
     if (ctx->dtype == NNOM_DTYPE_S8) {
         st = nnom_expect_blob(ctx->model, l, 0, "requantisation parameters (int32)",
                               (uint32_t)n_params * (uint32_t)sizeof(int32_t));
         if (st != NNOM_OK) return st;
-        st = nnom_check_requant_pairs(l, ctx, (const int32_t *)l->blobs[0].data, n_params / 2, "params");
+        st = nnom_check_requant_pairs(l, ctx, (const int32_t *)nnom_layer_blob(l, 0).data, n_params / 2, "params");
         if (st != NNOM_OK) return st;
     }
-    l->shape = *a;
+    l->def->shape = *a;
     return NNOM_OK;
 }
 
 static int32_t binary_rows_channels(const nnom_exec *x, int32_t *channels, int32_t *broadcast)
 {
     const nnom_layer *l = x->layer;
-    const int32_t count = nnom_shape_count(&l->shape);
-    const int32_t c = l->shape.dims[l->shape.rank - 1];
+    const int32_t count = nnom_shape_count(&l->def->shape);
+    const int32_t c = l->def->shape.dims[l->def->shape.rank - 1];
     *channels = c;
-    *broadcast = nnom_shape_count(&x->in_layer[1]->shape) != count;
+    *broadcast = nnom_shape_count(&x->in_layer[1]->def->shape) != count;
     return c > 0 ? count / c : 0;
 }
 
@@ -90,12 +90,12 @@ void nnom_binary_run_s8(const nnom_exec *x, nnom_binary_kernel_s8 kernel)
     a.in2 = (const int8_t *)x->in[1];
     a.out = (int8_t *)x->out;
     a.rows = binary_rows_channels(x, &a.channels, &a.broadcast);
-    a.in1_zero_point = x->in_layer[0]->quant.zero_point;
-    a.in2_zero_point = x->in_layer[1]->quant.zero_point;
-    a.out_zero_point = l->quant.zero_point;
+    a.in1_zero_point = x->in_layer[0]->def->quant.zero_point;
+    a.in2_zero_point = x->in_layer[1]->def->quant.zero_point;
+    a.out_zero_point = l->def->quant.zero_point;
     a.act_lo = l->act_lo;
     a.act_hi = l->act_hi;
-    a.params = (const int32_t *)l->blobs[0].data;
+    a.params = (const int32_t *)nnom_layer_blob(l, 0).data;
     kernel(&a);
 }
 
@@ -107,14 +107,14 @@ void nnom_binary_run_f32(const nnom_exec *x, nnom_binary_kernel_f32 kernel)
     a.in2 = (const float *)x->in[1];
     a.out = (float *)x->out;
     a.rows = binary_rows_channels(x, &a.channels, &a.broadcast);
-    nnom_act_bounds_f32(l->p->activation, &a.act_lo, &a.act_hi);
+    nnom_act_bounds_f32(l->def->params.activation, &a.act_lo, &a.act_hi);
     kernel(&a);
 }
 
 uint64_t nnom_binary_count(const nnom_layer *l, const nnom_infer_ctx *ctx)
 {
     (void)ctx;
-    return (uint64_t)nnom_shape_count(&l->shape);
+    return (uint64_t)nnom_shape_count(&l->def->shape);
 }
 
 nnom_status nnom_activation_infer(nnom_layer *l, const nnom_infer_ctx *ctx)
@@ -125,16 +125,16 @@ nnom_status nnom_activation_infer(nnom_layer *l, const nnom_infer_ctx *ctx)
         st = nnom_expect_blob(ctx->model, l, 0, "lookup table (int8[256])", NNOM_LUT_S8_SIZE);
         if (st != NNOM_OK) return st;
     }
-    l->shape = ctx->in[0]->shape;
+    l->def->shape = ctx->in[0]->def->shape;
     return NNOM_OK;
 }
 
-int32_t nnom_activation_count(const nnom_exec *x) { return nnom_shape_count(&x->layer->shape); }
+int32_t nnom_activation_count(const nnom_exec *x) { return nnom_shape_count(&x->layer->def->shape); }
 
 void nnom_activation_run_s8(const nnom_exec *x)
 {
     nnom_lut_s8((const int8_t *)x->in[0], (int8_t *)x->out, nnom_activation_count(x),
-                (const int8_t *)x->layer->blobs[0].data);
+                (const int8_t *)nnom_layer_blob(x->layer, 0).data);
 }
 
 void nnom_activation_run_f32(const nnom_exec *x, nnom_activation_kernel_f32 kernel)

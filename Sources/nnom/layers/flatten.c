@@ -3,8 +3,8 @@
 
 static nnom_status flatten_infer(nnom_layer *l, const nnom_infer_ctx *ctx)
 {
-    l->shape.rank = 1;
-    l->shape.dims[0] = nnom_shape_count(&ctx->in[0]->shape);
+    l->def->shape.rank = 1;
+    l->def->shape.dims[0] = nnom_shape_count(&ctx->in[0]->def->shape);
     return NNOM_OK;
 }
 

@@ -12,17 +12,17 @@
 nnom_status nnom_pool_global_infer(nnom_layer *l, const nnom_infer_ctx *ctx, int64_t *cells)
 {
     nnom_model *m = ctx->model;
-    const nnom_shape *in = &ctx->in[0]->shape;
+    const nnom_shape *in = &ctx->in[0]->def->shape;
     if (in->rank != 2 && in->rank != 3) {
         char text[NNOM_SHAPE_TEXT_MAX];
         nnom_shape_text(in, text, sizeof text);
         return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "input '%s' has shape %s, expected rank 2 (W, C) or 3 (H, W, C)",
-                               ctx->in[0]->name, text);
+                               ctx->in[0]->def->name, text);
     }
     const nnom_dims d = nnom_dims_of(in);
     if (cells) *cells = (int64_t)d.h * d.w;
-    l->shape.rank = 1;
-    l->shape.dims[0] = d.c;
+    l->def->shape.rank = 1;
+    l->def->shape.dims[0] = d.c;
     return NNOM_OK;
 }
 
@@ -35,7 +35,7 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
 
 nnom_pool_args nnom_pool_global_args(const nnom_exec *x)
 {
-    const nnom_dims in = nnom_dims_of(&x->in_layer[0]->shape);
+    const nnom_dims in = nnom_dims_of(&x->in_layer[0]->def->shape);
     nnom_pool_args a = {0};
     a.in_h = in.h;
     a.in_w = in.w;

@@ -17,20 +17,20 @@ enum { LN_MULT = 0, LN_SHIFT = 1, LN_BIAS = 2, LN_EPS = 3, LN_S8_BLOBS = 4, LN_G
 
 static int64_t eps_term(const nnom_layer *l)
 {
-    const int32_t *w = (const int32_t *)l->blobs[LN_EPS].data;
+    const int32_t *w = (const int32_t *)nnom_layer_blob(l, LN_EPS).data;
     return (int64_t)(((uint64_t)(uint32_t)w[1] << 32) | (uint32_t)w[0]);
 }
 
 static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
 {
     nnom_model *m = ctx->model;
-    const nnom_shape *in = &ctx->in[0]->shape;
+    const nnom_shape *in = &ctx->in[0]->def->shape;
     const int32_t depth = in->dims[in->rank - 1];
     const uint32_t per_channel = (uint32_t)depth * 4u;
     nnom_layer_params zero;
     memset(&zero, 0, sizeof zero);
-    zero.alpha = l->p->alpha;
-    if (memcmp(&zero, l->p, sizeof zero) != 0)
+    zero.alpha = l->def->params.alpha;
+    if (memcmp(&zero, &l->def->params, sizeof zero) != 0)
         return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT, "only alpha (epsilon) may be set among the " "parameters");
     char what[48];
     nnom_status st = NNOM_OK;
@@ -46,7 +46,7 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
         }
         if (st == NNOM_OK) st = nnom_expect_blob(m, l, LN_EPS, "epsilon term int32 [2]", 8u);
         if (st != NNOM_OK) return st;
-        const int32_t *shifts = (const int32_t *)l->blobs[LN_SHIFT].data;
+        const int32_t *shifts = (const int32_t *)nnom_layer_blob(l, LN_SHIFT).data;
         for (int32_t j = 0; j < depth; j++)
             if (shifts[j] < -31 || shifts[j] > 0)
                 return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT, "shift %d of channel %d is outside [-31, 0]",
@@ -55,31 +55,31 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
         if (e < 0 || e > NNOM_LAYER_NORM_MAX_EPS_TERM)
             return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT, "the epsilon term is outside [0, 2^61]");
         for (int k = LN_S8_BLOBS; k < NNOM_MAX_BLOBS; k++)
-            if (l->blobs[k].size)
+            if (nnom_layer_blob(l, k).size)
                 return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT, "blob %d must be empty", k);
     } else {
-        const float eps = l->p->alpha;
+        const float eps = l->def->params.alpha;
         if (!(eps >= 0.0f && eps <= 1e30f))
             return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT, "epsilon (alpha) must be finite and >= 0");
         static const char *const names[2] = {"gamma", "beta"};
         for (int k = LN_GAMMA; k <= LN_BETA && st == NNOM_OK; k++)
-            if (l->blobs[k].size) {
+            if (nnom_layer_blob(l, k).size) {
                 nnom_format(what, sizeof what, "%s float [%d] (or none)", names[k], (int)depth);
                 st = nnom_expect_blob(m, l, k, what, per_channel);
             }
         if (st != NNOM_OK) return st;
         for (int k = LN_F32_BLOBS; k < NNOM_MAX_BLOBS; k++)
-            if (l->blobs[k].size)
+            if (nnom_layer_blob(l, k).size)
                 return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT, "blob %d must be empty", k);
     }
-    l->shape = *in;
+    l->def->shape = *in;
     return NNOM_OK;
 }
 
 static void rows_depth(const nnom_layer *l, int32_t *rows, int32_t *depth)
 {
-    *depth = l->shape.dims[l->shape.rank - 1];
-    *rows = nnom_shape_count(&l->shape) / *depth;
+    *depth = l->def->shape.dims[l->def->shape.rank - 1];
+    *rows = nnom_shape_count(&l->def->shape) / *depth;
 }
 
 static void run_s8(const nnom_exec *x)
@@ -89,11 +89,11 @@ static void run_s8(const nnom_exec *x)
     a.in = (const int8_t *)x->in[0];
     a.out = (int8_t *)x->out;
     rows_depth(l, &a.rows, &a.depth);
-    a.multipliers = (const int32_t *)l->blobs[LN_MULT].data;
-    a.shifts = (const int32_t *)l->blobs[LN_SHIFT].data;
-    a.biases = (const int32_t *)l->blobs[LN_BIAS].data;
+    a.multipliers = (const int32_t *)nnom_layer_blob(l, LN_MULT).data;
+    a.shifts = (const int32_t *)nnom_layer_blob(l, LN_SHIFT).data;
+    a.biases = (const int32_t *)nnom_layer_blob(l, LN_BIAS).data;
     a.eps_term = eps_term(l);
-    a.out_zero_point = l->quant.zero_point;
+    a.out_zero_point = l->def->quant.zero_point;
     nnom_layer_norm_s8(&a);
 }
 
@@ -104,16 +104,16 @@ static void run_f32(const nnom_exec *x)
     a.in = (const float *)x->in[0];
     a.out = (float *)x->out;
     rows_depth(l, &a.rows, &a.depth);
-    a.gamma = l->blobs[LN_GAMMA].size ? (const float *)l->blobs[LN_GAMMA].data : NULL;
-    a.beta = l->blobs[LN_BETA].size ? (const float *)l->blobs[LN_BETA].data : NULL;
-    a.epsilon = l->p->alpha;
+    a.gamma = nnom_layer_blob(l, LN_GAMMA).size ? (const float *)nnom_layer_blob(l, LN_GAMMA).data : NULL;
+    a.beta = nnom_layer_blob(l, LN_BETA).size ? (const float *)nnom_layer_blob(l, LN_BETA).data : NULL;
+    a.epsilon = l->def->params.alpha;
     nnom_layer_norm_f32(&a);
 }
 
 static uint64_t macs(const nnom_layer *l, const nnom_infer_ctx *ctx)
 {
     (void)ctx;
-    return 3u * (uint64_t)nnom_shape_count(&l->shape); /* square, scale, requantise per value */
+    return 3u * (uint64_t)nnom_shape_count(&l->def->shape); /* square, scale, requantise per value */
 }
 
 const nnom_layer_ops nnom_ops_layer_norm = {

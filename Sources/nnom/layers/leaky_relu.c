@@ -8,7 +8,7 @@
 
 static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
 {
-    const float alpha = l->p->alpha;
+    const float alpha = l->def->params.alpha;
     if (!(alpha >= -FLT_MAX && alpha <= FLT_MAX)) {
         char text[32];
         nnom_float_text(alpha, text, sizeof text);
@@ -19,7 +19,7 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
 
 static void run_f32(const nnom_exec *x)
 {
-    nnom_leaky_relu_f32((const float *)x->in[0], (float *)x->out, nnom_activation_count(x), x->layer->p->alpha);
+    nnom_leaky_relu_f32((const float *)x->in[0], (float *)x->out, nnom_activation_count(x), x->layer->def->params.alpha);
 }
 
 const nnom_layer_ops nnom_ops_leaky_relu = NNOM_ACTIVATION_LAYER_OPS(infer, run_f32);

@@ -38,7 +38,7 @@ nnom_status nnom_lstm_tflite_infer_s8(nnom_layer *l, const nnom_infer_ctx *ctx, 
     if (st != NNOM_OK) return st;
     st = nnom_expect_blob(m, l, 5, "constants int32 [16]", NNOM_RNN_CONSTS * 4u);
     if (st != NNOM_OK) return st;
-    const int32_t *k = (const int32_t *)l->blobs[5].data;
+    const int32_t *k = (const int32_t *)nnom_layer_blob(l, 5).data;
     int ok;
     const int32_t p = power_of_two(k[NNOM_RNN_C_SCALE], &ok);
     if (!ok || p < NNOM_LSTM_TFLITE_MIN_POWER || p > NNOM_LSTM_TFLITE_MAX_POWER)
@@ -62,17 +62,17 @@ nnom_status nnom_lstm_tflite_infer_s8(nnom_layer *l, const nnom_infer_ctx *ctx, 
 void nnom_lstm_tflite_run_s8(const nnom_exec *x)
 {
     const nnom_layer *l = x->layer;
-    const int32_t *k = (const int32_t *)l->blobs[5].data;
+    const int32_t *k = (const int32_t *)nnom_layer_blob(l, 5).data;
     nnom_lstm_tflite_s8_args a;
     int ok;
-    a.steps = x->in_layer[0]->shape.dims[0];
-    a.in_features = x->in_layer[0]->shape.dims[1];
-    a.units = l->p->units;
-    a.return_sequences = (l->p->cell_flags & NNOM_RNN_RETURN_SEQUENCES) != 0;
-    a.kernel = (const int8_t *)l->blobs[0].data;
-    a.recurrent = (const int8_t *)l->blobs[1].data;
-    a.bias = l->blobs[2].size ? (const int32_t *)l->blobs[2].data : NULL;
-    a.requant = (const int32_t *)l->blobs[3].data;
+    a.steps = x->in_layer[0]->def->shape.dims[0];
+    a.in_features = x->in_layer[0]->def->shape.dims[1];
+    a.units = l->def->params.units;
+    a.return_sequences = (l->def->params.cell_flags & NNOM_RNN_RETURN_SEQUENCES) != 0;
+    a.kernel = (const int8_t *)nnom_layer_blob(l, 0).data;
+    a.recurrent = (const int8_t *)nnom_layer_blob(l, 1).data;
+    a.bias = nnom_layer_blob(l, 2).size ? (const int32_t *)nnom_layer_blob(l, 2).data : NULL;
+    a.requant = (const int32_t *)nnom_layer_blob(l, 3).data;
     a.forget_mult = k[NNOM_RNN_TFL_FORGET_MULT];
     a.forget_shift = k[NNOM_RNN_TFL_FORGET_SHIFT];
     a.input_mult = k[NNOM_RNN_MIX_MULT];
@@ -81,8 +81,8 @@ void nnom_lstm_tflite_run_s8(const nnom_exec *x)
     a.hidden_shift = k[NNOM_RNN_HID_SHIFT];
     a.cell_power = power_of_two(k[NNOM_RNN_C_SCALE], &ok);
     a.cell_clip = k[NNOM_RNN_TFL_CELL_CLIP];
-    a.in_zero_point = x->in_layer[0]->quant.zero_point;
+    a.in_zero_point = x->in_layer[0]->def->quant.zero_point;
     a.h_zero_point = k[NNOM_RNN_TFL_H_ZERO_POINT];
-    if (!(l->p->cell_flags & NNOM_RNN_STATEFUL)) memset(x->state, 0, l->state_bytes);
+    if (!(l->def->params.cell_flags & NNOM_RNN_STATEFUL)) memset(x->state, 0, nnom_rnn_state_bytes(l, NNOM_DTYPE_S8));
     nnom_lstm_tflite_s8(&a, (const int8_t *)x->in[0], (int8_t *)x->out, (int16_t *)x->state, (int16_t *)x->scratch);
 }

@@ -32,52 +32,52 @@ nnom_pool_args nnom_pool_window_args(const nnom_layer *l, const nnom_shape *in_s
     a.channels = in.c;
     a.out_h = out.h;
     a.out_w = out.w;
-    a.kernel_h = l->p->kernel[0];
-    a.kernel_w = l->p->kernel[1];
-    a.stride_h = nnom_one_if_zero(l->p->stride[0]);
-    a.stride_w = nnom_one_if_zero(l->p->stride[1]);
-    a.pad_top = nnom_window_pad_before(in.h, out.h, a.kernel_h, a.stride_h, 1, l->p->padding);
-    a.pad_left = nnom_window_pad_before(in.w, out.w, a.kernel_w, a.stride_w, 1, l->p->padding);
+    a.kernel_h = l->def->params.kernel[0];
+    a.kernel_w = l->def->params.kernel[1];
+    a.stride_h = nnom_one_if_zero(l->def->params.stride[0]);
+    a.stride_w = nnom_one_if_zero(l->def->params.stride[1]);
+    a.pad_top = nnom_window_pad_before(in.h, out.h, a.kernel_h, a.stride_h, 1, l->def->params.padding);
+    a.pad_left = nnom_window_pad_before(in.w, out.w, a.kernel_w, a.stride_w, 1, l->def->params.padding);
     return a;
 }
 
 nnom_status nnom_pool_window_infer(nnom_layer *l, const nnom_infer_ctx *ctx, int64_t *cells)
 {
     nnom_model *m = ctx->model;
-    const nnom_shape *in = &ctx->in[0]->shape;
+    const nnom_shape *in = &ctx->in[0]->def->shape;
     const int one_d = is_1d(l->type);
     const int32_t rank = one_d ? 2 : 3;
     if (in->rank != rank) {
         char text[NNOM_SHAPE_TEXT_MAX];
         nnom_shape_text(in, text, sizeof text);
-        return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "input '%s' has shape %s, expected rank %d (%s)", ctx->in[0]->name,
+        return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "input '%s' has shape %s, expected rank %d (%s)", ctx->in[0]->def->name,
                                text, (int)rank, one_d ? "W, C" : "H, W, C");
     }
-    if (one_d && (l->p->kernel[0] != 1 || (l->p->stride[0] != 0 && l->p->stride[0] != 1)))
+    if (one_d && (l->def->params.kernel[0] != 1 || (l->def->params.stride[0] != 0 && l->def->params.stride[0] != 1)))
         return nnom_layer_fail(m, l, NNOM_ERR_SHAPE,
                                "a 1D pooling needs kernel[0] = 1 and stride[0] = 1, given %d and %d",
-                               (int)l->p->kernel[0], (int)l->p->stride[0]);
+                               (int)l->def->params.kernel[0], (int)l->def->params.stride[0]);
     for (int k = 0; k < 2; k++) {
-        if (l->p->kernel[k] <= 0)
+        if (l->def->params.kernel[k] <= 0)
             return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "pool size[%d] is %d, expected at least 1", k,
-                                   (int)l->p->kernel[k]);
-        if (l->p->stride[k] < 0)
+                                   (int)l->def->params.kernel[k]);
+        if (l->def->params.stride[k] < 0)
             return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "stride[%d] is %d, expected 0 (= 1) or more", k,
-                                   (int)l->p->stride[k]);
+                                   (int)l->def->params.stride[k]);
     }
-    if (l->p->padding != NNOM_PADDING_VALID && l->p->padding != NNOM_PADDING_SAME)
+    if (l->def->params.padding != NNOM_PADDING_VALID && l->def->params.padding != NNOM_PADDING_SAME)
         return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "padding is %d, expected 0 (valid) or 1 (same)",
-                               (int)l->p->padding);
+                               (int)l->def->params.padding);
     const nnom_dims d = nnom_dims_of(in);
-    const int32_t out_h = nnom_window_out(d.h, l->p->kernel[0], l->p->stride[0], 1, l->p->padding);
-    const int32_t out_w = nnom_window_out(d.w, l->p->kernel[1], l->p->stride[1], 1, l->p->padding);
+    const int32_t out_h = nnom_window_out(d.h, l->def->params.kernel[0], l->def->params.stride[0], 1, l->def->params.padding);
+    const int32_t out_w = nnom_window_out(d.w, l->def->params.kernel[1], l->def->params.stride[1], 1, l->def->params.padding);
     if (out_h <= 0 || out_w <= 0)
         return nnom_layer_fail(m, l, NNOM_ERR_SHAPE,
                                "pool size %dx%d does not fit the input's %dx%d positions with valid padding",
-                               (int)l->p->kernel[0], (int)l->p->kernel[1], (int)d.h, (int)d.w);
+                               (int)l->def->params.kernel[0], (int)l->def->params.kernel[1], (int)d.h, (int)d.w);
     if (cells) {
-        const int64_t kh = l->p->kernel[0] < d.h ? l->p->kernel[0] : d.h;
-        const int64_t kw = l->p->kernel[1] < d.w ? l->p->kernel[1] : d.w;
+        const int64_t kh = l->def->params.kernel[0] < d.h ? l->def->params.kernel[0] : d.h;
+        const int64_t kw = l->def->params.kernel[1] < d.w ? l->def->params.kernel[1] : d.w;
         *cells = kh * kw;
     }
     nnom_set_shape_hwc(l, rank, out_h, out_w, d.c);
@@ -93,13 +93,13 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
 
 static int inplace_ok(const nnom_layer *l, const nnom_infer_ctx *ctx)
 {
-    const nnom_pool_args a = nnom_pool_window_args(l, &ctx->in[0]->shape, &l->shape);
+    const nnom_pool_args a = nnom_pool_window_args(l, &ctx->in[0]->def->shape, &l->def->shape);
     return a.pad_top == 0 && a.pad_left == 0;
 }
 
 void nnom_pool_rows_window(const nnom_layer *l, const nnom_layer *in, int32_t *stride, int32_t *pad_top, int32_t *span)
 {
-    const nnom_pool_args a = nnom_pool_window_args(l, &in->shape, &l->shape);
+    const nnom_pool_args a = nnom_pool_window_args(l, &in->def->shape, &l->def->shape);
     *stride = a.stride_h;
     *pad_top = a.pad_top;
     *span = a.kernel_h;
@@ -107,7 +107,7 @@ void nnom_pool_rows_window(const nnom_layer *l, const nnom_layer *in, int32_t *s
 
 nnom_pool_args nnom_pool_exec_args(const nnom_exec *x)
 {
-    nnom_pool_args a = nnom_pool_window_args(x->layer, &x->in_layer[0]->shape, &x->layer->shape);
+    nnom_pool_args a = nnom_pool_window_args(x->layer, &x->in_layer[0]->def->shape, &x->layer->def->shape);
     nnom_rows_narrow(x->rows, a.stride_h, &a.in_h, &a.out_h, &a.pad_top);
     return a;
 }

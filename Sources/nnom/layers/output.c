@@ -3,7 +3,7 @@
 
 static nnom_status output_infer(nnom_layer *l, const nnom_infer_ctx *ctx)
 {
-    l->shape = ctx->in[0]->shape;
+    l->def->shape = ctx->in[0]->def->shape;
     return NNOM_OK;
 }
 

@@ -3,27 +3,27 @@
 
 static nnom_status reshape_infer(nnom_layer *l, const nnom_infer_ctx *ctx)
 {
-    const nnom_layer_params *p = l->p;
+    const nnom_layer_params *p = &l->def->params;
     if (p->shape_rank < 1 || p->shape_rank > NNOM_MAX_RANK)
         return nnom_fail(ctx->model, NNOM_ERR_SHAPE, "layer '%s' (reshape): target rank %d, expected 1 to %d",
-                         l->name, (int)p->shape_rank, NNOM_MAX_RANK);
+                         l->def->name, (int)p->shape_rank, NNOM_MAX_RANK);
     int64_t count = 1;
     for (int32_t k = 0; k < p->shape_rank; k++) {
         if (p->shape[k] <= 0)
             return nnom_fail(ctx->model, NNOM_ERR_SHAPE, "layer '%s' (reshape): target dimension %d is %d",
-                             l->name, (int)k, (int)p->shape[k]);
+                             l->def->name, (int)k, (int)p->shape[k]);
         count *= p->shape[k];
         if (count > (1 << 28))
             return nnom_fail(ctx->model, NNOM_ERR_SHAPE, "layer '%s' (reshape): target of more than 2^28 elements",
-                             l->name);
+                             l->def->name);
     }
-    int32_t have = nnom_shape_count(&ctx->in[0]->shape);
+    int32_t have = nnom_shape_count(&ctx->in[0]->def->shape);
     if (count != have)
         return nnom_fail(ctx->model, NNOM_ERR_SHAPE,
-                         "layer '%s' (reshape): target holds %ld elements but the input has %d", l->name,
+                         "layer '%s' (reshape): target holds %ld elements but the input has %d", l->def->name,
                          (long)count, (int)have);
-    l->shape.rank = p->shape_rank;
-    for (int32_t k = 0; k < NNOM_MAX_RANK; k++) l->shape.dims[k] = k < p->shape_rank ? p->shape[k] : 0;
+    l->def->shape.rank = p->shape_rank;
+    for (int32_t k = 0; k < NNOM_MAX_RANK; k++) l->def->shape.dims[k] = k < p->shape_rank ? p->shape[k] : 0;
     return NNOM_OK;
 }
 

@@ -60,8 +60,8 @@ static int scale_ok(float s) { return s > 0.0f && s <= FLT_MAX; }
 enum { RNN_MAX_UNITS = 1 << 16 };
 
 enum { ACT_BITS = 8, ACT_MASK = (1 << ACT_BITS) - 1, ACTIVATIONS_MASK = (1 << (2 * ACT_BITS)) - 1 };
-static int32_t cell_act(const nnom_layer *l) { return l->p->activations & ACT_MASK; }
-static int32_t recurrent_act(const nnom_layer *l) { return (l->p->activations >> ACT_BITS) & ACT_MASK; }
+static int32_t cell_act(const nnom_layer *l) { return l->def->params.activations & ACT_MASK; }
+static int32_t recurrent_act(const nnom_layer *l) { return (l->def->params.activations >> ACT_BITS) & ACT_MASK; }
 
 nnom_status nnom_rnn_check_requant(nnom_model *m, const nnom_layer *l, int64_t rows)
 {
@@ -69,7 +69,7 @@ nnom_status nnom_rnn_check_requant(nnom_model *m, const nnom_layer *l, int64_t r
     nnom_format(what, sizeof what, "requantisation int32 [4][%d]", (int)rows);
     nnom_status st = nnom_expect_blob(m, l, 3, what, (uint32_t)rows * 16u);
     if (st != NNOM_OK) return st;
-    const int32_t *q = (const int32_t *)l->blobs[3].data;
+    const int32_t *q = (const int32_t *)nnom_layer_blob(l, 3).data;
     for (int64_t r = 0; r < rows; r++)
         for (int part = 0; part < 2; part++) {
             const int32_t mult = q[2 * part * rows + r], shift = q[(2 * part + 1) * rows + r];
@@ -100,7 +100,7 @@ static nnom_status rnn_infer_s8(nnom_layer *l, const nnom_infer_ctx *ctx, int32_
     if (st != NNOM_OK) return st;
     st = nnom_expect_blob(m, l, 5, "constants int32 [16]", NNOM_RNN_CONSTS * 4u);
     if (st != NNOM_OK) return st;
-    const int32_t *k = (const int32_t *)l->blobs[5].data;
+    const int32_t *k = (const int32_t *)nnom_layer_blob(l, 5).data;
     const int lstm = gates == NNOM_RNN_CELL_LSTM;
     if (!scale_ok(f32_of(k[NNOM_RNN_H_SCALE])) || (lstm && !scale_ok(f32_of(k[NNOM_RNN_C_SCALE]))))
         return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT,
@@ -114,13 +114,13 @@ static nnom_status rnn_infer_s8(nnom_layer *l, const nnom_infer_ctx *ctx, int32_
 nnom_status nnom_rnn_infer(nnom_layer *l, const nnom_infer_ctx *ctx)
 {
     nnom_model *m = ctx->model;
-    const int32_t gates = nnom_rnn_cell_of(l->type), units = l->p->units;
-    const nnom_shape *is = &ctx->in[0]->shape;
+    const int32_t gates = nnom_rnn_cell_of(l->type), units = l->def->params.units;
+    const nnom_shape *is = &ctx->in[0]->def->shape;
     if (is->rank != 2) {
         char t[NNOM_SHAPE_TEXT_MAX];
         nnom_shape_text(is, t, sizeof t);
         return nnom_layer_fail(m, l, NNOM_ERR_SHAPE,
-                               "needs an input of rank 2 (steps, features), but '%s' has shape %s", ctx->in[0]->name,
+                               "needs an input of rank 2 (steps, features), but '%s' has shape %s", ctx->in[0]->def->name,
                                t);
     }
     const int32_t steps = is->dims[0], features = is->dims[1];
@@ -129,27 +129,27 @@ nnom_status nnom_rnn_infer(nnom_layer *l, const nnom_infer_ctx *ctx)
     const int32_t known = NNOM_RNN_RETURN_SEQUENCES | NNOM_RNN_GO_BACKWARDS | NNOM_RNN_STATEFUL |
                           NNOM_RNN_INPUT_ORDER | (gates == NNOM_RNN_CELL_GRU ? NNOM_RNN_RESET_AFTER : 0) |
                           (gates == NNOM_RNN_CELL_LSTM ? NNOM_RNN_TFLITE : 0);
-    if (l->p->cell_flags & ~known)
+    if (l->def->params.cell_flags & ~known)
         return nnom_layer_fail(m, l, NNOM_ERR_UNSUPPORTED, "cell_flags 0x%x has unknown bits 0x%x (known: 0x%x)",
-                               (unsigned)l->p->cell_flags, (unsigned)(l->p->cell_flags & ~known), (unsigned)known);
+                               (unsigned)l->def->params.cell_flags, (unsigned)(l->def->params.cell_flags & ~known), (unsigned)known);
     const int32_t act = cell_act(l), rec = recurrent_act(l);
-    if ((l->p->activations & ~ACTIVATIONS_MASK) != 0 || act >= NNOM_RNN_ACT_COUNT || rec >= NNOM_RNN_ACT_COUNT)
+    if ((l->def->params.activations & ~ACTIVATIONS_MASK) != 0 || act >= NNOM_RNN_ACT_COUNT || rec >= NNOM_RNN_ACT_COUNT)
         return nnom_layer_fail(m, l, NNOM_ERR_UNSUPPORTED,
                                "activations 0x%x: activation %d, recurrent activation %d; each must be one of %s",
-                               (unsigned)l->p->activations, (int)act, (int)(l->p->activations >> ACT_BITS), act_names);
-    if (l->p->activation != NNOM_ACT_NONE)
+                               (unsigned)l->def->params.activations, (int)act, (int)(l->def->params.activations >> ACT_BITS), act_names);
+    if (l->def->params.activation != NNOM_ACT_NONE)
         return nnom_layer_fail(m, l, NNOM_ERR_UNSUPPORTED,
                                "fused activation %d given; recurrent layers take theirs in `activations`, the fused "
-                               "one must be 0", (int)l->p->activation);
-    const int tflite = (l->p->cell_flags & NNOM_RNN_TFLITE) != 0;
-    if (tflite && (ctx->dtype != NNOM_DTYPE_S8 || (l->p->cell_flags & NNOM_RNN_GO_BACKWARDS) ||
-                   l->p->activations != NNOM_RNN_ACTIVATIONS(NNOM_RNN_ACT_TANH, NNOM_RNN_ACT_SIGMOID)))
+                               "one must be 0", (int)l->def->params.activation);
+    const int tflite = (l->def->params.cell_flags & NNOM_RNN_TFLITE) != 0;
+    if (tflite && (ctx->dtype != NNOM_DTYPE_S8 || (l->def->params.cell_flags & NNOM_RNN_GO_BACKWARDS) ||
+                   l->def->params.activations != NNOM_RNN_ACTIVATIONS(NNOM_RNN_ACT_TANH, NNOM_RNN_ACT_SIGMOID)))
         return nnom_layer_fail(m, l, NNOM_ERR_UNSUPPORTED,
                                "TFLite's LSTM arithmetic (cell_flags 0x%x) is int8 only, runs forwards, with tanh and "
                                "sigmoid (here: %s, %s, activations 0x%x)", (unsigned)NNOM_RNN_TFLITE,
                                ctx->dtype == NNOM_DTYPE_S8 ? "int8" : "float32",
-                               (l->p->cell_flags & NNOM_RNN_GO_BACKWARDS) ? "backwards" : "forwards",
-                               (unsigned)l->p->activations);
+                               (l->def->params.cell_flags & NNOM_RNN_GO_BACKWARDS) ? "backwards" : "forwards",
+                               (unsigned)l->def->params.activations);
     const int64_t rows = (int64_t)gates * units;
     if (rows * ((int64_t)features + units) > (1 << 28))
         return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "%d features and %d units make too many weights", (int)features,
@@ -163,8 +163,8 @@ nnom_status nnom_rnn_infer(nnom_layer *l, const nnom_infer_ctx *ctx)
     nnom_format(what, sizeof what, "recurrent kernel [%d][%d] (%s)", (int)rows, (int)units, s8 ? "int8" : "float");
     st = nnom_expect_blob(m, l, 1, what, (uint32_t)(rows * units) * esize);
     if (st != NNOM_OK) return st;
-    const int two = gates == NNOM_RNN_CELL_GRU && (l->p->cell_flags & NNOM_RNN_RESET_AFTER);
-    if (l->blobs[2].size != 0) {
+    const int two = gates == NNOM_RNN_CELL_GRU && (l->def->params.cell_flags & NNOM_RNN_RESET_AFTER);
+    if (nnom_layer_blob(l, 2).size != 0) {
         if (two)
             nnom_format(what, sizeof what, "bias [2][%d] (input, recurrent; or none)", (int)rows);
         else
@@ -177,18 +177,18 @@ nnom_status nnom_rnn_infer(nnom_layer *l, const nnom_infer_ctx *ctx)
         if (st != NNOM_OK) return st;
     } else {
         for (int s = 3; s < NNOM_MAX_BLOBS; s++)
-            if (l->blobs[s].size != 0)
+            if (nnom_layer_blob(l, s).size != 0)
                 return nnom_layer_fail(m, l, NNOM_ERR_SHAPE,
                                        "blob %d holds %u bytes, expected none in a float32 model", s,
-                                       (unsigned)l->blobs[s].size);
+                                       (unsigned)nnom_layer_blob(l, s).size);
     }
-    if (l->p->cell_flags & NNOM_RNN_RETURN_SEQUENCES) {
-        l->shape.rank = 2;
-        l->shape.dims[0] = steps;
-        l->shape.dims[1] = units;
+    if (l->def->params.cell_flags & NNOM_RNN_RETURN_SEQUENCES) {
+        l->def->shape.rank = 2;
+        l->def->shape.dims[0] = steps;
+        l->def->shape.dims[1] = units;
     } else {
-        l->shape.rank = 1;
-        l->shape.dims[0] = units;
+        l->def->shape.rank = 1;
+        l->def->shape.dims[0] = units;
     }
     return NNOM_OK;
 }
@@ -198,17 +198,17 @@ uint32_t nnom_rnn_scratch_bytes(const nnom_layer *l, const nnom_infer_ctx *ctx)
 {
     const int32_t cell = nnom_rnn_cell_of(l->type);
 #if NNOM_HAS_F32
-    if (ctx->dtype == NNOM_DTYPE_F32) return nnom_rnn_f32_scratch_bytes(cell, l->p->units);
+    if (ctx->dtype == NNOM_DTYPE_F32) return nnom_rnn_f32_scratch_bytes(cell, l->def->params.units);
 #endif
-    if (l->p->cell_flags & NNOM_RNN_TFLITE) return nnom_lstm_tflite_s8_scratch_bytes(l->p->units);
-    return nnom_rnn_s8_scratch_bytes(cell, l->p->units);
+    if (l->def->params.cell_flags & NNOM_RNN_TFLITE) return nnom_lstm_tflite_s8_scratch_bytes(l->def->params.units);
+    return nnom_rnn_s8_scratch_bytes(cell, l->def->params.units);
 }
 
 uint64_t nnom_rnn_macs(const nnom_layer *l, const nnom_infer_ctx *ctx)
 {
-    const nnom_shape *is = &ctx->in[0]->shape;
-    return (uint64_t)is->dims[0] * (uint64_t)nnom_rnn_cell_of(l->type) * (uint64_t)l->p->units *
-           ((uint64_t)is->dims[1] + (uint64_t)l->p->units);
+    const nnom_shape *is = &ctx->in[0]->def->shape;
+    return (uint64_t)is->dims[0] * (uint64_t)nnom_rnn_cell_of(l->type) * (uint64_t)l->def->params.units *
+           ((uint64_t)is->dims[1] + (uint64_t)l->def->params.units);
 }
 
 #if NNOM_HAS_F32
@@ -217,17 +217,17 @@ void nnom_rnn_run_f32(const nnom_exec *x)
     const nnom_layer *l = x->layer;
     nnom_rnn_f32_args a;
     a.cell = nnom_rnn_cell_of(l->type);
-    a.steps = x->in_layer[0]->shape.dims[0];
-    a.in_features = x->in_layer[0]->shape.dims[1];
-    a.units = l->p->units;
-    a.flags = l->p->cell_flags;
+    a.steps = x->in_layer[0]->def->shape.dims[0];
+    a.in_features = x->in_layer[0]->def->shape.dims[1];
+    a.units = l->def->params.units;
+    a.flags = l->def->params.cell_flags;
     a.act = cell_act(l);
     a.rec_act = recurrent_act(l);
-    a.kernel = (const float *)l->blobs[0].data;
-    a.recurrent = (const float *)l->blobs[1].data;
-    a.bias = l->blobs[2].size ? (const float *)l->blobs[2].data : NULL;
+    a.kernel = (const float *)nnom_layer_blob(l, 0).data;
+    a.recurrent = (const float *)nnom_layer_blob(l, 1).data;
+    a.bias = nnom_layer_blob(l, 2).size ? (const float *)nnom_layer_blob(l, 2).data : NULL;
     a.observe = x->observe;
-    if (!(l->p->cell_flags & NNOM_RNN_STATEFUL)) memset(x->state, 0, l->state_bytes);
+    if (!(l->def->params.cell_flags & NNOM_RNN_STATEFUL)) memset(x->state, 0, nnom_rnn_state_bytes(l, NNOM_DTYPE_F32));
     nnom_rnn_f32(&a, (const float *)x->in[0], (float *)x->out, (float *)x->state, (float *)x->scratch);
 }
 #endif
@@ -235,31 +235,31 @@ void nnom_rnn_run_f32(const nnom_exec *x)
 void nnom_rnn_run_s8(const nnom_exec *x)
 {
     const nnom_layer *l = x->layer;
-    if (l->p->cell_flags & NNOM_RNN_TFLITE) {
+    if (l->def->params.cell_flags & NNOM_RNN_TFLITE) {
         nnom_lstm_tflite_run_s8(x);
         return;
     }
     nnom_rnn_s8_args a;
     a.cell = nnom_rnn_cell_of(l->type);
-    a.steps = x->in_layer[0]->shape.dims[0];
-    a.in_features = x->in_layer[0]->shape.dims[1];
-    a.units = l->p->units;
-    a.flags = l->p->cell_flags;
-    a.kernel = (const int8_t *)l->blobs[0].data;
-    a.recurrent = (const int8_t *)l->blobs[1].data;
-    a.bias = l->blobs[2].size ? (const int32_t *)l->blobs[2].data : NULL;
-    a.requant = (const int32_t *)l->blobs[3].data;
-    a.tables = (const int16_t *)l->blobs[4].data;
-    a.consts = (const int32_t *)l->blobs[5].data;
-    a.in_zero_point = x->in_layer[0]->quant.zero_point;
-    a.out_zero_point = l->quant.zero_point;
-    if (!(l->p->cell_flags & NNOM_RNN_STATEFUL)) memset(x->state, 0, l->state_bytes);
+    a.steps = x->in_layer[0]->def->shape.dims[0];
+    a.in_features = x->in_layer[0]->def->shape.dims[1];
+    a.units = l->def->params.units;
+    a.flags = l->def->params.cell_flags;
+    a.kernel = (const int8_t *)nnom_layer_blob(l, 0).data;
+    a.recurrent = (const int8_t *)nnom_layer_blob(l, 1).data;
+    a.bias = nnom_layer_blob(l, 2).size ? (const int32_t *)nnom_layer_blob(l, 2).data : NULL;
+    a.requant = (const int32_t *)nnom_layer_blob(l, 3).data;
+    a.tables = (const int16_t *)nnom_layer_blob(l, 4).data;
+    a.consts = (const int32_t *)nnom_layer_blob(l, 5).data;
+    a.in_zero_point = x->in_layer[0]->def->quant.zero_point;
+    a.out_zero_point = l->def->quant.zero_point;
+    if (!(l->def->params.cell_flags & NNOM_RNN_STATEFUL)) memset(x->state, 0, nnom_rnn_state_bytes(l, NNOM_DTYPE_S8));
     nnom_rnn_s8(&a, (const int8_t *)x->in[0], (int8_t *)x->out, (int16_t *)x->state, (int16_t *)x->scratch);
 }
 
 int32_t nnom_rnn_state_vectors(const nnom_layer *l, int32_t *length)
 {
-    *length = l->p->units;
+    *length = l->def->params.units;
     return l->type == NNOM_LAYER_LSTM ? 2 : 1;
 }
 
@@ -274,13 +274,13 @@ uint32_t nnom_rnn_state_bytes(const nnom_layer *l, nnom_dtype dtype)
 /* The scale of int16 state vector @p which of an int8 layer. */
 static float state_scale(const nnom_layer *l, int32_t which)
 {
-    const int32_t *k = (const int32_t *)l->blobs[5].data;
+    const int32_t *k = (const int32_t *)nnom_layer_blob(l, 5).data;
     return f32_of(k[which == 0 ? NNOM_RNN_H_SCALE : NNOM_RNN_C_SCALE]);
 }
 
 void nnom_rnn_state_read(const nnom_layer *l, nnom_dtype dtype, const void *state, int32_t which, float *out)
 {
-    const int32_t units = l->p->units;
+    const int32_t units = l->def->params.units;
     if (dtype == NNOM_DTYPE_S8) {
         const int16_t *v = (const int16_t *)state + (size_t)which * (size_t)units;
         const float scale = state_scale(l, which);
@@ -292,7 +292,7 @@ void nnom_rnn_state_read(const nnom_layer *l, nnom_dtype dtype, const void *stat
 
 void nnom_rnn_state_write(const nnom_layer *l, nnom_dtype dtype, void *state, int32_t which, const float *in)
 {
-    const int32_t units = l->p->units;
+    const int32_t units = l->def->params.units;
     if (dtype == NNOM_DTYPE_S8) {
         int16_t *v = (int16_t *)state + (size_t)which * (size_t)units;
         const float scale = state_scale(l, which);

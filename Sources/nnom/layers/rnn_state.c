@@ -21,48 +21,48 @@ static nnom_status rnn_state_infer(nnom_layer *l, const nnom_infer_ctx *ctx)
                           src->type == NNOM_LAYER_LSTM;
     if (!recurrent || !ops || !ops->state_vectors)
         return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT,
-                               "its input '%s' (%s) is not a recurrent layer (simple_rnn, gru, lstm)", src->name,
+                               "its input '%s' (%s) is not a recurrent layer (simple_rnn, gru, lstm)", src->def->name,
                                nnom_layer_type_name(src->type));
     int32_t length = 0;
     const int32_t n = ops->state_vectors(src, &length);
-    if (l->p->axis < 0 || l->p->axis >= n)
+    if (l->def->params.axis < 0 || l->def->params.axis >= n)
         return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT, "axis (the state vector) is %d; '%s' has %d (0: h%s)",
-                               (int)l->p->axis, src->name, (int)n, n > 1 ? ", 1: c" : "");
+                               (int)l->def->params.axis, src->def->name, (int)n, n > 1 ? ", 1: c" : "");
     if (ctx->dtype == NNOM_DTYPE_S8) {
         nnom_status st = nnom_expect_blob(m, l, 0, "requantisation int32 [2] (multiplier, shift)", 8u);
         if (st != NNOM_OK) return st;
-        const int32_t *q = (const int32_t *)l->blobs[0].data;
+        const int32_t *q = (const int32_t *)nnom_layer_blob(l, 0).data;
         if (!nnom_requant_pair_ok(q[0], q[1]))
             return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT,
                                    "multiplier %d, shift %d; expected a multiplier >= 0 and a shift from %d to %d",
                                    (int)q[0], (int)q[1], NNOM_SHIFT_MIN, NNOM_SHIFT_MAX);
         for (int s = 1; s < NNOM_MAX_BLOBS; s++)
-            if (l->blobs[s].size != 0)
+            if (nnom_layer_blob(l, s).size != 0)
                 return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "blob %d holds %u bytes, expected none", s,
-                                       (unsigned)l->blobs[s].size);
+                                       (unsigned)nnom_layer_blob(l, s).size);
     } else {
         nnom_status st = nnom_expect_no_blobs(ctx, l);
         if (st != NNOM_OK) return st;
     }
-    l->shape.rank = 1;
-    l->shape.dims[0] = length;
+    l->def->shape.rank = 1;
+    l->def->shape.dims[0] = length;
     return NNOM_OK;
 }
 
 static void rnn_state_run_f32(const nnom_exec *x)
 {
     const nnom_layer *l = x->layer;
-    const int32_t units = l->shape.dims[0];
-    memcpy(x->out, (const float *)x->in_state[0] + (size_t)l->p->axis * (size_t)units, (size_t)units * sizeof(float));
+    const int32_t units = l->def->shape.dims[0];
+    memcpy(x->out, (const float *)x->in_state[0] + (size_t)l->def->params.axis * (size_t)units, (size_t)units * sizeof(float));
 }
 
 static void rnn_state_run_s8(const nnom_exec *x)
 {
     const nnom_layer *l = x->layer;
-    const int32_t units = l->shape.dims[0];
-    const int16_t *v = (const int16_t *)x->in_state[0] + (size_t)l->p->axis * (size_t)units;
-    const int32_t *q = (const int32_t *)l->blobs[0].data;
-    const int32_t zp = l->quant.zero_point;
+    const int32_t units = l->def->shape.dims[0];
+    const int16_t *v = (const int16_t *)x->in_state[0] + (size_t)l->def->params.axis * (size_t)units;
+    const int32_t *q = (const int32_t *)nnom_layer_blob(l, 0).data;
+    const int32_t zp = l->def->quant.zero_point;
     int8_t *out = (int8_t *)x->out;
     for (int32_t u = 0; u < units; u++) out[u] = nnom_clamp_s8(nnom_requantize(v[u], q[0], q[1]) + zp, INT8_MIN, INT8_MAX);
 }

@@ -26,15 +26,15 @@ static int is_1d(nnom_layer_type t) { return t == NNOM_LAYER_CONV1D_TRANSPOSE; }
 static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
 {
     nnom_model *m = ctx->model;
-    const nnom_shape *in = &ctx->in[0]->shape;
-    const nnom_layer_params *p = l->p;
+    const nnom_shape *in = &ctx->in[0]->def->shape;
+    const nnom_layer_params *p = &l->def->params;
     const int one_d = is_1d(l->type);
     const int32_t rank = one_d ? 2 : 3;
     nnom_status st;
     if (in->rank != rank) {
         char text[NNOM_SHAPE_TEXT_MAX];
         nnom_shape_text(in, text, sizeof text);
-        return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "input '%s' has shape %s, expected rank %d (%s)", ctx->in[0]->name,
+        return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "input '%s' has shape %s, expected rank %d (%s)", ctx->in[0]->def->name,
                                text, (int)rank, one_d ? "W, C" : "H, W, C");
     }
     if (one_d && (p->kernel[0] != 1 || nnom_one_if_zero(p->stride[0]) != 1 || p->pad[0] != 0 || p->pad[1] != 0))
@@ -83,7 +83,7 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
     st = nnom_expect_blob(m, l, 0, what, (uint32_t)weight_bytes);
     if (st != NNOM_OK) return st;
     const uint32_t per_channel = (uint32_t)p->units * 4u;
-    if (l->blobs[1].size != 0) {
+    if (nnom_layer_blob(l, 1).size != 0) {
         nnom_format(what, sizeof what, "bias [%d] (%s, or none)", (int)p->units, esize == 1 ? "int32" : "float");
         if ((st = nnom_expect_blob(m, l, 1, what, per_channel)) != NNOM_OK) return st;
     }
@@ -92,7 +92,7 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
         if ((st = nnom_expect_blob(m, l, 2, what, per_channel)) != NNOM_OK) return st;
         nnom_format(what, sizeof what, "shifts [%d] (int32)", (int)p->units);
         if ((st = nnom_expect_blob(m, l, 3, what, per_channel)) != NNOM_OK) return st;
-        const int32_t *mult = (const int32_t *)l->blobs[2].data, *shift = (const int32_t *)l->blobs[3].data;
+        const int32_t *mult = (const int32_t *)nnom_layer_blob(l, 2).data, *shift = (const int32_t *)nnom_layer_blob(l, 3).data;
         for (int32_t i = 0; i < p->units; i++)
             if (mult[i] < 0 || shift[i] < -31 || shift[i] > 30)
                 return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT,
@@ -100,23 +100,23 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
                                        "in -31 to 30", (int)i, (int)mult[i], (int)shift[i]);
     }
     if (one_d) {
-        l->shape.rank = 2;
-        l->shape.dims[0] = (int32_t)out_w;
-        l->shape.dims[1] = p->units;
-        l->shape.dims[2] = 0;
+        l->def->shape.rank = 2;
+        l->def->shape.dims[0] = (int32_t)out_w;
+        l->def->shape.dims[1] = p->units;
+        l->def->shape.dims[2] = 0;
     } else {
-        l->shape.rank = 3;
-        l->shape.dims[0] = (int32_t)out_h;
-        l->shape.dims[1] = (int32_t)out_w;
-        l->shape.dims[2] = p->units;
+        l->def->shape.rank = 3;
+        l->def->shape.dims[0] = (int32_t)out_h;
+        l->def->shape.dims[1] = (int32_t)out_w;
+        l->def->shape.dims[2] = p->units;
     }
     return NNOM_OK;
 }
 
 static nnom_transpose_conv_args args_of(const nnom_layer *l, const nnom_layer *in)
 {
-    const nnom_dims i = nnom_dims_of(&in->shape), o = nnom_dims_of(&l->shape);
-    const nnom_layer_params *p = l->p;
+    const nnom_dims i = nnom_dims_of(&in->def->shape), o = nnom_dims_of(&l->def->shape);
+    const nnom_layer_params *p = &l->def->params;
     nnom_transpose_conv_args a;
     a.in_h = i.h;
     a.in_w = i.w;
@@ -130,12 +130,12 @@ static nnom_transpose_conv_args args_of(const nnom_layer *l, const nnom_layer *i
     a.stride_w = nnom_one_if_zero(p->stride[1]);
     a.crop_top = p->pad[0];
     a.crop_left = p->pad[2];
-    a.weights = l->blobs[0].data;
-    a.bias = l->blobs[1].size ? l->blobs[1].data : NULL;
-    a.in_zp = in->quant.zero_point;
-    a.out_zp = l->quant.zero_point;
-    a.multiplier = (const int32_t *)l->blobs[2].data;
-    a.shift = (const int32_t *)l->blobs[3].data;
+    a.weights = nnom_layer_blob(l, 0).data;
+    a.bias = nnom_layer_blob(l, 1).size ? nnom_layer_blob(l, 1).data : NULL;
+    a.in_zp = in->def->quant.zero_point;
+    a.out_zp = l->def->quant.zero_point;
+    a.multiplier = (const int32_t *)nnom_layer_blob(l, 2).data;
+    a.shift = (const int32_t *)nnom_layer_blob(l, 3).data;
     a.act_min = l->act_lo;
     a.act_max = l->act_hi;
     a.act_min_f = a.act_max_f = 0.0f;
@@ -144,9 +144,9 @@ static nnom_transpose_conv_args args_of(const nnom_layer *l, const nnom_layer *i
 
 static uint64_t macs(const nnom_layer *l, const nnom_infer_ctx *ctx)
 {
-    const nnom_dims i = nnom_dims_of(&ctx->in[0]->shape);
-    return (uint64_t)i.h * (uint64_t)i.w * (uint64_t)i.c * (uint64_t)l->p->kernel[0] * (uint64_t)l->p->kernel[1] *
-           (uint64_t)l->p->units;
+    const nnom_dims i = nnom_dims_of(&ctx->in[0]->def->shape);
+    return (uint64_t)i.h * (uint64_t)i.w * (uint64_t)i.c * (uint64_t)l->def->params.kernel[0] * (uint64_t)l->def->params.kernel[1] *
+           (uint64_t)l->def->params.units;
 }
 
 static void run_s8(const nnom_exec *x)
@@ -158,7 +158,7 @@ static void run_s8(const nnom_exec *x)
 static void run_f32(const nnom_exec *x)
 {
     nnom_transpose_conv_args a = args_of(x->layer, x->in_layer[0]);
-    nnom_act_bounds_f32(x->layer->p->activation, &a.act_min_f, &a.act_max_f);
+    nnom_act_bounds_f32(x->layer->def->params.activation, &a.act_min_f, &a.act_max_f);
     nnom_transpose_conv_f32(&a, (const float *)x->in[0], (float *)x->out);
 }
 

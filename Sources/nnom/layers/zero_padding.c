@@ -15,7 +15,7 @@
 static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
 {
     nnom_model *m = ctx->model;
-    const nnom_shape *in = &ctx->in[0]->shape;
+    const nnom_shape *in = &ctx->in[0]->def->shape;
     const int crop = l->type == NNOM_LAYER_CROPPING1D || l->type == NNOM_LAYER_CROPPING2D;
     const int one_d = l->type == NNOM_LAYER_ZERO_PADDING1D || l->type == NNOM_LAYER_CROPPING1D;
     const char *what = crop ? "crop" : "pad";
@@ -23,25 +23,25 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
     if (in->rank != rank) {
         char text[NNOM_SHAPE_TEXT_MAX];
         nnom_shape_text(in, text, sizeof text);
-        return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "input '%s' has shape %s, expected rank %d (%s)", ctx->in[0]->name,
+        return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "input '%s' has shape %s, expected rank %d (%s)", ctx->in[0]->def->name,
                                text, (int)rank, one_d ? "W, C" : "H, W, C");
     }
-    if (one_d && (l->p->pad[0] != 0 || l->p->pad[1] != 0))
+    if (one_d && (l->def->params.pad[0] != 0 || l->def->params.pad[1] != 0))
         return nnom_layer_fail(m, l, NNOM_ERR_SHAPE,
                                "a 1D layer has no top/bottom %s, given %d and %d (use pad[2], pad[3])", what,
-                               (int)l->p->pad[0], (int)l->p->pad[1]);
+                               (int)l->def->params.pad[0], (int)l->def->params.pad[1]);
     for (int k = 0; k < 4; k++)
-        if (l->p->pad[k] < 0)
+        if (l->def->params.pad[k] < 0)
             return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "%s[%d] is %d, expected 0 or more", what, k,
-                                   (int)l->p->pad[k]);
+                                   (int)l->def->params.pad[k]);
     const nnom_dims d = nnom_dims_of(in);
     const int64_t sign = crop ? -1 : 1;
-    const int64_t out_h = d.h + sign * ((int64_t)l->p->pad[0] + l->p->pad[1]);
-    const int64_t out_w = d.w + sign * ((int64_t)l->p->pad[2] + l->p->pad[3]);
+    const int64_t out_h = d.h + sign * ((int64_t)l->def->params.pad[0] + l->def->params.pad[1]);
+    const int64_t out_w = d.w + sign * ((int64_t)l->def->params.pad[2] + l->def->params.pad[3]);
     if (out_h < 1 || out_w < 1)
         return nnom_layer_fail(m, l, NNOM_ERR_SHAPE,
                                "cropping %d+%d rows and %d+%d columns leaves nothing of the input's %dx%d",
-                               (int)l->p->pad[0], (int)l->p->pad[1], (int)l->p->pad[2], (int)l->p->pad[3], (int)d.h,
+                               (int)l->def->params.pad[0], (int)l->def->params.pad[1], (int)l->def->params.pad[2], (int)l->def->params.pad[3], (int)d.h,
                                (int)d.w);
     if (out_h > INT32_MAX || out_w > INT32_MAX)
         return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "padded output too large");
@@ -54,18 +54,18 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
 nnom_pad_args nnom_pad_layer_args(const nnom_exec *x, uint32_t elem_size)
 {
     const nnom_layer *l = x->layer;
-    const nnom_dims in = nnom_dims_of(&x->in_layer[0]->shape);
+    const nnom_dims in = nnom_dims_of(&x->in_layer[0]->def->shape);
     nnom_pad_args a;
     a.in_h = in.h;
     a.in_w = in.w;
     a.channels = in.c;
-    a.top = l->p->pad[0];
-    a.bottom = l->p->pad[1];
-    a.left = l->p->pad[2];
-    a.right = l->p->pad[3];
+    a.top = l->def->params.pad[0];
+    a.bottom = l->def->params.pad[1];
+    a.left = l->def->params.pad[2];
+    a.right = l->def->params.pad[3];
     a.elem_size = elem_size;
     /* int8: the zero point's byte; float32: 0.0f is all zero bytes */
-    a.fill = elem_size == 1 ? (uint8_t)(int8_t)x->in_layer[0]->quant.zero_point : 0;
+    a.fill = elem_size == 1 ? (uint8_t)(int8_t)x->in_layer[0]->def->quant.zero_point : 0;
     return a;
 }
 
