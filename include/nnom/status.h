@@ -47,7 +47,7 @@ typedef enum nnom_status {
 #endif
 
 /** Capacity of the message a model keeps (nnom_model_last_error()): the runtime's messages name a layer,
- *  shapes and sizes, and fit. */
+ *  shapes and sizes, and fit. The model allocates it at its first failure. */
 #define NNOM_MODEL_MESSAGE_MAX (NNOM_ERROR_MESSAGE_MAX < 256 ? NNOM_ERROR_MESSAGE_MAX : 256)
 
 /** A status with its message, filled in by functions that have no model to keep it in. */
