@@ -69,16 +69,39 @@ typedef struct nnom_layer {
     int8_t act_lo, act_hi;    /* int8 output clamp from the fused activation (s8 models) */
 } nnom_layer;
 
+/* Layers' accessors that runs call: inlined even where a build optimises for size (a call returning
+ * a struct costs more than the few loads inside). */
+#if defined(__GNUC__) || defined(__clang__)
+#define NNOM_ALWAYS_INLINE static inline __attribute__((always_inline))
+#else
+#define NNOM_ALWAYS_INLINE static inline
+#endif
+
+/* The blob table of a layer that owns its def (blob_base NULL): right after the def. */
+NNOM_ALWAYS_INLINE const nnom_blob *nnom_owned_blobs(const nnom_layer *l)
+{
+    return (const nnom_blob *)(const void *)(l->def + 1);
+}
+
+/* Bytes of blob @p k of a layer. */
+NNOM_ALWAYS_INLINE uint32_t nnom_blob_size(const nnom_layer *l, int k)
+{
+    return l->blob_base ? l->def->blob_at[k][1] : nnom_owned_blobs(l)[k].size;
+}
+
+/* First byte of blob @p k of a layer, NULL when it is empty. */
+NNOM_ALWAYS_INLINE const void *nnom_blob_data(const nnom_layer *l, int k)
+{
+    if (!l->blob_base) return nnom_owned_blobs(l)[k].data;
+    return l->def->blob_at[k][1] ? l->blob_base + l->def->blob_at[k][0] : NULL;
+}
+
 /* Blob @p k of a layer (data NULL when empty). */
-static inline nnom_blob nnom_layer_blob(const nnom_layer *l, int k)
+NNOM_ALWAYS_INLINE nnom_blob nnom_layer_blob(const nnom_layer *l, int k)
 {
     nnom_blob b;
-    if (l->blob_base) {
-        b.size = l->def->blob_at[k][1];
-        b.data = b.size ? l->blob_base + l->def->blob_at[k][0] : NULL;
-    } else {
-        b = ((const nnom_blob *)(const void *)(l->def + 1))[k];
-    }
+    b.data = nnom_blob_data(l, k);
+    b.size = nnom_blob_size(l, k);
     return b;
 }
 

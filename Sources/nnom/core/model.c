@@ -722,7 +722,7 @@ nnom_status nnom_model_get_output_f32(nnom_model *m, int32_t index, float *data,
 static uint64_t blob_bytes(const nnom_layer *l)
 {
     uint64_t sum = 0;
-    for (int k = 0; k < NNOM_MAX_BLOBS; k++) sum += nnom_layer_blob(l, k).size;
+    for (int k = 0; k < NNOM_MAX_BLOBS; k++) sum += nnom_blob_size(l, k);
     return sum;
 }
 

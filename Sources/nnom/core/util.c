@@ -220,12 +220,12 @@ int32_t nnom_window_pad_before(int32_t in, int32_t out, int32_t kernel, int32_t 
 nnom_status nnom_expect_blob(nnom_model *model, const nnom_layer *l, int slot, const char *what,
                              uint32_t bytes)
 {
-    if (nnom_layer_blob(l, slot).size != bytes)
+    if (nnom_blob_size(l, slot) != bytes)
         return nnom_layer_fail(model, l, NNOM_ERR_SHAPE, "%s (blob %d) is %u bytes, expected %u", what, slot,
-                               (unsigned)nnom_layer_blob(l, slot).size, (unsigned)bytes);
-    if (bytes && !nnom_layer_blob(l, slot).data)
+                               (unsigned)nnom_blob_size(l, slot), (unsigned)bytes);
+    if (bytes && !nnom_blob_data(l, slot))
         return nnom_layer_fail(model, l, NNOM_ERR_ARGUMENT, "%s (blob %d) has no data", what, slot);
-    if (((uintptr_t)nnom_layer_blob(l, slot).data & 3u) != 0)
+    if (((uintptr_t)nnom_blob_data(l, slot) & 3u) != 0)
         return nnom_layer_fail(model, l, NNOM_ERR_FORMAT, "%s (blob %d) is not 4-byte aligned", what, slot);
     return NNOM_OK;
 }
@@ -316,9 +316,9 @@ nnom_status nnom_expect_same_quant(const nnom_infer_ctx *ctx, const nnom_layer *
 nnom_status nnom_expect_no_blobs(const nnom_infer_ctx *ctx, const nnom_layer *l)
 {
     for (int s = 0; s < NNOM_MAX_BLOBS; s++)
-        if (nnom_layer_blob(l, s).size != 0)
+        if (nnom_blob_size(l, s) != 0)
             return nnom_layer_fail(ctx->model, l, NNOM_ERR_SHAPE, "takes no constant data, but blob %d holds %u bytes",
-                                   s, (unsigned)nnom_layer_blob(l, s).size);
+                                   s, (unsigned)nnom_blob_size(l, s));
     return NNOM_OK;
 }
 

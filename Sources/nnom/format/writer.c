@@ -19,8 +19,8 @@ nnom_status nnom_model_save(nnom_model *m, void *buffer, size_t capacity, size_t
     uint64_t end = data_offset;
     for (int32_t i = 0; i < m->n_layers; i++)
         for (int k = 0; k < NNOM_MAX_BLOBS; k++)
-            if (nnom_layer_blob(&m->layers[i], k).size)
-                end = align_up(end, NNOM_FILE_BLOB_ALIGN) + nnom_layer_blob(&m->layers[i], k).size;
+            if (nnom_blob_size(&m->layers[i], k))
+                end = align_up(end, NNOM_FILE_BLOB_ALIGN) + nnom_blob_size(&m->layers[i], k);
     if (end > UINT32_MAX) { /* file_bytes and blob offsets are u32 */
         char need[40];
         nnom_bytes_text(end, need, sizeof need);

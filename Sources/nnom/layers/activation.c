@@ -55,7 +55,7 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
     if (ctx->dtype == NNOM_DTYPE_S8) return nnom_activation_infer(l, ctx);
     nnom_status st = nnom_expect_blob(ctx->model, l, 0, "function constants (float)", (uint32_t)n * 4u);
     if (st != NNOM_OK) return st;
-    const float *k = (const float *)nnom_layer_blob(l, 0).data;
+    const float *k = (const float *)nnom_blob_data(l, 0);
     for (int32_t i = 0; i < n; i++) {
         if (!finite1(k[i]) || (fn == NNOM_FN_CELU && !(k[i] > 0.0f)))
             return nnom_layer_fail(ctx->model, l, NNOM_ERR_ARGUMENT, "constant %d of %s is not %s", (int)i,
@@ -68,7 +68,7 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
 static void run_f32(const nnom_exec *x)
 {
     const nnom_layer *l = x->layer;
-    nnom_function_f32((nnom_function)l->def->params.activation, (const float *)nnom_layer_blob(l, 0).data, (const float *)x->in[0],
+    nnom_function_f32((nnom_function)l->def->params.activation, (const float *)nnom_blob_data(l, 0), (const float *)x->in[0],
                       (float *)x->out, nnom_activation_count(x));
 }
 

@@ -22,15 +22,15 @@ nnom_status nnom_avg_pool_check(nnom_layer *l, const nnom_infer_ctx *ctx, int64_
     if (cells > NNOM_AVG_POOL_MAX_CELLS)
         return nnom_layer_fail(m, l, NNOM_ERR_UNSUPPORTED, "windows of %ld cells, at most 2^23 supported", (long)cells);
     int any = 0;
-    for (int s = 0; s < NNOM_MAX_BLOBS; s++) any |= nnom_layer_blob(l, s).size != 0;
+    for (int s = 0; s < NNOM_MAX_BLOBS; s++) any |= nnom_blob_size(l, s) != 0;
     if (!any) return nnom_expect_same_quant(ctx, l); /* the plain form */
     nnom_status st = nnom_expect_blob(m, l, 0, "requantisation int32 [2] (multiplier, shift)", 8u);
     if (st != NNOM_OK) return st;
     for (int s = 1; s < NNOM_MAX_BLOBS; s++)
-        if (nnom_layer_blob(l, s).size != 0)
+        if (nnom_blob_size(l, s) != 0)
             return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "blob %d holds %u bytes, expected none", s,
-                                   (unsigned)nnom_layer_blob(l, s).size);
-    const int32_t *q = (const int32_t *)nnom_layer_blob(l, 0).data;
+                                   (unsigned)nnom_blob_size(l, s));
+    const int32_t *q = (const int32_t *)nnom_blob_data(l, 0);
     if (!nnom_requant_pair_ok(q[0], q[1]))
         return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT,
                                "multiplier %d, shift %d; expected a multiplier >= 0 and a shift from %d to %d",
@@ -44,9 +44,9 @@ nnom_status nnom_avg_pool_check(nnom_layer *l, const nnom_infer_ctx *ctx, int64_
 
 void nnom_avg_pool_form(const nnom_layer *l, const nnom_layer *in, nnom_pool_args *a)
 {
-    a->rescale = nnom_layer_blob(l, 0).size != 0;
+    a->rescale = nnom_blob_size(l, 0) != 0;
     if (!a->rescale) return;
-    const int32_t *q = (const int32_t *)nnom_layer_blob(l, 0).data;
+    const int32_t *q = (const int32_t *)nnom_blob_data(l, 0);
     a->multiplier = q[0];
     a->shift = q[1];
     a->in_zp = in->def->quant.zero_point;
@@ -56,7 +56,7 @@ void nnom_avg_pool_form(const nnom_layer *l, const nnom_layer *in, nnom_pool_arg
 nnom_status nnom_sum_pool_check(nnom_layer *l, const nnom_infer_ctx *ctx, int64_t cells)
 {
     /* a sum spans up to `cells` times its input's range: it has a quantisation of its own */
-    if (ctx->dtype == NNOM_DTYPE_S8 && nnom_layer_blob(l, 0).size == 0)
+    if (ctx->dtype == NNOM_DTYPE_S8 && nnom_blob_size(l, 0) == 0)
         return nnom_fail(ctx->model, NNOM_ERR_SHAPE, "layer '%s' (%s): an int8 sum pool needs blob 0, int32 [2] "
                          "(multiplier, shift) of input scale / output scale (nnom_quant_avg_pool_params()); it is "
                          "empty",

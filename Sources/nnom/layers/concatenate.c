@@ -50,7 +50,7 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
         st = nnom_expect_blob(ctx->model, l, 0, "requantisation parameters (int32[2 * inputs])",
                               (uint32_t)l->n_inputs * 2u * (uint32_t)sizeof(int32_t));
         if (st != NNOM_OK) return st;
-        st = nnom_check_requant_pairs(l, ctx, (const int32_t *)nnom_layer_blob(l, 0).data, l->n_inputs, "params");
+        st = nnom_check_requant_pairs(l, ctx, (const int32_t *)nnom_blob_data(l, 0), l->n_inputs, "params");
         if (st != NNOM_OK) return st;
     }
     l->def->shape = out;
@@ -76,7 +76,7 @@ static int32_t inner_of(const nnom_shape *s, int32_t axis)
 static void run_s8(const nnom_exec *x)
 {
     const nnom_layer *l = x->layer;
-    const int32_t *params = (const int32_t *)nnom_layer_blob(l, 0).data;
+    const int32_t *params = (const int32_t *)nnom_blob_data(l, 0);
     nnom_concat_input_s8 in[NNOM_MAX_INPUTS];
     nnom_concat_s8_args a;
     int32_t axis;

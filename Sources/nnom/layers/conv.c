@@ -129,7 +129,7 @@ nnom_status nnom_conv_infer(nnom_layer *l, const nnom_infer_ctx *ctx, int depthw
     nnom_status st = nnom_expect_blob(m, l, 0, what, (uint32_t)weight_bytes);
     if (st != NNOM_OK) return st;
     const uint32_t per_channel = (uint32_t)out_c * 4u;
-    if (nnom_layer_blob(l, 1).size != 0) {
+    if (nnom_blob_size(l, 1) != 0) {
         nnom_format(what, sizeof what, "bias [%d] (%s, or none)", (int)out_c, esize == 1 ? "int32" : "float");
         st = nnom_expect_blob(m, l, 1, what, per_channel);
         if (st != NNOM_OK) return st;
@@ -142,7 +142,7 @@ nnom_status nnom_conv_infer(nnom_layer *l, const nnom_infer_ctx *ctx, int depthw
         nnom_format(what, sizeof what, "shifts [%d] (int32)", (int)out_c);
         st = nnom_expect_blob(m, l, 3, what, per_channel);
         if (st != NNOM_OK) return st;
-        const int32_t *mult = (const int32_t *)nnom_layer_blob(l, 2).data, *shift = (const int32_t *)nnom_layer_blob(l, 3).data;
+        const int32_t *mult = (const int32_t *)nnom_blob_data(l, 2), *shift = (const int32_t *)nnom_blob_data(l, 3);
         for (int32_t i = 0; i < (int32_t)out_c; i++) {
             if (mult[i] < 0)
                 return nnom_fail(m, NNOM_ERR_ARGUMENT, "layer '%s' (%s): multiplier[%d] is %d, expected a value >= 0",
@@ -154,9 +154,9 @@ nnom_status nnom_conv_infer(nnom_layer *l, const nnom_infer_ctx *ctx, int depthw
         first_unused = 4;
     }
     for (int s = first_unused; s < NNOM_MAX_BLOBS; s++)
-        if (nnom_layer_blob(l, s).size != 0)
+        if (nnom_blob_size(l, s) != 0)
             return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): blob %d holds %u bytes, expected none (%s model)",
-                             l->def->name, tname, s, (unsigned)nnom_layer_blob(l, s).size, esize == 1 ? "int8" : "float32");
+                             l->def->name, tname, s, (unsigned)nnom_blob_size(l, s), esize == 1 ? "int8" : "float32");
 
     if (one_d) {
         l->def->shape.rank = 2;
@@ -192,8 +192,8 @@ nnom_conv_args nnom_conv_layer_args(const nnom_layer *l, const nnom_layer *in, n
     a.pad_top = nnom_window_pad_before(i.h, o.h, a.k_h, a.stride_h, a.dil_h, p->padding);
     a.pad_left = nnom_window_pad_before(i.w, o.w, a.k_w, a.stride_w, a.dil_w, p->padding);
     a.depth_mult = p->units;
-    a.weights = nnom_layer_blob(l, 0).data;
-    a.bias = nnom_layer_blob(l, 1).size ? nnom_layer_blob(l, 1).data : NULL;
+    a.weights = nnom_blob_data(l, 0);
+    a.bias = nnom_blob_size(l, 1) ? nnom_blob_data(l, 1) : NULL;
     a.in_zp = in->def->quant.zero_point;
     a.out_zp = l->def->quant.zero_point;
     a.act_min = l->act_lo;
@@ -201,8 +201,8 @@ nnom_conv_args nnom_conv_layer_args(const nnom_layer *l, const nnom_layer *in, n
     a.multiplier = NULL;
     a.shift = NULL;
     if (dtype == NNOM_DTYPE_S8) {
-        a.multiplier = (const int32_t *)nnom_layer_blob(l, 2).data;
-        a.shift = (const int32_t *)nnom_layer_blob(l, 3).data;
+        a.multiplier = (const int32_t *)nnom_blob_data(l, 2);
+        a.shift = (const int32_t *)nnom_blob_data(l, 3);
     }
     a.act_min_f = a.act_max_f = 0.0f;
     if (NNOM_HAS_F32 && dtype == NNOM_DTYPE_F32) nnom_act_bounds_f32(p->activation, &a.act_min_f, &a.act_max_f);

@@ -68,12 +68,12 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
     if (!name)
         return nnom_fail(m, NNOM_ERR_ARGUMENT, "layer '%s' (custom): blob 0 must hold the user operator's name, "
                          "NUL-terminated and zero-padded within %d bytes (given %u bytes)", l->def->name, NNOM_NAME_MAX,
-                         (unsigned)nnom_layer_blob(l, CUSTOM_BLOB_NAME).size);
+                         (unsigned)nnom_blob_size(l, CUSTOM_BLOB_NAME));
     for (int k = CUSTOM_BLOBS_USED; k < NNOM_MAX_BLOBS; k++)
-        if (nnom_layer_blob(l, k).size)
+        if (nnom_blob_size(l, k))
             return nnom_fail(m, NNOM_ERR_ARGUMENT, "layer '%s' (custom, user operator '%s'): blob %d has %u bytes, "
                              "must be empty (blob 0 is the name, blob 1 the constants)", l->def->name, name, k,
-                             (unsigned)nnom_layer_blob(l, k).size);
+                             (unsigned)nnom_blob_size(l, k));
     if (!params_are_zero(&l->def->params))
         return nnom_fail(m, NNOM_ERR_ARGUMENT, "layer '%s' (custom, user operator '%s'): parameters must all be zero "
                          "(the operator's settings go in its constants, blob 1)", l->def->name, name);

@@ -31,14 +31,14 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
     nnom_status st = nnom_expect_blob(m, l, 0, what, (uint32_t)weight_bytes);
     if (st != NNOM_OK) return st;
     const uint32_t per_unit = (uint32_t)units * 4u; /* int32 or float, one per unit */
-    if (nnom_layer_blob(l, 1).size != 0) {
+    if (nnom_blob_size(l, 1) != 0) {
         nnom_format(what, sizeof what, "bias [%d] (or none)", (int)units);
         st = nnom_expect_blob(m, l, 1, what, per_unit);
         if (st != NNOM_OK) return st;
     }
     if (ctx->dtype == NNOM_DTYPE_S8) {
         /* per channel ([units]) or per tensor ([1]), the same for both */
-        const int per_tensor = nnom_layer_blob(l, 2).size == 4u;
+        const int per_tensor = nnom_blob_size(l, 2) == 4u;
         const uint32_t q_bytes = per_tensor ? 4u : per_unit;
         nnom_format(what, sizeof what, per_tensor ? "multiplier [1]" : "multipliers [%d] (or [1])", (int)units);
         st = nnom_expect_blob(m, l, 2, what, q_bytes);
@@ -46,7 +46,7 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
         nnom_format(what, sizeof what, "shifts [%d], as many as the multipliers", per_tensor ? 1 : (int)units);
         st = nnom_expect_blob(m, l, 3, what, q_bytes);
         if (st != NNOM_OK) return st;
-        const int32_t *mult = (const int32_t *)nnom_layer_blob(l, 2).data, *shift = (const int32_t *)nnom_layer_blob(l, 3).data;
+        const int32_t *mult = (const int32_t *)nnom_blob_data(l, 2), *shift = (const int32_t *)nnom_blob_data(l, 3);
         for (uint32_t i = 0; i < q_bytes / 4u; i++) {
             if (mult[i] < 0)
                 return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT, "multiplier[%u] is %d, expected a value >= 0",
@@ -55,15 +55,15 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
                 return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT, "shift[%u] is %d, expected %d to %d", (unsigned)i,
                                        (int)shift[i], NNOM_SHIFT_MIN, NNOM_SHIFT_MAX);
         }
-    } else if (nnom_layer_blob(l, 2).size != 0 || nnom_layer_blob(l, 3).size != 0) {
+    } else if (nnom_blob_size(l, 2) != 0 || nnom_blob_size(l, 3) != 0) {
         return nnom_layer_fail(m, l, NNOM_ERR_SHAPE,
                                "a float32 dense takes weights and bias only, but blobs 2/3 hold %u/%u bytes",
-                               (unsigned)nnom_layer_blob(l, 2).size, (unsigned)nnom_layer_blob(l, 3).size);
+                               (unsigned)nnom_blob_size(l, 2), (unsigned)nnom_blob_size(l, 3));
     }
     for (int s = 4; s < NNOM_MAX_BLOBS; s++)
-        if (nnom_layer_blob(l, s).size != 0)
+        if (nnom_blob_size(l, s) != 0)
             return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "blob %d holds %u bytes, expected none", s,
-                                   (unsigned)nnom_layer_blob(l, s).size);
+                                   (unsigned)nnom_blob_size(l, s));
     l->def->shape.rank = 1;
     l->def->shape.dims[0] = units;
     return NNOM_OK;
@@ -80,11 +80,11 @@ static void run_s8(const nnom_exec *x)
     nnom_dense_s8_args a;
     a.in_features = nnom_shape_count(&x->in_layer[0]->def->shape);
     a.out_features = l->def->params.units;
-    a.weights = (const int8_t *)nnom_layer_blob(l, 0).data;
-    a.bias = nnom_layer_blob(l, 1).size ? (const int32_t *)nnom_layer_blob(l, 1).data : NULL;
-    a.multiplier = (const int32_t *)nnom_layer_blob(l, 2).data;
-    a.shift = (const int32_t *)nnom_layer_blob(l, 3).data;
-    a.per_channel = nnom_layer_blob(l, 2).size != 4u;
+    a.weights = (const int8_t *)nnom_blob_data(l, 0);
+    a.bias = nnom_blob_size(l, 1) ? (const int32_t *)nnom_blob_data(l, 1) : NULL;
+    a.multiplier = (const int32_t *)nnom_blob_data(l, 2);
+    a.shift = (const int32_t *)nnom_blob_data(l, 3);
+    a.per_channel = nnom_blob_size(l, 2) != 4u;
     a.in_zero_point = x->in_layer[0]->def->quant.zero_point;
     a.out_zero_point = l->def->quant.zero_point;
     a.act_lo = l->act_lo;
@@ -98,8 +98,8 @@ static void run_f32(const nnom_exec *x)
     nnom_dense_f32_args a;
     a.in_features = nnom_shape_count(&x->in_layer[0]->def->shape);
     a.out_features = l->def->params.units;
-    a.weights = (const float *)nnom_layer_blob(l, 0).data;
-    a.bias = nnom_layer_blob(l, 1).size ? (const float *)nnom_layer_blob(l, 1).data : NULL;
+    a.weights = (const float *)nnom_blob_data(l, 0);
+    a.bias = nnom_blob_size(l, 1) ? (const float *)nnom_blob_data(l, 1) : NULL;
     nnom_act_bounds_f32(l->def->params.activation, &a.act_lo, &a.act_hi);
     nnom_dense_f32(&a, (const float *)x->in[0], (float *)x->out);
 }

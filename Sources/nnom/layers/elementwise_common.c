@@ -65,7 +65,7 @@ nnom_status nnom_binary_infer(nnom_layer *l, const nnom_infer_ctx *ctx, int32_t 
         st = nnom_expect_blob(ctx->model, l, 0, "requantisation parameters (int32)",
                               (uint32_t)n_params * (uint32_t)sizeof(int32_t));
         if (st != NNOM_OK) return st;
-        st = nnom_check_requant_pairs(l, ctx, (const int32_t *)nnom_layer_blob(l, 0).data, n_params / 2, "params");
+        st = nnom_check_requant_pairs(l, ctx, (const int32_t *)nnom_blob_data(l, 0), n_params / 2, "params");
         if (st != NNOM_OK) return st;
     }
     l->def->shape = *a;
@@ -95,7 +95,7 @@ void nnom_binary_run_s8(const nnom_exec *x, nnom_binary_kernel_s8 kernel)
     a.out_zero_point = l->def->quant.zero_point;
     a.act_lo = l->act_lo;
     a.act_hi = l->act_hi;
-    a.params = (const int32_t *)nnom_layer_blob(l, 0).data;
+    a.params = (const int32_t *)nnom_blob_data(l, 0);
     kernel(&a);
 }
 
@@ -134,7 +134,7 @@ int32_t nnom_activation_count(const nnom_exec *x) { return nnom_shape_count(&x->
 void nnom_activation_run_s8(const nnom_exec *x)
 {
     nnom_lut_s8((const int8_t *)x->in[0], (int8_t *)x->out, nnom_activation_count(x),
-                (const int8_t *)nnom_layer_blob(x->layer, 0).data);
+                (const int8_t *)nnom_blob_data(x->layer, 0));
 }
 
 void nnom_activation_run_f32(const nnom_exec *x, nnom_activation_kernel_f32 kernel)

@@ -17,7 +17,7 @@ enum { LN_MULT = 0, LN_SHIFT = 1, LN_BIAS = 2, LN_EPS = 3, LN_S8_BLOBS = 4, LN_G
 
 static int64_t eps_term(const nnom_layer *l)
 {
-    const int32_t *w = (const int32_t *)nnom_layer_blob(l, LN_EPS).data;
+    const int32_t *w = (const int32_t *)nnom_blob_data(l, LN_EPS);
     return (int64_t)(((uint64_t)(uint32_t)w[1] << 32) | (uint32_t)w[0]);
 }
 
@@ -46,7 +46,7 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
         }
         if (st == NNOM_OK) st = nnom_expect_blob(m, l, LN_EPS, "epsilon term int32 [2]", 8u);
         if (st != NNOM_OK) return st;
-        const int32_t *shifts = (const int32_t *)nnom_layer_blob(l, LN_SHIFT).data;
+        const int32_t *shifts = (const int32_t *)nnom_blob_data(l, LN_SHIFT);
         for (int32_t j = 0; j < depth; j++)
             if (shifts[j] < -31 || shifts[j] > 0)
                 return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT, "shift %d of channel %d is outside [-31, 0]",
@@ -55,7 +55,7 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
         if (e < 0 || e > NNOM_LAYER_NORM_MAX_EPS_TERM)
             return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT, "the epsilon term is outside [0, 2^61]");
         for (int k = LN_S8_BLOBS; k < NNOM_MAX_BLOBS; k++)
-            if (nnom_layer_blob(l, k).size)
+            if (nnom_blob_size(l, k))
                 return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT, "blob %d must be empty", k);
     } else {
         const float eps = l->def->params.alpha;
@@ -63,13 +63,13 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
             return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT, "epsilon (alpha) must be finite and >= 0");
         static const char *const names[2] = {"gamma", "beta"};
         for (int k = LN_GAMMA; k <= LN_BETA && st == NNOM_OK; k++)
-            if (nnom_layer_blob(l, k).size) {
+            if (nnom_blob_size(l, k)) {
                 nnom_format(what, sizeof what, "%s float [%d] (or none)", names[k], (int)depth);
                 st = nnom_expect_blob(m, l, k, what, per_channel);
             }
         if (st != NNOM_OK) return st;
         for (int k = LN_F32_BLOBS; k < NNOM_MAX_BLOBS; k++)
-            if (nnom_layer_blob(l, k).size)
+            if (nnom_blob_size(l, k))
                 return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT, "blob %d must be empty", k);
     }
     l->def->shape = *in;
@@ -89,9 +89,9 @@ static void run_s8(const nnom_exec *x)
     a.in = (const int8_t *)x->in[0];
     a.out = (int8_t *)x->out;
     rows_depth(l, &a.rows, &a.depth);
-    a.multipliers = (const int32_t *)nnom_layer_blob(l, LN_MULT).data;
-    a.shifts = (const int32_t *)nnom_layer_blob(l, LN_SHIFT).data;
-    a.biases = (const int32_t *)nnom_layer_blob(l, LN_BIAS).data;
+    a.multipliers = (const int32_t *)nnom_blob_data(l, LN_MULT);
+    a.shifts = (const int32_t *)nnom_blob_data(l, LN_SHIFT);
+    a.biases = (const int32_t *)nnom_blob_data(l, LN_BIAS);
     a.eps_term = eps_term(l);
     a.out_zero_point = l->def->quant.zero_point;
     nnom_layer_norm_s8(&a);
@@ -104,8 +104,8 @@ static void run_f32(const nnom_exec *x)
     a.in = (const float *)x->in[0];
     a.out = (float *)x->out;
     rows_depth(l, &a.rows, &a.depth);
-    a.gamma = nnom_layer_blob(l, LN_GAMMA).size ? (const float *)nnom_layer_blob(l, LN_GAMMA).data : NULL;
-    a.beta = nnom_layer_blob(l, LN_BETA).size ? (const float *)nnom_layer_blob(l, LN_BETA).data : NULL;
+    a.gamma = nnom_blob_size(l, LN_GAMMA) ? (const float *)nnom_blob_data(l, LN_GAMMA) : NULL;
+    a.beta = nnom_blob_size(l, LN_BETA) ? (const float *)nnom_blob_data(l, LN_BETA) : NULL;
     a.epsilon = l->def->params.alpha;
     nnom_layer_norm_f32(&a);
 }

@@ -38,7 +38,7 @@ nnom_status nnom_lstm_tflite_infer_s8(nnom_layer *l, const nnom_infer_ctx *ctx, 
     if (st != NNOM_OK) return st;
     st = nnom_expect_blob(m, l, 5, "constants int32 [16]", NNOM_RNN_CONSTS * 4u);
     if (st != NNOM_OK) return st;
-    const int32_t *k = (const int32_t *)nnom_layer_blob(l, 5).data;
+    const int32_t *k = (const int32_t *)nnom_blob_data(l, 5);
     int ok;
     const int32_t p = power_of_two(k[NNOM_RNN_C_SCALE], &ok);
     if (!ok || p < NNOM_LSTM_TFLITE_MIN_POWER || p > NNOM_LSTM_TFLITE_MAX_POWER)
@@ -62,17 +62,17 @@ nnom_status nnom_lstm_tflite_infer_s8(nnom_layer *l, const nnom_infer_ctx *ctx, 
 void nnom_lstm_tflite_run_s8(const nnom_exec *x)
 {
     const nnom_layer *l = x->layer;
-    const int32_t *k = (const int32_t *)nnom_layer_blob(l, 5).data;
+    const int32_t *k = (const int32_t *)nnom_blob_data(l, 5);
     nnom_lstm_tflite_s8_args a;
     int ok;
     a.steps = x->in_layer[0]->def->shape.dims[0];
     a.in_features = x->in_layer[0]->def->shape.dims[1];
     a.units = l->def->params.units;
     a.return_sequences = (l->def->params.cell_flags & NNOM_RNN_RETURN_SEQUENCES) != 0;
-    a.kernel = (const int8_t *)nnom_layer_blob(l, 0).data;
-    a.recurrent = (const int8_t *)nnom_layer_blob(l, 1).data;
-    a.bias = nnom_layer_blob(l, 2).size ? (const int32_t *)nnom_layer_blob(l, 2).data : NULL;
-    a.requant = (const int32_t *)nnom_layer_blob(l, 3).data;
+    a.kernel = (const int8_t *)nnom_blob_data(l, 0);
+    a.recurrent = (const int8_t *)nnom_blob_data(l, 1);
+    a.bias = nnom_blob_size(l, 2) ? (const int32_t *)nnom_blob_data(l, 2) : NULL;
+    a.requant = (const int32_t *)nnom_blob_data(l, 3);
     a.forget_mult = k[NNOM_RNN_TFL_FORGET_MULT];
     a.forget_shift = k[NNOM_RNN_TFL_FORGET_SHIFT];
     a.input_mult = k[NNOM_RNN_MIX_MULT];

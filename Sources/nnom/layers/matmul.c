@@ -55,14 +55,14 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
                                    NNOM_MATMUL_MAX_DEPTH);
         st = nnom_expect_blob(m, l, 0, "requantisation int32[2] {multiplier, shift}", 8u);
         if (st != NNOM_OK) return st;
-        const int32_t shift = ((const int32_t *)nnom_layer_blob(l, 0).data)[1];
+        const int32_t shift = ((const int32_t *)nnom_blob_data(l, 0))[1];
         if (shift < -31 || shift > 30)
             return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT, "shift %d is outside [-31, 30]", (int)shift);
-    } else if (nnom_layer_blob(l, 0).size) {
+    } else if (nnom_blob_size(l, 0)) {
         return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT, "a float32 matrix product takes no constant data");
     }
     for (int k = 1; k < NNOM_MAX_BLOBS; k++)
-        if (nnom_layer_blob(l, k).size)
+        if (nnom_blob_size(l, k))
             return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT, "blob %d must be empty", k);
     if (ctx->in[0]->def->shape.rank == 3) nnom_set_shape_hwc(l, 3, d.batch, d.m, d.n);
     else nnom_set_shape_hwc(l, 2, 1, d.m, d.n);
@@ -93,8 +93,8 @@ static void run_s8(const nnom_exec *x)
     a.a_zero_point = x->in_layer[0]->def->quant.zero_point;
     a.b_zero_point = x->in_layer[1]->def->quant.zero_point;
     a.out_zero_point = l->def->quant.zero_point;
-    a.multiplier = ((const int32_t *)nnom_layer_blob(l, 0).data)[0];
-    a.shift = ((const int32_t *)nnom_layer_blob(l, 0).data)[1];
+    a.multiplier = ((const int32_t *)nnom_blob_data(l, 0))[0];
+    a.shift = ((const int32_t *)nnom_blob_data(l, 0))[1];
     a.act_lo = l->act_lo;
     a.act_hi = l->act_hi;
     a.scratch = (int8_t *)x->scratch;

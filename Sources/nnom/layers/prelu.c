@@ -9,9 +9,9 @@
 /* the number of alpha values in blob 0: one per channel or one per element; 0 if neither */
 static int32_t alpha_count(const nnom_layer *l, const nnom_shape *s, uint32_t element_bytes)
 {
-    const uint32_t n = nnom_layer_blob(l, 0).size / element_bytes;
+    const uint32_t n = nnom_blob_size(l, 0) / element_bytes;
     const int32_t channels = s->dims[s->rank - 1], count = nnom_shape_count(s);
-    if (nnom_layer_blob(l, 0).size % element_bytes != 0) return 0;
+    if (nnom_blob_size(l, 0) % element_bytes != 0) return 0;
     return n == (uint32_t)channels || n == (uint32_t)count ? (int32_t)n : 0;
 }
 
@@ -27,17 +27,17 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
         nnom_shape_text(s, t, sizeof t);
         return nnom_layer_fail(ctx->model, l, NNOM_ERR_SHAPE,
                                "alpha (blob 0) is %u bytes, expected %u (one per channel) or %u (one per element of "
-                               "the input %s)", (unsigned)nnom_layer_blob(l, 0).size, (unsigned)(s->dims[s->rank - 1] * bytes),
+                               "the input %s)", (unsigned)nnom_blob_size(l, 0), (unsigned)(s->dims[s->rank - 1] * bytes),
                                (unsigned)((uint32_t)nnom_shape_count(s) * bytes), t);
     }
     st = nnom_expect_blob(ctx->model, l, 0, "alpha", (uint32_t)a * bytes);
     if (st != NNOM_OK) return st;
     if (ctx->dtype == NNOM_DTYPE_S8) {
         st = nnom_expect_blob(ctx->model, l, 1, "requantisation (int32[4])", 16u);
-        if (st == NNOM_OK) st = nnom_check_requant_pairs(l, ctx, (const int32_t *)nnom_layer_blob(l, 1).data, 2, "params");
+        if (st == NNOM_OK) st = nnom_check_requant_pairs(l, ctx, (const int32_t *)nnom_blob_data(l, 1), 2, "params");
         if (st != NNOM_OK) return st;
     } else {
-        const float *alpha = (const float *)nnom_layer_blob(l, 0).data;
+        const float *alpha = (const float *)nnom_blob_data(l, 0);
         for (int32_t i = 0; i < a; i++)
             if (!(alpha[i] >= -3.402823466e38f && alpha[i] <= 3.402823466e38f))
                 return nnom_layer_fail(ctx->model, l, NNOM_ERR_ARGUMENT, "alpha[%d] is not finite", (int)i);
@@ -49,13 +49,13 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
 static void run_s8(const nnom_exec *x)
 {
     const nnom_layer *l = x->layer;
-    const int32_t *p = (const int32_t *)nnom_layer_blob(l, 1).data;
+    const int32_t *p = (const int32_t *)nnom_blob_data(l, 1);
     nnom_prelu_s8_args a;
     a.in = (const int8_t *)x->in[0];
     a.out = (int8_t *)x->out;
     a.n = nnom_shape_count(&l->def->shape);
-    a.alpha = (const int8_t *)nnom_layer_blob(l, 0).data;
-    a.alpha_count = (int32_t)nnom_layer_blob(l, 0).size;
+    a.alpha = (const int8_t *)nnom_blob_data(l, 0);
+    a.alpha_count = (int32_t)nnom_blob_size(l, 0);
     a.in_zero_point = x->in_layer[0]->def->quant.zero_point;
     a.out_zero_point = l->def->quant.zero_point;
     a.pos_multiplier = p[0];
@@ -72,8 +72,8 @@ static void run_f32(const nnom_exec *x)
     a.in = (const float *)x->in[0];
     a.out = (float *)x->out;
     a.n = nnom_shape_count(&l->def->shape);
-    a.alpha = (const float *)nnom_layer_blob(l, 0).data;
-    a.alpha_count = (int32_t)(nnom_layer_blob(l, 0).size / 4u);
+    a.alpha = (const float *)nnom_blob_data(l, 0);
+    a.alpha_count = (int32_t)(nnom_blob_size(l, 0) / 4u);
     nnom_prelu_f32(&a);
 }
 

@@ -69,7 +69,7 @@ nnom_status nnom_rnn_check_requant(nnom_model *m, const nnom_layer *l, int64_t r
     nnom_format(what, sizeof what, "requantisation int32 [4][%d]", (int)rows);
     nnom_status st = nnom_expect_blob(m, l, 3, what, (uint32_t)rows * 16u);
     if (st != NNOM_OK) return st;
-    const int32_t *q = (const int32_t *)nnom_layer_blob(l, 3).data;
+    const int32_t *q = (const int32_t *)nnom_blob_data(l, 3);
     for (int64_t r = 0; r < rows; r++)
         for (int part = 0; part < 2; part++) {
             const int32_t mult = q[2 * part * rows + r], shift = q[(2 * part + 1) * rows + r];
@@ -100,7 +100,7 @@ static nnom_status rnn_infer_s8(nnom_layer *l, const nnom_infer_ctx *ctx, int32_
     if (st != NNOM_OK) return st;
     st = nnom_expect_blob(m, l, 5, "constants int32 [16]", NNOM_RNN_CONSTS * 4u);
     if (st != NNOM_OK) return st;
-    const int32_t *k = (const int32_t *)nnom_layer_blob(l, 5).data;
+    const int32_t *k = (const int32_t *)nnom_blob_data(l, 5);
     const int lstm = gates == NNOM_RNN_CELL_LSTM;
     if (!scale_ok(f32_of(k[NNOM_RNN_H_SCALE])) || (lstm && !scale_ok(f32_of(k[NNOM_RNN_C_SCALE]))))
         return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT,
@@ -164,7 +164,7 @@ nnom_status nnom_rnn_infer(nnom_layer *l, const nnom_infer_ctx *ctx)
     st = nnom_expect_blob(m, l, 1, what, (uint32_t)(rows * units) * esize);
     if (st != NNOM_OK) return st;
     const int two = gates == NNOM_RNN_CELL_GRU && (l->def->params.cell_flags & NNOM_RNN_RESET_AFTER);
-    if (nnom_layer_blob(l, 2).size != 0) {
+    if (nnom_blob_size(l, 2) != 0) {
         if (two)
             nnom_format(what, sizeof what, "bias [2][%d] (input, recurrent; or none)", (int)rows);
         else
@@ -177,10 +177,10 @@ nnom_status nnom_rnn_infer(nnom_layer *l, const nnom_infer_ctx *ctx)
         if (st != NNOM_OK) return st;
     } else {
         for (int s = 3; s < NNOM_MAX_BLOBS; s++)
-            if (nnom_layer_blob(l, s).size != 0)
+            if (nnom_blob_size(l, s) != 0)
                 return nnom_layer_fail(m, l, NNOM_ERR_SHAPE,
                                        "blob %d holds %u bytes, expected none in a float32 model", s,
-                                       (unsigned)nnom_layer_blob(l, s).size);
+                                       (unsigned)nnom_blob_size(l, s));
     }
     if (l->def->params.cell_flags & NNOM_RNN_RETURN_SEQUENCES) {
         l->def->shape.rank = 2;
@@ -223,9 +223,9 @@ void nnom_rnn_run_f32(const nnom_exec *x)
     a.flags = l->def->params.cell_flags;
     a.act = cell_act(l);
     a.rec_act = recurrent_act(l);
-    a.kernel = (const float *)nnom_layer_blob(l, 0).data;
-    a.recurrent = (const float *)nnom_layer_blob(l, 1).data;
-    a.bias = nnom_layer_blob(l, 2).size ? (const float *)nnom_layer_blob(l, 2).data : NULL;
+    a.kernel = (const float *)nnom_blob_data(l, 0);
+    a.recurrent = (const float *)nnom_blob_data(l, 1);
+    a.bias = nnom_blob_size(l, 2) ? (const float *)nnom_blob_data(l, 2) : NULL;
     a.observe = x->observe;
     if (!(l->def->params.cell_flags & NNOM_RNN_STATEFUL)) memset(x->state, 0, nnom_rnn_state_bytes(l, NNOM_DTYPE_F32));
     nnom_rnn_f32(&a, (const float *)x->in[0], (float *)x->out, (float *)x->state, (float *)x->scratch);
@@ -245,12 +245,12 @@ void nnom_rnn_run_s8(const nnom_exec *x)
     a.in_features = x->in_layer[0]->def->shape.dims[1];
     a.units = l->def->params.units;
     a.flags = l->def->params.cell_flags;
-    a.kernel = (const int8_t *)nnom_layer_blob(l, 0).data;
-    a.recurrent = (const int8_t *)nnom_layer_blob(l, 1).data;
-    a.bias = nnom_layer_blob(l, 2).size ? (const int32_t *)nnom_layer_blob(l, 2).data : NULL;
-    a.requant = (const int32_t *)nnom_layer_blob(l, 3).data;
-    a.tables = (const int16_t *)nnom_layer_blob(l, 4).data;
-    a.consts = (const int32_t *)nnom_layer_blob(l, 5).data;
+    a.kernel = (const int8_t *)nnom_blob_data(l, 0);
+    a.recurrent = (const int8_t *)nnom_blob_data(l, 1);
+    a.bias = nnom_blob_size(l, 2) ? (const int32_t *)nnom_blob_data(l, 2) : NULL;
+    a.requant = (const int32_t *)nnom_blob_data(l, 3);
+    a.tables = (const int16_t *)nnom_blob_data(l, 4);
+    a.consts = (const int32_t *)nnom_blob_data(l, 5);
     a.in_zero_point = x->in_layer[0]->def->quant.zero_point;
     a.out_zero_point = l->def->quant.zero_point;
     if (!(l->def->params.cell_flags & NNOM_RNN_STATEFUL)) memset(x->state, 0, nnom_rnn_state_bytes(l, NNOM_DTYPE_S8));
@@ -274,7 +274,7 @@ uint32_t nnom_rnn_state_bytes(const nnom_layer *l, nnom_dtype dtype)
 /* The scale of int16 state vector @p which of an int8 layer. */
 static float state_scale(const nnom_layer *l, int32_t which)
 {
-    const int32_t *k = (const int32_t *)nnom_layer_blob(l, 5).data;
+    const int32_t *k = (const int32_t *)nnom_blob_data(l, 5);
     return f32_of(k[which == 0 ? NNOM_RNN_H_SCALE : NNOM_RNN_C_SCALE]);
 }
 

@@ -31,15 +31,15 @@ static nnom_status rnn_state_infer(nnom_layer *l, const nnom_infer_ctx *ctx)
     if (ctx->dtype == NNOM_DTYPE_S8) {
         nnom_status st = nnom_expect_blob(m, l, 0, "requantisation int32 [2] (multiplier, shift)", 8u);
         if (st != NNOM_OK) return st;
-        const int32_t *q = (const int32_t *)nnom_layer_blob(l, 0).data;
+        const int32_t *q = (const int32_t *)nnom_blob_data(l, 0);
         if (!nnom_requant_pair_ok(q[0], q[1]))
             return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT,
                                    "multiplier %d, shift %d; expected a multiplier >= 0 and a shift from %d to %d",
                                    (int)q[0], (int)q[1], NNOM_SHIFT_MIN, NNOM_SHIFT_MAX);
         for (int s = 1; s < NNOM_MAX_BLOBS; s++)
-            if (nnom_layer_blob(l, s).size != 0)
+            if (nnom_blob_size(l, s) != 0)
                 return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "blob %d holds %u bytes, expected none", s,
-                                       (unsigned)nnom_layer_blob(l, s).size);
+                                       (unsigned)nnom_blob_size(l, s));
     } else {
         nnom_status st = nnom_expect_no_blobs(ctx, l);
         if (st != NNOM_OK) return st;
@@ -61,7 +61,7 @@ static void rnn_state_run_s8(const nnom_exec *x)
     const nnom_layer *l = x->layer;
     const int32_t units = l->def->shape.dims[0];
     const int16_t *v = (const int16_t *)x->in_state[0] + (size_t)l->def->params.axis * (size_t)units;
-    const int32_t *q = (const int32_t *)nnom_layer_blob(l, 0).data;
+    const int32_t *q = (const int32_t *)nnom_blob_data(l, 0);
     const int32_t zp = l->def->quant.zero_point;
     int8_t *out = (int8_t *)x->out;
     for (int32_t u = 0; u < units; u++) out[u] = nnom_clamp_s8(nnom_requantize(v[u], q[0], q[1]) + zp, INT8_MIN, INT8_MAX);

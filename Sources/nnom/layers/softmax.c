@@ -27,7 +27,7 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
                                (int)-ctx->in[0]->def->shape.rank, (int)ctx->in[0]->def->shape.rank);
     if (ctx->dtype == NNOM_DTYPE_S8) {
         const uint32_t tflite_bytes = 2u * NNOM_SOFTMAX_TABLE_SIZE * (uint32_t)sizeof(int32_t);
-        if (nnom_layer_blob(l, 0).size == tflite_bytes) {
+        if (nnom_blob_size(l, 0) == tflite_bytes) {
             const int32_t depth = ctx->in[0]->def->shape.dims[ax];
             if (depth > NNOM_SOFTMAX_TFLITE_MAX_DEPTH)
                 return nnom_layer_fail(ctx->model, l, NNOM_ERR_UNSUPPORTED,
@@ -65,19 +65,19 @@ static void rows_depth(const nnom_layer *l, int32_t *rows, int32_t *depth, int32
 
 static void run_s8(const nnom_exec *x)
 {
-    if (nnom_layer_blob(x->layer, 0).size == NNOM_SOFTMAX_TABLE_SIZE * sizeof(uint32_t)) {
+    if (nnom_blob_size(x->layer, 0) == NNOM_SOFTMAX_TABLE_SIZE * sizeof(uint32_t)) {
         nnom_softmax_s8_args a;
         a.in = (const int8_t *)x->in[0];
         a.out = (int8_t *)x->out;
         rows_depth(x->layer, &a.rows, &a.depth, &a.inner);
-        a.exp_table = (const uint32_t *)nnom_layer_blob(x->layer, 0).data;
+        a.exp_table = (const uint32_t *)nnom_blob_data(x->layer, 0);
         nnom_softmax_s8(&a);
     } else {
         nnom_softmax_tflite_s8_args a;
         a.in = (const int8_t *)x->in[0];
         a.out = (int8_t *)x->out;
         rows_depth(x->layer, &a.rows, &a.depth, &a.inner);
-        a.tflite_table = (const int32_t *)nnom_layer_blob(x->layer, 0).data;
+        a.tflite_table = (const int32_t *)nnom_blob_data(x->layer, 0);
         nnom_softmax_tflite_s8(&a);
     }
 }

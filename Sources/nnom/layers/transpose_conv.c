@@ -83,7 +83,7 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
     st = nnom_expect_blob(m, l, 0, what, (uint32_t)weight_bytes);
     if (st != NNOM_OK) return st;
     const uint32_t per_channel = (uint32_t)p->units * 4u;
-    if (nnom_layer_blob(l, 1).size != 0) {
+    if (nnom_blob_size(l, 1) != 0) {
         nnom_format(what, sizeof what, "bias [%d] (%s, or none)", (int)p->units, esize == 1 ? "int32" : "float");
         if ((st = nnom_expect_blob(m, l, 1, what, per_channel)) != NNOM_OK) return st;
     }
@@ -92,7 +92,7 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
         if ((st = nnom_expect_blob(m, l, 2, what, per_channel)) != NNOM_OK) return st;
         nnom_format(what, sizeof what, "shifts [%d] (int32)", (int)p->units);
         if ((st = nnom_expect_blob(m, l, 3, what, per_channel)) != NNOM_OK) return st;
-        const int32_t *mult = (const int32_t *)nnom_layer_blob(l, 2).data, *shift = (const int32_t *)nnom_layer_blob(l, 3).data;
+        const int32_t *mult = (const int32_t *)nnom_blob_data(l, 2), *shift = (const int32_t *)nnom_blob_data(l, 3);
         for (int32_t i = 0; i < p->units; i++)
             if (mult[i] < 0 || shift[i] < -31 || shift[i] > 30)
                 return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT,
@@ -130,12 +130,12 @@ static nnom_transpose_conv_args args_of(const nnom_layer *l, const nnom_layer *i
     a.stride_w = nnom_one_if_zero(p->stride[1]);
     a.crop_top = p->pad[0];
     a.crop_left = p->pad[2];
-    a.weights = nnom_layer_blob(l, 0).data;
-    a.bias = nnom_layer_blob(l, 1).size ? nnom_layer_blob(l, 1).data : NULL;
+    a.weights = nnom_blob_data(l, 0);
+    a.bias = nnom_blob_size(l, 1) ? nnom_blob_data(l, 1) : NULL;
     a.in_zp = in->def->quant.zero_point;
     a.out_zp = l->def->quant.zero_point;
-    a.multiplier = (const int32_t *)nnom_layer_blob(l, 2).data;
-    a.shift = (const int32_t *)nnom_layer_blob(l, 3).data;
+    a.multiplier = (const int32_t *)nnom_blob_data(l, 2);
+    a.shift = (const int32_t *)nnom_blob_data(l, 3);
     a.act_min = l->act_lo;
     a.act_max = l->act_hi;
     a.act_min_f = a.act_max_f = 0.0f;
