@@ -20,8 +20,8 @@ typedef struct nnom_dims {
 /*
  * What a layer is, as a .nnom layer record lays it out (format/format.h, docs/format.md): the
  * record of a loaded model is read in place (from flash or the caller's buffer), with its blob
- * table of file offsets; a layer made with the builder owns a copy, followed by a table of its
- * blobs (nnom_blob[NNOM_MAX_BLOBS]). Little-endian hosts only (the loader checks), records 4-byte
+ * table of file offsets; a layer made with the builder owns a copy whose blob table holds its
+ * blobs instead (nnom_blob[NNOM_MAX_BLOBS], nnom_owned_blobs()). Little-endian hosts only (the loader checks), records 4-byte
  * aligned: the fields are the record's bytes.
  */
 typedef struct nnom_layer_def {
@@ -34,7 +34,7 @@ typedef struct nnom_layer_def {
     nnom_quant quant;                    /* output quantisation */
     nnom_layer_params params;
     uint32_t reserved_param;             /* the record's last parameter word */
-    uint32_t blob_at[NNOM_MAX_BLOBS][2]; /* loaded: file offset and size of each blob; owned: unused */
+    uint32_t blob_at[NNOM_MAX_BLOBS][2]; /* loaded: file offset and size of each blob; owned: see nnom_owned_blobs() */
 } nnom_layer_def;
 
 /* The most layers a model may have: layer ids are uint16_t (nnom_layer_def.inputs). */
@@ -58,7 +58,7 @@ enum {
  */
 typedef struct nnom_layer {
     nnom_layer_def *def;
-    const uint8_t *blob_base; /* loaded: the file (blob offsets count from it); NULL: def is owned, blob table after it */
+    const uint8_t *blob_base; /* loaded: the file (blob offsets count from it); NULL: def is owned (nnom_owned_blobs()) */
     uint32_t out_offset;      /* the output's offset in the arena */
     uint32_t scratch_offset;  /* the scratch's offset in the arena */
     uint32_t scratch_bytes;   /* scratch the kernel gets (the plan may give more than the least); 0: none */
@@ -77,10 +77,12 @@ typedef struct nnom_layer {
 #define NNOM_ALWAYS_INLINE static inline
 #endif
 
-/* The blob table of a layer that owns its def (blob_base NULL): right after the def. */
+/* The blob table of a layer that owns its def (blob_base NULL): in place of the def's blob_at, which
+ * only records use (the def's block is made that much longer where pointers take 8 bytes). */
+#define NNOM_OWNED_DEF_BYTES (offsetof(nnom_layer_def, blob_at) + sizeof(nnom_blob) * NNOM_MAX_BLOBS)
 NNOM_ALWAYS_INLINE const nnom_blob *nnom_owned_blobs(const nnom_layer *l)
 {
-    return (const nnom_blob *)(const void *)(l->def + 1);
+    return (const nnom_blob *)(const void *)l->def->blob_at;
 }
 
 /* Bytes of blob @p k of a layer. */

@@ -193,6 +193,9 @@ static void generated_name(char buf[NNOM_NAME_MAX], nnom_layer_type type, int32_
     buf[n] = '\0';
 }
 
+/* The block of a layer that owns its def holds a whole def. */
+typedef char nnom_owned_def_holds_a_def[NNOM_OWNED_DEF_BYTES >= sizeof(nnom_layer_def) ? 1 : -1];
+
 nnom_status nnom_model_append(nnom_model *m, const nnom_layer_desc *d, const nnom_shape *shape,
                               const nnom_layer_def *record, const uint8_t *blob_base, int32_t *id)
 {
@@ -219,8 +222,8 @@ nnom_status nnom_model_append(nnom_model *m, const nnom_layer_desc *d, const nno
         l->def = (nnom_layer_def *)record; /* (never written: see nnom_layer) */
         l->blob_base = blob_base;
     } else {
-        /* the layer's own copy: [def][blob table] */
-        nnom_layer_def *def = (nnom_layer_def *)nnom_alloc(m, sizeof *def + sizeof(nnom_blob) * NNOM_MAX_BLOBS);
+        /* the layer's own copy, its blob table in place of the record's (nnom_owned_blobs()) */
+        nnom_layer_def *def = (nnom_layer_def *)nnom_alloc(m, NNOM_OWNED_DEF_BYTES);
         if (!def) return nnom_fail(m, NNOM_ERR_NO_MEMORY, "out of memory for layer '%s'", name);
         memset(def, 0, sizeof *def);
         def->type = (uint16_t)d->type;
@@ -230,7 +233,7 @@ nnom_status nnom_model_append(nnom_model *m, const nnom_layer_desc *d, const nno
         if (shape) def->shape = *shape;
         def->quant = d->quant;
         def->params = d->params;
-        memcpy(def + 1, d->blobs, sizeof(nnom_blob) * NNOM_MAX_BLOBS);
+        memcpy(def->blob_at, d->blobs, sizeof(nnom_blob) * NNOM_MAX_BLOBS);
         l->def = def;
     }
     l->type = (uint8_t)d->type;
