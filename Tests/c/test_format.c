@@ -169,6 +169,13 @@ int main(void)
     nnom_wr_u32(file_bytes + rec1 + NNOM_REC_DIMS, 8); /* recorded dense output 8, computed 7 */
     refresh_crc();
     expect_load_error("recorded shape inconsistent", file_size, NNOM_ERR_SHAPE, "records");
+    /* a view (the reshape, layer 2) keeps its input's quantisation: a record that says otherwise is refused
+     * (the layer reads its quantisation from its record) */
+    nnom_wr_u32(file_bytes + rec1 + NNOM_FILE_RECORD_BYTES + NNOM_REC_ZERO_POINT, (uint32_t)-127);
+    refresh_crc();
+    expect_load_error("view quantisation inconsistent", file_size, NNOM_ERR_FORMAT,
+                      "layer 2 ('reshape'): the file records the output quantisation scale 2e-1, zero point -127, but "
+                      "the layer keeps its input's, scale 2e-1, zero point -128");
     nnom_wr_u32(file_bytes + NNOM_HDR_LAYER_COUNT, 1000);
     refresh_crc();
     expect_load_error("layer count", file_size, NNOM_ERR_FORMAT, "do not fit");

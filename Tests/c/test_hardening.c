@@ -621,9 +621,35 @@ static void conv_scratch_as_documented(void)
     TU_CHECK(checked > 200, "%d patch shapes", checked);
 }
 
+/* A model allocates its message buffer at its first failure; when that allocation fails too, the
+ * message is the status's name. */
+static void message_at_first_failure(void)
+{
+    counting c;
+    nnom_allocator a;
+    const nnom_options o = counting_options(&c, &a, 0);
+    nnom_model *m = tu_model_new(NNOM_DTYPE_S8, &o);
+    const long before = c.calls;
+    TU_CHECK(strcmp(nnom_model_last_error(m), "") == 0, "a new model's message: '%s'", nnom_model_last_error(m));
+    TU_CHECK(c.calls == before, "asking for the message allocated");
+    c.fail_at = c.calls; /* the message buffer cannot be allocated */
+    TU_CHECK(nnom_model_run(m) == NNOM_ERR_STATE, "running an empty model");
+    TU_CHECK(strcmp(nnom_model_last_error(m), "NNOM_ERR_STATE") == 0, "without memory for its text, the message "
+             "is the status: '%s'", nnom_model_last_error(m));
+    c.fail_at = -1;
+    TU_CHECK(nnom_model_run(m) == NNOM_ERR_STATE, "running an empty model again");
+    TU_CHECK(contains(nnom_model_last_error(m), "compile the model before running it"), "the message: '%s'",
+             nnom_model_last_error(m));
+    const long live = c.live;
+    TU_CHECK(nnom_model_alloc_arena(m) == NNOM_ERR_STATE && c.live == live, "a second message took memory");
+    nnom_model_destroy(m);
+    TU_CHECK(c.live == 0, "%ld allocations leaked", c.live);
+}
+
 int main(void)
 {
     tu_seed(1111);
+    message_at_first_failure();
     plan_limit();
     compile_retry();
     load_with_failing_allocator();
