@@ -111,7 +111,9 @@ void nnom_model_destroy(nnom_model *m)
 char *nnom_model_message(nnom_model *m, nnom_status status)
 {
     m->status = (uint8_t)status;
-    if (!m->error) m->error = (char *)nnom_alloc(m, NNOM_MODEL_ERROR_BYTES);
+    if (m->error) return m->error;
+    if (m->plan) return m->plan->message; /* (see nnom_plan_data.message) */
+    m->error = (char *)nnom_alloc(m, NNOM_MODEL_ERROR_BYTES);
     return m->error;
 }
 
@@ -119,12 +121,14 @@ void nnom_model_clear_error(nnom_model *m)
 {
     m->status = NNOM_OK;
     if (m->error) m->error[0] = '\0';
+    if (m->plan) m->plan->message[0] = '\0';
 }
 
 const char *nnom_model_last_error(const nnom_model *m)
 {
     if (!m) return "model is NULL";
     if (m->error) return m->error;
+    if (m->plan && m->status != NNOM_OK) return m->plan->message;
     return m->status == NNOM_OK ? "" : nnom_status_name((nnom_status)m->status); /* no memory for a message */
 }
 

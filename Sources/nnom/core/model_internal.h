@@ -4,6 +4,13 @@
 
 #include "core/layer.h"
 
+/* The model's message buffer: terse messages are a status name and a note. */
+#if defined(NNOM_TERSE_ERRORS) && NNOM_TERSE_ERRORS
+#define NNOM_MODEL_ERROR_BYTES 48
+#else
+#define NNOM_MODEL_ERROR_BYTES NNOM_MODEL_MESSAGE_MAX
+#endif
+
 /* A region of the arena while a plan is made: lives from layer `first` to layer `last` (inclusive). */
 typedef struct nnom_buffer {
     uint32_t offset;
@@ -32,17 +39,14 @@ typedef struct nnom_plan_data {
     int32_t n_buffers;
     int32_t cap_buffers;
     void *work;              /* nnom_plan_place()'s work area for cap_buffers buffers */
+    char message[NNOM_MODEL_ERROR_BYTES]; /* a failure's message while planning, when the model has no
+                                             buffer yet (nnom_plan_end() moves it to one): a plan the tiler
+                                             tries and drops does not leave a block behind in a pool */
 } nnom_plan_data;
 
 /* Plans stay below 4 GiB: offsets are 32-bit, and UINT32_MAX marks a buffer not placed yet. */
 #define NNOM_PLAN_LIMIT 0xFFFFFFFCu
 
-/* The model's message buffer: terse messages are a status name and a note. */
-#if defined(NNOM_TERSE_ERRORS) && NNOM_TERSE_ERRORS
-#define NNOM_MODEL_ERROR_BYTES 48
-#else
-#define NNOM_MODEL_ERROR_BYTES NNOM_MODEL_MESSAGE_MAX
-#endif
 
 /* The tiled stage of a plan (core/tiling.c): layers first..cut run tile by tile, `rows` output rows
  * of the cut per tile; first = -1: none. */

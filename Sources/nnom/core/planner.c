@@ -317,14 +317,25 @@ nnom_status nnom_plan_begin(nnom_model *m)
     p->work = block + head + layers + buffers;
     p->n_buffers = 0;
     p->cap_buffers = most;
+    p->message[0] = '\0';
     m->plan = p;
     return NNOM_OK;
 }
 
 void nnom_plan_end(nnom_model *m)
 {
-    nnom_free(m, m->plan);
+    nnom_plan_data *p = m->plan;
+    if (!p) return;
+    char message[NNOM_MODEL_ERROR_BYTES];
+    /* a failure while planning left its message in the block */
+    const int failed = !m->error && m->status != NNOM_OK && p->message[0] != '\0';
+    if (failed) memcpy(message, p->message, sizeof message);
+    nnom_free(m, p); /* first, so that a pool takes the block back */
     m->plan = NULL;
+    if (failed) {
+        char *kept = nnom_model_message(m, (nnom_status)m->status);
+        if (kept) memcpy(kept, message, sizeof message);
+    }
 }
 
 nnom_status nnom_plan(nnom_model *m)
