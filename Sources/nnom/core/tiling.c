@@ -48,7 +48,9 @@
  * smallest arena wins if it is smaller than the untiled one (ties: fewer
  * added MACs, then the earlier stage). The choice is made on plans with the
  * scratch of every kernel set (NNOM_KERNELS_ANY), so shapes alone decide it:
- * the same tiling in every build, each then planned with its own kernels.
+ * the same tiling in every build, each then planned with its own kernels
+ * (and kept only if that plan is still smaller than the build's untiled one;
+ * nnom_model_arena_size_for() plans another build's the same way).
  */
 #include <string.h>
 
@@ -399,6 +401,15 @@ nnom_status nnom_tiling_plan(nnom_model *m)
     m->kernels = own;
     m->window_in_place = own_window;
     m->error[0] = '\0';
+    if (t->first >= 0) {
+        st = nnom_plan_once(m);
+        if (st == NNOM_OK && m->arena_size < t->untiled_arena) return NNOM_OK;
+        /* this build's kernels (the fast scratch a tiled plan holds) leave the tiling no smaller: none */
+        t->first = t->cut = -1;
+        t->rows = 0;
+        t->extra_macs = 0;
+        m->error[0] = '\0';
+    }
     return nnom_plan_once(m);
 }
 
