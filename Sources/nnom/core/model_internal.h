@@ -138,9 +138,13 @@ nnom_status nnom_plan_once(nnom_model *m);
 nnom_status nnom_tiling_plan(nnom_model *m);
 
 /* Bytes of the band that holds stage layer @p layer's output rows of one tile (the most any tile needs);
- * 0 when the layer has no band of its own: a zero padding folded into its reader, or an element-wise
- * layer in place in its input's band. */
+ * 0 when the layer has no band of its own: a zero padding folded into its reader, an element-wise
+ * layer in place in its input's band, or a layer writing into the cut's output. */
 uint32_t nnom_tiling_band_bytes(const nnom_model *m, int32_t layer);
+
+/* Whether stage layer @p layer (before the cut) writes its rows into the cut's output, which the cut
+ * then computes in place. */
+int nnom_tiling_writes_cut(const nnom_model *m, int32_t layer);
 
 /* Runs the tiled stage: layers m->tiling.first..cut, tile by tile. */
 void nnom_tiling_run(nnom_model *m);

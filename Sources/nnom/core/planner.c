@@ -321,6 +321,8 @@ nnom_status nnom_plan(nnom_model *m)
         for (int32_t i = 0; i < n; i++) m->layers[i].last_use = n;
 
     /* 2. buffers and sharing, in execution order */
+    int32_t cut_buffer = -1; /* the tiled stage's cut's output */
+    int cut_written = 0;     /* by one of the cut's inputs */
     for (int32_t i = 0; i < n; i++) {
         nnom_layer *l = &m->layers[i];
         const nnom_layer_ops *ops = nnom_layer_ops_of(l->type);
@@ -338,8 +340,14 @@ nnom_status nnom_plan(nnom_model *m)
                 if (src->last < t->cut) src->last = t->cut;
             }
             const uint32_t band = i < t->cut ? nnom_tiling_band_bytes(m, i) : 0;
-            if (i == t->cut) {
-                l->buffer = new_buffer(m, l->out_bytes, t->first, l->last_use, -1);
+            if (i == t->first) { /* written from the stage's start, maybe by an input of the cut */
+                const nnom_layer *c = &m->layers[t->cut];
+                cut_buffer = new_buffer(m, c->out_bytes, t->first, c->last_use, -1);
+            }
+            if (i == t->cut || nnom_tiling_writes_cut(m, i)) {
+                l->buffer = cut_buffer;
+                l->in_place = i == t->cut && cut_written;
+                cut_written = 1;
             } else if (band) {
                 l->buffer = new_buffer(m, band, i, l->last_use, -1);
             } else {

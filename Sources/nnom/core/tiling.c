@@ -35,7 +35,9 @@
  * stage reads from before it lives to the cut, the cut's output from the
  * stage's first layer (core/planner.c). An element-wise layer of one input
  * that is its input's only reader runs in place, in its input's band (the
- * same rows); nothing else in the stage runs in place.
+ * same rows); an element-wise cut runs in place over one of its inputs that
+ * only it reads (a residual block's last convolution), which then writes its
+ * rows straight into the cut's output; nothing else in the stage runs in place.
  *
  * Choice (nnom_tiling_plan, from core/plan_tuned.c). The untiled plan first; then every stage whose
  * layers include the step where the most bytes are alive (the peak), with at
@@ -154,6 +156,25 @@ static int shares_band(const nnom_model *m, int32_t first, int32_t cut, int32_t 
            m->layers[src].out_bytes == l->out_bytes;
 }
 
+/* Whether stage layer @p j writes its rows straight into the cut's output, which the cut then computes
+ * in place: an input of an element-wise cut that may overwrite it (NNOM_OPS_IN_PLACE; the element-wise
+ * kernels may write over any input of the output's shape), of the cut's shape, read by the cut only
+ * (so that its rows are the cut's), not in place itself; the first such input of the cut. */
+static int writes_cut(const nnom_model *m, int32_t first, int32_t cut, int32_t j)
+{
+    const nnom_layer *c = &m->layers[cut];
+    if (!is_identity(m, cut) || !(nnom_layer_ops_of(c->type)->flags & NNOM_OPS_IN_PLACE)) return 0;
+    for (int32_t k = 0; k < c->n_inputs; k++) {
+        const int32_t src = c->inputs[k];
+        int32_t reader = -1;
+        if (src < first || is_pad(m, src) || shares_band(m, first, cut, src) || m->layers[src].out_bytes != c->out_bytes ||
+            row_bytes(m, src) != row_bytes(m, cut) || readers(m, src, src + 1, cut, &reader) != 1)
+            continue;
+        return src == j;
+    }
+    return 0;
+}
+
 /* Widens the rows layer @p src must compute in this tile to hold [y0, y1] (layers before @p first exist whole). */
 static void need_rows(int32_t first, int32_t src, int32_t y0, int32_t y1, int32_t *lo, int32_t *hi)
 {
@@ -205,9 +226,9 @@ static int tile_spans(const nnom_model *m, int32_t first, int32_t cut, int32_t r
     return 1;
 }
 
-/* Byte offset, in what input @p i of stage layer @p j points at (a band, or a whole output from before
- * the stage), of the first row the layer reads in this tile. */
-static size_t input_offset(const nnom_model *m, int32_t first, const tile_rows *tr, int32_t j, int32_t i)
+/* Byte offset, in what input @p i of stage layer @p j points at (a band, or a whole output: from before
+ * the stage, or the cut's that a layer writes into), of the first row the layer reads in this tile. */
+static size_t input_offset(const nnom_model *m, int32_t first, int32_t cut, const tile_rows *tr, int32_t j, int32_t i)
 {
     const nnom_layer *l = &m->layers[j];
     const nnom_rows *r = &tr->rows[j - first];
@@ -219,7 +240,8 @@ static size_t input_offset(const nnom_model *m, int32_t first, const tile_rows *
             src = m->layers[src].inputs[0];
         }
     }
-    if (src >= first) row -= tr->rows[src - first].out_first; /* a band starts at its first computed row */
+    if (src >= first && !writes_cut(m, first, cut, src))
+        row -= tr->rows[src - first].out_first; /* a band starts at its first computed row */
     return (size_t)row * row_bytes(m, src);
 }
 
@@ -282,10 +304,18 @@ static uint64_t tiling_cost(const nnom_model *m, int32_t first, int32_t cut, int
     return band;
 }
 
+int nnom_tiling_writes_cut(const nnom_model *m, int32_t layer)
+{
+    const nnom_tiling *t = &m->tiling;
+    return t->first >= 0 && layer >= t->first && layer < t->cut && writes_cut(m, t->first, t->cut, layer);
+}
+
 uint32_t nnom_tiling_band_bytes(const nnom_model *m, int32_t layer)
 {
     const nnom_tiling *t = &m->tiling;
-    if (t->first < 0 || layer < t->first || layer >= t->cut || shares_band(m, t->first, t->cut, layer)) return 0;
+    if (t->first < 0 || layer < t->first || layer >= t->cut || shares_band(m, t->first, t->cut, layer) ||
+        writes_cut(m, t->first, t->cut, layer))
+        return 0;
     int ok;
     return (uint32_t)tiling_cost(m, t->first, t->cut, t->rows, layer, NULL, &ok); /* at most the output's bytes */
 }
@@ -301,8 +331,10 @@ void nnom_tiling_run(nnom_model *m)
         for (int32_t j = t->first; j <= t->cut; j++) {
             if (is_pad(m, j)) continue; /* folded into its reader */
             const nnom_rows *r = &tr.rows[j - t->first];
-            for (int32_t i = 0; i < m->layers[j].n_inputs; i++) in_offsets[i] = input_offset(m, t->first, &tr, j, i);
-            const size_t out_offset = j == t->cut ? (size_t)r->out_first * row_bytes(m, j) : 0;
+            for (int32_t i = 0; i < m->layers[j].n_inputs; i++)
+                in_offsets[i] = input_offset(m, t->first, t->cut, &tr, j, i);
+            const int whole = j == t->cut || writes_cut(m, t->first, t->cut, j);
+            const size_t out_offset = whole ? (size_t)r->out_first * row_bytes(m, j) : 0;
             nnom_run_layer(m, j, r, in_offsets, out_offset);
         }
     }
