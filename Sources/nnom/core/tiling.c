@@ -63,11 +63,18 @@
  * stack of a tiled run (one nnom_rows per layer, 24 bytes). */
 #define TILE_MAX_STAGE 10
 
+/* The most inputs of a layer in a tiled stage (a join of more paths is not tiled): the byte offsets of
+ * one call's inputs live on the stack of a tiled run. */
+#define TILE_MAX_INPUTS 4
+
 #define PERCENT 100
 
-/* The rows of one tile in every layer of the stage, indexed by layer - first (a folded padding's
- * entry is unused). */
+/* A stage, what its layers are (found once per run, not once per tile), and the rows of one tile in
+ * every layer, indexed by layer - first (a folded padding's entry is unused). */
 typedef struct {
+    int32_t first, cut;
+    uint32_t window, pad; /* bit j - first: layer j is a window layer, a folded zero padding */
+    int32_t writer;       /* the layer that writes its rows into the cut's output (writes_cut); -1: none */
     nnom_rows rows[TILE_MAX_STAGE];
 } tile_rows;
 
@@ -133,7 +140,7 @@ static int is_stage(const nnom_model *m, int32_t first, int32_t cut)
     if (cut <= first || cut - first >= TILE_MAX_STAGE) return 0;
     if (is_pad(m, first) || is_pad(m, cut)) return 0;
     for (int32_t j = first; j <= cut; j++) {
-        if (!is_window(m, j) && !is_identity(m, j) && !is_pad(m, j)) return 0;
+        if ((!is_window(m, j) && !is_identity(m, j) && !is_pad(m, j)) || m->layers[j].n_inputs > TILE_MAX_INPUTS) return 0;
         if (j < cut && m->layers[j].last_use > cut) return 0; /* read after the stage */
         int32_t reader = -1;
         if (is_pad(m, j) && (readers(m, j, j + 1, cut, &reader) != 1 || !is_window(m, reader) || !folds_padding(m, reader)))
@@ -175,43 +182,63 @@ static int writes_cut(const nnom_model *m, int32_t first, int32_t cut, int32_t j
     return 0;
 }
 
-/* Widens the rows layer @p src must compute in this tile to hold [y0, y1] (layers before @p first exist whole). */
-static void need_rows(int32_t first, int32_t src, int32_t y0, int32_t y1, int32_t *lo, int32_t *hi)
+/* Sets stage first..cut of @p tr (a stage, see is_stage) and what its layers are. */
+static void stage_init(const nnom_model *m, int32_t first, int32_t cut, tile_rows *tr)
 {
-    if (src < first) return;
-    if (y0 < lo[src - first]) lo[src - first] = y0;
-    if (y1 > hi[src - first]) hi[src - first] = y1;
+    tr->first = first;
+    tr->cut = cut;
+    tr->window = tr->pad = 0;
+    tr->writer = -1;
+    for (int32_t j = first; j <= cut; j++) {
+        if (is_window(m, j)) tr->window |= 1u << (j - first);
+        if (is_pad(m, j)) tr->pad |= 1u << (j - first);
+        if (writes_cut(m, first, cut, j)) tr->writer = j;
+    }
 }
 
-/* The rows of tile @p t (of @p rows cut rows) in every layer of stage first..cut. Returns 0 if some
- * layer would compute or read no row (a tile made of padding only: such a tiling is not used). */
-static int tile_spans(const nnom_model *m, int32_t first, int32_t cut, int32_t rows, int32_t t, tile_rows *out)
+/* Whether stage layer @p j of @p tr is a window layer, a folded zero padding. */
+static int stage_window(const tile_rows *tr, int32_t j) { return (tr->window >> (j - tr->first)) & 1u; }
+static int stage_pad(const tile_rows *tr, int32_t j) { return j >= tr->first && ((tr->pad >> (j - tr->first)) & 1u); }
+
+/* Widens the rows layer @p src must compute in this tile to hold [y0, y1] (layers before @p first exist
+ * whole). Until a layer is reached, its entry holds the span so far: out_first the first row, in_first
+ * the last (empty: first > last). */
+static void need_rows(tile_rows *out, int32_t src, int32_t y0, int32_t y1)
 {
-    int32_t lo[TILE_MAX_STAGE], hi[TILE_MAX_STAGE]; /* rows each layer computes, inclusive; empty: lo > hi */
-    for (int32_t k = 0; k <= cut - first; k++) {
-        lo[k] = INT32_MAX;
-        hi[k] = -1;
+    if (src < out->first) return;
+    nnom_rows *r = &out->rows[src - out->first];
+    if (y0 < r->out_first) r->out_first = y0;
+    if (y1 > r->in_first) r->in_first = y1;
+}
+
+/* The rows of tile @p t (of @p rows cut rows) in every layer of the stage of @p out (stage_init). Returns
+ * 0 if some layer would compute or read no row (a tile made of padding only: such a tiling is not used). */
+static int tile_spans(const nnom_model *m, int32_t rows, int32_t t, tile_rows *out)
+{
+    const int32_t first = out->first, cut = out->cut;
+    for (int32_t k = 0; k <= cut - first; k++) { /* no rows yet (see need_rows) */
+        out->rows[k].out_first = INT32_MAX;
+        out->rows[k].in_first = -1;
     }
     const int32_t h = dims_of(m, cut).h;
-    lo[cut - first] = t * rows;
-    hi[cut - first] = (t + 1) * rows < h ? (t + 1) * rows - 1 : h - 1;
+    need_rows(out, cut, t * rows, (t + 1) * rows < h ? (t + 1) * rows - 1 : h - 1);
     for (int32_t j = cut; j >= first; j--) {
-        if (is_pad(m, j)) continue; /* folded: its reader reads through it */
-        const int32_t y0 = lo[j - first], y1 = hi[j - first];
-        if (y0 > y1) return 0;
+        if (stage_pad(out, j)) continue; /* folded: its reader reads through it */
         const nnom_layer *l = &m->layers[j];
         nnom_rows *r = &out->rows[j - first];
+        const int32_t y0 = r->out_first, y1 = r->in_first;
+        if (y0 > y1) return 0;
         r->out_first = r->in_first = y0;
         r->out_rows = r->in_rows = y1 - y0 + 1;
         r->fold_left = r->fold_w = 0;
-        if (!is_window(m, j)) { /* rows identity */
-            for (int32_t i = 0; i < l->n_inputs; i++) need_rows(first, l->inputs[i], y0, y1, lo, hi);
+        if (!stage_window(out, j)) { /* rows identity */
+            for (int32_t i = 0; i < l->n_inputs; i++) need_rows(out, l->inputs[i], y0, y1);
             continue;
         }
         const int32_t src = l->inputs[0];
         int32_t stride = 1, pad_top = 0, span = 1;
         nnom_layer_ops_of(l->type)->rows_window(l, &m->layers[src], &stride, &pad_top, &span);
-        const int folded = src >= first && is_pad(m, src);
+        const int folded = stage_pad(out, src);
         const int32_t top = folded ? m->layers[src].p->pad[0] : 0;
         const int32_t real = folded ? dims_of(m, m->layers[src].inputs[0]).h : dims_of(m, src).h;
         const int32_t a = y0 * stride - pad_top, b = y1 * stride - pad_top + span - 1;
@@ -221,27 +248,27 @@ static int tile_spans(const nnom_model *m, int32_t first, int32_t cut, int32_t r
         r->in_rows = e - f + 1;
         r->fold_left = folded ? m->layers[src].p->pad[2] : 0;
         r->fold_w = folded ? dims_of(m, m->layers[src].inputs[0]).w : 0;
-        need_rows(first, folded ? m->layers[src].inputs[0] : src, f - top, e - top, lo, hi);
+        need_rows(out, folded ? m->layers[src].inputs[0] : src, f - top, e - top);
     }
     return 1;
 }
 
 /* Byte offset, in what input @p i of stage layer @p j points at (a band, or a whole output: from before
  * the stage, or the cut's that a layer writes into), of the first row the layer reads in this tile. */
-static size_t input_offset(const nnom_model *m, int32_t first, int32_t cut, const tile_rows *tr, int32_t j, int32_t i)
+static size_t input_offset(const nnom_model *m, const tile_rows *tr, int32_t j, int32_t i)
 {
     const nnom_layer *l = &m->layers[j];
-    const nnom_rows *r = &tr->rows[j - first];
+    const nnom_rows *r = &tr->rows[j - tr->first];
     int32_t src = l->inputs[i], row = r->out_first;
-    if (is_window(m, j)) {
+    if (stage_window(tr, j)) {
         row = r->in_first;
-        if (src >= first && is_pad(m, src)) { /* folded: rows counted in the padded input */
+        if (stage_pad(tr, src)) { /* folded: rows counted in the padded input */
             row -= m->layers[src].p->pad[0];
             src = m->layers[src].inputs[0];
         }
     }
-    if (src >= first && !writes_cut(m, first, cut, src))
-        row -= tr->rows[src - first].out_first; /* a band starts at its first computed row */
+    if (src >= tr->first && src != tr->writer)
+        row -= tr->rows[src - tr->first].out_first; /* a band starts at its first computed row */
     return (size_t)row * row_bytes(m, src);
 }
 
@@ -278,12 +305,13 @@ static uint64_t tiling_cost(const nnom_model *m, int32_t first, int32_t cut, int
     uint64_t computed[TILE_MAX_STAGE], band = 0;
     memset(computed, 0, sizeof computed);
     tile_rows tr;
+    stage_init(m, first, cut, &tr);
     *ok = 0;
     const int32_t tiles = tile_count(m, cut, rows);
     for (int32_t t = 0; t < tiles; t++) {
-        if (!tile_spans(m, first, cut, rows, t, &tr)) return 0;
+        if (!tile_spans(m, rows, t, &tr)) return 0;
         for (int32_t j = first; j < cut; j++) {
-            if (is_pad(m, j)) continue;
+            if (stage_pad(&tr, j)) continue;
             const int32_t n = tr.rows[j - first].out_rows;
             computed[j - first] += (uint64_t)n;
             if (j == band_layer && (uint64_t)n * row_bytes(m, j) > band) band = (uint64_t)n * row_bytes(m, j);
@@ -293,7 +321,7 @@ static uint64_t tiling_cost(const nnom_model *m, int32_t first, int32_t cut, int
     if (!extra) return band;
     extra->macs = extra->cost = 0;
     for (int32_t j = first; j <= cut; j++) {
-        if (is_pad(m, j)) continue;
+        if (stage_pad(&tr, j)) continue;
         extra->cost += (uint64_t)(tiles - 1) * TILE_CALL_COST;
         const uint64_t h = (uint64_t)dims_of(m, j).h;
         if (j == cut || computed[j - first] <= h) continue; /* rows no reader needs are not computed at all */
@@ -325,15 +353,15 @@ void nnom_tiling_run(nnom_model *m)
     const nnom_tiling *t = &m->tiling;
     const int32_t tiles = tile_count(m, t->cut, t->rows);
     tile_rows tr;
-    size_t in_offsets[NNOM_MAX_INPUTS];
+    stage_init(m, t->first, t->cut, &tr);
+    size_t in_offsets[TILE_MAX_INPUTS];
     for (int32_t k = 0; k < tiles; k++) {
-        tile_spans(m, t->first, t->cut, t->rows, k, &tr); /* checked when the tiling was chosen */
+        tile_spans(m, t->rows, k, &tr); /* checked when the tiling was chosen */
         for (int32_t j = t->first; j <= t->cut; j++) {
-            if (is_pad(m, j)) continue; /* folded into its reader */
+            if (stage_pad(&tr, j)) continue; /* folded into its reader */
             const nnom_rows *r = &tr.rows[j - t->first];
-            for (int32_t i = 0; i < m->layers[j].n_inputs; i++)
-                in_offsets[i] = input_offset(m, t->first, t->cut, &tr, j, i);
-            const int whole = j == t->cut || writes_cut(m, t->first, t->cut, j);
+            for (int32_t i = 0; i < m->layers[j].n_inputs; i++) in_offsets[i] = input_offset(m, &tr, j, i);
+            const int whole = j == t->cut || j == tr.writer;
             const size_t out_offset = whole ? (size_t)r->out_first * row_bytes(m, j) : 0;
             nnom_run_layer(m, j, r, in_offsets, out_offset);
         }
