@@ -878,8 +878,9 @@ static PyObject *write_header(PyObject *mod, PyObject *args)
     return PyUnicode_FromString(name);
 }
 
-/* keras_layers(path, OpSet or None) -> [(nnom layer name, Keras layer name or None)], the float model read from a
- * Keras file: which Keras layer's output each nnom layer computes (nnom_converter_keras_layer). */
+/* keras_layers(path, OpSet or None) -> [(nnom layer name, Keras layer name or None, type)], the float model read
+ * from a Keras file: which Keras layer's output each nnom layer computes (nnom_converter_keras_layer) and the type
+ * reports name (nnom_converter_layer_type_name: a Dense on a sequence is "dense"). */
 static PyObject *keras_layers(PyObject *mod, PyObject *args)
 {
     const char *path;
@@ -904,8 +905,9 @@ static PyObject *keras_layers(PyObject *mod, PyObject *args)
     for (int32_t i = 0; list && i < n; i++) {
         nnom_layer_info info = NNOM_LAYER_INFO_INIT;
         nnom_model_layer_info(m, i, &info);
-        const char *k = nnom_converter_keras_layer(c, i);
-        PyObject *row = k ? Py_BuildValue("(ss)", info.name, k) : Py_BuildValue("(sO)", info.name, Py_None);
+        const char *k = nnom_converter_keras_layer(c, i), *type = nnom_converter_layer_type_name(c, i);
+        PyObject *row = k ? Py_BuildValue("(sss)", info.name, k, type)
+                          : Py_BuildValue("(sOs)", info.name, Py_None, type);
         if (!row) {
             Py_CLEAR(list);
             break;
@@ -954,7 +956,7 @@ static PyMethodDef module_methods[] = {
     {"convert_keras", convert_keras, METH_VARARGS, "convert a Keras file (low level; use nnom.convert)"},
     {"convert_tflite", convert_tflite, METH_VARARGS, "convert an int8 .tflite file (low level; use nnom.convert)"},
     {"write_header", write_header, METH_VARARGS, "write_header(nnom_bytes, path, name, source) -> C name"},
-    {"keras_layers", keras_layers, METH_VARARGS, "keras_layers(path) -> [(nnom name, Keras name or None)]"},
+    {"keras_layers", keras_layers, METH_VARARGS, "keras_layers(path) -> [(nnom name, Keras name or None, type)]"},
     {"sqnr", sqnr, METH_VARARGS, "sqnr(reference f32, test, test_is_int8, scale, zero_point) -> dB"},
     {"version", version, METH_NOARGS, "libnnom version"},
     {NULL, NULL, 0, NULL}};
