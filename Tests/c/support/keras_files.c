@@ -107,10 +107,23 @@ kf_weights_spec kf_default_weights(void)
     return w;
 }
 
+/* The conv layer's kernel (the dims @p ws gives, the first of the random values, zero beyond) and bias (unless
+ * @p ws leaves it out) as datasets @p kernel_path and @p bias_path. */
+static void write_conv_weights(hid_t f, const char *kernel_path, const char *bias_path, const kf_weights_spec *ws)
+{
+    static float big[3 * 3 * 8 * 8];
+    const size_t n = (size_t)(ws->conv_kernel_dims[0] * ws->conv_kernel_dims[1] * ws->conv_kernel_dims[2] *
+                              ws->conv_kernel_dims[3]);
+    TU_REQUIRE(n <= sizeof big / sizeof big[0], "kernel too large");
+    memcpy(big, conv_kernel, sizeof conv_kernel < n * 4 ? sizeof conv_kernel : n * 4);
+    h5_dataset(f, kernel_path, 4, ws->conv_kernel_dims, big);
+    const hsize_t bd = KF_FILTERS;
+    if (ws->conv_bias) h5_dataset(f, bias_path, 1, &bd, conv_bias);
+}
+
 /* A Keras 3 model.weights.h5: layers/<class path>/vars/<i>, with the layer's name as attribute. */
 void kf_write_keras3_weights(const char *path, const kf_weights_spec *ws)
 {
-    static float big[3 * 3 * 8 * 8];
     hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     TU_REQUIRE(f >= 0, "cannot create %s", path);
     hid_t g = h5_group(f, "layers/input_layer/vars");
@@ -121,13 +134,7 @@ void kf_write_keras3_weights(const char *path, const kf_weights_spec *ws)
         g = h5_group(f, "layers/conv2d_7/vars");
         h5_attr_string(g, "name", "conv");
         H5Gclose(g);
-        const size_t n = (size_t)(ws->conv_kernel_dims[0] * ws->conv_kernel_dims[1] * ws->conv_kernel_dims[2] *
-                                  ws->conv_kernel_dims[3]);
-        TU_REQUIRE(n <= sizeof big / sizeof big[0], "kernel too large");
-        memcpy(big, conv_kernel, sizeof conv_kernel < n * 4 ? sizeof conv_kernel : n * 4);
-        h5_dataset(f, "layers/conv2d_7/vars/0", 4, ws->conv_kernel_dims, big);
-        const hsize_t bd = KF_FILTERS;
-        if (ws->conv_bias) h5_dataset(f, "layers/conv2d_7/vars/1", 1, &bd, conv_bias);
+        write_conv_weights(f, "layers/conv2d_7/vars/0", "layers/conv2d_7/vars/1", ws);
     }
     g = h5_group(f, "layers/flatten/vars");
     h5_attr_string(g, "name", "flat");
@@ -146,7 +153,6 @@ void kf_write_keras3_weights(const char *path, const kf_weights_spec *ws)
 /* A legacy .h5: model_config attribute, model_weights/<layer>/<weight_names[i]>. */
 void kf_write_legacy(const char *path, const char *config, const kf_weights_spec *ws)
 {
-    static float big[3 * 3 * 8 * 8];
     hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     TU_REQUIRE(f >= 0, "cannot create %s", path);
     if (config) h5_attr_string(f, "model_config", config);
@@ -163,13 +169,7 @@ void kf_write_legacy(const char *path, const char *config, const kf_weights_spec
         const char *wn[] = {"conv/kernel:0", "conv/bias:0"};
         h5_attr_strings(g, "weight_names", wn, ws->conv_bias ? 2 : 1);
         H5Gclose(g);
-        const size_t n = (size_t)(ws->conv_kernel_dims[0] * ws->conv_kernel_dims[1] * ws->conv_kernel_dims[2] *
-                                  ws->conv_kernel_dims[3]);
-        TU_REQUIRE(n <= sizeof big / sizeof big[0], "kernel too large");
-        memcpy(big, conv_kernel, sizeof conv_kernel < n * 4 ? sizeof conv_kernel : n * 4);
-        h5_dataset(f, "model_weights/conv/conv/kernel:0", 4, ws->conv_kernel_dims, big);
-        const hsize_t bd = KF_FILTERS;
-        if (ws->conv_bias) h5_dataset(f, "model_weights/conv/conv/bias:0", 1, &bd, conv_bias);
+        write_conv_weights(f, "model_weights/conv/conv/kernel:0", "model_weights/conv/conv/bias:0", ws);
     }
     g = h5_group(f, "model_weights/flat");
     h5_attr_strings(g, "weight_names", NULL, 0);

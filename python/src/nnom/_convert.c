@@ -87,6 +87,21 @@ done:
 }
 
 
+/* After a C call that may run user operators: raises what a user operator raised, else the exception of a failed
+ * @p st with @p message; returns 1 when it raised. */
+static int raised_after(PyObject *ops, nnom_status st, const char *message)
+{
+    if (nnom_py_ops_failed(ops)) {
+        nnom_py_ops_raise(ops, nnom_py_error);
+        return 1;
+    }
+    if (st != NNOM_OK) {
+        nnom_py_raise_status(st, message);
+        return 1;
+    }
+    return 0;
+}
+
 /* convert_keras(path, calibration [(float32 buffer, shape tuple) per input], per_tensor, method, percentile,
  *               header_path, header_name, progress callable or None, OpSet of user operators or None)
  * -> (nnom bytes, report rows [(name, type, sqnr, min, max)], top1 agreement or None) */
@@ -125,26 +140,12 @@ PyObject *nnom_py_convert_keras(PyObject *mod, PyObject *args)
     Py_BEGIN_ALLOW_THREADS
     st = nnom_keras_read_with_ops(path, registry, &c, &err);
     Py_END_ALLOW_THREADS
-    if (nnom_py_ops_failed(ops)) {
-        nnom_py_ops_raise(ops, nnom_py_error);
-        goto done;
-    }
-    if (st != NNOM_OK) {
-        nnom_py_raise_status(st, err.message);
-        goto done;
-    }
+    if (raised_after(ops, st, err.message)) goto done;
     if (!(samples = calibration_samples(c, arrays, &n))) goto done;
     Py_BEGIN_ALLOW_THREADS
     st = nnom_converter_quantize(c, samples, n, &opt);
     Py_END_ALLOW_THREADS
-    if (nnom_py_ops_failed(ops)) {
-        nnom_py_ops_raise(ops, nnom_py_error);
-        goto done;
-    }
-    if (st != NNOM_OK) {
-        nnom_py_raise_status(st, nnom_converter_last_error(c));
-        goto done;
-    }
+    if (raised_after(ops, st, nnom_converter_last_error(c))) goto done;
     int32_t n_layers = nnom_model_layer_count(nnom_converter_int8_model(c)), count = 0;
     rows = (nnom_layer_report *)PyMem_Calloc((size_t)n_layers, sizeof *rows);
     double top1 = -1.0;
@@ -155,14 +156,7 @@ PyObject *nnom_py_convert_keras(PyObject *mod, PyObject *args)
     Py_BEGIN_ALLOW_THREADS
     st = nnom_converter_report(c, samples, n, rows, n_layers, &count, &top1);
     Py_END_ALLOW_THREADS
-    if (nnom_py_ops_failed(ops)) {
-        nnom_py_ops_raise(ops, nnom_py_error);
-        goto done;
-    }
-    if (st != NNOM_OK) {
-        nnom_py_raise_status(st, nnom_converter_last_error(c));
-        goto done;
-    }
+    if (raised_after(ops, st, nnom_converter_last_error(c))) goto done;
     if (header_path && (st = nnom_converter_write_header(c, header_path, header_name ? header_name : "model")) != NNOM_OK) {
         nnom_py_raise_status(st, nnom_converter_last_error(c));
         goto done;
