@@ -73,6 +73,11 @@ static void check_plan(nnom_model *m, const char *name)
         const int band = m->tiling.first >= 0 && i >= m->tiling.first && i < m->tiling.cut;
         const uint32_t need = band ? nnom_tiling_band_bytes(m, i) : nnom_layer_out_bytes(l, nnom_model_dtype(m));
         tiled_layers += band;
+        nnom_layer_info info = NNOM_LAYER_INFO_INIT;
+        TU_OK(m, nnom_model_layer_info(m, i, &info));
+        TU_CHECK(info.arena_offset == b->offset && info.arena_bytes == (band ? b->bytes : need),
+                 "%s: layer %d's info says [%u, +%u), its buffer is [%u, +%u)", name, (int)i, (unsigned)info.arena_offset,
+                 (unsigned)info.arena_bytes, (unsigned)b->offset, (unsigned)b->bytes);
         TU_CHECK(b->bytes >= need && b->first <= i && b->last >= q->last_use, "%s: layer %d's buffer", name, (int)i);
         for (int32_t j = 0; j < l->n_inputs; j++) {
             const nnom_buffer *src = &p->buffers[p->layers[l->def->inputs[j]].buffer];

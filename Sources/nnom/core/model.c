@@ -733,6 +733,22 @@ static uint64_t blob_bytes(const nnom_layer *l)
     return sum;
 }
 
+/* Bytes of the buffer holding layer @p i's output: its output, or in a tiled stage before its cut
+ * (core/tiling.c) the band of one tile's rows, the cut's output for a layer that writes into it, and
+ * its input's buffer for a layer without a band of its own (a folded zero padding, an element-wise
+ * layer in place in its input's band). */
+static uint32_t buffer_bytes(const nnom_model *m, int32_t i)
+{
+    const nnom_tiling *t = &m->tiling;
+    while (t->first >= 0 && i >= t->first && i < t->cut) {
+        if (nnom_tiling_writes_cut(m, i)) return nnom_layer_out_bytes(&m->layers[t->cut], (nnom_dtype)m->dtype);
+        const uint32_t band = nnom_tiling_band_bytes(m, i);
+        if (band) return band;
+        i = m->layers[i].def->inputs[0];
+    }
+    return nnom_layer_out_bytes(&m->layers[i], (nnom_dtype)m->dtype);
+}
+
 nnom_status nnom_model_layer_info(const nnom_model *m, int32_t i, nnom_layer_info *info)
 {
     if (!m || !info || i < 0 || i >= m->n_layers) return NNOM_ERR_ARGUMENT;
@@ -754,12 +770,7 @@ nnom_status nnom_model_layer_info(const nnom_model *m, int32_t i, nnom_layer_inf
     info->weight_bytes = weights < UINT32_MAX ? (uint32_t)weights : UINT32_MAX; /* saturated */
     if (m->compiled) {
         info->arena_offset = l->out_offset;
-        const nnom_tiling *t = &m->tiling;
-        const int banded = t->first >= 0 && i >= t->first && i < t->cut; /* holds one tile's rows */
-        const uint32_t band = banded ? nnom_tiling_band_bytes(m, i) : 0;
-        /* (a zero padding folded into its consumer is its input's band under another shape) */
-        info->arena_bytes = banded ? (band ? band : nnom_tiling_band_bytes(m, l->def->inputs[0]))
-                                   : nnom_layer_out_bytes(l, (nnom_dtype)m->dtype);
+        info->arena_bytes = buffer_bytes(m, i);
         if (l->scratch_bytes) {
             info->scratch_offset = l->scratch_offset;
             info->scratch_bytes = nnom_planned_scratch((nnom_model *)m, i);

@@ -1,7 +1,7 @@
 /* Running a compiled model: every layer in order, the tiled stage (core/tiling.c) tile by tile. */
 #include "core/model_internal.h"
 
-void nnom_run_layer(nnom_model *m, int32_t i, const nnom_rows *rows, size_t in_offset, size_t out_offset)
+void nnom_run_layer(nnom_model *m, int32_t i, const nnom_rows *rows, const size_t *in_offsets, size_t out_offset)
 {
     const nnom_layer *l = &m->layers[i];
     const nnom_layer_ops *ops = nnom_layer_ops_of((nnom_layer_type)l->type);
@@ -15,10 +15,10 @@ void nnom_run_layer(nnom_model *m, int32_t i, const nnom_rows *rows, size_t in_o
         const int32_t id = l->def->inputs[j];
         const nnom_layer *src = &m->layers[id];
         x.in[j] = m->arena + src->out_offset;
+        if (in_offsets) x.in[j] = (const uint8_t *)x.in[j] + in_offsets[j];
         x.in_layer[j] = src;
         x.in_state[j] = NNOM_HAS_STATE && (src->flags & NNOM_LAYER_HAS_STATE) ? m->state + m->state_offset[id] : NULL;
     }
-    if (l->n_inputs > 0) x.in[0] = (const uint8_t *)x.in[0] + in_offset;
     x.out = m->arena + l->out_offset + out_offset;
     x.scratch = l->scratch_bytes ? m->arena + l->scratch_offset : NULL;
     x.scratch_bytes = l->scratch_bytes;
@@ -41,7 +41,7 @@ nnom_status nnom_model_run(nnom_model *m)
             nnom_tiling_run(m);
             i = m->tiling.cut;
         } else {
-            nnom_run_layer(m, i, NULL, 0, 0);
+            nnom_run_layer(m, i, NULL, NULL, 0);
         }
     }
     return NNOM_OK;
