@@ -237,6 +237,9 @@ static void random_conv(nnom_conv_args *a, int depthwise)
         for (int32_t c = 0; c < a->out_c; c++)
             if (chance(40)) shift[c] = range(0, 1);
     }
+    /* a ReLU's output as the quantiser makes it, zero point -128 (the DSP kernel's line loops drop
+     * their sign term then) */
+    if (depthwise && chance(30)) a->out_zp = -128;
     a->multiplier = multiplier;
     a->shift = shift;
     a->bias = chance(15) ? NULL : bias;

@@ -65,6 +65,7 @@
 
 #include "kernels/conv.h"
 
+#include "kernels/arm/depthwise_gather4.h"
 #include "kernels/arm/depthwise_group4.h"
 #include "kernels/arm/depthwise_quad3.h"
 
@@ -75,6 +76,8 @@ enum {
     DW_MIN_COLS = 8,     /* a tile narrower than this: the direct loop */
     DW_MIN_PLANE = 16,   /* output planes smaller than this: pixel by pixel */
     DW_NARROW = 8,       /* output planes narrower than this and taller than wide: walked transposed */
+    DW_GP_BUF = 800,     /* int16 of the group-plane path's four images (1.6 KB of stack) */
+    DW_GP_SLACK = 2,     /* int16 after the last image: the row loops' word loads past a row's last tap */
     DW_MAX_E = 22        /* largest right shift of the 32-bit requantisation with the zero point */
 };
 
@@ -380,12 +383,13 @@ DW_ROW(row_any_gen, DW_SHAPE_ANY, DW_GEN, DW_CLAMP_BOTH)
             return;                                                                                               \
         }                                                                                                         \
         const int32_t step = (int32_t)g->out_cs, quads = n & ~3;                                                  \
-        quad3_lines(stride, u, rows, wp, quads, o, step, kp->init, kp->mult, kp->c, kp->e, n_rows, row_step,      \
+        const quad3_form form = kp->zp == -128 ? QUAD3_Z : (u ? QUAD3_U : QUAD3_ZP);                             \
+        quad3_lines(stride, form, rows, wp, quads, o, step, kp->init, kp->mult, kp->c, kp->e, n_rows, row_step,      \
                     g->out_rs);                                                                                   \
         if (quads < n) {                                                                                          \
             const int16_t *last[3];                                                                               \
             for (int32_t r = 0; r < 3; r++) last[r] = rows[r] + (n - 4) * stride;                                \
-            quad3_lines(stride, u, last, wp, 4, o + (n - 4) * step, step, kp->init, kp->mult, kp->c, kp->e,       \
+            quad3_lines(stride, form, last, wp, 4, o + (n - 4) * step, step, kp->init, kp->mult, kp->c, kp->e,       \
                         n_rows, row_step, g->out_rs);                                                             \
         }                                                                                                         \
     }
@@ -636,6 +640,71 @@ __attribute__((noinline)) static void planar(const nnom_conv_args *layer, const 
     }
 }
 
+/* The group-plane path's view of the layer (transposed as the planar path would walk it) and
+ * its images' rows and pitch; 0 when four images of the padded plane do not fit DW_GP_BUF. */
+static int gp_geom(const nnom_conv_args *layer, dw_geom *g, int32_t *ph, int32_t *pitch)
+{
+    if (layer->depth_mult != 1 || layer->out_c < 4 || layer->k_h > DW_MAX_ROWS ||
+        layer->k_h * ((layer->k_w + 1) >> 1) > DW_MAX_PAIRS)
+        return 0;
+    *g = geom_of(layer, layer->out_w < DW_NARROW && layer->out_h > layer->out_w);
+    const nnom_conv_args *a = &g->a;
+    *ph = (a->out_h - 1) * a->stride_h + (a->k_h - 1) * a->dil_h + 1;
+    *pitch = ((a->out_w - 1) * a->stride_w + (a->k_w - 1) * a->dil_w + 2) & ~1;
+    return 4 * *ph * *pitch + DW_GP_SLACK <= DW_GP_BUF;
+}
+
+/* Channels [0, n4) (n4 a multiple of 4, depth multiplier 1, gp_geom() holds), four at a time:
+ * the group's padded input plane gathered once into four images (depthwise_gather4.h), then
+ * each channel's lines by the planar path's row loops over the whole plane. Each group reads
+ * its own channels before it writes them: the output may overwrite the input. */
+__attribute__((noinline)) static void group_planes(const nnom_conv_args *layer, const int8_t *in, int8_t *out,
+                                                   int32_t n4)
+{
+    int16_t img[DW_GP_BUF] __attribute__((aligned(4)));
+    uint32_t wp[DW_MAX_PAIRS];
+    dw_geom g;
+    int32_t ph, pitch;
+    gp_geom(layer, &g, &ph, &pitch);
+    const nnom_conv_args *a = &g.a;
+    const dw_shape shape = a->k_w == 3 && a->dil_w == 1 && a->stride_w <= 2
+                               ? (a->stride_w == 1 ? DW_SHAPE_S1 : DW_SHAPE_S2)
+                               : DW_SHAPE_ANY;
+    const int no_clamp = a->act_min == -128 && a->act_max == 127;
+    const int32_t plane = ph * pitch;
+    dw_gather4_args ga;
+    ga.rs = g.in_rs;
+    ga.cs = g.in_cs;
+    ga.h = a->in_h;
+    ga.w = a->in_w;
+    ga.top = a->pad_top;
+    ga.left = a->pad_left;
+    ga.ph = ph;
+    ga.pitch = pitch;
+    ga.zp = a->in_zp;
+    img[4 * plane] = img[4 * plane + 1] = 0;
+    for (int32_t c0 = 0; c0 < n4; c0 += 4) {
+        ga.in = in + c0;
+        dw_gather4(&ga, img);
+        for (int32_t j = 0; j < 4; j++) {
+            dw_chan q;
+            channel_setup(&g, shape, c0 + j, &q, wp);
+            dw_k k;
+            k.init = q.init;
+            k.mult = q.mult;
+            k.c = q.c;
+            k.e = q.e;
+            k.lo = a->act_min;
+            k.hi = a->act_max;
+            k.zp = a->out_zp;
+            k.q = q.q;
+            const int16_t *rows[DW_MAX_ROWS];
+            for (int32_t r = 0; r < a->k_h; r++) rows[r] = img + j * plane + r * a->dil_h * pitch;
+            row_fn(shape, q.mode, no_clamp)(&g, rows, wp, a->out_w, out + c0 + j, &k, a->out_h, a->stride_h * pitch);
+        }
+    }
+}
+
 int nnom_depthwise_conv2d_s8_in_place(const nnom_conv_args *a)
 {
     return a->depth_mult == 1 && a->out_c % 4 == 0 && a->out_h * a->out_w <= a->in_h * a->in_w && dw_g_pad_fits(a);
@@ -644,6 +713,16 @@ int nnom_depthwise_conv2d_s8_in_place(const nnom_conv_args *a)
 void nnom_depthwise_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out)
 {
     int32_t c_first = 0; /* channels before it done by the channel-group path */
+    dw_geom g;
+    int32_t ph, pitch;
+    if (gp_geom(a, &g, &ph, &pitch) && a->stride_w == 1 && a->stride_h == 1 && g.a.out_w >= DW_MIN_COLS) {
+        c_first = a->out_c & ~3;
+        group_planes(a, in, out, c_first);
+        if (c_first == a->out_c) return;
+        if (a->out_h * a->out_w < DW_MIN_PLANE) pixel_major(a, in, out, c_first);
+        else planar(a, in, out, c_first);
+        return;
+    }
     /* the planar path for large planes of 3x3 kernels of stride 1 (measured faster there), the
      * channel groups for the rest (depth multiplier 1) */
     const int planar_wins = a->k_h == 3 && a->k_w == 3 && a->stride_w == 1 && !dw_g_pad_fits(a);

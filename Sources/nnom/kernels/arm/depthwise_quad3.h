@@ -62,6 +62,14 @@ typedef char nnom_quad3_offsets_ok[offsetof(quad3_args, init) == 20 && offsetof(
     "asr    lr, lr, r11\n\t"                        \
     "ssat   lr, #8, lr\n\t"
 
+/* (DW_ZP or DW_U with the output zero point -128 and no clamp beyond int8, as a ReLU's output:
+ * (SMMLAR(s, m, c)) >> e without the sign term. For s >= 0 the forms above add 0; for s < 0
+ * they give at most c >> e = -128 either way, and so does this: SSAT makes every one -128.) */
+#define QUAD3_OUT_Z(S)                             \
+    "smmlar lr, " S ", r9, r10\n\t"                 \
+    "asr    lr, lr, r11\n\t"                        \
+    "ssat   lr, #8, lr\n\t"
+
 /*
  * Four outputs per loop pass of a 3x3 kernel, stride 1, for channels of the DW_ZP
  * requantisation with no clamp beyond int8: what row3_s1 computes, in registers planned by
@@ -122,6 +130,11 @@ __attribute__((naked, noinline)) static void quad3_s1_u(QARG quad3_args *p)
     QUAD3_BODY(QUAD3_ROW, QUAD3_OUT_U)
 }
 
+__attribute__((naked, noinline)) static void quad3_s1_z(QARG quad3_args *p)
+{
+    QUAD3_BODY(QUAD3_ROW, QUAD3_OUT_Z)
+}
+
 /* Stride 1 with rows at any halfword (the last four outputs of a line of odd length): two LDR
  * instead of the LDRD, which needs word alignment (one instruction more per kernel row). */
 #define QUAD3_ROW_ANY(R, W)                        \
@@ -147,6 +160,11 @@ __attribute__((naked, noinline)) static void quad3_s1_any(QARG quad3_args *p)
 __attribute__((naked, noinline)) static void quad3_s1_any_u(QARG quad3_args *p)
 {
     QUAD3_BODY(QUAD3_ROW_ANY, QUAD3_OUT_U)
+}
+
+__attribute__((naked, noinline)) static void quad3_s1_any_z(QARG quad3_args *p)
+{
+    QUAD3_BODY(QUAD3_ROW_ANY, QUAD3_OUT_Z)
 }
 
 /* Stride 2: output j reads Q_j = (x_2j, x_2j+1) and the low half of Q_j+1; per kernel row of
@@ -177,13 +195,22 @@ __attribute__((naked, noinline)) static void quad3_s2_u(QARG quad3_args *p)
     QUAD3_BODY(QUAD3_ROW_S2, QUAD3_OUT_U)
 }
 
-/* quad3_s1 / quad3_s2 (stride 1 or 2; u_form: the DW_U requantisation) over `lines` lines of
+__attribute__((naked, noinline)) static void quad3_s2_z(QARG quad3_args *p)
+{
+    QUAD3_BODY(QUAD3_ROW_S2, QUAD3_OUT_Z)
+}
+
+/* The requantisation of quad3_lines: nnom_arm_requant_zp() (QUAD3_ZP), nnom_arm_requant() + zp
+ * (QUAD3_U), either without its sign term when the output zero point is -128 (QUAD3_Z). */
+typedef enum { QUAD3_ZP, QUAD3_U, QUAD3_Z } quad3_form;
+
+/* quad3_s1 / quad3_s2 (stride 1 or 2; form: the DW_U requantisation) over `lines` lines of
  * `quads` (a multiple of 4) outputs: kernel rows at rows[0..2] (word aligned, or for stride 1
  * all three 2 bytes off), weights wp[0..5]
  * (A0 B0 A1 B1 A2 B2), sums from init, requantisation constants mult, c, e; output j of a
  * line at o + j * step; each next line row_step int16 further in the buffer and o_line bytes
  * further in the output. */
-static void quad3_lines(int32_t stride, int u_form, const int16_t *const *rows, const uint32_t *wp, int32_t quads,
+static void quad3_lines(int32_t stride, quad3_form form, const int16_t *const *rows, const uint32_t *wp, int32_t quads,
                         int8_t *o, int32_t step, int32_t init, int32_t mult, int32_t c, int32_t e, int32_t lines,
                         int32_t row_step, ptrdiff_t o_line)
 {
@@ -202,16 +229,13 @@ static void quad3_lines(int32_t stride, int u_form, const int16_t *const *rows, 
     qa.lines = lines;
     qa.line_step = row_step * (int32_t)sizeof(int16_t);
     qa.o_line = (int32_t)o_line;
-    if (stride == 1 && ((uintptr_t)rows[0] & 2)) { /* (the rows are all at the same alignment) */
-        if (u_form) quad3_s1_any_u(&qa);
-        else quad3_s1_any(&qa);
-    } else if (stride == 1) {
-        if (u_form) quad3_s1_u(&qa);
-        else quad3_s1(&qa);
-    } else {
-        if (u_form) quad3_s2_u(&qa);
-        else quad3_s2(&qa);
-    }
+    typedef void (*quad3_fn)(quad3_args *);
+    /* [stride 1 rows at any halfword, stride 1, stride 2][form] */
+    static const quad3_fn fns[3][3] = {{quad3_s1_any, quad3_s1_any_u, quad3_s1_any_z},
+                                       {quad3_s1, quad3_s1_u, quad3_s1_z},
+                                       {quad3_s2, quad3_s2_u, quad3_s2_z}};
+    /* (the rows are all at the same alignment) */
+    fns[stride == 2 ? 2 : ((uintptr_t)rows[0] & 2 ? 0 : 1)][form](&qa);
 }
 
 #endif /* NNOM_USE_ARM_DSP */
