@@ -78,6 +78,7 @@ enum {
     DW_NARROW = 8,       /* output planes narrower than this and taller than wide: walked transposed */
     DW_GP_BUF = 800,     /* int16 of the group-plane path's four images (1.6 KB of stack) */
     DW_GP_SLACK = 2,     /* int16 after the last image: the row loops' word loads past a row's last tap */
+    DW_GP_MAX_K = 7,     /* tallest 3-wide kernel whose four channels group_setup3() packs at once */
     DW_MAX_E = 22        /* largest right shift of the 32-bit requantisation with the zero point */
 };
 
@@ -372,8 +373,7 @@ DW_ROW(row_any_gen, DW_SHAPE_ANY, DW_GEN, DW_CLAMP_BOTH)
 
 /* No clamp beyond int8, 3x3 kernels of four outputs and more per line: the assembly loops of
  * depthwise_quad3.h (whole quads, then the last four outputs once more when n is not a multiple
- * of 4: the outputs computed twice are the same bytes); other lines: the C rows above (their
- * clamp to [-128, 127] changes nothing). */
+ * of 4); other lines: the C rows above (their clamp to [-128, 127] changes nothing). */
 #define DW_ROW_QUAD(name, stride, u, c_rows)                                                                       \
     DW_NOINLINE static void name(const dw_geom *g, const int16_t *const *rows, const uint32_t *wp, int32_t n,     \
                                  int8_t *o, const dw_k *kp, int32_t n_rows, int32_t row_step)                     \
@@ -382,16 +382,9 @@ DW_ROW(row_any_gen, DW_SHAPE_ANY, DW_GEN, DW_CLAMP_BOTH)
             c_rows(g, rows, wp, n, o, kp, n_rows, row_step);                                                      \
             return;                                                                                               \
         }                                                                                                         \
-        const int32_t step = (int32_t)g->out_cs, quads = n & ~3;                                                  \
         const quad3_form form = kp->zp == -128 ? QUAD3_Z : (u ? QUAD3_U : QUAD3_ZP);                             \
-        quad3_lines(stride, form, rows, wp, quads, o, step, kp->init, kp->mult, kp->c, kp->e, n_rows, row_step,      \
-                    g->out_rs);                                                                                   \
-        if (quads < n) {                                                                                          \
-            const int16_t *last[3];                                                                               \
-            for (int32_t r = 0; r < 3; r++) last[r] = rows[r] + (n - 4) * stride;                                \
-            quad3_lines(stride, form, last, wp, 4, o + (n - 4) * step, step, kp->init, kp->mult, kp->c, kp->e,       \
-                        n_rows, row_step, g->out_rs);                                                             \
-        }                                                                                                         \
+        quad3_lines(stride, form, rows, wp, n, o, (int32_t)g->out_cs, kp->init, kp->mult, kp->c, kp->e, n_rows,    \
+                    row_step, g->out_rs);                                                                         \
     }
 DW_ROW_QUAD(row_s1_zp_none, 1, 0, row_s1_u)
 DW_ROW_QUAD(row_s1_u_none, 1, 1, row_s1_u)
@@ -430,6 +423,27 @@ static void channel_rows(const dw_geom *g, const int8_t *in, const dw_tile *t, c
 
 static inline uint32_t pack2(int32_t lo, int32_t hi) { return (uint32_t)(uint16_t)lo | ((uint32_t)(uint16_t)hi << 16); }
 
+/* Channel oc's constants from the sum of its weights (the weights doubled in the fast modes). */
+static void channel_quant(const nnom_conv_args *a, int32_t oc, int32_t sum_w, dw_chan *q)
+{
+    const int32_t b = a->bias ? ((const int32_t *)a->bias)[oc] : 0;
+    const int32_t m = a->multiplier[oc], shift = a->shift[oc], e = -shift;
+    /* |sum x * w| <= taps * 128 * 128; the start b - zp * sum w must leave room below 2^30 */
+    const int64_t start = (int64_t)b - (int64_t)a->in_zp * sum_w;
+    const int64_t room = ((int64_t)1 << 30) - 1 - (int64_t)a->k_h * a->k_w * 16384;
+    q->mode = e >= 1 && e <= DW_MAX_E && start <= room && start >= -room ? (m > (1 << 30) ? DW_ZP : DW_U) : DW_GEN;
+    q->mult = m;
+    q->e = e;
+    q->c = 0;
+    if (q->mode == DW_GEN) {
+        q->init = -a->in_zp * sum_w;
+        q->q = nnom_conv_quant_init(b, m, shift);
+    } else {
+        q->init = (int32_t)(2 * start);
+        q->c = nnom_arm_requant_zp_const(e, a->out_zp);
+    }
+}
+
 /* Channel oc's constants and packed weights; the weights are doubled in the fast modes, and
  * packed as for any kernel in DW_GEN (row_any_gen serves every shape). */
 static void channel_setup(const dw_geom *g, dw_shape shape, int32_t oc, dw_chan *q, uint32_t *wp)
@@ -439,23 +453,8 @@ static void channel_setup(const dw_geom *g, dw_shape shape, int32_t oc, dw_chan 
     const int32_t k_h = a->k_h, k_w = a->k_w, out_c = a->out_c;
     int32_t sum_w = 0;
     for (int32_t t = 0; t < k_h * k_w; t++) sum_w += w[(ptrdiff_t)t * out_c];
-    const int32_t b = a->bias ? ((const int32_t *)a->bias)[oc] : 0;
-    const int32_t m = a->multiplier[oc], shift = a->shift[oc], e = -shift;
-    /* |sum x * w| <= taps * 128 * 128; the start b - zp * sum w must leave room below 2^30 */
-    const int64_t start = (int64_t)b - (int64_t)a->in_zp * sum_w;
-    const int64_t room = ((int64_t)1 << 30) - 1 - (int64_t)k_h * k_w * 16384;
-    q->mode = e >= 1 && e <= DW_MAX_E && start <= room && start >= -room ? (m > (1 << 30) ? DW_ZP : DW_U) : DW_GEN;
-    q->mult = m;
-    q->e = e;
-    q->c = 0;
+    channel_quant(a, oc, sum_w, q);
     const int32_t twice = q->mode == DW_GEN ? 1 : 2;
-    if (q->mode == DW_GEN) {
-        q->init = -a->in_zp * sum_w;
-        q->q = nnom_conv_quant_init(b, m, shift);
-    } else {
-        q->init = (int32_t)(2 * start);
-        q->c = nnom_arm_requant_zp_const(e, a->out_zp);
-    }
     for (int32_t r = 0; r < k_h; r++) {
         const int8_t *wr = w + r * g->w_rs * out_c;
         const ptrdiff_t wc = g->w_cs * out_c;
@@ -471,6 +470,36 @@ static void channel_setup(const dw_geom *g, dw_shape shape, int32_t oc, dw_chan 
             const int32_t w1 = 2 * t + 1 < k_w ? twice * wr[(2 * t + 1) * wc] : 0;
             wp[r * pairs + t] = pack2(w0, w1);
         }
+    }
+}
+
+/* channel_setup() of channels c0 .. c0 + 3 at once, for a 3-wide kernel (DW_SHAPE_S1, DW_SHAPE_S2)
+ * of at most DW_GP_MAX_K rows: a word of weights is a tap of the four channels; SXTB16 gives the
+ * pairs (ch0, ch2), (ch1, ch3), doubled by SADD16, summed in int16 lanes (|sum| <= 21 * 128), and
+ * PKHBT / PKHTB make each channel's A and B. */
+static void group_setup3(const dw_geom *g, int32_t c0, dw_chan q[4], uint32_t wp[4][2 * DW_GP_MAX_K])
+{
+    const nnom_conv_args *a = &g->a;
+    const int8_t *w = (const int8_t *)a->weights + c0;
+    const ptrdiff_t wc = g->w_cs * a->out_c, wr = g->w_rs * a->out_c;
+    uint32_t sum_lo = 0, sum_hi = 0;
+    for (int32_t r = 0; r < a->k_h; r++, w += wr) {
+        const uint32_t x0 = nnom_arm_load4(w), x1 = nnom_arm_load4(w + wc), x2 = nnom_arm_load4(w + 2 * wc);
+        const uint32_t l0 = nnom_arm_pairs_lo(x0), l1 = nnom_arm_pairs_lo(x1), l2 = nnom_arm_pairs_lo(x2);
+        const uint32_t h0 = nnom_arm_pairs_hi(x0), h1 = nnom_arm_pairs_hi(x1), h2 = nnom_arm_pairs_hi(x2);
+        sum_lo = __sadd16(sum_lo, __sadd16(l0, __sadd16(l1, l2)));
+        sum_hi = __sadd16(sum_hi, __sadd16(h0, __sadd16(h1, h2)));
+        const uint32_t dl0 = __sadd16(l0, l0), dl1 = __sadd16(l1, l1), dl2 = __sadd16(l2, l2);
+        const uint32_t dh0 = __sadd16(h0, h0), dh1 = __sadd16(h1, h1), dh2 = __sadd16(h2, h2);
+        wp[0][2 * r] = dw_pk_bottoms(dl0, dl1), wp[0][2 * r + 1] = dw_pk_bottoms(dl2, dl1);
+        wp[1][2 * r] = dw_pk_bottoms(dh0, dh1), wp[1][2 * r + 1] = dw_pk_bottoms(dh2, dh1);
+        wp[2][2 * r] = dw_pk_tops(dl0, dl1), wp[2][2 * r + 1] = dw_pk_tops(dl2, dl1);
+        wp[3][2 * r] = dw_pk_tops(dh0, dh1), wp[3][2 * r + 1] = dw_pk_tops(dh2, dh1);
+    }
+    const int32_t sums[4] = {(int16_t)sum_lo, (int16_t)sum_hi, (int16_t)(sum_lo >> 16), (int16_t)(sum_hi >> 16)};
+    for (int32_t j = 0; j < 4; j++) {
+        channel_quant(a, c0 + j, sums[j], &q[j]);
+        if (q[j].mode == DW_GEN) channel_setup(g, DW_SHAPE_S1, c0 + j, &q[j], wp[j]); /* (packed as for any kernel) */
     }
 }
 
@@ -662,7 +691,7 @@ __attribute__((noinline)) static void group_planes(const nnom_conv_args *layer, 
                                                    int32_t n4)
 {
     int16_t img[DW_GP_BUF] __attribute__((aligned(4)));
-    uint32_t wp[DW_MAX_PAIRS];
+    uint32_t wp[DW_MAX_PAIRS], wp4[4][2 * DW_GP_MAX_K];
     dw_geom g;
     int32_t ph, pitch;
     gp_geom(layer, &g, &ph, &pitch);
@@ -683,24 +712,30 @@ __attribute__((noinline)) static void group_planes(const nnom_conv_args *layer, 
     ga.pitch = pitch;
     ga.zp = a->in_zp;
     img[4 * plane] = img[4 * plane + 1] = 0;
+    const int grouped = shape != DW_SHAPE_ANY && a->k_h <= DW_GP_MAX_K;
     for (int32_t c0 = 0; c0 < n4; c0 += 4) {
         ga.in = in + c0;
         dw_gather4(&ga, img);
+        dw_chan q[4];
+        if (grouped) group_setup3(&g, c0, q, wp4);
         for (int32_t j = 0; j < 4; j++) {
-            dw_chan q;
-            channel_setup(&g, shape, c0 + j, &q, wp);
+            const uint32_t *w = wp4[j];
+            if (!grouped) {
+                channel_setup(&g, shape, c0 + j, &q[j], wp);
+                w = wp;
+            }
             dw_k k;
-            k.init = q.init;
-            k.mult = q.mult;
-            k.c = q.c;
-            k.e = q.e;
+            k.init = q[j].init;
+            k.mult = q[j].mult;
+            k.c = q[j].c;
+            k.e = q[j].e;
             k.lo = a->act_min;
             k.hi = a->act_max;
             k.zp = a->out_zp;
-            k.q = q.q;
+            k.q = q[j].q;
             const int16_t *rows[DW_MAX_ROWS];
             for (int32_t r = 0; r < a->k_h; r++) rows[r] = img + j * plane + r * a->dil_h * pitch;
-            row_fn(shape, q.mode, no_clamp)(&g, rows, wp, a->out_w, out + c0 + j, &k, a->out_h, a->stride_h * pitch);
+            row_fn(shape, q[j].mode, no_clamp)(&g, rows, w, a->out_w, out + c0 + j, &k, a->out_h, a->stride_h * pitch);
         }
     }
 }

@@ -27,11 +27,14 @@ typedef struct {
     int32_t e, step;             /* 56, 60 */
     int32_t lines;               /* 64: output lines, >= 1 */
     int32_t line_step, o_line;   /* 68, 72: bytes from a line's rows and output to the next line's */
+    int32_t tail_in, tail_out;   /* 76, 80: bytes the rows and output step back for a line's last
+                                    quad when its length is not a multiple of 4 (else 0) */
 } quad3_args;
 /* (the assembly's offsets, checked at compile time) */
 typedef char nnom_quad3_offsets_ok[offsetof(quad3_args, init) == 20 && offsetof(quad3_args, w) == 24 &&
                                            offsetof(quad3_args, mult) == 48 && offsetof(quad3_args, e) == 56 &&
-                                           offsetof(quad3_args, lines) == 64 && offsetof(quad3_args, o_line) == 72
+                                           offsetof(quad3_args, lines) == 64 && offsetof(quad3_args, o_line) == 72 &&
+                                           offsetof(quad3_args, tail_in) == 76
                                        ? 1
                                        : -1];
 
@@ -82,11 +85,8 @@ typedef char nnom_quad3_offsets_ok[offsetof(quad3_args, init) == 20 && offsetof(
  * times; rows word aligned.
  */
 #define QARG __attribute__((unused))
-#define QUAD3_BODY(ROW, OUT) \
-    __asm__ volatile("push   {r4-r11, lr}\n" \
-                     "2:\n\t" \
-                     "ldmia  r0, {r1-r4}\n" \
-                     "1:\n\t" \
+/* One pass: four outputs from r1-r3 (advanced by ROW), stored from r4 (advanced by 4 steps). */
+#define QUAD3_PASS(ROW, OUT) \
                      "ldr    r5, [r0, #20]\n\t" \
                      "mov    r6, r5\n\t" \
                      "mov    r7, r5\n\t" \
@@ -99,11 +99,29 @@ typedef char nnom_quad3_offsets_ok[offsetof(quad3_args, init) == 20 && offsetof(
                      "add    r4, r4, r12, lsl #1\n\t" \
                      OUT("r7") "strb   lr, [r4]\n\t" \
                      OUT("r8") "strb   lr, [r4, r12]\n\t" \
-                     "add    r4, r4, r12, lsl #1\n\t" \
+                     "add    r4, r4, r12, lsl #1\n\t"
+/* A line's whole quads (ROW), then, when its length is not a multiple of 4, its last four
+ * outputs once more (the rows and output stepped back by tail_in and tail_out: ROW_TAIL, which
+ * reads rows at any halfword for stride 1; the outputs computed twice are the same bytes). */
+#define QUAD3_BODY(ROW, ROW_TAIL, OUT) \
+    __asm__ volatile("push   {r4-r11, lr}\n" \
+                     "2:\n\t" \
+                     "ldmia  r0, {r1-r4}\n" \
+                     "1:\n\t" \
+                     QUAD3_PASS(ROW, OUT) \
                      "ldr    r9, [r0, #16]\n\t" \
                      "cmp    r1, r9\n\t" \
                      "bne    1b\n\t" \
+                     "ldrd   r9, r10, [r0, #76]\n\t" \
+                     "cmp    r9, #0\n\t" \
+                     "beq    3f\n\t" \
+                     "sub    r1, r1, r9\n\t" \
+                     "sub    r2, r2, r9\n\t" \
+                     "sub    r3, r3, r9\n\t" \
+                     "sub    r4, r4, r10\n\t" \
+                     QUAD3_PASS(ROW_TAIL, OUT) \
                      /* the next line */ \
+                     "3:\n\t" \
                      "ldmia  r0, {r1-r4}\n\t" \
                      "ldrd   r9, r10, [r0, #68]\n\t" \
                      "add    r1, r1, r9\n\t" \
@@ -120,23 +138,9 @@ typedef char nnom_quad3_offsets_ok[offsetof(quad3_args, init) == 20 && offsetof(
                      "bne    2b\n\t" \
                      "pop    {r4-r11, pc}\n\t");
 
-__attribute__((naked, noinline)) static void quad3_s1(QARG quad3_args *p)
-{
-    QUAD3_BODY(QUAD3_ROW, QUAD3_OUT)
-}
-
-__attribute__((naked, noinline)) static void quad3_s1_u(QARG quad3_args *p)
-{
-    QUAD3_BODY(QUAD3_ROW, QUAD3_OUT_U)
-}
-
-__attribute__((naked, noinline)) static void quad3_s1_z(QARG quad3_args *p)
-{
-    QUAD3_BODY(QUAD3_ROW, QUAD3_OUT_Z)
-}
-
-/* Stride 1 with rows at any halfword (the last four outputs of a line of odd length): two LDR
- * instead of the LDRD, which needs word alignment (one instruction more per kernel row). */
+/* Stride 1 with rows at any halfword (the last four outputs of a line whose length is not a
+ * multiple of 4): two LDR instead of the LDRD, which needs word alignment (one instruction more
+ * per kernel row). */
 #define QUAD3_ROW_ANY(R, W)                        \
     "ldrd   r9, r10, [r0, #" W "]\n\t"              \
     "ldr    r11, [" R "]\n\t"                       \
@@ -152,19 +156,19 @@ __attribute__((naked, noinline)) static void quad3_s1_z(QARG quad3_args *p)
     "smlabb r7, lr, r10, r7\n\t"                    \
     "smladx r8, lr, r10, r8\n\t"
 
-__attribute__((naked, noinline)) static void quad3_s1_any(QARG quad3_args *p)
+__attribute__((naked, noinline)) static void quad3_s1(QARG quad3_args *p)
 {
-    QUAD3_BODY(QUAD3_ROW_ANY, QUAD3_OUT)
+    QUAD3_BODY(QUAD3_ROW, QUAD3_ROW_ANY, QUAD3_OUT)
 }
 
-__attribute__((naked, noinline)) static void quad3_s1_any_u(QARG quad3_args *p)
+__attribute__((naked, noinline)) static void quad3_s1_u(QARG quad3_args *p)
 {
-    QUAD3_BODY(QUAD3_ROW_ANY, QUAD3_OUT_U)
+    QUAD3_BODY(QUAD3_ROW, QUAD3_ROW_ANY, QUAD3_OUT_U)
 }
 
-__attribute__((naked, noinline)) static void quad3_s1_any_z(QARG quad3_args *p)
+__attribute__((naked, noinline)) static void quad3_s1_z(QARG quad3_args *p)
 {
-    QUAD3_BODY(QUAD3_ROW_ANY, QUAD3_OUT_Z)
+    QUAD3_BODY(QUAD3_ROW, QUAD3_ROW_ANY, QUAD3_OUT_Z)
 }
 
 /* Stride 2: output j reads Q_j = (x_2j, x_2j+1) and the low half of Q_j+1; per kernel row of
@@ -187,33 +191,32 @@ __attribute__((naked, noinline)) static void quad3_s1_any_z(QARG quad3_args *p)
 
 __attribute__((naked, noinline)) static void quad3_s2(QARG quad3_args *p)
 {
-    QUAD3_BODY(QUAD3_ROW_S2, QUAD3_OUT)
+    QUAD3_BODY(QUAD3_ROW_S2, QUAD3_ROW_S2, QUAD3_OUT)
 }
 
 __attribute__((naked, noinline)) static void quad3_s2_u(QARG quad3_args *p)
 {
-    QUAD3_BODY(QUAD3_ROW_S2, QUAD3_OUT_U)
+    QUAD3_BODY(QUAD3_ROW_S2, QUAD3_ROW_S2, QUAD3_OUT_U)
 }
 
 __attribute__((naked, noinline)) static void quad3_s2_z(QARG quad3_args *p)
 {
-    QUAD3_BODY(QUAD3_ROW_S2, QUAD3_OUT_Z)
+    QUAD3_BODY(QUAD3_ROW_S2, QUAD3_ROW_S2, QUAD3_OUT_Z)
 }
 
 /* The requantisation of quad3_lines: nnom_arm_requant_zp() (QUAD3_ZP), nnom_arm_requant() + zp
  * (QUAD3_U), either without its sign term when the output zero point is -128 (QUAD3_Z). */
 typedef enum { QUAD3_ZP, QUAD3_U, QUAD3_Z } quad3_form;
 
-/* quad3_s1 / quad3_s2 (stride 1 or 2; form: the DW_U requantisation) over `lines` lines of
- * `quads` (a multiple of 4) outputs: kernel rows at rows[0..2] (word aligned, or for stride 1
- * all three 2 bytes off), weights wp[0..5]
- * (A0 B0 A1 B1 A2 B2), sums from init, requantisation constants mult, c, e; output j of a
- * line at o + j * step; each next line row_step int16 further in the buffer and o_line bytes
- * further in the output. */
-static void quad3_lines(int32_t stride, quad3_form form, const int16_t *const *rows, const uint32_t *wp, int32_t quads,
+/* quad3_s1 / quad3_s2 (stride 1 or 2) in a requantisation form over `lines` lines of n >= 4
+ * outputs: kernel rows at rows[0..2] (word aligned), weights wp[0..5] (A0 B0 A1 B1 A2 B2), sums
+ * from init, requantisation constants mult, c, e; output j of a line at o + j * step; each next
+ * line row_step int16 further in the buffer and o_line bytes further in the output. */
+static void quad3_lines(int32_t stride, quad3_form form, const int16_t *const *rows, const uint32_t *wp, int32_t n,
                         int8_t *o, int32_t step, int32_t init, int32_t mult, int32_t c, int32_t e, int32_t lines,
                         int32_t row_step, ptrdiff_t o_line)
 {
+    const int32_t quads = n & ~3, back = quads < n ? 4 - (n - quads) : 0; /* outputs the last quad steps back */
     quad3_args qa;
     qa.r0 = rows[0];
     qa.r1 = rows[1];
@@ -229,13 +232,11 @@ static void quad3_lines(int32_t stride, quad3_form form, const int16_t *const *r
     qa.lines = lines;
     qa.line_step = row_step * (int32_t)sizeof(int16_t);
     qa.o_line = (int32_t)o_line;
+    qa.tail_in = back * stride * (int32_t)sizeof(int16_t);
+    qa.tail_out = back * step;
     typedef void (*quad3_fn)(quad3_args *);
-    /* [stride 1 rows at any halfword, stride 1, stride 2][form] */
-    static const quad3_fn fns[3][3] = {{quad3_s1_any, quad3_s1_any_u, quad3_s1_any_z},
-                                       {quad3_s1, quad3_s1_u, quad3_s1_z},
-                                       {quad3_s2, quad3_s2_u, quad3_s2_z}};
-    /* (the rows are all at the same alignment) */
-    fns[stride == 2 ? 2 : ((uintptr_t)rows[0] & 2 ? 0 : 1)][form](&qa);
+    static const quad3_fn fns[2][3] = {{quad3_s1, quad3_s1_u, quad3_s1_z}, {quad3_s2, quad3_s2_u, quad3_s2_z}};
+    fns[stride == 2][form](&qa);
 }
 
 #endif /* NNOM_USE_ARM_DSP */
