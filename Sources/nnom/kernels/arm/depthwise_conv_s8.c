@@ -750,7 +750,7 @@ void nnom_depthwise_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t 
     int32_t c_first = 0; /* channels before it done by the channel-group path */
     dw_geom g;
     int32_t ph, pitch;
-    if (gp_geom(a, &g, &ph, &pitch) && a->stride_w == 1 && a->stride_h == 1 && g.a.out_w >= DW_MIN_COLS) {
+    if (gp_geom(a, &g, &ph, &pitch) && a->stride_w == 1 && a->stride_h == 1 && g.a.out_w >= 4) {
         c_first = a->out_c & ~3;
         group_planes(a, in, out, c_first);
         if (c_first == a->out_c) return;

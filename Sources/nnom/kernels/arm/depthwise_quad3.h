@@ -28,13 +28,14 @@ typedef struct {
     int32_t lines;               /* 64: output lines, >= 1 */
     int32_t line_step, o_line;   /* 68, 72: bytes from a line's rows and output to the next line's */
     int32_t tail_in, tail_out;   /* 76, 80: bytes the rows and output step back for a line's last
-                                    quad when its length is not a multiple of 4 (else 0) */
+                                    quad when 3 outputs follow its whole quads */
+    int32_t tail;                /* 84: outputs after a line's whole quads, 0-3 */
 } quad3_args;
 /* (the assembly's offsets, checked at compile time) */
 typedef char nnom_quad3_offsets_ok[offsetof(quad3_args, init) == 20 && offsetof(quad3_args, w) == 24 &&
                                            offsetof(quad3_args, mult) == 48 && offsetof(quad3_args, e) == 56 &&
                                            offsetof(quad3_args, lines) == 64 && offsetof(quad3_args, o_line) == 72 &&
-                                           offsetof(quad3_args, tail_in) == 76
+                                           offsetof(quad3_args, tail_in) == 76 && offsetof(quad3_args, tail) == 84
                                        ? 1
                                        : -1];
 
@@ -100,10 +101,34 @@ typedef char nnom_quad3_offsets_ok[offsetof(quad3_args, init) == 20 && offsetof(
                      OUT("r7") "strb   lr, [r4]\n\t" \
                      OUT("r8") "strb   lr, [r4, r12]\n\t" \
                      "add    r4, r4, r12, lsl #1\n\t"
-/* A line's whole quads (ROW), then, when its length is not a multiple of 4, its last four
- * outputs once more (the rows and output stepped back by tail_in and tail_out: ROW_TAIL, which
- * reads rows at any halfword for stride 1; the outputs computed twice are the same bytes). */
-#define QUAD3_BODY(ROW, ROW_TAIL, OUT) \
+/* The last output of a line after its whole quads (any stride: (x_p, x_p+1) and x_p+2 of each
+ * kernel row, word aligned), and the last two (stride 1: (x_p, x_p+1), (x_p+2, x_p+3)). */
+#define QUAD3_ONE(R, W) \
+                     "ldrd   r9, r10, [r0, #" W "]\n\t" \
+                     "ldrd   r11, r12, [" R "]\n\t" \
+                     "smlad  r5, r11, r9, r5\n\t" \
+                     "smlabb r5, r12, r10, r5\n\t"
+#define QUAD3_TWO_S1(R, W) \
+                     "ldrd   r9, r10, [r0, #" W "]\n\t" \
+                     "ldrd   r11, r12, [" R "]\n\t" \
+                     "smlad  r5, r11, r9, r5\n\t" \
+                     "smlatb r6, r11, r9, r6\n\t" \
+                     "smlabb r5, r12, r10, r5\n\t" \
+                     "smladx r6, r12, r10, r6\n\t"
+/* (stride 2: (x_p, x_p+1), (x_p+2, x_p+3), x_p+4) */
+#define QUAD3_TWO_S2(R, W) \
+                     "ldrd   r9, r10, [r0, #" W "]\n\t" \
+                     "ldrd   r11, r12, [" R "]\n\t" \
+                     "smlad  r5, r11, r9, r5\n\t" \
+                     "smlabb r5, r12, r10, r5\n\t" \
+                     "ldr    r11, [" R ", #8]\n\t" \
+                     "smlad  r6, r12, r9, r6\n\t" \
+                     "smlabb r6, r11, r10, r6\n\t"
+/* A line's whole quads (ROW), then its last outputs by their count (tail): one (QUAD3_ONE), two
+ * (TWO), or three: the last four once more, the rows and output stepped back by tail_in and
+ * tail_out (ROW_TAIL, which reads rows at any halfword for stride 1; the outputs computed twice
+ * are the same bytes). */
+#define QUAD3_BODY(ROW, ROW_TAIL, TWO, OUT) \
     __asm__ volatile("push   {r4-r11, lr}\n" \
                      "2:\n\t" \
                      "ldmia  r0, {r1-r4}\n" \
@@ -112,16 +137,36 @@ typedef char nnom_quad3_offsets_ok[offsetof(quad3_args, init) == 20 && offsetof(
                      "ldr    r9, [r0, #16]\n\t" \
                      "cmp    r1, r9\n\t" \
                      "bne    1b\n\t" \
+                     "ldr    r9, [r0, #84]\n\t" \
+                     "cmp    r9, #2\n\t" \
+                     "beq    5f\n\t" \
+                     "bhi    6f\n\t" \
+                     "cmp    r9, #1\n\t" \
+                     "bne    3f\n\t" \
+                     "ldr    r5, [r0, #20]\n\t" \
+                     QUAD3_ONE("r1", "24") QUAD3_ONE("r2", "32") QUAD3_ONE("r3", "40") \
+                     "ldrd   r9, r10, [r0, #48]\n\t" \
+                     "ldr    r11, [r0, #56]\n\t" \
+                     OUT("r5") "strb   lr, [r4]\n\t" \
+                     "b      3f\n" \
+                     "5:\n\t" \
+                     "ldr    r5, [r0, #20]\n\t" \
+                     "mov    r6, r5\n\t" \
+                     TWO("r1", "24") TWO("r2", "32") TWO("r3", "40") \
+                     "ldrd   r9, r10, [r0, #48]\n\t" \
+                     "ldrd   r11, r12, [r0, #56]\n\t" \
+                     OUT("r5") "strb   lr, [r4]\n\t" \
+                     OUT("r6") "strb   lr, [r4, r12]\n\t" \
+                     "b      3f\n" \
+                     "6:\n\t" \
                      "ldrd   r9, r10, [r0, #76]\n\t" \
-                     "cmp    r9, #0\n\t" \
-                     "beq    3f\n\t" \
                      "sub    r1, r1, r9\n\t" \
                      "sub    r2, r2, r9\n\t" \
                      "sub    r3, r3, r9\n\t" \
                      "sub    r4, r4, r10\n\t" \
                      QUAD3_PASS(ROW_TAIL, OUT) \
-                     /* the next line */ \
                      "3:\n\t" \
+                     /* the next line */ \
                      "ldmia  r0, {r1-r4}\n\t" \
                      "ldrd   r9, r10, [r0, #68]\n\t" \
                      "add    r1, r1, r9\n\t" \
@@ -158,17 +203,17 @@ typedef char nnom_quad3_offsets_ok[offsetof(quad3_args, init) == 20 && offsetof(
 
 __attribute__((naked, noinline)) static void quad3_s1(QARG quad3_args *p)
 {
-    QUAD3_BODY(QUAD3_ROW, QUAD3_ROW_ANY, QUAD3_OUT)
+    QUAD3_BODY(QUAD3_ROW, QUAD3_ROW_ANY, QUAD3_TWO_S1, QUAD3_OUT)
 }
 
 __attribute__((naked, noinline)) static void quad3_s1_u(QARG quad3_args *p)
 {
-    QUAD3_BODY(QUAD3_ROW, QUAD3_ROW_ANY, QUAD3_OUT_U)
+    QUAD3_BODY(QUAD3_ROW, QUAD3_ROW_ANY, QUAD3_TWO_S1, QUAD3_OUT_U)
 }
 
 __attribute__((naked, noinline)) static void quad3_s1_z(QARG quad3_args *p)
 {
-    QUAD3_BODY(QUAD3_ROW, QUAD3_ROW_ANY, QUAD3_OUT_Z)
+    QUAD3_BODY(QUAD3_ROW, QUAD3_ROW_ANY, QUAD3_TWO_S1, QUAD3_OUT_Z)
 }
 
 /* Stride 2: output j reads Q_j = (x_2j, x_2j+1) and the low half of Q_j+1; per kernel row of
@@ -191,17 +236,17 @@ __attribute__((naked, noinline)) static void quad3_s1_z(QARG quad3_args *p)
 
 __attribute__((naked, noinline)) static void quad3_s2(QARG quad3_args *p)
 {
-    QUAD3_BODY(QUAD3_ROW_S2, QUAD3_ROW_S2, QUAD3_OUT)
+    QUAD3_BODY(QUAD3_ROW_S2, QUAD3_ROW_S2, QUAD3_TWO_S2, QUAD3_OUT)
 }
 
 __attribute__((naked, noinline)) static void quad3_s2_u(QARG quad3_args *p)
 {
-    QUAD3_BODY(QUAD3_ROW_S2, QUAD3_ROW_S2, QUAD3_OUT_U)
+    QUAD3_BODY(QUAD3_ROW_S2, QUAD3_ROW_S2, QUAD3_TWO_S2, QUAD3_OUT_U)
 }
 
 __attribute__((naked, noinline)) static void quad3_s2_z(QARG quad3_args *p)
 {
-    QUAD3_BODY(QUAD3_ROW_S2, QUAD3_ROW_S2, QUAD3_OUT_Z)
+    QUAD3_BODY(QUAD3_ROW_S2, QUAD3_ROW_S2, QUAD3_TWO_S2, QUAD3_OUT_Z)
 }
 
 /* The requantisation of quad3_lines: nnom_arm_requant_zp() (QUAD3_ZP), nnom_arm_requant() + zp
@@ -216,7 +261,7 @@ static void quad3_lines(int32_t stride, quad3_form form, const int16_t *const *r
                         int8_t *o, int32_t step, int32_t init, int32_t mult, int32_t c, int32_t e, int32_t lines,
                         int32_t row_step, ptrdiff_t o_line)
 {
-    const int32_t quads = n & ~3, back = quads < n ? 4 - (n - quads) : 0; /* outputs the last quad steps back */
+    const int32_t quads = n & ~3, back = n - quads == 3 ? 1 : 0; /* outputs the last quad steps back */
     quad3_args qa;
     qa.r0 = rows[0];
     qa.r1 = rows[1];
@@ -234,6 +279,7 @@ static void quad3_lines(int32_t stride, quad3_form form, const int16_t *const *r
     qa.o_line = (int32_t)o_line;
     qa.tail_in = back * stride * (int32_t)sizeof(int16_t);
     qa.tail_out = back * step;
+    qa.tail = n - quads;
     typedef void (*quad3_fn)(quad3_args *);
     static const quad3_fn fns[2][3] = {{quad3_s1, quad3_s1_u, quad3_s1_z}, {quad3_s2, quad3_s2_u, quad3_s2_z}};
     fns[stride == 2][form](&qa);
