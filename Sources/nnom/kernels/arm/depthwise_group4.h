@@ -480,6 +480,16 @@ DW_G_SPEED __attribute__((noinline)) static void dw_g_c(const nnom_conv_args *a,
     dw_g_pixels(a, in, ic0, out, c0, wv, k, g, asm_mode, DW_G_MIXED, 1);
 }
 
+/* The same without a clamp beyond int8 and with the four channels in one form (mode: not
+ * DW_G_MIXED), as the border pixels of large planes and kernels other than 3x3 mostly are
+ * (measured: 24x24x32 stride 2, 4.21 -> 3.98 instructions per multiply-accumulate). */
+DW_G_SPEED __attribute__((noinline)) static void dw_g_c_one_form(const nnom_conv_args *a, const int8_t *in, int8_t *out,
+                                                                 int32_t c0, const uint32_t *wv, const dw_g_quant *k,
+                                                                 dw_g_args *g, dw_g_mode mode)
+{
+    dw_g_pixels(a, in, c0, out, c0, wv, k, g, mode, mode, 0);
+}
+
 /* The input a 3x3 output plane reads, of channels c0 .. c0 + 3, copied into pad (one word per
  * pixel, rows of pw words, the input zero point where the taps fall in the padding); or, widened,
  * two words per pixel (x0, x2), (x1, x3) as int16 pairs, rows of 2 pw words. */
@@ -723,7 +733,8 @@ __attribute__((noinline)) static void dw_groups4(const nnom_conv_args *a, const 
                 continue;
             }
         }
-        dw_g_c(a, in, c0, out, c0, wv, &k, ga, mode);
+        if (clamp) dw_g_c(a, in, c0, out, c0, wv, &k, ga, mode);
+        else dw_g_c_one_form(a, in, out, c0, wv, &k, ga, mode);
     }
 }
 
