@@ -78,7 +78,7 @@ enum {
     DW_NARROW = 8,       /* output planes narrower than this and taller than wide: walked transposed */
     DW_GP_BUF = 800,     /* int16 of the group-plane path's four images (1.6 KB of stack) */
     DW_GP_SLACK = 2,     /* int16 after the last image: the row loops' word loads past a row's last tap */
-    DW_GP_MAX_K = 7,     /* tallest 3-wide kernel whose four channels group_setup3() packs at once */
+    DW_GP_PAIRS = 16,    /* packed weight words of a channel on the group-plane path */
     DW_MAX_E = 22        /* largest right shift of the 32-bit requantisation with the zero point */
 };
 
@@ -474,10 +474,10 @@ static void channel_setup(const dw_geom *g, dw_shape shape, int32_t oc, dw_chan 
 }
 
 /* channel_setup() of channels c0 .. c0 + 3 at once, for a 3-wide kernel (DW_SHAPE_S1, DW_SHAPE_S2)
- * of at most DW_GP_MAX_K rows: a word of weights is a tap of the four channels; SXTB16 gives the
- * pairs (ch0, ch2), (ch1, ch3), doubled by SADD16, summed in int16 lanes (|sum| <= 21 * 128), and
+ * of at most DW_GP_PAIRS / 2 rows: a word of weights is a tap of the four channels; SXTB16 gives the
+ * pairs (ch0, ch2), (ch1, ch3), doubled by SADD16, summed in int16 lanes (|sum| <= 24 * 128), and
  * PKHBT / PKHTB make each channel's A and B. */
-static void group_setup3(const dw_geom *g, int32_t c0, dw_chan q[4], uint32_t wp[4][2 * DW_GP_MAX_K])
+static void group_setup3(const dw_geom *g, int32_t c0, dw_chan q[4], uint32_t wp[4][DW_GP_PAIRS])
 {
     const nnom_conv_args *a = &g->a;
     const int8_t *w = (const int8_t *)a->weights + c0;
@@ -669,73 +669,80 @@ __attribute__((noinline)) static void planar(const nnom_conv_args *layer, const 
     }
 }
 
-/* The group-plane path's view of the layer (transposed as the planar path would walk it) and
- * its images' rows and pitch; 0 when four images of the padded plane do not fit DW_GP_BUF. */
-static int gp_geom(const nnom_conv_args *layer, dw_geom *g, int32_t *ph, int32_t *pitch)
+/* The group-plane path's view of the layer (transposed as the planar path would walk it), the
+ * pitch of its images' rows, the output lines per strip (the input rows they read gathered at
+ * once: as many as four images of DW_GP_BUF hold) and the image rows of a strip; 0 when not one
+ * line fits. */
+static int gp_geom(const nnom_conv_args *layer, dw_geom *g, int32_t *pitch, int32_t *strip, int32_t *ph)
 {
-    if (layer->depth_mult != 1 || layer->out_c < 4 || layer->k_h > DW_MAX_ROWS ||
-        layer->k_h * ((layer->k_w + 1) >> 1) > DW_MAX_PAIRS)
-        return 0;
+    if (layer->depth_mult != 1 || layer->out_c < 4 || layer->k_h * ((layer->k_w + 1) >> 1) > DW_GP_PAIRS) return 0;
     *g = geom_of(layer, layer->out_w < DW_NARROW && layer->out_h > layer->out_w);
     const nnom_conv_args *a = &g->a;
-    *ph = (a->out_h - 1) * a->stride_h + (a->k_h - 1) * a->dil_h + 1;
+    const int32_t reach = (a->k_h - 1) * a->dil_h + 1;
     *pitch = ((a->out_w - 1) * a->stride_w + (a->k_w - 1) * a->dil_w + 2) & ~1;
-    return 4 * *ph * *pitch + DW_GP_SLACK <= DW_GP_BUF;
+    const int32_t rows = (DW_GP_BUF - DW_GP_SLACK) / (4 * *pitch);
+    if (rows < reach) return 0;
+    *strip = (rows - reach) / a->stride_h + 1;
+    if (*strip > a->out_h) *strip = a->out_h;
+    *ph = (*strip - 1) * a->stride_h + reach;
+    return 1;
 }
 
-/* Channels [0, n4) (n4 a multiple of 4, depth multiplier 1, gp_geom() holds), four at a time:
- * the group's padded input plane gathered once into four images (depthwise_gather4.h), then
- * each channel's lines by the planar path's row loops over the whole plane. Each group reads
- * its own channels before it writes them: the output may overwrite the input. */
+/* Channels [0, n4) (n4 a multiple of 4, depth multiplier 1, gp_geom() holds), four at a time,
+ * in strips of output lines: the input rows of a strip of the group gathered at once into four
+ * images of int16 (depthwise_gather4.h), padding included, then each channel's lines of the
+ * strip by the planar path's row loops. With one strip (the whole plane), each group reads its
+ * own channels before it writes them: the output may overwrite the input. */
 __attribute__((noinline)) static void group_planes(const nnom_conv_args *layer, const int8_t *in, int8_t *out,
                                                    int32_t n4)
 {
     int16_t img[DW_GP_BUF] __attribute__((aligned(4)));
-    uint32_t wp[DW_MAX_PAIRS], wp4[4][2 * DW_GP_MAX_K];
+    uint32_t wp4[4][DW_GP_PAIRS];
     dw_geom g;
-    int32_t ph, pitch;
-    gp_geom(layer, &g, &ph, &pitch);
+    int32_t pitch, strip, ph;
+    gp_geom(layer, &g, &pitch, &strip, &ph);
     const nnom_conv_args *a = &g.a;
     const dw_shape shape = a->k_w == 3 && a->dil_w == 1 && a->stride_w <= 2
                                ? (a->stride_w == 1 ? DW_SHAPE_S1 : DW_SHAPE_S2)
                                : DW_SHAPE_ANY;
     const int no_clamp = a->act_min == -128 && a->act_max == 127;
-    const int32_t plane = ph * pitch;
+    const int32_t plane = ph * pitch, reach = (a->k_h - 1) * a->dil_h + 1;
     dw_gather4_args ga;
     ga.rs = g.in_rs;
     ga.cs = g.in_cs;
     ga.h = a->in_h;
     ga.w = a->in_w;
-    ga.top = a->pad_top;
     ga.left = a->pad_left;
-    ga.ph = ph;
     ga.pitch = pitch;
+    ga.plane = plane / 2;
     ga.zp = a->in_zp;
     img[4 * plane] = img[4 * plane + 1] = 0;
-    const int grouped = shape != DW_SHAPE_ANY && a->k_h <= DW_GP_MAX_K;
     for (int32_t c0 = 0; c0 < n4; c0 += 4) {
         ga.in = in + c0;
-        dw_gather4(&ga, img);
         dw_chan q[4];
-        if (grouped) group_setup3(&g, c0, q, wp4);
-        for (int32_t j = 0; j < 4; j++) {
-            const uint32_t *w = wp4[j];
-            if (!grouped) {
-                channel_setup(&g, shape, c0 + j, &q[j], wp);
-                w = wp;
+        if (shape != DW_SHAPE_ANY) group_setup3(&g, c0, q, wp4);
+        else
+            for (int32_t j = 0; j < 4; j++) channel_setup(&g, shape, c0 + j, &q[j], wp4[j]);
+        for (int32_t oy0 = 0; oy0 < a->out_h; oy0 += strip) {
+            const int32_t lines = a->out_h - oy0 < strip ? a->out_h - oy0 : strip;
+            ga.top = a->pad_top - oy0 * a->stride_h;
+            ga.ph = (lines - 1) * a->stride_h + reach;
+            dw_gather4(&ga, img);
+            for (int32_t j = 0; j < 4; j++) {
+                dw_k k;
+                k.init = q[j].init;
+                k.mult = q[j].mult;
+                k.c = q[j].c;
+                k.e = q[j].e;
+                k.lo = a->act_min;
+                k.hi = a->act_max;
+                k.zp = a->out_zp;
+                k.q = q[j].q;
+                const int16_t *rows[DW_MAX_ROWS];
+                for (int32_t r = 0; r < a->k_h; r++) rows[r] = img + j * plane + r * a->dil_h * pitch;
+                row_fn(shape, q[j].mode, no_clamp)(&g, rows, wp4[j], a->out_w, out + oy0 * g.out_rs + c0 + j, &k,
+                                                   lines, a->stride_h * pitch);
             }
-            dw_k k;
-            k.init = q[j].init;
-            k.mult = q[j].mult;
-            k.c = q[j].c;
-            k.e = q[j].e;
-            k.lo = a->act_min;
-            k.hi = a->act_max;
-            k.zp = a->out_zp;
-            k.q = q[j].q;
-            const int16_t *rows[DW_MAX_ROWS];
-            for (int32_t r = 0; r < a->k_h; r++) rows[r] = img + j * plane + r * a->dil_h * pitch;
-            row_fn(shape, q[j].mode, no_clamp)(&g, rows, w, a->out_w, out + c0 + j, &k, a->out_h, a->stride_h * pitch);
         }
     }
 }
@@ -749,8 +756,14 @@ void nnom_depthwise_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t 
 {
     int32_t c_first = 0; /* channels before it done by the channel-group path */
     dw_geom g;
-    int32_t ph, pitch;
-    if (gp_geom(a, &g, &ph, &pitch) && a->stride_w == 1 && a->stride_h == 1 && g.a.out_w >= 4) {
+    int32_t pitch, strip, ph;
+    /* the group-plane path: 3x3 kernels of stride 1 along lines of 4 outputs and more (the assembly
+     * line loops), the rows gathered again for the next strip at most half as many as a strip
+     * needs (measured: slower than the channel groups at stride 2, and than the planar path on
+     * 48 x 48); in place only in one strip */
+    if (gp_geom(a, &g, &pitch, &strip, &ph) && g.a.k_h == 3 && g.a.k_w == 3 && g.a.dil_w == 1 && g.a.stride_w == 1 &&
+        g.a.out_w >= 4 && 2 * ph <= 3 * strip * g.a.stride_h &&
+        (strip == g.a.out_h || !nnom_depthwise_conv2d_s8_in_place(a))) {
         c_first = a->out_c & ~3;
         group_planes(a, in, out, c_first);
         if (c_first == a->out_c) return;

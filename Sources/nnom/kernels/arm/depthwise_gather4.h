@@ -29,8 +29,10 @@ typedef struct {
     const int8_t *in;   /* channel c0 of input pixel (0, 0) */
     ptrdiff_t rs, cs;   /* bytes between input rows, between input columns */
     int32_t h, w;       /* input rows and columns */
-    int32_t top, left;  /* padding rows above the input, columns left of it */
+    int32_t top, left;  /* image rows above the input's first row (negative: the image starts at
+                           input row -top), image columns left of its first column */
     int32_t ph, pitch;  /* image rows; int16 per image row (even) */
+    int32_t plane;      /* words from an image to the next (at least ph * pitch / 2) */
     int32_t zp;         /* the input zero point */
 } dw_gather4_args;
 
@@ -94,10 +96,10 @@ static inline void dw_gather4_run(const int8_t *s, ptrdiff_t cs, uint32_t *d, in
 __attribute__((noinline)) static void dw_gather4(const dw_gather4_args *g, int16_t *img)
 {
     const uint32_t zpp = (uint32_t)(uint16_t)g->zp * 0x00010001u, zp4 = (uint32_t)(uint8_t)g->zp * 0x01010101u;
-    const int32_t pairs = g->pitch / 2, plane = g->ph * pairs;
+    const int32_t pairs = g->pitch / 2, plane = g->plane;
     const ptrdiff_t cs = g->cs, rs = g->rs;
     /* image rows [y0, y1) hold input rows; pairs [ia, ib) have both pixels inside the input's columns */
-    const int32_t y0 = g->top < g->ph ? g->top : g->ph;
+    const int32_t y0 = g->top <= 0 ? 0 : (g->top < g->ph ? g->top : g->ph);
     const int32_t y1 = g->top + g->h < g->ph ? g->top + g->h : g->ph;
     const int32_t ia = (g->left + 1) / 2;
     int32_t ib = (g->w + g->left) / 2;
@@ -109,7 +111,7 @@ __attribute__((noinline)) static void dw_gather4(const dw_gather4_args *g, int16
         for (uint32_t *e = d + y * pairs, *end = e + pairs; e < end; e++) e[0] = e[plane] = e[2 * plane] = e[3 * plane] = zpp;
     }
     if (y1 <= y0) return;
-    const int8_t *row0 = g->in + (ptrdiff_t)(y0 - g->top) * rs; /* (y0 - top is 0 unless top < 0) */
+    const int8_t *row0 = g->in + (ptrdiff_t)(y0 - g->top) * rs;
     /* the pairs that reach into the padding, a column at a time: a pixel outside reads the
      * zero point's word, with no step from row to row */
     for (int32_t i = 0; i < pairs; i++) {
