@@ -706,7 +706,11 @@ __attribute__((noinline)) static void group_planes(const nnom_conv_args *layer, 
                                ? (a->stride_w == 1 ? DW_SHAPE_S1 : DW_SHAPE_S2)
                                : DW_SHAPE_ANY;
     const int no_clamp = a->act_min == -128 && a->act_max == 127;
+    /* the assembly line loops, called directly: 3x3, stride 1, lines of 4 and more, no clamp */
+    const int quads = no_clamp && shape == DW_SHAPE_S1 && a->k_h == 3 && a->stride_h == 1 && a->out_w >= 4;
     const int32_t plane = ph * pitch, reach = (a->k_h - 1) * a->dil_h + 1;
+    quad3_args qa;
+    quad3_shape(&qa, 1, a->out_w, (int32_t)g.out_cs, pitch, g.out_rs);
     dw_gather4_args ga;
     ga.rs = g.in_rs;
     ga.cs = g.in_cs;
@@ -729,6 +733,15 @@ __attribute__((noinline)) static void group_planes(const nnom_conv_args *layer, 
             ga.ph = (lines - 1) * a->stride_h + reach;
             dw_gather4(&ga, img);
             for (int32_t j = 0; j < 4; j++) {
+                const int16_t *rows[DW_MAX_ROWS];
+                for (int32_t r = 0; r < a->k_h; r++) rows[r] = img + j * plane + r * a->dil_h * pitch;
+                int8_t *o = out + oy0 * g.out_rs + c0 + j;
+                if (quads && q[j].mode != DW_GEN) { /* (what row_fn's choice would call) */
+                    const quad3_form form = a->out_zp == -128 ? QUAD3_Z : (q[j].mode == DW_U ? QUAD3_U : QUAD3_ZP);
+                    quad3_run(&qa, 1, form, rows, wp4[j], o, q[j].init, q[j].mult, q[j].c, q[j].e, lines,
+                              a->out_w & ~3);
+                    continue;
+                }
                 dw_k k;
                 k.init = q[j].init;
                 k.mult = q[j].mult;
@@ -738,10 +751,7 @@ __attribute__((noinline)) static void group_planes(const nnom_conv_args *layer, 
                 k.hi = a->act_max;
                 k.zp = a->out_zp;
                 k.q = q[j].q;
-                const int16_t *rows[DW_MAX_ROWS];
-                for (int32_t r = 0; r < a->k_h; r++) rows[r] = img + j * plane + r * a->dil_h * pitch;
-                row_fn(shape, q[j].mode, no_clamp)(&g, rows, wp4[j], a->out_w, out + oy0 * g.out_rs + c0 + j, &k,
-                                                   lines, a->stride_h * pitch);
+                row_fn(shape, q[j].mode, no_clamp)(&g, rows, wp4[j], a->out_w, o, &k, lines, a->stride_h * pitch);
             }
         }
     }

@@ -253,36 +253,50 @@ __attribute__((naked, noinline)) static void quad3_s2_z(QARG quad3_args *p)
  * (QUAD3_U), either without its sign term when the output zero point is -128 (QUAD3_Z). */
 typedef enum { QUAD3_ZP, QUAD3_U, QUAD3_Z } quad3_form;
 
-/* quad3_s1 / quad3_s2 (stride 1 or 2) in a requantisation form over `lines` lines of n >= 4
- * outputs: kernel rows at rows[0..2] (word aligned), weights wp[0..5] (A0 B0 A1 B1 A2 B2), sums
- * from init, requantisation constants mult, c, e; output j of a line at o + j * step; each next
- * line row_step int16 further in the buffer and o_line bytes further in the output. */
+/* The fields of quad3_args that lines of n >= 4 outputs share (stride 1 or 2): output j of a
+ * line at o + j * step; each next line row_step int16 further in the buffer and o_line bytes
+ * further in the output. */
+static void quad3_shape(quad3_args *qa, int32_t stride, int32_t n, int32_t step, int32_t row_step, ptrdiff_t o_line)
+{
+    const int32_t quads = n & ~3, back = n - quads == 3 ? 1 : 0; /* outputs the last quad steps back */
+    qa->step = step;
+    qa->line_step = row_step * (int32_t)sizeof(int16_t);
+    qa->o_line = (int32_t)o_line;
+    qa->tail_in = back * stride * (int32_t)sizeof(int16_t);
+    qa->tail_out = back * step;
+    qa->tail = n - quads;
+}
+
+/* quad3_s1 / quad3_s2 in a requantisation form over `lines` lines of the shape qa holds: kernel
+ * rows at rows[0..2] (word aligned), weights wp[0..5] (A0 B0 A1 B1 A2 B2), sums from init,
+ * requantisation constants mult, c, e. (qa's rows, output, end and lines change.) */
+static void quad3_run(quad3_args *qa, int32_t stride, quad3_form form, const int16_t *const *rows, const uint32_t *wp,
+                      int8_t *o, int32_t init, int32_t mult, int32_t c, int32_t e, int32_t lines, ptrdiff_t end)
+{
+    qa->r0 = rows[0];
+    qa->r1 = rows[1];
+    qa->r2 = rows[2];
+    qa->o = o;
+    qa->r0_end = rows[0] + end;
+    qa->init = init;
+    for (int32_t i = 0; i < 6; i++) qa->w[i] = wp[i];
+    qa->mult = mult;
+    qa->c = c;
+    qa->e = e;
+    qa->lines = lines;
+    typedef void (*quad3_fn)(quad3_args *);
+    static const quad3_fn fns[2][3] = {{quad3_s1, quad3_s1_u, quad3_s1_z}, {quad3_s2, quad3_s2_u, quad3_s2_z}};
+    fns[stride == 2][form](qa);
+}
+
+/* Both for one channel: `lines` lines of n >= 4 outputs (see quad3_shape and quad3_run). */
 static void quad3_lines(int32_t stride, quad3_form form, const int16_t *const *rows, const uint32_t *wp, int32_t n,
                         int8_t *o, int32_t step, int32_t init, int32_t mult, int32_t c, int32_t e, int32_t lines,
                         int32_t row_step, ptrdiff_t o_line)
 {
-    const int32_t quads = n & ~3, back = n - quads == 3 ? 1 : 0; /* outputs the last quad steps back */
     quad3_args qa;
-    qa.r0 = rows[0];
-    qa.r1 = rows[1];
-    qa.r2 = rows[2];
-    qa.o = o;
-    qa.r0_end = rows[0] + quads * stride;
-    qa.init = init;
-    for (int32_t i = 0; i < 6; i++) qa.w[i] = wp[i];
-    qa.mult = mult;
-    qa.c = c;
-    qa.e = e;
-    qa.step = step;
-    qa.lines = lines;
-    qa.line_step = row_step * (int32_t)sizeof(int16_t);
-    qa.o_line = (int32_t)o_line;
-    qa.tail_in = back * stride * (int32_t)sizeof(int16_t);
-    qa.tail_out = back * step;
-    qa.tail = n - quads;
-    typedef void (*quad3_fn)(quad3_args *);
-    static const quad3_fn fns[2][3] = {{quad3_s1, quad3_s1_u, quad3_s1_z}, {quad3_s2, quad3_s2_u, quad3_s2_z}};
-    fns[stride == 2][form](&qa);
+    quad3_shape(&qa, stride, n, step, row_step, o_line);
+    quad3_run(&qa, stride, form, rows, wp, o, init, mult, c, e, lines, (n & ~3) * stride);
 }
 
 #endif /* NNOM_USE_ARM_DSP */
