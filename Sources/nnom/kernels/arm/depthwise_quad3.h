@@ -3,9 +3,12 @@
  * (kernels/arm/depthwise_conv_s8.c, which includes this file): a 3x3 kernel,
  * stride 1 or 2, four outputs of one channel per loop pass, from the row
  * buffer of int16 that the kernel gathers (see there), requantised in 32 bits
- * with the output zero point folded in (nnom_arm_requant_zp() or
- * nnom_arm_requant() of arm_dsp.h), saturated to int8 (no narrower clamp).
- * Naked functions: their registers are planned by hand, the same at -Os and -O2.
+ * or the group-plane images, requantised in 32 bits with the output zero
+ * point folded in (nnom_arm_requant_zp() or nnom_arm_requant() of arm_dsp.h,
+ * or QUAD3_OUT_Z when the output zero point is -128), saturated to int8 (no
+ * narrower clamp). A line's whole quads, then its last one, two or three
+ * outputs by a pass of their own. Naked functions: their registers are
+ * planned by hand, the same at -Os and -O2.
  */
 #ifndef NNOM_KERNELS_ARM_DEPTHWISE_QUAD3_H
 #define NNOM_KERNELS_ARM_DEPTHWISE_QUAD3_H
@@ -80,7 +83,8 @@ typedef char nnom_quad3_offsets_ok[offsetof(quad3_args, init) == 20 && offsetof(
  * hand (r0 the arguments, r1-r3 the rows, r4 the output, r5-r8 the sums, r9-r12 and lr the
  * weights and inputs of a kernel row, then the constants). Per pass: three kernel rows of one
  * LDRD of weights, an LDRD and an LDR of inputs and 8 multiply-accumulates; per output
- * SMMLAR, ADD, ASR, SSAT, STRB: 64 instructions for 36 multiply-accumulates.
+ * SMMLAR, ADD, ASR, SSAT, STRB (the Z form: no ADD): 64 (60) instructions for 36
+ * multiply-accumulates.
  * `lines` lines, each next one line_step bytes further in the buffer and o_line in the output
  * (the struct is updated as it goes). Precondition: r0 < r0_end, 8 bytes apart a multiple of
  * times; rows word aligned.
