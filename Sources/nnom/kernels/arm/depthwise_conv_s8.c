@@ -92,10 +92,15 @@ enum {
     DW_GP_BUF = 800,     /* int16 of the group-plane path's four images (1.6 KB of stack) */
     DW_GP_SLACK = 2,     /* int16 after the last image: the row loops' word loads past a row's last tap */
     DW_GP_PAIRS = 16,    /* packed weight words of a channel on the group-plane path */
-    DW_MAX_E = 22        /* largest right shift of the 32-bit requantisation with the zero point */
+    DW_MAX_E = 22,       /* largest right shift of the 32-bit requantisation with the zero point */
+    DW_MAX_L = 7         /* largest left shift of DW_L (weights times 2^(shift + 1) <= 256 stay int16) */
 };
 
-typedef enum { DW_ZP, DW_U, DW_GEN } dw_mode;
+/* DW_L: a shift in [0, DW_MAX_L] (an output scale near the input's times the weights', common in
+ * MobileNets): weights and start times 2^(shift + 1), so that c + SMMULR(s, m) with c the output
+ * zero point is the doubling high multiply of acc * 2^shift (no right shift: e = 0); only on the
+ * assembly line loops (QUAD3_Z), where channel_quant() is allowed it. */
+typedef enum { DW_ZP, DW_U, DW_L, DW_GEN } dw_mode;
 /* The output clamp: none beyond int8 (act_min -128, act_max 127: e.g. a ReLU whose output zero
  * point is -128, as the quantiser makes it), or act_min and act_max. */
 typedef enum { DW_CLAMP_NONE, DW_CLAMP_BOTH } dw_clamp;
@@ -103,7 +108,8 @@ typedef enum { DW_CLAMP_NONE, DW_CLAMP_BOTH } dw_clamp;
 /* One output channel's constants. */
 typedef struct {
     dw_mode mode;
-    int32_t init;      /* the sums' starting value: 2 (bias - in_zp sum w) (fast modes) or -in_zp sum w */
+    int32_t init;      /* the sums' starting value: scale (bias - in_zp sum w) (fast modes) or -in_zp sum w */
+    int32_t scale;     /* of the weights and the start: 2, 2^(shift + 1) (DW_L) or 1 (DW_GEN) */
     int32_t mult, c, e;
     nnom_conv_quant q; /* DW_GEN */
 } dw_chan;
@@ -395,7 +401,7 @@ DW_ROW(row_any_gen, DW_SHAPE_ANY, DW_GEN, DW_CLAMP_BOTH)
             c_rows(g, rows, wp, n, o, kp, n_rows, row_step);                                                      \
             return;                                                                                               \
         }                                                                                                         \
-        const quad3_form form = kp->zp == -128 ? QUAD3_Z : (u ? QUAD3_U : QUAD3_ZP);                             \
+        const quad3_form form = kp->zp == -128 || u == 2 ? QUAD3_Z : (u ? QUAD3_U : QUAD3_ZP);                    \
         quad3_lines(stride, form, rows, wp, n, o, (int32_t)g->out_cs, kp->init, kp->mult, kp->c, kp->e, n_rows,    \
                     row_step, g->out_rs);                                                                         \
     }
@@ -403,9 +409,13 @@ DW_ROW_QUAD(row_s1_zp_none, 1, 0, row_s1_u)
 DW_ROW_QUAD(row_s1_u_none, 1, 1, row_s1_u)
 DW_ROW_QUAD(row_s2_zp_none, 2, 0, row_s2_u)
 DW_ROW_QUAD(row_s2_u_none, 2, 1, row_s2_u)
+/* (DW_L: its lines are all of 3x3 kernels and 4 outputs or more, see channel_quant()) */
+DW_ROW_QUAD(row_s1_l_none, 1, 2, row_s1_u)
+DW_ROW_QUAD(row_s2_l_none, 2, 2, row_s2_u)
 
 static dw_row_fn row_fn(dw_shape shape, dw_mode mode, int no_clamp)
 {
+    if (mode == DW_L) return shape == DW_SHAPE_S1 ? row_s1_l_none : row_s2_l_none;
     if (shape == DW_SHAPE_S1)
         return mode == DW_GEN ? row_any_gen
                               : (!no_clamp ? row_s1_u : (mode == DW_ZP ? row_s1_zp_none : row_s1_u_none));
@@ -436,38 +446,50 @@ static void channel_rows(const dw_geom *g, const int8_t *in, const dw_tile *t, c
 
 static inline uint32_t pack2(int32_t lo, int32_t hi) { return (uint32_t)(uint16_t)lo | ((uint32_t)(uint16_t)hi << 16); }
 
-/* Channel oc's constants from the sum of its weights (the weights doubled in the fast modes). */
-static void channel_quant(const nnom_conv_args *a, int32_t oc, int32_t sum_w, dw_chan *q)
+/* Channel oc's constants from the sum of its weights (the weights scaled by q->scale); DW_L only
+ * when allow_l (the channel's lines all go to the assembly loops). */
+static void channel_quant(const nnom_conv_args *a, int32_t oc, int32_t sum_w, dw_chan *q, int allow_l)
 {
     const int32_t b = a->bias ? ((const int32_t *)a->bias)[oc] : 0;
     const int32_t m = a->multiplier[oc], shift = a->shift[oc], e = -shift;
-    /* |sum x * w| <= taps * 128 * 128; the start b - zp * sum w must leave room below 2^30 */
-    const int64_t start = (int64_t)b - (int64_t)a->in_zp * sum_w;
-    const int64_t room = ((int64_t)1 << 30) - 1 - (int64_t)a->k_h * a->k_w * 16384;
-    q->mode = e >= 1 && e <= DW_MAX_E && start <= room && start >= -room ? (m > (1 << 30) ? DW_ZP : DW_U) : DW_GEN;
+    /* |sum x * w| <= taps * 128 * 128; the start b - zp * sum w must leave room below 2^30 (DW_L:
+     * below 2^(30 - shift), so that its sums times 2^(shift + 1) stay below 2^31) */
+    const int64_t start = (int64_t)b - (int64_t)a->in_zp * sum_w, taps_room = (int64_t)a->k_h * a->k_w * 16384;
+    const int64_t room = ((int64_t)1 << 30) - 1 - taps_room;
+    const int64_t room_l = shift >= 0 && shift <= DW_MAX_L ? ((int64_t)1 << (30 - shift)) - 1 - taps_room : -1;
     q->mult = m;
     q->e = e;
     q->c = 0;
-    if (q->mode == DW_GEN) {
+    if (e >= 1 && e <= DW_MAX_E && start <= room && start >= -room) {
+        q->mode = m > (1 << 30) ? DW_ZP : DW_U;
+        q->scale = 2;
+        q->c = nnom_arm_requant_zp_const(e, a->out_zp);
+    } else if (allow_l && start <= room_l && start >= -room_l) {
+        q->mode = DW_L;
+        q->scale = 2 << shift;
+        q->e = 0;
+        q->c = a->out_zp;
+    } else {
+        q->mode = DW_GEN;
+        q->scale = 1;
         q->init = -a->in_zp * sum_w;
         q->q = nnom_conv_quant_init(b, m, shift);
-    } else {
-        q->init = (int32_t)(2 * start);
-        q->c = nnom_arm_requant_zp_const(e, a->out_zp);
+        return;
     }
+    q->init = (int32_t)(q->scale * start);
 }
 
 /* Channel oc's constants and packed weights; the weights are doubled in the fast modes, and
  * packed as for any kernel in DW_GEN (row_any_gen serves every shape). */
-static void channel_setup(const dw_geom *g, dw_shape shape, int32_t oc, dw_chan *q, uint32_t *wp)
+static void channel_setup(const dw_geom *g, dw_shape shape, int32_t oc, dw_chan *q, uint32_t *wp, int allow_l)
 {
     const nnom_conv_args *a = &g->a;
     const int8_t *w = (const int8_t *)a->weights + oc;
     const int32_t k_h = a->k_h, k_w = a->k_w, out_c = a->out_c;
     int32_t sum_w = 0;
     for (int32_t t = 0; t < k_h * k_w; t++) sum_w += w[(ptrdiff_t)t * out_c];
-    channel_quant(a, oc, sum_w, q);
-    const int32_t twice = q->mode == DW_GEN ? 1 : 2;
+    channel_quant(a, oc, sum_w, q, allow_l);
+    const int32_t twice = q->scale;
     for (int32_t r = 0; r < k_h; r++) {
         const int8_t *wr = w + r * g->w_rs * out_c;
         const ptrdiff_t wc = g->w_cs * out_c;
@@ -490,7 +512,7 @@ static void channel_setup(const dw_geom *g, dw_shape shape, int32_t oc, dw_chan 
  * of at most DW_GP_PAIRS / 2 rows: a word of weights is a tap of the four channels; SXTB16 gives the
  * pairs (ch0, ch2), (ch1, ch3), doubled by SADD16, summed in int16 lanes (|sum| <= 24 * 128), and
  * PKHBT / PKHTB make each channel's A and B. */
-static void group_setup3(const dw_geom *g, int32_t c0, dw_chan q[4], uint32_t wp[4][DW_GP_PAIRS])
+static void group_setup3(const dw_geom *g, int32_t c0, dw_chan q[4], uint32_t wp[4][DW_GP_PAIRS], int allow_l)
 {
     const nnom_conv_args *a = &g->a;
     const int8_t *w = (const int8_t *)a->weights + c0;
@@ -511,8 +533,8 @@ static void group_setup3(const dw_geom *g, int32_t c0, dw_chan q[4], uint32_t wp
     }
     const int32_t sums[4] = {(int16_t)sum_lo, (int16_t)sum_hi, (int16_t)(sum_lo >> 16), (int16_t)(sum_hi >> 16)};
     for (int32_t j = 0; j < 4; j++) {
-        channel_quant(a, c0 + j, sums[j], &q[j]);
-        if (q[j].mode == DW_GEN) channel_setup(g, DW_SHAPE_S1, c0 + j, &q[j], wp[j]); /* (packed as for any kernel) */
+        channel_quant(a, c0 + j, sums[j], &q[j], allow_l);
+        if (q[j].scale != 2) channel_setup(g, DW_SHAPE_S1, c0 + j, &q[j], wp[j], allow_l); /* (scaled otherwise) */
     }
 }
 
@@ -568,13 +590,16 @@ __attribute__((noinline)) static void planar(const nnom_conv_args *layer, const 
     t.buf = buf;
     t.row_len = ((tile - 1) * s_w + reach + 1) & ~1;
     const int no_clamp = a->act_min == -128 && a->act_max == 127;
+    /* DW_L channels where every line of every tile goes to the assembly loops */
+    const int32_t last_tile = out_w % tile;
+    const int allow_l = no_clamp && shape != DW_SHAPE_ANY && k_h == 3 && tile >= 4 && (last_tile == 0 || last_tile >= 4);
     /* output lines whose input rows fit in the buffer at once */
     t.strip = (DW_BUF / t.row_len - ((k_h - 1) * a->dil_h + 1)) / a->stride_h + 1;
     if (t.strip > a->out_h) t.strip = a->out_h;
 
     for (int32_t oc = c_first; oc < out_c; oc++) {
         dw_chan q;
-        channel_setup(&g, shape, oc, &q, wp);
+        channel_setup(&g, shape, oc, &q, wp, allow_l);
         const dw_row_fn fn = row_fn(shape, q.mode, no_clamp);
         dw_k k;
         k.init = q.init;
@@ -650,9 +675,9 @@ __attribute__((noinline)) static void group_planes(const nnom_conv_args *layer, 
     for (int32_t c0 = 0; c0 < n4; c0 += 4) {
         ga.in = in + c0;
         dw_chan q[4];
-        if (shape != DW_SHAPE_ANY) group_setup3(&g, c0, q, wp4);
+        if (shape != DW_SHAPE_ANY) group_setup3(&g, c0, q, wp4, quads);
         else
-            for (int32_t j = 0; j < 4; j++) channel_setup(&g, shape, c0 + j, &q[j], wp4[j]);
+            for (int32_t j = 0; j < 4; j++) channel_setup(&g, shape, c0 + j, &q[j], wp4[j], 0);
         for (int32_t oy0 = 0; oy0 < a->out_h; oy0 += strip) {
             const int32_t lines = a->out_h - oy0 < strip ? a->out_h - oy0 : strip;
             ga.top = a->pad_top - oy0 * a->stride_h;
@@ -663,7 +688,9 @@ __attribute__((noinline)) static void group_planes(const nnom_conv_args *layer, 
                 for (int32_t r = 0; r < a->k_h; r++) rows[r] = img + j * plane + r * a->dil_h * pitch;
                 int8_t *o = out + oy0 * g.out_rs + c0 + j;
                 if (quads && q[j].mode != DW_GEN) { /* (what row_fn's choice would call) */
-                    const quad3_form form = a->out_zp == -128 ? QUAD3_Z : (q[j].mode == DW_U ? QUAD3_U : QUAD3_ZP);
+                    const quad3_form form = a->out_zp == -128 || q[j].mode == DW_L
+                                                ? QUAD3_Z
+                                                : (q[j].mode == DW_U ? QUAD3_U : QUAD3_ZP);
                     quad3_run(&qa, 1, form, rows, wp4[j], o, q[j].init, q[j].mult, q[j].c, q[j].e, lines,
                               a->out_w & ~3);
                     continue;
