@@ -221,7 +221,7 @@ typedef struct nnom_plan_info {
     int32_t windows_in_place;   /**< 1: convolutions with a window run in place (smaller, slower) */
     int32_t tiled;              /**< 1: the peak runs tile by tile (nnom_model_tiling()) */
     uint32_t arena_bytes;       /**< the plan's arena (nnom_model_arena_size()) */
-    uint32_t plain_arena_bytes; /**< the arena with neither (the fastest plan); 0: more than max_arena_bytes */
+    uint32_t plain_arena_bytes; /**< the arena with neither (the fastest plan) */
     uint32_t max_arena_bytes;   /**< the limit the plan had to fit (nnom_options.max_arena_bytes or its default) */
 } nnom_plan_info;
 

@@ -153,8 +153,8 @@ static nnom_status plan_smallest(nnom_model *m)
     const uint32_t with = m->arena_size;
     m->window_in_place = 0;
     st = nnom_plan_once(m);
-    m->plain_arena = st == NNOM_OK ? m->arena_size : 0; /* 0: more than the limit */
-    if (st != NNOM_OK || m->arena_size > with) { /* smaller with them (or only they fit): that plan again */
+    m->plain_arena = st == NNOM_OK ? m->arena_size : 0;
+    if (st == NNOM_OK && m->arena_size > with) { /* smaller with them: that plan again */
         m->window_in_place = 1;
         st = nnom_plan_once(m);
     }
