@@ -298,6 +298,8 @@ static int32_t check_conv(int32_t cases, int depthwise)
     return bad;
 }
 
+enum { DENSE_EDGE_CASES = 40 };
+
 static int32_t check_dense(int32_t cases)
 {
     int32_t bad = 0;
@@ -321,6 +323,28 @@ static int32_t check_dense(int32_t cases)
         a.out_zero_point = range(-128, 127);
         a.act_lo = chance(50) ? -128 : range(-128, 0);
         a.act_hi = chance(50) ? 127 : range(a.act_lo, 127);
+        if (t >= 3 && t < 3 + DENSE_EDGE_CASES) {
+            /* the DSP kernel's folded bias: biases near the int32 limits and extreme values, so that
+             * its wrapped accumulators leave (-2^30, 2^30) or wrap around; inputs at and beyond
+             * its 32896-input limit for the fold */
+            const int32_t edge = t - 3;
+            if (edge < 4) {
+                a.in_features = edge < 2 ? 32896 + edge : range(8, 1200);
+                a.out_features = range(1, 8);
+                x = weights + MAX_W - a.in_features;
+                w = weights + range(0, 3);
+            }
+            const int8_t xv = chance(50) ? -128 : 127, wv = chance(50) ? -128 : 127;
+            for (int32_t i = 0; i < a.in_features; i++) x[i] = chance(90) ? xv : (int8_t)next();
+            for (int32_t i = 0; i < a.in_features * a.out_features; i++) w[i] = chance(90) ? wv : (int8_t)next();
+            a.in_zero_point = xv < 0 ? 127 : -128;
+            a.bias = bias;
+            for (int32_t c = 0; c < a.out_features; c++) {
+                bias[c] = chance(50) ? INT32_MAX - range(0, 1 << 24) : INT32_MIN + range(0, 1 << 24);
+                if (chance(30)) bias[c] = range(-(1 << 29), 1 << 29);
+                if (chance(40)) shift[c] = -range(1, 22);
+            }
+        }
         const int32_t out_off = range(0, 3);
         memset(out_arm, 0x55, 64);
         memset(out_portable, 0x55, 64);

@@ -57,6 +57,8 @@ static const bench_case cases[] = {
     {"mul_16x16x32", KIND_MUL, 16, 16, 32, 32, 1, 1, 0, 0},
     {"dense_640to128", KIND_DENSE, 1, 1, 640, 128, 1, 1, 0, 1},
     {"dense_128to8", KIND_DENSE, 1, 1, 128, 8, 1, 1, 0, 0},
+    {"dense_128to128", KIND_DENSE, 1, 1, 128, 128, 1, 1, 0, 0},
+    {"dense_8to128", KIND_DENSE, 1, 1, 8, 128, 1, 1, 0, 0},
 };
 #define CASE_COUNT ((int)(sizeof cases / sizeof cases[0]))
 
