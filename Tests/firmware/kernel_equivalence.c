@@ -34,6 +34,7 @@
 #include "kernels/arm/arm_dsp.h"
 #include "kernels/conv.h"
 #include "kernels/dense.h"
+#include "kernels/elementwise.h"
 #include "kernels/matmul.h"
 #include "kernels/pool.h"
 #include "kernels/requant.h"
@@ -50,6 +51,9 @@ void portable_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, 
 void portable_depthwise_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out);
 void portable_dense_s8(const nnom_dense_s8_args *a, const int8_t *in, int8_t *out);
 void portable_matmul_s8(const nnom_matmul_s8_args *x);
+void portable_add_s8(const nnom_elementwise_s8_args *a);
+void portable_sub_s8(const nnom_elementwise_s8_args *a);
+void portable_mul_s8(const nnom_elementwise_s8_args *a);
 void portable_max_pool_s8(const nnom_pool_args *a, const int8_t *in, int8_t *out);
 void portable_rnn_s8(const nnom_rnn_s8_args *a, const int8_t *in, int8_t *out, int16_t *state, int16_t *scratch);
 uint32_t portable_rnn_s8_scratch_bytes(int32_t cell, int32_t units);
@@ -495,6 +499,68 @@ static int32_t check_max_pool(int32_t cases)
     return bad;
 }
 
+/* add, subtract, multiply: sizes below and above the add's table threshold (256 elements), counts
+ * not multiples of 4, a per-channel second input, in place, unaligned tensors, fused clamps; input
+ * multipliers and shifts as TFLite derives them (|x'| < 2^28) and some larger ones (the general
+ * 64-bit path), output multipliers above, at and below 2^30, shifts in and beyond [-22, -1] */
+static int32_t check_elementwise(int32_t cases)
+{
+    static int8_t in2_buf[MAX_IN + 8];
+    int32_t bad = 0;
+    for (int32_t t = 0; t < cases; t++) {
+        const int op = t % 3; /* 0 add, 1 subtract, 2 multiply */
+        nnom_elementwise_s8_args a;
+        memset(&a, 0, sizeof a);
+        a.channels = chance(50) ? 4 * range(1, 16) : range(1, 70);
+        a.rows = chance(30) ? range(1, 4) : range(1, MAX_IN / 2 / a.channels);
+        a.broadcast = chance(30);
+        const int32_t n = a.rows * a.channels, off1 = range(0, 3), off2 = range(0, 3), offo = range(0, 3);
+        const int in_place = chance(30);
+        fill_s8(input, n + 8);
+        fill_s8(in2_buf, (a.broadcast ? a.channels : n) + 8);
+        a.in1_zero_point = range(-128, 127);
+        a.in2_zero_point = range(-128, 127);
+        a.out_zero_point = range(-128, 127);
+        a.act_lo = chance(50) ? -128 : range(-128, 0);
+        a.act_hi = chance(50) ? 127 : range(a.act_lo, 127);
+        int32_t params[NNOM_ADD_PARAM_COUNT];
+        for (int k = 0; k < 3; k++) params[2 * k] = (int32_t)(0x40000000u + (next() & 0x3FFFFFFFu));
+        params[1] = -range(0, 3);
+        params[3] = -range(0, 3);
+        if (chance(10)) params[1] = range(1, 5); /* tables beyond 2^30: the general path */
+        params[5] = -range(op == 2 ? 1 : 10, 24);
+        if (chance(10)) params[5] = range(-2, 1);
+        if (chance(10)) params[4] = 0x40000000;
+        if (chance(10)) params[4] = (int32_t)(next() & 0x3FFFFFFFu);
+        if (op == 2) {
+            params[0] = params[4];
+            params[1] = params[5];
+        }
+        a.params = params;
+        a.in2 = in2_buf + off2;
+        int8_t *outs[2] = {out_arm, out_portable};
+        static int8_t copy[MAX_IN + 8];
+        for (int k = 0; k < 2; k++) {
+            memset(outs[k], 0x55, (size_t)n + 8);
+            if (in_place) {
+                memcpy(outs[k] + offo, input + off1, (size_t)n);
+                a.in1 = outs[k] + offo;
+            } else {
+                memcpy(copy, input, (size_t)n + 8);
+                a.in1 = copy + off1;
+            }
+            a.out = outs[k] + offo;
+            if (k == 0) op == 0 ? nnom_add_s8(&a) : (op == 1 ? nnom_sub_s8(&a) : nnom_mul_s8(&a));
+            else op == 0 ? portable_add_s8(&a) : (op == 1 ? portable_sub_s8(&a) : portable_mul_s8(&a));
+        }
+        if (memcmp(out_arm, out_portable, (size_t)n + 8) != 0) {
+            report(op == 0 ? "add" : (op == 1 ? "sub" : "mul"), t, out_arm + offo, out_portable + offo, n);
+            bad++;
+        }
+    }
+    return bad;
+}
+
 /* A random requantisation input in the fast forms' domain [-2^30, 2^30), edges included. */
 static int32_t random_acc(void)
 {
@@ -741,7 +807,7 @@ static void summary(const char *kernel, int32_t cases, int32_t bad)
 int main(void)
 {
     enum { CONV_CASES = 800, DEPTHWISE_CASES = 1000, DENSE_CASES = 300, POOL_CASES = 400, REQUANT_CASES = 300000,
-           RNN_CASES = 500, TRANSPOSE_CASES = 300, MATMUL_CASES = 400 };
+           RNN_CASES = 500, TRANSPOSE_CASES = 300, MATMUL_CASES = 400, ELEMENTWISE_CASES = 600 };
     const int32_t conv = check_conv(CONV_CASES, 0);
     summary("conv", CONV_CASES, conv);
     const int32_t depthwise = check_conv(DEPTHWISE_CASES, 1);
@@ -755,6 +821,8 @@ int main(void)
     summary("matmul", MATMUL_CASES, matmul);
     const int32_t transpose = check_transpose_conv(TRANSPOSE_CASES);
     summary("transpose_conv", TRANSPOSE_CASES, transpose);
+    const int32_t elementwise = check_elementwise(ELEMENTWISE_CASES);
+    summary("add/sub/mul", ELEMENTWISE_CASES, elementwise);
     const int32_t pool = check_max_pool(POOL_CASES);
     summary("max_pool", POOL_CASES, pool);
     const int32_t requant = check_requant(REQUANT_CASES);
@@ -763,5 +831,5 @@ int main(void)
     summary("rnn", RNN_CASES, rnn);
     const int32_t requant_rnn = check_requant_rnn(REQUANT_CASES);
     summary("requant (rnn)", REQUANT_CASES, requant_rnn);
-    return conv || depthwise || dense || matmul || transpose || pool || requant || rnn || requant_rnn;
+    return conv || depthwise || dense || matmul || transpose || elementwise || pool || requant || rnn || requant_rnn;
 }

@@ -12,10 +12,18 @@
  * add/subtract when the largest |x1'| + |x2'| of the tables is). Elsewhere
  * nnom_conv_quant of kernels/conv.h, constants made once per call: equal to
  * nnom_requantize() for every int32 input, with a 64-bit multiply.
+ * On Cortex-M cores with DSP, kernels/arm/elementwise_s8.c does the 32-bit
+ * loops (four elements per pass, SIMD within a register) and the multiply.
  */
 #include "kernels/conv.h"
 #include "kernels/elementwise.h"
 #include "kernels/requant.h"
+
+#include "kernels/arm/arm_dsp.h" /* Cortex-M with DSP: the fast paths of kernels/arm/elementwise_s8.c */
+#if NNOM_USE_ARM_DSP
+#define NNOM_ARM_DSP_TWIN 1
+#include "kernels/arm/elementwise_s8.c"
+#endif
 
 enum {
     EW_VALUES = 256,      /* int8 values */
@@ -53,6 +61,10 @@ static void add_sub(const nnom_elementwise_s8_args *a, int subtract)
         }
         const int32_t e = -a->params[5];
         if (e >= 1 && e <= NNOM_REQUANT32_MAX_E && max1 + max2 <= NNOM_REQUANT32_MAX_ACC) {
+#if NNOM_USE_ARM_DSP
+            nnom_ew_add_fast(a, subtract, t1, t2, e);
+            return;
+#endif
             const int32_t mo = a->params[4], co = nnom_requant32_const(e, zpo);
             for (int32_t r = 0; r < a->rows; r++, in1 += c, in2 += step2, out += c) {
                 for (int32_t i = 0; i < c; i++) {
@@ -88,6 +100,7 @@ void nnom_add_s8(const nnom_elementwise_s8_args *a) { add_sub(a, 0); }
 
 void nnom_sub_s8(const nnom_elementwise_s8_args *a) { add_sub(a, 1); }
 
+#if !NNOM_USE_ARM_DSP /* (the DSP form: kernels/arm/elementwise_s8.c) */
 void nnom_mul_s8(const nnom_elementwise_s8_args *a)
 {
     const nnom_conv_quant q = nnom_conv_quant_init(0, a->params[0], a->params[1]);
@@ -108,3 +121,4 @@ void nnom_mul_s8(const nnom_elementwise_s8_args *a)
         out += c;
     }
 }
+#endif
