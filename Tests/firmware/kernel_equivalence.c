@@ -55,6 +55,8 @@ void portable_add_s8(const nnom_elementwise_s8_args *a);
 void portable_sub_s8(const nnom_elementwise_s8_args *a);
 void portable_mul_s8(const nnom_elementwise_s8_args *a);
 void portable_max_pool_s8(const nnom_pool_args *a, const int8_t *in, int8_t *out);
+void portable_avg_pool_s8(const nnom_pool_args *a, const int8_t *in, int8_t *out);
+void portable_global_avg_pool_s8(const nnom_pool_args *a, const int8_t *in, int8_t *out);
 void portable_rnn_s8(const nnom_rnn_s8_args *a, const int8_t *in, int8_t *out, int16_t *state, int16_t *scratch);
 uint32_t portable_rnn_s8_scratch_bytes(int32_t cell, int32_t units);
 void portable_transpose_conv_s8(const nnom_transpose_conv_args *a, const int8_t *in, int8_t *out);
@@ -561,6 +563,73 @@ static int32_t check_elementwise(int32_t cases)
     return bad;
 }
 
+/* average, sum and global average pools: both int8 forms, windows clipped by SAME padding, windows of
+ * more cells than an int16 lane holds (global pools up to 900 cells), channel counts that are and are
+ * not multiples of 4 and 8, in place */
+static int32_t check_avg_pool(int32_t cases)
+{
+    static int8_t in_place_arm[MAX_IN + 8], in_place_portable[MAX_IN + 8];
+    int32_t bad = 0;
+    for (int32_t t = 0; t < cases; t++) {
+        nnom_pool_args a;
+        memset(&a, 0, sizeof a);
+        const int global = chance(40);
+        a.in_h = range(1, global && chance(50) ? 30 : 14);
+        a.in_w = range(1, global && chance(50) ? 30 : 14);
+        a.channels = chance(50) ? 4 * range(1, 12) : range(1, 50);
+        while (a.in_h * a.in_w * a.channels > MAX_IN) a.channels = a.channels / 2 + 1;
+        if (global) {
+            a.kernel_h = a.in_h;
+            a.kernel_w = a.in_w;
+            a.stride_h = a.stride_w = 1;
+            a.out_h = a.out_w = 1;
+        } else {
+            a.kernel_h = range(1, 5);
+            a.kernel_w = range(1, 5);
+            a.stride_h = range(1, 3);
+            a.stride_w = range(1, 3);
+            const int same = chance(40);
+            axis(a.in_h, a.kernel_h, a.stride_h, 1, same, &a.out_h, &a.pad_top);
+            axis(a.in_w, a.kernel_w, a.stride_w, 1, same, &a.out_w, &a.pad_left);
+        }
+        a.sum = !global && chance(20);
+        a.rescale = a.sum || chance(70);
+        a.in_zp = range(-128, 127);
+        a.out_zp = range(-128, 127);
+        a.multiplier = (int32_t)(0x40000000u + (next() & 0x3FFFFFFFu));
+        a.shift = range(-8, 4);
+        const int64_t cells = (int64_t)a.kernel_h * a.kernel_w;
+        while (!nnom_avg_pool_shift_ok(cells, a.shift)) a.shift--;
+        const int32_t in_n = a.in_h * a.in_w * a.channels, out_n = a.out_h * a.out_w * a.channels;
+        const int32_t off = range(0, 3);
+        fill_s8(input + off, in_n);
+        if (chance(20)) memset(input + off, chance(50) ? -128 : 127, (size_t)in_n); /* extreme sums */
+        memset(out_arm, 0x55, (size_t)out_n + 8);
+        memset(out_portable, 0x55, (size_t)out_n + 8);
+        if (global) {
+            nnom_global_avg_pool_s8(&a, input + off, out_arm + off);
+            portable_global_avg_pool_s8(&a, input + off, out_portable + off);
+        } else {
+            nnom_avg_pool_s8(&a, input + off, out_arm + off);
+            portable_avg_pool_s8(&a, input + off, out_portable + off);
+        }
+        int differs = memcmp(out_arm, out_portable, (size_t)out_n + 8) != 0;
+        if (!differs && !global && a.pad_top == 0 && a.pad_left == 0) { /* in place, as the planner may run it */
+            memcpy(in_place_arm, input, (size_t)in_n + 8);
+            memcpy(in_place_portable, input, (size_t)in_n + 8);
+            nnom_avg_pool_s8(&a, in_place_arm + off, in_place_arm + off);
+            portable_avg_pool_s8(&a, in_place_portable + off, in_place_portable + off);
+            differs = memcmp(in_place_arm + off, out_portable + off, (size_t)out_n) != 0 ||
+                      memcmp(in_place_portable + off, out_portable + off, (size_t)out_n) != 0;
+        }
+        if (differs) {
+            report(global ? "global_avg_pool" : "avg_pool", t, out_arm + off, out_portable + off, out_n);
+            bad++;
+        }
+    }
+    return bad;
+}
+
 /* A random requantisation input in the fast forms' domain [-2^30, 2^30), edges included. */
 static int32_t random_acc(void)
 {
@@ -807,7 +876,8 @@ static void summary(const char *kernel, int32_t cases, int32_t bad)
 int main(void)
 {
     enum { CONV_CASES = 800, DEPTHWISE_CASES = 1000, DENSE_CASES = 300, POOL_CASES = 400, REQUANT_CASES = 300000,
-           RNN_CASES = 500, TRANSPOSE_CASES = 300, MATMUL_CASES = 400, ELEMENTWISE_CASES = 600 };
+           RNN_CASES = 500, TRANSPOSE_CASES = 300, MATMUL_CASES = 400, ELEMENTWISE_CASES = 600,
+           AVG_POOL_CASES = 500 };
     const int32_t conv = check_conv(CONV_CASES, 0);
     summary("conv", CONV_CASES, conv);
     const int32_t depthwise = check_conv(DEPTHWISE_CASES, 1);
@@ -825,11 +895,13 @@ int main(void)
     summary("add/sub/mul", ELEMENTWISE_CASES, elementwise);
     const int32_t pool = check_max_pool(POOL_CASES);
     summary("max_pool", POOL_CASES, pool);
+    const int32_t avg_pool = check_avg_pool(AVG_POOL_CASES);
+    summary("avg_pool", AVG_POOL_CASES, avg_pool);
     const int32_t requant = check_requant(REQUANT_CASES);
     summary("requant", REQUANT_CASES, requant);
     const int32_t rnn = check_rnn(RNN_CASES);
     summary("rnn", RNN_CASES, rnn);
     const int32_t requant_rnn = check_requant_rnn(REQUANT_CASES);
     summary("requant (rnn)", REQUANT_CASES, requant_rnn);
-    return conv || depthwise || dense || matmul || transpose || elementwise || pool || requant || rnn || requant_rnn;
+    return conv || depthwise || dense || matmul || transpose || elementwise || pool || avg_pool || requant || rnn || requant_rnn;
 }
