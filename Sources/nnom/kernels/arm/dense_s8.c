@@ -193,29 +193,51 @@ static void dot_blocks(const int8_t *x, const int8_t *w, int32_t row_bytes, int3
     }
 }
 
-/* Writes rows o..o+count-1 from acc[0..count) (bias plus dot product modulo 2^32, see the top of the
- * file; acc[4k] for count 1 of a single row). */
+/* Row o's output when the 32-bit requantisation does not apply: from acc, its bias plus its dot
+ * product modulo 2^32 (see the top of the file). */
+__attribute__((noinline)) static int8_t row_general(const nnom_dense_s8_args *a, int32_t o, int32_t acc)
+{
+    const int32_t bias = a->bias ? a->bias[o] : 0;
+    return nnom_dense_output(a, o, (int32_t)((uint32_t)acc - (uint32_t)bias));
+}
+
+/* write_rows for one choice of per-channel quantisation and clamp (constants once inlined). */
+static inline __attribute__((always_inline)) void write_rows_k(const nnom_dense_s8_args *a, int32_t o, int32_t count,
+                                                               const int32_t *acc, int8_t *out, const int per_channel,
+                                                               const int clamp)
+{
+    const int32_t *mp = a->multiplier + (per_channel ? o : 0), *sp = a->shift + (per_channel ? o : 0);
+    const int32_t zp_odd = 2 * a->out_zero_point + 1, lo = a->act_lo, hi = a->act_hi;
+    const int32_t m0 = mp[0], sh0 = sp[0];
+    int8_t *op = out + o;
+    for (int32_t r = 0; r < count; r++) {
+        const int32_t acc_r = acc[r];
+        const uint32_t e1 = (uint32_t)(-1 - (per_channel ? sp[r] : sh0)); /* e - 1 */
+        if (__builtin_expect(e1 < NNOM_REQUANT32_MAX_E &&
+                             (uint32_t)(acc_r + NNOM_REQUANT32_MAX_ACC) <= 2u * NNOM_REQUANT32_MAX_ACC, 1)) {
+            /* nnom_requant32(acc, m, e, c), c = 2^(e-1) + zp 2^e = (2 zp + 1) 2^(e-1), u by SMMULR */
+            const int32_t u = nnom_arm_smmulr(2 * acc_r, per_channel ? mp[r] : m0);
+            int32_t v = __ssat(((u + (u >> 31) + (int32_t)((uint32_t)zp_odd << e1)) >> e1) >> 1, 8);
+            if (clamp) {
+                if (v < lo) v = lo;
+                if (v > hi) v = hi;
+            }
+            op[r] = (int8_t)v;
+        } else {
+            op[r] = row_general(a, o + r, acc_r);
+        }
+    }
+}
+
+/* Writes rows o..o+count-1 from acc[0..count), each its bias plus its dot product modulo 2^32. */
 __attribute__((noinline)) static void write_rows(const nnom_dense_s8_args *a, int32_t o, int32_t count,
                                                  const int32_t *acc, int8_t *out)
 {
-    const int32_t step = a->per_channel ? 1 : 0;
-    const int32_t *mp = a->multiplier + step * o, *sp = a->shift + step * o;
-    const int32_t zp_odd = 2 * a->out_zero_point + 1, lo = a->act_lo, hi = a->act_hi;
-    for (int32_t r = 0; r < count; r++, mp += step, sp += step) {
-        const int32_t acc_r = acc[r];
-        const uint32_t e1 = (uint32_t)(-1 - *sp); /* e - 1 */
-        if (__builtin_expect(e1 < NNOM_REQUANT32_MAX_E && (uint32_t)(acc_r + NNOM_REQUANT32_MAX_ACC) <= 2u * NNOM_REQUANT32_MAX_ACC, 1)) {
-            /* nnom_requant32(acc, m, e, c), c = 2^(e-1) + zp 2^e = (2 zp + 1) 2^(e-1), u by SMMULR */
-            const int32_t u = nnom_arm_smmulr(2 * acc_r, *mp);
-            int32_t v = __ssat(((u + (u >> 31) + (int32_t)((uint32_t)zp_odd << e1)) >> e1) >> 1, 8);
-            if (v < lo) v = lo;
-            if (v > hi) v = hi;
-            out[o + r] = (int8_t)v;
-        } else {
-            const int32_t bias = a->bias ? a->bias[o + r] : 0;
-            out[o + r] = nnom_dense_output(a, o + r, (int32_t)((uint32_t)acc_r - (uint32_t)bias));
-        }
-    }
+    const int clamp = a->act_lo > INT8_MIN || a->act_hi < INT8_MAX;
+    if (a->per_channel && clamp) write_rows_k(a, o, count, acc, out, 1, 1);
+    else if (a->per_channel) write_rows_k(a, o, count, acc, out, 1, 0);
+    else if (clamp) write_rows_k(a, o, count, acc, out, 0, 1);
+    else write_rows_k(a, o, count, acc, out, 0, 0);
 }
 
 void nnom_dense_s8(const nnom_dense_s8_args *a, const int8_t *in, int8_t *out)
