@@ -196,9 +196,18 @@ def tflite_peer(tf, tc, keras, build, model, x, xt, y_ref, work):
     scratch) for it, or the reason it does not run there."""
     import numpy as np
 
-    twin = build(keras, batch_size=1)
-    twin.set_weights(model.get_weights())
-    data = tc.tflite_convert(tf, twin, x)
+    # TensorFlow's converter crashes (SIGSEGV) on some Keras 3 models (LSTM, GRU): it runs in a child process
+    path = os.path.join(work, model.name + ".tflite")
+    np.save(path + ".calib.npy", x)
+    cmd = [sys.executable, os.path.abspath(__file__), "--tflite-worker", build.__name__,
+           os.path.join(work, model.name + ".keras"), path + ".calib.npy", path]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=TFLM_TIMEOUT_S)
+    if r.returncode != 0:
+        why = f"signal {-r.returncode}" if r.returncode < 0 else f"exit status {r.returncode}"
+        lines = [l for l in r.stderr.splitlines() if l.strip() and "Warning" not in l]
+        raise RuntimeError(f"TensorFlow's int8 converter failed ({why}): " + " / ".join(lines[-2:]))
+    with open(path, "rb") as f:
+        data = f.read()
     it = tf.lite.Interpreter(model_content=data)
     it.allocate_tensors()
     di, do = it.get_input_details()[0], it.get_output_details()[0]
@@ -210,9 +219,6 @@ def tflite_peer(tf, tc, keras, build, model, x, xt, y_ref, work):
         ys.append((it.get_tensor(do["index"]).astype(np.float32) - zo) * so)
     y = np.concatenate(ys).reshape(len(xt), -1)
     out = {"tflite_sqnr": sqnr_db(y_ref, y), "tflite_agree": agreement(y_ref, y)}
-    path = os.path.join(work, model.name + ".tflite")
-    with open(path, "wb") as f:
-        f.write(data)
     ok, log = tc.run_probe(path, max(256 * 1024, 10 * len(data)), print_allocations=True, timeout=TFLM_TIMEOUT_S)
     m = re.search(r"Arena allocation head (\d+) bytes", log) if ok else None
     if m:
@@ -220,6 +226,22 @@ def tflite_peer(tf, tc, keras, build, model, x, xt, y_ref, work):
     else:
         out["tflm_error"] = short(" / ".join([l for l in log.splitlines() if l.strip()][-2:]), 200)
     return out
+
+
+def tflite_worker(builder_name, keras_path, calib_path, out_path):
+    """The child process of tflite_peer(): TensorFlow's int8 conversion of a batch-1 twin of the saved model."""
+    import numpy as np
+    import tensorflow as tf
+    import keras
+    import tflm_compare as tc
+
+    build = next(b for b, _ in MODELS if b.__name__ == builder_name)
+    model = keras.models.load_model(keras_path)
+    twin = build(keras, batch_size=1)
+    twin.set_weights(model.get_weights())
+    data = tc.tflite_convert(tf, twin, np.load(calib_path))
+    with open(out_path, "wb") as f:
+        f.write(data)
 
 
 def run_c(exe, keras_path, calib, test, out_dir, runs=0, wrapper=(), timeout=3600):
@@ -316,6 +338,7 @@ def report(meta, path):
             tflm = "fails"
             notes.append(f"- {r['name']}, TFLM: {r['tflm_error']}")
         if "tflite_error" in r:
+            tflm = "fails"
             notes.append(f"- {r['name']}, TensorFlow's int8 conversion: {r['tflite_error']}")
         peer = (f"{r['tflite_sqnr']:.1f} dB, {100 * r['tflite_agree']:.1f} %" if "tflite_sqnr" in r else "-")
         if "c_error" in r:
@@ -370,6 +393,10 @@ def report(meta, path):
 
 
 def main():
+    if len(sys.argv) == 6 and sys.argv[1] == "--tflite-worker":
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+        tflite_worker(*sys.argv[2:])
+        return
     ap = argparse.ArgumentParser()
     ap.add_argument("--zoo-run", required=True, help="benchmarks/zoo_run built from this tree")
     ap.add_argument("--asan-run", default=None, help="zoo_run built with -DNNOM_SANITIZE=ON")
