@@ -247,8 +247,8 @@ class Model:
     @property
     def tiling(self) -> Optional[dict]:
         """The tiled stage of the plan (the runtime's tiled execution of the memory peak), or ``None``
-        when the model runs untiled: ``first_layer`` and ``cut_layer`` (indices of the chain run tile
-        by tile), ``tiles``, ``rows_per_tile`` (output rows of the cut per tile), ``untiled_arena``
+        when the model runs untiled: ``first_layer`` and ``cut_layer`` (the first and last layers of the
+        stage run tile by tile), ``tiles``, ``rows_per_tile`` (output rows of the cut per tile), ``untiled_arena``
         (the arena without tiling), ``saved_bytes`` and ``extra_macs`` (the halos' MACs per run, not in
         ``macs``)."""
         first, cut, tiles, rows, untiled, saved, extra = self._m.tiling()
