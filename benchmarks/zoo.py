@@ -204,8 +204,9 @@ def tflite_peer(tf, tc, keras, build, model, x, xt, y_ref, work):
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=TFLM_TIMEOUT_S)
     if r.returncode != 0:
         why = f"signal {-r.returncode}" if r.returncode < 0 else f"exit status {r.returncode}"
-        lines = [l for l in r.stderr.splitlines() if l.strip() and "Warning" not in l]
-        raise RuntimeError(f"TensorFlow's int8 converter failed ({why}): " + " / ".join(lines[-2:]))
+        lines = [l for l in r.stderr.splitlines() if "rror" in l and "cuda" not in l]
+        raise RuntimeError(f"TensorFlow's int8 converter failed ({why})" + (": " + " / ".join(lines[-2:]) if lines
+                                                                            else ""))
     with open(path, "rb") as f:
         data = f.read()
     it = tf.lite.Interpreter(model_content=data)
