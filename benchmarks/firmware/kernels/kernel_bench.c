@@ -17,6 +17,7 @@
 #include "kernels/conv.h"
 #include "kernels/dense.h"
 #include "kernels/elementwise.h"
+#include "kernels/pool.h"
 
 #ifdef __arm__
 #include "bench_markers.h"
@@ -26,7 +27,7 @@
 #include <stdlib.h>
 #endif
 
-enum { KIND_DW, KIND_CONV, KIND_ADD, KIND_MUL, KIND_DENSE };
+enum { KIND_DW, KIND_CONV, KIND_ADD, KIND_MUL, KIND_DENSE, KIND_AVGPOOL, KIND_GAP };
 
 typedef struct {
     const char *name;
@@ -57,6 +58,13 @@ static const bench_case cases[] = {
     {"mul_16x16x32", KIND_MUL, 16, 16, 32, 32, 1, 1, 0, 0},
     {"dense_640to128", KIND_DENSE, 1, 1, 640, 128, 1, 1, 0, 1},
     {"dense_128to8", KIND_DENSE, 1, 1, 128, 8, 1, 1, 0, 0},
+    {"dense_128to128", KIND_DENSE, 1, 1, 128, 128, 1, 1, 0, 0},
+    {"dense_8to128", KIND_DENSE, 1, 1, 8, 128, 1, 1, 0, 0},
+    /* average pools whose window is the whole input (DS-CNN, ResNet-8), MobileNet's global pool:
+     * per input element, requantising form */
+    {"avgpool_25x5x64", KIND_AVGPOOL, 25, 5, 64, 64, 1, 1, 0, 0},
+    {"avgpool_8x8x64", KIND_AVGPOOL, 8, 8, 64, 64, 1, 1, 0, 0},
+    {"gap_3x3x256", KIND_GAP, 3, 3, 256, 256, 1, 1, 0, 0},
 };
 #define CASE_COUNT ((int)(sizeof cases / sizeof cases[0]))
 
@@ -102,6 +110,7 @@ static void region_end(void) {}
 
 static nnom_conv_args conv_args;
 static nnom_dense_s8_args dense_args;
+static nnom_pool_args pool_args;
 static nnom_elementwise_s8_args ew_args;
 static int32_t ew_params[6];
 
@@ -114,6 +123,8 @@ NOINLINE void bench_run(const bench_case *c)
     case KIND_ADD: nnom_add_s8(&ew_args); break;
     case KIND_MUL: nnom_mul_s8(&ew_args); break;
     case KIND_DENSE: nnom_dense_s8(&dense_args, input, output); break;
+    case KIND_AVGPOOL: nnom_avg_pool_s8(&pool_args, input, output); break;
+    case KIND_GAP: nnom_global_avg_pool_s8(&pool_args, input, output); break;
     }
 }
 
@@ -168,6 +179,21 @@ static int64_t setup(const bench_case *c)
         d->act_lo = -128;
         d->act_hi = 127;
         return (int64_t)c->in_c * c->out_c;
+    }
+    if (c->kind == KIND_AVGPOOL || c->kind == KIND_GAP) {
+        nnom_pool_args *p = &pool_args;
+        memset(p, 0, sizeof *p);
+        p->in_h = p->kernel_h = c->h;
+        p->in_w = p->kernel_w = c->w;
+        p->channels = c->in_c;
+        p->out_h = p->out_w = 1;
+        p->stride_h = p->stride_w = 1;
+        p->rescale = 1;
+        p->multiplier = 1431655765; /* output scale 3/4 of the input's: 4/3 = (2^31 / 1.5) * 2^(1 - 31) */
+        p->shift = 1;
+        p->in_zp = -128;
+        p->out_zp = -100;
+        return (int64_t)c->h * c->w * c->in_c;
     }
     nnom_elementwise_s8_args *e = &ew_args;
     memset(e, 0, sizeof *e);
