@@ -342,7 +342,24 @@ typedef struct {
     int32_t back;          /* 32: 4 * groups - k, read past a channel's weights */
 } pass4_args;
 
-#define PASS4_GROUP GROUP4("r8", "r1", "r4", "r5", "r6", "r7", "r10", "r11", "r12", "lr")
+/* One group of 4 taps for the four columns at r8 (8 words: p0 lo hi, p1 ..., p3), weights
+ * at r1, sums r4..r7: one LDR of the weights, two SXTB16, two LDM of four words (two pixels
+ * each) and eight SMLAD: 13 instructions (22 estimated cycles: an LDM of four words costs
+ * 5, two LDRD 6) for 16 multiply-accumulates. r10, r11 weights, r2, r3, r12, lr data. */
+#define PASS4_GROUP                                  \
+    "ldr    r10, [r1], #4\n\t"                       \
+    "ldm    r8!, {r2, r3, r12, lr}\n\t"              \
+    "sxtb16 r11, r10, ror #8\n\t"                    \
+    "sxtb16 r10, r10\n\t"                            \
+    "smlad  r4, r2, r10, r4\n\t"                     \
+    "smlad  r4, r3, r11, r4\n\t"                     \
+    "smlad  r5, r12, r10, r5\n\t"                    \
+    "smlad  r5, lr, r11, r5\n\t"                     \
+    "ldm    r8!, {r2, r3, r12, lr}\n\t"              \
+    "smlad  r6, r2, r10, r6\n\t"                     \
+    "smlad  r6, r3, r11, r6\n\t"                     \
+    "smlad  r7, r12, r10, r7\n\t"                    \
+    "smlad  r7, lr, r11, r7\n\t"
 
 /* One output of the four: r8 = SSAT8(requant_zp(S)), with r10 = multiplier,
  * r11 = e, r12 = c of nnom_arm_requant_zp(). */
@@ -365,16 +382,17 @@ typedef struct {
  * Channels [0, p->n_ch) of four whole pixels, every one fast (see the file
  * comment), weights from w, channel c of pixel j to out[j * out_c + c],
  * clamped to the int8 range (the caller applies a narrower clamp).
- * Registers: r0 p, r1 w, r2 out + c, r3 c, r4-r7 the sums, r8 the columns,
- * r9 the group count, r10-r12 and lr the group's temporaries, then the
- * requantisation constants. Per channel, besides the groups: about 50 instructions.
+ * Registers: r0 p, r1 w, r4-r7 the sums, r8 the columns, r9 the group count,
+ * r2, r3, r10-r12 and lr the group's temporaries, then the requantisation
+ * constants, with r2 out + c and r3 c (kept at [sp] and [sp, #4] during the
+ * groups). Per channel, besides the groups: about 50 instructions.
  */
 /* (naked: the body is the assembly alone; the arguments arrive in r0-r2) */
 #define ARG __attribute__((unused))
 #define PASS4_BODY(RQ) \
     __asm__ volatile( \
-        "push   {r4-r11, lr}\n\t" \
-        "movs   r3, #0\n" \
+        "movs   r3, #0\n\t" \
+        "push   {r2-r11, lr}\n" \
         "10:\n\t" \
         "ldrd   r8, r9, [r0]\n\t" /* columns, groups */ \
         "ldr    r4, [r0, #8]\n\t" \
@@ -396,6 +414,7 @@ typedef struct {
         "1:\n\t" PASS4_GROUP "2:\n\t" PASS4_GROUP "3:\n\t" PASS4_GROUP "4:\n\t" PASS4_GROUP \
         "subs   r9, r9, #1\n\t" \
         "bne    1b\n\t" \
+        "ldrd   r2, r3, [sp]\n\t"         /* out + c, c */ \
         "ldr    r10, [r0, #12]\n\t" \
         "ldr    r10, [r10, r3, lsl #2]\n\t" /* multiplier */ \
         "ldr    r11, [r0, #16]\n\t" \
@@ -416,10 +435,12 @@ typedef struct {
         "strb   r8, [lr, r9]\n\t" \
         "adds   r2, r2, #1\n\t" \
         "adds   r3, r3, #1\n\t" \
+        "strd   r2, r3, [sp]\n\t" \
         "ldrd   r9, r10, [r0, #28]\n\t"   /* n_ch, back */ \
         "sub    r1, r1, r10\n\t" \
         "cmp    r3, r9\n\t" \
         "blt    10b\n\t" \
+        "add    sp, sp, #8\n\t" \
         "pop    {r4-r11, pc}\n\t");
 
 __attribute__((naked, noinline)) static void pass4_fast(ARG const pass4_args *p, ARG const int8_t *w, ARG int8_t *out)
