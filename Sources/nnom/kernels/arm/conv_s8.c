@@ -361,14 +361,14 @@ typedef struct {
     "smlad  r7, r12, r10, r7\n\t"                    \
     "smlad  r7, lr, r11, r7\n\t"
 
-/* One output of the four: r8 = SSAT8(requant_zp(S)), with r10 = multiplier,
- * r11 = e, r12 = c of nnom_arm_requant_zp(). */
+/* One output of the four, in place: S = SSAT8(requant_zp(S)), with r10 = multiplier,
+ * r11 = e, r12 = c of nnom_arm_requant_zp(), r8 a temporary. */
 #define REQUANT_R8(S)                       \
     "lsl    r8, " S ", #1\n\t"              \
     "smmlar r8, r8, r10, r12\n\t"           \
     "add    r8, r8, " S ", asr #31\n\t"     \
     "asr    r8, r8, r11\n\t"                \
-    "ssat   r8, #8, r8\n\t"
+    "ssat   " S ", #8, r8\n\t"
 /* The same for any multiplier, nnom_arm_requant() + zp: u = SMMULR(2 S, m), (u - [u < 0] + c) >> e. */
 #define REQUANT_U_R8(S)                     \
     "lsl    r8, " S ", #1\n\t"              \
@@ -376,25 +376,44 @@ typedef struct {
     "add    r8, r8, r8, asr #31\n\t"        \
     "add    r8, r8, r12\n\t"                \
     "asr    r8, r8, r11\n\t"                \
-    "ssat   r8, #8, r8\n\t"
+    "ssat   " S ", #8, r8\n\t"
+
+/* Bytes of one PASS4_GROUP (13 instructions of 32 bits): the entry into the unrolled loop is
+ * computed from it. */
+#define PASS4_GROUP_BYTES "52"
 
 /*
  * Channels [0, p->n_ch) of four whole pixels, every one fast (see the file
  * comment), weights from w, channel c of pixel j to out[j * out_c + c],
  * clamped to the int8 range (the caller applies a narrower clamp).
- * Registers: r0 p, r1 w, r4-r7 the sums, r8 the columns, r9 the group count,
+ * Registers: r0 p, r1 w, r4-r7 the sums, r8 the columns, r9 the loop count,
  * r2, r3, r10-r12 and lr the group's temporaries, then the requantisation
- * constants, with r2 out + c and r3 c (kept at [sp] and [sp, #4] during the
- * groups). Per channel, besides the groups: about 50 instructions.
+ * constants, with r2 out + c and r3 c. Stack: [sp] the entry into the unrolled
+ * loop (the groups per channel % 4 = 3, 2, 1 enter at the second, third, fourth
+ * copy), [sp, #4] its passes, [sp, #8] out + c, [sp, #12] c.
+ * Per channel, besides the groups: about 45 instructions.
  */
 /* (naked: the body is the assembly alone; the arguments arrive in r0-r2) */
 #define ARG __attribute__((unused))
 #define PASS4_BODY(RQ) \
     __asm__ volatile( \
         "movs   r3, #0\n\t" \
-        "push   {r2-r11, lr}\n" \
+        "push   {r2-r11, lr}\n\t" \
+        "ldr    r9, [r0, #4]\n\t"           /* groups */ \
+        "and    r10, r9, #3\n\t" \
+        "rsb    r10, r10, #4\n\t" \
+        "and    r10, r10, #3\n\t"           /* the copy to enter at */ \
+        "movs   r11, #" PASS4_GROUP_BYTES "\n\t" \
+        "adr.w  r12, 1f\n\t" \
+        "mla    r10, r10, r11, r12\n\t" \
+        "orr    r10, r10, #1\n\t"           /* (a Thumb address) */ \
+        "add    r9, r9, #3\n\t" \
+        "lsr    r9, r9, #2\n\t" \
+        "sub    sp, sp, #8\n\t" \
+        "strd   r10, r9, [sp]\n" \
         "10:\n\t" \
-        "ldrd   r8, r9, [r0]\n\t" /* columns, groups */ \
+        "ldr    r8, [r0]\n\t"               /* columns */ \
+        "ldr    r9, [sp, #4]\n\t" \
         "ldr    r4, [r0, #8]\n\t" \
         "cbz    r4, 11f\n\t" \
         "ldr    r4, [r4, r3, lsl #2]\n" \
@@ -402,45 +421,35 @@ typedef struct {
         "mov    r5, r4\n\t" \
         "mov    r6, r4\n\t" \
         "mov    r7, r4\n\t" \
-        /* the groups, four per loop pass; n % 4 = 3, 2, 1 enter at the second, third, fourth */ \
-        "ands   r10, r9, #3\n\t" \
-        "add    r9, r9, #3\n\t" \
-        "lsr    r9, r9, #2\n\t" \
-        "beq    1f\n\t" \
-        "cmp    r10, #2\n\t" \
-        "bhi    2f\n\t" \
-        "beq    3f\n\t" \
-        "b      4f\n" \
-        "1:\n\t" PASS4_GROUP "2:\n\t" PASS4_GROUP "3:\n\t" PASS4_GROUP "4:\n\t" PASS4_GROUP \
+        "ldr    pc, [sp]\n\t" \
+        ".p2align 2\n" \
+        "1:\n\t" PASS4_GROUP PASS4_GROUP PASS4_GROUP PASS4_GROUP \
         "subs   r9, r9, #1\n\t" \
         "bne    1b\n\t" \
-        "ldrd   r2, r3, [sp]\n\t"         /* out + c, c */ \
+        "ldrd   r2, r3, [sp, #8]\n\t"       /* out + c, c */ \
         "ldr    r10, [r0, #12]\n\t" \
-        "ldr    r10, [r10, r3, lsl #2]\n\t" /* multiplier */ \
         "ldr    r11, [r0, #16]\n\t" \
-        "ldr    r11, [r11, r3, lsl #2]\n\t" /* shift = -e */ \
         "ldr    r12, [r0, #20]\n\t" \
-        "mvn    r9, r11\n\t"                /* e - 1 */ \
-        "lsl    r12, r12, r9\n\t"           /* c = (2 zp + 1) << (e - 1) */ \
-        "rsb    r11, r11, #0\n\t" \
         "ldr    r9, [r0, #24]\n\t"          /* out_c */ \
-        RQ("r4") \
-        "strb   r8, [r2]\n\t" \
-        RQ("r5") \
-        "strb   r8, [r2, r9]\n\t" \
-        "add    lr, r2, r9, lsl #1\n\t" \
-        RQ("r6") \
-        "strb   r8, [lr]\n\t" \
-        RQ("r7") \
-        "strb   r8, [lr, r9]\n\t" \
-        "adds   r2, r2, #1\n\t" \
+        "ldr    r10, [r10, r3, lsl #2]\n\t" /* multiplier */ \
+        "ldr    r11, [r11, r3, lsl #2]\n\t" /* shift = -e */ \
+        "mvn    r8, r11\n\t"                /* e - 1 */ \
+        "lsl    r12, r12, r8\n\t"           /* c = (2 zp + 1) << (e - 1) */ \
+        "rsb    r11, r11, #0\n\t" \
+        RQ("r4") RQ("r5") RQ("r6") RQ("r7") \
+        "add    r12, r2, r9\n\t" \
+        "add    lr, r12, r9\n\t" \
         "adds   r3, r3, #1\n\t" \
-        "strd   r2, r3, [sp]\n\t" \
+        "strb   r4, [r2], #1\n\t" \
+        "strb   r5, [r12]\n\t" \
+        "strb   r6, [lr]\n\t" \
+        "strd   r2, r3, [sp, #8]\n\t" \
+        "strb   r7, [lr, r9]\n\t" \
         "ldrd   r9, r10, [r0, #28]\n\t"   /* n_ch, back */ \
         "sub    r1, r1, r10\n\t" \
         "cmp    r3, r9\n\t" \
         "blt    10b\n\t" \
-        "add    sp, sp, #8\n\t" \
+        "add    sp, sp, #16\n\t" \
         "pop    {r4-r11, pc}\n\t");
 
 __attribute__((naked, noinline)) static void pass4_fast(ARG const pass4_args *p, ARG const int8_t *w, ARG int8_t *out)
@@ -679,7 +688,17 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
     x.pix_step = a->stride_w * a->in_c;
     int32_t iy0 = -a->pad_top, ix0 = -a->pad_left, ox = 0;
     for (int32_t pix = 0; pix < n_pix; pix += x.s.np) {
-        const int32_t n = n_pix - pix < x.s.np ? n_pix - pix : x.s.np;
+        int32_t n = n_pix - pix < x.s.np ? n_pix - pix : x.s.np;
+        if (n < x.s.np && n > 1 && n_pix >= x.s.np) {
+            /* a short last pass of 2 or 3 pixels: the last np pixels instead, the fast way (the
+             * first of them, already computed, get the same bytes again; for one pixel the
+             * single-column path is cheaper) */
+            pix = n_pix - x.s.np;
+            n = x.s.np;
+            ox = pix % a->out_w;
+            iy0 = pix / a->out_w * a->stride_h - a->pad_top;
+            ix0 = ox * a->stride_w - a->pad_left;
+        }
         for (int32_t p = 0, cnt; p < n; p += cnt) {
             uint32_t *dst = x.cols + 2 * p;
             const ptrdiff_t at = ((ptrdiff_t)iy0 * a->in_w + ix0) * a->in_c; /* the first tap */

@@ -11,7 +11,7 @@
 
 enum {
     PIXELS = 4,          /* pixels per pass */
-    COLS_LIMIT = 4096,   /* largest scratch for the four pixels' columns, bytes */
+    COLS_LIMIT = 8192,   /* largest scratch for the four pixels' columns, bytes */
     GROUP_COLS = 8 * PIXELS /* bytes of one group of the four pixels' columns */
 };
 
