@@ -296,8 +296,9 @@ static void dot_4x1(const conv_shape *sh, const uint32_t *cols, const int8_t *w,
     s[3] = s3;
 }
 
-/* The same for one pixel: the column at x, its groups `stride` words apart
- * (9 instructions per group). */
+/* s + the patch of one pixel times the weights w: the column at x, its groups `stride` words
+ * apart (9 instructions per group); `careful`: the last partial group is read byte by byte
+ * (the last channels). */
 static int32_t dot_1x1(const conv_shape *sh, const uint32_t *x, int32_t stride, const int8_t *w, int careful, int32_t s)
 {
     const int32_t rem = sh->k & 3;
@@ -329,140 +330,7 @@ static int32_t dot_1x1(const conv_shape *sh, const uint32_t *x, int32_t stride, 
 
 /* ------------------------------------------------------------ fast passes */
 
-/* What pass4_fast reads (offsets are used by its assembly). */
-typedef struct {
-    const uint32_t *cols;  /*  0: the four columns */
-    int32_t groups;        /*  4 */
-    const int32_t *bias;   /*  8: or NULL */
-    const int32_t *mult;   /* 12 */
-    const int32_t *shift;  /* 16 */
-    int32_t zz;            /* 20: 2 * out_zp + 1 */
-    int32_t out_c;         /* 24 */
-    int32_t n_ch;          /* 28: channels [0, n_ch) */
-    int32_t back;          /* 32: 4 * groups - k, read past a channel's weights */
-} pass4_args;
-
-/* One group of 4 taps for the four columns at r8 (8 words: p0 lo hi, p1 ..., p3), weights
- * at r1, sums r4..r7: one LDR of the weights, two SXTB16, two LDM of four words (two pixels
- * each) and eight SMLAD: 13 instructions (22 estimated cycles: an LDM of four words costs
- * 5, two LDRD 6) for 16 multiply-accumulates. r10, r11 weights, r2, r3, r12, lr data. */
-#define PASS4_GROUP                                  \
-    "ldr    r10, [r1], #4\n\t"                       \
-    "ldm    r8!, {r2, r3, r12, lr}\n\t"              \
-    "sxtb16 r11, r10, ror #8\n\t"                    \
-    "sxtb16 r10, r10\n\t"                            \
-    "smlad  r4, r2, r10, r4\n\t"                     \
-    "smlad  r4, r3, r11, r4\n\t"                     \
-    "smlad  r5, r12, r10, r5\n\t"                    \
-    "smlad  r5, lr, r11, r5\n\t"                     \
-    "ldm    r8!, {r2, r3, r12, lr}\n\t"              \
-    "smlad  r6, r2, r10, r6\n\t"                     \
-    "smlad  r6, r3, r11, r6\n\t"                     \
-    "smlad  r7, r12, r10, r7\n\t"                    \
-    "smlad  r7, lr, r11, r7\n\t"
-
-/* One output of the four, in place: S = SSAT8(requant_zp(S)), with r10 = multiplier,
- * r11 = e, r12 = c of nnom_arm_requant_zp(), r8 a temporary. */
-#define REQUANT_R8(S)                       \
-    "lsl    r8, " S ", #1\n\t"              \
-    "smmlar r8, r8, r10, r12\n\t"           \
-    "add    r8, r8, " S ", asr #31\n\t"     \
-    "asr    r8, r8, r11\n\t"                \
-    "ssat   " S ", #8, r8\n\t"
-/* The same for any multiplier, nnom_arm_requant() + zp: u = SMMULR(2 S, m), (u - [u < 0] + c) >> e. */
-#define REQUANT_U_R8(S)                     \
-    "lsl    r8, " S ", #1\n\t"              \
-    "smmulr r8, r8, r10\n\t"                \
-    "add    r8, r8, r8, asr #31\n\t"        \
-    "add    r8, r8, r12\n\t"                \
-    "asr    r8, r8, r11\n\t"                \
-    "ssat   " S ", #8, r8\n\t"
-
-/* Bytes of one PASS4_GROUP (13 instructions of 32 bits): the entry into the unrolled loop is
- * computed from it. */
-#define PASS4_GROUP_BYTES "52"
-
-/*
- * Channels [0, p->n_ch) of four whole pixels, every one fast (see the file
- * comment), weights from w, channel c of pixel j to out[j * out_c + c],
- * clamped to the int8 range (the caller applies a narrower clamp).
- * Registers: r0 p, r1 w, r4-r7 the sums, r8 the columns, r9 the loop count,
- * r2, r3, r10-r12 and lr the group's temporaries, then the requantisation
- * constants, with r2 out + c and r3 c. Stack: [sp] the entry into the unrolled
- * loop (the groups per channel % 4 = 3, 2, 1 enter at the second, third, fourth
- * copy), [sp, #4] its passes, [sp, #8] out + c, [sp, #12] c.
- * Per channel, besides the groups: about 45 instructions.
- */
-/* (naked: the body is the assembly alone; the arguments arrive in r0-r2) */
-#define ARG __attribute__((unused))
-#define PASS4_BODY(RQ) \
-    __asm__ volatile( \
-        "movs   r3, #0\n\t" \
-        "push   {r2-r11, lr}\n\t" \
-        "ldr    r9, [r0, #4]\n\t"           /* groups */ \
-        "and    r10, r9, #3\n\t" \
-        "rsb    r10, r10, #4\n\t" \
-        "and    r10, r10, #3\n\t"           /* the copy to enter at */ \
-        "movs   r11, #" PASS4_GROUP_BYTES "\n\t" \
-        "adr.w  r12, 1f\n\t" \
-        "mla    r10, r10, r11, r12\n\t" \
-        "orr    r10, r10, #1\n\t"           /* (a Thumb address) */ \
-        "add    r9, r9, #3\n\t" \
-        "lsr    r9, r9, #2\n\t" \
-        "sub    sp, sp, #8\n\t" \
-        "strd   r10, r9, [sp]\n" \
-        "10:\n\t" \
-        "ldr    r8, [r0]\n\t"               /* columns */ \
-        "ldr    r9, [sp, #4]\n\t" \
-        "ldr    r4, [r0, #8]\n\t" \
-        "cbz    r4, 11f\n\t" \
-        "ldr    r4, [r4, r3, lsl #2]\n" \
-        "11:\n\t" \
-        "mov    r5, r4\n\t" \
-        "mov    r6, r4\n\t" \
-        "mov    r7, r4\n\t" \
-        "ldr    pc, [sp]\n\t" \
-        ".p2align 2\n" \
-        "1:\n\t" PASS4_GROUP PASS4_GROUP PASS4_GROUP PASS4_GROUP \
-        "subs   r9, r9, #1\n\t" \
-        "bne    1b\n\t" \
-        "ldrd   r2, r3, [sp, #8]\n\t"       /* out + c, c */ \
-        "ldr    r10, [r0, #12]\n\t" \
-        "ldr    r11, [r0, #16]\n\t" \
-        "ldr    r12, [r0, #20]\n\t" \
-        "ldr    r9, [r0, #24]\n\t"          /* out_c */ \
-        "ldr    r10, [r10, r3, lsl #2]\n\t" /* multiplier */ \
-        "ldr    r11, [r11, r3, lsl #2]\n\t" /* shift = -e */ \
-        "mvn    r8, r11\n\t"                /* e - 1 */ \
-        "lsl    r12, r12, r8\n\t"           /* c = (2 zp + 1) << (e - 1) */ \
-        "rsb    r11, r11, #0\n\t" \
-        RQ("r4") RQ("r5") RQ("r6") RQ("r7") \
-        "add    r12, r2, r9\n\t" \
-        "add    lr, r12, r9\n\t" \
-        "adds   r3, r3, #1\n\t" \
-        "strb   r4, [r2], #1\n\t" \
-        "strb   r5, [r12]\n\t" \
-        "strb   r6, [lr]\n\t" \
-        "strd   r2, r3, [sp, #8]\n\t" \
-        "strb   r7, [lr, r9]\n\t" \
-        "ldrd   r9, r10, [r0, #28]\n\t"   /* n_ch, back */ \
-        "sub    r1, r1, r10\n\t" \
-        "cmp    r3, r9\n\t" \
-        "blt    10b\n\t" \
-        "add    sp, sp, #16\n\t" \
-        "pop    {r4-r11, pc}\n\t");
-
-__attribute__((naked, noinline)) static void pass4_fast(ARG const pass4_args *p, ARG const int8_t *w, ARG int8_t *out)
-{
-    PASS4_BODY(REQUANT_R8)
-}
-
-/* The same with the requantisation of nnom_arm_requant() (any multiplier: below 2^30, zero). */
-__attribute__((naked, noinline)) static void pass4_fast_u(ARG const pass4_args *p, ARG const int8_t *w,
-                                                          ARG int8_t *out)
-{
-    PASS4_BODY(REQUANT_U_R8)
-}
+#include "kernels/arm/conv_pass.h"
 
 /* ---------------------------------------------------------- requantisation */
 
@@ -497,8 +365,8 @@ __attribute__((noinline)) static void pass_general(const conv_ctx *x, int32_t c0
             continue;
         }
         const int careful = c >= x->n_safe;
-        int32_t s[PIXELS] = {0, 0, 0, 0};
-        if (n >= 3) dot_4x1(sh, x->cols, w, careful, s);
+        int32_t s[4] = {0, 0, 0, 0};
+        if (n == 4) dot_4x1(sh, x->cols, w, careful, s);
         else
             for (int32_t p = 0; p < n; p++) s[p] = dot_1x1(sh, x->cols + 2 * p, x->stride, w, careful, 0);
         const nnom_conv_quant q = nnom_conv_quant_init(bias ? bias[c] : 0, a->multiplier[c], a->shift[c]);
@@ -554,11 +422,11 @@ __attribute__((noinline)) static void conv_chunked(conv_ctx *x, const int8_t *in
     const nnom_conv_args *a = x->a;
     const int32_t out_c = a->out_c, n_pix = a->out_h * a->out_w, k = x->s.k, groups = x->s.groups;
     const int32_t *bias = (const int32_t *)a->bias;
-    int32_t sums[CHUNK_CHANNELS][PIXELS];
-    x->stride = 2 * PIXELS;
-    for (int32_t pix = 0; pix < n_pix; pix += PIXELS) {
-        const int32_t n = n_pix - pix < PIXELS ? n_pix - pix : PIXELS;
-        int32_t iy0[PIXELS], ix0[PIXELS];
+    int32_t sums[CHUNK_CHANNELS][CHUNK_PIXELS];
+    x->stride = 2 * CHUNK_PIXELS;
+    for (int32_t pix = 0; pix < n_pix; pix += CHUNK_PIXELS) {
+        const int32_t n = n_pix - pix < CHUNK_PIXELS ? n_pix - pix : CHUNK_PIXELS;
+        int32_t iy0[CHUNK_PIXELS], ix0[CHUNK_PIXELS];
         for (int32_t p = 0; p < n; p++) {
             iy0[p] = (pix + p) / a->out_w * a->stride_h - a->pad_top;
             ix0[p] = (pix + p) % a->out_w * a->stride_w - a->pad_left;
@@ -586,20 +454,67 @@ __attribute__((noinline)) static void conv_chunked(conv_ctx *x, const int8_t *in
 
 /* ------------------------------------------------------------------- entry */
 
-/* Bytes of weights of the last channels copied (zero padded) for pass4_fast. */
+/* Bytes of weights of the last channels copied (zero padded) for pass2_fast. */
 #define TAIL_WORDS 16
-/* Runs of consecutive fast channels served by pass4_fast (further channels: pass_general). */
+/* Runs of consecutive fast channels served by pass2_fast (further channels: pass_general). */
 #define MAX_RUNS 16
 
 typedef struct {
     int32_t c0, c1;
-    int form; /* FORM_ZP or FORM_U */
+    int32_t n;  /* channels pass2_fast computes from c0: c1 - c0, or one more to make pairs (the
+                   one after the run, which pass_general computes again after it) */
+    int form;   /* FORM_ZP or FORM_U */
 } fast_run;
 
-/* The narrower output clamp of n channels of the four pixels at o (pass4_fast clamps to int8 only). */
-static void clamp_pass(int8_t *o, int32_t n, int32_t out_c, int32_t lo, int32_t hi)
+/* Channels [0, n) of the pass, fast, with requantisation form `form`. Parameters of channel 0
+ * at bias (or NULL), mult, shift, its weights at w (k bytes per channel), its output at out.
+ * Four pixels: pass4 (p4) on them all. Two: pass2 (p) on the pairs, and on an odd last channel
+ * alone. */
+static void fast_channels(pass2_args *p, pass4_args *p4, int form, const int32_t *bias, const int32_t *mult,
+                          const int32_t *shift, const int8_t *w, int32_t k, int8_t *out, int32_t n)
 {
-    for (int32_t p = 0; p < PIXELS; p++, o += out_c)
+    static const int32_t no_bias[2] = {0, 0};
+    if (p4) {
+        p4->bias = bias;
+        p4->mult = mult;
+        p4->shift = shift;
+        p4->n_ch = n;
+        if (form == FORM_ZP) pass4_fast(p4, w, out);
+        else pass4_fast_u(p4, w, out);
+        return;
+    }
+    p->bias = bias ? bias : no_bias;
+    p->bias_step = bias ? 4 : 0;
+    p->mult = mult;
+    p->shift = shift;
+    p->w = w;
+    p->out = out;
+    p->k = k;
+    p->pair_step = 4;
+    p->n_ch = n & ~1;
+    if (p->n_ch) {
+        if (form == FORM_ZP) pass2_fast(p);
+        else pass2_fast_u(p);
+    }
+    if (n & 1) {
+        const int32_t c = n - 1;
+        p->bias = bias ? bias + c : no_bias;
+        p->mult = mult + c;
+        p->shift = shift + c;
+        p->w = w + (ptrdiff_t)c * k;
+        p->out = out + c;
+        p->k = 0;
+        p->pair_step = 0;
+        p->n_ch = 1;
+        if (form == FORM_ZP) pass2_fast(p);
+        else pass2_fast_u(p);
+    }
+}
+
+/* The narrower output clamp of n channels of the np pixels at o (the fast passes clamp to int8 only). */
+static void clamp_pass(int8_t *o, int32_t n, int32_t np, int32_t out_c, int32_t lo, int32_t hi)
+{
+    for (int32_t p = 0; p < np; p++, o += out_c)
         for (int32_t c = 0; c < n; c++) o[c] = (int8_t)(o[c] < lo ? lo : (o[c] > hi ? hi : o[c]));
 }
 
@@ -611,7 +526,9 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
     x.s = shape_of(a, scratch_bytes);
     x.neg_zp = (uint32_t)(uint16_t)(int16_t)(-a->in_zp) * 0x00010001u;
     x.cols = (uint32_t *)scratch;
-    x.staging = x.s.staged ? (int8_t *)scratch + x.s.np * x.s.groups * 8 : NULL;
+    /* (two pixels: the end group after the columns) */
+    x.staging = x.s.staged ? (int8_t *)scratch + cols_bytes(&x.s, x.s.np) : NULL;
+    if (x.s.np == 2) x.cols[x.s.groups * 4] = COLS_END;
     x.in_end = in + (ptrdiff_t)a->in_h * a->in_w * a->in_c;
     x.zp_bytes = (uint32_t)(uint8_t)a->in_zp * 0x01010101u;
     /* channel c reads weights [c * k, c * k + 4 * groups): whole words while within the array */
@@ -625,7 +542,7 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
      * are all fast, on a zero-padded copy of their weights (tail_buf). */
     fast_run runs[MAX_RUNS];
     int32_t n_runs = 0;
-    for (int32_t c = 0; x.s.np == PIXELS && c < x.n_safe && n_runs < MAX_RUNS;) {
+    for (int32_t c = 0; x.s.np > 1 && c < x.n_safe && n_runs < MAX_RUNS;) {
         const int form = channel_form(a, c, bias_room);
         if (form == FORM_GENERAL) {
             c++;
@@ -636,36 +553,50 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
         runs[n_runs].form = form;
         for (int f; c < x.n_safe && (f = channel_form(a, c, bias_room)) != FORM_GENERAL; c++)
             if (f == FORM_U) runs[n_runs].form = FORM_U;
-        runs[n_runs++].c1 = c;
+        runs[n_runs].c1 = c;
+        runs[n_runs].n = c - runs[n_runs].c0 + (x.s.np == 2 && (c - runs[n_runs].c0) & 1 && c < x.n_safe);
+        n_runs++;
     }
-    int32_t n_fast = x.s.np == PIXELS && x.n_safe < out_c ? out_c : 0;
+    int32_t n_fast = x.s.np > 1 && x.n_safe < out_c ? out_c : 0;
     int tail_form = FORM_ZP;
     for (int32_t c = x.n_safe; c < n_fast; c++) {
         const int f = channel_form(a, c, bias_room);
         if (f == FORM_GENERAL) n_fast = 0;
         if (f == FORM_U) tail_form = FORM_U;
     }
+    /* the tail from channel tail0: n_safe, or one channel earlier when that makes the run before
+     * it even (pass2_fast computes channels in pairs, one alone at the cost of a pair) */
+    int32_t tail0 = x.n_safe;
+    fast_run *last = n_runs ? &runs[n_runs - 1] : NULL;
+    if (x.s.np == 2 && n_fast && last && last->c1 == x.n_safe && ((last->c1 - last->c0) & 1) &&
+        (out_c - x.n_safe + 1) * x.s.k + over <= (int32_t)(TAIL_WORDS * 4)) {
+        tail0--;
+        if (last->form == FORM_U) tail_form = FORM_U;
+        last->n = --last->c1 - last->c0;
+        if (!last->n) n_runs--;
+    }
     uint32_t tail_buf[TAIL_WORDS];
     if (n_fast) {
-        const int32_t bytes = (out_c - x.n_safe) * x.s.k;
+        const int32_t bytes = (out_c - tail0) * x.s.k;
         if (bytes + over <= (int32_t)sizeof tail_buf) {
             memset(tail_buf, 0, sizeof tail_buf);
-            memcpy(tail_buf, (const int8_t *)a->weights + (ptrdiff_t)x.n_safe * x.s.k, (size_t)bytes);
+            memcpy(tail_buf, (const int8_t *)a->weights + (ptrdiff_t)tail0 * x.s.k, (size_t)bytes);
         } else {
             n_fast = 0;
         }
     }
-    pass4_args pa;
+    pass2_args pa;
     pa.cols = x.cols;
     pa.groups = x.s.groups;
     pa.zz = 2 * a->out_zp + 1;
     pa.out_c = out_c;
-    pa.back = over;
-    pass4_args pt = pa;
-    pt.bias = a->bias ? (const int32_t *)a->bias + x.n_safe : NULL;
-    pt.mult = a->multiplier + x.n_safe;
-    pt.shift = a->shift + x.n_safe;
-    pt.n_ch = out_c - x.n_safe;
+    pass4_args p4;
+    p4.cols = x.cols;
+    p4.groups = x.s.groups;
+    p4.zz = pa.zz;
+    p4.out_c = out_c;
+    p4.back = over;
+    const int32_t *bias = (const int32_t *)a->bias;
     const int clamp = a->act_min != -128 || a->act_max != 127;
 
     if (x.staging) memcpy(x.staging + x.s.k, &x.zp_bytes, 4);
@@ -688,17 +619,7 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
     x.pix_step = a->stride_w * a->in_c;
     int32_t iy0 = -a->pad_top, ix0 = -a->pad_left, ox = 0;
     for (int32_t pix = 0; pix < n_pix; pix += x.s.np) {
-        int32_t n = n_pix - pix < x.s.np ? n_pix - pix : x.s.np;
-        if (n < x.s.np && n > 1 && n_pix >= x.s.np) {
-            /* a short last pass of 2 or 3 pixels: the last np pixels instead, the fast way (the
-             * first of them, already computed, get the same bytes again; for one pixel the
-             * single-column path is cheaper) */
-            pix = n_pix - x.s.np;
-            n = x.s.np;
-            ox = pix % a->out_w;
-            iy0 = pix / a->out_w * a->stride_h - a->pad_top;
-            ix0 = ox * a->stride_w - a->pad_left;
-        }
+        const int32_t n = n_pix - pix < x.s.np ? n_pix - pix : x.s.np;
         for (int32_t p = 0, cnt; p < n; p += cnt) {
             uint32_t *dst = x.cols + 2 * p;
             const ptrdiff_t at = ((ptrdiff_t)iy0 * a->in_w + ix0) * a->in_c; /* the first tap */
@@ -726,7 +647,7 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
         }
         /* (a short last pass: the sums of the unused columns, stale data, are dropped) */
         int8_t *o = out + (ptrdiff_t)pix * out_c;
-        if (n < PIXELS || (!n_runs && !n_fast)) {
+        if (n < x.s.np || (!n_runs && !n_fast)) {
             pass_general(&x, 0, out_c, n, o);
             continue;
         }
@@ -734,20 +655,16 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
         for (int32_t r = 0; r < n_runs; r++) {
             const int32_t r0 = runs[r].c0, r1 = runs[r].c1;
             if (c0 < r0) pass_general(&x, c0, r0, n, o);
-            pa.bias = a->bias ? (const int32_t *)a->bias + r0 : NULL;
-            pa.mult = a->multiplier + r0;
-            pa.shift = a->shift + r0;
-            pa.n_ch = r1 - r0;
-            if (runs[r].form == FORM_ZP) pass4_fast(&pa, (const int8_t *)a->weights + (ptrdiff_t)r0 * x.s.k, o + r0);
-            else pass4_fast_u(&pa, (const int8_t *)a->weights + (ptrdiff_t)r0 * x.s.k, o + r0);
-            if (clamp) clamp_pass(o + r0, r1 - r0, out_c, a->act_min, a->act_max);
+            fast_channels(&pa, x.s.np == 4 ? &p4 : NULL, runs[r].form, bias ? bias + r0 : NULL, a->multiplier + r0, a->shift + r0,
+                          (const int8_t *)a->weights + (ptrdiff_t)r0 * x.s.k, x.s.k, o + r0, runs[r].n);
+            if (clamp) clamp_pass(o + r0, r1 - r0, x.s.np, out_c, a->act_min, a->act_max);
             c0 = r1;
         }
         if (n_fast) {
-            if (c0 < x.n_safe) pass_general(&x, c0, x.n_safe, n, o);
-            if (tail_form == FORM_ZP) pass4_fast(&pt, (const int8_t *)tail_buf, o + x.n_safe);
-            else pass4_fast_u(&pt, (const int8_t *)tail_buf, o + x.n_safe);
-            if (clamp) clamp_pass(o + x.n_safe, out_c - x.n_safe, out_c, a->act_min, a->act_max);
+            if (c0 < tail0) pass_general(&x, c0, tail0, n, o);
+            fast_channels(&pa, x.s.np == 4 ? &p4 : NULL, tail_form, bias ? bias + tail0 : NULL, a->multiplier + tail0, a->shift + tail0,
+                          (const int8_t *)tail_buf, x.s.k, o + tail0, out_c - tail0);
+            if (clamp) clamp_pass(o + tail0, out_c - tail0, x.s.np, out_c, a->act_min, a->act_max);
             c0 = out_c;
         }
         if (c0 < out_c) pass_general(&x, c0, out_c, n, o);
