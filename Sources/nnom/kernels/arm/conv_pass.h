@@ -15,9 +15,11 @@
  *    two LDR of weights, four SXTB16, one LDM of four words, eight SMLAD:
  *    15 instructions, 20 estimated cycles for 16 multiply-accumulates; the
  *    loop ends at an end group whose first word no column can hold, which
- *    frees the register of a counter. Two channels' constants per four
+ *    frees the register of a counter: the caller puts it in the first word of
+ *    the last group, whose columns it copies aside for the routine's last
+ *    step (so the columns take no more room). Two channels' constants per four
  *    outputs: the better one when the groups outnumber that overhead.
- *        cols: | g0: p0 lo hi, p1 lo hi | g1 ... | end: COLS_END, 3 words |
+ *        cols: | g0: p0 lo hi, p1 lo hi | g1 ... | last: COLS_END, 3 words |
  *
  * Both are naked functions (the body is the assembly alone), so that their
  * registers are used as planned at -Os as at -O2, and run a loop over the
@@ -170,8 +172,8 @@ __attribute__((naked, noinline)) static void pass4_fast_u(ARG const pass4_args *
 
 /* What pass2_fast reads (offsets are used by its assembly). */
 typedef struct {
-    const uint32_t *cols;  /*  0: the two columns, then the end group */
-    int32_t groups;        /*  4 */
+    const uint32_t *cols;  /*  0: the two columns, the end group in the last one's place */
+    int32_t groups;        /*  4: groups in the columns before the end group: all but the last */
     const int32_t *bias;   /*  8: bias, or zeros (bias_step 0) */
     const int32_t *mult;   /* 12 */
     const int32_t *shift;  /* 16 */
@@ -184,6 +186,7 @@ typedef struct {
     int32_t pair_step;     /* 44: bytes from a channel's int32 parameter to its pair's: 4, or 0
                               for one channel (computed as the pair (c, c), stored twice) */
     int8_t *out;           /* 48: channel 0 of pixel 0 */
+    uint32_t last[4];      /* 52: the last group's columns (the end group is in its place) */
 } pass2_args;
 
 /* The first word of the end group: int16 lanes of -32768, which no column holds (its lanes are
@@ -213,6 +216,24 @@ typedef struct {
     "smlad  r6, r10, lr, r6\n\t"                     \
     "ldm    r0!, {r7, r8, r9, r10}\n\t"
 #define PASS2_GROUP_BYTES "60"
+/* The last group, its columns from p->last (r0 p), without the load of a next one. */
+#define PASS2_LAST                                   \
+    "add    r0, r0, #52\n\t"                        \
+    "ldm    r0, {r7, r8, r9, r10}\n\t"              \
+    "ldr    r11, [r1], #4\n\t"                       \
+    "ldr    r12, [r2], #4\n\t"                       \
+    "sxtb16 lr, r11, ror #8\n\t"                     \
+    "sxtb16 r11, r11\n\t"                            \
+    "smlad  r3, r7, r11, r3\n\t"                     \
+    "smlad  r3, r8, lr, r3\n\t"                      \
+    "smlad  r4, r9, r11, r4\n\t"                     \
+    "smlad  r4, r10, lr, r4\n\t"                     \
+    "sxtb16 lr, r12, ror #8\n\t"                     \
+    "sxtb16 r12, r12\n\t"                            \
+    "smlad  r5, r7, r12, r5\n\t"                     \
+    "smlad  r5, r8, lr, r5\n\t"                      \
+    "smlad  r6, r9, r12, r6\n\t"                     \
+    "smlad  r6, r10, lr, r6\n\t"
 
 /* S = SSAT8(requant_zp(S)) of arm_dsp.h, with multiplier M, e E, constant C, temporary T. */
 #define REQUANT_ZP(S, M, E, C, T)           \
@@ -280,6 +301,8 @@ typedef struct {
         "1:\n\t" PASS2_GROUP PASS2_GROUP PASS2_GROUP PASS2_GROUP \
         "cmp    r7, #" COLS_END_IMM "\n\t" \
         "bne    1b\n\t" \
+        "ldr    r0, [sp, #4]\n\t" \
+        PASS2_LAST \
         /* requantise the four sums: r7 m0, r8 e0, r10 m1, r11 e1, r9 the constants c */ \
         "ldr    lr, [sp, #4]\n\t" \
         "ldr    r12, [sp, #12]\n\t"         /* c */ \

@@ -492,6 +492,10 @@ static void fast_channels(pass2_args *p, pass4_args *p4, int form, const int32_t
     p->k = k;
     p->pair_step = 4;
     p->n_ch = n & ~1;
+    /* the end group in the first word of the last one, whose columns go aside */
+    uint32_t *end = (uint32_t *)p->cols + 4 * p->groups;
+    memcpy(p->last, end, sizeof p->last);
+    end[0] = COLS_END;
     if (p->n_ch) {
         if (form == FORM_ZP) pass2_fast(p);
         else pass2_fast_u(p);
@@ -509,6 +513,7 @@ static void fast_channels(pass2_args *p, pass4_args *p4, int form, const int32_t
         if (form == FORM_ZP) pass2_fast(p);
         else pass2_fast_u(p);
     }
+    end[0] = p->last[0];
 }
 
 /* The narrower output clamp of n channels of the np pixels at o (the fast passes clamp to int8 only). */
@@ -526,9 +531,7 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
     x.s = shape_of(a, scratch_bytes);
     x.neg_zp = (uint32_t)(uint16_t)(int16_t)(-a->in_zp) * 0x00010001u;
     x.cols = (uint32_t *)scratch;
-    /* (two pixels: the end group after the columns) */
     x.staging = x.s.staged ? (int8_t *)scratch + cols_bytes(&x.s, x.s.np) : NULL;
-    if (x.s.np == 2) x.cols[x.s.groups * 4] = COLS_END;
     x.in_end = in + (ptrdiff_t)a->in_h * a->in_w * a->in_c;
     x.zp_bytes = (uint32_t)(uint8_t)a->in_zp * 0x01010101u;
     /* channel c reads weights [c * k, c * k + 4 * groups): whole words while within the array */
@@ -587,7 +590,7 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
     }
     pass2_args pa;
     pa.cols = x.cols;
-    pa.groups = x.s.groups;
+    pa.groups = x.s.groups - 1;
     pa.zz = 2 * a->out_zp + 1;
     pa.out_c = out_c;
     pass4_args p4;

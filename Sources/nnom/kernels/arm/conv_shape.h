@@ -10,9 +10,8 @@
 #include "kernels/conv.h"
 
 enum {
-    PAIR_MIN_K = 64,     /* patches of at least this length: two pixels per pass, channels in pairs */
+    PAIR_MIN_K = 128,    /* patches of at least this length: two pixels per pass, channels in pairs */
     COLS_LIMIT = 8192,   /* largest scratch for a pass's columns, bytes */
-    END_BYTES = 16,      /* two pixels: the group after the last, whose first word marks the end */
     CHUNK_PIXELS = 4,    /* pixels per pass of the chunked path (long patches, little scratch) */
     CHUNK_GROUP = 8 * CHUNK_PIXELS /* bytes of one group of its columns */
 };
@@ -34,11 +33,10 @@ static inline uint32_t staged_bytes(const conv_shape *s)
     return s->staged ? (uint32_t)(s->groups * 4 + 4) : 0u;
 }
 
-/* Bytes of the columns of a pass of np pixels: 8 per group and pixel, and with two pixels the
- * end group. */
+/* Bytes of the columns of a pass of np pixels: 8 per group and pixel. */
 static inline uint32_t cols_bytes(const conv_shape *s, int32_t np)
 {
-    return (uint32_t)(np * s->groups * 8) + (np == 2 ? (uint32_t)END_BYTES : 0u);
+    return (uint32_t)(np * s->groups * 8);
 }
 
 /* How the kernel runs with @p scratch_bytes of scratch (at least
