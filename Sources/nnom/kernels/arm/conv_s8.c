@@ -2,24 +2,21 @@
  * int8 convolution for Cortex-M cores with the DSP extension (SMLAD), the
  * twin of kernels/conv_s8.c: same functions, same results bit for bit.
  *
- * Four output pixels per pass ("4 x 1": four pixels, one output channel at a
- * time). The receptive field (patch) of each pixel is gathered into scratch
- * once per pass (im2col), in the order of the weights ([k_h][k_w][in_c]),
- * widened to int16 with the input zero point subtracted, in groups of four
- * elements stored as two int16 pairs (e0, e2) and (e1, e3), the four pixels'
- * groups side by side:
- *
- *     cols: | g0: p0 (2 words) p1 p2 p3 | g1: p0 p1 p2 p3 | ...     (32 bytes per group)
- *
- * The last group's lanes past the patch hold 0. Every output channel then
- * streams its weights once for the four pixels: per group of four taps, one
- * load of four int8 weights, two SXTB16 (which give the same (w0, w2) /
- * (w1, w3) pairing), one LDRD per pixel and two SMLAD per pixel:
- * 15 instructions for 16 multiply-accumulates (four groups per loop pass).
- * Weights read for the lanes past the patch belong to the next channel and
- * meet zero data; the last channels, whose read would leave the weight
- * array, run on a zero-padded copy of their weights (or, when that copy would
- * be long, read their last partial group byte by byte).
+ * A pass computes a few output pixels: their receptive fields (patches) are
+ * gathered into scratch (im2col), in the order of the weights
+ * ([k_h][k_w][in_c]), widened to int16 with the input zero point subtracted,
+ * in groups of four elements stored as two int16 pairs (e0, e2) and (e1, e3),
+ * the pass's pixels' groups side by side; the last group's lanes past the
+ * patch hold 0. Patches shorter than PAIR_MIN_K (conv_shape.h) take four
+ * pixels per pass and one output channel at a time, longer ones two pixels
+ * and two channels (more multiply-accumulates per load, more constants per
+ * output): the assembly of conv_pass.h, which describes both. Per group of
+ * four taps, one load of four int8 weights per channel, two SXTB16 (which
+ * give the same (w0, w2) / (w1, w3) pairing), one LDM of two pixels' columns
+ * and eight SMLAD. Weights read for the lanes past the patch belong to the
+ * next channel and meet zero data; the last channels, whose read would leave
+ * the weight array, run on a zero-padded copy of their weights (or, when that
+ * copy would be long, read their last partial group byte by byte).
  *
  * im2col: when in_c is a multiple of 4 every tap is whole groups, widened
  * straight from the input. Otherwise the patch is first gathered as int8 in
@@ -30,16 +27,16 @@
  *
  * The common case, channels whose requantisation takes the 32-bit form of
  * nnom_arm_requant_zp() (see arm_dsp.h: shift in [-22, -1], multiplier above
- * 2^30, |dot + bias| < 2^30 by a bound on the bias), runs in one assembly
- * routine (pass4_fast), over each run of consecutive such channels (so that
- * one other channel does not send its neighbours to the slow path); channels
- * with a multiplier below 2^30 likewise in pass4_fast_u, with the
- * requantisation of nnom_arm_requant() (one instruction more per output) from the bias to the stored bytes (per output: LSL,
- * SMMLAR, ADD, ASR, SSAT, STRB), so that its registers are used as planned,
- * at -Os as at -O2. Other channels (a dead one, multiplier 0, is a constant), the last partial pass (one column at a
- * time when it has 1 or 2 pixels) and patches too long for four pixels (one
- * pixel per pass) use nnom_conv_quant_out() of conv.h, as the portable kernel
- * does.
+ * 2^30, |dot + bias| < 2^30 by a bound on the bias), runs in the assembly
+ * from the bias to the stored bytes (per output: LSL, SMMLAR, ADD, ASR, SSAT,
+ * STRB), over each run of consecutive such channels (so that one other
+ * channel does not send its neighbours to the slow path); channels with a
+ * multiplier below 2^30 likewise, with the requantisation of
+ * nnom_arm_requant() (one instruction more per output). Other channels (a
+ * dead one, multiplier 0, is a constant), a last partial pass, and patches
+ * whose columns do not fit the scratch given (chunks of four pixels' columns,
+ * or one pixel per pass) use nnom_conv_quant_out() of conv.h, as the portable
+ * kernel does.
  */
 #include "kernels/arm/arm_dsp.h"
 
@@ -257,7 +254,7 @@ static inline uint32_t tail_weights(const int8_t *w, int32_t n)
 
 /* s0..s3 += n >= 1 groups of the four columns at x times the weights at w
  * (x, w and n are left past what was read); one group per loop pass (the
- * slow paths: pass4_fast has the fast loop). */
+ * slow paths: conv_pass.h has the fast loops). */
 #define DOT4(S0, S1, S2, S3, X, W, N)                                                          \
     do {                                                                                       \
         uint32_t wa_, wb_, d0_, d1_;                                                           \
@@ -539,10 +536,10 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
     x.n_safe = out_c - (over + x.s.k - 1) / x.s.k;
     /* |dot| <= k * 255 * 128; a channel whose |bias| keeps |dot + bias| below 2^30 can take the fast path */
     const int32_t bias_room = (int32_t)((1 << 30) - 1 - x.s.k * 32640);
-    /* Channels that take the fast requantisation run in pass4_fast on whole passes, in runs
-     * of consecutive channels: runs[] (at most MAX_RUNS, the others in pass_general) over
-     * [0, n_safe) on the weights in place; and [n_safe, out_c), the last channels, when they
-     * are all fast, on a zero-padded copy of their weights (tail_buf). */
+    /* Channels that take the fast requantisation run in the fast passes (fast_channels) on
+     * whole passes, in runs of consecutive channels: runs[] (at most MAX_RUNS, the others in
+     * pass_general) over [0, n_safe) on the weights in place; and [tail0, out_c), the last
+     * channels, when they are all fast, on a zero-padded copy of their weights (tail_buf). */
     fast_run runs[MAX_RUNS];
     int32_t n_runs = 0;
     for (int32_t c = 0; x.s.np > 1 && c < x.n_safe && n_runs < MAX_RUNS;) {

@@ -12,6 +12,7 @@
 enum {
     PAIR_MIN_K = 128,    /* patches of at least this length: two pixels per pass, channels in pairs */
     COLS_LIMIT = 8192,   /* largest scratch for a pass's columns, bytes */
+    CHUNK_LIMIT = 4096,  /* largest scratch for the chunks of the chunked path, bytes */
     CHUNK_PIXELS = 4,    /* pixels per pass of the chunked path (long patches, little scratch) */
     CHUNK_GROUP = 8 * CHUNK_PIXELS /* bytes of one group of its columns */
 };
@@ -54,14 +55,14 @@ static inline conv_shape shape_of(const nnom_conv_args *a, uint32_t scratch_byte
     s.np = whole <= COLS_LIMIT && whole + staged_bytes(&s) <= scratch_bytes ? full : 1;
     s.chunk = 0;
     if (s.np == 1 && !s.staged) {
-        const uint32_t room = (scratch_bytes < COLS_LIMIT ? scratch_bytes : COLS_LIMIT) / CHUNK_GROUP;
+        const uint32_t room = (scratch_bytes < CHUNK_LIMIT ? scratch_bytes : CHUNK_LIMIT) / CHUNK_GROUP;
         s.chunk = room < (uint32_t)s.groups ? (int32_t)room : s.groups;
     }
     return s;
 }
 
 /* Scratch bytes of the DSP kernel at full speed: a pass's whole columns while they take at
- * most COLS_LIMIT bytes, else chunks of four pixels' columns in COLS_LIMIT bytes (in_c a
+ * most COLS_LIMIT bytes, else chunks of four pixels' columns in CHUNK_LIMIT bytes (in_c a
  * multiple of 4) or one pixel's column; plus the staged patch. */
 static inline uint32_t nnom_conv2d_s8_dsp_fast_bytes(const nnom_conv_args *a)
 {
@@ -72,17 +73,19 @@ static inline uint32_t nnom_conv2d_s8_dsp_fast_bytes(const nnom_conv_args *a)
 
 /* The least scratch of the DSP kernel: the full-speed size while four pixels' columns (and
  * the staged patch) would take at most NNOM_CONV_SCRATCH_WHOLE bytes (below that, saving
- * bytes would cost whole pixel passes); else, in_c a multiple of 4, the smaller of the
- * full-speed size and four pixels' columns on half the patch at a time (16 bytes per group,
- * CMSIS-NN's two int16 columns); otherwise one pixel's column and the staged patch. */
+ * bytes would cost whole pixel passes); else, in_c a multiple of 4, the smallest of the
+ * full-speed size, four pixels' columns on half the patch at a time (16 bytes per group,
+ * CMSIS-NN's two int16 columns) and CHUNK_LIMIT; otherwise one pixel's column and the staged
+ * patch. */
 static inline uint32_t nnom_conv2d_s8_dsp_scratch_bytes(const nnom_conv_args *a)
 {
     const conv_shape s = shape_of(a, UINT32_MAX);
     const uint32_t fast = nnom_conv2d_s8_dsp_fast_bytes(a);
     if (cols_bytes(&s, 4) + staged_bytes(&s) <= NNOM_CONV_SCRATCH_WHOLE) return fast;
     if (s.staged) return (uint32_t)(s.groups * 8) + staged_bytes(&s);
-    const uint32_t half = (uint32_t)((s.groups + 1) / 2 * CHUNK_GROUP);
-    return half < fast ? half : fast;
+    uint32_t least = (uint32_t)((s.groups + 1) / 2 * CHUNK_GROUP);
+    if (fast < least) least = fast;
+    return least < (uint32_t)CHUNK_LIMIT ? least : (uint32_t)CHUNK_LIMIT;
 }
 
 #endif
