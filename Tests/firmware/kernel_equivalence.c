@@ -10,7 +10,7 @@
  * Shapes cover odd sizes, 1D, strides, dilations, both paddings, channel
  * counts that are and are not multiples of 4, 1-3 channel images up to 30
  * pixels wide, patches too long for four pixels per pass, patches of 128 and
- * more (the DSP conv's two-pixel pass on pairs of channels), fused clamps,
+ * more (the DSP conv's two-pixel pass on pairs of channels), all-zero filters, fused clamps,
  * biases large enough to need the exact 64-bit requantisation, positive
  * shifts, shifts beyond the DSP fast path's range, multipliers of exactly
  * 2^30, and unaligned tensors. The fast requantisations (nnom_arm_requant,
@@ -267,6 +267,12 @@ static int32_t check_conv(int32_t cases, int depthwise)
         int8_t *x = input + in_off, *w = weights + w_off;
         fill_s8(x, in_n);
         fill_s8(w, w_n);
+        if (!depthwise && chance(20)) {
+            /* some all-zero filters (a dead channel that kept its multiplier, any shift) */
+            const int32_t k = a.k_h * a.k_w * a.in_c;
+            for (int32_t c = 0; c < a.out_c; c++)
+                if (chance(30)) memset(w + (ptrdiff_t)c * k, 0, (size_t)k);
+        }
         a.weights = w;
         memset(out_arm, 0x55, sizeof out_arm);
         memset(out_portable, 0x55, sizeof out_portable);

@@ -293,6 +293,47 @@ static void dot_4x1(const conv_shape *sh, const uint32_t *cols, const int8_t *w,
     s[3] = s3;
 }
 
+/* s[0..1] += the patch of the two columns (the two-pixel layout: p0 lo hi, p1 lo hi per group)
+ * times the weights w; `careful`: the last partial group is read byte by byte (the last
+ * channels). 10 instructions per group. */
+static void dot_2x1(const conv_shape *sh, const uint32_t *cols, const int8_t *w, int careful, int32_t s[2])
+{
+    int32_t s0 = s[0], s1 = s[1];
+    const uint32_t *x = cols;
+    const int32_t rem = sh->k & 3;
+    int32_t n = careful && rem ? sh->groups - 1 : sh->groups;
+    if (n > 0) {
+        /* (LDM fills its registers in ascending order: fixed ones; not r7, a frame pointer at
+         * -O0, nor r9, a platform register in some ABIs) */
+        register uint32_t d0 __asm__("r4"), d1 __asm__("r5"), d2 __asm__("r6"), d3 __asm__("r8");
+        uint32_t wa, wb;
+        __asm__ volatile("1:\n\t"
+                         "ldr    %[wa], [%[w]], #4\n\t"
+                         "ldm    %[x]!, {%[d0], %[d1], %[d2], %[d3]}\n\t"
+                         "sxtb16 %[wb], %[wa], ror #8\n\t"
+                         "sxtb16 %[wa], %[wa]\n\t"
+                         "smlad  %[s0], %[d0], %[wa], %[s0]\n\t"
+                         "smlad  %[s0], %[d1], %[wb], %[s0]\n\t"
+                         "smlad  %[s1], %[d2], %[wa], %[s1]\n\t"
+                         "smlad  %[s1], %[d3], %[wb], %[s1]\n\t"
+                         "subs   %[n], %[n], #1\n\t"
+                         "bne    1b\n\t"
+                         : [s0] "+r"(s0), [s1] "+r"(s1), [x] "+r"(x), [w] "+r"(w), [n] "+r"(n), [wa] "=&r"(wa),
+                           [wb] "=&r"(wb), [d0] "=&r"(d0), [d1] "=&r"(d1), [d2] "=&r"(d2), [d3] "=&r"(d3)
+                         :
+                         : "cc", "memory");
+    }
+    if (careful && rem) {
+        const uint32_t word = tail_weights(w, rem);
+        s0 = __smlad(x[0], nnom_arm_pairs_lo(word), s0);
+        s0 = __smlad(x[1], nnom_arm_pairs_hi(word), s0);
+        s1 = __smlad(x[2], nnom_arm_pairs_lo(word), s1);
+        s1 = __smlad(x[3], nnom_arm_pairs_hi(word), s1);
+    }
+    s[0] = s0;
+    s[1] = s1;
+}
+
 /* s + the patch of one pixel times the weights w: the column at x, its groups `stride` words
  * apart (9 instructions per group); `careful`: the last partial group is read byte by byte
  * (the last channels). */
@@ -344,6 +385,17 @@ static int channel_form(const nnom_conv_args *a, int32_t c, int32_t bias_room)
     return a->multiplier[c] > (1 << 30) ? FORM_ZP : FORM_U;
 }
 
+/* Whether the k weights at w are all zero (read a word at a time while whole words remain). */
+static int all_zero(const int8_t *w, int32_t k)
+{
+    int32_t i = 0;
+    for (; i + 4 <= k; i += 4)
+        if (nnom_arm_load4(w + i)) return 0;
+    for (; i < k; i++)
+        if (w[i]) return 0;
+    return 1;
+}
+
 /* Channels [c0, c1) for the n pixels of a pass, any requantisation and
  * clamp (nnom_conv_quant_out of conv.h). Fewer than 3 pixels: one column at
  * a time. A dead channel (multiplier 0) outputs its requantised zero, the
@@ -363,7 +415,11 @@ __attribute__((noinline)) static void pass_general(const conv_ctx *x, int32_t c0
         }
         const int careful = c >= x->n_safe;
         int32_t s[4] = {0, 0, 0, 0};
-        if (n == 4) dot_4x1(sh, x->cols, w, careful, s);
+        if (all_zero(w, sh->k)) {
+            /* an all-zero filter (whose multiplier a quantiser may have left out of the fast
+             * range): its sums are 0 */
+        } else if (n == 4) dot_4x1(sh, x->cols, w, careful, s);
+        else if (n == 2 && x->s.np == 2) dot_2x1(sh, x->cols, w, careful, s);
         else
             for (int32_t p = 0; p < n; p++) s[p] = dot_1x1(sh, x->cols + 2 * p, x->stride, w, careful, 0);
         const nnom_conv_quant q = nnom_conv_quant_init(bias ? bias[c] : 0, a->multiplier[c], a->shift[c]);
@@ -453,7 +509,7 @@ __attribute__((noinline)) static void conv_chunked(conv_ctx *x, const int8_t *in
 
 /* Bytes of weights of the last channels copied (zero padded) for pass2_fast. */
 #define TAIL_WORDS 16
-/* Runs of consecutive fast channels served by pass2_fast (further channels: pass_general). */
+/* Runs of consecutive fast channels found once per call (further ones: found again at every pass). */
 #define MAX_RUNS 16
 
 typedef struct {
@@ -513,6 +569,24 @@ static void fast_channels(pass2_args *p, pass4_args *p4, int form, const int32_t
     end[0] = p->last[0];
 }
 
+/* The next run of fast channels from channel c, below `limit`, into *r (with np pixels per pass:
+ * two, its channel count made even by the channel after it when that is below n_safe); 0 when
+ * there is none. */
+static int next_run(const nnom_conv_args *a, int32_t c, int32_t limit, int32_t bias_room, int32_t np, int32_t n_safe,
+                    fast_run *r)
+{
+    while (c < limit && channel_form(a, c, bias_room) == FORM_GENERAL) c++;
+    if (c >= limit) return 0;
+    /* a run of fast channels takes the form of nnom_arm_requant() as soon as one needs it */
+    r->c0 = c;
+    r->form = FORM_ZP;
+    for (int f; c < limit && (f = channel_form(a, c, bias_room)) != FORM_GENERAL; c++)
+        if (f == FORM_U) r->form = FORM_U;
+    r->c1 = c;
+    r->n = c - r->c0 + (np == 2 && (c - r->c0) & 1 && c < n_safe);
+    return 1;
+}
+
 /* The narrower output clamp of n channels of the np pixels at o (the fast passes clamp to int8 only). */
 static void clamp_pass(int8_t *o, int32_t n, int32_t np, int32_t out_c, int32_t lo, int32_t hi)
 {
@@ -542,21 +616,9 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
      * channels, when they are all fast, on a zero-padded copy of their weights (tail_buf). */
     fast_run runs[MAX_RUNS];
     int32_t n_runs = 0;
-    for (int32_t c = 0; x.s.np > 1 && c < x.n_safe && n_runs < MAX_RUNS;) {
-        const int form = channel_form(a, c, bias_room);
-        if (form == FORM_GENERAL) {
-            c++;
-            continue;
-        }
-        /* a run of fast channels takes the form of nnom_arm_requant() as soon as one needs it */
-        runs[n_runs].c0 = c;
-        runs[n_runs].form = form;
-        for (int f; c < x.n_safe && (f = channel_form(a, c, bias_room)) != FORM_GENERAL; c++)
-            if (f == FORM_U) runs[n_runs].form = FORM_U;
-        runs[n_runs].c1 = c;
-        runs[n_runs].n = c - runs[n_runs].c0 + (x.s.np == 2 && (c - runs[n_runs].c0) & 1 && c < x.n_safe);
-        n_runs++;
-    }
+    for (int32_t c = 0; x.s.np > 1 && n_runs < MAX_RUNS &&
+                        next_run(a, c, x.n_safe, bias_room, x.s.np, x.n_safe, &runs[n_runs]);)
+        c = runs[n_runs++].c1;
     int32_t n_fast = x.s.np > 1 && x.n_safe < out_c ? out_c : 0;
     int tail_form = FORM_ZP;
     for (int32_t c = x.n_safe; c < n_fast; c++) {
@@ -652,11 +714,16 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
             continue;
         }
         int32_t c0 = 0;
-        for (int32_t r = 0; r < n_runs; r++) {
-            const int32_t r0 = runs[r].c0, r1 = runs[r].c1;
+        /* the runs found above, then (when there were more than MAX_RUNS) the others, found now */
+        fast_run more;
+        for (int32_t r = 0; r < n_runs || (n_runs == MAX_RUNS &&
+                                           next_run(a, c0, n_fast ? tail0 : x.n_safe, bias_room, x.s.np, x.n_safe, &more));
+             r++) {
+            const fast_run *run = r < n_runs ? &runs[r] : &more;
+            const int32_t r0 = run->c0, r1 = run->c1;
             if (c0 < r0) pass_general(&x, c0, r0, n, o);
-            fast_channels(&pa, x.s.np == 4 ? &p4 : NULL, runs[r].form, bias ? bias + r0 : NULL, a->multiplier + r0, a->shift + r0,
-                          (const int8_t *)a->weights + (ptrdiff_t)r0 * x.s.k, x.s.k, o + r0, runs[r].n);
+            fast_channels(&pa, x.s.np == 4 ? &p4 : NULL, run->form, bias ? bias + r0 : NULL, a->multiplier + r0, a->shift + r0,
+                          (const int8_t *)a->weights + (ptrdiff_t)r0 * x.s.k, x.s.k, o + r0, run->n);
             if (clamp) clamp_pass(o + r0, r1 - r0, x.s.np, out_c, a->act_min, a->act_max);
             c0 = r1;
         }
