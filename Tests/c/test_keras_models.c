@@ -492,6 +492,39 @@ static int argmax(const float *v, int n)
 
 /* A model trained on the digits (@p name with extension @p ext, its Keras outputs @p name.output.npy): float32
  * against Keras, int8 accuracy within a point of float32, the saved file. */
+/* The encoder's Keras Dense layers n0, n5, n6 (on (8, d) sequences) and n9 (on a vector) are "dense" in the report,
+ * the first three although the runtime computes them as 1x1 CONV1D; its attention projections stay "conv1d". */
+static void check_report_types(const char *name, nnom_converter *c, const nnom_layer_report *rows, int32_t count)
+{
+    if (strcmp(name, "digits_encoder") != 0) return;
+    static const char *const dense[] = {"n0", "n5", "n6", "n9"};
+    int denses = 0, sequence_denses = 0, projections = 0;
+    nnom_model *m = nnom_converter_int8_model(c);
+    for (int32_t r = 0; r < count && r < 64; r++) {
+        nnom_layer_info info = NNOM_LAYER_INFO_INIT;
+        TU_OK(m, nnom_model_layer_info(m, r, &info));
+        int is_dense = 0;
+        for (size_t k = 0; k < sizeof dense / sizeof dense[0]; k++) is_dense |= !strcmp(rows[r].name, dense[k]);
+        if (is_dense) {
+            TU_CHECK(!strcmp(rows[r].type_name, "dense"), "%s: Keras Dense '%s' reported as %s", name, rows[r].name,
+                     rows[r].type_name);
+            denses++;
+            sequence_denses += info.type == NNOM_LAYER_CONV1D;
+        } else if (!strncmp(rows[r].name, "n2/query", 8)) {
+            TU_CHECK(!strcmp(rows[r].type_name, "conv1d"), "%s: attention projection '%s' reported as %s", name,
+                     rows[r].name, rows[r].type_name);
+            projections++;
+        }
+        TU_CHECK(rows[r].type_name == nnom_converter_layer_type_name(c, r), "%s: row %d", name, (int)r);
+    }
+    TU_CHECK(denses == 4 && sequence_denses == 3 && projections == 2,
+             "%s: %d Dense rows (%d of them 1x1 CONV1D), %d query projections; expected 4 (3), 2", name, denses,
+             sequence_denses, projections);
+    TU_CHECK(nnom_converter_layer_type_name(c, -1) == NULL && nnom_converter_layer_type_name(c, count) == NULL &&
+                 nnom_converter_layer_type_name(NULL, 0) == NULL,
+             "%s: a bad layer index has a type name", name);
+}
+
 static void test_digits(const char *name, const char *ext)
 {
     char path[512];
@@ -580,6 +613,7 @@ static void test_digits(const char *name, const char *ext)
                  agreement);
         for (int32_t r = 0; r < count && r < 64; r++)
             printf("    %-24s %-18s %7.1f dB\n", rows[r].name, rows[r].type_name, rows[r].sqnr_db);
+        check_report_types(name, c, rows, count);
     }
 
     /* the .nnom file gives the same bytes */

@@ -31,6 +31,15 @@ static void ref_row_s8(const int8_t *x, int8_t *y, int32_t n, const uint32_t *ta
     }
 }
 
+/* TFLite's two softmax tables (kernels/softmax.h) in double maths: exp(-d scale) in Q0, then in Q12. */
+static void make_tflite_tables(double scale, int32_t tfl[2 * NNOM_SOFTMAX_TABLE_SIZE])
+{
+    for (int d = 0; d < NNOM_SOFTMAX_TABLE_SIZE; d++) {
+        tfl[d] = d == 0 ? INT32_MAX : (int32_t)(2147483647.0 * exp(-d * scale));
+        tfl[NNOM_SOFTMAX_TABLE_SIZE + d] = (int32_t)(((int64_t)tfl[d] + (1 << 11)) >> 12);
+    }
+}
+
 /* round(256 * softmax(scale * x)) - 128 in double precision */
 static void real_row_s8(const int8_t *x, int32_t *y, int32_t n, double scale)
 {
@@ -321,10 +330,7 @@ static void test_strided_kernels(void)
 
         /* TFLite's arithmetic: strided vectors give what the same vectors laid out as rows give */
         int32_t tfl[2 * NNOM_SOFTMAX_TABLE_SIZE];
-        for (int d = 0; d < NNOM_SOFTMAX_TABLE_SIZE; d++) {
-            tfl[d] = d == 0 ? INT32_MAX : (int32_t)(2147483647.0 * exp(-d * scale));
-            tfl[NNOM_SOFTMAX_TABLE_SIZE + d] = (int32_t)(((int64_t)tfl[d] + (1 << 11)) >> 12);
-        }
+        make_tflite_tables(scale, tfl);
         int8_t *rows_in = malloc((size_t)n), *rows_out = malloc((size_t)n);
         tu_fill_s8(in, (size_t)n, -128, 127);
         for (int32_t r = 0; r < rows; r++) gather_s8(in, rows_in + r * depth, r, depth, inner, 0);
@@ -361,6 +367,120 @@ static void test_strided_kernels(void)
         free(ref);
     }
     printf("softmax over other axes: %d vectors, bit-exact with the row reference\n", vectors);
+}
+
+/* ---------------------------------------------------------------- TFLite's arithmetic on long rows */
+
+/* The row's outputs from its tables in long double: round(256 * (t[d] / 2^31) / (sum / 2^19)) - 128, the sum
+ * of the Q12 entries; *sum_q12 receives that sum. */
+static void tflite_real_row(const int8_t *x, int32_t *y, int32_t n, const int32_t *tfl, int64_t *sum_q12)
+{
+    int32_t max = -128;
+    for (int32_t i = 0; i < n; i++) max = x[i] > max ? x[i] : max;
+    int64_t sum = 0;
+    for (int32_t i = 0; i < n; i++) sum += tfl[NNOM_SOFTMAX_TABLE_SIZE + max - x[i]];
+    for (int32_t i = 0; i < n; i++) {
+        const long double p = ldexpl((long double)tfl[max - x[i]], -31) / ldexpl((long double)sum, -19);
+        y[i] = (int32_t)tu_clamp((int64_t)roundl(256.0L * p) - 128, -128, 127);
+    }
+    *sum_q12 = sum;
+}
+
+/* Rows of 512 to 4095 near-equal values: their Q12 sum reaches 2^28 and the kernel's final shift passes 31
+ * (kernels/softmax.h). Those rows equal the long double reference exactly (every probability is below 1/512,
+ * 256 p < 1/2), the shorter sums within one step; through the kernel and through a compiled graph. A table
+ * whose Q12 entries leave [0, 2^19] (or whose exp(0) is 0) is refused at compile, naming the layer. */
+static void test_tflite_long_rows(void)
+{
+    /* the first sums of 2^28 or more: the exponent 12 - h + 23 exceeds 31 from there */
+    const int64_t long_sum = (int64_t)1 << 28;
+    int long_rows = 0, short_rows = 0;
+    for (int iter = 0; iter < 60; iter++) {
+        const int32_t depth = iter < 2 ? (iter ? NNOM_SOFTMAX_TFLITE_MAX_DEPTH : 512) : tu_rand_int(400, 4095);
+        const int32_t rows = tu_rand_int(1, 3);
+        const int narrow = iter % 2; /* near-equal values: sums of 2^28 or more; else wider ones, shorter sums */
+        const double scale = iter % 3 == 0 ? 0.0 : tu_rand_float(1e-4f, narrow ? 0.05f : 0.3f);
+        int32_t tfl[2 * NNOM_SOFTMAX_TABLE_SIZE];
+        make_tflite_tables(scale, tfl);
+        const int32_t n = rows * depth;
+        int8_t *in = malloc((size_t)n), *out = malloc((size_t)n);
+        int32_t *want = malloc((size_t)n * sizeof(int32_t));
+        const int32_t lo = tu_rand_int(-128, 0);
+        tu_fill_s8(in, (size_t)n, lo, lo + tu_rand_int(0, narrow ? 7 : 127));
+        nnom_softmax_tflite_s8_args a = {in, out, rows, depth, tfl, 1};
+        nnom_softmax_tflite_s8(&a);
+        for (int32_t r = 0; r < rows; r++) {
+            int64_t sum;
+            tflite_real_row(in + r * depth, want + r * depth, depth, tfl, &sum);
+            const int exact = sum >= long_sum;
+            long_rows += exact;
+            short_rows += !exact;
+            for (int32_t i = 0; i < depth; i++) {
+                const int32_t got = out[r * depth + i], w = want[r * depth + i];
+                if (exact ? got != w : abs(got - w) > 1) {
+                    TU_CHECK(0, "TFLite softmax, row of %d, Q12 sum %lld, value %d: %d, expected %d", (int)depth,
+                             (long long)sum, (int)i, (int)got, (int)w);
+                    break;
+                }
+            }
+        }
+        free(in);
+        free(out);
+        free(want);
+    }
+    TU_CHECK(long_rows > 0 && short_rows > 0, "long rows %d, shorter ones %d: both kinds expected", long_rows,
+             short_rows);
+
+    /* through a graph: two rows of 1,000 equal values (sum 1,000, probabilities 1/1,000: -128 each) */
+    static int32_t tfl[2 * NNOM_SOFTMAX_TABLE_SIZE];
+    make_tflite_tables(0.01, tfl);
+    const nnom_quant qi = {0.01f, 0}, qo = {1.0f / 256.0f, -128};
+    const nnom_shape shape = {2, {2, 1000, 0}};
+    nnom_status st;
+    int32_t id;
+    nnom_model *m = build(NNOM_DTYPE_S8, shape, qi, qo, tfl, sizeof tfl, &id, &st);
+    TU_CHECK(st == NNOM_OK, "TFLite softmax graph: %s %s", nnom_status_name(st), nnom_model_last_error(m));
+    if (st == NNOM_OK) {
+        TU_OK(m, nnom_model_alloc_arena(m));
+        int8_t x[2000], y[2000];
+        int32_t want[2000];
+        memset(x, 42, sizeof x);
+        TU_OK(m, nnom_model_set_input_s8(m, 0, x, sizeof x));
+        TU_OK(m, nnom_model_run(m));
+        TU_OK(m, nnom_model_get_output_s8(m, 0, y, sizeof y));
+        for (int32_t r = 0; r < 2; r++) {
+            int64_t sum;
+            tflite_real_row(x + r * 1000, want + r * 1000, 1000, tfl, &sum);
+            TU_CHECK(sum >= long_sum, "graph row %d: Q12 sum %lld below 2^28", (int)r, (long long)sum);
+        }
+        for (int32_t i = 0; i < 2000; i++)
+            if (y[i] != want[i]) {
+                TU_CHECK(0, "TFLite softmax graph [%d]: %d, expected %d", (int)i, y[i], (int)want[i]);
+                break;
+            }
+    }
+    nnom_model_destroy(m);
+
+    /* tables outside the kernel's preconditions: refused at compile */
+    static const struct {
+        int32_t entry, value;
+        const char *text;
+    } bad[] = {{NNOM_SOFTMAX_TABLE_SIZE, 0, "entry 256 "},
+               {NNOM_SOFTMAX_TABLE_SIZE + 3, NNOM_SOFTMAX_TFLITE_SUM_ONE + 1, "entry 259 "},
+               {NNOM_SOFTMAX_TABLE_SIZE + 255, -1, "entry 511 "},
+               {NNOM_SOFTMAX_TABLE_SIZE + 1, INT32_MAX, "2147483647"}};
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        make_tflite_tables(0.01, tfl);
+        tfl[bad[k].entry] = bad[k].value;
+        m = build(NNOM_DTYPE_S8, shape, qi, qo, tfl, sizeof tfl, &id, &st);
+        const char *msg = nnom_model_last_error(m);
+        TU_CHECK(st == NNOM_ERR_ARGUMENT && strstr(msg, "probs") && strstr(msg, bad[k].text) &&
+                     strstr(msg, "524288"),
+                 "bad TFLite table %d: %s %s", (int)k, nnom_status_name(st), msg);
+        nnom_model_destroy(m);
+    }
+    printf("TFLite softmax: %d rows with a Q12 sum of 2^28 or more (exact), %d shorter ones (within one step)\n",
+           long_rows, short_rows);
 }
 
 /* A graph's SOFTMAX over each axis of a (2, 3, 5) tensor, int8 and float32; axes outside the rank refused. */
@@ -435,6 +555,7 @@ int main(void)
     test_f32_kernel();
     test_graphs();
     test_strided_kernels();
+    test_tflite_long_rows();
     test_graph_axes();
     return tu_finish("test_softmax");
 }

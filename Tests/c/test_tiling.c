@@ -22,19 +22,7 @@
 #include <string.h>
 
 #include "test_util.h"
-
-enum { K_CONV, K_DW, K_PAD, K_MAX_POOL, K_AVG_POOL };
-
-typedef struct {
-    int kind;
-    int32_t k, stride, dil, padding, units, activation;
-    int32_t pad[4];
-    /* blobs */
-    void *w;
-    int32_t *bias, *mult, *shift;
-    float *bias_f;
-    nnom_quant quant;
-} spec;
+#include "tiling_util.h"
 
 #define MAX_SPECS 40
 
@@ -44,139 +32,19 @@ typedef struct {
     spec s[MAX_SPECS];
 } chain;
 
-static int32_t window_out(int32_t in, int32_t k, int32_t s, int32_t d, int32_t padding)
-{
-    if (padding == NNOM_PADDING_SAME) return (in + s - 1) / s;
-    const int32_t span = (k - 1) * d + 1;
-    return span > in ? 0 : (in - span) / s + 1;
-}
-
-/* Fills the blobs of layer @p s reading @p in_c channels; returns its output channels. */
-static int32_t make_blobs(spec *s, nnom_dtype dt, int32_t in_c)
-{
-    const int32_t out_c = s->kind == K_CONV ? s->units : in_c * s->units;
-    const size_t n_w = (size_t)s->k * (size_t)s->k * (size_t)(s->kind == K_CONV ? in_c * out_c : out_c);
-    if (dt == NNOM_DTYPE_S8) {
-        s->w = malloc(n_w);
-        s->bias = malloc((size_t)out_c * 4);
-        s->mult = malloc((size_t)out_c * 4);
-        s->shift = malloc((size_t)out_c * 4);
-        tu_fill_s8(s->w, n_w, -127, 127);
-        tu_fill_s32(s->bias, (size_t)out_c, -3000, 3000);
-        const double fan = (double)s->k * s->k * (s->kind == K_CONV ? in_c : 1);
-        for (int32_t c = 0; c < out_c; c++)
-            tu_ref_multiplier(0.2 / fan * tu_rand_float(0.3f, 2.0f), &s->mult[c], &s->shift[c]);
-        s->quant.scale = 0.05f;
-        s->quant.zero_point = tu_rand_int(-20, 20);
-    } else {
-        s->w = malloc(n_w * 4);
-        s->bias_f = malloc((size_t)out_c * 4);
-        tu_fill_f32(s->w, n_w, -0.5f, 0.5f);
-        tu_fill_f32(s->bias_f, (size_t)out_c, -1.0f, 1.0f);
-        s->quant.scale = 1.0f;
-    }
-    return out_c;
-}
-
 static void free_chain(chain *ch)
 {
-    for (int i = 0; i < ch->n; i++) {
-        free(ch->s[i].w);
-        free(ch->s[i].bias);
-        free(ch->s[i].mult);
-        free(ch->s[i].shift);
-        free(ch->s[i].bias_f);
-    }
+    for (int i = 0; i < ch->n; i++) tt_free_spec(&ch->s[i]);
 }
 
 /* The model of @p ch with tiling budget @p percent (NNOM_TILING_OFF: none). */
 static nnom_model *build(const chain *ch, nnom_dtype dt, int32_t percent)
 {
-    nnom_options o;
-    nnom_options_init(&o);
-    o.tiling_max_extra_macs_percent = percent;
-    nnom_model *m = NULL;
-    nnom_error err;
-    TU_REQUIRE(nnom_model_create(dt, &o, &m, &err) == NNOM_OK, "create: %s", err.message);
-    nnom_shape sh;
-    memset(&sh, 0, sizeof sh);
-    sh.rank = 3;
-    sh.dims[0] = ch->h;
-    sh.dims[1] = ch->w;
-    sh.dims[2] = ch->c;
     int32_t id = -1, c = ch->c;
-    nnom_quant q = {dt == NNOM_DTYPE_S8 ? 0.03f : 1.0f, dt == NNOM_DTYPE_S8 ? -7 : 0};
-    TU_OK(m, nnom_model_add_input(m, "x", sh, q, &id));
-    for (int i = 0; i < ch->n; i++) {
-        const spec *s = &ch->s[i];
-        nnom_layer_desc d;
-        nnom_layer_desc_init(&d);
-        d.n_inputs = 1;
-        d.inputs[0] = id;
-        if (s->kind == K_PAD) {
-            d.type = NNOM_LAYER_ZERO_PADDING2D;
-            for (int k = 0; k < 4; k++) d.params.pad[k] = s->pad[k];
-            d.quant = q;
-        } else if (s->kind == K_MAX_POOL || s->kind == K_AVG_POOL) {
-            d.type = s->kind == K_MAX_POOL ? NNOM_LAYER_MAX_POOL2D : NNOM_LAYER_AVG_POOL2D;
-            d.params.kernel[0] = d.params.kernel[1] = s->k;
-            d.params.stride[0] = d.params.stride[1] = s->stride;
-            d.params.padding = s->padding;
-            d.quant = q; /* values keep their quantisation (an average pool without blobs) */
-        } else {
-            d.type = s->kind == K_CONV ? NNOM_LAYER_CONV2D : NNOM_LAYER_DEPTHWISE_CONV2D;
-            d.params.kernel[0] = d.params.kernel[1] = s->k;
-            d.params.stride[0] = d.params.stride[1] = s->stride;
-            d.params.dilation[0] = d.params.dilation[1] = s->dil;
-            d.params.padding = s->padding;
-            d.params.units = s->units;
-            d.params.activation = s->activation;
-            const int32_t out_c = s->kind == K_CONV ? s->units : c * s->units;
-            const uint32_t n_w = (uint32_t)(s->k * s->k * (s->kind == K_CONV ? c * out_c : out_c));
-            const uint32_t esize = dt == NNOM_DTYPE_S8 ? 1u : 4u;
-            d.blobs[0] = (nnom_blob){s->w, n_w * esize};
-            if (dt == NNOM_DTYPE_S8) {
-                d.blobs[1] = (nnom_blob){s->bias, (uint32_t)out_c * 4u};
-                d.blobs[2] = (nnom_blob){s->mult, (uint32_t)out_c * 4u};
-                d.blobs[3] = (nnom_blob){s->shift, (uint32_t)out_c * 4u};
-            } else {
-                d.blobs[1] = (nnom_blob){s->bias_f, (uint32_t)out_c * 4u};
-            }
-            d.quant = s->quant;
-            q = s->quant;
-            c = out_c;
-        }
-        TU_OK(m, nnom_model_add_layer(m, &d, &id));
-    }
-    nnom_layer_desc out;
-    nnom_layer_desc_init(&out);
-    out.type = NNOM_LAYER_OUTPUT;
-    out.name = "y";
-    out.n_inputs = 1;
-    out.inputs[0] = id;
-    TU_OK(m, nnom_model_add_layer(m, &out, NULL));
-    TU_OK(m, nnom_model_compile(m));
-    TU_OK(m, nnom_model_alloc_arena(m));
-    return m;
-}
-
-/* Runs both models on one random input; 1 if their outputs are the same bytes. */
-static int same_outputs(nnom_model *a, nnom_model *b, nnom_dtype dt)
-{
-    nnom_tensor_info in, out;
-    TU_OK(a, nnom_model_input_info(a, 0, &in));
-    TU_OK(a, nnom_model_output_info(a, 0, &out));
-    const size_t esize = dt == NNOM_DTYPE_S8 ? 1 : 4, in_bytes = (size_t)in.count * esize;
-    void *x = malloc(in_bytes);
-    if (dt == NNOM_DTYPE_S8) tu_fill_s8(x, (size_t)in.count, -128, 127);
-    else tu_fill_f32(x, (size_t)in.count, -2.0f, 2.0f);
-    memcpy(nnom_model_input_data(a, 0), x, in_bytes);
-    memcpy(nnom_model_input_data(b, 0), x, in_bytes);
-    TU_OK(a, nnom_model_run(a));
-    TU_OK(b, nnom_model_run(b));
-    const int same = memcmp(nnom_model_output_data(a, 0), nnom_model_output_data(b, 0), (size_t)out.count * esize) == 0;
-    free(x);
-    return same;
+    nnom_quant q;
+    nnom_model *m = tt_new_model(dt, percent, ch->h, ch->w, ch->c, &id, &q);
+    for (int i = 0; i < ch->n; i++) id = tt_append_spec(m, &ch->s[i], dt, id, &c, &q);
+    return tt_finish_model(m, id);
 }
 
 static void random_window(spec *s, int kind)
@@ -208,8 +76,8 @@ static void random_chain(chain *ch, nnom_dtype dt)
                 s->stride = tu_rand_int(1, 3);
                 s->dil = 1;
                 s->padding = tu_rand_int(0, 1) ? NNOM_PADDING_SAME : NNOM_PADDING_VALID;
-                h = window_out(h, s->k, s->stride, 1, s->padding);
-                w = window_out(w, s->k, s->stride, 1, s->padding);
+                h = tt_window_out(h, s->k, s->stride, 1, s->padding);
+                w = tt_window_out(w, s->k, s->stride, 1, s->padding);
                 ok = h > 0 && w > 0;
                 continue;
             }
@@ -221,14 +89,14 @@ static void random_chain(chain *ch, nnom_dtype dt)
                 continue;
             }
             random_window(s, tu_rand_int(0, 1) ? K_CONV : K_DW);
-            h = window_out(h, s->k, s->stride, s->dil, s->padding);
-            w = window_out(w, s->k, s->stride, s->dil, s->padding);
+            h = tt_window_out(h, s->k, s->stride, s->dil, s->padding);
+            w = tt_window_out(w, s->k, s->stride, s->dil, s->padding);
             ok = h > 0 && w > 0;
         }
         if (!ok) continue;
         int32_t c = ch->c;
         for (int i = 0; i < ch->n; i++)
-            if (ch->s[i].kind == K_CONV || ch->s[i].kind == K_DW) c = make_blobs(&ch->s[i], dt, c);
+            if (ch->s[i].kind == K_CONV || ch->s[i].kind == K_DW) c = tt_make_blobs(&ch->s[i], dt, c);
         return;
     }
 }
@@ -269,7 +137,7 @@ static void one_case(nnom_dtype dt, int t)
                  (unsigned)info.arena_offset, (unsigned)info.arena_bytes, (unsigned)nnom_model_arena_size(tiled));
     }
     for (int r = 0; r < 2; r++) /* twice: a run must not depend on what the last one left */
-        TU_CHECK(same_outputs(tiled, plain, dt), "case %d (%s, %d layers, %dx%dx%d, tiles %d of %d rows, layers %d..%d): "
+        TU_CHECK(tt_same_outputs(tiled, plain, dt), "case %d (%s, %d layers, %dx%dx%d, tiles %d of %d rows, layers %d..%d): "
                  "tiled output differs", t, dt == NNOM_DTYPE_S8 ? "int8" : "float32", ch.n, (int)ch.h, (int)ch.w,
                  (int)ch.c, (int)ti.tiles, (int)ti.rows_per_tile, (int)ti.first_layer, (int)ti.cut_layer);
     cases++;
@@ -301,7 +169,7 @@ static void mobilenet(nnom_dtype dt)
     }
     int32_t c = ch.c;
     for (int i = 0; i < ch.n; i++)
-        if (ch.s[i].kind == K_CONV || ch.s[i].kind == K_DW) c = make_blobs(&ch.s[i], dt, c);
+        if (ch.s[i].kind == K_CONV || ch.s[i].kind == K_DW) c = tt_make_blobs(&ch.s[i], dt, c);
     nnom_model *tiled = build(&ch, dt, 0), *plain = build(&ch, dt, NNOM_TILING_OFF);
     nnom_tiling_info ti = NNOM_TILING_INFO_INIT;
     TU_OK(tiled, nnom_model_tiling(tiled, &ti));
@@ -323,7 +191,7 @@ static void mobilenet(nnom_dtype dt)
            dt == NNOM_DTYPE_S8 ? "int8" : "float32", (unsigned)dsp);
     TU_CHECK(dt != NNOM_DTYPE_S8 || (dsp > 0 && dsp <= 40 * 1024), "MobileNet: tiled DSP arena %u B, over 40 KiB",
              (unsigned)dsp);
-    TU_CHECK(same_outputs(tiled, plain, dt), "MobileNet (%s): tiled output differs",
+    TU_CHECK(tt_same_outputs(tiled, plain, dt), "MobileNet (%s): tiled output differs",
              dt == NNOM_DTYPE_S8 ? "int8" : "float32");
     nnom_model_destroy(tiled);
     nnom_model_destroy(plain);
@@ -344,7 +212,7 @@ static void cnn28(void)
         spec *s = &ch.s[ch.n++];
         *s = (spec){.kind = K_CONV, .k = 3, .stride = 1, .dil = 1, .padding = NNOM_PADDING_SAME,
                     .units = filters[b], .activation = NNOM_ACT_RELU};
-        c = make_blobs(s, NNOM_DTYPE_S8, c);
+        c = tt_make_blobs(s, NNOM_DTYPE_S8, c);
         ch.s[ch.n++] = (spec){.kind = K_MAX_POOL, .k = 2, .stride = 2, .dil = 1, .padding = NNOM_PADDING_VALID};
     }
     nnom_model *tiled = build(&ch, NNOM_DTYPE_S8, 0), *plain = build(&ch, NNOM_DTYPE_S8, NNOM_TILING_OFF);
@@ -354,7 +222,7 @@ static void cnn28(void)
            "%lu MACs added\n", (unsigned)nnom_model_arena_size(plain), (unsigned)nnom_model_arena_size(tiled),
            (int)ti.first_layer, (int)ti.cut_layer, (int)ti.tiles, (int)ti.rows_per_tile, (unsigned long)ti.extra_macs);
     TU_CHECK(ti.first_layer >= 0 && nnom_model_arena_size(tiled) < nnom_model_arena_size(plain), "28x28 CNN not tiled");
-    TU_CHECK(same_outputs(tiled, plain, NNOM_DTYPE_S8), "28x28 CNN: tiled output differs");
+    TU_CHECK(tt_same_outputs(tiled, plain, NNOM_DTYPE_S8), "28x28 CNN: tiled output differs");
     nnom_model_destroy(tiled);
     nnom_model_destroy(plain);
     free_chain(&ch);
@@ -394,3 +262,4 @@ int main(void)
     TU_CHECK(tiled_cases > cases / 3, "only %d of %d chains tiled", tiled_cases, cases);
     return tu_finish("test_tiling");
 }
+

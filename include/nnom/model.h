@@ -166,14 +166,17 @@ NNOM_API size_t nnom_model_arena_size(const nnom_model *model);
 NNOM_API size_t nnom_model_arena_lower_bound(const nnom_model *model);
 
 /**
- * Tiled execution of the memory peak. When it makes the arena smaller, compiling runs a chain of
- * 2-D convolutions and depthwise convolutions (and zero paddings before them) tile by tile: each
- * tile is a band of output rows of the chain's last layer (the cut), computed from the bands of
- * rows every earlier layer of the chain needs, the overlap between neighbouring tiles (the halo)
- * computed again. Only the cut's output and the chain's input exist whole; every other output of
- * the chain lives as one band at a time. Every output element is computed by the same arithmetic
- * as in the untiled run, so outputs are identical bit for bit. The tiling is the one, among the
- * chains through the untiled plan's peak, whose arena is the smallest while its added MACs stay
+ * Tiled execution of the memory peak. When it makes the arena smaller, compiling runs a stage of
+ * consecutive layers tile by tile: a chain or small graph (residual blocks: paths that meet again in
+ * an element-wise layer or a concatenation) of 2-D convolutions, depthwise convolutions, pools,
+ * element-wise layers and zero paddings before convolutions. Each tile is a band of output rows of
+ * the stage's last layer (the cut), computed from the bands of rows every earlier layer of the
+ * stage needs (a layer read by two paths: the rows both need), the overlap between neighbouring
+ * tiles (the halo) computed again. Only the cut's output and what the stage reads from before it
+ * exist whole; every other output of the stage lives as one band at a time. Every output element
+ * is computed by the same arithmetic as in the untiled run, so outputs are identical bit for bit.
+ * The tiling is the one, among the stages through the untiled plan's peak, whose arena is the
+ * smallest while its added MACs stay
  * within nnom_options.tiling_max_extra_macs_percent of the model's MACs, and its added estimated
  * cost (MACs plus a fixed cost per output value and per layer call computed again) within the
  * same percentage of the model's estimated cost; a tiled plan gives each kernel its fast scratch,
@@ -183,8 +186,8 @@ NNOM_API size_t nnom_model_arena_lower_bound(const nnom_model *model);
  */
 typedef struct nnom_tiling_info {
     uint32_t struct_size;         /**< sizeof(nnom_tiling_info) as the caller was compiled */
-    int32_t first_layer;          /**< the chain's first layer; -1: the model runs untiled */
-    int32_t cut_layer;            /**< the chain's last layer, whose output exists whole */
+    int32_t first_layer;          /**< the stage's first layer; -1: the model runs untiled */
+    int32_t cut_layer;            /**< the stage's last layer, whose output exists whole */
     int32_t tiles;                /**< tiles per run */
     int32_t rows_per_tile;        /**< output rows of the cut per tile (the last tile may have fewer) */
     uint32_t untiled_arena_bytes; /**< the arena of the same model planned without tiling */

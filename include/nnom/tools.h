@@ -131,7 +131,7 @@ NNOM_API nnom_model *nnom_converter_int8_model(nnom_converter *c);
 /** One row of the conversion report. */
 typedef struct nnom_layer_report {
     const char *name;        /**< the int8 model's layer name */
-    const char *type_name;   /**< nnom_layer_type_name() of its type */
+    const char *type_name;   /**< nnom_converter_layer_type_name(): a Dense on a sequence is "dense" */
     double sqnr_db;          /**< 10 log10(signal / error) of int8 against float32; 200 when exact */
     float min;               /**< calibrated range of the float output: lowest */
     float max;               /**< and highest value */
@@ -156,6 +156,13 @@ NNOM_API nnom_status nnom_converter_report(nnom_converter *c, const float *sampl
  * computes the Dense's output), for OUTPUT layers, and for models not read from Keras.
  */
 NNOM_API const char *nnom_converter_keras_layer(const nnom_converter *c, int32_t layer);
+
+/**
+ * The type name reports give nnom layer @p layer (same index in both models): the Keras class's where the
+ * runtime computes it with another type (a Dense on a sequence or an image runs as a 1x1 CONV1D or CONV2D,
+ * named "dense" here), else nnom_layer_type_name() of its type. NULL for a bad index. Static strings.
+ */
+NNOM_API const char *nnom_converter_layer_type_name(const nnom_converter *c, int32_t layer);
 
 /**
  * Signal-to-quantisation-noise ratio of test values against a reference, summed over any number of

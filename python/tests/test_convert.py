@@ -80,6 +80,24 @@ def test_compare_on_a_channels_first_model_pairs_keras_layouts():
     assert all(r["sqnr_db"] > 30 for r in rows), rows
 
 
+def test_dense_on_a_sequence_is_reported_as_dense():
+    # a Keras Dense on (steps, features) runs as a 1x1 conv1d (runtime type and file unchanged); the conversion
+    # report, summary() and compare() name it as Keras does, while the attention's own projections stay conv1d
+    path = fixture_path("digits_encoder.keras")
+    x = np.load(fixture_path("digits_calib_x.npy")).reshape(-1, 8, 8)[:64]
+    q = nnom.convert(path, x, progress=False)
+    runtime = {layer.name: layer.type for layer in q.layers}
+    report = {r["name"]: r["type"] for r in q.conversion_report.rows}
+    summary = {f[0]: f[1] for f in (line.split() for line in q.summary().splitlines()[1:]) if f[0] in runtime}
+    for name in ("n0", "n5", "n6"):
+        assert runtime[name] == "conv1d" and report[name] == "dense" and summary[name] == "dense", name
+    assert report["n2/query0"] == summary["n2/query0"] == "conv1d"
+    assert nnom.Model(q.to_bytes()).summary().split("\n")[2].split()[:2] == ["n0", "conv1d"]  # a file: runtime types
+    keras = pytest.importorskip("keras")
+    rows = {r["name"]: r["type"] for r in nnom.compare(q, keras.saving.load_model(path), x[:16])}
+    assert rows["n0"] == rows["n6"] == "dense", rows
+
+
 def test_add_and_subtract_broadcast_a_channel_vector():
     keras = pytest.importorskip("keras")
     layers = keras.layers

@@ -62,7 +62,10 @@ typedef struct nnom_layer {
  * holds every input row these output rows read, except rows that are padding themselves.
  * A zero padding the tiler folded into the layer (fold_w > 0): in_layer[0] is that padding, in[0] a
  * band of the padding's own input, fold_w columns wide, its columns shifted right by fold_left (its
- * rows are already counted in the padded input's coordinates by in_first). */
+ * rows are already counted in the padded input's coordinates by in_first).
+ * A layer with NNOM_OPS_ROWS_IDENTITY: out rows [out_first, out_first + out_rows) from the same rows
+ * of every input; each nnom_exec.in[i] points at row out_first of input i (in_first = out_first,
+ * in_rows = out_rows, no fold). */
 typedef struct nnom_rows {
     int32_t out_first, out_rows;
     int32_t in_first, in_rows;
@@ -102,7 +105,11 @@ enum {
     NNOM_OPS_IN_PLACE_GROWS = 1u << 2,
     /* With rows_window: window taps in the padding add nothing, as taps reading the zero point (int8)
      * or 0.0 (float32) would (convolutions): a zero padding before the layer can be folded into it. */
-    NNOM_OPS_PADDING_READS_ZERO = 1u << 3
+    NNOM_OPS_PADDING_READS_ZERO = 1u << 3,
+    /* Output row y reads row y of every input, nothing else (element-wise layers, concatenation): the
+     * kernels honour nnom_exec.rows as an element-wise layer's rows (see nnom_rows), so that the tiler
+     * may run the layer tile by tile where every input has the output's rows (rank 3, the same height). */
+    NNOM_OPS_ROWS_IDENTITY = 1u << 4
 };
 
 typedef struct nnom_layer_ops {
@@ -158,6 +165,14 @@ static inline void nnom_rows_narrow(const nnom_rows *r, int32_t stride, int32_t 
     *pad_top = *pad_top + r->in_first - r->out_first * stride;
     *in_h = r->in_rows;
     *out_h = r->out_rows;
+}
+
+/* The output elements a call of an NNOM_OPS_ROWS_IDENTITY layer computes: all @p count of them, or
+ * those of the rows of a tiled call (nnom_exec.rows; the output is rank 3, its rows dims[0]). */
+static inline int32_t nnom_rows_count(const nnom_exec *x, int32_t count)
+{
+    if (!x->rows) return count;
+    return count / x->layer->shape.dims[0] * x->rows->out_rows;
 }
 
 /* The most elements a layer's output may have: every byte offset and size stays far inside 32 bits. */

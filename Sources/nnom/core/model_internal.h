@@ -137,16 +137,22 @@ nnom_status nnom_plan_once(nnom_model *m);
  * arena the smallest within the model's MAC budget, if one makes it smaller; fills m->tiling. */
 nnom_status nnom_tiling_plan(nnom_model *m);
 
-/* Bytes of the band that holds chain layer @p layer's output rows of one tile (the most any tile needs);
- * 0 when the layer is a zero padding folded into its consumer (it has no band of its own). */
+/* Bytes of the band that holds stage layer @p layer's output rows of one tile (the most any tile needs);
+ * 0 when the layer has no band of its own: a zero padding folded into its reader, an element-wise
+ * layer in place in its input's band, or a layer writing into the cut's output. */
 uint32_t nnom_tiling_band_bytes(const nnom_model *m, int32_t layer);
+
+/* Whether stage layer @p layer (before the cut) writes its rows into the cut's output, which the cut
+ * then computes in place. */
+int nnom_tiling_writes_cut(const nnom_model *m, int32_t layer);
 
 /* Runs the tiled stage: layers m->tiling.first..cut, tile by tile. */
 void nnom_tiling_run(nnom_model *m);
 
-/* Runs layer @p i once: its kernel on its buffers, in[0] advanced by @p in_offset bytes and out by
- * @p out_offset, with @p rows for a tiled call (NULL: whole). Counts no run (the caller does). */
-void nnom_run_layer(nnom_model *m, int32_t i, const nnom_rows *rows, size_t in_offset, size_t out_offset);
+/* Runs layer @p i once: its kernel on its buffers, each in[k] advanced by @p in_offsets[k] bytes (NULL:
+ * none) and out by @p out_offset, with @p rows for a tiled call (NULL: whole). Counts no run (the caller
+ * does). */
+void nnom_run_layer(nnom_model *m, int32_t i, const nnom_rows *rows, const size_t *in_offsets, size_t out_offset);
 
 /* Work area of nnom_plan_place() for @p n buffers (8-byte aligned). */
 size_t nnom_plan_work_bytes(int32_t n);

@@ -24,9 +24,10 @@
  *      the model's limit (nnom_options.max_arena_bytes, never above 4 GiB)
  *      fails, so nothing that large is ever allocated.
  *   Tiled stage (core/tiling.c): its layers' outputs are bands of rows, each
- *      alive from its writer to its reader (every tile writes and reads them
- *      in the same order); the stage's input lives to the cut, the cut's
- *      output from the stage's first layer; nothing in the stage is in place.
+ *      alive from its writer to its last reader (every tile writes and reads
+ *      them in the same order); what the stage reads from before it lives to
+ *      the cut, the cut's output from the stage's first layer; only
+ *      element-wise layers of one input run in place (in their input's band).
  *   4. Lower bound: the most bytes alive at any step (a group counted once,
  *      by its largest member alive then). No plan of these buffers can be
  *      smaller; the arena's distance to it is what the placement loses.
@@ -320,6 +321,8 @@ nnom_status nnom_plan(nnom_model *m)
         for (int32_t i = 0; i < n; i++) m->layers[i].last_use = n;
 
     /* 2. buffers and sharing, in execution order */
+    int32_t cut_buffer = -1; /* the tiled stage's cut's output */
+    int cut_written = 0;     /* by one of the cut's inputs */
     for (int32_t i = 0; i < n; i++) {
         nnom_layer *l = &m->layers[i];
         const nnom_layer_ops *ops = nnom_layer_ops_of(l->type);
@@ -327,17 +330,24 @@ nnom_status nnom_plan(nnom_model *m)
         l->scratch_buffer = -1;
         const nnom_tiling *t = &m->tiling;
         if (t->first >= 0 && i >= t->first && i <= t->cut) {
-            /* the tiled stage: its input lives to the cut; the cut's output is written tile by tile
-             * from the stage's start; every other layer's output is a band, read by its consumer
-             * (a folded zero padding is its input's band under another shape) */
-            if (i == t->first) {
-                nnom_buffer *src = &m->buffers[m->layers[l->inputs[0]].buffer];
+            /* the tiled stage: what it reads from before it lives to the cut; the cut's output is
+             * written tile by tile from the stage's start; every other layer's output is a band, read
+             * by its readers (a folded zero padding is its input's band under another shape, and so is
+             * the output of an element-wise layer in place in its input's band) */
+            for (int32_t j = 0; j < l->n_inputs; j++) {
+                if (l->inputs[j] >= t->first) continue;
+                nnom_buffer *src = &m->buffers[m->layers[l->inputs[j]].buffer];
                 if (src->last < t->cut) src->last = t->cut;
             }
             const uint32_t band = i < t->cut ? nnom_tiling_band_bytes(m, i) : 0;
-            l->in_place = 0;
-            if (i == t->cut) {
-                l->buffer = new_buffer(m, l->out_bytes, t->first, l->last_use, -1);
+            if (i == t->first) { /* written from the stage's start, maybe by an input of the cut */
+                const nnom_layer *c = &m->layers[t->cut];
+                cut_buffer = new_buffer(m, c->out_bytes, t->first, c->last_use, -1);
+            }
+            if (i == t->cut || nnom_tiling_writes_cut(m, i)) {
+                l->buffer = cut_buffer;
+                l->in_place = i == t->cut && cut_written;
+                cut_written = 1;
             } else if (band) {
                 l->buffer = new_buffer(m, band, i, l->last_use, -1);
             } else {

@@ -6,7 +6,7 @@ static uint8_t *buffer_ptr(const nnom_model *m, int32_t buffer)
     return buffer < 0 ? NULL : m->arena + m->buffers[buffer].offset;
 }
 
-void nnom_run_layer(nnom_model *m, int32_t i, const nnom_rows *rows, size_t in_offset, size_t out_offset)
+void nnom_run_layer(nnom_model *m, int32_t i, const nnom_rows *rows, const size_t *in_offsets, size_t out_offset)
 {
     nnom_layer *l = &m->layers[i];
     const nnom_layer_ops *ops = nnom_layer_ops_of(l->type);
@@ -18,10 +18,10 @@ void nnom_run_layer(nnom_model *m, int32_t i, const nnom_rows *rows, size_t in_o
     for (int32_t j = 0; j < l->n_inputs; j++) {
         const nnom_layer *src = &m->layers[l->inputs[j]];
         x.in[j] = buffer_ptr(m, src->buffer);
+        if (in_offsets) x.in[j] = (const uint8_t *)x.in[j] + in_offsets[j];
         x.in_layer[j] = src;
         x.in_state[j] = NNOM_HAS_STATE && src->state_bytes ? m->state + src->state_offset : NULL;
     }
-    if (l->n_inputs > 0) x.in[0] = (const uint8_t *)x.in[0] + in_offset;
     x.out = buffer_ptr(m, l->buffer) + out_offset;
     x.scratch = buffer_ptr(m, l->scratch_buffer);
     x.scratch_bytes = l->scratch_buffer >= 0 ? m->buffers[l->scratch_buffer].bytes : 0;
@@ -44,7 +44,7 @@ nnom_status nnom_model_run(nnom_model *m)
             nnom_tiling_run(m);
             i = m->tiling.cut;
         } else {
-            nnom_run_layer(m, i, NULL, 0, 0);
+            nnom_run_layer(m, i, NULL, NULL, 0);
         }
     }
     return NNOM_OK;

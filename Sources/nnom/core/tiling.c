@@ -2,59 +2,80 @@
  * Tiled execution of the memory peak (MCUNetV2's patch-based inference, in
  * bands of rows): a compile-time rewrite of the plan, run by the same kernels.
  *
- * The stage. A chain of layers first..cut, each reading only the one before
- * it, each (but the cut) read by the next one only: 2-D window layers whose
- * kernels take a band of rows (nnom_layer_ops.rows_window: convolutions,
- * depthwise convolutions, max and average pools), and 2-D zero paddings right
- * before a convolution (folded into it: the padding's rows and columns become
- * the convolution's padding, whose taps add nothing, exactly as the zero
- * point the padding writes; NNOM_OPS_PADDING_READS_ZERO). The chain's input
- * exists whole; so does the cut's output.
+ * The stage. Layers first..cut (consecutive in execution order) forming a
+ * small graph whose outputs, but the cut's, are read inside the stage only: a
+ * chain, or residual blocks where a layer feeds two paths that meet again in
+ * an element-wise layer. Its layers are 2-D window layers whose kernels take
+ * a band of rows (nnom_layer_ops.rows_window: convolutions, depthwise
+ * convolutions, max and average pools), layers whose output row y is row y of
+ * every input (NNOM_OPS_ROWS_IDENTITY: add, subtract, multiply, minimum,
+ * maximum, concatenation along w or c, activations; every input of the
+ * output's shape), and 2-D zero paddings read only by a convolution (folded
+ * into it: the padding's rows and columns become the convolution's padding,
+ * whose taps add nothing, exactly as the zero point the padding writes;
+ * NNOM_OPS_PADDING_READS_ZERO). What the stage reads from before it exists
+ * whole; so does the cut's output.
  *
  * Tiles. Tile t is output rows [t * rows, min((t + 1) * rows, H)) of the cut.
- * Going backwards through the chain, a window layer's output rows
- * [y0, y1) read the input rows [y0 * s - pad_top, (y1 - 1) * s - pad_top +
- * span - 1] (stride s, the window's span of rows), clipped to the rows that
- * exist (the rest is padding); those are the output rows its producer computes
- * for this tile, into its band. A layer's band holds the most rows any tile
- * needs. Neighbouring tiles overlap in their upper layers (the halo), which
+ * Going backwards through the stage (readers come after what they read), a
+ * layer computes the rows its readers need: the smallest span holding every
+ * reader's rows (a layer read by two paths: the union of both halos). A
+ * window layer's output rows [y0, y1) read the input rows [y0 * s - pad_top,
+ * (y1 - 1) * s - pad_top + span - 1] (stride s, the window's span of rows),
+ * clipped to the rows that exist (the rest is padding); a rows-identity
+ * layer's rows read the same rows of each input. A layer's band holds the
+ * most rows any tile needs; each reader reads from the band row its own rows
+ * start at. Neighbouring tiles overlap in the upper layers (the halo), which
  * are computed again per tile: the MACs the tiling adds. Each output element
  * is computed by the same kernel arithmetic from the same input values as in
  * the untiled run, so every output is the same bit for bit.
  *
- * Memory. Every band lives from its writer to its reader (each tile runs the
- * chain in order, so the plan's lifetimes hold tile after tile); the chain's
- * input lives to the cut, the cut's output from the chain's first layer
- * (core/planner.c). Nothing in the stage runs in place.
+ * Memory. Every band lives from its writer to its last reader (each tile runs
+ * the stage in order, so the plan's lifetimes hold tile after tile); what the
+ * stage reads from before it lives to the cut, the cut's output from the
+ * stage's first layer (core/planner.c). An element-wise layer of one input
+ * that is its input's only reader runs in place, in its input's band (the
+ * same rows); an element-wise cut runs in place over one of its inputs that
+ * only it reads (a residual block's last convolution), which then writes its
+ * rows straight into the cut's output; nothing else in the stage runs in place.
  *
- * Choice (nnom_tiling_plan, from core/plan_tuned.c). The untiled plan first; then every chain whose
+ * Choice (nnom_tiling_plan, from core/plan_tuned.c). The untiled plan first; then every stage whose
  * layers include the step where the most bytes are alive (the peak), with at
- * most TILE_MAX_CHAIN layers; for each, the fewest rows per tile whose added
+ * most TILE_MAX_STAGE layers; for each, the fewest rows per tile whose added
  * MACs stay within the budget (nnom_options.tiling_max_extra_macs_percent of
  * the model's MACs; fewer rows: smaller bands, more halo), and whose added
  * estimated cost (TILE_VALUE_COST, TILE_CALL_COST) stays within the same share
  * of the model's estimated cost, is planned (with the fast scratch,
  * core/plan_tuned.c), and the
  * smallest arena wins if it is smaller than the untiled one (ties: fewer
- * added MACs, then the earlier chain). The choice is made on plans with the
+ * added MACs, then the earlier stage). The choice is made on plans with the
  * scratch of every kernel set (NNOM_KERNELS_ANY), so shapes alone decide it:
- * the same tiling in every build, each then planned with its own kernels.
+ * the same tiling in every build, each then planned with its own kernels
+ * (and kept only if that plan is still smaller than the build's untiled one;
+ * nnom_model_arena_size_for() plans another build's the same way).
  */
 #include <string.h>
 
 #include "core/model_internal.h"
 #include "core/struct_size.h"
 
-/* The most layers in a tiled chain (paddings included): bounds the search, the work per tile and the
+/* The most layers in a tiled stage (paddings included): bounds the search, the work per tile and the
  * stack of a tiled run (one nnom_rows per layer, 24 bytes). */
-#define TILE_MAX_CHAIN 10
+#define TILE_MAX_STAGE 10
+
+/* The most inputs of a layer in a tiled stage (a join of more paths is not tiled): the byte offsets of
+ * one call's inputs live on the stack of a tiled run. */
+#define TILE_MAX_INPUTS 4
 
 #define PERCENT 100
 
-/* The rows of one tile in every layer of the chain, indexed by layer - first. */
+/* A stage, what its layers are (found once per run, not once per tile), and the rows of one tile in
+ * every layer, indexed by layer - first (a folded padding's entry is unused). */
 typedef struct {
-    nnom_rows rows[TILE_MAX_CHAIN];
-    size_t in_offset; /* bytes from the start of the chain's input to the first row the tile reads */
+    int32_t first, cut;
+    uint32_t window, pad; /* bit j - first: layer j is a window layer, a folded zero padding */
+    int32_t writer;       /* the layer that writes its rows into the cut's output (writes_cut); -1: none */
+    nnom_rows rows[TILE_MAX_STAGE];
 } tile_rows;
 
 /* The canonical (h, w, c) of layer @p i's output. */
@@ -65,6 +86,19 @@ static int is_window(const nnom_model *m, int32_t i)
     const nnom_layer *l = &m->layers[i];
     return nnom_layer_ops_of(l->type)->rows_window && l->n_inputs == 1 && l->shape.rank == 3 &&
            m->layers[l->inputs[0]].shape.rank == 3;
+}
+
+/* A layer whose output row y reads row y of each input, every input of rank 3 with the output's rows. */
+static int is_identity(const nnom_model *m, int32_t i)
+{
+    const nnom_layer *l = &m->layers[i];
+    if (!(nnom_layer_ops_of(l->type)->flags & NNOM_OPS_ROWS_IDENTITY) || l->shape.rank != 3 || l->n_inputs < 1)
+        return 0;
+    for (int32_t k = 0; k < l->n_inputs; k++) {
+        const nnom_shape *s = &m->layers[l->inputs[k]].shape;
+        if (s->rank != 3 || s->dims[0] != l->shape.dims[0]) return 0;
+    }
+    return 1;
 }
 
 /* Whether a zero padding right before window layer @p i can be folded into it. */
@@ -86,49 +120,156 @@ static size_t row_bytes(const nnom_model *m, int32_t i)
     return (size_t)d.w * (size_t)d.c * nnom_dtype_size(m->dtype);
 }
 
-/* Whether layer @p j can follow the chain that ends at j - 1: it reads j - 1 only, and is its only
- * reader (last_use is the plan's). A padding follows a window layer, and is followed by one it folds
- * into (the cut is a window layer). */
-static int links(const nnom_model *m, int32_t j)
+/* How many times layers @p from..@p to read layer @p src (an input listed twice counts twice); *@p reader
+ * is the last of them. */
+static int32_t readers(const nnom_model *m, int32_t src, int32_t from, int32_t to, int32_t *reader)
 {
-    const nnom_layer *l = &m->layers[j];
-    if (l->n_inputs != 1 || l->inputs[0] != j - 1 || m->layers[j - 1].last_use != j) return 0;
-    if (is_pad(m, j - 1)) return is_window(m, j) && folds_padding(m, j);
-    return is_window(m, j) || is_pad(m, j);
+    int32_t n = 0;
+    for (int32_t k = from; k <= to; k++)
+        for (int32_t i = 0; i < m->layers[k].n_inputs; i++)
+            if (m->layers[k].inputs[i] == src) {
+                n++;
+                *reader = k;
+            }
+    return n;
 }
 
-/* The rows of tile @p t (of @p rows cut rows) in every layer of chain first..cut. Returns 0 if some
- * layer would read no row of its input (a tile made of padding only: such a tiling is not used). */
-static int tile_spans(const nnom_model *m, int32_t first, int32_t cut, int32_t rows, int32_t t, tile_rows *out)
+/* Whether layers first..cut form a stage (see the top of this file). */
+static int is_stage(const nnom_model *m, int32_t first, int32_t cut)
 {
+    if (cut <= first || cut - first >= TILE_MAX_STAGE) return 0;
+    if (is_pad(m, first) || is_pad(m, cut)) return 0;
+    for (int32_t j = first; j <= cut; j++) {
+        if ((!is_window(m, j) && !is_identity(m, j) && !is_pad(m, j)) || m->layers[j].n_inputs > TILE_MAX_INPUTS) return 0;
+        if (j < cut && m->layers[j].last_use > cut) return 0; /* read after the stage */
+        int32_t reader = -1;
+        if (is_pad(m, j) && (readers(m, j, j + 1, cut, &reader) != 1 || !is_window(m, reader) || !folds_padding(m, reader)))
+            return 0;
+    }
+    return 1;
+}
+
+/* Whether stage layer @p j (before the cut) runs in place in its input's band: an element-wise layer of
+ * one input, that input's only reader, the input a band of the stage (not a folded padding). */
+static int shares_band(const nnom_model *m, int32_t first, int32_t cut, int32_t j)
+{
+    const nnom_layer *l = &m->layers[j];
+    if (is_pad(m, j)) return 1; /* its input's band under another shape, read by the layer it is folded into */
+    if (j >= cut || l->n_inputs != 1 || !is_identity(m, j) || !(nnom_layer_ops_of(l->type)->flags & NNOM_OPS_IN_PLACE))
+        return 0;
+    const int32_t src = l->inputs[0];
+    int32_t reader = -1;
+    return src >= first && !is_pad(m, src) && readers(m, src, src + 1, cut, &reader) == 1 &&
+           m->layers[src].out_bytes == l->out_bytes;
+}
+
+/* Whether stage layer @p j writes its rows straight into the cut's output, which the cut then computes
+ * in place: an input of an element-wise cut that may overwrite it (NNOM_OPS_IN_PLACE; the element-wise
+ * kernels may write over any input of the output's shape), of the cut's shape, read by the cut only
+ * (so that its rows are the cut's), not in place itself; the first such input of the cut. */
+static int writes_cut(const nnom_model *m, int32_t first, int32_t cut, int32_t j)
+{
+    const nnom_layer *c = &m->layers[cut];
+    if (!is_identity(m, cut) || !(nnom_layer_ops_of(c->type)->flags & NNOM_OPS_IN_PLACE)) return 0;
+    for (int32_t k = 0; k < c->n_inputs; k++) {
+        const int32_t src = c->inputs[k];
+        int32_t reader = -1;
+        if (src < first || is_pad(m, src) || shares_band(m, first, cut, src) || m->layers[src].out_bytes != c->out_bytes ||
+            row_bytes(m, src) != row_bytes(m, cut) || readers(m, src, src + 1, cut, &reader) != 1)
+            continue;
+        return src == j;
+    }
+    return 0;
+}
+
+/* Sets stage first..cut of @p tr (a stage, see is_stage) and what its layers are. */
+static void stage_init(const nnom_model *m, int32_t first, int32_t cut, tile_rows *tr)
+{
+    tr->first = first;
+    tr->cut = cut;
+    tr->window = tr->pad = 0;
+    tr->writer = -1;
+    for (int32_t j = first; j <= cut; j++) {
+        if (is_window(m, j)) tr->window |= 1u << (j - first);
+        if (is_pad(m, j)) tr->pad |= 1u << (j - first);
+        if (writes_cut(m, first, cut, j)) tr->writer = j;
+    }
+}
+
+/* Whether stage layer @p j of @p tr is a window layer, a folded zero padding. */
+static int stage_window(const tile_rows *tr, int32_t j) { return (tr->window >> (j - tr->first)) & 1u; }
+static int stage_pad(const tile_rows *tr, int32_t j) { return j >= tr->first && ((tr->pad >> (j - tr->first)) & 1u); }
+
+/* Widens the rows layer @p src must compute in this tile to hold [y0, y1] (layers before @p first exist
+ * whole). Until a layer is reached, its entry holds the span so far: out_first the first row, in_first
+ * the last (empty: first > last). */
+static void need_rows(tile_rows *out, int32_t src, int32_t y0, int32_t y1)
+{
+    if (src < out->first) return;
+    nnom_rows *r = &out->rows[src - out->first];
+    if (y0 < r->out_first) r->out_first = y0;
+    if (y1 > r->in_first) r->in_first = y1;
+}
+
+/* The rows of tile @p t (of @p rows cut rows) in every layer of the stage of @p out (stage_init). Returns
+ * 0 if some layer would compute or read no row (a tile made of padding only: such a tiling is not used). */
+static int tile_spans(const nnom_model *m, int32_t rows, int32_t t, tile_rows *out)
+{
+    const int32_t first = out->first, cut = out->cut;
+    for (int32_t k = 0; k <= cut - first; k++) { /* no rows yet (see need_rows) */
+        out->rows[k].out_first = INT32_MAX;
+        out->rows[k].in_first = -1;
+    }
     const int32_t h = dims_of(m, cut).h;
-    int32_t y0 = t * rows, y1 = y0 + rows < h ? y0 + rows : h;
-    int32_t j = cut;
-    while (j >= first) {
+    need_rows(out, cut, t * rows, (t + 1) * rows < h ? (t + 1) * rows - 1 : h - 1);
+    for (int32_t j = cut; j >= first; j--) {
+        if (stage_pad(out, j)) continue; /* folded: its reader reads through it */
         const nnom_layer *l = &m->layers[j];
+        nnom_rows *r = &out->rows[j - first];
+        const int32_t y0 = r->out_first, y1 = r->in_first;
+        if (y0 > y1) return 0;
+        r->out_first = r->in_first = y0;
+        r->out_rows = r->in_rows = y1 - y0 + 1;
+        r->fold_left = r->fold_w = 0;
+        if (!stage_window(out, j)) { /* rows identity */
+            for (int32_t i = 0; i < l->n_inputs; i++) need_rows(out, l->inputs[i], y0, y1);
+            continue;
+        }
         const int32_t src = l->inputs[0];
         int32_t stride = 1, pad_top = 0, span = 1;
         nnom_layer_ops_of(l->type)->rows_window(l, &m->layers[src], &stride, &pad_top, &span);
-        const int folded = src >= first && is_pad(m, src);
+        const int folded = stage_pad(out, src);
         const int32_t top = folded ? m->layers[src].p->pad[0] : 0;
         const int32_t real = folded ? dims_of(m, m->layers[src].inputs[0]).h : dims_of(m, src).h;
-        const int32_t lo = y0 * stride - pad_top, hi = (y1 - 1) * stride - pad_top + span - 1;
-        const int32_t f = lo > top ? lo : top, e = hi < top + real - 1 ? hi : top + real - 1;
+        const int32_t a = y0 * stride - pad_top, b = y1 * stride - pad_top + span - 1;
+        const int32_t f = a > top ? a : top, e = b < top + real - 1 ? b : top + real - 1;
         if (f > e) return 0;
-        nnom_rows *r = &out->rows[j - first];
-        r->out_first = y0;
-        r->out_rows = y1 - y0;
         r->in_first = f;
         r->in_rows = e - f + 1;
         r->fold_left = folded ? m->layers[src].p->pad[2] : 0;
         r->fold_w = folded ? dims_of(m, m->layers[src].inputs[0]).w : 0;
-        const int32_t producer = folded ? m->layers[src].inputs[0] : src;
-        if (producer < first) out->in_offset = (size_t)f * row_bytes(m, producer);
-        y0 = f - top;
-        y1 = e - top + 1;
-        j = producer;
+        need_rows(out, folded ? m->layers[src].inputs[0] : src, f - top, e - top);
     }
     return 1;
+}
+
+/* Byte offset, in what input @p i of stage layer @p j points at (a band, or a whole output: from before
+ * the stage, or the cut's that a layer writes into), of the first row the layer reads in this tile. */
+static size_t input_offset(const nnom_model *m, const tile_rows *tr, int32_t j, int32_t i)
+{
+    const nnom_layer *l = &m->layers[j];
+    const nnom_rows *r = &tr->rows[j - tr->first];
+    int32_t src = l->inputs[i], row = r->out_first;
+    if (stage_window(tr, j)) {
+        row = r->in_first;
+        if (stage_pad(tr, src)) { /* folded: rows counted in the padded input */
+            row -= m->layers[src].p->pad[0];
+            src = m->layers[src].inputs[0];
+        }
+    }
+    if (src >= tr->first && src != tr->writer)
+        row -= tr->rows[src - tr->first].out_first; /* a band starts at its first computed row */
+    return (size_t)row * row_bytes(m, src);
 }
 
 static int32_t tile_count(const nnom_model *m, int32_t cut, int32_t rows)
@@ -161,15 +302,16 @@ typedef struct {
 static uint64_t tiling_cost(const nnom_model *m, int32_t first, int32_t cut, int32_t rows, int32_t band_layer,
                             tile_extra *extra, int *ok)
 {
-    uint64_t computed[TILE_MAX_CHAIN], band = 0;
+    uint64_t computed[TILE_MAX_STAGE], band = 0;
     memset(computed, 0, sizeof computed);
     tile_rows tr;
+    stage_init(m, first, cut, &tr);
     *ok = 0;
     const int32_t tiles = tile_count(m, cut, rows);
     for (int32_t t = 0; t < tiles; t++) {
-        if (!tile_spans(m, first, cut, rows, t, &tr)) return 0;
+        if (!tile_spans(m, rows, t, &tr)) return 0;
         for (int32_t j = first; j < cut; j++) {
-            if (is_pad(m, j)) continue;
+            if (stage_pad(&tr, j)) continue;
             const int32_t n = tr.rows[j - first].out_rows;
             computed[j - first] += (uint64_t)n;
             if (j == band_layer && (uint64_t)n * row_bytes(m, j) > band) band = (uint64_t)n * row_bytes(m, j);
@@ -179,20 +321,29 @@ static uint64_t tiling_cost(const nnom_model *m, int32_t first, int32_t cut, int
     if (!extra) return band;
     extra->macs = extra->cost = 0;
     for (int32_t j = first; j <= cut; j++) {
-        if (is_pad(m, j)) continue;
+        if (stage_pad(&tr, j)) continue;
         extra->cost += (uint64_t)(tiles - 1) * TILE_CALL_COST;
-        if (j == cut) continue;
-        const uint64_t h = (uint64_t)dims_of(m, j).h, again = computed[j - first] - h;
+        const uint64_t h = (uint64_t)dims_of(m, j).h;
+        if (j == cut || computed[j - first] <= h) continue; /* rows no reader needs are not computed at all */
+        const uint64_t again = computed[j - first] - h;
         extra->macs += again * (nnom_layer_macs(m, j) / h);
         extra->cost += again * (nnom_layer_macs(m, j) / h + row_values(m, j) * TILE_VALUE_COST);
     }
     return band;
 }
 
+int nnom_tiling_writes_cut(const nnom_model *m, int32_t layer)
+{
+    const nnom_tiling *t = &m->tiling;
+    return t->first >= 0 && layer >= t->first && layer < t->cut && writes_cut(m, t->first, t->cut, layer);
+}
+
 uint32_t nnom_tiling_band_bytes(const nnom_model *m, int32_t layer)
 {
     const nnom_tiling *t = &m->tiling;
-    if (t->first < 0 || layer < t->first || layer >= t->cut || is_pad(m, layer)) return 0;
+    if (t->first < 0 || layer < t->first || layer >= t->cut || shares_band(m, t->first, t->cut, layer) ||
+        writes_cut(m, t->first, t->cut, layer))
+        return 0;
     int ok;
     return (uint32_t)tiling_cost(m, t->first, t->cut, t->rows, layer, NULL, &ok); /* at most the output's bytes */
 }
@@ -202,14 +353,17 @@ void nnom_tiling_run(nnom_model *m)
     const nnom_tiling *t = &m->tiling;
     const int32_t tiles = tile_count(m, t->cut, t->rows);
     tile_rows tr;
+    stage_init(m, t->first, t->cut, &tr);
+    size_t in_offsets[TILE_MAX_INPUTS];
     for (int32_t k = 0; k < tiles; k++) {
-        tile_spans(m, t->first, t->cut, t->rows, k, &tr); /* checked when the tiling was chosen */
+        tile_spans(m, t->rows, k, &tr); /* checked when the tiling was chosen */
         for (int32_t j = t->first; j <= t->cut; j++) {
-            if (is_pad(m, j)) continue; /* folded into its consumer */
+            if (stage_pad(&tr, j)) continue; /* folded into its reader */
             const nnom_rows *r = &tr.rows[j - t->first];
-            const size_t in_offset = j == t->first ? tr.in_offset : 0;
-            const size_t out_offset = j == t->cut ? (size_t)r->out_first * row_bytes(m, j) : 0;
-            nnom_run_layer(m, j, r, in_offset, out_offset);
+            for (int32_t i = 0; i < m->layers[j].n_inputs; i++) in_offsets[i] = input_offset(m, &tr, j, i);
+            const int whole = j == t->cut || j == tr.writer;
+            const size_t out_offset = whole ? (size_t)r->out_first * row_bytes(m, j) : 0;
+            nnom_run_layer(m, j, r, in_offsets, out_offset);
         }
     }
 }
@@ -232,7 +386,7 @@ static int32_t peak_step(const nnom_model *m)
     return best;
 }
 
-/* The fewest rows per tile of chain first..cut whose added MACs and estimated cost are within @p budget;
+/* The fewest rows per tile of stage first..cut whose added MACs and estimated cost are within @p budget;
  * 0 if none (one tile of every row is no tiling). */
 static int32_t fewest_rows(const nnom_model *m, int32_t first, int32_t cut, const tile_extra *budget,
                            tile_extra *extra)
@@ -287,9 +441,8 @@ nnom_status nnom_tiling_plan(nnom_model *m)
     nnom_tiling best = *t;
     uint32_t best_arena = m->arena_size;
     for (int32_t first = 0; first <= peak; first++) {
-        if (!is_window(m, first)) continue;
-        for (int32_t cut = first + 1; cut < m->n_layers && cut - first < TILE_MAX_CHAIN && links(m, cut); cut++) {
-            if (cut < peak || !is_window(m, cut)) continue;
+        for (int32_t cut = first + 1; cut < m->n_layers && cut - first < TILE_MAX_STAGE; cut++) {
+            if (cut < peak || !is_stage(m, first, cut)) continue;
             tile_extra extra;
             const int32_t rows = fewest_rows(m, first, cut, &budget, &extra);
             if (!rows) continue;
@@ -308,6 +461,15 @@ nnom_status nnom_tiling_plan(nnom_model *m)
     m->kernels = own;
     m->window_in_place = own_window;
     m->error[0] = '\0';
+    if (t->first >= 0) {
+        st = nnom_plan_once(m);
+        if (st == NNOM_OK && m->arena_size < t->untiled_arena) return NNOM_OK;
+        /* this build's kernels (the fast scratch a tiled plan holds) leave the tiling no smaller: none */
+        t->first = t->cut = -1;
+        t->rows = 0;
+        t->extra_macs = 0;
+        m->error[0] = '\0';
+    }
     return nnom_plan_once(m);
 }
 

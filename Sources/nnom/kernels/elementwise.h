@@ -5,7 +5,7 @@
  * in2 has the same size, or with `broadcast` set only `channels` values that
  * are reused for every row (a per-channel vector over H and W).
  * Each output element depends only on the input elements at the same index,
- * so out may be the same buffer as in1 (in place).
+ * so out may be the same buffer as in1, or as in2 when it is not broadcast (in place).
  *
  * int8 (TFLite reference arithmetic, integer only):
  *   add/sub: x1' = requant((x1 - zp1) * 2^20, m1, s1), x2' likewise,

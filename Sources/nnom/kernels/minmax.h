@@ -11,7 +11,8 @@
  *
  * float32: out = clamp(min or max(in1, in2), act_lo, act_hi).
  *
- * Output element i reads only element i of in1 (and of in2, or its channel): out may be in1.
+ * Output element i reads only element i of in1 (and of in2, or its channel): out may be in1, or in2
+ * when it is not broadcast.
  */
 #ifndef NNOM_KERNELS_MINMAX_H
 #define NNOM_KERNELS_MINMAX_H

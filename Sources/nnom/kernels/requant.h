@@ -32,20 +32,16 @@ static inline int32_t nnom_srdhm(int32_t a, int32_t b)
     return (int32_t)((ab + nudge) / (1LL << 31));
 }
 
-/* Largest exponent worked in 64 bits: |x| <= 2^31, so every larger one rounds alike. */
-#define NNOM_ROUNDING_SHR_MAX 62
+/* The largest exponent nnom_rounding_shr() takes. */
+#define NNOM_ROUNDING_SHR_MAX 31
 
-/* round(x / 2^exponent), half away from zero; exponent <= 0 returns x. Any exponent: from 32 up the
- * quotient is at most 1/2 in magnitude, worked in 64 bits (0, or -1 for x = -2^31 at exactly 32). */
+/* round(x / 2^exponent), half away from zero; exponent <= 0 returns x.
+ * Precondition: exponent <= NNOM_ROUNDING_SHR_MAX (a larger one would shift an int32 past its width).
+ * Every requantisation stays inside (shift >= NNOM_SHIFT_MIN); a caller whose exponent can grow past
+ * 31 handles that case itself (kernels/softmax_tflite_s8.c). */
 static inline int32_t nnom_rounding_shr(int32_t x, int32_t exponent)
 {
     if (exponent <= 0) return x;
-    if (exponent > 31) {
-        const int32_t e = exponent > NNOM_ROUNDING_SHR_MAX ? NNOM_ROUNDING_SHR_MAX : exponent;
-        const int64_t v = x, mask = (int64_t)((1ULL << e) - 1u);
-        const int64_t remainder = v & mask, threshold = (mask >> 1) + (v < 0 ? 1 : 0);
-        return (int32_t)((v >> e) + (remainder > threshold ? 1 : 0));
-    }
     const int32_t mask = (int32_t)((1LL << exponent) - 1);
     const int32_t remainder = x & mask;
     const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);

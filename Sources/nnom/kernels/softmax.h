@@ -20,8 +20,11 @@
  *   h = leading zeros of sum, r = 1 / (1 + ((sum << h) - 2^31) / 2^31) in Q0
  *   (gemmlowp's one_over_one_plus_x_for_x_in_0_1),
  *   out = clamp(rhaz(srdhm(r, tflite_table[d]) / 2^(12 - h + 23)) - 128, -128, 127).
- * The tables are made on the host (the .tflite importer). Precondition: depth
- * below 4096, so that the Q12 sum cannot overflow.
+ * The tables are made on the host (the .tflite importer). Preconditions: depth
+ * below 4096 and every tflite_table[256 + d] in [0, 2^19] (1 in Q12), tflite_table[256]
+ * above 0, so that the Q12 sum lies in [1, 2^31) (nnom_softmax_tflite_bad_entry()). A sum of
+ * 512 or more makes the final exponent 12 - h + 23 exceed 31: the quotient is then below
+ * 1/2 in magnitude and every output of the row is -128.
  *
  * float32: exp(x - max) / sum, numerically stable.
  *
@@ -54,6 +57,19 @@ typedef struct nnom_softmax_tflite_s8_args {
 #define NNOM_SOFTMAX_TABLE_SIZE 256
 /* Longest row of the TFLite-compatible softmax. */
 #define NNOM_SOFTMAX_TFLITE_MAX_DEPTH 4095
+/* 1 in Q12 (TFLite's sum of exponentials): the largest entry of the second TFLite table. */
+#define NNOM_SOFTMAX_TFLITE_SUM_ONE (1 << 19)
+
+/* Whether @p table (int32[512]) meets the TFLite softmax's preconditions (above); returns the index of
+ * the first entry that does not, or -1. */
+static inline int32_t nnom_softmax_tflite_bad_entry(const int32_t *table)
+{
+    const int32_t *exp_sum = table + NNOM_SOFTMAX_TABLE_SIZE;
+    if (exp_sum[0] <= 0) return NNOM_SOFTMAX_TABLE_SIZE;
+    for (int32_t d = 0; d < NNOM_SOFTMAX_TABLE_SIZE; d++)
+        if (exp_sum[d] < 0 || exp_sum[d] > NNOM_SOFTMAX_TFLITE_SUM_ONE) return NNOM_SOFTMAX_TABLE_SIZE + d;
+    return -1;
+}
 
 /* The offset of the first value of vector @p r. */
 static inline int64_t nnom_softmax_first(int32_t r, int32_t depth, int32_t inner)

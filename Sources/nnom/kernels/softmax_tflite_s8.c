@@ -6,6 +6,8 @@
 #define SUM_INTEGER_BITS 12
 /* The output step is 2^-8: the Q0 quotient is shifted right by 31 - 8 more bits. */
 #define OUTPUT_BITS 8
+/* The output's zero point (scale 2^-8): the int8 of probability 0. */
+#define OUTPUT_ZERO_POINT (-128)
 
 static int leading_zeros(uint32_t x)
 {
@@ -38,8 +40,17 @@ void nnom_softmax_tflite_s8(const nnom_softmax_tflite_s8_args *a)
         const int32_t normalised_minus_one = (int32_t)(((uint32_t)sum << headroom) - 0x80000000u);
         const int32_t reciprocal = nnom_fp_one_over_one_plus_x(normalised_minus_one);
         const int exponent = bits_over_unit + 31 - OUTPUT_BITS;
+        if (exponent > NNOM_ROUNDING_SHR_MAX) {
+            /* A sum of 512 or more (in Q12: 2^28; a long row of near-equal values). srdhm never returns
+             * -2^31 (|a b| < 2^62 unless a = b = -2^31, which gives 2^31 - 1), so its quotient by
+             * 2^exponent >= 2^32 lies strictly inside (-1/2, 1/2) and rounds to 0: every value of the
+             * row is the zero point. */
+            for (int32_t i = 0; i < depth; i++) out[i * step] = OUTPUT_ZERO_POINT;
+            continue;
+        }
         for (int32_t i = 0; i < depth; i++) {
-            const int32_t q = nnom_rounding_shr(nnom_srdhm(reciprocal, exp_q0[max - in[i * step]]), exponent) - 128;
+            const int32_t q =
+                nnom_rounding_shr(nnom_srdhm(reciprocal, exp_q0[max - in[i * step]]), exponent) + OUTPUT_ZERO_POINT;
             out[i * step] = (int8_t)(q > 127 ? 127 : (q < -128 ? -128 : q));
         }
     }

@@ -2,7 +2,8 @@
  * CONCATENATE: 1 to NNOM_MAX_INPUTS inputs of the same rank, equal except on
  * params.axis (negative counts from the end). s8 blob 0: int32[2 * n] =
  * {multiplier, shift} per input, multiplier 0 for a plain copy
- * (nnom_quant_concat_params()).
+ * (nnom_quant_concat_params()). Runs by rows (NNOM_OPS_ROWS_IDENTITY): the tiler takes it where every
+ * input has the output's rows, i.e. along another axis than the rows (or with one input).
  */
 #include "kernels/concat.h"
 #include "layers/elementwise_common.h"
@@ -57,19 +58,26 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
     return NNOM_OK;
 }
 
-/* Dimensions before the axis (outer) and each input's elements from the axis on (inner). */
-static int32_t outer_of(const nnom_layer *l, int32_t *axis)
+/* Dimension @p k of @p s in a call on @p x: a tiled call (NNOM_OPS_ROWS_IDENTITY) has out_rows rows. */
+static int32_t dim_of(const nnom_exec *x, const nnom_shape *s, int32_t k)
 {
+    return k == 0 && x->rows ? x->rows->out_rows : s->dims[k];
+}
+
+/* Dimensions before the axis (outer) and each input's elements from the axis on (inner). */
+static int32_t outer_of(const nnom_exec *x, int32_t *axis)
+{
+    const nnom_layer *l = x->layer;
     *axis = normal_axis(l->p->axis, l->shape.rank);
     int32_t outer = 1;
-    for (int32_t k = 0; k < *axis; k++) outer *= l->shape.dims[k];
+    for (int32_t k = 0; k < *axis; k++) outer *= dim_of(x, &l->shape, k);
     return outer;
 }
 
-static int32_t inner_of(const nnom_shape *s, int32_t axis)
+static int32_t inner_of(const nnom_exec *x, const nnom_shape *s, int32_t axis)
 {
     int32_t inner = 1;
-    for (int32_t k = axis; k < s->rank; k++) inner *= s->dims[k];
+    for (int32_t k = axis; k < s->rank; k++) inner *= dim_of(x, s, k);
     return inner;
 }
 
@@ -80,10 +88,10 @@ static void run_s8(const nnom_exec *x)
     nnom_concat_input_s8 in[NNOM_MAX_INPUTS];
     nnom_concat_s8_args a;
     int32_t axis;
-    a.outer = outer_of(l, &axis);
+    a.outer = outer_of(x, &axis);
     for (int32_t i = 0; i < x->n_inputs; i++) {
         in[i].data = (const int8_t *)x->in[i];
-        in[i].inner = inner_of(&x->in_layer[i]->shape, axis);
+        in[i].inner = inner_of(x, &x->in_layer[i]->shape, axis);
         in[i].zero_point = x->in_layer[i]->quant.zero_point;
         in[i].multiplier = params[2 * i];
         in[i].shift = params[2 * i + 1];
@@ -97,14 +105,13 @@ static void run_s8(const nnom_exec *x)
 
 static void run_f32(const nnom_exec *x)
 {
-    const nnom_layer *l = x->layer;
     nnom_concat_input_f32 in[NNOM_MAX_INPUTS];
     nnom_concat_f32_args a;
     int32_t axis;
-    a.outer = outer_of(l, &axis);
+    a.outer = outer_of(x, &axis);
     for (int32_t i = 0; i < x->n_inputs; i++) {
         in[i].data = (const float *)x->in[i];
-        in[i].inner = inner_of(&x->in_layer[i]->shape, axis);
+        in[i].inner = inner_of(x, &x->in_layer[i]->shape, axis);
     }
     a.inputs = in;
     a.n_inputs = x->n_inputs;
@@ -115,7 +122,7 @@ static void run_f32(const nnom_exec *x)
 const nnom_layer_ops nnom_ops_concatenate = {
     .min_inputs = 1,
     .max_inputs = NNOM_MAX_INPUTS,
-    .flags = 0,
+    .flags = NNOM_OPS_ROWS_IDENTITY, /* along w or c: a row of the output is the rows of the inputs */
     .infer = infer,
     .run_s8 = run_s8,
     .run_f32 = NNOM_RUN_F32(run_f32),

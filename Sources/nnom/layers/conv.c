@@ -31,6 +31,7 @@
  */
 #include <string.h>
 
+#include "kernels/requant.h"
 #include "layers/conv_common.h"
 
 #include "core/model_internal.h"
@@ -40,12 +41,13 @@
 
 /* Dilated kernel spans and strides above this are refused (keeps every index in int32). */
 #define WINDOW_LIMIT (1 << 24)
+/* Output channels above this are refused (keeps per-channel blob sizes and channel indices far inside int32). */
+#define CHANNEL_LIMIT (1 << 24)
 
 static int is_1d(nnom_layer_type t) { return t == NNOM_LAYER_CONV1D || t == NNOM_LAYER_DEPTHWISE_CONV1D; }
 
 nnom_status nnom_conv_infer(nnom_layer *l, const nnom_infer_ctx *ctx, int depthwise)
 {
-    const char *tname = nnom_layer_type_name(l->type);
     nnom_model *m = ctx->model;
     const nnom_shape *in = &ctx->in[0]->shape;
     const nnom_layer_params *p = l->p;
@@ -55,69 +57,59 @@ nnom_status nnom_conv_infer(nnom_layer *l, const nnom_infer_ctx *ctx, int depthw
     if (in->rank != rank) {
         char text[48];
         nnom_shape_text(in, text, sizeof text);
-        return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): input '%s' has shape %s, expected rank %d (%s)", l->name,
-                         tname, ctx->in[0]->name, text, (int)rank, one_d ? "W, C" : "H, W, C");
+        return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "input '%s' has shape %s, expected rank %d (%s)",
+                               ctx->in[0]->name, text, (int)rank, one_d ? "W, C" : "H, W, C");
     }
     if (one_d && (p->kernel[0] != 1 || nnom_one_if_zero(p->stride[0]) != 1 || nnom_one_if_zero(p->dilation[0]) != 1))
-        return nnom_fail(m, NNOM_ERR_SHAPE,
-                         "layer '%s' (%s): a 1D convolution needs kernel[0] = stride[0] = dilation[0] = 1, given "
-                         "%d, %d and %d",
-                         l->name, tname, (int)p->kernel[0], (int)p->stride[0], (int)p->dilation[0]);
+        return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "a 1D convolution needs kernel[0] = stride[0] = dilation[0] = 1, "
+                               "given %d, %d and %d", (int)p->kernel[0], (int)p->stride[0], (int)p->dilation[0]);
     for (int k = 0; k < 2; k++) {
         if (p->kernel[k] <= 0)
-            return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): kernel[%d] is %d, expected at least 1", l->name,
-                             tname, k, (int)p->kernel[k]);
+            return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "kernel[%d] is %d, expected at least 1", k, (int)p->kernel[k]);
         if (p->stride[k] < 0 || p->stride[k] > WINDOW_LIMIT)
-            return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): stride[%d] is %d, expected 0 (= 1) to %d",
-                             l->name, tname, k, (int)p->stride[k], WINDOW_LIMIT);
+            return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "stride[%d] is %d, expected 0 (= 1) to %d", k,
+                                   (int)p->stride[k], WINDOW_LIMIT);
         if (p->dilation[k] < 0 || p->dilation[k] > WINDOW_LIMIT)
-            return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): dilation[%d] is %d, expected 0 (= 1) to %d",
-                             l->name, tname, k, (int)p->dilation[k], WINDOW_LIMIT);
+            return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "dilation[%d] is %d, expected 0 (= 1) to %d", k,
+                                   (int)p->dilation[k], WINDOW_LIMIT);
         const int64_t span = (int64_t)(p->kernel[k] - 1) * nnom_one_if_zero(p->dilation[k]) + 1;
         if (span > WINDOW_LIMIT)
-            return nnom_fail(m, NNOM_ERR_UNSUPPORTED,
-                             "layer '%s' (%s): kernel[%d] %d with dilation %d spans %ld positions, at most %d supported",
-                             l->name, tname, k, (int)p->kernel[k], (int)nnom_one_if_zero(p->dilation[k]), (long)span,
-                             WINDOW_LIMIT);
+            return nnom_layer_fail(m, l, NNOM_ERR_UNSUPPORTED, "kernel[%d] %d with dilation %d spans %ld positions, "
+                                   "at most %d supported", k, (int)p->kernel[k], (int)nnom_one_if_zero(p->dilation[k]),
+                                   (long)span, WINDOW_LIMIT);
     }
     if (p->padding != NNOM_PADDING_VALID && p->padding != NNOM_PADDING_SAME)
-        return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): padding is %d, expected 0 (valid) or 1 (same)", l->name,
-                         tname, (int)p->padding);
+        return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "padding is %d, expected 0 (valid) or 1 (same)", (int)p->padding);
     if (p->units <= 0)
-        return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): units (%s) is %d, expected at least 1", l->name, tname,
-                         depthwise ? "depth multiplier" : "filters", (int)p->units);
+        return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "units (%s) is %d, expected at least 1",
+                               depthwise ? "depth multiplier" : "filters", (int)p->units);
     if (p->activation != NNOM_ACT_NONE && p->activation != NNOM_ACT_RELU && p->activation != NNOM_ACT_RELU6)
-        return nnom_fail(m, NNOM_ERR_UNSUPPORTED,
-                         "layer '%s' (%s): fused activation %d is not supported, expected 0 (none), 1 (relu) or 2 "
-                         "(relu6)",
-                         l->name, tname, (int)p->activation);
+        return nnom_layer_fail(m, l, NNOM_ERR_UNSUPPORTED, "fused activation %d is not supported, expected 0 (none), "
+                               "1 (relu) or 2 (relu6)", (int)p->activation);
 
     const nnom_dims d = nnom_dims_of(in);
     const int32_t out_h = nnom_window_out(d.h, p->kernel[0], p->stride[0], p->dilation[0], p->padding);
     const int32_t out_w = nnom_window_out(d.w, p->kernel[1], p->stride[1], p->dilation[1], p->padding);
     if (out_h <= 0 || out_w <= 0)
-        return nnom_fail(m, NNOM_ERR_SHAPE,
-                         "layer '%s' (%s): kernel %dx%d (dilation %dx%d) does not fit the input's %dx%d positions "
-                         "with valid padding",
-                         l->name, tname, (int)p->kernel[0], (int)p->kernel[1], (int)nnom_one_if_zero(p->dilation[0]),
-                         (int)nnom_one_if_zero(p->dilation[1]), (int)d.h, (int)d.w);
+        return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "kernel %dx%d (dilation %dx%d) does not fit the input's %dx%d "
+                               "positions with valid padding", (int)p->kernel[0], (int)p->kernel[1],
+                               (int)nnom_one_if_zero(p->dilation[0]), (int)nnom_one_if_zero(p->dilation[1]), (int)d.h,
+                               (int)d.w);
 
     /* sizes: out_c output channels, each reading `patch` weights */
     const int64_t out_c = depthwise ? (int64_t)d.c * p->units : (int64_t)p->units;
     const int64_t patch = (int64_t)p->kernel[0] * p->kernel[1] * (depthwise ? 1 : d.c);
-    if (out_c > (1 << 24))
-        return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): %ld output channels, at most %d supported", l->name,
-                         tname, (long)out_c, 1 << 24);
+    if (out_c > CHANNEL_LIMIT)
+        return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "%ld output channels, at most %d supported", (long)out_c,
+                               CHANNEL_LIMIT);
     if (ctx->dtype == NNOM_DTYPE_S8 && patch > NNOM_CONV_MAX_PATCH)
-        return nnom_fail(m, NNOM_ERR_UNSUPPORTED,
-                         "layer '%s' (%s): an int8 kernel window of %ld elements (kernel %dx%d%s), at most %d supported",
-                         l->name, tname, (long)patch, (int)p->kernel[0], (int)p->kernel[1],
-                         depthwise ? "" : " x input channels", NNOM_CONV_MAX_PATCH);
+        return nnom_layer_fail(m, l, NNOM_ERR_UNSUPPORTED, "an int8 kernel window of %ld elements (kernel %dx%d%s), "
+                               "at most %d supported", (long)patch, (int)p->kernel[0], (int)p->kernel[1],
+                               depthwise ? "" : " x input channels", NNOM_CONV_MAX_PATCH);
     const uint32_t esize = nnom_dtype_size(ctx->dtype);
     const uint64_t weight_bytes = (uint64_t)out_c * (uint64_t)patch * esize;
     if (weight_bytes > UINT32_MAX)
-        return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): %ld x %ld weights are too many", l->name, tname,
-                         (long)out_c, (long)patch);
+        return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "%ld x %ld weights are too many", (long)out_c, (long)patch);
 
     char what[80];
     if (depthwise)
@@ -145,18 +137,18 @@ nnom_status nnom_conv_infer(nnom_layer *l, const nnom_infer_ctx *ctx, int depthw
         const int32_t *mult = (const int32_t *)l->blobs[2].data, *shift = (const int32_t *)l->blobs[3].data;
         for (int32_t i = 0; i < (int32_t)out_c; i++) {
             if (mult[i] < 0)
-                return nnom_fail(m, NNOM_ERR_ARGUMENT, "layer '%s' (%s): multiplier[%d] is %d, expected a value >= 0",
-                                 l->name, tname, (int)i, (int)mult[i]);
-            if (shift[i] < -31 || shift[i] > 30)
-                return nnom_fail(m, NNOM_ERR_ARGUMENT, "layer '%s' (%s): shift[%d] is %d, expected -31 to 30", l->name,
-                                 tname, (int)i, (int)shift[i]);
+                return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT, "multiplier[%d] is %d, expected a value >= 0", (int)i,
+                                       (int)mult[i]);
+            if (shift[i] < NNOM_SHIFT_MIN || shift[i] > NNOM_SHIFT_MAX)
+                return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT, "shift[%d] is %d, expected %d to %d", (int)i,
+                                       (int)shift[i], NNOM_SHIFT_MIN, NNOM_SHIFT_MAX);
         }
         first_unused = 4;
     }
     for (int s = first_unused; s < NNOM_MAX_BLOBS; s++)
         if (l->blobs[s].size != 0)
-            return nnom_fail(m, NNOM_ERR_SHAPE, "layer '%s' (%s): blob %d holds %u bytes, expected none (%s model)",
-                             l->name, tname, s, (unsigned)l->blobs[s].size, esize == 1 ? "int8" : "float32");
+            return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "blob %d holds %u bytes, expected none (%s model)", s,
+                                   (unsigned)l->blobs[s].size, esize == 1 ? "int8" : "float32");
 
     if (one_d) {
         l->shape.rank = 2;

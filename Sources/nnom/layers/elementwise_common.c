@@ -79,7 +79,7 @@ static int32_t binary_rows_channels(const nnom_exec *x, int32_t *channels, int32
     const int32_t c = l->shape.dims[l->shape.rank - 1];
     *channels = c;
     *broadcast = nnom_shape_count(&x->in_layer[1]->shape) != count;
-    return c > 0 ? count / c : 0;
+    return c > 0 ? nnom_rows_count(x, count) / c : 0;
 }
 
 void nnom_binary_run_s8(const nnom_exec *x, nnom_binary_kernel_s8 kernel)
@@ -129,7 +129,7 @@ nnom_status nnom_activation_infer(nnom_layer *l, const nnom_infer_ctx *ctx)
     return NNOM_OK;
 }
 
-int32_t nnom_activation_count(const nnom_exec *x) { return nnom_shape_count(&x->layer->shape); }
+int32_t nnom_activation_count(const nnom_exec *x) { return nnom_rows_count(x, nnom_shape_count(&x->layer->shape)); }
 
 void nnom_activation_run_s8(const nnom_exec *x)
 {

@@ -34,10 +34,12 @@ void nnom_binary_run_f32(const nnom_exec *x, nnom_binary_kernel_f32 kernel);
 uint64_t nnom_binary_count(const nnom_layer *l, const nnom_infer_ctx *ctx);
 
 /* The ops of a binary layer. Output element i reads only element i of input 0 (and of input 1,
- * or its channel): it may overwrite input 0. @p run_f32 goes through NNOM_RUN_F32. */
+ * or its channel): it may overwrite input 0, and runs by rows (NNOM_OPS_ROWS_IDENTITY; the tiler
+ * takes only inputs of the output's shape). @p run_f32 goes through NNOM_RUN_F32. */
 #define NNOM_BINARY_LAYER_OPS(infer_fn, macs_fn, run_s8_fn, run_f32_fn)                                  \
     {                                                                                                    \
-        .min_inputs = 2, .max_inputs = 2, .flags = NNOM_OPS_IN_PLACE, .infer = (infer_fn),               \
+        .min_inputs = 2, .max_inputs = 2, .flags = NNOM_OPS_IN_PLACE | NNOM_OPS_ROWS_IDENTITY,            \
+        .infer = (infer_fn),                                                                             \
         .macs = (macs_fn), .run_s8 = (run_s8_fn), .run_f32 = NNOM_RUN_F32(run_f32_fn)                    \
     }
 
@@ -53,10 +55,12 @@ typedef void (*nnom_activation_kernel_f32)(const float *in, float *out, int32_t 
 void nnom_activation_run_f32(const nnom_exec *x, nnom_activation_kernel_f32 kernel);
 
 /* The ops of an element-wise activation: one input, each output element reads only its own input
- * element, so it runs in place; int8 is the table lookup. @p run_f32 goes through NNOM_RUN_F32. */
+ * element, so it runs in place and by rows (the run functions count elements with
+ * nnom_activation_count()); int8 is the table lookup. @p run_f32 goes through NNOM_RUN_F32. */
 #define NNOM_ACTIVATION_LAYER_OPS(infer_fn, run_f32_fn)                                                  \
     {                                                                                                    \
-        .min_inputs = 1, .max_inputs = 1, .flags = NNOM_OPS_IN_PLACE, .infer = (infer_fn),               \
+        .min_inputs = 1, .max_inputs = 1, .flags = NNOM_OPS_IN_PLACE | NNOM_OPS_ROWS_IDENTITY,            \
+        .infer = (infer_fn),                                                                             \
         .run_s8 = nnom_activation_run_s8, .run_f32 = NNOM_RUN_F32(run_f32_fn)                            \
     }
 

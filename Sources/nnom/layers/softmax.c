@@ -33,6 +33,13 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
                 return nnom_layer_fail(ctx->model, l, NNOM_ERR_UNSUPPORTED,
                                        "TFLite's softmax sums at most %d values, given a row of %d",
                                        NNOM_SOFTMAX_TFLITE_MAX_DEPTH, (int)depth);
+            const int32_t *table = (const int32_t *)l->blobs[0].data;
+            const int32_t bad = nnom_softmax_tflite_bad_entry(table);
+            if (bad >= 0)
+                return nnom_layer_fail(ctx->model, l, NNOM_ERR_ARGUMENT,
+                                       "TFLite softmax table entry %d (Q12 exponential of difference %d) is %ld; expected %d to %d",
+                                       (int)bad, (int)(bad - NNOM_SOFTMAX_TABLE_SIZE), (long)table[bad],
+                                       bad == NNOM_SOFTMAX_TABLE_SIZE ? 1 : 0, NNOM_SOFTMAX_TFLITE_SUM_ONE);
         } else {
             st = nnom_expect_blob(ctx->model, l, 0, "exp table (uint32[256], or TFLite's int32[512])",
                                   NNOM_SOFTMAX_TABLE_SIZE * (uint32_t)sizeof(uint32_t));

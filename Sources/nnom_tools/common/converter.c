@@ -107,6 +107,16 @@ const char *nnom_converter_keras_layer(const nnom_converter *c, int32_t layer)
     return c->keras_layers[layer];
 }
 
+const char *nnom_converter_layer_type_name(const nnom_converter *c, int32_t layer)
+{
+    if (!c) return NULL;
+    if (c->report_types && layer >= 0 && layer < c->n_keras_layers && c->report_types[layer])
+        return c->report_types[layer];
+    nnom_layer_info info = NNOM_LAYER_INFO_INIT;
+    if (nnom_model_layer_info(c->int8_model ? c->int8_model : c->float_model, layer, &info) != NNOM_OK) return NULL;
+    return info.type_name;
+}
+
 nnom_model *nnom_converter_int8_model(nnom_converter *c) { return c ? c->int8_model : NULL; }
 
 nnom_status nnom_converter_from_model(const nnom_model *model, nnom_converter **out, nnom_error *err)

@@ -26,6 +26,9 @@ struct nnom_converter {
     char source[512];          /* the file converted, for generated comments ("" if built by hand) */
     /* per float-model layer, the Keras layer whose output it computes or NULL (nnom_converter_keras_layer) */
     const char **keras_layers;
+    /* per float-model layer, the type name reports give it when not the runtime type's, or NULL
+     * (nnom_converter_layer_type_name); static strings. Both arrays have n_keras_layers entries. */
+    const char **report_types;
     int32_t n_keras_layers;
     /* calibration: per float-model layer, the observed output range */
     float *range_min, *range_max;

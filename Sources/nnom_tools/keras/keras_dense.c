@@ -11,7 +11,8 @@
 #include "keras/keras_layers.h"
 
 /* Dense: on a vector, DENSE; on a sequence or image Keras applies it to the last axis, which is a 1x1
- * convolution (CONV1D or CONV2D: the runtime's DENSE reads its input flat), and the model lists it so. */
+ * convolution (CONV1D or CONV2D: the runtime's DENSE reads its input flat), and the model lists it so;
+ * reports still call it "dense" (nnom_converter_layer_type_name()). */
 nnom_status kr_build_dense(kr_ctx *x, const kr_value *const *in, int n_in, kr_value *out)
 {
     (void)n_in;
@@ -61,6 +62,7 @@ nnom_status kr_build_dense(kr_ctx *x, const kr_value *const *in, int n_in, kr_va
     }
     int id = kr_plan_weighted(x, t, NULL, in[0]->plan, &p, os, wt, wn, b, units, 0);
     if (id < 0) return x->status;
+    if (t != NNOM_LAYER_DENSE) x->plans[id].report_type = nnom_layer_type_name(NNOM_LAYER_DENSE);
     return kr_finish_with_activation(x, id, os, 1, out);
 }
 

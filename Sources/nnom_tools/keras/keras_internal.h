@@ -201,6 +201,8 @@ typedef struct kr_plan {
     int stored_hwc;            /* 1: it holds that output in another order than Keras' (a chw or flat_hwc value of a
                                   channels_first model), so it is not reported as computing it; its PERMUTE is */
     nnom_shape shape;          /* output shape (INPUT: the input shape) */
+    const char *report_type;   /* the type reports name, where the Keras class differs from the runtime's type
+                                  (a Dense on a sequence runs as a 1x1 CONV1D: "dense"); NULL: the runtime's */
     /* Weighted layers: float weights in converter memory, for BatchNormalization folding. */
     float *w;
     size_t w_count;

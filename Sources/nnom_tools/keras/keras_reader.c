@@ -369,13 +369,16 @@ static nnom_status walk_graph(walk *w)
 
 /* ------------------------------------------------------------------ the model */
 
-/* Copies, per layer, the Keras call whose output it computes into converter memory. */
+/* Copies, per layer, the Keras call whose output it computes into converter memory, and the type
+ * reports give it. */
 static nnom_status keep_keras_layers(kr_ctx *x)
 {
     nnom_converter *c = x->c;
     c->keras_layers = (const char **)nnom_store_alloc(&c->store, (size_t)x->n_plans * sizeof *c->keras_layers);
-    if (!c->keras_layers) return nnom_converter_fail(c, NNOM_ERR_NO_MEMORY, "out of memory");
+    c->report_types = (const char **)nnom_store_alloc(&c->store, (size_t)x->n_plans * sizeof *c->report_types);
+    if (!c->keras_layers || !c->report_types) return nnom_converter_fail(c, NNOM_ERR_NO_MEMORY, "out of memory");
     for (int i = 0; i < x->n_plans; i++) {
+        c->report_types[i] = x->plans[i].report_type;
         const size_t len = strlen(x->plans[i].keras);
         if (len == 0 || x->plans[i].stored_hwc) continue;
         char *copy = (char *)nnom_store_alloc(&c->store, len + 1);

@@ -157,7 +157,7 @@ nnom_status nnom_converter_report(nnom_converter *c, const float *samples, size_
         nnom_layer_info own = NNOM_LAYER_INFO_INIT;
         if (nnom_model_layer_info(c->int8_model, i, &own) == NNOM_OK) {
             r->name = own.name;
-            r->type_name = own.type_name;
+            r->type_name = nnom_converter_layer_type_name(c, i);
         }
         r->sqnr_db = nnom_sqnr_db(&acc[i]);
         r->min = c->range_min ? c->range_min[i] : 0.0f;

@@ -209,9 +209,12 @@ static uint32_t tick_timer(void *ctx)
 /*
  * Writes NAME_layers.txt: "layer <k> <kind> macs=<n> name=<name>" for the k-th layer the runtime
  * times (the layers it runs, in order; the firmware's timer hook marks the same ones for the
- * instruction-count plugin). Convolutions' kinds carry window and stride: conv2d_3x3_s2.
+ * instruction-count plugin). Convolutions' kinds carry window and stride: conv2d_3x3_s2. With the
+ * converter @p c (NULL for a model built by hand), kinds are the types its reports name (a Dense on a
+ * sequence: dense, not conv1d_1x1).
  */
-static int write_layers(const char *dir, const char *name, const uint8_t *bytes, size_t size)
+static int write_layers(const char *dir, const char *name, const uint8_t *bytes, size_t size,
+                        const nnom_converter *c)
 {
     uint32_t ticks = 0;
     nnom_options options = with_user_ops();
@@ -231,8 +234,9 @@ static int write_layers(const char *dir, const char *name, const uint8_t *bytes,
         if (nnom_model_layer_stats(m, i, &stats) != NNOM_OK || stats.time_us == 0 ||
             nnom_model_layer_info(m, i, &info) != NNOM_OK)
             continue;
-        fprintf(f, "layer %d %s", (int)slot++, info.type_name);
-        if (is_windowed(info.type)) {
+        const char *kind = c ? nnom_converter_layer_type_name(c, i) : info.type_name;
+        fprintf(f, "layer %d %s", (int)slot++, kind ? kind : info.type_name);
+        if (kind == info.type_name && is_windowed(info.type)) {
             const int32_t stride = info.params.stride[1] > 1 ? info.params.stride[1] : info.params.stride[0];
             fprintf(f, "_%dx%d", (int)info.params.kernel[0], (int)info.params.kernel[1]);
             if (stride > 1) fprintf(f, "_s%d", (int)stride);
@@ -355,7 +359,8 @@ static int emit_built(const char *dir, const char *name, nnom_model *built, cons
     if (save_and_reload(built, &bytes, &size, &m)) return 1;
     const int rc = write_weights_header(dir, name, bytes, size, m) ||
                    write_inputs_header(dir, name, m, inputs, count, in_count, NULL) ||
-                   write_expected(dir, name, m, inputs, count, in_count) || write_layers(dir, name, bytes, size);
+                   write_expected(dir, name, m, inputs, count, in_count) ||
+                   write_layers(dir, name, bytes, size, NULL);
     nnom_model_destroy(m);
     free(bytes);
     return rc;
@@ -497,7 +502,7 @@ static int make_keras(const char *name, const char *model_path, const char *cali
         labels[i] = has_labels ? (int32_t)y.data[i] : 0;
     }
     int rc = write_inputs_header(dir, name, m, inputs, count, in_count, has_labels ? labels : NULL) ||
-             write_expected(dir, name, m, inputs, count, in_count) || write_layers(dir, name, bytes, size);
+             write_expected(dir, name, m, inputs, count, in_count) || write_layers(dir, name, bytes, size, c);
     free(one);
     free(inputs);
     free(labels);

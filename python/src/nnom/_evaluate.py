@@ -146,7 +146,9 @@ def compare(model: Model, keras_model, x, *, max_samples: int = 64) -> List[dict
     with tempfile.TemporaryDirectory(prefix="nnom-") as tmp:
         path = os.path.join(tmp, "model.keras")
         keras_model.save(path)
-        computes = dict(_nnom.keras_layers(path, model._ops))
+        read = _nnom.keras_layers(path, model._ops)
+    computes = {name: keras for name, keras, _ in read}
+    types = {name: t for name, _, t in read}  # a Dense on a sequence is "dense", though it runs as a conv1d
     keep = Model(model.to_bytes(), keep_all_outputs=True, custom_ops=model._custom_ops,
                  op_plugins=model._op_plugins)
     by_name = {layer.name: layer for layer in keras_model.layers}
@@ -170,6 +172,6 @@ def compare(model: Model, keras_model, x, *, max_samples: int = 64) -> List[dict
         a = np.ascontiguousarray(np.asarray(ref[j], dtype=np.float32).reshape(n, -1))
         if a.shape[1] != int(np.prod(l.shape)):
             continue
-        rows.append({"name": l.name, "type": l.type, "keras_layer": k,
+        rows.append({"name": l.name, "type": types.get(l.name, l.type), "keras_layer": k,
                      "sqnr_db": _nnom.sqnr(a.tobytes(), b"".join(ours[j]), False, 1.0, 0)})
     return rows

@@ -247,8 +247,8 @@ class Model:
     @property
     def tiling(self) -> Optional[dict]:
         """The tiled stage of the plan (the runtime's tiled execution of the memory peak), or ``None``
-        when the model runs untiled: ``first_layer`` and ``cut_layer`` (indices of the chain run tile
-        by tile), ``tiles``, ``rows_per_tile`` (output rows of the cut per tile), ``untiled_arena``
+        when the model runs untiled: ``first_layer`` and ``cut_layer`` (the first and last layers of the
+        stage run tile by tile), ``tiles``, ``rows_per_tile`` (output rows of the cut per tile), ``untiled_arena``
         (the arena without tiling), ``saved_bytes`` and ``extra_macs`` (the halos' MACs per run, not in
         ``macs``)."""
         first, cut, tiles, rows, untiled, saved, extra = self._m.tiling()
@@ -316,7 +316,10 @@ class Model:
         return self._m.state_size()
 
     def summary(self) -> str:
-        """A table of the layers, like ``nnom inspect``."""
+        """A table of the layers, like ``nnom inspect``. A model from :func:`nnom.convert` names each layer's
+        type as its conversion report does (a Keras Dense on a sequence, run as a 1x1 conv1d, is "dense")."""
+        report = getattr(self, "conversion_report", None)
+        types = {r["name"]: r["type"] for r in report.rows} if report is not None else {}
         rows = [f"{'layer':<22} {'type':<16} {'output':<14} {'scale':>10} {'zp':>5} {'MACs':>9} {'offset':>7} {'bytes':>7}"]
         t = self.tiling
         for i, l in enumerate(self.layers):
@@ -324,7 +327,7 @@ class Model:
                 note = "  tiled (cut: written tile by tile)" if i == t["cut_layer"] else "  tiled (one band at a time)"
             else:
                 note = "  in place" if l.in_place and l.type not in ("flatten", "reshape", "output") else ""
-            rows.append(f"{l.name[:22]:<22} {l.type:<16} {'x'.join(map(str, l.shape)):<14} {l.scale:>10.5f} "
+            rows.append(f"{l.name[:22]:<22} {types.get(l.name, l.type):<16} {'x'.join(map(str, l.shape)):<14} {l.scale:>10.5f} "
                         f"{l.zero_point:>5} {l.macs:>9} {l.arena_offset:>7} {l.arena_bytes:>7}" + note)
         rows.append(f"arena {self.arena_size} bytes (lower bound {self.arena_lower_bound}; a Cortex-M DSP "
                     f"build plans {self.arena_size_for('cortex-m-dsp')}), "
