@@ -523,8 +523,11 @@ typedef struct {
  * at bias (or NULL), mult, shift, its weights at w (k bytes per channel), its output at out.
  * Four pixels: pass4 (p4) on them all. Two: pass2 (p) on the pairs, and on an odd last channel
  * alone. */
-static void fast_channels(pass2_args *p, pass4_args *p4, int form, const int32_t *bias, const int32_t *mult,
-                          const int32_t *shift, const int8_t *w, int32_t k, int8_t *out, int32_t n)
+/* (inlined: a pass of the first layer of an image model, few channels, calls it often) */
+static inline __attribute__((always_inline)) void fast_channels(pass2_args *p, pass4_args *p4, int form,
+                                                                const int32_t *bias, const int32_t *mult,
+                                                                const int32_t *shift, const int8_t *w, int32_t k,
+                                                                int8_t *out, int32_t n)
 {
     static const int32_t no_bias[2] = {0, 0};
     if (p4) {
@@ -722,15 +725,16 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
             const fast_run *run = r < n_runs ? &runs[r] : &more;
             const int32_t r0 = run->c0, r1 = run->c1;
             if (c0 < r0) pass_general(&x, c0, r0, n, o);
-            fast_channels(&pa, x.s.np == 4 ? &p4 : NULL, run->form, bias ? bias + r0 : NULL, a->multiplier + r0, a->shift + r0,
-                          (const int8_t *)a->weights + (ptrdiff_t)r0 * x.s.k, x.s.k, o + r0, run->n);
+            fast_channels(&pa, x.s.np == 4 ? &p4 : NULL, run->form, bias ? bias + r0 : NULL, a->multiplier + r0,
+                          a->shift + r0, (const int8_t *)a->weights + (ptrdiff_t)r0 * x.s.k, x.s.k, o + r0, run->n);
             if (clamp) clamp_pass(o + r0, r1 - r0, x.s.np, out_c, a->act_min, a->act_max);
             c0 = r1;
         }
         if (n_fast) {
             if (c0 < tail0) pass_general(&x, c0, tail0, n, o);
-            fast_channels(&pa, x.s.np == 4 ? &p4 : NULL, tail_form, bias ? bias + tail0 : NULL, a->multiplier + tail0, a->shift + tail0,
-                          (const int8_t *)tail_buf, x.s.k, o + tail0, out_c - tail0);
+            fast_channels(&pa, x.s.np == 4 ? &p4 : NULL, tail_form, bias ? bias + tail0 : NULL,
+                          a->multiplier + tail0, a->shift + tail0, (const int8_t *)tail_buf, x.s.k, o + tail0,
+                          out_c - tail0);
             if (clamp) clamp_pass(o + tail0, out_c - tail0, x.s.np, out_c, a->act_min, a->act_max);
             c0 = out_c;
         }
