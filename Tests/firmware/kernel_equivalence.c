@@ -201,7 +201,8 @@ static void random_conv(nnom_conv_args *a, int depthwise)
     a->dil_w = chance(70) ? 1 : 2;
     int same = chance(50);
     int dw_like = 0; /* a DS-CNN / MobileNet depthwise layer as the quantiser makes them (see below) */
-    if (depthwise && !long_rows && !long_kernel && chance(30)) {
+    const int dw_3x3 = depthwise && !long_rows && !long_kernel && chance(30);
+    if (dw_3x3) {
         /* as in DS-CNN / MobileNet: 3x3, stride 1 or 2, 'same', often no clamp: the DSP kernel's
          * assembly line loop (planes wider and taller than 4, tall narrow ones transposed) */
         a->k_h = a->k_w = 3;
@@ -245,6 +246,13 @@ static void random_conv(nnom_conv_args *a, int depthwise)
         a->act_max = 127;
         for (int32_t c = 0; c < a->out_c; c++)
             if (chance(40)) shift[c] = range(0, 1);
+    }
+    /* a ReLU's output as the quantiser makes it, zero point -128 (the DSP kernel's line loops drop
+     * their sign term then) */
+    if (depthwise && chance(30)) a->out_zp = -128;
+    if (dw_3x3 && !dw_like && chance(50)) { /* the line loops of the DSP kernel's planar path too */
+        a->act_min = -128;
+        a->act_max = 127;
     }
     a->multiplier = multiplier;
     a->shift = shift;

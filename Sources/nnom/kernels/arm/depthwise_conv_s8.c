@@ -17,9 +17,10 @@
  *     s_j   += SMLAD(Q_j, A) + SMLABB(Q_j+1, B)
  * so that a 3x3 output costs 6 multiply instructions and 1.5 loads, and the
  * requantisation constants of the channel stay in registers for a whole row.
- * The most common case (3x3, stride 1, multiplier above 2^30, no clamp beyond
- * int8) runs in an assembly loop of four outputs per pass (quad3_s1: 64
- * instructions for 36 multiply-accumulates, the same at -Os and -O2).
+ * 3x3 kernels of strides 1 and 2 with no clamp beyond int8 run in assembly
+ * loops of four outputs per pass (depthwise_quad3.h: 60 instructions for 36
+ * multiply-accumulates when the output zero point is -128, 64 otherwise, the
+ * same at -Os and -O2), a line's last one to three outputs in the same call.
  * Other kernels (any k_w, stride, dilation) use SMLAD on pairs of taps
  * (dil_w 1) or one tap at a time.
  *
@@ -41,18 +42,29 @@
  *
  * A tall and narrow plane (DS-CNN's 25 x 5) is walked transposed, so that a
  * line of outputs is long (fixed costs per line and per channel spread over
- * more outputs). Output planes of fewer than DW_MIN_PLANE pixels go pixel by
- * pixel instead, four channels per SIMD step (SXTAB16 / SMLABB / SMLATT).
+ * more outputs).
  *
- * Which path: with depth multiplier 1, the channel groups of
- * depthwise_group4.h (four channels at a time, from a padded copy of small
- * planes) take every shape except 3x3 stride-1 planes too large for their
- * copy, which this planar path computes faster (measured: 2.4 against 3.0
- * instructions per multiply-accumulate on 48 x 48); channels past the last
- * whole group of four, and multipliers above 1, come here.
+ * Which path, with depth multiplier 1, for the channels of whole groups of four:
+ *  - 3x3 stride-1 layers whose lines (transposed or not) are 4 outputs or
+ *    longer: the group-plane path (group_planes()): the padded input plane of
+ *    four channels gathered once into four int16 images
+ *    (depthwise_gather4.h, 15 instructions per two pixels of four channels,
+ *    where the planar path gathers each channel on its own at 3 per value),
+ *    in strips of lines when it does not fit DW_GP_BUF, then each channel's
+ *    lines by the loops above; not where a strip would gather half again as
+ *    many rows as its lines need (48 x 48: the planar path is faster);
+ *  - every other shape: the channel groups of depthwise_group4.h (four
+ *    channels per SIMD step on the HWC input, from a padded copy of small
+ *    planes), or this planar path for 3x3 stride-1 planes too large for that
+ *    copy.
+ * Channels past the last whole group of four, and multipliers above 1, take
+ * the planar path (or pixel_major(), depthwise_pixels.h, on tiny planes).
+ * Measured instructions per multiply-accumulate on the Cortex-M4 (-O2):
+ * benchmarks/firmware/kernels (benchmarks/results/kernels.md).
  *
  * The stack holds the row buffer (DW_BUF int16) and the packed weights of one
- * channel; no scratch. Shapes whose rows do not fit (a kernel taller than the
+ * channel, or the group-plane path's images (DW_GP_BUF int16) and packed
+ * weights of four channels; no scratch. Shapes whose rows do not fit (a kernel taller than the
  * buffer allows, or more than DW_MAX_PAIRS packed weights) run the direct
  * per-tap loop at the end of this file.
  */
@@ -65,7 +77,9 @@
 
 #include "kernels/conv.h"
 
+#include "kernels/arm/depthwise_gather4.h"
 #include "kernels/arm/depthwise_group4.h"
+#include "kernels/arm/depthwise_pixels.h"
 #include "kernels/arm/depthwise_quad3.h"
 
 enum {
@@ -75,10 +89,18 @@ enum {
     DW_MIN_COLS = 8,     /* a tile narrower than this: the direct loop */
     DW_MIN_PLANE = 16,   /* output planes smaller than this: pixel by pixel */
     DW_NARROW = 8,       /* output planes narrower than this and taller than wide: walked transposed */
-    DW_MAX_E = 22        /* largest right shift of the 32-bit requantisation with the zero point */
+    DW_GP_BUF = 800,     /* int16 of the group-plane path's four images (1.6 KB of stack) */
+    DW_GP_SLACK = 2,     /* int16 after the last image: the row loops' word loads past a row's last tap */
+    DW_GP_PAIRS = 16,    /* packed weight words of a channel on the group-plane path */
+    DW_MAX_E = 22,       /* largest right shift of the 32-bit requantisation with the zero point */
+    DW_MAX_L = 7         /* largest left shift of DW_L (weights times 2^(shift + 1) <= 256 stay int16) */
 };
 
-typedef enum { DW_ZP, DW_U, DW_GEN } dw_mode;
+/* DW_L: a shift in [0, DW_MAX_L] (an output scale near the input's times the weights', common in
+ * MobileNets): weights and start times 2^(shift + 1), so that c + SMMULR(s, m) with c the output
+ * zero point is the doubling high multiply of acc * 2^shift (no right shift: e = 0); only on the
+ * assembly line loops (QUAD3_Z), where channel_quant() is allowed it. */
+typedef enum { DW_ZP, DW_U, DW_L, DW_GEN } dw_mode;
 /* The output clamp: none beyond int8 (act_min -128, act_max 127: e.g. a ReLU whose output zero
  * point is -128, as the quantiser makes it), or act_min and act_max. */
 typedef enum { DW_CLAMP_NONE, DW_CLAMP_BOTH } dw_clamp;
@@ -86,7 +108,8 @@ typedef enum { DW_CLAMP_NONE, DW_CLAMP_BOTH } dw_clamp;
 /* One output channel's constants. */
 typedef struct {
     dw_mode mode;
-    int32_t init;      /* the sums' starting value: 2 (bias - in_zp sum w) (fast modes) or -in_zp sum w */
+    int32_t init;      /* the sums' starting value: scale (bias - in_zp sum w) (fast modes) or -in_zp sum w */
+    int32_t scale;     /* of the weights and the start: 2, 2^(shift + 1) (DW_L) or 1 (DW_GEN) */
     int32_t mult, c, e;
     nnom_conv_quant q; /* DW_GEN */
 } dw_chan;
@@ -369,8 +392,7 @@ DW_ROW(row_any_gen, DW_SHAPE_ANY, DW_GEN, DW_CLAMP_BOTH)
 
 /* No clamp beyond int8, 3x3 kernels of four outputs and more per line: the assembly loops of
  * depthwise_quad3.h (whole quads, then the last four outputs once more when n is not a multiple
- * of 4: the outputs computed twice are the same bytes); other lines: the C rows above (their
- * clamp to [-128, 127] changes nothing). */
+ * of 4); other lines: the C rows above (their clamp to [-128, 127] changes nothing). */
 #define DW_ROW_QUAD(name, stride, u, c_rows)                                                                       \
     DW_NOINLINE static void name(const dw_geom *g, const int16_t *const *rows, const uint32_t *wp, int32_t n,     \
                                  int8_t *o, const dw_k *kp, int32_t n_rows, int32_t row_step)                     \
@@ -379,23 +401,21 @@ DW_ROW(row_any_gen, DW_SHAPE_ANY, DW_GEN, DW_CLAMP_BOTH)
             c_rows(g, rows, wp, n, o, kp, n_rows, row_step);                                                      \
             return;                                                                                               \
         }                                                                                                         \
-        const int32_t step = (int32_t)g->out_cs, quads = n & ~3;                                                  \
-        quad3_lines(stride, u, rows, wp, quads, o, step, kp->init, kp->mult, kp->c, kp->e, n_rows, row_step,      \
-                    g->out_rs);                                                                                   \
-        if (quads < n) {                                                                                          \
-            const int16_t *last[3];                                                                               \
-            for (int32_t r = 0; r < 3; r++) last[r] = rows[r] + (n - 4) * stride;                                \
-            quad3_lines(stride, u, last, wp, 4, o + (n - 4) * step, step, kp->init, kp->mult, kp->c, kp->e,       \
-                        n_rows, row_step, g->out_rs);                                                             \
-        }                                                                                                         \
+        const quad3_form form = kp->zp == -128 || u == 2 ? QUAD3_Z : (u ? QUAD3_U : QUAD3_ZP);                    \
+        quad3_lines(stride, form, rows, wp, n, o, (int32_t)g->out_cs, kp->init, kp->mult, kp->c, kp->e, n_rows,    \
+                    row_step, g->out_rs);                                                                         \
     }
 DW_ROW_QUAD(row_s1_zp_none, 1, 0, row_s1_u)
 DW_ROW_QUAD(row_s1_u_none, 1, 1, row_s1_u)
 DW_ROW_QUAD(row_s2_zp_none, 2, 0, row_s2_u)
 DW_ROW_QUAD(row_s2_u_none, 2, 1, row_s2_u)
+/* (DW_L: its lines are all of 3x3 kernels and 4 outputs or more, see channel_quant()) */
+DW_ROW_QUAD(row_s1_l_none, 1, 2, row_s1_u)
+DW_ROW_QUAD(row_s2_l_none, 2, 2, row_s2_u)
 
 static dw_row_fn row_fn(dw_shape shape, dw_mode mode, int no_clamp)
 {
+    if (mode == DW_L) return shape == DW_SHAPE_S1 ? row_s1_l_none : row_s2_l_none;
     if (shape == DW_SHAPE_S1)
         return mode == DW_GEN ? row_any_gen
                               : (!no_clamp ? row_s1_u : (mode == DW_ZP ? row_s1_zp_none : row_s1_u_none));
@@ -426,32 +446,50 @@ static void channel_rows(const dw_geom *g, const int8_t *in, const dw_tile *t, c
 
 static inline uint32_t pack2(int32_t lo, int32_t hi) { return (uint32_t)(uint16_t)lo | ((uint32_t)(uint16_t)hi << 16); }
 
+/* Channel oc's constants from the sum of its weights (the weights scaled by q->scale); DW_L only
+ * when allow_l (the channel's lines all go to the assembly loops). */
+static void channel_quant(const nnom_conv_args *a, int32_t oc, int32_t sum_w, dw_chan *q, int allow_l)
+{
+    const int32_t b = a->bias ? ((const int32_t *)a->bias)[oc] : 0;
+    const int32_t m = a->multiplier[oc], shift = a->shift[oc], e = -shift;
+    /* |sum x * w| <= taps * 128 * 128; the start b - zp * sum w must leave room below 2^30 (DW_L:
+     * below 2^(30 - shift), so that its sums times 2^(shift + 1) stay below 2^31) */
+    const int64_t start = (int64_t)b - (int64_t)a->in_zp * sum_w, taps_room = (int64_t)a->k_h * a->k_w * 16384;
+    const int64_t room = ((int64_t)1 << 30) - 1 - taps_room;
+    const int64_t room_l = shift >= 0 && shift <= DW_MAX_L ? ((int64_t)1 << (30 - shift)) - 1 - taps_room : -1;
+    q->mult = m;
+    q->e = e;
+    q->c = 0;
+    if (e >= 1 && e <= DW_MAX_E && start <= room && start >= -room) {
+        q->mode = m > (1 << 30) ? DW_ZP : DW_U;
+        q->scale = 2;
+        q->c = nnom_arm_requant_zp_const(e, a->out_zp);
+    } else if (allow_l && start <= room_l && start >= -room_l) {
+        q->mode = DW_L;
+        q->scale = 2 << shift;
+        q->e = 0;
+        q->c = a->out_zp;
+    } else {
+        q->mode = DW_GEN;
+        q->scale = 1;
+        q->init = -a->in_zp * sum_w;
+        q->q = nnom_conv_quant_init(b, m, shift);
+        return;
+    }
+    q->init = (int32_t)(q->scale * start);
+}
+
 /* Channel oc's constants and packed weights; the weights are doubled in the fast modes, and
  * packed as for any kernel in DW_GEN (row_any_gen serves every shape). */
-static void channel_setup(const dw_geom *g, dw_shape shape, int32_t oc, dw_chan *q, uint32_t *wp)
+static void channel_setup(const dw_geom *g, dw_shape shape, int32_t oc, dw_chan *q, uint32_t *wp, int allow_l)
 {
     const nnom_conv_args *a = &g->a;
     const int8_t *w = (const int8_t *)a->weights + oc;
     const int32_t k_h = a->k_h, k_w = a->k_w, out_c = a->out_c;
     int32_t sum_w = 0;
     for (int32_t t = 0; t < k_h * k_w; t++) sum_w += w[(ptrdiff_t)t * out_c];
-    const int32_t b = a->bias ? ((const int32_t *)a->bias)[oc] : 0;
-    const int32_t m = a->multiplier[oc], shift = a->shift[oc], e = -shift;
-    /* |sum x * w| <= taps * 128 * 128; the start b - zp * sum w must leave room below 2^30 */
-    const int64_t start = (int64_t)b - (int64_t)a->in_zp * sum_w;
-    const int64_t room = ((int64_t)1 << 30) - 1 - (int64_t)k_h * k_w * 16384;
-    q->mode = e >= 1 && e <= DW_MAX_E && start <= room && start >= -room ? (m > (1 << 30) ? DW_ZP : DW_U) : DW_GEN;
-    q->mult = m;
-    q->e = e;
-    q->c = 0;
-    const int32_t twice = q->mode == DW_GEN ? 1 : 2;
-    if (q->mode == DW_GEN) {
-        q->init = -a->in_zp * sum_w;
-        q->q = nnom_conv_quant_init(b, m, shift);
-    } else {
-        q->init = (int32_t)(2 * start);
-        q->c = nnom_arm_requant_zp_const(e, a->out_zp);
-    }
+    channel_quant(a, oc, sum_w, q, allow_l);
+    const int32_t twice = q->scale;
     for (int32_t r = 0; r < k_h; r++) {
         const int8_t *wr = w + r * g->w_rs * out_c;
         const ptrdiff_t wc = g->w_cs * out_c;
@@ -467,6 +505,36 @@ static void channel_setup(const dw_geom *g, dw_shape shape, int32_t oc, dw_chan 
             const int32_t w1 = 2 * t + 1 < k_w ? twice * wr[(2 * t + 1) * wc] : 0;
             wp[r * pairs + t] = pack2(w0, w1);
         }
+    }
+}
+
+/* channel_setup() of channels c0 .. c0 + 3 at once, for a 3-wide kernel (DW_SHAPE_S1, DW_SHAPE_S2)
+ * of at most DW_GP_PAIRS / 2 rows: a word of weights is a tap of the four channels; SXTB16 gives the
+ * pairs (ch0, ch2), (ch1, ch3), doubled by SADD16, summed in int16 lanes (|sum| <= 24 * 128), and
+ * PKHBT / PKHTB make each channel's A and B. */
+static void group_setup3(const dw_geom *g, int32_t c0, dw_chan q[4], uint32_t wp[4][DW_GP_PAIRS], int allow_l)
+{
+    const nnom_conv_args *a = &g->a;
+    const int8_t *w = (const int8_t *)a->weights + c0;
+    const ptrdiff_t wc = g->w_cs * a->out_c, wr = g->w_rs * a->out_c;
+    uint32_t sum_lo = 0, sum_hi = 0;
+    for (int32_t r = 0; r < a->k_h; r++, w += wr) {
+        const uint32_t x0 = nnom_arm_load4(w), x1 = nnom_arm_load4(w + wc), x2 = nnom_arm_load4(w + 2 * wc);
+        const uint32_t l0 = nnom_arm_pairs_lo(x0), l1 = nnom_arm_pairs_lo(x1), l2 = nnom_arm_pairs_lo(x2);
+        const uint32_t h0 = nnom_arm_pairs_hi(x0), h1 = nnom_arm_pairs_hi(x1), h2 = nnom_arm_pairs_hi(x2);
+        sum_lo = __sadd16(sum_lo, __sadd16(l0, __sadd16(l1, l2)));
+        sum_hi = __sadd16(sum_hi, __sadd16(h0, __sadd16(h1, h2)));
+        const uint32_t dl0 = __sadd16(l0, l0), dl1 = __sadd16(l1, l1), dl2 = __sadd16(l2, l2);
+        const uint32_t dh0 = __sadd16(h0, h0), dh1 = __sadd16(h1, h1), dh2 = __sadd16(h2, h2);
+        wp[0][2 * r] = dw_pk_bottoms(dl0, dl1), wp[0][2 * r + 1] = dw_pk_bottoms(dl2, dl1);
+        wp[1][2 * r] = dw_pk_bottoms(dh0, dh1), wp[1][2 * r + 1] = dw_pk_bottoms(dh2, dh1);
+        wp[2][2 * r] = dw_pk_tops(dl0, dl1), wp[2][2 * r + 1] = dw_pk_tops(dl2, dl1);
+        wp[3][2 * r] = dw_pk_tops(dh0, dh1), wp[3][2 * r + 1] = dw_pk_tops(dh2, dh1);
+    }
+    const int32_t sums[4] = {(int16_t)sum_lo, (int16_t)sum_hi, (int16_t)(sum_lo >> 16), (int16_t)(sum_hi >> 16)};
+    for (int32_t j = 0; j < 4; j++) {
+        channel_quant(a, c0 + j, sums[j], &q[j], allow_l);
+        if (q[j].scale != 2) channel_setup(g, DW_SHAPE_S1, c0 + j, &q[j], wp[j], allow_l); /* (scaled otherwise) */
     }
 }
 
@@ -493,93 +561,6 @@ static void direct_channel(const nnom_conv_args *a, const int8_t *in, int8_t *ou
             out[((ptrdiff_t)oy * a->out_w + ox) * a->out_c + oc] =
                 nnom_conv_quant_out(q, s, a->out_zp, a->act_min, a->act_max);
         }
-}
-
-/* Output channel c of one pixel from its sum s (dot + bias when fast, dot otherwise). */
-static inline int8_t requant_one(const nnom_conv_args *a, int32_t c, int32_t fast, int32_t s)
-{
-    if (fast) {
-        const int32_t e = -a->shift[c];
-        int32_t v = nnom_arm_requant(s, a->multiplier[c], e, 1 << (e - 1)) + a->out_zp;
-        v = v < a->act_min ? a->act_min : v;
-        return (int8_t)(v > a->act_max ? a->act_max : v);
-    }
-    const int32_t b = a->bias ? ((const int32_t *)a->bias)[c] : 0;
-    const nnom_conv_quant q = nnom_conv_quant_init(b, a->multiplier[c], a->shift[c]);
-    return nnom_conv_quant_out(q, s, a->out_zp, a->act_min, a->act_max);
-}
-
-/* Where the sum of channel c starts: its bias when the fast path applies, else 0. */
-static inline int32_t start_of(const nnom_conv_args *a, int32_t c, int32_t bias_room, int32_t *fast)
-{
-    const int32_t b = a->bias ? ((const int32_t *)a->bias)[c] : 0;
-    *fast = a->shift[c] < 0 && b <= bias_room && b >= -bias_room;
-    return *fast ? b : 0;
-}
-
-/* Small output planes (fewer than DW_MIN_PLANE pixels), where the per-channel set-up of the
- * row buffer would dominate: pixel by pixel, four channels at a time in SIMD (multiplier 1). */
-static void pixel_major(const nnom_conv_args *a, const int8_t *in, int8_t *out, int32_t c_first)
-{
-    const int8_t *w = (const int8_t *)a->weights;
-    const int32_t mult = a->depth_mult, out_c = a->out_c, in_c = a->in_c, zp = a->in_zp;
-    const uint32_t neg_zp = (uint32_t)(uint16_t)(int16_t)(-zp) * 0x00010001u;
-    /* |dot| <= k_h * k_w * 255 * 128 */
-    const int32_t bias_room = (int32_t)((1 << 30) - 1 - a->k_h * a->k_w * 32640);
-    /* channels done four at a time (depth multiplier 1 only) */
-    const int32_t simd_c = mult == 1 ? out_c & ~3 : 0;
-
-    for (int32_t oy = 0; oy < a->out_h; oy++) {
-        const int32_t iy0 = oy * a->stride_h - a->pad_top;
-        for (int32_t ox = 0; ox < a->out_w; ox++) {
-            const int32_t ix0 = ox * a->stride_w - a->pad_left;
-            int8_t *o = out + ((ptrdiff_t)oy * a->out_w + ox) * out_c;
-            int32_t c = c_first;
-            for (; c < simd_c; c += 4) {
-                int32_t f0, f1, f2, f3;
-                int32_t s0 = start_of(a, c, bias_room, &f0), s1 = start_of(a, c + 1, bias_room, &f1);
-                int32_t s2 = start_of(a, c + 2, bias_room, &f2), s3 = start_of(a, c + 3, bias_room, &f3);
-                for (int32_t ky = 0; ky < a->k_h; ky++) {
-                    const int32_t iy = iy0 + ky * a->dil_h;
-                    if (iy < 0 || iy >= a->in_h) continue;
-                    const int8_t *row = in + (ptrdiff_t)iy * a->in_w * in_c + c;
-                    const int8_t *wrow = w + (ptrdiff_t)ky * a->k_w * out_c + c;
-                    for (int32_t kx = 0; kx < a->k_w; kx++) {
-                        const int32_t ix = ix0 + kx * a->dil_w;
-                        if (ix < 0 || ix >= a->in_w) continue;
-                        const uint32_t xw = nnom_arm_load4(row + (ptrdiff_t)ix * in_c);
-                        const uint32_t ww = nnom_arm_load4(wrow + (ptrdiff_t)kx * out_c);
-                        const uint32_t xa = nnom_arm_widen_lo(neg_zp, xw), xb = nnom_arm_widen_hi(neg_zp, xw);
-                        const uint32_t wa = nnom_arm_pairs_lo(ww), wb = nnom_arm_pairs_hi(ww);
-                        s0 = __smlabb(xa, wa, s0);
-                        s2 = __smlatt(xa, wa, s2);
-                        s1 = __smlabb(xb, wb, s1);
-                        s3 = __smlatt(xb, wb, s3);
-                    }
-                }
-                o[c] = requant_one(a, c, f0, s0);
-                o[c + 1] = requant_one(a, c + 1, f1, s1);
-                o[c + 2] = requant_one(a, c + 2, f2, s2);
-                o[c + 3] = requant_one(a, c + 3, f3, s3);
-            }
-            for (; c < out_c; c++) {
-                int32_t fast;
-                int32_t s = start_of(a, c, bias_room, &fast);
-                const int32_t ic = c / mult;
-                for (int32_t ky = 0; ky < a->k_h; ky++) {
-                    const int32_t iy = iy0 + ky * a->dil_h;
-                    if (iy < 0 || iy >= a->in_h) continue;
-                    for (int32_t kx = 0; kx < a->k_w; kx++) {
-                        const int32_t ix = ix0 + kx * a->dil_w;
-                        if (ix < 0 || ix >= a->in_w) continue;
-                        const int32_t xv = in[((ptrdiff_t)iy * a->in_w + ix) * in_c + ic] - zp;
-                        s += xv * w[((ptrdiff_t)ky * a->k_w + kx) * out_c + c];
-                    }
-                }
-                o[c] = requant_one(a, c, fast, s);
-            }
-        }
-    }
 }
 
 /* The planar path for output channels [c_first, out_c) (its own frame: the row buffer). */
@@ -609,13 +590,16 @@ __attribute__((noinline)) static void planar(const nnom_conv_args *layer, const 
     t.buf = buf;
     t.row_len = ((tile - 1) * s_w + reach + 1) & ~1;
     const int no_clamp = a->act_min == -128 && a->act_max == 127;
+    /* DW_L channels where every line of every tile goes to the assembly loops */
+    const int32_t last_tile = out_w % tile;
+    const int allow_l = no_clamp && shape != DW_SHAPE_ANY && k_h == 3 && tile >= 4 && (last_tile == 0 || last_tile >= 4);
     /* output lines whose input rows fit in the buffer at once */
     t.strip = (DW_BUF / t.row_len - ((k_h - 1) * a->dil_h + 1)) / a->stride_h + 1;
     if (t.strip > a->out_h) t.strip = a->out_h;
 
     for (int32_t oc = c_first; oc < out_c; oc++) {
         dw_chan q;
-        channel_setup(&g, shape, oc, &q, wp);
+        channel_setup(&g, shape, oc, &q, wp, allow_l);
         const dw_row_fn fn = row_fn(shape, q.mode, no_clamp);
         dw_k k;
         k.init = q.init;
@@ -636,6 +620,96 @@ __attribute__((noinline)) static void planar(const nnom_conv_args *layer, const 
     }
 }
 
+/* The group-plane path's view of the layer (transposed as the planar path would walk it), the
+ * pitch of its images' rows, the output lines per strip (the input rows they read gathered at
+ * once: as many as four images of DW_GP_BUF hold) and the image rows of a strip; 0 when not one
+ * line fits. */
+static int gp_geom(const nnom_conv_args *layer, dw_geom *g, int32_t *pitch, int32_t *strip, int32_t *ph)
+{
+    if (layer->depth_mult != 1 || layer->out_c < 4 || layer->k_h * ((layer->k_w + 1) >> 1) > DW_GP_PAIRS) return 0;
+    *g = geom_of(layer, layer->out_w < DW_NARROW && layer->out_h > layer->out_w);
+    const nnom_conv_args *a = &g->a;
+    const int32_t reach = (a->k_h - 1) * a->dil_h + 1;
+    *pitch = ((a->out_w - 1) * a->stride_w + (a->k_w - 1) * a->dil_w + 2) & ~1;
+    const int32_t rows = (DW_GP_BUF - DW_GP_SLACK) / (4 * *pitch);
+    if (rows < reach) return 0;
+    *strip = (rows - reach) / a->stride_h + 1;
+    if (*strip > a->out_h) *strip = a->out_h;
+    *ph = (*strip - 1) * a->stride_h + reach;
+    return 1;
+}
+
+/* Channels [0, n4) (n4 a multiple of 4, depth multiplier 1, gp_geom() holds), four at a time,
+ * in strips of output lines: the input rows of a strip of the group gathered at once into four
+ * images of int16 (depthwise_gather4.h), padding included, then each channel's lines of the
+ * strip by the planar path's row loops. With one strip (the whole plane), each group reads its
+ * own channels before it writes them: the output may overwrite the input. */
+__attribute__((noinline)) static void group_planes(const nnom_conv_args *layer, const int8_t *in, int8_t *out,
+                                                   int32_t n4)
+{
+    int16_t img[DW_GP_BUF] __attribute__((aligned(4)));
+    uint32_t wp4[4][DW_GP_PAIRS];
+    dw_geom g;
+    int32_t pitch, strip, ph;
+    gp_geom(layer, &g, &pitch, &strip, &ph);
+    const nnom_conv_args *a = &g.a;
+    const dw_shape shape = a->k_w == 3 && a->dil_w == 1 && a->stride_w <= 2
+                               ? (a->stride_w == 1 ? DW_SHAPE_S1 : DW_SHAPE_S2)
+                               : DW_SHAPE_ANY;
+    const int no_clamp = a->act_min == -128 && a->act_max == 127;
+    /* the assembly line loops, called directly: 3x3, stride 1, lines of 4 and more, no clamp */
+    const int quads = no_clamp && shape == DW_SHAPE_S1 && a->k_h == 3 && a->stride_h == 1 && a->out_w >= 4;
+    const int32_t plane = ph * pitch, reach = (a->k_h - 1) * a->dil_h + 1;
+    quad3_args qa;
+    quad3_shape(&qa, 1, a->out_w, (int32_t)g.out_cs, pitch, g.out_rs);
+    dw_gather4_args ga;
+    ga.rs = g.in_rs;
+    ga.cs = g.in_cs;
+    ga.h = a->in_h;
+    ga.w = a->in_w;
+    ga.left = a->pad_left;
+    ga.pitch = pitch;
+    ga.plane = plane / 2;
+    ga.zp = a->in_zp;
+    img[4 * plane] = img[4 * plane + 1] = 0;
+    for (int32_t c0 = 0; c0 < n4; c0 += 4) {
+        ga.in = in + c0;
+        dw_chan q[4];
+        if (shape != DW_SHAPE_ANY) group_setup3(&g, c0, q, wp4, quads);
+        else
+            for (int32_t j = 0; j < 4; j++) channel_setup(&g, shape, c0 + j, &q[j], wp4[j], 0);
+        for (int32_t oy0 = 0; oy0 < a->out_h; oy0 += strip) {
+            const int32_t lines = a->out_h - oy0 < strip ? a->out_h - oy0 : strip;
+            ga.top = a->pad_top - oy0 * a->stride_h;
+            ga.ph = (lines - 1) * a->stride_h + reach;
+            dw_gather4(&ga, img);
+            for (int32_t j = 0; j < 4; j++) {
+                const int16_t *rows[DW_MAX_ROWS];
+                for (int32_t r = 0; r < a->k_h; r++) rows[r] = img + j * plane + r * a->dil_h * pitch;
+                int8_t *o = out + oy0 * g.out_rs + c0 + j;
+                if (quads && q[j].mode != DW_GEN) { /* (what row_fn's choice would call) */
+                    const quad3_form form = a->out_zp == -128 || q[j].mode == DW_L
+                                                ? QUAD3_Z
+                                                : (q[j].mode == DW_U ? QUAD3_U : QUAD3_ZP);
+                    quad3_run(&qa, 1, form, rows, wp4[j], o, q[j].init, q[j].mult, q[j].c, q[j].e, lines,
+                              a->out_w & ~3);
+                    continue;
+                }
+                dw_k k;
+                k.init = q[j].init;
+                k.mult = q[j].mult;
+                k.c = q[j].c;
+                k.e = q[j].e;
+                k.lo = a->act_min;
+                k.hi = a->act_max;
+                k.zp = a->out_zp;
+                k.q = q[j].q;
+                row_fn(shape, q[j].mode, no_clamp)(&g, rows, wp4[j], a->out_w, o, &k, lines, a->stride_h * pitch);
+            }
+        }
+    }
+}
+
 int nnom_depthwise_conv2d_s8_in_place(const nnom_conv_args *a)
 {
     return a->depth_mult == 1 && a->out_c % 4 == 0 && a->out_h * a->out_w <= a->in_h * a->in_w && dw_g_pad_fits(a);
@@ -644,6 +718,22 @@ int nnom_depthwise_conv2d_s8_in_place(const nnom_conv_args *a)
 void nnom_depthwise_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out)
 {
     int32_t c_first = 0; /* channels before it done by the channel-group path */
+    dw_geom g;
+    int32_t pitch, strip, ph;
+    /* the group-plane path: 3x3 kernels of stride 1 along lines of 4 outputs and more (the assembly
+     * line loops), the rows gathered again for the next strip at most half as many as a strip
+     * needs (measured: slower than the channel groups at stride 2, and than the planar path on
+     * 48 x 48); in place only in one strip */
+    if (gp_geom(a, &g, &pitch, &strip, &ph) && g.a.k_h == 3 && g.a.k_w == 3 && g.a.dil_w == 1 && g.a.stride_w == 1 &&
+        g.a.out_w >= 4 && 2 * ph <= 3 * strip * g.a.stride_h &&
+        (strip == g.a.out_h || !nnom_depthwise_conv2d_s8_in_place(a))) {
+        c_first = a->out_c & ~3;
+        group_planes(a, in, out, c_first);
+        if (c_first == a->out_c) return;
+        if (a->out_h * a->out_w < DW_MIN_PLANE) pixel_major(a, in, out, c_first);
+        else planar(a, in, out, c_first);
+        return;
+    }
     /* the planar path for large planes of 3x3 kernels of stride 1 (measured faster there), the
      * channel groups for the rest (depth multiplier 1) */
     const int planar_wins = a->k_h == 3 && a->k_w == 3 && a->stride_w == 1 && !dw_g_pad_fits(a);

@@ -3,9 +3,12 @@
  * (kernels/arm/depthwise_conv_s8.c, which includes this file): a 3x3 kernel,
  * stride 1 or 2, four outputs of one channel per loop pass, from the row
  * buffer of int16 that the kernel gathers (see there), requantised in 32 bits
- * with the output zero point folded in (nnom_arm_requant_zp() or
- * nnom_arm_requant() of arm_dsp.h), saturated to int8 (no narrower clamp).
- * Naked functions: their registers are planned by hand, the same at -Os and -O2.
+ * or the group-plane images, requantised in 32 bits with the output zero
+ * point folded in (nnom_arm_requant_zp() or nnom_arm_requant() of arm_dsp.h,
+ * or QUAD3_OUT_Z when the output zero point is -128), saturated to int8 (no
+ * narrower clamp). A line's whole quads, then its last one, two or three
+ * outputs by a pass of their own. Naked functions: their registers are
+ * planned by hand, the same at -Os and -O2.
  */
 #ifndef NNOM_KERNELS_ARM_DEPTHWISE_QUAD3_H
 #define NNOM_KERNELS_ARM_DEPTHWISE_QUAD3_H
@@ -27,11 +30,15 @@ typedef struct {
     int32_t e, step;             /* 56, 60 */
     int32_t lines;               /* 64: output lines, >= 1 */
     int32_t line_step, o_line;   /* 68, 72: bytes from a line's rows and output to the next line's */
+    int32_t tail_in, tail_out;   /* 76, 80: bytes the rows and output step back for a line's last
+                                    quad when 3 outputs follow its whole quads */
+    int32_t tail;                /* 84: outputs after a line's whole quads, 0-3 */
 } quad3_args;
 /* (the assembly's offsets, checked at compile time) */
 typedef char nnom_quad3_offsets_ok[offsetof(quad3_args, init) == 20 && offsetof(quad3_args, w) == 24 &&
                                            offsetof(quad3_args, mult) == 48 && offsetof(quad3_args, e) == 56 &&
-                                           offsetof(quad3_args, lines) == 64 && offsetof(quad3_args, o_line) == 72
+                                           offsetof(quad3_args, lines) == 64 && offsetof(quad3_args, o_line) == 72 &&
+                                           offsetof(quad3_args, tail_in) == 76 && offsetof(quad3_args, tail) == 84
                                        ? 1
                                        : -1];
 
@@ -62,23 +69,29 @@ typedef char nnom_quad3_offsets_ok[offsetof(quad3_args, init) == 20 && offsetof(
     "asr    lr, lr, r11\n\t"                        \
     "ssat   lr, #8, lr\n\t"
 
+/* (DW_ZP or DW_U with the output zero point -128 and no clamp beyond int8, as a ReLU's output:
+ * (SMMLAR(s, m, c)) >> e without the sign term. For s >= 0 the forms above add 0; for s < 0
+ * they give at most c >> e = -128 either way, and so does this: SSAT makes every one -128.) */
+#define QUAD3_OUT_Z(S)                             \
+    "smmlar lr, " S ", r9, r10\n\t"                 \
+    "asr    lr, lr, r11\n\t"                        \
+    "ssat   lr, #8, lr\n\t"
+
 /*
  * Four outputs per loop pass of a 3x3 kernel, stride 1, for channels of the DW_ZP
  * requantisation with no clamp beyond int8: what row3_s1 computes, in registers planned by
  * hand (r0 the arguments, r1-r3 the rows, r4 the output, r5-r8 the sums, r9-r12 and lr the
  * weights and inputs of a kernel row, then the constants). Per pass: three kernel rows of one
  * LDRD of weights, an LDRD and an LDR of inputs and 8 multiply-accumulates; per output
- * SMMLAR, ADD, ASR, SSAT, STRB: 64 instructions for 36 multiply-accumulates.
+ * SMMLAR, ADD, ASR, SSAT, STRB (the Z form: no ADD): 64 (60) instructions for 36
+ * multiply-accumulates.
  * `lines` lines, each next one line_step bytes further in the buffer and o_line in the output
  * (the struct is updated as it goes). Precondition: r0 < r0_end, 8 bytes apart a multiple of
  * times; rows word aligned.
  */
 #define QARG __attribute__((unused))
-#define QUAD3_BODY(ROW, OUT) \
-    __asm__ volatile("push   {r4-r11, lr}\n" \
-                     "2:\n\t" \
-                     "ldmia  r0, {r1-r4}\n" \
-                     "1:\n\t" \
+/* One pass: four outputs from r1-r3 (advanced by ROW), stored from r4 (advanced by 4 steps). */
+#define QUAD3_PASS(ROW, OUT) \
                      "ldr    r5, [r0, #20]\n\t" \
                      "mov    r6, r5\n\t" \
                      "mov    r7, r5\n\t" \
@@ -91,10 +104,72 @@ typedef char nnom_quad3_offsets_ok[offsetof(quad3_args, init) == 20 && offsetof(
                      "add    r4, r4, r12, lsl #1\n\t" \
                      OUT("r7") "strb   lr, [r4]\n\t" \
                      OUT("r8") "strb   lr, [r4, r12]\n\t" \
-                     "add    r4, r4, r12, lsl #1\n\t" \
+                     "add    r4, r4, r12, lsl #1\n\t"
+/* The last output of a line after its whole quads (any stride: (x_p, x_p+1) and x_p+2 of each
+ * kernel row, word aligned), and the last two (stride 1: (x_p, x_p+1), (x_p+2, x_p+3)). */
+#define QUAD3_ONE(R, W) \
+                     "ldrd   r9, r10, [r0, #" W "]\n\t" \
+                     "ldrd   r11, r12, [" R "]\n\t" \
+                     "smlad  r5, r11, r9, r5\n\t" \
+                     "smlabb r5, r12, r10, r5\n\t"
+#define QUAD3_TWO_S1(R, W) \
+                     "ldrd   r9, r10, [r0, #" W "]\n\t" \
+                     "ldrd   r11, r12, [" R "]\n\t" \
+                     "smlad  r5, r11, r9, r5\n\t" \
+                     "smlatb r6, r11, r9, r6\n\t" \
+                     "smlabb r5, r12, r10, r5\n\t" \
+                     "smladx r6, r12, r10, r6\n\t"
+/* (stride 2: (x_p, x_p+1), (x_p+2, x_p+3), x_p+4) */
+#define QUAD3_TWO_S2(R, W) \
+                     "ldrd   r9, r10, [r0, #" W "]\n\t" \
+                     "ldrd   r11, r12, [" R "]\n\t" \
+                     "smlad  r5, r11, r9, r5\n\t" \
+                     "smlabb r5, r12, r10, r5\n\t" \
+                     "ldr    r11, [" R ", #8]\n\t" \
+                     "smlad  r6, r12, r9, r6\n\t" \
+                     "smlabb r6, r11, r10, r6\n\t"
+/* A line's whole quads (ROW), then its last outputs by their count (tail): one (QUAD3_ONE), two
+ * (TWO), or three: the last four once more, the rows and output stepped back by tail_in and
+ * tail_out (ROW_TAIL, which reads rows at any halfword for stride 1; the outputs computed twice
+ * are the same bytes). */
+#define QUAD3_BODY(ROW, ROW_TAIL, TWO, OUT) \
+    __asm__ volatile("push   {r4-r11, lr}\n" \
+                     "2:\n\t" \
+                     "ldmia  r0, {r1-r4}\n" \
+                     "1:\n\t" \
+                     QUAD3_PASS(ROW, OUT) \
                      "ldr    r9, [r0, #16]\n\t" \
                      "cmp    r1, r9\n\t" \
                      "bne    1b\n\t" \
+                     "ldr    r9, [r0, #84]\n\t" \
+                     "cmp    r9, #2\n\t" \
+                     "beq    5f\n\t" \
+                     "bhi    6f\n\t" \
+                     "cmp    r9, #1\n\t" \
+                     "bne    3f\n\t" \
+                     "ldr    r5, [r0, #20]\n\t" \
+                     QUAD3_ONE("r1", "24") QUAD3_ONE("r2", "32") QUAD3_ONE("r3", "40") \
+                     "ldrd   r9, r10, [r0, #48]\n\t" \
+                     "ldr    r11, [r0, #56]\n\t" \
+                     OUT("r5") "strb   lr, [r4]\n\t" \
+                     "b      3f\n" \
+                     "5:\n\t" \
+                     "ldr    r5, [r0, #20]\n\t" \
+                     "mov    r6, r5\n\t" \
+                     TWO("r1", "24") TWO("r2", "32") TWO("r3", "40") \
+                     "ldrd   r9, r10, [r0, #48]\n\t" \
+                     "ldrd   r11, r12, [r0, #56]\n\t" \
+                     OUT("r5") "strb   lr, [r4]\n\t" \
+                     OUT("r6") "strb   lr, [r4, r12]\n\t" \
+                     "b      3f\n" \
+                     "6:\n\t" \
+                     "ldrd   r9, r10, [r0, #76]\n\t" \
+                     "sub    r1, r1, r9\n\t" \
+                     "sub    r2, r2, r9\n\t" \
+                     "sub    r3, r3, r9\n\t" \
+                     "sub    r4, r4, r10\n\t" \
+                     QUAD3_PASS(ROW_TAIL, OUT) \
+                     "3:\n\t" \
                      /* the next line */ \
                      "ldmia  r0, {r1-r4}\n\t" \
                      "ldrd   r9, r10, [r0, #68]\n\t" \
@@ -112,18 +187,9 @@ typedef char nnom_quad3_offsets_ok[offsetof(quad3_args, init) == 20 && offsetof(
                      "bne    2b\n\t" \
                      "pop    {r4-r11, pc}\n\t");
 
-__attribute__((naked, noinline)) static void quad3_s1(QARG quad3_args *p)
-{
-    QUAD3_BODY(QUAD3_ROW, QUAD3_OUT)
-}
-
-__attribute__((naked, noinline)) static void quad3_s1_u(QARG quad3_args *p)
-{
-    QUAD3_BODY(QUAD3_ROW, QUAD3_OUT_U)
-}
-
-/* Stride 1 with rows at any halfword (the last four outputs of a line of odd length): two LDR
- * instead of the LDRD, which needs word alignment (one instruction more per kernel row). */
+/* Stride 1 with rows at any halfword (the last four outputs of a line whose length is not a
+ * multiple of 4): two LDR instead of the LDRD, which needs word alignment (one instruction more
+ * per kernel row). */
 #define QUAD3_ROW_ANY(R, W)                        \
     "ldrd   r9, r10, [r0, #" W "]\n\t"              \
     "ldr    r11, [" R "]\n\t"                       \
@@ -139,14 +205,19 @@ __attribute__((naked, noinline)) static void quad3_s1_u(QARG quad3_args *p)
     "smlabb r7, lr, r10, r7\n\t"                    \
     "smladx r8, lr, r10, r8\n\t"
 
-__attribute__((naked, noinline)) static void quad3_s1_any(QARG quad3_args *p)
+__attribute__((naked, noinline)) static void quad3_s1(QARG quad3_args *p)
 {
-    QUAD3_BODY(QUAD3_ROW_ANY, QUAD3_OUT)
+    QUAD3_BODY(QUAD3_ROW, QUAD3_ROW_ANY, QUAD3_TWO_S1, QUAD3_OUT)
 }
 
-__attribute__((naked, noinline)) static void quad3_s1_any_u(QARG quad3_args *p)
+__attribute__((naked, noinline)) static void quad3_s1_u(QARG quad3_args *p)
 {
-    QUAD3_BODY(QUAD3_ROW_ANY, QUAD3_OUT_U)
+    QUAD3_BODY(QUAD3_ROW, QUAD3_ROW_ANY, QUAD3_TWO_S1, QUAD3_OUT_U)
+}
+
+__attribute__((naked, noinline)) static void quad3_s1_z(QARG quad3_args *p)
+{
+    QUAD3_BODY(QUAD3_ROW, QUAD3_ROW_ANY, QUAD3_TWO_S1, QUAD3_OUT_Z)
 }
 
 /* Stride 2: output j reads Q_j = (x_2j, x_2j+1) and the low half of Q_j+1; per kernel row of
@@ -169,49 +240,67 @@ __attribute__((naked, noinline)) static void quad3_s1_any_u(QARG quad3_args *p)
 
 __attribute__((naked, noinline)) static void quad3_s2(QARG quad3_args *p)
 {
-    QUAD3_BODY(QUAD3_ROW_S2, QUAD3_OUT)
+    QUAD3_BODY(QUAD3_ROW_S2, QUAD3_ROW_S2, QUAD3_TWO_S2, QUAD3_OUT)
 }
 
 __attribute__((naked, noinline)) static void quad3_s2_u(QARG quad3_args *p)
 {
-    QUAD3_BODY(QUAD3_ROW_S2, QUAD3_OUT_U)
+    QUAD3_BODY(QUAD3_ROW_S2, QUAD3_ROW_S2, QUAD3_TWO_S2, QUAD3_OUT_U)
 }
 
-/* quad3_s1 / quad3_s2 (stride 1 or 2; u_form: the DW_U requantisation) over `lines` lines of
- * `quads` (a multiple of 4) outputs: kernel rows at rows[0..2] (word aligned, or for stride 1
- * all three 2 bytes off), weights wp[0..5]
- * (A0 B0 A1 B1 A2 B2), sums from init, requantisation constants mult, c, e; output j of a
+__attribute__((naked, noinline)) static void quad3_s2_z(QARG quad3_args *p)
+{
+    QUAD3_BODY(QUAD3_ROW_S2, QUAD3_ROW_S2, QUAD3_TWO_S2, QUAD3_OUT_Z)
+}
+
+/* The requantisation of quad3_lines: nnom_arm_requant_zp() (QUAD3_ZP), nnom_arm_requant() + zp
+ * (QUAD3_U), either without its sign term when the output zero point is -128 (QUAD3_Z). */
+typedef enum { QUAD3_ZP, QUAD3_U, QUAD3_Z } quad3_form;
+
+/* The fields of quad3_args that lines of n >= 4 outputs share (stride 1 or 2): output j of a
  * line at o + j * step; each next line row_step int16 further in the buffer and o_line bytes
  * further in the output. */
-static void quad3_lines(int32_t stride, int u_form, const int16_t *const *rows, const uint32_t *wp, int32_t quads,
+static void quad3_shape(quad3_args *qa, int32_t stride, int32_t n, int32_t step, int32_t row_step, ptrdiff_t o_line)
+{
+    const int32_t quads = n & ~3, back = n - quads == 3 ? 1 : 0; /* outputs the last quad steps back */
+    qa->step = step;
+    qa->line_step = row_step * (int32_t)sizeof(int16_t);
+    qa->o_line = (int32_t)o_line;
+    qa->tail_in = back * stride * (int32_t)sizeof(int16_t);
+    qa->tail_out = back * step;
+    qa->tail = n - quads;
+}
+
+/* quad3_s1 / quad3_s2 in a requantisation form over `lines` lines of the shape qa holds: kernel
+ * rows at rows[0..2] (word aligned), weights wp[0..5] (A0 B0 A1 B1 A2 B2), sums from init,
+ * requantisation constants mult, c, e. (qa's rows, output, end and lines change.) */
+static void quad3_run(quad3_args *qa, int32_t stride, quad3_form form, const int16_t *const *rows, const uint32_t *wp,
+                      int8_t *o, int32_t init, int32_t mult, int32_t c, int32_t e, int32_t lines, ptrdiff_t end)
+{
+    qa->r0 = rows[0];
+    qa->r1 = rows[1];
+    qa->r2 = rows[2];
+    qa->o = o;
+    qa->r0_end = rows[0] + end;
+    qa->init = init;
+    for (int32_t i = 0; i < 6; i++) qa->w[i] = wp[i];
+    qa->mult = mult;
+    qa->c = c;
+    qa->e = e;
+    qa->lines = lines;
+    typedef void (*quad3_fn)(quad3_args *);
+    static const quad3_fn fns[2][3] = {{quad3_s1, quad3_s1_u, quad3_s1_z}, {quad3_s2, quad3_s2_u, quad3_s2_z}};
+    fns[stride == 2][form](qa);
+}
+
+/* Both for one channel: `lines` lines of n >= 4 outputs (see quad3_shape and quad3_run). */
+static void quad3_lines(int32_t stride, quad3_form form, const int16_t *const *rows, const uint32_t *wp, int32_t n,
                         int8_t *o, int32_t step, int32_t init, int32_t mult, int32_t c, int32_t e, int32_t lines,
                         int32_t row_step, ptrdiff_t o_line)
 {
     quad3_args qa;
-    qa.r0 = rows[0];
-    qa.r1 = rows[1];
-    qa.r2 = rows[2];
-    qa.o = o;
-    qa.r0_end = rows[0] + quads * stride;
-    qa.init = init;
-    for (int32_t i = 0; i < 6; i++) qa.w[i] = wp[i];
-    qa.mult = mult;
-    qa.c = c;
-    qa.e = e;
-    qa.step = step;
-    qa.lines = lines;
-    qa.line_step = row_step * (int32_t)sizeof(int16_t);
-    qa.o_line = (int32_t)o_line;
-    if (stride == 1 && ((uintptr_t)rows[0] & 2)) { /* (the rows are all at the same alignment) */
-        if (u_form) quad3_s1_any_u(&qa);
-        else quad3_s1_any(&qa);
-    } else if (stride == 1) {
-        if (u_form) quad3_s1_u(&qa);
-        else quad3_s1(&qa);
-    } else {
-        if (u_form) quad3_s2_u(&qa);
-        else quad3_s2(&qa);
-    }
+    quad3_shape(&qa, stride, n, step, row_step, o_line);
+    quad3_run(&qa, stride, form, rows, wp, o, init, mult, c, e, lines, (n & ~3) * stride);
 }
 
 #endif /* NNOM_USE_ARM_DSP */

@@ -1,0 +1,136 @@
+/*
+ * The gather of the group-plane path of the Cortex-M DSP depthwise
+ * convolution (kernels/arm/depthwise_conv_s8.c, which includes this file):
+ * the whole input plane of four neighbouring channels, padding included,
+ * copied into four planar images of int16, one per channel, so that the row
+ * loops of the planar path (two taps per SMLAD, depthwise_quad3.h) run on
+ * them without bounds tests and without a gather per channel.
+ *
+ * Image k, row y, column x holds channel c0 + k of input pixel
+ * (y - top, x - left), or the input zero point where that lies outside the
+ * input (see depthwise_conv_s8.c for why the zero point). Two neighbouring
+ * pixels of four channels are two words of the HWC input; PKHBT / PKHTB
+ * regroup their bytes into halves of two channels each, and SXTB16 widens
+ * those into the pairs (ch k at x, ch k at x + 1): one word store per image.
+ * Per two pixels: 2 loads, 2 PKH, 4 SXTB16, 4 stores.
+ */
+#ifndef NNOM_KERNELS_ARM_DEPTHWISE_GATHER4_H
+#define NNOM_KERNELS_ARM_DEPTHWISE_GATHER4_H
+
+#include "kernels/arm/arm_dsp.h"
+
+#if NNOM_USE_ARM_DSP
+#include <stddef.h>
+#include <stdint.h>
+
+/* The input plane as the gather walks it (the planar path's view: rows and columns may be the
+ * layer's columns and rows, for a tall and narrow plane). */
+typedef struct {
+    const int8_t *in;   /* channel c0 of input pixel (0, 0) */
+    ptrdiff_t rs, cs;   /* bytes between input rows, between input columns */
+    int32_t h, w;       /* input rows and columns */
+    int32_t top, left;  /* image rows above the input's first row (negative: the image starts at
+                           input row -top), image columns left of its first column */
+    int32_t ph, pitch;  /* image rows; int16 per image row (even) */
+    int32_t plane;      /* words from an image to the next (at least ph * pitch / 2) */
+    int32_t zp;         /* the input zero point */
+} dw_gather4_args;
+
+/* (bottom halves of lo and hi) and (top halves of lo and hi), as int16 pairs */
+static inline uint32_t dw_pk_bottoms(uint32_t lo, uint32_t hi)
+{
+    uint32_t r;
+    __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(r) : "r"(lo), "r"(hi));
+    return r;
+}
+static inline uint32_t dw_pk_tops(uint32_t lo, uint32_t hi)
+{
+    uint32_t r;
+    __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(r) : "r"(hi), "r"(lo));
+    return r;
+}
+
+/* Pixels x and x + 1 of four channels (words w0 = (a0, a1, a2, a3), w1 = (b0 .. b3)) into word
+ * i of the four images, plane words apart: (a0, a1, b0, b1) and (a2, a3, b2, b3) by PKHBT / PKHTB,
+ * then SXTB16 of each at rotations 0 and 8 gives (a0, b0), (a1, b1), (a2, b2), (a3, b3). */
+static inline __attribute__((always_inline)) void dw_gather4_pair(uint32_t w0, uint32_t w1, uint32_t *d,
+                                                                  int32_t plane)
+{
+    const uint32_t p01 = dw_pk_bottoms(w0, w1), p23 = dw_pk_tops(w0, w1);
+    d[0] = nnom_arm_pairs_lo(p01);
+    d[plane] = nnom_arm_pairs_hi(p01);
+    d[2 * plane] = nnom_arm_pairs_lo(p23);
+    d[3 * plane] = nnom_arm_pairs_hi(p23);
+}
+
+/* n >= 1 pairs of pixels inside the input, from s (columns cs bytes apart) into words d[0 .. n)
+ * of the four images (plane words apart): 15 instructions per pair. */
+static inline void dw_gather4_run(const int8_t *s, ptrdiff_t cs, uint32_t *d, int32_t plane, int32_t n)
+{
+    uint32_t *d1 = d + plane, *d2 = d + 2 * plane, *d3 = d + 3 * plane;
+    uint32_t w0, w1, t;
+    __asm__ volatile("1:\n\t"
+                     "ldr    %[w0], [%[s]]\n\t"
+                     "ldr    %[w1], [%[s], %[cs]]\n\t"
+                     "add    %[s], %[s], %[cs], lsl #1\n\t"
+                     "pkhbt  %[t], %[w0], %[w1], lsl #16\n\t"
+                     "pkhtb  %[w1], %[w1], %[w0], asr #16\n\t"
+                     "sxtb16 %[w0], %[t]\n\t"
+                     "sxtb16 %[t], %[t], ror #8\n\t"
+                     "str    %[w0], [%[d]], #4\n\t"
+                     "str    %[t], [%[d1]], #4\n\t"
+                     "sxtb16 %[w0], %[w1]\n\t"
+                     "sxtb16 %[w1], %[w1], ror #8\n\t"
+                     "str    %[w0], [%[d2]], #4\n\t"
+                     "str    %[w1], [%[d3]], #4\n\t"
+                     "subs   %[n], %[n], #1\n\t"
+                     "bne    1b\n\t"
+                     : [s] "+r"(s), [d] "+r"(d), [d1] "+r"(d1), [d2] "+r"(d2), [d3] "+r"(d3), [n] "+r"(n),
+                       [w0] "=&r"(w0), [w1] "=&r"(w1), [t] "=&r"(t)
+                     : [cs] "r"(cs)
+                     : "cc", "memory");
+}
+
+/* The four images at img (word aligned; image k at img + k * ph * pitch). The caller leaves
+ * two int16 after the last image for the row loops' word loads past a row's last tap. */
+__attribute__((noinline)) static void dw_gather4(const dw_gather4_args *g, int16_t *img)
+{
+    const uint32_t zpp = (uint32_t)(uint16_t)g->zp * 0x00010001u, zp4 = (uint32_t)(uint8_t)g->zp * 0x01010101u;
+    const int32_t pairs = g->pitch / 2, plane = g->plane;
+    const ptrdiff_t cs = g->cs, rs = g->rs;
+    /* image rows [y0, y1) hold input rows; pairs [ia, ib) have both pixels inside the input's columns */
+    const int32_t y0 = g->top <= 0 ? 0 : (g->top < g->ph ? g->top : g->ph);
+    const int32_t y1 = g->top + g->h < g->ph ? g->top + g->h : g->ph;
+    const int32_t ia = (g->left + 1) / 2;
+    int32_t ib = (g->w + g->left) / 2;
+    if (ib > pairs) ib = pairs;
+    if (ib < ia) ib = ia;
+    uint32_t *d = (uint32_t *)(void *)img;
+    for (int32_t y = 0; y < g->ph; y++) {
+        if (y >= y0 && y < y1) continue;
+        for (uint32_t *e = d + y * pairs, *end = e + pairs; e < end; e++) e[0] = e[plane] = e[2 * plane] = e[3 * plane] = zpp;
+    }
+    if (y1 <= y0) return;
+    const int8_t *row0 = g->in + (ptrdiff_t)(y0 - g->top) * rs;
+    /* the pairs that reach into the padding, a column at a time: a pixel outside reads the
+     * zero point's word, with no step from row to row */
+    for (int32_t i = 0; i < pairs; i++) {
+        if (i == ia) i = ib;
+        if (i >= pairs) break;
+        const int32_t x = 2 * i - g->left;
+        const int in0 = (uint32_t)x < (uint32_t)g->w, in1 = (uint32_t)(x + 1) < (uint32_t)g->w;
+        const int8_t *p0 = in0 ? row0 + (ptrdiff_t)x * cs : (const int8_t *)&zp4;
+        const int8_t *p1 = in1 ? row0 + (ptrdiff_t)(x + 1) * cs : (const int8_t *)&zp4;
+        const ptrdiff_t st0 = in0 ? rs : 0, st1 = in1 ? rs : 0;
+        for (uint32_t *e = d + y0 * pairs + i, *end = d + y1 * pairs + i; e < end; e += pairs, p0 += st0, p1 += st1)
+            dw_gather4_pair(nnom_arm_load4(p0), nnom_arm_load4(p1), e, plane);
+    }
+    if (ib > ia) {
+        const int8_t *s = row0 + (ptrdiff_t)(2 * ia - g->left) * cs;
+        for (int32_t y = y0; y < y1; y++, s += rs) dw_gather4_run(s, cs, d + y * pairs + ia, plane, ib - ia);
+    }
+}
+
+#endif /* NNOM_USE_ARM_DSP */
+
+#endif /* NNOM_KERNELS_ARM_DEPTHWISE_GATHER4_H */
