@@ -180,6 +180,10 @@ public final class Converter {
         return (Int(channels), Int(layers))
     }
 
+    /// How many zero paddings (Keras ZeroPadding1D/2D, TFLite PAD) the conversion folded into the
+    /// convolution that reads them (its explicit padding): one layer and its buffer fewer, outputs unchanged.
+    public var foldedPaddings: Int { Int(nnom_converter_folded_paddings(handle)) }
+
     /// Runs the float32 and int8 models side by side on @p samples and reports
     /// the error of every layer.
     public func report(samples: [[Float]]) throws -> ConversionReport {

@@ -119,6 +119,7 @@ struct Convert: ParsableCommand {
             print("dead channels: \(removed.channels) output channels with all-zero weights removed from "
                   + "\(removed.layers) layers (outputs unchanged)")
         }
+        printFoldedPaddings(converter)
         if let agreement = report.top1Agreement {
             print("top-1 agreement int8 vs float32: \(percent(agreement)) of \(report.samples) samples")
         }
@@ -127,11 +128,19 @@ struct Convert: ParsableCommand {
         try writeHeader(converter)
     }
 
+    private func printFoldedPaddings(_ converter: Converter) {
+        let folded = converter.foldedPaddings
+        if folded > 0 {
+            print("zero paddings: \(folded) folded into the convolution that reads them (outputs unchanged)")
+        }
+    }
+
     private func runTFLite() throws {
         let converter = try Converter(tflite: url(model))
         try converter.save(to: url(output))
         let saved = try Model(contentsOf: url(output), timing: false)
         print("\(model): \(saved.layers.count) layers, int8 as quantised by TensorFlow (bit-exact with TFLite Micro)")
+        printFoldedPaddings(converter)
         print("wrote \(output): \(grouped(saved.flashSize)) bytes (weights \(grouped(saved.weightBytes))), "
               + "arena \(grouped(saved.arenaSize)) bytes")
         try writeHeader(converter)

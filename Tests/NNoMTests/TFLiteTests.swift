@@ -24,6 +24,20 @@ final class TFLiteTests: XCTestCase {
         }
     }
 
+    /// pad_dilated: a PAD read only by a VALID CONV_2D becomes the convolution's padding; the outputs stay TFLite Micro's.
+    func testPadBeforeAConvolutionIsFoldedIntoIt() throws {
+        let converter = try Converter(tflite: file("pad_dilated.tflite"))
+        XCTAssertEqual(converter.foldedPaddings, 1)
+        let folder = try TemporaryFolder()
+        let out = folder.file("m.nnom")
+        let r = try CLI.run(["convert", file("pad_dilated.tflite").path, "-o", out.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("zero paddings: 1 folded"), r.stdout)
+        let model = try Model(contentsOf: out, timing: false)
+        XCTAssertFalse(model.layers.contains { $0.type == "zero_padding2d" })
+        try assertMatchesTFLiteMicro(model, "pad_dilated")
+    }
+
     func testUnsupportedOperatorNamesItAndTheSupportedOnes() throws {
         XCTAssertThrowsError(try Converter(tflite: file("unsupported_op.tflite"))) { error in
             let text = "\(error)"

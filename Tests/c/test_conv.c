@@ -668,7 +668,7 @@ static void t_kernel_zero(nnom_layer_desc *d) { d->params.kernel[1] = 0; }
 static void t_kernel_big(nnom_layer_desc *d) { d->params.kernel[0] = 9; }
 static void t_stride_negative(nnom_layer_desc *d) { d->params.stride[1] = -1; }
 static void t_dilation_huge(nnom_layer_desc *d) { d->params.dilation[0] = 2000000000; }
-static void t_padding_bad(nnom_layer_desc *d) { d->params.padding = 2; }
+static void t_padding_bad(nnom_layer_desc *d) { d->params.padding = 3; }
 static void t_act_bad(nnom_layer_desc *d) { d->params.activation = 3; }
 static void t_extra_blob(nnom_layer_desc *d) { d->blobs[4] = d->blobs[2]; }
 static void t_as_1d(nnom_layer_desc *d) { d->type = NNOM_LAYER_CONV1D; }
@@ -697,7 +697,7 @@ static void test_infer_errors(void)
         {"kernel larger than the input (valid)", t_kernel_big, NNOM_ERR_SHAPE, "does not fit"},
         {"negative stride", t_stride_negative, NNOM_ERR_SHAPE, "stride[1]"},
         {"huge dilation", t_dilation_huge, NNOM_ERR_SHAPE, "dilation[0]"},
-        {"padding 2", t_padding_bad, NNOM_ERR_SHAPE, "padding"},
+        {"padding 3", t_padding_bad, NNOM_ERR_SHAPE, "padding"},
         {"activation 3", t_act_bad, NNOM_ERR_UNSUPPORTED, "activation"},
         {"blob 4 given", t_extra_blob, NNOM_ERR_SHAPE, "blob 4"},
         {"CONV1D on a rank-3 input", t_as_1d, NNOM_ERR_SHAPE, "rank 2"},

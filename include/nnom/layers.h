@@ -50,10 +50,12 @@ typedef enum nnom_dtype {
  * Blob slots per type (s8 / f32):
  *  - CONV1D, CONV2D: s8: 0 weights int8 [out][kh][kw][in], 1 bias int32 [out] (may be empty),
  *    2 multiplier int32 [out], 3 shift int32 [out]. f32: 0 weights float, 1 bias float (may be empty).
- *    Parameters: kernel, stride, dilation, padding, units (= filters), activation.
+ *    Parameters: kernel, stride, dilation, padding, units (= filters), activation; with
+ *    NNOM_PADDING_EXPLICIT also pad (1D: left and right only; zero otherwise).
  *  - DEPTHWISE_CONV1D/2D: s8: 0 weights int8 [kh][kw][in*mult] (Keras order), 1 bias int32 [in*mult],
  *    2 multiplier, 3 shift (per output channel). f32: 0 weights, 1 bias.
- *    Parameters: kernel, stride, dilation, padding, units (= depth multiplier), activation.
+ *    Parameters: kernel, stride, dilation, padding, units (= depth multiplier), activation; pad as
+ *    for CONV2D.
  *  - DENSE: s8: 0 weights int8 [out][in], 1 bias int32 [out], 2 multiplier, 3 shift (per output,
  *    or a single entry for per-tensor). f32: 0 weights float [out][in], 1 bias float.
  *    Parameters: units, activation. The input may have any rank; it is read flat.
@@ -215,6 +217,9 @@ typedef enum nnom_layer_type {
 typedef enum nnom_padding {
     NNOM_PADDING_VALID = 0,
     NNOM_PADDING_SAME = 1, /**< output = ceil(input / stride); the extra row/column goes to the bottom/right */
+    NNOM_PADDING_EXPLICIT = 2, /**< convolutions only (format 1.9): pad = {top, bottom, left, right} rows and columns
+                                    of zeros (int8: the input's zero point) around the input, then VALID; each at
+                                    most the dilated kernel's span - 1 (a folded ZeroPadding2D / PAD) */
     NNOM_PADDING_FORCE_32BIT = NNOM_ENUM_FORCE_32BIT /**< not a value: keeps the enum 4 bytes wide */
 } nnom_padding;
 
@@ -360,7 +365,7 @@ typedef struct nnom_layer_params {
     int32_t dilation[2];  /**< 0 is read as 1 */
     int32_t padding;      /**< ::nnom_padding */
     int32_t units;        /**< conv filters, dense units, depthwise depth multiplier */
-    int32_t pad[4];       /**< zero padding / cropping: top, bottom, left, right */
+    int32_t pad[4];       /**< zero padding / cropping, explicit conv padding: top, bottom, left, right */
     int32_t size[2];      /**< upsampling factors height, width */
     int32_t axis;         /**< concatenation axis in the input's own rank; negative counts from the end;
                                RNN_STATE: the state vector (0 h, 1 c) */

@@ -125,6 +125,13 @@ NNOM_API nnom_status nnom_converter_check_calibration(nnom_converter *c, int32_t
  *  (may be NULL) receives from how many layers. 0 before quantising or with keep_dead_channels. */
 NNOM_API int32_t nnom_converter_removed_channels(const nnom_converter *c, int32_t *layers);
 
+/** How many zero paddings (ZeroPadding1D/2D, TFLite PAD) the conversion folded into the convolution
+ *  that reads them (its explicit padding, .nnom 1.9): nnom_converter_quantize() and
+ *  nnom_convert_tflite() fold each padding whose only reader is a convolution or depthwise
+ *  convolution with valid padding and whose pads are at most its kernel's span - 1; outputs
+ *  unchanged, bit for bit, one layer and its buffer fewer. 0 before quantising. */
+NNOM_API int32_t nnom_converter_folded_paddings(const nnom_converter *c);
+
 /** The int8 model (owned by the converter), after nnom_converter_quantize(). */
 NNOM_API nnom_model *nnom_converter_int8_model(nnom_converter *c);
 

@@ -10,9 +10,14 @@
  * (taps in the padding would add (in_zp - in_zp) * w = 0). With depth multiplier 1 a block
  * of 16 channels is a fixed-length loop over 16 contiguous inputs and
  * weights whose products fit in int16 (|x - in_zp| <= 255, |w| <= 128), which
- * compilers vectorise. That path serves multiplier 1 with whole blocks of 16
- * channels, small output planes (fewer than DW_MIN_PLANE pixels) and kernels
- * the planar path below does not take.
+ * compilers vectorise. A pixel whose taps all fall inside the input (a row's
+ * interior) sums x * w without the zero point (|x| <= 128: the products still
+ * fit in int16), which moves into the block's bias once: bias - in_zp * sum w.
+ * A layer of 8 channels read at stride 1 takes the same path two pixels at a
+ * time (their 16 channels are contiguous in HWC), each weight and constant
+ * twice. That path serves multiplier 1 with whole blocks of 16 channels (or
+ * such a layer of 8), small output planes (fewer than DW_MIN_PLANE pixels)
+ * and kernels the planar path below does not take.
  *
  * Planar path (the others: channel counts that leave a partial block,
  * multipliers above 1): one output channel at a time, its input rows
@@ -32,6 +37,7 @@
 #include "kernels/requant.h"
 
 #define DW_BLOCK 16
+#define DW_HALF 8 /* the pixel path's narrow block (channel counts that leave 8) */
 
 enum {
     DW_BUF = 512,        /* int16 of the planar path's row buffer (1 KB of stack) */
@@ -98,62 +104,103 @@ NOINLINE static void block16(const nnom_conv_args *a, const dw_taps *t, const in
     for (int32_t j = 0; j < DW_BLOCK; j++) acc[j] = s[j];
 }
 
-/* Multiplier 1, 16 channels, rows x cols taps from x (int8, channel 0 of the block) with the block's
- * int16 weights wq ([tap row][tap column][16], w_row int16 apart):
+/* Multiplier 1, L (16 or 8) channels, rows x cols taps from x (int8, channel 0 of the block) with the
+ * block's int16 weights wq ([tap row][tap column][16 lanes, w_col apart], w_row int16 apart):
  * acc[j] = sum over the taps of (x[j] - zp) * w[j]. |x - zp| <= 255 and |w| <= 128: each product
- * fits in int16, so that the 16 lanes multiply in int16 and add in int32. */
-NOINLINE static void taps16(const int8_t *x, ptrdiff_t x_row, ptrdiff_t x_col, const int16_t *wq, ptrdiff_t w_row,
-                            int32_t rows, int32_t cols, int16_t zp, int32_t *restrict acc)
+ * fits in int16, so that the lanes multiply in int16 and add in int32. */
+static inline void taps_l(const int32_t L, const int8_t *x, ptrdiff_t x_row, ptrdiff_t x_col, const int16_t *wq,
+                          ptrdiff_t w_row, ptrdiff_t w_col, int32_t rows, int32_t cols, int16_t zp,
+                          int32_t *restrict acc)
 {
     int32_t s[DW_BLOCK] = {0};
     for (int32_t r = 0; r < rows; r++, x += x_row, wq += w_row) {
         const int8_t *xp = x;
         const int16_t *wp = wq;
-        for (int32_t k = 0; k < cols; k++, xp += x_col, wp += DW_BLOCK)
-            for (int32_t j = 0; j < DW_BLOCK; j++) s[j] += (int16_t)((int16_t)(xp[j] - zp) * wp[j]);
+        for (int32_t k = 0; k < cols; k++, xp += x_col, wp += w_col)
+            for (int32_t j = 0; j < L; j++) s[j] += (int16_t)((int16_t)(xp[j] - zp) * wp[j]);
     }
-    for (int32_t j = 0; j < DW_BLOCK; j++) acc[j] = s[j];
+    for (int32_t j = 0; j < L; j++) acc[j] = s[j];
 }
 
-/* The same for the nine taps of a 3x3 kernel inside the input, in one expression. */
-static inline void taps16_3x3(const int8_t *x, ptrdiff_t x_row, ptrdiff_t x_col, const int16_t *wq, int16_t zp,
-                                int32_t *restrict acc)
+NOINLINE static void taps16(const int8_t *x, ptrdiff_t x_row, ptrdiff_t x_col, const int16_t *wq, ptrdiff_t w_row,
+                            int32_t rows, int32_t cols, int16_t zp, int32_t *restrict acc)
+{
+    taps_l(DW_BLOCK, x, x_row, x_col, wq, w_row, DW_BLOCK, rows, cols, zp, acc);
+}
+
+/* 8 channels whose weights are those of taps16's layout (16 int16 per tap, the first 8 used). */
+NOINLINE static void taps8(const int8_t *x, ptrdiff_t x_row, ptrdiff_t x_col, const int16_t *wq, ptrdiff_t w_row,
+                           int32_t rows, int32_t cols, int16_t zp, int32_t *restrict acc)
+{
+    taps_l(DW_HALF, x, x_row, x_col, wq, w_row, DW_BLOCK, rows, cols, zp, acc);
+}
+
+/* 16 channels, the nine taps of a 3x3 kernel inside the input, in one expression, without the zero point:
+ * acc[j] = sum of x[j] * w[j] (|x| <= 128, |w| <= 128: each product fits in int16). */
+static inline void taps_3x3(const int8_t *x, ptrdiff_t x_row, ptrdiff_t x_col, const int16_t *wq,
+                            int32_t *restrict acc)
 {
     const int8_t *x0 = x, *x1 = x + x_row, *x2 = x + 2 * x_row;
     const ptrdiff_t c2 = 2 * x_col;
     for (int32_t j = 0; j < DW_BLOCK; j++) {
-#define DW_TAP(xr, off, t) (int16_t)((int16_t)((xr)[(off) + j] - zp) * wq[(t) * DW_BLOCK + j])
+#define DW_TAP(xr, off, t) (int16_t)((int16_t)(xr)[(off) + j] * wq[(t) * DW_BLOCK + j])
         acc[j] = DW_TAP(x0, 0, 0) + DW_TAP(x0, x_col, 1) + DW_TAP(x0, c2, 2) + DW_TAP(x1, 0, 3) + DW_TAP(x1, x_col, 4) +
                  DW_TAP(x1, c2, 5) + DW_TAP(x2, 0, 6) + DW_TAP(x2, x_col, 7) + DW_TAP(x2, c2, 8);
 #undef DW_TAP
     }
 }
 
+NOINLINE static void taps16_3x3(const int8_t *x, ptrdiff_t x_row, ptrdiff_t x_col, const int16_t *wq,
+                                int32_t *restrict acc)
+{
+    taps_3x3(x, x_row, x_col, wq, acc);
+}
+
 /* One block's requantisation, each channel in the 32-bit form of nnom_requant32 with the bias
- * folded into its doubling high multiply: u = (acc * 2m + (2 b m + 2^31)) >> 32 is the
- * (2 (acc + b) m + 2^31) >> 32 there, in int64 (each term below 2^62 in magnitude). */
+ * folded into its doubling high multiply: u = (dot * 2m + (2 b m + 2^31)) >> 32 is the
+ * (2 (dot + b) m + 2^31) >> 32 there, in int64 (each term below 2^63 in magnitude: |b| < 2^30
+ * and |dot| < 2^30, see room in pixel_major). Interior pixels sum x * w without the input zero
+ * point, which moves into their bias: b = bias - in_zp * sum of the channel's weights (every tap
+ * is inside the input there), so their dot + b is the same integer. */
 typedef struct {
-    int64_t m2[DW_BLOCK], b2[DW_BLOCK]; /* 2 m; 2 b m + 2^31 */
+    int64_t m2[DW_BLOCK], b2[DW_BLOCK]; /* 2 m; 2 (bias - in_zp sum w) m + 2^31 */
     int32_t e[DW_BLOCK], c[DW_BLOCK], lo, hi;
 } dw_req16;
 
+/* The 16 outputs of one pixel from its sums (see dw_req16). */
+NOINLINE static void requant16(const int32_t *restrict acc, const dw_req16 *restrict q, int32_t lo, int32_t hi,
+                               int8_t *restrict o)
+{
+    for (int32_t j = 0; j < DW_BLOCK; j++) {
+        const int32_t u = (int32_t)((acc[j] * q->m2[j] + q->b2[j]) >> 32);
+        o[j] = nnom_clamp_s8((u + (u >> 31) + q->c[j]) >> q->e[j], lo, hi);
+    }
+}
+
 /* Multiplier 1, 16 channels, n output pixels of one row whose taps all fall inside the input
  * (x: tap (0, 0) of the first pixel, channel oc0; the next pixel x_step further), each pixel's
- * sums taken and requantised in one pass, written o_step apart. */
-NOINLINE static void run16(const int8_t *x, ptrdiff_t x_step, ptrdiff_t x_row, ptrdiff_t x_col, const int16_t *wq,
-                           int32_t k_h, int32_t k_w, int16_t zp, const dw_req16 *q, int32_t n, int8_t *o,
-                           ptrdiff_t o_step)
+ * sums (of x * w, without the zero point: taps_l with zp 0) taken and requantised in one pass,
+ * written o_step apart. */
+static inline void run_pixels(const int8_t *x, ptrdiff_t x_step, ptrdiff_t x_row, ptrdiff_t x_col, const int16_t *wq,
+                              int32_t k_h, int32_t k_w, const dw_req16 *q, int32_t n, int8_t *o, ptrdiff_t o_step)
 {
     int32_t acc[DW_BLOCK];
     const int32_t lo = q->lo, hi = q->hi;
+    const int is_3x3 = k_h == 3 && k_w == 3;
     for (int32_t p = 0; p < n; p++, x += x_step, o += o_step) {
-        if (k_h == 3 && k_w == 3) taps16_3x3(x, x_row, x_col, wq, zp, acc);
-        else taps16(x, x_row, x_col, wq, (ptrdiff_t)k_w * DW_BLOCK, k_h, k_w, zp, acc);
-        for (int32_t j = 0; j < DW_BLOCK; j++) {
-            const int32_t u = (int32_t)((acc[j] * q->m2[j] + q->b2[j]) >> 32);
-            o[j] = nnom_clamp_s8((u + (u >> 31) + q->c[j]) >> q->e[j], lo, hi);
+        if (is_3x3) {
+            taps16_3x3(x, x_row, x_col, wq, acc);
+        } else {
+            taps_l(DW_BLOCK, x, x_row, x_col, wq, (ptrdiff_t)k_w * DW_BLOCK, DW_BLOCK, k_h, k_w, 0, acc);
         }
+        requant16(acc, q, lo, hi, o);
     }
+}
+
+NOINLINE static void run16(const int8_t *x, ptrdiff_t x_step, ptrdiff_t x_row, ptrdiff_t x_col, const int16_t *wq,
+                           int32_t k_h, int32_t k_w, const dw_req16 *q, int32_t n, int8_t *o, ptrdiff_t o_step)
+{
+    run_pixels(x, x_step, x_row, x_col, wq, k_h, k_w, q, n, o, o_step);
 }
 
 /* Any multiplier, n <= 16 channels starting at oc0. */
@@ -180,6 +227,21 @@ static void block_any(const nnom_conv_args *a, const dw_taps *t, const int8_t *w
     }
 }
 
+/* The int16 weights of a block of 16 channels, [tap][16], from w (its first channel; taps out_c apart), and their
+ * sums per channel; paired: 8 channels, each weight twice (lanes j and j + 8). */
+NOINLINE static void block_weights(const int8_t *restrict w, int32_t out_c, int32_t taps, int paired,
+                                   int16_t *restrict wq, int32_t *restrict sum_w)
+{
+    for (int32_t j = 0; j < DW_BLOCK; j++) sum_w[j] = 0;
+    for (int32_t k = 0; k < taps; k++, w += out_c, wq += DW_BLOCK) {
+        if (paired)
+            for (int32_t j = 0; j < DW_HALF; j++) wq[j] = wq[j + DW_HALF] = w[j];
+        else
+            for (int32_t j = 0; j < DW_BLOCK; j++) wq[j] = w[j];
+        for (int32_t j = 0; j < DW_BLOCK; j++) sum_w[j] += wq[j];
+    }
+}
+
 /* Small output planes: pixel by pixel, channels in blocks of 16 (see the top of the file). */
 static void pixel_major(const nnom_conv_args *a, const int8_t *in, int8_t *out)
 {
@@ -193,9 +255,7 @@ static void pixel_major(const nnom_conv_args *a, const int8_t *in, int8_t *out)
     int16_t wq[DW_ROW_TAPS * DW_BLOCK];
     const int32_t taps = a->k_h * a->k_w;
     const ptrdiff_t x_row = (ptrdiff_t)a->dil_h * a->in_w * a->in_c, x_col = (ptrdiff_t)a->dil_w * a->in_c;
-    const ptrdiff_t w_row = (ptrdiff_t)a->k_w * DW_BLOCK;
     const int16_t zp_in = (int16_t)a->in_zp;
-    const int is_3x3 = a->k_h == 3 && a->k_w == 3;
     dw_req16 rq;
     rq.lo = lo;
     rq.hi = hi;
@@ -223,36 +283,39 @@ static void pixel_major(const nnom_conv_args *a, const int8_t *in, int8_t *out)
                 all_fast = 0;
             }
         }
-        const int wide = a->depth_mult == 1 && n == DW_BLOCK && taps <= DW_ROW_TAPS;
-        if (wide) /* the block's weights as int16, [tap][16] */
-            for (int32_t k = 0; k < taps; k++)
-                for (int32_t j = 0; j < DW_BLOCK; j++) wq[k * DW_BLOCK + j] = w[(ptrdiff_t)k * out_c + oc0 + j];
+        /* multiplier 1, a block of 16 channels, or the 8 channels of a layer of 8 whose input pixels are 8 bytes
+         * apart (stride 1): the int16 weights path; the interior of such a layer goes by pairs of pixels, whose
+         * 16 channels are contiguous, with each weight and constant twice */
+        const int paired = n == DW_HALF && out_c == DW_HALF && (ptrdiff_t)a->stride_w * a->in_c == DW_HALF;
+        const int wide = a->depth_mult == 1 && (n == DW_BLOCK || paired) && taps <= DW_ROW_TAPS;
+        int32_t sum_w[DW_BLOCK];
+        if (wide) block_weights(w + oc0, out_c, taps, paired, wq, sum_w);
         if (wide && all_fast)
             for (int32_t j = 0; j < DW_BLOCK; j++) {
-                rq.m2[j] = 2 * (int64_t)mult[j];
-                rq.b2[j] = 2 * (int64_t)b[j] * mult[j] + ((int64_t)1 << 31);
-                rq.e[j] = e[j];
-                rq.c[j] = c[j];
+                const int32_t jc = paired ? j & (DW_HALF - 1) : j;
+                rq.m2[j] = 2 * (int64_t)mult[jc];
+                rq.b2[j] = 2 * ((int64_t)b[jc] - (int64_t)a->in_zp * sum_w[j]) * mult[jc] + ((int64_t)1 << 31);
+                rq.e[j] = e[jc];
+                rq.c[j] = c[jc];
             }
+        const ptrdiff_t w_row = (ptrdiff_t)a->k_w * DW_BLOCK, x_step = (ptrdiff_t)a->stride_w * a->in_c;
         for (int32_t oy = 0; oy < a->out_h; oy++) {
             const int32_t iy0 = oy * a->stride_h - a->pad_top;
             const int rows_inside = iy0 >= 0 && iy0 + (a->k_h - 1) * a->dil_h < a->in_h;
             for (int32_t ox = 0; ox < a->out_w; ox++) {
                 int8_t *o = out + ((ptrdiff_t)oy * a->out_w + ox) * out_c + oc0;
-                if (wide && all_fast && rows_inside && ox >= ox_in0 && ox < ox_in1) {
-                    /* the row's interior: every tap inside the input */
+                if (wide && all_fast && rows_inside && ox >= ox_in0 && ox < ox_in1 && (!paired || ox + 1 < ox_in1)) {
+                    /* the row's interior: every tap inside the input (paired: a last odd pixel goes below) */
                     const int8_t *x = in + ((ptrdiff_t)iy0 * a->in_w + ox * a->stride_w - a->pad_left) * a->in_c + oc0;
-                    run16(x, (ptrdiff_t)a->stride_w * a->in_c, x_row, x_col, wq, a->k_h, a->k_w, zp_in, &rq,
-                          ox_in1 - ox, o, out_c);
-                    ox = ox_in1 - 1;
+                    const int32_t pixels = paired ? (ox_in1 - ox) / 2 * 2 : ox_in1 - ox, per = paired ? 2 : 1;
+                    run16(x, per * x_step, x_row, x_col, wq, a->k_h, a->k_w, &rq, pixels / per, o, per * out_c);
+                    ox += pixels - 1;
                     continue;
                 }
                 const dw_taps t = taps_of(a, in, oy, ox);
-                if (wide && t.ky1 - t.ky0 == a->k_h && t.kx1 - t.kx0 == a->k_w && is_3x3) {
-                    taps16_3x3(t.x + oc0, x_row, x_col, wq, zp_in, acc);
-                } else if (wide) {
-                    taps16(t.x + oc0, x_row, x_col, wq + (t.ky0 * a->k_w + t.kx0) * DW_BLOCK, w_row,
-                           t.ky1 - t.ky0, t.kx1 - t.kx0, zp_in, acc);
+                if (wide) {
+                    (n == DW_BLOCK ? taps16 : taps8)(t.x + oc0, x_row, x_col, wq + (t.ky0 * a->k_w + t.kx0) * DW_BLOCK,
+                                                     w_row, t.ky1 - t.ky0, t.kx1 - t.kx0, zp_in, acc);
                 } else if (a->depth_mult == 1 && n == DW_BLOCK) {
                     block16(a, &t, w + oc0, oc0, acc);
                 } else {
@@ -412,7 +475,7 @@ void nnom_depthwise_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t 
     int32_t tile = row_max >= reach + (DW_BLOCK - 1) * s_w ? ((row_max - reach) / s_w + 1) / DW_BLOCK * DW_BLOCK : 0;
     if (tile > DW_TILE) tile = DW_TILE;
     /* (multiplier 1 and whole blocks of 16 channels: the pixel loop's vectorised blocks measured faster) */
-    const int whole_blocks = a->depth_mult == 1 && a->out_c % DW_BLOCK == 0;
+    const int whole_blocks = a->depth_mult == 1 && (a->out_c % DW_BLOCK == 0 || (a->out_c == DW_HALF && s_w == 1));
     if (whole_blocks || a->out_h * a->out_w < DW_MIN_PLANE || k_h > DW_MAX_ROWS || k_h * a->k_w > DW_MAX_TAPS ||
         tile == 0) {
         pixel_major(a, in, out);

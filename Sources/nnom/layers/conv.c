@@ -1,7 +1,8 @@
 /*
  * CONV1D / CONV2D: convolution with `units` filters, fused activation NONE,
  * RELU or RELU6. Parameters: kernel, stride and dilation (0 reads as 1),
- * padding VALID or SAME (Keras), units.
+ * padding VALID, SAME (Keras) or EXPLICIT (pad = {top, bottom, left, right}, 1D
+ * left and right only, each at most the dilated kernel's span - 1: a folded zero padding), units.
  *  - 2D takes (H, W, C) and gives (out_h, out_w, units);
  *  - 1D takes (W, C) and gives (out_w, units); kernel[0], stride[0] and
  *    dilation[0] must be 1 (stride/dilation 0 reads as 1).
@@ -46,6 +47,34 @@
 
 static int is_1d(nnom_layer_type t) { return t == NNOM_LAYER_CONV1D || t == NNOM_LAYER_DEPTHWISE_CONV1D; }
 
+/* Explicit padding before and after axis @p k (0 rows, 1 columns); 0 for VALID and SAME. */
+static int32_t explicit_before(const nnom_layer_params *p, int k)
+{
+    return p->padding == NNOM_PADDING_EXPLICIT ? p->pad[2 * k] : 0;
+}
+
+static int32_t explicit_after(const nnom_layer_params *p, int k)
+{
+    return p->padding == NNOM_PADDING_EXPLICIT ? p->pad[2 * k + 1] : 0;
+}
+
+/* Output positions along axis @p k of an input @p in long (explicit padding: VALID over the padded input;
+ * the pads were checked against WINDOW_LIMIT-bounded spans, so the sum stays in int32). */
+static int32_t conv_window_out(const nnom_layer_params *p, int k, int32_t in)
+{
+    const int32_t padded = in + explicit_before(p, k) + explicit_after(p, k);
+    const int32_t mode = p->padding == NNOM_PADDING_EXPLICIT ? NNOM_PADDING_VALID : p->padding;
+    return nnom_window_out(padded, p->kernel[k], p->stride[k], p->dilation[k], mode);
+}
+
+/* Taps before the first input position along axis @p k of output length @p out. */
+static int32_t conv_pad_before(const nnom_layer_params *p, int k, int32_t in, int32_t out)
+{
+    if (p->padding == NNOM_PADDING_EXPLICIT) return explicit_before(p, k);
+    return nnom_window_pad_before(in, out, p->kernel[k], nnom_one_if_zero(p->stride[k]),
+                                  nnom_one_if_zero(p->dilation[k]), p->padding);
+}
+
 nnom_status nnom_conv_infer(nnom_layer *l, const nnom_infer_ctx *ctx, int depthwise)
 {
     nnom_model *m = ctx->model;
@@ -78,8 +107,24 @@ nnom_status nnom_conv_infer(nnom_layer *l, const nnom_infer_ctx *ctx, int depthw
                                    "at most %d supported", k, (int)p->kernel[k], (int)nnom_one_if_zero(p->dilation[k]),
                                    (long)span, WINDOW_LIMIT);
     }
-    if (p->padding != NNOM_PADDING_VALID && p->padding != NNOM_PADDING_SAME)
-        return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "padding is %d, expected 0 (valid) or 1 (same)", (int)p->padding);
+    if (p->padding != NNOM_PADDING_VALID && p->padding != NNOM_PADDING_SAME && p->padding != NNOM_PADDING_EXPLICIT)
+        return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "padding is %d, expected 0 (valid), 1 (same) or 2 (explicit)",
+                               (int)p->padding);
+    static const char *const side[4] = {"top", "bottom", "left", "right"};
+    for (int k = 0; k < 4; k++) {
+        if (p->padding != NNOM_PADDING_EXPLICIT || (one_d && k < 2)) {
+            if (p->pad[k] != 0)
+                return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "pad %s is %d, expected 0 (%s)", side[k], (int)p->pad[k],
+                                       one_d && k < 2 ? "a 1D convolution has no rows" : "padding is not explicit");
+            continue;
+        }
+        /* at most the span - 1: every window keeps a tap inside the input */
+        const int64_t reach = (int64_t)(p->kernel[k / 2] - 1) * nnom_one_if_zero(p->dilation[k / 2]);
+        if (p->pad[k] < 0 || p->pad[k] > reach)
+            return nnom_layer_fail(m, l, NNOM_ERR_SHAPE,
+                                   "explicit pad %s is %d, expected 0 to %ld (the kernel's span - 1)", side[k],
+                                   (int)p->pad[k], (long)reach);
+    }
     if (p->units <= 0)
         return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "units (%s) is %d, expected at least 1",
                                depthwise ? "depth multiplier" : "filters", (int)p->units);
@@ -88,8 +133,7 @@ nnom_status nnom_conv_infer(nnom_layer *l, const nnom_infer_ctx *ctx, int depthw
                                "1 (relu) or 2 (relu6)", (int)p->activation);
 
     const nnom_dims d = nnom_dims_of(in);
-    const int32_t out_h = nnom_window_out(d.h, p->kernel[0], p->stride[0], p->dilation[0], p->padding);
-    const int32_t out_w = nnom_window_out(d.w, p->kernel[1], p->stride[1], p->dilation[1], p->padding);
+    const int32_t out_h = conv_window_out(p, 0, d.h), out_w = conv_window_out(p, 1, d.w);
     if (out_h <= 0 || out_w <= 0)
         return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "kernel %dx%d (dilation %dx%d) does not fit the input's %dx%d "
                                "positions with valid padding", (int)p->kernel[0], (int)p->kernel[1],
@@ -181,8 +225,8 @@ nnom_conv_args nnom_conv_layer_args(const nnom_layer *l, const nnom_layer *in, n
     a.stride_w = nnom_one_if_zero(p->stride[1]);
     a.dil_h = nnom_one_if_zero(p->dilation[0]);
     a.dil_w = nnom_one_if_zero(p->dilation[1]);
-    a.pad_top = nnom_window_pad_before(i.h, o.h, a.k_h, a.stride_h, a.dil_h, p->padding);
-    a.pad_left = nnom_window_pad_before(i.w, o.w, a.k_w, a.stride_w, a.dil_w, p->padding);
+    a.pad_top = conv_pad_before(p, 0, i.h, o.h);
+    a.pad_left = conv_pad_before(p, 1, i.w, o.w);
     a.depth_mult = p->units;
     a.weights = l->blobs[0].data;
     a.bias = l->blobs[1].size ? l->blobs[1].data : NULL;

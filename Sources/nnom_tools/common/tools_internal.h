@@ -35,6 +35,8 @@ struct nnom_converter {
     const nnom_op_registry *ops; /* user operators Keras Lambda and custom layers may map to (NULL: none) */
     /* dead-channel removal (quantize/dead_channels.c): output channels removed, and from how many layers */
     int32_t removed_channels, removed_from_layers;
+    /* zero paddings folded into the convolution reading them (common/fold_padding.c) */
+    int32_t folded_paddings;
     char error[NNOM_ERROR_MESSAGE_MAX];
 };
 
@@ -71,5 +73,10 @@ nnom_status nnom_tools_clone_observing(const nnom_model *m, int keep_all, int ob
  * into the next layer's bias where that is exact (quantize/dead_channels.c); @p samples: the
  * calibration samples (the first is run to read the constants). With @p keep, only resets the counts. */
 nnom_status nnom_dead_channels_remove(nnom_converter *c, const float *samples, int keep);
+
+/* Folds each ZERO_PADDING1D/2D read only by a VALID convolution of its rank into that convolution's
+ * explicit padding (NNOM_PADDING_EXPLICIT), in both models, and counts them in c->folded_paddings
+ * (common/fold_padding.c); outputs unchanged bit for bit. */
+nnom_status nnom_paddings_fold(nnom_converter *c);
 
 #endif

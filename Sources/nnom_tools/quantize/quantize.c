@@ -693,7 +693,8 @@ nnom_status nnom_converter_quantize(nnom_converter *c, const float *samples, siz
     free(Q);
     free(internals);
     c->error[0] = '\0';
-    return nnom_dead_channels_remove(c, samples, opt.keep_dead_channels);
+    st = nnom_dead_channels_remove(c, samples, opt.keep_dead_channels);
+    return st == NNOM_OK ? nnom_paddings_fold(c) : st;
 fail:
     nnom_model_destroy(m);
     free(lo);

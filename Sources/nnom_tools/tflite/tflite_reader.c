@@ -617,6 +617,12 @@ nnom_status nnom_convert_tflite_bytes(const void *bytes, size_t size, const char
         return st;
     }
     c->int8_model = x.m;
+    st = nnom_paddings_fold(c);
+    if (st != NNOM_OK) {
+        nnom_converter_error_to(c, st, err);
+        nnom_converter_destroy(c);
+        return st;
+    }
     *out = c;
     return NNOM_OK;
 }

@@ -472,6 +472,9 @@ static int make_keras(const char *name, const char *model_path, const char *cali
     const int32_t pruned = nnom_converter_removed_channels(c, &pruned_layers);
     if (pruned) fprintf(stderr, "make_headers: %s: %d all-zero output channels removed from %d layers\n", name,
                         (int)pruned, (int)pruned_layers);
+    if (nnom_converter_folded_paddings(c))
+        fprintf(stderr, "make_headers: %s: %d zero paddings folded into convolutions\n", name,
+                (int)nnom_converter_folded_paddings(c));
     char path[1024];
     snprintf(path, sizeof path, "%s/%s_weights.h", dir, name);
     if (nnom_converter_write_header(c, path, name) != NNOM_OK) return die("header", nnom_converter_last_error(c));
