@@ -9,7 +9,8 @@
  * portable ones are compiled in beside them as portable_* (portable_*.c).
  * Shapes cover odd sizes, 1D, strides, dilations, both paddings, channel
  * counts that are and are not multiples of 4, 1-3 channel images up to 30
- * pixels wide, patches too long for four pixels per pass, fused clamps,
+ * pixels wide, patches too long for four pixels per pass, patches of 128 and
+ * more (the DSP conv's two-pixel pass on pairs of channels), all-zero filters, fused clamps,
  * biases large enough to need the exact 64-bit requantisation, positive
  * shifts, shifts beyond the DSP fast path's range, multipliers of exactly
  * 2^30, and unaligned tensors. The fast requantisations (nnom_arm_requant,
@@ -180,6 +181,10 @@ static void random_conv(nnom_conv_args *a, int depthwise)
     /* images of 1-3 channels, up to 30 pixels wide: many pixels per output row whose
      * windows lie inside the input, tiny patches (several last channels read with care) */
     const int image = !depthwise && !wide && chance(25);
+    /* patches of 128 and more, in_c a multiple of 4 or not: the DSP kernel's two-pixel pass on
+     * pairs of channels (odd channel counts, odd pixel counts, runs of fast channels of odd
+     * length split by slow ones) */
+    const int paired = !depthwise && !wide && !image && chance(20);
     /* depthwise: rows wider than the DSP kernel's row buffer (several column tiles), and 1D
      * kernels too long for its packed weights (its direct loop) */
     const int long_rows = depthwise && chance(10), long_kernel = depthwise && !long_rows && chance(5);
@@ -190,8 +195,12 @@ static void random_conv(nnom_conv_args *a, int depthwise)
     if (depthwise && a->in_c * a->depth_mult > MAX_C) a->in_c = MAX_C / a->depth_mult;
     if (long_rows || long_kernel) a->in_c = a->depth_mult * range(1, 8) > MAX_C ? 1 : range(1, 8);
     a->out_c = depthwise ? a->in_c * a->depth_mult : (wide ? range(1, 12) : range(1, image ? 16 : 20));
-    a->k_h = one_d || long_kernel ? 1 : range(1, 5);
-    a->k_w = long_kernel ? range(100, 140) : range(1, 5);
+    if (paired) {
+        a->in_c = chance(50) ? 4 * range(4, 12) : range(15, 48);
+        a->out_c = range(1, 24);
+    }
+    a->k_h = one_d || long_kernel ? 1 : range(paired ? 2 : 1, 5);
+    a->k_w = long_kernel ? range(100, 140) : range(paired ? 2 : 1, 5);
     a->stride_h = one_d ? 1 : range(1, 3);
     a->stride_w = range(1, 3);
     a->dil_h = one_d || chance(70) ? 1 : 2;
@@ -272,6 +281,12 @@ static int32_t check_conv(int32_t cases, int depthwise)
         int8_t *x = input + in_off, *w = weights + w_off;
         fill_s8(x, in_n);
         fill_s8(w, w_n);
+        if (!depthwise && chance(20)) {
+            /* some all-zero filters (a dead channel that kept its multiplier, any shift) */
+            const int32_t k = a.k_h * a.k_w * a.in_c;
+            for (int32_t c = 0; c < a.out_c; c++)
+                if (chance(30)) memset(w + (ptrdiff_t)c * k, 0, (size_t)k);
+        }
         a.weights = w;
         memset(out_arm, 0x55, sizeof out_arm);
         memset(out_portable, 0x55, sizeof out_portable);

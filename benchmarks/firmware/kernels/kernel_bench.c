@@ -34,6 +34,7 @@ typedef struct {
     int kind;
     int32_t h, w, in_c, out_c, k, stride, mult;
     int mixed; /* requantisation: 0 all multipliers above 2^30, 1 some below and some dead channels */
+    int32_t k_w; /* kernel width when not k (0: square) */
 } bench_case;
 
 static const bench_case cases[] = {
@@ -50,10 +51,12 @@ static const bench_case cases[] = {
     {"pw_25x5_64to64", KIND_CONV, 25, 5, 64, 64, 1, 1, 0, 0},
     {"pw_12x12_64to128_mixed", KIND_CONV, 12, 12, 64, 128, 1, 1, 0, 1},
     {"pw_6x6_128to128_mixed", KIND_CONV, 6, 6, 128, 128, 1, 1, 0, 1},
+    {"conv3x3_32x32x16to16", KIND_CONV, 32, 32, 16, 16, 3, 1, 0, 0},
     {"conv3x3_16x16x32to32", KIND_CONV, 16, 16, 32, 32, 3, 1, 0, 0},
     {"conv3x3_8x8x64to64", KIND_CONV, 8, 8, 64, 64, 3, 1, 0, 0},
     {"conv3x3_s2_96x96x3to8", KIND_CONV, 96, 96, 3, 8, 3, 2, 0, 0},
     {"conv3x3_s1_32x32x3to16", KIND_CONV, 32, 32, 3, 16, 3, 1, 0, 0},
+    {"conv10x4_s2_49x10x1to64", KIND_CONV, 49, 10, 1, 64, 10, 2, 0, 0, 4},
     {"add_16x16x32", KIND_ADD, 16, 16, 32, 32, 1, 1, 0, 0},
     {"mul_16x16x32", KIND_MUL, 16, 16, 32, 32, 1, 1, 0, 0},
     {"dense_640to128", KIND_DENSE, 1, 1, 640, 128, 1, 1, 0, 1},
@@ -142,13 +145,14 @@ static int64_t setup(const bench_case *c)
         a->in_w = c->w;
         a->in_c = c->in_c;
         a->out_c = c->out_c;
-        a->k_h = a->k_w = c->k;
+        a->k_h = c->k;
+        a->k_w = c->k_w ? c->k_w : c->k;
         a->stride_h = a->stride_w = c->stride;
         a->dil_h = a->dil_w = 1;
         a->out_h = (c->h + c->stride - 1) / c->stride; /* 'same' */
         a->out_w = (c->w + c->stride - 1) / c->stride;
         const int32_t pad_h = (a->out_h - 1) * c->stride + c->k - c->h;
-        const int32_t pad_w = (a->out_w - 1) * c->stride + c->k - c->w;
+        const int32_t pad_w = (a->out_w - 1) * c->stride + a->k_w - c->w;
         a->pad_top = pad_h > 0 ? pad_h / 2 : 0;
         a->pad_left = pad_w > 0 ? pad_w / 2 : 0;
         a->depth_mult = c->mult;
@@ -161,7 +165,7 @@ static int64_t setup(const bench_case *c)
         a->weights = weights;
         a->bias = bias;
         if (c->kind == KIND_CONV && nnom_conv2d_s8_scratch_fast_bytes(a) > sizeof scratch) return -1;
-        const int64_t patch = c->kind == KIND_DW ? (int64_t)c->k * c->k : (int64_t)c->k * c->k * c->in_c;
+        const int64_t patch = c->kind == KIND_DW ? (int64_t)c->k * c->k : (int64_t)a->k_h * a->k_w * c->in_c;
         return (int64_t)a->out_h * a->out_w * a->out_c * patch;
     }
     if (c->kind == KIND_DENSE) {
