@@ -60,7 +60,8 @@ class _Options(ctypes.Structure):
     _fields_ = [("struct_size", ctypes.c_uint32), ("allocator", ctypes.POINTER(_Allocator)), ("timer", ctypes.c_void_p),
                 ("timer_ctx", ctypes.c_void_p), ("log", ctypes.c_void_p), ("log_ctx", ctypes.c_void_p),
                 ("keep_all_outputs", ctypes.c_int), ("max_arena_bytes", ctypes.c_size_t),
-                ("op_registry", ctypes.c_void_p), ("tiling_max_extra_macs_percent", ctypes.c_int32)]
+                ("op_registry", ctypes.c_void_p), ("tiling_max_extra_macs_percent", ctypes.c_int32),
+                ("plan_goal", ctypes.c_int32)]
 
 
 class _Error(ctypes.Structure):

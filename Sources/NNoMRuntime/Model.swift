@@ -34,6 +34,8 @@ public final class Model {
     /// The tiled stage of the plan (the runtime's tiled execution of the memory peak), nil when
     /// the model runs untiled.
     public let tiling: Tiling?
+    /// The memory plan: the goal it was made for and what that chose.
+    public let plan: Plan
     /// The arena a Cortex-M firmware with the DSP kernels (M4, M7, M33) plans for this model:
     /// convolution scratch differs between kernel sets, and each build plans for its own
     /// (`arenaSize` is this build's, the portable kernels' on a PC).
@@ -54,9 +56,14 @@ public final class Model {
     /// - Parameter keepAllOutputs: keep every layer's output alive to the end
     ///   of a run (a larger arena), so that `layerOutputs(_:)` can read them.
     /// - Parameter operators: the user operators its CUSTOM layers name (see `OperatorRegistry`).
+    /// - Parameter planGoal: the smallest arena (the default), or the fastest plan whose arena fits
+    ///   `maxArenaBytes` (see `PlanGoal`).
+    /// - Parameter maxArenaBytes: the largest arena the plan may take; 0: the runtime's default.
     public convenience init(contentsOf url: URL, timing: Bool = true, keepAllOutputs: Bool = false,
-                            operators: OperatorRegistry? = nil) throws {
-        try self.init(bytes: try readFile(url), timing: timing, keepAllOutputs: keepAllOutputs, operators: operators)
+                            operators: OperatorRegistry? = nil, planGoal: PlanGoal = .smallest,
+                            maxArenaBytes: Int = 0) throws {
+        try self.init(bytes: try readFile(url), timing: timing, keepAllOutputs: keepAllOutputs, operators: operators,
+                      planGoal: planGoal, maxArenaBytes: maxArenaBytes)
     }
 
     /// Loads a model from the bytes of a .nnom file. Every offset, size, shape
@@ -67,8 +74,14 @@ public final class Model {
     ///   - keepAllOutputs: keep every layer's output (see `layerOutputs(_:)`).
     ///   - operators: the user operators its CUSTOM layers name; a model needing one it does not hold
     ///     throws, naming the operator.
+    ///   - planGoal: the smallest arena, or the fastest plan that fits `maxArenaBytes`; none fits: throws
+    ///     `.noMemory`, naming the smallest arena and the limit.
+    ///   - maxArenaBytes: the largest arena the plan may take; 0: the runtime's default.
     public init(bytes: [UInt8], timing: Bool = true, keepAllOutputs: Bool = false,
-                operators: OperatorRegistry? = nil) throws {
+                operators: OperatorRegistry? = nil, planGoal: PlanGoal = .smallest, maxArenaBytes: Int = 0) throws {
+        guard maxArenaBytes >= 0 else {
+            throw NNoMError(.argument, "maxArenaBytes is \(maxArenaBytes), not a number of bytes (0: the default limit)")
+        }
         // Weights are used in place: copy to storage that is aligned and lives as long as the model.
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: 16)
         buffer.copyBytes(from: bytes)
@@ -77,6 +90,8 @@ public final class Model {
         if timing { options.timer = monotonicMicroseconds }
         options.keep_all_outputs = keepAllOutputs ? 1 : 0
         options.op_registry = operators.map { UnsafePointer($0.handle) }
+        options.plan_goal = planGoal.rawValue
+        options.max_arena_bytes = maxArenaBytes
         var handle: OpaquePointer?
         do {
             try withCError { err in nnom_model_load(buffer.baseAddress, bytes.count, &options, &handle, err) }
@@ -106,6 +121,7 @@ public final class Model {
         arenaSize = description.arenaSize
         arenaLowerBound = description.arenaLowerBound
         tiling = description.tiling
+        plan = description.plan
         cortexMDSPArenaSize = description.cortexMDSPArenaSize
         flashSize = description.flashSize
         weightBytes = description.weightBytes
@@ -285,6 +301,7 @@ public final class Model {
         var arenaSize: Int
         var arenaLowerBound: Int
         var tiling: Tiling?
+        var plan: Plan
         var cortexMDSPArenaSize: Int
         var flashSize: Int
         var weightBytes: Int
@@ -315,11 +332,17 @@ public final class Model {
         let tiling = tiled ? Tiling(firstLayer: Int(t.first_layer), cutLayer: Int(t.cut_layer), tiles: Int(t.tiles),
                                     rowsPerTile: Int(t.rows_per_tile), untiledArenaSize: Int(t.untiled_arena_bytes),
                                     savedBytes: Int(t.saved_bytes), extraMACs: t.extra_macs) : nil
+        var p = nnom_plan_info()
+        nnom_plan_info_init(&p)
+        _ = nnom_model_plan(m, &p)
+        let plan = Plan(goal: PlanGoal(rawValue: p.goal) ?? .smallest, windowsInPlace: p.windows_in_place != 0,
+                        tiled: p.tiled != 0, arenaSize: Int(p.arena_bytes), plainArenaSize: Int(p.plain_arena_bytes),
+                        maxArenaSize: Int(p.max_arena_bytes))
         return Description(
             elementType: type, layers: layers,
             inputs: tensors(nnom_model_input_count(m)) { nnom_model_input_info(m, $0, &$1) },
             outputs: tensors(nnom_model_output_count(m)) { nnom_model_output_info(m, $0, &$1) },
-            arenaSize: nnom_model_arena_size(m), arenaLowerBound: nnom_model_arena_lower_bound(m), tiling: tiling,
+            arenaSize: nnom_model_arena_size(m), arenaLowerBound: nnom_model_arena_lower_bound(m), tiling: tiling, plan: plan,
             cortexMDSPArenaSize: nnom_model_arena_size_for(m, NNOM_KERNELS_CORTEX_M_DSP), flashSize: fileSize,
             weightBytes: nnom_model_weight_bytes(m), totalMACs: nnom_model_total_macs(m))
     }
@@ -367,4 +390,42 @@ public struct Tiling: Sendable, Equatable {
     public let untiledArenaSize: Int
     public let savedBytes: Int
     public let extraMACs: UInt64
+}
+
+/// What the memory plan is for (`nnom_options.plan_goal`).
+public enum PlanGoal: Int32, Sendable, CaseIterable {
+    /// The smallest arena: convolutions with a window run in place, and the peak is tiled, wherever
+    /// that makes it smaller (at some cost in time).
+    case smallest = 0
+    /// The fastest plan whose arena fits the limit: neither if that fits, else windows in place,
+    /// else tiling, else both.
+    case fastest = 1
+}
+
+/// The compiled model's memory plan (`nnom_model_plan()`).
+public struct Plan: Sendable, Equatable {
+    public let goal: PlanGoal
+    /// Convolutions with a window run in place (a smaller arena, some time).
+    public let windowsInPlace: Bool
+    /// The peak runs tile by tile (see `Model.tiling`).
+    public let tiled: Bool
+    public let arenaSize: Int
+    /// The arena with no window in place and no tiling: the fastest plan.
+    public let plainArenaSize: Int
+    /// The limit the plan had to fit.
+    public let maxArenaSize: Int
+
+    /// Why this plan, in words.
+    public var reason: String {
+        switch goal {
+        case .smallest:
+            if plainArenaSize == 0 { return "the smallest arena (the plain plan is over the \(maxArenaSize)-byte limit)" }
+            return plainArenaSize > arenaSize
+                ? "the smallest arena (\(plainArenaSize - arenaSize) bytes below the plain plan's \(plainArenaSize))"
+                : "the smallest arena (the plain plan's)"
+        case .fastest:
+            if !windowsInPlace && !tiled { return "the fastest plan: the plain plan fits the \(maxArenaSize)-byte limit" }
+            return "the fastest plan that fits the \(maxArenaSize)-byte limit: the plain plan needs \(plainArenaSize) bytes"
+        }
+    }
 }

@@ -17,6 +17,7 @@ struct Bench: ParsableCommand {
     var model: String
 
     @OptionGroup var operators: OperatorOptions
+    @OptionGroup var plan: PlanOptions
 
     @Option(help: "Number of timed inferences.")
     var runs = 100
@@ -30,7 +31,7 @@ struct Bench: ParsableCommand {
     }
 
     func run() throws {
-        let m = try loadModel(model, timing: true, operators: operators)
+        let m = try loadModel(model, timing: true, operators: operators, plan: plan)
         var seed: UInt32 = 0x2545_F491
         func next() -> UInt32 {
             seed = seed &* 1_664_525 &+ 1_013_904_223

@@ -12,6 +12,7 @@ struct Eval: ParsableCommand {
     var model: String
 
     @OptionGroup var operators: OperatorOptions
+    @OptionGroup var plan: PlanOptions
 
     @Option(help: ArgumentHelp("A .npz file with the inputs and integer class labels; with --labels, the inputs "
                                + "alone: a .npy (one per model input, repeat the option) or a .npz with an array "
@@ -40,7 +41,7 @@ struct Eval: ParsableCommand {
     }
 
     func run() throws {
-        let m = try loadModel(model, operators: operators)
+        let m = try loadModel(model, operators: operators, plan: plan)
         guard let out = m.outputs.first else { throw CLIError("\(model): the model has no output") }
         let names = m.inputs.map(\.name)
         let arrays = try loadInputArrays(data, inputNames: names, option: "--data", keys: [xKey])

@@ -1,4 +1,5 @@
 // Files that hold a model's inputs, shared by convert, run and eval; and loading a model file.
+import ArgumentParser
 import Foundation
 import NNoM
 
@@ -64,12 +65,41 @@ func inputRows(_ arrays: [InputArray], model m: Model) throws -> (rows: [[Float]
 }
 
 /// Loads a .nnom model; a Keras file given instead is told to go through 'nnom convert'.
-func loadModel(_ path: String, timing: Bool = false, operators: OperatorOptions) throws -> Model {
+/// The memory plan a command loads a model with: `--plan smallest|fastest`, `--max-arena BYTES`.
+struct PlanOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The memory plan: smallest (the smallest arena: convolutions in place and the peak "
+                               + "tiled wherever that makes it smaller) or fastest (the fastest plan whose arena fits "
+                               + "--max-arena: neither if that fits, else convolutions in place, else tiling, else both).",
+                               valueName: "smallest|fastest"))
+    var plan: PlanGoal = .smallest
+
+    @Option(name: .customLong("max-arena"), help: ArgumentHelp("The largest arena the plan may take, in bytes "
+                                                               + "(0: the runtime's default limit).", valueName: "bytes"))
+    var maxArena: Int = 0
+}
+
+extension PlanGoal: ExpressibleByArgument {
+    public init?(argument: String) {
+        switch argument {
+        case "smallest": self = .smallest
+        case "fastest": self = .fastest
+        default: return nil
+        }
+    }
+    public var defaultValueDescription: String { self == .smallest ? "smallest" : "fastest" }
+    public static var allValueStrings: [String] { ["smallest", "fastest"] }
+}
+
+func loadModel(_ path: String, timing: Bool = false, operators: OperatorOptions,
+               plan: PlanOptions = PlanOptions()) throws -> Model {
     let lower = path.lowercased()
     if [".keras", ".h5", ".hdf5"].contains(where: { lower.hasSuffix($0) }) {
         throw CLIError("\(path) is a Keras model, not a .nnom model: convert it first "
                        + "(nnom convert \(path) --calibration x.npy -o model.nnom)")
     }
     let registry = try operators.registry()
-    return try hintingOperators { try Model(contentsOf: url(path), timing: timing, operators: registry) }
+    return try hintingOperators {
+        try Model(contentsOf: url(path), timing: timing, operators: registry, planGoal: plan.plan,
+                  maxArenaBytes: plan.maxArena)
+    }
 }

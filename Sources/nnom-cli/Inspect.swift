@@ -11,9 +11,10 @@ struct Inspect: ParsableCommand {
     var model: String
 
     @OptionGroup var operators: OperatorOptions
+    @OptionGroup var plan: PlanOptions
 
     func run() throws {
-        let m = try loadModel(model, operators: operators)
+        let m = try loadModel(model, operators: operators, plan: plan)
         var table = TextTable([("#", .right), ("layer", .left), ("type", .left), ("inputs", .left),
                                ("output", .left), ("quantisation", .left), ("MACs", .right),
                                ("weights", .right), ("arena offset", .right), ("arena bytes", .right),
@@ -41,6 +42,9 @@ struct Inspect: ParsableCommand {
         print("RAM: \(grouped(m.arenaSize)) bytes of arena (lower bound \(grouped(m.arenaLowerBound)) bytes: "
               + "the most alive at one layer); a Cortex-M DSP firmware plans \(grouped(m.cortexMDSPArenaSize)) bytes")
         print("MACs: \(grouped(m.totalMACs)) per inference")
+        let used = [m.plan.windowsInPlace ? "convolutions in place" : nil, m.plan.tiled ? "tiled" : nil].compactMap { $0 }
+        print("plan: \(m.plan.goal == .fastest ? "fastest" : "smallest") "
+              + "(\(used.isEmpty ? "nothing in place or tiled" : used.joined(separator: ", "))): \(m.plan.reason)")
         if let t = m.tiling {
             let tenths = Int((Double(t.extraMACs) * 1000 / Double(max(m.totalMACs, 1))).rounded()) // of a percent
             print("tiled: layers \(t.firstLayer)...\(t.cutLayer) (\(m.layers[t.firstLayer].name) to "

@@ -19,6 +19,7 @@ struct Run: ParsableCommand {
     var model: String
 
     @OptionGroup var operators: OperatorOptions
+    @OptionGroup var plan: PlanOptions
 
     @Option(help: ArgumentHelp("The inputs: a .npy file, one per model input (repeat the option), or one .npz "
                                + "with an array named after each input.", valueName: "npy|npz"))
@@ -35,7 +36,7 @@ struct Run: ParsableCommand {
     }
 
     func run() throws {
-        let m = try loadModel(model, operators: operators)
+        let m = try loadModel(model, operators: operators, plan: plan)
         m.allowsNonFinite = allowNonfinite
         guard let out = m.outputs.first else { throw CLIError("\(model): the model has no output") }
         let arrays = try loadInputArrays(input, inputNames: m.inputs.map(\.name), option: "--input")

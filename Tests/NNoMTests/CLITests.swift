@@ -49,6 +49,21 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(convertHelp.stdout.contains("--per-tensor"))
     }
 
+    func testInspectTellsThePlan() throws {
+        let small = try CLI.run(["inspect", modelFile.path])
+        XCTAssertEqual(small.status, 0, small.stderr)
+        XCTAssertTrue(small.stdout.contains("plan: smallest"), small.stdout)
+        let fast = try CLI.run(["inspect", modelFile.path, "--plan", "fastest"])
+        XCTAssertEqual(fast.status, 0, fast.stderr)
+        XCTAssertTrue(fast.stdout.contains("plan: fastest (nothing in place or tiled): the fastest plan: the plain plan fits"),
+                      fast.stdout)
+        let bad = try CLI.run(["inspect", modelFile.path, "--plan", "quick"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("quick"), bad.stderr)
+        assertFails(try CLI.run(["inspect", modelFile.path, "--plan", "fastest", "--max-arena", "16"]), code: 1,
+                    containing: "smallest plan needs an arena of")
+    }
+
     func testInspectPrintsEveryLayerAndTotals() throws {
         let r = try CLI.run(["inspect", modelFile.path])
         XCTAssertEqual(r.status, 0, r.stderr)

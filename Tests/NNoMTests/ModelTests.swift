@@ -100,6 +100,30 @@ final class ModelTests: XCTestCase {
         XCTAssertEqual(model.outputs.map(\.name), ["probabilities"])
     }
 
+    func testFastestPlanFitsTheLimitAndGivesTheSameOutputs() throws {
+        let bytes = try HandBuiltModel.int8CNN().serialized()
+        let small = try Model(bytes: bytes)
+        XCTAssertEqual(small.plan.goal, .smallest)
+        XCTAssertEqual(small.plan.arenaSize, small.arenaSize)
+        XCTAssertLessThanOrEqual(small.arenaSize, small.plan.plainArenaSize)
+        let fast = try Model(bytes: bytes, planGoal: .fastest)
+        XCTAssertEqual(fast.plan.goal, .fastest)
+        XCTAssertFalse(fast.plan.windowsInPlace || fast.plan.tiled)
+        XCTAssertEqual(fast.arenaSize, small.plan.plainArenaSize)
+        XCTAssertTrue(fast.plan.reason.contains("the plain plan fits"), fast.plan.reason)
+        let held = try Model(bytes: bytes, planGoal: .fastest, maxArenaBytes: small.arenaSize)
+        XCTAssertLessThanOrEqual(held.arenaSize, small.arenaSize)
+        let x = (0..<64).map { Int8(truncatingIfNeeded: $0 * 37 - 100) }
+        XCTAssertEqual(try fast.predict(int8: x), try small.predict(int8: x))
+        XCTAssertEqual(try held.predict(int8: x), try small.predict(int8: x))
+        XCTAssertThrowsError(try Model(bytes: bytes, planGoal: .fastest, maxArenaBytes: small.arenaSize - 4)) { error in
+            let e = error as? NNoMError
+            XCTAssertEqual(e?.status, .noMemory)
+            XCTAssertTrue(e?.message.contains("smallest plan needs an arena of \(small.arenaSize) bytes") ?? false,
+                          e?.message ?? "")
+        }
+    }
+
     func testFloat32LayersHaveNoQuantization() throws {
         let model = try Model(bytes: try HandBuiltModel.float32CNN().serialized())
         XCTAssertTrue(model.layers.allSatisfy { $0.quantization == nil && $0.scale == nil })

@@ -78,6 +78,17 @@ static void check_options(void)
     m = NULL;
     TU_CHECK(nnom_model_load(bytes, size, &older, &m, &err) == NNOM_OK, "load with the older options: %s", err.message);
     nnom_model_destroy(m);
+    /* ... and one compiled before plan_goal was appended: the field past its struct is not read */
+    older = o;
+    older.struct_size = (uint32_t)offsetof(nnom_options, plan_goal);
+    older.plan_goal = -1;
+    m = NULL;
+    TU_CHECK(nnom_model_load(bytes, size, &older, &m, &err) == NNOM_OK, "load with the options before plan_goal: %s",
+             err.message);
+    nnom_plan_info plan = NNOM_PLAN_INFO_INIT;
+    TU_CHECK(m && nnom_model_plan(m, &plan) == NNOM_OK && plan.goal == NNOM_PLAN_SMALLEST, "older options: goal %d",
+             (int)plan.goal);
+    nnom_model_destroy(m);
 }
 
 static void check_layer_desc_and_info(void)

@@ -595,15 +595,18 @@ static void conv_scratch_as_documented(void)
                 const int64_t kp = (k + 15) / 16 * 16, col = 2 * kp;
                 const int64_t portable_fast = (4 * col <= 512 ? 4 : (2 * col <= 512 ? 2 : 1)) * col;
                 const int64_t groups = (k + 3) / 4, staged = channels[c] % 4 ? 4 * groups + 4 : 0;
-                /* DSP: four pixels' columns (32 bytes a group) while at most 4096 bytes; else one column
-                 * (staged) or four-pixel chunks in 4096 bytes; least: one column (staged), or half the
-                 * groups of the four columns */
-                const int64_t four = 32 * groups <= 4096;
-                const int64_t dsp_fast = four ? 32 * groups + staged : (staged ? 8 * groups + staged : 4096 / 32 * 32);
+                /* DSP: the columns of four pixels (32 bytes a group; patches below 128) or two (16 bytes
+                 * a group) while at most 8192 bytes; else one column (staged) or four-pixel chunks in
+                 * 4096 bytes; least: the full-speed size while four pixels' columns would take at
+                 * most 512 bytes, else one column (staged), or the smallest of half the groups of four
+                 * columns, the full-speed size and 4096 */
+                const int64_t cols = (k < 128 ? 32 : 16) * groups;
+                const int64_t dsp_fast = cols <= 8192 ? cols + staged : (staged ? 8 * groups + staged : 4096 / 32 * 32);
                 const int64_t half = (groups + 1) / 2 * 32;
-                /* (whole while at most 512 bytes: below that, saving bytes costs whole pixel passes) */
-                const int64_t dsp_least = dsp_fast <= 512 ? dsp_fast
-                                                          : (staged ? 8 * groups + staged : (half < dsp_fast ? half : dsp_fast));
+                int64_t dsp_least = staged ? 8 * groups + staged : (half < dsp_fast ? half : dsp_fast);
+                if (!staged && dsp_least > 4096) dsp_least = 4096;
+                /* (whole below 512 bytes: below that, saving bytes costs whole pixel passes) */
+                if (32 * groups + staged <= 512) dsp_least = dsp_fast;
                 const int64_t least = portable_fast > dsp_least ? portable_fast : dsp_least;
                 int64_t fast = portable_fast > dsp_fast ? portable_fast : dsp_fast;
                 if (fast < least) fast = least;

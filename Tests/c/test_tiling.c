@@ -24,91 +24,14 @@
 #include "test_util.h"
 #include "tiling_util.h"
 
-#define MAX_SPECS 40
-
-typedef struct {
-    int32_t h, w, c;
-    int n;
-    spec s[MAX_SPECS];
-} chain;
-
-static void free_chain(chain *ch)
-{
-    for (int i = 0; i < ch->n; i++) tt_free_spec(&ch->s[i]);
-}
-
-/* The model of @p ch with tiling budget @p percent (NNOM_TILING_OFF: none). */
-static nnom_model *build(const chain *ch, nnom_dtype dt, int32_t percent)
-{
-    int32_t id = -1, c = ch->c;
-    nnom_quant q;
-    nnom_model *m = tt_new_model(dt, percent, ch->h, ch->w, ch->c, &id, &q);
-    for (int i = 0; i < ch->n; i++) id = tt_append_spec(m, &ch->s[i], dt, id, &c, &q);
-    return tt_finish_model(m, id);
-}
-
-static void random_window(spec *s, int kind)
-{
-    s->kind = kind;
-    s->k = tu_rand_int(1, 5);
-    s->stride = tu_rand_int(1, 3);
-    s->dil = tu_rand_int(0, 4) ? 1 : 2;
-    s->padding = tu_rand_int(0, 1) ? NNOM_PADDING_SAME : NNOM_PADDING_VALID;
-    s->units = kind == K_CONV ? tu_rand_int(1, 12) : tu_rand_int(1, 2);
-    s->activation = tu_rand_int(0, 2);
-}
-
-/* A random chain whose shapes all exist; channels grow by at most 64 (depthwise multipliers). */
-static void random_chain(chain *ch, nnom_dtype dt)
-{
-    for (;;) {
-        memset(ch, 0, sizeof *ch);
-        ch->h = tu_rand_int(4, 40);
-        ch->w = tu_rand_int(4, 40);
-        ch->c = tu_rand_int(1, 8);
-        const int layers = tu_rand_int(2, 7);
-        int32_t h = ch->h, w = ch->w, ok = 1;
-        for (int i = 0; i < layers && ok; i++) {
-            spec *s = &ch->s[ch->n++];
-            if (i > 0 && tu_rand_int(0, 4) == 0) { /* a pool: up to 4x4, stride 1..3 */
-                s->kind = tu_rand_int(0, 1) ? K_MAX_POOL : K_AVG_POOL;
-                s->k = tu_rand_int(1, 4);
-                s->stride = tu_rand_int(1, 3);
-                s->dil = 1;
-                s->padding = tu_rand_int(0, 1) ? NNOM_PADDING_SAME : NNOM_PADDING_VALID;
-                h = tt_window_out(h, s->k, s->stride, 1, s->padding);
-                w = tt_window_out(w, s->k, s->stride, 1, s->padding);
-                ok = h > 0 && w > 0;
-                continue;
-            }
-            if (i > 0 && i < layers - 1 && ch->s[ch->n - 2].kind != K_PAD && tu_rand_int(0, 3) == 0) {
-                s->kind = K_PAD;
-                for (int k = 0; k < 4; k++) s->pad[k] = tu_rand_int(0, 2);
-                h += s->pad[0] + s->pad[1];
-                w += s->pad[2] + s->pad[3];
-                continue;
-            }
-            random_window(s, tu_rand_int(0, 1) ? K_CONV : K_DW);
-            h = tt_window_out(h, s->k, s->stride, s->dil, s->padding);
-            w = tt_window_out(w, s->k, s->stride, s->dil, s->padding);
-            ok = h > 0 && w > 0;
-        }
-        if (!ok) continue;
-        int32_t c = ch->c;
-        for (int i = 0; i < ch->n; i++)
-            if (ch->s[i].kind == K_CONV || ch->s[i].kind == K_DW) c = tt_make_blobs(&ch->s[i], dt, c);
-        return;
-    }
-}
-
 static int cases, tiled_cases;
 
 static void one_case(nnom_dtype dt, int t)
 {
-    chain ch;
-    random_chain(&ch, dt);
+    tt_chain ch;
+    tt_random_chain(&ch, dt);
     const int32_t percent = tu_rand_int(1, 300);
-    nnom_model *tiled = build(&ch, dt, percent), *plain = build(&ch, dt, NNOM_TILING_OFF);
+    nnom_model *tiled = tt_build_chain(&ch, dt, percent), *plain = tt_build_chain(&ch, dt, NNOM_TILING_OFF);
     nnom_tiling_info ti = NNOM_TILING_INFO_INIT, pi = NNOM_TILING_INFO_INIT;
     TU_OK(tiled, nnom_model_tiling(tiled, &ti));
     TU_OK(plain, nnom_model_tiling(plain, &pi));
@@ -143,7 +66,7 @@ static void one_case(nnom_dtype dt, int t)
     cases++;
     nnom_model_destroy(tiled);
     nnom_model_destroy(plain);
-    free_chain(&ch);
+    tt_free_chain(&ch);
 }
 
 /* MobileNetV1 alpha 0.25 at 96x96x3 to its last 3x3x256 block: conv 3x3/2 (8 filters), then 13
@@ -152,7 +75,7 @@ static void mobilenet(nnom_dtype dt)
 {
     static const int32_t blocks[][2] = {{1, 16}, {2, 32}, {1, 32}, {2, 64}, {1, 64}, {2, 128}, {1, 128},
                                         {1, 128}, {1, 128}, {1, 128}, {1, 128}, {2, 256}, {1, 256}};
-    chain ch;
+    tt_chain ch;
     memset(&ch, 0, sizeof ch);
     ch.h = ch.w = 96;
     ch.c = 3;
@@ -170,7 +93,7 @@ static void mobilenet(nnom_dtype dt)
     int32_t c = ch.c;
     for (int i = 0; i < ch.n; i++)
         if (ch.s[i].kind == K_CONV || ch.s[i].kind == K_DW) c = tt_make_blobs(&ch.s[i], dt, c);
-    nnom_model *tiled = build(&ch, dt, 0), *plain = build(&ch, dt, NNOM_TILING_OFF);
+    nnom_model *tiled = tt_build_chain(&ch, dt, 0), *plain = tt_build_chain(&ch, dt, NNOM_TILING_OFF);
     nnom_tiling_info ti = NNOM_TILING_INFO_INIT;
     TU_OK(tiled, nnom_model_tiling(tiled, &ti));
     printf("test_tiling: MobileNetV1-0.25 96x96 (%s): arena %u B untiled, %u B tiled (layers %d..%d, %d tiles "
@@ -195,14 +118,14 @@ static void mobilenet(nnom_dtype dt)
              dt == NNOM_DTYPE_S8 ? "int8" : "float32");
     nnom_model_destroy(tiled);
     nnom_model_destroy(plain);
-    free_chain(&ch);
+    tt_free_chain(&ch);
 }
 
 /* The 28x28 CNN of examples/c without its dense head: three 3x3 convolutions (12, 24, 48 filters,
  * SAME, ReLU) each followed by a 2x2 max pool. Bands of the pools' output rows need no halo. */
 static void cnn28(void)
 {
-    chain ch;
+    tt_chain ch;
     memset(&ch, 0, sizeof ch);
     ch.h = ch.w = 28;
     ch.c = 1;
@@ -215,7 +138,7 @@ static void cnn28(void)
         c = tt_make_blobs(s, NNOM_DTYPE_S8, c);
         ch.s[ch.n++] = (spec){.kind = K_MAX_POOL, .k = 2, .stride = 2, .dil = 1, .padding = NNOM_PADDING_VALID};
     }
-    nnom_model *tiled = build(&ch, NNOM_DTYPE_S8, 0), *plain = build(&ch, NNOM_DTYPE_S8, NNOM_TILING_OFF);
+    nnom_model *tiled = tt_build_chain(&ch, NNOM_DTYPE_S8, 0), *plain = tt_build_chain(&ch, NNOM_DTYPE_S8, NNOM_TILING_OFF);
     nnom_tiling_info ti = NNOM_TILING_INFO_INIT;
     TU_OK(tiled, nnom_model_tiling(tiled, &ti));
     printf("test_tiling: 28x28 CNN (int8): arena %u B untiled, %u B tiled (layers %d..%d, %d tiles of %d rows), "
@@ -225,7 +148,7 @@ static void cnn28(void)
     TU_CHECK(tt_same_outputs(tiled, plain, NNOM_DTYPE_S8), "28x28 CNN: tiled output differs");
     nnom_model_destroy(tiled);
     nnom_model_destroy(plain);
-    free_chain(&ch);
+    tt_free_chain(&ch);
 }
 
 static void check_api(void)
@@ -233,9 +156,9 @@ static void check_api(void)
     nnom_tiling_info a = NNOM_TILING_INFO_INIT, b;
     nnom_tiling_info_init(&b);
     TU_CHECK(a.struct_size == sizeof a && memcmp(&a, &b, sizeof a) == 0, "NNOM_TILING_INFO_INIT and init()");
-    chain ch;
-    random_chain(&ch, NNOM_DTYPE_S8);
-    nnom_model *m = build(&ch, NNOM_DTYPE_S8, 0);
+    tt_chain ch;
+    tt_random_chain(&ch, NNOM_DTYPE_S8);
+    nnom_model *m = tt_build_chain(&ch, NNOM_DTYPE_S8, 0);
     nnom_tiling_info bad = NNOM_TILING_INFO_INIT;
     bad.struct_size = 3;
     TU_CHECK(nnom_model_tiling(m, &bad) == NNOM_ERR_ARGUMENT &&
@@ -243,7 +166,7 @@ static void check_api(void)
              "bad struct_size: '%s'", nnom_model_last_error(m));
     TU_CHECK(nnom_model_tiling(m, NULL) == NNOM_ERR_ARGUMENT, "NULL info");
     nnom_model_destroy(m);
-    free_chain(&ch);
+    tt_free_chain(&ch);
 }
 
 int main(void)

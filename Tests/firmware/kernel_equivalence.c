@@ -9,7 +9,8 @@
  * portable ones are compiled in beside them as portable_* (portable_*.c).
  * Shapes cover odd sizes, 1D, strides, dilations, both paddings, channel
  * counts that are and are not multiples of 4, 1-3 channel images up to 30
- * pixels wide, patches too long for four pixels per pass, fused clamps,
+ * pixels wide, patches too long for four pixels per pass, patches of 128 and
+ * more (the DSP conv's two-pixel pass on pairs of channels), all-zero filters, fused clamps,
  * biases large enough to need the exact 64-bit requantisation, positive
  * shifts, shifts beyond the DSP fast path's range, multipliers of exactly
  * 2^30, and unaligned tensors. The fast requantisations (nnom_arm_requant,
@@ -34,6 +35,7 @@
 #include "kernels/arm/arm_dsp.h"
 #include "kernels/conv.h"
 #include "kernels/dense.h"
+#include "kernels/elementwise.h"
 #include "kernels/matmul.h"
 #include "kernels/pool.h"
 #include "kernels/requant.h"
@@ -50,7 +52,12 @@ void portable_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, 
 void portable_depthwise_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out);
 void portable_dense_s8(const nnom_dense_s8_args *a, const int8_t *in, int8_t *out);
 void portable_matmul_s8(const nnom_matmul_s8_args *x);
+void portable_add_s8(const nnom_elementwise_s8_args *a);
+void portable_sub_s8(const nnom_elementwise_s8_args *a);
+void portable_mul_s8(const nnom_elementwise_s8_args *a);
 void portable_max_pool_s8(const nnom_pool_args *a, const int8_t *in, int8_t *out);
+void portable_avg_pool_s8(const nnom_pool_args *a, const int8_t *in, int8_t *out);
+void portable_global_avg_pool_s8(const nnom_pool_args *a, const int8_t *in, int8_t *out);
 void portable_rnn_s8(const nnom_rnn_s8_args *a, const int8_t *in, int8_t *out, int16_t *state, int16_t *scratch);
 uint32_t portable_rnn_s8_scratch_bytes(int32_t cell, int32_t units);
 void portable_transpose_conv_s8(const nnom_transpose_conv_args *a, const int8_t *in, int8_t *out);
@@ -174,6 +181,10 @@ static void random_conv(nnom_conv_args *a, int depthwise)
     /* images of 1-3 channels, up to 30 pixels wide: many pixels per output row whose
      * windows lie inside the input, tiny patches (several last channels read with care) */
     const int image = !depthwise && !wide && chance(25);
+    /* patches of 128 and more, in_c a multiple of 4 or not: the DSP kernel's two-pixel pass on
+     * pairs of channels (odd channel counts, odd pixel counts, runs of fast channels of odd
+     * length split by slow ones) */
+    const int paired = !depthwise && !wide && !image && chance(20);
     /* depthwise: rows wider than the DSP kernel's row buffer (several column tiles), and 1D
      * kernels too long for its packed weights (its direct loop) */
     const int long_rows = depthwise && chance(10), long_kernel = depthwise && !long_rows && chance(5);
@@ -184,8 +195,12 @@ static void random_conv(nnom_conv_args *a, int depthwise)
     if (depthwise && a->in_c * a->depth_mult > MAX_C) a->in_c = MAX_C / a->depth_mult;
     if (long_rows || long_kernel) a->in_c = a->depth_mult * range(1, 8) > MAX_C ? 1 : range(1, 8);
     a->out_c = depthwise ? a->in_c * a->depth_mult : (wide ? range(1, 12) : range(1, image ? 16 : 20));
-    a->k_h = one_d || long_kernel ? 1 : range(1, 5);
-    a->k_w = long_kernel ? range(100, 140) : range(1, 5);
+    if (paired) {
+        a->in_c = chance(50) ? 4 * range(4, 12) : range(15, 48);
+        a->out_c = range(1, 24);
+    }
+    a->k_h = one_d || long_kernel ? 1 : range(paired ? 2 : 1, 5);
+    a->k_w = long_kernel ? range(100, 140) : range(paired ? 2 : 1, 5);
     a->stride_h = one_d ? 1 : range(1, 3);
     a->stride_w = range(1, 3);
     a->dil_h = one_d || chance(70) ? 1 : 2;
@@ -266,6 +281,12 @@ static int32_t check_conv(int32_t cases, int depthwise)
         int8_t *x = input + in_off, *w = weights + w_off;
         fill_s8(x, in_n);
         fill_s8(w, w_n);
+        if (!depthwise && chance(20)) {
+            /* some all-zero filters (a dead channel that kept its multiplier, any shift) */
+            const int32_t k = a.k_h * a.k_w * a.in_c;
+            for (int32_t c = 0; c < a.out_c; c++)
+                if (chance(30)) memset(w + (ptrdiff_t)c * k, 0, (size_t)k);
+        }
         a.weights = w;
         memset(out_arm, 0x55, sizeof out_arm);
         memset(out_portable, 0x55, sizeof out_portable);
@@ -306,6 +327,8 @@ static int32_t check_conv(int32_t cases, int depthwise)
     return bad;
 }
 
+enum { DENSE_EDGE_CASES = 40 };
+
 static int32_t check_dense(int32_t cases)
 {
     int32_t bad = 0;
@@ -329,6 +352,28 @@ static int32_t check_dense(int32_t cases)
         a.out_zero_point = range(-128, 127);
         a.act_lo = chance(50) ? -128 : range(-128, 0);
         a.act_hi = chance(50) ? 127 : range(a.act_lo, 127);
+        if (t >= 3 && t < 3 + DENSE_EDGE_CASES) {
+            /* the DSP kernel's folded bias: biases near the int32 limits and extreme values, so that
+             * its wrapped accumulators leave (-2^30, 2^30) or wrap around; inputs at and beyond
+             * its 32896-input limit for the fold */
+            const int32_t edge = t - 3;
+            if (edge < 4) {
+                a.in_features = edge < 2 ? 32896 + edge : range(8, 1200);
+                a.out_features = range(1, 8);
+                x = weights + MAX_W - a.in_features;
+                w = weights + range(0, 3);
+            }
+            const int8_t xv = chance(50) ? -128 : 127, wv = chance(50) ? -128 : 127;
+            for (int32_t i = 0; i < a.in_features; i++) x[i] = chance(90) ? xv : (int8_t)next();
+            for (int32_t i = 0; i < a.in_features * a.out_features; i++) w[i] = chance(90) ? wv : (int8_t)next();
+            a.in_zero_point = xv < 0 ? 127 : -128;
+            a.bias = bias;
+            for (int32_t c = 0; c < a.out_features; c++) {
+                bias[c] = chance(50) ? INT32_MAX - range(0, 1 << 24) : INT32_MIN + range(0, 1 << 24);
+                if (chance(30)) bias[c] = range(-(1 << 29), 1 << 29);
+                if (chance(40)) shift[c] = -range(1, 22);
+            }
+        }
         const int32_t out_off = range(0, 3);
         memset(out_arm, 0x55, 64);
         memset(out_portable, 0x55, 64);
@@ -473,6 +518,135 @@ static int32_t check_max_pool(int32_t cases)
         }
         if (differs) {
             report("max_pool", t, out_arm + off, out_portable + off, out_n);
+            bad++;
+        }
+    }
+    return bad;
+}
+
+/* add, subtract, multiply: sizes below and above the add's table threshold (256 elements), counts
+ * not multiples of 4, a per-channel second input, in place, unaligned tensors, fused clamps; input
+ * multipliers and shifts as TFLite derives them (|x'| < 2^28) and some larger ones (the general
+ * 64-bit path), output multipliers above, at and below 2^30, shifts in and beyond [-22, -1] */
+static int32_t check_elementwise(int32_t cases)
+{
+    static int8_t in2_buf[MAX_IN + 8];
+    int32_t bad = 0;
+    for (int32_t t = 0; t < cases; t++) {
+        const int op = t % 3; /* 0 add, 1 subtract, 2 multiply */
+        nnom_elementwise_s8_args a;
+        memset(&a, 0, sizeof a);
+        a.channels = chance(50) ? 4 * range(1, 16) : range(1, 70);
+        a.rows = chance(30) ? range(1, 4) : range(1, MAX_IN / 2 / a.channels);
+        a.broadcast = chance(30);
+        const int32_t n = a.rows * a.channels, off1 = range(0, 3), off2 = range(0, 3), offo = range(0, 3);
+        const int in_place = chance(30);
+        fill_s8(input, n + 8);
+        fill_s8(in2_buf, (a.broadcast ? a.channels : n) + 8);
+        a.in1_zero_point = range(-128, 127);
+        a.in2_zero_point = range(-128, 127);
+        a.out_zero_point = range(-128, 127);
+        a.act_lo = chance(50) ? -128 : range(-128, 0);
+        a.act_hi = chance(50) ? 127 : range(a.act_lo, 127);
+        int32_t params[NNOM_ADD_PARAM_COUNT];
+        for (int k = 0; k < 3; k++) params[2 * k] = (int32_t)(0x40000000u + (next() & 0x3FFFFFFFu));
+        params[1] = -range(0, 3);
+        params[3] = -range(0, 3);
+        if (chance(10)) params[1] = range(1, 5); /* tables beyond 2^30: the general path */
+        params[5] = -range(op == 2 ? 1 : 10, 24);
+        if (chance(10)) params[5] = range(-2, 1);
+        if (chance(10)) params[4] = 0x40000000;
+        if (chance(10)) params[4] = (int32_t)(next() & 0x3FFFFFFFu);
+        if (op == 2) {
+            params[0] = params[4];
+            params[1] = params[5];
+        }
+        a.params = params;
+        a.in2 = in2_buf + off2;
+        int8_t *outs[2] = {out_arm, out_portable};
+        static int8_t copy[MAX_IN + 8];
+        for (int k = 0; k < 2; k++) {
+            memset(outs[k], 0x55, (size_t)n + 8);
+            if (in_place) {
+                memcpy(outs[k] + offo, input + off1, (size_t)n);
+                a.in1 = outs[k] + offo;
+            } else {
+                memcpy(copy, input, (size_t)n + 8);
+                a.in1 = copy + off1;
+            }
+            a.out = outs[k] + offo;
+            if (k == 0) op == 0 ? nnom_add_s8(&a) : (op == 1 ? nnom_sub_s8(&a) : nnom_mul_s8(&a));
+            else op == 0 ? portable_add_s8(&a) : (op == 1 ? portable_sub_s8(&a) : portable_mul_s8(&a));
+        }
+        if (memcmp(out_arm, out_portable, (size_t)n + 8) != 0) {
+            report(op == 0 ? "add" : (op == 1 ? "sub" : "mul"), t, out_arm + offo, out_portable + offo, n);
+            bad++;
+        }
+    }
+    return bad;
+}
+
+/* average, sum and global average pools: both int8 forms, windows clipped by SAME padding, windows of
+ * more cells than an int16 lane holds (global pools up to 900 cells), channel counts that are and are
+ * not multiples of 4 and 8, in place */
+static int32_t check_avg_pool(int32_t cases)
+{
+    static int8_t in_place_arm[MAX_IN + 8], in_place_portable[MAX_IN + 8];
+    int32_t bad = 0;
+    for (int32_t t = 0; t < cases; t++) {
+        nnom_pool_args a;
+        memset(&a, 0, sizeof a);
+        const int global = chance(40);
+        a.in_h = range(1, global && chance(50) ? 30 : 14);
+        a.in_w = range(1, global && chance(50) ? 30 : 14);
+        a.channels = chance(50) ? 4 * range(1, 12) : range(1, 50);
+        while (a.in_h * a.in_w * a.channels > MAX_IN) a.channels = a.channels / 2 + 1;
+        if (global) {
+            a.kernel_h = a.in_h;
+            a.kernel_w = a.in_w;
+            a.stride_h = a.stride_w = 1;
+            a.out_h = a.out_w = 1;
+        } else {
+            a.kernel_h = range(1, 5);
+            a.kernel_w = range(1, 5);
+            a.stride_h = range(1, 3);
+            a.stride_w = range(1, 3);
+            const int same = chance(40);
+            axis(a.in_h, a.kernel_h, a.stride_h, 1, same, &a.out_h, &a.pad_top);
+            axis(a.in_w, a.kernel_w, a.stride_w, 1, same, &a.out_w, &a.pad_left);
+        }
+        a.sum = !global && chance(20);
+        a.rescale = a.sum || chance(70);
+        a.in_zp = range(-128, 127);
+        a.out_zp = range(-128, 127);
+        a.multiplier = (int32_t)(0x40000000u + (next() & 0x3FFFFFFFu));
+        a.shift = range(-8, 4);
+        const int64_t cells = (int64_t)a.kernel_h * a.kernel_w;
+        while (!nnom_avg_pool_shift_ok(cells, a.shift)) a.shift--;
+        const int32_t in_n = a.in_h * a.in_w * a.channels, out_n = a.out_h * a.out_w * a.channels;
+        const int32_t off = range(0, 3);
+        fill_s8(input + off, in_n);
+        if (chance(20)) memset(input + off, chance(50) ? -128 : 127, (size_t)in_n); /* extreme sums */
+        memset(out_arm, 0x55, (size_t)out_n + 8);
+        memset(out_portable, 0x55, (size_t)out_n + 8);
+        if (global) {
+            nnom_global_avg_pool_s8(&a, input + off, out_arm + off);
+            portable_global_avg_pool_s8(&a, input + off, out_portable + off);
+        } else {
+            nnom_avg_pool_s8(&a, input + off, out_arm + off);
+            portable_avg_pool_s8(&a, input + off, out_portable + off);
+        }
+        int differs = memcmp(out_arm, out_portable, (size_t)out_n + 8) != 0;
+        if (!differs && !global && a.pad_top == 0 && a.pad_left == 0) { /* in place, as the planner may run it */
+            memcpy(in_place_arm, input, (size_t)in_n + 8);
+            memcpy(in_place_portable, input, (size_t)in_n + 8);
+            nnom_avg_pool_s8(&a, in_place_arm + off, in_place_arm + off);
+            portable_avg_pool_s8(&a, in_place_portable + off, in_place_portable + off);
+            differs = memcmp(in_place_arm + off, out_portable + off, (size_t)out_n) != 0 ||
+                      memcmp(in_place_portable + off, out_portable + off, (size_t)out_n) != 0;
+        }
+        if (differs) {
+            report(global ? "global_avg_pool" : "avg_pool", t, out_arm + off, out_portable + off, out_n);
             bad++;
         }
     }
@@ -725,7 +899,8 @@ static void summary(const char *kernel, int32_t cases, int32_t bad)
 int main(void)
 {
     enum { CONV_CASES = 800, DEPTHWISE_CASES = 1000, DENSE_CASES = 300, POOL_CASES = 400, REQUANT_CASES = 300000,
-           RNN_CASES = 500, TRANSPOSE_CASES = 300, MATMUL_CASES = 400 };
+           RNN_CASES = 500, TRANSPOSE_CASES = 300, MATMUL_CASES = 400, ELEMENTWISE_CASES = 600,
+           AVG_POOL_CASES = 500 };
     const int32_t conv = check_conv(CONV_CASES, 0);
     summary("conv", CONV_CASES, conv);
     const int32_t depthwise = check_conv(DEPTHWISE_CASES, 1);
@@ -739,13 +914,17 @@ int main(void)
     summary("matmul", MATMUL_CASES, matmul);
     const int32_t transpose = check_transpose_conv(TRANSPOSE_CASES);
     summary("transpose_conv", TRANSPOSE_CASES, transpose);
+    const int32_t elementwise = check_elementwise(ELEMENTWISE_CASES);
+    summary("add/sub/mul", ELEMENTWISE_CASES, elementwise);
     const int32_t pool = check_max_pool(POOL_CASES);
     summary("max_pool", POOL_CASES, pool);
+    const int32_t avg_pool = check_avg_pool(AVG_POOL_CASES);
+    summary("avg_pool", AVG_POOL_CASES, avg_pool);
     const int32_t requant = check_requant(REQUANT_CASES);
     summary("requant", REQUANT_CASES, requant);
     const int32_t rnn = check_rnn(RNN_CASES);
     summary("rnn", RNN_CASES, rnn);
     const int32_t requant_rnn = check_requant_rnn(REQUANT_CASES);
     summary("requant (rnn)", REQUANT_CASES, requant_rnn);
-    return conv || depthwise || dense || matmul || transpose || pool || requant || rnn || requant_rnn;
+    return conv || depthwise || dense || matmul || transpose || elementwise || pool || avg_pool || requant || rnn || requant_rnn;
 }

@@ -149,13 +149,16 @@ measure() { # model opt kernels layers
   runs=$(get bench_runs); macs=$(get macs); arena=$(get arena); model_ram=$(get model_ram); stack=$(get stack)
   [ "$regions" = "$runs" ] || { echo "error: $model $opt $kernels: $regions measured regions, not $runs"; echo "$out" | tail; exit 1; }
   local per_inf=$((region / runs)) cyc_inf=$((cyc / runs))
-  # per layer type: the host's "layer <slot> <type> macs=<n>" lines (make_headers' NAME_layers.txt)
+  # per layer type: the host's "layer <slot> <type> macs=<n> name=<layer>" lines (make_headers' NAME_layers.txt;
+  # a tiled stage's layers have a slot per tile)
   # joined with the plugin's "insn_count: layer <slot> insns=<n> cycles=<n>" (summed over the runs)
   cat "$gen/${model}_layers.txt" - <<<"$out" | awk -v key="$model $opt $kernels $layers" -v runs="$runs" '
-    $1 == "layer" { type[$2] = $3; sub("macs=", "", $4); macs[$2] = $4 }
-    $1 == "insn_count:" && $2 == "layer" { sub("insns=", "", $4); sub("cycles=", "", $5); ins[$3] = $4; cyc[$3] = $5 }
+    $1 == "layer" { type[$2] = $3; sub("macs=", "", $4); macs[$2] = $4; layer[$2] = $5; slots++ }
+    $1 == "insn_count:" && $2 == "layer" { sub("insns=", "", $4); sub("cycles=", "", $5); ins[$3] = $4; cyc[$3] = $5; timed++ }
     END {
-      for (k in type) { t = type[k]; ti[t] += ins[k] / runs; tc[t] += cyc[k] / runs; tm[t] += macs[k]; tn[t]++ }
+      if (slots != timed) { printf "error: %s: the host lists %d timed layer calls, the firmware made %d\n", key, slots, timed > "/dev/stderr"; exit 1 }
+      # a tiled layer has one slot per tile: counted once among the layers of its type
+      for (k in type) { t = type[k]; ti[t] += ins[k] / runs; tc[t] += cyc[k] / runs; tm[t] += macs[k]; if (!seen[t, layer[k]]++) tn[t]++ }
       for (t in ti) printf "%s %s %d %d %d %d\n", key, t, tn[t], tm[t], ti[t], tc[t]
     }' >>"$layers_out"
   read -r rt lib board <<<"$(sections_by_origin "$dir/fw_$model.map" 'text|rodata')"

@@ -20,6 +20,9 @@
  *   FW_POOL_BYTES     static memory for the model and its arena (default 48 KB)
  *   FW_TILING_PERCENT nnom_options.tiling_max_extra_macs_percent (default 0: the runtime's default;
  *                     NNOM_TILING_OFF, -1: no tiling)
+ *   FW_PLAN_GOAL      nnom_options.plan_goal (default 0, NNOM_PLAN_SMALLEST; 1: NNOM_PLAN_FASTEST, the
+ *                     fastest plan that fits FW_MAX_ARENA_BYTES)
+ *   FW_MAX_ARENA_BYTES nnom_options.max_arena_bytes (default 0: the runtime's default)
  *
  * Output lines (the host script relies on them):
  *   output <i>.<o>: <v0> <v1> ...      test input i, model output o: every value, or
@@ -45,6 +48,12 @@
 
 #ifndef FW_TILING_PERCENT
 #define FW_TILING_PERCENT 0
+#endif
+#ifndef FW_PLAN_GOAL
+#define FW_PLAN_GOAL NNOM_PLAN_SMALLEST
+#endif
+#ifndef FW_MAX_ARENA_BYTES
+#define FW_MAX_ARENA_BYTES 0
 #endif
 #ifndef FW_BENCH_RUNS
 #define FW_BENCH_RUNS 4
@@ -176,6 +185,8 @@ int main(void)
     nnom_options options = NNOM_OPTIONS_INIT;
     options.allocator = &pool.allocator;
     options.tiling_max_extra_macs_percent = FW_TILING_PERCENT;
+    options.plan_goal = FW_PLAN_GOAL;
+    options.max_arena_bytes = FW_MAX_ARENA_BYTES;
     /* marks each layer for the instruction-count plugin; which layer each mark is, the host
      * lists (make_headers' NAME_layers.txt) */
     options.timer = fw_layer_timer;

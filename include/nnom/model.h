@@ -210,6 +210,36 @@ static inline void nnom_tiling_info_init(nnom_tiling_info *info)
 NNOM_API nnom_status nnom_model_tiling(const nnom_model *model, nnom_tiling_info *info);
 
 /**
+ * The compiled model's memory plan: the goal it was made for (nnom_options.plan_goal) and what that
+ * chose. The smallest plan (NNOM_PLAN_SMALLEST) runs convolutions with a window in place and tiles
+ * the peak wherever that makes the arena smaller; the fastest (NNOM_PLAN_FASTEST) does either only
+ * when the arena without them (plain_arena_bytes) is more than max_arena_bytes.
+ */
+typedef struct nnom_plan_info {
+    uint32_t struct_size;       /**< sizeof(nnom_plan_info) as the caller was compiled */
+    int32_t goal;               /**< NNOM_PLAN_SMALLEST or NNOM_PLAN_FASTEST */
+    int32_t windows_in_place;   /**< 1: convolutions with a window run in place (smaller, slower) */
+    int32_t tiled;              /**< 1: the peak runs tile by tile (nnom_model_tiling()) */
+    uint32_t arena_bytes;       /**< the plan's arena (nnom_model_arena_size()) */
+    uint32_t plain_arena_bytes; /**< the arena with neither (the fastest plan) */
+    uint32_t max_arena_bytes;   /**< the limit the plan had to fit (nnom_options.max_arena_bytes or its default) */
+} nnom_plan_info;
+
+/** Initialiser of a nnom_plan_info: struct_size set, the rest zero. */
+#define NNOM_PLAN_INFO_INIT { .struct_size = (uint32_t)sizeof(nnom_plan_info) }
+
+/** Zeroes @p info and sets its struct_size (what NNOM_PLAN_INFO_INIT does). */
+static inline void nnom_plan_info_init(nnom_plan_info *info)
+{
+    memset(info, 0, sizeof *info);
+    info->struct_size = (uint32_t)sizeof *info;
+}
+
+/** Fills @p info (its struct_size set by the caller) with the compiled model's plan;
+ *  NNOM_ERR_STATE before compile. */
+NNOM_API nnom_status nnom_model_plan(const nnom_model *model, nnom_plan_info *info);
+
+/**
  * Gives the model a caller-owned arena (4-byte aligned, at least
  * nnom_model_arena_size() bytes; NNOM_ERR_ARENA_TOO_SMALL otherwise). It may be
  * a static buffer; it must outlive its use by the model.

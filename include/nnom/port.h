@@ -75,7 +75,20 @@ typedef struct nnom_options {
      *  in MAC-equivalents, against the model's whole estimated cost), since bands of few rows cost
      *  more than their MACs. 0: NNOM_TILING_DEFAULT_PERCENT; NNOM_TILING_OFF: never tile. */
     int32_t tiling_max_extra_macs_percent;
+    /** What the memory plan is for (nnom_model_plan() tells what it chose): NNOM_PLAN_SMALLEST (0) or
+     *  NNOM_PLAN_FASTEST. */
+    int32_t plan_goal;
 } nnom_options;
+
+/** nnom_options.plan_goal: the smallest arena (the default). Convolutions with a window run in place
+ *  when that makes the arena smaller, and the memory peak is tiled when that makes it smaller
+ *  (tiling_max_extra_macs_percent); both cost time. */
+#define NNOM_PLAN_SMALLEST 0
+/** nnom_options.plan_goal: the fastest plan whose arena fits max_arena_bytes. The first that fits of:
+ *  neither convolutions in place nor tiling; convolutions with a window in place; tiling (within
+ *  tiling_max_extra_macs_percent); both (the smallest plan). None fits: NNOM_ERR_NO_MEMORY, naming
+ *  the smallest plan's arena and the limit. */
+#define NNOM_PLAN_FASTEST 1
 
 /** nnom_options.tiling_max_extra_macs_percent when 0: at most 15 % more MACs (and estimated cost). */
 #define NNOM_TILING_DEFAULT_PERCENT 15

@@ -158,3 +158,32 @@ def test_tiling_is_reported_and_equal_to_the_untiled_run():
     assert tiled >= 2
     with pytest.raises(ValueError, match="tiling_max_extra_macs_percent"):
         nnom.Model(data, tiling_max_extra_macs_percent=-2)
+
+
+def test_plan_goal_fastest_fits_the_limit_and_equals_the_smallest():
+    # the model whose first layers make the peak: the smallest plan tiles them, the fastest does not
+    # unless the limit asks for it; every plan gives the same output bytes
+    x = np.load(fixture_path("../tflite/depthwise_mean.input.npy"))
+    data = nnom.convert(fixture_path("../tflite/depthwise_mean.tflite")).to_bytes()
+    small = nnom.Model(data)
+    p = small.plan
+    assert p["goal"] == "smallest" and p["arena_bytes"] == small.arena_size <= p["plain_arena_bytes"]
+    assert "plan: smallest" in small.summary()
+    want = small.predict(x, int8_output=True)
+    fast = nnom.Model(data, plan="fastest")
+    f = fast.plan
+    assert f["goal"] == "fastest" and not f["windows_in_place"] and not f["tiled"]
+    assert fast.arena_size == p["plain_arena_bytes"] and "the plain plan fits" in fast.summary()
+    np.testing.assert_array_equal(fast.predict(x, int8_output=True), want)
+    for limit in (small.arena_size, (small.arena_size + p["plain_arena_bytes"]) // 2):
+        m = nnom.Model(data, plan="fastest", max_arena_bytes=limit)
+        assert m.arena_size <= limit and m.plan["max_arena_bytes"] == limit
+        np.testing.assert_array_equal(m.predict(x, int8_output=True), want)
+    if p["plain_arena_bytes"] > small.arena_size:
+        assert nnom.Model(data, plan="fastest", max_arena_bytes=small.arena_size).plan["tiled"]
+    with pytest.raises(nnom.NNoMError, match=f"smallest plan needs an arena of {small.arena_size} bytes"):
+        nnom.Model(data, plan="fastest", max_arena_bytes=small.arena_size - 4)
+    with pytest.raises(ValueError, match="plan is one of"):
+        nnom.Model(data, plan="quick")
+    with pytest.raises(ValueError, match="max_arena_bytes"):
+        nnom.Model(data, max_arena_bytes=-1)

@@ -43,6 +43,14 @@ nnom_status nnom_model_create(nnom_dtype dtype, const nnom_options *options, nno
         nnom_error_copy(err, NNOM_ERR_ARGUMENT, "nnom_model_create: the allocator has no alloc function");
         return NNOM_ERR_ARGUMENT;
     }
+    if (options && options->struct_size > NNOM_OPTIONS_SIZE_BEFORE_PLAN_GOAL && options->plan_goal != NNOM_PLAN_SMALLEST &&
+        options->plan_goal != NNOM_PLAN_FASTEST) {
+        char msg[NNOM_ERROR_MESSAGE_MAX];
+        nnom_format(msg, sizeof msg, "nnom_options.plan_goal is %d, not NNOM_PLAN_SMALLEST (0) or NNOM_PLAN_FASTEST (1)",
+                    (int)options->plan_goal);
+        nnom_error_copy(err, NNOM_ERR_ARGUMENT, msg);
+        return NNOM_ERR_ARGUMENT;
+    }
     nnom_model *m = (nnom_model *)a->alloc(a->ctx, sizeof *m);
     if (!m) {
         nnom_error_copy(err, NNOM_ERR_NO_MEMORY, "nnom_model_create: out of memory for the model handle");
@@ -61,6 +69,7 @@ nnom_status nnom_model_create(nnom_dtype dtype, const nnom_options *options, nno
         m->registry = options->op_registry;
         if (options->struct_size > NNOM_OPTIONS_SIZE_BEFORE_TILING)
             m->tiling.max_extra_percent = options->tiling_max_extra_macs_percent;
+        if (options->struct_size > NNOM_OPTIONS_SIZE_BEFORE_PLAN_GOAL) m->plan_goal = options->plan_goal;
     }
     m->kernels = nnom_build_kernels();
     const size_t limit = options && options->max_arena_bytes ? options->max_arena_bytes : NNOM_DEFAULT_MAX_ARENA_BYTES;

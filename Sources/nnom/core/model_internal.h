@@ -59,6 +59,8 @@ struct nnom_model {
     int32_t n_buffers;
     int32_t cap_buffers;     /* buffers allocated */
     int window_in_place;     /* convolutions with a window may run in place (core/plan_tuned.c decides) */
+    int32_t plan_goal;       /* nnom_options.plan_goal (core/plan_tuned.c) */
+    uint32_t plain_arena;    /* the arena with no window in place and no tiling (the fastest plan) */
     uint32_t arena_size;
     uint32_t lower_bound;    /* the most bytes alive at any step of the plan: no placement is smaller */
     uint32_t max_arena;      /* largest arena (and state block) a plan may take: nnom_options.max_arena_bytes,

@@ -6,8 +6,11 @@
  *     kernels allow.
  *  2. Convolutions with a window may run in place (layers/conv.c), at some cost in time
  *     (bands of rows, a ring of rows): the model is planned with and without, and keeps them
- *     only if the arena is smaller with them (equal: the faster plan). The planner's buffer
- *     array is reused from one plan to the next, so a pool allocator loses nothing.
+ *     only if the arena is smaller with them (equal: the faster plan); then tiled where that is
+ *     smaller (core/tiling.c). That is the smallest plan (NNOM_PLAN_SMALLEST). The fastest plan
+ *     (NNOM_PLAN_FASTEST) takes the first of these that fits nnom_options.max_arena_bytes:
+ *     neither; windows in place; tiled; both. The planner's buffer array is reused from one
+ *     plan to the next, so a pool allocator loses nothing.
  *  3. Scratch beyond the least, where the plan leaves room for it. A kernel that runs faster
  *     with more (the convolutions' four-pixel im2col columns) says how much in
  *     scratch_fast_bytes(); each such scratch moves to a gap of the arena that is free during
@@ -23,6 +26,7 @@
 #include <string.h>
 
 #include "core/model_internal.h"
+#include "core/struct_size.h"
 #include "kernels/conv.h"
 
 /* The free gap of at least @p want bytes lowest in the arena, else the largest, at step
@@ -138,7 +142,9 @@ nnom_status nnom_plan_once(nnom_model *m)
     return nnom_plan(m);
 }
 
-nnom_status nnom_plan_tuned(nnom_model *m)
+/* The smallest plan (NNOM_PLAN_SMALLEST): windows in place if that is smaller, then tiled if that is
+ * smaller; m->plain_arena is the arena with neither. */
+static nnom_status plan_smallest(nnom_model *m)
 {
     m->tiling.first = m->tiling.cut = -1; /* untiled plans first (core/tiling.c) */
     m->window_in_place = 1;
@@ -147,11 +153,53 @@ nnom_status nnom_plan_tuned(nnom_model *m)
     const uint32_t with = m->arena_size;
     m->window_in_place = 0;
     st = nnom_plan_once(m);
+    m->plain_arena = st == NNOM_OK ? m->arena_size : 0;
     if (st == NNOM_OK && m->arena_size > with) { /* smaller with them: that plan again */
         m->window_in_place = 1;
         st = nnom_plan_once(m);
     }
     if (st == NNOM_OK) st = nnom_tiling_plan(m); /* then tiled where that makes the arena smaller */
+    return st;
+}
+
+/* The fastest plan whose arena fits the limit (NNOM_PLAN_FASTEST), in the order of their cost in
+ * time: neither windows in place nor tiling; windows in place; tiled (windows not in place); the
+ * smallest plan. The candidates are planned without the limit and compared with it, so that a plan
+ * the limit refuses still tells its size. */
+static nnom_status plan_fastest(nnom_model *m)
+{
+    const uint32_t limit = m->max_arena;
+    m->max_arena = NNOM_PLAN_LIMIT;
+    m->tiling.first = m->tiling.cut = -1;
+    m->window_in_place = 0;
+    nnom_status st = nnom_plan_once(m);
+    m->plain_arena = m->arena_size;
+    if (st == NNOM_OK && m->arena_size > limit) {
+        m->window_in_place = 1;
+        st = nnom_plan_once(m);
+    }
+    if (st == NNOM_OK && m->arena_size > limit) {
+        m->window_in_place = 0;
+        st = nnom_plan_once(m);
+        if (st == NNOM_OK) st = nnom_tiling_plan(m);
+    }
+    if (st == NNOM_OK && m->arena_size > limit) st = plan_smallest(m);
+    m->max_arena = limit;
+    if (st == NNOM_OK && m->arena_size > limit) {
+        char smallest[40], fastest[40], most[40];
+        nnom_bytes_text(m->arena_size, smallest, sizeof smallest);
+        nnom_bytes_text(m->plain_arena, fastest, sizeof fastest);
+        nnom_bytes_text(limit, most, sizeof most);
+        return nnom_fail(m, NNOM_ERR_NO_MEMORY,
+                         "no memory plan fits the limit of %s (nnom_options.max_arena_bytes): the smallest plan "
+                         "needs an arena of %s, the fastest %s", most, smallest, fastest);
+    }
+    return st;
+}
+
+nnom_status nnom_plan_tuned(nnom_model *m)
+{
+    const nnom_status st = m->plan_goal == NNOM_PLAN_FASTEST ? plan_fastest(m) : plan_smallest(m);
     if (st == NNOM_OK) plan_scratch_room(m);
     return st;
 }
@@ -176,4 +224,21 @@ size_t nnom_model_arena_size_for(nnom_model *m, nnom_kernels kernels)
     }
     memcpy(m->error, message, sizeof message);
     return arena;
+}
+
+nnom_status nnom_model_plan(const nnom_model *m, nnom_plan_info *info)
+{
+    if (!m || !info) return NNOM_ERR_ARGUMENT;
+    if (!NNOM_STRUCT_SIZE_KNOWN(info))
+        return nnom_fail((nnom_model *)m, NNOM_ERR_ARGUMENT, NNOM_STRUCT_SIZE_FMT,
+                         NNOM_STRUCT_SIZE_ARGS(info, "nnom_plan_info"));
+    if (!m->compiled) return nnom_fail((nnom_model *)m, NNOM_ERR_STATE, "compile the model before asking for its plan");
+    nnom_plan_info_init(info);
+    info->goal = m->plan_goal;
+    info->windows_in_place = m->window_in_place;
+    info->tiled = m->tiling.first >= 0;
+    info->arena_bytes = m->arena_size;
+    info->plain_arena_bytes = m->plain_arena;
+    info->max_arena_bytes = m->max_arena;
+    return NNOM_OK;
 }

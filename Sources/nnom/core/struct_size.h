@@ -5,7 +5,7 @@
  * appended, the older sizes stay known and the new field is read only from
  * callers whose struct_size covers it (and written only into theirs). Today
  * every struct has one version (the known size is its sizeof) except
- * nnom_options, which has two (NNOM_OPTIONS_SIZE_KNOWN).
+ * nnom_options, which has three (NNOM_OPTIONS_SIZE_KNOWN).
  */
 #ifndef NNOM_CORE_STRUCT_SIZE_H
 #define NNOM_CORE_STRUCT_SIZE_H
@@ -18,8 +18,11 @@
 /* nnom_options before tiling_max_extra_macs_percent was appended: still known, the field reads as 0 (the
  * default budget). Its struct ended where the field starts (no tail padding on any ABI: a pointer last). */
 #define NNOM_OPTIONS_SIZE_BEFORE_TILING ((uint32_t)offsetof(nnom_options, tiling_max_extra_macs_percent))
-#define NNOM_OPTIONS_SIZE_KNOWN(p) \
-    (NNOM_STRUCT_SIZE_KNOWN(p) || (p)->struct_size == NNOM_OPTIONS_SIZE_BEFORE_TILING)
+/* ... and before plan_goal was appended: the field reads as 0 (NNOM_PLAN_SMALLEST). */
+#define NNOM_OPTIONS_SIZE_BEFORE_PLAN_GOAL ((uint32_t)offsetof(nnom_options, plan_goal))
+#define NNOM_OPTIONS_SIZE_KNOWN(p)                                                          \
+    (NNOM_STRUCT_SIZE_KNOWN(p) || (p)->struct_size == NNOM_OPTIONS_SIZE_BEFORE_TILING || \
+     (p)->struct_size == NNOM_OPTIONS_SIZE_BEFORE_PLAN_GOAL)
 
 /* The message of an unknown struct_size, for nnom_fail() and friends; its arguments:
  * NNOM_STRUCT_SIZE_ARGS(pointer, "type name"). */

@@ -65,14 +65,15 @@ typedef struct nnom_conv_args {
  *  - portable (below): the int16 im2col columns of 4, 2 or 1 output pixels, as many as
  *    fit in NNOM_CONV_SCRATCH_MAX (512) bytes, or one column of 2 * kp bytes;
  *  - Cortex-M DSP (kernels/arm/conv_shape.h): 8 bytes per group of 4 patch elements and
- *    pixel: four pixels' columns, 32 g (while at most 4096 bytes, else four-pixel chunks
- *    of the patch in 4096), plus, when in_c is not a multiple of 4, the int8 patch staged
- *    in 4 g + 4 bytes.
- * The least: the full-speed size while that is at most NNOM_CONV_SCRATCH_WHOLE (512)
- * bytes (below that, saving bytes would cost whole pixel passes); above it the DSP
- * kernel takes the four pixels' columns over half the patch at a time, 16 g rounded up
- * to 32 (CMSIS-NN's two int16 columns, 4 k bytes), or, in_c not a multiple of 4, one
- * column and the staged patch, 12 g + 4.
+ *    pixel: four pixels' columns, 32 g, for patches below 128, two pixels', 16 g, from
+ *    128 (while at most 8192 bytes, else four-pixel chunks of the patch in 4096), plus,
+ *    when in_c is not a multiple of 4, the int8 patch staged in 4 g + 4 bytes.
+ * The least: the full-speed size while four pixels' columns (and the staged patch) take at
+ * most NNOM_CONV_SCRATCH_WHOLE (512) bytes (below that, saving bytes would cost whole pixel
+ * passes); above it, for the DSP kernel, the smallest of its full-speed size, four pixels'
+ * columns over half the patch at a time, 16 g rounded up to 32 (CMSIS-NN's two int16
+ * columns, 4 k bytes), and 4096; or, in_c not a multiple of 4, one column and the staged
+ * patch, 12 g + 4.
  * An output that overlaps the input (layers/conv.c's in-place runs) is computed in one sweep over
  * the pixels in order, each pass reading its inputs before writing; otherwise the portable kernel
  * may sweep the pixels once per block of output channels. */

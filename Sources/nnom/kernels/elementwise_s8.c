@@ -12,10 +12,18 @@
  * add/subtract when the largest |x1'| + |x2'| of the tables is). Elsewhere
  * nnom_conv_quant of kernels/conv.h, constants made once per call: equal to
  * nnom_requantize() for every int32 input, with a 64-bit multiply.
+ * On Cortex-M cores with DSP, kernels/arm/elementwise_s8.c does the 32-bit
+ * loops (four elements per pass, SIMD within a register) and the multiply.
  */
 #include "kernels/conv.h"
 #include "kernels/elementwise.h"
 #include "kernels/requant.h"
+
+#include "kernels/arm/arm_dsp.h" /* Cortex-M with DSP: the fast paths of kernels/arm/elementwise_s8.c */
+#if NNOM_USE_ARM_DSP
+#define NNOM_ARM_DSP_TWIN 1
+#include "kernels/arm/elementwise_s8.c"
+#endif
 
 enum {
     EW_VALUES = 256,      /* int8 values */
@@ -31,6 +39,41 @@ static inline int32_t prescaled(int32_t x, int32_t zp, int32_t m, int32_t s)
     return nnom_requantize((x - zp) * EW_PRESCALE, m, s);
 }
 
+/*
+ * t[v + 128] = prescaled(v, zp, m, s) for every int8 v, and the largest |t| (returned).
+ * For s <= 0 in 32-bit steps: with d = v - zp (|d| <= 255) and m = mh 2^11 + ml (mh = m >> 11,
+ * 0 <= ml < 2^11), the doubling high multiply of d 2^20 by m, floor((d m 2^20 + 2^30) / 2^31)
+ * (kernels/conv.h; d 2^20 is never -2^31, its saturating case), is
+ *   floor((d m + 2^10) / 2^11) = d mh + floor((d ml + 2^10) / 2^11),
+ * |d mh| <= 255 * 2^20 and |d ml| < 2^19; then the rounding right shift by e = -s (half away from
+ * zero) is floor((y + 2^(e-1) - [y < 0]) / 2^e). Positive shifts: prescaled() itself.
+ */
+static int64_t prescale_table(int32_t t[EW_VALUES], int32_t zp, int32_t m, int32_t s)
+{
+    if (s > 0) {
+        int64_t max = 0;
+        for (int32_t v = 0; v < EW_VALUES; v++) {
+            t[v] = prescaled(v + INT8_MIN, zp, m, s);
+            const int64_t ax = t[v] < 0 ? -(int64_t)t[v] : t[v];
+            if (ax > max) max = ax;
+        }
+        return max;
+    }
+    /* |y| < 2^28 + 2^19, so y + 2^(e-1) (e <= 31) stays in int32 */
+    const int32_t mh = m >> 11, ml = m & ((1 << 11) - 1), e = -s;
+    const int32_t half = e ? (int32_t)(1u << (e - 1)) : 0, away = e ? -1 : 0; /* away & (y >> 31): -[y < 0] */
+    int32_t max = 0;
+    for (int32_t v = 0; v < EW_VALUES; v++) {
+        const int32_t d = v + INT8_MIN - zp;
+        const int32_t y = d * mh + ((d * ml + (1 << 10)) >> 11);
+        const int32_t x = (y + half + (away & (y >> 31))) >> e;
+        t[v] = x;
+        const int32_t ax = x < 0 ? -x : x;
+        max = ax > max ? ax : max;
+    }
+    return max;
+}
+
 static void add_sub(const nnom_elementwise_s8_args *a, int subtract)
 {
     const int32_t m1 = a->params[0], s1 = a->params[1];
@@ -44,15 +87,13 @@ static void add_sub(const nnom_elementwise_s8_args *a, int subtract)
     int32_t t1[EW_VALUES], t2[EW_VALUES];
     const int tables = (int64_t)a->rows * c >= EW_TABLE_MIN;
     if (tables) {
-        int64_t max1 = 0, max2 = 0;
-        for (int32_t v = 0; v < EW_VALUES; v++) {
-            t1[v] = prescaled(v + INT8_MIN, zp1, m1, s1);
-            t2[v] = prescaled(v + INT8_MIN, zp2, m2, s2);
-            max1 = t1[v] > max1 ? t1[v] : (-(int64_t)t1[v] > max1 ? -(int64_t)t1[v] : max1);
-            max2 = t2[v] > max2 ? t2[v] : (-(int64_t)t2[v] > max2 ? -(int64_t)t2[v] : max2);
-        }
+        const int64_t max1 = prescale_table(t1, zp1, m1, s1), max2 = prescale_table(t2, zp2, m2, s2);
         const int32_t e = -a->params[5];
         if (e >= 1 && e <= NNOM_REQUANT32_MAX_E && max1 + max2 <= NNOM_REQUANT32_MAX_ACC) {
+#if NNOM_USE_ARM_DSP
+            nnom_ew_add_fast(a, subtract, t1, t2, e);
+            return;
+#endif
             const int32_t mo = a->params[4], co = nnom_requant32_const(e, zpo);
             for (int32_t r = 0; r < a->rows; r++, in1 += c, in2 += step2, out += c) {
                 for (int32_t i = 0; i < c; i++) {
@@ -88,6 +129,7 @@ void nnom_add_s8(const nnom_elementwise_s8_args *a) { add_sub(a, 0); }
 
 void nnom_sub_s8(const nnom_elementwise_s8_args *a) { add_sub(a, 1); }
 
+#if !NNOM_USE_ARM_DSP /* (the DSP form: kernels/arm/elementwise_s8.c) */
 void nnom_mul_s8(const nnom_elementwise_s8_args *a)
 {
     const nnom_conv_quant q = nnom_conv_quant_init(0, a->params[0], a->params[1]);
@@ -108,3 +150,4 @@ void nnom_mul_s8(const nnom_elementwise_s8_args *a)
         out += c;
     }
 }
+#endif

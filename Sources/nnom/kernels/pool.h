@@ -46,6 +46,8 @@
 
 #include <stdint.h>
 
+#include "kernels/requant.h"
+
 /* int8 averages: the most cells a window may have, and whether the sum of a window of @p cells,
  * each at most 255 input steps from the zero point, still fits in int32 once scaled by 2^shift
  * (255 * cells * 2^max(shift, 0) <= 2^31 - 2^23, see above). */
@@ -72,6 +74,24 @@ typedef struct nnom_pool_args {
      *  int8 then needs rescale = 1 and gives y = sat8(V + z_y). 0: the mean. */
     int32_t sum;
 } nnom_pool_args;
+
+/* The int8 output of an average (or sum) pool for a window of @p count cells whose raw values sum to
+ * @p sum, in the form @p a asks (above): round half away from zero of sum / count, after requantising
+ * the sum (zero point removed) to the output's scale in the requantising form; a sum pool's (a->sum,
+ * always requantising) is that requantised sum. Shared by the portable and the Cortex-M kernels. */
+static inline int8_t nnom_avg_pool_out_s8(const nnom_pool_args *a, int32_t sum, int32_t count)
+{
+    if (a->rescale) {
+        /* nnom_requantize(A, multiplier, shift), without its saturation: the layers guarantee
+         * |A| * 2^max(shift, 0) <= 2^31 - 2^23, so one shape serves both signs of shift */
+        const int32_t left = a->shift > 0 ? a->shift : 0;
+        sum = nnom_rounding_shr(nnom_srdhm((sum - count * a->in_zp) * (1 << left), a->multiplier), left - a->shift);
+    }
+    if (a->sum) return nnom_clamp_s8(sum + a->out_zp, -128, 127); /* sum pools: V, not divided */
+    const int32_t half = count / 2;
+    const int32_t q = sum >= 0 ? (sum + half) / count : -((half - sum) / count);
+    return a->rescale ? nnom_clamp_s8(q + a->out_zp, -128, 127) : (int8_t)q;
+}
 
 /** Max over each window of valid cells. In place allowed when pad_top = pad_left = 0. */
 void nnom_max_pool_s8(const nnom_pool_args *args, const int8_t *in, int8_t *out);

@@ -18,6 +18,7 @@
  */
 #include "kernels/pool.h"
 #include "kernels/requant.h"
+#include "kernels/arm/arm_dsp.h" /* NNOM_USE_ARM_DSP (see the end of the file) */
 
 #include <stddef.h>
 #include <string.h>
@@ -32,33 +33,6 @@ typedef struct pixel_window {
     int32_t rows, cols;   /* valid cells: rows x cols */
 } pixel_window;
 
-/* Valid cells [*lo, *hi) of the window of output index o along one axis. */
-static void window_range(int32_t o, int32_t stride, int32_t pad, int32_t kernel, int32_t in,
-                         int32_t *lo, int32_t *hi)
-{
-    const int64_t start = (int64_t)o * stride - pad;
-    const int64_t end = start + kernel;
-    *lo = start < 0 ? 0 : (int32_t)start;
-    *hi = end > in ? in : (int32_t)end;
-}
-
-/* The int8 average of a window of @p count cells whose raw values sum to @p sum, in the form
- * @p a asks (pool.h): round half away from zero of sum / count, after requantising the sum
- * (zero point removed) to the output's scale in the requantising form; a sum pool's (a->sum,
- * always requantising) is that requantised sum. */
-static int8_t average_s8(const nnom_pool_args *a, int32_t sum, int32_t count)
-{
-    if (a->rescale) {
-        /* nnom_requantize(A, multiplier, shift), without its saturation: the layers guarantee
-         * |A| * 2^max(shift, 0) <= 2^31 - 2^23 (kernels/pool.h), so one shape serves both signs of shift */
-        const int32_t left = a->shift > 0 ? a->shift : 0;
-        sum = nnom_rounding_shr(nnom_srdhm((sum - count * a->in_zp) * (1 << left), a->multiplier), left - a->shift);
-    }
-    if (a->sum) return nnom_clamp_s8(sum + a->out_zp, -128, 127); /* sum pools: V, not divided */
-    const int32_t half = count / 2;
-    const int32_t q = sum >= 0 ? (sum + half) / count : -((half - sum) / count);
-    return a->rescale ? nnom_clamp_s8(q + a->out_zp, -128, 127) : (int8_t)q;
-}
 
 /* Max of bytes [c, c + 16) over the window's cells. The accumulator is a
  * local array (copied out at the end) so that it provably aliases nothing. */
@@ -101,7 +75,7 @@ static void reduce_scalar(const pixel_window *win, int32_t n, const nnom_pool_ar
                 else if (*p > acc) acc = *p;
             }
         }
-        o[k] = avg ? average_s8(avg, acc, win->rows * win->cols) : (int8_t)acc;
+        o[k] = avg ? nnom_avg_pool_out_s8(avg, acc, win->rows * win->cols) : (int8_t)acc;
     }
 }
 
@@ -127,7 +101,7 @@ static void pool_pixel(const pixel_window *win, const int8_t *in_end, const nnom
             reduce_scalar(win, C, avg, o);
         } else if (avg) {
             sum16(win, 0, s);
-            for (int32_t k = 0; k < C; k++) o[k] = average_s8(avg, s[k], win->rows * win->cols);
+            for (int32_t k = 0; k < C; k++) o[k] = nnom_avg_pool_out_s8(avg, s[k], win->rows * win->cols);
         } else {
             max16(win, 0, m);
             store_small(o, m, C);
@@ -140,7 +114,7 @@ static void pool_pixel(const pixel_window *win, const int8_t *in_end, const nnom
     if (tail >= 0) { /* computed before any channel of this pixel is written */
         if (avg) {
             sum16(win, tail, s);
-            for (int k = 0; k < POOL_BLOCK; k++) t[k] = average_s8(avg, s[k], count);
+            for (int k = 0; k < POOL_BLOCK; k++) t[k] = nnom_avg_pool_out_s8(avg, s[k], count);
         } else {
             max16(win, tail, t);
         }
@@ -148,13 +122,24 @@ static void pool_pixel(const pixel_window *win, const int8_t *in_end, const nnom
     for (int32_t c = 0; c + POOL_BLOCK <= C; c += POOL_BLOCK) {
         if (avg) {
             sum16(win, c, s);
-            for (int k = 0; k < POOL_BLOCK; k++) o[c + k] = average_s8(avg, s[k], count);
+            for (int k = 0; k < POOL_BLOCK; k++) o[c + k] = nnom_avg_pool_out_s8(avg, s[k], count);
         } else {
             max16(win, c, m);
             memcpy(o + c, m, POOL_BLOCK);
         }
     }
     if (tail >= 0) memcpy(o + tail, t, POOL_BLOCK);
+}
+
+#if !NNOM_USE_ARM_DSP /* (the DSP twins replace the window pools) */
+/* Valid cells [*lo, *hi) of the window of output index o along one axis. */
+static void window_range(int32_t o, int32_t stride, int32_t pad, int32_t kernel, int32_t in,
+                         int32_t *lo, int32_t *hi)
+{
+    const int64_t start = (int64_t)o * stride - pad;
+    const int64_t end = start + kernel;
+    *lo = start < 0 ? 0 : (int32_t)start;
+    *hi = end > in ? in : (int32_t)end;
 }
 
 static void pool_s8(const nnom_pool_args *a, const int8_t *in, int8_t *out, int average)
@@ -180,15 +165,17 @@ static void pool_s8(const nnom_pool_args *a, const int8_t *in, int8_t *out, int 
     }
 }
 
-#include "kernels/arm/arm_dsp.h" /* Cortex-M with DSP: the max pool of kernels/arm/pool_s8.c */
+#endif
+
+/* Cortex-M with DSP: the max and average pools of kernels/arm/pool_s8.c */
 #if NNOM_USE_ARM_DSP
 #define NNOM_ARM_DSP_TWIN 1
 #include "kernels/arm/pool_s8.c"
 #else
 void nnom_max_pool_s8(const nnom_pool_args *a, const int8_t *in, int8_t *out) { pool_s8(a, in, out, 0); }
-#endif
 
 void nnom_avg_pool_s8(const nnom_pool_args *a, const int8_t *in, int8_t *out) { pool_s8(a, in, out, 1); }
+#endif
 
 /* Global pools: the whole input is one window; the output is a separate buffer. */
 static void global_pool_s8(const nnom_pool_args *a, const int8_t *in, int8_t *out, int average)
@@ -204,4 +191,6 @@ static void global_pool_s8(const nnom_pool_args *a, const int8_t *in, int8_t *ou
 
 void nnom_global_max_pool_s8(const nnom_pool_args *a, const int8_t *in, int8_t *out) { global_pool_s8(a, in, out, 0); }
 
+#if !NNOM_USE_ARM_DSP
 void nnom_global_avg_pool_s8(const nnom_pool_args *a, const int8_t *in, int8_t *out) { global_pool_s8(a, in, out, 1); }
+#endif

@@ -86,6 +86,40 @@ static const kr_class classes[] = {
     {"Masking", kr_build_masking, 1, 1, KR_LAYOUT_KERAS},
 };
 
+/* Keras 3 operations called on tensors in a functional graph (`x + 3.0`, `keras.ops.multiply(a, b)`): entries
+ * whose module is keras.src.ops.* (or keras.ops), looked up apart from the layers since they share class
+ * names with them (Add, Multiply) while their config holds no options and a constant operand is one of the
+ * call's arguments. */
+static const kr_class operations[] = {
+    {"Add", kr_build_operation, 1, 2, KR_LAYOUT_ELEMENTWISE},
+    {"Subtract", kr_build_operation, 1, 2, KR_LAYOUT_ELEMENTWISE},
+    {"Multiply", kr_build_operation, 1, 2, KR_LAYOUT_ELEMENTWISE},
+    {"Divide", kr_build_operation, 1, 2, KR_LAYOUT_ELEMENTWISE},
+    {"TrueDivide", kr_build_operation, 1, 2, KR_LAYOUT_ELEMENTWISE},
+    {"Maximum", kr_build_operation, 1, 2, KR_LAYOUT_ELEMENTWISE},
+    {"Minimum", kr_build_operation, 1, 2, KR_LAYOUT_ELEMENTWISE},
+};
+
+static int starts_with(const char *s, const char *prefix) { return strncmp(s, prefix, strlen(prefix)) == 0; }
+
+int kr_is_operation(const kr_layer *layer)
+{
+    return layer->module && (starts_with(layer->module, "keras.src.ops.") || starts_with(layer->module, "keras.ops"));
+}
+
+const kr_class *kr_operation_find(const char *class_name)
+{
+    for (size_t i = 0; i < sizeof operations / sizeof operations[0]; i++)
+        if (strcmp(operations[i].name, class_name) == 0) return &operations[i];
+    return NULL;
+}
+
+const char *kr_operations_text(void)
+{
+    return "add, subtract, multiply of two tensors or of a tensor and a number; a tensor divided by a number; "
+           "maximum, minimum of two tensors";
+}
+
 const kr_class *kr_class_find(const char *class_name)
 {
     for (size_t i = 0; i < sizeof classes / sizeof classes[0]; i++)

@@ -193,7 +193,8 @@ static nnom_status parse_node(kr_graph *g, kr_layer *L, const cJSON *jn, kr_node
 {
     tensor_list l = {0};
     if (cJSON_IsObject(jn)) {
-        walk_keras3(g, kr_get(jn, "args"), &l, 0);
+        node->args = kr_get(jn, "args");
+        walk_keras3(g, node->args, &l, 0);
         node->kwargs = kr_get(jn, "kwargs");
         keras3_kwargs(g, L, node->kwargs, &l, node);
     } else if (cJSON_IsArray(jn)) {
@@ -329,6 +330,7 @@ static nnom_status fill_layer(kr_graph *g, kr_layer *L, const cJSON *jl, int ind
 {
     L->name = layer_name_of(jl);
     L->cls = kr_get_string(jl, "class_name", NULL);
+    L->module = kr_get_string(jl, "module", NULL);
     L->config = kr_get(jl, "config");
     if (!L->name || !L->cls || !cJSON_IsObject(L->config))
         return nnom_converter_fail(c, NNOM_ERR_KERAS, "layer %d of the model config has no name, class_name or config",

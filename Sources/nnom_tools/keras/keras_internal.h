@@ -127,11 +127,14 @@ typedef struct kr_node {
     char tensor_kwarg_names[96]; /* Keras 3: the keywords that passed tensors, for the message */
     const cJSON *kwargs;       /* the call's keyword arguments (an object in the config), or NULL; the
                                   inputs among them (MultiHeadAttention's value, key) are in `in` */
+    const cJSON *args;         /* Keras 3: the call's positional arguments, tensors and constants, or NULL */
 } kr_node;
 
 typedef struct kr_layer {
     const char *name;
     const char *cls;           /* class_name */
+    const char *module;        /* Keras 3: "keras.layers", or "keras.src.ops.numpy" etc. for an operation
+                                  called on tensors (`x + 3.0`); NULL when not given */
     const cJSON *config;       /* the layer's "config" object (NULL for a synthesised input) */
     int n_nodes;
     kr_node *nodes;            /* malloc'd */
@@ -272,6 +275,12 @@ nnom_status kr_layout_prepare(kr_ctx *x, kr_layout_rule rule, const kr_value **i
 
 /* The class entry for a Keras class_name, or NULL if unsupported. */
 const kr_class *kr_class_find(const char *class_name);
+/* 1 if @p layer is a Keras 3 operation called on tensors (`x + 3.0`, keras.ops.*), not a layer. */
+int kr_is_operation(const kr_layer *layer);
+/* The entry of an operation's class_name (keras_classes.c), or NULL if unsupported. */
+const kr_class *kr_operation_find(const char *class_name);
+/* The supported operations, for error messages. */
+const char *kr_operations_text(void);
 /* The classes of keras_transformer.c (LayerNormalization), or NULL. */
 const kr_class *kr_transformer_class_find(const char *class_name);
 /* The class entry of a layer that becomes a CUSTOM layer (keras_transformer.c): a Lambda whose

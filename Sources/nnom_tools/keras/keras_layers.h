@@ -9,7 +9,8 @@
  *   keras_conv.c         Conv, DepthwiseConv, SeparableConv, ConvTranspose (1D, 2D)
  *   keras_dense.c        Dense, BatchNormalization, Rescaling, Normalization
  *   keras_pooling.c      Max/AveragePooling and their global forms
- *   keras_merge.c        Add, Subtract, Multiply, Concatenate
+ *   keras_merge.c        Add, Subtract, Multiply, Concatenate; the operations Add, Subtract, Multiply, Divide
+ *                        (`x + 3.0`, keras.ops.*) of two tensors or of a tensor and a number
  *   keras_reshape.c      Flatten, Reshape, Permute, RepeatVector, ZeroPadding, Cropping, UpSampling,
  *                        identities, TimeDistributed, Masking
  *   keras_recurrent.c    SimpleRNN, GRU, LSTM, Bidirectional
@@ -100,6 +101,7 @@ KR_BUILD(normalization);
 KR_BUILD(pool);
 KR_BUILD(global_pool);
 KR_BUILD(merge);
+KR_BUILD(operation);
 KR_BUILD(concatenate);
 KR_BUILD(flatten);
 KR_BUILD(reshape);

@@ -226,3 +226,70 @@ nnom_status kr_build_concatenate(kr_ctx *x, const kr_value *const *in, int n_in,
     out->shape = os;
     return NNOM_OK;
 }
+
+/* The affine form y = x * scale + offset of operation @p x (a tensor and the number @p c, @p c_first when the
+ * number is the first argument); fails for a form that is not affine. */
+static nnom_status operation_affine(kr_ctx *x, double c, int c_first, double *scale, double *offset)
+{
+    *scale = 1.0;
+    *offset = 0.0;
+    if (kr_is_cls(x, "Add")) {
+        *offset = c;
+    } else if (kr_is_cls(x, "Subtract")) {
+        *scale = c_first ? -1.0 : 1.0;
+        *offset = c_first ? c : -c;
+    } else if (kr_is_cls(x, "Multiply")) {
+        *scale = c;
+    } else if (kr_is_cls(x, "Divide") || kr_is_cls(x, "TrueDivide")) {
+        if (c_first)
+            return kr_layer_fail(x, NNOM_ERR_UNSUPPORTED, "a number divided by a tensor is not supported (only a "
+                                 "tensor divided by a number)");
+        if (c == 0.0) return kr_layer_fail(x, NNOM_ERR_KERAS, "divides by the number 0");
+        *scale = 1.0 / c;
+    } else {
+        return kr_layer_fail(x, NNOM_ERR_UNSUPPORTED, "of a tensor and a number is not supported (only of two "
+                             "tensors)");
+    }
+    if (!isfinite(*scale) || !isfinite(*offset))
+        return kr_layer_fail(x, NNOM_ERR_KERAS, "the number %g gives a scale or offset that is not finite", c);
+    return NNOM_OK;
+}
+
+/* A Keras 3 operation called on tensors (keras_classes.c: `a + b`, `x * 0.5`, keras.ops.add(...)): of two
+ * tensors, the merge layer of the same name (numpy broadcasting, as the layers); of a tensor and a number
+ * (x + c, c + x, x - c, c - x, x * c, c * x, x / c), a per-channel affine layer, as Rescaling. The number
+ * is the call argument beside the tensor. */
+nnom_status kr_build_operation(kr_ctx *x, const kr_value *const *in, int n_in, kr_value *out)
+{
+    if (n_in == 2) {
+        if (kr_is_cls(x, "Divide") || kr_is_cls(x, "TrueDivide"))
+            return kr_layer_fail(x, NNOM_ERR_UNSUPPORTED, "dividing a tensor by a tensor is not supported (only by "
+                                 "a number)");
+        return kr_build_merge(x, in, n_in, out);
+    }
+    const cJSON *args = x->layer->nodes[x->node].args;
+    const int n_args = cJSON_IsArray(args) ? cJSON_GetArraySize(args) : 0;
+    const cJSON *a = cJSON_GetArrayItem(args, 0), *b = cJSON_GetArrayItem(args, 1);
+    const cJSON *number = n_args != 2 ? NULL : cJSON_IsNumber(a) ? a : cJSON_IsNumber(b) ? b : NULL;
+    if (!number)
+        return kr_layer_fail(x, NNOM_ERR_UNSUPPORTED, "takes a tensor and a number; the call gives %d argument%s "
+                             "and no number beside the tensor (a constant array is not supported)", n_args,
+                             n_args == 1 ? "" : "s");
+    double s, t;
+    nnom_status st = operation_affine(x, number->valuedouble, number == a, &s, &t);
+    if (st != NNOM_OK) return st;
+    const int32_t C = kr_channels(&in[0]->shape);
+    double *scale = (double *)calloc((size_t)C * 2u, sizeof *scale);
+    if (!scale) return kr_layer_fail(x, NNOM_ERR_NO_MEMORY, "out of memory");
+    for (int32_t i = 0; i < C; i++) {
+        scale[i] = s;
+        scale[C + i] = t;
+    }
+    const int id = kr_plan_affine(x, NULL, in[0]->plan, in[0]->shape, scale, scale + C);
+    free(scale);
+    if (id < 0) return x->status;
+    out->plan = id;
+    out->shape = in[0]->shape;
+    out->fold = in[0]->shape.rank >= 2 ? id : -1;
+    return NNOM_OK;
+}

@@ -242,7 +242,11 @@ static nnom_status build_call(walk *w, int li, int k)
     x->node = k;
     if (k == 0) snprintf(x->base, sizeof x->base, "%s", L->name);
     else snprintf(x->base, sizeof x->base, "%s@%d", L->name, k);
-    const kr_class *cls = kr_class_find(L->cls);
+    if (kr_is_operation(L) && !kr_operation_find(L->cls))
+        return nnom_converter_fail(x->c, NNOM_ERR_UNSUPPORTED, "layer '%s' (Keras operation %s of %s, called on "
+                                   "tensors) is not supported; supported operations: %s", L->name, L->cls, L->module,
+                                   kr_operations_text());
+    const kr_class *cls = kr_is_operation(L) ? kr_operation_find(L->cls) : kr_class_find(L->cls);
     if (!cls) cls = kr_user_op_class(x->c->ops, L);
     if (!cls) {
         if (strcmp(L->cls, "Functional") == 0 || strcmp(L->cls, "Sequential") == 0 || strcmp(L->cls, "Model") == 0)

@@ -1,6 +1,8 @@
-/* Models of 2-D window layers for the tiling tests (test_tiling.c, test_tiling_graph.c): see tiling_util.h. */
+/* Models of 2-D window layers for the tiling and plan tests (test_tiling.c, test_tiling_graph.c, test_plan_goal.c): see
+ * tiling_util.h. */
 #include "tiling_util.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -93,9 +95,15 @@ nnom_model *tt_new_model(nnom_dtype dt, int32_t percent, int32_t h, int32_t w, i
     nnom_options o;
     nnom_options_init(&o);
     o.tiling_max_extra_macs_percent = percent;
+    return tt_new_model_with(dt, &o, h, w, c, id, q);
+}
+
+nnom_model *tt_new_model_with(nnom_dtype dt, const nnom_options *o, int32_t h, int32_t w, int32_t c, int32_t *id,
+                              nnom_quant *q)
+{
     nnom_model *m = NULL;
     nnom_error err;
-    TU_REQUIRE(nnom_model_create(dt, &o, &m, &err) == NNOM_OK, "create: %s", err.message);
+    TU_REQUIRE(nnom_model_create(dt, o, &m, &err) == NNOM_OK, "create: %s", err.message);
     nnom_shape sh;
     memset(&sh, 0, sizeof sh);
     sh.rank = 3;
@@ -148,4 +156,94 @@ void tt_free_spec(spec *s)
     free(s->mult);
     free(s->shift);
     free(s->bias_f);
+}
+
+void tt_free_chain(tt_chain *ch)
+{
+    for (int i = 0; i < ch->n; i++) tt_free_spec(&ch->s[i]);
+}
+
+nnom_model *tt_build_chain(const tt_chain *ch, nnom_dtype dt, int32_t percent)
+{
+    int32_t id = -1, c = ch->c;
+    nnom_quant q;
+    nnom_model *m = tt_new_model(dt, percent, ch->h, ch->w, ch->c, &id, &q);
+    for (int i = 0; i < ch->n; i++) id = tt_append_spec(m, &ch->s[i], dt, id, &c, &q);
+    return tt_finish_model(m, id);
+}
+
+nnom_model *tt_build_chain_with(const tt_chain *ch, nnom_dtype dt, const nnom_options *o, nnom_error *err)
+{
+    int32_t id = -1, c = ch->c;
+    nnom_quant q;
+    nnom_model *m = tt_new_model_with(dt, o, ch->h, ch->w, ch->c, &id, &q);
+    for (int i = 0; i < ch->n; i++) id = tt_append_spec(m, &ch->s[i], dt, id, &c, &q);
+    nnom_layer_desc out;
+    nnom_layer_desc_init(&out);
+    out.type = NNOM_LAYER_OUTPUT;
+    out.name = "y";
+    out.n_inputs = 1;
+    out.inputs[0] = id;
+    TU_OK(m, nnom_model_add_layer(m, &out, NULL));
+    err->status = nnom_model_compile(m);
+    if (err->status != NNOM_OK) {
+        snprintf(err->message, sizeof err->message, "%s", nnom_model_last_error(m));
+        nnom_model_destroy(m);
+        return NULL;
+    }
+    TU_OK(m, nnom_model_alloc_arena(m));
+    return m;
+}
+
+static void random_window(spec *s, int kind)
+{
+    s->kind = kind;
+    s->k = tu_rand_int(1, 5);
+    s->stride = tu_rand_int(1, 3);
+    s->dil = tu_rand_int(0, 4) ? 1 : 2;
+    s->padding = tu_rand_int(0, 1) ? NNOM_PADDING_SAME : NNOM_PADDING_VALID;
+    s->units = kind == K_CONV ? tu_rand_int(1, 12) : tu_rand_int(1, 2);
+    s->activation = tu_rand_int(0, 2);
+}
+
+void tt_random_chain(tt_chain *ch, nnom_dtype dt)
+{
+    for (;;) {
+        memset(ch, 0, sizeof *ch);
+        ch->h = tu_rand_int(4, 40);
+        ch->w = tu_rand_int(4, 40);
+        ch->c = tu_rand_int(1, 8);
+        const int layers = tu_rand_int(2, 7);
+        int32_t h = ch->h, w = ch->w, ok = 1;
+        for (int i = 0; i < layers && ok; i++) {
+            spec *s = &ch->s[ch->n++];
+            if (i > 0 && tu_rand_int(0, 4) == 0) { /* a pool: up to 4x4, stride 1..3 */
+                s->kind = tu_rand_int(0, 1) ? K_MAX_POOL : K_AVG_POOL;
+                s->k = tu_rand_int(1, 4);
+                s->stride = tu_rand_int(1, 3);
+                s->dil = 1;
+                s->padding = tu_rand_int(0, 1) ? NNOM_PADDING_SAME : NNOM_PADDING_VALID;
+                h = tt_window_out(h, s->k, s->stride, 1, s->padding);
+                w = tt_window_out(w, s->k, s->stride, 1, s->padding);
+                ok = h > 0 && w > 0;
+                continue;
+            }
+            if (i > 0 && i < layers - 1 && ch->s[ch->n - 2].kind != K_PAD && tu_rand_int(0, 3) == 0) {
+                s->kind = K_PAD;
+                for (int k = 0; k < 4; k++) s->pad[k] = tu_rand_int(0, 2);
+                h += s->pad[0] + s->pad[1];
+                w += s->pad[2] + s->pad[3];
+                continue;
+            }
+            random_window(s, tu_rand_int(0, 1) ? K_CONV : K_DW);
+            h = tt_window_out(h, s->k, s->stride, s->dil, s->padding);
+            w = tt_window_out(w, s->k, s->stride, s->dil, s->padding);
+            ok = h > 0 && w > 0;
+        }
+        if (!ok) continue;
+        int32_t c = ch->c;
+        for (int i = 0; i < ch->n; i++)
+            if (ch->s[i].kind == K_CONV || ch->s[i].kind == K_DW) c = tt_make_blobs(&ch->s[i], dt, c);
+        return;
+    }
 }

@@ -1,7 +1,7 @@
 /*
  * Test support: models of 2-D window layers (convolutions, depthwise convolutions, pools, zero
  * paddings) with random weights, built twice from the same weights (tiled, untiled) and run on the
- * same random input (test_tiling.c, test_tiling_graph.c).
+ * same random input (test_tiling.c, test_tiling_graph.c, test_plan_goal.c).
  */
 #ifndef NNOM_TEST_TILING_UTIL_H
 #define NNOM_TEST_TILING_UTIL_H
@@ -41,10 +41,35 @@ int32_t tt_append_spec(nnom_model *m, const spec *s, nnom_dtype dt, int32_t in, 
  * input's id in *@p id, its quantisation in *@p q. */
 nnom_model *tt_new_model(nnom_dtype dt, int32_t percent, int32_t h, int32_t w, int32_t c, int32_t *id, nnom_quant *q);
 
+/* The same with options @p o (its tiling budget, plan goal, arena limit). */
+nnom_model *tt_new_model_with(nnom_dtype dt, const nnom_options *o, int32_t h, int32_t w, int32_t c, int32_t *id,
+                              nnom_quant *q);
+
 /* Adds the output (layer @p id), compiles and gives the model its arena. */
 nnom_model *tt_finish_model(nnom_model *m, int32_t id);
 
 /* Runs both models on one random input; 1 if their outputs are the same bytes. */
 int tt_same_outputs(nnom_model *a, nnom_model *b, nnom_dtype dt);
+
+/* A chain input -> layers -> output: the input's shape and the layers. */
+#define TT_MAX_SPECS 40
+typedef struct {
+    int32_t h, w, c;
+    int n;
+    spec s[TT_MAX_SPECS];
+} tt_chain;
+
+/* A random chain of 2..7 window layers, pools and zero paddings whose shapes all exist (inputs of 4..40
+ * rows and columns, 1..8 channels; channels grow by at most 64), with blobs. */
+void tt_random_chain(tt_chain *ch, nnom_dtype dt);
+
+/* Frees the blobs of @p ch. */
+void tt_free_chain(tt_chain *ch);
+
+/* The compiled model of @p ch with tiling budget @p percent (NNOM_TILING_OFF: none), its arena given. */
+nnom_model *tt_build_chain(const tt_chain *ch, nnom_dtype dt, int32_t percent);
+
+/* The same with options @p o; NULL with the status and message in *@p err when compiling fails. */
+nnom_model *tt_build_chain_with(const tt_chain *ch, nnom_dtype dt, const nnom_options *o, nnom_error *err);
 
 #endif

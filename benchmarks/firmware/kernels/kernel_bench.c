@@ -17,6 +17,7 @@
 #include "kernels/conv.h"
 #include "kernels/dense.h"
 #include "kernels/elementwise.h"
+#include "kernels/pool.h"
 
 #ifdef __arm__
 #include "bench_markers.h"
@@ -26,13 +27,14 @@
 #include <stdlib.h>
 #endif
 
-enum { KIND_DW, KIND_CONV, KIND_ADD, KIND_MUL, KIND_DENSE };
+enum { KIND_DW, KIND_CONV, KIND_ADD, KIND_MUL, KIND_DENSE, KIND_AVGPOOL, KIND_GAP };
 
 typedef struct {
     const char *name;
     int kind;
     int32_t h, w, in_c, out_c, k, stride, mult;
     int mixed; /* requantisation: 0 all multipliers above 2^30, 1 some below and some dead channels */
+    int32_t k_w; /* kernel width when not k (0: square) */
 } bench_case;
 
 static const bench_case cases[] = {
@@ -49,14 +51,23 @@ static const bench_case cases[] = {
     {"pw_25x5_64to64", KIND_CONV, 25, 5, 64, 64, 1, 1, 0, 0},
     {"pw_12x12_64to128_mixed", KIND_CONV, 12, 12, 64, 128, 1, 1, 0, 1},
     {"pw_6x6_128to128_mixed", KIND_CONV, 6, 6, 128, 128, 1, 1, 0, 1},
+    {"conv3x3_32x32x16to16", KIND_CONV, 32, 32, 16, 16, 3, 1, 0, 0},
     {"conv3x3_16x16x32to32", KIND_CONV, 16, 16, 32, 32, 3, 1, 0, 0},
     {"conv3x3_8x8x64to64", KIND_CONV, 8, 8, 64, 64, 3, 1, 0, 0},
     {"conv3x3_s2_96x96x3to8", KIND_CONV, 96, 96, 3, 8, 3, 2, 0, 0},
     {"conv3x3_s1_32x32x3to16", KIND_CONV, 32, 32, 3, 16, 3, 1, 0, 0},
+    {"conv10x4_s2_49x10x1to64", KIND_CONV, 49, 10, 1, 64, 10, 2, 0, 0, 4},
     {"add_16x16x32", KIND_ADD, 16, 16, 32, 32, 1, 1, 0, 0},
     {"mul_16x16x32", KIND_MUL, 16, 16, 32, 32, 1, 1, 0, 0},
     {"dense_640to128", KIND_DENSE, 1, 1, 640, 128, 1, 1, 0, 1},
     {"dense_128to8", KIND_DENSE, 1, 1, 128, 8, 1, 1, 0, 0},
+    {"dense_128to128", KIND_DENSE, 1, 1, 128, 128, 1, 1, 0, 0},
+    {"dense_8to128", KIND_DENSE, 1, 1, 8, 128, 1, 1, 0, 0},
+    /* average pools whose window is the whole input (DS-CNN, ResNet-8), MobileNet's global pool:
+     * per input element, requantising form */
+    {"avgpool_25x5x64", KIND_AVGPOOL, 25, 5, 64, 64, 1, 1, 0, 0},
+    {"avgpool_8x8x64", KIND_AVGPOOL, 8, 8, 64, 64, 1, 1, 0, 0},
+    {"gap_3x3x256", KIND_GAP, 3, 3, 256, 256, 1, 1, 0, 0},
 };
 #define CASE_COUNT ((int)(sizeof cases / sizeof cases[0]))
 
@@ -102,6 +113,7 @@ static void region_end(void) {}
 
 static nnom_conv_args conv_args;
 static nnom_dense_s8_args dense_args;
+static nnom_pool_args pool_args;
 static nnom_elementwise_s8_args ew_args;
 static int32_t ew_params[6];
 
@@ -114,6 +126,8 @@ NOINLINE void bench_run(const bench_case *c)
     case KIND_ADD: nnom_add_s8(&ew_args); break;
     case KIND_MUL: nnom_mul_s8(&ew_args); break;
     case KIND_DENSE: nnom_dense_s8(&dense_args, input, output); break;
+    case KIND_AVGPOOL: nnom_avg_pool_s8(&pool_args, input, output); break;
+    case KIND_GAP: nnom_global_avg_pool_s8(&pool_args, input, output); break;
     }
 }
 
@@ -131,13 +145,14 @@ static int64_t setup(const bench_case *c)
         a->in_w = c->w;
         a->in_c = c->in_c;
         a->out_c = c->out_c;
-        a->k_h = a->k_w = c->k;
+        a->k_h = c->k;
+        a->k_w = c->k_w ? c->k_w : c->k;
         a->stride_h = a->stride_w = c->stride;
         a->dil_h = a->dil_w = 1;
         a->out_h = (c->h + c->stride - 1) / c->stride; /* 'same' */
         a->out_w = (c->w + c->stride - 1) / c->stride;
         const int32_t pad_h = (a->out_h - 1) * c->stride + c->k - c->h;
-        const int32_t pad_w = (a->out_w - 1) * c->stride + c->k - c->w;
+        const int32_t pad_w = (a->out_w - 1) * c->stride + a->k_w - c->w;
         a->pad_top = pad_h > 0 ? pad_h / 2 : 0;
         a->pad_left = pad_w > 0 ? pad_w / 2 : 0;
         a->depth_mult = c->mult;
@@ -150,7 +165,7 @@ static int64_t setup(const bench_case *c)
         a->weights = weights;
         a->bias = bias;
         if (c->kind == KIND_CONV && nnom_conv2d_s8_scratch_fast_bytes(a) > sizeof scratch) return -1;
-        const int64_t patch = c->kind == KIND_DW ? (int64_t)c->k * c->k : (int64_t)c->k * c->k * c->in_c;
+        const int64_t patch = c->kind == KIND_DW ? (int64_t)c->k * c->k : (int64_t)a->k_h * a->k_w * c->in_c;
         return (int64_t)a->out_h * a->out_w * a->out_c * patch;
     }
     if (c->kind == KIND_DENSE) {
@@ -168,6 +183,21 @@ static int64_t setup(const bench_case *c)
         d->act_lo = -128;
         d->act_hi = 127;
         return (int64_t)c->in_c * c->out_c;
+    }
+    if (c->kind == KIND_AVGPOOL || c->kind == KIND_GAP) {
+        nnom_pool_args *p = &pool_args;
+        memset(p, 0, sizeof *p);
+        p->in_h = p->kernel_h = c->h;
+        p->in_w = p->kernel_w = c->w;
+        p->channels = c->in_c;
+        p->out_h = p->out_w = 1;
+        p->stride_h = p->stride_w = 1;
+        p->rescale = 1;
+        p->multiplier = 1431655765; /* output scale 3/4 of the input's: 4/3 = (2^31 / 1.5) * 2^(1 - 31) */
+        p->shift = 1;
+        p->in_zp = -128;
+        p->out_zp = -100;
+        return (int64_t)c->h * c->w * c->in_c;
     }
     nnom_elementwise_s8_args *e = &ew_args;
     memset(e, 0, sizeof *e);

@@ -206,12 +206,37 @@ static uint32_t tick_timer(void *ctx)
     return (*ticks)++;
 }
 
+/* One line of NAME_layers.txt for layer @p i, the @p slot-th timed call; @p macs 0 for a tiled
+ * layer's calls after its first tile (its MACs count once per inference). */
+static void write_layer_line(FILE *f, nnom_model *m, const nnom_converter *c, int32_t i, int32_t slot, int count_macs)
+{
+    nnom_layer_info info = NNOM_LAYER_INFO_INIT;
+    if (nnom_model_layer_info(m, i, &info) != NNOM_OK) return;
+    const char *kind = c ? nnom_converter_layer_type_name(c, i) : info.type_name;
+    fprintf(f, "layer %d %s", (int)slot, kind ? kind : info.type_name);
+    if (kind == info.type_name && is_windowed(info.type)) {
+        const int32_t stride = info.params.stride[1] > 1 ? info.params.stride[1] : info.params.stride[0];
+        fprintf(f, "_%dx%d", (int)info.params.kernel[0], (int)info.params.kernel[1]);
+        if (stride > 1) fprintf(f, "_s%d", (int)stride);
+    }
+    fprintf(f, " macs=%llu name=%s\n", count_macs ? (unsigned long long)info.macs : 0ull, info.name);
+}
+
+/* Timer calls layer @p i makes per inference (the tick timer adds one per call): 0 for inputs and
+ * views, the tile count for a layer of a tiled stage. */
+static uint32_t timed_calls(nnom_model *m, int32_t i)
+{
+    nnom_layer_stats stats;
+    return nnom_model_layer_stats(m, i, &stats) == NNOM_OK ? (uint32_t)stats.time_us : 0;
+}
+
 /*
- * Writes NAME_layers.txt: "layer <k> <kind> macs=<n> name=<name>" for the k-th layer the runtime
- * times (the layers it runs, in order; the firmware's timer hook marks the same ones for the
- * instruction-count plugin). Convolutions' kinds carry window and stride: conv2d_3x3_s2. With the
- * converter @p c (NULL for a model built by hand), kinds are the types its reports name (a Dense on a
- * sequence: dense, not conv1d_1x1).
+ * Writes NAME_layers.txt: "layer <k> <kind> macs=<n> name=<name>" for the k-th call the runtime
+ * times (the layers it runs, in run order; the firmware's timer hook marks the same calls for the
+ * instruction-count plugin). A tiled stage runs its layers once per tile, first..cut in each, so
+ * its layers have one line per tile, the MACs on the first. Convolutions' kinds carry window and
+ * stride: conv2d_3x3_s2. With the converter @p c (NULL for a model built by hand), kinds are the
+ * types its reports name (a Dense on a sequence: dense, not conv1d_1x1).
  */
 static int write_layers(const char *dir, const char *name, const uint8_t *bytes, size_t size,
                         const nnom_converter *c)
@@ -223,25 +248,22 @@ static int write_layers(const char *dir, const char *name, const uint8_t *bytes,
     nnom_model *m;
     nnom_error err;
     if (nnom_model_load(bytes, size, &options, &m, &err) != NNOM_OK) return die("load", err.message);
-    if (nnom_model_alloc_arena(m) != NNOM_OK || nnom_model_run(m) != NNOM_OK)
+    nnom_tiling_info tiling = NNOM_TILING_INFO_INIT;
+    if (nnom_model_alloc_arena(m) != NNOM_OK || nnom_model_run(m) != NNOM_OK ||
+        nnom_model_tiling(m, &tiling) != NNOM_OK)
         return die("run", nnom_model_last_error(m));
     FILE *f = open_out(dir, name, "_layers.txt");
     if (!f) return 1;
     int32_t slot = 0;
     for (int32_t i = 0; i < nnom_model_layer_count(m); i++) {
-        nnom_layer_stats stats;
-        nnom_layer_info info = NNOM_LAYER_INFO_INIT;
-        if (nnom_model_layer_stats(m, i, &stats) != NNOM_OK || stats.time_us == 0 ||
-            nnom_model_layer_info(m, i, &info) != NNOM_OK)
-            continue;
-        const char *kind = c ? nnom_converter_layer_type_name(c, i) : info.type_name;
-        fprintf(f, "layer %d %s", (int)slot++, kind ? kind : info.type_name);
-        if (kind == info.type_name && is_windowed(info.type)) {
-            const int32_t stride = info.params.stride[1] > 1 ? info.params.stride[1] : info.params.stride[0];
-            fprintf(f, "_%dx%d", (int)info.params.kernel[0], (int)info.params.kernel[1]);
-            if (stride > 1) fprintf(f, "_s%d", (int)stride);
+        if (i == tiling.first_layer) {
+            for (int32_t tile = 0; tile < tiling.tiles; tile++)
+                for (int32_t j = tiling.first_layer; j <= tiling.cut_layer; j++)
+                    if (timed_calls(m, j) > (uint32_t)tile) write_layer_line(f, m, c, j, slot++, tile == 0);
+            i = tiling.cut_layer;
+        } else if (timed_calls(m, i) > 0) {
+            write_layer_line(f, m, c, i, slot++, 1);
         }
-        fprintf(f, " macs=%llu name=%s\n", (unsigned long long)info.macs, info.name);
     }
     nnom_model_destroy(m);
     return fclose(f) != 0;

@@ -87,12 +87,15 @@ static void leave(ModelObject *self)
 
 static int Model_init(ModelObject *self, PyObject *args, PyObject *kwds)
 {
-    static char *kwlist[] = {"data", "keep_all_outputs", "ops", "tiling_max_extra_macs_percent", NULL};
+    static char *kwlist[] = {"data", "keep_all_outputs", "ops", "tiling_max_extra_macs_percent", "plan_goal",
+                             "max_arena_bytes", NULL};
     Py_buffer view;
-    int keep_all = 0, tiling_percent = 0;
+    int keep_all = 0, tiling_percent = 0, plan_goal = NNOM_PLAN_SMALLEST;
+    Py_ssize_t max_arena = 0;
     PyObject *ops = Py_None;
     const nnom_op_registry *registry = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "y*|pOi", kwlist, &view, &keep_all, &ops, &tiling_percent))
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "y*|pOiin", kwlist, &view, &keep_all, &ops, &tiling_percent,
+                                     &plan_goal, &max_arena))
         return -1;
     if (!nnom_py_ops_registry(ops, &registry)) {
         PyBuffer_Release(&view);
@@ -124,6 +127,8 @@ static int Model_init(ModelObject *self, PyObject *args, PyObject *kwds)
     opt.timer = now_us;
     opt.keep_all_outputs = keep_all;
     opt.tiling_max_extra_macs_percent = tiling_percent;
+    opt.plan_goal = plan_goal;
+    opt.max_arena_bytes = max_arena > 0 ? (size_t)max_arena : 0;
     opt.op_registry = registry;
     Py_INCREF(ops);
     self->ops = ops;
@@ -380,6 +385,19 @@ static PyObject *Model_tiling(ModelObject *self, PyObject *args)
                          (unsigned long long)t.extra_macs);
 }
 
+/* (goal, windows_in_place, tiled, arena_bytes, plain_arena_bytes, max_arena_bytes) */
+static PyObject *Model_plan(ModelObject *self, PyObject *args)
+{
+    if (!ready(self)) return NULL;
+    nnom_plan_info p = NNOM_PLAN_INFO_INIT;
+    if (nnom_model_plan(self->model, &p) != NNOM_OK) {
+        PyErr_Format(PyExc_RuntimeError, "plan: %s", nnom_model_last_error(self->model));
+        return NULL;
+    }
+    return Py_BuildValue("(iiinnn)", (int)p.goal, (int)p.windows_in_place, (int)p.tiled, (Py_ssize_t)p.arena_bytes,
+                         (Py_ssize_t)p.plain_arena_bytes, (Py_ssize_t)p.max_arena_bytes);
+}
+
 /* The arena a build with kernel set k (nnom_kernels: 1 portable, 2 Cortex-M DSP) plans. */
 static PyObject *Model_arena_for(ModelObject *self, PyObject *args)
 {
@@ -534,6 +552,7 @@ LOCKED(Model_layers)
 LOCKED(Model_layer_output_f32)
 LOCKED(Model_sizes)
 LOCKED(Model_tiling)
+LOCKED(Model_plan)
 LOCKED(Model_arena_for)
 LOCKED(Model_reset_stats)
 LOCKED(Model_reset_state)
@@ -550,6 +569,8 @@ static PyMethodDef Model_methods[] = {
     {"sizes", (PyCFunction)Model_sizes_locked, METH_NOARGS, "(arena_bytes, weight_bytes, file_bytes, macs)"},
     {"tiling", (PyCFunction)Model_tiling_locked, METH_NOARGS,
      "(first_layer, cut_layer, tiles, rows_per_tile, untiled_arena_bytes, saved_bytes, extra_macs)"},
+    {"plan", (PyCFunction)Model_plan_locked, METH_NOARGS,
+     "(goal, windows_in_place, tiled, arena_bytes, plain_arena_bytes, max_arena_bytes)"},
     {"arena_for", (PyCFunction)Model_arena_for_locked, METH_VARARGS, "arena_for(kernels) -> arena bytes that kernel set plans"},
     {"to_bytes", (PyCFunction)Model_bytes, METH_NOARGS, "the .nnom file bytes"},
     {"reset_stats", (PyCFunction)Model_reset_stats_locked, METH_NOARGS, "zero run counts and times"},

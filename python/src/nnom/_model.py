@@ -11,6 +11,9 @@ import numpy as np
 from . import _nnom
 from ._user_ops import op_set, plugin_paths
 
+# nnom_options.plan_goal by name: its index is the C value (NNOM_PLAN_SMALLEST 0, NNOM_PLAN_FASTEST 1)
+_PLAN_GOALS = ("smallest", "fastest")
+
 
 @dataclass(frozen=True)
 class Layer:
@@ -50,11 +53,19 @@ class Model:
     tile by tile (see :attr:`tiling`) when that makes the arena smaller and
     adds at most this percentage of MACs; 0 is the default (15), -1 turns
     tiling off. Outputs are the same bit for bit either way.
+
+    ``plan``: ``"smallest"`` (the default) plans the smallest arena: convolutions
+    with a window run in place, and the peak is tiled, wherever that makes it
+    smaller, at some cost in time. ``"fastest"`` plans the fastest arena that fits
+    ``max_arena_bytes`` (0: the runtime's default limit): neither if that fits, else
+    windows in place, else tiling, else both; if none fits, loading raises
+    :class:`NNoMError` naming the smallest arena and the limit. :attr:`plan` tells
+    what was chosen. Outputs are the same bit for bit either way.
     """
 
     def __init__(self, path_or_bytes: Union[str, os.PathLike, bytes, bytearray, memoryview], *,
                  keep_all_outputs: bool = False, custom_ops: Optional[dict] = None, op_plugins=None,
-                 tiling_max_extra_macs_percent: int = 0) -> None:
+                 tiling_max_extra_macs_percent: int = 0, plan: str = "smallest", max_arena_bytes: int = 0) -> None:
         if isinstance(path_or_bytes, (str, os.PathLike)):
             try:
                 with open(path_or_bytes, "rb") as f:
@@ -69,12 +80,18 @@ class Model:
                 or tiling_max_extra_macs_percent < -1:
             raise ValueError("tiling_max_extra_macs_percent is a percentage (0: the default, 15; -1: no tiling), "
                              f"not {tiling_max_extra_macs_percent!r}")
+        if plan not in _PLAN_GOALS:
+            raise ValueError(f"plan is one of {', '.join(map(repr, _PLAN_GOALS))}, not {plan!r}")
+        if isinstance(max_arena_bytes, bool) or not isinstance(max_arena_bytes, int) or max_arena_bytes < 0:
+            raise ValueError(f"max_arena_bytes is a number of bytes (0: the default limit), not {max_arena_bytes!r}")
         self._custom_ops = dict(custom_ops) if custom_ops else None
         self._op_plugins = plugin_paths(op_plugins)
         self._ops = op_set(self._custom_ops, self._op_plugins)
-        self._m = _nnom.Model(data, keep_all_outputs, self._ops, tiling_max_extra_macs_percent)
+        self._m = _nnom.Model(data, keep_all_outputs, self._ops, tiling_max_extra_macs_percent,
+                              _PLAN_GOALS.index(plan), max_arena_bytes)
         self._keep_all_outputs = bool(keep_all_outputs)
         self._tiling_percent = tiling_max_extra_macs_percent
+        self._plan = (plan, max_arena_bytes)
         self._inputs, self._outputs = self._m.io()
         self._workers: List["Model"] = []   # copies for predict(threads=n), made on first use
 
@@ -85,13 +102,14 @@ class Model:
         are not carried: the copy starts as a freshly loaded model."""
         extra = {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
         return (_unpickle, (self.to_bytes(), self._keep_all_outputs, extra, self._custom_ops, self._op_plugins,
-                            self._tiling_percent))
+                            self._tiling_percent, self._plan))
 
     def _worker_models(self, n: int) -> List["Model"]:
         """``n`` models sharing nothing with each other (this one first, then copies kept for next time)."""
         while len(self._workers) < n - 1:
             self._workers.append(Model(self.to_bytes(), custom_ops=self._custom_ops, op_plugins=self._op_plugins,
-                                       tiling_max_extra_macs_percent=self._tiling_percent))
+                                       tiling_max_extra_macs_percent=self._tiling_percent, plan=self._plan[0],
+                                       max_arena_bytes=self._plan[1]))
         return [self] + self._workers[:n - 1]
 
     # ---------------------------------------------------------------- shapes
@@ -258,6 +276,24 @@ class Model:
                 "untiled_arena": untiled, "saved_bytes": saved, "extra_macs": extra}
 
     @property
+    def plan(self) -> dict:
+        """The memory plan: ``goal`` (``"smallest"`` or ``"fastest"``, as asked), ``windows_in_place``
+        (convolutions with a window run in place: smaller, slower), ``tiled`` (see :attr:`tiling`),
+        ``arena_bytes``, ``plain_arena_bytes`` (the arena with neither: the fastest plan; 0 when more
+        than the limit), ``max_arena_bytes`` (the limit) and ``reason`` (why this plan, in words)."""
+        goal, windows, tiled, arena, plain, limit = self._m.plan()
+        if goal == _PLAN_GOALS.index("smallest"):
+            reason = ("the smallest arena" + (f" ({plain - arena} bytes below the plain plan's {plain})"
+                                              if plain > arena else " (the plain plan's)") if plain else
+                      f"the smallest arena (the plain plan is over the {limit}-byte limit)")
+        elif not windows and not tiled:
+            reason = f"the fastest plan: the plain plan fits the {limit}-byte limit"
+        else:
+            reason = f"the fastest plan that fits the {limit}-byte limit: the plain plan needs {plain} bytes"
+        return {"goal": _PLAN_GOALS[goal], "windows_in_place": bool(windows), "tiled": bool(tiled),
+                "arena_bytes": arena, "plain_arena_bytes": plain, "max_arena_bytes": limit, "reason": reason}
+
+    @property
     def flash_size(self) -> int:
         """Bytes of the .nnom file: weights plus layer records, what firmware stores in flash."""
         return self._m.sizes()[2]
@@ -332,6 +368,9 @@ class Model:
         rows.append(f"arena {self.arena_size} bytes (lower bound {self.arena_lower_bound}; a Cortex-M DSP "
                     f"build plans {self.arena_size_for('cortex-m-dsp')}), "
                     f"flash {self.flash_size} bytes, {self.macs} MACs")
+        p = self.plan
+        used = [what for what, on in (("convolutions in place", p["windows_in_place"]), ("tiled", p["tiled"])) if on]
+        rows.append(f"plan: {p['goal']} ({', '.join(used) if used else 'nothing in place or tiled'}): {p['reason']}")
         if t:
             names = [l.name for l in self.layers]
             rows.append(f"tiled: layers {t['first_layer']}..{t['cut_layer']} ({names[t['first_layer']]} to "
@@ -364,9 +403,9 @@ class Model:
 
 
 def _unpickle(data: bytes, keep_all_outputs: bool, extra: dict, custom_ops: Optional[dict] = None,
-              op_plugins=None, tiling_percent: int = 0) -> Model:
+              op_plugins=None, tiling_percent: int = 0, plan=("smallest", 0)) -> Model:
     model = Model(data, keep_all_outputs=keep_all_outputs, custom_ops=custom_ops, op_plugins=op_plugins,
-                  tiling_max_extra_macs_percent=tiling_percent)
+                  tiling_max_extra_macs_percent=tiling_percent, plan=plan[0], max_arena_bytes=plan[1])
     model.__dict__.update(extra)
     return model
 

@@ -2,24 +2,21 @@
  * int8 convolution for Cortex-M cores with the DSP extension (SMLAD), the
  * twin of kernels/conv_s8.c: same functions, same results bit for bit.
  *
- * Four output pixels per pass ("4 x 1": four pixels, one output channel at a
- * time). The receptive field (patch) of each pixel is gathered into scratch
- * once per pass (im2col), in the order of the weights ([k_h][k_w][in_c]),
- * widened to int16 with the input zero point subtracted, in groups of four
- * elements stored as two int16 pairs (e0, e2) and (e1, e3), the four pixels'
- * groups side by side:
- *
- *     cols: | g0: p0 (2 words) p1 p2 p3 | g1: p0 p1 p2 p3 | ...     (32 bytes per group)
- *
- * The last group's lanes past the patch hold 0. Every output channel then
- * streams its weights once for the four pixels: per group of four taps, one
- * load of four int8 weights, two SXTB16 (which give the same (w0, w2) /
- * (w1, w3) pairing), one LDRD per pixel and two SMLAD per pixel:
- * 15 instructions for 16 multiply-accumulates (four groups per loop pass).
- * Weights read for the lanes past the patch belong to the next channel and
- * meet zero data; the last channels, whose read would leave the weight
- * array, run on a zero-padded copy of their weights (or, when that copy would
- * be long, read their last partial group byte by byte).
+ * A pass computes a few output pixels: their receptive fields (patches) are
+ * gathered into scratch (im2col), in the order of the weights
+ * ([k_h][k_w][in_c]), widened to int16 with the input zero point subtracted,
+ * in groups of four elements stored as two int16 pairs (e0, e2) and (e1, e3),
+ * the pass's pixels' groups side by side; the last group's lanes past the
+ * patch hold 0. Patches shorter than PAIR_MIN_K (conv_shape.h) take four
+ * pixels per pass and one output channel at a time, longer ones two pixels
+ * and two channels (more multiply-accumulates per load, more constants per
+ * output): the assembly of conv_pass.h, which describes both. Per group of
+ * four taps, one load of four int8 weights per channel, two SXTB16 (which
+ * give the same (w0, w2) / (w1, w3) pairing), one LDM of two pixels' columns
+ * and eight SMLAD. Weights read for the lanes past the patch belong to the
+ * next channel and meet zero data; the last channels, whose read would leave
+ * the weight array, run on a zero-padded copy of their weights (or, when that
+ * copy would be long, read their last partial group byte by byte).
  *
  * im2col: when in_c is a multiple of 4 every tap is whole groups, widened
  * straight from the input. Otherwise the patch is first gathered as int8 in
@@ -30,16 +27,16 @@
  *
  * The common case, channels whose requantisation takes the 32-bit form of
  * nnom_arm_requant_zp() (see arm_dsp.h: shift in [-22, -1], multiplier above
- * 2^30, |dot + bias| < 2^30 by a bound on the bias), runs in one assembly
- * routine (pass4_fast), over each run of consecutive such channels (so that
- * one other channel does not send its neighbours to the slow path); channels
- * with a multiplier below 2^30 likewise in pass4_fast_u, with the
- * requantisation of nnom_arm_requant() (one instruction more per output) from the bias to the stored bytes (per output: LSL,
- * SMMLAR, ADD, ASR, SSAT, STRB), so that its registers are used as planned,
- * at -Os as at -O2. Other channels (a dead one, multiplier 0, is a constant), the last partial pass (one column at a
- * time when it has 1 or 2 pixels) and patches too long for four pixels (one
- * pixel per pass) use nnom_conv_quant_out() of conv.h, as the portable kernel
- * does.
+ * 2^30, |dot + bias| < 2^30 by a bound on the bias), runs in the assembly
+ * from the bias to the stored bytes (per output: LSL, SMMLAR, ADD, ASR, SSAT,
+ * STRB), over each run of consecutive such channels (so that one other
+ * channel does not send its neighbours to the slow path); channels with a
+ * multiplier below 2^30 likewise, with the requantisation of
+ * nnom_arm_requant() (one instruction more per output). Other channels (a
+ * dead one, multiplier 0, is a constant), a last partial pass, and patches
+ * whose columns do not fit the scratch given (chunks of four pixels' columns,
+ * or one pixel per pass) use nnom_conv_quant_out() of conv.h, as the portable
+ * kernel does.
  */
 #include "kernels/arm/arm_dsp.h"
 
@@ -257,7 +254,7 @@ static inline uint32_t tail_weights(const int8_t *w, int32_t n)
 
 /* s0..s3 += n >= 1 groups of the four columns at x times the weights at w
  * (x, w and n are left past what was read); one group per loop pass (the
- * slow paths: pass4_fast has the fast loop). */
+ * slow paths: conv_pass.h has the fast loops). */
 #define DOT4(S0, S1, S2, S3, X, W, N)                                                          \
     do {                                                                                       \
         uint32_t wa_, wb_, d0_, d1_;                                                           \
@@ -296,8 +293,50 @@ static void dot_4x1(const conv_shape *sh, const uint32_t *cols, const int8_t *w,
     s[3] = s3;
 }
 
-/* The same for one pixel: the column at x, its groups `stride` words apart
- * (9 instructions per group). */
+/* s[0..1] += the patch of the two columns (the two-pixel layout: p0 lo hi, p1 lo hi per group)
+ * times the weights w; `careful`: the last partial group is read byte by byte (the last
+ * channels). 10 instructions per group. */
+static void dot_2x1(const conv_shape *sh, const uint32_t *cols, const int8_t *w, int careful, int32_t s[2])
+{
+    int32_t s0 = s[0], s1 = s[1];
+    const uint32_t *x = cols;
+    const int32_t rem = sh->k & 3;
+    int32_t n = careful && rem ? sh->groups - 1 : sh->groups;
+    if (n > 0) {
+        /* (LDM fills its registers in ascending order: fixed ones; not r7, a frame pointer at
+         * -O0, nor r9, a platform register in some ABIs) */
+        register uint32_t d0 __asm__("r4"), d1 __asm__("r5"), d2 __asm__("r6"), d3 __asm__("r8");
+        uint32_t wa, wb;
+        __asm__ volatile("1:\n\t"
+                         "ldr    %[wa], [%[w]], #4\n\t"
+                         "ldm    %[x]!, {%[d0], %[d1], %[d2], %[d3]}\n\t"
+                         "sxtb16 %[wb], %[wa], ror #8\n\t"
+                         "sxtb16 %[wa], %[wa]\n\t"
+                         "smlad  %[s0], %[d0], %[wa], %[s0]\n\t"
+                         "smlad  %[s0], %[d1], %[wb], %[s0]\n\t"
+                         "smlad  %[s1], %[d2], %[wa], %[s1]\n\t"
+                         "smlad  %[s1], %[d3], %[wb], %[s1]\n\t"
+                         "subs   %[n], %[n], #1\n\t"
+                         "bne    1b\n\t"
+                         : [s0] "+r"(s0), [s1] "+r"(s1), [x] "+r"(x), [w] "+r"(w), [n] "+r"(n), [wa] "=&r"(wa),
+                           [wb] "=&r"(wb), [d0] "=&r"(d0), [d1] "=&r"(d1), [d2] "=&r"(d2), [d3] "=&r"(d3)
+                         :
+                         : "cc", "memory");
+    }
+    if (careful && rem) {
+        const uint32_t word = tail_weights(w, rem);
+        s0 = __smlad(x[0], nnom_arm_pairs_lo(word), s0);
+        s0 = __smlad(x[1], nnom_arm_pairs_hi(word), s0);
+        s1 = __smlad(x[2], nnom_arm_pairs_lo(word), s1);
+        s1 = __smlad(x[3], nnom_arm_pairs_hi(word), s1);
+    }
+    s[0] = s0;
+    s[1] = s1;
+}
+
+/* s + the patch of one pixel times the weights w: the column at x, its groups `stride` words
+ * apart (9 instructions per group); `careful`: the last partial group is read byte by byte
+ * (the last channels). */
 static int32_t dot_1x1(const conv_shape *sh, const uint32_t *x, int32_t stride, const int8_t *w, int careful, int32_t s)
 {
     const int32_t rem = sh->k & 3;
@@ -329,110 +368,7 @@ static int32_t dot_1x1(const conv_shape *sh, const uint32_t *x, int32_t stride, 
 
 /* ------------------------------------------------------------ fast passes */
 
-/* What pass4_fast reads (offsets are used by its assembly). */
-typedef struct {
-    const uint32_t *cols;  /*  0: the four columns */
-    int32_t groups;        /*  4 */
-    const int32_t *bias;   /*  8: or NULL */
-    const int32_t *mult;   /* 12 */
-    const int32_t *shift;  /* 16 */
-    int32_t zz;            /* 20: 2 * out_zp + 1 */
-    int32_t out_c;         /* 24 */
-    int32_t n_ch;          /* 28: channels [0, n_ch) */
-    int32_t back;          /* 32: 4 * groups - k, read past a channel's weights */
-} pass4_args;
-
-#define PASS4_GROUP GROUP4("r8", "r1", "r4", "r5", "r6", "r7", "r10", "r11", "r12", "lr")
-
-/* One output of the four: r8 = SSAT8(requant_zp(S)), with r10 = multiplier,
- * r11 = e, r12 = c of nnom_arm_requant_zp(). */
-#define REQUANT_R8(S)                       \
-    "lsl    r8, " S ", #1\n\t"              \
-    "smmlar r8, r8, r10, r12\n\t"           \
-    "add    r8, r8, " S ", asr #31\n\t"     \
-    "asr    r8, r8, r11\n\t"                \
-    "ssat   r8, #8, r8\n\t"
-/* The same for any multiplier, nnom_arm_requant() + zp: u = SMMULR(2 S, m), (u - [u < 0] + c) >> e. */
-#define REQUANT_U_R8(S)                     \
-    "lsl    r8, " S ", #1\n\t"              \
-    "smmulr r8, r8, r10\n\t"                \
-    "add    r8, r8, r8, asr #31\n\t"        \
-    "add    r8, r8, r12\n\t"                \
-    "asr    r8, r8, r11\n\t"                \
-    "ssat   r8, #8, r8\n\t"
-
-/*
- * Channels [0, p->n_ch) of four whole pixels, every one fast (see the file
- * comment), weights from w, channel c of pixel j to out[j * out_c + c],
- * clamped to the int8 range (the caller applies a narrower clamp).
- * Registers: r0 p, r1 w, r2 out + c, r3 c, r4-r7 the sums, r8 the columns,
- * r9 the group count, r10-r12 and lr the group's temporaries, then the
- * requantisation constants. Per channel, besides the groups: about 50 instructions.
- */
-/* (naked: the body is the assembly alone; the arguments arrive in r0-r2) */
-#define ARG __attribute__((unused))
-#define PASS4_BODY(RQ) \
-    __asm__ volatile( \
-        "push   {r4-r11, lr}\n\t" \
-        "movs   r3, #0\n" \
-        "10:\n\t" \
-        "ldrd   r8, r9, [r0]\n\t" /* columns, groups */ \
-        "ldr    r4, [r0, #8]\n\t" \
-        "cbz    r4, 11f\n\t" \
-        "ldr    r4, [r4, r3, lsl #2]\n" \
-        "11:\n\t" \
-        "mov    r5, r4\n\t" \
-        "mov    r6, r4\n\t" \
-        "mov    r7, r4\n\t" \
-        /* the groups, four per loop pass; n % 4 = 3, 2, 1 enter at the second, third, fourth */ \
-        "ands   r10, r9, #3\n\t" \
-        "add    r9, r9, #3\n\t" \
-        "lsr    r9, r9, #2\n\t" \
-        "beq    1f\n\t" \
-        "cmp    r10, #2\n\t" \
-        "bhi    2f\n\t" \
-        "beq    3f\n\t" \
-        "b      4f\n" \
-        "1:\n\t" PASS4_GROUP "2:\n\t" PASS4_GROUP "3:\n\t" PASS4_GROUP "4:\n\t" PASS4_GROUP \
-        "subs   r9, r9, #1\n\t" \
-        "bne    1b\n\t" \
-        "ldr    r10, [r0, #12]\n\t" \
-        "ldr    r10, [r10, r3, lsl #2]\n\t" /* multiplier */ \
-        "ldr    r11, [r0, #16]\n\t" \
-        "ldr    r11, [r11, r3, lsl #2]\n\t" /* shift = -e */ \
-        "ldr    r12, [r0, #20]\n\t" \
-        "mvn    r9, r11\n\t"                /* e - 1 */ \
-        "lsl    r12, r12, r9\n\t"           /* c = (2 zp + 1) << (e - 1) */ \
-        "rsb    r11, r11, #0\n\t" \
-        "ldr    r9, [r0, #24]\n\t"          /* out_c */ \
-        RQ("r4") \
-        "strb   r8, [r2]\n\t" \
-        RQ("r5") \
-        "strb   r8, [r2, r9]\n\t" \
-        "add    lr, r2, r9, lsl #1\n\t" \
-        RQ("r6") \
-        "strb   r8, [lr]\n\t" \
-        RQ("r7") \
-        "strb   r8, [lr, r9]\n\t" \
-        "adds   r2, r2, #1\n\t" \
-        "adds   r3, r3, #1\n\t" \
-        "ldrd   r9, r10, [r0, #28]\n\t"   /* n_ch, back */ \
-        "sub    r1, r1, r10\n\t" \
-        "cmp    r3, r9\n\t" \
-        "blt    10b\n\t" \
-        "pop    {r4-r11, pc}\n\t");
-
-__attribute__((naked, noinline)) static void pass4_fast(ARG const pass4_args *p, ARG const int8_t *w, ARG int8_t *out)
-{
-    PASS4_BODY(REQUANT_R8)
-}
-
-/* The same with the requantisation of nnom_arm_requant() (any multiplier: below 2^30, zero). */
-__attribute__((naked, noinline)) static void pass4_fast_u(ARG const pass4_args *p, ARG const int8_t *w,
-                                                          ARG int8_t *out)
-{
-    PASS4_BODY(REQUANT_U_R8)
-}
+#include "kernels/arm/conv_pass.h"
 
 /* ---------------------------------------------------------- requantisation */
 
@@ -447,6 +383,17 @@ static int channel_form(const nnom_conv_args *a, int32_t c, int32_t bias_room)
     /* (a dead channel, multiplier 0, is a constant in pass_general: no dot product) */
     if (e < 1 || e > 22 || b > bias_room || b < -bias_room || a->multiplier[c] == 0) return FORM_GENERAL;
     return a->multiplier[c] > (1 << 30) ? FORM_ZP : FORM_U;
+}
+
+/* Whether the k weights at w are all zero (read a word at a time while whole words remain). */
+static int all_zero(const int8_t *w, int32_t k)
+{
+    int32_t i = 0;
+    for (; i + 4 <= k; i += 4)
+        if (nnom_arm_load4(w + i)) return 0;
+    for (; i < k; i++)
+        if (w[i]) return 0;
+    return 1;
 }
 
 /* Channels [c0, c1) for the n pixels of a pass, any requantisation and
@@ -467,8 +414,12 @@ __attribute__((noinline)) static void pass_general(const conv_ctx *x, int32_t c0
             continue;
         }
         const int careful = c >= x->n_safe;
-        int32_t s[PIXELS] = {0, 0, 0, 0};
-        if (n >= 3) dot_4x1(sh, x->cols, w, careful, s);
+        int32_t s[4] = {0, 0, 0, 0};
+        if (all_zero(w, sh->k)) {
+            /* an all-zero filter (whose multiplier a quantiser may have left out of the fast
+             * range): its sums are 0 */
+        } else if (n == 4) dot_4x1(sh, x->cols, w, careful, s);
+        else if (n == 2 && x->s.np == 2) dot_2x1(sh, x->cols, w, careful, s);
         else
             for (int32_t p = 0; p < n; p++) s[p] = dot_1x1(sh, x->cols + 2 * p, x->stride, w, careful, 0);
         const nnom_conv_quant q = nnom_conv_quant_init(bias ? bias[c] : 0, a->multiplier[c], a->shift[c]);
@@ -524,11 +475,11 @@ __attribute__((noinline)) static void conv_chunked(conv_ctx *x, const int8_t *in
     const nnom_conv_args *a = x->a;
     const int32_t out_c = a->out_c, n_pix = a->out_h * a->out_w, k = x->s.k, groups = x->s.groups;
     const int32_t *bias = (const int32_t *)a->bias;
-    int32_t sums[CHUNK_CHANNELS][PIXELS];
-    x->stride = 2 * PIXELS;
-    for (int32_t pix = 0; pix < n_pix; pix += PIXELS) {
-        const int32_t n = n_pix - pix < PIXELS ? n_pix - pix : PIXELS;
-        int32_t iy0[PIXELS], ix0[PIXELS];
+    int32_t sums[CHUNK_CHANNELS][CHUNK_PIXELS];
+    x->stride = 2 * CHUNK_PIXELS;
+    for (int32_t pix = 0; pix < n_pix; pix += CHUNK_PIXELS) {
+        const int32_t n = n_pix - pix < CHUNK_PIXELS ? n_pix - pix : CHUNK_PIXELS;
+        int32_t iy0[CHUNK_PIXELS], ix0[CHUNK_PIXELS];
         for (int32_t p = 0; p < n; p++) {
             iy0[p] = (pix + p) / a->out_w * a->stride_h - a->pad_top;
             ix0[p] = (pix + p) % a->out_w * a->stride_w - a->pad_left;
@@ -556,20 +507,93 @@ __attribute__((noinline)) static void conv_chunked(conv_ctx *x, const int8_t *in
 
 /* ------------------------------------------------------------------- entry */
 
-/* Bytes of weights of the last channels copied (zero padded) for pass4_fast. */
+/* Bytes of weights of the last channels copied (zero padded) for pass2_fast. */
 #define TAIL_WORDS 16
-/* Runs of consecutive fast channels served by pass4_fast (further channels: pass_general). */
+/* Runs of consecutive fast channels found once per call (further ones: found again at every pass). */
 #define MAX_RUNS 16
 
 typedef struct {
     int32_t c0, c1;
-    int form; /* FORM_ZP or FORM_U */
+    int32_t n;  /* channels pass2_fast computes from c0: c1 - c0, or one more to make pairs (the
+                   one after the run, which pass_general computes again after it) */
+    int form;   /* FORM_ZP or FORM_U */
 } fast_run;
 
-/* The narrower output clamp of n channels of the four pixels at o (pass4_fast clamps to int8 only). */
-static void clamp_pass(int8_t *o, int32_t n, int32_t out_c, int32_t lo, int32_t hi)
+/* Channels [0, n) of the pass, fast, with requantisation form `form`. Parameters of channel 0
+ * at bias (or NULL), mult, shift, its weights at w (k bytes per channel), its output at out.
+ * Four pixels: pass4 (p4) on them all. Two: pass2 (p) on the pairs, and on an odd last channel
+ * alone. */
+/* (inlined: a pass of the first layer of an image model, few channels, calls it often) */
+static inline __attribute__((always_inline)) void fast_channels(pass2_args *p, pass4_args *p4, int form,
+                                                                const int32_t *bias, const int32_t *mult,
+                                                                const int32_t *shift, const int8_t *w, int32_t k,
+                                                                int8_t *out, int32_t n)
 {
-    for (int32_t p = 0; p < PIXELS; p++, o += out_c)
+    static const int32_t no_bias[2] = {0, 0};
+    if (p4) {
+        p4->bias = bias;
+        p4->mult = mult;
+        p4->shift = shift;
+        p4->n_ch = n;
+        if (form == FORM_ZP) pass4_fast(p4, w, out);
+        else pass4_fast_u(p4, w, out);
+        return;
+    }
+    p->bias = bias ? bias : no_bias;
+    p->bias_step = bias ? 4 : 0;
+    p->mult = mult;
+    p->shift = shift;
+    p->w = w;
+    p->out = out;
+    p->k = k;
+    p->pair_step = 4;
+    p->n_ch = n & ~1;
+    /* the end group in the first word of the last one, whose columns go aside */
+    uint32_t *end = (uint32_t *)p->cols + 4 * p->groups;
+    memcpy(p->last, end, sizeof p->last);
+    end[0] = COLS_END;
+    if (p->n_ch) {
+        if (form == FORM_ZP) pass2_fast(p);
+        else pass2_fast_u(p);
+    }
+    if (n & 1) {
+        const int32_t c = n - 1;
+        p->bias = bias ? bias + c : no_bias;
+        p->mult = mult + c;
+        p->shift = shift + c;
+        p->w = w + (ptrdiff_t)c * k;
+        p->out = out + c;
+        p->k = 0;
+        p->pair_step = 0;
+        p->n_ch = 1;
+        if (form == FORM_ZP) pass2_fast(p);
+        else pass2_fast_u(p);
+    }
+    end[0] = p->last[0];
+}
+
+/* The next run of fast channels from channel c, below `limit`, into *r (with np pixels per pass:
+ * two, its channel count made even by the channel after it when that is below n_safe); 0 when
+ * there is none. */
+static int next_run(const nnom_conv_args *a, int32_t c, int32_t limit, int32_t bias_room, int32_t np, int32_t n_safe,
+                    fast_run *r)
+{
+    while (c < limit && channel_form(a, c, bias_room) == FORM_GENERAL) c++;
+    if (c >= limit) return 0;
+    /* a run of fast channels takes the form of nnom_arm_requant() as soon as one needs it */
+    r->c0 = c;
+    r->form = FORM_ZP;
+    for (int f; c < limit && (f = channel_form(a, c, bias_room)) != FORM_GENERAL; c++)
+        if (f == FORM_U) r->form = FORM_U;
+    r->c1 = c;
+    r->n = c - r->c0 + (np == 2 && (c - r->c0) & 1 && c < n_safe);
+    return 1;
+}
+
+/* The narrower output clamp of n channels of the np pixels at o (the fast passes clamp to int8 only). */
+static void clamp_pass(int8_t *o, int32_t n, int32_t np, int32_t out_c, int32_t lo, int32_t hi)
+{
+    for (int32_t p = 0; p < np; p++, o += out_c)
         for (int32_t c = 0; c < n; c++) o[c] = (int8_t)(o[c] < lo ? lo : (o[c] > hi ? hi : o[c]));
 }
 
@@ -581,7 +605,7 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
     x.s = shape_of(a, scratch_bytes);
     x.neg_zp = (uint32_t)(uint16_t)(int16_t)(-a->in_zp) * 0x00010001u;
     x.cols = (uint32_t *)scratch;
-    x.staging = x.s.staged ? (int8_t *)scratch + x.s.np * x.s.groups * 8 : NULL;
+    x.staging = x.s.staged ? (int8_t *)scratch + cols_bytes(&x.s, x.s.np) : NULL;
     x.in_end = in + (ptrdiff_t)a->in_h * a->in_w * a->in_c;
     x.zp_bytes = (uint32_t)(uint8_t)a->in_zp * 0x01010101u;
     /* channel c reads weights [c * k, c * k + 4 * groups): whole words while within the array */
@@ -589,53 +613,55 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
     x.n_safe = out_c - (over + x.s.k - 1) / x.s.k;
     /* |dot| <= k * 255 * 128; a channel whose |bias| keeps |dot + bias| below 2^30 can take the fast path */
     const int32_t bias_room = (int32_t)((1 << 30) - 1 - x.s.k * 32640);
-    /* Channels that take the fast requantisation run in pass4_fast on whole passes, in runs
-     * of consecutive channels: runs[] (at most MAX_RUNS, the others in pass_general) over
-     * [0, n_safe) on the weights in place; and [n_safe, out_c), the last channels, when they
-     * are all fast, on a zero-padded copy of their weights (tail_buf). */
+    /* Channels that take the fast requantisation run in the fast passes (fast_channels) on
+     * whole passes, in runs of consecutive channels: runs[] (at most MAX_RUNS, the others in
+     * pass_general) over [0, n_safe) on the weights in place; and [tail0, out_c), the last
+     * channels, when they are all fast, on a zero-padded copy of their weights (tail_buf). */
     fast_run runs[MAX_RUNS];
     int32_t n_runs = 0;
-    for (int32_t c = 0; x.s.np == PIXELS && c < x.n_safe && n_runs < MAX_RUNS;) {
-        const int form = channel_form(a, c, bias_room);
-        if (form == FORM_GENERAL) {
-            c++;
-            continue;
-        }
-        /* a run of fast channels takes the form of nnom_arm_requant() as soon as one needs it */
-        runs[n_runs].c0 = c;
-        runs[n_runs].form = form;
-        for (int f; c < x.n_safe && (f = channel_form(a, c, bias_room)) != FORM_GENERAL; c++)
-            if (f == FORM_U) runs[n_runs].form = FORM_U;
-        runs[n_runs++].c1 = c;
-    }
-    int32_t n_fast = x.s.np == PIXELS && x.n_safe < out_c ? out_c : 0;
+    for (int32_t c = 0; x.s.np > 1 && n_runs < MAX_RUNS &&
+                        next_run(a, c, x.n_safe, bias_room, x.s.np, x.n_safe, &runs[n_runs]);)
+        c = runs[n_runs++].c1;
+    int32_t n_fast = x.s.np > 1 && x.n_safe < out_c ? out_c : 0;
     int tail_form = FORM_ZP;
     for (int32_t c = x.n_safe; c < n_fast; c++) {
         const int f = channel_form(a, c, bias_room);
         if (f == FORM_GENERAL) n_fast = 0;
         if (f == FORM_U) tail_form = FORM_U;
     }
+    /* the tail from channel tail0: n_safe, or one channel earlier when that makes the run before
+     * it even (pass2_fast computes channels in pairs, one alone at the cost of a pair) */
+    int32_t tail0 = x.n_safe;
+    fast_run *last = n_runs ? &runs[n_runs - 1] : NULL;
+    if (x.s.np == 2 && n_fast && last && last->c1 == x.n_safe && ((last->c1 - last->c0) & 1) &&
+        (out_c - x.n_safe + 1) * x.s.k + over <= (int32_t)(TAIL_WORDS * 4)) {
+        tail0--;
+        if (last->form == FORM_U) tail_form = FORM_U;
+        last->n = --last->c1 - last->c0;
+        if (!last->n) n_runs--;
+    }
     uint32_t tail_buf[TAIL_WORDS];
     if (n_fast) {
-        const int32_t bytes = (out_c - x.n_safe) * x.s.k;
+        const int32_t bytes = (out_c - tail0) * x.s.k;
         if (bytes + over <= (int32_t)sizeof tail_buf) {
             memset(tail_buf, 0, sizeof tail_buf);
-            memcpy(tail_buf, (const int8_t *)a->weights + (ptrdiff_t)x.n_safe * x.s.k, (size_t)bytes);
+            memcpy(tail_buf, (const int8_t *)a->weights + (ptrdiff_t)tail0 * x.s.k, (size_t)bytes);
         } else {
             n_fast = 0;
         }
     }
-    pass4_args pa;
+    pass2_args pa;
     pa.cols = x.cols;
-    pa.groups = x.s.groups;
+    pa.groups = x.s.groups - 1;
     pa.zz = 2 * a->out_zp + 1;
     pa.out_c = out_c;
-    pa.back = over;
-    pass4_args pt = pa;
-    pt.bias = a->bias ? (const int32_t *)a->bias + x.n_safe : NULL;
-    pt.mult = a->multiplier + x.n_safe;
-    pt.shift = a->shift + x.n_safe;
-    pt.n_ch = out_c - x.n_safe;
+    pass4_args p4;
+    p4.cols = x.cols;
+    p4.groups = x.s.groups;
+    p4.zz = pa.zz;
+    p4.out_c = out_c;
+    p4.back = over;
+    const int32_t *bias = (const int32_t *)a->bias;
     const int clamp = a->act_min != -128 || a->act_max != 127;
 
     if (x.staging) memcpy(x.staging + x.s.k, &x.zp_bytes, 4);
@@ -686,28 +712,30 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
         }
         /* (a short last pass: the sums of the unused columns, stale data, are dropped) */
         int8_t *o = out + (ptrdiff_t)pix * out_c;
-        if (n < PIXELS || (!n_runs && !n_fast)) {
+        if (n < x.s.np || (!n_runs && !n_fast)) {
             pass_general(&x, 0, out_c, n, o);
             continue;
         }
         int32_t c0 = 0;
-        for (int32_t r = 0; r < n_runs; r++) {
-            const int32_t r0 = runs[r].c0, r1 = runs[r].c1;
+        /* the runs found above, then (when there were more than MAX_RUNS) the others, found now */
+        fast_run more;
+        for (int32_t r = 0; r < n_runs || (n_runs == MAX_RUNS &&
+                                           next_run(a, c0, n_fast ? tail0 : x.n_safe, bias_room, x.s.np, x.n_safe, &more));
+             r++) {
+            const fast_run *run = r < n_runs ? &runs[r] : &more;
+            const int32_t r0 = run->c0, r1 = run->c1;
             if (c0 < r0) pass_general(&x, c0, r0, n, o);
-            pa.bias = a->bias ? (const int32_t *)a->bias + r0 : NULL;
-            pa.mult = a->multiplier + r0;
-            pa.shift = a->shift + r0;
-            pa.n_ch = r1 - r0;
-            if (runs[r].form == FORM_ZP) pass4_fast(&pa, (const int8_t *)a->weights + (ptrdiff_t)r0 * x.s.k, o + r0);
-            else pass4_fast_u(&pa, (const int8_t *)a->weights + (ptrdiff_t)r0 * x.s.k, o + r0);
-            if (clamp) clamp_pass(o + r0, r1 - r0, out_c, a->act_min, a->act_max);
+            fast_channels(&pa, x.s.np == 4 ? &p4 : NULL, run->form, bias ? bias + r0 : NULL, a->multiplier + r0,
+                          a->shift + r0, (const int8_t *)a->weights + (ptrdiff_t)r0 * x.s.k, x.s.k, o + r0, run->n);
+            if (clamp) clamp_pass(o + r0, r1 - r0, x.s.np, out_c, a->act_min, a->act_max);
             c0 = r1;
         }
         if (n_fast) {
-            if (c0 < x.n_safe) pass_general(&x, c0, x.n_safe, n, o);
-            if (tail_form == FORM_ZP) pass4_fast(&pt, (const int8_t *)tail_buf, o + x.n_safe);
-            else pass4_fast_u(&pt, (const int8_t *)tail_buf, o + x.n_safe);
-            if (clamp) clamp_pass(o + x.n_safe, out_c - x.n_safe, out_c, a->act_min, a->act_max);
+            if (c0 < tail0) pass_general(&x, c0, tail0, n, o);
+            fast_channels(&pa, x.s.np == 4 ? &p4 : NULL, tail_form, bias ? bias + tail0 : NULL,
+                          a->multiplier + tail0, a->shift + tail0, (const int8_t *)tail_buf, x.s.k, o + tail0,
+                          out_c - tail0);
+            if (clamp) clamp_pass(o + tail0, out_c - tail0, x.s.np, out_c, a->act_min, a->act_max);
             c0 = out_c;
         }
         if (c0 < out_c) pass_general(&x, c0, out_c, n, o);

@@ -10,9 +10,11 @@
 #include "kernels/conv.h"
 
 enum {
-    PIXELS = 4,          /* pixels per pass */
-    COLS_LIMIT = 4096,   /* largest scratch for the four pixels' columns, bytes */
-    GROUP_COLS = 8 * PIXELS /* bytes of one group of the four pixels' columns */
+    PAIR_MIN_K = 128,    /* patches of at least this length: two pixels per pass, channels in pairs */
+    COLS_LIMIT = 8192,   /* largest scratch for a pass's columns, bytes */
+    CHUNK_LIMIT = 4096,  /* largest scratch for the chunks of the chunked path, bytes */
+    CHUNK_PIXELS = 4,    /* pixels per pass of the chunked path (long patches, little scratch) */
+    CHUNK_GROUP = 8 * CHUNK_PIXELS /* bytes of one group of its columns */
 };
 
 /* The patch of k elements, in the weights' order, cut into groups of four. */
@@ -20,8 +22,8 @@ typedef struct {
     int32_t k;        /* patch length */
     int32_t groups;   /* groups per column: ceil(k / 4); the last one's lanes past k are 0 */
     int32_t staged;   /* in_c not a multiple of 4: the patch is gathered as int8 first */
-    int32_t np;       /* pixels per pass: 4 (whole columns), or 1 (one column, or in_c a multiple
-                         of 4: chunks of the four pixels' columns, see chunk) */
+    int32_t np;       /* pixels per pass: 4 (k < PAIR_MIN_K) or 2, whole columns; or 1 (one
+                         column, or in_c a multiple of 4: chunks of four pixels' columns, see chunk) */
     int32_t chunk;    /* np 1, in_c a multiple of 4: groups of the four pixels' columns gathered
                          at a time; 0 otherwise */
 } conv_shape;
@@ -32,48 +34,58 @@ static inline uint32_t staged_bytes(const conv_shape *s)
     return s->staged ? (uint32_t)(s->groups * 4 + 4) : 0u;
 }
 
+/* Bytes of the columns of a pass of np pixels: 8 per group and pixel. */
+static inline uint32_t cols_bytes(const conv_shape *s, int32_t np)
+{
+    return (uint32_t)(np * s->groups * 8);
+}
+
 /* How the kernel runs with @p scratch_bytes of scratch (at least
- * nnom_conv2d_s8_dsp_scratch_bytes()): four whole columns when they fit in it and in
- * COLS_LIMIT; otherwise, in_c a multiple of 4, as many groups of the four columns at a time
- * as fit; else one pixel's column. */
+ * nnom_conv2d_s8_dsp_scratch_bytes()): whole columns of four pixels (k < PAIR_MIN_K) or of two
+ * when they fit in it and in COLS_LIMIT; otherwise, in_c a multiple of 4, as many groups of
+ * four pixels' columns at a time as fit; else one pixel's column. */
 static inline conv_shape shape_of(const nnom_conv_args *a, uint32_t scratch_bytes)
 {
     conv_shape s;
     s.k = a->k_h * a->k_w * a->in_c;
     s.groups = (s.k + 3) / 4;
     s.staged = (a->in_c & 3) != 0;
-    const uint32_t whole = (uint32_t)(s.groups * GROUP_COLS);
-    s.np = whole <= COLS_LIMIT && whole + staged_bytes(&s) <= scratch_bytes ? PIXELS : 1;
+    const int32_t full = s.k < PAIR_MIN_K ? 4 : 2;
+    const uint32_t whole = cols_bytes(&s, full);
+    s.np = whole <= COLS_LIMIT && whole + staged_bytes(&s) <= scratch_bytes ? full : 1;
     s.chunk = 0;
     if (s.np == 1 && !s.staged) {
-        const uint32_t room = (scratch_bytes < COLS_LIMIT ? scratch_bytes : COLS_LIMIT) / GROUP_COLS;
+        const uint32_t room = (scratch_bytes < CHUNK_LIMIT ? scratch_bytes : CHUNK_LIMIT) / CHUNK_GROUP;
         s.chunk = room < (uint32_t)s.groups ? (int32_t)room : s.groups;
     }
     return s;
 }
 
-/* Scratch bytes of the DSP kernel at full speed: the four pixels' columns (8 bytes per
- * group and pixel) while they take at most COLS_LIMIT bytes, else chunks of them in
- * COLS_LIMIT bytes (in_c a multiple of 4) or one pixel's column; plus the staged patch. */
+/* Scratch bytes of the DSP kernel at full speed: a pass's whole columns while they take at
+ * most COLS_LIMIT bytes, else chunks of four pixels' columns in CHUNK_LIMIT bytes (in_c a
+ * multiple of 4) or one pixel's column; plus the staged patch. */
 static inline uint32_t nnom_conv2d_s8_dsp_fast_bytes(const nnom_conv_args *a)
 {
     const conv_shape s = shape_of(a, UINT32_MAX);
-    if (s.np == PIXELS) return (uint32_t)(s.groups * GROUP_COLS) + staged_bytes(&s);
-    return s.staged ? (uint32_t)(s.groups * 8) + staged_bytes(&s) : (uint32_t)(s.chunk * GROUP_COLS);
+    if (s.np > 1) return cols_bytes(&s, s.np) + staged_bytes(&s);
+    return s.staged ? (uint32_t)(s.groups * 8) + staged_bytes(&s) : (uint32_t)(s.chunk * CHUNK_GROUP);
 }
 
-/* The least scratch of the DSP kernel: the full-speed size while at most
- * NNOM_CONV_SCRATCH_WHOLE bytes; else, in_c a multiple of 4, the four pixels' columns on half
- * the patch at a time (16 bytes per group: CMSIS-NN's two int16 columns); otherwise one
- * pixel's column and the staged patch. */
+/* The least scratch of the DSP kernel: the full-speed size while four pixels' columns (and
+ * the staged patch) would take at most NNOM_CONV_SCRATCH_WHOLE bytes (below that, saving
+ * bytes would cost whole pixel passes); else, in_c a multiple of 4, the smallest of the
+ * full-speed size, four pixels' columns on half the patch at a time (16 bytes per group,
+ * CMSIS-NN's two int16 columns) and CHUNK_LIMIT; otherwise one pixel's column and the staged
+ * patch. */
 static inline uint32_t nnom_conv2d_s8_dsp_scratch_bytes(const nnom_conv_args *a)
 {
     const conv_shape s = shape_of(a, UINT32_MAX);
     const uint32_t fast = nnom_conv2d_s8_dsp_fast_bytes(a);
-    if (fast <= NNOM_CONV_SCRATCH_WHOLE) return fast;
+    if (cols_bytes(&s, 4) + staged_bytes(&s) <= NNOM_CONV_SCRATCH_WHOLE) return fast;
     if (s.staged) return (uint32_t)(s.groups * 8) + staged_bytes(&s);
-    const uint32_t half = (uint32_t)((s.groups + 1) / 2 * GROUP_COLS);
-    return half < fast ? half : fast;
+    uint32_t least = (uint32_t)((s.groups + 1) / 2 * CHUNK_GROUP);
+    if (fast < least) least = fast;
+    return least < (uint32_t)CHUNK_LIMIT ? least : (uint32_t)CHUNK_LIMIT;
 }
 
 #endif

@@ -7,124 +7,273 @@
  * Each group of four inputs is loaded once and widened to two int16 pairs
  * with the zero point subtracted (SXTAB16), then meets each row's four
  * weights, widened by SXTB16 into the same (e0, e2) / (e1, e3) pairing: two
- * SMLAD per row. A dense layer uses each weight once, so the weight widening
- * stays in the loop: 23 instructions for 16 multiply-accumulates, in an
- * assembly routine (dot_rows4_asm: 14 registers, which GCC's C spills). The
- * last len % 4 inputs are summed one by one.
+ * SMLAD per row, 23 instructions for 16 multiply-accumulates. The assembly
+ * routine (dot_blocks_asm) uses all 14 free registers so that the loads come
+ * in runs (a load right after another costs one cycle instead of two): the
+ * input word with rows 0 and 1's weights, then rows 2 and 3's; eight groups
+ * per loop pass, the end of the input kept on the stack and read in the last
+ * run: 25 estimated cycles per group, 1.60 per multiply-accumulate. It runs
+ * up to DENSE_BATCH blocks of four rows per call, into a small array of sums
+ * on the stack, which C then requantises. The last len % 4 inputs are summed
+ * one by one in C.
  *
- * The accumulators are exact as in the portable kernel: int32 over chunks of
- * at most 65536 inputs (|x - zp| * |w| <= 255 * 128), summed into int64,
- * then requantised by nnom_dense_output() of dense.h.
+ * Accumulators and the bias. |x - zp| * |w| <= 255 * 128 = 32640, so a dot
+ * product over len inputs is below len * 32640 in magnitude. When
+ * in_features <= DENSE_FOLD_MAX_IN (len * 32640 <= 2^30), each row's int32
+ * accumulator starts at its bias and the sums wrap modulo 2^32 if they must:
+ *  - if the wrapped value a is in (-2^30, 2^30), it is the exact acc + bias V:
+ *    V = a + k 2^32 with |V| < 2^31 + 2^30, and k != 0 would need
+ *    |V| > 2^32 - 2^30 = 3 * 2^30;
+ *  - otherwise the exact sum is (int32)(a - bias) (|sum| <= 2^30) and
+ *    nnom_dense_output() of dense.h adds the bias in 64 bits.
+ * In the first case, the usual one, the row is requantised in 32 bits when
+ * the shift is in [-22, -1] (nnom_requant32 of requant.h, with SMMULR for its
+ * rounded high multiply); every other case goes through nnom_dense_output(),
+ * the portable kernel's own requantisation. Longer inputs are summed in
+ * chunks of at most DENSE_CHUNK inputs from zero into int64, as the portable
+ * kernel does.
  */
 #include "kernels/arm/arm_dsp.h"
 
 /* Compiled only as part of kernels/dense_s8.c, which includes this file on cores with DSP. */
 #if NNOM_USE_ARM_DSP && defined(NNOM_ARM_DSP_TWIN)
 #include <stddef.h>
+#include <string.h>
 
 #include "kernels/dense.h"
 #include "kernels/requant.h"
 
-enum { DENSE_CHUNK = 65536 };
+enum {
+    DENSE_CHUNK = 65536,      /* inputs whose int32 partial sum cannot overflow */
+    DENSE_FOLD_MAX_IN = 32896 /* inputs with n * 32640 <= 2^30: bias folded into the accumulators */
+};
 
-/* What dot_rows4_asm reads (offsets are used by its assembly). */
+/* What dot_blocks_asm reads (offsets are used by its assembly). */
 typedef struct {
-    int32_t stride;   /* 0: bytes between weight rows */
-    int32_t n;        /* 4: groups of four inputs, >= 1 */
-    uint32_t neg_zp;  /* 8: -zp in both int16 lanes */
+    int32_t stride;       /* 0: bytes between the weight rows of a block */
+    int32_t n;            /* 4: groups of four inputs, >= 1 */
+    uint32_t neg_zp;      /* 8: -zp in both int16 lanes */
+    int32_t blocks;       /* 12: blocks of four rows, >= 1 */
+    int32_t next_block;   /* 16: from where a block's row pointers end to the next block's rows */
 } rows4_args;
 
-/* One group of four inputs for the four rows: the inputs widened once
- * (r2, r3), each row's four weights loaded and widened (r12, lr), two SMLAD
- * per row: 23 instructions for 16 multiply-accumulates. Rows 0 and 1 are
- * read through r1 (r1 and r1 + stride), rows 2 and 3 through r8. */
-#define ROWS4_ROW(LOAD, S)                    \
-    LOAD                                      \
-    "sxtb16 lr, r12, ror #8\n\t"              \
-    "sxtb16 r12, r12\n\t"                     \
-    "smlad  " S ", r2, r12, " S "\n\t"        \
-    "smlad  " S ", r3, lr, " S "\n\t"
-#define ROWS4_GROUP                                         \
-    "ldr     r2, [r0], #4\n\t"                              \
-    "sxtab16 r3, r10, r2, ror #8\n\t"                       \
-    "sxtab16 r2, r10, r2\n\t"                               \
-    ROWS4_ROW("ldr r12, [r1, r9]\n\t", "r5")                \
-    ROWS4_ROW("ldr r12, [r1], #4\n\t", "r4")                \
-    ROWS4_ROW("ldr r12, [r8, r9]\n\t", "r7")                \
-    ROWS4_ROW("ldr r12, [r8], #4\n\t", "r6")
+/* The assembly's frame below the saved registers: */
+#define FRAME_END "[sp]"          /* end of the input */
+#define FRAME_X "[sp, #4]"        /* its start */
+#define FRAME_BLOCKS "[sp, #8]"   /* blocks left */
+#define FRAME_ENTRY "[sp, #12]"   /* n % 8: where a block enters its loop */
+#define FRAME_ACC "[sp, #16]"     /* the next block's four sums */
+#define FRAME_NEXT "[sp, #20]"    /* next_block */
+#define FRAME_BYTES "24"
 
-/* s[r] = sum_i (x[i] - zp) * w[r * stride + i] for rows r = 0..3, i < 4 * p->n. */
-/* (naked: the body is the assembly alone; the arguments arrive in r0-r3) */
+/*
+ * One group of four inputs for the four rows. r0: inputs, r1: row 0 (row 1 at
+ * r1 + r9), r8: row 2 (row 3 at r8 + r9), r10: -zp pairs, r4-r7: sums.
+ * Run A loads the input word and rows 0 and 1's weights; the input becomes
+ * its pairs (r2, r12); run B loads rows 2 and 3's weights (and, in the last
+ * group of a pass, the end of the input from the stack, compared at once:
+ * SXTB16 and SMLAD leave the flags alone). 23 instructions, 25 estimated
+ * cycles (27 with the end test).
+ */
+#define ROW_PAIRS(W, T, S)                   \
+    "sxtb16  " T ", " W ", ror #8\n\t"       \
+    "sxtb16  " W ", " W "\n\t"               \
+    "smlad   " S ", r2, " W ", " S "\n\t"    \
+    "smlad   " S ", r12, " T ", " S "\n\t"
+#define GROUP_HEAD                           \
+    "ldr     r2, [r0], #4\n\t"               \
+    "ldr     r3, [r1, r9]\n\t"               \
+    "ldr     r11, [r1], #4\n\t"              \
+    "sxtab16 r12, r10, r2, ror #8\n\t"       \
+    "sxtab16 r2, r10, r2\n\t"                \
+    ROW_PAIRS("r11", "lr", "r4")             \
+    ROW_PAIRS("r3", "r11", "r5")
+#define GROUP_TAIL                           \
+    ROW_PAIRS("r11", "lr", "r6")             \
+    ROW_PAIRS("r3", "r11", "r7")
+#define GROUP                                \
+    GROUP_HEAD                               \
+    "ldr     r3, [r8, r9]\n\t"               \
+    "ldr     r11, [r8], #4\n\t"              \
+    GROUP_TAIL
+#define GROUP_LAST                           \
+    GROUP_HEAD                               \
+    "ldr     r3, [r8, r9]\n\t"               \
+    "ldr     r11, [r8], #4\n\t"              \
+    "ldr     lr, " FRAME_END "\n\t"          \
+    "cmp     r0, lr\n\t"                     \
+    GROUP_TAIL
+
+/*
+ * For each of p->blocks blocks of four rows (block b: rows 4b..4b+3 of w,
+ * rows p->stride bytes apart): acc[4b + r] += sum_i (x[i] - zp) * w[row r][i],
+ * i < 4 * p->n, modulo 2^32. Eight groups per pass; n % 8 groups first, by
+ * entering the pass at the right group (TBH). Between blocks: the sums stored, the
+ * next ones loaded, the input pointer reset, the row pointers moved on
+ * (about 30 cycles). (naked: the body is the assembly alone; the arguments
+ * arrive in r0-r3)
+ */
 #define ARG __attribute__((unused))
-__attribute__((naked, noinline)) static void dot_rows4_asm(ARG const int8_t *x, ARG const int8_t *w,
-                                                           ARG const rows4_args *p, ARG int32_t s[4])
+__attribute__((naked, noinline)) static void dot_blocks_asm(ARG const int8_t *x, ARG const int8_t *w,
+                                                            ARG const rows4_args *p, ARG int32_t *acc)
 {
     __asm__ volatile(
-        "push    {r3-r11, lr}\n\t"
+        "push    {r4-r11, lr}\n\t"
+        "sub     sp, sp, #" FRAME_BYTES "\n\t"
         "ldr     r9, [r2]\n\t"      /* stride */
         "ldr     r11, [r2, #4]\n\t" /* n */
         "ldr     r10, [r2, #8]\n\t" /* -zp */
-        "add     r8, r1, r9, lsl #1\n\t"
-        "movs    r4, #0\n\t"
-        "movs    r5, #0\n\t"
-        "movs    r6, #0\n\t"
-        "movs    r7, #0\n\t"
-        "lsrs    r11, r11, #1\n\t"
-        "bcc     1f\n\t"
-        "adds    r11, r11, #1\n\t"
-        "b       2f\n"
-        "1:\n\t" ROWS4_GROUP "2:\n\t" ROWS4_GROUP
+        "ldr     r12, [r2, #12]\n\t"
+        "ldr     r2, [r2, #16]\n\t"
+        "str     r12, " FRAME_BLOCKS "\n\t"
+        "str     r2, " FRAME_NEXT "\n\t"
+        "str     r0, " FRAME_X "\n\t"
+        "str     r3, " FRAME_ACC "\n\t"
+        "add     r12, r0, r11, lsl #2\n\t"
+        "str     r12, " FRAME_END "\n\t"
+        "and     r11, r11, #7\n\t"
+        "str     r11, " FRAME_ENTRY "\n\t"
+        "add     r8, r1, r9, lsl #1\n"
+        "5:\n\t" /* a block */
+        "ldr     r3, " FRAME_ACC "\n\t"
+        "ldr     r11, " FRAME_ENTRY "\n\t"
+        "ldm     r3, {r4-r7}\n\t"
+        "tbh     [pc, r11, lsl #1]\n"
+        "6:\n\t"
+        ".hword  (10f - 6b) / 2, (17f - 6b) / 2, (16f - 6b) / 2, (15f - 6b) / 2\n\t"
+        ".hword  (14f - 6b) / 2, (13f - 6b) / 2, (12f - 6b) / 2, (11f - 6b) / 2\n"
+        "10:\n\t" GROUP
+        "11:\n\t" GROUP
+        "12:\n\t" GROUP
+        "13:\n\t" GROUP
+        "14:\n\t" GROUP
+        "15:\n\t" GROUP
+        "16:\n\t" GROUP
+        "17:\n\t" GROUP_LAST
+        "bne     10b\n\t"
+        "ldr     r3, " FRAME_ACC "\n\t"
+        "ldr     r12, " FRAME_NEXT "\n\t"
+        "ldr     r0, " FRAME_X "\n\t"
+        "ldr     r11, " FRAME_BLOCKS "\n\t"
+        "stm     r3!, {r4-r7}\n\t"
+        "str     r3, " FRAME_ACC "\n\t"
+        "add     r1, r1, r12\n\t"
+        "add     r8, r8, r12\n\t"
         "subs    r11, r11, #1\n\t"
-        "bne     1b\n\t"
-        "ldr     r3, [sp]\n\t"
-        "stm     r3, {r4-r7}\n\t"
-        "pop     {r3-r11, pc}\n\t");
+        "str     r11, " FRAME_BLOCKS "\n\t"
+        "bne     5b\n\t"
+        "add     sp, sp, #" FRAME_BYTES "\n\t"
+        "pop     {r4-r11, pc}\n\t");
 }
 
-/* sum_i (x[i] - zp) * w[r * stride + i] for rows r = 0..3, i < len. */
-static void dot_rows4(const int8_t *x, const int8_t *w, size_t stride, int32_t len, int32_t zp, int32_t s[4])
+enum { DENSE_BATCH = 8 }; /* blocks of four rows per call of the assembly: a 128-byte array of sums */
+
+/* acc[4b + r] += sum_i (x[i] - zp) * w[(rows b + r) * row_bytes + i] for b < blocks, i < len, modulo
+ * 2^32; rows of a block: r < 4, or with @p rows 1 the four sums of block b are all of row b. */
+static void dot_blocks(const int8_t *x, const int8_t *w, int32_t row_bytes, int32_t len, int32_t zp,
+                       int32_t blocks, int32_t rows, int32_t *acc)
 {
-    const int8_t *w0 = w, *w1 = w + stride, *w2 = w1 + stride, *w3 = w2 + stride;
     const int32_t n = len >> 2;
-    int32_t i = 4 * n;
     if (n) {
         rows4_args p;
-        p.stride = (int32_t)stride;
+        p.stride = rows == 4 ? row_bytes : 0;
         p.n = n;
         p.neg_zp = (uint32_t)(uint16_t)(int16_t)(-zp) * 0x00010001u;
-        dot_rows4_asm(x, w, &p, s);
-    } else {
-        s[0] = s[1] = s[2] = s[3] = 0;
+        p.blocks = blocks;
+        p.next_block = rows * row_bytes - 4 * n;
+        dot_blocks_asm(x, w, &p, acc);
     }
-    for (; i < len; i++) {
-        const int32_t xv = x[i] - zp;
-        s[0] += xv * w0[i];
-        s[1] += xv * w1[i];
-        s[2] += xv * w2[i];
-        s[3] += xv * w3[i];
+    if (4 * n == len) return;
+    for (int32_t k = 0; k < blocks * rows; k++) {
+        const int8_t *wr = w + (size_t)k * (size_t)row_bytes;
+        const int32_t at = rows == 4 ? k : 4 * k;
+        uint32_t t = (uint32_t)acc[at];
+        for (int32_t i = 4 * n; i < len; i++) t += (uint32_t)((x[i] - zp) * wr[i]);
+        acc[at] = (int32_t)t;
     }
 }
 
+/* Row o's output when the 32-bit requantisation does not apply: from acc, its bias plus its dot
+ * product modulo 2^32 (see the top of the file). */
+__attribute__((noinline)) static int8_t row_general(const nnom_dense_s8_args *a, int32_t o, int32_t acc)
+{
+    const int32_t bias = a->bias ? a->bias[o] : 0;
+    return nnom_dense_output(a, o, (int32_t)((uint32_t)acc - (uint32_t)bias));
+}
+
+/* write_rows for one choice of per-channel quantisation and clamp (constants once inlined). */
+static inline __attribute__((always_inline)) void write_rows_k(const nnom_dense_s8_args *a, int32_t o, int32_t count,
+                                                               const int32_t *acc, int8_t *out, const int per_channel,
+                                                               const int clamp)
+{
+    const int32_t *mp = a->multiplier + (per_channel ? o : 0), *sp = a->shift + (per_channel ? o : 0);
+    const int32_t zp_odd = 2 * a->out_zero_point + 1, lo = a->act_lo, hi = a->act_hi;
+    const int32_t m0 = mp[0], sh0 = sp[0];
+    int8_t *op = out + o;
+    for (int32_t r = 0; r < count; r++) {
+        const int32_t acc_r = acc[r];
+        const uint32_t e1 = (uint32_t)(-1 - (per_channel ? sp[r] : sh0)); /* e - 1 */
+        if (__builtin_expect(e1 < NNOM_REQUANT32_MAX_E &&
+                             (uint32_t)(acc_r + NNOM_REQUANT32_MAX_ACC) <= 2u * NNOM_REQUANT32_MAX_ACC, 1)) {
+            /* nnom_requant32(acc, m, e, c), c = 2^(e-1) + zp 2^e = (2 zp + 1) 2^(e-1), u by SMMULR */
+            const int32_t u = nnom_arm_smmulr(2 * acc_r, per_channel ? mp[r] : m0);
+            int32_t v = __ssat(((u + (u >> 31) + (int32_t)((uint32_t)zp_odd << e1)) >> e1) >> 1, 8);
+            if (clamp) {
+                if (v < lo) v = lo;
+                if (v > hi) v = hi;
+            }
+            op[r] = (int8_t)v;
+        } else {
+            op[r] = row_general(a, o + r, acc_r);
+        }
+    }
+}
+
+/* Writes rows o..o+count-1 from acc[0..count), each its bias plus its dot product modulo 2^32. */
+__attribute__((noinline)) static void write_rows(const nnom_dense_s8_args *a, int32_t o, int32_t count,
+                                                 const int32_t *acc, int8_t *out)
+{
+    const int clamp = a->act_lo > INT8_MIN || a->act_hi < INT8_MAX;
+    if (a->per_channel && clamp) write_rows_k(a, o, count, acc, out, 1, 1);
+    else if (a->per_channel) write_rows_k(a, o, count, acc, out, 1, 0);
+    else if (clamp) write_rows_k(a, o, count, acc, out, 0, 1);
+    else write_rows_k(a, o, count, acc, out, 0, 0);
+}
 
 void nnom_dense_s8(const nnom_dense_s8_args *a, const int8_t *in, int8_t *out)
 {
     const int32_t n = a->in_features, zp = a->in_zero_point, out_f = a->out_features;
-    /* four rows at a time; the last block ends at the last row (rows computed
-     * twice give the same bytes); fewer than four rows: one at a time, its four
-     * sums all of the same row (stride 0) */
+    /* blocks of four rows; when out_features is not a multiple of 4, one more block ending at the
+     * last row (rows computed twice give the same bytes); fewer than four rows: one per block */
     const int32_t rows = out_f < 4 ? 1 : 4;
-    const size_t stride = out_f < 4 ? 0 : (size_t)n;
-    for (int32_t o = 0; o < out_f; o += rows) {
+    int32_t acc[4 * DENSE_BATCH];
+    for (int32_t o = 0; o < out_f;) {
         if (o + rows > out_f) o = out_f - rows;
+        const int32_t left = (out_f - o) / rows;
+        const int32_t blocks = left < DENSE_BATCH ? left : DENSE_BATCH, count = blocks * rows;
         const int8_t *w = a->weights + (size_t)o * (size_t)n;
-        int64_t acc[4] = {0, 0, 0, 0};
-        for (int32_t start = 0; start < n; start += DENSE_CHUNK) {
-            const int32_t len = n - start < DENSE_CHUNK ? n - start : DENSE_CHUNK;
-            int32_t part[4];
-            dot_rows4(in + start, w + start, stride, len, zp, part);
-            for (int r = 0; r < 4; r++) acc[r] += part[r];
+        if (n <= DENSE_FOLD_MAX_IN) {
+            if (a->bias && rows == 4)
+                memcpy(acc, a->bias + o, sizeof(int32_t) * 4 * (size_t)blocks);
+            else
+                for (int32_t k = 0; k < 4 * blocks; k++) acc[k] = a->bias ? a->bias[o + k / 4] : 0;
+            dot_blocks(in, w, n, n, zp, blocks, rows, acc);
+            if (rows == 1)
+                for (int32_t k = 1; k < count; k++) acc[k] = acc[4 * k];
+            write_rows(a, o, count, acc, out);
+        } else {
+            for (int32_t k = 0; k < count; k++) {
+                int64_t sum = 0;
+                for (int32_t start = 0; start < n; start += DENSE_CHUNK) {
+                    const int32_t len = n - start < DENSE_CHUNK ? n - start : DENSE_CHUNK;
+                    int32_t part[4] = {0, 0, 0, 0};
+                    dot_blocks(in + start, w + (size_t)k * (size_t)n + start, n, len, zp, 1, 1, part);
+                    sum += part[0];
+                }
+                out[o + k] = nnom_dense_output(a, o + k, sum);
+            }
         }
-        for (int r = 0; r < rows; r++) out[o + r] = nnom_dense_output(a, o + r, acc[r]);
+        o += count;
     }
 }
 

@@ -626,6 +626,7 @@ __attribute__((noinline)) static void planar(const nnom_conv_args *layer, const 
  * line fits. */
 static int gp_geom(const nnom_conv_args *layer, dw_geom *g, int32_t *pitch, int32_t *strip, int32_t *ph)
 {
+    *pitch = *strip = *ph = 0;
     if (layer->depth_mult != 1 || layer->out_c < 4 || layer->k_h * ((layer->k_w + 1) >> 1) > DW_GP_PAIRS) return 0;
     *g = geom_of(layer, layer->out_w < DW_NARROW && layer->out_h > layer->out_w);
     const nnom_conv_args *a = &g->a;

@@ -1,0 +1,355 @@
+/*
+ * The fast passes of the Cortex-M DSP convolution (kernels/arm/conv_s8.c, which
+ * includes this file): assembly routines that compute, for the pixels of one
+ * pass whose patches im2col has gathered (int16 pairs (e0, e2), (e1, e3) per
+ * group of four patch elements, the pass's pixels side by side), a run of
+ * output channels whose requantisation takes one of the 32-bit forms of
+ * arm_dsp.h, from the bias to the stored bytes. Two layouts (conv_shape.h):
+ *
+ *  - pass4: four pixels, one channel at a time (short patches, k < PAIR_MIN_K):
+ *    per group one LDR of weights, two SXTB16, two LDM of four words, eight
+ *    SMLAD: 13 instructions, 22 estimated cycles for 16 multiply-accumulates;
+ *    the channel's constants once per four outputs.
+ *        cols: | g0: p0 lo hi, p1 lo hi, p2 lo hi, p3 lo hi | g1 ... |
+ *  - pass2: two pixels and two channels at a time (long patches): per group
+ *    two LDR of weights, four SXTB16, one LDM of four words, eight SMLAD:
+ *    15 instructions, 20 estimated cycles for 16 multiply-accumulates; the
+ *    loop ends at an end group whose first word no column can hold, which
+ *    frees the register of a counter: the caller puts it in the first word of
+ *    the last group, whose columns it copies aside for the routine's last
+ *    step (so the columns take no more room). Two channels' constants per four
+ *    outputs: the better one when the groups outnumber that overhead.
+ *        cols: | g0: p0 lo hi, p1 lo hi | g1 ... | last: COLS_END, 3 words |
+ *
+ * Both are naked functions (the body is the assembly alone), so that their
+ * registers are used as planned at -Os as at -O2, and run a loop over the
+ * groups unrolled four times, entered at the copy that leaves a whole number
+ * of passes (the entry computed once per call).
+ */
+#ifndef NNOM_KERNELS_ARM_CONV_PASS_H
+#define NNOM_KERNELS_ARM_CONV_PASS_H
+
+#include <stdint.h>
+
+/* ------------------------------------------------------- four pixels, one channel */
+
+/* What pass4_fast reads (offsets are used by its assembly). */
+typedef struct {
+    const uint32_t *cols;  /*  0: the four columns */
+    int32_t groups;        /*  4 */
+    const int32_t *bias;   /*  8: or NULL */
+    const int32_t *mult;   /* 12 */
+    const int32_t *shift;  /* 16 */
+    int32_t zz;            /* 20: 2 * out_zp + 1 */
+    int32_t out_c;         /* 24 */
+    int32_t n_ch;          /* 28: channels [0, n_ch) */
+    int32_t back;          /* 32: 4 * groups - k, read past a channel's weights */
+} pass4_args;
+
+/* One group of 4 taps for the four columns at r8 (8 words: p0 lo hi, p1 ..., p3), weights
+ * at r1, sums r4..r7: one LDR of the weights, two SXTB16, two LDM of four words (two pixels
+ * each) and eight SMLAD: 13 instructions (22 estimated cycles: an LDM of four words costs
+ * 5, two LDRD 6) for 16 multiply-accumulates. r10, r11 weights, r2, r3, r12, lr data. */
+#define PASS4_GROUP                                  \
+    "ldr    r10, [r1], #4\n\t"                       \
+    "ldm    r8!, {r2, r3, r12, lr}\n\t"              \
+    "sxtb16 r11, r10, ror #8\n\t"                    \
+    "sxtb16 r10, r10\n\t"                            \
+    "smlad  r4, r2, r10, r4\n\t"                     \
+    "smlad  r4, r3, r11, r4\n\t"                     \
+    "smlad  r5, r12, r10, r5\n\t"                    \
+    "smlad  r5, lr, r11, r5\n\t"                     \
+    "ldm    r8!, {r2, r3, r12, lr}\n\t"              \
+    "smlad  r6, r2, r10, r6\n\t"                     \
+    "smlad  r6, r3, r11, r6\n\t"                     \
+    "smlad  r7, r12, r10, r7\n\t"                    \
+    "smlad  r7, lr, r11, r7\n\t"
+
+/* One output of the four, in place: S = SSAT8(requant_zp(S)) of arm_dsp.h, with r10 =
+ * multiplier, r11 = e, r12 = c of nnom_arm_requant_zp(), r8 a temporary. */
+#define REQUANT_R8(S)                       \
+    "lsl    r8, " S ", #1\n\t"              \
+    "smmlar r8, r8, r10, r12\n\t"           \
+    "add    r8, r8, " S ", asr #31\n\t"     \
+    "asr    r8, r8, r11\n\t"                \
+    "ssat   " S ", #8, r8\n\t"
+/* The same for any multiplier, nnom_arm_requant() + zp: u = SMMULR(2 S, m), (u - [u < 0] + c) >> e. */
+#define REQUANT_U_R8(S)                     \
+    "lsl    r8, " S ", #1\n\t"              \
+    "smmulr r8, r8, r10\n\t"                \
+    "add    r8, r8, r8, asr #31\n\t"        \
+    "add    r8, r8, r12\n\t"                \
+    "asr    r8, r8, r11\n\t"                \
+    "ssat   " S ", #8, r8\n\t"
+
+/* Bytes of one PASS4_GROUP (13 instructions of 32 bits): the entry into the unrolled loop is
+ * computed from it. */
+#define PASS4_GROUP_BYTES "52"
+
+/*
+ * Channels [0, p->n_ch) of four whole pixels, every one fast (see the file
+ * comment), weights from w, channel c of pixel j to out[j * out_c + c],
+ * clamped to the int8 range (the caller applies a narrower clamp).
+ * Registers: r0 p, r1 w, r4-r7 the sums, r8 the columns, r9 the loop count,
+ * r2, r3, r10-r12 and lr the group's temporaries, then the requantisation
+ * constants, with r2 out + c and r3 c. Stack: [sp] the entry into the unrolled
+ * loop (the groups per channel % 4 = 3, 2, 1 enter at the second, third, fourth
+ * copy), [sp, #4] its passes, [sp, #8] out + c, [sp, #12] c.
+ * Per channel, besides the groups: about 45 instructions.
+ */
+/* (naked: the body is the assembly alone; the arguments arrive in r0-r2) */
+#define ARG __attribute__((unused))
+#define PASS4_BODY(RQ) \
+    __asm__ volatile( \
+        "movs   r3, #0\n\t" \
+        "push   {r2-r11, lr}\n\t" \
+        "ldr    r9, [r0, #4]\n\t"           /* groups */ \
+        "and    r10, r9, #3\n\t" \
+        "rsb    r10, r10, #4\n\t" \
+        "and    r10, r10, #3\n\t"           /* the copy to enter at */ \
+        "movs   r11, #" PASS4_GROUP_BYTES "\n\t" \
+        "adr.w  r12, 1f\n\t" \
+        "mla    r10, r10, r11, r12\n\t" \
+        "orr    r10, r10, #1\n\t"           /* (a Thumb address) */ \
+        "add    r9, r9, #3\n\t" \
+        "lsr    r9, r9, #2\n\t" \
+        "sub    sp, sp, #8\n\t" \
+        "strd   r10, r9, [sp]\n" \
+        "10:\n\t" \
+        "ldr    r8, [r0]\n\t"               /* columns */ \
+        "ldr    r9, [sp, #4]\n\t" \
+        "ldr    r4, [r0, #8]\n\t" \
+        "cbz    r4, 11f\n\t" \
+        "ldr    r4, [r4, r3, lsl #2]\n" \
+        "11:\n\t" \
+        "mov    r5, r4\n\t" \
+        "mov    r6, r4\n\t" \
+        "mov    r7, r4\n\t" \
+        "ldr    pc, [sp]\n\t" \
+        ".p2align 2\n" \
+        "1:\n\t" PASS4_GROUP PASS4_GROUP PASS4_GROUP PASS4_GROUP \
+        "subs   r9, r9, #1\n\t" \
+        "bne    1b\n\t" \
+        "ldrd   r2, r3, [sp, #8]\n\t"       /* out + c, c */ \
+        "ldr    r10, [r0, #12]\n\t" \
+        "ldr    r11, [r0, #16]\n\t" \
+        "ldr    r12, [r0, #20]\n\t" \
+        "ldr    r9, [r0, #24]\n\t"          /* out_c */ \
+        "ldr    r10, [r10, r3, lsl #2]\n\t" /* multiplier */ \
+        "ldr    r11, [r11, r3, lsl #2]\n\t" /* shift = -e */ \
+        "mvn    r8, r11\n\t"                /* e - 1 */ \
+        "lsl    r12, r12, r8\n\t"           /* c = (2 zp + 1) << (e - 1) */ \
+        "rsb    r11, r11, #0\n\t" \
+        RQ("r4") RQ("r5") RQ("r6") RQ("r7") \
+        "add    r12, r2, r9\n\t" \
+        "add    lr, r12, r9\n\t" \
+        "adds   r3, r3, #1\n\t" \
+        "strb   r4, [r2], #1\n\t" \
+        "strb   r5, [r12]\n\t" \
+        "strb   r6, [lr]\n\t" \
+        "strd   r2, r3, [sp, #8]\n\t" \
+        "strb   r7, [lr, r9]\n\t" \
+        "ldrd   r9, r10, [r0, #28]\n\t"   /* n_ch, back */ \
+        "sub    r1, r1, r10\n\t" \
+        "cmp    r3, r9\n\t" \
+        "blt    10b\n\t" \
+        "add    sp, sp, #16\n\t" \
+        "pop    {r4-r11, pc}\n\t");
+
+__attribute__((naked, noinline)) static void pass4_fast(ARG const pass4_args *p, ARG const int8_t *w, ARG int8_t *out)
+{
+    PASS4_BODY(REQUANT_R8)
+}
+
+/* The same with the requantisation of nnom_arm_requant() (any multiplier: below 2^30, zero). */
+__attribute__((naked, noinline)) static void pass4_fast_u(ARG const pass4_args *p, ARG const int8_t *w,
+                                                          ARG int8_t *out)
+{
+    PASS4_BODY(REQUANT_U_R8)
+}
+
+/* ------------------------------------------------------ two pixels, two channels */
+
+/* What pass2_fast reads (offsets are used by its assembly). */
+typedef struct {
+    const uint32_t *cols;  /*  0: the two columns, the end group in the last one's place */
+    int32_t groups;        /*  4: groups in the columns before the end group: all but the last */
+    const int32_t *bias;   /*  8: bias, or zeros (bias_step 0) */
+    const int32_t *mult;   /* 12 */
+    const int32_t *shift;  /* 16 */
+    int32_t zz;            /* 20: 2 * out_zp + 1 */
+    int32_t out_c;         /* 24 */
+    int32_t n_ch;          /* 28: channels [0, n_ch), an even count or 1 */
+    int32_t k;             /* 32: bytes of weights per channel; 0 for one channel */
+    const int8_t *w;       /* 36: channel 0's weights */
+    int32_t bias_step;     /* 40: 4, or 0 (no bias: two int32 zeros) */
+    int32_t pair_step;     /* 44: bytes from a channel's int32 parameter to its pair's: 4, or 0
+                              for one channel (computed as the pair (c, c), stored twice) */
+    int8_t *out;           /* 48: channel 0 of pixel 0 */
+    uint32_t last[4];      /* 52: the last group's columns (the end group is in its place) */
+} pass2_args;
+
+/* The first word of the end group: int16 lanes of -32768, which no column holds (its lanes are
+ * x - zp in [-255, 255], or 0). As a Thumb-2 immediate, for CMP. */
+#define COLS_END 0x80008000u
+#define COLS_END_IMM "0x80008000"
+
+/* One group of 4 taps for two channels and two pixels, the group's columns already in r7-r10
+ * (p0 lo, p0 hi, p1 lo, p1 hi): one LDR of each channel's four weights (r1, r2), four SXTB16,
+ * eight SMLAD into r3 (channel 0, pixel 0), r4 (0, 1), r5 (1, 0), r6 (1, 1); then the next
+ * group's columns in one LDM (r0). 15 instructions of 32 bits, 20 estimated cycles, for 16
+ * multiply-accumulates. r11, r12, lr: the weights. */
+#define PASS2_GROUP                                  \
+    "ldr    r11, [r1], #4\n\t"                       \
+    "ldr    r12, [r2], #4\n\t"                       \
+    "sxtb16 lr, r11, ror #8\n\t"                     \
+    "sxtb16 r11, r11\n\t"                            \
+    "smlad  r3, r7, r11, r3\n\t"                     \
+    "smlad  r3, r8, lr, r3\n\t"                      \
+    "smlad  r4, r9, r11, r4\n\t"                     \
+    "smlad  r4, r10, lr, r4\n\t"                     \
+    "sxtb16 lr, r12, ror #8\n\t"                     \
+    "sxtb16 r12, r12\n\t"                            \
+    "smlad  r5, r7, r12, r5\n\t"                     \
+    "smlad  r5, r8, lr, r5\n\t"                      \
+    "smlad  r6, r9, r12, r6\n\t"                     \
+    "smlad  r6, r10, lr, r6\n\t"                     \
+    "ldm    r0!, {r7, r8, r9, r10}\n\t"
+#define PASS2_GROUP_BYTES "60"
+/* The last group, its columns from p->last (r0 p), without the load of a next one. */
+#define PASS2_LAST                                   \
+    "add    r0, r0, #52\n\t"                        \
+    "ldm    r0, {r7, r8, r9, r10}\n\t"              \
+    "ldr    r11, [r1], #4\n\t"                       \
+    "ldr    r12, [r2], #4\n\t"                       \
+    "sxtb16 lr, r11, ror #8\n\t"                     \
+    "sxtb16 r11, r11\n\t"                            \
+    "smlad  r3, r7, r11, r3\n\t"                     \
+    "smlad  r3, r8, lr, r3\n\t"                      \
+    "smlad  r4, r9, r11, r4\n\t"                     \
+    "smlad  r4, r10, lr, r4\n\t"                     \
+    "sxtb16 lr, r12, ror #8\n\t"                     \
+    "sxtb16 r12, r12\n\t"                            \
+    "smlad  r5, r7, r12, r5\n\t"                     \
+    "smlad  r5, r8, lr, r5\n\t"                      \
+    "smlad  r6, r9, r12, r6\n\t"                     \
+    "smlad  r6, r10, lr, r6\n\t"
+
+/* S = SSAT8(requant_zp(S)) of arm_dsp.h, with multiplier M, e E, constant C, temporary T. */
+#define REQUANT_ZP(S, M, E, C, T)           \
+    "lsl    " T ", " S ", #1\n\t"           \
+    "smmlar " T ", " T ", " M ", " C "\n\t" \
+    "add    " T ", " T ", " S ", asr #31\n\t" \
+    "asr    " T ", " T ", " E "\n\t"        \
+    "ssat   " S ", #8, " T "\n\t"
+/* The same for any multiplier, nnom_arm_requant() + zp: u = SMMULR(2 S, m), (u - [u < 0] + C) >> E. */
+#define REQUANT_U(S, M, E, C, T)            \
+    "lsl    " T ", " S ", #1\n\t"           \
+    "smmulr " T ", " T ", " M "\n\t"        \
+    "add    " T ", " T ", " T ", asr #31\n\t" \
+    "add    " T ", " T ", " C "\n\t"        \
+    "asr    " T ", " T ", " E "\n\t"        \
+    "ssat   " S ", #8, " T "\n\t"
+
+/*
+ * Channels [0, p->n_ch) of two whole pixels, every one fast (see the file comment),
+ * channel c's weights at p->w + c * p->k, channel c of pixel j to p->out[j * out_c + c],
+ * clamped to the int8 range (the caller applies a narrower clamp), in pairs (c, c + 1);
+ * one channel alone (n_ch 1, k 0, pair_step 0) as the pair (c, c). The groups' loop runs
+ * four groups per pass (groups % 4 = 3, 2, 1 enter at the second, third, fourth copy)
+ * until the columns' end group. Registers in the loop: r0 the columns, r1, r2 the two
+ * channels' weights, r3-r6 the sums, r7-r10 the group's columns, r11, r12, lr the
+ * weights. Stack: [sp] the entry into the loop, [sp, #4] p, [sp, #12] c. Per pair of
+ * channels, besides the groups: about 60 instructions.
+ */
+/* (naked: the body is the assembly alone; the argument arrives in r0) */
+#define PASS2_BODY(RQ) \
+    __asm__ volatile( \
+        "push   {r4-r11, lr}\n\t" \
+        "sub    sp, sp, #16\n\t" \
+        "movs   r3, #0\n\t" \
+        "str    r0, [sp, #4]\n\t" \
+        "str    r3, [sp, #12]\n\t" \
+        "ldr    r9, [r0, #4]\n\t"           /* groups */ \
+        "and    r10, r9, #3\n\t" \
+        "rsb    r10, r10, #4\n\t" \
+        "and    r10, r10, #3\n\t"           /* the copy to enter at */ \
+        "movs   r11, #" PASS2_GROUP_BYTES "\n\t" \
+        "adr.w  r12, 1f\n\t" \
+        "mla    r10, r10, r11, r12\n\t" \
+        "orr    r10, r10, #1\n\t"           /* (a Thumb address) */ \
+        "str    r10, [sp]\n" \
+        "10:\n\t"                           /* a pair of channels */ \
+        "ldr    lr, [sp, #4]\n\t"           /* p */ \
+        "ldr    r11, [sp, #12]\n\t"         /* c */ \
+        "ldr    r1, [lr, #36]\n\t" \
+        "ldr    r9, [lr, #32]\n\t"          /* k */ \
+        "ldr    r10, [lr, #8]\n\t"          /* bias */ \
+        "ldr    r8, [lr, #40]\n\t"          /* bias_step */ \
+        "ldr    r12, [lr, #44]\n\t"         /* pair_step */ \
+        "ldr    r0, [lr]\n\t"               /* columns */ \
+        "mla    r1, r11, r9, r1\n\t"        /* the weights of channel c */ \
+        "add    r2, r1, r9\n\t"             /* and of the pair's other */ \
+        "mla    r10, r11, r8, r10\n\t" \
+        "ldr    r3, [r10]\n\t" \
+        "ldr    r5, [r10, r12]\n\t" \
+        "mov    r4, r3\n\t" \
+        "mov    r6, r5\n\t" \
+        "ldm    r0!, {r7, r8, r9, r10}\n\t" \
+        "ldr    pc, [sp]\n\t" \
+        ".p2align 2\n" \
+        "1:\n\t" PASS2_GROUP PASS2_GROUP PASS2_GROUP PASS2_GROUP \
+        "cmp    r7, #" COLS_END_IMM "\n\t" \
+        "bne    1b\n\t" \
+        "ldr    r0, [sp, #4]\n\t" \
+        PASS2_LAST \
+        /* requantise the four sums: r7 m0, r8 e0, r10 m1, r11 e1, r9 the constants c */ \
+        "ldr    lr, [sp, #4]\n\t" \
+        "ldr    r12, [sp, #12]\n\t"         /* c */ \
+        "ldr    r7, [lr, #12]\n\t" \
+        "ldr    r8, [lr, #16]\n\t" \
+        "ldr    r0, [lr, #44]\n\t"          /* pair_step */ \
+        "ldr    r2, [lr, #20]\n\t"          /* 2 zp + 1 */ \
+        "add    r7, r7, r12, lsl #2\n\t" \
+        "add    r8, r8, r12, lsl #2\n\t" \
+        "ldr    r10, [r7, r0]\n\t"          /* multiplier of the pair's other channel */ \
+        "ldr    r11, [r8, r0]\n\t"          /* its shift = -e */ \
+        "ldr    r7, [r7]\n\t"               /* multiplier of channel c */ \
+        "ldr    r8, [r8]\n\t"               /* its shift */ \
+        "mvn    r9, r8\n\t"                 /* e - 1 */ \
+        "lsl    r9, r2, r9\n\t"             /* c = (2 zp + 1) << (e - 1) */ \
+        "rsb    r8, r8, #0\n\t" \
+        RQ("r3", "r7", "r8", "r9", "r1") RQ("r4", "r7", "r8", "r9", "r1") \
+        "mvn    r9, r11\n\t" \
+        "lsl    r9, r2, r9\n\t" \
+        "rsb    r11, r11, #0\n\t" \
+        RQ("r5", "r10", "r11", "r9", "r1") RQ("r6", "r10", "r11", "r9", "r1") \
+        "ldr    r1, [lr, #48]\n\t"          /* out */ \
+        "ldr    r9, [lr, #24]\n\t"          /* out_c */ \
+        "add    r1, r1, r12\n\t" \
+        "lsr    r0, r0, #2\n\t" \
+        "add    r2, r1, r9\n\t" \
+        "strb   r3, [r1]\n\t" \
+        "strb   r4, [r2]\n\t" \
+        "strb   r5, [r1, r0]\n\t" \
+        "strb   r6, [r2, r0]\n\t" \
+        "add    r12, r12, #2\n\t" \
+        "ldr    r0, [lr, #28]\n\t"          /* n_ch */ \
+        "str    r12, [sp, #12]\n\t" \
+        "cmp    r12, r0\n\t" \
+        "blt    10b\n\t" \
+        "add    sp, sp, #16\n\t" \
+        "pop    {r4-r11, pc}\n\t");
+
+__attribute__((naked, noinline)) static void pass2_fast(ARG const pass2_args *p)
+{
+    PASS2_BODY(REQUANT_ZP)
+}
+
+/* The same with the requantisation of nnom_arm_requant() (any multiplier: below 2^30, zero). */
+__attribute__((naked, noinline)) static void pass2_fast_u(ARG const pass2_args *p)
+{
+    PASS2_BODY(REQUANT_U)
+}
+
+#endif

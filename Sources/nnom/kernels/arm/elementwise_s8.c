@@ -1,0 +1,217 @@
+/*
+ * int8 add, subtract and multiply for Cortex-M cores with the DSP extension:
+ * the fast paths of kernels/elementwise_s8.c (which includes this file on
+ * such cores), same results bit for bit.
+ *
+ * Multiply (nnom_mul_s8, the whole kernel): four elements at a time. Both
+ * inputs' words are widened to int16 pairs with their zero points removed
+ * (SXTAB16), the first input's doubled in both lanes (SADD16: |2 (x - zp)|
+ * <= 510), so that one SMULBB / SMULTT gives 2 p, twice the exact product p
+ * (|p| <= 65025). Then the output requantisation is nnom_requant32 of
+ * kernels/requant.h, exact here since |p| < 2^30 (shift in [-22, -1]):
+ *   u = SMMULR(2 p, m),  y = (u - [u < 0] + c) >> e
+ * or, when m > 2^30 (then u < 0 exactly when p < 0, kernels/arm/arm_dsp.h),
+ *   y = (SMMLAR(2 p, m, c) + (p >> 31)) >> e,   c = 2^(e-1) + zp_out 2^e,
+ * SSAT to int8, four bytes packed into a word and clamped to the fused
+ * activation by SSUB8 / SEL (two per bound for four lanes). Other shifts:
+ * the portable kernel's general form, element by element.
+ *
+ * Add and subtract (nnom_ew_add_fast, used by the portable kernel when its
+ * tables apply and the largest |x1'| + |x2'| is below 2^30): the tables hold
+ * 2 x1' and +-2 x2' (the sign of a subtraction folded in; |2 x1' +- 2 x2'| <
+ * 2^31), so each output is two byte loads, two table loads, an add and the
+ * same requantisation as above with 2 p replaced by 2 (x1' +- x2').
+ */
+#include "kernels/arm/arm_dsp.h"
+
+/* Compiled only as part of kernels/elementwise_s8.c, which includes this file on cores with DSP. */
+#if NNOM_USE_ARM_DSP && defined(NNOM_ARM_DSP_TWIN)
+#include <stddef.h>
+
+#include "kernels/conv.h"
+#include "kernels/elementwise.h"
+#include "kernels/requant.h"
+
+/* The output requantisation of an element (see above): from twice the exact value @p v2, with
+ * m the multiplier, e the right shift in [1, 22] and c = 2^(e-1) + zp 2^e; @p above: m > 2^30. */
+#define EW_INLINE static inline __attribute__((always_inline))
+EW_INLINE int32_t ew_out(int above, int32_t m, int32_t e, int32_t c, int32_t v2)
+{
+    if (above) return __ssat((nnom_arm_smmlar(v2, m, c) + (v2 >> 31)) >> e, 8);
+    const int32_t u = nnom_arm_smmulr(v2, m);
+    return __ssat((u + (u >> 31) + c) >> e, 8);
+}
+
+/* w with bits [lsb, lsb + 8) replaced by the low byte of v (BFI). */
+EW_INLINE uint32_t ew_bfi8(uint32_t w, int32_t v, const int lsb)
+{
+    __asm__("bfi %0, %1, %2, #8" : "+r"(w) : "r"(v), "i"(lsb));
+    return w;
+}
+
+/* Four results (each in [-128, 127]) as the bytes of a word; with @p clamp, clamped to the bytes of
+ * lo4, hi4 lane by lane (SSUB8 sets a GE flag per lane, SEL picks by them). */
+EW_INLINE uint32_t ew_pack4(int clamp, uint32_t lo4, uint32_t hi4, int32_t y0, int32_t y1, int32_t y2, int32_t y3)
+{
+    uint32_t w = ew_bfi8(ew_bfi8(ew_bfi8((uint32_t)y0, y1, 8), y2, 16), y3, 24);
+    if (clamp) {
+        (void)__ssub8(w, lo4); /* GE set in the lanes where w >= lo */
+        w = __sel(w, lo4);
+        (void)__ssub8(hi4, w); /* GE set where hi >= w */
+        w = __sel(w, hi4);
+    }
+    return w;
+}
+
+static inline int8_t ew_clamp1(int32_t y, int32_t lo, int32_t hi)
+{
+    return (int8_t)(y < lo ? lo : (y > hi ? hi : y));
+}
+
+/* What a span of elements needs: the output requantisation and clamp. */
+typedef struct {
+    int32_t m, e, c;    /* multiplier, right shift in [1, 22], 2^(e-1) + zp 2^e */
+    int32_t lo, hi;     /* the clamp */
+} ew_requant;
+
+static void ew_requant_init(ew_requant *q, int32_t m, int32_t e, int32_t zp, int32_t lo, int32_t hi)
+{
+    q->m = m;
+    q->e = e;
+    q->c = nnom_requant32_const(e, zp);
+    q->lo = lo;
+    q->hi = hi;
+}
+
+static inline void ew_store4(int8_t *p, uint32_t v) { memcpy(p, &v, 4); }
+
+/* out[i] = clamp(requant(t1[in1[i]] + t2[in2[i]])), i < count; t1, t2 indexed by int8 values. */
+EW_INLINE void ew_add_span_k(const int8_t *in1, const int8_t *in2, int8_t *out, int32_t count, const int32_t *t1,
+                             const int32_t *t2, const ew_requant *q, const int above, const int clamp)
+{
+    const int32_t m = q->m, e = q->e, c = q->c, lo = q->lo, hi = q->hi;
+    const uint32_t lo4 = (uint32_t)(uint8_t)lo * 0x01010101u, hi4 = (uint32_t)(uint8_t)hi * 0x01010101u;
+    int32_t i = 0;
+    for (; i + 4 <= count; i += 4) {
+        const int32_t a0 = in1[i], a1 = in1[i + 1], a2 = in1[i + 2], a3 = in1[i + 3];
+        const int32_t b0 = in2[i], b1 = in2[i + 1], b2 = in2[i + 2], b3 = in2[i + 3];
+        const int32_t y0 = ew_out(above, m, e, c, t1[a0] + t2[b0]);
+        const int32_t y1 = ew_out(above, m, e, c, t1[a1] + t2[b1]);
+        const int32_t y2 = ew_out(above, m, e, c, t1[a2] + t2[b2]);
+        const int32_t y3 = ew_out(above, m, e, c, t1[a3] + t2[b3]);
+        ew_store4(out + i, ew_pack4(clamp, lo4, hi4, y0, y1, y2, y3));
+    }
+    for (; i < count; i++) out[i] = ew_clamp1(ew_out(above, m, e, c, t1[in1[i]] + t2[in2[i]]), lo, hi);
+}
+
+/* The four forms of a span: the multiplier above 2^30 or not, a clamp or not. */
+static void ew_add_span(const int8_t *in1, const int8_t *in2, int8_t *out, int32_t count, const int32_t *t1,
+                        const int32_t *t2, const ew_requant *q)
+{
+    const int above = q->m > (1 << 30), clamp = q->lo > INT8_MIN || q->hi < INT8_MAX;
+    if (above && clamp) ew_add_span_k(in1, in2, out, count, t1, t2, q, 1, 1);
+    else if (above) ew_add_span_k(in1, in2, out, count, t1, t2, q, 1, 0);
+    else if (clamp) ew_add_span_k(in1, in2, out, count, t1, t2, q, 0, 1);
+    else ew_add_span_k(in1, in2, out, count, t1, t2, q, 0, 0);
+}
+
+/*
+ * The add / subtract fast path: @p t1, @p t2 are the portable kernel's tables of x1' and x2'
+ * (index: value + 128), max |x1'| + max |x2'| <= 2^30 - 1, output shift -e in [-22, -1].
+ * Rewrites the tables in place to 2 x1' and +-2 x2'.
+ */
+static inline void nnom_ew_add_fast(const nnom_elementwise_s8_args *a, int subtract, int32_t *t1, int32_t *t2,
+                                    int32_t e)
+{
+    for (int32_t v = 0; v < 256; v++) {
+        t1[v] *= 2;
+        t2[v] *= subtract ? -2 : 2;
+    }
+    ew_requant q;
+    ew_requant_init(&q, a->params[4], e, a->out_zero_point, a->act_lo, a->act_hi);
+    const int32_t c = a->channels;
+    if (!a->broadcast) {
+        ew_add_span(a->in1, a->in2, a->out, a->rows * c, t1 + 128, t2 + 128, &q);
+        return;
+    }
+    for (int32_t r = 0; r < a->rows; r++)
+        ew_add_span(a->in1 + (size_t)r * c, a->in2, a->out + (size_t)r * c, c, t1 + 128, t2 + 128, &q);
+}
+
+/* The products of the bottom and of the top int16 lanes (SMULBB, SMULTT; GCC 12's ACLE lacks them). */
+static inline int32_t ew_smulbb(uint32_t a, uint32_t b)
+{
+    int32_t r;
+    __asm__("smulbb %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+}
+static inline int32_t ew_smultt(uint32_t a, uint32_t b)
+{
+    int32_t r;
+    __asm__("smultt %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+}
+
+/* out[i] = clamp(requant((in1[i] - zp1) * (in2[i] - zp2))), i < count, shift in [-22, -1]. */
+EW_INLINE void ew_mul_span_k(const int8_t *in1, const int8_t *in2, int8_t *out, int32_t count, int32_t zp1,
+                             int32_t zp2, const ew_requant *q, const int above, const int clamp)
+{
+    const int32_t m = q->m, e = q->e, c = q->c, lo = q->lo, hi = q->hi;
+    const uint32_t lo4 = (uint32_t)(uint8_t)lo * 0x01010101u, hi4 = (uint32_t)(uint8_t)hi * 0x01010101u;
+    const uint32_t n1 = (uint32_t)(uint16_t)(int16_t)(-zp1) * 0x00010001u;
+    const uint32_t n2 = (uint32_t)(uint16_t)(int16_t)(-zp2) * 0x00010001u;
+    int32_t i = 0;
+    for (; i + 4 <= count; i += 4) {
+        const uint32_t x = nnom_arm_load4(in1 + i), y = nnom_arm_load4(in2 + i);
+        uint32_t x02 = nnom_arm_widen_lo(n1, x), x13 = nnom_arm_widen_hi(n1, x);
+        const uint32_t y02 = nnom_arm_widen_lo(n2, y), y13 = nnom_arm_widen_hi(n2, y);
+        x02 = __sadd16(x02, x02);
+        x13 = __sadd16(x13, x13);
+        const int32_t r0 = ew_out(above, m, e, c, ew_smulbb(x02, y02));
+        const int32_t r2 = ew_out(above, m, e, c, ew_smultt(x02, y02));
+        const int32_t r1 = ew_out(above, m, e, c, ew_smulbb(x13, y13));
+        const int32_t r3 = ew_out(above, m, e, c, ew_smultt(x13, y13));
+        ew_store4(out + i, ew_pack4(clamp, lo4, hi4, r0, r1, r2, r3));
+    }
+    for (; i < count; i++) out[i] = ew_clamp1(ew_out(above, m, e, c, 2 * (in1[i] - zp1) * (in2[i] - zp2)), lo, hi);
+}
+
+static void ew_mul_span(const int8_t *in1, const int8_t *in2, int8_t *out, int32_t count, int32_t zp1, int32_t zp2,
+                        const ew_requant *q)
+{
+    const int above = q->m > (1 << 30), clamp = q->lo > INT8_MIN || q->hi < INT8_MAX;
+    if (above && clamp) ew_mul_span_k(in1, in2, out, count, zp1, zp2, q, 1, 1);
+    else if (above) ew_mul_span_k(in1, in2, out, count, zp1, zp2, q, 1, 0);
+    else if (clamp) ew_mul_span_k(in1, in2, out, count, zp1, zp2, q, 0, 1);
+    else ew_mul_span_k(in1, in2, out, count, zp1, zp2, q, 0, 0);
+}
+
+void nnom_mul_s8(const nnom_elementwise_s8_args *a)
+{
+    const int32_t zp1 = a->in1_zero_point, zp2 = a->in2_zero_point, zpo = a->out_zero_point;
+    const int32_t lo = a->act_lo, hi = a->act_hi, c = a->channels;
+    const int32_t e = -a->params[1], m = a->params[0];
+    if (e >= 1 && e <= NNOM_REQUANT32_MAX_E) {
+        ew_requant q;
+        ew_requant_init(&q, m, e, zpo, lo, hi);
+        if (!a->broadcast) {
+            ew_mul_span(a->in1, a->in2, a->out, a->rows * c, zp1, zp2, &q);
+            return;
+        }
+        for (int32_t r = 0; r < a->rows; r++)
+            ew_mul_span(a->in1 + (size_t)r * c, a->in2, a->out + (size_t)r * c, c, zp1, zp2, &q);
+        return;
+    }
+    /* other shifts: the portable kernel's general form */
+    const nnom_conv_quant g = nnom_conv_quant_init(0, m, a->params[1]);
+    const int32_t step2 = a->broadcast ? 0 : c;
+    const int8_t *in1 = a->in1, *in2 = a->in2;
+    int8_t *out = a->out;
+    for (int32_t r = 0; r < a->rows; r++, in1 += c, in2 += step2, out += c)
+        for (int32_t i = 0; i < c; i++)
+            out[i] = nnom_conv_quant_out(g, ((int32_t)in1[i] - zp1) * ((int32_t)in2[i] - zp2), zpo, lo, hi);
+}
+
+#else
+typedef int nnom_arm_elementwise_s8_unused; /* compiled on its own: empty (see above) */
+#endif
