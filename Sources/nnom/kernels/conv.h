@@ -73,7 +73,10 @@ typedef struct nnom_conv_args {
  * passes); above it, for the DSP kernel, the smallest of its full-speed size, four pixels'
  * columns over half the patch at a time, 16 g rounded up to 32 (CMSIS-NN's two int16
  * columns, 4 k bytes), and 4096; or, in_c not a multiple of 4, one column and the staged
- * patch, 12 g + 4. */
+ * patch, 12 g + 4.
+ * An output that overlaps the input (layers/conv.c's in-place runs) is computed in one sweep over
+ * the pixels in order, each pass reading its inputs before writing; otherwise the portable kernel
+ * may sweep the pixels once per block of output channels. */
 void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void *scratch, uint32_t scratch_bytes);
 /* The least scratch of nnom_conv2d_s8 (the larger of the two kernels' least). */
 uint32_t nnom_conv2d_s8_scratch_bytes(const nnom_conv_args *a);

@@ -177,8 +177,9 @@ static nnom_status plan_alloc(dead_ctx *x, int32_t l, int32_t out, int32_t in)
     if (!pl->drop_in && in > 0) {
         pl->drop_in = (uint8_t *)calloc((size_t)in, 1);
         pl->in_channels = in;
-        pl->fold_f = (double *)calloc((size_t)out, sizeof *pl->fold_f);
-        pl->fold_q = (int64_t *)calloc((size_t)out, sizeof *pl->fold_q);
+        const size_t folds = out > 0 ? (size_t)out : 1; /* one per output channel */
+        pl->fold_f = (double *)calloc(folds, sizeof *pl->fold_f);
+        pl->fold_q = (int64_t *)calloc(folds, sizeof *pl->fold_q);
         if (!pl->drop_in || !pl->fold_f || !pl->fold_q) return NNOM_ERR_NO_MEMORY;
     }
     return (out > 0 && !pl->drop_out) ? NNOM_ERR_NO_MEMORY : NNOM_OK;
