@@ -10,7 +10,8 @@
  * the smallest plan's output bytes on the same random input; one whose limit holds the plain plan
  * is the plain plan, one whose limit does not runs windows in place or tiled. Below the smallest
  * arena the load fails with NNOM_ERR_NO_MEMORY naming the limit and the smallest arena (unless a
- * tiling the smallest plan does not take fits). The default is the smallest plan, for options
+ * tiling the smallest plan does not take fits). The smallest plan loads under a limit equal to its
+ * arena, also when its plain plan is past it, and is refused 4 bytes below. The default is the smallest plan, for options
  * of today's size, of the size before plan_goal was appended and for NULL options; a goal that is
  * neither is refused, naming the field.
  */
@@ -25,7 +26,7 @@
 #define CASES 200
 #define ALIGN 4u /* the planner's offsets: a limit 4 bytes lower is a different arena */
 
-static int cases, smaller_cases, budget_cases, refused_cases;
+static int cases, smaller_cases, budget_cases, refused_cases, limited_cases;
 
 static int contains(const char *s, const char *sub) { return strstr(s, sub) != NULL; }
 
@@ -107,6 +108,29 @@ static void one_case(nnom_dtype dt, int t)
              (unsigned)smallest);
     nnom_model_destroy(old);
 
+    /* the smallest plan under a limit of its own arena: its candidates are planned whole, so a chain
+     * whose plain plan is past the limit still gets it; 4 bytes less is refused, naming the option */
+    nnom_options exact = options(NNOM_PLAN_SMALLEST, smallest);
+    exact.tiling_max_extra_macs_percent = percent;
+    nnom_model *fit = tt_build_chain_with(&ch, dt, &exact, &err);
+    TU_CHECK(fit != NULL, "case %d: the smallest plan under a limit of its arena (%u, plain %u) refused: %s", t,
+             (unsigned)smallest, (unsigned)plain, err.message);
+    if (fit) {
+        TU_CHECK(nnom_model_arena_size(fit) == smallest && tt_same_outputs(fit, small, dt),
+                 "case %d: the smallest plan under its limit: arena %u, not %u, or other outputs", t,
+                 (unsigned)nnom_model_arena_size(fit), (unsigned)smallest);
+        if (smallest < plain) limited_cases++;
+        nnom_model_destroy(fit);
+    }
+    if (smallest > ALIGN) {
+        exact.max_arena_bytes = smallest - ALIGN;
+        fit = tt_build_chain_with(&ch, dt, &exact, &err);
+        TU_CHECK(fit == NULL && err.status == NNOM_ERR_NO_MEMORY && contains(err.message, "max_arena_bytes"),
+                 "case %d: the smallest plan under %u bytes (its arena %u): status %d, '%s'", t,
+                 (unsigned)(smallest - ALIGN), (unsigned)smallest, (int)err.status, fit ? "loaded" : err.message);
+        if (fit) nnom_model_destroy(fit);
+    }
+
     check_fits(&ch, dt, small, percent, 0, t); /* no limit but the default */
     check_fits(&ch, dt, small, percent, smallest, t);
     check_fits(&ch, dt, small, percent, (uint32_t)tu_rand_int((int32_t)smallest, (int32_t)plain), t);
@@ -167,6 +191,8 @@ int main(void)
     printf("test_plan_goal: %d random chains (%d smaller than their plain plan), %d fastest plans equal to the "
            "smallest, %d refused below the smallest arena\n", cases, smaller_cases, budget_cases, refused_cases);
     TU_CHECK(smaller_cases > cases / 4, "only %d of %d chains smaller than their plain plan", smaller_cases, cases);
+    TU_CHECK(limited_cases == smaller_cases, "the smallest plan under its own arena: %d of %d", limited_cases,
+             smaller_cases);
     TU_CHECK(refused_cases > cases / 2, "only %d of %d refused below the smallest arena", refused_cases, cases);
     return tu_finish("test_plan_goal");
 }

@@ -39,6 +39,8 @@ typedef struct nnom_plan_data {
     int32_t n_buffers;
     int32_t cap_buffers;
     void *work;              /* nnom_plan_place()'s work area for cap_buffers buffers */
+    int over_limit;          /* the last failure was a plan past nnom_options.max_arena_bytes (or 4 GiB),
+                                not an allocation */
     char message[NNOM_MODEL_ERROR_BYTES]; /* a failure's message while planning, when the model has no
                                              buffer yet (nnom_plan_end() moves it to one): a plan the tiler
                                              tries and drops does not leave a block behind in a pool */

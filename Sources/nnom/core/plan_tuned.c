@@ -181,9 +181,9 @@ static void commit(nnom_model *m)
     }
 }
 
-/* The smallest plan (NNOM_PLAN_SMALLEST): windows in place if that is smaller, then tiled if that is
+/* The smallest plan's candidates: windows in place if that is smaller, then tiled if that is
  * smaller; m->plain_arena is the arena with neither. */
-static nnom_status plan_smallest(nnom_model *m)
+static nnom_status smallest_candidates(nnom_model *m)
 {
     m->tiling.first = m->tiling.cut = -1; /* untiled plans first (core/tiling.c) */
     m->window_in_place = 1;
@@ -199,6 +199,22 @@ static nnom_status plan_smallest(nnom_model *m)
     }
     if (st == NNOM_OK) st = nnom_tiling_plan(m); /* then tiled where that makes the arena smaller */
     return st;
+}
+
+/* The smallest plan (NNOM_PLAN_SMALLEST). Its candidates are planned whole (the limit lifted to
+ * NNOM_PLAN_LIMIT), so that a model whose untiled plan is past nnom_options.max_arena_bytes still
+ * gets its tiled plan when that fits. Past the limit, the chosen candidate is planned once more
+ * under it, which fails with the message naming the buffer that crosses it; an allocation failure
+ * is returned as it is. */
+static nnom_status plan_smallest(nnom_model *m)
+{
+    const uint32_t limit = m->max_arena;
+    m->max_arena = NNOM_PLAN_LIMIT;
+    m->plan->over_limit = 0;
+    const nnom_status st = smallest_candidates(m);
+    m->max_arena = limit;
+    if (st == NNOM_OK ? m->arena_size <= limit : !m->plan->over_limit) return st;
+    return nnom_plan_once(m);
 }
 
 /* The fastest plan whose arena fits the limit (NNOM_PLAN_FASTEST), in the order of their cost in

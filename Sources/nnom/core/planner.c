@@ -70,6 +70,7 @@ static nnom_status too_large(nnom_model *m, int32_t index, uint64_t end)
         if (m->plan->layers[i].scratch_buffer == index) owner = m->layers[i].def->name, what = "scratch";
     }
     if (!owner) owner = "?";
+    m->plan->over_limit = 1;
     return nnom_fail(m, NNOM_ERR_NO_MEMORY,
                      "the memory plan needs an arena of at least %s (placing the %s of layer '%s'), more than the "
                      "limit of %s (nnom_options.max_arena_bytes)", need, what, owner, limit);
