@@ -23,13 +23,11 @@ import argparse
 import datetime
 import os
 import platform
-import subprocess
 import sys
 import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 N_CALIBRATION = 32
 SEED = 1
@@ -324,18 +322,12 @@ def main():
                 continue
             print(f"memory: {name}", file=sys.stderr, flush=True)
             rows.append(measure(build, keras, np, tf, tc, nnom, work, args.fw_dir))
-    try:
-        commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True,
-                                text=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True).stdout.strip()
-    except OSError:
-        commit, dirty = "?", ""
+    commit = tc.git_commit()
     from importlib.metadata import version
     meta = {
         "rows": rows, "date": datetime.date.today().isoformat(), "seconds": time.time() - t0,
         "versions": f"tensorflow {tf.__version__}, keras {keras.__version__}, tflite-micro {version('tflite-micro')}, "
-                    f"nnom {nnom.__version__} (commit {commit}{' + uncommitted changes' if dirty else ''}), "
+                    f"nnom {nnom.__version__} (commit {commit}), "
                     f"Python {platform.python_version()}",
     }
     with open(args.json, "w") as f:

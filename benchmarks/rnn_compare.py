@@ -378,14 +378,7 @@ def main() -> int:
     fi = tc.fmt_int
     tflm_cc = tc.compiler_of(tflm_runtime._runtime.__file__) if tflm_runtime is not None else "compiler unknown"
     gcc = subprocess.run(["cc", "--version"], capture_output=True, text=True).stdout.splitlines()[:1]
-    try:
-        commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True,
-                                text=True).stdout.strip() or "unknown"
-        if subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"], capture_output=True,
-                          text=True).stdout.strip():
-            commit += " + uncommitted changes"
-    except OSError:
-        commit = "unknown"
+    commit = tc.git_commit()
 
     try:
         tf_keras_version = md.version("tf-keras")

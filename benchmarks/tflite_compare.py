@@ -36,7 +36,7 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
-from tflm_compare import NnomC, build_extension, log, run_callgrind, short_error, tflm_arena  # noqa: E402
+from tflm_compare import NnomC, build_extension, git_commit, log, run_callgrind, short_error, tflm_arena  # noqa: E402
 
 WORK = os.path.join(HERE, "work", "tflite_compare")
 FIXTURES = os.path.join(ROOT, "Tests", "fixtures", "tflite")
@@ -86,18 +86,6 @@ def tflm_outputs(data: bytes, x: np.ndarray) -> np.ndarray:
         it.invoke()
         out.append(np.array(it.get_output(0)).reshape(-1).copy())
     return np.stack(out).astype(np.int8)
-
-
-def git_commit() -> str:
-    try:
-        commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True,
-                                text=True).stdout.strip() or "unknown"
-        if subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"], capture_output=True,
-                          text=True).stdout.strip():
-            commit += " + uncommitted changes"
-        return commit
-    except OSError:
-        return "unknown"
 
 
 def main() -> int:

@@ -323,6 +323,20 @@ def tflite_info(data: bytes):
     return ops, const
 
 
+def git_commit() -> str:
+    """The repository's short commit for a report's provenance line, with " + uncommitted changes" when
+    tracked files differ from it; "unknown" without git."""
+    try:
+        commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True,
+                                text=True).stdout.strip() or "unknown"
+        if subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"], capture_output=True,
+                          text=True).stdout.strip():
+            commit += " + uncommitted changes"
+        return commit
+    except OSError:
+        return "unknown"
+
+
 def compiler_of(path: str) -> str:
     """The GCC version recorded in a binary's .comment section, if any."""
     import re
@@ -700,14 +714,7 @@ def main() -> int:
     if tflm_runtime is not None:
         tflm_cc = compiler_of(tflm_runtime._runtime.__file__)
     gcc = subprocess.run(["cc", "--version"], capture_output=True, text=True).stdout.splitlines()[:1]
-    try:
-        commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True,
-                                text=True).stdout.strip() or "unknown"
-        if subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"], capture_output=True,
-                          text=True).stdout.strip():
-            commit += " + uncommitted changes"
-    except OSError:
-        commit = "unknown"
+    commit = git_commit()
     cpu = "unknown CPU"
     try:
         with open("/proc/cpuinfo") as f:

@@ -423,13 +423,7 @@ def main():
                 continue
             print(f"zoo: {name}", file=sys.stderr, flush=True)
             rows.append(measure(entry, args, keras, np, tf, tc, nnom, work))
-    try:
-        commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True,
-                                text=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True).stdout.strip()
-    except OSError:
-        commit, dirty = "?", ""
+    commit = tc.git_commit()
     from importlib.metadata import version
 
     try:
@@ -439,7 +433,7 @@ def main():
     meta = {
         "rows": rows, "date": datetime.date.today().isoformat(), "seconds": time.time() - t0,
         "versions": f"tensorflow {tf.__version__}, keras {keras.__version__}, tflite-micro {tflm_version}, "
-                    f"nnom {nnom.__version__} (commit {commit}{' + uncommitted changes' if dirty else ''}), "
+                    f"nnom {nnom.__version__} (commit {commit}), "
                     f"Python {platform.python_version()}",
     }
     report(meta, args.out)

@@ -21,28 +21,6 @@
 /* The float32 model being built. */
 static nnom_model *model;
 
-static float *weights(size_t n, float scale)
-{
-    float *w = (float *)gb_store(n * sizeof *w);
-    tu_fill_f32(w, n, -scale, scale);
-    return w;
-}
-
-static int32_t add(nnom_layer_type type, int32_t in, nnom_layer_params p, const float *w, size_t nw, const float *b,
-                   size_t nb)
-{
-    nnom_layer_desc d = NNOM_LAYER_DESC_INIT;
-    d.type = type;
-    d.n_inputs = 1;
-    d.inputs[0] = in;
-    d.params = p;
-    d.blobs[0] = (nnom_blob){w, (uint32_t)(nw * sizeof(float))};
-    d.blobs[1] = (nnom_blob){b, (uint32_t)(nb * sizeof(float))};
-    int32_t id;
-    TU_OK(model, nnom_model_add_layer(model, &d, &id));
-    return id;
-}
-
 static nnom_layer_params conv_params(int32_t filters, int32_t k, int32_t padding, int32_t act)
 {
     nnom_layer_params p;
@@ -60,20 +38,20 @@ static int32_t conv(int32_t in, int32_t cin, int32_t filters, int32_t k, int32_t
                     const float *dead_bias)
 {
     const size_t per = (size_t)k * (size_t)k * (size_t)cin;
-    float *w = weights((size_t)filters * per, 0.5f);
-    float *b = weights((size_t)filters, 0.2f);
+    float *w = gb_random_f32((size_t)filters * per, 0.5f);
+    float *b = gb_random_f32((size_t)filters, 0.2f);
     for (int j = 0; dead && dead[j] >= 0; j++) {
         memset(w + (size_t)dead[j] * per, 0, per * sizeof *w);
         b[dead[j]] = dead_bias[j];
     }
-    return add(NNOM_LAYER_CONV2D, in, conv_params(filters, k, padding, NNOM_ACT_RELU), w, (size_t)filters * per, b,
-               (size_t)filters);
+    return gb_add_layer(model, NNOM_LAYER_CONV2D, in, conv_params(filters, k, padding, NNOM_ACT_RELU), w,
+                        (size_t)filters * per, b, (size_t)filters);
 }
 
 static int32_t dense(int32_t in, int32_t n_in, int32_t units, int32_t act, const int *dead, const float *dead_bias)
 {
-    float *w = weights((size_t)units * (size_t)n_in, 0.4f);
-    float *b = weights((size_t)units, 0.2f);
+    float *w = gb_random_f32((size_t)units * (size_t)n_in, 0.4f);
+    float *b = gb_random_f32((size_t)units, 0.2f);
     for (int j = 0; dead && dead[j] >= 0; j++) {
         memset(w + (size_t)dead[j] * (size_t)n_in, 0, (size_t)n_in * sizeof *w);
         b[dead[j]] = dead_bias[j];
@@ -82,14 +60,15 @@ static int32_t dense(int32_t in, int32_t n_in, int32_t units, int32_t act, const
     memset(&p, 0, sizeof p);
     p.units = units;
     p.activation = act;
-    return add(NNOM_LAYER_DENSE, in, p, w, (size_t)units * (size_t)n_in, b, (size_t)units);
+    return gb_add_layer(model, NNOM_LAYER_DENSE, in, p, w, (size_t)units * (size_t)n_in, b, (size_t)units);
 }
 
 static int32_t depthwise(int32_t in, int32_t channels, int32_t padding)
 {
     nnom_layer_params p = conv_params(1, 3, padding, NNOM_ACT_RELU);
-    return add(NNOM_LAYER_DEPTHWISE_CONV2D, in, p, weights((size_t)9 * (size_t)channels, 0.6f), (size_t)9 * channels,
-               weights((size_t)channels, 0.3f), (size_t)channels);
+    const size_t n = (size_t)9 * (size_t)channels;
+    return gb_add_layer(model, NNOM_LAYER_DEPTHWISE_CONV2D, in, p, gb_random_f32(n, 0.6f), n,
+                        gb_random_f32((size_t)channels, 0.3f), (size_t)channels);
 }
 
 static int32_t plain(nnom_layer_type type, int32_t in, const int32_t *pad)
@@ -97,7 +76,7 @@ static int32_t plain(nnom_layer_type type, int32_t in, const int32_t *pad)
     nnom_layer_params p;
     memset(&p, 0, sizeof p);
     if (pad) memcpy(p.pad, pad, sizeof p.pad);
-    return add(type, in, p, NULL, 0, NULL, 0);
+    return gb_add_layer(model, type, in, p, NULL, 0, NULL, 0);
 }
 
 static void begin(int32_t h, int32_t w, int32_t c)
@@ -186,7 +165,7 @@ static void check(const char *what, int32_t h, int32_t w, int32_t c, int32_t exp
                   const int32_t *producers, const int32_t *widths)
 {
     const size_t per = (size_t)h * (size_t)w * (size_t)c;
-    float *xs = weights(per * 16, 1.0f);
+    float *xs = gb_random_f32(per * 16, 1.0f);
     nnom_converter *keep = convert(xs, 16, 1);
     nnom_converter *pruned = convert(xs, 16, 0);
     int32_t layers = -1;
@@ -281,15 +260,16 @@ static void conv1d_chain(int32_t window, int32_t expect)
     nnom_shape shape = {2, {10, 3}};
     nnom_quant q = {1.0f, 0};
     TU_OK(model, nnom_model_add_input(model, "in", shape, q, NULL));
-    float *w1 = weights(4 * 3, 0.5f), *b1 = weights(4, 0.2f);
+    float *w1 = gb_random_f32(4 * 3, 0.5f), *b1 = gb_random_f32(4, 0.2f);
     memset(w1 + 2 * 3, 0, 3 * sizeof *w1); /* filter 2 dead, output relu(0.25) */
     b1[2] = 0.25f;
     nnom_layer_params p = conv_params(4, 1, NNOM_PADDING_VALID, NNOM_ACT_RELU);
-    const int32_t c1 = add(NNOM_LAYER_CONV1D, 0, p, w1, 12, b1, 4);
+    const int32_t c1 = gb_add_layer(model, NNOM_LAYER_CONV1D, 0, p, w1, 12, b1, 4);
     p = conv_params(2, 1, NNOM_PADDING_VALID, NNOM_ACT_NONE);
     p.kernel[1] = window;
-    const int32_t c2 = add(NNOM_LAYER_CONV1D, c1, p, weights((size_t)2 * window * 4, 0.5f), (size_t)2 * window * 4,
-                           weights(2, 0.2f), 2);
+    const size_t n2 = (size_t)2 * (size_t)window * 4;
+    const int32_t c2 = gb_add_layer(model, NNOM_LAYER_CONV1D, c1, p, gb_random_f32(n2, 0.5f), n2,
+                                    gb_random_f32(2, 0.2f), 2);
     finish(c2);
     const int32_t producers[] = {c1, -1}, widths[] = {4 - expect};
     check(window == 1 ? "conv1d pointwise" : "conv1d window 3", 10, 1, 3, expect, expect, producers, widths);

@@ -28,28 +28,6 @@
 
 static nnom_model *model;
 
-static float *weights(size_t n, float scale)
-{
-    float *w = (float *)gb_store(n * sizeof *w);
-    tu_fill_f32(w, n, -scale, scale);
-    return w;
-}
-
-static int32_t add(nnom_layer_type type, int32_t in, nnom_layer_params p, const float *w, size_t nw, const float *b,
-                   size_t nb)
-{
-    nnom_layer_desc d = NNOM_LAYER_DESC_INIT;
-    d.type = type;
-    d.n_inputs = 1;
-    d.inputs[0] = in;
-    d.params = p;
-    d.blobs[0] = (nnom_blob){w, (uint32_t)(nw * sizeof(float))};
-    d.blobs[1] = (nnom_blob){b, (uint32_t)(nb * sizeof(float))};
-    int32_t id;
-    TU_OK(model, nnom_model_add_layer(model, &d, &id));
-    return id;
-}
-
 static nnom_layer_params window(int32_t kh, int32_t kw, int32_t stride, int32_t dil, int32_t padding)
 {
     nnom_layer_params p;
@@ -68,14 +46,16 @@ static int32_t conv(nnom_layer_type type, int32_t in, int32_t cin, int32_t filte
 {
     p.units = filters;
     const size_t n = (size_t)filters * (size_t)p.kernel[0] * (size_t)p.kernel[1] * (size_t)cin;
-    return add(type, in, p, weights(n, 0.5f), n, weights((size_t)filters, 0.2f), (size_t)filters);
+    return gb_add_layer(model, type, in, p, gb_random_f32(n, 0.5f), n, gb_random_f32((size_t)filters, 0.2f),
+                        (size_t)filters);
 }
 
 static int32_t depthwise(nnom_layer_type type, int32_t in, int32_t channels, nnom_layer_params p)
 {
     p.units = 1;
     const size_t n = (size_t)p.kernel[0] * (size_t)p.kernel[1] * (size_t)channels;
-    return add(type, in, p, weights(n, 0.6f), n, weights((size_t)channels, 0.3f), (size_t)channels);
+    return gb_add_layer(model, type, in, p, gb_random_f32(n, 0.6f), n, gb_random_f32((size_t)channels, 0.3f),
+                        (size_t)channels);
 }
 
 static int32_t plain(nnom_layer_type type, int32_t in, int32_t top, int32_t bottom, int32_t left, int32_t right)
@@ -87,7 +67,7 @@ static int32_t plain(nnom_layer_type type, int32_t in, int32_t top, int32_t bott
     p.pad[2] = left;
     p.pad[3] = right;
     p.kernel[0] = p.kernel[1] = 2; /* read by MAX_POOL2D only */
-    return add(type, in, p, NULL, 0, NULL, 0);
+    return gb_add_layer(model, type, in, p, NULL, 0, NULL, 0);
 }
 
 static void begin(const nnom_shape *s)
@@ -217,7 +197,7 @@ static int32_t count_type(const nnom_model *m, nnom_layer_type type)
 static void check(const char *what, size_t per, int32_t expect_folded, int32_t expect_left)
 {
     TU_OK(model, nnom_model_compile(model));
-    float *xs = weights(per * 16, 1.0f);
+    float *xs = gb_random_f32(per * 16, 1.0f);
     const int32_t layers_before = nnom_model_layer_count(model);
     nnom_converter *c;
     nnom_error err;
@@ -292,7 +272,7 @@ static void two_d(void)
     nnom_layer_params pool = window(2, 2, 2, 1, NNOM_PADDING_VALID);
     pool.activation = NNOM_ACT_NONE;
     pool.dilation[0] = pool.dilation[1] = 0;
-    const int32_t mp = add(NNOM_LAYER_MAX_POOL2D, p6, pool, NULL, 0, NULL, 0);
+    const int32_t mp = gb_add_layer(model, NNOM_LAYER_MAX_POOL2D, p6, pool, NULL, 0, NULL, 0);
     /* read by two layers: stays */
     const int32_t p7 = plain(NNOM_LAYER_ZERO_PADDING2D, mp, 1, 1, 1, 1);
     const int32_t d7 = depthwise(NNOM_LAYER_DEPTHWISE_CONV2D, p7, 4, window(3, 3, 1, 1, NNOM_PADDING_VALID));

@@ -50,58 +50,44 @@ static int can_fold(const nnom_layer_info *p, const nnom_layer_info *cv, const n
     return 1;
 }
 
+/* The folded paddings of one model: which layers they are, and the model to read their pads from. */
+typedef struct fold_ctx {
+    const nnom_model *m;
+    const uint8_t *fold;
+} fold_ctx;
+
+/* A convolution that read a folded padding takes its pads (nnom_rebuild_edit). */
+static nnom_status take_pads(void *ctx, int32_t i, const nnom_layer_info *info, nnom_layer_desc *d)
+{
+    const fold_ctx *f = (const fold_ctx *)ctx;
+    (void)i;
+    for (int32_t k = 0; k < info->n_inputs; k++) {
+        const int32_t src = info->inputs[k];
+        if (!f->fold[src]) continue;
+        nnom_layer_info pad = NNOM_LAYER_INFO_INIT;
+        nnom_model_layer_info(f->m, src, &pad);
+        d->params.padding = NNOM_PADDING_EXPLICIT;
+        memcpy(d->params.pad, pad.params.pad, sizeof d->params.pad);
+    }
+    return NNOM_OK;
+}
+
 /* A compiled copy of @p m without the layers marked in @p fold, each folded into its reader; @p map[i]: the
  * copy's id of old layer i (for a folded padding, the id of its input's copy). */
 static nnom_status rebuild(nnom_converter *c, const nnom_model *m, const uint8_t *fold, int32_t *map,
                            nnom_model **out)
 {
+    fold_ctx f = {m, fold};
+    nnom_rebuild how = NNOM_REBUILD_INIT;
+    how.skip = fold;
+    how.map = map;
+    how.edit = take_pads;
+    how.ctx = &f;
     nnom_error err;
-    nnom_model *r;
-    nnom_options opt; /* the user operators of its CUSTOM layers */
-    nnom_options_init(&opt);
-    opt.op_registry = nnom_model_op_registry(m);
-    nnom_status st = nnom_model_create(nnom_model_dtype(m), &opt, &r, &err);
-    if (st != NNOM_OK) return fold_fail(c, st, "%s", err.message);
-    const int32_t n = nnom_model_layer_count(m);
-    int32_t next = 0;
-    for (int32_t i = 0; i < n && st == NNOM_OK; i++) {
-        nnom_layer_info info = NNOM_LAYER_INFO_INIT;
-        nnom_model_layer_info(m, i, &info);
-        if (fold[i]) {
-            map[i] = map[info.inputs[0]];
-            continue;
-        }
-        map[i] = next++;
-        if (info.type == NNOM_LAYER_INPUT) {
-            st = nnom_model_add_input(r, info.name, info.shape, info.quant, NULL);
-            continue;
-        }
-        nnom_layer_desc d = NNOM_LAYER_DESC_INIT;
-        d.type = info.type;
-        d.name = info.name;
-        d.n_inputs = info.n_inputs;
-        d.params = info.params;
-        d.quant = info.quant;
-        for (int32_t k = 0; k < info.n_inputs; k++) {
-            const int32_t src = info.inputs[k];
-            d.inputs[k] = map[src];
-            if (!fold[src]) continue;
-            nnom_layer_info pad = NNOM_LAYER_INFO_INIT;
-            nnom_model_layer_info(m, src, &pad);
-            d.params.padding = NNOM_PADDING_EXPLICIT;
-            memcpy(d.params.pad, pad.params.pad, sizeof d.params.pad);
-        }
-        st = nnom_model_layer_blobs(m, i, d.blobs);
-        if (st == NNOM_OK) st = nnom_model_add_layer(r, &d, NULL);
-    }
-    if (st == NNOM_OK) st = nnom_model_compile(r);
-    if (st != NNOM_OK) {
-        fold_fail(c, st, "the %s model without them does not build: %s",
-                  nnom_model_dtype(m) == NNOM_DTYPE_S8 ? "int8" : "float32", nnom_model_last_error(r));
-        nnom_model_destroy(r);
-        return st;
-    }
-    *out = r;
+    const nnom_status st = nnom_tools_rebuild(m, &how, out, &err);
+    if (st != NNOM_OK)
+        return fold_fail(c, st, "the %s model without them does not build: %s",
+                         nnom_model_dtype(m) == NNOM_DTYPE_S8 ? "int8" : "float32", err.message);
     return NNOM_OK;
 }
 

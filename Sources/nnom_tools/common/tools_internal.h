@@ -62,6 +62,28 @@ const char *nnom_tools_io_reason(int errno_value);
 /* Fills @p err directly (printf format); returns @p status. */
 nnom_status nnom_error_set(nnom_error *err, nnom_status status, const char *fmt, ...);
 
+/* Called by nnom_tools_rebuild for each layer @p i it copies (not an input), with the layer's info and its
+ * description @p d (inputs already the copy's ids) to change before it is added; a failure stops the rebuild
+ * (the function sets its own message where the model's would not say what failed). */
+typedef nnom_status (*nnom_rebuild_edit)(void *ctx, int32_t i, const nnom_layer_info *info, nnom_layer_desc *d);
+
+/* How nnom_tools_rebuild copies a model; start from NNOM_REBUILD_INIT (a plain copy). */
+typedef struct nnom_rebuild {
+    const uint8_t *skip;    /* layers left out when skip[i] (NULL: none); readers of one read its first input */
+    int32_t *map;           /* filled: map[i] the copy's id of layer i (of a skipped one, its input's); required
+                             * with skip, may be NULL otherwise */
+    nnom_rebuild_edit edit; /* NULL: layers copied as they are */
+    void *ctx;              /* edit's first argument */
+    int keep_all, observe;  /* nnom_model_keep_all_outputs / nnom_model_observe_internals of the copy */
+} nnom_rebuild;
+#define NNOM_REBUILD_INIT {NULL, NULL, NULL, NULL, 0, 0}
+
+/* A compiled copy of @p m built layer by layer through the introspection API (common/clone.c), each
+ * layer's info turned into a description (inputs through how->map, params, quant, blobs) that how->edit
+ * may change. Blobs are shared unless edit replaces them (the copy must not outlive @p m). On failure
+ * @p err holds the model's message, unprefixed. */
+nnom_status nnom_tools_rebuild(const nnom_model *m, const nnom_rebuild *how, nnom_model **out, nnom_error *err);
+
 /* A compiled copy of @p m built through the introspection API; blobs are shared (the copy must not
  * outlive @p m). keep_all: every layer output stays readable after a run. */
 nnom_status nnom_tools_clone(const nnom_model *m, int keep_all, nnom_model **out, nnom_error *err);

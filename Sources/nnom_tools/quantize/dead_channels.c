@@ -318,60 +318,53 @@ static nnom_status fold_bias(dead_ctx *x, nnom_blob *b, int32_t out, const dead_
     return NNOM_OK;
 }
 
+/* What the edit of a pruning rebuild needs besides the plan: the blob layouts, and whether a failure has
+ * already been reported with its own message. */
+typedef struct prune_ctx {
+    dead_ctx *x;
+    int int8;
+    int told;
+} prune_ctx;
+
+/* Layer @p i with the plan applied: dropped channels pruned, constants folded (nnom_rebuild_edit). */
+static nnom_status apply_plan(void *ctx, int32_t i, const nnom_layer_info *info, nnom_layer_desc *d)
+{
+    prune_ctx *p = (prune_ctx *)ctx;
+    dead_ctx *x = p->x;
+    const int int8 = p->int8;
+    const dead_plan *pl = &x->plan[i];
+    nnom_status st = NNOM_OK;
+    if (pl->drop_out || pl->drop_in) {
+        const int32_t ch = channels_of(info);
+        const int dw = is_depthwise(info->type);
+        const size_t elem = int8 ? 1u : 4u;
+        const uint32_t per = d->blobs[0].size / (uint32_t)elem / (uint32_t)ch;
+        st = fold_bias(x, &d->blobs[1], ch, pl, int8, info->name);
+        p->told = st != NNOM_OK;
+        if (st == NNOM_OK) {
+            d->blobs[0].data = prune_weights(x, d->blobs[0].data, elem, ch, per, dw, pl, &d->blobs[0].size);
+            if (!d->blobs[0].data) st = NNOM_ERR_NO_MEMORY;
+        }
+        for (int b = 1; b <= (int8 ? 3 : 1) && st == NNOM_OK; b++) st = prune_vector(x, &d->blobs[b], ch, pl);
+        if (!dw) d->params.units = ch - pl->n_drop_out;
+    }
+    if (pl->reshape_drop) d->params.shape[d->params.shape_rank - 1] -= pl->reshape_drop;
+    return st;
+}
+
 /* A compiled copy of model @p m (float32 or int8) with the plan applied; @p int8 selects blob layouts. */
 static nnom_status rebuild(dead_ctx *x, const nnom_model *m, int int8, nnom_model **out)
 {
+    prune_ctx p = {x, int8, 0};
+    nnom_rebuild how = NNOM_REBUILD_INIT;
+    how.edit = apply_plan;
+    how.ctx = &p;
     nnom_error err;
-    nnom_model *r;
-    nnom_options opt; /* the user operators of its CUSTOM layers */
-    nnom_options_init(&opt);
-    opt.op_registry = nnom_model_op_registry(m);
-    nnom_status st = nnom_model_create(nnom_model_dtype(m), &opt, &r, &err);
-    if (st != NNOM_OK) return dead_channels_fail(x->c, st, "%s", err.message);
-    int told = 0; /* the failure already has its message */
-    for (int32_t i = 0; i < x->n && st == NNOM_OK; i++) {
-        nnom_layer_info info = NNOM_LAYER_INFO_INIT;
-        nnom_model_layer_info(m, i, &info);
-        if (info.type == NNOM_LAYER_INPUT) {
-            st = nnom_model_add_input(r, info.name, info.shape, info.quant, NULL);
-            continue;
-        }
-        nnom_layer_desc d = NNOM_LAYER_DESC_INIT;
-        d.type = info.type;
-        d.name = info.name;
-        d.n_inputs = info.n_inputs;
-        memcpy(d.inputs, info.inputs, sizeof d.inputs);
-        d.params = info.params;
-        d.quant = info.quant;
-        st = nnom_model_layer_blobs(m, i, d.blobs);
-        const dead_plan *pl = &x->plan[i];
-        const int32_t ch = channels_of(&info);
-        if (st == NNOM_OK && (pl->drop_out || pl->drop_in)) {
-            const int dw = is_depthwise(info.type);
-            const size_t elem = int8 ? 1u : 4u;
-            const uint32_t per = d.blobs[0].size / (uint32_t)elem / (uint32_t)ch;
-            st = fold_bias(x, &d.blobs[1], ch, pl, int8, info.name);
-            told = st != NNOM_OK;
-            if (st == NNOM_OK) {
-                d.blobs[0].data = prune_weights(x, d.blobs[0].data, elem, ch, per, dw, pl, &d.blobs[0].size);
-                if (!d.blobs[0].data) st = NNOM_ERR_NO_MEMORY;
-            }
-            for (int b = 1; b <= (int8 ? 3 : 1) && st == NNOM_OK; b++) st = prune_vector(x, &d.blobs[b], ch, pl);
-            if (!dw) d.params.units = ch - pl->n_drop_out;
-        }
-        if (pl->reshape_drop) d.params.shape[d.params.shape_rank - 1] -= pl->reshape_drop;
-        if (st == NNOM_OK) st = nnom_model_add_layer(r, &d, NULL);
-    }
-    if (st == NNOM_OK) st = nnom_model_compile(r);
-    if (st != NNOM_OK) {
-        if (!told)
-            dead_channels_fail(x->c, st, "the pruned %s model does not build: %s", int8 ? "int8" : "float32",
-                               nnom_model_last_error(r));
-        nnom_model_destroy(r);
-        return st;
-    }
-    *out = r;
-    return NNOM_OK;
+    const nnom_status st = nnom_tools_rebuild(m, &how, out, &err);
+    if (st != NNOM_OK && !p.told)
+        dead_channels_fail(x->c, st, "the pruned %s model does not build: %s", int8 ? "int8" : "float32",
+                           err.message);
+    return st;
 }
 
 /* ------------------------------------------------------------------ entry point */

@@ -465,3 +465,25 @@ void gb_free_ref(const gb *g, double **ref)
     for (int32_t i = 0; i < g->n; i++) free(ref[i]);
     free(ref);
 }
+
+float *gb_random_f32(size_t n, float scale)
+{
+    float *w = (float *)gb_store(n * sizeof *w);
+    tu_fill_f32(w, n, -scale, scale);
+    return w;
+}
+
+int32_t gb_add_layer(nnom_model *m, nnom_layer_type type, int32_t in, nnom_layer_params p, const float *w,
+                     size_t nw, const float *b, size_t nb)
+{
+    nnom_layer_desc d = NNOM_LAYER_DESC_INIT;
+    d.type = type;
+    d.n_inputs = 1;
+    d.inputs[0] = in;
+    d.params = p;
+    d.blobs[0] = (nnom_blob){w, (uint32_t)(nw * sizeof(float))};
+    d.blobs[1] = (nnom_blob){b, (uint32_t)(nb * sizeof(float))};
+    int32_t id;
+    TU_OK(m, nnom_model_add_layer(m, &d, &id));
+    return id;
+}

@@ -58,4 +58,11 @@ void gb_free_ref(const gb *g, double **ref);
 void *gb_store(size_t bytes);
 void gb_store_reset(void);
 
+/* @p n random floats in [-scale, scale] (tu_fill_f32) in the store. */
+float *gb_random_f32(size_t n, float scale);
+/* Adds to @p m a layer of one input @p in: @p type, params @p p, float32 weights @p w (@p nw values) and bias
+ * @p b (@p nb values; NULL, 0 for none); returns its id (fails the test if the model refuses it). */
+int32_t gb_add_layer(nnom_model *m, nnom_layer_type type, int32_t in, nnom_layer_params p, const float *w,
+                     size_t nw, const float *b, size_t nb);
+
 #endif

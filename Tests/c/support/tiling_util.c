@@ -115,8 +115,8 @@ nnom_model *tt_new_model_with(nnom_dtype dt, const nnom_options *o, int32_t h, i
     return m;
 }
 
-/* Adds the output (layer @p id), compiles and gives the model its arena. */
-nnom_model *tt_finish_model(nnom_model *m, int32_t id)
+/* Adds the output layer "y" reading layer @p id. */
+static void add_output(nnom_model *m, int32_t id)
 {
     nnom_layer_desc out;
     nnom_layer_desc_init(&out);
@@ -125,6 +125,12 @@ nnom_model *tt_finish_model(nnom_model *m, int32_t id)
     out.n_inputs = 1;
     out.inputs[0] = id;
     TU_OK(m, nnom_model_add_layer(m, &out, NULL));
+}
+
+/* Adds the output (layer @p id), compiles and gives the model its arena. */
+nnom_model *tt_finish_model(nnom_model *m, int32_t id)
+{
+    add_output(m, id);
     TU_OK(m, nnom_model_compile(m));
     TU_OK(m, nnom_model_alloc_arena(m));
     return m;
@@ -178,13 +184,7 @@ nnom_model *tt_build_chain_with(const tt_chain *ch, nnom_dtype dt, const nnom_op
     nnom_quant q;
     nnom_model *m = tt_new_model_with(dt, o, ch->h, ch->w, ch->c, &id, &q);
     for (int i = 0; i < ch->n; i++) id = tt_append_spec(m, &ch->s[i], dt, id, &c, &q);
-    nnom_layer_desc out;
-    nnom_layer_desc_init(&out);
-    out.type = NNOM_LAYER_OUTPUT;
-    out.name = "y";
-    out.n_inputs = 1;
-    out.inputs[0] = id;
-    TU_OK(m, nnom_model_add_layer(m, &out, NULL));
+    add_output(m, id);
     err->status = nnom_model_compile(m);
     if (err->status != NNOM_OK) {
         snprintf(err->message, sizeof err->message, "%s", nnom_model_last_error(m));
