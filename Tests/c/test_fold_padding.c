@@ -328,7 +328,7 @@ static void mobilenet(void)
     }
     plain(NNOM_LAYER_OUTPUT, h, 0, 0, 0, 0);
     TU_OK(model, nnom_model_compile(model));
-    float *xs = weights(per * N_SAMPLES, 1.0f);
+    float *xs = gb_random_f32(per * N_SAMPLES, 1.0f);
     nnom_converter *c;
     nnom_error err;
     TU_REQUIRE(nnom_converter_from_model(model, &c, &err) == NNOM_OK, "%s", err.message);
