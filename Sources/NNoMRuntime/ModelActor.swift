@@ -25,7 +25,7 @@ public actor ModelActor {
     /// The arena a Cortex-M DSP firmware plans; see ``Model/cortexMDSPArenaSize``.
     public nonisolated let cortexMDSPArenaSize: Int
 
-    /// Loads a .nnom file; see ``Model/init(contentsOf:timing:keepAllOutputs:operators:)``.
+    /// Loads a .nnom file; see ``Model/init(contentsOf:timing:keepAllOutputs:operators:planGoal:maxArenaBytes:)``.
     /// - Parameters:
     ///   - url: the file's location.
     ///   - timing: install a microsecond clock as the runtime's timer hook.
@@ -37,7 +37,7 @@ public actor ModelActor {
                                    operators: operators))
     }
 
-    /// Loads a model from the bytes of a .nnom file; see ``Model/init(bytes:timing:keepAllOutputs:operators:)``.
+    /// Loads a model from the bytes of a .nnom file; see ``Model/init(bytes:timing:keepAllOutputs:operators:planGoal:maxArenaBytes:)``.
     /// - Parameters:
     ///   - bytes: the file's bytes.
     ///   - timing: install a microsecond clock as the runtime's timer hook.
