@@ -335,9 +335,11 @@ public final class Model {
         var p = nnom_plan_info()
         nnom_plan_info_init(&p)
         _ = nnom_model_plan(m, &p)
+        var text = [CChar](repeating: 0, count: Int(NNOM_PLAN_TEXT_MAX))
+        nnom_plan_text(&p, &text, text.count)
         let plan = Plan(goal: PlanGoal(rawValue: p.goal) ?? .smallest, windowsInPlace: p.windows_in_place != 0,
                         tiled: p.tiled != 0, arenaSize: Int(p.arena_bytes), plainArenaSize: Int(p.plain_arena_bytes),
-                        maxArenaSize: Int(p.max_arena_bytes))
+                        maxArenaSize: Int(p.max_arena_bytes), reason: String(cString: text))
         return Description(
             elementType: type, layers: layers,
             inputs: tensors(nnom_model_input_count(m)) { nnom_model_input_info(m, $0, &$1) },
@@ -415,17 +417,6 @@ public struct Plan: Sendable, Equatable {
     /// The limit the plan had to fit.
     public let maxArenaSize: Int
 
-    /// Why this plan, in words.
-    public var reason: String {
-        switch goal {
-        case .smallest:
-            if plainArenaSize == 0 { return "the smallest arena (the plain plan is over the \(maxArenaSize)-byte limit)" }
-            return plainArenaSize > arenaSize
-                ? "the smallest arena (\(plainArenaSize - arenaSize) bytes below the plain plan's \(plainArenaSize))"
-                : "the smallest arena (the plain plan's)"
-        case .fastest:
-            if !windowsInPlace && !tiled { return "the fastest plan: the plain plan fits the \(maxArenaSize)-byte limit" }
-            return "the fastest plan that fits the \(maxArenaSize)-byte limit: the plain plan needs \(plainArenaSize) bytes"
-        }
-    }
+    /// The plan in words: its goal, what it uses and why (`nnom_plan_text()`).
+    public let reason: String
 }

@@ -42,9 +42,7 @@ struct Inspect: ParsableCommand {
         print("RAM: \(grouped(m.arenaSize)) bytes of arena (lower bound \(grouped(m.arenaLowerBound)) bytes: "
               + "the most alive at one layer); a Cortex-M DSP firmware plans \(grouped(m.cortexMDSPArenaSize)) bytes")
         print("MACs: \(grouped(m.totalMACs)) per inference")
-        let used = [m.plan.windowsInPlace ? "convolutions in place" : nil, m.plan.tiled ? "tiled" : nil].compactMap { $0 }
-        print("plan: \(m.plan.goal == .fastest ? "fastest" : "smallest") "
-              + "(\(used.isEmpty ? "nothing in place or tiled" : used.joined(separator: ", "))): \(m.plan.reason)")
+        print("plan: \(m.plan.reason)")
         if let t = m.tiling {
             let tenths = Int((Double(t.extraMACs) * 1000 / Double(max(m.totalMACs, 1))).rounded()) // of a percent
             print("tiled: layers \(t.firstLayer)...\(t.cutLayer) (\(m.layers[t.firstLayer].name) to "

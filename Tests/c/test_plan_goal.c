@@ -46,6 +46,34 @@ static nnom_options options(int32_t goal, uint32_t limit)
     return o;
 }
 
+/* nnom_plan_text() of @p p: the goal, what the plan uses and the figures that explain it, each
+ * derived here from the plan's fields; cut short and NUL-terminated in a small buffer. */
+static void check_text(const nnom_plan_info *p, int t)
+{
+    char text[NNOM_PLAN_TEXT_MAX], want[NNOM_PLAN_TEXT_MAX];
+    nnom_plan_text(p, text, sizeof text);
+    const char *used = p->windows_in_place && p->tiled ? "(convolutions in place, tiled)"
+                       : p->windows_in_place             ? "(convolutions in place)"
+                       : p->tiled                        ? "(tiled)"
+                                                         : "(nothing in place or tiled)";
+    if (p->goal == NNOM_PLAN_FASTEST && !p->windows_in_place && !p->tiled)
+        snprintf(want, sizeof want, "the plain plan fits the %u-byte limit", (unsigned)p->max_arena_bytes);
+    else if (p->goal == NNOM_PLAN_FASTEST)
+        snprintf(want, sizeof want, "the plain plan needs %u bytes", (unsigned)p->plain_arena_bytes);
+    else if (p->plain_arena_bytes > p->arena_bytes)
+        snprintf(want, sizeof want, "%u bytes below the plain plan's %u", (unsigned)(p->plain_arena_bytes - p->arena_bytes),
+                 (unsigned)p->plain_arena_bytes);
+    else
+        snprintf(want, sizeof want, "(the plain plan's)");
+    TU_CHECK(strncmp(text, p->goal == NNOM_PLAN_FASTEST ? "fastest " : "smallest ", 8) == 0 && contains(text, used) &&
+                 contains(text, want),
+             "case %d: plan text '%s' (want %s and '%s')", t, text, used, want);
+    char small[12];
+    nnom_plan_text(p, small, sizeof small);
+    TU_CHECK(strlen(small) == sizeof small - 1 && strncmp(small, text, sizeof small - 1) == 0,
+             "case %d: plan text cut to %zu bytes: '%s'", t, sizeof small, small);
+}
+
 /* The fastest plan under @p limit, which must fit; compared with the smallest plan @p small. */
 static void check_fits(const tt_chain *ch, nnom_dtype dt, nnom_model *small, int32_t percent, uint32_t max_arena, int t)
 {
@@ -57,6 +85,7 @@ static void check_fits(const tt_chain *ch, nnom_dtype dt, nnom_model *small, int
     TU_REQUIRE(fast != NULL, "case %d: the fastest plan under %u bytes (smallest %u) refused: %s", t, (unsigned)max_arena,
                (unsigned)sp.arena_bytes, err.message);
     const nnom_plan_info fp = plan_of(fast);
+    check_text(&fp, t);
     const uint32_t limit = max_arena ? max_arena : fp.max_arena_bytes; /* 0: the default limit */
     TU_CHECK(fp.goal == NNOM_PLAN_FASTEST && fp.arena_bytes == nnom_model_arena_size(fast) && fp.arena_bytes <= limit,
              "case %d: goal %d, arena %u, limit %u", t, (int)fp.goal, (unsigned)fp.arena_bytes, (unsigned)limit);
@@ -95,6 +124,7 @@ static void one_case(nnom_dtype dt, int t)
              (unsigned)sp.plain_arena_bytes);
     const uint32_t smallest = sp.arena_bytes, plain = sp.plain_arena_bytes;
     if (smallest < plain) smaller_cases++;
+    check_text(&sp, t);
 
     /* the default: today's size, the size before plan_goal, and no options plan the same */
     nnom_options older = o;

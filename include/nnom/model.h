@@ -239,6 +239,17 @@ static inline void nnom_plan_info_init(nnom_plan_info *info)
  *  NNOM_ERR_STATE before compile. */
 NNOM_API nnom_status nnom_model_plan(const nnom_model *model, nnom_plan_info *info);
 
+/** Bytes that always hold nnom_plan_text()'s text, its NUL included. */
+#define NNOM_PLAN_TEXT_MAX 160
+
+/**
+ * The plan @p info in words, for summaries and tools: its goal, what it uses and why, e.g.
+ * "smallest (convolutions in place, tiled): the smallest arena (5888 bytes below the plain plan's
+ * 46336)". Writes at most @p cap bytes into @p out, NUL-terminated (cut short if @p cap is below
+ * NNOM_PLAN_TEXT_MAX); an empty text in runtimes built with NNOM_TERSE_ERRORS.
+ */
+NNOM_API void nnom_plan_text(const nnom_plan_info *info, char *out, size_t cap);
+
 /**
  * Gives the model a caller-owned arena (4-byte aligned, at least
  * nnom_model_arena_size() bytes; NNOM_ERR_ARENA_TOO_SMALL otherwise). It may be

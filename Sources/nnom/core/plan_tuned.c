@@ -320,3 +320,32 @@ nnom_status nnom_model_plan(const nnom_model *m, nnom_plan_info *info)
     info->max_arena_bytes = m->max_arena;
     return NNOM_OK;
 }
+
+void nnom_plan_text(const nnom_plan_info *info, char *out, size_t cap)
+{
+    if (!out || !cap) return;
+    if (!info) {
+        out[0] = '\0';
+        return;
+    }
+    const unsigned long arena = info->arena_bytes, plain = info->plain_arena_bytes, limit = info->max_arena_bytes;
+    const char *used = info->windows_in_place && info->tiled ? "convolutions in place, tiled"
+                       : info->windows_in_place             ? "convolutions in place"
+                       : info->tiled                        ? "tiled"
+                                                            : "nothing in place or tiled";
+    if (info->goal == NNOM_PLAN_FASTEST) {
+        if (!info->windows_in_place && !info->tiled)
+            nnom_format(out, cap, "fastest (%s): the fastest plan: the plain plan fits the %lu-byte limit", used, limit);
+        else
+            nnom_format(out, cap, "fastest (%s): the fastest plan that fits the %lu-byte limit: the plain plan needs "
+                        "%lu bytes", used, limit, plain);
+    } else if (!plain) {
+        nnom_format(out, cap, "smallest (%s): the smallest arena (the plain plan is over the %lu-byte limit)", used,
+                    limit);
+    } else if (plain > arena) {
+        nnom_format(out, cap, "smallest (%s): the smallest arena (%lu bytes below the plain plan's %lu)", used,
+                    plain - arena, plain);
+    } else {
+        nnom_format(out, cap, "smallest (%s): the smallest arena (the plain plan's)", used);
+    }
+}

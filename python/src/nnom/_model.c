@@ -385,7 +385,7 @@ static PyObject *Model_tiling(ModelObject *self, PyObject *args)
                          (unsigned long long)t.extra_macs);
 }
 
-/* (goal, windows_in_place, tiled, arena_bytes, plain_arena_bytes, max_arena_bytes) */
+/* (goal, windows_in_place, tiled, arena_bytes, plain_arena_bytes, max_arena_bytes, text: nnom_plan_text()) */
 static PyObject *Model_plan(ModelObject *self, PyObject *args)
 {
     if (!ready(self)) return NULL;
@@ -394,8 +394,10 @@ static PyObject *Model_plan(ModelObject *self, PyObject *args)
         PyErr_Format(PyExc_RuntimeError, "plan: %s", nnom_model_last_error(self->model));
         return NULL;
     }
-    return Py_BuildValue("(iiinnn)", (int)p.goal, (int)p.windows_in_place, (int)p.tiled, (Py_ssize_t)p.arena_bytes,
-                         (Py_ssize_t)p.plain_arena_bytes, (Py_ssize_t)p.max_arena_bytes);
+    char text[NNOM_PLAN_TEXT_MAX];
+    nnom_plan_text(&p, text, sizeof text);
+    return Py_BuildValue("(iiinnns)", (int)p.goal, (int)p.windows_in_place, (int)p.tiled, (Py_ssize_t)p.arena_bytes,
+                         (Py_ssize_t)p.plain_arena_bytes, (Py_ssize_t)p.max_arena_bytes, text);
 }
 
 /* The arena a build with kernel set k (nnom_kernels: 1 portable, 2 Cortex-M DSP) plans. */

@@ -280,16 +280,9 @@ class Model:
         """The memory plan: ``goal`` (``"smallest"`` or ``"fastest"``, as asked), ``windows_in_place``
         (convolutions with a window run in place: smaller, slower), ``tiled`` (see :attr:`tiling`),
         ``arena_bytes``, ``plain_arena_bytes`` (the arena with neither: the fastest plan; 0 when more
-        than the limit), ``max_arena_bytes`` (the limit) and ``reason`` (why this plan, in words)."""
-        goal, windows, tiled, arena, plain, limit = self._m.plan()
-        if goal == _PLAN_GOALS.index("smallest"):
-            reason = ("the smallest arena" + (f" ({plain - arena} bytes below the plain plan's {plain})"
-                                              if plain > arena else " (the plain plan's)") if plain else
-                      f"the smallest arena (the plain plan is over the {limit}-byte limit)")
-        elif not windows and not tiled:
-            reason = f"the fastest plan: the plain plan fits the {limit}-byte limit"
-        else:
-            reason = f"the fastest plan that fits the {limit}-byte limit: the plain plan needs {plain} bytes"
+        than the limit), ``max_arena_bytes`` (the limit) and ``reason`` (the plan in words: its goal, what
+        it uses and why; the C API's ``nnom_plan_text()``)."""
+        goal, windows, tiled, arena, plain, limit, reason = self._m.plan()
         return {"goal": _PLAN_GOALS[goal], "windows_in_place": bool(windows), "tiled": bool(tiled),
                 "arena_bytes": arena, "plain_arena_bytes": plain, "max_arena_bytes": limit, "reason": reason}
 
@@ -368,9 +361,7 @@ class Model:
         rows.append(f"arena {self.arena_size} bytes (lower bound {self.arena_lower_bound}; a Cortex-M DSP "
                     f"build plans {self.arena_size_for('cortex-m-dsp')}), "
                     f"flash {self.flash_size} bytes, {self.macs} MACs")
-        p = self.plan
-        used = [what for what, on in (("convolutions in place", p["windows_in_place"]), ("tiled", p["tiled"])) if on]
-        rows.append(f"plan: {p['goal']} ({', '.join(used) if used else 'nothing in place or tiled'}): {p['reason']}")
+        rows.append(f"plan: {self.plan['reason']}")
         if t:
             names = [l.name for l in self.layers]
             rows.append(f"tiled: layers {t['first_layer']}..{t['cut_layer']} ({names[t['first_layer']]} to "
