@@ -33,7 +33,8 @@ typedef struct {
     const char *name;
     int kind;
     int32_t h, w, in_c, out_c, k, stride, mult;
-    int mixed; /* requantisation: 0 all multipliers above 2^30, 1 some below and some dead channels */
+    int mixed; /* requantisation: 0 all multipliers above 2^30, 1 some below and some dead channels,
+                  2 some below, none dead (a model whose all-zero filters the converter removed) */
     int32_t k_w; /* kernel width when not k (0: square) */
 } bench_case;
 
@@ -57,6 +58,13 @@ static const bench_case cases[] = {
     {"conv3x3_s2_96x96x3to8", KIND_CONV, 96, 96, 3, 8, 3, 2, 0, 0},
     {"conv3x3_s1_32x32x3to16", KIND_CONV, 32, 32, 3, 16, 3, 1, 0, 0},
     {"conv10x4_s2_49x10x1to64", KIND_CONV, 49, 10, 1, 64, 10, 2, 0, 0, 4},
+    /* MobileNetV1-0.25's first pointwise layers (few input channels) and its 6x6 ones with the odd
+     * channel counts the converter leaves when it removes all-zero filters */
+    {"pw_48x48_8to16", KIND_CONV, 48, 48, 8, 16, 1, 1, 0, 2},
+    {"pw_24x24_16to32", KIND_CONV, 24, 24, 16, 32, 1, 1, 0, 2},
+    {"pw_24x24_32to32", KIND_CONV, 24, 24, 32, 32, 1, 1, 0, 2},
+    {"pw_6x6_63to56_mixed", KIND_CONV, 6, 6, 63, 56, 1, 1, 0, 2},
+    {"pw_6x6_41to33_mixed", KIND_CONV, 6, 6, 41, 33, 1, 1, 0, 2},
     {"add_16x16x32", KIND_ADD, 16, 16, 32, 32, 1, 1, 0, 0},
     {"mul_16x16x32", KIND_MUL, 16, 16, 32, 32, 1, 1, 0, 0},
     {"dense_640to128", KIND_DENSE, 1, 1, 640, 128, 1, 1, 0, 1},
@@ -95,7 +103,7 @@ static void quant(int32_t n, int mixed)
     for (int32_t c = 0; c < n; c++) {
         multiplier[c] = (int32_t)(0x40000000u + (next() & 0x3FFFFFFFu));
         if (mixed && next() % 4 == 0) multiplier[c] = (int32_t)(0x20000000u + (next() & 0x1FFFFFFFu));
-        if (mixed && next() % 8 == 0) multiplier[c] = 0;
+        if (mixed == 1 && next() % 8 == 0) multiplier[c] = 0;
         shift[c] = -(int32_t)(6 + next() % 5);
         bias[c] = (int32_t)(next() % 8192) - 4096;
     }

@@ -397,8 +397,8 @@ static int all_zero(const int8_t *w, int32_t k)
 }
 
 /* Channels [c0, c1) for the n pixels of a pass, any requantisation and
- * clamp (nnom_conv_quant_out of conv.h). Fewer than 3 pixels: one column at
- * a time. A dead channel (multiplier 0) outputs its requantised zero, the
+ * clamp (nnom_conv_quant_out of conv.h). Four pixels: dot_4x1; two of a two-pixel
+ * layout: dot_2x1; otherwise (eight pixels too) one column at a time. A dead channel (multiplier 0) outputs its requantised zero, the
  * zero point clamped, whatever its sums: no dot product. */
 __attribute__((noinline)) static void pass_general(const conv_ctx *x, int32_t c0, int32_t c1, int32_t n, int8_t *out)
 {
@@ -414,7 +414,7 @@ __attribute__((noinline)) static void pass_general(const conv_ctx *x, int32_t c0
             continue;
         }
         const int careful = c >= x->n_safe;
-        int32_t s[4] = {0, 0, 0, 0};
+        int32_t s[8] = {0, 0, 0, 0, 0, 0, 0, 0}; /* (at most eight pixels per pass) */
         if (all_zero(w, sh->k)) {
             /* an all-zero filter (whose multiplier a quantiser may have left out of the fast
              * range): its sums are 0 */
@@ -521,15 +521,25 @@ typedef struct {
 
 /* Channels [0, n) of the pass, fast, with requantisation form `form`. Parameters of channel 0
  * at bias (or NULL), mult, shift, its weights at w (k bytes per channel), its output at out.
- * Four pixels: pass4 (p4) on them all. Two: pass2 (p) on the pairs, and on an odd last channel
- * alone. */
+ * Eight pixels: pass8 (p8) on them all (it picks each channel's form itself). Four: pass4 (p4).
+ * Two: pass2 (p) on the pairs, and on an odd last channel alone. */
 /* (inlined: a pass of the first layer of an image model, few channels, calls it often) */
-static inline __attribute__((always_inline)) void fast_channels(pass2_args *p, pass4_args *p4, int form,
-                                                                const int32_t *bias, const int32_t *mult,
-                                                                const int32_t *shift, const int8_t *w, int32_t k,
-                                                                int8_t *out, int32_t n)
+static inline __attribute__((always_inline)) void fast_channels(pass2_args *p, pass4_args *p4, pass8_args *p8,
+                                                                int form, const int32_t *bias,
+                                                                const int32_t *mult, const int32_t *shift,
+                                                                const int8_t *w, int32_t k, int8_t *out, int32_t n)
 {
     static const int32_t no_bias[2] = {0, 0};
+    if (p8) {
+        p8->bias = bias;
+        p8->mult = mult;
+        p8->shift = shift;
+        p8->n_ch = n;
+        p8->out = out;
+        p8->c = 0;
+        pass8_fast(p8, w);
+        return;
+    }
     if (p4) {
         p4->bias = bias;
         p4->mult = mult;
@@ -661,6 +671,12 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
     p4.zz = pa.zz;
     p4.out_c = out_c;
     p4.back = over;
+    pass8_args p8;
+    p8.cols = x.cols;
+    p8.groups = x.s.groups;
+    p8.zz = pa.zz;
+    p8.out_c = out_c;
+    p8.back = over;
     const int32_t *bias = (const int32_t *)a->bias;
     const int clamp = a->act_min != -128 || a->act_max != 127;
 
@@ -672,7 +688,6 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
 
     /* windows inside the input: ix0 in [0, ix_max], iy0 in [0, iy_max], and (when
      * staged, for the word copies) the last row's words inside the input tensor */
-    x.stride = 2 * x.s.np;
     x.row_groups = a->k_w * a->in_c / 4;
     x.run = a->k_w * a->in_c;
     x.words = (x.run + 3) >> 2;
@@ -683,8 +698,11 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
 
     x.pix_step = a->stride_w * a->in_c;
     int32_t iy0 = -a->pad_top, ix0 = -a->pad_left, ox = 0;
-    for (int32_t pix = 0; pix < n_pix; pix += x.s.np) {
-        const int32_t n = n_pix - pix < x.s.np ? n_pix - pix : x.s.np;
+    for (int32_t pix = 0, np; pix < n_pix; pix += np) {
+        /* (an eight-pixel shape's last 4 to 7 pixels: a pass of four, in the four-pixel layout) */
+        np = x.s.np == 8 && n_pix - pix < 8 ? 4 : x.s.np;
+        x.stride = 2 * np;
+        const int32_t n = n_pix - pix < np ? n_pix - pix : np;
         for (int32_t p = 0, cnt; p < n; p += cnt) {
             uint32_t *dst = x.cols + 2 * p;
             const ptrdiff_t at = ((ptrdiff_t)iy0 * a->in_w + ix0) * a->in_c; /* the first tap */
@@ -712,7 +730,7 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
         }
         /* (a short last pass: the sums of the unused columns, stale data, are dropped) */
         int8_t *o = out + (ptrdiff_t)pix * out_c;
-        if (n < x.s.np || (!n_runs && !n_fast)) {
+        if (n < np || (!n_runs && !n_fast)) {
             pass_general(&x, 0, out_c, n, o);
             continue;
         }
@@ -725,17 +743,18 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
             const fast_run *run = r < n_runs ? &runs[r] : &more;
             const int32_t r0 = run->c0, r1 = run->c1;
             if (c0 < r0) pass_general(&x, c0, r0, n, o);
-            fast_channels(&pa, x.s.np == 4 ? &p4 : NULL, run->form, bias ? bias + r0 : NULL, a->multiplier + r0,
-                          a->shift + r0, (const int8_t *)a->weights + (ptrdiff_t)r0 * x.s.k, x.s.k, o + r0, run->n);
-            if (clamp) clamp_pass(o + r0, r1 - r0, x.s.np, out_c, a->act_min, a->act_max);
+            fast_channels(&pa, np == 4 ? &p4 : NULL, np == 8 ? &p8 : NULL, run->form, bias ? bias + r0 : NULL,
+                          a->multiplier + r0, a->shift + r0, (const int8_t *)a->weights + (ptrdiff_t)r0 * x.s.k,
+                          x.s.k, o + r0, run->n);
+            if (clamp) clamp_pass(o + r0, r1 - r0, np, out_c, a->act_min, a->act_max);
             c0 = r1;
         }
         if (n_fast) {
             if (c0 < tail0) pass_general(&x, c0, tail0, n, o);
-            fast_channels(&pa, x.s.np == 4 ? &p4 : NULL, tail_form, bias ? bias + tail0 : NULL,
+            fast_channels(&pa, np == 4 ? &p4 : NULL, np == 8 ? &p8 : NULL, tail_form, bias ? bias + tail0 : NULL,
                           a->multiplier + tail0, a->shift + tail0, (const int8_t *)tail_buf, x.s.k, o + tail0,
                           out_c - tail0);
-            if (clamp) clamp_pass(o + tail0, out_c - tail0, x.s.np, out_c, a->act_min, a->act_max);
+            if (clamp) clamp_pass(o + tail0, out_c - tail0, np, out_c, a->act_min, a->act_max);
             c0 = out_c;
         }
         if (c0 < out_c) pass_general(&x, c0, out_c, n, o);
