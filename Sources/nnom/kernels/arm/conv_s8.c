@@ -698,9 +698,19 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
 
     x.pix_step = a->stride_w * a->in_c;
     int32_t iy0 = -a->pad_top, ix0 = -a->pad_left, ox = 0;
+    /* The last pixels, fewer than a pass: an eight-pixel shape takes passes of four (in the
+     * four-pixel layout); fewer than that left, when the output does not overlap the input, a
+     * whole pass again over the last np pixels (those computed before get the same bytes
+     * again), else pass_general on them. */
+    const int redo = (uintptr_t)(out + (ptrdiff_t)n_pix * out_c) <= (uintptr_t)in || (uintptr_t)x.in_end <= (uintptr_t)out;
     for (int32_t pix = 0, np; pix < n_pix; pix += np) {
-        /* (an eight-pixel shape's last 4 to 7 pixels: a pass of four, in the four-pixel layout) */
         np = x.s.np == 8 && n_pix - pix < 8 ? 4 : x.s.np;
+        if (n_pix - pix < np && redo && n_pix >= np) {
+            pix = n_pix - np;
+            ox = pix % a->out_w;
+            iy0 = pix / a->out_w * a->stride_h - a->pad_top;
+            ix0 = ox * a->stride_w - a->pad_left;
+        }
         x.stride = 2 * np;
         const int32_t n = n_pix - pix < np ? n_pix - pix : np;
         for (int32_t p = 0, cnt; p < n; p += cnt) {
