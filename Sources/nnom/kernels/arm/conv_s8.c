@@ -51,13 +51,13 @@
 
 /* ------------------------------------------------------------------ im2col */
 
-/* Widens n groups of 4 int8 from src (any alignment) into dst, minus the zero
+/* Widens n >= 1 groups of 4 int8 from src (any alignment) into dst, minus the zero
  * point (neg_zp: -zp in both int16 lanes); one group (two words, one STRD)
  * every `stride` words. Two groups per loop pass, an odd n entering at the
- * second: 6 instructions per group. */
-static void widen(uint32_t *dst, int32_t stride, const int8_t *src, int32_t n, uint32_t neg_zp)
+ * second: 6 instructions per group. widen() is the same, called, for any n. */
+static inline __attribute__((always_inline)) void widen_inline(uint32_t *dst, int32_t stride, const int8_t *src,
+                                                               int32_t n, uint32_t neg_zp)
 {
-    if (n <= 0) return;
     uint32_t t, lo, hi;
     __asm__ volatile("lsrs    %[n], %[n], #1\n\t"
                      "bcc     1f\n\t"
@@ -80,6 +80,11 @@ static void widen(uint32_t *dst, int32_t stride, const int8_t *src, int32_t n, u
                      : [dst] "+r"(dst), [src] "+r"(src), [n] "+r"(n), [t] "=&r"(t), [lo] "=&r"(lo), [hi] "=&r"(hi)
                      : [zp] "r"(neg_zp), [st] "r"(stride * 4)
                      : "cc", "memory");
+}
+__attribute__((noinline)) static void widen(uint32_t *dst, int32_t stride, const int8_t *src, int32_t n,
+                                            uint32_t neg_zp)
+{
+    if (n > 0) widen_inline(dst, stride, src, n, neg_zp);
 }
 
 static void zero_groups(uint32_t *dst, int32_t stride, int32_t n)
@@ -126,14 +131,19 @@ __attribute__((noinline)) static void im2col_inside(const conv_ctx *x, const int
 {
     const int32_t k_h = x->a->k_h, run = x->run, words = x->words, stride = x->stride;
     const ptrdiff_t step = x->step;
+    if (!x->s.staged) { /* (the widening inlined: a pointwise layer's rows are a group or a few) */
+        const int32_t row_groups = x->row_groups, pix_step = x->pix_step;
+        const uint32_t neg_zp = x->neg_zp;
+        for (; count > 0; count--, src += pix_step, dst += 2) {
+            const int8_t *s = src;
+            uint32_t *d = dst;
+            for (int32_t ky = 0; ky < k_h; ky++, s += step, d += row_groups * stride)
+                widen_inline(d, stride, s, row_groups, neg_zp);
+        }
+        return;
+    }
     for (; count > 0; count--, src += x->pix_step, dst += 2) {
         const int8_t *s = src;
-        if (!x->s.staged) {
-            uint32_t *d = dst;
-            for (int32_t ky = 0; ky < k_h; ky++, s += step, d += x->row_groups * stride)
-                widen(d, stride, s, x->row_groups, x->neg_zp);
-            continue;
-        }
         int8_t *st = x->staging;
         if (words == 1) { /* rows of at most 4 bytes (e.g. one input channel, k_w <= 4) */
             for (int32_t ky = 0; ky < k_h; ky++, s += step, st += run) {
