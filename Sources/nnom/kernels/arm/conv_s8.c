@@ -546,7 +546,6 @@ static inline __attribute__((always_inline)) void fast_channels(pass2_args *p, p
         p8->shift = shift;
         p8->n_ch = n;
         p8->out = out;
-        p8->c = 0;
         pass8_fast(p8, w);
         return;
     }
