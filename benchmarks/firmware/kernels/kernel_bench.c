@@ -130,7 +130,7 @@ NOINLINE void bench_run(const bench_case *c)
 {
     switch (c->kind) {
     case KIND_DW: nnom_depthwise_conv2d_s8(&conv_args, input, output); break;
-    case KIND_CONV: nnom_conv2d_s8(&conv_args, input, output, scratch, nnom_conv2d_s8_scratch_fast_bytes(&conv_args)); break;
+    case KIND_CONV: nnom_conv2d_s8(&conv_args, input, output, scratch, nnom_conv2d_s8_scratch_room_bytes(&conv_args)); break;
     case KIND_ADD: nnom_add_s8(&ew_args); break;
     case KIND_MUL: nnom_mul_s8(&ew_args); break;
     case KIND_DENSE: nnom_dense_s8(&dense_args, input, output); break;
@@ -172,7 +172,7 @@ static int64_t setup(const bench_case *c)
         a->shift = shift;
         a->weights = weights;
         a->bias = bias;
-        if (c->kind == KIND_CONV && nnom_conv2d_s8_scratch_fast_bytes(a) > sizeof scratch) return -1;
+        if (c->kind == KIND_CONV && nnom_conv2d_s8_scratch_room_bytes(a) > sizeof scratch) return -1;
         const int64_t patch = c->kind == KIND_DW ? (int64_t)c->k * c->k : (int64_t)a->k_h * a->k_w * c->in_c;
         return (int64_t)a->out_h * a->out_w * a->out_c * patch;
     }

@@ -66,10 +66,11 @@ static inline conv_shape shape_of(const nnom_conv_args *a, uint32_t scratch_byte
     return s;
 }
 
-/* Scratch bytes of the DSP kernel with passes of at most four pixels: a pass's whole columns
- * while they take at most COLS_LIMIT bytes, else chunks of four pixels' columns in
- * CHUNK_LIMIT bytes (in_c a multiple of 4) or one pixel's column; plus the staged patch. */
-static inline uint32_t nnom_conv2d_s8_dsp_four_bytes(const nnom_conv_args *a)
+/* Scratch bytes of the DSP kernel at full speed, as a plan reserves them: a pass's whole
+ * columns (of at most four pixels) while they take at most COLS_LIMIT bytes, else chunks of
+ * four pixels' columns in CHUNK_LIMIT bytes (in_c a multiple of 4) or one pixel's column;
+ * plus the staged patch. */
+static inline uint32_t nnom_conv2d_s8_dsp_fast_bytes(const nnom_conv_args *a)
 {
     conv_shape s = shape_of(a, UINT32_MAX);
     if (s.np == 8) s.np = 4;
@@ -77,25 +78,25 @@ static inline uint32_t nnom_conv2d_s8_dsp_four_bytes(const nnom_conv_args *a)
     return s.staged ? (uint32_t)(s.groups * 8) + staged_bytes(&s) : (uint32_t)(s.chunk * CHUNK_GROUP);
 }
 
-/* Scratch bytes of the DSP kernel at full speed: eight pixels' columns (and the staged
- * patch) for patches of at most EIGHT_MAX_K, else the four-pixel size above. The planner
- * gives them where the arena has room during the layer; nothing plans on them. */
-static inline uint32_t nnom_conv2d_s8_dsp_fast_bytes(const nnom_conv_args *a)
+/* All the scratch the DSP kernel can use: eight pixels' columns (and the staged patch) for
+ * patches of at most EIGHT_MAX_K, else the full-speed size. A plan gives it only from its
+ * spare room (core/plan_tuned.c), never reserves it: the arena does not grow for it. */
+static inline uint32_t nnom_conv2d_s8_dsp_room_bytes(const nnom_conv_args *a)
 {
     const conv_shape s = shape_of(a, UINT32_MAX);
-    return s.np == 8 ? cols_bytes(&s, 8) + staged_bytes(&s) : nnom_conv2d_s8_dsp_four_bytes(a);
+    return s.np == 8 ? cols_bytes(&s, 8) + staged_bytes(&s) : nnom_conv2d_s8_dsp_fast_bytes(a);
 }
 
-/* The least scratch of the DSP kernel: the four-pixel size while four pixels' columns (and
+/* The least scratch of the DSP kernel: the full-speed size while four pixels' columns (and
  * the staged patch) would take at most NNOM_CONV_SCRATCH_WHOLE bytes (below that, saving
  * bytes would cost whole pixel passes); else, in_c a multiple of 4, the smallest of the
- * four-pixel size, four pixels' columns on half the patch at a time (16 bytes per group,
+ * full-speed size, four pixels' columns on half the patch at a time (16 bytes per group,
  * CMSIS-NN's two int16 columns) and CHUNK_LIMIT; otherwise one pixel's column and the staged
- * patch. The eight-pixel passes never grow it. */
+ * patch. */
 static inline uint32_t nnom_conv2d_s8_dsp_scratch_bytes(const nnom_conv_args *a)
 {
     const conv_shape s = shape_of(a, UINT32_MAX);
-    const uint32_t fast = nnom_conv2d_s8_dsp_four_bytes(a);
+    const uint32_t fast = nnom_conv2d_s8_dsp_fast_bytes(a);
     if (cols_bytes(&s, 4) + staged_bytes(&s) <= NNOM_CONV_SCRATCH_WHOLE) return fast;
     if (s.staged) return (uint32_t)(s.groups * 8) + staged_bytes(&s);
     uint32_t least = (uint32_t)((s.groups + 1) / 2 * CHUNK_GROUP);
