@@ -21,7 +21,16 @@
  *    outputs: the better one when the groups outnumber that overhead.
  *        cols: | g0: p0 lo hi, p1 lo hi | g1 ... | last: COLS_END, 3 words |
  *
- * Both are naked functions (the body is the assembly alone), so that their
+ *  - pass8: eight pixels, one channel at a time (patches of at most EIGHT_MAX_K
+ *    when the scratch holds eight columns): per group one LDR of weights, two
+ *    SXTB16, eight LDRD of a pixel's two words, sixteen SMLAD: the rate of
+ *    pass4 (44 estimated cycles for 32 multiply-accumulates), with the
+ *    channel's constants, loop entry and bookkeeping once per eight outputs;
+ *    the bias is added in the requantisation (the sums start at the first
+ *    group's products), and each channel picks its requantisation form.
+ *        cols: | g0: p0 lo hi, p1 lo hi, ..., p7 lo hi | g1 ... |
+ *
+ * All are naked functions (the body is the assembly alone), so that their
  * registers are used as planned at -Os as at -O2, and run a loop over the
  * groups unrolled four times, entered at the copy that leaves a whole number
  * of passes (the entry computed once per call).
@@ -251,6 +260,107 @@ typedef struct {
     "asr    " T ", " T ", " E "\n\t"        \
     "ssat   " S ", #8, " T "\n\t"
 
+/*
+ * Channels [0, p->n_ch) of two whole pixels, every one fast (see the file comment),
+ * channel c's weights at p->w + c * p->k, channel c of pixel j to p->out[j * out_c + c],
+ * clamped to the int8 range (the caller applies a narrower clamp), in pairs (c, c + 1);
+ * one channel alone (n_ch 1, k 0, pair_step 0) as the pair (c, c). The groups' loop runs
+ * four groups per pass (groups % 4 = 3, 2, 1 enter at the second, third, fourth copy)
+ * until the columns' end group. Registers in the loop: r0 the columns, r1, r2 the two
+ * channels' weights, r3-r6 the sums, r7-r10 the group's columns, r11, r12, lr the
+ * weights. Stack: [sp] the entry into the loop, [sp, #4] p, [sp, #12] c. Per pair of
+ * channels, besides the groups: about 60 instructions.
+ */
+/* (naked: the body is the assembly alone; the argument arrives in r0) */
+#define PASS2_BODY(RQ) \
+    __asm__ volatile( \
+        "push   {r4-r11, lr}\n\t" \
+        "sub    sp, sp, #16\n\t" \
+        "movs   r3, #0\n\t" \
+        "str    r0, [sp, #4]\n\t" \
+        "str    r3, [sp, #12]\n\t" \
+        "ldr    r9, [r0, #4]\n\t"           /* groups */ \
+        "and    r10, r9, #3\n\t" \
+        "rsb    r10, r10, #4\n\t" \
+        "and    r10, r10, #3\n\t"           /* the copy to enter at */ \
+        "movs   r11, #" PASS2_GROUP_BYTES "\n\t" \
+        "adr.w  r12, 1f\n\t" \
+        "mla    r10, r10, r11, r12\n\t" \
+        "orr    r10, r10, #1\n\t"           /* (a Thumb address) */ \
+        "str    r10, [sp]\n" \
+        "10:\n\t"                           /* a pair of channels */ \
+        "ldr    lr, [sp, #4]\n\t"           /* p */ \
+        "ldr    r11, [sp, #12]\n\t"         /* c */ \
+        "ldr    r1, [lr, #36]\n\t" \
+        "ldr    r9, [lr, #32]\n\t"          /* k */ \
+        "ldr    r10, [lr, #8]\n\t"          /* bias */ \
+        "ldr    r8, [lr, #40]\n\t"          /* bias_step */ \
+        "ldr    r12, [lr, #44]\n\t"         /* pair_step */ \
+        "ldr    r0, [lr]\n\t"               /* columns */ \
+        "mla    r1, r11, r9, r1\n\t"        /* the weights of channel c */ \
+        "add    r2, r1, r9\n\t"             /* and of the pair's other */ \
+        "mla    r10, r11, r8, r10\n\t" \
+        "ldr    r3, [r10]\n\t" \
+        "ldr    r5, [r10, r12]\n\t" \
+        "mov    r4, r3\n\t" \
+        "mov    r6, r5\n\t" \
+        "ldm    r0!, {r7, r8, r9, r10}\n\t" \
+        "ldr    pc, [sp]\n\t" \
+        ".p2align 2\n" \
+        "1:\n\t" PASS2_GROUP PASS2_GROUP PASS2_GROUP PASS2_GROUP \
+        "cmp    r7, #" COLS_END_IMM "\n\t" \
+        "bne    1b\n\t" \
+        "ldr    r0, [sp, #4]\n\t" \
+        PASS2_LAST \
+        /* requantise the four sums: r7 m0, r8 e0, r10 m1, r11 e1, r9 the constants c */ \
+        "ldr    lr, [sp, #4]\n\t" \
+        "ldr    r12, [sp, #12]\n\t"         /* c */ \
+        "ldr    r7, [lr, #12]\n\t" \
+        "ldr    r8, [lr, #16]\n\t" \
+        "ldr    r0, [lr, #44]\n\t"          /* pair_step */ \
+        "ldr    r2, [lr, #20]\n\t"          /* 2 zp + 1 */ \
+        "add    r7, r7, r12, lsl #2\n\t" \
+        "add    r8, r8, r12, lsl #2\n\t" \
+        "ldr    r10, [r7, r0]\n\t"          /* multiplier of the pair's other channel */ \
+        "ldr    r11, [r8, r0]\n\t"          /* its shift = -e */ \
+        "ldr    r7, [r7]\n\t"               /* multiplier of channel c */ \
+        "ldr    r8, [r8]\n\t"               /* its shift */ \
+        "mvn    r9, r8\n\t"                 /* e - 1 */ \
+        "lsl    r9, r2, r9\n\t"             /* c = (2 zp + 1) << (e - 1) */ \
+        "rsb    r8, r8, #0\n\t" \
+        RQ("r3", "r7", "r8", "r9", "r1") RQ("r4", "r7", "r8", "r9", "r1") \
+        "mvn    r9, r11\n\t" \
+        "lsl    r9, r2, r9\n\t" \
+        "rsb    r11, r11, #0\n\t" \
+        RQ("r5", "r10", "r11", "r9", "r1") RQ("r6", "r10", "r11", "r9", "r1") \
+        "ldr    r1, [lr, #48]\n\t"          /* out */ \
+        "ldr    r9, [lr, #24]\n\t"          /* out_c */ \
+        "add    r1, r1, r12\n\t" \
+        "lsr    r0, r0, #2\n\t" \
+        "add    r2, r1, r9\n\t" \
+        "strb   r3, [r1]\n\t" \
+        "strb   r4, [r2]\n\t" \
+        "strb   r5, [r1, r0]\n\t" \
+        "strb   r6, [r2, r0]\n\t" \
+        "add    r12, r12, #2\n\t" \
+        "ldr    r0, [lr, #28]\n\t"          /* n_ch */ \
+        "str    r12, [sp, #12]\n\t" \
+        "cmp    r12, r0\n\t" \
+        "blt    10b\n\t" \
+        "add    sp, sp, #16\n\t" \
+        "pop    {r4-r11, pc}\n\t");
+
+__attribute__((naked, noinline)) static void pass2_fast(ARG const pass2_args *p)
+{
+    PASS2_BODY(REQUANT_ZP)
+}
+
+/* The same with the requantisation of nnom_arm_requant() (any multiplier: below 2^30, zero). */
+__attribute__((naked, noinline)) static void pass2_fast_u(ARG const pass2_args *p)
+{
+    PASS2_BODY(REQUANT_U)
+}
+
 /* ------------------------------------------------------ eight pixels, one channel */
 
 /* What pass8_fast reads (offsets are used by its assembly). */
@@ -384,10 +494,7 @@ __attribute__((naked, noinline)) static void pass8_fast(ARG const pass8_args *p,
         "lsl    r12, r12, r3\n\t"           /* c = (2 zp + 1) << (e - 1) */
         "rsb    r2, r2, #0\n\t"
         "cmp    r0, #0x40000000\n\t"
-        "bhi    20f\n\t"
-        PASS8_RQ(REQUANT_U_B)
-        "b      21f\n"
-        "20:\n\t"
+        "bls    30f\n\t"                  /* (multipliers above 2^30, the common case, fall through) */
         PASS8_RQ(REQUANT_ZP_B)
         "21:\n\t"
         "ldr    lr, [sp, #8]\n\t"           /* p */
@@ -413,108 +520,10 @@ __attribute__((naked, noinline)) static void pass8_fast(ARG const pass8_args *p,
         "cmp    r3, r0\n\t"
         "blt    10b\n\t"
         "add    sp, sp, #20\n\t"
-        "pop    {r4-r11, pc}\n\t");
-}
-
-/*
- * Channels [0, p->n_ch) of two whole pixels, every one fast (see the file comment),
- * channel c's weights at p->w + c * p->k, channel c of pixel j to p->out[j * out_c + c],
- * clamped to the int8 range (the caller applies a narrower clamp), in pairs (c, c + 1);
- * one channel alone (n_ch 1, k 0, pair_step 0) as the pair (c, c). The groups' loop runs
- * four groups per pass (groups % 4 = 3, 2, 1 enter at the second, third, fourth copy)
- * until the columns' end group. Registers in the loop: r0 the columns, r1, r2 the two
- * channels' weights, r3-r6 the sums, r7-r10 the group's columns, r11, r12, lr the
- * weights. Stack: [sp] the entry into the loop, [sp, #4] p, [sp, #12] c. Per pair of
- * channels, besides the groups: about 60 instructions.
- */
-/* (naked: the body is the assembly alone; the argument arrives in r0) */
-#define PASS2_BODY(RQ) \
-    __asm__ volatile( \
-        "push   {r4-r11, lr}\n\t" \
-        "sub    sp, sp, #16\n\t" \
-        "movs   r3, #0\n\t" \
-        "str    r0, [sp, #4]\n\t" \
-        "str    r3, [sp, #12]\n\t" \
-        "ldr    r9, [r0, #4]\n\t"           /* groups */ \
-        "and    r10, r9, #3\n\t" \
-        "rsb    r10, r10, #4\n\t" \
-        "and    r10, r10, #3\n\t"           /* the copy to enter at */ \
-        "movs   r11, #" PASS2_GROUP_BYTES "\n\t" \
-        "adr.w  r12, 1f\n\t" \
-        "mla    r10, r10, r11, r12\n\t" \
-        "orr    r10, r10, #1\n\t"           /* (a Thumb address) */ \
-        "str    r10, [sp]\n" \
-        "10:\n\t"                           /* a pair of channels */ \
-        "ldr    lr, [sp, #4]\n\t"           /* p */ \
-        "ldr    r11, [sp, #12]\n\t"         /* c */ \
-        "ldr    r1, [lr, #36]\n\t" \
-        "ldr    r9, [lr, #32]\n\t"          /* k */ \
-        "ldr    r10, [lr, #8]\n\t"          /* bias */ \
-        "ldr    r8, [lr, #40]\n\t"          /* bias_step */ \
-        "ldr    r12, [lr, #44]\n\t"         /* pair_step */ \
-        "ldr    r0, [lr]\n\t"               /* columns */ \
-        "mla    r1, r11, r9, r1\n\t"        /* the weights of channel c */ \
-        "add    r2, r1, r9\n\t"             /* and of the pair's other */ \
-        "mla    r10, r11, r8, r10\n\t" \
-        "ldr    r3, [r10]\n\t" \
-        "ldr    r5, [r10, r12]\n\t" \
-        "mov    r4, r3\n\t" \
-        "mov    r6, r5\n\t" \
-        "ldm    r0!, {r7, r8, r9, r10}\n\t" \
-        "ldr    pc, [sp]\n\t" \
-        ".p2align 2\n" \
-        "1:\n\t" PASS2_GROUP PASS2_GROUP PASS2_GROUP PASS2_GROUP \
-        "cmp    r7, #" COLS_END_IMM "\n\t" \
-        "bne    1b\n\t" \
-        "ldr    r0, [sp, #4]\n\t" \
-        PASS2_LAST \
-        /* requantise the four sums: r7 m0, r8 e0, r10 m1, r11 e1, r9 the constants c */ \
-        "ldr    lr, [sp, #4]\n\t" \
-        "ldr    r12, [sp, #12]\n\t"         /* c */ \
-        "ldr    r7, [lr, #12]\n\t" \
-        "ldr    r8, [lr, #16]\n\t" \
-        "ldr    r0, [lr, #44]\n\t"          /* pair_step */ \
-        "ldr    r2, [lr, #20]\n\t"          /* 2 zp + 1 */ \
-        "add    r7, r7, r12, lsl #2\n\t" \
-        "add    r8, r8, r12, lsl #2\n\t" \
-        "ldr    r10, [r7, r0]\n\t"          /* multiplier of the pair's other channel */ \
-        "ldr    r11, [r8, r0]\n\t"          /* its shift = -e */ \
-        "ldr    r7, [r7]\n\t"               /* multiplier of channel c */ \
-        "ldr    r8, [r8]\n\t"               /* its shift */ \
-        "mvn    r9, r8\n\t"                 /* e - 1 */ \
-        "lsl    r9, r2, r9\n\t"             /* c = (2 zp + 1) << (e - 1) */ \
-        "rsb    r8, r8, #0\n\t" \
-        RQ("r3", "r7", "r8", "r9", "r1") RQ("r4", "r7", "r8", "r9", "r1") \
-        "mvn    r9, r11\n\t" \
-        "lsl    r9, r2, r9\n\t" \
-        "rsb    r11, r11, #0\n\t" \
-        RQ("r5", "r10", "r11", "r9", "r1") RQ("r6", "r10", "r11", "r9", "r1") \
-        "ldr    r1, [lr, #48]\n\t"          /* out */ \
-        "ldr    r9, [lr, #24]\n\t"          /* out_c */ \
-        "add    r1, r1, r12\n\t" \
-        "lsr    r0, r0, #2\n\t" \
-        "add    r2, r1, r9\n\t" \
-        "strb   r3, [r1]\n\t" \
-        "strb   r4, [r2]\n\t" \
-        "strb   r5, [r1, r0]\n\t" \
-        "strb   r6, [r2, r0]\n\t" \
-        "add    r12, r12, #2\n\t" \
-        "ldr    r0, [lr, #28]\n\t"          /* n_ch */ \
-        "str    r12, [sp, #12]\n\t" \
-        "cmp    r12, r0\n\t" \
-        "blt    10b\n\t" \
-        "add    sp, sp, #16\n\t" \
-        "pop    {r4-r11, pc}\n\t");
-
-__attribute__((naked, noinline)) static void pass2_fast(ARG const pass2_args *p)
-{
-    PASS2_BODY(REQUANT_ZP)
-}
-
-/* The same with the requantisation of nnom_arm_requant() (any multiplier: below 2^30, zero). */
-__attribute__((naked, noinline)) static void pass2_fast_u(ARG const pass2_args *p)
-{
-    PASS2_BODY(REQUANT_U)
+        "pop    {r4-r11, pc}\n"
+        "30:\n\t"
+        PASS8_RQ(REQUANT_U_B)
+        "b      21b\n\t");
 }
 
 #endif

@@ -7,10 +7,15 @@
  * ([k_h][k_w][in_c]), widened to int16 with the input zero point subtracted,
  * in groups of four elements stored as two int16 pairs (e0, e2) and (e1, e3),
  * the pass's pixels' groups side by side; the last group's lanes past the
- * patch hold 0. Patches shorter than PAIR_MIN_K (conv_shape.h) take four
- * pixels per pass and one output channel at a time, longer ones two pixels
- * and two channels (more multiply-accumulates per load, more constants per
- * output): the assembly of conv_pass.h, which describes both. Per group of
+ * patch hold 0. Patches of at most EIGHT_MAX_K (conv_shape.h) take eight
+ * pixels per pass when the scratch given holds their columns (a plan gives
+ * that from its spare room only), one output channel at a time; patches
+ * shorter than PAIR_MIN_K take four pixels, longer ones two pixels and two
+ * channels (more multiply-accumulates per load, more constants per output):
+ * the assembly of conv_pass.h, which describes the three. The last pixels of
+ * a layer, fewer than a pass, run a whole pass again over the layer's last
+ * pixels when the output does not overlap the input (an eight-pixel shape
+ * first takes passes of four). Per group of
  * four taps, one load of four int8 weights per channel, two SXTB16 (which
  * give the same (w0, w2) / (w1, w3) pairing), one LDM of two pixels' columns
  * and eight SMLAD. Weights read for the lanes past the patch belong to the
