@@ -65,6 +65,8 @@ static const bench_case cases[] = {
     {"pw_24x24_32to32", KIND_CONV, 24, 24, 32, 32, 1, 1, 0, 2},
     {"pw_6x6_63to56_mixed", KIND_CONV, 6, 6, 63, 56, 1, 1, 0, 2},
     {"pw_6x6_41to33_mixed", KIND_CONV, 6, 6, 41, 33, 1, 1, 0, 2},
+    /* one call of a pointwise layer run in place: 32 pixels (layers/conv.c's POINTWISE_CHUNK) */
+    {"pw_1x32_64to64_chunk", KIND_CONV, 1, 32, 64, 64, 1, 1, 0, 0},
     {"add_16x16x32", KIND_ADD, 16, 16, 32, 32, 1, 1, 0, 0},
     {"mul_16x16x32", KIND_MUL, 16, 16, 32, 32, 1, 1, 0, 0},
     {"dense_640to128", KIND_DENSE, 1, 1, 640, 128, 1, 1, 0, 1},

@@ -139,6 +139,10 @@ __attribute__((noinline)) static void im2col_inside(const conv_ctx *x, const int
     if (!x->s.staged) { /* (the widening inlined: a pointwise layer's rows are a group or a few) */
         const int32_t row_groups = x->row_groups, pix_step = x->pix_step;
         const uint32_t neg_zp = x->neg_zp;
+        if (k_h == 1) { /* (pointwise: no row loop, no register spilled) */
+            for (; count > 0; count--, src += pix_step, dst += 2) widen_inline(dst, stride, src, row_groups, neg_zp);
+            return;
+        }
         for (; count > 0; count--, src += pix_step, dst += 2) {
             const int8_t *s = src;
             uint32_t *d = dst;
