@@ -736,12 +736,12 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
             const ptrdiff_t at = ((ptrdiff_t)iy0 * a->in_w + ix0) * a->in_c; /* the first tap */
             cnt = 1;
             if (ix0 >= 0 && ix0 <= ix_max && iy0 >= 0 && iy0 <= iy_max && at <= at_limit) {
-                /* this pixel and the next ones of the pass on this output row whose windows are inside */
-                int32_t more = (ix_max - ix0) / a->stride_w;
-                const int32_t by_end = (int32_t)((at_limit - at) / x.pix_step);
-                more = by_end < more ? by_end : more;
-                cnt += more < n - p - 1 ? more : n - p - 1;
-                cnt = cnt < a->out_w - ox ? cnt : a->out_w - ox;
+                /* this pixel and the next ones of the pass on this output row whose windows are
+                 * inside (dividing only where a limit binds: near the end of a row or the input) */
+                int32_t more = n - p - 1 < a->out_w - ox - 1 ? n - p - 1 : a->out_w - ox - 1;
+                if (ix0 + more * a->stride_w > ix_max) more = (ix_max - ix0) / a->stride_w;
+                if (at + (ptrdiff_t)more * x.pix_step > at_limit) more = (int32_t)((at_limit - at) / x.pix_step);
+                cnt += more;
                 im2col_inside(&x, in + at, dst, cnt);
             } else if (x.s.staged) {
                 im2col_staged(&x, in, iy0, ix0, dst);
