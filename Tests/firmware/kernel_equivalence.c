@@ -206,6 +206,10 @@ static void random_conv(nnom_conv_args *a, int depthwise)
     if (pointwise) {
         a->in_c = chance(50) ? 4 * range(1, 16) : range(1, 70);
         a->out_c = range(1, 40);
+        if (chance(50)) { /* twice the channels or more (8 -> 16): the eight columns in the output */
+            a->in_c = range(1, 16);
+            a->out_c = range(2 * a->in_c, 2 * a->in_c + 16);
+        }
         a->in_h = range(1, 9);
         a->in_w = range(1, 12);
     }

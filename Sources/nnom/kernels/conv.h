@@ -78,7 +78,8 @@ typedef struct nnom_conv_args {
  * patch, 12 g + 4.
  * An output that overlaps the input (layers/conv.c's in-place runs) is computed in one sweep over
  * the pixels in order, each pass reading its inputs before writing; otherwise the portable kernel
- * may sweep the pixels once per block of output channels. */
+ * may sweep the pixels once per block of output channels, and the DSP kernel may hold columns in
+ * the output bytes of pixels it has not computed yet (every output byte ends with its value). */
 void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void *scratch, uint32_t scratch_bytes);
 /* The least scratch of nnom_conv2d_s8 (the larger of the two kernels' least). */
 uint32_t nnom_conv2d_s8_scratch_bytes(const nnom_conv_args *a);

@@ -36,6 +36,8 @@ typedef struct {
     int mixed; /* requantisation: 0 all multipliers above 2^30, 1 some below and some dead channels,
                   2 some below, none dead (a model whose all-zero filters the converter removed) */
     int32_t k_w; /* kernel width when not k (0: square) */
+    int tight;   /* conv: 1 the scratch a tight (tiled) plan reserves, the DSP kernel's full-speed
+                    size; 0 all it can use (nnom_conv2d_s8_scratch_room_bytes) */
 } bench_case;
 
 static const bench_case cases[] = {
@@ -67,6 +69,8 @@ static const bench_case cases[] = {
     {"pw_6x6_41to33_mixed", KIND_CONV, 6, 6, 41, 33, 1, 1, 0, 2},
     /* one call of a pointwise layer run in place: 32 pixels (layers/conv.c's POINTWISE_CHUNK) */
     {"pw_1x32_64to64_chunk", KIND_CONV, 1, 32, 64, 64, 1, 1, 0, 0},
+    /* MobileNet's first pointwise layer in a tiled plan: a band of two rows, the scratch reserved */
+    {"pw_2x48_8to16_tight", KIND_CONV, 2, 48, 8, 16, 1, 1, 0, 2, 0, 1},
     {"add_16x16x32", KIND_ADD, 16, 16, 32, 32, 1, 1, 0, 0},
     {"mul_16x16x32", KIND_MUL, 16, 16, 32, 32, 1, 1, 0, 0},
     {"dense_640to128", KIND_DENSE, 1, 1, 640, 128, 1, 1, 0, 1},
@@ -135,7 +139,11 @@ NOINLINE void bench_run(const bench_case *c)
 {
     switch (c->kind) {
     case KIND_DW: nnom_depthwise_conv2d_s8(&conv_args, input, output); break;
-    case KIND_CONV: nnom_conv2d_s8(&conv_args, input, output, scratch, nnom_conv2d_s8_scratch_room_bytes(&conv_args)); break;
+    case KIND_CONV:
+        nnom_conv2d_s8(&conv_args, input, output, scratch,
+                       c->tight ? nnom_conv2d_s8_scratch_for(&conv_args, NNOM_CONV_KERNELS_DSP, NNOM_CONV_SCRATCH_FAST)
+                                : nnom_conv2d_s8_scratch_room_bytes(&conv_args));
+        break;
     case KIND_ADD: nnom_add_s8(&ew_args); break;
     case KIND_MUL: nnom_mul_s8(&ew_args); break;
     case KIND_DENSE: nnom_dense_s8(&dense_args, input, output); break;

@@ -15,7 +15,9 @@
  * the assembly of conv_pass.h, which describes the three. The last pixels of
  * a layer, fewer than a pass, run a whole pass again over the layer's last
  * pixels when the output does not overlap the input (an eight-pixel shape
- * first takes passes of four). Per group of
+ * first takes passes of four). A short patch given only four pixels'
+ * scratch (a tiled plan's) takes eight-pixel passes anyway where the output
+ * bytes of the next eight pixels, not computed yet, can hold their columns. Per group of
  * four taps, one load of four int8 weights per channel, two SXTB16 (which
  * give the same (w0, w2) / (w1, w3) pairing), one LDM of two pixels' columns
  * and eight SMLAD. Weights read for the lanes past the patch belong to the
@@ -721,8 +723,24 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
      * whole pass again over the last np pixels (those computed before get the same bytes
      * again), else pass_general on them. */
     const int redo = (uintptr_t)(out + (ptrdiff_t)n_pix * out_c) <= (uintptr_t)in || (uintptr_t)x.in_end <= (uintptr_t)out;
+    /* A four-pixel shape whose patch could take eight (the scratch given holds four pixels'
+     * columns only), the output not overlapping the input: while the eight pixels after a pass
+     * exist, their output bytes, not yet computed, hold the pass's eight columns (word-aligned
+     * within them), when they are enough (out_c about twice the patch or more, e.g. 8 -> 16). */
+    uint32_t *const scratch_cols = x.cols;
+    const uint32_t cols8 = cols_bytes(&x.s, 8);
+    const int out_cols = x.s.np == 4 && x.s.k <= EIGHT_MAX_K && redo && (uint32_t)out_c * 8u >= cols8;
     for (int32_t pix = 0, np; pix < n_pix; pix += np) {
         np = x.s.np == 8 && n_pix - pix < 8 ? 4 : x.s.np;
+        x.cols = scratch_cols;
+        if (out_cols && n_pix - pix >= 16) {
+            const uintptr_t lo = ((uintptr_t)(out + (ptrdiff_t)(pix + 8) * out_c) + 3u) & ~(uintptr_t)3u;
+            if (lo + cols8 <= (uintptr_t)(out + (ptrdiff_t)(pix + 16) * out_c)) {
+                np = 8;
+                x.cols = (uint32_t *)lo;
+            }
+        }
+        p8.cols = x.cols;
         if (n_pix - pix < np && redo && n_pix >= np) {
             pix = n_pix - np;
             ox = pix % a->out_w;
