@@ -17,8 +17,8 @@
  * pixels when the output does not overlap the input (an eight-pixel shape
  * first takes passes of four). A short patch given only four pixels'
  * scratch (a tiled plan's) takes eight-pixel passes anyway where the output
- * bytes of the next eight pixels, not computed yet, can hold their columns. Per group of
- * four taps, one load of four int8 weights per channel, two SXTB16 (which
+ * bytes of the next eight pixels, not computed yet, can hold their columns.
+ * Per group of four taps, one load of four int8 weights per channel, two SXTB16 (which
  * give the same (w0, w2) / (w1, w3) pairing), one LDM of two pixels' columns
  * and eight SMLAD. Weights read for the lanes past the patch belong to the
  * next channel and meet zero data; the last channels, whose read would leave
@@ -276,8 +276,9 @@ static int all_zero(const int8_t *w, int32_t k)
 }
 
 /* Channels [c0, c1) for the n pixels of a pass, any requantisation and
- * clamp (nnom_conv_quant_out of conv.h). Four pixels: dot_4x1; two of a two-pixel
- * layout: dot_2x1; otherwise (eight pixels too) one column at a time. A dead channel (multiplier 0) outputs its requantised zero, the
+ * clamp (nnom_conv_quant_out of conv.h). Four pixels: dot_4x1; two of a
+ * two-pixel layout: dot_2x1; otherwise (eight pixels too) one column at a
+ * time. A dead channel (multiplier 0) outputs its requantised zero, the
  * zero point clamped, whatever its sums: no dot product. */
 __attribute__((noinline)) static void pass_general(const conv_ctx *x, int32_t c0, int32_t c1, int32_t n, int8_t *out)
 {
