@@ -15,26 +15,35 @@
  * Why a kernel of its own: with a handful of output channels (8 in the
  * MobileNet's first layer, 16 in ResNet-8's) the general kernel's work per
  * pass (finding its runs of fast channels, a call per run, its im2col's
- * per-pixel tests and divisions, a call per kernel row) cost as much as the
- * multiply-accumulates. Here a call prepares everything once: the weights of
- * the last channels (those whose last word would be read past the weight
- * array) copied zero-padded, each channel's requantisation form; a pass then
- * gathers four pixels and runs every channel over them.
+ * per-pixel tests and divisions, a staging copy and a widening call per
+ * pixel) cost about as much as the multiply-accumulates. Here a call
+ * prepares everything once: the weights of the last channels (those whose
+ * last word would be read past the weight array) copied zero-padded, the
+ * runs of channels of one requantisation form; a pass then gathers four
+ * pixels and runs every run of channels over them.
  *
  * Gather (one column per pixel, int16 pairs (e0, e2), (e1, e3) per group of
  * four patch elements, the four pixels' groups side by side, 32 bytes a
- * group, as conv_pass.h's pass4): a window inside the input is copied a
- * kernel row at a time. When a kernel row is whole groups (k_w * in_c a
- * multiple of 4, e.g. DS-CNN's 10x4 on one channel) the row is widened
- * straight from the input; otherwise the rows are copied a word at a time
- * into the staging row (each row's last word may run up to 3 bytes into the
- * next row's place; the last row's, past k, gets the zero point back), then
- * widened. A window reaching into the padding: the staging row filled with
- * the zero point (which widens to 0), the taps inside copied byte by byte.
+ * group: the layout of conv_pass.h's pass4): a 3x3 window on three channels
+ * (or 3x9 on one) inside the input is built in registers, its seven groups
+ * from nine unaligned loads that stay inside the window's three rows, and
+ * widened (narrow_gather_27); other windows inside the input are copied a
+ * kernel row at a time: widened straight from the input when a kernel row
+ * is whole groups (k_w * in_c a multiple of 4, e.g. DS-CNN's 10x4 on one
+ * channel), otherwise copied a word at a time into the staging row (each
+ * row's last word may run up to 3 bytes into the next row's place; the
+ * last row's, past k, gets the zero point back; a window whose last word
+ * would end past the input takes the next path), then widened. A window
+ * reaching into the padding: its rows built byte by byte with the zero point
+ * in the padding (which widens to 0); rows of whole groups in the padding
+ * are zero groups.
  *
- * Dot products: per group of four taps, one LDR of the channel's four int8
- * weights, two SXTB16, two LDM of four words (two pixels each) and eight
- * SMLAD (conv_pass.h's PASS4_GROUP), two groups per loop pass.
+ * Dot products: channels of the fast forms run in conv_pass.h's pass4_fast
+ * (or _u), a call per run of channels per pass: per group of four taps one
+ * LDR of the channel's four int8 weights, two SXTB16, two LDM of four words
+ * (two pixels each) and eight SMLAD, the requantisation and the stores in
+ * the same assembly. The general form and a short last pass use
+ * narrow_dot4 (the same group, two per loop pass) and C.
  *
  * Overflow: a column's lanes are x - in_zp in [-255, 255] (0 past k and in
  * the padding), the weights in [-128, 127], so |dot| <= k * 255 * 128 =
@@ -135,10 +144,17 @@ __attribute__((noinline)) static void narrow_gather_edge(const narrow_ctx *x, co
     const int8_t zp = (int8_t)a->in_zp;
     int8_t *st = x->staging;
     int8_t row[NARROW_MAX_K + 4];
+    const int32_t row_groups = run >> 2;
     for (int32_t ky = 0; ky < k_h; ky++) {
         const int32_t iy = iy0 + ky * a->dil_h;
+        const int outside = iy < 0 || iy >= a->in_h;
+        if (!st && outside) { /* a row of whole groups in the padding: zeros */
+            uint32_t *d = dst + ky * row_groups * NARROW_GROUP_WORDS;
+            for (int32_t g = 0; g < row_groups; g++, d += NARROW_GROUP_WORDS) d[0] = d[1] = 0;
+            continue;
+        }
         int8_t *d = st ? st + ky * run : row;
-        if (iy < 0 || iy >= a->in_h) {
+        if (outside) {
             for (int32_t b = 0; b < run; b++) d[b] = zp;
         } else {
             const int8_t *src = in + ((ptrdiff_t)iy * a->in_w + ix0) * in_c; /* (read from b0 on) */
@@ -146,7 +162,7 @@ __attribute__((noinline)) static void narrow_gather_edge(const narrow_ctx *x, co
             for (int32_t b = b0; b < b1; b++) d[b] = src[b];
             for (int32_t b = b1; b < run; b++) d[b] = zp;
         }
-        if (!st) narrow_widen(dst + ky * (run >> 2) * NARROW_GROUP_WORDS, row, run >> 2, x->neg_zp);
+        if (!st) narrow_widen(dst + ky * row_groups * NARROW_GROUP_WORDS, row, row_groups, x->neg_zp);
     }
     if (st) {
         memcpy(st + x->k, &x->zp_bytes, 4);
@@ -266,8 +282,9 @@ __attribute__((noinline)) static void narrow_gather_pass(const narrow_ctx *x, co
 }
 
 /* s[0..3] = s0 + the four columns at cols times the n >= 1 groups of weights at w. */
-static inline __attribute__((always_inline)) void narrow_dot4(const uint32_t *cols, const int8_t *w, int32_t n,
-                                                               int32_t s0, int32_t s[4])
+/* (out of line: the general forms and a short last pass use it; the fast ones run conv_pass.h's pass4) */
+__attribute__((noinline)) static void narrow_dot4(const uint32_t *cols, const int8_t *w, int32_t n, int32_t s0,
+                                                  int32_t s[4])
 {
     /* (LDM fills its registers in ascending order: fixed ones; not r7, a frame pointer at -O0,
      * nor r9, a platform register in some ABIs) */
@@ -390,7 +407,7 @@ static void narrow_run_pass(const nnom_conv_args *a, pass4_args *p4, const narro
 #define NARROW_MAX_RUNS 16
 
 /* The convolution (conv_narrow_takes() holds); scratch: the four columns, then the staging row. */
-static void conv_narrow(const nnom_conv_args *a, const conv_shape *s, const int8_t *in, int8_t *out, void *scratch)
+__attribute__((noinline)) static void conv_narrow(const nnom_conv_args *a, const conv_shape *s, const int8_t *in, int8_t *out, void *scratch)
 {
     const int32_t out_c = a->out_c, n_pix = a->out_h * a->out_w, k = s->k, groups = s->groups;
     const int32_t *bias = (const int32_t *)a->bias;
