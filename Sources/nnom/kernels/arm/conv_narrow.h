@@ -141,10 +141,24 @@ __attribute__((noinline)) static void narrow_gather_edge(const narrow_ctx *x, co
     /* the taps [kx0, kx1) of a kernel row inside the input (dil_w == 1), as bytes [b0, b1) */
     const int32_t kx0 = ix0 < 0 ? -ix0 : 0, kx1 = a->in_w - ix0 < a->k_w ? a->in_w - ix0 : a->k_w;
     const int32_t b0 = kx0 * in_c, b1 = kx1 > kx0 ? kx1 * in_c : b0;
-    const int8_t zp = (int8_t)a->in_zp;
+    const uint32_t zp_bytes = x->zp_bytes;
+    const int32_t words = x->words, row_groups = run >> 2;
     int8_t *st = x->staging;
+    if (run == 4) { /* a group a row (DS-CNN's 10x4 on one channel): built in a register */
+        for (int32_t ky = 0; ky < k_h; ky++, dst += NARROW_GROUP_WORDS) {
+            const int32_t iy = iy0 + ky * a->dil_h;
+            uint32_t v = zp_bytes;
+            if (iy >= 0 && iy < a->in_h) {
+                const int8_t *src = in + ((ptrdiff_t)iy * a->in_w + ix0) * in_c; /* (read from b0 on) */
+                for (int32_t b = b0; b < b1; b++)
+                    v = (v & ~(0xFFu << (8 * b))) | (uint32_t)(uint8_t)src[b] << (8 * b);
+            }
+            dst[0] = nnom_arm_widen_lo(x->neg_zp, v);
+            dst[1] = nnom_arm_widen_hi(x->neg_zp, v);
+        }
+        return;
+    }
     int8_t row[NARROW_MAX_K + 4];
-    const int32_t row_groups = run >> 2;
     for (int32_t ky = 0; ky < k_h; ky++) {
         const int32_t iy = iy0 + ky * a->dil_h;
         const int outside = iy < 0 || iy >= a->in_h;
@@ -153,14 +167,13 @@ __attribute__((noinline)) static void narrow_gather_edge(const narrow_ctx *x, co
             for (int32_t g = 0; g < row_groups; g++, d += NARROW_GROUP_WORDS) d[0] = d[1] = 0;
             continue;
         }
+        /* the row's bytes, the zero point a word at a time (up to 3 bytes past the row: the next
+         * row's place, or past k in the staging row's spare bytes), then the taps inside */
         int8_t *d = st ? st + ky * run : row;
-        if (outside) {
-            for (int32_t b = 0; b < run; b++) d[b] = zp;
-        } else {
+        for (int32_t i = 0; i < words; i++) memcpy(d + 4 * i, &zp_bytes, 4);
+        if (!outside) {
             const int8_t *src = in + ((ptrdiff_t)iy * a->in_w + ix0) * in_c; /* (read from b0 on) */
-            for (int32_t b = 0; b < b0; b++) d[b] = zp;
             for (int32_t b = b0; b < b1; b++) d[b] = src[b];
-            for (int32_t b = b1; b < run; b++) d[b] = zp;
         }
         if (!st) narrow_widen(dst + ky * row_groups * NARROW_GROUP_WORDS, row, row_groups, x->neg_zp);
     }
@@ -472,8 +485,9 @@ __attribute__((noinline)) static void conv_narrow(const nnom_conv_args *a, const
         }
         /* a short last pass (the sums of the unused columns, stale data, are dropped) */
         const int8_t *w = (const int8_t *)a->weights;
-        for (int32_t c = 0; c < out_c; c++, w += k) {
-            const int f = narrow_form(a, c, bias_room);
+        for (int32_t c = 0, r = 0; c < out_c; c++, w += k) {
+            while (c >= runs[r].c1) r++;
+            const int f = runs[r].form;
             const int32_t b = bias ? bias[c] : 0;
             int32_t sum[NARROW_PIXELS] = {0, 0, 0, 0};
             if (f != NARROW_DEAD)
