@@ -56,7 +56,7 @@
  * Requantisation per channel, chosen once per call: multiplier above 2^30
  * and shift in [-22, -1] with the bias bound: nnom_arm_requant_zp(); a
  * multiplier in (0, 2^30] with the same bounds: nnom_arm_requant(); others
- * (shift >= 0, e > 22, a large bias): nnom_conv_quant_out() of conv.h on
+ * (shift >= 0, e > 22, a large bias): nnom_conv_quant_out()'s arithmetic of conv.h on
  * the dot product alone; a dead channel (multiplier 0): its constant.
  */
 #ifndef NNOM_KERNELS_ARM_CONV_NARROW_H
@@ -360,7 +360,11 @@ __attribute__((noinline)) static void narrow_quant_any(const nnom_conv_args *a, 
         if (f == NARROW_DEAD) v = zp;
         else if (f == NARROW_ZP) v = __ssat(nnom_arm_requant_zp(sum[p], m, nnom_arm_requant_zp_const(e, zp), e), 8);
         else if (f == NARROW_U) v = __ssat(nnom_arm_requant(sum[p], m, e, 1 << (e - 1)) + zp, 8);
-        else v = nnom_conv_quant_out(q, sum[p], zp, lo, hi);
+        else { /* nnom_conv_quant_out() (not called: one call more makes GCC -Os keep it out of line
+                * for the general kernel's every output too) */
+            const int64_t y = nnom_conv_quant_apply(q, sum[p]) + zp;
+            v = (int32_t)(y < lo ? lo : (y > hi ? hi : y));
+        }
         o[p * a->out_c] = (int8_t)(v < lo ? lo : (v > hi ? hi : v));
     }
 }
@@ -373,7 +377,7 @@ typedef struct {
 
 /* The outputs of channels [c0, c1) of a whole pass (four pixels) to o (channel 0 of pixel 0):
  * the fast forms in conv_pass.h's pass4 (weights in place below n_safe, the zero-padded copy
- * tail from there), then the narrower clamp; the general form with nnom_conv_quant_out(). */
+ * tail from there), then the narrower clamp; the general form with nnom_conv_quant_out()'s arithmetic. */
 static void narrow_run_pass(const nnom_conv_args *a, pass4_args *p4, const narrow_run *r, int32_t n_safe,
                             const int8_t *tail, int8_t *o)
 {
