@@ -76,6 +76,8 @@ enum {
     NARROW_MAX_K = 64,   /* longest patch (3x3x4 = 36, DS-CNN's 10x4x1 = 40, 5x5x2 = 50) */
     NARROW_MAX_CH = 256, /* most output channels (their forms wait on the stack, a byte each) */
     NARROW_PIXELS = 4,   /* pixels per pass */
+    NARROW_COPY_BYTES = 448, /* the zero-padded copy of the last channels' weights (at least NARROW_MAX_K + 3),
+                                or of all of them when they fit: 16 channels of 3x3x3 */
     NARROW_GROUP_WORDS = 2 * NARROW_PIXELS /* words of one group of the four columns */
 };
 
@@ -232,8 +234,6 @@ __attribute__((noinline)) static void narrow_gather_pass(const narrow_ctx *x, co
         const ptrdiff_t at = ((ptrdiff_t)iy0 * in_w + ix0) * in_c;
         if (iy0 < 0 || iy0 > iy_max || ix0 < 0 || ix0 > ix_max || at > at_limit) {
             narrow_gather_edge(x, in, iy0, ix0, dst);
-        } else if (patch && run == 9 && k_h == 3) {
-            narrow_gather_27(in + at, step, zp_bytes, neg_zp, dst);
         } else if (!patch) { /* kernel rows of whole groups, widened straight from the input */
             const int8_t *src = in + at;
             uint32_t *d = dst;
@@ -293,6 +293,39 @@ __attribute__((noinline)) static void narrow_gather_pass(const narrow_ctx *x, co
     pos->ix0 = ix0;
     pos->ox = ox;
 }
+
+/* narrow_gather_pass for the 3x3x3 (or 3x9x1) patch: windows inside the input built by
+ * narrow_gather_27 (its loads stay inside the window's rows: no test of the input's end). */
+__attribute__((noinline)) static void narrow_gather_pass_27(const narrow_ctx *x, const int8_t *in, narrow_pos *pos,
+                                                            int32_t n)
+{
+    const nnom_conv_args *a = x->a;
+    const int32_t in_w = a->in_w, in_c = a->in_c, stride_w = a->stride_w, out_w = a->out_w;
+    const int32_t ix_max = x->ix_max, iy_max = x->iy_max;
+    const ptrdiff_t step = x->row_step, pix_step = (ptrdiff_t)stride_w * in_c;
+    const uint32_t neg_zp = x->neg_zp, zp_bytes = x->zp_bytes;
+    int32_t iy0 = pos->iy0, ix0 = pos->ix0, ox = pos->ox;
+    int row_inside = iy0 >= 0 && iy0 <= iy_max;
+    ptrdiff_t at = ((ptrdiff_t)iy0 * in_w + ix0) * in_c;
+    uint32_t *dst = x->cols;
+    for (int32_t p = 0; p < n; p++, dst += 2) {
+        if (row_inside && ix0 >= 0 && ix0 <= ix_max) narrow_gather_27(in + at, step, zp_bytes, neg_zp, dst);
+        else narrow_gather_edge(x, in, iy0, ix0, dst);
+        ix0 += stride_w;
+        at += pix_step;
+        if (++ox == out_w) {
+            ox = 0;
+            ix0 = -a->pad_left;
+            iy0 += a->stride_h;
+            row_inside = iy0 >= 0 && iy0 <= iy_max;
+            at = ((ptrdiff_t)iy0 * in_w + ix0) * in_c;
+        }
+    }
+    pos->iy0 = iy0;
+    pos->ix0 = ix0;
+    pos->ox = ox;
+}
+
 
 /* s[0..3] = s0 + the four columns at cols times the n >= 1 groups of weights at w. */
 /* (out of line: the general forms and a short last pass use it; the fast ones run conv_pass.h's pass4) */
@@ -446,11 +479,12 @@ __attribute__((noinline)) static void conv_narrow(const nnom_conv_args *a, const
     x.staging = (x.run & 3) ? (int8_t *)scratch + cols_bytes(s, NARROW_PIXELS) : NULL;
 
     /* channel c reads weights [c * k, c * k + 4 * groups): those reading past the array (at most
-     * three: 4 * groups - k <= 3) read a zero-padded copy */
+     * three: 4 * groups - k <= 3) read a zero-padded copy; all of them when the whole array fits
+     * in it (8 or 16 channels of 3x3x3: a run of channels is then one call per pass) */
     const int32_t over = 4 * groups - k;
     int32_t n_safe = out_c - (over + k - 1) / k;
-    if (n_safe < 0) n_safe = 0;
-    int8_t tail[NARROW_MAX_K + 4];
+    if (n_safe < 0 || out_c * k + over <= NARROW_COPY_BYTES) n_safe = 0;
+    int8_t tail[NARROW_COPY_BYTES];
     memset(tail, 0, sizeof tail);
     memcpy(tail, (const int8_t *)a->weights + (ptrdiff_t)n_safe * k, (size_t)((out_c - n_safe) * k));
 
@@ -479,9 +513,11 @@ __attribute__((noinline)) static void conv_narrow(const nnom_conv_args *a, const
     p4.back = over;
 
     narrow_pos pos = {-a->pad_top, -a->pad_left, 0};
+    const int is27 = x.staging && x.run == 9 && a->k_h == 3;
     for (int32_t pix = 0; pix < n_pix; pix += NARROW_PIXELS) {
         const int32_t n = n_pix - pix < NARROW_PIXELS ? n_pix - pix : NARROW_PIXELS;
-        narrow_gather_pass(&x, in, &pos, n);
+        if (is27) narrow_gather_pass_27(&x, in, &pos, n);
+        else narrow_gather_pass(&x, in, &pos, n);
         int8_t *o = out + (ptrdiff_t)pix * out_c;
         if (n == NARROW_PIXELS) {
             for (int32_t r = 0; r < n_runs; r++) narrow_run_pass(a, &p4, &runs[r], n_safe, tail, o);
