@@ -250,35 +250,11 @@ __attribute__((noinline)) static void narrow_gather_pass(const narrow_ctx *x, co
         } else {
             const int8_t *src = in + at;
             int8_t *st = patch;
-            switch (words) {
-            case 1:
-                for (int32_t ky = 0; ky < k_h; ky++, src += step, st += run) {
-                    const uint32_t v = nnom_arm_load4(src);
-                    memcpy(st, &v, 4);
+            for (int32_t ky = 0; ky < k_h; ky++, src += step, st += run)
+                for (int32_t i = 0; i < words; i++) {
+                    const uint32_t v = nnom_arm_load4(src + 4 * i);
+                    memcpy(st + 4 * i, &v, 4);
                 }
-                break;
-            case 2:
-                for (int32_t ky = 0; ky < k_h; ky++, src += step, st += run) {
-                    const uint32_t v0 = nnom_arm_load4(src), v1 = nnom_arm_load4(src + 4);
-                    memcpy(st, &v0, 4);
-                    memcpy(st + 4, &v1, 4);
-                }
-                break;
-            case 3:
-                for (int32_t ky = 0; ky < k_h; ky++, src += step, st += run) {
-                    const uint32_t v0 = nnom_arm_load4(src), v1 = nnom_arm_load4(src + 4), v2 = nnom_arm_load4(src + 8);
-                    memcpy(st, &v0, 4);
-                    memcpy(st + 4, &v1, 4);
-                    memcpy(st + 8, &v2, 4);
-                }
-                break;
-            default:
-                for (int32_t ky = 0; ky < k_h; ky++, src += step, st += run)
-                    for (int32_t i = 0; i < words; i++) {
-                        const uint32_t v = nnom_arm_load4(src + 4 * i);
-                        memcpy(st + 4 * i, &v, 4);
-                    }
-            }
             memcpy(patch_end, &zp_bytes, 4);
             narrow_widen(dst, patch, groups, neg_zp);
         }
