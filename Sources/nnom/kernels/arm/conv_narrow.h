@@ -74,7 +74,6 @@
 enum {
     NARROW_MAX_IN_C = 4, /* input channels of the layers it takes */
     NARROW_MAX_K = 64,   /* longest patch (3x3x4 = 36, DS-CNN's 10x4x1 = 40, 5x5x2 = 50) */
-    NARROW_MAX_CH = 256, /* most output channels (their forms wait on the stack, a byte each) */
     NARROW_PIXELS = 4,   /* pixels per pass */
     NARROW_COPY_BYTES = 448, /* the zero-padded copy of the last channels' weights (at least NARROW_MAX_K + 3),
                                 or of all of them when they fit: 16 channels of 3x3x3 */
@@ -88,8 +87,7 @@ enum { NARROW_GENERAL, NARROW_ZP, NARROW_U, NARROW_DEAD };
  * for the scratch it got. */
 static inline int conv_narrow_takes(const nnom_conv_args *a, const conv_shape *s)
 {
-    return a->in_c <= NARROW_MAX_IN_C && a->dil_w == 1 && s->k <= NARROW_MAX_K && s->np == NARROW_PIXELS &&
-           a->out_c <= NARROW_MAX_CH;
+    return a->in_c <= NARROW_MAX_IN_C && a->dil_w == 1 && s->k <= NARROW_MAX_K && s->np == NARROW_PIXELS;
 }
 
 typedef struct {
