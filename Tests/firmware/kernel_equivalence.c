@@ -215,6 +215,21 @@ static void random_conv(nnom_conv_args *a, int depthwise)
     }
     a->k_h = one_d || long_kernel || pointwise ? 1 : range(paired ? 2 : 1, 5);
     a->k_w = pointwise ? 1 : (long_kernel ? range(100, 140) : range(paired ? 2 : 1, 5));
+    if (image) {
+        /* the DSP kernel for 1-4 input channels (conv_narrow.h): 4 channels too, up to 40 output
+         * channels (more runs of one requantisation form than it keeps), its 3x3x3 and 3x9x1
+         * patches built in registers, kernel rows of whole groups (DS-CNN's 10x4 on one channel) */
+        a->in_c = range(1, 4);
+        if (chance(20)) {
+            a->out_c = range(17, 40);
+            a->in_h = range(1, 20);
+            a->in_w = range(1, 20);
+        }
+        const int32_t shape = range(0, 3);
+        if (shape == 0) { a->k_h = 3; a->k_w = 3; a->in_c = 3; }
+        if (shape == 1) { a->k_h = 3; a->k_w = 9; a->in_c = 1; }
+        if (shape == 2 && !one_d) { a->k_h = range(1, 10); a->k_w = 4; a->in_c = 1; }
+    }
     a->stride_h = one_d || pointwise ? 1 : range(1, 3);
     a->stride_w = pointwise ? 1 : range(1, 3);
     a->dil_h = one_d || pointwise || chance(70) ? 1 : 2;

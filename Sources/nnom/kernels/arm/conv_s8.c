@@ -248,6 +248,7 @@ __attribute__((noinline)) static void im2col_staged(const conv_ctx *x, const int
 /* ------------------------------------------------------------ fast passes */
 
 #include "kernels/arm/conv_pass.h"
+#include "kernels/arm/conv_narrow.h"
 
 /* ---------------------------------------------------------- requantisation */
 
@@ -492,6 +493,10 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
     const int32_t out_c = a->out_c, n_pix = a->out_h * a->out_w;
     x.a = a;
     x.s = shape_of(a, scratch_bytes);
+    if (conv_narrow_takes(a, &x.s)) { /* 1-4 input channels, short patches: kernels/arm/conv_narrow.h */
+        conv_narrow(a, &x.s, in, out, scratch);
+        return;
+    }
     x.neg_zp = (uint32_t)(uint16_t)(int16_t)(-a->in_zp) * 0x00010001u;
     x.cols = (uint32_t *)scratch;
     x.staging = x.s.staged ? (int8_t *)scratch + cols_bytes(&x.s, x.s.np) : NULL;
