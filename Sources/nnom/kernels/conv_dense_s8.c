@@ -32,10 +32,14 @@ enum { CONV_DENSE_MAX_PIXELS = 3 };
  * between the windows of consecutive output pixels, in inputs, or 0 when a window is not contiguous. */
 static ptrdiff_t window_step(const nnom_conv_args *a)
 {
+    /* every tap inside the input: no padding before, and none after (the last window ends in it) */
     if (a->pad_top != 0 || a->pad_left != 0) return 0;
+    if ((int64_t)(a->out_h - 1) * a->stride_h + (int64_t)(a->k_h - 1) * a->dil_h >= a->in_h ||
+        (int64_t)(a->out_w - 1) * a->stride_w + (int64_t)(a->k_w - 1) * a->dil_w >= a->in_w)
+        return 0;
     if (a->k_h == 1 && a->k_w == 1)
         return a->out_h == 1 ? (ptrdiff_t)a->stride_w * a->in_c : (ptrdiff_t)a->stride_h * a->in_w * a->in_c;
-    /* (k_w == in_w with one output column implies k_w == 1 or dil_w == 1) */
+    /* (with every tap inside, k_w == in_w implies k_w == 1 or dil_w == 1) */
     if (a->k_w == a->in_w && a->out_w == 1 && (a->k_h == 1 || a->dil_h == 1))
         return (ptrdiff_t)a->stride_h * a->in_w * a->in_c;
     return 0;
