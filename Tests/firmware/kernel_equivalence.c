@@ -252,6 +252,21 @@ static void random_conv(nnom_conv_args *a, int depthwise)
             a->depth_mult = 1;
         }
     }
+    if (!depthwise && !dw_3x3 && chance(10)) {
+        /* 1-3 output pixels whose windows are contiguous inputs: the DSP kernel runs them as dense
+         * layers (kernels/conv_dense_s8.c); 1x1 kernels on a row or a column, or whole-row windows */
+        a->in_h = one_d ? 1 : range(1, 3);
+        a->in_w = a->in_h == 1 ? range(1, 3) : 1;
+        if (chance(50)) {
+            a->k_h = a->k_w = 1;
+            a->stride_h = a->stride_w = 1;
+        } else {
+            a->k_h = a->in_h;
+            a->k_w = a->in_w;
+        }
+        a->dil_h = a->dil_w = 1;
+        same = 0;
+    }
     axis(a->in_h, a->k_h, a->stride_h, a->dil_h, same, &a->out_h, &a->pad_top);
     axis(a->in_w, a->k_w, a->stride_w, a->dil_w, same, &a->out_w, &a->pad_left);
     if (!one_d && chance(25)) {

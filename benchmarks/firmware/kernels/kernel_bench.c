@@ -85,6 +85,9 @@ static const bench_case cases[] = {
     /* a depthwise 1x1: a per-channel affine (BatchNormalization the converter could not fold, Rescaling) */
     {"dw1x1_s1_96x96x3", KIND_DW, 96, 96, 3, 3, 1, 1, 1, 0},
     {"dw1x1_s1_32x32x24_mixed", KIND_DW, 32, 32, 24, 24, 1, 1, 1, 1},
+    /* 1x1 convolutions on a 1x1 map (the classifier convolutions of MobileNetV3s, squeeze-excitation) */
+    {"pw_1x1_576to128", KIND_CONV, 1, 1, 576, 128, 1, 1, 0, 1},
+    {"pw_1x1_96to24", KIND_CONV, 1, 1, 96, 24, 1, 1, 0, 0},
 };
 #define CASE_COUNT ((int)(sizeof cases / sizeof cases[0]))
 

@@ -491,6 +491,7 @@ enum { NARROW_EIGHT_MAX_OUT = 16 }; /* see nnom_conv2d_s8 */
 
 void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void *scratch, uint32_t scratch_bytes)
 {
+    if (nnom_conv2d_s8_as_dense(a, in, out)) return;
     conv_ctx x;
     const int32_t out_c = a->out_c, n_pix = a->out_h * a->out_w;
     x.a = a;
