@@ -216,10 +216,12 @@ static void random_conv(nnom_conv_args *a, int depthwise)
         a->dil_h = a->dil_w = 1;
         a->in_h = range(4, 16); /* (the output fits MAX_OUT with 24 channels times 3) */
         a->in_w = chance(30) ? range(4, 7) : range(4, 16);
-        same = 1;
+        same = chance(85); /* (VALID too; SAME pads one side more where the stride leaves a pixel over) */
         dw_like = chance(50);
         if (dw_like) {
-            a->in_c = a->out_c = 4 * range(1, 6);
+            /* channel counts of four, or any (the last out_c % 4 channels on the planar path, in
+             * place too: MobileNet's layers after the converter removed all-zero filters) */
+            a->in_c = a->out_c = chance(50) ? 4 * range(1, 6) : range(1, 23);
             a->depth_mult = 1;
         }
     }
@@ -250,8 +252,11 @@ static void random_conv(nnom_conv_args *a, int depthwise)
          * the weights'): every requantisation form of the DSP kernel's channel groups */
         a->act_min = -128;
         a->act_max = 127;
-        for (int32_t c = 0; c < a->out_c; c++)
+        for (int32_t c = 0; c < a->out_c; c++) {
             if (chance(40)) shift[c] = range(0, 1);
+            else if (chance(50)) shift[c] = -range(1, 23); /* every right shift of the line loops' forms */
+        }
+        if (chance(50)) a->out_zp = -128; /* (their two-instruction forms) */
     }
     /* a ReLU's output as the quantiser makes it, zero point -128 (the DSP kernel's line loops drop
      * their sign term then) */

@@ -136,6 +136,7 @@ measure() { # model opt kernels layers
   local out
   out=$(timeout 300 qemu-system-arm -M mps2-an386 -nographic -semihosting-config enable=on,target=native \
         -kernel "$elf" -plugin "$plugin,$args" -d plugin 2>&1)
+  echo "$out" >"$dir/qemu.log" # (the per-layer counts: "insn_count: layer <slot> ...", slots in $gen/NAME_layers.txt)
   if ! diff <(grep -E '^(plan|output)' <<<"$out") "$gen/${model}_expected.txt" >/dev/null; then
     echo "error: $model $opt $kernels: the firmware's outputs differ from the host runtime's"; exit 1
   fi

@@ -18,9 +18,10 @@
  * so that a 3x3 output costs 6 multiply instructions and 1.5 loads, and the
  * requantisation constants of the channel stay in registers for a whole row.
  * 3x3 kernels of strides 1 and 2 with no clamp beyond int8 run in assembly
- * loops of four outputs per pass (depthwise_quad3.h: 60 instructions for 36
- * multiply-accumulates when the output zero point is -128, 64 otherwise, the
- * same at -Os and -O2), a line's last one to three outputs in the same call.
+ * loops of four outputs per pass (depthwise_quad3.h: at stride 1, 53
+ * instructions for 36 multiply-accumulates when the output zero point is -128,
+ * 61 otherwise; at stride 2, 56 and 64; the same at -Os and -O2), a line's
+ * last one to three outputs in the same call.
  * Other kernels (any k_w, stride, dilation) use SMLAD on pairs of taps
  * (dil_w 1) or one tap at a time.
  *
@@ -98,9 +99,11 @@ enum {
 
 /* DW_L: a shift in [0, DW_MAX_L] (an output scale near the input's times the weights', common in
  * MobileNets): weights and start times 2^(shift + 1), so that c + SMMULR(s, m) with c the output
- * zero point is the doubling high multiply of acc * 2^shift (no right shift: e = 0); only on the
- * assembly line loops (QUAD3_Z), where channel_quant() is allowed it. */
-typedef enum { DW_ZP, DW_U, DW_L, DW_GEN } dw_mode;
+ * zero point is the doubling high multiply of acc * 2^shift (no right shift: e = 0).
+ * DW_E: the output zero point -128, e in [1, QUAD3_E_HI - 1]: weights and start times 2^(1 + k)
+ * so that the right shift is one of the E forms' (depthwise_quad3.h), e = E = e + k.
+ * Both only on the assembly line loops, where channel_quant() is allowed them. */
+typedef enum { DW_ZP, DW_U, DW_L, DW_E, DW_GEN } dw_mode;
 /* The output clamp: none beyond int8 (act_min -128, act_max 127: e.g. a ReLU whose output zero
  * point is -128, as the quantiser makes it), or act_min and act_max. */
 typedef enum { DW_CLAMP_NONE, DW_CLAMP_BOTH } dw_clamp;
@@ -109,7 +112,7 @@ typedef enum { DW_CLAMP_NONE, DW_CLAMP_BOTH } dw_clamp;
 typedef struct {
     dw_mode mode;
     int32_t init;      /* the sums' starting value: scale (bias - in_zp sum w) (fast modes) or -in_zp sum w */
-    int32_t scale;     /* of the weights and the start: 2, 2^(shift + 1) (DW_L) or 1 (DW_GEN) */
+    int32_t scale;     /* of the weights and the start: 2, 2^(shift + 1) (DW_L), 2^(1 + k) (DW_E) or 1 (DW_GEN) */
     int32_t mult, c, e;
     nnom_conv_quant q; /* DW_GEN */
 } dw_chan;
@@ -390,10 +393,16 @@ DW_ROW(row_any_u, DW_SHAPE_ANY, DW_U, DW_CLAMP_BOTH)
  * requantisation dominates anyway) */
 DW_ROW(row_any_gen, DW_SHAPE_ANY, DW_GEN, DW_CLAMP_BOTH)
 
+/* The line loops' requantisation form of a channel's mode (not DW_GEN) and right shift e. */
+static inline quad3_form quad3_form_of(dw_mode mode, int32_t e)
+{
+    return mode == DW_E ? quad3_e_form(e) : (mode == DW_L ? QUAD3_L : (mode == DW_U ? QUAD3_U : QUAD3_ZP));
+}
+
 /* No clamp beyond int8, 3x3 kernels of four outputs and more per line: the assembly loops of
  * depthwise_quad3.h (whole quads, then the last four outputs once more when n is not a multiple
  * of 4); other lines: the C rows above (their clamp to [-128, 127] changes nothing). */
-#define DW_ROW_QUAD(name, stride, u, c_rows)                                                                       \
+#define DW_ROW_QUAD(name, stride, mode, c_rows)                                                                       \
     DW_NOINLINE static void name(const dw_geom *g, const int16_t *const *rows, const uint32_t *wp, int32_t n,     \
                                  int8_t *o, const dw_k *kp, int32_t n_rows, int32_t row_step)                     \
     {                                                                                                             \
@@ -401,21 +410,24 @@ DW_ROW(row_any_gen, DW_SHAPE_ANY, DW_GEN, DW_CLAMP_BOTH)
             c_rows(g, rows, wp, n, o, kp, n_rows, row_step);                                                      \
             return;                                                                                               \
         }                                                                                                         \
-        const quad3_form form = kp->zp == -128 || u == 2 ? QUAD3_Z : (u ? QUAD3_U : QUAD3_ZP);                    \
+        const quad3_form form = quad3_form_of(mode, kp->e);                                                      \
         quad3_lines(stride, form, rows, wp, n, o, (int32_t)g->out_cs, kp->init, kp->mult, kp->c, kp->e, n_rows,    \
                     row_step, g->out_rs);                                                                         \
     }
-DW_ROW_QUAD(row_s1_zp_none, 1, 0, row_s1_u)
-DW_ROW_QUAD(row_s1_u_none, 1, 1, row_s1_u)
-DW_ROW_QUAD(row_s2_zp_none, 2, 0, row_s2_u)
-DW_ROW_QUAD(row_s2_u_none, 2, 1, row_s2_u)
-/* (DW_L: its lines are all of 3x3 kernels and 4 outputs or more, see channel_quant()) */
-DW_ROW_QUAD(row_s1_l_none, 1, 2, row_s1_u)
-DW_ROW_QUAD(row_s2_l_none, 2, 2, row_s2_u)
+DW_ROW_QUAD(row_s1_zp_none, 1, DW_ZP, row_s1_u)
+DW_ROW_QUAD(row_s1_u_none, 1, DW_U, row_s1_u)
+DW_ROW_QUAD(row_s2_zp_none, 2, DW_ZP, row_s2_u)
+DW_ROW_QUAD(row_s2_u_none, 2, DW_U, row_s2_u)
+/* (DW_L and DW_E: their lines are all of 3x3 kernels and 4 outputs or more, see channel_quant()) */
+DW_ROW_QUAD(row_s1_l_none, 1, DW_L, row_s1_u)
+DW_ROW_QUAD(row_s2_l_none, 2, DW_L, row_s2_u)
+DW_ROW_QUAD(row_s1_e_none, 1, DW_E, row_s1_u)
+DW_ROW_QUAD(row_s2_e_none, 2, DW_E, row_s2_u)
 
 static dw_row_fn row_fn(dw_shape shape, dw_mode mode, int no_clamp)
 {
     if (mode == DW_L) return shape == DW_SHAPE_S1 ? row_s1_l_none : row_s2_l_none;
+    if (mode == DW_E) return shape == DW_SHAPE_S1 ? row_s1_e_none : row_s2_e_none;
     if (shape == DW_SHAPE_S1)
         return mode == DW_GEN ? row_any_gen
                               : (!no_clamp ? row_s1_u : (mode == DW_ZP ? row_s1_zp_none : row_s1_u_none));
@@ -460,7 +472,18 @@ static void channel_quant(const nnom_conv_args *a, int32_t oc, int32_t sum_w, dw
     q->mult = m;
     q->e = e;
     q->c = 0;
-    if (e >= 1 && e <= DW_MAX_E && start <= room && start >= -room) {
+    /* DW_E: k = E - e in [1, QUAD3_K_MAX], the sums times 2^(1 + k) below 2^31 */
+    const int32_t big_e = e < QUAD3_E_LO ? QUAD3_E_LO : (e < QUAD3_E_MID ? QUAD3_E_MID : QUAD3_E_HI);
+    const int32_t k = big_e - e;
+    const int fused = e >= 1 && k >= 1;
+    const int64_t room_e = fused ? ((int64_t)1 << (30 - k)) - 1 - taps_room : -1;
+    if (allow_l && a->out_zp == -128 && fused && start <= room_e && start >= -room_e) {
+        q->mode = DW_E;
+        q->scale = 2 << k;
+        q->e = big_e;
+        /* c' = c 2^k + 2^(k - 1), c = 2^(e - 1) + zp 2^e (depthwise_quad3.h) */
+        q->c = (int32_t)((int64_t)nnom_arm_requant_zp_const(e, a->out_zp) * ((int64_t)1 << k) + ((int64_t)1 << (k - 1)));
+    } else if (e >= 1 && e <= DW_MAX_E && start <= room && start >= -room) {
         q->mode = m > (1 << 30) ? DW_ZP : DW_U;
         q->scale = 2;
         q->c = nnom_arm_requant_zp_const(e, a->out_zp);
@@ -510,32 +533,46 @@ static void channel_setup(const dw_geom *g, dw_shape shape, int32_t oc, dw_chan 
 
 /* channel_setup() of channels c0 .. c0 + 3 at once, for a 3-wide kernel (DW_SHAPE_S1, DW_SHAPE_S2)
  * of at most DW_GP_PAIRS / 2 rows: a word of weights is a tap of the four channels; SXTB16 gives the
- * pairs (ch0, ch2), (ch1, ch3), doubled by SADD16, summed in int16 lanes (|sum| <= 24 * 128), and
- * PKHBT / PKHTB make each channel's A and B. */
+ * pairs (ch0, ch2), (ch1, ch3), summed in int16 lanes (|sum| <= 24 * 128) for channel_quant(), then
+ * times each channel's scale (SMULBB, SMULTT, PKHBT: |w| * scale <= 2^15), and PKHBT / PKHTB make
+ * each channel's A and B. */
+static inline uint32_t lanes_mul(uint32_t x, uint32_t f)
+{
+    return dw_pk_bottoms((uint32_t)__smlabb(x, f, 0), (uint32_t)__smlatt(x, f, 0));
+}
 static void group_setup3(const dw_geom *g, int32_t c0, dw_chan q[4], uint32_t wp[4][DW_GP_PAIRS], int allow_l)
 {
     const nnom_conv_args *a = &g->a;
-    const int8_t *w = (const int8_t *)a->weights + c0;
+    const int8_t *w0 = (const int8_t *)a->weights + c0, *w;
     const ptrdiff_t wc = g->w_cs * a->out_c, wr = g->w_rs * a->out_c;
     uint32_t sum_lo = 0, sum_hi = 0;
+    w = w0;
     for (int32_t r = 0; r < a->k_h; r++, w += wr) {
         const uint32_t x0 = nnom_arm_load4(w), x1 = nnom_arm_load4(w + wc), x2 = nnom_arm_load4(w + 2 * wc);
-        const uint32_t l0 = nnom_arm_pairs_lo(x0), l1 = nnom_arm_pairs_lo(x1), l2 = nnom_arm_pairs_lo(x2);
-        const uint32_t h0 = nnom_arm_pairs_hi(x0), h1 = nnom_arm_pairs_hi(x1), h2 = nnom_arm_pairs_hi(x2);
-        sum_lo = __sadd16(sum_lo, __sadd16(l0, __sadd16(l1, l2)));
-        sum_hi = __sadd16(sum_hi, __sadd16(h0, __sadd16(h1, h2)));
-        const uint32_t dl0 = __sadd16(l0, l0), dl1 = __sadd16(l1, l1), dl2 = __sadd16(l2, l2);
-        const uint32_t dh0 = __sadd16(h0, h0), dh1 = __sadd16(h1, h1), dh2 = __sadd16(h2, h2);
+        sum_lo = __sadd16(sum_lo, __sadd16(nnom_arm_pairs_lo(x0), __sadd16(nnom_arm_pairs_lo(x1), nnom_arm_pairs_lo(x2))));
+        sum_hi = __sadd16(sum_hi, __sadd16(nnom_arm_pairs_hi(x0), __sadd16(nnom_arm_pairs_hi(x1), nnom_arm_pairs_hi(x2))));
+    }
+    const int32_t sums[4] = {(int16_t)sum_lo, (int16_t)sum_hi, (int16_t)(sum_lo >> 16), (int16_t)(sum_hi >> 16)};
+    int32_t f[4];
+    for (int32_t j = 0; j < 4; j++) {
+        channel_quant(a, c0 + j, sums[j], &q[j], allow_l);
+        f[j] = q[j].mode == DW_GEN ? 0 : q[j].scale; /* (DW_GEN: packed below for any kernel) */
+    }
+    const uint32_t f_lo = pack2(f[0], f[2]), f_hi = pack2(f[1], f[3]);
+    w = w0;
+    for (int32_t r = 0; r < a->k_h; r++, w += wr) {
+        const uint32_t x0 = nnom_arm_load4(w), x1 = nnom_arm_load4(w + wc), x2 = nnom_arm_load4(w + 2 * wc);
+        const uint32_t dl0 = lanes_mul(nnom_arm_pairs_lo(x0), f_lo), dl1 = lanes_mul(nnom_arm_pairs_lo(x1), f_lo);
+        const uint32_t dl2 = lanes_mul(nnom_arm_pairs_lo(x2), f_lo);
+        const uint32_t dh0 = lanes_mul(nnom_arm_pairs_hi(x0), f_hi), dh1 = lanes_mul(nnom_arm_pairs_hi(x1), f_hi);
+        const uint32_t dh2 = lanes_mul(nnom_arm_pairs_hi(x2), f_hi);
         wp[0][2 * r] = dw_pk_bottoms(dl0, dl1), wp[0][2 * r + 1] = dw_pk_bottoms(dl2, dl1);
         wp[1][2 * r] = dw_pk_bottoms(dh0, dh1), wp[1][2 * r + 1] = dw_pk_bottoms(dh2, dh1);
         wp[2][2 * r] = dw_pk_tops(dl0, dl1), wp[2][2 * r + 1] = dw_pk_tops(dl2, dl1);
         wp[3][2 * r] = dw_pk_tops(dh0, dh1), wp[3][2 * r + 1] = dw_pk_tops(dh2, dh1);
     }
-    const int32_t sums[4] = {(int16_t)sum_lo, (int16_t)sum_hi, (int16_t)(sum_lo >> 16), (int16_t)(sum_hi >> 16)};
-    for (int32_t j = 0; j < 4; j++) {
-        channel_quant(a, c0 + j, sums[j], &q[j], allow_l);
-        if (q[j].scale != 2) channel_setup(g, DW_SHAPE_S1, c0 + j, &q[j], wp[j], allow_l); /* (scaled otherwise) */
-    }
+    for (int32_t j = 0; j < 4; j++)
+        if (q[j].mode == DW_GEN) channel_setup(g, DW_SHAPE_S1, c0 + j, &q[j], wp[j], allow_l);
 }
 
 /* Shapes the row buffer cannot serve: every output of channel oc, tap by tap. */
@@ -662,7 +699,7 @@ __attribute__((noinline)) static void group_planes(const nnom_conv_args *layer, 
     const int quads = no_clamp && shape == DW_SHAPE_S1 && a->k_h == 3 && a->stride_h == 1 && a->out_w >= 4;
     const int32_t plane = ph * pitch, reach = (a->k_h - 1) * a->dil_h + 1;
     quad3_args qa;
-    quad3_shape(&qa, 1, a->out_w, (int32_t)g.out_cs, pitch, g.out_rs);
+    quad3_shape(&qa, a->out_w, (int32_t)g.out_cs, pitch, g.out_rs);
     dw_gather4_args ga;
     ga.rs = g.in_rs;
     ga.cs = g.in_cs;
@@ -689,9 +726,7 @@ __attribute__((noinline)) static void group_planes(const nnom_conv_args *layer, 
                 for (int32_t r = 0; r < a->k_h; r++) rows[r] = img + j * plane + r * a->dil_h * pitch;
                 int8_t *o = out + oy0 * g.out_rs + c0 + j;
                 if (quads && q[j].mode != DW_GEN) { /* (what row_fn's choice would call) */
-                    const quad3_form form = a->out_zp == -128 || q[j].mode == DW_L
-                                                ? QUAD3_Z
-                                                : (q[j].mode == DW_U ? QUAD3_U : QUAD3_ZP);
+                    const quad3_form form = quad3_form_of(q[j].mode, q[j].e);
                     quad3_run(&qa, 1, form, rows, wp4[j], o, q[j].init, q[j].mult, q[j].c, q[j].e, lines,
                               a->out_w & ~3);
                     continue;
@@ -711,9 +746,27 @@ __attribute__((noinline)) static void group_planes(const nnom_conv_args *layer, 
     }
 }
 
+/* The planar path computes every output of a channel from one gathering of its input rows (one
+ * strip of one tile): it reads the channel's input before it writes the channel's output. */
+static int planar_once(const nnom_conv_args *layer)
+{
+    const dw_geom g = geom_of(layer, layer->out_w < DW_NARROW && layer->out_h > layer->out_w);
+    const nnom_conv_args *a = &g.a;
+    const int32_t k_h = a->k_h, s_w = a->stride_w;
+    const int32_t pairs = a->k_w == 3 && a->dil_w == 1 && s_w <= 2 ? 2 * k_h : k_h * ((a->k_w + 1) >> 1);
+    const int32_t reach = (a->k_w - 1) * a->dil_w + 2, span = (k_h - 1) * a->dil_h + 1;
+    const int32_t row_len = ((a->out_w - 1) * s_w + reach + 1) & ~1;
+    return pairs <= DW_MAX_PAIRS && k_h <= DW_MAX_ROWS && row_len * ((a->out_h - 1) * a->stride_h + span) <= DW_BUF;
+}
+
+/* In place in one call: the channel groups each read their own channels (from a padded copy, or
+ * in the group-plane path's one strip) before writing them, and the last out_c % 4 channels go
+ * to the planar path in one strip of one tile (not pixel_major(), which reads neighbouring
+ * pixels of a channel after writing some). */
 int nnom_depthwise_conv2d_s8_in_place(const nnom_conv_args *a)
 {
-    return a->depth_mult == 1 && a->out_c % 4 == 0 && a->out_h * a->out_w <= a->in_h * a->in_w && dw_g_pad_fits(a);
+    return a->depth_mult == 1 && a->out_h * a->out_w <= a->in_h * a->in_w && dw_g_pad_fits(a) &&
+           (a->out_c % 4 == 0 || planar_once(a));
 }
 
 void nnom_depthwise_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out)
@@ -731,7 +784,7 @@ void nnom_depthwise_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t 
         c_first = a->out_c & ~3;
         group_planes(a, in, out, c_first);
         if (c_first == a->out_c) return;
-        if (a->out_h * a->out_w < DW_MIN_PLANE) pixel_major(a, in, out, c_first);
+        if (a->out_h * a->out_w < DW_MIN_PLANE && in != out) pixel_major(a, in, out, c_first);
         else planar(a, in, out, c_first);
         return;
     }
@@ -743,7 +796,7 @@ void nnom_depthwise_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t 
         dw_groups4(a, in, out, c_first);
         if (c_first == a->out_c) return;
     }
-    if (a->out_h * a->out_w < DW_MIN_PLANE) pixel_major(a, in, out, c_first);
+    if (a->out_h * a->out_w < DW_MIN_PLANE && in != out) pixel_major(a, in, out, c_first);
     else planar(a, in, out, c_first);
 }
 
