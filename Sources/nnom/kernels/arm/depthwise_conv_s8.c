@@ -104,6 +104,12 @@ enum {
  * so that the right shift is one of the E forms' (depthwise_quad3.h), e = E = e + k.
  * Both only on the assembly line loops, where channel_quant() is allowed them. */
 typedef enum { DW_ZP, DW_U, DW_L, DW_E, DW_GEN } dw_mode;
+/* Which of DW_L and DW_E channel_quant() may choose. */
+enum { DW_ALLOW_L = 1, DW_ALLOW_E = 2, DW_E_MIN_QUADS = 18 };
+/* For a channel whose lines all go to the assembly loops, `quads` whole quads in all: DW_E
+ * scales the weights (about 70 instructions more per channel) to save 4 per quad against the Z
+ * form (measured: a loss on 6 x 6 planes, 6 quads; a gain from 12 x 12, 36). */
+static inline int dw_allow(int32_t quads) { return DW_ALLOW_L | (quads >= DW_E_MIN_QUADS ? DW_ALLOW_E : 0); }
 /* The output clamp: none beyond int8 (act_min -128, act_max 127: e.g. a ReLU whose output zero
  * point is -128, as the quantiser makes it), or act_min and act_max. */
 typedef enum { DW_CLAMP_NONE, DW_CLAMP_BOTH } dw_clamp;
@@ -393,10 +399,13 @@ DW_ROW(row_any_u, DW_SHAPE_ANY, DW_U, DW_CLAMP_BOTH)
  * requantisation dominates anyway) */
 DW_ROW(row_any_gen, DW_SHAPE_ANY, DW_GEN, DW_CLAMP_BOTH)
 
-/* The line loops' requantisation form of a channel's mode (not DW_GEN) and right shift e. */
-static inline quad3_form quad3_form_of(dw_mode mode, int32_t e)
+/* The line loops' requantisation form of a channel's mode (not DW_GEN), right shift e and output
+ * zero point zp. */
+static inline quad3_form quad3_form_of(dw_mode mode, int32_t e, int32_t zp)
 {
-    return mode == DW_E ? quad3_e_form(e) : (mode == DW_L ? QUAD3_L : (mode == DW_U ? QUAD3_U : QUAD3_ZP));
+    if (mode == DW_E) return quad3_e_form(e);
+    if (mode == DW_L) return QUAD3_L;
+    return zp == -128 ? QUAD3_Z : (mode == DW_U ? QUAD3_U : QUAD3_ZP);
 }
 
 /* No clamp beyond int8, 3x3 kernels of four outputs and more per line: the assembly loops of
@@ -410,7 +419,7 @@ static inline quad3_form quad3_form_of(dw_mode mode, int32_t e)
             c_rows(g, rows, wp, n, o, kp, n_rows, row_step);                                                      \
             return;                                                                                               \
         }                                                                                                         \
-        const quad3_form form = quad3_form_of(mode, kp->e);                                                      \
+        const quad3_form form = quad3_form_of(mode, kp->e, kp->zp);                                                      \
         quad3_lines(stride, form, rows, wp, n, o, (int32_t)g->out_cs, kp->init, kp->mult, kp->c, kp->e, n_rows,    \
                     row_step, g->out_rs);                                                                         \
     }
@@ -459,35 +468,35 @@ static void channel_rows(const dw_geom *g, const int8_t *in, const dw_tile *t, c
 static inline uint32_t pack2(int32_t lo, int32_t hi) { return (uint32_t)(uint16_t)lo | ((uint32_t)(uint16_t)hi << 16); }
 
 /* Channel oc's constants from the sum of its weights (the weights scaled by q->scale); DW_L only
- * when allow_l (the channel's lines all go to the assembly loops). */
-static void channel_quant(const nnom_conv_args *a, int32_t oc, int32_t sum_w, dw_chan *q, int allow_l)
+ * when allow & DW_ALLOW_L (the channel's lines all go to the assembly loops), DW_E when also
+ * allow & DW_ALLOW_E (lines of quads enough to repay the scaling of the weights: see
+ * dw_allow()). */
+static void channel_quant(const nnom_conv_args *a, int32_t oc, int32_t sum_w, dw_chan *q, int allow)
 {
     const int32_t b = a->bias ? ((const int32_t *)a->bias)[oc] : 0;
     const int32_t m = a->multiplier[oc], shift = a->shift[oc], e = -shift;
     /* |sum x * w| <= taps * 128 * 128; the start b - zp * sum w must leave room below 2^30 (DW_L:
-     * below 2^(30 - shift), so that its sums times 2^(shift + 1) stay below 2^31) */
+     * below 2^(30 - shift), so that its sums times 2^(shift + 1) stay below 2^31; DW_E: below
+     * 2^(30 - k), its sums times 2^(1 + k), k = E - e in [1, QUAD3_K_MAX]) */
     const int64_t start = (int64_t)b - (int64_t)a->in_zp * sum_w, taps_room = (int64_t)a->k_h * a->k_w * 16384;
-    const int64_t room = ((int64_t)1 << 30) - 1 - taps_room;
-    const int64_t room_l = shift >= 0 && shift <= DW_MAX_L ? ((int64_t)1 << (30 - shift)) - 1 - taps_room : -1;
+    const int64_t mag = start < 0 ? -start : start;
     q->mult = m;
     q->e = e;
     q->c = 0;
-    /* DW_E: k = E - e in [1, QUAD3_K_MAX], the sums times 2^(1 + k) below 2^31 */
     const int32_t big_e = e < QUAD3_E_LO ? QUAD3_E_LO : (e < QUAD3_E_MID ? QUAD3_E_MID : QUAD3_E_HI);
     const int32_t k = big_e - e;
-    const int fused = e >= 1 && k >= 1;
-    const int64_t room_e = fused ? ((int64_t)1 << (30 - k)) - 1 - taps_room : -1;
-    if (allow_l && a->out_zp == -128 && fused && start <= room_e && start >= -room_e) {
+    if ((allow & DW_ALLOW_E) && a->out_zp == -128 && e >= 1 && k >= 1 && mag < ((int64_t)1 << (30 - k)) - taps_room) {
         q->mode = DW_E;
         q->scale = 2 << k;
         q->e = big_e;
         /* c' = c 2^k + 2^(k - 1), c = 2^(e - 1) + zp 2^e (depthwise_quad3.h) */
         q->c = (int32_t)((int64_t)nnom_arm_requant_zp_const(e, a->out_zp) * ((int64_t)1 << k) + ((int64_t)1 << (k - 1)));
-    } else if (e >= 1 && e <= DW_MAX_E && start <= room && start >= -room) {
+    } else if (e >= 1 && e <= DW_MAX_E && mag < ((int64_t)1 << 30) - taps_room) {
         q->mode = m > (1 << 30) ? DW_ZP : DW_U;
         q->scale = 2;
         q->c = nnom_arm_requant_zp_const(e, a->out_zp);
-    } else if (allow_l && start <= room_l && start >= -room_l) {
+    } else if ((allow & DW_ALLOW_L) && shift >= 0 && shift <= DW_MAX_L &&
+               mag < ((int64_t)1 << (30 - shift)) - taps_room) {
         q->mode = DW_L;
         q->scale = 2 << shift;
         q->e = 0;
@@ -504,14 +513,14 @@ static void channel_quant(const nnom_conv_args *a, int32_t oc, int32_t sum_w, dw
 
 /* Channel oc's constants and packed weights; the weights are doubled in the fast modes, and
  * packed as for any kernel in DW_GEN (row_any_gen serves every shape). */
-static void channel_setup(const dw_geom *g, dw_shape shape, int32_t oc, dw_chan *q, uint32_t *wp, int allow_l)
+static void channel_setup(const dw_geom *g, dw_shape shape, int32_t oc, dw_chan *q, uint32_t *wp, int allow)
 {
     const nnom_conv_args *a = &g->a;
     const int8_t *w = (const int8_t *)a->weights + oc;
     const int32_t k_h = a->k_h, k_w = a->k_w, out_c = a->out_c;
     int32_t sum_w = 0;
     for (int32_t t = 0; t < k_h * k_w; t++) sum_w += w[(ptrdiff_t)t * out_c];
-    channel_quant(a, oc, sum_w, q, allow_l);
+    channel_quant(a, oc, sum_w, q, allow);
     const int32_t twice = q->scale;
     for (int32_t r = 0; r < k_h; r++) {
         const int8_t *wr = w + r * g->w_rs * out_c;
@@ -531,48 +540,76 @@ static void channel_setup(const dw_geom *g, dw_shape shape, int32_t oc, dw_chan 
     }
 }
 
-/* channel_setup() of channels c0 .. c0 + 3 at once, for a 3-wide kernel (DW_SHAPE_S1, DW_SHAPE_S2)
- * of at most DW_GP_PAIRS / 2 rows: a word of weights is a tap of the four channels; SXTB16 gives the
- * pairs (ch0, ch2), (ch1, ch3), summed in int16 lanes (|sum| <= 24 * 128) for channel_quant(), then
- * times each channel's scale (SMULBB, SMULTT, PKHBT: |w| * scale <= 2^15), and PKHBT / PKHTB make
- * each channel's A and B. */
+/* The scale channel_quant() gives channel oc when its start is within bounds (as it nearly always
+ * is): 2 << k (DW_E), 2 (DW_ZP, DW_U), 2 << shift (DW_L), or 0 (DW_GEN). */
+static int32_t scale_guess(const nnom_conv_args *a, int32_t oc, int allow)
+{
+    const int32_t shift = a->shift[oc], e = -shift;
+    const int32_t big_e = e < QUAD3_E_LO ? QUAD3_E_LO : (e < QUAD3_E_MID ? QUAD3_E_MID : QUAD3_E_HI);
+    if ((allow & DW_ALLOW_E) && a->out_zp == -128 && e >= 1 && big_e > e) return 2 << (big_e - e);
+    if (e >= 1 && e <= DW_MAX_E) return 2;
+    if ((allow & DW_ALLOW_L) && shift >= 0 && shift <= DW_MAX_L) return 2 << shift;
+    return 0;
+}
+
+/* Both int16 halves of x times those of f (SMULBB, SMULTT, PKHBT; each product an int16 here). */
 static inline uint32_t lanes_mul(uint32_t x, uint32_t f)
 {
     return dw_pk_bottoms((uint32_t)__smlabb(x, f, 0), (uint32_t)__smlatt(x, f, 0));
 }
-static void group_setup3(const dw_geom *g, int32_t c0, dw_chan q[4], uint32_t wp[4][DW_GP_PAIRS], int allow_l)
+
+/* channel_setup() of channels c0 .. c0 + 3 at once, for a 3-wide kernel (DW_SHAPE_S1, DW_SHAPE_S2)
+ * of at most DW_GP_PAIRS / 2 rows: a word of weights is a tap of the four channels; SXTB16 gives the
+ * pairs (ch0, ch2), (ch1, ch3), summed in int16 lanes (|sum| <= 24 * 128) for channel_quant(),
+ * times each channel's scale as scale_guess() has it where DW_E is allowed (lanes_mul(): |w| *
+ * scale <= 2^15), else doubled (SADD16), and PKHBT / PKHTB make each channel's A and B; a channel
+ * whose scale is not that (DW_L, DW_GEN, a start out of bounds) is set up again on its own. */
+/* The packing of group_setup3(): weights doubled (SADD16), or times f_lo, f_hi; their sums. */
+static inline __attribute__((always_inline)) void group_pack3(const dw_geom *g, int32_t c0,
+                                                              uint32_t wp[4][DW_GP_PAIRS], int doubled,
+                                                              uint32_t f_lo, uint32_t f_hi, int32_t sums[4])
 {
     const nnom_conv_args *a = &g->a;
-    const int8_t *w0 = (const int8_t *)a->weights + c0, *w;
+    const int8_t *w = (const int8_t *)a->weights + c0;
     const ptrdiff_t wc = g->w_cs * a->out_c, wr = g->w_rs * a->out_c;
     uint32_t sum_lo = 0, sum_hi = 0;
-    w = w0;
     for (int32_t r = 0; r < a->k_h; r++, w += wr) {
         const uint32_t x0 = nnom_arm_load4(w), x1 = nnom_arm_load4(w + wc), x2 = nnom_arm_load4(w + 2 * wc);
-        sum_lo = __sadd16(sum_lo, __sadd16(nnom_arm_pairs_lo(x0), __sadd16(nnom_arm_pairs_lo(x1), nnom_arm_pairs_lo(x2))));
-        sum_hi = __sadd16(sum_hi, __sadd16(nnom_arm_pairs_hi(x0), __sadd16(nnom_arm_pairs_hi(x1), nnom_arm_pairs_hi(x2))));
-    }
-    const int32_t sums[4] = {(int16_t)sum_lo, (int16_t)sum_hi, (int16_t)(sum_lo >> 16), (int16_t)(sum_hi >> 16)};
-    int32_t f[4];
-    for (int32_t j = 0; j < 4; j++) {
-        channel_quant(a, c0 + j, sums[j], &q[j], allow_l);
-        f[j] = q[j].mode == DW_GEN ? 0 : q[j].scale; /* (DW_GEN: packed below for any kernel) */
-    }
-    const uint32_t f_lo = pack2(f[0], f[2]), f_hi = pack2(f[1], f[3]);
-    w = w0;
-    for (int32_t r = 0; r < a->k_h; r++, w += wr) {
-        const uint32_t x0 = nnom_arm_load4(w), x1 = nnom_arm_load4(w + wc), x2 = nnom_arm_load4(w + 2 * wc);
-        const uint32_t dl0 = lanes_mul(nnom_arm_pairs_lo(x0), f_lo), dl1 = lanes_mul(nnom_arm_pairs_lo(x1), f_lo);
-        const uint32_t dl2 = lanes_mul(nnom_arm_pairs_lo(x2), f_lo);
-        const uint32_t dh0 = lanes_mul(nnom_arm_pairs_hi(x0), f_hi), dh1 = lanes_mul(nnom_arm_pairs_hi(x1), f_hi);
-        const uint32_t dh2 = lanes_mul(nnom_arm_pairs_hi(x2), f_hi);
+        const uint32_t l0 = nnom_arm_pairs_lo(x0), l1 = nnom_arm_pairs_lo(x1), l2 = nnom_arm_pairs_lo(x2);
+        const uint32_t h0 = nnom_arm_pairs_hi(x0), h1 = nnom_arm_pairs_hi(x1), h2 = nnom_arm_pairs_hi(x2);
+        sum_lo = __sadd16(sum_lo, __sadd16(l0, __sadd16(l1, l2)));
+        sum_hi = __sadd16(sum_hi, __sadd16(h0, __sadd16(h1, h2)));
+        uint32_t dl0, dl1, dl2, dh0, dh1, dh2;
+        if (doubled) {
+            dl0 = __sadd16(l0, l0), dl1 = __sadd16(l1, l1), dl2 = __sadd16(l2, l2);
+            dh0 = __sadd16(h0, h0), dh1 = __sadd16(h1, h1), dh2 = __sadd16(h2, h2);
+        } else {
+            dl0 = lanes_mul(l0, f_lo), dl1 = lanes_mul(l1, f_lo), dl2 = lanes_mul(l2, f_lo);
+            dh0 = lanes_mul(h0, f_hi), dh1 = lanes_mul(h1, f_hi), dh2 = lanes_mul(h2, f_hi);
+        }
         wp[0][2 * r] = dw_pk_bottoms(dl0, dl1), wp[0][2 * r + 1] = dw_pk_bottoms(dl2, dl1);
         wp[1][2 * r] = dw_pk_bottoms(dh0, dh1), wp[1][2 * r + 1] = dw_pk_bottoms(dh2, dh1);
         wp[2][2 * r] = dw_pk_tops(dl0, dl1), wp[2][2 * r + 1] = dw_pk_tops(dl2, dl1);
         wp[3][2 * r] = dw_pk_tops(dh0, dh1), wp[3][2 * r + 1] = dw_pk_tops(dh2, dh1);
     }
-    for (int32_t j = 0; j < 4; j++)
-        if (q[j].mode == DW_GEN) channel_setup(g, DW_SHAPE_S1, c0 + j, &q[j], wp[j], allow_l);
+    sums[0] = (int16_t)sum_lo, sums[1] = (int16_t)sum_hi, sums[2] = (int16_t)(sum_lo >> 16), sums[3] = (int16_t)(sum_hi >> 16);
+}
+
+static void group_setup3(const dw_geom *g, int32_t c0, dw_chan q[4], uint32_t wp[4][DW_GP_PAIRS], int allow)
+{
+    const nnom_conv_args *a = &g->a;
+    int32_t f[4] = {2, 2, 2, 2}, sums[4];
+    if (allow & DW_ALLOW_E) {
+        for (int32_t j = 0; j < 4; j++) f[j] = scale_guess(a, c0 + j, allow);
+        group_pack3(g, c0, wp, 0, pack2(f[0], f[2]), pack2(f[1], f[3]), sums);
+    } else {
+        group_pack3(g, c0, wp, 1, 0, 0, sums);
+    }
+    for (int32_t j = 0; j < 4; j++) {
+        channel_quant(a, c0 + j, sums[j], &q[j], allow);
+        /* (DW_GEN: packed for any kernel) */
+        if (q[j].mode == DW_GEN || q[j].scale != f[j]) channel_setup(g, DW_SHAPE_S1, c0 + j, &q[j], wp[j], allow);
+    }
 }
 
 /* Shapes the row buffer cannot serve: every output of channel oc, tap by tap. */
@@ -629,14 +666,16 @@ __attribute__((noinline)) static void planar(const nnom_conv_args *layer, const 
     const int no_clamp = a->act_min == -128 && a->act_max == 127;
     /* DW_L channels where every line of every tile goes to the assembly loops */
     const int32_t last_tile = out_w % tile;
-    const int allow_l = no_clamp && shape != DW_SHAPE_ANY && k_h == 3 && tile >= 4 && (last_tile == 0 || last_tile >= 4);
+    const int allow = no_clamp && shape != DW_SHAPE_ANY && k_h == 3 && tile >= 4 && (last_tile == 0 || last_tile >= 4)
+                          ? dw_allow(tile / 4 * a->out_h)
+                          : 0;
     /* output lines whose input rows fit in the buffer at once */
     t.strip = (DW_BUF / t.row_len - ((k_h - 1) * a->dil_h + 1)) / a->stride_h + 1;
     if (t.strip > a->out_h) t.strip = a->out_h;
 
     for (int32_t oc = c_first; oc < out_c; oc++) {
         dw_chan q;
-        channel_setup(&g, shape, oc, &q, wp, allow_l);
+        channel_setup(&g, shape, oc, &q, wp, allow);
         const dw_row_fn fn = row_fn(shape, q.mode, no_clamp);
         dw_k k;
         k.init = q.init;
@@ -713,7 +752,7 @@ __attribute__((noinline)) static void group_planes(const nnom_conv_args *layer, 
     for (int32_t c0 = 0; c0 < n4; c0 += 4) {
         ga.in = in + c0;
         dw_chan q[4];
-        if (shape != DW_SHAPE_ANY) group_setup3(&g, c0, q, wp4, quads);
+        if (shape != DW_SHAPE_ANY) group_setup3(&g, c0, q, wp4, quads ? dw_allow(a->out_w / 4 * a->out_h) : 0);
         else
             for (int32_t j = 0; j < 4; j++) channel_setup(&g, shape, c0 + j, &q[j], wp4[j], 0);
         for (int32_t oy0 = 0; oy0 < a->out_h; oy0 += strip) {
@@ -726,7 +765,7 @@ __attribute__((noinline)) static void group_planes(const nnom_conv_args *layer, 
                 for (int32_t r = 0; r < a->k_h; r++) rows[r] = img + j * plane + r * a->dil_h * pitch;
                 int8_t *o = out + oy0 * g.out_rs + c0 + j;
                 if (quads && q[j].mode != DW_GEN) { /* (what row_fn's choice would call) */
-                    const quad3_form form = quad3_form_of(q[j].mode, q[j].e);
+                    const quad3_form form = quad3_form_of(q[j].mode, q[j].e, a->out_zp);
                     quad3_run(&qa, 1, form, rows, wp4[j], o, q[j].init, q[j].mult, q[j].c, q[j].e, lines,
                               a->out_w & ~3);
                     continue;

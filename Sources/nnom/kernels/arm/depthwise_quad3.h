@@ -46,6 +46,7 @@ typedef char nnom_quad3_offsets_ok[offsetof(quad3_args, init) == 20 && offsetof(
  *  ZP: nnom_arm_requant_zp() of arm_dsp.h with the output zero point folded into c:
  *      (SMMLAR(S, m, c) + (S >> 31)) >> e                        (m > 2^30)
  *  U:  nnom_arm_requant() + zp: u = SMMULR(S, m), (u + (u >> 31) + c) >> e   (any m)
+ *  Z:  the output zero point -128: either without its sign term (see E): SMMLAR(S, m, c) >> e
  *  L:  a shift >= 0, the sums scaled by 2^(shift + 1) at the source: SMMLAR(S, m, zp)
  *  E:  the output zero point -128 (a ReLU's, as the quantiser makes it) and e in [1, 21]: the
  *      sums scaled by 2^(1 + k) at the source, k = E - e in [1, 7] with E one of QUAD3_E_LO,
@@ -71,6 +72,10 @@ enum { QUAD3_E_LO = 8, QUAD3_E_MID = 15, QUAD3_E_HI = 22, QUAD3_K_MAX = 7 };
     "smmulr lr, " S ", r9\n\t"                      \
     "add    lr, lr, lr, asr #31\n\t"                \
     "add    lr, lr, r10\n\t"                        \
+    "asr    lr, lr, r11\n\t"                        \
+    "ssat   lr, #8, lr\n\t"
+#define QUAD3_OUT_Z(S)                             \
+    "smmlar lr, " S ", r9, r10\n\t"                 \
     "asr    lr, lr, r11\n\t"                        \
     "ssat   lr, #8, lr\n\t"
 #define QUAD3_OUT_L(S)                             \
@@ -164,8 +169,8 @@ typedef char nnom_quad3_e_ok[QUAD3_E_LO == QUAD3_E_LO_IMM && QUAD3_E_MID == QUAD
     "smlabb r8, r11, r10, r8\n\t"
 
 /* One pass: four outputs from r1-r3 (advanced by the row macros), stored from r4 (advanced by
- * 4 steps). Stride 1 with the E form: 53 instructions for 36 multiply-accumulates (ZP: 61);
- * stride 2: 56 (64). */
+ * 4 steps). Stride 1 with the E form: 53 instructions for 36 multiply-accumulates (Z: 57, ZP:
+ * 61); stride 2: 56 (60, 64). */
 #define QUAD3_PASS(FIRST, ROW, OUT) \
                      FIRST("r1", "24") ROW("r2", "32") ROW("r3", "40") \
                      "ldrd   r9, r10, [r0, #48]\n\t" \
@@ -203,7 +208,7 @@ typedef char nnom_quad3_e_ok[QUAD3_E_LO == QUAD3_E_LO_IMM && QUAD3_E_MID == QUAD
  * `lines` lines (the struct's rows, output, end and line count updated as it goes), each next
  * one line_step bytes further in the buffer and o_line in the output: a line's whole quads,
  * then its last outputs by their count (tail): two (TWO), then one (QUAD3_ONE) when the count
- * is 1 or 3. Registers: r0 the arguments, r1-r3 the rows, r4 the output, r5-r8 the sums,
+ * is 1 or 3 (the flags of tail << 31 decide; nothing in TWO sets them). Registers: r0 the arguments, r1-r3 the rows, r4 the output, r5-r8 the sums,
  * r9-r12 and lr the weights and inputs of a kernel row, then the constants.
  * Precondition: r0 < r0_end, 8 (stride 2: 16) bytes apart a multiple of times; rows word aligned.
  */
@@ -217,9 +222,8 @@ typedef char nnom_quad3_e_ok[QUAD3_E_LO == QUAD3_E_LO_IMM && QUAD3_E_MID == QUAD
                      "cmp    r1, r9\n\t" \
                      "bne    1b\n\t" \
                      "ldr    r9, [r0, #76]\n\t" \
-                     "cmp    r9, #1\n\t" \
-                     "blo    3f\n\t" \
-                     "beq    4f\n\t" \
+                     "lsls   r9, r9, #31\n\t" /* C: two outputs left, N: one (more) */ \
+                     "bcc    4f\n\t" \
                      "ldr    r5, [r0, #20]\n\t" \
                      "mov    r6, r5\n\t" \
                      TWO("r1", "24") TWO("r2", "32") TWO("r3", "40") \
@@ -227,11 +231,9 @@ typedef char nnom_quad3_e_ok[QUAD3_E_LO == QUAD3_E_LO_IMM && QUAD3_E_MID == QUAD
                      "ldrd   r11, r12, [r0, #56]\n\t" \
                      OUT("r5") "strb   lr, [r4]\n\t" \
                      OUT("r6") "strb   lr, [r4, r12]\n\t" \
-                     "add    r4, r4, r12, lsl #1\n\t" \
-                     "ldr    r9, [r0, #76]\n\t" \
-                     "cmp    r9, #3\n\t" \
-                     "bne    3f\n" \
+                     "add    r4, r4, r12, lsl #1\n" \
                      "4:\n\t" \
+                     "bpl    3f\n\t" \
                      "ldr    r5, [r0, #20]\n\t" \
                      QUAD3_ONE("r1", "24") QUAD3_ONE("r2", "32") QUAD3_ONE("r3", "40") \
                      "ldrd   r9, r10, [r0, #48]\n\t" \
@@ -260,19 +262,21 @@ typedef char nnom_quad3_e_ok[QUAD3_E_LO == QUAD3_E_LO_IMM && QUAD3_E_MID == QUAD
     __attribute__((naked, noinline)) static void name(QARG quad3_args *p) { QUAD3_BODY(FIRST, ROW, TWO, OUT) }
 QUAD3_FN(quad3_s1_zp, QUAD3_FIRST, QUAD3_ROW, QUAD3_TWO_S1, QUAD3_OUT_ZP)
 QUAD3_FN(quad3_s1_u, QUAD3_FIRST, QUAD3_ROW, QUAD3_TWO_S1, QUAD3_OUT_U)
+QUAD3_FN(quad3_s1_z, QUAD3_FIRST, QUAD3_ROW, QUAD3_TWO_S1, QUAD3_OUT_Z)
 QUAD3_FN(quad3_s1_l, QUAD3_FIRST, QUAD3_ROW, QUAD3_TWO_S1, QUAD3_OUT_L)
 QUAD3_FN(quad3_s1_e_lo, QUAD3_FIRST, QUAD3_ROW, QUAD3_TWO_S1, QUAD3_OUT_E_LO)
 QUAD3_FN(quad3_s1_e_mid, QUAD3_FIRST, QUAD3_ROW, QUAD3_TWO_S1, QUAD3_OUT_E_MID)
 QUAD3_FN(quad3_s1_e_hi, QUAD3_FIRST, QUAD3_ROW, QUAD3_TWO_S1, QUAD3_OUT_E_HI)
 QUAD3_FN(quad3_s2_zp, QUAD3_FIRST_S2, QUAD3_ROW_S2, QUAD3_TWO_S2, QUAD3_OUT_ZP)
 QUAD3_FN(quad3_s2_u, QUAD3_FIRST_S2, QUAD3_ROW_S2, QUAD3_TWO_S2, QUAD3_OUT_U)
+QUAD3_FN(quad3_s2_z, QUAD3_FIRST_S2, QUAD3_ROW_S2, QUAD3_TWO_S2, QUAD3_OUT_Z)
 QUAD3_FN(quad3_s2_l, QUAD3_FIRST_S2, QUAD3_ROW_S2, QUAD3_TWO_S2, QUAD3_OUT_L)
 QUAD3_FN(quad3_s2_e_lo, QUAD3_FIRST_S2, QUAD3_ROW_S2, QUAD3_TWO_S2, QUAD3_OUT_E_LO)
 QUAD3_FN(quad3_s2_e_mid, QUAD3_FIRST_S2, QUAD3_ROW_S2, QUAD3_TWO_S2, QUAD3_OUT_E_MID)
 QUAD3_FN(quad3_s2_e_hi, QUAD3_FIRST_S2, QUAD3_ROW_S2, QUAD3_TWO_S2, QUAD3_OUT_E_HI)
 
 /* The requantisation form of quad3_run (see the forms above). */
-typedef enum { QUAD3_ZP, QUAD3_U, QUAD3_L, QUAD3_E_LO_FORM, QUAD3_E_MID_FORM, QUAD3_E_HI_FORM, QUAD3_FORMS } quad3_form;
+typedef enum { QUAD3_ZP, QUAD3_U, QUAD3_Z, QUAD3_L, QUAD3_E_LO_FORM, QUAD3_E_MID_FORM, QUAD3_E_HI_FORM, QUAD3_FORMS } quad3_form;
 
 /* The E form for shift E (QUAD3_E_LO, _MID or _HI). */
 static inline quad3_form quad3_e_form(int32_t e)
@@ -311,8 +315,8 @@ static void quad3_run(quad3_args *qa, int32_t stride, quad3_form form, const int
     qa->lines = lines;
     typedef void (*quad3_fn)(quad3_args *);
     static const quad3_fn fns[2][QUAD3_FORMS] = {
-        {quad3_s1_zp, quad3_s1_u, quad3_s1_l, quad3_s1_e_lo, quad3_s1_e_mid, quad3_s1_e_hi},
-        {quad3_s2_zp, quad3_s2_u, quad3_s2_l, quad3_s2_e_lo, quad3_s2_e_mid, quad3_s2_e_hi}};
+        {quad3_s1_zp, quad3_s1_u, quad3_s1_z, quad3_s1_l, quad3_s1_e_lo, quad3_s1_e_mid, quad3_s1_e_hi},
+        {quad3_s2_zp, quad3_s2_u, quad3_s2_z, quad3_s2_l, quad3_s2_e_lo, quad3_s2_e_mid, quad3_s2_e_hi}};
     fns[stride == 2][form](qa);
 }
 
