@@ -214,8 +214,8 @@ static void random_conv(nnom_conv_args *a, int depthwise)
         a->k_h = a->k_w = 3;
         a->stride_h = a->stride_w = range(1, 2);
         a->dil_h = a->dil_w = 1;
-        /* (the output fits MAX_OUT with 24 channels times 3; stride 2: lines of quads enough for the
-         * line loops' E forms) */
+        /* (the output fits MAX_OUT with 24 channels times 3; stride 2: also planes of 17-24 rows,
+         * many whole quads per channel for the line loops) */
         const int big_s2 = a->stride_h == 2 && chance(50);
         a->in_h = big_s2 ? range(17, 24) : range(4, 16);
         a->in_w = big_s2 ? range(14, 16) : (chance(30) ? range(4, 7) : range(4, 16));

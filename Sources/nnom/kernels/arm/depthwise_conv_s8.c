@@ -19,9 +19,10 @@
  * requantisation constants of the channel stay in registers for a whole row.
  * 3x3 kernels of strides 1 and 2 with no clamp beyond int8 run in assembly
  * loops of four outputs per pass (depthwise_quad3.h: at stride 1, 53
- * instructions for 36 multiply-accumulates when the output zero point is -128,
- * 61 otherwise; at stride 2, 56 and 64; the same at -Os and -O2), a line's
- * last one to three outputs in the same call.
+ * instructions for 36 multiply-accumulates when the output zero point is -128
+ * and a channel's lines hold DW_E_MIN_QUADS quads (57 when fewer), 61 for
+ * other zero points; at stride 2, 60 and 64; the same at -Os and -O2), a
+ * line's last one to three outputs in the same call.
  * Other kernels (any k_w, stride, dilation) use SMLAD on pairs of taps
  * (dil_w 1) or one tap at a time.
  *
@@ -101,7 +102,7 @@ enum {
  * MobileNets): weights and start times 2^(shift + 1), so that c + SMMULR(s, m) with c the output
  * zero point is the doubling high multiply of acc * 2^shift (no right shift: e = 0).
  * DW_E: the output zero point -128, e in [1, QUAD3_E_HI - 1]: weights and start times 2^(1 + k)
- * so that the right shift is one of the E forms' (depthwise_quad3.h), e = E = e + k.
+ * so that the right shift is one of the E forms' (depthwise_quad3.h), e = E = e + k; stride 1 only.
  * Both only on the assembly line loops, where channel_quant() is allowed them. */
 typedef enum { DW_ZP, DW_U, DW_L, DW_E, DW_GEN } dw_mode;
 /* Which of DW_L and DW_E channel_quant() may choose. */
@@ -431,12 +432,11 @@ DW_ROW_QUAD(row_s2_u_none, 2, DW_U, row_s2_u)
 DW_ROW_QUAD(row_s1_l_none, 1, DW_L, row_s1_u)
 DW_ROW_QUAD(row_s2_l_none, 2, DW_L, row_s2_u)
 DW_ROW_QUAD(row_s1_e_none, 1, DW_E, row_s1_u)
-DW_ROW_QUAD(row_s2_e_none, 2, DW_E, row_s2_u)
 
 static dw_row_fn row_fn(dw_shape shape, dw_mode mode, int no_clamp)
 {
     if (mode == DW_L) return shape == DW_SHAPE_S1 ? row_s1_l_none : row_s2_l_none;
-    if (mode == DW_E) return shape == DW_SHAPE_S1 ? row_s1_e_none : row_s2_e_none;
+    if (mode == DW_E) return row_s1_e_none; /* (stride 1 only: see planar()) */
     if (shape == DW_SHAPE_S1)
         return mode == DW_GEN ? row_any_gen
                               : (!no_clamp ? row_s1_u : (mode == DW_ZP ? row_s1_zp_none : row_s1_u_none));
@@ -667,7 +667,7 @@ __attribute__((noinline)) static void planar(const nnom_conv_args *layer, const 
     /* DW_L channels where every line of every tile goes to the assembly loops */
     const int32_t last_tile = out_w % tile;
     const int allow = no_clamp && shape != DW_SHAPE_ANY && k_h == 3 && tile >= 4 && (last_tile == 0 || last_tile >= 4)
-                          ? dw_allow(tile / 4 * a->out_h)
+                          ? (shape == DW_SHAPE_S1 ? dw_allow(tile / 4 * a->out_h) : DW_ALLOW_L)
                           : 0;
     /* output lines whose input rows fit in the buffer at once */
     t.strip = (DW_BUF / t.row_len - ((k_h - 1) * a->dil_h + 1)) / a->stride_h + 1;

@@ -169,8 +169,8 @@ typedef char nnom_quad3_e_ok[QUAD3_E_LO == QUAD3_E_LO_IMM && QUAD3_E_MID == QUAD
     "smlabb r8, r11, r10, r8\n\t"
 
 /* One pass: four outputs from r1-r3 (advanced by the row macros), stored from r4 (advanced by
- * 4 steps). Stride 1 with the E form: 53 instructions for 36 multiply-accumulates (Z: 57, ZP:
- * 61); stride 2: 56 (60, 64). */
+ * 4 steps). Stride 1: 53 instructions for 36 multiply-accumulates in the E form, 57 in Z, 61 in
+ * ZP; stride 2: 60 in Z, 64 in ZP. */
 #define QUAD3_PASS(FIRST, ROW, OUT) \
                      FIRST("r1", "24") ROW("r2", "32") ROW("r3", "40") \
                      "ldrd   r9, r10, [r0, #48]\n\t" \
@@ -271,12 +271,12 @@ QUAD3_FN(quad3_s2_zp, QUAD3_FIRST_S2, QUAD3_ROW_S2, QUAD3_TWO_S2, QUAD3_OUT_ZP)
 QUAD3_FN(quad3_s2_u, QUAD3_FIRST_S2, QUAD3_ROW_S2, QUAD3_TWO_S2, QUAD3_OUT_U)
 QUAD3_FN(quad3_s2_z, QUAD3_FIRST_S2, QUAD3_ROW_S2, QUAD3_TWO_S2, QUAD3_OUT_Z)
 QUAD3_FN(quad3_s2_l, QUAD3_FIRST_S2, QUAD3_ROW_S2, QUAD3_TWO_S2, QUAD3_OUT_L)
-QUAD3_FN(quad3_s2_e_lo, QUAD3_FIRST_S2, QUAD3_ROW_S2, QUAD3_TWO_S2, QUAD3_OUT_E_LO)
-QUAD3_FN(quad3_s2_e_mid, QUAD3_FIRST_S2, QUAD3_ROW_S2, QUAD3_TWO_S2, QUAD3_OUT_E_MID)
-QUAD3_FN(quad3_s2_e_hi, QUAD3_FIRST_S2, QUAD3_ROW_S2, QUAD3_TWO_S2, QUAD3_OUT_E_HI)
+/* (no E forms at stride 2: its line loops serve only channels past the last group of four and
+ * depth multipliers above 1, too few to repay their flash) */
 
 /* The requantisation form of quad3_run (see the forms above). */
 typedef enum { QUAD3_ZP, QUAD3_U, QUAD3_Z, QUAD3_L, QUAD3_E_LO_FORM, QUAD3_E_MID_FORM, QUAD3_E_HI_FORM, QUAD3_FORMS } quad3_form;
+enum { QUAD3_S2_FORMS = QUAD3_E_LO_FORM }; /* (the forms of stride 2) */
 
 /* The E form for shift E (QUAD3_E_LO, _MID or _HI). */
 static inline quad3_form quad3_e_form(int32_t e)
@@ -295,10 +295,10 @@ static void quad3_shape(quad3_args *qa, int32_t n, int32_t step, int32_t row_ste
     qa->tail = n & 3;
 }
 
-/* The line loops of a stride (1 or 2) in a requantisation form over `lines` lines of the shape
- * qa holds: kernel rows at rows[0..2] (word aligned), weights wp[0..5] (A0 B0 A1 B1 A2 B2), sums
- * from init, requantisation constants mult, c, e; `end` int16 from a line's first tap to its
- * last quad's end. (qa's rows, output, end and lines change.) */
+/* The line loops of a stride (1, or 2 in a form below QUAD3_S2_FORMS) in a requantisation form
+ * over `lines` lines of the shape qa holds: kernel rows at rows[0..2] (word aligned), weights
+ * wp[0..5] (A0 B0 A1 B1 A2 B2), sums from init, requantisation constants mult, c, e; `end` int16
+ * from a line's first tap to its last quad's end. (qa's rows, output, end and lines change.) */
 static void quad3_run(quad3_args *qa, int32_t stride, quad3_form form, const int16_t *const *rows, const uint32_t *wp,
                       int8_t *o, int32_t init, int32_t mult, int32_t c, int32_t e, int32_t lines, ptrdiff_t end)
 {
@@ -314,10 +314,10 @@ static void quad3_run(quad3_args *qa, int32_t stride, quad3_form form, const int
     qa->e = e;
     qa->lines = lines;
     typedef void (*quad3_fn)(quad3_args *);
-    static const quad3_fn fns[2][QUAD3_FORMS] = {
-        {quad3_s1_zp, quad3_s1_u, quad3_s1_z, quad3_s1_l, quad3_s1_e_lo, quad3_s1_e_mid, quad3_s1_e_hi},
-        {quad3_s2_zp, quad3_s2_u, quad3_s2_z, quad3_s2_l, quad3_s2_e_lo, quad3_s2_e_mid, quad3_s2_e_hi}};
-    fns[stride == 2][form](qa);
+    static const quad3_fn s1[QUAD3_FORMS] = {quad3_s1_zp, quad3_s1_u,     quad3_s1_z,    quad3_s1_l,
+                                             quad3_s1_e_lo, quad3_s1_e_mid, quad3_s1_e_hi};
+    static const quad3_fn s2[QUAD3_S2_FORMS] = {quad3_s2_zp, quad3_s2_u, quad3_s2_z, quad3_s2_l};
+    (stride == 2 ? s2 : s1)[form](qa);
 }
 
 /* Both for one channel: `lines` lines of n >= 4 outputs (see quad3_shape and quad3_run). */
