@@ -103,26 +103,29 @@ static void channel_quant(const nnom_conv_args *a, int32_t oc, int32_t sum_w, dw
     const int32_t m = a->multiplier[oc], shift = a->shift[oc], e = -shift;
     /* |sum x * w| <= taps * 128 * 128; the start b - zp * sum w must leave room below 2^30 (DW_L:
      * below 2^(30 - shift), so that its sums times 2^(shift + 1) stay below 2^31; DW_E: below
-     * 2^(30 - k), its sums times 2^(1 + k), k = E - e in [1, QUAD3_K_MAX]) */
-    const int64_t start = (int64_t)b - (int64_t)a->in_zp * sum_w, taps_room = (int64_t)a->k_h * a->k_w * 16384;
-    const int64_t mag = start < 0 ? -start : start;
+     * 2^(30 - k), its sums times 2^(1 + k), k = E - e in [1, QUAD3_K_MAX]). In int32: the
+     * planar path's taps <= 2 DW_MAX_PAIRS = 128, so taps_room and |zp sum w| <= 2^21, and a
+     * bias beyond 2^30 leaves no room (mag: the largest int32). */
+    const int32_t taps_room = a->k_h * a->k_w * 16384, bias_room = 1 << 30;
+    const int32_t start = b <= bias_room && b >= -bias_room ? b - a->in_zp * sum_w : 0;
+    const int32_t mag = b <= bias_room && b >= -bias_room ? (start < 0 ? -start : start) : INT32_MAX;
     q->mult = m;
     q->e = e;
     q->c = 0;
     const int32_t big_e = e < QUAD3_E_LO ? QUAD3_E_LO : (e < QUAD3_E_MID ? QUAD3_E_MID : QUAD3_E_HI);
     const int32_t k = big_e - e;
-    if ((allow & DW_ALLOW_E) && a->out_zp == -128 && e >= 1 && k >= 1 && mag < ((int64_t)1 << (30 - k)) - taps_room) {
+    if ((allow & DW_ALLOW_E) && a->out_zp == -128 && e >= 1 && k >= 1 && mag < (1 << (30 - k)) - taps_room) {
         q->mode = DW_E;
         q->scale = 2 << k;
         q->e = big_e;
-        /* c' = c 2^k + 2^(k - 1), c = 2^(e - 1) + zp 2^e (depthwise_quad3.h) */
-        q->c = (int32_t)((int64_t)nnom_arm_requant_zp_const(e, a->out_zp) * ((int64_t)1 << k) + ((int64_t)1 << (k - 1)));
-    } else if (e >= 1 && e <= DW_MAX_E && mag < ((int64_t)1 << 30) - taps_room) {
+        /* c' = c 2^k + 2^(k - 1) = 2^(E - 1) + zp 2^E + 2^(k - 1), c = 2^(e - 1) + zp 2^e
+         * (depthwise_quad3.h): nnom_arm_requant_zp_const(E, zp) + 2^(k - 1) */
+        q->c = (int32_t)((uint32_t)nnom_arm_requant_zp_const(big_e, a->out_zp) + (1u << (k - 1)));
+    } else if (e >= 1 && e <= DW_MAX_E && mag < bias_room - taps_room) {
         q->mode = m > (1 << 30) ? DW_ZP : DW_U;
         q->scale = 2;
         q->c = nnom_arm_requant_zp_const(e, a->out_zp);
-    } else if ((allow & DW_ALLOW_L) && shift >= 0 && shift <= DW_MAX_L &&
-               mag < ((int64_t)1 << (30 - shift)) - taps_room) {
+    } else if ((allow & DW_ALLOW_L) && shift >= 0 && shift <= DW_MAX_L && mag < (1 << (30 - shift)) - taps_room) {
         q->mode = DW_L;
         q->scale = 2 << shift;
         q->e = 0;
@@ -134,7 +137,7 @@ static void channel_quant(const nnom_conv_args *a, int32_t oc, int32_t sum_w, dw
         q->q = nnom_conv_quant_init(b, m, shift);
         return;
     }
-    q->init = (int32_t)(q->scale * start);
+    q->init = q->scale * start;
 }
 
 /* Channel oc's constants and packed weights; the weights are doubled in the fast modes, and
