@@ -754,7 +754,7 @@ __attribute__((noinline)) static void dw_groups4(const nnom_conv_args *a, const 
     k.lo = a->act_min;
     k.hi = a->act_max;
     for (int32_t c0 = 0; c0 < n4; c0 += 4) {
-        int32_t scale[4], zp_ok = 1, u_ok = 1, zm_ok = 1, same_scale = 1;
+        int32_t scale[4], zp_ok = 1, u_ok = 1, zm_ok = 1, same_scale = 1, gen = 0;
         for (int32_t j = 0; j < 4; j++) {
             const int32_t c = c0 + j, m = a->multiplier[c], sh = a->shift[c];
             const int32_t b = a->bias ? ((const int32_t *)a->bias)[c] : 0;
@@ -785,10 +785,15 @@ __attribute__((noinline)) static void dw_groups4(const nnom_conv_args *a, const 
                 k.q[j] = nnom_conv_quant_init(b, m, sh);
                 scale[j] = 1;
                 zp_ok = u_ok = zm_ok = 0;
+                gen = 1;
             }
             same_scale &= scale[j] == 2;
         }
         const dw_g_mode mode = zp_ok ? DW_G_ZP : (u_ok ? DW_G_U : (zm_ok ? DW_G_ZM : DW_G_MIXED));
+        /* in C: a group of mixed forms, unless the output zero point is -128 and none is DW_F_GEN (the
+         * Z form of the assembly then serves every channel by its own constants: U and ZP with their
+         * shift, ZM with e 0, each channel's weights and start scaled as its form has them) */
+        const int c_only = mode == DW_G_MIXED && !(g.z && !gen);
         const int8_t *w = (const int8_t *)a->weights + c0;
         int32_t sum_w[4] = {0, 0, 0, 0};
         if (!same_scale) { /* each channel's weights times its scale */
@@ -814,12 +819,12 @@ __attribute__((noinline)) static void dw_groups4(const nnom_conv_args *a, const 
         /* a plane that fits: every group from its padded copy (so the output may overwrite the input:
          * each group reads and writes its own four channels only); in C when the assembly cannot
          * serve the group (a clamp, channels of different forms) */
-        if (pad_fits && (clamp || mode == DW_G_MIXED)) {
+        if (pad_fits && (clamp || c_only)) {
             dw_g_pad_copy(a, in, c0, pad, ph, pw, 0);
             dw_g_c(&pa, (const int8_t *)pad, 0, out, c0, wv, &k, NULL, mode);
             continue;
         }
-        if (mode == DW_G_MIXED) {
+        if (c_only) {
             dw_g_c(a, in, c0, out, c0, wv, &k, NULL, mode);
             continue;
         }
