@@ -36,7 +36,7 @@ enum {
 /* DW_L: a shift in [0, DW_MAX_L] (an output scale near the input's times the weights', common in
  * MobileNets): weights and start times 2^(shift + 1), so that c + SMMULR(s, m) with c the output
  * zero point is the doubling high multiply of acc * 2^shift (no right shift: e = 0).
- * DW_E: the output zero point -128, e in [1, QUAD3_E_HI - 1]: weights and start times 2^(1 + k)
+ * DW_E: the output zero point -128, e in [1, QUAD3_E_MID - 1]: weights and start times 2^(1 + k)
  * so that the right shift is one of the E forms' (depthwise_quad3.h), e = E = e + k; stride 1 only.
  * Both only on the assembly line loops, where channel_quant() is allowed them. */
 typedef enum { DW_ZP, DW_U, DW_L, DW_E, DW_GEN } dw_mode;
@@ -112,7 +112,7 @@ static void channel_quant(const nnom_conv_args *a, int32_t oc, int32_t sum_w, dw
     q->mult = m;
     q->e = e;
     q->c = 0;
-    const int32_t big_e = e < QUAD3_E_LO ? QUAD3_E_LO : (e < QUAD3_E_MID ? QUAD3_E_MID : QUAD3_E_HI);
+    const int32_t big_e = e < QUAD3_E_LO ? QUAD3_E_LO : QUAD3_E_MID; /* (k < 1 above QUAD3_E_MID - 1) */
     const int32_t k = big_e - e;
     if ((allow & DW_ALLOW_E) && a->out_zp == -128 && e >= 1 && k >= 1 && mag < (1 << (30 - k)) - taps_room) {
         q->mode = DW_E;
@@ -174,7 +174,7 @@ static void channel_setup(const dw_geom *g, dw_shape shape, int32_t oc, dw_chan 
 static int32_t scale_guess(const nnom_conv_args *a, int32_t oc, int allow)
 {
     const int32_t shift = a->shift[oc], e = -shift;
-    const int32_t big_e = e < QUAD3_E_LO ? QUAD3_E_LO : (e < QUAD3_E_MID ? QUAD3_E_MID : QUAD3_E_HI);
+    const int32_t big_e = e < QUAD3_E_LO ? QUAD3_E_LO : QUAD3_E_MID; /* (k < 1 above QUAD3_E_MID - 1) */
     if ((allow & DW_ALLOW_E) && a->out_zp == -128 && e >= 1 && big_e > e) return 2 << (big_e - e);
     if (e >= 1 && e <= DW_MAX_E) return 2;
     if ((allow & DW_ALLOW_L) && shift >= 0 && shift <= DW_MAX_L) return 2 << shift;

@@ -50,7 +50,8 @@ typedef char nnom_quad3_offsets_ok[offsetof(quad3_args, init) == 20 && offsetof(
  *  L:  a shift >= 0, the sums scaled by 2^(shift + 1) at the source: SMMLAR(S, m, zp)
  *  E:  the output zero point -128 (a ReLU's, as the quantiser makes it) and e in [1, 21]: the
  *      sums scaled by 2^(1 + k) at the source, k = E - e in [1, 7] with E one of QUAD3_E_LO,
- *      QUAD3_E_MID, QUAD3_E_HI (an immediate of SSAT), and c' = c 2^k + 2^(k - 1):
+ *      QUAD3_E_MID (an immediate of SSAT; e in [1, 14], as the shifts of DS-CNN and MobileNet
+ *      depthwise layers are: larger ones take Z), and c' = c 2^k + 2^(k - 1):
  *      SSAT(SMMLA(S, m, c') >> E): two instructions.
  * Why E is exact: with s = 2 acc and Y = s m + c 2^32 + 2^31, the ZP and U forms without their
  * sign term are floor(Y / 2^(32 + e)) (SMMLAR's floor then the shift's), which differs from them
@@ -62,7 +63,7 @@ typedef char nnom_quad3_offsets_ok[offsetof(quad3_args, init) == 20 && offsetof(
  * depthwise_conv_s8.c's channel_quant() checks, and the weights times 2^(1 + k) <= 256 are
  * int16 (|w| <= 128).
  */
-enum { QUAD3_E_LO = 8, QUAD3_E_MID = 15, QUAD3_E_HI = 22, QUAD3_K_MAX = 7 };
+enum { QUAD3_E_LO = 8, QUAD3_E_MID = 15, QUAD3_K_MAX = 7 };
 #define QUAD3_OUT_ZP(S)                            \
     "smmlar lr, " S ", r9, r10\n\t"                 \
     "add    lr, lr, " S ", asr #31\n\t"             \
@@ -88,14 +89,11 @@ enum { QUAD3_E_LO = 8, QUAD3_E_MID = 15, QUAD3_E_HI = 22, QUAD3_K_MAX = 7 };
     "ssat   lr, #8, lr, asr #" QUAD3_STR(E) "\n\t"
 #define QUAD3_OUT_E_LO(S) QUAD3_OUT_E(S, QUAD3_E_LO_IMM)
 #define QUAD3_OUT_E_MID(S) QUAD3_OUT_E(S, QUAD3_E_MID_IMM)
-#define QUAD3_OUT_E_HI(S) QUAD3_OUT_E(S, QUAD3_E_HI_IMM)
 /* (the immediates of the enum above, for the assembler; checked equal below) */
 #define QUAD3_E_LO_IMM 8
 #define QUAD3_E_MID_IMM 15
-#define QUAD3_E_HI_IMM 22
 typedef char nnom_quad3_e_ok[QUAD3_E_LO == QUAD3_E_LO_IMM && QUAD3_E_MID == QUAD3_E_MID_IMM &&
-                                     QUAD3_E_HI == QUAD3_E_HI_IMM && QUAD3_E_MID - QUAD3_E_LO == QUAD3_K_MAX &&
-                                     QUAD3_E_HI - QUAD3_E_MID == QUAD3_K_MAX
+                                     QUAD3_E_MID - QUAD3_E_LO == QUAD3_K_MAX
                                  ? 1
                                  : -1];
 
@@ -266,7 +264,6 @@ QUAD3_FN(quad3_s1_z, QUAD3_FIRST, QUAD3_ROW, QUAD3_TWO_S1, QUAD3_OUT_Z)
 QUAD3_FN(quad3_s1_l, QUAD3_FIRST, QUAD3_ROW, QUAD3_TWO_S1, QUAD3_OUT_L)
 QUAD3_FN(quad3_s1_e_lo, QUAD3_FIRST, QUAD3_ROW, QUAD3_TWO_S1, QUAD3_OUT_E_LO)
 QUAD3_FN(quad3_s1_e_mid, QUAD3_FIRST, QUAD3_ROW, QUAD3_TWO_S1, QUAD3_OUT_E_MID)
-QUAD3_FN(quad3_s1_e_hi, QUAD3_FIRST, QUAD3_ROW, QUAD3_TWO_S1, QUAD3_OUT_E_HI)
 QUAD3_FN(quad3_s2_zp, QUAD3_FIRST_S2, QUAD3_ROW_S2, QUAD3_TWO_S2, QUAD3_OUT_ZP)
 QUAD3_FN(quad3_s2_u, QUAD3_FIRST_S2, QUAD3_ROW_S2, QUAD3_TWO_S2, QUAD3_OUT_U)
 QUAD3_FN(quad3_s2_z, QUAD3_FIRST_S2, QUAD3_ROW_S2, QUAD3_TWO_S2, QUAD3_OUT_Z)
@@ -275,13 +272,13 @@ QUAD3_FN(quad3_s2_l, QUAD3_FIRST_S2, QUAD3_ROW_S2, QUAD3_TWO_S2, QUAD3_OUT_L)
  * depth multipliers above 1, too few to repay their flash) */
 
 /* The requantisation form of quad3_run (see the forms above). */
-typedef enum { QUAD3_ZP, QUAD3_U, QUAD3_Z, QUAD3_L, QUAD3_E_LO_FORM, QUAD3_E_MID_FORM, QUAD3_E_HI_FORM, QUAD3_FORMS } quad3_form;
+typedef enum { QUAD3_ZP, QUAD3_U, QUAD3_Z, QUAD3_L, QUAD3_E_LO_FORM, QUAD3_E_MID_FORM, QUAD3_FORMS } quad3_form;
 enum { QUAD3_S2_FORMS = QUAD3_E_LO_FORM }; /* (the forms of stride 2) */
 
-/* The E form for shift E (QUAD3_E_LO, _MID or _HI). */
+/* The E form for shift E (QUAD3_E_LO or QUAD3_E_MID). */
 static inline quad3_form quad3_e_form(int32_t e)
 {
-    return e == QUAD3_E_LO ? QUAD3_E_LO_FORM : (e == QUAD3_E_MID ? QUAD3_E_MID_FORM : QUAD3_E_HI_FORM);
+    return e == QUAD3_E_LO ? QUAD3_E_LO_FORM : QUAD3_E_MID_FORM;
 }
 
 /* The fields of quad3_args that lines of n >= 4 outputs share (stride 1 or 2): output j of a
@@ -314,8 +311,8 @@ static void quad3_run(quad3_args *qa, int32_t stride, quad3_form form, const int
     qa->e = e;
     qa->lines = lines;
     typedef void (*quad3_fn)(quad3_args *);
-    static const quad3_fn s1[QUAD3_FORMS] = {quad3_s1_zp, quad3_s1_u,     quad3_s1_z,    quad3_s1_l,
-                                             quad3_s1_e_lo, quad3_s1_e_mid, quad3_s1_e_hi};
+    static const quad3_fn s1[QUAD3_FORMS] = {quad3_s1_zp, quad3_s1_u,    quad3_s1_z,
+                                             quad3_s1_l,  quad3_s1_e_lo, quad3_s1_e_mid};
     static const quad3_fn s2[QUAD3_S2_FORMS] = {quad3_s2_zp, quad3_s2_u, quad3_s2_z, quad3_s2_l};
     (stride == 2 ? s2 : s1)[form](qa);
 }
