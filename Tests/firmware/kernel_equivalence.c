@@ -199,12 +199,26 @@ static void random_conv(nnom_conv_args *a, int depthwise)
         a->in_c = chance(50) ? 4 * range(4, 12) : range(15, 48);
         a->out_c = range(1, 24);
     }
-    a->k_h = one_d || long_kernel ? 1 : range(paired ? 2 : 1, 5);
-    a->k_w = long_kernel ? range(100, 140) : range(paired ? 2 : 1, 5);
-    a->stride_h = one_d ? 1 : range(1, 3);
-    a->stride_w = range(1, 3);
-    a->dil_h = one_d || chance(70) ? 1 : 2;
-    a->dil_w = chance(70) ? 1 : 2;
+    /* pointwise layers as DS-CNN and MobileNet have them (1x1, stride 1, many pixels, odd channel
+     * counts where the converter removed all-zero filters): the DSP kernel's eight-pixel passes
+     * (patches of at most 64), their last pixels, both requantisation forms in one run */
+    const int pointwise = !depthwise && !wide && !image && !paired && !one_d && chance(25);
+    if (pointwise) {
+        a->in_c = chance(50) ? 4 * range(1, 16) : range(1, 70);
+        a->out_c = range(1, 40);
+        if (chance(50)) { /* twice the channels or more (8 -> 16): the eight columns in the output */
+            a->in_c = range(1, 16);
+            a->out_c = range(2 * a->in_c, 2 * a->in_c + 16);
+        }
+        a->in_h = range(1, 9);
+        a->in_w = range(1, 12);
+    }
+    a->k_h = one_d || long_kernel || pointwise ? 1 : range(paired ? 2 : 1, 5);
+    a->k_w = pointwise ? 1 : (long_kernel ? range(100, 140) : range(paired ? 2 : 1, 5));
+    a->stride_h = one_d || pointwise ? 1 : range(1, 3);
+    a->stride_w = pointwise ? 1 : range(1, 3);
+    a->dil_h = one_d || pointwise || chance(70) ? 1 : 2;
+    a->dil_w = pointwise || chance(70) ? 1 : 2;
     int same = chance(50);
     int dw_like = 0; /* a DS-CNN / MobileNet depthwise layer as the quantiser makes them (see below) */
     const int dw_3x3 = depthwise && !long_rows && !long_kernel && chance(30);
@@ -254,6 +268,9 @@ static void random_conv(nnom_conv_args *a, int depthwise)
     }
     const int32_t k = depthwise ? a->k_h * a->k_w : a->k_h * a->k_w * a->in_c;
     random_quant(a->out_c, k, chance(20));
+    if (pointwise)
+        for (int32_t c = 0; c < a->out_c; c++)
+            if (multiplier[c] && chance(30)) multiplier[c] = (int32_t)(next() & 0x3FFFFFFFu) | 1; /* below 2^30 */
     if (dw_like) {
         /* channels of four, no clamp, shifts often 0 or 1 (an output scale near the input's times
          * the weights'): every requantisation form of the DSP kernel's channel groups */
@@ -306,9 +323,9 @@ static int32_t check_conv(int32_t cases, int depthwise)
             nnom_depthwise_conv2d_s8(&a, x, out_arm + out_off);
             portable_depthwise_conv2d_s8(&a, x, out_portable + out_off);
         } else {
-            /* any scratch from the least both kernels need to their full-speed size: the DSP
-             * kernel's chunked path below its four columns */
-            const uint32_t least = nnom_conv2d_s8_scratch_bytes(&a), fast = nnom_conv2d_s8_scratch_fast_bytes(&a);
+            /* any scratch from the least both kernels need to all they can use: the DSP
+             * kernel's chunked path below its four columns, its eight-pixel passes above */
+            const uint32_t least = nnom_conv2d_s8_scratch_bytes(&a), fast = nnom_conv2d_s8_scratch_room_bytes(&a);
             const uint32_t s1 = chance(33) ? least : (chance(50) ? fast : least + (uint32_t)range(0, (int32_t)(fast - least)) / 4 * 4);
             const uint32_t s2 = chance(50) ? least : fast;
             if (s1 > sizeof scratch || s2 > sizeof scratch) {
