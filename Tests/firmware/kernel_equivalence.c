@@ -243,12 +243,21 @@ static void random_conv(nnom_conv_args *a, int depthwise)
         a->k_h = a->k_w = 3;
         a->stride_h = a->stride_w = range(1, 2);
         a->dil_h = a->dil_w = 1;
-        a->in_h = range(4, 16); /* (the output fits MAX_OUT with 24 channels times 3) */
-        a->in_w = chance(30) ? range(4, 7) : range(4, 16);
-        same = 1;
+        /* (the output fits MAX_OUT with 24 channels times 3; stride 2: also planes of 17-24 rows,
+         * many whole quads per channel for the line loops) */
+        const int big_s2 = a->stride_h == 2 && chance(50);
+        a->in_h = big_s2 ? range(17, 24) : range(4, 16);
+        a->in_w = big_s2 ? range(14, 16) : (chance(30) ? range(4, 7) : range(4, 16));
+        if (big_s2 && a->in_c > 20) { /* (the input fits MAX_IN) */
+            a->in_c = range(1, 20);
+            a->out_c = a->in_c * a->depth_mult;
+        }
+        same = chance(85); /* (VALID too; SAME pads one side more where the stride leaves a pixel over) */
         dw_like = chance(50);
         if (dw_like) {
-            a->in_c = a->out_c = 4 * range(1, 6);
+            /* channel counts of four, or any (the last out_c % 4 channels on the planar path, in
+             * place too: MobileNet's layers after the converter removed all-zero filters) */
+            a->in_c = a->out_c = chance(50) ? 4 * range(1, 6) : range(1, 23);
             a->depth_mult = 1;
         }
     }
@@ -297,12 +306,15 @@ static void random_conv(nnom_conv_args *a, int depthwise)
          * the weights'): every requantisation form of the DSP kernel's channel groups */
         a->act_min = -128;
         a->act_max = 127;
-        for (int32_t c = 0; c < a->out_c; c++)
+        for (int32_t c = 0; c < a->out_c; c++) {
             if (chance(40)) shift[c] = range(0, 1);
+            else if (chance(50)) shift[c] = -range(1, 23); /* every right shift of the line loops' forms */
+        }
+        if (chance(50)) a->out_zp = -128; /* (their two-instruction forms) */
     }
     /* a ReLU's output as the quantiser makes it, zero point -128 (the DSP kernel's line loops drop
      * their sign term then) */
-    if (depthwise && chance(30)) a->out_zp = -128;
+    if (depthwise && chance(dw_3x3 ? 50 : 30)) a->out_zp = -128;
     if (dw_3x3 && !dw_like && chance(50)) { /* the line loops of the DSP kernel's planar path too */
         a->act_min = -128;
         a->act_max = 127;

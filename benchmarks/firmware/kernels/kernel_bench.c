@@ -51,6 +51,9 @@ static const bench_case cases[] = {
     {"dw3x3_s1_3x3x256", KIND_DW, 3, 3, 256, 256, 3, 1, 1, 0},
     {"dw5x5_s1_12x12x20", KIND_DW, 12, 12, 20, 20, 5, 1, 1, 0},
     {"dw3x3_m2_12x12x16", KIND_DW, 12, 12, 16, 32, 3, 1, 2, 0},
+    /* odd channel counts, as the MobileNet's after the converter removed all-zero filters */
+    {"dw3x3_s1_6x6x63", KIND_DW, 6, 6, 63, 63, 3, 1, 1, 1},
+    {"dw3x3_s2_12x12x33", KIND_DW, 12, 12, 33, 33, 3, 2, 1, 1},
     {"pw_25x5_64to64", KIND_CONV, 25, 5, 64, 64, 1, 1, 0, 0},
     {"pw_12x12_64to128_mixed", KIND_CONV, 12, 12, 64, 128, 1, 1, 0, 1},
     {"pw_6x6_128to128_mixed", KIND_CONV, 6, 6, 128, 128, 1, 1, 0, 1},
