@@ -28,9 +28,10 @@
  * which reads each group of channels from a copy) it does so and the ring,
  * still planned so that the arena is the same on every target, goes unused.
  * Each block is the kernel run on a window of the input (the rows above cut
- * off, padding only where the real input has none; a block that would wrap
- * round the ring is run as two windows), so every output value comes from the
- * same arithmetic as in the plain run: the results are bit-exact.
+ * off, padding only where the real input has none; the rows still waiting
+ * move to the ring's start when a block would run past its end), so every
+ * output value comes from the same arithmetic as in the plain run: the
+ * results are bit-exact.
  */
 #include <string.h>
 
@@ -121,23 +122,24 @@ static void run_window(const nnom_conv_args *a, const uint8_t *buf, size_t in_ro
     kernel(&w, buf + (size_t)skip * in_row, out);
 }
 
-/* @p buf holds the input and receives the output; @p ring has ring_rows() output rows. */
+/* @p buf holds the input and receives the output; @p ring has ring_rows() output rows. Row r waits
+ * in the ring at row r - start; a block that would run past the ring's end first moves the rows
+ * still waiting to its start, so that every block is one window (one kernel call on the block's
+ * rows: the kernels' fast paths want planes, not the one or two rows a wrap would leave). */
 static void run_in_place(const nnom_conv_args *a, uint8_t *buf, uint8_t *ring, size_t elem, dw_kernel kernel)
 {
     const size_t out_row = (size_t)a->out_w * (size_t)a->out_c * elem, in_row = (size_t)a->in_w * (size_t)a->in_c * elem;
     const int32_t slots = ring_rows(a), block = block_rows(a);
-    int32_t oldest = 0;
+    int32_t oldest = 0, start = 0;
     for (int32_t oy = 0; oy < a->out_h; oy += block) {
         const int32_t end = oy + block < a->out_h ? oy + block : a->out_h;
-        /* rows oy..end-1 into ring slots oy % slots on: two windows where they wrap round */
-        for (int32_t r = oy; r < end;) {
-            const int32_t slot = r % slots;
-            const int32_t n = end - r < slots - slot ? end - r : slots - slot;
-            run_window(a, buf, in_row, r, n, ring + (size_t)slot * out_row, kernel);
-            r += n;
+        if (end - start > slots) { /* (end - oldest <= slots: ring_rows() is the most of it) */
+            memmove(ring, ring + (size_t)(oldest - start) * out_row, (size_t)(oy - oldest) * out_row);
+            start = oldest;
         }
+        run_window(a, buf, in_row, oy, end - oy, ring + (size_t)(oy - start) * out_row, kernel);
         for (; oldest < end && row_done(a, oldest, end); oldest++)
-            memcpy(buf + (size_t)oldest * out_row, ring + (size_t)(oldest % slots) * out_row, out_row);
+            memcpy(buf + (size_t)oldest * out_row, ring + (size_t)(oldest - start) * out_row, out_row);
     }
 }
 
