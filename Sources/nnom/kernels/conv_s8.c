@@ -146,6 +146,37 @@ NOINLINE static void dots_4x1(const int16_t *x, int32_t kp, const int8_t *w, int
     }
 }
 
+/* Four pixels, channels in pairs: 2 * n_pairs channels. */
+NOINLINE static void dots_4x2(const int16_t *x, int32_t kp, const int8_t *w, int32_t k, int32_t nb, int32_t n_pairs,
+                              int32_t *acc, int32_t stride)
+{
+    const int16_t *x0 = x, *x1 = x + kp, *x2 = x + 2 * kp, *x3 = x + 3 * kp;
+    const int32_t n = nb * BLOCK;
+    for (int32_t j = 0; j < 2 * n_pairs; j += 2, w += 2 * (ptrdiff_t)k) {
+        const int8_t *w0 = w, *w1 = w + k;
+        int32_t s00 = 0, s01 = 0, s10 = 0, s11 = 0, s20 = 0, s21 = 0, s30 = 0, s31 = 0;
+        for (int32_t i = 0; i < n; i++) {
+            const int32_t u = w0[i], v = w1[i];
+            s00 += x0[i] * u;
+            s01 += x0[i] * v;
+            s10 += x1[i] * u;
+            s11 += x1[i] * v;
+            s20 += x2[i] * u;
+            s21 += x2[i] * v;
+            s30 += x3[i] * u;
+            s31 += x3[i] * v;
+        }
+        acc[j] = s00;
+        acc[j + 1] = s01;
+        acc[stride + j] = s10;
+        acc[stride + j + 1] = s11;
+        acc[2 * stride + j] = s20;
+        acc[2 * stride + j + 1] = s21;
+        acc[3 * stride + j] = s30;
+        acc[3 * stride + j + 1] = s31;
+    }
+}
+
 /* Channels in pairs: 2 * n_pairs channels. */
 NOINLINE static void dots_2x2(const int16_t *x, int32_t kp, const int8_t *w, int32_t k, int32_t nb, int32_t n_pairs,
                               int32_t *acc, int32_t stride)
@@ -287,7 +318,9 @@ static void chunk_dots(const conv_ctx *x, int32_t np, int32_t c0, int32_t n, int
     int32_t t[4]; /* sums over the last block of an unsafe channel */
     int32_t j = 0;
     if (np == 4) {
-        dots_4x1(col, kp, w, k, nb, safe, &acc[0][0], CHUNK);
+        dots_4x2(col, kp, w, k, nb, safe / 2, &acc[0][0], CHUNK);
+        j = safe / 2 * 2;
+        dots_4x1(col, kp, w + (ptrdiff_t)j * k, k, nb, safe - j, &acc[0][j], CHUNK);
         for (j = safe; j < n; j++) {
             dots_4x1(col, kp, w + (ptrdiff_t)j * k, k, full, 1, &acc[0][j], CHUNK);
             dots_4x1(col + full * BLOCK, kp, tail_of(x, c0 + j, buf), 0, 1, 1, t, 1);
@@ -357,6 +390,18 @@ static void prepare_quant(const nnom_conv_args *a, int32_t c0, int32_t n, chan_q
     }
 }
 
+/* nnom_conv_fastq_out() for a shift below 0 (rshift >= 32): the shifted sum then fits in int32, and the zero
+ * point and the clamp work in 32 bits, without branches. */
+static inline int8_t fastq_out_neg(int32_t dot, int32_t mult, int64_t thr, int64_t p_add, int64_t q_add, int32_t rshift,
+                                   int32_t zp, int32_t lo, int32_t hi)
+{
+    const int64_t t = (int64_t)dot * mult;
+    int32_t v = (int32_t)((t + (t < thr ? q_add : p_add)) >> rshift) + zp;
+    v = v < lo ? lo : v;
+    v = v > hi ? hi : v;
+    return (int8_t)v;
+}
+
 /* Requantises channels c0 + j (j < n, constants q[j]) of np pixels; pixel p's
  * outputs start at out + p * out_c. Specialised per np (a constant) so that it unrolls. */
 static inline void chunk_out_np(const nnom_conv_args *a, const chan_quant *q, const int32_t np, int32_t c0, int32_t n,
@@ -377,11 +422,11 @@ static inline void chunk_out_np(const nnom_conv_args *a, const chan_quant *q, co
         /* constants in locals, so that they stay in registers */
         const int32_t m = q[j].mult;
         const int64_t thr = q[j].thr, p_add = q[j].p_add, q_add = p_add - FASTQ_NEG;
-        out[j] = nnom_conv_fastq_out(acc[0][j], m, thr, p_add, q_add, rs, zp, lo, hi);
-        if (np > 1) out[out_c + j] = nnom_conv_fastq_out(acc[1][j], m, thr, p_add, q_add, rs, zp, lo, hi);
+        out[j] = fastq_out_neg(acc[0][j], m, thr, p_add, q_add, rs, zp, lo, hi);
+        if (np > 1) out[out_c + j] = fastq_out_neg(acc[1][j], m, thr, p_add, q_add, rs, zp, lo, hi);
         if (np > 2) {
-            out[2 * out_c + j] = nnom_conv_fastq_out(acc[2][j], m, thr, p_add, q_add, rs, zp, lo, hi);
-            out[3 * out_c + j] = nnom_conv_fastq_out(acc[3][j], m, thr, p_add, q_add, rs, zp, lo, hi);
+            out[2 * out_c + j] = fastq_out_neg(acc[2][j], m, thr, p_add, q_add, rs, zp, lo, hi);
+            out[3 * out_c + j] = fastq_out_neg(acc[3][j], m, thr, p_add, q_add, rs, zp, lo, hi);
         }
     }
 }
