@@ -37,9 +37,10 @@
 #include "kernels/conv.h"
 
 #define BLOCK NNOM_CONV_BLOCK
+#define HALF_BLOCK (NNOM_CONV_BLOCK / 2)
 
 /* Output channels per batch: their sums wait in a small array on the stack. */
-#define CHUNK 8
+#define CHUNK 16
 
 #if defined(__GNUC__)
 #define NOINLINE __attribute__((noinline))
@@ -52,22 +53,31 @@
 
 /* ------------------------------------------------------------------ im2col */
 
-/* d[i] = s[i] - zp; the main loop runs a multiple of 16 times so that it vectorises. */
-NOINLINE static void copy_minus_zp(int16_t *restrict d, const int8_t *restrict s, int32_t n, int32_t zp)
+/* d[i] = s[i] - zp for i < m, m a multiple of 8 (which compilers vectorise, in 64-bit halves of a vector
+ * where m may be 8). */
+static inline void copy_8s(int16_t *restrict d, const int8_t *restrict s, int32_t m, int32_t zp)
 {
-    const int32_t nv = n / BLOCK * BLOCK;
-    int32_t i;
-    for (i = 0; i < nv; i++) d[i] = (int16_t)(s[i] - zp);
-    for (; i < n; i++) d[i] = (int16_t)(s[i] - zp);
+    for (int32_t i = 0; i < m; i++) d[i] = (int16_t)(s[i] - zp);
 }
 
-static inline void copy_run(int16_t *d, const int8_t *s, int32_t n, int32_t zp)
+/* d[i] = s[i] - zp for i < n: from 8 on, the multiple of 8 below n and then the last 8 (overlapping, writing
+ * some values again) instead of a scalar tail; shorter runs element by element. */
+NOINLINE static void copy_run(int16_t *restrict d, const int8_t *restrict s, int32_t n, int32_t zp)
 {
-    if (n >= BLOCK) {
-        copy_minus_zp(d, s, n, zp);
+    if (n < HALF_BLOCK) {
+        for (int32_t i = 0; i < n; i++) d[i] = (int16_t)(s[i] - zp);
         return;
     }
-    for (int32_t i = 0; i < n; i++) d[i] = (int16_t)(s[i] - zp);
+    const int32_t m = n / HALF_BLOCK * HALF_BLOCK, t = n > m ? HALF_BLOCK : 0;
+    copy_8s(d, s, m, zp);
+    copy_8s(d + n - t, s + n - t, t, zp);
+}
+
+/* rows runs of n elements, s_step apart in s, to d, d_step apart. */
+NOINLINE static void copy_rows(int16_t *restrict d, ptrdiff_t d_step, const int8_t *restrict s, ptrdiff_t s_step,
+                               int32_t rows, int32_t n, int32_t zp)
+{
+    for (int32_t r = 0; r < rows; r++, d += d_step, s += s_step) copy_run(d, s, n, zp);
 }
 
 static inline void zero_run(int16_t *d, int32_t n)
@@ -86,15 +96,7 @@ static void im2col(const nnom_conv_args *a, const int8_t *in, int32_t oy, int32_
     if (whole_row && iy0 >= 0 && iy0 + (a->k_h - 1) * a->dil_h < a->in_h) {
         /* the window lies inside the input: k_h contiguous runs */
         const int8_t *src = in + ((ptrdiff_t)iy0 * a->in_w + ix0) * in_c;
-        if (run >= BLOCK) {
-            for (int32_t ky = 0; ky < a->k_h; ky++) copy_minus_zp(col + ky * run, src + ky * row_step, run, zp);
-        } else {
-            for (int32_t ky = 0; ky < a->k_h; ky++) {
-                const int8_t *s = src + ky * row_step;
-                int16_t *d = col + ky * run;
-                for (int32_t i = 0; i < run; i++) d[i] = (int16_t)(s[i] - zp);
-            }
-        }
+        copy_rows(col, run, src, row_step, a->k_h, run, zp);
         return;
     }
     for (int32_t ky = 0; ky < a->k_h; ky++, col += run) {
@@ -105,13 +107,13 @@ static void im2col(const nnom_conv_args *a, const int8_t *in, int32_t oy, int32_
         }
         const int8_t *row = in + (ptrdiff_t)iy * a->in_w * in_c;
         if (whole_row) {
-            copy_run(col, row + (ptrdiff_t)ix0 * in_c, run, zp);
+            copy_rows(col, run, row + (ptrdiff_t)ix0 * in_c, 0, 1, run, zp);
             continue;
         }
         for (int32_t kx = 0; kx < a->k_w; kx++) {
             const int32_t ix = ix0 + kx * a->dil_w;
             if (ix < 0 || ix >= a->in_w) zero_run(col + kx * in_c, in_c);
-            else copy_run(col + kx * in_c, row + (ptrdiff_t)ix * in_c, in_c, zp);
+            else copy_rows(col + kx * in_c, in_c, row + (ptrdiff_t)ix * in_c, 0, 1, in_c, zp);
         }
     }
 }
@@ -287,6 +289,9 @@ static void last_block(const int8_t *wc, int32_t k, int8_t tail[BLOCK])
 
 /* Channels whose last block is prepared once per call (more only when k < 8). */
 #define MAX_TAILS 2
+/* Bytes of the zero-padded copy of the last channels' weights (those that may not read kp weights from their
+ * start) made once per call where they fit: those channels then take the same dot loops as the others. */
+#define TAIL_COPY 128
 
 typedef struct {
     const int8_t *w;    /* all weights, [out_c][k] */
@@ -296,6 +301,8 @@ typedef struct {
     int16_t *cols;      /* np columns of kp elements */
     int32_t n_tails;    /* channels n_safe .. n_safe + n_tails - 1 have their last block in tails[] */
     int8_t tails[MAX_TAILS][BLOCK];
+    int copied;         /* channels n_safe .. out_c - 1 are in wcopy (k apart, zero padded to kp) */
+    int8_t wcopy[TAIL_COPY];
 } conv_ctx;
 
 /* The zero-padded last block of unsafe channel c (prepared, or built in buf). */
@@ -306,43 +313,56 @@ static const int8_t *tail_of(const conv_ctx *x, int32_t c, int8_t buf[BLOCK])
     return buf;
 }
 
+/* Sums acc[p][j] (j < n) of the n channels whose weights start at w (k apart, each readable for kp). */
+static void dots_whole(const conv_ctx *x, int32_t np, const int8_t *w, int32_t n, int32_t acc[4][CHUNK], int32_t j0)
+{
+    const int32_t k = x->k, kp = x->kp, nb = x->nb;
+    const int16_t *col = x->cols;
+    int32_t j = 0;
+    if (np == 4) {
+        dots_4x2(col, kp, w, k, nb, n / 2, &acc[0][j0], CHUNK);
+        j = n / 2 * 2;
+        if (j < n) dots_4x1(col, kp, w + (ptrdiff_t)j * k, k, nb, n - j, &acc[0][j0 + j], CHUNK);
+    } else if (np == 2) {
+        dots_2x2(col, kp, w, k, nb, n / 2, &acc[0][j0], CHUNK);
+        j = n / 2 * 2;
+        if (j < n) dots_2x1(col, kp, w + (ptrdiff_t)j * k, k, nb, n - j, &acc[0][j0 + j], CHUNK);
+    } else {
+        dots_1x8(col, w, k, nb, n / 8, &acc[0][j0]);
+        j = n / 8 * 8;
+        dots_1x4(col, w + (ptrdiff_t)j * k, k, nb, (n - j) / 4, &acc[0][j0 + j]);
+        j += (n - j) / 4 * 4;
+        dots_1x1(col, w + (ptrdiff_t)j * k, k, nb, n - j, &acc[0][j0 + j]);
+    }
+}
+
 /* Sums acc[p][j] of channels c0 + j (j < n) for the np pixel columns. */
 static void chunk_dots(const conv_ctx *x, int32_t np, int32_t c0, int32_t n, int32_t acc[4][CHUNK])
 {
-    const int32_t k = x->k, kp = x->kp, nb = x->nb, full = k / BLOCK;
+    const int32_t k = x->k, kp = x->kp, full = k / BLOCK;
     const int16_t *col = x->cols;
     const int8_t *w = x->w + (ptrdiff_t)c0 * k;
     /* channels [0, safe) of the chunk read whole padded blocks; the rest stop at their last whole block */
     const int32_t safe = x->n_safe - c0 < n ? (x->n_safe - c0 > 0 ? x->n_safe - c0 : 0) : n;
     int8_t buf[BLOCK];
     int32_t t[4]; /* sums over the last block of an unsafe channel */
-    int32_t j = 0;
-    if (np == 4) {
-        dots_4x2(col, kp, w, k, nb, safe / 2, &acc[0][0], CHUNK);
-        j = safe / 2 * 2;
-        dots_4x1(col, kp, w + (ptrdiff_t)j * k, k, nb, safe - j, &acc[0][j], CHUNK);
-        for (j = safe; j < n; j++) {
+    dots_whole(x, np, w, safe, acc, 0);
+    if (safe == n) return;
+    if (x->copied) {
+        dots_whole(x, np, x->wcopy + (ptrdiff_t)(c0 + safe - x->n_safe) * k, n - safe, acc, safe);
+        return;
+    }
+    for (int32_t j = safe; j < n; j++) {
+        if (np == 4) {
             dots_4x1(col, kp, w + (ptrdiff_t)j * k, k, full, 1, &acc[0][j], CHUNK);
             dots_4x1(col + full * BLOCK, kp, tail_of(x, c0 + j, buf), 0, 1, 1, t, 1);
             for (int32_t p = 0; p < 4; p++) acc[p][j] += t[p];
-        }
-    } else if (np == 2) {
-        dots_2x2(col, kp, w, k, nb, safe / 2, &acc[0][0], CHUNK);
-        j = safe / 2 * 2;
-        dots_2x1(col, kp, w + (ptrdiff_t)j * k, k, nb, safe - j, &acc[0][j], CHUNK);
-        for (j = safe; j < n; j++) {
+        } else if (np == 2) {
             dots_2x1(col, kp, w + (ptrdiff_t)j * k, k, full, 1, &acc[0][j], CHUNK);
             dots_2x1(col + full * BLOCK, kp, tail_of(x, c0 + j, buf), 0, 1, 1, t, 1);
             acc[0][j] += t[0];
             acc[1][j] += t[1];
-        }
-    } else {
-        dots_1x8(col, w, k, nb, safe / 8, &acc[0][0]);
-        j = safe / 8 * 8;
-        dots_1x4(col, w + (ptrdiff_t)j * k, k, nb, (safe - j) / 4, &acc[0][j]);
-        j += (safe - j) / 4 * 4;
-        dots_1x1(col, w + (ptrdiff_t)j * k, k, nb, safe - j, &acc[0][j]);
-        for (j = safe; j < n; j++) {
+        } else {
             dots_1x1(col, w + (ptrdiff_t)j * k, k, full, 1, &acc[0][j]);
             dots_1x1(col + full * BLOCK, tail_of(x, c0 + j, buf), 0, 1, 1, t);
             acc[0][j] += t[0];
@@ -498,6 +518,15 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
     x.n_safe = total >= x.kp ? (int32_t)((total - x.kp) / x.k + 1) : 0;
     if (x.n_safe > out_c) x.n_safe = out_c;
     x.n_tails = out_c - x.n_safe <= MAX_TAILS ? out_c - x.n_safe : 0;
+    /* the unsafe channels' weights, zero padded, where they fit in wcopy */
+    const int64_t copy_len = x.n_safe < out_c ? (int64_t)(out_c - 1 - x.n_safe) * x.k + x.kp : 0;
+    x.copied = copy_len > 0 && copy_len <= TAIL_COPY;
+    if (x.copied) {
+        const int32_t have = (out_c - x.n_safe) * x.k;
+        const int8_t *src = x.w + (ptrdiff_t)x.n_safe * x.k;
+        for (int32_t i = 0; i < (int32_t)copy_len; i++) x.wcopy[i] = i < have ? src[i] : 0;
+        x.n_tails = 0;
+    }
     for (int32_t t = 0; t < x.n_tails; t++) last_block(x.w + (ptrdiff_t)(x.n_safe + t) * x.k, x.k, x.tails[t]);
 
     for (int32_t p = 0; p < x.np; p++) zero_run(x.cols + p * x.kp + x.k, x.kp - x.k);
@@ -527,9 +556,8 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
             if (pointwise) {
                 /* pixel p's column is the input's run of k at p * k */
                 const int8_t *src = in + (ptrdiff_t)pix * x.k;
-                if (x.k == x.kp) copy_run(x.cols, src, np * x.k, a->in_zp);
-                else
-                    for (int32_t p = 0; p < np; p++) copy_run(x.cols + p * x.kp, src + p * x.k, x.k, a->in_zp);
+                if (x.k == x.kp) copy_rows(x.cols, 0, src, 0, 1, np * x.k, a->in_zp);
+                else copy_rows(x.cols, x.kp, src, x.k, np, x.k, a->in_zp);
             } else {
                 for (int32_t p = 0; p < np; p++) {
                     im2col(a, in, oy, ox, x.cols + p * x.kp);
