@@ -73,10 +73,19 @@ NOINLINE static void copy_run(int16_t *restrict d, const int8_t *restrict s, int
     copy_8s(d + n - t, s + n - t, t, zp);
 }
 
-/* rows runs of n elements, s_step apart in s, to d, d_step apart. */
+/* rows runs of n elements, s_step apart in s, to d, d_step apart. Runs of 8 to 15 (a 3x3 window over 3
+ * channels: 9) in this loop, each as two overlapping runs of m = 8 (the same one twice for 8). */
 NOINLINE static void copy_rows(int16_t *restrict d, ptrdiff_t d_step, const int8_t *restrict s, ptrdiff_t s_step,
                                int32_t rows, int32_t n, int32_t zp)
 {
+    if (n >= HALF_BLOCK && n < BLOCK) {
+        const int32_t m = n / HALF_BLOCK * HALF_BLOCK;
+        for (int32_t r = 0; r < rows; r++, d += d_step, s += s_step) {
+            copy_8s(d, s, m, zp);
+            copy_8s(d + n - m, s + n - m, m, zp);
+        }
+        return;
+    }
     for (int32_t r = 0; r < rows; r++, d += d_step, s += s_step) copy_run(d, s, n, zp);
 }
 
@@ -422,7 +431,11 @@ static void chunk_dots(const conv_ctx *x, int32_t np, int32_t c0, int32_t n, int
 #define QBLOCK 16
 
 /* One channel's nnom_conv_fastq (conv.h), bias folded in, for shift < 0 (then
- * q_add = p_add - 2^31). rshift == GENERAL_PATH marks a channel with shift >= 0,
+ * q_add = p_add - 2^31), with the output zero point folded in as well: p_add and q_add hold
+ * zp * 2^rshift more (a multiple of 2^rshift: the shifted sum is zp more). With e = -shift <=
+ * ZP_FOLD_MAX_E that term stays below 2^(38 + 22) = 2^60 in magnitude and, with the bounds of
+ * conv.h (|dot * m| < 2^61, |bias * m + 2^30| <= 2^62 + 2^30, round <= 2^52), every sum below 2^63.
+ * rshift == GENERAL_PATH marks a channel with shift >= 0 or e > ZP_FOLD_MAX_E,
  * which takes the general nnom_conv_quant path. */
 typedef struct {
     int64_t thr, p_add;
@@ -430,6 +443,7 @@ typedef struct {
 } chan_quant;
 
 #define GENERAL_PATH 0
+#define ZP_FOLD_MAX_E 22
 
 /* The most sweeps over the output pixels of a layer whose columns im2col() gathers (measured on x86-64:
  * a 3x3 layer of 32 channels gains from two, one of 64 loses from four). */
@@ -441,25 +455,26 @@ static void prepare_quant(const nnom_conv_args *a, int32_t c0, int32_t n, chan_q
     const int32_t *bias = (const int32_t *)a->bias;
     for (int32_t j = 0; j < n; j++) {
         const int32_t c = c0 + j, s = a->shift[c], m = a->multiplier[c];
-        if (s >= 0) {
+        if (s >= 0 || -s > ZP_FOLD_MAX_E) {
             q[j].rshift = GENERAL_PATH;
             continue;
         }
         const nnom_conv_fastq f = nnom_conv_fastq_init(bias ? bias[c] : 0, m, s);
         q[j].thr = f.thr;
-        q[j].p_add = f.p_add;
+        q[j].p_add = f.p_add + (int64_t)a->out_zp * ((int64_t)1 << f.rshift);
         q[j].mult = m;
         q[j].rshift = f.rshift;
     }
 }
 
-/* nnom_conv_fastq_out() for a shift below 0 (rshift >= 32): the shifted sum then fits in int32, and the zero
- * point and the clamp work in 32 bits, without branches. */
-static inline int8_t fastq_out_neg(int32_t dot, int32_t mult, int64_t thr, int64_t p_add, int64_t q_add, int32_t rshift,
-                                   int32_t zp, int32_t lo, int32_t hi)
+/* nnom_conv_fastq_out() for a shift below 0 (rshift >= 32) with the zero point folded into p_add and q_add
+ * (chan_quant): the shifted sum then fits in int32 (below 2^31 in magnitude) and the clamp works in 32 bits,
+ * without branches. */
+static inline int8_t fastq_out_zp(int32_t dot, int32_t mult, int64_t thr, int64_t p_add, int64_t q_add, int32_t rshift,
+                                  int32_t lo, int32_t hi)
 {
     const int64_t t = (int64_t)dot * mult;
-    int32_t v = (int32_t)((t + (t < thr ? q_add : p_add)) >> rshift) + zp;
+    int32_t v = (int32_t)((t + (t < thr ? q_add : p_add)) >> rshift);
     v = v < lo ? lo : v;
     v = v > hi ? hi : v;
     return (int8_t)v;
@@ -485,11 +500,11 @@ static inline void chunk_out_np(const nnom_conv_args *a, const chan_quant *q, co
         /* constants in locals, so that they stay in registers */
         const int32_t m = q[j].mult;
         const int64_t thr = q[j].thr, p_add = q[j].p_add, q_add = p_add - FASTQ_NEG;
-        out[j] = fastq_out_neg(acc[0][j], m, thr, p_add, q_add, rs, zp, lo, hi);
-        if (np > 1) out[out_c + j] = fastq_out_neg(acc[1][j], m, thr, p_add, q_add, rs, zp, lo, hi);
+        out[j] = fastq_out_zp(acc[0][j], m, thr, p_add, q_add, rs, lo, hi);
+        if (np > 1) out[out_c + j] = fastq_out_zp(acc[1][j], m, thr, p_add, q_add, rs, lo, hi);
         if (np > 2) {
-            out[2 * out_c + j] = fastq_out_neg(acc[2][j], m, thr, p_add, q_add, rs, zp, lo, hi);
-            out[3 * out_c + j] = fastq_out_neg(acc[3][j], m, thr, p_add, q_add, rs, zp, lo, hi);
+            out[2 * out_c + j] = fastq_out_zp(acc[2][j], m, thr, p_add, q_add, rs, lo, hi);
+            out[3 * out_c + j] = fastq_out_zp(acc[3][j], m, thr, p_add, q_add, rs, lo, hi);
         }
     }
 }
