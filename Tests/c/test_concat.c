@@ -36,17 +36,17 @@ typedef struct {
     tshape in[5], out;
 } case_t;
 
-static case_t make_case(int32_t rank, int32_t axis, int32_t n)
+static case_t make_case(int32_t rank, int32_t axis, int32_t n, int32_t max_dim)
 {
     case_t k;
     k.n = n;
     k.axis = axis;
     k.out.rank = rank;
-    for (int32_t d = 0; d < rank; d++) k.out.dims[d] = tu_rand_int(1, 6);
+    for (int32_t d = 0; d < rank; d++) k.out.dims[d] = tu_rand_int(1, max_dim);
     k.out.dims[axis] = 0;
     for (int32_t i = 0; i < n; i++) {
         k.in[i] = k.out;
-        k.in[i].dims[axis] = tu_rand_int(1, 7);
+        k.in[i].dims[axis] = tu_rand_int(1, max_dim + 1);
         k.out.dims[axis] += k.in[i].dims[axis];
     }
     return k;
@@ -156,11 +156,19 @@ static void test_kernels(void)
         for (int32_t axis = 0; axis < rank; axis++)
             for (int32_t n = 1; n <= 5; n++)
                 for (int rep = 0; rep < 8; rep++) {
-                    case_t k = make_case(rank, axis, n);
+                    case_t k = make_case(rank, axis, n, 6);
                     check_case_s8(&k);
                     check_case_f32(&k);
                     cases_run++;
                 }
+    /* inputs of more elements than the kernel's table threshold (kernels/concat.c) and fewer */
+    for (int32_t rank = 2; rank <= 3; rank++)
+        for (int32_t axis = 0; axis < rank; axis++)
+            for (int rep = 0; rep < 6; rep++) {
+                case_t k = make_case(rank, axis, 2 + rep % 3, 24);
+                check_case_s8(&k);
+                cases_run++;
+            }
     printf("concat kernels: %d cases\n", cases_run);
 }
 
@@ -268,7 +276,7 @@ static void test_graphs(void)
 {
     for (int32_t rank = 1; rank <= 3; rank++)
         for (int32_t axis = 0; axis < rank; axis++) {
-            case_t k = make_case(rank, axis, tu_rand_int(1, 5));
+            case_t k = make_case(rank, axis, tu_rand_int(1, 5), 6);
             graph_s8(&k, axis);
             graph_s8(&k, axis - rank); /* the same axis counted from the end */
             graph_f32(&k, axis - rank);

@@ -170,7 +170,7 @@ static void random_requant(double typical, int32_t *m, int32_t *s)
     tu_ref_multiplier(typical * pow(2.0, tu_rand_float(-2.0f, 2.0f)), m, s);
 }
 
-static int cases_s8, cases_f32;
+static int cases_s8, cases_f32, cases_in_place;
 /* 1: inputs and weights all at extreme values (see run_case_s8) */
 static int extreme_fill;
 
@@ -224,6 +224,15 @@ static void run_case_s8(const shape_spec *s, int case_no)
              (int)s->sw, (int)s->dh, (int)s->dw, s->same ? "same" : "valid", (int)a.in_zp, (int)a.out_zp,
              (int)a.act_min, (int)a.act_max, bias ? "" : ", no bias", fails, (long)n_out, first,
              first >= 0 ? got[first] : 0, first >= 0 ? want[first] : 0);
+    if (nnom_depthwise_conv2d_s8_in_place(&a)) { /* the same outputs with the output over the input */
+        int8_t *buf = (int8_t *)malloc((size_t)(n_in > n_out ? n_in : n_out));
+        memcpy(buf, in, (size_t)n_in);
+        nnom_depthwise_conv2d_s8(&a, buf, buf);
+        TU_CHECK(memcmp(buf, want, (size_t)n_out) == 0, "s8 case %d: in %dx%dx%d, kernel %dx%d: in place, outputs differ",
+                 case_no, (int)s->in_h, (int)s->in_w, (int)s->in_c, (int)s->kh, (int)s->kw);
+        cases_in_place++;
+        free(buf);
+    }
     free(in_buf);
     free(w_buf);
     free(bias);
@@ -309,6 +318,19 @@ static void test_dw_random(void)
         {48, 48, 8, 1, 3, 3, 1, 1, 1, 1, 1}, {9, 11, 8, 1, 3, 3, 1, 1, 1, 1, 1},  {10, 13, 8, 1, 3, 3, 2, 1, 1, 1, 0},
         {12, 12, 8, 1, 5, 5, 1, 1, 1, 1, 1}, {11, 12, 8, 1, 3, 3, 1, 1, 2, 2, 1}, {8, 10, 8, 1, 2, 4, 1, 1, 1, 1, 0},
     };
+    /* 1x1, stride 1, multiplier 1: per-channel affine maps (kernels/depthwise_affine_s8.c), planes
+     * below and above the size from which each channel's outputs come from a table */
+    static const shape_spec affine[] = {
+        {96, 96, 3, 1, 1, 1, 1, 1, 1, 1, 1}, {32, 32, 24, 1, 1, 1, 1, 1, 1, 1, 0}, {20, 20, 5, 1, 1, 1, 1, 1, 1, 1, 1},
+        {19, 20, 1, 1, 1, 1, 1, 1, 1, 1, 0}, {6, 6, 64, 1, 1, 1, 1, 1, 1, 1, 1},   {1, 383, 7, 1, 1, 1, 1, 1, 1, 1, 0},
+        {1, 384, 7, 1, 1, 1, 1, 1, 1, 1, 0},
+    };
+    tu_seed(0xD3A70005u);
+    for (int rep = 0; rep < 3; rep++)
+        for (int i = 0; i < (int)(sizeof affine / sizeof affine[0]); i++) {
+            trained_requant = rep == 0;
+            run_case_s8(&affine[i], 3000 + i);
+        }
     trained_requant = 1;
     tu_seed(0xD3A70004u);
     for (int rep = 0; rep < 4; rep++)
@@ -598,6 +620,7 @@ int main(void)
     test_dw_random();
     test_graphs();
     test_infer_errors();
-    printf("test_depthwise_conv: %d int8 and %d float32 kernel cases\n", cases_s8, cases_f32);
+    printf("test_depthwise_conv: %d int8 (%d also in place) and %d float32 kernel cases\n", cases_s8, cases_in_place,
+           cases_f32);
     return tu_finish("test_depthwise_conv");
 }

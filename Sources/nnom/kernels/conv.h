@@ -125,10 +125,18 @@ void nnom_conv2d_f32(const nnom_conv_args *a, const float *in, float *out);
 /* int8 depthwise convolution (no scratch). */
 void nnom_depthwise_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out);
 
+/* 1 when the depthwise convolution @p a is a per-channel affine map: a 1x1 kernel, stride 1, depth
+ * multiplier 1, no padding (each output element then depends only on the input element at its own
+ * index). nnom_depthwise_conv2d_s8 runs such layers with nnom_depthwise_affine_s8, in place too. */
+int nnom_depthwise_is_affine(const nnom_conv_args *a);
+/* Such a layer (kernels/depthwise_affine_s8.c), the same outputs as any depthwise kernel; in == out
+ * allowed. Precondition: nnom_depthwise_is_affine(a). */
+void nnom_depthwise_affine_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out);
+
 /* 1 when nnom_depthwise_conv2d_s8(a, buf, buf) may run with the output overwriting its input in
  * one call (depth multiplier 1, in_c == out_c, the output plane no larger than the input's):
- * the Cortex-M DSP kernel on the shapes it reads through a copy of each group of four channels
- * (kernels/arm/depthwise_group4.h); 0 otherwise (then the caller runs the kernel on windows of
+ * per-channel affine layers (nnom_depthwise_is_affine), and the Cortex-M DSP kernel on the shapes
+ * it reads through a copy of each group of four channels (kernels/arm/depthwise_group4.h); 0 otherwise (then the caller runs the kernel on windows of
  * rows, layers/depthwise_conv.c). The results are the same either way. */
 int nnom_depthwise_conv2d_s8_in_place(const nnom_conv_args *a);
 

@@ -494,12 +494,15 @@ static void planar_channel(const nnom_conv_args *a, const int8_t *in, int8_t *ou
 
 int nnom_depthwise_conv2d_s8_in_place(const nnom_conv_args *a)
 {
-    (void)a;
-    return 0;
+    return nnom_depthwise_is_affine(a);
 }
 
 void nnom_depthwise_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out)
 {
+    if (nnom_depthwise_is_affine(a)) {
+        nnom_depthwise_affine_s8(a, in, out);
+        return;
+    }
     int16_t buf[DW_BUF];
     int16_t w[DW_MAX_TAPS];
     int32_t acc[DW_TILE];

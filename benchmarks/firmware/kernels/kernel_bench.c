@@ -72,6 +72,9 @@ static const bench_case cases[] = {
     {"avgpool_25x5x64", KIND_AVGPOOL, 25, 5, 64, 64, 1, 1, 0, 0},
     {"avgpool_8x8x64", KIND_AVGPOOL, 8, 8, 64, 64, 1, 1, 0, 0},
     {"gap_3x3x256", KIND_GAP, 3, 3, 256, 256, 1, 1, 0, 0},
+    /* a depthwise 1x1: a per-channel affine (BatchNormalization the converter could not fold, Rescaling) */
+    {"dw1x1_s1_96x96x3", KIND_DW, 96, 96, 3, 3, 1, 1, 1, 0},
+    {"dw1x1_s1_32x32x24_mixed", KIND_DW, 32, 32, 24, 24, 1, 1, 1, 1},
 };
 #define CASE_COUNT ((int)(sizeof cases / sizeof cases[0]))
 

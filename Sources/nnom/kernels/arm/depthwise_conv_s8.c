@@ -713,11 +713,16 @@ __attribute__((noinline)) static void group_planes(const nnom_conv_args *layer, 
 
 int nnom_depthwise_conv2d_s8_in_place(const nnom_conv_args *a)
 {
+    if (nnom_depthwise_is_affine(a)) return 1;
     return a->depth_mult == 1 && a->out_c % 4 == 0 && a->out_h * a->out_w <= a->in_h * a->in_w && dw_g_pad_fits(a);
 }
 
 void nnom_depthwise_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out)
 {
+    if (nnom_depthwise_is_affine(a)) {
+        nnom_depthwise_affine_s8(a, in, out);
+        return;
+    }
     int32_t c_first = 0; /* channels before it done by the channel-group path */
     dw_geom g;
     int32_t pitch, strip, ph;
