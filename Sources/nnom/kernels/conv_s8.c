@@ -53,28 +53,37 @@
 
 /* ------------------------------------------------------------------ im2col */
 
-/* d[i] = s[i] - zp for i < m, m a multiple of 8 (which compilers vectorise, in 64-bit halves of a vector
- * where m may be 8). */
+/* d[i] = s[i] - zp for i < m, m a multiple of 16 (copy_16s) or of 8 (copy_8s): loops that compilers vectorise,
+ * whole vectors or their 64-bit halves (the trip counts stay unknown to the compiler so that it does not
+ * unroll them into scalar code). */
+static inline void copy_16s(int16_t *restrict d, const int8_t *restrict s, int32_t m, int32_t zp)
+{
+    for (int32_t i = 0; i < m; i++) d[i] = (int16_t)(s[i] - zp);
+}
+
 static inline void copy_8s(int16_t *restrict d, const int8_t *restrict s, int32_t m, int32_t zp)
 {
     for (int32_t i = 0; i < m; i++) d[i] = (int16_t)(s[i] - zp);
 }
 
-/* d[i] = s[i] - zp for i < n: from 8 on, the multiple of 8 below n and then the last 8 (overlapping, writing
- * some values again) instead of a scalar tail; shorter runs element by element. */
+/* d[i] = s[i] - zp for i < n, n >= 8, without a scalar tail: from 16 on, the multiple of 16 below n and then
+ * the last 16 (overlapping, writing some values again); below 16, the first 8 and the last 8. */
 NOINLINE static void copy_run(int16_t *restrict d, const int8_t *restrict s, int32_t n, int32_t zp)
 {
-    if (n < HALF_BLOCK) {
-        for (int32_t i = 0; i < n; i++) d[i] = (int16_t)(s[i] - zp);
+    if (n < BLOCK) {
+        const int32_t m = n / HALF_BLOCK * HALF_BLOCK;
+        copy_8s(d, s, m, zp);
+        copy_8s(d + n - m, s + n - m, m, zp);
         return;
     }
-    const int32_t m = n / HALF_BLOCK * HALF_BLOCK, t = n > m ? HALF_BLOCK : 0;
-    copy_8s(d, s, m, zp);
-    copy_8s(d + n - t, s + n - t, t, zp);
+    const int32_t m = n / BLOCK * BLOCK, t = n > m ? BLOCK : 0;
+    copy_16s(d, s, m, zp);
+    copy_16s(d + n - t, s + n - t, t, zp);
 }
 
 /* rows runs of n elements, s_step apart in s, to d, d_step apart. Runs of 8 to 15 (a 3x3 window over 3
- * channels: 9) in this loop, each as two overlapping runs of m = 8 (the same one twice for 8). */
+ * channels: 9) in this loop, each as two overlapping runs of m = 8 (the same one twice for 8), shorter ones
+ * element by element. */
 NOINLINE static void copy_rows(int16_t *restrict d, ptrdiff_t d_step, const int8_t *restrict s, ptrdiff_t s_step,
                                int32_t rows, int32_t n, int32_t zp)
 {
@@ -84,6 +93,11 @@ NOINLINE static void copy_rows(int16_t *restrict d, ptrdiff_t d_step, const int8
             copy_8s(d, s, m, zp);
             copy_8s(d + n - m, s + n - m, m, zp);
         }
+        return;
+    }
+    if (n < HALF_BLOCK) {
+        for (int32_t r = 0; r < rows; r++, d += d_step, s += s_step)
+            for (int32_t i = 0; i < n; i++) d[i] = (int16_t)(s[i] - zp);
         return;
     }
     for (int32_t r = 0; r < rows; r++, d += d_step, s += s_step) copy_run(d, s, n, zp);
