@@ -4,26 +4,32 @@
  * A few output pixels at a time (np = 4, 2 or 1, the most whose columns fit
  * in the scratch given and in SCRATCH_MAX bytes), the receptive field of each is gathered into scratch
  * as int16 with the input zero point already subtracted ("im2col"; padding
- * taps become 0), padded with zeros to a multiple of 16 elements. Every
- * output channel is then a dot product of those columns with the channel's
- * contiguous weights [k_h][k_w][in_c]. The dot products are plain loops over
- * a multiple of 16 elements, which compilers vectorise (x86-64 gcc -O2:
- * pmaddwd; they are kept out of line so that this does not depend on
- * inlining decisions), and compute 4 pixels x 1 channel, 2 x 2, or 1 x 8
- * (1 x 4) per pass so that every load is used more than once.
+ * taps become 0), padded with zeros to a multiple of 16 elements. The copies
+ * are vectorised loops over multiples of 16 or 8 elements whose last block
+ * overlaps the one before it (a 3x3 window over 3 channels: rows of 9 as two
+ * runs of 8), without scalar tails. Every output channel is then a dot product
+ * of those columns with the channel's contiguous weights [k_h][k_w][in_c]. The
+ * dot products are plain loops over a multiple of 16 elements, which compilers
+ * vectorise (x86-64 gcc -O2: pmaddwd; they are kept out of line so that this
+ * does not depend on inlining decisions), and compute 4 pixels x 2 channels,
+ * 2 x 2, or 1 x 8 (1 x 4) per pass so that every load is used more than once.
+ * Patches of at most 8 elements (1x1 layers of few channels) use 8 lanes of
+ * int16 weights widened once per block of channels, not 16 lanes half zero.
  *
  * Reading a padded column's worth of weights runs past the end of a
  * channel's weights into the next channel's; those extra products meet the
- * zero padding of the column and vanish. Only the last channel(s), whose
- * read would leave the weight array, stop at their last whole block and read
- * the rest from a zero-padded 16-byte copy.
+ * zero padding of the column and vanish. The last channels, whose read would
+ * leave the weight array, read a zero-padded copy of their weights made once
+ * per call (TAIL_COPY bytes), or, beyond that, stop at their last whole block
+ * and read the rest from a zero-padded 16-byte copy.
  *
  * Requantisation (see nnom_conv_quant in conv.h) is folded per channel into
- * three 64-bit constants, so that each output costs a multiply, a compare,
- * an add and a shift. Those constants are prepared once per block of QBLOCK
- * output channels (on the stack), the pixels being swept once per block,
- * where gathering the columns again costs little (pointwise layers, whose
- * columns are one copy; few blocks) and the output does not overlap the input.
+ * three 64-bit constants, the output zero point included, so that each output
+ * costs a multiply, a compare, an add, a shift and a clamp. Those constants are
+ * prepared once per block of QBLOCK output channels (on the stack), the pixels
+ * being swept once per block, where gathering the columns again costs little
+ * (pointwise layers, whose columns are one copy; few blocks) and the output does
+ * not overlap the input.
  */
 #include "kernels/arm/arm_dsp.h" /* Cortex-M with DSP: kernels/arm/conv_s8.c replaces this file */
 #if NNOM_USE_ARM_DSP

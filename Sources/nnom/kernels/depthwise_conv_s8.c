@@ -13,6 +13,11 @@
  * compilers vectorise. A pixel whose taps all fall inside the input (a row's
  * interior) sums x * w without the zero point (|x| <= 128: the products still
  * fit in int16), which moves into the block's bias once: bias - in_zp * sum w.
+ * The block's int16 weights are kept negated, so that in a 3x3 interior the
+ * products x * (-w), in [-16384, 16256], add by pairs in int16 before they
+ * widen to int32 (five widenings per lane instead of nine); pixels at a border
+ * sum (x - in_zp) * w over their taps inside the input and add in_zp * sum w
+ * back, so that they share the interior's requantisation constants.
  * A layer of 8 channels read at stride 1 takes the same path two pixels at a
  * time (their 16 channels are contiguous in HWC), each weight and constant
  * twice. That path serves multiplier 1 with whole blocks of 16 channels (or
