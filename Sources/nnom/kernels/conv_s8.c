@@ -404,26 +404,17 @@ static void dots_whole(const conv_ctx *x, int32_t np, const int8_t *w, int32_t n
     }
 }
 
-/* Sums acc[p][j] of channels c0 + j (j < n) for the np pixel columns. */
-static void chunk_dots(const conv_ctx *x, int32_t np, int32_t c0, int32_t n, int32_t acc[4][CHUNK])
+/* Channels c0 + j, j in [safe, n), that may not read kp weights and are not in wcopy: their whole blocks, then
+ * the last block from a zero-padded copy. Out of line, so that compilers do not hoist its work into the
+ * callers' loops. */
+NOINLINE static void chunk_tails(const conv_ctx *x, int32_t np, int32_t c0, int32_t safe, int32_t n,
+                                 int32_t acc[4][CHUNK])
 {
     const int32_t k = x->k, kp = x->kp, full = k / BLOCK;
     const int16_t *col = x->cols;
     const int8_t *w = x->w + (ptrdiff_t)c0 * k;
-    if (np == 4 && x->w16_c0 >= 0) { /* pairs beyond the block have zero weights: sums computed, not used */
-        narrow_dots(col, kp, x->w16 + (ptrdiff_t)(c0 - x->w16_c0) * HALF_BLOCK, (n + 1) / 2, x->w16_blocks, &acc[0][0], CHUNK);
-        return;
-    }
-    /* channels [0, safe) of the chunk read whole padded blocks; the rest stop at their last whole block */
-    const int32_t safe = x->n_safe - c0 < n ? (x->n_safe - c0 > 0 ? x->n_safe - c0 : 0) : n;
     int8_t buf[BLOCK];
     int32_t t[4]; /* sums over the last block of an unsafe channel */
-    dots_whole(x, np, w, safe, acc, 0);
-    if (safe == n) return;
-    if (x->copied) {
-        dots_whole(x, np, x->wcopy + (ptrdiff_t)(c0 + safe - x->n_safe) * k, n - safe, acc, safe);
-        return;
-    }
     for (int32_t j = safe; j < n; j++) {
         if (np == 4) {
             dots_4x1(col, kp, w + (ptrdiff_t)j * k, k, full, 1, &acc[0][j], CHUNK);
@@ -440,6 +431,25 @@ static void chunk_dots(const conv_ctx *x, int32_t np, int32_t c0, int32_t n, int
             acc[0][j] += t[0];
         }
     }
+}
+
+/* Sums acc[p][j] of channels c0 + j (j < n) for the np pixel columns. */
+static void chunk_dots(const conv_ctx *x, int32_t np, int32_t c0, int32_t n, int32_t acc[4][CHUNK])
+{
+    const int32_t k = x->k, kp = x->kp;
+    const int16_t *col = x->cols;
+    const int8_t *w = x->w + (ptrdiff_t)c0 * k;
+    if (np == 4 && x->w16_c0 >= 0) { /* pairs beyond the block have zero weights: sums computed, not used */
+        narrow_dots(col, kp, x->w16 + (ptrdiff_t)(c0 - x->w16_c0) * HALF_BLOCK, (n + 1) / 2, x->w16_blocks, &acc[0][0],
+                    CHUNK);
+        return;
+    }
+    /* channels [0, safe) of the chunk read whole padded blocks; the rest stop at their last whole block */
+    const int32_t safe = x->n_safe - c0 < n ? (x->n_safe - c0 > 0 ? x->n_safe - c0 : 0) : n;
+    dots_whole(x, np, w, safe, acc, 0);
+    if (safe == n) return;
+    if (x->copied) dots_whole(x, np, x->wcopy + (ptrdiff_t)(c0 + safe - x->n_safe) * k, n - safe, acc, safe);
+    else chunk_tails(x, np, c0, safe, n, acc);
 }
 
 /* ---------------------------------------------------------- requantisation */
