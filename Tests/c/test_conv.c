@@ -175,7 +175,7 @@ static void random_requant(double typical, int32_t *m, int32_t *s)
     tu_ref_multiplier(typical * pow(2.0, tu_rand_float(-2.0f, 2.0f)), m, s);
 }
 
-static int cases_s8, cases_f32; /* cases that ran (a window that fits) */
+static int cases_s8, cases_f32, cases_dense; /* cases that ran (a window that fits) */
 
 typedef struct {
     int fails;
@@ -199,10 +199,16 @@ static compare_result compare_s8(const int8_t *got, const int8_t *want, int64_t 
 
 /* Runs one int8 case. Buffers are allocated to their exact sizes, so that
  * AddressSanitizer reports any read or write outside them. */
+/* 1: the input one row (or column) shorter than the windows reach, so that the last taps fall in
+ * implicit padding after the input, as in a window of rows the layers compute in place */
+static int cut_last;
+
 static void run_case_s8(const shape_spec *s, int case_no)
 {
     nnom_conv_args a;
     if (!make_geometry(&a, s)) return;
+    if (cut_last && a.in_h > 1) a.in_h--;
+    else if (cut_last && a.in_w > 1) a.in_w--;
     const int64_t k = (int64_t)s->kh * s->kw * s->in_c;
     const int64_t n_in = (int64_t)s->in_h * s->in_w * s->in_c;
     const int64_t n_out = (int64_t)a.out_h * a.out_w * a.out_c;
@@ -252,6 +258,16 @@ static void run_case_s8(const shape_spec *s, int case_no)
              (int)s->sw, (int)s->dh, (int)s->dw, s->same ? "same" : "valid", (int)a.in_zp, (int)a.out_zp,
              (int)a.act_min, (int)a.act_max, bias ? "" : ", no bias", r.fails, (long)n_out, r.first_index, r.got,
              r.want);
+    /* the dense form the Cortex-M DSP kernel takes for few pixels, where it applies */
+    int8_t *dense = (int8_t *)malloc((size_t)n_out);
+    for (int64_t i = 0; i < n_out; i++) dense[i] = 0x5a;
+    if (nnom_conv2d_s8_as_dense(&a, in, dense)) {
+        const compare_result d = compare_s8(dense, want, n_out);
+        TU_CHECK(d.fails == 0, "s8 case %d as dense: %d of %ld outputs differ, first at %d: %d, expected %d", case_no,
+                 d.fails, (long)n_out, d.first_index, d.got, d.want);
+        cases_dense++;
+    }
+    free(dense);
     /* the plan reserves what the larger of the portable and the Cortex-M DSP
      * kernels needs: at least one padded int16 column, at most four pixels'
      * columns within the DSP kernel's 4 KiB budget or a single column */
@@ -300,10 +316,21 @@ static void test_conv_s8_shapes(void)
         {4, 9, 7, 17, 1, 1, 1, 1, 1, 1, 0},    {8, 8, 16, 32, 1, 1, 1, 1, 1, 1, 0},
         {6, 6, 32, 52, 1, 1, 1, 1, 1, 1, 0},   {11, 10, 1, 64, 5, 4, 2, 2, 1, 1, 1},
         {7, 9, 5, 17, 3, 2, 1, 1, 1, 1, 1},    {9, 6, 4, 13, 2, 3, 2, 1, 1, 1, 1},
+        /* windows that are contiguous runs of the input on at most 3 output pixels (run as dense
+         * layers: kernels/conv_dense_s8.c), and near misses */
+        {1, 1, 576, 40, 1, 1, 1, 1, 1, 1, 0}, {1, 1, 96, 24, 1, 1, 1, 1, 1, 1, 1},
+        {1, 3, 20, 7, 1, 1, 1, 1, 1, 1, 0},    {3, 1, 21, 6, 1, 1, 1, 1, 1, 1, 1},
+        {1, 5, 9, 5, 1, 1, 1, 2, 1, 1, 0},     {5, 1, 9, 5, 1, 1, 2, 1, 1, 1, 0},
+        {4, 4, 16, 5, 4, 4, 1, 1, 1, 1, 0},    {3, 5, 6, 9, 2, 5, 1, 1, 1, 1, 0},
+        {5, 4, 3, 4, 2, 4, 2, 1, 1, 1, 0},     {5, 4, 3, 4, 2, 4, 1, 1, 2, 1, 0},
+        {2, 2, 8, 3, 1, 1, 1, 1, 1, 1, 0},     {1, 4, 8, 3, 3, 3, 1, 1, 1, 1, 1},
     };
     tu_seed(0xC0DE0002u);
-    for (int rep = 0; rep < 4; rep++)
+    for (int rep = 0; rep < 6; rep++) {
+        cut_last = rep >= 4;
         for (int i = 0; i < (int)(sizeof specs / sizeof specs[0]); i++) run_case_s8(&specs[i], 1000 + rep * 100 + i);
+    }
+    cut_last = 0;
 }
 
 static void run_case_f32(const shape_spec *s, int case_no)
@@ -867,6 +894,6 @@ int main(void)
     test_graph_s8();
     test_graph_f32();
     test_infer_errors();
-    printf("test_conv: %d int8 and %d float32 kernel cases\n", cases_s8, cases_f32);
+    printf("test_conv: %d int8 (%d also as dense layers) and %d float32 kernel cases\n", cases_s8, cases_dense, cases_f32);
     return tu_finish("test_conv");
 }

@@ -199,12 +199,41 @@ static void random_conv(nnom_conv_args *a, int depthwise)
         a->in_c = chance(50) ? 4 * range(4, 12) : range(15, 48);
         a->out_c = range(1, 24);
     }
-    a->k_h = one_d || long_kernel ? 1 : range(paired ? 2 : 1, 5);
-    a->k_w = long_kernel ? range(100, 140) : range(paired ? 2 : 1, 5);
-    a->stride_h = one_d ? 1 : range(1, 3);
-    a->stride_w = range(1, 3);
-    a->dil_h = one_d || chance(70) ? 1 : 2;
-    a->dil_w = chance(70) ? 1 : 2;
+    /* pointwise layers as DS-CNN and MobileNet have them (1x1, stride 1, many pixels, odd channel
+     * counts where the converter removed all-zero filters): the DSP kernel's eight-pixel passes
+     * (patches of at most 64), their last pixels, both requantisation forms in one run */
+    const int pointwise = !depthwise && !wide && !image && !paired && !one_d && chance(25);
+    if (pointwise) {
+        a->in_c = chance(50) ? 4 * range(1, 16) : range(1, 70);
+        a->out_c = range(1, 40);
+        if (chance(50)) { /* twice the channels or more (8 -> 16): the eight columns in the output */
+            a->in_c = range(1, 16);
+            a->out_c = range(2 * a->in_c, 2 * a->in_c + 16);
+        }
+        a->in_h = range(1, 9);
+        a->in_w = range(1, 12);
+    }
+    a->k_h = one_d || long_kernel || pointwise ? 1 : range(paired ? 2 : 1, 5);
+    a->k_w = pointwise ? 1 : (long_kernel ? range(100, 140) : range(paired ? 2 : 1, 5));
+    if (image) {
+        /* the DSP kernel for 1-4 input channels (conv_narrow.h): 4 channels too, up to 40 output
+         * channels (more runs of one requantisation form than it keeps), its 3x3x3 and 3x9x1
+         * patches built in registers, kernel rows of whole groups (DS-CNN's 10x4 on one channel) */
+        a->in_c = range(1, 4);
+        if (chance(20)) {
+            a->out_c = range(17, 40);
+            a->in_h = range(1, 20);
+            a->in_w = range(1, 20);
+        }
+        const int32_t shape = range(0, 3);
+        if (shape == 0) { a->k_h = 3; a->k_w = 3; a->in_c = 3; }
+        if (shape == 1) { a->k_h = 3; a->k_w = 9; a->in_c = 1; }
+        if (shape == 2 && !one_d) { a->k_h = range(1, 10); a->k_w = 4; a->in_c = 1; }
+    }
+    a->stride_h = one_d || pointwise ? 1 : range(1, 3);
+    a->stride_w = pointwise ? 1 : range(1, 3);
+    a->dil_h = one_d || pointwise || chance(70) ? 1 : 2;
+    a->dil_w = pointwise || chance(70) ? 1 : 2;
     int same = chance(50);
     int dw_like = 0; /* a DS-CNN / MobileNet depthwise layer as the quantiser makes them (see below) */
     const int dw_3x3 = depthwise && !long_rows && !long_kernel && chance(30);
@@ -214,14 +243,38 @@ static void random_conv(nnom_conv_args *a, int depthwise)
         a->k_h = a->k_w = 3;
         a->stride_h = a->stride_w = range(1, 2);
         a->dil_h = a->dil_w = 1;
-        a->in_h = range(4, 16); /* (the output fits MAX_OUT with 24 channels times 3) */
-        a->in_w = chance(30) ? range(4, 7) : range(4, 16);
-        same = 1;
+        /* (the output fits MAX_OUT with 24 channels times 3; stride 2: also planes of 17-24 rows,
+         * many whole quads per channel for the line loops) */
+        const int big_s2 = a->stride_h == 2 && chance(50);
+        a->in_h = big_s2 ? range(17, 24) : range(4, 16);
+        a->in_w = big_s2 ? range(14, 16) : (chance(30) ? range(4, 7) : range(4, 16));
+        if (big_s2 && a->in_c > 20) { /* (the input fits MAX_IN) */
+            a->in_c = range(1, 20);
+            a->out_c = a->in_c * a->depth_mult;
+        }
+        same = chance(85); /* (VALID too; SAME pads one side more where the stride leaves a pixel over) */
         dw_like = chance(50);
         if (dw_like) {
-            a->in_c = a->out_c = 4 * range(1, 6);
+            /* channel counts of four, or any (the last out_c % 4 channels on the planar path, in
+             * place too: MobileNet's layers after the converter removed all-zero filters) */
+            a->in_c = a->out_c = chance(50) ? 4 * range(1, 6) : range(1, 23);
             a->depth_mult = 1;
         }
+    }
+    if (!depthwise && !dw_3x3 && chance(10)) {
+        /* 1-3 output pixels whose windows are contiguous inputs: the DSP kernel runs them as dense
+         * layers (kernels/conv_dense_s8.c); 1x1 kernels on a row or a column, or whole-row windows */
+        a->in_h = one_d ? 1 : range(1, 3);
+        a->in_w = a->in_h == 1 ? range(1, 3) : 1;
+        if (chance(50)) {
+            a->k_h = a->k_w = 1;
+            a->stride_h = a->stride_w = 1;
+        } else {
+            a->k_h = a->in_h;
+            a->k_w = a->in_w;
+        }
+        a->dil_h = a->dil_w = 1;
+        same = 0;
     }
     axis(a->in_h, a->k_h, a->stride_h, a->dil_h, same, &a->out_h, &a->pad_top);
     axis(a->in_w, a->k_w, a->stride_w, a->dil_w, same, &a->out_w, &a->pad_left);
@@ -245,17 +298,23 @@ static void random_conv(nnom_conv_args *a, int depthwise)
     }
     const int32_t k = depthwise ? a->k_h * a->k_w : a->k_h * a->k_w * a->in_c;
     random_quant(a->out_c, k, chance(20));
+    if (pointwise)
+        for (int32_t c = 0; c < a->out_c; c++)
+            if (multiplier[c] && chance(30)) multiplier[c] = (int32_t)(next() & 0x3FFFFFFFu) | 1; /* below 2^30 */
     if (dw_like) {
         /* channels of four, no clamp, shifts often 0 or 1 (an output scale near the input's times
          * the weights'): every requantisation form of the DSP kernel's channel groups */
         a->act_min = -128;
         a->act_max = 127;
-        for (int32_t c = 0; c < a->out_c; c++)
+        for (int32_t c = 0; c < a->out_c; c++) {
             if (chance(40)) shift[c] = range(0, 1);
+            else if (chance(50)) shift[c] = -range(1, 23); /* every right shift of the line loops' forms */
+        }
+        if (chance(50)) a->out_zp = -128; /* (their two-instruction forms) */
     }
     /* a ReLU's output as the quantiser makes it, zero point -128 (the DSP kernel's line loops drop
      * their sign term then) */
-    if (depthwise && chance(30)) a->out_zp = -128;
+    if (depthwise && chance(dw_3x3 ? 50 : 30)) a->out_zp = -128;
     if (dw_3x3 && !dw_like && chance(50)) { /* the line loops of the DSP kernel's planar path too */
         a->act_min = -128;
         a->act_max = 127;
@@ -294,9 +353,9 @@ static int32_t check_conv(int32_t cases, int depthwise)
             nnom_depthwise_conv2d_s8(&a, x, out_arm + out_off);
             portable_depthwise_conv2d_s8(&a, x, out_portable + out_off);
         } else {
-            /* any scratch from the least both kernels need to their full-speed size: the DSP
-             * kernel's chunked path below its four columns */
-            const uint32_t least = nnom_conv2d_s8_scratch_bytes(&a), fast = nnom_conv2d_s8_scratch_fast_bytes(&a);
+            /* any scratch from the least both kernels need to all they can use: the DSP
+             * kernel's chunked path below its four columns, its eight-pixel passes above */
+            const uint32_t least = nnom_conv2d_s8_scratch_bytes(&a), fast = nnom_conv2d_s8_scratch_room_bytes(&a);
             const uint32_t s1 = chance(33) ? least : (chance(50) ? fast : least + (uint32_t)range(0, (int32_t)(fast - least)) / 4 * 4);
             const uint32_t s2 = chance(50) ? least : fast;
             if (s1 > sizeof scratch || s2 > sizeof scratch) {

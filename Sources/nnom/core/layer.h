@@ -145,6 +145,8 @@ typedef struct nnom_infer_ctx {
     nnom_model *model;
     nnom_dtype dtype;
     int32_t kernels;         /* scratch sizes for: ::nnom_kernels (the model's plan's, see nnom_model.kernels) */
+    int32_t room;            /* scratch_fast_bytes() for a plan's spare room (1): all a kernel can use, not
+                                only what a plan reserves for full speed (0) */
     const nnom_layer *in[NNOM_MAX_INPUTS]; /* the layers feeding this one, shapes already known */
 } nnom_infer_ctx;
 

@@ -82,6 +82,7 @@ static void plan_scratch_room(nnom_model *m)
         if (scratch < 0 || !ops->scratch_fast_bytes) continue;
         nnom_infer_ctx ctx;
         nnom_infer_ctx_init(&ctx, m, l);
+        ctx.room = 1; /* spare room: all the kernel can use */
         nnom_buffer *s = &m->plan->buffers[scratch];
         const uint32_t want = (ops->scratch_fast_bytes(l, &ctx) + 3u) & ~3u;
         if (want <= s->bytes) continue;

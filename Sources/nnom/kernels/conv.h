@@ -67,7 +67,9 @@ typedef struct nnom_conv_args {
  *  - Cortex-M DSP (kernels/arm/conv_shape.h): 8 bytes per group of 4 patch elements and
  *    pixel: four pixels' columns, 32 g, for patches below 128, two pixels', 16 g, from
  *    128 (while at most 8192 bytes, else four-pixel chunks of the patch in 4096), plus,
- *    when in_c is not a multiple of 4, the int8 patch staged in 4 g + 4 bytes.
+ *    when in_c is not a multiple of 4, the int8 patch staged in 4 g + 4 bytes; given more
+ *    (nnom_conv2d_s8_scratch_room_bytes), eight pixels' columns, 64 g, for patches of at
+ *    most 64.
  * The least: the full-speed size while four pixels' columns (and the staged patch) take at
  * most NNOM_CONV_SCRATCH_WHOLE (512) bytes (below that, saving bytes would cost whole pixel
  * passes); above it, for the DSP kernel, the smallest of its full-speed size, four pixels'
@@ -76,16 +78,31 @@ typedef struct nnom_conv_args {
  * patch, 12 g + 4.
  * An output that overlaps the input (layers/conv.c's in-place runs) is computed in one sweep over
  * the pixels in order, each pass reading its inputs before writing; otherwise the portable kernel
- * may sweep the pixels once per block of output channels. */
+ * may sweep the pixels once per block of output channels, and the DSP kernel may hold columns in
+ * the output bytes of pixels it has not computed yet (every output byte ends with its value). */
 void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void *scratch, uint32_t scratch_bytes);
+/* Runs the convolution as dense layers, one per output pixel (kernels/conv_dense_s8.c), and returns 1
+ * when that is exact and faster: at most 3 output pixels whose windows are contiguous runs of the input
+ * (1x1 kernels without padding, windows of whole input rows), the output apart from the input; else
+ * returns 0 without writing. The Cortex-M DSP nnom_conv2d_s8 calls it first (on the Cortex-M4, 1.7
+ * estimated cycles per MAC where its own passes take 3.5-6.9); the portable kernel does not (on x86-64
+ * its own loops are 10 % faster there). */
+int nnom_conv2d_s8_as_dense(const nnom_conv_args *a, const int8_t *in, int8_t *out);
 /* The least scratch of nnom_conv2d_s8 (the larger of the two kernels' least). */
 uint32_t nnom_conv2d_s8_scratch_bytes(const nnom_conv_args *a);
-/* The scratch with which both kernels run at full speed (never less than the least). */
+/* The scratch with which both kernels run at full speed (never less than the least): what
+ * a plan reserves for a kernel not to slow down (a tiled plan does). */
 uint32_t nnom_conv2d_s8_scratch_fast_bytes(const nnom_conv_args *a);
+/* All the scratch either kernel can use (never less than the full-speed size): more still
+ * for the DSP kernel's patches of at most 64 (eight-pixel passes, kernels/arm/conv_shape.h),
+ * given from a plan's spare room only, so that the arena never grows for it. */
+uint32_t nnom_conv2d_s8_scratch_room_bytes(const nnom_conv_args *a);
 
-/* The scratch of one kernel set (the values of nnom_kernels in nnom/model.h): least, or at full
- * speed when @p fast; NNOM_CONV_KERNELS_ANY the larger of the two. */
+/* The scratch of one kernel set (the values of nnom_kernels in nnom/model.h): least, at full
+ * speed when @p fast, or all it can use when @p fast is NNOM_CONV_SCRATCH_ROOM;
+ * NNOM_CONV_KERNELS_ANY the larger of the two. */
 enum { NNOM_CONV_KERNELS_ANY = 0, NNOM_CONV_KERNELS_PORTABLE = 1, NNOM_CONV_KERNELS_DSP = 2 };
+enum { NNOM_CONV_SCRATCH_LEAST = 0, NNOM_CONV_SCRATCH_FAST = 1, NNOM_CONV_SCRATCH_ROOM = 2 };
 uint32_t nnom_conv2d_s8_scratch_for(const nnom_conv_args *a, int32_t kernels, int fast);
 /* The kernel set this build runs: NNOM_CONV_KERNELS_DSP or NNOM_CONV_KERNELS_PORTABLE. */
 int32_t nnom_conv_build_kernels(void);

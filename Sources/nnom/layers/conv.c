@@ -334,12 +334,14 @@ static uint32_t inplace_scratch_bytes(const nnom_layer *l, const nnom_infer_ctx 
     return inplace_scratch(l, ctx, 0);
 }
 
-/* After the plan: what the kernel runs fastest with, in place or not. */
+/* After the plan: what the kernel runs fastest with, in place or not (in a plan's spare room:
+ * all it can use). */
 static uint32_t scratch_fast_bytes(const nnom_layer *l, const nnom_infer_ctx *ctx)
 {
-    if (l->in_place) return inplace_scratch(l, ctx, 1);
+    const int fast = ctx->room ? NNOM_CONV_SCRATCH_ROOM : NNOM_CONV_SCRATCH_FAST;
+    if (l->in_place) return inplace_scratch(l, ctx, fast);
     const nnom_conv_args a = nnom_conv_layer_args(l, ctx->in[0], ctx->dtype);
-    return kernel_scratch(&a, ctx, 1);
+    return kernel_scratch(&a, ctx, fast);
 }
 
 /* Running in place must take less scratch than sharing saves (the smaller of input and output;

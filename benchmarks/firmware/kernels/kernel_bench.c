@@ -33,8 +33,11 @@ typedef struct {
     const char *name;
     int kind;
     int32_t h, w, in_c, out_c, k, stride, mult;
-    int mixed; /* requantisation: 0 all multipliers above 2^30, 1 some below and some dead channels */
+    int mixed; /* requantisation: 0 all multipliers above 2^30, 1 some below and some dead channels,
+                  2 some below, none dead (a model whose all-zero filters the converter removed) */
     int32_t k_w; /* kernel width when not k (0: square) */
+    int tight;   /* conv: 1 the scratch a tight (tiled) plan reserves, the DSP kernel's full-speed
+                    size; 0 all it can use (nnom_conv2d_s8_scratch_room_bytes) */
 } bench_case;
 
 static const bench_case cases[] = {
@@ -48,6 +51,9 @@ static const bench_case cases[] = {
     {"dw3x3_s1_3x3x256", KIND_DW, 3, 3, 256, 256, 3, 1, 1, 0},
     {"dw5x5_s1_12x12x20", KIND_DW, 12, 12, 20, 20, 5, 1, 1, 0},
     {"dw3x3_m2_12x12x16", KIND_DW, 12, 12, 16, 32, 3, 1, 2, 0},
+    /* odd channel counts, as the MobileNet's after the converter removed all-zero filters */
+    {"dw3x3_s1_6x6x63", KIND_DW, 6, 6, 63, 63, 3, 1, 1, 1},
+    {"dw3x3_s2_12x12x33", KIND_DW, 12, 12, 33, 33, 3, 2, 1, 1},
     {"pw_25x5_64to64", KIND_CONV, 25, 5, 64, 64, 1, 1, 0, 0},
     {"pw_48x48_8to16", KIND_CONV, 48, 48, 8, 16, 1, 1, 0, 0},
     {"pw_24x24_16to32", KIND_CONV, 24, 24, 16, 32, 1, 1, 0, 0},
@@ -61,6 +67,17 @@ static const bench_case cases[] = {
     {"conv3x3_s2_96x96x3to8", KIND_CONV, 96, 96, 3, 8, 3, 2, 0, 0},
     {"conv3x3_s1_32x32x3to16", KIND_CONV, 32, 32, 3, 16, 3, 1, 0, 0},
     {"conv10x4_s2_49x10x1to64", KIND_CONV, 49, 10, 1, 64, 10, 2, 0, 0, 4},
+    /* MobileNetV1-0.25's first pointwise layers (few input channels) and its 6x6 ones with the odd
+     * channel counts the converter leaves when it removes all-zero filters */
+    {"pw_48x48_8to16", KIND_CONV, 48, 48, 8, 16, 1, 1, 0, 2},
+    {"pw_24x24_16to32", KIND_CONV, 24, 24, 16, 32, 1, 1, 0, 2},
+    {"pw_24x24_32to32", KIND_CONV, 24, 24, 32, 32, 1, 1, 0, 2},
+    {"pw_6x6_63to56_mixed", KIND_CONV, 6, 6, 63, 56, 1, 1, 0, 2},
+    {"pw_6x6_41to33_mixed", KIND_CONV, 6, 6, 41, 33, 1, 1, 0, 2},
+    /* one call of a pointwise layer run in place: 32 pixels (layers/conv.c's POINTWISE_CHUNK) */
+    {"pw_1x32_64to64_chunk", KIND_CONV, 1, 32, 64, 64, 1, 1, 0, 0},
+    /* MobileNet's first pointwise layer in a tiled plan: a band of two rows, the scratch reserved */
+    {"pw_2x48_8to16_tight", KIND_CONV, 2, 48, 8, 16, 1, 1, 0, 2, 0, 1},
     {"add_16x16x32", KIND_ADD, 16, 16, 32, 32, 1, 1, 0, 0},
     {"mul_16x16x32", KIND_MUL, 16, 16, 32, 32, 1, 1, 0, 0},
     {"dense_640to128", KIND_DENSE, 1, 1, 640, 128, 1, 1, 0, 1},
@@ -75,6 +92,9 @@ static const bench_case cases[] = {
     /* a depthwise 1x1: a per-channel affine (BatchNormalization the converter could not fold, Rescaling) */
     {"dw1x1_s1_96x96x3", KIND_DW, 96, 96, 3, 3, 1, 1, 1, 0},
     {"dw1x1_s1_32x32x24_mixed", KIND_DW, 32, 32, 24, 24, 1, 1, 1, 1},
+    /* 1x1 convolutions on a 1x1 map (the classifier convolutions of MobileNetV3s, squeeze-excitation) */
+    {"pw_1x1_576to128", KIND_CONV, 1, 1, 576, 128, 1, 1, 0, 1},
+    {"pw_1x1_96to24", KIND_CONV, 1, 1, 96, 24, 1, 1, 0, 0},
 };
 #define CASE_COUNT ((int)(sizeof cases / sizeof cases[0]))
 
@@ -102,7 +122,7 @@ static void quant(int32_t n, int mixed)
     for (int32_t c = 0; c < n; c++) {
         multiplier[c] = (int32_t)(0x40000000u + (next() & 0x3FFFFFFFu));
         if (mixed && next() % 4 == 0) multiplier[c] = (int32_t)(0x20000000u + (next() & 0x1FFFFFFFu));
-        if (mixed && next() % 8 == 0) multiplier[c] = 0;
+        if (mixed == 1 && next() % 8 == 0) multiplier[c] = 0;
         shift[c] = -(int32_t)(6 + next() % 5);
         bias[c] = (int32_t)(next() % 8192) - 4096;
     }
@@ -129,7 +149,11 @@ NOINLINE void bench_run(const bench_case *c)
 {
     switch (c->kind) {
     case KIND_DW: nnom_depthwise_conv2d_s8(&conv_args, input, output); break;
-    case KIND_CONV: nnom_conv2d_s8(&conv_args, input, output, scratch, nnom_conv2d_s8_scratch_fast_bytes(&conv_args)); break;
+    case KIND_CONV:
+        nnom_conv2d_s8(&conv_args, input, output, scratch,
+                       c->tight ? nnom_conv2d_s8_scratch_for(&conv_args, NNOM_CONV_KERNELS_DSP, NNOM_CONV_SCRATCH_FAST)
+                                : nnom_conv2d_s8_scratch_room_bytes(&conv_args));
+        break;
     case KIND_ADD: nnom_add_s8(&ew_args); break;
     case KIND_MUL: nnom_mul_s8(&ew_args); break;
     case KIND_DENSE: nnom_dense_s8(&dense_args, input, output); break;
@@ -171,7 +195,7 @@ static int64_t setup(const bench_case *c)
         a->shift = shift;
         a->weights = weights;
         a->bias = bias;
-        if (c->kind == KIND_CONV && nnom_conv2d_s8_scratch_fast_bytes(a) > sizeof scratch) return -1;
+        if (c->kind == KIND_CONV && nnom_conv2d_s8_scratch_room_bytes(a) > sizeof scratch) return -1;
         const int64_t patch = c->kind == KIND_DW ? (int64_t)c->k * c->k : (int64_t)a->k_h * a->k_w * c->in_c;
         return (int64_t)a->out_h * a->out_w * a->out_c * patch;
     }

@@ -21,7 +21,16 @@
  *    outputs: the better one when the groups outnumber that overhead.
  *        cols: | g0: p0 lo hi, p1 lo hi | g1 ... | last: COLS_END, 3 words |
  *
- * Both are naked functions (the body is the assembly alone), so that their
+ *  - pass8: eight pixels, one channel at a time (patches of at most EIGHT_MAX_K
+ *    when the scratch holds eight columns): per group one LDR of weights, two
+ *    SXTB16, eight LDRD of a pixel's two words, sixteen SMLAD: the rate of
+ *    pass4 (44 estimated cycles for 32 multiply-accumulates), with the
+ *    channel's constants, loop entry and bookkeeping once per eight outputs;
+ *    the bias is added in the requantisation (the sums start at the first
+ *    group's products), and each channel picks its requantisation form.
+ *        cols: | g0: p0 lo hi, p1 lo hi, ..., p7 lo hi | g1 ... |
+ *
+ * All are naked functions (the body is the assembly alone), so that their
  * registers are used as planned at -Os as at -O2, and run a loop over the
  * groups unrolled four times, entered at the copy that leaves a whole number
  * of passes (the entry computed once per call).
@@ -350,6 +359,171 @@ __attribute__((naked, noinline)) static void pass2_fast(ARG const pass2_args *p)
 __attribute__((naked, noinline)) static void pass2_fast_u(ARG const pass2_args *p)
 {
     PASS2_BODY(REQUANT_U)
+}
+
+/* ------------------------------------------------------ eight pixels, one channel */
+
+/* What pass8_fast reads (offsets are used by its assembly). */
+typedef struct {
+    const uint32_t *cols;  /*  0: the eight columns */
+    const int32_t *bias;   /*  4: or NULL */
+    const int32_t *mult;   /*  8 */
+    const int32_t *shift;  /* 12 */
+    int32_t zz;            /* 16: 2 * out_zp + 1 */
+    int32_t out_c;         /* 20 */
+    int32_t n_ch;          /* 24: channels [0, n_ch) */
+    int32_t back;          /* 28: 4 * groups - k, read past a channel's weights */
+    int8_t *out;           /* 32: channel 0's output of pixel 0 */
+    int32_t groups;        /* 36 */
+} pass8_args;
+
+/* One pixel of a group of 4 taps: its two words from the columns (r0), two SMLAD into S with
+ * the weight pairs r2, r3; the _FIRST form starts S (SMUAD). r12, lr: the data. */
+#define PASS8_PIXEL(S)                               \
+    "ldrd   r12, lr, [r0], #8\n\t"                   \
+    "smlad  " S ", r12, r2, " S "\n\t"               \
+    "smlad  " S ", lr, r3, " S "\n\t"
+#define PASS8_PIXEL_FIRST(S)                         \
+    "ldrd   r12, lr, [r0], #8\n\t"                   \
+    "smuad  " S ", r12, r2\n\t"                      \
+    "smlad  " S ", lr, r3, " S "\n\t"
+/* One group of 4 taps for the eight columns at r0 (16 words: p0 lo hi, p1 ..., p7), weights at
+ * r1, sums r4..r11: one LDR of the weights, two SXTB16, eight LDRD of a pixel's two words and
+ * sixteen SMLAD: 27 instructions of 32 bits (44 estimated cycles) for 32 multiply-accumulates,
+ * the rate of PASS4_GROUP with half the per-channel work per output. */
+#define PASS8_WEIGHTS                                \
+    "ldr.w  r2, [r1], #4\n\t"                        \
+    "sxtb16 r3, r2, ror #8\n\t"                      \
+    "sxtb16 r2, r2\n\t"
+#define PASS8_GROUP                                  \
+    PASS8_WEIGHTS                                    \
+    PASS8_PIXEL("r4") PASS8_PIXEL("r5") PASS8_PIXEL("r6") PASS8_PIXEL("r7") \
+    PASS8_PIXEL("r8") PASS8_PIXEL("r9") PASS8_PIXEL("r10") PASS8_PIXEL("r11")
+#define PASS8_GROUP_FIRST                            \
+    PASS8_WEIGHTS                                    \
+    PASS8_PIXEL_FIRST("r4") PASS8_PIXEL_FIRST("r5") PASS8_PIXEL_FIRST("r6") PASS8_PIXEL_FIRST("r7") \
+    PASS8_PIXEL_FIRST("r8") PASS8_PIXEL_FIRST("r9") PASS8_PIXEL_FIRST("r10") PASS8_PIXEL_FIRST("r11")
+#define PASS8_GROUP_BYTES "108"
+
+/* S = SSAT8 of the requantised S + bias, the sum S without the bias: B = 2 * bias, so that
+ * T = B + 2 S = 2 (dot + bias) (|dot + bias| < 2^30: exact, and T < 0 exactly when
+ * dot + bias < 0), then the forms of arm_dsp.h as REQUANT_ZP / REQUANT_U do them on 2 S. */
+#define REQUANT_ZP_B(S, M, E, C, T, B)        \
+    "add    " T ", " B ", " S ", lsl #1\n\t"  \
+    "smmlar " S ", " T ", " M ", " C "\n\t"   \
+    "add    " S ", " S ", " T ", asr #31\n\t" \
+    "asr    " S ", " S ", " E "\n\t"          \
+    "ssat   " S ", #8, " S "\n\t"
+#define REQUANT_U_B(S, M, E, C, T, B)         \
+    "add    " T ", " B ", " S ", lsl #1\n\t"  \
+    "smmulr " S ", " T ", " M "\n\t"          \
+    "add    " S ", " S ", " S ", asr #31\n\t" \
+    "add    " S ", " S ", " C "\n\t"          \
+    "asr    " S ", " S ", " E "\n\t"          \
+    "ssat   " S ", #8, " S "\n\t"
+#define PASS8_RQ(RQ) \
+    RQ("r4", "r0", "r2", "r12", "r3", "lr") RQ("r5", "r0", "r2", "r12", "r3", "lr") \
+    RQ("r6", "r0", "r2", "r12", "r3", "lr") RQ("r7", "r0", "r2", "r12", "r3", "lr") \
+    RQ("r8", "r0", "r2", "r12", "r3", "lr") RQ("r9", "r0", "r2", "r12", "r3", "lr") \
+    RQ("r10", "r0", "r2", "r12", "r3", "lr") RQ("r11", "r0", "r2", "r12", "r3", "lr")
+
+/*
+ * Channels [0, p->n_ch) of eight whole pixels, every one fast (FORM_ZP or FORM_U of
+ * conv_s8.c: shift in [-22, -1], |dot + bias| < 2^30, multiplier not 0), weights from w,
+ * channel c of pixel j to p->out[j * out_c + c], clamped to the int8 range (the caller
+ * applies a narrower clamp). Each channel takes the requantisation of nnom_arm_requant_zp()
+ * when its multiplier is above 2^30, else that of nnom_arm_requant(), chosen in the routine
+ * (one run serves both kinds), with the bias added there (REQUANT_ZP_B, REQUANT_U_B): the
+ * sums start at the first group's products (SMUAD), outside the loop, which runs the other
+ * groups four per pass ((groups - 1) % 4 = 3, 2, 1 enter at the second, third, fourth copy;
+ * one group: at its end) until the columns' end. Registers: r0 the columns, r1 the weights,
+ * r4-r11 the sums, r2, r3, r12, lr the group's temporaries, then the requantisation
+ * constants (r0 multiplier, r2 e, r12 c, lr 2 * bias, r3 a temporary) and the stores.
+ * Stack: [sp] the entry into the loop, [sp, #4] the columns' end, [sp, #8] p, [sp, #12] c,
+ * [sp, #16] the columns. Per channel, besides the groups: about 85 instructions (about 100
+ * estimated cycles) for eight outputs, 40 of them the requantisation.
+ */
+__attribute__((naked, noinline)) static void pass8_fast(ARG const pass8_args *p, ARG const int8_t *w)
+{
+    __asm__ volatile(
+        "push   {r4-r11, lr}\n\t"
+        "sub    sp, sp, #20\n\t"
+        "ldr    r9, [r0, #36]\n\t"          /* groups */
+        "ldr    r10, [r0]\n\t"              /* columns */
+        "str    r0, [sp, #8]\n\t"
+        "str    r10, [sp, #16]\n\t"
+        "add    r10, r10, r9, lsl #6\n\t"   /* their end: 64 bytes per group */
+        "str    r10, [sp, #4]\n\t"
+        "movs   r3, #0\n\t"
+        "str    r3, [sp, #12]\n\t"          /* c */
+        "adr.w  r12, 2f\n\t"                /* one group: straight to the loop's end */
+        "subs   r9, r9, #1\n\t"             /* the loop's groups */
+        "beq    5f\n\t"
+        "and    r10, r9, #3\n\t"
+        "rsb    r10, r10, #4\n\t"
+        "and    r10, r10, #3\n\t"           /* the copy to enter at */
+        "movs   r11, #" PASS8_GROUP_BYTES "\n\t"
+        "adr.w  r12, 1f\n\t"
+        "mla    r12, r10, r11, r12\n"
+        "5:\n\t"
+        "orr    r12, r12, #1\n\t"           /* (a Thumb address) */
+        "str    r12, [sp]\n"
+        "10:\n\t"                           /* a channel */
+        "ldr    r0, [sp, #16]\n\t"
+        PASS8_GROUP_FIRST
+        "ldr    pc, [sp]\n\t"
+        ".p2align 2\n"
+        "1:\n\t" PASS8_GROUP PASS8_GROUP PASS8_GROUP PASS8_GROUP
+        "ldr    r2, [sp, #4]\n\t"
+        "cmp    r0, r2\n\t"
+        "bne    1b\n"
+        "2:\n\t"
+        "ldr    lr, [sp, #8]\n\t"           /* p */
+        "ldr    r3, [sp, #12]\n\t"          /* c */
+        "ldr    r0, [lr, #8]\n\t"
+        "ldr    r2, [lr, #12]\n\t"
+        "ldr    r12, [lr, #16]\n\t"         /* 2 zp + 1 */
+        "ldr    lr, [lr, #4]\n\t"           /* bias */
+        "ldr    r0, [r0, r3, lsl #2]\n\t"   /* multiplier */
+        "ldr    r2, [r2, r3, lsl #2]\n\t"   /* shift = -e */
+        "cmp    lr, #0\n\t"
+        "it     ne\n\t"
+        "ldrne  lr, [lr, r3, lsl #2]\n\t"
+        "lsl    lr, lr, #1\n\t"             /* 2 * bias (0 without) */
+        "mvn    r3, r2\n\t"                 /* e - 1 */
+        "lsl    r12, r12, r3\n\t"           /* c = (2 zp + 1) << (e - 1) */
+        "rsb    r2, r2, #0\n\t"
+        "cmp    r0, #0x40000000\n\t"
+        "bls    30f\n\t"                  /* (multipliers above 2^30, the common case, fall through) */
+        PASS8_RQ(REQUANT_ZP_B)
+        "21:\n\t"
+        "ldr    lr, [sp, #8]\n\t"           /* p */
+        "ldr    r3, [sp, #12]\n\t"          /* c */
+        "ldr    r0, [lr, #32]\n\t"          /* out */
+        "ldr    r2, [lr, #20]\n\t"          /* out_c */
+        "add    r0, r0, r3\n\t"
+        "adds   r3, r3, #1\n\t"
+        "str    r3, [sp, #12]\n\t"
+        "add    r12, r0, r2, lsl #1\n\t"    /* pixel 2 */
+        "strb   r4, [r0]\n\t"
+        "strb   r5, [r0, r2]\n\t"
+        "add    r0, r12, r2, lsl #1\n\t"    /* pixel 4 */
+        "strb   r6, [r12]\n\t"
+        "strb   r7, [r12, r2]\n\t"
+        "add    r12, r0, r2, lsl #1\n\t"    /* pixel 6 */
+        "strb   r8, [r0]\n\t"
+        "strb   r9, [r0, r2]\n\t"
+        "strb   r10, [r12]\n\t"
+        "strb   r11, [r12, r2]\n\t"
+        "ldrd   r0, r2, [lr, #24]\n\t"      /* n_ch, back */
+        "sub    r1, r1, r2\n\t"
+        "cmp    r3, r0\n\t"
+        "blt    10b\n\t"
+        "add    sp, sp, #20\n\t"
+        "pop    {r4-r11, pc}\n"
+        "30:\n\t"
+        PASS8_RQ(REQUANT_U_B)
+        "b      21b\n\t");
 }
 
 #endif

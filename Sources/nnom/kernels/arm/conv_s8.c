@@ -7,11 +7,18 @@
  * ([k_h][k_w][in_c]), widened to int16 with the input zero point subtracted,
  * in groups of four elements stored as two int16 pairs (e0, e2) and (e1, e3),
  * the pass's pixels' groups side by side; the last group's lanes past the
- * patch hold 0. Patches shorter than PAIR_MIN_K (conv_shape.h) take four
- * pixels per pass and one output channel at a time, longer ones two pixels
- * and two channels (more multiply-accumulates per load, more constants per
- * output): the assembly of conv_pass.h, which describes both. Per group of
- * four taps, one load of four int8 weights per channel, two SXTB16 (which
+ * patch hold 0. Patches of at most EIGHT_MAX_K (conv_shape.h) take eight
+ * pixels per pass when the scratch given holds their columns (a plan gives
+ * that from its spare room only), one output channel at a time; patches
+ * shorter than PAIR_MIN_K take four pixels, longer ones two pixels and two
+ * channels (more multiply-accumulates per load, more constants per output):
+ * the assembly of conv_pass.h, which describes the three. The last pixels of
+ * a layer, fewer than a pass, run a whole pass again over the layer's last
+ * pixels when the output does not overlap the input (an eight-pixel shape
+ * first takes passes of four). A short patch given only four pixels'
+ * scratch (a tiled plan's) takes eight-pixel passes anyway where the output
+ * bytes of the next eight pixels, not computed yet, can hold their columns.
+ * Per group of four taps, one load of four int8 weights per channel, two SXTB16 (which
  * give the same (w0, w2) / (w1, w3) pairing), one LDM of two pixels' columns
  * and eight SMLAD. Weights read for the lanes past the patch belong to the
  * next channel and meet zero data; the last channels, whose read would leave
@@ -51,13 +58,13 @@
 
 /* ------------------------------------------------------------------ im2col */
 
-/* Widens n groups of 4 int8 from src (any alignment) into dst, minus the zero
+/* Widens n >= 1 groups of 4 int8 from src (any alignment) into dst, minus the zero
  * point (neg_zp: -zp in both int16 lanes); one group (two words, one STRD)
  * every `stride` words. Two groups per loop pass, an odd n entering at the
- * second: 6 instructions per group. */
-static void widen(uint32_t *dst, int32_t stride, const int8_t *src, int32_t n, uint32_t neg_zp)
+ * second: 6 instructions per group. widen() is the same, called, for any n. */
+static inline __attribute__((always_inline)) void widen_inline(uint32_t *dst, int32_t stride, const int8_t *src,
+                                                               int32_t n, uint32_t neg_zp)
 {
-    if (n <= 0) return;
     uint32_t t, lo, hi;
     __asm__ volatile("lsrs    %[n], %[n], #1\n\t"
                      "bcc     1f\n\t"
@@ -80,6 +87,11 @@ static void widen(uint32_t *dst, int32_t stride, const int8_t *src, int32_t n, u
                      : [dst] "+r"(dst), [src] "+r"(src), [n] "+r"(n), [t] "=&r"(t), [lo] "=&r"(lo), [hi] "=&r"(hi)
                      : [zp] "r"(neg_zp), [st] "r"(stride * 4)
                      : "cc", "memory");
+}
+__attribute__((noinline)) static void widen(uint32_t *dst, int32_t stride, const int8_t *src, int32_t n,
+                                            uint32_t neg_zp)
+{
+    if (n > 0) widen_inline(dst, stride, src, n, neg_zp);
 }
 
 static void zero_groups(uint32_t *dst, int32_t stride, int32_t n)
@@ -126,14 +138,23 @@ __attribute__((noinline)) static void im2col_inside(const conv_ctx *x, const int
 {
     const int32_t k_h = x->a->k_h, run = x->run, words = x->words, stride = x->stride;
     const ptrdiff_t step = x->step;
+    if (!x->s.staged) { /* (the widening inlined: a pointwise layer's rows are a group or a few) */
+        const int32_t row_groups = x->row_groups, pix_step = x->pix_step;
+        const uint32_t neg_zp = x->neg_zp;
+        if (k_h == 1) { /* (pointwise: no row loop, no register spilled) */
+            for (; count > 0; count--, src += pix_step, dst += 2) widen_inline(dst, stride, src, row_groups, neg_zp);
+            return;
+        }
+        for (; count > 0; count--, src += pix_step, dst += 2) {
+            const int8_t *s = src;
+            uint32_t *d = dst;
+            for (int32_t ky = 0; ky < k_h; ky++, s += step, d += row_groups * stride)
+                widen_inline(d, stride, s, row_groups, neg_zp);
+        }
+        return;
+    }
     for (; count > 0; count--, src += x->pix_step, dst += 2) {
         const int8_t *s = src;
-        if (!x->s.staged) {
-            uint32_t *d = dst;
-            for (int32_t ky = 0; ky < k_h; ky++, s += step, d += x->row_groups * stride)
-                widen(d, stride, s, x->row_groups, x->neg_zp);
-            continue;
-        }
         int8_t *st = x->staging;
         if (words == 1) { /* rows of at most 4 bytes (e.g. one input channel, k_w <= 4) */
             for (int32_t ky = 0; ky < k_h; ky++, s += step, st += run) {
@@ -222,153 +243,12 @@ __attribute__((noinline)) static void im2col_staged(const conv_ctx *x, const int
 
 /* ------------------------------------------------------------ dot products */
 
-/* The last 1-3 weights of a channel as a word, read byte by byte; the other lanes meet zero data. */
-static inline uint32_t tail_weights(const int8_t *w, int32_t n)
-{
-    uint32_t v = (uint8_t)w[0];
-    if (n > 1) v |= (uint32_t)(uint8_t)w[1] << 8;
-    if (n > 2) v |= (uint32_t)(uint8_t)w[2] << 16;
-    return v;
-}
-
-/* One group of 4 taps for the four columns at X (8 words: p0 lo hi, p1 ..., p3),
- * weights at W, sums S0..S3, temporaries WA WB D0 D1 (register names or
- * operands): one LDR of the weights (W += 4), two SXTB16, one LDRD and two
- * SMLAD per pixel (X += 32): 15 instructions for 16 multiply-accumulates. */
-#define GROUP4(X, W, S0, S1, S2, S3, WA, WB, D0, D1)    \
-    "ldr    " WA ", [" W "], #4\n\t"                     \
-    "ldrd   " D0 ", " D1 ", [" X ", #8]\n\t"             \
-    "sxtb16 " WB ", " WA ", ror #8\n\t"                  \
-    "sxtb16 " WA ", " WA "\n\t"                          \
-    "smlad  " S1 ", " D0 ", " WA ", " S1 "\n\t"          \
-    "smlad  " S1 ", " D1 ", " WB ", " S1 "\n\t"          \
-    "ldrd   " D0 ", " D1 ", [" X ", #16]\n\t"            \
-    "smlad  " S2 ", " D0 ", " WA ", " S2 "\n\t"          \
-    "smlad  " S2 ", " D1 ", " WB ", " S2 "\n\t"          \
-    "ldrd   " D0 ", " D1 ", [" X ", #24]\n\t"            \
-    "smlad  " S3 ", " D0 ", " WA ", " S3 "\n\t"          \
-    "smlad  " S3 ", " D1 ", " WB ", " S3 "\n\t"          \
-    "ldrd   " D0 ", " D1 ", [" X "], #32\n\t"            \
-    "smlad  " S0 ", " D0 ", " WA ", " S0 "\n\t"          \
-    "smlad  " S0 ", " D1 ", " WB ", " S0 "\n\t"
-
-/* s0..s3 += n >= 1 groups of the four columns at x times the weights at w
- * (x, w and n are left past what was read); one group per loop pass (the
- * slow paths: conv_pass.h has the fast loops). */
-#define DOT4(S0, S1, S2, S3, X, W, N)                                                          \
-    do {                                                                                       \
-        uint32_t wa_, wb_, d0_, d1_;                                                           \
-        __asm__ volatile("1:\n\t" GROUP4("%[x]", "%[w]", "%[s0]", "%[s1]", "%[s2]", "%[s3]",   \
-                                         "%[wa]", "%[wb]", "%[d0]", "%[d1]")                   \
-                         "subs   %[n], %[n], #1\n\t"                                           \
-                         "bne    1b\n\t"                                                       \
-                         : [s0] "+r"(S0), [s1] "+r"(S1), [s2] "+r"(S2), [s3] "+r"(S3),         \
-                           [x] "+r"(X), [w] "+r"(W), [n] "+r"(N), [wa] "=&r"(wa_),             \
-                           [wb] "=&r"(wb_), [d0] "=&r"(d0_), [d1] "=&r"(d1_)                   \
-                         :                                                                     \
-                         : "cc", "memory");                                                    \
-    } while (0)
-
-/* s[0..3] += the patch of the four columns times the weights w; `careful`:
- * the last partial group is read byte by byte (the last channels). */
-static void dot_4x1(const conv_shape *sh, const uint32_t *cols, const int8_t *w, int careful, int32_t s[4])
-{
-    int32_t s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3];
-    const uint32_t *x = cols;
-    const int32_t rem = sh->k & 3;
-    uint32_t t = 0;
-    int32_t n = sh->groups;
-    if (careful && rem) { /* the whole groups, then the last one from t */
-        n--;
-        t = tail_weights(w + 4 * n, rem);
-    }
-    for (int32_t part = 0; part < 2; part++) {
-        if (n) DOT4(s0, s1, s2, s3, x, w, n);
-        w = (const int8_t *)&t;
-        n = careful && rem ? 1 : 0;
-    }
-    s[0] = s0;
-    s[1] = s1;
-    s[2] = s2;
-    s[3] = s3;
-}
-
-/* s[0..1] += the patch of the two columns (the two-pixel layout: p0 lo hi, p1 lo hi per group)
- * times the weights w; `careful`: the last partial group is read byte by byte (the last
- * channels). 10 instructions per group. */
-static void dot_2x1(const conv_shape *sh, const uint32_t *cols, const int8_t *w, int careful, int32_t s[2])
-{
-    int32_t s0 = s[0], s1 = s[1];
-    const uint32_t *x = cols;
-    const int32_t rem = sh->k & 3;
-    int32_t n = careful && rem ? sh->groups - 1 : sh->groups;
-    if (n > 0) {
-        /* (LDM fills its registers in ascending order: fixed ones; not r7, a frame pointer at
-         * -O0, nor r9, a platform register in some ABIs) */
-        register uint32_t d0 __asm__("r4"), d1 __asm__("r5"), d2 __asm__("r6"), d3 __asm__("r8");
-        uint32_t wa, wb;
-        __asm__ volatile("1:\n\t"
-                         "ldr    %[wa], [%[w]], #4\n\t"
-                         "ldm    %[x]!, {%[d0], %[d1], %[d2], %[d3]}\n\t"
-                         "sxtb16 %[wb], %[wa], ror #8\n\t"
-                         "sxtb16 %[wa], %[wa]\n\t"
-                         "smlad  %[s0], %[d0], %[wa], %[s0]\n\t"
-                         "smlad  %[s0], %[d1], %[wb], %[s0]\n\t"
-                         "smlad  %[s1], %[d2], %[wa], %[s1]\n\t"
-                         "smlad  %[s1], %[d3], %[wb], %[s1]\n\t"
-                         "subs   %[n], %[n], #1\n\t"
-                         "bne    1b\n\t"
-                         : [s0] "+r"(s0), [s1] "+r"(s1), [x] "+r"(x), [w] "+r"(w), [n] "+r"(n), [wa] "=&r"(wa),
-                           [wb] "=&r"(wb), [d0] "=&r"(d0), [d1] "=&r"(d1), [d2] "=&r"(d2), [d3] "=&r"(d3)
-                         :
-                         : "cc", "memory");
-    }
-    if (careful && rem) {
-        const uint32_t word = tail_weights(w, rem);
-        s0 = __smlad(x[0], nnom_arm_pairs_lo(word), s0);
-        s0 = __smlad(x[1], nnom_arm_pairs_hi(word), s0);
-        s1 = __smlad(x[2], nnom_arm_pairs_lo(word), s1);
-        s1 = __smlad(x[3], nnom_arm_pairs_hi(word), s1);
-    }
-    s[0] = s0;
-    s[1] = s1;
-}
-
-/* s + the patch of one pixel times the weights w: the column at x, its groups `stride` words
- * apart (9 instructions per group); `careful`: the last partial group is read byte by byte
- * (the last channels). */
-static int32_t dot_1x1(const conv_shape *sh, const uint32_t *x, int32_t stride, const int8_t *w, int careful, int32_t s)
-{
-    const int32_t rem = sh->k & 3;
-    int32_t n = sh->k >> 2;
-    if (n) {
-        uint32_t wa, wb, d0, d1;
-        __asm__ volatile("1:\n\t"
-                         "ldr    %[wa], [%[w]], #4\n\t"
-                         "ldrd   %[d0], %[d1], [%[x]]\n\t"
-                         "add    %[x], %[x], %[st]\n\t"
-                         "sxtb16 %[wb], %[wa], ror #8\n\t"
-                         "sxtb16 %[wa], %[wa]\n\t"
-                         "smlad  %[s], %[d0], %[wa], %[s]\n\t"
-                         "smlad  %[s], %[d1], %[wb], %[s]\n\t"
-                         "subs   %[n], %[n], #1\n\t"
-                         "bne    1b\n\t"
-                         : [s] "+r"(s), [x] "+r"(x), [w] "+r"(w), [n] "+r"(n), [wa] "=&r"(wa), [wb] "=&r"(wb),
-                           [d0] "=&r"(d0), [d1] "=&r"(d1)
-                         : [st] "r"(stride * 4)
-                         : "cc", "memory");
-    }
-    if (rem) {
-        const uint32_t word = careful ? tail_weights(w, rem) : nnom_arm_load4(w);
-        s = __smlad(x[0], nnom_arm_pairs_lo(word), s);
-        s = __smlad(x[1], nnom_arm_pairs_hi(word), s);
-    }
-    return s;
-}
+#include "kernels/arm/conv_dot.h"
 
 /* ------------------------------------------------------------ fast passes */
 
 #include "kernels/arm/conv_pass.h"
+#include "kernels/arm/conv_narrow.h"
 
 /* ---------------------------------------------------------- requantisation */
 
@@ -397,8 +277,9 @@ static int all_zero(const int8_t *w, int32_t k)
 }
 
 /* Channels [c0, c1) for the n pixels of a pass, any requantisation and
- * clamp (nnom_conv_quant_out of conv.h). Fewer than 3 pixels: one column at
- * a time. A dead channel (multiplier 0) outputs its requantised zero, the
+ * clamp (nnom_conv_quant_out of conv.h). Four pixels: dot_4x1; two of a
+ * two-pixel layout: dot_2x1; otherwise (eight pixels too) one column at a
+ * time. A dead channel (multiplier 0) outputs its requantised zero, the
  * zero point clamped, whatever its sums: no dot product. */
 __attribute__((noinline)) static void pass_general(const conv_ctx *x, int32_t c0, int32_t c1, int32_t n, int8_t *out)
 {
@@ -414,7 +295,7 @@ __attribute__((noinline)) static void pass_general(const conv_ctx *x, int32_t c0
             continue;
         }
         const int careful = c >= x->n_safe;
-        int32_t s[4] = {0, 0, 0, 0};
+        int32_t s[8] = {0, 0, 0, 0, 0, 0, 0, 0}; /* (at most eight pixels per pass) */
         if (all_zero(w, sh->k)) {
             /* an all-zero filter (whose multiplier a quantiser may have left out of the fast
              * range): its sums are 0 */
@@ -521,15 +402,24 @@ typedef struct {
 
 /* Channels [0, n) of the pass, fast, with requantisation form `form`. Parameters of channel 0
  * at bias (or NULL), mult, shift, its weights at w (k bytes per channel), its output at out.
- * Four pixels: pass4 (p4) on them all. Two: pass2 (p) on the pairs, and on an odd last channel
- * alone. */
+ * Eight pixels: pass8 (p8) on them all (it picks each channel's form itself). Four: pass4 (p4).
+ * Two: pass2 (p) on the pairs, and on an odd last channel alone. */
 /* (inlined: a pass of the first layer of an image model, few channels, calls it often) */
-static inline __attribute__((always_inline)) void fast_channels(pass2_args *p, pass4_args *p4, int form,
-                                                                const int32_t *bias, const int32_t *mult,
-                                                                const int32_t *shift, const int8_t *w, int32_t k,
-                                                                int8_t *out, int32_t n)
+static inline __attribute__((always_inline)) void fast_channels(pass2_args *p, pass4_args *p4, pass8_args *p8,
+                                                                int form, const int32_t *bias,
+                                                                const int32_t *mult, const int32_t *shift,
+                                                                const int8_t *w, int32_t k, int8_t *out, int32_t n)
 {
     static const int32_t no_bias[2] = {0, 0};
+    if (p8) {
+        p8->bias = bias;
+        p8->mult = mult;
+        p8->shift = shift;
+        p8->n_ch = n;
+        p8->out = out;
+        pass8_fast(p8, w);
+        return;
+    }
     if (p4) {
         p4->bias = bias;
         p4->mult = mult;
@@ -597,12 +487,24 @@ static void clamp_pass(int8_t *o, int32_t n, int32_t np, int32_t out_c, int32_t 
         for (int32_t c = 0; c < n; c++) o[c] = (int8_t)(o[c] < lo ? lo : (o[c] > hi ? hi : o[c]));
 }
 
+enum { NARROW_EIGHT_MAX_OUT = 16 }; /* see nnom_conv2d_s8 */
+
 void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void *scratch, uint32_t scratch_bytes)
 {
+    if (nnom_conv2d_s8_as_dense(a, in, out)) return;
     conv_ctx x;
     const int32_t out_c = a->out_c, n_pix = a->out_h * a->out_w;
     x.a = a;
     x.s = shape_of(a, scratch_bytes);
+    /* 1-4 input channels, short patches: kernels/arm/conv_narrow.h; on four pixels' columns also
+     * when the scratch holds eight, for a few output channels (measured on the Cortex-M4: 2.97
+     * against 3.22 est. cycles per MAC with 8, even with 16, 2.21 against 2.06 with 64) */
+    conv_shape narrow = x.s;
+    if (narrow.np == 8 && a->out_c <= NARROW_EIGHT_MAX_OUT) narrow.np = 4;
+    if (conv_narrow_takes(a, &narrow)) {
+        conv_narrow(a, &narrow, in, out, scratch);
+        return;
+    }
     x.neg_zp = (uint32_t)(uint16_t)(int16_t)(-a->in_zp) * 0x00010001u;
     x.cols = (uint32_t *)scratch;
     x.staging = x.s.staged ? (int8_t *)scratch + cols_bytes(&x.s, x.s.np) : NULL;
@@ -661,6 +563,12 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
     p4.zz = pa.zz;
     p4.out_c = out_c;
     p4.back = over;
+    pass8_args p8;
+    p8.cols = x.cols;
+    p8.groups = x.s.groups;
+    p8.zz = pa.zz;
+    p8.out_c = out_c;
+    p8.back = over;
     const int32_t *bias = (const int32_t *)a->bias;
     const int clamp = a->act_min != -128 || a->act_max != 127;
 
@@ -672,7 +580,6 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
 
     /* windows inside the input: ix0 in [0, ix_max], iy0 in [0, iy_max], and (when
      * staged, for the word copies) the last row's words inside the input tensor */
-    x.stride = 2 * x.s.np;
     x.row_groups = a->k_w * a->in_c / 4;
     x.run = a->k_w * a->in_c;
     x.words = (x.run + 3) >> 2;
@@ -683,19 +590,48 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
 
     x.pix_step = a->stride_w * a->in_c;
     int32_t iy0 = -a->pad_top, ix0 = -a->pad_left, ox = 0;
-    for (int32_t pix = 0; pix < n_pix; pix += x.s.np) {
-        const int32_t n = n_pix - pix < x.s.np ? n_pix - pix : x.s.np;
+    /* The last pixels, fewer than a pass: an eight-pixel shape takes passes of four (in the
+     * four-pixel layout); fewer than that left, when the output does not overlap the input, a
+     * whole pass again over the last np pixels (those computed before get the same bytes
+     * again), else pass_general on them. */
+    const int redo = (uintptr_t)(out + (ptrdiff_t)n_pix * out_c) <= (uintptr_t)in || (uintptr_t)x.in_end <= (uintptr_t)out;
+    /* A four-pixel shape whose patch could take eight (the scratch given holds four pixels'
+     * columns only), the output not overlapping the input: while the eight pixels after a pass
+     * exist, their output bytes, not yet computed, hold the pass's eight columns (word-aligned
+     * within them), when they are enough (out_c about twice the patch or more, e.g. 8 -> 16). */
+    uint32_t *const scratch_cols = x.cols;
+    const uint32_t cols8 = cols_bytes(&x.s, 8);
+    const int out_cols = x.s.np == 4 && x.s.k <= EIGHT_MAX_K && redo && (uint32_t)out_c * 8u >= cols8;
+    for (int32_t pix = 0, np; pix < n_pix; pix += np) {
+        np = x.s.np == 8 && n_pix - pix < 8 ? 4 : x.s.np;
+        x.cols = scratch_cols;
+        if (out_cols && n_pix - pix >= 16) {
+            const uintptr_t lo = ((uintptr_t)(out + (ptrdiff_t)(pix + 8) * out_c) + 3u) & ~(uintptr_t)3u;
+            if (lo + cols8 <= (uintptr_t)(out + (ptrdiff_t)(pix + 16) * out_c)) {
+                np = 8;
+                x.cols = (uint32_t *)lo;
+            }
+        }
+        p8.cols = x.cols;
+        if (n_pix - pix < np && redo && n_pix >= np) {
+            pix = n_pix - np;
+            ox = pix % a->out_w;
+            iy0 = pix / a->out_w * a->stride_h - a->pad_top;
+            ix0 = ox * a->stride_w - a->pad_left;
+        }
+        x.stride = 2 * np;
+        const int32_t n = n_pix - pix < np ? n_pix - pix : np;
         for (int32_t p = 0, cnt; p < n; p += cnt) {
             uint32_t *dst = x.cols + 2 * p;
             const ptrdiff_t at = ((ptrdiff_t)iy0 * a->in_w + ix0) * a->in_c; /* the first tap */
             cnt = 1;
             if (ix0 >= 0 && ix0 <= ix_max && iy0 >= 0 && iy0 <= iy_max && at <= at_limit) {
-                /* this pixel and the next ones of the pass on this output row whose windows are inside */
-                int32_t more = (ix_max - ix0) / a->stride_w;
-                const int32_t by_end = (int32_t)((at_limit - at) / x.pix_step);
-                more = by_end < more ? by_end : more;
-                cnt += more < n - p - 1 ? more : n - p - 1;
-                cnt = cnt < a->out_w - ox ? cnt : a->out_w - ox;
+                /* this pixel and the next ones of the pass on this output row whose windows are
+                 * inside (dividing only where a limit binds: near the end of a row or the input) */
+                int32_t more = n - p - 1 < a->out_w - ox - 1 ? n - p - 1 : a->out_w - ox - 1;
+                if (ix0 + more * a->stride_w > ix_max) more = (ix_max - ix0) / a->stride_w;
+                if (at + (ptrdiff_t)more * x.pix_step > at_limit) more = (int32_t)((at_limit - at) / x.pix_step);
+                cnt += more;
                 im2col_inside(&x, in + at, dst, cnt);
             } else if (x.s.staged) {
                 im2col_staged(&x, in, iy0, ix0, dst);
@@ -712,7 +648,7 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
         }
         /* (a short last pass: the sums of the unused columns, stale data, are dropped) */
         int8_t *o = out + (ptrdiff_t)pix * out_c;
-        if (n < x.s.np || (!n_runs && !n_fast)) {
+        if (n < np || (!n_runs && !n_fast)) {
             pass_general(&x, 0, out_c, n, o);
             continue;
         }
@@ -725,17 +661,18 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
             const fast_run *run = r < n_runs ? &runs[r] : &more;
             const int32_t r0 = run->c0, r1 = run->c1;
             if (c0 < r0) pass_general(&x, c0, r0, n, o);
-            fast_channels(&pa, x.s.np == 4 ? &p4 : NULL, run->form, bias ? bias + r0 : NULL, a->multiplier + r0,
-                          a->shift + r0, (const int8_t *)a->weights + (ptrdiff_t)r0 * x.s.k, x.s.k, o + r0, run->n);
-            if (clamp) clamp_pass(o + r0, r1 - r0, x.s.np, out_c, a->act_min, a->act_max);
+            fast_channels(&pa, np == 4 ? &p4 : NULL, np == 8 ? &p8 : NULL, run->form, bias ? bias + r0 : NULL,
+                          a->multiplier + r0, a->shift + r0, (const int8_t *)a->weights + (ptrdiff_t)r0 * x.s.k,
+                          x.s.k, o + r0, run->n);
+            if (clamp) clamp_pass(o + r0, r1 - r0, np, out_c, a->act_min, a->act_max);
             c0 = r1;
         }
         if (n_fast) {
             if (c0 < tail0) pass_general(&x, c0, tail0, n, o);
-            fast_channels(&pa, x.s.np == 4 ? &p4 : NULL, tail_form, bias ? bias + tail0 : NULL,
+            fast_channels(&pa, np == 4 ? &p4 : NULL, np == 8 ? &p8 : NULL, tail_form, bias ? bias + tail0 : NULL,
                           a->multiplier + tail0, a->shift + tail0, (const int8_t *)tail_buf, x.s.k, o + tail0,
                           out_c - tail0);
-            if (clamp) clamp_pass(o + tail0, out_c - tail0, x.s.np, out_c, a->act_min, a->act_max);
+            if (clamp) clamp_pass(o + tail0, out_c - tail0, np, out_c, a->act_min, a->act_max);
             c0 = out_c;
         }
         if (c0 < out_c) pass_general(&x, c0, out_c, n, o);

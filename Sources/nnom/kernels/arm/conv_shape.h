@@ -10,6 +10,8 @@
 #include "kernels/conv.h"
 
 enum {
+    EIGHT_MAX_K = 64,    /* patches of at most this length: eight pixels per pass when the scratch
+                            given holds their columns (else four) */
     PAIR_MIN_K = 128,    /* patches of at least this length: two pixels per pass, channels in pairs */
     COLS_LIMIT = 8192,   /* largest scratch for a pass's columns, bytes */
     CHUNK_LIMIT = 4096,  /* largest scratch for the chunks of the chunked path, bytes */
@@ -22,7 +24,8 @@ typedef struct {
     int32_t k;        /* patch length */
     int32_t groups;   /* groups per column: ceil(k / 4); the last one's lanes past k are 0 */
     int32_t staged;   /* in_c not a multiple of 4: the patch is gathered as int8 first */
-    int32_t np;       /* pixels per pass: 4 (k < PAIR_MIN_K) or 2, whole columns; or 1 (one
+    int32_t np;       /* pixels per pass: 8 (k <= EIGHT_MAX_K), 4 (k < PAIR_MIN_K) or 2, whole
+                         columns (a last pass of 4 to 7 pixels of an 8-pixel shape takes four); or 1 (one
                          column, or in_c a multiple of 4: chunks of four pixels' columns, see chunk) */
     int32_t chunk;    /* np 1, in_c a multiple of 4: groups of the four pixels' columns gathered
                          at a time; 0 otherwise */
@@ -41,16 +44,18 @@ static inline uint32_t cols_bytes(const conv_shape *s, int32_t np)
 }
 
 /* How the kernel runs with @p scratch_bytes of scratch (at least
- * nnom_conv2d_s8_dsp_scratch_bytes()): whole columns of four pixels (k < PAIR_MIN_K) or of two
- * when they fit in it and in COLS_LIMIT; otherwise, in_c a multiple of 4, as many groups of
- * four pixels' columns at a time as fit; else one pixel's column. */
+ * nnom_conv2d_s8_dsp_scratch_bytes()): whole columns of eight pixels (k <= EIGHT_MAX_K) when
+ * they fit in it, else of four (k < PAIR_MIN_K) or of two when they fit in it and in
+ * COLS_LIMIT; otherwise, in_c a multiple of 4, as many groups of four pixels' columns at a
+ * time as fit; else one pixel's column. */
 static inline conv_shape shape_of(const nnom_conv_args *a, uint32_t scratch_bytes)
 {
     conv_shape s;
     s.k = a->k_h * a->k_w * a->in_c;
     s.groups = (s.k + 3) / 4;
     s.staged = (a->in_c & 3) != 0;
-    const int32_t full = s.k < PAIR_MIN_K ? 4 : 2;
+    int32_t full = s.k < PAIR_MIN_K ? 4 : 2;
+    if (s.k <= EIGHT_MAX_K && cols_bytes(&s, 8) + staged_bytes(&s) <= scratch_bytes) full = 8;
     const uint32_t whole = cols_bytes(&s, full);
     s.np = whole <= COLS_LIMIT && whole + staged_bytes(&s) <= scratch_bytes ? full : 1;
     s.chunk = 0;
@@ -61,14 +66,25 @@ static inline conv_shape shape_of(const nnom_conv_args *a, uint32_t scratch_byte
     return s;
 }
 
-/* Scratch bytes of the DSP kernel at full speed: a pass's whole columns while they take at
- * most COLS_LIMIT bytes, else chunks of four pixels' columns in CHUNK_LIMIT bytes (in_c a
- * multiple of 4) or one pixel's column; plus the staged patch. */
+/* Scratch bytes of the DSP kernel at full speed, as a plan reserves them: a pass's whole
+ * columns (of at most four pixels) while they take at most COLS_LIMIT bytes, else chunks of
+ * four pixels' columns in CHUNK_LIMIT bytes (in_c a multiple of 4) or one pixel's column;
+ * plus the staged patch. */
 static inline uint32_t nnom_conv2d_s8_dsp_fast_bytes(const nnom_conv_args *a)
 {
-    const conv_shape s = shape_of(a, UINT32_MAX);
+    conv_shape s = shape_of(a, UINT32_MAX);
+    if (s.np == 8) s.np = 4;
     if (s.np > 1) return cols_bytes(&s, s.np) + staged_bytes(&s);
     return s.staged ? (uint32_t)(s.groups * 8) + staged_bytes(&s) : (uint32_t)(s.chunk * CHUNK_GROUP);
+}
+
+/* All the scratch the DSP kernel can use: eight pixels' columns (and the staged patch) for
+ * patches of at most EIGHT_MAX_K, else the full-speed size. A plan gives it only from its
+ * spare room (core/plan_tuned.c), never reserves it: the arena does not grow for it. */
+static inline uint32_t nnom_conv2d_s8_dsp_room_bytes(const nnom_conv_args *a)
+{
+    const conv_shape s = shape_of(a, UINT32_MAX);
+    return s.np == 8 ? cols_bytes(&s, 8) + staged_bytes(&s) : nnom_conv2d_s8_dsp_fast_bytes(a);
 }
 
 /* The least scratch of the DSP kernel: the full-speed size while four pixels' columns (and

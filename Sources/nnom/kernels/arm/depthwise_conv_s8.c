@@ -18,9 +18,11 @@
  * so that a 3x3 output costs 6 multiply instructions and 1.5 loads, and the
  * requantisation constants of the channel stay in registers for a whole row.
  * 3x3 kernels of strides 1 and 2 with no clamp beyond int8 run in assembly
- * loops of four outputs per pass (depthwise_quad3.h: 60 instructions for 36
- * multiply-accumulates when the output zero point is -128, 64 otherwise, the
- * same at -Os and -O2), a line's last one to three outputs in the same call.
+ * loops of four outputs per pass (depthwise_quad3.h: at stride 1, 53
+ * instructions for 36 multiply-accumulates when the output zero point is -128
+ * and a channel's lines hold DW_E_MIN_QUADS quads (57 when fewer), 61 for
+ * other zero points; at stride 2, 60 and 64; the same at -Os and -O2), a
+ * line's last one to three outputs in the same call.
  * Other kernels (any k_w, stride, dilation) use SMLAD on pairs of taps
  * (dil_w 1) or one tap at a time.
  *
@@ -77,6 +79,7 @@
 
 #include "kernels/conv.h"
 
+#include "kernels/arm/depthwise_chan.h"
 #include "kernels/arm/depthwise_gather4.h"
 #include "kernels/arm/depthwise_group4.h"
 #include "kernels/arm/depthwise_pixels.h"
@@ -90,29 +93,12 @@ enum {
     DW_MIN_PLANE = 16,   /* output planes smaller than this: pixel by pixel */
     DW_NARROW = 8,       /* output planes narrower than this and taller than wide: walked transposed */
     DW_GP_BUF = 800,     /* int16 of the group-plane path's four images (1.6 KB of stack) */
-    DW_GP_SLACK = 2,     /* int16 after the last image: the row loops' word loads past a row's last tap */
-    DW_GP_PAIRS = 16,    /* packed weight words of a channel on the group-plane path */
-    DW_MAX_E = 22,       /* largest right shift of the 32-bit requantisation with the zero point */
-    DW_MAX_L = 7         /* largest left shift of DW_L (weights times 2^(shift + 1) <= 256 stay int16) */
+    DW_GP_SLACK = 2      /* int16 after the last image: the row loops' word loads past a row's last tap */
 };
 
-/* DW_L: a shift in [0, DW_MAX_L] (an output scale near the input's times the weights', common in
- * MobileNets): weights and start times 2^(shift + 1), so that c + SMMULR(s, m) with c the output
- * zero point is the doubling high multiply of acc * 2^shift (no right shift: e = 0); only on the
- * assembly line loops (QUAD3_Z), where channel_quant() is allowed it. */
-typedef enum { DW_ZP, DW_U, DW_L, DW_GEN } dw_mode;
 /* The output clamp: none beyond int8 (act_min -128, act_max 127: e.g. a ReLU whose output zero
  * point is -128, as the quantiser makes it), or act_min and act_max. */
 typedef enum { DW_CLAMP_NONE, DW_CLAMP_BOTH } dw_clamp;
-
-/* One output channel's constants. */
-typedef struct {
-    dw_mode mode;
-    int32_t init;      /* the sums' starting value: scale (bias - in_zp sum w) (fast modes) or -in_zp sum w */
-    int32_t scale;     /* of the weights and the start: 2, 2^(shift + 1) (DW_L) or 1 (DW_GEN) */
-    int32_t mult, c, e;
-    nnom_conv_quant q; /* DW_GEN */
-} dw_chan;
 
 /* What an output row needs, in locals (so that the stores of int8 outputs, which may alias
  * anything, do not make the compiler reload them). */
@@ -120,40 +106,6 @@ typedef struct {
     int32_t init, mult, c, e, lo, hi, zp;
     nnom_conv_quant q;
 } dw_k;
-
-/* The layer as the planar path walks it: `a`'s sizes, or for a tall and narrow output plane the
- * same layer transposed (rows and columns swapped, so that the lines of outputs computed in
- * one go are long); where element (y, x) of the input, output and weights of one channel is. */
-typedef struct {
-    nnom_conv_args a;          /* sizes, strides, padding of the walk; the rest as the layer's */
-    ptrdiff_t in_rs, in_cs;    /* input: bytes between rows and between columns */
-    ptrdiff_t out_rs, out_cs;  /* output */
-    ptrdiff_t w_rs, w_cs;      /* weights: taps between kernel rows and between kernel columns */
-} dw_geom;
-
-static dw_geom geom_of(const nnom_conv_args *a, int transpose)
-{
-    dw_geom g;
-    g.a = *a;
-    g.in_rs = (ptrdiff_t)a->in_w * a->in_c;
-    g.in_cs = a->in_c;
-    g.out_rs = (ptrdiff_t)a->out_w * a->out_c;
-    g.out_cs = a->out_c;
-    g.w_rs = a->k_w;
-    g.w_cs = 1;
-    if (transpose) {
-        nnom_conv_args *t = &g.a;
-        t->in_h = a->in_w, t->in_w = a->in_h, t->out_h = a->out_w, t->out_w = a->out_h;
-        t->k_h = a->k_w, t->k_w = a->k_h, t->stride_h = a->stride_w, t->stride_w = a->stride_h;
-        t->dil_h = a->dil_w, t->dil_w = a->dil_h, t->pad_top = a->pad_left, t->pad_left = a->pad_top;
-        ptrdiff_t x = g.in_rs;
-        g.in_rs = g.in_cs, g.in_cs = x;
-        x = g.out_rs;
-        g.out_rs = g.out_cs, g.out_cs = x;
-        g.w_rs = 1, g.w_cs = a->k_w;
-    }
-    return g;
-}
 
 static inline int32_t smlabb_(uint32_t a, uint32_t b, int32_t s) { return __smlabb(a, b, s); }
 
@@ -297,7 +249,6 @@ static inline __attribute__((always_inline)) void row_any(const int16_t *const *
     }
 }
 
-typedef enum { DW_SHAPE_S1, DW_SHAPE_S2, DW_SHAPE_ANY } dw_shape;
 
 /* Input row iy, channel ic, columns [ix0, ix0 + len) into d as int16, the zero point outside the input. */
 /* Input rows [iy0, iy0 + count) of channel ic, columns [ix0, ix0 + len), into rows of the
@@ -390,10 +341,19 @@ DW_ROW(row_any_u, DW_SHAPE_ANY, DW_U, DW_CLAMP_BOTH)
  * requantisation dominates anyway) */
 DW_ROW(row_any_gen, DW_SHAPE_ANY, DW_GEN, DW_CLAMP_BOTH)
 
+/* The line loops' requantisation form of a channel's mode (not DW_GEN), right shift e and output
+ * zero point zp. */
+static inline quad3_form quad3_form_of(dw_mode mode, int32_t e, int32_t zp)
+{
+    if (mode == DW_E) return quad3_e_form(e);
+    if (mode == DW_L) return QUAD3_L;
+    return zp == -128 ? QUAD3_Z : (mode == DW_U ? QUAD3_U : QUAD3_ZP);
+}
+
 /* No clamp beyond int8, 3x3 kernels of four outputs and more per line: the assembly loops of
  * depthwise_quad3.h (whole quads, then the last four outputs once more when n is not a multiple
  * of 4); other lines: the C rows above (their clamp to [-128, 127] changes nothing). */
-#define DW_ROW_QUAD(name, stride, u, c_rows)                                                                       \
+#define DW_ROW_QUAD(name, stride, mode, c_rows)                                                                       \
     DW_NOINLINE static void name(const dw_geom *g, const int16_t *const *rows, const uint32_t *wp, int32_t n,     \
                                  int8_t *o, const dw_k *kp, int32_t n_rows, int32_t row_step)                     \
     {                                                                                                             \
@@ -401,21 +361,23 @@ DW_ROW(row_any_gen, DW_SHAPE_ANY, DW_GEN, DW_CLAMP_BOTH)
             c_rows(g, rows, wp, n, o, kp, n_rows, row_step);                                                      \
             return;                                                                                               \
         }                                                                                                         \
-        const quad3_form form = kp->zp == -128 || u == 2 ? QUAD3_Z : (u ? QUAD3_U : QUAD3_ZP);                    \
+        const quad3_form form = quad3_form_of(mode, kp->e, kp->zp);                                                      \
         quad3_lines(stride, form, rows, wp, n, o, (int32_t)g->out_cs, kp->init, kp->mult, kp->c, kp->e, n_rows,    \
                     row_step, g->out_rs);                                                                         \
     }
-DW_ROW_QUAD(row_s1_zp_none, 1, 0, row_s1_u)
-DW_ROW_QUAD(row_s1_u_none, 1, 1, row_s1_u)
-DW_ROW_QUAD(row_s2_zp_none, 2, 0, row_s2_u)
-DW_ROW_QUAD(row_s2_u_none, 2, 1, row_s2_u)
-/* (DW_L: its lines are all of 3x3 kernels and 4 outputs or more, see channel_quant()) */
-DW_ROW_QUAD(row_s1_l_none, 1, 2, row_s1_u)
-DW_ROW_QUAD(row_s2_l_none, 2, 2, row_s2_u)
+DW_ROW_QUAD(row_s1_zp_none, 1, DW_ZP, row_s1_u)
+DW_ROW_QUAD(row_s1_u_none, 1, DW_U, row_s1_u)
+DW_ROW_QUAD(row_s2_zp_none, 2, DW_ZP, row_s2_u)
+DW_ROW_QUAD(row_s2_u_none, 2, DW_U, row_s2_u)
+/* (DW_L and DW_E: their lines are all of 3x3 kernels and 4 outputs or more, see channel_quant()) */
+DW_ROW_QUAD(row_s1_l_none, 1, DW_L, row_s1_u)
+DW_ROW_QUAD(row_s2_l_none, 2, DW_L, row_s2_u)
+DW_ROW_QUAD(row_s1_e_none, 1, DW_E, row_s1_u)
 
 static dw_row_fn row_fn(dw_shape shape, dw_mode mode, int no_clamp)
 {
     if (mode == DW_L) return shape == DW_SHAPE_S1 ? row_s1_l_none : row_s2_l_none;
+    if (mode == DW_E) return row_s1_e_none; /* (stride 1 only: see planar()) */
     if (shape == DW_SHAPE_S1)
         return mode == DW_GEN ? row_any_gen
                               : (!no_clamp ? row_s1_u : (mode == DW_ZP ? row_s1_zp_none : row_s1_u_none));
@@ -441,100 +403,6 @@ static void channel_rows(const dw_geom *g, const int8_t *in, const dw_tile *t, c
         gather_rows(g, in, t->ic, iy0, span, t->ix0, t->len, t->buf, t->row_len);
         for (int32_t r = 0; r < a->k_h; r++) rows[r] = t->buf + r * a->dil_h * t->row_len;
         fn(g, rows, wp, n, o + oy0 * g->out_rs, k, lines, a->stride_h * t->row_len);
-    }
-}
-
-static inline uint32_t pack2(int32_t lo, int32_t hi) { return (uint32_t)(uint16_t)lo | ((uint32_t)(uint16_t)hi << 16); }
-
-/* Channel oc's constants from the sum of its weights (the weights scaled by q->scale); DW_L only
- * when allow_l (the channel's lines all go to the assembly loops). */
-static void channel_quant(const nnom_conv_args *a, int32_t oc, int32_t sum_w, dw_chan *q, int allow_l)
-{
-    const int32_t b = a->bias ? ((const int32_t *)a->bias)[oc] : 0;
-    const int32_t m = a->multiplier[oc], shift = a->shift[oc], e = -shift;
-    /* |sum x * w| <= taps * 128 * 128; the start b - zp * sum w must leave room below 2^30 (DW_L:
-     * below 2^(30 - shift), so that its sums times 2^(shift + 1) stay below 2^31) */
-    const int64_t start = (int64_t)b - (int64_t)a->in_zp * sum_w, taps_room = (int64_t)a->k_h * a->k_w * 16384;
-    const int64_t room = ((int64_t)1 << 30) - 1 - taps_room;
-    const int64_t room_l = shift >= 0 && shift <= DW_MAX_L ? ((int64_t)1 << (30 - shift)) - 1 - taps_room : -1;
-    q->mult = m;
-    q->e = e;
-    q->c = 0;
-    if (e >= 1 && e <= DW_MAX_E && start <= room && start >= -room) {
-        q->mode = m > (1 << 30) ? DW_ZP : DW_U;
-        q->scale = 2;
-        q->c = nnom_arm_requant_zp_const(e, a->out_zp);
-    } else if (allow_l && start <= room_l && start >= -room_l) {
-        q->mode = DW_L;
-        q->scale = 2 << shift;
-        q->e = 0;
-        q->c = a->out_zp;
-    } else {
-        q->mode = DW_GEN;
-        q->scale = 1;
-        q->init = -a->in_zp * sum_w;
-        q->q = nnom_conv_quant_init(b, m, shift);
-        return;
-    }
-    q->init = (int32_t)(q->scale * start);
-}
-
-/* Channel oc's constants and packed weights; the weights are doubled in the fast modes, and
- * packed as for any kernel in DW_GEN (row_any_gen serves every shape). */
-static void channel_setup(const dw_geom *g, dw_shape shape, int32_t oc, dw_chan *q, uint32_t *wp, int allow_l)
-{
-    const nnom_conv_args *a = &g->a;
-    const int8_t *w = (const int8_t *)a->weights + oc;
-    const int32_t k_h = a->k_h, k_w = a->k_w, out_c = a->out_c;
-    int32_t sum_w = 0;
-    for (int32_t t = 0; t < k_h * k_w; t++) sum_w += w[(ptrdiff_t)t * out_c];
-    channel_quant(a, oc, sum_w, q, allow_l);
-    const int32_t twice = q->scale;
-    for (int32_t r = 0; r < k_h; r++) {
-        const int8_t *wr = w + r * g->w_rs * out_c;
-        const ptrdiff_t wc = g->w_cs * out_c;
-        if (shape != DW_SHAPE_ANY && q->mode != DW_GEN) { /* A = (w0, w1), B = (w2, w1) */
-            const int32_t w0 = twice * wr[0], w1 = twice * wr[wc], w2 = twice * wr[2 * wc];
-            wp[2 * r] = pack2(w0, w1);
-            wp[2 * r + 1] = pack2(w2, w1);
-            continue;
-        }
-        const int32_t pairs = (k_w + 1) >> 1;
-        for (int32_t t = 0; t < pairs; t++) {
-            const int32_t w0 = twice * wr[2 * t * wc];
-            const int32_t w1 = 2 * t + 1 < k_w ? twice * wr[(2 * t + 1) * wc] : 0;
-            wp[r * pairs + t] = pack2(w0, w1);
-        }
-    }
-}
-
-/* channel_setup() of channels c0 .. c0 + 3 at once, for a 3-wide kernel (DW_SHAPE_S1, DW_SHAPE_S2)
- * of at most DW_GP_PAIRS / 2 rows: a word of weights is a tap of the four channels; SXTB16 gives the
- * pairs (ch0, ch2), (ch1, ch3), doubled by SADD16, summed in int16 lanes (|sum| <= 24 * 128), and
- * PKHBT / PKHTB make each channel's A and B. */
-static void group_setup3(const dw_geom *g, int32_t c0, dw_chan q[4], uint32_t wp[4][DW_GP_PAIRS], int allow_l)
-{
-    const nnom_conv_args *a = &g->a;
-    const int8_t *w = (const int8_t *)a->weights + c0;
-    const ptrdiff_t wc = g->w_cs * a->out_c, wr = g->w_rs * a->out_c;
-    uint32_t sum_lo = 0, sum_hi = 0;
-    for (int32_t r = 0; r < a->k_h; r++, w += wr) {
-        const uint32_t x0 = nnom_arm_load4(w), x1 = nnom_arm_load4(w + wc), x2 = nnom_arm_load4(w + 2 * wc);
-        const uint32_t l0 = nnom_arm_pairs_lo(x0), l1 = nnom_arm_pairs_lo(x1), l2 = nnom_arm_pairs_lo(x2);
-        const uint32_t h0 = nnom_arm_pairs_hi(x0), h1 = nnom_arm_pairs_hi(x1), h2 = nnom_arm_pairs_hi(x2);
-        sum_lo = __sadd16(sum_lo, __sadd16(l0, __sadd16(l1, l2)));
-        sum_hi = __sadd16(sum_hi, __sadd16(h0, __sadd16(h1, h2)));
-        const uint32_t dl0 = __sadd16(l0, l0), dl1 = __sadd16(l1, l1), dl2 = __sadd16(l2, l2);
-        const uint32_t dh0 = __sadd16(h0, h0), dh1 = __sadd16(h1, h1), dh2 = __sadd16(h2, h2);
-        wp[0][2 * r] = dw_pk_bottoms(dl0, dl1), wp[0][2 * r + 1] = dw_pk_bottoms(dl2, dl1);
-        wp[1][2 * r] = dw_pk_bottoms(dh0, dh1), wp[1][2 * r + 1] = dw_pk_bottoms(dh2, dh1);
-        wp[2][2 * r] = dw_pk_tops(dl0, dl1), wp[2][2 * r + 1] = dw_pk_tops(dl2, dl1);
-        wp[3][2 * r] = dw_pk_tops(dh0, dh1), wp[3][2 * r + 1] = dw_pk_tops(dh2, dh1);
-    }
-    const int32_t sums[4] = {(int16_t)sum_lo, (int16_t)sum_hi, (int16_t)(sum_lo >> 16), (int16_t)(sum_hi >> 16)};
-    for (int32_t j = 0; j < 4; j++) {
-        channel_quant(a, c0 + j, sums[j], &q[j], allow_l);
-        if (q[j].scale != 2) channel_setup(g, DW_SHAPE_S1, c0 + j, &q[j], wp[j], allow_l); /* (scaled otherwise) */
     }
 }
 
@@ -592,14 +460,16 @@ __attribute__((noinline)) static void planar(const nnom_conv_args *layer, const 
     const int no_clamp = a->act_min == -128 && a->act_max == 127;
     /* DW_L channels where every line of every tile goes to the assembly loops */
     const int32_t last_tile = out_w % tile;
-    const int allow_l = no_clamp && shape != DW_SHAPE_ANY && k_h == 3 && tile >= 4 && (last_tile == 0 || last_tile >= 4);
+    const int allow = no_clamp && shape != DW_SHAPE_ANY && k_h == 3 && tile >= 4 && (last_tile == 0 || last_tile >= 4)
+                          ? (shape == DW_SHAPE_S1 ? dw_allow(tile / 4 * a->out_h) : DW_ALLOW_L)
+                          : 0;
     /* output lines whose input rows fit in the buffer at once */
     t.strip = (DW_BUF / t.row_len - ((k_h - 1) * a->dil_h + 1)) / a->stride_h + 1;
     if (t.strip > a->out_h) t.strip = a->out_h;
 
     for (int32_t oc = c_first; oc < out_c; oc++) {
         dw_chan q;
-        channel_setup(&g, shape, oc, &q, wp, allow_l);
+        channel_setup(&g, shape, oc, &q, wp, allow);
         const dw_row_fn fn = row_fn(shape, q.mode, no_clamp);
         dw_k k;
         k.init = q.init;
@@ -662,7 +532,7 @@ __attribute__((noinline)) static void group_planes(const nnom_conv_args *layer, 
     const int quads = no_clamp && shape == DW_SHAPE_S1 && a->k_h == 3 && a->stride_h == 1 && a->out_w >= 4;
     const int32_t plane = ph * pitch, reach = (a->k_h - 1) * a->dil_h + 1;
     quad3_args qa;
-    quad3_shape(&qa, 1, a->out_w, (int32_t)g.out_cs, pitch, g.out_rs);
+    quad3_shape(&qa, a->out_w, (int32_t)g.out_cs, pitch, g.out_rs);
     dw_gather4_args ga;
     ga.rs = g.in_rs;
     ga.cs = g.in_cs;
@@ -676,7 +546,7 @@ __attribute__((noinline)) static void group_planes(const nnom_conv_args *layer, 
     for (int32_t c0 = 0; c0 < n4; c0 += 4) {
         ga.in = in + c0;
         dw_chan q[4];
-        if (shape != DW_SHAPE_ANY) group_setup3(&g, c0, q, wp4, quads);
+        if (shape != DW_SHAPE_ANY) group_setup3(&g, c0, q, wp4, quads ? dw_allow(a->out_w / 4 * a->out_h) : 0);
         else
             for (int32_t j = 0; j < 4; j++) channel_setup(&g, shape, c0 + j, &q[j], wp4[j], 0);
         for (int32_t oy0 = 0; oy0 < a->out_h; oy0 += strip) {
@@ -689,9 +559,7 @@ __attribute__((noinline)) static void group_planes(const nnom_conv_args *layer, 
                 for (int32_t r = 0; r < a->k_h; r++) rows[r] = img + j * plane + r * a->dil_h * pitch;
                 int8_t *o = out + oy0 * g.out_rs + c0 + j;
                 if (quads && q[j].mode != DW_GEN) { /* (what row_fn's choice would call) */
-                    const quad3_form form = a->out_zp == -128 || q[j].mode == DW_L
-                                                ? QUAD3_Z
-                                                : (q[j].mode == DW_U ? QUAD3_U : QUAD3_ZP);
+                    const quad3_form form = quad3_form_of(q[j].mode, q[j].e, a->out_zp);
                     quad3_run(&qa, 1, form, rows, wp4[j], o, q[j].init, q[j].mult, q[j].c, q[j].e, lines,
                               a->out_w & ~3);
                     continue;
@@ -711,10 +579,28 @@ __attribute__((noinline)) static void group_planes(const nnom_conv_args *layer, 
     }
 }
 
+/* The planar path computes every output of a channel from one gathering of its input rows (one
+ * strip of one tile): it reads the channel's input before it writes the channel's output. */
+static int planar_once(const nnom_conv_args *layer)
+{
+    const dw_geom g = geom_of(layer, layer->out_w < DW_NARROW && layer->out_h > layer->out_w);
+    const nnom_conv_args *a = &g.a;
+    const int32_t k_h = a->k_h, s_w = a->stride_w;
+    const int32_t pairs = a->k_w == 3 && a->dil_w == 1 && s_w <= 2 ? 2 * k_h : k_h * ((a->k_w + 1) >> 1);
+    const int32_t reach = (a->k_w - 1) * a->dil_w + 2, span = (k_h - 1) * a->dil_h + 1;
+    const int32_t row_len = ((a->out_w - 1) * s_w + reach + 1) & ~1;
+    return pairs <= DW_MAX_PAIRS && k_h <= DW_MAX_ROWS && row_len * ((a->out_h - 1) * a->stride_h + span) <= DW_BUF;
+}
+
+/* In place in one call: the channel groups each read their own channels (from a padded copy, or
+ * in the group-plane path's one strip) before writing them, and the last out_c % 4 channels go
+ * to the planar path in one strip of one tile (not pixel_major(), which reads neighbouring
+ * pixels of a channel after writing some). */
 int nnom_depthwise_conv2d_s8_in_place(const nnom_conv_args *a)
 {
     if (nnom_depthwise_is_affine(a)) return 1;
-    return a->depth_mult == 1 && a->out_c % 4 == 0 && a->out_h * a->out_w <= a->in_h * a->in_w && dw_g_pad_fits(a);
+    return a->depth_mult == 1 && a->out_h * a->out_w <= a->in_h * a->in_w && dw_g_pad_fits(a) &&
+           (a->out_c % 4 == 0 || planar_once(a));
 }
 
 void nnom_depthwise_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out)
@@ -736,7 +622,7 @@ void nnom_depthwise_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t 
         c_first = a->out_c & ~3;
         group_planes(a, in, out, c_first);
         if (c_first == a->out_c) return;
-        if (a->out_h * a->out_w < DW_MIN_PLANE) pixel_major(a, in, out, c_first);
+        if (a->out_h * a->out_w < DW_MIN_PLANE && in != out) pixel_major(a, in, out, c_first);
         else planar(a, in, out, c_first);
         return;
     }
@@ -748,7 +634,7 @@ void nnom_depthwise_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t 
         dw_groups4(a, in, out, c_first);
         if (c_first == a->out_c) return;
     }
-    if (a->out_h * a->out_w < DW_MIN_PLANE) pixel_major(a, in, out, c_first);
+    if (a->out_h * a->out_w < DW_MIN_PLANE && in != out) pixel_major(a, in, out, c_first);
     else planar(a, in, out, c_first);
 }
 

@@ -5,10 +5,10 @@
  * buffer of int16 that the kernel gathers (see there), requantised in 32 bits
  * or the group-plane images, requantised in 32 bits with the output zero
  * point folded in (nnom_arm_requant_zp() or nnom_arm_requant() of arm_dsp.h,
- * or QUAD3_OUT_Z when the output zero point is -128), saturated to int8 (no
- * narrower clamp). A line's whole quads, then its last one, two or three
- * outputs by a pass of their own. Naked functions: their registers are
- * planned by hand, the same at -Os and -O2.
+ * or, when the output zero point is -128, the two-instruction E form below),
+ * saturated to int8 (no narrower clamp). A line's whole quads, then its last
+ * one, two or three outputs. Naked functions: their registers are planned by
+ * hand, the same at -Os and -O2.
  */
 #ifndef NNOM_KERNELS_ARM_DEPTHWISE_QUAD3_H
 #define NNOM_KERNELS_ARM_DEPTHWISE_QUAD3_H
@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* What quad3_s1 reads (offsets used by its assembly). */
+/* What the line loops read (offsets used by their assembly). */
 typedef struct {
     const int16_t *r0, *r1, *r2; /*  0,  4,  8: the three kernel rows at output j's first tap */
     int8_t *o;                   /* 12: output j */
@@ -30,18 +30,82 @@ typedef struct {
     int32_t e, step;             /* 56, 60 */
     int32_t lines;               /* 64: output lines, >= 1 */
     int32_t line_step, o_line;   /* 68, 72: bytes from a line's rows and output to the next line's */
-    int32_t tail_in, tail_out;   /* 76, 80: bytes the rows and output step back for a line's last
-                                    quad when 3 outputs follow its whole quads */
-    int32_t tail;                /* 84: outputs after a line's whole quads, 0-3 */
+    int32_t tail;                /* 76: outputs after a line's whole quads, 0-3 */
 } quad3_args;
 /* (the assembly's offsets, checked at compile time) */
 typedef char nnom_quad3_offsets_ok[offsetof(quad3_args, init) == 20 && offsetof(quad3_args, w) == 24 &&
                                            offsetof(quad3_args, mult) == 48 && offsetof(quad3_args, e) == 56 &&
                                            offsetof(quad3_args, lines) == 64 && offsetof(quad3_args, o_line) == 72 &&
-                                           offsetof(quad3_args, tail_in) == 76 && offsetof(quad3_args, tail) == 84
+                                           offsetof(quad3_args, tail) == 76
                                        ? 1
                                        : -1];
 
+/*
+ * Requantisation forms of a sum S into lr (the constants in r9 = mult, r10 = c, r11 = e), all
+ * saturated to int8 (no narrower clamp):
+ *  ZP: nnom_arm_requant_zp() of arm_dsp.h with the output zero point folded into c:
+ *      (SMMLAR(S, m, c) + (S >> 31)) >> e                        (m > 2^30)
+ *  U:  nnom_arm_requant() + zp: u = SMMULR(S, m), (u + (u >> 31) + c) >> e   (any m)
+ *  Z:  the output zero point -128: either without its sign term (see E): SMMLAR(S, m, c) >> e
+ *  L:  a shift >= 0, the sums scaled by 2^(shift + 1) at the source: SMMLAR(S, m, zp)
+ *  E:  the output zero point -128 (a ReLU's, as the quantiser makes it) and e in [1, 21]: the
+ *      sums scaled by 2^(1 + k) at the source, k = E - e in [1, 7] with E one of QUAD3_E_LO,
+ *      QUAD3_E_MID (an immediate of SSAT; e in [1, 14], as the shifts of DS-CNN and MobileNet
+ *      depthwise layers are: larger ones take Z), and c' = c 2^k + 2^(k - 1):
+ *      SSAT(SMMLA(S, m, c') >> E): two instructions.
+ * Why E is exact: with s = 2 acc and Y = s m + c 2^32 + 2^31, the ZP and U forms without their
+ * sign term are floor(Y / 2^(32 + e)) (SMMLAR's floor then the shift's), which differs from them
+ * only on negative sums, whose outputs SSAT makes -128 either way when zp is -128 (for s < 0
+ * both are at most c >> e = -128). SMMLA adds no rounding constant: SMMLA(s 2^k, m, c') =
+ * floor(2^k (s m + c 2^32 + 2^31) / 2^32) = floor(2^k Y / 2^32), and a shift of E of that is
+ * floor(2^k Y / 2^(32 + E)) = floor(Y / 2^(32 + e)). In int32: |c'| < 2^(E - 1) + 128 * 2^E +
+ * 2^6 < 2^30 for E <= 22; the sums stay below 2^31 by the bound on the start that
+ * depthwise_conv_s8.c's channel_quant() checks, and the weights times 2^(1 + k) <= 256 are
+ * int16 (|w| <= 128).
+ */
+enum { QUAD3_E_LO = 8, QUAD3_E_MID = 15, QUAD3_K_MAX = 7 };
+#define QUAD3_OUT_ZP(S)                            \
+    "smmlar lr, " S ", r9, r10\n\t"                 \
+    "add    lr, lr, " S ", asr #31\n\t"             \
+    "asr    lr, lr, r11\n\t"                        \
+    "ssat   lr, #8, lr\n\t"
+#define QUAD3_OUT_U(S)                             \
+    "smmulr lr, " S ", r9\n\t"                      \
+    "add    lr, lr, lr, asr #31\n\t"                \
+    "add    lr, lr, r10\n\t"                        \
+    "asr    lr, lr, r11\n\t"                        \
+    "ssat   lr, #8, lr\n\t"
+#define QUAD3_OUT_Z(S)                             \
+    "smmlar lr, " S ", r9, r10\n\t"                 \
+    "asr    lr, lr, r11\n\t"                        \
+    "ssat   lr, #8, lr\n\t"
+#define QUAD3_OUT_L(S)                             \
+    "smmlar lr, " S ", r9, r10\n\t"                 \
+    "ssat   lr, #8, lr\n\t"
+#define QUAD3_STR_(x) #x
+#define QUAD3_STR(x) QUAD3_STR_(x)
+#define QUAD3_OUT_E(S, E)                          \
+    "smmla  lr, " S ", r9, r10\n\t"                 \
+    "ssat   lr, #8, lr, asr #" QUAD3_STR(E) "\n\t"
+#define QUAD3_OUT_E_LO(S) QUAD3_OUT_E(S, QUAD3_E_LO_IMM)
+#define QUAD3_OUT_E_MID(S) QUAD3_OUT_E(S, QUAD3_E_MID_IMM)
+/* (the immediates of the enum above, for the assembler; checked equal below) */
+#define QUAD3_E_LO_IMM 8
+#define QUAD3_E_MID_IMM 15
+typedef char nnom_quad3_e_ok[QUAD3_E_LO == QUAD3_E_LO_IMM && QUAD3_E_MID == QUAD3_E_MID_IMM &&
+                                     QUAD3_E_MID - QUAD3_E_LO == QUAD3_K_MAX
+                                 ? 1
+                                 : -1];
+
+/*
+ * Stride 1, a kernel row R (weights at offset W of r0) of four outputs: Q0 = (x0, x1),
+ * Q1 = (x2, x3), Q2 = (x4, x5) (an LDRD and an LDR, R 8 bytes further), A = (w0, w1),
+ * B = (w2, w1) (one LDRD):
+ *   s0 += SMLAD(Q0, A) + SMLABB(Q1, B)     s1 += SMLATB(Q0, A) + SMLADX(Q1, B)
+ *   s2 += SMLAD(Q1, A) + SMLABB(Q2, B)     s3 += SMLATB(Q1, A) + SMLADX(Q2, B)
+ * The first kernel row starts the sums from the start value in r5 (SMLAxx's accumulator
+ * operand), s0 last: no moves.
+ */
 #define QUAD3_ROW(R, W)                            \
     "ldrd   r9, r10, [r0, #" W "]\n\t"              \
     "ldrd   r11, r12, [" R "], #8\n\t"              \
@@ -54,59 +118,70 @@ typedef char nnom_quad3_offsets_ok[offsetof(quad3_args, init) == 20 && offsetof(
     "smlatb r8, r12, r9, r8\n\t"                    \
     "smlabb r7, lr, r10, r7\n\t"                    \
     "smladx r8, lr, r10, r8\n\t"
-
-/* (DW_U: any multiplier, nnom_arm_requant() + zp: u = SMMULR(s, m), (u - [u < 0] + c) >> e) */
-#define QUAD3_OUT_U(S)                             \
-    "smmulr lr, " S ", r9\n\t"                      \
-    "add    lr, lr, lr, asr #31\n\t"                \
-    "add    lr, lr, r10\n\t"                        \
-    "asr    lr, lr, r11\n\t"                        \
-    "ssat   lr, #8, lr\n\t"
-
-#define QUAD3_OUT(S)                               \
-    "smmlar lr, " S ", r9, r10\n\t"                 \
-    "add    lr, lr, " S ", asr #31\n\t"             \
-    "asr    lr, lr, r11\n\t"                        \
-    "ssat   lr, #8, lr\n\t"
-
-/* (DW_ZP or DW_U with the output zero point -128 and no clamp beyond int8, as a ReLU's output:
- * (SMMLAR(s, m, c)) >> e without the sign term. For s >= 0 the forms above add 0; for s < 0
- * they give at most c >> e = -128 either way, and so does this: SSAT makes every one -128.) */
-#define QUAD3_OUT_Z(S)                             \
-    "smmlar lr, " S ", r9, r10\n\t"                 \
-    "asr    lr, lr, r11\n\t"                        \
-    "ssat   lr, #8, lr\n\t"
+#define QUAD3_FIRST(R, W)                          \
+    "ldr    r5, [r0, #20]\n\t"                      \
+    "ldrd   r9, r10, [r0, #" W "]\n\t"              \
+    "ldrd   r11, r12, [" R "], #8\n\t"              \
+    "ldr    lr, [" R "]\n\t"                        \
+    "smlatb r6, r11, r9, r5\n\t"                    \
+    "smlad  r7, r12, r9, r5\n\t"                    \
+    "smlatb r8, r12, r9, r5\n\t"                    \
+    "smlad  r5, r11, r9, r5\n\t"                    \
+    "smlabb r5, r12, r10, r5\n\t"                   \
+    "smladx r6, r12, r10, r6\n\t"                   \
+    "smlabb r7, lr, r10, r7\n\t"                    \
+    "smladx r8, lr, r10, r8\n\t"
 
 /*
- * Four outputs per loop pass of a 3x3 kernel, stride 1, for channels of the DW_ZP
- * requantisation with no clamp beyond int8: what row3_s1 computes, in registers planned by
- * hand (r0 the arguments, r1-r3 the rows, r4 the output, r5-r8 the sums, r9-r12 and lr the
- * weights and inputs of a kernel row, then the constants). Per pass: three kernel rows of one
- * LDRD of weights, an LDRD and an LDR of inputs and 8 multiply-accumulates; per output
- * SMMLAR, ADD, ASR, SSAT, STRB (the Z form: no ADD): 64 (60) instructions for 36
- * multiply-accumulates.
- * `lines` lines, each next one line_step bytes further in the buffer and o_line in the output
- * (the struct is updated as it goes). Precondition: r0 < r0_end, 8 bytes apart a multiple of
- * times; rows word aligned.
+ * Stride 2: output j reads Q_2j = (x_2j, x_2j+1) and the low half of the next word:
+ *   s_j += SMLAD(Q_2j, A) + SMLABB(Q_2j+1, B)
+ * per kernel row two LDRD and an LDR of inputs (R 16 bytes further); the first row starts
+ * from the start value in r8 (s3's sum, started last).
  */
-#define QARG __attribute__((unused))
-/* One pass: four outputs from r1-r3 (advanced by ROW), stored from r4 (advanced by 4 steps). */
-#define QUAD3_PASS(ROW, OUT) \
-                     "ldr    r5, [r0, #20]\n\t" \
-                     "mov    r6, r5\n\t" \
-                     "mov    r7, r5\n\t" \
-                     "mov    r8, r5\n\t" \
-                     ROW("r1", "24") ROW("r2", "32") ROW("r3", "40") \
+#define QUAD3_ROW_S2(R, W)                         \
+    "ldrd   r9, r10, [r0, #" W "]\n\t"              \
+    "ldrd   r11, r12, [" R "]\n\t"                  \
+    "smlad  r5, r11, r9, r5\n\t"                    \
+    "smlad  r6, r12, r9, r6\n\t"                    \
+    "smlabb r5, r12, r10, r5\n\t"                   \
+    "ldrd   r11, r12, [" R ", #8]\n\t"              \
+    "smlad  r7, r11, r9, r7\n\t"                    \
+    "smlad  r8, r12, r9, r8\n\t"                    \
+    "smlabb r6, r11, r10, r6\n\t"                   \
+    "smlabb r7, r12, r10, r7\n\t"                   \
+    "ldr    r11, [" R ", #16]!\n\t"                 \
+    "smlabb r8, r11, r10, r8\n\t"
+#define QUAD3_FIRST_S2(R, W)                       \
+    "ldr    r8, [r0, #20]\n\t"                      \
+    "ldrd   r9, r10, [r0, #" W "]\n\t"              \
+    "ldrd   r11, r12, [" R "]\n\t"                  \
+    "smlad  r5, r11, r9, r8\n\t"                    \
+    "smlad  r6, r12, r9, r8\n\t"                    \
+    "smlabb r5, r12, r10, r5\n\t"                   \
+    "ldrd   r11, r12, [" R ", #8]\n\t"              \
+    "smlad  r7, r11, r9, r8\n\t"                    \
+    "smlad  r8, r12, r9, r8\n\t"                    \
+    "smlabb r6, r11, r10, r6\n\t"                   \
+    "smlabb r7, r12, r10, r7\n\t"                   \
+    "ldr    r11, [" R ", #16]!\n\t"                 \
+    "smlabb r8, r11, r10, r8\n\t"
+
+/* One pass: four outputs from r1-r3 (advanced by the row macros), stored from r4 (advanced by
+ * 4 steps). Stride 1: 53 instructions for 36 multiply-accumulates in the E form, 57 in Z, 61 in
+ * ZP; stride 2: 60 in Z, 64 in ZP. */
+#define QUAD3_PASS(FIRST, ROW, OUT) \
+                     FIRST("r1", "24") ROW("r2", "32") ROW("r3", "40") \
                      "ldrd   r9, r10, [r0, #48]\n\t" \
                      "ldrd   r11, r12, [r0, #56]\n\t" \
                      OUT("r5") "strb   lr, [r4]\n\t" \
                      OUT("r6") "strb   lr, [r4, r12]\n\t" \
+                     OUT("r7") "strb   lr, [r4, r12, lsl #1]\n\t" \
                      "add    r4, r4, r12, lsl #1\n\t" \
-                     OUT("r7") "strb   lr, [r4]\n\t" \
                      OUT("r8") "strb   lr, [r4, r12]\n\t" \
                      "add    r4, r4, r12, lsl #1\n\t"
-/* The last output of a line after its whole quads (any stride: (x_p, x_p+1) and x_p+2 of each
- * kernel row, word aligned), and the last two (stride 1: (x_p, x_p+1), (x_p+2, x_p+3)). */
+/* A line's last output (any stride: (x_p, x_p+1) and x_p+2 of each kernel row, word aligned),
+ * and its last two (the rows advanced past them, so that a third can follow: stride 1,
+ * (x_p, x_p+1), (x_p+2, x_p+3); stride 2, also x_p+4). */
 #define QUAD3_ONE(R, W) \
                      "ldrd   r9, r10, [r0, #" W "]\n\t" \
                      "ldrd   r11, r12, [" R "]\n\t" \
@@ -114,46 +189,39 @@ typedef char nnom_quad3_offsets_ok[offsetof(quad3_args, init) == 20 && offsetof(
                      "smlabb r5, r12, r10, r5\n\t"
 #define QUAD3_TWO_S1(R, W) \
                      "ldrd   r9, r10, [r0, #" W "]\n\t" \
-                     "ldrd   r11, r12, [" R "]\n\t" \
+                     "ldrd   r11, r12, [" R "], #4\n\t" \
                      "smlad  r5, r11, r9, r5\n\t" \
                      "smlatb r6, r11, r9, r6\n\t" \
                      "smlabb r5, r12, r10, r5\n\t" \
                      "smladx r6, r12, r10, r6\n\t"
-/* (stride 2: (x_p, x_p+1), (x_p+2, x_p+3), x_p+4) */
 #define QUAD3_TWO_S2(R, W) \
                      "ldrd   r9, r10, [r0, #" W "]\n\t" \
-                     "ldrd   r11, r12, [" R "]\n\t" \
+                     "ldrd   r11, r12, [" R "], #8\n\t" \
                      "smlad  r5, r11, r9, r5\n\t" \
                      "smlabb r5, r12, r10, r5\n\t" \
-                     "ldr    r11, [" R ", #8]\n\t" \
+                     "ldr    r11, [" R "]\n\t" \
                      "smlad  r6, r12, r9, r6\n\t" \
                      "smlabb r6, r11, r10, r6\n\t"
-/* A line's whole quads (ROW), then its last outputs by their count (tail): one (QUAD3_ONE), two
- * (TWO), or three: the last four once more, the rows and output stepped back by tail_in and
- * tail_out (ROW_TAIL, which reads rows at any halfword for stride 1; the outputs computed twice
- * are the same bytes). */
-#define QUAD3_BODY(ROW, ROW_TAIL, TWO, OUT) \
+/*
+ * `lines` lines (the struct's rows, output, end and line count updated as it goes), each next
+ * one line_step bytes further in the buffer and o_line in the output: a line's whole quads,
+ * then its last outputs by their count (tail): two (TWO), then one (QUAD3_ONE) when the count
+ * is 1 or 3 (the flags of tail << 31 decide; nothing in TWO sets them). Registers: r0 the arguments, r1-r3 the rows, r4 the output, r5-r8 the sums,
+ * r9-r12 and lr the weights and inputs of a kernel row, then the constants.
+ * Precondition: r0 < r0_end, 8 (stride 2: 16) bytes apart a multiple of times; rows word aligned.
+ */
+#define QUAD3_BODY(FIRST, ROW, TWO, OUT) \
     __asm__ volatile("push   {r4-r11, lr}\n" \
                      "2:\n\t" \
                      "ldmia  r0, {r1-r4}\n" \
                      "1:\n\t" \
-                     QUAD3_PASS(ROW, OUT) \
+                     QUAD3_PASS(FIRST, ROW, OUT) \
                      "ldr    r9, [r0, #16]\n\t" \
                      "cmp    r1, r9\n\t" \
                      "bne    1b\n\t" \
-                     "ldr    r9, [r0, #84]\n\t" \
-                     "cmp    r9, #2\n\t" \
-                     "beq    5f\n\t" \
-                     "bhi    6f\n\t" \
-                     "cmp    r9, #1\n\t" \
-                     "bne    3f\n\t" \
-                     "ldr    r5, [r0, #20]\n\t" \
-                     QUAD3_ONE("r1", "24") QUAD3_ONE("r2", "32") QUAD3_ONE("r3", "40") \
-                     "ldrd   r9, r10, [r0, #48]\n\t" \
-                     "ldr    r11, [r0, #56]\n\t" \
-                     OUT("r5") "strb   lr, [r4]\n\t" \
-                     "b      3f\n" \
-                     "5:\n\t" \
+                     "ldr    r9, [r0, #76]\n\t" \
+                     "lsls   r9, r9, #31\n\t" /* C: two outputs left, N: one (more) */ \
+                     "bcc    4f\n\t" \
                      "ldr    r5, [r0, #20]\n\t" \
                      "mov    r6, r5\n\t" \
                      TWO("r1", "24") TWO("r2", "32") TWO("r3", "40") \
@@ -161,14 +229,14 @@ typedef char nnom_quad3_offsets_ok[offsetof(quad3_args, init) == 20 && offsetof(
                      "ldrd   r11, r12, [r0, #56]\n\t" \
                      OUT("r5") "strb   lr, [r4]\n\t" \
                      OUT("r6") "strb   lr, [r4, r12]\n\t" \
-                     "b      3f\n" \
-                     "6:\n\t" \
-                     "ldrd   r9, r10, [r0, #76]\n\t" \
-                     "sub    r1, r1, r9\n\t" \
-                     "sub    r2, r2, r9\n\t" \
-                     "sub    r3, r3, r9\n\t" \
-                     "sub    r4, r4, r10\n\t" \
-                     QUAD3_PASS(ROW_TAIL, OUT) \
+                     "add    r4, r4, r12, lsl #1\n" \
+                     "4:\n\t" \
+                     "bpl    3f\n\t" \
+                     "ldr    r5, [r0, #20]\n\t" \
+                     QUAD3_ONE("r1", "24") QUAD3_ONE("r2", "32") QUAD3_ONE("r3", "40") \
+                     "ldrd   r9, r10, [r0, #48]\n\t" \
+                     "ldr    r11, [r0, #56]\n\t" \
+                     OUT("r5") "strb   lr, [r4]\n" \
                      "3:\n\t" \
                      /* the next line */ \
                      "ldmia  r0, {r1-r4}\n\t" \
@@ -187,93 +255,47 @@ typedef char nnom_quad3_offsets_ok[offsetof(quad3_args, init) == 20 && offsetof(
                      "bne    2b\n\t" \
                      "pop    {r4-r11, pc}\n\t");
 
-/* Stride 1 with rows at any halfword (the last four outputs of a line whose length is not a
- * multiple of 4): two LDR instead of the LDRD, which needs word alignment (one instruction more
- * per kernel row). */
-#define QUAD3_ROW_ANY(R, W)                        \
-    "ldrd   r9, r10, [r0, #" W "]\n\t"              \
-    "ldr    r11, [" R "]\n\t"                       \
-    "ldr    r12, [" R ", #4]\n\t"                   \
-    "ldr    lr, [" R ", #8]\n\t"                    \
-    "add    " R ", " R ", #8\n\t"                   \
-    "smlad  r5, r11, r9, r5\n\t"                    \
-    "smlatb r6, r11, r9, r6\n\t"                    \
-    "smlabb r5, r12, r10, r5\n\t"                   \
-    "smladx r6, r12, r10, r6\n\t"                   \
-    "smlad  r7, r12, r9, r7\n\t"                    \
-    "smlatb r8, r12, r9, r8\n\t"                    \
-    "smlabb r7, lr, r10, r7\n\t"                    \
-    "smladx r8, lr, r10, r8\n\t"
+#define QARG __attribute__((unused))
+#define QUAD3_FN(name, FIRST, ROW, TWO, OUT) \
+    __attribute__((naked, noinline)) static void name(QARG quad3_args *p) { QUAD3_BODY(FIRST, ROW, TWO, OUT) }
+QUAD3_FN(quad3_s1_zp, QUAD3_FIRST, QUAD3_ROW, QUAD3_TWO_S1, QUAD3_OUT_ZP)
+QUAD3_FN(quad3_s1_u, QUAD3_FIRST, QUAD3_ROW, QUAD3_TWO_S1, QUAD3_OUT_U)
+QUAD3_FN(quad3_s1_z, QUAD3_FIRST, QUAD3_ROW, QUAD3_TWO_S1, QUAD3_OUT_Z)
+QUAD3_FN(quad3_s1_l, QUAD3_FIRST, QUAD3_ROW, QUAD3_TWO_S1, QUAD3_OUT_L)
+QUAD3_FN(quad3_s1_e_lo, QUAD3_FIRST, QUAD3_ROW, QUAD3_TWO_S1, QUAD3_OUT_E_LO)
+QUAD3_FN(quad3_s1_e_mid, QUAD3_FIRST, QUAD3_ROW, QUAD3_TWO_S1, QUAD3_OUT_E_MID)
+QUAD3_FN(quad3_s2_zp, QUAD3_FIRST_S2, QUAD3_ROW_S2, QUAD3_TWO_S2, QUAD3_OUT_ZP)
+QUAD3_FN(quad3_s2_u, QUAD3_FIRST_S2, QUAD3_ROW_S2, QUAD3_TWO_S2, QUAD3_OUT_U)
+QUAD3_FN(quad3_s2_z, QUAD3_FIRST_S2, QUAD3_ROW_S2, QUAD3_TWO_S2, QUAD3_OUT_Z)
+QUAD3_FN(quad3_s2_l, QUAD3_FIRST_S2, QUAD3_ROW_S2, QUAD3_TWO_S2, QUAD3_OUT_L)
+/* (no E forms at stride 2: its line loops serve only channels past the last group of four and
+ * depth multipliers above 1, too few to repay their flash) */
 
-__attribute__((naked, noinline)) static void quad3_s1(QARG quad3_args *p)
+/* The requantisation form of quad3_run (see the forms above). */
+typedef enum { QUAD3_ZP, QUAD3_U, QUAD3_Z, QUAD3_L, QUAD3_E_LO_FORM, QUAD3_E_MID_FORM, QUAD3_FORMS } quad3_form;
+enum { QUAD3_S2_FORMS = QUAD3_E_LO_FORM }; /* (the forms of stride 2) */
+
+/* The E form for shift E (QUAD3_E_LO or QUAD3_E_MID). */
+static inline quad3_form quad3_e_form(int32_t e)
 {
-    QUAD3_BODY(QUAD3_ROW, QUAD3_ROW_ANY, QUAD3_TWO_S1, QUAD3_OUT)
+    return e == QUAD3_E_LO ? QUAD3_E_LO_FORM : QUAD3_E_MID_FORM;
 }
-
-__attribute__((naked, noinline)) static void quad3_s1_u(QARG quad3_args *p)
-{
-    QUAD3_BODY(QUAD3_ROW, QUAD3_ROW_ANY, QUAD3_TWO_S1, QUAD3_OUT_U)
-}
-
-__attribute__((naked, noinline)) static void quad3_s1_z(QARG quad3_args *p)
-{
-    QUAD3_BODY(QUAD3_ROW, QUAD3_ROW_ANY, QUAD3_TWO_S1, QUAD3_OUT_Z)
-}
-
-/* Stride 2: output j reads Q_j = (x_2j, x_2j+1) and the low half of Q_j+1; per kernel row of
- * four outputs an LDRD and three LDR of inputs (the row pointer 16 bytes further), 8
- * multiply-accumulates: 68 instructions for 36 multiply-accumulates. */
-#define QUAD3_ROW_S2(R, W)                         \
-    "ldrd   r9, r10, [r0, #" W "]\n\t"              \
-    "ldrd   r11, r12, [" R "]\n\t"                  \
-    "smlad  r5, r11, r9, r5\n\t"                    \
-    "smlabb r5, r12, r10, r5\n\t"                   \
-    "ldr    r11, [" R ", #8]\n\t"                   \
-    "smlad  r6, r12, r9, r6\n\t"                    \
-    "smlabb r6, r11, r10, r6\n\t"                   \
-    "ldr    r12, [" R ", #12]\n\t"                  \
-    "smlad  r7, r11, r9, r7\n\t"                    \
-    "smlabb r7, r12, r10, r7\n\t"                   \
-    "ldr    r11, [" R ", #16]!\n\t"                 \
-    "smlad  r8, r12, r9, r8\n\t"                    \
-    "smlabb r8, r11, r10, r8\n\t"
-
-__attribute__((naked, noinline)) static void quad3_s2(QARG quad3_args *p)
-{
-    QUAD3_BODY(QUAD3_ROW_S2, QUAD3_ROW_S2, QUAD3_TWO_S2, QUAD3_OUT)
-}
-
-__attribute__((naked, noinline)) static void quad3_s2_u(QARG quad3_args *p)
-{
-    QUAD3_BODY(QUAD3_ROW_S2, QUAD3_ROW_S2, QUAD3_TWO_S2, QUAD3_OUT_U)
-}
-
-__attribute__((naked, noinline)) static void quad3_s2_z(QARG quad3_args *p)
-{
-    QUAD3_BODY(QUAD3_ROW_S2, QUAD3_ROW_S2, QUAD3_TWO_S2, QUAD3_OUT_Z)
-}
-
-/* The requantisation of quad3_lines: nnom_arm_requant_zp() (QUAD3_ZP), nnom_arm_requant() + zp
- * (QUAD3_U), either without its sign term when the output zero point is -128 (QUAD3_Z). */
-typedef enum { QUAD3_ZP, QUAD3_U, QUAD3_Z } quad3_form;
 
 /* The fields of quad3_args that lines of n >= 4 outputs share (stride 1 or 2): output j of a
  * line at o + j * step; each next line row_step int16 further in the buffer and o_line bytes
  * further in the output. */
-static void quad3_shape(quad3_args *qa, int32_t stride, int32_t n, int32_t step, int32_t row_step, ptrdiff_t o_line)
+static void quad3_shape(quad3_args *qa, int32_t n, int32_t step, int32_t row_step, ptrdiff_t o_line)
 {
-    const int32_t quads = n & ~3, back = n - quads == 3 ? 1 : 0; /* outputs the last quad steps back */
     qa->step = step;
     qa->line_step = row_step * (int32_t)sizeof(int16_t);
     qa->o_line = (int32_t)o_line;
-    qa->tail_in = back * stride * (int32_t)sizeof(int16_t);
-    qa->tail_out = back * step;
-    qa->tail = n - quads;
+    qa->tail = n & 3;
 }
 
-/* quad3_s1 / quad3_s2 in a requantisation form over `lines` lines of the shape qa holds: kernel
- * rows at rows[0..2] (word aligned), weights wp[0..5] (A0 B0 A1 B1 A2 B2), sums from init,
- * requantisation constants mult, c, e. (qa's rows, output, end and lines change.) */
+/* The line loops of a stride (1, or 2 in a form below QUAD3_S2_FORMS) in a requantisation form
+ * over `lines` lines of the shape qa holds: kernel rows at rows[0..2] (word aligned), weights
+ * wp[0..5] (A0 B0 A1 B1 A2 B2), sums from init, requantisation constants mult, c, e; `end` int16
+ * from a line's first tap to its last quad's end. (qa's rows, output, end and lines change.) */
 static void quad3_run(quad3_args *qa, int32_t stride, quad3_form form, const int16_t *const *rows, const uint32_t *wp,
                       int8_t *o, int32_t init, int32_t mult, int32_t c, int32_t e, int32_t lines, ptrdiff_t end)
 {
@@ -289,8 +311,10 @@ static void quad3_run(quad3_args *qa, int32_t stride, quad3_form form, const int
     qa->e = e;
     qa->lines = lines;
     typedef void (*quad3_fn)(quad3_args *);
-    static const quad3_fn fns[2][3] = {{quad3_s1, quad3_s1_u, quad3_s1_z}, {quad3_s2, quad3_s2_u, quad3_s2_z}};
-    fns[stride == 2][form](qa);
+    static const quad3_fn s1[QUAD3_FORMS] = {quad3_s1_zp, quad3_s1_u,    quad3_s1_z,
+                                             quad3_s1_l,  quad3_s1_e_lo, quad3_s1_e_mid};
+    static const quad3_fn s2[QUAD3_S2_FORMS] = {quad3_s2_zp, quad3_s2_u, quad3_s2_z, quad3_s2_l};
+    (stride == 2 ? s2 : s1)[form](qa);
 }
 
 /* Both for one channel: `lines` lines of n >= 4 outputs (see quad3_shape and quad3_run). */
@@ -299,7 +323,7 @@ static void quad3_lines(int32_t stride, quad3_form form, const int16_t *const *r
                         int32_t row_step, ptrdiff_t o_line)
 {
     quad3_args qa;
-    quad3_shape(&qa, stride, n, step, row_step, o_line);
+    quad3_shape(&qa, n, step, row_step, o_line);
     quad3_run(&qa, stride, form, rows, wp, o, init, mult, c, e, lines, (n & ~3) * stride);
 }
 
