@@ -307,6 +307,15 @@ static void test_conv_s8_shapes(void)
         {3, 3, 1, 20, 1, 1, 1, 1, 1, 1, 0},    {8, 8, 2, 17, 5, 5, 3, 1, 2, 1, 1},
         {2, 2, 16, 2, 2, 2, 1, 1, 1, 1, 0},    {11, 7, 48, 7, 3, 3, 1, 1, 1, 1, 1},
         {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0},     {1, 1, 3, 2, 5, 5, 1, 1, 1, 1, 1},
+        /* MobileNet's: 3-channel first layers (rows of 9: two overlapping runs of 8), pointwise layers of
+         * 8 input channels (patches of at most 8: int16 weights, several blocks of 16 outputs, odd counts),
+         * of 16 and 32, a DS-CNN-like first layer; window rows of 8 to 15 at the borders */
+        {13, 13, 3, 8, 3, 3, 2, 2, 1, 1, 1},   {10, 11, 3, 16, 3, 3, 1, 1, 1, 1, 1},
+        {12, 12, 8, 16, 1, 1, 1, 1, 1, 1, 0},  {5, 7, 8, 45, 1, 1, 1, 1, 1, 1, 0},
+        {6, 6, 3, 33, 1, 1, 1, 1, 1, 1, 0},    {7, 5, 5, 63, 1, 1, 1, 1, 1, 1, 0},
+        {4, 9, 7, 17, 1, 1, 1, 1, 1, 1, 0},    {8, 8, 16, 32, 1, 1, 1, 1, 1, 1, 0},
+        {6, 6, 32, 52, 1, 1, 1, 1, 1, 1, 0},   {11, 10, 1, 64, 5, 4, 2, 2, 1, 1, 1},
+        {7, 9, 5, 17, 3, 2, 1, 1, 1, 1, 1},    {9, 6, 4, 13, 2, 3, 2, 1, 1, 1, 1},
         /* windows that are contiguous runs of the input on at most 3 output pixels (run as dense
          * layers: kernels/conv_dense_s8.c), and near misses */
         {1, 1, 576, 40, 1, 1, 1, 1, 1, 1, 0}, {1, 1, 96, 24, 1, 1, 1, 1, 1, 1, 1},

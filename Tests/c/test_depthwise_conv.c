@@ -171,6 +171,8 @@ static void random_requant(double typical, int32_t *m, int32_t *s)
 }
 
 static int cases_s8, cases_f32, cases_in_place;
+/* 1: inputs and weights all at extreme values (see run_case_s8) */
+static int extreme_fill;
 
 static void run_case_s8(const shape_spec *s, int case_no)
 {
@@ -191,6 +193,12 @@ static void run_case_s8(const shape_spec *s, int case_no)
     a.out_zp = tu_rand_int(-128, 127);
     tu_fill_s8(in, (size_t)n_in, -128, 127);
     tu_fill_s8(w, (size_t)n_w, small ? -2 : -128, small ? 2 : 127);
+    if (extreme_fill) { /* the largest products: x * w at the ends of both ranges, at every tap */
+        static const int8_t xs[] = {-128, -128, 127, -128}, ws[] = {-128, 127, -128, -127};
+        const int v = tu_rand_int(0, 3);
+        memset(in, (uint8_t)xs[v], (size_t)n_in);
+        memset(w, (uint8_t)ws[v], (size_t)n_w);
+    }
     const double typical = 40.0 / (sqrt((double)taps) * 110.0 * (small ? 1.5 : 74.0));
     for (int32_t c = 0; c < a.out_c; c++) {
         random_requant(typical, &mult[c], &shift[c]);
@@ -327,6 +335,12 @@ static void test_dw_random(void)
     tu_seed(0xD3A70004u);
     for (int rep = 0; rep < 4; rep++)
         for (int i = 0; i < (int)(sizeof trained / sizeof trained[0]); i++) run_case_s8(&trained[i], 2000 + i);
+    /* the same with every input and weight at an extreme value: an interior pixel's taps add by pairs in
+     * int16 (x * -w down to -32768 for a pair), the borders and the other paths as well */
+    extreme_fill = 1;
+    for (int rep = 0; rep < 8; rep++)
+        for (int i = 0; i < (int)(sizeof trained / sizeof trained[0]); i++) run_case_s8(&trained[i], 3000 + i);
+    extreme_fill = 0;
     trained_requant = 0;
 }
 

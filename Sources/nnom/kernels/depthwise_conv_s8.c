@@ -13,6 +13,11 @@
  * compilers vectorise. A pixel whose taps all fall inside the input (a row's
  * interior) sums x * w without the zero point (|x| <= 128: the products still
  * fit in int16), which moves into the block's bias once: bias - in_zp * sum w.
+ * The block's int16 weights are kept negated, so that in a 3x3 interior the
+ * products x * (-w), in [-16384, 16256], add by pairs in int16 before they
+ * widen to int32 (five widenings per lane instead of nine); pixels at a border
+ * sum (x - in_zp) * w over their taps inside the input and add in_zp * sum w
+ * back, so that they share the interior's requantisation constants.
  * A layer of 8 channels read at stride 1 takes the same path two pixels at a
  * time (their 16 channels are contiguous in HWC), each weight and constant
  * twice. That path serves multiplier 1 with whole blocks of 16 channels (or
@@ -105,7 +110,7 @@ NOINLINE static void block16(const nnom_conv_args *a, const dw_taps *t, const in
 }
 
 /* Multiplier 1, L (16 or 8) channels, rows x cols taps from x (int8, channel 0 of the block) with the
- * block's int16 weights wq ([tap row][tap column][16 lanes, w_col apart], w_row int16 apart):
+ * block's negated int16 weights wq = -w ([tap row][tap column][16 lanes, w_col apart], w_row int16 apart):
  * acc[j] = sum over the taps of (x[j] - zp) * w[j]. |x - zp| <= 255 and |w| <= 128: each product
  * fits in int16, so that the lanes multiply in int16 and add in int32. */
 static inline void taps_l(const int32_t L, const int8_t *x, ptrdiff_t x_row, ptrdiff_t x_col, const int16_t *wq,
@@ -119,7 +124,7 @@ static inline void taps_l(const int32_t L, const int8_t *x, ptrdiff_t x_row, ptr
         for (int32_t k = 0; k < cols; k++, xp += x_col, wp += w_col)
             for (int32_t j = 0; j < L; j++) s[j] += (int16_t)((int16_t)(xp[j] - zp) * wp[j]);
     }
-    for (int32_t j = 0; j < L; j++) acc[j] = s[j];
+    for (int32_t j = 0; j < L; j++) acc[j] = -s[j]; /* the weights are negated (see block_weights) */
 }
 
 NOINLINE static void taps16(const int8_t *x, ptrdiff_t x_row, ptrdiff_t x_col, const int16_t *wq, ptrdiff_t w_row,
@@ -135,8 +140,10 @@ NOINLINE static void taps8(const int8_t *x, ptrdiff_t x_row, ptrdiff_t x_col, co
     taps_l(DW_HALF, x, x_row, x_col, wq, w_row, DW_BLOCK, rows, cols, zp, acc);
 }
 
-/* 16 channels, the nine taps of a 3x3 kernel inside the input, in one expression, without the zero point:
- * acc[j] = sum of x[j] * w[j] (|x| <= 128, |w| <= 128: each product fits in int16). */
+/* 16 channels, the nine taps of a 3x3 kernel inside the input, in one expression, without the zero point,
+ * with the negated weights wq = -w: acc[j] = sum of x[j] * w[j]. With |x| <= 128 and -w in [-127, 128],
+ * a product x * (-w) lies in [-16384, 16256] and the sum of two in [-32768, 32512]: the taps go by
+ * pairs added in int16, so that only five sums per lane widen to int32 instead of nine. */
 static inline void taps_3x3(const int8_t *x, ptrdiff_t x_row, ptrdiff_t x_col, const int16_t *wq,
                             int32_t *restrict acc)
 {
@@ -144,8 +151,11 @@ static inline void taps_3x3(const int8_t *x, ptrdiff_t x_row, ptrdiff_t x_col, c
     const ptrdiff_t c2 = 2 * x_col;
     for (int32_t j = 0; j < DW_BLOCK; j++) {
 #define DW_TAP(xr, off, t) (int16_t)((int16_t)(xr)[(off) + j] * wq[(t) * DW_BLOCK + j])
-        acc[j] = DW_TAP(x0, 0, 0) + DW_TAP(x0, x_col, 1) + DW_TAP(x0, c2, 2) + DW_TAP(x1, 0, 3) + DW_TAP(x1, x_col, 4) +
-                 DW_TAP(x1, c2, 5) + DW_TAP(x2, 0, 6) + DW_TAP(x2, x_col, 7) + DW_TAP(x2, c2, 8);
+#define DW_PAIR(a, b) (int16_t)((a) + (b))
+        acc[j] = -(DW_PAIR(DW_TAP(x0, 0, 0), DW_TAP(x0, x_col, 1)) + DW_PAIR(DW_TAP(x0, c2, 2), DW_TAP(x1, 0, 3)) +
+                   DW_PAIR(DW_TAP(x1, x_col, 4), DW_TAP(x1, c2, 5)) + DW_PAIR(DW_TAP(x2, 0, 6), DW_TAP(x2, x_col, 7)) +
+                   DW_TAP(x2, c2, 8));
+#undef DW_PAIR
 #undef DW_TAP
     }
 }
@@ -171,7 +181,27 @@ typedef struct {
 NOINLINE static void requant16(const int32_t *restrict acc, const dw_req16 *restrict q, int32_t lo, int32_t hi,
                                int8_t *restrict o)
 {
-    for (int32_t j = 0; j < DW_BLOCK; j++) {
+    /* two channels per iteration, the clamp in two steps: no branch */
+    for (int32_t j = 0; j < DW_BLOCK; j += 2) {
+        const int32_t u0 = (int32_t)((acc[j] * q->m2[j] + q->b2[j]) >> 32);
+        const int32_t u1 = (int32_t)((acc[j + 1] * q->m2[j + 1] + q->b2[j + 1]) >> 32);
+        int32_t v0 = (u0 + (u0 >> 31) + q->c[j]) >> q->e[j], v1 = (u1 + (u1 >> 31) + q->c[j + 1]) >> q->e[j + 1];
+        v0 = v0 < lo ? lo : v0;
+        v1 = v1 < lo ? lo : v1;
+        o[j] = (int8_t)(v0 > hi ? hi : v0);
+        o[j + 1] = (int8_t)(v1 > hi ? hi : v1);
+    }
+}
+
+/* The first n <= 16 outputs of requant16 (a pixel at a border, or a layer of 8 channels). */
+NOINLINE static void requant_n(const int32_t *restrict acc, const dw_req16 *restrict q, int32_t n, int32_t lo,
+                               int32_t hi, int8_t *restrict o)
+{
+    if (n == DW_BLOCK) {
+        requant16(acc, q, lo, hi, o);
+        return;
+    }
+    for (int32_t j = 0; j < n; j++) {
         const int32_t u = (int32_t)((acc[j] * q->m2[j] + q->b2[j]) >> 32);
         o[j] = nnom_clamp_s8((u + (u >> 31) + q->c[j]) >> q->e[j], lo, hi);
     }
@@ -227,18 +257,19 @@ static void block_any(const nnom_conv_args *a, const dw_taps *t, const int8_t *w
     }
 }
 
-/* The int16 weights of a block of 16 channels, [tap][16], from w (its first channel; taps out_c apart), and their
- * sums per channel; paired: 8 channels, each weight twice (lanes j and j + 8). */
+/* The negated int16 weights -w of a block of 16 channels, [tap][16], from w (its first channel; taps out_c
+ * apart; negated so that two products of an interior pixel add in int16, see taps_3x3), and the sums of w per
+ * channel; paired: 8 channels, each weight twice (lanes j and j + 8). */
 NOINLINE static void block_weights(const int8_t *restrict w, int32_t out_c, int32_t taps, int paired,
                                    int16_t *restrict wq, int32_t *restrict sum_w)
 {
     for (int32_t j = 0; j < DW_BLOCK; j++) sum_w[j] = 0;
     for (int32_t k = 0; k < taps; k++, w += out_c, wq += DW_BLOCK) {
         if (paired)
-            for (int32_t j = 0; j < DW_HALF; j++) wq[j] = wq[j + DW_HALF] = w[j];
+            for (int32_t j = 0; j < DW_HALF; j++) wq[j] = wq[j + DW_HALF] = (int16_t)-w[j];
         else
-            for (int32_t j = 0; j < DW_BLOCK; j++) wq[j] = w[j];
-        for (int32_t j = 0; j < DW_BLOCK; j++) sum_w[j] += wq[j];
+            for (int32_t j = 0; j < DW_BLOCK; j++) wq[j] = (int16_t)-w[j];
+        for (int32_t j = 0; j < DW_BLOCK; j++) sum_w[j] -= wq[j];
     }
 }
 
@@ -288,8 +319,10 @@ static void pixel_major(const nnom_conv_args *a, const int8_t *in, int8_t *out)
          * 16 channels are contiguous, with each weight and constant twice */
         const int paired = n == DW_HALF && out_c == DW_HALF && (ptrdiff_t)a->stride_w * a->in_c == DW_HALF;
         const int wide = a->depth_mult == 1 && (n == DW_BLOCK || paired) && taps <= DW_ROW_TAPS;
-        int32_t sum_w[DW_BLOCK];
+        int32_t sum_w[DW_BLOCK], zp_sum_w[DW_BLOCK];
         if (wide) block_weights(w + oc0, out_c, taps, paired, wq, sum_w);
+        if (wide)
+            for (int32_t j = 0; j < DW_BLOCK; j++) zp_sum_w[j] = a->in_zp * sum_w[j];
         if (wide && all_fast)
             for (int32_t j = 0; j < DW_BLOCK; j++) {
                 const int32_t jc = paired ? j & (DW_HALF - 1) : j;
@@ -320,6 +353,13 @@ static void pixel_major(const nnom_conv_args *a, const int8_t *in, int8_t *out)
                     block16(a, &t, w + oc0, oc0, acc);
                 } else {
                     block_any(a, &t, w + oc0, oc0, n, acc);
+                }
+                if (wide && all_fast) {
+                    /* the block's constants, whose bias holds -in_zp * sum w: the sums here, of x - in_zp over
+                     * the taps inside the input, get in_zp * sum w back (the same dot + bias) */
+                    for (int32_t j = 0; j < DW_BLOCK; j++) acc[j] += zp_sum_w[j];
+                    requant_n(acc, &rq, n, lo, hi, o);
+                    continue;
                 }
                 if (all_fast) {
                     for (int32_t j = 0; j < n; j++)
