@@ -50,6 +50,7 @@ measure() { # model opt kernels layers
   local out
   out=$(timeout 300 qemu-system-arm -M mps2-an386 -nographic -semihosting-config enable=on,target=native \
         -kernel "$elf" -plugin "$plugin,$args" -d plugin 2>&1)
+  printf '%s\n' "$out" >"$dir/qemu.log" # the plugin's per-layer slots too ("insn_count: layer <slot> ...")
   if ! diff <(grep -E '^(plan|output)' <<<"$out") "$gen/${model}_expected.txt" >/dev/null; then
     echo "error: $model $opt $kernels: the firmware's outputs differ from the host runtime's"; exit 1
   fi
