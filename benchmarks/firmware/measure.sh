@@ -2,9 +2,18 @@
 # firmware (examples/cortex-m4), runs it under QEMU with the instruction-counting plugin, checks its
 # outputs against the host runtime's and appends its figures to $results and its per-layer-type
 # figures to $layers_out.
-# The caller sets: root (the repository), build (build folder), gen (make_headers' output folder),
-# plugin (tools/qemu-insn-plugin's library), jobs, BENCH_RUNS, results, layers_out; PROFILE=1 also
-# prints the hottest blocks.
+# The caller sets root (the repository), build (build folder), gen (make_headers' output folder),
+# jobs and BENCH_RUNS, then calls measure_setup (the plugin, empty $results and $layers_out);
+# PROFILE=1 also prints the hottest blocks.
+
+measure_setup() {
+  echo "== plugin"
+  plugin=$(tools/qemu-insn-plugin/build.sh "$build/plugin")
+  results=$build/results.txt
+  layers_out=$build/layers.txt
+  : >"$results"
+  : >"$layers_out"
+}
 
 # Sums input sections of the link map ("Linker script and memory map" part) by
 # origin: $1 = map, $2 = section pattern; prints "runtime libc board" bytes.

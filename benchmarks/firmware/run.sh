@@ -85,14 +85,8 @@ if [ "${MLPERF:-1}" != 0 ]; then
 fi
 [ -n "${MLPERF_ONLY:-}" ] && models=""
 
-echo "== plugin"
-plugin=$(tools/qemu-insn-plugin/build.sh "$build/plugin")
-
-results=$build/results.txt
-layers_out=$build/layers.txt
-: >"$results"
-: >"$layers_out"
 source benchmarks/firmware/measure.sh
+measure_setup
 
 echo "== cross builds and QEMU runs"
 for model in $models; do

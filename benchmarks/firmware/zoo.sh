@@ -40,13 +40,8 @@ for m in $models; do
   "$build/host/make_headers" keras "$m" "$work/$m.keras" "$work/$m.calib.npy" "$work/$m.test.npy" - "$gen" 2
 done
 
-echo "== plugin"
-plugin=$(tools/qemu-insn-plugin/build.sh "$build/plugin")
-results=$build/results.txt
-layers_out=$build/layers.txt
-: >"$results"
-: >"$layers_out"
 source benchmarks/firmware/measure.sh
+measure_setup
 
 echo "== cross builds and QEMU runs"
 for m in $models; do measure "$m" O2 dsp auto; done

@@ -177,6 +177,34 @@ NOINLINE static void dots_4x1(const int16_t *x, int32_t kp, const int8_t *w, int
     }
 }
 
+/* The sums of four pixels' columns x0..x3 with the weight rows w0 and w1 over n elements, stored at
+ * acc[p * stride + j] (w0) and acc[p * stride + j + 1] (w1) for pixel p: the body of dots_4x2 (int8
+ * weights) and narrow_dots (int16 weights), a macro so that each keeps its element types and a loop
+ * the compiler vectorises whole. */
+#define DOTS_4X2_BODY(x0, x1, x2, x3, w0, w1, n, acc, j, stride)                                            \
+    do {                                                                                                   \
+        int32_t s00 = 0, s01 = 0, s10 = 0, s11 = 0, s20 = 0, s21 = 0, s30 = 0, s31 = 0;                     \
+        for (int32_t i = 0; i < (n); i++) {                                                                \
+            const int32_t u = (w0)[i], v = (w1)[i];                                                         \
+            s00 += (x0)[i] * u;                                                                            \
+            s01 += (x0)[i] * v;                                                                            \
+            s10 += (x1)[i] * u;                                                                            \
+            s11 += (x1)[i] * v;                                                                            \
+            s20 += (x2)[i] * u;                                                                            \
+            s21 += (x2)[i] * v;                                                                            \
+            s30 += (x3)[i] * u;                                                                            \
+            s31 += (x3)[i] * v;                                                                            \
+        }                                                                                                  \
+        (acc)[(j)] = s00;                                                                                  \
+        (acc)[(j) + 1] = s01;                                                                              \
+        (acc)[(stride) + (j)] = s10;                                                                       \
+        (acc)[(stride) + (j) + 1] = s11;                                                                   \
+        (acc)[2 * (stride) + (j)] = s20;                                                                   \
+        (acc)[2 * (stride) + (j) + 1] = s21;                                                               \
+        (acc)[3 * (stride) + (j)] = s30;                                                                   \
+        (acc)[3 * (stride) + (j) + 1] = s31;                                                               \
+    } while (0)
+
 /* Four pixels, channels in pairs: 2 * n_pairs channels. */
 NOINLINE static void dots_4x2(const int16_t *x, int32_t kp, const int8_t *w, int32_t k, int32_t nb, int32_t n_pairs,
                               int32_t *acc, int32_t stride)
@@ -185,26 +213,7 @@ NOINLINE static void dots_4x2(const int16_t *x, int32_t kp, const int8_t *w, int
     const int32_t n = nb * BLOCK;
     for (int32_t j = 0; j < 2 * n_pairs; j += 2, w += 2 * (ptrdiff_t)k) {
         const int8_t *w0 = w, *w1 = w + k;
-        int32_t s00 = 0, s01 = 0, s10 = 0, s11 = 0, s20 = 0, s21 = 0, s30 = 0, s31 = 0;
-        for (int32_t i = 0; i < n; i++) {
-            const int32_t u = w0[i], v = w1[i];
-            s00 += x0[i] * u;
-            s01 += x0[i] * v;
-            s10 += x1[i] * u;
-            s11 += x1[i] * v;
-            s20 += x2[i] * u;
-            s21 += x2[i] * v;
-            s30 += x3[i] * u;
-            s31 += x3[i] * v;
-        }
-        acc[j] = s00;
-        acc[j + 1] = s01;
-        acc[stride + j] = s10;
-        acc[stride + j + 1] = s11;
-        acc[2 * stride + j] = s20;
-        acc[2 * stride + j + 1] = s21;
-        acc[3 * stride + j] = s30;
-        acc[3 * stride + j + 1] = s31;
+        DOTS_4X2_BODY(x0, x1, x2, x3, w0, w1, n, acc, j, stride);
     }
 }
 
@@ -358,26 +367,7 @@ NOINLINE static void narrow_dots(const int16_t *restrict x, int32_t kp, const in
     const int32_t n = blocks * HALF_BLOCK; /* 8, passed in: a loop the compiler keeps (and vectorises) whole */
     for (int32_t j = 0; j < 2 * n_pairs; j += 2, w16 += 2 * HALF_BLOCK) {
         const int16_t *w0 = w16, *w1 = w16 + HALF_BLOCK;
-        int32_t s00 = 0, s01 = 0, s10 = 0, s11 = 0, s20 = 0, s21 = 0, s30 = 0, s31 = 0;
-        for (int32_t i = 0; i < n; i++) {
-            const int32_t u = w0[i], v = w1[i];
-            s00 += x0[i] * u;
-            s01 += x0[i] * v;
-            s10 += x1[i] * u;
-            s11 += x1[i] * v;
-            s20 += x2[i] * u;
-            s21 += x2[i] * v;
-            s30 += x3[i] * u;
-            s31 += x3[i] * v;
-        }
-        acc[j] = s00;
-        acc[j + 1] = s01;
-        acc[stride + j] = s10;
-        acc[stride + j + 1] = s11;
-        acc[2 * stride + j] = s20;
-        acc[2 * stride + j + 1] = s21;
-        acc[3 * stride + j] = s30;
-        acc[3 * stride + j + 1] = s31;
+        DOTS_4X2_BODY(x0, x1, x2, x3, w0, w1, n, acc, j, stride);
     }
 }
 

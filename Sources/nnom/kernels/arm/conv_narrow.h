@@ -104,32 +104,6 @@ typedef struct {
     ptrdiff_t at_limit;   /* and, with staging, their first tap's offset at most this (the word copies end in the input) */
 } narrow_ctx;
 
-/* Widens n >= 1 groups of four int8 from src (any alignment) minus the zero point into dst, one
- * group (two words) every NARROW_GROUP_WORDS words; two groups per loop pass. */
-static inline void narrow_widen(uint32_t *dst, const int8_t *src, int32_t n, uint32_t neg_zp)
-{
-    uint32_t t, lo, hi;
-    __asm__ volatile("lsrs    %[n], %[n], #1\n\t"
-                     "bcc     1f\n\t"
-                     "adds    %[n], %[n], #1\n\t"
-                     "b       2f\n"
-                     "1:\n\t"
-                     "ldr     %[t], [%[src]], #4\n\t"
-                     "sxtab16 %[lo], %[zp], %[t]\n\t"
-                     "sxtab16 %[hi], %[zp], %[t], ror #8\n\t"
-                     "strd    %[lo], %[hi], [%[dst]], #32\n"
-                     "2:\n\t"
-                     "ldr     %[t], [%[src]], #4\n\t"
-                     "sxtab16 %[lo], %[zp], %[t]\n\t"
-                     "sxtab16 %[hi], %[zp], %[t], ror #8\n\t"
-                     "strd    %[lo], %[hi], [%[dst]], #32\n\t"
-                     "subs    %[n], %[n], #1\n\t"
-                     "bne     1b\n\t"
-                     : [dst] "+r"(dst), [src] "+r"(src), [n] "+r"(n), [t] "=&r"(t), [lo] "=&r"(lo), [hi] "=&r"(hi)
-                     : [zp] "r"(neg_zp)
-                     : "cc", "memory");
-}
-
 /* The column of a pixel whose window reaches into the padding (or whose word copies would read
  * past the input's end): the patch (or, rows of whole groups, each kernel row) as int8 with the
  * zero point in the padding, then widened. */
@@ -175,11 +149,12 @@ __attribute__((noinline)) static void narrow_gather_edge(const narrow_ctx *x, co
             const int8_t *src = in + ((ptrdiff_t)iy * a->in_w + ix0) * in_c; /* (read from b0 on) */
             for (int32_t b = b0; b < b1; b++) d[b] = src[b];
         }
-        if (!st) narrow_widen(dst + ky * row_groups * NARROW_GROUP_WORDS, row, row_groups, x->neg_zp);
+        if (!st)
+            widen_inline(dst + ky * row_groups * NARROW_GROUP_WORDS, NARROW_GROUP_WORDS, row, row_groups, x->neg_zp);
     }
     if (st) {
         memcpy(st + x->k, &x->zp_bytes, 4);
-        narrow_widen(dst, st, x->groups, x->neg_zp);
+        widen_inline(dst, NARROW_GROUP_WORDS, st, x->groups, x->neg_zp);
     }
 }
 
@@ -243,7 +218,7 @@ __attribute__((noinline)) static void narrow_gather_pass(const narrow_ctx *x, co
                 }
             } else {
                 for (int32_t ky = 0; ky < k_h; ky++, src += step, d += (run >> 2) * NARROW_GROUP_WORDS)
-                    narrow_widen(d, src, run >> 2, neg_zp);
+                    widen_inline(d, NARROW_GROUP_WORDS, src, run >> 2, neg_zp);
             }
         } else {
             const int8_t *src = in + at;
@@ -254,7 +229,7 @@ __attribute__((noinline)) static void narrow_gather_pass(const narrow_ctx *x, co
                     memcpy(st + 4 * i, &v, 4);
                 }
             memcpy(patch_end, &zp_bytes, 4);
-            narrow_widen(dst, patch, groups, neg_zp);
+            widen_inline(dst, NARROW_GROUP_WORDS, patch, groups, neg_zp);
         }
         ix0 += stride_w;
         if (++ox == out_w) {
