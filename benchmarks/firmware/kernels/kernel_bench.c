@@ -69,9 +69,9 @@ static const bench_case cases[] = {
     {"conv10x4_s2_49x10x1to64", KIND_CONV, 49, 10, 1, 64, 10, 2, 0, 0, 4},
     /* MobileNetV1-0.25's first pointwise layers (few input channels) and its 6x6 ones with the odd
      * channel counts the converter leaves when it removes all-zero filters */
-    {"pw_48x48_8to16", KIND_CONV, 48, 48, 8, 16, 1, 1, 0, 2},
-    {"pw_24x24_16to32", KIND_CONV, 24, 24, 16, 32, 1, 1, 0, 2},
-    {"pw_24x24_32to32", KIND_CONV, 24, 24, 32, 32, 1, 1, 0, 2},
+    {"pw_48x48_8to16_mixed", KIND_CONV, 48, 48, 8, 16, 1, 1, 0, 2},
+    {"pw_24x24_16to32_mixed", KIND_CONV, 24, 24, 16, 32, 1, 1, 0, 2},
+    {"pw_24x24_32to32_mixed", KIND_CONV, 24, 24, 32, 32, 1, 1, 0, 2},
     {"pw_6x6_63to56_mixed", KIND_CONV, 6, 6, 63, 56, 1, 1, 0, 2},
     {"pw_6x6_41to33_mixed", KIND_CONV, 6, 6, 41, 33, 1, 1, 0, 2},
     /* one call of a pointwise layer run in place: 32 pixels (layers/conv.c's POINTWISE_CHUNK) */
