@@ -49,7 +49,8 @@ enum {
     DW_TILE = 128,       /* output columns per pass of the planar path */
     DW_MAX_ROWS = 32,    /* tallest kernel of the planar path */
     DW_MAX_TAPS = 64,    /* largest k_h * k_w of the planar path */
-    DW_MIN_PLANE = 16,   /* output planes of fewer pixels: pixel by pixel */
+    DW_MIN_PLANE = 64,   /* output planes of fewer pixels: pixel by pixel (x86-64: 6x6x63 8.3 instead of 14.3
+                            instructions per MAC on the planar path, 12x12x33 stride 2 6.0 instead of 26.0) */
     DW_ROW_TAPS = 25     /* largest k_h * k_w whose int16 weights the pixel path keeps (800 bytes of stack) */
 };
 
