@@ -387,6 +387,10 @@ static int32_t check_conv(int32_t cases, int depthwise)
 }
 
 enum { DENSE_EDGE_CASES = 40 };
+/* per-tensor shifts at and beyond the edges of the DSP kernel's 32-bit requantisation (shift in [-22, -1]),
+ * which it decides once per call */
+static const int32_t dense_edge_shifts[] = {-1, 0, 1, 2, -22, -23, -31, -2, -21};
+enum { DENSE_SHIFT_CASES = 2 * (int32_t)(sizeof dense_edge_shifts / sizeof dense_edge_shifts[0]) };
 
 static int32_t check_dense(int32_t cases)
 {
@@ -431,6 +435,16 @@ static int32_t check_dense(int32_t cases)
                 bias[c] = chance(50) ? INT32_MAX - range(0, 1 << 24) : INT32_MIN + range(0, 1 << 24);
                 if (chance(30)) bias[c] = range(-(1 << 29), 1 << 29);
                 if (chance(40)) shift[c] = -range(1, 22);
+            }
+        }
+        const int32_t shift_case = t - 3 - DENSE_EDGE_CASES;
+        if (shift_case >= 0 && shift_case < DENSE_SHIFT_CASES) {
+            a.per_channel = 0;
+            shift[0] = dense_edge_shifts[shift_case / 2];
+            if (shift_case % 2) { /* sums near 2^30 too: the row-by-row fallback within the fast path */
+                a.bias = bias;
+                for (int32_t c = 0; c < a.out_features; c++)
+                    bias[c] = (chance(50) ? 1 : -1) * ((1 << 30) + range(-(1 << 16), 1 << 16));
             }
         }
         const int32_t out_off = range(0, 3);

@@ -201,6 +201,41 @@ __attribute__((noinline)) static int8_t row_general(const nnom_dense_s8_args *a,
     return nnom_dense_output(a, o, (int32_t)((uint32_t)acc - (uint32_t)bias));
 }
 
+/* One row of the 32-bit requantisation (nnom_requant32 with u from SMMULR and c = (2 zp + 1) 2^(e-1),
+ * e1 = e - 1), saturated to int8; the caller checked e1 < NNOM_REQUANT32_MAX_E and |acc| < 2^30. */
+static inline __attribute__((always_inline)) int32_t requant_row(int32_t acc, int32_t m, int32_t e1, int32_t c)
+{
+    const int32_t u = nnom_arm_smmulr(2 * acc, m);
+    return __ssat(((u + (u >> 31) + c) >> e1) >> 1, 8);
+}
+
+/* Whether requant_row() applies to acc (|acc| < 2^30). */
+static inline __attribute__((always_inline)) int acc_in_range(int32_t acc)
+{
+    return (uint32_t)(acc + NNOM_REQUANT32_MAX_ACC) <= 2u * NNOM_REQUANT32_MAX_ACC;
+}
+
+/* Output row o + r of write_rows_k() below from its sum acc_r. */
+static inline __attribute__((always_inline)) void write_row(const nnom_dense_s8_args *a, int32_t o, int32_t r,
+                                                            int32_t acc_r, const int32_t *mp, const int32_t *sp,
+                                                            int32_t m0, uint32_t e10, int32_t c0, int32_t zp_odd,
+                                                            int32_t lo, int32_t hi, int8_t *op, const int per_channel,
+                                                            const int clamp)
+{
+    const uint32_t e1 = per_channel ? (uint32_t)(-1 - sp[r]) : e10;
+    if (__builtin_expect((per_channel ? e1 < NNOM_REQUANT32_MAX_E : 1) && acc_in_range(acc_r), 1)) {
+        int32_t v = requant_row(acc_r, per_channel ? mp[r] : m0, (int32_t)e1,
+                                per_channel ? (int32_t)((uint32_t)zp_odd << e1) : c0);
+        if (clamp) {
+            if (v < lo) v = lo;
+            if (v > hi) v = hi;
+        }
+        op[r] = (int8_t)v;
+    } else {
+        op[r] = row_general(a, o + r, acc_r);
+    }
+}
+
 /* write_rows for one choice of per-channel quantisation and clamp (constants once inlined). */
 static inline __attribute__((always_inline)) void write_rows_k(const nnom_dense_s8_args *a, int32_t o, int32_t count,
                                                                const int32_t *acc, int8_t *out, const int per_channel,
@@ -208,25 +243,23 @@ static inline __attribute__((always_inline)) void write_rows_k(const nnom_dense_
 {
     const int32_t *mp = a->multiplier + (per_channel ? o : 0), *sp = a->shift + (per_channel ? o : 0);
     const int32_t zp_odd = 2 * a->out_zero_point + 1, lo = a->act_lo, hi = a->act_hi;
-    const int32_t m0 = mp[0], sh0 = sp[0];
+    const int32_t m0 = mp[0];
+    const uint32_t e10 = (uint32_t)(-1 - sp[0]); /* per tensor: e - 1 */
+    const int32_t c0 = (int32_t)((uint32_t)zp_odd << (e10 & 31u));
     int8_t *op = out + o;
-    for (int32_t r = 0; r < count; r++) {
-        const int32_t acc_r = acc[r];
-        const uint32_t e1 = (uint32_t)(-1 - (per_channel ? sp[r] : sh0)); /* e - 1 */
-        if (__builtin_expect(e1 < NNOM_REQUANT32_MAX_E &&
-                             (uint32_t)(acc_r + NNOM_REQUANT32_MAX_ACC) <= 2u * NNOM_REQUANT32_MAX_ACC, 1)) {
-            /* nnom_requant32(acc, m, e, c), c = 2^(e-1) + zp 2^e = (2 zp + 1) 2^(e-1), u by SMMULR */
-            const int32_t u = nnom_arm_smmulr(2 * acc_r, per_channel ? mp[r] : m0);
-            int32_t v = __ssat(((u + (u >> 31) + (int32_t)((uint32_t)zp_odd << e1)) >> e1) >> 1, 8);
-            if (clamp) {
-                if (v < lo) v = lo;
-                if (v > hi) v = hi;
-            }
-            op[r] = (int8_t)v;
-        } else {
-            op[r] = row_general(a, o + r, acc_r);
-        }
+    if (!per_channel && e10 >= NNOM_REQUANT32_MAX_E) {
+        for (int32_t r = 0; r < count; r++) op[r] = row_general(a, o + r, acc[r]);
+        return;
     }
+    /* four rows per pass (count is a multiple of 4 but for layers of fewer than four rows) */
+    int32_t r = 0;
+    for (; r + 4 <= count; r += 4) {
+        write_row(a, o, r, acc[r], mp, sp, m0, e10, c0, zp_odd, lo, hi, op, per_channel, clamp);
+        write_row(a, o, r + 1, acc[r + 1], mp, sp, m0, e10, c0, zp_odd, lo, hi, op, per_channel, clamp);
+        write_row(a, o, r + 2, acc[r + 2], mp, sp, m0, e10, c0, zp_odd, lo, hi, op, per_channel, clamp);
+        write_row(a, o, r + 3, acc[r + 3], mp, sp, m0, e10, c0, zp_odd, lo, hi, op, per_channel, clamp);
+    }
+    for (; r < count; r++) write_row(a, o, r, acc[r], mp, sp, m0, e10, c0, zp_odd, lo, hi, op, per_channel, clamp);
 }
 
 /* Writes rows o..o+count-1 from acc[0..count), each its bias plus its dot product modulo 2^32. */
