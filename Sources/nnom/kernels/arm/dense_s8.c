@@ -13,9 +13,10 @@
  * input word with rows 0 and 1's weights, then rows 2 and 3's; eight groups
  * per loop pass, the end of the input kept on the stack and read in the last
  * run: 25 estimated cycles per group, 1.60 per multiply-accumulate. It runs
- * up to DENSE_BATCH blocks of four rows per call, into a small array of sums
- * on the stack, which C then requantises. The last len % 4 inputs are summed
- * one by one in C.
+ * up to DENSE_BATCH blocks of four rows per call, from starting sums it reads
+ * (the biases themselves, or values C wrote) into a small array of sums on
+ * the stack, which C then requantises four rows per pass. The last len % 4
+ * inputs are summed one by one in C.
  *
  * Accumulators and the bias. |x - zp| * |w| <= 255 * 128 = 32640, so a dot
  * product over len inputs is below len * 32640 in magnitude. When
@@ -55,6 +56,7 @@ typedef struct {
     uint32_t neg_zp;      /* 8: -zp in both int16 lanes */
     int32_t blocks;       /* 12: blocks of four rows, >= 1 */
     int32_t next_block;   /* 16: from where a block's row pointers end to the next block's rows */
+    const int32_t *init;  /* 20: the blocks' starting sums, four per block (may be the array of sums) */
 } rows4_args;
 
 /* The assembly's frame below the saved registers: */
@@ -64,7 +66,8 @@ typedef struct {
 #define FRAME_ENTRY "[sp, #12]"   /* n % 8: where a block enters its loop */
 #define FRAME_ACC "[sp, #16]"     /* the next block's four sums */
 #define FRAME_NEXT "[sp, #20]"    /* next_block */
-#define FRAME_BYTES "24"
+#define FRAME_INIT "[sp, #24]"    /* the next block's starting sums */
+#define FRAME_BYTES "28"
 
 /*
  * One group of four inputs for the four rows. r0: inputs, r1: row 0 (row 1 at
@@ -106,7 +109,7 @@ typedef struct {
 
 /*
  * For each of p->blocks blocks of four rows (block b: rows 4b..4b+3 of w,
- * rows p->stride bytes apart): acc[4b + r] += sum_i (x[i] - zp) * w[row r][i],
+ * rows p->stride bytes apart): acc[4b + r] = p->init[4b + r] + sum_i (x[i] - zp) * w[row r][i],
  * i < 4 * p->n, modulo 2^32. Eight groups per pass; n % 8 groups first, by
  * entering the pass at the right group (TBH). Between blocks: the sums stored, the
  * next ones loaded, the input pointer reset, the row pointers moved on
@@ -123,6 +126,8 @@ __attribute__((naked, noinline)) static void dot_blocks_asm(ARG const int8_t *x,
         "ldr     r9, [r2]\n\t"      /* stride */
         "ldr     r11, [r2, #4]\n\t" /* n */
         "ldr     r10, [r2, #8]\n\t" /* -zp */
+        "ldr     r12, [r2, #20]\n\t"
+        "str     r12, " FRAME_INIT "\n\t"
         "ldr     r12, [r2, #12]\n\t"
         "ldr     r2, [r2, #16]\n\t"
         "str     r12, " FRAME_BLOCKS "\n\t"
@@ -135,9 +140,10 @@ __attribute__((naked, noinline)) static void dot_blocks_asm(ARG const int8_t *x,
         "str     r11, " FRAME_ENTRY "\n\t"
         "add     r8, r1, r9, lsl #1\n"
         "5:\n\t" /* a block */
-        "ldr     r3, " FRAME_ACC "\n\t"
+        "ldr     r3, " FRAME_INIT "\n\t"
         "ldr     r11, " FRAME_ENTRY "\n\t"
-        "ldm     r3, {r4-r7}\n\t"
+        "ldm     r3!, {r4-r7}\n\t"
+        "str     r3, " FRAME_INIT "\n\t"
         "tbh     [pc, r11, lsl #1]\n"
         "6:\n\t"
         ".hword  (10f - 6b) / 2, (17f - 6b) / 2, (16f - 6b) / 2, (15f - 6b) / 2\n\t"
@@ -168,12 +174,14 @@ __attribute__((naked, noinline)) static void dot_blocks_asm(ARG const int8_t *x,
 
 enum { DENSE_BATCH = 8 }; /* blocks of four rows per call of the assembly: a 128-byte array of sums */
 
-/* acc[4b + r] += sum_i (x[i] - zp) * w[(rows b + r) * row_bytes + i] for b < blocks, i < len, modulo
- * 2^32; rows of a block: r < 4, or with @p rows 1 the four sums of block b are all of row b. */
+/* acc[4b + r] = init[4b + r] + sum_i (x[i] - zp) * w[(rows b + r) * row_bytes + i] for b < blocks,
+ * i < len, modulo 2^32; rows of a block: r < 4, or with @p rows 1 the four sums of block b are all of
+ * row b. init may be acc. */
 static void dot_blocks(const int8_t *x, const int8_t *w, int32_t row_bytes, int32_t len, int32_t zp,
-                       int32_t blocks, int32_t rows, int32_t *acc)
+                       int32_t blocks, int32_t rows, const int32_t *init, int32_t *acc)
 {
     const int32_t n = len >> 2;
+    if (!n && init != acc) memcpy(acc, init, sizeof(int32_t) * 4 * (size_t)blocks);
     if (n) {
         rows4_args p;
         p.stride = rows == 4 ? row_bytes : 0;
@@ -181,6 +189,7 @@ static void dot_blocks(const int8_t *x, const int8_t *w, int32_t row_bytes, int3
         p.neg_zp = (uint32_t)(uint16_t)(int16_t)(-zp) * 0x00010001u;
         p.blocks = blocks;
         p.next_block = rows * row_bytes - 4 * n;
+        p.init = init;
         dot_blocks_asm(x, w, &p, acc);
     }
     if (4 * n == len) return;
@@ -286,11 +295,13 @@ void nnom_dense_s8(const nnom_dense_s8_args *a, const int8_t *in, int8_t *out)
         const int32_t blocks = left < DENSE_BATCH ? left : DENSE_BATCH, count = blocks * rows;
         const int8_t *w = a->weights + (size_t)o * (size_t)n;
         if (n <= DENSE_FOLD_MAX_IN) {
+            /* four rows a block: the biases are the starting sums as they are */
+            const int32_t *init = acc;
             if (a->bias && rows == 4)
-                memcpy(acc, a->bias + o, sizeof(int32_t) * 4 * (size_t)blocks);
+                init = a->bias + o;
             else
                 for (int32_t k = 0; k < 4 * blocks; k++) acc[k] = a->bias ? a->bias[o + k / 4] : 0;
-            dot_blocks(in, w, n, n, zp, blocks, rows, acc);
+            dot_blocks(in, w, n, n, zp, blocks, rows, init, acc);
             if (rows == 1)
                 for (int32_t k = 1; k < count; k++) acc[k] = acc[4 * k];
             write_rows(a, o, count, acc, out);
@@ -300,7 +311,7 @@ void nnom_dense_s8(const nnom_dense_s8_args *a, const int8_t *in, int8_t *out)
                 for (int32_t start = 0; start < n; start += DENSE_CHUNK) {
                     const int32_t len = n - start < DENSE_CHUNK ? n - start : DENSE_CHUNK;
                     int32_t part[4] = {0, 0, 0, 0};
-                    dot_blocks(in + start, w + (size_t)k * (size_t)n + start, n, len, zp, 1, 1, part);
+                    dot_blocks(in + start, w + (size_t)k * (size_t)n + start, n, len, zp, 1, 1, part, part);
                     sum += part[0];
                 }
                 out[o + k] = nnom_dense_output(a, o + k, sum);
