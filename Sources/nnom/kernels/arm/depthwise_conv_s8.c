@@ -311,16 +311,24 @@ static inline __attribute__((always_inline)) void row5(const int16_t *r0, ptrdif
         const int16_t *x = r0 + j * stride;
         if (stride == 1) {
             DW_ROW5_S1(x, 0);
-            DW_ROW5_S1(x + d, 1);
-            DW_ROW5_S1(x + 2 * d, 2);
-            DW_ROW5_S1(x + 3 * d, 3);
-            DW_ROW5_S1(x + 4 * d, 4);
+            x += d;
+            DW_ROW5_S1(x, 1);
+            x += d;
+            DW_ROW5_S1(x, 2);
+            x += d;
+            DW_ROW5_S1(x, 3);
+            x += d;
+            DW_ROW5_S1(x, 4);
         } else {
             DW_ROW5_S2(x, 0);
-            DW_ROW5_S2(x + d, 1);
-            DW_ROW5_S2(x + 2 * d, 2);
-            DW_ROW5_S2(x + 3 * d, 3);
-            DW_ROW5_S2(x + 4 * d, 4);
+            x += d;
+            DW_ROW5_S2(x, 1);
+            x += d;
+            DW_ROW5_S2(x, 2);
+            x += d;
+            DW_ROW5_S2(x, 3);
+            x += d;
+            DW_ROW5_S2(x, 4);
         }
         o[0] = dw_out(s0, k, mode, clamp);
         o[step] = dw_out(s1, k, mode, clamp);
@@ -329,10 +337,14 @@ static inline __attribute__((always_inline)) void row5(const int16_t *r0, ptrdif
         int32_t s0 = k.init;
         const int16_t *x = r0 + j * stride;
         DW_ROW5_ONE(x, 0);
-        DW_ROW5_ONE(x + d, 1);
-        DW_ROW5_ONE(x + 2 * d, 2);
-        DW_ROW5_ONE(x + 3 * d, 3);
-        DW_ROW5_ONE(x + 4 * d, 4);
+        x += d;
+        DW_ROW5_ONE(x, 1);
+        x += d;
+        DW_ROW5_ONE(x, 2);
+        x += d;
+        DW_ROW5_ONE(x, 3);
+        x += d;
+        DW_ROW5_ONE(x, 4);
         o[0] = dw_out(s0, k, mode, clamp);
     }
 }
