@@ -291,6 +291,51 @@ static inline __attribute__((always_inline)) void row_any(const int16_t *const *
         s0 = smlabb_(q2, wc, s0);                                                                 \
         s1 = smlabb_(q3, wc, s1);                                                                 \
     } while (0)
+/* Four outputs j .. j + 3: stride 1, Q0 .. Q3, outputs j + 2 and j + 3 as j and j + 1 one word
+ * further; stride 2, output j + i from Q_i, Q_i+1, Q_i+2 (Q0 .. Q5). */
+#define DW_ROW5_S1_4(x, R)                                                                        \
+    do {                                                                                          \
+        const uint32_t wa = wp[3 * (R)], wb = wp[3 * (R) + 1], wc = wp[3 * (R) + 2];              \
+        uint32_t q0 = nnom_arm_load4(x), q1 = nnom_arm_load4((x) + 2);                            \
+        s0 = __smlad(q0, wa, s0);                                                                 \
+        s1 = __smlatb(q0, wa, s1);                                                                \
+        s0 = __smlad(q1, wb, s0);                                                                 \
+        s1 = __smlabt(q1, wa, s1);                                                                \
+        s1 = __smlatb(q1, wb, s1);                                                                \
+        s2 = __smlad(q1, wa, s2);                                                                 \
+        s3 = __smlatb(q1, wa, s3);                                                                \
+        q0 = nnom_arm_load4((x) + 4);                                                             \
+        s0 = smlabb_(q0, wc, s0);                                                                 \
+        s1 = __smlabt(q0, wb, s1);                                                                \
+        s1 = __smlatb(q0, wc, s1);                                                                \
+        s2 = __smlad(q0, wb, s2);                                                                 \
+        s3 = __smlabt(q0, wa, s3);                                                                \
+        s3 = __smlatb(q0, wb, s3);                                                                \
+        q1 = nnom_arm_load4((x) + 6);                                                             \
+        s2 = smlabb_(q1, wc, s2);                                                                 \
+        s3 = __smlabt(q1, wb, s3);                                                                \
+        s3 = __smlatb(q1, wc, s3);                                                                \
+    } while (0)
+#define DW_ROW5_S2_4(x, R)                                                                        \
+    do {                                                                                          \
+        const uint32_t wa = wp[3 * (R)], wb = wp[3 * (R) + 1], wc = wp[3 * (R) + 2];              \
+        uint32_t q0 = nnom_arm_load4(x), q1 = nnom_arm_load4((x) + 2), q2 = nnom_arm_load4((x) + 4); \
+        s0 = __smlad(q0, wa, s0);                                                                 \
+        s0 = __smlad(q1, wb, s0);                                                                 \
+        s1 = __smlad(q1, wa, s1);                                                                 \
+        s0 = smlabb_(q2, wc, s0);                                                                 \
+        s1 = __smlad(q2, wb, s1);                                                                 \
+        s2 = __smlad(q2, wa, s2);                                                                 \
+        q0 = nnom_arm_load4((x) + 6);                                                             \
+        s1 = smlabb_(q0, wc, s1);                                                                 \
+        s2 = __smlad(q0, wb, s2);                                                                 \
+        s3 = __smlad(q0, wa, s3);                                                                 \
+        q1 = nnom_arm_load4((x) + 8);                                                             \
+        s2 = smlabb_(q1, wc, s2);                                                                 \
+        s3 = __smlad(q1, wb, s3);                                                                 \
+        q2 = nnom_arm_load4((x) + 10);                                                            \
+        s3 = smlabb_(q2, wc, s3);                                                                 \
+    } while (0)
 #define DW_ROW5_ONE(x, R)                                                                         \
     do {                                                                                          \
         s0 = __smlad(nnom_arm_load4(x), wp[3 * (R)], s0);                                         \
@@ -306,7 +351,36 @@ static inline __attribute__((always_inline)) void row5(const int16_t *r0, ptrdif
                                                        dw_k k, dw_mode mode, dw_clamp clamp)
 {
     int32_t j = 0;
-    for (; j + 2 <= n; j += 2, o += 2 * step) {
+    for (; j + 4 <= n; j += 4, o += 4 * step) {
+        int32_t s0 = k.init, s1 = k.init, s2 = k.init, s3 = k.init;
+        const int16_t *x = r0 + j * stride;
+        if (stride == 1) {
+            DW_ROW5_S1_4(x, 0);
+            x += d;
+            DW_ROW5_S1_4(x, 1);
+            x += d;
+            DW_ROW5_S1_4(x, 2);
+            x += d;
+            DW_ROW5_S1_4(x, 3);
+            x += d;
+            DW_ROW5_S1_4(x, 4);
+        } else {
+            DW_ROW5_S2_4(x, 0);
+            x += d;
+            DW_ROW5_S2_4(x, 1);
+            x += d;
+            DW_ROW5_S2_4(x, 2);
+            x += d;
+            DW_ROW5_S2_4(x, 3);
+            x += d;
+            DW_ROW5_S2_4(x, 4);
+        }
+        o[0] = dw_out(s0, k, mode, clamp);
+        o[step] = dw_out(s1, k, mode, clamp);
+        o[2 * step] = dw_out(s2, k, mode, clamp);
+        o[3 * step] = dw_out(s3, k, mode, clamp);
+    }
+    if (j + 2 <= n) {
         int32_t s0 = k.init, s1 = k.init;
         const int16_t *x = r0 + j * stride;
         if (stride == 1) {
@@ -332,6 +406,8 @@ static inline __attribute__((always_inline)) void row5(const int16_t *r0, ptrdif
         }
         o[0] = dw_out(s0, k, mode, clamp);
         o[step] = dw_out(s1, k, mode, clamp);
+        j += 2;
+        o += 2 * step;
     }
     if (j < n) {
         int32_t s0 = k.init;
