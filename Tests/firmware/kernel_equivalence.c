@@ -275,6 +275,7 @@ static void random_conv(nnom_conv_args *a, int depthwise)
         a->in_h = range(3, 16);
         a->in_w = chance(20) ? range(3, 7) : range(3, 16);
         a->in_c = chance(50) ? 4 * range(1, 6) : range(1, 23);
+        if (chance(50)) a->depth_mult = 1; /* (the channel groups: planes of 5 to 10 from a padded copy) */
         if (a->in_c * a->depth_mult > MAX_C) a->in_c = MAX_C / a->depth_mult;
         a->out_c = a->in_c * a->depth_mult;
         same = chance(80);

@@ -23,10 +23,10 @@
  * and a channel's lines hold DW_E_MIN_QUADS quads (57 when fewer), 61 for
  * other zero points; at stride 2, 60 and 64; the same at -Os and -O2), a
  * line's last one to three outputs in the same call.
- * 5x5 kernels (dil_w 1, stride 1 or 2: MobileNetV3, EfficientNet) run two
- * outputs per pass in row5(), every kernel row's three weight words loaded
- * once for both (stride 1: 8 multiply instructions for 10 multiply-
- * accumulates; stride 2: 6, the two outputs sharing two input words).
+ * 5x5 kernels (dil_w 1, stride 1 or 2: MobileNetV3, EfficientNet) run four
+ * outputs per pass in row5() (then two, then one), every kernel row's three
+ * weight words loaded once for the four (stride 1: 16 multiply instructions
+ * and 4 input words for 20 multiply-accumulates; stride 2: 12 and 6).
  * Other kernels (any k_w, stride, dilation) use SMLAD on pairs of taps
  * (dil_w 1) or one tap at a time.
  *
@@ -59,10 +59,11 @@
  *    in strips of lines when it does not fit DW_GP_BUF, then each channel's
  *    lines by the loops above; not where a strip would gather half again as
  *    many rows as its lines need (48 x 48: the planar path is faster);
- *  - 5x5 kernels of strides 1 and 2 without vertical dilation: this planar
- *    path and row5() (measured -O2 on 24 x 24 x 72: 4.82 -> 2.37 instructions
- *    per multiply-accumulate at stride 1, 4.89 -> 3.34 at stride 2, against
- *    the channel groups' C loop);
+ *  - 5x5 kernels of strides 1 and 2 without vertical dilation, output planes
+ *    of DW_MIN_PLANE and more that the channel groups' padded copy does not
+ *    hold (dw_g_pad5_fits()): this planar path and row5() (measured -O2 on
+ *    24 x 24 x 72: 4.82 -> 1.96 instructions per multiply-accumulate at
+ *    stride 1, 4.89 -> 2.82 at stride 2, against the channel groups' C loop);
  *  - every other shape: the channel groups of depthwise_group4.h (four
  *    channels per SIMD step on the HWC input, from a padded copy of small
  *    planes), or this planar path for 3x3 stride-1 planes too large for that
@@ -838,7 +839,8 @@ void nnom_depthwise_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t 
     /* the planar path for large planes of 3x3 kernels of stride 1 (measured faster there), the
      * channel groups for the rest (depth multiplier 1) */
     const int planar_wins = (a->k_h == 3 && a->k_w == 3 && a->stride_w == 1 && !dw_g_pad_fits(a)) ||
-                            (dw_five(a) && a->dil_h == 1 && a->stride_h <= 2);
+                            (dw_five(a) && a->dil_h == 1 && a->stride_h <= 2 && !dw_g_pad5_fits(a) &&
+                             a->out_h * a->out_w >= DW_MIN_PLANE);
     if (a->depth_mult == 1 && a->k_h * a->k_w <= DW_G_MAX_TAPS && !planar_wins) {
         c_first = a->out_c & ~3;
         dw_groups4(a, in, out, c_first);
