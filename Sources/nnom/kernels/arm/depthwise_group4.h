@@ -24,7 +24,10 @@
  * and columns from small padded copies of the input they read (dw_g_banded(),
  * in the stack of the padded copy: measured 48x48x16 stride 2, 3.42 -> 3.27
  * instructions per multiply-accumulate); other kernels' border pixels in C
- * over the taps inside the input.
+ * over the taps inside the input. 5x5 kernels on planes of DW_G_FIVE_MIN
+ * outputs a side and more whose input fits the padded copy (MobileNetV3's
+ * 6 x 6) run from it widened, in C: per tap two LDRD and 4 multiply-
+ * accumulates (dw_g_five()).
  *
  * The sums on raw inputs start at bias - in_zp * sum w (a padding tap adds
  * in_zp * w, which that cancels); the C loops subtract the zero point
