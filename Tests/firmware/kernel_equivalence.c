@@ -241,6 +241,25 @@ static void random_conv(nnom_conv_args *a, int depthwise)
             a->depth_mult = 1;
         }
     }
+    /* 5x5 as MobileNetV3 and EfficientNet have them: stride 1 or 2 ('same' mostly), odd channel
+     * counts, depth multipliers above 1 too: the DSP kernel's 5x5 lines of the planar path (both
+     * strides, a line's odd last output, tall planes walked transposed); some with other vertical
+     * strides or dilations (the channel groups) */
+    const int dw_5x5 = depthwise && !dw_3x3 && !long_rows && !long_kernel && chance(35);
+    if (dw_5x5) {
+        a->k_h = a->k_w = 5;
+        a->stride_w = range(1, 2);
+        a->stride_h = chance(80) ? a->stride_w : range(1, 3);
+        a->dil_w = 1;
+        a->dil_h = chance(85) ? 1 : 2;
+        a->in_h = range(3, 16);
+        a->in_w = chance(20) ? range(3, 7) : range(3, 16);
+        a->in_c = chance(50) ? 4 * range(1, 6) : range(1, 23);
+        if (chance(50)) a->depth_mult = 1; /* (the channel groups: planes of 5 to 10 from a padded copy) */
+        if (a->in_c * a->depth_mult > MAX_C) a->in_c = MAX_C / a->depth_mult;
+        a->out_c = a->in_c * a->depth_mult;
+        same = chance(80);
+    }
     if (!depthwise && !dw_3x3 && chance(10)) {
         /* 1-3 output pixels whose windows are contiguous inputs: the DSP kernel runs them as dense
          * layers (kernels/conv_dense_s8.c); 1x1 kernels on a row or a column, or whole-row windows */
@@ -291,6 +310,12 @@ static void random_conv(nnom_conv_args *a, int depthwise)
             else if (chance(50)) shift[c] = -range(1, 23); /* every right shift of the line loops' forms */
         }
         if (chance(50)) a->out_zp = -128; /* (their two-instruction forms) */
+    }
+    if (dw_5x5 && chance(50)) { /* multipliers below 2^30 (the SMMULR form), no clamp beyond int8 */
+        for (int32_t c = 0; c < a->out_c; c++)
+            if (multiplier[c] && chance(40)) multiplier[c] = (int32_t)(next() & 0x3FFFFFFFu) | 1;
+        a->act_min = -128;
+        a->act_max = 127;
     }
     /* a ReLU's output as the quantiser makes it, zero point -128 (the DSP kernel's line loops drop
      * their sign term then) */
