@@ -95,10 +95,17 @@ static const bench_case cases[] = {
     /* 1x1 convolutions on a 1x1 map (the classifier convolutions of MobileNetV3s, squeeze-excitation) */
     {"pw_1x1_576to128", KIND_CONV, 1, 1, 576, 128, 1, 1, 0, 1},
     {"pw_1x1_96to24", KIND_CONV, 1, 1, 96, 24, 1, 1, 0, 0},
+    /* 5x5 depthwise as in MobileNetV3 Small (stride 1 and 2) */
+    {"dw5x5_s1_24x24x72", KIND_DW, 24, 24, 72, 72, 5, 1, 1, 0},
+    {"dw5x5_s2_24x24x72", KIND_DW, 24, 24, 72, 72, 5, 2, 1, 0},
+    /* and at 96 x 96 input (benchmarks/zoo.py): 12 x 12 -> 6 x 6, 6 x 6, 3 x 3 */
+    {"dw5x5_s2_12x12x96", KIND_DW, 12, 12, 96, 96, 5, 2, 1, 0},
+    {"dw5x5_s1_6x6x240", KIND_DW, 6, 6, 240, 240, 5, 1, 1, 0},
+    {"dw5x5_s1_3x3x576", KIND_DW, 3, 3, 576, 576, 5, 1, 1, 0},
 };
 #define CASE_COUNT ((int)(sizeof cases / sizeof cases[0]))
 
-enum { MAX_IN = 48 * 48 * 16, MAX_OUT = 48 * 48 * 16, MAX_W = 128 * 640, MAX_C = 256, MAX_SCRATCH = 16384 };
+enum { MAX_IN = 24 * 24 * 72, MAX_OUT = 24 * 24 * 72, MAX_W = 128 * 640, MAX_C = 576, MAX_SCRATCH = 16384 };
 static int8_t input[MAX_IN], input2[MAX_IN], output[MAX_OUT], weights[MAX_W];
 static int32_t bias[MAX_C], multiplier[MAX_C], shift[MAX_C];
 static uint32_t scratch[MAX_SCRATCH / 4];

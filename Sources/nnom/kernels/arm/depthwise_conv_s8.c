@@ -23,6 +23,10 @@
  * and a channel's lines hold DW_E_MIN_QUADS quads (57 when fewer), 61 for
  * other zero points; at stride 2, 60 and 64; the same at -Os and -O2), a
  * line's last one to three outputs in the same call.
+ * 5x5 kernels (dil_w 1, stride 1 or 2: MobileNetV3, EfficientNet) run four
+ * outputs per pass in row5() (then two, then one), every kernel row's three
+ * weight words loaded once for the four (stride 1: 16 multiply instructions
+ * and 4 input words for 20 multiply-accumulates; stride 2: 12 and 6).
  * Other kernels (any k_w, stride, dilation) use SMLAD on pairs of taps
  * (dil_w 1) or one tap at a time.
  *
@@ -55,6 +59,11 @@
  *    in strips of lines when it does not fit DW_GP_BUF, then each channel's
  *    lines by the loops above; not where a strip would gather half again as
  *    many rows as its lines need (48 x 48: the planar path is faster);
+ *  - 5x5 kernels of strides 1 and 2 without vertical dilation, output planes
+ *    of DW_MIN_PLANE and more that the channel groups' padded copy does not
+ *    hold (dw_g_pad5_fits()): this planar path and row5() (measured -O2 on
+ *    24 x 24 x 72: 4.82 -> 1.96 instructions per multiply-accumulate at
+ *    stride 1, 4.89 -> 2.82 at stride 2, against the channel groups' C loop);
  *  - every other shape: the channel groups of depthwise_group4.h (four
  *    channels per SIMD step on the HWC input, from a padded copy of small
  *    planes), or this planar path for 3x3 stride-1 planes too large for that
@@ -249,7 +258,6 @@ static inline __attribute__((always_inline)) void row_any(const int16_t *const *
     }
 }
 
-
 /* Input row iy, channel ic, columns [ix0, ix0 + len) into d as int16, the zero point outside the input. */
 /* Input rows [iy0, iy0 + count) of channel ic, columns [ix0, ix0 + len), into rows of the
  * buffer row_len apart, as int16; the zero point outside the input. The columns inside the
@@ -340,6 +348,9 @@ DW_ROW(row_any_u, DW_SHAPE_ANY, DW_U, DW_CLAMP_BOTH)
 /* (the DW_GEN channels of every shape, their weights packed as for any kernel: the 64-bit
  * requantisation dominates anyway) */
 DW_ROW(row_any_gen, DW_SHAPE_ANY, DW_GEN, DW_CLAMP_BOTH)
+
+/* 5x5 kernels: row5() and its lines */
+#include "kernels/arm/depthwise_row5.h"
 
 /* The line loops' requantisation form of a channel's mode (not DW_GEN), right shift e and output
  * zero point zp. */
@@ -457,7 +468,7 @@ __attribute__((noinline)) static void planar(const nnom_conv_args *layer, const 
     dw_tile t;
     t.buf = buf;
     t.row_len = ((tile - 1) * s_w + reach + 1) & ~1;
-    const int no_clamp = a->act_min == -128 && a->act_max == 127;
+    const int no_clamp = a->act_min == -128 && a->act_max == 127, five = dw_five(a);
     /* DW_L channels where every line of every tile goes to the assembly loops */
     const int32_t last_tile = out_w % tile;
     const int allow = no_clamp && shape != DW_SHAPE_ANY && k_h == 3 && tile >= 4 && (last_tile == 0 || last_tile >= 4)
@@ -470,7 +481,7 @@ __attribute__((noinline)) static void planar(const nnom_conv_args *layer, const 
     for (int32_t oc = c_first; oc < out_c; oc++) {
         dw_chan q;
         channel_setup(&g, shape, oc, &q, wp, allow);
-        const dw_row_fn fn = row_fn(shape, q.mode, no_clamp);
+        const dw_row_fn fn = five ? row5_fn(s_w, q.mode, no_clamp) : row_fn(shape, q.mode, no_clamp);
         dw_k k;
         k.init = q.init;
         k.mult = q.mult;
@@ -628,7 +639,9 @@ void nnom_depthwise_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t 
     }
     /* the planar path for large planes of 3x3 kernels of stride 1 (measured faster there), the
      * channel groups for the rest (depth multiplier 1) */
-    const int planar_wins = a->k_h == 3 && a->k_w == 3 && a->stride_w == 1 && !dw_g_pad_fits(a);
+    const int planar_wins = (a->k_h == 3 && a->k_w == 3 && a->stride_w == 1 && !dw_g_pad_fits(a)) ||
+                            (dw_five(a) && a->dil_h == 1 && a->stride_h <= 2 && !dw_g_pad5_fits(a) &&
+                             a->out_h * a->out_w >= DW_MIN_PLANE);
     if (a->depth_mult == 1 && a->k_h * a->k_w <= DW_G_MAX_TAPS && !planar_wins) {
         c_first = a->out_c & ~3;
         dw_groups4(a, in, out, c_first);

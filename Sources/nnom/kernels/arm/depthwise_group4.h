@@ -24,7 +24,10 @@
  * and columns from small padded copies of the input they read (dw_g_banded(),
  * in the stack of the padded copy: measured 48x48x16 stride 2, 3.42 -> 3.27
  * instructions per multiply-accumulate); other kernels' border pixels in C
- * over the taps inside the input.
+ * over the taps inside the input. 5x5 kernels on planes of DW_G_FIVE_MIN
+ * outputs a side and more whose input fits the padded copy (MobileNetV3's
+ * 6 x 6) run from it widened, in C: per tap two LDRD and 4 multiply-
+ * accumulates (dw_g_five()).
  *
  * The sums on raw inputs start at bias - in_zp * sum w (a padding tap adds
  * in_zp * w, which that cancels); the C loops subtract the zero point
@@ -721,6 +724,9 @@ static inline int dw_g_pad_fits(const nnom_conv_args *a)
            2 * dw_g_pad_rows(a) * dw_g_pad_cols(a) <= DW_G_PAD_WORDS;
 }
 
+/* 5x5 kernels on small planes from the widened padded copy */
+#include "kernels/arm/depthwise_five4.h"
+
 /* Channels [0, n4) (n4 a multiple of 4; depth multiplier 1; k_h * k_w <= DW_G_MAX_TAPS), every pixel. */
 __attribute__((noinline)) static void dw_groups4(const nnom_conv_args *a, const int8_t *in, int8_t *out, int32_t n4)
 {
@@ -739,6 +745,8 @@ __attribute__((noinline)) static void dw_groups4(const nnom_conv_args *a, const 
     const int use_asm = !clamp && a->k_h == 3 && a->k_w == 3;
     const int32_t ph = dw_g_pad_rows(a), pw = dw_g_pad_cols(a);
     const int pad_fits = dw_g_pad_fits(a);
+    const int pad5 = dw_g_pad5_fits(a);
+    const int32_t ph5 = dw_g_pad5_rows(a), pw5 = dw_g_pad5_cols(a);
     uint32_t pad[DW_G_PAD_WORDS];
     nnom_conv_args pa = *a; /* the layer as its padded copy: a plane of ph x pw pixels of 4 channels */
     pa.in_h = ph;
@@ -815,6 +823,15 @@ __attribute__((noinline)) static void dw_groups4(const nnom_conv_args *a, const 
             }
             sum_w[0] = (int16_t)sum_lo, sum_w[1] = (int16_t)sum_hi;
             sum_w[2] = (int16_t)(sum_lo >> 16), sum_w[3] = (int16_t)(sum_hi >> 16);
+        }
+        /* 5x5 on a small plane, one form, no clamp: from the widened padded copy */
+        if (pad5 && !clamp && mode != DW_G_MIXED) {
+            int32_t init[4];
+            for (int32_t j = 0; j < 4; j++) init[j] = k.init[j] - scale[j] * a->in_zp * sum_w[j];
+            dw_g_pad_copy(a, in, c0, pad, ph5, pw5, 1);
+            (mode == DW_G_ZP ? dw_g_five_zp : (mode == DW_G_U ? dw_g_five_u : dw_g_five_zm))(a, pad, pw5, out, c0,
+                                                                                             wv, init, &k);
+            continue;
         }
         /* a plane that fits: every group from its padded copy (so the output may overwrite the input:
          * each group reads and writes its own four channels only); in C when the assembly cannot

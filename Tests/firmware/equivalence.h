@@ -1,0 +1,59 @@
+/*
+ * What the two files of the kernel equivalence firmware test share (kernel_equivalence.c: main, the
+ * convolution, dense, matrix product, pooling and element-wise kernels; equivalence_rnn.c: the
+ * requantisation forms and the recurrent kernel): the portable kernels compiled beside the DSP ones
+ * (portable_*.c), the buffers, the random numbers and the reports.
+ */
+#ifndef NNOM_FW_EQUIVALENCE_H
+#define NNOM_FW_EQUIVALENCE_H
+
+#include <stdint.h>
+
+#include "kernels/conv.h"
+#include "kernels/dense.h"
+#include "kernels/elementwise.h"
+#include "kernels/matmul.h"
+#include "kernels/pool.h"
+#include "kernels/rnn.h"
+#include "kernels/transpose_conv.h"
+
+void portable_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void *scratch, uint32_t scratch_bytes);
+void portable_depthwise_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out);
+void portable_dense_s8(const nnom_dense_s8_args *a, const int8_t *in, int8_t *out);
+void portable_matmul_s8(const nnom_matmul_s8_args *x);
+void portable_add_s8(const nnom_elementwise_s8_args *a);
+void portable_sub_s8(const nnom_elementwise_s8_args *a);
+void portable_mul_s8(const nnom_elementwise_s8_args *a);
+void portable_max_pool_s8(const nnom_pool_args *a, const int8_t *in, int8_t *out);
+void portable_avg_pool_s8(const nnom_pool_args *a, const int8_t *in, int8_t *out);
+void portable_global_avg_pool_s8(const nnom_pool_args *a, const int8_t *in, int8_t *out);
+void portable_rnn_s8(const nnom_rnn_s8_args *a, const int8_t *in, int8_t *out, int16_t *state, int16_t *scratch);
+uint32_t portable_rnn_s8_scratch_bytes(int32_t cell, int32_t units);
+void portable_transpose_conv_s8(const nnom_transpose_conv_args *a, const int8_t *in, int8_t *out);
+
+enum { MAX_C = 80, MAX_IN = 16 * 16 * MAX_C, MAX_OUT = 16 * 16 * MAX_C, MAX_W = 300000, MAX_SCRATCH = 64 * 1024 };
+
+extern int8_t input[MAX_IN + 8];
+extern int8_t weights[MAX_W + 8];
+extern int8_t out_arm[MAX_OUT + 8], out_portable[MAX_OUT + 8];
+extern int32_t bias[MAX_C * 4], multiplier[MAX_C * 4], shift[MAX_C * 4];
+extern uint32_t scratch[MAX_SCRATCH / 4];
+
+/* Random numbers (xorshift32): a word, uniform in [lo, hi], true percent % of the time, bytes. */
+uint32_t next(void);
+int32_t range(int32_t lo, int32_t hi);
+int chance(int percent);
+void fill_s8(int8_t *p, int32_t n);
+extern int failures_shown; /* mismatches reported in detail so far */
+/* The first difference of case case_no between a (DSP) and b (portable), n bytes (the first 8 cases). */
+void report(const char *kernel, int32_t case_no, const int8_t *a, const int8_t *b, int32_t n);
+/* "kernel: N cases, M mismatches" */
+void summary(const char *kernel, int32_t cases, int32_t bad);
+
+/* equivalence_rnn.c: the fast requantisations against the portable one, and the recurrent kernel;
+ * each returns its mismatches. */
+int32_t check_requant(int32_t cases);
+int32_t check_rnn(int32_t cases);
+int32_t check_requant_rnn(int32_t cases);
+
+#endif /* NNOM_FW_EQUIVALENCE_H */
