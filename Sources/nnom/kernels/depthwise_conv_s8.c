@@ -24,7 +24,7 @@
  * such a layer of 8), small output planes (fewer than DW_MIN_PLANE pixels)
  * and kernels the planar path below does not take.
  *
- * Planar path (the others: channel counts that leave a partial block,
+ * Planar path (the others: fewer than 16 channels (but 8 at stride 1),
  * multipliers above 1): one output channel at a time, its input rows
  * gathered as int16 into a buffer on the stack (see planar_channel), each
  * output row a sum over the taps of a whole row of inputs times one weight,
