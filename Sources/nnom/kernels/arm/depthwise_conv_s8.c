@@ -100,6 +100,10 @@ enum {
     DW_MAX_ROWS = 32,    /* tallest kernel served by the row buffer */
     DW_MIN_COLS = 8,     /* a tile narrower than this: the direct loop */
     DW_MIN_PLANE = 16,   /* output planes smaller than this: pixel by pixel */
+    /* 5x5 output planes from which the planar path's row5() beats the channel groups: below it the
+     * per-channel gather costs more (MobileNetV3 Small's in-place windows of 3 x 6 and 6 x 12 outputs
+     * ran its 5x5 layers 10 % slower with 16; a whole 6 x 6 plane of stride 2 loses 15 %) */
+    DW_FIVE_MIN_PLANE = 64,
     DW_NARROW = 8,       /* output planes narrower than this and taller than wide: walked transposed */
     DW_GP_BUF = 800,     /* int16 of the group-plane path's four images (1.6 KB of stack) */
     DW_GP_SLACK = 2      /* int16 after the last image: the row loops' word loads past a row's last tap */
@@ -641,7 +645,7 @@ void nnom_depthwise_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t 
      * channel groups for the rest (depth multiplier 1) */
     const int planar_wins = (a->k_h == 3 && a->k_w == 3 && a->stride_w == 1 && !dw_g_pad_fits(a)) ||
                             (dw_five(a) && a->dil_h == 1 && a->stride_h <= 2 && !dw_g_pad5_fits(a) &&
-                             a->out_h * a->out_w >= DW_MIN_PLANE);
+                             a->out_h * a->out_w >= DW_FIVE_MIN_PLANE);
     if (a->depth_mult == 1 && a->k_h * a->k_w <= DW_G_MAX_TAPS && !planar_wins) {
         c_first = a->out_c & ~3;
         dw_groups4(a, in, out, c_first);
