@@ -186,6 +186,12 @@ for cpu in "cortex-m4 -mfloat-abi=hard" "cortex-m7 -mfloat-abi=hard -mfpu=fpv5-d
         echo "FAIL $src defines no nnom_ function when compiled on its own (-mcpu=$cpu $opt)"; failed=1
       fi
     done
+    # the depthwise kernel without its 5x5 paths (-DNNOM_DW_5X5_KERNELS=OFF)
+    # shellcheck disable=SC2086
+    if ! arm-none-eabi-gcc -mcpu=$cpu -mthumb $opt $dsp_warnings -DNNOM_ARM_DSP_TWIN=1 -DNNOM_DW_5X5_KERNELS=0 \
+           -Iinclude -ISources/nnom -c Sources/nnom/kernels/arm/depthwise_conv_s8.c -o "$build/dsp-sources/dw_no5.o"; then
+      echo "FAIL depthwise_conv_s8.c does not compile with NNOM_DW_5X5_KERNELS=0 (-mcpu=$cpu $opt)"; failed=1
+    fi
   done
 done
 [ $failed = 0 ] && echo "ok   $(ls Sources/nnom/kernels/arm/*.c | wc -l) DSP sources x 4 cores x 2 optimisation levels"

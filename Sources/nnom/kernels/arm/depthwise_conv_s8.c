@@ -485,7 +485,12 @@ __attribute__((noinline)) static void planar(const nnom_conv_args *layer, const 
     for (int32_t oc = c_first; oc < out_c; oc++) {
         dw_chan q;
         channel_setup(&g, shape, oc, &q, wp, allow);
+#if NNOM_DW_5X5_KERNELS
         const dw_row_fn fn = five ? row5_fn(s_w, q.mode, no_clamp) : row_fn(shape, q.mode, no_clamp);
+#else
+        const dw_row_fn fn = row_fn(shape, q.mode, no_clamp);
+        (void)five;
+#endif
         dw_k k;
         k.init = q.init;
         k.mult = q.mult;

@@ -13,6 +13,8 @@
 #ifndef NNOM_KERNELS_ARM_DEPTHWISE_FIVE4_H
 #define NNOM_KERNELS_ARM_DEPTHWISE_FIVE4_H
 
+#if NNOM_DW_5X5_KERNELS
+
 /* 5x5 kernels (no dilation) on small planes: the input the output plane reads, padding included,
  * and whether it fits the padded copy widened (MobileNetV3's 6 x 6 planes do). Not on planes
  * narrower than DW_G_FIVE_MIN: with 'same' padding most of their taps fall in the padding, which
@@ -83,5 +85,14 @@ static inline __attribute__((always_inline)) void dw_g_five(const nnom_conv_args
 DW_G_FIVE(dw_g_five_zp, DW_G_ZP)
 DW_G_FIVE(dw_g_five_u, DW_G_U)
 DW_G_FIVE(dw_g_five_zm, DW_G_ZM)
+
+#else
+/* built without the 5x5 paths (NNOM_DW_5X5_KERNELS 0): no 5x5 layer takes the padded copy */
+static inline int dw_g_pad5_fits(const nnom_conv_args *a)
+{
+    (void)a;
+    return 0;
+}
+#endif /* NNOM_DW_5X5_KERNELS */
 
 #endif /* NNOM_KERNELS_ARM_DEPTHWISE_FIVE4_H */

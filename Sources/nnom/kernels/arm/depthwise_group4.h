@@ -745,8 +745,10 @@ __attribute__((noinline)) static void dw_groups4(const nnom_conv_args *a, const 
     const int use_asm = !clamp && a->k_h == 3 && a->k_w == 3;
     const int32_t ph = dw_g_pad_rows(a), pw = dw_g_pad_cols(a);
     const int pad_fits = dw_g_pad_fits(a);
+#if NNOM_DW_5X5_KERNELS
     const int pad5 = dw_g_pad5_fits(a);
     const int32_t ph5 = dw_g_pad5_rows(a), pw5 = dw_g_pad5_cols(a);
+#endif
     uint32_t pad[DW_G_PAD_WORDS];
     nnom_conv_args pa = *a; /* the layer as its padded copy: a plane of ph x pw pixels of 4 channels */
     pa.in_h = ph;
@@ -824,6 +826,7 @@ __attribute__((noinline)) static void dw_groups4(const nnom_conv_args *a, const 
             sum_w[0] = (int16_t)sum_lo, sum_w[1] = (int16_t)sum_hi;
             sum_w[2] = (int16_t)(sum_lo >> 16), sum_w[3] = (int16_t)(sum_hi >> 16);
         }
+#if NNOM_DW_5X5_KERNELS
         /* 5x5 on a small plane, one form, no clamp: from the widened padded copy */
         if (pad5 && !clamp && mode != DW_G_MIXED) {
             int32_t init[4];
@@ -833,6 +836,7 @@ __attribute__((noinline)) static void dw_groups4(const nnom_conv_args *a, const 
                                                                                              wv, init, &k);
             continue;
         }
+#endif
         /* a plane that fits: every group from its padded copy (so the output may overwrite the input:
          * each group reads and writes its own four channels only); in C when the assembly cannot
          * serve the group (a clamp, channels of different forms) */

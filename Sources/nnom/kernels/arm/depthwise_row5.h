@@ -15,6 +15,8 @@
 #ifndef NNOM_KERNELS_ARM_DEPTHWISE_ROW5_H
 #define NNOM_KERNELS_ARM_DEPTHWISE_ROW5_H
 
+#if NNOM_DW_5X5_KERNELS
+
 /* Kernel row R (R int16 after x) of a 5-wide kernel, weights (packed as for any kernel) at
  * wp[3R], wp[3R + 1], wp[3R + 2] = A = (w0, w1), B = (w2, w3), C = (w4, 0). Stride 1, outputs
  * j and j + 1 from Q0 = (x0, x1), Q1 = (x2, x3), Q2 = (x4, x5):
@@ -215,5 +217,14 @@ static dw_row_fn row5_fn(int32_t stride, dw_mode mode, int no_clamp)
     if (stride == 1) return !no_clamp ? row5_s1_u : (mode == DW_ZP ? row5_s1_zp_none : row5_s1_u_none);
     return !no_clamp ? row5_s2_u : (mode == DW_ZP ? row5_s2_zp_none : row5_s2_u_none);
 }
+
+#else
+/* built without the 5x5 paths (NNOM_DW_5X5_KERNELS 0): 5x5 layers take the general ones */
+static inline int dw_five(const nnom_conv_args *a)
+{
+    (void)a;
+    return 0;
+}
+#endif /* NNOM_DW_5X5_KERNELS */
 
 #endif /* NNOM_KERNELS_ARM_DEPTHWISE_ROW5_H */
