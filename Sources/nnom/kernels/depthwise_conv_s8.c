@@ -320,7 +320,7 @@ static void pixel_major(const nnom_conv_args *a, const int8_t *in, int8_t *out)
          * 16 channels are contiguous, with each weight and constant twice */
         const int paired = n == DW_HALF && out_c == DW_HALF && (ptrdiff_t)a->stride_w * a->in_c == DW_HALF;
         const int wide = a->depth_mult == 1 && (n == DW_BLOCK || paired) && taps <= DW_ROW_TAPS;
-        int32_t sum_w[DW_BLOCK], zp_sum_w[DW_BLOCK];
+        int32_t sum_w[DW_BLOCK], zp_sum_w[DW_BLOCK] = {0}; /* (set and read only when wide: -O3 cannot tell) */
         if (wide) block_weights(w + oc0, out_c, taps, paired, wq, sum_w);
         if (wide)
             for (int32_t j = 0; j < DW_BLOCK; j++) zp_sum_w[j] = a->in_zp * sum_w[j];
