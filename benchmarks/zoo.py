@@ -155,6 +155,17 @@ MODELS = [
 
 
 # --------------------------------------------------------------------------- measuring
+def prepare(keras, np, model, scale, n_calibration, n_test):
+    """Random calibration and test inputs for @p model, uniform in [0, scale) (seeded), and its
+    BatchNormalization statistics set from the calibration inputs."""
+    shape = tuple(int(d) for d in model.inputs[0].shape[1:])
+    rng = np.random.default_rng(SEED)
+    x = (rng.random((n_calibration, *shape), dtype=np.float32) * scale).astype(np.float32)
+    xt = (rng.random((n_test, *shape), dtype=np.float32) * scale).astype(np.float32)
+    set_batchnorm_statistics(keras, model, x)
+    return x, xt
+
+
 def set_batchnorm_statistics(keras, model, x):
     """Each BatchNormalization's moving mean and variance set to those of its input on @p x (in graph
     order, so that later layers see the normalised earlier ones)."""
@@ -263,11 +274,7 @@ def measure(entry, args, keras, np, tf, tc, nnom, work):
     model = build(keras)
     row["name"] = name = model.name
     row["keras_params"] = int(model.count_params())
-    shape = tuple(int(d) for d in model.inputs[0].shape[1:])
-    rng = np.random.default_rng(SEED)
-    x = (rng.random((N_CALIBRATION, *shape), dtype=np.float32) * scale).astype(np.float32)
-    xt = (rng.random((N_TEST, *shape), dtype=np.float32) * scale).astype(np.float32)
-    set_batchnorm_statistics(keras, model, x)
+    x, xt = prepare(keras, np, model, scale, N_CALIBRATION, N_TEST)
     keras_path = os.path.join(work, name + ".keras")
     model.save(keras_path)
     y_ref = np.asarray(model.predict(xt, verbose=0)).reshape(N_TEST, -1)

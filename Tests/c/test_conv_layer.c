@@ -10,6 +10,7 @@
 
 #include "conv_ref.h"
 #include "kernels/conv.h"
+#include "model_util.h"
 #include "test_util.h"
 
 /* ------------------------------------------------------------------ graphs through the public API */
@@ -124,13 +125,7 @@ static nnom_status build_model(const layer_spec *s, nnom_dtype dtype, blobs_t *b
     nnom_layer_desc d = conv_desc(s, "c1", id, dtype, b);
     if (tweak) tweak(&d);
     TU_OK(m, nnom_model_add_layer(m, &d, &id));
-    nnom_layer_desc o;
-    nnom_layer_desc_init(&o);
-    o.type = NNOM_LAYER_OUTPUT;
-    o.name = "out";
-    o.n_inputs = 1;
-    o.inputs[0] = id;
-    TU_OK(m, nnom_model_add_layer(m, &o, NULL));
+    tu_add_output(m, id, "out");
     *out = m;
     return nnom_model_compile(m);
 }
@@ -335,12 +330,7 @@ static void test_infer_errors(void)
         nnom_layer_desc d = conv_desc(&s2, "c1", id, NNOM_DTYPE_S8, &b);
         d.type = NNOM_LAYER_CONV2D;
         TU_OK(m, nnom_model_add_layer(m, &d, &id));
-        nnom_layer_desc o;
-        nnom_layer_desc_init(&o);
-        o.type = NNOM_LAYER_OUTPUT;
-        o.n_inputs = 1;
-        o.inputs[0] = id;
-        TU_OK(m, nnom_model_add_layer(m, &o, NULL));
+        tu_add_output(m, id, NULL);
         const nnom_status st = nnom_model_compile(m);
         TU_CHECK(st == NNOM_ERR_SHAPE && strstr(nnom_model_last_error(m), "rank 3"), "conv2d on (W, C): %s: %s",
                  nnom_status_name(st), nnom_model_last_error(m));
@@ -399,12 +389,7 @@ static void test_infer_errors(void)
             d.params.units = limits[i].units;
             d.quant = (nnom_quant){0.1f, 0};
             TU_OK(m, nnom_model_add_layer(m, &d, &id));
-            nnom_layer_desc o;
-            nnom_layer_desc_init(&o);
-            o.type = NNOM_LAYER_OUTPUT;
-            o.n_inputs = 1;
-            o.inputs[0] = id;
-            TU_OK(m, nnom_model_add_layer(m, &o, NULL));
+            tu_add_output(m, id, NULL);
             const nnom_status st = nnom_model_compile(m);
             const char *msg = nnom_model_last_error(m);
             TU_CHECK(st == limits[i].want && strstr(msg, "'c1'") && strstr(msg, limits[i].needle),
@@ -427,12 +412,7 @@ static void test_infer_errors(void)
         nnom_layer_desc d = conv_desc(&s4, "c1", id, NNOM_DTYPE_F32, &b);
         d.blobs[2] = (nnom_blob){junk, sizeof junk};
         TU_OK(m, nnom_model_add_layer(m, &d, &id));
-        nnom_layer_desc o;
-        nnom_layer_desc_init(&o);
-        o.type = NNOM_LAYER_OUTPUT;
-        o.n_inputs = 1;
-        o.inputs[0] = id;
-        TU_OK(m, nnom_model_add_layer(m, &o, NULL));
+        tu_add_output(m, id, NULL);
         const nnom_status st = nnom_model_compile(m);
         TU_CHECK(st == NNOM_ERR_SHAPE && strstr(nnom_model_last_error(m), "blob 2"), "f32 with blob 2: %s: %s",
                  nnom_status_name(st), nnom_model_last_error(m));

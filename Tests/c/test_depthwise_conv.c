@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "kernels/conv.h"
+#include "model_util.h"
 #include "test_util.h"
 
 /* ------------------------------------------------------------------ geometry (test's own) */
@@ -454,13 +455,7 @@ static nnom_status build_model(const layer_spec *s, nnom_dtype dtype, blobs_t *b
     nnom_layer_desc d = dw_desc(s, id, dtype, b);
     if (tweak) tweak(&d);
     TU_OK(m, nnom_model_add_layer(m, &d, &id));
-    nnom_layer_desc o;
-    nnom_layer_desc_init(&o);
-    o.type = NNOM_LAYER_OUTPUT;
-    o.name = "out";
-    o.n_inputs = 1;
-    o.inputs[0] = id;
-    TU_OK(m, nnom_model_add_layer(m, &o, NULL));
+    tu_add_output(m, id, "out");
     *out = m;
     return nnom_model_compile(m);
 }

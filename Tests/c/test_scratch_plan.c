@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "core/model_internal.h"
+#include "model_util.h"
 #include "test_util.h"
 
 static int8_t weights[3 * 3 * 64 * 64];
@@ -53,13 +54,7 @@ static nnom_model *conv_model(int32_t in_c, int32_t out_c)
     d.blobs[3] = (nnom_blob){shift, (uint32_t)out_c * 4u};
     d.quant = (nnom_quant){0.1f, 5};
     TU_OK(m, nnom_model_add_layer(m, &d, &id));
-    nnom_layer_desc o;
-    nnom_layer_desc_init(&o);
-    o.type = NNOM_LAYER_OUTPUT;
-    o.name = "y";
-    o.n_inputs = 1;
-    o.inputs[0] = id;
-    TU_OK(m, nnom_model_add_layer(m, &o, NULL));
+    tu_add_output(m, id, "y");
     TU_OK(m, nnom_model_compile(m));
     return m;
 }
@@ -143,12 +138,7 @@ static void room_case(void)
         d.quant = (nnom_quant){0.1f, 5};
         TU_OK(m, nnom_model_add_layer(m, &d, &id));
     }
-    nnom_layer_desc o;
-    nnom_layer_desc_init(&o);
-    o.type = NNOM_LAYER_OUTPUT;
-    o.n_inputs = 1;
-    o.inputs[0] = id;
-    TU_OK(m, nnom_model_add_layer(m, &o, NULL));
+    tu_add_output(m, id, NULL);
     TU_OK(m, nnom_model_compile(m));
     uint32_t least = 0, fast = 0;
     TU_OK(m, nnom_model_layer_scratch(m, 1, NNOM_KERNELS_CORTEX_M_DSP, &least, &fast));

@@ -32,11 +32,7 @@ def main():
         build, scale = builders[name]
         keras.utils.set_random_seed(zoo.SEED)
         model = build(keras)
-        shape = tuple(int(d) for d in model.inputs[0].shape[1:])
-        rng = np.random.default_rng(zoo.SEED)
-        x = (rng.random((N_CALIBRATION, *shape), dtype=np.float32) * scale).astype(np.float32)
-        xt = (rng.random((N_TEST, *shape), dtype=np.float32) * scale).astype(np.float32)
-        zoo.set_batchnorm_statistics(keras, model, x)
+        x, xt = zoo.prepare(keras, np, model, scale, N_CALIBRATION, N_TEST)
         model.save(os.path.join(out, name + ".keras"))
         np.save(os.path.join(out, name + ".calib.npy"), x)
         np.save(os.path.join(out, name + ".test.npy"), xt)
