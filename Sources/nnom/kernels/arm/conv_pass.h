@@ -32,8 +32,8 @@
  *
  * All are naked functions (the body is the assembly alone), so that their
  * registers are used as planned at -Os as at -O2, and run a loop over the
- * groups unrolled four times, entered at the copy that leaves a whole number
- * of passes (the entry computed once per call).
+ * groups unrolled four times (pass2: eight), entered at the copy that leaves a
+ * whole number of passes (the entry computed once per call).
  */
 #ifndef NNOM_KERNELS_ARM_CONV_PASS_H
 #define NNOM_KERNELS_ARM_CONV_PASS_H
@@ -265,7 +265,7 @@ typedef struct {
  * channel c's weights at p->w + c * p->k, channel c of pixel j to p->out[j * out_c + c],
  * clamped to the int8 range (the caller applies a narrower clamp), in pairs (c, c + 1);
  * one channel alone (n_ch 1, k 0, pair_step 0) as the pair (c, c). The groups' loop runs
- * four groups per pass (groups % 4 = 3, 2, 1 enter at the second, third, fourth copy)
+ * eight groups per pass (groups % 8 = 7, ..., 1 enter at the second, ..., eighth copy)
  * until the columns' end group. Registers in the loop: r0 the columns, r1, r2 the two
  * channels' weights, r3-r6 the sums, r7-r10 the group's columns, r11, r12, lr the
  * weights. Stack: [sp] the entry into the loop, [sp, #4] p, [sp, #12] c. Per pair of
@@ -280,9 +280,9 @@ typedef struct {
         "str    r0, [sp, #4]\n\t" \
         "str    r3, [sp, #12]\n\t" \
         "ldr    r9, [r0, #4]\n\t"           /* groups */ \
-        "and    r10, r9, #3\n\t" \
-        "rsb    r10, r10, #4\n\t" \
-        "and    r10, r10, #3\n\t"           /* the copy to enter at */ \
+        "and    r10, r9, #7\n\t" \
+        "rsb    r10, r10, #8\n\t" \
+        "and    r10, r10, #7\n\t"           /* the copy to enter at */ \
         "movs   r11, #" PASS2_GROUP_BYTES "\n\t" \
         "adr.w  r12, 1f\n\t" \
         "mla    r10, r10, r11, r12\n\t" \
@@ -308,6 +308,7 @@ typedef struct {
         "ldr    pc, [sp]\n\t" \
         ".p2align 2\n" \
         "1:\n\t" PASS2_GROUP PASS2_GROUP PASS2_GROUP PASS2_GROUP \
+        PASS2_GROUP PASS2_GROUP PASS2_GROUP PASS2_GROUP \
         "cmp    r7, #" COLS_END_IMM "\n\t" \
         "bne    1b\n\t" \
         "ldr    r0, [sp, #4]\n\t" \
