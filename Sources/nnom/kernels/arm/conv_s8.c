@@ -26,7 +26,8 @@
  * copy would be long, read their last partial group byte by byte).
  *
  * im2col: when in_c is a multiple of 4 every tap is whole groups, widened
- * straight from the input. Otherwise the patch is first gathered as int8 in
+ * straight from the input (the two pixels of a two-pixel pass together, one
+ * STM per group of both, when both windows lie inside the input). Otherwise the patch is first gathered as int8 in
  * a staging row (padding taps and the lanes past k hold the input zero point,
  * which widens to 0), then widened; a window inside the input is copied a
  * word at a time (for rows of at most 4 bytes, e.g. one input channel in the
