@@ -19,7 +19,8 @@
  * scratch (a tiled plan's) takes eight-pixel passes anyway where the output
  * bytes of the next eight pixels, not computed yet, can hold their columns.
  * Per group of four taps, one load of four int8 weights per channel, two SXTB16 (which
- * give the same (w0, w2) / (w1, w3) pairing), one LDM of two pixels' columns
+ * give the same (w0, w2) / (w1, w3) pairing), the four words of two pixels'
+ * columns (one LDM, or in the two-pixel pass four LDR after the weights' two)
  * and eight SMLAD. Weights read for the lanes past the patch belong to the
  * next channel and meet zero data; the last channels, whose read would leave
  * the weight array, run on a zero-padded copy of their weights (or, when that
