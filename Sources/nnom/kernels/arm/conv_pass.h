@@ -209,13 +209,14 @@ typedef struct {
  * four), four SXTB16, eight SMLAD into r3 (channel 0, pixel 0), r4 (0, 1), r5 (1, 0), r6 (1, 1).
  * 18 instructions of 32 bits (72 bytes, every copy the same size), 19 estimated cycles, for 16
  * multiply-accumulates. r11, r12, lr: the weights. */
-#define PASS2_GROUP(OFF)                             \
+#define PASS2_GROUP_LOADS(OFF)                       \
     "ldr.w  r11, [r1], #4\n\t"                       \
     "ldr.w  r12, [r2], #4\n\t"                       \
     "ldr.w  r7, [r0, #" OFF "]\n\t"                   \
     "ldr.w  r8, [r0, #" OFF " + 4]\n\t"               \
     "ldr.w  r9, [r0, #" OFF " + 8]\n\t"               \
-    "ldr.w  r10, [r0, #" OFF " + 12]\n\t"             \
+    "ldr.w  r10, [r0, #" OFF " + 12]\n\t"
+#define PASS2_GROUP_MACS                             \
     "sxtb16 lr, r11, ror #8\n\t"                     \
     "sxtb16 r11, r11\n\t"                            \
     "smlad  r3, r7, r11, r3\n\t"                     \
@@ -228,11 +229,18 @@ typedef struct {
     "smlad  r5, r8, lr, r5\n\t"                      \
     "smlad  r6, r9, r12, r6\n\t"                     \
     "smlad  r6, r10, lr, r6\n\t"
+#define PASS2_GROUP(OFF) PASS2_GROUP_LOADS(OFF) PASS2_GROUP_MACS
 #define PASS2_GROUP_BYTES "72"
-/* The loop's eight copies, the columns of copy i at r0 + 16 i. */
+/* The loop's eight copies, the columns of copy i at r0 + 16 i; the last one, after its loads,
+ * also steps r0 to the next eight groups, loading the first word there (one more single load
+ * in the row), and compares it with the end group's: the flags wait for the loop's branch
+ * (SXTB16 and SMLAD leave them). */
 #define PASS2_GROUPS8                                                                      \
     PASS2_GROUP("0") PASS2_GROUP("16") PASS2_GROUP("32") PASS2_GROUP("48") PASS2_GROUP("64") \
-    PASS2_GROUP("80") PASS2_GROUP("96") PASS2_GROUP("112")
+    PASS2_GROUP("80") PASS2_GROUP("96") PASS2_GROUP_LOADS("112")                            \
+    "ldr.w  lr, [r0, #128]!\n\t"                                                            \
+    "cmp    lr, #" COLS_END_IMM "\n\t"                                                      \
+    PASS2_GROUP_MACS
 /* The last group, its columns from p->last (r0 p). */
 #define PASS2_LAST                                   \
     "add    r0, r0, #52\n\t"                        \
@@ -305,10 +313,7 @@ typedef struct {
         "ldr    pc, [sp]\n\t" \
         ".p2align 2\n" \
         "1:\n\t" PASS2_GROUPS8 \
-        "add    r0, r0, #128\n\t" \
-        "ldr    r7, [r0]\n\t"               /* the next group's first word: the end? */ \
-        "cmp    r7, #" COLS_END_IMM "\n\t" \
-        "bne    1b\n\t" \
+        "bne    1b\n\t"                     /* (not at the end group) */ \
         "ldr    r0, [sp, #4]\n\t" \
         PASS2_LAST \
         /* requantise the four sums: r7 m0, r8 e0, r10 m1, r11 e1, r9 the constants c */ \
