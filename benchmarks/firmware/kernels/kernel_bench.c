@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "kernels/activation.h"
 #include "kernels/conv.h"
 #include "kernels/dense.h"
 #include "kernels/elementwise.h"
@@ -27,12 +28,12 @@
 #include <stdlib.h>
 #endif
 
-enum { KIND_DW, KIND_CONV, KIND_ADD, KIND_MUL, KIND_DENSE, KIND_AVGPOOL, KIND_GAP };
+enum { KIND_DW, KIND_CONV, KIND_ADD, KIND_MUL, KIND_DENSE, KIND_AVGPOOL, KIND_GAP, KIND_LUT };
 
 typedef struct {
     const char *name;
     int kind;
-    int32_t h, w, in_c, out_c, k, stride, mult;
+    int32_t h, w, in_c, out_c, k, stride, mult; /* add, multiply: mult 1 in2 per channel (broadcast) */
     int mixed; /* requantisation: 0 all multipliers above 2^30, 1 some below and some dead channels,
                   2 some below, none dead (a model whose all-zero filters the converter removed) */
     int32_t k_w; /* kernel width when not k (0: square) */
@@ -102,6 +103,16 @@ static const bench_case cases[] = {
     {"dw5x5_s2_12x12x96", KIND_DW, 12, 12, 96, 96, 5, 2, 1, 0},
     {"dw5x5_s1_6x6x240", KIND_DW, 6, 6, 240, 240, 5, 1, 1, 0},
     {"dw5x5_s1_3x3x576", KIND_DW, 3, 3, 576, 576, 5, 1, 1, 0},
+    /* per-channel affine layers in small calls: a DenseNet BatchNormalization in the bands of a tiled
+     * stage, MobileNetV3's squeeze-excitation constants (x + 3, x / 6 on a 1 x 1 map) */
+    {"dw1x1_s1_6x32x40", KIND_DW, 6, 32, 40, 40, 1, 1, 1, 0},
+    {"dw1x1_s1_10x32x24", KIND_DW, 10, 32, 24, 24, 1, 1, 1, 0},
+    {"dw1x1_s1_1x1x576", KIND_DW, 1, 1, 576, 576, 1, 1, 1, 0},
+    /* squeeze-excitation scaling: a multiply by a per-channel vector (mult: 1 in2 broadcast) */
+    {"mul_bc_6x6x240", KIND_MUL, 6, 6, 240, 240, 1, 1, 1, 0},
+    {"mul_bc_24x24x16", KIND_MUL, 24, 24, 16, 16, 1, 1, 1, 0},
+    /* an int8 activation (one 256-entry table) on 6 x 6 x 240 */
+    {"lut_6x6x240", KIND_LUT, 6, 6, 240, 240, 1, 1, 0, 0},
 };
 #define CASE_COUNT ((int)(sizeof cases / sizeof cases[0]))
 
@@ -166,6 +177,7 @@ NOINLINE void bench_run(const bench_case *c)
     case KIND_DENSE: nnom_dense_s8(&dense_args, input, output); break;
     case KIND_AVGPOOL: nnom_avg_pool_s8(&pool_args, input, output); break;
     case KIND_GAP: nnom_global_avg_pool_s8(&pool_args, input, output); break;
+    case KIND_LUT: nnom_lut_s8(input, output, c->h * c->w * c->in_c, (const int8_t *)input2); break;
     }
 }
 
@@ -237,6 +249,7 @@ static int64_t setup(const bench_case *c)
         p->out_zp = -100;
         return (int64_t)c->h * c->w * c->in_c;
     }
+    if (c->kind == KIND_LUT) return (int64_t)c->h * c->w * c->in_c; /* the table: input2's first 256 bytes */
     nnom_elementwise_s8_args *e = &ew_args;
     memset(e, 0, sizeof *e);
     e->in1 = input;
@@ -244,6 +257,7 @@ static int64_t setup(const bench_case *c)
     e->out = output;
     e->rows = c->h * c->w;
     e->channels = c->in_c;
+    e->broadcast = c->mult;
     e->in1_zero_point = 4;
     e->in2_zero_point = -9;
     e->out_zero_point = 1;
