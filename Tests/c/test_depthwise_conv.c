@@ -174,6 +174,8 @@ static void random_requant(double typical, int32_t *m, int32_t *s)
 static int cases_s8, cases_f32, cases_in_place;
 /* 1: inputs and weights all at extreme values (see run_case_s8) */
 static int extreme_fill;
+/* 1: every bias within 2^16 of +-2^30 */
+static int near_limit_bias;
 
 static void run_case_s8(const shape_spec *s, int case_no)
 {
@@ -203,7 +205,10 @@ static void run_case_s8(const shape_spec *s, int case_no)
     const double typical = 40.0 / (sqrt((double)taps) * 110.0 * (small ? 1.5 : 74.0));
     for (int32_t c = 0; c < a.out_c; c++) {
         random_requant(typical, &mult[c], &shift[c]);
-        if (bias) bias[c] = tu_rand_int(0, 9) == 0 ? tu_rand_int(-2000000000, 2000000000)
+        if (bias && near_limit_bias) {
+            bias[c] = (1 << 30) - tu_rand_int(0, 1 << 16);
+            if (tu_rand_int(0, 1)) bias[c] = -bias[c];
+        } else if (bias) bias[c] = tu_rand_int(0, 9) == 0 ? tu_rand_int(-2000000000, 2000000000)
                                                    : tu_rand_int(-(int32_t)taps * 3000, (int32_t)taps * 3000);
     }
     random_clamp(a.out_zp, &a.act_min, &a.act_max);
@@ -325,6 +330,10 @@ static void test_dw_random(void)
         {96, 96, 3, 1, 1, 1, 1, 1, 1, 1, 1}, {32, 32, 24, 1, 1, 1, 1, 1, 1, 1, 0}, {20, 20, 5, 1, 1, 1, 1, 1, 1, 1, 1},
         {19, 20, 1, 1, 1, 1, 1, 1, 1, 1, 0}, {6, 6, 64, 1, 1, 1, 1, 1, 1, 1, 1},   {1, 383, 7, 1, 1, 1, 1, 1, 1, 1, 0},
         {1, 384, 7, 1, 1, 1, 1, 1, 1, 1, 0},
+        /* small calls: one pixel (a 1 x 1 map), a few, the bands of a tiled stage; around 512 pixels */
+        {1, 1, 64, 1, 1, 1, 1, 1, 1, 1, 0},    {1, 1, 3, 1, 1, 1, 1, 1, 1, 1, 1},   {1, 2, 33, 1, 1, 1, 1, 1, 1, 1, 0},
+        {3, 1, 9, 1, 1, 1, 1, 1, 1, 1, 1},     {6, 32, 40, 1, 1, 1, 1, 1, 1, 1, 0}, {1, 511, 5, 1, 1, 1, 1, 1, 1, 1, 0},
+        {1, 512, 5, 1, 1, 1, 1, 1, 1, 1, 1},
     };
     tu_seed(0xD3A70005u);
     for (int rep = 0; rep < 3; rep++)
@@ -332,6 +341,12 @@ static void test_dw_random(void)
             trained_requant = rep == 0;
             run_case_s8(&affine[i], 3000 + i);
         }
+    /* biases near 2^30 (either sign): where an accumulator of some input values leaves 30 bits */
+    trained_requant = 1;
+    near_limit_bias = 1;
+    for (int rep = 0; rep < 3; rep++)
+        for (int i = 0; i < (int)(sizeof affine / sizeof affine[0]); i++) run_case_s8(&affine[i], 3100 + i);
+    near_limit_bias = 0;
     trained_requant = 1;
     tu_seed(0xD3A70004u);
     for (int rep = 0; rep < 4; rep++)

@@ -260,6 +260,19 @@ static void random_conv(nnom_conv_args *a, int depthwise)
         a->out_c = a->in_c * a->depth_mult;
         same = chance(80);
     }
+    /* per-channel affine maps (1x1, stride 1, multiplier 1, no padding: kernels/depthwise_affine_s8.c,
+     * its DSP forms): one pixel, a few, bands of rows, planes past the size from which it uses tables */
+    if (depthwise && !dw_3x3 && !dw_5x5 && !long_rows && !long_kernel && chance(20)) {
+        a->k_h = a->k_w = 1;
+        a->stride_h = a->stride_w = 1;
+        a->dil_h = a->dil_w = 1;
+        a->depth_mult = 1;
+        a->in_h = chance(30) ? 1 : range(1, 24);
+        a->in_w = a->in_h == 1 && chance(50) ? 1 : range(1, 40);
+        a->in_c = a->out_c = range(1, MAX_C);
+        if ((int64_t)a->in_h * a->in_w * a->in_c > MAX_IN) a->in_h = MAX_IN / (a->in_w * a->in_c);
+        same = 0;
+    }
     if (!depthwise && !dw_3x3 && chance(10)) {
         /* 1-3 output pixels whose windows are contiguous inputs: the DSP kernel runs them as dense
          * layers (kernels/conv_dense_s8.c); 1x1 kernels on a row or a column, or whole-row windows */

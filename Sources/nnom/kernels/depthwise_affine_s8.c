@@ -8,26 +8,32 @@
  * the same function), serves in == out.
  *
  * One channel at a time (its constants in registers), its elements C bytes
- * apart:
- *  - planes of at least AFFINE_TABLE_MIN_PIXELS pixels: the channel's output
- *    for each of the 256 input values goes into a table on the stack, then each
- *    element is one lookup;
- *  - smaller planes: each element computed.
- * Either way a value is nnom_conv_quant_out() of kernels/conv.h, the reference
- * requantisation of every int8 convolution, or the equal 32-bit
- * nnom_requant32() of kernels/requant.h where that one's preconditions hold for
- * every input value of the channel (the shift in [-22, -1] and
- * |x * w + bias - in_zp * w| < 2^30 for every int8 x: checked once per channel
- * on the bound |bias - in_zp * w| + 128 * |w|, see affine_fast()).
+ * apart, in one of two forms (kernels/affine_s8.h, the same values):
+ *  - each element computed: a multiply-add, the 32-bit requantisation and a
+ *    clamp, nnom_requant32() of kernels/requant.h, where that one's
+ *    preconditions hold for every input value of the channel (the shift in
+ *    [-22, -1] and |(x - in_zp) * w + bias| < 2^30 for every int8 x and
+ *    in_zp: checked once per channel on |bias|, see AFFINE_BIAS_MAX);
+ *  - on planes of at least AFFINE_TABLE_MIN_PIXELS pixels, the same values
+ *    first written into a table of the channel's 256 outputs (on the stack),
+ *    then each element is one lookup.
+ * Other channels (rare: a shift outside [-22, -1], a huge bias) compute each
+ * element with nnom_conv_quant_out() of kernels/conv.h, the reference
+ * requantisation of every int8 convolution, equal to nnom_requant32() where
+ * both apply.
+ * The setup of a channel is a few 32- and 64-bit operations, so that a call on
+ * a few pixels (the bands of a tiled stage, a 1 x 1 map) costs about its
+ * elements.
  */
 #include <stddef.h>
 
+#include "kernels/affine_s8.h"
 #include "kernels/conv.h"
 #include "kernels/requant.h"
 
-/* Pixels from which a channel's 256-entry table costs less than computing each element (on the
- * Cortex-M4 an element costs about 12 cycles computed, 4 looked up; a table about 2,600). */
-enum { AFFINE_TABLE_MIN_PIXELS = 384, AFFINE_VALUES = 256 };
+/* Pixels from which a channel's table costs less than computing each element (on the Cortex-M4
+ * about 8 estimated cycles an element computed, 5 looked up, 1,700 a table). */
+enum { AFFINE_TABLE_MIN_PIXELS = 512 };
 
 int nnom_depthwise_is_affine(const nnom_conv_args *a)
 {
@@ -36,71 +42,97 @@ int nnom_depthwise_is_affine(const nnom_conv_args *a)
            a->out_c == a->in_c;
 }
 
-/* One channel's constants: acc = x * w + base for an int8 x (base = bias - in_zp * w). */
-typedef struct {
-    int32_t w, base;
-    int fast;           /* nnom_requant32 applies to every x */
-    int32_t m, e, c;    /* its multiplier, right shift and constant (fast only) */
-    nnom_conv_quant q;  /* the reference requantisation of dot = (x - in_zp) * w */
-} affine_chan;
+/* A bias from which a channel may leave nnom_requant32's domain: |x * w + bias - in_zp * w| <=
+ * |bias| + 255 * 128 for int8 x and in_zp, below 2^30 when |bias| <= AFFINE_BIAS_MAX. */
+#define AFFINE_BIAS_MAX (NNOM_REQUANT32_MAX_ACC - 255 * 128)
 
-static affine_chan affine_setup(const nnom_conv_args *a, int32_t ch)
+/* 1 when channel @p ch's every value is nnom_requant32's (shift in [-22, -1], |bias| bounded above). */
+static inline int affine_fast(const nnom_conv_args *a, int32_t bias, int32_t ch)
 {
-    affine_chan k;
-    const int32_t bias = a->bias ? ((const int32_t *)a->bias)[ch] : 0;
-    k.w = ((const int8_t *)a->weights)[ch];
-    /* |in_zp * w| <= 128 * 128: base fits in int64, and in int32 whenever fast holds */
-    const int64_t base = (int64_t)bias - (int64_t)a->in_zp * k.w;
-    const int64_t reach = (base < 0 ? -base : base) + 128 * (int64_t)(k.w < 0 ? -k.w : k.w);
     const int32_t e = -a->shift[ch];
-    k.fast = e >= 1 && e <= NNOM_REQUANT32_MAX_E && reach <= NNOM_REQUANT32_MAX_ACC;
-    k.base = k.fast ? (int32_t)base : 0;
-    k.m = a->multiplier[ch];
-    k.e = e;
-    k.c = k.fast ? nnom_requant32_const(e, a->out_zp) : 0;
-    k.q = nnom_conv_quant_init(bias, a->multiplier[ch], a->shift[ch]);
-    return k;
+    return e >= 1 && e <= NNOM_REQUANT32_MAX_E && bias >= -AFFINE_BIAS_MAX && bias <= AFFINE_BIAS_MAX;
 }
 
-/* The output for input value x (equal either way, see the top of the file). */
-static inline int8_t affine_out(const nnom_conv_args *a, const affine_chan *k, int32_t x)
+/* The general form of channel @p ch (kernels/conv.h), each element on its own. */
+static void affine_general(const nnom_conv_args *a, int32_t ch, int32_t bias, const int8_t *i, int8_t *o, ptrdiff_t n)
 {
-    if (k->fast) return nnom_clamp_s8(nnom_requant32(x * k->w + k->base, k->m, k->e, k->c), a->act_min, a->act_max);
-    return nnom_conv_quant_out(k->q, (x - a->in_zp) * k->w, a->out_zp, a->act_min, a->act_max);
+    const ptrdiff_t step = a->in_c;
+    const int32_t w = ((const int8_t *)a->weights)[ch], in_zp = a->in_zp, zp = a->out_zp;
+    const nnom_conv_quant q = nnom_conv_quant_init(bias, a->multiplier[ch], a->shift[ch]);
+    for (ptrdiff_t p = 0; p < n; p++) o[p * step] = nnom_conv_quant_out(q, (i[p * step] - in_zp) * w, zp, a->act_min, a->act_max);
 }
 
-/* o[p * step] = table[(uint8_t)i[p * step]] for p < n, four at a time (the loads first) */
-static void lookup(const int8_t *table, const int8_t *i, int8_t *o, ptrdiff_t n, ptrdiff_t step)
-{
-    ptrdiff_t p = 0;
-    for (; p + 4 <= n; p += 4, i += 4 * step, o += 4 * step) {
-        const uint8_t x0 = (uint8_t)i[0], x1 = (uint8_t)i[step], x2 = (uint8_t)i[2 * step], x3 = (uint8_t)i[3 * step];
-        const int8_t y0 = table[x0], y1 = table[x1], y2 = table[x2], y3 = table[x3];
-        o[0] = y0;
-        o[step] = y1;
-        o[2 * step] = y2;
-        o[3 * step] = y3;
+/* The four forms of a channel's run: the multiplier above 2^30 or not (the DSP form), a clamp or not,
+ * each its own function (its loop's registers its own). */
+#if defined(__GNUC__)
+#define AFFINE_NOINLINE __attribute__((noinline))
+#else
+#define AFFINE_NOINLINE
+#endif
+#define AFFINE_FORM(name, above, clamp)                                                                          \
+    static AFFINE_NOINLINE void name(const nnom_affine_chan *k, const int8_t *i, int8_t *o, ptrdiff_t n,          \
+                                     ptrdiff_t step, int8_t *tm, int32_t lo, int32_t hi)                         \
+    {                                                                                                           \
+        if (tm) {                                                                                               \
+            nnom_affine_table_k(k, tm, lo, hi, above, clamp);                                                   \
+            nnom_lookup_strided_s8(tm, i, o, n, step);                                                          \
+        } else {                                                                                                \
+            nnom_affine_span_k(k, i, o, n, step, lo, hi, above, clamp);                                         \
+        }                                                                                                       \
     }
-    for (; p < n; p++, i += step, o += step) *o = table[(uint8_t)*i];
+AFFINE_FORM(affine_run_a1c1, 1, 1)
+AFFINE_FORM(affine_run_a1c0, 1, 0)
+AFFINE_FORM(affine_run_a0c1, 0, 1)
+AFFINE_FORM(affine_run_a0c0, 0, 0)
+
+/* A call on one pixel (a 1 x 1 map): each element computed with its channel's constants as they are
+ * loaded, no per-channel preparation. */
+static void affine_one(const nnom_conv_args *a, const int8_t *in, int8_t *out)
+{
+    const int32_t *bias = (const int32_t *)a->bias, *mult = a->multiplier, *shift = a->shift;
+    const int8_t *weights = (const int8_t *)a->weights;
+    const int32_t in_zp = a->in_zp, zp = a->out_zp, lo = a->act_min, hi = a->act_max, C = a->in_c;
+    for (int32_t ch = 0; ch < C; ch++) {
+        const int32_t b = bias ? bias[ch] : 0, e = -shift[ch];
+        if (e >= 1 && e <= NNOM_REQUANT32_MAX_E && b >= -AFFINE_BIAS_MAX && b <= AFFINE_BIAS_MAX) {
+            const int32_t acc = (in[ch] - in_zp) * weights[ch] + b;
+            out[ch] = nnom_clamp_s8(nnom_requant32(acc, mult[ch], e, nnom_requant32_const(e, zp)), lo, hi);
+        } else {
+            affine_general(a, ch, b, in + ch, out + ch, 1);
+        }
+    }
 }
 
 void nnom_depthwise_affine_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out)
 {
     const ptrdiff_t pixels = (ptrdiff_t)a->in_h * a->in_w, step = a->in_c;
-    int8_t table[AFFINE_VALUES];
+    if (pixels == 1) {
+        affine_one(a, in, out);
+        return;
+    }
+    const int32_t lo = a->act_min, hi = a->act_max, in_zp = a->in_zp, zp = a->out_zp;
+    const int clamp = lo > INT8_MIN || hi < INT8_MAX;
+    int8_t table[NNOM_AFFINE_VALUES];
+    int8_t *const tm = pixels >= AFFINE_TABLE_MIN_PIXELS ? table - INT8_MIN : NULL;
+    const int32_t *bias = (const int32_t *)a->bias;
+    const int8_t *weights = (const int8_t *)a->weights;
     for (int32_t ch = 0; ch < a->in_c; ch++) {
-        const affine_chan k = affine_setup(a, ch);
-        const int8_t *i = in + ch;
-        int8_t *o = out + ch;
-        if (pixels >= AFFINE_TABLE_MIN_PIXELS) {
-            for (int32_t v = 0; v < AFFINE_VALUES; v++) table[v] = affine_out(a, &k, (int8_t)(uint8_t)v);
-            lookup(table, i, o, pixels, step);
-        } else if (k.fast) {
-            const int32_t w = k.w, base = k.base, m = k.m, e = k.e, c = k.c, lo = a->act_min, hi = a->act_max;
-            for (ptrdiff_t p = 0; p < pixels; p++)
-                o[p * step] = nnom_clamp_s8(nnom_requant32(i[p * step] * w + base, m, e, c), lo, hi);
-        } else {
-            for (ptrdiff_t p = 0; p < pixels; p++) o[p * step] = affine_out(a, &k, i[p * step]);
+        const int32_t b = bias ? bias[ch] : 0;
+        if (!affine_fast(a, b, ch)) {
+            affine_general(a, ch, b, in + ch, out + ch, pixels);
+            continue;
         }
+        nnom_affine_chan k;
+        const int32_t w = weights[ch];
+        k.w2 = 2 * w;
+        k.base2 = 2 * (b - in_zp * w); /* |.| < 2^31: see AFFINE_BIAS_MAX */
+        k.m = a->multiplier[ch];
+        k.e = -a->shift[ch];
+        k.c = nnom_requant32_const(k.e, zp);
+        const int above = NNOM_USE_ARM_DSP && k.m > (1 << 30);
+        if (above && clamp) affine_run_a1c1(&k, in + ch, out + ch, pixels, step, tm, lo, hi);
+        else if (above) affine_run_a1c0(&k, in + ch, out + ch, pixels, step, tm, lo, hi);
+        else if (clamp) affine_run_a0c1(&k, in + ch, out + ch, pixels, step, tm, lo, hi);
+        else affine_run_a0c0(&k, in + ch, out + ch, pixels, step, tm, lo, hi);
     }
 }
