@@ -58,6 +58,16 @@ static void concat_table(int8_t *tm, int32_t zpi, int32_t m, int32_t s, int32_t 
     for (int32_t x = INT8_MIN; x <= INT8_MAX; x++) tm[x] = concat_requant(x, zpi, m, s, zpo);
 }
 
+/* rows of n values looked up in tm, from src (rows n apart) into out (rows `row` apart); a function
+ * of its own so that tm stays in a register. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static void lookup_rows(const int8_t *tm, const int8_t *src, int8_t *out, int32_t n, int32_t rows, int64_t row)
+{
+    for (int32_t o = 0; o < rows; o++, src += n, out += row) nnom_lookup_s8(tm, src, out, n);
+}
+
 /* n bytes from src to dst (not overlapping), a word at a time. */
 static inline void copy_short(int8_t *dst, const int8_t *src, int32_t n)
 {
@@ -93,7 +103,7 @@ void nnom_concat_s8(const nnom_concat_s8_args *a)
         }
         if ((int64_t)n * a->outer >= CONCAT_TABLE_MIN) {
             concat_table(tm, zpi, m, s, zpo);
-            for (int32_t o = 0; o < a->outer; o++, src += n, out += row) nnom_lookup_s8(tm, src, out, n);
+            lookup_rows(tm, src, out, n, a->outer, row);
         } else {
             for (int32_t o = 0; o < a->outer; o++, src += n, out += row)
                 for (int32_t k = 0; k < n; k++) out[k] = concat_requant(src[k], zpi, m, s, zpo);

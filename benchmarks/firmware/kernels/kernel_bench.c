@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "kernels/activation.h"
+#include "kernels/concat.h"
 #include "kernels/conv.h"
 #include "kernels/dense.h"
 #include "kernels/elementwise.h"
@@ -28,7 +29,7 @@
 #include <stdlib.h>
 #endif
 
-enum { KIND_DW, KIND_CONV, KIND_ADD, KIND_MUL, KIND_DENSE, KIND_AVGPOOL, KIND_GAP, KIND_LUT };
+enum { KIND_DW, KIND_CONV, KIND_ADD, KIND_MUL, KIND_DENSE, KIND_AVGPOOL, KIND_GAP, KIND_LUT, KIND_CONCAT };
 
 typedef struct {
     const char *name;
@@ -113,6 +114,8 @@ static const bench_case cases[] = {
     {"mul_bc_24x24x16", KIND_MUL, 24, 24, 16, 16, 1, 1, 1, 0},
     /* an int8 activation (one 256-entry table) on 6 x 6 x 240 */
     {"lut_6x6x240", KIND_LUT, 6, 6, 240, 240, 1, 1, 0, 0},
+    /* a DenseNet concatenation on channels: in_c requantised channels, then out_c - in_c copied */
+    {"concat_32x32_16req_8copy", KIND_CONCAT, 32, 32, 16, 24, 1, 1, 0, 0},
 };
 #define CASE_COUNT ((int)(sizeof cases / sizeof cases[0]))
 
@@ -160,6 +163,8 @@ static nnom_conv_args conv_args;
 static nnom_dense_s8_args dense_args;
 static nnom_pool_args pool_args;
 static nnom_elementwise_s8_args ew_args;
+static nnom_concat_input_s8 concat_inputs[2];
+static nnom_concat_s8_args concat_args;
 static int32_t ew_params[6];
 
 /* The measured region (callgrind: --toggle-collect=bench_run). */
@@ -177,6 +182,7 @@ NOINLINE void bench_run(const bench_case *c)
     case KIND_DENSE: nnom_dense_s8(&dense_args, input, output); break;
     case KIND_AVGPOOL: nnom_avg_pool_s8(&pool_args, input, output); break;
     case KIND_GAP: nnom_global_avg_pool_s8(&pool_args, input, output); break;
+    case KIND_CONCAT: nnom_concat_s8(&concat_args); break;
     case KIND_LUT: nnom_lut_s8(input, output, c->h * c->w * c->in_c, (const int8_t *)input2); break;
     }
 }
@@ -248,6 +254,14 @@ static int64_t setup(const bench_case *c)
         p->in_zp = -128;
         p->out_zp = -100;
         return (int64_t)c->h * c->w * c->in_c;
+    }
+    if (c->kind == KIND_CONCAT) {
+        const nnom_concat_input_s8 req = {input, c->in_c, 3, 1518500250, -1}, copy = {input2, c->out_c - c->in_c, 0, 0, 0};
+        concat_inputs[0] = req;
+        concat_inputs[1] = copy;
+        const nnom_concat_s8_args ca = {concat_inputs, 2, c->h * c->w, -7, output};
+        concat_args = ca;
+        return (int64_t)c->h * c->w * c->out_c;
     }
     if (c->kind == KIND_LUT) return (int64_t)c->h * c->w * c->in_c; /* the table: input2's first 256 bytes */
     nnom_elementwise_s8_args *e = &ew_args;

@@ -85,34 +85,38 @@ static void ew_requant_init(ew_requant *q, int32_t m, int32_t e, int32_t zp, int
 
 static inline void ew_store4(int8_t *p, uint32_t v) { memcpy(p, &v, 4); }
 
-/* out[i] = clamp(requant(t1[in1[i]] + t2[in2[i]])), i < count; t1, t2 indexed by int8 values. */
-EW_INLINE void ew_add_span_k(const int8_t *in1, const int8_t *in2, int8_t *out, int32_t count, const int32_t *t1,
-                             const int32_t *t2, const ew_requant *q, const int above, const int clamp)
+/* out[r C + i] = clamp(requant(t1[in1[r C + i]] + t2[in2[i]])), i < count = C, r < rows (in2 the same
+ * row for every r: a per-channel vector when rows > 1); t1, t2 indexed by int8 values. */
+EW_INLINE void ew_add_span_k(const int8_t *in1, const int8_t *in2, int8_t *out, int32_t count, int32_t rows,
+                             const int32_t *t1, const int32_t *t2, const ew_requant *q, const int above,
+                             const int clamp)
 {
     const int32_t m = q->m, e = q->e, c = q->c, lo = q->lo, hi = q->hi;
     const uint32_t lo4 = (uint32_t)(uint8_t)lo * 0x01010101u, hi4 = (uint32_t)(uint8_t)hi * 0x01010101u;
-    int32_t i = 0;
-    for (; i + 4 <= count; i += 4) {
-        const int32_t a0 = in1[i], a1 = in1[i + 1], a2 = in1[i + 2], a3 = in1[i + 3];
-        const int32_t b0 = in2[i], b1 = in2[i + 1], b2 = in2[i + 2], b3 = in2[i + 3];
-        const int32_t y0 = ew_out(above, m, e, c, t1[a0] + t2[b0]);
-        const int32_t y1 = ew_out(above, m, e, c, t1[a1] + t2[b1]);
-        const int32_t y2 = ew_out(above, m, e, c, t1[a2] + t2[b2]);
-        const int32_t y3 = ew_out(above, m, e, c, t1[a3] + t2[b3]);
-        ew_store4(out + i, ew_pack4(clamp, lo4, hi4, y0, y1, y2, y3));
+    for (int32_t r = 0; r < rows; r++, in1 += count, out += count) {
+        int32_t i = 0;
+        for (; i + 4 <= count; i += 4) {
+            const int32_t a0 = in1[i], a1 = in1[i + 1], a2 = in1[i + 2], a3 = in1[i + 3];
+            const int32_t b0 = in2[i], b1 = in2[i + 1], b2 = in2[i + 2], b3 = in2[i + 3];
+            const int32_t y0 = ew_out(above, m, e, c, t1[a0] + t2[b0]);
+            const int32_t y1 = ew_out(above, m, e, c, t1[a1] + t2[b1]);
+            const int32_t y2 = ew_out(above, m, e, c, t1[a2] + t2[b2]);
+            const int32_t y3 = ew_out(above, m, e, c, t1[a3] + t2[b3]);
+            ew_store4(out + i, ew_pack4(clamp, lo4, hi4, y0, y1, y2, y3));
+        }
+        for (; i < count; i++) out[i] = ew_clamp1(ew_out(above, m, e, c, t1[in1[i]] + t2[in2[i]]), lo, hi);
     }
-    for (; i < count; i++) out[i] = ew_clamp1(ew_out(above, m, e, c, t1[in1[i]] + t2[in2[i]]), lo, hi);
 }
 
 /* The four forms of a span: the multiplier above 2^30 or not, a clamp or not. */
-static void ew_add_span(const int8_t *in1, const int8_t *in2, int8_t *out, int32_t count, const int32_t *t1,
-                        const int32_t *t2, const ew_requant *q)
+static void ew_add_span(const int8_t *in1, const int8_t *in2, int8_t *out, int32_t count, int32_t rows,
+                        const int32_t *t1, const int32_t *t2, const ew_requant *q)
 {
     const int above = q->m > (1 << 30), clamp = q->lo > INT8_MIN || q->hi < INT8_MAX;
-    if (above && clamp) ew_add_span_k(in1, in2, out, count, t1, t2, q, 1, 1);
-    else if (above) ew_add_span_k(in1, in2, out, count, t1, t2, q, 1, 0);
-    else if (clamp) ew_add_span_k(in1, in2, out, count, t1, t2, q, 0, 1);
-    else ew_add_span_k(in1, in2, out, count, t1, t2, q, 0, 0);
+    if (above && clamp) ew_add_span_k(in1, in2, out, count, rows, t1, t2, q, 1, 1);
+    else if (above) ew_add_span_k(in1, in2, out, count, rows, t1, t2, q, 1, 0);
+    else if (clamp) ew_add_span_k(in1, in2, out, count, rows, t1, t2, q, 0, 1);
+    else ew_add_span_k(in1, in2, out, count, rows, t1, t2, q, 0, 0);
 }
 
 /*
@@ -130,12 +134,8 @@ static inline void nnom_ew_add_fast(const nnom_elementwise_s8_args *a, int subtr
     ew_requant q;
     ew_requant_init(&q, a->params[4], e, a->out_zero_point, a->act_lo, a->act_hi);
     const int32_t c = a->channels;
-    if (!a->broadcast) {
-        ew_add_span(a->in1, a->in2, a->out, a->rows * c, t1 + 128, t2 + 128, &q);
-        return;
-    }
-    for (int32_t r = 0; r < a->rows; r++)
-        ew_add_span(a->in1 + (size_t)r * c, a->in2, a->out + (size_t)r * c, c, t1 + 128, t2 + 128, &q);
+    if (!a->broadcast) ew_add_span(a->in1, a->in2, a->out, a->rows * c, 1, t1 + 128, t2 + 128, &q);
+    else ew_add_span(a->in1, a->in2, a->out, c, a->rows, t1 + 128, t2 + 128, &q);
 }
 
 /* The products of the bottom and of the top int16 lanes (SMULBB, SMULTT; GCC 12's ACLE lacks them). */
@@ -152,38 +152,42 @@ static inline int32_t ew_smultt(uint32_t a, uint32_t b)
     return r;
 }
 
-/* out[i] = clamp(requant((in1[i] - zp1) * (in2[i] - zp2))), i < count, shift in [-22, -1]. */
-EW_INLINE void ew_mul_span_k(const int8_t *in1, const int8_t *in2, int8_t *out, int32_t count, int32_t zp1,
-                             int32_t zp2, const ew_requant *q, const int above, const int clamp)
+/* out[r C + i] = clamp(requant((in1[r C + i] - zp1) * (in2[i] - zp2))), i < count = C, r < rows (in2 the
+ * same row for every r: a per-channel vector when rows > 1), shift in [-22, -1]. */
+EW_INLINE void ew_mul_span_k(const int8_t *in1, const int8_t *in2, int8_t *out, int32_t count, int32_t rows,
+                             int32_t zp1, int32_t zp2, const ew_requant *q, const int above,
+                             const int clamp)
 {
     const int32_t m = q->m, e = q->e, c = q->c, lo = q->lo, hi = q->hi;
     const uint32_t lo4 = (uint32_t)(uint8_t)lo * 0x01010101u, hi4 = (uint32_t)(uint8_t)hi * 0x01010101u;
     const uint32_t n1 = (uint32_t)(uint16_t)(int16_t)(-zp1) * 0x00010001u;
     const uint32_t n2 = (uint32_t)(uint16_t)(int16_t)(-zp2) * 0x00010001u;
-    int32_t i = 0;
-    for (; i + 4 <= count; i += 4) {
-        const uint32_t x = nnom_arm_load4(in1 + i), y = nnom_arm_load4(in2 + i);
-        uint32_t x02 = nnom_arm_widen_lo(n1, x), x13 = nnom_arm_widen_hi(n1, x);
-        const uint32_t y02 = nnom_arm_widen_lo(n2, y), y13 = nnom_arm_widen_hi(n2, y);
-        x02 = __sadd16(x02, x02);
-        x13 = __sadd16(x13, x13);
-        const int32_t r0 = ew_out(above, m, e, c, ew_smulbb(x02, y02));
-        const int32_t r2 = ew_out(above, m, e, c, ew_smultt(x02, y02));
-        const int32_t r1 = ew_out(above, m, e, c, ew_smulbb(x13, y13));
-        const int32_t r3 = ew_out(above, m, e, c, ew_smultt(x13, y13));
-        ew_store4(out + i, ew_pack4(clamp, lo4, hi4, r0, r1, r2, r3));
+    for (int32_t r = 0; r < rows; r++, in1 += count, out += count) {
+        int32_t i = 0;
+        for (; i + 4 <= count; i += 4) {
+            const uint32_t x = nnom_arm_load4(in1 + i), y = nnom_arm_load4(in2 + i);
+            uint32_t x02 = nnom_arm_widen_lo(n1, x), x13 = nnom_arm_widen_hi(n1, x);
+            const uint32_t y02 = nnom_arm_widen_lo(n2, y), y13 = nnom_arm_widen_hi(n2, y);
+            x02 = __sadd16(x02, x02);
+            x13 = __sadd16(x13, x13);
+            const int32_t r0 = ew_out(above, m, e, c, ew_smulbb(x02, y02));
+            const int32_t r2 = ew_out(above, m, e, c, ew_smultt(x02, y02));
+            const int32_t r1 = ew_out(above, m, e, c, ew_smulbb(x13, y13));
+            const int32_t r3 = ew_out(above, m, e, c, ew_smultt(x13, y13));
+            ew_store4(out + i, ew_pack4(clamp, lo4, hi4, r0, r1, r2, r3));
+        }
+        for (; i < count; i++) out[i] = ew_clamp1(ew_out(above, m, e, c, 2 * (in1[i] - zp1) * (in2[i] - zp2)), lo, hi);
     }
-    for (; i < count; i++) out[i] = ew_clamp1(ew_out(above, m, e, c, 2 * (in1[i] - zp1) * (in2[i] - zp2)), lo, hi);
 }
 
-static void ew_mul_span(const int8_t *in1, const int8_t *in2, int8_t *out, int32_t count, int32_t zp1, int32_t zp2,
-                        const ew_requant *q)
+static void ew_mul_span(const int8_t *in1, const int8_t *in2, int8_t *out, int32_t count, int32_t rows,
+                        int32_t zp1, int32_t zp2, const ew_requant *q)
 {
     const int above = q->m > (1 << 30), clamp = q->lo > INT8_MIN || q->hi < INT8_MAX;
-    if (above && clamp) ew_mul_span_k(in1, in2, out, count, zp1, zp2, q, 1, 1);
-    else if (above) ew_mul_span_k(in1, in2, out, count, zp1, zp2, q, 1, 0);
-    else if (clamp) ew_mul_span_k(in1, in2, out, count, zp1, zp2, q, 0, 1);
-    else ew_mul_span_k(in1, in2, out, count, zp1, zp2, q, 0, 0);
+    if (above && clamp) ew_mul_span_k(in1, in2, out, count, rows, zp1, zp2, q, 1, 1);
+    else if (above) ew_mul_span_k(in1, in2, out, count, rows, zp1, zp2, q, 1, 0);
+    else if (clamp) ew_mul_span_k(in1, in2, out, count, rows, zp1, zp2, q, 0, 1);
+    else ew_mul_span_k(in1, in2, out, count, rows, zp1, zp2, q, 0, 0);
 }
 
 void nnom_mul_s8(const nnom_elementwise_s8_args *a)
@@ -194,12 +198,8 @@ void nnom_mul_s8(const nnom_elementwise_s8_args *a)
     if (e >= 1 && e <= NNOM_REQUANT32_MAX_E) {
         ew_requant q;
         ew_requant_init(&q, m, e, zpo, lo, hi);
-        if (!a->broadcast) {
-            ew_mul_span(a->in1, a->in2, a->out, a->rows * c, zp1, zp2, &q);
-            return;
-        }
-        for (int32_t r = 0; r < a->rows; r++)
-            ew_mul_span(a->in1 + (size_t)r * c, a->in2, a->out + (size_t)r * c, c, zp1, zp2, &q);
+        if (!a->broadcast) ew_mul_span(a->in1, a->in2, a->out, a->rows * c, 1, zp1, zp2, &q);
+        else ew_mul_span(a->in1, a->in2, a->out, c, a->rows, zp1, zp2, &q);
         return;
     }
     /* other shifts: the portable kernel's general form */
