@@ -86,21 +86,32 @@ AFFINE_FORM(affine_run_a0c1, 0, 1)
 AFFINE_FORM(affine_run_a0c0, 0, 0)
 
 /* A call on one pixel (a 1 x 1 map): each element computed with its channel's constants as they are
- * loaded, no per-channel preparation. */
-static void affine_one(const nnom_conv_args *a, const int8_t *in, int8_t *out)
+ * loaded, no per-channel preparation; the channels of the general form afterwards (no call in the
+ * loop). */
+NNOM_AFFINE_INLINE void affine_one_k(const nnom_conv_args *a, const int8_t *in, int8_t *out, const int clamp)
 {
     const int32_t *bias = (const int32_t *)a->bias, *mult = a->multiplier, *shift = a->shift;
     const int8_t *weights = (const int8_t *)a->weights;
     const int32_t in_zp = a->in_zp, zp = a->out_zp, lo = a->act_min, hi = a->act_max, C = a->in_c;
+    int general = 0;
     for (int32_t ch = 0; ch < C; ch++) {
-        const int32_t b = bias ? bias[ch] : 0, e = -shift[ch];
-        if (e >= 1 && e <= NNOM_REQUANT32_MAX_E && b >= -AFFINE_BIAS_MAX && b <= AFFINE_BIAS_MAX) {
-            const int32_t acc = (in[ch] - in_zp) * weights[ch] + b;
-            out[ch] = nnom_clamp_s8(nnom_requant32(acc, mult[ch], e, nnom_requant32_const(e, zp)), lo, hi);
-        } else {
-            affine_general(a, ch, b, in + ch, out + ch, 1);
+        const int32_t b = bias ? bias[ch] : 0;
+        if (!affine_fast(a, b, ch)) {
+            general = 1;
+            continue;
         }
+        const int32_t e = -shift[ch], acc2 = 2 * ((in[ch] - in_zp) * weights[ch] + b);
+        out[ch] = nnom_affine_clamp(nnom_affine_requant(acc2, mult[ch], e, nnom_requant32_const(e, zp), 0), lo, hi, clamp);
     }
+    for (int32_t ch = 0; general && ch < C; ch++) {
+        const int32_t b = bias ? bias[ch] : 0;
+        if (!affine_fast(a, b, ch)) affine_general(a, ch, b, in + ch, out + ch, 1);
+    }
+}
+static void affine_one(const nnom_conv_args *a, const int8_t *in, int8_t *out)
+{
+    if (a->act_min > INT8_MIN || a->act_max < INT8_MAX) affine_one_k(a, in, out, 1);
+    else affine_one_k(a, in, out, 0);
 }
 
 void nnom_depthwise_affine_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out)
