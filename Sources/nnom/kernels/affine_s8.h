@@ -68,23 +68,21 @@ NNOM_AFFINE_INLINE int8_t nnom_affine_clamp(int32_t y, int32_t lo, int32_t hi, c
 #endif
 }
 
-/* o[p * step] = y(i[p * step]) for p < n, four pixels at a time (their loads first: i == o works). */
+/* o[p * step] = y(i[p * step]) for p < n, two pixels at a time (their loads first: i == o works; two,
+ * not four: the loop's constants, pointers and strides then stay in registers on a Cortex-M). */
 NNOM_AFFINE_INLINE void nnom_affine_span_k(const nnom_affine_chan *k, const int8_t *i, int8_t *o, ptrdiff_t n,
                                            ptrdiff_t step, int32_t lo, int32_t hi, const int above, const int clamp)
 {
     const int32_t w2 = k->w2, b2 = k->base2, m = k->m, e = k->e, c = k->c;
-    const int8_t *const end4 = i + (n & ~(ptrdiff_t)3) * step, *const end = i + n * step;
-    while (i != end4) {
-        const int32_t x0 = i[0], x1 = i[step], x2 = i[2 * step], x3 = i[3 * step];
+    const int8_t *const end2 = i + (n & ~(ptrdiff_t)1) * step;
+    while (i != end2) {
+        const int32_t x0 = i[0], x1 = i[step];
         o[0] = nnom_affine_clamp(nnom_affine_requant(x0 * w2 + b2, m, e, c, above), lo, hi, clamp);
         o[step] = nnom_affine_clamp(nnom_affine_requant(x1 * w2 + b2, m, e, c, above), lo, hi, clamp);
-        o[2 * step] = nnom_affine_clamp(nnom_affine_requant(x2 * w2 + b2, m, e, c, above), lo, hi, clamp);
-        o[3 * step] = nnom_affine_clamp(nnom_affine_requant(x3 * w2 + b2, m, e, c, above), lo, hi, clamp);
-        i += 4 * step;
-        o += 4 * step;
+        i += 2 * step;
+        o += 2 * step;
     }
-    for (; i != end; i += step, o += step)
-        *o = nnom_affine_clamp(nnom_affine_requant(*i * w2 + b2, m, e, c, above), lo, hi, clamp);
+    if (n & 1) *o = nnom_affine_clamp(nnom_affine_requant(*i * w2 + b2, m, e, c, above), lo, hi, clamp);
 }
 
 /* tm[x] = y(x) for every int8 x (tm: a table's middle), the accumulator stepped by w2. */

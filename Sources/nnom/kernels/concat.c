@@ -43,8 +43,7 @@ static void concat_table(int8_t *tm, int32_t zpi, int32_t m, int32_t s, int32_t 
         k.m = m;
         k.e = -s;
         k.c = nnom_requant32_const(k.e, zpo);
-        if (NNOM_USE_ARM_DSP && m > (1 << 30)) nnom_affine_table_k(&k, tm, INT8_MIN, INT8_MAX, 1, 0);
-        else nnom_affine_table_k(&k, tm, INT8_MIN, INT8_MAX, 0, 0);
+        nnom_affine_table_k(&k, tm, INT8_MIN, INT8_MAX, 0, 0);
         return;
     }
     if (s >= 0 && s <= NNOM_REQUANT32_MAX_E) {

@@ -21,7 +21,7 @@
  * element with nnom_conv_quant_out() of kernels/conv.h, the reference
  * requantisation of every int8 convolution, equal to nnom_requant32() where
  * both apply.
- * The setup of a channel is a few 32- and 64-bit operations, so that a call on
+ * The setup of a channel is a few 32-bit operations, so that a call on
  * a few pixels (the bands of a tiled stage, a 1 x 1 map) costs about its
  * elements.
  */
@@ -62,8 +62,8 @@ static void affine_general(const nnom_conv_args *a, int32_t ch, int32_t bias, co
     for (ptrdiff_t p = 0; p < n; p++) o[p * step] = nnom_conv_quant_out(q, (i[p * step] - in_zp) * w, zp, a->act_min, a->act_max);
 }
 
-/* The four forms of a channel's run: the multiplier above 2^30 or not (the DSP form), a clamp or not,
- * each its own function (its loop's registers its own). */
+/* The four forms of a channel's computed run: the multiplier above 2^30 or not (the DSP form), a
+ * clamp or not, each its own function (its loop's registers its own). */
 #if defined(__GNUC__)
 #define AFFINE_NOINLINE __attribute__((noinline))
 #else
@@ -71,19 +71,26 @@ static void affine_general(const nnom_conv_args *a, int32_t ch, int32_t bias, co
 #endif
 #define AFFINE_FORM(name, above, clamp)                                                                          \
     static AFFINE_NOINLINE void name(const nnom_affine_chan *k, const int8_t *i, int8_t *o, ptrdiff_t n,          \
-                                     ptrdiff_t step, int8_t *tm, int32_t lo, int32_t hi)                         \
+                                     ptrdiff_t step, int32_t lo, int32_t hi)                                     \
     {                                                                                                           \
-        if (tm) {                                                                                               \
-            nnom_affine_table_k(k, tm, lo, hi, above, clamp);                                                   \
-            nnom_lookup_strided_s8(tm, i, o, n, step);                                                          \
-        } else {                                                                                                \
-            nnom_affine_span_k(k, i, o, n, step, lo, hi, above, clamp);                                         \
-        }                                                                                                       \
+        nnom_affine_span_k(k, i, o, n, step, lo, hi, above, clamp);                                             \
     }
 AFFINE_FORM(affine_run_a1c1, 1, 1)
 AFFINE_FORM(affine_run_a1c0, 1, 0)
 AFFINE_FORM(affine_run_a0c1, 0, 1)
 AFFINE_FORM(affine_run_a0c0, 0, 0)
+
+/* A channel through its table, tm (the middle of the caller's 256 bytes; an argument, so that it stays
+ * in a register); two forms (a clamp or not): the table's 256 entries cost little next to the pixels. */
+#define AFFINE_TABLE_FORM(name, clamp)                                                                           \
+    static AFFINE_NOINLINE void name(const nnom_affine_chan *k, const int8_t *i, int8_t *o, ptrdiff_t n,          \
+                                     ptrdiff_t step, int8_t *tm, int32_t lo, int32_t hi)                         \
+    {                                                                                                           \
+        nnom_affine_table_k(k, tm, lo, hi, 0, clamp);                                                           \
+        nnom_lookup_strided_s8(tm, i, o, n, step);                                                              \
+    }
+AFFINE_TABLE_FORM(affine_table_c1, 1)
+AFFINE_TABLE_FORM(affine_table_c0, 0)
 
 /* A call on one pixel (a 1 x 1 map): each element computed with its channel's constants as they are
  * loaded, no per-channel preparation; the channels of the general form afterwards (no call in the
@@ -122,9 +129,8 @@ void nnom_depthwise_affine_s8(const nnom_conv_args *a, const int8_t *in, int8_t 
         return;
     }
     const int32_t lo = a->act_min, hi = a->act_max, in_zp = a->in_zp, zp = a->out_zp;
-    const int clamp = lo > INT8_MIN || hi < INT8_MAX;
+    const int clamp = lo > INT8_MIN || hi < INT8_MAX, tables = pixels >= AFFINE_TABLE_MIN_PIXELS;
     int8_t table[NNOM_AFFINE_VALUES];
-    int8_t *const tm = pixels >= AFFINE_TABLE_MIN_PIXELS ? table - INT8_MIN : NULL;
     const int32_t *bias = (const int32_t *)a->bias;
     const int8_t *weights = (const int8_t *)a->weights;
     for (int32_t ch = 0; ch < a->in_c; ch++) {
@@ -141,9 +147,11 @@ void nnom_depthwise_affine_s8(const nnom_conv_args *a, const int8_t *in, int8_t 
         k.e = -a->shift[ch];
         k.c = nnom_requant32_const(k.e, zp);
         const int above = NNOM_USE_ARM_DSP && k.m > (1 << 30);
-        if (above && clamp) affine_run_a1c1(&k, in + ch, out + ch, pixels, step, tm, lo, hi);
-        else if (above) affine_run_a1c0(&k, in + ch, out + ch, pixels, step, tm, lo, hi);
-        else if (clamp) affine_run_a0c1(&k, in + ch, out + ch, pixels, step, tm, lo, hi);
-        else affine_run_a0c0(&k, in + ch, out + ch, pixels, step, tm, lo, hi);
+        if (tables && clamp) affine_table_c1(&k, in + ch, out + ch, pixels, step, table - INT8_MIN, lo, hi);
+        else if (tables) affine_table_c0(&k, in + ch, out + ch, pixels, step, table - INT8_MIN, lo, hi);
+        else if (above && clamp) affine_run_a1c1(&k, in + ch, out + ch, pixels, step, lo, hi);
+        else if (above) affine_run_a1c0(&k, in + ch, out + ch, pixels, step, lo, hi);
+        else if (clamp) affine_run_a0c1(&k, in + ch, out + ch, pixels, step, lo, hi);
+        else affine_run_a0c0(&k, in + ch, out + ch, pixels, step, lo, hi);
     }
 }
