@@ -112,11 +112,31 @@ static inline void nnom_lookup_strided_s8(const int8_t *tm, const int8_t *i, int
     for (; i != end; i += step, o += step) *o = tm[*i];
 }
 
-/* The four bytes of word x looked up in tm, each put back at its place in the word. */
+/* The four bytes of word x looked up in tm, each put back at its place in the word. On cores with
+ * DSP in a fixed order, the four indices (SXTB with a rotation), then the four loads in a row (the
+ * Cortex-M4 pipelines a load that follows a load), then the three ORR: compilers interleave them. */
 NNOM_AFFINE_INLINE uint32_t nnom_lookup4_s8(const int8_t *tm, uint32_t x)
 {
+#if NNOM_USE_ARM_DSP
+    uint32_t y0, y1, y2, y3;
+    __asm__("sxtb %0, %4\n\t"
+            "sxtb %1, %4, ror #8\n\t"
+            "sxtb %2, %4, ror #16\n\t"
+            "asr %3, %4, #24\n\t"
+            "ldrb %0, [%5, %0]\n\t"
+            "ldrb %1, [%5, %1]\n\t"
+            "ldrb %2, [%5, %2]\n\t"
+            "ldrb %3, [%5, %3]\n\t"
+            "orr %0, %0, %1, lsl #8\n\t"
+            "orr %0, %0, %2, lsl #16\n\t"
+            "orr %0, %0, %3, lsl #24"
+            : "=&r"(y0), "=&r"(y1), "=&r"(y2), "=&r"(y3)
+            : "r"(x), "r"(tm), "m"(*(const int8_t(*)[NNOM_AFFINE_VALUES])(tm + INT8_MIN)));
+    return y0;
+#else
     return (uint32_t)(uint8_t)tm[(int8_t)x] | (uint32_t)(uint8_t)tm[(int8_t)(x >> 8)] << 8 |
            (uint32_t)(uint8_t)tm[(int8_t)(x >> 16)] << 16 | (uint32_t)(uint8_t)tm[(int8_t)(x >> 24)] << 24;
+#endif
 }
 
 /*
