@@ -85,14 +85,18 @@ NNOM_AFFINE_INLINE void nnom_affine_span_k(const nnom_affine_chan *k, const int8
     if (n & 1) *o = nnom_affine_clamp(nnom_affine_requant(*i * w2 + b2, m, e, c, above), lo, hi, clamp);
 }
 
-/* tm[x] = y(x) for every int8 x (tm: a table's middle), the accumulator stepped by w2. */
+/* tm[x] = y(x) for every int8 x (tm: a table's middle), four entries a step (each accumulator its own
+ * multiply-add: none is formed for an x outside int8, where it could leave int32). */
 NNOM_AFFINE_INLINE void nnom_affine_table_k(const nnom_affine_chan *k, int8_t *tm, int32_t lo, int32_t hi,
                                             const int above, const int clamp)
 {
-    const int32_t w2 = k->w2, m = k->m, e = k->e, c = k->c;
-    int32_t acc2 = INT8_MIN * w2 + k->base2;
-    for (int32_t x = INT8_MIN; x <= INT8_MAX; x++, acc2 += w2)
-        tm[x] = nnom_affine_clamp(nnom_affine_requant(acc2, m, e, c, above), lo, hi, clamp);
+    const int32_t w2 = k->w2, b2 = k->base2, m = k->m, e = k->e, c = k->c;
+    for (int32_t x = INT8_MIN; x <= INT8_MAX; x += 4) {
+        tm[x] = nnom_affine_clamp(nnom_affine_requant(x * w2 + b2, m, e, c, above), lo, hi, clamp);
+        tm[x + 1] = nnom_affine_clamp(nnom_affine_requant((x + 1) * w2 + b2, m, e, c, above), lo, hi, clamp);
+        tm[x + 2] = nnom_affine_clamp(nnom_affine_requant((x + 2) * w2 + b2, m, e, c, above), lo, hi, clamp);
+        tm[x + 3] = nnom_affine_clamp(nnom_affine_requant((x + 3) * w2 + b2, m, e, c, above), lo, hi, clamp);
+    }
 }
 
 /* o[p * step] = tm[i[p * step]] for p < n, four at a time (the loads first: i == o works). */
