@@ -95,13 +95,11 @@ static void add_sub(const nnom_elementwise_s8_args *a, int subtract)
             return;
 #endif
             const int32_t mo = a->params[4], co = nnom_requant32_const(e, zpo);
-            for (int32_t r = 0; r < a->rows; r++, in1 += c, in2 += step2, out += c) {
-                for (int32_t i = 0; i < c; i++) {
-                    const int32_t x2 = t2[in2[i] - INT8_MIN];
-                    const int32_t sum = t1[in1[i] - INT8_MIN] + (subtract ? -x2 : x2);
-                    out[i] = nnom_clamp_s8(nnom_requant32(sum, mo, e, co), lo, hi);
-                }
-            }
+            if (subtract) /* |x2'| < 2^30: negated in place, the loop then adds */
+                for (int32_t v = 0; v < EW_VALUES; v++) t2[v] = -t2[v];
+            for (int32_t r = 0; r < a->rows; r++, in1 += c, in2 += step2, out += c)
+                for (int32_t i = 0; i < c; i++)
+                    out[i] = nnom_clamp_s8(nnom_requant32(t1[in1[i] - INT8_MIN] + t2[in2[i] - INT8_MIN], mo, e, co), lo, hi);
             return;
         }
     }
@@ -140,6 +138,12 @@ void nnom_mul_s8(const nnom_elementwise_s8_args *a)
     int8_t *out = a->out;
     const int32_t e = -a->params[1], m = a->params[0];
     const int fast = e >= 1 && e <= NNOM_REQUANT32_MAX_E, co = fast ? nnom_requant32_const(e, zpo) : 0;
+    if (fast) { /* the product's requantisation in 32 bits: |.| <= 65025 < 2^30 */
+        for (int32_t r = 0; r < a->rows; r++, in1 += c, in2 += step2, out += c)
+            for (int32_t i = 0; i < c; i++)
+                out[i] = nnom_clamp_s8(nnom_requant32(((int32_t)in1[i] - zp1) * ((int32_t)in2[i] - zp2), m, e, co), lo, hi);
+        return;
+    }
     for (int32_t r = 0; r < a->rows; r++) {
         for (int32_t i = 0; i < c; i++) {
             const int32_t prod = ((int32_t)in1[i] - zp1) * ((int32_t)in2[i] - zp2); /* |.| <= 65025 */
