@@ -487,8 +487,6 @@ static void clamp_pass(int8_t *o, int32_t n, int32_t np, int32_t out_c, int32_t 
         for (int32_t c = 0; c < n; c++) o[c] = (int8_t)(o[c] < lo ? lo : (o[c] > hi ? hi : o[c]));
 }
 
-enum { NARROW_EIGHT_MAX_OUT = 16 }; /* see nnom_conv2d_s8 */
-
 void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void *scratch, uint32_t scratch_bytes)
 {
     if (nnom_conv2d_s8_as_dense(a, in, out)) return;
@@ -496,13 +494,9 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
     const int32_t out_c = a->out_c, n_pix = a->out_h * a->out_w;
     x.a = a;
     x.s = shape_of(a, scratch_bytes);
-    /* 1-4 input channels, short patches: kernels/arm/conv_narrow.h; on four pixels' columns also
-     * when the scratch holds eight, for a few output channels (measured on the Cortex-M4: 2.97
-     * against 3.22 est. cycles per MAC with 8, even with 16, 2.21 against 2.06 with 64) */
-    conv_shape narrow = x.s;
-    if (narrow.np == 8 && a->out_c <= NARROW_EIGHT_MAX_OUT) narrow.np = 4;
-    if (conv_narrow_takes(a, &narrow)) {
-        conv_narrow(a, &narrow, in, out, scratch);
+    /* 1-4 input channels, short patches: kernels/arm/conv_narrow.h */
+    if (conv_narrow_takes(a, &x.s)) {
+        conv_narrow(a, &x.s, in, out, scratch);
         return;
     }
     x.neg_zp = (uint32_t)(uint16_t)(int16_t)(-a->in_zp) * 0x00010001u;
