@@ -94,6 +94,10 @@ enum {
                                 stack of every model with a narrow layer 224 bytes deeper) */
 };
 
+/* pass8 takes patches of at most PASS8_MAX_GROUPS groups (conv_pass.h): the general kernel's
+ * eight-pixel ones and this kernel's */
+typedef char conv_pass8_groups_check[EIGHT_MAX_K <= 4 * PASS8_MAX_GROUPS && NARROW_MAX_K <= 4 * PASS8_MAX_GROUPS ? 1 : -1];
+
 /* How a channel is requantised (see the file comment). */
 enum { NARROW_GENERAL, NARROW_ZP, NARROW_U, NARROW_DEAD };
 

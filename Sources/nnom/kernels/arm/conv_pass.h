@@ -31,9 +31,14 @@
  *        cols: | g0: p0 lo hi, p1 lo hi, ..., p7 lo hi | g1 ... |
  *
  * All are naked functions (the body is the assembly alone), so that their
- * registers are used as planned at -Os as at -O2, and run a loop over the
- * groups unrolled four times, entered at the copy that leaves a whole number
- * of passes (the entry computed once per call).
+ * registers are used as planned at -Os as at -O2, and run their groups in
+ * unrolled copies entered at the one that leaves a whole number of passes
+ * (the entry computed once per call): pass4 a loop of four copies, pass2 of
+ * eight, pass8 fifteen copies and no loop (its patches have at most 16
+ * groups). On the Cortex-M4 (-O2, est. cycles per MAC), eight copies instead
+ * of four made pass2 2 % faster (pw_6x6_128to128_mixed 1.56 -> 1.53) for 240
+ * bytes of code; pass8's straight copies 2-3 % (pw_25x5_64to64 1.72 -> 1.68,
+ * pw_48x48_8to16 3.54 -> 3.47) for 1.2 KB.
  */
 #ifndef NNOM_KERNELS_ARM_CONV_PASS_H
 #define NNOM_KERNELS_ARM_CONV_PASS_H
@@ -265,7 +270,7 @@ typedef struct {
  * channel c's weights at p->w + c * p->k, channel c of pixel j to p->out[j * out_c + c],
  * clamped to the int8 range (the caller applies a narrower clamp), in pairs (c, c + 1);
  * one channel alone (n_ch 1, k 0, pair_step 0) as the pair (c, c). The groups' loop runs
- * four groups per pass (groups % 4 = 3, 2, 1 enter at the second, third, fourth copy)
+ * eight groups per pass (groups % 8 = 7 ... 1 enter at the second ... eighth copy)
  * until the columns' end group. Registers in the loop: r0 the columns, r1, r2 the two
  * channels' weights, r3-r6 the sums, r7-r10 the group's columns, r11, r12, lr the
  * weights. Stack: [sp] the entry into the loop, [sp, #4] p, [sp, #12] c. Per pair of
@@ -280,9 +285,9 @@ typedef struct {
         "str    r0, [sp, #4]\n\t" \
         "str    r3, [sp, #12]\n\t" \
         "ldr    r9, [r0, #4]\n\t"           /* groups */ \
-        "and    r10, r9, #3\n\t" \
-        "rsb    r10, r10, #4\n\t" \
-        "and    r10, r10, #3\n\t"           /* the copy to enter at */ \
+        "and    r10, r9, #7\n\t" \
+        "rsb    r10, r10, #8\n\t" \
+        "and    r10, r10, #7\n\t"           /* the copy to enter at */ \
         "movs   r11, #" PASS2_GROUP_BYTES "\n\t" \
         "adr.w  r12, 1f\n\t" \
         "mla    r10, r10, r11, r12\n\t" \
@@ -307,7 +312,7 @@ typedef struct {
         "ldm    r0!, {r7, r8, r9, r10}\n\t" \
         "ldr    pc, [sp]\n\t" \
         ".p2align 2\n" \
-        "1:\n\t" PASS2_GROUP PASS2_GROUP PASS2_GROUP PASS2_GROUP \
+        "1:\n\t" PASS2_GROUP PASS2_GROUP PASS2_GROUP PASS2_GROUP PASS2_GROUP PASS2_GROUP PASS2_GROUP PASS2_GROUP \
         "cmp    r7, #" COLS_END_IMM "\n\t" \
         "bne    1b\n\t" \
         "ldr    r0, [sp, #4]\n\t" \
@@ -404,6 +409,11 @@ typedef struct {
     PASS8_PIXEL_FIRST("r4") PASS8_PIXEL_FIRST("r5") PASS8_PIXEL_FIRST("r6") PASS8_PIXEL_FIRST("r7") \
     PASS8_PIXEL_FIRST("r8") PASS8_PIXEL_FIRST("r9") PASS8_PIXEL_FIRST("r10") PASS8_PIXEL_FIRST("r11")
 #define PASS8_GROUP_BYTES "108"
+/* The most groups of a patch pass8 takes (EIGHT_MAX_K / 4, and NARROW_MAX_K / 4): its groups after the
+ * first run in PASS8_MAX_GROUPS - 1 copies of PASS8_GROUP, entered at the one that leaves them. */
+#define PASS8_MAX_GROUPS 16
+#define PASS8_STR2(X) #X
+#define PASS8_STR(X) PASS8_STR2(X)
 
 /* S = SSAT8 of the requantised S + bias, the sum S without the bias: B = 2 * bias, so that
  * T = B + 2 S = 2 (dot + bias) (|dot + bias| < 2^30: exact, and T < 0 exactly when
@@ -434,14 +444,14 @@ typedef struct {
  * applies a narrower clamp). Each channel takes the requantisation of nnom_arm_requant_zp()
  * when its multiplier is above 2^30, else that of nnom_arm_requant(), chosen in the routine
  * (one run serves both kinds), with the bias added there (REQUANT_ZP_B, REQUANT_U_B): the
- * sums start at the first group's products (SMUAD), outside the loop, which runs the other
- * groups four per pass ((groups - 1) % 4 = 3, 2, 1 enter at the second, third, fourth copy;
- * one group: at its end) until the columns' end. Registers: r0 the columns, r1 the weights,
+ * sums start at the first group's products (SMUAD); the other groups (at most
+ * PASS8_MAX_GROUPS - 1) run in as many straight copies of PASS8_GROUP, the last ones of
+ * PASS8_MAX_GROUPS - 1 (one group: none). Registers: r0 the columns, r1 the weights,
  * r4-r11 the sums, r2, r3, r12, lr the group's temporaries, then the requantisation
  * constants (r0 multiplier, r2 e, r12 c, lr 2 * bias, r3 a temporary) and the stores.
- * Stack: [sp] the entry into the loop, [sp, #4] the columns' end, [sp, #8] p, [sp, #12] c,
- * [sp, #16] the columns. Per channel, besides the groups: about 85 instructions (about 100
- * estimated cycles) for eight outputs, 40 of them the requantisation.
+ * Stack: [sp] the entry into the copies, [sp, #8] p, [sp, #12] c, [sp, #16] the columns.
+ * Per channel, besides the groups: about 75 instructions (about 85 estimated cycles) for
+ * eight outputs, 40 of them the requantisation.
  */
 __attribute__((naked, noinline)) static void pass8_fast(ARG const pass8_args *p, ARG const int8_t *w)
 {
@@ -452,20 +462,12 @@ __attribute__((naked, noinline)) static void pass8_fast(ARG const pass8_args *p,
         "ldr    r10, [r0]\n\t"              /* columns */
         "str    r0, [sp, #8]\n\t"
         "str    r10, [sp, #16]\n\t"
-        "add    r10, r10, r9, lsl #6\n\t"   /* their end: 64 bytes per group */
-        "str    r10, [sp, #4]\n\t"
         "movs   r3, #0\n\t"
         "str    r3, [sp, #12]\n\t"          /* c */
-        "adr.w  r12, 2f\n\t"                /* one group: straight to the loop's end */
-        "subs   r9, r9, #1\n\t"             /* the loop's groups */
-        "beq    5f\n\t"
-        "and    r10, r9, #3\n\t"
-        "rsb    r10, r10, #4\n\t"
-        "and    r10, r10, #3\n\t"           /* the copy to enter at */
+        "rsb    r10, r9, #" PASS8_STR(PASS8_MAX_GROUPS) "\n\t" /* the copies to skip */
         "movs   r11, #" PASS8_GROUP_BYTES "\n\t"
         "adr.w  r12, 1f\n\t"
-        "mla    r12, r10, r11, r12\n"
-        "5:\n\t"
+        "mla    r12, r10, r11, r12\n\t"
         "orr    r12, r12, #1\n\t"           /* (a Thumb address) */
         "str    r12, [sp]\n"
         "10:\n\t"                           /* a channel */
@@ -473,10 +475,8 @@ __attribute__((naked, noinline)) static void pass8_fast(ARG const pass8_args *p,
         PASS8_GROUP_FIRST
         "ldr    pc, [sp]\n\t"
         ".p2align 2\n"
-        "1:\n\t" PASS8_GROUP PASS8_GROUP PASS8_GROUP PASS8_GROUP
-        "ldr    r2, [sp, #4]\n\t"
-        "cmp    r0, r2\n\t"
-        "bne    1b\n"
+        "1:\n\t" PASS8_GROUP PASS8_GROUP PASS8_GROUP PASS8_GROUP PASS8_GROUP PASS8_GROUP PASS8_GROUP PASS8_GROUP
+        PASS8_GROUP PASS8_GROUP PASS8_GROUP PASS8_GROUP PASS8_GROUP PASS8_GROUP PASS8_GROUP
         "2:\n\t"
         "ldr    lr, [sp, #8]\n\t"           /* p */
         "ldr    r3, [sp, #12]\n\t"          /* c */
