@@ -185,8 +185,9 @@ __attribute__((noinline)) static void narrow_gather_edge(const narrow_ctx *x, co
  *   g0 = r0[0..3]  g1 = r0[4..7]  g2 = r0[8], r1[0..2]  g3 = r1[3..6]
  *   g4 = r1[7..8], r2[0..1]  g5 = r2[2..5]  g6 = r2[6..8], zp
  * then widened (no staging row). */
-static inline void narrow_gather_27(const int8_t *r0, ptrdiff_t step, uint32_t zp_bytes, uint32_t neg_zp,
-                                    uint32_t *dst, int32_t gw)
+static inline __attribute__((always_inline)) void narrow_gather_27(const int8_t *r0, ptrdiff_t step,
+                                                                   uint32_t zp_bytes, uint32_t neg_zp,
+                                                                   uint32_t *dst, int32_t gw)
 {
     const int8_t *r1 = r0 + step, *r2 = r1 + step;
     uint16_t h1, h2;
@@ -281,8 +282,10 @@ __attribute__((noinline)) static void narrow_gather_pass_27(const narrow_ctx *x,
     ptrdiff_t at = ((ptrdiff_t)iy0 * in_w + ix0) * in_c;
     uint32_t *dst = x->cols;
     for (int32_t p = 0; p < n; p++, dst += 2) {
-        if (row_inside && ix0 >= 0 && ix0 <= ix_max) narrow_gather_27(in + at, step, zp_bytes, neg_zp, dst, gw);
-        else narrow_gather_edge(x, in, iy0, ix0, dst);
+        /* (the group stride a constant in each copy: stores at fixed offsets) */
+        if (!row_inside || ix0 < 0 || ix0 > ix_max) narrow_gather_edge(x, in, iy0, ix0, dst);
+        else if (gw == 2 * NARROW_EIGHT) narrow_gather_27(in + at, step, zp_bytes, neg_zp, dst, 2 * NARROW_EIGHT);
+        else narrow_gather_27(in + at, step, zp_bytes, neg_zp, dst, 2 * NARROW_PIXELS);
         ix0 += stride_w;
         at += pix_step;
         if (++ox == out_w) {
