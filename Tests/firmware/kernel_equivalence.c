@@ -300,6 +300,15 @@ static void random_conv(nnom_conv_args *a, int depthwise)
     if (pointwise)
         for (int32_t c = 0; c < a->out_c; c++)
             if (multiplier[c] && chance(30)) multiplier[c] = (int32_t)(next() & 0x3FFFFFFFu) | 1; /* below 2^30 */
+    if (!depthwise && chance(25))
+        /* left shifts (the DSP kernel's eight-pixel passes take shifts 0 to 8 when the bias allows: the
+         * MobileNet's pointwise layers have channels of multiplier 2^30, shift 1) */
+        for (int32_t c = 0; c < a->out_c; c++)
+            if (chance(40)) {
+                shift[c] = range(0, 9);
+                if (chance(30)) multiplier[c] = 0x40000000;
+                if (chance(20)) bias[c] = (int32_t)(next() >> (shift[c] + 1)) - (int32_t)(next() >> (shift[c] + 1));
+            }
     if (dw_like) {
         /* channels of four, no clamp, shifts often 0 or 1 (an output scale near the input's times
          * the weights'): every requantisation form of the DSP kernel's channel groups */

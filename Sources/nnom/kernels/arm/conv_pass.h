@@ -431,6 +431,15 @@ typedef struct {
     "add    " S ", " S ", " C "\n\t"          \
     "asr    " S ", " S ", " E "\n\t"          \
     "ssat   " S ", #8, " S "\n\t"
+/* The same for a shift s >= 0 (nnom_conv_quant_apply() of conv.h with e = 0: the doubling high
+ * multiply of (dot + bias) * 2^s, no rounding shift), when |dot + bias| * 2^(s + 1) < 2^31:
+ * T = 2^(s + 1) (dot + bias) (E = s), S = SMMULR(T, M) + C (C = zp). */
+#define REQUANT_L_B(S, M, E, C, T, B)         \
+    "add    " T ", " B ", " S ", lsl #1\n\t"  \
+    "lsl    " T ", " T ", " E "\n\t"          \
+    "smmulr " S ", " T ", " M "\n\t"          \
+    "add    " S ", " S ", " C "\n\t"          \
+    "ssat   " S ", #8, " S "\n\t"
 #define PASS8_RQ(RQ) \
     RQ("r4", "r0", "r2", "r12", "r3", "lr") RQ("r5", "r0", "r2", "r12", "r3", "lr") \
     RQ("r6", "r0", "r2", "r12", "r3", "lr") RQ("r7", "r0", "r2", "r12", "r3", "lr") \
@@ -438,17 +447,20 @@ typedef struct {
     RQ("r10", "r0", "r2", "r12", "r3", "lr") RQ("r11", "r0", "r2", "r12", "r3", "lr")
 
 /*
- * Channels [0, p->n_ch) of eight whole pixels, every one fast (FORM_ZP or FORM_U of
- * conv_s8.c: shift in [-22, -1], |dot + bias| < 2^30, multiplier not 0), weights from w,
- * channel c of pixel j to p->out[j * out_c + c], clamped to the int8 range (the caller
- * applies a narrower clamp). Each channel takes the requantisation of nnom_arm_requant_zp()
- * when its multiplier is above 2^30, else that of nnom_arm_requant(), chosen in the routine
- * (one run serves both kinds), with the bias added there (REQUANT_ZP_B, REQUANT_U_B): the
+ * Channels [0, p->n_ch) of eight whole pixels, every one fast (FORM_ZP, FORM_U or FORM_L of
+ * conv_s8.c: multiplier not 0; shift in [-22, -1] and |dot + bias| < 2^30, or shift s in
+ * [0, FORM_L_MAX_SHIFT] and |dot + bias| * 2^(s + 1) < 2^31), weights from w, channel c of
+ * pixel j to p->out[j * out_c + c], clamped to the int8 range (the caller applies a narrower
+ * clamp). Each channel takes the requantisation of nnom_arm_requant_zp() when its shift is
+ * negative and its multiplier above 2^30, that of nnom_arm_requant() for the other negative
+ * shifts, REQUANT_L_B for the others, chosen in the routine (one run serves every kind), with
+ * the bias added there (REQUANT_ZP_B, REQUANT_U_B, REQUANT_L_B): the
  * sums start at the first group's products (SMUAD); the other groups (at most
  * PASS8_MAX_GROUPS - 1) run in as many straight copies of PASS8_GROUP, the last ones of
  * PASS8_MAX_GROUPS - 1 (one group: none). Registers: r0 the columns, r1 the weights,
  * r4-r11 the sums, r2, r3, r12, lr the group's temporaries, then the requantisation
- * constants (r0 multiplier, r2 e, r12 c, lr 2 * bias, r3 a temporary) and the stores.
+ * constants (r0 multiplier, r2 e (s for REQUANT_L_B), r12 c (zp), lr 2 * bias, r3 a
+ * temporary) and the stores.
  * Stack: [sp] the entry into the copies, [sp, #8] p, [sp, #12] c, [sp, #16] the columns.
  * Per channel, besides the groups: about 75 instructions (about 85 estimated cycles) for
  * eight outputs, 40 of them the requantisation.
@@ -490,7 +502,8 @@ __attribute__((naked, noinline)) static void pass8_fast(ARG const pass8_args *p,
         "it     ne\n\t"
         "ldrne  lr, [lr, r3, lsl #2]\n\t"
         "lsl    lr, lr, #1\n\t"             /* 2 * bias (0 without) */
-        "mvn    r3, r2\n\t"                 /* e - 1 */
+        "mvns   r3, r2\n\t"                 /* e - 1 */
+        "bmi    40f\n\t"                    /* (negative: a left shift, shift >= 0) */
         "lsl    r12, r12, r3\n\t"           /* c = (2 zp + 1) << (e - 1) */
         "rsb    r2, r2, #0\n\t"
         "cmp    r0, #0x40000000\n\t"
@@ -523,6 +536,10 @@ __attribute__((naked, noinline)) static void pass8_fast(ARG const pass8_args *p,
         "pop    {r4-r11, pc}\n"
         "30:\n\t"
         PASS8_RQ(REQUANT_U_B)
+        "b      21b\n"
+        "40:\n\t"
+        "asr    r12, r12, #1\n\t"           /* zp */
+        PASS8_RQ(REQUANT_L_B)
         "b      21b\n\t");
 }
 

@@ -39,8 +39,10 @@
  * STRB), over each run of consecutive such channels (so that one other
  * channel does not send its neighbours to the slow path); channels with a
  * multiplier below 2^30 likewise, with the requantisation of
- * nnom_arm_requant() (one instruction more per output). Other channels (a
- * dead one, multiplier 0, is a constant), a last partial pass, and patches
+ * nnom_arm_requant() (one instruction more per output); in eight-pixel passes
+ * also shifts of 0 to FORM_L_MAX_SHIFT (conv_pass.h's REQUANT_L_B). Other
+ * channels (a dead one, multiplier 0, or an all-zero filter with such a shift
+ * is a constant), a last partial pass, and patches
  * whose columns do not fit the scratch given (chunks of four pixels' columns,
  * or one pixel per pass) use nnom_conv_quant_out() of conv.h, as the portable
  * kernel does.
@@ -252,19 +254,6 @@ __attribute__((noinline)) static void im2col_staged(const conv_ctx *x, const int
 
 /* ---------------------------------------------------------- requantisation */
 
-/* Which fast requantisation channel c takes (|dot + bias| < 2^30 by the bound on the bias, see
- * the entry; shift in [-22, -1]): FORM_ZP, nnom_arm_requant_zp(), for multipliers above 2^30
- * (pass4_fast); FORM_U, nnom_arm_requant(), for the others (pass4_fast_u); or none, FORM_GENERAL. */
-enum { FORM_GENERAL, FORM_ZP, FORM_U };
-static int channel_form(const nnom_conv_args *a, int32_t c, int32_t bias_room)
-{
-    const int32_t b = a->bias ? ((const int32_t *)a->bias)[c] : 0;
-    const int32_t e = -a->shift[c];
-    /* (a dead channel, multiplier 0, is a constant in pass_general: no dot product) */
-    if (e < 1 || e > 22 || b > bias_room || b < -bias_room || a->multiplier[c] == 0) return FORM_GENERAL;
-    return a->multiplier[c] > (1 << 30) ? FORM_ZP : FORM_U;
-}
-
 /* Whether the k weights at w are all zero (read a word at a time while whole words remain). */
 static int all_zero(const int8_t *w, int32_t k)
 {
@@ -274,6 +263,35 @@ static int all_zero(const int8_t *w, int32_t k)
     for (; i < k; i++)
         if (w[i]) return 0;
     return 1;
+}
+
+/* Which fast requantisation channel c takes (|dot + bias| < 2^30 by the bound on the bias, see
+ * the entry; shift in [-22, -1]): FORM_ZP, nnom_arm_requant_zp(), for multipliers above 2^30
+ * (pass4_fast); FORM_U, nnom_arm_requant(), for the others (pass4_fast_u); in eight-pixel passes
+ * (np 8) also FORM_L, a shift s in [0, FORM_L_MAX_SHIFT] with |dot + bias| * 2^(s + 1) < 2^31
+ * (pass8_fast's REQUANT_L_B), unless its filter is all zero; or none, FORM_GENERAL. (The
+ * MobileNet's 6x6 pointwise layers keep 15-50 % of all-zero filters the converter cannot remove,
+ * at multiplier 2^30, shift 1: constants in pass_general, which split the runs.) */
+enum { FORM_GENERAL, FORM_ZP, FORM_U, FORM_L };
+enum { FORM_L_MAX_SHIFT = 8 };
+static int channel_form(const nnom_conv_args *a, int32_t c, int32_t bias_room, int32_t np)
+{
+    const int32_t b = a->bias ? ((const int32_t *)a->bias)[c] : 0;
+    const int32_t e = -a->shift[c];
+    /* (a dead channel, multiplier 0, is a constant in pass_general: no dot product) */
+    if (a->multiplier[c] == 0) return FORM_GENERAL;
+    if (e <= 0) {
+        /* |dot| <= (2^30 - 1) - bias_room: |dot + bias| below 2^(30 - s); an all-zero filter (the
+         * quantiser gives them multiplier 2^30, shift 1) is a constant in pass_general */
+        const int32_t room = (int32_t)(((1u << (30 + e)) - 1u) - ((1u << 30) - 1u - (uint32_t)bias_room));
+        const int32_t k = a->k_h * a->k_w * a->in_c;
+        return np == 8 && -e <= FORM_L_MAX_SHIFT && room > 0 && b <= room && b >= -room &&
+                       !all_zero((const int8_t *)a->weights + (ptrdiff_t)c * k, k)
+                   ? FORM_L
+                   : FORM_GENERAL;
+    }
+    if (e > 22 || b > bias_room || b < -bias_room) return FORM_GENERAL;
+    return a->multiplier[c] > (1 << 30) ? FORM_ZP : FORM_U;
 }
 
 /* Channels [c0, c1) for the n pixels of a pass, any requantisation and
@@ -296,14 +314,18 @@ __attribute__((noinline)) static void pass_general(const conv_ctx *x, int32_t c0
         }
         const int careful = c >= x->n_safe;
         int32_t s[8] = {0, 0, 0, 0, 0, 0, 0, 0}; /* (at most eight pixels per pass) */
+        const nnom_conv_quant q = nnom_conv_quant_init(bias ? bias[c] : 0, a->multiplier[c], a->shift[c]);
         if (all_zero(w, sh->k)) {
-            /* an all-zero filter (whose multiplier a quantiser may have left out of the fast
-             * range): its sums are 0 */
-        } else if (n == 4) dot_4x1(sh, x->cols, w, careful, s);
+            /* an all-zero filter (channel_form() leaves them out of the fast runs): its sums are 0,
+             * its outputs one constant */
+            const int8_t v = nnom_conv_quant_out(q, 0, a->out_zp, a->act_min, a->act_max);
+            for (int32_t p = 0; p < n; p++) out[p * out_c + c] = v;
+            continue;
+        }
+        if (n == 4) dot_4x1(sh, x->cols, w, careful, s);
         else if (n == 2 && x->s.np == 2) dot_2x1(sh, x->cols, w, careful, s);
         else
             for (int32_t p = 0; p < n; p++) s[p] = dot_1x1(sh, x->cols + 2 * p, x->stride, w, careful, 0);
-        const nnom_conv_quant q = nnom_conv_quant_init(bias ? bias[c] : 0, a->multiplier[c], a->shift[c]);
         for (int32_t p = 0; p < n; p++) out[p * out_c + c] = nnom_conv_quant_out(q, s[p], a->out_zp, a->act_min, a->act_max);
     }
 }
@@ -398,6 +420,7 @@ typedef struct {
     int32_t n;  /* channels pass2_fast computes from c0: c1 - c0, or one more to make pairs (the
                    one after the run, which pass_general computes again after it) */
     int form;   /* FORM_ZP or FORM_U */
+    int left;   /* some channels of form FORM_L: the run is fast in eight-pixel passes only */
 } fast_run;
 
 /* Channels [0, n) of the pass, fast, with requantisation form `form`. Parameters of channel 0
@@ -468,13 +491,16 @@ static inline __attribute__((always_inline)) void fast_channels(pass2_args *p, p
 static int next_run(const nnom_conv_args *a, int32_t c, int32_t limit, int32_t bias_room, int32_t np, int32_t n_safe,
                     fast_run *r)
 {
-    while (c < limit && channel_form(a, c, bias_room) == FORM_GENERAL) c++;
+    while (c < limit && channel_form(a, c, bias_room, np) == FORM_GENERAL) c++;
     if (c >= limit) return 0;
     /* a run of fast channels takes the form of nnom_arm_requant() as soon as one needs it */
     r->c0 = c;
     r->form = FORM_ZP;
-    for (int f; c < limit && (f = channel_form(a, c, bias_room)) != FORM_GENERAL; c++)
+    r->left = 0;
+    for (int f; c < limit && (f = channel_form(a, c, bias_room, np)) != FORM_GENERAL; c++) {
         if (f == FORM_U) r->form = FORM_U;
+        if (f == FORM_L) r->left = 1;
+    }
     r->c1 = c;
     r->n = c - r->c0 + (np == 2 && (c - r->c0) & 1 && c < n_safe);
     return 1;
@@ -519,11 +545,12 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
                         next_run(a, c, x.n_safe, bias_room, x.s.np, x.n_safe, &runs[n_runs]);)
         c = runs[n_runs++].c1;
     int32_t n_fast = x.s.np > 1 && x.n_safe < out_c ? out_c : 0;
-    int tail_form = FORM_ZP;
+    int tail_form = FORM_ZP, tail_left = 0;
     for (int32_t c = x.n_safe; c < n_fast; c++) {
-        const int f = channel_form(a, c, bias_room);
+        const int f = channel_form(a, c, bias_room, x.s.np);
         if (f == FORM_GENERAL) n_fast = 0;
         if (f == FORM_U) tail_form = FORM_U;
+        if (f == FORM_L) tail_left = 1;
     }
     /* the tail from channel tail0: n_safe, or one channel earlier when that makes the run before
      * it even (pass2_fast computes channels in pairs, one alone at the cost of a pair) */
@@ -654,6 +681,11 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
              r++) {
             const fast_run *run = r < n_runs ? &runs[r] : &more;
             const int32_t r0 = run->c0, r1 = run->c1;
+            if (np != 8 && run->left) { /* (FORM_L: pass8 only) */
+                pass_general(&x, c0, r1, n, o);
+                c0 = r1;
+                continue;
+            }
             if (c0 < r0) pass_general(&x, c0, r0, n, o);
             fast_channels(&pa, np == 4 ? &p4 : NULL, np == 8 ? &p8 : NULL, run->form, bias ? bias + r0 : NULL,
                           a->multiplier + r0, a->shift + r0, (const int8_t *)a->weights + (ptrdiff_t)r0 * x.s.k,
@@ -661,7 +693,7 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
             if (clamp) clamp_pass(o + r0, r1 - r0, np, out_c, a->act_min, a->act_max);
             c0 = r1;
         }
-        if (n_fast) {
+        if (n_fast && (np == 8 || !tail_left)) {
             if (c0 < tail0) pass_general(&x, c0, tail0, n, o);
             fast_channels(&pa, np == 4 ? &p4 : NULL, np == 8 ? &p8 : NULL, tail_form, bias ? bias + tail0 : NULL,
                           a->multiplier + tail0, a->shift + tail0, (const int8_t *)tail_buf, x.s.k, o + tail0,
