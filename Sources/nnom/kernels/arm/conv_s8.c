@@ -610,6 +610,9 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
     const ptrdiff_t at_limit = (x.in_end - in) - ((a->k_h - 1) * x.step + 4 * x.words);
 
     x.pix_step = a->stride_w * a->in_c;
+    /* 1x1, stride 1, no padding, in_c a multiple of 4: pixel p's patch is the 4-byte groups at in + p * in_c */
+    const int contiguous = a->k_h == 1 && a->k_w == 1 && a->stride_h == 1 && a->stride_w == 1 && a->pad_top == 0 &&
+                           a->pad_left == 0 && a->out_w == a->in_w && !x.s.staged;
     int32_t iy0 = -a->pad_top, ix0 = -a->pad_left, ox = 0;
     /* The last pixels, fewer than a pass: an eight-pixel shape takes passes of four (in the
      * four-pixel layout); fewer than that left, when the output does not overlap the input, a
@@ -642,7 +645,16 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
         }
         x.stride = 2 * np;
         const int32_t n = n_pix - pix < np ? n_pix - pix : np;
-        for (int32_t p = 0, cnt; p < n; p += cnt) {
+        int32_t gather = n;
+        if (contiguous && n == np) {
+            /* a pointwise layer's pixels are consecutive runs of the input: the pass's patches in one
+             * call, the position kept up without a division */
+            im2col_inside(&x, in + (ptrdiff_t)pix * a->in_c, x.cols, n);
+            for (ox += n; ox >= a->out_w; ox -= a->out_w) iy0 += a->stride_h;
+            ix0 = ox * a->stride_w - a->pad_left;
+            gather = 0;
+        }
+        for (int32_t p = 0, cnt; p < gather; p += cnt) {
             uint32_t *dst = x.cols + 2 * p;
             const ptrdiff_t at = ((ptrdiff_t)iy0 * a->in_w + ix0) * a->in_c; /* the first tap */
             cnt = 1;
