@@ -35,10 +35,12 @@
  * unrolled copies entered at the one that leaves a whole number of passes
  * (the entry computed once per call): pass4 a loop of four copies, pass2 of
  * eight, pass8 fifteen copies and no loop (its patches have at most 16
- * groups). On the Cortex-M4 (-O2, est. cycles per MAC), eight copies instead
- * of four made pass2 2 % faster (pw_6x6_128to128_mixed 1.56 -> 1.53) for 240
- * bytes of code; pass8's straight copies 2-3 % (pw_25x5_64to64 1.72 -> 1.68,
- * pw_48x48_8to16 3.54 -> 3.47) for 1.2 KB.
+ * groups); built for size (-Os, __OPTIMIZE_SIZE__), pass2 a loop of four and
+ * pass8 of eight (PASS2_GROUPS, PASS8_GROUPS). On the Cortex-M4 (-O2, est.
+ * cycles per MAC), eight copies instead of four made pass2 2 % faster
+ * (pw_6x6_128to128_mixed 1.56 -> 1.53) for 484 bytes of code; pass8's
+ * straight copies instead of four in a loop 2-3 % (pw_25x5_64to64 1.72 ->
+ * 1.68, pw_48x48_8to16 3.54 -> 3.47) for 1.2 KB.
  */
 #ifndef NNOM_KERNELS_ARM_CONV_PASS_H
 #define NNOM_KERNELS_ARM_CONV_PASS_H
@@ -230,6 +232,16 @@ typedef struct {
     "smlad  r6, r10, lr, r6\n\t"                     \
     "ldm    r0!, {r7, r8, r9, r10}\n\t"
 #define PASS2_GROUP_BYTES "60"
+/* The copies of PASS2_GROUP in the loop: eight (four when built for size, -Os: 484 bytes less). */
+#if defined(__OPTIMIZE_SIZE__)
+#define PASS2_COPIES "4"
+#define PASS2_COPIES_MASK "3"
+#define PASS2_GROUPS PASS2_GROUP PASS2_GROUP PASS2_GROUP PASS2_GROUP
+#else
+#define PASS2_COPIES "8"
+#define PASS2_COPIES_MASK "7"
+#define PASS2_GROUPS PASS2_GROUP PASS2_GROUP PASS2_GROUP PASS2_GROUP PASS2_GROUP PASS2_GROUP PASS2_GROUP PASS2_GROUP
+#endif
 /* The last group, its columns from p->last (r0 p), without the load of a next one. */
 #define PASS2_LAST                                   \
     "add    r0, r0, #52\n\t"                        \
@@ -270,8 +282,8 @@ typedef struct {
  * channel c's weights at p->w + c * p->k, channel c of pixel j to p->out[j * out_c + c],
  * clamped to the int8 range (the caller applies a narrower clamp), in pairs (c, c + 1);
  * one channel alone (n_ch 1, k 0, pair_step 0) as the pair (c, c). The groups' loop runs
- * eight groups per pass (groups % 8 = 7 ... 1 enter at the second ... eighth copy)
- * until the columns' end group. Registers in the loop: r0 the columns, r1, r2 the two
+ * PASS2_COPIES groups per pass (groups % 8 = 7 ... 1 enter at the second ... eighth copy,
+ * or groups % 4 the fourth ... second) until the columns' end group. Registers in the loop: r0 the columns, r1, r2 the two
  * channels' weights, r3-r6 the sums, r7-r10 the group's columns, r11, r12, lr the
  * weights. Stack: [sp] the entry into the loop, [sp, #4] p, [sp, #12] c. Per pair of
  * channels, besides the groups: about 60 instructions.
@@ -285,9 +297,9 @@ typedef struct {
         "str    r0, [sp, #4]\n\t" \
         "str    r3, [sp, #12]\n\t" \
         "ldr    r9, [r0, #4]\n\t"           /* groups */ \
-        "and    r10, r9, #7\n\t" \
-        "rsb    r10, r10, #8\n\t" \
-        "and    r10, r10, #7\n\t"           /* the copy to enter at */ \
+        "and    r10, r9, #" PASS2_COPIES_MASK "\n\t" \
+        "rsb    r10, r10, #" PASS2_COPIES "\n\t" \
+        "and    r10, r10, #" PASS2_COPIES_MASK "\n\t" /* the copy to enter at */ \
         "movs   r11, #" PASS2_GROUP_BYTES "\n\t" \
         "adr.w  r12, 1f\n\t" \
         "mla    r10, r10, r11, r12\n\t" \
@@ -312,7 +324,7 @@ typedef struct {
         "ldm    r0!, {r7, r8, r9, r10}\n\t" \
         "ldr    pc, [sp]\n\t" \
         ".p2align 2\n" \
-        "1:\n\t" PASS2_GROUP PASS2_GROUP PASS2_GROUP PASS2_GROUP PASS2_GROUP PASS2_GROUP PASS2_GROUP PASS2_GROUP \
+        "1:\n\t" PASS2_GROUPS \
         "cmp    r7, #" COLS_END_IMM "\n\t" \
         "bne    1b\n\t" \
         "ldr    r0, [sp, #4]\n\t" \
@@ -414,6 +426,46 @@ typedef struct {
 #define PASS8_MAX_GROUPS 16
 #define PASS8_STR2(X) #X
 #define PASS8_STR(X) PASS8_STR2(X)
+/* The groups after the first (r9 of them: groups - 1). Built for speed, the most a patch has
+ * in straight copies, entered at the one that leaves them ([sp]); for size (-Os), eight
+ * copies in a loop entered at the one that leaves a whole number of passes, ending at the
+ * columns' end ([sp, #4]; one group: straight to the loop's end). Measured on the Cortex-M4
+ * (-O2, est. cycles per MAC): the straight copies took pw_25x5_64to64 from 1.69 to 1.67 and
+ * pw_48x48_8to16 from 3.49 to 3.42 for 724 more bytes of code. */
+#define PASS8_GROUPS_8 PASS8_GROUP PASS8_GROUP PASS8_GROUP PASS8_GROUP PASS8_GROUP PASS8_GROUP PASS8_GROUP PASS8_GROUP
+#if defined(__OPTIMIZE_SIZE__)
+#define PASS8_ENTRY                                                     \
+    "ldr    r10, [sp, #16]\n\t"                                        \
+    "add    r10, r10, r9, lsl #6\n\t"   /* the columns' end */          \
+    "str    r10, [sp, #4]\n\t"                                         \
+    "adr.w  r12, 2f\n\t"                                               \
+    "subs   r9, r9, #1\n\t"                                            \
+    "beq    5f\n\t"                                                    \
+    "and    r10, r9, #7\n\t"                                           \
+    "rsb    r10, r10, #8\n\t"                                          \
+    "and    r10, r10, #7\n\t"           /* the copy to enter at */      \
+    "movs   r11, #" PASS8_GROUP_BYTES "\n\t"                           \
+    "adr.w  r12, 1f\n\t"                                               \
+    "mla    r12, r10, r11, r12\n"                                       \
+    "5:\n\t"                                                           \
+    "orr    r12, r12, #1\n\t"           /* (a Thumb address) */         \
+    "str    r12, [sp]\n\t"
+#define PASS8_GROUPS                                                    \
+    PASS8_GROUPS_8                                                      \
+    "ldr    r2, [sp, #4]\n\t"                                          \
+    "cmp    r0, r2\n\t"                                                \
+    "bne    1b\n"
+#else
+#define PASS8_ENTRY                                                     \
+    "rsb    r10, r9, #" PASS8_STR(PASS8_MAX_GROUPS) "\n\t" /* the copies to skip */ \
+    "movs   r11, #" PASS8_GROUP_BYTES "\n\t"                           \
+    "adr.w  r12, 1f\n\t"                                               \
+    "mla    r12, r10, r11, r12\n\t"                                    \
+    "orr    r12, r12, #1\n\t"           /* (a Thumb address) */         \
+    "str    r12, [sp]\n\t"
+#define PASS8_GROUPS                                                    \
+    PASS8_GROUPS_8 PASS8_GROUP PASS8_GROUP PASS8_GROUP PASS8_GROUP PASS8_GROUP PASS8_GROUP PASS8_GROUP
+#endif
 
 /* S = SSAT8 of the requantised S + bias, the sum S without the bias: B = 2 * bias, so that
  * T = B + 2 S = 2 (dot + bias) (|dot + bias| < 2^30: exact, and T < 0 exactly when
@@ -455,13 +507,13 @@ typedef struct {
  * negative and its multiplier above 2^30, that of nnom_arm_requant() for the other negative
  * shifts, REQUANT_L_B for the others, chosen in the routine (one run serves every kind), with
  * the bias added there (REQUANT_ZP_B, REQUANT_U_B, REQUANT_L_B): the
- * sums start at the first group's products (SMUAD); the other groups (at most
- * PASS8_MAX_GROUPS - 1) run in as many straight copies of PASS8_GROUP, the last ones of
- * PASS8_MAX_GROUPS - 1 (one group: none). Registers: r0 the columns, r1 the weights,
+ sums start at the first group's products (SMUAD); the other groups (at most
+ * PASS8_MAX_GROUPS - 1) run in PASS8_GROUPS. Registers: r0 the columns, r1 the weights,
  * r4-r11 the sums, r2, r3, r12, lr the group's temporaries, then the requantisation
  * constants (r0 multiplier, r2 e (s for REQUANT_L_B), r12 c (zp), lr 2 * bias, r3 a
  * temporary) and the stores.
- * Stack: [sp] the entry into the copies, [sp, #8] p, [sp, #12] c, [sp, #16] the columns.
+ * Stack: [sp] the entry into the copies, [sp, #4] the columns' end (-Os), [sp, #8] p,
+ * [sp, #12] c, [sp, #16] the columns.
  * Per channel, besides the groups: about 75 instructions (about 85 estimated cycles) for
  * eight outputs, 40 of them the requantisation.
  */
@@ -476,19 +528,13 @@ __attribute__((naked, noinline)) static void pass8_fast(ARG const pass8_args *p,
         "str    r10, [sp, #16]\n\t"
         "movs   r3, #0\n\t"
         "str    r3, [sp, #12]\n\t"          /* c */
-        "rsb    r10, r9, #" PASS8_STR(PASS8_MAX_GROUPS) "\n\t" /* the copies to skip */
-        "movs   r11, #" PASS8_GROUP_BYTES "\n\t"
-        "adr.w  r12, 1f\n\t"
-        "mla    r12, r10, r11, r12\n\t"
-        "orr    r12, r12, #1\n\t"           /* (a Thumb address) */
-        "str    r12, [sp]\n"
+        PASS8_ENTRY
         "10:\n\t"                           /* a channel */
         "ldr    r0, [sp, #16]\n\t"
         PASS8_GROUP_FIRST
         "ldr    pc, [sp]\n\t"
         ".p2align 2\n"
-        "1:\n\t" PASS8_GROUP PASS8_GROUP PASS8_GROUP PASS8_GROUP PASS8_GROUP PASS8_GROUP PASS8_GROUP PASS8_GROUP
-        PASS8_GROUP PASS8_GROUP PASS8_GROUP PASS8_GROUP PASS8_GROUP PASS8_GROUP PASS8_GROUP
+        "1:\n\t" PASS8_GROUPS
         "2:\n\t"
         "ldr    lr, [sp, #8]\n\t"           /* p */
         "ldr    r3, [sp, #12]\n\t"          /* c */

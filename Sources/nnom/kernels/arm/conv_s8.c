@@ -314,19 +314,18 @@ __attribute__((noinline)) static void pass_general(const conv_ctx *x, int32_t c0
         }
         const int careful = c >= x->n_safe;
         int32_t s[8] = {0, 0, 0, 0, 0, 0, 0, 0}; /* (at most eight pixels per pass) */
-        const nnom_conv_quant q = nnom_conv_quant_init(bias ? bias[c] : 0, a->multiplier[c], a->shift[c]);
-        if (all_zero(w, sh->k)) {
-            /* an all-zero filter (channel_form() leaves them out of the fast runs): its sums are 0,
-             * its outputs one constant */
-            const int8_t v = nnom_conv_quant_out(q, 0, a->out_zp, a->act_min, a->act_max);
-            for (int32_t p = 0; p < n; p++) out[p * out_c + c] = v;
-            continue;
-        }
-        if (n == 4) dot_4x1(sh, x->cols, w, careful, s);
-        else if (n == 2 && x->s.np == 2) dot_2x1(sh, x->cols, w, careful, s);
-        else
+        /* an all-zero filter (channel_form() leaves them out of the fast runs): its sums are 0, its
+         * outputs one constant, requantised once and copied (one call site of nnom_conv_quant_out:
+         * a second makes GCC -Os keep it out of line) */
+        const int zero = all_zero(w, sh->k);
+        if (!zero && n == 4) dot_4x1(sh, x->cols, w, careful, s);
+        else if (!zero && n == 2 && x->s.np == 2) dot_2x1(sh, x->cols, w, careful, s);
+        else if (!zero)
             for (int32_t p = 0; p < n; p++) s[p] = dot_1x1(sh, x->cols + 2 * p, x->stride, w, careful, 0);
-        for (int32_t p = 0; p < n; p++) out[p * out_c + c] = nnom_conv_quant_out(q, s[p], a->out_zp, a->act_min, a->act_max);
+        const nnom_conv_quant q = nnom_conv_quant_init(bias ? bias[c] : 0, a->multiplier[c], a->shift[c]);
+        for (int32_t p = 0; p < (zero ? 1 : n); p++)
+            out[p * out_c + c] = nnom_conv_quant_out(q, s[p], a->out_zp, a->act_min, a->act_max);
+        for (int32_t p = 1; zero && p < n; p++) out[p * out_c + c] = out[c];
     }
 }
 
