@@ -274,7 +274,8 @@ static int all_zero(const int8_t *w, int32_t k)
  * at multiplier 2^30, shift 1: constants in pass_general, which split the runs.) */
 enum { FORM_GENERAL, FORM_ZP, FORM_U, FORM_L };
 enum { FORM_L_MAX_SHIFT = 8 };
-static int channel_form(const nnom_conv_args *a, int32_t c, int32_t bias_room, int32_t np)
+/* channel_form() past its common case (out of line: called once per channel and call) */
+static int channel_form_other(const nnom_conv_args *a, int32_t c, int32_t bias_room, int32_t np)
 {
     const int32_t b = a->bias ? ((const int32_t *)a->bias)[c] : 0;
     const int32_t e = -a->shift[c];
@@ -292,6 +293,16 @@ static int channel_form(const nnom_conv_args *a, int32_t c, int32_t bias_room, i
     }
     if (e > 22 || b > bias_room || b < -bias_room) return FORM_GENERAL;
     return a->multiplier[c] > (1 << 30) ? FORM_ZP : FORM_U;
+}
+static inline __attribute__((always_inline)) int channel_form(const nnom_conv_args *a, int32_t c, int32_t bias_room,
+                                                                int32_t np)
+{
+    const int32_t b = a->bias ? ((const int32_t *)a->bias)[c] : 0;
+    const int32_t e = -a->shift[c], m = a->multiplier[c];
+    /* the common case: e in [1, 22], |b| <= bias_room (> 0), m > 0 */
+    if ((uint32_t)(e - 1) < 22u && (uint32_t)b + (uint32_t)bias_room <= 2u * (uint32_t)bias_room && m > 0)
+        return m > (1 << 30) ? FORM_ZP : FORM_U;
+    return channel_form_other(a, c, bias_room, np);
 }
 
 /* Channels [c0, c1) for the n pixels of a pass, any requantisation and
@@ -490,16 +501,17 @@ static inline __attribute__((always_inline)) void fast_channels(pass2_args *p, p
 static int next_run(const nnom_conv_args *a, int32_t c, int32_t limit, int32_t bias_room, int32_t np, int32_t n_safe,
                     fast_run *r)
 {
-    while (c < limit && channel_form(a, c, bias_room, np) == FORM_GENERAL) c++;
+    int f = FORM_GENERAL;
+    while (c < limit && (f = channel_form(a, c, bias_room, np)) == FORM_GENERAL) c++;
     if (c >= limit) return 0;
     /* a run of fast channels takes the form of nnom_arm_requant() as soon as one needs it */
     r->c0 = c;
     r->form = FORM_ZP;
     r->left = 0;
-    for (int f; c < limit && (f = channel_form(a, c, bias_room, np)) != FORM_GENERAL; c++) {
+    do {
         if (f == FORM_U) r->form = FORM_U;
         if (f == FORM_L) r->left = 1;
-    }
+    } while (++c < limit && (f = channel_form(a, c, bias_room, np)) != FORM_GENERAL);
     r->c1 = c;
     r->n = c - r->c0 + (np == 2 && (c - r->c0) & 1 && c < n_safe);
     return 1;
