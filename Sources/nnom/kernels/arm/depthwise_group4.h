@@ -526,9 +526,77 @@ DW_G_SPEED __attribute__((noinline)) static void dw_g_c_one_form(const nnom_conv
 /* The input a 3x3 output plane reads, of channels c0 .. c0 + 3, copied into pad (one word per
  * pixel, rows of pw words, the input zero point where the taps fall in the padding); or, widened,
  * two words per pixel (x0, x2), (x1, x3) as int16 pairs, rows of 2 pw words. */
+/* n >= 1 pixels of four channels from s (cs bytes apart) widened into words d[0 .. 2n): (x0, x2),
+ * (x1, x3) per pixel; d word aligned. The odd first one alone, then two per pass: 11 instructions. */
+static inline void dw_g_widen_run(const int8_t *s, ptrdiff_t cs, uint32_t *d, int32_t n)
+{
+    uint32_t v0, v1, t0, t1;
+    __asm__ volatile("lsrs   %[n], %[n], #1\n\t" /* C: n odd; Z: no pair */
+                     "bcc    2f\n\t"
+                     "ldr    %[v0], [%[s]]\n\t"
+                     "add    %[s], %[s], %[cs]\n\t"
+                     "sxtb16 %[t0], %[v0]\n\t"
+                     "sxtb16 %[v0], %[v0], ror #8\n\t"
+                     "strd   %[t0], %[v0], [%[d]], #8\n"
+                     "2:\n\t"
+                     "beq    3f\n"
+                     "1:\n\t"
+                     "ldr    %[v0], [%[s]]\n\t"
+                     "ldr    %[v1], [%[s], %[cs]]\n\t"
+                     "add    %[s], %[s], %[cs], lsl #1\n\t"
+                     "sxtb16 %[t0], %[v0]\n\t"
+                     "sxtb16 %[v0], %[v0], ror #8\n\t"
+                     "strd   %[t0], %[v0], [%[d]], #8\n\t"
+                     "sxtb16 %[t1], %[v1]\n\t"
+                     "sxtb16 %[v1], %[v1], ror #8\n\t"
+                     "strd   %[t1], %[v1], [%[d]], #8\n\t"
+                     "subs   %[n], %[n], #1\n\t"
+                     "bne    1b\n"
+                     "3:\n\t"
+                     : [s] "+r"(s), [d] "+r"(d), [n] "+r"(n), [v0] "=&r"(v0), [v1] "=&r"(v1), [t0] "=&r"(t0),
+                       [t1] "=&r"(t1)
+                     : [cs] "r"(cs)
+                     : "cc", "memory");
+}
+
+/* n >= 0 pixels of the zero point, (z_lo, z_hi) each, from d; where they end. */
+static inline uint32_t *dw_g_zp_run(uint32_t *d, int32_t n, uint32_t z_lo, uint32_t z_hi)
+{
+    for (; n > 0; n--, d += 2) d[0] = z_lo, d[1] = z_hi;
+    return d;
+}
+
+/* dw_g_pad_copy() widened (widen 1): the rows above and below the input and the columns left and
+ * right of it the zero point, the rest by dw_g_widen_run(). */
+__attribute__((noinline)) static void dw_g_pad_copy_w(const nnom_conv_args *a, const int8_t *in, int32_t c0,
+                                                      uint32_t *d, int32_t ph, int32_t pw)
+{
+    const uint32_t zp4 = (uint32_t)(uint8_t)a->in_zp * 0x01010101u;
+    const uint32_t z_lo = nnom_arm_pairs_lo(zp4), z_hi = nnom_arm_pairs_hi(zp4);
+    /* rows [y0, y1) and columns [x0, x1) inside the input */
+    const int32_t y0 = a->pad_top < ph ? a->pad_top : ph, x0 = a->pad_left < pw ? a->pad_left : pw;
+    int32_t y1 = a->in_h + a->pad_top < ph ? a->in_h + a->pad_top : ph;
+    int32_t x1 = a->in_w + a->pad_left < pw ? a->in_w + a->pad_left : pw;
+    if (y1 < y0) y1 = y0;
+    if (x1 < x0) x1 = x0;
+    const ptrdiff_t in_c = a->in_c, in_rs = (ptrdiff_t)a->in_w * a->in_c;
+    d = dw_g_zp_run(d, y0 * pw, z_lo, z_hi);
+    const int8_t *s = in + c0;
+    for (int32_t y = y0; y < y1; y++, s += in_rs) {
+        d = dw_g_zp_run(d, x0, z_lo, z_hi);
+        if (x1 > x0) dw_g_widen_run(s, in_c, d, x1 - x0);
+        d = dw_g_zp_run(d + 2 * (x1 - x0), pw - x1, z_lo, z_hi);
+    }
+    dw_g_zp_run(d, (ph - y1) * pw, z_lo, z_hi);
+}
+
 __attribute__((noinline)) static void dw_g_pad_copy(const nnom_conv_args *a, const int8_t *in, int32_t c0, uint32_t *pad,
                                                     int32_t ph, int32_t pw, int widen)
 {
+    if (widen == 1) {
+        dw_g_pad_copy_w(a, in, c0, pad, ph, pw);
+        return;
+    }
     if (widen == 2) { /* widened and transposed: pixel (y, x) at words 2 (x ph + y), 2 (x ph + y) + 1 */
         const uint32_t zp4t = (uint32_t)(uint8_t)a->in_zp * 0x01010101u;
         const uint32_t z_lo = nnom_arm_pairs_lo(zp4t), z_hi = nnom_arm_pairs_hi(zp4t);
@@ -559,12 +627,9 @@ __attribute__((noinline)) static void dw_g_pad_copy(const nnom_conv_args *a, con
     const ptrdiff_t in_c = a->in_c;
     for (int32_t y = 0; y < ph; y++) {
         const int32_t iy = y - a->pad_top;
-        uint32_t *d = pad + y * pw * (widen ? 2 : 1);
+        uint32_t *d = pad + y * pw;
         if (iy < 0 || iy >= a->in_h) {
-            if (widen)
-                for (int32_t x = 0; x < 2 * pw; x += 2) d[x] = nnom_arm_pairs_lo(zp4), d[x + 1] = nnom_arm_pairs_hi(zp4);
-            else
-                for (int32_t x = 0; x < pw; x++) d[x] = zp4;
+            for (int32_t x = 0; x < pw; x++) d[x] = zp4;
             continue;
         }
         /* columns [x0, x1) inside the input */
@@ -572,17 +637,6 @@ __attribute__((noinline)) static void dw_g_pad_copy(const nnom_conv_args *a, con
         const int32_t x1 = a->in_w + a->pad_left < pw ? a->in_w + a->pad_left : pw;
         const int8_t *s = in + (ptrdiff_t)iy * a->in_w * in_c + c0;
         int32_t x = 0;
-        if (widen) {
-            const uint32_t z_lo = nnom_arm_pairs_lo(zp4), z_hi = nnom_arm_pairs_hi(zp4);
-            for (; x < x0; x++) d[2 * x] = z_lo, d[2 * x + 1] = z_hi;
-            for (uint32_t *e = d + 2 * x, *end = d + 2 * x1; e < end; e += 2, s += in_c) {
-                const uint32_t v = nnom_arm_load4(s);
-                e[0] = nnom_arm_pairs_lo(v);
-                e[1] = nnom_arm_pairs_hi(v);
-            }
-            for (x = x1 > x ? x1 : x; x < pw; x++) d[2 * x] = z_lo, d[2 * x + 1] = z_hi;
-            continue;
-        }
         for (; x < x0; x++) d[x] = zp4;
         for (; x < x1; x++, s += in_c) d[x] = nnom_arm_load4(s);
         for (; x < pw; x++) d[x] = zp4;
