@@ -635,14 +635,14 @@ static int planar_once(const nnom_conv_args *layer)
     return pairs <= DW_MAX_PAIRS && k_h <= DW_MAX_ROWS && row_len * ((a->out_h - 1) * a->stride_h + span) <= DW_BUF;
 }
 
-/* In place in one call: the channel groups each read their own channels (from a padded copy, or
- * in the group-plane path's one strip) before writing them, and the last out_c % 4 channels go
- * to the planar path in one strip of one tile (not pixel_major(), which reads neighbouring
- * pixels of a channel after writing some). */
+/* In place in one call: the channel groups each read their own channels (from a padded copy of
+ * a 3x3 or 5x5 plane, or in the group-plane path's one strip) before writing them, and the last
+ * out_c % 4 channels go to the planar path in one strip of one tile (not pixel_major(), which
+ * reads neighbouring pixels of a channel after writing some). */
 int nnom_depthwise_conv2d_s8_in_place(const nnom_conv_args *a)
 {
     if (nnom_depthwise_is_affine(a)) return 1;
-    return a->depth_mult == 1 && a->out_h * a->out_w <= a->in_h * a->in_w && dw_g_pad_fits(a) &&
+    return a->depth_mult == 1 && a->out_h * a->out_w <= a->in_h * a->in_w && (dw_g_pad_fits(a) || dw_g_pad5_fits(a)) &&
            (a->out_c % 4 == 0 || planar_once(a));
 }
 

@@ -809,6 +809,9 @@ __attribute__((noinline)) static void dw_groups4(const nnom_conv_args *a, const 
     pa.in_w = pw;
     pa.in_c = 4;
     pa.pad_top = pa.pad_left = 0;
+#if NNOM_DW_5X5_KERNELS
+    if (pad5) pa.in_h = ph5, pa.in_w = pw5; /* (a 5x5 plane's copy: pad_fits is for 3x3 only) */
+#endif
     g.z = a->out_zp == -128;
     g.cs = (int32_t)(a->dil_w * a->in_c);
     g.rs = (int32_t)(a->dil_h * a->in_w * a->in_c);
@@ -888,6 +891,13 @@ __attribute__((noinline)) static void dw_groups4(const nnom_conv_args *a, const 
             dw_g_pad_copy(a, in, c0, pad, ph5, pw5, 1);
             (mode == DW_G_ZP ? dw_g_five_zp : (mode == DW_G_U ? dw_g_five_u : dw_g_five_zm))(a, pad, pw5, out, c0,
                                                                                              wv, init, &k);
+            continue;
+        }
+        /* its other groups (a clamp, channels of different forms) in C from the copy too, so that
+         * every group reads its own copy (in place in one call: nnom_depthwise_conv2d_s8_in_place()) */
+        if (pad5) {
+            dw_g_pad_copy(a, in, c0, pad, ph5, pw5, 0);
+            dw_g_c(&pa, (const int8_t *)pad, 0, out, c0, wv, &k, NULL, mode);
             continue;
         }
 #endif
