@@ -694,7 +694,7 @@ void nnom_depthwise_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t 
     dw_geom g;
     int32_t strip;
     /* the group-plane path, in place only in one strip */
-    if (gp_wins(a, &g, &strip) && (strip == g.a.out_h || !nnom_depthwise_conv2d_s8_in_place(a))) {
+    if (gp_wins(a, &g, &strip) && (strip == g.a.out_h || in != out)) {
         c_first = a->out_c & ~3;
         group_planes(a, in, out, c_first);
         if (c_first == a->out_c) return;
