@@ -62,7 +62,7 @@
  *    instructions per multiply-accumulate); not where a strip would gather half again as
  *    many rows as its lines need (48 x 48: the planar path is faster);
  *  - 5x5 kernels of strides 1 and 2 without vertical dilation, output planes
- *    of DW_MIN_PLANE and more that the channel groups' padded copy does not
+ *    of DW_FIVE_MIN_SIDE a side and more (see there) that the channel groups' padded copy does not
  *    hold (dw_g_pad5_fits()): this planar path and row5() (measured -O2 on
  *    24 x 24 x 72: 4.82 -> 1.96 instructions per multiply-accumulate at
  *    stride 1, 4.89 -> 2.82 at stride 2, against the channel groups' C loop);
@@ -103,10 +103,14 @@ enum {
     DW_MAX_ROWS = 32,    /* tallest kernel served by the row buffer */
     DW_MIN_COLS = 8,     /* a tile narrower than this: the direct loop */
     DW_MIN_PLANE = 16,   /* output planes smaller than this: pixel by pixel */
-    /* 5x5 output planes from which the planar path's row5() beats the channel groups: below it the
-     * per-channel gather costs more (MobileNetV3 Small's in-place windows of 3 x 6 and 6 x 12 outputs
-     * ran its 5x5 layers 10 % slower with 16; a whole 6 x 6 plane of stride 2 loses 15 %) */
-    DW_FIVE_MIN_PLANE = 64,
+    /* 5x5 output planes (that the channel groups' padded copy does not hold) on which the planar
+     * path's row5() beats the channel groups' C loop, which skips the taps in the padding: at least
+     * DW_FIVE_MIN_SIDE a side and DW_FIVE_MIN_SPAN rows and columns together (measured per
+     * multiply-accumulate, C loop against planar: 4 x 12 3.90 and 2.89, 3 x 14 3.57 and 3.06,
+     * 4 x 8 3.90 and 3.47, 7 x 7 of stride 2 4.79 and 4.00; 3 x 7 3.64 and 4.48, 4 x 4 3.89 and
+     * 5.20, 2 x 16 2.87 and 3.30) */
+    DW_FIVE_MIN_SIDE = 3,
+    DW_FIVE_MIN_SPAN = 12,
     DW_NARROW = 8,       /* output planes narrower than this and taller than wide: walked transposed */
     DW_GP_BUF = 800,     /* int16 of the group-plane path's four images (1.6 KB of stack) */
     DW_GP_SLACK = 2      /* int16 after the last image: the row loops' word loads past a row's last tap */
@@ -664,7 +668,7 @@ static int planar_wins(const nnom_conv_args *a)
 {
     return (a->k_h == 3 && a->k_w == 3 && a->stride_w == 1 && !dw_g_pad_fits(a)) ||
            (dw_five(a) && a->dil_h == 1 && a->stride_h <= 2 && !dw_g_pad5_fits(a) &&
-            a->out_h * a->out_w >= DW_FIVE_MIN_PLANE);
+            a->out_h >= DW_FIVE_MIN_SIDE && a->out_w >= DW_FIVE_MIN_SIDE && a->out_h + a->out_w >= DW_FIVE_MIN_SPAN);
 }
 
 /* Blocks of whole strips: a window of rows that ends in a strip of one or two lines gathers their
