@@ -112,7 +112,8 @@ enum {
     DW_FIVE_MIN_SIDE = 3,
     DW_FIVE_MIN_SPAN = 12,
     DW_NARROW = 8,       /* output planes narrower than this and taller than wide: walked transposed */
-    DW_GP_BUF = 800,     /* int16 of the group-plane path's four images (1.6 KB of stack) */
+    DW_GP_BUF = 808,     /* int16 of the group-plane path's four images (1.6 KB of stack; four rows of
+                          * 50 and the slack: a window of two lines of a 48-wide plane in one strip) */
     DW_GP_SLACK = 2      /* int16 after the last image: the row loops' word loads past a row's last tap */
 };
 
@@ -653,12 +654,16 @@ int nnom_depthwise_conv2d_s8_in_place(const nnom_conv_args *a)
 /* The group-plane path's choice (see nnom_depthwise_conv2d_s8) for a layer not run in place in one
  * call: 3x3 kernels of stride 1 along lines of 4 outputs and more (the assembly line loops), the
  * rows gathered again for the next strip at most half as many as a strip needs (measured: slower
- * than the channel groups at stride 2, and than the planar path on 48 x 48); its view and strip. */
+ * than the channel groups at stride 2, and than the planar path on 48 x 48), or the whole plane in
+ * one strip (the windows of a few rows that the in-place layer and tiled stages hand over, whose
+ * halo every path reads: 2 x 48 x 8 2.90 -> 2.34 instructions per multiply-accumulate against the
+ * channel groups' padded copy, 2 x 24 x 32 3.12 -> 2.74, 3 x 12 x 64 3.30 -> 3.04); its view and
+ * strip. */
 static int gp_wins(const nnom_conv_args *a, dw_geom *g, int32_t *strip)
 {
     int32_t pitch, ph;
     return gp_geom(a, g, &pitch, strip, &ph) && g->a.k_h == 3 && g->a.k_w == 3 && g->a.dil_w == 1 &&
-           g->a.stride_w == 1 && g->a.out_w >= 4 && 2 * ph <= 3 * *strip * g->a.stride_h;
+           g->a.stride_w == 1 && g->a.out_w >= 4 && (2 * ph <= 3 * *strip * g->a.stride_h || *strip == g->a.out_h);
 }
 
 /* The planar path's choice over the channel groups for depth multiplier 1: large planes of 3x3
