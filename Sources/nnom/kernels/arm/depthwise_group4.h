@@ -9,7 +9,8 @@
  * (w1, w3), are one LDRD: SMLABB / SMLATT add the four products.
  *
  * Small planes (3x3 kernel, no dilation, strides 1 or 2, the plane's input
- * with its padding within DW_G_PAD_WORDS words once widened): each group's
+ * with its padding within DW_G_PAD_WORDS words once widened, DW_G_PAD_S1_WORDS
+ * at stride 1; 5x5 kernels likewise, depthwise_five4.h): each group's
  * input plane is first copied to the stack, widened to two words per pixel,
  * the padding holding the input zero point (so there are no border pixels
  * and no bounds tests; a tall plane, DS-CNN's 25 x 5, is copied transposed
@@ -17,8 +18,9 @@
  * pass, sharing each tap's weights: per tap one LDRD of weights, two of
  * inputs and 8 multiply-accumulates; per pair 18 x 4 = 72 multiply-
  * accumulates in about 170 instructions. As every group reads its own
- * channels from its copy only, such a layer may write its output over its
- * input in one call (nnom_depthwise_conv2d_s8_in_place() of conv.h).
+ * channels from its copy only (the groups the assembly cannot serve too, in
+ * C from the copy), such a layer may write its output over its input in one
+ * call (nnom_depthwise_conv2d_s8_in_place() of conv.h).
  * Larger planes of stride 2 and other kernels (up to DW_G_MAX_TAPS taps):
  * a 3x3 kernel in assembly on the raw input (SXTB16 per tap), the border rows
  * and columns from small padded copies of the input they read (dw_g_banded(),
