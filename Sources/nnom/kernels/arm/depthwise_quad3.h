@@ -209,9 +209,9 @@ typedef char nnom_quad3_e_ok[QUAD3_E_LO == QUAD3_E_LO_IMM && QUAD3_E_MID == QUAD
  * Precondition: r0 < r0_end, 8 (stride 2: 16) bytes apart a multiple of times; rows word aligned.
  */
 #define QUAD3_BODY(INIT, FIRST, ROW, TWO, OUT) \
-    __asm__ volatile("push   {r4-r11, lr}\n" \
-                     "2:\n\t" \
-                     "ldmia  r0, {r1-r4}\n\t" \
+    __asm__ volatile("push   {r4-r11, lr}\n\t" \
+                     "ldmia  r0, {r1-r4}\n" \
+                     "2:\n\t" /* (the next line's rows and output already in r1-r4) */ \
                      "ldr    " INIT ", [r0, #20]\n" \
                      "1:\n\t" \
                      QUAD3_PASS(FIRST, ROW, OUT) \
