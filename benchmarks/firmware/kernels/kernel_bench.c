@@ -104,6 +104,8 @@ static const bench_case cases[] = {
     {"dw5x5_s2_12x12x96", KIND_DW, 12, 12, 96, 96, 5, 2, 1, 0},
     {"dw5x5_s1_6x6x240", KIND_DW, 6, 6, 240, 240, 5, 1, 1, 0},
     {"dw5x5_s1_3x3x576", KIND_DW, 3, 3, 576, 576, 5, 1, 1, 0},
+    /* MobileNetV1-0.25's 24x24 pointwise layers run in place: a call per 32 pixels */
+    {"pw_1x32_16to32_chunk", KIND_CONV, 1, 32, 16, 32, 1, 1, 0, 0},
     /* per-channel affine layers in small calls: a DenseNet BatchNormalization in the bands of a tiled
      * stage, MobileNetV3's squeeze-excitation constants (x + 3, x / 6 on a 1 x 1 map) */
     {"dw1x1_s1_6x32x40", KIND_DW, 6, 32, 40, 40, 1, 1, 1, 0},
