@@ -71,7 +71,10 @@ static void check_plan(nnom_model *m, const char *name)
         }
         /* a layer of a tiled stage before its cut holds one band of rows (core/tiling.c) */
         const int band = m->tiling.first >= 0 && i >= m->tiling.first && i < m->tiling.cut;
-        const uint32_t need = band ? nnom_tiling_band_bytes(m, i) : nnom_layer_out_bytes(l, nnom_model_dtype(m));
+        int whole_stage = 0; /* a band keeping rows from one tile to the next lives through the stage */
+        const uint32_t need = band ? nnom_tiling_band_bytes(m, i, &whole_stage) : nnom_layer_out_bytes(l, nnom_model_dtype(m));
+        TU_CHECK(!whole_stage || (b->first <= m->tiling.first && b->last >= m->tiling.cut),
+                 "%s: layer %d's band keeps rows but lives [%d, %d] only", name, (int)i, (int)b->first, (int)b->last);
         tiled_layers += band;
         nnom_layer_info info = NNOM_LAYER_INFO_INIT;
         TU_OK(m, nnom_model_layer_info(m, i, &info));

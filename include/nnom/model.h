@@ -192,7 +192,9 @@ typedef struct nnom_tiling_info {
     int32_t rows_per_tile;        /**< output rows of the cut per tile (the last tile may have fewer) */
     uint32_t untiled_arena_bytes; /**< the arena of the same model planned without tiling */
     uint32_t saved_bytes;         /**< untiled_arena_bytes - nnom_model_arena_size() */
-    uint64_t extra_macs;          /**< MACs the halos add per run (not in nnom_model_total_macs()) */
+    uint64_t extra_macs;          /**< MACs the halos add per run (not in nnom_model_total_macs()); 0 when kept */
+    uint32_t kept_band_bytes;     /**< bytes of the bands that keep the rows neighbouring tiles share (each
+                                       then lives through the stage); 0: halos computed again, or none */
 } nnom_tiling_info;
 
 /** Initialiser of a nnom_tiling_info: struct_size set, the rest zero. */

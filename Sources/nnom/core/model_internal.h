@@ -54,6 +54,7 @@ typedef struct nnom_plan_data {
  * of the cut per tile; first = -1: none. */
 typedef struct nnom_tiling {
     int32_t first, cut, rows;
+    int32_t carry;               /* 1: rows neighbouring tiles share are kept in their bands, not computed again */
     int32_t max_extra_percent;   /* nnom_options.tiling_max_extra_macs_percent, 0 read as the default */
     uint64_t extra_macs;         /* MACs the halos add per run */
     uint32_t untiled_arena;      /* the arena planned without tiling */
@@ -192,13 +193,15 @@ uint32_t nnom_planned_scratch(nnom_model *m, int32_t i);
 nnom_status nnom_plan_once(nnom_model *m);
 
 /* After an untiled plan: plans again (nnom_plan_once) with the tiling of core/tiling.c that makes the
- * arena the smallest within the model's MAC budget, if one makes it smaller; fills m->tiling. */
-nnom_status nnom_tiling_plan(nnom_model *m);
+ * arena the smallest within the model's MAC budget, if one makes it smaller; fills m->tiling.
+ * @p carry_only: among the tilings that keep the rows tiles share only (no MAC added). */
+nnom_status nnom_tiling_plan(nnom_model *m, int carry_only);
 
 /* Bytes of the band that holds stage layer @p layer's output rows of one tile (the most any tile needs);
  * 0 when the layer has no band of its own: a zero padding folded into its reader, an element-wise
- * layer in place in its input's band, or a layer writing into the cut's output. */
-uint32_t nnom_tiling_band_bytes(const nnom_model *m, int32_t layer);
+ * layer in place in its input's band, or a layer writing into the cut's output. *@p whole_stage (when
+ * not NULL): 1 if the band keeps rows from one tile to the next, so that it lives through the stage. */
+uint32_t nnom_tiling_band_bytes(const nnom_model *m, int32_t layer, int *whole_stage);
 
 /* Whether stage layer @p layer (before the cut) writes its rows into the cut's output, which the cut
  * then computes in place. */

@@ -25,7 +25,8 @@
  *      fails, so nothing that large is ever allocated.
  *   Tiled stage (core/tiling.c): its layers' outputs are bands of rows, each
  *      alive from its writer to its last reader (every tile writes and reads
- *      them in the same order); what the stage reads from before it lives to
+ *      them in the same order), or through the whole stage when it keeps
+ *      rows from one tile to the next; what the stage reads from before it lives to
  *      the cut, the cut's output from the stage's first layer; only
  *      element-wise layers of one input run in place (in their input's band).
  *   4. Lower bound: the most bytes alive at any step (a group counted once,
@@ -380,7 +381,8 @@ nnom_status nnom_plan(nnom_model *m)
                 nnom_buffer *src = &p->buffers[lp[l->def->inputs[j]].buffer];
                 if (src->last < t->cut) src->last = t->cut;
             }
-            const uint32_t band = i < t->cut ? nnom_tiling_band_bytes(m, i) : 0;
+            int whole_stage = 0; /* a band keeping rows from one tile to the next: alive through the stage */
+            const uint32_t band = i < t->cut ? nnom_tiling_band_bytes(m, i, &whole_stage) : 0;
             if (i == t->first) { /* written from the stage's start, maybe by an input of the cut */
                 const nnom_layer_plan *c = &lp[t->cut];
                 cut_buffer = new_buffer(m, c->out_bytes, t->first, c->last_use, -1);
@@ -390,7 +392,7 @@ nnom_status nnom_plan(nnom_model *m)
                 l->in_place = i == t->cut && cut_written;
                 cut_written = 1;
             } else if (band) {
-                q->buffer = new_buffer(m, band, i, q->last_use, -1);
+                q->buffer = new_buffer(m, band, whole_stage ? t->first : i, whole_stage ? t->cut : q->last_use, -1);
             } else {
                 q->buffer = lp[l->def->inputs[0]].buffer;
                 nnom_buffer *b = &p->buffers[q->buffer];

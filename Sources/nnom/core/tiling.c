@@ -70,12 +70,16 @@
 
 #define PERCENT 100
 
-/* A stage, what its layers are (found once per run, not once per tile), and the rows of one tile in
- * every layer, indexed by layer - first (a folded padding's entry is unused). */
+/* A stage, what its layers are (found once per run, not once per tile), and one tile in every layer,
+ * indexed by layer - first (a folded padding's entries are unused): the rows its band holds (lo..hi, the
+ * rows its readers read in this tile; none when lo > hi) and the call that computes them (rows). */
 typedef struct {
     int32_t first, cut;
     uint32_t window, pad; /* bit j - first: layer j is a window layer, a folded zero padding */
+    uint32_t band;        /* bit j - first: layer j has a band of its own (stage_band) */
     int32_t writer;       /* the layer that writes its rows into the cut's output (writes_cut); -1: none */
+    int carry;            /* rows already in a band are kept from one tile to the next, not computed again */
+    int32_t lo[TILE_MAX_STAGE], hi[TILE_MAX_STAGE];
     nnom_rows rows[TILE_MAX_STAGE];
 } tile_rows;
 
@@ -183,57 +187,72 @@ static int writes_cut(const nnom_model *m, int32_t first, int32_t cut, int32_t j
     return 0;
 }
 
-/* Sets stage first..cut of @p tr (a stage, see is_stage) and what its layers are. */
-static void stage_init(const nnom_model *m, int32_t first, int32_t cut, tile_rows *tr)
+/* Sets stage first..cut of @p tr (a stage, see is_stage) and what its layers are; @p carry: the tiling
+ * keeps rows from one tile to the next. */
+static void stage_init(const nnom_model *m, int32_t first, int32_t cut, int carry, tile_rows *tr)
 {
+    memset(tr, 0, sizeof *tr);
     tr->first = first;
     tr->cut = cut;
-    tr->window = tr->pad = 0;
+    tr->carry = carry;
+    tr->window = tr->pad = tr->band = 0;
     tr->writer = -1;
     for (int32_t j = first; j <= cut; j++) {
         if (is_window(m, j)) tr->window |= 1u << (j - first);
         if (is_pad(m, j)) tr->pad |= 1u << (j - first);
         if (writes_cut(m, first, cut, j)) tr->writer = j;
     }
+    for (int32_t j = first; j < cut; j++)
+        if (!shares_band(m, first, cut, j) && j != tr->writer) tr->band |= 1u << (j - first);
 }
 
-/* Whether stage layer @p j of @p tr is a window layer, a folded zero padding. */
+/* Whether stage layer @p j of @p tr is a window layer, a folded zero padding, has a band of its own (not
+ * the cut, nor a folded padding, nor in place in its input's band, nor writing into the cut's output). */
 static int stage_window(const tile_rows *tr, int32_t j) { return (tr->window >> (j - tr->first)) & 1u; }
 static int stage_pad(const tile_rows *tr, int32_t j) { return j >= tr->first && ((tr->pad >> (j - tr->first)) & 1u); }
+static int stage_band(const tile_rows *tr, int32_t j) { return j >= tr->first && ((tr->band >> (j - tr->first)) & 1u); }
 
-/* Widens the rows layer @p src must compute in this tile to hold [y0, y1] (layers before @p first exist
- * whole). Until a layer is reached, its entry holds the span so far: out_first the first row, in_first
- * the last (empty: first > last). */
+/* Widens the rows layer @p src holds in this tile to hold [y0, y1] (layers before @p first exist whole;
+ * y0 > y1: a reader that computes no row this tile, whose window still ends at y1, see tile_spans). */
 static void need_rows(tile_rows *out, int32_t src, int32_t y0, int32_t y1)
 {
     if (src < out->first) return;
-    nnom_rows *r = &out->rows[src - out->first];
-    if (y0 < r->out_first) r->out_first = y0;
-    if (y1 > r->in_first) r->in_first = y1;
+    const int32_t k = src - out->first;
+    if (y0 < out->lo[k]) out->lo[k] = y0;
+    if (y1 > out->hi[k]) out->hi[k] = y1;
 }
 
-/* The rows of tile @p t (of @p rows cut rows) in every layer of the stage of @p out (stage_init). Returns
- * 0 if some layer would compute or read no row (a tile made of padding only: such a tiling is not used). */
-static int tile_spans(const nnom_model *m, int32_t rows, int32_t t, tile_rows *out)
+/* The rows of tile @p t (of @p rows cut rows) in every layer of the stage of @p out (stage_init); @p prev_lo,
+ * @p prev_hi: tile t - 1's lo and hi (NULL for the first tile). Going backwards, each layer's band holds [lo, hi], the rows its
+ * readers' calls read; a recomputing tiling computes them all, a carrying one only those past the previous
+ * tile's hi (the rest are in the band already: lo and hi never decrease from one tile to the next, so
+ * [lo, previous hi] was in the previous band), possibly none. A reader computing no row still widens hi
+ * (where its window ends): hi is then the same as when recomputing, and never decreases. Returns 0 if some
+ * call would read no row (a tile made of padding only: such a tiling is not used). */
+static int tile_spans(const nnom_model *m, int32_t rows, int32_t t, const int32_t *prev_lo, const int32_t *prev_hi,
+                      tile_rows *out)
 {
     const int32_t first = out->first, cut = out->cut;
     for (int32_t k = 0; k <= cut - first; k++) { /* no rows yet (see need_rows) */
-        out->rows[k].out_first = INT32_MAX;
-        out->rows[k].in_first = -1;
+        out->lo[k] = INT32_MAX;
+        out->hi[k] = INT32_MIN;
     }
     const int32_t h = dims_of(m, cut).h;
     need_rows(out, cut, t * rows, (t + 1) * rows < h ? (t + 1) * rows - 1 : h - 1);
     for (int32_t j = cut; j >= first; j--) {
         if (stage_pad(out, j)) continue; /* folded: its reader reads through it */
         const nnom_layer *l = &m->layers[j];
-        nnom_rows *r = &out->rows[j - first];
-        const int32_t y0 = r->out_first, y1 = r->in_first;
-        if (y0 > y1) return 0;
+        const int32_t k = j - first, lo = out->lo[k], hi = out->hi[k];
+        if (hi == INT32_MIN || (!out->carry && lo > hi)) return 0;
+        if (prev_lo && (lo < prev_lo[k] || hi < prev_hi[k])) return 0; /* never: see above */
+        const int32_t y0 = out->carry && prev_hi && prev_hi[k] >= lo ? prev_hi[k] + 1 : lo;
+        nnom_rows *r = &out->rows[k];
         r->out_first = r->in_first = y0;
-        r->out_rows = r->in_rows = y1 - y0 + 1;
+        r->out_rows = r->in_rows = y0 <= hi ? hi - y0 + 1 : 0;
         r->fold_left = r->fold_w = 0;
-        if (!stage_window(out, j)) { /* rows identity */
-            for (int32_t i = 0; i < l->n_inputs; i++) need_rows(out, l->def->inputs[i], y0, y1);
+        if (!stage_window(out, j)) { /* rows identity; in place in its input's band: the band's rows */
+            const int in_place = j < cut && !stage_band(out, j) && j != out->writer;
+            for (int32_t i = 0; i < l->n_inputs; i++) need_rows(out, l->def->inputs[i], in_place ? lo : y0, hi);
             continue;
         }
         const int32_t src = l->def->inputs[0];
@@ -242,11 +261,11 @@ static int tile_spans(const nnom_model *m, int32_t rows, int32_t t, tile_rows *o
         const int folded = stage_pad(out, src);
         const int32_t top = folded ? m->layers[src].def->params.pad[0] : 0;
         const int32_t real = folded ? dims_of(m, m->layers[src].def->inputs[0]).h : dims_of(m, src).h;
-        const int32_t a = y0 * stride - pad_top, b = y1 * stride - pad_top + span - 1;
+        const int32_t a = y0 * stride - pad_top, b = hi * stride - pad_top + span - 1;
         const int32_t f = a > top ? a : top, e = b < top + real - 1 ? b : top + real - 1;
-        if (f > e) return 0;
+        if (f > e && r->out_rows > 0) return 0;
         r->in_first = f;
-        r->in_rows = e - f + 1;
+        r->in_rows = r->out_rows > 0 ? e - f + 1 : 0;
         r->fold_left = folded ? m->layers[src].def->params.pad[2] : 0;
         r->fold_w = folded ? dims_of(m, m->layers[src].def->inputs[0]).w : 0;
         need_rows(out, folded ? m->layers[src].def->inputs[0] : src, f - top, e - top);
@@ -268,8 +287,7 @@ static size_t input_offset(const nnom_model *m, const tile_rows *tr, int32_t j, 
             src = m->layers[src].def->inputs[0];
         }
     }
-    if (src >= tr->first && src != tr->writer)
-        row -= tr->rows[src - tr->first].out_first; /* a band starts at its first computed row */
+    if (src >= tr->first && src != tr->writer) row -= tr->lo[src - tr->first]; /* a band starts at its lo */
     return (size_t)row * row_bytes(m, src);
 }
 
@@ -278,13 +296,22 @@ static int32_t tile_count(const nnom_model *m, int32_t cut, int32_t rows)
     return (dims_of(m, cut).h + rows - 1) / rows;
 }
 
+/* The rows band layer @p k (index in the stage) keeps from the previous tile (its band's last row
+ * @p prev_hi) in tile @p cur (carrying): the previous band's rows from cur's lo on; 0 if none. */
+static int32_t kept_rows(int32_t prev_hi, const tile_rows *cur, int32_t k)
+{
+    return cur->carry && cur->lo[k] <= prev_hi ? prev_hi - cur->lo[k] + 1 : 0;
+}
+
 /* The estimated cost of a run, in MAC-equivalents: a layer's MACs, plus TILE_VALUE_COST per output
  * value (requantising, storing, the loops around the MACs; what a pool or a small-kernel first
  * convolution spends beyond its few MACs) and TILE_CALL_COST per call of a layer (its set-up per
  * band). Rough figures read off the 28x28 CNN on the Cortex-M4 and x86-64, where the MACs alone
- * counted a third of what a halo computed again costs. */
+ * counted a third of what a halo computed again costs. A carrying tiling moves the rows it keeps to
+ * the start of their band: TILE_MOVE_BYTES bytes per MAC-equivalent (memmove copies words). */
 #define TILE_VALUE_COST 32
 #define TILE_CALL_COST 1024
+#define TILE_MOVE_BYTES 4
 
 /* The values of one output row of layer @p i. */
 static uint64_t row_values(const nnom_model *m, int32_t i)
@@ -316,31 +343,41 @@ typedef struct {
     uint64_t macs, cost;
 } tile_extra;
 
-/* Bands of tiling first..cut with @p rows cut rows per tile: the extra work in @p extra (when not NULL)
- * and the band bytes of @p band_layer (when >= 0, else 0); 0 in @p ok if a tile is made of padding only. */
-static uint64_t tiling_cost(const nnom_model *m, int32_t first, int32_t cut, int32_t rows, int32_t band_layer,
-                            tile_extra *extra, int *ok)
+/* Bands of tiling first..cut with @p rows cut rows per tile (@p carry: keeping rows): the extra work in
+ * @p extra (when not NULL) and the band bytes of @p band_layer (when >= 0, else 0), in *@p kept whether
+ * that band keeps rows from one tile to the next (when not NULL); 0 in @p ok if a tile is made of padding
+ * only. */
+static uint64_t tiling_cost(const nnom_model *m, int32_t first, int32_t cut, int32_t rows, int carry,
+                            int32_t band_layer, tile_extra *extra, int *ok, int *kept)
 {
-    uint64_t computed[TILE_MAX_STAGE], band = 0;
+    uint64_t computed[TILE_MAX_STAGE], band = 0, moved = 0;
     memset(computed, 0, sizeof computed);
-    tile_rows tr;
-    stage_init(m, first, cut, &tr);
+    tile_rows tr[2];
+    stage_init(m, first, cut, carry, &tr[0]);
+    stage_init(m, first, cut, carry, &tr[1]);
     *ok = 0;
+    if (kept) *kept = 0;
     const int32_t tiles = tile_count(m, cut, rows);
     for (int32_t t = 0; t < tiles; t++) {
-        if (!tile_spans(m, rows, t, &tr)) return 0;
+        tile_rows *cur = &tr[t & 1];
+        const tile_rows *prev = t ? &tr[(t - 1) & 1] : NULL;
+        if (!tile_spans(m, rows, t, prev ? prev->lo : NULL, prev ? prev->hi : NULL, cur)) return 0;
         for (int32_t j = first; j < cut; j++) {
-            if (stage_pad(&tr, j)) continue;
-            const int32_t n = tr.rows[j - first].out_rows;
-            computed[j - first] += (uint64_t)n;
-            if (j == band_layer && (uint64_t)n * row_bytes(m, j) > band) band = (uint64_t)n * row_bytes(m, j);
+            if (stage_pad(cur, j)) continue;
+            const int32_t k = j - first, n = cur->hi[k] - cur->lo[k] + 1;
+            computed[k] += (uint64_t)cur->rows[k].out_rows;
+            if (j == band_layer && n > 0 && (uint64_t)n * row_bytes(m, j) > band) band = (uint64_t)n * row_bytes(m, j);
+            if (!prev || !stage_band(cur, j) || !kept_rows(prev->hi[k], cur, k)) continue;
+            if (j == band_layer && kept) *kept = 1;
+            if (cur->lo[k] > prev->lo[k]) moved += (uint64_t)kept_rows(prev->hi[k], cur, k) * row_bytes(m, j);
         }
     }
     *ok = 1;
     if (!extra) return band;
-    extra->macs = extra->cost = 0;
+    extra->macs = 0;
+    extra->cost = moved / TILE_MOVE_BYTES;
     for (int32_t j = first; j <= cut; j++) {
-        if (stage_pad(&tr, j)) continue;
+        if (stage_pad(&tr[0], j)) continue;
         extra->cost += (uint64_t)(tiles - 1) * TILE_CALL_COST;
         const uint64_t h = (uint64_t)dims_of(m, j).h;
         if (j == cut || computed[j - first] <= h) continue; /* rows no reader needs are not computed at all */
@@ -357,14 +394,18 @@ int nnom_tiling_writes_cut(const nnom_model *m, int32_t layer)
     return t->first >= 0 && layer >= t->first && layer < t->cut && writes_cut(m, t->first, t->cut, layer);
 }
 
-uint32_t nnom_tiling_band_bytes(const nnom_model *m, int32_t layer)
+uint32_t nnom_tiling_band_bytes(const nnom_model *m, int32_t layer, int *whole_stage)
 {
     const nnom_tiling *t = &m->tiling;
+    int kept = 0, ok;
+    if (whole_stage) *whole_stage = 0;
     if (t->first < 0 || layer < t->first || layer >= t->cut || shares_band(m, t->first, t->cut, layer) ||
         writes_cut(m, t->first, t->cut, layer))
         return 0;
-    int ok;
-    return (uint32_t)tiling_cost(m, t->first, t->cut, t->rows, layer, NULL, &ok); /* at most the output's bytes */
+    /* at most the output's bytes */
+    const uint32_t band = (uint32_t)tiling_cost(m, t->first, t->cut, t->rows, t->carry, layer, NULL, &ok, &kept);
+    if (whole_stage) *whole_stage = kept;
+    return band;
 }
 
 void nnom_tiling_run(nnom_model *m)
@@ -372,16 +413,28 @@ void nnom_tiling_run(nnom_model *m)
     const nnom_tiling *t = &m->tiling;
     const int32_t tiles = tile_count(m, t->cut, t->rows);
     tile_rows tr;
-    stage_init(m, t->first, t->cut, &tr);
+    int32_t prev_lo[TILE_MAX_STAGE], prev_hi[TILE_MAX_STAGE];
+    stage_init(m, t->first, t->cut, t->carry, &tr);
     size_t in_offsets[TILE_MAX_INPUTS];
     for (int32_t k = 0; k < tiles; k++) {
-        tile_spans(m, t->rows, k, &tr); /* checked when the tiling was chosen */
+        memcpy(prev_lo, tr.lo, sizeof prev_lo);
+        memcpy(prev_hi, tr.hi, sizeof prev_hi);
+        /* checked when the tiling was chosen; tile_spans reads the previous tile's lo and hi only */
+        tile_spans(m, t->rows, k, k ? prev_lo : NULL, k ? prev_hi : NULL, &tr);
+        for (int32_t j = t->first; k && j < t->cut; j++) { /* the rows kept: to their band's start */
+            const int32_t i = j - t->first, n = kept_rows(prev_hi[i], &tr, i);
+            if (!stage_band(&tr, j) || !n || tr.lo[i] == prev_lo[i]) continue;
+            uint8_t *band = m->arena + m->layers[j].out_offset;
+            const size_t rb = row_bytes(m, j);
+            memmove(band, band + (size_t)(tr.lo[i] - prev_lo[i]) * rb, (size_t)n * rb);
+        }
         for (int32_t j = t->first; j <= t->cut; j++) {
             if (stage_pad(&tr, j)) continue; /* folded into its reader */
             const nnom_rows *r = &tr.rows[j - t->first];
+            if (r->out_rows <= 0) continue; /* carrying: every row it holds this tile is kept */
             for (int32_t i = 0; i < m->layers[j].n_inputs; i++) in_offsets[i] = input_offset(m, &tr, j, i);
             const int whole = j == t->cut || j == tr.writer;
-            const size_t out_offset = whole ? (size_t)r->out_first * row_bytes(m, j) : 0;
+            const size_t out_offset = (size_t)(r->out_first - (whole ? 0 : tr.lo[j - t->first])) * row_bytes(m, j);
             nnom_run_layer(m, j, r, in_offsets, out_offset);
         }
     }
@@ -405,15 +458,15 @@ static int32_t peak_step(const nnom_model *m)
     return best;
 }
 
-/* The fewest rows per tile of stage first..cut whose added MACs and estimated cost are within @p budget;
- * 0 if none (one tile of every row is no tiling). */
-static int32_t fewest_rows(const nnom_model *m, int32_t first, int32_t cut, const tile_extra *budget,
+/* The fewest rows per tile of stage first..cut (@p carry: keeping rows) whose added MACs and estimated
+ * cost are within @p budget; 0 if none (one tile of every row is no tiling). */
+static int32_t fewest_rows(const nnom_model *m, int32_t first, int32_t cut, int carry, const tile_extra *budget,
                            tile_extra *extra)
 {
     for (int32_t rows = 1; rows < dims_of(m, cut).h; rows++) {
         tile_extra e;
         int ok;
-        tiling_cost(m, first, cut, rows, -1, &e, &ok);
+        tiling_cost(m, first, cut, rows, carry, -1, &e, &ok, NULL);
         if (ok && e.macs <= budget->macs && e.cost <= budget->cost) {
             *extra = e;
             return rows;
@@ -428,11 +481,12 @@ static uint64_t percent_of(uint64_t total, int32_t percent)
     return total / PERCENT * (uint64_t)percent + total % PERCENT * (uint64_t)percent / PERCENT;
 }
 
-nnom_status nnom_tiling_plan(nnom_model *m)
+nnom_status nnom_tiling_plan(nnom_model *m, int carry_only)
 {
     nnom_tiling *t = &m->tiling;
     t->first = t->cut = -1;
     t->rows = 0;
+    t->carry = 0;
     t->extra_macs = 0;
     t->untiled_arena = m->arena_size; /* the plan made before */
     const int32_t percent = t->max_extra_percent ? t->max_extra_percent : NNOM_TILING_DEFAULT_PERCENT;
@@ -460,20 +514,27 @@ nnom_status nnom_tiling_plan(nnom_model *m)
 
     nnom_tiling best = *t;
     uint32_t best_arena = m->arena_size;
+    uint64_t best_cost = 0;
     for (int32_t first = 0; first <= peak; first++) {
         for (int32_t cut = first + 1; cut < m->n_layers && cut - first < TILE_MAX_STAGE; cut++) {
             if (cut < peak || !is_stage(m, first, cut)) continue;
-            tile_extra extra;
-            const int32_t rows = fewest_rows(m, first, cut, &budget, &extra);
-            if (!rows) continue;
-            t->first = first;
-            t->cut = cut;
-            t->rows = rows;
-            t->extra_macs = extra.macs;
-            if (nnom_plan_once(m) != NNOM_OK) continue; /* larger than the limit: not better */
-            if (m->arena_size < best_arena || (m->arena_size == best_arena && best.first >= 0 && extra.macs < best.extra_macs)) {
-                best_arena = m->arena_size;
-                best = *t;
+            for (int carry = carry_only; carry <= 1; carry++) { /* halos computed again, then kept */
+                tile_extra extra;
+                const int32_t rows = fewest_rows(m, first, cut, carry, &budget, &extra);
+                if (!rows) continue;
+                t->first = first;
+                t->cut = cut;
+                t->rows = rows;
+                t->carry = carry;
+                t->extra_macs = extra.macs;
+                if (nnom_plan_once(m) != NNOM_OK) continue; /* larger than the limit: not better */
+                const int tie = m->arena_size == best_arena && best.first >= 0 &&
+                                (extra.macs < best.extra_macs || (extra.macs == best.extra_macs && extra.cost < best_cost));
+                if (m->arena_size < best_arena || tie) {
+                    best_arena = m->arena_size;
+                    best_cost = extra.cost;
+                    best = *t;
+                }
             }
         }
     }
@@ -487,22 +548,37 @@ nnom_status nnom_tiling_plan(nnom_model *m)
         /* this build's kernels (the fast scratch a tiled plan holds) leave the tiling no smaller: none */
         t->first = t->cut = -1;
         t->rows = 0;
+        t->carry = 0;
         t->extra_macs = 0;
         nnom_model_clear_error(m);
     }
     return nnom_plan_once(m);
 }
 
+/* Bytes of the bands of the model's tiling that keep rows from one tile to the next. */
+static uint32_t kept_bytes(const nnom_model *m)
+{
+    uint32_t bytes = 0;
+    for (int32_t j = m->tiling.first; m->tiling.first >= 0 && j < m->tiling.cut; j++) {
+        int whole_stage = 0;
+        const uint32_t band = nnom_tiling_band_bytes(m, j, &whole_stage);
+        if (whole_stage) bytes += band;
+    }
+    return bytes;
+}
+
 nnom_status nnom_model_tiling(const nnom_model *m, nnom_tiling_info *info)
 {
     if (!m || !info) return NNOM_ERR_ARGUMENT;
-    if (!NNOM_STRUCT_SIZE_KNOWN(info))
+    const uint32_t size = info->struct_size;
+    if (!NNOM_STRUCT_SIZE_KNOWN(info) && size != NNOM_TILING_INFO_SIZE_BEFORE_KEPT)
         return nnom_fail((nnom_model *)m, NNOM_ERR_ARGUMENT, NNOM_STRUCT_SIZE_FMT,
                          NNOM_STRUCT_SIZE_ARGS(info, "nnom_tiling_info"));
     if (!m->compiled)
         return nnom_fail((nnom_model *)m, NNOM_ERR_STATE, "compile the model before asking for its tiling");
     const nnom_tiling *t = &m->tiling;
-    nnom_tiling_info_init(info);
+    memset(info, 0, size); /* a caller compiled before kept_band_bytes: its struct ends where the field starts */
+    info->struct_size = size;
     info->first_layer = t->first;
     info->cut_layer = t->cut;
     info->tiles = t->first >= 0 ? tile_count(m, t->cut, t->rows) : 0;
@@ -510,5 +586,6 @@ nnom_status nnom_model_tiling(const nnom_model *m, nnom_tiling_info *info)
     info->untiled_arena_bytes = t->untiled_arena;
     info->saved_bytes = t->untiled_arena > m->arena_size ? t->untiled_arena - m->arena_size : 0;
     info->extra_macs = t->extra_macs;
+    if (size > NNOM_TILING_INFO_SIZE_BEFORE_KEPT) info->kept_band_bytes = kept_bytes(m);
     return NNOM_OK;
 }
