@@ -192,6 +192,10 @@ uint32_t nnom_planned_scratch(nnom_model *m, int32_t i);
 /* nnom_plan() after setting each layer's least scratch for m->kernels (core/plan_tuned.c). */
 nnom_status nnom_plan_once(nnom_model *m);
 
+/* The most layers in a tiled stage (paddings included): bounds the search, the work per tile, the stack
+ * of a tiled run (core/tiling.c) and the buffers a tiled plan adds (one per band keeping rows). */
+#define NNOM_TILE_MAX_STAGE 10
+
 /* After an untiled plan: plans again (nnom_plan_once) with the tiling of core/tiling.c that makes the
  * arena the smallest within the model's MAC budget, if one makes it smaller; fills m->tiling.
  * @p carry_only: among the tilings that keep the rows tiles share only (no MAC added). */
@@ -199,9 +203,10 @@ nnom_status nnom_tiling_plan(nnom_model *m, int carry_only);
 
 /* Bytes of the band that holds stage layer @p layer's output rows of one tile (the most any tile needs);
  * 0 when the layer has no band of its own: a zero padding folded into its reader, an element-wise
- * layer in place in its input's band, or a layer writing into the cut's output. *@p whole_stage (when
- * not NULL): 1 if the band keeps rows from one tile to the next, so that it lives through the stage. */
-uint32_t nnom_tiling_band_bytes(const nnom_model *m, int32_t layer, int *whole_stage);
+ * layer in place in its input's band, or a layer writing into the cut's output. *@p kept_bytes (when
+ * not NULL): the most bytes at the band's start kept from one tile to the next (carrying), alive
+ * through the whole stage while the rest of the band lives from its writer to its last reader. */
+uint32_t nnom_tiling_band_bytes(const nnom_model *m, int32_t layer, uint32_t *kept_bytes);
 
 /* Whether stage layer @p layer (before the cut) writes its rows into the cut's output, which the cut
  * then computes in place. */

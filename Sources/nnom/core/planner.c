@@ -25,8 +25,9 @@
  *      fails, so nothing that large is ever allocated.
  *   Tiled stage (core/tiling.c): its layers' outputs are bands of rows, each
  *      alive from its writer to its last reader (every tile writes and reads
- *      them in the same order), or through the whole stage when it keeps
- *      rows from one tile to the next; what the stage reads from before it lives to
+ *      them in the same order); the rows a band keeps from one tile to the
+ *      next are moved to its start, a buffer of the band's group alive through
+ *      the stage; what the stage reads from before it lives to
  *      the cut, the cut's output from the stage's first layer; only
  *      element-wise layers of one input run in place (in their input's band).
  *   4. Lower bound: the most bytes alive at any step (a group counted once,
@@ -287,7 +288,8 @@ uint64_t nnom_plan_place(nnom_buffer *b, int32_t n, uint64_t limit, void *block,
     return best_arena;
 }
 
-/* At most one buffer per layer that is not a view, plus one per layer whose type may have scratch: a
+/* At most one buffer per layer that is not a view, plus one per layer whose type may have scratch, plus
+ * one per band of a tiled stage keeping rows from one tile to the next (core/tiling.c): a
  * count that depends on the layers only, so that the plans a compile makes one after the other (the
  * tiler's candidates) use one block. */
 static int32_t most_buffers(const nnom_model *m)
@@ -299,6 +301,7 @@ static int32_t most_buffers(const nnom_model *m)
         most += !(ops->flags & NNOM_OPS_VIEW) || l->n_inputs == 0;
         most += ops->scratch_bytes != NULL || ops->inplace_scratch_bytes != NULL;
     }
+    most += m->n_layers < NNOM_TILE_MAX_STAGE ? m->n_layers : NNOM_TILE_MAX_STAGE; /* kept rows of tiled bands */
     return most ? most : 1;
 }
 
@@ -381,8 +384,8 @@ nnom_status nnom_plan(nnom_model *m)
                 nnom_buffer *src = &p->buffers[lp[l->def->inputs[j]].buffer];
                 if (src->last < t->cut) src->last = t->cut;
             }
-            int whole_stage = 0; /* a band keeping rows from one tile to the next: alive through the stage */
-            const uint32_t band = i < t->cut ? nnom_tiling_band_bytes(m, i, &whole_stage) : 0;
+            uint32_t kept = 0; /* the start of a band keeping rows from one tile to the next */
+            const uint32_t band = i < t->cut ? nnom_tiling_band_bytes(m, i, &kept) : 0;
             if (i == t->first) { /* written from the stage's start, maybe by an input of the cut */
                 const nnom_layer_plan *c = &lp[t->cut];
                 cut_buffer = new_buffer(m, c->out_bytes, t->first, c->last_use, -1);
@@ -392,7 +395,8 @@ nnom_status nnom_plan(nnom_model *m)
                 l->in_place = i == t->cut && cut_written;
                 cut_written = 1;
             } else if (band) {
-                q->buffer = new_buffer(m, band, whole_stage ? t->first : i, whole_stage ? t->cut : q->last_use, -1);
+                q->buffer = new_buffer(m, band, i, q->last_use, -1);
+                if (kept) new_buffer(m, kept, t->first, t->cut, q->buffer); /* alive through the stage */
             } else {
                 q->buffer = lp[l->def->inputs[0]].buffer;
                 nnom_buffer *b = &p->buffers[q->buffer];

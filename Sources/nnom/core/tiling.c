@@ -60,9 +60,9 @@
 #include "core/model_internal.h"
 #include "core/struct_size.h"
 
-/* The most layers in a tiled stage (paddings included): bounds the search, the work per tile and the
- * stack of a tiled run (one nnom_rows per layer, 24 bytes). */
-#define TILE_MAX_STAGE 10
+/* The most layers in a tiled stage (one nnom_rows and four int32_t per layer on the stack of a tiled run,
+ * twice: this tile and the next). */
+#define TILE_MAX_STAGE NNOM_TILE_MAX_STAGE
 
 /* The most inputs of a layer in a tiled stage (a join of more paths is not tiled): the byte offsets of
  * one call's inputs live on the stack of a tiled run. */
@@ -80,6 +80,7 @@ typedef struct {
     int32_t writer;       /* the layer that writes its rows into the cut's output (writes_cut); -1: none */
     int carry;            /* rows already in a band are kept from one tile to the next, not computed again */
     int32_t lo[TILE_MAX_STAGE], hi[TILE_MAX_STAGE];
+    int32_t band_last[TILE_MAX_STAGE]; /* a band's last reader in the stage (through layers sharing it) */
     nnom_rows rows[TILE_MAX_STAGE];
 } tile_rows;
 
@@ -202,8 +203,25 @@ static void stage_init(const nnom_model *m, int32_t first, int32_t cut, int carr
         if (is_pad(m, j)) tr->pad |= 1u << (j - first);
         if (writes_cut(m, first, cut, j)) tr->writer = j;
     }
-    for (int32_t j = first; j < cut; j++)
-        if (!shares_band(m, first, cut, j) && j != tr->writer) tr->band |= 1u << (j - first);
+    int32_t owner[TILE_MAX_STAGE]; /* the layer whose band holds layer j's rows; -1: none (the cut's output) */
+    for (int32_t j = first; j <= cut; j++) {
+        const int32_t k = j - first, src = m->layers[j].def->inputs[0];
+        owner[k] = -1;
+        if (j < cut && j != tr->writer && (is_pad(m, j) || shares_band(m, first, cut, j)))
+            owner[k] = src >= first ? owner[src - first] : -1; /* its input's band */
+        else if (j < cut && j != tr->writer) {
+            tr->band |= 1u << k;
+            owner[k] = j;
+        }
+    }
+    for (int32_t j = first; j <= cut; j++) { /* a band lives to its last reader's call */
+        tr->band_last[j - first] = j;
+        for (int32_t r = j + 1; r <= cut; r++)
+            for (int32_t i = 0; i < m->layers[r].n_inputs; i++) {
+                const int32_t src = m->layers[r].def->inputs[i];
+                if (src >= first && owner[src - first] == j) tr->band_last[j - first] = r;
+            }
+    }
 }
 
 /* Whether stage layer @p j of @p tr is a window layer, a folded zero padding, has a band of its own (not
@@ -344,11 +362,11 @@ typedef struct {
 } tile_extra;
 
 /* Bands of tiling first..cut with @p rows cut rows per tile (@p carry: keeping rows): the extra work in
- * @p extra (when not NULL) and the band bytes of @p band_layer (when >= 0, else 0), in *@p kept whether
- * that band keeps rows from one tile to the next (when not NULL); 0 in @p ok if a tile is made of padding
- * only. */
+ * @p extra (when not NULL) and the band bytes of @p band_layer (when >= 0, else 0), in *@p kept the most
+ * bytes that band keeps from one tile to the next (when not NULL); 0 in @p ok if a tile is made of
+ * padding only. */
 static uint64_t tiling_cost(const nnom_model *m, int32_t first, int32_t cut, int32_t rows, int carry,
-                            int32_t band_layer, tile_extra *extra, int *ok, int *kept)
+                            int32_t band_layer, tile_extra *extra, int *ok, uint64_t *kept)
 {
     uint64_t computed[TILE_MAX_STAGE], band = 0, moved = 0;
     memset(computed, 0, sizeof computed);
@@ -367,9 +385,9 @@ static uint64_t tiling_cost(const nnom_model *m, int32_t first, int32_t cut, int
             const int32_t k = j - first, n = cur->hi[k] - cur->lo[k] + 1;
             computed[k] += (uint64_t)cur->rows[k].out_rows;
             if (j == band_layer && n > 0 && (uint64_t)n * row_bytes(m, j) > band) band = (uint64_t)n * row_bytes(m, j);
-            if (!prev || !stage_band(cur, j) || !kept_rows(prev->hi[k], cur, k)) continue;
-            if (j == band_layer && kept) *kept = 1;
-            if (cur->lo[k] > prev->lo[k]) moved += (uint64_t)kept_rows(prev->hi[k], cur, k) * row_bytes(m, j);
+            const uint64_t keep = prev && stage_band(cur, j) ? (uint64_t)kept_rows(prev->hi[k], cur, k) * row_bytes(m, j) : 0;
+            if (j == band_layer && kept && keep > *kept) *kept = keep;
+            if (keep && cur->lo[k] > prev->lo[k]) moved += keep;
         }
     }
     *ok = 1;
@@ -394,48 +412,58 @@ int nnom_tiling_writes_cut(const nnom_model *m, int32_t layer)
     return t->first >= 0 && layer >= t->first && layer < t->cut && writes_cut(m, t->first, t->cut, layer);
 }
 
-uint32_t nnom_tiling_band_bytes(const nnom_model *m, int32_t layer, int *whole_stage)
+uint32_t nnom_tiling_band_bytes(const nnom_model *m, int32_t layer, uint32_t *kept_bytes)
 {
     const nnom_tiling *t = &m->tiling;
-    int kept = 0, ok;
-    if (whole_stage) *whole_stage = 0;
+    uint64_t kept = 0;
+    int ok;
+    if (kept_bytes) *kept_bytes = 0;
     if (t->first < 0 || layer < t->first || layer >= t->cut || shares_band(m, t->first, t->cut, layer) ||
         writes_cut(m, t->first, t->cut, layer))
         return 0;
     /* at most the output's bytes */
     const uint32_t band = (uint32_t)tiling_cost(m, t->first, t->cut, t->rows, t->carry, layer, NULL, &ok, &kept);
-    if (whole_stage) *whole_stage = kept;
+    if (kept_bytes) *kept_bytes = (uint32_t)kept; /* at most the band's */
     return band;
+}
+
+/* After the call of stage layer @p j in tile @p cur: every band @p j is the last reader of moves the rows
+ * tile @p next keeps to its start, the only part of it alive between the two tiles (core/planner.c). */
+static void keep_rows(nnom_model *m, const tile_rows *cur, const tile_rows *next, int32_t j)
+{
+    for (int32_t o = cur->first; o < cur->cut; o++) {
+        const int32_t k = o - cur->first, n = kept_rows(cur->hi[k], next, k);
+        if (!stage_band(cur, o) || cur->band_last[k] != j || !n || next->lo[k] == cur->lo[k]) continue;
+        uint8_t *band = m->arena + m->layers[o].out_offset;
+        const size_t rb = row_bytes(m, o);
+        memmove(band, band + (size_t)(next->lo[k] - cur->lo[k]) * rb, (size_t)n * rb);
+    }
 }
 
 void nnom_tiling_run(nnom_model *m)
 {
     const nnom_tiling *t = &m->tiling;
     const int32_t tiles = tile_count(m, t->cut, t->rows);
-    tile_rows tr;
-    int32_t prev_lo[TILE_MAX_STAGE], prev_hi[TILE_MAX_STAGE];
-    stage_init(m, t->first, t->cut, t->carry, &tr);
+    tile_rows tr[2]; /* this tile, the next */
+    stage_init(m, t->first, t->cut, t->carry, &tr[0]);
+    stage_init(m, t->first, t->cut, t->carry, &tr[1]);
     size_t in_offsets[TILE_MAX_INPUTS];
+    tile_spans(m, t->rows, 0, NULL, NULL, &tr[0]); /* checked when the tiling was chosen, as every tile */
     for (int32_t k = 0; k < tiles; k++) {
-        memcpy(prev_lo, tr.lo, sizeof prev_lo);
-        memcpy(prev_hi, tr.hi, sizeof prev_hi);
-        /* checked when the tiling was chosen; tile_spans reads the previous tile's lo and hi only */
-        tile_spans(m, t->rows, k, k ? prev_lo : NULL, k ? prev_hi : NULL, &tr);
-        for (int32_t j = t->first; k && j < t->cut; j++) { /* the rows kept: to their band's start */
-            const int32_t i = j - t->first, n = kept_rows(prev_hi[i], &tr, i);
-            if (!stage_band(&tr, j) || !n || tr.lo[i] == prev_lo[i]) continue;
-            uint8_t *band = m->arena + m->layers[j].out_offset;
-            const size_t rb = row_bytes(m, j);
-            memmove(band, band + (size_t)(tr.lo[i] - prev_lo[i]) * rb, (size_t)n * rb);
-        }
+        const tile_rows *cur = &tr[k & 1];
+        tile_rows *next = &tr[(k + 1) & 1];
+        const int more = k + 1 < tiles;
+        if (more) tile_spans(m, t->rows, k + 1, cur->lo, cur->hi, next);
         for (int32_t j = t->first; j <= t->cut; j++) {
-            if (stage_pad(&tr, j)) continue; /* folded into its reader */
-            const nnom_rows *r = &tr.rows[j - t->first];
-            if (r->out_rows <= 0) continue; /* carrying: every row it holds this tile is kept */
-            for (int32_t i = 0; i < m->layers[j].n_inputs; i++) in_offsets[i] = input_offset(m, &tr, j, i);
-            const int whole = j == t->cut || j == tr.writer;
-            const size_t out_offset = (size_t)(r->out_first - (whole ? 0 : tr.lo[j - t->first])) * row_bytes(m, j);
-            nnom_run_layer(m, j, r, in_offsets, out_offset);
+            if (stage_pad(cur, j)) continue; /* folded into its reader */
+            const nnom_rows *r = &cur->rows[j - t->first];
+            if (r->out_rows > 0) { /* none: carrying, every row it holds this tile is kept */
+                for (int32_t i = 0; i < m->layers[j].n_inputs; i++) in_offsets[i] = input_offset(m, cur, j, i);
+                const int whole = j == t->cut || j == cur->writer;
+                const size_t out_offset = (size_t)(r->out_first - (whole ? 0 : cur->lo[j - t->first])) * row_bytes(m, j);
+                nnom_run_layer(m, j, r, in_offsets, out_offset);
+            }
+            if (more && t->carry) keep_rows(m, cur, next, j);
         }
     }
 }
@@ -555,14 +583,14 @@ nnom_status nnom_tiling_plan(nnom_model *m, int carry_only)
     return nnom_plan_once(m);
 }
 
-/* Bytes of the bands of the model's tiling that keep rows from one tile to the next. */
+/* Bytes the bands of the model's tiling keep from one tile to the next (alive through the stage). */
 static uint32_t kept_bytes(const nnom_model *m)
 {
     uint32_t bytes = 0;
     for (int32_t j = m->tiling.first; m->tiling.first >= 0 && j < m->tiling.cut; j++) {
-        int whole_stage = 0;
-        const uint32_t band = nnom_tiling_band_bytes(m, j, &whole_stage);
-        if (whole_stage) bytes += band;
+        uint32_t kept = 0;
+        nnom_tiling_band_bytes(m, j, &kept);
+        bytes += kept;
     }
     return bytes;
 }
