@@ -9,7 +9,7 @@
  *     only if the arena is smaller with them (equal: the faster plan); then tiled where that is
  *     smaller (core/tiling.c). That is the smallest plan (NNOM_PLAN_SMALLEST). The fastest plan
  *     (NNOM_PLAN_FASTEST) takes the first of these that fits nnom_options.max_arena_bytes:
- *     neither; windows in place; tiled; both. The planner's buffer array is reused from one
+ *     neither; windows in place; tiled keeping the halos (no MAC added); tiled; both. The planner's buffer array is reused from one
  *     plan to the next, so a pool allocator loses nothing.
  *  3. Scratch beyond the least, where the plan leaves room for it. A kernel that runs faster
  *     with more (the convolutions' four-pixel im2col columns) says how much in
