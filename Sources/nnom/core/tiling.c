@@ -81,7 +81,8 @@
 
 /* A stage, what its layers are (found once per run, not once per tile), and one tile in every layer,
  * indexed by layer - first (a folded padding's entries are unused): the rows its band holds (lo..hi, the
- * rows its readers read in this tile; none when lo > hi) and the call that computes them (rows). */
+ * rows its readers read in this tile; none when lo > hi) and the call that computes them (rows, when not
+ * NULL: a tiled run holds the calls of one tile only, its stack is the device's). */
 typedef struct {
     int32_t first, cut;
     uint32_t window, pad; /* bit j - first: layer j is a window layer, a folded zero padding */
@@ -90,7 +91,7 @@ typedef struct {
     int carry;            /* rows already in a band are kept from one tile to the next, not computed again */
     int32_t lo[TILE_MAX_STAGE], hi[TILE_MAX_STAGE];
     int32_t band_last[TILE_MAX_STAGE]; /* a band's last reader in the stage (through layers sharing it) */
-    nnom_rows rows[TILE_MAX_STAGE];
+    nnom_rows *rows;
 } tile_rows;
 
 /* The canonical (h, w, c) of layer @p i's output. */
@@ -198,10 +199,11 @@ static int writes_cut(const nnom_model *m, int32_t first, int32_t cut, int32_t j
 }
 
 /* Sets stage first..cut of @p tr (a stage, see is_stage) and what its layers are; @p carry: the tiling
- * keeps rows from one tile to the next. */
-static void stage_init(const nnom_model *m, int32_t first, int32_t cut, int carry, tile_rows *tr)
+ * keeps rows from one tile to the next; @p rows: where tile_spans puts the calls (NULL: nowhere). */
+static void stage_init(const nnom_model *m, int32_t first, int32_t cut, int carry, nnom_rows *rows, tile_rows *tr)
 {
     memset(tr, 0, sizeof *tr);
+    tr->rows = rows;
     tr->first = first;
     tr->cut = cut;
     tr->carry = carry;
@@ -249,6 +251,14 @@ static void need_rows(tile_rows *out, int32_t src, int32_t y0, int32_t y1)
     if (y1 > out->hi[k]) out->hi[k] = y1;
 }
 
+/* The first row stage layer @p k (index in the stage) of @p tr computes in its tile, whose previous tile's
+ * band ended at row @p prev_hi[k] (NULL: the first tile): its first row, or when carrying the first row
+ * past what the band holds already (past its last row when it computes none). */
+static int32_t first_computed(const tile_rows *tr, const int32_t *prev_hi, int32_t k)
+{
+    return tr->carry && prev_hi && prev_hi[k] >= tr->lo[k] ? prev_hi[k] + 1 : tr->lo[k];
+}
+
 /* The rows of tile @p t (of @p rows cut rows) in every layer of the stage of @p out (stage_init); @p prev_lo,
  * @p prev_hi: tile t - 1's lo and hi (NULL for the first tile). Going backwards, each layer's band holds [lo, hi], the rows its
  * readers' calls read; a recomputing tiling computes them all, a carrying one only those past the previous
@@ -272,10 +282,10 @@ static int tile_spans(const nnom_model *m, int32_t rows, int32_t t, const int32_
         const int32_t k = j - first, lo = out->lo[k], hi = out->hi[k];
         if (hi == INT32_MIN || (!out->carry && lo > hi)) return 0;
         if (prev_lo && (lo < prev_lo[k] || hi < prev_hi[k])) return 0; /* never: see above */
-        const int32_t y0 = out->carry && prev_hi && prev_hi[k] >= lo ? prev_hi[k] + 1 : lo;
-        nnom_rows *r = &out->rows[k];
+        const int32_t y0 = first_computed(out, prev_hi, k), n = y0 <= hi ? hi - y0 + 1 : 0;
+        nnom_rows unused, *r = out->rows ? &out->rows[k] : &unused;
         r->out_first = r->in_first = y0;
-        r->out_rows = r->in_rows = y0 <= hi ? hi - y0 + 1 : 0;
+        r->out_rows = r->in_rows = n;
         r->fold_left = r->fold_w = 0;
         if (!stage_window(out, j)) { /* rows identity; in place in its input's band: the band's rows */
             const int in_place = j < cut && !stage_band(out, j) && j != out->writer;
@@ -290,9 +300,9 @@ static int tile_spans(const nnom_model *m, int32_t rows, int32_t t, const int32_
         const int32_t real = folded ? dims_of(m, m->layers[src].def->inputs[0]).h : dims_of(m, src).h;
         const int32_t a = y0 * stride - pad_top, b = hi * stride - pad_top + span - 1;
         const int32_t f = a > top ? a : top, e = b < top + real - 1 ? b : top + real - 1;
-        if (f > e && r->out_rows > 0) return 0;
+        if (f > e && n > 0) return 0;
         r->in_first = f;
-        r->in_rows = r->out_rows > 0 ? e - f + 1 : 0;
+        r->in_rows = n > 0 ? e - f + 1 : 0;
         r->fold_left = folded ? m->layers[src].def->params.pad[2] : 0;
         r->fold_w = folded ? dims_of(m, m->layers[src].def->inputs[0]).w : 0;
         need_rows(out, folded ? m->layers[src].def->inputs[0] : src, f - top, e - top);
@@ -378,25 +388,25 @@ static uint64_t tiling_cost(const nnom_model *m, int32_t first, int32_t cut, int
                             int32_t band_layer, tile_extra *extra, int *ok, uint64_t *kept)
 {
     uint64_t computed[TILE_MAX_STAGE], band = 0, moved = 0;
+    int32_t prev_lo[TILE_MAX_STAGE], prev_hi[TILE_MAX_STAGE];
     memset(computed, 0, sizeof computed);
-    tile_rows tr[2];
-    stage_init(m, first, cut, carry, &tr[0]);
-    stage_init(m, first, cut, carry, &tr[1]);
+    tile_rows tr;
+    stage_init(m, first, cut, carry, NULL, &tr);
     *ok = 0;
     if (kept) *kept = 0;
     const int32_t tiles = tile_count(m, cut, rows);
     for (int32_t t = 0; t < tiles; t++) {
-        tile_rows *cur = &tr[t & 1];
-        const tile_rows *prev = t ? &tr[(t - 1) & 1] : NULL;
-        if (!tile_spans(m, rows, t, prev ? prev->lo : NULL, prev ? prev->hi : NULL, cur)) return 0;
+        memcpy(prev_lo, tr.lo, sizeof prev_lo);
+        memcpy(prev_hi, tr.hi, sizeof prev_hi);
+        if (!tile_spans(m, rows, t, t ? prev_lo : NULL, t ? prev_hi : NULL, &tr)) return 0;
         for (int32_t j = first; j < cut; j++) {
-            if (stage_pad(cur, j)) continue;
-            const int32_t k = j - first, n = cur->hi[k] - cur->lo[k] + 1;
-            computed[k] += (uint64_t)cur->rows[k].out_rows;
+            if (stage_pad(&tr, j)) continue;
+            const int32_t k = j - first, n = tr.hi[k] - tr.lo[k] + 1, y0 = first_computed(&tr, t ? prev_hi : NULL, k);
+            if (y0 <= tr.hi[k]) computed[k] += (uint64_t)(tr.hi[k] - y0 + 1);
             if (j == band_layer && n > 0 && (uint64_t)n * row_bytes(m, j) > band) band = (uint64_t)n * row_bytes(m, j);
-            const uint64_t keep = prev && stage_band(cur, j) ? (uint64_t)kept_rows(prev->hi[k], cur, k) * row_bytes(m, j) : 0;
+            const uint64_t keep = t && stage_band(&tr, j) ? (uint64_t)kept_rows(prev_hi[k], &tr, k) * row_bytes(m, j) : 0;
             if (j == band_layer && kept && keep > *kept) *kept = keep;
-            if (keep && cur->lo[k] > prev->lo[k]) moved += keep;
+            if (keep && tr.lo[k] > prev_lo[k]) moved += keep;
         }
     }
     *ok = 1;
@@ -404,7 +414,7 @@ static uint64_t tiling_cost(const nnom_model *m, int32_t first, int32_t cut, int
     extra->macs = 0;
     extra->cost = moved / TILE_MOVE_BYTES;
     for (int32_t j = first; j <= cut; j++) {
-        if (stage_pad(&tr[0], j)) continue;
+        if (stage_pad(&tr, j)) continue;
         extra->cost += (uint64_t)(tiles - 1) * TILE_CALL_COST;
         const uint64_t h = (uint64_t)dims_of(m, j).h;
         if (j == cut || computed[j - first] <= h) continue; /* rows no reader needs are not computed at all */
@@ -453,15 +463,21 @@ void nnom_tiling_run(nnom_model *m)
 {
     const nnom_tiling *t = &m->tiling;
     const int32_t tiles = tile_count(m, t->cut, t->rows);
-    tile_rows tr[2]; /* this tile, the next */
-    stage_init(m, t->first, t->cut, t->carry, &tr[0]);
-    stage_init(m, t->first, t->cut, t->carry, &tr[1]);
+    nnom_rows rows[TILE_MAX_STAGE]; /* the calls of this tile */
+    tile_rows tr[2];                /* this tile, the next (its bands' rows only) */
+    stage_init(m, t->first, t->cut, t->carry, rows, &tr[0]);
+    stage_init(m, t->first, t->cut, t->carry, NULL, &tr[1]);
     size_t in_offsets[TILE_MAX_INPUTS];
-    tile_spans(m, t->rows, 0, NULL, NULL, &tr[0]); /* checked when the tiling was chosen, as every tile */
+    /* checked when the tiling was chosen, as every tile */
+    tile_spans(m, t->rows, 0, NULL, NULL, &tr[0]);
     for (int32_t k = 0; k < tiles; k++) {
-        const tile_rows *cur = &tr[k & 1];
-        tile_rows *next = &tr[(k + 1) & 1];
+        tile_rows *cur = &tr[k & 1], *next = &tr[(k + 1) & 1];
         const int more = k + 1 < tiles;
+        if (k) { /* this tile's calls, from the previous tile's rows (now in next) */
+            cur->rows = rows;
+            next->rows = NULL;
+            tile_spans(m, t->rows, k, next->lo, next->hi, cur);
+        }
         if (more) tile_spans(m, t->rows, k + 1, cur->lo, cur->hi, next);
         for (int32_t j = t->first; j <= t->cut; j++) {
             if (stage_pad(cur, j)) continue; /* folded into its reader */
