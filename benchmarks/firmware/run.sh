@@ -274,7 +274,8 @@ out=benchmarks/results/firmware.md
     lrow "the same, plus \`NNOM_INT8_ONLY\` and \`NNOM_TERSE_ERRORS\` (the lean runtime: no float32 kernels, no message text)" "$c"
     lrow "every layer type" "$b"
     echo
-    echo "Goal: a CNN-only build links only the layers it uses, at most 12 KB (12288 B) of runtime code at -Os."
+    echo "Most of the lean runtime's code is the DSP convolution kernel's specialised paths and the memory planner"
+    echo "(with the tiling compiler), which runs on the device as on the host so that both plan the same arena."
     echo
     echo "\"runtime flash\" counts the .text and .rodata that libnnom.a contributes to the image (from the link"
     echo "map); \"C library flash\" what newlib-nano and libgcc add (memcpy, memset, 64-bit division, soft"

@@ -12,8 +12,8 @@
  *    the channel's constants once per four outputs.
  *        cols: | g0: p0 lo hi, p1 lo hi, p2 lo hi, p3 lo hi | g1 ... |
  *  - pass2: two pixels and two channels at a time (long patches): per group
- *    two LDR of weights, four SXTB16, one LDM of four words, eight SMLAD:
- *    15 instructions, 20 estimated cycles for 16 multiply-accumulates; the
+ *    two LDR of weights and four of columns in a row, four SXTB16, eight SMLAD:
+ *    18 instructions, 19 estimated cycles for 16 multiply-accumulates; the
  *    loop ends at an end group whose first word no column can hold, which
  *    frees the register of a counter: the caller puts it in the first word of
  *    the last group, whose columns it copies aside for the routine's last
@@ -32,8 +32,8 @@
  *
  * All are naked functions (the body is the assembly alone), so that their
  * registers are used as planned at -Os as at -O2, and run a loop over the
- * groups unrolled four times, entered at the copy that leaves a whole number
- * of passes (the entry computed once per call).
+ * groups unrolled four times (pass2: eight), entered at the copy that leaves a
+ * whole number of passes (the entry computed once per call).
  */
 #ifndef NNOM_KERNELS_ARM_CONV_PASS_H
 #define NNOM_KERNELS_ARM_CONV_PASS_H
@@ -203,34 +203,20 @@ typedef struct {
 #define COLS_END 0x80008000u
 #define COLS_END_IMM "0x80008000"
 
-/* One group of 4 taps for two channels and two pixels, the group's columns already in r7-r10
- * (p0 lo, p0 hi, p1 lo, p1 hi): one LDR of each channel's four weights (r1, r2), four SXTB16,
- * eight SMLAD into r3 (channel 0, pixel 0), r4 (0, 1), r5 (1, 0), r6 (1, 1); then the next
- * group's columns in one LDM (r0). 15 instructions of 32 bits, 20 estimated cycles, for 16
+/* One group of 4 taps for two channels and two pixels, its columns at r0 + OFF (p0 lo, p0 hi,
+ * p1 lo, p1 hi): one LDR of each channel's four weights (r1, r2) and four LDR of the columns
+ * (r7-r10), six single loads in a row (7 estimated cycles, one less than two LDR and an LDM of
+ * four), four SXTB16, eight SMLAD into r3 (channel 0, pixel 0), r4 (0, 1), r5 (1, 0), r6 (1, 1).
+ * 18 instructions of 32 bits (72 bytes, every copy the same size), 19 estimated cycles, for 16
  * multiply-accumulates. r11, r12, lr: the weights. */
-#define PASS2_GROUP                                  \
-    "ldr    r11, [r1], #4\n\t"                       \
-    "ldr    r12, [r2], #4\n\t"                       \
-    "sxtb16 lr, r11, ror #8\n\t"                     \
-    "sxtb16 r11, r11\n\t"                            \
-    "smlad  r3, r7, r11, r3\n\t"                     \
-    "smlad  r3, r8, lr, r3\n\t"                      \
-    "smlad  r4, r9, r11, r4\n\t"                     \
-    "smlad  r4, r10, lr, r4\n\t"                     \
-    "sxtb16 lr, r12, ror #8\n\t"                     \
-    "sxtb16 r12, r12\n\t"                            \
-    "smlad  r5, r7, r12, r5\n\t"                     \
-    "smlad  r5, r8, lr, r5\n\t"                      \
-    "smlad  r6, r9, r12, r6\n\t"                     \
-    "smlad  r6, r10, lr, r6\n\t"                     \
-    "ldm    r0!, {r7, r8, r9, r10}\n\t"
-#define PASS2_GROUP_BYTES "60"
-/* The last group, its columns from p->last (r0 p), without the load of a next one. */
-#define PASS2_LAST                                   \
-    "add    r0, r0, #52\n\t"                        \
-    "ldm    r0, {r7, r8, r9, r10}\n\t"              \
-    "ldr    r11, [r1], #4\n\t"                       \
-    "ldr    r12, [r2], #4\n\t"                       \
+#define PASS2_GROUP_LOADS(OFF)                       \
+    "ldr.w  r11, [r1], #4\n\t"                       \
+    "ldr.w  r12, [r2], #4\n\t"                       \
+    "ldr.w  r7, [r0, #" OFF "]\n\t"                   \
+    "ldr.w  r8, [r0, #" OFF " + 4]\n\t"               \
+    "ldr.w  r9, [r0, #" OFF " + 8]\n\t"               \
+    "ldr.w  r10, [r0, #" OFF " + 12]\n\t"
+#define PASS2_GROUP_MACS                             \
     "sxtb16 lr, r11, ror #8\n\t"                     \
     "sxtb16 r11, r11\n\t"                            \
     "smlad  r3, r7, r11, r3\n\t"                     \
@@ -243,6 +229,22 @@ typedef struct {
     "smlad  r5, r8, lr, r5\n\t"                      \
     "smlad  r6, r9, r12, r6\n\t"                     \
     "smlad  r6, r10, lr, r6\n\t"
+#define PASS2_GROUP(OFF) PASS2_GROUP_LOADS(OFF) PASS2_GROUP_MACS
+#define PASS2_GROUP_BYTES "72"
+/* The loop's eight copies, the columns of copy i at r0 + 16 i; the last one, after its loads,
+ * also steps r0 to the next eight groups, loading the first word there (one more single load
+ * in the row), and compares it with the end group's: the flags wait for the loop's branch
+ * (SXTB16 and SMLAD leave them). */
+#define PASS2_GROUPS8                                                                      \
+    PASS2_GROUP("0") PASS2_GROUP("16") PASS2_GROUP("32") PASS2_GROUP("48") PASS2_GROUP("64") \
+    PASS2_GROUP("80") PASS2_GROUP("96") PASS2_GROUP_LOADS("112")                            \
+    "ldr.w  lr, [r0, #128]!\n\t"                                                            \
+    "cmp    lr, #" COLS_END_IMM "\n\t"                                                      \
+    PASS2_GROUP_MACS
+/* The last group, its columns from p->last (r0 p). */
+#define PASS2_LAST                                   \
+    "add    r0, r0, #52\n\t"                        \
+    PASS2_GROUP("0")
 
 /* S = SSAT8(requant_zp(S)) of arm_dsp.h, with multiplier M, e E, constant C, temporary T. */
 #define REQUANT_ZP(S, M, E, C, T)           \
@@ -265,10 +267,11 @@ typedef struct {
  * channel c's weights at p->w + c * p->k, channel c of pixel j to p->out[j * out_c + c],
  * clamped to the int8 range (the caller applies a narrower clamp), in pairs (c, c + 1);
  * one channel alone (n_ch 1, k 0, pair_step 0) as the pair (c, c). The groups' loop runs
- * four groups per pass (groups % 4 = 3, 2, 1 enter at the second, third, fourth copy)
+ * eight groups per pass (groups % 8 = 7, ..., 1 enter at the second, ..., eighth copy)
  * until the columns' end group. Registers in the loop: r0 the columns, r1, r2 the two
  * channels' weights, r3-r6 the sums, r7-r10 the group's columns, r11, r12, lr the
- * weights. Stack: [sp] the entry into the loop, [sp, #4] p, [sp, #12] c. Per pair of
+ * weights. Stack: [sp] the entry into the loop, [sp, #4] p, [sp, #8] the columns less 16
+ * bytes per copy the entry skips (copy i reads its group at r0 + 16 i), [sp, #12] c. Per pair of
  * channels, besides the groups: about 60 instructions.
  */
 /* (naked: the body is the assembly alone; the argument arrives in r0) */
@@ -280,9 +283,12 @@ typedef struct {
         "str    r0, [sp, #4]\n\t" \
         "str    r3, [sp, #12]\n\t" \
         "ldr    r9, [r0, #4]\n\t"           /* groups */ \
-        "and    r10, r9, #3\n\t" \
-        "rsb    r10, r10, #4\n\t" \
-        "and    r10, r10, #3\n\t"           /* the copy to enter at */ \
+        "and    r10, r9, #7\n\t" \
+        "rsb    r10, r10, #8\n\t" \
+        "and    r10, r10, #7\n\t"           /* the copy to enter at */ \
+        "ldr    r11, [r0]\n\t"               /* columns */ \
+        "sub    r11, r11, r10, lsl #4\n\t"   /* as copy 0 would see them */ \
+        "str    r11, [sp, #8]\n\t" \
         "movs   r11, #" PASS2_GROUP_BYTES "\n\t" \
         "adr.w  r12, 1f\n\t" \
         "mla    r10, r10, r11, r12\n\t" \
@@ -296,7 +302,7 @@ typedef struct {
         "ldr    r10, [lr, #8]\n\t"          /* bias */ \
         "ldr    r8, [lr, #40]\n\t"          /* bias_step */ \
         "ldr    r12, [lr, #44]\n\t"         /* pair_step */ \
-        "ldr    r0, [lr]\n\t"               /* columns */ \
+        "ldr    r0, [sp, #8]\n\t"           /* the columns, less 16 bytes per copy skipped */ \
         "mla    r1, r11, r9, r1\n\t"        /* the weights of channel c */ \
         "add    r2, r1, r9\n\t"             /* and of the pair's other */ \
         "mla    r10, r11, r8, r10\n\t" \
@@ -304,12 +310,10 @@ typedef struct {
         "ldr    r5, [r10, r12]\n\t" \
         "mov    r4, r3\n\t" \
         "mov    r6, r5\n\t" \
-        "ldm    r0!, {r7, r8, r9, r10}\n\t" \
         "ldr    pc, [sp]\n\t" \
         ".p2align 2\n" \
-        "1:\n\t" PASS2_GROUP PASS2_GROUP PASS2_GROUP PASS2_GROUP \
-        "cmp    r7, #" COLS_END_IMM "\n\t" \
-        "bne    1b\n\t" \
+        "1:\n\t" PASS2_GROUPS8 \
+        "bne    1b\n\t"                     /* (not at the end group) */ \
         "ldr    r0, [sp, #4]\n\t" \
         PASS2_LAST \
         /* requantise the four sums: r7 m0, r8 e0, r10 m1, r11 e1, r9 the constants c */ \
