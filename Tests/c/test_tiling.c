@@ -48,11 +48,7 @@ static void fastest_case(const tt_chain *ch, nnom_dtype dt, int32_t percent, con
     TU_CHECK(fi.first_layer >= 0 && nnom_model_arena_size(fast) < ti->untiled_arena_bytes,
              "case %d: fastest plan of %u bytes, untiled %u", t, (unsigned)nnom_model_arena_size(fast),
              (unsigned)ti->untiled_arena_bytes);
-    if (fi.kept_band_bytes) {
-        fastest_kept_cases++;
-        TU_CHECK(fi.extra_macs == 0, "case %d: %lu MACs added by a tiling keeping its halos", t,
-                 (unsigned long)fi.extra_macs);
-    }
+    fastest_kept_cases += fi.kept_band_bytes > 0;
     for (int r = 0; r < 2; r++)
         TU_CHECK(tt_same_outputs(fast, plain, dt), "case %d (%s, %d layers, %dx%dx%d, tiles %d of %d rows, layers %d..%d, "
                  "%u bytes of bands kept): fastest tiled output differs", t, dt == NNOM_DTYPE_S8 ? "int8" : "float32",
@@ -84,11 +80,7 @@ static void one_case(nnom_dtype dt, int t)
                  (unsigned long)ti.extra_macs, (unsigned long)macs, (int)percent);
         TU_CHECK(ti.tiles >= 2 && ti.rows_per_tile >= 1 && ti.cut_layer > ti.first_layer, "case %d: tiles %d rows %d",
                  t, (int)ti.tiles, (int)ti.rows_per_tile);
-        if (ti.kept_band_bytes) {
-            kept_cases++;
-            TU_CHECK(ti.extra_macs == 0, "case %d: %lu MACs added by a tiling keeping its halos", t,
-                     (unsigned long)ti.extra_macs);
-        }
+        kept_cases += ti.kept_band_bytes > 0;
         fastest_case(&ch, dt, percent, &ti, plain, t);
     } else {
         TU_CHECK(nnom_model_arena_size(tiled) == nnom_model_arena_size(plain), "case %d: untiled plans differ", t);
@@ -173,6 +165,11 @@ static void mobilenet(nnom_dtype dt)
                (unsigned)nnom_model_arena_size(fast), (int)fi.first_layer, (int)fi.cut_layer, (int)fi.tiles,
                (int)fi.rows_per_tile, (unsigned)fi.kept_band_bytes, (unsigned long)fi.extra_macs);
         TU_CHECK(fi.kept_band_bytes > 0 && fi.extra_macs == 0, "MobileNet: the fastest tiling does not keep its halos");
+        /* every halo computed again in 24 tiles of one row: the first convolution computes 117 of its 48 rows
+         * (10,368 MACs each), the first depthwise and pointwise 71 (3,456 and 6,144): 936,192 MACs; keeping
+         * some halos must add fewer */
+        TU_CHECK(ti.extra_macs < 69u * 10368u + 23u * (3456u + 6144u), "MobileNet: %lu MACs added, as many as "
+                 "computing every halo again", (unsigned long)ti.extra_macs);
         TU_CHECK(tt_same_outputs(fast, plain, dt), "MobileNet (%s): fastest tiled output differs",
                  dt == NNOM_DTYPE_S8 ? "int8" : "float32");
         nnom_model_destroy(fast);

@@ -296,11 +296,7 @@ static void fastest_graph_case(graph *g, nnom_dtype dt, int32_t percent, const n
     TU_CHECK(fi.first_layer >= 0 && nnom_model_arena_size(fast) < ti->untiled_arena_bytes,
              "graph %d: fastest plan of %u bytes, untiled %u", t, (unsigned)nnom_model_arena_size(fast),
              (unsigned)ti->untiled_arena_bytes);
-    if (fi.kept_band_bytes) {
-        graph_fastest_kept++;
-        TU_CHECK(fi.extra_macs == 0, "graph %d: %lu MACs added by a tiling keeping its halos", t,
-                 (unsigned long)fi.extra_macs);
-    }
+    graph_fastest_kept += fi.kept_band_bytes > 0;
     for (int r = 0; r < 2; r++)
         TU_CHECK(tt_same_outputs(fast, plain, dt), "graph %d (%s, %d layers, %dx%dx%d, tiles %d of %d rows, layers "
                  "%d..%d, %u bytes of bands kept): fastest tiled output differs", t,
@@ -327,11 +323,7 @@ static void one_graph_case(nnom_dtype dt, int t)
         TU_CHECK(ti.extra_macs * 100 <= nnom_model_total_macs(plain) * (uint64_t)percent,
                  "graph %d: %lu MACs added to %lu, budget %d %%", t, (unsigned long)ti.extra_macs,
                  (unsigned long)nnom_model_total_macs(plain), (int)percent);
-        if (ti.kept_band_bytes) {
-            graph_kept++;
-            TU_CHECK(ti.extra_macs == 0, "graph %d: %lu MACs added by a tiling keeping its halos", t,
-                     (unsigned long)ti.extra_macs);
-        }
+        graph_kept += ti.kept_band_bytes > 0;
         fastest_graph_case(&g, dt, percent, &ti, plain, t);
     } else {
         TU_CHECK(nnom_model_arena_size(tiled) == nnom_model_arena_size(plain), "graph %d: untiled plans differ", t);

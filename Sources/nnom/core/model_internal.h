@@ -57,8 +57,8 @@ typedef struct nnom_tiling {
     int32_t max_extra_percent;   /* nnom_options.tiling_max_extra_macs_percent, 0 read as the default */
     uint64_t extra_macs;         /* MACs the halos add per run */
     uint32_t untiled_arena;      /* the arena planned without tiling */
-    int32_t carry;               /* 1: rows neighbouring tiles share are kept in their bands, not computed again
-                                    (here: no padding added to the model's bookkeeping) */
+    uint32_t carry;              /* bit j - first: layer j's band keeps the rows neighbouring tiles share, they are
+                                    not computed again (here: no padding added to the model's bookkeeping) */
 } nnom_tiling;
 
 struct nnom_model {

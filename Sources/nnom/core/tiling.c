@@ -88,7 +88,8 @@ typedef struct {
     uint32_t window, pad; /* bit j - first: layer j is a window layer, a folded zero padding */
     uint32_t band;        /* bit j - first: layer j has a band of its own (stage_band) */
     int32_t writer;       /* the layer that writes its rows into the cut's output (writes_cut); -1: none */
-    int carry;            /* rows already in a band are kept from one tile to the next, not computed again */
+    uint32_t carry;       /* bit j - first: layer j keeps the rows its band already holds from one tile to the
+                             next, it does not compute them again (a band's bit is that of its owner) */
     int32_t lo[TILE_MAX_STAGE], hi[TILE_MAX_STAGE];
     int32_t band_last[TILE_MAX_STAGE]; /* a band's last reader in the stage (through layers sharing it) */
     nnom_rows *rows;
@@ -198,15 +199,17 @@ static int writes_cut(const nnom_model *m, int32_t first, int32_t cut, int32_t j
     return 0;
 }
 
-/* Sets stage first..cut of @p tr (a stage, see is_stage) and what its layers are; @p carry: the tiling
- * keeps rows from one tile to the next; @p rows: where tile_spans puts the calls (NULL: nowhere). */
-static void stage_init(const nnom_model *m, int32_t first, int32_t cut, int carry, nnom_rows *rows, tile_rows *tr)
+/* Sets stage first..cut of @p tr (a stage, see is_stage) and what its layers are; @p carry: the layers
+ * whose bands keep rows from one tile to the next (bit j - first, read for the layers with a band of their
+ * own: a folded padding or a layer in place in its input's band keeps as that band does); @p rows: where
+ * tile_spans puts the calls (NULL: nowhere). */
+static void stage_init(const nnom_model *m, int32_t first, int32_t cut, uint32_t carry, nnom_rows *rows,
+                       tile_rows *tr)
 {
     memset(tr, 0, sizeof *tr);
     tr->rows = rows;
     tr->first = first;
     tr->cut = cut;
-    tr->carry = carry;
     tr->window = tr->pad = tr->band = 0;
     tr->writer = -1;
     for (int32_t j = first; j <= cut; j++) {
@@ -224,6 +227,7 @@ static void stage_init(const nnom_model *m, int32_t first, int32_t cut, int carr
             tr->band |= 1u << k;
             owner[k] = j;
         }
+        if (owner[k] >= 0 && ((carry >> (owner[k] - first)) & 1u)) tr->carry |= 1u << k;
     }
     for (int32_t j = first; j <= cut; j++) { /* a band lives to its last reader's call */
         tr->band_last[j - first] = j;
@@ -256,7 +260,7 @@ static void need_rows(tile_rows *out, int32_t src, int32_t y0, int32_t y1)
  * past what the band holds already (past its last row when it computes none). */
 static int32_t first_computed(const tile_rows *tr, const int32_t *prev_hi, int32_t k)
 {
-    return tr->carry && prev_hi && prev_hi[k] >= tr->lo[k] ? prev_hi[k] + 1 : tr->lo[k];
+    return ((tr->carry >> k) & 1u) && prev_hi && prev_hi[k] >= tr->lo[k] ? prev_hi[k] + 1 : tr->lo[k];
 }
 
 /* The rows of tile @p t (of @p rows cut rows) in every layer of the stage of @p out (stage_init); @p prev_lo,
@@ -280,7 +284,7 @@ static int tile_spans(const nnom_model *m, int32_t rows, int32_t t, const int32_
         if (stage_pad(out, j)) continue; /* folded: its reader reads through it */
         const nnom_layer *l = &m->layers[j];
         const int32_t k = j - first, lo = out->lo[k], hi = out->hi[k];
-        if (hi == INT32_MIN || (!out->carry && lo > hi)) return 0;
+        if (hi == INT32_MIN) return 0; /* read by no layer of the stage */
         if (prev_lo && (lo < prev_lo[k] || hi < prev_hi[k])) return 0; /* never: see above */
         const int32_t y0 = first_computed(out, prev_hi, k), n = y0 <= hi ? hi - y0 + 1 : 0;
         nnom_rows unused, *r = out->rows ? &out->rows[k] : &unused;
@@ -337,7 +341,7 @@ static int32_t tile_count(const nnom_model *m, int32_t cut, int32_t rows)
  * @p prev_hi) in tile @p cur (carrying): the previous band's rows from cur's lo on; 0 if none. */
 static int32_t kept_rows(int32_t prev_hi, const tile_rows *cur, int32_t k)
 {
-    return cur->carry && cur->lo[k] <= prev_hi ? prev_hi - cur->lo[k] + 1 : 0;
+    return ((cur->carry >> k) & 1u) && cur->lo[k] <= prev_hi ? prev_hi - cur->lo[k] + 1 : 0;
 }
 
 /* The estimated cost of a run, in MAC-equivalents: a layer's MACs, plus TILE_VALUE_COST per output
@@ -380,11 +384,11 @@ typedef struct {
     uint64_t macs, cost;
 } tile_extra;
 
-/* Bands of tiling first..cut with @p rows cut rows per tile (@p carry: keeping rows): the extra work in
+/* Bands of tiling first..cut with @p rows cut rows per tile (@p carry: the bands keeping rows): the extra work in
  * @p extra (when not NULL) and the band bytes of @p band_layer (when >= 0, else 0), in *@p kept the most
  * bytes that band keeps from one tile to the next (when not NULL); 0 in @p ok if a tile is made of
  * padding only. */
-static uint64_t tiling_cost(const nnom_model *m, int32_t first, int32_t cut, int32_t rows, int carry,
+static uint64_t tiling_cost(const nnom_model *m, int32_t first, int32_t cut, int32_t rows, uint32_t carry,
                             int32_t band_layer, tile_extra *extra, int *ok, uint64_t *kept)
 {
     uint64_t computed[TILE_MAX_STAGE], band = 0, moved = 0;
@@ -511,9 +515,9 @@ static int32_t peak_step(const nnom_model *m)
     return best;
 }
 
-/* The fewest rows per tile of stage first..cut (@p carry: keeping rows) whose added MACs and estimated
+/* The fewest rows per tile of stage first..cut (@p carry: the bands keeping rows) whose added MACs and estimated
  * cost are within @p budget; 0 if none (one tile of every row is no tiling). */
-static int32_t fewest_rows(const nnom_model *m, int32_t first, int32_t cut, int carry, const tile_extra *budget,
+static int32_t fewest_rows(const nnom_model *m, int32_t first, int32_t cut, uint32_t carry, const tile_extra *budget,
                            tile_extra *extra)
 {
     for (int32_t rows = 1; rows < dims_of(m, cut).h; rows++) {
@@ -532,6 +536,32 @@ static int32_t fewest_rows(const nnom_model *m, int32_t first, int32_t cut, int 
 static uint64_t percent_of(uint64_t total, int32_t percent)
 {
     return total / PERCENT * (uint64_t)percent + total % PERCENT * (uint64_t)percent / PERCENT;
+}
+
+/* The most carry masks tried per stage: none, all, and per band that band alone or every band but it. */
+#define TILE_MAX_MASKS (2 + 2 * TILE_MAX_STAGE)
+
+/* The sets of bands of stage first..cut that keep rows from one tile to the next, in the order tried:
+ * none (halos computed again), all (every row computed once), then for each band that band alone and
+ * every band but it (the rows kept live through the stage, the rows computed again cost MACs: a band
+ * alone may give the smallest arena); all only when @p carry_only. Returns their count. */
+static int32_t carry_masks(const nnom_model *m, int32_t first, int32_t cut, int carry_only, uint32_t *masks)
+{
+    tile_rows tr;
+    stage_init(m, first, cut, 0, NULL, &tr);
+    int32_t n = 0;
+    if (!carry_only) masks[n++] = 0;
+    masks[n++] = tr.band;
+    for (int32_t k = 0; !carry_only && k < TILE_MAX_STAGE; k++) {
+        const uint32_t one = 1u << k, some[2] = {one, tr.band & ~one};
+        if (!(tr.band & one)) continue;
+        for (int32_t s = 0; s < 2; s++) {
+            int seen = some[s] == 0;
+            for (int32_t i = 0; i < n; i++) seen |= masks[i] == some[s];
+            if (!seen) masks[n++] = some[s];
+        }
+    }
+    return n;
 }
 
 nnom_status nnom_tiling_plan(nnom_model *m, int carry_only)
@@ -571,7 +601,10 @@ nnom_status nnom_tiling_plan(nnom_model *m, int carry_only)
     for (int32_t first = 0; first <= peak; first++) {
         for (int32_t cut = first + 1; cut < m->n_layers && cut - first < TILE_MAX_STAGE; cut++) {
             if (cut < peak || !is_stage(m, first, cut)) continue;
-            for (int carry = carry_only; carry <= 1; carry++) { /* halos computed again, then kept */
+            uint32_t masks[TILE_MAX_MASKS];
+            const int32_t n_masks = carry_masks(m, first, cut, carry_only, masks);
+            for (int32_t v = 0; v < n_masks; v++) {
+                const uint32_t carry = masks[v];
                 tile_extra extra;
                 const int32_t rows = fewest_rows(m, first, cut, carry, &budget, &extra);
                 if (!rows) continue;
