@@ -172,8 +172,8 @@ NNOM_API size_t nnom_model_arena_lower_bound(const nnom_model *model);
  * element-wise layers and zero paddings before convolutions. Each tile is a band of output rows of
  * the stage's last layer (the cut), computed from the bands of rows every earlier layer of the
  * stage needs (a layer read by two paths: the rows both need). The overlap between neighbouring
- * tiles (the halo) is either computed again, or kept: the rows the next tile shares stay in their
- * band (kept_band_bytes, alive through the stage) and every row is computed once. Only the cut's
+ * tiles (the halo) is, band by band, either computed again, or kept: the rows the next tile shares
+ * stay in their band (kept_band_bytes, alive through the stage) and are computed once. Only the cut's
  * output and what the stage reads from before it exist whole; every other output of the stage lives
  * as one band at a time. Every output element
  * is computed by the same arithmetic as in the untiled run, so outputs are identical bit for bit.

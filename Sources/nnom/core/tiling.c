@@ -26,19 +26,20 @@
  * layer's rows read the same rows of each input. A layer's band holds the
  * most rows any tile needs; each reader reads from the band row its own rows
  * start at. Neighbouring tiles overlap in the upper layers (the halo). A
- * recomputing tiling computes the halo again per tile: the MACs it adds. A
- * carrying one (nnom_tiling.carry) computes every row once: the rows of a
- * band the next tile still needs (those its readers' windows share with the
- * next tile's) are moved to the band's start right after the band's last
- * reader, and the next tile computes only the rows after them (a layer's
- * readers then compute fewer rows, so it holds fewer: the spans are computed
- * with the rows each call computes). Each output element is computed by the
+ * band either computes its halo again per tile (the MACs the tiling adds), or
+ * keeps it (its bit in nnom_tiling.carry): the rows of the band the next tile
+ * still needs (those its readers' windows share with the next tile's) are
+ * moved to the band's start right after the band's last reader, and the next
+ * tile computes only the rows after them (a layer's readers then compute
+ * fewer rows, so it holds fewer: the spans are computed with the rows each
+ * call computes). A band may keep while its input's computes again, and the
+ * other way round: a band computing again reads its input's kept rows as any. Each output element is computed by the
  * same kernel arithmetic from the same input values as in the untiled run,
  * so every output is the same bit for bit.
  *
  * Memory. Every band lives from its writer to its last reader (each tile runs
  * the stage in order, so the plan's lifetimes hold tile after tile); the rows
- * a carrying band keeps, at its start, live through the whole stage (a buffer
+ * a band keeps, at its start, live through the whole stage (a buffer
  * of the band's group, at its offset); what the
  * stage reads from before it lives to the cut, the cut's output from the
  * stage's first layer (core/planner.c). An element-wise layer of one input
@@ -49,16 +50,17 @@
  *
  * Choice (nnom_tiling_plan, from core/plan_tuned.c). The untiled plan first; then every stage whose
  * layers include the step where the most bytes are alive (the peak), with at
- * most TILE_MAX_STAGE layers; for each, recomputing then carrying, the fewest rows per tile whose added
+ * most TILE_MAX_STAGE layers; for each, and for each set of bands keeping their
+ * halos (carry_masks: none, all, each band alone, every band but one), the fewest rows per tile whose added
  * MACs stay within the budget (nnom_options.tiling_max_extra_macs_percent of
- * the model's MACs; fewer rows: smaller bands, more halo; none when carrying), and whose added
+ * the model's MACs; fewer rows: smaller bands, more halo; none when every band keeps), and whose added
  * estimated cost (TILE_VALUE_COST, TILE_CALL_COST, TILE_MOVE_BYTES) stays within the same share
  * of the model's estimated cost (the model as built: a zero padding folded into a convolution's
  * explicit padding counts as the layer it was), is planned (with the fast scratch,
  * core/plan_tuned.c), and the
  * smallest arena wins if it is smaller than the untiled one (ties: fewer
  * added MACs, then less added estimated cost, then the first tried). The fastest plan
- * (NNOM_PLAN_FASTEST) asks for carrying tilings first (carry_only), which add no MAC. The choice is made on plans with the
+ * (NNOM_PLAN_FASTEST) asks first for tilings where every band keeps (carry_only), which add no MAC. The choice is made on plans with the
  * scratch of every kernel set (NNOM_KERNELS_ANY), so shapes alone decide it:
  * the same tiling in every build, each then planned with its own kernels
  * (and kept only if that plan is still smaller than the build's untiled one;
