@@ -41,6 +41,9 @@ typedef struct nnom_plan_data {
     void *work;              /* nnom_plan_place()'s work area for cap_buffers buffers */
     int over_limit;          /* the last failure was a plan past nnom_options.max_arena_bytes (or 4 GiB),
                                 not an allocation */
+    uint64_t place_below;    /* > 0: nnom_plan() places the buffers only if their lower bound is below this
+                                (a tiling candidate that cannot beat the best so far is not placed) */
+    int bound_only;          /* the last nnom_plan() stopped at the lower bound (arena_size: that bound) */
     char message[NNOM_MODEL_ERROR_BYTES]; /* a failure's message while planning, when the model has no
                                              buffer yet (nnom_plan_end() moves it to one): a plan the tiler
                                              tries and drops does not leave a block behind in a pool */
@@ -208,6 +211,10 @@ nnom_status nnom_tiling_plan(nnom_model *m, int carry_only);
  * not NULL): the most bytes at the band's start kept from one tile to the next (carrying), alive
  * through the whole stage while the rest of the band lives from its writer to its last reader. */
 uint32_t nnom_tiling_band_bytes(const nnom_model *m, int32_t layer, uint32_t *kept_bytes);
+
+/* nnom_tiling_band_bytes() of every layer of the stage m->tiling.first..cut at once (one walk of the tiles):
+ * @p band_bytes[j - first] and @p kept_bytes[j - first], NNOM_TILE_MAX_STAGE entries each. */
+void nnom_tiling_bands(const nnom_model *m, uint32_t *band_bytes, uint32_t *kept_bytes);
 
 /* Whether stage layer @p layer (before the cut) writes its rows into the cut's output, which the cut
  * then computes in place. */

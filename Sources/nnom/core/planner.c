@@ -207,6 +207,27 @@ static uint64_t fit_group(const nnom_buffer *b, int32_t n, const plan_work *w, i
     return chosen; /* x = the highest end is always feasible, so found is set */
 }
 
+/* The most bytes alive at one step of buffers @p b (a group counted once, by its largest member alive
+ * then): no placement is smaller. */
+static uint64_t lower_bound(const nnom_buffer *b, int32_t n, uint64_t *per_group)
+{
+    int32_t steps = 0;
+    for (int32_t i = 0; i < n; i++)
+        if (b[i].last + 1 > steps) steps = b[i].last + 1;
+    uint64_t lower = 0;
+    for (int32_t t = 0; t < steps; t++) {
+        for (int32_t i = 0; i < n; i++) per_group[i] = 0;
+        uint64_t live = 0;
+        for (int32_t i = 0; i < n; i++) {
+            if (b[i].first > t || b[i].last < t || b[i].bytes <= per_group[b[i].group]) continue;
+            live += b[i].bytes - per_group[b[i].group];
+            per_group[b[i].group] = b[i].bytes;
+        }
+        if (live > lower) lower = live;
+    }
+    return lower;
+}
+
 uint64_t nnom_plan_place(nnom_buffer *b, int32_t n, uint64_t limit, void *block, uint64_t *lower, int32_t *top)
 {
     plan_work w = carve(block, n);
@@ -235,20 +256,7 @@ uint64_t nnom_plan_place(nnom_buffer *b, int32_t n, uint64_t limit, void *block,
     }
 
     /* the lower bound: per step, each group's largest member alive then */
-    int32_t steps = 0;
-    for (int32_t i = 0; i < n; i++)
-        if (b[i].last + 1 > steps) steps = b[i].last + 1;
-    *lower = 0;
-    for (int32_t t = 0; t < steps; t++) {
-        for (int32_t i = 0; i < n; i++) w.scratch[i] = 0;
-        uint64_t live = 0;
-        for (int32_t i = 0; i < n; i++) {
-            if (b[i].first > t || b[i].last < t || b[i].bytes <= w.scratch[b[i].group]) continue;
-            live += b[i].bytes - w.scratch[b[i].group];
-            w.scratch[b[i].group] = b[i].bytes;
-        }
-        if (live > *lower) *lower = live;
-    }
+    *lower = lower_bound(b, n, w.scratch);
 
     /* every order with every fit; the smallest arena wins (the first of equals) */
     uint64_t best_arena = NOT_PLACED;
@@ -323,6 +331,8 @@ nnom_status nnom_plan_begin(nnom_model *m)
     p->work = block + head + layers + buffers;
     p->n_buffers = 0;
     p->cap_buffers = most;
+    p->place_below = 0;
+    p->bound_only = 0;
     p->message[0] = '\0';
     m->plan = p;
     return NNOM_OK;
@@ -366,6 +376,8 @@ nnom_status nnom_plan(nnom_model *m)
 
     /* 2. buffers and sharing, in execution order */
     int32_t cut_buffer = -1; /* the tiled stage's cut's output */
+    uint32_t bands[NNOM_TILE_MAX_STAGE], kept_bands[NNOM_TILE_MAX_STAGE]; /* its layers' bands, kept rows */
+    if (m->tiling.first >= 0) nnom_tiling_bands(m, bands, kept_bands);
     int cut_written = 0;     /* by one of the cut's inputs */
     for (int32_t i = 0; i < n; i++) {
         nnom_layer *l = &m->layers[i];
@@ -384,8 +396,8 @@ nnom_status nnom_plan(nnom_model *m)
                 nnom_buffer *src = &p->buffers[lp[l->def->inputs[j]].buffer];
                 if (src->last < t->cut) src->last = t->cut;
             }
-            uint32_t kept = 0; /* the start of a band keeping rows from one tile to the next */
-            const uint32_t band = i < t->cut ? nnom_tiling_band_bytes(m, i, &kept) : 0;
+            /* the start of a band keeping rows from one tile to the next: kept */
+            const uint32_t band = bands[i - t->first], kept = kept_bands[i - t->first];
             if (i == t->first) { /* written from the stage's start, maybe by an input of the cut */
                 const nnom_layer_plan *c = &lp[t->cut];
                 cut_buffer = new_buffer(m, c->out_bytes, t->first, c->last_use, -1);
@@ -437,6 +449,18 @@ nnom_status nnom_plan(nnom_model *m)
             q->buffer = new_buffer(m, q->out_bytes, i, q->last_use, group);
         }
         if (q->scratch_bytes) q->scratch_buffer = new_buffer(m, q->scratch_bytes, i, i, -1);
+    }
+
+    /* a candidate that cannot beat the plan it is compared with (core/tiling.c): its lower bound only */
+    p->bound_only = 0;
+    if (p->place_below) {
+        const uint64_t lower = lower_bound(p->buffers, p->n_buffers, carve(p->work, p->n_buffers).scratch);
+        if (lower >= p->place_below) {
+            p->bound_only = 1;
+            m->lower_bound = (uint32_t)(lower < NNOM_PLAN_LIMIT ? lower : NNOM_PLAN_LIMIT);
+            m->arena_size = m->lower_bound;
+            return NNOM_OK;
+        }
     }
 
     /* 3. placement, 4. lower bound */

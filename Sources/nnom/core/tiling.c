@@ -386,20 +386,21 @@ typedef struct {
     uint64_t macs, cost;
 } tile_extra;
 
-/* Bands of tiling first..cut with @p rows cut rows per tile (@p carry: the bands keeping rows): the extra work in
- * @p extra (when not NULL) and the band bytes of @p band_layer (when >= 0, else 0), in *@p kept the most
- * bytes that band keeps from one tile to the next (when not NULL); 0 in @p ok if a tile is made of
+/* Walks the tiles of tiling first..cut with @p rows cut rows per tile (@p carry: the bands keeping rows):
+ * the extra work in @p extra (when not NULL), and per stage layer (index layer - first) the most bytes its
+ * rows take in one tile in @p band and the most it keeps from one tile to the next in @p kept (both when
+ * not NULL; for every layer, whether it has a band of its own or not). Returns 0 if a tile is made of
  * padding only. */
-static uint64_t tiling_cost(const nnom_model *m, int32_t first, int32_t cut, int32_t rows, uint32_t carry,
-                            int32_t band_layer, tile_extra *extra, int *ok, uint64_t *kept)
+static int tiling_cost(const nnom_model *m, int32_t first, int32_t cut, int32_t rows, uint32_t carry,
+                       tile_extra *extra, uint64_t *band, uint64_t *kept)
 {
-    uint64_t computed[TILE_MAX_STAGE], band = 0, moved = 0;
+    uint64_t computed[TILE_MAX_STAGE], moved = 0;
     int32_t prev_lo[TILE_MAX_STAGE], prev_hi[TILE_MAX_STAGE];
     memset(computed, 0, sizeof computed);
+    if (band) memset(band, 0, TILE_MAX_STAGE * sizeof *band);
+    if (kept) memset(kept, 0, TILE_MAX_STAGE * sizeof *kept);
     tile_rows tr;
     stage_init(m, first, cut, carry, NULL, &tr);
-    *ok = 0;
-    if (kept) *kept = 0;
     const int32_t tiles = tile_count(m, cut, rows);
     for (int32_t t = 0; t < tiles; t++) {
         memcpy(prev_lo, tr.lo, sizeof prev_lo);
@@ -409,14 +410,13 @@ static uint64_t tiling_cost(const nnom_model *m, int32_t first, int32_t cut, int
             if (stage_pad(&tr, j)) continue;
             const int32_t k = j - first, n = tr.hi[k] - tr.lo[k] + 1, y0 = first_computed(&tr, t ? prev_hi : NULL, k);
             if (y0 <= tr.hi[k]) computed[k] += (uint64_t)(tr.hi[k] - y0 + 1);
-            if (j == band_layer && n > 0 && (uint64_t)n * row_bytes(m, j) > band) band = (uint64_t)n * row_bytes(m, j);
+            if (band && n > 0 && (uint64_t)n * row_bytes(m, j) > band[k]) band[k] = (uint64_t)n * row_bytes(m, j);
             const uint64_t keep = t && stage_band(&tr, j) ? (uint64_t)kept_rows(prev_hi[k], &tr, k) * row_bytes(m, j) : 0;
-            if (j == band_layer && kept && keep > *kept) *kept = keep;
+            if (kept && keep > kept[k]) kept[k] = keep;
             if (keep && tr.lo[k] > prev_lo[k]) moved += keep;
         }
     }
-    *ok = 1;
-    if (!extra) return band;
+    if (!extra) return 1;
     extra->macs = 0;
     extra->cost = moved / TILE_MOVE_BYTES;
     for (int32_t j = first; j <= cut; j++) {
@@ -428,7 +428,7 @@ static uint64_t tiling_cost(const nnom_model *m, int32_t first, int32_t cut, int
         extra->macs += again * (nnom_layer_macs(m, j) / h);
         extra->cost += again * (nnom_layer_macs(m, j) / h + row_values(m, j) * TILE_VALUE_COST);
     }
-    return band;
+    return 1;
 }
 
 int nnom_tiling_writes_cut(const nnom_model *m, int32_t layer)
@@ -437,19 +437,27 @@ int nnom_tiling_writes_cut(const nnom_model *m, int32_t layer)
     return t->first >= 0 && layer >= t->first && layer < t->cut && writes_cut(m, t->first, t->cut, layer);
 }
 
+void nnom_tiling_bands(const nnom_model *m, uint32_t *band_bytes, uint32_t *kept_bytes)
+{
+    const nnom_tiling *t = &m->tiling;
+    uint64_t band[TILE_MAX_STAGE], kept[TILE_MAX_STAGE];
+    tiling_cost(m, t->first, t->cut, t->rows, t->carry, NULL, band, kept); /* checked when it was chosen */
+    for (int32_t j = t->first; j <= t->cut; j++) {
+        const int own = j < t->cut && !shares_band(m, t->first, t->cut, j) && !writes_cut(m, t->first, t->cut, j);
+        band_bytes[j - t->first] = own ? (uint32_t)band[j - t->first] : 0; /* at most the output's bytes */
+        kept_bytes[j - t->first] = own ? (uint32_t)kept[j - t->first] : 0; /* at most the band's */
+    }
+}
+
 uint32_t nnom_tiling_band_bytes(const nnom_model *m, int32_t layer, uint32_t *kept_bytes)
 {
     const nnom_tiling *t = &m->tiling;
-    uint64_t kept = 0;
-    int ok;
+    uint32_t band[TILE_MAX_STAGE], kept[TILE_MAX_STAGE];
     if (kept_bytes) *kept_bytes = 0;
-    if (t->first < 0 || layer < t->first || layer >= t->cut || shares_band(m, t->first, t->cut, layer) ||
-        writes_cut(m, t->first, t->cut, layer))
-        return 0;
-    /* at most the output's bytes */
-    const uint32_t band = (uint32_t)tiling_cost(m, t->first, t->cut, t->rows, t->carry, layer, NULL, &ok, &kept);
-    if (kept_bytes) *kept_bytes = (uint32_t)kept; /* at most the band's */
-    return band;
+    if (t->first < 0 || layer < t->first || layer >= t->cut) return 0;
+    nnom_tiling_bands(m, band, kept);
+    if (kept_bytes) *kept_bytes = kept[layer - t->first];
+    return band[layer - t->first];
 }
 
 /* After the call of stage layer @p j in tile @p cur: every band @p j is the last reader of moves the rows
@@ -524,8 +532,7 @@ static int32_t fewest_rows(const nnom_model *m, int32_t first, int32_t cut, uint
 {
     for (int32_t rows = 1; rows < dims_of(m, cut).h; rows++) {
         tile_extra e;
-        int ok;
-        tiling_cost(m, first, cut, rows, carry, -1, &e, &ok, NULL);
+        const int ok = tiling_cost(m, first, cut, rows, carry, &e, NULL, NULL);
         if (ok && e.macs <= budget->macs && e.cost <= budget->cost) {
             *extra = e;
             return rows;
@@ -615,7 +622,11 @@ nnom_status nnom_tiling_plan(nnom_model *m, int carry_only)
                 t->rows = rows;
                 t->carry = carry;
                 t->extra_macs = extra.macs;
-                if (nnom_plan_once(m) != NNOM_OK) continue; /* larger than the limit: not better */
+                /* placed only if its lower bound may beat (or tie) the best so far */
+                m->plan->place_below = (uint64_t)best_arena + 1;
+                st = nnom_plan_once(m);
+                m->plan->place_below = 0;
+                if (st != NNOM_OK || m->plan->bound_only) continue; /* past the limit, or not better */
                 const int tie = m->arena_size == best_arena && best.first >= 0 &&
                                 (extra.macs < best.extra_macs || (extra.macs == best.extra_macs && extra.cost < best_cost));
                 if (m->arena_size < best_arena || tie) {
@@ -646,12 +657,10 @@ nnom_status nnom_tiling_plan(nnom_model *m, int carry_only)
 /* Bytes the bands of the model's tiling keep from one tile to the next (alive through the stage). */
 static uint32_t kept_bytes(const nnom_model *m)
 {
-    uint32_t bytes = 0;
-    for (int32_t j = m->tiling.first; m->tiling.first >= 0 && j < m->tiling.cut; j++) {
-        uint32_t kept = 0;
-        nnom_tiling_band_bytes(m, j, &kept);
-        bytes += kept;
-    }
+    uint32_t band[TILE_MAX_STAGE], kept[TILE_MAX_STAGE], bytes = 0;
+    if (m->tiling.first < 0) return 0;
+    nnom_tiling_bands(m, band, kept);
+    for (int32_t j = m->tiling.first; j < m->tiling.cut; j++) bytes += kept[j - m->tiling.first];
     return bytes;
 }
 
