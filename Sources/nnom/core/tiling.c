@@ -547,6 +547,41 @@ static uint64_t percent_of(uint64_t total, int32_t percent)
     return total / PERCENT * (uint64_t)percent + total % PERCENT * (uint64_t)percent / PERCENT;
 }
 
+/* The best tiling so far: the tiling, its arena, its added estimated cost. */
+typedef struct {
+    nnom_tiling t;
+    uint32_t arena;
+    uint64_t cost;
+} tile_best;
+
+/* Plans stage first..cut with the bands of @p carry keeping their halos and the fewest rows per tile within
+ * @p budget; it replaces @p best if its arena is smaller (equal: fewer added MACs, then less added cost).
+ * A candidate whose lower bound cannot beat the best so far is not placed (core/planner.c). */
+static void try_tiling(nnom_model *m, int32_t first, int32_t cut, uint32_t carry, const tile_extra *budget,
+                       tile_best *best)
+{
+    tile_extra extra;
+    const int32_t rows = fewest_rows(m, first, cut, carry, budget, &extra);
+    if (!rows) return;
+    nnom_tiling *t = &m->tiling;
+    t->first = first;
+    t->cut = cut;
+    t->rows = rows;
+    t->carry = carry;
+    t->extra_macs = extra.macs;
+    m->plan->place_below = (uint64_t)best->arena + 1;
+    const nnom_status st = nnom_plan_once(m);
+    m->plan->place_below = 0;
+    if (st != NNOM_OK || m->plan->bound_only) return; /* past the limit, or not better */
+    const int tie = m->arena_size == best->arena && best->t.first >= 0 &&
+                    (extra.macs < best->t.extra_macs || (extra.macs == best->t.extra_macs && extra.cost < best->cost));
+    if (m->arena_size < best->arena || tie) {
+        best->t = *t;
+        best->arena = m->arena_size;
+        best->cost = extra.cost;
+    }
+}
+
 /* The most carry masks tried per stage: none, all, and per band that band alone or every band but it. */
 #define TILE_MAX_MASKS (2 + 2 * TILE_MAX_STAGE)
 
@@ -604,40 +639,24 @@ nnom_status nnom_tiling_plan(nnom_model *m, int carry_only)
     const tile_extra budget = {percent_of(macs, percent), percent_of(cost, percent)};
     const int32_t peak = peak_step(m);
 
-    nnom_tiling best = *t;
-    uint32_t best_arena = m->arena_size;
-    uint64_t best_cost = 0;
+    tile_best best = {*t, m->arena_size, 0};
+    /* every stage with no band keeping its halo and with all (all only: carry_only), then the best stage
+     * with the other sets of bands (a band alone, every band but one: carry_masks) */
     for (int32_t first = 0; first <= peak; first++) {
         for (int32_t cut = first + 1; cut < m->n_layers && cut - first < TILE_MAX_STAGE; cut++) {
             if (cut < peak || !is_stage(m, first, cut)) continue;
             uint32_t masks[TILE_MAX_MASKS];
             const int32_t n_masks = carry_masks(m, first, cut, carry_only, masks);
-            for (int32_t v = 0; v < n_masks; v++) {
-                const uint32_t carry = masks[v];
-                tile_extra extra;
-                const int32_t rows = fewest_rows(m, first, cut, carry, &budget, &extra);
-                if (!rows) continue;
-                t->first = first;
-                t->cut = cut;
-                t->rows = rows;
-                t->carry = carry;
-                t->extra_macs = extra.macs;
-                /* placed only if its lower bound may beat (or tie) the best so far */
-                m->plan->place_below = (uint64_t)best_arena + 1;
-                st = nnom_plan_once(m);
-                m->plan->place_below = 0;
-                if (st != NNOM_OK || m->plan->bound_only) continue; /* past the limit, or not better */
-                const int tie = m->arena_size == best_arena && best.first >= 0 &&
-                                (extra.macs < best.extra_macs || (extra.macs == best.extra_macs && extra.cost < best_cost));
-                if (m->arena_size < best_arena || tie) {
-                    best_arena = m->arena_size;
-                    best_cost = extra.cost;
-                    best = *t;
-                }
-            }
+            for (int32_t v = 0; v < n_masks && v < (carry_only ? 1 : 2); v++)
+                try_tiling(m, first, cut, masks[v], &budget, &best);
         }
     }
-    *t = best;
+    if (best.t.first >= 0 && !carry_only) {
+        uint32_t masks[TILE_MAX_MASKS];
+        const int32_t first = best.t.first, cut = best.t.cut, n_masks = carry_masks(m, first, cut, 0, masks);
+        for (int32_t v = 2; v < n_masks; v++) try_tiling(m, first, cut, masks[v], &budget, &best);
+    }
+    *t = best.t;
     m->kernels = own;
     m->window_in_place = own_window;
     nnom_model_clear_error(m);
