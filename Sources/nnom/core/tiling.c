@@ -51,13 +51,14 @@
  * Choice (nnom_tiling_plan, from core/plan_tuned.c). The untiled plan first; then every stage whose
  * layers include the step where the most bytes are alive (the peak), with at
  * most TILE_MAX_STAGE layers; for each, and for each set of bands keeping their
- * halos (carry_masks: none, all, each band alone, every band but one), the fewest rows per tile whose added
+ * halos (carry_masks: none and all; then on the best stage each band alone and every band but one), the
+ * fewest rows per tile whose added
  * MACs stay within the budget (nnom_options.tiling_max_extra_macs_percent of
  * the model's MACs; fewer rows: smaller bands, more halo; none when every band keeps), and whose added
  * estimated cost (TILE_VALUE_COST, TILE_CALL_COST, TILE_MOVE_BYTES) stays within the same share
  * of the model's estimated cost (the model as built: a zero padding folded into a convolution's
  * explicit padding counts as the layer it was), is planned (with the fast scratch,
- * core/plan_tuned.c), and the
+ * core/plan_tuned.c; placed only if the lower bound of its buffers may beat the best so far), and the
  * smallest arena wins if it is smaller than the untiled one (ties: fewer
  * added MACs, then less added estimated cost, then the first tried). The fastest plan
  * (NNOM_PLAN_FASTEST) asks first for tilings where every band keeps (carry_only), which add no MAC. The choice is made on plans with the
