@@ -31,6 +31,10 @@ typedef struct nnom_layer_plan {
     int32_t last_use;        /* index of the last layer reading the output */
 } nnom_layer_plan;
 
+/* The most layers in a tiled stage (paddings included): bounds the search, the work per tile, the stack
+ * of a tiled run (core/tiling.c) and the buffers a tiled plan adds (one per band keeping rows). */
+#define NNOM_TILE_MAX_STAGE 10
+
 /* The planner's memory, one block that exists only while a model is planned (nnom_plan_begin() to
  * nnom_plan_end()): a pool allocator takes it back whole. The model keeps only each layer's offsets. */
 typedef struct nnom_plan_data {
@@ -44,6 +48,8 @@ typedef struct nnom_plan_data {
     uint64_t place_below;    /* > 0: nnom_plan() places the buffers only if their lower bound is below this
                                 (a tiling candidate that cannot beat the best so far is not placed) */
     int bound_only;          /* the last nnom_plan() stopped at the lower bound (arena_size: that bound) */
+    uint32_t bands[NNOM_TILE_MAX_STAGE], kept_bands[NNOM_TILE_MAX_STAGE]; /* the tiled stage's
+                                (nnom_tiling_bands), here rather than on the stack of a device */
     char message[NNOM_MODEL_ERROR_BYTES]; /* a failure's message while planning, when the model has no
                                              buffer yet (nnom_plan_end() moves it to one): a plan the tiler
                                              tries and drops does not leave a block behind in a pool */
@@ -195,10 +201,6 @@ uint32_t nnom_planned_scratch(nnom_model *m, int32_t i);
 
 /* nnom_plan() after setting each layer's least scratch for m->kernels (core/plan_tuned.c). */
 nnom_status nnom_plan_once(nnom_model *m);
-
-/* The most layers in a tiled stage (paddings included): bounds the search, the work per tile, the stack
- * of a tiled run (core/tiling.c) and the buffers a tiled plan adds (one per band keeping rows). */
-#define NNOM_TILE_MAX_STAGE 10
 
 /* After an untiled plan: plans again (nnom_plan_once) with the tiling of core/tiling.c that makes the
  * arena the smallest within the model's MAC budget, if one makes it smaller; fills m->tiling.

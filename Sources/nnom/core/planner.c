@@ -140,6 +140,9 @@ static plan_work carve(void *block, int32_t n)
     return w;
 }
 
+/* The work area's per-group array (plan_work.scratch) alone. */
+static uint64_t *group_scratch(void *block, int32_t n) { return (uint64_t *)block + 3 * (n > 0 ? (size_t)n : 1); }
+
 /* Whether group head @p a goes before group head @p b in @p order. */
 static int goes_before(const plan_work *w, plan_order order, int32_t a, int32_t b)
 {
@@ -376,8 +379,7 @@ nnom_status nnom_plan(nnom_model *m)
 
     /* 2. buffers and sharing, in execution order */
     int32_t cut_buffer = -1; /* the tiled stage's cut's output */
-    uint32_t bands[NNOM_TILE_MAX_STAGE], kept_bands[NNOM_TILE_MAX_STAGE]; /* its layers' bands, kept rows */
-    if (m->tiling.first >= 0) nnom_tiling_bands(m, bands, kept_bands);
+    if (m->tiling.first >= 0) nnom_tiling_bands(m, p->bands, p->kept_bands);
     int cut_written = 0;     /* by one of the cut's inputs */
     for (int32_t i = 0; i < n; i++) {
         nnom_layer *l = &m->layers[i];
@@ -397,7 +399,7 @@ nnom_status nnom_plan(nnom_model *m)
                 if (src->last < t->cut) src->last = t->cut;
             }
             /* the start of a band keeping rows from one tile to the next: kept */
-            const uint32_t band = bands[i - t->first], kept = kept_bands[i - t->first];
+            const uint32_t band = p->bands[i - t->first], kept = p->kept_bands[i - t->first];
             if (i == t->first) { /* written from the stage's start, maybe by an input of the cut */
                 const nnom_layer_plan *c = &lp[t->cut];
                 cut_buffer = new_buffer(m, c->out_bytes, t->first, c->last_use, -1);
@@ -454,7 +456,7 @@ nnom_status nnom_plan(nnom_model *m)
     /* a candidate that cannot beat the plan it is compared with (core/tiling.c): its lower bound only */
     p->bound_only = 0;
     if (p->place_below) {
-        const uint64_t lower = lower_bound(p->buffers, p->n_buffers, carve(p->work, p->n_buffers).scratch);
+        const uint64_t lower = lower_bound(p->buffers, p->n_buffers, group_scratch(p->work, p->n_buffers));
         if (lower >= p->place_below) {
             p->bound_only = 1;
             m->lower_bound = (uint32_t)(lower < NNOM_PLAN_LIMIT ? lower : NNOM_PLAN_LIMIT);
