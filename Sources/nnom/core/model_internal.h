@@ -222,6 +222,31 @@ void nnom_tiling_bands(const nnom_model *m, uint32_t *band_bytes, uint32_t *kept
  * then computes in place. */
 int nnom_tiling_writes_cut(const nnom_model *m, int32_t layer);
 
+/* What a tiling adds per run: MACs, and estimated cost in MAC-equivalents (core/tiling.c). */
+typedef struct nnom_tile_extra {
+    uint64_t macs, cost;
+} nnom_tile_extra;
+
+/* Whether layers @p first..@p cut form a stage that may run tile by tile (core/tiling.c). */
+int nnom_tiling_is_stage(const nnom_model *m, int32_t first, int32_t cut);
+
+/* The layers of stage @p first..@p cut with a band of their own (bit layer - first). */
+uint32_t nnom_tiling_stage_bands(const nnom_model *m, int32_t first, int32_t cut);
+
+/* The tiles of a tiling whose cut is @p cut, @p rows of its output rows per tile. */
+int32_t nnom_tiling_tiles(const nnom_model *m, int32_t cut, int32_t rows);
+
+/* Walks the tiles of stage @p first..@p cut in bands of @p rows rows of the cut, the bands of @p carry
+ * (bit layer - first) keeping their halos: what it adds in @p extra (when not NULL), per stage layer the
+ * most bytes of one tile's rows in @p band and the most kept from one tile to the next in @p kept (when not
+ * NULL, NNOM_TILE_MAX_STAGE entries). Returns 0 if a tile is made of padding only. */
+int nnom_tiling_cost(const nnom_model *m, int32_t first, int32_t cut, int32_t rows, uint32_t carry,
+                     nnom_tile_extra *extra, uint64_t *band, uint64_t *kept);
+
+/* The model's estimated cost of a run in MAC-equivalents (the tiling's budget is a share of it), its
+ * MACs in *@p macs. */
+uint64_t nnom_tiling_model_cost(const nnom_model *m, uint64_t *macs);
+
 /* Runs the tiled stage: layers m->tiling.first..cut, tile by tile. */
 void nnom_tiling_run(nnom_model *m);
 
