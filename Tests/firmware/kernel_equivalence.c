@@ -228,6 +228,12 @@ static void random_conv(nnom_conv_args *a, int depthwise)
         const int big_s2 = a->stride_h == 2 && chance(50);
         a->in_h = big_s2 ? range(17, 24) : range(4, 16);
         a->in_w = big_s2 ? range(14, 16) : (chance(30) ? range(4, 7) : range(4, 16));
+        /* MobileNet's 6 x 6 planes ('same' from 6 columns, 'valid' from 8): lines of six outputs,
+         * the DSP kernel's one pass per line */
+        if (!big_s2 && chance(20)) {
+            a->in_w = chance(50) ? 6 : 8;
+            a->in_h = range(4, 8);
+        }
         if (big_s2 && a->in_c > 20) { /* (the input fits MAX_IN) */
             a->in_c = range(1, 20);
             a->out_c = a->in_c * a->depth_mult;
@@ -300,6 +306,15 @@ static void random_conv(nnom_conv_args *a, int depthwise)
     if (pointwise)
         for (int32_t c = 0; c < a->out_c; c++)
             if (multiplier[c] && chance(30)) multiplier[c] = (int32_t)(next() & 0x3FFFFFFFu) | 1; /* below 2^30 */
+    if (!depthwise && chance(25))
+        /* left shifts (the DSP kernel's eight-pixel passes take shifts 0 to 8 when the bias allows: the
+         * MobileNet's pointwise layers have channels of multiplier 2^30, shift 1) */
+        for (int32_t c = 0; c < a->out_c; c++)
+            if (chance(40)) {
+                shift[c] = range(0, 9);
+                if (chance(30)) multiplier[c] = 0x40000000;
+                if (chance(20)) bias[c] = (int32_t)(next() >> (shift[c] + 1)) - (int32_t)(next() >> (shift[c] + 1));
+            }
     if (dw_like) {
         /* channels of four, no clamp, shifts often 0 or 1 (an output scale near the input's times
          * the weights'): every requantisation form of the DSP kernel's channel groups */

@@ -10,7 +10,8 @@
  * NARROW_MAX_K, and the scratch of the general kernel's four-pixel passes
  * (conv_shape np == 4: the four columns, and the staged patch when in_c is
  * not 4), which the planner reserves for such patches: no scratch beyond
- * what the layer already plans.
+ * what the layer already plans; or of its eight-pixel passes (np == 8),
+ * which a plan gives from its spare room only.
  *
  * Why a kernel of its own: with a handful of output channels (8 in the
  * MobileNet's first layer, 16 in ResNet-8's) the general kernel's work per
@@ -19,12 +20,13 @@
  * pixel) cost about as much as the multiply-accumulates. Here a call
  * prepares everything once: the weights of the last channels (those whose
  * last word would be read past the weight array) copied zero-padded, the
- * runs of channels of one requantisation form; a pass then gathers four
- * pixels and runs every run of channels over them.
+ * runs of channels of one requantisation form; a pass then gathers eight
+ * pixels (when the scratch holds their columns and eight remain) or four,
+ * and runs every run of channels over them.
  *
  * Gather (one column per pixel, int16 pairs (e0, e2), (e1, e3) per group of
- * four patch elements, the four pixels' groups side by side, 32 bytes a
- * group: the layout of conv_pass.h's pass4): a 3x3 window on three channels
+ * four patch elements, the pass's pixels' groups side by side, 32 or 64
+ * bytes a group: the layouts of conv_pass.h's pass4 and pass8): a 3x3 window on three channels
  * (or 3x9 on one) inside the input is built in registers, its seven groups
  * from nine unaligned loads that stay inside the window's three rows, and
  * widened (narrow_gather_27); other windows inside the input are copied a
@@ -38,12 +40,18 @@
  * in the padding (which widens to 0); rows of whole groups in the padding
  * are zero groups.
  *
- * Dot products: channels of the fast forms run in conv_pass.h's pass4_fast
- * (or _u), a call per run of channels per pass: per group of four taps one
- * LDR of the channel's four int8 weights, two SXTB16, two LDM of four words
- * (two pixels each) and eight SMLAD, the requantisation and the stores in
- * the same assembly. The general form and a short last pass use
- * narrow_dot4 (the same group, two per loop pass) and C.
+ * Dot products: channels of the fast forms run in conv_pass.h's pass8_fast
+ * (eight pixels: consecutive runs of both fast forms in one call, which
+ * picks each channel's form) or pass4_fast (or _u), a call per run of
+ * channels per pass: per group of four taps one LDR of the channel's four
+ * int8 weights, two SXTB16, the pixels' columns (LDRD, or LDM of two
+ * pixels) and two SMLAD per pixel, the requantisation and the stores in the
+ * same assembly; eight pixels halve the per-channel work per output (the
+ * MobileNet's first layer, 3x3 stride 2 on 3 channels to 8: 2.79 instead of
+ * 2.97 estimated Cortex-M4 cycles per MAC; ResNet-8's, 3 to 16: 2.48 instead
+ * of 2.68). The general form and a short last pass use narrow_dot4 (the same
+ * group, two per loop pass) or conv_dot.h's dot_1x1 (eight-pixel columns),
+ * and C.
  *
  * Overflow: a column's lanes are x - in_zp in [-255, 255] (0 past k and in
  * the padding), the weights in [-128, 127], so |dot| <= k * 255 * 128 =
@@ -78,13 +86,17 @@ enum {
                             instructions per MAC for the whole model at -Os) */
     NARROW_MAX_IN_C = 4,
     NARROW_MAX_K = 64,   /* longest patch (3x3x4 = 36, DS-CNN's 10x4x1 = 40, 5x5x2 = 50) */
-    NARROW_PIXELS = 4,   /* pixels per pass */
+    NARROW_PIXELS = 4,   /* pixels per pass (eight when the scratch holds their columns, see conv_narrow) */
+    NARROW_EIGHT = 8,    /* pixels per pass of the eight-pixel layout */
     NARROW_COPY_BYTES = 224, /* the zero-padded copy of the last channels' weights (at least NARROW_MAX_K + 3),
                                 or of all of them when they fit: 8 channels of 3x3x3, as in MobileNet's first
                                 layer (448 bytes, 16 channels, made ResNet-8's first layer 2 % faster and the
                                 stack of every model with a narrow layer 224 bytes deeper) */
-    NARROW_GROUP_WORDS = 2 * NARROW_PIXELS /* words of one group of the four columns */
 };
+
+/* pass8 takes patches of at most PASS8_MAX_GROUPS groups (conv_pass.h): the general kernel's
+ * eight-pixel ones and this kernel's */
+typedef char conv_pass8_groups_check[EIGHT_MAX_K <= 4 * PASS8_MAX_GROUPS && NARROW_MAX_K <= 4 * PASS8_MAX_GROUPS ? 1 : -1];
 
 /* How a channel is requantised (see the file comment). */
 enum { NARROW_GENERAL, NARROW_ZP, NARROW_U, NARROW_DEAD };
@@ -94,7 +106,7 @@ enum { NARROW_GENERAL, NARROW_ZP, NARROW_U, NARROW_DEAD };
 static inline int conv_narrow_takes(const nnom_conv_args *a, const conv_shape *s)
 {
     return a->in_c >= NARROW_MIN_IN_C && a->in_c <= NARROW_MAX_IN_C && a->dil_w == 1 && s->k <= NARROW_MAX_K &&
-           s->np == NARROW_PIXELS;
+           (s->np == NARROW_PIXELS || s->np == NARROW_EIGHT);
 }
 
 typedef struct {
@@ -106,7 +118,8 @@ typedef struct {
     int32_t run;          /* bytes of a kernel row: k_w * in_c */
     int32_t words;        /* words copied per kernel row: ceil(run / 4) */
     ptrdiff_t row_step;   /* input bytes between kernel rows: dil_h * in_w * in_c */
-    uint32_t *cols;       /* the four columns */
+    uint32_t *cols;       /* the columns of a pass */
+    int32_t gw;           /* words of one group of them: 2 * pixels of the pass (8 or 16) */
     int32_t ix_max, iy_max;  /* windows from input column ix0 in [0, ix_max], row iy0 in [0, iy_max] are inside */
     ptrdiff_t at_limit;   /* and, with staging, their first tap's offset at most this (the word copies end in the input) */
 } narrow_ctx;
@@ -125,8 +138,9 @@ __attribute__((noinline)) static void narrow_gather_edge(const narrow_ctx *x, co
     const uint32_t zp_bytes = x->zp_bytes;
     const int32_t words = x->words, row_groups = run >> 2;
     int8_t *st = x->staging;
+    const int32_t gw = x->gw;
     if (run == 4) { /* a group a row (DS-CNN's 10x4 on one channel): built in a register */
-        for (int32_t ky = 0; ky < k_h; ky++, dst += NARROW_GROUP_WORDS) {
+        for (int32_t ky = 0; ky < k_h; ky++, dst += gw) {
             const int32_t iy = iy0 + ky * a->dil_h;
             uint32_t v = zp_bytes;
             if (iy >= 0 && iy < a->in_h) {
@@ -144,8 +158,8 @@ __attribute__((noinline)) static void narrow_gather_edge(const narrow_ctx *x, co
         const int32_t iy = iy0 + ky * a->dil_h;
         const int outside = iy < 0 || iy >= a->in_h;
         if (!st && outside) { /* a row of whole groups in the padding: zeros */
-            uint32_t *d = dst + ky * row_groups * NARROW_GROUP_WORDS;
-            for (int32_t g = 0; g < row_groups; g++, d += NARROW_GROUP_WORDS) d[0] = d[1] = 0;
+            uint32_t *d = dst + ky * row_groups * gw;
+            for (int32_t g = 0; g < row_groups; g++, d += gw) d[0] = d[1] = 0;
             continue;
         }
         /* the row's bytes, the zero point a word at a time (up to 3 bytes past the row: the next
@@ -157,11 +171,11 @@ __attribute__((noinline)) static void narrow_gather_edge(const narrow_ctx *x, co
             for (int32_t b = b0; b < b1; b++) d[b] = src[b];
         }
         if (!st)
-            widen_inline(dst + ky * row_groups * NARROW_GROUP_WORDS, NARROW_GROUP_WORDS, row, row_groups, x->neg_zp);
+            widen_inline(dst + ky * row_groups * gw, gw, row, row_groups, x->neg_zp);
     }
     if (st) {
         memcpy(st + x->k, &x->zp_bytes, 4);
-        widen_inline(dst, NARROW_GROUP_WORDS, st, x->groups, x->neg_zp);
+        widen_inline(dst, gw, st, x->groups, x->neg_zp);
     }
 }
 
@@ -171,8 +185,9 @@ __attribute__((noinline)) static void narrow_gather_edge(const narrow_ctx *x, co
  *   g0 = r0[0..3]  g1 = r0[4..7]  g2 = r0[8], r1[0..2]  g3 = r1[3..6]
  *   g4 = r1[7..8], r2[0..1]  g5 = r2[2..5]  g6 = r2[6..8], zp
  * then widened (no staging row). */
-static inline void narrow_gather_27(const int8_t *r0, ptrdiff_t step, uint32_t zp_bytes, uint32_t neg_zp,
-                                    uint32_t *dst)
+static inline __attribute__((always_inline)) void narrow_gather_27(const int8_t *r0, ptrdiff_t step,
+                                                                   uint32_t zp_bytes, uint32_t neg_zp,
+                                                                   uint32_t *dst, int32_t gw)
 {
     const int8_t *r1 = r0 + step, *r2 = r1 + step;
     uint16_t h1, h2;
@@ -184,8 +199,8 @@ static inline void narrow_gather_27(const int8_t *r0, ptrdiff_t step, uint32_t z
     const uint32_t g5 = nnom_arm_load4(r2 + 2);
     const uint32_t g6 = nnom_arm_load4(r2 + 5) >> 8 | (zp_bytes & 0xFF000000u);
 #define NARROW_PUT(I, G)                                                  \
-    dst[(I) * NARROW_GROUP_WORDS] = nnom_arm_widen_lo(neg_zp, G);         \
-    dst[(I) * NARROW_GROUP_WORDS + 1] = nnom_arm_widen_hi(neg_zp, G);
+    dst[(I) * gw] = nnom_arm_widen_lo(neg_zp, G);                        \
+    dst[(I) * gw + 1] = nnom_arm_widen_hi(neg_zp, G);
     NARROW_PUT(0, g0) NARROW_PUT(1, g1) NARROW_PUT(2, g2) NARROW_PUT(3, g3)
     NARROW_PUT(4, g4) NARROW_PUT(5, g5) NARROW_PUT(6, g6)
 #undef NARROW_PUT
@@ -206,6 +221,7 @@ __attribute__((noinline)) static void narrow_gather_pass(const narrow_ctx *x, co
     const int32_t run = x->run, words = x->words, groups = x->groups, ix_max = x->ix_max, iy_max = x->iy_max;
     const ptrdiff_t step = x->row_step, at_limit = x->at_limit;
     const uint32_t neg_zp = x->neg_zp, zp_bytes = x->zp_bytes;
+    const int32_t gw = x->gw;
     int8_t *const patch = x->staging;
     int8_t *const patch_end = patch ? patch + x->k : NULL;
     int32_t iy0 = pos->iy0, ix0 = pos->ix0, ox = pos->ox;
@@ -218,14 +234,14 @@ __attribute__((noinline)) static void narrow_gather_pass(const narrow_ctx *x, co
             const int8_t *src = in + at;
             uint32_t *d = dst;
             if (run == 4) { /* one group a row (DS-CNN's 10x4 on one channel) */
-                for (int32_t ky = 0; ky < k_h; ky++, src += step, d += NARROW_GROUP_WORDS) {
+                for (int32_t ky = 0; ky < k_h; ky++, src += step, d += gw) {
                     const uint32_t v = nnom_arm_load4(src);
                     d[0] = nnom_arm_widen_lo(neg_zp, v);
                     d[1] = nnom_arm_widen_hi(neg_zp, v);
                 }
             } else {
-                for (int32_t ky = 0; ky < k_h; ky++, src += step, d += (run >> 2) * NARROW_GROUP_WORDS)
-                    widen_inline(d, NARROW_GROUP_WORDS, src, run >> 2, neg_zp);
+                for (int32_t ky = 0; ky < k_h; ky++, src += step, d += (run >> 2) * gw)
+                    widen_inline(d, gw, src, run >> 2, neg_zp);
             }
         } else {
             const int8_t *src = in + at;
@@ -236,7 +252,7 @@ __attribute__((noinline)) static void narrow_gather_pass(const narrow_ctx *x, co
                     memcpy(st + 4 * i, &v, 4);
                 }
             memcpy(patch_end, &zp_bytes, 4);
-            widen_inline(dst, NARROW_GROUP_WORDS, patch, groups, neg_zp);
+            widen_inline(dst, gw, patch, groups, neg_zp);
         }
         ix0 += stride_w;
         if (++ox == out_w) {
@@ -260,13 +276,16 @@ __attribute__((noinline)) static void narrow_gather_pass_27(const narrow_ctx *x,
     const int32_t ix_max = x->ix_max, iy_max = x->iy_max;
     const ptrdiff_t step = x->row_step, pix_step = (ptrdiff_t)stride_w * in_c;
     const uint32_t neg_zp = x->neg_zp, zp_bytes = x->zp_bytes;
+    const int32_t gw = x->gw;
     int32_t iy0 = pos->iy0, ix0 = pos->ix0, ox = pos->ox;
     int row_inside = iy0 >= 0 && iy0 <= iy_max;
     ptrdiff_t at = ((ptrdiff_t)iy0 * in_w + ix0) * in_c;
     uint32_t *dst = x->cols;
     for (int32_t p = 0; p < n; p++, dst += 2) {
-        if (row_inside && ix0 >= 0 && ix0 <= ix_max) narrow_gather_27(in + at, step, zp_bytes, neg_zp, dst);
-        else narrow_gather_edge(x, in, iy0, ix0, dst);
+        /* (the group stride a constant in each copy: stores at fixed offsets) */
+        if (!row_inside || ix0 < 0 || ix0 > ix_max) narrow_gather_edge(x, in, iy0, ix0, dst);
+        else if (gw == 2 * NARROW_EIGHT) narrow_gather_27(in + at, step, zp_bytes, neg_zp, dst, 2 * NARROW_EIGHT);
+        else narrow_gather_27(in + at, step, zp_bytes, neg_zp, dst, 2 * NARROW_PIXELS);
         ix0 += stride_w;
         at += pix_step;
         if (++ox == out_w) {
@@ -364,27 +383,35 @@ typedef struct {
     int form;
 } narrow_run;
 
-/* The outputs of channels [c0, c1) of a whole pass (four pixels) to o (channel 0 of pixel 0):
- * the fast forms in conv_pass.h's pass4 (weights in place below n_safe, the zero-padded copy
- * tail from there), then the narrower clamp; the general form with nnom_conv_quant_out()'s arithmetic. */
-static void narrow_run_pass(const nnom_conv_args *a, pass4_args *p4, const narrow_run *r, int32_t n_safe,
-                            const int8_t *tail, int8_t *o)
+/* The outputs of channels [c0, c1) of a whole pass of np pixels (four, or eight with p8) to o
+ * (channel 0 of pixel 0): the fast forms in conv_pass.h's pass4 or pass8 (weights in place below
+ * n_safe, the zero-padded copy tail from there), then the narrower clamp; the general form with
+ * nnom_conv_quant_out()'s arithmetic; a dead channel's constant. pass8 picks each channel's
+ * fast form itself: the caller may hand it channels of both fast forms as one run. */
+static void narrow_run_pass(const nnom_conv_args *a, pass4_args *p4, pass8_args *p8, const narrow_run *r,
+                            int32_t n_safe, const int8_t *tail, int8_t *o)
 {
     const int32_t k = p4->groups * 4 - p4->back, out_c = a->out_c, lo = a->act_min, hi = a->act_max;
+    const int32_t np = p8 ? NARROW_EIGHT : NARROW_PIXELS;
     const int32_t *bias = (const int32_t *)a->bias;
     if (r->form == NARROW_DEAD) {
         const int32_t zp = a->out_zp;
         const int8_t v = (int8_t)(zp < lo ? lo : (zp > hi ? hi : zp));
-        for (int32_t p = 0; p < NARROW_PIXELS; p++)
+        for (int32_t p = 0; p < np; p++)
             for (int32_t c = r->c0; c < r->c1; c++) o[p * out_c + c] = v;
         return;
     }
     if (r->form == NARROW_GENERAL) {
+        const conv_shape sh = {k, p4->groups, 0, NARROW_EIGHT, 0};
         for (int32_t c = r->c0; c < r->c1; c++) {
-            int32_t sum[NARROW_PIXELS];
+            int32_t sum[NARROW_EIGHT];
             const int8_t *w = c < n_safe ? (const int8_t *)a->weights + (ptrdiff_t)c * k : tail + (c - n_safe) * k;
-            narrow_dot4(p4->cols, w, p4->groups, 0, sum);
-            narrow_quant_any(a, NARROW_GENERAL, bias ? bias[c] : 0, c, sum, NARROW_PIXELS, o + c);
+            if (p8)
+                for (int32_t p = 0; p < NARROW_EIGHT; p++)
+                    sum[p] = dot_1x1(&sh, p8->cols + 2 * p, 2 * NARROW_EIGHT, w, 0, 0);
+            else
+                narrow_dot4(p4->cols, w, p4->groups, 0, sum);
+            narrow_quant_any(a, NARROW_GENERAL, bias ? bias[c] : 0, c, sum, np, o + c);
         }
         return;
     }
@@ -394,6 +421,15 @@ static void narrow_run_pass(const nnom_conv_args *a, pass4_args *p4, const narro
         const int32_t c1 = part ? r->c1 : (r->c1 < n_safe ? r->c1 : n_safe);
         if (c1 <= c0) continue;
         const int8_t *w = part ? tail + (c0 - n_safe) * k : (const int8_t *)a->weights + (ptrdiff_t)c0 * k;
+        if (p8) {
+            p8->bias = bias ? bias + c0 : NULL;
+            p8->mult = a->multiplier + c0;
+            p8->shift = a->shift + c0;
+            p8->n_ch = c1 - c0;
+            p8->out = o + c0;
+            pass8_fast(p8, w);
+            continue;
+        }
         p4->bias = bias ? bias + c0 : NULL;
         p4->mult = a->multiplier + c0;
         p4->shift = a->shift + c0;
@@ -402,7 +438,7 @@ static void narrow_run_pass(const nnom_conv_args *a, pass4_args *p4, const narro
         else pass4_fast_u(p4, w, o + c0);
     }
     if (lo != -128 || hi != 127)
-        for (int32_t p = 0; p < NARROW_PIXELS; p++)
+        for (int32_t p = 0; p < np; p++)
             for (int32_t c = r->c0; c < r->c1; c++) {
                 int8_t *v = &o[p * out_c + c];
                 *v = (int8_t)(*v < lo ? lo : (*v > hi ? hi : *v));
@@ -412,7 +448,7 @@ static void narrow_run_pass(const nnom_conv_args *a, pass4_args *p4, const narro
 /* Runs of channels per call (further channels: one at a time in the general form's code). */
 #define NARROW_MAX_RUNS 16
 
-/* The convolution (conv_narrow_takes() holds); scratch: the four columns, then the staging row. */
+/* The convolution (conv_narrow_takes() holds); scratch: the columns of s->np pixels, then the staging row. */
 __attribute__((noinline)) static void conv_narrow(const nnom_conv_args *a, const conv_shape *s, const int8_t *in, int8_t *out, void *scratch)
 {
     const int32_t out_c = a->out_c, n_pix = a->out_h * a->out_w, k = s->k, groups = s->groups;
@@ -428,11 +464,12 @@ __attribute__((noinline)) static void conv_narrow(const nnom_conv_args *a, const
     x.words = (x.run + 3) >> 2;
     x.row_step = (ptrdiff_t)a->dil_h * a->in_w * a->in_c;
     x.cols = cols;
+    x.gw = 2 * NARROW_PIXELS;
     x.ix_max = a->in_w - a->k_w;
     x.iy_max = a->in_h - 1 - (a->k_h - 1) * a->dil_h;
     x.at_limit = (ptrdiff_t)a->in_h * a->in_w * a->in_c - ((a->k_h - 1) * x.row_step + ((x.run & 3) ? 4 * x.words : x.run));
     /* rows of whole groups need no staging; else it follows the columns (conv_shape's layout) */
-    x.staging = (x.run & 3) ? (int8_t *)scratch + cols_bytes(s, NARROW_PIXELS) : NULL;
+    x.staging = (x.run & 3) ? (int8_t *)scratch + cols_bytes(s, s->np) : NULL;
 
     /* channel c reads weights [c * k, c * k + 4 * groups): those reading past the array (at most
      * three: 4 * groups - k <= 3) read a zero-padded copy; all of them when the whole array fits
@@ -468,15 +505,37 @@ __attribute__((noinline)) static void conv_narrow(const nnom_conv_args *a, const
     p4.out_c = out_c;
     p4.back = over;
 
+    pass8_args p8;
+    p8.cols = cols;
+    p8.groups = groups;
+    p8.zz = p4.zz;
+    p8.out_c = out_c;
+    p8.back = over;
+
     narrow_pos pos = {-a->pad_top, -a->pad_left, 0};
     const int is27 = x.staging && x.run == 9 && a->k_h == 3;
-    for (int32_t pix = 0; pix < n_pix; pix += NARROW_PIXELS) {
-        const int32_t n = n_pix - pix < NARROW_PIXELS ? n_pix - pix : NARROW_PIXELS;
+    for (int32_t pix = 0, np; pix < n_pix; pix += np) {
+        /* eight pixels per pass while eight remain and the scratch holds their columns; then four */
+        np = s->np == NARROW_EIGHT && n_pix - pix >= NARROW_EIGHT ? NARROW_EIGHT : NARROW_PIXELS;
+        x.gw = 2 * np;
+        const int32_t n = n_pix - pix < np ? n_pix - pix : np;
         if (is27) narrow_gather_pass_27(&x, in, &pos, n);
         else narrow_gather_pass(&x, in, &pos, n);
         int8_t *o = out + (ptrdiff_t)pix * out_c;
+        if (np == NARROW_EIGHT) {
+            /* consecutive runs of the two fast forms as one: pass8 picks each channel's form */
+            for (int32_t r = 0, r1; r < n_runs; r = r1 + 1) {
+                narrow_run m = runs[r];
+                r1 = r;
+                if (m.form == NARROW_ZP || m.form == NARROW_U)
+                    while (r1 + 1 < n_runs && (runs[r1 + 1].form == NARROW_ZP || runs[r1 + 1].form == NARROW_U))
+                        m.c1 = runs[++r1].c1;
+                narrow_run_pass(a, &p4, &p8, &m, n_safe, tail, o);
+            }
+            continue;
+        }
         if (n == NARROW_PIXELS) {
-            for (int32_t r = 0; r < n_runs; r++) narrow_run_pass(a, &p4, &runs[r], n_safe, tail, o);
+            for (int32_t r = 0; r < n_runs; r++) narrow_run_pass(a, &p4, NULL, &runs[r], n_safe, tail, o);
             continue;
         }
         /* a short last pass (the sums of the unused columns, stale data, are dropped) */

@@ -31,9 +31,14 @@
  *        cols: | g0: p0 lo hi, p1 lo hi, ..., p7 lo hi | g1 ... |
  *
  * All are naked functions (the body is the assembly alone), so that their
- * registers are used as planned at -Os as at -O2, and run a loop over the
- * groups unrolled four times (pass2: eight), entered at the copy that leaves a
- * whole number of passes (the entry computed once per call).
+ * registers are used as planned at -Os as at -O2, and run their groups in
+ * unrolled copies entered at the one that leaves a whole number of passes
+ * (the entry computed once per call): pass4 a loop of four copies, pass2 of
+ * eight, pass8 fifteen copies and no loop (its patches have at most 16
+ * groups; built for size, -Os, a loop of eight: PASS8_GROUPS). On the
+ * Cortex-M4 (-O2, est. cycles per MAC) pass8's straight copies instead of
+ * four in a loop took 2-3 % (pw_25x5_64to64 1.72 -> 1.68, pw_48x48_8to16
+ * 3.54 -> 3.47) for 1.2 KB of code.
  */
 #ifndef NNOM_KERNELS_ARM_CONV_PASS_H
 #define NNOM_KERNELS_ARM_CONV_PASS_H
@@ -408,6 +413,51 @@ typedef struct {
     PASS8_PIXEL_FIRST("r4") PASS8_PIXEL_FIRST("r5") PASS8_PIXEL_FIRST("r6") PASS8_PIXEL_FIRST("r7") \
     PASS8_PIXEL_FIRST("r8") PASS8_PIXEL_FIRST("r9") PASS8_PIXEL_FIRST("r10") PASS8_PIXEL_FIRST("r11")
 #define PASS8_GROUP_BYTES "108"
+/* The most groups of a patch pass8 takes (EIGHT_MAX_K / 4, and NARROW_MAX_K / 4): its groups after the
+ * first run in PASS8_MAX_GROUPS - 1 copies of PASS8_GROUP, entered at the one that leaves them. */
+#define PASS8_MAX_GROUPS 16
+#define PASS8_STR2(X) #X
+#define PASS8_STR(X) PASS8_STR2(X)
+/* The groups after the first (r9 of them: groups - 1). Built for speed, the most a patch has
+ * in straight copies, entered at the one that leaves them ([sp]); for size (-Os), eight
+ * copies in a loop entered at the one that leaves a whole number of passes, ending at the
+ * columns' end ([sp, #4]; one group: straight to the loop's end). Measured on the Cortex-M4
+ * (-O2, est. cycles per MAC): the straight copies took pw_25x5_64to64 from 1.69 to 1.67 and
+ * pw_48x48_8to16 from 3.49 to 3.42 for 724 more bytes of code. */
+#define PASS8_GROUPS_8 PASS8_GROUP PASS8_GROUP PASS8_GROUP PASS8_GROUP PASS8_GROUP PASS8_GROUP PASS8_GROUP PASS8_GROUP
+#if defined(__OPTIMIZE_SIZE__)
+#define PASS8_ENTRY                                                     \
+    "ldr    r10, [sp, #16]\n\t"                                        \
+    "add    r10, r10, r9, lsl #6\n\t"   /* the columns' end */          \
+    "str    r10, [sp, #4]\n\t"                                         \
+    "adr.w  r12, 2f\n\t"                                               \
+    "subs   r9, r9, #1\n\t"                                            \
+    "beq    5f\n\t"                                                    \
+    "and    r10, r9, #7\n\t"                                           \
+    "rsb    r10, r10, #8\n\t"                                          \
+    "and    r10, r10, #7\n\t"           /* the copy to enter at */      \
+    "movs   r11, #" PASS8_GROUP_BYTES "\n\t"                           \
+    "adr.w  r12, 1f\n\t"                                               \
+    "mla    r12, r10, r11, r12\n"                                       \
+    "5:\n\t"                                                           \
+    "orr    r12, r12, #1\n\t"           /* (a Thumb address) */         \
+    "str    r12, [sp]\n\t"
+#define PASS8_GROUPS                                                    \
+    PASS8_GROUPS_8                                                      \
+    "ldr    r2, [sp, #4]\n\t"                                          \
+    "cmp    r0, r2\n\t"                                                \
+    "bne    1b\n"
+#else
+#define PASS8_ENTRY                                                     \
+    "rsb    r10, r9, #" PASS8_STR(PASS8_MAX_GROUPS) "\n\t" /* the copies to skip */ \
+    "movs   r11, #" PASS8_GROUP_BYTES "\n\t"                           \
+    "adr.w  r12, 1f\n\t"                                               \
+    "mla    r12, r10, r11, r12\n\t"                                    \
+    "orr    r12, r12, #1\n\t"           /* (a Thumb address) */         \
+    "str    r12, [sp]\n\t"
+#define PASS8_GROUPS                                                    \
+    PASS8_GROUPS_8 PASS8_GROUP PASS8_GROUP PASS8_GROUP PASS8_GROUP PASS8_GROUP PASS8_GROUP PASS8_GROUP
+#endif
 
 /* S = SSAT8 of the requantised S + bias, the sum S without the bias: B = 2 * bias, so that
  * T = B + 2 S = 2 (dot + bias) (|dot + bias| < 2^30: exact, and T < 0 exactly when
@@ -425,6 +475,15 @@ typedef struct {
     "add    " S ", " S ", " C "\n\t"          \
     "asr    " S ", " S ", " E "\n\t"          \
     "ssat   " S ", #8, " S "\n\t"
+/* The same for a shift s >= 0 (nnom_conv_quant_apply() of conv.h with e = 0: the doubling high
+ * multiply of (dot + bias) * 2^s, no rounding shift), when |dot + bias| * 2^(s + 1) < 2^31:
+ * T = 2^(s + 1) (dot + bias) (E = s), S = SMMULR(T, M) + C (C = zp). */
+#define REQUANT_L_B(S, M, E, C, T, B)         \
+    "add    " T ", " B ", " S ", lsl #1\n\t"  \
+    "lsl    " T ", " T ", " E "\n\t"          \
+    "smmulr " S ", " T ", " M "\n\t"          \
+    "add    " S ", " S ", " C "\n\t"          \
+    "ssat   " S ", #8, " S "\n\t"
 #define PASS8_RQ(RQ) \
     RQ("r4", "r0", "r2", "r12", "r3", "lr") RQ("r5", "r0", "r2", "r12", "r3", "lr") \
     RQ("r6", "r0", "r2", "r12", "r3", "lr") RQ("r7", "r0", "r2", "r12", "r3", "lr") \
@@ -432,20 +491,23 @@ typedef struct {
     RQ("r10", "r0", "r2", "r12", "r3", "lr") RQ("r11", "r0", "r2", "r12", "r3", "lr")
 
 /*
- * Channels [0, p->n_ch) of eight whole pixels, every one fast (FORM_ZP or FORM_U of
- * conv_s8.c: shift in [-22, -1], |dot + bias| < 2^30, multiplier not 0), weights from w,
- * channel c of pixel j to p->out[j * out_c + c], clamped to the int8 range (the caller
- * applies a narrower clamp). Each channel takes the requantisation of nnom_arm_requant_zp()
- * when its multiplier is above 2^30, else that of nnom_arm_requant(), chosen in the routine
- * (one run serves both kinds), with the bias added there (REQUANT_ZP_B, REQUANT_U_B): the
- * sums start at the first group's products (SMUAD), outside the loop, which runs the other
- * groups four per pass ((groups - 1) % 4 = 3, 2, 1 enter at the second, third, fourth copy;
- * one group: at its end) until the columns' end. Registers: r0 the columns, r1 the weights,
+ * Channels [0, p->n_ch) of eight whole pixels, every one fast (FORM_ZP, FORM_U or FORM_L of
+ * conv_s8.c: multiplier not 0; shift in [-22, -1] and |dot + bias| < 2^30, or shift s in
+ * [0, FORM_L_MAX_SHIFT] and |dot + bias| * 2^(s + 1) < 2^31), weights from w, channel c of
+ * pixel j to p->out[j * out_c + c], clamped to the int8 range (the caller applies a narrower
+ * clamp). Each channel takes the requantisation of nnom_arm_requant_zp() when its shift is
+ * negative and its multiplier above 2^30, that of nnom_arm_requant() for the other negative
+ * shifts, REQUANT_L_B for the others, chosen in the routine (one run serves every kind), with
+ * the bias added there (REQUANT_ZP_B, REQUANT_U_B, REQUANT_L_B): the
+ sums start at the first group's products (SMUAD); the other groups (at most
+ * PASS8_MAX_GROUPS - 1) run in PASS8_GROUPS. Registers: r0 the columns, r1 the weights,
  * r4-r11 the sums, r2, r3, r12, lr the group's temporaries, then the requantisation
- * constants (r0 multiplier, r2 e, r12 c, lr 2 * bias, r3 a temporary) and the stores.
- * Stack: [sp] the entry into the loop, [sp, #4] the columns' end, [sp, #8] p, [sp, #12] c,
- * [sp, #16] the columns. Per channel, besides the groups: about 85 instructions (about 100
- * estimated cycles) for eight outputs, 40 of them the requantisation.
+ * constants (r0 multiplier, r2 e (s for REQUANT_L_B), r12 c (zp), lr 2 * bias, r3 a
+ * temporary) and the stores.
+ * Stack: [sp] the entry into the copies, [sp, #4] the columns' end (-Os), [sp, #8] p,
+ * [sp, #12] c, [sp, #16] the columns.
+ * Per channel, besides the groups: about 75 instructions (about 85 estimated cycles) for
+ * eight outputs, 40 of them the requantisation.
  */
 __attribute__((naked, noinline)) static void pass8_fast(ARG const pass8_args *p, ARG const int8_t *w)
 {
@@ -456,31 +518,15 @@ __attribute__((naked, noinline)) static void pass8_fast(ARG const pass8_args *p,
         "ldr    r10, [r0]\n\t"              /* columns */
         "str    r0, [sp, #8]\n\t"
         "str    r10, [sp, #16]\n\t"
-        "add    r10, r10, r9, lsl #6\n\t"   /* their end: 64 bytes per group */
-        "str    r10, [sp, #4]\n\t"
         "movs   r3, #0\n\t"
         "str    r3, [sp, #12]\n\t"          /* c */
-        "adr.w  r12, 2f\n\t"                /* one group: straight to the loop's end */
-        "subs   r9, r9, #1\n\t"             /* the loop's groups */
-        "beq    5f\n\t"
-        "and    r10, r9, #3\n\t"
-        "rsb    r10, r10, #4\n\t"
-        "and    r10, r10, #3\n\t"           /* the copy to enter at */
-        "movs   r11, #" PASS8_GROUP_BYTES "\n\t"
-        "adr.w  r12, 1f\n\t"
-        "mla    r12, r10, r11, r12\n"
-        "5:\n\t"
-        "orr    r12, r12, #1\n\t"           /* (a Thumb address) */
-        "str    r12, [sp]\n"
+        PASS8_ENTRY
         "10:\n\t"                           /* a channel */
         "ldr    r0, [sp, #16]\n\t"
         PASS8_GROUP_FIRST
         "ldr    pc, [sp]\n\t"
         ".p2align 2\n"
-        "1:\n\t" PASS8_GROUP PASS8_GROUP PASS8_GROUP PASS8_GROUP
-        "ldr    r2, [sp, #4]\n\t"
-        "cmp    r0, r2\n\t"
-        "bne    1b\n"
+        "1:\n\t" PASS8_GROUPS
         "2:\n\t"
         "ldr    lr, [sp, #8]\n\t"           /* p */
         "ldr    r3, [sp, #12]\n\t"          /* c */
@@ -494,7 +540,8 @@ __attribute__((naked, noinline)) static void pass8_fast(ARG const pass8_args *p,
         "it     ne\n\t"
         "ldrne  lr, [lr, r3, lsl #2]\n\t"
         "lsl    lr, lr, #1\n\t"             /* 2 * bias (0 without) */
-        "mvn    r3, r2\n\t"                 /* e - 1 */
+        "mvns   r3, r2\n\t"                 /* e - 1 */
+        "bmi    40f\n\t"                    /* (negative: a left shift, shift >= 0) */
         "lsl    r12, r12, r3\n\t"           /* c = (2 zp + 1) << (e - 1) */
         "rsb    r2, r2, #0\n\t"
         "cmp    r0, #0x40000000\n\t"
@@ -527,6 +574,10 @@ __attribute__((naked, noinline)) static void pass8_fast(ARG const pass8_args *p,
         "pop    {r4-r11, pc}\n"
         "30:\n\t"
         PASS8_RQ(REQUANT_U_B)
+        "b      21b\n"
+        "40:\n\t"
+        "asr    r12, r12, #1\n\t"           /* zp */
+        PASS8_RQ(REQUANT_L_B)
         "b      21b\n\t");
 }
 

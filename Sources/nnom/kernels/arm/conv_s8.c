@@ -15,7 +15,7 @@
  * the assembly of conv_pass.h, which describes the three. The last pixels of
  * a layer, fewer than a pass, run a whole pass again over the layer's last
  * pixels when the output does not overlap the input (an eight-pixel shape
- * first takes passes of four). A short patch given only four pixels'
+ * takes a pass of four when at most four are left). A short patch given only four pixels'
  * scratch (a tiled plan's) takes eight-pixel passes anyway where the output
  * bytes of the next eight pixels, not computed yet, can hold their columns.
  * Per group of four taps, one load of four int8 weights per channel, two SXTB16 (which
@@ -41,8 +41,10 @@
  * STRB), over each run of consecutive such channels (so that one other
  * channel does not send its neighbours to the slow path); channels with a
  * multiplier below 2^30 likewise, with the requantisation of
- * nnom_arm_requant() (one instruction more per output). Other channels (a
- * dead one, multiplier 0, is a constant), a last partial pass, and patches
+ * nnom_arm_requant() (one instruction more per output); in eight-pixel passes
+ * also shifts of 0 to FORM_L_MAX_SHIFT (conv_pass.h's REQUANT_L_B). Other
+ * channels (a dead one, multiplier 0, or an all-zero filter with such a shift
+ * is a constant), a last partial pass, and patches
  * whose columns do not fit the scratch given (chunks of four pixels' columns,
  * or one pixel per pass) use nnom_conv_quant_out() of conv.h, as the portable
  * kernel does.
@@ -299,19 +301,6 @@ __attribute__((noinline)) static void im2col_staged(const conv_ctx *x, const int
 
 /* ---------------------------------------------------------- requantisation */
 
-/* Which fast requantisation channel c takes (|dot + bias| < 2^30 by the bound on the bias, see
- * the entry; shift in [-22, -1]): FORM_ZP, nnom_arm_requant_zp(), for multipliers above 2^30
- * (pass4_fast); FORM_U, nnom_arm_requant(), for the others (pass4_fast_u); or none, FORM_GENERAL. */
-enum { FORM_GENERAL, FORM_ZP, FORM_U };
-static int channel_form(const nnom_conv_args *a, int32_t c, int32_t bias_room)
-{
-    const int32_t b = a->bias ? ((const int32_t *)a->bias)[c] : 0;
-    const int32_t e = -a->shift[c];
-    /* (a dead channel, multiplier 0, is a constant in pass_general: no dot product) */
-    if (e < 1 || e > 22 || b > bias_room || b < -bias_room || a->multiplier[c] == 0) return FORM_GENERAL;
-    return a->multiplier[c] > (1 << 30) ? FORM_ZP : FORM_U;
-}
-
 /* Whether the k weights at w are all zero (read a word at a time while whole words remain). */
 static int all_zero(const int8_t *w, int32_t k)
 {
@@ -321,6 +310,46 @@ static int all_zero(const int8_t *w, int32_t k)
     for (; i < k; i++)
         if (w[i]) return 0;
     return 1;
+}
+
+/* Which fast requantisation channel c takes (|dot + bias| < 2^30 by the bound on the bias, see
+ * the entry; shift in [-22, -1]): FORM_ZP, nnom_arm_requant_zp(), for multipliers above 2^30
+ * (pass4_fast); FORM_U, nnom_arm_requant(), for the others (pass4_fast_u); in eight-pixel passes
+ * (np 8) also FORM_L, a shift s in [0, FORM_L_MAX_SHIFT] with |dot + bias| * 2^(s + 1) < 2^31
+ * (pass8_fast's REQUANT_L_B), unless its filter is all zero; or none, FORM_GENERAL. (The
+ * MobileNet's 6x6 pointwise layers keep 15-50 % of all-zero filters the converter cannot remove,
+ * at multiplier 2^30, shift 1: constants in pass_general, which split the runs.) */
+enum { FORM_GENERAL, FORM_ZP, FORM_U, FORM_L };
+enum { FORM_L_MAX_SHIFT = 8 };
+/* channel_form() past its common case (out of line: called once per channel and call) */
+static int channel_form_other(const nnom_conv_args *a, int32_t c, int32_t bias_room, int32_t np)
+{
+    const int32_t b = a->bias ? ((const int32_t *)a->bias)[c] : 0;
+    const int32_t e = -a->shift[c];
+    /* (a dead channel, multiplier 0, is a constant in pass_general: no dot product) */
+    if (a->multiplier[c] == 0) return FORM_GENERAL;
+    if (e <= 0) {
+        /* |dot| <= (2^30 - 1) - bias_room: |dot + bias| below 2^(30 - s); an all-zero filter (the
+         * quantiser gives them multiplier 2^30, shift 1) is a constant in pass_general */
+        const int32_t room = (int32_t)(((1u << (30 + e)) - 1u) - ((1u << 30) - 1u - (uint32_t)bias_room));
+        const int32_t k = a->k_h * a->k_w * a->in_c;
+        return np == 8 && -e <= FORM_L_MAX_SHIFT && room > 0 && b <= room && b >= -room &&
+                       !all_zero((const int8_t *)a->weights + (ptrdiff_t)c * k, k)
+                   ? FORM_L
+                   : FORM_GENERAL;
+    }
+    if (e > 22 || b > bias_room || b < -bias_room) return FORM_GENERAL;
+    return a->multiplier[c] > (1 << 30) ? FORM_ZP : FORM_U;
+}
+static inline __attribute__((always_inline)) int channel_form(const nnom_conv_args *a, int32_t c, int32_t bias_room,
+                                                                int32_t np)
+{
+    const int32_t b = a->bias ? ((const int32_t *)a->bias)[c] : 0;
+    const int32_t e = -a->shift[c], m = a->multiplier[c];
+    /* the common case: e in [1, 22], |b| <= bias_room (> 0), m > 0 */
+    if ((uint32_t)(e - 1) < 22u && (uint32_t)b + (uint32_t)bias_room <= 2u * (uint32_t)bias_room && m > 0)
+        return m > (1 << 30) ? FORM_ZP : FORM_U;
+    return channel_form_other(a, c, bias_room, np);
 }
 
 /* Channels [c0, c1) for the n pixels of a pass, any requantisation and
@@ -343,15 +372,18 @@ __attribute__((noinline)) static void pass_general(const conv_ctx *x, int32_t c0
         }
         const int careful = c >= x->n_safe;
         int32_t s[8] = {0, 0, 0, 0, 0, 0, 0, 0}; /* (at most eight pixels per pass) */
-        if (all_zero(w, sh->k)) {
-            /* an all-zero filter (whose multiplier a quantiser may have left out of the fast
-             * range): its sums are 0 */
-        } else if (n == 4) dot_4x1(sh, x->cols, w, careful, s);
-        else if (n == 2 && x->s.np == 2) dot_2x1(sh, x->cols, w, careful, s);
-        else
+        /* an all-zero filter (channel_form() leaves them out of the fast runs): its sums are 0, its
+         * outputs one constant, requantised once and copied (one call site of nnom_conv_quant_out:
+         * a second makes GCC -Os keep it out of line) */
+        const int zero = all_zero(w, sh->k);
+        if (!zero && n == 4) dot_4x1(sh, x->cols, w, careful, s);
+        else if (!zero && n == 2 && x->s.np == 2) dot_2x1(sh, x->cols, w, careful, s);
+        else if (!zero)
             for (int32_t p = 0; p < n; p++) s[p] = dot_1x1(sh, x->cols + 2 * p, x->stride, w, careful, 0);
         const nnom_conv_quant q = nnom_conv_quant_init(bias ? bias[c] : 0, a->multiplier[c], a->shift[c]);
-        for (int32_t p = 0; p < n; p++) out[p * out_c + c] = nnom_conv_quant_out(q, s[p], a->out_zp, a->act_min, a->act_max);
+        for (int32_t p = 0; p < (zero ? 1 : n); p++)
+            out[p * out_c + c] = nnom_conv_quant_out(q, s[p], a->out_zp, a->act_min, a->act_max);
+        for (int32_t p = 1; zero && p < n; p++) out[p * out_c + c] = out[c];
     }
 }
 
@@ -445,6 +477,7 @@ typedef struct {
     int32_t n;  /* channels pass2_fast computes from c0: c1 - c0, or one more to make pairs (the
                    one after the run, which pass_general computes again after it) */
     int form;   /* FORM_ZP or FORM_U */
+    int left;   /* some channels of form FORM_L: the run is fast in eight-pixel passes only */
 } fast_run;
 
 /* Channels [0, n) of the pass, fast, with requantisation form `form`. Parameters of channel 0
@@ -515,13 +548,17 @@ static inline __attribute__((always_inline)) void fast_channels(pass2_args *p, p
 static int next_run(const nnom_conv_args *a, int32_t c, int32_t limit, int32_t bias_room, int32_t np, int32_t n_safe,
                     fast_run *r)
 {
-    while (c < limit && channel_form(a, c, bias_room) == FORM_GENERAL) c++;
+    int f = FORM_GENERAL;
+    while (c < limit && (f = channel_form(a, c, bias_room, np)) == FORM_GENERAL) c++;
     if (c >= limit) return 0;
     /* a run of fast channels takes the form of nnom_arm_requant() as soon as one needs it */
     r->c0 = c;
     r->form = FORM_ZP;
-    for (int f; c < limit && (f = channel_form(a, c, bias_room)) != FORM_GENERAL; c++)
+    r->left = 0;
+    do {
         if (f == FORM_U) r->form = FORM_U;
+        if (f == FORM_L) r->left = 1;
+    } while (++c < limit && (f = channel_form(a, c, bias_room, np)) != FORM_GENERAL);
     r->c1 = c;
     r->n = c - r->c0 + (np == 2 && (c - r->c0) & 1 && c < n_safe);
     return 1;
@@ -534,8 +571,6 @@ static void clamp_pass(int8_t *o, int32_t n, int32_t np, int32_t out_c, int32_t 
         for (int32_t c = 0; c < n; c++) o[c] = (int8_t)(o[c] < lo ? lo : (o[c] > hi ? hi : o[c]));
 }
 
-enum { NARROW_EIGHT_MAX_OUT = 16 }; /* see nnom_conv2d_s8 */
-
 void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void *scratch, uint32_t scratch_bytes)
 {
     if (nnom_conv2d_s8_as_dense(a, in, out)) return;
@@ -543,13 +578,9 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
     const int32_t out_c = a->out_c, n_pix = a->out_h * a->out_w;
     x.a = a;
     x.s = shape_of(a, scratch_bytes);
-    /* 1-4 input channels, short patches: kernels/arm/conv_narrow.h; on four pixels' columns also
-     * when the scratch holds eight, for a few output channels (measured on the Cortex-M4: 2.97
-     * against 3.22 est. cycles per MAC with 8, even with 16, 2.21 against 2.06 with 64) */
-    conv_shape narrow = x.s;
-    if (narrow.np == 8 && a->out_c <= NARROW_EIGHT_MAX_OUT) narrow.np = 4;
-    if (conv_narrow_takes(a, &narrow)) {
-        conv_narrow(a, &narrow, in, out, scratch);
+    /* 1-4 input channels, short patches: kernels/arm/conv_narrow.h */
+    if (conv_narrow_takes(a, &x.s)) {
+        conv_narrow(a, &x.s, in, out, scratch);
         return;
     }
     x.neg_zp = (uint32_t)(uint16_t)(int16_t)(-a->in_zp) * 0x00010001u;
@@ -572,11 +603,12 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
                         next_run(a, c, x.n_safe, bias_room, x.s.np, x.n_safe, &runs[n_runs]);)
         c = runs[n_runs++].c1;
     int32_t n_fast = x.s.np > 1 && x.n_safe < out_c ? out_c : 0;
-    int tail_form = FORM_ZP;
+    int tail_form = FORM_ZP, tail_left = 0;
     for (int32_t c = x.n_safe; c < n_fast; c++) {
-        const int f = channel_form(a, c, bias_room);
+        const int f = channel_form(a, c, bias_room, x.s.np);
         if (f == FORM_GENERAL) n_fast = 0;
         if (f == FORM_U) tail_form = FORM_U;
+        if (f == FORM_L) tail_left = 1;
     }
     /* the tail from channel tail0: n_safe, or one channel earlier when that makes the run before
      * it even (pass2_fast computes channels in pairs, one alone at the cost of a pair) */
@@ -636,11 +668,16 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
     const ptrdiff_t at_limit = (x.in_end - in) - ((a->k_h - 1) * x.step + 4 * x.words);
 
     x.pix_step = a->stride_w * a->in_c;
+    /* 1x1, stride 1, no padding, in_c a multiple of 4: pixel p's patch is the 4-byte groups at in + p * in_c */
+    const int contiguous = a->k_h == 1 && a->k_w == 1 && a->stride_h == 1 && a->stride_w == 1 && a->pad_top == 0 &&
+                           a->pad_left == 0 && a->out_w == a->in_w && !x.s.staged;
     int32_t iy0 = -a->pad_top, ix0 = -a->pad_left, ox = 0;
-    /* The last pixels, fewer than a pass: an eight-pixel shape takes passes of four (in the
-     * four-pixel layout); fewer than that left, when the output does not overlap the input, a
+    /* The last pixels, fewer than a pass: an eight-pixel shape takes a pass of four (in the
+     * four-pixel layout) when at most four are left or the output overlaps the input; otherwise
+     * (and fewer than a pass of four left), when the output does not overlap the input, a
      * whole pass again over the last np pixels (those computed before get the same bytes
-     * again), else pass_general on them. */
+     * again), else pass_general on them. (DS-CNN's 125 pixels: one pass of eight over the last
+     * eight instead of two of four, 1.67 -> 1.66 est. cycles per MAC.) */
     const int redo = (uintptr_t)(out + (ptrdiff_t)n_pix * out_c) <= (uintptr_t)in || (uintptr_t)x.in_end <= (uintptr_t)out;
     /* A four-pixel shape whose patch could take eight (the scratch given holds four pixels'
      * columns only), the output not overlapping the input: while the eight pixels after a pass
@@ -650,7 +687,7 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
     const uint32_t cols8 = cols_bytes(&x.s, 8);
     const int out_cols = x.s.np == 4 && x.s.k <= EIGHT_MAX_K && redo && (uint32_t)out_c * 8u >= cols8;
     for (int32_t pix = 0, np; pix < n_pix; pix += np) {
-        np = x.s.np == 8 && n_pix - pix < 8 ? 4 : x.s.np;
+        np = x.s.np == 8 && n_pix - pix < 8 && !(redo && n_pix >= 8 && n_pix - pix > 4) ? 4 : x.s.np;
         x.cols = scratch_cols;
         if (out_cols && n_pix - pix >= 16) {
             const uintptr_t lo = ((uintptr_t)(out + (ptrdiff_t)(pix + 8) * out_c) + 3u) & ~(uintptr_t)3u;
@@ -668,7 +705,16 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
         }
         x.stride = 2 * np;
         const int32_t n = n_pix - pix < np ? n_pix - pix : np;
-        for (int32_t p = 0, cnt; p < n; p += cnt) {
+        int32_t gather = n;
+        if (contiguous && n == np) {
+            /* a pointwise layer's pixels are consecutive runs of the input: the pass's patches in one
+             * call, the position kept up without a division */
+            im2col_inside(&x, in + (ptrdiff_t)pix * a->in_c, x.cols, n);
+            for (ox += n; ox >= a->out_w; ox -= a->out_w) iy0 += a->stride_h;
+            ix0 = ox * a->stride_w - a->pad_left;
+            gather = 0;
+        }
+        for (int32_t p = 0, cnt; p < gather; p += cnt) {
             uint32_t *dst = x.cols + 2 * p;
             const ptrdiff_t at = ((ptrdiff_t)iy0 * a->in_w + ix0) * a->in_c; /* the first tap */
             cnt = 1;
@@ -707,6 +753,11 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
              r++) {
             const fast_run *run = r < n_runs ? &runs[r] : &more;
             const int32_t r0 = run->c0, r1 = run->c1;
+            if (np != 8 && run->left) { /* (FORM_L: pass8 only) */
+                pass_general(&x, c0, r1, n, o);
+                c0 = r1;
+                continue;
+            }
             if (c0 < r0) pass_general(&x, c0, r0, n, o);
             fast_channels(&pa, np == 4 ? &p4 : NULL, np == 8 ? &p8 : NULL, run->form, bias ? bias + r0 : NULL,
                           a->multiplier + r0, a->shift + r0, (const int8_t *)a->weights + (ptrdiff_t)r0 * x.s.k,
@@ -714,7 +765,7 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
             if (clamp) clamp_pass(o + r0, r1 - r0, np, out_c, a->act_min, a->act_max);
             c0 = r1;
         }
-        if (n_fast) {
+        if (n_fast && (np == 8 || !tail_left)) {
             if (c0 < tail0) pass_general(&x, c0, tail0, n, o);
             fast_channels(&pa, np == 4 ? &p4 : NULL, np == 8 ? &p8 : NULL, tail_form, bias ? bias + tail0 : NULL,
                           a->multiplier + tail0, a->shift + tail0, (const int8_t *)tail_buf, x.s.k, o + tail0,

@@ -9,7 +9,8 @@
  * (w1, w3), are one LDRD: SMLABB / SMLATT add the four products.
  *
  * Small planes (3x3 kernel, no dilation, strides 1 or 2, the plane's input
- * with its padding within DW_G_PAD_WORDS words once widened): each group's
+ * with its padding within DW_G_PAD_WORDS words once widened, DW_G_PAD_S1_WORDS
+ * at stride 1; 5x5 kernels likewise, depthwise_five4.h): each group's
  * input plane is first copied to the stack, widened to two words per pixel,
  * the padding holding the input zero point (so there are no border pixels
  * and no bounds tests; a tall plane, DS-CNN's 25 x 5, is copied transposed
@@ -17,8 +18,9 @@
  * pass, sharing each tap's weights: per tap one LDRD of weights, two of
  * inputs and 8 multiply-accumulates; per pair 18 x 4 = 72 multiply-
  * accumulates in about 170 instructions. As every group reads its own
- * channels from its copy only, such a layer may write its output over its
- * input in one call (nnom_depthwise_conv2d_s8_in_place() of conv.h).
+ * channels from its copy only (the groups the assembly cannot serve too, in
+ * C from the copy), such a layer may write its output over its input in one
+ * call (nnom_depthwise_conv2d_s8_in_place() of conv.h).
  * Larger planes of stride 2 and other kernels (up to DW_G_MAX_TAPS taps):
  * a 3x3 kernel in assembly on the raw input (SXTB16 per tap), the border rows
  * and columns from small padded copies of the input they read (dw_g_banded(),
@@ -65,7 +67,14 @@ enum {
     DW_G_MAX_TAPS = 49,  /* largest k_h * k_w of the channel-group path (7x7) */
     DW_G_MAX_E = 22,     /* largest right shift of its 32-bit requantisation */
     DW_G_MAX_LSHIFT = 7, /* largest left shift (positive shift) of it: weights times 2^(shift + 1) */
-    DW_G_PAD_WORDS = 400 /* words of the padded copy of a group's input plane (1.6 KB of stack) */
+    /* words of the padded copy of a group's input plane (1.8 KB of stack): MobileNetV3's 5x5
+     * stride-2 layer from 12 x 12 needs 15 x 15 pixels of two words (measured 12 x 12 x 96, 4.77 ->
+     * 3.17 instructions per multiply-accumulate against the C loop over the input; 3x3 stride 2 from
+     * 14 x 14, 4.33 -> 3.88) */
+    DW_G_PAD_WORDS = 450,
+    /* 3x3 stride-1 planes: at most this many (13 x 13 from the copy, in place in one call, 2.80
+     * against 2.37 by the group-plane path, which the in-place layer's windows of rows keep) */
+    DW_G_PAD_S1_WORDS = 400
 };
 
 /* How a channel's sum s (acc = dot + bias times 2, or times 2^(shift + 1) for a shift >= 0: the
@@ -526,9 +535,77 @@ DW_G_SPEED __attribute__((noinline)) static void dw_g_c_one_form(const nnom_conv
 /* The input a 3x3 output plane reads, of channels c0 .. c0 + 3, copied into pad (one word per
  * pixel, rows of pw words, the input zero point where the taps fall in the padding); or, widened,
  * two words per pixel (x0, x2), (x1, x3) as int16 pairs, rows of 2 pw words. */
+/* n >= 1 pixels of four channels from s (cs bytes apart) widened into words d[0 .. 2n): (x0, x2),
+ * (x1, x3) per pixel; d word aligned. The odd first one alone, then two per pass: 11 instructions. */
+static inline void dw_g_widen_run(const int8_t *s, ptrdiff_t cs, uint32_t *d, int32_t n)
+{
+    uint32_t v0, v1, t0, t1;
+    __asm__ volatile("lsrs   %[n], %[n], #1\n\t" /* C: n odd; Z: no pair */
+                     "bcc    2f\n\t"
+                     "ldr    %[v0], [%[s]]\n\t"
+                     "add    %[s], %[s], %[cs]\n\t"
+                     "sxtb16 %[t0], %[v0]\n\t"
+                     "sxtb16 %[v0], %[v0], ror #8\n\t"
+                     "strd   %[t0], %[v0], [%[d]], #8\n"
+                     "2:\n\t"
+                     "beq    3f\n"
+                     "1:\n\t"
+                     "ldr    %[v0], [%[s]]\n\t"
+                     "ldr    %[v1], [%[s], %[cs]]\n\t"
+                     "add    %[s], %[s], %[cs], lsl #1\n\t"
+                     "sxtb16 %[t0], %[v0]\n\t"
+                     "sxtb16 %[v0], %[v0], ror #8\n\t"
+                     "strd   %[t0], %[v0], [%[d]], #8\n\t"
+                     "sxtb16 %[t1], %[v1]\n\t"
+                     "sxtb16 %[v1], %[v1], ror #8\n\t"
+                     "strd   %[t1], %[v1], [%[d]], #8\n\t"
+                     "subs   %[n], %[n], #1\n\t"
+                     "bne    1b\n"
+                     "3:\n\t"
+                     : [s] "+r"(s), [d] "+r"(d), [n] "+r"(n), [v0] "=&r"(v0), [v1] "=&r"(v1), [t0] "=&r"(t0),
+                       [t1] "=&r"(t1)
+                     : [cs] "r"(cs)
+                     : "cc", "memory");
+}
+
+/* n >= 0 pixels of the zero point, (z_lo, z_hi) each, from d; where they end. */
+static inline uint32_t *dw_g_zp_run(uint32_t *d, int32_t n, uint32_t z_lo, uint32_t z_hi)
+{
+    for (; n > 0; n--, d += 2) d[0] = z_lo, d[1] = z_hi;
+    return d;
+}
+
+/* dw_g_pad_copy() widened (widen 1): the rows above and below the input and the columns left and
+ * right of it the zero point, the rest by dw_g_widen_run(). */
+__attribute__((noinline)) static void dw_g_pad_copy_w(const nnom_conv_args *a, const int8_t *in, int32_t c0,
+                                                      uint32_t *d, int32_t ph, int32_t pw)
+{
+    const uint32_t zp4 = (uint32_t)(uint8_t)a->in_zp * 0x01010101u;
+    const uint32_t z_lo = nnom_arm_pairs_lo(zp4), z_hi = nnom_arm_pairs_hi(zp4);
+    /* rows [y0, y1) and columns [x0, x1) inside the input */
+    const int32_t y0 = a->pad_top < ph ? a->pad_top : ph, x0 = a->pad_left < pw ? a->pad_left : pw;
+    int32_t y1 = a->in_h + a->pad_top < ph ? a->in_h + a->pad_top : ph;
+    int32_t x1 = a->in_w + a->pad_left < pw ? a->in_w + a->pad_left : pw;
+    if (y1 < y0) y1 = y0;
+    if (x1 < x0) x1 = x0;
+    const ptrdiff_t in_c = a->in_c, in_rs = (ptrdiff_t)a->in_w * a->in_c;
+    d = dw_g_zp_run(d, y0 * pw, z_lo, z_hi);
+    const int8_t *s = in + c0;
+    for (int32_t y = y0; y < y1; y++, s += in_rs) {
+        d = dw_g_zp_run(d, x0, z_lo, z_hi);
+        if (x1 > x0) dw_g_widen_run(s, in_c, d, x1 - x0);
+        d = dw_g_zp_run(d + 2 * (x1 - x0), pw - x1, z_lo, z_hi);
+    }
+    dw_g_zp_run(d, (ph - y1) * pw, z_lo, z_hi);
+}
+
 __attribute__((noinline)) static void dw_g_pad_copy(const nnom_conv_args *a, const int8_t *in, int32_t c0, uint32_t *pad,
                                                     int32_t ph, int32_t pw, int widen)
 {
+    if (widen == 1) {
+        dw_g_pad_copy_w(a, in, c0, pad, ph, pw);
+        return;
+    }
     if (widen == 2) { /* widened and transposed: pixel (y, x) at words 2 (x ph + y), 2 (x ph + y) + 1 */
         const uint32_t zp4t = (uint32_t)(uint8_t)a->in_zp * 0x01010101u;
         const uint32_t z_lo = nnom_arm_pairs_lo(zp4t), z_hi = nnom_arm_pairs_hi(zp4t);
@@ -559,12 +636,9 @@ __attribute__((noinline)) static void dw_g_pad_copy(const nnom_conv_args *a, con
     const ptrdiff_t in_c = a->in_c;
     for (int32_t y = 0; y < ph; y++) {
         const int32_t iy = y - a->pad_top;
-        uint32_t *d = pad + y * pw * (widen ? 2 : 1);
+        uint32_t *d = pad + y * pw;
         if (iy < 0 || iy >= a->in_h) {
-            if (widen)
-                for (int32_t x = 0; x < 2 * pw; x += 2) d[x] = nnom_arm_pairs_lo(zp4), d[x + 1] = nnom_arm_pairs_hi(zp4);
-            else
-                for (int32_t x = 0; x < pw; x++) d[x] = zp4;
+            for (int32_t x = 0; x < pw; x++) d[x] = zp4;
             continue;
         }
         /* columns [x0, x1) inside the input */
@@ -572,17 +646,6 @@ __attribute__((noinline)) static void dw_g_pad_copy(const nnom_conv_args *a, con
         const int32_t x1 = a->in_w + a->pad_left < pw ? a->in_w + a->pad_left : pw;
         const int8_t *s = in + (ptrdiff_t)iy * a->in_w * in_c + c0;
         int32_t x = 0;
-        if (widen) {
-            const uint32_t z_lo = nnom_arm_pairs_lo(zp4), z_hi = nnom_arm_pairs_hi(zp4);
-            for (; x < x0; x++) d[2 * x] = z_lo, d[2 * x + 1] = z_hi;
-            for (uint32_t *e = d + 2 * x, *end = d + 2 * x1; e < end; e += 2, s += in_c) {
-                const uint32_t v = nnom_arm_load4(s);
-                e[0] = nnom_arm_pairs_lo(v);
-                e[1] = nnom_arm_pairs_hi(v);
-            }
-            for (x = x1 > x ? x1 : x; x < pw; x++) d[2 * x] = z_lo, d[2 * x + 1] = z_hi;
-            continue;
-        }
         for (; x < x0; x++) d[x] = zp4;
         for (; x < x1; x++, s += in_c) d[x] = nnom_arm_load4(s);
         for (; x < pw; x++) d[x] = zp4;
@@ -721,7 +784,7 @@ static inline int32_t dw_g_pad_cols(const nnom_conv_args *a) { return (a->out_w 
 static inline int dw_g_pad_fits(const nnom_conv_args *a)
 {
     return a->k_h == 3 && a->k_w == 3 && a->dil_w == 1 && a->dil_h == 1 && a->stride_h <= 2 && a->stride_w <= 2 &&
-           2 * dw_g_pad_rows(a) * dw_g_pad_cols(a) <= DW_G_PAD_WORDS;
+           2 * dw_g_pad_rows(a) * dw_g_pad_cols(a) <= (a->stride_h == 1 ? DW_G_PAD_S1_WORDS : DW_G_PAD_WORDS);
 }
 
 /* 5x5 kernels on small planes from the widened padded copy */
@@ -755,6 +818,9 @@ __attribute__((noinline)) static void dw_groups4(const nnom_conv_args *a, const 
     pa.in_w = pw;
     pa.in_c = 4;
     pa.pad_top = pa.pad_left = 0;
+#if NNOM_DW_5X5_KERNELS
+    if (pad5) pa.in_h = ph5, pa.in_w = pw5; /* (a 5x5 plane's copy: pad_fits is for 3x3 only) */
+#endif
     g.z = a->out_zp == -128;
     g.cs = (int32_t)(a->dil_w * a->in_c);
     g.rs = (int32_t)(a->dil_h * a->in_w * a->in_c);
@@ -834,6 +900,13 @@ __attribute__((noinline)) static void dw_groups4(const nnom_conv_args *a, const 
             dw_g_pad_copy(a, in, c0, pad, ph5, pw5, 1);
             (mode == DW_G_ZP ? dw_g_five_zp : (mode == DW_G_U ? dw_g_five_u : dw_g_five_zm))(a, pad, pw5, out, c0,
                                                                                              wv, init, &k);
+            continue;
+        }
+        /* its other groups (a clamp, channels of different forms) in C from the copy too, so that
+         * every group reads its own copy (in place in one call: nnom_depthwise_conv2d_s8_in_place()) */
+        if (pad5) {
+            dw_g_pad_copy(a, in, c0, pad, ph5, pw5, 0);
+            dw_g_c(&pa, (const int8_t *)pad, 0, out, c0, wv, &k, NULL, mode);
             continue;
         }
 #endif
