@@ -3,9 +3,10 @@
  *
  * An int8 input whose values are requantised and that has at least CONCAT_TABLE_MIN elements in a
  * call goes through a table of its 256 possible outputs, then each row is looked up a word at a
- * time (nnom_lookup_s8 of kernels/affine_s8.h); smaller inputs compute each element. The table is
- * made in 32-bit steps where they are exact (concat_table()), else with the reference
- * requantisation, so either way it holds the same bytes as concat_requant().
+ * time (nnom_lookup_s8 of kernels/affine_s8.h); smaller inputs (a few rows of a tiled stage's band)
+ * compute each element. Both are done in 32-bit steps where they are exact (concat_table(),
+ * requant_rows()), else with the reference requantisation, so either way they give the same bytes
+ * as concat_requant().
  * Rows are copied (multiplier 0) a word at a time when short: a concatenation on the channel axis
  * copies rows of a few bytes per pixel, where a call to memcpy costs more than the bytes.
  */
@@ -67,6 +68,35 @@ static void lookup_rows(const int8_t *tm, const int8_t *src, int8_t *out, int32_
     for (int32_t o = 0; o < rows; o++, src += n, out += row) nnom_lookup_s8(tm, src, out, n);
 }
 
+/* The same values as concat_table() computed for each element of rows of n values from src (rows n
+ * apart) into out (rows `row` apart), in the same 32-bit forms where they apply. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static void requant_rows(const int8_t *src, int8_t *out, int32_t n, int32_t rows, int64_t row, int32_t zpi, int32_t m,
+                         int32_t s, int32_t zpo)
+{
+    if (s >= -NNOM_REQUANT32_MAX_E && s <= -1) {
+        nnom_affine_chan k;
+        k.w2 = 2;
+        k.base2 = -2 * zpi;
+        k.m = m;
+        k.e = -s;
+        k.c = nnom_requant32_const(k.e, zpo);
+        for (int32_t o = 0; o < rows; o++, src += n, out += row)
+            nnom_affine_span_k(&k, src, out, n, 1, INT8_MIN, INT8_MAX, 0, 0);
+    } else if (s >= 0 && s <= NNOM_REQUANT32_MAX_E) {
+        for (int32_t o = 0; o < rows; o++, src += n, out += row)
+            for (int32_t j = 0; j < n; j++) {
+                const int32_t d2 = (int32_t)((uint32_t)(src[j] - zpi) << (s + 1));
+                out[j] = nnom_clamp_s8((int32_t)(((int64_t)d2 * m + ((int64_t)1 << 31)) >> 32) + zpo, INT8_MIN, INT8_MAX);
+            }
+    } else {
+        for (int32_t o = 0; o < rows; o++, src += n, out += row)
+            for (int32_t j = 0; j < n; j++) out[j] = concat_requant(src[j], zpi, m, s, zpo);
+    }
+}
+
 /* n bytes from src to dst (not overlapping), a word at a time. */
 static inline void copy_short(int8_t *dst, const int8_t *src, int32_t n)
 {
@@ -104,8 +134,7 @@ void nnom_concat_s8(const nnom_concat_s8_args *a)
             concat_table(tm, zpi, m, s, zpo);
             lookup_rows(tm, src, out, n, a->outer, row);
         } else {
-            for (int32_t o = 0; o < a->outer; o++, src += n, out += row)
-                for (int32_t k = 0; k < n; k++) out[k] = concat_requant(src[k], zpi, m, s, zpo);
+            requant_rows(src, out, n, a->outer, row, zpi, m, s, zpo);
         }
     }
 }
