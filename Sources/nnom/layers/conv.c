@@ -16,12 +16,15 @@
  * MACs: out_h * out_w * units * kh * kw * C.
  *
  * In place (when the input dies here), pointwise (1x1 kernel, stride 1): output pixel p
- * reads input pixel p only, so the pixels go through in chunks of
- * POINTWISE_CHUNK, each computed by the kernel into a temporary and copied
- * to its place: first to last when the output has no more channels than the
- * input (every write lands at or below the pixels already read), last to
- * first when it has more (the buffer grows; every write lands at or above
- * them). Scratch: the temporary, then the kernel's scratch for one chunk.
+ * reads input pixel p only. int8 with no more output channels than input: one kernel call over
+ * the buffer (the kernel reads each pass's pixels before it writes them; every write lands at
+ * or below the pixels already read). Otherwise runs of pixels whose output lies apart from
+ * their input go straight to their places, one call each (first to last when the output has
+ * fewer channels; last to first when it has more, the buffer growing: every write lands at or
+ * above the pixels left), and the rest (the buffer's first pixels, or all when the channels
+ * are equal, f32) go in chunks of POINTWISE_CHUNK, each computed into a temporary and copied
+ * to its place. Scratch: the temporary, then the kernel's scratch for one chunk (a direct
+ * call gets all of it).
  * Any other window: output rows in bands over the input moved to the top of the buffer, each
  * band straight to its place where that overwrites only input rows already read, else row by
  * row through a ring of rows stored as soon as their place is read (see run_window_in_place).
@@ -368,21 +371,59 @@ static void kernel_f32(const nnom_conv_args *a, const void *in, void *out, void 
     nnom_conv2d_f32(a, (const float *)in, (float *)out);
 }
 
+/* Pixels [p0, p1) in one kernel call, from their input in @p buf to their output in @p out. */
+static void run_pixels(const nnom_conv_args *a, const uint8_t *buf, uint8_t *out, int32_t p0, int32_t p1, uint8_t *scratch,
+                       uint32_t scratch_bytes, size_t elem, chunk_kernel kernel)
+{
+    const nnom_conv_args c = chunk_args(*a, p1 - p0);
+    kernel(&c, buf + (size_t)p0 * (size_t)a->in_c * elem, out, scratch, scratch_bytes);
+}
+
+/* @p aliased: the kernel computes an output over its own input (kernels/conv.h: int8, one sweep,
+ * each pass reading before it writes), so a layer with no more output channels than input runs
+ * as one call. Otherwise a run of pixels goes straight to its place when its output lies apart
+ * from its input (growing, last to first: [p0, p1) with p0 * out_c >= p1 * in_c; else first to
+ * last: p1 * out_c <= p0 * in_c), the runs longer each step (by in_c / out_c or its inverse),
+ * as long as they hold at least a chunk; the others go by chunks through the temporary. */
 static void run_in_place(const nnom_conv_args *a, uint8_t *buf, uint8_t *scratch, uint32_t scratch_bytes, size_t elem,
-                         chunk_kernel kernel)
+                         chunk_kernel kernel, int aliased)
 {
     const int32_t total = pixels(a), chunk = chunk_pixels(a);
-    const size_t in_px = (size_t)a->in_c * elem, out_px = (size_t)a->out_c * elem;
+    const size_t out_px = (size_t)a->out_c * elem;
+    const uint64_t in_c = (uint64_t)a->in_c, out_c = (uint64_t)a->out_c;
     const uint32_t temp_size = temp_bytes(a, elem);
     uint8_t *temp = scratch, *kernel_scratch = scratch + temp_size;
-    const int grows = out_px > in_px;
-    const int32_t chunks = (total + chunk - 1) / chunk;
-    for (int32_t k = 0; k < chunks; k++) {
-        const int32_t i = grows ? chunks - 1 - k : k; /* growing: last chunk first */
-        const int32_t p0 = i * chunk, n = total - p0 < chunk ? total - p0 : chunk;
-        const nnom_conv_args c = chunk_args(*a, n);
-        kernel(&c, buf + (size_t)p0 * in_px, temp, kernel_scratch, scratch_bytes - temp_size);
-        memcpy(buf + (size_t)p0 * out_px, temp, (size_t)n * out_px);
+    if (aliased && out_c <= in_c) {
+        run_pixels(a, buf, buf, 0, total, scratch, scratch_bytes, elem, kernel);
+        return;
+    }
+    if (out_c > in_c) {
+        for (int32_t p1 = total; p1 > 0;) {
+            const int32_t p0 = (int32_t)(((uint64_t)p1 * in_c + out_c - 1) / out_c);
+            if (p1 - p0 >= chunk) {
+                run_pixels(a, buf, buf + (size_t)p0 * out_px, p0, p1, scratch, scratch_bytes, elem, kernel);
+                p1 = p0;
+                continue;
+            }
+            const int32_t q0 = p1 > chunk ? p1 - chunk : 0;
+            run_pixels(a, buf, temp, q0, p1, kernel_scratch, scratch_bytes - temp_size, elem, kernel);
+            memcpy(buf + (size_t)q0 * out_px, temp, (size_t)(p1 - q0) * out_px);
+            p1 = q0;
+        }
+        return;
+    }
+    for (int32_t p0 = 0; p0 < total;) {
+        const uint64_t reach = (uint64_t)p0 * in_c / out_c;
+        const int32_t p1 = reach < (uint64_t)total ? (int32_t)reach : total;
+        if (p1 - p0 >= chunk) {
+            run_pixels(a, buf, buf + (size_t)p0 * out_px, p0, p1, scratch, scratch_bytes, elem, kernel);
+            p0 = p1;
+            continue;
+        }
+        const int32_t q1 = total - p0 > chunk ? p0 + chunk : total;
+        run_pixels(a, buf, temp, p0, q1, kernel_scratch, scratch_bytes - temp_size, elem, kernel);
+        memcpy(buf + (size_t)p0 * out_px, temp, (size_t)(q1 - p0) * out_px);
+        p0 = q1;
     }
 }
 
@@ -525,7 +566,7 @@ static void run_s8(const nnom_exec *x)
     if (x->layer->in_place && !is_pointwise(&x->layer->def->params))
         run_window_in_place(&a, (uint8_t *)x->out, (uint8_t *)x->scratch, x->scratch_bytes, sizeof(int8_t), kernel_s8);
     else if (x->layer->in_place)
-        run_in_place(&a, (uint8_t *)x->out, (uint8_t *)x->scratch, x->scratch_bytes, sizeof(int8_t), kernel_s8);
+        run_in_place(&a, (uint8_t *)x->out, (uint8_t *)x->scratch, x->scratch_bytes, sizeof(int8_t), kernel_s8, 1);
     else nnom_conv2d_s8(&a, (const int8_t *)x->in[0], (int8_t *)x->out, x->scratch, x->scratch_bytes);
 }
 
@@ -535,7 +576,7 @@ static void run_f32(const nnom_exec *x)
     if (x->layer->in_place && !is_pointwise(&x->layer->def->params))
         run_window_in_place(&a, (uint8_t *)x->out, (uint8_t *)x->scratch, x->scratch_bytes, sizeof(float), kernel_f32);
     else if (x->layer->in_place)
-        run_in_place(&a, (uint8_t *)x->out, (uint8_t *)x->scratch, x->scratch_bytes, sizeof(float), kernel_f32);
+        run_in_place(&a, (uint8_t *)x->out, (uint8_t *)x->scratch, x->scratch_bytes, sizeof(float), kernel_f32, 0);
     else nnom_conv2d_f32(&a, (const float *)x->in[0], (float *)x->out);
 }
 
