@@ -371,14 +371,6 @@ static void kernel_f32(const nnom_conv_args *a, const void *in, void *out, void 
     nnom_conv2d_f32(a, (const float *)in, (float *)out);
 }
 
-/* Pixels [p0, p1) in one kernel call, from their input in @p buf to their output in @p out. */
-static void run_pixels(const nnom_conv_args *a, const uint8_t *buf, uint8_t *out, int32_t p0, int32_t p1, uint8_t *scratch,
-                       uint32_t scratch_bytes, size_t elem, chunk_kernel kernel)
-{
-    const nnom_conv_args c = chunk_args(*a, p1 - p0);
-    kernel(&c, buf + (size_t)p0 * (size_t)a->in_c * elem, out, scratch, scratch_bytes);
-}
-
 /* @p aliased: the kernel computes an output over its own input (kernels/conv.h: int8, one sweep,
  * each pass reading before it writes), so a layer with no more output channels than input runs
  * as one call. Otherwise a run of pixels goes straight to its place when its output lies apart
@@ -389,41 +381,32 @@ static void run_in_place(const nnom_conv_args *a, uint8_t *buf, uint8_t *scratch
                          chunk_kernel kernel, int aliased)
 {
     const int32_t total = pixels(a), chunk = chunk_pixels(a);
-    const size_t out_px = (size_t)a->out_c * elem;
+    const size_t in_px = (size_t)a->in_c * elem, out_px = (size_t)a->out_c * elem;
     const uint64_t in_c = (uint64_t)a->in_c, out_c = (uint64_t)a->out_c;
     const uint32_t temp_size = temp_bytes(a, elem);
-    uint8_t *temp = scratch, *kernel_scratch = scratch + temp_size;
-    if (aliased && out_c <= in_c) {
-        run_pixels(a, buf, buf, 0, total, scratch, scratch_bytes, elem, kernel);
-        return;
-    }
-    if (out_c > in_c) {
-        for (int32_t p1 = total; p1 > 0;) {
-            const int32_t p0 = (int32_t)(((uint64_t)p1 * in_c + out_c - 1) / out_c);
-            if (p1 - p0 >= chunk) {
-                run_pixels(a, buf, buf + (size_t)p0 * out_px, p0, p1, scratch, scratch_bytes, elem, kernel);
-                p1 = p0;
-                continue;
-            }
-            const int32_t q0 = p1 > chunk ? p1 - chunk : 0;
-            run_pixels(a, buf, temp, q0, p1, kernel_scratch, scratch_bytes - temp_size, elem, kernel);
-            memcpy(buf + (size_t)q0 * out_px, temp, (size_t)(p1 - q0) * out_px);
-            p1 = q0;
+    const int grows = out_c > in_c;
+    for (int32_t done = 0; done < total;) {
+        /* the longest run next in order whose output lies apart from its input */
+        int32_t p0 = done, p1 = total;
+        if (grows) {
+            p1 = total - done;
+            p0 = (int32_t)(((uint64_t)p1 * in_c + out_c - 1) / out_c);
+        } else if (!aliased && (uint64_t)p0 * in_c / out_c < (uint64_t)total) {
+            p1 = (int32_t)((uint64_t)p0 * in_c / out_c);
         }
-        return;
-    }
-    for (int32_t p0 = 0; p0 < total;) {
-        const uint64_t reach = (uint64_t)p0 * in_c / out_c;
-        const int32_t p1 = reach < (uint64_t)total ? (int32_t)reach : total;
-        if (p1 - p0 >= chunk) {
-            run_pixels(a, buf, buf + (size_t)p0 * out_px, p0, p1, scratch, scratch_bytes, elem, kernel);
-            p0 = p1;
-            continue;
+        uint8_t *dst = buf + (size_t)p0 * out_px, *s = scratch;
+        uint32_t s_bytes = scratch_bytes;
+        if (p1 - p0 < chunk) { /* a chunk through the temporary */
+            if (grows) p0 = p1 > chunk ? p1 - chunk : 0;
+            else p1 = total - p0 > chunk ? p0 + chunk : total;
+            dst = scratch;
+            s = scratch + temp_size;
+            s_bytes = scratch_bytes - temp_size;
         }
-        const int32_t q1 = total - p0 > chunk ? p0 + chunk : total;
-        run_pixels(a, buf, temp, p0, q1, kernel_scratch, scratch_bytes - temp_size, elem, kernel);
-        memcpy(buf + (size_t)p0 * out_px, temp, (size_t)(q1 - p0) * out_px);
-        p0 = q1;
+        const nnom_conv_args c = chunk_args(*a, p1 - p0);
+        kernel(&c, buf + (size_t)p0 * in_px, dst, s, s_bytes);
+        if (dst == scratch) memcpy(buf + (size_t)p0 * out_px, scratch, (size_t)(p1 - p0) * out_px);
+        done += p1 - p0;
     }
 }
 
