@@ -331,7 +331,8 @@ public final class Model {
         let tiled = nnom_model_tiling(m, &t) == NNOM_OK && t.first_layer >= 0
         let tiling = tiled ? Tiling(firstLayer: Int(t.first_layer), cutLayer: Int(t.cut_layer), tiles: Int(t.tiles),
                                     rowsPerTile: Int(t.rows_per_tile), untiledArenaSize: Int(t.untiled_arena_bytes),
-                                    savedBytes: Int(t.saved_bytes), extraMACs: t.extra_macs) : nil
+                                    savedBytes: Int(t.saved_bytes), extraMACs: t.extra_macs,
+                                    keptBandBytes: Int(t.kept_band_bytes)) : nil
         var p = nnom_plan_info()
         nnom_plan_info_init(&p)
         _ = nnom_model_plan(m, &p)
@@ -382,7 +383,8 @@ package func writeFile(_ url: URL, _ bytes: [UInt8]) throws {
 }
 
 /// A tiled stage: layers `firstLayer...cutLayer` run tile by tile, `rowsPerTile` output rows of the
-/// cut per tile, the halos computed again (`extraMACs` per run, not in `totalMACs`).
+/// cut per tile, the halos (the rows neighbouring tiles share) computed again (`extraMACs` per run, not
+/// in `totalMACs`) or kept from one tile to the next (`keptBandBytes`, alive through the stage).
 public struct Tiling: Sendable, Equatable {
     public let firstLayer: Int
     public let cutLayer: Int
@@ -392,6 +394,8 @@ public struct Tiling: Sendable, Equatable {
     public let untiledArenaSize: Int
     public let savedBytes: Int
     public let extraMACs: UInt64
+    /// Bytes of the rows kept from one tile to the next (0: halos computed again, or none).
+    public let keptBandBytes: Int
 }
 
 /// What the memory plan is for (`nnom_options.plan_goal`).

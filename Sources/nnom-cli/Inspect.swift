@@ -48,7 +48,8 @@ struct Inspect: ParsableCommand {
             print("tiled: layers \(t.firstLayer)...\(t.cutLayer) (\(m.layers[t.firstLayer].name) to "
                   + "\(m.layers[t.cutLayer].name)) in \(t.tiles) tiles of \(t.rowsPerTile) rows: "
                   + "\(grouped(t.savedBytes)) bytes saved (untiled arena \(grouped(t.untiledArenaSize))), "
-                  + "\(grouped(t.extraMACs)) MACs added (\(tenths / 10).\(tenths % 10) %)")
+                  + "\(grouped(t.extraMACs)) MACs added (\(tenths / 10).\(tenths % 10) %)"
+                  + (t.keptBandBytes > 0 ? ", halos kept (\(grouped(t.keptBandBytes)) bytes through the stage)" : ""))
         }
     }
 }

@@ -93,6 +93,7 @@ final class ModelTests: XCTestCase {
         XCTAssertEqual(model.tiling?.firstLayer ?? -1, Int(tiling.first_layer))
         XCTAssertEqual(model.tiling?.tiles ?? 0, Int(tiling.tiles))
         XCTAssertEqual(model.tiling?.extraMACs ?? 0, tiling.extra_macs)
+        XCTAssertEqual(model.tiling?.keptBandBytes ?? 0, Int(tiling.kept_band_bytes))
         XCTAssertEqual(model.tiling.map { $0.untiledArenaSize - $0.savedBytes } ?? model.arenaSize, model.arenaSize)
         XCTAssertEqual(model.weightBytes, nnom_model_weight_bytes(m))
         XCTAssertEqual(model.inputs.map(\.shape), [[8, 8, 1]])

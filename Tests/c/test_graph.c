@@ -37,7 +37,11 @@ static void check_plan(nnom_model *m, const char *name)
             if (x->group == y->group) {
                 /* written in place over each other: same offset, alive together only at the hand-over layer */
                 TU_CHECK(x->offset == y->offset, "%s: group members %d and %d at different offsets", name, (int)a, (int)b);
-                TU_CHECK(!alive_together || x->last == y->first || y->last == x->first,
+                /* or a tiled band (core/tiling.c) and its start kept from one tile to the next, alive through
+                 * the stage */
+                const int kept = m->tiling.first >= 0 && y->first == m->tiling.first && y->last == m->tiling.cut &&
+                                 y->bytes <= x->bytes && x->first >= y->first && x->last <= y->last;
+                TU_CHECK(!alive_together || kept || x->last == y->first || y->last == x->first,
                          "%s: group members %d (layers %d..%d) and %d (%d..%d) overlap in time", name, (int)a,
                          (int)x->first, (int)x->last, (int)b, (int)y->first, (int)y->last);
                 continue;
@@ -71,7 +75,17 @@ static void check_plan(nnom_model *m, const char *name)
         }
         /* a layer of a tiled stage before its cut holds one band of rows (core/tiling.c) */
         const int band = m->tiling.first >= 0 && i >= m->tiling.first && i < m->tiling.cut;
-        const uint32_t need = band ? nnom_tiling_band_bytes(m, i) : nnom_layer_out_bytes(l, nnom_model_dtype(m));
+        uint32_t kept = 0; /* the rows a band keeps from one tile to the next: its start, through the stage */
+        const uint32_t need = band ? nnom_tiling_band_bytes(m, i, &kept) : nnom_layer_out_bytes(l, nnom_model_dtype(m));
+        int kept_found = kept == 0;
+        for (int32_t k = 0; k < p->n_buffers; k++) {
+            const nnom_buffer *o = &p->buffers[k];
+            if (o->group == b->group && o->offset == b->offset && o->bytes >= kept && o->first <= m->tiling.first &&
+                o->last >= m->tiling.cut)
+                kept_found = 1;
+        }
+        TU_CHECK(kept_found, "%s: layer %d's band keeps %u bytes, alive through the stage in no buffer", name, (int)i,
+                 (unsigned)kept);
         tiled_layers += band;
         nnom_layer_info info = NNOM_LAYER_INFO_INIT;
         TU_OK(m, nnom_model_layer_info(m, i, &info));

@@ -18,13 +18,44 @@
  * arena, at most 40 KiB in int8; the figures are printed. And the 28x28
  * CNN's convolutions and max pools (its dense head left out), tiled.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "test_util.h"
 #include "tiling_util.h"
 
-static int cases, tiled_cases;
+static int cases, tiled_cases, kept_cases, fastest_kept_cases;
+
+/* The fastest plan of @p ch (budget @p percent) under a limit one byte below the untiled arena (@p ti: the
+ * smallest plan's tiling): a tiling that keeps the rows neighbouring tiles share (no MAC added) where one
+ * is below the limit (core/plan_tuned.c), else the smallest plan's; equal to the untiled run @p plain. */
+static void fastest_case(const tt_chain *ch, nnom_dtype dt, int32_t percent, const nnom_tiling_info *ti,
+                         nnom_model *plain, int t)
+{
+    nnom_options o;
+    nnom_options_init(&o);
+    o.tiling_max_extra_macs_percent = percent;
+    o.plan_goal = NNOM_PLAN_FASTEST;
+    o.max_arena_bytes = ti->untiled_arena_bytes - 1;
+    nnom_error err;
+    nnom_model *fast = tt_build_chain_with(ch, dt, &o, &err);
+    TU_CHECK(fast != NULL, "case %d: no fastest plan below %u bytes: %s", t, (unsigned)ti->untiled_arena_bytes,
+             err.message);
+    if (!fast) return;
+    nnom_tiling_info fi = NNOM_TILING_INFO_INIT;
+    TU_OK(fast, nnom_model_tiling(fast, &fi));
+    TU_CHECK(fi.first_layer >= 0 && nnom_model_arena_size(fast) < ti->untiled_arena_bytes,
+             "case %d: fastest plan of %u bytes, untiled %u", t, (unsigned)nnom_model_arena_size(fast),
+             (unsigned)ti->untiled_arena_bytes);
+    fastest_kept_cases += fi.kept_band_bytes > 0;
+    for (int r = 0; r < 2; r++)
+        TU_CHECK(tt_same_outputs(fast, plain, dt), "case %d (%s, %d layers, %dx%dx%d, tiles %d of %d rows, layers %d..%d, "
+                 "%u bytes of bands kept): fastest tiled output differs", t, dt == NNOM_DTYPE_S8 ? "int8" : "float32",
+                 ch->n, (int)ch->h, (int)ch->w, (int)ch->c, (int)fi.tiles, (int)fi.rows_per_tile, (int)fi.first_layer,
+                 (int)fi.cut_layer, (unsigned)fi.kept_band_bytes);
+    nnom_model_destroy(fast);
+}
 
 static void one_case(nnom_dtype dt, int t)
 {
@@ -49,6 +80,8 @@ static void one_case(nnom_dtype dt, int t)
                  (unsigned long)ti.extra_macs, (unsigned long)macs, (int)percent);
         TU_CHECK(ti.tiles >= 2 && ti.rows_per_tile >= 1 && ti.cut_layer > ti.first_layer, "case %d: tiles %d rows %d",
                  t, (int)ti.tiles, (int)ti.rows_per_tile);
+        kept_cases += ti.kept_band_bytes > 0;
+        fastest_case(&ch, dt, percent, &ti, plain, t);
     } else {
         TU_CHECK(nnom_model_arena_size(tiled) == nnom_model_arena_size(plain), "case %d: untiled plans differ", t);
     }
@@ -97,11 +130,11 @@ static void mobilenet(nnom_dtype dt)
     nnom_tiling_info ti = NNOM_TILING_INFO_INIT;
     TU_OK(tiled, nnom_model_tiling(tiled, &ti));
     printf("test_tiling: MobileNetV1-0.25 96x96 (%s): arena %u B untiled, %u B tiled (layers %d..%d, %d tiles "
-           "of %d rows), %lu MACs + %lu added (%.1f %%)\n",
+           "of %d rows, %u B of bands kept), %lu MACs + %lu added (%.1f %%)\n",
            dt == NNOM_DTYPE_S8 ? "int8" : "float32", (unsigned)nnom_model_arena_size(plain),
            (unsigned)nnom_model_arena_size(tiled), (int)ti.first_layer, (int)ti.cut_layer, (int)ti.tiles,
-           (int)ti.rows_per_tile, (unsigned long)nnom_model_total_macs(plain), (unsigned long)ti.extra_macs,
-           100.0 * (double)ti.extra_macs / (double)nnom_model_total_macs(plain));
+           (int)ti.rows_per_tile, (unsigned)ti.kept_band_bytes, (unsigned long)nnom_model_total_macs(plain),
+           (unsigned long)ti.extra_macs, 100.0 * (double)ti.extra_macs / (double)nnom_model_total_macs(plain));
     TU_CHECK(ti.first_layer >= 0 && nnom_model_arena_size(tiled) < nnom_model_arena_size(plain),
              "MobileNet not tiled");
     TU_CHECK(ti.extra_macs * 100 <= nnom_model_total_macs(plain) * NNOM_TILING_DEFAULT_PERCENT,
@@ -116,6 +149,31 @@ static void mobilenet(nnom_dtype dt)
              (unsigned)dsp);
     TU_CHECK(tt_same_outputs(tiled, plain, dt), "MobileNet (%s): tiled output differs",
              dt == NNOM_DTYPE_S8 ? "int8" : "float32");
+    /* the fastest plan below the untiled arena: halo rows kept, no MAC added */
+    nnom_options o;
+    nnom_options_init(&o);
+    o.plan_goal = NNOM_PLAN_FASTEST;
+    o.max_arena_bytes = ti.untiled_arena_bytes - 1;
+    nnom_error err;
+    nnom_model *fast = tt_build_chain_with(&ch, dt, &o, &err);
+    TU_CHECK(fast != NULL, "MobileNet: no fastest plan below the untiled arena: %s", err.message);
+    if (fast) {
+        nnom_tiling_info fi = NNOM_TILING_INFO_INIT;
+        TU_OK(fast, nnom_model_tiling(fast, &fi));
+        printf("test_tiling: MobileNetV1-0.25 96x96 (%s): fastest plan below the untiled arena %u B (layers %d..%d, "
+               "%d tiles of %d rows, %u B of bands kept), %lu MACs added\n", dt == NNOM_DTYPE_S8 ? "int8" : "float32",
+               (unsigned)nnom_model_arena_size(fast), (int)fi.first_layer, (int)fi.cut_layer, (int)fi.tiles,
+               (int)fi.rows_per_tile, (unsigned)fi.kept_band_bytes, (unsigned long)fi.extra_macs);
+        TU_CHECK(fi.kept_band_bytes > 0 && fi.extra_macs == 0, "MobileNet: the fastest tiling does not keep its halos");
+        /* every halo computed again in 24 tiles of one row: the first convolution computes 117 of its 48 rows
+         * (10,368 MACs each), the first depthwise and pointwise 71 (3,456 and 6,144): 936,192 MACs; keeping
+         * some halos must add fewer */
+        TU_CHECK(ti.extra_macs < 69u * 10368u + 23u * (3456u + 6144u), "MobileNet: %lu MACs added, as many as "
+                 "computing every halo again", (unsigned long)ti.extra_macs);
+        TU_CHECK(tt_same_outputs(fast, plain, dt), "MobileNet (%s): fastest tiled output differs",
+                 dt == NNOM_DTYPE_S8 ? "int8" : "float32");
+        nnom_model_destroy(fast);
+    }
     nnom_model_destroy(tiled);
     nnom_model_destroy(plain);
     tt_free_chain(&ch);
@@ -141,9 +199,10 @@ static void cnn28(void)
     nnom_model *tiled = tt_build_chain(&ch, NNOM_DTYPE_S8, 0), *plain = tt_build_chain(&ch, NNOM_DTYPE_S8, NNOM_TILING_OFF);
     nnom_tiling_info ti = NNOM_TILING_INFO_INIT;
     TU_OK(tiled, nnom_model_tiling(tiled, &ti));
-    printf("test_tiling: 28x28 CNN (int8): arena %u B untiled, %u B tiled (layers %d..%d, %d tiles of %d rows), "
-           "%lu MACs added\n", (unsigned)nnom_model_arena_size(plain), (unsigned)nnom_model_arena_size(tiled),
-           (int)ti.first_layer, (int)ti.cut_layer, (int)ti.tiles, (int)ti.rows_per_tile, (unsigned long)ti.extra_macs);
+    printf("test_tiling: 28x28 CNN (int8): arena %u B untiled, %u B tiled (layers %d..%d, %d tiles of %d rows, "
+           "%u B of bands kept), %lu MACs added\n", (unsigned)nnom_model_arena_size(plain),
+           (unsigned)nnom_model_arena_size(tiled), (int)ti.first_layer, (int)ti.cut_layer, (int)ti.tiles,
+           (int)ti.rows_per_tile, (unsigned)ti.kept_band_bytes, (unsigned long)ti.extra_macs);
     TU_CHECK(ti.first_layer >= 0 && nnom_model_arena_size(tiled) < nnom_model_arena_size(plain), "28x28 CNN not tiled");
     TU_CHECK(tt_same_outputs(tiled, plain, NNOM_DTYPE_S8), "28x28 CNN: tiled output differs");
     nnom_model_destroy(tiled);
@@ -165,6 +224,15 @@ static void check_api(void)
                  strstr(nnom_model_last_error(m), "nnom_tiling_info.struct_size") != NULL,
              "bad struct_size: '%s'", nnom_model_last_error(m));
     TU_CHECK(nnom_model_tiling(m, NULL) == NNOM_ERR_ARGUMENT, "NULL info");
+    /* a caller compiled before kept_band_bytes was appended: read, the bytes past its struct untouched */
+    nnom_tiling_info older = NNOM_TILING_INFO_INIT, full = NNOM_TILING_INFO_INIT;
+    older.struct_size = (uint32_t)offsetof(nnom_tiling_info, kept_band_bytes);
+    older.kept_band_bytes = 0xA5A5A5A5u;
+    TU_OK(m, nnom_model_tiling(m, &older));
+    TU_OK(m, nnom_model_tiling(m, &full));
+    TU_CHECK(older.kept_band_bytes == 0xA5A5A5A5u && older.first_layer == full.first_layer &&
+                 older.tiles == full.tiles && older.extra_macs == full.extra_macs,
+             "older nnom_tiling_info: kept_band_bytes written or fields differ");
     nnom_model_destroy(m);
     tt_free_chain(&ch);
 }
@@ -181,8 +249,11 @@ int main(void)
     mobilenet(NNOM_DTYPE_S8);
     mobilenet(NNOM_DTYPE_F32);
     cnn28();
-    printf("test_tiling: %d random chains, %d tiled, all equal to the untiled run\n", cases, tiled_cases);
+    printf("test_tiling: %d random chains, %d tiled (%d keeping halo rows), %d keeping them in the fastest plan "
+           "below the untiled arena, all equal to the untiled run\n", cases, tiled_cases, kept_cases, fastest_kept_cases);
     TU_CHECK(tiled_cases > cases / 3, "only %d of %d chains tiled", tiled_cases, cases);
+    TU_CHECK(fastest_kept_cases > tiled_cases / 4, "only %d of %d tiled chains kept halo rows in the fastest plan",
+             fastest_kept_cases, tiled_cases);
     return tu_finish("test_tiling");
 }
 

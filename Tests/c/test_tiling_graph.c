@@ -200,12 +200,12 @@ static void free_graph(graph *g)
     }
 }
 
-/* The model of @p g with tiling budget @p percent (NNOM_TILING_OFF: none). */
-static nnom_model *build_graph(graph *g, nnom_dtype dt, int32_t percent)
+/* The model of @p g with options @p o. */
+static nnom_model *build_graph_with(graph *g, nnom_dtype dt, const nnom_options *o)
 {
     int32_t input = -1, ids[MAX_NODES];
     nnom_quant in_q, q[MAX_NODES];
-    nnom_model *m = tt_new_model(dt, percent, g->h, g->w, g->c, &input, &in_q);
+    nnom_model *m = tt_new_model_with(dt, o, g->h, g->w, g->c, &input, &in_q);
     for (int i = 0; i < g->n; i++) {
         node *n = &g->nd[i];
         int32_t src[2];
@@ -268,7 +268,42 @@ static int stage_has_join(nnom_model *m, const nnom_tiling_info *ti)
     return 0;
 }
 
-static int graph_cases, graph_tiled, graph_joins;
+/* The model of @p g with tiling budget @p percent (NNOM_TILING_OFF: none). */
+static nnom_model *build_graph(graph *g, nnom_dtype dt, int32_t percent)
+{
+    nnom_options o;
+    nnom_options_init(&o);
+    o.tiling_max_extra_macs_percent = percent;
+    return build_graph_with(g, dt, &o);
+}
+
+static int graph_cases, graph_tiled, graph_joins, graph_kept, graph_fastest_kept;
+
+/* The fastest plan of @p g (budget @p percent) under a limit one byte below the untiled arena (@p ti: the
+ * smallest plan's tiling): a tiling that keeps the rows neighbouring tiles share (no MAC added) where one
+ * is below the limit (core/plan_tuned.c), else the smallest plan's; equal to the untiled run @p plain. */
+static void fastest_graph_case(graph *g, nnom_dtype dt, int32_t percent, const nnom_tiling_info *ti, nnom_model *plain,
+                               int t)
+{
+    nnom_options o;
+    nnom_options_init(&o);
+    o.tiling_max_extra_macs_percent = percent;
+    o.plan_goal = NNOM_PLAN_FASTEST;
+    o.max_arena_bytes = ti->untiled_arena_bytes - 1;
+    nnom_model *fast = build_graph_with(g, dt, &o);
+    nnom_tiling_info fi = NNOM_TILING_INFO_INIT;
+    TU_OK(fast, nnom_model_tiling(fast, &fi));
+    TU_CHECK(fi.first_layer >= 0 && nnom_model_arena_size(fast) < ti->untiled_arena_bytes,
+             "graph %d: fastest plan of %u bytes, untiled %u", t, (unsigned)nnom_model_arena_size(fast),
+             (unsigned)ti->untiled_arena_bytes);
+    graph_fastest_kept += fi.kept_band_bytes > 0;
+    for (int r = 0; r < 2; r++)
+        TU_CHECK(tt_same_outputs(fast, plain, dt), "graph %d (%s, %d layers, %dx%dx%d, tiles %d of %d rows, layers "
+                 "%d..%d, %u bytes of bands kept): fastest tiled output differs", t,
+                 dt == NNOM_DTYPE_S8 ? "int8" : "float32", g->n, (int)g->h, (int)g->w, (int)g->c, (int)fi.tiles,
+                 (int)fi.rows_per_tile, (int)fi.first_layer, (int)fi.cut_layer, (unsigned)fi.kept_band_bytes);
+    nnom_model_destroy(fast);
+}
 
 static void one_graph_case(nnom_dtype dt, int t)
 {
@@ -288,6 +323,8 @@ static void one_graph_case(nnom_dtype dt, int t)
         TU_CHECK(ti.extra_macs * 100 <= nnom_model_total_macs(plain) * (uint64_t)percent,
                  "graph %d: %lu MACs added to %lu, budget %d %%", t, (unsigned long)ti.extra_macs,
                  (unsigned long)nnom_model_total_macs(plain), (int)percent);
+        graph_kept += ti.kept_band_bytes > 0;
+        fastest_graph_case(&g, dt, percent, &ti, plain, t);
     } else {
         TU_CHECK(nnom_model_arena_size(tiled) == nnom_model_arena_size(plain), "graph %d: untiled plans differ", t);
     }
@@ -353,10 +390,11 @@ static void resnet8(nnom_dtype dt)
     nnom_model *tiled = build_graph(&g, dt, 0), *plain = build_graph(&g, dt, NNOM_TILING_OFF);
     nnom_tiling_info ti = NNOM_TILING_INFO_INIT;
     TU_OK(tiled, nnom_model_tiling(tiled, &ti));
-    printf("test_tiling_graph: ResNet-8 (%s): arena %u B untiled, %u B tiled (layers %d..%d, %d tiles of %d rows), "
-           "%lu MACs + %lu added (%.1f %%)\n", dt == NNOM_DTYPE_S8 ? "int8" : "float32",
+    printf("test_tiling_graph: ResNet-8 (%s): arena %u B untiled, %u B tiled (layers %d..%d, %d tiles of %d rows, "
+           "%u B of bands kept), %lu MACs + %lu added (%.1f %%)\n", dt == NNOM_DTYPE_S8 ? "int8" : "float32",
            (unsigned)nnom_model_arena_size(plain), (unsigned)nnom_model_arena_size(tiled), (int)ti.first_layer,
-           (int)ti.cut_layer, (int)ti.tiles, (int)ti.rows_per_tile, (unsigned long)nnom_model_total_macs(plain),
+           (int)ti.cut_layer, (int)ti.tiles, (int)ti.rows_per_tile, (unsigned)ti.kept_band_bytes,
+           (unsigned long)nnom_model_total_macs(plain),
            (unsigned long)ti.extra_macs, 100.0 * (double)ti.extra_macs / (double)nnom_model_total_macs(plain));
     const uint32_t big = 32u * 32u * 16u * (dt == NNOM_DTYPE_S8 ? 1u : 4u); /* one 32x32x16 tensor */
     TU_CHECK(stage_has_join(tiled, &ti) && nnom_model_arena_size(tiled) < 2 * big,
@@ -380,8 +418,11 @@ int main(void)
     }
     resnet8(NNOM_DTYPE_S8);
     resnet8(NNOM_DTYPE_F32);
-    printf("test_tiling_graph: %d random residual graphs, %d tiled, %d of them through a join, all equal to the "
-           "untiled run\n", graph_cases, graph_tiled, graph_joins);
+    printf("test_tiling_graph: %d random residual graphs, %d tiled (%d keeping halo rows), %d of them through a "
+           "join, %d keeping halo rows in the fastest plan below the untiled arena, all equal to the untiled run\n",
+           graph_cases, graph_tiled, graph_kept, graph_joins, graph_fastest_kept);
     TU_CHECK(graph_joins > graph_cases / 4, "only %d of %d graphs tiled through a join", graph_joins, graph_cases);
+    TU_CHECK(graph_fastest_kept > graph_tiled / 4, "only %d of %d tiled graphs kept halo rows in the fastest plan",
+             graph_fastest_kept, graph_tiled);
     return tu_finish("test_tiling_graph");
 }

@@ -228,6 +228,12 @@ static void random_conv(nnom_conv_args *a, int depthwise)
         const int big_s2 = a->stride_h == 2 && chance(50);
         a->in_h = big_s2 ? range(17, 24) : range(4, 16);
         a->in_w = big_s2 ? range(14, 16) : (chance(30) ? range(4, 7) : range(4, 16));
+        /* MobileNet's 6 x 6 planes ('same' from 6 columns, 'valid' from 8): lines of six outputs,
+         * the DSP kernel's one pass per line */
+        if (!big_s2 && chance(20)) {
+            a->in_w = chance(50) ? 6 : 8;
+            a->in_h = range(4, 8);
+        }
         if (big_s2 && a->in_c > 20) { /* (the input fits MAX_IN) */
             a->in_c = range(1, 20);
             a->out_c = a->in_c * a->depth_mult;

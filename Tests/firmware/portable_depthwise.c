@@ -6,4 +6,5 @@
 #define NNOM_PORTABLE_KERNELS 1
 #define nnom_depthwise_conv2d_s8 portable_depthwise_conv2d_s8
 #define nnom_depthwise_conv2d_s8_in_place portable_depthwise_conv2d_s8_in_place
+#define nnom_depthwise_conv2d_s8_block_rows portable_depthwise_conv2d_s8_block_rows
 #include "kernels/depthwise_conv_s8.c"

@@ -171,12 +171,14 @@ NNOM_API size_t nnom_model_arena_lower_bound(const nnom_model *model);
  * an element-wise layer or a concatenation) of 2-D convolutions, depthwise convolutions, pools,
  * element-wise layers and zero paddings before convolutions. Each tile is a band of output rows of
  * the stage's last layer (the cut), computed from the bands of rows every earlier layer of the
- * stage needs (a layer read by two paths: the rows both need), the overlap between neighbouring
- * tiles (the halo) computed again. Only the cut's output and what the stage reads from before it
- * exist whole; every other output of the stage lives as one band at a time. Every output element
+ * stage needs (a layer read by two paths: the rows both need). The overlap between neighbouring
+ * tiles (the halo) is, band by band, either computed again, or kept: the rows the next tile shares
+ * stay in their band (kept_band_bytes, alive through the stage) and are computed once. Only the cut's
+ * output and what the stage reads from before it exist whole; every other output of the stage lives
+ * as one band at a time. Every output element
  * is computed by the same arithmetic as in the untiled run, so outputs are identical bit for bit.
- * The tiling is the one, among the stages through the untiled plan's peak, whose arena is the
- * smallest while its added MACs stay
+ * The tiling is the one, among the stages through the untiled plan's peak, halos computed again or
+ * kept, whose arena is the smallest (ties: fewer added MACs, then less added cost) while its added MACs stay
  * within nnom_options.tiling_max_extra_macs_percent of the model's MACs, and its added estimated
  * cost (MACs plus a fixed cost per output value and per layer call computed again) within the
  * same percentage of the model's estimated cost; a tiled plan gives each kernel its fast scratch,
@@ -192,7 +194,9 @@ typedef struct nnom_tiling_info {
     int32_t rows_per_tile;        /**< output rows of the cut per tile (the last tile may have fewer) */
     uint32_t untiled_arena_bytes; /**< the arena of the same model planned without tiling */
     uint32_t saved_bytes;         /**< untiled_arena_bytes - nnom_model_arena_size() */
-    uint64_t extra_macs;          /**< MACs the halos add per run (not in nnom_model_total_macs()) */
+    uint64_t extra_macs;          /**< MACs the halos add per run (not in nnom_model_total_macs()); 0 when kept */
+    uint32_t kept_band_bytes;     /**< bytes of the bands that keep the rows neighbouring tiles share (each
+                                       then lives through the stage); 0: halos computed again, or none */
 } nnom_tiling_info;
 
 /** Initialiser of a nnom_tiling_info: struct_size set, the rest zero. */

@@ -85,8 +85,9 @@ typedef struct nnom_options {
  *  (tiling_max_extra_macs_percent); both cost time. */
 #define NNOM_PLAN_SMALLEST 0
 /** nnom_options.plan_goal: the fastest plan whose arena fits max_arena_bytes. The first that fits of:
- *  neither convolutions in place nor tiling; convolutions with a window in place; tiling (within
- *  tiling_max_extra_macs_percent); both (the smallest plan). None fits: NNOM_ERR_NO_MEMORY, naming
+ *  neither convolutions in place nor tiling; convolutions with a window in place; tiling that keeps
+ *  the rows neighbouring tiles share (no MAC added); tiling, halos kept or computed again (within
+ *  tiling_max_extra_macs_percent), the smaller; both (the smallest plan). None fits: NNOM_ERR_NO_MEMORY, naming
  *  the smallest plan's arena and the limit. */
 #define NNOM_PLAN_FASTEST 1
 

@@ -153,6 +153,7 @@ def test_tiling_is_reported_and_equal_to_the_untiled_run():
         assert t["untiled_arena"] == plain.arena_size
         assert t["saved_bytes"] == plain.arena_size - m.arena_size > 0
         assert t["extra_macs"] * 100 <= m.macs * (percent or 15)
+        assert t["kept_band_bytes"] >= 0
         assert f"in {t['tiles']} tiles of {t['rows_per_tile']} rows" in m.summary()
         np.testing.assert_array_equal(m.predict(x, int8_output=True), plain.predict(x, int8_output=True))
     assert tiled >= 2

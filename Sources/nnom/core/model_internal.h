@@ -31,6 +31,10 @@ typedef struct nnom_layer_plan {
     int32_t last_use;        /* index of the last layer reading the output */
 } nnom_layer_plan;
 
+/* The most layers in a tiled stage (paddings included): bounds the search, the work per tile, the stack
+ * of a tiled run (core/tiling.c) and the buffers a tiled plan adds (one per band keeping rows). */
+#define NNOM_TILE_MAX_STAGE 10
+
 /* The planner's memory, one block that exists only while a model is planned (nnom_plan_begin() to
  * nnom_plan_end()): a pool allocator takes it back whole. The model keeps only each layer's offsets. */
 typedef struct nnom_plan_data {
@@ -41,6 +45,11 @@ typedef struct nnom_plan_data {
     void *work;              /* nnom_plan_place()'s work area for cap_buffers buffers */
     int over_limit;          /* the last failure was a plan past nnom_options.max_arena_bytes (or 4 GiB),
                                 not an allocation */
+    uint64_t place_below;    /* > 0: nnom_plan() places the buffers only if their lower bound is below this
+                                (a tiling candidate that cannot beat the best so far is not placed) */
+    int bound_only;          /* the last nnom_plan() stopped at the lower bound (arena_size: that bound) */
+    uint32_t bands[NNOM_TILE_MAX_STAGE], kept_bands[NNOM_TILE_MAX_STAGE]; /* the tiled stage's
+                                (nnom_tiling_bands), here rather than on the stack of a device */
     char message[NNOM_MODEL_ERROR_BYTES]; /* a failure's message while planning, when the model has no
                                              buffer yet (nnom_plan_end() moves it to one): a plan the tiler
                                              tries and drops does not leave a block behind in a pool */
@@ -57,6 +66,8 @@ typedef struct nnom_tiling {
     int32_t max_extra_percent;   /* nnom_options.tiling_max_extra_macs_percent, 0 read as the default */
     uint64_t extra_macs;         /* MACs the halos add per run */
     uint32_t untiled_arena;      /* the arena planned without tiling */
+    uint32_t carry;              /* bit j - first: layer j's band keeps the rows neighbouring tiles share, they are
+                                    not computed again (here: no padding added to the model's bookkeeping) */
 } nnom_tiling;
 
 struct nnom_model {
@@ -192,17 +203,49 @@ uint32_t nnom_planned_scratch(nnom_model *m, int32_t i);
 nnom_status nnom_plan_once(nnom_model *m);
 
 /* After an untiled plan: plans again (nnom_plan_once) with the tiling of core/tiling.c that makes the
- * arena the smallest within the model's MAC budget, if one makes it smaller; fills m->tiling. */
-nnom_status nnom_tiling_plan(nnom_model *m);
+ * arena the smallest within the model's MAC budget, if one makes it smaller; fills m->tiling.
+ * @p carry_only: among the tilings that keep the rows tiles share only (no MAC added). */
+nnom_status nnom_tiling_plan(nnom_model *m, int carry_only);
 
 /* Bytes of the band that holds stage layer @p layer's output rows of one tile (the most any tile needs);
  * 0 when the layer has no band of its own: a zero padding folded into its reader, an element-wise
- * layer in place in its input's band, or a layer writing into the cut's output. */
-uint32_t nnom_tiling_band_bytes(const nnom_model *m, int32_t layer);
+ * layer in place in its input's band, or a layer writing into the cut's output. *@p kept_bytes (when
+ * not NULL): the most bytes at the band's start kept from one tile to the next (carrying), alive
+ * through the whole stage while the rest of the band lives from its writer to its last reader. */
+uint32_t nnom_tiling_band_bytes(const nnom_model *m, int32_t layer, uint32_t *kept_bytes);
+
+/* nnom_tiling_band_bytes() of every layer of the stage m->tiling.first..cut at once (one walk of the tiles):
+ * @p band_bytes[j - first] and @p kept_bytes[j - first], NNOM_TILE_MAX_STAGE entries each. */
+void nnom_tiling_bands(const nnom_model *m, uint32_t *band_bytes, uint32_t *kept_bytes);
 
 /* Whether stage layer @p layer (before the cut) writes its rows into the cut's output, which the cut
  * then computes in place. */
 int nnom_tiling_writes_cut(const nnom_model *m, int32_t layer);
+
+/* What a tiling adds per run: MACs, and estimated cost in MAC-equivalents (core/tiling.c). */
+typedef struct nnom_tile_extra {
+    uint64_t macs, cost;
+} nnom_tile_extra;
+
+/* Whether layers @p first..@p cut form a stage that may run tile by tile (core/tiling.c). */
+int nnom_tiling_is_stage(const nnom_model *m, int32_t first, int32_t cut);
+
+/* The layers of stage @p first..@p cut with a band of their own (bit layer - first). */
+uint32_t nnom_tiling_stage_bands(const nnom_model *m, int32_t first, int32_t cut);
+
+/* The tiles of a tiling whose cut is @p cut, @p rows of its output rows per tile. */
+int32_t nnom_tiling_tiles(const nnom_model *m, int32_t cut, int32_t rows);
+
+/* Walks the tiles of stage @p first..@p cut in bands of @p rows rows of the cut, the bands of @p carry
+ * (bit layer - first) keeping their halos: what it adds in @p extra (when not NULL), per stage layer the
+ * most bytes of one tile's rows in @p band and the most kept from one tile to the next in @p kept (when not
+ * NULL, NNOM_TILE_MAX_STAGE entries). Returns 0 if a tile is made of padding only. */
+int nnom_tiling_cost(const nnom_model *m, int32_t first, int32_t cut, int32_t rows, uint32_t carry,
+                     nnom_tile_extra *extra, uint64_t *band, uint64_t *kept);
+
+/* The model's estimated cost of a run in MAC-equivalents (the tiling's budget is a share of it), its
+ * MACs in *@p macs. */
+uint64_t nnom_tiling_model_cost(const nnom_model *m, uint64_t *macs);
 
 /* Runs the tiled stage: layers m->tiling.first..cut, tile by tile. */
 void nnom_tiling_run(nnom_model *m);

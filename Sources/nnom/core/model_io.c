@@ -177,7 +177,7 @@ static uint32_t buffer_bytes(const nnom_model *m, int32_t i)
     const nnom_tiling *t = &m->tiling;
     while (t->first >= 0 && i >= t->first && i < t->cut) {
         if (nnom_tiling_writes_cut(m, i)) return nnom_layer_out_bytes(&m->layers[t->cut], (nnom_dtype)m->dtype);
-        const uint32_t band = nnom_tiling_band_bytes(m, i);
+        const uint32_t band = nnom_tiling_band_bytes(m, i, NULL);
         if (band) return band;
         i = m->layers[i].def->inputs[0];
     }

@@ -9,7 +9,7 @@
  *     only if the arena is smaller with them (equal: the faster plan); then tiled where that is
  *     smaller (core/tiling.c). That is the smallest plan (NNOM_PLAN_SMALLEST). The fastest plan
  *     (NNOM_PLAN_FASTEST) takes the first of these that fits nnom_options.max_arena_bytes:
- *     neither; windows in place; tiled; both. The planner's buffer array is reused from one
+ *     neither; windows in place; tiled keeping the halos (no MAC added); tiled; both. The planner's buffer array is reused from one
  *     plan to the next, so a pool allocator loses nothing.
  *  3. Scratch beyond the least, where the plan leaves room for it. A kernel that runs faster
  *     with more (the convolutions' four-pixel im2col columns) says how much in
@@ -198,7 +198,7 @@ static nnom_status smallest_candidates(nnom_model *m)
         m->window_in_place = 1;
         st = nnom_plan_once(m);
     }
-    if (st == NNOM_OK) st = nnom_tiling_plan(m); /* then tiled where that makes the arena smaller */
+    if (st == NNOM_OK) st = nnom_tiling_plan(m, 0); /* then tiled where that makes the arena smaller */
     return st;
 }
 
@@ -219,7 +219,8 @@ static nnom_status plan_smallest(nnom_model *m)
 }
 
 /* The fastest plan whose arena fits the limit (NNOM_PLAN_FASTEST), in the order of their cost in
- * time: neither windows in place nor tiling; windows in place; tiled (windows not in place); the
+ * time: neither windows in place nor tiling; windows in place; tiled keeping the rows tiles share
+ * (no MAC added; windows not in place); tiled, halos computed again where that is smaller; the
  * smallest plan. The candidates are planned without the limit and compared with it, so that a plan
  * the limit refuses still tells its size. */
 static nnom_status plan_fastest(nnom_model *m)
@@ -234,10 +235,11 @@ static nnom_status plan_fastest(nnom_model *m)
         m->window_in_place = 1;
         st = nnom_plan_once(m);
     }
-    if (st == NNOM_OK && m->arena_size > limit) {
+    for (int carry_only = 1; carry_only >= 0 && st == NNOM_OK && m->arena_size > limit; carry_only--) {
         m->window_in_place = 0;
+        m->tiling.first = m->tiling.cut = -1;
         st = nnom_plan_once(m);
-        if (st == NNOM_OK) st = nnom_tiling_plan(m);
+        if (st == NNOM_OK) st = nnom_tiling_plan(m, carry_only);
     }
     if (st == NNOM_OK && m->arena_size > limit) st = plan_smallest(m);
     m->max_arena = limit;

@@ -25,7 +25,9 @@
  *      fails, so nothing that large is ever allocated.
  *   Tiled stage (core/tiling.c): its layers' outputs are bands of rows, each
  *      alive from its writer to its last reader (every tile writes and reads
- *      them in the same order); what the stage reads from before it lives to
+ *      them in the same order); the rows a band keeps from one tile to the
+ *      next are moved to its start, a buffer of the band's group alive through
+ *      the stage; what the stage reads from before it lives to
  *      the cut, the cut's output from the stage's first layer; only
  *      element-wise layers of one input run in place (in their input's band).
  *   4. Lower bound: the most bytes alive at any step (a group counted once,
@@ -138,6 +140,9 @@ static plan_work carve(void *block, int32_t n)
     return w;
 }
 
+/* The work area's per-group array (plan_work.scratch) alone. */
+static uint64_t *group_scratch(void *block, int32_t n) { return (uint64_t *)block + 3 * (n > 0 ? (size_t)n : 1); }
+
 /* Whether group head @p a goes before group head @p b in @p order. */
 static int goes_before(const plan_work *w, plan_order order, int32_t a, int32_t b)
 {
@@ -205,6 +210,27 @@ static uint64_t fit_group(const nnom_buffer *b, int32_t n, const plan_work *w, i
     return chosen; /* x = the highest end is always feasible, so found is set */
 }
 
+/* The most bytes alive at one step of buffers @p b (a group counted once, by its largest member alive
+ * then): no placement is smaller. */
+static uint64_t lower_bound(const nnom_buffer *b, int32_t n, uint64_t *per_group)
+{
+    int32_t steps = 0;
+    for (int32_t i = 0; i < n; i++)
+        if (b[i].last + 1 > steps) steps = b[i].last + 1;
+    uint64_t lower = 0;
+    for (int32_t t = 0; t < steps; t++) {
+        for (int32_t i = 0; i < n; i++) per_group[i] = 0;
+        uint64_t live = 0;
+        for (int32_t i = 0; i < n; i++) {
+            if (b[i].first > t || b[i].last < t || b[i].bytes <= per_group[b[i].group]) continue;
+            live += b[i].bytes - per_group[b[i].group];
+            per_group[b[i].group] = b[i].bytes;
+        }
+        if (live > lower) lower = live;
+    }
+    return lower;
+}
+
 uint64_t nnom_plan_place(nnom_buffer *b, int32_t n, uint64_t limit, void *block, uint64_t *lower, int32_t *top)
 {
     plan_work w = carve(block, n);
@@ -233,20 +259,7 @@ uint64_t nnom_plan_place(nnom_buffer *b, int32_t n, uint64_t limit, void *block,
     }
 
     /* the lower bound: per step, each group's largest member alive then */
-    int32_t steps = 0;
-    for (int32_t i = 0; i < n; i++)
-        if (b[i].last + 1 > steps) steps = b[i].last + 1;
-    *lower = 0;
-    for (int32_t t = 0; t < steps; t++) {
-        for (int32_t i = 0; i < n; i++) w.scratch[i] = 0;
-        uint64_t live = 0;
-        for (int32_t i = 0; i < n; i++) {
-            if (b[i].first > t || b[i].last < t || b[i].bytes <= w.scratch[b[i].group]) continue;
-            live += b[i].bytes - w.scratch[b[i].group];
-            w.scratch[b[i].group] = b[i].bytes;
-        }
-        if (live > *lower) *lower = live;
-    }
+    *lower = lower_bound(b, n, w.scratch);
 
     /* every order with every fit; the smallest arena wins (the first of equals) */
     uint64_t best_arena = NOT_PLACED;
@@ -286,7 +299,8 @@ uint64_t nnom_plan_place(nnom_buffer *b, int32_t n, uint64_t limit, void *block,
     return best_arena;
 }
 
-/* At most one buffer per layer that is not a view, plus one per layer whose type may have scratch: a
+/* At most one buffer per layer that is not a view, plus one per layer whose type may have scratch, plus
+ * one per band of a tiled stage keeping rows from one tile to the next (core/tiling.c): a
  * count that depends on the layers only, so that the plans a compile makes one after the other (the
  * tiler's candidates) use one block. */
 static int32_t most_buffers(const nnom_model *m)
@@ -298,6 +312,7 @@ static int32_t most_buffers(const nnom_model *m)
         most += !(ops->flags & NNOM_OPS_VIEW) || l->n_inputs == 0;
         most += ops->scratch_bytes != NULL || ops->inplace_scratch_bytes != NULL;
     }
+    most += m->n_layers < NNOM_TILE_MAX_STAGE ? m->n_layers : NNOM_TILE_MAX_STAGE; /* kept rows of tiled bands */
     return most ? most : 1;
 }
 
@@ -319,6 +334,8 @@ nnom_status nnom_plan_begin(nnom_model *m)
     p->work = block + head + layers + buffers;
     p->n_buffers = 0;
     p->cap_buffers = most;
+    p->place_below = 0;
+    p->bound_only = 0;
     p->message[0] = '\0';
     m->plan = p;
     return NNOM_OK;
@@ -362,6 +379,7 @@ nnom_status nnom_plan(nnom_model *m)
 
     /* 2. buffers and sharing, in execution order */
     int32_t cut_buffer = -1; /* the tiled stage's cut's output */
+    if (m->tiling.first >= 0) nnom_tiling_bands(m, p->bands, p->kept_bands);
     int cut_written = 0;     /* by one of the cut's inputs */
     for (int32_t i = 0; i < n; i++) {
         nnom_layer *l = &m->layers[i];
@@ -380,7 +398,8 @@ nnom_status nnom_plan(nnom_model *m)
                 nnom_buffer *src = &p->buffers[lp[l->def->inputs[j]].buffer];
                 if (src->last < t->cut) src->last = t->cut;
             }
-            const uint32_t band = i < t->cut ? nnom_tiling_band_bytes(m, i) : 0;
+            /* the start of a band keeping rows from one tile to the next: kept */
+            const uint32_t band = p->bands[i - t->first], kept = p->kept_bands[i - t->first];
             if (i == t->first) { /* written from the stage's start, maybe by an input of the cut */
                 const nnom_layer_plan *c = &lp[t->cut];
                 cut_buffer = new_buffer(m, c->out_bytes, t->first, c->last_use, -1);
@@ -391,6 +410,7 @@ nnom_status nnom_plan(nnom_model *m)
                 cut_written = 1;
             } else if (band) {
                 q->buffer = new_buffer(m, band, i, q->last_use, -1);
+                if (kept) new_buffer(m, kept, t->first, t->cut, q->buffer); /* alive through the stage */
             } else {
                 q->buffer = lp[l->def->inputs[0]].buffer;
                 nnom_buffer *b = &p->buffers[q->buffer];
@@ -431,6 +451,18 @@ nnom_status nnom_plan(nnom_model *m)
             q->buffer = new_buffer(m, q->out_bytes, i, q->last_use, group);
         }
         if (q->scratch_bytes) q->scratch_buffer = new_buffer(m, q->scratch_bytes, i, i, -1);
+    }
+
+    /* a candidate that cannot beat the plan it is compared with (core/tiling.c): its lower bound only */
+    p->bound_only = 0;
+    if (p->place_below) {
+        const uint64_t lower = lower_bound(p->buffers, p->n_buffers, group_scratch(p->work, p->n_buffers));
+        if (lower >= p->place_below) {
+            p->bound_only = 1;
+            m->lower_bound = (uint32_t)(lower < NNOM_PLAN_LIMIT ? lower : NNOM_PLAN_LIMIT);
+            m->arena_size = m->lower_bound;
+            return NNOM_OK;
+        }
     }
 
     /* 3. placement, 4. lower bound */

@@ -5,7 +5,7 @@
  * appended, the older sizes stay known and the new field is read only from
  * callers whose struct_size covers it (and written only into theirs). Today
  * every struct has one version (the known size is its sizeof) except
- * nnom_options, which has three (NNOM_OPTIONS_SIZE_KNOWN).
+ * nnom_options, which has three (NNOM_OPTIONS_SIZE_KNOWN), and nnom_tiling_info, which has two.
  */
 #ifndef NNOM_CORE_STRUCT_SIZE_H
 #define NNOM_CORE_STRUCT_SIZE_H
@@ -20,6 +20,8 @@
 #define NNOM_OPTIONS_SIZE_BEFORE_TILING ((uint32_t)offsetof(nnom_options, tiling_max_extra_macs_percent))
 /* ... and before plan_goal was appended: the field reads as 0 (NNOM_PLAN_SMALLEST). */
 #define NNOM_OPTIONS_SIZE_BEFORE_PLAN_GOAL ((uint32_t)offsetof(nnom_options, plan_goal))
+/* nnom_tiling_info before kept_band_bytes was appended: still known, the field is not written. */
+#define NNOM_TILING_INFO_SIZE_BEFORE_KEPT ((uint32_t)offsetof(nnom_tiling_info, kept_band_bytes))
 #define NNOM_OPTIONS_SIZE_KNOWN(p)                                                          \
     (NNOM_STRUCT_SIZE_KNOWN(p) || (p)->struct_size == NNOM_OPTIONS_SIZE_BEFORE_TILING || \
      (p)->struct_size == NNOM_OPTIONS_SIZE_BEFORE_PLAN_GOAL)

@@ -25,13 +25,22 @@
  * clipped to the rows that exist (the rest is padding); a rows-identity
  * layer's rows read the same rows of each input. A layer's band holds the
  * most rows any tile needs; each reader reads from the band row its own rows
- * start at. Neighbouring tiles overlap in the upper layers (the halo), which
- * are computed again per tile: the MACs the tiling adds. Each output element
- * is computed by the same kernel arithmetic from the same input values as in
- * the untiled run, so every output is the same bit for bit.
+ * start at. Neighbouring tiles overlap in the upper layers (the halo). A
+ * band either computes its halo again per tile (the MACs the tiling adds), or
+ * keeps it (its bit in nnom_tiling.carry): the rows of the band the next tile
+ * still needs (those its readers' windows share with the next tile's) are
+ * moved to the band's start right after the band's last reader, and the next
+ * tile computes only the rows after them (a layer's readers then compute
+ * fewer rows, so it holds fewer: the spans are computed with the rows each
+ * call computes). A band may keep while its input's computes again, and the
+ * other way round: a band computing again reads its input's kept rows as any. Each output element is computed by the
+ * same kernel arithmetic from the same input values as in the untiled run,
+ * so every output is the same bit for bit.
  *
  * Memory. Every band lives from its writer to its last reader (each tile runs
- * the stage in order, so the plan's lifetimes hold tile after tile); what the
+ * the stage in order, so the plan's lifetimes hold tile after tile); the rows
+ * a band keeps, at its start, live through the whole stage (a buffer
+ * of the band's group, at its offset); what the
  * stage reads from before it lives to the cut, the cut's output from the
  * stage's first layer (core/planner.c). An element-wise layer of one input
  * that is its input's only reader runs in place, in its input's band (the
@@ -39,44 +48,34 @@
  * only it reads (a residual block's last convolution), which then writes its
  * rows straight into the cut's output; nothing else in the stage runs in place.
  *
- * Choice (nnom_tiling_plan, from core/plan_tuned.c). The untiled plan first; then every stage whose
- * layers include the step where the most bytes are alive (the peak), with at
- * most TILE_MAX_STAGE layers; for each, the fewest rows per tile whose added
- * MACs stay within the budget (nnom_options.tiling_max_extra_macs_percent of
- * the model's MACs; fewer rows: smaller bands, more halo), and whose added
- * estimated cost (TILE_VALUE_COST, TILE_CALL_COST) stays within the same share
- * of the model's estimated cost (the model as built: a zero padding folded into a convolution's
- * explicit padding counts as the layer it was), is planned (with the fast scratch,
- * core/plan_tuned.c), and the
- * smallest arena wins if it is smaller than the untiled one (ties: fewer
- * added MACs, then the earlier stage). The choice is made on plans with the
- * scratch of every kernel set (NNOM_KERNELS_ANY), so shapes alone decide it:
- * the same tiling in every build, each then planned with its own kernels
- * (and kept only if that plan is still smaller than the build's untiled one;
- * nnom_model_arena_size_for() plans another build's the same way).
+ * The choice of a tiling: core/tiling_choice.c.
  */
 #include <string.h>
 
 #include "core/model_internal.h"
-#include "core/struct_size.h"
 
-/* The most layers in a tiled stage (paddings included): bounds the search, the work per tile and the
- * stack of a tiled run (one nnom_rows per layer, 24 bytes). */
-#define TILE_MAX_STAGE 10
+/* The most layers in a tiled stage (one nnom_rows and four int32_t per layer on the stack of a tiled run,
+ * twice: this tile and the next). */
+#define TILE_MAX_STAGE NNOM_TILE_MAX_STAGE
 
 /* The most inputs of a layer in a tiled stage (a join of more paths is not tiled): the byte offsets of
  * one call's inputs live on the stack of a tiled run. */
 #define TILE_MAX_INPUTS 4
 
-#define PERCENT 100
-
-/* A stage, what its layers are (found once per run, not once per tile), and the rows of one tile in
- * every layer, indexed by layer - first (a folded padding's entry is unused). */
+/* A stage, what its layers are (found once per run, not once per tile), and one tile in every layer,
+ * indexed by layer - first (a folded padding's entries are unused): the rows its band holds (lo..hi, the
+ * rows its readers read in this tile; none when lo > hi) and the call that computes them (rows, when not
+ * NULL: a tiled run holds the calls of one tile only, its stack is the device's). */
 typedef struct {
     int32_t first, cut;
     uint32_t window, pad; /* bit j - first: layer j is a window layer, a folded zero padding */
+    uint32_t band;        /* bit j - first: layer j has a band of its own (stage_band) */
     int32_t writer;       /* the layer that writes its rows into the cut's output (writes_cut); -1: none */
-    nnom_rows rows[TILE_MAX_STAGE];
+    uint32_t carry;       /* bit j - first: layer j keeps the rows its band already holds from one tile to the
+                             next, it does not compute them again (a band's bit is that of its owner) */
+    int32_t lo[TILE_MAX_STAGE], hi[TILE_MAX_STAGE];
+    int32_t band_last[TILE_MAX_STAGE]; /* a band's last reader in the stage (through layers sharing it) */
+    nnom_rows *rows;
 } tile_rows;
 
 /* The canonical (h, w, c) of layer @p i's output. */
@@ -136,7 +135,7 @@ static int32_t readers(const nnom_model *m, int32_t src, int32_t from, int32_t t
 }
 
 /* Whether layers first..cut form a stage (see the top of this file). */
-static int is_stage(const nnom_model *m, int32_t first, int32_t cut)
+int nnom_tiling_is_stage(const nnom_model *m, int32_t first, int32_t cut)
 {
     if (cut <= first || cut - first >= TILE_MAX_STAGE) return 0;
     if (is_pad(m, first) || is_pad(m, cut)) return 0;
@@ -183,57 +182,101 @@ static int writes_cut(const nnom_model *m, int32_t first, int32_t cut, int32_t j
     return 0;
 }
 
-/* Sets stage first..cut of @p tr (a stage, see is_stage) and what its layers are. */
-static void stage_init(const nnom_model *m, int32_t first, int32_t cut, tile_rows *tr)
+/* Sets stage first..cut of @p tr (a stage, see is_stage) and what its layers are; @p carry: the layers
+ * whose bands keep rows from one tile to the next (bit j - first, read for the layers with a band of their
+ * own: a folded padding or a layer in place in its input's band keeps as that band does); @p rows: where
+ * tile_spans puts the calls (NULL: nowhere). */
+static void stage_init(const nnom_model *m, int32_t first, int32_t cut, uint32_t carry, nnom_rows *rows,
+                       tile_rows *tr)
 {
+    memset(tr, 0, sizeof *tr);
+    tr->rows = rows;
     tr->first = first;
     tr->cut = cut;
-    tr->window = tr->pad = 0;
+    tr->window = tr->pad = tr->band = 0;
     tr->writer = -1;
     for (int32_t j = first; j <= cut; j++) {
         if (is_window(m, j)) tr->window |= 1u << (j - first);
         if (is_pad(m, j)) tr->pad |= 1u << (j - first);
         if (writes_cut(m, first, cut, j)) tr->writer = j;
     }
+    int32_t owner[TILE_MAX_STAGE]; /* the layer whose band holds layer j's rows; -1: none (the cut's output) */
+    for (int32_t j = first; j <= cut; j++) {
+        const int32_t k = j - first, src = m->layers[j].def->inputs[0];
+        owner[k] = -1;
+        if (j < cut && j != tr->writer && (is_pad(m, j) || shares_band(m, first, cut, j)))
+            owner[k] = src >= first ? owner[src - first] : -1; /* its input's band */
+        else if (j < cut && j != tr->writer) {
+            tr->band |= 1u << k;
+            owner[k] = j;
+        }
+        if (owner[k] >= 0 && ((carry >> (owner[k] - first)) & 1u)) tr->carry |= 1u << k;
+    }
+    for (int32_t j = first; j <= cut; j++) { /* a band lives to its last reader's call */
+        tr->band_last[j - first] = j;
+        for (int32_t r = j + 1; r <= cut; r++)
+            for (int32_t i = 0; i < m->layers[r].n_inputs; i++) {
+                const int32_t src = m->layers[r].def->inputs[i];
+                if (src >= first && owner[src - first] == j) tr->band_last[j - first] = r;
+            }
+    }
 }
 
-/* Whether stage layer @p j of @p tr is a window layer, a folded zero padding. */
+/* Whether stage layer @p j of @p tr is a window layer, a folded zero padding, has a band of its own (not
+ * the cut, nor a folded padding, nor in place in its input's band, nor writing into the cut's output). */
 static int stage_window(const tile_rows *tr, int32_t j) { return (tr->window >> (j - tr->first)) & 1u; }
 static int stage_pad(const tile_rows *tr, int32_t j) { return j >= tr->first && ((tr->pad >> (j - tr->first)) & 1u); }
+static int stage_band(const tile_rows *tr, int32_t j) { return j >= tr->first && ((tr->band >> (j - tr->first)) & 1u); }
 
-/* Widens the rows layer @p src must compute in this tile to hold [y0, y1] (layers before @p first exist
- * whole). Until a layer is reached, its entry holds the span so far: out_first the first row, in_first
- * the last (empty: first > last). */
+/* Widens the rows layer @p src holds in this tile to hold [y0, y1] (layers before @p first exist whole;
+ * y0 > y1: a reader that computes no row this tile, whose window still ends at y1, see tile_spans). */
 static void need_rows(tile_rows *out, int32_t src, int32_t y0, int32_t y1)
 {
     if (src < out->first) return;
-    nnom_rows *r = &out->rows[src - out->first];
-    if (y0 < r->out_first) r->out_first = y0;
-    if (y1 > r->in_first) r->in_first = y1;
+    const int32_t k = src - out->first;
+    if (y0 < out->lo[k]) out->lo[k] = y0;
+    if (y1 > out->hi[k]) out->hi[k] = y1;
 }
 
-/* The rows of tile @p t (of @p rows cut rows) in every layer of the stage of @p out (stage_init). Returns
- * 0 if some layer would compute or read no row (a tile made of padding only: such a tiling is not used). */
-static int tile_spans(const nnom_model *m, int32_t rows, int32_t t, tile_rows *out)
+/* The first row stage layer @p k (index in the stage) of @p tr computes in its tile, whose previous tile's
+ * band ended at row @p prev_hi[k] (NULL: the first tile): its first row, or when carrying the first row
+ * past what the band holds already (past its last row when it computes none). */
+static int32_t first_computed(const tile_rows *tr, const int32_t *prev_hi, int32_t k)
+{
+    return ((tr->carry >> k) & 1u) && prev_hi && prev_hi[k] >= tr->lo[k] ? prev_hi[k] + 1 : tr->lo[k];
+}
+
+/* The rows of tile @p t (of @p rows cut rows) in every layer of the stage of @p out (stage_init); @p prev_lo,
+ * @p prev_hi: tile t - 1's lo and hi (NULL for the first tile). Going backwards, each layer's band holds [lo, hi], the rows its
+ * readers' calls read; a recomputing tiling computes them all, a carrying one only those past the previous
+ * tile's hi (the rest are in the band already: lo and hi never decrease from one tile to the next, so
+ * [lo, previous hi] was in the previous band), possibly none. A reader computing no row still widens hi
+ * (where its window ends): hi is then the same as when recomputing, and never decreases. Returns 0 if some
+ * call would read no row (a tile made of padding only: such a tiling is not used). */
+static int tile_spans(const nnom_model *m, int32_t rows, int32_t t, const int32_t *prev_lo, const int32_t *prev_hi,
+                      tile_rows *out)
 {
     const int32_t first = out->first, cut = out->cut;
     for (int32_t k = 0; k <= cut - first; k++) { /* no rows yet (see need_rows) */
-        out->rows[k].out_first = INT32_MAX;
-        out->rows[k].in_first = -1;
+        out->lo[k] = INT32_MAX;
+        out->hi[k] = INT32_MIN;
     }
     const int32_t h = dims_of(m, cut).h;
     need_rows(out, cut, t * rows, (t + 1) * rows < h ? (t + 1) * rows - 1 : h - 1);
     for (int32_t j = cut; j >= first; j--) {
         if (stage_pad(out, j)) continue; /* folded: its reader reads through it */
         const nnom_layer *l = &m->layers[j];
-        nnom_rows *r = &out->rows[j - first];
-        const int32_t y0 = r->out_first, y1 = r->in_first;
-        if (y0 > y1) return 0;
+        const int32_t k = j - first, lo = out->lo[k], hi = out->hi[k];
+        if (hi == INT32_MIN) return 0; /* read by no layer of the stage */
+        if (prev_lo && (lo < prev_lo[k] || hi < prev_hi[k])) return 0; /* never: see above */
+        const int32_t y0 = first_computed(out, prev_hi, k), n = y0 <= hi ? hi - y0 + 1 : 0;
+        nnom_rows unused, *r = out->rows ? &out->rows[k] : &unused;
         r->out_first = r->in_first = y0;
-        r->out_rows = r->in_rows = y1 - y0 + 1;
+        r->out_rows = r->in_rows = n;
         r->fold_left = r->fold_w = 0;
-        if (!stage_window(out, j)) { /* rows identity */
-            for (int32_t i = 0; i < l->n_inputs; i++) need_rows(out, l->def->inputs[i], y0, y1);
+        if (!stage_window(out, j)) { /* rows identity; in place in its input's band: the band's rows */
+            const int in_place = j < cut && !stage_band(out, j) && j != out->writer;
+            for (int32_t i = 0; i < l->n_inputs; i++) need_rows(out, l->def->inputs[i], in_place ? lo : y0, hi);
             continue;
         }
         const int32_t src = l->def->inputs[0];
@@ -242,11 +285,11 @@ static int tile_spans(const nnom_model *m, int32_t rows, int32_t t, tile_rows *o
         const int folded = stage_pad(out, src);
         const int32_t top = folded ? m->layers[src].def->params.pad[0] : 0;
         const int32_t real = folded ? dims_of(m, m->layers[src].def->inputs[0]).h : dims_of(m, src).h;
-        const int32_t a = y0 * stride - pad_top, b = y1 * stride - pad_top + span - 1;
+        const int32_t a = y0 * stride - pad_top, b = hi * stride - pad_top + span - 1;
         const int32_t f = a > top ? a : top, e = b < top + real - 1 ? b : top + real - 1;
-        if (f > e) return 0;
+        if (f > e && n > 0) return 0;
         r->in_first = f;
-        r->in_rows = e - f + 1;
+        r->in_rows = n > 0 ? e - f + 1 : 0;
         r->fold_left = folded ? m->layers[src].def->params.pad[2] : 0;
         r->fold_w = folded ? dims_of(m, m->layers[src].def->inputs[0]).w : 0;
         need_rows(out, folded ? m->layers[src].def->inputs[0] : src, f - top, e - top);
@@ -268,23 +311,31 @@ static size_t input_offset(const nnom_model *m, const tile_rows *tr, int32_t j, 
             src = m->layers[src].def->inputs[0];
         }
     }
-    if (src >= tr->first && src != tr->writer)
-        row -= tr->rows[src - tr->first].out_first; /* a band starts at its first computed row */
+    if (src >= tr->first && src != tr->writer) row -= tr->lo[src - tr->first]; /* a band starts at its lo */
     return (size_t)row * row_bytes(m, src);
 }
 
-static int32_t tile_count(const nnom_model *m, int32_t cut, int32_t rows)
+int32_t nnom_tiling_tiles(const nnom_model *m, int32_t cut, int32_t rows)
 {
     return (dims_of(m, cut).h + rows - 1) / rows;
+}
+
+/* The rows band layer @p k (index in the stage) keeps from the previous tile (its band's last row
+ * @p prev_hi) in tile @p cur (carrying): the previous band's rows from cur's lo on; 0 if none. */
+static int32_t kept_rows(int32_t prev_hi, const tile_rows *cur, int32_t k)
+{
+    return ((cur->carry >> k) & 1u) && cur->lo[k] <= prev_hi ? prev_hi - cur->lo[k] + 1 : 0;
 }
 
 /* The estimated cost of a run, in MAC-equivalents: a layer's MACs, plus TILE_VALUE_COST per output
  * value (requantising, storing, the loops around the MACs; what a pool or a small-kernel first
  * convolution spends beyond its few MACs) and TILE_CALL_COST per call of a layer (its set-up per
  * band). Rough figures read off the 28x28 CNN on the Cortex-M4 and x86-64, where the MACs alone
- * counted a third of what a halo computed again costs. */
+ * counted a third of what a halo computed again costs. A carrying tiling moves the rows it keeps to
+ * the start of their band: TILE_MOVE_BYTES bytes per MAC-equivalent (memmove copies words). */
 #define TILE_VALUE_COST 32
 #define TILE_CALL_COST 1024
+#define TILE_MOVE_BYTES 4
 
 /* The values of one output row of layer @p i. */
 static uint64_t row_values(const nnom_model *m, int32_t i)
@@ -311,34 +362,39 @@ static uint64_t folded_padding_cost(const nnom_model *m, int32_t i)
            TILE_CALL_COST;
 }
 
-/* What tiling first..cut with @p rows cut rows per tile adds per run: MACs and estimated cost. */
-typedef struct {
-    uint64_t macs, cost;
-} tile_extra;
-
-/* Bands of tiling first..cut with @p rows cut rows per tile: the extra work in @p extra (when not NULL)
- * and the band bytes of @p band_layer (when >= 0, else 0); 0 in @p ok if a tile is made of padding only. */
-static uint64_t tiling_cost(const nnom_model *m, int32_t first, int32_t cut, int32_t rows, int32_t band_layer,
-                            tile_extra *extra, int *ok)
+/* Walks the tiles of tiling first..cut with @p rows cut rows per tile (@p carry: the bands keeping rows):
+ * the extra work in @p extra (when not NULL), and per stage layer (index layer - first) the most bytes its
+ * rows take in one tile in @p band and the most it keeps from one tile to the next in @p kept (both when
+ * not NULL; for every layer, whether it has a band of its own or not). Returns 0 if a tile is made of
+ * padding only. */
+int nnom_tiling_cost(const nnom_model *m, int32_t first, int32_t cut, int32_t rows, uint32_t carry,
+                     nnom_tile_extra *extra, uint64_t *band, uint64_t *kept)
 {
-    uint64_t computed[TILE_MAX_STAGE], band = 0;
+    uint64_t computed[TILE_MAX_STAGE], moved = 0;
+    int32_t prev_lo[TILE_MAX_STAGE], prev_hi[TILE_MAX_STAGE];
     memset(computed, 0, sizeof computed);
+    if (band) memset(band, 0, TILE_MAX_STAGE * sizeof *band);
+    if (kept) memset(kept, 0, TILE_MAX_STAGE * sizeof *kept);
     tile_rows tr;
-    stage_init(m, first, cut, &tr);
-    *ok = 0;
-    const int32_t tiles = tile_count(m, cut, rows);
+    stage_init(m, first, cut, carry, NULL, &tr);
+    const int32_t tiles = nnom_tiling_tiles(m, cut, rows);
     for (int32_t t = 0; t < tiles; t++) {
-        if (!tile_spans(m, rows, t, &tr)) return 0;
+        memcpy(prev_lo, tr.lo, sizeof prev_lo);
+        memcpy(prev_hi, tr.hi, sizeof prev_hi);
+        if (!tile_spans(m, rows, t, t ? prev_lo : NULL, t ? prev_hi : NULL, &tr)) return 0;
         for (int32_t j = first; j < cut; j++) {
             if (stage_pad(&tr, j)) continue;
-            const int32_t n = tr.rows[j - first].out_rows;
-            computed[j - first] += (uint64_t)n;
-            if (j == band_layer && (uint64_t)n * row_bytes(m, j) > band) band = (uint64_t)n * row_bytes(m, j);
+            const int32_t k = j - first, n = tr.hi[k] - tr.lo[k] + 1, y0 = first_computed(&tr, t ? prev_hi : NULL, k);
+            if (y0 <= tr.hi[k]) computed[k] += (uint64_t)(tr.hi[k] - y0 + 1);
+            if (band && n > 0 && (uint64_t)n * row_bytes(m, j) > band[k]) band[k] = (uint64_t)n * row_bytes(m, j);
+            const uint64_t keep = t && stage_band(&tr, j) ? (uint64_t)kept_rows(prev_hi[k], &tr, k) * row_bytes(m, j) : 0;
+            if (kept && keep > kept[k]) kept[k] = keep;
+            if (keep && tr.lo[k] > prev_lo[k]) moved += keep;
         }
     }
-    *ok = 1;
-    if (!extra) return band;
-    extra->macs = extra->cost = 0;
+    if (!extra) return 1;
+    extra->macs = 0;
+    extra->cost = moved / TILE_MOVE_BYTES;
     for (int32_t j = first; j <= cut; j++) {
         if (stage_pad(&tr, j)) continue;
         extra->cost += (uint64_t)(tiles - 1) * TILE_CALL_COST;
@@ -348,7 +404,7 @@ static uint64_t tiling_cost(const nnom_model *m, int32_t first, int32_t cut, int
         extra->macs += again * (nnom_layer_macs(m, j) / h);
         extra->cost += again * (nnom_layer_macs(m, j) / h + row_values(m, j) * TILE_VALUE_COST);
     }
-    return band;
+    return 1;
 }
 
 int nnom_tiling_writes_cut(const nnom_model *m, int32_t layer)
@@ -357,158 +413,91 @@ int nnom_tiling_writes_cut(const nnom_model *m, int32_t layer)
     return t->first >= 0 && layer >= t->first && layer < t->cut && writes_cut(m, t->first, t->cut, layer);
 }
 
-uint32_t nnom_tiling_band_bytes(const nnom_model *m, int32_t layer)
+void nnom_tiling_bands(const nnom_model *m, uint32_t *band_bytes, uint32_t *kept_bytes)
 {
     const nnom_tiling *t = &m->tiling;
-    if (t->first < 0 || layer < t->first || layer >= t->cut || shares_band(m, t->first, t->cut, layer) ||
-        writes_cut(m, t->first, t->cut, layer))
-        return 0;
-    int ok;
-    return (uint32_t)tiling_cost(m, t->first, t->cut, t->rows, layer, NULL, &ok); /* at most the output's bytes */
+    uint64_t band[TILE_MAX_STAGE], kept[TILE_MAX_STAGE];
+    nnom_tiling_cost(m, t->first, t->cut, t->rows, t->carry, NULL, band, kept); /* checked when it was chosen */
+    for (int32_t j = t->first; j <= t->cut; j++) {
+        const int own = j < t->cut && !shares_band(m, t->first, t->cut, j) && !writes_cut(m, t->first, t->cut, j);
+        band_bytes[j - t->first] = own ? (uint32_t)band[j - t->first] : 0; /* at most the output's bytes */
+        kept_bytes[j - t->first] = own ? (uint32_t)kept[j - t->first] : 0; /* at most the band's */
+    }
+}
+
+uint32_t nnom_tiling_band_bytes(const nnom_model *m, int32_t layer, uint32_t *kept_bytes)
+{
+    const nnom_tiling *t = &m->tiling;
+    uint32_t band[TILE_MAX_STAGE], kept[TILE_MAX_STAGE];
+    if (kept_bytes) *kept_bytes = 0;
+    if (t->first < 0 || layer < t->first || layer >= t->cut) return 0;
+    nnom_tiling_bands(m, band, kept);
+    if (kept_bytes) *kept_bytes = kept[layer - t->first];
+    return band[layer - t->first];
+}
+
+/* After the call of stage layer @p j in tile @p cur: every band @p j is the last reader of moves the rows
+ * tile @p next keeps to its start, the only part of it alive between the two tiles (core/planner.c). */
+static void keep_rows(nnom_model *m, const tile_rows *cur, const tile_rows *next, int32_t j)
+{
+    for (int32_t o = cur->first; o < cur->cut; o++) {
+        const int32_t k = o - cur->first, n = kept_rows(cur->hi[k], next, k);
+        if (!stage_band(cur, o) || cur->band_last[k] != j || !n || next->lo[k] == cur->lo[k]) continue;
+        uint8_t *band = m->arena + m->layers[o].out_offset;
+        const size_t rb = row_bytes(m, o);
+        memmove(band, band + (size_t)(next->lo[k] - cur->lo[k]) * rb, (size_t)n * rb);
+    }
 }
 
 void nnom_tiling_run(nnom_model *m)
 {
     const nnom_tiling *t = &m->tiling;
-    const int32_t tiles = tile_count(m, t->cut, t->rows);
-    tile_rows tr;
-    stage_init(m, t->first, t->cut, &tr);
+    const int32_t tiles = nnom_tiling_tiles(m, t->cut, t->rows);
+    nnom_rows rows[TILE_MAX_STAGE]; /* the calls of this tile */
+    tile_rows tr[2];                /* this tile, the next (its bands' rows only) */
+    stage_init(m, t->first, t->cut, t->carry, rows, &tr[0]);
+    stage_init(m, t->first, t->cut, t->carry, NULL, &tr[1]);
     size_t in_offsets[TILE_MAX_INPUTS];
+    /* checked when the tiling was chosen, as every tile */
+    tile_spans(m, t->rows, 0, NULL, NULL, &tr[0]);
     for (int32_t k = 0; k < tiles; k++) {
-        tile_spans(m, t->rows, k, &tr); /* checked when the tiling was chosen */
+        tile_rows *cur = &tr[k & 1], *next = &tr[(k + 1) & 1];
+        const int more = k + 1 < tiles;
+        if (k) { /* this tile's calls, from the previous tile's rows (now in next) */
+            cur->rows = rows;
+            next->rows = NULL;
+            tile_spans(m, t->rows, k, next->lo, next->hi, cur);
+        }
+        if (more) tile_spans(m, t->rows, k + 1, cur->lo, cur->hi, next);
         for (int32_t j = t->first; j <= t->cut; j++) {
-            if (stage_pad(&tr, j)) continue; /* folded into its reader */
-            const nnom_rows *r = &tr.rows[j - t->first];
-            for (int32_t i = 0; i < m->layers[j].n_inputs; i++) in_offsets[i] = input_offset(m, &tr, j, i);
-            const int whole = j == t->cut || j == tr.writer;
-            const size_t out_offset = whole ? (size_t)r->out_first * row_bytes(m, j) : 0;
-            nnom_run_layer(m, j, r, in_offsets, out_offset);
+            if (stage_pad(cur, j)) continue; /* folded into its reader */
+            const nnom_rows *r = &cur->rows[j - t->first];
+            if (r->out_rows > 0) { /* none: carrying, every row it holds this tile is kept */
+                for (int32_t i = 0; i < m->layers[j].n_inputs; i++) in_offsets[i] = input_offset(m, cur, j, i);
+                const int whole = j == t->cut || j == cur->writer;
+                const size_t out_offset = (size_t)(r->out_first - (whole ? 0 : cur->lo[j - t->first])) * row_bytes(m, j);
+                nnom_run_layer(m, j, r, in_offsets, out_offset);
+            }
+            if (more && t->carry) keep_rows(m, cur, next, j);
         }
     }
 }
 
-/* The step (layer index) at which the plan has the most bytes alive, groups counted naively. */
-static int32_t peak_step(const nnom_model *m)
+uint32_t nnom_tiling_stage_bands(const nnom_model *m, int32_t first, int32_t cut)
 {
-    int32_t best = 0;
-    uint64_t most = 0;
-    for (int32_t s = 0; s < m->n_layers; s++) {
-        uint64_t live = 0;
-        for (int32_t b = 0; b < m->plan->n_buffers; b++)
-            if (m->plan->buffers[b].first <= s && s <= m->plan->buffers[b].last && m->plan->buffers[b].group == b)
-                live += m->plan->buffers[b].bytes;
-        if (live > most) {
-            most = live;
-            best = s;
-        }
-    }
-    return best;
+    tile_rows tr;
+    stage_init(m, first, cut, 0, NULL, &tr);
+    return tr.band;
 }
 
-/* The fewest rows per tile of stage first..cut whose added MACs and estimated cost are within @p budget;
- * 0 if none (one tile of every row is no tiling). */
-static int32_t fewest_rows(const nnom_model *m, int32_t first, int32_t cut, const tile_extra *budget,
-                           tile_extra *extra)
+uint64_t nnom_tiling_model_cost(const nnom_model *m, uint64_t *macs)
 {
-    for (int32_t rows = 1; rows < dims_of(m, cut).h; rows++) {
-        tile_extra e;
-        int ok;
-        tiling_cost(m, first, cut, rows, -1, &e, &ok);
-        if (ok && e.macs <= budget->macs && e.cost <= budget->cost) {
-            *extra = e;
-            return rows;
-        }
-    }
-    return 0;
-}
-
-/* @p percent of @p total, rounded down, without overflow. */
-static uint64_t percent_of(uint64_t total, int32_t percent)
-{
-    return total / PERCENT * (uint64_t)percent + total % PERCENT * (uint64_t)percent / PERCENT;
-}
-
-nnom_status nnom_tiling_plan(nnom_model *m)
-{
-    nnom_tiling *t = &m->tiling;
-    t->first = t->cut = -1;
-    t->rows = 0;
-    t->extra_macs = 0;
-    t->untiled_arena = m->arena_size; /* the plan made before */
-    const int32_t percent = t->max_extra_percent ? t->max_extra_percent : NNOM_TILING_DEFAULT_PERCENT;
-    if (m->keep_all || percent < 0) return NNOM_OK;
-    /* the choice is made on the plans with the scratch of every kernel set (NNOM_KERNELS_ANY), so that it
-     * depends on shapes only and is the same in every build; the final plan is the build's own */
-    const nnom_kernels own = m->kernels;
-    const int own_window = m->window_in_place; /* and with windowed convolutions in place, as every build may */
-    m->kernels = NNOM_KERNELS_ANY;
-    m->window_in_place = 1;
-    nnom_status st = nnom_plan_once(m);
-    if (st != NNOM_OK) {
-        m->kernels = own;
-        m->window_in_place = own_window;
-        return nnom_plan_once(m);
-    }
-    uint64_t macs = 0, cost = 0;
+    uint64_t cost = 0;
+    *macs = 0;
     for (int32_t i = 0; i < m->n_layers; i++) {
-        macs += nnom_layer_macs(m, i);
+        *macs += nnom_layer_macs(m, i);
         cost += nnom_layer_macs(m, i) + (uint64_t)dims_of(m, i).h * row_values(m, i) * TILE_VALUE_COST + TILE_CALL_COST +
                 folded_padding_cost(m, i);
     }
-    const tile_extra budget = {percent_of(macs, percent), percent_of(cost, percent)};
-    const int32_t peak = peak_step(m);
-
-    nnom_tiling best = *t;
-    uint32_t best_arena = m->arena_size;
-    for (int32_t first = 0; first <= peak; first++) {
-        for (int32_t cut = first + 1; cut < m->n_layers && cut - first < TILE_MAX_STAGE; cut++) {
-            if (cut < peak || !is_stage(m, first, cut)) continue;
-            tile_extra extra;
-            const int32_t rows = fewest_rows(m, first, cut, &budget, &extra);
-            if (!rows) continue;
-            t->first = first;
-            t->cut = cut;
-            t->rows = rows;
-            t->extra_macs = extra.macs;
-            if (nnom_plan_once(m) != NNOM_OK) continue; /* larger than the limit: not better */
-            if (m->arena_size < best_arena || (m->arena_size == best_arena && best.first >= 0 && extra.macs < best.extra_macs)) {
-                best_arena = m->arena_size;
-                best = *t;
-            }
-        }
-    }
-    *t = best;
-    m->kernels = own;
-    m->window_in_place = own_window;
-    nnom_model_clear_error(m);
-    if (t->first >= 0) {
-        st = nnom_plan_once(m);
-        if (st == NNOM_OK && m->arena_size < t->untiled_arena) return NNOM_OK;
-        /* this build's kernels (the fast scratch a tiled plan holds) leave the tiling no smaller: none */
-        t->first = t->cut = -1;
-        t->rows = 0;
-        t->extra_macs = 0;
-        nnom_model_clear_error(m);
-    }
-    return nnom_plan_once(m);
-}
-
-nnom_status nnom_model_tiling(const nnom_model *m, nnom_tiling_info *info)
-{
-    if (!m || !info) return NNOM_ERR_ARGUMENT;
-    if (!NNOM_STRUCT_SIZE_KNOWN(info))
-        return nnom_fail((nnom_model *)m, NNOM_ERR_ARGUMENT, NNOM_STRUCT_SIZE_FMT,
-                         NNOM_STRUCT_SIZE_ARGS(info, "nnom_tiling_info"));
-    if (!m->compiled)
-        return nnom_fail((nnom_model *)m, NNOM_ERR_STATE, "compile the model before asking for its tiling");
-    const nnom_tiling *t = &m->tiling;
-    nnom_tiling_info_init(info);
-    info->first_layer = t->first;
-    info->cut_layer = t->cut;
-    info->tiles = t->first >= 0 ? tile_count(m, t->cut, t->rows) : 0;
-    info->rows_per_tile = t->rows;
-    info->untiled_arena_bytes = t->untiled_arena;
-    info->saved_bytes = t->untiled_arena > m->arena_size ? t->untiled_arena - m->arena_size : 0;
-    info->extra_macs = t->extra_macs;
-    return NNOM_OK;
+    return cost;
 }

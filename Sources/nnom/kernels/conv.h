@@ -156,6 +156,11 @@ void nnom_depthwise_affine_s8(const nnom_conv_args *a, const int8_t *in, int8_t 
  * it reads through a copy of each group of four channels (kernels/arm/depthwise_group4.h); 0 otherwise (then the caller runs the kernel on windows of
  * rows, layers/depthwise_conv.c). The results are the same either way. */
 int nnom_depthwise_conv2d_s8_in_place(const nnom_conv_args *a);
+/* The output rows, in [1, @p most], to hand nnom_depthwise_conv2d_s8 per call when a caller computes
+ * the plane of @p a in blocks of rows (windows of the input, layers/depthwise_conv.c), as the
+ * kernel runs fastest: the largest multiple of its strip of rows not above @p most (the Cortex-M
+ * DSP kernel), or @p most. A speed hint only: the results are the same for any blocks. */
+int32_t nnom_depthwise_conv2d_s8_block_rows(const nnom_conv_args *a, int32_t most);
 
 /* float32 depthwise convolution (reference code, no scratch). */
 void nnom_depthwise_conv2d_f32(const nnom_conv_args *a, const float *in, float *out);

@@ -22,7 +22,10 @@
  * most half the map's rows, so that the ring stays smaller than the output),
  * so the kernels run on planes large enough for their fast paths (one row of a
  * narrow map is too few pixels: per-channel set-up dominates). The ring holds
- * the most rows ever waiting, found by running the same schedule at plan time.
+ * the most rows ever waiting, found by running the same schedule at plan time
+ * (the same on every target); at run time the blocks are fewer rows where the
+ * kernel asks (nnom_depthwise_conv2d_s8_block_rows(): whole strips of the
+ * Cortex-M kernel) and the ring still holds what then waits.
  * Where the kernel can write over its input in one call
  * (nnom_depthwise_conv2d_s8_in_place(): the Cortex-M kernel on small planes,
  * which reads each group of channels from a copy) it does so and the ring,
@@ -70,11 +73,9 @@ static int32_t block_rows(const nnom_conv_args *a)
     return rows < half ? rows : half;
 }
 
-/* The most output rows waiting at once (computed, not yet in place), blocks as run_in_place()
- * computes them: the ring's size. */
-static int32_t ring_rows(const nnom_conv_args *a)
+/* The most output rows waiting at once (computed, not yet in place) in blocks of @p block rows. */
+static int32_t rows_waiting(const nnom_conv_args *a, int32_t block)
 {
-    const int32_t block = block_rows(a);
     int32_t most = 1, oldest = 0;
     for (int32_t oy = 0; oy < a->out_h; oy += block) {
         const int32_t end = oy + block < a->out_h ? oy + block : a->out_h;
@@ -83,6 +84,9 @@ static int32_t ring_rows(const nnom_conv_args *a)
     }
     return most;
 }
+
+/* The ring's size in rows: the most waiting in blocks of block_rows(), the same on every target. */
+static int32_t ring_rows(const nnom_conv_args *a) { return rows_waiting(a, block_rows(a)); }
 
 static uint32_t inplace_scratch_bytes(const nnom_layer *l, const nnom_infer_ctx *ctx)
 {
@@ -99,6 +103,13 @@ static int inplace_ok(const nnom_layer *l, const nnom_infer_ctx *ctx)
 }
 
 typedef void (*dw_kernel)(const nnom_conv_args *a, const void *in, void *out);
+/* The rows per block the kernel runs fastest on, at most @p most. */
+typedef int32_t (*dw_block_fn)(const nnom_conv_args *a, int32_t most);
+static int32_t block_f32(const nnom_conv_args *a, int32_t most)
+{
+    (void)a;
+    return most;
+}
 static void kernel_s8(const nnom_conv_args *a, const void *in, void *out)
 {
     nnom_depthwise_conv2d_s8(a, (const int8_t *)in, (int8_t *)out);
@@ -125,15 +136,19 @@ static void run_window(const nnom_conv_args *a, const uint8_t *buf, size_t in_ro
 /* @p buf holds the input and receives the output; @p ring has ring_rows() output rows. Row r waits
  * in the ring at row r - start; a block that would run past the ring's end first moves the rows
  * still waiting to its start, so that every block is one window (one kernel call on the block's
- * rows: the kernels' fast paths want planes, not the one or two rows a wrap would leave). */
-static void run_in_place(const nnom_conv_args *a, uint8_t *buf, uint8_t *ring, size_t elem, dw_kernel kernel)
+ * rows: the kernels' fast paths want planes, not the one or two rows a wrap would leave). The
+ * blocks are block_rows(), or fewer rows where the kernel prefers (whole strips of its own, see
+ * nnom_depthwise_conv2d_s8_block_rows()) and the ring holds what then waits. */
+static void run_in_place(const nnom_conv_args *a, uint8_t *buf, uint8_t *ring, size_t elem, dw_kernel kernel,
+                         dw_block_fn prefer)
 {
     const size_t out_row = (size_t)a->out_w * (size_t)a->out_c * elem, in_row = (size_t)a->in_w * (size_t)a->in_c * elem;
-    const int32_t slots = ring_rows(a), block = block_rows(a);
+    const int32_t slots = ring_rows(a), planned = block_rows(a), preferred = prefer(a, planned);
+    const int32_t block = preferred >= 1 && preferred < planned && rows_waiting(a, preferred) <= slots ? preferred : planned;
     int32_t oldest = 0, start = 0;
     for (int32_t oy = 0; oy < a->out_h; oy += block) {
         const int32_t end = oy + block < a->out_h ? oy + block : a->out_h;
-        if (end - start > slots) { /* (end - oldest <= slots: ring_rows() is the most of it) */
+        if (end - start > slots) { /* (end - oldest <= rows_waiting(a, block) <= slots) */
             memmove(ring, ring + (size_t)(oldest - start) * out_row, (size_t)(oy - oldest) * out_row);
             start = oldest;
         }
@@ -148,14 +163,15 @@ static void run_s8(const nnom_exec *x)
     const nnom_conv_args a = nnom_conv_exec_args(x, NNOM_DTYPE_S8);
     if (x->layer->in_place && nnom_depthwise_conv2d_s8_in_place(&a))
         nnom_depthwise_conv2d_s8(&a, (const int8_t *)x->out, (int8_t *)x->out); /* (the scratch unused) */
-    else if (x->layer->in_place) run_in_place(&a, (uint8_t *)x->out, (uint8_t *)x->scratch, sizeof(int8_t), kernel_s8);
+    else if (x->layer->in_place) run_in_place(&a, (uint8_t *)x->out, (uint8_t *)x->scratch, sizeof(int8_t), kernel_s8,
+                                             nnom_depthwise_conv2d_s8_block_rows);
     else nnom_depthwise_conv2d_s8(&a, (const int8_t *)x->in[0], (int8_t *)x->out);
 }
 
 static void run_f32(const nnom_exec *x)
 {
     const nnom_conv_args a = nnom_conv_exec_args(x, NNOM_DTYPE_F32);
-    if (x->layer->in_place) run_in_place(&a, (uint8_t *)x->out, (uint8_t *)x->scratch, sizeof(float), kernel_f32);
+    if (x->layer->in_place) run_in_place(&a, (uint8_t *)x->out, (uint8_t *)x->scratch, sizeof(float), kernel_f32, block_f32);
     else nnom_depthwise_conv2d_f32(&a, (const float *)x->in[0], (float *)x->out);
 }
 

@@ -370,7 +370,7 @@ static PyObject *Model_sizes(ModelObject *self, PyObject *args)
                          (Py_ssize_t)nnom_model_arena_lower_bound(self->model));
 }
 
-/* (first_layer, cut_layer, tiles, rows_per_tile, untiled_arena_bytes, saved_bytes, extra_macs) */
+/* (first_layer, cut_layer, tiles, rows_per_tile, untiled_arena_bytes, saved_bytes, extra_macs, kept_band_bytes) */
 static PyObject *Model_tiling(ModelObject *self, PyObject *args)
 {
     if (!ready(self)) return NULL;
@@ -380,9 +380,9 @@ static PyObject *Model_tiling(ModelObject *self, PyObject *args)
         PyErr_Format(PyExc_RuntimeError, "tiling: %s", nnom_model_last_error(self->model));
         return NULL;
     }
-    return Py_BuildValue("(iiiinnK)", (int)t.first_layer, (int)t.cut_layer, (int)t.tiles, (int)t.rows_per_tile,
+    return Py_BuildValue("(iiiinnKn)", (int)t.first_layer, (int)t.cut_layer, (int)t.tiles, (int)t.rows_per_tile,
                          (Py_ssize_t)t.untiled_arena_bytes, (Py_ssize_t)t.saved_bytes,
-                         (unsigned long long)t.extra_macs);
+                         (unsigned long long)t.extra_macs, (Py_ssize_t)t.kept_band_bytes);
 }
 
 /* (goal, windows_in_place, tiled, arena_bytes, plain_arena_bytes, max_arena_bytes, text: nnom_plan_text()) */

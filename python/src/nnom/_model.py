@@ -267,13 +267,14 @@ class Model:
         """The tiled stage of the plan (the runtime's tiled execution of the memory peak), or ``None``
         when the model runs untiled: ``first_layer`` and ``cut_layer`` (the first and last layers of the
         stage run tile by tile), ``tiles``, ``rows_per_tile`` (output rows of the cut per tile), ``untiled_arena``
-        (the arena without tiling), ``saved_bytes`` and ``extra_macs`` (the halos' MACs per run, not in
-        ``macs``)."""
-        first, cut, tiles, rows, untiled, saved, extra = self._m.tiling()
+        (the arena without tiling), ``saved_bytes``, ``extra_macs`` (the MACs of the halos computed again per
+        run, not in ``macs``) and ``kept_band_bytes`` (bytes of the rows neighbouring tiles share kept from one
+        tile to the next instead, alive through the stage; 0: halos computed again, or none)."""
+        first, cut, tiles, rows, untiled, saved, extra, kept = self._m.tiling()
         if first < 0:
             return None
         return {"first_layer": first, "cut_layer": cut, "tiles": tiles, "rows_per_tile": rows,
-                "untiled_arena": untiled, "saved_bytes": saved, "extra_macs": extra}
+                "untiled_arena": untiled, "saved_bytes": saved, "extra_macs": extra, "kept_band_bytes": kept}
 
     @property
     def plan(self) -> dict:
@@ -367,7 +368,8 @@ class Model:
             rows.append(f"tiled: layers {t['first_layer']}..{t['cut_layer']} ({names[t['first_layer']]} to "
                         f"{names[t['cut_layer']]}) in {t['tiles']} tiles of {t['rows_per_tile']} rows: "
                         f"{t['saved_bytes']} bytes saved (untiled arena {t['untiled_arena']}), "
-                        f"{t['extra_macs']} MACs added ({100.0 * t['extra_macs'] / max(self.macs, 1):.1f} %)")
+                        f"{t['extra_macs']} MACs added ({100.0 * t['extra_macs'] / max(self.macs, 1):.1f} %)"
+                        + (f", halos kept ({t['kept_band_bytes']} bytes through the stage)" if t['kept_band_bytes'] else ""))
         return "\n".join(rows)
 
     # ---------------------------------------------------------------- output

@@ -18,10 +18,10 @@
  * so that a 3x3 output costs 6 multiply instructions and 1.5 loads, and the
  * requantisation constants of the channel stay in registers for a whole row.
  * 3x3 kernels of strides 1 and 2 with no clamp beyond int8 run in assembly
- * loops of four outputs per pass (depthwise_quad3.h: at stride 1, 53
+ * loops of four outputs per pass (depthwise_quad3.h: at stride 1, 52
  * instructions for 36 multiply-accumulates when the output zero point is -128
- * and a channel's lines hold DW_E_MIN_QUADS quads (57 when fewer), 61 for
- * other zero points; at stride 2, 60 and 64; the same at -Os and -O2), a
+ * and a channel's lines hold DW_E_MIN_QUADS quads (56 when fewer), 60 for
+ * other zero points; at stride 2, 59 and 63; the same at -Os and -O2), a
  * line's last one to three outputs in the same call.
  * 5x5 kernels (dil_w 1, stride 1 or 2: MobileNetV3, EfficientNet) run four
  * outputs per pass in row5() (then two, then one), every kernel row's three
@@ -57,10 +57,12 @@
  *    (depthwise_gather4.h, 15 instructions per two pixels of four channels,
  *    where the planar path gathers each channel on its own at 3 per value),
  *    in strips of lines when it does not fit DW_GP_BUF, then each channel's
- *    lines by the loops above; not where a strip would gather half again as
+ *    lines by the loops above (lines of six, MobileNet's 6 x 6 planes: one
+ *    pass per line, depthwise_hex3.h; measured 6 x 6 x 128, 3.30 -> 2.78
+ *    instructions per multiply-accumulate); not where a strip would gather half again as
  *    many rows as its lines need (48 x 48: the planar path is faster);
  *  - 5x5 kernels of strides 1 and 2 without vertical dilation, output planes
- *    of DW_MIN_PLANE and more that the channel groups' padded copy does not
+ *    of DW_FIVE_MIN_SIDE a side and more (see there) that the channel groups' padded copy does not
  *    hold (dw_g_pad5_fits()): this planar path and row5() (measured -O2 on
  *    24 x 24 x 72: 4.82 -> 1.96 instructions per multiply-accumulate at
  *    stride 1, 4.89 -> 2.82 at stride 2, against the channel groups' C loop);
@@ -91,6 +93,7 @@
 #include "kernels/arm/depthwise_chan.h"
 #include "kernels/arm/depthwise_gather4.h"
 #include "kernels/arm/depthwise_group4.h"
+#include "kernels/arm/depthwise_hex3.h"
 #include "kernels/arm/depthwise_pixels.h"
 #include "kernels/arm/depthwise_quad3.h"
 
@@ -100,12 +103,17 @@ enum {
     DW_MAX_ROWS = 32,    /* tallest kernel served by the row buffer */
     DW_MIN_COLS = 8,     /* a tile narrower than this: the direct loop */
     DW_MIN_PLANE = 16,   /* output planes smaller than this: pixel by pixel */
-    /* 5x5 output planes from which the planar path's row5() beats the channel groups: below it the
-     * per-channel gather costs more (MobileNetV3 Small's in-place windows of 3 x 6 and 6 x 12 outputs
-     * ran its 5x5 layers 10 % slower with 16; a whole 6 x 6 plane of stride 2 loses 15 %) */
-    DW_FIVE_MIN_PLANE = 64,
+    /* 5x5 output planes (that the channel groups' padded copy does not hold) on which the planar
+     * path's row5() beats the channel groups' C loop, which skips the taps in the padding: at least
+     * DW_FIVE_MIN_SIDE a side and DW_FIVE_MIN_SPAN rows and columns together (measured per
+     * multiply-accumulate, C loop against planar: 4 x 12 3.90 and 2.89, 3 x 14 3.57 and 3.06,
+     * 4 x 8 3.90 and 3.47, 7 x 7 of stride 2 4.79 and 4.00; 3 x 7 3.64 and 4.48, 4 x 4 3.89 and
+     * 5.20, 2 x 16 2.87 and 3.30) */
+    DW_FIVE_MIN_SIDE = 3,
+    DW_FIVE_MIN_SPAN = 12,
     DW_NARROW = 8,       /* output planes narrower than this and taller than wide: walked transposed */
-    DW_GP_BUF = 800,     /* int16 of the group-plane path's four images (1.6 KB of stack) */
+    DW_GP_BUF = 808,     /* int16 of the group-plane path's four images (1.6 KB of stack; four rows of
+                          * 50 and the slack: a window of two lines of a 48-wide plane in one strip) */
     DW_GP_SLACK = 2      /* int16 after the last image: the row loops' word loads past a row's last tap */
 };
 
@@ -446,6 +454,28 @@ static void direct_channel(const nnom_conv_args *a, const int8_t *in, int8_t *ou
         }
 }
 
+/* The planar path's tiles of walk g: outputs per tile line (0: the row buffer cannot serve the
+ * shape, the direct loop does), the buffer's int16 per row, the output lines per gathering of
+ * input rows (a strip). */
+static int32_t planar_tiles(const dw_geom *g, int32_t *row_len, int32_t *strip)
+{
+    const nnom_conv_args *a = &g->a;
+    const int32_t k_h = a->k_h, s_w = a->stride_w, out_w = a->out_w;
+    const int32_t pairs = a->k_w == 3 && a->dil_w == 1 && s_w <= 2 ? 2 * k_h : k_h * ((a->k_w + 1) >> 1);
+    /* a row of a tile of n outputs: (n - 1) * stride + (k_w - 1) * dil + 1 columns, one more for the
+     * word loads that read past the last tap, rounded up to keep rows word aligned */
+    const int32_t reach = (a->k_w - 1) * a->dil_w + 2;
+    const int32_t row_max = (DW_BUF / ((k_h - 1) * a->dil_h + 1)) & ~1;
+    int32_t tile = row_max >= reach ? (row_max - reach) / s_w + 1 : 0;
+    if (tile > out_w) tile = out_w;
+    if (pairs > DW_MAX_PAIRS || k_h > DW_MAX_ROWS || tile < (out_w < DW_MIN_COLS ? out_w : DW_MIN_COLS)) return 0;
+    *row_len = ((tile - 1) * s_w + reach + 1) & ~1;
+    /* output lines whose input rows fit in the buffer at once */
+    *strip = (DW_BUF / *row_len - ((k_h - 1) * a->dil_h + 1)) / a->stride_h + 1;
+    if (*strip > a->out_h) *strip = a->out_h;
+    return tile;
+}
+
 /* The planar path for output channels [c_first, out_c) (its own frame: the row buffer). */
 __attribute__((noinline)) static void planar(const nnom_conv_args *layer, const int8_t *in, int8_t *out,
                                              int32_t c_first)
@@ -458,29 +488,20 @@ __attribute__((noinline)) static void planar(const nnom_conv_args *layer, const 
     const int32_t k_h = a->k_h, s_w = a->stride_w, out_c = a->out_c, out_w = a->out_w;
     const dw_shape shape = a->k_w == 3 && a->dil_w == 1 && s_w <= 2 ? (s_w == 1 ? DW_SHAPE_S1 : DW_SHAPE_S2)
                                                                      : DW_SHAPE_ANY;
-    const int32_t pairs = shape == DW_SHAPE_ANY ? k_h * ((a->k_w + 1) >> 1) : 2 * k_h;
-    /* a row of a tile of n outputs: (n - 1) * stride + (k_w - 1) * dil + 1 columns, one more for the
-     * word loads that read past the last tap, rounded up to keep rows word aligned */
     const int32_t reach = (a->k_w - 1) * a->dil_w + 2;
-    const int32_t row_max = (DW_BUF / ((k_h - 1) * a->dil_h + 1)) & ~1;
-    int32_t tile = row_max >= reach ? (row_max - reach) / s_w + 1 : 0;
-    if (tile > out_w) tile = out_w;
-    if (pairs > DW_MAX_PAIRS || k_h > DW_MAX_ROWS || tile < (out_w < DW_MIN_COLS ? out_w : DW_MIN_COLS)) {
+    dw_tile t;
+    const int32_t tile = planar_tiles(&g, &t.row_len, &t.strip);
+    if (tile == 0) {
         for (int32_t oc = c_first; oc < out_c; oc++) direct_channel(layer, in, out, oc);
         return;
     }
-    dw_tile t;
     t.buf = buf;
-    t.row_len = ((tile - 1) * s_w + reach + 1) & ~1;
     const int no_clamp = a->act_min == -128 && a->act_max == 127, five = dw_five(a);
     /* DW_L channels where every line of every tile goes to the assembly loops */
     const int32_t last_tile = out_w % tile;
     const int allow = no_clamp && shape != DW_SHAPE_ANY && k_h == 3 && tile >= 4 && (last_tile == 0 || last_tile >= 4)
                           ? (shape == DW_SHAPE_S1 ? dw_allow(tile / 4 * a->out_h) : DW_ALLOW_L)
                           : 0;
-    /* output lines whose input rows fit in the buffer at once */
-    t.strip = (DW_BUF / t.row_len - ((k_h - 1) * a->dil_h + 1)) / a->stride_h + 1;
-    if (t.strip > a->out_h) t.strip = a->out_h;
 
     for (int32_t oc = c_first; oc < out_c; oc++) {
         dw_chan q;
@@ -551,6 +572,8 @@ __attribute__((noinline)) static void group_planes(const nnom_conv_args *layer, 
     /* the assembly line loops, called directly: 3x3, stride 1, lines of 4 and more, no clamp */
     const int quads = no_clamp && shape == DW_SHAPE_S1 && a->k_h == 3 && a->stride_h == 1 && a->out_w >= 4;
     const int32_t plane = ph * pitch, reach = (a->k_h - 1) * a->dil_h + 1;
+    /* lines of six outputs: one pass each (depthwise_hex3.h) */
+    const int hex = quads && a->out_w == HEX3_OUT && pitch == HEX3_PITCH && g.out_rs == HEX3_OUT * g.out_cs;
     quad3_args qa;
     quad3_shape(&qa, a->out_w, (int32_t)g.out_cs, pitch, g.out_rs);
     dw_gather4_args ga;
@@ -580,6 +603,11 @@ __attribute__((noinline)) static void group_planes(const nnom_conv_args *layer, 
                 int8_t *o = out + oy0 * g.out_rs + c0 + j;
                 if (quads && q[j].mode != DW_GEN) { /* (what row_fn's choice would call) */
                     const quad3_form form = quad3_form_of(q[j].mode, q[j].e, a->out_zp);
+                    if (hex && hex3_form_ok(form)) {
+                        hex3_run(&qa, form, rows[0], wp4[j], o, (int32_t)g.out_cs, q[j].init, q[j].mult, q[j].c,
+                                 q[j].e, lines);
+                        continue;
+                    }
                     quad3_run(&qa, 1, form, rows, wp4[j], o, q[j].init, q[j].mult, q[j].c, q[j].e, lines,
                               a->out_w & ~3);
                     continue;
@@ -612,15 +640,57 @@ static int planar_once(const nnom_conv_args *layer)
     return pairs <= DW_MAX_PAIRS && k_h <= DW_MAX_ROWS && row_len * ((a->out_h - 1) * a->stride_h + span) <= DW_BUF;
 }
 
-/* In place in one call: the channel groups each read their own channels (from a padded copy, or
- * in the group-plane path's one strip) before writing them, and the last out_c % 4 channels go
- * to the planar path in one strip of one tile (not pixel_major(), which reads neighbouring
- * pixels of a channel after writing some). */
+/* In place in one call: the channel groups each read their own channels (from a padded copy of
+ * a 3x3 or 5x5 plane, or in the group-plane path's one strip) before writing them, and the last
+ * out_c % 4 channels go to the planar path in one strip of one tile (not pixel_major(), which
+ * reads neighbouring pixels of a channel after writing some). */
 int nnom_depthwise_conv2d_s8_in_place(const nnom_conv_args *a)
 {
     if (nnom_depthwise_is_affine(a)) return 1;
-    return a->depth_mult == 1 && a->out_h * a->out_w <= a->in_h * a->in_w && dw_g_pad_fits(a) &&
+    return a->depth_mult == 1 && a->out_h * a->out_w <= a->in_h * a->in_w && (dw_g_pad_fits(a) || dw_g_pad5_fits(a)) &&
            (a->out_c % 4 == 0 || planar_once(a));
+}
+
+/* The group-plane path's choice (see nnom_depthwise_conv2d_s8) for a layer not run in place in one
+ * call: 3x3 kernels of stride 1 along lines of 4 outputs and more (the assembly line loops), the
+ * rows gathered again for the next strip at most half as many as a strip needs (measured: slower
+ * than the channel groups at stride 2, and than the planar path on 48 x 48), or the whole plane in
+ * one strip (the windows of a few rows that the in-place layer and tiled stages hand over, whose
+ * halo every path reads: 2 x 48 x 8 2.90 -> 2.34 instructions per multiply-accumulate against the
+ * channel groups' padded copy, 2 x 24 x 32 3.12 -> 2.74, 3 x 12 x 64 3.30 -> 3.04); its view and
+ * strip. */
+static int gp_wins(const nnom_conv_args *a, dw_geom *g, int32_t *strip)
+{
+    int32_t pitch, ph;
+    return gp_geom(a, g, &pitch, strip, &ph) && g->a.k_h == 3 && g->a.k_w == 3 && g->a.dil_w == 1 &&
+           g->a.stride_w == 1 && g->a.out_w >= 4 && (2 * ph <= 3 * *strip * g->a.stride_h || *strip == g->a.out_h);
+}
+
+/* The planar path's choice over the channel groups for depth multiplier 1: large planes of 3x3
+ * kernels of stride 1 (measured faster there), and 5x5 planes the channel groups' copy does not
+ * hold. */
+static int planar_wins(const nnom_conv_args *a)
+{
+    return (a->k_h == 3 && a->k_w == 3 && a->stride_w == 1 && !dw_g_pad_fits(a)) ||
+           (dw_five(a) && a->dil_h == 1 && a->stride_h <= 2 && !dw_g_pad5_fits(a) &&
+            a->out_h >= DW_FIVE_MIN_SIDE && a->out_w >= DW_FIVE_MIN_SIDE && a->out_h + a->out_w >= DW_FIVE_MIN_SPAN);
+}
+
+/* Blocks of whole strips: a window of rows that ends in a strip of one or two lines gathers their
+ * input rows (and sets up every channel) for few outputs. A plane walked transposed (its strips
+ * run along the width): no preference. */
+int32_t nnom_depthwise_conv2d_s8_block_rows(const nnom_conv_args *a, int32_t most)
+{
+    int32_t strip = 0, row_len;
+    dw_geom g;
+    if (nnom_depthwise_is_affine(a) || a->depth_mult != 1 || (a->out_w < DW_NARROW && a->out_h > a->out_w))
+        return most;
+    if (!gp_wins(a, &g, &strip)) {
+        strip = 0;
+        g = geom_of(a, 0);
+        if (planar_wins(a) && planar_tiles(&g, &row_len, &strip) == 0) strip = 0;
+    }
+    return strip > 0 && most >= strip ? most / strip * strip : most;
 }
 
 void nnom_depthwise_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out)
@@ -631,14 +701,9 @@ void nnom_depthwise_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t 
     }
     int32_t c_first = 0; /* channels before it done by the channel-group path */
     dw_geom g;
-    int32_t pitch, strip, ph;
-    /* the group-plane path: 3x3 kernels of stride 1 along lines of 4 outputs and more (the assembly
-     * line loops), the rows gathered again for the next strip at most half as many as a strip
-     * needs (measured: slower than the channel groups at stride 2, and than the planar path on
-     * 48 x 48); in place only in one strip */
-    if (gp_geom(a, &g, &pitch, &strip, &ph) && g.a.k_h == 3 && g.a.k_w == 3 && g.a.dil_w == 1 && g.a.stride_w == 1 &&
-        g.a.out_w >= 4 && 2 * ph <= 3 * strip * g.a.stride_h &&
-        (strip == g.a.out_h || !nnom_depthwise_conv2d_s8_in_place(a))) {
+    int32_t strip;
+    /* the group-plane path, in place only in one strip */
+    if (gp_wins(a, &g, &strip) && (strip == g.a.out_h || in != out)) {
         c_first = a->out_c & ~3;
         group_planes(a, in, out, c_first);
         if (c_first == a->out_c) return;
@@ -646,12 +711,8 @@ void nnom_depthwise_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t 
         else planar(a, in, out, c_first);
         return;
     }
-    /* the planar path for large planes of 3x3 kernels of stride 1 (measured faster there), the
-     * channel groups for the rest (depth multiplier 1) */
-    const int planar_wins = (a->k_h == 3 && a->k_w == 3 && a->stride_w == 1 && !dw_g_pad_fits(a)) ||
-                            (dw_five(a) && a->dil_h == 1 && a->stride_h <= 2 && !dw_g_pad5_fits(a) &&
-                             a->out_h * a->out_w >= DW_FIVE_MIN_PLANE);
-    if (a->depth_mult == 1 && a->k_h * a->k_w <= DW_G_MAX_TAPS && !planar_wins) {
+    /* the planar path or the channel groups (depth multiplier 1) */
+    if (a->depth_mult == 1 && a->k_h * a->k_w <= DW_G_MAX_TAPS && !planar_wins(a)) {
         c_first = a->out_c & ~3;
         dw_groups4(a, in, out, c_first);
         if (c_first == a->out_c) return;

@@ -16,17 +16,18 @@
 #if NNOM_DW_5X5_KERNELS
 
 /* 5x5 kernels (no dilation) on small planes: the input the output plane reads, padding included,
- * and whether it fits the padded copy widened (MobileNetV3's 6 x 6 planes do). Not on planes
- * narrower than DW_G_FIVE_MIN: with 'same' padding most of their taps fall in the padding, which
- * the C loop skips and the copy computes (measured 3 x 3 x 576: 3.79 instructions per
- * multiply-accumulate in C, 3.97 from the copy; 6 x 6 x 240: 4.13 and 2.98). */
+ * and whether it fits the padded copy widened (MobileNetV3's 6 x 6 planes do). At stride 1 not on
+ * planes narrower than DW_G_FIVE_MIN: with 'same' padding most of their taps fall in the padding,
+ * which the C loop skips and the copy computes (measured 3 x 3 x 576: 3.79 instructions per
+ * multiply-accumulate in C, 3.82 from the copy; 6 x 6 x 240: 4.13 and 2.90); at stride 2 the copy
+ * wins on those too (6 x 6 x 288 to 3 x 3: 4.88 in C, 4.17). */
 enum { DW_G_FIVE_MIN = 5 };
 static inline int32_t dw_g_pad5_rows(const nnom_conv_args *a) { return (a->out_h - 1) * a->stride_h + 5; }
 static inline int32_t dw_g_pad5_cols(const nnom_conv_args *a) { return (a->out_w - 1) * a->stride_w + 5; }
 static inline int dw_g_pad5_fits(const nnom_conv_args *a)
 {
-    return a->k_h == 5 && a->k_w == 5 && a->dil_w == 1 && a->dil_h == 1 && a->out_h >= DW_G_FIVE_MIN &&
-           a->out_w >= DW_G_FIVE_MIN &&
+    return a->k_h == 5 && a->k_w == 5 && a->dil_w == 1 && a->dil_h == 1 &&
+           ((a->out_h >= DW_G_FIVE_MIN && a->out_w >= DW_G_FIVE_MIN) || (a->stride_h == 2 && a->stride_w == 2)) &&
            2 * dw_g_pad5_rows(a) * dw_g_pad5_cols(a) <= DW_G_PAD_WORDS;
 }
 

@@ -9,7 +9,8 @@
  * (w1, w3), are one LDRD: SMLABB / SMLATT add the four products.
  *
  * Small planes (3x3 kernel, no dilation, strides 1 or 2, the plane's input
- * with its padding within DW_G_PAD_WORDS words once widened): each group's
+ * with its padding within DW_G_PAD_WORDS words once widened, DW_G_PAD_S1_WORDS
+ * at stride 1; 5x5 kernels likewise, depthwise_five4.h): each group's
  * input plane is first copied to the stack, widened to two words per pixel,
  * the padding holding the input zero point (so there are no border pixels
  * and no bounds tests; a tall plane, DS-CNN's 25 x 5, is copied transposed
@@ -17,8 +18,9 @@
  * pass, sharing each tap's weights: per tap one LDRD of weights, two of
  * inputs and 8 multiply-accumulates; per pair 18 x 4 = 72 multiply-
  * accumulates in about 170 instructions. As every group reads its own
- * channels from its copy only, such a layer may write its output over its
- * input in one call (nnom_depthwise_conv2d_s8_in_place() of conv.h).
+ * channels from its copy only (the groups the assembly cannot serve too, in
+ * C from the copy), such a layer may write its output over its input in one
+ * call (nnom_depthwise_conv2d_s8_in_place() of conv.h).
  * Larger planes of stride 2 and other kernels (up to DW_G_MAX_TAPS taps):
  * a 3x3 kernel in assembly on the raw input (SXTB16 per tap), the border rows
  * and columns from small padded copies of the input they read (dw_g_banded(),
@@ -65,7 +67,14 @@ enum {
     DW_G_MAX_TAPS = 49,  /* largest k_h * k_w of the channel-group path (7x7) */
     DW_G_MAX_E = 22,     /* largest right shift of its 32-bit requantisation */
     DW_G_MAX_LSHIFT = 7, /* largest left shift (positive shift) of it: weights times 2^(shift + 1) */
-    DW_G_PAD_WORDS = 400 /* words of the padded copy of a group's input plane (1.6 KB of stack) */
+    /* words of the padded copy of a group's input plane (1.8 KB of stack): MobileNetV3's 5x5
+     * stride-2 layer from 12 x 12 needs 15 x 15 pixels of two words (measured 12 x 12 x 96, 4.77 ->
+     * 3.17 instructions per multiply-accumulate against the C loop over the input; 3x3 stride 2 from
+     * 14 x 14, 4.33 -> 3.88) */
+    DW_G_PAD_WORDS = 450,
+    /* 3x3 stride-1 planes: at most this many (13 x 13 from the copy, in place in one call, 2.80
+     * against 2.37 by the group-plane path, which the in-place layer's windows of rows keep) */
+    DW_G_PAD_S1_WORDS = 400
 };
 
 /* How a channel's sum s (acc = dot + bias times 2, or times 2^(shift + 1) for a shift >= 0: the
@@ -123,310 +132,7 @@ static inline __attribute__((always_inline)) int8_t dw_g_out(const dw_g_quant *k
     } while (0)
 
 
-/* What the assembly interior loop reads (offsets used by it, checked below). */
-typedef struct {
-    const int8_t *p;     /*   0: the first pixel's top-left tap, channel c0 */
-    int8_t *o;           /*   4: the first pixel's output, channel c0 */
-    int32_t n;           /*   8: pixels, >= 1 (counted down) */
-    int32_t cs, rs;      /*  12, 16: bytes between kernel columns, between kernel rows */
-    int32_t p_step;      /*  20: bytes from a pixel's first tap to the next pixel's */
-    int32_t o_step;      /*  24: bytes from a pixel's output to the next one's (out_c) */
-    int32_t z;           /*  28: the output zero point is -128 (the Z form below; not read by the assembly) */
-    int32_t init[4];     /*  32: the sums' start, the input zero point's share folded in */
-    uint32_t w[18];      /*  48: tap t at 48 + 8 t: (w0, w2), (w1, w3), doubled */
-    int32_t mc[8];       /* 120: channel j's multiplier at 120 + 8 j, rounding constant at 124 + 8 j */
-    int32_t em[8];       /* 152: channel j's right shift at 152 + 8 j, sign mask (ZM form) at 156 + 8 j */
-} dw_g_args;
-typedef char nnom_dw_g_offsets_ok[offsetof(dw_g_args, init) == 32 && offsetof(dw_g_args, w) == 48 &&
-                                          offsetof(dw_g_args, mc) == 120 && offsetof(dw_g_args, em) == 152
-                                      ? 1
-                                      : -1];
-
-/* One tap of four channels on raw inputs (the zero point's share is in the start): x at ADDR. */
-#define DW_G_ASM_TAP(ADDR, W)                      \
-    "ldr    r9, " ADDR "\n\t"                       \
-    "ldrd   r10, r11, [r0, #" W "]\n\t"             \
-    "sxtb16 r12, r9\n\t"                            \
-    "smlabb r5, r12, r10, r5\n\t"                   \
-    "smlatt r7, r12, r10, r7\n\t"                   \
-    "sxtb16 r12, r9, ror #8\n\t"                    \
-    "smlabb r6, r12, r11, r6\n\t"                   \
-    "smlatt r8, r12, r11, r8\n\t"
-#define DW_G_ASM_LOAD_Q(MC, E)                     \
-    "ldrd   r9, r10, [r0, #" MC "]\n\t"             \
-    "ldr    r11, [r0, #" E "]\n\t"
-/* nnom_arm_requant_zp() of the sum in S (doubled at the source), saturated, stored at byte J */
-#define DW_G_ASM_OUT_ZP(S, MC, E, J)               \
-    DW_G_ASM_LOAD_Q(MC, E)                          \
-    "smmlar r12, " S ", r9, r10\n\t"                \
-    "add    r12, r12, " S ", asr #31\n\t"           \
-    "asr    r12, r12, r11\n\t"                      \
-    "ssat   r12, #8, r12\n\t"                       \
-    "strb   r12, [r4, #" J "]\n\t"
-/* the SMMULR form (any multiplier) */
-#define DW_G_ASM_OUT_U(S, MC, E, J)                \
-    DW_G_ASM_LOAD_Q(MC, E)                          \
-    "smmulr r12, " S ", r9\n\t"                     \
-    "add    r12, r12, r12, asr #31\n\t"             \
-    "add    r12, r12, r10\n\t"                      \
-    "asr    r12, r12, r11\n\t"                      \
-    "ssat   r12, #8, r12\n\t"                       \
-    "strb   r12, [r4, #" J "]\n\t"
-
-/* the Z form, when the output zero point is -128 (and no clamp beyond int8): any of the forms
- * without its sign term, which changes only outputs that SSAT makes -128 anyway (a negative sum
- * gives at most c >> e = -128 with or without it) */
-#define DW_G_ASM_OUT_Z(S, MC, E, J)                \
-    DW_G_ASM_LOAD_Q(MC, E)                          \
-    "smmlar r12, " S ", r9, r10\n\t"                \
-    "asr    r12, r12, r11\n\t"                      \
-    "ssat   r12, #8, r12\n\t"                       \
-    "strb   r12, [r4, #" J "]\n\t"
-
-/* the ZM form: the sign term masked (E the shift's offset, the mask 4 bytes after it) */
-#define DW_G_ASM_OUT_ZM(S, MC, E, J)               \
-    "ldrd   r9, r10, [r0, #" MC "]\n\t"             \
-    "ldrd   r11, lr, [r0, #" E "]\n\t"              \
-    "smmlar r12, " S ", r9, r10\n\t"                \
-    "and    lr, lr, " S ", asr #31\n\t"             \
-    "add    r12, r12, lr\n\t"                       \
-    "asr    r12, r12, r11\n\t"                      \
-    "ssat   r12, #8, r12\n\t"                       \
-    "strb   r12, [r4, #" J "]\n\t"
-
-/*
- * n pixels of a 3x3 kernel whose taps all lie inside the input, no clamp beyond int8:
- * r1 the pixel's first tap, r2 and r3 the column and row steps, r4 the output, r5-r8 the
- * sums, lr a kernel row; per pixel 9 taps of 8 instructions, per output 8 (loads of its
- * constants, requantisation, store): about 3.2 instructions per multiply-accumulate.
- */
-/* The end of a pixel of DW_G_ASM_BODY and DW_G_ASM_BODY_W: the four sums (r5-r8) out through OUT,
- * input and output pointers (r1, r4) to the next pixel, the pixel count at [r0, #8] down, and the
- * loop back to 1 or the return. */
-#define DW_G_ASM_PIXEL_END(OUT)                                                                   \
-    OUT("r5", "120", "152", "0") OUT("r6", "128", "160", "1")                                     \
-    OUT("r7", "136", "168", "2") OUT("r8", "144", "176", "3")                                     \
-    "ldrd   r9, r10, [r0, #20]\n\t"                                                               \
-    "add    r1, r1, r9\n\t"                                                                       \
-    "add    r4, r4, r10\n\t"                                                                      \
-    "ldr    r9, [r0, #8]\n\t"                                                                     \
-    "subs   r9, r9, #1\n\t"                                                                       \
-    "str    r9, [r0, #8]\n\t"                                                                     \
-    "bne    1b\n\t"                                                                               \
-    "pop    {r4-r11, pc}\n\t"
-#define DW_G_ASM_BODY(OUT)                                                                        \
-    __asm__ volatile("push   {r4-r11, lr}\n\t"                                                    \
-                     "ldr    r1, [r0, #0]\n\t"                                                    \
-                     "ldr    r4, [r0, #4]\n\t"                                                    \
-                     "ldrd   r2, r3, [r0, #12]\n"                                                 \
-                     "1:\n\t"                                                                     \
-                     "ldrd   r5, r6, [r0, #32]\n\t"                                               \
-                     "ldrd   r7, r8, [r0, #40]\n\t"                                               \
-                     "mov    lr, r1\n\t"                                                          \
-                     DW_G_ASM_TAP("[lr]", "48") DW_G_ASM_TAP("[lr, r2]", "56")                    \
-                     DW_G_ASM_TAP("[lr, r2, lsl #1]", "64")                                       \
-                     "add    lr, lr, r3\n\t"                                                      \
-                     DW_G_ASM_TAP("[lr]", "72") DW_G_ASM_TAP("[lr, r2]", "80")                    \
-                     DW_G_ASM_TAP("[lr, r2, lsl #1]", "88")                                       \
-                     "add    lr, lr, r3\n\t"                                                      \
-                     DW_G_ASM_TAP("[lr]", "96") DW_G_ASM_TAP("[lr, r2]", "104")                   \
-                     DW_G_ASM_TAP("[lr, r2, lsl #1]", "112")                                      \
-                     DW_G_ASM_PIXEL_END(OUT));
-
-__attribute__((naked, noinline)) static void dw_g_asm_zp(__attribute__((unused)) dw_g_args *p)
-{
-    DW_G_ASM_BODY(DW_G_ASM_OUT_ZP)
-}
-
-__attribute__((naked, noinline)) static void dw_g_asm_u(__attribute__((unused)) dw_g_args *p)
-{
-    DW_G_ASM_BODY(DW_G_ASM_OUT_U)
-}
-
-__attribute__((naked, noinline)) static void dw_g_asm_zm(__attribute__((unused)) dw_g_args *p)
-{
-    DW_G_ASM_BODY(DW_G_ASM_OUT_ZM)
-}
-
-__attribute__((naked, noinline)) static void dw_g_asm_z(__attribute__((unused)) dw_g_args *p)
-{
-    DW_G_ASM_BODY(DW_G_ASM_OUT_Z)
-}
-
-/* The same from the widened padded copy (dw_g_pad_copy): a tap of four channels is the two words
- * (x0, x2), (x1, x3) of its pixel, one LDRD, no SXTB16; kernel columns 8 bytes apart (dil_w 1):
- * per pixel 9 taps of 6 instructions. */
-#define DW_G_ASM_TAP_W(OFF, W)                     \
-    "ldrd   r9, r10, [lr, #" OFF "]\n\t"            \
-    "ldrd   r11, r12, [r0, #" W "]\n\t"             \
-    "smlabb r5, r9, r11, r5\n\t"                    \
-    "smlatt r7, r9, r11, r7\n\t"                    \
-    "smlabb r6, r10, r12, r6\n\t"                   \
-    "smlatt r8, r10, r12, r8\n\t"
-#define DW_G_ASM_BODY_W(OUT)                                                                      \
-    __asm__ volatile("push   {r4-r11, lr}\n\t"                                                    \
-                     "ldr    r1, [r0, #0]\n\t"                                                    \
-                     "ldr    r4, [r0, #4]\n\t"                                                    \
-                     "ldr    r3, [r0, #16]\n"                                                      \
-                     "1:\n\t"                                                                     \
-                     "ldrd   r5, r6, [r0, #32]\n\t"                                               \
-                     "ldrd   r7, r8, [r0, #40]\n\t"                                               \
-                     "mov    lr, r1\n\t"                                                          \
-                     DW_G_ASM_TAP_W("0", "48") DW_G_ASM_TAP_W("8", "56") DW_G_ASM_TAP_W("16", "64") \
-                     "add    lr, lr, r3\n\t"                                                      \
-                     DW_G_ASM_TAP_W("0", "72") DW_G_ASM_TAP_W("8", "80") DW_G_ASM_TAP_W("16", "88") \
-                     "add    lr, lr, r3\n\t"                                                      \
-                     DW_G_ASM_TAP_W("0", "96") DW_G_ASM_TAP_W("8", "104")                          \
-                     DW_G_ASM_TAP_W("16", "112")                                                  \
-                     DW_G_ASM_PIXEL_END(OUT));
-
-__attribute__((naked, noinline)) static void dw_g_asm_w_zp(__attribute__((unused)) dw_g_args *p)
-{
-    DW_G_ASM_BODY_W(DW_G_ASM_OUT_ZP)
-}
-
-__attribute__((naked, noinline)) static void dw_g_asm_w_u(__attribute__((unused)) dw_g_args *p)
-{
-    DW_G_ASM_BODY_W(DW_G_ASM_OUT_U)
-}
-
-__attribute__((naked, noinline)) static void dw_g_asm_w_zm(__attribute__((unused)) dw_g_args *p)
-{
-    DW_G_ASM_BODY_W(DW_G_ASM_OUT_ZM)
-}
-
-__attribute__((naked, noinline)) static void dw_g_asm_w_z(__attribute__((unused)) dw_g_args *p)
-{
-    DW_G_ASM_BODY_W(DW_G_ASM_OUT_Z)
-}
-
-/* Two neighbouring pixels A and B (B ST bytes after A in the widened copy) per pass, sharing each
- * tap's weights: sums A in r1-r4, B in r5-r8 (channels 0-3); per tap one LDRD of weights, two of
- * inputs, 8 multiply-accumulates; each channel's constants loaded once for both outputs.
- * n (at 8) counts pairs; p, o advance by two pixels. */
-#define DW_G_ASM_TAP_P(OFF, OFFB, W)               \
-    "ldrd   r11, r12, [r0, #" W "]\n\t"             \
-    "ldrd   r9, r10, [lr, #" OFF "]\n\t"            \
-    "smlabb r1, r9, r11, r1\n\t"                    \
-    "smlatt r3, r9, r11, r3\n\t"                    \
-    "smlabb r2, r10, r12, r2\n\t"                   \
-    "smlatt r4, r10, r12, r4\n\t"                   \
-    "ldrd   r9, r10, [lr, #" OFFB "]\n\t"           \
-    "smlabb r5, r9, r11, r5\n\t"                    \
-    "smlatt r7, r9, r11, r7\n\t"                    \
-    "smlabb r6, r10, r12, r6\n\t"                   \
-    "smlatt r8, r10, r12, r8\n\t"
-/* the output of sum S into r12 by each form (m r9, c r10, e r11) */
-#define DW_G_P_ZP(S)                               \
-    "smmlar r12, " S ", r9, r10\n\t"                \
-    "add    r12, r12, " S ", asr #31\n\t"           \
-    "asr    r12, r12, r11\n\t"                      \
-    "ssat   r12, #8, r12\n\t"
-#define DW_G_P_U(S)                                \
-    "smmulr r12, " S ", r9\n\t"                     \
-    "add    r12, r12, r12, asr #31\n\t"             \
-    "add    r12, r12, r10\n\t"                      \
-    "asr    r12, r12, r11\n\t"                      \
-    "ssat   r12, #8, r12\n\t"
-#define DW_G_P_Z(S)                                \
-    "smmlar r12, " S ", r9, r10\n\t"                \
-    "asr    r12, r12, r11\n\t"                      \
-    "ssat   r12, #8, r12\n\t"
-/* ZM: the sign term masked (mask at M), computed in S itself (dead after its output) */
-#define DW_G_P_ZM_IN(S, M)                         \
-    "ldr    r12, [r0, #" M "]\n\t"                  \
-    "and    r12, r12, " S ", asr #31\n\t"           \
-    "smmlar " S ", " S ", r9, r10\n\t"              \
-    "add    " S ", " S ", r12\n\t"                  \
-    "asr    " S ", " S ", r11\n\t"                  \
-    "ssat   " S ", #8, " S "\n\t"
-#define DW_G_ASM_OUT_P(FORM, SA, SB, MC, E, J)     \
-    "ldrd   r9, r10, [r0, #" MC "]\n\t"             \
-    "ldr    r11, [r0, #" E "]\n\t"                  \
-    FORM(SA) "strb   r12, [lr, #" J "]\n\t"         \
-    FORM(SB) "strb   r12, [r1, #" J "]\n\t"
-#define DW_G_ASM_OUT_P_ZM(FORM, SA, SB, MC, E, J)  \
-    "ldrd   r9, r10, [r0, #" MC "]\n\t"             \
-    "ldr    r11, [r0, #" E "]\n\t"                  \
-    DW_G_P_ZM_IN(SA, E "+4") "strb   " SA ", [lr, #" J "]\n\t" \
-    DW_G_P_ZM_IN(SB, E "+4") "strb   " SB ", [r1, #" J "]\n\t"
-/* the outputs of the ZP and U forms, and of the ZM form */
-#define DW_G_OUTS(FORM)                                                                           \
-    "ldrd   r9, r10, [r0, #120]\n\t"                                                              \
-    "ldr    r11, [r0, #152]\n\t"                                                                  \
-    FORM("r1") "strb   r12, [lr, #0]\n\t"                                                         \
-    "ldr    r1, [r0, #24]\n\t"                                                                    \
-    "add    r1, r1, lr\n\t"                                                                       \
-    FORM("r5") "strb   r12, [r1, #0]\n\t"                                                         \
-    DW_G_ASM_OUT_P(FORM, "r2", "r6", "128", "160", "1")                                           \
-    DW_G_ASM_OUT_P(FORM, "r3", "r7", "136", "168", "2")                                           \
-    DW_G_ASM_OUT_P(FORM, "r4", "r8", "144", "176", "3")
-#define DW_G_OUTS_ZM                                                                              \
-    "ldrd   r9, r10, [r0, #120]\n\t"                                                              \
-    "ldr    r11, [r0, #152]\n\t"                                                                  \
-    DW_G_P_ZM_IN("r1", "156") "strb   r1, [lr, #0]\n\t"                                           \
-    "ldr    r1, [r0, #24]\n\t"                                                                    \
-    "add    r1, r1, lr\n\t"                                                                       \
-    DW_G_P_ZM_IN("r5", "156") "strb   r5, [r1, #0]\n\t"                                           \
-    DW_G_ASM_OUT_P_ZM(x, "r2", "r6", "128", "160", "1")                                           \
-    DW_G_ASM_OUT_P_ZM(x, "r3", "r7", "136", "168", "2")                                           \
-    DW_G_ASM_OUT_P_ZM(x, "r4", "r8", "144", "176", "3")
-#define DW_G_ASM_BODY_P(OUTS, ST, ST_B)                                                           \
-    __asm__ volatile("push   {r4-r11, lr}\n"                                                      \
-                     "1:\n\t"                                                                     \
-                     "ldrd   r1, r2, [r0, #32]\n\t"                                               \
-                     "ldrd   r3, r4, [r0, #40]\n\t"                                               \
-                     "mov    r5, r1\n\t"                                                          \
-                     "mov    r6, r2\n\t"                                                          \
-                     "mov    r7, r3\n\t"                                                          \
-                     "mov    r8, r4\n\t"                                                          \
-                     "ldr    lr, [r0, #0]\n\t"                                                    \
-                     DW_G_ASM_TAP_P("0", ST_B "+0", "48") DW_G_ASM_TAP_P("8", ST_B "+8", "56")    \
-                     DW_G_ASM_TAP_P("16", ST_B "+16", "64")                                       \
-                     "ldr    r9, [r0, #16]\n\t"                                                   \
-                     "add    lr, lr, r9\n\t"                                                      \
-                     DW_G_ASM_TAP_P("0", ST_B "+0", "72") DW_G_ASM_TAP_P("8", ST_B "+8", "80")    \
-                     DW_G_ASM_TAP_P("16", ST_B "+16", "88")                                       \
-                     "ldr    r9, [r0, #16]\n\t"                                                   \
-                     "add    lr, lr, r9\n\t"                                                      \
-                     DW_G_ASM_TAP_P("0", ST_B "+0", "96") DW_G_ASM_TAP_P("8", ST_B "+8", "104")   \
-                     DW_G_ASM_TAP_P("16", ST_B "+16", "112")                                      \
-                     /* outputs: A at o (lr), B at o + o_step (r1, once A's channel 0 is out) */  \
-                     "ldr    lr, [r0, #4]\n\t"                                                    \
-                     OUTS                                                                         \
-                     "ldr    r9, [r0, #24]\n\t"                                                   \
-                     "add    lr, lr, r9, lsl #1\n\t"                                              \
-                     "str    lr, [r0, #4]\n\t"                                                    \
-                     "ldr    r9, [r0, #0]\n\t"                                                    \
-                     "add    r9, r9, #" ST "\n\t"                                                 \
-                     "str    r9, [r0, #0]\n\t"                                                    \
-                     "ldr    r9, [r0, #8]\n\t"                                                    \
-                     "subs   r9, r9, #1\n\t"                                                      \
-                     "str    r9, [r0, #8]\n\t"                                                    \
-                     "bne    1b\n\t"                                                              \
-                     "pop    {r4-r11, pc}\n\t");
-
-#define DW_G_PAIR_FN(name, OUTS, ST, ST_B)                                        \
-    __attribute__((naked, noinline)) static void name(__attribute__((unused)) dw_g_args *p) \
-    {                                                                             \
-        DW_G_ASM_BODY_P(OUTS, ST, ST_B)                                           \
-    }
-DW_G_PAIR_FN(dw_g_pair_zp_s1, DW_G_OUTS(DW_G_P_ZP), "16", "8")
-DW_G_PAIR_FN(dw_g_pair_zp_s2, DW_G_OUTS(DW_G_P_ZP), "32", "16")
-DW_G_PAIR_FN(dw_g_pair_u_s1, DW_G_OUTS(DW_G_P_U), "16", "8")
-DW_G_PAIR_FN(dw_g_pair_u_s2, DW_G_OUTS(DW_G_P_U), "32", "16")
-DW_G_PAIR_FN(dw_g_pair_zm_s1, DW_G_OUTS_ZM, "16", "8")
-DW_G_PAIR_FN(dw_g_pair_zm_s2, DW_G_OUTS_ZM, "32", "16")
-DW_G_PAIR_FN(dw_g_pair_z_s1, DW_G_OUTS(DW_G_P_Z), "16", "8")
-DW_G_PAIR_FN(dw_g_pair_z_s2, DW_G_OUTS(DW_G_P_Z), "32", "16")
-
-static void dw_g_asm(dw_g_mode mode, dw_g_args *g)
-{
-    if (g->z) dw_g_asm_z(g);
-    else if (mode == DW_G_ZP) dw_g_asm_zp(g);
-    else if (mode == DW_G_U) dw_g_asm_u(g);
-    else dw_g_asm_zm(g);
-}
+#include "kernels/arm/depthwise_group4_asm.h"
 
 /* First k in [0, n) with start + k * step >= 0 (*k0), and the end of those with
  * start + k * step < size (*k1); *k0 == *k1 when none. */
@@ -526,9 +232,77 @@ DW_G_SPEED __attribute__((noinline)) static void dw_g_c_one_form(const nnom_conv
 /* The input a 3x3 output plane reads, of channels c0 .. c0 + 3, copied into pad (one word per
  * pixel, rows of pw words, the input zero point where the taps fall in the padding); or, widened,
  * two words per pixel (x0, x2), (x1, x3) as int16 pairs, rows of 2 pw words. */
+/* n >= 1 pixels of four channels from s (cs bytes apart) widened into words d[0 .. 2n): (x0, x2),
+ * (x1, x3) per pixel; d word aligned. The odd first one alone, then two per pass: 11 instructions. */
+static inline void dw_g_widen_run(const int8_t *s, ptrdiff_t cs, uint32_t *d, int32_t n)
+{
+    uint32_t v0, v1, t0, t1;
+    __asm__ volatile("lsrs   %[n], %[n], #1\n\t" /* C: n odd; Z: no pair */
+                     "bcc    2f\n\t"
+                     "ldr    %[v0], [%[s]]\n\t"
+                     "add    %[s], %[s], %[cs]\n\t"
+                     "sxtb16 %[t0], %[v0]\n\t"
+                     "sxtb16 %[v0], %[v0], ror #8\n\t"
+                     "strd   %[t0], %[v0], [%[d]], #8\n"
+                     "2:\n\t"
+                     "beq    3f\n"
+                     "1:\n\t"
+                     "ldr    %[v0], [%[s]]\n\t"
+                     "ldr    %[v1], [%[s], %[cs]]\n\t"
+                     "add    %[s], %[s], %[cs], lsl #1\n\t"
+                     "sxtb16 %[t0], %[v0]\n\t"
+                     "sxtb16 %[v0], %[v0], ror #8\n\t"
+                     "strd   %[t0], %[v0], [%[d]], #8\n\t"
+                     "sxtb16 %[t1], %[v1]\n\t"
+                     "sxtb16 %[v1], %[v1], ror #8\n\t"
+                     "strd   %[t1], %[v1], [%[d]], #8\n\t"
+                     "subs   %[n], %[n], #1\n\t"
+                     "bne    1b\n"
+                     "3:\n\t"
+                     : [s] "+r"(s), [d] "+r"(d), [n] "+r"(n), [v0] "=&r"(v0), [v1] "=&r"(v1), [t0] "=&r"(t0),
+                       [t1] "=&r"(t1)
+                     : [cs] "r"(cs)
+                     : "cc", "memory");
+}
+
+/* n >= 0 pixels of the zero point, (z_lo, z_hi) each, from d; where they end. */
+static inline uint32_t *dw_g_zp_run(uint32_t *d, int32_t n, uint32_t z_lo, uint32_t z_hi)
+{
+    for (; n > 0; n--, d += 2) d[0] = z_lo, d[1] = z_hi;
+    return d;
+}
+
+/* dw_g_pad_copy() widened (widen 1): the rows above and below the input and the columns left and
+ * right of it the zero point, the rest by dw_g_widen_run(). */
+__attribute__((noinline)) static void dw_g_pad_copy_w(const nnom_conv_args *a, const int8_t *in, int32_t c0,
+                                                      uint32_t *d, int32_t ph, int32_t pw)
+{
+    const uint32_t zp4 = (uint32_t)(uint8_t)a->in_zp * 0x01010101u;
+    const uint32_t z_lo = nnom_arm_pairs_lo(zp4), z_hi = nnom_arm_pairs_hi(zp4);
+    /* rows [y0, y1) and columns [x0, x1) inside the input */
+    const int32_t y0 = a->pad_top < ph ? a->pad_top : ph, x0 = a->pad_left < pw ? a->pad_left : pw;
+    int32_t y1 = a->in_h + a->pad_top < ph ? a->in_h + a->pad_top : ph;
+    int32_t x1 = a->in_w + a->pad_left < pw ? a->in_w + a->pad_left : pw;
+    if (y1 < y0) y1 = y0;
+    if (x1 < x0) x1 = x0;
+    const ptrdiff_t in_c = a->in_c, in_rs = (ptrdiff_t)a->in_w * a->in_c;
+    d = dw_g_zp_run(d, y0 * pw, z_lo, z_hi);
+    const int8_t *s = in + c0;
+    for (int32_t y = y0; y < y1; y++, s += in_rs) {
+        d = dw_g_zp_run(d, x0, z_lo, z_hi);
+        if (x1 > x0) dw_g_widen_run(s, in_c, d, x1 - x0);
+        d = dw_g_zp_run(d + 2 * (x1 - x0), pw - x1, z_lo, z_hi);
+    }
+    dw_g_zp_run(d, (ph - y1) * pw, z_lo, z_hi);
+}
+
 __attribute__((noinline)) static void dw_g_pad_copy(const nnom_conv_args *a, const int8_t *in, int32_t c0, uint32_t *pad,
                                                     int32_t ph, int32_t pw, int widen)
 {
+    if (widen == 1) {
+        dw_g_pad_copy_w(a, in, c0, pad, ph, pw);
+        return;
+    }
     if (widen == 2) { /* widened and transposed: pixel (y, x) at words 2 (x ph + y), 2 (x ph + y) + 1 */
         const uint32_t zp4t = (uint32_t)(uint8_t)a->in_zp * 0x01010101u;
         const uint32_t z_lo = nnom_arm_pairs_lo(zp4t), z_hi = nnom_arm_pairs_hi(zp4t);
@@ -559,12 +333,9 @@ __attribute__((noinline)) static void dw_g_pad_copy(const nnom_conv_args *a, con
     const ptrdiff_t in_c = a->in_c;
     for (int32_t y = 0; y < ph; y++) {
         const int32_t iy = y - a->pad_top;
-        uint32_t *d = pad + y * pw * (widen ? 2 : 1);
+        uint32_t *d = pad + y * pw;
         if (iy < 0 || iy >= a->in_h) {
-            if (widen)
-                for (int32_t x = 0; x < 2 * pw; x += 2) d[x] = nnom_arm_pairs_lo(zp4), d[x + 1] = nnom_arm_pairs_hi(zp4);
-            else
-                for (int32_t x = 0; x < pw; x++) d[x] = zp4;
+            for (int32_t x = 0; x < pw; x++) d[x] = zp4;
             continue;
         }
         /* columns [x0, x1) inside the input */
@@ -572,17 +343,6 @@ __attribute__((noinline)) static void dw_g_pad_copy(const nnom_conv_args *a, con
         const int32_t x1 = a->in_w + a->pad_left < pw ? a->in_w + a->pad_left : pw;
         const int8_t *s = in + (ptrdiff_t)iy * a->in_w * in_c + c0;
         int32_t x = 0;
-        if (widen) {
-            const uint32_t z_lo = nnom_arm_pairs_lo(zp4), z_hi = nnom_arm_pairs_hi(zp4);
-            for (; x < x0; x++) d[2 * x] = z_lo, d[2 * x + 1] = z_hi;
-            for (uint32_t *e = d + 2 * x, *end = d + 2 * x1; e < end; e += 2, s += in_c) {
-                const uint32_t v = nnom_arm_load4(s);
-                e[0] = nnom_arm_pairs_lo(v);
-                e[1] = nnom_arm_pairs_hi(v);
-            }
-            for (x = x1 > x ? x1 : x; x < pw; x++) d[2 * x] = z_lo, d[2 * x + 1] = z_hi;
-            continue;
-        }
         for (; x < x0; x++) d[x] = zp4;
         for (; x < x1; x++, s += in_c) d[x] = nnom_arm_load4(s);
         for (; x < pw; x++) d[x] = zp4;
@@ -721,7 +481,7 @@ static inline int32_t dw_g_pad_cols(const nnom_conv_args *a) { return (a->out_w 
 static inline int dw_g_pad_fits(const nnom_conv_args *a)
 {
     return a->k_h == 3 && a->k_w == 3 && a->dil_w == 1 && a->dil_h == 1 && a->stride_h <= 2 && a->stride_w <= 2 &&
-           2 * dw_g_pad_rows(a) * dw_g_pad_cols(a) <= DW_G_PAD_WORDS;
+           2 * dw_g_pad_rows(a) * dw_g_pad_cols(a) <= (a->stride_h == 1 ? DW_G_PAD_S1_WORDS : DW_G_PAD_WORDS);
 }
 
 /* 5x5 kernels on small planes from the widened padded copy */
@@ -755,6 +515,9 @@ __attribute__((noinline)) static void dw_groups4(const nnom_conv_args *a, const 
     pa.in_w = pw;
     pa.in_c = 4;
     pa.pad_top = pa.pad_left = 0;
+#if NNOM_DW_5X5_KERNELS
+    if (pad5) pa.in_h = ph5, pa.in_w = pw5; /* (a 5x5 plane's copy: pad_fits is for 3x3 only) */
+#endif
     g.z = a->out_zp == -128;
     g.cs = (int32_t)(a->dil_w * a->in_c);
     g.rs = (int32_t)(a->dil_h * a->in_w * a->in_c);
@@ -834,6 +597,13 @@ __attribute__((noinline)) static void dw_groups4(const nnom_conv_args *a, const 
             dw_g_pad_copy(a, in, c0, pad, ph5, pw5, 1);
             (mode == DW_G_ZP ? dw_g_five_zp : (mode == DW_G_U ? dw_g_five_u : dw_g_five_zm))(a, pad, pw5, out, c0,
                                                                                              wv, init, &k);
+            continue;
+        }
+        /* its other groups (a clamp, channels of different forms) in C from the copy too, so that
+         * every group reads its own copy (in place in one call: nnom_depthwise_conv2d_s8_in_place()) */
+        if (pad5) {
+            dw_g_pad_copy(a, in, c0, pad, ph5, pw5, 0);
+            dw_g_c(&pa, (const int8_t *)pad, 0, out, c0, wv, &k, NULL, mode);
             continue;
         }
 #endif

@@ -104,7 +104,7 @@ typedef char nnom_quad3_e_ok[QUAD3_E_LO == QUAD3_E_LO_IMM && QUAD3_E_MID == QUAD
  *   s0 += SMLAD(Q0, A) + SMLABB(Q1, B)     s1 += SMLATB(Q0, A) + SMLADX(Q1, B)
  *   s2 += SMLAD(Q1, A) + SMLABB(Q2, B)     s3 += SMLATB(Q1, A) + SMLADX(Q2, B)
  * The first kernel row starts the sums from the start value in r5 (SMLAxx's accumulator
- * operand), s0 last: no moves.
+ * operand; the loop loads it with the end of the line's quads, one LDRD), s0 last: no moves.
  */
 #define QUAD3_ROW(R, W)                            \
     "ldrd   r9, r10, [r0, #" W "]\n\t"              \
@@ -119,7 +119,6 @@ typedef char nnom_quad3_e_ok[QUAD3_E_LO == QUAD3_E_LO_IMM && QUAD3_E_MID == QUAD
     "smlabb r7, lr, r10, r7\n\t"                    \
     "smladx r8, lr, r10, r8\n\t"
 #define QUAD3_FIRST(R, W)                          \
-    "ldr    r5, [r0, #20]\n\t"                      \
     "ldrd   r9, r10, [r0, #" W "]\n\t"              \
     "ldrd   r11, r12, [" R "], #8\n\t"              \
     "ldr    lr, [" R "]\n\t"                        \
@@ -136,7 +135,7 @@ typedef char nnom_quad3_e_ok[QUAD3_E_LO == QUAD3_E_LO_IMM && QUAD3_E_MID == QUAD
  * Stride 2: output j reads Q_2j = (x_2j, x_2j+1) and the low half of the next word:
  *   s_j += SMLAD(Q_2j, A) + SMLABB(Q_2j+1, B)
  * per kernel row two LDRD and an LDR of inputs (R 16 bytes further); the first row starts
- * from the start value in r8 (s3's sum, started last).
+ * from the start value in r8 (s3's sum, started last; loaded as r5 is at stride 1).
  */
 #define QUAD3_ROW_S2(R, W)                         \
     "ldrd   r9, r10, [r0, #" W "]\n\t"              \
@@ -152,7 +151,6 @@ typedef char nnom_quad3_e_ok[QUAD3_E_LO == QUAD3_E_LO_IMM && QUAD3_E_MID == QUAD
     "ldr    r11, [" R ", #16]!\n\t"                 \
     "smlabb r8, r11, r10, r8\n\t"
 #define QUAD3_FIRST_S2(R, W)                       \
-    "ldr    r8, [r0, #20]\n\t"                      \
     "ldrd   r9, r10, [r0, #" W "]\n\t"              \
     "ldrd   r11, r12, [" R "]\n\t"                  \
     "smlad  r5, r11, r9, r8\n\t"                    \
@@ -167,8 +165,8 @@ typedef char nnom_quad3_e_ok[QUAD3_E_LO == QUAD3_E_LO_IMM && QUAD3_E_MID == QUAD
     "smlabb r8, r11, r10, r8\n\t"
 
 /* One pass: four outputs from r1-r3 (advanced by the row macros), stored from r4 (advanced by
- * 4 steps). Stride 1: 53 instructions for 36 multiply-accumulates in the E form, 57 in Z, 61 in
- * ZP; stride 2: 60 in Z, 64 in ZP. */
+ * 4 steps). With the loop's test: stride 1, 52 instructions for 36 multiply-accumulates in the E
+ * form, 56 in Z, 60 in ZP; stride 2, 59 in Z, 63 in ZP. */
 #define QUAD3_PASS(FIRST, ROW, OUT) \
                      FIRST("r1", "24") ROW("r2", "32") ROW("r3", "40") \
                      "ldrd   r9, r10, [r0, #48]\n\t" \
@@ -210,13 +208,14 @@ typedef char nnom_quad3_e_ok[QUAD3_E_LO == QUAD3_E_LO_IMM && QUAD3_E_MID == QUAD
  * r9-r12 and lr the weights and inputs of a kernel row, then the constants.
  * Precondition: r0 < r0_end, 8 (stride 2: 16) bytes apart a multiple of times; rows word aligned.
  */
-#define QUAD3_BODY(FIRST, ROW, TWO, OUT) \
-    __asm__ volatile("push   {r4-r11, lr}\n" \
-                     "2:\n\t" \
+#define QUAD3_BODY(INIT, FIRST, ROW, TWO, OUT) \
+    __asm__ volatile("push   {r4-r11, lr}\n\t" \
                      "ldmia  r0, {r1-r4}\n" \
+                     "2:\n\t" /* (the next line's rows and output already in r1-r4) */ \
+                     "ldr    " INIT ", [r0, #20]\n" \
                      "1:\n\t" \
                      QUAD3_PASS(FIRST, ROW, OUT) \
-                     "ldr    r9, [r0, #16]\n\t" \
+                     "ldrd   r9, " INIT ", [r0, #16]\n\t" /* the end, and the next quad's start */ \
                      "cmp    r1, r9\n\t" \
                      "bne    1b\n\t" \
                      "ldr    r9, [r0, #76]\n\t" \
@@ -256,18 +255,21 @@ typedef char nnom_quad3_e_ok[QUAD3_E_LO == QUAD3_E_LO_IMM && QUAD3_E_MID == QUAD
                      "pop    {r4-r11, pc}\n\t");
 
 #define QARG __attribute__((unused))
-#define QUAD3_FN(name, FIRST, ROW, TWO, OUT) \
-    __attribute__((naked, noinline)) static void name(QARG quad3_args *p) { QUAD3_BODY(FIRST, ROW, TWO, OUT) }
-QUAD3_FN(quad3_s1_zp, QUAD3_FIRST, QUAD3_ROW, QUAD3_TWO_S1, QUAD3_OUT_ZP)
-QUAD3_FN(quad3_s1_u, QUAD3_FIRST, QUAD3_ROW, QUAD3_TWO_S1, QUAD3_OUT_U)
-QUAD3_FN(quad3_s1_z, QUAD3_FIRST, QUAD3_ROW, QUAD3_TWO_S1, QUAD3_OUT_Z)
-QUAD3_FN(quad3_s1_l, QUAD3_FIRST, QUAD3_ROW, QUAD3_TWO_S1, QUAD3_OUT_L)
-QUAD3_FN(quad3_s1_e_lo, QUAD3_FIRST, QUAD3_ROW, QUAD3_TWO_S1, QUAD3_OUT_E_LO)
-QUAD3_FN(quad3_s1_e_mid, QUAD3_FIRST, QUAD3_ROW, QUAD3_TWO_S1, QUAD3_OUT_E_MID)
-QUAD3_FN(quad3_s2_zp, QUAD3_FIRST_S2, QUAD3_ROW_S2, QUAD3_TWO_S2, QUAD3_OUT_ZP)
-QUAD3_FN(quad3_s2_u, QUAD3_FIRST_S2, QUAD3_ROW_S2, QUAD3_TWO_S2, QUAD3_OUT_U)
-QUAD3_FN(quad3_s2_z, QUAD3_FIRST_S2, QUAD3_ROW_S2, QUAD3_TWO_S2, QUAD3_OUT_Z)
-QUAD3_FN(quad3_s2_l, QUAD3_FIRST_S2, QUAD3_ROW_S2, QUAD3_TWO_S2, QUAD3_OUT_L)
+#define QUAD3_FN(name, INIT, FIRST, ROW, TWO, OUT) \
+    __attribute__((naked, noinline)) static void name(QARG quad3_args *p) { QUAD3_BODY(INIT, FIRST, ROW, TWO, OUT) }
+/* (the first kernel row starts the sums from the start value in r5 at stride 1, r8 at stride 2) */
+#define QUAD3_FN_S1(name, FIRST, ROW, TWO, OUT) QUAD3_FN(name, "r5", FIRST, ROW, TWO, OUT)
+#define QUAD3_FN_S2(name, FIRST, ROW, TWO, OUT) QUAD3_FN(name, "r8", FIRST, ROW, TWO, OUT)
+QUAD3_FN_S1(quad3_s1_zp, QUAD3_FIRST, QUAD3_ROW, QUAD3_TWO_S1, QUAD3_OUT_ZP)
+QUAD3_FN_S1(quad3_s1_u, QUAD3_FIRST, QUAD3_ROW, QUAD3_TWO_S1, QUAD3_OUT_U)
+QUAD3_FN_S1(quad3_s1_z, QUAD3_FIRST, QUAD3_ROW, QUAD3_TWO_S1, QUAD3_OUT_Z)
+QUAD3_FN_S1(quad3_s1_l, QUAD3_FIRST, QUAD3_ROW, QUAD3_TWO_S1, QUAD3_OUT_L)
+QUAD3_FN_S1(quad3_s1_e_lo, QUAD3_FIRST, QUAD3_ROW, QUAD3_TWO_S1, QUAD3_OUT_E_LO)
+QUAD3_FN_S1(quad3_s1_e_mid, QUAD3_FIRST, QUAD3_ROW, QUAD3_TWO_S1, QUAD3_OUT_E_MID)
+QUAD3_FN_S2(quad3_s2_zp, QUAD3_FIRST_S2, QUAD3_ROW_S2, QUAD3_TWO_S2, QUAD3_OUT_ZP)
+QUAD3_FN_S2(quad3_s2_u, QUAD3_FIRST_S2, QUAD3_ROW_S2, QUAD3_TWO_S2, QUAD3_OUT_U)
+QUAD3_FN_S2(quad3_s2_z, QUAD3_FIRST_S2, QUAD3_ROW_S2, QUAD3_TWO_S2, QUAD3_OUT_Z)
+QUAD3_FN_S2(quad3_s2_l, QUAD3_FIRST_S2, QUAD3_ROW_S2, QUAD3_TWO_S2, QUAD3_OUT_L)
 /* (no E forms at stride 2: its line loops serve only channels past the last group of four and
  * depth multipliers above 1, too few to repay their flash) */
 

@@ -1,0 +1,317 @@
+/*
+ * The assembly passes of the Cortex-M DSP depthwise kernel's channel-group
+ * path (included by depthwise_group4.h, after dw_g_mode; its header comment
+ * says what they compute): dw_g_args, the block the passes read at fixed
+ * offsets (checked at compile time), the one-pixel interior passes of raw
+ * inputs (dw_g_asm(), one per requantisation form), and the two-pixel passes
+ * over a group's widened padded copy (dw_g_pair_*, per form and stride).
+ */
+#ifndef NNOM_KERNELS_ARM_DEPTHWISE_GROUP4_ASM_H
+#define NNOM_KERNELS_ARM_DEPTHWISE_GROUP4_ASM_H
+
+/* What the assembly interior loop reads (offsets used by it, checked below). */
+typedef struct {
+    const int8_t *p;     /*   0: the first pixel's top-left tap, channel c0 */
+    int8_t *o;           /*   4: the first pixel's output, channel c0 */
+    int32_t n;           /*   8: pixels, >= 1 (counted down) */
+    int32_t cs, rs;      /*  12, 16: bytes between kernel columns, between kernel rows */
+    int32_t p_step;      /*  20: bytes from a pixel's first tap to the next pixel's */
+    int32_t o_step;      /*  24: bytes from a pixel's output to the next one's (out_c) */
+    int32_t z;           /*  28: the output zero point is -128 (the Z form below; not read by the assembly) */
+    int32_t init[4];     /*  32: the sums' start, the input zero point's share folded in */
+    uint32_t w[18];      /*  48: tap t at 48 + 8 t: (w0, w2), (w1, w3), doubled */
+    int32_t mc[8];       /* 120: channel j's multiplier at 120 + 8 j, rounding constant at 124 + 8 j */
+    int32_t em[8];       /* 152: channel j's right shift at 152 + 8 j, sign mask (ZM form) at 156 + 8 j */
+} dw_g_args;
+typedef char nnom_dw_g_offsets_ok[offsetof(dw_g_args, init) == 32 && offsetof(dw_g_args, w) == 48 &&
+                                          offsetof(dw_g_args, mc) == 120 && offsetof(dw_g_args, em) == 152
+                                      ? 1
+                                      : -1];
+
+/* One tap of four channels on raw inputs (the zero point's share is in the start): x at ADDR. */
+#define DW_G_ASM_TAP(ADDR, W)                      \
+    "ldr    r9, " ADDR "\n\t"                       \
+    "ldrd   r10, r11, [r0, #" W "]\n\t"             \
+    "sxtb16 r12, r9\n\t"                            \
+    "smlabb r5, r12, r10, r5\n\t"                   \
+    "smlatt r7, r12, r10, r7\n\t"                   \
+    "sxtb16 r12, r9, ror #8\n\t"                    \
+    "smlabb r6, r12, r11, r6\n\t"                   \
+    "smlatt r8, r12, r11, r8\n\t"
+#define DW_G_ASM_LOAD_Q(MC, E)                     \
+    "ldrd   r9, r10, [r0, #" MC "]\n\t"             \
+    "ldr    r11, [r0, #" E "]\n\t"
+/* nnom_arm_requant_zp() of the sum in S (doubled at the source), saturated, stored at byte J */
+#define DW_G_ASM_OUT_ZP(S, MC, E, J)               \
+    DW_G_ASM_LOAD_Q(MC, E)                          \
+    "smmlar r12, " S ", r9, r10\n\t"                \
+    "add    r12, r12, " S ", asr #31\n\t"           \
+    "asr    r12, r12, r11\n\t"                      \
+    "ssat   r12, #8, r12\n\t"                       \
+    "strb   r12, [r4, #" J "]\n\t"
+/* the SMMULR form (any multiplier) */
+#define DW_G_ASM_OUT_U(S, MC, E, J)                \
+    DW_G_ASM_LOAD_Q(MC, E)                          \
+    "smmulr r12, " S ", r9\n\t"                     \
+    "add    r12, r12, r12, asr #31\n\t"             \
+    "add    r12, r12, r10\n\t"                      \
+    "asr    r12, r12, r11\n\t"                      \
+    "ssat   r12, #8, r12\n\t"                       \
+    "strb   r12, [r4, #" J "]\n\t"
+
+/* the Z form, when the output zero point is -128 (and no clamp beyond int8): any of the forms
+ * without its sign term, which changes only outputs that SSAT makes -128 anyway (a negative sum
+ * gives at most c >> e = -128 with or without it) */
+#define DW_G_ASM_OUT_Z(S, MC, E, J)                \
+    DW_G_ASM_LOAD_Q(MC, E)                          \
+    "smmlar r12, " S ", r9, r10\n\t"                \
+    "asr    r12, r12, r11\n\t"                      \
+    "ssat   r12, #8, r12\n\t"                       \
+    "strb   r12, [r4, #" J "]\n\t"
+
+/* the ZM form: the sign term masked (E the shift's offset, the mask 4 bytes after it) */
+#define DW_G_ASM_OUT_ZM(S, MC, E, J)               \
+    "ldrd   r9, r10, [r0, #" MC "]\n\t"             \
+    "ldrd   r11, lr, [r0, #" E "]\n\t"              \
+    "smmlar r12, " S ", r9, r10\n\t"                \
+    "and    lr, lr, " S ", asr #31\n\t"             \
+    "add    r12, r12, lr\n\t"                       \
+    "asr    r12, r12, r11\n\t"                      \
+    "ssat   r12, #8, r12\n\t"                       \
+    "strb   r12, [r4, #" J "]\n\t"
+
+/*
+ * n pixels of a 3x3 kernel whose taps all lie inside the input, no clamp beyond int8:
+ * r1 the pixel's first tap, r2 and r3 the column and row steps, r4 the output, r5-r8 the
+ * sums, lr a kernel row; per pixel 9 taps of 8 instructions, per output 8 (loads of its
+ * constants, requantisation, store): about 3.2 instructions per multiply-accumulate.
+ */
+/* The end of a pixel of DW_G_ASM_BODY and DW_G_ASM_BODY_W: the four sums (r5-r8) out through OUT,
+ * input and output pointers (r1, r4) to the next pixel, the pixel count at [r0, #8] down, and the
+ * loop back to 1 or the return. */
+#define DW_G_ASM_PIXEL_END(OUT)                                                                   \
+    OUT("r5", "120", "152", "0") OUT("r6", "128", "160", "1")                                     \
+    OUT("r7", "136", "168", "2") OUT("r8", "144", "176", "3")                                     \
+    "ldrd   r9, r10, [r0, #20]\n\t"                                                               \
+    "add    r1, r1, r9\n\t"                                                                       \
+    "add    r4, r4, r10\n\t"                                                                      \
+    "ldr    r9, [r0, #8]\n\t"                                                                     \
+    "subs   r9, r9, #1\n\t"                                                                       \
+    "str    r9, [r0, #8]\n\t"                                                                     \
+    "bne    1b\n\t"                                                                               \
+    "pop    {r4-r11, pc}\n\t"
+#define DW_G_ASM_BODY(OUT)                                                                        \
+    __asm__ volatile("push   {r4-r11, lr}\n\t"                                                    \
+                     "ldr    r1, [r0, #0]\n\t"                                                    \
+                     "ldr    r4, [r0, #4]\n\t"                                                    \
+                     "ldrd   r2, r3, [r0, #12]\n"                                                 \
+                     "1:\n\t"                                                                     \
+                     "ldrd   r5, r6, [r0, #32]\n\t"                                               \
+                     "ldrd   r7, r8, [r0, #40]\n\t"                                               \
+                     "mov    lr, r1\n\t"                                                          \
+                     DW_G_ASM_TAP("[lr]", "48") DW_G_ASM_TAP("[lr, r2]", "56")                    \
+                     DW_G_ASM_TAP("[lr, r2, lsl #1]", "64")                                       \
+                     "add    lr, lr, r3\n\t"                                                      \
+                     DW_G_ASM_TAP("[lr]", "72") DW_G_ASM_TAP("[lr, r2]", "80")                    \
+                     DW_G_ASM_TAP("[lr, r2, lsl #1]", "88")                                       \
+                     "add    lr, lr, r3\n\t"                                                      \
+                     DW_G_ASM_TAP("[lr]", "96") DW_G_ASM_TAP("[lr, r2]", "104")                   \
+                     DW_G_ASM_TAP("[lr, r2, lsl #1]", "112")                                      \
+                     DW_G_ASM_PIXEL_END(OUT));
+
+__attribute__((naked, noinline)) static void dw_g_asm_zp(__attribute__((unused)) dw_g_args *p)
+{
+    DW_G_ASM_BODY(DW_G_ASM_OUT_ZP)
+}
+
+__attribute__((naked, noinline)) static void dw_g_asm_u(__attribute__((unused)) dw_g_args *p)
+{
+    DW_G_ASM_BODY(DW_G_ASM_OUT_U)
+}
+
+__attribute__((naked, noinline)) static void dw_g_asm_zm(__attribute__((unused)) dw_g_args *p)
+{
+    DW_G_ASM_BODY(DW_G_ASM_OUT_ZM)
+}
+
+__attribute__((naked, noinline)) static void dw_g_asm_z(__attribute__((unused)) dw_g_args *p)
+{
+    DW_G_ASM_BODY(DW_G_ASM_OUT_Z)
+}
+
+/* The same from the widened padded copy (dw_g_pad_copy): a tap of four channels is the two words
+ * (x0, x2), (x1, x3) of its pixel, one LDRD, no SXTB16; kernel columns 8 bytes apart (dil_w 1):
+ * per pixel 9 taps of 6 instructions. */
+#define DW_G_ASM_TAP_W(OFF, W)                     \
+    "ldrd   r9, r10, [lr, #" OFF "]\n\t"            \
+    "ldrd   r11, r12, [r0, #" W "]\n\t"             \
+    "smlabb r5, r9, r11, r5\n\t"                    \
+    "smlatt r7, r9, r11, r7\n\t"                    \
+    "smlabb r6, r10, r12, r6\n\t"                   \
+    "smlatt r8, r10, r12, r8\n\t"
+#define DW_G_ASM_BODY_W(OUT)                                                                      \
+    __asm__ volatile("push   {r4-r11, lr}\n\t"                                                    \
+                     "ldr    r1, [r0, #0]\n\t"                                                    \
+                     "ldr    r4, [r0, #4]\n\t"                                                    \
+                     "ldr    r3, [r0, #16]\n"                                                      \
+                     "1:\n\t"                                                                     \
+                     "ldrd   r5, r6, [r0, #32]\n\t"                                               \
+                     "ldrd   r7, r8, [r0, #40]\n\t"                                               \
+                     "mov    lr, r1\n\t"                                                          \
+                     DW_G_ASM_TAP_W("0", "48") DW_G_ASM_TAP_W("8", "56") DW_G_ASM_TAP_W("16", "64") \
+                     "add    lr, lr, r3\n\t"                                                      \
+                     DW_G_ASM_TAP_W("0", "72") DW_G_ASM_TAP_W("8", "80") DW_G_ASM_TAP_W("16", "88") \
+                     "add    lr, lr, r3\n\t"                                                      \
+                     DW_G_ASM_TAP_W("0", "96") DW_G_ASM_TAP_W("8", "104")                          \
+                     DW_G_ASM_TAP_W("16", "112")                                                  \
+                     DW_G_ASM_PIXEL_END(OUT));
+
+__attribute__((naked, noinline)) static void dw_g_asm_w_zp(__attribute__((unused)) dw_g_args *p)
+{
+    DW_G_ASM_BODY_W(DW_G_ASM_OUT_ZP)
+}
+
+__attribute__((naked, noinline)) static void dw_g_asm_w_u(__attribute__((unused)) dw_g_args *p)
+{
+    DW_G_ASM_BODY_W(DW_G_ASM_OUT_U)
+}
+
+__attribute__((naked, noinline)) static void dw_g_asm_w_zm(__attribute__((unused)) dw_g_args *p)
+{
+    DW_G_ASM_BODY_W(DW_G_ASM_OUT_ZM)
+}
+
+__attribute__((naked, noinline)) static void dw_g_asm_w_z(__attribute__((unused)) dw_g_args *p)
+{
+    DW_G_ASM_BODY_W(DW_G_ASM_OUT_Z)
+}
+
+/* Two neighbouring pixels A and B (B ST bytes after A in the widened copy) per pass, sharing each
+ * tap's weights: sums A in r1-r4, B in r5-r8 (channels 0-3); per tap one LDRD of weights, two of
+ * inputs, 8 multiply-accumulates; each channel's constants loaded once for both outputs.
+ * n (at 8) counts pairs; p, o advance by two pixels. */
+#define DW_G_ASM_TAP_P(OFF, OFFB, W)               \
+    "ldrd   r11, r12, [r0, #" W "]\n\t"             \
+    "ldrd   r9, r10, [lr, #" OFF "]\n\t"            \
+    "smlabb r1, r9, r11, r1\n\t"                    \
+    "smlatt r3, r9, r11, r3\n\t"                    \
+    "smlabb r2, r10, r12, r2\n\t"                   \
+    "smlatt r4, r10, r12, r4\n\t"                   \
+    "ldrd   r9, r10, [lr, #" OFFB "]\n\t"           \
+    "smlabb r5, r9, r11, r5\n\t"                    \
+    "smlatt r7, r9, r11, r7\n\t"                    \
+    "smlabb r6, r10, r12, r6\n\t"                   \
+    "smlatt r8, r10, r12, r8\n\t"
+/* the output of sum S into r12 by each form (m r9, c r10, e r11) */
+#define DW_G_P_ZP(S)                               \
+    "smmlar r12, " S ", r9, r10\n\t"                \
+    "add    r12, r12, " S ", asr #31\n\t"           \
+    "asr    r12, r12, r11\n\t"                      \
+    "ssat   r12, #8, r12\n\t"
+#define DW_G_P_U(S)                                \
+    "smmulr r12, " S ", r9\n\t"                     \
+    "add    r12, r12, r12, asr #31\n\t"             \
+    "add    r12, r12, r10\n\t"                      \
+    "asr    r12, r12, r11\n\t"                      \
+    "ssat   r12, #8, r12\n\t"
+#define DW_G_P_Z(S)                                \
+    "smmlar r12, " S ", r9, r10\n\t"                \
+    "asr    r12, r12, r11\n\t"                      \
+    "ssat   r12, #8, r12\n\t"
+/* ZM: the sign term masked (mask at M), computed in S itself (dead after its output) */
+#define DW_G_P_ZM_IN(S, M)                         \
+    "ldr    r12, [r0, #" M "]\n\t"                  \
+    "and    r12, r12, " S ", asr #31\n\t"           \
+    "smmlar " S ", " S ", r9, r10\n\t"              \
+    "add    " S ", " S ", r12\n\t"                  \
+    "asr    " S ", " S ", r11\n\t"                  \
+    "ssat   " S ", #8, " S "\n\t"
+#define DW_G_ASM_OUT_P(FORM, SA, SB, MC, E, J)     \
+    "ldrd   r9, r10, [r0, #" MC "]\n\t"             \
+    "ldr    r11, [r0, #" E "]\n\t"                  \
+    FORM(SA) "strb   r12, [lr, #" J "]\n\t"         \
+    FORM(SB) "strb   r12, [r1, #" J "]\n\t"
+#define DW_G_ASM_OUT_P_ZM(FORM, SA, SB, MC, E, J)  \
+    "ldrd   r9, r10, [r0, #" MC "]\n\t"             \
+    "ldr    r11, [r0, #" E "]\n\t"                  \
+    DW_G_P_ZM_IN(SA, E "+4") "strb   " SA ", [lr, #" J "]\n\t" \
+    DW_G_P_ZM_IN(SB, E "+4") "strb   " SB ", [r1, #" J "]\n\t"
+/* the outputs of the ZP and U forms, and of the ZM form */
+#define DW_G_OUTS(FORM)                                                                           \
+    "ldrd   r9, r10, [r0, #120]\n\t"                                                              \
+    "ldr    r11, [r0, #152]\n\t"                                                                  \
+    FORM("r1") "strb   r12, [lr, #0]\n\t"                                                         \
+    "ldr    r1, [r0, #24]\n\t"                                                                    \
+    "add    r1, r1, lr\n\t"                                                                       \
+    FORM("r5") "strb   r12, [r1, #0]\n\t"                                                         \
+    DW_G_ASM_OUT_P(FORM, "r2", "r6", "128", "160", "1")                                           \
+    DW_G_ASM_OUT_P(FORM, "r3", "r7", "136", "168", "2")                                           \
+    DW_G_ASM_OUT_P(FORM, "r4", "r8", "144", "176", "3")
+#define DW_G_OUTS_ZM                                                                              \
+    "ldrd   r9, r10, [r0, #120]\n\t"                                                              \
+    "ldr    r11, [r0, #152]\n\t"                                                                  \
+    DW_G_P_ZM_IN("r1", "156") "strb   r1, [lr, #0]\n\t"                                           \
+    "ldr    r1, [r0, #24]\n\t"                                                                    \
+    "add    r1, r1, lr\n\t"                                                                       \
+    DW_G_P_ZM_IN("r5", "156") "strb   r5, [r1, #0]\n\t"                                           \
+    DW_G_ASM_OUT_P_ZM(x, "r2", "r6", "128", "160", "1")                                           \
+    DW_G_ASM_OUT_P_ZM(x, "r3", "r7", "136", "168", "2")                                           \
+    DW_G_ASM_OUT_P_ZM(x, "r4", "r8", "144", "176", "3")
+#define DW_G_ASM_BODY_P(OUTS, ST, ST_B)                                                           \
+    __asm__ volatile("push   {r4-r11, lr}\n"                                                      \
+                     "1:\n\t"                                                                     \
+                     "ldrd   r1, r2, [r0, #32]\n\t"                                               \
+                     "ldrd   r3, r4, [r0, #40]\n\t"                                               \
+                     "mov    r5, r1\n\t"                                                          \
+                     "mov    r6, r2\n\t"                                                          \
+                     "mov    r7, r3\n\t"                                                          \
+                     "mov    r8, r4\n\t"                                                          \
+                     "ldr    lr, [r0, #0]\n\t"                                                    \
+                     DW_G_ASM_TAP_P("0", ST_B "+0", "48") DW_G_ASM_TAP_P("8", ST_B "+8", "56")    \
+                     DW_G_ASM_TAP_P("16", ST_B "+16", "64")                                       \
+                     "ldr    r9, [r0, #16]\n\t"                                                   \
+                     "add    lr, lr, r9\n\t"                                                      \
+                     DW_G_ASM_TAP_P("0", ST_B "+0", "72") DW_G_ASM_TAP_P("8", ST_B "+8", "80")    \
+                     DW_G_ASM_TAP_P("16", ST_B "+16", "88")                                       \
+                     "ldr    r9, [r0, #16]\n\t"                                                   \
+                     "add    lr, lr, r9\n\t"                                                      \
+                     DW_G_ASM_TAP_P("0", ST_B "+0", "96") DW_G_ASM_TAP_P("8", ST_B "+8", "104")   \
+                     DW_G_ASM_TAP_P("16", ST_B "+16", "112")                                      \
+                     /* outputs: A at o (lr), B at o + o_step (r1, once A's channel 0 is out) */  \
+                     "ldr    lr, [r0, #4]\n\t"                                                    \
+                     OUTS                                                                         \
+                     "ldr    r9, [r0, #24]\n\t"                                                   \
+                     "add    lr, lr, r9, lsl #1\n\t"                                              \
+                     "str    lr, [r0, #4]\n\t"                                                    \
+                     "ldr    r9, [r0, #0]\n\t"                                                    \
+                     "add    r9, r9, #" ST "\n\t"                                                 \
+                     "str    r9, [r0, #0]\n\t"                                                    \
+                     "ldr    r9, [r0, #8]\n\t"                                                    \
+                     "subs   r9, r9, #1\n\t"                                                      \
+                     "str    r9, [r0, #8]\n\t"                                                    \
+                     "bne    1b\n\t"                                                              \
+                     "pop    {r4-r11, pc}\n\t");
+
+#define DW_G_PAIR_FN(name, OUTS, ST, ST_B)                                        \
+    __attribute__((naked, noinline)) static void name(__attribute__((unused)) dw_g_args *p) \
+    {                                                                             \
+        DW_G_ASM_BODY_P(OUTS, ST, ST_B)                                           \
+    }
+DW_G_PAIR_FN(dw_g_pair_zp_s1, DW_G_OUTS(DW_G_P_ZP), "16", "8")
+DW_G_PAIR_FN(dw_g_pair_zp_s2, DW_G_OUTS(DW_G_P_ZP), "32", "16")
+DW_G_PAIR_FN(dw_g_pair_u_s1, DW_G_OUTS(DW_G_P_U), "16", "8")
+DW_G_PAIR_FN(dw_g_pair_u_s2, DW_G_OUTS(DW_G_P_U), "32", "16")
+DW_G_PAIR_FN(dw_g_pair_zm_s1, DW_G_OUTS_ZM, "16", "8")
+DW_G_PAIR_FN(dw_g_pair_zm_s2, DW_G_OUTS_ZM, "32", "16")
+DW_G_PAIR_FN(dw_g_pair_z_s1, DW_G_OUTS(DW_G_P_Z), "16", "8")
+DW_G_PAIR_FN(dw_g_pair_z_s2, DW_G_OUTS(DW_G_P_Z), "32", "16")
+
+static void dw_g_asm(dw_g_mode mode, dw_g_args *g)
+{
+    if (g->z) dw_g_asm_z(g);
+    else if (mode == DW_G_ZP) dw_g_asm_zp(g);
+    else if (mode == DW_G_U) dw_g_asm_u(g);
+    else dw_g_asm_zm(g);
+}
+
+#endif /* NNOM_KERNELS_ARM_DEPTHWISE_GROUP4_ASM_H */

@@ -1,0 +1,149 @@
+/*
+ * Lines of six outputs of a 3x3 kernel at stride 1 (MobileNets' 6 x 6 planes)
+ * for the group-plane path of the Cortex-M DSP depthwise convolution
+ * (kernels/arm/depthwise_conv_s8.c, which includes this file): one pass per
+ * line, where the line loops of depthwise_quad3.h take a quad, then two
+ * outputs, then move to the next line (112 instructions per line of 54
+ * multiply-accumulates in the Z form against 79 here).
+ *
+ * The image: a channel's padded input as int16 in rows of HEX3_PITCH values
+ * (6 outputs read 8 columns), word aligned, kernel row r of line y at row
+ * y + r; the outputs of a line at o + j * step, the next line at o + 6 step
+ * (the output plane's rows are 6 pixels). Per kernel row R, A = (w0, w1),
+ * B = (w2, w1) and Q0..Q3 = (x0, x1) .. (x6, x7), as in depthwise_quad3.h:
+ *   s0 += SMLAD(Q0, A) + SMLABB(Q1, B)     s1 += SMLATB(Q0, A) + SMLADX(Q1, B)
+ *   s2 += SMLAD(Q1, A) + SMLABB(Q2, B)     s3 += SMLATB(Q1, A) + SMLADX(Q2, B)
+ *   s4 += SMLAD(Q2, A) + SMLABB(Q3, B)     s5 += SMLATB(Q2, A) + SMLADX(Q3, B)
+ * (two LDRD of inputs, one of weights, twelve multiplies). The requantisation
+ * forms are quad3's U, Z and L (depthwise_quad3.h), same values bit for bit;
+ * a ZP channel takes U (exact for any multiplier; one instruction more per
+ * output, 300 bytes of flash less); no E form (a 6 x 6 plane is too few quads
+ * to repay its scaled weights).
+ */
+#ifndef NNOM_KERNELS_ARM_DEPTHWISE_HEX3_H
+#define NNOM_KERNELS_ARM_DEPTHWISE_HEX3_H
+
+#include "kernels/arm/depthwise_quad3.h"
+
+#if NNOM_USE_ARM_DSP
+#include <stdint.h>
+
+enum {
+    HEX3_OUT = 6,  /* outputs per line */
+    HEX3_PITCH = 8 /* int16 per image row: HEX3_OUT + 2, even */
+};
+#define HEX3_ROW_BYTES "16" /* HEX3_PITCH * 2, for the assembler (checked below) */
+typedef char nnom_hex3_pitch_ok[HEX3_PITCH * 2 == 16 ? 1 : -1];
+
+/* Kernel row R (bytes OFF and OFF8 = OFF + 8 from the line's first image row), weights at W of r0. */
+#define HEX3_ROW(OFF, OFF8, W)                     \
+    "ldrd   r12, lr, [r0, #" W "]\n\t"              \
+    "ldrd   r10, r11, [r1, #" OFF "]\n\t"           \
+    "smlad  r4, r10, r12, r4\n\t"                   \
+    "smlatb r5, r10, r12, r5\n\t"                   \
+    "smlabb r4, r11, lr, r4\n\t"                    \
+    "smladx r5, r11, lr, r5\n\t"                    \
+    "smlad  r6, r11, r12, r6\n\t"                   \
+    "smlatb r7, r11, r12, r7\n\t"                   \
+    "ldrd   r10, r11, [r1, #" OFF8 "]\n\t"          \
+    "smlabb r6, r10, lr, r6\n\t"                    \
+    "smladx r7, r10, lr, r7\n\t"                    \
+    "smlad  r8, r10, r12, r8\n\t"                   \
+    "smlatb r9, r10, r12, r9\n\t"                   \
+    "smlabb r8, r11, lr, r8\n\t"                    \
+    "smladx r9, r11, lr, r9\n\t"
+/* The first kernel row: every sum from the start value (in r9, s5's register, started last). */
+#define HEX3_FIRST                                 \
+    "ldr    r9, [r0, #20]\n\t"                      \
+    "ldrd   r12, lr, [r0, #24]\n\t"                 \
+    "ldrd   r10, r11, [r1]\n\t"                     \
+    "smlad  r4, r10, r12, r9\n\t"                   \
+    "smlatb r5, r10, r12, r9\n\t"                   \
+    "smlabb r4, r11, lr, r4\n\t"                    \
+    "smladx r5, r11, lr, r5\n\t"                    \
+    "smlad  r6, r11, r12, r9\n\t"                   \
+    "smlatb r7, r11, r12, r9\n\t"                   \
+    "ldrd   r10, r11, [r1, #8]\n\t"                 \
+    "smlabb r6, r10, lr, r6\n\t"                    \
+    "smladx r7, r10, lr, r7\n\t"                    \
+    "smlad  r8, r10, r12, r9\n\t"                   \
+    "smlatb r9, r10, r12, r9\n\t"                   \
+    "smlabb r8, r11, lr, r8\n\t"                    \
+    "smladx r9, r11, lr, r9\n\t"
+
+/* The forms of depthwise_quad3.h on sum S into r3, constants r10 = mult, r11 = c, r12 = e. */
+#define HEX3_OUT_U(S)                              \
+    "smmulr r3, " S ", r10\n\t"                     \
+    "add    r3, r3, r3, asr #31\n\t"                \
+    "add    r3, r3, r11\n\t"                        \
+    "asr    r3, r3, r12\n\t"                        \
+    "ssat   r3, #8, r3\n\t"
+#define HEX3_OUT_Z(S)                              \
+    "smmlar r3, " S ", r10, r11\n\t"                \
+    "asr    r3, r3, r12\n\t"                        \
+    "ssat   r3, #8, r3\n\t"
+#define HEX3_OUT_L(S)                              \
+    "smmlar r3, " S ", r10, r11\n\t"                \
+    "ssat   r3, #8, r3\n\t"
+
+/*
+ * Lines from the image at p->r0 (the line's first kernel row) to p->r0_end (HEX3_PITCH int16 per
+ * line), outputs from p->o, start p->init, weights p->w, constants p->mult, c, e, output step
+ * p->step (quad3_args: only these fields). Registers: r0 the arguments, r1 the image, r2 the
+ * output, r4-r9 the sums, r10-r12 and lr the weights and inputs, then the constants and the
+ * step; r3 the requantised value. Precondition: r0_end = r0 + a whole number >= 1 of lines.
+ */
+#define HEX3_BODY(OUT)                                                         \
+    __asm__ volatile("push   {r4-r11, lr}\n\t"                                  \
+                     "ldr    r1, [r0]\n\t"                                      \
+                     "ldr    r2, [r0, #12]\n"                                   \
+                     "1:\n\t" HEX3_FIRST HEX3_ROW("16", "24", "32") HEX3_ROW("32", "40", "40") \
+                     "ldrd   r10, r11, [r0, #48]\n\t"                           \
+                     "ldrd   r12, lr, [r0, #56]\n\t"                            \
+                     OUT("r4") "strb   r3, [r2]\n\t"                            \
+                     OUT("r5") "strb   r3, [r2, lr]\n\t"                        \
+                     OUT("r6") "strb   r3, [r2, lr, lsl #1]\n\t"                \
+                     "add    r2, r2, lr, lsl #1\n\t"                            \
+                     OUT("r7") "strb   r3, [r2, lr]\n\t"                        \
+                     "add    r2, r2, lr, lsl #1\n\t"                            \
+                     OUT("r8") "strb   r3, [r2]\n\t"                            \
+                     OUT("r9") "strb   r3, [r2, lr]\n\t"                        \
+                     "add    r2, r2, lr, lsl #1\n\t"                            \
+                     "add    r1, r1, #" HEX3_ROW_BYTES "\n\t"                   \
+                     "ldr    r3, [r0, #16]\n\t"                                 \
+                     "cmp    r1, r3\n\t"                                        \
+                     "bne    1b\n\t"                                            \
+                     "pop    {r4-r11, pc}\n\t");
+
+#define HEX3_FN(name, OUT) \
+    __attribute__((naked, noinline)) static void name(QARG quad3_args *p) { HEX3_BODY(OUT) }
+HEX3_FN(hex3_u, HEX3_OUT_U)
+HEX3_FN(hex3_z, HEX3_OUT_Z)
+HEX3_FN(hex3_l, HEX3_OUT_L)
+
+/* Whether hex3_run serves a form (ZP through U; the E forms: no). */
+static inline int hex3_form_ok(quad3_form form) { return form < QUAD3_E_LO_FORM; }
+
+/* `lines` lines of a channel from its image at `img` (HEX3_PITCH int16 per row, word aligned):
+ * weights wp[0..5] (A0 B0 A1 B1 A2 B2), sums from init, constants mult, c, e, outputs at
+ * o + j * step, each next line 6 steps further. Precondition: hex3_form_ok(form). */
+static void hex3_run(quad3_args *qa, quad3_form form, const int16_t *img, const uint32_t *wp, int8_t *o,
+                     int32_t step, int32_t init, int32_t mult, int32_t c, int32_t e, int32_t lines)
+{
+    qa->r0 = img;
+    qa->o = o;
+    qa->r0_end = img + lines * HEX3_PITCH;
+    qa->init = init;
+    for (int32_t i = 0; i < 6; i++) qa->w[i] = wp[i];
+    qa->mult = mult;
+    qa->c = c;
+    qa->e = e;
+    qa->step = step;
+    typedef void (*hex3_fn)(quad3_args *);
+    static const hex3_fn fns[QUAD3_E_LO_FORM] = {hex3_u, hex3_u, hex3_z, hex3_l}; /* (ZP, U, Z, L) */
+    fns[form](qa);
+}
+
+#endif /* NNOM_USE_ARM_DSP */
+
+#endif /* NNOM_KERNELS_ARM_DEPTHWISE_HEX3_H */
