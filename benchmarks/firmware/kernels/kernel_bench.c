@@ -104,6 +104,9 @@ static const bench_case cases[] = {
     {"dw5x5_s1_3x3x576", KIND_DW, 3, 3, 576, 576, 5, 1, 1, 0},
     /* MobileNetV1-0.25's 24x24 pointwise layers run in place: a call per 32 pixels */
     {"pw_1x32_16to32_chunk", KIND_CONV, 1, 32, 16, 32, 1, 1, 0, 0},
+    /* ResNet-8's shortcuts: 1x1 stride 2 */
+    {"conv1x1_s2_32x32x16to32", KIND_CONV, 32, 32, 16, 32, 1, 2, 0, 0},
+    {"conv1x1_s2_16x16x32to64", KIND_CONV, 16, 16, 32, 64, 1, 2, 0, 0},
 };
 #define CASE_COUNT ((int)(sizeof cases / sizeof cases[0]))
 
