@@ -107,6 +107,8 @@ static const bench_case cases[] = {
     /* ResNet-8's shortcuts: 1x1 stride 2 */
     {"conv1x1_s2_32x32x16to32", KIND_CONV, 32, 32, 16, 32, 1, 2, 0, 0},
     {"conv1x1_s2_16x16x32to64", KIND_CONV, 16, 16, 32, 64, 1, 2, 0, 0},
+    /* the first as ResNet-8's tiled stage runs it: a call per output row (16 pixels) */
+    {"conv1x1_s2_2x32x16to32_band", KIND_CONV, 2, 32, 16, 32, 1, 2, 0, 2, 0, 0},
 };
 #define CASE_COUNT ((int)(sizeof cases / sizeof cases[0]))
 
