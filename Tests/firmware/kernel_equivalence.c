@@ -358,6 +358,15 @@ static void random_conv(nnom_conv_args *a, int depthwise)
 }
 
 static int32_t in_place_runs; /* depthwise cases also run in place in one call */
+static int32_t conv_in_place_runs; /* pointwise cases with no more output channels than input, too */
+
+/* A 1x1 window at stride 1 without padding whose output has no more channels than its input:
+ * layers/conv.c runs it in place in one call, the output over the input. */
+static int pointwise_in_place(const nnom_conv_args *a)
+{
+    return a->k_h == 1 && a->k_w == 1 && a->stride_h == 1 && a->stride_w == 1 && a->pad_top == 0 &&
+           a->pad_left == 0 && a->out_h == a->in_h && a->out_w == a->in_w && a->out_c <= a->in_c;
+}
 
 static int32_t check_conv(int32_t cases, int depthwise)
 {
@@ -409,6 +418,19 @@ static int32_t check_conv(int32_t cases, int depthwise)
             memcpy(in_place + in_off, x, (size_t)in_n);
             nnom_depthwise_conv2d_s8(&a, in_place + in_off, in_place + in_off);
             differs = memcmp(in_place + in_off, out_portable + out_off, (size_t)out_n) != 0;
+        }
+        if (!differs && !depthwise && pointwise_in_place(&a)) {
+            /* both kernels, the output over the input, any scratch as above */
+            static int8_t in_place_arm[MAX_IN + 8], in_place_portable[MAX_IN + 8];
+            const uint32_t least = nnom_conv2d_s8_scratch_bytes(&a), room = nnom_conv2d_s8_scratch_room_bytes(&a);
+            const uint32_t s = chance(50) ? least : room;
+            conv_in_place_runs++;
+            memcpy(in_place_arm + in_off, x, (size_t)in_n);
+            memcpy(in_place_portable + in_off, x, (size_t)in_n);
+            nnom_conv2d_s8(&a, in_place_arm + in_off, in_place_arm + in_off, scratch, s);
+            portable_conv2d_s8(&a, in_place_portable + in_off, in_place_portable + in_off, scratch, s);
+            differs = memcmp(in_place_arm + in_off, out_portable + out_off, (size_t)out_n) != 0 ||
+                      memcmp(in_place_portable + in_off, out_portable + out_off, (size_t)out_n) != 0;
         }
         if (differs) {
             report(depthwise ? "depthwise" : "conv", t, out_arm + out_off, out_portable + out_off, out_n);
@@ -776,6 +798,9 @@ int main(void)
            AVG_POOL_CASES = 500 };
     const int32_t conv = check_conv(CONV_CASES, 0);
     summary("conv", CONV_CASES, conv);
+    fw_print("pointwise conv in place in one call: ");
+    fw_print_i32(conv_in_place_runs);
+    fw_print(" of those cases\n");
     const int32_t depthwise = check_conv(DEPTHWISE_CASES, 1);
     summary("depthwise", DEPTHWISE_CASES, depthwise);
     fw_print("depthwise in place in one call: ");

@@ -16,12 +16,15 @@
  * MACs: out_h * out_w * units * kh * kw * C.
  *
  * In place (when the input dies here), pointwise (1x1 kernel, stride 1): output pixel p
- * reads input pixel p only, so the pixels go through in chunks of
- * POINTWISE_CHUNK, each computed by the kernel into a temporary and copied
- * to its place: first to last when the output has no more channels than the
- * input (every write lands at or below the pixels already read), last to
- * first when it has more (the buffer grows; every write lands at or above
- * them). Scratch: the temporary, then the kernel's scratch for one chunk.
+ * reads input pixel p only. int8 with no more output channels than input: one kernel call over
+ * the buffer (the kernel reads each pass's pixels before it writes them; every write lands at
+ * or below the pixels already read). Otherwise runs of pixels whose output lies apart from
+ * their input go straight to their places, one call each (first to last when the output has
+ * fewer channels; last to first when it has more, the buffer growing: every write lands at or
+ * above the pixels left), and the rest (the buffer's first pixels, or all when the channels
+ * are equal, f32) go in chunks of POINTWISE_CHUNK, each computed into a temporary and copied
+ * to its place. Scratch: the temporary, then the kernel's scratch for one chunk (a direct
+ * call gets all of it).
  * Any other window: output rows in bands over the input moved to the top of the buffer, each
  * band straight to its place where that overwrites only input rows already read, else row by
  * row through a ring of rows stored as soon as their place is read (see run_window_in_place).
@@ -368,21 +371,42 @@ static void kernel_f32(const nnom_conv_args *a, const void *in, void *out, void 
     nnom_conv2d_f32(a, (const float *)in, (float *)out);
 }
 
+/* @p aliased: the kernel computes an output over its own input (kernels/conv.h: int8, one sweep,
+ * each pass reading before it writes), so a layer with no more output channels than input runs
+ * as one call. Otherwise a run of pixels goes straight to its place when its output lies apart
+ * from its input (growing, last to first: [p0, p1) with p0 * out_c >= p1 * in_c; else first to
+ * last: p1 * out_c <= p0 * in_c), the runs longer each step (by in_c / out_c or its inverse),
+ * as long as they hold at least a chunk; the others go by chunks through the temporary. */
 static void run_in_place(const nnom_conv_args *a, uint8_t *buf, uint8_t *scratch, uint32_t scratch_bytes, size_t elem,
-                         chunk_kernel kernel)
+                         chunk_kernel kernel, int aliased)
 {
     const int32_t total = pixels(a), chunk = chunk_pixels(a);
     const size_t in_px = (size_t)a->in_c * elem, out_px = (size_t)a->out_c * elem;
+    const uint64_t in_c = (uint64_t)a->in_c, out_c = (uint64_t)a->out_c;
     const uint32_t temp_size = temp_bytes(a, elem);
-    uint8_t *temp = scratch, *kernel_scratch = scratch + temp_size;
-    const int grows = out_px > in_px;
-    const int32_t chunks = (total + chunk - 1) / chunk;
-    for (int32_t k = 0; k < chunks; k++) {
-        const int32_t i = grows ? chunks - 1 - k : k; /* growing: last chunk first */
-        const int32_t p0 = i * chunk, n = total - p0 < chunk ? total - p0 : chunk;
-        const nnom_conv_args c = chunk_args(*a, n);
-        kernel(&c, buf + (size_t)p0 * in_px, temp, kernel_scratch, scratch_bytes - temp_size);
-        memcpy(buf + (size_t)p0 * out_px, temp, (size_t)n * out_px);
+    const int grows = out_c > in_c;
+    for (int32_t done = 0; done < total;) {
+        /* the longest run next in order whose output lies apart from its input */
+        int32_t p0 = done, p1 = total;
+        if (grows) {
+            p1 = total - done;
+            p0 = (int32_t)(((uint64_t)p1 * in_c + out_c - 1) / out_c);
+        } else if (!aliased && (uint64_t)p0 * in_c / out_c < (uint64_t)total) {
+            p1 = (int32_t)((uint64_t)p0 * in_c / out_c);
+        }
+        uint8_t *dst = buf + (size_t)p0 * out_px, *s = scratch;
+        uint32_t s_bytes = scratch_bytes;
+        if (p1 - p0 < chunk) { /* a chunk through the temporary */
+            if (grows) p0 = p1 > chunk ? p1 - chunk : 0;
+            else p1 = total - p0 > chunk ? p0 + chunk : total;
+            dst = scratch;
+            s = scratch + temp_size;
+            s_bytes = scratch_bytes - temp_size;
+        }
+        const nnom_conv_args c = chunk_args(*a, p1 - p0);
+        kernel(&c, buf + (size_t)p0 * in_px, dst, s, s_bytes);
+        if (dst == scratch) memcpy(buf + (size_t)p0 * out_px, scratch, (size_t)(p1 - p0) * out_px);
+        done += p1 - p0;
     }
 }
 
@@ -525,7 +549,7 @@ static void run_s8(const nnom_exec *x)
     if (x->layer->in_place && !is_pointwise(&x->layer->def->params))
         run_window_in_place(&a, (uint8_t *)x->out, (uint8_t *)x->scratch, x->scratch_bytes, sizeof(int8_t), kernel_s8);
     else if (x->layer->in_place)
-        run_in_place(&a, (uint8_t *)x->out, (uint8_t *)x->scratch, x->scratch_bytes, sizeof(int8_t), kernel_s8);
+        run_in_place(&a, (uint8_t *)x->out, (uint8_t *)x->scratch, x->scratch_bytes, sizeof(int8_t), kernel_s8, 1);
     else nnom_conv2d_s8(&a, (const int8_t *)x->in[0], (int8_t *)x->out, x->scratch, x->scratch_bytes);
 }
 
@@ -535,7 +559,7 @@ static void run_f32(const nnom_exec *x)
     if (x->layer->in_place && !is_pointwise(&x->layer->def->params))
         run_window_in_place(&a, (uint8_t *)x->out, (uint8_t *)x->scratch, x->scratch_bytes, sizeof(float), kernel_f32);
     else if (x->layer->in_place)
-        run_in_place(&a, (uint8_t *)x->out, (uint8_t *)x->scratch, x->scratch_bytes, sizeof(float), kernel_f32);
+        run_in_place(&a, (uint8_t *)x->out, (uint8_t *)x->scratch, x->scratch_bytes, sizeof(float), kernel_f32, 0);
     else nnom_conv2d_f32(&a, (const float *)x->in[0], (float *)x->out);
 }
 

@@ -106,6 +106,11 @@ static const bench_case cases[] = {
     {"dw5x5_s1_3x3x576", KIND_DW, 3, 3, 576, 576, 5, 1, 1, 0},
     /* MobileNetV1-0.25's 24x24 pointwise layers run in place: a call per 32 pixels */
     {"pw_1x32_16to32_chunk", KIND_CONV, 1, 32, 16, 32, 1, 1, 0, 0},
+    /* ResNet-8's shortcuts: 1x1 stride 2 */
+    {"conv1x1_s2_32x32x16to32", KIND_CONV, 32, 32, 16, 32, 1, 2, 0, 0},
+    {"conv1x1_s2_16x16x32to64", KIND_CONV, 16, 16, 32, 64, 1, 2, 0, 0},
+    /* the first as ResNet-8's tiled stage runs it: a call per output row (16 pixels) */
+    {"conv1x1_s2_2x32x16to32_band", KIND_CONV, 2, 32, 16, 32, 1, 2, 0, 2, 0, 0},
     /* per-channel affine layers in small calls: a DenseNet BatchNormalization in the bands of a tiled
      * stage, MobileNetV3's squeeze-excitation constants (x + 3, x / 6 on a 1 x 1 map) */
     {"dw1x1_s1_6x32x40", KIND_DW, 6, 32, 40, 40, 1, 1, 1, 0},
