@@ -24,6 +24,19 @@ static int8_t concat_requant(int32_t x, int32_t zpi, int32_t m, int32_t s, int32
     return (int8_t)(v < -128 ? -128 : (v > 127 ? 127 : v));
 }
 
+/* The 32-bit affine form of an input's requantisation for a right shift -s in [1, NNOM_REQUANT32_MAX_E]
+ * (weight 1, doubled as the form takes it; the input zero point in its base). */
+static nnom_affine_chan concat_chan(int32_t zpi, int32_t m, int32_t s, int32_t zpo)
+{
+    nnom_affine_chan k;
+    k.w2 = 2;
+    k.base2 = -2 * zpi;
+    k.m = m;
+    k.e = -s;
+    k.c = nnom_requant32_const(k.e, zpo);
+    return k;
+}
+
 /*
  * tm[x] = concat_requant(x, zpi, m, s, zpo) for every int8 x (tm: a table's middle). With
  * d = x - zpi (|d| <= 255) and m >= 0 (the layers check it):
@@ -38,12 +51,7 @@ static int8_t concat_requant(int32_t x, int32_t zpi, int32_t m, int32_t s, int32
 static void concat_table(int8_t *tm, int32_t zpi, int32_t m, int32_t s, int32_t zpo)
 {
     if (s >= -NNOM_REQUANT32_MAX_E && s <= -1) {
-        nnom_affine_chan k;
-        k.w2 = 2;
-        k.base2 = -2 * zpi;
-        k.m = m;
-        k.e = -s;
-        k.c = nnom_requant32_const(k.e, zpo);
+        const nnom_affine_chan k = concat_chan(zpi, m, s, zpo);
         nnom_affine_table_k(&k, tm, INT8_MIN, INT8_MAX, 0, 0);
         return;
     }
@@ -77,12 +85,7 @@ static void requant_rows(const int8_t *src, int8_t *out, int32_t n, int32_t rows
                          int32_t s, int32_t zpo)
 {
     if (s >= -NNOM_REQUANT32_MAX_E && s <= -1) {
-        nnom_affine_chan k;
-        k.w2 = 2;
-        k.base2 = -2 * zpi;
-        k.m = m;
-        k.e = -s;
-        k.c = nnom_requant32_const(k.e, zpo);
+        const nnom_affine_chan k = concat_chan(zpi, m, s, zpo);
         for (int32_t o = 0; o < rows; o++, src += n, out += row)
             nnom_affine_span_k(&k, src, out, n, 1, INT8_MIN, INT8_MAX, 0, 0);
     } else if (s >= 0 && s <= NNOM_REQUANT32_MAX_E) {
