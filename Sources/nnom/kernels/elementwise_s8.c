@@ -4,7 +4,8 @@
  * Add/subtract: an int8 input has 256 values, so its rescaled form
  * x' = requant((x - zp) * 2^20, m, s) is looked up in a table of 256 int32
  * made once per call (on the stack) when the tensor has at least
- * EW_TABLE_MIN elements; smaller tensors compute it per element.
+ * EW_TABLE_MIN elements; smaller tensors (a tiled stage's bands) compute it
+ * per element, in the tables' 32-bit form where it applies (shifts <= 0).
  * The output's requantisation (of x1' +- x2', saturated to int32; of the
  * exact product for multiply) is one 32-bit form, nnom_requant32() of
  * kernels/requant.h, where it is exact: output shift in [-22, -1] and the
@@ -39,6 +40,40 @@ static inline int32_t prescaled(int32_t x, int32_t zp, int32_t m, int32_t s)
     return nnom_requantize((x - zp) * EW_PRESCALE, m, s);
 }
 
+/* Constants of the 32-bit form of prescaled() for a shift s <= 0 (prescale_table() says why it is
+ * the same value). */
+typedef struct {
+    int32_t mh, ml, e, half, away;
+} ew_prescale;
+
+static ew_prescale prescale_init(int32_t m, int32_t s)
+{
+    ew_prescale p;
+    p.mh = m >> 11;
+    p.ml = m & ((1 << 11) - 1);
+    p.e = -s;
+    p.half = p.e ? (int32_t)(1u << (p.e - 1)) : 0;
+    p.away = p.e ? -1 : 0; /* away & (y >> 31): -[y < 0] */
+    return p;
+}
+
+/* prescaled(x, zp, m, s) for d = x - zp (|d| <= 255), s <= 0: |y| < 2^28 + 2^19, so y + 2^(e-1)
+ * (e <= 31) stays in int32. */
+static inline int32_t prescale32(const ew_prescale *p, int32_t d)
+{
+    const int32_t y = d * p->mh + ((d * p->ml + (1 << 10)) >> 11);
+    return (y + p->half + (p->away & (y >> 31))) >> p->e;
+}
+
+/* The largest |prescaled(x, zp, m, s)| over every int8 x: prescaled() is non-decreasing in x (m >= 0,
+ * every rounding step is monotone), so it is taken at x = -128 or x = 127. */
+static int64_t prescale_bound(int32_t zp, int32_t m, int32_t s)
+{
+    const int64_t a = prescaled(INT8_MIN, zp, m, s), b = prescaled(INT8_MAX, zp, m, s);
+    const int64_t aa = a < 0 ? -a : a, ab = b < 0 ? -b : b;
+    return aa > ab ? aa : ab;
+}
+
 /*
  * t[v + 128] = prescaled(v, zp, m, s) for every int8 v, and the largest |t| (returned).
  * For s <= 0 in 32-bit steps: with d = v - zp (|d| <= 255) and m = mh 2^11 + ml (mh = m >> 11,
@@ -59,14 +94,10 @@ static int64_t prescale_table(int32_t t[EW_VALUES], int32_t zp, int32_t m, int32
         }
         return max;
     }
-    /* |y| < 2^28 + 2^19, so y + 2^(e-1) (e <= 31) stays in int32 */
-    const int32_t mh = m >> 11, ml = m & ((1 << 11) - 1), e = -s;
-    const int32_t half = e ? (int32_t)(1u << (e - 1)) : 0, away = e ? -1 : 0; /* away & (y >> 31): -[y < 0] */
+    const ew_prescale p = prescale_init(m, s);
     int32_t max = 0;
     for (int32_t v = 0; v < EW_VALUES; v++) {
-        const int32_t d = v + INT8_MIN - zp;
-        const int32_t y = d * mh + ((d * ml + (1 << 10)) >> 11);
-        const int32_t x = (y + half + (away & (y >> 31))) >> e;
+        const int32_t x = prescale32(&p, v + INT8_MIN - zp);
         t[v] = x;
         const int32_t ax = x < 0 ? -x : x;
         max = ax > max ? ax : max;
@@ -86,9 +117,21 @@ static void add_sub(const nnom_elementwise_s8_args *a, int subtract)
     int8_t *out = a->out;
     int32_t t1[EW_VALUES], t2[EW_VALUES];
     const int tables = (int64_t)a->rows * c >= EW_TABLE_MIN;
+    const int32_t e = -a->params[5];
+    if (!tables && s1 <= 0 && s2 <= 0 && e >= 1 && e <= NNOM_REQUANT32_MAX_E &&
+        prescale_bound(zp1, m1, s1) + prescale_bound(zp2, m2, s2) <= NNOM_REQUANT32_MAX_ACC) {
+        /* few elements: the tables' 32-bit forms per element */
+        const ew_prescale p1 = prescale_init(m1, s1), p2 = prescale_init(m2, s2);
+        const int32_t mo = a->params[4], co = nnom_requant32_const(e, zpo), sign = subtract ? -1 : 1;
+        for (int32_t r = 0; r < a->rows; r++, in1 += c, in2 += step2, out += c)
+            for (int32_t i = 0; i < c; i++) {
+                const int32_t x = prescale32(&p1, in1[i] - zp1) + sign * prescale32(&p2, in2[i] - zp2);
+                out[i] = nnom_clamp_s8(nnom_requant32(x, mo, e, co), lo, hi);
+            }
+        return;
+    }
     if (tables) {
         const int64_t max1 = prescale_table(t1, zp1, m1, s1), max2 = prescale_table(t2, zp2, m2, s2);
-        const int32_t e = -a->params[5];
         if (e >= 1 && e <= NNOM_REQUANT32_MAX_E && max1 + max2 <= NNOM_REQUANT32_MAX_ACC) {
 #if NNOM_USE_ARM_DSP
             nnom_ew_add_fast(a, subtract, t1, t2, e);
