@@ -325,11 +325,13 @@ def tflite_info(data: bytes):
 
 def git_commit() -> str:
     """The repository's short commit for a report's provenance line, with " + uncommitted changes" when
-    tracked files differ from it; "unknown" without git."""
+    tracked files other than the generated results (benchmarks/results) differ from it; "unknown"
+    without git."""
     try:
         commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True,
                                 text=True).stdout.strip() or "unknown"
-        if subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"], capture_output=True,
+        if subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no", "--", ".",
+                           ":(exclude)benchmarks/results"], capture_output=True,
                           text=True).stdout.strip():
             commit += " + uncommitted changes"
         return commit
