@@ -331,10 +331,13 @@ static int32_t kept_rows(int32_t prev_hi, const tile_rows *cur, int32_t k)
  * value (requantising, storing, the loops around the MACs; what a pool or a small-kernel first
  * convolution spends beyond its few MACs) and TILE_CALL_COST per call of a layer (its set-up per
  * band). Rough figures read off the 28x28 CNN on the Cortex-M4 and x86-64, where the MACs alone
- * counted a third of what a halo computed again costs. A carrying tiling moves the rows it keeps to
+ * counted a third of what a halo computed again costs, and, for the calls, off an 8x8x16 residual
+ * model whose 8 bands of one row (28 calls more than untiled) cost 169k more Cortex-M4 instructions
+ * with the DSP kernels (6k a call, 4k MACs at its 1.5 instructions per MAC; x86-64: 2.3k
+ * instructions a call). A carrying tiling moves the rows it keeps to
  * the start of their band: TILE_MOVE_BYTES bytes per MAC-equivalent (memmove copies words). */
 #define TILE_VALUE_COST 32
-#define TILE_CALL_COST 1024
+#define TILE_CALL_COST 4096
 #define TILE_MOVE_BYTES 4
 
 /* The values of one output row of layer @p i. */
