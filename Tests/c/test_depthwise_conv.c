@@ -5,36 +5,14 @@
  * multipliers, strides, dilations, paddings, zero points and clamps; and the
  * layer through the public API (graphs, and infer errors).
  */
-#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "conv_ref.h"
 #include "kernels/conv.h"
 #include "model_util.h"
 #include "test_util.h"
-
-/* ------------------------------------------------------------------ geometry (test's own) */
-
-static int32_t ref_out_size(int32_t in, int32_t k, int32_t s, int32_t d, int same)
-{
-    if (same) return (in + s - 1) / s;
-    const int32_t span = (k - 1) * d + 1;
-    return span > in ? 0 : (in - span) / s + 1;
-}
-
-static int32_t ref_pad_before(int32_t in, int32_t out, int32_t k, int32_t s, int32_t d, int same)
-{
-    if (!same) return 0;
-    const int32_t total = (out - 1) * s + (k - 1) * d + 1 - in;
-    return total > 0 ? total / 2 : 0;
-}
-
-static void ref_act_f32(int act, float *lo, float *hi)
-{
-    *lo = act == NNOM_ACT_NONE ? -FLT_MAX : 0.0f;
-    *hi = act == NNOM_ACT_RELU6 ? 6.0f : FLT_MAX;
-}
 
 /* ------------------------------------------------------------------ references */
 
@@ -92,33 +70,21 @@ static void ref_dw_f32(const nnom_conv_args *a, const float *in, double *out, do
 
 /* ------------------------------------------------------------------ random cases */
 
+/* A case's shape: conv_ref.h's, with a depth multiplier instead of output channels. */
 typedef struct {
     int32_t in_h, in_w, in_c, mult, kh, kw, sh, sw, dh, dw, same;
-} shape_spec;
+} dw_spec;
 
-static int make_geometry(nnom_conv_args *a, const shape_spec *s)
+/* conv_ref.h's make_geometry() for @p s: out_c = in_c * mult. */
+static int dw_geometry(nnom_conv_args *a, const dw_spec *s)
 {
-    memset(a, 0, sizeof *a);
-    a->in_h = s->in_h;
-    a->in_w = s->in_w;
-    a->in_c = s->in_c;
+    const shape_spec g = {s->in_h, s->in_w, s->in_c, s->in_c * s->mult, s->kh, s->kw, s->sh, s->sw, s->dh, s->dw, s->same};
+    const int ok = make_geometry(a, &g);
     a->depth_mult = s->mult;
-    a->out_c = s->in_c * s->mult;
-    a->k_h = s->kh;
-    a->k_w = s->kw;
-    a->stride_h = s->sh;
-    a->stride_w = s->sw;
-    a->dil_h = s->dh;
-    a->dil_w = s->dw;
-    a->out_h = ref_out_size(s->in_h, s->kh, s->sh, s->dh, s->same);
-    a->out_w = ref_out_size(s->in_w, s->kw, s->sw, s->dw, s->same);
-    if (a->out_h <= 0 || a->out_w <= 0) return 0;
-    a->pad_top = ref_pad_before(s->in_h, a->out_h, s->kh, s->sh, s->dh, s->same);
-    a->pad_left = ref_pad_before(s->in_w, a->out_w, s->kw, s->sw, s->dw, s->same);
-    return 1;
+    return ok;
 }
 
-static void random_spec(shape_spec *s, int one_d)
+static void random_spec(dw_spec *s, int one_d)
 {
     static const int32_t channels[] = {1, 2, 3, 4, 5, 7, 8, 11, 15, 16, 17, 19, 32, 33};
     s->in_c = channels[tu_rand_int(0, (int32_t)(sizeof channels / sizeof channels[0]) - 1)];
@@ -177,10 +143,10 @@ static int extreme_fill;
 /* 1: every bias within 2^16 of +-2^30 */
 static int near_limit_bias;
 
-static void run_case_s8(const shape_spec *s, int case_no)
+static void run_case_s8(const dw_spec *s, int case_no)
 {
     nnom_conv_args a;
-    if (!make_geometry(&a, s)) return;
+    if (!dw_geometry(&a, s)) return;
     const int64_t taps = (int64_t)s->kh * s->kw;
     const int64_t n_in = (int64_t)s->in_h * s->in_w * s->in_c;
     const int64_t n_out = (int64_t)a.out_h * a.out_w * a.out_c;
@@ -248,10 +214,10 @@ static void run_case_s8(const shape_spec *s, int case_no)
     free(want);
 }
 
-static void run_case_f32(const shape_spec *s, int case_no)
+static void run_case_f32(const dw_spec *s, int case_no)
 {
     nnom_conv_args a;
-    if (!make_geometry(&a, s)) return;
+    if (!dw_geometry(&a, s)) return;
     const int64_t n_in = (int64_t)s->in_h * s->in_w * s->in_c;
     const int64_t n_out = (int64_t)a.out_h * a.out_w * a.out_c;
     const int64_t n_w = (int64_t)s->kh * s->kw * a.out_c;
@@ -288,18 +254,18 @@ static void test_dw_random(void)
 {
     tu_seed(0xD3A70001u);
     for (int i = 0; i < 700; i++) {
-        shape_spec s;
+        dw_spec s;
         random_spec(&s, i % 4 == 3);
         run_case_s8(&s, i);
     }
     tu_seed(0xD3A70002u);
     for (int i = 0; i < 400; i++) {
-        shape_spec s;
+        dw_spec s;
         random_spec(&s, i % 4 == 3);
         run_case_f32(&s, i);
     }
     /* a few larger ones: many channels (several blocks of 16), long kernels */
-    static const shape_spec big[] = {
+    static const dw_spec big[] = {
         {12, 12, 64, 1, 3, 3, 1, 1, 1, 1, 1}, {9, 9, 40, 2, 3, 3, 2, 2, 1, 1, 1}, {1, 50, 48, 1, 1, 9, 1, 1, 1, 3, 1},
         {7, 7, 32, 3, 5, 5, 1, 1, 1, 1, 0},   {1, 1, 17, 2, 1, 1, 1, 1, 1, 1, 0}, {4, 4, 16, 1, 7, 7, 1, 1, 1, 1, 1},
         /* the planar path: rows longer than a tile (several column tiles), both strides, dilations, a
@@ -315,7 +281,7 @@ static void test_dw_random(void)
     }
     /* MobileNet / DS-CNN-like layers with trained requantisation: whole rows of pixels whose taps
      * all fall inside the input (3x3 and other kernels, both strides, dilation), and their borders */
-    static const shape_spec trained[] = {
+    static const dw_spec trained[] = {
         {12, 12, 64, 1, 3, 3, 1, 1, 1, 1, 1}, {25, 5, 64, 1, 3, 3, 1, 1, 1, 1, 1}, {24, 24, 32, 1, 3, 3, 2, 2, 1, 1, 1},
         {13, 11, 16, 1, 3, 3, 2, 1, 1, 1, 0}, {12, 12, 32, 1, 5, 5, 1, 1, 1, 1, 1}, {10, 10, 16, 1, 3, 3, 1, 1, 2, 2, 1},
         {7, 9, 48, 1, 3, 2, 1, 3, 1, 1, 1},   {6, 6, 16, 1, 3, 3, 1, 1, 1, 1, 0},
@@ -326,7 +292,7 @@ static void test_dw_random(void)
     };
     /* 1x1, stride 1, multiplier 1: per-channel affine maps (kernels/depthwise_affine_s8.c), planes
      * below and above the size from which each channel's outputs come from a table */
-    static const shape_spec affine[] = {
+    static const dw_spec affine[] = {
         {96, 96, 3, 1, 1, 1, 1, 1, 1, 1, 1}, {32, 32, 24, 1, 1, 1, 1, 1, 1, 1, 0}, {20, 20, 5, 1, 1, 1, 1, 1, 1, 1, 1},
         {19, 20, 1, 1, 1, 1, 1, 1, 1, 1, 0}, {6, 6, 64, 1, 1, 1, 1, 1, 1, 1, 1},   {1, 383, 7, 1, 1, 1, 1, 1, 1, 1, 0},
         {1, 384, 7, 1, 1, 1, 1, 1, 1, 1, 0},
@@ -477,10 +443,10 @@ static nnom_status build_model(const layer_spec *s, nnom_dtype dtype, blobs_t *b
 
 static void kernel_args_of(const layer_spec *s, nnom_conv_args *a)
 {
-    shape_spec g = {s->one_d ? 1 : s->in_h, s->in_w, s->in_c, s->mult, s->one_d ? 1 : s->kh, s->kw,
-                    s->sh ? s->sh : 1, s->sw ? s->sw : 1, s->dh ? s->dh : 1, s->dw ? s->dw : 1,
-                    s->padding == NNOM_PADDING_SAME};
-    TU_REQUIRE(make_geometry(a, &g), "geometry");
+    dw_spec g = {s->one_d ? 1 : s->in_h, s->in_w, s->in_c, s->mult, s->one_d ? 1 : s->kh, s->kw,
+                 s->sh ? s->sh : 1, s->sw ? s->sw : 1, s->dh ? s->dh : 1, s->dw ? s->dw : 1,
+                 s->padding == NNOM_PADDING_SAME};
+    TU_REQUIRE(dw_geometry(a, &g), "geometry");
 }
 
 static void test_graphs(void)
