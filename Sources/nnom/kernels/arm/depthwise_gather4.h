@@ -34,6 +34,8 @@ typedef struct {
     int32_t ph, pitch;  /* image rows; int16 per image row (even) */
     int32_t plane;      /* words from an image to the next (at least ph * pitch / 2) */
     int32_t zp;         /* the input zero point */
+    int32_t pad_done;   /* the image rows outside the input already hold the zero point (an earlier
+                           call of the same geometry wrote them): not written again */
 } dw_gather4_args;
 
 /* (bottom halves of lo and hi) and (top halves of lo and hi), as int16 pairs */
@@ -100,6 +102,68 @@ static inline void dw_gather4_run(const int8_t *s, ptrdiff_t cs, uint32_t *d, in
                      : "cc", "memory");
 }
 
+/* Rows of five input pixels with one column of padding each side (DS-CNN's 25 x 5, same
+ * padding), images of 8 int16 a row: the four words of a row, (zp, x0), (x1, x2), (x3, x4),
+ * (zp, zp), of the four channels in one pass (PKHBT / PKHTB of the zero point's word and x0 for the
+ * first; 44 instructions a row, where dw_gather4_run() and the border column cost 62). */
+typedef struct {
+    const int8_t *s;      /*  0: pixel x0 of the first row, channel c0 */
+    int32_t cs, rs;       /*  4,  8: bytes between pixels, between rows */
+    uint32_t *d[4];       /* 12: each image's first word of the first row */
+    uint32_t zp4, zpp;    /* 28, 32: the zero point in four bytes, in two int16 */
+    const uint32_t *end;  /* 36: d[0] after the last row */
+} dw_gather5_args;
+typedef char nnom_gather5_offsets_ok[offsetof(dw_gather5_args, d) == 12 && offsetof(dw_gather5_args, zp4) == 28 &&
+                                             offsetof(dw_gather5_args, end) == 36
+                                         ? 1
+                                         : -1];
+enum { DW_GATHER5_W = 5, DW_GATHER5_PAIRS = 4 }; /* pixels of a row, words of an image row */
+
+/* Words (r10, r11) = pixels (x, x + 1) of four channels into the four images (r4-r7). */
+#define DW_GATHER5_PAIR                 \
+    "pkhbt  r12, r10, r11, lsl #16\n\t" \
+    "pkhtb  r11, r11, r10, asr #16\n\t" \
+    "sxtb16 r10, r12\n\t"               \
+    "sxtb16 r12, r12, ror #8\n\t"       \
+    "str    r10, [r4], #4\n\t"          \
+    "str    r12, [r5], #4\n\t"          \
+    "sxtb16 r10, r11\n\t"               \
+    "sxtb16 r11, r11, ror #8\n\t"       \
+    "str    r10, [r6], #4\n\t"          \
+    "str    r11, [r7], #4\n\t"
+/* Precondition: end = d[0] + 4 k, k >= 1 rows. */
+__attribute__((naked, noinline)) static void dw_gather5(__attribute__((unused)) const dw_gather5_args *p)
+{
+    __asm__ volatile("push   {r4-r11, lr}\n\t"
+                     "ldmia  r0, {r1-r9}\n" /* s, cs, rs, d0-d3, zp4, zpp */
+                     "1:\n\t"
+                     "ldr    r11, [r1]\n\t"
+                     "pkhbt  r12, r8, r11, lsl #16\n\t" /* (z, z, a0, a1) */
+                     "pkhtb  r11, r11, r8, asr #16\n\t" /* (z, z, a2, a3) */
+                     "sxtb16 r10, r12\n\t"
+                     "sxtb16 r12, r12, ror #8\n\t"
+                     "str    r10, [r4], #4\n\t"
+                     "str    r12, [r5], #4\n\t"
+                     "sxtb16 r10, r11\n\t"
+                     "sxtb16 r11, r11, ror #8\n\t"
+                     "str    r10, [r6], #4\n\t"
+                     "str    r11, [r7], #4\n\t"
+                     "ldr    r10, [r1, r2]\n\t"
+                     "ldr    r11, [r1, r2, lsl #1]\n\t"
+                     "add    lr, r1, r2, lsl #1\n\t" DW_GATHER5_PAIR
+                     "ldr    r10, [lr, r2]\n\t"
+                     "ldr    r11, [lr, r2, lsl #1]\n\t" DW_GATHER5_PAIR
+                     "str    r9, [r4], #4\n\t"
+                     "str    r9, [r5], #4\n\t"
+                     "str    r9, [r6], #4\n\t"
+                     "str    r9, [r7], #4\n\t"
+                     "add    r1, r1, r3\n\t"
+                     "ldr    r10, [r0, #36]\n\t"
+                     "cmp    r4, r10\n\t"
+                     "bne    1b\n\t"
+                     "pop    {r4-r11, pc}\n\t");
+}
+
 /* The four images at img (word aligned; image k at img + k * ph * pitch). The caller leaves
  * two int16 after the last image for the row loops' word loads past a row's last tap. */
 __attribute__((noinline)) static void dw_gather4(const dw_gather4_args *g, int16_t *img)
@@ -115,12 +179,24 @@ __attribute__((noinline)) static void dw_gather4(const dw_gather4_args *g, int16
     if (ib > pairs) ib = pairs;
     if (ib < ia) ib = ia;
     uint32_t *d = (uint32_t *)(void *)img;
-    for (int32_t y = 0; y < g->ph; y++) {
+    for (int32_t y = 0; y < g->ph && !g->pad_done; y++) {
         if (y >= y0 && y < y1) continue;
         for (uint32_t *e = d + y * pairs, *end = e + pairs; e < end; e++) e[0] = e[plane] = e[2 * plane] = e[3 * plane] = zpp;
     }
     if (y1 <= y0) return;
     const int8_t *row0 = g->in + (ptrdiff_t)(y0 - g->top) * rs;
+    if (g->w == DW_GATHER5_W && g->left == 1 && pairs == DW_GATHER5_PAIRS) {
+        dw_gather5_args f;
+        f.s = row0;
+        f.cs = (int32_t)cs;
+        f.rs = (int32_t)rs;
+        for (int32_t k = 0; k < 4; k++) f.d[k] = d + k * plane + y0 * pairs;
+        f.zp4 = zp4;
+        f.zpp = zpp;
+        f.end = f.d[0] + (y1 - y0) * pairs;
+        dw_gather5(&f);
+        return;
+    }
     /* the pairs that reach into the padding, a column at a time: a pixel outside reads the
      * zero point's word, with no step from row to row */
     for (int32_t i = 0; i < pairs; i++) {
