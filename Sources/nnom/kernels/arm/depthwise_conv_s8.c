@@ -46,9 +46,11 @@
  *    multiplier: zero for a dead channel, below 2^30);
  *  - otherwise nnom_conv_quant_out() of conv.h on the exact dot product.
  *
- * A tall and narrow plane (DS-CNN's 25 x 5) is walked transposed, so that a
- * line of outputs is long (fixed costs per line and per channel spread over
- * more outputs).
+ * A tall and narrow plane is walked transposed, so that a line of outputs is
+ * long (fixed costs per line and per channel spread over more outputs); except
+ * on the group-plane path a 3x3 stride-1 plane five outputs wide (DS-CNN's
+ * 25 x 5), whose rows of five are one loop pass each (depthwise_hex3.h) and
+ * one assembly pass of the gather (depthwise_gather4.h).
  *
  * Which path, with depth multiplier 1, for the channels of whole groups of four:
  *  - 3x3 stride-1 layers whose lines (transposed or not) are 4 outputs or
@@ -59,7 +61,8 @@
  *    in strips of lines when it does not fit DW_GP_BUF, then each channel's
  *    lines by the loops above (lines of six, MobileNet's 6 x 6 planes: one
  *    pass per line, depthwise_hex3.h; measured 6 x 6 x 128, 3.30 -> 2.78
- *    instructions per multiply-accumulate); not where a strip would gather half again as
+ *    instructions per multiply-accumulate; lines of five, DS-CNN's 25 x 5 x 64,
+ *    2.14 -> 1.93); not where a strip would gather half again as
  *    many rows as its lines need (48 x 48: the planar path is faster);
  *  - 5x5 kernels of strides 1 and 2 without vertical dilation, output planes
  *    of DW_FIVE_MIN_SIDE a side and more (see there) that the channel groups' padded copy does not
@@ -538,7 +541,8 @@ __attribute__((noinline)) static void planar(const nnom_conv_args *layer, const 
  * line fits. */
 /* A 3x3 stride-1 plane five outputs wide, no clamp beyond int8 (DS-CNN's 25 x 5): its rows are
  * lines of five (depthwise_hex3.h), one loop pass each, so the group-plane path walks it as it is,
- * not transposed (measured 25 x 5 x 64: 2.14 -> x.xx instructions per multiply-accumulate). */
+ * not transposed (measured 25 x 5 x 64: 2.14 -> 1.93 instructions per multiply-accumulate, 3.26 ->
+ * 2.81 estimated cycles; its gather 0.33 -> 0.27 instructions per multiply-accumulate). */
 static int gp_five(const nnom_conv_args *a)
 {
     return a->out_w == PENT3_OUT && a->k_h == 3 && a->k_w == 3 && a->stride_h == 1 && a->stride_w == 1 &&

@@ -12,7 +12,11 @@
  * pixels of four channels are two words of the HWC input; PKHBT / PKHTB
  * regroup their bytes into halves of two channels each, and SXTB16 widens
  * those into the pairs (ch k at x, ch k at x + 1): one word store per image.
- * Per two pixels: 2 loads, 2 PKH, 4 SXTB16, 4 stores.
+ * Per two pixels: 2 loads, 2 PKH, 4 SXTB16, 4 stores. Rows of five pixels with
+ * one column of padding each side (DS-CNN's 25 x 5 planes, walked along their
+ * rows) in one assembly pass per row (dw_gather5()). With one strip per plane
+ * the rows of padding are written for the first group only (every group's
+ * images then hold the same zero point there: pad_done).
  */
 #ifndef NNOM_KERNELS_ARM_DEPTHWISE_GATHER4_H
 #define NNOM_KERNELS_ARM_DEPTHWISE_GATHER4_H

@@ -19,6 +19,14 @@
  * a ZP channel takes U (exact for any multiplier; one instruction more per
  * output, 300 bytes of flash less); no E form (a 6 x 6 plane is too few quads
  * to repay its scaled weights).
+ *
+ * Lines of five the same way (DS-CNN's 25 x 5 planes, walked along their rows
+ * of five rather than transposed; same image pitch): per kernel row 13
+ * instructions (three LDRD, ten multiplies), per line 62 instructions for 45
+ * multiply-accumulates in the E forms of depthwise_quad3.h (67 in Z), where
+ * the transposed lines of 25 took six quads and a last output (about 70 per 45,
+ * and the fixed costs of each line). The E forms here too: 25 lines of five
+ * repay the scaling of a channel's weights.
  */
 #ifndef NNOM_KERNELS_ARM_DEPTHWISE_HEX3_H
 #define NNOM_KERNELS_ARM_DEPTHWISE_HEX3_H
