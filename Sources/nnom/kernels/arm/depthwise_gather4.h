@@ -12,9 +12,10 @@
  * pixels of four channels are two words of the HWC input; PKHBT / PKHTB
  * regroup their bytes into halves of two channels each, and SXTB16 widens
  * those into the pairs (ch k at x, ch k at x + 1): one word store per image.
- * Per two pixels: 2 loads, 2 PKH, 4 SXTB16, 4 stores. Rows of five pixels with
- * one column of padding each side (DS-CNN's 25 x 5 planes, walked along their
- * rows) in one assembly pass per row (dw_gather5()). With one strip per plane
+ * Per two pixels: 2 loads, 2 PKH, 4 SXTB16, 4 stores. Rows of five or six
+ * pixels with one column of padding each side (DS-CNN's 25 x 5 planes, walked
+ * along their rows, MobileNets' 6 x 6) in one assembly pass per row
+ * (dw_gather5(), dw_gather6()). With one strip per plane
  * the rows of padding are written for the first group only (every group's
  * images then hold the same zero point there: pad_done).
  */
@@ -106,10 +107,11 @@ static inline void dw_gather4_run(const int8_t *s, ptrdiff_t cs, uint32_t *d, in
                      : "cc", "memory");
 }
 
-/* Rows of five input pixels with one column of padding each side (DS-CNN's 25 x 5, same
- * padding), images of 8 int16 a row: the four words of a row, (zp, x0), (x1, x2), (x3, x4),
- * (zp, zp), of the four channels in one pass (PKHBT / PKHTB of the zero point's word and x0 for the
- * first; 44 instructions a row, where dw_gather4_run() and the border column cost 62). */
+/* Rows of five or six input pixels with one column of padding each side (DS-CNN's 25 x 5 and
+ * MobileNets' 6 x 6 planes, same padding), images of 8 int16 a row: the four words of a row,
+ * (zp, x0), (x1, x2), (x3, x4), then (zp, zp) or (x5, zp), of the four channels in one pass
+ * (PKHBT / PKHTB with the zero point's word for the pairs half in the padding; 44 and 52
+ * instructions a row, where dw_gather4_run() and the border columns cost 62 and 90). */
 typedef struct {
     const int8_t *s;      /*  0: pixel x0 of the first row, channel c0 */
     int32_t cs, rs;       /*  4,  8: bytes between pixels, between rows */
@@ -121,12 +123,10 @@ typedef char nnom_gather5_offsets_ok[offsetof(dw_gather5_args, d) == 12 && offse
                                              offsetof(dw_gather5_args, end) == 36
                                          ? 1
                                          : -1];
-enum { DW_GATHER5_W = 5, DW_GATHER5_PAIRS = 4 }; /* pixels of a row, words of an image row */
+enum { DW_GATHER5_W = 5, DW_GATHER6_W = 6, DW_GATHER5_PAIRS = 4 }; /* pixels of a row, words of an image row */
 
-/* Words (r10, r11) = pixels (x, x + 1) of four channels into the four images (r4-r7). */
-#define DW_GATHER5_PAIR                 \
-    "pkhbt  r12, r10, r11, lsl #16\n\t" \
-    "pkhtb  r11, r11, r10, asr #16\n\t" \
+/* Words r12 = (a0, a1, b0, b1), r11 = (a2, a3, b2, b3) of pixels a, b into the four images (r4-r7). */
+#define DW_GATHER5_STORE                \
     "sxtb16 r10, r12\n\t"               \
     "sxtb16 r12, r12, ror #8\n\t"       \
     "str    r10, [r4], #4\n\t"          \
@@ -135,37 +135,46 @@ enum { DW_GATHER5_W = 5, DW_GATHER5_PAIRS = 4 }; /* pixels of a row, words of an
     "sxtb16 r11, r11, ror #8\n\t"       \
     "str    r10, [r6], #4\n\t"          \
     "str    r11, [r7], #4\n\t"
+/* Words (r10, r11) = pixels (x, x + 1) of four channels. */
+#define DW_GATHER5_PAIR                 \
+    "pkhbt  r12, r10, r11, lsl #16\n\t" \
+    "pkhtb  r11, r11, r10, asr #16\n\t" DW_GATHER5_STORE
+/* The last word of a row: (zp, zp), or (x5, zp) (r1 + 2 cs in lr). */
+#define DW_GATHER5_LAST                 \
+    "str    r9, [r4], #4\n\t"           \
+    "str    r9, [r5], #4\n\t"           \
+    "str    r9, [r6], #4\n\t"           \
+    "str    r9, [r7], #4\n\t"
+#define DW_GATHER6_LAST                 \
+    "add    lr, lr, r2\n\t"             \
+    "ldr    r11, [lr, r2, lsl #1]\n\t"  \
+    "pkhbt  r12, r11, r8, lsl #16\n\t"  /* (a0, a1, z, z) */ \
+    "pkhtb  r11, r8, r11, asr #16\n\t"  /* (a2, a3, z, z) */ DW_GATHER5_STORE
 /* Precondition: end = d[0] + 4 k, k >= 1 rows. */
+#define DW_GATHER5_BODY(LAST)                                                            \
+    __asm__ volatile("push   {r4-r11, lr}\n\t"                                          \
+                     "ldmia  r0, {r1-r9}\n" /* s, cs, rs, d0-d3, zp4, zpp */              \
+                     "1:\n\t"                                                           \
+                     "ldr    r11, [r1]\n\t"                                             \
+                     "pkhbt  r12, r8, r11, lsl #16\n\t" /* (z, z, a0, a1) */            \
+                     "pkhtb  r11, r11, r8, asr #16\n\t" /* (z, z, a2, a3) */ DW_GATHER5_STORE \
+                     "ldr    r10, [r1, r2]\n\t"                                         \
+                     "ldr    r11, [r1, r2, lsl #1]\n\t"                                 \
+                     "add    lr, r1, r2, lsl #1\n\t" DW_GATHER5_PAIR                    \
+                     "ldr    r10, [lr, r2]\n\t"                                         \
+                     "ldr    r11, [lr, r2, lsl #1]\n\t" DW_GATHER5_PAIR LAST            \
+                     "add    r1, r1, r3\n\t"                                            \
+                     "ldr    r10, [r0, #36]\n\t"                                        \
+                     "cmp    r4, r10\n\t"                                               \
+                     "bne    1b\n\t"                                                    \
+                     "pop    {r4-r11, pc}\n\t");
 __attribute__((naked, noinline)) static void dw_gather5(__attribute__((unused)) const dw_gather5_args *p)
 {
-    __asm__ volatile("push   {r4-r11, lr}\n\t"
-                     "ldmia  r0, {r1-r9}\n" /* s, cs, rs, d0-d3, zp4, zpp */
-                     "1:\n\t"
-                     "ldr    r11, [r1]\n\t"
-                     "pkhbt  r12, r8, r11, lsl #16\n\t" /* (z, z, a0, a1) */
-                     "pkhtb  r11, r11, r8, asr #16\n\t" /* (z, z, a2, a3) */
-                     "sxtb16 r10, r12\n\t"
-                     "sxtb16 r12, r12, ror #8\n\t"
-                     "str    r10, [r4], #4\n\t"
-                     "str    r12, [r5], #4\n\t"
-                     "sxtb16 r10, r11\n\t"
-                     "sxtb16 r11, r11, ror #8\n\t"
-                     "str    r10, [r6], #4\n\t"
-                     "str    r11, [r7], #4\n\t"
-                     "ldr    r10, [r1, r2]\n\t"
-                     "ldr    r11, [r1, r2, lsl #1]\n\t"
-                     "add    lr, r1, r2, lsl #1\n\t" DW_GATHER5_PAIR
-                     "ldr    r10, [lr, r2]\n\t"
-                     "ldr    r11, [lr, r2, lsl #1]\n\t" DW_GATHER5_PAIR
-                     "str    r9, [r4], #4\n\t"
-                     "str    r9, [r5], #4\n\t"
-                     "str    r9, [r6], #4\n\t"
-                     "str    r9, [r7], #4\n\t"
-                     "add    r1, r1, r3\n\t"
-                     "ldr    r10, [r0, #36]\n\t"
-                     "cmp    r4, r10\n\t"
-                     "bne    1b\n\t"
-                     "pop    {r4-r11, pc}\n\t");
+    DW_GATHER5_BODY(DW_GATHER5_LAST)
+}
+__attribute__((naked, noinline)) static void dw_gather6(__attribute__((unused)) const dw_gather5_args *p)
+{
+    DW_GATHER5_BODY(DW_GATHER6_LAST)
 }
 
 /* The four images at img (word aligned; image k at img + k * ph * pitch). The caller leaves
@@ -189,7 +198,7 @@ __attribute__((noinline)) static void dw_gather4(const dw_gather4_args *g, int16
     }
     if (y1 <= y0) return;
     const int8_t *row0 = g->in + (ptrdiff_t)(y0 - g->top) * rs;
-    if (g->w == DW_GATHER5_W && g->left == 1 && pairs == DW_GATHER5_PAIRS) {
+    if ((g->w == DW_GATHER5_W || g->w == DW_GATHER6_W) && g->left == 1 && pairs == DW_GATHER5_PAIRS) {
         dw_gather5_args f;
         f.s = row0;
         f.cs = (int32_t)cs;
@@ -198,7 +207,7 @@ __attribute__((noinline)) static void dw_gather4(const dw_gather4_args *g, int16
         f.zp4 = zp4;
         f.zpp = zpp;
         f.end = f.d[0] + (y1 - y0) * pairs;
-        dw_gather5(&f);
+        (g->w == DW_GATHER5_W ? dw_gather5 : dw_gather6)(&f);
         return;
     }
     /* the pairs that reach into the padding, a column at a time: a pixel outside reads the
