@@ -118,12 +118,14 @@ typedef struct {
     uint32_t *d[4];       /* 12: each image's first word of the first row */
     uint32_t zp4, zpp;    /* 28, 32: the zero point in four bytes, in two int16 */
     const uint32_t *end;  /* 36: d[0] after the last row */
+    int32_t mid;          /* 40: bytes from x1 to the pixel after the row's middle pairs (any width) */
 } dw_gather5_args;
 typedef char nnom_gather5_offsets_ok[offsetof(dw_gather5_args, d) == 12 && offsetof(dw_gather5_args, zp4) == 28 &&
-                                             offsetof(dw_gather5_args, end) == 36
+                                             offsetof(dw_gather5_args, end) == 36 &&
+                                             offsetof(dw_gather5_args, mid) == 40
                                          ? 1
                                          : -1];
-enum { DW_GATHER5_W = 5, DW_GATHER6_W = 6, DW_GATHER5_PAIRS = 4 }; /* pixels of a row, words of an image row */
+enum { DW_GATHER5_W = 5, DW_GATHER6_W = 6 }; /* pixels of a row of dw_gather5(), dw_gather6() */
 
 /* Words r12 = (a0, a1, b0, b1), r11 = (a2, a3, b2, b3) of pixels a, b into the four images (r4-r7). */
 #define DW_GATHER5_STORE                \
@@ -177,6 +179,45 @@ __attribute__((naked, noinline)) static void dw_gather6(__attribute__((unused)) 
     DW_GATHER5_BODY(DW_GATHER6_LAST)
 }
 
+/* The same for rows of any width w >= 3 (MobileNets' 12 x 12 and 24 x 24): (zp, x0), a loop over
+ * the middle pairs (x1, x2) .. (15 instructions each), then (zp, zp) for an odd w or (x_w-1, zp)
+ * for an even one (lr at x_w-1 after the loop); the middle's end in r3, rs read per row. */
+#define DW_GATHER_ODD_LAST DW_GATHER5_LAST
+#define DW_GATHER_EVEN_LAST             \
+    "ldr    r11, [lr]\n\t"              \
+    "pkhbt  r12, r11, r8, lsl #16\n\t"  \
+    "pkhtb  r11, r8, r11, asr #16\n\t" DW_GATHER5_STORE
+#define DW_GATHER_ROWS_BODY(LAST)                                                        \
+    __asm__ volatile("push   {r4-r11, lr}\n\t"                                          \
+                     "ldmia  r0, {r1-r9}\n"                                              \
+                     "1:\n\t"                                                           \
+                     "ldr    r11, [r1]\n\t"                                             \
+                     "pkhbt  r12, r8, r11, lsl #16\n\t"                                 \
+                     "pkhtb  r11, r11, r8, asr #16\n\t" DW_GATHER5_STORE                \
+                     "add    lr, r1, r2\n\t"                                            \
+                     "ldr    r3, [r0, #40]\n\t"                                         \
+                     "add    r3, r3, lr\n"                                               \
+                     "2:\n\t"                                                           \
+                     "ldr    r10, [lr]\n\t"                                             \
+                     "ldr    r11, [lr, r2]\n\t"                                         \
+                     "add    lr, lr, r2, lsl #1\n\t" DW_GATHER5_PAIR                    \
+                     "cmp    lr, r3\n\t"                                                \
+                     "bne    2b\n\t" LAST                                               \
+                     "ldr    r10, [r0, #8]\n\t"                                         \
+                     "add    r1, r1, r10\n\t"                                           \
+                     "ldr    r10, [r0, #36]\n\t"                                        \
+                     "cmp    r4, r10\n\t"                                               \
+                     "bne    1b\n\t"                                                    \
+                     "pop    {r4-r11, pc}\n\t");
+__attribute__((naked, noinline)) static void dw_gather_odd(__attribute__((unused)) const dw_gather5_args *p)
+{
+    DW_GATHER_ROWS_BODY(DW_GATHER_ODD_LAST)
+}
+__attribute__((naked, noinline)) static void dw_gather_even(__attribute__((unused)) const dw_gather5_args *p)
+{
+    DW_GATHER_ROWS_BODY(DW_GATHER_EVEN_LAST)
+}
+
 /* The four images at img (word aligned; image k at img + k * ph * pitch). The caller leaves
  * two int16 after the last image for the row loops' word loads past a row's last tap. */
 __attribute__((noinline)) static void dw_gather4(const dw_gather4_args *g, int16_t *img)
@@ -198,7 +239,8 @@ __attribute__((noinline)) static void dw_gather4(const dw_gather4_args *g, int16
     }
     if (y1 <= y0) return;
     const int8_t *row0 = g->in + (ptrdiff_t)(y0 - g->top) * rs;
-    if ((g->w == DW_GATHER5_W || g->w == DW_GATHER6_W) && g->left == 1 && pairs == DW_GATHER5_PAIRS) {
+    /* one column of padding each side: rows in assembly */
+    if (g->left == 1 && g->w >= 3 && pairs == (g->w + 3) / 2) {
         dw_gather5_args f;
         f.s = row0;
         f.cs = (int32_t)cs;
@@ -207,7 +249,9 @@ __attribute__((noinline)) static void dw_gather4(const dw_gather4_args *g, int16
         f.zp4 = zp4;
         f.zpp = zpp;
         f.end = f.d[0] + (y1 - y0) * pairs;
-        (g->w == DW_GATHER5_W ? dw_gather5 : dw_gather6)(&f);
+        f.mid = (int32_t)(((g->w - 1) & ~1) * cs);
+        if (g->w == DW_GATHER5_W || g->w == DW_GATHER6_W) (g->w == DW_GATHER5_W ? dw_gather5 : dw_gather6)(&f);
+        else (g->w & 1 ? dw_gather_odd : dw_gather_even)(&f);
         return;
     }
     /* the pairs that reach into the padding, a column at a time: a pixel outside reads the
