@@ -206,8 +206,19 @@ static void random_conv(nnom_conv_args *a, int depthwise)
             a->in_w = range(1, 6);
         }
     }
-    a->k_h = one_d || long_kernel || pointwise ? 1 : range(paired ? 2 : 1, 5);
-    a->k_w = pointwise ? 1 : (long_kernel ? range(100, 140) : range(paired ? 2 : 1, 5));
+    /* 1x1 on eight input channels, as MobileNetV1-0.25's first pointwise layer (8 -> 16): the DSP
+     * kernel's short-patch path (conv_short.h) for 16, 32, 64 and 128 output channels, the general
+     * kernel for others; stride 1 or 2, odd pixel counts, bands of one or two rows */
+    const int short8 = !depthwise && !wide && !image && !paired && !one_d && !pointwise && chance(20);
+    if (short8) {
+        a->in_c = 8;
+        a->out_c = chance(80) ? 16 << range(0, 3) : range(9, 40);
+        a->in_h = chance(30) ? range(1, 2) : range(1, 16);
+        a->in_w = range(1, 16);
+        while (a->in_h * a->in_w * a->out_c > MAX_OUT) a->in_w = (a->in_w + 1) / 2;
+    }
+    a->k_h = one_d || long_kernel || pointwise || short8 ? 1 : range(paired ? 2 : 1, 5);
+    a->k_w = pointwise || short8 ? 1 : (long_kernel ? range(100, 140) : range(paired ? 2 : 1, 5));
     if (image) {
         /* the DSP kernel for 1-4 input channels (conv_narrow.h): 4 channels too, up to 40 output
          * channels (more runs of one requantisation form than it keeps), its 3x3x3 and 3x9x1
@@ -225,8 +236,8 @@ static void random_conv(nnom_conv_args *a, int depthwise)
     }
     a->stride_h = one_d || pointwise ? 1 : range(1, 3);
     a->stride_w = pointwise ? 1 : range(1, 3);
-    a->dil_h = one_d || pointwise || chance(70) ? 1 : 2;
-    a->dil_w = pointwise || chance(70) ? 1 : 2;
+    a->dil_h = one_d || pointwise || short8 || chance(70) ? 1 : 2;
+    a->dil_w = pointwise || short8 || chance(70) ? 1 : 2;
     int same = chance(50);
     int dw_like = 0; /* a DS-CNN / MobileNet depthwise layer as the quantiser makes them (see below) */
     const int dw_3x3 = depthwise && !long_rows && !long_kernel && chance(30);
@@ -337,7 +348,7 @@ static void random_conv(nnom_conv_args *a, int depthwise)
     }
     const int32_t k = depthwise ? a->k_h * a->k_w : a->k_h * a->k_w * a->in_c;
     random_quant(a->out_c, k, chance(20));
-    if (pointwise)
+    if (pointwise || short8)
         for (int32_t c = 0; c < a->out_c; c++)
             if (multiplier[c] && chance(30)) multiplier[c] = (int32_t)(next() & 0x3FFFFFFFu) | 1; /* below 2^30 */
     if (!depthwise && chance(25))

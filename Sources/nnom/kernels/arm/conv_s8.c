@@ -304,6 +304,7 @@ __attribute__((noinline)) static void im2col_staged(const conv_ctx *x, const int
 
 #include "kernels/arm/conv_pass.h"
 #include "kernels/arm/conv_narrow.h"
+#include "kernels/arm/conv_short.h"
 
 /* ---------------------------------------------------------- requantisation */
 
@@ -629,6 +630,11 @@ static void clamp_pass(int8_t *o, int32_t n, int32_t np, int32_t out_c, int32_t 
 void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void *scratch, uint32_t scratch_bytes)
 {
     if (nnom_conv2d_s8_as_dense(a, in, out)) return;
+    /* 1x1 on 8 input channels: kernels/arm/conv_short.h */
+    if (conv_short_takes(a, in, out, scratch_bytes)) {
+        conv_short(a, in, out, scratch, scratch_bytes);
+        return;
+    }
     conv_ctx x;
     const int32_t out_c = a->out_c, n_pix = a->out_h * a->out_w;
     x.a = a;

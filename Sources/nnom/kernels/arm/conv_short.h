@@ -1,0 +1,299 @@
+/*
+ * The Cortex-M DSP pointwise convolution of short patches: 1x1 kernels on 8
+ * input channels (k = 8), as in MobileNetV1-0.25's first pointwise layer
+ * (48x48x8 -> 16). Part of kernels/arm/conv_s8.c (included there), which
+ * hands it the layers it takes (conv_short_takes); same results as the
+ * portable kernel bit for bit.
+ *
+ * What it takes: k_h = k_w = 1, in_c = SHORT_K, no padding, any stride,
+ * out_c = 16 << n for n in [0, SHORT_MAX_LOG] (16, 32, 64, 128: the stores'
+ * scaled register offset, below), an output that does not overlap the input,
+ * and at least SHORT_MIN_SCRATCH bytes of scratch (the layer's least scratch
+ * is 64). Others fall through to the general kernel.
+ *
+ * Why a kernel of its own: with k = 8 an output is 8 multiply-accumulates
+ * (4 SMLAD), which the general passes (conv_pass.h's pass8) pay ~11 cycles for
+ * and the requantisation, the stores and a share of the channel's set-up ~12.
+ * Here a channel's weights stay in registers for a whole block of pixels,
+ * with its requantisation constants, and the pixels stream past them:
+ *
+ *  - Records: each pixel's 8 inputs widened once to int16 pairs minus the
+ *    input zero point, 4 words (x0, x2) (x1, x3) (x4, x6) (x5, x7): 16 bytes
+ *    a pixel, a block's records in a row, followed by the word SHORT_END (two
+ *    lanes of -32768, which no x - zp in [-255, 255] gives) that ends the
+ *    block in the assembly without a counter register.
+ *  - Where the records go: the output bytes of the pixels after the block
+ *    (not computed yet; out_c >= 16 bytes a pixel, the records 16), so that a
+ *    block covers about half (out_c 16) or more of the pixels left and a
+ *    call has a handful of blocks (48x48: 11); the last few pixels, once that
+ *    room is smaller than the scratch, in the scratch. No arena growth, no
+ *    stack beyond a channel's 8 words.
+ *  - short_run (assembly, per channel per block): r4-r7 the four weight pairs
+ *    doubled (SXTB16 then SADD16 on itself: 2 w in [-256, 254]), r8 2 * bias,
+ *    r9 multiplier, r10 c, r11 e, r0 the records, r1 the stores' base; per
+ *    pixel LDM of its 4 words, a compare with SHORT_END, 4 SMLAD (the first
+ *    from 2 * bias: the sum is 2 (dot + bias) directly, which saves the
+ *    requantisation's LSL), SMMLAR, ADD, ASR, SSAT (nnom_arm_requant_zp of
+ *    arm_dsp.h; nnom_arm_requant() one ADD more), and one STRB at
+ *    base + (records pointer << n): the output of pixel p of channel c is
+ *    out + c + p * out_c = base + ((records + 16 (p + 1)) << n) with
+ *    base = out + c - ((records + 16) << n) (mod 2^32), so that neither the
+ *    output pointer's step nor a count needs a register. 15 instructions,
+ *    about 17 estimated cycles per output (8 MACs), two pixels per loop pass.
+ *
+ * Requantisation per channel: multiplier above 2^30, shift in [-22, -1] and
+ * |bias| <= 2^30 - 1 - 8 * 32640 (so |dot + bias| < 2^30, 2 (dot + bias) fits
+ * in int32 and the doubled weights give it exactly): nnom_arm_requant_zp();
+ * a multiplier in [1, 2^30] with the same bounds: nnom_arm_requant(); a dead
+ * channel (multiplier 0): its constant, stored; others (shift >= 0, e > 22, a
+ * negative multiplier, a large bias) in C from the records with
+ * nnom_conv_quant_out() of conv.h. A narrower output clamp than int8 is
+ * applied after the assembly, in C.
+ */
+#ifndef NNOM_KERNELS_ARM_CONV_SHORT_H
+#define NNOM_KERNELS_ARM_CONV_SHORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "kernels/conv.h"
+#include "kernels/arm/arm_dsp.h"
+
+enum {
+    SHORT_K = 8,             /* input channels (patch length) it takes */
+    SHORT_RECORD = 16,       /* bytes of a pixel's widened inputs */
+    SHORT_MIN_OUT_LOG = 4,   /* out_c = 2^(SHORT_MIN_OUT_LOG + n) */
+    SHORT_MAX_LOG = 3,       /* the largest n (the stores' LSL #n) */
+    SHORT_MIN_SCRATCH = SHORT_RECORD + 4, /* one record and the end word */
+    SHORT_L_MAX_SHIFT = 8,   /* the largest left shift of the form SHORT_L */
+};
+
+/* The word after a block's last record (a lane of x - zp is never -32768). */
+#define SHORT_END 0x80008000u
+
+/* How a channel is requantised (see the file comment). */
+enum { SHORT_GENERAL, SHORT_ZP, SHORT_U, SHORT_L, SHORT_DEAD };
+
+/* What short_run reads for a channel: loaded with one LDM into r4-r11. */
+typedef struct {
+    uint32_t w[4];   /* weight pairs, doubled */
+    int32_t bias2;   /* 2 * bias */
+    int32_t mult;
+    int32_t c;       /* 2^(e-1) + out_zp * 2^e */
+    int32_t e;
+} short_chan;
+
+/* log2(out_c) - SHORT_MIN_OUT_LOG when out_c is 16 << n, n <= SHORT_MAX_LOG; else -1. */
+static inline int32_t short_out_log(int32_t out_c)
+{
+    for (int32_t n = 0; n <= SHORT_MAX_LOG; n++)
+        if (out_c == (1 << (SHORT_MIN_OUT_LOG + n))) return n;
+    return -1;
+}
+
+/* Whether the short-patch kernel takes this convolution. */
+static inline int conv_short_takes(const nnom_conv_args *a, const int8_t *in, const int8_t *out,
+                                   uint32_t scratch_bytes)
+{
+    if (a->k_h != 1 || a->k_w != 1 || a->in_c != SHORT_K || a->pad_top || a->pad_left) return 0;
+    if (short_out_log(a->out_c) < 0 || scratch_bytes < SHORT_MIN_SCRATCH) return 0;
+    const uintptr_t i0 = (uintptr_t)in, i1 = i0 + (uintptr_t)a->in_h * a->in_w * a->in_c;
+    const uintptr_t o0 = (uintptr_t)out, o1 = o0 + (uintptr_t)a->out_h * a->out_w * a->out_c;
+    return o1 <= i0 || i1 <= o0;
+}
+
+/* One channel over a block's records (SHORT_END after the last), see the file comment.
+ * r0 records, r1 base, r2 the channel's short_chan. */
+#define SHORT_PIXEL(N, RQ)                                   \
+    "ldm    r0!, {r2, r3, r12, lr}\n\t"                      \
+    "cmp    r2, #0x80008000\n\t"                             \
+    "beq    9f\n\t"                                          \
+    "smlad  r2, r2, r4, r8\n\t"                              \
+    "smlad  r2, r3, r5, r2\n\t"                              \
+    "smlad  r2, r12, r6, r2\n\t"                             \
+    "smlad  r2, lr, r7, r2\n\t"                              \
+    RQ                                                       \
+    "ssat   r3, #8, r3\n\t"                                  \
+    "strb   r3, [r1, r0, lsl #" #N "]\n\t"
+/* r3 = the requantised r2 = 2 (dot + bias), before the clamp: nnom_arm_requant_zp() */
+#define SHORT_RQ_ZP                                          \
+    "smmlar r3, r2, r9, r10\n\t"                             \
+    "add    r3, r3, r2, asr #31\n\t"                         \
+    "asr    r3, r3, r11\n\t"
+/* a shift s >= 0 (r11 = s, r10 = zp), when |dot + bias| * 2^(s + 1) < 2^31: SMMULR(2^s r2, m) + zp,
+ * as conv_pass.h's REQUANT_L_B */
+#define SHORT_RQ_L                                           \
+    "lsl    r3, r2, r11\n\t"                                 \
+    "smmulr r3, r3, r9\n\t"                                  \
+    "add    r3, r3, r10\n\t"
+/* nnom_arm_requant() + zp */
+#define SHORT_RQ_U                                           \
+    "smmulr r3, r2, r9\n\t"                                  \
+    "add    r3, r3, r3, asr #31\n\t"                         \
+    "add    r3, r3, r10\n\t"                                 \
+    "asr    r3, r3, r11\n\t"
+#define SHORT_RUN(N, RQ)                                     \
+    __asm__ volatile("push   {r4-r11, lr}\n\t"               \
+                     "ldm    r2, {r4-r11}\n"                 \
+                     "1:\n\t"                                \
+                     SHORT_PIXEL(N, RQ) SHORT_PIXEL(N, RQ)   \
+                     "b      1b\n"                           \
+                     "9:\n\t"                                \
+                     "pop    {r4-r11, pc}\n\t")
+
+#define SHORT_ARG __attribute__((unused))
+#define SHORT_FN(NAME, N, RQ)                                                                              \
+    __attribute__((naked, noinline)) static void NAME(SHORT_ARG const uint32_t *recs, SHORT_ARG int8_t *base, \
+                                                      SHORT_ARG const short_chan *ch)                         \
+    {                                                                                                      \
+        SHORT_RUN(N, RQ);                                                                                  \
+    }
+SHORT_FN(short_run_zp0, 0, SHORT_RQ_ZP)
+SHORT_FN(short_run_zp1, 1, SHORT_RQ_ZP)
+SHORT_FN(short_run_zp2, 2, SHORT_RQ_ZP)
+SHORT_FN(short_run_zp3, 3, SHORT_RQ_ZP)
+SHORT_FN(short_run_u0, 0, SHORT_RQ_U)
+SHORT_FN(short_run_u1, 1, SHORT_RQ_U)
+SHORT_FN(short_run_u2, 2, SHORT_RQ_U)
+SHORT_FN(short_run_u3, 3, SHORT_RQ_U)
+SHORT_FN(short_run_l0, 0, SHORT_RQ_L)
+SHORT_FN(short_run_l1, 1, SHORT_RQ_L)
+SHORT_FN(short_run_l2, 2, SHORT_RQ_L)
+SHORT_FN(short_run_l3, 3, SHORT_RQ_L)
+
+typedef void (*short_run_fn)(const uint32_t *, int8_t *, const short_chan *);
+
+/* The form of channel c (bias_room: the largest |bias| of the 32-bit forms with a right shift). */
+static inline int short_form(const nnom_conv_args *a, int32_t c, int32_t bias_room)
+{
+    const int32_t m = a->multiplier[c], s = a->shift[c];
+    const int32_t b = a->bias ? ((const int32_t *)a->bias)[c] : 0;
+    const int8_t *w = (const int8_t *)a->weights + (ptrdiff_t)c * SHORT_K;
+    if (m == 0 || (nnom_arm_load4(w) == 0 && nnom_arm_load4(w + 4) == 0)) return SHORT_DEAD;
+    if (m < 0) return SHORT_GENERAL;
+    if (s >= 0) {
+        /* |dot| <= 2^30 - 1 - bias_room: |dot + bias| below 2^(30 - s) */
+        const int32_t room = (int32_t)((1u << (30 - s)) - 1u - ((1u << 30) - 1u - (uint32_t)bias_room));
+        return s <= SHORT_L_MAX_SHIFT && room > 0 && b <= room && b >= -room ? SHORT_L : SHORT_GENERAL;
+    }
+    if (s < -22 || b > bias_room || b < -bias_room) return SHORT_GENERAL;
+    return m > (1 << 30) ? SHORT_ZP : SHORT_U;
+}
+
+/* The records of pixels [p0, p0 + count) at dst, then SHORT_END. */
+static void short_widen(const nnom_conv_args *a, const int8_t *in, int32_t p0, int32_t count, uint32_t *dst)
+{
+    const uint32_t neg_zp = (uint32_t)(uint16_t)(int16_t)(-a->in_zp) * 0x00010001u;
+    const ptrdiff_t row = (ptrdiff_t)a->stride_h * a->in_w * SHORT_K, col = (ptrdiff_t)a->stride_w * SHORT_K;
+    int32_t oy = p0 / a->out_w, ox = p0 % a->out_w;
+    const int8_t *src = in + oy * row + ox * col;
+    for (; count > 0; count--, dst += 4) {
+        const uint32_t lo = nnom_arm_load4(src), hi = nnom_arm_load4(src + 4);
+        dst[0] = nnom_arm_widen_lo(neg_zp, lo);
+        dst[1] = nnom_arm_widen_hi(neg_zp, lo);
+        dst[2] = nnom_arm_widen_lo(neg_zp, hi);
+        dst[3] = nnom_arm_widen_hi(neg_zp, hi);
+        if (++ox == a->out_w) {
+            ox = 0;
+            src = in + ++oy * row;
+        } else {
+            src += col;
+        }
+    }
+    dst[0] = SHORT_END;
+}
+
+/* Channel c of the block of `count` pixels whose records are at recs, outputs from o (pixel 0 of
+ * the block, channel 0), in C: the general form (or the dead channel's constant). */
+static void short_general(const nnom_conv_args *a, int32_t c, int form, const uint32_t *recs, int32_t count,
+                          int8_t *o)
+{
+    const int32_t out_c = a->out_c;
+    const nnom_conv_quant q = nnom_conv_quant_init(a->bias ? ((const int32_t *)a->bias)[c] : 0,
+                                                   a->multiplier[c], a->shift[c]);
+    o += c;
+    if (form == SHORT_DEAD) { /* (multiplier 0: the same byte for any dot) */
+        const int8_t v = nnom_conv_quant_out(q, 0, a->out_zp, a->act_min, a->act_max);
+        for (; count > 0; count--, o += out_c) *o = v;
+        return;
+    }
+    const int8_t *w = (const int8_t *)a->weights + (ptrdiff_t)c * SHORT_K;
+    const uint32_t wa = nnom_arm_load4(w), wb = nnom_arm_load4(w + 4);
+    const uint32_t w0 = nnom_arm_pairs_lo(wa), w1 = nnom_arm_pairs_hi(wa), w2 = nnom_arm_pairs_lo(wb),
+                   w3 = nnom_arm_pairs_hi(wb);
+    for (; count > 0; count--, recs += 4, o += out_c) {
+        int32_t dot = __smlad(recs[0], w0, 0);
+        dot = __smlad(recs[1], w1, dot);
+        dot = __smlad(recs[2], w2, dot);
+        dot = __smlad(recs[3], w3, dot);
+        *o = nnom_conv_quant_out(q, dot, a->out_zp, a->act_min, a->act_max);
+    }
+}
+
+/* The int8 convolution of a layer conv_short_takes() takes. */
+static void conv_short(const nnom_conv_args *a, const int8_t *in, int8_t *out, void *scratch, uint32_t scratch_bytes)
+{
+    static const short_run_fn runs_zp[SHORT_MAX_LOG + 1] = {short_run_zp0, short_run_zp1, short_run_zp2,
+                                                            short_run_zp3};
+    static const short_run_fn runs_u[SHORT_MAX_LOG + 1] = {short_run_u0, short_run_u1, short_run_u2,
+                                                           short_run_u3};
+    static const short_run_fn runs_l[SHORT_MAX_LOG + 1] = {short_run_l0, short_run_l1, short_run_l2,
+                                                           short_run_l3};
+    const int32_t out_c = a->out_c, n_pix = a->out_h * a->out_w, n = short_out_log(out_c);
+    const int32_t bias_room = (int32_t)((1 << 30) - 1 - SHORT_K * 32640);
+    const int clamp = a->act_min != -128 || a->act_max != 127;
+    const int32_t in_scratch = (int32_t)((scratch_bytes - 4) / SHORT_RECORD);
+    int8_t *const out_end = out + (ptrdiff_t)n_pix * out_c;
+    for (int32_t p0 = 0, count; p0 < n_pix; p0 += count) {
+        const int32_t left = n_pix - p0;
+        /* the most pixels whose records (and the end word, from a word boundary) fit in the
+         * output bytes of the pixels after them */
+        int32_t fit = (int32_t)(((int64_t)left * out_c - 7) / (out_c + SHORT_RECORD));
+        uint32_t *recs = (uint32_t *)scratch;
+        for (; fit > in_scratch; fit--) {
+            uint32_t *r = (uint32_t *)(((uintptr_t)(out + (ptrdiff_t)(p0 + fit) * out_c) + 3u) & ~(uintptr_t)3u);
+            if ((int8_t *)(r + 4 * fit + 1) <= out_end) { /* (true at once, or after a step or two) */
+                recs = r;
+                break;
+            }
+        }
+        if (fit <= in_scratch) fit = in_scratch;
+        count = fit < left ? fit : left;
+        short_widen(a, in, p0, count, recs);
+        int8_t *o = out + (ptrdiff_t)p0 * out_c;
+        const uintptr_t base0 = (uintptr_t)o - (((uintptr_t)recs + SHORT_RECORD) << n);
+        for (int32_t c = 0; c < out_c; c++) {
+            const int form = short_form(a, c, bias_room);
+            if (form == SHORT_GENERAL || form == SHORT_DEAD) {
+                short_general(a, c, form, recs, count, o);
+                continue;
+            }
+            const int8_t *w = (const int8_t *)a->weights + (ptrdiff_t)c * SHORT_K;
+            const uint32_t wa = nnom_arm_load4(w), wb = nnom_arm_load4(w + 4);
+            short_chan ch;
+            ch.w[0] = __sadd16(nnom_arm_pairs_lo(wa), nnom_arm_pairs_lo(wa));
+            ch.w[1] = __sadd16(nnom_arm_pairs_hi(wa), nnom_arm_pairs_hi(wa));
+            ch.w[2] = __sadd16(nnom_arm_pairs_lo(wb), nnom_arm_pairs_lo(wb));
+            ch.w[3] = __sadd16(nnom_arm_pairs_hi(wb), nnom_arm_pairs_hi(wb));
+            ch.bias2 = a->bias ? 2 * ((const int32_t *)a->bias)[c] : 0;
+            ch.mult = a->multiplier[c];
+            if (form == SHORT_L) {
+                ch.e = a->shift[c];
+                ch.c = a->out_zp;
+            } else {
+                ch.e = -a->shift[c];
+                ch.c = nnom_arm_requant_zp_const(ch.e, a->out_zp);
+            }
+            (form == SHORT_ZP ? runs_zp : (form == SHORT_U ? runs_u : runs_l))[n](recs, (int8_t *)(base0 + (uintptr_t)c),
+                                                                                  &ch);
+            if (clamp) {
+                int8_t *oc = o + c;
+                for (int32_t p = 0; p < count; p++, oc += out_c)
+                    *oc = (int8_t)(*oc < a->act_min ? a->act_min : (*oc > a->act_max ? a->act_max : *oc));
+            }
+        }
+    }
+}
+
+#endif
