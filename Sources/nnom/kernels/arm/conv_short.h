@@ -66,7 +66,8 @@ enum {
     SHORT_MIN_OUT_LOG = 4,   /* out_c = 2^(SHORT_MIN_OUT_LOG + n) */
     SHORT_MAX_LOG = 3,       /* the largest n (the stores' LSL #n) */
     SHORT_MIN_SCRATCH = SHORT_RECORD + 4, /* one record and the end word */
-    SHORT_L_MAX_SHIFT = 8,   /* the largest left shift of the form SHORT_L */
+    SHORT_L_MAX_SHIFT = 8,
+    SHORT_MAX_OUT = 1 << (SHORT_MIN_OUT_LOG + SHORT_MAX_LOG), /* the most output channels (128) */   /* the largest left shift of the form SHORT_L */
 };
 
 /* The word after a block's last record (a lane of x - zp is never -32768). */
@@ -75,14 +76,20 @@ enum {
 /* How a channel is requantised (see the file comment). */
 enum { SHORT_GENERAL, SHORT_ZP, SHORT_U, SHORT_L, SHORT_DEAD };
 
-/* What short_run reads for a channel: loaded with one LDM into r4-r11. */
+/* What a run of channels reads (offsets are used by the assembly): channel c (c < n_ch) of the run
+ * has its weights at w + 8 c, its bias at bias + c (or none: bias_step 0 on a zero), its multiplier
+ * and shift at mult + c, shift + c, and stores through base + c. */
 typedef struct {
-    uint32_t w[4];   /* weight pairs, doubled */
-    int32_t bias2;   /* 2 * bias */
-    int32_t mult;
-    int32_t c;       /* 2^(e-1) + out_zp * 2^e */
-    int32_t e;
-} short_chan;
+    const uint32_t *recs;  /*  0: the block's records, SHORT_END after them */
+    int8_t *base;          /*  4: see the file comment */
+    const int8_t *w;       /*  8 */
+    const int32_t *bias;   /* 12 */
+    int32_t bias_step;     /* 16: 4, or 0 without a bias */
+    const int32_t *mult;   /* 20 */
+    const int32_t *shift;  /* 24 */
+    int32_t zz;            /* 28: 2 out_zp + 1 (shift < 0), or out_zp (SHORT_L) */
+    int32_t n_ch;          /* 32 */
+} short_args;
 
 /* log2(out_c) - SHORT_MIN_OUT_LOG when out_c is 16 << n, n <= SHORT_MAX_LOG; else -1. */
 static inline int32_t short_out_log(int32_t out_c)
@@ -103,8 +110,9 @@ static inline int conv_short_takes(const nnom_conv_args *a, const int8_t *in, co
     return o1 <= i0 || i1 <= o0;
 }
 
-/* One channel over a block's records (SHORT_END after the last), see the file comment.
- * r0 records, r1 base, r2 the channel's short_chan. */
+/* One pixel of a channel: its record's four words (LDM), the end test, four SMLAD from 2 * bias
+ * (r8) with the doubled weight pairs r4-r7, the requantisation RQ of r2 into r3, SSAT and the
+ * store at r1 + (r0 << N). */
 #define SHORT_PIXEL(N, RQ)                                   \
     "ldm    r0!, {r2, r3, r12, lr}\n\t"                      \
     "cmp    r2, #0x80008000\n\t"                             \
@@ -116,10 +124,17 @@ static inline int conv_short_takes(const nnom_conv_args *a, const int8_t *in, co
     RQ                                                       \
     "ssat   r3, #8, r3\n\t"                                  \
     "strb   r3, [r1, r0, lsl #" #N "]\n\t"
-/* r3 = the requantised r2 = 2 (dot + bias), before the clamp: nnom_arm_requant_zp() */
+/* r3 = the requantised r2 = 2 (dot + bias), before the clamp, with r9 the multiplier, r10 c,
+ * r11 e: nnom_arm_requant_zp() */
 #define SHORT_RQ_ZP                                          \
     "smmlar r3, r2, r9, r10\n\t"                             \
     "add    r3, r3, r2, asr #31\n\t"                         \
+    "asr    r3, r3, r11\n\t"
+/* nnom_arm_requant() + zp */
+#define SHORT_RQ_U                                           \
+    "smmulr r3, r2, r9\n\t"                                  \
+    "add    r3, r3, r3, asr #31\n\t"                         \
+    "add    r3, r3, r10\n\t"                                 \
     "asr    r3, r3, r11\n\t"
 /* a shift s >= 0 (r11 = s, r10 = zp), when |dot + bias| * 2^(s + 1) < 2^31: SMMULR(2^s r2, m) + zp,
  * as conv_pass.h's REQUANT_L_B */
@@ -127,42 +142,78 @@ static inline int conv_short_takes(const nnom_conv_args *a, const int8_t *in, co
     "lsl    r3, r2, r11\n\t"                                 \
     "smmulr r3, r3, r9\n\t"                                  \
     "add    r3, r3, r10\n\t"
-/* nnom_arm_requant() + zp */
-#define SHORT_RQ_U                                           \
-    "smmulr r3, r2, r9\n\t"                                  \
-    "add    r3, r3, r3, asr #31\n\t"                         \
-    "add    r3, r3, r10\n\t"                                 \
-    "asr    r3, r3, r11\n\t"
-#define SHORT_RUN(N, RQ)                                     \
+/* e = -shift and c = (2 zp + 1) << (e - 1) from r11 = shift, r10 = 2 zp + 1 (the right shifts) */
+#define SHORT_PREP_E                                         \
+    "mvn    r0, r11\n\t"                                     \
+    "lsl    r10, r10, r0\n\t"                                \
+    "rsb    r11, r11, #0\n\t"
+/*
+ * Channels [0, p->n_ch) of a block (short_args), one form: per channel about 30 instructions
+ * (the weights widened and doubled, the constants), then its pixels two per loop pass until
+ * SHORT_END. Stack: [sp] p, [sp, #4] the channel.
+ */
+#define SHORT_RUN(N, RQ, PREP)                               \
     __asm__ volatile("push   {r4-r11, lr}\n\t"               \
-                     "ldm    r2, {r4-r11}\n"                 \
-                     "1:\n\t"                                \
+                     "movs   r1, #0\n\t"                     \
+                     "push   {r0, r1}\n"                      \
+                     "10:\n\t"                                \
+                     "ldrd   r12, r3, [sp]\n\t"              \
+                     "ldr    r0, [r12, #8]\n\t"              \
+                     "add    r0, r0, r3, lsl #3\n\t"         \
+                     "ldr    r4, [r0]\n\t"                   \
+                     "ldr    r6, [r0, #4]\n\t"               \
+                     "sxtb16 r5, r4, ror #8\n\t"             \
+                     "sxtb16 r4, r4\n\t"                     \
+                     "sxtb16 r7, r6, ror #8\n\t"             \
+                     "sxtb16 r6, r6\n\t"                     \
+                     "sadd16 r4, r4, r4\n\t"                 \
+                     "sadd16 r5, r5, r5\n\t"                 \
+                     "sadd16 r6, r6, r6\n\t"                 \
+                     "sadd16 r7, r7, r7\n\t"                 \
+                     "ldrd   r0, r1, [r12, #12]\n\t"         \
+                     "mul    r1, r1, r3\n\t"                 \
+                     "ldr    r8, [r0, r1]\n\t"               \
+                     "lsl    r8, r8, #1\n\t"                 \
+                     "ldrd   r0, r1, [r12, #20]\n\t"         \
+                     "ldr    r9, [r0, r3, lsl #2]\n\t"       \
+                     "ldr    r11, [r1, r3, lsl #2]\n\t"      \
+                     "ldr    r10, [r12, #28]\n\t"            \
+                     PREP                                    \
+                     "ldrd   r0, r1, [r12]\n\t"              \
+                     "add    r1, r1, r3\n"                    \
+                     "1:\n\t"                                 \
                      SHORT_PIXEL(N, RQ) SHORT_PIXEL(N, RQ)   \
-                     "b      1b\n"                           \
-                     "9:\n\t"                                \
+                     "b      1b\n"                            \
+                     "9:\n\t"                                 \
+                     "ldrd   r12, r3, [sp]\n\t"              \
+                     "adds   r3, r3, #1\n\t"                 \
+                     "str    r3, [sp, #4]\n\t"               \
+                     "ldr    r2, [r12, #32]\n\t"             \
+                     "cmp    r3, r2\n\t"                     \
+                     "blt    10b\n\t"                        \
+                     "add    sp, sp, #8\n\t"                 \
                      "pop    {r4-r11, pc}\n\t")
 
 #define SHORT_ARG __attribute__((unused))
-#define SHORT_FN(NAME, N, RQ)                                                                              \
-    __attribute__((naked, noinline)) static void NAME(SHORT_ARG const uint32_t *recs, SHORT_ARG int8_t *base, \
-                                                      SHORT_ARG const short_chan *ch)                         \
-    {                                                                                                      \
-        SHORT_RUN(N, RQ);                                                                                  \
+#define SHORT_FN(NAME, N, RQ, PREP)                                                         \
+    __attribute__((naked, noinline)) static void NAME(SHORT_ARG const short_args *p)        \
+    {                                                                                       \
+        SHORT_RUN(N, RQ, PREP);                                                             \
     }
-SHORT_FN(short_run_zp0, 0, SHORT_RQ_ZP)
-SHORT_FN(short_run_zp1, 1, SHORT_RQ_ZP)
-SHORT_FN(short_run_zp2, 2, SHORT_RQ_ZP)
-SHORT_FN(short_run_zp3, 3, SHORT_RQ_ZP)
-SHORT_FN(short_run_u0, 0, SHORT_RQ_U)
-SHORT_FN(short_run_u1, 1, SHORT_RQ_U)
-SHORT_FN(short_run_u2, 2, SHORT_RQ_U)
-SHORT_FN(short_run_u3, 3, SHORT_RQ_U)
-SHORT_FN(short_run_l0, 0, SHORT_RQ_L)
-SHORT_FN(short_run_l1, 1, SHORT_RQ_L)
-SHORT_FN(short_run_l2, 2, SHORT_RQ_L)
-SHORT_FN(short_run_l3, 3, SHORT_RQ_L)
+SHORT_FN(short_run_zp0, 0, SHORT_RQ_ZP, SHORT_PREP_E)
+SHORT_FN(short_run_zp1, 1, SHORT_RQ_ZP, SHORT_PREP_E)
+SHORT_FN(short_run_zp2, 2, SHORT_RQ_ZP, SHORT_PREP_E)
+SHORT_FN(short_run_zp3, 3, SHORT_RQ_ZP, SHORT_PREP_E)
+SHORT_FN(short_run_u0, 0, SHORT_RQ_U, SHORT_PREP_E)
+SHORT_FN(short_run_u1, 1, SHORT_RQ_U, SHORT_PREP_E)
+SHORT_FN(short_run_u2, 2, SHORT_RQ_U, SHORT_PREP_E)
+SHORT_FN(short_run_u3, 3, SHORT_RQ_U, SHORT_PREP_E)
+SHORT_FN(short_run_l0, 0, SHORT_RQ_L, "")
+SHORT_FN(short_run_l1, 1, SHORT_RQ_L, "")
+SHORT_FN(short_run_l2, 2, SHORT_RQ_L, "")
+SHORT_FN(short_run_l3, 3, SHORT_RQ_L, "")
 
-typedef void (*short_run_fn)(const uint32_t *, int8_t *, const short_chan *);
+typedef void (*short_run_fn)(const short_args *);
 
 /* The form of channel c (bias_room: the largest |bias| of the 32-bit forms with a right shift). */
 static inline int short_form(const nnom_conv_args *a, int32_t c, int32_t bias_room)
@@ -245,6 +296,9 @@ static void conv_short(const nnom_conv_args *a, const int8_t *in, int8_t *out, v
     const int clamp = a->act_min != -128 || a->act_max != 127;
     const int32_t in_scratch = (int32_t)((scratch_bytes - 4) / SHORT_RECORD);
     int8_t *const out_end = out + (ptrdiff_t)n_pix * out_c;
+    static const int32_t no_bias = 0;
+    uint8_t forms[SHORT_MAX_OUT];
+    for (int32_t c = 0; c < out_c; c++) forms[c] = (uint8_t)short_form(a, c, bias_room);
     for (int32_t p0 = 0, count; p0 < n_pix; p0 += count) {
         const int32_t left = n_pix - p0;
         /* the most pixels whose records (and the end word, from a word boundary) fit in the
@@ -263,35 +317,31 @@ static void conv_short(const nnom_conv_args *a, const int8_t *in, int8_t *out, v
         short_widen(a, in, p0, count, recs);
         int8_t *o = out + (ptrdiff_t)p0 * out_c;
         const uintptr_t base0 = (uintptr_t)o - (((uintptr_t)recs + SHORT_RECORD) << n);
-        for (int32_t c = 0; c < out_c; c++) {
-            const int form = short_form(a, c, bias_room);
+        for (int32_t c = 0, c1; c < out_c; c = c1) {
+            const int form = forms[c];
+            c1 = c + 1;
             if (form == SHORT_GENERAL || form == SHORT_DEAD) {
                 short_general(a, c, form, recs, count, o);
                 continue;
             }
-            const int8_t *w = (const int8_t *)a->weights + (ptrdiff_t)c * SHORT_K;
-            const uint32_t wa = nnom_arm_load4(w), wb = nnom_arm_load4(w + 4);
-            short_chan ch;
-            ch.w[0] = __sadd16(nnom_arm_pairs_lo(wa), nnom_arm_pairs_lo(wa));
-            ch.w[1] = __sadd16(nnom_arm_pairs_hi(wa), nnom_arm_pairs_hi(wa));
-            ch.w[2] = __sadd16(nnom_arm_pairs_lo(wb), nnom_arm_pairs_lo(wb));
-            ch.w[3] = __sadd16(nnom_arm_pairs_hi(wb), nnom_arm_pairs_hi(wb));
-            ch.bias2 = a->bias ? 2 * ((const int32_t *)a->bias)[c] : 0;
-            ch.mult = a->multiplier[c];
-            if (form == SHORT_L) {
-                ch.e = a->shift[c];
-                ch.c = a->out_zp;
-            } else {
-                ch.e = -a->shift[c];
-                ch.c = nnom_arm_requant_zp_const(ch.e, a->out_zp);
-            }
-            (form == SHORT_ZP ? runs_zp : (form == SHORT_U ? runs_u : runs_l))[n](recs, (int8_t *)(base0 + (uintptr_t)c),
-                                                                                  &ch);
-            if (clamp) {
-                int8_t *oc = o + c;
-                for (int32_t p = 0; p < count; p++, oc += out_c)
-                    *oc = (int8_t)(*oc < a->act_min ? a->act_min : (*oc > a->act_max ? a->act_max : *oc));
-            }
+            while (c1 < out_c && forms[c1] == form) c1++;
+            short_args p;
+            p.recs = recs;
+            p.base = (int8_t *)(base0 + (uintptr_t)c);
+            p.w = (const int8_t *)a->weights + (ptrdiff_t)c * SHORT_K;
+            p.bias = a->bias ? (const int32_t *)a->bias + c : &no_bias;
+            p.bias_step = a->bias ? 4 : 0;
+            p.mult = a->multiplier + c;
+            p.shift = a->shift + c;
+            p.zz = form == SHORT_L ? a->out_zp : 2 * a->out_zp + 1;
+            p.n_ch = c1 - c;
+            (form == SHORT_ZP ? runs_zp : (form == SHORT_U ? runs_u : runs_l))[n](&p);
+            if (clamp)
+                for (int32_t p1 = 0; p1 < count; p1++) {
+                    int8_t *oc = o + (ptrdiff_t)p1 * out_c;
+                    for (int32_t k = c; k < c1; k++)
+                        oc[k] = (int8_t)(oc[k] < a->act_min ? a->act_min : (oc[k] > a->act_max ? a->act_max : oc[k]));
+                }
         }
     }
 }
