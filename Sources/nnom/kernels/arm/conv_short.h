@@ -67,7 +67,8 @@ enum {
     SHORT_MAX_LOG = 3,       /* the largest n (the stores' LSL #n) */
     SHORT_MIN_SCRATCH = SHORT_RECORD + 4, /* one record and the end word */
     SHORT_L_MAX_SHIFT = 8,
-    SHORT_MAX_OUT = 1 << (SHORT_MIN_OUT_LOG + SHORT_MAX_LOG), /* the most output channels (128) */   /* the largest left shift of the form SHORT_L */
+    SHORT_MAX_OUT = 1 << (SHORT_MIN_OUT_LOG + SHORT_MAX_LOG), /* the most output channels (128) */
+    SHORT_TAIL = 8,          /* records of the stack buffer for the last pixels when the scratch holds fewer */   /* the largest left shift of the form SHORT_L */
 };
 
 /* The word after a block's last record (a lane of x - zp is never -32768). */
@@ -282,6 +283,8 @@ static void short_general(const nnom_conv_args *a, int32_t c, int form, const ui
     }
 }
 
+#define SHORT_FORM_OF(forms, c) (((forms)[(c) >> 1] >> (4 * ((c) & 1))) & 15)
+
 /* The int8 convolution of a layer conv_short_takes() takes. */
 static void conv_short(const nnom_conv_args *a, const int8_t *in, int8_t *out, void *scratch, uint32_t scratch_bytes)
 {
@@ -294,37 +297,43 @@ static void conv_short(const nnom_conv_args *a, const int8_t *in, int8_t *out, v
     const int32_t out_c = a->out_c, n_pix = a->out_h * a->out_w, n = short_out_log(out_c);
     const int32_t bias_room = (int32_t)((1 << 30) - 1 - SHORT_K * 32640);
     const int clamp = a->act_min != -128 || a->act_max != 127;
+    /* the last pixels' block: in the scratch, or in a stack buffer when that holds more */
+    uint32_t tail[SHORT_TAIL * SHORT_RECORD / 4 + 1];
     const int32_t in_scratch = (int32_t)((scratch_bytes - 4) / SHORT_RECORD);
+    uint32_t *const last = in_scratch >= SHORT_TAIL ? (uint32_t *)scratch : tail;
+    const int32_t in_last = in_scratch >= SHORT_TAIL ? in_scratch : SHORT_TAIL;
     int8_t *const out_end = out + (ptrdiff_t)n_pix * out_c;
     static const int32_t no_bias = 0;
-    uint8_t forms[SHORT_MAX_OUT];
-    for (int32_t c = 0; c < out_c; c++) forms[c] = (uint8_t)short_form(a, c, bias_room);
+    /* each channel's form (short_form), two a byte */
+    uint8_t forms[SHORT_MAX_OUT / 2];
+    memset(forms, 0, sizeof forms);
+    for (int32_t c = 0; c < out_c; c++) forms[c >> 1] |= (uint8_t)(short_form(a, c, bias_room) << (4 * (c & 1)));
     for (int32_t p0 = 0, count; p0 < n_pix; p0 += count) {
         const int32_t left = n_pix - p0;
         /* the most pixels whose records (and the end word, from a word boundary) fit in the
          * output bytes of the pixels after them */
         int32_t fit = (int32_t)(((int64_t)left * out_c - 7) / (out_c + SHORT_RECORD));
-        uint32_t *recs = (uint32_t *)scratch;
-        for (; fit > in_scratch; fit--) {
+        uint32_t *recs = last;
+        for (; fit > in_last; fit--) {
             uint32_t *r = (uint32_t *)(((uintptr_t)(out + (ptrdiff_t)(p0 + fit) * out_c) + 3u) & ~(uintptr_t)3u);
             if ((int8_t *)(r + 4 * fit + 1) <= out_end) { /* (true at once, or after a step or two) */
                 recs = r;
                 break;
             }
         }
-        if (fit <= in_scratch) fit = in_scratch;
+        if (fit <= in_last) fit = in_last;
         count = fit < left ? fit : left;
         short_widen(a, in, p0, count, recs);
         int8_t *o = out + (ptrdiff_t)p0 * out_c;
         const uintptr_t base0 = (uintptr_t)o - (((uintptr_t)recs + SHORT_RECORD) << n);
         for (int32_t c = 0, c1; c < out_c; c = c1) {
-            const int form = forms[c];
+            const int form = SHORT_FORM_OF(forms, c);
             c1 = c + 1;
             if (form == SHORT_GENERAL || form == SHORT_DEAD) {
                 short_general(a, c, form, recs, count, o);
                 continue;
             }
-            while (c1 < out_c && forms[c1] == form) c1++;
+            while (c1 < out_c && SHORT_FORM_OF(forms, c1) == form) c1++;
             short_args p;
             p.recs = recs;
             p.base = (int8_t *)(base0 + (uintptr_t)c);
