@@ -105,7 +105,7 @@ static inline int conv_short_takes(const nnom_conv_args *a, const int8_t *in, co
                                    uint32_t scratch_bytes)
 {
     if (a->k_h != 1 || a->k_w != 1 || a->in_c != SHORT_K || a->pad_top || a->pad_left) return 0;
-    if (short_out_log(a->out_c) < 0 || scratch_bytes < SHORT_MIN_SCRATCH) return 0;
+    if (short_out_log(a->out_c) < 0 || scratch_bytes < SHORT_MIN_SCRATCH || a->out_h * a->out_w < 2) return 0;
     const uintptr_t i0 = (uintptr_t)in, i1 = i0 + (uintptr_t)a->in_h * a->in_w * a->in_c;
     const uintptr_t o0 = (uintptr_t)out, o1 = o0 + (uintptr_t)a->out_h * a->out_w * a->out_c;
     return o1 <= i0 || i1 <= o0;
@@ -114,10 +114,12 @@ static inline int conv_short_takes(const nnom_conv_args *a, const int8_t *in, co
 /* One pixel of a channel: its record's four words (LDM), the end test, four SMLAD from 2 * bias
  * (r8) with the doubled weight pairs r4-r7, the requantisation RQ of r2 into r3, SSAT and the
  * store at r1 + (r0 << N). */
-#define SHORT_PIXEL(N, RQ)                                   \
-    "ldm    r0!, {r2, r3, r12, lr}\n\t"                      \
+#define SHORT_END_TEST                                       \
     "cmp    r2, #0x80008000\n\t"                             \
-    "beq    9f\n\t"                                          \
+    "beq    9f\n\t"
+#define SHORT_PIXEL(N, RQ, TEST)                             \
+    "ldm    r0!, {r2, r3, r12, lr}\n\t"                      \
+    TEST                                                     \
     "smlad  r2, r2, r4, r8\n\t"                              \
     "smlad  r2, r3, r5, r2\n\t"                              \
     "smlad  r2, r12, r6, r2\n\t"                             \
@@ -148,6 +150,15 @@ static inline int conv_short_takes(const nnom_conv_args *a, const int8_t *in, co
     "mvn    r0, r11\n\t"                                     \
     "lsl    r10, r10, r0\n\t"                                \
     "rsb    r11, r11, #0\n\t"
+/* A block's pixels come in pairs (an even count), the end tested before each pair: two pairs per
+ * loop pass (one built for size) */
+#if defined(__OPTIMIZE_SIZE__)
+#define SHORT_PIXELS(N, RQ) SHORT_PIXEL(N, RQ, SHORT_END_TEST) SHORT_PIXEL(N, RQ, "")
+#else
+#define SHORT_PIXELS(N, RQ)                                                                              \
+    SHORT_PIXEL(N, RQ, SHORT_END_TEST) SHORT_PIXEL(N, RQ, "") SHORT_PIXEL(N, RQ, SHORT_END_TEST) \
+    SHORT_PIXEL(N, RQ, "")
+#endif
 /*
  * Channels [0, p->n_ch) of a block (short_args), one form: per channel about 30 instructions
  * (the weights widened and doubled, the constants), then its pixels two per loop pass until
@@ -183,7 +194,7 @@ static inline int conv_short_takes(const nnom_conv_args *a, const int8_t *in, co
                      "ldrd   r0, r1, [r12]\n\t"              \
                      "add    r1, r1, r3\n"                    \
                      "1:\n\t"                                 \
-                     SHORT_PIXEL(N, RQ) SHORT_PIXEL(N, RQ)   \
+                     SHORT_PIXELS(N, RQ)                     \
                      "b      1b\n"                            \
                      "9:\n\t"                                 \
                      "ldrd   r12, r3, [sp]\n\t"              \
@@ -323,14 +334,19 @@ static void conv_short(const nnom_conv_args *a, const int8_t *in, int8_t *out, v
         }
         if (fit <= in_last) fit = in_last;
         count = fit < left ? fit : left;
-        short_widen(a, in, p0, count, recs);
-        int8_t *o = out + (ptrdiff_t)p0 * out_c;
+        /* an even count: one pixel fewer, or (the last pixel alone) the one before it again */
+        const int32_t again = count == 1;
+        count -= count & 1;
+        short_widen(a, in, p0 - again, count + 2 * again, recs);
+        int8_t *o = out + (ptrdiff_t)(p0 - again) * out_c;
+        const int32_t n_recs = again ? 2 : count;
+        if (again) count = 1;
         const uintptr_t base0 = (uintptr_t)o - (((uintptr_t)recs + SHORT_RECORD) << n);
         for (int32_t c = 0, c1; c < out_c; c = c1) {
             const int form = SHORT_FORM_OF(forms, c);
             c1 = c + 1;
             if (form == SHORT_GENERAL || form == SHORT_DEAD) {
-                short_general(a, c, form, recs, count, o);
+                short_general(a, c, form, recs, n_recs, o);
                 continue;
             }
             while (c1 < out_c && SHORT_FORM_OF(forms, c1) == form) c1++;
@@ -346,7 +362,7 @@ static void conv_short(const nnom_conv_args *a, const int8_t *in, int8_t *out, v
             p.n_ch = c1 - c;
             (form == SHORT_ZP ? runs_zp : (form == SHORT_U ? runs_u : runs_l))[n](&p);
             if (clamp)
-                for (int32_t p1 = 0; p1 < count; p1++) {
+                for (int32_t p1 = 0; p1 < n_recs; p1++) {
                     int8_t *oc = o + (ptrdiff_t)p1 * out_c;
                     for (int32_t k = c; k < c1; k++)
                         oc[k] = (int8_t)(oc[k] < a->act_min ? a->act_min : (oc[k] > a->act_max ? a->act_max : oc[k]));
