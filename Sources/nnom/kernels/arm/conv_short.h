@@ -5,50 +5,61 @@
  * hands it the layers it takes (conv_short_takes); same results as the
  * portable kernel bit for bit.
  *
- * What it takes: k_h = k_w = 1, in_c = SHORT_K, no padding, any stride,
- * out_c = 16 << n for n in [0, SHORT_MAX_LOG] (16, 32, 64, 128: the stores'
- * scaled register offset, below), an output that does not overlap the input,
- * and at least SHORT_MIN_SCRATCH bytes of scratch (the layer's least scratch
- * is 64). Others fall through to the general kernel.
+ * What it takes: k_h = k_w = 1, in_c = SHORT_K, no padding, any stride, at
+ * least two output pixels, out_c = 16 << n for n in [0, SHORT_MAX_LOG] (16,
+ * 32, 64, 128: the stores' scaled register offset, below), an output that
+ * does not overlap the input, and at least SHORT_MIN_SCRATCH bytes of scratch
+ * (the layer's least is 64). Others fall through to the general kernel.
  *
  * Why a kernel of its own: with k = 8 an output is 8 multiply-accumulates
- * (4 SMLAD), which the general passes (conv_pass.h's pass8) pay ~11 cycles for
- * and the requantisation, the stores and a share of the channel's set-up ~12.
- * Here a channel's weights stay in registers for a whole block of pixels,
- * with its requantisation constants, and the pixels stream past them:
+ * (4 SMLAD), for which the general passes (conv_pass.h's pass8) pay ~11
+ * estimated cycles, and ~12 for the requantisation, the stores and a share of
+ * the channel's set-up. Here a channel's weights stay in registers, with its
+ * requantisation constants, for a whole block of pixels that stream past:
  *
  *  - Records: each pixel's 8 inputs widened once to int16 pairs minus the
  *    input zero point, 4 words (x0, x2) (x1, x3) (x4, x6) (x5, x7): 16 bytes
- *    a pixel, a block's records in a row, followed by the word SHORT_END (two
- *    lanes of -32768, which no x - zp in [-255, 255] gives) that ends the
- *    block in the assembly without a counter register.
+ *    a pixel, a block's records in a row (an even count), then the word
+ *    SHORT_END (two lanes of -32768, which no x - zp in [-255, 255] gives),
+ *    which ends the block in the assembly without a counter register. A block
+ *    of the last pixel alone takes the pixel before it again (same bytes).
  *  - Where the records go: the output bytes of the pixels after the block
  *    (not computed yet; out_c >= 16 bytes a pixel, the records 16), so that a
- *    block covers about half (out_c 16) or more of the pixels left and a
- *    call has a handful of blocks (48x48: 11); the last few pixels, once that
- *    room is smaller than the scratch, in the scratch. No arena growth, no
- *    stack beyond a channel's 8 words.
- *  - short_run (assembly, per channel per block): r4-r7 the four weight pairs
- *    doubled (SXTB16 then SADD16 on itself: 2 w in [-256, 254]), r8 2 * bias,
- *    r9 multiplier, r10 c, r11 e, r0 the records, r1 the stores' base; per
- *    pixel LDM of its 4 words, a compare with SHORT_END, 4 SMLAD (the first
- *    from 2 * bias: the sum is 2 (dot + bias) directly, which saves the
- *    requantisation's LSL), SMMLAR, ADD, ASR, SSAT (nnom_arm_requant_zp of
- *    arm_dsp.h; nnom_arm_requant() one ADD more), and one STRB at
- *    base + (records pointer << n): the output of pixel p of channel c is
- *    out + c + p * out_c = base + ((records + 16 (p + 1)) << n) with
- *    base = out + c - ((records + 16) << n) (mod 2^32), so that neither the
- *    output pointer's step nor a count needs a register. 15 instructions,
- *    about 17 estimated cycles per output (8 MACs), two pixels per loop pass.
+ *    block covers about half (out_c 16) or more of the pixels left: 48x48 in
+ *    10 blocks, a band of 2x48 in 5; the last pixels, once that room is
+ *    smaller, in the scratch or, when that holds fewer than SHORT_TAIL, in a
+ *    stack buffer of SHORT_TAIL records (132 bytes). No arena growth; stack:
+ *    that buffer, the forms of the channels (64 bytes), a run's arguments.
+ *  - short_run_* (assembly, a run of consecutive channels of one form per
+ *    call, per block): per channel about 30 instructions of set-up (its
+ *    weights loaded, SXTB16 and doubled with SADD16: 2 w in [-256, 254]; the
+ *    constants), then r4-r7 the four weight pairs, r8 2 * bias, r9 the
+ *    multiplier, r10 c, r11 e, r0 the records, r1 the stores' base; per pixel
+ *    one LDM of its 4 words, 4 SMLAD (the first from 2 * bias: the sum is
+ *    2 (dot + bias) directly, which saves the requantisation's LSL), SMMLAR,
+ *    ADD, ASR, SSAT (nnom_arm_requant_zp of arm_dsp.h; nnom_arm_requant() one
+ *    ADD more) and one STRB at base + (records pointer << n): the output of
+ *    pixel p of channel c is out + c + p * out_c = base + ((records +
+ *    16 (p + 1)) << n) with base = out + c - ((records + 16) << n) (mod 2^32),
+ *    so that neither the output pointer's step nor a count takes a register;
+ *    the end test (CMP, BEQ) once a pair, two pairs per loop pass (one built
+ *    for size). About 16 estimated cycles per output (8 MACs).
  *
- * Requantisation per channel: multiplier above 2^30, shift in [-22, -1] and
- * |bias| <= 2^30 - 1 - 8 * 32640 (so |dot + bias| < 2^30, 2 (dot + bias) fits
- * in int32 and the doubled weights give it exactly): nnom_arm_requant_zp();
- * a multiplier in [1, 2^30] with the same bounds: nnom_arm_requant(); a dead
- * channel (multiplier 0): its constant, stored; others (shift >= 0, e > 22, a
- * negative multiplier, a large bias) in C from the records with
- * nnom_conv_quant_out() of conv.h. A narrower output clamp than int8 is
- * applied after the assembly, in C.
+ * Measured (-O2, estimated Cortex-M4 cycles per MAC, the general kernel's in
+ * brackets): pw_48x48_8to16 2.34 (3.42), with mixed multipliers 2.38 (3.46),
+ * a band of 2x48 with the least scratch 3.26 (3.64); the MobileNet's 48x48x8
+ * -> 16 layer, run in 24 bands of two rows, 3.02 (3.72).
+ *
+ * Requantisation per channel (short_form, once per call): multiplier above
+ * 2^30, shift in [-22, -1] and |bias| <= 2^30 - 1 - 8 * 32640 (so
+ * |dot + bias| < 2^30, 2 (dot + bias) fits in int32 and the doubled weights
+ * give it exactly): nnom_arm_requant_zp(); a multiplier in [1, 2^30] with the
+ * same bounds: nnom_arm_requant(); a shift s in [0, SHORT_L_MAX_SHIFT] with
+ * |dot + bias| * 2^(s + 1) < 2^31: SMMULR(2^(s + 1) (dot + bias), m) + zp (conv_pass.h's
+ * REQUANT_L_B); a dead channel (multiplier 0, or all-zero weights): its
+ * constant, stored; others (e > 22, a negative multiplier, a large bias) in C
+ * from the records with nnom_conv_quant_out() of conv.h. A narrower output
+ * clamp than int8 is applied after the assembly, in C.
  */
 #ifndef NNOM_KERNELS_ARM_CONV_SHORT_H
 #define NNOM_KERNELS_ARM_CONV_SHORT_H
