@@ -28,7 +28,8 @@
  *
  * im2col: when in_c is a multiple of 4 every tap is whole groups, widened
  * straight from the input (the two pixels of a two-pixel pass together, one
- * STM per group of both, when both windows lie inside the input). Otherwise the patch is first gathered as int8 in
+ * STM per group of both, all kernel rows in one call, when both windows lie
+ * inside the input). Otherwise the patch is first gathered as int8 in
  * a staging row (padding taps and the lanes past k hold the input zero point,
  * which widens to 0), then widened; a window inside the input is copied a
  * word at a time (for rows of at most 4 bytes, e.g. one input channel in the
@@ -98,43 +99,49 @@ __attribute__((noinline)) static void widen(uint32_t *dst, int32_t stride, const
     if (n > 0) widen_inline(dst, stride, src, n, neg_zp);
 }
 
-/* The two-pixel layout (np 2: a group's four words are p0 lo, p0 hi, p1 lo, p1 hi): n >= 1 groups
- * of both pixels at once, pixel 0's from s0, pixel 1's from s1 (any alignment), minus the zero
- * point, into dst; per group two LDR, four SXTAB16 and one STM of the group's four words (which
- * also steps dst to the next group): about 7 estimated cycles per group of both pixels, against
- * 10 per group of each pixel for widen(). Two groups per loop pass, an odd n entering at the
- * second. */
-__attribute__((noinline)) static void widen_pair(uint32_t *dst, const int8_t *s0, const int8_t *s1, int32_t n,
-                                                 uint32_t neg_zp)
+/* The two-pixel layout (np 2: a group's four words are p0 lo, p0 hi, p1 lo, p1 hi), the whole
+ * patches of a pass in one call: rows >= 1 kernel rows of row_groups >= 1 groups each, pixel 0's
+ * row r from src + r * (4 * row_groups + row_skip) (any alignment), pixel 1's pix_step bytes
+ * after it, minus the zero point, into dst, one row after another. Per group of both pixels two
+ * LDR (each word straight into the register of its high pairs), four SXTAB16 and one STM of the
+ * group's four words (which also steps dst): 12 estimated cycles and 2 of loop (two groups per
+ * pass, an odd row_groups entering at the second), and about 8 per kernel row. */
+__attribute__((noinline)) static void widen_pair_rows(uint32_t *dst, const int8_t *src, int32_t pix_step,
+                                                      int32_t row_skip, int32_t rows, int32_t row_groups,
+                                                      uint32_t neg_zp)
 {
-    /* (STM stores in ascending register order: fixed registers, as in dot_2x1) */
+    /* (STM stores in ascending register order: fixed registers) */
     register uint32_t l0 __asm__("r4"), h0 __asm__("r5"), l1 __asm__("r6"), h1 __asm__("r8");
-    uint32_t t0, t1;
-    __asm__ volatile("lsrs    %[n], %[n], #1\n\t"
+    int32_t n;
+    __asm__ volatile("3:\n\t"
+                     "lsrs    %[n], %[rg], #1\n\t"
                      "bcc     1f\n\t"
                      "adds    %[n], %[n], #1\n\t"
                      "b       2f\n"
                      "1:\n\t"
-                     "ldr     %[t0], [%[s0]], #4\n\t"
-                     "ldr     %[t1], [%[s1]], #4\n\t"
-                     "sxtab16 %[l0], %[zp], %[t0]\n\t"
-                     "sxtab16 %[h0], %[zp], %[t0], ror #8\n\t"
-                     "sxtab16 %[l1], %[zp], %[t1]\n\t"
-                     "sxtab16 %[h1], %[zp], %[t1], ror #8\n\t"
+                     "ldr     %[h1], [%[s], %[ps]]\n\t"
+                     "ldr     %[h0], [%[s]], #4\n\t"
+                     "sxtab16 %[l0], %[zp], %[h0]\n\t"
+                     "sxtab16 %[h0], %[zp], %[h0], ror #8\n\t"
+                     "sxtab16 %[l1], %[zp], %[h1]\n\t"
+                     "sxtab16 %[h1], %[zp], %[h1], ror #8\n\t"
                      "stm     %[d]!, {%[l0], %[h0], %[l1], %[h1]}\n"
                      "2:\n\t"
-                     "ldr     %[t0], [%[s0]], #4\n\t"
-                     "ldr     %[t1], [%[s1]], #4\n\t"
-                     "sxtab16 %[l0], %[zp], %[t0]\n\t"
-                     "sxtab16 %[h0], %[zp], %[t0], ror #8\n\t"
-                     "sxtab16 %[l1], %[zp], %[t1]\n\t"
-                     "sxtab16 %[h1], %[zp], %[t1], ror #8\n\t"
+                     "ldr     %[h1], [%[s], %[ps]]\n\t"
+                     "ldr     %[h0], [%[s]], #4\n\t"
+                     "sxtab16 %[l0], %[zp], %[h0]\n\t"
+                     "sxtab16 %[h0], %[zp], %[h0], ror #8\n\t"
+                     "sxtab16 %[l1], %[zp], %[h1]\n\t"
+                     "sxtab16 %[h1], %[zp], %[h1], ror #8\n\t"
                      "stm     %[d]!, {%[l0], %[h0], %[l1], %[h1]}\n\t"
                      "subs    %[n], %[n], #1\n\t"
                      "bne     1b\n\t"
-                     : [d] "+r"(dst), [s0] "+r"(s0), [s1] "+r"(s1), [n] "+r"(n), [t0] "=&r"(t0), [t1] "=&r"(t1),
-                       [l0] "=&r"(l0), [h0] "=&r"(h0), [l1] "=&r"(l1), [h1] "=&r"(h1)
-                     : [zp] "r"(neg_zp)
+                     "add     %[s], %[s], %[skip]\n\t"
+                     "subs    %[rows], %[rows], #1\n\t"
+                     "bne     3b\n\t"
+                     : [d] "+r"(dst), [s] "+r"(src), [rows] "+r"(rows), [n] "=&r"(n), [l0] "=&r"(l0), [h0] "=&r"(h0),
+                       [l1] "=&r"(l1), [h1] "=&r"(h1)
+                     : [zp] "r"(neg_zp), [ps] "r"(pix_step), [skip] "r"(row_skip), [rg] "r"(row_groups)
                      : "cc", "memory");
 }
 
@@ -187,11 +194,6 @@ __attribute__((noinline)) static void im2col_inside(const conv_ctx *x, const int
         const uint32_t neg_zp = x->neg_zp;
         if (k_h == 1) { /* (pointwise: no row loop, no register spilled) */
             for (; count > 0; count--, src += pix_step, dst += 2) widen_inline(dst, stride, src, row_groups, neg_zp);
-            return;
-        }
-        if (stride == 4 && count == 2) { /* (the two pixels of a two-pixel pass together) */
-            for (int32_t ky = 0; ky < k_h; ky++, src += step, dst += row_groups * stride)
-                widen_pair(dst, src, src + pix_step, row_groups, neg_zp);
             return;
         }
         for (; count > 0; count--, src += pix_step, dst += 2) {
@@ -650,6 +652,25 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
     p8.back = over;
     const int32_t *bias = (const int32_t *)a->bias;
     const int clamp = a->act_min != -128 || a->act_max != 127;
+    /* Two-pixel passes whose channels are all one even run of fast channels (e.g. ResNet-8's 3x3
+     * layers): pa prepared once here, a pass then sets its output and end group and calls the
+     * assembly (about 120 estimated cycles less per pass than fast_channels() in the run loop). */
+    void (*const pass2_all)(const pass2_args *) =
+        x.s.np == 2 && !x.s.chunk && n_runs == 1 && !n_fast && runs[0].c0 == 0 && runs[0].c1 == out_c &&
+                runs[0].n == out_c && !(out_c & 1) && !runs[0].left
+            ? (runs[0].form == FORM_ZP ? pass2_fast : pass2_fast_u)
+            : NULL;
+    if (pass2_all) {
+        static const int32_t no_bias[2] = {0, 0};
+        pa.bias = bias ? bias : no_bias;
+        pa.bias_step = bias ? 4 : 0;
+        pa.mult = a->multiplier;
+        pa.shift = a->shift;
+        pa.w = (const int8_t *)a->weights;
+        pa.k = x.s.k;
+        pa.pair_step = 4;
+        pa.n_ch = out_c;
+    }
 
     if (x.staging) memcpy(x.staging + x.s.k, &x.zp_bytes, 4);
     if (x.s.chunk > 0) {
@@ -668,6 +689,8 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
     const ptrdiff_t at_limit = (x.in_end - in) - ((a->k_h - 1) * x.step + 4 * x.words);
 
     x.pix_step = a->stride_w * a->in_c;
+    /* two-pixel passes of whole groups: both pixels' patches in one call of widen_pair_rows */
+    const int pair_rows = x.s.np == 2 && !x.s.staged && a->k_h > 1;
     /* 1x1, stride 1, no padding, in_c a multiple of 4: pixel p's patch is the 4-byte groups at in + p * in_c */
     const int contiguous = a->k_h == 1 && a->k_w == 1 && a->stride_h == 1 && a->stride_w == 1 && a->pad_top == 0 &&
                            a->pad_left == 0 && a->out_w == a->in_w && !x.s.staged;
@@ -725,7 +748,11 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
                 if (ix0 + more * a->stride_w > ix_max) more = (ix_max - ix0) / a->stride_w;
                 if (at + (ptrdiff_t)more * x.pix_step > at_limit) more = (int32_t)((at_limit - at) / x.pix_step);
                 cnt += more;
-                im2col_inside(&x, in + at, dst, cnt);
+                if (pair_rows && cnt == 2) /* (the two pixels of a two-pixel pass together) */
+                    widen_pair_rows(dst, in + at, x.pix_step, (int32_t)x.step - 4 * x.row_groups, a->k_h,
+                                    x.row_groups, x.neg_zp);
+                else
+                    im2col_inside(&x, in + at, dst, cnt);
             } else if (x.s.staged) {
                 im2col_staged(&x, in, iy0, ix0, dst);
             } else {
@@ -743,6 +770,16 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
         int8_t *o = out + (ptrdiff_t)pix * out_c;
         if (n < np || (!n_runs && !n_fast)) {
             pass_general(&x, 0, out_c, n, o);
+            continue;
+        }
+        if (pass2_all) { /* (np 2: the columns are at scratch_cols, which pa.cols holds) */
+            uint32_t *end = x.cols + 4 * pa.groups;
+            memcpy(pa.last, end, sizeof pa.last);
+            end[0] = COLS_END;
+            pa.out = o;
+            pass2_all(&pa);
+            end[0] = pa.last[0];
+            if (clamp) clamp_pass(o, out_c, np, out_c, a->act_min, a->act_max);
             continue;
         }
         int32_t c0 = 0;
