@@ -175,9 +175,14 @@ static void random_conv(nnom_conv_args *a, int depthwise)
     if (depthwise && a->in_c * a->depth_mult > MAX_C) a->in_c = MAX_C / a->depth_mult;
     if (long_rows || long_kernel) a->in_c = a->depth_mult * range(1, 8) > MAX_C ? 1 : range(1, 8);
     a->out_c = depthwise ? a->in_c * a->depth_mult : (wide ? range(1, 12) : range(1, image ? 16 : 20));
+    /* every channel of a paired layer fast, an even count, often 3x3 'same' on whole groups: the
+     * two-pixel pass over all channels at once, both windows' patches gathered together (inside
+     * the input, or reaching into the padding) */
+    const int paired_all = paired && chance(40);
     if (paired) {
         a->in_c = chance(50) ? 4 * range(4, 12) : range(15, 48);
-        a->out_c = range(1, 24);
+        a->out_c = paired_all ? 2 * range(1, 12) : range(1, 24);
+        if (paired_all && chance(70)) a->in_c = 4 * range(4, 12);
     }
     /* pointwise layers as DS-CNN and MobileNet have them (1x1, stride 1, many pixels, odd channel
      * counts where the converter removed all-zero filters): the DSP kernel's eight-pixel passes
@@ -215,6 +220,12 @@ static void random_conv(nnom_conv_args *a, int depthwise)
     a->dil_h = one_d || pointwise || chance(70) ? 1 : 2;
     a->dil_w = pointwise || chance(70) ? 1 : 2;
     int same = chance(50);
+    if (paired_all && chance(60)) { /* ResNet's 3x3 layers */
+        a->k_h = a->k_w = 3;
+        a->stride_h = a->stride_w = range(1, 2);
+        a->dil_h = a->dil_w = 1;
+        same = chance(80);
+    }
     int dw_like = 0; /* a DS-CNN / MobileNet depthwise layer as the quantiser makes them (see below) */
     const int dw_3x3 = depthwise && !long_rows && !long_kernel && chance(30);
     if (dw_3x3) {
@@ -328,6 +339,13 @@ static void random_conv(nnom_conv_args *a, int depthwise)
                 if (chance(30)) multiplier[c] = 0x40000000;
                 if (chance(20)) bias[c] = (int32_t)(next() >> (shift[c] + 1)) - (int32_t)(next() >> (shift[c] + 1));
             }
+    if (paired_all) {
+        for (int32_t c = 0; c < a->out_c; c++) {
+            multiplier[c] = chance(20) ? (int32_t)(next() & 0x3FFFFFFFu) | 1 : (int32_t)(0x40000001u + (next() & 0x3FFFFFFEu));
+            shift[c] = -range(5, 15);
+            bias[c] = range(-(1 << 14), 1 << 14);
+        }
+    }
     if (dw_like) {
         /* channels of four, no clamp, shifts often 0 or 1 (an output scale near the input's times
          * the weights'): every requantisation form of the DSP kernel's channel groups */

@@ -264,6 +264,48 @@ __attribute__((noinline)) static void im2col_groups(const conv_ctx *x, const int
     }
 }
 
+/* The patches of a two-pixel pass (np 2, in_c a multiple of 4, dil_w == 1) whose two windows,
+ * on one output row, first taps at (iy0, ix0) and (iy0, ix0 + stride_w), reach into the
+ * padding: per kernel row inside the input, the taps both windows have inside widened together
+ * (widen_pair_rows), each pixel's other taps inside widened alone, its taps in the padding
+ * zero; a kernel row in the padding zero for both. */
+__attribute__((noinline)) static void im2col_pair_edge(const conv_ctx *x, const int8_t *in, int32_t iy0, int32_t ix0,
+                                                       uint32_t *dst)
+{
+    const nnom_conv_args *a = x->a;
+    const int32_t cg = a->in_c / 4, row_groups = x->row_groups, k_w = a->k_w;
+    int32_t b[2], e[2];
+    for (int32_t j = 0; j < 2; j++) { /* (a window wholly in the padding: no tap inside) */
+        tap_range(a, ix0 + j * a->stride_w, &b[j], &e[j]);
+        if (b[j] > k_w) b[j] = e[j] = k_w;
+    }
+    /* the taps inside for both: [both0, both1) */
+    const int32_t both0 = b[0] > b[1] ? b[0] : b[1];
+    const int32_t both1 = e[0] < e[1] ? e[0] : e[1];
+    for (int32_t ky = 0; ky < a->k_h; ky++, dst += 4 * row_groups) {
+        const int32_t iy = iy0 + ky * a->dil_h;
+        if (iy < 0 || iy >= a->in_h) {
+            memset(dst, 0, 16 * (size_t)row_groups);
+            continue;
+        }
+        const int8_t *row = in + (ptrdiff_t)iy * a->in_w * a->in_c;
+        for (int32_t j = 0; j < 2; j++) {
+            uint32_t *d = dst + 2 * j;
+            const int32_t ix = ix0 + j * a->stride_w; /* the window's first tap, in the padding or not */
+            /* taps [0, b), [e, k_w) in the padding; [b, both0), [both1, e) of this pixel alone */
+            const int32_t lo = both0 < both1 ? both0 : e[j], hi = both0 < both1 ? both1 : e[j];
+            zero_groups(d, 4, b[j] * cg);
+            if (lo > b[j])
+                widen(d + 4 * b[j] * cg, 4, row + (ptrdiff_t)(ix + b[j]) * a->in_c, (lo - b[j]) * cg, x->neg_zp);
+            if (e[j] > hi) widen(d + 4 * hi * cg, 4, row + (ptrdiff_t)(ix + hi) * a->in_c, (e[j] - hi) * cg, x->neg_zp);
+            zero_groups(d + 4 * e[j] * cg, 4, (k_w - e[j]) * cg);
+        }
+        if (both0 < both1)
+            widen_pair_rows(dst + 4 * both0 * cg, row + (ptrdiff_t)(ix0 + both0) * a->in_c, x->pix_step, 0, 1,
+                            (both1 - both0) * cg, x->neg_zp);
+    }
+}
+
 /* The same when in_c is not a multiple of 4: the staging row filled with the
  * zero point (which widens to 0), the taps inside the input copied over it,
  * then widened. */
@@ -689,8 +731,9 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
     const ptrdiff_t at_limit = (x.in_end - in) - ((a->k_h - 1) * x.step + 4 * x.words);
 
     x.pix_step = a->stride_w * a->in_c;
-    /* two-pixel passes of whole groups: both pixels' patches in one call of widen_pair_rows */
-    const int pair_rows = x.s.np == 2 && !x.s.staged && a->k_h > 1;
+    /* two-pixel passes of whole groups (taps contiguous): both pixels' patches together, in one
+     * call of widen_pair_rows (windows inside the input) or im2col_pair_edge */
+    const int pair_rows = x.s.np == 2 && !x.s.staged && a->k_h > 1 && a->dil_w == 1;
     /* 1x1, stride 1, no padding, in_c a multiple of 4: pixel p's patch is the 4-byte groups at in + p * in_c */
     const int contiguous = a->k_h == 1 && a->k_w == 1 && a->stride_h == 1 && a->stride_w == 1 && a->pad_top == 0 &&
                            a->pad_left == 0 && a->out_w == a->in_w && !x.s.staged;
@@ -741,18 +784,22 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
             uint32_t *dst = x.cols + 2 * p;
             const ptrdiff_t at = ((ptrdiff_t)iy0 * a->in_w + ix0) * a->in_c; /* the first tap */
             cnt = 1;
-            if (ix0 >= 0 && ix0 <= ix_max && iy0 >= 0 && iy0 <= iy_max && at <= at_limit) {
+            if (pair_rows && p == 0 && n == 2 && ox + 1 < a->out_w) {
+                /* both pixels of a two-pixel pass, on one output row */
+                cnt = 2;
+                if (ix0 >= 0 && ix0 + a->stride_w <= ix_max && iy0 >= 0 && iy0 <= iy_max)
+                    widen_pair_rows(dst, in + at, x.pix_step, (int32_t)x.step - 4 * x.row_groups, a->k_h,
+                                    x.row_groups, x.neg_zp);
+                else
+                    im2col_pair_edge(&x, in, iy0, ix0, dst);
+            } else if (ix0 >= 0 && ix0 <= ix_max && iy0 >= 0 && iy0 <= iy_max && at <= at_limit) {
                 /* this pixel and the next ones of the pass on this output row whose windows are
                  * inside (dividing only where a limit binds: near the end of a row or the input) */
                 int32_t more = n - p - 1 < a->out_w - ox - 1 ? n - p - 1 : a->out_w - ox - 1;
                 if (ix0 + more * a->stride_w > ix_max) more = (ix_max - ix0) / a->stride_w;
                 if (at + (ptrdiff_t)more * x.pix_step > at_limit) more = (int32_t)((at_limit - at) / x.pix_step);
                 cnt += more;
-                if (pair_rows && cnt == 2) /* (the two pixels of a two-pixel pass together) */
-                    widen_pair_rows(dst, in + at, x.pix_step, (int32_t)x.step - 4 * x.row_groups, a->k_h,
-                                    x.row_groups, x.neg_zp);
-                else
-                    im2col_inside(&x, in + at, dst, cnt);
+                im2col_inside(&x, in + at, dst, cnt);
             } else if (x.s.staged) {
                 im2col_staged(&x, in, iy0, ix0, dst);
             } else {
