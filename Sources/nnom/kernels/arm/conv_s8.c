@@ -752,7 +752,34 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
     uint32_t *const scratch_cols = x.cols;
     const uint32_t cols8 = cols_bytes(&x.s, 8);
     const int out_cols = x.s.np == 4 && x.s.k <= EIGHT_MAX_K && redo && (uint32_t)out_c * 8u >= cols8;
-    for (int32_t pix = 0, np; pix < n_pix; pix += np) {
+    int32_t pix0 = 0;
+    if (pass2_all && pair_rows && !(a->out_w & 1)) {
+        /* (every pass two pixels of one output row, all channels in one call of the assembly: the
+         * loop below reduced to that, about 60 estimated cycles less per pass) */
+        const int32_t row_skip = (int32_t)x.step - 4 * x.row_groups, sw = a->stride_w;
+        uint32_t *end = x.cols + 4 * pa.groups;
+        for (; pix0 < n_pix; pix0 += 2) {
+            if (ix0 >= 0 && ix0 + sw <= ix_max && iy0 >= 0 && iy0 <= iy_max)
+                widen_pair_rows(x.cols, in + ((ptrdiff_t)iy0 * a->in_w + ix0) * a->in_c, x.pix_step, row_skip,
+                                a->k_h, x.row_groups, x.neg_zp);
+            else
+                im2col_pair_edge(&x, in, iy0, ix0, x.cols);
+            memcpy(pa.last, end, sizeof pa.last);
+            end[0] = COLS_END;
+            pa.out = out + (ptrdiff_t)pix0 * out_c;
+            pass2_all(&pa);
+            end[0] = pa.last[0];
+            if (clamp) clamp_pass(pa.out, out_c, 2, out_c, a->act_min, a->act_max);
+            ix0 += 2 * sw;
+            ox += 2;
+            if (ox == a->out_w) {
+                ox = 0;
+                ix0 = -a->pad_left;
+                iy0 += a->stride_h;
+            }
+        }
+    }
+    for (int32_t pix = pix0, np; pix < n_pix; pix += np) {
         np = x.s.np == 8 && n_pix - pix < 8 && !(redo && n_pix >= 8 && n_pix - pix > 4) ? 4 : x.s.np;
         x.cols = scratch_cols;
         if (out_cols && n_pix - pix >= 16) {
