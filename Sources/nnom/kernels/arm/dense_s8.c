@@ -4,18 +4,21 @@
  *
  * Four output rows at a time (the last block overlapping the previous one
  * when out_features is not a multiple of 4; fewer than four rows one by one).
- * Each group of four inputs is loaded once and widened to two int16 pairs
- * with the zero point subtracted (SXTAB16), then meets each row's four
- * weights, widened by SXTB16 into the same (e0, e2) / (e1, e3) pairing: two
- * SMLAD per row, 23 instructions for 16 multiply-accumulates. The assembly
- * routine (dot_blocks_asm) uses all 14 free registers so that the loads come
- * in runs (a load right after another costs one cycle instead of two): the
- * input word with rows 0 and 1's weights, then rows 2 and 3's; eight groups
- * per loop pass, the end of the input kept on the stack and read in the last
- * run: 25 estimated cycles per group, 1.60 per multiply-accumulate. It runs
- * up to DENSE_BATCH blocks of four rows per call, from starting sums it reads
- * (the biases themselves, or values C wrote) into a small array of sums on
- * the stack, which C then requantises four rows per pass. The last len % 4
+ * The input is widened once per call (widen_input: int16 pairs (x0, x2),
+ * (x1, x3) minus the zero point, SXTAB16, into DENSE_WIDE_GROUPS groups on
+ * the stack, 1,280 bytes; a longer input chunk by chunk for each batch of
+ * rows); per group each row's four weights are widened by SXTB16 into the
+ * same pairing and meet it in two SMLAD: 22 instructions for 16
+ * multiply-accumulates. The assembly routine (dot_blocks_asm) uses all 14
+ * free registers so that the loads come in runs (a load right after another
+ * costs one cycle instead of two): the input's two words with rows 1, 0 and
+ * 3's weights, then row 2's; sixteen groups per loop pass (eight at -Os), the
+ * end of the input kept on the stack and read in the last group: 24
+ * estimated cycles per group, 1.50 per multiply-accumulate (the floor of 16
+ * SXTB16 / SMLAD and four weight loads is 20-21; docs/design-notes.md). It
+ * runs up to DENSE_BATCH blocks of four rows per call, from starting sums it
+ * reads (the biases themselves, or values C wrote) into a small array of sums
+ * on the stack, which C then requantises four rows per pass. The last len % 4
  * inputs are summed one by one in C.
  *
  * Accumulators and the bias. |x - zp| * |w| <= 255 * 128 = 32640, so a dot
@@ -101,11 +104,36 @@ typedef struct {
     "cmp     r0, lr\n\t"                     \
     ROW_PAIRS("r10", "r3", "r6")
 
+/* The loop's copies of GROUP: sixteen (eight at -Os, 1.4 KB less code), entered at the one that
+ * leaves a whole number of passes (TBH on n % copies: entry i at the copy that many groups before
+ * the end). 32 groups (128 inputs) take two passes of sixteen: the end test and the branch (about 5
+ * cycles a pass) once per 64 MACs of each row instead of 32. */
+#if defined(__OPTIMIZE_SIZE__)
+#define DENSE_PASS_MASK "7"
+#define DENSE_ENTRIES                                                           \
+    ".hword  (10f - 6b) / 2, (17f - 6b) / 2, (16f - 6b) / 2, (15f - 6b) / 2\n\t" \
+    ".hword  (14f - 6b) / 2, (13f - 6b) / 2, (12f - 6b) / 2, (11f - 6b) / 2\n"
+#define DENSE_GROUPS                                                            \
+    GROUP "11:\n\t" GROUP "12:\n\t" GROUP "13:\n\t" GROUP "14:\n\t" GROUP "15:\n\t" GROUP \
+    "16:\n\t" GROUP "17:\n\t" GROUP_LAST
+#else
+#define DENSE_PASS_MASK "15"
+#define DENSE_ENTRIES                                                           \
+    ".hword  (10f - 6b) / 2, (25f - 6b) / 2, (24f - 6b) / 2, (23f - 6b) / 2\n\t" \
+    ".hword  (22f - 6b) / 2, (21f - 6b) / 2, (20f - 6b) / 2, (19f - 6b) / 2\n\t" \
+    ".hword  (18f - 6b) / 2, (17f - 6b) / 2, (16f - 6b) / 2, (15f - 6b) / 2\n\t" \
+    ".hword  (14f - 6b) / 2, (13f - 6b) / 2, (12f - 6b) / 2, (11f - 6b) / 2\n"
+#define DENSE_GROUPS                                                            \
+    GROUP "11:\n\t" GROUP "12:\n\t" GROUP "13:\n\t" GROUP "14:\n\t" GROUP "15:\n\t" GROUP \
+    "16:\n\t" GROUP "17:\n\t" GROUP "18:\n\t" GROUP "19:\n\t" GROUP "20:\n\t" GROUP       \
+    "21:\n\t" GROUP "22:\n\t" GROUP "23:\n\t" GROUP "24:\n\t" GROUP "25:\n\t" GROUP_LAST
+#endif
+
 /*
  * For each of p->blocks blocks of four rows (block b: rows 4b..4b+3 of w,
  * rows p->stride bytes apart): acc[4b + r] = p->init[4b + r] + sum_g xw[g] . w[row r][4g..4g+3],
  * g < p->n, modulo 2^32, xw[g] the pairs (x0 - zp, x2 - zp), (x1 - zp, x3 - zp) of group g
- * (widen_input). Eight groups per pass; n % 8 groups first, by
+ * (widen_input). Sixteen groups per pass (eight at -Os); n % 16 groups first, by
  * entering the pass at the right group (TBH). Between blocks: the sums stored, the
  * next ones loaded, the input pointer reset, the row pointers moved on
  * (about 30 cycles). (naked: the body is the assembly alone; the arguments
@@ -130,7 +158,7 @@ __attribute__((naked, noinline)) static void dot_blocks_asm(ARG const uint32_t *
         "str     r3, " FRAME_ACC "\n\t"
         "add     r12, r0, r11, lsl #3\n\t"
         "str     r12, " FRAME_END "\n\t"
-        "and     r11, r11, #7\n\t"
+        "and     r11, r11, #" DENSE_PASS_MASK "\n\t"
         "str     r11, " FRAME_ENTRY "\n\t"
         "add     r8, r1, r9, lsl #1\n"
         "5:\n\t" /* a block */
@@ -139,17 +167,8 @@ __attribute__((naked, noinline)) static void dot_blocks_asm(ARG const uint32_t *
         "ldm     r3!, {r4-r7}\n\t"
         "str     r3, " FRAME_INIT "\n\t"
         "tbh     [pc, r11, lsl #1]\n"
-        "6:\n\t"
-        ".hword  (10f - 6b) / 2, (17f - 6b) / 2, (16f - 6b) / 2, (15f - 6b) / 2\n\t"
-        ".hword  (14f - 6b) / 2, (13f - 6b) / 2, (12f - 6b) / 2, (11f - 6b) / 2\n"
-        "10:\n\t" GROUP
-        "11:\n\t" GROUP
-        "12:\n\t" GROUP
-        "13:\n\t" GROUP
-        "14:\n\t" GROUP
-        "15:\n\t" GROUP
-        "16:\n\t" GROUP
-        "17:\n\t" GROUP_LAST
+        "6:\n\t" DENSE_ENTRIES
+        "10:\n\t" DENSE_GROUPS
         "bne     10b\n\t"
         "ldr     r3, " FRAME_ACC "\n\t"
         "ldr     r12, " FRAME_NEXT "\n\t"
