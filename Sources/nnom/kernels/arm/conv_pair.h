@@ -26,8 +26,9 @@
  * row r from src + r * (4 * row_groups + row_skip) (any alignment), pixel 1's pix_step bytes
  * after it, minus the zero point, into dst, one row after another. Per group of both pixels two
  * LDR (each word straight into the register of its high pairs), four SXTAB16 and one STM of the
- * group's four words (which also steps dst): 12 estimated cycles and 2 of loop (two groups per
- * pass, an odd row_groups entering at the second), and about 8 per kernel row. */
+ * group's four words (which also steps dst): 12 estimated cycles and 1 of loop (four groups per
+ * pass, row_groups % 4 of them first, by entering the pass at that copy), and about 10 per kernel
+ * row. */
 __attribute__((noinline)) static void widen_pair_rows(uint32_t *dst, const int8_t *src, int32_t pix_step,
                                                       int32_t row_skip, int32_t rows, int32_t row_groups,
                                                       uint32_t neg_zp)
@@ -35,36 +36,37 @@ __attribute__((noinline)) static void widen_pair_rows(uint32_t *dst, const int8_
     /* (STM stores in ascending register order: fixed registers) */
     register uint32_t l0 __asm__("r4"), h0 __asm__("r5"), l1 __asm__("r6"), h1 __asm__("r8");
     int32_t n;
-    __asm__ volatile("3:\n\t"
-                     "lsrs    %[n], %[rg], #1\n\t"
-                     "bcc     1f\n\t"
-                     "adds    %[n], %[n], #1\n\t"
-                     "b       2f\n"
-                     "1:\n\t"
-                     "ldr     %[h1], [%[s], %[ps]]\n\t"
-                     "ldr     %[h0], [%[s]], #4\n\t"
-                     "sxtab16 %[l0], %[zp], %[h0]\n\t"
-                     "sxtab16 %[h0], %[zp], %[h0], ror #8\n\t"
-                     "sxtab16 %[l1], %[zp], %[h1]\n\t"
-                     "sxtab16 %[h1], %[zp], %[h1], ror #8\n\t"
-                     "stm     %[d]!, {%[l0], %[h0], %[l1], %[h1]}\n"
-                     "2:\n\t"
-                     "ldr     %[h1], [%[s], %[ps]]\n\t"
-                     "ldr     %[h0], [%[s]], #4\n\t"
-                     "sxtab16 %[l0], %[zp], %[h0]\n\t"
-                     "sxtab16 %[h0], %[zp], %[h0], ror #8\n\t"
-                     "sxtab16 %[l1], %[zp], %[h1]\n\t"
-                     "sxtab16 %[h1], %[zp], %[h1], ror #8\n\t"
-                     "stm     %[d]!, {%[l0], %[h0], %[l1], %[h1]}\n\t"
+#define PAIR_GROUP                                     \
+    "ldr     %[h1], [%[s], %[ps]]\n\t"                 \
+    "ldr     %[h0], [%[s]], #4\n\t"                    \
+    "sxtab16 %[l0], %[zp], %[h0]\n\t"                  \
+    "sxtab16 %[h0], %[zp], %[h0], ror #8\n\t"          \
+    "sxtab16 %[l1], %[zp], %[h1]\n\t"                  \
+    "sxtab16 %[h1], %[zp], %[h1], ror #8\n\t"          \
+    "stm     %[d]!, {%[l0], %[h0], %[l1], %[h1]}\n\t"
+    __asm__ volatile("5:\n\t" /* a kernel row: ceil(rg / 4) passes, the first entered at copy 4 - rg % 4 */
+                     "adds    %[n], %[rg], #3\n\t"
+                     "lsrs    %[n], %[n], #2\n\t"
+                     "ands    %[l0], %[rg], #3\n\t"
+                     "beq     1f\n\t"
+                     "cmp     %[l0], #2\n\t"
+                     "beq     3f\n\t"
+                     "bhi     2f\n\t"
+                     "b       4f\n"
+                     "1:\n\t" PAIR_GROUP
+                     "2:\n\t" PAIR_GROUP
+                     "3:\n\t" PAIR_GROUP
+                     "4:\n\t" PAIR_GROUP
                      "subs    %[n], %[n], #1\n\t"
                      "bne     1b\n\t"
                      "add     %[s], %[s], %[skip]\n\t"
                      "subs    %[rows], %[rows], #1\n\t"
-                     "bne     3b\n\t"
+                     "bne     5b\n\t"
                      : [d] "+r"(dst), [s] "+r"(src), [rows] "+r"(rows), [n] "=&r"(n), [l0] "=&r"(l0), [h0] "=&r"(h0),
                        [l1] "=&r"(l1), [h1] "=&r"(h1)
                      : [zp] "r"(neg_zp), [ps] "r"(pix_step), [skip] "r"(row_skip), [rg] "r"(row_groups)
                      : "cc", "memory");
+#undef PAIR_GROUP
 }
 
 /* The patches of a two-pixel pass (np 2, in_c a multiple of 4, dil_w == 1) whose two windows,
