@@ -681,8 +681,8 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
      * layers): pa prepared once here, a pass then sets its output and end group and calls the
      * assembly (about 120 estimated cycles less per pass than fast_channels() in the run loop). */
     void (*const pass2_all)(const pass2_args *) =
-        x.s.np == 2 && !x.s.chunk && n_runs == 1 && !n_fast && runs[0].c0 == 0 && runs[0].c1 == out_c &&
-                runs[0].n == out_c && !(out_c & 1) && !runs[0].left
+        x.s.np == 2 && !x.s.chunk && n_runs == 1 && !n_fast && runs[0].c0 == 0 && run_end(&runs[0]) == out_c &&
+                run_computed(&runs[0]) == out_c && !(out_c & 1) && !(runs[0].flags & RUN_LEFT)
             ? (runs[0].form == FORM_ZP ? pass2_fast : pass2_fast_u)
             : NULL;
     if (pass2_all) {
