@@ -9,7 +9,7 @@
  * Why: on ResNet-8's 16 -> 16 3x3 layers (patch of 144, 4,608 MACs a pass) the general driver
  * and im2col spent about 300 and 720 estimated cycles a pass (a call per kernel row and pixel
  * at the edges, the run loop, pass2's arguments set at every pass): 0.22 cycles per MAC beside
- * pass2's 1.37. Here about 100 and 550 (conv3x3_32x32x16to16: 1.64 -> 1.56).
+ * pass2's 1.37. Here about 100 and 550 (conv3x3_32x32x16to16: 1.64 -> 1.55).
  */
 #ifndef NNOM_KERNELS_ARM_CONV_PAIR_H
 #define NNOM_KERNELS_ARM_CONV_PAIR_H
