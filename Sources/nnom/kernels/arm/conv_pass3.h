@@ -21,9 +21,10 @@
  * weights, the three column words, the six sums and three pointers (columns,
  * channel c's weights, the byte offset k to channel c + 1's) are r0-r12 and lr.
  *
- * The groups run in a loop of eight copies entered at the one that leaves a
- * whole number of passes (copy i reads its group at r0 + 24 i; the end of the
- * columns on the stack: 7 estimated cycles per eight groups). Per pair of
+ * The groups run in a loop of sixteen copies (eight for size, -Os) entered at
+ * the one that leaves a whole number of passes (copy i reads its group at
+ * r0 + 24 i; the end of the columns on the stack: 7 estimated cycles per pass
+ * of the loop). Per pair of
  * channels, besides the groups: the sums start at the bias, each channel's
  * constants are loaded and it picks its requantisation (nnom_arm_requant_zp()
  * for multipliers above 2^30, nnom_arm_requant() for the others), six outputs
@@ -35,7 +36,7 @@
 #include <stdint.h>
 
 /* pass3_fast reads a pass2_args (conv_pass.h) up to `out` (offset 48), with `groups` all of the
- * columns' groups (no end group, `last` unused). */
+ * columns' groups (no end group, `last` unused) and channels always in pairs (pair_step unused). */
 
 /* One half of a group for copy OFF (its columns at r0 + OFF): the lo words (H "0") or the hi
  * words (H "4") of the three pixels, WA / WB the weight loads of channel c (r1) and c + 1
@@ -59,9 +60,20 @@
     PASS3_HALF(OFF, "0", "ldr.w  r9, [r1]\n\t", "ldr.w  r10, [r1, r2]\n\t", "")                   \
     PASS3_HALF(OFF, "4", "ldr.w  r10, [r1, r2]\n\t", "ldr.w  r9, [r1], #4\n\t", ", ror #8")
 #define PASS3_GROUP_BYTES "104"
+/* The loop's copies: eight for size (-Os), sixteen for speed (a patch of up to 64, DS-CNN's
+ * pointwise layers, in one pass of the loop: 7 estimated cycles less per pair of channels). */
 #define PASS3_GROUPS8                                                                       \
     PASS3_GROUP("0") PASS3_GROUP("24") PASS3_GROUP("48") PASS3_GROUP("72") PASS3_GROUP("96") \
     PASS3_GROUP("120") PASS3_GROUP("144") PASS3_GROUP("168")
+#if defined(__OPTIMIZE_SIZE__)
+#define PASS3_COPIES "8"
+#define PASS3_GROUPS PASS3_GROUPS8
+#else
+#define PASS3_COPIES "16"
+#define PASS3_GROUPS                                                                        \
+    PASS3_GROUPS8 PASS3_GROUP("192") PASS3_GROUP("216") PASS3_GROUP("240") PASS3_GROUP("264") \
+    PASS3_GROUP("288") PASS3_GROUP("312") PASS3_GROUP("336") PASS3_GROUP("360")
+#endif
 
 /* The three outputs S0, S1, S2 of one channel: multiplier M, shift register E (-e in, e out),
  * constant C (from Z, 2 zp + 1), temporary T; its form picked by the multiplier (above 2^30:
@@ -74,15 +86,15 @@
 #define PASS3_RQ3(RQ, S0, S1, S2, M, E, C, T) RQ(S0, M, E, C, T) RQ(S1, M, E, C, T) RQ(S2, M, E, C, T)
 
 /*
- * Channels [0, p->n_ch) of three whole pixels, every one of a fast form with a negative shift
- * (FORM_ZP or FORM_U of conv_s8.c), channel c's weights at p->w + c * p->k, channel c of pixel
- * j to p->out[j * out_c + c], clamped to the int8 range (the caller applies a narrower clamp),
- * in pairs (c, c + 1); one channel alone (n_ch 1, k 0, pair_step 0) as the pair (c, c).
+ * Channels [0, p->n_ch) of three whole pixels (n_ch even), every one of a fast form with a
+ * negative shift (FORM_ZP or FORM_U of conv_s8.c), channel c's weights at p->w + c * p->k,
+ * channel c of pixel j to p->out[j * out_c + c], clamped to the int8 range (the caller applies a
+ * narrower clamp), in pairs (c, c + 1); p->bias_step 4, or 0 with p->bias two zeros (no bias).
  * Registers in the loop: r0 the columns, r1 channel c's weights, r2 k (channel c + 1's are at
  * r1 + r2), r3-r5 channel c's sums (pixels 0-2), r6-r8 channel c + 1's, r9, r10 the weights,
  * r11, r12, lr the column words. Stack: [sp] the entry into the loop, [sp, #4] p, [sp, #8] c,
  * [sp, #12] the columns less 24 bytes per copy the entry skips, [sp, #16] their end (the loop
- * runs whole passes of eight copies).
+ * runs whole passes of its copies).
  */
 /* (naked: the body is the assembly alone; the argument arrives in r0) */
 __attribute__((naked, noinline)) static void pass3_fast(ARG const pass2_args *p)
@@ -95,7 +107,7 @@ __attribute__((naked, noinline)) static void pass3_fast(ARG const pass2_args *p)
         "str    r3, [sp, #8]\n\t"
         "ldr    r9, [r0, #4]\n\t"           /* groups */
         "rsb    r10, r9, #0\n\t"
-        "and    r10, r10, #7\n\t"           /* the copy to enter at: (-groups) % 8 */
+        "and    r10, r10, #" PASS3_COPIES " - 1\n\t" /* the copy to enter at: (-groups) % copies */
         "ldr    r11, [r0]\n\t"              /* columns */
         "add    r12, r10, r10, lsl #1\n\t"
         "sub    r11, r11, r12, lsl #3\n\t"  /* as copy 0 would see them */
@@ -115,21 +127,20 @@ __attribute__((naked, noinline)) static void pass3_fast(ARG const pass2_args *p)
         "ldr    r2, [lr, #32]\n\t"          /* k */
         "ldr    r10, [lr, #8]\n\t"          /* bias */
         "ldr    r9, [lr, #40]\n\t"          /* bias_step */
-        "ldr    r11, [lr, #44]\n\t"         /* pair_step */
         "ldr    r0, [sp, #12]\n\t"          /* the columns, less 24 bytes per copy skipped */
         "mla    r1, r12, r2, r1\n\t"        /* the weights of channel c */
         "mla    r10, r12, r9, r10\n\t"
         "ldr    r3, [r10]\n\t"
-        "ldr    r6, [r10, r11]\n\t"
+        "ldr    r6, [r10, #4]\n\t"
         "mov    r4, r3\n\t"
         "mov    r5, r3\n\t"
         "mov    r7, r6\n\t"
         "mov    r8, r6\n\t"
         "ldr    pc, [sp]\n\t"
         ".p2align 2\n"
-        "1:\n\t" PASS3_GROUPS8
+        "1:\n\t" PASS3_GROUPS
         "ldr    r11, [sp, #16]\n\t"
-        "add    r0, r0, #192\n\t"
+        "add    r0, r0, #24 * " PASS3_COPIES "\n\t"
         "cmp    r0, r11\n\t"
         "bne    1b\n\t"
         /* requantise: channel c with r9 m, r10 e, r0 its constant; c + 1 with r1 m, r11 e */
@@ -137,12 +148,11 @@ __attribute__((naked, noinline)) static void pass3_fast(ARG const pass2_args *p)
         "ldr    r12, [sp, #8]\n\t"          /* c */
         "ldr    r9, [lr, #12]\n\t"
         "ldr    r10, [lr, #16]\n\t"
-        "ldr    r0, [lr, #44]\n\t"          /* pair_step */
         "ldr    r2, [lr, #20]\n\t"          /* 2 zp + 1 */
         "add    r9, r9, r12, lsl #2\n\t"
         "add    r10, r10, r12, lsl #2\n\t"
-        "ldr    r1, [r9, r0]\n\t"           /* multiplier of channel c + 1 */
-        "ldr    r11, [r10, r0]\n\t"         /* its shift = -e */
+        "ldr    r1, [r9, #4]\n\t"           /* multiplier of channel c + 1 */
+        "ldr    r11, [r10, #4]\n\t"         /* its shift = -e */
         "ldr    r9, [r9]\n\t"               /* multiplier of channel c */
         "ldr    r10, [r10]\n\t"             /* its shift */
         PASS3_CONSTS("r9", "r10", "r0", "r2")
@@ -154,20 +164,18 @@ __attribute__((naked, noinline)) static void pass3_fast(ARG const pass2_args *p)
         PASS3_RQ3(REQUANT_ZP, "r6", "r7", "r8", "r1", "r11", "r0", "r12")
         "21:\n\t"
         "ldr    r12, [sp, #8]\n\t"          /* c */
-        "ldr    r0, [lr, #44]\n\t"          /* pair_step */
         "ldr    r1, [lr, #48]\n\t"          /* out */
         "ldr    r9, [lr, #24]\n\t"          /* out_c */
         "ldr    r2, [lr, #28]\n\t"          /* n_ch */
-        "add    r1, r1, r12\n\t"
-        "lsr    r0, r0, #2\n\t"
+        "add    r1, r1, r12\n\t"            /* pixel 0 */
+        "add    r0, r1, r9\n\t"             /* pixel 1 */
+        "add    r11, r0, r9\n\t"            /* pixel 2 */
         "strb   r3, [r1]\n\t"
-        "strb   r6, [r1, r0]\n\t"
-        "add    r1, r1, r9\n\t"
-        "strb   r4, [r1]\n\t"
-        "strb   r7, [r1, r0]\n\t"
-        "add    r1, r1, r9\n\t"
-        "strb   r5, [r1]\n\t"
-        "strb   r8, [r1, r0]\n\t"
+        "strb   r6, [r1, #1]\n\t"
+        "strb   r4, [r0]\n\t"
+        "strb   r7, [r0, #1]\n\t"
+        "strb   r5, [r11]\n\t"
+        "strb   r8, [r11, #1]\n\t"
         "adds   r12, r12, #2\n\t"
         "str    r12, [sp, #8]\n\t"
         "cmp    r12, r2\n\t"
