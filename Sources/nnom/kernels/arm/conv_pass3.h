@@ -28,7 +28,8 @@
  * channels, besides the groups: the sums start at the bias, each channel's
  * constants are loaded and it picks its requantisation (nnom_arm_requant_zp()
  * for multipliers above 2^30, nnom_arm_requant() for the others), six outputs
- * requantised and stored: about 95 estimated cycles for six outputs.
+ * requantised and stored: about 86 estimated cycles for six outputs (measured
+ * on pw_25x5_64to64: 461 cycles a pair in the groups, 1.20 a MAC, and 86 besides).
  */
 #ifndef NNOM_KERNELS_ARM_CONV_PASS3_H
 #define NNOM_KERNELS_ARM_CONV_PASS3_H

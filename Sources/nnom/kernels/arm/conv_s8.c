@@ -11,8 +11,11 @@
  * pixels per pass when the scratch given holds their columns (a plan gives
  * that from its spare room only), one output channel at a time; patches
  * shorter than PAIR_MIN_K take four pixels, longer ones two pixels and two
- * channels (more multiply-accumulates per load, more constants per output):
- * the assembly of conv_pass.h, which describes the three. The last pixels of
+ * channels (more multiply-accumulates per load, more constants per output);
+ * pointwise patches of at least THREE_MIN_K and the long ones take three
+ * pixels and two channels when the scratch holds them (conv_pass3.h; see
+ * nnom_conv2d_s8 for when): the assembly of conv_pass.h, which describes
+ * them all. The last pixels of
  * a layer, fewer than a pass, run a whole pass again over the layer's last
  * pixels when the output does not overlap the input (an eight-pixel shape
  * takes a pass of four when at most four are left). A short patch given only four pixels'
