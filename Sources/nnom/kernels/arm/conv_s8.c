@@ -749,8 +749,10 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
     fast_run runs[MAX_RUNS];
     int32_t n_runs = find_runs(&x, x.s.np, x.n_safe, bias_room, runs);
     if (x.s.np == 3 && three_cut(runs, n_runs, np_shape == 2 ? THREE_RUN_MIN_PAIRED : THREE_RUN_MIN)) {
+        /* back to the shape's passes: the same runs (no channel of form FORM_L, see above), made
+         * even by the channel after them for pass2 only */
         x.s.np = np_shape;
-        n_runs = find_runs(&x, x.s.np, x.n_safe, bias_room, runs);
+        for (int32_t r = 0; np_shape != 2 && r < n_runs; r++) runs[r].flags &= (uint8_t)~RUN_PAIRED;
     }
     int32_t n_fast = x.s.np > 1 && x.n_safe < out_c ? out_c : 0;
     int tail_form = FORM_ZP, tail_left = 0;
@@ -785,6 +787,7 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
     x.staging = x.s.staged ? (int8_t *)scratch + cols_bytes(&x.s, x.s.np) : NULL;
     pass2_args pa;
     pa.cols = x.cols;
+    pa.groups = x.s.groups - 1;
     pa.zz = 2 * a->out_zp + 1;
     pa.out_c = out_c;
     pass4_args p4;
@@ -841,8 +844,10 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
         np = x.s.np == 8 && n_pix - pix < 8 && !(redo && n_pix >= 8 && n_pix - pix > 4) ? 4 : x.s.np;
         /* a three-pixel shape's last 2 or (not redone) 4 pixels: passes of two (pass2), in the
          * two-pixel layout; a last one alone in pass_general */
-        if (np == 3 && (n_pix - pix == 2 || (n_pix - pix == 4 && !redo))) np = 2;
-        pa.groups = np == 3 ? x.s.groups : x.s.groups - 1;
+        if (np == 3) {
+            if (n_pix - pix == 2 || (n_pix - pix == 4 && !redo)) np = 2;
+            pa.groups = np == 3 ? x.s.groups : x.s.groups - 1;
+        }
         x.cols = scratch_cols;
         if (out_cols && n_pix - pix >= 16) {
             const uintptr_t lo = ((uintptr_t)(out + (ptrdiff_t)(pix + 8) * out_c) + 3u) & ~(uintptr_t)3u;
