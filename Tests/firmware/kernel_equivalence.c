@@ -260,12 +260,20 @@ static void random_conv(nnom_conv_args *a, int depthwise)
             a->in_w = chance(50) ? 6 : 8;
             a->in_h = range(4, 8);
         }
+        /* DS-CNN's 25 x 5 planes (stride 1, 5 columns 'same', or 7 'valid'): lines of five outputs,
+         * the DSP kernel's one pass per line, and as many lines as its two-instruction forms want */
+        const int ds_cnn = !big_s2 && chance(15);
+        if (ds_cnn) {
+            a->stride_h = a->stride_w = 1;
+            a->in_w = chance(70) ? 5 : 7;
+            a->in_h = range(16, 27);
+        }
         if (big_s2 && a->in_c > 20) { /* (the input fits MAX_IN) */
             a->in_c = range(1, 20);
             a->out_c = a->in_c * a->depth_mult;
         }
-        same = chance(85); /* (VALID too; SAME pads one side more where the stride leaves a pixel over) */
-        dw_like = chance(50);
+        same = ds_cnn ? a->in_w == 5 : chance(85); /* (VALID too; SAME pads one side more where the stride leaves a pixel over) */
+        dw_like = chance(ds_cnn ? 75 : 50);
         if (dw_like) {
             /* channel counts of four, or any (the last out_c % 4 channels on the planar path, in
              * place too: MobileNet's layers after the converter removed all-zero filters) */

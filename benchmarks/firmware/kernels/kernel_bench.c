@@ -42,7 +42,9 @@ typedef struct {
                   them (2^30, shift 1: a MobileNet imported or converted with its dead filters kept) */
     int32_t k_w; /* kernel width when not k (0: square) */
     int tight;   /* conv: 1 the scratch a tight (tiled) plan reserves, the DSP kernel's full-speed
-                    size; 0 all it can use (nnom_conv2d_s8_scratch_room_bytes) */
+                    size; 0 all it can use (nnom_conv2d_s8_scratch_room_bytes); depthwise: 1 a band of
+                    one output row from its k input rows, as a tiled stage calls it (no padding
+                    above or below) */
 } bench_case;
 
 static const bench_case cases[] = {
@@ -129,6 +131,8 @@ static const bench_case cases[] = {
     /* the MobileNet's 6x6 and 3x3 pointwise layers with their all-zero filters kept */
     {"pw_6x6_128to128_dead", KIND_CONV, 6, 6, 128, 128, 1, 1, 0, 3},
     {"pw_3x3_128to256_dead", KIND_CONV, 3, 3, 128, 256, 1, 1, 0, 3},
+    /* MobileNetV1-0.25's first stride-2 depthwise layer in its tiled stage: a call per output row */
+    {"dw3x3_s2_3x48x16_band", KIND_DW, 3, 48, 16, 16, 3, 2, 1, 2, 0, 1},
 };
 #define CASE_COUNT ((int)(sizeof cases / sizeof cases[0]))
 
@@ -238,6 +242,10 @@ static int64_t setup(const bench_case *c)
         const int32_t pad_w = (a->out_w - 1) * c->stride + a->k_w - c->w;
         a->pad_top = pad_h > 0 ? pad_h / 2 : 0;
         a->pad_left = pad_w > 0 ? pad_w / 2 : 0;
+        if (c->kind == KIND_DW && c->tight) { /* a band: one output row from the k input rows */
+            a->out_h = 1;
+            a->pad_top = 0;
+        }
         a->depth_mult = c->mult;
         a->in_zp = -5;
         a->out_zp = -128; /* a fused ReLU, as the quantiser makes it: output zero point -128 */
