@@ -539,42 +539,6 @@ static inline int32_t run_end(const fast_run *r) { return r->c0 + r->len; }
 /* Channels pass2_fast computes from c0. */
 static inline int32_t run_computed(const fast_run *r) { return r->len + ((r->flags & RUN_PAIRED) != 0); }
 
-/* pass3 on channel c alone, the last of n = c + 1 (odd): as the pair (c - 1, c), the channel
- * before it computed again (the same bytes, clamped after by the caller); one channel alone (c 0)
- * as the pair (c, c) of copies of its parameters into a buffer of two channels, whose first one
- * is copied out. p as fast_channels() leaves it. */
-__attribute__((noinline)) static void three_last(pass2_args *p, const int32_t *bias, const int32_t *mult,
-                                                 const int32_t *shift, const int8_t *w, int32_t k, int8_t *out,
-                                                 int32_t c)
-{
-    static const int32_t no_bias[2] = {0, 0};
-    p->n_ch = 2;
-    if (c > 0) {
-        p->bias = bias ? bias + c - 1 : no_bias;
-        p->mult = mult + c - 1;
-        p->shift = shift + c - 1;
-        p->w = w + (ptrdiff_t)(c - 1) * k;
-        p->out = out + c - 1;
-        pass3_fast(p);
-        return;
-    }
-    const int32_t b2[2] = {bias ? bias[0] : 0, bias ? bias[0] : 0}, m2[2] = {mult[0], mult[0]},
-                  s2[2] = {shift[0], shift[0]};
-    int8_t o[3 * 2];
-    const int32_t out_c = p->out_c;
-    p->bias = b2;
-    p->bias_step = 4;
-    p->mult = m2;
-    p->shift = s2;
-    p->w = w;
-    p->k = 0;
-    p->out = o;
-    p->out_c = 2;
-    pass3_fast(p);
-    p->out_c = out_c;
-    for (int32_t j = 0; j < 3; j++) out[j * out_c] = o[2 * j];
-}
-
 /* Channels [0, n) of the pass, fast, with requantisation form `form`. Parameters of channel 0
  * at bias (or NULL), mult, shift, its weights at w (k bytes per channel), its output at out.
  * Eight pixels: pass8 (p8) on them all (it picks each channel's form itself). Four: pass4 (p4).
