@@ -211,8 +211,21 @@ static void random_conv(nnom_conv_args *a, int depthwise)
             a->in_w = range(1, 6);
         }
     }
-    a->k_h = one_d || long_kernel || pointwise ? 1 : range(paired ? 2 : 1, 5);
-    a->k_w = pointwise ? 1 : (long_kernel ? range(100, 140) : range(paired ? 2 : 1, 5));
+    /* patches of 48 and more whose channels all take the fast requantisation (a few exceptions
+     * that leave long runs): the DSP kernel's three-pixel passes on pairs of channels (conv_pass3.h),
+     * pointwise (DS-CNN's 64 channels, odd pixel and channel counts, in_c not a multiple of 4: the
+     * weights' tail) or 2x2 / 3x3 windows (up to 216) */
+    const int three = !depthwise && !wide && !image && !paired && !pointwise && !one_d && chance(15);
+    const int three_pw = three && chance(60);
+    if (three) {
+        a->in_c = three_pw ? (chance(50) ? 4 * range(12, 17) : range(48, 70)) : range(12, 24);
+        a->out_c = chance(30) ? range(33, 64) : range(1, 24);
+        a->in_h = range(1, 9);
+        a->in_w = range(1, 12);
+    }
+    const int32_t three_k = three && !three_pw ? range(2, 3) : 0;
+    a->k_h = one_d || long_kernel || pointwise || three_pw ? 1 : (three_k ? three_k : range(paired ? 2 : 1, 5));
+    a->k_w = pointwise || three_pw ? 1 : (long_kernel ? range(100, 140) : (three_k ? three_k : range(paired ? 2 : 1, 5)));
     if (image) {
         /* the DSP kernel for 1-4 input channels (conv_narrow.h): 4 channels too, up to 40 output
          * channels (more runs of one requantisation form than it keeps), its 3x3x3 and 3x9x1
@@ -228,10 +241,10 @@ static void random_conv(nnom_conv_args *a, int depthwise)
         if (shape == 1) { a->k_h = 3; a->k_w = 9; a->in_c = 1; }
         if (shape == 2 && !one_d) { a->k_h = range(1, 10); a->k_w = 4; a->in_c = 1; }
     }
-    a->stride_h = one_d || pointwise ? 1 : range(1, 3);
-    a->stride_w = pointwise ? 1 : range(1, 3);
-    a->dil_h = one_d || pointwise || chance(70) ? 1 : 2;
-    a->dil_w = pointwise || chance(70) ? 1 : 2;
+    a->stride_h = one_d || pointwise || three_pw ? 1 : range(1, 3);
+    a->stride_w = pointwise || three_pw ? 1 : range(1, 3);
+    a->dil_h = one_d || pointwise || three_pw || chance(70) ? 1 : 2;
+    a->dil_w = pointwise || three_pw || chance(70) ? 1 : 2;
     int same = chance(50);
     if (paired_all && chance(60)) { /* ResNet's 3x3 layers */
         a->k_h = a->k_w = 3;
@@ -351,7 +364,16 @@ static void random_conv(nnom_conv_args *a, int depthwise)
     if (pointwise)
         for (int32_t c = 0; c < a->out_c; c++)
             if (multiplier[c] && chance(30)) multiplier[c] = (int32_t)(next() & 0x3FFFFFFFu) | 1; /* below 2^30 */
-    if (!depthwise && chance(25))
+    if (three)
+        for (int32_t c = 0; c < a->out_c; c++) {
+            /* both fast forms (multipliers above and below 2^30) in one pair of channels; shifts
+             * to the fast form's limits; rarely a dead channel */
+            multiplier[c] = chance(35) ? (int32_t)((next() & 0x3FFFFFFFu) | 1) : (int32_t)(0x40000001u + (next() & 0x3FFFFFFEu));
+            if (chance(2)) multiplier[c] = 0;
+            shift[c] = chance(10) ? -range(1, 22) : -range(10, 20);
+            bias[c] = range(-(1 << 16), 1 << 16);
+        }
+    if (!depthwise && chance(three ? 10 : 25))
         /* left shifts (the DSP kernel's eight-pixel passes take shifts 0 to 8 when the bias allows: the
          * MobileNet's pointwise layers have channels of multiplier 2^30, shift 1) */
         for (int32_t c = 0; c < a->out_c; c++)

@@ -11,8 +11,11 @@
  * pixels per pass when the scratch given holds their columns (a plan gives
  * that from its spare room only), one output channel at a time; patches
  * shorter than PAIR_MIN_K take four pixels, longer ones two pixels and two
- * channels (more multiply-accumulates per load, more constants per output):
- * the assembly of conv_pass.h, which describes the three. The last pixels of
+ * channels (more multiply-accumulates per load, more constants per output);
+ * pointwise patches of at least THREE_MIN_K and the long ones take three
+ * pixels and two channels when the scratch holds them (conv_pass3.h; see
+ * nnom_conv2d_s8 for when): the assembly of conv_pass.h, which describes
+ * them all. The last pixels of
  * a layer, fewer than a pass, run a whole pass again over the layer's last
  * pixels when the output does not overlap the input (an eight-pixel shape
  * takes a pass of four when at most four are left). A short patch given only four pixels'
@@ -267,6 +270,7 @@ __attribute__((noinline)) static void im2col_staged(const conv_ctx *x, const int
 /* ------------------------------------------------------------ fast passes */
 
 #include "kernels/arm/conv_pass.h"
+#include "kernels/arm/conv_pass3.h"
 #include "kernels/arm/conv_narrow.h"
 
 /* ---------------------------------------------------------- requantisation */
@@ -502,10 +506,11 @@ static inline int32_t run_computed(const fast_run *r) { return r->len + ((r->fla
 /* Channels [0, n) of the pass, fast, with requantisation form `form`. Parameters of channel 0
  * at bias (or NULL), mult, shift, its weights at w (k bytes per channel), its output at out.
  * Eight pixels: pass8 (p8) on them all (it picks each channel's form itself). Four: pass4 (p4).
- * Two: pass2 (p) on the pairs, and on an odd last channel alone. */
+ * Two: pass2 (p) on the pairs, and on an odd last channel alone; three (`three`, p's groups all
+ * the columns' groups): pass3 likewise (it picks each channel's form itself). */
 /* (inlined: a pass of the first layer of an image model, few channels, calls it often) */
 static inline __attribute__((always_inline)) void fast_channels(pass2_args *p, pass4_args *p4, pass8_args *p8,
-                                                                int form, const int32_t *bias,
+                                                                int three, int form, const int32_t *bias,
                                                                 const int32_t *mult, const int32_t *shift,
                                                                 const int8_t *w, int32_t k, int8_t *out, int32_t n)
 {
@@ -537,6 +542,11 @@ static inline __attribute__((always_inline)) void fast_channels(pass2_args *p, p
     p->k = k;
     p->pair_step = 4;
     p->n_ch = n & ~1;
+    if (three) {
+        if (p->n_ch) pass3_fast(p);
+        if (n & 1) three_last(p, bias, mult, shift, w, k, out, n - 1);
+        return;
+    }
     /* the end group in the first word of the last one, whose columns go aside */
     uint32_t *end = (uint32_t *)p->cols + 4 * p->groups;
     memcpy(p->last, end, sizeof p->last);
@@ -562,7 +572,7 @@ static inline __attribute__((always_inline)) void fast_channels(pass2_args *p, p
 }
 
 /* The next run of fast channels from channel c, below `limit`, into *r (with np pixels per pass:
- * two, its channel count made even by the channel after it when that is below n_safe); 0 when
+ * two or three, its channel count made even by the channel after it when that is below n_safe); 0 when
  * there is none. */
 static int next_run(const conv_ctx *x, int32_t c, int32_t limit, int32_t bias_room, int32_t np, int32_t n_safe,
                     fast_run *r)
@@ -579,8 +589,39 @@ static int next_run(const conv_ctx *x, int32_t c, int32_t limit, int32_t bias_ro
         if (f == FORM_L) r->flags |= RUN_LEFT;
     } while (++c < limit && c - r->c0 < RUN_MAX_LEN && (f = channel_form(x, c, bias_room, np)) != FORM_GENERAL);
     r->len = (uint16_t)(c - r->c0);
-    if (np == 2 && (r->len & 1) && c < n_safe) r->flags |= RUN_PAIRED;
+    if ((np == 2 || np == 3) && (r->len & 1) && c < n_safe) r->flags |= RUN_PAIRED;
     return 1;
+}
+
+/* The runs of fast channels in [0, n_safe) with np pixels per pass, at most MAX_RUNS, into runs[];
+ * returns their count. */
+static int32_t find_runs(const conv_ctx *x, int32_t np, int32_t n_safe, int32_t bias_room, fast_run *runs)
+{
+    int32_t n = 0;
+    for (int32_t c = 0; np > 1 && n < MAX_RUNS && next_run(x, c, n_safe, bias_room, np, n_safe, &runs[n]);)
+        c = run_end(&runs[n++]);
+    return n;
+}
+
+/* Whether the runs are too short for pass3: fewer than `least` channels a run on average (each
+ * run costs pass3 a call per pass and an odd run a whole pair for its last channel), or more runs
+ * than runs[] keeps. In place of pass8 THREE_RUN_MIN (with one dead channel in eight,
+ * pw_12x12_64to128_mixed took 1.59 est. cycles per MAC in pass3 against 1.47 in pass8), of pass2
+ * THREE_RUN_MIN_PAIRED (pw_6x6_128to128_mixed: 1.38 in pass3, 1.49 in pass2). */
+enum { THREE_RUN_MIN = 16, THREE_RUN_MIN_PAIRED = 4, THREE_REDO_SHARE = 64 };
+static int three_cut(const fast_run *runs, int32_t n_runs, int32_t least)
+{
+    int32_t channels = 0;
+    for (int32_t r = 0; r < n_runs; r++) channels += runs[r].len;
+    return n_runs == MAX_RUNS || channels < least * n_runs;
+}
+
+/* Whether a live channel (multiplier not 0) has a shift of 0 or more. */
+static int non_negative_shift(const nnom_conv_args *a)
+{
+    for (int32_t c = 0; c < a->out_c; c++)
+        if (a->shift[c] >= 0 && a->multiplier[c] != 0) return 1;
+    return 0;
 }
 
 /* The narrower output clamp of n channels of the np pixels at o (the fast passes clamp to int8 only). */
@@ -604,9 +645,21 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
         conv_narrow(a, &x.s, in, out, scratch);
         return;
     }
+    /* Three pixels, two channels at a time (pass3) when the scratch holds them, in place of
+     * pass2 (long patches) or, on 1x1 windows, of pass8 and pass4: pass3 takes fewer estimated
+     * cycles than those two but more instructions (26 against 13.5 per 16 MACs in their loops),
+     * and the other windows of patches shorter than PAIR_MIN_K keep them (the 28x28 CNN's 3x3
+     * conv on 12 channels: 1.46 instructions per MAC of the model with pass4, 1.63 with pass3).
+     * An eight-pixel shape keeps its passes for a layer with a channel of a non-negative shift
+     * (pass8 only has that requantisation fast); any shape where the fast channels are cut into
+     * short runs (below). A two-pixel shape, where pass3 gains least (2-4 %), keeps its passes
+     * when the pass again over the last pixels would redo more than 1/64 of them (8x8: 2 of 64). */
+    const int32_t np_shape = x.s.np;
+    if (three_fits(&x.s, scratch_bytes) && (x.s.np == 2 || (a->k_h == 1 && a->k_w == 1)) &&
+        (x.s.np != 8 || !non_negative_shift(a)) && (x.s.np != 2 || (3 - n_pix % 3) % 3 * THREE_REDO_SHARE <= n_pix))
+        x.s.np = 3;
     x.neg_zp = (uint32_t)(uint16_t)(int16_t)(-a->in_zp) * 0x00010001u;
     x.cols = (uint32_t *)scratch;
-    x.staging = x.s.staged ? (int8_t *)scratch + cols_bytes(&x.s, x.s.np) : NULL;
     x.in_end = in + (ptrdiff_t)a->in_h * a->in_w * a->in_c;
     x.zp_bytes = (uint32_t)(uint8_t)a->in_zp * 0x01010101u;
     /* channel c reads weights [c * k, c * k + 4 * groups): whole words while within the array */
@@ -624,10 +677,13 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
      * pass_general) over [0, n_safe) on the weights in place; and [tail0, out_c), the last
      * channels, when they are all fast, on a zero-padded copy of their weights (tail_buf). */
     fast_run runs[MAX_RUNS];
-    int32_t n_runs = 0;
-    for (int32_t c = 0; x.s.np > 1 && n_runs < MAX_RUNS &&
-                        next_run(&x, c, x.n_safe, bias_room, x.s.np, x.n_safe, &runs[n_runs]);)
-        c = run_end(&runs[n_runs++]);
+    int32_t n_runs = find_runs(&x, x.s.np, x.n_safe, bias_room, runs);
+    if (x.s.np == 3 && three_cut(runs, n_runs, np_shape == 2 ? THREE_RUN_MIN_PAIRED : THREE_RUN_MIN)) {
+        /* back to the shape's passes: the same runs (no channel of form FORM_L, see above), made
+         * even by the channel after them for pass2 only */
+        x.s.np = np_shape;
+        for (int32_t r = 0; np_shape != 2 && r < n_runs; r++) runs[r].flags &= (uint8_t)~RUN_PAIRED;
+    }
     int32_t n_fast = x.s.np > 1 && x.n_safe < out_c ? out_c : 0;
     int tail_form = FORM_ZP, tail_left = 0;
     for (int32_t c = x.n_safe; c < n_fast; c++) {
@@ -640,7 +696,7 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
      * it even (pass2_fast computes channels in pairs, one alone at the cost of a pair) */
     int32_t tail0 = x.n_safe;
     fast_run *last = n_runs ? &runs[n_runs - 1] : NULL;
-    if (x.s.np == 2 && n_fast && last && run_end(last) == x.n_safe && (last->len & 1) &&
+    if ((x.s.np == 2 || x.s.np == 3) && n_fast && last && run_end(last) == x.n_safe && (last->len & 1) &&
         (out_c - x.n_safe + 1) * x.s.k + over <= (int32_t)(TAIL_WORDS * 4)) {
         tail0--;
         if (last->form == FORM_U) tail_form = FORM_U;
@@ -658,6 +714,7 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
             n_fast = 0;
         }
     }
+    x.staging = x.s.staged ? (int8_t *)scratch + cols_bytes(&x.s, x.s.np) : NULL;
     pass2_args pa;
     pa.cols = x.cols;
     pa.groups = x.s.groups - 1;
@@ -742,6 +799,12 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
     }
     for (int32_t pix = 0, np; pix < n_pix; pix += np) {
         np = x.s.np == 8 && n_pix - pix < 8 && !(redo && n_pix >= 8 && n_pix - pix > 4) ? 4 : x.s.np;
+        /* a three-pixel shape's last 2 or (not redone) 4 pixels: passes of two (pass2), in the
+         * two-pixel layout; a last one alone in pass_general */
+        if (np == 3) {
+            if (n_pix - pix == 2 || (n_pix - pix == 4 && !redo)) np = 2;
+            pa.groups = np == 3 ? x.s.groups : x.s.groups - 1;
+        }
         x.cols = scratch_cols;
         if (out_cols && n_pix - pix >= 16) {
             const uintptr_t lo = ((uintptr_t)(out + (ptrdiff_t)(pix + 8) * out_c) + 3u) & ~(uintptr_t)3u;
@@ -832,7 +895,7 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
                 continue;
             }
             if (c0 < r0) pass_general(&x, c0, r0, n, o);
-            fast_channels(&pa, np == 4 ? &p4 : NULL, np == 8 ? &p8 : NULL, run->form, bias ? bias + r0 : NULL,
+            fast_channels(&pa, np == 4 ? &p4 : NULL, np == 8 ? &p8 : NULL, np == 3, run->form, bias ? bias + r0 : NULL,
                           a->multiplier + r0, a->shift + r0, (const int8_t *)a->weights + (ptrdiff_t)r0 * x.s.k,
                           x.s.k, o + r0, run_computed(run));
             if (clamp) clamp_pass(o + r0, r1 - r0, np, out_c, a->act_min, a->act_max);
@@ -840,7 +903,7 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
         }
         if (n_fast && (np == 8 || !tail_left)) {
             if (c0 < tail0) pass_general(&x, c0, tail0, n, o);
-            fast_channels(&pa, np == 4 ? &p4 : NULL, np == 8 ? &p8 : NULL, tail_form, bias ? bias + tail0 : NULL,
+            fast_channels(&pa, np == 4 ? &p4 : NULL, np == 8 ? &p8 : NULL, np == 3, tail_form, bias ? bias + tail0 : NULL,
                           a->multiplier + tail0, a->shift + tail0, (const int8_t *)tail_buf, x.s.k, o + tail0,
                           out_c - tail0);
             if (clamp) clamp_pass(o + tail0, out_c - tail0, np, out_c, a->act_min, a->act_max);
