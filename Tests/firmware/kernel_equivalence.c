@@ -179,9 +179,14 @@ static void random_conv(nnom_conv_args *a, int depthwise)
     if (depthwise && a->in_c * a->depth_mult > MAX_C) a->in_c = MAX_C / a->depth_mult;
     if (long_rows || long_kernel) a->in_c = a->depth_mult * range(1, 8) > MAX_C ? 1 : range(1, 8);
     a->out_c = depthwise ? a->in_c * a->depth_mult : (wide ? range(1, 12) : range(1, image ? 16 : 20));
+    /* every channel of a paired layer fast, an even count, often 3x3 'same' on whole groups: the
+     * two-pixel pass over all channels at once, both windows' patches gathered together (inside
+     * the input, or reaching into the padding) */
+    const int paired_all = paired && chance(40);
     if (paired) {
         a->in_c = chance(50) ? 4 * range(4, 12) : range(15, 48);
-        a->out_c = range(1, 24);
+        a->out_c = paired_all ? 2 * range(1, 12) : range(1, 24);
+        if (paired_all && chance(70)) a->in_c = 4 * range(4, 12);
     }
     /* pointwise layers as DS-CNN and MobileNet have them (1x1, stride 1, many pixels, odd channel
      * counts where the converter removed all-zero filters): the DSP kernel's eight-pixel passes
@@ -206,10 +211,22 @@ static void random_conv(nnom_conv_args *a, int depthwise)
             a->in_w = range(1, 6);
         }
     }
+    /* patches of 48 and more whose channels all take the fast requantisation (a few exceptions
+     * that leave long runs): the DSP kernel's three-pixel passes on pairs of channels (conv_pass3.h),
+     * pointwise (DS-CNN's 64 channels, odd pixel and channel counts, in_c not a multiple of 4: the
+     * weights' tail) or 2x2 / 3x3 windows (up to 216) */
+    const int three = !depthwise && !wide && !image && !paired && !pointwise && !one_d && chance(15);
+    const int three_pw = three && chance(60);
+    if (three) {
+        a->in_c = three_pw ? (chance(50) ? 4 * range(12, 17) : range(48, 70)) : range(12, 24);
+        a->out_c = chance(30) ? range(33, 64) : range(1, 24);
+        a->in_h = range(1, 9);
+        a->in_w = range(1, 12);
+    }
     /* 1x1 on eight input channels, as MobileNetV1-0.25's first pointwise layer (8 -> 16): the DSP
      * kernel's short-patch path (conv_short.h) for 16, 32, 64 and 128 output channels, the general
      * kernel for others; stride 1 or 2, odd pixel counts, bands of one or two rows */
-    const int short8 = !depthwise && !wide && !image && !paired && !one_d && !pointwise && chance(20);
+    const int short8 = !depthwise && !wide && !image && !paired && !one_d && !pointwise && !three && chance(20);
     if (short8) {
         a->in_c = 8;
         a->out_c = chance(80) ? 16 << range(0, 3) : range(9, 40);
@@ -217,8 +234,10 @@ static void random_conv(nnom_conv_args *a, int depthwise)
         a->in_w = range(1, 16);
         while (a->in_h * a->in_w * a->out_c > MAX_OUT) a->in_w = (a->in_w + 1) / 2;
     }
-    a->k_h = one_d || long_kernel || pointwise || short8 ? 1 : range(paired ? 2 : 1, 5);
-    a->k_w = pointwise || short8 ? 1 : (long_kernel ? range(100, 140) : range(paired ? 2 : 1, 5));
+    const int32_t three_k = three && !three_pw ? range(2, 3) : 0;
+    const int one_by_one = pointwise || three_pw || short8;
+    a->k_h = one_d || long_kernel || one_by_one ? 1 : (three_k ? three_k : range(paired ? 2 : 1, 5));
+    a->k_w = one_by_one ? 1 : (long_kernel ? range(100, 140) : (three_k ? three_k : range(paired ? 2 : 1, 5)));
     if (image) {
         /* the DSP kernel for 1-4 input channels (conv_narrow.h): 4 channels too, up to 40 output
          * channels (more runs of one requantisation form than it keeps), its 3x3x3 and 3x9x1
@@ -234,11 +253,17 @@ static void random_conv(nnom_conv_args *a, int depthwise)
         if (shape == 1) { a->k_h = 3; a->k_w = 9; a->in_c = 1; }
         if (shape == 2 && !one_d) { a->k_h = range(1, 10); a->k_w = 4; a->in_c = 1; }
     }
-    a->stride_h = one_d || pointwise ? 1 : range(1, 3);
-    a->stride_w = pointwise ? 1 : range(1, 3);
-    a->dil_h = one_d || pointwise || short8 || chance(70) ? 1 : 2;
-    a->dil_w = pointwise || short8 || chance(70) ? 1 : 2;
+    a->stride_h = one_d || pointwise || three_pw ? 1 : range(1, 3);
+    a->stride_w = pointwise || three_pw ? 1 : range(1, 3);
+    a->dil_h = one_d || one_by_one || chance(70) ? 1 : 2;
+    a->dil_w = one_by_one || chance(70) ? 1 : 2;
     int same = chance(50);
+    if (paired_all && chance(60)) { /* ResNet's 3x3 layers */
+        a->k_h = a->k_w = 3;
+        a->stride_h = a->stride_w = range(1, 2);
+        a->dil_h = a->dil_w = 1;
+        same = chance(80);
+    }
     int dw_like = 0; /* a DS-CNN / MobileNet depthwise layer as the quantiser makes them (see below) */
     const int dw_3x3 = depthwise && !long_rows && !long_kernel && chance(30);
     if (dw_3x3) {
@@ -351,7 +376,16 @@ static void random_conv(nnom_conv_args *a, int depthwise)
     if (pointwise || short8)
         for (int32_t c = 0; c < a->out_c; c++)
             if (multiplier[c] && chance(30)) multiplier[c] = (int32_t)(next() & 0x3FFFFFFFu) | 1; /* below 2^30 */
-    if (!depthwise && chance(25))
+    if (three)
+        for (int32_t c = 0; c < a->out_c; c++) {
+            /* both fast forms (multipliers above and below 2^30) in one pair of channels; shifts
+             * to the fast form's limits; rarely a dead channel */
+            multiplier[c] = chance(35) ? (int32_t)((next() & 0x3FFFFFFFu) | 1) : (int32_t)(0x40000001u + (next() & 0x3FFFFFFEu));
+            if (chance(2)) multiplier[c] = 0;
+            shift[c] = chance(10) ? -range(1, 22) : -range(10, 20);
+            bias[c] = range(-(1 << 16), 1 << 16);
+        }
+    if (!depthwise && chance(three ? 10 : 25))
         /* left shifts (the DSP kernel's eight-pixel passes take shifts 0 to 8 when the bias allows: the
          * MobileNet's pointwise layers have channels of multiplier 2^30, shift 1) */
         for (int32_t c = 0; c < a->out_c; c++)
@@ -360,6 +394,13 @@ static void random_conv(nnom_conv_args *a, int depthwise)
                 if (chance(30)) multiplier[c] = 0x40000000;
                 if (chance(20)) bias[c] = (int32_t)(next() >> (shift[c] + 1)) - (int32_t)(next() >> (shift[c] + 1));
             }
+    if (paired_all) {
+        for (int32_t c = 0; c < a->out_c; c++) {
+            multiplier[c] = chance(20) ? (int32_t)(next() & 0x3FFFFFFFu) | 1 : (int32_t)(0x40000001u + (next() & 0x3FFFFFFEu));
+            shift[c] = -range(5, 15);
+            bias[c] = range(-(1 << 14), 1 << 14);
+        }
+    }
     if (dw_like) {
         /* channels of four, no clamp, shifts often 0 or 1 (an output scale near the input's times
          * the weights'): every requantisation form of the DSP kernel's channel groups */

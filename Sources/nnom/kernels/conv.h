@@ -69,7 +69,7 @@ typedef struct nnom_conv_args {
  *    128 (while at most 8192 bytes, else four-pixel chunks of the patch in 4096), plus,
  *    when in_c is not a multiple of 4, the int8 patch staged in 4 g + 4 bytes; given more
  *    (nnom_conv2d_s8_scratch_room_bytes), eight pixels' columns, 64 g, for patches of at
- *    most 64.
+ *    most 64, and three pixels', 24 g, from 128 (while at most 8192 bytes).
  * The least: the full-speed size while four pixels' columns (and the staged patch) take at
  * most NNOM_CONV_SCRATCH_WHOLE (512) bytes (below that, saving bytes would cost whole pixel
  * passes); above it, for the DSP kernel, the smallest of its full-speed size, four pixels'
@@ -94,8 +94,9 @@ uint32_t nnom_conv2d_s8_scratch_bytes(const nnom_conv_args *a);
  * a plan reserves for a kernel not to slow down (a tiled plan does). */
 uint32_t nnom_conv2d_s8_scratch_fast_bytes(const nnom_conv_args *a);
 /* All the scratch either kernel can use (never less than the full-speed size): more still
- * for the DSP kernel's patches of at most 64 (eight-pixel passes, kernels/arm/conv_shape.h),
- * given from a plan's spare room only, so that the arena never grows for it. */
+ * for the DSP kernel's patches of at most 64 (eight-pixel passes, kernels/arm/conv_shape.h)
+ * and from 128 (three-pixel passes), given from a plan's spare room only, so that the arena
+ * never grows for it. */
 uint32_t nnom_conv2d_s8_scratch_room_bytes(const nnom_conv_args *a);
 
 /* The scratch of one kernel set (the values of nnom_kernels in nnom/model.h): least, at full

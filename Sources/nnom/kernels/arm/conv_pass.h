@@ -4,7 +4,7 @@
  * pass whose patches im2col has gathered (int16 pairs (e0, e2), (e1, e3) per
  * group of four patch elements, the pass's pixels side by side), a run of
  * output channels whose requantisation takes one of the 32-bit forms of
- * arm_dsp.h, from the bias to the stored bytes. Two layouts (conv_shape.h):
+ * arm_dsp.h, from the bias to the stored bytes. The layouts (conv_shape.h):
  *
  *  - pass4: four pixels, one channel at a time (short patches, k < PAIR_MIN_K):
  *    per group one LDR of weights, two SXTB16, two LDM of four words, eight
@@ -30,12 +30,25 @@
  *    group's products), and each channel picks its requantisation form.
  *        cols: | g0: p0 lo hi, p1 lo hi, ..., p7 lo hi | g1 ... |
  *
+ *  - pass3 (conv_pass3.h): three pixels and two channels at a time (patches
+ *    of at least THREE_MIN_K on 1x1 windows, and in place of pass2, when the
+ *    scratch holds three pixels' columns): per group, in two halves (the lo
+ *    words with (w0, w2), then the hi words with (w1, w3)), each one run of
+ *    five single loads (both channels' weight words, read again in the second
+ *    half, and three column words), two SXTB16 and six SMLAD: 26
+ *    instructions, 28 estimated cycles for 24 multiply-accumulates (1.17 a
+ *    MAC); registers r0 columns, r1 weights, r2 k, r3-r8 the six sums, r9,
+ *    r10 the weights, r11, r12, lr the column words. Two channels' constants
+ *    per six outputs: about 86 estimated cycles a pair besides its groups.
+ *        cols: | g0: p0 lo hi, p1 lo hi, p2 lo hi | g1 ... |
+ *
  * All are naked functions (the body is the assembly alone), so that their
  * registers are used as planned at -Os as at -O2, and run their groups in
  * unrolled copies entered at the one that leaves a whole number of passes
  * (the entry computed once per call): pass4 a loop of four copies, pass2 of
- * eight, pass8 fifteen copies and no loop (its patches have at most 16
- * groups; built for size, -Os, a loop of eight: PASS8_GROUPS). On the
+ * eight, pass3 of sixteen (eight at -Os), pass8 fifteen copies and no loop
+ * (its patches have at most 16 groups; built for size, -Os, a loop of eight:
+ * PASS8_GROUPS). On the
  * Cortex-M4 (-O2, est. cycles per MAC) pass8's straight copies instead of
  * four in a loop took 2-3 % (pw_25x5_64to64 1.72 -> 1.68, pw_48x48_8to16
  * 3.54 -> 3.47) for 1.2 KB of code.

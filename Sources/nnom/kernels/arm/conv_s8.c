@@ -11,8 +11,11 @@
  * pixels per pass when the scratch given holds their columns (a plan gives
  * that from its spare room only), one output channel at a time; patches
  * shorter than PAIR_MIN_K take four pixels, longer ones two pixels and two
- * channels (more multiply-accumulates per load, more constants per output):
- * the assembly of conv_pass.h, which describes the three. The last pixels of
+ * channels (more multiply-accumulates per load, more constants per output);
+ * pointwise patches of at least THREE_MIN_K and the long ones take three
+ * pixels and two channels when the scratch holds them (conv_pass3.h; see
+ * nnom_conv2d_s8 for when): the assembly of conv_pass.h, which describes
+ * them all. The last pixels of
  * a layer, fewer than a pass, run a whole pass again over the layer's last
  * pixels when the output does not overlap the input (an eight-pixel shape
  * takes a pass of four when at most four are left). A short patch given only four pixels'
@@ -28,7 +31,10 @@
  *
  * im2col: when in_c is a multiple of 4 every tap is whole groups, widened
  * straight from the input (the two pixels of a two-pixel pass together, one
- * STM per group of both, when both windows lie inside the input). Otherwise the patch is first gathered as int8 in
+ * STM per group of both, all kernel rows in one call, widen_pair_rows; when
+ * their windows reach into the padding, the taps both have inside together,
+ * the others alone or zero, im2col_pair_edge). Otherwise the patch is first
+ * gathered as int8 in
  * a staging row (padding taps and the lanes past k hold the input zero point,
  * which widens to 0), then widened; a window inside the input is copied a
  * word at a time (for rows of at most 4 bytes, e.g. one input channel in the
@@ -48,6 +54,12 @@
  * whose columns do not fit the scratch given (chunks of four pixels' columns,
  * or one pixel per pass) use nnom_conv_quant_out() of conv.h, as the portable
  * kernel does.
+ *
+ * A layer of two-pixel passes whose channels are all one even run of fast
+ * channels (ResNet-8's 3x3 layers) prepares pass2's arguments once per call;
+ * when out_w is even (every pass two pixels of one output row) a loop of its
+ * own walks the passes: gather, end group, one call of the assembly for all
+ * channels (about 100 estimated cycles per pass instead of 300).
  */
 #include "kernels/arm/arm_dsp.h"
 
@@ -96,46 +108,6 @@ __attribute__((noinline)) static void widen(uint32_t *dst, int32_t stride, const
                                             uint32_t neg_zp)
 {
     if (n > 0) widen_inline(dst, stride, src, n, neg_zp);
-}
-
-/* The two-pixel layout (np 2: a group's four words are p0 lo, p0 hi, p1 lo, p1 hi): n >= 1 groups
- * of both pixels at once, pixel 0's from s0, pixel 1's from s1 (any alignment), minus the zero
- * point, into dst; per group two LDR, four SXTAB16 and one STM of the group's four words (which
- * also steps dst to the next group): about 7 estimated cycles per group of both pixels, against
- * 10 per group of each pixel for widen(). Two groups per loop pass, an odd n entering at the
- * second. */
-__attribute__((noinline)) static void widen_pair(uint32_t *dst, const int8_t *s0, const int8_t *s1, int32_t n,
-                                                 uint32_t neg_zp)
-{
-    /* (STM stores in ascending register order: fixed registers, as in dot_2x1) */
-    register uint32_t l0 __asm__("r4"), h0 __asm__("r5"), l1 __asm__("r6"), h1 __asm__("r8");
-    uint32_t t0, t1;
-    __asm__ volatile("lsrs    %[n], %[n], #1\n\t"
-                     "bcc     1f\n\t"
-                     "adds    %[n], %[n], #1\n\t"
-                     "b       2f\n"
-                     "1:\n\t"
-                     "ldr     %[t0], [%[s0]], #4\n\t"
-                     "ldr     %[t1], [%[s1]], #4\n\t"
-                     "sxtab16 %[l0], %[zp], %[t0]\n\t"
-                     "sxtab16 %[h0], %[zp], %[t0], ror #8\n\t"
-                     "sxtab16 %[l1], %[zp], %[t1]\n\t"
-                     "sxtab16 %[h1], %[zp], %[t1], ror #8\n\t"
-                     "stm     %[d]!, {%[l0], %[h0], %[l1], %[h1]}\n"
-                     "2:\n\t"
-                     "ldr     %[t0], [%[s0]], #4\n\t"
-                     "ldr     %[t1], [%[s1]], #4\n\t"
-                     "sxtab16 %[l0], %[zp], %[t0]\n\t"
-                     "sxtab16 %[h0], %[zp], %[t0], ror #8\n\t"
-                     "sxtab16 %[l1], %[zp], %[t1]\n\t"
-                     "sxtab16 %[h1], %[zp], %[t1], ror #8\n\t"
-                     "stm     %[d]!, {%[l0], %[h0], %[l1], %[h1]}\n\t"
-                     "subs    %[n], %[n], #1\n\t"
-                     "bne     1b\n\t"
-                     : [d] "+r"(dst), [s0] "+r"(s0), [s1] "+r"(s1), [n] "+r"(n), [t0] "=&r"(t0), [t1] "=&r"(t1),
-                       [l0] "=&r"(l0), [h0] "=&r"(h0), [l1] "=&r"(l1), [h1] "=&r"(h1)
-                     : [zp] "r"(neg_zp)
-                     : "cc", "memory");
 }
 
 static void zero_groups(uint32_t *dst, int32_t stride, int32_t n)
@@ -193,11 +165,6 @@ __attribute__((noinline)) static void im2col_inside(const conv_ctx *x, const int
         const uint32_t neg_zp = x->neg_zp;
         if (k_h == 1) { /* (pointwise: no row loop, no register spilled) */
             for (; count > 0; count--, src += pix_step, dst += 2) widen_inline(dst, stride, src, row_groups, neg_zp);
-            return;
-        }
-        if (stride == 4 && count == 2) { /* (the two pixels of a two-pixel pass together) */
-            for (int32_t ky = 0; ky < k_h; ky++, src += step, dst += row_groups * stride)
-                widen_pair(dst, src, src + pix_step, row_groups, neg_zp);
             return;
         }
         for (; count > 0; count--, src += pix_step, dst += 2) {
@@ -303,6 +270,7 @@ __attribute__((noinline)) static void im2col_staged(const conv_ctx *x, const int
 /* ------------------------------------------------------------ fast passes */
 
 #include "kernels/arm/conv_pass.h"
+#include "kernels/arm/conv_pass3.h"
 #include "kernels/arm/conv_narrow.h"
 #include "kernels/arm/conv_short.h"
 
@@ -539,10 +507,11 @@ static inline int32_t run_computed(const fast_run *r) { return r->len + ((r->fla
 /* Channels [0, n) of the pass, fast, with requantisation form `form`. Parameters of channel 0
  * at bias (or NULL), mult, shift, its weights at w (k bytes per channel), its output at out.
  * Eight pixels: pass8 (p8) on them all (it picks each channel's form itself). Four: pass4 (p4).
- * Two: pass2 (p) on the pairs, and on an odd last channel alone. */
+ * Two: pass2 (p) on the pairs, and on an odd last channel alone; three (`three`, p's groups all
+ * the columns' groups): pass3 likewise (it picks each channel's form itself). */
 /* (inlined: a pass of the first layer of an image model, few channels, calls it often) */
 static inline __attribute__((always_inline)) void fast_channels(pass2_args *p, pass4_args *p4, pass8_args *p8,
-                                                                int form, const int32_t *bias,
+                                                                int three, int form, const int32_t *bias,
                                                                 const int32_t *mult, const int32_t *shift,
                                                                 const int8_t *w, int32_t k, int8_t *out, int32_t n)
 {
@@ -574,6 +543,11 @@ static inline __attribute__((always_inline)) void fast_channels(pass2_args *p, p
     p->k = k;
     p->pair_step = 4;
     p->n_ch = n & ~1;
+    if (three) {
+        if (p->n_ch) pass3_fast(p);
+        if (n & 1) three_last(p, bias, mult, shift, w, k, out, n - 1);
+        return;
+    }
     /* the end group in the first word of the last one, whose columns go aside */
     uint32_t *end = (uint32_t *)p->cols + 4 * p->groups;
     memcpy(p->last, end, sizeof p->last);
@@ -599,7 +573,7 @@ static inline __attribute__((always_inline)) void fast_channels(pass2_args *p, p
 }
 
 /* The next run of fast channels from channel c, below `limit`, into *r (with np pixels per pass:
- * two, its channel count made even by the channel after it when that is below n_safe); 0 when
+ * two or three, its channel count made even by the channel after it when that is below n_safe); 0 when
  * there is none. */
 static int next_run(const conv_ctx *x, int32_t c, int32_t limit, int32_t bias_room, int32_t np, int32_t n_safe,
                     fast_run *r)
@@ -616,8 +590,39 @@ static int next_run(const conv_ctx *x, int32_t c, int32_t limit, int32_t bias_ro
         if (f == FORM_L) r->flags |= RUN_LEFT;
     } while (++c < limit && c - r->c0 < RUN_MAX_LEN && (f = channel_form(x, c, bias_room, np)) != FORM_GENERAL);
     r->len = (uint16_t)(c - r->c0);
-    if (np == 2 && (r->len & 1) && c < n_safe) r->flags |= RUN_PAIRED;
+    if ((np == 2 || np == 3) && (r->len & 1) && c < n_safe) r->flags |= RUN_PAIRED;
     return 1;
+}
+
+/* The runs of fast channels in [0, n_safe) with np pixels per pass, at most MAX_RUNS, into runs[];
+ * returns their count. */
+static int32_t find_runs(const conv_ctx *x, int32_t np, int32_t n_safe, int32_t bias_room, fast_run *runs)
+{
+    int32_t n = 0;
+    for (int32_t c = 0; np > 1 && n < MAX_RUNS && next_run(x, c, n_safe, bias_room, np, n_safe, &runs[n]);)
+        c = run_end(&runs[n++]);
+    return n;
+}
+
+/* Whether the runs are too short for pass3: fewer than `least` channels a run on average (each
+ * run costs pass3 a call per pass and an odd run a whole pair for its last channel), or more runs
+ * than runs[] keeps. In place of pass8 THREE_RUN_MIN (with one dead channel in eight,
+ * pw_12x12_64to128_mixed took 1.59 est. cycles per MAC in pass3 against 1.47 in pass8), of pass2
+ * THREE_RUN_MIN_PAIRED (pw_6x6_128to128_mixed: 1.38 in pass3, 1.49 in pass2). */
+enum { THREE_RUN_MIN = 16, THREE_RUN_MIN_PAIRED = 4, THREE_REDO_SHARE = 64 };
+static int three_cut(const fast_run *runs, int32_t n_runs, int32_t least)
+{
+    int32_t channels = 0;
+    for (int32_t r = 0; r < n_runs; r++) channels += runs[r].len;
+    return n_runs == MAX_RUNS || channels < least * n_runs;
+}
+
+/* Whether a live channel (multiplier not 0) has a shift of 0 or more. */
+static int non_negative_shift(const nnom_conv_args *a)
+{
+    for (int32_t c = 0; c < a->out_c; c++)
+        if (a->shift[c] >= 0 && a->multiplier[c] != 0) return 1;
+    return 0;
 }
 
 /* The narrower output clamp of n channels of the np pixels at o (the fast passes clamp to int8 only). */
@@ -626,6 +631,8 @@ static void clamp_pass(int8_t *o, int32_t n, int32_t np, int32_t out_c, int32_t 
     for (int32_t p = 0; p < np; p++, o += out_c)
         for (int32_t c = 0; c < n; c++) o[c] = (int8_t)(o[c] < lo ? lo : (o[c] > hi ? hi : o[c]));
 }
+
+#include "kernels/arm/conv_pair.h"
 
 void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void *scratch, uint32_t scratch_bytes)
 {
@@ -644,9 +651,21 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
         conv_narrow(a, &x.s, in, out, scratch);
         return;
     }
+    /* Three pixels, two channels at a time (pass3) when the scratch holds them, in place of
+     * pass2 (long patches) or, on 1x1 windows, of pass8 and pass4: pass3 takes fewer estimated
+     * cycles than those two but more instructions (26 against 13.5 per 16 MACs in their loops),
+     * and the other windows of patches shorter than PAIR_MIN_K keep them (the 28x28 CNN's 3x3
+     * conv on 12 channels: 1.46 instructions per MAC of the model with pass4, 1.63 with pass3).
+     * An eight-pixel shape keeps its passes for a layer with a channel of a non-negative shift
+     * (pass8 only has that requantisation fast); any shape where the fast channels are cut into
+     * short runs (below). A two-pixel shape, where pass3 gains least (2-4 %), keeps its passes
+     * when the pass again over the last pixels would redo more than 1/64 of them (8x8: 2 of 64). */
+    const int32_t np_shape = x.s.np;
+    if (three_fits(&x.s, scratch_bytes) && (x.s.np == 2 || (a->k_h == 1 && a->k_w == 1)) &&
+        (x.s.np != 8 || !non_negative_shift(a)) && (x.s.np != 2 || (3 - n_pix % 3) % 3 * THREE_REDO_SHARE <= n_pix))
+        x.s.np = 3;
     x.neg_zp = (uint32_t)(uint16_t)(int16_t)(-a->in_zp) * 0x00010001u;
     x.cols = (uint32_t *)scratch;
-    x.staging = x.s.staged ? (int8_t *)scratch + cols_bytes(&x.s, x.s.np) : NULL;
     x.in_end = in + (ptrdiff_t)a->in_h * a->in_w * a->in_c;
     x.zp_bytes = (uint32_t)(uint8_t)a->in_zp * 0x01010101u;
     /* channel c reads weights [c * k, c * k + 4 * groups): whole words while within the array */
@@ -664,10 +683,13 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
      * pass_general) over [0, n_safe) on the weights in place; and [tail0, out_c), the last
      * channels, when they are all fast, on a zero-padded copy of their weights (tail_buf). */
     fast_run runs[MAX_RUNS];
-    int32_t n_runs = 0;
-    for (int32_t c = 0; x.s.np > 1 && n_runs < MAX_RUNS &&
-                        next_run(&x, c, x.n_safe, bias_room, x.s.np, x.n_safe, &runs[n_runs]);)
-        c = run_end(&runs[n_runs++]);
+    int32_t n_runs = find_runs(&x, x.s.np, x.n_safe, bias_room, runs);
+    if (x.s.np == 3 && three_cut(runs, n_runs, np_shape == 2 ? THREE_RUN_MIN_PAIRED : THREE_RUN_MIN)) {
+        /* back to the shape's passes: the same runs (no channel of form FORM_L, see above), made
+         * even by the channel after them for pass2 only */
+        x.s.np = np_shape;
+        for (int32_t r = 0; np_shape != 2 && r < n_runs; r++) runs[r].flags &= (uint8_t)~RUN_PAIRED;
+    }
     int32_t n_fast = x.s.np > 1 && x.n_safe < out_c ? out_c : 0;
     int tail_form = FORM_ZP, tail_left = 0;
     for (int32_t c = x.n_safe; c < n_fast; c++) {
@@ -680,7 +702,7 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
      * it even (pass2_fast computes channels in pairs, one alone at the cost of a pair) */
     int32_t tail0 = x.n_safe;
     fast_run *last = n_runs ? &runs[n_runs - 1] : NULL;
-    if (x.s.np == 2 && n_fast && last && run_end(last) == x.n_safe && (last->len & 1) &&
+    if ((x.s.np == 2 || x.s.np == 3) && n_fast && last && run_end(last) == x.n_safe && (last->len & 1) &&
         (out_c - x.n_safe + 1) * x.s.k + over <= (int32_t)(TAIL_WORDS * 4)) {
         tail0--;
         if (last->form == FORM_U) tail_form = FORM_U;
@@ -698,6 +720,7 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
             n_fast = 0;
         }
     }
+    x.staging = x.s.staged ? (int8_t *)scratch + cols_bytes(&x.s, x.s.np) : NULL;
     pass2_args pa;
     pa.cols = x.cols;
     pa.groups = x.s.groups - 1;
@@ -717,6 +740,25 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
     p8.back = over;
     const int32_t *bias = (const int32_t *)a->bias;
     const int clamp = a->act_min != -128 || a->act_max != 127;
+    /* Two-pixel passes whose channels are all one even run of fast channels (e.g. ResNet-8's 3x3
+     * layers): pa prepared once here, a pass then sets its output and end group and calls the
+     * assembly (about 120 estimated cycles less per pass than fast_channels() in the run loop). */
+    void (*const pass2_all)(const pass2_args *) =
+        x.s.np == 2 && !x.s.chunk && n_runs == 1 && !n_fast && runs[0].c0 == 0 && run_end(&runs[0]) == out_c &&
+                run_computed(&runs[0]) == out_c && !(out_c & 1) && !(runs[0].flags & RUN_LEFT)
+            ? (runs[0].form == FORM_ZP ? pass2_fast : pass2_fast_u)
+            : NULL;
+    if (pass2_all) {
+        static const int32_t no_bias[2] = {0, 0};
+        pa.bias = bias ? bias : no_bias;
+        pa.bias_step = bias ? 4 : 0;
+        pa.mult = a->multiplier;
+        pa.shift = a->shift;
+        pa.w = (const int8_t *)a->weights;
+        pa.k = x.s.k;
+        pa.pair_step = 4;
+        pa.n_ch = out_c;
+    }
 
     if (x.staging) memcpy(x.staging + x.s.k, &x.zp_bytes, 4);
     if (x.s.chunk > 0) {
@@ -735,6 +777,9 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
     const ptrdiff_t at_limit = (x.in_end - in) - ((a->k_h - 1) * x.step + 4 * x.words);
 
     x.pix_step = a->stride_w * a->in_c;
+    /* two-pixel passes of whole groups (taps contiguous): both pixels' patches together, in one
+     * call of widen_pair_rows (windows inside the input) or im2col_pair_edge */
+    const int pair_rows = x.s.np == 2 && !x.s.staged && a->k_h > 1 && a->dil_w == 1;
     /* 1x1, stride 1, no padding, in_c a multiple of 4: pixel p's patch is the 4-byte groups at in + p * in_c */
     const int contiguous = a->k_h == 1 && a->k_w == 1 && a->stride_h == 1 && a->stride_w == 1 && a->pad_top == 0 &&
                            a->pad_left == 0 && a->out_w == a->in_w && !x.s.staged;
@@ -753,8 +798,19 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
     uint32_t *const scratch_cols = x.cols;
     const uint32_t cols8 = cols_bytes(&x.s, 8);
     const int out_cols = x.s.np == 4 && x.s.k <= EIGHT_MAX_K && redo && (uint32_t)out_c * 8u >= cols8;
+    if (pass2_all && pair_rows && !(a->out_w & 1)) {
+        /* every pass two pixels of one output row, all channels in one call of the assembly */
+        pair_passes(&x, &pa, pass2_all, in, out, ix_max, iy_max, clamp);
+        return;
+    }
     for (int32_t pix = 0, np; pix < n_pix; pix += np) {
         np = x.s.np == 8 && n_pix - pix < 8 && !(redo && n_pix >= 8 && n_pix - pix > 4) ? 4 : x.s.np;
+        /* a three-pixel shape's last 2 or (not redone) 4 pixels: passes of two (pass2), in the
+         * two-pixel layout; a last one alone in pass_general */
+        if (np == 3) {
+            if (n_pix - pix == 2 || (n_pix - pix == 4 && !redo)) np = 2;
+            pa.groups = np == 3 ? x.s.groups : x.s.groups - 1;
+        }
         x.cols = scratch_cols;
         if (out_cols && n_pix - pix >= 16) {
             const uintptr_t lo = ((uintptr_t)(out + (ptrdiff_t)(pix + 8) * out_c) + 3u) & ~(uintptr_t)3u;
@@ -786,7 +842,15 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
             uint32_t *dst = x.cols + 2 * p;
             const ptrdiff_t at = ((ptrdiff_t)iy0 * a->in_w + ix0) * a->in_c; /* the first tap */
             cnt = 1;
-            if (ix0 >= 0 && ix0 <= ix_max && iy0 >= 0 && iy0 <= iy_max && at <= at_limit) {
+            if (pair_rows && p == 0 && n == 2 && ox + 1 < a->out_w) {
+                /* both pixels of a two-pixel pass, on one output row */
+                cnt = 2;
+                if (ix0 >= 0 && ix0 + a->stride_w <= ix_max && iy0 >= 0 && iy0 <= iy_max)
+                    widen_pair_rows(dst, in + at, x.pix_step, (int32_t)x.step - 4 * x.row_groups, a->k_h,
+                                    x.row_groups, x.neg_zp);
+                else
+                    im2col_pair_edge(&x, in, iy0, ix0, dst);
+            } else if (ix0 >= 0 && ix0 <= ix_max && iy0 >= 0 && iy0 <= iy_max && at <= at_limit) {
                 /* this pixel and the next ones of the pass on this output row whose windows are
                  * inside (dividing only where a limit binds: near the end of a row or the input) */
                 int32_t more = n - p - 1 < a->out_w - ox - 1 ? n - p - 1 : a->out_w - ox - 1;
@@ -813,6 +877,16 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
             pass_general(&x, 0, out_c, n, o);
             continue;
         }
+        if (pass2_all) { /* (np 2: the columns are at scratch_cols, which pa.cols holds) */
+            uint32_t *end = x.cols + 4 * pa.groups;
+            memcpy(pa.last, end, sizeof pa.last);
+            end[0] = COLS_END;
+            pa.out = o;
+            pass2_all(&pa);
+            end[0] = pa.last[0];
+            if (clamp) clamp_pass(o, out_c, np, out_c, a->act_min, a->act_max);
+            continue;
+        }
         int32_t c0 = 0;
         /* the runs found above, then (when there were more than MAX_RUNS) the others, found now */
         fast_run more;
@@ -827,7 +901,7 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
                 continue;
             }
             if (c0 < r0) pass_general(&x, c0, r0, n, o);
-            fast_channels(&pa, np == 4 ? &p4 : NULL, np == 8 ? &p8 : NULL, run->form, bias ? bias + r0 : NULL,
+            fast_channels(&pa, np == 4 ? &p4 : NULL, np == 8 ? &p8 : NULL, np == 3, run->form, bias ? bias + r0 : NULL,
                           a->multiplier + r0, a->shift + r0, (const int8_t *)a->weights + (ptrdiff_t)r0 * x.s.k,
                           x.s.k, o + r0, run_computed(run));
             if (clamp) clamp_pass(o + r0, r1 - r0, np, out_c, a->act_min, a->act_max);
@@ -835,7 +909,7 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
         }
         if (n_fast && (np == 8 || !tail_left)) {
             if (c0 < tail0) pass_general(&x, c0, tail0, n, o);
-            fast_channels(&pa, np == 4 ? &p4 : NULL, np == 8 ? &p8 : NULL, tail_form, bias ? bias + tail0 : NULL,
+            fast_channels(&pa, np == 4 ? &p4 : NULL, np == 8 ? &p8 : NULL, np == 3, tail_form, bias ? bias + tail0 : NULL,
                           a->multiplier + tail0, a->shift + tail0, (const int8_t *)tail_buf, x.s.k, o + tail0,
                           out_c - tail0);
             if (clamp) clamp_pass(o + tail0, out_c - tail0, np, out_c, a->act_min, a->act_max);

@@ -13,6 +13,8 @@ enum {
     EIGHT_MAX_K = 64,    /* patches of at most this length: eight pixels per pass when the scratch
                             given holds their columns (else four) */
     PAIR_MIN_K = 128,    /* patches of at least this length: two pixels per pass, channels in pairs */
+    THREE_MIN_K = 48,    /* patches of at least this length: three pixels and two channels at a time
+                            (conv_pass3.h) when the scratch given holds three pixels' columns */
     COLS_LIMIT = 8192,   /* largest scratch for a pass's columns, bytes */
     CHUNK_LIMIT = 4096,  /* largest scratch for the chunks of the chunked path, bytes */
     CHUNK_PIXELS = 4,    /* pixels per pass of the chunked path (long patches, little scratch) */
@@ -66,6 +68,16 @@ static inline conv_shape shape_of(const nnom_conv_args *a, uint32_t scratch_byte
     return s;
 }
 
+/* Whether the kernel runs passes of three pixels, two channels at a time (conv_pass3.h), on the
+ * shape s (eight, four or two pixels) with @p scratch_bytes of scratch: patches of at least
+ * THREE_MIN_K whose three pixels' columns (and the staged patch) fit in it and in COLS_LIMIT.
+ * (The kernel also keeps eight-pixel passes for a layer with channels of a non-negative shift.) */
+static inline int three_fits(const conv_shape *s, uint32_t scratch_bytes)
+{
+    const uint32_t three = cols_bytes(s, 3);
+    return s->np > 1 && s->k >= THREE_MIN_K && three <= COLS_LIMIT && three + staged_bytes(s) <= scratch_bytes;
+}
+
 /* Scratch bytes of the DSP kernel at full speed, as a plan reserves them: a pass's whole
  * columns (of at most four pixels) while they take at most COLS_LIMIT bytes, else chunks of
  * four pixels' columns in CHUNK_LIMIT bytes (in_c a multiple of 4) or one pixel's column;
@@ -79,12 +91,17 @@ static inline uint32_t nnom_conv2d_s8_dsp_fast_bytes(const nnom_conv_args *a)
 }
 
 /* All the scratch the DSP kernel can use: eight pixels' columns (and the staged patch) for
- * patches of at most EIGHT_MAX_K, else the full-speed size. A plan gives it only from its
+ * patches of at most EIGHT_MAX_K, three pixels' for the two-pixel shape's patches (from
+ * PAIR_MIN_K) while within COLS_LIMIT, else the full-speed size. A plan gives it only from its
  * spare room (core/plan_tuned.c), never reserves it: the arena does not grow for it. */
 static inline uint32_t nnom_conv2d_s8_dsp_room_bytes(const nnom_conv_args *a)
 {
     const conv_shape s = shape_of(a, UINT32_MAX);
-    return s.np == 8 ? cols_bytes(&s, 8) + staged_bytes(&s) : nnom_conv2d_s8_dsp_fast_bytes(a);
+    if (s.np == 8) return cols_bytes(&s, 8) + staged_bytes(&s);
+    const uint32_t fast = nnom_conv2d_s8_dsp_fast_bytes(a);
+    if (s.np == 2 && cols_bytes(&s, 3) <= COLS_LIMIT && cols_bytes(&s, 3) + staged_bytes(&s) > fast)
+        return cols_bytes(&s, 3) + staged_bytes(&s);
+    return fast;
 }
 
 /* The least scratch of the DSP kernel: the full-speed size while four pixels' columns (and

@@ -4,18 +4,21 @@
  *
  * Four output rows at a time (the last block overlapping the previous one
  * when out_features is not a multiple of 4; fewer than four rows one by one).
- * Each group of four inputs is loaded once and widened to two int16 pairs
- * with the zero point subtracted (SXTAB16), then meets each row's four
- * weights, widened by SXTB16 into the same (e0, e2) / (e1, e3) pairing: two
- * SMLAD per row, 23 instructions for 16 multiply-accumulates. The assembly
- * routine (dot_blocks_asm) uses all 14 free registers so that the loads come
- * in runs (a load right after another costs one cycle instead of two): the
- * input word with rows 0 and 1's weights, then rows 2 and 3's; eight groups
- * per loop pass, the end of the input kept on the stack and read in the last
- * run: 25 estimated cycles per group, 1.60 per multiply-accumulate. It runs
- * up to DENSE_BATCH blocks of four rows per call, from starting sums it reads
- * (the biases themselves, or values C wrote) into a small array of sums on
- * the stack, which C then requantises four rows per pass. The last len % 4
+ * The input is widened once per call (widen_input: int16 pairs (x0, x2),
+ * (x1, x3) minus the zero point, SXTAB16, into DENSE_WIDE_GROUPS groups on
+ * the stack, 1,280 bytes; a longer input chunk by chunk for each batch of
+ * rows); per group each row's four weights are widened by SXTB16 into the
+ * same pairing and meet it in two SMLAD: 22 instructions for 16
+ * multiply-accumulates. The assembly routine (dot_blocks_asm) uses all 14
+ * free registers so that the loads come in runs (a load right after another
+ * costs one cycle instead of two): the input's two words with rows 1, 0 and
+ * 3's weights, then row 2's; sixteen groups per loop pass (eight at -Os), the
+ * end of the input kept on the stack and read in the last group: 24
+ * estimated cycles per group, 1.50 per multiply-accumulate (the floor of 16
+ * SXTB16 / SMLAD and four weight loads is 20-21; docs/design-notes.md). It
+ * runs up to DENSE_BATCH blocks of four rows per call, from starting sums it
+ * reads (the biases themselves, or values C wrote) into a small array of sums
+ * on the stack, which C then requantises four rows per pass. The last len % 4
  * inputs are summed one by one in C.
  *
  * Accumulators and the bias. |x - zp| * |w| <= 255 * 128 = 32640, so a dot
@@ -53,10 +56,9 @@ enum {
 typedef struct {
     int32_t stride;       /* 0: bytes between the weight rows of a block */
     int32_t n;            /* 4: groups of four inputs, >= 1 */
-    uint32_t neg_zp;      /* 8: -zp in both int16 lanes */
-    int32_t blocks;       /* 12: blocks of four rows, >= 1 */
-    int32_t next_block;   /* 16: from where a block's row pointers end to the next block's rows */
-    const int32_t *init;  /* 20: the blocks' starting sums, four per block (may be the array of sums) */
+    int32_t blocks;       /* 8: blocks of four rows, >= 1 */
+    int32_t next_block;   /* 12: from where a block's row pointers end to the next block's rows */
+    const int32_t *init;  /* 16: the blocks' starting sums, four per block (may be the array of sums) */
 } rows4_args;
 
 /* The assembly's frame below the saved registers: */
@@ -70,13 +72,12 @@ typedef struct {
 #define FRAME_BYTES "28"
 
 /*
- * One group of four inputs for the four rows. r0: inputs, r1: row 0 (row 1 at
- * r1 + r9), r8: row 2 (row 3 at r8 + r9), r10: -zp pairs, r4-r7: sums.
- * Run A loads the input word and rows 0 and 1's weights; the input becomes
- * its pairs (r2, r12); run B loads rows 2 and 3's weights (and, in the last
- * group of a pass, the end of the input from the stack, compared at once:
- * SXTB16 and SMLAD leave the flags alone). 23 instructions, 25 estimated
- * cycles (27 with the end test).
+ * One group of four inputs for the four rows. r0: the widened inputs (two words per group), r1:
+ * row 0 (row 1 at r1 + r9), r8: row 2 (row 3 at r8 + r9), r4-r7: sums; r2, r3, r10-r12, lr free.
+ * One run of five loads (the input's two pairs, rows 1, 0 and 3's weights: six cycles), rows 0,
+ * 1 and 3, then row 2's weights (two cycles; in the last group of a pass with the end of the
+ * input from the stack, compared at once: SXTB16 and SMLAD leave the flags alone) and row 2.
+ * 22 instructions, 24 estimated cycles (26 with the end test).
  */
 #define ROW_PAIRS(W, T, S)                   \
     "sxtb16  " T ", " W ", ror #8\n\t"       \
@@ -84,40 +85,62 @@ typedef struct {
     "smlad   " S ", r2, " W ", " S "\n\t"    \
     "smlad   " S ", r12, " T ", " S "\n\t"
 #define GROUP_HEAD                           \
-    "ldr     r2, [r0], #4\n\t"               \
+    "ldr     r2, [r0], #8\n\t"               \
+    "ldr     r12, [r0, #-4]\n\t"             \
     "ldr     r3, [r1, r9]\n\t"               \
     "ldr     r11, [r1], #4\n\t"              \
-    "sxtab16 r12, r10, r2, ror #8\n\t"       \
-    "sxtab16 r2, r10, r2\n\t"                \
+    "ldr     r10, [r8, r9]\n\t"              \
     ROW_PAIRS("r11", "lr", "r4")             \
-    ROW_PAIRS("r3", "r11", "r5")
-#define GROUP_TAIL                           \
-    ROW_PAIRS("r11", "lr", "r6")             \
-    ROW_PAIRS("r3", "r11", "r7")
+    ROW_PAIRS("r3", "r11", "r5")             \
+    ROW_PAIRS("r10", "r3", "r7")
 #define GROUP                                \
     GROUP_HEAD                               \
-    "ldr     r3, [r8, r9]\n\t"               \
-    "ldr     r11, [r8], #4\n\t"              \
-    GROUP_TAIL
+    "ldr     r10, [r8], #4\n\t"              \
+    ROW_PAIRS("r10", "r3", "r6")
 #define GROUP_LAST                           \
     GROUP_HEAD                               \
-    "ldr     r3, [r8, r9]\n\t"               \
-    "ldr     r11, [r8], #4\n\t"              \
+    "ldr     r10, [r8], #4\n\t"              \
     "ldr     lr, " FRAME_END "\n\t"          \
     "cmp     r0, lr\n\t"                     \
-    GROUP_TAIL
+    ROW_PAIRS("r10", "r3", "r6")
+
+/* The loop's copies of GROUP: sixteen (eight at -Os, 1.4 KB less code), entered at the one that
+ * leaves a whole number of passes (TBH on n % copies: entry i at the copy that many groups before
+ * the end). 32 groups (128 inputs) take two passes of sixteen: the end test and the branch (about 5
+ * cycles a pass) once per 64 MACs of each row instead of 32. */
+#if defined(__OPTIMIZE_SIZE__)
+#define DENSE_PASS_MASK "7"
+#define DENSE_ENTRIES                                                           \
+    ".hword  (10f - 6b) / 2, (17f - 6b) / 2, (16f - 6b) / 2, (15f - 6b) / 2\n\t" \
+    ".hword  (14f - 6b) / 2, (13f - 6b) / 2, (12f - 6b) / 2, (11f - 6b) / 2\n"
+#define DENSE_GROUPS                                                            \
+    GROUP "11:\n\t" GROUP "12:\n\t" GROUP "13:\n\t" GROUP "14:\n\t" GROUP "15:\n\t" GROUP \
+    "16:\n\t" GROUP "17:\n\t" GROUP_LAST
+#else
+#define DENSE_PASS_MASK "15"
+#define DENSE_ENTRIES                                                           \
+    ".hword  (10f - 6b) / 2, (25f - 6b) / 2, (24f - 6b) / 2, (23f - 6b) / 2\n\t" \
+    ".hword  (22f - 6b) / 2, (21f - 6b) / 2, (20f - 6b) / 2, (19f - 6b) / 2\n\t" \
+    ".hword  (18f - 6b) / 2, (17f - 6b) / 2, (16f - 6b) / 2, (15f - 6b) / 2\n\t" \
+    ".hword  (14f - 6b) / 2, (13f - 6b) / 2, (12f - 6b) / 2, (11f - 6b) / 2\n"
+#define DENSE_GROUPS                                                            \
+    GROUP "11:\n\t" GROUP "12:\n\t" GROUP "13:\n\t" GROUP "14:\n\t" GROUP "15:\n\t" GROUP \
+    "16:\n\t" GROUP "17:\n\t" GROUP "18:\n\t" GROUP "19:\n\t" GROUP "20:\n\t" GROUP       \
+    "21:\n\t" GROUP "22:\n\t" GROUP "23:\n\t" GROUP "24:\n\t" GROUP "25:\n\t" GROUP_LAST
+#endif
 
 /*
  * For each of p->blocks blocks of four rows (block b: rows 4b..4b+3 of w,
- * rows p->stride bytes apart): acc[4b + r] = p->init[4b + r] + sum_i (x[i] - zp) * w[row r][i],
- * i < 4 * p->n, modulo 2^32. Eight groups per pass; n % 8 groups first, by
+ * rows p->stride bytes apart): acc[4b + r] = p->init[4b + r] + sum_g xw[g] . w[row r][4g..4g+3],
+ * g < p->n, modulo 2^32, xw[g] the pairs (x0 - zp, x2 - zp), (x1 - zp, x3 - zp) of group g
+ * (widen_input). Sixteen groups per pass (eight at -Os); n % 16 groups first, by
  * entering the pass at the right group (TBH). Between blocks: the sums stored, the
  * next ones loaded, the input pointer reset, the row pointers moved on
  * (about 30 cycles). (naked: the body is the assembly alone; the arguments
  * arrive in r0-r3)
  */
 #define ARG __attribute__((unused))
-__attribute__((naked, noinline)) static void dot_blocks_asm(ARG const int8_t *x, ARG const int8_t *w,
+__attribute__((naked, noinline)) static void dot_blocks_asm(ARG const uint32_t *xw, ARG const int8_t *w,
                                                             ARG const rows4_args *p, ARG int32_t *acc)
 {
     __asm__ volatile(
@@ -125,18 +148,17 @@ __attribute__((naked, noinline)) static void dot_blocks_asm(ARG const int8_t *x,
         "sub     sp, sp, #" FRAME_BYTES "\n\t"
         "ldr     r9, [r2]\n\t"      /* stride */
         "ldr     r11, [r2, #4]\n\t" /* n */
-        "ldr     r10, [r2, #8]\n\t" /* -zp */
-        "ldr     r12, [r2, #20]\n\t"
+        "ldr     r12, [r2, #16]\n\t"
         "str     r12, " FRAME_INIT "\n\t"
-        "ldr     r12, [r2, #12]\n\t"
-        "ldr     r2, [r2, #16]\n\t"
+        "ldr     r12, [r2, #8]\n\t"
+        "ldr     r2, [r2, #12]\n\t"
         "str     r12, " FRAME_BLOCKS "\n\t"
         "str     r2, " FRAME_NEXT "\n\t"
         "str     r0, " FRAME_X "\n\t"
         "str     r3, " FRAME_ACC "\n\t"
-        "add     r12, r0, r11, lsl #2\n\t"
+        "add     r12, r0, r11, lsl #3\n\t"
         "str     r12, " FRAME_END "\n\t"
-        "and     r11, r11, #7\n\t"
+        "and     r11, r11, #" DENSE_PASS_MASK "\n\t"
         "str     r11, " FRAME_ENTRY "\n\t"
         "add     r8, r1, r9, lsl #1\n"
         "5:\n\t" /* a block */
@@ -145,17 +167,8 @@ __attribute__((naked, noinline)) static void dot_blocks_asm(ARG const int8_t *x,
         "ldm     r3!, {r4-r7}\n\t"
         "str     r3, " FRAME_INIT "\n\t"
         "tbh     [pc, r11, lsl #1]\n"
-        "6:\n\t"
-        ".hword  (10f - 6b) / 2, (17f - 6b) / 2, (16f - 6b) / 2, (15f - 6b) / 2\n\t"
-        ".hword  (14f - 6b) / 2, (13f - 6b) / 2, (12f - 6b) / 2, (11f - 6b) / 2\n"
-        "10:\n\t" GROUP
-        "11:\n\t" GROUP
-        "12:\n\t" GROUP
-        "13:\n\t" GROUP
-        "14:\n\t" GROUP
-        "15:\n\t" GROUP
-        "16:\n\t" GROUP
-        "17:\n\t" GROUP_LAST
+        "6:\n\t" DENSE_ENTRIES
+        "10:\n\t" DENSE_GROUPS
         "bne     10b\n\t"
         "ldr     r3, " FRAME_ACC "\n\t"
         "ldr     r12, " FRAME_NEXT "\n\t"
@@ -172,25 +185,63 @@ __attribute__((naked, noinline)) static void dot_blocks_asm(ARG const int8_t *x,
         "pop     {r4-r11, pc}\n\t");
 }
 
-enum { DENSE_BATCH = 8 }; /* blocks of four rows per call of the assembly: a 128-byte array of sums */
+enum {
+    DENSE_BATCH = 8,        /* blocks of four rows per call of the assembly: a 128-byte array of sums */
+    DENSE_WIDE_GROUPS = 160 /* groups of four inputs widened at once: 1280 bytes of stack, 640 inputs */
+};
+
+/* xw[2g], xw[2g + 1] = the int16 pairs (x[4g] - zp, x[4g + 2] - zp), (x[4g + 1] - zp, x[4g + 3] - zp)
+ * for g < n (neg_zp: -zp in both lanes). Two groups per loop pass (two loads in a run, four
+ * SXTAB16, one STM): about 6.5 estimated cycles per group; an odd n starts with one group. */
+static void widen_input(uint32_t *xw, const int8_t *x, int32_t n, uint32_t neg_zp)
+{
+    if (n & 1) {
+        const uint32_t v = nnom_arm_load4(x);
+        xw[0] = nnom_arm_widen_lo(neg_zp, v);
+        xw[1] = nnom_arm_widen_hi(neg_zp, v);
+        x += 4;
+        xw += 2;
+    }
+    n >>= 1;
+    if (!n) return;
+    /* (STM stores in ascending register order: fixed registers) */
+    register uint32_t l0 __asm__("r4"), h0 __asm__("r5"), l1 __asm__("r6"), h1 __asm__("r7");
+    uint32_t t0, t1;
+    __asm__ volatile("1:\n\t"
+                     "ldr     %[t0], [%[x]], #8\n\t"
+                     "ldr     %[t1], [%[x], #-4]\n\t"
+                     "sxtab16 %[l0], %[zp], %[t0]\n\t"
+                     "sxtab16 %[h0], %[zp], %[t0], ror #8\n\t"
+                     "sxtab16 %[l1], %[zp], %[t1]\n\t"
+                     "sxtab16 %[h1], %[zp], %[t1], ror #8\n\t"
+                     "stm     %[d]!, {%[l0], %[h0], %[l1], %[h1]}\n\t"
+                     "subs    %[n], %[n], #1\n\t"
+                     "bne     1b\n\t"
+                     : [d] "+r"(xw), [x] "+r"(x), [n] "+r"(n), [t0] "=&r"(t0), [t1] "=&r"(t1), [l0] "=&r"(l0),
+                       [h0] "=&r"(h0), [l1] "=&r"(l1), [h1] "=&r"(h1)
+                     : [zp] "r"(neg_zp)
+                     : "cc", "memory");
+}
 
 /* acc[4b + r] = init[4b + r] + sum_i (x[i] - zp) * w[(rows b + r) * row_bytes + i] for b < blocks,
  * i < len, modulo 2^32; rows of a block: r < 4, or with @p rows 1 the four sums of block b are all of
- * row b. init may be acc. */
+ * row b. init may be acc. xw: the input's groups already widened (wide: 1, len / 4 <=
+ * DENSE_WIDE_GROUPS), or room for DENSE_WIDE_GROUPS of them (wide: 0), widened here chunk by chunk. */
 static void dot_blocks(const int8_t *x, const int8_t *w, int32_t row_bytes, int32_t len, int32_t zp,
-                       int32_t blocks, int32_t rows, const int32_t *init, int32_t *acc)
+                       int32_t blocks, int32_t rows, const int32_t *init, int32_t *acc, uint32_t *xw, int wide)
 {
     const int32_t n = len >> 2;
     if (!n && init != acc) memcpy(acc, init, sizeof(int32_t) * 4 * (size_t)blocks);
-    if (n) {
+    for (int32_t g0 = 0; g0 < n; g0 += DENSE_WIDE_GROUPS) {
+        const int32_t ng = n - g0 < DENSE_WIDE_GROUPS ? n - g0 : DENSE_WIDE_GROUPS;
+        if (!wide) widen_input(xw, x + 4 * g0, ng, (uint32_t)(uint16_t)(int16_t)(-zp) * 0x00010001u);
         rows4_args p;
         p.stride = rows == 4 ? row_bytes : 0;
-        p.n = n;
-        p.neg_zp = (uint32_t)(uint16_t)(int16_t)(-zp) * 0x00010001u;
+        p.n = ng;
         p.blocks = blocks;
-        p.next_block = rows * row_bytes - 4 * n;
-        p.init = init;
-        dot_blocks_asm(x, w, &p, acc);
+        p.next_block = rows * row_bytes - 4 * ng;
+        p.init = g0 ? acc : init;
+        dot_blocks_asm(wide ? xw + 2 * g0 : xw, w + 4 * g0, &p, acc);
     }
     if (4 * n == len) return;
     for (int32_t k = 0; k < blocks * rows; k++) {
@@ -292,6 +343,10 @@ void nnom_dense_s8(const nnom_dense_s8_args *a, const int8_t *in, int8_t *out)
      * last row (rows computed twice give the same bytes); fewer than four rows: one per block */
     const int32_t rows = out_f < 4 ? 1 : 4;
     int32_t acc[4 * DENSE_BATCH];
+    /* the input widened once when it fits xw, else chunk by chunk for each batch of rows */
+    uint32_t xw[2 * DENSE_WIDE_GROUPS];
+    const int wide = n >> 2 <= DENSE_WIDE_GROUPS;
+    if (wide) widen_input(xw, in, n >> 2, (uint32_t)(uint16_t)(int16_t)(-zp) * 0x00010001u);
     for (int32_t o = 0; o < out_f;) {
         if (o + rows > out_f) o = out_f - rows;
         const int32_t left = (out_f - o) / rows;
@@ -304,7 +359,7 @@ void nnom_dense_s8(const nnom_dense_s8_args *a, const int8_t *in, int8_t *out)
                 init = a->bias + o;
             else
                 for (int32_t k = 0; k < 4 * blocks; k++) acc[k] = a->bias ? a->bias[o + k / 4] : 0;
-            dot_blocks(in, w, n, n, zp, blocks, rows, init, acc);
+            dot_blocks(in, w, n, n, zp, blocks, rows, init, acc, xw, wide);
             if (rows == 1)
                 for (int32_t k = 1; k < count; k++) acc[k] = acc[4 * k];
             write_rows(a, o, count, acc, out);
@@ -314,7 +369,7 @@ void nnom_dense_s8(const nnom_dense_s8_args *a, const int8_t *in, int8_t *out)
                 for (int32_t start = 0; start < n; start += DENSE_CHUNK) {
                     const int32_t len = n - start < DENSE_CHUNK ? n - start : DENSE_CHUNK;
                     int32_t part[4] = {0, 0, 0, 0};
-                    dot_blocks(in + start, w + (size_t)k * (size_t)n + start, n, len, zp, 1, 1, part, part);
+                    dot_blocks(in + start, w + (size_t)k * (size_t)n + start, n, len, zp, 1, 1, part, part, xw, 0);
                     sum += part[0];
                 }
                 out[o + k] = nnom_dense_output(a, o + k, sum);
