@@ -6,8 +6,8 @@
  * portable kernel bit for bit.
  *
  * What it takes: k_h = k_w = 1, in_c = SHORT_K, no padding, any stride, at
- * least two output pixels, out_c = 16 << n for n in [0, SHORT_MAX_LOG] (16,
- * 32, 64, 128: the stores' scaled register offset, below), an output that
+ * least two output pixels, out_c = 16 << n for n in [0, SHORT_MAX_LOG] (16
+ * or 32: the stores' scaled register offset, below), an output that
  * does not overlap the input, and at least SHORT_MIN_SCRATCH bytes of scratch
  * (the layer's least is 64). Others fall through to the general kernel.
  *
@@ -29,7 +29,7 @@
  *    10 blocks, a band of 2x48 in 5; the last pixels, once that room is
  *    smaller, in the scratch or, when that holds fewer than SHORT_TAIL, in a
  *    stack buffer of SHORT_TAIL records (132 bytes). No arena growth; stack:
- *    that buffer, the forms of the channels (64 bytes), a run's arguments.
+ *    that buffer, the forms of the channels (16 bytes), a run's arguments.
  *  - short_run_* (assembly, a run of consecutive channels of one form per
  *    call, per block): per channel about 30 instructions of set-up (its
  *    weights loaded, SXTB16 and doubled with SADD16: 2 w in [-256, 254]; the
@@ -75,10 +75,12 @@ enum {
     SHORT_K = 8,             /* input channels (patch length) it takes */
     SHORT_RECORD = 16,       /* bytes of a pixel's widened inputs */
     SHORT_MIN_OUT_LOG = 4,   /* out_c = 2^(SHORT_MIN_OUT_LOG + n) */
-    SHORT_MAX_LOG = 3,       /* the largest n (the stores' LSL #n) */
+    SHORT_MAX_LOG = 1,       /* the largest n (the stores' LSL #n): each n is three routines of
+                                about 300 bytes (-O2; 210 at -Os), and 64 or 128 output channels on
+                                8 inputs are rare */
     SHORT_MIN_SCRATCH = SHORT_RECORD + 4, /* one record and the end word */
     SHORT_L_MAX_SHIFT = 8,
-    SHORT_MAX_OUT = 1 << (SHORT_MIN_OUT_LOG + SHORT_MAX_LOG), /* the most output channels (128) */
+    SHORT_MAX_OUT = 1 << (SHORT_MIN_OUT_LOG + SHORT_MAX_LOG), /* the most output channels (32) */
     SHORT_TAIL = 8,          /* records of the stack buffer for the last pixels when the scratch holds fewer */   /* the largest left shift of the form SHORT_L */
 };
 
@@ -225,16 +227,10 @@ static inline int conv_short_takes(const nnom_conv_args *a, const int8_t *in, co
     }
 SHORT_FN(short_run_zp0, 0, SHORT_RQ_ZP, SHORT_PREP_E)
 SHORT_FN(short_run_zp1, 1, SHORT_RQ_ZP, SHORT_PREP_E)
-SHORT_FN(short_run_zp2, 2, SHORT_RQ_ZP, SHORT_PREP_E)
-SHORT_FN(short_run_zp3, 3, SHORT_RQ_ZP, SHORT_PREP_E)
 SHORT_FN(short_run_u0, 0, SHORT_RQ_U, SHORT_PREP_E)
 SHORT_FN(short_run_u1, 1, SHORT_RQ_U, SHORT_PREP_E)
-SHORT_FN(short_run_u2, 2, SHORT_RQ_U, SHORT_PREP_E)
-SHORT_FN(short_run_u3, 3, SHORT_RQ_U, SHORT_PREP_E)
 SHORT_FN(short_run_l0, 0, SHORT_RQ_L, "")
 SHORT_FN(short_run_l1, 1, SHORT_RQ_L, "")
-SHORT_FN(short_run_l2, 2, SHORT_RQ_L, "")
-SHORT_FN(short_run_l3, 3, SHORT_RQ_L, "")
 
 typedef void (*short_run_fn)(const short_args *);
 
@@ -310,12 +306,9 @@ static void short_general(const nnom_conv_args *a, int32_t c, int form, const ui
 /* The int8 convolution of a layer conv_short_takes() takes. */
 static void conv_short(const nnom_conv_args *a, const int8_t *in, int8_t *out, void *scratch, uint32_t scratch_bytes)
 {
-    static const short_run_fn runs_zp[SHORT_MAX_LOG + 1] = {short_run_zp0, short_run_zp1, short_run_zp2,
-                                                            short_run_zp3};
-    static const short_run_fn runs_u[SHORT_MAX_LOG + 1] = {short_run_u0, short_run_u1, short_run_u2,
-                                                           short_run_u3};
-    static const short_run_fn runs_l[SHORT_MAX_LOG + 1] = {short_run_l0, short_run_l1, short_run_l2,
-                                                           short_run_l3};
+    static const short_run_fn runs_zp[SHORT_MAX_LOG + 1] = {short_run_zp0, short_run_zp1};
+    static const short_run_fn runs_u[SHORT_MAX_LOG + 1] = {short_run_u0, short_run_u1};
+    static const short_run_fn runs_l[SHORT_MAX_LOG + 1] = {short_run_l0, short_run_l1};
     const int32_t out_c = a->out_c, n_pix = a->out_h * a->out_w, n = short_out_log(out_c);
     const int32_t bias_room = (int32_t)((1 << 30) - 1 - SHORT_K * 32640);
     const int clamp = a->act_min != -128 || a->act_max != 127;
