@@ -26,9 +26,10 @@
  *  - Where the records go: the output bytes of the pixels after the block
  *    (not computed yet; out_c >= 16 bytes a pixel, the records 16), so that a
  *    block covers about half (out_c 16) or more of the pixels left: 48x48 in
- *    10 blocks, a band of 2x48 in 5; the last pixels, once that room is
+ *    9 blocks, a band of 2x48 in 4; the last pixels, once that room is
  *    smaller, in the scratch or, when that holds fewer than SHORT_TAIL, in a
- *    stack buffer of SHORT_TAIL records (132 bytes). No arena growth; stack:
+ *    stack buffer of SHORT_TAIL records (228 bytes; nnom_conv2d_s8's frame, which
+ *    the general path's locals share, grows 8-16 bytes). No arena growth; stack:
  *    that buffer, the forms of the channels (16 bytes), a run's arguments.
  *  - short_run_* (assembly, a run of consecutive channels of one form per
  *    call, per block): per channel about 30 instructions of set-up (its
@@ -46,9 +47,9 @@
  *    for size). About 16 estimated cycles per output (8 MACs).
  *
  * Measured (-O2, estimated Cortex-M4 cycles per MAC, the general kernel's in
- * brackets): pw_48x48_8to16 2.34 (3.42), with mixed multipliers 2.38 (3.46),
- * a band of 2x48 with the least scratch 3.26 (3.64); the MobileNet's 48x48x8
- * -> 16 layer, run in 24 bands of two rows, 3.02 (3.72).
+ * brackets): pw_48x48_8to16 2.33 (3.42), with mixed multipliers 2.37 (3.46),
+ * a band of 2x48 with the least scratch 3.08 (3.64); the MobileNet's 48x48x8
+ * -> 16 layer, run in 24 bands of two rows, 2.88 (3.72).
  *
  * Requantisation per channel (short_form, once per call): multiplier above
  * 2^30, shift in [-22, -1] and |bias| <= 2^30 - 1 - 8 * 32640 (so
@@ -79,9 +80,9 @@ enum {
                                 about 300 bytes (-O2; 210 at -Os), and 64 or 128 output channels on
                                 8 inputs are rare */
     SHORT_MIN_SCRATCH = SHORT_RECORD + 4, /* one record and the end word */
-    SHORT_L_MAX_SHIFT = 8,
+    SHORT_L_MAX_SHIFT = 8,   /* the largest left shift of the form SHORT_L */
     SHORT_MAX_OUT = 1 << (SHORT_MIN_OUT_LOG + SHORT_MAX_LOG), /* the most output channels (32) */
-    SHORT_TAIL = 8,          /* records of the stack buffer for the last pixels when the scratch holds fewer */   /* the largest left shift of the form SHORT_L */
+    SHORT_TAIL = 14,         /* records of the stack buffer for the last pixels when the scratch holds fewer */
 };
 
 /* The word after a block's last record (a lane of x - zp is never -32768). */
