@@ -74,7 +74,6 @@
 
 enum {
     SHORT_K = 8,             /* input channels (patch length) it takes */
-    SHORT_K16 = 16,          /* and the other: each pixel's two halves in two records (see short16_run) */
     SHORT_RECORD = 16,       /* bytes of a pixel's widened inputs */
     SHORT_MIN_OUT_LOG = 4,   /* out_c = 2^(SHORT_MIN_OUT_LOG + n) */
     SHORT_MAX_LOG = 1,       /* the largest n (the stores' LSL #n): each n is three routines of
@@ -105,9 +104,6 @@ typedef struct {
     const int32_t *shift;  /* 24 */
     int32_t zz;            /* 28: 2 out_zp + 1 (shift < 0), or out_zp (SHORT_L) */
     int32_t n_ch;          /* 32 */
-    const uint32_t *recs_b; /* 36: patches of 16: the records B (recs: A), SHORT_END after them */
-    int32_t off_a;         /* 40: P's word of a pixel less the records A's pointer after its LDM */
-    int32_t off_b;         /* 44: the same from the records B */
 } short_args;
 
 /* log2(out_c) - SHORT_MIN_OUT_LOG when out_c is 16 << n, n <= SHORT_MAX_LOG; else -1. */
@@ -122,7 +118,7 @@ static inline int32_t short_out_log(int32_t out_c)
 static inline int conv_short_takes(const nnom_conv_args *a, const int8_t *in, const int8_t *out,
                                    uint32_t scratch_bytes)
 {
-    if (a->k_h != 1 || a->k_w != 1 || (a->in_c != SHORT_K && a->in_c != SHORT_K16) || a->pad_top || a->pad_left) return 0;
+    if (a->k_h != 1 || a->k_w != 1 || a->in_c != SHORT_K || a->pad_top || a->pad_left) return 0;
     if (short_out_log(a->out_c) < 0 || scratch_bytes < SHORT_MIN_SCRATCH || a->out_h * a->out_w < 2) return 0;
     const uintptr_t i0 = (uintptr_t)in, i1 = i0 + (uintptr_t)a->in_h * a->in_w * a->in_c;
     const uintptr_t o0 = (uintptr_t)out, o1 = o0 + (uintptr_t)a->out_h * a->out_w * a->out_c;
@@ -237,119 +233,17 @@ SHORT_FN(short_run_u1, 1, SHORT_RQ_U, SHORT_PREP_E)
 SHORT_FN(short_run_l0, 0, SHORT_RQ_L, "")
 SHORT_FN(short_run_l1, 1, SHORT_RQ_L, "")
 
-/*
- * Patches of 16: a channel's eight weight pairs do not fit beside its constants, so each channel
- * takes two sweeps over the block: records A (inputs 0-7) with weights 0-7 from 2 * bias, the
- * sums stored (STR) to the block's partial sums P (a word every 16 bytes, at r0 + off_a), then
- * records B (inputs 8-15) with weights 8-15 (SMUAD first), the partial sum loaded (LDR, ADD) and
- * requantised and stored as in short_run_*. About 12 and 19 estimated cycles per output for 16
- * multiply-accumulates; nnom_arm_requant_zp() and nnom_arm_requant() only (a left shift: C).
- */
-#define SHORT16_WEIGHTS(OFF)                                 \
-    "ldrd   r12, r3, [sp]\n\t"                               \
-    "ldr    r0, [r12, #8]\n\t"                               \
-    "add    r0, r0, r3, lsl #4\n\t"                          \
-    "ldr    r4, [r0, #" OFF "]\n\t"                          \
-    "ldr    r6, [r0, #" OFF " + 4]\n\t"                      \
-    "sxtb16 r5, r4, ror #8\n\t"                              \
-    "sxtb16 r4, r4\n\t"                                      \
-    "sxtb16 r7, r6, ror #8\n\t"                              \
-    "sxtb16 r6, r6\n\t"                                      \
-    "sadd16 r4, r4, r4\n\t"                                  \
-    "sadd16 r5, r5, r5\n\t"                                  \
-    "sadd16 r6, r6, r6\n\t"                                  \
-    "sadd16 r7, r7, r7\n\t"
-#define SHORT16_A(TEST)                                      \
-    "ldm    r0!, {r2, r3, r12, lr}\n\t"                      \
-    TEST                                                     \
-    "smlad  r2, r2, r4, r8\n\t"                              \
-    "smlad  r2, r3, r5, r2\n\t"                              \
-    "smlad  r2, r12, r6, r2\n\t"                             \
-    "smlad  r2, lr, r7, r2\n\t"                              \
-    "str    r2, [r0, r1]\n\t"
-#define SHORT16_B(N, RQ, TEST)                               \
-    "ldm    r0!, {r2, r3, r12, lr}\n\t"                      \
-    TEST                                                     \
-    "smuad  r2, r2, r4\n\t"                                  \
-    "smlad  r2, r3, r5, r2\n\t"                              \
-    "smlad  r2, r12, r6, r2\n\t"                             \
-    "smlad  r2, lr, r7, r2\n\t"                              \
-    "ldr    r3, [r0, r8]\n\t"                                \
-    "add    r2, r2, r3\n\t"                                  \
-    RQ                                                       \
-    "ssat   r3, #8, r3\n\t"                                  \
-    "strb   r3, [r1, r0, lsl #" #N "]\n\t"
-#define SHORT16_END_A "cmp    r2, #0x80008000\n\tbeq    3f\n\t"
-#if defined(__OPTIMIZE_SIZE__)
-#define SHORT16_AS SHORT16_A(SHORT16_END_A) SHORT16_A("")
-#define SHORT16_BS(N, RQ) SHORT16_B(N, RQ, SHORT_END_TEST) SHORT16_B(N, RQ, "")
-#else
-#define SHORT16_AS SHORT16_A(SHORT16_END_A) SHORT16_A("") SHORT16_A(SHORT16_END_A) SHORT16_A("")
-#define SHORT16_BS(N, RQ) \
-    SHORT16_B(N, RQ, SHORT_END_TEST) SHORT16_B(N, RQ, "") SHORT16_B(N, RQ, SHORT_END_TEST) SHORT16_B(N, RQ, "")
-#endif
-#define SHORT16_RUN(N, RQ)                                   \
-    __asm__ volatile("push   {r4-r11, lr}\n\t"               \
-                     "movs   r1, #0\n\t"                     \
-                     "push   {r0, r1}\n"                      \
-                     "10:\n\t"                                \
-                     SHORT16_WEIGHTS("0")                    \
-                     "ldrd   r0, r1, [r12, #12]\n\t"         \
-                     "mul    r1, r1, r3\n\t"                 \
-                     "ldr    r8, [r0, r1]\n\t"               \
-                     "lsl    r8, r8, #1\n\t"                 \
-                     "ldr    r1, [r12, #40]\n\t"             \
-                     "ldr    r0, [r12]\n"                     \
-                     "2:\n\t"                                 \
-                     SHORT16_AS                              \
-                     "b      2b\n"                            \
-                     "3:\n\t"                                 \
-                     SHORT16_WEIGHTS("8")                    \
-                     "ldrd   r0, r1, [r12, #20]\n\t"         \
-                     "ldr    r9, [r0, r3, lsl #2]\n\t"       \
-                     "ldr    r11, [r1, r3, lsl #2]\n\t"      \
-                     "ldr    r10, [r12, #28]\n\t"            \
-                     SHORT_PREP_E                            \
-                     "ldr    r8, [r12, #44]\n\t"             \
-                     "ldr    r0, [r12, #36]\n\t"             \
-                     "ldr    r1, [r12, #4]\n\t"              \
-                     "add    r1, r1, r3\n"                    \
-                     "4:\n\t"                                 \
-                     SHORT16_BS(N, RQ)                       \
-                     "b      4b\n"                            \
-                     "9:\n\t"                                 \
-                     "ldrd   r12, r3, [sp]\n\t"              \
-                     "adds   r3, r3, #1\n\t"                 \
-                     "str    r3, [sp, #4]\n\t"               \
-                     "ldr    r2, [r12, #32]\n\t"             \
-                     "cmp    r3, r2\n\t"                     \
-                     "blt    10b\n\t"                        \
-                     "add    sp, sp, #8\n\t"                 \
-                     "pop    {r4-r11, pc}\n\t")
-#define SHORT16_FN(NAME, N, RQ)                                                             \
-    __attribute__((naked, noinline)) static void NAME(SHORT_ARG const short_args *p)        \
-    {                                                                                       \
-        SHORT16_RUN(N, RQ);                                                                 \
-    }
-SHORT16_FN(short16_run_zp0, 0, SHORT_RQ_ZP)
-SHORT16_FN(short16_run_zp1, 1, SHORT_RQ_ZP)
-SHORT16_FN(short16_run_u0, 0, SHORT_RQ_U)
-SHORT16_FN(short16_run_u1, 1, SHORT_RQ_U)
-
 typedef void (*short_run_fn)(const short_args *);
 
 /* The form of channel c (bias_room: the largest |bias| of the 32-bit forms with a right shift). */
 static inline int short_form(const nnom_conv_args *a, int32_t c, int32_t bias_room)
 {
-    const int32_t m = a->multiplier[c], s = a->shift[c], k = a->in_c;
+    const int32_t m = a->multiplier[c], s = a->shift[c];
     const int32_t b = a->bias ? ((const int32_t *)a->bias)[c] : 0;
-    const int8_t *w = (const int8_t *)a->weights + (ptrdiff_t)c * k;
-    uint32_t any = 0;
-    for (int32_t i = 0; i < k; i += 4) any |= nnom_arm_load4(w + i);
-    if (m == 0 || !any) return SHORT_DEAD;
+    const int8_t *w = (const int8_t *)a->weights + (ptrdiff_t)c * SHORT_K;
+    if (m == 0 || (nnom_arm_load4(w) == 0 && nnom_arm_load4(w + 4) == 0)) return SHORT_DEAD;
     if (m < 0) return SHORT_GENERAL;
     if (s >= 0) {
-        if (k != SHORT_K) return SHORT_GENERAL;
         /* |dot| <= 2^30 - 1 - bias_room: |dot + bias| below 2^(30 - s) */
         const int32_t room = (int32_t)((1u << (30 - s)) - 1u - ((1u << 30) - 1u - (uint32_t)bias_room));
         return s <= SHORT_L_MAX_SHIFT && room > 0 && b <= room && b >= -room ? SHORT_L : SHORT_GENERAL;
@@ -358,30 +252,19 @@ static inline int short_form(const nnom_conv_args *a, int32_t c, int32_t bias_ro
     return m > (1 << 30) ? SHORT_ZP : SHORT_U;
 }
 
-/* The records of pixels [p0, p0 + count) at dst, then SHORT_END; patches of 16: the records A
- * there, the records B 4 (count + 1) words after (short16_b). */
-static inline uint32_t *short16_b(uint32_t *recs, int32_t count) { return recs + 4 * (count + 1); }
+/* The records of pixels [p0, p0 + count) at dst, then SHORT_END. */
 static void short_widen(const nnom_conv_args *a, const int8_t *in, int32_t p0, int32_t count, uint32_t *dst)
 {
     const uint32_t neg_zp = (uint32_t)(uint16_t)(int16_t)(-a->in_zp) * 0x00010001u;
-    const int32_t k = a->in_c;
-    const ptrdiff_t row = (ptrdiff_t)a->stride_h * a->in_w * k, col = (ptrdiff_t)a->stride_w * k;
+    const ptrdiff_t row = (ptrdiff_t)a->stride_h * a->in_w * SHORT_K, col = (ptrdiff_t)a->stride_w * SHORT_K;
     int32_t oy = p0 / a->out_w, ox = p0 % a->out_w;
     const int8_t *src = in + oy * row + ox * col;
-    uint32_t *dst_b = k == SHORT_K ? dst : short16_b(dst, count);
-    for (int32_t i = 0; i < count; i++, dst += 4, dst_b += 4) {
+    for (; count > 0; count--, dst += 4) {
         const uint32_t lo = nnom_arm_load4(src), hi = nnom_arm_load4(src + 4);
         dst[0] = nnom_arm_widen_lo(neg_zp, lo);
         dst[1] = nnom_arm_widen_hi(neg_zp, lo);
         dst[2] = nnom_arm_widen_lo(neg_zp, hi);
         dst[3] = nnom_arm_widen_hi(neg_zp, hi);
-        if (k != SHORT_K) {
-            const uint32_t lo2 = nnom_arm_load4(src + 8), hi2 = nnom_arm_load4(src + 12);
-            dst_b[0] = nnom_arm_widen_lo(neg_zp, lo2);
-            dst_b[1] = nnom_arm_widen_hi(neg_zp, lo2);
-            dst_b[2] = nnom_arm_widen_lo(neg_zp, hi2);
-            dst_b[3] = nnom_arm_widen_hi(neg_zp, hi2);
-        }
         if (++ox == a->out_w) {
             ox = 0;
             src = in + ++oy * row;
@@ -390,7 +273,6 @@ static void short_widen(const nnom_conv_args *a, const int8_t *in, int32_t p0, i
         }
     }
     dst[0] = SHORT_END;
-    dst_b[0] = SHORT_END;
 }
 
 /* Channel c of the block of `count` pixels whose records are at recs, outputs from o (pixel 0 of
@@ -407,39 +289,20 @@ static void short_general(const nnom_conv_args *a, int32_t c, int form, const ui
         for (; count > 0; count--, o += out_c) *o = v;
         return;
     }
-    const int32_t k = a->in_c;
-    const int8_t *w = (const int8_t *)a->weights + (ptrdiff_t)c * k;
+    const int8_t *w = (const int8_t *)a->weights + (ptrdiff_t)c * SHORT_K;
     const uint32_t wa = nnom_arm_load4(w), wb = nnom_arm_load4(w + 4);
     const uint32_t w0 = nnom_arm_pairs_lo(wa), w1 = nnom_arm_pairs_hi(wa), w2 = nnom_arm_pairs_lo(wb),
                    w3 = nnom_arm_pairs_hi(wb);
-    const uint32_t wc = k == SHORT_K ? 0 : nnom_arm_load4(w + 8), wd = k == SHORT_K ? 0 : nnom_arm_load4(w + 12);
-    const uint32_t w4 = nnom_arm_pairs_lo(wc), w5 = nnom_arm_pairs_hi(wc), w6 = nnom_arm_pairs_lo(wd),
-                   w7 = nnom_arm_pairs_hi(wd);
-    const uint32_t *recs_b = k == SHORT_K ? recs : short16_b((uint32_t *)recs, count);
-    for (; count > 0; count--, recs += 4, recs_b += 4, o += out_c) {
+    for (; count > 0; count--, recs += 4, o += out_c) {
         int32_t dot = __smlad(recs[0], w0, 0);
         dot = __smlad(recs[1], w1, dot);
         dot = __smlad(recs[2], w2, dot);
         dot = __smlad(recs[3], w3, dot);
-        if (k != SHORT_K) {
-            dot = __smlad(recs_b[0], w4, dot);
-            dot = __smlad(recs_b[1], w5, dot);
-            dot = __smlad(recs_b[2], w6, dot);
-            dot = __smlad(recs_b[3], w7, dot);
-        }
         *o = nnom_conv_quant_out(q, dot, a->out_zp, a->act_min, a->act_max);
     }
 }
 
 #define SHORT_FORM_OF(forms, c) (((forms)[(c) >> 1] >> (4 * ((c) & 1))) & 15)
-
-/* Bytes of a block of m records and its end words: patches of 8, the records and SHORT_END;
- * of 16, the records A and B (each with SHORT_END, 16 (m + 1) bytes) and the partial sums P
- * (16 bytes a pixel, 16 (m + 1) with the word after). */
-static inline uint32_t short_block_bytes(int32_t k, int32_t m)
-{
-    return k == SHORT_K ? (uint32_t)(SHORT_RECORD * m + 4) : (uint32_t)(3 * SHORT_RECORD * (m + 1));
-}
 
 /* The int8 convolution of a layer conv_short_takes() takes. */
 static void conv_short(const nnom_conv_args *a, const int8_t *in, int8_t *out, void *scratch, uint32_t scratch_bytes)
@@ -447,19 +310,14 @@ static void conv_short(const nnom_conv_args *a, const int8_t *in, int8_t *out, v
     static const short_run_fn runs_zp[SHORT_MAX_LOG + 1] = {short_run_zp0, short_run_zp1};
     static const short_run_fn runs_u[SHORT_MAX_LOG + 1] = {short_run_u0, short_run_u1};
     static const short_run_fn runs_l[SHORT_MAX_LOG + 1] = {short_run_l0, short_run_l1};
-    static const short_run_fn runs16_zp[SHORT_MAX_LOG + 1] = {short16_run_zp0, short16_run_zp1};
-    static const short_run_fn runs16_u[SHORT_MAX_LOG + 1] = {short16_run_u0, short16_run_u1};
-    const int32_t out_c = a->out_c, n_pix = a->out_h * a->out_w, n = short_out_log(out_c), k = a->in_c;
-    const int32_t bias_room = (int32_t)((1 << 30) - 1 - k * 32640);
+    const int32_t out_c = a->out_c, n_pix = a->out_h * a->out_w, n = short_out_log(out_c);
+    const int32_t bias_room = (int32_t)((1 << 30) - 1 - SHORT_K * 32640);
     const int clamp = a->act_min != -128 || a->act_max != 127;
     /* the last pixels' block: in the scratch, or in a stack buffer when that holds more */
     uint32_t tail[SHORT_TAIL * SHORT_RECORD / 4 + 1];
-    const int32_t per = k == SHORT_K ? SHORT_RECORD : 3 * SHORT_RECORD;
-    const int32_t in_tail = (int32_t)((sizeof tail - (k == SHORT_K ? 4u : 3u * SHORT_RECORD)) / (uint32_t)per);
-    const int32_t in_scratch = scratch_bytes >= short_block_bytes(k, 0) ?
-                               (int32_t)((scratch_bytes - short_block_bytes(k, 0)) / (uint32_t)per) : 0;
-    uint32_t *const last = in_scratch >= in_tail ? (uint32_t *)scratch : tail;
-    const int32_t in_last = in_scratch >= in_tail ? in_scratch : in_tail;
+    const int32_t in_scratch = (int32_t)((scratch_bytes - 4) / SHORT_RECORD);
+    uint32_t *const last = in_scratch >= SHORT_TAIL ? (uint32_t *)scratch : tail;
+    const int32_t in_last = in_scratch >= SHORT_TAIL ? in_scratch : SHORT_TAIL;
     int8_t *const out_end = out + (ptrdiff_t)n_pix * out_c;
     static const int32_t no_bias = 0;
     /* each channel's form (short_form), two a byte */
@@ -468,13 +326,13 @@ static void conv_short(const nnom_conv_args *a, const int8_t *in, int8_t *out, v
     for (int32_t c = 0; c < out_c; c++) forms[c >> 1] |= (uint8_t)(short_form(a, c, bias_room) << (4 * (c & 1)));
     for (int32_t p0 = 0, count; p0 < n_pix; p0 += count) {
         const int32_t left = n_pix - p0;
-        /* the most pixels whose block (from a word boundary) fits in the output bytes of the
-         * pixels after them */
-        int32_t fit = (int32_t)(((int64_t)left * out_c - (int64_t)short_block_bytes(k, 0) - 3) / (out_c + per));
+        /* the most pixels whose records (and the end word, from a word boundary) fit in the
+         * output bytes of the pixels after them */
+        int32_t fit = (int32_t)(((int64_t)left * out_c - 7) / (out_c + SHORT_RECORD));
         uint32_t *recs = last;
         for (; fit > in_last; fit--) {
             uint32_t *r = (uint32_t *)(((uintptr_t)(out + (ptrdiff_t)(p0 + fit) * out_c) + 3u) & ~(uintptr_t)3u);
-            if ((int8_t *)r + short_block_bytes(k, fit) <= out_end) { /* (true at once, or after a step or two) */
+            if ((int8_t *)(r + 4 * fit + 1) <= out_end) { /* (true at once, or after a step or two) */
                 recs = r;
                 break;
             }
@@ -484,13 +342,11 @@ static void conv_short(const nnom_conv_args *a, const int8_t *in, int8_t *out, v
         /* an even count: one pixel fewer, or (the last pixel alone) the one before it again */
         const int32_t again = count == 1;
         count -= count & 1;
-        const int32_t n_recs = again ? 2 : count;
-        short_widen(a, in, p0 - again, n_recs, recs);
+        short_widen(a, in, p0 - again, count + 2 * again, recs);
         int8_t *o = out + (ptrdiff_t)(p0 - again) * out_c;
+        const int32_t n_recs = again ? 2 : count;
         if (again) count = 1;
-        /* the stores' base from the records the requantising sweep reads (B for patches of 16) */
-        const uint32_t *recs_b = k == SHORT_K ? recs : short16_b(recs, n_recs);
-        const uintptr_t base0 = (uintptr_t)o - (((uintptr_t)recs_b + SHORT_RECORD) << n);
+        const uintptr_t base0 = (uintptr_t)o - (((uintptr_t)recs + SHORT_RECORD) << n);
         for (int32_t c = 0, c1; c < out_c; c = c1) {
             const int form = SHORT_FORM_OF(forms, c);
             c1 = c + 1;
@@ -502,25 +358,19 @@ static void conv_short(const nnom_conv_args *a, const int8_t *in, int8_t *out, v
             short_args p;
             p.recs = recs;
             p.base = (int8_t *)(base0 + (uintptr_t)c);
-            p.w = (const int8_t *)a->weights + (ptrdiff_t)c * k;
+            p.w = (const int8_t *)a->weights + (ptrdiff_t)c * SHORT_K;
             p.bias = a->bias ? (const int32_t *)a->bias + c : &no_bias;
             p.bias_step = a->bias ? 4 : 0;
             p.mult = a->multiplier + c;
             p.shift = a->shift + c;
             p.zz = form == SHORT_L ? a->out_zp : 2 * a->out_zp + 1;
             p.n_ch = c1 - c;
-            p.recs_b = recs_b;
-            /* P from A + 32 (m + 1) bytes: pixel j's word at A's pointer after its LDM (A + 16 (j + 1))
-             * + off_a, or B's (A + 16 (m + 1) + 16 (j + 1)) + off_b */
-            p.off_a = 2 * SHORT_RECORD * (n_recs + 1) - SHORT_RECORD;
-            p.off_b = SHORT_RECORD * n_recs;
-            if (k == SHORT_K) (form == SHORT_ZP ? runs_zp : (form == SHORT_U ? runs_u : runs_l))[n](&p);
-            else (form == SHORT_ZP ? runs16_zp : runs16_u)[n](&p);
+            (form == SHORT_ZP ? runs_zp : (form == SHORT_U ? runs_u : runs_l))[n](&p);
             if (clamp)
                 for (int32_t p1 = 0; p1 < n_recs; p1++) {
                     int8_t *oc = o + (ptrdiff_t)p1 * out_c;
-                    for (int32_t j = c; j < c1; j++)
-                        oc[j] = (int8_t)(oc[j] < a->act_min ? a->act_min : (oc[j] > a->act_max ? a->act_max : oc[j]));
+                    for (int32_t k = c; k < c1; k++)
+                        oc[k] = (int8_t)(oc[k] < a->act_min ? a->act_min : (oc[k] > a->act_max ? a->act_max : oc[k]));
                 }
         }
     }
