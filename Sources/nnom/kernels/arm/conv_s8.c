@@ -755,10 +755,16 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
     }
 
     if (x.staging) memcpy(x.staging + x.s.k, &x.zp_bytes, 4);
-    if (x.s.chunk > 0) {
+    /* The chunked path gathers a pixel's inputs again for every block of channels: an output over
+     * the input (an in-place pointwise layer's one call) runs one pixel's whole column a pass
+     * instead (its least scratch holds one, see nnom_conv2d_s8_scratch_bytes), every channel in
+     * pass_general: slow, but each pass reads its inputs before it writes (kernels/conv.h). */
+    const int aliased = (uintptr_t)in < (uintptr_t)(out + (ptrdiff_t)n_pix * out_c) && (uintptr_t)out < (uintptr_t)x.in_end;
+    if (x.s.chunk > 0 && !aliased) {
         conv_chunked(&x, in, out, x.s.chunk);
         return;
     }
+    x.s.chunk = 0;
 
     /* windows inside the input: ix0 in [0, ix_max], iy0 in [0, iy_max], and (when
      * staged, for the word copies) the last row's words inside the input tensor */
