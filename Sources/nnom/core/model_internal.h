@@ -60,9 +60,12 @@ typedef struct nnom_plan_data {
 
 
 /* The tiled stage of a plan (core/tiling.c): layers first..cut run tile by tile, `rows` output rows
- * of the cut per tile; first = -1: none. */
+ * of the cut per tile, the first tile `shift` rows fewer (tile k: cut rows [k rows - shift, (k + 1) rows -
+ * shift)); first = -1: none. */
 typedef struct nnom_tiling {
     int32_t first, cut, rows;
+    int32_t shift;               /* 0..rows; rows: the first tile computes no row of the cut, only rows the
+                                    bands keep for the next (a warm-up) */
     int32_t max_extra_percent;   /* nnom_options.tiling_max_extra_macs_percent, 0 read as the default */
     uint64_t extra_macs;         /* MACs the halos add per run */
     uint32_t untiled_arena;      /* the arena planned without tiling */
@@ -189,6 +192,13 @@ nnom_status nnom_plan_tuned(nnom_model *m, int commit);
  * behind each layer's offsets) for inspection, until nnom_plan_end() (tests). */
 nnom_status nnom_plan_keep(nnom_model *m);
 
+/* Plans a compiled model again with the tiling given (stage @p first..@p cut, @p rows cut rows per tile, the
+ * first @p shift fewer, the bands of @p carry keeping their halos) rather than the one compiling chose, and
+ * keeps its offsets; NNOM_ERR_ARGUMENT if that is no tiling (tests: every tiling the choice may take must run
+ * as the untiled model does). The arena must then be given again, of the new nnom_model_arena_size(). On
+ * failure the model is left untiled (its offsets unchanged: compile it again). */
+nnom_status nnom_plan_tiling(nnom_model *m, int32_t first, int32_t cut, int32_t rows, int32_t shift, uint32_t carry);
+
 /* The plan data of layer @p l while planning (m->plan). */
 static inline nnom_layer_plan *nnom_plan_of(const nnom_model *m, const nnom_layer *l)
 {
@@ -233,14 +243,15 @@ int nnom_tiling_is_stage(const nnom_model *m, int32_t first, int32_t cut);
 /* The layers of stage @p first..@p cut with a band of their own (bit layer - first). */
 uint32_t nnom_tiling_stage_bands(const nnom_model *m, int32_t first, int32_t cut);
 
-/* The tiles of a tiling whose cut is @p cut, @p rows of its output rows per tile. */
-int32_t nnom_tiling_tiles(const nnom_model *m, int32_t cut, int32_t rows);
+/* The tiles of a tiling whose cut is @p cut, @p rows of its output rows per tile, the first @p shift fewer. */
+int32_t nnom_tiling_tiles(const nnom_model *m, int32_t cut, int32_t rows, int32_t shift);
 
-/* Walks the tiles of stage @p first..@p cut in bands of @p rows rows of the cut, the bands of @p carry
+/* Walks the tiles of stage @p first..@p cut in bands of @p rows rows of the cut (the first @p shift fewer,
+ * 0 <= shift <= rows), the bands of @p carry
  * (bit layer - first) keeping their halos: what it adds in @p extra (when not NULL), per stage layer the
  * most bytes of one tile's rows in @p band and the most kept from one tile to the next in @p kept (when not
  * NULL, NNOM_TILE_MAX_STAGE entries). Returns 0 if a tile is made of padding only. */
-int nnom_tiling_cost(const nnom_model *m, int32_t first, int32_t cut, int32_t rows, uint32_t carry,
+int nnom_tiling_cost(const nnom_model *m, int32_t first, int32_t cut, int32_t rows, int32_t shift, uint32_t carry,
                      nnom_tile_extra *extra, uint64_t *band, uint64_t *kept);
 
 /* The model's estimated cost of a run in MAC-equivalents (the tiling's budget is a share of it), its

@@ -272,6 +272,38 @@ nnom_status nnom_plan_tuned(nnom_model *m, int commit_offsets)
     return st;
 }
 
+nnom_status nnom_plan_tiling(nnom_model *m, int32_t first, int32_t cut, int32_t rows, int32_t shift, uint32_t carry)
+{
+    nnom_status st = nnom_plan_begin(m);
+    if (st != NNOM_OK) return st;
+    nnom_tiling *t = &m->tiling;
+    t->first = t->cut = -1; /* untiled first: the readers of each layer, which a stage is made of */
+    st = nnom_plan_once(m);
+    t->untiled_arena = m->arena_size;
+    nnom_tile_extra extra;
+    if (st == NNOM_OK && (!nnom_tiling_is_stage(m, first, cut) || rows < 1 ||
+                          !nnom_tiling_cost(m, first, cut, rows, shift, carry, &extra, NULL, NULL)))
+        st = nnom_fail(m, NNOM_ERR_ARGUMENT, "layers %d..%d in tiles of %d rows (the first %d fewer) are no tiling",
+                       (int)first, (int)cut, (int)rows, (int)shift);
+    if (st == NNOM_OK) {
+        t->first = first;
+        t->cut = cut;
+        t->rows = rows;
+        t->shift = shift;
+        t->carry = carry & nnom_tiling_stage_bands(m, first, cut);
+        t->extra_macs = extra.macs;
+        st = nnom_plan_once(m);
+    }
+    if (st == NNOM_OK) {
+        plan_scratch_room(m);
+        commit(m);
+    } else {
+        t->first = t->cut = -1;
+    }
+    nnom_plan_end(m);
+    return st;
+}
+
 nnom_status nnom_plan_keep(nnom_model *m)
 {
     nnom_status st = nnom_plan_begin(m);

@@ -68,6 +68,7 @@
  * NULL: a tiled run holds the calls of one tile only, its stack is the device's). */
 typedef struct {
     int32_t first, cut;
+    int32_t shift;        /* cut rows the first tile lacks (nnom_tiling.shift) */
     uint32_t window, pad; /* bit j - first: layer j is a window layer, a folded zero padding */
     uint32_t band;        /* bit j - first: layer j has a band of its own (stage_band) */
     int32_t writer;       /* the layer that writes its rows into the cut's output (writes_cut); -1: none */
@@ -186,13 +187,14 @@ static int writes_cut(const nnom_model *m, int32_t first, int32_t cut, int32_t j
  * whose bands keep rows from one tile to the next (bit j - first, read for the layers with a band of their
  * own: a folded padding or a layer in place in its input's band keeps as that band does); @p rows: where
  * tile_spans puts the calls (NULL: nowhere). */
-static void stage_init(const nnom_model *m, int32_t first, int32_t cut, uint32_t carry, nnom_rows *rows,
-                       tile_rows *tr)
+static void stage_init(const nnom_model *m, int32_t first, int32_t cut, int32_t shift, uint32_t carry,
+                       nnom_rows *rows, tile_rows *tr)
 {
     memset(tr, 0, sizeof *tr);
     tr->rows = rows;
     tr->first = first;
     tr->cut = cut;
+    tr->shift = shift;
     tr->window = tr->pad = tr->band = 0;
     tr->writer = -1;
     for (int32_t j = first; j <= cut; j++) {
@@ -261,15 +263,18 @@ static int tile_spans(const nnom_model *m, int32_t rows, int32_t t, const int32_
         out->lo[k] = INT32_MAX;
         out->hi[k] = INT32_MIN;
     }
-    const int32_t h = dims_of(m, cut).h;
-    need_rows(out, cut, t * rows, (t + 1) * rows < h ? (t + 1) * rows - 1 : h - 1);
+    const int32_t h = dims_of(m, cut).h, y_lo = t * rows - out->shift;
+    const int32_t y_hi = y_lo + rows < h ? y_lo + rows - 1 : h - 1;
+    /* rows before the first are a warm-up's (y_hi < 0: the cut computes none), else the first tile's fewer rows */
+    need_rows(out, cut, y_lo < 0 && y_hi >= 0 ? 0 : y_lo, y_hi);
     for (int32_t j = cut; j >= first; j--) {
         if (stage_pad(out, j)) continue; /* folded: its reader reads through it */
         const nnom_layer *l = &m->layers[j];
         const int32_t k = j - first, lo = out->lo[k], hi = out->hi[k];
         if (hi == INT32_MIN) return 0; /* read by no layer of the stage */
+        if (hi < 0 && (j < cut || !stage_window(out, j))) return 0; /* a warm-up reaches real rows through a window only */
         if (prev_lo && (lo < prev_lo[k] || hi < prev_hi[k])) return 0; /* never: see above */
-        const int32_t y0 = first_computed(out, prev_hi, k), n = y0 <= hi ? hi - y0 + 1 : 0;
+        const int32_t y0 = first_computed(out, prev_hi, k), n = y0 <= hi && hi >= 0 ? hi - y0 + 1 : 0;
         nnom_rows unused, *r = out->rows ? &out->rows[k] : &unused;
         r->out_first = r->in_first = y0;
         r->out_rows = r->in_rows = n;
@@ -287,7 +292,7 @@ static int tile_spans(const nnom_model *m, int32_t rows, int32_t t, const int32_
         const int32_t real = folded ? dims_of(m, m->layers[src].def->inputs[0]).h : dims_of(m, src).h;
         const int32_t a = y0 * stride - pad_top, b = hi * stride - pad_top + span - 1;
         const int32_t f = a > top ? a : top, e = b < top + real - 1 ? b : top + real - 1;
-        if (f > e && n > 0) return 0;
+        if (f > e && (n > 0 || hi < 0)) return 0; /* a warm-up reading nothing is no use */
         r->in_first = f;
         r->in_rows = n > 0 ? e - f + 1 : 0;
         r->fold_left = folded ? m->layers[src].def->params.pad[2] : 0;
@@ -315,9 +320,9 @@ static size_t input_offset(const nnom_model *m, const tile_rows *tr, int32_t j, 
     return (size_t)row * row_bytes(m, src);
 }
 
-int32_t nnom_tiling_tiles(const nnom_model *m, int32_t cut, int32_t rows)
+int32_t nnom_tiling_tiles(const nnom_model *m, int32_t cut, int32_t rows, int32_t shift)
 {
-    return (dims_of(m, cut).h + rows - 1) / rows;
+    return (dims_of(m, cut).h + shift + rows - 1) / rows;
 }
 
 /* The rows band layer @p k (index in the stage) keeps from the previous tile (its band's last row
@@ -370,7 +375,7 @@ static uint64_t folded_padding_cost(const nnom_model *m, int32_t i)
  * rows take in one tile in @p band and the most it keeps from one tile to the next in @p kept (both when
  * not NULL; for every layer, whether it has a band of its own or not). Returns 0 if a tile is made of
  * padding only. */
-int nnom_tiling_cost(const nnom_model *m, int32_t first, int32_t cut, int32_t rows, uint32_t carry,
+int nnom_tiling_cost(const nnom_model *m, int32_t first, int32_t cut, int32_t rows, int32_t shift, uint32_t carry,
                      nnom_tile_extra *extra, uint64_t *band, uint64_t *kept)
 {
     uint64_t computed[TILE_MAX_STAGE], moved = 0;
@@ -379,8 +384,9 @@ int nnom_tiling_cost(const nnom_model *m, int32_t first, int32_t cut, int32_t ro
     if (band) memset(band, 0, TILE_MAX_STAGE * sizeof *band);
     if (kept) memset(kept, 0, TILE_MAX_STAGE * sizeof *kept);
     tile_rows tr;
-    stage_init(m, first, cut, carry, NULL, &tr);
-    const int32_t tiles = nnom_tiling_tiles(m, cut, rows);
+    if (shift < 0 || shift > rows) return 0;
+    stage_init(m, first, cut, shift, carry, NULL, &tr);
+    const int32_t tiles = nnom_tiling_tiles(m, cut, rows, shift);
     for (int32_t t = 0; t < tiles; t++) {
         memcpy(prev_lo, tr.lo, sizeof prev_lo);
         memcpy(prev_hi, tr.hi, sizeof prev_hi);
@@ -420,7 +426,7 @@ void nnom_tiling_bands(const nnom_model *m, uint32_t *band_bytes, uint32_t *kept
 {
     const nnom_tiling *t = &m->tiling;
     uint64_t band[TILE_MAX_STAGE], kept[TILE_MAX_STAGE];
-    nnom_tiling_cost(m, t->first, t->cut, t->rows, t->carry, NULL, band, kept); /* checked when it was chosen */
+    nnom_tiling_cost(m, t->first, t->cut, t->rows, t->shift, t->carry, NULL, band, kept); /* checked when chosen */
     for (int32_t j = t->first; j <= t->cut; j++) {
         const int own = j < t->cut && !shares_band(m, t->first, t->cut, j) && !writes_cut(m, t->first, t->cut, j);
         band_bytes[j - t->first] = own ? (uint32_t)band[j - t->first] : 0; /* at most the output's bytes */
@@ -455,11 +461,11 @@ static void keep_rows(nnom_model *m, const tile_rows *cur, const tile_rows *next
 void nnom_tiling_run(nnom_model *m)
 {
     const nnom_tiling *t = &m->tiling;
-    const int32_t tiles = nnom_tiling_tiles(m, t->cut, t->rows);
+    const int32_t tiles = nnom_tiling_tiles(m, t->cut, t->rows, t->shift);
     nnom_rows rows[TILE_MAX_STAGE]; /* the calls of this tile */
     tile_rows tr[2];                /* this tile, the next (its bands' rows only) */
-    stage_init(m, t->first, t->cut, t->carry, rows, &tr[0]);
-    stage_init(m, t->first, t->cut, t->carry, NULL, &tr[1]);
+    stage_init(m, t->first, t->cut, t->shift, t->carry, rows, &tr[0]);
+    stage_init(m, t->first, t->cut, t->shift, t->carry, NULL, &tr[1]);
     size_t in_offsets[TILE_MAX_INPUTS];
     /* checked when the tiling was chosen, as every tile */
     tile_spans(m, t->rows, 0, NULL, NULL, &tr[0]);
@@ -489,7 +495,7 @@ void nnom_tiling_run(nnom_model *m)
 uint32_t nnom_tiling_stage_bands(const nnom_model *m, int32_t first, int32_t cut)
 {
     tile_rows tr;
-    stage_init(m, first, cut, 0, NULL, &tr);
+    stage_init(m, first, cut, 0, 0, NULL, &tr);
     return tr.band;
 }
 

@@ -45,14 +45,15 @@ static int32_t peak_step(const nnom_model *m)
     return best;
 }
 
-/* The fewest rows per tile of stage first..cut (@p carry: the bands keeping rows) whose added MACs and estimated
- * cost are within @p budget; 0 if none (one tile of every row is no tiling). */
-static int32_t fewest_rows(const nnom_model *m, int32_t first, int32_t cut, uint32_t carry, const nnom_tile_extra *budget,
-                           nnom_tile_extra *extra)
+/* The fewest rows per tile of stage first..cut (@p carry: the bands keeping rows; the first tile @p shift rows
+ * fewer, so at least that many) whose added MACs and estimated cost are within @p budget; 0 if none (one tile
+ * of every row is no tiling). */
+static int32_t fewest_rows(const nnom_model *m, int32_t first, int32_t cut, int32_t shift, uint32_t carry,
+                           const nnom_tile_extra *budget, nnom_tile_extra *extra)
 {
-    for (int32_t rows = 1; rows < nnom_dims_of(&m->layers[cut].def->shape).h; rows++) {
+    for (int32_t rows = shift > 1 ? shift : 1; rows < nnom_dims_of(&m->layers[cut].def->shape).h; rows++) {
         nnom_tile_extra e;
-        const int ok = nnom_tiling_cost(m, first, cut, rows, carry, &e, NULL, NULL);
+        const int ok = nnom_tiling_cost(m, first, cut, rows, shift, carry, &e, NULL, NULL);
         if (ok && e.macs <= budget->macs && e.cost <= budget->cost) {
             *extra = e;
             return rows;
@@ -74,25 +75,30 @@ typedef struct {
     uint64_t cost;
 } tile_best;
 
-/* Plans stage first..cut with the bands of @p carry keeping their halos and the fewest rows per tile within
- * @p budget; it replaces @p best if its arena is smaller (equal: fewer added MACs, then less added cost).
- * A candidate whose lower bound cannot beat the best so far is not placed (core/planner.c). */
-static void try_tiling(nnom_model *m, int32_t first, int32_t cut, uint32_t carry, const nnom_tile_extra *budget,
-                       tile_best *best)
+/* The most rows the first tile of a tiling may lack (nnom_tiling.shift) that the choice tries. */
+#define TILE_MAX_SHIFT 4
+
+/* Plans stage first..cut with the bands of @p carry keeping their halos, the first tile @p shift rows short,
+ * and the fewest rows per tile within @p budget; it replaces @p best if its arena is smaller (equal: fewer
+ * added MACs, then less added cost). A candidate whose lower bound cannot beat the best so far is not placed
+ * (core/planner.c). Returns its rows per tile (0: none within the budget). */
+static int32_t try_shift(nnom_model *m, int32_t first, int32_t cut, int32_t shift, uint32_t carry,
+                         const nnom_tile_extra *budget, tile_best *best)
 {
     nnom_tile_extra extra;
-    const int32_t rows = fewest_rows(m, first, cut, carry, budget, &extra);
-    if (!rows) return;
+    const int32_t rows = fewest_rows(m, first, cut, shift, carry, budget, &extra);
+    if (!rows) return 0;
     nnom_tiling *t = &m->tiling;
     t->first = first;
     t->cut = cut;
     t->rows = rows;
+    t->shift = shift;
     t->carry = carry;
     t->extra_macs = extra.macs;
     m->plan->place_below = (uint64_t)best->arena + 1;
     const nnom_status st = nnom_plan_once(m);
     m->plan->place_below = 0;
-    if (st != NNOM_OK || m->plan->bound_only) return; /* past the limit, or not better */
+    if (st != NNOM_OK || m->plan->bound_only) return rows; /* past the limit, or not better */
     const int tie = m->arena_size == best->arena && best->t.first >= 0 &&
                     (extra.macs < best->t.extra_macs || (extra.macs == best->t.extra_macs && extra.cost < best->cost));
     if (m->arena_size < best->arena || tie) {
@@ -100,6 +106,19 @@ static void try_tiling(nnom_model *m, int32_t first, int32_t cut, uint32_t carry
         best->arena = m->arena_size;
         best->cost = extra.cost;
     }
+    return rows;
+}
+
+/* try_shift() with the first tile as long as the others, then shorter by 1 .. the rows per tile that gives
+ * (at most TILE_MAX_SHIFT; as many: a warm-up tile). A band that keeps rows has them from the previous tile,
+ * but the first tile computes its whole window: the first tile's bands, the largest, set the arena; a shorter
+ * first tile (or a warm-up computing only the rows the next tile keeps) makes them no larger than the others'. */
+static void try_tiling(nnom_model *m, int32_t first, int32_t cut, uint32_t carry, const nnom_tile_extra *budget,
+                       tile_best *best)
+{
+    const int32_t rows = try_shift(m, first, cut, 0, carry, budget, best);
+    for (int32_t shift = 1; carry && shift <= rows && shift <= TILE_MAX_SHIFT; shift++)
+        try_shift(m, first, cut, shift, carry, budget, best);
 }
 
 /* The most carry masks tried per stage: none, all, and per band that band alone or every band but it. */
@@ -131,7 +150,7 @@ nnom_status nnom_tiling_plan(nnom_model *m, int carry_only)
 {
     nnom_tiling *t = &m->tiling;
     t->first = t->cut = -1;
-    t->rows = 0;
+    t->rows = t->shift = 0;
     t->carry = 0;
     t->extra_macs = 0;
     t->untiled_arena = m->arena_size; /* the plan made before */
@@ -180,7 +199,7 @@ nnom_status nnom_tiling_plan(nnom_model *m, int carry_only)
         if (st == NNOM_OK && m->arena_size < t->untiled_arena) return NNOM_OK;
         /* this build's kernels (the fast scratch a tiled plan holds) leave the tiling no smaller: none */
         t->first = t->cut = -1;
-        t->rows = 0;
+        t->rows = t->shift = 0;
         t->carry = 0;
         t->extra_macs = 0;
         nnom_model_clear_error(m);
@@ -212,7 +231,7 @@ nnom_status nnom_model_tiling(const nnom_model *m, nnom_tiling_info *info)
     info->struct_size = size;
     info->first_layer = t->first;
     info->cut_layer = t->cut;
-    info->tiles = t->first >= 0 ? nnom_tiling_tiles(m, t->cut, t->rows) : 0;
+    info->tiles = t->first >= 0 ? nnom_tiling_tiles(m, t->cut, t->rows, t->shift) : 0;
     info->rows_per_tile = t->rows;
     info->untiled_arena_bytes = t->untiled_arena;
     info->saved_bytes = t->untiled_arena > m->arena_size ? t->untiled_arena - m->arena_size : 0;

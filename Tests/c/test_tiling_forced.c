@@ -1,0 +1,140 @@
+/*
+ * Every tiling the compiler may choose runs as the untiled model does (core/tiling.c), not only the
+ * one it chose: the choice per band (keep its halo or compute it again), the rows per tile and the
+ * first tile's shortfall (nnom_tiling.shift, up to a warm-up tile that computes no row of the cut)
+ * are forced here through nnom_plan_tiling().
+ *
+ * Random chains of test_tiling.c (convolutions, depthwise convolutions, pools, zero paddings), int8
+ * and float32, compiled untiled; then, for random stages of each (layers first..cut that may tile),
+ * random rows per tile, shifts 0..rows and random sets of bands keeping their halos, the model is
+ * planned again with that tiling, given an arena of its new size and run: its output bytes must be
+ * those of the untiled model on the same input, and every layer's output must lie in the arena.
+ * Then the first stage of MobileNetV1 (a 3x3 stride-2 convolution, a depthwise and a pointwise
+ * convolution, a zero padding and a stride-2 depthwise convolution) with every set of bands, 1..3
+ * rows and every shift.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/model_internal.h"
+#include "test_util.h"
+#include "tiling_util.h"
+
+static int forced, shifted, warm_ups, mixed;
+
+/* Plans @p m (compiled untiled) with the given tiling, runs it against @p plain; 0 if it is no tiling. */
+static int force(nnom_model *m, nnom_model *plain, nnom_dtype dt, int32_t first, int32_t cut, int32_t rows,
+                 int32_t shift, uint32_t carry, const char *what)
+{
+    if (nnom_plan_tiling(m, first, cut, rows, shift, carry) != NNOM_OK) return 0;
+    const size_t bytes = nnom_model_arena_size(m);
+    void *arena = malloc(bytes ? (bytes + 3) / 4 * 4 : 4);
+    TU_OK(m, nnom_model_set_arena(m, arena, bytes));
+    for (int32_t i = 0; i < nnom_model_layer_count(m); i++) {
+        nnom_layer_info info = NNOM_LAYER_INFO_INIT;
+        TU_OK(m, nnom_model_layer_info(m, i, &info));
+        TU_CHECK((uint64_t)info.arena_offset + info.arena_bytes <= bytes, "%s: layer %d output [%u, +%u) outside "
+                 "the %u-byte arena", what, (int)i, (unsigned)info.arena_offset, (unsigned)info.arena_bytes,
+                 (unsigned)bytes);
+    }
+    for (int r = 0; r < 2; r++) /* twice: a run must not depend on what the last one left */
+        TU_CHECK(tt_same_outputs(m, plain, dt), "%s (%s): layers %d..%d, %d rows per tile, the first %d fewer, "
+                 "bands keeping %#x: tiled output differs", what, dt == NNOM_DTYPE_S8 ? "int8" : "float32",
+                 (int)first, (int)cut, (int)rows, (int)shift, (unsigned)carry);
+    const uint32_t kept = m->tiling.carry; /* the bands of the stage in carry */
+    forced++;
+    shifted += shift > 0;
+    warm_ups += shift == rows;
+    mixed += kept != 0 && kept != nnom_tiling_stage_bands(m, first, cut);
+    nnom_model_destroy(m); /* the arena is the caller's: freed after */
+    free(arena);
+    return 1;
+}
+
+/* The stages of @p m (compiled untiled): first and cut of each, at most @p cap; their count. */
+static int32_t stages(nnom_model *m, int32_t (*st)[2], int32_t cap)
+{
+    int32_t n = 0;
+    if (nnom_plan_keep(m) != NNOM_OK) return 0;
+    for (int32_t first = 1; first < m->n_layers; first++)
+        for (int32_t cut = first + 1; cut < m->n_layers && n < cap; cut++)
+            if (nnom_tiling_is_stage(m, first, cut)) {
+                st[n][0] = first;
+                st[n][1] = cut;
+                n++;
+            }
+    nnom_plan_end(m);
+    return n;
+}
+
+static void one_chain(nnom_dtype dt, int t)
+{
+    tt_chain ch;
+    tt_random_chain(&ch, dt);
+    nnom_model *plain = tt_build_chain(&ch, dt, NNOM_TILING_OFF);
+    int32_t st[64][2];
+    const int32_t n = stages(plain, st, 64);
+    char what[32];
+    snprintf(what, sizeof what, "chain %d", t);
+    for (int32_t k = 0; n > 0 && k < 6; k++) {
+        const int32_t *s = st[tu_rand_int(0, n - 1)];
+        const int32_t h = plain->layers[s[1]].def->shape.rank == 3 ? plain->layers[s[1]].def->shape.dims[0] : 1;
+        if (h < 2) continue;
+        const int32_t rows = tu_rand_int(1, h - 1 < 4 ? h - 1 : 4), shift = tu_rand_int(0, rows);
+        const uint32_t carry = tu_rand_u32();
+        force(tt_build_chain(&ch, dt, NNOM_TILING_OFF), plain, dt, s[0], s[1], rows, shift, carry, what);
+    }
+    nnom_model_destroy(plain);
+    tt_free_chain(&ch);
+}
+
+/* MobileNetV1's first stage at 40x40x3 (layers 1..5: conv 3x3/2, depthwise 3x3, pointwise, zero padding,
+ * depthwise 3x3/2), then a pointwise convolution; every set of its three bands, 1..3 rows, every shift. */
+static void mobilenet_stage(nnom_dtype dt)
+{
+    tt_chain ch;
+    memset(&ch, 0, sizeof ch);
+    ch.h = ch.w = 40;
+    ch.c = 3;
+    ch.s[ch.n++] = (spec){.kind = K_CONV, .k = 3, .stride = 2, .dil = 1, .padding = NNOM_PADDING_SAME, .units = 8,
+                          .activation = NNOM_ACT_RELU6};
+    ch.s[ch.n++] = (spec){.kind = K_DW, .k = 3, .stride = 1, .dil = 1, .units = 1, .padding = NNOM_PADDING_SAME,
+                          .activation = NNOM_ACT_RELU6};
+    ch.s[ch.n++] = (spec){.kind = K_CONV, .k = 1, .stride = 1, .dil = 1, .padding = NNOM_PADDING_SAME, .units = 16,
+                          .activation = NNOM_ACT_RELU6};
+    ch.s[ch.n++] = (spec){.kind = K_PAD, .pad = {0, 1, 0, 1}};
+    ch.s[ch.n++] = (spec){.kind = K_DW, .k = 3, .stride = 2, .dil = 1, .units = 1, .padding = NNOM_PADDING_VALID,
+                          .activation = NNOM_ACT_RELU6};
+    ch.s[ch.n++] = (spec){.kind = K_CONV, .k = 1, .stride = 1, .dil = 1, .padding = NNOM_PADDING_SAME, .units = 32,
+                          .activation = NNOM_ACT_RELU6};
+    int32_t c = ch.c;
+    for (int i = 0; i < ch.n; i++)
+        if (ch.s[i].kind == K_CONV || ch.s[i].kind == K_DW) c = tt_make_blobs(&ch.s[i], dt, c);
+    nnom_model *plain = tt_build_chain(&ch, dt, NNOM_TILING_OFF);
+    int ran = 0;
+    for (uint32_t carry = 0; carry < 8; carry++) /* the bands of layers 1, 2, 3 (bits 0..2) */
+        for (int32_t rows = 1; rows <= 3; rows++)
+            for (int32_t shift = 0; shift <= rows; shift++)
+                ran += force(tt_build_chain(&ch, dt, NNOM_TILING_OFF), plain, dt, 1, 5, rows, shift, carry,
+                             "MobileNet's first stage");
+    TU_CHECK(ran == 8 * 9, "MobileNet's first stage: %d of %d tilings planned", ran, 8 * 9);
+    nnom_model_destroy(plain);
+    tt_free_chain(&ch);
+}
+
+int main(void)
+{
+    tu_seed(0xF0DCEDULL);
+    for (int t = 0; t < 300; t++) {
+        const uint32_t next = tu_rand_u32();
+        one_chain(t % 2 ? NNOM_DTYPE_F32 : NNOM_DTYPE_S8, t);
+        tu_seed(next);
+    }
+    mobilenet_stage(NNOM_DTYPE_S8);
+    mobilenet_stage(NNOM_DTYPE_F32);
+    printf("test_tiling_forced: %d forced tilings (%d with a shorter first tile, %d of them a warm-up; %d with "
+           "some bands keeping and some not), all equal to the untiled run\n", forced, shifted, warm_ups, mixed);
+    TU_CHECK(forced > 500 && warm_ups > 100 && mixed > 100, "too few forced tilings of each kind");
+    return tu_finish("test_tiling_forced");
+}
