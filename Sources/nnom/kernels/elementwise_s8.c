@@ -91,7 +91,7 @@ static int64_t prescale_bound(int32_t zp, int32_t m, int32_t s)
  * zero) is floor((y + 2^(e-1) - [y < 0]) / 2^e). The table is built along d, one step at a time:
  * with d ml + 2^10 = 2^11 q + r (0 <= r < 2^11), the next d adds ml to r, so q grows by one when
  * r + ml reaches 2^11 (ml < 2^11: never by more), and y(d + 1) = y(d) + mh + that carry: no
- * multiply per value (a tiled stage's add builds its tables once per band). Positive shifts:
+ * multiply per value but the scale (a tiled stage's add builds its tables once per band). Positive shifts:
  * prescaled() itself.
  */
 static void prescale_table(int32_t t[EW_VALUES], int32_t zp, int32_t m, int32_t s, int32_t k)
@@ -102,14 +102,23 @@ static void prescale_table(int32_t t[EW_VALUES], int32_t zp, int32_t m, int32_t 
     }
     const ew_prescale p = prescale_init(m, s);
     const int32_t d0 = INT8_MIN - zp, u0 = d0 * p.ml + (1 << 10), q0 = u0 >> 11;
-    const int32_t step = 1 << 11, e = p.e, half = p.half, away = p.away, mh = p.mh, ml = p.ml;
-    int32_t r = u0 - q0 * step, y = d0 * mh + q0;
-    for (int32_t v = 0; v < EW_VALUES; v++) {
-        t[v] = k * ((y + half + (away & (y >> 31))) >> e);
+    const int32_t e = p.e, mh = p.mh, ml = p.ml, low = (1 << 11) - 1;
+    /* w = y + 2^(e-1) - [y < 0]: y grows with v, so the rounding's -[y < 0] is -1 (p.away) up to the
+     * first y >= 0 (w >= half + away) and 0 from there on: two loops, each a shift per value */
+    const int32_t below = p.half + p.away;
+    int32_t r = u0 & low, w = d0 * mh + q0 + below, v = 0; /* r = u0 - 2^11 q0 */
+    for (; v < EW_VALUES && w < below; v++) {
+        t[v] = k * (w >> e);
         r += ml;
-        const int32_t carry = r >= step;
-        r -= carry * step;
-        y += mh + carry;
+        w += mh + (r >> 11); /* the carry: r < 2^12 */
+        r &= low;
+    }
+    w -= p.away;
+    for (; v < EW_VALUES; v++) {
+        t[v] = k * (w >> e);
+        r += ml;
+        w += mh + (r >> 11);
+        r &= low;
     }
 }
 
