@@ -17,55 +17,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/model_internal.h"
 #include "test_util.h"
 #include "tiling_util.h"
 
 static int forced, shifted, warm_ups, mixed;
 
-/* Plans @p m (compiled untiled) with the given tiling, runs it against @p plain; 0 if it is no tiling. */
+/* tt_force_tiling(), counted. */
 static int force(nnom_model *m, nnom_model *plain, nnom_dtype dt, int32_t first, int32_t cut, int32_t rows,
                  int32_t shift, uint32_t carry, const char *what)
 {
-    if (nnom_plan_tiling(m, first, cut, rows, shift, carry) != NNOM_OK) return 0;
-    const size_t bytes = nnom_model_arena_size(m);
-    void *arena = malloc(bytes ? (bytes + 3) / 4 * 4 : 4);
-    TU_OK(m, nnom_model_set_arena(m, arena, bytes));
-    for (int32_t i = 0; i < nnom_model_layer_count(m); i++) {
-        nnom_layer_info info = NNOM_LAYER_INFO_INIT;
-        TU_OK(m, nnom_model_layer_info(m, i, &info));
-        TU_CHECK((uint64_t)info.arena_offset + info.arena_bytes <= bytes, "%s: layer %d output [%u, +%u) outside "
-                 "the %u-byte arena", what, (int)i, (unsigned)info.arena_offset, (unsigned)info.arena_bytes,
-                 (unsigned)bytes);
-    }
-    for (int r = 0; r < 2; r++) /* twice: a run must not depend on what the last one left */
-        TU_CHECK(tt_same_outputs(m, plain, dt), "%s (%s): layers %d..%d, %d rows per tile, the first %d fewer, "
-                 "bands keeping %#x: tiled output differs", what, dt == NNOM_DTYPE_S8 ? "int8" : "float32",
-                 (int)first, (int)cut, (int)rows, (int)shift, (unsigned)carry);
-    const uint32_t kept = m->tiling.carry; /* the bands of the stage in carry */
+    uint32_t kept = 0, bands = 0;
+    if (!tt_force_tiling(m, plain, dt, first, cut, rows, shift, carry, what, &kept, &bands)) return 0;
     forced++;
     shifted += shift > 0;
     warm_ups += shift == rows;
-    mixed += kept != 0 && kept != nnom_tiling_stage_bands(m, first, cut);
-    nnom_model_destroy(m); /* the arena is the caller's: freed after */
-    free(arena);
+    mixed += kept != 0 && kept != bands;
     return 1;
-}
-
-/* The stages of @p m (compiled untiled): first and cut of each, at most @p cap; their count. */
-static int32_t stages(nnom_model *m, int32_t (*st)[2], int32_t cap)
-{
-    int32_t n = 0;
-    if (nnom_plan_keep(m) != NNOM_OK) return 0;
-    for (int32_t first = 1; first < m->n_layers; first++)
-        for (int32_t cut = first + 1; cut < m->n_layers && n < cap; cut++)
-            if (nnom_tiling_is_stage(m, first, cut)) {
-                st[n][0] = first;
-                st[n][1] = cut;
-                n++;
-            }
-    nnom_plan_end(m);
-    return n;
 }
 
 static void one_chain(nnom_dtype dt, int t)
@@ -73,13 +40,12 @@ static void one_chain(nnom_dtype dt, int t)
     tt_chain ch;
     tt_random_chain(&ch, dt);
     nnom_model *plain = tt_build_chain(&ch, dt, NNOM_TILING_OFF);
-    int32_t st[64][2];
-    const int32_t n = stages(plain, st, 64);
+    int32_t st[64][3];
+    const int32_t n = tt_stages(plain, st, 64);
     char what[32];
     snprintf(what, sizeof what, "chain %d", t);
     for (int32_t k = 0; n > 0 && k < 6; k++) {
-        const int32_t *s = st[tu_rand_int(0, n - 1)];
-        const int32_t h = plain->layers[s[1]].def->shape.rank == 3 ? plain->layers[s[1]].def->shape.dims[0] : 1;
+        const int32_t *s = st[tu_rand_int(0, n - 1)], h = s[2];
         if (h < 2) continue;
         const int32_t rows = tu_rand_int(1, h - 1 < 4 ? h - 1 : 4), shift = tu_rand_int(0, rows);
         const uint32_t carry = tu_rand_u32();
