@@ -13,7 +13,7 @@
  * untiled one and the added MACs within the budget, and every buffer the plan reports must lie in
  * the arena. Most graphs must end up tiled through a join. Each graph is also planned with tilings
  * forced (tt_force_tiling(): random stages, rows per tile, first tiles shorter or warm-ups, bands
- * keeping their halos or not), which must run as the untiled model does.
+ * keeping their halos or not, in the arena or parked), which must run as the untiled model does.
  *
  * Then ResNet-8 of MLPerf Tiny (without its classifier) with the default budget: its first block is
  * tiled (no two 32x32x16 tensors whole at once), equal bit for bit; the figures are printed.
@@ -279,7 +279,8 @@ static nnom_model *build_graph(graph *g, nnom_dtype dt, int32_t percent)
     return build_graph_with(g, dt, &o);
 }
 
-static int graph_cases, graph_tiled, graph_joins, graph_kept, graph_fastest_kept, forced, forced_joins, forced_shifted;
+static int graph_cases, graph_tiled, graph_joins, graph_kept, graph_fastest_kept, forced, forced_joins, forced_shifted,
+    forced_parked;
 
 /* Tilings of @p g forced (tt_force_tiling()): random stages, rows per tile, shifts and bands keeping, each
  * against the untiled run @p plain. */
@@ -293,10 +294,12 @@ static void forced_graph_cases(graph *g, nnom_dtype dt, nnom_model *plain, int t
         const int32_t *s = st[tu_rand_int(0, n - 1)];
         if (s[2] < 2) continue;
         const int32_t rows = tu_rand_int(1, s[2] - 1 < 4 ? s[2] - 1 : 4), shift = tu_rand_int(0, rows);
-        uint32_t kept, bands;
-        if (!tt_force_tiling(build_graph(g, dt, NNOM_TILING_OFF), plain, dt, s[0], s[1], rows, shift, tu_rand_u32(),
-                             what, &kept, &bands))
+        uint32_t kept, parked, bands;
+        const uint32_t carry = tu_rand_u32(), park = tu_rand_int(0, 1) ? tu_rand_u32() : 0;
+        if (!tt_force_tiling(build_graph(g, dt, NNOM_TILING_OFF), plain, dt, s[0], s[1], rows, shift, carry, park,
+                             what, &kept, &parked, &bands))
             continue;
+        forced_parked += parked != 0;
         const nnom_tiling_info ti = {.first_layer = s[0], .cut_layer = s[1]};
         forced++;
         forced_joins += stage_has_join(plain, &ti);
@@ -447,10 +450,11 @@ int main(void)
     printf("test_tiling_graph: %d random residual graphs, %d tiled (%d keeping halo rows), %d of them through a "
            "join, %d keeping halo rows in the fastest plan below the untiled arena, all equal to the untiled run\n",
            graph_cases, graph_tiled, graph_kept, graph_joins, graph_fastest_kept);
-    printf("test_tiling_graph: %d forced tilings (%d through a join, %d with a shorter first tile), all equal to the "
-           "untiled run\n", forced, forced_joins, forced_shifted);
+    printf("test_tiling_graph: %d forced tilings (%d through a join, %d with a shorter first tile, %d parking kept "
+           "rows), all equal to the untiled run\n", forced, forced_joins, forced_shifted, forced_parked);
     TU_CHECK(graph_joins > graph_cases / 4, "only %d of %d graphs tiled through a join", graph_joins, graph_cases);
-    TU_CHECK(forced_joins > 200 && forced_shifted > 200, "too few forced tilings through a join or shifted");
+    TU_CHECK(forced_joins > 200 && forced_shifted > 200 && forced_parked > 100, "too few forced tilings through a "
+             "join, shifted or parking");
     TU_CHECK(graph_fastest_kept > graph_tiled / 4, "only %d of %d tiled graphs kept halo rows in the fastest plan",
              graph_fastest_kept, graph_tiled);
     return tu_finish("test_tiling_graph");

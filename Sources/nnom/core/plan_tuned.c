@@ -272,7 +272,8 @@ nnom_status nnom_plan_tuned(nnom_model *m, int commit_offsets)
     return st;
 }
 
-nnom_status nnom_plan_tiling(nnom_model *m, int32_t first, int32_t cut, int32_t rows, int32_t shift, uint32_t carry)
+nnom_status nnom_plan_tiling(nnom_model *m, int32_t first, int32_t cut, int32_t rows, int32_t shift, uint32_t carry,
+                             uint32_t park)
 {
     nnom_status st = nnom_plan_begin(m);
     if (st != NNOM_OK) return st;
@@ -281,17 +282,21 @@ nnom_status nnom_plan_tiling(nnom_model *m, int32_t first, int32_t cut, int32_t 
     st = nnom_plan_once(m);
     t->untiled_arena = m->arena_size;
     nnom_tile_extra extra;
-    if (st == NNOM_OK && (!nnom_tiling_is_stage(m, first, cut) || rows < 1 ||
-                          !nnom_tiling_cost(m, first, cut, rows, shift, carry, &extra, NULL, NULL)))
+    nnom_tiling given = {.first = first, .cut = cut, .rows = rows, .shift = shift};
+    if (st == NNOM_OK && nnom_tiling_is_stage(m, first, cut)) {
+        given.carry = carry & nnom_tiling_stage_bands(m, first, cut);
+        given.park = park;
+        given.park = nnom_tiling_parked(&given);
+        given.park_row = nnom_tiling_park_row(m, &given);
+    }
+    if (st == NNOM_OK && (!nnom_tiling_is_stage(m, first, cut) || !nnom_tiling_cost(m, &given, &extra, NULL, NULL)))
         st = nnom_fail(m, NNOM_ERR_ARGUMENT, "layers %d..%d in tiles of %d rows (the first %d fewer) are no tiling",
                        (int)first, (int)cut, (int)rows, (int)shift);
     if (st == NNOM_OK) {
-        t->first = first;
-        t->cut = cut;
-        t->rows = rows;
-        t->shift = shift;
-        t->carry = carry & nnom_tiling_stage_bands(m, first, cut);
-        t->extra_macs = extra.macs;
+        given.untiled_arena = t->untiled_arena;
+        given.max_extra_percent = t->max_extra_percent;
+        given.extra_macs = extra.macs;
+        *t = given;
         st = nnom_plan_once(m);
     }
     if (st == NNOM_OK) {

@@ -250,9 +250,10 @@ void tt_random_chain(tt_chain *ch, nnom_dtype dt)
 }
 
 int tt_force_tiling(nnom_model *m, nnom_model *plain, nnom_dtype dt, int32_t first, int32_t cut, int32_t rows,
-                    int32_t shift, uint32_t carry, const char *what, uint32_t *kept, uint32_t *bands)
+                    int32_t shift, uint32_t carry, uint32_t park, const char *what, uint32_t *kept, uint32_t *parked,
+                    uint32_t *bands)
 {
-    if (nnom_plan_tiling(m, first, cut, rows, shift, carry) != NNOM_OK) {
+    if (nnom_plan_tiling(m, first, cut, rows, shift, carry, park) != NNOM_OK) {
         nnom_model_destroy(m);
         return 0;
     }
@@ -268,9 +269,10 @@ int tt_force_tiling(nnom_model *m, nnom_model *plain, nnom_dtype dt, int32_t fir
     }
     for (int r = 0; r < 2; r++) /* twice: a run must not depend on what the last one left */
         TU_CHECK(tt_same_outputs(m, plain, dt), "%s (%s): layers %d..%d, %d rows per tile, the first %d fewer, "
-                 "bands keeping %#x: tiled output differs", what, dt == NNOM_DTYPE_S8 ? "int8" : "float32",
-                 (int)first, (int)cut, (int)rows, (int)shift, (unsigned)carry);
+                 "bands keeping %#x, parking %#x: tiled output differs", what, dt == NNOM_DTYPE_S8 ? "int8" : "float32",
+                 (int)first, (int)cut, (int)rows, (int)shift, (unsigned)carry, (unsigned)park);
     *kept = m->tiling.carry;
+    *parked = m->tiling.park;
     *bands = nnom_tiling_stage_bands(m, first, cut);
     nnom_model_destroy(m); /* the arena is ours */
     free(arena);

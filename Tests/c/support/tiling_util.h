@@ -74,12 +74,14 @@ nnom_model *tt_build_chain(const tt_chain *ch, nnom_dtype dt, int32_t percent);
 nnom_model *tt_build_chain_with(const tt_chain *ch, nnom_dtype dt, const nnom_options *o, nnom_error *err);
 
 /* Plans @p m (compiled untiled, nnom_plan_tiling()) with layers @p first..@p cut in tiles of @p rows rows, the
- * first @p shift fewer, the bands of @p carry keeping their halos; gives it an arena of its new size; checks
+ * first @p shift fewer, the bands of @p carry keeping their halos (those of @p park in the park); gives it an
+ * arena of its new size; checks
  * that every layer's output lies in it and that two runs give @p plain's output bytes (@p what names the case);
- * destroys @p m. Returns 0 if that is no tiling, else 1, with the stage's bands that kept in *@p kept and all
- * its bands in *@p bands. */
+ * destroys @p m. Returns 0 if that is no tiling, else 1, with the stage's bands that kept in *@p kept, those
+ * that parked in *@p parked and all its bands in *@p bands. */
 int tt_force_tiling(nnom_model *m, nnom_model *plain, nnom_dtype dt, int32_t first, int32_t cut, int32_t rows,
-                    int32_t shift, uint32_t carry, const char *what, uint32_t *kept, uint32_t *bands);
+                    int32_t shift, uint32_t carry, uint32_t park, const char *what, uint32_t *kept, uint32_t *parked,
+                    uint32_t *bands);
 
 /* The stages of @p m (compiled untiled: the layers first..cut that may run tile by tile), at most @p cap, each
  * as {first, cut, rows of the cut}; their count. */
