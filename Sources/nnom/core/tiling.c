@@ -37,10 +37,18 @@
  * same kernel arithmetic from the same input values as in the untiled run,
  * so every output is the same bit for bit.
  *
+ * The first tile may be shift rows short (nnom_tiling.shift; shift = rows: a
+ * warm-up tile that computes no cut row, only the rows the next keeps): then
+ * it needs no larger bands than the others.
+ *
  * Memory. Every band lives from its writer to its last reader (each tile runs
  * the stage in order, so the plan's lifetimes hold tile after tile); the rows
  * a band keeps, at its start, live through the whole stage (a buffer
- * of the band's group, at its offset); what the
+ * of the band's group, at its offset), unless the band parks them
+ * (nnom_tiling.park, one band): they then wait between tiles at the end of the
+ * cut's output, in rows no tile has written yet, and come back to the band's
+ * start before its writer; a tile whose cut rows would reach them first
+ * (park_row) computes them again; what the
  * stage reads from before it lives to the cut, the cut's output from the
  * stage's first layer (core/planner.c). An element-wise layer of one input
  * that is its input's only reader runs in place, in its input's band (the

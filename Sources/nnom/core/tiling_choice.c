@@ -4,8 +4,9 @@
  * nnom_tiling_plan, from core/plan_tuned.c: the untiled plan first; then every stage whose
  * layers include the step where the most bytes are alive (the peak), with at
  * most NNOM_TILE_MAX_STAGE layers; for each, and for each set of bands keeping their
- * halos (carry_masks: none and all; then on the best stage each band alone and every band but one), the
- * fewest rows per tile whose added
+ * halos (carry_masks: none and all; then on the best stage each band alone and every band but one), with
+ * the first tile as long as the others or shorter (try_tiling: shift, a warm-up), the first band that keeps
+ * parking its rows in the cut's output or not, the fewest rows per tile whose added
  * MACs stay within the budget (nnom_options.tiling_max_extra_macs_percent of
  * the model's MACs; fewer rows: smaller bands, more halo; none when every band keeps), and whose added
  * estimated cost (nnom_tiling_cost: TILE_VALUE_COST, TILE_CALL_COST, TILE_MOVE_BYTES of core/tiling.c) stays within the same share
