@@ -521,8 +521,10 @@ uint32_t nnom_tiling_band_bytes(const nnom_model *m, int32_t layer, uint32_t *ke
 static void keep_rows(nnom_model *m, const tile_rows *cur, const tile_rows *next, int32_t j)
 {
     for (int32_t o = cur->first; o < cur->cut; o++) {
-        const int32_t k = o - cur->first, n = kept_rows(cur->hi[k], next, k);
-        if (!stage_band(cur, o) || cur->band_last[k] != j || !n) continue;
+        const int32_t k = o - cur->first;
+        if (cur->band_last[k] != j || !stage_band(cur, o)) continue;
+        const int32_t n = kept_rows(cur->hi[k], next, k);
+        if (!n) continue;
         uint8_t *band = m->arena + m->layers[o].out_offset;
         const size_t rb = row_bytes(m, o), from = (size_t)(next->lo[k] - cur->lo[k]) * rb;
         if ((cur->park >> k) & 1u) /* to the park, in the cut's output rows not written yet */
@@ -565,7 +567,7 @@ void nnom_tiling_run(nnom_model *m)
             cur->rows = rows;
             next->rows = NULL;
             tile_spans(m, t->rows, k, next->lo, next->hi, cur);
-            memcpy(prev_hi, next->hi, sizeof prev_hi);
+            if (cur->park) memcpy(prev_hi, next->hi, sizeof prev_hi);
         }
         if (more) tile_spans(m, t->rows, k + 1, cur->lo, cur->hi, next);
         for (int32_t j = t->first; j <= t->cut; j++) {
