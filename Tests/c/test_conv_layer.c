@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conv_layer_util.h"
 #include "conv_ref.h"
 #include "kernels/conv.h"
 #include "model_util.h"
@@ -15,124 +16,9 @@
 
 /* ------------------------------------------------------------------ graphs through the public API */
 
-typedef struct {
-    int32_t in_h, in_w, in_c, filters, kh, kw, sh, sw, dh, dw, padding, activation;
-    int one_d, with_bias;
-} layer_spec;
-
-typedef struct {
-    int8_t *w;
-    int32_t *bias, *mult, *shift;
-    float *wf, *bf;
-    size_t n_w;
-} blobs_t;
-
-static void free_blobs(blobs_t *b)
+static void kernel_args_of(const conv_layer_spec *s, nnom_conv_args *a)
 {
-    free(b->w);
-    free(b->bias);
-    free(b->mult);
-    free(b->shift);
-    free(b->wf);
-    free(b->bf);
-    memset(b, 0, sizeof *b);
-}
-
-/* int8 clamp of a fused activation, computed here: zero point, 6 / scale rounded. */
-static void ref_act_bounds(int act, nnom_quant q, int32_t *lo, int32_t *hi)
-{
-    *lo = -128;
-    *hi = 127;
-    if (act == NNOM_ACT_RELU || act == NNOM_ACT_RELU6) *lo = q.zero_point > -128 ? q.zero_point : -128;
-    if (act == NNOM_ACT_RELU6) {
-        const int64_t top = tu_round_away(6.0 / (double)q.scale) + q.zero_point;
-        if (top < *hi) *hi = (int32_t)top;
-        if (*hi < *lo) *hi = *lo;
-    }
-}
-
-static nnom_layer_desc conv_desc(const layer_spec *s, const char *name, int32_t input, nnom_dtype dtype, blobs_t *b)
-{
-    nnom_layer_desc d;
-    nnom_layer_desc_init(&d);
-    d.type = s->one_d ? NNOM_LAYER_CONV1D : NNOM_LAYER_CONV2D;
-    d.name = name;
-    d.n_inputs = 1;
-    d.inputs[0] = input;
-    d.params.kernel[0] = s->kh;
-    d.params.kernel[1] = s->kw;
-    d.params.stride[0] = s->sh;
-    d.params.stride[1] = s->sw;
-    d.params.dilation[0] = s->dh;
-    d.params.dilation[1] = s->dw;
-    d.params.padding = s->padding;
-    d.params.units = s->filters;
-    d.params.activation = s->activation;
-    b->n_w = (size_t)s->filters * (size_t)(s->kh * s->kw * s->in_c);
-    if (dtype == NNOM_DTYPE_S8) {
-        b->w = (int8_t *)malloc(b->n_w + 4);
-        b->bias = (int32_t *)malloc((size_t)s->filters * 4);
-        b->mult = (int32_t *)malloc((size_t)s->filters * 4);
-        b->shift = (int32_t *)malloc((size_t)s->filters * 4);
-        tu_fill_s8(b->w, b->n_w, -127, 127);
-        tu_fill_s32(b->bias, (size_t)s->filters, -20000, 20000);
-        for (int32_t c = 0; c < s->filters; c++)
-            tu_ref_multiplier(0.9 / (sqrt((double)(s->kh * s->kw * s->in_c)) * 74.0) * tu_rand_float(0.5f, 2.0f),
-                              &b->mult[c], &b->shift[c]);
-        d.blobs[0] = (nnom_blob){b->w, (uint32_t)b->n_w};
-        if (s->with_bias) d.blobs[1] = (nnom_blob){b->bias, (uint32_t)s->filters * 4u};
-        d.blobs[2] = (nnom_blob){b->mult, (uint32_t)s->filters * 4u};
-        d.blobs[3] = (nnom_blob){b->shift, (uint32_t)s->filters * 4u};
-        d.quant.scale = 0.05f;
-        d.quant.zero_point = -7;
-    } else {
-        b->wf = (float *)malloc(b->n_w * 4 + 4);
-        b->bf = (float *)malloc((size_t)s->filters * 4);
-        tu_fill_f32(b->wf, b->n_w, -0.5f, 0.5f);
-        tu_fill_f32(b->bf, (size_t)s->filters, -1.0f, 1.0f);
-        d.blobs[0] = (nnom_blob){b->wf, (uint32_t)b->n_w * 4u};
-        if (s->with_bias) d.blobs[1] = (nnom_blob){b->bf, (uint32_t)s->filters * 4u};
-    }
-    return d;
-}
-
-static nnom_shape input_shape(const layer_spec *s)
-{
-    nnom_shape sh;
-    memset(&sh, 0, sizeof sh);
-    if (s->one_d) {
-        sh.rank = 2;
-        sh.dims[0] = s->in_w;
-        sh.dims[1] = s->in_c;
-    } else {
-        sh.rank = 3;
-        sh.dims[0] = s->in_h;
-        sh.dims[1] = s->in_w;
-        sh.dims[2] = s->in_c;
-    }
-    return sh;
-}
-
-/* Input -> conv -> Output; returns the compile status (model in *out). */
-static nnom_status build_model(const layer_spec *s, nnom_dtype dtype, blobs_t *b, nnom_quant in_q,
-                               void (*tweak)(nnom_layer_desc *), nnom_model **out)
-{
-    nnom_model *m = NULL;
-    nnom_error err;
-    TU_REQUIRE(nnom_model_create(dtype, NULL, &m, &err) == NNOM_OK, "create: %s", err.message);
-    int32_t id = -1;
-    TU_OK(m, nnom_model_add_input(m, "image", input_shape(s), in_q, &id));
-    nnom_layer_desc d = conv_desc(s, "c1", id, dtype, b);
-    if (tweak) tweak(&d);
-    TU_OK(m, nnom_model_add_layer(m, &d, &id));
-    tu_add_output(m, id, "out");
-    *out = m;
-    return nnom_model_compile(m);
-}
-
-static void kernel_args_of(const layer_spec *s, nnom_conv_args *a)
-{
-    shape_spec g = {s->one_d ? 1 : s->in_h, s->in_w, s->in_c, s->filters, s->one_d ? 1 : s->kh, s->kw,
+    shape_spec g = {s->one_d ? 1 : s->in_h, s->in_w, s->in_c, s->units, s->one_d ? 1 : s->kh, s->kw,
                     s->sh ? s->sh : 1, s->sw ? s->sw : 1, s->dh ? s->dh : 1, s->dw ? s->dw : 1,
                     s->padding == NNOM_PADDING_SAME};
     TU_REQUIRE(make_geometry(a, &g), "geometry");
@@ -140,7 +26,7 @@ static void kernel_args_of(const layer_spec *s, nnom_conv_args *a)
 
 static void test_graph_s8(void)
 {
-    static const layer_spec specs[] = {
+    static const conv_layer_spec specs[] = {
         {28, 28, 1, 12, 3, 3, 0, 0, 0, 0, NNOM_PADDING_SAME, NNOM_ACT_RELU, 0, 1},
         {9, 7, 5, 6, 3, 2, 2, 1, 1, 2, NNOM_PADDING_VALID, NNOM_ACT_NONE, 0, 1},
         {6, 6, 16, 9, 3, 3, 1, 2, 0, 0, NNOM_PADDING_SAME, NNOM_ACT_RELU6, 0, 0},
@@ -149,24 +35,24 @@ static void test_graph_s8(void)
     };
     tu_seed(0xC0DE0005u);
     for (int i = 0; i < (int)(sizeof specs / sizeof specs[0]); i++) {
-        const layer_spec *s = &specs[i];
-        blobs_t b;
+        const conv_layer_spec *s = &specs[i];
+        conv_blobs b;
         memset(&b, 0, sizeof b);
         nnom_model *m = NULL;
         const nnom_quant in_q = {0.02f, 5};
-        nnom_status st = build_model(s, NNOM_DTYPE_S8, &b, in_q, NULL, &m);
+        nnom_status st = conv_layer_model(s, &conv_layer_plain, NNOM_DTYPE_S8, &b, in_q, NULL, &m);
         TU_REQUIRE(st == NNOM_OK, "compile: %s", nnom_model_last_error(m));
         nnom_conv_args a;
         kernel_args_of(s, &a);
         nnom_layer_info info = NNOM_LAYER_INFO_INIT;
         TU_OK(m, nnom_model_layer_info(m, 1, &info));
         const int64_t k = (int64_t)s->kh * s->kw * s->in_c;
-        TU_CHECK(info.macs == (uint64_t)a.out_h * (uint64_t)a.out_w * (uint64_t)s->filters * (uint64_t)k,
+        TU_CHECK(info.macs == (uint64_t)a.out_h * (uint64_t)a.out_w * (uint64_t)s->units * (uint64_t)k,
                  "graph %d: macs %lu", i, (unsigned long)info.macs);
         TU_CHECK(info.shape.rank == (s->one_d ? 2 : 3), "graph %d: output rank %d", i, (int)info.shape.rank);
-        TU_CHECK(s->one_d ? (info.shape.dims[0] == a.out_w && info.shape.dims[1] == s->filters)
+        TU_CHECK(s->one_d ? (info.shape.dims[0] == a.out_w && info.shape.dims[1] == s->units)
                           : (info.shape.dims[0] == a.out_h && info.shape.dims[1] == a.out_w &&
-                             info.shape.dims[2] == s->filters),
+                             info.shape.dims[2] == s->units),
                  "graph %d: output shape (%d, %d, %d)", i, (int)info.shape.dims[0], (int)info.shape.dims[1],
                  (int)info.shape.dims[2]);
         TU_CHECK(info.scratch_bytes > 0 && info.scratch_bytes <= 4096, "graph %d: scratch %u", i,
@@ -176,8 +62,8 @@ static void test_graph_s8(void)
         int8_t *x = (int8_t *)malloc((size_t)n_in), *got = (int8_t *)malloc((size_t)n_out),
                *want = (int8_t *)malloc((size_t)n_out);
         a.in_zp = in_q.zero_point;
-        a.out_zp = -7;
-        ref_act_bounds(s->activation, (nnom_quant){0.05f, -7}, &a.act_min, &a.act_max);
+        a.out_zp = conv_layer_plain.out_q.zero_point;
+        tu_ref_act_bounds_s8(s->activation, conv_layer_plain.out_q, &a.act_min, &a.act_max);
         a.weights = b.w;
         a.bias = s->with_bias ? b.bias : NULL;
         a.multiplier = b.mult;
@@ -196,24 +82,24 @@ static void test_graph_s8(void)
         free(got);
         free(want);
         nnom_model_destroy(m);
-        free_blobs(&b);
+        conv_blobs_free(&b);
     }
 }
 
 static void test_graph_f32(void)
 {
-    static const layer_spec specs[] = {
+    static const conv_layer_spec specs[] = {
         {10, 9, 3, 8, 3, 3, 1, 1, 1, 1, NNOM_PADDING_SAME, NNOM_ACT_RELU6, 0, 1},
         {8, 8, 2, 3, 2, 3, 2, 3, 2, 1, NNOM_PADDING_VALID, NNOM_ACT_NONE, 0, 0},
         {1, 25, 4, 6, 1, 4, 1, 3, 1, 1, NNOM_PADDING_SAME, NNOM_ACT_RELU, 1, 1},
     };
     tu_seed(0xC0DE0006u);
     for (int i = 0; i < (int)(sizeof specs / sizeof specs[0]); i++) {
-        const layer_spec *s = &specs[i];
-        blobs_t b;
+        const conv_layer_spec *s = &specs[i];
+        conv_blobs b;
         memset(&b, 0, sizeof b);
         nnom_model *m = NULL;
-        nnom_status st = build_model(s, NNOM_DTYPE_F32, &b, (nnom_quant){1.0f, 0}, NULL, &m);
+        nnom_status st = conv_layer_model(s, &conv_layer_plain, NNOM_DTYPE_F32, &b, (nnom_quant){1.0f, 0}, NULL, &m);
         TU_REQUIRE(st == NNOM_OK, "compile: %s", nnom_model_last_error(m));
         TU_OK(m, nnom_model_alloc_arena(m));
         nnom_conv_args a;
@@ -237,7 +123,7 @@ static void test_graph_f32(void)
         free(want);
         free(mag);
         nnom_model_destroy(m);
-        free_blobs(&b);
+        conv_blobs_free(&b);
     }
 }
 
@@ -291,43 +177,43 @@ static void test_infer_errors(void)
         {"CONV1D on a rank-3 input", t_as_1d, NNOM_ERR_SHAPE, "rank 2"},
         {"misaligned weights", t_weights_misaligned, NNOM_ERR_FORMAT, "aligned"},
     };
-    const layer_spec s = {6, 6, 3, 4, 3, 3, 1, 1, 1, 1, NNOM_PADDING_VALID, NNOM_ACT_RELU, 0, 1};
+    const conv_layer_spec s = {6, 6, 3, 4, 3, 3, 1, 1, 1, 1, NNOM_PADDING_VALID, NNOM_ACT_RELU, 0, 1};
     for (int i = 0; i < (int)(sizeof cases / sizeof cases[0]); i++) {
-        blobs_t b;
+        conv_blobs b;
         memset(&b, 0, sizeof b);
         nnom_model *m = NULL;
-        const nnom_status st = build_model(&s, NNOM_DTYPE_S8, &b, (nnom_quant){0.1f, 0}, cases[i].tweak, &m);
+        const nnom_status st = conv_layer_model(&s, &conv_layer_plain, NNOM_DTYPE_S8, &b, (nnom_quant){0.1f, 0}, cases[i].tweak, &m);
         const char *msg = nnom_model_last_error(m);
         TU_CHECK(st == cases[i].want && strstr(msg, "'c1'") && strstr(msg, cases[i].needle),
                  "%s: %s: %s (expected %s mentioning '%s')", cases[i].what, nnom_status_name(st), msg,
                  nnom_status_name(cases[i].want), cases[i].needle);
         nnom_model_destroy(m);
-        free_blobs(&b);
+        conv_blobs_free(&b);
     }
 
     /* a 1D conv needs kernel[0] = 1 */
     {
-        const layer_spec s1 = {1, 12, 3, 2, 2, 3, 1, 1, 1, 1, NNOM_PADDING_SAME, NNOM_ACT_NONE, 1, 1};
-        blobs_t b;
+        const conv_layer_spec s1 = {1, 12, 3, 2, 2, 3, 1, 1, 1, 1, NNOM_PADDING_SAME, NNOM_ACT_NONE, 1, 1};
+        conv_blobs b;
         memset(&b, 0, sizeof b);
         nnom_model *m = NULL;
-        const nnom_status st = build_model(&s1, NNOM_DTYPE_S8, &b, (nnom_quant){0.1f, 0}, NULL, &m);
+        const nnom_status st = conv_layer_model(&s1, &conv_layer_plain, NNOM_DTYPE_S8, &b, (nnom_quant){0.1f, 0}, NULL, &m);
         TU_CHECK(st == NNOM_ERR_SHAPE && strstr(nnom_model_last_error(m), "kernel[0]"), "conv1d kernel[0] 2: %s: %s",
                  nnom_status_name(st), nnom_model_last_error(m));
         nnom_model_destroy(m);
-        free_blobs(&b);
+        conv_blobs_free(&b);
     }
     /* a 2D conv on a rank-2 input */
     {
-        const layer_spec s2 = {1, 12, 3, 2, 1, 3, 1, 1, 1, 1, NNOM_PADDING_SAME, NNOM_ACT_NONE, 1, 1};
-        blobs_t b;
+        const conv_layer_spec s2 = {1, 12, 3, 2, 1, 3, 1, 1, 1, 1, NNOM_PADDING_SAME, NNOM_ACT_NONE, 1, 1};
+        conv_blobs b;
         memset(&b, 0, sizeof b);
         nnom_model *m = NULL;
         nnom_error err;
         TU_REQUIRE(nnom_model_create(NNOM_DTYPE_S8, NULL, &m, &err) == NNOM_OK, "create");
         int32_t id;
-        TU_OK(m, nnom_model_add_input(m, "seq", input_shape(&s2), (nnom_quant){0.1f, 0}, &id));
-        nnom_layer_desc d = conv_desc(&s2, "c1", id, NNOM_DTYPE_S8, &b);
+        TU_OK(m, nnom_model_add_input(m, "seq", conv_layer_input_shape(&s2), (nnom_quant){0.1f, 0}, &id));
+        nnom_layer_desc d = conv_layer_desc(&s2, &conv_layer_plain, id, NNOM_DTYPE_S8, &b);
         d.type = NNOM_LAYER_CONV2D;
         TU_OK(m, nnom_model_add_layer(m, &d, &id));
         tu_add_output(m, id, NULL);
@@ -335,19 +221,19 @@ static void test_infer_errors(void)
         TU_CHECK(st == NNOM_ERR_SHAPE && strstr(nnom_model_last_error(m), "rank 3"), "conv2d on (W, C): %s: %s",
                  nnom_status_name(st), nnom_model_last_error(m));
         nnom_model_destroy(m);
-        free_blobs(&b);
+        conv_blobs_free(&b);
     }
     /* an int8 window beyond NNOM_CONV_MAX_PATCH */
     {
-        const layer_spec s3 = {1, 1, 40000, 1, 1, 1, 1, 1, 1, 1, NNOM_PADDING_VALID, NNOM_ACT_NONE, 0, 0};
-        blobs_t b;
+        const conv_layer_spec s3 = {1, 1, 40000, 1, 1, 1, 1, 1, 1, 1, NNOM_PADDING_VALID, NNOM_ACT_NONE, 0, 0};
+        conv_blobs b;
         memset(&b, 0, sizeof b);
         nnom_model *m = NULL;
-        const nnom_status st = build_model(&s3, NNOM_DTYPE_S8, &b, (nnom_quant){0.1f, 0}, NULL, &m);
+        const nnom_status st = conv_layer_model(&s3, &conv_layer_plain, NNOM_DTYPE_S8, &b, (nnom_quant){0.1f, 0}, NULL, &m);
         TU_CHECK(st == NNOM_ERR_UNSUPPORTED && strstr(nnom_model_last_error(m), "40000"), "patch 40000: %s: %s",
                  nnom_status_name(st), nnom_model_last_error(m));
         nnom_model_destroy(m);
-        free_blobs(&b);
+        conv_blobs_free(&b);
     }
     /* limits checked before any blob is looked at */
     {
@@ -400,16 +286,16 @@ static void test_infer_errors(void)
     }
     /* a float model takes no requantisation blobs */
     {
-        const layer_spec s4 = {5, 5, 2, 3, 3, 3, 1, 1, 1, 1, NNOM_PADDING_SAME, NNOM_ACT_NONE, 0, 1};
-        blobs_t b;
+        const conv_layer_spec s4 = {5, 5, 2, 3, 3, 3, 1, 1, 1, 1, NNOM_PADDING_SAME, NNOM_ACT_NONE, 0, 1};
+        conv_blobs b;
         memset(&b, 0, sizeof b);
         static int32_t junk[3];
         nnom_model *m = NULL;
         nnom_error err;
         TU_REQUIRE(nnom_model_create(NNOM_DTYPE_F32, NULL, &m, &err) == NNOM_OK, "create");
         int32_t id;
-        TU_OK(m, nnom_model_add_input(m, "image", input_shape(&s4), (nnom_quant){1.0f, 0}, &id));
-        nnom_layer_desc d = conv_desc(&s4, "c1", id, NNOM_DTYPE_F32, &b);
+        TU_OK(m, nnom_model_add_input(m, "image", conv_layer_input_shape(&s4), (nnom_quant){1.0f, 0}, &id));
+        nnom_layer_desc d = conv_layer_desc(&s4, &conv_layer_plain, id, NNOM_DTYPE_F32, &b);
         d.blobs[2] = (nnom_blob){junk, sizeof junk};
         TU_OK(m, nnom_model_add_layer(m, &d, &id));
         tu_add_output(m, id, NULL);
@@ -417,7 +303,7 @@ static void test_infer_errors(void)
         TU_CHECK(st == NNOM_ERR_SHAPE && strstr(nnom_model_last_error(m), "blob 2"), "f32 with blob 2: %s: %s",
                  nnom_status_name(st), nnom_model_last_error(m));
         nnom_model_destroy(m);
-        free_blobs(&b);
+        conv_blobs_free(&b);
     }
 }
 

@@ -219,16 +219,6 @@ static void test_dense_f32_random(void)
 
 /* ------------------------------------------------------------ through the public API */
 
-/* Independent fused-activation bounds for int8: ReLU clamps at the zero point,
- * ReLU6 also at round(6 / scale) + zero point. */
-static void ref_act_bounds(int act, nnom_quant q, int32_t *lo, int32_t *hi)
-{
-    *lo = -128;
-    *hi = 127;
-    if (act != NNOM_ACT_NONE) *lo = q.zero_point > -128 ? q.zero_point : -128;
-    if (act == NNOM_ACT_RELU6) *hi = tu_clamp(tu_round_away(6.0 / q.scale) + q.zero_point, *lo, 127);
-}
-
 typedef struct {
     int8_t w[7 * 60];
     int32_t bias[7], mult[7], shift[7];
@@ -294,7 +284,7 @@ static void test_graph_s8(void)
             a.per_channel = per_channel;
             a.in_zero_point = in_q.zero_point;
             a.out_zero_point = out_q.zero_point;
-            ref_act_bounds(act, out_q, &a.act_lo, &a.act_hi);
+            tu_ref_act_bounds_s8(act, out_q, &a.act_lo, &a.act_hi);
             ref_dense_s8(&a, x, want);
             TU_CHECK(memcmp(got, want, 7) == 0, "graph dense s8 (act %d, per_channel %d) differs from the reference",
                      act, per_channel);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conv_layer_util.h"
 #include "conv_ref.h"
 #include "kernels/conv.h"
 #include "model_util.h"
@@ -328,122 +329,9 @@ static void test_dw_random(void)
 
 /* ------------------------------------------------------------------ graphs through the public API */
 
-typedef struct {
-    int32_t in_h, in_w, in_c, mult, kh, kw, sh, sw, dh, dw, padding, activation;
-    int one_d, with_bias;
-} layer_spec;
-
-typedef struct {
-    int8_t *w;
-    int32_t *bias, *mult, *shift;
-    float *wf, *bf;
-} blobs_t;
-
-static void free_blobs(blobs_t *b)
+static void kernel_args_of(const conv_layer_spec *s, nnom_conv_args *a)
 {
-    free(b->w);
-    free(b->bias);
-    free(b->mult);
-    free(b->shift);
-    free(b->wf);
-    free(b->bf);
-    memset(b, 0, sizeof *b);
-}
-
-static void ref_act_bounds(int act, nnom_quant q, int32_t *lo, int32_t *hi)
-{
-    *lo = -128;
-    *hi = 127;
-    if (act == NNOM_ACT_RELU || act == NNOM_ACT_RELU6) *lo = q.zero_point > -128 ? q.zero_point : -128;
-    if (act == NNOM_ACT_RELU6) {
-        const int64_t top = tu_round_away(6.0 / (double)q.scale) + q.zero_point;
-        if (top < *hi) *hi = (int32_t)top;
-        if (*hi < *lo) *hi = *lo;
-    }
-}
-
-static nnom_shape input_shape(const layer_spec *s)
-{
-    nnom_shape sh;
-    memset(&sh, 0, sizeof sh);
-    if (s->one_d) {
-        sh.rank = 2;
-        sh.dims[0] = s->in_w;
-        sh.dims[1] = s->in_c;
-    } else {
-        sh.rank = 3;
-        sh.dims[0] = s->in_h;
-        sh.dims[1] = s->in_w;
-        sh.dims[2] = s->in_c;
-    }
-    return sh;
-}
-
-static nnom_layer_desc dw_desc(const layer_spec *s, int32_t input, nnom_dtype dtype, blobs_t *b)
-{
-    nnom_layer_desc d;
-    nnom_layer_desc_init(&d);
-    d.type = s->one_d ? NNOM_LAYER_DEPTHWISE_CONV1D : NNOM_LAYER_DEPTHWISE_CONV2D;
-    d.name = "dw";
-    d.n_inputs = 1;
-    d.inputs[0] = input;
-    d.params.kernel[0] = s->kh;
-    d.params.kernel[1] = s->kw;
-    d.params.stride[0] = s->sh;
-    d.params.stride[1] = s->sw;
-    d.params.dilation[0] = s->dh;
-    d.params.dilation[1] = s->dw;
-    d.params.padding = s->padding;
-    d.params.units = s->mult;
-    d.params.activation = s->activation;
-    const int32_t out_c = s->in_c * s->mult;
-    const size_t n_w = (size_t)(s->kh * s->kw) * (size_t)out_c;
-    if (dtype == NNOM_DTYPE_S8) {
-        b->w = (int8_t *)malloc(n_w + 4);
-        b->bias = (int32_t *)malloc((size_t)out_c * 4);
-        b->mult = (int32_t *)malloc((size_t)out_c * 4);
-        b->shift = (int32_t *)malloc((size_t)out_c * 4);
-        tu_fill_s8(b->w, n_w, -127, 127);
-        tu_fill_s32(b->bias, (size_t)out_c, -5000, 5000);
-        for (int32_t c = 0; c < out_c; c++)
-            tu_ref_multiplier(0.9 / (sqrt((double)(s->kh * s->kw)) * 74.0) * tu_rand_float(0.5f, 2.0f), &b->mult[c],
-                              &b->shift[c]);
-        d.blobs[0] = (nnom_blob){b->w, (uint32_t)n_w};
-        if (s->with_bias) d.blobs[1] = (nnom_blob){b->bias, (uint32_t)out_c * 4u};
-        d.blobs[2] = (nnom_blob){b->mult, (uint32_t)out_c * 4u};
-        d.blobs[3] = (nnom_blob){b->shift, (uint32_t)out_c * 4u};
-        d.quant.scale = 0.04f;
-        d.quant.zero_point = 3;
-    } else {
-        b->wf = (float *)malloc(n_w * 4 + 4);
-        b->bf = (float *)malloc((size_t)out_c * 4);
-        tu_fill_f32(b->wf, n_w, -0.5f, 0.5f);
-        tu_fill_f32(b->bf, (size_t)out_c, -1.0f, 1.0f);
-        d.blobs[0] = (nnom_blob){b->wf, (uint32_t)n_w * 4u};
-        if (s->with_bias) d.blobs[1] = (nnom_blob){b->bf, (uint32_t)out_c * 4u};
-    }
-    return d;
-}
-
-static nnom_status build_model(const layer_spec *s, nnom_dtype dtype, blobs_t *b, nnom_quant in_q,
-                               void (*tweak)(nnom_layer_desc *), nnom_model **out)
-{
-    nnom_model *m = NULL;
-    nnom_error err;
-    TU_REQUIRE(nnom_model_create(dtype, NULL, &m, &err) == NNOM_OK, "create: %s", err.message);
-    int32_t id = -1;
-    TU_OK(m, nnom_model_add_input(m, "image", input_shape(s), in_q, &id));
-    nnom_layer_desc d = dw_desc(s, id, dtype, b);
-    if (tweak) tweak(&d);
-    TU_OK(m, nnom_model_add_layer(m, &d, &id));
-    tu_add_output(m, id, "out");
-    *out = m;
-    return nnom_model_compile(m);
-}
-
-static void kernel_args_of(const layer_spec *s, nnom_conv_args *a)
-{
-    dw_spec g = {s->one_d ? 1 : s->in_h, s->in_w, s->in_c, s->mult, s->one_d ? 1 : s->kh, s->kw,
+    dw_spec g = {s->one_d ? 1 : s->in_h, s->in_w, s->in_c, s->units, s->one_d ? 1 : s->kh, s->kw,
                  s->sh ? s->sh : 1, s->sw ? s->sw : 1, s->dh ? s->dh : 1, s->dw ? s->dw : 1,
                  s->padding == NNOM_PADDING_SAME};
     TU_REQUIRE(dw_geometry(a, &g), "geometry");
@@ -451,7 +339,7 @@ static void kernel_args_of(const layer_spec *s, nnom_conv_args *a)
 
 static void test_graphs(void)
 {
-    static const layer_spec specs[] = {
+    static const conv_layer_spec specs[] = {
         {10, 10, 8, 1, 3, 3, 1, 1, 1, 1, NNOM_PADDING_SAME, NNOM_ACT_RELU6, 0, 1},
         {9, 8, 5, 2, 3, 2, 2, 1, 1, 2, NNOM_PADDING_VALID, NNOM_ACT_NONE, 0, 0},
         {7, 7, 20, 1, 5, 5, 2, 2, 1, 1, NNOM_PADDING_SAME, NNOM_ACT_RELU, 0, 1},
@@ -459,17 +347,17 @@ static void test_graphs(void)
     };
     tu_seed(0xD3A70004u);
     for (int i = 0; i < (int)(sizeof specs / sizeof specs[0]); i++) {
-        const layer_spec *s = &specs[i];
+        const conv_layer_spec *s = &specs[i];
         nnom_conv_args a;
         kernel_args_of(s, &a);
         const int64_t n_in = (int64_t)a.in_h * a.in_w * a.in_c, n_out = (int64_t)a.out_h * a.out_w * a.out_c;
 
         /* int8 */
-        blobs_t b;
+        conv_blobs b;
         memset(&b, 0, sizeof b);
         nnom_model *m = NULL;
         const nnom_quant in_q = {0.03f, -9};
-        nnom_status st = build_model(s, NNOM_DTYPE_S8, &b, in_q, NULL, &m);
+        nnom_status st = conv_layer_model(s, &conv_layer_depthwise, NNOM_DTYPE_S8, &b, in_q, NULL, &m);
         TU_REQUIRE(st == NNOM_OK, "compile: %s", nnom_model_last_error(m));
         nnom_layer_info info = NNOM_LAYER_INFO_INIT;
         TU_OK(m, nnom_model_layer_info(m, 1, &info));
@@ -483,8 +371,8 @@ static void test_graphs(void)
         int8_t *x = (int8_t *)malloc((size_t)n_in), *got = (int8_t *)malloc((size_t)n_out),
                *want = (int8_t *)malloc((size_t)n_out);
         a.in_zp = in_q.zero_point;
-        a.out_zp = 3;
-        ref_act_bounds(s->activation, (nnom_quant){0.04f, 3}, &a.act_min, &a.act_max);
+        a.out_zp = conv_layer_depthwise.out_q.zero_point;
+        tu_ref_act_bounds_s8(s->activation, conv_layer_depthwise.out_q, &a.act_min, &a.act_max);
         a.weights = b.w;
         a.bias = s->with_bias ? b.bias : NULL;
         a.multiplier = b.mult;
@@ -503,10 +391,10 @@ static void test_graphs(void)
         free(got);
         free(want);
         nnom_model_destroy(m);
-        free_blobs(&b);
+        conv_blobs_free(&b);
 
         /* float32 */
-        st = build_model(s, NNOM_DTYPE_F32, &b, (nnom_quant){1.0f, 0}, NULL, &m);
+        st = conv_layer_model(s, &conv_layer_depthwise, NNOM_DTYPE_F32, &b, (nnom_quant){1.0f, 0}, NULL, &m);
         TU_REQUIRE(st == NNOM_OK, "compile: %s", nnom_model_last_error(m));
         TU_OK(m, nnom_model_alloc_arena(m));
         a.weights = b.wf;
@@ -527,7 +415,7 @@ static void test_graphs(void)
         free(wantf);
         free(mag);
         nnom_model_destroy(m);
-        free_blobs(&b);
+        conv_blobs_free(&b);
     }
 }
 
@@ -563,31 +451,31 @@ static void test_infer_errors(void)
         {"1D layer on a rank-3 input", t_as_1d, NNOM_ERR_SHAPE, "rank 2"},
         {"blob 5 given", t_extra_blob, NNOM_ERR_SHAPE, "blob 5"},
     };
-    const layer_spec s = {6, 6, 4, 2, 3, 3, 1, 1, 1, 1, NNOM_PADDING_VALID, NNOM_ACT_NONE, 0, 1};
+    const conv_layer_spec s = {6, 6, 4, 2, 3, 3, 1, 1, 1, 1, NNOM_PADDING_VALID, NNOM_ACT_NONE, 0, 1};
     tu_seed(0xD3A70005u);
     for (int i = 0; i < (int)(sizeof cases / sizeof cases[0]); i++) {
-        blobs_t b;
+        conv_blobs b;
         memset(&b, 0, sizeof b);
         nnom_model *m = NULL;
-        const nnom_status st = build_model(&s, NNOM_DTYPE_S8, &b, (nnom_quant){0.1f, 0}, cases[i].tweak, &m);
+        const nnom_status st = conv_layer_model(&s, &conv_layer_depthwise, NNOM_DTYPE_S8, &b, (nnom_quant){0.1f, 0}, cases[i].tweak, &m);
         const char *msg = nnom_model_last_error(m);
         TU_CHECK(st == cases[i].want && strstr(msg, "'dw'") && strstr(msg, cases[i].needle),
                  "%s: %s: %s (expected %s mentioning '%s')", cases[i].what, nnom_status_name(st), msg,
                  nnom_status_name(cases[i].want), cases[i].needle);
         nnom_model_destroy(m);
-        free_blobs(&b);
+        conv_blobs_free(&b);
     }
     /* DEPTHWISE_CONV1D needs kernel[0] = stride[0] = dilation[0] = 1 */
     {
-        const layer_spec s1 = {1, 12, 3, 1, 1, 3, 2, 1, 1, 1, NNOM_PADDING_SAME, NNOM_ACT_NONE, 1, 1};
-        blobs_t b;
+        const conv_layer_spec s1 = {1, 12, 3, 1, 1, 3, 2, 1, 1, 1, NNOM_PADDING_SAME, NNOM_ACT_NONE, 1, 1};
+        conv_blobs b;
         memset(&b, 0, sizeof b);
         nnom_model *m = NULL;
-        const nnom_status st = build_model(&s1, NNOM_DTYPE_F32, &b, (nnom_quant){1.0f, 0}, NULL, &m);
+        const nnom_status st = conv_layer_model(&s1, &conv_layer_depthwise, NNOM_DTYPE_F32, &b, (nnom_quant){1.0f, 0}, NULL, &m);
         TU_CHECK(st == NNOM_ERR_SHAPE && strstr(nnom_model_last_error(m), "stride[0]"), "dw1d stride[0] 2: %s: %s",
                  nnom_status_name(st), nnom_model_last_error(m));
         nnom_model_destroy(m);
-        free_blobs(&b);
+        conv_blobs_free(&b);
     }
 }
 

@@ -153,9 +153,13 @@ static void random_quant(int32_t out_c, int32_t k, int big_bias)
     }
 }
 
+/* random_conv() made a pointwise layer of many channels to which check_conv() gives many all-zero filters */
+static int dead_heavy;
+
 static void random_conv(nnom_conv_args *a, int depthwise)
 {
     memset(a, 0, sizeof *a);
+    dead_heavy = 0;
     const int one_d = chance(15);
     const int wide = chance(10); /* long patches: one pixel per pass in the DSP kernel */
     /* images of 1-3 channels, up to 30 pixels wide: many pixels per output row whose
@@ -192,6 +196,15 @@ static void random_conv(nnom_conv_args *a, int depthwise)
         }
         a->in_h = range(1, 9);
         a->in_w = range(1, 12);
+        dead_heavy = chance(20);
+        if (dead_heavy) {
+            /* a MobileNet's 6x6 and 3x3 pointwise layers with their all-zero filters kept: more runs
+             * of fast channels than the DSP kernel keeps, more channels than it maps the dead of */
+            a->in_c = range(8, 70);
+            a->out_c = range(60, 4 * MAX_C);
+            a->in_h = range(1, 6);
+            a->in_w = range(1, 6);
+        }
     }
     a->k_h = one_d || long_kernel || pointwise ? 1 : range(paired ? 2 : 1, 5);
     a->k_w = pointwise ? 1 : (long_kernel ? range(100, 140) : range(paired ? 2 : 1, 5));
@@ -234,12 +247,20 @@ static void random_conv(nnom_conv_args *a, int depthwise)
             a->in_w = chance(50) ? 6 : 8;
             a->in_h = range(4, 8);
         }
+        /* DS-CNN's 25 x 5 planes (stride 1, 5 columns 'same', or 7 'valid'): lines of five outputs,
+         * the DSP kernel's one pass per line, and as many lines as its two-instruction forms want */
+        const int ds_cnn = !big_s2 && chance(15);
+        if (ds_cnn) {
+            a->stride_h = a->stride_w = 1;
+            a->in_w = chance(70) ? 5 : 7;
+            a->in_h = range(16, 27);
+        }
         if (big_s2 && a->in_c > 20) { /* (the input fits MAX_IN) */
             a->in_c = range(1, 20);
             a->out_c = a->in_c * a->depth_mult;
         }
-        same = chance(85); /* (VALID too; SAME pads one side more where the stride leaves a pixel over) */
-        dw_like = chance(50);
+        same = ds_cnn ? a->in_w == 5 : chance(85); /* (VALID too; SAME pads one side more where the stride leaves a pixel over) */
+        dw_like = chance(ds_cnn ? 75 : 50);
         if (dw_like) {
             /* channel counts of four, or any (the last out_c % 4 channels on the planar path, in
              * place too: MobileNet's layers after the converter removed all-zero filters) */
@@ -382,7 +403,19 @@ static int32_t check_conv(int32_t cases, int depthwise)
         int8_t *x = input + in_off, *w = weights + w_off;
         fill_s8(x, in_n);
         fill_s8(w, w_n);
-        if (!depthwise && chance(20)) {
+        if (dead_heavy) {
+            /* 40-80 % of the filters all zero, most with the multiplier nnom's quantiser gives them
+             * (2^30, shift 1), the others keeping theirs */
+            const int32_t k = a.in_c, dead = range(40, 80);
+            for (int32_t c = 0; c < a.out_c; c++)
+                if (chance(dead)) {
+                    memset(w + (ptrdiff_t)c * k, 0, (size_t)k);
+                    if (chance(80)) {
+                        multiplier[c] = 1 << 30;
+                        shift[c] = 1;
+                    }
+                }
+        } else if (!depthwise && chance(20)) {
             /* some all-zero filters (a dead channel that kept its multiplier, any shift) */
             const int32_t k = a.k_h * a.k_w * a.in_c;
             for (int32_t c = 0; c < a.out_c; c++)

@@ -124,3 +124,11 @@ double tu_ref_activation(nnom_layer_type type, double alpha, double x)
     default: return NAN; /* not an element-wise activation: every comparison with it fails */
     }
 }
+
+void tu_ref_act_bounds_s8(int act, nnom_quant q, int32_t *lo, int32_t *hi)
+{
+    *lo = -128;
+    *hi = 127;
+    if (act == NNOM_ACT_RELU || act == NNOM_ACT_RELU6) *lo = q.zero_point > -128 ? q.zero_point : -128;
+    if (act == NNOM_ACT_RELU6) *hi = tu_clamp(tu_round_away(6.0 / (double)q.scale) + q.zero_point, *lo, 127);
+}

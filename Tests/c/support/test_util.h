@@ -74,6 +74,10 @@ void tu_ref_multiplier(double real, int32_t *mult, int32_t *shift);
 /* Saturate to int8 / to [lo, hi]. */
 int32_t tu_clamp(int64_t v, int32_t lo, int32_t hi);
 
+/* The int8 clamp of a fused activation for output quantisation @p q: the zero point (RELU, RELU6)
+ * and round_away(6 / scale) plus the zero point (RELU6), within the int8 range. */
+void tu_ref_act_bounds_s8(int act, nnom_quant q, int32_t *lo, int32_t *hi);
+
 /* The element-wise activations in double, Keras 3's definitions (hard sigmoid: relu6(x + 3) / 6;
  * leaky relu: slope @p alpha below 0); NaN for another layer type. */
 double tu_ref_activation(nnom_layer_type type, double alpha, double x);

@@ -11,6 +11,7 @@
  * multipliers span [2^29, 2^31) with some dead (zero) channels where the
  * case says so, shifts vary per channel. Prints "case <name> macs=<n>".
  */
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -36,10 +37,14 @@ typedef struct {
     int kind;
     int32_t h, w, in_c, out_c, k, stride, mult; /* add, multiply: mult 1 in2 per channel (broadcast) */
     int mixed; /* requantisation: 0 all multipliers above 2^30, 1 some below and some dead channels,
-                  2 some below, none dead (a model whose all-zero filters the converter removed) */
+                  2 some below, none dead (a model whose all-zero filters the converter removed),
+                  3 DEAD_PERCENT of the filters all zero with the multiplier nnom's quantiser gives
+                  them (2^30, shift 1: a MobileNet imported or converted with its dead filters kept) */
     int32_t k_w; /* kernel width when not k (0: square) */
     int tight;   /* conv: 1 the scratch a tight (tiled) plan reserves, the DSP kernel's full-speed
-                    size; 0 all it can use (nnom_conv2d_s8_scratch_room_bytes) */
+                    size; 0 all it can use (nnom_conv2d_s8_scratch_room_bytes); depthwise: 1 a band of
+                    one output row from its k input rows, as a tiled stage calls it (no padding
+                    above or below) */
 } bench_case;
 
 static const bench_case cases[] = {
@@ -123,6 +128,11 @@ static const bench_case cases[] = {
     {"lut_6x6x240", KIND_LUT, 6, 6, 240, 240, 1, 1, 0, 0},
     /* a DenseNet concatenation on channels: in_c requantised channels, then out_c - in_c copied */
     {"concat_32x32_16req_8copy", KIND_CONCAT, 32, 32, 16, 24, 1, 1, 0, 0},
+    /* the MobileNet's 6x6 and 3x3 pointwise layers with their all-zero filters kept */
+    {"pw_6x6_128to128_dead", KIND_CONV, 6, 6, 128, 128, 1, 1, 0, 3},
+    {"pw_3x3_128to256_dead", KIND_CONV, 3, 3, 128, 256, 1, 1, 0, 3},
+    /* MobileNetV1-0.25's first stride-2 depthwise layer in its tiled stage: a call per output row */
+    {"dw3x3_s2_3x48x16_band", KIND_DW, 3, 48, 16, 16, 3, 2, 1, 2, 0, 1},
 };
 #define CASE_COUNT ((int)(sizeof cases / sizeof cases[0]))
 
@@ -145,6 +155,9 @@ static void fill(int8_t *p, int32_t n)
     for (int32_t i = 0; i < n; i++) p[i] = (int8_t)next();
 }
 
+/* Filters all zero in mode 3 of bench_case.mixed, in percent. */
+#define DEAD_PERCENT 60
+
 static void quant(int32_t n, int mixed)
 {
     for (int32_t c = 0; c < n; c++) {
@@ -153,7 +166,18 @@ static void quant(int32_t n, int mixed)
         if (mixed == 1 && next() % 8 == 0) multiplier[c] = 0;
         shift[c] = -(int32_t)(6 + next() % 5);
         bias[c] = (int32_t)(next() % 8192) - 4096;
+        if (mixed == 3 && next() % 100 < DEAD_PERCENT) {
+            multiplier[c] = 1 << 30;
+            shift[c] = 1;
+        }
     }
+}
+
+/* Zeroes the k weights of every channel quant() made dead (mode 3). */
+static void zero_dead_filters(int32_t out_c, int32_t k)
+{
+    for (int32_t c = 0; c < out_c; c++)
+        if (multiplier[c] == (1 << 30) && shift[c] == 1) memset(weights + (ptrdiff_t)c * k, 0, (size_t)k);
 }
 
 #ifdef __arm__
@@ -218,6 +242,10 @@ static int64_t setup(const bench_case *c)
         const int32_t pad_w = (a->out_w - 1) * c->stride + a->k_w - c->w;
         a->pad_top = pad_h > 0 ? pad_h / 2 : 0;
         a->pad_left = pad_w > 0 ? pad_w / 2 : 0;
+        if (c->kind == KIND_DW && c->tight) { /* a band: one output row from the k input rows */
+            a->out_h = 1;
+            a->pad_top = 0;
+        }
         a->depth_mult = c->mult;
         a->in_zp = -5;
         a->out_zp = -128; /* a fused ReLU, as the quantiser makes it: output zero point -128 */
@@ -229,6 +257,7 @@ static int64_t setup(const bench_case *c)
         a->bias = bias;
         if (c->kind == KIND_CONV && nnom_conv2d_s8_scratch_room_bytes(a) > sizeof scratch) return -1;
         const int64_t patch = c->kind == KIND_DW ? (int64_t)c->k * c->k : (int64_t)a->k_h * a->k_w * c->in_c;
+        if (c->kind == KIND_CONV && c->mixed == 3) zero_dead_filters(c->out_c, (int32_t)patch); /* (conv filters only) */
         return (int64_t)a->out_h * a->out_w * a->out_c * patch;
     }
     if (c->kind == KIND_DENSE) {

@@ -168,6 +168,12 @@ typedef struct {
     int32_t words;          /* words copied per kernel row when staged: ceil(run / 4) */
     ptrdiff_t step;         /* input bytes between kernel rows: dil_h * in_w * in_c */
     int32_t pix_step;       /* input bytes between the windows of neighbour pixels: stride_w * in_c */
+    /* dead channels (see dead_map_of) among the first DEAD_MAP_CHANNELS: bit c % 32 of word c / 32 */
+    const uint32_t *dead;
+    /* the call's output, and 1 once its first pass has run: pixel 0's outputs then hold the dead
+     * channels' constants (nothing writes them again but with the same bytes), copied from there */
+    const int8_t *out0;
+    int later;
 } conv_ctx;
 
 /* Patches of `count` pixels whose windows lie inside the input (dil_w == 1),
@@ -312,51 +318,92 @@ static int all_zero(const int8_t *w, int32_t k)
     return 1;
 }
 
+/* Dead channels (their outputs one constant, no dot product: an all-zero filter, or multiplier
+ * 0) are found once per call for the first DEAD_MAP_CHANNELS (a bit each, on the stack), later
+ * ones each time they are asked about. A MobileNet imported from .tflite or converted with its
+ * dead filters kept has 55-85 % of them in its 6x6 and 3x3 pointwise layers, where finding them
+ * again at every pass, and reading their weights for it, cost as much as the live channels'
+ * dot products. */
+#define DEAD_MAP_CHANNELS 256
+enum { DEAD_MAP_WORDS = DEAD_MAP_CHANNELS / 32 };
+
+/* The common fast case of channel_form() (no dead channel is one): shift e = -shift in [1, 22],
+ * |bias| <= bias_room (> 0), multiplier > 0. */
+static inline __attribute__((always_inline)) int form_common(const nnom_conv_args *a, int32_t c, int32_t bias_room)
+{
+    const int32_t b = a->bias ? ((const int32_t *)a->bias)[c] : 0;
+    const int32_t e = -a->shift[c];
+    return (uint32_t)(e - 1) < 22u && (uint32_t)b + (uint32_t)bias_room <= 2u * (uint32_t)bias_room &&
+           a->multiplier[c] > 0;
+}
+
+static inline __attribute__((always_inline)) int is_dead(const conv_ctx *x, int32_t c)
+{
+    if (c < DEAD_MAP_CHANNELS) return (int)(x->dead[c >> 5] >> (c & 31)) & 1;
+    const nnom_conv_args *a = x->a;
+    return a->multiplier[c] == 0 || all_zero((const int8_t *)a->weights + (ptrdiff_t)c * x->s.k, x->s.k);
+}
+
+/* Fills map (DEAD_MAP_WORDS words) with the dead channels among the first DEAD_MAP_CHANNELS; a
+ * channel of the common fast form is taken live without reading its weights (an all-zero filter
+ * quantised that way is computed, correctly, as any other). */
+static void dead_map_of(const nnom_conv_args *a, int32_t k, int32_t bias_room, uint32_t *map)
+{
+    memset(map, 0, DEAD_MAP_WORDS * sizeof *map);
+    const int32_t n = a->out_c < DEAD_MAP_CHANNELS ? a->out_c : DEAD_MAP_CHANNELS;
+    const int8_t *w = (const int8_t *)a->weights;
+    for (int32_t c = 0; c < n; c++, w += k)
+        if (!form_common(a, c, bias_room) && (a->multiplier[c] == 0 || all_zero(w, k)))
+            map[c >> 5] |= 1u << (c & 31);
+}
+
 /* Which fast requantisation channel c takes (|dot + bias| < 2^30 by the bound on the bias, see
  * the entry; shift in [-22, -1]): FORM_ZP, nnom_arm_requant_zp(), for multipliers above 2^30
  * (pass4_fast); FORM_U, nnom_arm_requant(), for the others (pass4_fast_u); in eight-pixel passes
  * (np 8) also FORM_L, a shift s in [0, FORM_L_MAX_SHIFT] with |dot + bias| * 2^(s + 1) < 2^31
- * (pass8_fast's REQUANT_L_B), unless its filter is all zero; or none, FORM_GENERAL. (The
- * MobileNet's 6x6 pointwise layers keep 15-50 % of all-zero filters the converter cannot remove,
- * at multiplier 2^30, shift 1: constants in pass_general, which split the runs.) */
+ * (pass8_fast's REQUANT_L_B), unless it is dead; or none, FORM_GENERAL (dead channels too: the
+ * quantiser gives all-zero filters multiplier 2^30, shift 1; they are constants in pass_general). */
 enum { FORM_GENERAL, FORM_ZP, FORM_U, FORM_L };
 enum { FORM_L_MAX_SHIFT = 8 };
 /* channel_form() past its common case (out of line: called once per channel and call) */
-static int channel_form_other(const nnom_conv_args *a, int32_t c, int32_t bias_room, int32_t np)
+static int channel_form_other(const conv_ctx *x, int32_t c, int32_t bias_room, int32_t np)
 {
+    const nnom_conv_args *a = x->a;
     const int32_t b = a->bias ? ((const int32_t *)a->bias)[c] : 0;
     const int32_t e = -a->shift[c];
-    /* (a dead channel, multiplier 0, is a constant in pass_general: no dot product) */
-    if (a->multiplier[c] == 0) return FORM_GENERAL;
+    if (is_dead(x, c)) return FORM_GENERAL;
     if (e <= 0) {
-        /* |dot| <= (2^30 - 1) - bias_room: |dot + bias| below 2^(30 - s); an all-zero filter (the
-         * quantiser gives them multiplier 2^30, shift 1) is a constant in pass_general */
+        /* |dot| <= (2^30 - 1) - bias_room: |dot + bias| below 2^(30 - s) */
         const int32_t room = (int32_t)(((1u << (30 + e)) - 1u) - ((1u << 30) - 1u - (uint32_t)bias_room));
-        const int32_t k = a->k_h * a->k_w * a->in_c;
-        return np == 8 && -e <= FORM_L_MAX_SHIFT && room > 0 && b <= room && b >= -room &&
-                       !all_zero((const int8_t *)a->weights + (ptrdiff_t)c * k, k)
-                   ? FORM_L
-                   : FORM_GENERAL;
+        return np == 8 && -e <= FORM_L_MAX_SHIFT && room > 0 && b <= room && b >= -room ? FORM_L : FORM_GENERAL;
     }
     if (e > 22 || b > bias_room || b < -bias_room) return FORM_GENERAL;
     return a->multiplier[c] > (1 << 30) ? FORM_ZP : FORM_U;
 }
-static inline __attribute__((always_inline)) int channel_form(const nnom_conv_args *a, int32_t c, int32_t bias_room,
+static inline __attribute__((always_inline)) int channel_form(const conv_ctx *x, int32_t c, int32_t bias_room,
                                                                 int32_t np)
 {
-    const int32_t b = a->bias ? ((const int32_t *)a->bias)[c] : 0;
-    const int32_t e = -a->shift[c], m = a->multiplier[c];
-    /* the common case: e in [1, 22], |b| <= bias_room (> 0), m > 0 */
-    if ((uint32_t)(e - 1) < 22u && (uint32_t)b + (uint32_t)bias_room <= 2u * (uint32_t)bias_room && m > 0)
-        return m > (1 << 30) ? FORM_ZP : FORM_U;
-    return channel_form_other(a, c, bias_room, np);
+    if (form_common(x->a, c, bias_room)) return x->a->multiplier[c] > (1 << 30) ? FORM_ZP : FORM_U;
+    return channel_form_other(x, c, bias_room, np);
+}
+
+/* The output of dead channel c, requantised from its bias alone (multiplier 0: the zero point),
+ * clamped. */
+__attribute__((noinline)) static int8_t dead_output(const nnom_conv_args *a, int32_t c)
+{
+    if (a->multiplier[c] == 0)
+        return (int8_t)(a->out_zp < a->act_min ? a->act_min : (a->out_zp > a->act_max ? a->act_max : a->out_zp));
+    const nnom_conv_quant q = nnom_conv_quant_init(a->bias ? ((const int32_t *)a->bias)[c] : 0, a->multiplier[c],
+                                                   a->shift[c]);
+    return nnom_conv_quant_out(q, 0, a->out_zp, a->act_min, a->act_max);
 }
 
 /* Channels [c0, c1) for the n pixels of a pass, any requantisation and
  * clamp (nnom_conv_quant_out of conv.h). Four pixels: dot_4x1; two of a
  * two-pixel layout: dot_2x1; otherwise (eight pixels too) one column at a
- * time. A dead channel (multiplier 0) outputs its requantised zero, the
- * zero point clamped, whatever its sums: no dot product. */
+ * time. A dead channel (is_dead: multiplier 0 or an all-zero filter) outputs
+ * one constant, no dot product: dead_output() in the call's first pass,
+ * then copied from pixel 0's outputs. */
 __attribute__((noinline)) static void pass_general(const conv_ctx *x, int32_t c0, int32_t c1, int32_t n, int8_t *out)
 {
     const nnom_conv_args *a = x->a;
@@ -365,25 +412,20 @@ __attribute__((noinline)) static void pass_general(const conv_ctx *x, int32_t c0
     const int32_t out_c = a->out_c;
     const int8_t *w = (const int8_t *)a->weights + (ptrdiff_t)c0 * sh->k;
     for (int32_t c = c0; c < c1; c++, w += sh->k) {
-        if (a->multiplier[c] == 0) {
-            const int32_t z = a->out_zp < a->act_min ? a->act_min : (a->out_zp > a->act_max ? a->act_max : a->out_zp);
-            for (int32_t p = 0; p < n; p++) out[p * out_c + c] = (int8_t)z;
+        if (is_dead(x, c)) {
+            const int8_t v = x->later ? x->out0[c] : dead_output(a, c);
+            for (int32_t p = 0; p < n; p++) out[p * out_c + c] = v;
             continue;
         }
         const int careful = c >= x->n_safe;
         int32_t s[8] = {0, 0, 0, 0, 0, 0, 0, 0}; /* (at most eight pixels per pass) */
-        /* an all-zero filter (channel_form() leaves them out of the fast runs): its sums are 0, its
-         * outputs one constant, requantised once and copied (one call site of nnom_conv_quant_out:
-         * a second makes GCC -Os keep it out of line) */
-        const int zero = all_zero(w, sh->k);
-        if (!zero && n == 4) dot_4x1(sh, x->cols, w, careful, s);
-        else if (!zero && n == 2 && x->s.np == 2) dot_2x1(sh, x->cols, w, careful, s);
-        else if (!zero)
+        if (n == 4) dot_4x1(sh, x->cols, w, careful, s);
+        else if (n == 2 && x->s.np == 2) dot_2x1(sh, x->cols, w, careful, s);
+        else
             for (int32_t p = 0; p < n; p++) s[p] = dot_1x1(sh, x->cols + 2 * p, x->stride, w, careful, 0);
         const nnom_conv_quant q = nnom_conv_quant_init(bias ? bias[c] : 0, a->multiplier[c], a->shift[c]);
-        for (int32_t p = 0; p < (zero ? 1 : n); p++)
+        for (int32_t p = 0; p < n; p++)
             out[p * out_c + c] = nnom_conv_quant_out(q, s[p], a->out_zp, a->act_min, a->act_max);
-        for (int32_t p = 1; zero && p < n; p++) out[p * out_c + c] = out[c];
     }
 }
 
@@ -469,16 +511,29 @@ __attribute__((noinline)) static void conv_chunked(conv_ctx *x, const int8_t *in
 
 /* Bytes of weights of the last channels copied (zero padded) for pass2_fast. */
 #define TAIL_WORDS 16
-/* Runs of consecutive fast channels found once per call (further ones: found again at every pass). */
-#define MAX_RUNS 16
+/* Runs of consecutive fast channels found once per call (further ones: found again at every
+ * pass). A pointwise layer with many dead channels has a run between every two of them (about 30
+ * in 128 channels at 60 % dead): finding them at every pass cost 10-12 % of its cycles. */
+#define MAX_RUNS 48
+/* The longest run: longer ones are split. */
+#define RUN_MAX_LEN 0xFFFF
 
+/* (8 bytes: MAX_RUNS of them live on the stack) */
 typedef struct {
-    int32_t c0, c1;
-    int32_t n;  /* channels pass2_fast computes from c0: c1 - c0, or one more to make pairs (the
-                   one after the run, which pass_general computes again after it) */
-    int form;   /* FORM_ZP or FORM_U */
-    int left;   /* some channels of form FORM_L: the run is fast in eight-pixel passes only */
+    int32_t c0;    /* channels [c0, c0 + len) */
+    uint16_t len;
+    uint8_t form;  /* FORM_ZP or FORM_U */
+    uint8_t flags; /* RUN_LEFT, RUN_PAIRED */
 } fast_run;
+/* fast_run.flags: some channels of form FORM_L (the run is fast in eight-pixel passes only) */
+#define RUN_LEFT 1u
+/* fast_run.flags: pass2_fast also computes the channel after the run, making pairs (pass_general
+ * computes it again after the run) */
+#define RUN_PAIRED 2u
+
+static inline int32_t run_end(const fast_run *r) { return r->c0 + r->len; }
+/* Channels pass2_fast computes from c0. */
+static inline int32_t run_computed(const fast_run *r) { return r->len + ((r->flags & RUN_PAIRED) != 0); }
 
 /* Channels [0, n) of the pass, fast, with requantisation form `form`. Parameters of channel 0
  * at bias (or NULL), mult, shift, its weights at w (k bytes per channel), its output at out.
@@ -545,22 +600,22 @@ static inline __attribute__((always_inline)) void fast_channels(pass2_args *p, p
 /* The next run of fast channels from channel c, below `limit`, into *r (with np pixels per pass:
  * two, its channel count made even by the channel after it when that is below n_safe); 0 when
  * there is none. */
-static int next_run(const nnom_conv_args *a, int32_t c, int32_t limit, int32_t bias_room, int32_t np, int32_t n_safe,
+static int next_run(const conv_ctx *x, int32_t c, int32_t limit, int32_t bias_room, int32_t np, int32_t n_safe,
                     fast_run *r)
 {
     int f = FORM_GENERAL;
-    while (c < limit && (f = channel_form(a, c, bias_room, np)) == FORM_GENERAL) c++;
+    while (c < limit && (f = channel_form(x, c, bias_room, np)) == FORM_GENERAL) c++;
     if (c >= limit) return 0;
     /* a run of fast channels takes the form of nnom_arm_requant() as soon as one needs it */
     r->c0 = c;
     r->form = FORM_ZP;
-    r->left = 0;
+    r->flags = 0;
     do {
         if (f == FORM_U) r->form = FORM_U;
-        if (f == FORM_L) r->left = 1;
-    } while (++c < limit && (f = channel_form(a, c, bias_room, np)) != FORM_GENERAL);
-    r->c1 = c;
-    r->n = c - r->c0 + (np == 2 && (c - r->c0) & 1 && c < n_safe);
+        if (f == FORM_L) r->flags |= RUN_LEFT;
+    } while (++c < limit && c - r->c0 < RUN_MAX_LEN && (f = channel_form(x, c, bias_room, np)) != FORM_GENERAL);
+    r->len = (uint16_t)(c - r->c0);
+    if (np == 2 && (r->len & 1) && c < n_safe) r->flags |= RUN_PAIRED;
     return 1;
 }
 
@@ -593,6 +648,11 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
     x.n_safe = out_c - (over + x.s.k - 1) / x.s.k;
     /* |dot| <= k * 255 * 128; a channel whose |bias| keeps |dot + bias| below 2^30 can take the fast path */
     const int32_t bias_room = (int32_t)((1 << 30) - 1 - x.s.k * 32640);
+    uint32_t dead_map[DEAD_MAP_WORDS];
+    dead_map_of(a, x.s.k, bias_room, dead_map);
+    x.dead = dead_map;
+    x.out0 = out;
+    x.later = 0;
     /* Channels that take the fast requantisation run in the fast passes (fast_channels) on
      * whole passes, in runs of consecutive channels: runs[] (at most MAX_RUNS, the others in
      * pass_general) over [0, n_safe) on the weights in place; and [tail0, out_c), the last
@@ -600,12 +660,12 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
     fast_run runs[MAX_RUNS];
     int32_t n_runs = 0;
     for (int32_t c = 0; x.s.np > 1 && n_runs < MAX_RUNS &&
-                        next_run(a, c, x.n_safe, bias_room, x.s.np, x.n_safe, &runs[n_runs]);)
-        c = runs[n_runs++].c1;
+                        next_run(&x, c, x.n_safe, bias_room, x.s.np, x.n_safe, &runs[n_runs]);)
+        c = run_end(&runs[n_runs++]);
     int32_t n_fast = x.s.np > 1 && x.n_safe < out_c ? out_c : 0;
     int tail_form = FORM_ZP, tail_left = 0;
     for (int32_t c = x.n_safe; c < n_fast; c++) {
-        const int f = channel_form(a, c, bias_room, x.s.np);
+        const int f = channel_form(&x, c, bias_room, x.s.np);
         if (f == FORM_GENERAL) n_fast = 0;
         if (f == FORM_U) tail_form = FORM_U;
         if (f == FORM_L) tail_left = 1;
@@ -614,12 +674,13 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
      * it even (pass2_fast computes channels in pairs, one alone at the cost of a pair) */
     int32_t tail0 = x.n_safe;
     fast_run *last = n_runs ? &runs[n_runs - 1] : NULL;
-    if (x.s.np == 2 && n_fast && last && last->c1 == x.n_safe && ((last->c1 - last->c0) & 1) &&
+    if (x.s.np == 2 && n_fast && last && run_end(last) == x.n_safe && (last->len & 1) &&
         (out_c - x.n_safe + 1) * x.s.k + over <= (int32_t)(TAIL_WORDS * 4)) {
         tail0--;
         if (last->form == FORM_U) tail_form = FORM_U;
-        last->n = --last->c1 - last->c0;
-        if (!last->n) n_runs--;
+        last->len--;
+        last->flags &= (uint8_t)~RUN_PAIRED;
+        if (!last->len) n_runs--;
     }
     uint32_t tail_buf[TAIL_WORDS];
     if (n_fast) {
@@ -703,6 +764,7 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
             iy0 = pix / a->out_w * a->stride_h - a->pad_top;
             ix0 = ox * a->stride_w - a->pad_left;
         }
+        x.later = pix > 0; /* (passes run in order from pixel 0) */
         x.stride = 2 * np;
         const int32_t n = n_pix - pix < np ? n_pix - pix : np;
         int32_t gather = n;
@@ -749,11 +811,11 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
         /* the runs found above, then (when there were more than MAX_RUNS) the others, found now */
         fast_run more;
         for (int32_t r = 0; r < n_runs || (n_runs == MAX_RUNS &&
-                                           next_run(a, c0, n_fast ? tail0 : x.n_safe, bias_room, x.s.np, x.n_safe, &more));
+                                           next_run(&x, c0, n_fast ? tail0 : x.n_safe, bias_room, x.s.np, x.n_safe, &more));
              r++) {
             const fast_run *run = r < n_runs ? &runs[r] : &more;
-            const int32_t r0 = run->c0, r1 = run->c1;
-            if (np != 8 && run->left) { /* (FORM_L: pass8 only) */
+            const int32_t r0 = run->c0, r1 = run_end(run);
+            if (np != 8 && (run->flags & RUN_LEFT)) { /* (FORM_L: pass8 only) */
                 pass_general(&x, c0, r1, n, o);
                 c0 = r1;
                 continue;
@@ -761,7 +823,7 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
             if (c0 < r0) pass_general(&x, c0, r0, n, o);
             fast_channels(&pa, np == 4 ? &p4 : NULL, np == 8 ? &p8 : NULL, run->form, bias ? bias + r0 : NULL,
                           a->multiplier + r0, a->shift + r0, (const int8_t *)a->weights + (ptrdiff_t)r0 * x.s.k,
-                          x.s.k, o + r0, run->n);
+                          x.s.k, o + r0, run_computed(run));
             if (clamp) clamp_pass(o + r0, r1 - r0, np, out_c, a->act_min, a->act_max);
             c0 = r1;
         }

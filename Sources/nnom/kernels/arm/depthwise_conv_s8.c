@@ -46,9 +46,11 @@
  *    multiplier: zero for a dead channel, below 2^30);
  *  - otherwise nnom_conv_quant_out() of conv.h on the exact dot product.
  *
- * A tall and narrow plane (DS-CNN's 25 x 5) is walked transposed, so that a
- * line of outputs is long (fixed costs per line and per channel spread over
- * more outputs).
+ * A tall and narrow plane is walked transposed, so that a line of outputs is
+ * long (fixed costs per line and per channel spread over more outputs); except
+ * on the group-plane path a 3x3 stride-1 plane five outputs wide (DS-CNN's
+ * 25 x 5), whose rows of five are one loop pass each (depthwise_hex3.h) and
+ * one assembly pass of the gather (depthwise_gather4.h).
  *
  * Which path, with depth multiplier 1, for the channels of whole groups of four:
  *  - 3x3 stride-1 layers whose lines (transposed or not) are 4 outputs or
@@ -59,7 +61,8 @@
  *    in strips of lines when it does not fit DW_GP_BUF, then each channel's
  *    lines by the loops above (lines of six, MobileNet's 6 x 6 planes: one
  *    pass per line, depthwise_hex3.h; measured 6 x 6 x 128, 3.30 -> 2.78
- *    instructions per multiply-accumulate); not where a strip would gather half again as
+ *    instructions per multiply-accumulate; lines of five, DS-CNN's 25 x 5 x 64,
+ *    2.14 -> 1.93); not where a strip would gather half again as
  *    many rows as its lines need (48 x 48: the planar path is faster);
  *  - 5x5 kernels of strides 1 and 2 without vertical dilation, output planes
  *    of DW_FIVE_MIN_SIDE a side and more (see there) that the channel groups' padded copy does not
@@ -112,8 +115,9 @@ enum {
     DW_FIVE_MIN_SIDE = 3,
     DW_FIVE_MIN_SPAN = 12,
     DW_NARROW = 8,       /* output planes narrower than this and taller than wide: walked transposed */
-    DW_GP_BUF = 808,     /* int16 of the group-plane path's four images (1.6 KB of stack; four rows of
-                          * 50 and the slack: a window of two lines of a 48-wide plane in one strip) */
+    DW_GP_BUF = 866,     /* int16 of the group-plane path's four images (1.7 KB of stack; 27 rows of
+                          * 8 and the slack: DS-CNN's 25 x 5 plane, walked along its rows of five, in
+                          * one strip; four rows of 50: a window of two lines of a 48-wide plane) */
     DW_GP_SLACK = 2      /* int16 after the last image: the row loops' word loads past a row's last tap */
 };
 
@@ -535,11 +539,21 @@ __attribute__((noinline)) static void planar(const nnom_conv_args *layer, const 
  * pitch of its images' rows, the output lines per strip (the input rows they read gathered at
  * once: as many as four images of DW_GP_BUF hold) and the image rows of a strip; 0 when not one
  * line fits. */
+/* A 3x3 stride-1 plane five outputs wide, no clamp beyond int8 (DS-CNN's 25 x 5): its rows are
+ * lines of five (depthwise_hex3.h), one loop pass each, so the group-plane path walks it as it is,
+ * not transposed (measured 25 x 5 x 64: 2.14 -> 1.93 instructions per multiply-accumulate, 3.26 ->
+ * 2.81 estimated cycles; its gather 0.33 -> 0.27 instructions per multiply-accumulate). */
+static int gp_five(const nnom_conv_args *a)
+{
+    return a->out_w == PENT3_OUT && a->k_h == 3 && a->k_w == 3 && a->stride_h == 1 && a->stride_w == 1 &&
+           a->dil_h == 1 && a->dil_w == 1 && a->act_min == -128 && a->act_max == 127;
+}
+
 static int gp_geom(const nnom_conv_args *layer, dw_geom *g, int32_t *pitch, int32_t *strip, int32_t *ph)
 {
     *pitch = *strip = *ph = 0;
     if (layer->depth_mult != 1 || layer->out_c < 4 || layer->k_h * ((layer->k_w + 1) >> 1) > DW_GP_PAIRS) return 0;
-    *g = geom_of(layer, layer->out_w < DW_NARROW && layer->out_h > layer->out_w);
+    *g = geom_of(layer, layer->out_w < DW_NARROW && layer->out_h > layer->out_w && !gp_five(layer));
     const nnom_conv_args *a = &g->a;
     const int32_t reach = (a->k_h - 1) * a->dil_h + 1;
     *pitch = ((a->out_w - 1) * a->stride_w + (a->k_w - 1) * a->dil_w + 2) & ~1;
@@ -572,8 +586,9 @@ __attribute__((noinline)) static void group_planes(const nnom_conv_args *layer, 
     /* the assembly line loops, called directly: 3x3, stride 1, lines of 4 and more, no clamp */
     const int quads = no_clamp && shape == DW_SHAPE_S1 && a->k_h == 3 && a->stride_h == 1 && a->out_w >= 4;
     const int32_t plane = ph * pitch, reach = (a->k_h - 1) * a->dil_h + 1;
-    /* lines of six outputs: one pass each (depthwise_hex3.h) */
-    const int hex = quads && a->out_w == HEX3_OUT && pitch == HEX3_PITCH && g.out_rs == HEX3_OUT * g.out_cs;
+    /* lines of five or six outputs: one pass each (depthwise_hex3.h) */
+    const int hex = quads && (a->out_w == HEX3_OUT || a->out_w == PENT3_OUT) && pitch == HEX3_PITCH &&
+                    g.out_rs == a->out_w * g.out_cs;
     quad3_args qa;
     quad3_shape(&qa, a->out_w, (int32_t)g.out_cs, pitch, g.out_rs);
     dw_gather4_args ga;
@@ -585,6 +600,7 @@ __attribute__((noinline)) static void group_planes(const nnom_conv_args *layer, 
     ga.pitch = pitch;
     ga.plane = plane / 2;
     ga.zp = a->in_zp;
+    ga.pad_done = 0;
     img[4 * plane] = img[4 * plane + 1] = 0;
     for (int32_t c0 = 0; c0 < n4; c0 += 4) {
         ga.in = in + c0;
@@ -597,14 +613,15 @@ __attribute__((noinline)) static void group_planes(const nnom_conv_args *layer, 
             ga.top = a->pad_top - oy0 * a->stride_h;
             ga.ph = (lines - 1) * a->stride_h + reach;
             dw_gather4(&ga, img);
+            ga.pad_done = strip == a->out_h; /* (one strip: every group's padding rows are the same) */
             for (int32_t j = 0; j < 4; j++) {
                 const int16_t *rows[DW_MAX_ROWS];
                 for (int32_t r = 0; r < a->k_h; r++) rows[r] = img + j * plane + r * a->dil_h * pitch;
                 int8_t *o = out + oy0 * g.out_rs + c0 + j;
                 if (quads && q[j].mode != DW_GEN) { /* (what row_fn's choice would call) */
                     const quad3_form form = quad3_form_of(q[j].mode, q[j].e, a->out_zp);
-                    if (hex && hex3_form_ok(form)) {
-                        hex3_run(&qa, form, rows[0], wp4[j], o, (int32_t)g.out_cs, q[j].init, q[j].mult, q[j].c,
+                    if (hex && hex3_form_ok(form, a->out_w)) {
+                        hex3_run(&qa, a->out_w, form, rows[0], wp4[j], o, (int32_t)g.out_cs, q[j].init, q[j].mult, q[j].c,
                                  q[j].e, lines);
                         continue;
                     }

@@ -19,6 +19,14 @@
  * a ZP channel takes U (exact for any multiplier; one instruction more per
  * output, 300 bytes of flash less); no E form (a 6 x 6 plane is too few quads
  * to repay its scaled weights).
+ *
+ * Lines of five the same way (DS-CNN's 25 x 5 planes, walked along their rows
+ * of five rather than transposed; same image pitch): per kernel row 13
+ * instructions (three LDRD, ten multiplies), per line 62 instructions for 45
+ * multiply-accumulates in the E forms of depthwise_quad3.h (67 in Z), where
+ * the transposed lines of 25 took six quads and a last output (about 70 per 45,
+ * and the fixed costs of each line). The E forms here too: 25 lines of five
+ * repay the scaling of a channel's weights.
  */
 #ifndef NNOM_KERNELS_ARM_DEPTHWISE_HEX3_H
 #define NNOM_KERNELS_ARM_DEPTHWISE_HEX3_H
@@ -30,6 +38,7 @@
 
 enum {
     HEX3_OUT = 6,  /* outputs per line */
+    PENT3_OUT = 5, /* outputs per line of the lines of five (below), same pitch */
     HEX3_PITCH = 8 /* int16 per image row: HEX3_OUT + 2, even */
 };
 #define HEX3_ROW_BYTES "16" /* HEX3_PITCH * 2, for the assembler (checked below) */
@@ -121,13 +130,87 @@ HEX3_FN(hex3_u, HEX3_OUT_U)
 HEX3_FN(hex3_z, HEX3_OUT_Z)
 HEX3_FN(hex3_l, HEX3_OUT_L)
 
-/* Whether hex3_run serves a form (ZP through U; the E forms: no). */
-static inline int hex3_form_ok(quad3_form form) { return form < QUAD3_E_LO_FORM; }
+/* Lines of five (the 25 x 5 planes of DS-CNNs), the same image rows of HEX3_PITCH: per kernel
+ * row R, Q0..Q3 = (x0, x1) .. (x6, x7) (x7 unread)
+ *   s0 += SMLAD(Q0, A) + SMLABB(Q1, B)     s1 += SMLATB(Q0, A) + SMLADX(Q1, B)
+ *   s2 += SMLAD(Q1, A) + SMLABB(Q2, B)     s3 += SMLATB(Q1, A) + SMLADX(Q2, B)
+ *   s4 += SMLAD(Q2, A) + SMLABB(Q3, B)
+ * (13 instructions); the sums in r4-r8, the start value in r8 (s4's, started last), the end of
+ * the image in r9. */
+#define PENT3_ROW(OFF, OFF8, W)                    \
+    "ldrd   r12, lr, [r0, #" W "]\n\t"              \
+    "ldrd   r10, r11, [r1, #" OFF "]\n\t"           \
+    "smlad  r4, r10, r12, r4\n\t"                   \
+    "smlatb r5, r10, r12, r5\n\t"                   \
+    "smlabb r4, r11, lr, r4\n\t"                    \
+    "smladx r5, r11, lr, r5\n\t"                    \
+    "smlad  r6, r11, r12, r6\n\t"                   \
+    "smlatb r7, r11, r12, r7\n\t"                   \
+    "ldrd   r10, r11, [r1, #" OFF8 "]\n\t"          \
+    "smlabb r6, r10, lr, r6\n\t"                    \
+    "smladx r7, r10, lr, r7\n\t"                    \
+    "smlad  r8, r10, r12, r8\n\t"                   \
+    "smlabb r8, r11, lr, r8\n\t"
+#define PENT3_FIRST                                \
+    "ldr    r8, [r0, #20]\n\t"                      \
+    "ldrd   r12, lr, [r0, #24]\n\t"                 \
+    "ldrd   r10, r11, [r1]\n\t"                     \
+    "smlad  r4, r10, r12, r8\n\t"                   \
+    "smlatb r5, r10, r12, r8\n\t"                   \
+    "smlabb r4, r11, lr, r4\n\t"                    \
+    "smladx r5, r11, lr, r5\n\t"                    \
+    "smlad  r6, r11, r12, r8\n\t"                   \
+    "smlatb r7, r11, r12, r8\n\t"                   \
+    "ldrd   r10, r11, [r1, #8]\n\t"                 \
+    "smlabb r6, r10, lr, r6\n\t"                    \
+    "smladx r7, r10, lr, r7\n\t"                    \
+    "smlad  r8, r10, r12, r8\n\t"                   \
+    "smlabb r8, r11, lr, r8\n\t"
+/* The E forms of depthwise_quad3.h (constants r10 = mult, r11 = c'): two instructions. */
+#define HEX3_OUT_E(S, E)                           \
+    "smmla  r3, " S ", r10, r11\n\t"                \
+    "ssat   r3, #8, r3, asr #" QUAD3_STR(E) "\n\t"
+#define HEX3_OUT_E_LO(S) HEX3_OUT_E(S, QUAD3_E_LO_IMM)
+#define HEX3_OUT_E_MID(S) HEX3_OUT_E(S, QUAD3_E_MID_IMM)
+/* One pass per line: 39 + 2 + 5 x (requantisation + STRB) + 6 instructions (62 in the E forms,
+ * 67 in Z, for 45 multiply-accumulates); the next line's outputs 5 steps further. */
+#define PENT3_BODY(OUT)                                                        \
+    __asm__ volatile("push   {r4-r11, lr}\n\t"                                  \
+                     "ldr    r1, [r0]\n\t"                                      \
+                     "ldr    r2, [r0, #12]\n\t"                                 \
+                     "ldr    r9, [r0, #16]\n"                                    \
+                     "1:\n\t" PENT3_FIRST PENT3_ROW("16", "24", "32") PENT3_ROW("32", "40", "40") \
+                     "ldrd   r10, r11, [r0, #48]\n\t"                           \
+                     "ldrd   r12, lr, [r0, #56]\n\t"                            \
+                     OUT("r4") "strb   r3, [r2]\n\t"                            \
+                     OUT("r5") "strb   r3, [r2, lr]\n\t"                        \
+                     OUT("r6") "strb   r3, [r2, lr, lsl #1]\n\t"                \
+                     "add    r2, r2, lr, lsl #1\n\t"                            \
+                     OUT("r7") "strb   r3, [r2, lr]\n\t"                        \
+                     OUT("r8") "strb   r3, [r2, lr, lsl #1]\n\t"                \
+                     "add    r2, r2, lr, lsl #1\n\t"                            \
+                     "add    r2, r2, lr\n\t"                                    \
+                     "add    r1, r1, #" HEX3_ROW_BYTES "\n\t"                   \
+                     "cmp    r1, r9\n\t"                                        \
+                     "bne    1b\n\t"                                            \
+                     "pop    {r4-r11, pc}\n\t");
+#define PENT3_FN(name, OUT) \
+    __attribute__((naked, noinline)) static void name(QARG quad3_args *p) { PENT3_BODY(OUT) }
+PENT3_FN(pent3_u, HEX3_OUT_U)
+PENT3_FN(pent3_z, HEX3_OUT_Z)
+PENT3_FN(pent3_l, HEX3_OUT_L)
+PENT3_FN(pent3_e_lo, HEX3_OUT_E_LO)
+PENT3_FN(pent3_e_mid, HEX3_OUT_E_MID)
 
-/* `lines` lines of a channel from its image at `img` (HEX3_PITCH int16 per row, word aligned):
- * weights wp[0..5] (A0 B0 A1 B1 A2 B2), sums from init, constants mult, c, e, outputs at
- * o + j * step, each next line 6 steps further. Precondition: hex3_form_ok(form). */
-static void hex3_run(quad3_args *qa, quad3_form form, const int16_t *img, const uint32_t *wp, int8_t *o,
+/* Whether hex3_run serves a form on lines of `out` outputs (ZP through U; the E forms on lines of
+ * five only). */
+static inline int hex3_form_ok(quad3_form form, int32_t out) { return out == PENT3_OUT || form < QUAD3_E_LO_FORM; }
+
+/* `lines` lines of `out` outputs (HEX3_OUT or PENT3_OUT) of a channel from its image at `img`
+ * (HEX3_PITCH int16 per row, word aligned): weights wp[0..5] (A0 B0 A1 B1 A2 B2), sums from init,
+ * constants mult, c, e, outputs at o + j * step, each next line `out` steps further.
+ * Precondition: hex3_form_ok(form, out). */
+static void hex3_run(quad3_args *qa, int32_t out, quad3_form form, const int16_t *img, const uint32_t *wp, int8_t *o,
                      int32_t step, int32_t init, int32_t mult, int32_t c, int32_t e, int32_t lines)
 {
     qa->r0 = img;
@@ -140,8 +223,9 @@ static void hex3_run(quad3_args *qa, quad3_form form, const int16_t *img, const 
     qa->e = e;
     qa->step = step;
     typedef void (*hex3_fn)(quad3_args *);
-    static const hex3_fn fns[QUAD3_E_LO_FORM] = {hex3_u, hex3_u, hex3_z, hex3_l}; /* (ZP, U, Z, L) */
-    fns[form](qa);
+    static const hex3_fn six[QUAD3_E_LO_FORM] = {hex3_u, hex3_u, hex3_z, hex3_l}; /* (ZP, U, Z, L) */
+    static const hex3_fn five[QUAD3_FORMS] = {pent3_u, pent3_u, pent3_z, pent3_l, pent3_e_lo, pent3_e_mid};
+    (out == PENT3_OUT ? five : six)[form](qa);
 }
 
 #endif /* NNOM_USE_ARM_DSP */
