@@ -63,7 +63,7 @@
 #include "core/model_internal.h"
 
 /* The most layers in a tiled stage (one nnom_rows and four int32_t per layer on the stack of a tiled run,
- * twice: this tile and the next). */
+ * twice: this tile and the next; and the previous tile's last rows). */
 #define TILE_MAX_STAGE NNOM_TILE_MAX_STAGE
 
 /* The most inputs of a layer in a tiled stage (a join of more paths is not tiled): the byte offsets of
