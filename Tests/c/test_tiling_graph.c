@@ -11,7 +11,9 @@
  * from the same weights: with a random MAC budget of 1..300 % and with tiling off. On the same
  * random input both runs must give the same output bytes, a tiled arena must be smaller than the
  * untiled one and the added MACs within the budget, and every buffer the plan reports must lie in
- * the arena. Most graphs must end up tiled through a join.
+ * the arena. Most graphs must end up tiled through a join. Each graph is also planned with tilings
+ * forced (tt_force_tiling(): random stages, rows per tile, first tiles shorter or warm-ups, bands
+ * keeping their halos or not, in the arena or parked), which must run as the untiled model does.
  *
  * Then ResNet-8 of MLPerf Tiny (without its classifier) with the default budget: its first block is
  * tiled (no two 32x32x16 tensors whole at once), equal bit for bit; the figures are printed.
@@ -277,7 +279,33 @@ static nnom_model *build_graph(graph *g, nnom_dtype dt, int32_t percent)
     return build_graph_with(g, dt, &o);
 }
 
-static int graph_cases, graph_tiled, graph_joins, graph_kept, graph_fastest_kept;
+static int graph_cases, graph_tiled, graph_joins, graph_kept, graph_fastest_kept, forced, forced_joins, forced_shifted,
+    forced_parked;
+
+/* Tilings of @p g forced (tt_force_tiling()): random stages, rows per tile, shifts and bands keeping, each
+ * against the untiled run @p plain. */
+static void forced_graph_cases(graph *g, nnom_dtype dt, nnom_model *plain, int t)
+{
+    int32_t st[64][3];
+    const int32_t n = tt_stages(plain, st, 64);
+    char what[32];
+    snprintf(what, sizeof what, "graph %d, forced", t);
+    for (int32_t k = 0; n > 0 && k < 4; k++) {
+        const int32_t *s = st[tu_rand_int(0, n - 1)];
+        if (s[2] < 2) continue;
+        const int32_t rows = tu_rand_int(1, s[2] - 1 < 4 ? s[2] - 1 : 4), shift = tu_rand_int(0, rows);
+        uint32_t kept, parked, bands;
+        const uint32_t carry = tu_rand_u32(), park = tu_rand_int(0, 1) ? tu_rand_u32() : 0;
+        if (!tt_force_tiling(build_graph(g, dt, NNOM_TILING_OFF), plain, dt, s[0], s[1], rows, shift, carry, park,
+                             what, &kept, &parked, &bands))
+            continue;
+        forced_parked += parked != 0;
+        const nnom_tiling_info ti = {.first_layer = s[0], .cut_layer = s[1]};
+        forced++;
+        forced_joins += stage_has_join(plain, &ti);
+        forced_shifted += shift > 0;
+    }
+}
 
 /* The fastest plan of @p g (budget @p percent) under a limit one byte below the untiled arena (@p ti: the
  * smallest plan's tiling): a tiling that keeps the rows neighbouring tiles share (no MAC added) where one
@@ -344,6 +372,7 @@ static void one_graph_case(nnom_dtype dt, int t)
                  (unsigned)info.arena_offset, (unsigned)info.arena_bytes, (unsigned)b->offset, (unsigned)b->bytes);
     }
     nnom_plan_end(tiled);
+    forced_graph_cases(&g, dt, plain, t);
     for (int r = 0; r < 2; r++)
         TU_CHECK(tt_same_outputs(tiled, plain, dt), "graph %d (%s, %d layers, %dx%dx%d, tiles %d of %d rows, layers %d..%d): "
                  "tiled output differs", t, dt == NNOM_DTYPE_S8 ? "int8" : "float32", g.n, (int)g.h, (int)g.w, (int)g.c,
@@ -421,7 +450,11 @@ int main(void)
     printf("test_tiling_graph: %d random residual graphs, %d tiled (%d keeping halo rows), %d of them through a "
            "join, %d keeping halo rows in the fastest plan below the untiled arena, all equal to the untiled run\n",
            graph_cases, graph_tiled, graph_kept, graph_joins, graph_fastest_kept);
+    printf("test_tiling_graph: %d forced tilings (%d through a join, %d with a shorter first tile, %d parking kept "
+           "rows), all equal to the untiled run\n", forced, forced_joins, forced_shifted, forced_parked);
     TU_CHECK(graph_joins > graph_cases / 4, "only %d of %d graphs tiled through a join", graph_joins, graph_cases);
+    TU_CHECK(forced_joins > 200 && forced_shifted > 200 && forced_parked > 100, "too few forced tilings through a "
+             "join, shifted or parking");
     TU_CHECK(graph_fastest_kept > graph_tiled / 4, "only %d of %d tiled graphs kept halo rows in the fastest plan",
              graph_fastest_kept, graph_tiled);
     return tu_finish("test_tiling_graph");

@@ -173,7 +173,11 @@ NNOM_API size_t nnom_model_arena_lower_bound(const nnom_model *model);
  * the stage's last layer (the cut), computed from the bands of rows every earlier layer of the
  * stage needs (a layer read by two paths: the rows both need). The overlap between neighbouring
  * tiles (the halo) is, band by band, either computed again, or kept: the rows the next tile shares
- * stay in their band (kept_band_bytes, alive through the stage) and are computed once. Only the cut's
+ * stay in their band (kept_band_bytes, alive through the stage) and are computed once. Where bands
+ * keep, the first tile may be shorter (fewer rows of the cut, or none: a warm-up tile that computes
+ * only the rows the next tile keeps), so that it needs no larger bands than the others; and one band
+ * may park its kept rows between tiles in the cut's output rows not written yet instead of the arena
+ * (the last tiles, whose cut rows reach them, compute them again). Only the cut's
  * output and what the stage reads from before it exist whole; every other output of the stage lives
  * as one band at a time. Every output element
  * is computed by the same arithmetic as in the untiled run, so outputs are identical bit for bit.
@@ -190,13 +194,15 @@ typedef struct nnom_tiling_info {
     uint32_t struct_size;         /**< sizeof(nnom_tiling_info) as the caller was compiled */
     int32_t first_layer;          /**< the stage's first layer; -1: the model runs untiled */
     int32_t cut_layer;            /**< the stage's last layer, whose output exists whole */
-    int32_t tiles;                /**< tiles per run */
-    int32_t rows_per_tile;        /**< output rows of the cut per tile (the last tile may have fewer) */
+    int32_t tiles;                /**< tiles per run (a warm-up tile included) */
+    int32_t rows_per_tile;        /**< output rows of the cut per tile (the first and the last tile may have
+                                       fewer; the first none: a warm-up) */
     uint32_t untiled_arena_bytes; /**< the arena of the same model planned without tiling */
     uint32_t saved_bytes;         /**< untiled_arena_bytes - nnom_model_arena_size() */
     uint64_t extra_macs;          /**< MACs the halos add per run (not in nnom_model_total_macs()); 0 when kept */
     uint32_t kept_band_bytes;     /**< bytes of the bands that keep the rows neighbouring tiles share (each
-                                       then lives through the stage); 0: halos computed again, or none */
+                                       then lives through the stage; rows parked in the cut's output not
+                                       counted); 0: halos computed again, or none */
 } nnom_tiling_info;
 
 /** Initialiser of a nnom_tiling_info: struct_size set, the rest zero. */

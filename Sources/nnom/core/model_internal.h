@@ -60,14 +60,22 @@ typedef struct nnom_plan_data {
 
 
 /* The tiled stage of a plan (core/tiling.c): layers first..cut run tile by tile, `rows` output rows
- * of the cut per tile; first = -1: none. */
+ * of the cut per tile, the first tile `shift` rows fewer (tile k: cut rows [k rows - shift, (k + 1) rows -
+ * shift)); first = -1: none. */
 typedef struct nnom_tiling {
     int32_t first, cut, rows;
+    int32_t shift;               /* 0..rows; rows: the first tile computes no row of the cut, only rows the
+                                    bands keep for the next (a warm-up) */
     int32_t max_extra_percent;   /* nnom_options.tiling_max_extra_macs_percent, 0 read as the default */
     uint64_t extra_macs;         /* MACs the halos add per run */
     uint32_t untiled_arena;      /* the arena planned without tiling */
     uint32_t carry;              /* bit j - first: layer j's band keeps the rows neighbouring tiles share, they are
                                     not computed again (here: no padding added to the model's bookkeeping) */
+    uint32_t park;               /* the band of carry whose kept rows wait between tiles in the cut's output rows
+                                    not written yet (the park, at its end) rather than in the arena: the first bit
+                                    of park & carry (nnom_tiling_parked()) */
+    int32_t park_row;            /* the first cut row the park reaches (nnom_tiling_park_row()): a tile whose cut
+                                    rows reach it has no parked rows from the previous tile (it computes them) */
 } nnom_tiling;
 
 struct nnom_model {
@@ -189,6 +197,15 @@ nnom_status nnom_plan_tuned(nnom_model *m, int commit);
  * behind each layer's offsets) for inspection, until nnom_plan_end() (tests). */
 nnom_status nnom_plan_keep(nnom_model *m);
 
+/* Plans a compiled model again with the tiling given (stage @p first..@p cut, @p rows cut rows per tile, the
+ * first @p shift fewer, the bands of @p carry keeping their halos, those of @p park in the park) rather than
+ * the one compiling chose, and
+ * keeps its offsets; NNOM_ERR_ARGUMENT if that is no tiling (tests: every tiling the choice may take must run
+ * as the untiled model does). The arena must then be given again, of the new nnom_model_arena_size(). On
+ * failure the model is left untiled (its offsets unchanged: compile it again). */
+nnom_status nnom_plan_tiling(nnom_model *m, int32_t first, int32_t cut, int32_t rows, int32_t shift, uint32_t carry,
+                             uint32_t park);
+
 /* The plan data of layer @p l while planning (m->plan). */
 static inline nnom_layer_plan *nnom_plan_of(const nnom_model *m, const nnom_layer *l)
 {
@@ -233,15 +250,22 @@ int nnom_tiling_is_stage(const nnom_model *m, int32_t first, int32_t cut);
 /* The layers of stage @p first..@p cut with a band of their own (bit layer - first). */
 uint32_t nnom_tiling_stage_bands(const nnom_model *m, int32_t first, int32_t cut);
 
-/* The tiles of a tiling whose cut is @p cut, @p rows of its output rows per tile. */
-int32_t nnom_tiling_tiles(const nnom_model *m, int32_t cut, int32_t rows);
+/* The tiles of a tiling whose cut is @p cut, @p rows of its output rows per tile, the first @p shift fewer. */
+int32_t nnom_tiling_tiles(const nnom_model *m, int32_t cut, int32_t rows, int32_t shift);
 
-/* Walks the tiles of stage @p first..@p cut in bands of @p rows rows of the cut, the bands of @p carry
- * (bit layer - first) keeping their halos: what it adds in @p extra (when not NULL), per stage layer the
- * most bytes of one tile's rows in @p band and the most kept from one tile to the next in @p kept (when not
- * NULL, NNOM_TILE_MAX_STAGE entries). Returns 0 if a tile is made of padding only. */
-int nnom_tiling_cost(const nnom_model *m, int32_t first, int32_t cut, int32_t rows, uint32_t carry,
-                     nnom_tile_extra *extra, uint64_t *band, uint64_t *kept);
+/* Walks the tiles of tiling @p t (stage first..cut in bands of rows rows of the cut, the first shift fewer,
+ * 0 <= shift <= rows, the bands of carry keeping their halos, those of park in the park up to park_row):
+ * what it adds in @p extra (when not NULL), per stage layer the most bytes of one tile's rows in @p band and
+ * the most kept in the arena from one tile to the next in @p kept (0 for a parked band; when not NULL,
+ * NNOM_TILE_MAX_STAGE entries). Returns 0 if a tile is made of padding only. */
+int nnom_tiling_cost(const nnom_model *m, const nnom_tiling *t, nnom_tile_extra *extra, uint64_t *band, uint64_t *kept);
+
+/* The band of tiling @p t that parks its kept rows (a bit, or 0): the first of t->park & t->carry. */
+uint32_t nnom_tiling_parked(const nnom_tiling *t);
+
+/* The park_row of tiling @p t: the first row of the cut's output the park may take (the most bytes its parked
+ * bands keep at once, at the output's end); the cut's rows when nothing parks, 0 when the park does not fit. */
+int32_t nnom_tiling_park_row(const nnom_model *m, const nnom_tiling *t);
 
 /* The model's estimated cost of a run in MAC-equivalents (the tiling's budget is a share of it), its
  * MACs in *@p macs. */

@@ -272,6 +272,43 @@ nnom_status nnom_plan_tuned(nnom_model *m, int commit_offsets)
     return st;
 }
 
+nnom_status nnom_plan_tiling(nnom_model *m, int32_t first, int32_t cut, int32_t rows, int32_t shift, uint32_t carry,
+                             uint32_t park)
+{
+    nnom_status st = nnom_plan_begin(m);
+    if (st != NNOM_OK) return st;
+    nnom_tiling *t = &m->tiling;
+    t->first = t->cut = -1; /* untiled first: the readers of each layer, which a stage is made of */
+    st = nnom_plan_once(m);
+    t->untiled_arena = m->arena_size;
+    nnom_tile_extra extra;
+    nnom_tiling given = {.first = first, .cut = cut, .rows = rows, .shift = shift};
+    if (st == NNOM_OK && nnom_tiling_is_stage(m, first, cut)) {
+        given.carry = carry & nnom_tiling_stage_bands(m, first, cut);
+        given.park = park;
+        given.park = nnom_tiling_parked(&given);
+        given.park_row = nnom_tiling_park_row(m, &given);
+    }
+    if (st == NNOM_OK && (!nnom_tiling_is_stage(m, first, cut) || !nnom_tiling_cost(m, &given, &extra, NULL, NULL)))
+        st = nnom_fail(m, NNOM_ERR_ARGUMENT, "layers %d..%d in tiles of %d rows (the first %d fewer) are no tiling",
+                       (int)first, (int)cut, (int)rows, (int)shift);
+    if (st == NNOM_OK) {
+        given.untiled_arena = t->untiled_arena;
+        given.max_extra_percent = t->max_extra_percent;
+        given.extra_macs = extra.macs;
+        *t = given;
+        st = nnom_plan_once(m);
+    }
+    if (st == NNOM_OK) {
+        plan_scratch_room(m);
+        commit(m);
+    } else {
+        t->first = t->cut = -1;
+    }
+    nnom_plan_end(m);
+    return st;
+}
+
 nnom_status nnom_plan_keep(nnom_model *m)
 {
     nnom_status st = nnom_plan_begin(m);

@@ -37,10 +37,18 @@
  * same kernel arithmetic from the same input values as in the untiled run,
  * so every output is the same bit for bit.
  *
+ * The first tile may be shift rows short (nnom_tiling.shift; shift = rows: a
+ * warm-up tile that computes no cut row, only the rows the next keeps): then
+ * it needs no larger bands than the others.
+ *
  * Memory. Every band lives from its writer to its last reader (each tile runs
  * the stage in order, so the plan's lifetimes hold tile after tile); the rows
  * a band keeps, at its start, live through the whole stage (a buffer
- * of the band's group, at its offset); what the
+ * of the band's group, at its offset), unless the band parks them
+ * (nnom_tiling.park, one band): they then wait between tiles at the end of the
+ * cut's output, in rows no tile has written yet, and come back to the band's
+ * start before its writer; a tile whose cut rows would reach them first
+ * (park_row) computes them again; what the
  * stage reads from before it lives to the cut, the cut's output from the
  * stage's first layer (core/planner.c). An element-wise layer of one input
  * that is its input's only reader runs in place, in its input's band (the
@@ -55,7 +63,7 @@
 #include "core/model_internal.h"
 
 /* The most layers in a tiled stage (one nnom_rows and four int32_t per layer on the stack of a tiled run,
- * twice: this tile and the next). */
+ * twice: this tile and the next; and the previous tile's last rows). */
 #define TILE_MAX_STAGE NNOM_TILE_MAX_STAGE
 
 /* The most inputs of a layer in a tiled stage (a join of more paths is not tiled): the byte offsets of
@@ -68,11 +76,17 @@
  * NULL: a tiled run holds the calls of one tile only, its stack is the device's). */
 typedef struct {
     int32_t first, cut;
+    int32_t shift;        /* cut rows the first tile lacks (nnom_tiling.shift) */
     uint32_t window, pad; /* bit j - first: layer j is a window layer, a folded zero padding */
     uint32_t band;        /* bit j - first: layer j has a band of its own (stage_band) */
     int32_t writer;       /* the layer that writes its rows into the cut's output (writes_cut); -1: none */
     uint32_t carry;       /* bit j - first: layer j keeps the rows its band already holds from one tile to the
                              next, it does not compute them again (a band's bit is that of its owner) */
+    uint32_t park;        /* bit j - first: layer j's kept rows wait between tiles in the cut's output rows not
+                             written yet, not in the arena (nnom_tiling.park; a subset of carry) */
+    int32_t park_row;     /* the first cut row the parked rows may reach (nnom_tiling.park_row) */
+    int parks_in;         /* this tile's parked bands have their rows from the previous tile (else they compute
+                             them again: the cut's rows written through this tile reach the park) */
     int32_t lo[TILE_MAX_STAGE], hi[TILE_MAX_STAGE];
     int32_t band_last[TILE_MAX_STAGE]; /* a band's last reader in the stage (through layers sharing it) */
     nnom_rows *rows;
@@ -186,13 +200,16 @@ static int writes_cut(const nnom_model *m, int32_t first, int32_t cut, int32_t j
  * whose bands keep rows from one tile to the next (bit j - first, read for the layers with a band of their
  * own: a folded padding or a layer in place in its input's band keeps as that band does); @p rows: where
  * tile_spans puts the calls (NULL: nowhere). */
-static void stage_init(const nnom_model *m, int32_t first, int32_t cut, uint32_t carry, nnom_rows *rows,
-                       tile_rows *tr)
+static void stage_init(const nnom_model *m, const nnom_tiling *t, nnom_rows *rows, tile_rows *tr)
 {
+    const int32_t first = t->first, cut = t->cut;
+    const uint32_t carry = t->carry, park = nnom_tiling_parked(t);
     memset(tr, 0, sizeof *tr);
     tr->rows = rows;
     tr->first = first;
     tr->cut = cut;
+    tr->shift = t->shift;
+    tr->park_row = t->park_row;
     tr->window = tr->pad = tr->band = 0;
     tr->writer = -1;
     for (int32_t j = first; j <= cut; j++) {
@@ -211,6 +228,7 @@ static void stage_init(const nnom_model *m, int32_t first, int32_t cut, uint32_t
             owner[k] = j;
         }
         if (owner[k] >= 0 && ((carry >> (owner[k] - first)) & 1u)) tr->carry |= 1u << k;
+        if (owner[k] >= 0 && ((park >> (owner[k] - first)) & 1u)) tr->park |= 1u << k;
     }
     for (int32_t j = first; j <= cut; j++) { /* a band lives to its last reader's call */
         tr->band_last[j - first] = j;
@@ -238,12 +256,19 @@ static void need_rows(tile_rows *out, int32_t src, int32_t y0, int32_t y1)
     if (y1 > out->hi[k]) out->hi[k] = y1;
 }
 
+/* Whether stage layer @p k (index in the stage) of tile @p tr has the rows it kept from the previous tile: its
+ * band keeps them, and, parked, the previous tile could park them (tr->parks_in). */
+static int carries(const tile_rows *tr, int32_t k)
+{
+    return ((tr->carry >> k) & 1u) && (!((tr->park >> k) & 1u) || tr->parks_in);
+}
+
 /* The first row stage layer @p k (index in the stage) of @p tr computes in its tile, whose previous tile's
  * band ended at row @p prev_hi[k] (NULL: the first tile): its first row, or when carrying the first row
  * past what the band holds already (past its last row when it computes none). */
 static int32_t first_computed(const tile_rows *tr, const int32_t *prev_hi, int32_t k)
 {
-    return ((tr->carry >> k) & 1u) && prev_hi && prev_hi[k] >= tr->lo[k] ? prev_hi[k] + 1 : tr->lo[k];
+    return carries(tr, k) && prev_hi && prev_hi[k] >= tr->lo[k] ? prev_hi[k] + 1 : tr->lo[k];
 }
 
 /* The rows of tile @p t (of @p rows cut rows) in every layer of the stage of @p out (stage_init); @p prev_lo,
@@ -261,15 +286,22 @@ static int tile_spans(const nnom_model *m, int32_t rows, int32_t t, const int32_
         out->lo[k] = INT32_MAX;
         out->hi[k] = INT32_MIN;
     }
-    const int32_t h = dims_of(m, cut).h;
-    need_rows(out, cut, t * rows, (t + 1) * rows < h ? (t + 1) * rows - 1 : h - 1);
+    const int32_t h = dims_of(m, cut).h, y_lo = t * rows - out->shift;
+    const int32_t y_hi = y_lo + rows < h ? y_lo + rows - 1 : h - 1;
+    /* rows before the first are a warm-up's (y_hi < 0: the cut computes none), else the first tile's fewer rows */
+    need_rows(out, cut, y_lo < 0 && y_hi >= 0 ? 0 : y_lo, y_hi);
+    /* the parked rows came back before the cut's rows of this tile were written, unless a layer writes into the
+     * cut's output before the band that gets them back: the cut rows written through the previous tile (through
+     * this one) must end before the park */
+    out->parks_in = prev_lo != NULL && (out->writer < 0 ? y_lo - 1 : y_hi) < out->park_row;
     for (int32_t j = cut; j >= first; j--) {
         if (stage_pad(out, j)) continue; /* folded: its reader reads through it */
         const nnom_layer *l = &m->layers[j];
         const int32_t k = j - first, lo = out->lo[k], hi = out->hi[k];
         if (hi == INT32_MIN) return 0; /* read by no layer of the stage */
+        if (hi < 0 && (j < cut || !stage_window(out, j))) return 0; /* a warm-up reaches real rows through a window only */
         if (prev_lo && (lo < prev_lo[k] || hi < prev_hi[k])) return 0; /* never: see above */
-        const int32_t y0 = first_computed(out, prev_hi, k), n = y0 <= hi ? hi - y0 + 1 : 0;
+        const int32_t y0 = first_computed(out, prev_hi, k), n = y0 <= hi && hi >= 0 ? hi - y0 + 1 : 0;
         nnom_rows unused, *r = out->rows ? &out->rows[k] : &unused;
         r->out_first = r->in_first = y0;
         r->out_rows = r->in_rows = n;
@@ -287,7 +319,7 @@ static int tile_spans(const nnom_model *m, int32_t rows, int32_t t, const int32_
         const int32_t real = folded ? dims_of(m, m->layers[src].def->inputs[0]).h : dims_of(m, src).h;
         const int32_t a = y0 * stride - pad_top, b = hi * stride - pad_top + span - 1;
         const int32_t f = a > top ? a : top, e = b < top + real - 1 ? b : top + real - 1;
-        if (f > e && n > 0) return 0;
+        if (f > e && (n > 0 || hi < 0)) return 0; /* a warm-up reading nothing is no use */
         r->in_first = f;
         r->in_rows = n > 0 ? e - f + 1 : 0;
         r->fold_left = folded ? m->layers[src].def->params.pad[2] : 0;
@@ -315,16 +347,32 @@ static size_t input_offset(const nnom_model *m, const tile_rows *tr, int32_t j, 
     return (size_t)row * row_bytes(m, src);
 }
 
-int32_t nnom_tiling_tiles(const nnom_model *m, int32_t cut, int32_t rows)
+int32_t nnom_tiling_tiles(const nnom_model *m, int32_t cut, int32_t rows, int32_t shift)
 {
-    return (dims_of(m, cut).h + rows - 1) / rows;
+    return (dims_of(m, cut).h + shift + rows - 1) / rows;
 }
 
 /* The rows band layer @p k (index in the stage) keeps from the previous tile (its band's last row
  * @p prev_hi) in tile @p cur (carrying): the previous band's rows from cur's lo on; 0 if none. */
 static int32_t kept_rows(int32_t prev_hi, const tile_rows *cur, int32_t k)
 {
-    return ((cur->carry >> k) & 1u) && cur->lo[k] <= prev_hi ? prev_hi - cur->lo[k] + 1 : 0;
+    return carries(cur, k) && cur->lo[k] <= prev_hi ? prev_hi - cur->lo[k] + 1 : 0;
+}
+
+/* Where the parked band @p k (index in the stage) parks the rows tile @p cur keeps from the previous tile (its
+ * last row @p prev_hi): bytes from the start of the cut's output, whose end they fill. One band parks: its rows
+ * go there after its last reader and come back before its writer in the next tile, so the park never holds the
+ * rows of two tiles at once. */
+static size_t park_offset(const nnom_model *m, int32_t prev_hi, const tile_rows *cur, int32_t k)
+{
+    return (size_t)dims_of(m, cur->cut).h * row_bytes(m, cur->cut) -
+           (size_t)kept_rows(prev_hi, cur, k) * row_bytes(m, cur->first + k);
+}
+
+uint32_t nnom_tiling_parked(const nnom_tiling *t)
+{
+    const uint32_t park = t->park & t->carry;
+    return park & (0u - park); /* the first */
 }
 
 /* The estimated cost of a run, in MAC-equivalents: a layer's MACs, plus TILE_VALUE_COST per output
@@ -370,30 +418,42 @@ static uint64_t folded_padding_cost(const nnom_model *m, int32_t i)
  * rows take in one tile in @p band and the most it keeps from one tile to the next in @p kept (both when
  * not NULL; for every layer, whether it has a band of its own or not). Returns 0 if a tile is made of
  * padding only. */
-int nnom_tiling_cost(const nnom_model *m, int32_t first, int32_t cut, int32_t rows, uint32_t carry,
-                     nnom_tile_extra *extra, uint64_t *band, uint64_t *kept)
+/* nnom_tiling_cost(); *@p parked (when not NULL): the most bytes the parked bands keep at once from one tile to
+ * the next. */
+static int walk_tiles(const nnom_model *m, const nnom_tiling *tl, nnom_tile_extra *extra, uint64_t *band,
+                      uint64_t *kept, uint64_t *parked)
 {
+    const int32_t first = tl->first, cut = tl->cut, rows = tl->rows;
     uint64_t computed[TILE_MAX_STAGE], moved = 0;
     int32_t prev_lo[TILE_MAX_STAGE], prev_hi[TILE_MAX_STAGE];
     memset(computed, 0, sizeof computed);
     if (band) memset(band, 0, TILE_MAX_STAGE * sizeof *band);
     if (kept) memset(kept, 0, TILE_MAX_STAGE * sizeof *kept);
+    if (parked) *parked = 0;
     tile_rows tr;
-    stage_init(m, first, cut, carry, NULL, &tr);
-    const int32_t tiles = nnom_tiling_tiles(m, cut, rows);
+    if (rows < 1 || tl->shift < 0 || tl->shift > rows) return 0;
+    stage_init(m, tl, NULL, &tr);
+    const int32_t tiles = nnom_tiling_tiles(m, cut, rows, tl->shift);
     for (int32_t t = 0; t < tiles; t++) {
         memcpy(prev_lo, tr.lo, sizeof prev_lo);
         memcpy(prev_hi, tr.hi, sizeof prev_hi);
         if (!tile_spans(m, rows, t, t ? prev_lo : NULL, t ? prev_hi : NULL, &tr)) return 0;
+        uint64_t park_now = 0;
         for (int32_t j = first; j < cut; j++) {
             if (stage_pad(&tr, j)) continue;
             const int32_t k = j - first, n = tr.hi[k] - tr.lo[k] + 1, y0 = first_computed(&tr, t ? prev_hi : NULL, k);
             if (y0 <= tr.hi[k]) computed[k] += (uint64_t)(tr.hi[k] - y0 + 1);
             if (band && n > 0 && (uint64_t)n * row_bytes(m, j) > band[k]) band[k] = (uint64_t)n * row_bytes(m, j);
             const uint64_t keep = t && stage_band(&tr, j) ? (uint64_t)kept_rows(prev_hi[k], &tr, k) * row_bytes(m, j) : 0;
+            if ((tr.park >> k) & 1u) { /* out to the park and back */
+                park_now += keep;
+                moved += 2 * keep;
+                continue;
+            }
             if (kept && keep > kept[k]) kept[k] = keep;
             if (keep && tr.lo[k] > prev_lo[k]) moved += keep;
         }
+        if (parked && park_now > *parked) *parked = park_now;
     }
     if (!extra) return 1;
     extra->macs = 0;
@@ -410,6 +470,23 @@ int nnom_tiling_cost(const nnom_model *m, int32_t first, int32_t cut, int32_t ro
     return 1;
 }
 
+int nnom_tiling_cost(const nnom_model *m, const nnom_tiling *t, nnom_tile_extra *extra, uint64_t *band, uint64_t *kept)
+{
+    return walk_tiles(m, t, extra, band, kept, NULL);
+}
+
+int32_t nnom_tiling_park_row(const nnom_model *m, const nnom_tiling *t)
+{
+    const int32_t h = dims_of(m, t->cut).h;
+    if (!nnom_tiling_parked(t)) return h;
+    nnom_tiling every = *t; /* every tile parks: the most bytes parked at once, the same as in the tiles that do */
+    every.park_row = INT32_MAX;
+    uint64_t parked = 0;
+    if (!walk_tiles(m, &every, NULL, NULL, NULL, &parked)) return 0;
+    const uint64_t rb = row_bytes(m, t->cut), park_rows = (parked + rb - 1) / rb;
+    return park_rows >= (uint64_t)h ? 0 : h - (int32_t)park_rows;
+}
+
 int nnom_tiling_writes_cut(const nnom_model *m, int32_t layer)
 {
     const nnom_tiling *t = &m->tiling;
@@ -420,7 +497,7 @@ void nnom_tiling_bands(const nnom_model *m, uint32_t *band_bytes, uint32_t *kept
 {
     const nnom_tiling *t = &m->tiling;
     uint64_t band[TILE_MAX_STAGE], kept[TILE_MAX_STAGE];
-    nnom_tiling_cost(m, t->first, t->cut, t->rows, t->carry, NULL, band, kept); /* checked when it was chosen */
+    nnom_tiling_cost(m, t, NULL, band, kept); /* checked when it was chosen */
     for (int32_t j = t->first; j <= t->cut; j++) {
         const int own = j < t->cut && !shares_band(m, t->first, t->cut, j) && !writes_cut(m, t->first, t->cut, j);
         band_bytes[j - t->first] = own ? (uint32_t)band[j - t->first] : 0; /* at most the output's bytes */
@@ -444,22 +521,42 @@ uint32_t nnom_tiling_band_bytes(const nnom_model *m, int32_t layer, uint32_t *ke
 static void keep_rows(nnom_model *m, const tile_rows *cur, const tile_rows *next, int32_t j)
 {
     for (int32_t o = cur->first; o < cur->cut; o++) {
-        const int32_t k = o - cur->first, n = kept_rows(cur->hi[k], next, k);
-        if (!stage_band(cur, o) || cur->band_last[k] != j || !n || next->lo[k] == cur->lo[k]) continue;
+        const int32_t k = o - cur->first;
+        if (cur->band_last[k] != j || !stage_band(cur, o)) continue;
+        const int32_t n = kept_rows(cur->hi[k], next, k);
+        if (!n) continue;
         uint8_t *band = m->arena + m->layers[o].out_offset;
-        const size_t rb = row_bytes(m, o);
-        memmove(band, band + (size_t)(next->lo[k] - cur->lo[k]) * rb, (size_t)n * rb);
+        const size_t rb = row_bytes(m, o), from = (size_t)(next->lo[k] - cur->lo[k]) * rb;
+        if ((cur->park >> k) & 1u) /* to the park, in the cut's output rows not written yet */
+            memmove(m->arena + m->layers[cur->cut].out_offset + park_offset(m, cur->hi[k], next, k), band + from,
+                    (size_t)n * rb);
+        else if (from)
+            memmove(band, band + from, (size_t)n * rb);
     }
+}
+
+/* Before the call of stage layer @p j in tile @p cur: its band, parked, gets back the rows it keeps from the
+ * previous tile (whose bands ended at rows @p prev_hi), at its start. */
+static void unpark_rows(nnom_model *m, const int32_t *prev_hi, const tile_rows *cur, int32_t j)
+{
+    const int32_t k = j - cur->first;
+    if (j >= cur->cut || !stage_band(cur, j) || !((cur->park >> k) & 1u)) return;
+    const int32_t n = kept_rows(prev_hi[k], cur, k);
+    if (n > 0)
+        memmove(m->arena + m->layers[j].out_offset,
+                m->arena + m->layers[cur->cut].out_offset + park_offset(m, prev_hi[k], cur, k),
+                (size_t)n * row_bytes(m, j));
 }
 
 void nnom_tiling_run(nnom_model *m)
 {
     const nnom_tiling *t = &m->tiling;
-    const int32_t tiles = nnom_tiling_tiles(m, t->cut, t->rows);
+    const int32_t tiles = nnom_tiling_tiles(m, t->cut, t->rows, t->shift);
     nnom_rows rows[TILE_MAX_STAGE]; /* the calls of this tile */
     tile_rows tr[2];                /* this tile, the next (its bands' rows only) */
-    stage_init(m, t->first, t->cut, t->carry, rows, &tr[0]);
-    stage_init(m, t->first, t->cut, t->carry, NULL, &tr[1]);
+    int32_t prev_hi[TILE_MAX_STAGE]; /* the previous tile's bands' last rows (parked rows come back) */
+    stage_init(m, t, rows, &tr[0]);
+    stage_init(m, t, NULL, &tr[1]);
     size_t in_offsets[TILE_MAX_INPUTS];
     /* checked when the tiling was chosen, as every tile */
     tile_spans(m, t->rows, 0, NULL, NULL, &tr[0]);
@@ -470,10 +567,12 @@ void nnom_tiling_run(nnom_model *m)
             cur->rows = rows;
             next->rows = NULL;
             tile_spans(m, t->rows, k, next->lo, next->hi, cur);
+            if (cur->park) memcpy(prev_hi, next->hi, sizeof prev_hi);
         }
         if (more) tile_spans(m, t->rows, k + 1, cur->lo, cur->hi, next);
         for (int32_t j = t->first; j <= t->cut; j++) {
             if (stage_pad(cur, j)) continue; /* folded into its reader */
+            if (k && cur->park) unpark_rows(m, prev_hi, cur, j);
             const nnom_rows *r = &cur->rows[j - t->first];
             if (r->out_rows > 0) { /* none: carrying, every row it holds this tile is kept */
                 for (int32_t i = 0; i < m->layers[j].n_inputs; i++) in_offsets[i] = input_offset(m, cur, j, i);
@@ -489,7 +588,8 @@ void nnom_tiling_run(nnom_model *m)
 uint32_t nnom_tiling_stage_bands(const nnom_model *m, int32_t first, int32_t cut)
 {
     tile_rows tr;
-    stage_init(m, first, cut, 0, NULL, &tr);
+    const nnom_tiling t = {.first = first, .cut = cut, .rows = 1};
+    stage_init(m, &t, NULL, &tr);
     return tr.band;
 }
 

@@ -4,8 +4,9 @@
  * nnom_tiling_plan, from core/plan_tuned.c: the untiled plan first; then every stage whose
  * layers include the step where the most bytes are alive (the peak), with at
  * most NNOM_TILE_MAX_STAGE layers; for each, and for each set of bands keeping their
- * halos (carry_masks: none and all; then on the best stage each band alone and every band but one), the
- * fewest rows per tile whose added
+ * halos (carry_masks: none and all; then on the best stage each band alone and every band but one), with
+ * the first tile as long as the others or shorter (try_tiling: shift, a warm-up), the first band that keeps
+ * parking its rows in the cut's output or not, the fewest rows per tile whose added
  * MACs stay within the budget (nnom_options.tiling_max_extra_macs_percent of
  * the model's MACs; fewer rows: smaller bands, more halo; none when every band keeps), and whose added
  * estimated cost (nnom_tiling_cost: TILE_VALUE_COST, TILE_CALL_COST, TILE_MOVE_BYTES of core/tiling.c) stays within the same share
@@ -45,17 +46,18 @@ static int32_t peak_step(const nnom_model *m)
     return best;
 }
 
-/* The fewest rows per tile of stage first..cut (@p carry: the bands keeping rows) whose added MACs and estimated
- * cost are within @p budget; 0 if none (one tile of every row is no tiling). */
-static int32_t fewest_rows(const nnom_model *m, int32_t first, int32_t cut, uint32_t carry, const nnom_tile_extra *budget,
-                           nnom_tile_extra *extra)
+/* The fewest rows per tile of tiling @p t (its stage, shift, carry and park set; the first tile shift rows
+ * fewer, so at least that many) whose added MACs and estimated cost are within @p budget; 0 if none (one tile
+ * of every row is no tiling). Sets t->rows, t->park_row and @p extra. */
+static int32_t fewest_rows(const nnom_model *m, nnom_tiling *t, const nnom_tile_extra *budget, nnom_tile_extra *extra)
 {
-    for (int32_t rows = 1; rows < nnom_dims_of(&m->layers[cut].def->shape).h; rows++) {
+    for (t->rows = t->shift > 1 ? t->shift : 1; t->rows < nnom_dims_of(&m->layers[t->cut].def->shape).h; t->rows++) {
         nnom_tile_extra e;
-        const int ok = nnom_tiling_cost(m, first, cut, rows, carry, &e, NULL, NULL);
+        t->park_row = nnom_tiling_park_row(m, t);
+        const int ok = nnom_tiling_cost(m, t, &e, NULL, NULL);
         if (ok && e.macs <= budget->macs && e.cost <= budget->cost) {
             *extra = e;
-            return rows;
+            return t->rows;
         }
     }
     return 0;
@@ -74,31 +76,58 @@ typedef struct {
     uint64_t cost;
 } tile_best;
 
-/* Plans stage first..cut with the bands of @p carry keeping their halos and the fewest rows per tile within
- * @p budget; it replaces @p best if its arena is smaller (equal: fewer added MACs, then less added cost).
- * A candidate whose lower bound cannot beat the best so far is not placed (core/planner.c). */
-static void try_tiling(nnom_model *m, int32_t first, int32_t cut, uint32_t carry, const nnom_tile_extra *budget,
-                       tile_best *best)
+/* The most rows the first tile of a tiling may lack (nnom_tiling.shift) that the choice tries. */
+#define TILE_MAX_SHIFT 4
+
+/* Plans stage first..cut with the bands of @p carry keeping their halos (those of @p park in the park), the
+ * first tile @p shift rows short, and the fewest rows per tile within @p budget; it replaces @p best if its
+ * arena is smaller (equal: fewer added MACs, then less added cost). A candidate whose lower bound cannot beat
+ * the best so far is not placed (core/planner.c). Returns its rows per tile (0: none within the budget). */
+static int32_t try_shift(nnom_model *m, int32_t first, int32_t cut, int32_t shift, uint32_t carry, uint32_t park,
+                         const nnom_tile_extra *budget, tile_best *best)
 {
     nnom_tile_extra extra;
-    const int32_t rows = fewest_rows(m, first, cut, carry, budget, &extra);
-    if (!rows) return;
     nnom_tiling *t = &m->tiling;
     t->first = first;
     t->cut = cut;
-    t->rows = rows;
+    t->shift = shift;
     t->carry = carry;
+    t->park = park;
+    const int32_t rows = fewest_rows(m, t, budget, &extra);
+    if (!rows) {
+        t->first = t->cut = -1;
+        return 0;
+    }
     t->extra_macs = extra.macs;
     m->plan->place_below = (uint64_t)best->arena + 1;
     const nnom_status st = nnom_plan_once(m);
     m->plan->place_below = 0;
-    if (st != NNOM_OK || m->plan->bound_only) return; /* past the limit, or not better */
+    if (st != NNOM_OK || m->plan->bound_only) return rows; /* past the limit, or not better */
     const int tie = m->arena_size == best->arena && best->t.first >= 0 &&
                     (extra.macs < best->t.extra_macs || (extra.macs == best->t.extra_macs && extra.cost < best->cost));
     if (m->arena_size < best->arena || tie) {
         best->t = *t;
         best->arena = m->arena_size;
         best->cost = extra.cost;
+    }
+    return rows;
+}
+
+/* try_shift() with the first tile as long as the others, then shorter by 1 .. the rows per tile that gives
+ * (at most TILE_MAX_SHIFT; as many: a warm-up tile). A band that keeps rows has them from the previous tile,
+ * but the first tile computes its whole window: the first tile's bands, the largest, set the arena; a shorter
+ * first tile (or a warm-up computing only the rows the next tile keeps) makes them no larger than the others'.
+ * Unless @p carry_only, each also with the kept rows of the first band that keeps parked in the cut's output
+ * rows not written yet (they then take no arena, and the last tiles, whose cut rows reach the park, compute
+ * them again): the first band's kept rows are those that live longest outside its band. */
+static void try_tiling(nnom_model *m, int32_t first, int32_t cut, uint32_t carry, int carry_only,
+                       const nnom_tile_extra *budget, tile_best *best)
+{
+    for (int32_t p = 0; p < (carry && !carry_only ? 2 : 1); p++) {
+        const uint32_t park = p ? carry & (0u - carry) : 0; /* the first band that keeps */
+        const int32_t rows = try_shift(m, first, cut, 0, carry, park, budget, best);
+        for (int32_t shift = 1; carry && shift <= rows && shift <= TILE_MAX_SHIFT; shift++)
+            try_shift(m, first, cut, shift, carry, park, budget, best);
     }
 }
 
@@ -131,8 +160,8 @@ nnom_status nnom_tiling_plan(nnom_model *m, int carry_only)
 {
     nnom_tiling *t = &m->tiling;
     t->first = t->cut = -1;
-    t->rows = 0;
-    t->carry = 0;
+    t->rows = t->shift = 0;
+    t->carry = t->park = 0;
     t->extra_macs = 0;
     t->untiled_arena = m->arena_size; /* the plan made before */
     const int32_t percent = t->max_extra_percent ? t->max_extra_percent : NNOM_TILING_DEFAULT_PERCENT;
@@ -163,13 +192,13 @@ nnom_status nnom_tiling_plan(nnom_model *m, int carry_only)
             uint32_t masks[TILE_MAX_MASKS];
             const int32_t n_masks = carry_masks(m, first, cut, carry_only, masks);
             for (int32_t v = 0; v < n_masks && v < (carry_only ? 1 : 2); v++)
-                try_tiling(m, first, cut, masks[v], &budget, &best);
+                try_tiling(m, first, cut, masks[v], carry_only, &budget, &best);
         }
     }
     if (best.t.first >= 0 && !carry_only) {
         uint32_t masks[TILE_MAX_MASKS];
         const int32_t first = best.t.first, cut = best.t.cut, n_masks = carry_masks(m, first, cut, 0, masks);
-        for (int32_t v = 2; v < n_masks; v++) try_tiling(m, first, cut, masks[v], &budget, &best);
+        for (int32_t v = 2; v < n_masks; v++) try_tiling(m, first, cut, masks[v], 0, &budget, &best);
     }
     *t = best.t;
     m->kernels = own;
@@ -180,8 +209,8 @@ nnom_status nnom_tiling_plan(nnom_model *m, int carry_only)
         if (st == NNOM_OK && m->arena_size < t->untiled_arena) return NNOM_OK;
         /* this build's kernels (the fast scratch a tiled plan holds) leave the tiling no smaller: none */
         t->first = t->cut = -1;
-        t->rows = 0;
-        t->carry = 0;
+        t->rows = t->shift = 0;
+        t->carry = t->park = 0;
         t->extra_macs = 0;
         nnom_model_clear_error(m);
     }
@@ -212,7 +241,7 @@ nnom_status nnom_model_tiling(const nnom_model *m, nnom_tiling_info *info)
     info->struct_size = size;
     info->first_layer = t->first;
     info->cut_layer = t->cut;
-    info->tiles = t->first >= 0 ? nnom_tiling_tiles(m, t->cut, t->rows) : 0;
+    info->tiles = t->first >= 0 ? nnom_tiling_tiles(m, t->cut, t->rows, t->shift) : 0;
     info->rows_per_tile = t->rows;
     info->untiled_arena_bytes = t->untiled_arena;
     info->saved_bytes = t->untiled_arena > m->arena_size ? t->untiled_arena - m->arena_size : 0;

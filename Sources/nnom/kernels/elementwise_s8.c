@@ -26,6 +26,12 @@
 #include "kernels/arm/elementwise_s8.c"
 #endif
 
+#if NNOM_USE_ARM_DSP
+#define EW_FAST_TABLE_SCALE 2 /* the Cortex-M path's tables hold twice x' (kernels/arm/elementwise_s8.c) */
+#else
+#define EW_FAST_TABLE_SCALE 1
+#endif
+
 enum {
     EW_VALUES = 256,      /* int8 values */
     EW_TABLE_MIN = 256,   /* elements from which add/subtract build their tables */
@@ -75,34 +81,45 @@ static int64_t prescale_bound(int32_t zp, int32_t m, int32_t s)
 }
 
 /*
- * t[v + 128] = prescaled(v, zp, m, s) for every int8 v, and the largest |t| (returned).
+ * t[v + 128] = k prescaled(v, zp, m, s) for every int8 v (k = 1, -1, 2 or -2; |k x'| < 2^31 is the
+ * caller's: prescale_bound() first).
  * For s <= 0 in 32-bit steps: with d = v - zp (|d| <= 255) and m = mh 2^11 + ml (mh = m >> 11,
  * 0 <= ml < 2^11), the doubling high multiply of d 2^20 by m, floor((d m 2^20 + 2^30) / 2^31)
  * (kernels/conv.h; d 2^20 is never -2^31, its saturating case), is
- *   floor((d m + 2^10) / 2^11) = d mh + floor((d ml + 2^10) / 2^11),
+ *   y(d) = floor((d m + 2^10) / 2^11) = d mh + floor((d ml + 2^10) / 2^11),
  * |d mh| <= 255 * 2^20 and |d ml| < 2^19; then the rounding right shift by e = -s (half away from
- * zero) is floor((y + 2^(e-1) - [y < 0]) / 2^e). Positive shifts: prescaled() itself.
+ * zero) is floor((y + 2^(e-1) - [y < 0]) / 2^e). The table is built along d, one step at a time:
+ * with d ml + 2^10 = 2^11 q + r (0 <= r < 2^11), the next d adds ml to r, so q grows by one when
+ * r + ml reaches 2^11 (ml < 2^11: never by more), and y(d + 1) = y(d) + mh + that carry: no
+ * multiply per value but the scale (a tiled stage's add builds its tables once per band). Positive shifts:
+ * prescaled() itself.
  */
-static int64_t prescale_table(int32_t t[EW_VALUES], int32_t zp, int32_t m, int32_t s)
+static void prescale_table(int32_t t[EW_VALUES], int32_t zp, int32_t m, int32_t s, int32_t k)
 {
     if (s > 0) {
-        int64_t max = 0;
-        for (int32_t v = 0; v < EW_VALUES; v++) {
-            t[v] = prescaled(v + INT8_MIN, zp, m, s);
-            const int64_t ax = t[v] < 0 ? -(int64_t)t[v] : t[v];
-            if (ax > max) max = ax;
-        }
-        return max;
+        for (int32_t v = 0; v < EW_VALUES; v++) t[v] = k * prescaled(v + INT8_MIN, zp, m, s);
+        return;
     }
     const ew_prescale p = prescale_init(m, s);
-    int32_t max = 0;
-    for (int32_t v = 0; v < EW_VALUES; v++) {
-        const int32_t x = prescale32(&p, v + INT8_MIN - zp);
-        t[v] = x;
-        const int32_t ax = x < 0 ? -x : x;
-        max = ax > max ? ax : max;
+    const int32_t d0 = INT8_MIN - zp, u0 = d0 * p.ml + (1 << 10), q0 = u0 >> 11;
+    const int32_t e = p.e, mh = p.mh, ml = p.ml, low = (1 << 11) - 1;
+    /* w = y + 2^(e-1) - [y < 0]: y grows with v, so the rounding's -[y < 0] is -1 (p.away) up to the
+     * first y >= 0 (w >= half + away) and 0 from there on: two loops, each a shift per value */
+    const int32_t below = p.half + p.away;
+    int32_t r = u0 & low, w = d0 * mh + q0 + below, v = 0; /* r = u0 - 2^11 q0 */
+    for (; v < EW_VALUES && w < below; v++) {
+        t[v] = k * (w >> e);
+        r += ml;
+        w += mh + (r >> 11); /* the carry: r < 2^12 */
+        r &= low;
     }
-    return max;
+    w -= p.away;
+    for (; v < EW_VALUES; v++) {
+        t[v] = k * (w >> e);
+        r += ml;
+        w += mh + (r >> 11);
+        r &= low;
+    }
 }
 
 static void add_sub(const nnom_elementwise_s8_args *a, int subtract)
@@ -131,15 +148,19 @@ static void add_sub(const nnom_elementwise_s8_args *a, int subtract)
         return;
     }
     if (tables) {
-        const int64_t max1 = prescale_table(t1, zp1, m1, s1), max2 = prescale_table(t2, zp2, m2, s2);
-        if (e >= 1 && e <= NNOM_REQUANT32_MAX_E && max1 + max2 <= NNOM_REQUANT32_MAX_ACC) {
+        /* the 32-bit form when the largest |x1'| + |x2'| (at the tables' ends, prescale_bound) allows: the
+         * tables then hold x1' and +-x2' (the Cortex-M path: twice those, kernels/arm/elementwise_s8.c) */
+        const int fast = e >= 1 && e <= NNOM_REQUANT32_MAX_E &&
+                         prescale_bound(zp1, m1, s1) + prescale_bound(zp2, m2, s2) <= NNOM_REQUANT32_MAX_ACC;
+        const int32_t k = fast ? EW_FAST_TABLE_SCALE : 1;
+        prescale_table(t1, zp1, m1, s1, k);
+        prescale_table(t2, zp2, m2, s2, fast && subtract ? -k : k);
+        if (fast) {
 #if NNOM_USE_ARM_DSP
-            nnom_ew_add_fast(a, subtract, t1, t2, e);
+            nnom_ew_add_fast(a, t1, t2, e);
             return;
 #endif
             const int32_t mo = a->params[4], co = nnom_requant32_const(e, zpo);
-            if (subtract) /* |x2'| < 2^30: negated in place, the loop then adds */
-                for (int32_t v = 0; v < EW_VALUES; v++) t2[v] = -t2[v];
             for (int32_t r = 0; r < a->rows; r++, in1 += c, in2 += step2, out += c)
                 for (int32_t i = 0; i < c; i++)
                     out[i] = nnom_clamp_s8(nnom_requant32(t1[in1[i] - INT8_MIN] + t2[in2[i] - INT8_MIN], mo, e, co), lo, hi);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/model_internal.h"
 #include "test_util.h"
 
 int32_t tt_window_out(int32_t in, int32_t k, int32_t s, int32_t d, int32_t padding)
@@ -246,4 +247,50 @@ void tt_random_chain(tt_chain *ch, nnom_dtype dt)
             if (ch->s[i].kind == K_CONV || ch->s[i].kind == K_DW) c = tt_make_blobs(&ch->s[i], dt, c);
         return;
     }
+}
+
+int tt_force_tiling(nnom_model *m, nnom_model *plain, nnom_dtype dt, int32_t first, int32_t cut, int32_t rows,
+                    int32_t shift, uint32_t carry, uint32_t park, const char *what, uint32_t *kept, uint32_t *parked,
+                    uint32_t *bands)
+{
+    if (nnom_plan_tiling(m, first, cut, rows, shift, carry, park) != NNOM_OK) {
+        nnom_model_destroy(m);
+        return 0;
+    }
+    const size_t bytes = nnom_model_arena_size(m);
+    void *arena = malloc(bytes ? (bytes + 3) / 4 * 4 : 4);
+    TU_OK(m, nnom_model_set_arena(m, arena, bytes));
+    for (int32_t i = 0; i < nnom_model_layer_count(m); i++) {
+        nnom_layer_info info = NNOM_LAYER_INFO_INIT;
+        TU_OK(m, nnom_model_layer_info(m, i, &info));
+        TU_CHECK((uint64_t)info.arena_offset + info.arena_bytes <= bytes, "%s: layer %d output [%u, +%u) outside "
+                 "the %u-byte arena", what, (int)i, (unsigned)info.arena_offset, (unsigned)info.arena_bytes,
+                 (unsigned)bytes);
+    }
+    for (int r = 0; r < 2; r++) /* twice: a run must not depend on what the last one left */
+        TU_CHECK(tt_same_outputs(m, plain, dt), "%s (%s): layers %d..%d, %d rows per tile, the first %d fewer, "
+                 "bands keeping %#x, parking %#x: tiled output differs", what, dt == NNOM_DTYPE_S8 ? "int8" : "float32",
+                 (int)first, (int)cut, (int)rows, (int)shift, (unsigned)carry, (unsigned)park);
+    *kept = m->tiling.carry;
+    *parked = m->tiling.park;
+    *bands = nnom_tiling_stage_bands(m, first, cut);
+    nnom_model_destroy(m); /* the arena is ours */
+    free(arena);
+    return 1;
+}
+
+int32_t tt_stages(nnom_model *m, int32_t (*stages)[3], int32_t cap)
+{
+    int32_t n = 0;
+    if (nnom_plan_keep(m) != NNOM_OK) return 0;
+    for (int32_t first = 1; first < m->n_layers; first++)
+        for (int32_t cut = first + 1; cut < m->n_layers && n < cap; cut++)
+            if (nnom_tiling_is_stage(m, first, cut)) {
+                stages[n][0] = first;
+                stages[n][1] = cut;
+                stages[n][2] = m->layers[cut].def->shape.rank == 3 ? (int32_t)m->layers[cut].def->shape.dims[0] : 1;
+                n++;
+            }
+    nnom_plan_end(m);
+    return n;
 }

@@ -1,7 +1,8 @@
 /*
  * Test support: models of 2-D window layers (convolutions, depthwise convolutions, pools, zero
  * paddings) with random weights, built twice from the same weights (tiled, untiled) and run on the
- * same random input (test_tiling.c, test_tiling_graph.c, test_plan_goal.c).
+ * same random input (test_tiling.c, test_tiling_graph.c, test_plan_goal.c), and tilings forced on them
+ * (test_tiling_forced.c, test_tiling_graph.c).
  */
 #ifndef NNOM_TEST_TILING_UTIL_H
 #define NNOM_TEST_TILING_UTIL_H
@@ -71,5 +72,19 @@ nnom_model *tt_build_chain(const tt_chain *ch, nnom_dtype dt, int32_t percent);
 
 /* The same with options @p o; NULL with the status and message in *@p err when compiling fails. */
 nnom_model *tt_build_chain_with(const tt_chain *ch, nnom_dtype dt, const nnom_options *o, nnom_error *err);
+
+/* Plans @p m (compiled untiled, nnom_plan_tiling()) with layers @p first..@p cut in tiles of @p rows rows, the
+ * first @p shift fewer, the bands of @p carry keeping their halos (those of @p park in the park); gives it an
+ * arena of its new size; checks
+ * that every layer's output lies in it and that two runs give @p plain's output bytes (@p what names the case);
+ * destroys @p m. Returns 0 if that is no tiling, else 1, with the stage's bands that kept in *@p kept, those
+ * that parked in *@p parked and all its bands in *@p bands. */
+int tt_force_tiling(nnom_model *m, nnom_model *plain, nnom_dtype dt, int32_t first, int32_t cut, int32_t rows,
+                    int32_t shift, uint32_t carry, uint32_t park, const char *what, uint32_t *kept, uint32_t *parked,
+                    uint32_t *bands);
+
+/* The stages of @p m (compiled untiled: the layers first..cut that may run tile by tile), at most @p cap, each
+ * as {first, cut, rows of the cut}; their count. */
+int32_t tt_stages(nnom_model *m, int32_t (*stages)[3], int32_t cap);
 
 #endif

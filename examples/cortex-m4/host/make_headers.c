@@ -222,21 +222,35 @@ static void write_layer_line(FILE *f, nnom_model *m, const nnom_converter *c, in
     fprintf(f, " macs=%llu name=%s\n", count_macs ? (unsigned long long)info.macs : 0ull, info.name);
 }
 
-/* Timer calls layer @p i makes per inference (the tick timer adds one per call): 0 for inputs and
- * views, the tile count for a layer of a tiled stage. */
+/* Timer calls layer @p i made in the runs since the last reset (with the tick timer, one per call; with the
+ * slot timer, one if it made call slot->target). */
 static uint32_t timed_calls(nnom_model *m, int32_t i)
 {
     nnom_layer_stats stats;
     return nnom_model_layer_stats(m, i, &stats) == NNOM_OK ? (uint32_t)stats.time_us : 0;
 }
 
+/* A timer hook whose time advances by one at the second timer call of the target-th timed layer call
+ * only: after one run, the layer that made that call has a time of 1, every other 0. */
+typedef struct {
+    uint32_t calls, target;
+} slot_timer_ctx;
+
+static uint32_t slot_timer(void *ctx)
+{
+    slot_timer_ctx *t = (slot_timer_ctx *)ctx;
+    return t->calls++ > 2 * t->target ? 1u : 0u;
+}
+
 /*
  * Writes NAME_layers.txt: "layer <k> <kind> macs=<n> name=<name>" for the k-th call the runtime
  * times (the layers it runs, in run order; the firmware's timer hook marks the same calls for the
- * instruction-count plugin). A tiled stage runs its layers once per tile, first..cut in each, so
- * its layers have one line per tile, the MACs on the first. Convolutions' kinds carry window and
- * stride: conv2d_3x3_s2. With the converter @p c (NULL for a model built by hand), kinds are the
- * types its reports name (a Dense on a sequence: dense, not conv1d_1x1).
+ * instruction-count plugin). A tiled stage runs its layers once per tile, first..cut in each, but a
+ * tile may skip a layer (a band keeping rows needs none new in the last tiles; a warm-up tile runs no
+ * cut), so the layer of each call is found by running the model once per call with a timer that
+ * times that call only (slot_timer). A layer's MACs are on the line of its first call. Convolutions'
+ * kinds carry window and stride: conv2d_3x3_s2. With the converter @p c (NULL for a model built by
+ * hand), kinds are the types its reports name (a Dense on a sequence: dense, not conv1d_1x1).
  */
 static int write_layers(const char *dir, const char *name, const uint8_t *bytes, size_t size,
                         const nnom_converter *c)
@@ -248,23 +262,32 @@ static int write_layers(const char *dir, const char *name, const uint8_t *bytes,
     nnom_model *m;
     nnom_error err;
     if (nnom_model_load(bytes, size, &options, &m, &err) != NNOM_OK) return die("load", err.message);
-    nnom_tiling_info tiling = NNOM_TILING_INFO_INIT;
-    if (nnom_model_alloc_arena(m) != NNOM_OK || nnom_model_run(m) != NNOM_OK ||
-        nnom_model_tiling(m, &tiling) != NNOM_OK)
-        return die("run", nnom_model_last_error(m));
+    if (nnom_model_alloc_arena(m) != NNOM_OK || nnom_model_run(m) != NNOM_OK) return die("run", nnom_model_last_error(m));
+    const uint32_t slots = ticks / 2; /* two timer calls per timed layer call */
+    nnom_model_destroy(m);
+    slot_timer_ctx st = {0, 0};
+    options.timer = slot_timer;
+    options.timer_ctx = &st;
+    if (nnom_model_load(bytes, size, &options, &m, &err) != NNOM_OK) return die("load", err.message);
+    if (nnom_model_alloc_arena(m) != NNOM_OK) return die("arena", nnom_model_last_error(m));
     FILE *f = open_out(dir, name, "_layers.txt");
     if (!f) return 1;
-    int32_t slot = 0;
-    for (int32_t i = 0; i < nnom_model_layer_count(m); i++) {
-        if (i == tiling.first_layer) {
-            for (int32_t tile = 0; tile < tiling.tiles; tile++)
-                for (int32_t j = tiling.first_layer; j <= tiling.cut_layer; j++)
-                    if (timed_calls(m, j) > (uint32_t)tile) write_layer_line(f, m, c, j, slot++, tile == 0);
-            i = tiling.cut_layer;
-        } else if (timed_calls(m, i) > 0) {
-            write_layer_line(f, m, c, i, slot++, 1);
-        }
+    const int32_t n = nnom_model_layer_count(m);
+    uint8_t *seen = (uint8_t *)calloc((size_t)n, 1);
+    if (!seen) return die("layers", "out of memory");
+    for (uint32_t slot = 0; slot < slots; slot++) {
+        st.calls = 0;
+        st.target = slot;
+        nnom_model_reset_stats(m);
+        if (nnom_model_run(m) != NNOM_OK) return die("run", nnom_model_last_error(m));
+        int32_t layer = -1;
+        for (int32_t i = 0; i < n && layer < 0; i++)
+            if (timed_calls(m, i) > 0) layer = i;
+        if (layer < 0) return die("layers", "a timed call made by no layer");
+        write_layer_line(f, m, c, layer, (int32_t)slot, !seen[layer]);
+        seen[layer] = 1;
     }
+    free(seen);
     nnom_model_destroy(m);
     return fclose(f) != 0;
 }

@@ -140,8 +140,9 @@ typedef struct {
     int32_t words;          /* words copied per kernel row when staged: ceil(run / 4) */
     ptrdiff_t step;         /* input bytes between kernel rows: dil_h * in_w * in_c */
     int32_t pix_step;       /* input bytes between the windows of neighbour pixels: stride_w * in_c */
-    /* dead channels (see dead_map_of) among the first DEAD_MAP_CHANNELS: bit c % 32 of word c / 32 */
-    const uint32_t *dead;
+    /* what is_dead() found of the first DEAD_MAP_CHANNELS: DEAD_MAP_WORDS words of bits "found"
+     * (bit c % 32 of word c / 32), then as many of bits "dead" */
+    uint32_t *dead;
     /* the call's output, and 1 once its first pass has run: pixel 0's outputs then hold the dead
      * channels' constants (nothing writes them again but with the same bytes), copied from there */
     const int8_t *out0;
@@ -288,11 +289,12 @@ static int all_zero(const int8_t *w, int32_t k)
 }
 
 /* Dead channels (their outputs one constant, no dot product: an all-zero filter, or multiplier
- * 0) are found once per call for the first DEAD_MAP_CHANNELS (a bit each, on the stack), later
- * ones each time they are asked about. A MobileNet imported from .tflite or converted with its
- * dead filters kept has 55-85 % of them in its 6x6 and 3x3 pointwise layers, where finding them
- * again at every pass, and reading their weights for it, cost as much as the live channels'
- * dot products. */
+ * 0). is_dead() is asked only about channels off the common fast form (form_common()), and finds
+ * each of the first DEAD_MAP_CHANNELS once per call (two bits each on the stack: found, dead),
+ * later ones each time. A MobileNet imported from .tflite or converted with its dead filters
+ * kept has 55-85 % of them in its 6x6 and 3x3 pointwise layers, where finding them again at
+ * every pass, reading their weights for it, cost as much as the live channels' dot products;
+ * a layer without any pays nothing but clearing the bits. */
 #define DEAD_MAP_CHANNELS 256
 enum { DEAD_MAP_WORDS = DEAD_MAP_CHANNELS / 32 };
 
@@ -306,24 +308,23 @@ static inline __attribute__((always_inline)) int form_common(const nnom_conv_arg
            a->multiplier[c] > 0;
 }
 
-static inline __attribute__((always_inline)) int is_dead(const conv_ctx *x, int32_t c)
+/* Whether channel c is dead, from its weights and multiplier (out of line: once per channel). */
+__attribute__((noinline)) static int dead_now(const conv_ctx *x, int32_t c)
 {
-    if (c < DEAD_MAP_CHANNELS) return (int)(x->dead[c >> 5] >> (c & 31)) & 1;
     const nnom_conv_args *a = x->a;
     return a->multiplier[c] == 0 || all_zero((const int8_t *)a->weights + (ptrdiff_t)c * x->s.k, x->s.k);
 }
 
-/* Fills map (DEAD_MAP_WORDS words) with the dead channels among the first DEAD_MAP_CHANNELS; a
- * channel of the common fast form is taken live without reading its weights (an all-zero filter
- * quantised that way is computed, correctly, as any other). */
-static void dead_map_of(const nnom_conv_args *a, int32_t k, int32_t bias_room, uint32_t *map)
+static inline __attribute__((always_inline)) int is_dead(const conv_ctx *x, int32_t c)
 {
-    memset(map, 0, DEAD_MAP_WORDS * sizeof *map);
-    const int32_t n = a->out_c < DEAD_MAP_CHANNELS ? a->out_c : DEAD_MAP_CHANNELS;
-    const int8_t *w = (const int8_t *)a->weights;
-    for (int32_t c = 0; c < n; c++, w += k)
-        if (!form_common(a, c, bias_room) && (a->multiplier[c] == 0 || all_zero(w, k)))
-            map[c >> 5] |= 1u << (c & 31);
+    if (c >= DEAD_MAP_CHANNELS) return dead_now(x, c);
+    uint32_t *found = x->dead + (c >> 5), *dead = found + DEAD_MAP_WORDS;
+    const uint32_t bit = 1u << (c & 31);
+    if (*found & bit) return (*dead & bit) != 0;
+    const int d = dead_now(x, c);
+    *found |= bit;
+    if (d) *dead |= bit;
+    return d;
 }
 
 /* Which fast requantisation channel c takes (|dot + bias| < 2^30 by the bound on the bias, see
@@ -673,8 +674,8 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
     x.n_safe = out_c - (over + x.s.k - 1) / x.s.k;
     /* |dot| <= k * 255 * 128; a channel whose |bias| keeps |dot + bias| below 2^30 can take the fast path */
     const int32_t bias_room = (int32_t)((1 << 30) - 1 - x.s.k * 32640);
-    uint32_t dead_map[DEAD_MAP_WORDS];
-    dead_map_of(a, x.s.k, bias_room, dead_map);
+    uint32_t dead_map[2 * DEAD_MAP_WORDS];
+    memset(dead_map, 0, sizeof dead_map);
     x.dead = dead_map;
     x.out0 = out;
     x.later = 0;
@@ -761,10 +762,16 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
     }
 
     if (x.staging) memcpy(x.staging + x.s.k, &x.zp_bytes, 4);
-    if (x.s.chunk > 0) {
+    /* The chunked path gathers a pixel's inputs again for every block of channels: an output over
+     * the input (an in-place pointwise layer's one call) runs one pixel's whole column a pass
+     * instead (its least scratch holds one, see nnom_conv2d_s8_scratch_bytes), every channel in
+     * pass_general: slow, but each pass reads its inputs before it writes (kernels/conv.h). */
+    const int aliased = (uintptr_t)in < (uintptr_t)(out + (ptrdiff_t)n_pix * out_c) && (uintptr_t)out < (uintptr_t)x.in_end;
+    if (x.s.chunk > 0 && !aliased) {
         conv_chunked(&x, in, out, x.s.chunk);
         return;
     }
+    x.s.chunk = 0;
 
     /* windows inside the input: ix0 in [0, ix_max], iy0 in [0, iy_max], and (when
      * staged, for the word copies) the last row's words inside the input tensor */

@@ -120,17 +120,12 @@ static void ew_add_span(const int8_t *in1, const int8_t *in2, int8_t *out, int32
 }
 
 /*
- * The add / subtract fast path: @p t1, @p t2 are the portable kernel's tables of x1' and x2'
- * (index: value + 128), max |x1'| + max |x2'| <= 2^30 - 1, output shift -e in [-22, -1].
- * Rewrites the tables in place to 2 x1' and +-2 x2'.
+ * The add / subtract fast path: @p t1, @p t2 are the portable kernel's tables of 2 x1' and +-2 x2'
+ * (index: value + 128; the sign of a subtraction folded in), max |x1'| + max |x2'| <= 2^30 - 1,
+ * output shift -e in [-22, -1].
  */
-static inline void nnom_ew_add_fast(const nnom_elementwise_s8_args *a, int subtract, int32_t *t1, int32_t *t2,
-                                    int32_t e)
+static inline void nnom_ew_add_fast(const nnom_elementwise_s8_args *a, const int32_t *t1, const int32_t *t2, int32_t e)
 {
-    for (int32_t v = 0; v < 256; v++) {
-        t1[v] *= 2;
-        t2[v] *= subtract ? -2 : 2;
-    }
     ew_requant q;
     ew_requant_init(&q, a->params[4], e, a->out_zero_point, a->act_lo, a->act_hi);
     const int32_t c = a->channels;
