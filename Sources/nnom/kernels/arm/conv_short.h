@@ -49,7 +49,7 @@
  * Measured (-O2, estimated Cortex-M4 cycles per MAC, the general kernel's in
  * brackets): pw_48x48_8to16 2.33 (3.42), with mixed multipliers 2.37 (3.46),
  * a band of 2x48 with the least scratch 3.08 (3.64); the MobileNet's 48x48x8
- * -> 16 layer, run in 24 bands of two rows, 2.88 (3.72).
+ * -> 16 layer, run in 24 bands of two rows, 2.90 (3.70).
  *
  * Requantisation per channel (short_form, once per call): multiplier above
  * 2^30, shift in [-22, -1] and |bias| <= 2^30 - 1 - 8 * 32640 (so
