@@ -44,8 +44,10 @@ enum {
 #define HEX3_ROW_BYTES "16" /* HEX3_PITCH * 2, for the assembler (checked below) */
 typedef char nnom_hex3_pitch_ok[HEX3_PITCH * 2 == 16 ? 1 : -1];
 
-/* Kernel row R (bytes OFF and OFF8 = OFF + 8 from the line's first image row), weights at W of r0. */
-#define HEX3_ROW(OFF, OFF8, W)                     \
+/* The products of kernel row R that lines of six and of five share (bytes OFF and OFF8 = OFF + 8
+ * from the line's first image row, weights at W of r0): s0..s3 whole, s4 its SMLAD (12
+ * instructions). */
+#define ROW3_SHARED(OFF, OFF8, W)                  \
     "ldrd   r12, lr, [r0, #" W "]\n\t"              \
     "ldrd   r10, r11, [r1, #" OFF "]\n\t"           \
     "smlad  r4, r10, r12, r4\n\t"                   \
@@ -57,7 +59,10 @@ typedef char nnom_hex3_pitch_ok[HEX3_PITCH * 2 == 16 ? 1 : -1];
     "ldrd   r10, r11, [r1, #" OFF8 "]\n\t"          \
     "smlabb r6, r10, lr, r6\n\t"                    \
     "smladx r7, r10, lr, r7\n\t"                    \
-    "smlad  r8, r10, r12, r8\n\t"                   \
+    "smlad  r8, r10, r12, r8\n\t"
+/* Kernel row R of a line of six. */
+#define HEX3_ROW(OFF, OFF8, W)                     \
+    ROW3_SHARED(OFF, OFF8, W)                      \
     "smlatb r9, r10, r12, r9\n\t"                   \
     "smlabb r8, r11, lr, r8\n\t"                    \
     "smladx r9, r11, lr, r9\n\t"
@@ -138,18 +143,7 @@ HEX3_FN(hex3_l, HEX3_OUT_L)
  * (13 instructions); the sums in r4-r8, the start value in r8 (s4's, started last), the end of
  * the image in r9. */
 #define PENT3_ROW(OFF, OFF8, W)                    \
-    "ldrd   r12, lr, [r0, #" W "]\n\t"              \
-    "ldrd   r10, r11, [r1, #" OFF "]\n\t"           \
-    "smlad  r4, r10, r12, r4\n\t"                   \
-    "smlatb r5, r10, r12, r5\n\t"                   \
-    "smlabb r4, r11, lr, r4\n\t"                    \
-    "smladx r5, r11, lr, r5\n\t"                    \
-    "smlad  r6, r11, r12, r6\n\t"                   \
-    "smlatb r7, r11, r12, r7\n\t"                   \
-    "ldrd   r10, r11, [r1, #" OFF8 "]\n\t"          \
-    "smlabb r6, r10, lr, r6\n\t"                    \
-    "smladx r7, r10, lr, r7\n\t"                    \
-    "smlad  r8, r10, r12, r8\n\t"                   \
+    ROW3_SHARED(OFF, OFF8, W)                      \
     "smlabb r8, r11, lr, r8\n\t"
 #define PENT3_FIRST                                \
     "ldr    r8, [r0, #20]\n\t"                      \
