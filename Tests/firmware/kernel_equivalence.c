@@ -238,6 +238,7 @@ static void random_conv(nnom_conv_args *a, int depthwise)
     const int one_by_one = pointwise || three_pw || short8;
     a->k_h = one_d || long_kernel || one_by_one ? 1 : (three_k ? three_k : range(paired ? 2 : 1, 5));
     a->k_w = one_by_one ? 1 : (long_kernel ? range(100, 140) : (three_k ? three_k : range(paired ? 2 : 1, 5)));
+    int tall1 = 0; /* one input channel, a tall window (below) */
     if (image) {
         /* the DSP kernel for 1-4 input channels (conv_narrow.h): 4 channels too, up to 40 output
          * channels (more runs of one requantisation form than it keeps), its 3x3x3 and 3x9x1
@@ -248,10 +249,22 @@ static void random_conv(nnom_conv_args *a, int depthwise)
             a->in_h = range(1, 20);
             a->in_w = range(1, 20);
         }
-        const int32_t shape = range(0, 3);
+        const int32_t shape = range(0, 4);
         if (shape == 0) { a->k_h = 3; a->k_w = 3; a->in_c = 3; }
         if (shape == 1) { a->k_h = 3; a->k_w = 9; a->in_c = 1; }
         if (shape == 2 && !one_d) { a->k_h = range(1, 10); a->k_w = 4; a->in_c = 1; }
+        /* one channel, tall windows of 32 taps and more (DS-CNN's 10x4 on 49x10 among them): the
+         * general kernel's three-pixel passes, the rows of 4 taps widened from a word, built in a
+         * register where they reach the padding; rows of 5-8 taps staged */
+        if (shape == 4 && !one_d) {
+            tall1 = 1;
+            a->k_h = range(8, 12);
+            a->k_w = chance(25) ? range(5, 8) : 4;
+            a->in_c = 1;
+            a->in_h = range(a->k_h - 2, 30);
+            a->in_w = range(3, 12);
+            a->out_c = chance(80) ? range(16, 64) : range(1, 40); /* (and, below, fast channels: long runs) */
+        }
     }
     a->stride_h = one_d || pointwise || three_pw ? 1 : range(1, 3);
     a->stride_w = pointwise || three_pw ? 1 : range(1, 3);
@@ -376,7 +389,7 @@ static void random_conv(nnom_conv_args *a, int depthwise)
     if (pointwise || short8)
         for (int32_t c = 0; c < a->out_c; c++)
             if (multiplier[c] && chance(30)) multiplier[c] = (int32_t)(next() & 0x3FFFFFFFu) | 1; /* below 2^30 */
-    if (three)
+    if (three || tall1)
         for (int32_t c = 0; c < a->out_c; c++) {
             /* both fast forms (multipliers above and below 2^30) in one pair of channels; shifts
              * to the fast form's limits; rarely a dead channel */
@@ -385,7 +398,7 @@ static void random_conv(nnom_conv_args *a, int depthwise)
             shift[c] = chance(10) ? -range(1, 22) : -range(10, 20);
             bias[c] = range(-(1 << 16), 1 << 16);
         }
-    if (!depthwise && chance(three ? 10 : 25))
+    if (!depthwise && chance(three || tall1 ? 10 : 25))
         /* left shifts (the DSP kernel's eight-pixel passes take shifts 0 to 8 when the bias allows: the
          * MobileNet's pointwise layers have channels of multiplier 2^30, shift 1) */
         for (int32_t c = 0; c < a->out_c; c++)

@@ -74,6 +74,9 @@
 
 /* ------------------------------------------------------------------ im2col */
 
+/* Bytes of a group of patch elements: a kernel row of this many bytes is one group. */
+#define ROW_GROUP 4
+
 /* Widens n >= 1 groups of 4 int8 from src (any alignment) into dst, minus the zero
  * point (neg_zp: -zp in both int16 lanes); one group (two words, one STRD)
  * every `stride` words. Two groups per loop pass, an odd n entering at the
@@ -176,6 +179,19 @@ __attribute__((noinline)) static void im2col_inside(const conv_ctx *x, const int
         }
         return;
     }
+    if (run == ROW_GROUP) { /* a kernel row is one group (DS-CNN's 10x4 on one channel): widened from a word */
+        const uint32_t neg_zp = x->neg_zp;
+        for (; count > 0; count--, src += x->pix_step, dst += 2) {
+            const int8_t *s = src;
+            uint32_t *d = dst;
+            for (int32_t ky = 0; ky < k_h; ky++, s += step, d += stride) {
+                const uint32_t v = nnom_arm_load4(s);
+                d[0] = nnom_arm_widen_lo(neg_zp, v);
+                d[1] = nnom_arm_widen_hi(neg_zp, v);
+            }
+        }
+        return;
+    }
     for (; count > 0; count--, src += x->pix_step, dst += 2) {
         const int8_t *s = src;
         int8_t *st = x->staging;
@@ -236,6 +252,53 @@ __attribute__((noinline)) static void im2col_groups(const conv_ctx *x, const int
     }
 }
 
+/* The same when a kernel row is one group (k_w * in_c == ROW_GROUP, k = 4 k_h: no lanes past k,
+ * e.g. DS-CNN's 10x4 on one channel) and an input row at least a group: the bytes [b0, b1) of
+ * each kernel row (from input byte c0 of its row) are inside, the others the zero point (which
+ * widens to 0). Each row is one word: a load that stays inside the input row (from its first
+ * byte when the window starts left of it, ending at its last when the window ends right of
+ * it), shifted into place, the zero point merged in; rows in the padding are zero groups. */
+__attribute__((noinline)) static void im2col_row_groups_edge(const conv_ctx *x, const int8_t *in, int32_t iy0,
+                                                             int32_t c0, int32_t b0, int32_t b1, uint32_t *dst)
+{
+    const nnom_conv_args *a = x->a;
+    const int32_t k_h = a->k_h, in_h = a->in_h, dil_h = a->dil_h, stride = x->stride;
+    const ptrdiff_t row_bytes = (ptrdiff_t)a->in_w * a->in_c;
+    const uint32_t zp = x->zp_bytes, neg_zp = x->neg_zp;
+    /* the loaded word shifted left by `left` bits, then right by `right`; `keep`: its bytes kept */
+    uint32_t left = 0, right = 0, keep = 0;
+    ptrdiff_t at = c0; /* the load's offset in the row */
+    if (b1 <= b0) {
+        /* no tap inside: every row zero (below) */
+    } else if (b1 == ROW_GROUP) { /* cut on the left: the row's first bytes */
+        at = c0 + b0;
+        left = 8u * (uint32_t)b0;
+        keep = ~0u << left;
+    } else if (b0 == 0) {        /* cut on the right: the row's last bytes */
+        at = c0 + b1 - ROW_GROUP;
+        right = 8u * (uint32_t)(ROW_GROUP - b1);
+        keep = ~0u >> right;
+    } else {                     /* cut on both sides (a row shorter than the window): byte by byte */
+        keep = 0;
+    }
+    for (int32_t ky = 0, iy = iy0; ky < k_h; ky++, iy += dil_h, dst += stride) {
+        if (iy < 0 || iy >= in_h || b1 <= b0) {
+            dst[0] = dst[1] = 0;
+            continue;
+        }
+        const int8_t *row = in + (ptrdiff_t)iy * row_bytes;
+        uint32_t v;
+        if (keep) {
+            v = ((nnom_arm_load4(row + at) << left >> right) & keep) | (zp & ~keep);
+        } else {
+            v = zp;
+            for (int32_t b = b0; b < b1; b++) v = (v & ~(0xFFu << (8 * b))) | (uint32_t)(uint8_t)row[c0 + b] << (8 * b);
+        }
+        dst[0] = nnom_arm_widen_lo(neg_zp, v);
+        dst[1] = nnom_arm_widen_hi(neg_zp, v);
+    }
+}
+
 /* The same when in_c is not a multiple of 4: the staging row filled with the
  * zero point (which widens to 0), the taps inside the input copied over it,
  * then widened. */
@@ -247,6 +310,10 @@ __attribute__((noinline)) static void im2col_staged(const conv_ctx *x, const int
     int8_t *st = x->staging;
     int32_t kx0, kx1;
     tap_range(a, ix0, &kx0, &kx1);
+    if (x->run == ROW_GROUP && kx0 >= 0 && a->in_w * in_c >= ROW_GROUP) {
+        im2col_row_groups_edge(x, in, iy0, ix0 * in_c, kx0 * in_c, kx1 * in_c, dst);
+        return;
+    }
     for (int32_t g = 0; g < x->s.groups; g++) memcpy(st + 4 * g, &x->zp_bytes, 4);
     for (int32_t ky = 0; ky < a->k_h; ky++, st += x->run) {
         const int32_t iy = iy0 + ky * a->dil_h;
@@ -468,7 +535,9 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
      * short runs (below). A two-pixel shape, where pass3 gains least (2-4 %), keeps its passes
      * when the pass again over the last pixels would redo more than 1/64 of them (8x8: 2 of 64). */
     const int32_t np_shape = x.s.np;
-    if (three_fits(&x.s, scratch_bytes) && (x.s.np == 2 || (a->k_h == 1 && a->k_w == 1)) &&
+    const int one_channel = a->in_c == 1 && x.s.k >= THREE_ONE_MIN_K;
+    if (three_fits(&x.s, scratch_bytes, one_channel ? THREE_ONE_MIN_K : THREE_MIN_K) &&
+        (x.s.np == 2 || (a->k_h == 1 && a->k_w == 1) || one_channel) &&
         (x.s.np != 8 || !non_negative_shift(a)) && (x.s.np != 2 || (3 - n_pix % 3) % 3 * THREE_REDO_SHARE <= n_pix))
         x.s.np = 3;
     x.neg_zp = (uint32_t)(uint16_t)(int16_t)(-a->in_zp) * 0x00010001u;
