@@ -81,7 +81,8 @@
 
 enum {
     NARROW_MIN_IN_C = 2, /* input channels of the layers it takes: one channel's patches (3x3: 9, DS-CNN's
-                            10x4: 40) run as fast in the general kernel, whose set-up per call is lighter
+                            10x4: 40, in its three-pixel passes) run as fast in the general kernel,
+                            whose set-up per call is lighter
                             (the 28x28 CNN's first layer, in bands of rows: 1.40 instead of 1.46 Cortex-M4
                             instructions per MAC for the whole model at -Os) */
     NARROW_MAX_IN_C = 4,

@@ -3,8 +3,8 @@
  * this file after conv_pass.h, whose file comment describes the passes and
  * whose requantisation macros it uses): three pixels and two output channels
  * at a time, register-blocked, for patches of at least THREE_MIN_K elements
- * (conv_shape.h) whose channels all take one of the 32-bit forms with a
- * negative shift.
+ * (conv_shape.h; THREE_ONE_MIN_K on one input channel) whose channels all
+ * take one of the 32-bit forms with a negative shift.
  *
  * The columns are the usual layout with three pixels side by side:
  *     cols: | g0: p0 lo hi, p1 lo hi, p2 lo hi | g1 ... |   (24 bytes a group)

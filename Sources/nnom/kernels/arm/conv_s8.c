@@ -12,7 +12,8 @@
  * that from its spare room only), one output channel at a time; patches
  * shorter than PAIR_MIN_K take four pixels, longer ones two pixels and two
  * channels (more multiply-accumulates per load, more constants per output);
- * pointwise patches of at least THREE_MIN_K and the long ones take three
+ * pointwise patches of at least THREE_MIN_K, windows on one input channel of
+ * at least THREE_ONE_MIN_K (DS-CNN's 10x4) and the long ones take three
  * pixels and two channels when the scratch holds them (conv_pass3.h; see
  * nnom_conv2d_s8 for when): the assembly of conv_pass.h, which describes
  * them all. The last pixels of
@@ -38,7 +39,10 @@
  * a staging row (padding taps and the lanes past k hold the input zero point,
  * which widens to 0), then widened; a window inside the input is copied a
  * word at a time (for rows of at most 4 bytes, e.g. one input channel in the
- * first layer of an image model, one word per kernel row).
+ * first layer of an image model, one word per kernel row). A kernel row of
+ * exactly one group (DS-CNN's 10x4 on one channel) skips the staging row: a
+ * word widened straight into the column, or, at the padding, built in a
+ * register from one load inside the input row (im2col_row_groups_edge).
  *
  * The common case, channels whose requantisation takes the 32-bit form of
  * nnom_arm_requant_zp() (see arm_dsp.h: shift in [-22, -1], multiplier above
@@ -526,7 +530,9 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
         return;
     }
     /* Three pixels, two channels at a time (pass3) when the scratch holds them, in place of
-     * pass2 (long patches) or, on 1x1 windows, of pass8 and pass4: pass3 takes fewer estimated
+     * pass2 (long patches) or, on 1x1 windows and windows on one input channel of at least
+     * THREE_ONE_MIN_K taps, of pass8 and pass4 (DS-CNN's 10x4 stride 2 on 49x10x1 -> 64: 2.00 ->
+     * 1.82 estimated cycles per MAC with the gather below, 1.31 -> 1.60 instructions): pass3 takes fewer estimated
      * cycles than those two but more instructions (26 against 13.5 per 16 MACs in their loops),
      * and the other windows of patches shorter than PAIR_MIN_K keep them (the 28x28 CNN's 3x3
      * conv on 12 channels: 1.46 instructions per MAC of the model with pass4, 1.63 with pass3).

@@ -15,7 +15,8 @@ enum {
     PAIR_MIN_K = 128,    /* patches of at least this length: two pixels per pass, channels in pairs */
     THREE_MIN_K = 48,    /* patches of at least this length: three pixels and two channels at a time
                             (conv_pass3.h) when the scratch given holds three pixels' columns */
-    THREE_ONE_MIN_K = 32, /* the same for windows on one input channel (DS-CNN's 10x4: 40) */
+    THREE_ONE_MIN_K = 32, /* the same for windows on one input channel (DS-CNN's 10x4: 40, 2.00 -> 1.82
+                             estimated Cortex-M4 cycles per MAC; the 28x28 CNN's 3x3, 9, keeps pass4) */
     COLS_LIMIT = 8192,   /* largest scratch for a pass's columns, bytes */
     CHUNK_LIMIT = 4096,  /* largest scratch for the chunks of the chunked path, bytes */
     CHUNK_PIXELS = 4,    /* pixels per pass of the chunked path (long patches, little scratch) */
@@ -71,7 +72,8 @@ static inline conv_shape shape_of(const nnom_conv_args *a, uint32_t scratch_byte
 
 /* Whether the kernel runs passes of three pixels, two channels at a time (conv_pass3.h), on the
  * shape s (eight, four or two pixels) with @p scratch_bytes of scratch: patches of at least
- * THREE_MIN_K whose three pixels' columns (and the staged patch) fit in it and in COLS_LIMIT.
+ * min_k (THREE_MIN_K, or THREE_ONE_MIN_K on one input channel) whose three pixels' columns
+ * (and the staged patch) fit in it and in COLS_LIMIT.
  * (The kernel also keeps eight-pixel passes for a layer with channels of a non-negative shift.) */
 static inline int three_fits(const conv_shape *s, uint32_t scratch_bytes, int32_t min_k)
 {
