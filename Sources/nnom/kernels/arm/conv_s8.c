@@ -285,21 +285,30 @@ __attribute__((noinline)) static void im2col_row_groups_edge(const conv_ctx *x, 
     } else {                     /* cut on both sides (a row shorter than the window): byte by byte */
         keep = 0;
     }
-    for (int32_t ky = 0, iy = iy0; ky < k_h; ky++, iy += dil_h, dst += stride) {
-        if (iy < 0 || iy >= in_h || b1 <= b0) {
-            dst[0] = dst[1] = 0;
-            continue;
+    /* rows [ky0, ky1) inside the input (none when no tap is), the others zero groups */
+    int32_t ky0 = 0, ky1 = k_h;
+    while (ky0 < k_h && iy0 + ky0 * dil_h < 0) ky0++;
+    while (ky1 > ky0 && iy0 + (ky1 - 1) * dil_h >= in_h) ky1--;
+    if (b1 <= b0) ky1 = ky0;
+    for (int32_t ky = 0; ky < k_h; ky++)
+        if (ky < ky0 || ky >= ky1) dst[ky * stride] = dst[ky * stride + 1] = 0;
+    const ptrdiff_t step = (ptrdiff_t)dil_h * row_bytes, first = (ptrdiff_t)(iy0 + ky0 * dil_h) * row_bytes;
+    uint32_t *d = dst + ky0 * stride;
+    if (keep && ky1 > ky0) {
+        const int8_t *row = in + first + at;
+        const uint32_t zp_kept = zp & ~keep;
+        for (int32_t n = ky1 - ky0; n > 0; n--, row += step, d += stride) {
+            const uint32_t v = ((nnom_arm_load4(row) << left >> right) & keep) | zp_kept;
+            d[0] = nnom_arm_widen_lo(neg_zp, v);
+            d[1] = nnom_arm_widen_hi(neg_zp, v);
         }
-        const int8_t *row = in + (ptrdiff_t)iy * row_bytes;
-        uint32_t v;
-        if (keep) {
-            v = ((nnom_arm_load4(row + at) << left >> right) & keep) | (zp & ~keep);
-        } else {
-            v = zp;
-            for (int32_t b = b0; b < b1; b++) v = (v & ~(0xFFu << (8 * b))) | (uint32_t)(uint8_t)row[c0 + b] << (8 * b);
-        }
-        dst[0] = nnom_arm_widen_lo(neg_zp, v);
-        dst[1] = nnom_arm_widen_hi(neg_zp, v);
+        return;
+    }
+    for (ptrdiff_t off = first + c0, n = ky1 - ky0; n > 0; n--, off += step, d += stride) {
+        uint32_t v = zp;
+        for (int32_t b = b0; b < b1; b++) v = (v & ~(0xFFu << (8 * b))) | (uint32_t)(uint8_t)in[off + b] << (8 * b);
+        d[0] = nnom_arm_widen_lo(neg_zp, v);
+        d[1] = nnom_arm_widen_hi(neg_zp, v);
     }
 }
 
