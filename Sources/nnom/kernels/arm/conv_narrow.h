@@ -140,7 +140,7 @@ __attribute__((noinline)) static void narrow_gather_edge(const narrow_ctx *x, co
     const int32_t words = x->words, row_groups = run >> 2;
     int8_t *st = x->staging;
     const int32_t gw = x->gw;
-    if (run == 4) { /* a group a row (DS-CNN's 10x4 on one channel): built in a register */
+    if (run == 4) { /* a group a row (k_w 2 on 2 channels, 1 on 4): built in a register */
         for (int32_t ky = 0; ky < k_h; ky++, dst += gw) {
             const int32_t iy = iy0 + ky * a->dil_h;
             uint32_t v = zp_bytes;
@@ -234,7 +234,7 @@ __attribute__((noinline)) static void narrow_gather_pass(const narrow_ctx *x, co
         } else if (!patch) { /* kernel rows of whole groups, widened straight from the input */
             const int8_t *src = in + at;
             uint32_t *d = dst;
-            if (run == 4) { /* one group a row (DS-CNN's 10x4 on one channel) */
+            if (run == 4) { /* one group a row (k_w 2 on 2 channels, 1 on 4) */
                 for (int32_t ky = 0; ky < k_h; ky++, src += step, d += gw) {
                     const uint32_t v = nnom_arm_load4(src);
                     d[0] = nnom_arm_widen_lo(neg_zp, v);
