@@ -100,6 +100,18 @@ typedef char nnom_hex3_pitch_ok[HEX3_PITCH * 2 == 16 ? 1 : -1];
     "smmlar r3, " S ", r10, r11\n\t"                \
     "ssat   r3, #8, r3\n\t"
 
+/* A line's constants (r10, r11 = multiplier, c; r12, lr = e, output step) and its first four
+ * outputs s0..s3 (r4-r7) requantised by OUT and stored, r2 left at s2's output (lines of six
+ * and of five). */
+#define LINE_OUT_FIRST4(OUT)                       \
+    "ldrd   r10, r11, [r0, #48]\n\t"              \
+    "ldrd   r12, lr, [r0, #56]\n\t"               \
+    OUT("r4") "strb   r3, [r2]\n\t"               \
+    OUT("r5") "strb   r3, [r2, lr]\n\t"           \
+    OUT("r6") "strb   r3, [r2, lr, lsl #1]\n\t"   \
+    "add    r2, r2, lr, lsl #1\n\t"               \
+    OUT("r7") "strb   r3, [r2, lr]\n\t"
+
 /*
  * Lines from the image at p->r0 (the line's first kernel row) to p->r0_end (HEX3_PITCH int16 per
  * line), outputs from p->o, start p->init, weights p->w, constants p->mult, c, e, output step
@@ -112,13 +124,7 @@ typedef char nnom_hex3_pitch_ok[HEX3_PITCH * 2 == 16 ? 1 : -1];
                      "ldr    r1, [r0]\n\t"                                      \
                      "ldr    r2, [r0, #12]\n"                                   \
                      "1:\n\t" HEX3_FIRST HEX3_ROW("16", "24", "32") HEX3_ROW("32", "40", "40") \
-                     "ldrd   r10, r11, [r0, #48]\n\t"                           \
-                     "ldrd   r12, lr, [r0, #56]\n\t"                            \
-                     OUT("r4") "strb   r3, [r2]\n\t"                            \
-                     OUT("r5") "strb   r3, [r2, lr]\n\t"                        \
-                     OUT("r6") "strb   r3, [r2, lr, lsl #1]\n\t"                \
-                     "add    r2, r2, lr, lsl #1\n\t"                            \
-                     OUT("r7") "strb   r3, [r2, lr]\n\t"                        \
+                     LINE_OUT_FIRST4(OUT)                                       \
                      "add    r2, r2, lr, lsl #1\n\t"                            \
                      OUT("r8") "strb   r3, [r2]\n\t"                            \
                      OUT("r9") "strb   r3, [r2, lr]\n\t"                        \
@@ -174,13 +180,7 @@ HEX3_FN(hex3_l, HEX3_OUT_L)
                      "ldr    r2, [r0, #12]\n\t"                                 \
                      "ldr    r9, [r0, #16]\n"                                    \
                      "1:\n\t" PENT3_FIRST PENT3_ROW("16", "24", "32") PENT3_ROW("32", "40", "40") \
-                     "ldrd   r10, r11, [r0, #48]\n\t"                           \
-                     "ldrd   r12, lr, [r0, #56]\n\t"                            \
-                     OUT("r4") "strb   r3, [r2]\n\t"                            \
-                     OUT("r5") "strb   r3, [r2, lr]\n\t"                        \
-                     OUT("r6") "strb   r3, [r2, lr, lsl #1]\n\t"                \
-                     "add    r2, r2, lr, lsl #1\n\t"                            \
-                     OUT("r7") "strb   r3, [r2, lr]\n\t"                        \
+                     LINE_OUT_FIRST4(OUT)                                       \
                      OUT("r8") "strb   r3, [r2, lr, lsl #1]\n\t"                \
                      "add    r2, r2, lr, lsl #1\n\t"                            \
                      "add    r2, r2, lr\n\t"                                    \
