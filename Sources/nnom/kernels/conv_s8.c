@@ -30,6 +30,14 @@
  * being swept once per block, where gathering the columns again costs little
  * (pointwise layers, whose columns are one copy; few blocks) and the output does
  * not overlap the input.
+ *
+ * Dead output channels (all-zero filter, or multiplier 0: one constant per
+ * call, conv_s8_dead.h) of the first 256 are found once per call, a mask of
+ * 16 bits per chunk of CHUNK channels (a layer without any pays a test of one
+ * multiplier and one weight per channel, and one mask test per chunk and
+ * pass). A chunk with some runs chunk_dead(): its live channels paired by
+ * pointer, the dead ones without dot products, requantised from a zero sum in
+ * the sweep's first pass and copied from its pixel 0 in the others.
  */
 #include "kernels/arm/arm_dsp.h" /* Cortex-M with DSP: kernels/arm/conv_s8.c replaces this file */
 #if NNOM_USE_ARM_DSP
