@@ -640,7 +640,7 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
     for (int32_t t = 0; t < x.n_tails; t++) last_block(x.w + (ptrdiff_t)(x.n_safe + t) * x.k, x.k, x.tails[t]);
 
     for (int32_t p = 0; p < x.np; p++) zero_run(x.cols + p * x.kp + x.k, x.kp - x.k);
-    find_dead(a, x.w, x.k, dead);
+    const int any_dead = find_dead(a, x.w, x.k, dead); /* (dead[] is set only where it is 1) */
 
     /* a 1x1 window at stride 1 without padding: the output pixels' columns lie one after another in the input */
     const int pointwise = a->k_h == 1 && a->k_w == 1 && a->stride_h == 1 && a->stride_w == 1 && a->pad_top == 0 &&
@@ -690,7 +690,7 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
             for (int32_t c0 = cb; c0 < cb + cn; c0 += CHUNK) {
                 const int32_t n = cb + cn - c0 < CHUNK ? cb + cn - c0 : CHUNK;
                 const chan_quant *qc = per_pass ? NULL : q + (c0 - cb);
-                const uint32_t dc = c0 < DEAD_MAP_CHANNELS ? dead[c0 / CHUNK] : 0;
+                const uint32_t dc = any_dead && c0 < DEAD_MAP_CHANNELS ? dead[c0 / CHUNK] : 0;
                 if (dc) {
                     chunk_dead(&x, a, qc, np, c0, n, dc, pix > 0, acc, o, out);
                     continue;

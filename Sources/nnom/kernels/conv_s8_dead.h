@@ -37,16 +37,22 @@ static int all_zero(const int8_t *w, int32_t k)
     return 1;
 }
 
-/* dead[ch] bit j: channel ch * CHUNK + j (< out_c) is dead; chunks from DEAD_MAP_CHUNKS on have none marked. */
-static void find_dead(const nnom_conv_args *a, const int8_t *w, int32_t k, uint32_t dead[DEAD_MAP_CHUNKS])
+/* dead[ch] bit j: channel ch * CHUNK + j (< out_c) is dead; chunks from DEAD_MAP_CHUNKS on have none marked.
+ * Returns whether any is. */
+static int find_dead(const nnom_conv_args *a, const int8_t *w, int32_t k, uint32_t dead[DEAD_MAP_CHUNKS])
 {
     const int32_t n = a->out_c < DEAD_MAP_CHANNELS ? a->out_c : DEAD_MAP_CHANNELS;
-    for (int32_t i = 0; i < DEAD_MAP_CHUNKS; i++) dead[i] = 0;
+    int any = 0;
     for (int32_t c = 0; c < n; c++) {
         const int8_t *wc = w + (ptrdiff_t)c * k;
         if (a->multiplier[c] != 0 && wc[0] != 0) continue; /* the usual live channel, at one weight's cost */
-        if (a->multiplier[c] == 0 || all_zero(wc, k)) dead[c / CHUNK] |= 1u << (c % CHUNK);
+        if (a->multiplier[c] != 0 && !all_zero(wc, k)) continue;
+        if (!any)
+            for (int32_t i = 0; i < DEAD_MAP_CHUNKS; i++) dead[i] = 0;
+        any = 1;
+        dead[c / CHUNK] |= 1u << (c % CHUNK);
     }
+    return any;
 }
 
 /* The live channels of a chunk: wp[i] the weights of channel at[i] of the chunk (readable for kp). The dot
