@@ -58,7 +58,11 @@
 
 #if defined(__GNUC__)
 #define NOINLINE __attribute__((noinline))
+#if defined(__OPTIMIZE_SIZE__) /* -Os: the compiler decides (one copy per call site costs flash) */
+#define ALWAYS_INLINE inline
+#else
 #define ALWAYS_INLINE inline __attribute__((always_inline))
+#endif
 #else
 #define NOINLINE
 #define ALWAYS_INLINE inline

@@ -1,6 +1,6 @@
 /*
  * Dead output channels of the portable int8 convolution (kernels/conv_s8.c,
- * which includes this file after its dot products and conv_ctx): channels
+ * which includes this file after its dot products and requantisation): channels
  * whose filter is all zero or whose multiplier is 0. Such a channel's output
  * does not depend on the input: its sum is 0 (all-zero filter), or the
  * requantisation multiplies the sum by 0 (nnom_conv_quant of conv.h, every
@@ -8,8 +8,9 @@
  * a zero sum, one constant per call.
  *
  * Found once per call for the first DEAD_MAP_CHANNELS channels (a mask of
- * CHUNK bits per chunk on the stack: a layer without any pays one multiplier
- * test and a read of its first nonzero weight per channel); later channels are
+ * CHUNK bits per chunk on the stack, cleared only when one is found: a layer
+ * without any pays a test of its multiplier and first weight per channel, and
+ * one flag test per chunk and pass); later channels are
  * computed as live ones. In a chunk that has some, the live channels are paired
  * by pointer (a pair need not be adjacent) and the dead ones get a zero sum, so
  * that the first pass of a sweep requantises it as any other channel; later
@@ -20,6 +21,7 @@
 
 #define DEAD_MAP_CHANNELS 256
 #define DEAD_MAP_CHUNKS (DEAD_MAP_CHANNELS / CHUNK)
+typedef char nnom_conv_chunk_fits_mask[CHUNK <= 31 && DEAD_MAP_CHANNELS % CHUNK == 0 ? 1 : -1]; /* uint32_t masks */
 
 /* Whether the k weights at w are all zero: blocks of 16 or-reduced (a fixed trip count, which compilers
  * vectorise), then the rest. Asked of the channels whose multiplier is not 0 and whose first weight is 0:
@@ -37,8 +39,8 @@ static int all_zero(const int8_t *w, int32_t k)
     return 1;
 }
 
-/* dead[ch] bit j: channel ch * CHUNK + j (< out_c) is dead; chunks from DEAD_MAP_CHUNKS on have none marked.
- * Returns whether any is. */
+/* Returns whether any of the first DEAD_MAP_CHANNELS channels is dead; if so, dead[ch] bit j tells whether
+ * channel ch * CHUNK + j (< out_c) is (dead[] is left unset otherwise). */
 static int find_dead(const nnom_conv_args *a, const int8_t *w, int32_t k, uint32_t dead[DEAD_MAP_CHUNKS])
 {
     const int32_t n = a->out_c < DEAD_MAP_CHANNELS ? a->out_c : DEAD_MAP_CHANNELS;
