@@ -76,6 +76,13 @@ static int cases_s8, cases_f32, cases_dense; /* cases that ran (a window that fi
 /* 1: the input one row (or column) shorter than the windows reach, so that the last taps fall in
  * implicit padding after the input, as in a window of rows the layers compute in place */
 static int cut_last;
+/* 1: many dead output channels (DEAD_FILTER_PERCENT all-zero filters, DEAD_MULT_PERCENT multipliers 0, the
+ * rest live), as in a MobileNet imported with its dead filters kept; also run with the output over the
+ * input where the kernel allows it (a pointwise layer of at most as many output channels as input) */
+static int dead_channels;
+static int cases_dead, cases_in_place;
+#define DEAD_FILTER_PERCENT 60
+#define DEAD_MULT_PERCENT 15
 
 static void run_case_s8(const shape_spec *s, int case_no)
 {
@@ -109,6 +116,12 @@ static void run_case_s8(const shape_spec *s, int case_no)
         if (bias) bias[c] = tu_rand_int(0, 9) == 0 ? tu_rand_int(-2000000000, 2000000000)
                                                    : tu_rand_int(-(int32_t)k * 3000, (int32_t)k * 3000);
     }
+    if (dead_channels)
+        for (int32_t c = 0; c < s->out_c; c++) {
+            const int r = tu_rand_int(0, 99);
+            if (r < DEAD_FILTER_PERCENT) memset(w + (ptrdiff_t)c * k, 0, (size_t)k);
+            else if (r < DEAD_FILTER_PERCENT + DEAD_MULT_PERCENT) mult[c] = 0;
+        }
     random_clamp(a.out_zp, &a.act_min, &a.act_max);
     a.weights = w;
     a.bias = bias;
@@ -142,6 +155,20 @@ static void run_case_s8(const shape_spec *s, int case_no)
         cases_dense++;
     }
     free(dense);
+    /* the output over the input: a pointwise layer (stride 1, no padding) of no more output channels */
+    const int pointwise = s->kh == 1 && s->kw == 1 && s->sh == 1 && s->sw == 1 && a.pad_top == 0 &&
+                          a.pad_left == 0 && a.out_h == a.in_h && a.out_w == a.in_w && !cut_last;
+    if (dead_channels) cases_dead++;
+    if (dead_channels && pointwise && a.out_c <= a.in_c) {
+        int8_t *buf = (int8_t *)malloc((size_t)n_in);
+        memcpy(buf, in, (size_t)n_in);
+        nnom_conv2d_s8(&a, buf, buf, scratch, sb);
+        const compare_result d = compare_s8(buf, want, n_out);
+        TU_CHECK(d.fails == 0, "s8 case %d in place: %d of %ld outputs differ, first at %d: %d, expected %d", case_no,
+                 d.fails, (long)n_out, d.first_index, d.got, d.want);
+        cases_in_place++;
+        free(buf);
+    }
     /* the plan reserves what the larger of the portable and the Cortex-M DSP
      * kernels needs: at least one padded int16 column, at most four pixels'
      * columns within the DSP kernel's 4 KiB budget or a single column */
@@ -205,6 +232,31 @@ static void test_conv_s8_shapes(void)
         for (int i = 0; i < (int)(sizeof specs / sizeof specs[0]); i++) run_case_s8(&specs[i], 1000 + rep * 100 + i);
     }
     cut_last = 0;
+}
+
+/* Dead output channels (dead_channels): random shapes, and pointwise layers of several chunks of 16
+ * channels, more than 256 channels, few or many input channels (a patch of at most 8 too), in place. */
+static void test_conv_s8_dead(void)
+{
+    static const shape_spec specs[] = {
+        {6, 6, 128, 128, 1, 1, 1, 1, 1, 1, 0}, {3, 3, 128, 256, 1, 1, 1, 1, 1, 1, 0},
+        {5, 7, 64, 48, 1, 1, 1, 1, 1, 1, 0},   {4, 5, 40, 40, 1, 1, 1, 1, 1, 1, 0},
+        {3, 4, 33, 21, 1, 1, 1, 1, 1, 1, 0},   {2, 3, 16, 300, 1, 1, 1, 1, 1, 1, 0},
+        {7, 5, 8, 8, 1, 1, 1, 1, 1, 1, 0},     {6, 6, 8, 45, 1, 1, 1, 1, 1, 1, 0},
+        {9, 9, 200, 37, 1, 1, 1, 1, 1, 1, 0},  {7, 7, 24, 48, 3, 3, 1, 1, 1, 1, 1},
+        {11, 7, 48, 33, 3, 3, 1, 1, 1, 1, 1},  {6, 5, 7, 17, 3, 3, 2, 2, 1, 1, 1},
+        {1, 1, 96, 24, 1, 1, 1, 1, 1, 1, 1},   {1, 3, 20, 7, 1, 1, 1, 1, 1, 1, 0},
+    };
+    tu_seed(0xC0DE0003u);
+    dead_channels = 1;
+    for (int rep = 0; rep < 8; rep++)
+        for (int i = 0; i < (int)(sizeof specs / sizeof specs[0]); i++) run_case_s8(&specs[i], 2000 + rep * 100 + i);
+    for (int i = 0; i < 300; i++) {
+        shape_spec s;
+        random_spec(&s, i % 4 == 3);
+        run_case_s8(&s, 3000 + i);
+    }
+    dead_channels = 0;
 }
 
 static void run_case_f32(const shape_spec *s, int case_no)
@@ -335,7 +387,10 @@ int main(void)
     test_requant_helper();
     test_conv_s8_random();
     test_conv_s8_shapes();
+    test_conv_s8_dead();
     test_conv_f32_random();
-    printf("test_conv: %d int8 (%d also as dense layers) and %d float32 kernel cases\n", cases_s8, cases_dense, cases_f32);
+    printf("test_conv: %d int8 (%d also as dense layers; %d with dead channels, %d of them in place) and %d float32 "
+           "kernel cases\n",
+           cases_s8, cases_dense, cases_dead, cases_in_place, cases_f32);
     return tu_finish("test_conv");
 }

@@ -30,6 +30,14 @@
  * being swept once per block, where gathering the columns again costs little
  * (pointwise layers, whose columns are one copy; few blocks) and the output does
  * not overlap the input.
+ *
+ * Dead output channels (all-zero filter, or multiplier 0: one constant per
+ * call, conv_s8_dead.h) of the first 256 are found once per call, a mask of
+ * 16 bits per chunk of CHUNK channels (a layer without any pays a test of one
+ * multiplier and one weight per channel, and one mask test per chunk and
+ * pass). A chunk with some runs chunk_dead(): its live channels paired by
+ * pointer, the dead ones without dot products, requantised from a zero sum in
+ * the sweep's first pass and copied from its pixel 0 in the others.
  */
 #include "kernels/arm/arm_dsp.h" /* Cortex-M with DSP: kernels/arm/conv_s8.c replaces this file */
 #if NNOM_USE_ARM_DSP
@@ -50,8 +58,14 @@
 
 #if defined(__GNUC__)
 #define NOINLINE __attribute__((noinline))
+#if defined(__OPTIMIZE_SIZE__) /* -Os: the compiler decides (one copy per call site costs flash) */
+#define ALWAYS_INLINE inline
+#else
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#endif
 #else
 #define NOINLINE
+#define ALWAYS_INLINE inline
 #endif
 
 #define padded_patch nnom_conv_padded_patch
@@ -423,8 +437,25 @@ NOINLINE static void chunk_tails(const conv_ctx *x, int32_t np, int32_t c0, int3
     }
 }
 
+/* How many of channels c0 .. c0 + n - 1, from the first, read whole padded blocks (the rest stop at their last
+ * whole block: chunk_rest). */
+static inline int32_t chunk_safe(const conv_ctx *x, int32_t c0, int32_t n)
+{
+    return x->n_safe - c0 < n ? (x->n_safe - c0 > 0 ? x->n_safe - c0 : 0) : n;
+}
+
+/* Sums of channels c0 + j, j in [safe, n). */
+static inline void chunk_rest(const conv_ctx *x, int32_t np, int32_t c0, int32_t safe, int32_t n,
+                              int32_t acc[4][CHUNK])
+{
+    if (safe == n) return;
+    if (x->copied)
+        dots_whole(x, np, x->wcopy + (ptrdiff_t)(c0 + safe - x->n_safe) * x->k, n - safe, acc, safe);
+    else chunk_tails(x, np, c0, safe, n, acc);
+}
+
 /* Sums acc[p][j] of channels c0 + j (j < n) for the np pixel columns. */
-static void chunk_dots(const conv_ctx *x, int32_t np, int32_t c0, int32_t n, int32_t acc[4][CHUNK])
+static ALWAYS_INLINE void chunk_dots(const conv_ctx *x, int32_t np, int32_t c0, int32_t n, int32_t acc[4][CHUNK])
 {
     const int32_t k = x->k, kp = x->kp;
     const int16_t *col = x->cols;
@@ -435,11 +466,9 @@ static void chunk_dots(const conv_ctx *x, int32_t np, int32_t c0, int32_t n, int
         return;
     }
     /* channels [0, safe) of the chunk read whole padded blocks; the rest stop at their last whole block */
-    const int32_t safe = x->n_safe - c0 < n ? (x->n_safe - c0 > 0 ? x->n_safe - c0 : 0) : n;
+    const int32_t safe = chunk_safe(x, c0, n);
     dots_whole(x, np, w, safe, acc, 0);
-    if (safe == n) return;
-    if (x->copied) dots_whole(x, np, x->wcopy + (ptrdiff_t)(c0 + safe - x->n_safe) * k, n - safe, acc, safe);
-    else chunk_tails(x, np, c0, safe, n, acc);
+    chunk_rest(x, np, c0, safe, n, acc);
 }
 
 /* ---------------------------------------------------------- requantisation */
@@ -500,15 +529,25 @@ static inline int8_t fastq_out_zp(int32_t dot, int32_t mult, int64_t thr, int64_
     return (int8_t)v;
 }
 
+/* Dead channel c0 + j (a bit of dead) of np pixels: the output of the sweep's first pass, out0[c0 + j]. */
+#define COPY_DEAD(dead, j, out0, c0, np, out, out_c)                                                       \
+    if ((dead) >> (j) & 1u) {                                                                              \
+        const int8_t v_ = (out0)[(c0) + (j)];                                                              \
+        for (int32_t p_ = 0; p_ < (np); p_++) (out)[p_ * (out_c) + (j)] = v_;                              \
+        continue;                                                                                          \
+    }
+
 /* Requantises channels c0 + j (j < n, constants q[j]) of np pixels; pixel p's
- * outputs start at out + p * out_c. Specialised per np (a constant) so that it unrolls. */
-static inline void chunk_out_np(const nnom_conv_args *a, const chan_quant *q, const int32_t np, int32_t c0, int32_t n,
-                                int32_t acc[4][CHUNK], int8_t *out)
+ * outputs start at out + p * out_c; dead channels (bits of dead, in passes after the sweep's first, whose
+ * outputs start at out0) copied. Specialised per np (a constant) so that it unrolls, and for dead == 0. */
+static ALWAYS_INLINE void chunk_out_np(const nnom_conv_args *a, const chan_quant *q, const int32_t np, int32_t c0, int32_t n,
+                                int32_t acc[4][CHUNK], int8_t *out, uint32_t dead, const int8_t *out0)
 {
     const int32_t zp = a->out_zp, lo = a->act_min, hi = a->act_max;
     const ptrdiff_t out_c = a->out_c;
     out += c0;
     for (int32_t j = 0; j < n; j++) {
+        COPY_DEAD(dead, j, out0, c0, np, out, out_c)
         const int32_t rs = q[j].rshift;
         if (rs == GENERAL_PATH) {
             const int32_t *bias = (const int32_t *)a->bias;
@@ -530,14 +569,15 @@ static inline void chunk_out_np(const nnom_conv_args *a, const chan_quant *q, co
 }
 
 /* The same without prepared constants: nnom_conv_fastq per channel (shift <= 0), else nnom_conv_quant. */
-static inline void chunk_direct_np(const nnom_conv_args *a, const int32_t np, int32_t c0, int32_t n,
-                                   int32_t acc[4][CHUNK], int8_t *out)
+static ALWAYS_INLINE void chunk_direct_np(const nnom_conv_args *a, const int32_t np, int32_t c0, int32_t n,
+                                   int32_t acc[4][CHUNK], int8_t *out, uint32_t dead, const int8_t *out0)
 {
     const int32_t zp = a->out_zp, lo = a->act_min, hi = a->act_max;
     const ptrdiff_t out_c = a->out_c;
     out += c0;
     const int32_t *bias = (const int32_t *)a->bias;
     for (int32_t j = 0; j < n; j++) {
+        COPY_DEAD(dead, j, out0, c0, np, out, out_c)
         const int32_t c = c0 + j, s = a->shift[c], m = a->multiplier[c], b = bias ? bias[c] : 0;
         if (s > 0) {
             const nnom_conv_quant g = nnom_conv_quant_init(b, m, s);
@@ -556,26 +596,18 @@ static inline void chunk_direct_np(const nnom_conv_args *a, const int32_t np, in
     }
 }
 
-NOINLINE static void chunk_out_1(const nnom_conv_args *a, const chan_quant *q, int32_t c0, int32_t n,
-                                 int32_t acc[4][CHUNK], int8_t *out)
-{
-    if (q) chunk_out_np(a, q, 1, c0, n, acc, out);
-    else chunk_direct_np(a, 1, c0, n, acc, out);
-}
+#define CHUNK_OUT(np)                                                                                          \
+    NOINLINE static void chunk_out_##np(const nnom_conv_args *a, const chan_quant *q, int32_t c0, int32_t n,   \
+                                        int32_t acc[4][CHUNK], int8_t *out)                                    \
+    {                                                                                                          \
+        if (q) chunk_out_np(a, q, np, c0, n, acc, out, 0, NULL);                                               \
+        else chunk_direct_np(a, np, c0, n, acc, out, 0, NULL);                                                 \
+    }
+CHUNK_OUT(1)
+CHUNK_OUT(2)
+CHUNK_OUT(4)
 
-NOINLINE static void chunk_out_2(const nnom_conv_args *a, const chan_quant *q, int32_t c0, int32_t n,
-                                 int32_t acc[4][CHUNK], int8_t *out)
-{
-    if (q) chunk_out_np(a, q, 2, c0, n, acc, out);
-    else chunk_direct_np(a, 2, c0, n, acc, out);
-}
-
-NOINLINE static void chunk_out_4(const nnom_conv_args *a, const chan_quant *q, int32_t c0, int32_t n,
-                                 int32_t acc[4][CHUNK], int8_t *out)
-{
-    if (q) chunk_out_np(a, q, 4, c0, n, acc, out);
-    else chunk_direct_np(a, 4, c0, n, acc, out);
-}
+#include "kernels/conv_s8_dead.h"
 
 /* ------------------------------------------------------------------- entry */
 
@@ -584,6 +616,7 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
     conv_ctx x;
     int32_t acc[4][CHUNK];
     chan_quant q[QBLOCK];
+    uint32_t dead[DEAD_MAP_CHUNKS];
     const int32_t out_c = a->out_c, n_pix = a->out_h * a->out_w;
     x.w = (const int8_t *)a->weights;
     x.k = a->k_h * a->k_w * a->in_c;
@@ -611,6 +644,7 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
     for (int32_t t = 0; t < x.n_tails; t++) last_block(x.w + (ptrdiff_t)(x.n_safe + t) * x.k, x.k, x.tails[t]);
 
     for (int32_t p = 0; p < x.np; p++) zero_run(x.cols + p * x.kp + x.k, x.kp - x.k);
+    const int any_dead = find_dead(a, x.w, x.k, dead); /* (dead[] is set only where it is 1) */
 
     /* a 1x1 window at stride 1 without padding: the output pixels' columns lie one after another in the input */
     const int pointwise = a->k_h == 1 && a->k_w == 1 && a->stride_h == 1 && a->stride_w == 1 && a->pad_top == 0 &&
@@ -660,6 +694,11 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
             for (int32_t c0 = cb; c0 < cb + cn; c0 += CHUNK) {
                 const int32_t n = cb + cn - c0 < CHUNK ? cb + cn - c0 : CHUNK;
                 const chan_quant *qc = per_pass ? NULL : q + (c0 - cb);
+                const uint32_t dc = any_dead && c0 < DEAD_MAP_CHANNELS ? dead[c0 / CHUNK] : 0;
+                if (dc) {
+                    chunk_dead(&x, a, qc, np, c0, n, dc, pix > 0, acc, o, out);
+                    continue;
+                }
                 chunk_dots(&x, np, c0, n, acc);
                 if (np == 4) chunk_out_4(a, qc, c0, n, acc, o);
                 else if (np == 2) chunk_out_2(a, qc, c0, n, acc, o);
