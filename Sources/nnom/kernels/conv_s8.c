@@ -219,6 +219,40 @@ NOINLINE static void dots_4x1(const int16_t *x, int32_t kp, const int8_t *w, int
         (acc)[3 * (stride) + (j) + 1] = s31;                                                               \
     } while (0)
 
+/* Two pixels by two channels (sums to acc[j], acc[j + 1] and, for the second pixel, stride
+ * further), and one pixel by four channels (to acc[j .. j + 3]): the loops of dots_2x2 and
+ * dots_1x4, also run on channels given by pointer (conv_s8_dead.h). */
+#define DOTS_2X2_BODY(x0, x1, w0, w1, n, acc, j, stride)                                                    \
+    do {                                                                                                   \
+        int32_t s00 = 0, s01 = 0, s10 = 0, s11 = 0;                                                        \
+        for (int32_t i = 0; i < (n); i++) {                                                                \
+            const int32_t a = (x0)[i], b = (x1)[i], u = (w0)[i], v = (w1)[i];                               \
+            s00 += a * u;                                                                                  \
+            s01 += a * v;                                                                                  \
+            s10 += b * u;                                                                                  \
+            s11 += b * v;                                                                                  \
+        }                                                                                                  \
+        (acc)[(j)] = s00;                                                                                  \
+        (acc)[(j) + 1] = s01;                                                                              \
+        (acc)[(stride) + (j)] = s10;                                                                       \
+        (acc)[(stride) + (j) + 1] = s11;                                                                   \
+    } while (0)
+#define DOTS_1X4_BODY(x, w0, w1, w2, w3, n, acc, j)                                                        \
+    do {                                                                                                   \
+        int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;                                                            \
+        for (int32_t i = 0; i < (n); i++) {                                                                \
+            const int32_t a = (x)[i];                                                                      \
+            s0 += a * (w0)[i];                                                                             \
+            s1 += a * (w1)[i];                                                                             \
+            s2 += a * (w2)[i];                                                                             \
+            s3 += a * (w3)[i];                                                                             \
+        }                                                                                                  \
+        (acc)[(j)] = s0;                                                                                   \
+        (acc)[(j) + 1] = s1;                                                                               \
+        (acc)[(j) + 2] = s2;                                                                               \
+        (acc)[(j) + 3] = s3;                                                                               \
+    } while (0)
+
 /* Four pixels, channels in pairs: 2 * n_pairs channels. */
 NOINLINE static void dots_4x2(const int16_t *x, int32_t kp, const int8_t *w, int32_t k, int32_t nb, int32_t n_pairs,
                               int32_t *acc, int32_t stride)
@@ -239,18 +273,7 @@ NOINLINE static void dots_2x2(const int16_t *x, int32_t kp, const int8_t *w, int
     const int32_t n = nb * BLOCK;
     for (int32_t j = 0; j < 2 * n_pairs; j += 2, w += 2 * (ptrdiff_t)k) {
         const int8_t *w0 = w, *w1 = w + k;
-        int32_t s00 = 0, s01 = 0, s10 = 0, s11 = 0;
-        for (int32_t i = 0; i < n; i++) {
-            const int32_t a = x0[i], b = x1[i], u = w0[i], v = w1[i];
-            s00 += a * u;
-            s01 += a * v;
-            s10 += b * u;
-            s11 += b * v;
-        }
-        acc[j] = s00;
-        acc[j + 1] = s01;
-        acc[stride + j] = s10;
-        acc[stride + j + 1] = s11;
+        DOTS_2X2_BODY(x0, x1, w0, w1, n, acc, j, stride);
     }
 }
 
@@ -307,18 +330,7 @@ NOINLINE static void dots_1x4(const int16_t *x, const int8_t *w, int32_t k, int3
     const int32_t n = nb * BLOCK;
     for (int32_t j = 0; j < 4 * n_groups; j += 4, w += 4 * (ptrdiff_t)k) {
         const int8_t *w0 = w, *w1 = w + k, *w2 = w + 2 * (ptrdiff_t)k, *w3 = w + 3 * (ptrdiff_t)k;
-        int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        for (int32_t i = 0; i < n; i++) {
-            const int32_t a = x[i];
-            s0 += a * w0[i];
-            s1 += a * w1[i];
-            s2 += a * w2[i];
-            s3 += a * w3[i];
-        }
-        acc[j] = s0;
-        acc[j + 1] = s1;
-        acc[j + 2] = s2;
-        acc[j + 3] = s3;
+        DOTS_1X4_BODY(x, w0, w1, w2, w3, n, acc, j);
     }
 }
 

@@ -88,19 +88,13 @@ NOINLINE static void dots_2x2_at(const int16_t *x, int32_t kp, const live_list *
     const int32_t n = nb * BLOCK;
     for (int32_t j = 0; j + 1 < l->m; j += 2) {
         const int8_t *w0 = l->wp[j], *w1 = l->wp[j + 1];
-        int32_t s00 = 0, s01 = 0, s10 = 0, s11 = 0;
-        for (int32_t i = 0; i < n; i++) {
-            const int32_t a = x0[i], b = x1[i], u = w0[i], v = w1[i];
-            s00 += a * u;
-            s01 += a * v;
-            s10 += b * u;
-            s11 += b * v;
-        }
+        int32_t s[2 * 2];
+        DOTS_2X2_BODY(x0, x1, w0, w1, n, s, 0, 2);
         const int32_t u = l->at[j], v = l->at[j + 1];
-        acc[0][u] = s00;
-        acc[0][v] = s01;
-        acc[1][u] = s10;
-        acc[1][v] = s11;
+        acc[0][u] = s[0];
+        acc[0][v] = s[1];
+        acc[1][u] = s[2];
+        acc[1][v] = s[3];
     }
 }
 
@@ -109,18 +103,9 @@ NOINLINE static void dots_1x4_at(const int16_t *x, const live_list *l, int32_t n
     const int32_t n = nb * BLOCK;
     for (int32_t j = 0; j + 3 < l->m; j += 4) {
         const int8_t *w0 = l->wp[j], *w1 = l->wp[j + 1], *w2 = l->wp[j + 2], *w3 = l->wp[j + 3];
-        int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        for (int32_t i = 0; i < n; i++) {
-            const int32_t a = x[i];
-            s0 += a * w0[i];
-            s1 += a * w1[i];
-            s2 += a * w2[i];
-            s3 += a * w3[i];
-        }
-        acc[0][l->at[j]] = s0;
-        acc[0][l->at[j + 1]] = s1;
-        acc[0][l->at[j + 2]] = s2;
-        acc[0][l->at[j + 3]] = s3;
+        int32_t s[4];
+        DOTS_1X4_BODY(x, w0, w1, w2, w3, n, s, 0);
+        for (int32_t t = 0; t < 4; t++) acc[0][l->at[j + t]] = s[t];
     }
 }
 
