@@ -43,17 +43,9 @@ static void fastest_case(const tt_chain *ch, nnom_dtype dt, int32_t percent, con
     TU_CHECK(fast != NULL, "case %d: no fastest plan below %u bytes: %s", t, (unsigned)ti->untiled_arena_bytes,
              err.message);
     if (!fast) return;
-    nnom_tiling_info fi = NNOM_TILING_INFO_INIT;
-    TU_OK(fast, nnom_model_tiling(fast, &fi));
-    TU_CHECK(fi.first_layer >= 0 && nnom_model_arena_size(fast) < ti->untiled_arena_bytes,
-             "case %d: fastest plan of %u bytes, untiled %u", t, (unsigned)nnom_model_arena_size(fast),
-             (unsigned)ti->untiled_arena_bytes);
-    fastest_kept_cases += fi.kept_band_bytes > 0;
-    for (int r = 0; r < 2; r++)
-        TU_CHECK(tt_same_outputs(fast, plain, dt), "case %d (%s, %d layers, %dx%dx%d, tiles %d of %d rows, layers %d..%d, "
-                 "%u bytes of bands kept): fastest tiled output differs", t, dt == NNOM_DTYPE_S8 ? "int8" : "float32",
-                 ch->n, (int)ch->h, (int)ch->w, (int)ch->c, (int)fi.tiles, (int)fi.rows_per_tile, (int)fi.first_layer,
-                 (int)fi.cut_layer, (unsigned)fi.kept_band_bytes);
+    char what[96];
+    snprintf(what, sizeof what, "case %d (%d layers, %dx%dx%d)", t, ch->n, (int)ch->h, (int)ch->w, (int)ch->c);
+    fastest_kept_cases += tt_check_fastest_below(fast, plain, ti, dt, what);
     nnom_model_destroy(fast);
 }
 

@@ -156,6 +156,22 @@ int tt_same_outputs(nnom_model *a, nnom_model *b, nnom_dtype dt)
     return same;
 }
 
+int tt_check_fastest_below(nnom_model *fast, nnom_model *plain, const nnom_tiling_info *ti, nnom_dtype dt,
+                           const char *what)
+{
+    nnom_tiling_info fi = NNOM_TILING_INFO_INIT;
+    TU_OK(fast, nnom_model_tiling(fast, &fi));
+    TU_CHECK(fi.first_layer >= 0 && nnom_model_arena_size(fast) < ti->untiled_arena_bytes,
+             "%s: fastest plan of %u bytes, untiled %u", what, (unsigned)nnom_model_arena_size(fast),
+             (unsigned)ti->untiled_arena_bytes);
+    for (int r = 0; r < 2; r++)
+        TU_CHECK(tt_same_outputs(fast, plain, dt),
+                 "%s (%s, tiles %d of %d rows, layers %d..%d, %u bytes of bands kept): fastest tiled output differs",
+                 what, dt == NNOM_DTYPE_S8 ? "int8" : "float32", (int)fi.tiles, (int)fi.rows_per_tile,
+                 (int)fi.first_layer, (int)fi.cut_layer, (unsigned)fi.kept_band_bytes);
+    return fi.kept_band_bytes > 0;
+}
+
 void tt_free_spec(spec *s)
 {
     free(s->w);

@@ -52,6 +52,12 @@ nnom_model *tt_finish_model(nnom_model *m, int32_t id);
 /* Runs both models on one random input; 1 if their outputs are the same bytes. */
 int tt_same_outputs(nnom_model *a, nnom_model *b, nnom_dtype dt);
 
+/* Checks the fastest plan @p fast asked for below the untiled arena of @p ti (the smallest plan's tiling):
+ * tiled, smaller than untiled, its outputs those of the untiled run @p plain (two inputs); @p what names
+ * the case in the messages. Returns 1 when it keeps bands, else 0. */
+int tt_check_fastest_below(nnom_model *fast, nnom_model *plain, const nnom_tiling_info *ti, nnom_dtype dt,
+                           const char *what);
+
 /* A chain input -> layers -> output: the input's shape and the layers. */
 #define TT_MAX_SPECS 40
 typedef struct {
