@@ -429,6 +429,53 @@ static void check_extreme_files(void)
     free(b);
 }
 
+/* Every small int32 constant of every fixture (a SLICE's begin and size, a STRIDED_SLICE's begin, end and strides,
+ * paddings, block shapes, axes, shapes) set in turn to values at the ends of int32: converting must refuse or
+ * accept, never overflow (the fuzzer found SLICE's begin + size of 1 + INT32_MAX). Biases (more values) are left. */
+#define TENSOR_TYPE_FIELD 1
+#define TENSOR_BUFFER_FIELD 2
+#define MODEL_BUFFERS_FIELD 4
+#define BUFFER_DATA_FIELD 0
+#define TFLITE_INT32 2
+#define MAX_PATCHED_VALUES 8
+static void check_extreme_int32_constants(void)
+{
+    static const uint32_t extremes[] = {0x7fffffffu, 0x80000000u, 0x7ffffffeu, 0xffffffffu, 0x40000000u};
+    int patched = 0;
+    for (size_t n = 0; n < sizeof MODELS / sizeof MODELS[0]; n++) {
+        char path[512];
+        snprintf(path, sizeof path, FIXTURES "%s.tflite", MODELS[n]);
+        size_t size;
+        uint8_t *good = read_file(path, &size);
+        uint8_t *b = (uint8_t *)malloc(size);
+        const uint32_t tensors = tensors_of(good);
+        const uint32_t buffers = deref(good, field_at(good, rd32(good), MODEL_BUFFERS_FIELD));
+        for (uint32_t i = 0; i < rd32(good + tensors); i++) {
+            const uint32_t t = deref(good, tensors + 4 + 4 * i);
+            const uint32_t tf = field_at(good, t, TENSOR_TYPE_FIELD), bf = field_at(good, t, TENSOR_BUFFER_FIELD);
+            if (!tf || !bf || good[tf] != TFLITE_INT32) continue;
+            const uint32_t buf_index = rd32(good + bf);
+            if (buf_index == 0 || buf_index >= rd32(good + buffers)) continue;
+            const uint32_t df = field_at(good, deref(good, buffers + 4 + 4 * buf_index), BUFFER_DATA_FIELD);
+            if (!df) continue;
+            const uint32_t data = deref(good, df), count = rd32(good + data) / 4;
+            if (count == 0 || count > MAX_PATCHED_VALUES) continue;
+            for (uint32_t e = 0; e < count; e++)
+                for (size_t k = 0; k < sizeof extremes / sizeof extremes[0]; k++) {
+                    memcpy(b, good, size);
+                    wr32(b + data + 4 + 4 * e, extremes[k]);
+                    nnom_error err;
+                    convert_any(b, size, &err);
+                    patched++;
+                }
+        }
+        free(good);
+        free(b);
+    }
+    TU_CHECK(patched >= 100, "only %d int32 constants patched", patched);
+    printf("extreme int32 constants: %d files converted or refused\n", patched);
+}
+
 /* A constant operand whose shape does not broadcast to the output: const_arith's (1, 5, 1, 4) constant made
  * (1, 5, 3, 4) against a (1, 5, 5, 4) output. */
 static void check_bad_broadcast(void)
@@ -576,6 +623,7 @@ int main(void)
     check_flatbuf_reader();
     check_bad_input();
     check_extreme_files();
+    check_extreme_int32_constants();
     check_transpose_perm();
     check_bad_broadcast();
     check_bad_lstm();

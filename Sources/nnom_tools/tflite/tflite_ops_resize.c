@@ -104,10 +104,12 @@ static nnom_status crop(tfl_ctx *x, tfl_tensor *in, tfl_tensor *out, const int32
     return tfl_pad_crop(x, r == 4 ? NNOM_LAYER_CROPPING2D : NNOM_LAYER_CROPPING1D, in, out, pads);
 }
 
-static int32_t clamp_index(int32_t v, int32_t dim)
+/* An index as TFLite reads it (negative counts from the end) clamped to [0, dim]; 64-bit so that a begin + size
+ * from the file cannot overflow. */
+static int32_t clamp_index(int64_t v, int32_t dim)
 {
     if (v < 0) v += dim;
-    return v < 0 ? 0 : (v > dim ? dim : v);
+    return v < 0 ? 0 : (v > dim ? dim : (int32_t)v);
 }
 
 nnom_status tfl_map_strided_slice(tfl_ctx *x, const tfl_op *op)
@@ -144,7 +146,7 @@ nnom_status tfl_map_strided_slice(tfl_ctx *x, const tfl_op *op)
         if (s[i] != 1) return tfl_fail(x, NNOM_ERR_UNSUPPORTED, "only strides of 1 are supported, given %d", (int)s[i]);
         const int32_t dim = in->dims[i];
         int32_t lo = (begin_mask >> i) & 1 ? 0 : clamp_index(b[i], dim);
-        int32_t hi = (end_mask >> i) & 1 ? dim : (offset ? clamp_index(b[i] + e[i], dim) : clamp_index(e[i], dim));
+        int32_t hi = (end_mask >> i) & 1 ? dim : (offset ? clamp_index((int64_t)b[i] + e[i], dim) : clamp_index(e[i], dim));
         if ((shrink >> i) & 1) { /* one index, the axis dropped: TFLite ignores end there */
             if (lo >= dim) return tfl_fail(x, NNOM_ERR_FORMAT, "index %d of axis %d is past its %d", (int)b[i], (int)i,
                                            (int)dim);
@@ -182,8 +184,8 @@ nnom_status tfl_map_slice(tfl_ctx *x, const tfl_op *op)
         return tfl_fail(x, NNOM_ERR_FORMAT, "begin and size must have %d values", (int)in->rank);
     for (int32_t i = 0; i < in->rank; i++) {
         if (b[i] < 0 || b[i] > in->dims[i]) return tfl_fail(x, NNOM_ERR_FORMAT, "begin %d outside the input", (int)b[i]);
+        if (sz[i] > in->dims[i] - b[i]) return tfl_fail(x, NNOM_ERR_FORMAT, "slice past the end of the input");
         e[i] = sz[i] < 0 ? in->dims[i] : b[i] + sz[i];
-        if (e[i] > in->dims[i]) return tfl_fail(x, NNOM_ERR_FORMAT, "slice past the end of the input");
     }
     return crop(x, in, out, b, e);
 }
@@ -220,7 +222,7 @@ nnom_status tfl_map_space_to_batch(tfl_ctx *x, const tfl_op *op)
     int32_t block[2], pad[4];
     st = spatial_pairs(x, op, block, pad, "paddings");
     if (st != NNOM_OK) return st;
-    if ((in->dims[1] + pad[0] + pad[1]) % block[0] || (in->dims[2] + pad[2] + pad[3]) % block[1])
+    if (((int64_t)in->dims[1] + pad[0] + pad[1]) % block[0] || ((int64_t)in->dims[2] + pad[2] + pad[3]) % block[1])
         return tfl_fail(x, NNOM_ERR_FORMAT, "the padded input is not a multiple of the block");
     out->block[0] = block[0];
     out->block[1] = block[1];
