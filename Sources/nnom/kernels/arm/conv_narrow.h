@@ -77,6 +77,7 @@
 
 #include "kernels/conv.h"
 #include "kernels/arm/arm_dsp.h"
+#include "kernels/arm/conv_first.h"
 #include "kernels/arm/conv_pass.h"
 #include "kernels/arm/conv_shape.h"
 
@@ -107,8 +108,9 @@ enum { NARROW_GENERAL, NARROW_ZP, NARROW_U, NARROW_DEAD };
  * for the scratch it got. */
 static inline int conv_narrow_takes(const nnom_conv_args *a, const conv_shape *s)
 {
-    return a->in_c >= NARROW_MIN_IN_C && a->in_c <= NARROW_MAX_IN_C && a->dil_w == 1 && s->k <= NARROW_MAX_K &&
-           (s->np == NARROW_PIXELS || s->np == NARROW_EIGHT);
+    /* (one channel: the patches of conv_first.h's passes, 3x9 and DS-CNN's 10x4) */
+    return (a->in_c >= NARROW_MIN_IN_C || (a->in_c == 1 && first_pass_for(s->k))) && a->in_c <= NARROW_MAX_IN_C &&
+           a->dil_w == 1 && s->k <= NARROW_MAX_K && (s->np == NARROW_PIXELS || s->np == NARROW_EIGHT);
 }
 
 typedef struct {
@@ -141,12 +143,24 @@ __attribute__((noinline)) static void narrow_gather_edge(const narrow_ctx *x, co
     const int32_t words = x->words, row_groups = run >> 2;
     int8_t *st = x->staging;
     const int32_t gw = x->gw;
-    if (run == 4) { /* a group a row (k_w 2 on 2 channels, 1 on 4): built in a register */
+    if (run == 4) {
+        /* a group a row (k_w 2 on 2 channels, 1 on 4; DS-CNN's 10x4 on one): built in a register, the
+         * bytes [b0, b1) from the input (one word load where the word lies in the input tensor), the
+         * others the zero point; a row in the padding widens to zeros */
+        const uint32_t keep = b1 > b0 ? (0xFFFFFFFFu >> (8 * (4 - b1))) & (0xFFFFFFFFu << (8 * b0)) : 0u;
+        const int8_t *const in_end = in + (ptrdiff_t)a->in_h * a->in_w * in_c;
         for (int32_t ky = 0; ky < k_h; ky++, dst += gw) {
             const int32_t iy = iy0 + ky * a->dil_h;
-            uint32_t v = zp_bytes;
-            if (iy >= 0 && iy < a->in_h) {
-                const int8_t *src = in + ((ptrdiff_t)iy * a->in_w + ix0) * in_c; /* (read from b0 on) */
+            if (iy < 0 || iy >= a->in_h || !keep) {
+                dst[0] = dst[1] = 0;
+                continue;
+            }
+            const int8_t *src = in + ((ptrdiff_t)iy * a->in_w + ix0) * in_c; /* (read from b0 on) */
+            uint32_t v;
+            if (src >= in && src + 4 <= in_end) {
+                v = (nnom_arm_load4(src) & keep) | (zp_bytes & ~keep);
+            } else {
+                v = zp_bytes;
                 for (int32_t b = b0; b < b1; b++)
                     v = (v & ~(0xFFu << (8 * b))) | (uint32_t)(uint8_t)src[b] << (8 * b);
             }
@@ -508,6 +522,42 @@ static void narrow_run_pass(const nnom_conv_args *a, pass4_args *p4, pass8_args 
             }
 }
 
+/* The outputs of channels [r->c0, r->c1), all of the fast forms (NARROW_ZP, NARROW_U), of a whole
+ * pass of four pixels to o: conv_first.h's pass fp on their pairs (weights in place below n_safe,
+ * which is even, the zero-padded copy tail from there), an odd last one in narrow_run_pass; then
+ * the narrower clamp. f: the pass's columns and the layer's constants set. */
+static void narrow_first_run(const nnom_conv_args *a, first_pass_fn fp, first_args *f, pass4_args *p4,
+                             const narrow_run *r, int32_t n_safe, const int8_t *tail, int32_t bias_room, int8_t *o)
+{
+    const int32_t k = p4->groups * 4 - p4->back, out_c = a->out_c, lo = a->act_min, hi = a->act_max;
+    const int32_t *bias = (const int32_t *)a->bias;
+    for (int32_t part = 0; part < 2; part++) {
+        /* the channels whose weights are read in place, then those on the copy */
+        const int32_t c0 = part ? (r->c0 > n_safe ? r->c0 : n_safe) : r->c0;
+        const int32_t c1 = part ? r->c1 : (r->c1 < n_safe ? r->c1 : n_safe);
+        if (c1 <= c0) continue;
+        const int32_t pairs = (c1 - c0) & ~1;
+        if (pairs) {
+            f->mult = a->multiplier + c0;
+            f->shift = a->shift + c0;
+            f->bias = bias + c0;
+            f->out = o + c0;
+            f->n4 = 4 * pairs;
+            fp(f, part ? tail + (c0 - n_safe) * k : (const int8_t *)a->weights + (ptrdiff_t)c0 * k);
+        }
+        if (pairs < c1 - c0) {
+            const narrow_run one = {c1 - 1, c1, narrow_form(a, c1 - 1, bias_room)};
+            narrow_run_pass(a, p4, NULL, &one, n_safe, tail, o);
+        }
+    }
+    if (lo != -128 || hi != 127)
+        for (int32_t p = 0; p < FIRST_PIXELS; p++)
+            for (int32_t c = r->c0; c < r->c1; c++) {
+                int8_t *v = &o[p * out_c + c];
+                *v = (int8_t)(*v < lo ? lo : (*v > hi ? hi : *v));
+            }
+}
+
 /* Runs of channels per call (further channels: one at a time in the general form's code). */
 #define NARROW_MAX_RUNS 16
 
@@ -538,7 +588,11 @@ __attribute__((noinline)) static void conv_narrow(const nnom_conv_args *a, const
      * three: 4 * groups - k <= 3) read a zero-padded copy; all of them when the whole array fits
      * in it (8 or 16 channels of 3x3x3: a run of channels is then one call per pass) */
     const int32_t over = 4 * groups - k;
+    /* conv_first.h's passes on whole passes of four pixels when the patch is one of theirs (and
+     * the layer has a bias): pairs of channels, each pair in place or on the copy (n_safe even) */
+    const first_pass_fn fp = a->bias ? first_pass_for(k) : (first_pass_fn)0;
     int32_t n_safe = out_c - (over + k - 1) / k;
+    if (fp) n_safe &= ~1;
     if (n_safe < 0 || out_c * k + over <= NARROW_COPY_BYTES) n_safe = 0;
     int8_t tail[NARROW_COPY_BYTES];
     memset(tail, 0, sizeof tail);
@@ -575,11 +629,37 @@ __attribute__((noinline)) static void conv_narrow(const nnom_conv_args *a, const
     p8.out_c = out_c;
     p8.back = over;
 
+    first_args fa;
+    fa.cols = cols;
+    fa.zz = p4.zz;
+    fa.out_c = out_c;
+    /* the output not over the input: a last pass of fewer than four pixels runs over the last four */
+    const int redo = out + (ptrdiff_t)n_pix * out_c <= in || in + (ptrdiff_t)a->in_h * a->in_w * a->in_c <= out;
+    /* every channel of a fast form, an even count, the weights all in place or all on the copy, no
+     * narrower clamp: a whole pass is one call of the pass, its arguments set here */
+    int one_call = fp && !(out_c & 1) && (n_safe == 0 || n_safe == out_c) && a->act_min == -128 && a->act_max == 127;
+    for (int32_t r = 0; r < n_runs; r++) one_call &= runs[r].form == NARROW_ZP || runs[r].form == NARROW_U;
+    const int8_t *const w_first = n_safe ? (const int8_t *)a->weights : tail;
+    if (one_call) {
+        fa.mult = a->multiplier;
+        fa.shift = a->shift;
+        fa.bias = bias;
+        fa.n4 = 4 * out_c;
+    }
+
     narrow_pos pos = {-a->pad_top, -a->pad_left, 0};
     const int is27 = x.staging && x.run == 9 && a->k_h == 3;
     for (int32_t pix = 0, np; pix < n_pix; pix += np) {
         /* eight pixels per pass while eight remain and the scratch holds their columns; then four */
-        np = s->np == NARROW_EIGHT && n_pix - pix >= NARROW_EIGHT ? NARROW_EIGHT : NARROW_PIXELS;
+        np = s->np == NARROW_EIGHT && n_pix - pix >= NARROW_EIGHT && !fp ? NARROW_EIGHT : NARROW_PIXELS;
+        if (fp && redo && n_pix - pix < np && n_pix >= np) {
+            /* the last pixels, fewer than a pass: a whole pass again over the layer's last four (those
+             * computed before get the same bytes again) */
+            pix = n_pix - np;
+            pos.ox = pix % a->out_w;
+            pos.iy0 = pix / a->out_w * a->stride_h - a->pad_top;
+            pos.ix0 = pos.ox * a->stride_w - a->pad_left;
+        }
         x.gw = 2 * np;
         const int32_t n = n_pix - pix < np ? n_pix - pix : np;
         if (is27) narrow_gather_pass_27(&x, in, &pos, n);
@@ -594,6 +674,26 @@ __attribute__((noinline)) static void conv_narrow(const nnom_conv_args *a, const
                     while (r1 + 1 < n_runs && (runs[r1 + 1].form == NARROW_ZP || runs[r1 + 1].form == NARROW_U))
                         m.c1 = runs[++r1].c1;
                 narrow_run_pass(a, &p4, &p8, &m, n_safe, tail, o);
+            }
+            continue;
+        }
+        if (n == NARROW_PIXELS && one_call) {
+            fa.out = o;
+            fp(&fa, w_first);
+            continue;
+        }
+        if (n == NARROW_PIXELS && fp) {
+            /* consecutive runs of the two fast forms as one: the pass picks each channel's form */
+            for (int32_t r = 0, r1; r < n_runs; r = r1 + 1) {
+                narrow_run m = runs[r];
+                r1 = r;
+                if (m.form != NARROW_ZP && m.form != NARROW_U) {
+                    narrow_run_pass(a, &p4, NULL, &m, n_safe, tail, o);
+                    continue;
+                }
+                while (r1 + 1 < n_runs && (runs[r1 + 1].form == NARROW_ZP || runs[r1 + 1].form == NARROW_U))
+                    m.c1 = runs[++r1].c1;
+                narrow_first_run(a, fp, &fa, &p4, &m, n_safe, tail, bias_room, o);
             }
             continue;
         }

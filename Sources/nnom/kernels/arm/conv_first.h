@@ -1,0 +1,206 @@
+/*
+ * The first-layer pass of the Cortex-M DSP convolution: four pixels and two
+ * output channels at a time, register-blocked, for the patch lengths of the
+ * usual first layers: FIRST_K27 (3x3 on three channels, MobileNet's and
+ * ResNet-8's RGB input; 3x9 on one) and FIRST_K40 (DS-CNN's 10x4 on one
+ * channel). Part of kernels/arm/conv_s8.c, included by conv_narrow.h, which
+ * gathers the columns and hands it whole passes of four pixels; same results
+ * as the portable kernel bit for bit.
+ *
+ * Why: on such short patches the general passes spend as much on each
+ * output's overhead as on its multiply-accumulates (pass8: 44 estimated
+ * cycles per group of 32 multiply-accumulates and about 85 per channel
+ * besides; pass3: 28 per 24 and 86 per pair of channels for six outputs).
+ * Here the patch length is a constant of the code: channel c + 1's weights
+ * are read at an immediate offset from channel c's, which frees the register
+ * of that offset for two more sums, so eight sums (two channels x four
+ * pixels) share each load. The groups are straight copies (no loop, no
+ * entry computation), the first one starting the sums (SMUAD).
+ *
+ * The columns are pass4's layout (conv_pass.h), four pixels side by side:
+ *     cols: | g0: p0 lo hi, p1 lo hi, p2 lo hi, p3 lo hi | g1 ... |   (32 bytes a group)
+ * Per group of four taps, in two halves (the lo words with the weights'
+ * (w0, w2), then the hi words with (w1, w3)): both channels' weight words and
+ * two column words in one run of four single loads, two SXTB16, four SMLAD,
+ * two column words more, four SMLAD: 16 instructions, 18 estimated cycles for
+ * 16 multiply-accumulates; a group 36 cycles for 32 (1.125 a MAC, against
+ * 1.375 for pass8 and 1.17 for pass3). Registers: r0 the columns, r1 channel
+ * c's weights, r2-r5 channel c's sums (pixels 0-3), r6-r8 and lr channel
+ * c + 1's, r9, r10 the weights, r11, r12 the column words.
+ *
+ * Per pair of channels, besides the groups: each channel's constants loaded
+ * (its multiplier, shift and bias at the byte offset 4c kept in the
+ * arguments), its form picked by its multiplier (above 2^30:
+ * nnom_arm_requant_zp(), else nnom_arm_requant(); REQUANT_ZP_B / REQUANT_U_B
+ * of conv_pass.h, the bias added there), four outputs requantised each, then
+ * the eight bytes stored: about 100 estimated cycles for eight outputs.
+ *
+ * Preconditions (first_pass_k27 / first_pass_k40 on p with weights w):
+ *  - p->n4 = 4 * n_ch, n_ch even and > 0; channels [0, n_ch) all of a fast
+ *    form: multiplier not 0, shift in [-22, -1], |dot + bias| < 2^30 (as
+ *    conv_narrow.h's narrow_form() picks NARROW_ZP / NARROW_U);
+ *  - channel c's k weights at w + c * k, the last channel's followed by at
+ *    least 4 * groups - k readable bytes (the group past the patch reads them;
+ *    they meet column lanes that are 0);
+ *  - the columns of four whole pixels at p->cols, the lanes past k 0;
+ *  - p->bias not NULL (one int32 per channel).
+ * Overflow: a column lane is x - in_zp in [-255, 255], a weight in [-128, 127]:
+ * |dot| <= k * 32640 < 2^21, SMLAD's sums never wrap; the requantisation's
+ * T = 2 (dot + bias) is exact under |dot + bias| < 2^30.
+ * Output: channel c of pixel j to p->out[j * p->out_c + c], clamped to the
+ * int8 range only (the caller applies a narrower clamp).
+ */
+#ifndef NNOM_KERNELS_ARM_CONV_FIRST_H
+#define NNOM_KERNELS_ARM_CONV_FIRST_H
+
+#include <stdint.h>
+
+#include "kernels/arm/conv_pass.h"
+
+enum {
+    FIRST_K27 = 27,     /* 3x3x3 (and 3x9x1): 7 groups, the last one's lane past k the next weight */
+    FIRST_K40 = 40,     /* 10x4x1: 10 groups */
+    FIRST_PIXELS = 4    /* pixels per pass (pass4's column layout) */
+};
+
+/* What the first-layer passes read (offsets are used by their assembly). */
+typedef struct {
+    const uint32_t *cols;  /*  0: the four columns */
+    const int32_t *mult;   /*  4: channel 0's */
+    const int32_t *shift;  /*  8 */
+    const int32_t *bias;   /* 12 */
+    int32_t zz;            /* 16: 2 * out_zp + 1 */
+    int8_t *out;           /* 20: channel 0 of pixel 0 */
+    int32_t out_c;         /* 24 */
+    int32_t c4;            /* 28: 4 * the pair's first channel (set by the pass) */
+    int32_t n4;            /* 32: 4 * n_ch */
+} first_args;
+
+#define FIRST_STR2(X) #X
+#define FIRST_STR(X) FIRST_STR2(X)
+
+/* The eight sums' products of one half: MAC is SMUAD (the first group's lo half starts the sums)
+ * or SMLAD. */
+#define FIRST_SMUAD(D, A, B) "smuad  " D ", " A ", " B "\n\t"
+#define FIRST_SMLAD(D, A, B) "smlad  " D ", " A ", " B ", " D "\n\t"
+#define FIRST_MACS(MAC, OFF, H)                          \
+    MAC("r2", "r11", "r9") MAC("r6", "r11", "r10")       \
+    MAC("r3", "r12", "r9") MAC("r7", "r12", "r10")       \
+    "ldr.w  r11, [r0, #" OFF " + " H " + 16]\n\t"        \
+    "ldr.w  r12, [r0, #" OFF " + " H " + 24]\n\t"        \
+    MAC("r4", "r11", "r9") MAC("r8", "r11", "r10")       \
+    MAC("r5", "r12", "r9") MAC("lr", "r12", "r10")
+/* One group (columns at r0 + OFF, weights at r1, channel c + 1's K bytes on), r1 stepped past
+ * it; MAC for the lo half. */
+#define FIRST_GROUP(K, OFF, MAC)                         \
+    "ldr.w  r9, [r1]\n\t"                                \
+    "ldr.w  r10, [r1, #" K "]\n\t"                       \
+    "ldr.w  r11, [r0, #" OFF "]\n\t"                     \
+    "ldr.w  r12, [r0, #" OFF " + 8]\n\t"                 \
+    "sxtb16 r9, r9\n\t"                                  \
+    "sxtb16 r10, r10\n\t"                                \
+    FIRST_MACS(MAC, OFF, "0")                            \
+    "ldr.w  r10, [r1, #" K "]\n\t"                       \
+    "ldr.w  r9, [r1], #4\n\t"                            \
+    "ldr.w  r11, [r0, #" OFF " + 4]\n\t"                 \
+    "ldr.w  r12, [r0, #" OFF " + 12]\n\t"                \
+    "sxtb16 r9, r9, ror #8\n\t"                          \
+    "sxtb16 r10, r10, ror #8\n\t"                        \
+    FIRST_MACS(FIRST_SMLAD, OFF, "4")
+#define FIRST_G(K, I) FIRST_GROUP(K, FIRST_STR(32 * I), FIRST_SMLAD)
+#define FIRST_GROUPS_7(K)                                                                           \
+    FIRST_GROUP(K, "0", FIRST_SMUAD) FIRST_G(K, 1) FIRST_G(K, 2) FIRST_G(K, 3) FIRST_G(K, 4)        \
+    FIRST_G(K, 5) FIRST_G(K, 6)
+#define FIRST_GROUPS_10(K) FIRST_GROUPS_7(K) FIRST_G(K, 7) FIRST_G(K, 8) FIRST_G(K, 9)
+
+/* Channel c (OFS "0") or c + 1 (OFS "4") of the pair: its multiplier r9, e r10, constant r12 (from
+ * 2 zp + 1), 2 * bias r11, from the arguments at [sp]; flags from comparing the multiplier with
+ * 2^30 (higher: nnom_arm_requant_zp()). */
+#define FIRST_CONSTS(OFS)                                 \
+    "ldr    r0, [sp]\n\t"                                 \
+    "ldrd   r9, r10, [r0, #4]\n\t"      /* mult, shift */ \
+    "ldrd   r11, r12, [r0, #12]\n\t"    /* bias, zz */    \
+    "ldr    r0, [r0, #28]\n\t"          /* 4c */          \
+    "add    r0, r0, #" OFS "\n\t"                         \
+    "ldr    r9, [r9, r0]\n\t"                             \
+    "ldr    r10, [r10, r0]\n\t"         /* shift = -e */  \
+    "ldr    r11, [r11, r0]\n\t"                           \
+    "mvn    r0, r10\n\t"                /* e - 1 */       \
+    "lsl    r12, r12, r0\n\t"           /* c = (2 zp + 1) << (e - 1) */ \
+    "rsb    r10, r10, #0\n\t"                             \
+    "lsl    r11, r11, #1\n\t"                             \
+    "cmp    r9, #0x40000000\n\t"
+#define FIRST_RQ4(RQ, S0, S1, S2, S3)                                             \
+    RQ(S0, "r9", "r10", "r12", "r0", "r11") RQ(S1, "r9", "r10", "r12", "r0", "r11") \
+    RQ(S2, "r9", "r10", "r12", "r0", "r11") RQ(S3, "r9", "r10", "r12", "r0", "r11")
+
+/* The pass for patches of K bytes in GROUPS groups (FIRST_GROUPS_<GROUPS>); see the file comment.
+ * Stack: [sp] p. */
+#define FIRST_PASS_BODY(K, GROUPS)                                                   \
+    __asm__ volatile(                                                                \
+        "push   {r4-r11, lr}\n\t"                                                    \
+        "sub    sp, sp, #8\n\t"                                                      \
+        "str    r0, [sp]\n\t"                                                        \
+        "movs   r2, #0\n\t"                                                          \
+        "str    r2, [r0, #28]\n"                                                     \
+        "10:\n\t"                           /* a pair of channels; r0 p */           \
+        "ldr    r0, [r0]\n\t"               /* the columns */                        \
+        FIRST_GROUPS_##GROUPS(FIRST_STR(K))                                          \
+        FIRST_CONSTS("0")                                                            \
+        "bls    30f\n\t"                                                             \
+        FIRST_RQ4(REQUANT_ZP_B, "r2", "r3", "r4", "r5")                              \
+        "20:\n\t"                                                                    \
+        FIRST_CONSTS("4")                                                            \
+        "bls    31f\n\t"                                                             \
+        FIRST_RQ4(REQUANT_ZP_B, "r6", "r7", "r8", "lr")                              \
+        "21:\n\t"                                                                    \
+        "ldr    r0, [sp]\n\t"                                                        \
+        "ldrd   r9, r10, [r0, #20]\n\t"     /* out, out_c */                         \
+        "ldr    r11, [r0, #28]\n\t"         /* 4c */                                 \
+        "add    r9, r9, r11, lsr #2\n\t"    /* channel c of pixel 0 */               \
+        "add    r12, r9, r10\n\t"                                                    \
+        "strb   r2, [r9]\n\t"                                                        \
+        "strb   r6, [r9, #1]\n\t"                                                    \
+        "strb   r3, [r12]\n\t"                                                       \
+        "strb   r7, [r12, #1]\n\t"                                                   \
+        "add    r9, r12, r10\n\t"                                                    \
+        "add    r12, r9, r10\n\t"                                                    \
+        "strb   r4, [r9]\n\t"                                                        \
+        "strb   r8, [r9, #1]\n\t"                                                    \
+        "strb   r5, [r12]\n\t"                                                       \
+        "strb   lr, [r12, #1]\n\t"                                                   \
+        "ldr    r12, [r0, #32]\n\t"         /* n4 */                                 \
+        "add    r11, r11, #8\n\t"                                                    \
+        "str    r11, [r0, #28]\n\t"                                                  \
+        "add    r1, r1, #2 * " FIRST_STR(K) " - 4 * " FIRST_STR(GROUPS) "\n\t"       \
+        "cmp    r11, r12\n\t"                                                        \
+        "blt    10b\n\t"                                                             \
+        "add    sp, sp, #8\n\t"                                                      \
+        "pop    {r4-r11, pc}\n"                                                      \
+        "30:\n\t"                                                                    \
+        FIRST_RQ4(REQUANT_U_B, "r2", "r3", "r4", "r5")                               \
+        "b      20b\n"                                                               \
+        "31:\n\t"                                                                    \
+        FIRST_RQ4(REQUANT_U_B, "r6", "r7", "r8", "lr")                               \
+        "b      21b\n\t")
+
+/* (naked: the body is the assembly alone; the arguments arrive in r0, r1) */
+__attribute__((naked, noinline)) static void first_pass_k27(ARG first_args *p, ARG const int8_t *w)
+{
+    FIRST_PASS_BODY(27, 7);
+}
+__attribute__((naked, noinline)) static void first_pass_k40(ARG first_args *p, ARG const int8_t *w)
+{
+    FIRST_PASS_BODY(40, 10);
+}
+typedef char first_k_check[FIRST_K27 == 27 && (FIRST_K27 + 3) / 4 == 7 && FIRST_K40 == 40 && FIRST_K40 / 4 == 10 ? 1 : -1];
+
+typedef void (*first_pass_fn)(first_args *p, const int8_t *w);
+
+/* The pass for patches of k elements, or NULL when there is none. */
+static inline first_pass_fn first_pass_for(int32_t k)
+{
+    return k == FIRST_K27 ? first_pass_k27 : (k == FIRST_K40 ? first_pass_k40 : (first_pass_fn)0);
+}
+
+#endif
