@@ -60,7 +60,8 @@
 enum {
     FIRST_K27 = 27,     /* 3x3x3 (and 3x9x1): 7 groups, the last one's lane past k the next weight */
     FIRST_K40 = 40,     /* 10x4x1: 10 groups */
-    FIRST_PIXELS = 4    /* pixels per pass (pass4's column layout) */
+    FIRST_PIXELS = 4,   /* pixels per pass (pass4's column layout) */
+    FIRST_TABLE_CHANNELS = 16 /* the most channels whose constants a caller tables (16 bytes each, on its stack) */
 };
 
 /* What the first-layer passes read (offsets are used by their assembly). */
@@ -74,7 +75,13 @@ typedef struct {
     int32_t out_c;         /* 24 */
     int32_t c4;            /* 28: 4 * the pair's first channel (set by the pass) */
     int32_t n4;            /* 32: 4 * n_ch */
+    const int32_t *table;  /* 36: FIRST_MODE_TABLE: per channel m, e, (2 zp + 1) << (e - 1), 2 * bias */
+    int32_t mode;          /* 40: FIRST_MODE_* */
 } first_args;
+
+/* first_args.mode: 40-element patches (else 27); the constants from the table (27 only) */
+#define FIRST_MODE_K40 1
+#define FIRST_MODE_TABLE 2
 
 #define FIRST_STR2(X) #X
 #define FIRST_STR(X) FIRST_STR2(X)
@@ -134,73 +141,130 @@ typedef struct {
     RQ(S0, "r9", "r10", "r12", "r0", "r11") RQ(S1, "r9", "r10", "r12", "r0", "r11") \
     RQ(S2, "r9", "r10", "r12", "r0", "r11") RQ(S3, "r9", "r10", "r12", "r0", "r11")
 
-/* The pass for patches of K bytes in GROUPS groups (FIRST_GROUPS_<GROUPS>); see the file comment.
- * Stack: [sp] p. */
-#define FIRST_PASS_BODY(K, GROUPS)                                                   \
-    __asm__ volatile(                                                                \
-        "push   {r4-r11, lr}\n\t"                                                    \
-        "sub    sp, sp, #8\n\t"                                                      \
-        "str    r0, [sp]\n\t"                                                        \
-        "movs   r2, #0\n\t"                                                          \
-        "str    r2, [r0, #28]\n"                                                     \
-        "10:\n\t"                           /* a pair of channels; r0 p */           \
-        "ldr    r0, [r0]\n\t"               /* the columns */                        \
-        FIRST_GROUPS_##GROUPS(FIRST_STR(K))                                          \
-        FIRST_CONSTS("0")                                                            \
-        "bls    30f\n\t"                                                             \
-        FIRST_RQ4(REQUANT_ZP_B, "r2", "r3", "r4", "r5")                              \
-        "20:\n\t"                                                                    \
-        FIRST_CONSTS("4")                                                            \
-        "bls    31f\n\t"                                                             \
-        FIRST_RQ4(REQUANT_ZP_B, "r6", "r7", "r8", "lr")                              \
-        "21:\n\t"                                                                    \
-        "ldr    r0, [sp]\n\t"                                                        \
-        "ldrd   r9, r10, [r0, #20]\n\t"     /* out, out_c */                         \
-        "ldr    r11, [r0, #28]\n\t"         /* 4c */                                 \
-        "add    r9, r9, r11, lsr #2\n\t"    /* channel c of pixel 0 */               \
-        "add    r12, r9, r10\n\t"                                                    \
-        "strb   r2, [r9]\n\t"                                                        \
-        "strb   r6, [r9, #1]\n\t"                                                    \
-        "strb   r3, [r12]\n\t"                                                       \
-        "strb   r7, [r12, #1]\n\t"                                                   \
-        "add    r9, r12, r10\n\t"                                                    \
-        "add    r12, r9, r10\n\t"                                                    \
-        "strb   r4, [r9]\n\t"                                                        \
-        "strb   r8, [r9, #1]\n\t"                                                    \
-        "strb   r5, [r12]\n\t"                                                       \
-        "strb   lr, [r12, #1]\n\t"                                                   \
-        "ldr    r12, [r0, #32]\n\t"         /* n4 */                                 \
-        "add    r11, r11, #8\n\t"                                                    \
-        "str    r11, [r0, #28]\n\t"                                                  \
-        "add    r1, r1, #2 * " FIRST_STR(K) " - 4 * " FIRST_STR(GROUPS) "\n\t"       \
-        "cmp    r11, r12\n\t"                                                        \
-        "blt    10b\n\t"                                                             \
-        "add    sp, sp, #8\n\t"                                                      \
-        "pop    {r4-r11, pc}\n"                                                      \
-        "30:\n\t"                                                                    \
-        FIRST_RQ4(REQUANT_U_B, "r2", "r3", "r4", "r5")                               \
-        "b      20b\n"                                                               \
-        "31:\n\t"                                                                    \
-        FIRST_RQ4(REQUANT_U_B, "r6", "r7", "r8", "lr")                               \
-        "b      21b\n\t")
+/* Channel c (OFS "0") or c + 1 (OFS "16") of the pair from the table of constants (FIRST_TABLE):
+ * multiplier r9, e r10, constant r11, 2 * bias r12; flags as FIRST_CONSTS. */
+#define FIRST_TABLE_CONSTS(OFS)                           \
+    "ldr    r0, [sp]\n\t"                                 \
+    "ldr    r9, [r0, #36]\n\t"          /* table */       \
+    "ldr    r0, [r0, #28]\n\t"          /* 4c */          \
+    "add    r0, r9, r0, lsl #2\n\t"                       \
+    "add    r0, r0, #" OFS "\n\t"                         \
+    "ldm    r0, {r9, r10, r11, r12}\n\t"                  \
+    "cmp    r9, #0x40000000\n\t"
+#define FIRST_TABLE_RQ4(RQ, S0, S1, S2, S3)                                       \
+    RQ(S0, "r9", "r10", "r11", "r0", "r12") RQ(S1, "r9", "r10", "r11", "r0", "r12") \
+    RQ(S2, "r9", "r10", "r11", "r0", "r12") RQ(S3, "r9", "r10", "r11", "r0", "r12")
 
+/*
+ * Channels [0, n_ch) of four whole pixels (see the file comment), weights from w. p->mode:
+ * FIRST_MODE_K40 (else 27-element patches), FIRST_MODE_TABLE (27 only: each channel's constants
+ * from p->table, else from the layer's arrays). Stack: [sp] p, [sp, #8] the requantisation's code
+ * after the groups of 27 (those of 40 run into the one from the arrays), [sp, #12] the pair loop's.
+ */
 /* (naked: the body is the assembly alone; the arguments arrive in r0, r1) */
-__attribute__((naked, noinline)) static void first_pass_k27(ARG first_args *p, ARG const int8_t *w)
+__attribute__((naked, noinline)) static void first_pass(ARG first_args *p, ARG const int8_t *w)
 {
-    FIRST_PASS_BODY(27, 7);
-}
-__attribute__((naked, noinline)) static void first_pass_k40(ARG first_args *p, ARG const int8_t *w)
-{
-    FIRST_PASS_BODY(40, 10);
+    __asm__ volatile(
+        "push   {r4-r11, lr}\n\t"
+        "sub    sp, sp, #16\n\t"
+        "str    r0, [sp]\n\t"
+        "ldr    r2, [r0, #40]\n\t"          /* mode */
+        "adr.w  r3, 10f\n\t"                /* the pair loop of 27 */
+        "tst    r2, #1\n\t"                 /* FIRST_MODE_K40 */
+        "beq    1f\n\t"
+        "adr.w  r3, 11f\n"                  /* of 40 */
+        "1:\n\t"
+        "orr    r3, r3, #1\n\t"             /* (a Thumb address) */
+        "str    r3, [sp, #12]\n\t"
+        "adr.w  r3, 70f\n\t"
+        "tst    r2, #2\n\t"                 /* FIRST_MODE_TABLE */
+        "beq    2f\n\t"
+        "adr.w  r3, 80f\n"
+        "2:\n\t"
+        "orr    r3, r3, #1\n\t"
+        "str    r3, [sp, #8]\n\t"
+        "movs   r2, #0\n\t"
+        "str    r2, [r0, #28]\n\t"
+        "ldr    pc, [sp, #12]\n\t"
+        ".p2align 2\n"
+        "10:\n\t"                           /* a pair of channels, 27 taps; r0 p */
+        "ldr    r0, [r0]\n\t"               /* the columns */
+        FIRST_GROUPS_7("27")
+        "add    r1, r1, #2 * 27 - 4 * 7\n\t" /* channel c + 2 */
+        "ldr    pc, [sp, #8]\n\t"
+        ".p2align 2\n"
+        "11:\n\t"                           /* a pair of channels, 40 taps; r0 p */
+        "ldr    r0, [r0]\n\t"
+        FIRST_GROUPS_10("40")
+        "add    r1, r1, #2 * 40 - 4 * 10\n\t"
+        "70:\n\t"                           /* constants from the arrays */
+        FIRST_CONSTS("0")
+        "bls    30f\n\t"
+        FIRST_RQ4(REQUANT_ZP_B, "r2", "r3", "r4", "r5")
+        "20:\n\t"
+        FIRST_CONSTS("4")
+        "bls    31f\n\t"
+        FIRST_RQ4(REQUANT_ZP_B, "r6", "r7", "r8", "lr")
+        "21:\n\t"                           /* the eight bytes, the next pair */
+        "ldr    r0, [sp]\n\t"
+        "ldrd   r9, r10, [r0, #20]\n\t"     /* out, out_c */
+        "ldr    r11, [r0, #28]\n\t"         /* 4c */
+        "add    r9, r9, r11, lsr #2\n\t"    /* channel c of pixel 0 */
+        "add    r12, r9, r10\n\t"
+        "add    r11, r12, r10\n\t"
+        "add    r10, r11, r10\n\t"
+        "strb   r2, [r9]\n\t"
+        "strb   r6, [r9, #1]\n\t"
+        "strb   r3, [r12]\n\t"
+        "strb   r7, [r12, #1]\n\t"
+        "strb   r4, [r11]\n\t"
+        "strb   r8, [r11, #1]\n\t"
+        "strb   r5, [r10]\n\t"
+        "strb   lr, [r10, #1]\n\t"
+        "ldrd   r11, r12, [r0, #28]\n\t"    /* 4c, n4 */
+        "add    r11, r11, #8\n\t"
+        "str    r11, [r0, #28]\n\t"
+        "cmp    r11, r12\n\t"
+        "bge    90f\n\t"
+        "ldr    pc, [sp, #12]\n"          /* the next pair */
+        "90:\n\t"
+        "add    sp, sp, #16\n\t"
+        "pop    {r4-r11, pc}\n"
+        "30:\n\t"
+        FIRST_RQ4(REQUANT_U_B, "r2", "r3", "r4", "r5")
+        "b      20b\n"
+        "31:\n\t"
+        FIRST_RQ4(REQUANT_U_B, "r6", "r7", "r8", "lr")
+        "b      21b\n"
+        "80:\n\t"                           /* constants from the table */
+        FIRST_TABLE_CONSTS("0")
+        "bls    32f\n\t"
+        FIRST_TABLE_RQ4(REQUANT_ZP_B, "r2", "r3", "r4", "r5")
+        "22:\n\t"
+        FIRST_TABLE_CONSTS("16")
+        "bls    33f\n\t"
+        FIRST_TABLE_RQ4(REQUANT_ZP_B, "r6", "r7", "r8", "lr")
+        "b      21b\n"
+        "32:\n\t"
+        FIRST_TABLE_RQ4(REQUANT_U_B, "r2", "r3", "r4", "r5")
+        "b      22b\n"
+        "33:\n\t"
+        FIRST_TABLE_RQ4(REQUANT_U_B, "r6", "r7", "r8", "lr")
+        "b      21b\n\t");
 }
 typedef char first_k_check[FIRST_K27 == 27 && (FIRST_K27 + 3) / 4 == 7 && FIRST_K40 == 40 && FIRST_K40 / 4 == 10 ? 1 : -1];
 
-typedef void (*first_pass_fn)(first_args *p, const int8_t *w);
+/* Whether conv_first.h has a pass for patches of k elements. */
+static inline int first_takes(int32_t k) { return k == FIRST_K27 || k == FIRST_K40; }
 
-/* The pass for patches of k elements, or NULL when there is none. */
-static inline first_pass_fn first_pass_for(int32_t k)
+/* One channel's entry of a table of constants (FIRST_MODE_TABLE): multiplier m, shift -e, bias b
+ * (a fast form: e in [1, 22]); zz = 2 zp + 1. */
+static inline void first_table_entry(int32_t *t, int32_t m, int32_t shift, int32_t b, int32_t zz)
 {
-    return k == FIRST_K27 ? first_pass_k27 : (k == FIRST_K40 ? first_pass_k40 : (first_pass_fn)0);
+    t[0] = m;
+    t[1] = -shift;
+    t[2] = (int32_t)((uint32_t)zz << (-shift - 1));
+    t[3] = (int32_t)((uint32_t)b << 1);
 }
 
 #endif

@@ -109,7 +109,7 @@ enum { NARROW_GENERAL, NARROW_ZP, NARROW_U, NARROW_DEAD };
 static inline int conv_narrow_takes(const nnom_conv_args *a, const conv_shape *s)
 {
     /* (one channel: the patches of conv_first.h's passes, 3x9 and DS-CNN's 10x4) */
-    return (a->in_c >= NARROW_MIN_IN_C || (a->in_c == 1 && first_pass_for(s->k))) && a->in_c <= NARROW_MAX_IN_C &&
+    return (a->in_c >= NARROW_MIN_IN_C || (a->in_c == 1 && first_takes(s->k))) && a->in_c <= NARROW_MAX_IN_C &&
            a->dil_w == 1 && s->k <= NARROW_MAX_K && (s->np == NARROW_PIXELS || s->np == NARROW_EIGHT);
 }
 
@@ -525,8 +525,9 @@ static void narrow_run_pass(const nnom_conv_args *a, pass4_args *p4, pass8_args 
 /* The outputs of channels [r->c0, r->c1), all of the fast forms (NARROW_ZP, NARROW_U), of a whole
  * pass of four pixels to o: conv_first.h's pass fp on their pairs (weights in place below n_safe,
  * which is even, the zero-padded copy tail from there), an odd last one in narrow_run_pass; then
- * the narrower clamp. f: the pass's columns and the layer's constants set. */
-static void narrow_first_run(const nnom_conv_args *a, first_pass_fn fp, first_args *f, pass4_args *p4,
+ * the narrower clamp. f: the pass's columns, mode and the layer's constants set; table: the
+ * channels' constants when f->mode says so. */
+static void narrow_first_run(const nnom_conv_args *a, const int32_t *table, first_args *f, pass4_args *p4,
                              const narrow_run *r, int32_t n_safe, const int8_t *tail, int32_t bias_room, int8_t *o)
 {
     const int32_t k = p4->groups * 4 - p4->back, out_c = a->out_c, lo = a->act_min, hi = a->act_max;
@@ -543,7 +544,8 @@ static void narrow_first_run(const nnom_conv_args *a, first_pass_fn fp, first_ar
             f->bias = bias + c0;
             f->out = o + c0;
             f->n4 = 4 * pairs;
-            fp(f, part ? tail + (c0 - n_safe) * k : (const int8_t *)a->weights + (ptrdiff_t)c0 * k);
+            f->table = table + 4 * c0;
+            first_pass(f, part ? tail + (c0 - n_safe) * k : (const int8_t *)a->weights + (ptrdiff_t)c0 * k);
         }
         if (pairs < c1 - c0) {
             const narrow_run one = {c1 - 1, c1, narrow_form(a, c1 - 1, bias_room)};
@@ -590,7 +592,7 @@ __attribute__((noinline)) static void conv_narrow(const nnom_conv_args *a, const
     const int32_t over = 4 * groups - k;
     /* conv_first.h's passes on whole passes of four pixels when the patch is one of theirs (and
      * the layer has a bias): pairs of channels, each pair in place or on the copy (n_safe even) */
-    const first_pass_fn fp = a->bias ? first_pass_for(k) : (first_pass_fn)0;
+    const int fp = a->bias && first_takes(k);
     int32_t n_safe = out_c - (over + k - 1) / k;
     if (fp) n_safe &= ~1;
     if (n_safe < 0 || out_c * k + over <= NARROW_COPY_BYTES) n_safe = 0;
@@ -640,6 +642,13 @@ __attribute__((noinline)) static void conv_narrow(const nnom_conv_args *a, const
     int one_call = fp && !(out_c & 1) && (n_safe == 0 || n_safe == out_c) && a->act_min == -128 && a->act_max == 127;
     for (int32_t r = 0; r < n_runs; r++) one_call &= runs[r].form == NARROW_ZP || runs[r].form == NARROW_U;
     const int8_t *const w_first = n_safe ? (const int8_t *)a->weights : tail;
+    /* the fast channels' constants in a table, read by one LDM each, when they are few */
+    int32_t table[FIRST_TABLE_CHANNELS * 4];
+    fa.mode = k == FIRST_K40 ? FIRST_MODE_K40 : (out_c <= FIRST_TABLE_CHANNELS ? FIRST_MODE_TABLE : 0);
+    fa.table = table;
+    for (int32_t r = 0; fp && (fa.mode & FIRST_MODE_TABLE) && r < n_runs; r++)
+        for (int32_t c = runs[r].c0; c < runs[r].c1 && (runs[r].form == NARROW_ZP || runs[r].form == NARROW_U); c++)
+            first_table_entry(table + 4 * c, a->multiplier[c], a->shift[c], bias[c], p4.zz);
     if (one_call) {
         fa.mult = a->multiplier;
         fa.shift = a->shift;
@@ -679,7 +688,7 @@ __attribute__((noinline)) static void conv_narrow(const nnom_conv_args *a, const
         }
         if (n == NARROW_PIXELS && one_call) {
             fa.out = o;
-            fp(&fa, w_first);
+            first_pass(&fa, w_first);
             continue;
         }
         if (n == NARROW_PIXELS && fp) {
@@ -693,7 +702,7 @@ __attribute__((noinline)) static void conv_narrow(const nnom_conv_args *a, const
                 }
                 while (r1 + 1 < n_runs && (runs[r1 + 1].form == NARROW_ZP || runs[r1 + 1].form == NARROW_U))
                     m.c1 = runs[++r1].c1;
-                narrow_first_run(a, fp, &fa, &p4, &m, n_safe, tail, bias_room, o);
+                narrow_first_run(a, table, &fa, &p4, &m, n_safe, tail, bias_room, o);
             }
             continue;
         }
