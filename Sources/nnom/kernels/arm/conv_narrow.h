@@ -113,6 +113,15 @@ static inline int conv_narrow_takes(const nnom_conv_args *a, const conv_shape *s
            a->dil_w == 1 && s->k <= NARROW_MAX_K && (s->np == NARROW_PIXELS || s->np == NARROW_EIGHT);
 }
 
+/* What narrow_gather_27_run reads besides its register arguments (offsets are used by its
+ * assembly). */
+typedef struct {
+    int32_t pix_step;    /*  0: input bytes between the windows of neighbour pixels: stride_w * in_c */
+    uint32_t zp_top;     /*  4: the input zero point in the top byte, the rest 0 */
+    uint32_t neg_zp;     /*  8: -in_zp in both int16 lanes */
+    const uint32_t *end; /* 12: one past the last pixel's column start (dst + 2 n) */
+} narrow_run27;
+
 typedef struct {
     const nnom_conv_args *a;
     int32_t k, groups;
@@ -125,6 +134,8 @@ typedef struct {
     uint32_t *cols;       /* the columns of a pass */
     int32_t gw;           /* words of one group of them: 2 * pixels of the pass (8 or 16) */
     int32_t ix_max, iy_max;  /* windows from input column ix0 in [0, ix_max], row iy0 in [0, iy_max] are inside */
+    int32_t ox_lo, ox_hi;    /* the output columns whose windows' columns are inside (ox_hi < out_w) */
+    narrow_run27 *r27;       /* narrow_gather_pass_27's arguments of its assembly */
     ptrdiff_t at_limit;   /* and, with staging, their first tap's offset at most this (the word copies end in the input) */
 } narrow_ctx;
 
@@ -195,14 +206,6 @@ __attribute__((noinline)) static void narrow_gather_edge(const narrow_ctx *x, co
     }
 }
 
-/* What narrow_gather_27_run reads besides its register arguments (offsets are used by its
- * assembly). */
-typedef struct {
-    int32_t pix_step;    /*  0: input bytes between the windows of neighbour pixels: stride_w * in_c */
-    uint32_t zp_top;     /*  4: the input zero point in the top byte, the rest 0 */
-    uint32_t neg_zp;     /*  8: -in_zp in both int16 lanes */
-    const uint32_t *end; /* 12: one past the last pixel's column start (dst + 2 n) */
-} narrow_run27;
 
 /* The 27-element patch of a window inside the input: three kernel rows of 9 bytes (3x3 on three
  * channels, or 3x9 on one), the first at r0, the others `step` bytes apart; patch elements
@@ -336,46 +339,39 @@ __attribute__((noinline)) static void narrow_gather_pass(const narrow_ctx *x, co
 }
 
 /* narrow_gather_pass for the 3x3x3 (or 3x9x1) patch: the windows inside the input, a run of them
- * on one output row at a time, built by narrow_gather_27_run (its loads stay inside the window's
- * rows: no test of the input's end). */
+ * on one output row at a time (output columns [x->ox_lo, x->ox_hi]), built by
+ * narrow_gather_27_run (its loads stay inside the window's rows: no test of the input's end). */
 __attribute__((noinline)) static void narrow_gather_pass_27(const narrow_ctx *x, const int8_t *in, narrow_pos *pos,
                                                             int32_t n)
 {
     const nnom_conv_args *a = x->a;
-    const int32_t in_w = a->in_w, in_c = a->in_c, stride_w = a->stride_w, out_w = a->out_w;
-    const int32_t ix_max = x->ix_max, iy_max = x->iy_max;
-    narrow_run27 r;
-    r.pix_step = stride_w * in_c;
-    r.zp_top = x->zp_bytes & 0xFF000000u;
-    r.neg_zp = x->neg_zp;
-    int32_t iy0 = pos->iy0, ix0 = pos->ix0, ox = pos->ox;
+    const int32_t out_w = a->out_w, stride_w = a->stride_w, pad_left = a->pad_left;
+    narrow_run27 *const r = x->r27;
+    int32_t iy0 = pos->iy0, ox = pos->ox;
     uint32_t *dst = x->cols;
     for (int32_t p = 0; p < n;) {
+        const int32_t ix0 = ox * stride_w - pad_left;
         int32_t m = 1;
-        if (iy0 < 0 || iy0 > iy_max || ix0 < 0 || ix0 > ix_max) {
-            narrow_gather_edge(x, in, iy0, ix0, dst);
-        } else {
-            /* this pixel and the next ones of the pass on this output row inside the input */
-            m = (ix_max - ix0) / stride_w + 1;
+        if (iy0 >= 0 && iy0 <= x->iy_max && ox >= x->ox_lo && ox <= x->ox_hi) {
+            m = x->ox_hi - ox + 1;
             if (m > n - p) m = n - p;
-            if (m > out_w - ox) m = out_w - ox;
-            r.end = dst + 2 * m;
-            const int8_t *src = in + ((ptrdiff_t)iy0 * in_w + ix0) * in_c;
-            if (x->gw == 2 * NARROW_EIGHT) narrow_gather_27_run8(src, x->row_step, dst, &r);
-            else narrow_gather_27_run4(src, x->row_step, dst, &r);
+            r->end = dst + 2 * m;
+            const int8_t *src = in + ((ptrdiff_t)iy0 * a->in_w + ix0) * a->in_c;
+            if (x->gw == 2 * NARROW_EIGHT) narrow_gather_27_run8(src, x->row_step, dst, r);
+            else narrow_gather_27_run4(src, x->row_step, dst, r);
+        } else {
+            narrow_gather_edge(x, in, iy0, ix0, dst);
         }
         p += m;
         dst += 2 * m;
-        ix0 += m * stride_w;
         ox += m;
         if (ox == out_w) {
             ox = 0;
-            ix0 = -a->pad_left;
             iy0 += a->stride_h;
         }
     }
     pos->iy0 = iy0;
-    pos->ix0 = ix0;
+    pos->ix0 = ox * stride_w - pad_left;
     pos->ox = ox;
 }
 
@@ -582,6 +578,15 @@ __attribute__((noinline)) static void conv_narrow(const nnom_conv_args *a, const
     x.gw = 2 * NARROW_PIXELS;
     x.ix_max = a->in_w - a->k_w;
     x.iy_max = a->in_h - 1 - (a->k_h - 1) * a->dil_h;
+    /* ox * stride_w - pad_left in [0, ix_max] */
+    x.ox_lo = (a->pad_left + a->stride_w - 1) / a->stride_w;
+    x.ox_hi = x.ix_max + a->pad_left >= 0 ? (x.ix_max + a->pad_left) / a->stride_w : -1;
+    if (x.ox_hi > a->out_w - 1) x.ox_hi = a->out_w - 1;
+    narrow_run27 r27;
+    r27.pix_step = a->stride_w * a->in_c;
+    r27.zp_top = x.zp_bytes & 0xFF000000u;
+    r27.neg_zp = x.neg_zp;
+    x.r27 = &r27;
     x.at_limit = (ptrdiff_t)a->in_h * a->in_w * a->in_c - ((a->k_h - 1) * x.row_step + ((x.run & 3) ? 4 * x.words : x.run));
     /* rows of whole groups need no staging; else it follows the columns (conv_shape's layout) */
     x.staging = (x.run & 3) ? (int8_t *)scratch + cols_bytes(s, s->np) : NULL;
