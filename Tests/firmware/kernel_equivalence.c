@@ -9,7 +9,8 @@
  * portable ones are compiled in beside them as portable_* (portable_*.c).
  * Shapes cover odd sizes, 1D, strides, dilations, both paddings, channel
  * counts that are and are not multiples of 4, 1-3 channel images up to 30
- * pixels wide, patches too long for four pixels per pass, patches of 128 and
+ * pixels wide, the first layers of MobileNet, ResNet-8 and DS-CNN (3x3 on RGB,
+ * 10x4 on one channel), patches too long for four pixels per pass, patches of 128 and
  * more (the DSP conv's two-pixel pass on pairs of channels), all-zero filters, fused clamps,
  * biases large enough to need the exact 64-bit requantisation, positive
  * shifts, shifts beyond the DSP fast path's range, multipliers of exactly
@@ -239,6 +240,7 @@ static void random_conv(nnom_conv_args *a, int depthwise)
     a->k_h = one_d || long_kernel || one_by_one ? 1 : (three_k ? three_k : range(paired ? 2 : 1, 5));
     a->k_w = one_by_one ? 1 : (long_kernel ? range(100, 140) : (three_k ? three_k : range(paired ? 2 : 1, 5)));
     int tall1 = 0; /* one input channel, a tall window (below) */
+    int first = 0; /* the first layer of an image or keyword-spotting model (below) */
     if (image) {
         /* the DSP kernel for 1-4 input channels (conv_narrow.h): 4 channels too, up to 40 output
          * channels (more runs of one requantisation form than it keeps), its 3x3x3 and 3x9x1
@@ -249,7 +251,7 @@ static void random_conv(nnom_conv_args *a, int depthwise)
             a->in_h = range(1, 20);
             a->in_w = range(1, 20);
         }
-        const int32_t shape = range(0, 4);
+        const int32_t shape = range(0, 5);
         if (shape == 0) { a->k_h = 3; a->k_w = 3; a->in_c = 3; }
         if (shape == 1) { a->k_h = 3; a->k_w = 9; a->in_c = 1; }
         if (shape == 2 && !one_d) { a->k_h = range(1, 10); a->k_w = 4; a->in_c = 1; }
@@ -264,6 +266,21 @@ static void random_conv(nnom_conv_args *a, int depthwise)
             a->in_h = range(a->k_h - 2, 30);
             a->in_w = range(3, 12);
             a->out_c = chance(80) ? range(16, 64) : range(1, 40); /* (and, below, fast channels: long runs) */
+        }
+        /* the first layers of MobileNet / ResNet-8 (3x3 on RGB, 8 or 16 channels) and DS-CNN (10x4 on
+         * one channel, 64): the DSP kernel's first-layer pass (conv_first.h, four pixels and two
+         * channels at a time, both fast forms in one pair, a table of constants up to 16 channels),
+         * odd channel counts, many pixels a row inside the input, the last pixels redone */
+        if (shape == 5 && !one_d) {
+            first = 1;
+            const int rgb = chance(50);
+            a->k_h = rgb ? 3 : 10;
+            a->k_w = rgb ? 3 : 4;
+            a->in_c = rgb ? 3 : 1;
+            a->in_h = range(a->k_h - 2, rgb ? 20 : 49);
+            a->in_w = range(3, rgb ? 24 : 10);
+            a->out_c = chance(60) ? (rgb ? (chance(50) ? 8 : 16) : 64) : range(1, rgb ? 20 : 64);
+            while (a->in_h * a->in_w * a->out_c > MAX_OUT) a->in_h--;
         }
     }
     a->stride_h = one_d || pointwise || three_pw ? 1 : range(1, 3);
@@ -389,7 +406,7 @@ static void random_conv(nnom_conv_args *a, int depthwise)
     if (pointwise || short8)
         for (int32_t c = 0; c < a->out_c; c++)
             if (multiplier[c] && chance(30)) multiplier[c] = (int32_t)(next() & 0x3FFFFFFFu) | 1; /* below 2^30 */
-    if (three || tall1)
+    if (three || tall1 || first)
         for (int32_t c = 0; c < a->out_c; c++) {
             /* both fast forms (multipliers above and below 2^30) in one pair of channels; shifts
              * to the fast form's limits; rarely a dead channel */
@@ -398,7 +415,7 @@ static void random_conv(nnom_conv_args *a, int depthwise)
             shift[c] = chance(10) ? -range(1, 22) : -range(10, 20);
             bias[c] = range(-(1 << 16), 1 << 16);
         }
-    if (!depthwise && chance(three || tall1 ? 10 : 25))
+    if (!depthwise && chance(three || tall1 || first ? 10 : 25))
         /* left shifts (the DSP kernel's eight-pixel passes take shifts 0 to 8 when the bias allows: the
          * MobileNet's pointwise layers have channels of multiplier 2^30, shift 1) */
         for (int32_t c = 0; c < a->out_c; c++)
