@@ -60,8 +60,7 @@
 enum {
     FIRST_K27 = 27,     /* 3x3x3 (and 3x9x1): 7 groups, the last one's lane past k the next weight */
     FIRST_K40 = 40,     /* 10x4x1: 10 groups */
-    FIRST_PIXELS = 4,   /* pixels per pass (pass4's column layout) */
-    FIRST_TABLE_CHANNELS = 16 /* the most channels whose constants a caller tables (16 bytes each, on its stack) */
+    FIRST_PIXELS = 4    /* pixels per pass (pass4's column layout) */
 };
 
 /* What the first-layer passes read (offsets are used by their assembly). */
@@ -75,13 +74,8 @@ typedef struct {
     int32_t out_c;         /* 24 */
     int32_t c4;            /* 28: 4 * the pair's first channel (set by the pass) */
     int32_t n4;            /* 32: 4 * n_ch */
-    const int32_t *table;  /* 36: FIRST_MODE_TABLE: per channel m, e, (2 zp + 1) << (e - 1), 2 * bias */
-    int32_t mode;          /* 40: FIRST_MODE_* */
+    int32_t k40;           /* 36: 1: 40-element patches, 0: 27 */
 } first_args;
-
-/* first_args.mode: 40-element patches (else 27); the constants from the table (27 only) */
-#define FIRST_MODE_K40 1
-#define FIRST_MODE_TABLE 2
 
 #define FIRST_STR2(X) #X
 #define FIRST_STR(X) FIRST_STR2(X)
@@ -115,10 +109,31 @@ typedef struct {
     "sxtb16 r10, r10, ror #8\n\t"                        \
     FIRST_MACS(FIRST_SMLAD, OFF, "4")
 #define FIRST_G(K, I) FIRST_GROUP(K, FIRST_STR(32 * I), FIRST_SMLAD)
+#if defined(__OPTIMIZE_SIZE__)
+/* For size (-Os): the first group, then the others three at a time in a loop (two passes for 27
+ * taps, three for 40) ending at the columns' end ([sp, #4]): about 7 estimated cycles a pass of
+ * the loop, for 1.1 KB less code. */
+#define FIRST_GROUPS(K, GROUPS)                                                                     \
+    "add    r9, r0, #32 * " FIRST_STR(GROUPS) "\n\t"                                                        \
+    "str    r9, [sp, #4]\n\t"                                                                      \
+    FIRST_GROUP(FIRST_STR(K), "0", FIRST_SMUAD)                                                    \
+    "add    r0, r0, #32\n"                                                                         \
+    "3:\n\t"                                                                                       \
+    FIRST_G(FIRST_STR(K), 0) FIRST_G(FIRST_STR(K), 1) FIRST_G(FIRST_STR(K), 2)                     \
+    "add    r0, r0, #3 * 32\n\t"                                                                   \
+    "ldr    r9, [sp, #4]\n\t"                                                                      \
+    "cmp    r0, r9\n\t"                                                                            \
+    "bne    3b\n\t"
+#else
+/* For speed: straight copies (no loop, no entry computation). */
 #define FIRST_GROUPS_7(K)                                                                           \
     FIRST_GROUP(K, "0", FIRST_SMUAD) FIRST_G(K, 1) FIRST_G(K, 2) FIRST_G(K, 3) FIRST_G(K, 4)        \
     FIRST_G(K, 5) FIRST_G(K, 6)
 #define FIRST_GROUPS_10(K) FIRST_GROUPS_7(K) FIRST_G(K, 7) FIRST_G(K, 8) FIRST_G(K, 9)
+#define FIRST_GROUPS(K, GROUPS) FIRST_GROUPS_##GROUPS(FIRST_STR(K))
+#endif
+/* the loop for size takes the groups after the first three at a time */
+typedef char first_groups_check[((FIRST_K27 + 3) / 4 - 1) % 3 == 0 && (FIRST_K40 / 4 - 1) % 3 == 0 ? 1 : -1];
 
 /* Channel c (OFS "0") or c + 1 (OFS "4") of the pair: its multiplier r9, e r10, constant r12 (from
  * 2 zp + 1), 2 * bias r11, from the arguments at [sp]; flags from comparing the multiplier with
@@ -141,63 +156,32 @@ typedef struct {
     RQ(S0, "r9", "r10", "r12", "r0", "r11") RQ(S1, "r9", "r10", "r12", "r0", "r11") \
     RQ(S2, "r9", "r10", "r12", "r0", "r11") RQ(S3, "r9", "r10", "r12", "r0", "r11")
 
-/* Channel c (OFS "0") or c + 1 (OFS "16") of the pair from the table of constants (FIRST_TABLE):
- * multiplier r9, e r10, constant r11, 2 * bias r12; flags as FIRST_CONSTS. */
-#define FIRST_TABLE_CONSTS(OFS)                           \
-    "ldr    r0, [sp]\n\t"                                 \
-    "ldr    r9, [r0, #36]\n\t"          /* table */       \
-    "ldr    r0, [r0, #28]\n\t"          /* 4c */          \
-    "add    r0, r9, r0, lsl #2\n\t"                       \
-    "add    r0, r0, #" OFS "\n\t"                         \
-    "ldm    r0, {r9, r10, r11, r12}\n\t"                  \
-    "cmp    r9, #0x40000000\n\t"
-#define FIRST_TABLE_RQ4(RQ, S0, S1, S2, S3)                                       \
-    RQ(S0, "r9", "r10", "r11", "r0", "r12") RQ(S1, "r9", "r10", "r11", "r0", "r12") \
-    RQ(S2, "r9", "r10", "r11", "r0", "r12") RQ(S3, "r9", "r10", "r11", "r0", "r12")
-
 /*
- * Channels [0, n_ch) of four whole pixels (see the file comment), weights from w. p->mode:
- * FIRST_MODE_K40 (else 27-element patches), FIRST_MODE_TABLE (27 only: each channel's constants
- * from p->table, else from the layer's arrays). Stack: [sp] p, [sp, #8] the requantisation's code
- * after the groups of 27 (those of 40 run into the one from the arrays), [sp, #12] the pair loop's.
+ * Channels [0, n_ch) of four whole pixels (see the file comment), weights from w, patches of
+ * FIRST_K40 elements when p->k40 is 1, else of FIRST_K27. Stack: [sp] p, [sp, #4] (-Os) the end
+ * of the columns.
  */
 /* (naked: the body is the assembly alone; the arguments arrive in r0, r1) */
 __attribute__((naked, noinline)) static void first_pass(ARG first_args *p, ARG const int8_t *w)
 {
     __asm__ volatile(
         "push   {r4-r11, lr}\n\t"
-        "sub    sp, sp, #16\n\t"
+        "sub    sp, sp, #8\n\t"
         "str    r0, [sp]\n\t"
-        "ldr    r2, [r0, #40]\n\t"          /* mode */
-        "adr.w  r3, 10f\n\t"                /* the pair loop of 27 */
-        "tst    r2, #1\n\t"                 /* FIRST_MODE_K40 */
-        "beq    1f\n\t"
-        "adr.w  r3, 11f\n"                  /* of 40 */
-        "1:\n\t"
-        "orr    r3, r3, #1\n\t"             /* (a Thumb address) */
-        "str    r3, [sp, #12]\n\t"
-        "adr.w  r3, 70f\n\t"
-        "tst    r2, #2\n\t"                 /* FIRST_MODE_TABLE */
-        "beq    2f\n\t"
-        "adr.w  r3, 80f\n"
-        "2:\n\t"
-        "orr    r3, r3, #1\n\t"
-        "str    r3, [sp, #8]\n\t"
         "movs   r2, #0\n\t"
-        "str    r2, [r0, #28]\n\t"
-        "ldr    pc, [sp, #12]\n\t"
-        ".p2align 2\n"
-        "10:\n\t"                           /* a pair of channels, 27 taps; r0 p */
+        "str    r2, [r0, #28]\n"
+        "10:\n\t"                           /* a pair of channels; r0 p */
+        "ldr    r2, [r0, #36]\n\t"          /* k40 */
         "ldr    r0, [r0]\n\t"               /* the columns */
-        FIRST_GROUPS_7("27")
+        "cmp    r2, #0\n\t"
+        "bne    11f\n\t"
+        FIRST_GROUPS(27, 7)
         "add    r1, r1, #2 * 27 - 4 * 7\n\t" /* channel c + 2 */
-        "ldr    pc, [sp, #8]\n\t"
-        ".p2align 2\n"
-        "11:\n\t"                           /* a pair of channels, 40 taps; r0 p */
-        "ldr    r0, [r0]\n\t"
-        FIRST_GROUPS_10("40")
-        "add    r1, r1, #2 * 40 - 4 * 10\n\t"
-        "70:\n\t"                           /* constants from the arrays */
+        "b      12f\n"
+        "11:\n\t"
+        FIRST_GROUPS(40, 10)
+        "add    r1, r1, #2 * 40 - 4 * 10\n"
+        "12:\n\t"
         FIRST_CONSTS("0")
         "bls    30f\n\t"
         FIRST_RQ4(REQUANT_ZP_B, "r2", "r3", "r4", "r5")
@@ -225,46 +209,19 @@ __attribute__((naked, noinline)) static void first_pass(ARG first_args *p, ARG c
         "add    r11, r11, #8\n\t"
         "str    r11, [r0, #28]\n\t"
         "cmp    r11, r12\n\t"
-        "bge    90f\n\t"
-        "ldr    pc, [sp, #12]\n"          /* the next pair */
-        "90:\n\t"
-        "add    sp, sp, #16\n\t"
+        "blt    10b\n\t"
+        "add    sp, sp, #8\n\t"
         "pop    {r4-r11, pc}\n"
         "30:\n\t"
         FIRST_RQ4(REQUANT_U_B, "r2", "r3", "r4", "r5")
         "b      20b\n"
         "31:\n\t"
         FIRST_RQ4(REQUANT_U_B, "r6", "r7", "r8", "lr")
-        "b      21b\n"
-        "80:\n\t"                           /* constants from the table */
-        FIRST_TABLE_CONSTS("0")
-        "bls    32f\n\t"
-        FIRST_TABLE_RQ4(REQUANT_ZP_B, "r2", "r3", "r4", "r5")
-        "22:\n\t"
-        FIRST_TABLE_CONSTS("16")
-        "bls    33f\n\t"
-        FIRST_TABLE_RQ4(REQUANT_ZP_B, "r6", "r7", "r8", "lr")
-        "b      21b\n"
-        "32:\n\t"
-        FIRST_TABLE_RQ4(REQUANT_U_B, "r2", "r3", "r4", "r5")
-        "b      22b\n"
-        "33:\n\t"
-        FIRST_TABLE_RQ4(REQUANT_U_B, "r6", "r7", "r8", "lr")
         "b      21b\n\t");
 }
 typedef char first_k_check[FIRST_K27 == 27 && (FIRST_K27 + 3) / 4 == 7 && FIRST_K40 == 40 && FIRST_K40 / 4 == 10 ? 1 : -1];
 
 /* Whether conv_first.h has a pass for patches of k elements. */
 static inline int first_takes(int32_t k) { return k == FIRST_K27 || k == FIRST_K40; }
-
-/* One channel's entry of a table of constants (FIRST_MODE_TABLE): multiplier m, shift -e, bias b
- * (a fast form: e in [1, 22]); zz = 2 zp + 1. */
-static inline void first_table_entry(int32_t *t, int32_t m, int32_t shift, int32_t b, int32_t zz)
-{
-    t[0] = m;
-    t[1] = -shift;
-    t[2] = (int32_t)((uint32_t)zz << (-shift - 1));
-    t[3] = (int32_t)((uint32_t)b << 1);
-}
 
 #endif

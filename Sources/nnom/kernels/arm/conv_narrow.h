@@ -521,9 +521,8 @@ static void narrow_run_pass(const nnom_conv_args *a, pass4_args *p4, pass8_args 
 /* The outputs of channels [r->c0, r->c1), all of the fast forms (NARROW_ZP, NARROW_U), of a whole
  * pass of four pixels to o: conv_first.h's pass fp on their pairs (weights in place below n_safe,
  * which is even, the zero-padded copy tail from there), an odd last one in narrow_run_pass; then
- * the narrower clamp. f: the pass's columns, mode and the layer's constants set; table: the
- * channels' constants when f->mode says so. */
-static void narrow_first_run(const nnom_conv_args *a, const int32_t *table, first_args *f, pass4_args *p4,
+ * the narrower clamp. f: the pass's columns, patch length and the layer's constants set. */
+__attribute__((noinline)) static void narrow_first_run(const nnom_conv_args *a, first_args *f, pass4_args *p4,
                              const narrow_run *r, int32_t n_safe, const int8_t *tail, int32_t bias_room, int8_t *o)
 {
     const int32_t k = p4->groups * 4 - p4->back, out_c = a->out_c, lo = a->act_min, hi = a->act_max;
@@ -540,7 +539,6 @@ static void narrow_first_run(const nnom_conv_args *a, const int32_t *table, firs
             f->bias = bias + c0;
             f->out = o + c0;
             f->n4 = 4 * pairs;
-            f->table = table + 4 * c0;
             first_pass(f, part ? tail + (c0 - n_safe) * k : (const int8_t *)a->weights + (ptrdiff_t)c0 * k);
         }
         if (pairs < c1 - c0) {
@@ -647,13 +645,7 @@ __attribute__((noinline)) static void conv_narrow(const nnom_conv_args *a, const
     int one_call = fp && !(out_c & 1) && (n_safe == 0 || n_safe == out_c) && a->act_min == -128 && a->act_max == 127;
     for (int32_t r = 0; r < n_runs; r++) one_call &= runs[r].form == NARROW_ZP || runs[r].form == NARROW_U;
     const int8_t *const w_first = n_safe ? (const int8_t *)a->weights : tail;
-    /* the fast channels' constants in a table, read by one LDM each, when they are few */
-    int32_t table[FIRST_TABLE_CHANNELS * 4];
-    fa.mode = k == FIRST_K40 ? FIRST_MODE_K40 : (out_c <= FIRST_TABLE_CHANNELS ? FIRST_MODE_TABLE : 0);
-    fa.table = table;
-    for (int32_t r = 0; fp && (fa.mode & FIRST_MODE_TABLE) && r < n_runs; r++)
-        for (int32_t c = runs[r].c0; c < runs[r].c1 && (runs[r].form == NARROW_ZP || runs[r].form == NARROW_U); c++)
-            first_table_entry(table + 4 * c, a->multiplier[c], a->shift[c], bias[c], p4.zz);
+    fa.k40 = k == FIRST_K40;
     if (one_call) {
         fa.mult = a->multiplier;
         fa.shift = a->shift;
@@ -707,7 +699,7 @@ __attribute__((noinline)) static void conv_narrow(const nnom_conv_args *a, const
                 }
                 while (r1 + 1 < n_runs && (runs[r1 + 1].form == NARROW_ZP || runs[r1 + 1].form == NARROW_U))
                     m.c1 = runs[++r1].c1;
-                narrow_first_run(a, table, &fa, &p4, &m, n_safe, tail, bias_room, o);
+                narrow_first_run(a, &fa, &p4, &m, n_safe, tail, bias_room, o);
             }
             continue;
         }
