@@ -521,8 +521,10 @@ static void narrow_run_pass(const nnom_conv_args *a, pass4_args *p4, pass8_args 
 /* The outputs of channels [r->c0, r->c1), all of the fast forms (NARROW_ZP, NARROW_U), of a whole
  * pass of four pixels to o: conv_first.h's pass fp on their pairs (weights in place below n_safe,
  * which is even, the zero-padded copy tail from there), an odd last one in narrow_run_pass; then
- * the narrower clamp. f: the pass's columns, patch length and the layer's constants set. */
-__attribute__((noinline)) static void narrow_first_run(const nnom_conv_args *a, first_args *f, pass4_args *p4,
+ * the narrower clamp. f: the pass's columns, patch length and the layer's constants set, its table
+ * (when not NULL) from `table`, channel 0's constants (FIRST_TABLE). */
+__attribute__((noinline)) static void narrow_first_run(const nnom_conv_args *a, const int32_t *table, first_args *f,
+                                                       pass4_args *p4,
                              const narrow_run *r, int32_t n_safe, const int8_t *tail, int32_t bias_room, int8_t *o)
 {
     const int32_t k = p4->groups * 4 - p4->back, out_c = a->out_c, lo = a->act_min, hi = a->act_max;
@@ -539,6 +541,7 @@ __attribute__((noinline)) static void narrow_first_run(const nnom_conv_args *a, 
             f->bias = bias + c0;
             f->out = o + c0;
             f->n4 = 4 * pairs;
+            if (f->table) f->table = table + 4 * c0;
             first_pass(f, part ? tail + (c0 - n_safe) * k : (const int8_t *)a->weights + (ptrdiff_t)c0 * k);
         }
         if (pairs < c1 - c0) {
@@ -646,6 +649,12 @@ __attribute__((noinline)) static void conv_narrow(const nnom_conv_args *a, const
     for (int32_t r = 0; r < n_runs; r++) one_call &= runs[r].form == NARROW_ZP || runs[r].form == NARROW_U;
     const int8_t *const w_first = n_safe ? (const int8_t *)a->weights : tail;
     fa.k40 = k == FIRST_K40;
+    /* the fast channels' constants in a table, one LDM each, when they are few (FIRST_TABLE) */
+    int32_t table[FIRST_TABLE ? FIRST_TABLE_CHANNELS * 4 : 1];
+    fa.table = FIRST_TABLE && k == FIRST_K27 && out_c <= FIRST_TABLE_CHANNELS ? table : NULL;
+    for (int32_t r = 0; fp && fa.table && r < n_runs; r++)
+        for (int32_t c = runs[r].c0; c < runs[r].c1 && (runs[r].form == NARROW_ZP || runs[r].form == NARROW_U); c++)
+            first_table_entry(table + 4 * c, a->multiplier[c], a->shift[c], bias[c], p4.zz);
     if (one_call) {
         fa.mult = a->multiplier;
         fa.shift = a->shift;
@@ -699,7 +708,7 @@ __attribute__((noinline)) static void conv_narrow(const nnom_conv_args *a, const
                 }
                 while (r1 + 1 < n_runs && (runs[r1 + 1].form == NARROW_ZP || runs[r1 + 1].form == NARROW_U))
                     m.c1 = runs[++r1].c1;
-                narrow_first_run(a, &fa, &p4, &m, n_safe, tail, bias_room, o);
+                narrow_first_run(a, table, &fa, &p4, &m, n_safe, tail, bias_room, o);
             }
             continue;
         }
