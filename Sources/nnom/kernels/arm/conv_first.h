@@ -4,8 +4,9 @@
  * usual first layers: FIRST_K27 (3x3 on three channels, MobileNet's and
  * ResNet-8's RGB input; 3x9 on one) and FIRST_K40 (DS-CNN's 10x4 on one
  * channel). Part of kernels/arm/conv_s8.c, included by conv_narrow.h, which
- * gathers the columns and hands it whole passes of four pixels; same results
- * as the portable kernel bit for bit.
+ * gathers the columns (for 3x3x3 patches with first_gather_27_run, below) and
+ * hands it whole passes of four pixels; same results as the portable kernel
+ * bit for bit.
  *
  * Why: on such short patches the general passes spend as much on each
  * output's overhead as on its multiply-accumulates (pass8: 44 estimated
@@ -53,6 +54,7 @@
 #ifndef NNOM_KERNELS_ARM_CONV_FIRST_H
 #define NNOM_KERNELS_ARM_CONV_FIRST_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "kernels/arm/conv_pass.h"
@@ -270,6 +272,88 @@ __attribute__((naked, noinline)) static void first_pass(ARG first_args *p, ARG c
         FIRST_TABLE_TAIL);
 }
 typedef char first_k_check[FIRST_K27 == 27 && (FIRST_K27 + 3) / 4 == 7 && FIRST_K40 == 40 && FIRST_K40 / 4 == 10 ? 1 : -1];
+
+/* ------------------------------------------------ the gather of 3x3x3 patches */
+
+/* What first_gather_27_run reads besides its register arguments (offsets are used by its
+ * assembly). */
+typedef struct {
+    int32_t pix_step;    /*  0: input bytes between the windows of neighbour pixels: stride_w * in_c */
+    uint32_t zp_top;     /*  4: the input zero point in the top byte, the rest 0 */
+    uint32_t neg_zp;     /*  8: -in_zp in both int16 lanes */
+    const uint32_t *end; /* 12: one past the last pixel's column start (dst + 2 n) */
+} first_run27;
+
+/* The 27-element patch of a window inside the input: three kernel rows of 9 bytes (3x3 on three
+ * channels, or 3x9 on one), the first at r0, the others `step` bytes apart; patch elements
+ * p0..p26 and the zero point as p27 (which widens to 0), built in registers from unaligned loads
+ * that stay inside the three rows:
+ *   g0 = r0[0..3]  g1 = r0[4..7]  g2 = r0[8], r1[0..2]  g3 = r1[3..6]
+ *   g4 = r1[7..8], r2[0..1]  g5 = r2[2..5]  g6 = r2[6..8], zp
+ * each group widened (SXTAB16 with -in_zp) into its two words at group G's place, G times the
+ * group stride GS bytes (8 words per group and four pixels, or 16 for eight: conv_narrow.h's
+ * layouts). One run of eleven single loads (12 estimated cycles), four ORR, fourteen SXTAB16, the stores two groups at a
+ * time (four STR in a row): about 58 estimated Cortex-M4 cycles a pixel, against 106 for the
+ * same in C (GCC spills the group registers).
+ * n >= 1 pixels of one output row, windows pix_step bytes apart, their columns 8 bytes apart
+ * from dst (x->end the last one's plus 8). Registers: r0 the window, r1 step, r2 the column,
+ * r3 the arguments, r4 -in_zp, r5-r12 and lr the groups and their halves. */
+#define FIRST27_WIDEN2(GA, GB, OA, OB)                 \
+    "sxtab16 r10, r4, " GA "\n\t"                      \
+    "sxtab16 " GA ", r4, " GA ", ror #8\n\t"           \
+    "sxtab16 lr, r4, " GB "\n\t"                       \
+    "sxtab16 " GB ", r4, " GB ", ror #8\n\t"           \
+    "str    r10, [r2, #" OA "]\n\t"                    \
+    "str    " GA ", [r2, #" OA " + 4]\n\t"             \
+    "str    lr, [r2, #" OB "]\n\t"                     \
+    "str    " GB ", [r2, #" OB " + 4]\n\t"
+#define FIRST27_RUN(GS)                                                                            \
+    __asm__ volatile(                                                                               \
+        "push   {r4-r11, lr}\n\t"                                                                   \
+        "ldr    r4, [r3, #8]\n"                                                                     \
+        "1:\n\t"                                                                                    \
+        "add    r5, r0, r1\n\t"              /* kernel row 1 */                                     \
+        "add    r6, r5, r1\n\t"              /* kernel row 2 */                                     \
+        "ldr    r7, [r0]\n\t"                /* g0 */                                               \
+        "ldr    r8, [r0, #4]\n\t"            /* g1 */                                               \
+        "ldrb   r9, [r0, #8]\n\t"                                                                   \
+        "ldr    r10, [r5]\n\t"                                                                      \
+        "ldr    r11, [r5, #3]\n\t"           /* g3 */                                               \
+        "ldrh   r12, [r5, #7]\n\t"                                                                  \
+        "ldrh   lr, [r6]\n\t"                                                                       \
+        "ldr    r5, [r6, #2]\n\t"            /* g5 */                                               \
+        "ldr    r6, [r6, #5]\n\t"                                                                   \
+        "orr    r9, r9, r10, lsl #8\n\t"     /* g2 */                                               \
+        "orr    r12, r12, lr, lsl #16\n\t"   /* g4 */                                               \
+        "ldr    lr, [r3, #4]\n\t"                                                                   \
+        "orr    r6, lr, r6, lsr #8\n\t"      /* g6 */                                               \
+        FIRST27_WIDEN2("r7", "r8", "0", #GS)                                                       \
+        FIRST27_WIDEN2("r9", "r11", "2 * " #GS, "3 * " #GS)                                        \
+        FIRST27_WIDEN2("r12", "r5", "4 * " #GS, "5 * " #GS)                                        \
+        "sxtab16 r10, r4, r6\n\t"                                                                   \
+        "sxtab16 r6, r4, r6, ror #8\n\t"                                                            \
+        "str    r10, [r2, #6 * " #GS "]\n\t"                                                        \
+        "str    r6, [r2, #6 * " #GS " + 4]\n\t"                                                     \
+        "ldr    lr, [r3]\n\t"                /* pix_step */                                         \
+        "ldr    r10, [r3, #12]\n\t"          /* end */                                              \
+        "add    r2, r2, #8\n\t"                                                                     \
+        "add    r0, r0, lr\n\t"                                                                     \
+        "cmp    r2, r10\n\t"                                                                        \
+        "bne    1b\n\t"                                                                             \
+        "pop    {r4-r11, pc}\n\t")
+/* (naked: the body is the assembly alone; the arguments arrive in r0-r3) */
+__attribute__((naked, noinline)) static void first_gather_27_run4(ARG const int8_t *r0, ARG ptrdiff_t step,
+                                                                   ARG uint32_t *dst, ARG const first_run27 *x)
+{
+    FIRST27_RUN(32);
+}
+__attribute__((naked, noinline)) static void first_gather_27_run8(ARG const int8_t *r0, ARG ptrdiff_t step,
+                                                                   ARG uint32_t *dst, ARG const first_run27 *x)
+{
+    FIRST27_RUN(64);
+}
+/* the group strides above: 8 bytes a pixel of a pass of four (or eight) */
+typedef char first27_stride_check[FIRST_PIXELS * 8 == 32 ? 1 : -1];
 
 /* Whether conv_first.h has a pass for patches of k elements. */
 static inline int first_takes(int32_t k) { return k == FIRST_K27 || k == FIRST_K40; }

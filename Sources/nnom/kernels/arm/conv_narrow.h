@@ -30,7 +30,7 @@
  * (or 3x9 on one) inside the input is built in registers, its seven groups
  * from eleven unaligned loads that stay inside the window's three rows, and
  * widened, in assembly, for a run of pixels on one output row at a time
- * (narrow_gather_27_run); other windows inside the input are copied a
+ * (first_gather_27_run); other windows inside the input are copied a
  * kernel row at a time: widened straight from the input when a kernel row
  * is whole groups (k_w * in_c a multiple of 4, e.g. DS-CNN's 10x4 on one
  * channel), otherwise copied a word at a time into the staging row (each
@@ -113,14 +113,6 @@ static inline int conv_narrow_takes(const nnom_conv_args *a, const conv_shape *s
            a->dil_w == 1 && s->k <= NARROW_MAX_K && (s->np == NARROW_PIXELS || s->np == NARROW_EIGHT);
 }
 
-/* What narrow_gather_27_run reads besides its register arguments (offsets are used by its
- * assembly). */
-typedef struct {
-    int32_t pix_step;    /*  0: input bytes between the windows of neighbour pixels: stride_w * in_c */
-    uint32_t zp_top;     /*  4: the input zero point in the top byte, the rest 0 */
-    uint32_t neg_zp;     /*  8: -in_zp in both int16 lanes */
-    const uint32_t *end; /* 12: one past the last pixel's column start (dst + 2 n) */
-} narrow_run27;
 
 typedef struct {
     const nnom_conv_args *a;
@@ -135,7 +127,7 @@ typedef struct {
     int32_t gw;           /* words of one group of them: 2 * pixels of the pass (8 or 16) */
     int32_t ix_max, iy_max;  /* windows from input column ix0 in [0, ix_max], row iy0 in [0, iy_max] are inside */
     int32_t ox_lo, ox_hi;    /* the output columns whose windows' columns are inside (ox_hi < out_w) */
-    narrow_run27 *r27;       /* narrow_gather_pass_27's arguments of its assembly */
+    first_run27 *r27;       /* narrow_gather_pass_27's arguments of its assembly */
     ptrdiff_t at_limit;   /* and, with staging, their first tap's offset at most this (the word copies end in the input) */
 } narrow_ctx;
 
@@ -207,76 +199,6 @@ __attribute__((noinline)) static void narrow_gather_edge(const narrow_ctx *x, co
 }
 
 
-/* The 27-element patch of a window inside the input: three kernel rows of 9 bytes (3x3 on three
- * channels, or 3x9 on one), the first at r0, the others `step` bytes apart; patch elements
- * p0..p26 and the zero point as p27 (which widens to 0), built in registers from unaligned loads
- * that stay inside the three rows:
- *   g0 = r0[0..3]  g1 = r0[4..7]  g2 = r0[8], r1[0..2]  g3 = r1[3..6]
- *   g4 = r1[7..8], r2[0..1]  g5 = r2[2..5]  g6 = r2[6..8], zp
- * each group widened (SXTAB16 with -in_zp) into its two words at group G's place, G times the
- * group stride GS bytes (8 words per group and four pixels, or 16 for eight). One run of eleven
- * single loads (12 estimated cycles), four ORR, fourteen SXTAB16, the stores two groups at a
- * time (four STR in a row): about 58 estimated Cortex-M4 cycles a pixel, against 106 for the
- * same in C (GCC spills the group registers).
- * n >= 1 pixels of one output row, windows pix_step bytes apart, their columns 8 bytes apart
- * from dst (x->end the last one's plus 8). Registers: r0 the window, r1 step, r2 the column,
- * r3 the arguments, r4 -in_zp, r5-r12 and lr the groups and their halves. */
-#define NARROW27_WIDEN2(GA, GB, OA, OB)                 \
-    "sxtab16 r10, r4, " GA "\n\t"                      \
-    "sxtab16 " GA ", r4, " GA ", ror #8\n\t"           \
-    "sxtab16 lr, r4, " GB "\n\t"                       \
-    "sxtab16 " GB ", r4, " GB ", ror #8\n\t"           \
-    "str    r10, [r2, #" OA "]\n\t"                    \
-    "str    " GA ", [r2, #" OA " + 4]\n\t"             \
-    "str    lr, [r2, #" OB "]\n\t"                     \
-    "str    " GB ", [r2, #" OB " + 4]\n\t"
-#define NARROW27_RUN(GS)                                                                            \
-    __asm__ volatile(                                                                               \
-        "push   {r4-r11, lr}\n\t"                                                                   \
-        "ldr    r4, [r3, #8]\n"                                                                     \
-        "1:\n\t"                                                                                    \
-        "add    r5, r0, r1\n\t"              /* kernel row 1 */                                     \
-        "add    r6, r5, r1\n\t"              /* kernel row 2 */                                     \
-        "ldr    r7, [r0]\n\t"                /* g0 */                                               \
-        "ldr    r8, [r0, #4]\n\t"            /* g1 */                                               \
-        "ldrb   r9, [r0, #8]\n\t"                                                                   \
-        "ldr    r10, [r5]\n\t"                                                                      \
-        "ldr    r11, [r5, #3]\n\t"           /* g3 */                                               \
-        "ldrh   r12, [r5, #7]\n\t"                                                                  \
-        "ldrh   lr, [r6]\n\t"                                                                       \
-        "ldr    r5, [r6, #2]\n\t"            /* g5 */                                               \
-        "ldr    r6, [r6, #5]\n\t"                                                                   \
-        "orr    r9, r9, r10, lsl #8\n\t"     /* g2 */                                               \
-        "orr    r12, r12, lr, lsl #16\n\t"   /* g4 */                                               \
-        "ldr    lr, [r3, #4]\n\t"                                                                   \
-        "orr    r6, lr, r6, lsr #8\n\t"      /* g6 */                                               \
-        NARROW27_WIDEN2("r7", "r8", "0", #GS)                                                       \
-        NARROW27_WIDEN2("r9", "r11", "2 * " #GS, "3 * " #GS)                                        \
-        NARROW27_WIDEN2("r12", "r5", "4 * " #GS, "5 * " #GS)                                        \
-        "sxtab16 r10, r4, r6\n\t"                                                                   \
-        "sxtab16 r6, r4, r6, ror #8\n\t"                                                            \
-        "str    r10, [r2, #6 * " #GS "]\n\t"                                                        \
-        "str    r6, [r2, #6 * " #GS " + 4]\n\t"                                                     \
-        "ldr    lr, [r3]\n\t"                /* pix_step */                                         \
-        "ldr    r10, [r3, #12]\n\t"          /* end */                                              \
-        "add    r2, r2, #8\n\t"                                                                     \
-        "add    r0, r0, lr\n\t"                                                                     \
-        "cmp    r2, r10\n\t"                                                                        \
-        "bne    1b\n\t"                                                                             \
-        "pop    {r4-r11, pc}\n\t")
-/* (naked: the body is the assembly alone; the arguments arrive in r0-r3) */
-__attribute__((naked, noinline)) static void narrow_gather_27_run4(ARG const int8_t *r0, ARG ptrdiff_t step,
-                                                                   ARG uint32_t *dst, ARG const narrow_run27 *x)
-{
-    NARROW27_RUN(32);
-}
-__attribute__((naked, noinline)) static void narrow_gather_27_run8(ARG const int8_t *r0, ARG ptrdiff_t step,
-                                                                   ARG uint32_t *dst, ARG const narrow_run27 *x)
-{
-    NARROW27_RUN(64);
-}
-/* the group strides above: 8 bytes a pixel */
-typedef char narrow27_stride_check[NARROW_PIXELS * 8 == 32 && NARROW_EIGHT * 8 == 64 ? 1 : -1];
 
 /* The columns of the n pixels of a pass into x->cols, the first pixel's window at input row
  * pos->iy0, column pos->ix0 (output column pos->ox), pos moved past the pass. */
@@ -340,13 +262,13 @@ __attribute__((noinline)) static void narrow_gather_pass(const narrow_ctx *x, co
 
 /* narrow_gather_pass for the 3x3x3 (or 3x9x1) patch: the windows inside the input, a run of them
  * on one output row at a time (output columns [x->ox_lo, x->ox_hi]), built by
- * narrow_gather_27_run (its loads stay inside the window's rows: no test of the input's end). */
+ * first_gather_27_run (its loads stay inside the window's rows: no test of the input's end). */
 __attribute__((noinline)) static void narrow_gather_pass_27(const narrow_ctx *x, const int8_t *in, narrow_pos *pos,
                                                             int32_t n)
 {
     const nnom_conv_args *a = x->a;
     const int32_t out_w = a->out_w, stride_w = a->stride_w, pad_left = a->pad_left;
-    narrow_run27 *const r = x->r27;
+    first_run27 *const r = x->r27;
     int32_t iy0 = pos->iy0, ox = pos->ox;
     uint32_t *dst = x->cols;
     for (int32_t p = 0; p < n;) {
@@ -357,8 +279,8 @@ __attribute__((noinline)) static void narrow_gather_pass_27(const narrow_ctx *x,
             if (m > n - p) m = n - p;
             r->end = dst + 2 * m;
             const int8_t *src = in + ((ptrdiff_t)iy0 * a->in_w + ix0) * a->in_c;
-            if (x->gw == 2 * NARROW_EIGHT) narrow_gather_27_run8(src, x->row_step, dst, r);
-            else narrow_gather_27_run4(src, x->row_step, dst, r);
+            if (x->gw == 2 * NARROW_EIGHT) first_gather_27_run8(src, x->row_step, dst, r);
+            else first_gather_27_run4(src, x->row_step, dst, r);
         } else {
             narrow_gather_edge(x, in, iy0, ix0, dst);
         }
@@ -583,7 +505,7 @@ __attribute__((noinline)) static void conv_narrow(const nnom_conv_args *a, const
     x.ox_lo = (a->pad_left + a->stride_w - 1) / a->stride_w;
     x.ox_hi = x.ix_max + a->pad_left >= 0 ? (x.ix_max + a->pad_left) / a->stride_w : -1;
     if (x.ox_hi > a->out_w - 1) x.ox_hi = a->out_w - 1;
-    narrow_run27 r27;
+    first_run27 r27;
     r27.pix_step = a->stride_w * a->in_c;
     r27.zp_top = x.zp_bytes & 0xFF000000u;
     r27.neg_zp = x.neg_zp;
