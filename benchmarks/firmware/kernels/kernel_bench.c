@@ -45,6 +45,8 @@ typedef struct {
                     size; 0 all it can use (nnom_conv2d_s8_scratch_room_bytes); depthwise: 1 a band of
                     one output row from its k input rows, as a tiled stage calls it (no padding
                     above or below) */
+    int32_t band; /* conv: out_h of a band of output rows, as a tiled stage calls it (from the band's
+                     first input row, no padding above); 0: the whole layer */
 } bench_case;
 
 static const bench_case cases[] = {
@@ -133,6 +135,9 @@ static const bench_case cases[] = {
     {"pw_3x3_128to256_dead", KIND_CONV, 3, 3, 128, 256, 1, 1, 0, 3},
     /* MobileNetV1-0.25's first stride-2 depthwise layer in its tiled stage: a call per output row */
     {"dw3x3_s2_3x48x16_band", KIND_DW, 3, 48, 16, 16, 3, 2, 1, 2, 0, 1},
+    /* MobileNetV1-0.25's first layer as the tiled vww plan calls it: two output rows from five input
+     * rows (its zero padding folded: none above or left), the scratch the plan reserves */
+    {"conv3x3_s2_5x96x3to8_band", KIND_CONV, 5, 96, 3, 8, 3, 2, 0, 0, 0, 1, 2},
 };
 #define CASE_COUNT ((int)(sizeof cases / sizeof cases[0]))
 
@@ -244,6 +249,10 @@ static int64_t setup(const bench_case *c)
         a->pad_left = pad_w > 0 ? pad_w / 2 : 0;
         if (c->kind == KIND_DW && c->tight) { /* a band: one output row from the k input rows */
             a->out_h = 1;
+            a->pad_top = 0;
+        }
+        if (c->band) {
+            a->out_h = c->band;
             a->pad_top = 0;
         }
         a->depth_mult = c->mult;
