@@ -115,17 +115,17 @@ typedef struct {
 #define FIRST_G(K, I) FIRST_GROUP(K, FIRST_STR(32 * I), FIRST_SMLAD)
 #if defined(__OPTIMIZE_SIZE__)
 /* For size (-Os): the first group, then the others three at a time in a loop (two passes for 27
- * taps, three for 40) ending at the columns' end ([sp, #4]): about 7 estimated cycles a pass of
+ * taps, three for 40) ending at the columns' end ([sp, #44]): about 7 estimated cycles a pass of
  * the loop, for 1.1 KB less code. */
 #define FIRST_GROUPS(K, GROUPS)                                                                     \
     "add    r9, r0, #32 * " FIRST_STR(GROUPS) "\n\t"                                                        \
-    "str    r9, [sp, #4]\n\t"                                                                      \
+    "str    r9, [sp, #44]\n\t"                                                                      \
     FIRST_GROUP(FIRST_STR(K), "0", FIRST_SMUAD)                                                    \
     "add    r0, r0, #32\n"                                                                         \
     "3:\n\t"                                                                                       \
     FIRST_G(FIRST_STR(K), 0) FIRST_G(FIRST_STR(K), 1) FIRST_G(FIRST_STR(K), 2)                     \
     "add    r0, r0, #3 * 32\n\t"                                                                   \
-    "ldr    r9, [sp, #4]\n\t"                                                                      \
+    "ldr    r9, [sp, #44]\n\t"                                                                     \
     "cmp    r0, r9\n\t"                                                                            \
     "bne    3b\n\t"
 #else
@@ -139,15 +139,17 @@ typedef struct {
 /* the loop for size takes the groups after the first three at a time */
 typedef char first_groups_check[((FIRST_K27 + 3) / 4 - 1) % 3 == 0 && (FIRST_K40 / 4 - 1) % 3 == 0 ? 1 : -1];
 
-/* Channel c (OFS "0") or c + 1 (OFS "4") of the pair: its multiplier r9, e r10, constant r12 (from
- * 2 zp + 1), 2 * bias r11, from the arguments at [sp]; flags from comparing the multiplier with
- * 2^30 (higher: nnom_arm_requant_zp()). */
-#define FIRST_CONSTS(OFS)                                 \
-    "ldr    r0, [sp]\n\t"                                 \
-    "ldrd   r9, r10, [r0, #4]\n\t"      /* mult, shift */ \
-    "ldrd   r11, r12, [r0, #12]\n\t"    /* bias, zz */    \
-    "ldr    r0, [r0, #28]\n\t"          /* 4c */          \
-    "add    r0, r0, #" OFS "\n\t"                         \
+/* Channel c (NEXT "") or c + 1 (NEXT FIRST_NEXT) of the pair: its multiplier r9, e r10, constant
+ * r12 (from 2 zp + 1), 2 * bias r11, from the arguments' copy at [sp] (one run of loads); flags
+ * from comparing the multiplier with 2^30 (higher: nnom_arm_requant_zp()). */
+#define FIRST_NEXT "add    r0, r0, #4\n\t"
+#define FIRST_CONSTS(NEXT)                                \
+    "ldr    r9, [sp, #4]\n\t"           /* mult */        \
+    "ldr    r10, [sp, #8]\n\t"          /* shift */       \
+    "ldr    r11, [sp, #12]\n\t"         /* bias */        \
+    "ldr    r12, [sp, #16]\n\t"         /* zz */          \
+    "ldr    r0, [sp, #28]\n\t"          /* 4c */          \
+    NEXT                                                  \
     "ldr    r9, [r9, r0]\n\t"                             \
     "ldr    r10, [r10, r0]\n\t"         /* shift = -e */  \
     "ldr    r11, [r11, r0]\n\t"                           \
@@ -166,10 +168,12 @@ typedef char first_groups_check[((FIRST_K27 + 3) / 4 - 1) % 3 == 0 && (FIRST_K40
  * LDM (12 estimated cycles instead of 21; MobileNet's first layer 2.39 -> 2.35 est. cycles per
  * MAC); built for speed only. */
 #define FIRST_TABLE 1
-/* Channel c (OFS "0") or c + 1 (OFS "16") of the pair from the table (r9): multiplier r9, e r10,
- * constant r11, 2 * bias r12; flags as FIRST_CONSTS. r0 p. */
-#define FIRST_TABLE_CONSTS(OFS)                           \
-    "ldr    r0, [r0, #28]\n\t"          /* 4c */          \
+/* Channel c (OFS "0": the table at r9) or c + 1 (OFS "16") of the pair from the table: multiplier
+ * r9, e r10, constant r11, 2 * bias r12; flags as FIRST_CONSTS. */
+#define FIRST_TABLE_AT "ldr    r9, [sp, #40]\n\t"
+#define FIRST_TABLE_CONSTS(AT, OFS)                       \
+    AT                                                    \
+    "ldr    r0, [sp, #28]\n\t"          /* 4c */          \
     "add    r0, r9, r0, lsl #2\n\t"                       \
     "add    r0, r0, #" OFS "\n\t"                         \
     "ldm    r0, {r9, r10, r11, r12}\n\t"                  \
@@ -179,13 +183,11 @@ typedef char first_groups_check[((FIRST_K27 + 3) / 4 - 1) % 3 == 0 && (FIRST_K40
     RQ(S2, "r9", "r10", "r11", "r0", "r12") RQ(S3, "r9", "r10", "r11", "r0", "r12")
 #define FIRST_TABLE_TAIL                                  \
     "80:\n\t"                                             \
-    FIRST_TABLE_CONSTS("0")                               \
+    FIRST_TABLE_CONSTS("", "0")                               \
     "bls    32f\n\t"                                      \
     FIRST_TABLE_RQ4(REQUANT_ZP_B, "r2", "r3", "r4", "r5") \
     "22:\n\t"                                             \
-    "ldr    r0, [sp]\n\t"                                 \
-    "ldr    r9, [r0, #40]\n\t"                            \
-    FIRST_TABLE_CONSTS("16")                              \
+    FIRST_TABLE_CONSTS(FIRST_TABLE_AT, "16")                              \
     "bls    33f\n\t"                                      \
     FIRST_TABLE_RQ4(REQUANT_ZP_B, "r6", "r7", "r8", "lr") \
     "b      21b\n"                                        \
@@ -196,8 +198,7 @@ typedef char first_groups_check[((FIRST_K27 + 3) / 4 - 1) % 3 == 0 && (FIRST_K40
     FIRST_TABLE_RQ4(REQUANT_U_B, "r6", "r7", "r8", "lr")  \
     "b      21b\n\t"
 #define FIRST_TABLE_TEST                                  \
-    "ldr    r0, [sp]\n\t"                                 \
-    "ldr    r9, [r0, #40]\n\t"                            \
+    FIRST_TABLE_AT                                        \
     "cmp    r9, #0\n\t"                                   \
     "bne    80f\n\t"
 #else
@@ -209,20 +210,22 @@ typedef char first_groups_check[((FIRST_K27 + 3) / 4 - 1) % 3 == 0 && (FIRST_K40
 /*
  * Channels [0, n_ch) of four whole pixels (see the file comment), weights from w, patches of
  * FIRST_K40 elements when p->k40 is 1, else of FIRST_K27; the constants from p->table when it is
- * not NULL (FIRST_TABLE 1 and FIRST_K27 only). Stack: [sp] p, [sp, #4] (-Os) the end of the columns.
+ * not NULL (FIRST_TABLE 1 and FIRST_K27 only). Stack: [sp] a copy of *p (the pass's channel 4c
+ * at [sp, #28]), [sp, #44] (-Os) the end of the columns.
  */
 /* (naked: the body is the assembly alone; the arguments arrive in r0, r1) */
 __attribute__((naked, noinline)) static void first_pass(ARG first_args *p, ARG const int8_t *w)
 {
     __asm__ volatile(
         "push   {r4-r11, lr}\n\t"
-        "sub    sp, sp, #8\n\t"
-        "str    r0, [sp]\n\t"
+        "sub    sp, sp, #48\n\t"
+        "ldm    r0, {r2-r12}\n\t"           /* *p */
+        "stm    sp, {r2-r12}\n\t"
         "movs   r2, #0\n\t"
-        "str    r2, [r0, #28]\n"
-        "10:\n\t"                           /* a pair of channels; r0 p */
-        "ldr    r2, [r0, #36]\n\t"          /* k40 */
-        "ldr    r0, [r0]\n\t"               /* the columns */
+        "str    r2, [sp, #28]\n"
+        "10:\n\t"                           /* a pair of channels */
+        "ldr    r2, [sp, #36]\n\t"          /* k40 */
+        "ldr    r0, [sp]\n\t"               /* the columns */
         "cmp    r2, #0\n\t"
         "bne    11f\n\t"
         FIRST_GROUPS(27, 7)
@@ -233,17 +236,16 @@ __attribute__((naked, noinline)) static void first_pass(ARG first_args *p, ARG c
         FIRST_GROUPS(40, 10)
         "add    r1, r1, #2 * 40 - 4 * 10\n"
         "12:\n\t"
-        FIRST_CONSTS("0")
+        FIRST_CONSTS("")
         "bls    30f\n\t"
         FIRST_RQ4(REQUANT_ZP_B, "r2", "r3", "r4", "r5")
         "20:\n\t"
-        FIRST_CONSTS("4")
+        FIRST_CONSTS(FIRST_NEXT)
         "bls    31f\n\t"
         FIRST_RQ4(REQUANT_ZP_B, "r6", "r7", "r8", "lr")
         "21:\n\t"                           /* the eight bytes, the next pair */
-        "ldr    r0, [sp]\n\t"
-        "ldrd   r9, r10, [r0, #20]\n\t"     /* out, out_c */
-        "ldr    r11, [r0, #28]\n\t"         /* 4c */
+        "ldrd   r9, r10, [sp, #20]\n\t"     /* out, out_c */
+        "ldr    r11, [sp, #28]\n\t"         /* 4c */
         "add    r9, r9, r11, lsr #2\n\t"    /* channel c of pixel 0 */
         "add    r12, r9, r10\n\t"
         "add    r11, r12, r10\n\t"
@@ -256,12 +258,12 @@ __attribute__((naked, noinline)) static void first_pass(ARG first_args *p, ARG c
         "strb   r8, [r11, #1]\n\t"
         "strb   r5, [r10]\n\t"
         "strb   lr, [r10, #1]\n\t"
-        "ldrd   r11, r12, [r0, #28]\n\t"    /* 4c, n4 */
+        "ldrd   r11, r12, [sp, #28]\n\t"    /* 4c, n4 */
         "add    r11, r11, #8\n\t"
-        "str    r11, [r0, #28]\n\t"
+        "str    r11, [sp, #28]\n\t"
         "cmp    r11, r12\n\t"
         "blt    10b\n\t"
-        "add    sp, sp, #8\n\t"
+        "add    sp, sp, #48\n\t"
         "pop    {r4-r11, pc}\n"
         "30:\n\t"
         FIRST_RQ4(REQUANT_U_B, "r2", "r3", "r4", "r5")
