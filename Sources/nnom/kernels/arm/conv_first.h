@@ -293,9 +293,9 @@ typedef struct {
  *   g0 = r0[0..3]  g1 = r0[4..7]  g2 = r0[8], r1[0..2]  g3 = r1[3..6]
  *   g4 = r1[7..8], r2[0..1]  g5 = r2[2..5]  g6 = r2[6..8], zp
  * each group widened (SXTAB16 with -in_zp) into its two words at group G's place, G times the
- * group stride GS bytes (8 words per group and four pixels, or 16 for eight: conv_narrow.h's
- * layouts). One run of eleven single loads (12 estimated cycles), four ORR, fourteen SXTAB16, the stores two groups at a
- * time (four STR in a row): about 58 estimated Cortex-M4 cycles a pixel, against 106 for the
+ * group stride GS bytes (8 words per group and four pixels: pass4's layout, conv_pass.h). One
+ * run of eleven single loads (12 estimated cycles), four ORR, fourteen SXTAB16, the stores two
+ * groups at a time (four STR in a row): about 58 estimated Cortex-M4 cycles a pixel, against 106 for the
  * same in C (GCC spills the group registers).
  * n >= 1 pixels of one output row, windows pix_step bytes apart, their columns 8 bytes apart
  * from dst (x->end the last one's plus 8). Registers: r0 the window, r1 step, r2 the column,
@@ -349,12 +349,7 @@ __attribute__((naked, noinline)) static void first_gather_27_run4(ARG const int8
 {
     FIRST27_RUN(32);
 }
-__attribute__((naked, noinline)) static void first_gather_27_run8(ARG const int8_t *r0, ARG ptrdiff_t step,
-                                                                   ARG uint32_t *dst, ARG const first_run27 *x)
-{
-    FIRST27_RUN(64);
-}
-/* the group strides above: 8 bytes a pixel of a pass of four (or eight) */
+/* the group stride above: 8 bytes a pixel of a pass of four */
 typedef char first27_stride_check[FIRST_PIXELS * 8 == 32 ? 1 : -1];
 
 /* Whether conv_first.h has a pass for patches of k elements. */

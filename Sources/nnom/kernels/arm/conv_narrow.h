@@ -30,7 +30,7 @@
  * (or 3x9 on one) inside the input is built in registers, its seven groups
  * from eleven unaligned loads that stay inside the window's three rows, and
  * widened, in assembly, for a run of pixels on one output row at a time
- * (first_gather_27_run); other windows inside the input are copied a
+ * (conv_first.h's first_gather_27_run; in passes of four pixels); other windows inside the input are copied a
  * kernel row at a time: widened straight from the input when a kernel row
  * is whole groups (k_w * in_c a multiple of 4, e.g. DS-CNN's 10x4 on one
  * channel), otherwise copied a word at a time into the staging row (each
@@ -260,8 +260,8 @@ __attribute__((noinline)) static void narrow_gather_pass(const narrow_ctx *x, co
     pos->ox = ox;
 }
 
-/* narrow_gather_pass for the 3x3x3 (or 3x9x1) patch: the windows inside the input, a run of them
- * on one output row at a time (output columns [x->ox_lo, x->ox_hi]), built by
+/* narrow_gather_pass for the 3x3x3 (or 3x9x1) patch in passes of four pixels: the windows inside
+ * the input, a run of them on one output row at a time (output columns [x->ox_lo, x->ox_hi]), built by
  * first_gather_27_run (its loads stay inside the window's rows: no test of the input's end). */
 __attribute__((noinline)) static void narrow_gather_pass_27(const narrow_ctx *x, const int8_t *in, narrow_pos *pos,
                                                             int32_t n)
@@ -279,8 +279,7 @@ __attribute__((noinline)) static void narrow_gather_pass_27(const narrow_ctx *x,
             if (m > n - p) m = n - p;
             r->end = dst + 2 * m;
             const int8_t *src = in + ((ptrdiff_t)iy0 * a->in_w + ix0) * a->in_c;
-            if (x->gw == 2 * NARROW_EIGHT) first_gather_27_run8(src, x->row_step, dst, r);
-            else first_gather_27_run4(src, x->row_step, dst, r);
+            first_gather_27_run4(src, x->row_step, dst, r);
         } else {
             narrow_gather_edge(x, in, iy0, ix0, dst);
         }
@@ -599,7 +598,7 @@ __attribute__((noinline)) static void conv_narrow(const nnom_conv_args *a, const
         }
         x.gw = 2 * np;
         const int32_t n = n_pix - pix < np ? n_pix - pix : np;
-        if (is27) narrow_gather_pass_27(&x, in, &pos, n);
+        if (is27 && np == NARROW_PIXELS) narrow_gather_pass_27(&x, in, &pos, n);
         else narrow_gather_pass(&x, in, &pos, n);
         int8_t *o = out + (ptrdiff_t)pix * out_c;
         if (np == NARROW_EIGHT) {
