@@ -151,24 +151,27 @@ __attribute__((noinline)) static void narrow_gather_edge(const narrow_ctx *x, co
          * bytes [b0, b1) from the input (one word load where the word lies in the input tensor), the
          * others the zero point; a row in the padding widens to zeros */
         const uint32_t keep = b1 > b0 ? (0xFFFFFFFFu >> (8 * (4 - b1))) & (0xFFFFFFFFu << (8 * b0)) : 0u;
+        const uint32_t fill = zp_bytes & ~keep, neg_zp = x->neg_zp;
         const int8_t *const in_end = in + (ptrdiff_t)a->in_h * a->in_w * in_c;
-        for (int32_t ky = 0; ky < k_h; ky++, dst += gw) {
-            const int32_t iy = iy0 + ky * a->dil_h;
-            if (iy < 0 || iy >= a->in_h || !keep) {
+        const int32_t in_h = a->in_h, dil_h = a->dil_h;
+        /* (locals: the stores to dst may alias x and a) */
+        const int8_t *src = in + ((ptrdiff_t)iy0 * a->in_w + ix0) * in_c; /* kernel row 0 (read from b0 on) */
+        const ptrdiff_t step = x->row_step;
+        for (int32_t ky = 0, iy = iy0; ky < k_h; ky++, iy += dil_h, src += step, dst += gw) {
+            if ((uint32_t)iy >= (uint32_t)in_h || !keep) {
                 dst[0] = dst[1] = 0;
                 continue;
             }
-            const int8_t *src = in + ((ptrdiff_t)iy * a->in_w + ix0) * in_c; /* (read from b0 on) */
             uint32_t v;
             if (src >= in && src + 4 <= in_end) {
-                v = (nnom_arm_load4(src) & keep) | (zp_bytes & ~keep);
+                v = (nnom_arm_load4(src) & keep) | fill;
             } else {
                 v = zp_bytes;
                 for (int32_t b = b0; b < b1; b++)
                     v = (v & ~(0xFFu << (8 * b))) | (uint32_t)(uint8_t)src[b] << (8 * b);
             }
-            dst[0] = nnom_arm_widen_lo(x->neg_zp, v);
-            dst[1] = nnom_arm_widen_hi(x->neg_zp, v);
+            dst[0] = nnom_arm_widen_lo(neg_zp, v);
+            dst[1] = nnom_arm_widen_hi(neg_zp, v);
         }
         return;
     }
