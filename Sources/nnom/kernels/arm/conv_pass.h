@@ -249,16 +249,50 @@ typedef struct {
     "smlad  r6, r10, lr, r6\n\t"
 #define PASS2_GROUP(OFF) PASS2_GROUP_LOADS(OFF) PASS2_GROUP_MACS
 #define PASS2_GROUP_BYTES "72"
-/* The loop's eight copies, the columns of copy i at r0 + 16 i; the last one, after its loads,
- * also steps r0 to the next eight groups, loading the first word there (one more single load
- * in the row), and compares it with the end group's: the flags wait for the loop's branch
- * (SXTB16 and SMLAD leave them). */
-#define PASS2_GROUPS8                                                                      \
-    PASS2_GROUP("0") PASS2_GROUP("16") PASS2_GROUP("32") PASS2_GROUP("48") PASS2_GROUP("64") \
-    PASS2_GROUP("80") PASS2_GROUP("96") PASS2_GROUP_LOADS("112")                            \
-    "ldr.w  lr, [r0, #128]!\n\t"                                                            \
-    "cmp    lr, #" COLS_END_IMM "\n\t"                                                      \
+/* The end of a pass of the loop: copy OFF's loads, then r0 stepped to the next groups (by
+ * STEP), loading the first word there (one more single load in the row), compared with the end
+ * group's: the flags wait for the loop's branch (SXTB16 and SMLAD leave them). */
+#define PASS2_GROUP_END(OFF, STEP)                   \
+    PASS2_GROUP_LOADS(OFF)                           \
+    "ldr.w  lr, [r0, #" STEP "]!\n\t"                \
+    "cmp    lr, #" COLS_END_IMM "\n\t"               \
     PASS2_GROUP_MACS
+#define PASS2_GROUPS8_FROM0                                                                \
+    PASS2_GROUP("0") PASS2_GROUP("16") PASS2_GROUP("32") PASS2_GROUP("48") PASS2_GROUP("64") \
+    PASS2_GROUP("80") PASS2_GROUP("96")
+/* The loop's copies, PASS2_COPIES of them, copy i's columns at r0 + 16 i. For size (-Os), eight,
+ * the last one stepping r0 by 128. For speed, sixteen: copy 8 steps r0 by 128 with its first
+ * column load (writeback: an 8-bit offset), so that copy i > 8 reads at r0 + 16 (i - 8), and
+ * copy 15 steps it by 128 again (ResNet-8's 16 -> 16 3x3: 35 groups in the loop, 3 passes of
+ * it instead of 5, about 10 estimated cycles less per pair of channels). */
+#if defined(__OPTIMIZE_SIZE__)
+#define PASS2_COPIES "8"
+#define PASS2_GROUPS PASS2_GROUPS8_FROM0 PASS2_GROUP_END("112", "128")
+#else
+#define PASS2_COPIES "16"
+#define PASS2_GROUPS                                                                       \
+    PASS2_GROUPS8_FROM0 PASS2_GROUP("112")                                                  \
+    "ldr.w  r11, [r1], #4\n\t"                                                              \
+    "ldr.w  r12, [r2], #4\n\t"                                                              \
+    "ldr.w  r7, [r0, #128]!\n\t"                                                            \
+    "ldr.w  r8, [r0, #4]\n\t"                                                               \
+    "ldr.w  r9, [r0, #8]\n\t"                                                               \
+    "ldr.w  r10, [r0, #12]\n\t"                                                             \
+    PASS2_GROUP_MACS                                                                       \
+    PASS2_GROUP("16") PASS2_GROUP("32") PASS2_GROUP("48") PASS2_GROUP("64") PASS2_GROUP("80") \
+    PASS2_GROUP("96") PASS2_GROUP_END("112", "128")
+#endif
+/* r11 = the columns (r11) as the copy entered at (r10) finds them at r0: less 16 bytes per copy
+ * it skips, counted from copy 8 when it skips more (copy 8 steps r0 by 128). r12: a temporary. */
+#if defined(__OPTIMIZE_SIZE__)
+#define PASS2_ENTRY_BASE "sub    r11, r11, r10, lsl #4\n\t"
+#else
+#define PASS2_ENTRY_BASE                                                                   \
+    "subs   r12, r10, #8\n\t"                                                              \
+    "it     ls\n\t"                                                                        \
+    "movls  r12, r10\n\t"                                                                  \
+    "sub    r11, r11, r12, lsl #4\n\t"
+#endif
 /* The last group, its columns from p->last (r0 p). */
 #define PASS2_LAST                                   \
     "add    r0, r0, #52\n\t"                        \
@@ -285,11 +319,11 @@ typedef struct {
  * channel c's weights at p->w + c * p->k, channel c of pixel j to p->out[j * out_c + c],
  * clamped to the int8 range (the caller applies a narrower clamp), in pairs (c, c + 1);
  * one channel alone (n_ch 1, k 0, pair_step 0) as the pair (c, c). The groups' loop runs
- * eight groups per pass (groups % 8 = 7, ..., 1 enter at the second, ..., eighth copy)
- * until the columns' end group. Registers in the loop: r0 the columns, r1, r2 the two
+ * PASS2_COPIES groups per pass (a remainder of groups enters at the copy that leaves whole
+ * passes) until the columns' end group. Registers in the loop: r0 the columns, r1, r2 the two
  * channels' weights, r3-r6 the sums, r7-r10 the group's columns, r11, r12, lr the
- * weights. Stack: [sp] the entry into the loop, [sp, #4] p, [sp, #8] the columns less 16
- * bytes per copy the entry skips (copy i reads its group at r0 + 16 i), [sp, #12] c. Per pair of
+ * weights. Stack: [sp] the entry into the loop, [sp, #4] p, [sp, #8] the columns as the
+ * copy entered at finds them (PASS2_ENTRY_BASE), [sp, #12] c. Per pair of
  * channels, besides the groups: about 60 instructions.
  */
 /* (naked: the body is the assembly alone; the argument arrives in r0) */
@@ -301,11 +335,11 @@ typedef struct {
         "str    r0, [sp, #4]\n\t" \
         "str    r3, [sp, #12]\n\t" \
         "ldr    r9, [r0, #4]\n\t"           /* groups */ \
-        "and    r10, r9, #7\n\t" \
-        "rsb    r10, r10, #8\n\t" \
-        "and    r10, r10, #7\n\t"           /* the copy to enter at */ \
+        "and    r10, r9, #" PASS2_COPIES " - 1\n\t" \
+        "rsb    r10, r10, #" PASS2_COPIES "\n\t" \
+        "and    r10, r10, #" PASS2_COPIES " - 1\n\t" /* the copy to enter at */ \
         "ldr    r11, [r0]\n\t"               /* columns */ \
-        "sub    r11, r11, r10, lsl #4\n\t"   /* as copy 0 would see them */ \
+        PASS2_ENTRY_BASE \
         "str    r11, [sp, #8]\n\t" \
         "movs   r11, #" PASS2_GROUP_BYTES "\n\t" \
         "adr.w  r12, 1f\n\t" \
@@ -330,7 +364,7 @@ typedef struct {
         "mov    r6, r5\n\t" \
         "ldr    pc, [sp]\n\t" \
         ".p2align 2\n" \
-        "1:\n\t" PASS2_GROUPS8 \
+        "1:\n\t" PASS2_GROUPS \
         "bne    1b\n\t"                     /* (not at the end group) */ \
         "ldr    r0, [sp, #4]\n\t" \
         PASS2_LAST \
