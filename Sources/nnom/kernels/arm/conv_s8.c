@@ -376,6 +376,7 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
     /* channel c reads weights [c * k, c * k + 4 * groups): whole words while within the array */
     const int32_t over = 4 * x.s.groups - x.s.k;
     x.n_safe = out_c - (over + x.s.k - 1) / x.s.k;
+    if (x.n_safe < 0) x.n_safe = 0; /* (k < 4 and fewer channels than a word's weights: none) */
     /* |dot| <= k * 255 * 128; a channel whose |bias| keeps |dot + bias| below 2^30 can take the fast path */
     const int32_t bias_room = (int32_t)((1 << 30) - 1 - x.s.k * 32640);
     uint32_t dead_map[2 * DEAD_MAP_WORDS];
