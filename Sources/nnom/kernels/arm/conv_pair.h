@@ -112,7 +112,7 @@ __attribute__((noinline)) static void im2col_pair_edge(const conv_ctx *x, const 
 }
 
 /* Every pass of the layer (out_w even: each pass two pixels of one output row), pa prepared for
- * all out_c channels (an even run of fast channels, pass2_fast or pass2_fast_u as @p pass), the
+ * all out_c channels (an even run of fast channels, pass2_fast as @p pass), the
  * columns at x->cols: per pass the two patches (widen_pair_rows when both windows lie inside the
  * input: ix0 in [0, ix_max - stride_w], iy0 in [0, iy_max]; else im2col_pair_edge), the end group,
  * one call of the assembly, the narrower clamp when there is one. */
