@@ -297,10 +297,8 @@ typedef struct {
     "bic    r12, r12, #7\n\t"                                                              \
     "sub    r12, r10, r12\n\t"                                                             \
     "sub    r11, r11, r12, lsl #4\n\t"
-/* The last group, its columns from p->last (r0 p). */
-#define PASS2_LAST                                   \
-    "add    r0, r0, #52\n\t"                        \
-    PASS2_GROUP("0")
+/* The last group, its columns from p->last (r0 p: p->last at offset 52). */
+#define PASS2_LAST PASS2_GROUP("52")
 
 /* S = SSAT8(requant_zp(S)) of arm_dsp.h, with multiplier M, e E, constant C, temporary T. */
 #define REQUANT_ZP(S, M, E, C, T)           \
@@ -370,9 +368,9 @@ __attribute__((naked, noinline)) static void pass2_fast(ARG const pass2_args *p)
         "mla    r10, r10, r11, r12\n\t"
         "orr    r10, r10, #1\n\t"           /* (a Thumb address) */
         "str    r10, [sp]\n"
-        "10:\n\t"                           /* a pair of channels */
         "ldr    lr, [sp, #4]\n\t"           /* p */
-        "ldr    r11, [sp, #12]\n\t"         /* c */
+        "movs   r11, #0\n"                  /* c */
+        "10:\n\t"                           /* a pair of channels: lr p, r11 c */
         "ldr    r1, [lr, #36]\n\t"
         "ldr    r9, [lr, #32]\n\t"          /* k */
         "ldr    r10, [lr, #8]\n\t"          /* bias */
@@ -420,10 +418,10 @@ __attribute__((naked, noinline)) static void pass2_fast(ARG const pass2_args *p)
         "strb   r4, [r2]\n\t"
         "strb   r5, [r1, r0]\n\t"
         "strb   r6, [r2, r0]\n\t"
-        "add    r12, r12, #2\n\t"
+        "add    r11, r12, #2\n\t"
         "ldr    r0, [lr, #28]\n\t"          /* n_ch */
-        "str    r12, [sp, #12]\n\t"
-        "cmp    r12, r0\n\t"
+        "str    r11, [sp, #12]\n\t"
+        "cmp    r11, r0\n\t"
         "blt    10b\n\t"
         "add    sp, sp, #16\n\t"
         "pop    {r4-r11, pc}\n"
