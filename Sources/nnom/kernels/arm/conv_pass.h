@@ -278,10 +278,17 @@ typedef struct {
  * its block and compares the first word there with the end group's. For size (-Os), eight. For
  * speed, thirty-six: ResNet-8's 16 -> 16 3x3 layers (35 groups in the loop) in one pass of it
  * instead of five (eight copies), 32 -> 32 (71) in two. */
+/* PASS2_RECIP: ceil(2^32 / PASS2_COPIES), so that the high word of groups * PASS2_RECIP (UMULL,
+ * one cycle, where UDIV takes up to 12) is floor(groups / PASS2_COPIES): for 36, 2^32 + 32 =
+ * 36 PASS2_RECIP, exact below 2^27 groups; for 8, 2^29 exactly. In halves for MOVW / MOVT. */
 #if defined(__OPTIMIZE_SIZE__)
+#define PASS2_RECIP_LO "0x0000"
+#define PASS2_RECIP_HI "0x2000"
 #define PASS2_COPIES "8"
 #define PASS2_GROUPS PASS2_GROUPS8_FROM0 PASS2_GROUP_END("112", "128")
 #else
+#define PASS2_RECIP_LO "0x71C8"
+#define PASS2_RECIP_HI "0x071C"
 #define PASS2_COPIES "36"
 #define PASS2_GROUPS                                                                       \
     PASS2_GROUPS8_FROM0 PASS2_GROUP("112") PASS2_GROUPS8_STEP PASS2_GROUPS8_STEP PASS2_GROUPS8_STEP \
@@ -354,12 +361,14 @@ __attribute__((naked, noinline)) static void pass2_fast(ARG const pass2_args *p)
         "str    r0, [sp, #4]\n\t"
         "str    r3, [sp, #12]\n\t"
         "ldr    r9, [r0, #4]\n\t"           /* groups */
-        "movs   r11, #" PASS2_COPIES "\n\t"
-        "udiv   r12, r9, r11\n\t"
-        "mls    r10, r12, r11, r9\n\t"     /* groups % copies */
+        "movw   r11, #" PASS2_RECIP_LO "\n\t"
+        "movt   r11, #" PASS2_RECIP_HI "\n\t"
+        "umull  r12, r11, r9, r11\n\t"     /* groups / copies (PASS2_RECIP) */
+        "movs   r12, #" PASS2_COPIES "\n\t"
+        "mls    r10, r11, r12, r9\n\t"     /* groups % copies */
         "cmp    r10, #0\n\t"
         "it     ne\n\t"
-        "subne  r10, r11, r10\n\t"         /* (copies - groups % copies) % copies: the copy to enter at */
+        "subne  r10, r12, r10\n\t"         /* (copies - groups % copies) % copies: the copy to enter at */
         "ldr    r11, [r0]\n\t"               /* columns */
         PASS2_ENTRY_BASE
         "str    r11, [sp, #8]\n\t"
