@@ -154,16 +154,17 @@ __attribute__((noinline)) static void im2col_pair_edge(const conv_ctx *x, const 
             zero_groups(d + 4 * e[j] * cg, 4, (k_w - e[j]) * cg);
         }
         if (both0 < both1)
-            widen_pair_rows(dst + 4 * both0 * cg, row + (ptrdiff_t)(ix0 + both0) * a->in_c, x->pix_step, 0, 1,
-                            (both1 - both0) * cg, x->neg_zp);
+            ((both1 - both0) * cg % PAIR_ROW_QUAD ? widen_pair_rows : widen_pair_rows4)(
+                dst + 4 * both0 * cg, row + (ptrdiff_t)(ix0 + both0) * a->in_c, x->pix_step, 0, 1,
+                (both1 - both0) * cg, x->neg_zp);
     }
 }
 
 /* Every pass of the layer (out_w even: each pass two pixels of one output row), pa prepared for
  * all out_c channels (an even run of fast channels, pass2_fast as @p pass), the
- * columns at x->cols: per pass the two patches (widen_pair_rows when both windows lie inside the
- * input: ix0 in [0, ix_max - stride_w], iy0 in [0, iy_max]; else im2col_pair_edge), the end group,
- * one call of the assembly, the narrower clamp when there is one. */
+ * columns at x->cols: per pass the two patches (widen_pair_rows4, or widen_pair_rows, when both
+ * windows lie inside the input: ix0 in [0, ix_max - stride_w], iy0 in [0, iy_max]; else
+ * im2col_pair_edge), the end group, one call of the assembly, the narrower clamp when there is one. */
 __attribute__((noinline)) static void pair_passes(const conv_ctx *x, pass2_args *pa, void (*pass)(const pass2_args *),
                                                   const int8_t *in, int8_t *out, int32_t ix_max, int32_t iy_max,
                                                   int clamp)
@@ -172,12 +173,13 @@ __attribute__((noinline)) static void pair_passes(const conv_ctx *x, pass2_args 
     const int32_t n_pix = a->out_h * a->out_w, out_c = a->out_c, sw = a->stride_w;
     const int32_t row_skip = (int32_t)x->step - 4 * x->row_groups;
     uint32_t *end = x->cols + 4 * pa->groups;
+    void (*const widen_rows)(uint32_t *, const int8_t *, int32_t, int32_t, int32_t, int32_t, uint32_t) =
+        x->row_groups % PAIR_ROW_QUAD ? widen_pair_rows : widen_pair_rows4;
     int32_t iy0 = -a->pad_top, ix0 = -a->pad_left, ox = 0;
     for (int32_t pix = 0; pix < n_pix; pix += 2) {
         if (ix0 >= 0 && ix0 + sw <= ix_max && iy0 >= 0 && iy0 <= iy_max)
-            (x->row_groups % PAIR_ROW_QUAD ? widen_pair_rows : widen_pair_rows4)(
-                x->cols, in + ((ptrdiff_t)iy0 * a->in_w + ix0) * a->in_c, x->pix_step, row_skip, a->k_h,
-                x->row_groups, x->neg_zp);
+            widen_rows(x->cols, in + ((ptrdiff_t)iy0 * a->in_w + ix0) * a->in_c, x->pix_step, row_skip, a->k_h,
+                       x->row_groups, x->neg_zp);
         else
             im2col_pair_edge(x, in, iy0, ix0, x->cols);
         memcpy(pa->last, end, sizeof pa->last);
