@@ -261,34 +261,33 @@ __attribute__((noinline)) static int8_t row_general(const nnom_dense_s8_args *a,
     return nnom_dense_output(a, o, (int32_t)((uint32_t)acc - (uint32_t)bias));
 }
 
-/* One row of the 32-bit requantisation (nnom_requant32 with u from SMMULR and c = (2 zp + 1) 2^(e-1),
- * e1 = e - 1), saturated to int8; the caller checked e1 < NNOM_REQUANT32_MAX_E and |acc| < 2^30. */
-static inline __attribute__((always_inline)) int32_t requant_row(int32_t acc, int32_t m, int32_t e1, int32_t c)
+/* One row of the 32-bit requantisation (nnom_requant32 with u from SMMULR of twice = 2 acc and
+ * c = (2 zp + 1) 2^(e-1), e1 = e - 1), saturated to int8; the caller checked e1 < NNOM_REQUANT32_MAX_E
+ * and that 2 acc did not overflow (acc in [-2^30, 2^30): requant32's domain and acc = -2^30, where
+ * 2 acc = -2^31, |u| <= 2^30 and u + c stay in int32 as well, and its proof holds as it is). */
+static inline __attribute__((always_inline)) int32_t requant_row(int32_t twice, int32_t m, int32_t e1, int32_t c)
 {
-    const int32_t u = nnom_arm_smmulr(2 * acc, m);
+    const int32_t u = nnom_arm_smmulr(twice, m);
     return __ssat(((u + (u >> 31) + c) >> e1) >> 1, 8);
 }
 
-/* Whether requant_row() applies to acc (|acc| < 2^30). */
-static inline __attribute__((always_inline)) int acc_in_range(int32_t acc)
-{
-    return (uint32_t)(acc + NNOM_REQUANT32_MAX_ACC) <= 2u * NNOM_REQUANT32_MAX_ACC;
-}
-
-/* Output row o + r of write_rows_k() below from its sum acc_r. */
+/* Output row o + r of write_rows_k() below from its sum acc_r: the range test is the overflow of
+ * acc_r + acc_r (ADDS, BVS), which is also requant_row()'s operand. An acc_r out of (-2^30, 2^30)
+ * also stands for the exact sum when it is -2^30 (see the top of the file: k != 0 would need
+ * |V| >= 3 * 2^30). */
 static inline __attribute__((always_inline)) void write_row(const nnom_dense_s8_args *a, int32_t o, int32_t r,
                                                             int32_t acc_r, const int32_t *mp, const int32_t *sp,
                                                             int32_t m0, uint32_t e10, int32_t c0, int32_t zp_odd,
                                                             int32_t lo, int32_t hi, int8_t *op, const int per_channel,
                                                             const int clamp)
 {
-    int32_t m = m0, shift = 0;
+    int32_t m = m0, shift = 0, twice;
     if (per_channel) /* both loads in a run (one cycle less), m before the range tests */
         __asm__ volatile("ldr %0, %2\n\tldr %1, %3" : "=&r"(shift), "=r"(m) : "m"(sp[r]), "m"(mp[r]));
     const uint32_t e1 = per_channel ? (uint32_t)(-1 - shift) : e10;
-    if (__builtin_expect((per_channel ? e1 < NNOM_REQUANT32_MAX_E : 1) && acc_in_range(acc_r), 1)) {
-        int32_t v = requant_row(acc_r, m, (int32_t)e1,
-                                per_channel ? (int32_t)((uint32_t)zp_odd << e1) : c0);
+    if (__builtin_expect((per_channel ? e1 < NNOM_REQUANT32_MAX_E : 1) && !__builtin_add_overflow(acc_r, acc_r, &twice),
+                         1)) {
+        int32_t v = requant_row(twice, m, (int32_t)e1, per_channel ? (int32_t)((uint32_t)zp_odd << e1) : c0);
         if (clamp) {
             if (v < lo) v = lo;
             if (v > hi) v = hi;
