@@ -64,8 +64,8 @@ typedef struct {
 /* The assembly's frame below the saved registers: */
 #define FRAME_END "[sp]"          /* end of the input */
 #define FRAME_X "[sp, #4]"        /* its start */
-#define FRAME_BLOCKS "[sp, #8]"   /* blocks left */
-#define FRAME_ENTRY "[sp, #12]"   /* n % 8: where a block enters its loop */
+#define FRAME_ACC_END "[sp, #8]"  /* the end of the sums */
+#define FRAME_ENTRY "[sp, #12]"   /* where a block enters its loop (the Thumb bit set) */
 #define FRAME_ACC "[sp, #16]"     /* the next block's four sums */
 #define FRAME_NEXT "[sp, #20]"    /* next_block */
 #define FRAME_INIT "[sp, #24]"    /* the next block's starting sums */
@@ -105,24 +105,24 @@ typedef struct {
     ROW_PAIRS("r10", "r3", "r6")
 
 /* The loop's copies of GROUP: sixteen (eight at -Os, 1.4 KB less code), entered at the one that
- * leaves a whole number of passes (TBH on n % copies: entry i at the copy that many groups before
- * the end). 32 groups (128 inputs) take two passes of sixteen: the end test and the branch (about 5
+ * leaves a whole number of passes (a table of offsets by n % copies: entry i at the copy that many
+ * groups before the end, its address found once per call, then a BX per block). 32 groups (128 inputs) take two passes of sixteen: the end test and the branch (about 5
  * cycles a pass) once per 64 MACs of each row instead of 32. */
 #if defined(__OPTIMIZE_SIZE__)
 #define DENSE_PASS_MASK "7"
 #define DENSE_ENTRIES                                                           \
-    ".hword  (10f - 6b) / 2, (17f - 6b) / 2, (16f - 6b) / 2, (15f - 6b) / 2\n\t" \
-    ".hword  (14f - 6b) / 2, (13f - 6b) / 2, (12f - 6b) / 2, (11f - 6b) / 2\n"
+    ".hword  0, 17b - 10b, 16b - 10b, 15b - 10b\n\t"                            \
+    ".hword  14b - 10b, 13b - 10b, 12b - 10b, 11b - 10b\n"
 #define DENSE_GROUPS                                                            \
     GROUP "11:\n\t" GROUP "12:\n\t" GROUP "13:\n\t" GROUP "14:\n\t" GROUP "15:\n\t" GROUP \
     "16:\n\t" GROUP "17:\n\t" GROUP_LAST
 #else
 #define DENSE_PASS_MASK "15"
 #define DENSE_ENTRIES                                                           \
-    ".hword  (10f - 6b) / 2, (25f - 6b) / 2, (24f - 6b) / 2, (23f - 6b) / 2\n\t" \
-    ".hword  (22f - 6b) / 2, (21f - 6b) / 2, (20f - 6b) / 2, (19f - 6b) / 2\n\t" \
-    ".hword  (18f - 6b) / 2, (17f - 6b) / 2, (16f - 6b) / 2, (15f - 6b) / 2\n\t" \
-    ".hword  (14f - 6b) / 2, (13f - 6b) / 2, (12f - 6b) / 2, (11f - 6b) / 2\n"
+    ".hword  0, 25b - 10b, 24b - 10b, 23b - 10b\n\t"                            \
+    ".hword  22b - 10b, 21b - 10b, 20b - 10b, 19b - 10b\n\t"                    \
+    ".hword  18b - 10b, 17b - 10b, 16b - 10b, 15b - 10b\n\t"                    \
+    ".hword  14b - 10b, 13b - 10b, 12b - 10b, 11b - 10b\n"
 #define DENSE_GROUPS                                                            \
     GROUP "11:\n\t" GROUP "12:\n\t" GROUP "13:\n\t" GROUP "14:\n\t" GROUP "15:\n\t" GROUP \
     "16:\n\t" GROUP "17:\n\t" GROUP "18:\n\t" GROUP "19:\n\t" GROUP "20:\n\t" GROUP       \
@@ -134,9 +134,9 @@ typedef struct {
  * rows p->stride bytes apart): acc[4b + r] = p->init[4b + r] + sum_g xw[g] . w[row r][4g..4g+3],
  * g < p->n, modulo 2^32, xw[g] the pairs (x0 - zp, x2 - zp), (x1 - zp, x3 - zp) of group g
  * (widen_input). Sixteen groups per pass (eight at -Os); n % 16 groups first, by
- * entering the pass at the right group (TBH). Between blocks: the sums stored, the
- * next ones loaded, the input pointer reset, the row pointers moved on
- * (about 30 cycles). (naked: the body is the assembly alone; the arguments
+ * entering the pass at the right group (BX). Between blocks, in about 28 cycles:
+ * the sums stored, the next ones loaded (the end test between), the input
+ * pointer reset, the row pointers moved on. (naked: the body is the assembly alone; the arguments
  * arrive in r0-r3)
  */
 #define ARG __attribute__((unused))
@@ -148,41 +148,52 @@ __attribute__((naked, noinline)) static void dot_blocks_asm(ARG const uint32_t *
         "sub     sp, sp, #" FRAME_BYTES "\n\t"
         "ldr     r9, [r2]\n\t"      /* stride */
         "ldr     r11, [r2, #4]\n\t" /* n */
-        "ldr     r12, [r2, #16]\n\t"
-        "str     r12, " FRAME_INIT "\n\t"
-        "ldr     r12, [r2, #8]\n\t"
-        "ldr     r2, [r2, #12]\n\t"
-        "str     r12, " FRAME_BLOCKS "\n\t"
-        "str     r2, " FRAME_NEXT "\n\t"
+        "ldr     r12, [r2, #8]\n\t" /* blocks */
         "str     r0, " FRAME_X "\n\t"
+        "add     r12, r3, r12, lsl #4\n\t"
+        "str     r12, " FRAME_ACC_END "\n\t"
+        "ldr     r12, [r2, #12]\n\t"
+        "ldr     r2, [r2, #16]\n\t"
         "str     r3, " FRAME_ACC "\n\t"
+        "str     r12, " FRAME_NEXT "\n\t"
         "add     r12, r0, r11, lsl #3\n\t"
         "str     r12, " FRAME_END "\n\t"
         "and     r11, r11, #" DENSE_PASS_MASK "\n\t"
+        /* the entry's address, from the table after the code: ADR's offsets are resolved by the
+         * assembler, right only in a word-aligned section (-Os aligns functions to 2 bytes) */
+        ".p2align 2\n\t"
+        "adr     r12, 6f\n\t"
+        "ldrh    r11, [r12, r11, lsl #1]\n\t"
+        "adr     r12, 10f\n\t"
+        "add     r11, r12, r11\n\t"
+        "orr     r11, r11, #1\n\t"
         "str     r11, " FRAME_ENTRY "\n\t"
-        "add     r8, r1, r9, lsl #1\n"
-        "5:\n\t" /* a block */
-        "ldr     r3, " FRAME_INIT "\n\t"
-        "ldr     r11, " FRAME_ENTRY "\n\t"
-        "ldm     r3!, {r4-r7}\n\t"
-        "str     r3, " FRAME_INIT "\n\t"
-        "tbh     [pc, r11, lsl #1]\n"
-        "6:\n\t" DENSE_ENTRIES
+        "add     r8, r1, r9, lsl #1\n\t"
+        "ldm     r2!, {r4-r7}\n\t"
+        "str     r2, " FRAME_INIT "\n\t"
+        "bx      r11\n\t" /* a block: its sums in r4-r7, the next block's starting sums at FRAME_INIT */
         "10:\n\t" DENSE_GROUPS
         "bne     10b\n\t"
+        /* the sums stored, the next block's loaded (one run of loads), the pointers moved on */
         "ldr     r3, " FRAME_ACC "\n\t"
         "ldr     r12, " FRAME_NEXT "\n\t"
         "ldr     r0, " FRAME_X "\n\t"
-        "ldr     r11, " FRAME_BLOCKS "\n\t"
+        "ldr     r2, " FRAME_INIT "\n\t"
+        "ldr     r11, " FRAME_ACC_END "\n\t"
         "stm     r3!, {r4-r7}\n\t"
+        "cmp     r3, r11\n\t"
+        "beq     7f\n\t"
+        "ldm     r2!, {r4-r7}\n\t"
         "str     r3, " FRAME_ACC "\n\t"
+        "str     r2, " FRAME_INIT "\n\t"
+        "ldr     r11, " FRAME_ENTRY "\n\t"
         "add     r1, r1, r12\n\t"
         "add     r8, r8, r12\n\t"
-        "subs    r11, r11, #1\n\t"
-        "str     r11, " FRAME_BLOCKS "\n\t"
-        "bne     5b\n\t"
+        "bx      r11\n"
+        "7:\n\t"
         "add     sp, sp, #" FRAME_BYTES "\n\t"
-        "pop     {r4-r11, pc}\n\t");
+        "pop     {r4-r11, pc}\n"
+        "6:\n\t" DENSE_ENTRIES); /* the entries' offsets from the first copy, by n % copies (data) */
 }
 
 enum {
