@@ -545,6 +545,7 @@ enum { DENSE_EDGE_CASES = 40 };
  * which it decides once per call */
 static const int32_t dense_edge_shifts[] = {-1, 0, 1, 2, -22, -23, -31, -2, -21};
 enum { DENSE_SHIFT_CASES = 2 * (int32_t)(sizeof dense_edge_shifts / sizeof dense_edge_shifts[0]) };
+enum { DENSE_NARROW_FIRST = 3 + DENSE_EDGE_CASES + DENSE_SHIFT_CASES, DENSE_NARROW_CASES = 100 };
 
 static int32_t check_dense(int32_t cases)
 {
@@ -552,9 +553,13 @@ static int32_t check_dense(int32_t cases)
     for (int32_t t = 0; t < cases; t++) {
         nnom_dense_s8_args a;
         memset(&a, 0, sizeof a);
-        /* a few inputs beyond 65536: the exact int64 sum over chunks */
-        a.in_features = t < 3 ? range(65537, 70000) : (chance(50) ? range(1, 64) : range(1, 1200));
-        a.out_features = t < 3 ? range(1, 4) : range(1, 40);
+        /* a few inputs beyond 65536: the exact int64 sum over chunks; a band of 4-139 inputs to up to
+         * 300 rows: the DSP kernel's loop for up to 128 inputs (dense_sp_blocks.h) and the other one
+         * past it, batches of 32 blocks of four rows and the last one overlapping */
+        const int narrow = t >= DENSE_NARROW_FIRST && t < DENSE_NARROW_FIRST + DENSE_NARROW_CASES;
+        a.in_features = t < 3 ? range(65537, 70000)
+                              : (narrow ? range(4, 139) : (chance(50) ? range(1, 64) : range(1, 1200)));
+        a.out_features = t < 3 ? range(1, 4) : (narrow ? range(4, 300) : range(1, 40));
         int8_t *x = t < 3 ? weights : input + range(0, 3); /* big cases read the weights as input too */
         int8_t *w = weights + (chance(50) ? MAX_W - a.in_features * a.out_features : range(0, 3));
         fill_s8(weights, MAX_W);
@@ -602,8 +607,8 @@ static int32_t check_dense(int32_t cases)
             }
         }
         const int32_t out_off = range(0, 3);
-        memset(out_arm, 0x55, 64);
-        memset(out_portable, 0x55, 64);
+        memset(out_arm, 0x55, (size_t)a.out_features + 8);
+        memset(out_portable, 0x55, (size_t)a.out_features + 8);
         nnom_dense_s8(&a, x, out_arm + out_off);
         portable_dense_s8(&a, x, out_portable + out_off);
         if (memcmp(out_arm, out_portable, (size_t)a.out_features + 8) != 0) {
