@@ -371,13 +371,14 @@ __attribute__((noinline)) static void write_rows(const nnom_dense_s8_args *a, in
 }
 
 #if DENSE_SP
-enum { DENSE_SP_BATCH = 32 }; /* blocks of four rows per call of dot_blocks_sp_asm: a 512-byte array of sums */
+enum { DENSE_SP_BATCH = 56 }; /* blocks of four rows per call of dot_blocks_sp_asm: an 896-byte array of sums */
 
 /* nnom_dense_s8() when out_features >= 4 and 4 <= in_features < 4 (DENSE_SP_MAX_GROUPS + 1): the
  * biases folded into the sums (in_features <= DENSE_FOLD_MAX_IN), dot_blocks_sp_asm up to
  * DENSE_SP_BATCH blocks of four rows per call (the last block ending at the last row, as in
  * dense_wide), the last in_features % 4 inputs in C. Its own function: its stack (the array of
- * sums, dot_blocks_sp_asm's frame, about 1.1 KB) and dense_wide's are never in use together. */
+ * sums, dot_blocks_sp_asm's frame: about 1.5 KB, as much as dense_wide's) and dense_wide's are never in use
+ * together. DENSE_SP_BATCH: the most blocks whose sums keep it within dense_wide's stack. */
 __attribute__((noinline)) static void dense_narrow(const nnom_dense_s8_args *a, const int8_t *in, int8_t *out)
 {
     const int32_t len = a->in_features, zp = a->in_zero_point, out_f = a->out_features;
