@@ -113,8 +113,9 @@ typedef struct {
 
 /* The loop's copies of GROUP: sixteen (eight at -Os, 1.4 KB less code), entered at the one that
  * leaves a whole number of passes (a table of offsets by n % copies: entry i at the copy that many
- * groups before the end, its address found once per call, then a BX per block). 32 groups (128 inputs) take two passes of sixteen: the end test and the branch (about 5
- * cycles a pass) once per 64 MACs of each row instead of 32. */
+ * groups before the end, its address found once per call, then a BX per block). 32 groups (128
+ * inputs) take two passes of sixteen: the end test and the branch (about 5 cycles a pass) once per
+ * 64 MACs of each row instead of 32. */
 #if defined(__OPTIMIZE_SIZE__)
 #define DENSE_PASS_MASK "7"
 #define DENSE_ENTRIES                                                           \
@@ -377,8 +378,8 @@ enum { DENSE_SP_BATCH = 56 }; /* blocks of four rows per call of dot_blocks_sp_a
  * biases folded into the sums (in_features <= DENSE_FOLD_MAX_IN), dot_blocks_sp_asm up to
  * DENSE_SP_BATCH blocks of four rows per call (the last block ending at the last row, as in
  * dense_wide), the last in_features % 4 inputs in C. Its own function: its stack (the array of
- * sums, dot_blocks_sp_asm's frame: about 1.5 KB, as much as dense_wide's) and dense_wide's are never in use
- * together. DENSE_SP_BATCH: the most blocks whose sums keep it within dense_wide's stack. */
+ * sums and dot_blocks_sp_asm's frame, about 1.5 KB: DENSE_SP_BATCH is the most blocks that keep it
+ * within dense_wide's) and dense_wide's are never in use together. */
 __attribute__((noinline)) static void dense_narrow(const nnom_dense_s8_args *a, const int8_t *in, int8_t *out)
 {
     const int32_t len = a->in_features, zp = a->in_zero_point, out_f = a->out_features;
