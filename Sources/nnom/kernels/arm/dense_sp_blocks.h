@@ -42,6 +42,7 @@ typedef struct {
     uint32_t neg_zp;      /* 20: minus the input zero point in both int16 lanes */
 } rows4_sp_args;
 
+#define DENSE_SP_PAD_STR "128"        /* DENSE_SP_PAD for the assembly */
 #define FRAME_SP_LAST "[sp, #384]"   /* SP in the last pass of a block */
 #define FRAME_SP_ADV "[sp, #388]"    /* by how much SP moved in a block */
 #define FRAME_SP_ACC "[sp, #392]"     /* the next block's four sums */
@@ -70,16 +71,13 @@ typedef struct {
     ROW_PAIRS("r0", "r3", "r6")
 #define GROUP_SP(XA, XB) GROUP_SP_LOADS(XA, XB) GROUP_SP_ROWS
 /* The last of a pass: SP of the block's last pass in the same run, compared at once (SXTB16, SMLAD
- * leave the flags alone); at the end of the block to 8f, else SP up by DENSE_SP_PAD and the next pass. */
+ * leave the flags alone); unless the block ends, the next pass (at 9b: SP up by DENSE_SP_PAD). */
 #define GROUP_SP_LAST(XA, XB)                 \
     GROUP_SP_LOADS(XA, XB)                    \
     "ldr     lr, " FRAME_SP_LAST "\n\t"       \
     "cmp     sp, lr\n\t"                      \
     GROUP_SP_ROWS                             \
-    "beq     8f\n\t"                          \
-    "add     sp, sp, #128\n\t"                \
-    "b       10b\n"                           \
-    "8:\n\t"
+    "bne     9b\n\t"
 #define DENSE_SP_GROUPS \
     GROUP_SP("128", "132") "11:\n\t" GROUP_SP("136", "140") "12:\n\t" GROUP_SP("144", "148") "13:\n\t" \
     GROUP_SP("152", "156") "14:\n\t" GROUP_SP("160", "164") "15:\n\t" GROUP_SP("168", "172") "16:\n\t" \
@@ -121,7 +119,7 @@ __attribute__((naked, noinline)) static void dot_blocks_sp_asm(ARG const int8_t 
         "mov     r3, r4\n\t"
         "movs    r10, #0\n\t"
         "str     r10, " FRAME_SP_ADV "\n\t"
-        "movs    r10, #128\n\t"
+        "movs    r10, #" DENSE_SP_PAD_STR "\n\t"
         "str     r10, " FRAME_SP_ADV2 "\n\t"
         /* the entry's address (as in dot_blocks_asm: a word-aligned section for ADR) */
         "and     r10, r11, #15\n\t"
@@ -140,7 +138,7 @@ __attribute__((naked, noinline)) static void dot_blocks_sp_asm(ARG const int8_t 
         "add     r12, sp, r12, lsl #3\n\t"
         "str     r12, " FRAME_SP_LAST "\n\t"
         "str     r12, " FRAME_SP_LAST2 "\n\t"
-        "add     r12, sp, #128\n\t"
+        "add     r12, sp, #" DENSE_SP_PAD_STR "\n\t"
         "add     r12, r12, r10, lsl #3\n\t"
         "tst     r11, #1\n\t"
         "beq     2f\n\t"
@@ -166,7 +164,9 @@ __attribute__((naked, noinline)) static void dot_blocks_sp_asm(ARG const int8_t 
         "ldm     r2!, {r4-r7}\n\t"
         "str     r2, " FRAME_SP_INIT "\n\t"
         "ldr     r11, " FRAME_SP_ENTRY "\n\t"
-        "bx      r11\n\t" /* a block: its sums in r4-r7 */
+        "bx      r11\n" /* a block: its sums in r4-r7 */
+        "9:\n\t"
+        "add     sp, sp, #" DENSE_SP_PAD_STR "\n"
         "10:\n\t" DENSE_SP_GROUPS
         /* SP back to sp_0, the sums stored, the next block's loaded, the pointers moved on */
         "ldr     r12, " FRAME_SP_ADV "\n\t"
