@@ -26,7 +26,8 @@
  * zero points; a scratch 2 bytes off its 4-byte alignment. Outputs and final
  * states are compared, and the bytes after the planned scratch checked.
  *
- * The requantisation and recurrent cases are in equivalence_rnn.c.
+ * The requantisation and recurrent cases are in equivalence_rnn.c; the dense kernel under SysTick
+ * interrupts in equivalence_interrupts.c.
  *
  * Prints one line per kernel ("conv: 400 cases, 0 mismatches") and the first
  * mismatches in detail; exits with status 1 if any case differs.
@@ -899,7 +900,7 @@ int main(void)
 {
     enum { CONV_CASES = 800, DEPTHWISE_CASES = 1000, DENSE_CASES = 300, POOL_CASES = 400, REQUANT_CASES = 300000,
            RNN_CASES = 500, TRANSPOSE_CASES = 300, MATMUL_CASES = 400, ELEMENTWISE_CASES = 600,
-           AVG_POOL_CASES = 500 };
+           AVG_POOL_CASES = 500, DENSE_INTERRUPTED_CASES = 60 };
     const int32_t conv = check_conv(CONV_CASES, 0);
     summary("conv", CONV_CASES, conv);
     fw_print("pointwise conv in place in one call: ");
@@ -912,6 +913,8 @@ int main(void)
     fw_print(" of those cases\n");
     const int32_t dense = check_dense(DENSE_CASES);
     summary("dense", DENSE_CASES, dense);
+    const int32_t dense_interrupted = check_dense_interrupted(DENSE_INTERRUPTED_CASES);
+    summary("dense (interrupted)", DENSE_INTERRUPTED_CASES, dense_interrupted);
     const int32_t matmul = check_matmul(MATMUL_CASES);
     summary("matmul", MATMUL_CASES, matmul);
     const int32_t transpose = check_transpose_conv(TRANSPOSE_CASES);
@@ -928,5 +931,5 @@ int main(void)
     summary("rnn", RNN_CASES, rnn);
     const int32_t requant_rnn = check_requant_rnn(REQUANT_CASES);
     summary("requant (rnn)", REQUANT_CASES, requant_rnn);
-    return conv || depthwise || dense || matmul || transpose || elementwise || pool || avg_pool || requant || rnn || requant_rnn;
+    return conv || depthwise || dense || dense_interrupted || matmul || transpose || elementwise || pool || avg_pool || requant || rnn || requant_rnn;
 }

@@ -35,7 +35,8 @@
 #     The 28x28 CNN's lean firmware must link no soft double-precision helpers
 #     (__aeabi_d*): int8 inference needs no double arithmetic.
 #  2. kernel_equivalence.elf: the DSP kernels give the same bytes as the portable
-#     ones on random shapes (conv, depthwise, dense, requantisation), at -Os and at -O2.
+#     ones on random shapes (conv, depthwise, dense, requantisation), at -Os and at -O2;
+#     the dense kernel also under SysTick interrupts (equivalence_interrupts.c).
 #  3. Each Cortex-M DSP source (Sources/nnom/kernels/arm/*.c, which the portable
 #     kernels #include on DSP cores) compiles on its own, with every warning an
 #     error, for the Cortex-M4, M7, M33 and M55, at -Os and -O2, and defines its
@@ -167,6 +168,12 @@ run_qemu() { # elf -> prints the firmware's output; fails on a non-zero exit sta
   timeout 120 qemu-system-arm -M mps2-an386 -nographic -semihosting-config enable=on,target=native \
     -kernel "$1" 2>&1
 }
+# the same with time counted in instructions (-icount): timer interrupts at repeatable positions, on
+# any instruction (kernel_equivalence's dense kernel under SysTick interrupts)
+run_qemu_icount() {
+  timeout 120 qemu-system-arm -M mps2-an386 -nographic -semihosting-config enable=on,target=native -icount shift=0 \
+    -kernel "$1" 2>&1
+}
 
 failed=0
 
@@ -237,7 +244,7 @@ for variant in dsp portable lean; do
 done
 
 step "QEMU: DSP kernels against the portable ones (-Os)"
-if out=$(run_qemu "$build/fw-dsp/kernel_equivalence.elf"); then
+if out=$(run_qemu_icount "$build/fw-dsp/kernel_equivalence.elf"); then
   echo "$out"
 else
   echo "$out"; echo "FAIL kernel_equivalence"; failed=1
@@ -249,7 +256,7 @@ cmake -S Tests/firmware -B "$build/fw-dsp-o2" -G Ninja -DCMAKE_TOOLCHAIN_FILE="$
   -DCMAKE_BUILD_TYPE=Release -DNNOM_WERROR=ON -DFW_BENCH_RUNS=1 -DFW_MODEL_DIR="$root/$gen" -DFW_MODELS="" >/dev/null
 if ! cmake --build "$build/fw-dsp-o2" -j "$jobs" --target kernel_equivalence >/dev/null; then
   echo "FAIL kernel_equivalence does not build at -O2"; failed=1
-elif out=$(run_qemu "$build/fw-dsp-o2/kernel_equivalence.elf"); then
+elif out=$(run_qemu_icount "$build/fw-dsp-o2/kernel_equivalence.elf"); then
   echo "$out"
 else
   echo "$out"; echo "FAIL kernel_equivalence (-O2)"; failed=1
