@@ -66,11 +66,6 @@ static void memmanage_handler(void) { fault("MemManage"); }
 static void busfault_handler(void) { fault("BusFault"); }
 static void usagefault_handler(void) { fault("UsageFault"); }
 static void unexpected_handler(void) { fault("unexpected exception"); }
-static void systick_handler(void)
-{
-    if (fw_systick_handler) fw_systick_handler();
-    else fault("unexpected SysTick exception");
-}
 
 typedef void (*vector_fn)(void);
 
@@ -88,5 +83,5 @@ __attribute__((section(".vectors"), used)) static const vector_fn vectors[16] = 
     unexpected_handler, /* DebugMonitor */
     0,
     unexpected_handler, /* PendSV */
-    systick_handler,
+    unexpected_handler, /* SysTick */
 };

@@ -10,8 +10,4 @@ uint32_t fw_stack_high_water(void);
 /* Bytes reserved for the stack by the linker script. */
 uint32_t fw_stack_size(void);
 
-/* The SysTick exception's handler, when a firmware defines one (a weak symbol: without it, a SysTick
- * exception is reported as unexpected). */
-void fw_systick_handler(void) __attribute__((weak));
-
 #endif
