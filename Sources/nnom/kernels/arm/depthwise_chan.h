@@ -43,7 +43,7 @@ typedef enum { DW_ZP, DW_U, DW_L, DW_E, DW_GEN } dw_mode;
 /* Which of DW_L and DW_E channel_quant() may choose. */
 enum { DW_ALLOW_L = 1, DW_ALLOW_E = 2, DW_E_MIN_QUADS = 18 };
 /* For a channel whose lines all go to the assembly loops, `quads` whole quads in all: DW_E
- * scales the weights (about 70 instructions more per channel) to save 4 per quad against the Z
+ * scales the weights (about 70 instructions more per channel) to save 5 per quad against the Z
  * form (measured: a loss on 6 x 6 planes, 6 quads; a gain from 12 x 12, 36). */
 static inline int dw_allow(int32_t quads) { return DW_ALLOW_L | (quads >= DW_E_MIN_QUADS ? DW_ALLOW_E : 0); }
 /* One output channel's constants. */

@@ -18,10 +18,11 @@
  * so that a 3x3 output costs 6 multiply instructions and 1.5 loads, and the
  * requantisation constants of the channel stay in registers for a whole row.
  * 3x3 kernels of strides 1 and 2 with no clamp beyond int8 run in assembly
- * loops of four outputs per pass (depthwise_quad3.h: at stride 1, 52
- * instructions for 36 multiply-accumulates when the output zero point is -128
- * and a channel's lines hold DW_E_MIN_QUADS quads (56 when fewer), 60 for
- * other zero points; at stride 2, 59 and 63; the same at -Os and -O2), a
+ * loops of four outputs per pass (depthwise_quad3.h: at stride 1, 61
+ * instructions, an estimated 69 cycles, for 36 multiply-accumulates when the
+ * output zero point is -128 and a channel's lines hold DW_E_MIN_QUADS quads
+ * (66 and 74 when fewer), 70 for other zero points; at stride 2, 59 and 63
+ * instructions; the same at -Os and -O2), a
  * line's last one to three outputs in the same call.
  * 5x5 kernels (dil_w 1, stride 1 or 2: MobileNetV3, EfficientNet) run four
  * outputs per pass in row5() (then two, then one), every kernel row's three
