@@ -133,6 +133,9 @@ static const bench_case cases[] = {
     {"pw_3x3_128to256_dead", KIND_CONV, 3, 3, 128, 256, 1, 1, 0, 3},
     /* MobileNetV1-0.25's first stride-2 depthwise layer in its tiled stage: a call per output row */
     {"dw3x3_s2_3x48x16_band", KIND_DW, 3, 48, 16, 16, 3, 2, 1, 2, 0, 1},
+    /* MobileNetV1-0.25's small stride-2 planes (12 x 12 and 6 x 6 inputs) */
+    {"dw3x3_s2_12x12x64", KIND_DW, 12, 12, 64, 64, 3, 2, 1, 0},
+    {"dw3x3_s2_6x6x128", KIND_DW, 6, 6, 128, 128, 3, 2, 1, 0},
 };
 #define CASE_COUNT ((int)(sizeof cases / sizeof cases[0]))
 

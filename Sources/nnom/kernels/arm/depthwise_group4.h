@@ -236,37 +236,80 @@ DW_G_SPEED __attribute__((noinline)) static void dw_g_c_one_form(const nnom_conv
 /* The input a 3x3 output plane reads, of channels c0 .. c0 + 3, copied into pad (one word per
  * pixel, rows of pw words, the input zero point where the taps fall in the padding); or, widened,
  * two words per pixel (x0, x2), (x1, x3) as int16 pairs, rows of 2 pw words. */
-/* n >= 1 pixels of four channels from s (cs bytes apart) widened into words d[0 .. 2n): (x0, x2),
- * (x1, x3) per pixel; d word aligned. The odd first one alone, then two per pass: 11 instructions. */
-static inline void dw_g_widen_run(const int8_t *s, ptrdiff_t cs, uint32_t *d, int32_t n)
+/* What dw_g_widen_rows() reads (offsets used by its assembly, checked below). */
+typedef struct {
+    const int8_t *s; /*  0: the first row's first pixel, channel c0 */
+    int32_t cs;      /*  4: bytes between pixels */
+    uint32_t *d;     /*  8: where the first row's words go (word aligned) */
+    int32_t n;       /* 12: pixels per row, >= 0 */
+    int32_t rows;    /* 16: rows, >= 1 (counted down) */
+    int32_t rs;      /* 20: bytes between input rows */
+    int32_t d_rs;    /* 24: bytes between rows of d */
+} dw_g_widen_args;
+typedef char nnom_dw_g_widen_offsets_ok[offsetof(dw_g_widen_args, cs) == 4 && offsetof(dw_g_widen_args, d) == 8 &&
+                                                offsetof(dw_g_widen_args, n) == 12 &&
+                                                offsetof(dw_g_widen_args, rows) == 16 &&
+                                                offsetof(dw_g_widen_args, rs) == 20 &&
+                                                offsetof(dw_g_widen_args, d_rs) == 24
+                                            ? 1
+                                            : -1];
+
+/* rows x n pixels of four channels widened into two words each, (x0, x2), (x1, x3): four pixels
+ * per pass by four single loads (pipelined), eight SXTB16 and one STM of eight words (27 estimated
+ * cycles where two passes of two pixels, LDR and STRD, took 36), then the row's last 0-3 pixels
+ * one at a time. Registers: lr the arguments, r0 the input, r1 cs, r12 3 cs, r2 the output, r3
+ * the count, r4-r11 the words (in memory order, as STM stores them). */
+__attribute__((naked, noinline)) static void dw_g_widen_rows(__attribute__((unused)) dw_g_widen_args *w)
 {
-    uint32_t v0, v1, t0, t1;
-    __asm__ volatile("lsrs   %[n], %[n], #1\n\t" /* C: n odd; Z: no pair */
-                     "bcc    2f\n\t"
-                     "ldr    %[v0], [%[s]]\n\t"
-                     "add    %[s], %[s], %[cs]\n\t"
-                     "sxtb16 %[t0], %[v0]\n\t"
-                     "sxtb16 %[v0], %[v0], ror #8\n\t"
-                     "strd   %[t0], %[v0], [%[d]], #8\n"
+    __asm__ volatile("push   {r4-r11, lr}\n\t"
+                     "mov    lr, r0\n\t"
+                     "ldr    r1, [lr, #4]\n\t"
+                     "add    r12, r1, r1, lsl #1\n"
                      "2:\n\t"
-                     "beq    3f\n"
+                     "ldr    r0, [lr, #0]\n\t"
+                     "ldr    r2, [lr, #8]\n\t"
+                     "ldr    r3, [lr, #12]\n\t"
+                     "lsrs   r3, r3, #2\n\t"
+                     "beq    4f\n"
                      "1:\n\t"
-                     "ldr    %[v0], [%[s]]\n\t"
-                     "ldr    %[v1], [%[s], %[cs]]\n\t"
-                     "add    %[s], %[s], %[cs], lsl #1\n\t"
-                     "sxtb16 %[t0], %[v0]\n\t"
-                     "sxtb16 %[v0], %[v0], ror #8\n\t"
-                     "strd   %[t0], %[v0], [%[d]], #8\n\t"
-                     "sxtb16 %[t1], %[v1]\n\t"
-                     "sxtb16 %[v1], %[v1], ror #8\n\t"
-                     "strd   %[t1], %[v1], [%[d]], #8\n\t"
-                     "subs   %[n], %[n], #1\n\t"
+                     "ldr    r5, [r0]\n\t"
+                     "ldr    r7, [r0, r1]\n\t"
+                     "ldr    r9, [r0, r1, lsl #1]\n\t"
+                     "ldr    r11, [r0, r12]\n\t"
+                     "add    r0, r0, r1, lsl #2\n\t"
+                     "sxtb16 r4, r5\n\t"
+                     "sxtb16 r5, r5, ror #8\n\t"
+                     "sxtb16 r6, r7\n\t"
+                     "sxtb16 r7, r7, ror #8\n\t"
+                     "sxtb16 r8, r9\n\t"
+                     "sxtb16 r9, r9, ror #8\n\t"
+                     "sxtb16 r10, r11\n\t"
+                     "sxtb16 r11, r11, ror #8\n\t"
+                     "stmia  r2!, {r4-r11}\n\t"
+                     "subs   r3, r3, #1\n\t"
                      "bne    1b\n"
-                     "3:\n\t"
-                     : [s] "+r"(s), [d] "+r"(d), [n] "+r"(n), [v0] "=&r"(v0), [v1] "=&r"(v1), [t0] "=&r"(t0),
-                       [t1] "=&r"(t1)
-                     : [cs] "r"(cs)
-                     : "cc", "memory");
+                     "4:\n\t"
+                     "ldr    r3, [lr, #12]\n\t"
+                     "ands   r3, r3, #3\n\t"
+                     "beq    6f\n"
+                     "5:\n\t"
+                     "ldr    r5, [r0]\n\t"
+                     "add    r0, r0, r1\n\t"
+                     "sxtb16 r4, r5\n\t"
+                     "sxtb16 r5, r5, ror #8\n\t"
+                     "stmia  r2!, {r4, r5}\n\t"
+                     "subs   r3, r3, #1\n\t"
+                     "bne    5b\n"
+                     "6:\n\t"
+                     "ldmia  lr, {r0, r1, r2, r3, r4, r5, r6}\n\t" /* s, cs, d, n, rows, rs, d_rs */
+                     "add    r0, r0, r5\n\t"
+                     "add    r2, r2, r6\n\t"
+                     "subs   r4, r4, #1\n\t"
+                     "str    r0, [lr, #0]\n\t"
+                     "str    r2, [lr, #8]\n\t"
+                     "str    r4, [lr, #16]\n\t"
+                     "bne    2b\n\t"
+                     "pop    {r4-r11, pc}\n\t");
 }
 
 /* n >= 0 pixels of the zero point, (z_lo, z_hi) each, from d; where they end. */
@@ -277,7 +320,7 @@ static inline uint32_t *dw_g_zp_run(uint32_t *d, int32_t n, uint32_t z_lo, uint3
 }
 
 /* dw_g_pad_copy() widened (widen 1): the rows above and below the input and the columns left and
- * right of it the zero point, the rest by dw_g_widen_run(). */
+ * right of it the zero point, the rest by dw_g_widen_rows(). */
 __attribute__((noinline)) static void dw_g_pad_copy_w(const nnom_conv_args *a, const int8_t *in, int32_t c0,
                                                       uint32_t *d, int32_t ph, int32_t pw)
 {
@@ -289,13 +332,21 @@ __attribute__((noinline)) static void dw_g_pad_copy_w(const nnom_conv_args *a, c
     int32_t x1 = a->in_w + a->pad_left < pw ? a->in_w + a->pad_left : pw;
     if (y1 < y0) y1 = y0;
     if (x1 < x0) x1 = x0;
-    const ptrdiff_t in_c = a->in_c, in_rs = (ptrdiff_t)a->in_w * a->in_c;
     d = dw_g_zp_run(d, y0 * pw, z_lo, z_hi);
-    const int8_t *s = in + c0;
-    for (int32_t y = y0; y < y1; y++, s += in_rs) {
-        d = dw_g_zp_run(d, x0, z_lo, z_hi);
-        if (x1 > x0) dw_g_widen_run(s, in_c, d, x1 - x0);
-        d = dw_g_zp_run(d + 2 * (x1 - x0), pw - x1, z_lo, z_hi);
+    if (y1 > y0 && x1 > x0) {
+        dw_g_widen_args w;
+        w.s = in + c0;
+        w.cs = a->in_c;
+        w.d = d + 2 * x0;
+        w.n = x1 - x0;
+        w.rows = y1 - y0;
+        w.rs = a->in_w * a->in_c;
+        w.d_rs = 2 * pw * (int32_t)sizeof(uint32_t);
+        dw_g_widen_rows(&w);
+    }
+    for (int32_t y = y0; y < y1; y++, d += 2 * pw) {
+        dw_g_zp_run(d, x0, z_lo, z_hi);
+        dw_g_zp_run(d + 2 * x1, pw - x1, z_lo, z_hi);
     }
     dw_g_zp_run(d, (ph - y1) * pw, z_lo, z_hi);
 }
