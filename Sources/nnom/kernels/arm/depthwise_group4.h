@@ -23,7 +23,10 @@
  * channels from its copy only (the groups the assembly cannot serve too, in
  * C from the copy), such a layer may write its output over its input in one
  * call (nnom_depthwise_conv2d_s8_in_place() of conv.h).
- * Larger planes of stride 2 and other kernels (up to DW_G_MAX_TAPS taps):
+ * Larger 3x3 planes of stride 2: in strips of DW_G_MIN_STRIP_LINES output
+ * lines and more, each strip's input rows copied widened and padded as above
+ * (dw_g_strips(), depthwise_group4_copy.h); planes too wide for such strips
+ * and other kernels (up to DW_G_MAX_TAPS taps):
  * a 3x3 kernel in assembly on the raw input (SXTB16 per tap), the border rows
  * and columns from small padded copies of the input they read (dw_g_banded(),
  * in the stack of the padded copy: measured 48x48x16 stride 2, 3.42 -> 3.27
@@ -78,7 +81,12 @@ enum {
     DW_G_PAD_WORDS = 450,
     /* 3x3 stride-1 planes: at most this many (13 x 13 from the copy, in place in one call, 2.80
      * against 2.37 by the group-plane path, which the in-place layer's windows of rows keep) */
-    DW_G_PAD_S1_WORDS = 400
+    DW_G_PAD_S1_WORDS = 400,
+    /* fewest output lines of a strip of dw_g_strips() (planes whose padded copy does not fit):
+     * fewer gather too many input rows again (measured 48 x 48 x 16 stride 2 in strips of one
+     * line: 4.76 -> 4.89 estimated cycles per multiply-accumulate against dw_g_banded(); 24 x 24 x
+     * 32 stride 2 in strips of four: 5.19 -> 4.73) */
+    DW_G_MIN_STRIP_LINES = 2
 };
 
 /* How a channel's sum s (acc = dot + bias times 2, or times 2^(shift + 1) for a shift >= 0: the
@@ -233,176 +241,7 @@ DW_G_SPEED __attribute__((noinline)) static void dw_g_c_one_form(const nnom_conv
     dw_g_pixels(a, in, c0, out, c0, wv, k, g, mode, mode, 0);
 }
 
-/* The input a 3x3 output plane reads, of channels c0 .. c0 + 3, copied into pad (one word per
- * pixel, rows of pw words, the input zero point where the taps fall in the padding); or, widened,
- * two words per pixel (x0, x2), (x1, x3) as int16 pairs, rows of 2 pw words. */
-/* What dw_g_widen_rows() reads (offsets used by its assembly, checked below). */
-typedef struct {
-    const int8_t *s; /*  0: the first row's first pixel, channel c0 */
-    int32_t cs;      /*  4: bytes between pixels */
-    uint32_t *d;     /*  8: where the first row's words go (word aligned) */
-    int32_t n;       /* 12: pixels per row, >= 0 */
-    int32_t rows;    /* 16: rows, >= 1 (counted down) */
-    int32_t rs;      /* 20: bytes between input rows */
-    int32_t d_rs;    /* 24: bytes between rows of d */
-} dw_g_widen_args;
-typedef char nnom_dw_g_widen_offsets_ok[offsetof(dw_g_widen_args, cs) == 4 && offsetof(dw_g_widen_args, d) == 8 &&
-                                                offsetof(dw_g_widen_args, n) == 12 &&
-                                                offsetof(dw_g_widen_args, rows) == 16 &&
-                                                offsetof(dw_g_widen_args, rs) == 20 &&
-                                                offsetof(dw_g_widen_args, d_rs) == 24
-                                            ? 1
-                                            : -1];
-
-/* rows x n pixels of four channels widened into two words each, (x0, x2), (x1, x3): four pixels
- * per pass by four single loads (pipelined), eight SXTB16 and one STM of eight words (27 estimated
- * cycles where two passes of two pixels, LDR and STRD, took 36), then the row's last 0-3 pixels
- * one at a time. Registers: lr the arguments, r0 the input, r1 cs, r12 3 cs, r2 the output, r3
- * the count, r4-r11 the words (in memory order, as STM stores them). */
-__attribute__((naked, noinline)) static void dw_g_widen_rows(__attribute__((unused)) dw_g_widen_args *w)
-{
-    __asm__ volatile("push   {r4-r11, lr}\n\t"
-                     "mov    lr, r0\n\t"
-                     "ldr    r1, [lr, #4]\n\t"
-                     "add    r12, r1, r1, lsl #1\n"
-                     "2:\n\t"
-                     "ldr    r0, [lr, #0]\n\t"
-                     "ldr    r2, [lr, #8]\n\t"
-                     "ldr    r3, [lr, #12]\n\t"
-                     "lsrs   r3, r3, #2\n\t"
-                     "beq    4f\n"
-                     "1:\n\t"
-                     "ldr    r5, [r0]\n\t"
-                     "ldr    r7, [r0, r1]\n\t"
-                     "ldr    r9, [r0, r1, lsl #1]\n\t"
-                     "ldr    r11, [r0, r12]\n\t"
-                     "add    r0, r0, r1, lsl #2\n\t"
-                     "sxtb16 r4, r5\n\t"
-                     "sxtb16 r5, r5, ror #8\n\t"
-                     "sxtb16 r6, r7\n\t"
-                     "sxtb16 r7, r7, ror #8\n\t"
-                     "sxtb16 r8, r9\n\t"
-                     "sxtb16 r9, r9, ror #8\n\t"
-                     "sxtb16 r10, r11\n\t"
-                     "sxtb16 r11, r11, ror #8\n\t"
-                     "stmia  r2!, {r4-r11}\n\t"
-                     "subs   r3, r3, #1\n\t"
-                     "bne    1b\n"
-                     "4:\n\t"
-                     "ldr    r3, [lr, #12]\n\t"
-                     "ands   r3, r3, #3\n\t"
-                     "beq    6f\n"
-                     "5:\n\t"
-                     "ldr    r5, [r0]\n\t"
-                     "add    r0, r0, r1\n\t"
-                     "sxtb16 r4, r5\n\t"
-                     "sxtb16 r5, r5, ror #8\n\t"
-                     "stmia  r2!, {r4, r5}\n\t"
-                     "subs   r3, r3, #1\n\t"
-                     "bne    5b\n"
-                     "6:\n\t"
-                     "ldmia  lr, {r0, r1, r2, r3, r4, r5, r6}\n\t" /* s, cs, d, n, rows, rs, d_rs */
-                     "add    r0, r0, r5\n\t"
-                     "add    r2, r2, r6\n\t"
-                     "subs   r4, r4, #1\n\t"
-                     "str    r0, [lr, #0]\n\t"
-                     "str    r2, [lr, #8]\n\t"
-                     "str    r4, [lr, #16]\n\t"
-                     "bne    2b\n\t"
-                     "pop    {r4-r11, pc}\n\t");
-}
-
-/* n >= 0 pixels of the zero point, (z_lo, z_hi) each, from d; where they end. */
-static inline uint32_t *dw_g_zp_run(uint32_t *d, int32_t n, uint32_t z_lo, uint32_t z_hi)
-{
-    for (; n > 0; n--, d += 2) d[0] = z_lo, d[1] = z_hi;
-    return d;
-}
-
-/* dw_g_pad_copy() widened (widen 1): the rows above and below the input and the columns left and
- * right of it the zero point, the rest by dw_g_widen_rows(). */
-__attribute__((noinline)) static void dw_g_pad_copy_w(const nnom_conv_args *a, const int8_t *in, int32_t c0,
-                                                      uint32_t *d, int32_t ph, int32_t pw)
-{
-    const uint32_t zp4 = (uint32_t)(uint8_t)a->in_zp * 0x01010101u;
-    const uint32_t z_lo = nnom_arm_pairs_lo(zp4), z_hi = nnom_arm_pairs_hi(zp4);
-    /* rows [y0, y1) and columns [x0, x1) inside the input */
-    const int32_t y0 = a->pad_top < ph ? a->pad_top : ph, x0 = a->pad_left < pw ? a->pad_left : pw;
-    int32_t y1 = a->in_h + a->pad_top < ph ? a->in_h + a->pad_top : ph;
-    int32_t x1 = a->in_w + a->pad_left < pw ? a->in_w + a->pad_left : pw;
-    if (y1 < y0) y1 = y0;
-    if (x1 < x0) x1 = x0;
-    d = dw_g_zp_run(d, y0 * pw, z_lo, z_hi);
-    if (y1 > y0 && x1 > x0) {
-        dw_g_widen_args w;
-        w.s = in + c0;
-        w.cs = a->in_c;
-        w.d = d + 2 * x0;
-        w.n = x1 - x0;
-        w.rows = y1 - y0;
-        w.rs = a->in_w * a->in_c;
-        w.d_rs = 2 * pw * (int32_t)sizeof(uint32_t);
-        dw_g_widen_rows(&w);
-    }
-    for (int32_t y = y0; y < y1; y++, d += 2 * pw) {
-        dw_g_zp_run(d, x0, z_lo, z_hi);
-        dw_g_zp_run(d + 2 * x1, pw - x1, z_lo, z_hi);
-    }
-    dw_g_zp_run(d, (ph - y1) * pw, z_lo, z_hi);
-}
-
-__attribute__((noinline)) static void dw_g_pad_copy(const nnom_conv_args *a, const int8_t *in, int32_t c0, uint32_t *pad,
-                                                    int32_t ph, int32_t pw, int widen)
-{
-    if (widen == 1) {
-        dw_g_pad_copy_w(a, in, c0, pad, ph, pw);
-        return;
-    }
-    if (widen == 2) { /* widened and transposed: pixel (y, x) at words 2 (x ph + y), 2 (x ph + y) + 1 */
-        const uint32_t zp4t = (uint32_t)(uint8_t)a->in_zp * 0x01010101u;
-        const uint32_t z_lo = nnom_arm_pairs_lo(zp4t), z_hi = nnom_arm_pairs_hi(zp4t);
-        const ptrdiff_t in_rs = (ptrdiff_t)a->in_w * a->in_c;
-        /* rows [y0, y1) inside the input */
-        const int32_t y0 = a->pad_top < ph ? a->pad_top : ph;
-        const int32_t y1 = a->in_h + a->pad_top < ph ? (a->in_h + a->pad_top > y0 ? a->in_h + a->pad_top : y0) : ph;
-        for (int32_t x = 0; x < pw; x++) {
-            const int32_t ix = x - a->pad_left;
-            uint32_t *d = pad + 2 * x * ph;
-            int32_t y = 0;
-            if (ix < 0 || ix >= a->in_w) {
-                for (; y < ph; y++) d[2 * y] = z_lo, d[2 * y + 1] = z_hi;
-                continue;
-            }
-            for (; y < y0; y++) d[2 * y] = z_lo, d[2 * y + 1] = z_hi;
-            const int8_t *s = in + (ptrdiff_t)(y0 - a->pad_top) * in_rs + (ptrdiff_t)ix * a->in_c + c0;
-            for (uint32_t *e = d + 2 * y0, *end = d + 2 * y1; e < end; e += 2, s += in_rs) {
-                const uint32_t v = nnom_arm_load4(s);
-                e[0] = nnom_arm_pairs_lo(v);
-                e[1] = nnom_arm_pairs_hi(v);
-            }
-            for (y = y1; y < ph; y++) d[2 * y] = z_lo, d[2 * y + 1] = z_hi;
-        }
-        return;
-    }
-    const uint32_t zp4 = (uint32_t)(uint8_t)a->in_zp * 0x01010101u;
-    const ptrdiff_t in_c = a->in_c;
-    for (int32_t y = 0; y < ph; y++) {
-        const int32_t iy = y - a->pad_top;
-        uint32_t *d = pad + y * pw;
-        if (iy < 0 || iy >= a->in_h) {
-            for (int32_t x = 0; x < pw; x++) d[x] = zp4;
-            continue;
-        }
-        /* columns [x0, x1) inside the input */
-        const int32_t x0 = a->pad_left < pw ? a->pad_left : pw;
-        const int32_t x1 = a->in_w + a->pad_left < pw ? a->in_w + a->pad_left : pw;
-        const int8_t *s = in + (ptrdiff_t)iy * a->in_w * in_c + c0;
-        int32_t x = 0;
-        for (; x < x0; x++) d[x] = zp4;
-        for (; x < x1; x++, s += in_c) d[x] = nnom_arm_load4(s);
-        for (; x < pw; x++) d[x] = zp4;
-    }
-}
+#include "kernels/arm/depthwise_group4_copy.h"
 
 /* Every output line of channels c0 .. c0 + 3 by the assembly loops, from the widened padded copy
  * (transposed: rows of ph pixels, one per input column): no border pixels. Pairs of pixels,
@@ -440,6 +279,36 @@ __attribute__((noinline)) static void dw_g_padded(const nnom_conv_args *a, int8_
         else if (mode == DW_G_ZP) dw_g_asm_w_zp(g);
         else if (mode == DW_G_U) dw_g_asm_w_u(g);
         else dw_g_asm_w_zm(g);
+    }
+}
+
+/* The output lines of a strip of dw_g_strips(): as many as DW_G_PAD_WORDS hold the widened input
+ * rows of, pw pixels a row (0: not one line). */
+static inline int32_t dw_g_strip_lines(const nnom_conv_args *a, int32_t pw)
+{
+    const int32_t rows = DW_G_PAD_WORDS / (2 * pw);
+    return rows >= 3 ? (rows - 3) / a->stride_h + 1 : 0;
+}
+
+/* A 3x3 plane (no dilation, strides 1 or 2) whose widened padded copy does not fit pad, in strips
+ * of `lines` output lines (dw_g_strip_lines()): each strip's input rows copied widened, padding
+ * included (dw_g_pad_copy_w() of the strip's view of the layer), then its lines by dw_g_padded(). */
+__attribute__((noinline)) static void dw_g_strips(const nnom_conv_args *a, const int8_t *in, int8_t *out, int32_t c0,
+                                                  dw_g_args *g, dw_g_mode mode, uint32_t *pad, int32_t pw,
+                                                  int32_t lines)
+{
+    nnom_conv_args sa = *a;
+    const ptrdiff_t in_rs = (ptrdiff_t)a->in_w * a->in_c, o_rs = (ptrdiff_t)a->out_w * a->out_c;
+    for (int32_t oy0 = 0; oy0 < a->out_h; oy0 += lines) {
+        const int32_t n = a->out_h - oy0 < lines ? a->out_h - oy0 : lines;
+        /* the input row of the strip's first tap row, and the strip's view: its rows from there */
+        const int32_t iy = oy0 * a->stride_h - a->pad_top, skip = iy > 0 ? iy : 0;
+        sa.pad_top = skip - iy;
+        sa.in_h = a->in_h - skip;
+        sa.out_h = n;
+        const int32_t rows = (n - 1) * a->stride_h + 3;
+        dw_g_pad_copy_w(&sa, in + skip * in_rs, c0, pad, rows, pw);
+        dw_g_padded(&sa, out + oy0 * o_rs, c0, g, mode, pad, rows, pw, 0);
     }
 }
 
@@ -581,6 +450,11 @@ __attribute__((noinline)) static void dw_groups4(const nnom_conv_args *a, const 
     const int use_asm = !clamp && a->k_h == 3 && a->k_w == 3;
     const int32_t ph = dw_g_pad_rows(a), pw = dw_g_pad_cols(a);
     const int pad_fits = dw_g_pad_fits(a);
+    /* (3x3, no dilation, strides 1 or 2: the fixed offsets of the pair passes) */
+    const int32_t strip_lines = a->k_h == 3 && a->k_w == 3 && a->dil_h == 1 && a->dil_w == 1 && a->stride_h <= 2 &&
+                                        a->stride_w <= 2
+                                    ? dw_g_strip_lines(a, pw)
+                                    : 0;
 #if NNOM_DW_5X5_KERNELS
     const int pad5 = dw_g_pad5_fits(a);
     const int32_t ph5 = dw_g_pad5_rows(a), pw5 = dw_g_pad5_cols(a);
@@ -718,6 +592,10 @@ __attribute__((noinline)) static void dw_groups4(const nnom_conv_args *a, const 
                         }
                 dw_g_pad_copy(a, in, c0, pad, ph, pw, transposed ? 2 : 1);
                 dw_g_padded(a, out, c0, &g, mode, pad, ph, pw, transposed);
+                continue;
+            }
+            if (strip_lines >= DW_G_MIN_STRIP_LINES) {
+                dw_g_strips(a, in, out, c0, &g, mode, pad, pw, strip_lines);
                 continue;
             }
         }
