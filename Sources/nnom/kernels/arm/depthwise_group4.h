@@ -257,28 +257,28 @@ __attribute__((noinline)) static void dw_g_padded(const nnom_conv_args *a, int8_
     g->rs = 4 * row_words;
     g->p_step = 8 * s_px;
     g->o_step = transposed ? a->out_w * a->out_c : a->out_c;
+    typedef void (*pass_fn)(dw_g_args *);
+    const pass_fn pair = g->z ? (s_px == 1 ? dw_g_pair_z_s1 : dw_g_pair_z_s2)
+                              : mode == DW_G_ZP ? (s_px == 1 ? dw_g_pair_zp_s1 : dw_g_pair_zp_s2)
+                              : mode == DW_G_U  ? (s_px == 1 ? dw_g_pair_u_s1 : dw_g_pair_u_s2)
+                                                : (s_px == 1 ? dw_g_pair_zm_s1 : dw_g_pair_zm_s2);
+    const pass_fn one = g->z ? dw_g_asm_w_z : mode == DW_G_ZP ? dw_g_asm_w_zp : mode == DW_G_U ? dw_g_asm_w_u : dw_g_asm_w_zm;
+    const int32_t pairs = n / 2;
     for (int32_t i = 0; i < lines; i++) {
         const uint32_t *p = pad + i * s_line * row_words;
         int8_t *o = out + i * o_line + c0;
-        int32_t done = 0;
-        if (n >= 2) {
+        if (pairs > 0) {
             g->p = (const int8_t *)p;
             g->o = o;
-            g->n = n / 2;
-            if (g->z) (s_px == 1 ? dw_g_pair_z_s1 : dw_g_pair_z_s2)(g);
-            else if (mode == DW_G_ZP) (s_px == 1 ? dw_g_pair_zp_s1 : dw_g_pair_zp_s2)(g);
-            else if (mode == DW_G_U) (s_px == 1 ? dw_g_pair_u_s1 : dw_g_pair_u_s2)(g);
-            else (s_px == 1 ? dw_g_pair_zm_s1 : dw_g_pair_zm_s2)(g);
-            done = n & ~1;
+            g->n = pairs;
+            pair(g);
         }
-        if (done == n) continue;
-        g->p = (const int8_t *)(p + 2 * done * s_px);
-        g->o = o + done * g->o_step;
-        g->n = n - done;
-        if (g->z) dw_g_asm_w_z(g);
-        else if (mode == DW_G_ZP) dw_g_asm_w_zp(g);
-        else if (mode == DW_G_U) dw_g_asm_w_u(g);
-        else dw_g_asm_w_zm(g);
+        if (n & 1) { /* the odd last pixel */
+            g->p = (const int8_t *)(p + 2 * (n - 1) * s_px);
+            g->o = o + (n - 1) * g->o_step;
+            g->n = 1;
+            one(g);
+        }
     }
 }
 
@@ -435,7 +435,7 @@ static inline int dw_g_pad_fits(const nnom_conv_args *a)
 /* Channels [0, n4) (n4 a multiple of 4; depth multiplier 1; k_h * k_w <= DW_G_MAX_TAPS), every pixel. */
 __attribute__((noinline)) static void dw_groups4(const nnom_conv_args *a, const int8_t *in, int8_t *out, int32_t n4)
 {
-    uint32_t wv[2 * DW_G_MAX_TAPS];
+    uint32_t wv_buf[2 * DW_G_MAX_TAPS];
     dw_g_quant k;
     const int32_t taps = a->k_h * a->k_w, out_c = a->out_c;
     /* |dot| <= taps * 255 * 128, and the assembly's partial sums on raw inputs, 2 bias - 2 zp sum w
@@ -445,9 +445,11 @@ __attribute__((noinline)) static void dw_groups4(const nnom_conv_args *a, const 
     /* shift sh >= 0: the sums are acc * 2^(sh + 1), partial sums included in int32 when |bias| <=
      * 2^(30 - sh) - 1 - taps * 32768 (and the weights times 2^(sh + 1) <= 256 fit int16) */
     const int32_t taps_room = taps * 32768;
-    dw_g_args g;
     const int clamp = a->act_min != -128 || a->act_max != 127;
     const int use_asm = !clamp && a->k_h == 3 && a->k_w == 3;
+    dw_g_args g;
+    /* the widened weights: for the assembly's 3x3 kernel, in its block (no copy) */
+    uint32_t *const wv = use_asm ? g.w : wv_buf;
     const int32_t ph = dw_g_pad_rows(a), pw = dw_g_pad_cols(a);
     const int pad_fits = dw_g_pad_fits(a);
     /* (3x3, no dilation, strides 1 or 2: the fixed offsets of the pair passes) */
@@ -578,18 +580,19 @@ __attribute__((noinline)) static void dw_groups4(const nnom_conv_args *a, const 
                 g.em[2 * j] = k.e[j];
                 g.em[2 * j + 1] = k.mask[j];
             }
-            for (int32_t i = 0; i < 18; i++) g.w[i] = wv[i];
             ga = &g;
             if (pad_fits) {
                 /* a plane taller than wide (DS-CNN's 25 x 5) walked by columns: the copy transposed,
-                 * and the kernel with it */
+                 * and the kernel with it (the taps (r, c) and (c, r) swapped) */
                 const int transposed = a->out_h > a->out_w;
                 if (transposed)
                     for (int32_t r = 0; r < 3; r++)
-                        for (int32_t c = 0; c < 3; c++) {
-                            g.w[2 * (r * 3 + c)] = wv[2 * (c * 3 + r)];
-                            g.w[2 * (r * 3 + c) + 1] = wv[2 * (c * 3 + r) + 1];
-                        }
+                        for (int32_t c = r + 1; c < 3; c++)
+                            for (int32_t h = 0; h < 2; h++) {
+                                const uint32_t t = g.w[2 * (r * 3 + c) + h];
+                                g.w[2 * (r * 3 + c) + h] = g.w[2 * (c * 3 + r) + h];
+                                g.w[2 * (c * 3 + r) + h] = t;
+                            }
                 dw_g_pad_copy(a, in, c0, pad, ph, pw, transposed ? 2 : 1);
                 dw_g_padded(a, out, c0, &g, mode, pad, ph, pw, transposed);
                 continue;
