@@ -566,6 +566,41 @@ static int gp_geom(const nnom_conv_args *layer, dw_geom *g, int32_t *pitch, int3
     return 1;
 }
 
+/* The form of the lines of six that serve channel q (not DW_GEN): ZP as U (hex3_run()), and with
+ * the output zero point -128, L as Z (whose shift, e = 0 for DW_L, then changes nothing). */
+static quad3_form hex_form(const dw_chan *q, int32_t zp)
+{
+    const quad3_form form = quad3_form_of(q->mode, q->e, zp);
+    return form == QUAD3_ZP ? QUAD3_U : (form == QUAD3_L && zp == -128 ? QUAD3_Z : form);
+}
+
+/* Lines of six of a group's four channels (their images plane int16 apart from img, outputs from
+ * o) in one call of the line loops, from the blocks qa, when the four share a form of hex_form()
+ * (hex3_run_group()); whether they did. */
+static int hex_group(const dw_geom *g, const nnom_conv_args *a, const dw_chan q[4], uint32_t wp4[4][DW_GP_PAIRS],
+                     const int16_t *img, int32_t plane, int8_t *o, int32_t lines, quad3_args qa[HEX3_GROUP])
+{
+    if (q[0].mode == DW_GEN) return 0;
+    const quad3_form form = hex_form(&q[0], a->out_zp);
+    for (int32_t j = 1; j < HEX3_GROUP; j++)
+        if (q[j].mode == DW_GEN || hex_form(&q[j], a->out_zp) != form) return 0;
+    if (form >= QUAD3_E_LO_FORM) return 0;
+    for (int32_t j = 0; j < HEX3_GROUP; j++) {
+        quad3_args *b = &qa[j];
+        b->r0 = img + j * plane;
+        b->o = o + j;
+        b->r0_end = b->r0 + lines * HEX3_PITCH;
+        b->init = q[j].init;
+        for (int32_t i = 0; i < 6; i++) b->w[i] = wp4[j][i];
+        b->mult = q[j].mult;
+        b->c = q[j].c;
+        b->e = q[j].e;
+        b->step = (int32_t)g->out_cs;
+    }
+    hex3_run_group(qa, form);
+    return 1;
+}
+
 /* Channels [0, n4) (n4 a multiple of 4, depth multiplier 1, gp_geom() holds), four at a time,
  * in strips of output lines: the input rows of a strip of the group gathered at once into four
  * images of int16 (depthwise_gather4.h), padding included, then each channel's lines of the
@@ -574,7 +609,11 @@ static int gp_geom(const nnom_conv_args *layer, dw_geom *g, int32_t *pitch, int3
 __attribute__((noinline)) static void group_planes(const nnom_conv_args *layer, const int8_t *in, int8_t *out,
                                                    int32_t n4)
 {
-    int16_t img[DW_GP_BUF] __attribute__((aligned(4)));
+    /* the four images; for lines of six, the blocks of hex_group() ahead of them where all fit */
+    union {
+        int16_t img[DW_GP_BUF];
+        quad3_args hex[HEX3_GROUP];
+    } buf;
     uint32_t wp4[4][DW_GP_PAIRS];
     dw_geom g;
     int32_t pitch, strip, ph;
@@ -602,6 +641,9 @@ __attribute__((noinline)) static void group_planes(const nnom_conv_args *layer, 
     ga.plane = plane / 2;
     ga.zp = a->in_zp;
     ga.pad_done = 0;
+    const int32_t blocks = (int32_t)(sizeof buf.hex / (sizeof(int16_t))); /* (int16 of the blocks) */
+    const int hex_grouped = hex && a->out_w == HEX3_OUT && blocks + 4 * plane + DW_GP_SLACK <= DW_GP_BUF;
+    int16_t *const img = buf.img + (hex_grouped ? blocks : 0);
     img[4 * plane] = img[4 * plane + 1] = 0;
     for (int32_t c0 = 0; c0 < n4; c0 += 4) {
         ga.in = in + c0;
@@ -615,6 +657,8 @@ __attribute__((noinline)) static void group_planes(const nnom_conv_args *layer, 
             ga.ph = (lines - 1) * a->stride_h + reach;
             dw_gather4(&ga, img);
             ga.pad_done = strip == a->out_h; /* (one strip: every group's padding rows are the same) */
+            if (hex_grouped && hex_group(&g, a, q, wp4, img, plane, out + oy0 * g.out_rs + c0, lines, buf.hex))
+                continue;
             for (int32_t j = 0; j < 4; j++) {
                 const int16_t *rows[DW_MAX_ROWS];
                 for (int32_t r = 0; r < a->k_h; r++) rows[r] = img + j * plane + r * a->dil_h * pitch;

@@ -154,7 +154,8 @@ typedef char nnom_hex3_pitch_ok[HEX3_PITCH * 2 == 16 ? 1 : -1];
  * step (single loads), the six outputs made in the sums' registers (OUTD) and stored one after
  * the other at o, o + step (r10), o + 2 step (r11), o + 3 step (r12), o + 4 step (r3) and r3 +
  * step: an estimated 103 Cortex-M4 cycles a line in the Z form, where LDRD and each output stored
- * as it was made took 111. Precondition: r0_end = r0 + a whole number >= 1 of lines.
+ * as it was made took 111. Then the blocks of p->more channels after p, the same way.
+ * Precondition: each block's r0_end = r0 + a whole number >= 1 of lines.
  */
 #define HEX3_BODY(OUTD)                                                        \
     __asm__ volatile("push   {r4-r11, lr}\n\t"                                  \
@@ -181,6 +182,13 @@ typedef char nnom_hex3_pitch_ok[HEX3_PITCH * 2 == 16 ? 1 : -1];
                      "ldr    r3, [r0, #16]\n\t"                                 \
                      "cmp    r1, r3\n\t"                                        \
                      "bne    1b\n\t"                                            \
+                     "ldr    r3, [r0, #80]\n\t" /* the next channel's block, if any */ \
+                     "cbz    r3, 2f\n\t"                                        \
+                     "add    r0, r0, #" QUAD3_ARGS_BYTES "\n\t"                 \
+                     "ldr    r1, [r0]\n\t"                                      \
+                     "ldr    r2, [r0, #12]\n\t"                                 \
+                     "b      1b\n"                                               \
+                     "2:\n\t"                                                   \
                      "pop    {r4-r11, pc}\n\t");
 
 #define HEX3_FN(name, OUT) \
@@ -251,7 +259,7 @@ static inline int hex3_form_ok(quad3_form form, int32_t out) { return out == PEN
 /* `lines` lines of `out` outputs (HEX3_OUT or PENT3_OUT) of a channel from its image at `img`
  * (HEX3_PITCH int16 per row, word aligned): weights wp[0..5] (A0 B0 A1 B1 A2 B2), sums from init,
  * constants mult, c, e, outputs at o + j * step, each next line `out` steps further.
- * Precondition: hex3_form_ok(form, out). */
+ * Precondition: hex3_form_ok(form, out); qa->more 0 (as quad3_shape() sets it). */
 static void hex3_run(quad3_args *qa, int32_t out, quad3_form form, const int16_t *img, const uint32_t *wp, int8_t *o,
                      int32_t step, int32_t init, int32_t mult, int32_t c, int32_t e, int32_t lines)
 {
@@ -268,6 +276,18 @@ static void hex3_run(quad3_args *qa, int32_t out, quad3_form form, const int16_t
     static const hex3_fn six[QUAD3_E_LO_FORM] = {hex3_u, hex3_u, hex3_z, hex3_l}; /* (ZP, U, Z, L) */
     static const hex3_fn five[QUAD3_FORMS] = {pent3_u, pent3_u, pent3_z, pent3_l, pent3_e_lo, pent3_e_mid};
     (out == PENT3_OUT ? five : six)[form](qa);
+}
+
+/* Lines of six of HEX3_GROUP channels in one call, all in one form (below QUAD3_E_LO_FORM): block j
+ * of qa (its image, output, end, start, weights and constants set, as hex3_run() sets them) for
+ * channel j; sets the blocks' links. */
+enum { HEX3_GROUP = 4 };
+static void hex3_run_group(quad3_args qa[HEX3_GROUP], quad3_form form)
+{
+    for (int32_t j = 0; j < HEX3_GROUP; j++) qa[j].more = HEX3_GROUP - 1 - j;
+    typedef void (*hex3_fn)(quad3_args *);
+    static const hex3_fn six[QUAD3_E_LO_FORM] = {hex3_u, hex3_u, hex3_z, hex3_l}; /* (ZP, U, Z, L) */
+    six[form](qa);
 }
 
 #endif /* NNOM_USE_ARM_DSP */

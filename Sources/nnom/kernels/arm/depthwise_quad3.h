@@ -31,12 +31,16 @@ typedef struct {
     int32_t lines;               /* 64: output lines, >= 1 */
     int32_t line_step, o_line;   /* 68, 72: bytes from a line's rows and output to the next line's */
     int32_t tail;                /* 76: outputs after a line's whole quads, 0-3 */
+    int32_t more;                /* 80: lines of six (depthwise_hex3.h) only: blocks after this one, each
+                                    the next channel's, QUAD3_ARGS_BYTES further, run in the same call */
 } quad3_args;
+#define QUAD3_ARGS_BYTES "84" /* sizeof (quad3_args), for the assembler (checked below) */
 /* (the assembly's offsets, checked at compile time) */
 typedef char nnom_quad3_offsets_ok[offsetof(quad3_args, init) == 20 && offsetof(quad3_args, w) == 24 &&
                                            offsetof(quad3_args, mult) == 48 && offsetof(quad3_args, e) == 56 &&
                                            offsetof(quad3_args, lines) == 64 && offsetof(quad3_args, o_line) == 72 &&
-                                           offsetof(quad3_args, tail) == 76
+                                           offsetof(quad3_args, tail) == 76 && offsetof(quad3_args, more) == 80 &&
+                                           sizeof(quad3_args) == 84
                                        ? 1
                                        : -1];
 
@@ -331,6 +335,7 @@ static void quad3_shape(quad3_args *qa, int32_t n, int32_t step, int32_t row_ste
     qa->line_step = row_step * (int32_t)sizeof(int16_t);
     qa->o_line = (int32_t)o_line;
     qa->tail = n & 3;
+    qa->more = 0;
 }
 
 /* The line loops of a stride (1, or 2 in a form below QUAD3_S2_FORMS) in a requantisation form
