@@ -83,9 +83,9 @@ enum {
      * against 2.37 by the group-plane path, which the in-place layer's windows of rows keep) */
     DW_G_PAD_S1_WORDS = 400,
     /* fewest output lines of a strip of dw_g_strips() (planes whose padded copy does not fit):
-     * fewer gather too many input rows again (measured 48 x 48 x 16 stride 2 in strips of one
-     * line: 4.76 -> 4.89 estimated cycles per multiply-accumulate against dw_g_banded(); 24 x 24 x
-     * 32 stride 2 in strips of four: 5.19 -> 4.73) */
+     * fewer gather too many input rows again (measured against dw_g_banded(), estimated cycles per
+     * multiply-accumulate: 48 x 48 x 16 stride 2 in strips of one line 4.31 -> 4.87; 24 x 24 x 32
+     * stride 2 in strips of four 4.73 -> 4.69) */
     DW_G_MIN_STRIP_LINES = 2
 };
 
