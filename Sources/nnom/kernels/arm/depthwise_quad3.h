@@ -255,6 +255,8 @@ typedef char nnom_quad3_e_ok[QUAD3_E_LO == QUAD3_E_LO_IMM && QUAD3_E_MID == QUAD
                      "cmp    r1, r9\n\t" \
                      "bne    1b\n\t" \
                      "ldr    r9, [r0, #76]\n\t" \
+                     "cmp    r9, #0\n\t" /* (no outputs left: the next line) */ \
+                     "beq    3f\n\t" \
                      "lsls   r9, r9, #31\n\t" /* C: two outputs left, N: one (more) */ \
                      "bcc    4f\n\t" \
                      "ldr    r5, [r0, #20]\n\t" \
@@ -273,20 +275,28 @@ typedef char nnom_quad3_e_ok[QUAD3_E_LO == QUAD3_E_LO_IMM && QUAD3_E_MID == QUAD
                      "ldr    r11, [r0, #56]\n\t" \
                      OUT("r5") "strb   lr, [r4]\n" \
                      "3:\n\t" \
-                     /* the next line */ \
-                     "ldmia  r0, {r1-r4}\n\t" \
-                     "ldrd   r9, r10, [r0, #68]\n\t" \
+                     /* the next line: the rows, output, end and count by single loads and \
+                      * stores (pipelined), the flags of the count's SUBS for the loop */ \
+                     "ldr    r9, [r0, #68]\n\t" \
+                     "ldr    r10, [r0, #72]\n\t" \
+                     "ldr    r1, [r0, #0]\n\t" \
+                     "ldr    r2, [r0, #4]\n\t" \
+                     "ldr    r3, [r0, #8]\n\t" \
+                     "ldr    r4, [r0, #12]\n\t" \
+                     "ldr    r11, [r0, #16]\n\t" \
+                     "ldr    r12, [r0, #64]\n\t" \
                      "add    r1, r1, r9\n\t" \
                      "add    r2, r2, r9\n\t" \
                      "add    r3, r3, r9\n\t" \
                      "add    r4, r4, r10\n\t" \
-                     "ldr    r11, [r0, #16]\n\t" \
                      "add    r11, r11, r9\n\t" \
+                     "subs   r12, r12, #1\n\t" \
+                     "str    r1, [r0, #0]\n\t" \
+                     "str    r2, [r0, #4]\n\t" \
+                     "str    r3, [r0, #8]\n\t" \
+                     "str    r4, [r0, #12]\n\t" \
                      "str    r11, [r0, #16]\n\t" \
-                     "stmia  r0, {r1-r4}\n\t" \
-                     "ldr    r9, [r0, #64]\n\t" \
-                     "subs   r9, r9, #1\n\t" \
-                     "str    r9, [r0, #64]\n\t" \
+                     "str    r12, [r0, #64]\n\t" \
                      "bne    2b\n\t" \
                      "pop    {r4-r11, pc}\n\t");
 
