@@ -97,7 +97,8 @@ static inline uint32_t pack2(int32_t lo, int32_t hi) { return (uint32_t)(uint16_
  * when allow & DW_ALLOW_L (the channel's lines all go to the assembly loops), DW_E when also
  * allow & DW_ALLOW_E (lines of quads enough to repay the scaling of the weights: see
  * dw_allow()). */
-static void channel_quant(const nnom_conv_args *a, int32_t oc, int32_t sum_w, dw_chan *q, int allow)
+static inline __attribute__((always_inline)) void channel_quant(const nnom_conv_args *a, int32_t oc, int32_t sum_w,
+                                                               dw_chan *q, int allow)
 {
     const int32_t b = a->bias ? ((const int32_t *)a->bias)[oc] : 0;
     const int32_t m = a->multiplier[oc], shift = a->shift[oc], e = -shift;
