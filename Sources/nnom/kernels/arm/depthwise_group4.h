@@ -246,7 +246,7 @@ DW_G_SPEED __attribute__((noinline)) static void dw_g_c_one_form(const nnom_conv
 /* Every output line of channels c0 .. c0 + 3 by the assembly loops, from the widened padded copy
  * (transposed: rows of ph pixels, one per input column): no border pixels. Pairs of pixels,
  * the odd last one alone. */
-__attribute__((noinline)) static void dw_g_padded(const nnom_conv_args *a, int8_t *out, int32_t c0, dw_g_args *g,
+static inline __attribute__((always_inline)) void dw_g_padded(const nnom_conv_args *a, int8_t *out, int32_t c0, dw_g_args *g,
                                                   dw_g_mode mode, const uint32_t *pad, int32_t ph, int32_t pw,
                                                   int transposed)
 {

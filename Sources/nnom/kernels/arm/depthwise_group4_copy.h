@@ -100,7 +100,7 @@ static inline uint32_t *dw_g_zp_run(uint32_t *d, int32_t n, uint32_t z_lo, uint3
 
 /* dw_g_pad_copy() widened (widen 1): the rows above and below the input and the columns left and
  * right of it the zero point, the rest by dw_g_widen_rows(). */
-__attribute__((noinline)) static void dw_g_pad_copy_w(const nnom_conv_args *a, const int8_t *in, int32_t c0,
+static inline __attribute__((always_inline)) void dw_g_pad_copy_w(const nnom_conv_args *a, const int8_t *in, int32_t c0,
                                                       uint32_t *d, int32_t ph, int32_t pw)
 {
     const uint32_t zp4 = (uint32_t)(uint8_t)a->in_zp * 0x01010101u;
