@@ -134,7 +134,7 @@ static inline __attribute__((always_inline)) void dw_g_pad_copy_w(const nnom_con
  * (one word per pixel, rows of pw words, the input zero point where the taps fall in the
  * padding); or, widened, two words per pixel (x0, x2), (x1, x3) as int16 pairs, rows of 2 pw
  * words. */
-__attribute__((noinline)) static void dw_g_pad_copy(const nnom_conv_args *a, const int8_t *in, int32_t c0, uint32_t *pad,
+static inline __attribute__((always_inline)) void dw_g_pad_copy(const nnom_conv_args *a, const int8_t *in, int32_t c0, uint32_t *pad,
                                                     int32_t ph, int32_t pw, int widen)
 {
     if (widen == 1) {
