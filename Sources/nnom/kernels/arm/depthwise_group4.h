@@ -307,7 +307,7 @@ __attribute__((noinline)) static void dw_g_strips(const nnom_conv_args *a, const
         sa.in_h = a->in_h - skip;
         sa.out_h = n;
         const int32_t rows = (n - 1) * a->stride_h + 3;
-        dw_g_pad_copy_w(&sa, in + skip * in_rs, c0, pad, rows, pw);
+        dw_g_pad_copy_w(&sa, in + skip * in_rs, c0, pad, rows, pw, 1);
         dw_g_padded(&sa, out + oy0 * o_rs, c0, g, mode, pad, rows, pw, 0);
     }
 }
@@ -478,7 +478,12 @@ __attribute__((noinline)) static void dw_groups4(const nnom_conv_args *a, const 
     k.zp = a->out_zp;
     k.lo = a->act_min;
     k.hi = a->act_max;
+    /* the widened copy's rows and columns of padding, the same for every group, already in pad (the
+     * last group took the widened copy of the plane; any other use of pad clears it) */
+    int border_done = 0;
     for (int32_t c0 = 0; c0 < n4; c0 += 4) {
+        const int border_kept = border_done;
+        border_done = 0;
         int32_t scale[4], zp_ok = 1, u_ok = 1, zm_ok = 1, same_scale = 1, gen = 0;
         for (int32_t j = 0; j < 4; j++) {
             const int32_t c = c0 + j, m = a->multiplier[c], sh = a->shift[c];
@@ -593,7 +598,9 @@ __attribute__((noinline)) static void dw_groups4(const nnom_conv_args *a, const 
                                 g.w[2 * (r * 3 + c) + h] = g.w[2 * (c * 3 + r) + h];
                                 g.w[2 * (c * 3 + r) + h] = t;
                             }
-                dw_g_pad_copy(a, in, c0, pad, ph, pw, transposed ? 2 : 1);
+                if (transposed) dw_g_pad_copy(a, in, c0, pad, ph, pw, 2);
+                else dw_g_pad_copy_w(a, in, c0, pad, ph, pw, !border_kept);
+                border_done = !transposed;
                 dw_g_padded(a, out, c0, &g, mode, pad, ph, pw, transposed);
                 continue;
             }

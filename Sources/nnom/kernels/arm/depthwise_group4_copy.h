@@ -99,9 +99,10 @@ static inline uint32_t *dw_g_zp_run(uint32_t *d, int32_t n, uint32_t z_lo, uint3
 }
 
 /* dw_g_pad_copy() widened (widen 1): the rows above and below the input and the columns left and
- * right of it the zero point, the rest by dw_g_widen_rows(). */
+ * right of it the zero point (unless border is 0: an earlier copy of the same geometry left them
+ * there), the rest by dw_g_widen_rows(). */
 static inline __attribute__((always_inline)) void dw_g_pad_copy_w(const nnom_conv_args *a, const int8_t *in, int32_t c0,
-                                                      uint32_t *d, int32_t ph, int32_t pw)
+                                                                  uint32_t *d, int32_t ph, int32_t pw, int border)
 {
     const uint32_t zp4 = (uint32_t)(uint8_t)a->in_zp * 0x01010101u;
     const uint32_t z_lo = nnom_arm_pairs_lo(zp4), z_hi = nnom_arm_pairs_hi(zp4);
@@ -111,7 +112,8 @@ static inline __attribute__((always_inline)) void dw_g_pad_copy_w(const nnom_con
     int32_t x1 = a->in_w + a->pad_left < pw ? a->in_w + a->pad_left : pw;
     if (y1 < y0) y1 = y0;
     if (x1 < x0) x1 = x0;
-    d = dw_g_zp_run(d, y0 * pw, z_lo, z_hi);
+    if (border) dw_g_zp_run(d, y0 * pw, z_lo, z_hi);
+    d += 2 * y0 * pw;
     if (y1 > y0 && x1 > x0) {
         dw_g_widen_args w;
         w.s = in + c0;
@@ -123,6 +125,7 @@ static inline __attribute__((always_inline)) void dw_g_pad_copy_w(const nnom_con
         w.d_rs = 2 * pw * (int32_t)sizeof(uint32_t);
         dw_g_widen_rows(&w);
     }
+    if (!border) return;
     for (int32_t y = y0; y < y1; y++, d += 2 * pw) {
         dw_g_zp_run(d, x0, z_lo, z_hi);
         dw_g_zp_run(d + 2 * x1, pw - x1, z_lo, z_hi);
@@ -138,7 +141,7 @@ static inline __attribute__((always_inline)) void dw_g_pad_copy(const nnom_conv_
                                                     int32_t ph, int32_t pw, int widen)
 {
     if (widen == 1) {
-        dw_g_pad_copy_w(a, in, c0, pad, ph, pw);
+        dw_g_pad_copy_w(a, in, c0, pad, ph, pw, 1);
         return;
     }
     if (widen == 2) { /* widened and transposed: pixel (y, x) at words 2 (x ph + y), 2 (x ph + y) + 1 */
