@@ -192,6 +192,8 @@ __attribute__((naked, noinline)) static void pass3_fast(ARG const pass2_args *p)
         "b      21b\n\t");
 }
 
+#include "kernels/arm/conv_pass3s.h"
+
 /* pass3 on channel c alone, the last of n = c + 1 (odd): as the pair (c - 1, c), the channel
  * before it computed again (the same bytes, clamped after by the caller); one channel alone (c 0)
  * as the pair (c, c) of copies of its parameters into a buffer of two channels, whose first one
@@ -208,7 +210,7 @@ __attribute__((noinline)) static void three_last(pass2_args *p, const int32_t *b
         p->shift = shift + c - 1;
         p->w = w + (ptrdiff_t)(c - 1) * k;
         p->out = out + c - 1;
-        pass3_fast(p);
+        pass3_run(p);
         return;
     }
     const int32_t b2[2] = {bias ? bias[0] : 0, bias ? bias[0] : 0}, m2[2] = {mult[0], mult[0]},
@@ -223,7 +225,7 @@ __attribute__((noinline)) static void three_last(pass2_args *p, const int32_t *b
     p->k = 0;
     p->out = o;
     p->out_c = 2;
-    pass3_fast(p);
+    pass3_run(p);
     p->out_c = out_c;
     for (int32_t j = 0; j < 3; j++) out[j * out_c] = o[2 * j];
 }

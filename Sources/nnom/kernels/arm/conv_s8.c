@@ -245,7 +245,7 @@ static inline __attribute__((always_inline)) void fast_channels(pass2_args *p, p
     p->pair_step = 4;
     p->n_ch = n & ~1;
     if (three) {
-        if (p->n_ch) pass3_fast(p);
+        if (p->n_ch) pass3_run(p);
         if (n & 1) three_last(p, bias, mult, shift, w, k, out, n - 1);
         return;
     }
