@@ -1,29 +1,32 @@
 /*
  * pass3 with its columns on the stack (conv_pass3.h includes this file after pass3_fast, whose
- * layout, requantisation and arguments it shares): three pixels and two
- * output channels at a time, for patches of at most PASS3S_MAX_GROUPS groups (a pointwise layer
- * of up to 64 input channels: DS-CNN's 64 -> 64), built for speed only (-O2; at -Os pass3_fast
- * runs them).
+ * layout, requantisation and arguments it shares): three pixels and two output channels at a
+ * time, for patches of at most PASS3S_MAX_GROUPS groups (pointwise layers of up to 128 input
+ * channels: DS-CNN's 64 -> 64, MobileNetV1-0.25's 128 -> 128), built for speed only (-O2; at -Os
+ * pass3_fast runs them).
  *
- * pass3_fast reloads both channels' weight words in the second half of each group because it
- * has no register to keep them in: r0 points at the columns. Here the routine first copies the
- * columns (6 words a group, one LDM and one STM) into its own stack frame, where every group is
- * at a fixed offset from sp, and runs the groups straight (no loop: PASS3S_MAX_GROUPS copies,
- * entered at the one that leaves the patch's groups); r0 is then a column word. Per group: the
- * two weight words (channel c at r1, post-incremented; channel c + 1 at r1 + r2) and the three lo
- * column words in one run of five loads (6 estimated cycles), each weight word widened in turn
- * into r11 (SXTB16) for three SMLAD; then the three hi column words (a run of three, 4 cycles) and
- * the weights' other bytes (SXTB16 ror #8): 24 instructions, 26 estimated cycles for 24
- * multiply-accumulates (1.08 a MAC, against 26 instructions and 28 cycles in pass3_fast), and no
- * loop bookkeeping. The copy costs about 18 estimated cycles a group once per call, shared by all
- * its channel pairs.
+ * pass3_fast reads both channels' weight words again in the second half of each group because
+ * it has no register to keep them in: r0 points at the columns. Here the routine first copies
+ * the columns (6 words a group, one LDM and one STM: about 18 estimated cycles a group once per
+ * call) into its own stack frame, where every group is at a fixed offset from sp, and runs the
+ * groups straight (no loop: PASS3S_MAX_GROUPS copies, entered at the one that leaves the
+ * patch's groups); r0 is then a column word. Per group: the two weight words (channel c at r1,
+ * post-incremented; channel c + 1 at r1 + r2) and the three lo column words in one run of five
+ * loads (6 estimated cycles), each weight word widened in turn into r11 (SXTB16) for three
+ * SMLAD; then the three hi column words (a run of three, 4 cycles) and the weights' other bytes
+ * (SXTB16 ror #8): 24 instructions, 26 estimated cycles for 24 multiply-accumulates (1.08 a MAC,
+ * against 26 instructions and 28 cycles in pass3_fast), and no loop bookkeeping.
+ *
+ * The pairs come from a list of their first channels (bytes), so that one call runs every fast
+ * channel of a pass however the others (dead filters, other requantisations) cut them into runs
+ * (conv_s8.c's three_list): a run of odd length ends on a pair that overlaps the one before, or
+ * takes the channel after it, whose bytes the general path writes after.
  *
  * Registers in the groups: r1 channel c's weights, r2 k, r3-r5 channel c's sums (pixels 0-2),
  * r6-r8 channel c + 1's, r9, r10 the raw weight words, r11 one of them widened, r0, r12, lr the
- * column words. Stack frame: [sp] the entry into the copies, [sp, #4] p, [sp, #8] c, the columns
- * from [sp, #PASS3S_COLS] (group g of a patch of n groups at PASS3S_COLS + 24 (MAX - n + g)).
- * Stack: 36 bytes of saved registers and PASS3S_FRAME bytes (436 in all), well below the
- * depthwise kernel's (about 2.3 KB).
+ * column words. The columns from [sp, #PASS3S_COLS], group g of a patch of n groups at
+ * PASS3S_COLS + 24 (MAX - n + g). Stack: 36 bytes of saved registers and PASS3S_FRAME bytes
+ * (824 in all), below the depthwise kernel's (about 2.3 KB).
  */
 #ifndef NNOM_KERNELS_ARM_CONV_PASS3S_H
 #define NNOM_KERNELS_ARM_CONV_PASS3S_H
@@ -31,12 +34,15 @@
 #if !defined(__OPTIMIZE_SIZE__)
 #define NNOM_CONV_PASS3S 1
 
-/* The longest patch, in groups of four: the straight copies of the group code. */
-#define PASS3S_MAX_GROUPS 16
-#define PASS3S_COPIES "16" /* (the same, for the assembly) */
-/* Stack offsets: the columns after three words of state, and the whole frame. */
-#define PASS3S_COLS "16"
-#define PASS3S_FRAME "400" /* 16 + 24 * PASS3S_MAX_GROUPS */
+/* The longest patch, in groups of four: the straight copies of the group code (a pointwise layer
+ * of 128 input channels, MobileNetV1-0.25's 6x6 ones). */
+#define PASS3S_MAX_GROUPS 32
+#define PASS3S_COPIES "32" /* (the same, for the assembly) */
+/* The most channels a list of pairs can reach: pair starts are bytes. */
+#define PASS3S_MAX_CHANNELS 256
+/* Stack offsets: five words of state, the columns after them, and the whole frame. */
+#define PASS3S_COLS "20"
+#define PASS3S_FRAME "788" /* 20 + 24 * PASS3S_MAX_GROUPS */
 
 /* One half of a group at column offset OFF: the column words at H ("0" lo, "4" hi), the raw
  * weights widened with EXT (", ror #8" for the hi half). */
@@ -57,27 +63,30 @@
     "ldr.w  r9, [r1], #4\n\t"               \
     PASS3S_HALF(OFF, "0", "") PASS3S_HALF(OFF, "4", ", ror #8")
 #define PASS3S_GROUP_BYTES "96" /* 24 instructions of 32 bits */
-#define PASS3S_GROUPS                                                                            \
-    PASS3S_GROUP("0") PASS3S_GROUP("24") PASS3S_GROUP("48") PASS3S_GROUP("72") PASS3S_GROUP("96") \
-    PASS3S_GROUP("120") PASS3S_GROUP("144") PASS3S_GROUP("168") PASS3S_GROUP("192")               \
-    PASS3S_GROUP("216") PASS3S_GROUP("240") PASS3S_GROUP("264") PASS3S_GROUP("288")               \
-    PASS3S_GROUP("312") PASS3S_GROUP("336") PASS3S_GROUP("360")
+#define PASS3S_GROUPS8(B)                                                                              \
+    PASS3S_GROUP(B " + 0") PASS3S_GROUP(B " + 24") PASS3S_GROUP(B " + 48") PASS3S_GROUP(B " + 72")     \
+    PASS3S_GROUP(B " + 96") PASS3S_GROUP(B " + 120") PASS3S_GROUP(B " + 144") PASS3S_GROUP(B " + 168")
+#define PASS3S_GROUPS PASS3S_GROUPS8("0") PASS3S_GROUPS8("192") PASS3S_GROUPS8("384") PASS3S_GROUPS8("576")
 
 /*
- * pass3_fast's contract (conv_pass3.h) for p->groups in [1, PASS3S_MAX_GROUPS]: channels
- * [0, p->n_ch) of three whole pixels (n_ch even), every one of a fast form with a negative
- * shift, in pairs, clamped to the int8 range.
+ * The channel pairs (c, c + 1) for c in the bytes [list, end) (at least one; pairs may overlap:
+ * a channel computed twice gets the same bytes), of three whole pixels, with pass3_fast's
+ * contract otherwise (conv_pass3.h): p->groups in [1, PASS3S_MAX_GROUPS], every channel of a
+ * pair of a fast form with a negative shift, or one whose bytes the caller writes again after
+ * (they are then of no use; its weights must still be inside the array), clamped to the int8
+ * range. Stack frame: [sp] the entry into the copies, [sp, #4] p, [sp, #8] the next pair start,
+ * [sp, #12] end, [sp, #16] c.
  */
-__attribute__((naked, noinline)) static void pass3_stack(ARG const pass2_args *p)
+__attribute__((naked, noinline)) static void pass3_stack(ARG const pass2_args *p, ARG const uint8_t *list,
+                                                         ARG const uint8_t *end)
 {
     __asm__ volatile(
         "push   {r4-r11, lr}\n\t"
         "sub    sp, sp, #" PASS3S_FRAME "\n\t"
-        "movs   r3, #0\n\t"
         "str    r0, [sp, #4]\n\t"
-        "str    r3, [sp, #8]\n\t"
+        "strd   r1, r2, [sp, #8]\n\t"
         "ldr    r2, [r0, #4]\n\t"           /* groups */
-        "rsb    r3, r2, #" PASS3S_COPIES "\n\t"      /* the copies skipped */
+        "rsb    r3, r2, #" PASS3S_COPIES "\n\t" /* the copies skipped */
         "movs   r11, #" PASS3S_GROUP_BYTES "\n\t"
         "adr.w  r12, 1f\n\t"
         "mla    r10, r3, r11, r12\n\t"
@@ -94,10 +103,13 @@ __attribute__((naked, noinline)) static void pass3_stack(ARG const pass2_args *p
         "bne    2b\n"
         "10:\n\t"                           /* a pair of channels */
         "ldr    lr, [sp, #4]\n\t"           /* p */
-        "ldr    r12, [sp, #8]\n\t"          /* c */
+        "ldr    r9, [sp, #8]\n\t"
         "ldr    r1, [lr, #36]\n\t"          /* w */
         "ldr    r2, [lr, #32]\n\t"          /* k */
         "ldr    r10, [lr, #8]\n\t"          /* bias */
+        "ldrb   r12, [r9], #1\n\t"          /* c */
+        "str    r9, [sp, #8]\n\t"
+        "str    r12, [sp, #16]\n\t"
         "ldr    r9, [lr, #40]\n\t"          /* bias_step */
         "mla    r1, r12, r2, r1\n\t"        /* the weights of channel c */
         "mla    r10, r12, r9, r10\n\t"
@@ -112,7 +124,7 @@ __attribute__((naked, noinline)) static void pass3_stack(ARG const pass2_args *p
         "1:\n\t" PASS3S_GROUPS
         /* requantise: channel c with r9 m, r10 e, r0 its constant; c + 1 with r1 m, r11 e */
         "ldr    lr, [sp, #4]\n\t"           /* p */
-        "ldr    r12, [sp, #8]\n\t"          /* c */
+        "ldr    r12, [sp, #16]\n\t"         /* c */
         "ldr    r9, [lr, #12]\n\t"
         "ldr    r10, [lr, #16]\n\t"
         "ldr    r2, [lr, #20]\n\t"          /* 2 zp + 1 */
@@ -130,10 +142,10 @@ __attribute__((naked, noinline)) static void pass3_stack(ARG const pass2_args *p
         "bls    31f\n\t"
         PASS3_RQ3(REQUANT_ZP, "r6", "r7", "r8", "r1", "r11", "r0", "r12")
         "21:\n\t"
-        "ldr    r12, [sp, #8]\n\t"          /* c */
+        "ldr    r12, [sp, #16]\n\t"         /* c */
         "ldr    r1, [lr, #48]\n\t"          /* out */
         "ldr    r9, [lr, #24]\n\t"          /* out_c */
-        "ldr    r2, [lr, #28]\n\t"          /* n_ch */
+        "ldrd   r2, lr, [sp, #8]\n\t"       /* the next pair start, end */
         "add    r1, r1, r12\n\t"            /* pixel 0 */
         "add    r0, r1, r9\n\t"             /* pixel 1 */
         "add    r11, r0, r9\n\t"            /* pixel 2 */
@@ -143,10 +155,8 @@ __attribute__((naked, noinline)) static void pass3_stack(ARG const pass2_args *p
         "strb   r7, [r0, #1]\n\t"
         "strb   r5, [r11]\n\t"
         "strb   r8, [r11, #1]\n\t"
-        "adds   r12, r12, #2\n\t"
-        "str    r12, [sp, #8]\n\t"
-        "cmp    r12, r2\n\t"
-        "blt    10b\n\t"
+        "cmp    r2, lr\n\t"
+        "blo    10b\n\t"
         "add    sp, sp, #" PASS3S_FRAME "\n\t"
         "pop    {r4-r11, pc}\n"
         "30:\n\t"
@@ -156,6 +166,17 @@ __attribute__((naked, noinline)) static void pass3_stack(ARG const pass2_args *p
         PASS3_RQ3(REQUANT_U, "r6", "r7", "r8", "r1", "r11", "r0", "r12")
         "b      21b\n\t");
 }
+
+/* The pair starts 0, 2, 4, ... of channels [0, n) in pairs (pass3_run). */
+static const uint8_t pass3s_evens[PASS3S_MAX_CHANNELS / 2] = {
+    0,   2,   4,   6,   8,   10,  12,  14,  16,  18,  20,  22,  24,  26,  28,  30,  32,  34,  36,
+    38,  40,  42,  44,  46,  48,  50,  52,  54,  56,  58,  60,  62,  64,  66,  68,  70,  72,  74,
+    76,  78,  80,  82,  84,  86,  88,  90,  92,  94,  96,  98,  100, 102, 104, 106, 108, 110, 112,
+    114, 116, 118, 120, 122, 124, 126, 128, 130, 132, 134, 136, 138, 140, 142, 144, 146, 148, 150,
+    152, 154, 156, 158, 160, 162, 164, 166, 168, 170, 172, 174, 176, 178, 180, 182, 184, 186, 188,
+    190, 192, 194, 196, 198, 200, 202, 204, 206, 208, 210, 212, 214, 216, 218, 220, 222, 224, 226,
+    228, 230, 232, 234, 236, 238, 240, 242, 244, 246, 248, 250, 252, 254};
+
 #else
 #define NNOM_CONV_PASS3S 0
 #endif
@@ -164,8 +185,8 @@ __attribute__((naked, noinline)) static void pass3_stack(ARG const pass2_args *p
 static inline void pass3_run(const pass2_args *p)
 {
 #if NNOM_CONV_PASS3S
-    if (p->groups <= PASS3S_MAX_GROUPS) {
-        pass3_stack(p);
+    if (p->groups <= PASS3S_MAX_GROUPS && p->n_ch <= PASS3S_MAX_CHANNELS) {
+        pass3_stack(p, pass3s_evens, pass3s_evens + p->n_ch / 2);
         return;
     }
 #endif

@@ -318,6 +318,51 @@ static int three_cut(const fast_run *runs, int32_t n_runs, int32_t least)
     return n_runs == MAX_RUNS || channels < least * n_runs;
 }
 
+/* Three-pixel passes with every run's pairs in one call (pass3_stack): the pair starts of runs
+ * in [0, n_safe), a byte each, at most one more per run than half the channels. */
+#define THREE_LIST_MAX (NNOM_CONV_PASS3S ? PASS3S_MAX_CHANNELS / 2 + MAX_RUNS : 1)
+/* Whether a layer's runs (n_runs of them in [0, n_safe), all kept) can take the list. */
+static int three_listable(const conv_shape *s, int32_t n_safe, int32_t n_runs)
+{
+    return NNOM_CONV_PASS3S && s->groups <= PASS3S_MAX_GROUPS && n_safe <= PASS3S_MAX_CHANNELS && n_runs > 0 &&
+           n_runs < MAX_RUNS;
+}
+/* The pair starts of the runs into pairs[] (THREE_LIST_MAX bytes): c0, c0 + 2, ... over the
+ * channels each run computes; an odd count ends on the pair before its last channel (end - 2,
+ * overlapping) or, a run of one channel, on (c0 - 1, c0), channel c0 - 1 one the general path
+ * writes after. Returns the count, 0 when a run of one channel is channel 0 (no list). */
+static int32_t three_list(const fast_run *runs, int32_t n_runs, uint8_t *pairs)
+{
+    int32_t n = 0;
+    for (int32_t r = 0; r < n_runs; r++) {
+        const int32_t c0 = runs[r].c0, end = c0 + run_computed(&runs[r]);
+        int32_t c = c0;
+        for (; c + 2 <= end; c += 2) pairs[n++] = (uint8_t)c;
+        if (c < end) {
+            if (end - 2 < 0) return 0;
+            pairs[n++] = (uint8_t)(end - 2);
+        }
+    }
+    return n;
+}
+/* One three-pixel pass's listed pairs, from pa (columns, groups, zz, out_c set) at output o. */
+static void three_pass(pass2_args *pa, const nnom_conv_args *a, int8_t *o, const uint8_t *pairs, int32_t n_pairs)
+{
+#if NNOM_CONV_PASS3S
+    static const int32_t no_bias[2] = {0, 0};
+    pa->bias = a->bias ? (const int32_t *)a->bias : no_bias;
+    pa->bias_step = a->bias ? 4 : 0;
+    pa->mult = a->multiplier;
+    pa->shift = a->shift;
+    pa->w = (const int8_t *)a->weights;
+    pa->k = a->k_h * a->k_w * a->in_c;
+    pa->out = o;
+    pass3_stack(pa, pairs, pairs + n_pairs);
+#else
+    (void)pa, (void)a, (void)o, (void)pairs, (void)n_pairs;
+#endif
+}
+
 /* Whether a live channel (multiplier not 0) has a shift of 0 or more. */
 static int non_negative_shift(const nnom_conv_args *a)
 {
@@ -389,7 +434,8 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
      * channels, when they are all fast, on a zero-padded copy of their weights (tail_buf). */
     fast_run runs[MAX_RUNS];
     int32_t n_runs = find_runs(&x, x.s.np, x.n_safe, bias_room, runs);
-    if (x.s.np == 3 && three_cut(runs, n_runs, np_shape == 2 ? THREE_RUN_MIN_PAIRED : THREE_RUN_MIN)) {
+    if (x.s.np == 3 && !three_listable(&x.s, x.n_safe, n_runs) &&
+        three_cut(runs, n_runs, np_shape == 2 ? THREE_RUN_MIN_PAIRED : THREE_RUN_MIN)) {
         /* back to the shape's passes: the same runs (no channel of form FORM_L, see above), made
          * even by the channel after them for pass2 only */
         x.s.np = np_shape;
@@ -423,6 +469,9 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
         last->flags &= (uint8_t)~RUN_PAIRED;
         if (!last->len) n_runs--;
     }
+    /* three-pixel passes: every run's pairs in one call of pass3_stack (conv_pass3s.h) */
+    uint8_t pairs[THREE_LIST_MAX];
+    const int32_t n_pairs = x.s.np == 3 && three_listable(&x.s, x.n_safe, n_runs) ? three_list(runs, n_runs, pairs) : 0;
     uint32_t tail_buf[TAIL_WORDS];
     if (n_fast) {
         const int32_t bytes = (out_c - tail0) * x.s.k;
@@ -607,6 +656,8 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
             continue;
         }
         int32_t c0 = 0;
+        const int listed = np == 3 && n_pairs > 0;
+        if (listed) three_pass(&pa, a, o, pairs, n_pairs);
         /* the runs found above, then (when there were more than MAX_RUNS) the others, found now */
         fast_run more;
         for (int32_t r = 0; r < n_runs || (n_runs == MAX_RUNS &&
@@ -620,9 +671,10 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
                 continue;
             }
             if (c0 < r0) pass_general(&x, c0, r0, n, o);
-            fast_channels(&pa, np == 4 ? &p4 : NULL, np == 8 ? &p8 : NULL, np == 3, run->form, bias ? bias + r0 : NULL,
-                          a->multiplier + r0, a->shift + r0, (const int8_t *)a->weights + (ptrdiff_t)r0 * x.s.k,
-                          x.s.k, o + r0, run_computed(run));
+            if (!listed)
+                fast_channels(&pa, np == 4 ? &p4 : NULL, np == 8 ? &p8 : NULL, np == 3, run->form, bias ? bias + r0 : NULL,
+                              a->multiplier + r0, a->shift + r0, (const int8_t *)a->weights + (ptrdiff_t)r0 * x.s.k,
+                              x.s.k, o + r0, run_computed(run));
             if (clamp) clamp_pass(o + r0, r1 - r0, np, out_c, a->act_min, a->act_max);
             c0 = r1;
         }
