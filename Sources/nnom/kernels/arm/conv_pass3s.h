@@ -38,8 +38,6 @@
  * of 128 input channels, MobileNetV1-0.25's 6x6 ones). */
 #define PASS3S_MAX_GROUPS 32
 #define PASS3S_COPIES "32" /* (the same, for the assembly) */
-/* The most channels a list of pairs can reach: pair starts are bytes. */
-#define PASS3S_MAX_CHANNELS 256
 /* Stack offsets: five words of state, the columns after them, and the whole frame. */
 #define PASS3S_COLS "20"
 #define PASS3S_FRAME "788" /* 20 + 24 * PASS3S_MAX_GROUPS */
@@ -167,30 +165,8 @@ __attribute__((naked, noinline)) static void pass3_stack(ARG const pass2_args *p
         "b      21b\n\t");
 }
 
-/* The pair starts 0, 2, 4, ... of channels [0, n) in pairs (pass3_run). */
-static const uint8_t pass3s_evens[PASS3S_MAX_CHANNELS / 2] = {
-    0,   2,   4,   6,   8,   10,  12,  14,  16,  18,  20,  22,  24,  26,  28,  30,  32,  34,  36,
-    38,  40,  42,  44,  46,  48,  50,  52,  54,  56,  58,  60,  62,  64,  66,  68,  70,  72,  74,
-    76,  78,  80,  82,  84,  86,  88,  90,  92,  94,  96,  98,  100, 102, 104, 106, 108, 110, 112,
-    114, 116, 118, 120, 122, 124, 126, 128, 130, 132, 134, 136, 138, 140, 142, 144, 146, 148, 150,
-    152, 154, 156, 158, 160, 162, 164, 166, 168, 170, 172, 174, 176, 178, 180, 182, 184, 186, 188,
-    190, 192, 194, 196, 198, 200, 202, 204, 206, 208, 210, 212, 214, 216, 218, 220, 222, 224, 226,
-    228, 230, 232, 234, 236, 238, 240, 242, 244, 246, 248, 250, 252, 254};
-
 #else
 #define NNOM_CONV_PASS3S 0
 #endif
-
-/* pass3 on p (pass3_fast's contract): the stack form when built for it and the patch fits. */
-static inline void pass3_run(const pass2_args *p)
-{
-#if NNOM_CONV_PASS3S
-    if (p->groups <= PASS3S_MAX_GROUPS && p->n_ch <= PASS3S_MAX_CHANNELS) {
-        pass3_stack(p, pass3s_evens, pass3s_evens + p->n_ch / 2);
-        return;
-    }
-#endif
-    pass3_fast(p);
-}
 
 #endif

@@ -318,51 +318,6 @@ static int three_cut(const fast_run *runs, int32_t n_runs, int32_t least)
     return n_runs == MAX_RUNS || channels < least * n_runs;
 }
 
-/* Three-pixel passes with every run's pairs in one call (pass3_stack): the pair starts of runs
- * in [0, n_safe), a byte each, at most one more per run than half the channels. */
-#define THREE_LIST_MAX (NNOM_CONV_PASS3S ? PASS3S_MAX_CHANNELS / 2 + MAX_RUNS : 1)
-/* Whether a layer's runs (n_runs of them in [0, n_safe), all kept) can take the list. */
-static int three_listable(const conv_shape *s, int32_t n_safe, int32_t n_runs)
-{
-    return NNOM_CONV_PASS3S && s->groups <= PASS3S_MAX_GROUPS && n_safe <= PASS3S_MAX_CHANNELS && n_runs > 0 &&
-           n_runs < MAX_RUNS;
-}
-/* The pair starts of the runs into pairs[] (THREE_LIST_MAX bytes): c0, c0 + 2, ... over the
- * channels each run computes; an odd count ends on the pair before its last channel (end - 2,
- * overlapping) or, a run of one channel, on (c0 - 1, c0), channel c0 - 1 one the general path
- * writes after. Returns the count, 0 when a run of one channel is channel 0 (no list). */
-static int32_t three_list(const fast_run *runs, int32_t n_runs, uint8_t *pairs)
-{
-    int32_t n = 0;
-    for (int32_t r = 0; r < n_runs; r++) {
-        const int32_t c0 = runs[r].c0, end = c0 + run_computed(&runs[r]);
-        int32_t c = c0;
-        for (; c + 2 <= end; c += 2) pairs[n++] = (uint8_t)c;
-        if (c < end) {
-            if (end - 2 < 0) return 0;
-            pairs[n++] = (uint8_t)(end - 2);
-        }
-    }
-    return n;
-}
-/* One three-pixel pass's listed pairs, from pa (columns, groups, zz, out_c set) at output o. */
-static void three_pass(pass2_args *pa, const nnom_conv_args *a, int8_t *o, const uint8_t *pairs, int32_t n_pairs)
-{
-#if NNOM_CONV_PASS3S
-    static const int32_t no_bias[2] = {0, 0};
-    pa->bias = a->bias ? (const int32_t *)a->bias : no_bias;
-    pa->bias_step = a->bias ? 4 : 0;
-    pa->mult = a->multiplier;
-    pa->shift = a->shift;
-    pa->w = (const int8_t *)a->weights;
-    pa->k = a->k_h * a->k_w * a->in_c;
-    pa->out = o;
-    pass3_stack(pa, pairs, pairs + n_pairs);
-#else
-    (void)pa, (void)a, (void)o, (void)pairs, (void)n_pairs;
-#endif
-}
-
 /* Whether a live channel (multiplier not 0) has a shift of 0 or more. */
 static int non_negative_shift(const nnom_conv_args *a)
 {
@@ -376,6 +331,65 @@ static void clamp_pass(int8_t *o, int32_t n, int32_t np, int32_t out_c, int32_t 
 {
     for (int32_t p = 0; p < np; p++, o += out_c)
         for (int32_t c = 0; c < n; c++) o[c] = (int8_t)(o[c] < lo ? lo : (o[c] > hi ? hi : o[c]));
+}
+
+/* Three-pixel passes with every fast channel of a pass in one call (pass3_pairs, conv_pass3.h),
+ * for layers whose channels in runs are below PASS3_LIST_CHANNELS (pair starts are bytes). */
+static int three_listable(const conv_shape *s, int32_t n_safe)
+{
+    return s->np == 3 && n_safe > 0 && n_safe <= PASS3_LIST_CHANNELS;
+}
+/* The most runs of general channels between fast ones in [0, PASS3_LIST_CHANNELS). */
+#define THREE_GAPS_MAX (PASS3_LIST_CHANNELS / 2 + 1)
+/* The channels of [0, lim) (lim <= n_safe): the pair starts of the fast ones into pairs[] (at most
+ * PASS3_LIST_CHANNELS bytes), and the runs of the others, [gaps[2 i], gaps[2 i + 1] + 1), into
+ * gaps[] (at most THREE_GAPS_MAX of them), *n_gaps their count. For each run [c0, c1) of fast
+ * channels, pairs c0, c0 + 2, ...; an odd run ends on its last channel paired with the one after
+ * it when that one is below n_safe (a general channel, written again after), else on the pair
+ * before (c1 - 2, overlapping), else (one channel) on (c0 - 1, c0). Returns the pairs' count; 0
+ * when there is no fast channel or a run of one channel is channel 0 (no list). */
+static int32_t three_list(const conv_ctx *x, int32_t lim, int32_t bias_room, uint8_t *pairs, uint8_t *gaps,
+                          int32_t *n_gaps)
+{
+    int32_t n = 0, g = 0;
+    for (int32_t c = 0; c < lim;) {
+        const int32_t c0 = c;
+        while (c < lim && channel_form(x, c, bias_room, 3) == FORM_GENERAL) c++;
+        if (c > c0) {
+            gaps[2 * g] = (uint8_t)c0;
+            gaps[2 * g + 1] = (uint8_t)(c - 1);
+            g++;
+        }
+        const int32_t f0 = c;
+        while (c < lim && channel_form(x, c, bias_room, 3) != FORM_GENERAL) c++;
+        int32_t p = f0;
+        for (; p + 2 <= c; p += 2) pairs[n++] = (uint8_t)p;
+        if (p < c) {
+            if (c < x->n_safe) pairs[n++] = (uint8_t)p;
+            else if (c - 2 >= 0) pairs[n++] = (uint8_t)(c - 2);
+            else return 0;
+        }
+    }
+    *n_gaps = g;
+    return n;
+}
+/* One three-pixel pass: the listed pairs, from pa (columns, groups, zz, out_c set) at output o;
+ * then the gaps' channels in pass_general, and the clamp of [0, lim). */
+static void three_pass(const conv_ctx *x, pass2_args *pa, int8_t *o, const uint8_t *pairs, int32_t n_pairs,
+                       const uint8_t *gaps, int32_t n_gaps, int32_t lim, int clamp)
+{
+    static const int32_t no_bias[2] = {0, 0};
+    const nnom_conv_args *a = x->a;
+    pa->bias = a->bias ? (const int32_t *)a->bias : no_bias;
+    pa->bias_step = a->bias ? 4 : 0;
+    pa->mult = a->multiplier;
+    pa->shift = a->shift;
+    pa->w = (const int8_t *)a->weights;
+    pa->k = x->s.k;
+    pa->out = o;
+    pass3_pairs(pa, pairs, pairs + n_pairs);
+    for (int32_t g = 0; g < n_gaps; g++) pass_general(x, gaps[2 * g], gaps[2 * g + 1] + 1, 3, o);
+    if (clamp) clamp_pass(o, lim, 3, a->out_c, a->act_min, a->act_max);
 }
 
 #include "kernels/arm/conv_pair.h"
@@ -434,7 +448,7 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
      * channels, when they are all fast, on a zero-padded copy of their weights (tail_buf). */
     fast_run runs[MAX_RUNS];
     int32_t n_runs = find_runs(&x, x.s.np, x.n_safe, bias_room, runs);
-    if (x.s.np == 3 && !three_listable(&x.s, x.n_safe, n_runs) &&
+    if (x.s.np == 3 && !three_listable(&x.s, x.n_safe) &&
         three_cut(runs, n_runs, np_shape == 2 ? THREE_RUN_MIN_PAIRED : THREE_RUN_MIN)) {
         /* back to the shape's passes: the same runs (no channel of form FORM_L, see above), made
          * even by the channel after them for pass2 only */
@@ -469,9 +483,12 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
         last->flags &= (uint8_t)~RUN_PAIRED;
         if (!last->len) n_runs--;
     }
-    /* three-pixel passes: every run's pairs in one call of pass3_stack (conv_pass3s.h) */
-    uint8_t pairs[THREE_LIST_MAX];
-    const int32_t n_pairs = x.s.np == 3 && three_listable(&x.s, x.n_safe, n_runs) ? three_list(runs, n_runs, pairs) : 0;
+    /* three-pixel passes: every fast channel of [0, list_lim) in one call (three_pass) */
+    uint8_t pairs[PASS3_LIST_CHANNELS], gaps[2 * THREE_GAPS_MAX];
+    int32_t n_gaps = 0;
+    const int32_t list_lim = n_fast ? tail0 : x.n_safe;
+    const int32_t n_pairs =
+        three_listable(&x.s, x.n_safe) ? three_list(&x, list_lim, bias_room, pairs, gaps, &n_gaps) : 0;
     uint32_t tail_buf[TAIL_WORDS];
     if (n_fast) {
         const int32_t bytes = (out_c - tail0) * x.s.k;
@@ -657,11 +674,14 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
         }
         int32_t c0 = 0;
         const int listed = np == 3 && n_pairs > 0;
-        if (listed) three_pass(&pa, a, o, pairs, n_pairs);
+        if (listed) {
+            three_pass(&x, &pa, o, pairs, n_pairs, gaps, n_gaps, list_lim, clamp);
+            c0 = list_lim;
+        }
         /* the runs found above, then (when there were more than MAX_RUNS) the others, found now */
         fast_run more;
-        for (int32_t r = 0; r < n_runs || (n_runs == MAX_RUNS &&
-                                           next_run(&x, c0, n_fast ? tail0 : x.n_safe, bias_room, x.s.np, x.n_safe, &more));
+        for (int32_t r = 0; !listed && (r < n_runs || (n_runs == MAX_RUNS &&
+                                           next_run(&x, c0, n_fast ? tail0 : x.n_safe, bias_room, x.s.np, x.n_safe, &more)));
              r++) {
             const fast_run *run = r < n_runs ? &runs[r] : &more;
             const int32_t r0 = run->c0, r1 = run_end(run);
@@ -671,10 +691,9 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
                 continue;
             }
             if (c0 < r0) pass_general(&x, c0, r0, n, o);
-            if (!listed)
-                fast_channels(&pa, np == 4 ? &p4 : NULL, np == 8 ? &p8 : NULL, np == 3, run->form, bias ? bias + r0 : NULL,
-                              a->multiplier + r0, a->shift + r0, (const int8_t *)a->weights + (ptrdiff_t)r0 * x.s.k,
-                              x.s.k, o + r0, run_computed(run));
+            fast_channels(&pa, np == 4 ? &p4 : NULL, np == 8 ? &p8 : NULL, np == 3, run->form, bias ? bias + r0 : NULL,
+                          a->multiplier + r0, a->shift + r0, (const int8_t *)a->weights + (ptrdiff_t)r0 * x.s.k,
+                          x.s.k, o + r0, run_computed(run));
             if (clamp) clamp_pass(o + r0, r1 - r0, np, out_c, a->act_min, a->act_max);
             c0 = r1;
         }
