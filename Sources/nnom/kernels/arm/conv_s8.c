@@ -424,9 +424,11 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
      * when the pass again over the last pixels would redo more than 1/64 of them (8x8: 2 of 64). */
     const int32_t np_shape = x.s.np;
     const int one_channel = a->in_c == 1 && x.s.k >= THREE_ONE_MIN_K;
-    if (three_fits(&x.s, scratch_bytes, one_channel ? THREE_ONE_MIN_K : THREE_MIN_K) &&
-        (x.s.np == 2 || (a->k_h == 1 && a->k_w == 1) || one_channel) &&
-        (x.s.np != 8 || !non_negative_shift(a)) && (x.s.np != 2 || (3 - n_pix % 3) % 3 * THREE_REDO_SHARE <= n_pix))
+    const int one_by_one = a->k_h == 1 && a->k_w == 1;
+    if (three_fits(&x.s, scratch_bytes,
+                   one_channel ? THREE_ONE_MIN_K : (one_by_one && NNOM_CONV_PASS3S ? PASS3S_MIN_K : THREE_MIN_K)) &&
+        (x.s.np == 2 || one_by_one || one_channel) && (x.s.np != 8 || !non_negative_shift(a)) &&
+        (x.s.np != 2 || (3 - n_pix % 3) % 3 * THREE_REDO_SHARE <= n_pix))
         x.s.np = 3;
     x.neg_zp = (uint32_t)(uint16_t)(int16_t)(-a->in_zp) * 0x00010001u;
     x.cols = (uint32_t *)scratch;
