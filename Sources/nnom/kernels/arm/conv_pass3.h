@@ -201,15 +201,16 @@ __attribute__((naked, noinline)) static void pass3_fast(ARG const pass2_args *p,
 #define PASS3_LIST_CHANNELS 256
 
 /* The pairs of [list, end) (pass3_fast's contract): in the stack form when built for it and the
- * patch fits. */
-static inline void pass3_pairs(const pass2_args *p, const uint8_t *list, const uint8_t *end)
+ * patch fits (the form that takes g, the inputs to widen in place of p->cols: NULL otherwise). */
+static inline void pass3_pairs(const pass2_args *p, const uint8_t *list, const uint8_t *end, const pass3_gather *g)
 {
 #if NNOM_CONV_PASS3S
     if (p->groups <= PASS3S_MAX_GROUPS) {
-        pass3_stack(p, list, end);
+        pass3_stack(p, list, end, g);
         return;
     }
 #endif
+    (void)g;
     pass3_fast(p, list, end);
 }
 
@@ -235,7 +236,7 @@ static void pass3_run(pass2_args *p)
         p->shift = keep.shift + c0;
         p->w = keep.w + (ptrdiff_t)c0 * keep.k;
         p->out = keep.out + c0;
-        pass3_pairs(p, pass3_evens, pass3_evens + n / 2);
+        pass3_pairs(p, pass3_evens, pass3_evens + n / 2, NULL);
     }
     *p = keep;
 }

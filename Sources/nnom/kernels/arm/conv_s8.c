@@ -373,10 +373,11 @@ static int32_t three_list(const conv_ctx *x, int32_t lim, int32_t bias_room, uin
     *n_gaps = g;
     return n;
 }
-/* One three-pixel pass: the listed pairs, from pa (columns, groups, zz, out_c set) at output o;
- * then the gaps' channels in pass_general, and the clamp of [0, lim). */
+/* One three-pixel pass: the listed pairs, from pa (columns, groups, zz, out_c set; or the inputs
+ * g, see pass3_pairs) at output o; then the gaps' channels in pass_general, and the clamp of
+ * [0, lim). */
 static void three_pass(const conv_ctx *x, pass2_args *pa, int8_t *o, const uint8_t *pairs, int32_t n_pairs,
-                       const uint8_t *gaps, int32_t n_gaps, int32_t lim, int clamp)
+                       const uint8_t *gaps, int32_t n_gaps, int32_t lim, int clamp, const pass3_gather *g)
 {
     static const int32_t no_bias[2] = {0, 0};
     const nnom_conv_args *a = x->a;
@@ -387,8 +388,8 @@ static void three_pass(const conv_ctx *x, pass2_args *pa, int8_t *o, const uint8
     pa->w = (const int8_t *)a->weights;
     pa->k = x->s.k;
     pa->out = o;
-    pass3_pairs(pa, pairs, pairs + n_pairs);
-    for (int32_t g = 0; g < n_gaps; g++) pass_general(x, gaps[2 * g], gaps[2 * g + 1] + 1, 3, o);
+    pass3_pairs(pa, pairs, pairs + n_pairs, g);
+    for (int32_t i = 0; i < n_gaps; i++) pass_general(x, gaps[2 * i], gaps[2 * i + 1] + 1, 3, o);
     if (clamp) clamp_pass(o, lim, 3, a->out_c, a->act_min, a->act_max);
 }
 
@@ -570,6 +571,8 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
     /* 1x1, stride 1, no padding, in_c a multiple of 4: pixel p's patch is the 4-byte groups at in + p * in_c */
     const int contiguous = a->k_h == 1 && a->k_w == 1 && a->stride_h == 1 && a->stride_w == 1 && a->pad_top == 0 &&
                            a->pad_left == 0 && a->out_w == a->in_w && !x.s.staged;
+    const int self_gather = NNOM_CONV_PASS3S && contiguous && n_pairs && !n_gaps && !n_fast &&
+                            list_lim == out_c && x.s.groups <= PASS3S_MAX_GROUPS;
     int32_t iy0 = -a->pad_top, ix0 = -a->pad_left, ox = 0;
     /* The last pixels, fewer than a pass: an eight-pixel shape takes a pass of four (in the
      * four-pixel layout) when at most four are left or the output overlaps the input; otherwise
@@ -617,7 +620,17 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
         x.stride = 2 * np;
         const int32_t n = n_pix - pix < np ? n_pix - pix : np;
         int32_t gather = n;
-        if (contiguous && n == np) {
+        /* a three-pixel pass of a pointwise layer whose every channel below list_lim is listed, nothing
+         * else reading the columns: pass3_stack widens the inputs itself */
+        pass3_gather gather3 = {NULL, 0, 0};
+        if (self_gather && np == 3 && n == np) {
+            gather3.in = in + (ptrdiff_t)pix * a->in_c;
+            gather3.in_c = a->in_c;
+            gather3.neg_zp = x.neg_zp;
+            for (ox += n; ox >= a->out_w; ox -= a->out_w) iy0 += a->stride_h;
+            ix0 = ox * a->stride_w - a->pad_left;
+            gather = 0;
+        } else if (contiguous && n == np) {
             /* a pointwise layer's pixels are consecutive runs of the input: the pass's patches in one
              * call, the position kept up without a division */
             im2col_inside(&x, in + (ptrdiff_t)pix * a->in_c, x.cols, n);
@@ -677,7 +690,7 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
         int32_t c0 = 0;
         const int listed = np == 3 && n_pairs > 0;
         if (listed) {
-            three_pass(&x, &pa, o, pairs, n_pairs, gaps, n_gaps, list_lim, clamp);
+            three_pass(&x, &pa, o, pairs, n_pairs, gaps, n_gaps, list_lim, clamp, gather3.in ? &gather3 : NULL);
             c0 = list_lim;
         }
         /* the runs found above, then (when there were more than MAX_RUNS) the others, found now */
