@@ -31,9 +31,11 @@
 #ifndef NNOM_KERNELS_ARM_CONV_PASS3S_H
 #define NNOM_KERNELS_ARM_CONV_PASS3S_H
 
-/* 1x1 windows take three-pixel passes from this patch length (THREE_MIN_K for pass3_fast): on the
- * Cortex-M4 (-O2, est. cycles per MAC) pw_24x24_32to32 1.89 -> 1.83, pw_12x12_32to64 1.83 -> 1.73
- * against pass8; at 16 pass8 stays better (pw_24x24_16to32 2.32 against 2.44). */
+/* 1x1 windows on a multiple of 4 input channels take three-pixel passes from this patch length
+ * (THREE_MIN_K for pass3_fast and the others): on the Cortex-M4 (-O2, est. cycles per MAC)
+ * pw_24x24_32to32 1.89 -> 1.83, pw_12x12_32to64 1.83 -> 1.73 against pass8; at 16 pass8 stays
+ * better (pw_24x24_16to32 2.32 against 2.44), and on 41 input channels (pw_6x6_41to33_mixed 2.10
+ * against 2.19). */
 #define PASS3S_MIN_K 32
 
 /* The three pixels' inputs for pass3_stack to widen itself (a 1x1 window at stride 1 on in_c a

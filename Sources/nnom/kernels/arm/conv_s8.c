@@ -337,60 +337,74 @@ static void clamp_pass(int8_t *o, int32_t n, int32_t np, int32_t out_c, int32_t 
  * for layers whose channels in runs are below PASS3_LIST_CHANNELS (pair starts are bytes). */
 static int three_listable(const conv_shape *s, int32_t n_safe)
 {
-    return s->np == 3 && n_safe > 0 && n_safe <= PASS3_LIST_CHANNELS;
+    return s->np == 3 && n_safe >= 2 && n_safe <= PASS3_LIST_CHANNELS;
 }
-/* The most runs of general channels between fast ones in [0, PASS3_LIST_CHANNELS). */
-#define THREE_GAPS_MAX (PASS3_LIST_CHANNELS / 2 + 1)
-/* The channels of [0, lim) (lim <= n_safe): the pair starts of the fast ones into pairs[] (at most
- * PASS3_LIST_CHANNELS bytes), and the runs of the others, [gaps[2 i], gaps[2 i + 1] + 1), into
- * gaps[] (at most THREE_GAPS_MAX of them), *n_gaps their count. For each run [c0, c1) of fast
- * channels, pairs c0, c0 + 2, ...; an odd run ends on its last channel paired with the one after
- * it when that one is below n_safe (a general channel, written again after), else on the pair
- * before (c1 - 2, overlapping), else (one channel) on (c0 - 1, c0). Returns the pairs' count; 0
- * when there is no fast channel or a run of one channel is channel 0 (no list). */
-static int32_t three_list(const conv_ctx *x, int32_t lim, int32_t bias_room, uint8_t *pairs, uint8_t *gaps,
-                          int32_t *n_gaps)
+/* Bytes of three_list's buffer: in [0, lim), lim <= PASS3_LIST_CHANNELS, F fast channels in R
+ * runs and G runs of general ones take at most (F + R) / 2 pair starts and 2 G gap bytes, with
+ * R <= F, R <= G + 1 and G <= lim - F: at most 384 (F = R = G = 128, every other channel fast). */
+#define THREE_LIST_BYTES (3 * PASS3_LIST_CHANNELS / 2)
+/* The channels of [0, lim) (lim <= n_safe, n_safe >= 2) into list[] (THREE_LIST_BYTES): from its
+ * start the pair starts of the fast ones, from its end down the runs of the others (a gap
+ * [b0, b1 + 1) as the bytes b0, b1), *n_gaps their count. For each run [c0, c1) of fast channels,
+ * pairs c0, c0 + 2, ...; an odd run ends on its last channel paired with the one after it when
+ * that one is below n_safe (a general channel, or the first of the tail, written again after),
+ * else on the pair before (c1 - 2, overlapping; c1 = n_safe >= 2). Returns the pairs' count, 0
+ * when there is no fast channel or (not reached, see THREE_LIST_BYTES) no room. */
+static int32_t three_list(const conv_ctx *x, int32_t lim, int32_t bias_room, uint8_t *list, int32_t *n_gaps)
 {
     int32_t n = 0, g = 0;
     for (int32_t c = 0; c < lim;) {
         const int32_t c0 = c;
         while (c < lim && channel_form(x, c, bias_room, 3) == FORM_GENERAL) c++;
         if (c > c0) {
-            gaps[2 * g] = (uint8_t)c0;
-            gaps[2 * g + 1] = (uint8_t)(c - 1);
+            if (n + 2 * g + 2 > THREE_LIST_BYTES) return 0;
+            list[THREE_LIST_BYTES - 2 * g - 2] = (uint8_t)c0;
+            list[THREE_LIST_BYTES - 2 * g - 1] = (uint8_t)(c - 1);
             g++;
         }
         const int32_t f0 = c;
         while (c < lim && channel_form(x, c, bias_room, 3) != FORM_GENERAL) c++;
-        int32_t p = f0;
-        for (; p + 2 <= c; p += 2) pairs[n++] = (uint8_t)p;
-        if (p < c) {
-            if (c < x->n_safe) pairs[n++] = (uint8_t)p;
-            else if (c - 2 >= 0) pairs[n++] = (uint8_t)(c - 2);
-            else return 0;
+        for (int32_t p = f0; p < c; p += 2) {
+            if (n + 2 * g + 1 > THREE_LIST_BYTES) return 0;
+            list[n++] = (uint8_t)(p + 2 <= c || c < x->n_safe ? p : c - 2);
         }
     }
     *n_gaps = g;
     return n;
 }
-/* One three-pixel pass: the listed pairs, from pa (columns, groups, zz, out_c set; or the inputs
- * g, see pass3_pairs) at output o; then the gaps' channels in pass_general, and the clamp of
- * [0, lim). */
-static void three_pass(const conv_ctx *x, pass2_args *pa, int8_t *o, const uint8_t *pairs, int32_t n_pairs,
-                       const uint8_t *gaps, int32_t n_gaps, int32_t lim, int clamp, const pass3_gather *g)
+/* One pass of np pixels (3; or 2, a three-pixel layer's last ones, in the two-pixel layout) of a
+ * listed layer: the listed pairs, from pa (columns, groups, zz, out_c set; or the inputs g, see
+ * pass3_pairs) at output o, in one call of pass3 or (np 2) in pass2 a run of pairs at a time;
+ * then the gaps' channels in pass_general, and the clamp of [0, lim). */
+static void three_pass(const conv_ctx *x, pass2_args *pa, int8_t *o, const uint8_t *list, int32_t n_pairs,
+                       int32_t n_gaps, int32_t lim, int clamp, const pass3_gather *g, int32_t np)
 {
     static const int32_t no_bias[2] = {0, 0};
     const nnom_conv_args *a = x->a;
-    pa->bias = a->bias ? (const int32_t *)a->bias : no_bias;
-    pa->bias_step = a->bias ? 4 : 0;
-    pa->mult = a->multiplier;
-    pa->shift = a->shift;
-    pa->w = (const int8_t *)a->weights;
-    pa->k = x->s.k;
-    pa->out = o;
-    pass3_pairs(pa, pairs, pairs + n_pairs, g);
-    for (int32_t i = 0; i < n_gaps; i++) pass_general(x, gaps[2 * i], gaps[2 * i + 1] + 1, 3, o);
-    if (clamp) clamp_pass(o, lim, 3, a->out_c, a->act_min, a->act_max);
+    const int32_t *bias = (const int32_t *)a->bias;
+    if (np == 3) {
+        pa->bias = bias ? bias : no_bias;
+        pa->bias_step = bias ? 4 : 0;
+        pa->mult = a->multiplier;
+        pa->shift = a->shift;
+        pa->w = (const int8_t *)a->weights;
+        pa->k = x->s.k;
+        pa->out = o;
+        pass3_pairs(pa, list, list + n_pairs, g);
+    } else {
+        /* each run of consecutive pairs (starts 2 apart) in one call of pass2, in the requantisation
+         * of nnom_arm_requant() that serves every fast channel (one instruction more an output than
+         * the other form, on a layer's last two or four pixels) */
+        for (const uint8_t *s = list, *e; s < list + n_pairs; s = e) {
+            for (e = s + 1; e < list + n_pairs && *e == e[-1] + 2;) e++;
+            const int32_t c0 = s[0], c1 = e[-1] + 2;
+            fast_channels(pa, NULL, NULL, 0, FORM_U, bias ? bias + c0 : NULL, a->multiplier + c0, a->shift + c0,
+                          (const int8_t *)a->weights + (ptrdiff_t)c0 * x->s.k, x->s.k, o + c0, c1 - c0);
+        }
+    }
+    for (const uint8_t *gap = list + THREE_LIST_BYTES - 2 * n_gaps; gap < list + THREE_LIST_BYTES; gap += 2)
+        pass_general(x, gap[0], gap[1] + 1, np, o);
+    if (clamp) clamp_pass(o, lim, np, a->out_c, a->act_min, a->act_max);
 }
 
 #include "kernels/arm/conv_pair.h"
@@ -427,7 +441,8 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
     const int one_channel = a->in_c == 1 && x.s.k >= THREE_ONE_MIN_K;
     const int one_by_one = a->k_h == 1 && a->k_w == 1;
     if (three_fits(&x.s, scratch_bytes,
-                   one_channel ? THREE_ONE_MIN_K : (one_by_one && NNOM_CONV_PASS3S ? PASS3S_MIN_K : THREE_MIN_K)) &&
+                   one_channel ? THREE_ONE_MIN_K
+                               : (one_by_one && !x.s.staged && NNOM_CONV_PASS3S ? PASS3S_MIN_K : THREE_MIN_K)) &&
         (x.s.np == 2 || one_by_one || one_channel) && (x.s.np != 8 || !non_negative_shift(a)) &&
         (x.s.np != 2 || (3 - n_pix % 3) % 3 * THREE_REDO_SHARE <= n_pix))
         x.s.np = 3;
@@ -449,7 +464,12 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
      * whole passes, in runs of consecutive channels: runs[] (at most MAX_RUNS, the others in
      * pass_general) over [0, n_safe) on the weights in place; and [tail0, out_c), the last
      * channels, when they are all fast, on a zero-padded copy of their weights (tail_buf). */
-    fast_run runs[MAX_RUNS];
+    /* (a layer of listed three-pixel passes needs its runs no more once its list is made: see below) */
+    union {
+        fast_run runs[MAX_RUNS];
+        uint8_t three[THREE_LIST_BYTES];
+    } runs_or_list;
+    fast_run *const runs = runs_or_list.runs;
     int32_t n_runs = find_runs(&x, x.s.np, x.n_safe, bias_room, runs);
     if (x.s.np == 3 && !three_listable(&x.s, x.n_safe) &&
         three_cut(runs, n_runs, np_shape == 2 ? THREE_RUN_MIN_PAIRED : THREE_RUN_MIN)) {
@@ -486,12 +506,14 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
         last->flags &= (uint8_t)~RUN_PAIRED;
         if (!last->len) n_runs--;
     }
-    /* three-pixel passes: every fast channel of [0, list_lim) in one call (three_pass) */
-    uint8_t pairs[PASS3_LIST_CHANNELS], gaps[2 * THREE_GAPS_MAX];
+    /* three-pixel passes: every fast channel of [0, list_lim) in one call (three_pass), the list in
+     * the runs' place (from here the runs are not read: three_pass also takes the last passes of two) */
+    uint8_t *const three = runs_or_list.three;
     int32_t n_gaps = 0;
     const int32_t list_lim = n_fast ? tail0 : x.n_safe;
-    const int32_t n_pairs =
-        three_listable(&x.s, x.n_safe) ? three_list(&x, list_lim, bias_room, pairs, gaps, &n_gaps) : 0;
+    const int32_t n_pairs = three_listable(&x.s, x.n_safe) ? three_list(&x, list_lim, bias_room, three, &n_gaps) : 0;
+    /* (no list, when three_list wrote in the runs' place: every channel below tail0 in pass_general) */
+    if (three_listable(&x.s, x.n_safe) && !n_pairs) n_runs = 0;
     uint32_t tail_buf[TAIL_WORDS];
     if (n_fast) {
         const int32_t bytes = (out_c - tail0) * x.s.k;
@@ -688,9 +710,9 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
             continue;
         }
         int32_t c0 = 0;
-        const int listed = np == 3 && n_pairs > 0;
+        const int listed = n_pairs > 0;
         if (listed) {
-            three_pass(&x, &pa, o, pairs, n_pairs, gaps, n_gaps, list_lim, clamp, gather3.in ? &gather3 : NULL);
+            three_pass(&x, &pa, o, three, n_pairs, n_gaps, list_lim, clamp, gather3.in ? &gather3 : NULL, np);
             c0 = list_lim;
         }
         /* the runs found above, then (when there were more than MAX_RUNS) the others, found now */
