@@ -12,9 +12,11 @@
  * that from its spare room only), one output channel at a time; patches
  * shorter than PAIR_MIN_K take four pixels, longer ones two pixels and two
  * channels (more multiply-accumulates per load, more constants per output);
- * pointwise patches of at least THREE_MIN_K, windows on one input channel of
+ * pointwise patches of at least THREE_MIN_K (PASS3S_MIN_K at -O2), windows on one input channel of
  * at least THREE_ONE_MIN_K (DS-CNN's 10x4) and the long ones take three
- * pixels and two channels when the scratch holds them (conv_pass3.h; see
+ * pixels and two channels when the scratch holds them (conv_pass3.h; at -O2 on
+ * patches of up to 32 groups conv_pass3s.h, the columns on its stack; every fast
+ * channel of a pass in one call, from a list of pairs: three_list; see
  * nnom_conv2d_s8 for when): the assembly of conv_pass.h, which describes
  * them all. The last pixels of
  * a layer, fewer than a pass, run a whole pass again over the layer's last
@@ -305,9 +307,10 @@ static int32_t find_runs(const conv_ctx *x, int32_t np, int32_t n_safe, int32_t 
     return n;
 }
 
-/* Whether the runs are too short for pass3: fewer than `least` channels a run on average (each
- * run costs pass3 a call per pass and an odd run a whole pair for its last channel), or more runs
- * than runs[] keeps. In place of pass8 THREE_RUN_MIN (with one dead channel in eight,
+/* Whether the runs are too short for pass3 called once per run (layers the list of pairs does not
+ * take, three_listable: more than PASS3_LIST_CHANNELS channels): fewer than `least` channels a run
+ * on average (each run costs pass3 a call per pass and an odd run a whole pair for its last
+ * channel), or more runs than runs[] keeps. In place of pass8 THREE_RUN_MIN (with one dead channel in eight,
  * pw_12x12_64to128_mixed took 1.59 est. cycles per MAC in pass3 against 1.47 in pass8), of pass2
  * THREE_RUN_MIN_PAIRED (pw_6x6_128to128_mixed: 1.38 in pass3, 1.49 in pass2). */
 enum { THREE_RUN_MIN = 16, THREE_RUN_MIN_PAIRED = 4, THREE_REDO_SHARE = 64 };
@@ -333,80 +336,7 @@ static void clamp_pass(int8_t *o, int32_t n, int32_t np, int32_t out_c, int32_t 
         for (int32_t c = 0; c < n; c++) o[c] = (int8_t)(o[c] < lo ? lo : (o[c] > hi ? hi : o[c]));
 }
 
-/* Three-pixel passes with every fast channel of a pass in one call (pass3_pairs, conv_pass3.h),
- * for layers whose channels in runs are below PASS3_LIST_CHANNELS (pair starts are bytes). */
-static int three_listable(const conv_shape *s, int32_t n_safe)
-{
-    return s->np == 3 && n_safe >= 2 && n_safe <= PASS3_LIST_CHANNELS;
-}
-/* Bytes of three_list's buffer: in [0, lim), lim <= PASS3_LIST_CHANNELS, F fast channels in R
- * runs and G runs of general ones take at most (F + R) / 2 pair starts and 2 G gap bytes, with
- * R <= F, R <= G + 1 and G <= lim - F: at most 384 (F = R = G = 128, every other channel fast). */
-#define THREE_LIST_BYTES (3 * PASS3_LIST_CHANNELS / 2)
-/* The channels of [0, lim) (lim <= n_safe, n_safe >= 2) into list[] (THREE_LIST_BYTES): from its
- * start the pair starts of the fast ones, from its end down the runs of the others (a gap
- * [b0, b1 + 1) as the bytes b0, b1), *n_gaps their count. For each run [c0, c1) of fast channels,
- * pairs c0, c0 + 2, ...; an odd run ends on its last channel paired with the one after it when
- * that one is below n_safe (a general channel, or the first of the tail, written again after),
- * else on the pair before (c1 - 2, overlapping; c1 = n_safe >= 2). Returns the pairs' count, 0
- * when there is no fast channel or (not reached, see THREE_LIST_BYTES) no room. */
-static int32_t three_list(const conv_ctx *x, int32_t lim, int32_t bias_room, uint8_t *list, int32_t *n_gaps)
-{
-    int32_t n = 0, g = 0;
-    for (int32_t c = 0; c < lim;) {
-        const int32_t c0 = c;
-        while (c < lim && channel_form(x, c, bias_room, 3) == FORM_GENERAL) c++;
-        if (c > c0) {
-            if (n + 2 * g + 2 > THREE_LIST_BYTES) return 0;
-            list[THREE_LIST_BYTES - 2 * g - 2] = (uint8_t)c0;
-            list[THREE_LIST_BYTES - 2 * g - 1] = (uint8_t)(c - 1);
-            g++;
-        }
-        const int32_t f0 = c;
-        while (c < lim && channel_form(x, c, bias_room, 3) != FORM_GENERAL) c++;
-        for (int32_t p = f0; p < c; p += 2) {
-            if (n + 2 * g + 1 > THREE_LIST_BYTES) return 0;
-            list[n++] = (uint8_t)(p + 2 <= c || c < x->n_safe ? p : c - 2);
-        }
-    }
-    *n_gaps = g;
-    return n;
-}
-/* One pass of np pixels (3; or 2, a three-pixel layer's last ones, in the two-pixel layout) of a
- * listed layer: the listed pairs, from pa (columns, groups, zz, out_c set; or the inputs g, see
- * pass3_pairs) at output o, in one call of pass3 or (np 2) in pass2 a run of pairs at a time;
- * then the gaps' channels in pass_general, and the clamp of [0, lim). */
-static void three_pass(const conv_ctx *x, pass2_args *pa, int8_t *o, const uint8_t *list, int32_t n_pairs,
-                       int32_t n_gaps, int32_t lim, int clamp, const pass3_gather *g, int32_t np)
-{
-    static const int32_t no_bias[2] = {0, 0};
-    const nnom_conv_args *a = x->a;
-    const int32_t *bias = (const int32_t *)a->bias;
-    if (np == 3) {
-        pa->bias = bias ? bias : no_bias;
-        pa->bias_step = bias ? 4 : 0;
-        pa->mult = a->multiplier;
-        pa->shift = a->shift;
-        pa->w = (const int8_t *)a->weights;
-        pa->k = x->s.k;
-        pa->out = o;
-        pass3_pairs(pa, list, list + n_pairs, g);
-    } else {
-        /* each run of consecutive pairs (starts 2 apart) in one call of pass2, in the requantisation
-         * of nnom_arm_requant() that serves every fast channel (one instruction more an output than
-         * the other form, on a layer's last two or four pixels) */
-        for (const uint8_t *s = list, *e; s < list + n_pairs; s = e) {
-            for (e = s + 1; e < list + n_pairs && *e == e[-1] + 2;) e++;
-            const int32_t c0 = s[0], c1 = e[-1] + 2;
-            fast_channels(pa, NULL, NULL, 0, FORM_U, bias ? bias + c0 : NULL, a->multiplier + c0, a->shift + c0,
-                          (const int8_t *)a->weights + (ptrdiff_t)c0 * x->s.k, x->s.k, o + c0, c1 - c0);
-        }
-    }
-    for (const uint8_t *gap = list + THREE_LIST_BYTES - 2 * n_gaps; gap < list + THREE_LIST_BYTES; gap += 2)
-        pass_general(x, gap[0], gap[1] + 1, np, o);
-    if (clamp) clamp_pass(o, lim, np, a->out_c, a->act_min, a->act_max);
-}
-
+#include "kernels/arm/conv_list3.h"
 #include "kernels/arm/conv_pair.h"
 
 void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void *scratch, uint32_t scratch_bytes)
