@@ -525,6 +525,8 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
                            a->pad_left == 0 && a->out_w == a->in_w && !x.s.staged;
     const int self_gather = NNOM_CONV_PASS3S && contiguous && n_pairs && !n_gaps && !n_fast &&
                             list_lim == out_c && x.s.groups <= PASS3S_MAX_GROUPS;
+    pass3_gather gather3 = {in, a->in_c, x.neg_zp};
+    const int listed = n_pairs > 0;
     int32_t iy0 = -a->pad_top, ix0 = -a->pad_left, ox = 0;
     /* The last pixels, fewer than a pass: an eight-pixel shape takes a pass of four (in the
      * four-pixel layout) when at most four are left or the output overlaps the input; otherwise
@@ -574,11 +576,10 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
         int32_t gather = n;
         /* a three-pixel pass of a pointwise layer whose every channel below list_lim is listed, nothing
          * else reading the columns: pass3_stack widens the inputs itself */
-        pass3_gather gather3 = {NULL, 0, 0};
+        const pass3_gather *g3 = NULL;
         if (self_gather && np == 3 && n == np) {
             gather3.in = in + (ptrdiff_t)pix * a->in_c;
-            gather3.in_c = a->in_c;
-            gather3.neg_zp = x.neg_zp;
+            g3 = &gather3;
             for (ox += n; ox >= a->out_w; ox -= a->out_w) iy0 += a->stride_h;
             ix0 = ox * a->stride_w - a->pad_left;
             gather = 0;
@@ -640,9 +641,8 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
             continue;
         }
         int32_t c0 = 0;
-        const int listed = n_pairs > 0;
         if (listed) {
-            three_pass(&x, &pa, o, three, n_pairs, n_gaps, list_lim, clamp, gather3.in ? &gather3 : NULL, np);
+            three_pass(&x, &pa, o, three, n_pairs, n_gaps, list_lim, clamp, g3, np);
             c0 = list_lim;
         }
         /* the runs found above, then (when there were more than MAX_RUNS) the others, found now */
