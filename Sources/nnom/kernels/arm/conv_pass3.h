@@ -29,7 +29,9 @@
  * constants are loaded and it picks its requantisation (nnom_arm_requant_zp()
  * for multipliers above 2^30, nnom_arm_requant() for the others), six outputs
  * requantised and stored: about 86 estimated cycles for six outputs (measured
- * on pw_25x5_64to64: 461 cycles a pair in the groups, 1.20 a MAC, and 86 besides).
+ * on pw_25x5_64to64: 461 cycles a pair in the groups, 1.20 a MAC, and 86 besides;
+ * the pairs from a list: about 3 more). Built for speed (-O2), patches of at most
+ * PASS3S_MAX_GROUPS groups run in conv_pass3s.h's pass3_stack instead (pass3_pairs).
  */
 #ifndef NNOM_KERNELS_ARM_CONV_PASS3_H
 #define NNOM_KERNELS_ARM_CONV_PASS3_H
@@ -38,7 +40,8 @@
 #include <stdint.h>
 
 /* pass3_fast reads a pass2_args (conv_pass.h) up to `out` (offset 48), with `groups` all of the
- * columns' groups (no end group, `last` unused) and channels always in pairs (pair_step unused). */
+ * columns' groups (no end group, `last` unused) and channels always in pairs, which a list of
+ * their first channels gives (pair_step and n_ch unused; pass3_run lists channels [0, n_ch)). */
 
 /* One half of a group for copy OFF (its columns at r0 + OFF): the lo words (H "0") or the hi
  * words (H "4") of the three pixels, WA / WB the weight loads of channel c (r1) and c + 1
