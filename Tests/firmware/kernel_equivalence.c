@@ -287,6 +287,13 @@ static void random_conv(nnom_conv_args *a, int depthwise)
         a->dil_h = a->dil_w = 1;
         same = chance(80);
     }
+    if (paired && !paired_all && chance(15)) {
+        /* a patch of 73 groups: the two-pixel pass's loop (all groups but the last) a whole number
+         * of passes of its copies (8 at -Os, 36 at -O2), entered at the first */
+        a->k_h = a->k_w = 2;
+        a->dil_h = a->dil_w = 1;
+        a->in_c = 73;
+    }
     int dw_like = 0; /* a DS-CNN / MobileNet depthwise layer as the quantiser makes them (see below) */
     const int dw_3x3 = depthwise && !long_rows && !long_kernel && chance(30);
     if (dw_3x3) {

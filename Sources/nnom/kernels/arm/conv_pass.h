@@ -46,7 +46,7 @@
  * registers are used as planned at -Os as at -O2, and run their groups in
  * unrolled copies entered at the one that leaves a whole number of passes
  * (the entry computed once per call): pass4 a loop of four copies, pass2 of
- * eight, pass3 of sixteen (eight at -Os), pass8 fifteen copies and no loop
+ * thirty-six (eight at -Os), pass3 of sixteen (eight at -Os), pass8 fifteen copies and no loop
  * (its patches have at most 16 groups; built for size, -Os, a loop of eight:
  * PASS8_GROUPS). On the
  * Cortex-M4 (-O2, est. cycles per MAC) pass8's straight copies instead of
@@ -249,20 +249,63 @@ typedef struct {
     "smlad  r6, r10, lr, r6\n\t"
 #define PASS2_GROUP(OFF) PASS2_GROUP_LOADS(OFF) PASS2_GROUP_MACS
 #define PASS2_GROUP_BYTES "72"
-/* The loop's eight copies, the columns of copy i at r0 + 16 i; the last one, after its loads,
- * also steps r0 to the next eight groups, loading the first word there (one more single load
- * in the row), and compares it with the end group's: the flags wait for the loop's branch
- * (SXTB16 and SMLAD leave them). */
-#define PASS2_GROUPS8                                                                      \
-    PASS2_GROUP("0") PASS2_GROUP("16") PASS2_GROUP("32") PASS2_GROUP("48") PASS2_GROUP("64") \
-    PASS2_GROUP("80") PASS2_GROUP("96") PASS2_GROUP_LOADS("112")                            \
-    "ldr.w  lr, [r0, #128]!\n\t"                                                            \
-    "cmp    lr, #" COLS_END_IMM "\n\t"                                                      \
+/* The end of a pass of the loop: copy OFF's loads, then r0 stepped to the next groups (by
+ * STEP), loading the first word there (one more single load in the row), compared with the end
+ * group's: the flags wait for the loop's branch (SXTB16 and SMLAD leave them). */
+#define PASS2_GROUP_END(OFF, STEP)                   \
+    PASS2_GROUP_LOADS(OFF)                           \
+    "ldr.w  lr, [r0, #" STEP "]!\n\t"                \
+    "cmp    lr, #" COLS_END_IMM "\n\t"               \
     PASS2_GROUP_MACS
-/* The last group, its columns from p->last (r0 p). */
-#define PASS2_LAST                                   \
-    "add    r0, r0, #52\n\t"                        \
-    PASS2_GROUP("0")
+#define PASS2_GROUPS8_FROM0                                                                \
+    PASS2_GROUP("0") PASS2_GROUP("16") PASS2_GROUP("32") PASS2_GROUP("48") PASS2_GROUP("64") \
+    PASS2_GROUP("80") PASS2_GROUP("96")
+/* Copy 8 i of the loop (i >= 1): its first column load steps r0 by 128 (writeback: an 8-bit
+ * offset), so that the copies after it read at r0 + 16 (their number - 8 i). */
+#define PASS2_GROUP_STEP                                                                   \
+    "ldr.w  r11, [r1], #4\n\t"                                                              \
+    "ldr.w  r12, [r2], #4\n\t"                                                              \
+    "ldr.w  r7, [r0, #128]!\n\t"                                                            \
+    "ldr.w  r8, [r0, #4]\n\t"                                                               \
+    "ldr.w  r9, [r0, #8]\n\t"                                                               \
+    "ldr.w  r10, [r0, #12]\n\t"                                                             \
+    PASS2_GROUP_MACS
+#define PASS2_GROUPS8_STEP                                                                 \
+    PASS2_GROUP_STEP PASS2_GROUP("16") PASS2_GROUP("32") PASS2_GROUP("48") PASS2_GROUP("64") \
+    PASS2_GROUP("80") PASS2_GROUP("96") PASS2_GROUP("112")
+/* The loop's copies, PASS2_COPIES of them, copy i's columns at r0 + 16 (i - 8 floor(i / 8)) once
+ * the copies 8, 16, ... before it have stepped r0 (PASS2_GROUP_STEP); the last one steps r0 past
+ * its block and compares the first word there with the end group's. For size (-Os), eight. For
+ * speed, thirty-six: ResNet-8's 16 -> 16 3x3 layers (35 groups in the loop) in one pass of it
+ * instead of five (eight copies), 32 -> 32 (71) in two. */
+/* PASS2_RECIP: ceil(2^32 / PASS2_COPIES), so that the high word of groups * PASS2_RECIP (UMULL,
+ * one cycle, where UDIV takes up to 12) is floor(groups / PASS2_COPIES): for 36, 2^32 + 32 =
+ * 36 PASS2_RECIP, exact below 2^27 groups; for 8, 2^29 exactly. In halves for MOVW / MOVT. */
+#if defined(__OPTIMIZE_SIZE__)
+#define PASS2_RECIP_LO "0x0000"
+#define PASS2_RECIP_HI "0x2000"
+#define PASS2_COPIES "8"
+#define PASS2_GROUPS PASS2_GROUPS8_FROM0 PASS2_GROUP_END("112", "128")
+#else
+#define PASS2_RECIP_LO "0x71C8"
+#define PASS2_RECIP_HI "0x071C"
+#define PASS2_COPIES "36"
+#define PASS2_GROUPS                                                                       \
+    PASS2_GROUPS8_FROM0 PASS2_GROUP("112") PASS2_GROUPS8_STEP PASS2_GROUPS8_STEP PASS2_GROUPS8_STEP \
+    PASS2_GROUP_STEP PASS2_GROUP("16") PASS2_GROUP("32") PASS2_GROUP_END("48", "64")
+#endif
+/* r11 = the columns (r11) as the copy entered at (r10: j) finds them at r0: less 16 bytes per
+ * copy it skips since the last copy that steps r0 before it (j - 8 floor((j - 1) / 8), 0 for
+ * j = 0). r12: a temporary. */
+#define PASS2_ENTRY_BASE                                                                   \
+    "subs   r12, r10, #1\n\t"                                                              \
+    "it     mi\n\t"                                                                        \
+    "movmi  r12, #0\n\t"                                                                   \
+    "bic    r12, r12, #7\n\t"                                                              \
+    "sub    r12, r10, r12\n\t"                                                             \
+    "sub    r11, r11, r12, lsl #4\n\t"
+/* The last group, its columns from p->last (r0 p: p->last at offset 52). */
+#define PASS2_LAST PASS2_GROUP("52")
 
 /* S = SSAT8(requant_zp(S)) of arm_dsp.h, with multiplier M, e E, constant C, temporary T. */
 #define REQUANT_ZP(S, M, E, C, T)           \
@@ -280,107 +323,120 @@ typedef struct {
     "asr    " T ", " T ", " E "\n\t"        \
     "ssat   " S ", #8, " T "\n\t"
 
+/* The four sums requantised by RQ (REQUANT_ZP or REQUANT_U): r7 m0, r8 -e0 (then e0), r10 m1,
+ * r11 -e1 (then e1), r2 2 zp + 1, r9 each channel's constant c in turn, r1 a temporary. */
+#define PASS2_RQ(RQ)                                                                       \
+    "mvn    r9, r8\n\t"                 /* e - 1 */                                         \
+    "lsl    r9, r2, r9\n\t"             /* c = (2 zp + 1) << (e - 1) */                     \
+    "rsb    r8, r8, #0\n\t"                                                                 \
+    RQ("r3", "r7", "r8", "r9", "r1") RQ("r4", "r7", "r8", "r9", "r1")                      \
+    "mvn    r9, r11\n\t"                                                                    \
+    "lsl    r9, r2, r9\n\t"                                                                 \
+    "rsb    r11, r11, #0\n\t"                                                               \
+    RQ("r5", "r10", "r11", "r9", "r1") RQ("r6", "r10", "r11", "r9", "r1")
+
 /*
  * Channels [0, p->n_ch) of two whole pixels, every one fast (see the file comment),
  * channel c's weights at p->w + c * p->k, channel c of pixel j to p->out[j * out_c + c],
  * clamped to the int8 range (the caller applies a narrower clamp), in pairs (c, c + 1);
- * one channel alone (n_ch 1, k 0, pair_step 0) as the pair (c, c). The groups' loop runs
- * eight groups per pass (groups % 8 = 7, ..., 1 enter at the second, ..., eighth copy)
- * until the columns' end group. Registers in the loop: r0 the columns, r1, r2 the two
+ * one channel alone (n_ch 1, k 0, pair_step 0) as the pair (c, c). Every channel of a fast
+ * form with a negative shift (FORM_ZP or FORM_U of conv_s8.c): a pair whose multipliers are both
+ * above 2^30 takes the requantisation of nnom_arm_requant_zp(), the others that of
+ * nnom_arm_requant() (exact for any multiplier; one instruction more per output), picked here per
+ * pair (4 estimated cycles), so that one copy of the loop serves both. The groups' loop runs
+ * PASS2_COPIES groups per pass (a remainder of groups enters at the copy that leaves whole
+ * passes) until the columns' end group. Registers in the loop: r0 the columns, r1, r2 the two
  * channels' weights, r3-r6 the sums, r7-r10 the group's columns, r11, r12, lr the
- * weights. Stack: [sp] the entry into the loop, [sp, #4] p, [sp, #8] the columns less 16
- * bytes per copy the entry skips (copy i reads its group at r0 + 16 i), [sp, #12] c. Per pair of
+ * weights. Stack: [sp] the entry into the loop, [sp, #4] p, [sp, #8] the columns as the
+ * copy entered at finds them (PASS2_ENTRY_BASE), [sp, #12] c. Per pair of
  * channels, besides the groups: about 60 instructions.
  */
 /* (naked: the body is the assembly alone; the argument arrives in r0) */
-#define PASS2_BODY(RQ) \
-    __asm__ volatile( \
-        "push   {r4-r11, lr}\n\t" \
-        "sub    sp, sp, #16\n\t" \
-        "movs   r3, #0\n\t" \
-        "str    r0, [sp, #4]\n\t" \
-        "str    r3, [sp, #12]\n\t" \
-        "ldr    r9, [r0, #4]\n\t"           /* groups */ \
-        "and    r10, r9, #7\n\t" \
-        "rsb    r10, r10, #8\n\t" \
-        "and    r10, r10, #7\n\t"           /* the copy to enter at */ \
-        "ldr    r11, [r0]\n\t"               /* columns */ \
-        "sub    r11, r11, r10, lsl #4\n\t"   /* as copy 0 would see them */ \
-        "str    r11, [sp, #8]\n\t" \
-        "movs   r11, #" PASS2_GROUP_BYTES "\n\t" \
-        "adr.w  r12, 1f\n\t" \
-        "mla    r10, r10, r11, r12\n\t" \
-        "orr    r10, r10, #1\n\t"           /* (a Thumb address) */ \
-        "str    r10, [sp]\n" \
-        "10:\n\t"                           /* a pair of channels */ \
-        "ldr    lr, [sp, #4]\n\t"           /* p */ \
-        "ldr    r11, [sp, #12]\n\t"         /* c */ \
-        "ldr    r1, [lr, #36]\n\t" \
-        "ldr    r9, [lr, #32]\n\t"          /* k */ \
-        "ldr    r10, [lr, #8]\n\t"          /* bias */ \
-        "ldr    r8, [lr, #40]\n\t"          /* bias_step */ \
-        "ldr    r12, [lr, #44]\n\t"         /* pair_step */ \
-        "ldr    r0, [sp, #8]\n\t"           /* the columns, less 16 bytes per copy skipped */ \
-        "mla    r1, r11, r9, r1\n\t"        /* the weights of channel c */ \
-        "add    r2, r1, r9\n\t"             /* and of the pair's other */ \
-        "mla    r10, r11, r8, r10\n\t" \
-        "ldr    r3, [r10]\n\t" \
-        "ldr    r5, [r10, r12]\n\t" \
-        "mov    r4, r3\n\t" \
-        "mov    r6, r5\n\t" \
-        "ldr    pc, [sp]\n\t" \
-        ".p2align 2\n" \
-        "1:\n\t" PASS2_GROUPS8 \
-        "bne    1b\n\t"                     /* (not at the end group) */ \
-        "ldr    r0, [sp, #4]\n\t" \
-        PASS2_LAST \
-        /* requantise the four sums: r7 m0, r8 e0, r10 m1, r11 e1, r9 the constants c */ \
-        "ldr    lr, [sp, #4]\n\t" \
-        "ldr    r12, [sp, #12]\n\t"         /* c */ \
-        "ldr    r7, [lr, #12]\n\t" \
-        "ldr    r8, [lr, #16]\n\t" \
-        "ldr    r0, [lr, #44]\n\t"          /* pair_step */ \
-        "ldr    r2, [lr, #20]\n\t"          /* 2 zp + 1 */ \
-        "add    r7, r7, r12, lsl #2\n\t" \
-        "add    r8, r8, r12, lsl #2\n\t" \
-        "ldr    r10, [r7, r0]\n\t"          /* multiplier of the pair's other channel */ \
-        "ldr    r11, [r8, r0]\n\t"          /* its shift = -e */ \
-        "ldr    r7, [r7]\n\t"               /* multiplier of channel c */ \
-        "ldr    r8, [r8]\n\t"               /* its shift */ \
-        "mvn    r9, r8\n\t"                 /* e - 1 */ \
-        "lsl    r9, r2, r9\n\t"             /* c = (2 zp + 1) << (e - 1) */ \
-        "rsb    r8, r8, #0\n\t" \
-        RQ("r3", "r7", "r8", "r9", "r1") RQ("r4", "r7", "r8", "r9", "r1") \
-        "mvn    r9, r11\n\t" \
-        "lsl    r9, r2, r9\n\t" \
-        "rsb    r11, r11, #0\n\t" \
-        RQ("r5", "r10", "r11", "r9", "r1") RQ("r6", "r10", "r11", "r9", "r1") \
-        "ldr    r1, [lr, #48]\n\t"          /* out */ \
-        "ldr    r9, [lr, #24]\n\t"          /* out_c */ \
-        "add    r1, r1, r12\n\t" \
-        "lsr    r0, r0, #2\n\t" \
-        "add    r2, r1, r9\n\t" \
-        "strb   r3, [r1]\n\t" \
-        "strb   r4, [r2]\n\t" \
-        "strb   r5, [r1, r0]\n\t" \
-        "strb   r6, [r2, r0]\n\t" \
-        "add    r12, r12, #2\n\t" \
-        "ldr    r0, [lr, #28]\n\t"          /* n_ch */ \
-        "str    r12, [sp, #12]\n\t" \
-        "cmp    r12, r0\n\t" \
-        "blt    10b\n\t" \
-        "add    sp, sp, #16\n\t" \
-        "pop    {r4-r11, pc}\n\t");
-
 __attribute__((naked, noinline)) static void pass2_fast(ARG const pass2_args *p)
 {
-    PASS2_BODY(REQUANT_ZP)
-}
-
-/* The same with the requantisation of nnom_arm_requant() (any multiplier: below 2^30, zero). */
-__attribute__((naked, noinline)) static void pass2_fast_u(ARG const pass2_args *p)
-{
-    PASS2_BODY(REQUANT_U)
+    __asm__ volatile(
+        "push   {r4-r11, lr}\n\t"
+        "sub    sp, sp, #16\n\t"
+        "movs   r3, #0\n\t"
+        "str    r0, [sp, #4]\n\t"
+        "str    r3, [sp, #12]\n\t"
+        "ldr    r9, [r0, #4]\n\t"           /* groups */
+        "movw   r11, #" PASS2_RECIP_LO "\n\t"
+        "movt   r11, #" PASS2_RECIP_HI "\n\t"
+        "umull  r12, r11, r9, r11\n\t"     /* groups / copies (PASS2_RECIP) */
+        "movs   r12, #" PASS2_COPIES "\n\t"
+        "mls    r10, r11, r12, r9\n\t"     /* groups % copies */
+        "cmp    r10, #0\n\t"
+        "it     ne\n\t"
+        "subne  r10, r12, r10\n\t"         /* (copies - groups % copies) % copies: the copy to enter at */
+        "ldr    r11, [r0]\n\t"               /* columns */
+        PASS2_ENTRY_BASE
+        "str    r11, [sp, #8]\n\t"
+        "movs   r11, #" PASS2_GROUP_BYTES "\n\t"
+        "adr.w  r12, 1f\n\t"
+        "mla    r10, r10, r11, r12\n\t"
+        "orr    r10, r10, #1\n\t"           /* (a Thumb address) */
+        "str    r10, [sp]\n"
+        "ldr    lr, [sp, #4]\n\t"           /* p */
+        "movs   r11, #0\n"                  /* c */
+        "10:\n\t"                           /* a pair of channels: lr p, r11 c */
+        "ldr    r1, [lr, #36]\n\t"
+        "ldr    r9, [lr, #32]\n\t"          /* k */
+        "ldr    r10, [lr, #8]\n\t"          /* bias */
+        "ldr    r8, [lr, #40]\n\t"          /* bias_step */
+        "ldr    r12, [lr, #44]\n\t"         /* pair_step */
+        "ldr    r0, [sp, #8]\n\t"           /* the columns, less 16 bytes per copy skipped */
+        "mla    r1, r11, r9, r1\n\t"        /* the weights of channel c */
+        "add    r2, r1, r9\n\t"             /* and of the pair's other */
+        "mla    r10, r11, r8, r10\n\t"
+        "ldr    r3, [r10]\n\t"
+        "ldr    r5, [r10, r12]\n\t"
+        "mov    r4, r3\n\t"
+        "mov    r6, r5\n\t"
+        "ldr    pc, [sp]\n\t"
+        ".p2align 2\n"
+        "1:\n\t" PASS2_GROUPS
+        "bne    1b\n\t"                     /* (not at the end group) */
+        "ldr    r0, [sp, #4]\n\t"
+        PASS2_LAST
+        /* requantise the four sums: r7 m0, r8 e0, r10 m1, r11 e1, r9 the constants c */
+        "ldr    lr, [sp, #4]\n\t"
+        "ldr    r12, [sp, #12]\n\t"         /* c */
+        "ldr    r7, [lr, #12]\n\t"
+        "ldr    r8, [lr, #16]\n\t"
+        "ldr    r0, [lr, #44]\n\t"          /* pair_step */
+        "ldr    r2, [lr, #20]\n\t"          /* 2 zp + 1 */
+        "add    r7, r7, r12, lsl #2\n\t"
+        "add    r8, r8, r12, lsl #2\n\t"
+        "ldr    r10, [r7, r0]\n\t"          /* multiplier of the pair's other channel */
+        "ldr    r11, [r8, r0]\n\t"          /* its shift = -e */
+        "ldr    r7, [r7]\n\t"               /* multiplier of channel c */
+        "ldr    r8, [r8]\n\t"               /* its shift */
+        "cmp    r7, #0x40000000\n\t"
+        "it     hi\n\t"
+        "cmphi  r10, #0x40000000\n\t"
+        "bls    30f\n\t"                   /* (both multipliers above 2^30, the common case, fall through) */
+        PASS2_RQ(REQUANT_ZP)
+        "21:\n\t"
+        "ldr    r1, [lr, #48]\n\t"          /* out */
+        "ldr    r9, [lr, #24]\n\t"          /* out_c */
+        "add    r1, r1, r12\n\t"
+        "lsr    r0, r0, #2\n\t"
+        "add    r2, r1, r9\n\t"
+        "strb   r3, [r1]\n\t"
+        "strb   r4, [r2]\n\t"
+        "strb   r5, [r1, r0]\n\t"
+        "strb   r6, [r2, r0]\n\t"
+        "add    r11, r12, #2\n\t"
+        "ldr    r0, [lr, #28]\n\t"          /* n_ch */
+        "str    r11, [sp, #12]\n\t"
+        "cmp    r11, r0\n\t"
+        "blt    10b\n\t"
+        "add    sp, sp, #16\n\t"
+        "pop    {r4-r11, pc}\n"
+        "30:\n\t"
+        PASS2_RQ(REQUANT_U)
+        "b      21b\n\t");
 }
 
 /* ------------------------------------------------------ eight pixels, one channel */

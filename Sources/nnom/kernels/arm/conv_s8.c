@@ -255,10 +255,7 @@ static inline __attribute__((always_inline)) void fast_channels(pass2_args *p, p
     uint32_t *end = (uint32_t *)p->cols + 4 * p->groups;
     memcpy(p->last, end, sizeof p->last);
     end[0] = COLS_END;
-    if (p->n_ch) {
-        if (form == FORM_ZP) pass2_fast(p);
-        else pass2_fast_u(p);
-    }
+    if (p->n_ch) pass2_fast(p); /* (it picks the requantisation per pair) */
     if (n & 1) {
         const int32_t c = n - 1;
         p->bias = bias ? bias + c : no_bias;
@@ -269,8 +266,7 @@ static inline __attribute__((always_inline)) void fast_channels(pass2_args *p, p
         p->k = 0;
         p->pair_step = 0;
         p->n_ch = 1;
-        if (form == FORM_ZP) pass2_fast(p);
-        else pass2_fast_u(p);
+        pass2_fast(p);
     }
     end[0] = p->last[0];
 }
@@ -383,6 +379,7 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
     /* channel c reads weights [c * k, c * k + 4 * groups): whole words while within the array */
     const int32_t over = 4 * x.s.groups - x.s.k;
     x.n_safe = out_c - (over + x.s.k - 1) / x.s.k;
+    if (x.n_safe < 0) x.n_safe = 0; /* (k < 4 and fewer channels than a word's weights: none) */
     /* |dot| <= k * 255 * 128; a channel whose |bias| keeps |dot + bias| below 2^30 can take the fast path */
     const int32_t bias_room = (int32_t)((1 << 30) - 1 - x.s.k * 32640);
     uint32_t dead_map[2 * DEAD_MAP_WORDS];
@@ -480,7 +477,7 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
     void (*const pass2_all)(const pass2_args *) =
         x.s.np == 2 && !x.s.chunk && n_runs == 1 && !n_fast && runs[0].c0 == 0 && run_end(&runs[0]) == out_c &&
                 run_computed(&runs[0]) == out_c && !(out_c & 1) && !(runs[0].flags & RUN_LEFT)
-            ? (runs[0].form == FORM_ZP ? pass2_fast : pass2_fast_u)
+            ? pass2_fast
             : NULL;
     if (pass2_all) {
         static const int32_t no_bias[2] = {0, 0};
