@@ -176,7 +176,8 @@ __attribute__((naked, noinline)) static void pass3_fast(ARG const pass2_args *p,
         "ldr    r12, [sp, #24]\n\t"         /* c */
         "ldr    r1, [lr, #48]\n\t"          /* out */
         "ldr    r9, [lr, #24]\n\t"          /* out_c */
-        "ldrd   r2, lr, [sp, #8]\n\t"       /* the next pair start, end */
+        "ldr    r2, [sp, #8]\n\t"           /* the next pair start */
+        "ldr    lr, [sp, #12]\n\t"          /* end (two loads in the run: an LDRD would not pipeline) */
         "add    r1, r1, r12\n\t"            /* pixel 0 */
         "add    r0, r1, r9\n\t"             /* pixel 1 */
         "add    r11, r0, r9\n\t"            /* pixel 2 */
