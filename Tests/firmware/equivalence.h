@@ -1,7 +1,8 @@
 /*
- * What the two files of the kernel equivalence firmware test share (kernel_equivalence.c: main, the
+ * What the files of the kernel equivalence firmware test share (kernel_equivalence.c: main, the
  * convolution, dense, matrix product, pooling and element-wise kernels; equivalence_rnn.c: the
- * requantisation forms and the recurrent kernel): the portable kernels compiled beside the DSP ones
+ * requantisation forms and the recurrent kernel; equivalence_interrupts.c: the dense kernel under
+ * interrupts): the portable kernels compiled beside the DSP ones
  * (portable_*.c), the buffers, the random numbers and the reports.
  */
 #ifndef NNOM_FW_EQUIVALENCE_H
@@ -55,5 +56,9 @@ void summary(const char *kernel, int32_t cases, int32_t bad);
 int32_t check_requant(int32_t cases);
 int32_t check_rnn(int32_t cases);
 int32_t check_requant_rnn(int32_t cases);
+
+/* equivalence_interrupts.c: the dense kernel while SysTick interrupts it; returns its mismatches (and
+ * counts too few interrupts as one). */
+int32_t check_dense_interrupted(int32_t cases);
 
 #endif /* NNOM_FW_EQUIVALENCE_H */

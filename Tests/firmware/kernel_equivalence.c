@@ -26,7 +26,8 @@
  * zero points; a scratch 2 bytes off its 4-byte alignment. Outputs and final
  * states are compared, and the bytes after the planned scratch checked.
  *
- * The requantisation and recurrent cases are in equivalence_rnn.c.
+ * The requantisation and recurrent cases are in equivalence_rnn.c; the dense kernel under SysTick
+ * interrupts in equivalence_interrupts.c.
  *
  * Prints one line per kernel ("conv: 400 cases, 0 mismatches") and the first
  * mismatches in detail; exits with status 1 if any case differs.
@@ -562,6 +563,7 @@ enum { DENSE_EDGE_CASES = 40 };
  * which it decides once per call */
 static const int32_t dense_edge_shifts[] = {-1, 0, 1, 2, -22, -23, -31, -2, -21};
 enum { DENSE_SHIFT_CASES = 2 * (int32_t)(sizeof dense_edge_shifts / sizeof dense_edge_shifts[0]) };
+enum { DENSE_NARROW_FIRST = 3 + DENSE_EDGE_CASES + DENSE_SHIFT_CASES, DENSE_NARROW_CASES = 100 };
 
 static int32_t check_dense(int32_t cases)
 {
@@ -569,9 +571,13 @@ static int32_t check_dense(int32_t cases)
     for (int32_t t = 0; t < cases; t++) {
         nnom_dense_s8_args a;
         memset(&a, 0, sizeof a);
-        /* a few inputs beyond 65536: the exact int64 sum over chunks */
-        a.in_features = t < 3 ? range(65537, 70000) : (chance(50) ? range(1, 64) : range(1, 1200));
-        a.out_features = t < 3 ? range(1, 4) : range(1, 40);
+        /* a few inputs beyond 65536: the exact int64 sum over chunks; a band of 4-139 inputs to up to
+         * 300 rows: the DSP kernel's loop for up to 128 inputs (dense_sp_blocks.h) and the other one
+         * past it, batches of 32 blocks of four rows and the last one overlapping */
+        const int narrow = t >= DENSE_NARROW_FIRST && t < DENSE_NARROW_FIRST + DENSE_NARROW_CASES;
+        a.in_features = t < 3 ? range(65537, 70000)
+                              : (narrow ? range(4, 139) : (chance(50) ? range(1, 64) : range(1, 1200)));
+        a.out_features = t < 3 ? range(1, 4) : (narrow ? range(4, 300) : range(1, 40));
         int8_t *x = t < 3 ? weights : input + range(0, 3); /* big cases read the weights as input too */
         int8_t *w = weights + (chance(50) ? MAX_W - a.in_features * a.out_features : range(0, 3));
         fill_s8(weights, MAX_W);
@@ -619,8 +625,8 @@ static int32_t check_dense(int32_t cases)
             }
         }
         const int32_t out_off = range(0, 3);
-        memset(out_arm, 0x55, 64);
-        memset(out_portable, 0x55, 64);
+        memset(out_arm, 0x55, (size_t)a.out_features + 8);
+        memset(out_portable, 0x55, (size_t)a.out_features + 8);
         nnom_dense_s8(&a, x, out_arm + out_off);
         portable_dense_s8(&a, x, out_portable + out_off);
         if (memcmp(out_arm, out_portable, (size_t)a.out_features + 8) != 0) {
@@ -911,7 +917,7 @@ int main(void)
 {
     enum { CONV_CASES = 800, DEPTHWISE_CASES = 1000, DENSE_CASES = 300, POOL_CASES = 400, REQUANT_CASES = 300000,
            RNN_CASES = 500, TRANSPOSE_CASES = 300, MATMUL_CASES = 400, ELEMENTWISE_CASES = 600,
-           AVG_POOL_CASES = 500 };
+           AVG_POOL_CASES = 500, DENSE_INTERRUPTED_CASES = 60 };
     const int32_t conv = check_conv(CONV_CASES, 0);
     summary("conv", CONV_CASES, conv);
     fw_print("pointwise conv in place in one call: ");
@@ -924,6 +930,8 @@ int main(void)
     fw_print(" of those cases\n");
     const int32_t dense = check_dense(DENSE_CASES);
     summary("dense", DENSE_CASES, dense);
+    const int32_t dense_interrupted = check_dense_interrupted(DENSE_INTERRUPTED_CASES);
+    summary("dense (interrupted)", DENSE_INTERRUPTED_CASES, dense_interrupted);
     const int32_t matmul = check_matmul(MATMUL_CASES);
     summary("matmul", MATMUL_CASES, matmul);
     const int32_t transpose = check_transpose_conv(TRANSPOSE_CASES);
@@ -940,5 +948,5 @@ int main(void)
     summary("rnn", RNN_CASES, rnn);
     const int32_t requant_rnn = check_requant_rnn(REQUANT_CASES);
     summary("requant (rnn)", REQUANT_CASES, requant_rnn);
-    return conv || depthwise || dense || matmul || transpose || elementwise || pool || avg_pool || requant || rnn || requant_rnn;
+    return conv || depthwise || dense || dense_interrupted || matmul || transpose || elementwise || pool || avg_pool || requant || rnn || requant_rnn;
 }

@@ -37,7 +37,9 @@
 #  2. kernel_equivalence.elf: the DSP kernels give the same bytes as the portable
 #     ones on random shapes (conv, depthwise, dense, requantisation); built at -Os
 #     with the firmware above, and once more at -O2, where some assembly loops have
-#     more copies (conv_pass.h's, conv_pass3.h's).
+#     more copies (conv_pass.h's, conv_pass3.h's) or paths of their own (the dense
+#     kernel's SP loop, dense_sp_blocks.h); the dense kernel also under SysTick
+#     interrupts (equivalence_interrupts.c, QEMU with -icount).
 #  3. Each Cortex-M DSP source (Sources/nnom/kernels/arm/*.c, which the portable
 #     kernels #include on DSP cores) compiles on its own, with every warning an
 #     error, for the Cortex-M4, M7, M33 and M55, at -Os and -O2, and defines its
@@ -169,6 +171,12 @@ run_qemu() { # elf -> prints the firmware's output; fails on a non-zero exit sta
   timeout 120 qemu-system-arm -M mps2-an386 -nographic -semihosting-config enable=on,target=native \
     -kernel "$1" 2>&1
 }
+# the same with time counted in instructions (-icount): timer interrupts at repeatable positions, on
+# any instruction (kernel_equivalence's dense kernel under SysTick interrupts)
+run_qemu_icount() {
+  timeout 120 qemu-system-arm -M mps2-an386 -nographic -semihosting-config enable=on,target=native -icount shift=0 \
+    -kernel "$1" 2>&1
+}
 
 failed=0
 
@@ -238,8 +246,8 @@ for variant in dsp portable lean; do
   fi
 done
 
-step "QEMU: DSP kernels against the portable ones"
-if out=$(run_qemu "$build/fw-dsp/kernel_equivalence.elf"); then
+step "QEMU: DSP kernels against the portable ones (-Os)"
+if out=$(run_qemu_icount "$build/fw-dsp/kernel_equivalence.elf"); then
   echo "$out"
 else
   echo "$out"; echo "FAIL kernel_equivalence"; failed=1
@@ -250,7 +258,7 @@ cmake -S Tests/firmware -B "$build/fw-dsp-o2" -G Ninja -DCMAKE_TOOLCHAIN_FILE="$
   -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_FLAGS_RELEASE="-O2 -DNDEBUG" -DNNOM_WERROR=ON -DFW_PORTABLE_KERNELS=OFF \
   -DFW_BENCH_RUNS=1 -DFW_POOL_BYTES=$((256 * 1024)) -DFW_MODELS="" >/dev/null
 cmake --build "$build/fw-dsp-o2" --target kernel_equivalence.elf -j "$jobs" >/dev/null
-if out=$(run_qemu "$build/fw-dsp-o2/kernel_equivalence.elf"); then
+if out=$(run_qemu_icount "$build/fw-dsp-o2/kernel_equivalence.elf"); then
   echo "$out"
 else
   echo "$out"; echo "FAIL kernel_equivalence (-O2)"; failed=1
