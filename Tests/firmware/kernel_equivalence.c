@@ -442,6 +442,19 @@ static void random_conv(nnom_conv_args *a, int depthwise)
             else if (chance(50)) shift[c] = -range(1, 23); /* every right shift of the line loops' forms */
         }
         if (chance(50)) a->out_zp = -128; /* (their two-instruction forms) */
+        if (chance(25)) {
+            /* groups of four channels alternating between mixed forms (a multiplier below 2^30 beside
+             * a left shift) and one form, the output zero point not -128: the channel groups then
+             * alternate between C from a plain copy of the input and the assembly from a widened
+             * one, whose rows and columns of padding a group may leave to the next */
+            for (int32_t c = 0; c < a->out_c; c++) {
+                const int mixed = (c / 4) % 2 == 0;
+                multiplier[c] = mixed && c % 4 == 0 ? (int32_t)(next() & 0x3FFFFFFFu) | 1
+                                                    : (int32_t)(0x40000001u + (next() & 0x3FFFFFFEu));
+                shift[c] = mixed && c % 4 == 1 ? range(0, 1) : -range(1, 10);
+            }
+            a->out_zp = range(-100, 100);
+        }
     }
     if (dw_5x5 && chance(50)) { /* multipliers below 2^30 (the SMMULR form), no clamp beyond int8 */
         for (int32_t c = 0; c < a->out_c; c++)

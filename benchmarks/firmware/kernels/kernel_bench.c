@@ -43,7 +43,7 @@ typedef struct {
     int32_t k_w; /* kernel width when not k (0: square) */
     int tight;   /* conv: 1 the scratch a tight (tiled) plan reserves, the DSP kernel's full-speed
                     size; 0 all it can use (nnom_conv2d_s8_scratch_room_bytes); depthwise: 1 a band of
-                    one output row from its k input rows, as a tiled stage calls it (no padding
+                    the output rows of its h input rows, as a tiled stage calls it (no padding
                     above or below) */
 } bench_case;
 
@@ -133,6 +133,11 @@ static const bench_case cases[] = {
     {"pw_3x3_128to256_dead", KIND_CONV, 3, 3, 128, 256, 1, 1, 0, 3},
     /* MobileNetV1-0.25's first stride-2 depthwise layer in its tiled stage: a call per output row */
     {"dw3x3_s2_3x48x16_band", KIND_DW, 3, 48, 16, 16, 3, 2, 1, 2, 0, 1},
+    /* MobileNetV1-0.25's small stride-2 planes (12 x 12 and 6 x 6 inputs) */
+    {"dw3x3_s2_12x12x64", KIND_DW, 12, 12, 64, 64, 3, 2, 1, 0},
+    {"dw3x3_s2_6x6x128", KIND_DW, 6, 6, 128, 128, 3, 2, 1, 0},
+    /* MobileNetV1-0.25's first depthwise layer in its tiled stage: two output rows a call */
+    {"dw3x3_s1_4x48x8_band", KIND_DW, 4, 48, 8, 8, 3, 1, 1, 2, 0, 1},
 };
 #define CASE_COUNT ((int)(sizeof cases / sizeof cases[0]))
 
@@ -242,8 +247,8 @@ static int64_t setup(const bench_case *c)
         const int32_t pad_w = (a->out_w - 1) * c->stride + a->k_w - c->w;
         a->pad_top = pad_h > 0 ? pad_h / 2 : 0;
         a->pad_left = pad_w > 0 ? pad_w / 2 : 0;
-        if (c->kind == KIND_DW && c->tight) { /* a band: one output row from the k input rows */
-            a->out_h = 1;
+        if (c->kind == KIND_DW && c->tight) { /* a band: the output rows of its input rows, no padding */
+            a->out_h = (c->h - c->k) / c->stride + 1;
             a->pad_top = 0;
         }
         a->depth_mult = c->mult;

@@ -43,7 +43,7 @@ typedef enum { DW_ZP, DW_U, DW_L, DW_E, DW_GEN } dw_mode;
 /* Which of DW_L and DW_E channel_quant() may choose. */
 enum { DW_ALLOW_L = 1, DW_ALLOW_E = 2, DW_E_MIN_QUADS = 18 };
 /* For a channel whose lines all go to the assembly loops, `quads` whole quads in all: DW_E
- * scales the weights (about 70 instructions more per channel) to save 4 per quad against the Z
+ * scales the weights (about 70 instructions more per channel) to save 5 per quad against the Z
  * form (measured: a loss on 6 x 6 planes, 6 quads; a gain from 12 x 12, 36). */
 static inline int dw_allow(int32_t quads) { return DW_ALLOW_L | (quads >= DW_E_MIN_QUADS ? DW_ALLOW_E : 0); }
 /* One output channel's constants. */
@@ -97,7 +97,8 @@ static inline uint32_t pack2(int32_t lo, int32_t hi) { return (uint32_t)(uint16_
  * when allow & DW_ALLOW_L (the channel's lines all go to the assembly loops), DW_E when also
  * allow & DW_ALLOW_E (lines of quads enough to repay the scaling of the weights: see
  * dw_allow()). */
-static void channel_quant(const nnom_conv_args *a, int32_t oc, int32_t sum_w, dw_chan *q, int allow)
+static inline __attribute__((always_inline)) void channel_quant(const nnom_conv_args *a, int32_t oc, int32_t sum_w,
+                                                               dw_chan *q, int allow)
 {
     const int32_t b = a->bias ? ((const int32_t *)a->bias)[oc] : 0;
     const int32_t m = a->multiplier[oc], shift = a->shift[oc], e = -shift;

@@ -18,10 +18,11 @@
  * so that a 3x3 output costs 6 multiply instructions and 1.5 loads, and the
  * requantisation constants of the channel stay in registers for a whole row.
  * 3x3 kernels of strides 1 and 2 with no clamp beyond int8 run in assembly
- * loops of four outputs per pass (depthwise_quad3.h: at stride 1, 52
- * instructions for 36 multiply-accumulates when the output zero point is -128
- * and a channel's lines hold DW_E_MIN_QUADS quads (56 when fewer), 60 for
- * other zero points; at stride 2, 59 and 63; the same at -Os and -O2), a
+ * loops of four outputs per pass (depthwise_quad3.h: at stride 1, 61
+ * instructions, an estimated 69 cycles, for 36 multiply-accumulates when the
+ * output zero point is -128 and a channel's lines hold DW_E_MIN_QUADS quads
+ * (66 and 74 when fewer), 70 for other zero points; at stride 2, 59 and 63
+ * instructions; the same at -Os and -O2), a
  * line's last one to three outputs in the same call.
  * 5x5 kernels (dil_w 1, stride 1 or 2: MobileNetV3, EfficientNet) run four
  * outputs per pass in row5() (then two, then one), every kernel row's three
@@ -535,114 +536,8 @@ __attribute__((noinline)) static void planar(const nnom_conv_args *layer, const 
     }
 }
 
-/* The group-plane path's view of the layer (transposed as the planar path would walk it), the
- * pitch of its images' rows, the output lines per strip (the input rows they read gathered at
- * once: as many as four images of DW_GP_BUF hold) and the image rows of a strip; 0 when not one
- * line fits. */
-/* A 3x3 stride-1 plane five outputs wide, no clamp beyond int8 (DS-CNN's 25 x 5): its rows are
- * lines of five (depthwise_hex3.h), one loop pass each, so the group-plane path walks it as it is,
- * not transposed (measured 25 x 5 x 64: 2.14 -> 1.93 instructions per multiply-accumulate, 3.26 ->
- * 2.81 estimated cycles; its gather 0.33 -> 0.27 instructions per multiply-accumulate). */
-static int gp_five(const nnom_conv_args *a)
-{
-    return a->out_w == PENT3_OUT && a->k_h == 3 && a->k_w == 3 && a->stride_h == 1 && a->stride_w == 1 &&
-           a->dil_h == 1 && a->dil_w == 1 && a->act_min == -128 && a->act_max == 127;
-}
-
-static int gp_geom(const nnom_conv_args *layer, dw_geom *g, int32_t *pitch, int32_t *strip, int32_t *ph)
-{
-    *pitch = *strip = *ph = 0;
-    if (layer->depth_mult != 1 || layer->out_c < 4 || layer->k_h * ((layer->k_w + 1) >> 1) > DW_GP_PAIRS) return 0;
-    *g = geom_of(layer, layer->out_w < DW_NARROW && layer->out_h > layer->out_w && !gp_five(layer));
-    const nnom_conv_args *a = &g->a;
-    const int32_t reach = (a->k_h - 1) * a->dil_h + 1;
-    *pitch = ((a->out_w - 1) * a->stride_w + (a->k_w - 1) * a->dil_w + 2) & ~1;
-    const int32_t rows = (DW_GP_BUF - DW_GP_SLACK) / (4 * *pitch);
-    if (rows < reach) return 0;
-    *strip = (rows - reach) / a->stride_h + 1;
-    if (*strip > a->out_h) *strip = a->out_h;
-    *ph = (*strip - 1) * a->stride_h + reach;
-    return 1;
-}
-
-/* Channels [0, n4) (n4 a multiple of 4, depth multiplier 1, gp_geom() holds), four at a time,
- * in strips of output lines: the input rows of a strip of the group gathered at once into four
- * images of int16 (depthwise_gather4.h), padding included, then each channel's lines of the
- * strip by the planar path's row loops. With one strip (the whole plane), each group reads its
- * own channels before it writes them: the output may overwrite the input. */
-__attribute__((noinline)) static void group_planes(const nnom_conv_args *layer, const int8_t *in, int8_t *out,
-                                                   int32_t n4)
-{
-    int16_t img[DW_GP_BUF] __attribute__((aligned(4)));
-    uint32_t wp4[4][DW_GP_PAIRS];
-    dw_geom g;
-    int32_t pitch, strip, ph;
-    gp_geom(layer, &g, &pitch, &strip, &ph);
-    const nnom_conv_args *a = &g.a;
-    const dw_shape shape = a->k_w == 3 && a->dil_w == 1 && a->stride_w <= 2
-                               ? (a->stride_w == 1 ? DW_SHAPE_S1 : DW_SHAPE_S2)
-                               : DW_SHAPE_ANY;
-    const int no_clamp = a->act_min == -128 && a->act_max == 127;
-    /* the assembly line loops, called directly: 3x3, stride 1, lines of 4 and more, no clamp */
-    const int quads = no_clamp && shape == DW_SHAPE_S1 && a->k_h == 3 && a->stride_h == 1 && a->out_w >= 4;
-    const int32_t plane = ph * pitch, reach = (a->k_h - 1) * a->dil_h + 1;
-    /* lines of five or six outputs: one pass each (depthwise_hex3.h) */
-    const int hex = quads && (a->out_w == HEX3_OUT || a->out_w == PENT3_OUT) && pitch == HEX3_PITCH &&
-                    g.out_rs == a->out_w * g.out_cs;
-    quad3_args qa;
-    quad3_shape(&qa, a->out_w, (int32_t)g.out_cs, pitch, g.out_rs);
-    dw_gather4_args ga;
-    ga.rs = g.in_rs;
-    ga.cs = g.in_cs;
-    ga.h = a->in_h;
-    ga.w = a->in_w;
-    ga.left = a->pad_left;
-    ga.pitch = pitch;
-    ga.plane = plane / 2;
-    ga.zp = a->in_zp;
-    ga.pad_done = 0;
-    img[4 * plane] = img[4 * plane + 1] = 0;
-    for (int32_t c0 = 0; c0 < n4; c0 += 4) {
-        ga.in = in + c0;
-        dw_chan q[4];
-        if (shape != DW_SHAPE_ANY) group_setup3(&g, c0, q, wp4, quads ? dw_allow(a->out_w / 4 * a->out_h) : 0);
-        else
-            for (int32_t j = 0; j < 4; j++) channel_setup(&g, shape, c0 + j, &q[j], wp4[j], 0);
-        for (int32_t oy0 = 0; oy0 < a->out_h; oy0 += strip) {
-            const int32_t lines = a->out_h - oy0 < strip ? a->out_h - oy0 : strip;
-            ga.top = a->pad_top - oy0 * a->stride_h;
-            ga.ph = (lines - 1) * a->stride_h + reach;
-            dw_gather4(&ga, img);
-            ga.pad_done = strip == a->out_h; /* (one strip: every group's padding rows are the same) */
-            for (int32_t j = 0; j < 4; j++) {
-                const int16_t *rows[DW_MAX_ROWS];
-                for (int32_t r = 0; r < a->k_h; r++) rows[r] = img + j * plane + r * a->dil_h * pitch;
-                int8_t *o = out + oy0 * g.out_rs + c0 + j;
-                if (quads && q[j].mode != DW_GEN) { /* (what row_fn's choice would call) */
-                    const quad3_form form = quad3_form_of(q[j].mode, q[j].e, a->out_zp);
-                    if (hex && hex3_form_ok(form, a->out_w)) {
-                        hex3_run(&qa, a->out_w, form, rows[0], wp4[j], o, (int32_t)g.out_cs, q[j].init, q[j].mult, q[j].c,
-                                 q[j].e, lines);
-                        continue;
-                    }
-                    quad3_run(&qa, 1, form, rows, wp4[j], o, q[j].init, q[j].mult, q[j].c, q[j].e, lines,
-                              a->out_w & ~3);
-                    continue;
-                }
-                dw_k k;
-                k.init = q[j].init;
-                k.mult = q[j].mult;
-                k.c = q[j].c;
-                k.e = q[j].e;
-                k.lo = a->act_min;
-                k.hi = a->act_max;
-                k.zp = a->out_zp;
-                k.q = q[j].q;
-                row_fn(shape, q[j].mode, no_clamp)(&g, rows, wp4[j], a->out_w, o, &k, lines, a->stride_h * pitch);
-            }
-        }
-    }
-}
+/* the group-plane path: group_planes() */
+#include "kernels/arm/depthwise_group_planes.h"
 
 /* The planar path computes every output of a channel from one gathering of its input rows (one
  * strip of one tile): it reads the channel's input before it writes the channel's output. */

@@ -222,7 +222,7 @@ __attribute__((naked, noinline)) static void dw_gather_even(__attribute__((unuse
 
 /* The four images at img (word aligned; image k at img + k * ph * pitch). The caller leaves
  * two int16 after the last image for the row loops' word loads past a row's last tap. */
-__attribute__((noinline)) static void dw_gather4(const dw_gather4_args *g, int16_t *img)
+static inline __attribute__((always_inline)) void dw_gather4(const dw_gather4_args *g, int16_t *img)
 {
     const uint32_t zpp = (uint32_t)(uint16_t)g->zp * 0x00010001u, zp4 = (uint32_t)(uint8_t)g->zp * 0x01010101u;
     const int32_t pairs = g->pitch / 2, plane = g->plane;

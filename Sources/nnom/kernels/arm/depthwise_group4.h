@@ -15,13 +15,18 @@
  * the padding holding the input zero point (so there are no border pixels
  * and no bounds tests; a tall plane, DS-CNN's 25 x 5, is copied transposed
  * so that a line of outputs is long). The assembly then runs two pixels per
- * pass, sharing each tap's weights: per tap one LDRD of weights, two of
- * inputs and 8 multiply-accumulates; per pair 18 x 4 = 72 multiply-
- * accumulates in about 170 instructions. As every group reads its own
+ * pass, sharing each tap's weights: per tap six single loads (two words of
+ * weights, two of each pixel's inputs: neighbouring loads pipeline) and 8
+ * multiply-accumulates; per pair 18 x 4 = 72 multiply-accumulates in 195
+ * instructions, an estimated 225 Cortex-M4 cycles in the Z form (with three
+ * LDRD a tap and each output stored as it was made: 163 and 248). As every group reads its own
  * channels from its copy only (the groups the assembly cannot serve too, in
  * C from the copy), such a layer may write its output over its input in one
  * call (nnom_depthwise_conv2d_s8_in_place() of conv.h).
- * Larger planes of stride 2 and other kernels (up to DW_G_MAX_TAPS taps):
+ * Larger 3x3 planes of stride 2: in strips of DW_G_MIN_STRIP_LINES output
+ * lines and more, each strip's input rows copied widened and padded as above
+ * (dw_g_strips(), depthwise_group4_copy.h); planes too wide for such strips
+ * and other kernels (up to DW_G_MAX_TAPS taps):
  * a 3x3 kernel in assembly on the raw input (SXTB16 per tap), the border rows
  * and columns from small padded copies of the input they read (dw_g_banded(),
  * in the stack of the padded copy: measured 48x48x16 stride 2, 3.42 -> 3.27
@@ -76,7 +81,12 @@ enum {
     DW_G_PAD_WORDS = 450,
     /* 3x3 stride-1 planes: at most this many (13 x 13 from the copy, in place in one call, 2.80
      * against 2.37 by the group-plane path, which the in-place layer's windows of rows keep) */
-    DW_G_PAD_S1_WORDS = 400
+    DW_G_PAD_S1_WORDS = 400,
+    /* fewest output lines of a strip of dw_g_strips() (planes whose padded copy does not fit):
+     * fewer gather too many input rows again (measured against dw_g_banded(), estimated cycles per
+     * multiply-accumulate: 48 x 48 x 16 stride 2 in strips of one line 4.31 -> 4.87; 24 x 24 x 32
+     * stride 2 in strips of four 4.73 -> 4.69) */
+    DW_G_MIN_STRIP_LINES = 2
 };
 
 /* How a channel's sum s (acc = dot + bias times 2, or times 2^(shift + 1) for a shift >= 0: the
@@ -231,130 +241,12 @@ DW_G_SPEED __attribute__((noinline)) static void dw_g_c_one_form(const nnom_conv
     dw_g_pixels(a, in, c0, out, c0, wv, k, g, mode, mode, 0);
 }
 
-/* The input a 3x3 output plane reads, of channels c0 .. c0 + 3, copied into pad (one word per
- * pixel, rows of pw words, the input zero point where the taps fall in the padding); or, widened,
- * two words per pixel (x0, x2), (x1, x3) as int16 pairs, rows of 2 pw words. */
-/* n >= 1 pixels of four channels from s (cs bytes apart) widened into words d[0 .. 2n): (x0, x2),
- * (x1, x3) per pixel; d word aligned. The odd first one alone, then two per pass: 11 instructions. */
-static inline void dw_g_widen_run(const int8_t *s, ptrdiff_t cs, uint32_t *d, int32_t n)
-{
-    uint32_t v0, v1, t0, t1;
-    __asm__ volatile("lsrs   %[n], %[n], #1\n\t" /* C: n odd; Z: no pair */
-                     "bcc    2f\n\t"
-                     "ldr    %[v0], [%[s]]\n\t"
-                     "add    %[s], %[s], %[cs]\n\t"
-                     "sxtb16 %[t0], %[v0]\n\t"
-                     "sxtb16 %[v0], %[v0], ror #8\n\t"
-                     "strd   %[t0], %[v0], [%[d]], #8\n"
-                     "2:\n\t"
-                     "beq    3f\n"
-                     "1:\n\t"
-                     "ldr    %[v0], [%[s]]\n\t"
-                     "ldr    %[v1], [%[s], %[cs]]\n\t"
-                     "add    %[s], %[s], %[cs], lsl #1\n\t"
-                     "sxtb16 %[t0], %[v0]\n\t"
-                     "sxtb16 %[v0], %[v0], ror #8\n\t"
-                     "strd   %[t0], %[v0], [%[d]], #8\n\t"
-                     "sxtb16 %[t1], %[v1]\n\t"
-                     "sxtb16 %[v1], %[v1], ror #8\n\t"
-                     "strd   %[t1], %[v1], [%[d]], #8\n\t"
-                     "subs   %[n], %[n], #1\n\t"
-                     "bne    1b\n"
-                     "3:\n\t"
-                     : [s] "+r"(s), [d] "+r"(d), [n] "+r"(n), [v0] "=&r"(v0), [v1] "=&r"(v1), [t0] "=&r"(t0),
-                       [t1] "=&r"(t1)
-                     : [cs] "r"(cs)
-                     : "cc", "memory");
-}
-
-/* n >= 0 pixels of the zero point, (z_lo, z_hi) each, from d; where they end. */
-static inline uint32_t *dw_g_zp_run(uint32_t *d, int32_t n, uint32_t z_lo, uint32_t z_hi)
-{
-    for (; n > 0; n--, d += 2) d[0] = z_lo, d[1] = z_hi;
-    return d;
-}
-
-/* dw_g_pad_copy() widened (widen 1): the rows above and below the input and the columns left and
- * right of it the zero point, the rest by dw_g_widen_run(). */
-__attribute__((noinline)) static void dw_g_pad_copy_w(const nnom_conv_args *a, const int8_t *in, int32_t c0,
-                                                      uint32_t *d, int32_t ph, int32_t pw)
-{
-    const uint32_t zp4 = (uint32_t)(uint8_t)a->in_zp * 0x01010101u;
-    const uint32_t z_lo = nnom_arm_pairs_lo(zp4), z_hi = nnom_arm_pairs_hi(zp4);
-    /* rows [y0, y1) and columns [x0, x1) inside the input */
-    const int32_t y0 = a->pad_top < ph ? a->pad_top : ph, x0 = a->pad_left < pw ? a->pad_left : pw;
-    int32_t y1 = a->in_h + a->pad_top < ph ? a->in_h + a->pad_top : ph;
-    int32_t x1 = a->in_w + a->pad_left < pw ? a->in_w + a->pad_left : pw;
-    if (y1 < y0) y1 = y0;
-    if (x1 < x0) x1 = x0;
-    const ptrdiff_t in_c = a->in_c, in_rs = (ptrdiff_t)a->in_w * a->in_c;
-    d = dw_g_zp_run(d, y0 * pw, z_lo, z_hi);
-    const int8_t *s = in + c0;
-    for (int32_t y = y0; y < y1; y++, s += in_rs) {
-        d = dw_g_zp_run(d, x0, z_lo, z_hi);
-        if (x1 > x0) dw_g_widen_run(s, in_c, d, x1 - x0);
-        d = dw_g_zp_run(d + 2 * (x1 - x0), pw - x1, z_lo, z_hi);
-    }
-    dw_g_zp_run(d, (ph - y1) * pw, z_lo, z_hi);
-}
-
-__attribute__((noinline)) static void dw_g_pad_copy(const nnom_conv_args *a, const int8_t *in, int32_t c0, uint32_t *pad,
-                                                    int32_t ph, int32_t pw, int widen)
-{
-    if (widen == 1) {
-        dw_g_pad_copy_w(a, in, c0, pad, ph, pw);
-        return;
-    }
-    if (widen == 2) { /* widened and transposed: pixel (y, x) at words 2 (x ph + y), 2 (x ph + y) + 1 */
-        const uint32_t zp4t = (uint32_t)(uint8_t)a->in_zp * 0x01010101u;
-        const uint32_t z_lo = nnom_arm_pairs_lo(zp4t), z_hi = nnom_arm_pairs_hi(zp4t);
-        const ptrdiff_t in_rs = (ptrdiff_t)a->in_w * a->in_c;
-        /* rows [y0, y1) inside the input */
-        const int32_t y0 = a->pad_top < ph ? a->pad_top : ph;
-        const int32_t y1 = a->in_h + a->pad_top < ph ? (a->in_h + a->pad_top > y0 ? a->in_h + a->pad_top : y0) : ph;
-        for (int32_t x = 0; x < pw; x++) {
-            const int32_t ix = x - a->pad_left;
-            uint32_t *d = pad + 2 * x * ph;
-            int32_t y = 0;
-            if (ix < 0 || ix >= a->in_w) {
-                for (; y < ph; y++) d[2 * y] = z_lo, d[2 * y + 1] = z_hi;
-                continue;
-            }
-            for (; y < y0; y++) d[2 * y] = z_lo, d[2 * y + 1] = z_hi;
-            const int8_t *s = in + (ptrdiff_t)(y0 - a->pad_top) * in_rs + (ptrdiff_t)ix * a->in_c + c0;
-            for (uint32_t *e = d + 2 * y0, *end = d + 2 * y1; e < end; e += 2, s += in_rs) {
-                const uint32_t v = nnom_arm_load4(s);
-                e[0] = nnom_arm_pairs_lo(v);
-                e[1] = nnom_arm_pairs_hi(v);
-            }
-            for (y = y1; y < ph; y++) d[2 * y] = z_lo, d[2 * y + 1] = z_hi;
-        }
-        return;
-    }
-    const uint32_t zp4 = (uint32_t)(uint8_t)a->in_zp * 0x01010101u;
-    const ptrdiff_t in_c = a->in_c;
-    for (int32_t y = 0; y < ph; y++) {
-        const int32_t iy = y - a->pad_top;
-        uint32_t *d = pad + y * pw;
-        if (iy < 0 || iy >= a->in_h) {
-            for (int32_t x = 0; x < pw; x++) d[x] = zp4;
-            continue;
-        }
-        /* columns [x0, x1) inside the input */
-        const int32_t x0 = a->pad_left < pw ? a->pad_left : pw;
-        const int32_t x1 = a->in_w + a->pad_left < pw ? a->in_w + a->pad_left : pw;
-        const int8_t *s = in + (ptrdiff_t)iy * a->in_w * in_c + c0;
-        int32_t x = 0;
-        for (; x < x0; x++) d[x] = zp4;
-        for (; x < x1; x++, s += in_c) d[x] = nnom_arm_load4(s);
-        for (; x < pw; x++) d[x] = zp4;
-    }
-}
+#include "kernels/arm/depthwise_group4_copy.h"
 
 /* Every output line of channels c0 .. c0 + 3 by the assembly loops, from the widened padded copy
  * (transposed: rows of ph pixels, one per input column): no border pixels. Pairs of pixels,
  * the odd last one alone. */
-__attribute__((noinline)) static void dw_g_padded(const nnom_conv_args *a, int8_t *out, int32_t c0, dw_g_args *g,
+static inline __attribute__((always_inline)) void dw_g_padded(const nnom_conv_args *a, int8_t *out, int32_t c0, dw_g_args *g,
                                                   dw_g_mode mode, const uint32_t *pad, int32_t ph, int32_t pw,
                                                   int transposed)
 {
@@ -365,28 +257,58 @@ __attribute__((noinline)) static void dw_g_padded(const nnom_conv_args *a, int8_
     g->rs = 4 * row_words;
     g->p_step = 8 * s_px;
     g->o_step = transposed ? a->out_w * a->out_c : a->out_c;
+    typedef void (*pass_fn)(dw_g_args *);
+    const pass_fn pair = g->z ? (s_px == 1 ? dw_g_pair_z_s1 : dw_g_pair_z_s2)
+                              : mode == DW_G_ZP ? (s_px == 1 ? dw_g_pair_zp_s1 : dw_g_pair_zp_s2)
+                              : mode == DW_G_U  ? (s_px == 1 ? dw_g_pair_u_s1 : dw_g_pair_u_s2)
+                                                : (s_px == 1 ? dw_g_pair_zm_s1 : dw_g_pair_zm_s2);
+    const pass_fn one = g->z ? dw_g_asm_w_z : mode == DW_G_ZP ? dw_g_asm_w_zp : mode == DW_G_U ? dw_g_asm_w_u : dw_g_asm_w_zm;
+    const int32_t pairs = n / 2;
     for (int32_t i = 0; i < lines; i++) {
         const uint32_t *p = pad + i * s_line * row_words;
         int8_t *o = out + i * o_line + c0;
-        int32_t done = 0;
-        if (n >= 2) {
+        if (pairs > 0) {
             g->p = (const int8_t *)p;
             g->o = o;
-            g->n = n / 2;
-            if (g->z) (s_px == 1 ? dw_g_pair_z_s1 : dw_g_pair_z_s2)(g);
-            else if (mode == DW_G_ZP) (s_px == 1 ? dw_g_pair_zp_s1 : dw_g_pair_zp_s2)(g);
-            else if (mode == DW_G_U) (s_px == 1 ? dw_g_pair_u_s1 : dw_g_pair_u_s2)(g);
-            else (s_px == 1 ? dw_g_pair_zm_s1 : dw_g_pair_zm_s2)(g);
-            done = n & ~1;
+            g->n = pairs;
+            pair(g);
         }
-        if (done == n) continue;
-        g->p = (const int8_t *)(p + 2 * done * s_px);
-        g->o = o + done * g->o_step;
-        g->n = n - done;
-        if (g->z) dw_g_asm_w_z(g);
-        else if (mode == DW_G_ZP) dw_g_asm_w_zp(g);
-        else if (mode == DW_G_U) dw_g_asm_w_u(g);
-        else dw_g_asm_w_zm(g);
+        if (n & 1) { /* the odd last pixel */
+            g->p = (const int8_t *)(p + 2 * (n - 1) * s_px);
+            g->o = o + (n - 1) * g->o_step;
+            g->n = 1;
+            one(g);
+        }
+    }
+}
+
+/* The output lines of a strip of dw_g_strips(): as many as DW_G_PAD_WORDS hold the widened input
+ * rows of, pw pixels a row (0: not one line). */
+static inline int32_t dw_g_strip_lines(const nnom_conv_args *a, int32_t pw)
+{
+    const int32_t rows = DW_G_PAD_WORDS / (2 * pw);
+    return rows >= 3 ? (rows - 3) / a->stride_h + 1 : 0;
+}
+
+/* A 3x3 plane (no dilation, strides 1 or 2) whose widened padded copy does not fit pad, in strips
+ * of `lines` output lines (dw_g_strip_lines()): each strip's input rows copied widened, padding
+ * included (dw_g_pad_copy_w() of the strip's view of the layer), then its lines by dw_g_padded(). */
+__attribute__((noinline)) static void dw_g_strips(const nnom_conv_args *a, const int8_t *in, int8_t *out, int32_t c0,
+                                                  dw_g_args *g, dw_g_mode mode, uint32_t *pad, int32_t pw,
+                                                  int32_t lines)
+{
+    nnom_conv_args sa = *a;
+    const ptrdiff_t in_rs = (ptrdiff_t)a->in_w * a->in_c, o_rs = (ptrdiff_t)a->out_w * a->out_c;
+    for (int32_t oy0 = 0; oy0 < a->out_h; oy0 += lines) {
+        const int32_t n = a->out_h - oy0 < lines ? a->out_h - oy0 : lines;
+        /* the input row of the strip's first tap row, and the strip's view: its rows from there */
+        const int32_t iy = oy0 * a->stride_h - a->pad_top, skip = iy > 0 ? iy : 0;
+        sa.pad_top = skip - iy;
+        sa.in_h = a->in_h - skip;
+        sa.out_h = n;
+        const int32_t rows = (n - 1) * a->stride_h + 3;
+        dw_g_pad_copy_w(&sa, in + skip * in_rs, c0, pad, rows, pw, 1);
+        dw_g_padded(&sa, out + oy0 * o_rs, c0, g, mode, pad, rows, pw, 0);
     }
 }
 
@@ -513,7 +435,7 @@ static inline int dw_g_pad_fits(const nnom_conv_args *a)
 /* Channels [0, n4) (n4 a multiple of 4; depth multiplier 1; k_h * k_w <= DW_G_MAX_TAPS), every pixel. */
 __attribute__((noinline)) static void dw_groups4(const nnom_conv_args *a, const int8_t *in, int8_t *out, int32_t n4)
 {
-    uint32_t wv[2 * DW_G_MAX_TAPS];
+    uint32_t wv_buf[2 * DW_G_MAX_TAPS];
     dw_g_quant k;
     const int32_t taps = a->k_h * a->k_w, out_c = a->out_c;
     /* |dot| <= taps * 255 * 128, and the assembly's partial sums on raw inputs, 2 bias - 2 zp sum w
@@ -523,11 +445,18 @@ __attribute__((noinline)) static void dw_groups4(const nnom_conv_args *a, const 
     /* shift sh >= 0: the sums are acc * 2^(sh + 1), partial sums included in int32 when |bias| <=
      * 2^(30 - sh) - 1 - taps * 32768 (and the weights times 2^(sh + 1) <= 256 fit int16) */
     const int32_t taps_room = taps * 32768;
-    dw_g_args g;
     const int clamp = a->act_min != -128 || a->act_max != 127;
     const int use_asm = !clamp && a->k_h == 3 && a->k_w == 3;
+    dw_g_args g;
+    /* the widened weights: for the assembly's 3x3 kernel, in its block (no copy) */
+    uint32_t *const wv = use_asm ? g.w : wv_buf;
     const int32_t ph = dw_g_pad_rows(a), pw = dw_g_pad_cols(a);
     const int pad_fits = dw_g_pad_fits(a);
+    /* (3x3, no dilation, strides 1 or 2: the fixed offsets of the pair passes) */
+    const int32_t strip_lines = a->k_h == 3 && a->k_w == 3 && a->dil_h == 1 && a->dil_w == 1 && a->stride_h <= 2 &&
+                                        a->stride_w <= 2
+                                    ? dw_g_strip_lines(a, pw)
+                                    : 0;
 #if NNOM_DW_5X5_KERNELS
     const int pad5 = dw_g_pad5_fits(a);
     const int32_t ph5 = dw_g_pad5_rows(a), pw5 = dw_g_pad5_cols(a);
@@ -549,7 +478,12 @@ __attribute__((noinline)) static void dw_groups4(const nnom_conv_args *a, const 
     k.zp = a->out_zp;
     k.lo = a->act_min;
     k.hi = a->act_max;
+    /* the widened copy's rows and columns of padding, the same for every group, already in pad (the
+     * last group took the widened copy of the plane; any other use of pad clears it) */
+    int border_done = 0;
     for (int32_t c0 = 0; c0 < n4; c0 += 4) {
+        const int border_kept = border_done;
+        border_done = 0;
         int32_t scale[4], zp_ok = 1, u_ok = 1, zm_ok = 1, same_scale = 1, gen = 0;
         for (int32_t j = 0; j < 4; j++) {
             const int32_t c = c0 + j, m = a->multiplier[c], sh = a->shift[c];
@@ -651,20 +585,27 @@ __attribute__((noinline)) static void dw_groups4(const nnom_conv_args *a, const 
                 g.em[2 * j] = k.e[j];
                 g.em[2 * j + 1] = k.mask[j];
             }
-            for (int32_t i = 0; i < 18; i++) g.w[i] = wv[i];
             ga = &g;
             if (pad_fits) {
                 /* a plane taller than wide (DS-CNN's 25 x 5) walked by columns: the copy transposed,
-                 * and the kernel with it */
+                 * and the kernel with it (the taps (r, c) and (c, r) swapped) */
                 const int transposed = a->out_h > a->out_w;
                 if (transposed)
                     for (int32_t r = 0; r < 3; r++)
-                        for (int32_t c = 0; c < 3; c++) {
-                            g.w[2 * (r * 3 + c)] = wv[2 * (c * 3 + r)];
-                            g.w[2 * (r * 3 + c) + 1] = wv[2 * (c * 3 + r) + 1];
-                        }
-                dw_g_pad_copy(a, in, c0, pad, ph, pw, transposed ? 2 : 1);
+                        for (int32_t c = r + 1; c < 3; c++)
+                            for (int32_t h = 0; h < 2; h++) {
+                                const uint32_t t = g.w[2 * (r * 3 + c) + h];
+                                g.w[2 * (r * 3 + c) + h] = g.w[2 * (c * 3 + r) + h];
+                                g.w[2 * (c * 3 + r) + h] = t;
+                            }
+                if (transposed) dw_g_pad_copy(a, in, c0, pad, ph, pw, 2);
+                else dw_g_pad_copy_w(a, in, c0, pad, ph, pw, !border_kept);
+                border_done = !transposed;
                 dw_g_padded(a, out, c0, &g, mode, pad, ph, pw, transposed);
+                continue;
+            }
+            if (strip_lines >= DW_G_MIN_STRIP_LINES) {
+                dw_g_strips(a, in, out, c0, &g, mode, pad, pw, strip_lines);
                 continue;
             }
         }

@@ -28,70 +28,76 @@ typedef char nnom_dw_g_offsets_ok[offsetof(dw_g_args, init) == 32 && offsetof(dw
                                       ? 1
                                       : -1];
 
-/* One tap of four channels on raw inputs (the zero point's share is in the start): x at ADDR. */
+/* One tap of four channels on raw inputs (the zero point's share is in the start): x at ADDR, then
+ * the tap's two words of weights, by single loads (pipelined). */
 #define DW_G_ASM_TAP(ADDR, W)                      \
     "ldr    r9, " ADDR "\n\t"                       \
-    "ldrd   r10, r11, [r0, #" W "]\n\t"             \
+    "ldr    r10, [r0, #" W "]\n\t"                  \
+    "ldr    r11, [r0, #" W "+4]\n\t"                \
     "sxtb16 r12, r9\n\t"                            \
     "smlabb r5, r12, r10, r5\n\t"                   \
     "smlatt r7, r12, r10, r7\n\t"                   \
     "sxtb16 r12, r9, ror #8\n\t"                    \
     "smlabb r6, r12, r11, r6\n\t"                   \
     "smlatt r8, r12, r11, r8\n\t"
+/* a channel's multiplier, rounding constant (at MC) and shift (at E) by single loads */
 #define DW_G_ASM_LOAD_Q(MC, E)                     \
-    "ldrd   r9, r10, [r0, #" MC "]\n\t"             \
+    "ldr    r9, [r0, #" MC "]\n\t"                  \
+    "ldr    r10, [r0, #" MC "+4]\n\t"               \
     "ldr    r11, [r0, #" E "]\n\t"
-/* nnom_arm_requant_zp() of the sum in S (doubled at the source), saturated, stored at byte J */
-#define DW_G_ASM_OUT_ZP(S, MC, E, J)               \
+/* nnom_arm_requant_zp() of the sum in S (doubled at the source), saturated, into S */
+#define DW_G_ASM_OUT_ZP(S, MC, E)                  \
     DW_G_ASM_LOAD_Q(MC, E)                          \
     "smmlar r12, " S ", r9, r10\n\t"                \
     "add    r12, r12, " S ", asr #31\n\t"           \
     "asr    r12, r12, r11\n\t"                      \
-    "ssat   r12, #8, r12\n\t"                       \
-    "strb   r12, [r4, #" J "]\n\t"
+    "ssat   " S ", #8, r12\n\t"
 /* the SMMULR form (any multiplier) */
-#define DW_G_ASM_OUT_U(S, MC, E, J)                \
+#define DW_G_ASM_OUT_U(S, MC, E)                   \
     DW_G_ASM_LOAD_Q(MC, E)                          \
     "smmulr r12, " S ", r9\n\t"                     \
     "add    r12, r12, r12, asr #31\n\t"             \
     "add    r12, r12, r10\n\t"                      \
     "asr    r12, r12, r11\n\t"                      \
-    "ssat   r12, #8, r12\n\t"                       \
-    "strb   r12, [r4, #" J "]\n\t"
+    "ssat   " S ", #8, r12\n\t"
 
 /* the Z form, when the output zero point is -128 (and no clamp beyond int8): any of the forms
  * without its sign term, which changes only outputs that SSAT makes -128 anyway (a negative sum
  * gives at most c >> e = -128 with or without it) */
-#define DW_G_ASM_OUT_Z(S, MC, E, J)                \
+#define DW_G_ASM_OUT_Z(S, MC, E)                   \
     DW_G_ASM_LOAD_Q(MC, E)                          \
     "smmlar r12, " S ", r9, r10\n\t"                \
     "asr    r12, r12, r11\n\t"                      \
-    "ssat   r12, #8, r12\n\t"                       \
-    "strb   r12, [r4, #" J "]\n\t"
+    "ssat   " S ", #8, r12\n\t"
 
 /* the ZM form: the sign term masked (E the shift's offset, the mask 4 bytes after it) */
-#define DW_G_ASM_OUT_ZM(S, MC, E, J)               \
-    "ldrd   r9, r10, [r0, #" MC "]\n\t"             \
-    "ldrd   r11, lr, [r0, #" E "]\n\t"              \
+#define DW_G_ASM_OUT_ZM(S, MC, E)                  \
+    DW_G_ASM_LOAD_Q(MC, E)                          \
+    "ldr    lr, [r0, #" E "+4]\n\t"                 \
     "smmlar r12, " S ", r9, r10\n\t"                \
     "and    lr, lr, " S ", asr #31\n\t"             \
     "add    r12, r12, lr\n\t"                       \
     "asr    r12, r12, r11\n\t"                      \
-    "ssat   r12, #8, r12\n\t"                       \
-    "strb   r12, [r4, #" J "]\n\t"
+    "ssat   " S ", #8, r12\n\t"
 
 /*
  * n pixels of a 3x3 kernel whose taps all lie inside the input, no clamp beyond int8:
  * r1 the pixel's first tap, r2 and r3 the column and row steps, r4 the output, r5-r8 the
- * sums, lr a kernel row; per pixel 9 taps of 8 instructions, per output 8 (loads of its
- * constants, requantisation, store): about 3.2 instructions per multiply-accumulate.
+ * sums, lr a kernel row; per pixel 9 taps of 9 instructions, per output 8 (three single loads
+ * of its constants, requantisation, store; the four stores one after the other): about 3.4
+ * instructions per multiply-accumulate (measured 48x48x16 stride 2, 4.76 -> 4.31 estimated
+ * cycles per multiply-accumulate against an LDRD of weights a tap and each output stored as it
+ * was made).
  */
-/* The end of a pixel of DW_G_ASM_BODY and DW_G_ASM_BODY_W: the four sums (r5-r8) out through OUT,
- * input and output pointers (r1, r4) to the next pixel, the pixel count at [r0, #8] down, and the
- * loop back to 1 or the return. */
+/* The end of a pixel of DW_G_ASM_BODY and DW_G_ASM_BODY_W: the four sums (r5-r8) out through OUT
+ * in their registers, stored one after the other, input and output pointers (r1, r4) to the next
+ * pixel, the pixel count at [r0, #8] down, and the loop back to 1 or the return. */
 #define DW_G_ASM_PIXEL_END(OUT)                                                                   \
-    OUT("r5", "120", "152", "0") OUT("r6", "128", "160", "1")                                     \
-    OUT("r7", "136", "168", "2") OUT("r8", "144", "176", "3")                                     \
+    OUT("r5", "120", "152") OUT("r6", "128", "160") OUT("r7", "136", "168") OUT("r8", "144", "176") \
+    "strb   r5, [r4, #0]\n\t"                                                                     \
+    "strb   r6, [r4, #1]\n\t"                                                                     \
+    "strb   r7, [r4, #2]\n\t"                                                                     \
+    "strb   r8, [r4, #3]\n\t"                                                                     \
     "ldrd   r9, r10, [r0, #20]\n\t"                                                               \
     "add    r1, r1, r9\n\t"                                                                       \
     "add    r4, r4, r10\n\t"                                                                      \
@@ -140,11 +146,13 @@ __attribute__((naked, noinline)) static void dw_g_asm_z(__attribute__((unused)) 
 }
 
 /* The same from the widened padded copy (dw_g_pad_copy): a tap of four channels is the two words
- * (x0, x2), (x1, x3) of its pixel, one LDRD, no SXTB16; kernel columns 8 bytes apart (dil_w 1):
- * per pixel 9 taps of 6 instructions. */
+ * (x0, x2), (x1, x3) of its pixel, no SXTB16; kernel columns 8 bytes apart (dil_w 1): per pixel
+ * 9 taps of 8 instructions (four single loads, pipelined). */
 #define DW_G_ASM_TAP_W(OFF, W)                     \
-    "ldrd   r9, r10, [lr, #" OFF "]\n\t"            \
-    "ldrd   r11, r12, [r0, #" W "]\n\t"             \
+    "ldr    r9, [lr, #" OFF "]\n\t"                 \
+    "ldr    r10, [lr, #" OFF "+4]\n\t"              \
+    "ldr    r11, [r0, #" W "]\n\t"                  \
+    "ldr    r12, [r0, #" W "+4]\n\t"                \
     "smlabb r5, r9, r11, r5\n\t"                    \
     "smlatt r7, r9, r11, r7\n\t"                    \
     "smlabb r6, r10, r12, r6\n\t"                   \
@@ -187,86 +195,92 @@ __attribute__((naked, noinline)) static void dw_g_asm_w_z(__attribute__((unused)
 }
 
 /* Two neighbouring pixels A and B (B ST bytes after A in the widened copy) per pass, sharing each
- * tap's weights: sums A in r1-r4, B in r5-r8 (channels 0-3); per tap one LDRD of weights, two of
- * inputs, 8 multiply-accumulates; each channel's constants loaded once for both outputs.
- * n (at 8) counts pairs; p, o advance by two pixels. */
+ * tap's weights: sums A in r1-r4, B in r5-r8 (channels 0-3); per tap the two words of weights and
+ * A's two by four single loads (pipelined: 5 cycles where two LDRD take 6), B's by two, 8
+ * multiply-accumulates. n (at 8) counts pairs; p, o advance by two pixels. */
 #define DW_G_ASM_TAP_P(OFF, OFFB, W)               \
-    "ldrd   r11, r12, [r0, #" W "]\n\t"             \
-    "ldrd   r9, r10, [lr, #" OFF "]\n\t"            \
+    "ldr    r11, [r0, #" W "]\n\t"                  \
+    "ldr    r12, [r0, #" W "+4]\n\t"                \
+    "ldr    r9, [lr, #" OFF "]\n\t"                 \
+    "ldr    r10, [lr, #" OFF "+4]\n\t"              \
     "smlabb r1, r9, r11, r1\n\t"                    \
     "smlatt r3, r9, r11, r3\n\t"                    \
     "smlabb r2, r10, r12, r2\n\t"                   \
     "smlatt r4, r10, r12, r4\n\t"                   \
-    "ldrd   r9, r10, [lr, #" OFFB "]\n\t"           \
+    "ldr    r9, [lr, #" OFFB "]\n\t"                \
+    "ldr    r10, [lr, #" OFFB "+4]\n\t"             \
     "smlabb r5, r9, r11, r5\n\t"                    \
     "smlatt r7, r9, r11, r7\n\t"                    \
     "smlabb r6, r10, r12, r6\n\t"                   \
     "smlatt r8, r10, r12, r8\n\t"
-/* the output of sum S into r12 by each form (m r9, c r10, e r11) */
+/* The output of sum S by each form, into S itself (m r9, c r10, e r11; ZM: its sign mask in lr;
+ * r12 the scratch). */
 #define DW_G_P_ZP(S)                               \
     "smmlar r12, " S ", r9, r10\n\t"                \
     "add    r12, r12, " S ", asr #31\n\t"           \
     "asr    r12, r12, r11\n\t"                      \
-    "ssat   r12, #8, r12\n\t"
+    "ssat   " S ", #8, r12\n\t"
 #define DW_G_P_U(S)                                \
     "smmulr r12, " S ", r9\n\t"                     \
     "add    r12, r12, r12, asr #31\n\t"             \
     "add    r12, r12, r10\n\t"                      \
     "asr    r12, r12, r11\n\t"                      \
-    "ssat   r12, #8, r12\n\t"
+    "ssat   " S ", #8, r12\n\t"
 #define DW_G_P_Z(S)                                \
     "smmlar r12, " S ", r9, r10\n\t"                \
     "asr    r12, r12, r11\n\t"                      \
-    "ssat   r12, #8, r12\n\t"
-/* ZM: the sign term masked (mask at M), computed in S itself (dead after its output) */
-#define DW_G_P_ZM_IN(S, M)                         \
-    "ldr    r12, [r0, #" M "]\n\t"                  \
-    "and    r12, r12, " S ", asr #31\n\t"           \
+    "ssat   " S ", #8, r12\n\t"
+#define DW_G_P_ZM(S)                               \
+    "and    r12, lr, " S ", asr #31\n\t"            \
     "smmlar " S ", " S ", r9, r10\n\t"              \
     "add    " S ", " S ", r12\n\t"                  \
     "asr    " S ", " S ", r11\n\t"                  \
     "ssat   " S ", #8, " S "\n\t"
-#define DW_G_ASM_OUT_P(FORM, SA, SB, MC, E, J)     \
-    "ldrd   r9, r10, [r0, #" MC "]\n\t"             \
+/* Channel j's outputs of A and B (sums SA, SB): its constants by single loads (MC: multiplier and
+ * rounding constant; E: shift, and for ZM the sign mask after it), both sums through FORM. */
+#define DW_G_OUT_P(FORM, SA, SB, MC, E)            \
+    "ldr    r9, [r0, #" MC "]\n\t"                  \
+    "ldr    r10, [r0, #" MC "+4]\n\t"               \
     "ldr    r11, [r0, #" E "]\n\t"                  \
-    FORM(SA) "strb   r12, [lr, #" J "]\n\t"         \
-    FORM(SB) "strb   r12, [r1, #" J "]\n\t"
-#define DW_G_ASM_OUT_P_ZM(FORM, SA, SB, MC, E, J)  \
-    "ldrd   r9, r10, [r0, #" MC "]\n\t"             \
+    FORM(SA) FORM(SB)
+#define DW_G_OUT_P_ZM(FORM, SA, SB, MC, E)         \
+    "ldr    r9, [r0, #" MC "]\n\t"                  \
+    "ldr    r10, [r0, #" MC "+4]\n\t"               \
     "ldr    r11, [r0, #" E "]\n\t"                  \
-    DW_G_P_ZM_IN(SA, E "+4") "strb   " SA ", [lr, #" J "]\n\t" \
-    DW_G_P_ZM_IN(SB, E "+4") "strb   " SB ", [r1, #" J "]\n\t"
-/* the outputs of the ZP and U forms, and of the ZM form */
-#define DW_G_OUTS(FORM)                                                                           \
-    "ldrd   r9, r10, [r0, #120]\n\t"                                                              \
-    "ldr    r11, [r0, #152]\n\t"                                                                  \
-    FORM("r1") "strb   r12, [lr, #0]\n\t"                                                         \
-    "ldr    r1, [r0, #24]\n\t"                                                                    \
-    "add    r1, r1, lr\n\t"                                                                       \
-    FORM("r5") "strb   r12, [r1, #0]\n\t"                                                         \
-    DW_G_ASM_OUT_P(FORM, "r2", "r6", "128", "160", "1")                                           \
-    DW_G_ASM_OUT_P(FORM, "r3", "r7", "136", "168", "2")                                           \
-    DW_G_ASM_OUT_P(FORM, "r4", "r8", "144", "176", "3")
-#define DW_G_OUTS_ZM                                                                              \
-    "ldrd   r9, r10, [r0, #120]\n\t"                                                              \
-    "ldr    r11, [r0, #152]\n\t"                                                                  \
-    DW_G_P_ZM_IN("r1", "156") "strb   r1, [lr, #0]\n\t"                                           \
-    "ldr    r1, [r0, #24]\n\t"                                                                    \
-    "add    r1, r1, lr\n\t"                                                                       \
-    DW_G_P_ZM_IN("r5", "156") "strb   r5, [r1, #0]\n\t"                                           \
-    DW_G_ASM_OUT_P_ZM(x, "r2", "r6", "128", "160", "1")                                           \
-    DW_G_ASM_OUT_P_ZM(x, "r3", "r7", "136", "168", "2")                                           \
-    DW_G_ASM_OUT_P_ZM(x, "r4", "r8", "144", "176", "3")
+    "ldr    lr, [r0, #" E "+4]\n\t"                 \
+    FORM(SA) FORM(SB)
+/* The eight outputs in r1-r8, then stored one after the other (A at o, B at o + o_step), with
+ * the pass's pointers and count loaded (p, o, n, o_step) and stored back (o and p two pixels on,
+ * n down; the flags of its SUBS end the loop). */
+#define DW_G_OUTS(OUT, FORM)                                                                      \
+    OUT(FORM, "r1", "r5", "120", "152") OUT(FORM, "r2", "r6", "128", "160")                       \
+    OUT(FORM, "r3", "r7", "136", "168") OUT(FORM, "r4", "r8", "144", "176")                       \
+    "ldr    r9, [r0, #4]\n\t"                                                                     \
+    "ldr    r10, [r0, #24]\n\t"                                                                   \
+    "ldr    r11, [r0, #0]\n\t"                                                                    \
+    "ldr    r12, [r0, #8]\n\t"                                                                    \
+    "strb   r1, [r9, #0]\n\t"                                                                     \
+    "strb   r2, [r9, #1]\n\t"                                                                     \
+    "strb   r3, [r9, #2]\n\t"                                                                     \
+    "strb   r4, [r9, #3]\n\t"                                                                     \
+    "add    r1, r9, r10\n\t"                                                                      \
+    "strb   r5, [r1, #0]\n\t"                                                                     \
+    "strb   r6, [r1, #1]\n\t"                                                                     \
+    "strb   r7, [r1, #2]\n\t"                                                                     \
+    "strb   r8, [r1, #3]\n\t"                                                                     \
+    "add    r9, r1, r10\n\t"
 #define DW_G_ASM_BODY_P(OUTS, ST, ST_B)                                                           \
     __asm__ volatile("push   {r4-r11, lr}\n"                                                      \
                      "1:\n\t"                                                                     \
-                     "ldrd   r1, r2, [r0, #32]\n\t"                                               \
-                     "ldrd   r3, r4, [r0, #40]\n\t"                                               \
+                     "ldr    r1, [r0, #32]\n\t"                                                   \
+                     "ldr    r2, [r0, #36]\n\t"                                                   \
+                     "ldr    r3, [r0, #40]\n\t"                                                   \
+                     "ldr    r4, [r0, #44]\n\t"                                                   \
+                     "ldr    lr, [r0, #0]\n\t"                                                    \
                      "mov    r5, r1\n\t"                                                          \
                      "mov    r6, r2\n\t"                                                          \
                      "mov    r7, r3\n\t"                                                          \
                      "mov    r8, r4\n\t"                                                          \
-                     "ldr    lr, [r0, #0]\n\t"                                                    \
                      DW_G_ASM_TAP_P("0", ST_B "+0", "48") DW_G_ASM_TAP_P("8", ST_B "+8", "56")    \
                      DW_G_ASM_TAP_P("16", ST_B "+16", "64")                                       \
                      "ldr    r9, [r0, #16]\n\t"                                                   \
@@ -277,18 +291,12 @@ __attribute__((naked, noinline)) static void dw_g_asm_w_z(__attribute__((unused)
                      "add    lr, lr, r9\n\t"                                                      \
                      DW_G_ASM_TAP_P("0", ST_B "+0", "96") DW_G_ASM_TAP_P("8", ST_B "+8", "104")   \
                      DW_G_ASM_TAP_P("16", ST_B "+16", "112")                                      \
-                     /* outputs: A at o (lr), B at o + o_step (r1, once A's channel 0 is out) */  \
-                     "ldr    lr, [r0, #4]\n\t"                                                    \
                      OUTS                                                                         \
-                     "ldr    r9, [r0, #24]\n\t"                                                   \
-                     "add    lr, lr, r9, lsl #1\n\t"                                              \
-                     "str    lr, [r0, #4]\n\t"                                                    \
-                     "ldr    r9, [r0, #0]\n\t"                                                    \
-                     "add    r9, r9, #" ST "\n\t"                                                 \
-                     "str    r9, [r0, #0]\n\t"                                                    \
-                     "ldr    r9, [r0, #8]\n\t"                                                    \
-                     "subs   r9, r9, #1\n\t"                                                      \
-                     "str    r9, [r0, #8]\n\t"                                                    \
+                     "add    r11, r11, #" ST "\n\t"                                               \
+                     "subs   r12, r12, #1\n\t"                                                    \
+                     "str    r9, [r0, #4]\n\t"                                                    \
+                     "str    r11, [r0, #0]\n\t"                                                   \
+                     "str    r12, [r0, #8]\n\t"                                                   \
                      "bne    1b\n\t"                                                              \
                      "pop    {r4-r11, pc}\n\t");
 
@@ -297,14 +305,14 @@ __attribute__((naked, noinline)) static void dw_g_asm_w_z(__attribute__((unused)
     {                                                                             \
         DW_G_ASM_BODY_P(OUTS, ST, ST_B)                                           \
     }
-DW_G_PAIR_FN(dw_g_pair_zp_s1, DW_G_OUTS(DW_G_P_ZP), "16", "8")
-DW_G_PAIR_FN(dw_g_pair_zp_s2, DW_G_OUTS(DW_G_P_ZP), "32", "16")
-DW_G_PAIR_FN(dw_g_pair_u_s1, DW_G_OUTS(DW_G_P_U), "16", "8")
-DW_G_PAIR_FN(dw_g_pair_u_s2, DW_G_OUTS(DW_G_P_U), "32", "16")
-DW_G_PAIR_FN(dw_g_pair_zm_s1, DW_G_OUTS_ZM, "16", "8")
-DW_G_PAIR_FN(dw_g_pair_zm_s2, DW_G_OUTS_ZM, "32", "16")
-DW_G_PAIR_FN(dw_g_pair_z_s1, DW_G_OUTS(DW_G_P_Z), "16", "8")
-DW_G_PAIR_FN(dw_g_pair_z_s2, DW_G_OUTS(DW_G_P_Z), "32", "16")
+DW_G_PAIR_FN(dw_g_pair_zp_s1, DW_G_OUTS(DW_G_OUT_P, DW_G_P_ZP), "16", "8")
+DW_G_PAIR_FN(dw_g_pair_zp_s2, DW_G_OUTS(DW_G_OUT_P, DW_G_P_ZP), "32", "16")
+DW_G_PAIR_FN(dw_g_pair_u_s1, DW_G_OUTS(DW_G_OUT_P, DW_G_P_U), "16", "8")
+DW_G_PAIR_FN(dw_g_pair_u_s2, DW_G_OUTS(DW_G_OUT_P, DW_G_P_U), "32", "16")
+DW_G_PAIR_FN(dw_g_pair_zm_s1, DW_G_OUTS(DW_G_OUT_P_ZM, DW_G_P_ZM), "16", "8")
+DW_G_PAIR_FN(dw_g_pair_zm_s2, DW_G_OUTS(DW_G_OUT_P_ZM, DW_G_P_ZM), "32", "16")
+DW_G_PAIR_FN(dw_g_pair_z_s1, DW_G_OUTS(DW_G_OUT_P, DW_G_P_Z), "16", "8")
+DW_G_PAIR_FN(dw_g_pair_z_s2, DW_G_OUTS(DW_G_OUT_P, DW_G_P_Z), "32", "16")
 
 static void dw_g_asm(dw_g_mode mode, dw_g_args *g)
 {

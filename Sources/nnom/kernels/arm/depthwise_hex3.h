@@ -44,8 +44,8 @@ enum {
 #define HEX3_ROW_BYTES "16" /* HEX3_PITCH * 2, for the assembler (checked below) */
 typedef char nnom_hex3_pitch_ok[HEX3_PITCH * 2 == 16 ? 1 : -1];
 
-/* The products of kernel row R that lines of six and of five share (bytes OFF and OFF8 = OFF + 8
- * from the line's first image row, weights at W of r0): s0..s3 whole, s4 its SMLAD (12
+/* The products of kernel row R of a line of five but its last (bytes OFF and OFF8 = OFF + 8 from
+ * the line's first image row, weights at W of r0): s0..s3 whole, s4 its SMLAD (12
  * instructions). */
 #define ROW3_SHARED(OFF, OFF8, W)                  \
     "ldrd   r12, lr, [r0, #" W "]\n\t"              \
@@ -60,30 +60,50 @@ typedef char nnom_hex3_pitch_ok[HEX3_PITCH * 2 == 16 ? 1 : -1];
     "smlabb r6, r10, lr, r6\n\t"                    \
     "smladx r7, r10, lr, r7\n\t"                    \
     "smlad  r8, r10, r12, r8\n\t"
-/* Kernel row R of a line of six. */
-#define HEX3_ROW(OFF, OFF8, W)                     \
-    ROW3_SHARED(OFF, OFF8, W)                      \
-    "smlatb r9, r10, r12, r9\n\t"                   \
-    "smlabb r8, r11, lr, r8\n\t"                    \
-    "smladx r9, r11, lr, r9\n\t"
-/* The first kernel row: every sum from the start value (in r9, s5's register, started last). */
+/* Kernel row R of a line of six (bytes OFF from the line's first image row, weights at W of r0):
+ * A, B, Q0, Q1, Q2 by five single loads (pipelined: 6 cycles), Q3 into Q0's register once s0 and
+ * s1 are done with it; 12 multiplies. */
+#define HEX3_ROW(OFF, W)                           \
+    "ldr    r12, [r0, #" W "]\n\t"                  \
+    "ldr    lr, [r0, #" W "+4]\n\t"                 \
+    "ldr    r10, [r1, #" OFF "]\n\t"                \
+    "ldr    r11, [r1, #" OFF "+4]\n\t"              \
+    "ldr    r3, [r1, #" OFF "+8]\n\t"               \
+    "smlad  r4, r10, r12, r4\n\t"                   \
+    "smlatb r5, r10, r12, r5\n\t"                   \
+    "smlabb r4, r11, lr, r4\n\t"                    \
+    "smladx r5, r11, lr, r5\n\t"                    \
+    "smlad  r6, r11, r12, r6\n\t"                   \
+    "smlatb r7, r11, r12, r7\n\t"                   \
+    "smlabb r6, r3, lr, r6\n\t"                     \
+    "smladx r7, r3, lr, r7\n\t"                     \
+    "smlad  r8, r3, r12, r8\n\t"                    \
+    "smlatb r9, r3, r12, r9\n\t"                    \
+    "ldr    r10, [r1, #" OFF "+12]\n\t"             \
+    "smlabb r8, r10, lr, r8\n\t"                    \
+    "smladx r9, r10, lr, r9\n\t"
+/* The first kernel row: the start value into r9 (s5's register, started last) at the head of the
+ * loads, every sum from it. */
 #define HEX3_FIRST                                 \
     "ldr    r9, [r0, #20]\n\t"                      \
-    "ldrd   r12, lr, [r0, #24]\n\t"                 \
-    "ldrd   r10, r11, [r1]\n\t"                     \
+    "ldr    r12, [r0, #24]\n\t"                     \
+    "ldr    lr, [r0, #28]\n\t"                      \
+    "ldr    r10, [r1]\n\t"                          \
+    "ldr    r11, [r1, #4]\n\t"                      \
+    "ldr    r3, [r1, #8]\n\t"                       \
     "smlad  r4, r10, r12, r9\n\t"                   \
     "smlatb r5, r10, r12, r9\n\t"                   \
     "smlabb r4, r11, lr, r4\n\t"                    \
     "smladx r5, r11, lr, r5\n\t"                    \
     "smlad  r6, r11, r12, r9\n\t"                   \
     "smlatb r7, r11, r12, r9\n\t"                   \
-    "ldrd   r10, r11, [r1, #8]\n\t"                 \
-    "smlabb r6, r10, lr, r6\n\t"                    \
-    "smladx r7, r10, lr, r7\n\t"                    \
-    "smlad  r8, r10, r12, r9\n\t"                   \
-    "smlatb r9, r10, r12, r9\n\t"                   \
-    "smlabb r8, r11, lr, r8\n\t"                    \
-    "smladx r9, r11, lr, r9\n\t"
+    "smlabb r6, r3, lr, r6\n\t"                     \
+    "smladx r7, r3, lr, r7\n\t"                     \
+    "smlad  r8, r3, r12, r9\n\t"                    \
+    "smlatb r9, r3, r12, r9\n\t"                    \
+    "ldr    r10, [r1, #12]\n\t"                     \
+    "smlabb r8, r10, lr, r8\n\t"                    \
+    "smladx r9, r10, lr, r9\n\t"
 
 /* The forms of depthwise_quad3.h on sum S into r3, constants r10 = mult, r11 = c, r12 = e. */
 #define HEX3_OUT_U(S)                              \
@@ -100,9 +120,23 @@ typedef char nnom_hex3_pitch_ok[HEX3_PITCH * 2 == 16 ? 1 : -1];
     "smmlar r3, " S ", r10, r11\n\t"                \
     "ssat   r3, #8, r3\n\t"
 
+/* The same forms into S itself (r3 the scratch), for lines of six. */
+#define HEX3_OUTD_U(S)                             \
+    "smmulr r3, " S ", r10\n\t"                     \
+    "add    r3, r3, r3, asr #31\n\t"                \
+    "add    r3, r3, r11\n\t"                        \
+    "asr    r3, r3, r12\n\t"                        \
+    "ssat   " S ", #8, r3\n\t"
+#define HEX3_OUTD_Z(S)                             \
+    "smmlar r3, " S ", r10, r11\n\t"                \
+    "asr    r3, r3, r12\n\t"                        \
+    "ssat   " S ", #8, r3\n\t"
+#define HEX3_OUTD_L(S)                             \
+    "smmlar r3, " S ", r10, r11\n\t"                \
+    "ssat   " S ", #8, r3\n\t"
+
 /* A line's constants (r10, r11 = multiplier, c; r12, lr = e, output step) and its first four
- * outputs s0..s3 (r4-r7) requantised by OUT and stored, r2 left at s2's output (lines of six
- * and of five). */
+ * outputs s0..s3 (r4-r7) requantised by OUT and stored, r2 left at s2's output (lines of five). */
 #define LINE_OUT_FIRST4(OUT)                       \
     "ldrd   r10, r11, [r0, #48]\n\t"              \
     "ldrd   r12, lr, [r0, #56]\n\t"               \
@@ -116,30 +150,52 @@ typedef char nnom_hex3_pitch_ok[HEX3_PITCH * 2 == 16 ? 1 : -1];
  * Lines from the image at p->r0 (the line's first kernel row) to p->r0_end (HEX3_PITCH int16 per
  * line), outputs from p->o, start p->init, weights p->w, constants p->mult, c, e, output step
  * p->step (quad3_args: only these fields). Registers: r0 the arguments, r1 the image, r2 the
- * output, r4-r9 the sums, r10-r12 and lr the weights and inputs, then the constants and the
- * step; r3 the requantised value. Precondition: r0_end = r0 + a whole number >= 1 of lines.
+ * output, r4-r9 the sums, r3, r10-r12 and lr the weights and inputs, then the constants and the
+ * step (single loads), the six outputs made in the sums' registers (OUTD) and stored one after
+ * the other at o, o + step (r10), o + 2 step (r11), o + 3 step (r12), o + 4 step (r3) and r3 +
+ * step: an estimated 103 Cortex-M4 cycles a line in the Z form, where LDRD and each output stored
+ * as it was made took 111. Then the blocks of p->more channels after p, the same way.
+ * Precondition: each block's r0_end = r0 + a whole number >= 1 of lines.
  */
-#define HEX3_BODY(OUT)                                                         \
+#define HEX3_BODY(OUTD)                                                        \
     __asm__ volatile("push   {r4-r11, lr}\n\t"                                  \
                      "ldr    r1, [r0]\n\t"                                      \
                      "ldr    r2, [r0, #12]\n"                                   \
-                     "1:\n\t" HEX3_FIRST HEX3_ROW("16", "24", "32") HEX3_ROW("32", "40", "40") \
-                     LINE_OUT_FIRST4(OUT)                                       \
-                     "add    r2, r2, lr, lsl #1\n\t"                            \
-                     OUT("r8") "strb   r3, [r2]\n\t"                            \
-                     OUT("r9") "strb   r3, [r2, lr]\n\t"                        \
-                     "add    r2, r2, lr, lsl #1\n\t"                            \
+                     "1:\n\t" HEX3_FIRST HEX3_ROW("16", "32") HEX3_ROW("32", "40") \
+                     "ldr    r10, [r0, #48]\n\t"                                \
+                     "ldr    r11, [r0, #52]\n\t"                                \
+                     "ldr    r12, [r0, #56]\n\t"                                \
+                     "ldr    lr, [r0, #60]\n\t"                                 \
+                     OUTD("r4") OUTD("r5") OUTD("r6") OUTD("r7") OUTD("r8") OUTD("r9") \
+                     "add    r10, r2, lr\n\t"                                   \
+                     "add    r11, r10, lr\n\t"                                  \
+                     "add    r12, r11, lr\n\t"                                  \
+                     "add    r3, r12, lr\n\t"                                   \
+                     "strb   r4, [r2]\n\t"                                      \
+                     "strb   r5, [r10]\n\t"                                     \
+                     "strb   r6, [r11]\n\t"                                     \
+                     "strb   r7, [r12]\n\t"                                     \
+                     "strb   r8, [r3]\n\t"                                      \
+                     "strb   r9, [r3, lr]\n\t"                                  \
+                     "add    r2, r3, lr, lsl #1\n\t"                            \
                      "add    r1, r1, #" HEX3_ROW_BYTES "\n\t"                   \
                      "ldr    r3, [r0, #16]\n\t"                                 \
                      "cmp    r1, r3\n\t"                                        \
                      "bne    1b\n\t"                                            \
+                     "ldr    r3, [r0, #80]\n\t" /* the next channel's block, if any */ \
+                     "cbz    r3, 2f\n\t"                                        \
+                     "add    r0, r0, #" QUAD3_ARGS_BYTES "\n\t"                 \
+                     "ldr    r1, [r0]\n\t"                                      \
+                     "ldr    r2, [r0, #12]\n\t"                                 \
+                     "b      1b\n"                                               \
+                     "2:\n\t"                                                   \
                      "pop    {r4-r11, pc}\n\t");
 
 #define HEX3_FN(name, OUT) \
     __attribute__((naked, noinline)) static void name(QARG quad3_args *p) { HEX3_BODY(OUT) }
-HEX3_FN(hex3_u, HEX3_OUT_U)
-HEX3_FN(hex3_z, HEX3_OUT_Z)
-HEX3_FN(hex3_l, HEX3_OUT_L)
+HEX3_FN(hex3_u, HEX3_OUTD_U)
+HEX3_FN(hex3_z, HEX3_OUTD_Z)
+HEX3_FN(hex3_l, HEX3_OUTD_L)
 
 /* Lines of five (the 25 x 5 planes of DS-CNNs), the same image rows of HEX3_PITCH: per kernel
  * row R, Q0..Q3 = (x0, x1) .. (x6, x7) (x7 unread)
@@ -203,7 +259,7 @@ static inline int hex3_form_ok(quad3_form form, int32_t out) { return out == PEN
 /* `lines` lines of `out` outputs (HEX3_OUT or PENT3_OUT) of a channel from its image at `img`
  * (HEX3_PITCH int16 per row, word aligned): weights wp[0..5] (A0 B0 A1 B1 A2 B2), sums from init,
  * constants mult, c, e, outputs at o + j * step, each next line `out` steps further.
- * Precondition: hex3_form_ok(form, out). */
+ * Precondition: hex3_form_ok(form, out); qa->more 0 (as quad3_shape() sets it). */
 static void hex3_run(quad3_args *qa, int32_t out, quad3_form form, const int16_t *img, const uint32_t *wp, int8_t *o,
                      int32_t step, int32_t init, int32_t mult, int32_t c, int32_t e, int32_t lines)
 {
@@ -220,6 +276,18 @@ static void hex3_run(quad3_args *qa, int32_t out, quad3_form form, const int16_t
     static const hex3_fn six[QUAD3_E_LO_FORM] = {hex3_u, hex3_u, hex3_z, hex3_l}; /* (ZP, U, Z, L) */
     static const hex3_fn five[QUAD3_FORMS] = {pent3_u, pent3_u, pent3_z, pent3_l, pent3_e_lo, pent3_e_mid};
     (out == PENT3_OUT ? five : six)[form](qa);
+}
+
+/* Lines of six of HEX3_GROUP channels in one call, all in one form (below QUAD3_E_LO_FORM): block j
+ * of qa (its image, output, end, start, weights and constants set, as hex3_run() sets them) for
+ * channel j; sets the blocks' links. */
+enum { HEX3_GROUP = 4 };
+static void hex3_run_group(quad3_args qa[HEX3_GROUP], quad3_form form)
+{
+    for (int32_t j = 0; j < HEX3_GROUP; j++) qa[j].more = HEX3_GROUP - 1 - j;
+    typedef void (*hex3_fn)(quad3_args *);
+    static const hex3_fn six[QUAD3_E_LO_FORM] = {hex3_u, hex3_u, hex3_z, hex3_l}; /* (ZP, U, Z, L) */
+    six[form](qa);
 }
 
 #endif /* NNOM_USE_ARM_DSP */

@@ -31,12 +31,16 @@ typedef struct {
     int32_t lines;               /* 64: output lines, >= 1 */
     int32_t line_step, o_line;   /* 68, 72: bytes from a line's rows and output to the next line's */
     int32_t tail;                /* 76: outputs after a line's whole quads, 0-3 */
+    int32_t more;                /* 80: lines of six (depthwise_hex3.h) only: blocks after this one, each
+                                    the next channel's, QUAD3_ARGS_BYTES further, run in the same call */
 } quad3_args;
+#define QUAD3_ARGS_BYTES "84" /* sizeof (quad3_args), for the assembler (checked below) */
 /* (the assembly's offsets, checked at compile time) */
 typedef char nnom_quad3_offsets_ok[offsetof(quad3_args, init) == 20 && offsetof(quad3_args, w) == 24 &&
                                            offsetof(quad3_args, mult) == 48 && offsetof(quad3_args, e) == 56 &&
                                            offsetof(quad3_args, lines) == 64 && offsetof(quad3_args, o_line) == 72 &&
-                                           offsetof(quad3_args, tail) == 76
+                                           offsetof(quad3_args, tail) == 76 && offsetof(quad3_args, more) == 80 &&
+                                           sizeof(quad3_args) == 84
                                        ? 1
                                        : -1];
 
@@ -64,29 +68,37 @@ typedef char nnom_quad3_offsets_ok[offsetof(quad3_args, init) == 20 && offsetof(
  * int16 (|w| <= 128).
  */
 enum { QUAD3_E_LO = 8, QUAD3_E_MID = 15, QUAD3_K_MAX = 7 };
-#define QUAD3_OUT_ZP(S)                            \
+/* Each form of sum S into D (lr the scratch; D may be S); QUAD3_OUT_x(S) into lr. */
+#define QUAD3_OUTD_ZP(S, D)                        \
     "smmlar lr, " S ", r9, r10\n\t"                 \
     "add    lr, lr, " S ", asr #31\n\t"             \
     "asr    lr, lr, r11\n\t"                        \
-    "ssat   lr, #8, lr\n\t"
-#define QUAD3_OUT_U(S)                             \
+    "ssat   " D ", #8, lr\n\t"
+#define QUAD3_OUTD_U(S, D)                         \
     "smmulr lr, " S ", r9\n\t"                      \
     "add    lr, lr, lr, asr #31\n\t"                \
     "add    lr, lr, r10\n\t"                        \
     "asr    lr, lr, r11\n\t"                        \
-    "ssat   lr, #8, lr\n\t"
-#define QUAD3_OUT_Z(S)                             \
+    "ssat   " D ", #8, lr\n\t"
+#define QUAD3_OUTD_Z(S, D)                         \
     "smmlar lr, " S ", r9, r10\n\t"                 \
     "asr    lr, lr, r11\n\t"                        \
-    "ssat   lr, #8, lr\n\t"
-#define QUAD3_OUT_L(S)                             \
+    "ssat   " D ", #8, lr\n\t"
+#define QUAD3_OUTD_L(S, D)                         \
     "smmlar lr, " S ", r9, r10\n\t"                 \
-    "ssat   lr, #8, lr\n\t"
+    "ssat   " D ", #8, lr\n\t"
 #define QUAD3_STR_(x) #x
 #define QUAD3_STR(x) QUAD3_STR_(x)
-#define QUAD3_OUT_E(S, E)                          \
+#define QUAD3_OUTD_E(S, D, E)                      \
     "smmla  lr, " S ", r9, r10\n\t"                 \
-    "ssat   lr, #8, lr, asr #" QUAD3_STR(E) "\n\t"
+    "ssat   " D ", #8, lr, asr #" QUAD3_STR(E) "\n\t"
+#define QUAD3_OUTD_E_LO(S, D) QUAD3_OUTD_E(S, D, QUAD3_E_LO_IMM)
+#define QUAD3_OUTD_E_MID(S, D) QUAD3_OUTD_E(S, D, QUAD3_E_MID_IMM)
+#define QUAD3_OUT_ZP(S) QUAD3_OUTD_ZP(S, "lr")
+#define QUAD3_OUT_U(S) QUAD3_OUTD_U(S, "lr")
+#define QUAD3_OUT_Z(S) QUAD3_OUTD_Z(S, "lr")
+#define QUAD3_OUT_L(S) QUAD3_OUTD_L(S, "lr")
+#define QUAD3_OUT_E(S, E) QUAD3_OUTD_E(S, "lr", E)
 #define QUAD3_OUT_E_LO(S) QUAD3_OUT_E(S, QUAD3_E_LO_IMM)
 #define QUAD3_OUT_E_MID(S) QUAD3_OUT_E(S, QUAD3_E_MID_IMM)
 /* (the immediates of the enum above, for the assembler; checked equal below) */
@@ -99,17 +111,22 @@ typedef char nnom_quad3_e_ok[QUAD3_E_LO == QUAD3_E_LO_IMM && QUAD3_E_MID == QUAD
 
 /*
  * Stride 1, a kernel row R (weights at offset W of r0) of four outputs: Q0 = (x0, x1),
- * Q1 = (x2, x3), Q2 = (x4, x5) (an LDRD and an LDR, R 8 bytes further), A = (w0, w1),
- * B = (w2, w1) (one LDRD):
+ * Q1 = (x2, x3), Q2 = (x4, x5) (R 8 bytes further), A = (w0, w1), B = (w2, w1):
  *   s0 += SMLAD(Q0, A) + SMLABB(Q1, B)     s1 += SMLATB(Q0, A) + SMLADX(Q1, B)
  *   s2 += SMLAD(Q1, A) + SMLABB(Q2, B)     s3 += SMLATB(Q1, A) + SMLADX(Q2, B)
- * The first kernel row starts the sums from the start value in r5 (SMLAxx's accumulator
- * operand; the loop loads it with the end of the line's quads, one LDRD), s0 last: no moves.
+ * The five words by single loads, weights then inputs (6 cycles, where two LDRD and an LDR
+ * take 8: neighbouring single loads pipeline, ARM DDI 0439 "Load/store timings"). The first
+ * kernel row loads the start value into r5 at the head of its loads and starts the sums from
+ * it (SMLAxx's accumulator operand), s0 last: no moves.
  */
-#define QUAD3_ROW(R, W)                            \
-    "ldrd   r9, r10, [r0, #" W "]\n\t"              \
-    "ldrd   r11, r12, [" R "], #8\n\t"              \
-    "ldr    lr, [" R "]\n\t"                        \
+#define QUAD3_LOADS_L(R, W)                        \
+    "ldr    r9, [r0, #" W "]\n\t"                   \
+    "ldr    r10, [r0, #" W "+4]\n\t"                \
+    "ldr    r11, [" R "], #8\n\t"                  \
+    "ldr    r12, [" R ", #-4]\n\t"                 \
+    "ldr    lr, [" R "]\n\t"
+#define QUAD3_ROW_L(R, W)                          \
+    QUAD3_LOADS_L(R, W)                            \
     "smlad  r5, r11, r9, r5\n\t"                    \
     "smlatb r6, r11, r9, r6\n\t"                    \
     "smlabb r5, r12, r10, r5\n\t"                   \
@@ -118,10 +135,9 @@ typedef char nnom_quad3_e_ok[QUAD3_E_LO == QUAD3_E_LO_IMM && QUAD3_E_MID == QUAD
     "smlatb r8, r12, r9, r8\n\t"                    \
     "smlabb r7, lr, r10, r7\n\t"                    \
     "smladx r8, lr, r10, r8\n\t"
-#define QUAD3_FIRST(R, W)                          \
-    "ldrd   r9, r10, [r0, #" W "]\n\t"              \
-    "ldrd   r11, r12, [" R "], #8\n\t"              \
-    "ldr    lr, [" R "]\n\t"                        \
+#define QUAD3_FIRST_L(R, W)                        \
+    "ldr    r5, [r0, #20]\n\t"                      \
+    QUAD3_LOADS_L(R, W)                            \
     "smlatb r6, r11, r9, r5\n\t"                    \
     "smlad  r7, r12, r9, r5\n\t"                    \
     "smlatb r8, r12, r9, r5\n\t"                    \
@@ -164,9 +180,9 @@ typedef char nnom_quad3_e_ok[QUAD3_E_LO == QUAD3_E_LO_IMM && QUAD3_E_MID == QUAD
     "ldr    r11, [" R ", #16]!\n\t"                 \
     "smlabb r8, r11, r10, r8\n\t"
 
-/* One pass: four outputs from r1-r3 (advanced by the row macros), stored from r4 (advanced by
- * 4 steps). With the loop's test: stride 1, 52 instructions for 36 multiply-accumulates in the E
- * form, 56 in Z, 60 in ZP; stride 2, 59 in Z, 63 in ZP. */
+/* One pass at stride 2: four outputs from r1-r3 (advanced by the row macros), stored from r4
+ * (advanced by 4 steps). With the loop's test: 59 instructions for 36 multiply-accumulates in
+ * Z, 63 in ZP. */
 #define QUAD3_PASS(FIRST, ROW, OUT) \
                      FIRST("r1", "24") ROW("r2", "32") ROW("r3", "40") \
                      "ldrd   r9, r10, [r0, #48]\n\t" \
@@ -177,6 +193,26 @@ typedef char nnom_quad3_e_ok[QUAD3_E_LO == QUAD3_E_LO_IMM && QUAD3_E_MID == QUAD
                      "add    r4, r4, r12, lsl #1\n\t" \
                      OUT("r8") "strb   lr, [r4, r12]\n\t" \
                      "add    r4, r4, r12, lsl #1\n\t"
+/* One pass at stride 1: the rows by single loads, then the constants (the shift e, LOAD_E, in the
+ * forms that read it), the four outputs requantised in their sums' registers (OUTD), then stored
+ * one after the other at o, o + step (r11), o + 2 step (lr), lr + step. With the loop's test: 61
+ * instructions for 36 multiply-accumulates in the E form, 66 in Z, 70 in ZP; estimated 69
+ * Cortex-M4 cycles in E, 74 in Z (ARM DDI 0439 timings), where two LDRD and an LDR a row and
+ * each output stored as it is made took 52 instructions and 77 cycles in E. */
+#define QUAD3_PASS_L(OUTD, LOAD_E) \
+                     QUAD3_FIRST_L("r1", "24") QUAD3_ROW_L("r2", "32") QUAD3_ROW_L("r3", "40") \
+                     "ldr    r9, [r0, #48]\n\t" \
+                     "ldr    r10, [r0, #52]\n\t" \
+                     LOAD_E \
+                     "ldr    r12, [r0, #60]\n\t" \
+                     OUTD("r5", "r5") OUTD("r6", "r6") OUTD("r7", "r7") OUTD("r8", "r8") \
+                     "add    r11, r4, r12\n\t" \
+                     "add    lr, r11, r12\n\t" \
+                     "strb   r5, [r4]\n\t" \
+                     "strb   r6, [r11]\n\t" \
+                     "strb   r7, [lr]\n\t" \
+                     "strb   r8, [lr, r12]\n\t" \
+                     "add    r4, lr, r12, lsl #1\n\t"
 /* A line's last output (any stride: (x_p, x_p+1) and x_p+2 of each kernel row, word aligned),
  * and its last two (the rows advanced past them, so that a third can follow: stride 1,
  * (x_p, x_p+1), (x_p+2, x_p+3); stride 2, also x_p+4). */
@@ -208,17 +244,19 @@ typedef char nnom_quad3_e_ok[QUAD3_E_LO == QUAD3_E_LO_IMM && QUAD3_E_MID == QUAD
  * r9-r12 and lr the weights and inputs of a kernel row, then the constants.
  * Precondition: r0 < r0_end, 8 (stride 2: 16) bytes apart a multiple of times; rows word aligned.
  */
-#define QUAD3_BODY(INIT, FIRST, ROW, TWO, OUT) \
+#define QUAD3_BODY(HEAD, PASS, NEXT, TWO, OUT) \
     __asm__ volatile("push   {r4-r11, lr}\n\t" \
                      "ldmia  r0, {r1-r4}\n" \
                      "2:\n\t" /* (the next line's rows and output already in r1-r4) */ \
-                     "ldr    " INIT ", [r0, #20]\n" \
+                     HEAD \
                      "1:\n\t" \
-                     QUAD3_PASS(FIRST, ROW, OUT) \
-                     "ldrd   r9, " INIT ", [r0, #16]\n\t" /* the end, and the next quad's start */ \
+                     PASS \
+                     NEXT \
                      "cmp    r1, r9\n\t" \
                      "bne    1b\n\t" \
                      "ldr    r9, [r0, #76]\n\t" \
+                     "cmp    r9, #0\n\t" /* (no outputs left: the next line) */ \
+                     "beq    3f\n\t" \
                      "lsls   r9, r9, #31\n\t" /* C: two outputs left, N: one (more) */ \
                      "bcc    4f\n\t" \
                      "ldr    r5, [r0, #20]\n\t" \
@@ -237,39 +275,54 @@ typedef char nnom_quad3_e_ok[QUAD3_E_LO == QUAD3_E_LO_IMM && QUAD3_E_MID == QUAD
                      "ldr    r11, [r0, #56]\n\t" \
                      OUT("r5") "strb   lr, [r4]\n" \
                      "3:\n\t" \
-                     /* the next line */ \
-                     "ldmia  r0, {r1-r4}\n\t" \
-                     "ldrd   r9, r10, [r0, #68]\n\t" \
+                     /* the next line: the rows, output, end and count by single loads and \
+                      * stores (pipelined), the flags of the count's SUBS for the loop */ \
+                     "ldr    r9, [r0, #68]\n\t" \
+                     "ldr    r10, [r0, #72]\n\t" \
+                     "ldr    r1, [r0, #0]\n\t" \
+                     "ldr    r2, [r0, #4]\n\t" \
+                     "ldr    r3, [r0, #8]\n\t" \
+                     "ldr    r4, [r0, #12]\n\t" \
+                     "ldr    r11, [r0, #16]\n\t" \
+                     "ldr    r12, [r0, #64]\n\t" \
                      "add    r1, r1, r9\n\t" \
                      "add    r2, r2, r9\n\t" \
                      "add    r3, r3, r9\n\t" \
                      "add    r4, r4, r10\n\t" \
-                     "ldr    r11, [r0, #16]\n\t" \
                      "add    r11, r11, r9\n\t" \
+                     "subs   r12, r12, #1\n\t" \
+                     "str    r1, [r0, #0]\n\t" \
+                     "str    r2, [r0, #4]\n\t" \
+                     "str    r3, [r0, #8]\n\t" \
+                     "str    r4, [r0, #12]\n\t" \
                      "str    r11, [r0, #16]\n\t" \
-                     "stmia  r0, {r1-r4}\n\t" \
-                     "ldr    r9, [r0, #64]\n\t" \
-                     "subs   r9, r9, #1\n\t" \
-                     "str    r9, [r0, #64]\n\t" \
+                     "str    r12, [r0, #64]\n\t" \
                      "bne    2b\n\t" \
                      "pop    {r4-r11, pc}\n\t");
 
 #define QARG __attribute__((unused))
-#define QUAD3_FN(name, INIT, FIRST, ROW, TWO, OUT) \
-    __attribute__((naked, noinline)) static void name(QARG quad3_args *p) { QUAD3_BODY(INIT, FIRST, ROW, TWO, OUT) }
-/* (the first kernel row starts the sums from the start value in r5 at stride 1, r8 at stride 2) */
-#define QUAD3_FN_S1(name, FIRST, ROW, TWO, OUT) QUAD3_FN(name, "r5", FIRST, ROW, TWO, OUT)
-#define QUAD3_FN_S2(name, FIRST, ROW, TWO, OUT) QUAD3_FN(name, "r8", FIRST, ROW, TWO, OUT)
-QUAD3_FN_S1(quad3_s1_zp, QUAD3_FIRST, QUAD3_ROW, QUAD3_TWO_S1, QUAD3_OUT_ZP)
-QUAD3_FN_S1(quad3_s1_u, QUAD3_FIRST, QUAD3_ROW, QUAD3_TWO_S1, QUAD3_OUT_U)
-QUAD3_FN_S1(quad3_s1_z, QUAD3_FIRST, QUAD3_ROW, QUAD3_TWO_S1, QUAD3_OUT_Z)
-QUAD3_FN_S1(quad3_s1_l, QUAD3_FIRST, QUAD3_ROW, QUAD3_TWO_S1, QUAD3_OUT_L)
-QUAD3_FN_S1(quad3_s1_e_lo, QUAD3_FIRST, QUAD3_ROW, QUAD3_TWO_S1, QUAD3_OUT_E_LO)
-QUAD3_FN_S1(quad3_s1_e_mid, QUAD3_FIRST, QUAD3_ROW, QUAD3_TWO_S1, QUAD3_OUT_E_MID)
-QUAD3_FN_S2(quad3_s2_zp, QUAD3_FIRST_S2, QUAD3_ROW_S2, QUAD3_TWO_S2, QUAD3_OUT_ZP)
-QUAD3_FN_S2(quad3_s2_u, QUAD3_FIRST_S2, QUAD3_ROW_S2, QUAD3_TWO_S2, QUAD3_OUT_U)
-QUAD3_FN_S2(quad3_s2_z, QUAD3_FIRST_S2, QUAD3_ROW_S2, QUAD3_TWO_S2, QUAD3_OUT_Z)
-QUAD3_FN_S2(quad3_s2_l, QUAD3_FIRST_S2, QUAD3_ROW_S2, QUAD3_TWO_S2, QUAD3_OUT_L)
+#define QUAD3_FN(name, HEAD, PASS, NEXT, TWO, OUT) \
+    __attribute__((naked, noinline)) static void name(QARG quad3_args *p) { QUAD3_BODY(HEAD, PASS, NEXT, TWO, OUT) }
+/* Stride 1: the first kernel row loads the start value itself (QUAD3_FIRST_L); the loop's test
+ * loads the end. Stride 2: the start value in r8 (its first kernel row starts the sums from it),
+ * loaded at a line's start and, with the end, at each quad's end. */
+#define QUAD3_LOAD_E "ldr    r11, [r0, #56]\n\t"
+#define QUAD3_FN_S1(name, OUT, LOAD_E) \
+    QUAD3_FN(name, "", QUAD3_PASS_L(QUAD3_OUTD_##OUT, LOAD_E), "ldr    r9, [r0, #16]\n\t", QUAD3_TWO_S1, \
+             QUAD3_OUT_##OUT)
+#define QUAD3_FN_S2(name, OUT) \
+    QUAD3_FN(name, "ldr    r8, [r0, #20]\n", QUAD3_PASS(QUAD3_FIRST_S2, QUAD3_ROW_S2, QUAD3_OUT_##OUT), \
+             "ldrd   r9, r8, [r0, #16]\n\t", QUAD3_TWO_S2, QUAD3_OUT_##OUT)
+QUAD3_FN_S1(quad3_s1_zp, ZP, QUAD3_LOAD_E)
+QUAD3_FN_S1(quad3_s1_u, U, QUAD3_LOAD_E)
+QUAD3_FN_S1(quad3_s1_z, Z, QUAD3_LOAD_E)
+QUAD3_FN_S1(quad3_s1_l, L, "")
+QUAD3_FN_S1(quad3_s1_e_lo, E_LO, "")
+QUAD3_FN_S1(quad3_s1_e_mid, E_MID, "")
+QUAD3_FN_S2(quad3_s2_zp, ZP)
+QUAD3_FN_S2(quad3_s2_u, U)
+QUAD3_FN_S2(quad3_s2_z, Z)
+QUAD3_FN_S2(quad3_s2_l, L)
 /* (no E forms at stride 2: its line loops serve only channels past the last group of four and
  * depth multipliers above 1, too few to repay their flash) */
 
@@ -292,6 +345,7 @@ static void quad3_shape(quad3_args *qa, int32_t n, int32_t step, int32_t row_ste
     qa->line_step = row_step * (int32_t)sizeof(int16_t);
     qa->o_line = (int32_t)o_line;
     qa->tail = n & 3;
+    qa->more = 0;
 }
 
 /* The line loops of a stride (1, or 2 in a form below QUAD3_S2_FORMS) in a requantisation form

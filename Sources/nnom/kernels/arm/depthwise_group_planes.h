@@ -1,0 +1,164 @@
+/*
+ * The group-plane path of the Cortex-M DSP depthwise convolution: a part of
+ * kernels/arm/depthwise_conv_s8.c, which includes it after its row helpers
+ * (dw_k, dw_row_fn, row_fn(), quad3_form_of()) and its constants (DW_GP_BUF,
+ * DW_GP_SLACK, DW_NARROW); not a header of its own. What it computes and when
+ * the kernel takes it: see there (group_planes(), gp_wins()).
+ */
+#ifndef NNOM_KERNELS_ARM_DEPTHWISE_GROUP_PLANES_H
+#define NNOM_KERNELS_ARM_DEPTHWISE_GROUP_PLANES_H
+
+/* The group-plane path's view of the layer (transposed as the planar path would walk it), the
+ * pitch of its images' rows, the output lines per strip (the input rows they read gathered at
+ * once: as many as four images of DW_GP_BUF hold) and the image rows of a strip; 0 when not one
+ * line fits. */
+/* A 3x3 stride-1 plane five outputs wide, no clamp beyond int8 (DS-CNN's 25 x 5): its rows are
+ * lines of five (depthwise_hex3.h), one loop pass each, so the group-plane path walks it as it is,
+ * not transposed (measured 25 x 5 x 64: 2.14 -> 1.93 instructions per multiply-accumulate, 3.26 ->
+ * 2.81 estimated cycles; its gather 0.33 -> 0.27 instructions per multiply-accumulate). */
+static int gp_five(const nnom_conv_args *a)
+{
+    return a->out_w == PENT3_OUT && a->k_h == 3 && a->k_w == 3 && a->stride_h == 1 && a->stride_w == 1 &&
+           a->dil_h == 1 && a->dil_w == 1 && a->act_min == -128 && a->act_max == 127;
+}
+
+static int gp_geom(const nnom_conv_args *layer, dw_geom *g, int32_t *pitch, int32_t *strip, int32_t *ph)
+{
+    *pitch = *strip = *ph = 0;
+    if (layer->depth_mult != 1 || layer->out_c < 4 || layer->k_h * ((layer->k_w + 1) >> 1) > DW_GP_PAIRS) return 0;
+    *g = geom_of(layer, layer->out_w < DW_NARROW && layer->out_h > layer->out_w && !gp_five(layer));
+    const nnom_conv_args *a = &g->a;
+    const int32_t reach = (a->k_h - 1) * a->dil_h + 1;
+    *pitch = ((a->out_w - 1) * a->stride_w + (a->k_w - 1) * a->dil_w + 2) & ~1;
+    const int32_t rows = (DW_GP_BUF - DW_GP_SLACK) / (4 * *pitch);
+    if (rows < reach) return 0;
+    *strip = (rows - reach) / a->stride_h + 1;
+    if (*strip > a->out_h) *strip = a->out_h;
+    *ph = (*strip - 1) * a->stride_h + reach;
+    return 1;
+}
+
+/* The form of the lines of six that serve channel q (not DW_GEN): ZP as U (hex3_run()), and with
+ * the output zero point -128, L as Z (whose shift, e = 0 for DW_L, then changes nothing). */
+static quad3_form hex_form(const dw_chan *q, int32_t zp)
+{
+    const quad3_form form = quad3_form_of(q->mode, q->e, zp);
+    return form == QUAD3_ZP ? QUAD3_U : (form == QUAD3_L && zp == -128 ? QUAD3_Z : form);
+}
+
+/* Lines of six of a group's four channels (their images plane int16 apart from img, outputs from
+ * o) in one call of the line loops, from the blocks qa, when the four share a form of hex_form()
+ * (hex3_run_group()); whether they did. */
+static int hex_group(const dw_geom *g, const nnom_conv_args *a, const dw_chan q[4], uint32_t wp4[4][DW_GP_PAIRS],
+                     const int16_t *img, int32_t plane, int8_t *o, int32_t lines, quad3_args qa[HEX3_GROUP])
+{
+    if (q[0].mode == DW_GEN) return 0;
+    const quad3_form form = hex_form(&q[0], a->out_zp);
+    for (int32_t j = 1; j < HEX3_GROUP; j++)
+        if (q[j].mode == DW_GEN || hex_form(&q[j], a->out_zp) != form) return 0;
+    if (form >= QUAD3_E_LO_FORM) return 0;
+    for (int32_t j = 0; j < HEX3_GROUP; j++) {
+        quad3_args *b = &qa[j];
+        b->r0 = img + j * plane;
+        b->o = o + j;
+        b->r0_end = b->r0 + lines * HEX3_PITCH;
+        b->init = q[j].init;
+        for (int32_t i = 0; i < 6; i++) b->w[i] = wp4[j][i];
+        b->mult = q[j].mult;
+        b->c = q[j].c;
+        b->e = q[j].e;
+        b->step = (int32_t)g->out_cs;
+    }
+    hex3_run_group(qa, form);
+    return 1;
+}
+
+/* Channels [0, n4) (n4 a multiple of 4, depth multiplier 1, gp_geom() holds), four at a time,
+ * in strips of output lines: the input rows of a strip of the group gathered at once into four
+ * images of int16 (depthwise_gather4.h), padding included, then each channel's lines of the
+ * strip by the planar path's row loops. With one strip (the whole plane), each group reads its
+ * own channels before it writes them: the output may overwrite the input. */
+__attribute__((noinline)) static void group_planes(const nnom_conv_args *layer, const int8_t *in, int8_t *out,
+                                                   int32_t n4)
+{
+    /* the four images; for lines of six, the blocks of hex_group() ahead of them where all fit */
+    union {
+        int16_t img[DW_GP_BUF];
+        quad3_args hex[HEX3_GROUP];
+    } buf;
+    uint32_t wp4[4][DW_GP_PAIRS];
+    dw_geom g;
+    int32_t pitch, strip, ph;
+    gp_geom(layer, &g, &pitch, &strip, &ph);
+    const nnom_conv_args *a = &g.a;
+    const dw_shape shape = a->k_w == 3 && a->dil_w == 1 && a->stride_w <= 2
+                               ? (a->stride_w == 1 ? DW_SHAPE_S1 : DW_SHAPE_S2)
+                               : DW_SHAPE_ANY;
+    const int no_clamp = a->act_min == -128 && a->act_max == 127;
+    /* the assembly line loops, called directly: 3x3, stride 1, lines of 4 and more, no clamp */
+    const int quads = no_clamp && shape == DW_SHAPE_S1 && a->k_h == 3 && a->stride_h == 1 && a->out_w >= 4;
+    const int32_t plane = ph * pitch, reach = (a->k_h - 1) * a->dil_h + 1;
+    /* lines of five or six outputs: one pass each (depthwise_hex3.h) */
+    const int hex = quads && (a->out_w == HEX3_OUT || a->out_w == PENT3_OUT) && pitch == HEX3_PITCH &&
+                    g.out_rs == a->out_w * g.out_cs;
+    quad3_args qa;
+    quad3_shape(&qa, a->out_w, (int32_t)g.out_cs, pitch, g.out_rs);
+    dw_gather4_args ga;
+    ga.rs = g.in_rs;
+    ga.cs = g.in_cs;
+    ga.h = a->in_h;
+    ga.w = a->in_w;
+    ga.left = a->pad_left;
+    ga.pitch = pitch;
+    ga.plane = plane / 2;
+    ga.zp = a->in_zp;
+    ga.pad_done = 0;
+    const int32_t blocks = (int32_t)(sizeof buf.hex / (sizeof(int16_t))); /* (int16 of the blocks) */
+    const int hex_grouped = hex && a->out_w == HEX3_OUT && blocks + 4 * plane + DW_GP_SLACK <= DW_GP_BUF;
+    int16_t *const img = buf.img + (hex_grouped ? blocks : 0);
+    img[4 * plane] = img[4 * plane + 1] = 0;
+    for (int32_t c0 = 0; c0 < n4; c0 += 4) {
+        ga.in = in + c0;
+        dw_chan q[4];
+        if (shape != DW_SHAPE_ANY) group_setup3(&g, c0, q, wp4, quads ? dw_allow(a->out_w / 4 * a->out_h) : 0);
+        else
+            for (int32_t j = 0; j < 4; j++) channel_setup(&g, shape, c0 + j, &q[j], wp4[j], 0);
+        for (int32_t oy0 = 0; oy0 < a->out_h; oy0 += strip) {
+            const int32_t lines = a->out_h - oy0 < strip ? a->out_h - oy0 : strip;
+            ga.top = a->pad_top - oy0 * a->stride_h;
+            ga.ph = (lines - 1) * a->stride_h + reach;
+            dw_gather4(&ga, img);
+            ga.pad_done = strip == a->out_h; /* (one strip: every group's padding rows are the same) */
+            if (hex_grouped && hex_group(&g, a, q, wp4, img, plane, out + oy0 * g.out_rs + c0, lines, buf.hex))
+                continue;
+            for (int32_t j = 0; j < 4; j++) {
+                const int16_t *rows[DW_MAX_ROWS];
+                for (int32_t r = 0; r < a->k_h; r++) rows[r] = img + j * plane + r * a->dil_h * pitch;
+                int8_t *o = out + oy0 * g.out_rs + c0 + j;
+                if (quads && q[j].mode != DW_GEN) { /* (what row_fn's choice would call) */
+                    const quad3_form form = quad3_form_of(q[j].mode, q[j].e, a->out_zp);
+                    if (hex && hex3_form_ok(form, a->out_w)) {
+                        hex3_run(&qa, a->out_w, form, rows[0], wp4[j], o, (int32_t)g.out_cs, q[j].init, q[j].mult, q[j].c,
+                                 q[j].e, lines);
+                        continue;
+                    }
+                    quad3_run(&qa, 1, form, rows, wp4[j], o, q[j].init, q[j].mult, q[j].c, q[j].e, lines,
+                              a->out_w & ~3);
+                    continue;
+                }
+                dw_k k;
+                k.init = q[j].init;
+                k.mult = q[j].mult;
+                k.c = q[j].c;
+                k.e = q[j].e;
+                k.lo = a->act_min;
+                k.hi = a->act_max;
+                k.zp = a->out_zp;
+                k.q = q[j].q;
+                row_fn(shape, q[j].mode, no_clamp)(&g, rows, wp4[j], a->out_w, o, &k, lines, a->stride_h * pitch);
+            }
+        }
+    }
+}
+
+#endif /* NNOM_KERNELS_ARM_DEPTHWISE_GROUP_PLANES_H */
