@@ -228,7 +228,8 @@ static inline __attribute__((always_inline)) void group_pack3(const dw_geom *g, 
 
 /* Channel j's packed weights at wp + j * w_step (w_step >= DW_GP_PAIRS, or >= 2 k_h when every
  * channel packs for the 3-wide kernel: a DW_GEN channel's pairs are 2 k_h words too). */
-static void group_setup3(const dw_geom *g, int32_t c0, dw_chan q[4], uint32_t *wp, ptrdiff_t w_step, int allow)
+static inline __attribute__((always_inline)) void group_setup3(const dw_geom *g, int32_t c0, dw_chan q[4], uint32_t *wp,
+                                                               ptrdiff_t w_step, int allow)
 {
     const nnom_conv_args *a = &g->a;
     int32_t f[4] = {2, 2, 2, 2}, sums[4];

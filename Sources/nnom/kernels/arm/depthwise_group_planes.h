@@ -49,6 +49,9 @@ static quad3_form hex_form(const dw_chan *q, int32_t zp)
 /* The blocks of hex_group() in what every group of a call shares: channel j's image plane int16
  * apart from img, the output step, the links of hex3_run_group(); each channel's weights go
  * straight into its block (group_setup3()'s w_step HEX3_BLOCK_WORDS). */
+/* (a plane of lines of six is at most six lines: a narrower plane than DW_NARROW taller than wide
+ * is walked transposed; so its channels never repay DW_E, dw_allow()) */
+typedef char nnom_hex_no_e[(int)HEX3_OUT < (int)DW_NARROW && HEX3_OUT / 4 * HEX3_OUT < (int)DW_E_MIN_QUADS ? 1 : -1];
 enum { HEX3_BLOCK_WORDS = (int)(sizeof(quad3_args) / sizeof(uint32_t)) };
 typedef char nnom_hex3_block_words_ok[sizeof(quad3_args) % sizeof(uint32_t) == 0 ? 1 : -1];
 static void hex_blocks(quad3_args qa[HEX3_GROUP], const int16_t *img, int32_t plane, int32_t step)
@@ -135,7 +138,10 @@ __attribute__((noinline)) static void group_planes(const nnom_conv_args *layer, 
     for (int32_t c0 = 0; c0 < n4; c0 += 4) {
         ga.in = in + c0;
         dw_chan q[4];
-        if (shape != DW_SHAPE_ANY) group_setup3(&g, c0, q, wp, w_step, quads ? dw_allow(a->out_w / 4 * a->out_h) : 0);
+        /* (lines of six: never DW_E, too few quads; the blocks' stride known at each call) */
+        if (hex_grouped) group_setup3(&g, c0, q, buf.hex[0].w, HEX3_BLOCK_WORDS, DW_ALLOW_L);
+        else if (shape != DW_SHAPE_ANY)
+            group_setup3(&g, c0, q, wp4[0], DW_GP_PAIRS, quads ? dw_allow(a->out_w / 4 * a->out_h) : 0);
         else
             for (int32_t j = 0; j < 4; j++) channel_setup(&g, shape, c0 + j, &q[j], wp4[j], 0);
         for (int32_t oy0 = 0; oy0 < a->out_h; oy0 += strip) {
