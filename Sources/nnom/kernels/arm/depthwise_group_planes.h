@@ -131,9 +131,7 @@ __attribute__((noinline)) static void group_planes(const nnom_conv_args *layer, 
     const int hex_grouped = hex && a->out_w == HEX3_OUT && blocks + 4 * plane + DW_GP_SLACK <= DW_GP_BUF;
     int16_t *const img = buf.img + (hex_grouped ? blocks : 0);
     img[4 * plane] = img[4 * plane + 1] = 0;
-    /* each channel's packed weights: in its block of hex_group() when lines of six go grouped */
-    uint32_t *const wp = hex_grouped ? buf.hex[0].w : wp4[0];
-    const ptrdiff_t w_step = hex_grouped ? HEX3_BLOCK_WORDS : DW_GP_PAIRS;
+    /* lines of six grouped: each channel's packed weights in its block of hex_group() */
     if (hex_grouped) hex_blocks(buf.hex, img, plane, (int32_t)g.out_cs);
     for (int32_t c0 = 0; c0 < n4; c0 += 4) {
         ga.in = in + c0;
@@ -152,7 +150,7 @@ __attribute__((noinline)) static void group_planes(const nnom_conv_args *layer, 
             ga.pad_done = strip == a->out_h; /* (one strip: every group's padding rows are the same) */
             if (hex_grouped && hex_group(a, q, out + oy0 * g.out_rs + c0, lines, buf.hex)) continue;
             for (int32_t j = 0; j < 4; j++) {
-                const uint32_t *const wj = wp + j * w_step;
+                const uint32_t *const wj = hex_grouped ? buf.hex[j].w : wp4[j];
                 const int16_t *rows[DW_MAX_ROWS];
                 for (int32_t r = 0; r < a->k_h; r++) rows[r] = img + j * plane + r * a->dil_h * pitch;
                 int8_t *o = out + oy0 * g.out_rs + c0 + j;
