@@ -82,22 +82,21 @@ static int64_t prescale_bound(int32_t zp, int32_t m, int32_t s)
     return aa > ab ? aa : ab;
 }
 
-/* k (w >> e) for n values into t, w the high word of *acc, which steps by inc after each (two per
- * loop pass: the 64-bit step is an ADDS and an ADC on a 32-bit core). */
+/* k (w >> e) for n values into t, w the high word of *acc, which steps by inc after each (the
+ * 64-bit step is an ADDS and an ADC on a 32-bit core; Cortex-M with DSP: nnom_ew_fill of
+ * kernels/arm/elementwise_s8.c, the same values). */
 static inline void prescale_fill(int32_t *t, int32_t n, int64_t *acc, int64_t inc, int32_t e, int32_t k)
 {
+#if NNOM_USE_ARM_DSP
+    nnom_ew_fill(t, n, acc, inc, e, k);
+#else
     int64_t a = *acc;
-    for (; n >= 2; n -= 2, t += 2) {
-        t[0] = k * ((int32_t)(a >> 32) >> e);
-        a += inc;
-        t[1] = k * ((int32_t)(a >> 32) >> e);
-        a += inc;
-    }
-    if (n) {
+    for (; n > 0; n--, t++) {
         t[0] = k * ((int32_t)(a >> 32) >> e);
         a += inc;
     }
     *acc = a;
+#endif
 }
 
 /*

@@ -138,6 +138,8 @@ static const bench_case cases[] = {
     {"dw3x3_s2_6x6x128", KIND_DW, 6, 6, 128, 128, 3, 2, 1, 0},
     /* MobileNetV1-0.25's first depthwise layer in its tiled stage: two output rows a call */
     {"dw3x3_s1_4x48x8_band", KIND_DW, 4, 48, 8, 8, 3, 1, 1, 2, 0, 1},
+    /* ResNet-8's second add as its tiled stage runs it: a call per output row (512 elements) */
+    {"add_1x16x32_band", KIND_ADD, 1, 16, 32, 32, 1, 1, 0, 0},
 };
 #define CASE_COUNT ((int)(sizeof cases / sizeof cases[0]))
 
