@@ -156,6 +156,8 @@ static void random_quant(int32_t out_c, int32_t k, int big_bias)
 
 /* random_conv() made a pointwise layer of many channels to which check_conv() gives many all-zero filters */
 static int dead_heavy;
+/* random_conv() made a layer of three-pixel passes with many dead channels (multiplier 0) */
+static int three_cut_up;
 
 static void random_conv(nnom_conv_args *a, int depthwise)
 {
@@ -218,11 +220,19 @@ static void random_conv(nnom_conv_args *a, int depthwise)
      * weights' tail) or 2x2 / 3x3 windows (up to 216) */
     const int three = !depthwise && !wide && !image && !paired && !pointwise && !one_d && chance(15);
     const int three_pw = three && chance(60);
+    /* pointwise patches up to 128 (MobileNetV1-0.25's 128 -> 128: the longest of the stack form of
+     * those passes, conv_pass3s.h) and up to and past 256 output channels (its list of pairs) */
+    const int three_long = three_pw && chance(30);
+    /* the fast channels cut into short runs by dead ones (every run's pairs in one call) */
+    three_cut_up = three_pw && chance(40);
     if (three) {
         a->in_c = three_pw ? (chance(50) ? 4 * range(12, 17) : range(48, 70)) : range(12, 24);
+        if (three_long) a->in_c = chance(50) ? 4 * range(18, 32) : range(71, 128);
         a->out_c = chance(30) ? range(33, 64) : range(1, 24);
+        if (three_long && chance(50)) a->out_c = range(100, 4 * MAX_C);
         a->in_h = range(1, 9);
         a->in_w = range(1, 12);
+        while (a->in_h * a->in_w * a->out_c > MAX_OUT) a->in_w = (a->in_w + 1) / 2;
     }
     /* 1x1 on eight input channels, as MobileNetV1-0.25's first pointwise layer (8 -> 16): the DSP
      * kernel's short-patch path (conv_short.h) for 16 and 32 output channels, the general kernel
@@ -402,7 +412,7 @@ static void random_conv(nnom_conv_args *a, int depthwise)
             /* both fast forms (multipliers above and below 2^30) in one pair of channels; shifts
              * to the fast form's limits; rarely a dead channel */
             multiplier[c] = chance(35) ? (int32_t)((next() & 0x3FFFFFFFu) | 1) : (int32_t)(0x40000001u + (next() & 0x3FFFFFFEu));
-            if (chance(2)) multiplier[c] = 0;
+            if (chance(three_cut_up ? 45 : 2)) multiplier[c] = 0;
             shift[c] = chance(10) ? -range(1, 22) : -range(10, 20);
             bias[c] = range(-(1 << 16), 1 << 16);
         }

@@ -29,7 +29,9 @@
  * constants are loaded and it picks its requantisation (nnom_arm_requant_zp()
  * for multipliers above 2^30, nnom_arm_requant() for the others), six outputs
  * requantised and stored: about 86 estimated cycles for six outputs (measured
- * on pw_25x5_64to64: 461 cycles a pair in the groups, 1.20 a MAC, and 86 besides).
+ * on pw_25x5_64to64: 461 cycles a pair in the groups, 1.20 a MAC, and 86 besides;
+ * the pairs from a list: about 3 more). Built for speed (-O2), patches of at most
+ * PASS3S_MAX_GROUPS groups run in conv_pass3s.h's pass3_stack instead (pass3_pairs).
  */
 #ifndef NNOM_KERNELS_ARM_CONV_PASS3_H
 #define NNOM_KERNELS_ARM_CONV_PASS3_H
@@ -38,7 +40,8 @@
 #include <stdint.h>
 
 /* pass3_fast reads a pass2_args (conv_pass.h) up to `out` (offset 48), with `groups` all of the
- * columns' groups (no end group, `last` unused) and channels always in pairs (pair_step unused). */
+ * columns' groups (no end group, `last` unused) and channels always in pairs, which a list of
+ * their first channels gives (pair_step and n_ch unused; pass3_run lists channels [0, n_ch)). */
 
 /* One half of a group for copy OFF (its columns at r0 + OFF): the lo words (H "0") or the hi
  * words (H "4") of the three pixels, WA / WB the weight loads of channel c (r1) and c + 1
@@ -88,25 +91,27 @@
 #define PASS3_RQ3(RQ, S0, S1, S2, M, E, C, T) RQ(S0, M, E, C, T) RQ(S1, M, E, C, T) RQ(S2, M, E, C, T)
 
 /*
- * Channels [0, p->n_ch) of three whole pixels (n_ch even), every one of a fast form with a
- * negative shift (FORM_ZP or FORM_U of conv_s8.c), channel c's weights at p->w + c * p->k,
- * channel c of pixel j to p->out[j * out_c + c], clamped to the int8 range (the caller applies a
- * narrower clamp), in pairs (c, c + 1); p->bias_step 4, or 0 with p->bias two zeros (no bias).
+ * The channel pairs (c, c + 1) for c in the bytes [list, end) (at least one; pairs may overlap:
+ * a channel computed twice gets the same bytes) of three whole pixels, every channel of a pair
+ * of a fast form with a negative shift (FORM_ZP or FORM_U of conv_s8.c), or one whose bytes the
+ * caller writes again after (its weights still inside the array); channel c's weights at p->w +
+ * c * p->k, channel c of pixel j to p->out[j * out_c + c], clamped to the int8 range (the caller
+ * applies a narrower clamp); p->bias_step 4, or 0 with p->bias two zeros (no bias).
  * Registers in the loop: r0 the columns, r1 channel c's weights, r2 k (channel c + 1's are at
  * r1 + r2), r3-r5 channel c's sums (pixels 0-2), r6-r8 channel c + 1's, r9, r10 the weights,
- * r11, r12, lr the column words. Stack: [sp] the entry into the loop, [sp, #4] p, [sp, #8] c,
- * [sp, #12] the columns less 24 bytes per copy the entry skips, [sp, #16] their end (the loop
- * runs whole passes of its copies).
+ * r11, r12, lr the column words. Stack: [sp] the entry into the loop, [sp, #4] p, [sp, #8] the
+ * next pair start, [sp, #12] end, [sp, #16] the columns less 24 bytes per copy the entry skips,
+ * [sp, #20] their end (the loop runs whole passes of its copies), [sp, #24] c.
  */
-/* (naked: the body is the assembly alone; the argument arrives in r0) */
-__attribute__((naked, noinline)) static void pass3_fast(ARG const pass2_args *p)
+/* (naked: the body is the assembly alone; the arguments arrive in r0-r2) */
+__attribute__((naked, noinline)) static void pass3_fast(ARG const pass2_args *p, ARG const uint8_t *list,
+                                                        ARG const uint8_t *end)
 {
     __asm__ volatile(
         "push   {r4-r11, lr}\n\t"
-        "sub    sp, sp, #20\n\t"
-        "movs   r3, #0\n\t"
+        "sub    sp, sp, #28\n\t"
         "str    r0, [sp, #4]\n\t"
-        "str    r3, [sp, #8]\n\t"
+        "strd   r1, r2, [sp, #8]\n\t"
         "ldr    r9, [r0, #4]\n\t"           /* groups */
         "rsb    r10, r9, #0\n\t"
         "and    r10, r10, #" PASS3_COPIES " - 1\n\t" /* the copy to enter at: (-groups) % copies */
@@ -116,7 +121,7 @@ __attribute__((naked, noinline)) static void pass3_fast(ARG const pass2_args *p)
         "add    r12, r9, r10\n\t"
         "add    r12, r12, r12, lsl #1\n\t"
         "add    r12, r11, r12, lsl #3\n\t"  /* their end: 24 bytes per group and copy skipped */
-        "strd   r11, r12, [sp, #12]\n\t"
+        "strd   r11, r12, [sp, #16]\n\t"
         "movs   r11, #" PASS3_GROUP_BYTES "\n\t"
         "adr.w  r12, 1f\n\t"
         "mla    r10, r10, r11, r12\n\t"
@@ -124,12 +129,15 @@ __attribute__((naked, noinline)) static void pass3_fast(ARG const pass2_args *p)
         "str    r10, [sp]\n"
         "10:\n\t"                           /* a pair of channels */
         "ldr    lr, [sp, #4]\n\t"           /* p */
-        "ldr    r12, [sp, #8]\n\t"          /* c */
+        "ldr    r9, [sp, #8]\n\t"
         "ldr    r1, [lr, #36]\n\t"          /* w */
         "ldr    r2, [lr, #32]\n\t"          /* k */
         "ldr    r10, [lr, #8]\n\t"          /* bias */
+        "ldrb   r12, [r9], #1\n\t"          /* c */
+        "str    r9, [sp, #8]\n\t"
+        "str    r12, [sp, #24]\n\t"
         "ldr    r9, [lr, #40]\n\t"          /* bias_step */
-        "ldr    r0, [sp, #12]\n\t"          /* the columns, less 24 bytes per copy skipped */
+        "ldr    r0, [sp, #16]\n\t"          /* the columns, less 24 bytes per copy skipped */
         "mla    r1, r12, r2, r1\n\t"        /* the weights of channel c */
         "mla    r10, r12, r9, r10\n\t"
         "ldr    r3, [r10]\n\t"
@@ -141,13 +149,13 @@ __attribute__((naked, noinline)) static void pass3_fast(ARG const pass2_args *p)
         "ldr    pc, [sp]\n\t"
         ".p2align 2\n"
         "1:\n\t" PASS3_GROUPS
-        "ldr    r11, [sp, #16]\n\t"
+        "ldr    r11, [sp, #20]\n\t"
         "add    r0, r0, #24 * " PASS3_COPIES "\n\t"
         "cmp    r0, r11\n\t"
         "bne    1b\n\t"
         /* requantise: channel c with r9 m, r10 e, r0 its constant; c + 1 with r1 m, r11 e */
         "ldr    lr, [sp, #4]\n\t"           /* p */
-        "ldr    r12, [sp, #8]\n\t"          /* c */
+        "ldr    r12, [sp, #24]\n\t"         /* c */
         "ldr    r9, [lr, #12]\n\t"
         "ldr    r10, [lr, #16]\n\t"
         "ldr    r2, [lr, #20]\n\t"          /* 2 zp + 1 */
@@ -165,10 +173,11 @@ __attribute__((naked, noinline)) static void pass3_fast(ARG const pass2_args *p)
         "bls    31f\n\t"
         PASS3_RQ3(REQUANT_ZP, "r6", "r7", "r8", "r1", "r11", "r0", "r12")
         "21:\n\t"
-        "ldr    r12, [sp, #8]\n\t"          /* c */
+        "ldr    r12, [sp, #24]\n\t"         /* c */
         "ldr    r1, [lr, #48]\n\t"          /* out */
         "ldr    r9, [lr, #24]\n\t"          /* out_c */
-        "ldr    r2, [lr, #28]\n\t"          /* n_ch */
+        "ldr    r2, [sp, #8]\n\t"           /* the next pair start */
+        "ldr    lr, [sp, #12]\n\t"          /* end (two loads in the run: an LDRD would not pipeline) */
         "add    r1, r1, r12\n\t"            /* pixel 0 */
         "add    r0, r1, r9\n\t"             /* pixel 1 */
         "add    r11, r0, r9\n\t"            /* pixel 2 */
@@ -178,11 +187,9 @@ __attribute__((naked, noinline)) static void pass3_fast(ARG const pass2_args *p)
         "strb   r7, [r0, #1]\n\t"
         "strb   r5, [r11]\n\t"
         "strb   r8, [r11, #1]\n\t"
-        "adds   r12, r12, #2\n\t"
-        "str    r12, [sp, #8]\n\t"
-        "cmp    r12, r2\n\t"
-        "blt    10b\n\t"
-        "add    sp, sp, #20\n\t"
+        "cmp    r2, lr\n\t"
+        "blo    10b\n\t"
+        "add    sp, sp, #28\n\t"
         "pop    {r4-r11, pc}\n"
         "30:\n\t"
         PASS3_RQ3(REQUANT_U, "r3", "r4", "r5", "r9", "r10", "r0", "r12")
@@ -190,6 +197,52 @@ __attribute__((naked, noinline)) static void pass3_fast(ARG const pass2_args *p)
         "31:\n\t"
         PASS3_RQ3(REQUANT_U, "r6", "r7", "r8", "r1", "r11", "r0", "r12")
         "b      21b\n\t");
+}
+
+#include "kernels/arm/conv_pass3s.h"
+
+/* The most channels a list of pairs reaches: pair starts are bytes. */
+#define PASS3_LIST_CHANNELS 256
+
+/* The pairs of [list, end) (pass3_fast's contract): in the stack form when built for it and the
+ * patch fits (the form that takes g, the inputs to widen in place of p->cols: NULL otherwise). */
+static inline void pass3_pairs(const pass2_args *p, const uint8_t *list, const uint8_t *end, const pass3_gather *g)
+{
+#if NNOM_CONV_PASS3S
+    if (p->groups <= PASS3S_MAX_GROUPS) {
+        pass3_stack(p, list, end, g);
+        return;
+    }
+#endif
+    (void)g;
+    pass3_fast(p, list, end);
+}
+
+/* The pair starts 0, 2, 4, ... (pass3_run). */
+static const uint8_t pass3_evens[PASS3_LIST_CHANNELS / 2] = {
+    0,   2,   4,   6,   8,   10,  12,  14,  16,  18,  20,  22,  24,  26,  28,  30,  32,  34,  36,
+    38,  40,  42,  44,  46,  48,  50,  52,  54,  56,  58,  60,  62,  64,  66,  68,  70,  72,  74,
+    76,  78,  80,  82,  84,  86,  88,  90,  92,  94,  96,  98,  100, 102, 104, 106, 108, 110, 112,
+    114, 116, 118, 120, 122, 124, 126, 128, 130, 132, 134, 136, 138, 140, 142, 144, 146, 148, 150,
+    152, 154, 156, 158, 160, 162, 164, 166, 168, 170, 172, 174, 176, 178, 180, 182, 184, 186, 188,
+    190, 192, 194, 196, 198, 200, 202, 204, 206, 208, 210, 212, 214, 216, 218, 220, 222, 224, 226,
+    228, 230, 232, 234, 236, 238, 240, 242, 244, 246, 248, 250, 252, 254};
+
+/* Channels [0, p->n_ch) (even, at least 2) in pairs (c, c + 1), PASS3_LIST_CHANNELS at a time
+ * (p's parameters moved on for each block, then put back). */
+static void pass3_run(pass2_args *p)
+{
+    const pass2_args keep = *p;
+    for (int32_t c0 = 0; c0 < keep.n_ch; c0 += PASS3_LIST_CHANNELS) {
+        const int32_t n = keep.n_ch - c0 < PASS3_LIST_CHANNELS ? keep.n_ch - c0 : PASS3_LIST_CHANNELS;
+        p->bias = keep.bias + (keep.bias_step ? c0 : 0);
+        p->mult = keep.mult + c0;
+        p->shift = keep.shift + c0;
+        p->w = keep.w + (ptrdiff_t)c0 * keep.k;
+        p->out = keep.out + c0;
+        pass3_pairs(p, pass3_evens, pass3_evens + n / 2, NULL);
+    }
+    *p = keep;
 }
 
 /* pass3 on channel c alone, the last of n = c + 1 (odd): as the pair (c - 1, c), the channel
@@ -208,7 +261,7 @@ __attribute__((noinline)) static void three_last(pass2_args *p, const int32_t *b
         p->shift = shift + c - 1;
         p->w = w + (ptrdiff_t)(c - 1) * k;
         p->out = out + c - 1;
-        pass3_fast(p);
+        pass3_run(p);
         return;
     }
     const int32_t b2[2] = {bias ? bias[0] : 0, bias ? bias[0] : 0}, m2[2] = {mult[0], mult[0]},
@@ -223,7 +276,7 @@ __attribute__((noinline)) static void three_last(pass2_args *p, const int32_t *b
     p->k = 0;
     p->out = o;
     p->out_c = 2;
-    pass3_fast(p);
+    pass3_run(p);
     p->out_c = out_c;
     for (int32_t j = 0; j < 3; j++) out[j * out_c] = o[2 * j];
 }

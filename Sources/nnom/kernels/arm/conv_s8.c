@@ -12,9 +12,11 @@
  * that from its spare room only), one output channel at a time; patches
  * shorter than PAIR_MIN_K take four pixels, longer ones two pixels and two
  * channels (more multiply-accumulates per load, more constants per output);
- * pointwise patches of at least THREE_MIN_K, windows on one input channel of
+ * pointwise patches of at least THREE_MIN_K (PASS3S_MIN_K at -O2), windows on one input channel of
  * at least THREE_ONE_MIN_K (DS-CNN's 10x4) and the long ones take three
- * pixels and two channels when the scratch holds them (conv_pass3.h; see
+ * pixels and two channels when the scratch holds them (conv_pass3.h; at -O2 on
+ * patches of up to 32 groups conv_pass3s.h, the columns on its stack; every fast
+ * channel of a pass in one call, from a list of pairs: three_list; see
  * nnom_conv2d_s8 for when): the assembly of conv_pass.h, which describes
  * them all. The last pixels of
  * a layer, fewer than a pass, run a whole pass again over the layer's last
@@ -245,7 +247,7 @@ static inline __attribute__((always_inline)) void fast_channels(pass2_args *p, p
     p->pair_step = 4;
     p->n_ch = n & ~1;
     if (three) {
-        if (p->n_ch) pass3_fast(p);
+        if (p->n_ch) pass3_run(p);
         if (n & 1) three_last(p, bias, mult, shift, w, k, out, n - 1);
         return;
     }
@@ -301,9 +303,10 @@ static int32_t find_runs(const conv_ctx *x, int32_t np, int32_t n_safe, int32_t 
     return n;
 }
 
-/* Whether the runs are too short for pass3: fewer than `least` channels a run on average (each
- * run costs pass3 a call per pass and an odd run a whole pair for its last channel), or more runs
- * than runs[] keeps. In place of pass8 THREE_RUN_MIN (with one dead channel in eight,
+/* Whether the runs are too short for pass3 called once per run (layers the list of pairs does not
+ * take, three_listable: more than PASS3_LIST_CHANNELS channels): fewer than `least` channels a run
+ * on average (each run costs pass3 a call per pass and an odd run a whole pair for its last
+ * channel), or more runs than runs[] keeps. In place of pass8 THREE_RUN_MIN (with one dead channel in eight,
  * pw_12x12_64to128_mixed took 1.59 est. cycles per MAC in pass3 against 1.47 in pass8), of pass2
  * THREE_RUN_MIN_PAIRED (pw_6x6_128to128_mixed: 1.38 in pass3, 1.49 in pass2). */
 enum { THREE_RUN_MIN = 16, THREE_RUN_MIN_PAIRED = 4, THREE_REDO_SHARE = 64 };
@@ -329,6 +332,7 @@ static void clamp_pass(int8_t *o, int32_t n, int32_t np, int32_t out_c, int32_t 
         for (int32_t c = 0; c < n; c++) o[c] = (int8_t)(o[c] < lo ? lo : (o[c] > hi ? hi : o[c]));
 }
 
+#include "kernels/arm/conv_list3.h"
 #include "kernels/arm/conv_pair.h"
 
 void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void *scratch, uint32_t scratch_bytes)
@@ -361,9 +365,12 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
      * when the pass again over the last pixels would redo more than 1/64 of them (8x8: 2 of 64). */
     const int32_t np_shape = x.s.np;
     const int one_channel = a->in_c == 1 && x.s.k >= THREE_ONE_MIN_K;
-    if (three_fits(&x.s, scratch_bytes, one_channel ? THREE_ONE_MIN_K : THREE_MIN_K) &&
-        (x.s.np == 2 || (a->k_h == 1 && a->k_w == 1) || one_channel) &&
-        (x.s.np != 8 || !non_negative_shift(a)) && (x.s.np != 2 || (3 - n_pix % 3) % 3 * THREE_REDO_SHARE <= n_pix))
+    const int one_by_one = a->k_h == 1 && a->k_w == 1;
+    if (three_fits(&x.s, scratch_bytes,
+                   one_channel ? THREE_ONE_MIN_K
+                               : (one_by_one && !x.s.staged && NNOM_CONV_PASS3S ? PASS3S_MIN_K : THREE_MIN_K)) &&
+        (x.s.np == 2 || one_by_one || one_channel) && (x.s.np != 8 || !non_negative_shift(a)) &&
+        (x.s.np != 2 || (3 - n_pix % 3) % 3 * THREE_REDO_SHARE <= n_pix))
         x.s.np = 3;
     x.neg_zp = (uint32_t)(uint16_t)(int16_t)(-a->in_zp) * 0x00010001u;
     x.cols = (uint32_t *)scratch;
@@ -384,9 +391,15 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
      * whole passes, in runs of consecutive channels: runs[] (at most MAX_RUNS, the others in
      * pass_general) over [0, n_safe) on the weights in place; and [tail0, out_c), the last
      * channels, when they are all fast, on a zero-padded copy of their weights (tail_buf). */
-    fast_run runs[MAX_RUNS];
+    /* (a layer of listed three-pixel passes needs its runs no more once its list is made: see below) */
+    union {
+        fast_run runs[MAX_RUNS];
+        uint8_t three[THREE_LIST_BYTES];
+    } runs_or_list;
+    fast_run *const runs = runs_or_list.runs;
     int32_t n_runs = find_runs(&x, x.s.np, x.n_safe, bias_room, runs);
-    if (x.s.np == 3 && three_cut(runs, n_runs, np_shape == 2 ? THREE_RUN_MIN_PAIRED : THREE_RUN_MIN)) {
+    if (x.s.np == 3 && !three_listable(&x.s, x.n_safe) &&
+        three_cut(runs, n_runs, np_shape == 2 ? THREE_RUN_MIN_PAIRED : THREE_RUN_MIN)) {
         /* back to the shape's passes: the same runs (no channel of form FORM_L, see above), made
          * even by the channel after them for pass2 only */
         x.s.np = np_shape;
@@ -420,6 +433,14 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
         last->flags &= (uint8_t)~RUN_PAIRED;
         if (!last->len) n_runs--;
     }
+    /* three-pixel passes: every fast channel of [0, list_lim) in one call (three_pass), the list in
+     * the runs' place (from here the runs are not read: three_pass also takes the last passes of two) */
+    uint8_t *const three = runs_or_list.three;
+    int32_t n_gaps = 0;
+    const int32_t list_lim = n_fast ? tail0 : x.n_safe;
+    const int32_t n_pairs = three_listable(&x.s, x.n_safe) ? three_list(&x, list_lim, bias_room, three, &n_gaps) : 0;
+    /* (no list, when three_list wrote in the runs' place: every channel below tail0 in pass_general) */
+    if (three_listable(&x.s, x.n_safe) && !n_pairs) n_runs = 0;
     uint32_t tail_buf[TAIL_WORDS];
     if (n_fast) {
         const int32_t bytes = (out_c - tail0) * x.s.k;
@@ -499,6 +520,10 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
     /* 1x1, stride 1, no padding, in_c a multiple of 4: pixel p's patch is the 4-byte groups at in + p * in_c */
     const int contiguous = a->k_h == 1 && a->k_w == 1 && a->stride_h == 1 && a->stride_w == 1 && a->pad_top == 0 &&
                            a->pad_left == 0 && a->out_w == a->in_w && !x.s.staged;
+    const int self_gather = NNOM_CONV_PASS3S && contiguous && n_pairs && !n_gaps && !n_fast &&
+                            list_lim == out_c && x.s.groups <= PASS3S_MAX_GROUPS;
+    pass3_gather gather3 = {in, a->in_c, x.neg_zp};
+    const int listed = n_pairs > 0;
     int32_t iy0 = -a->pad_top, ix0 = -a->pad_left, ox = 0;
     /* The last pixels, fewer than a pass: an eight-pixel shape takes a pass of four (in the
      * four-pixel layout) when at most four are left or the output overlaps the input; otherwise
@@ -546,7 +571,16 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
         x.stride = 2 * np;
         const int32_t n = n_pix - pix < np ? n_pix - pix : np;
         int32_t gather = n;
-        if (contiguous && n == np) {
+        /* a three-pixel pass of a pointwise layer whose every channel below list_lim is listed, nothing
+         * else reading the columns: pass3_stack widens the inputs itself */
+        const pass3_gather *g3 = NULL;
+        if (self_gather && np == 3 && n == np) {
+            gather3.in = in + (ptrdiff_t)pix * a->in_c;
+            g3 = &gather3;
+            for (ox += n; ox >= a->out_w; ox -= a->out_w) iy0 += a->stride_h;
+            ix0 = ox * a->stride_w - a->pad_left;
+            gather = 0;
+        } else if (contiguous && n == np) {
             /* a pointwise layer's pixels are consecutive runs of the input: the pass's patches in one
              * call, the position kept up without a division */
             im2col_inside(&x, in + (ptrdiff_t)pix * a->in_c, x.cols, n);
@@ -604,10 +638,14 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
             continue;
         }
         int32_t c0 = 0;
+        if (listed) {
+            three_pass(&x, &pa, o, three, n_pairs, n_gaps, list_lim, clamp, g3, np);
+            c0 = list_lim;
+        }
         /* the runs found above, then (when there were more than MAX_RUNS) the others, found now */
         fast_run more;
-        for (int32_t r = 0; r < n_runs || (n_runs == MAX_RUNS &&
-                                           next_run(&x, c0, n_fast ? tail0 : x.n_safe, bias_room, x.s.np, x.n_safe, &more));
+        for (int32_t r = 0; !listed && (r < n_runs || (n_runs == MAX_RUNS &&
+                                           next_run(&x, c0, n_fast ? tail0 : x.n_safe, bias_room, x.s.np, x.n_safe, &more)));
              r++) {
             const fast_run *run = r < n_runs ? &runs[r] : &more;
             const int32_t r0 = run->c0, r1 = run_end(run);

@@ -195,9 +195,9 @@ static inline uint32_t lanes_mul(uint32_t x, uint32_t f)
  * scale <= 2^15), else doubled (SADD16), and PKHBT / PKHTB make each channel's A and B; a channel
  * whose scale is not that (DW_L, DW_GEN, a start out of bounds) is set up again on its own. */
 /* The packing of group_setup3(): weights doubled (SADD16), or times f_lo, f_hi; their sums. */
-static inline __attribute__((always_inline)) void group_pack3(const dw_geom *g, int32_t c0,
-                                                              uint32_t wp[4][DW_GP_PAIRS], int doubled,
-                                                              uint32_t f_lo, uint32_t f_hi, int32_t sums[4])
+static inline __attribute__((always_inline)) void group_pack3(const dw_geom *g, int32_t c0, uint32_t *wp,
+                                                              ptrdiff_t w_step, int doubled, uint32_t f_lo,
+                                                              uint32_t f_hi, int32_t sums[4])
 {
     const nnom_conv_args *a = &g->a;
     const int8_t *w = (const int8_t *)a->weights + c0;
@@ -217,28 +217,32 @@ static inline __attribute__((always_inline)) void group_pack3(const dw_geom *g, 
             dl0 = lanes_mul(l0, f_lo), dl1 = lanes_mul(l1, f_lo), dl2 = lanes_mul(l2, f_lo);
             dh0 = lanes_mul(h0, f_hi), dh1 = lanes_mul(h1, f_hi), dh2 = lanes_mul(h2, f_hi);
         }
-        wp[0][2 * r] = dw_pk_bottoms(dl0, dl1), wp[0][2 * r + 1] = dw_pk_bottoms(dl2, dl1);
-        wp[1][2 * r] = dw_pk_bottoms(dh0, dh1), wp[1][2 * r + 1] = dw_pk_bottoms(dh2, dh1);
-        wp[2][2 * r] = dw_pk_tops(dl0, dl1), wp[2][2 * r + 1] = dw_pk_tops(dl2, dl1);
-        wp[3][2 * r] = dw_pk_tops(dh0, dh1), wp[3][2 * r + 1] = dw_pk_tops(dh2, dh1);
+        uint32_t *const w0 = wp + 2 * r, *const w1 = w0 + w_step, *const w2 = w1 + w_step, *const w3 = w2 + w_step;
+        w0[0] = dw_pk_bottoms(dl0, dl1), w0[1] = dw_pk_bottoms(dl2, dl1);
+        w1[0] = dw_pk_bottoms(dh0, dh1), w1[1] = dw_pk_bottoms(dh2, dh1);
+        w2[0] = dw_pk_tops(dl0, dl1), w2[1] = dw_pk_tops(dl2, dl1);
+        w3[0] = dw_pk_tops(dh0, dh1), w3[1] = dw_pk_tops(dh2, dh1);
     }
     sums[0] = (int16_t)sum_lo, sums[1] = (int16_t)sum_hi, sums[2] = (int16_t)(sum_lo >> 16), sums[3] = (int16_t)(sum_hi >> 16);
 }
 
-static void group_setup3(const dw_geom *g, int32_t c0, dw_chan q[4], uint32_t wp[4][DW_GP_PAIRS], int allow)
+/* Channel j's packed weights at wp + j * w_step (w_step >= DW_GP_PAIRS, or >= 2 k_h when every
+ * channel packs for the 3-wide kernel: a DW_GEN channel's pairs are 2 k_h words too). */
+static inline __attribute__((always_inline)) void group_setup3(const dw_geom *g, int32_t c0, dw_chan q[4], uint32_t *wp,
+                                                               ptrdiff_t w_step, int allow)
 {
     const nnom_conv_args *a = &g->a;
     int32_t f[4] = {2, 2, 2, 2}, sums[4];
     if (allow & DW_ALLOW_E) {
         for (int32_t j = 0; j < 4; j++) f[j] = scale_guess(a, c0 + j, allow);
-        group_pack3(g, c0, wp, 0, pack2(f[0], f[2]), pack2(f[1], f[3]), sums);
+        group_pack3(g, c0, wp, w_step, 0, pack2(f[0], f[2]), pack2(f[1], f[3]), sums);
     } else {
-        group_pack3(g, c0, wp, 1, 0, 0, sums);
+        group_pack3(g, c0, wp, w_step, 1, 0, 0, sums);
     }
     for (int32_t j = 0; j < 4; j++) {
         channel_quant(a, c0 + j, sums[j], &q[j], allow);
         /* (DW_GEN: packed for any kernel) */
-        if (q[j].mode == DW_GEN || q[j].scale != f[j]) channel_setup(g, DW_SHAPE_S1, c0 + j, &q[j], wp[j], allow);
+        if (q[j].mode == DW_GEN || q[j].scale != f[j]) channel_setup(g, DW_SHAPE_S1, c0 + j, &q[j], wp + j * w_step, allow);
     }
 }
 

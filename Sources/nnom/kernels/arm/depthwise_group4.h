@@ -484,8 +484,30 @@ __attribute__((noinline)) static void dw_groups4(const nnom_conv_args *a, const 
     for (int32_t c0 = 0; c0 < n4; c0 += 4) {
         const int border_kept = border_done;
         border_done = 0;
-        int32_t scale[4], zp_ok = 1, u_ok = 1, zm_ok = 1, same_scale = 1, gen = 0;
+        int32_t scale[4] = {2, 2, 2, 2}, zp_ok = 1, u_ok = 1, zm_ok = 1, same_scale = 1, gen = 0;
+        /* the common group first (every channel live, a right shift of the 32-bit forms, its bias
+         * within room): each channel's constants without the tests of the other forms */
+        const int32_t *const mg = a->multiplier + c0, *const sg = a->shift + c0;
+        const int32_t *const bg = a->bias ? (const int32_t *)a->bias + c0 : NULL;
+        int common = 1;
         for (int32_t j = 0; j < 4; j++) {
+            const int32_t b = bg ? bg[j] : 0;
+            common &= mg[j] != 0 && sg[j] <= -1 && sg[j] >= -DW_G_MAX_E && b <= room && b >= -room;
+        }
+        if (common) {
+            for (int32_t j = 0; j < 4; j++) {
+                const int32_t m = mg[j], e = -sg[j];
+                k.mult[j] = m;
+                k.e[j] = e;
+                k.c[j] = nnom_arm_requant_zp_const(e, a->out_zp);
+                k.mask[j] = -1;
+                k.init[j] = bg ? 2 * bg[j] : 0;
+                k.form[j] = DW_F_U;
+                zp_ok &= m > (1 << 30);
+            }
+            zm_ok = zp_ok;
+        }
+        for (int32_t j = 0; j < 4 && !common; j++) {
             const int32_t c = c0 + j, m = a->multiplier[c], sh = a->shift[c];
             const int32_t b = a->bias ? ((const int32_t *)a->bias)[c] : 0;
             k.mult[j] = m;

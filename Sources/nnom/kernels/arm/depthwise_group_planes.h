@@ -46,11 +46,28 @@ static quad3_form hex_form(const dw_chan *q, int32_t zp)
     return form == QUAD3_ZP ? QUAD3_U : (form == QUAD3_L && zp == -128 ? QUAD3_Z : form);
 }
 
-/* Lines of six of a group's four channels (their images plane int16 apart from img, outputs from
- * o) in one call of the line loops, from the blocks qa, when the four share a form of hex_form()
+/* The blocks of hex_group() in what every group of a call shares: channel j's image plane int16
+ * apart from img, the output step, the links of hex3_run_group(); each channel's weights go
+ * straight into its block (group_setup3()'s w_step HEX3_BLOCK_WORDS). */
+/* (a plane of lines of six is at most six lines: a narrower plane than DW_NARROW taller than wide
+ * is walked transposed; so its channels never repay DW_E, dw_allow()) */
+typedef char nnom_hex_no_e[(int)HEX3_OUT < (int)DW_NARROW && HEX3_OUT / 4 * HEX3_OUT < (int)DW_E_MIN_QUADS ? 1 : -1];
+enum { HEX3_BLOCK_WORDS = (int)(sizeof(quad3_args) / sizeof(uint32_t)) };
+typedef char nnom_hex3_block_words_ok[sizeof(quad3_args) % sizeof(uint32_t) == 0 ? 1 : -1];
+static void hex_blocks(quad3_args qa[HEX3_GROUP], const int16_t *img, int32_t plane, int32_t step)
+{
+    for (int32_t j = 0; j < HEX3_GROUP; j++) {
+        qa[j].r0 = img + j * plane;
+        qa[j].step = step;
+    }
+    hex3_link_group(qa);
+}
+
+/* Lines of six of a group's four channels (outputs from o) in one call of the line loops, from
+ * the blocks qa (hex_blocks(), their weights packed), when the four share a form of hex_form()
  * (hex3_run_group()); whether they did. */
-static int hex_group(const dw_geom *g, const nnom_conv_args *a, const dw_chan q[4], uint32_t wp4[4][DW_GP_PAIRS],
-                     const int16_t *img, int32_t plane, int8_t *o, int32_t lines, quad3_args qa[HEX3_GROUP])
+static int hex_group(const nnom_conv_args *a, const dw_chan q[4], int8_t *o, int32_t lines,
+                     quad3_args qa[HEX3_GROUP])
 {
     if (q[0].mode == DW_GEN) return 0;
     const quad3_form form = hex_form(&q[0], a->out_zp);
@@ -59,15 +76,12 @@ static int hex_group(const dw_geom *g, const nnom_conv_args *a, const dw_chan q[
     if (form >= QUAD3_E_LO_FORM) return 0;
     for (int32_t j = 0; j < HEX3_GROUP; j++) {
         quad3_args *b = &qa[j];
-        b->r0 = img + j * plane;
         b->o = o + j;
         b->r0_end = b->r0 + lines * HEX3_PITCH;
         b->init = q[j].init;
-        for (int32_t i = 0; i < 6; i++) b->w[i] = wp4[j][i];
         b->mult = q[j].mult;
         b->c = q[j].c;
         b->e = q[j].e;
-        b->step = (int32_t)g->out_cs;
     }
     hex3_run_group(qa, form);
     return 1;
@@ -117,10 +131,15 @@ __attribute__((noinline)) static void group_planes(const nnom_conv_args *layer, 
     const int hex_grouped = hex && a->out_w == HEX3_OUT && blocks + 4 * plane + DW_GP_SLACK <= DW_GP_BUF;
     int16_t *const img = buf.img + (hex_grouped ? blocks : 0);
     img[4 * plane] = img[4 * plane + 1] = 0;
+    /* lines of six grouped: each channel's packed weights in its block of hex_group() */
+    if (hex_grouped) hex_blocks(buf.hex, img, plane, (int32_t)g.out_cs);
     for (int32_t c0 = 0; c0 < n4; c0 += 4) {
         ga.in = in + c0;
         dw_chan q[4];
-        if (shape != DW_SHAPE_ANY) group_setup3(&g, c0, q, wp4, quads ? dw_allow(a->out_w / 4 * a->out_h) : 0);
+        /* (lines of six: never DW_E, too few quads; the blocks' stride known at each call) */
+        if (hex_grouped) group_setup3(&g, c0, q, buf.hex[0].w, HEX3_BLOCK_WORDS, DW_ALLOW_L);
+        else if (shape != DW_SHAPE_ANY)
+            group_setup3(&g, c0, q, wp4[0], DW_GP_PAIRS, quads ? dw_allow(a->out_w / 4 * a->out_h) : 0);
         else
             for (int32_t j = 0; j < 4; j++) channel_setup(&g, shape, c0 + j, &q[j], wp4[j], 0);
         for (int32_t oy0 = 0; oy0 < a->out_h; oy0 += strip) {
@@ -129,20 +148,20 @@ __attribute__((noinline)) static void group_planes(const nnom_conv_args *layer, 
             ga.ph = (lines - 1) * a->stride_h + reach;
             dw_gather4(&ga, img);
             ga.pad_done = strip == a->out_h; /* (one strip: every group's padding rows are the same) */
-            if (hex_grouped && hex_group(&g, a, q, wp4, img, plane, out + oy0 * g.out_rs + c0, lines, buf.hex))
-                continue;
+            if (hex_grouped && hex_group(a, q, out + oy0 * g.out_rs + c0, lines, buf.hex)) continue;
             for (int32_t j = 0; j < 4; j++) {
+                const uint32_t *const wj = hex_grouped ? buf.hex[j].w : wp4[j];
                 const int16_t *rows[DW_MAX_ROWS];
                 for (int32_t r = 0; r < a->k_h; r++) rows[r] = img + j * plane + r * a->dil_h * pitch;
                 int8_t *o = out + oy0 * g.out_rs + c0 + j;
                 if (quads && q[j].mode != DW_GEN) { /* (what row_fn's choice would call) */
                     const quad3_form form = quad3_form_of(q[j].mode, q[j].e, a->out_zp);
                     if (hex && hex3_form_ok(form, a->out_w)) {
-                        hex3_run(&qa, a->out_w, form, rows[0], wp4[j], o, (int32_t)g.out_cs, q[j].init, q[j].mult, q[j].c,
+                        hex3_run(&qa, a->out_w, form, rows[0], wj, o, (int32_t)g.out_cs, q[j].init, q[j].mult, q[j].c,
                                  q[j].e, lines);
                         continue;
                     }
-                    quad3_run(&qa, 1, form, rows, wp4[j], o, q[j].init, q[j].mult, q[j].c, q[j].e, lines,
+                    quad3_run(&qa, 1, form, rows, wj, o, q[j].init, q[j].mult, q[j].c, q[j].e, lines,
                               a->out_w & ~3);
                     continue;
                 }
@@ -155,7 +174,7 @@ __attribute__((noinline)) static void group_planes(const nnom_conv_args *layer, 
                 k.hi = a->act_max;
                 k.zp = a->out_zp;
                 k.q = q[j].q;
-                row_fn(shape, q[j].mode, no_clamp)(&g, rows, wp4[j], a->out_w, o, &k, lines, a->stride_h * pitch);
+                row_fn(shape, q[j].mode, no_clamp)(&g, rows, wj, a->out_w, o, &k, lines, a->stride_h * pitch);
             }
         }
     }

@@ -280,11 +280,15 @@ static void hex3_run(quad3_args *qa, int32_t out, quad3_form form, const int16_t
 
 /* Lines of six of HEX3_GROUP channels in one call, all in one form (below QUAD3_E_LO_FORM): block j
  * of qa (its image, output, end, start, weights and constants set, as hex3_run() sets them) for
- * channel j; sets the blocks' links. */
+ * channel j, the blocks linked by hex3_link_group() (the line loops only read the blocks: a link
+ * set once serves every call). */
 enum { HEX3_GROUP = 4 };
-static void hex3_run_group(quad3_args qa[HEX3_GROUP], quad3_form form)
+static void hex3_link_group(quad3_args qa[HEX3_GROUP])
 {
     for (int32_t j = 0; j < HEX3_GROUP; j++) qa[j].more = HEX3_GROUP - 1 - j;
+}
+static void hex3_run_group(quad3_args qa[HEX3_GROUP], quad3_form form)
+{
     typedef void (*hex3_fn)(quad3_args *);
     static const hex3_fn six[QUAD3_E_LO_FORM] = {hex3_u, hex3_u, hex3_z, hex3_l}; /* (ZP, U, Z, L) */
     six[form](qa);

@@ -1,0 +1,90 @@
+/*
+ * The list of pairs of the Cortex-M DSP convolution's three-pixel passes (kernels/arm/conv_s8.c,
+ * which includes this file before its entry; uses its conv_ctx, channel_form, fast_channels,
+ * pass_general and clamp_pass): every fast channel of a pass in one call of pass3 (conv_pass3.h,
+ * conv_pass3s.h), however dead filters or other requantisations cut them into runs, the others
+ * (gaps) then in pass_general. Made once per call (three_list), in the place of the runs (which a
+ * listed layer no longer reads: its last passes of two pixels take their pairs from the list too).
+ * Before it, each run cost pass3 a call per pass, and layers with many short runs (MobileNet's
+ * 6x6 and 3x3 pointwise layers with their all-zero filters kept) went back to pass2 or pass8:
+ * pw_6x6_128to128_dead 1.22 -> 0.93 estimated Cortex-M4 cycles per MAC (-O2), pw_3x3_128to256_dead
+ * 1.72 -> 1.26.
+ */
+#ifndef NNOM_KERNELS_ARM_CONV_LIST3_H
+#define NNOM_KERNELS_ARM_CONV_LIST3_H
+
+/* Three-pixel passes with every fast channel of a pass in one call (pass3_pairs, conv_pass3.h),
+ * for layers whose channels in runs are below PASS3_LIST_CHANNELS (pair starts are bytes). */
+static int three_listable(const conv_shape *s, int32_t n_safe)
+{
+    return s->np == 3 && n_safe >= 2 && n_safe <= PASS3_LIST_CHANNELS;
+}
+/* Bytes of three_list's buffer: in [0, lim), lim <= PASS3_LIST_CHANNELS, F fast channels in R
+ * runs and G runs of general ones take at most (F + R) / 2 pair starts and 2 G gap bytes, with
+ * R <= F, R <= G + 1 and G <= lim - F: at most 384 (F = R = G = 128, every other channel fast). */
+#define THREE_LIST_BYTES (3 * PASS3_LIST_CHANNELS / 2)
+/* The channels of [0, lim) (lim <= n_safe, n_safe >= 2) into list[] (THREE_LIST_BYTES): from its
+ * start the pair starts of the fast ones, from its end down the runs of the others (a gap
+ * [b0, b1 + 1) as the bytes b0, b1), *n_gaps their count. For each run [c0, c1) of fast channels,
+ * pairs c0, c0 + 2, ...; an odd run ends on its last channel paired with the one after it when
+ * that one is below n_safe (a general channel, or the first of the tail, written again after),
+ * else on the pair before (c1 - 2, overlapping; c1 = n_safe >= 2). Returns the pairs' count, 0
+ * when there is no fast channel or (not reached, see THREE_LIST_BYTES) no room. */
+static int32_t three_list(const conv_ctx *x, int32_t lim, int32_t bias_room, uint8_t *list, int32_t *n_gaps)
+{
+    int32_t n = 0, g = 0;
+    for (int32_t c = 0; c < lim;) {
+        const int32_t c0 = c;
+        while (c < lim && channel_form(x, c, bias_room, 3) == FORM_GENERAL) c++;
+        if (c > c0) {
+            if (n + 2 * g + 2 > THREE_LIST_BYTES) return 0;
+            list[THREE_LIST_BYTES - 2 * g - 2] = (uint8_t)c0;
+            list[THREE_LIST_BYTES - 2 * g - 1] = (uint8_t)(c - 1);
+            g++;
+        }
+        const int32_t f0 = c;
+        while (c < lim && channel_form(x, c, bias_room, 3) != FORM_GENERAL) c++;
+        for (int32_t p = f0; p < c; p += 2) {
+            if (n + 2 * g + 1 > THREE_LIST_BYTES) return 0;
+            list[n++] = (uint8_t)(p + 2 <= c || c < x->n_safe ? p : c - 2);
+        }
+    }
+    *n_gaps = g;
+    return n;
+}
+/* One pass of np pixels (3; or 2, a three-pixel layer's last ones, in the two-pixel layout) of a
+ * listed layer: the listed pairs, from pa (columns, groups, zz, out_c set; or the inputs g, see
+ * pass3_pairs) at output o, in one call of pass3 or (np 2) in pass2 a run of pairs at a time;
+ * then the gaps' channels in pass_general, and the clamp of [0, lim). */
+static void three_pass(const conv_ctx *x, pass2_args *pa, int8_t *o, const uint8_t *list, int32_t n_pairs,
+                       int32_t n_gaps, int32_t lim, int clamp, const pass3_gather *g, int32_t np)
+{
+    static const int32_t no_bias[2] = {0, 0};
+    const nnom_conv_args *a = x->a;
+    const int32_t *bias = (const int32_t *)a->bias;
+    if (np == 3) {
+        pa->bias = bias ? bias : no_bias;
+        pa->bias_step = bias ? 4 : 0;
+        pa->mult = a->multiplier;
+        pa->shift = a->shift;
+        pa->w = (const int8_t *)a->weights;
+        pa->k = x->s.k;
+        pa->out = o;
+        pass3_pairs(pa, list, list + n_pairs, g);
+    } else {
+        /* each run of consecutive pairs (starts 2 apart) in one call of pass2, in the requantisation
+         * of nnom_arm_requant() that serves every fast channel (one instruction more an output than
+         * the other form, on a layer's last two or four pixels) */
+        for (const uint8_t *s = list, *e; s < list + n_pairs; s = e) {
+            for (e = s + 1; e < list + n_pairs && *e == e[-1] + 2;) e++;
+            const int32_t c0 = s[0], c1 = e[-1] + 2;
+            fast_channels(pa, NULL, NULL, 0, FORM_U, bias ? bias + c0 : NULL, a->multiplier + c0, a->shift + c0,
+                          (const int8_t *)a->weights + (ptrdiff_t)c0 * x->s.k, x->s.k, o + c0, c1 - c0);
+        }
+    }
+    for (const uint8_t *gap = list + THREE_LIST_BYTES - 2 * n_gaps; gap < list + THREE_LIST_BYTES; gap += 2)
+        pass_general(x, gap[0], gap[1] + 1, np, o);
+    if (clamp) clamp_pass(o, lim, np, a->out_c, a->act_min, a->act_max);
+}
+
+#endif
