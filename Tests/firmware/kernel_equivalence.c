@@ -807,7 +807,8 @@ static int32_t check_max_pool(int32_t cases)
 /* add, subtract, multiply: sizes below and above the add's table threshold (256 elements), counts
  * not multiples of 4, a per-channel second input, in place, unaligned tensors, fused clamps; input
  * multipliers and shifts as TFLite derives them (|x'| < 2^28) and some larger ones (the general
- * 64-bit path), output multipliers above, at and below 2^30, shifts in and beyond [-22, -1] */
+ * 64-bit path), some small ones with an output step near one unit of x' (so that a table entry off
+ * by one shows), output multipliers above, at and below 2^30, shifts in and beyond [-22, -1] */
 static int32_t check_elementwise(int32_t cases)
 {
     static int8_t in2_buf[MAX_IN + 8];
@@ -837,6 +838,15 @@ static int32_t check_elementwise(int32_t cases)
         if (chance(10)) params[5] = range(-2, 1);
         if (chance(10)) params[4] = 0x40000000;
         if (chance(10)) params[4] = (int32_t)(next() & 0x3FFFFFFFu);
+        if (op != 2 && chance(15)) {
+            /* x' of a few units, an output step of about one: every table entry's exact value shows
+             * (the Cortex-M tables' fill against the portable one) */
+            params[0] = range(1, 1 << 13);
+            params[2] = range(1, 1 << 13);
+            params[1] = params[3] = 0;
+            params[4] = (int32_t)(0x40000000u + (next() & 0x3FFFFFFFu));
+            params[5] = -range(1, 2);
+        }
         if (op == 2) {
             params[0] = params[4];
             params[1] = params[5];

@@ -63,7 +63,9 @@ static ew_prescale prescale_init(int32_t m, int32_t s)
     return p;
 }
 
-/* prescaled(x, zp, m, s) for d = x - zp (|d| <= 255), s <= 0: |y| < 2^28 + 2^19, so y + 2^(e-1)
+/* prescaled(x, zp, m, s) for d = x - zp (|d| <= 255), s <= 0: y(d) = floor((d m + 2^10) / 2^11)
+ * (prescale_table()) = d mh + floor((d ml + 2^10) / 2^11) with m = mh 2^11 + ml (0 <= ml < 2^11:
+ * |d mh| <= 255 * 2^20, |d ml| < 2^19, both in int32); |y| < 2^28 + 2^19, so y + 2^(e-1)
  * (e <= 31) stays in int32. */
 static inline int32_t prescale32(const ew_prescale *p, int32_t d)
 {
@@ -80,20 +82,40 @@ static int64_t prescale_bound(int32_t zp, int32_t m, int32_t s)
     return aa > ab ? aa : ab;
 }
 
+/* k (w >> e) for n values into t, w the high word of *acc, which steps by inc after each (the
+ * 64-bit step is an ADDS and an ADC on a 32-bit core; Cortex-M with DSP: nnom_ew_fill of
+ * kernels/arm/elementwise_s8.c, the same values). */
+static inline void prescale_fill(int32_t *t, int32_t n, int64_t *acc, int64_t inc, int32_t e, int32_t k)
+{
+#if NNOM_USE_ARM_DSP
+    nnom_ew_fill(t, n, acc, inc, e, k);
+#else
+    int64_t a = *acc;
+    for (; n > 0; n--, t++) {
+        t[0] = k * ((int32_t)(a >> 32) >> e);
+        a += inc;
+    }
+    *acc = a;
+#endif
+}
+
 /*
  * t[v + 128] = k prescaled(v, zp, m, s) for every int8 v (k = 1, -1, 2 or -2; |k x'| < 2^31 is the
  * caller's: prescale_bound() first).
- * For s <= 0 in 32-bit steps: with d = v - zp (|d| <= 255) and m = mh 2^11 + ml (mh = m >> 11,
- * 0 <= ml < 2^11), the doubling high multiply of d 2^20 by m, floor((d m 2^20 + 2^30) / 2^31)
- * (kernels/conv.h; d 2^20 is never -2^31, its saturating case), is
- *   y(d) = floor((d m + 2^10) / 2^11) = d mh + floor((d ml + 2^10) / 2^11),
- * |d mh| <= 255 * 2^20 and |d ml| < 2^19; then the rounding right shift by e = -s (half away from
- * zero) is floor((y + 2^(e-1) - [y < 0]) / 2^e). The table is built along d, one step at a time:
- * with d ml + 2^10 = 2^11 q + r (0 <= r < 2^11), the next d adds ml to r, so q grows by one when
- * r + ml reaches 2^11 (ml < 2^11: never by more), and y(d + 1) = y(d) + mh + that carry: no
- * multiply per value but the scale (a tiled stage's add builds its tables once per band). Positive shifts:
- * prescaled() itself.
+ * For s <= 0 in 64-bit steps: with d = v - zp (|d| <= 255), the doubling high multiply of d 2^20
+ * by m, floor((d m 2^20 + 2^30) / 2^31) (kernels/conv.h; d 2^20 is never -2^31, its saturating
+ * case), is y(d) = floor((d m + 2^10) / 2^11); then the rounding right shift by e = -s (half away
+ * from zero) is floor((y + 2^(e-1) - [y < 0]) / 2^e). The table is built along d in a fixed-point
+ * accumulator, A(d) = (d m + 2^10) 2^21 + (2^(e-1) - [y < 0]) 2^32 (|d m| < 2^39: |A| < 2^61),
+ * whose high word is y + 2^(e-1) - [y < 0]: the next d adds m 2^21, no multiply per value but the
+ * scale (a tiled stage's add builds its tables once per band). y grows with d (m >= 0), and y >= 0
+ * exactly when d m + 2^10 >= 0, i.e. d >= -floor(2^10 / m): the values below that take
+ * -[y < 0] = -1, the others 0 (two runs). Positive shifts: prescaled() itself.
+ * (Building 32-bit, the fraction of y kept apart with its carry, took 9 Cortex-M4 instructions a
+ * value, this 5.5; a form without the shift by e (the scale 2^(21 - e)) saved 0.5 cycle a value
+ * for 180 bytes of code more.)
  */
+enum { EW_PRESCALE_FRAC = 11, EW_ACC_SHIFT = 32 - EW_PRESCALE_FRAC };
 static void prescale_table(int32_t t[EW_VALUES], int32_t zp, int32_t m, int32_t s, int32_t k)
 {
     if (s > 0) {
@@ -101,25 +123,17 @@ static void prescale_table(int32_t t[EW_VALUES], int32_t zp, int32_t m, int32_t 
         return;
     }
     const ew_prescale p = prescale_init(m, s);
-    const int32_t d0 = INT8_MIN - zp, u0 = d0 * p.ml + (1 << 10), q0 = u0 >> 11;
-    const int32_t e = p.e, mh = p.mh, ml = p.ml, low = (1 << 11) - 1;
-    /* w = y + 2^(e-1) - [y < 0]: y grows with v, so the rounding's -[y < 0] is -1 (p.away) up to the
-     * first y >= 0 (w >= half + away) and 0 from there on: two loops, each a shift per value */
-    const int32_t below = p.half + p.away;
-    int32_t r = u0 & low, w = d0 * mh + q0 + below, v = 0; /* r = u0 - 2^11 q0 */
-    for (; v < EW_VALUES && w < below; v++) {
-        t[v] = k * (w >> e);
-        r += ml;
-        w += mh + (r >> 11); /* the carry: r < 2^12 */
-        r &= low;
-    }
-    w -= p.away;
-    for (; v < EW_VALUES; v++) {
-        t[v] = k * (w >> e);
-        r += ml;
-        w += mh + (r >> 11);
-        r &= low;
-    }
+    const int32_t d0 = INT8_MIN - zp;
+    /* the first index whose y is >= 0 (with the rounding term -1 before it, when e > 0) */
+    const int32_t round_half = 1 << (EW_PRESCALE_FRAC - 1);
+    int32_t split = m > 0 ? -d0 - round_half / m : 0;
+    split = !p.away || split < 0 ? 0 : (split > EW_VALUES ? EW_VALUES : split);
+    const int64_t frac = (int64_t)1 << EW_ACC_SHIFT, word = (int64_t)1 << 32;
+    const int64_t inc = (int64_t)m * frac;
+    int64_t acc = ((int64_t)d0 * m + round_half) * frac + (int64_t)(p.half + p.away) * word;
+    prescale_fill(t, split, &acc, inc, p.e, k);
+    acc -= (int64_t)p.away * word;
+    prescale_fill(t + split, EW_VALUES - split, &acc, inc, p.e, k);
 }
 
 static void add_sub(const nnom_elementwise_s8_args *a, int subtract)

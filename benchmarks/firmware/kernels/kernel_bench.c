@@ -143,6 +143,8 @@ static const bench_case cases[] = {
     /* MobileNetV1-0.25's first layer as the tiled vww plan calls it: two output rows from five input
      * rows (its zero padding folded: none above or left), the scratch the plan reserves */
     {"conv3x3_s2_5x96x3to8_band", KIND_CONV, 5, 96, 3, 8, 3, 2, 0, 0, 0, 1, 2},
+    /* ResNet-8's second add as its tiled stage runs it: a call per output row (512 elements) */
+    {"add_1x16x32_band", KIND_ADD, 1, 16, 32, 32, 1, 1, 0, 0},
 };
 #define CASE_COUNT ((int)(sizeof cases / sizeof cases[0]))
 
