@@ -90,6 +90,55 @@
     "cmp    " M ", #0x40000000\n\t"
 #define PASS3_RQ3(RQ, S0, S1, S2, M, E, C, T) RQ(S0, M, E, C, T) RQ(S1, M, E, C, T) RQ(S2, M, E, C, T)
 
+/* The end of a pair (channel c's sums in r3-r5 with r9 m, r10 e, r0 its constant; c + 1's in r6-r8
+ * with r1 m, r11 e): requantise, store the six outputs, and go back to 10 while pairs are left, else
+ * drop FRAME bytes of stack and return. C_AT: the stack offset of c; [sp, #4] p, [sp, #8] the next pair
+ * start and [sp, #12] end, as both forms keep them. */
+#define PASS3_FINISH(C_AT, FRAME) \
+        "ldr    lr, [sp, #4]\n\t"           /* p */                                                       \
+        "ldr    r12, [sp, #" C_AT "]\n\t"   /* c */                                                 \
+        "ldr    r9, [lr, #12]\n\t"                                                                        \
+        "ldr    r10, [lr, #16]\n\t"                                                                       \
+        "ldr    r2, [lr, #20]\n\t"          /* 2 zp + 1 */                                                \
+        "add    r9, r9, r12, lsl #2\n\t"                                                                  \
+        "add    r10, r10, r12, lsl #2\n\t"                                                                \
+        "ldr    r1, [r9, #4]\n\t"           /* multiplier of channel c + 1 */                             \
+        "ldr    r11, [r10, #4]\n\t"         /* its shift = -e */                                          \
+        "ldr    r9, [r9]\n\t"               /* multiplier of channel c */                                 \
+        "ldr    r10, [r10]\n\t"             /* its shift */                                               \
+        PASS3_CONSTS("r9", "r10", "r0", "r2")                                                             \
+        "bls    30f\n\t"                    /* (multipliers above 2^30, the common case, fall through) */ \
+        PASS3_RQ3(REQUANT_ZP, "r3", "r4", "r5", "r9", "r10", "r0", "r12")                                 \
+        "20:\n\t"                                                                                         \
+        PASS3_CONSTS("r1", "r11", "r0", "r2")                                                             \
+        "bls    31f\n\t"                                                                                  \
+        PASS3_RQ3(REQUANT_ZP, "r6", "r7", "r8", "r1", "r11", "r0", "r12")                                 \
+        "21:\n\t"                                                                                         \
+        "ldr    r12, [sp, #" C_AT "]\n\t"   /* c */                                                 \
+        "ldr    r1, [lr, #48]\n\t"          /* out */                                                     \
+        "ldr    r9, [lr, #24]\n\t"          /* out_c */                                                   \
+        "ldr    r2, [sp, #8]\n\t"           /* the next pair start */                                     \
+        "ldr    lr, [sp, #12]\n\t"          /* end (two loads in the run: an LDRD would not pipeline) */  \
+        "add    r1, r1, r12\n\t"            /* pixel 0 */                                                 \
+        "add    r0, r1, r9\n\t"             /* pixel 1 */                                                 \
+        "add    r11, r0, r9\n\t"            /* pixel 2 */                                                 \
+        "strb   r3, [r1]\n\t"                                                                             \
+        "strb   r6, [r1, #1]\n\t"                                                                         \
+        "strb   r4, [r0]\n\t"                                                                             \
+        "strb   r7, [r0, #1]\n\t"                                                                         \
+        "strb   r5, [r11]\n\t"                                                                            \
+        "strb   r8, [r11, #1]\n\t"                                                                        \
+        "cmp    r2, lr\n\t"                                                                               \
+        "blo    10b\n\t"                                                                                  \
+        "add    sp, sp, #" FRAME "\n\t"                                                                   \
+        "pop    {r4-r11, pc}\n"                                                                           \
+        "30:\n\t"                                                                                         \
+        PASS3_RQ3(REQUANT_U, "r3", "r4", "r5", "r9", "r10", "r0", "r12")                                  \
+        "b      20b\n"                                                                                    \
+        "31:\n\t"                                                                                         \
+        PASS3_RQ3(REQUANT_U, "r6", "r7", "r8", "r1", "r11", "r0", "r12")                                  \
+        "b      21b\n\t"
+
 /*
  * The channel pairs (c, c + 1) for c in the bytes [list, end) (at least one; pairs may overlap:
  * a channel computed twice gets the same bytes) of three whole pixels, every channel of a pair
@@ -153,50 +202,7 @@ __attribute__((naked, noinline)) static void pass3_fast(ARG const pass2_args *p,
         "add    r0, r0, #24 * " PASS3_COPIES "\n\t"
         "cmp    r0, r11\n\t"
         "bne    1b\n\t"
-        /* requantise: channel c with r9 m, r10 e, r0 its constant; c + 1 with r1 m, r11 e */
-        "ldr    lr, [sp, #4]\n\t"           /* p */
-        "ldr    r12, [sp, #24]\n\t"         /* c */
-        "ldr    r9, [lr, #12]\n\t"
-        "ldr    r10, [lr, #16]\n\t"
-        "ldr    r2, [lr, #20]\n\t"          /* 2 zp + 1 */
-        "add    r9, r9, r12, lsl #2\n\t"
-        "add    r10, r10, r12, lsl #2\n\t"
-        "ldr    r1, [r9, #4]\n\t"           /* multiplier of channel c + 1 */
-        "ldr    r11, [r10, #4]\n\t"         /* its shift = -e */
-        "ldr    r9, [r9]\n\t"               /* multiplier of channel c */
-        "ldr    r10, [r10]\n\t"             /* its shift */
-        PASS3_CONSTS("r9", "r10", "r0", "r2")
-        "bls    30f\n\t"                    /* (multipliers above 2^30, the common case, fall through) */
-        PASS3_RQ3(REQUANT_ZP, "r3", "r4", "r5", "r9", "r10", "r0", "r12")
-        "20:\n\t"
-        PASS3_CONSTS("r1", "r11", "r0", "r2")
-        "bls    31f\n\t"
-        PASS3_RQ3(REQUANT_ZP, "r6", "r7", "r8", "r1", "r11", "r0", "r12")
-        "21:\n\t"
-        "ldr    r12, [sp, #24]\n\t"         /* c */
-        "ldr    r1, [lr, #48]\n\t"          /* out */
-        "ldr    r9, [lr, #24]\n\t"          /* out_c */
-        "ldr    r2, [sp, #8]\n\t"           /* the next pair start */
-        "ldr    lr, [sp, #12]\n\t"          /* end (two loads in the run: an LDRD would not pipeline) */
-        "add    r1, r1, r12\n\t"            /* pixel 0 */
-        "add    r0, r1, r9\n\t"             /* pixel 1 */
-        "add    r11, r0, r9\n\t"            /* pixel 2 */
-        "strb   r3, [r1]\n\t"
-        "strb   r6, [r1, #1]\n\t"
-        "strb   r4, [r0]\n\t"
-        "strb   r7, [r0, #1]\n\t"
-        "strb   r5, [r11]\n\t"
-        "strb   r8, [r11, #1]\n\t"
-        "cmp    r2, lr\n\t"
-        "blo    10b\n\t"
-        "add    sp, sp, #28\n\t"
-        "pop    {r4-r11, pc}\n"
-        "30:\n\t"
-        PASS3_RQ3(REQUANT_U, "r3", "r4", "r5", "r9", "r10", "r0", "r12")
-        "b      20b\n"
-        "31:\n\t"
-        PASS3_RQ3(REQUANT_U, "r6", "r7", "r8", "r1", "r11", "r0", "r12")
-        "b      21b\n\t");
+        PASS3_FINISH("24", "28"));
 }
 
 #include "kernels/arm/conv_pass3s.h"

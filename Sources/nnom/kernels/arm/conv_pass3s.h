@@ -160,50 +160,7 @@ __attribute__((naked, noinline)) static void pass3_stack(ARG const pass2_args *p
         "ldr    pc, [sp]\n\t"
         ".p2align 2\n"
         "1:\n\t" PASS3S_GROUPS
-        /* requantise: channel c with r9 m, r10 e, r0 its constant; c + 1 with r1 m, r11 e */
-        "ldr    lr, [sp, #4]\n\t"           /* p */
-        "ldr    r12, [sp, #16]\n\t"         /* c */
-        "ldr    r9, [lr, #12]\n\t"
-        "ldr    r10, [lr, #16]\n\t"
-        "ldr    r2, [lr, #20]\n\t"          /* 2 zp + 1 */
-        "add    r9, r9, r12, lsl #2\n\t"
-        "add    r10, r10, r12, lsl #2\n\t"
-        "ldr    r1, [r9, #4]\n\t"           /* multiplier of channel c + 1 */
-        "ldr    r11, [r10, #4]\n\t"         /* its shift = -e */
-        "ldr    r9, [r9]\n\t"               /* multiplier of channel c */
-        "ldr    r10, [r10]\n\t"             /* its shift */
-        PASS3_CONSTS("r9", "r10", "r0", "r2")
-        "bls    30f\n\t"                    /* (multipliers above 2^30, the common case, fall through) */
-        PASS3_RQ3(REQUANT_ZP, "r3", "r4", "r5", "r9", "r10", "r0", "r12")
-        "20:\n\t"
-        PASS3_CONSTS("r1", "r11", "r0", "r2")
-        "bls    31f\n\t"
-        PASS3_RQ3(REQUANT_ZP, "r6", "r7", "r8", "r1", "r11", "r0", "r12")
-        "21:\n\t"
-        "ldr    r12, [sp, #16]\n\t"         /* c */
-        "ldr    r1, [lr, #48]\n\t"          /* out */
-        "ldr    r9, [lr, #24]\n\t"          /* out_c */
-        "ldr    r2, [sp, #8]\n\t"           /* the next pair start */
-        "ldr    lr, [sp, #12]\n\t"          /* end (two loads in the run: an LDRD would not pipeline) */
-        "add    r1, r1, r12\n\t"            /* pixel 0 */
-        "add    r0, r1, r9\n\t"             /* pixel 1 */
-        "add    r11, r0, r9\n\t"            /* pixel 2 */
-        "strb   r3, [r1]\n\t"
-        "strb   r6, [r1, #1]\n\t"
-        "strb   r4, [r0]\n\t"
-        "strb   r7, [r0, #1]\n\t"
-        "strb   r5, [r11]\n\t"
-        "strb   r8, [r11, #1]\n\t"
-        "cmp    r2, lr\n\t"
-        "blo    10b\n\t"
-        "add    sp, sp, #" PASS3S_FRAME "\n\t"
-        "pop    {r4-r11, pc}\n"
-        "30:\n\t"
-        PASS3_RQ3(REQUANT_U, "r3", "r4", "r5", "r9", "r10", "r0", "r12")
-        "b      20b\n"
-        "31:\n\t"
-        PASS3_RQ3(REQUANT_U, "r6", "r7", "r8", "r1", "r11", "r0", "r12")
-        "b      21b\n\t");
+        PASS3_FINISH("16", PASS3S_FRAME));
 }
 
 #else
