@@ -36,6 +36,9 @@ cmake --build build/lean -j "$jobs"
 echo "== firmware: Cortex-M4 cross build, QEMU runs bit-exact with the host, DSP kernels = portable"
 bash Tests/firmware/run.sh
 
+echo "== QEMU plugin: the unaligned-access accounting on a firmware with known unaligned loads and stores"
+bash tools/qemu-insn-plugin/test/test.sh
+
 echo "== install, then find_package(nnom) from other projects (shared library; static library with the host tools)"
 rm -rf build/install build/consumer
 cmake --install build/test --prefix "$PWD/build/install" >/dev/null

@@ -4,7 +4,9 @@
 # figures to $layers_out.
 # The caller sets root (the repository), build (build folder), gen (make_headers' output folder),
 # jobs and BENCH_RUNS, then calls measure_setup (the plugin, empty $results and $layers_out);
-# PROFILE=1 also prints the hottest blocks.
+# PROFILE=1 also prints the hottest blocks. NNOM_BENCH_UNALIGNED=1 passes unaligned=1 to the plugin:
+# the estimated cycles then include the Cortex-M4 unaligned-access penalty, and the unaligned
+# accesses per inference are printed (default runs are unchanged).
 
 measure_setup() {
   echo "== plugin"
@@ -56,6 +58,7 @@ measure() { # model opt kernels layers
   local elf=$dir/fw_$model.elf
   local args="begin=$(sym_addr "$elf" fw_bench_begin),end=$(sym_addr "$elf" fw_bench_end),layer=$(sym_addr "$elf" fw_layer_timer)"
   [ -n "${PROFILE:-}" ] && args="$args,profile=15"
+  [ "${NNOM_BENCH_UNALIGNED:-0}" = 1 ] && args="$args,unaligned=1"
   local out
   out=$(timeout 300 qemu-system-arm -M mps2-an386 -nographic -semihosting-config enable=on,target=native \
         -kernel "$elf" -plugin "$plugin,$args" -d plugin 2>&1)
@@ -94,6 +97,10 @@ measure() { # model opt kernels layers
   printf '%-7s %-3s %-8s %-4s insns/inference %9d  insns/MAC %s  est. cycles/MAC %s  runtime flash %6d  arena %6d  stack %5d\n' \
     "$model" "$opt" "$kernels" "$layers" "$per_inf" "$(awk -v a="$per_inf" -v b="$macs" 'BEGIN{printf "%.2f", a/b}')" \
     "$(awk -v a="$cyc_inf" -v b="$macs" 'BEGIN{printf "%.2f", a/b}')" "$rt" "$arena" "$stack"
+  if [ "${NNOM_BENCH_UNALIGNED:-0}" = 1 ]; then
+    grep '^insn_count: unaligned ' <<<"$out" | awk -v runs="$runs" '{ sub("accesses=", "", $3); sub("extra_cycles=", "", $4)
+      printf "        unaligned accesses/inference %d  extra est. cycles/inference %d (included above)\n", $3 / runs, $4 / runs }'
+  fi
   if [ -n "${PROFILE:-}" ]; then
     grep 'insn_count: block' <<<"$out" | while read -r _ _ addr ins execs; do
       echo "    $ins $execs $(arm-none-eabi-addr2line -f -e "$elf" "$addr" | head -1)"

@@ -3,7 +3,7 @@
  * ESTIMATES Cortex-M4 cycles, in total, inside a region of the program
  * delimited by two marker functions, and per layer of a model.
  *
- *   qemu-system-arm ... -plugin libinsn_count.so,begin=0x1234,end=0x1240[,layer=0x1250][,mix=1][,profile=N]
+ *   qemu-system-arm ... -plugin libinsn_count.so,begin=0x1234,end=0x1240[,layer=0x1250][,mix=1][,profile=N][,unaligned=1]
  *
  * begin / end are the addresses of two functions the program calls around the
  * code to measure (see examples/cortex-m4/bench_markers.c); give the values
@@ -37,6 +37,19 @@
  * whole run, as "insn_count: block 0x<addr> insns=<n> execs=<n> cycles=<n>";
  * `addr2line -f -e app.elf 0x<addr>` names the function (benchmarks/firmware/run.sh
  * does this with PROFILE=1).
+ *
+ * unaligned=1: also charges the Cortex-M4 TRM's unaligned-access penalty (see
+ * m4_unaligned_extra()) on the single loads and stores of a halfword or word
+ * (LDR, LDRH, LDRSH, STR, STRH: the only ones ARMv7-M lets be unaligned; LDRD,
+ * STRD, LDM, STM, LDREX, VLDR... fault instead). A memory callback on each of
+ * them checks the address; the extra cycles go into every cycles figure
+ * (total, region, layers) and the plugin also prints
+ *
+ *   insn_count: unaligned accesses=<n> extra_cycles=<n>
+ *   insn_count: layer_unaligned <slot> accesses=<n> extra_cycles=<n>
+ *
+ * (inside the region, summed over the pairs; the second line for each layer
+ * slot). Without it nothing is instrumented and the output is unchanged.
  *
  * How: every translated block gets a callback with a record of its
  * instruction count, its estimated cycles and where it falls through to. A
@@ -76,6 +89,12 @@ void qemu_plugin_register_vcpu_tb_exec_cb(struct qemu_plugin_tb *tb, qemu_plugin
 void qemu_plugin_register_atexit_cb(qemu_plugin_id_t id, qemu_plugin_udata_cb_t cb, void *userdata);
 void qemu_plugin_outs(const char *string);
 
+typedef uint32_t qemu_plugin_meminfo_t;
+enum qemu_plugin_mem_rw { QEMU_PLUGIN_MEM_R = 1, QEMU_PLUGIN_MEM_W, QEMU_PLUGIN_MEM_RW };
+typedef void (*qemu_plugin_vcpu_mem_cb_t)(unsigned int vcpu_index, qemu_plugin_meminfo_t info, uint64_t vaddr,
+                                          void *userdata);
+unsigned int qemu_plugin_mem_size_shift(qemu_plugin_meminfo_t info);
+
 #define QEMU_PLUGIN_EXPORT __attribute__((visibility("default")))
 #define QEMU_PLUGIN_API_VERSION 1
 struct qemu_plugin_insn;
@@ -83,6 +102,8 @@ struct qemu_plugin_insn *qemu_plugin_tb_get_insn(const struct qemu_plugin_tb *tb
 const void *qemu_plugin_insn_data(const struct qemu_plugin_insn *insn);
 size_t qemu_plugin_insn_size(const struct qemu_plugin_insn *insn);
 uint64_t qemu_plugin_insn_vaddr(const struct qemu_plugin_insn *insn);
+void qemu_plugin_register_vcpu_mem_cb(struct qemu_plugin_insn *insn, qemu_plugin_vcpu_mem_cb_t cb,
+                                      enum qemu_plugin_cb_flags flags, enum qemu_plugin_mem_rw rw, void *userdata);
 
 /* ---- end of the API subset ---- */
 
@@ -108,6 +129,7 @@ typedef struct block_stat {
 static block_stat *blocks;    /* open addressing by (pc, n_insns) */
 static unsigned profile_top;
 static int want_mix;
+static int want_unaligned;
 static uint64_t begin_addr = UINT64_MAX, end_addr = UINT64_MAX, layer_addr = UINT64_MAX;
 
 static uint64_t total, cycles;             /* everything executed */
@@ -121,6 +143,12 @@ static uint64_t layer_calls;                /* timer-hook calls since the last b
 static uint64_t layer_start_insns, layer_start_cycles;
 static uint64_t layer_insns[MAX_LAYER_SLOTS], layer_cycles[MAX_LAYER_SLOTS];
 static unsigned layer_slots;
+/* unaligned=1: unaligned accesses and their extra cycles (already in cycles), all and inside the region */
+static uint64_t unaligned_all, unaligned_extra_all;
+static uint64_t region_unaligned, region_unaligned_extra;
+static uint64_t start_unaligned, start_unaligned_extra;
+static uint64_t layer_start_unaligned, layer_start_unaligned_extra;
+static uint64_t layer_unaligned[MAX_LAYER_SLOTS], layer_unaligned_extra[MAX_LAYER_SLOTS];
 
 static block_stat *block_of(uint64_t pc, uint32_t n)
 {
@@ -143,11 +171,15 @@ static void on_block(unsigned int vcpu, void *udata)
     if (b->pc == begin_addr) {
         start_insns = total;
         start_cycles = cycles;
+        start_unaligned = unaligned_all;
+        start_unaligned_extra = unaligned_extra_all;
         layer_calls = 0;
         inside = 1;
     } else if (b->pc == end_addr && inside) {
         region += total - start_insns;
         region_cycles += cycles - start_cycles;
+        region_unaligned += unaligned_all - start_unaligned;
+        region_unaligned_extra += unaligned_extra_all - start_unaligned_extra;
         regions++;
         inside = 0;
     } else if (b->pc == layer_addr && inside) {
@@ -155,9 +187,13 @@ static void on_block(unsigned int vcpu, void *udata)
         if (layer_calls % 2 == 0) {
             layer_start_insns = total;
             layer_start_cycles = cycles;
+            layer_start_unaligned = unaligned_all;
+            layer_start_unaligned_extra = unaligned_extra_all;
         } else if (slot < MAX_LAYER_SLOTS) {
             layer_insns[slot] += total - layer_start_insns;
             layer_cycles[slot] += cycles - layer_start_cycles;
+            layer_unaligned[slot] += unaligned_all - layer_start_unaligned;
+            layer_unaligned_extra[slot] += unaligned_extra_all - layer_start_unaligned_extra;
             if (slot + 1 > layer_slots) layer_slots = (unsigned)slot + 1;
         }
         layer_calls++;
@@ -170,6 +206,19 @@ static void on_block(unsigned int vcpu, void *udata)
             mix_insns[k] += b->mix_insns[k];
             mix_cycles[k] += b->mix_cycles[k];
         }
+    }
+}
+
+/* After a single load or store (unaligned=1): the TRM's penalty if its address is not aligned to its size. */
+static void on_access(unsigned int vcpu, qemu_plugin_meminfo_t info, uint64_t vaddr, void *udata)
+{
+    (void)vcpu;
+    (void)udata;
+    const unsigned extra = m4_unaligned_extra(1u << qemu_plugin_mem_size_shift(info), vaddr);
+    if (extra) {
+        unaligned_all++;
+        unaligned_extra_all += extra;
+        cycles += extra;
     }
 }
 
@@ -203,6 +252,14 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
         }
     }
     qemu_plugin_register_vcpu_tb_exec_cb(tb, on_block, QEMU_PLUGIN_CB_NO_REGS, b);
+    if (want_unaligned) { /* on every translation: a callback belongs to the translated code */
+        for (size_t i = 0; i < n; i++) {
+            struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
+            const m4_insn d = m4_decode((const uint8_t *)qemu_plugin_insn_data(insn), qemu_plugin_insn_size(insn));
+            if (d.cls == M4_LDST) qemu_plugin_register_vcpu_mem_cb(insn, on_access, QEMU_PLUGIN_CB_NO_REGS,
+                                                                   QEMU_PLUGIN_MEM_RW, NULL);
+        }
+    }
 }
 
 static void on_exit_report(qemu_plugin_id_t id, void *udata)
@@ -220,6 +277,16 @@ static void on_exit_report(qemu_plugin_id_t id, void *udata)
         snprintf(line, sizeof line, "insn_count: layer %u insns=%" PRIu64 " cycles=%" PRIu64 "\n", k, layer_insns[k],
                  layer_cycles[k]);
         qemu_plugin_outs(line);
+    }
+    if (want_unaligned) {
+        snprintf(line, sizeof line, "insn_count: unaligned accesses=%" PRIu64 " extra_cycles=%" PRIu64 "\n",
+                 region_unaligned, region_unaligned_extra);
+        qemu_plugin_outs(line);
+        for (unsigned k = 0; k < layer_slots; k++) {
+            snprintf(line, sizeof line, "insn_count: layer_unaligned %u accesses=%" PRIu64 " extra_cycles=%" PRIu64 "\n",
+                     k, layer_unaligned[k], layer_unaligned_extra[k]);
+            qemu_plugin_outs(line);
+        }
     }
     if (want_mix) {
         for (int k = 0; k < M4_CLASS_COUNT; k++) {
@@ -253,6 +320,7 @@ static int parse_arg(const char *arg)
     if (rest == eq + 1 || *rest) return -1;
     if (!strncmp(arg, "profile=", 8)) profile_top = (unsigned)v;
     else if (!strncmp(arg, "mix=", 4)) want_mix = v != 0;
+    else if (!strncmp(arg, "unaligned=", 10)) want_unaligned = v != 0;
     else if (!strncmp(arg, "begin=", 6)) begin_addr = v & ~(uint64_t)1;
     else if (!strncmp(arg, "end=", 4)) end_addr = v & ~(uint64_t)1;
     else if (!strncmp(arg, "layer=", 6)) layer_addr = v & ~(uint64_t)1;
@@ -269,7 +337,7 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
         if (parse_arg(argv[i]) != 0) {
             fprintf(stderr,
                     "insn_count: unknown argument '%s' (expected begin=ADDR, end=ADDR, layer=ADDR, mix=0|1, "
-                    "profile=N)\n",
+                    "profile=N, unaligned=0|1)\n",
                     argv[i]);
             return -1;
         }

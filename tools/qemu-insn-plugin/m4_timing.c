@@ -150,3 +150,16 @@ unsigned m4_cycles_after(const m4_insn *insn, const m4_insn *prev)
     if (insn->pipelines && prev && prev->pipelines && !prev->blocks_next) return insn->cycles - 1u;
     return insn->cycles;
 }
+
+/* The TRM's penalties: extra cycles by the number of pieces an unaligned access is split into, minus one. */
+enum { HALFWORD_BYTES = 2, WORD_BYTES = 4, SPLIT_IN_TWO = 1, SPLIT_IN_THREE = 2 };
+
+unsigned m4_unaligned_extra(unsigned size, uint64_t address)
+{
+    if (size == HALFWORD_BYTES) return (address & 1u) ? SPLIT_IN_TWO : 0u;
+    if (size == WORD_BYTES) {
+        if (address & 1u) return SPLIT_IN_THREE;
+        return (address & 2u) ? SPLIT_IN_TWO : 0u;
+    }
+    return 0u;
+}

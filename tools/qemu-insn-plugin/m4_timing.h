@@ -64,4 +64,14 @@ m4_insn m4_decode(const uint8_t *bytes, size_t size);
  */
 unsigned m4_cycles_after(const m4_insn *insn, const m4_insn *prev);
 
+/*
+ * The extra cycles of a single load or store of @p size bytes at @p address
+ * when it is not aligned (Cortex-M4 TRM, load/store timings): a halfword at an
+ * odd address is done as two bytes (+1), a word at an address 2 mod 4 as two
+ * halfwords (+1), a word at an odd address as a byte, a halfword and a byte
+ * (+2); 0 when aligned, and for bytes. Only LDR, LDRH, LDRSH, STR, STRH (and
+ * their T forms) can be unaligned on ARMv7-M; other accesses fault instead.
+ */
+unsigned m4_unaligned_extra(unsigned size, uint64_t address);
+
 #endif
