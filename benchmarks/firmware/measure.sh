@@ -6,7 +6,8 @@
 # jobs and BENCH_RUNS, then calls measure_setup (the plugin, empty $results and $layers_out);
 # PROFILE=1 also prints the hottest blocks. NNOM_BENCH_UNALIGNED=1 passes unaligned=1 to the plugin:
 # the estimated cycles then include the Cortex-M4 unaligned-access penalty, and the unaligned
-# accesses per inference are printed (default runs are unchanged).
+# accesses per inference are printed (default runs are unchanged). NNOM_BENCH_COMPACT=ON builds the
+# runtime with NNOM_COMPACT_KERNELS (the kernels' compact forms at -O2 too).
 
 measure_setup() {
   echo "== plugin"
@@ -53,7 +54,7 @@ measure() { # model opt kernels layers
   cmake -S examples/cortex-m4 -B "$dir" -G Ninja -DCMAKE_TOOLCHAIN_FILE="$root/cmake/arm-none-eabi.cmake" \
     -DCMAKE_BUILD_TYPE=$type "-DCMAKE_C_FLAGS_RELEASE=-O2 -DNDEBUG" -DFW_POOL_BYTES=$((512 * 1024)) \
     -DFW_PORTABLE_KERNELS=$portable -DFW_LAYERS=$fw_layers -DFW_BENCH_RUNS="$BENCH_RUNS" \
-    -DFW_MODEL_DIR="$root/$gen" -DFW_MODELS="$model" $extra >/dev/null
+    -DNNOM_COMPACT_KERNELS="${NNOM_BENCH_COMPACT:-OFF}" -DFW_MODEL_DIR="$root/$gen" -DFW_MODELS="$model" $extra >/dev/null
   cmake --build "$dir" -j "$jobs" >/dev/null
   local elf=$dir/fw_$model.elf
   local args="begin=$(sym_addr "$elf" fw_bench_begin),end=$(sym_addr "$elf" fw_bench_end),layer=$(sym_addr "$elf" fw_layer_timer)"

@@ -37,6 +37,19 @@
 #define NNOM_DW_5X5_KERNELS 1
 #endif
 
+/* 1: the kernels' compact forms (their loops in place of the longest straight-line copies of a pass:
+ * pass2, pass3, the first-layer and dense passes, a pointwise layer's columns kept on the stack),
+ * fewer KB of flash for a few percent of speed; the same results. By default the optimisation level
+ * decides: 1 at -Os, 0 otherwise. CMake: -DNNOM_COMPACT_KERNELS=ON takes them at any level (e.g. with
+ * -O2 for the rest of the firmware). */
+#ifndef NNOM_COMPACT_KERNELS
+#if defined(__OPTIMIZE_SIZE__)
+#define NNOM_COMPACT_KERNELS 1
+#else
+#define NNOM_COMPACT_KERNELS 0
+#endif
+#endif
+
 #if NNOM_USE_ARM_DSP
 #include <arm_acle.h>
 #include <stdint.h>

@@ -113,7 +113,7 @@ typedef struct {
     "sxtb16 r10, r10, ror #8\n\t"                        \
     FIRST_MACS(FIRST_SMLAD, OFF, "4")
 #define FIRST_G(K, I) FIRST_GROUP(K, FIRST_STR(32 * I), FIRST_SMLAD)
-#if defined(__OPTIMIZE_SIZE__)
+#if NNOM_COMPACT_KERNELS
 /* For size (-Os): the first group, then the others three at a time in a loop (two passes for 27
  * taps, three for 40) ending at the columns' end ([sp, #44]): about 7 estimated cycles a pass of
  * the loop, for 1.1 KB less code. */
@@ -162,7 +162,7 @@ typedef char first_groups_check[((FIRST_K27 + 3) / 4 - 1) % 3 == 0 && (FIRST_K40
     RQ(S0, "r9", "r10", "r12", "r0", "r11") RQ(S1, "r9", "r10", "r12", "r0", "r11") \
     RQ(S2, "r9", "r10", "r12", "r0", "r11") RQ(S3, "r9", "r10", "r12", "r0", "r11")
 
-#if !defined(__OPTIMIZE_SIZE__)
+#if !NNOM_COMPACT_KERNELS
 /* FIRST_TABLE 1: a caller may give the channels' constants of 27-element patches as a table, 16
  * bytes a channel (at most FIRST_TABLE_CHANNELS of them, on its stack), each channel's read by one
  * LDM (12 estimated cycles instead of 21; MobileNet's first layer 2.39 -> 2.35 est. cycles per

@@ -281,7 +281,7 @@ typedef struct {
 /* PASS2_RECIP: ceil(2^32 / PASS2_COPIES), so that the high word of groups * PASS2_RECIP (UMULL,
  * one cycle, where UDIV takes up to 12) is floor(groups / PASS2_COPIES): for 36, 2^32 + 32 =
  * 36 PASS2_RECIP, exact below 2^27 groups; for 8, 2^29 exactly. In halves for MOVW / MOVT. */
-#if defined(__OPTIMIZE_SIZE__)
+#if NNOM_COMPACT_KERNELS
 #define PASS2_RECIP_LO "0x0000"
 #define PASS2_RECIP_HI "0x2000"
 #define PASS2_COPIES "8"
@@ -494,7 +494,7 @@ typedef struct {
  * (-O2, est. cycles per MAC): the straight copies took pw_25x5_64to64 from 1.69 to 1.67 and
  * pw_48x48_8to16 from 3.49 to 3.42 for 724 more bytes of code. */
 #define PASS8_GROUPS_8 PASS8_GROUP PASS8_GROUP PASS8_GROUP PASS8_GROUP PASS8_GROUP PASS8_GROUP PASS8_GROUP PASS8_GROUP
-#if defined(__OPTIMIZE_SIZE__)
+#if NNOM_COMPACT_KERNELS
 #define PASS8_ENTRY                                                     \
     "ldr    r10, [sp, #16]\n\t"                                        \
     "add    r10, r10, r9, lsl #6\n\t"   /* the columns' end */          \

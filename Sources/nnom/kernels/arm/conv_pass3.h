@@ -70,7 +70,7 @@
 #define PASS3_GROUPS8                                                                       \
     PASS3_GROUP("0") PASS3_GROUP("24") PASS3_GROUP("48") PASS3_GROUP("72") PASS3_GROUP("96") \
     PASS3_GROUP("120") PASS3_GROUP("144") PASS3_GROUP("168")
-#if defined(__OPTIMIZE_SIZE__)
+#if NNOM_COMPACT_KERNELS
 #define PASS3_COPIES "8"
 #define PASS3_GROUPS PASS3_GROUPS8
 #else

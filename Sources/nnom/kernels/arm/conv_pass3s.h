@@ -50,7 +50,7 @@ typedef struct {
  * of 128 input channels, MobileNetV1-0.25's 6x6 ones). */
 #define PASS3S_MAX_GROUPS 32
 
-#if !defined(__OPTIMIZE_SIZE__)
+#if !NNOM_COMPACT_KERNELS
 #define NNOM_CONV_PASS3S 1
 
 #define PASS3S_COPIES "32" /* (the same, for the assembly) */

@@ -166,7 +166,7 @@ static inline int conv_short_takes(const nnom_conv_args *a, const int8_t *in, co
     "rsb    r11, r11, #0\n\t"
 /* A block's pixels come in pairs (an even count), the end tested before each pair: two pairs per
  * loop pass (one built for size) */
-#if defined(__OPTIMIZE_SIZE__)
+#if NNOM_COMPACT_KERNELS
 #define SHORT_PIXELS(N, RQ) SHORT_PIXEL(N, RQ, SHORT_END_TEST) SHORT_PIXEL(N, RQ, "")
 #else
 #define SHORT_PIXELS(N, RQ)                                                                              \

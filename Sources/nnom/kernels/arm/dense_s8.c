@@ -116,7 +116,7 @@ typedef struct {
  * groups before the end, its address found once per call, then a BX per block). 32 groups (128
  * inputs) take two passes of sixteen: the end test and the branch (about 5 cycles a pass) once per
  * 64 MACs of each row instead of 32. */
-#if defined(__OPTIMIZE_SIZE__)
+#if NNOM_COMPACT_KERNELS
 #define DENSE_PASS_MASK "7"
 #define DENSE_ENTRIES                                                           \
     ".hword  0, 17b - 10b, 16b - 10b, 15b - 10b\n\t"                            \
@@ -150,7 +150,7 @@ typedef struct {
 #define ARG __attribute__((unused))
 
 /* At -O2 (not at -Os: 1.5 KB of code), inputs of up to 128: the loop reading the input through SP. */
-#if !defined(__OPTIMIZE_SIZE__)
+#if !NNOM_COMPACT_KERNELS
 #define DENSE_SP 1
 #include "kernels/arm/dense_sp_blocks.h"
 #else
