@@ -1,8 +1,8 @@
 /*
  * What the files of the kernel equivalence firmware test share (kernel_equivalence.c: main, the
  * convolution, dense, matrix product, pooling and element-wise kernels; equivalence_rnn.c: the
- * requantisation forms and the recurrent kernel; equivalence_interrupts.c: the dense kernel under
- * interrupts): the portable kernels compiled beside the DSP ones
+ * requantisation forms and the recurrent kernel; equivalence_interrupts.c: the dense, convolution,
+ * depthwise and add kernels under interrupts): the portable kernels compiled beside the DSP ones
  * (portable_*.c), the buffers, the random numbers and the reports.
  */
 #ifndef NNOM_FW_EQUIVALENCE_H
@@ -50,6 +50,11 @@ extern int failures_shown; /* mismatches reported in detail so far */
 void report(const char *kernel, int32_t case_no, const int8_t *a, const int8_t *b, int32_t n);
 /* "kernel: N cases, M mismatches" */
 void summary(const char *kernel, int32_t cases, int32_t bad);
+/* A convolution's shape on one line (after a report). */
+void describe(const nnom_conv_args *a);
+/* Output size and padding along one axis of in elements, a window of k taps at stride s and
+ * dilation d, Keras' rules (SAME: the smaller half of the padding before). */
+void axis(int32_t in, int32_t k, int32_t s, int32_t d, int same, int32_t *out, int32_t *pad);
 
 /* equivalence_rnn.c: the fast requantisations against the portable one, and the recurrent kernel;
  * each returns its mismatches. */
@@ -57,8 +62,10 @@ int32_t check_requant(int32_t cases);
 int32_t check_rnn(int32_t cases);
 int32_t check_requant_rnn(int32_t cases);
 
-/* equivalence_interrupts.c: the dense kernel while SysTick interrupts it; returns its mismatches (and
+/* equivalence_interrupts.c: the dense kernel, and the convolution, depthwise and add kernels' assembly
+ * with stack frames of their own, while SysTick interrupts them; each returns its mismatches (and
  * counts too few interrupts as one). */
 int32_t check_dense_interrupted(int32_t cases);
+int32_t check_dsp_interrupted(int32_t cases);
 
 #endif /* NNOM_FW_EQUIVALENCE_H */

@@ -86,7 +86,7 @@ void report(const char *kernel, int32_t case_no, const int8_t *a, const int8_t *
     fw_print("\n");
 }
 
-static void describe(const nnom_conv_args *a)
+void describe(const nnom_conv_args *a)
 {
     fw_print("  in ");
     fw_print_i32(a->in_h);
@@ -119,8 +119,7 @@ static void describe(const nnom_conv_args *a)
     fw_print("\n");
 }
 
-/* Output size and padding along one axis, Keras' rules (SAME: the smaller half before). */
-static void axis(int32_t in, int32_t k, int32_t s, int32_t d, int same, int32_t *out, int32_t *pad)
+void axis(int32_t in, int32_t k, int32_t s, int32_t d, int same, int32_t *out, int32_t *pad)
 {
     const int32_t span = (k - 1) * d + 1;
     if (!same && in >= span) {
@@ -957,7 +956,8 @@ int main(void)
 {
     enum { CONV_CASES = 800, DEPTHWISE_CASES = 1000, DENSE_CASES = 300, POOL_CASES = 400, REQUANT_CASES = 300000,
            RNN_CASES = 500, TRANSPOSE_CASES = 300, MATMUL_CASES = 400, ELEMENTWISE_CASES = 600,
-           AVG_POOL_CASES = 500, DENSE_INTERRUPTED_CASES = 60 };
+           AVG_POOL_CASES = 500, DENSE_INTERRUPTED_CASES = 60,
+           DSP_INTERRUPTED_CASES = 36 };
     const int32_t conv = check_conv(CONV_CASES, 0);
     summary("conv", CONV_CASES, conv);
     fw_print("pointwise conv in place in one call: ");
@@ -972,6 +972,8 @@ int main(void)
     summary("dense", DENSE_CASES, dense);
     const int32_t dense_interrupted = check_dense_interrupted(DENSE_INTERRUPTED_CASES);
     summary("dense (interrupted)", DENSE_INTERRUPTED_CASES, dense_interrupted);
+    const int32_t dsp_interrupted = check_dsp_interrupted(DSP_INTERRUPTED_CASES);
+    summary("conv/depthwise/add (interrupted)", DSP_INTERRUPTED_CASES, dsp_interrupted);
     const int32_t matmul = check_matmul(MATMUL_CASES);
     summary("matmul", MATMUL_CASES, matmul);
     const int32_t transpose = check_transpose_conv(TRANSPOSE_CASES);
@@ -988,5 +990,5 @@ int main(void)
     summary("rnn", RNN_CASES, rnn);
     const int32_t requant_rnn = check_requant_rnn(REQUANT_CASES);
     summary("requant (rnn)", REQUANT_CASES, requant_rnn);
-    return conv || depthwise || dense || dense_interrupted || matmul || transpose || elementwise || pool || avg_pool || requant || rnn || requant_rnn;
+    return conv || depthwise || dense || dense_interrupted || dsp_interrupted || matmul || transpose || elementwise || pool || avg_pool || requant || rnn || requant_rnn;
 }

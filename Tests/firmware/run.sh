@@ -38,7 +38,8 @@
 #     ones on random shapes (conv, depthwise, dense, requantisation); built at -Os
 #     with the firmware above, and once more at -O2, where some assembly loops have
 #     more copies (conv_pass.h's, conv_pass3.h's) or paths of their own (the dense
-#     kernel's SP loop, dense_sp_blocks.h); the dense kernel also under SysTick
+#     kernel's SP loop, dense_sp_blocks.h); the dense kernel, and the convolution,
+#     depthwise and add kernels' assembly with stack frames of its own, also under SysTick
 #     interrupts (equivalence_interrupts.c, QEMU with -icount).
 #  3. Each Cortex-M DSP source (Sources/nnom/kernels/arm/*.c, which the portable
 #     kernels #include on DSP cores) compiles on its own, with every warning an
@@ -172,7 +173,7 @@ run_qemu() { # elf -> prints the firmware's output; fails on a non-zero exit sta
     -kernel "$1" 2>&1
 }
 # the same with time counted in instructions (-icount): timer interrupts at repeatable positions, on
-# any instruction (kernel_equivalence's dense kernel under SysTick interrupts)
+# any instruction (kernel_equivalence's kernels under SysTick interrupts)
 run_qemu_icount() {
   timeout 120 qemu-system-arm -M mps2-an386 -nographic -semihosting-config enable=on,target=native -icount shift=0 \
     -kernel "$1" 2>&1
