@@ -90,6 +90,19 @@
     "cmp    " M ", #0x40000000\n\t"
 #define PASS3_RQ3(RQ, S0, S1, S2, M, E, C, T) RQ(S0, M, E, C, T) RQ(S1, M, E, C, T) RQ(S2, M, E, C, T)
 
+/* The start of pair c (r12; r1 the weights, r2 k, r10 the biases, r9 bias_step): channel c's
+ * weights in r1, the six sums from the two biases, then into the groups through the entry at [sp]. */
+#define PASS3_START \
+        "mla    r1, r12, r2, r1\n\t"        /* the weights of channel c */ \
+        "mla    r10, r12, r9, r10\n\t"                                     \
+        "ldr    r3, [r10]\n\t"                                             \
+        "ldr    r6, [r10, #4]\n\t"                                         \
+        "mov    r4, r3\n\t"                                                \
+        "mov    r5, r3\n\t"                                                \
+        "mov    r7, r6\n\t"                                                \
+        "mov    r8, r6\n\t"                                                \
+        "ldr    pc, [sp]\n\t"
+
 /* The end of a pair (channel c's sums in r3-r5 with r9 m, r10 e, r0 its constant; c + 1's in r6-r8
  * with r1 m, r11 e): requantise, store the six outputs, and go back to 10 while pairs are left, else
  * drop FRAME bytes of stack and return. C_AT: the stack offset of c; [sp, #4] p, [sp, #8] the next pair
@@ -187,15 +200,7 @@ __attribute__((naked, noinline)) static void pass3_fast(ARG const pass2_args *p,
         "str    r12, [sp, #24]\n\t"
         "ldr    r9, [lr, #40]\n\t"          /* bias_step */
         "ldr    r0, [sp, #16]\n\t"          /* the columns, less 24 bytes per copy skipped */
-        "mla    r1, r12, r2, r1\n\t"        /* the weights of channel c */
-        "mla    r10, r12, r9, r10\n\t"
-        "ldr    r3, [r10]\n\t"
-        "ldr    r6, [r10, #4]\n\t"
-        "mov    r4, r3\n\t"
-        "mov    r5, r3\n\t"
-        "mov    r7, r6\n\t"
-        "mov    r8, r6\n\t"
-        "ldr    pc, [sp]\n\t"
+        PASS3_START
         ".p2align 2\n"
         "1:\n\t" PASS3_GROUPS
         "ldr    r11, [sp, #20]\n\t"

@@ -149,15 +149,7 @@ __attribute__((naked, noinline)) static void pass3_stack(ARG const pass2_args *p
         "str    r9, [sp, #8]\n\t"
         "str    r12, [sp, #16]\n\t"
         "ldr    r9, [lr, #40]\n\t"          /* bias_step */
-        "mla    r1, r12, r2, r1\n\t"        /* the weights of channel c */
-        "mla    r10, r12, r9, r10\n\t"
-        "ldr    r3, [r10]\n\t"
-        "ldr    r6, [r10, #4]\n\t"
-        "mov    r4, r3\n\t"
-        "mov    r5, r3\n\t"
-        "mov    r7, r6\n\t"
-        "mov    r8, r6\n\t"
-        "ldr    pc, [sp]\n\t"
+        PASS3_START
         ".p2align 2\n"
         "1:\n\t" PASS3S_GROUPS
         PASS3_FINISH("16", PASS3S_FRAME));
