@@ -48,6 +48,14 @@ static uint8_t *read_file(const char *path, size_t *size)
     return b;
 }
 
+/* The bytes of fixture NAME.tflite. */
+static uint8_t *read_fixture(const char *name, size_t *size)
+{
+    char path[512];
+    snprintf(path, sizeof path, FIXTURES "%s.tflite", name);
+    return read_file(path, size);
+}
+
 /* Fixtures whose outputs come from TensorFlow Lite's reference kernels: operators TFLite Micro lacks. */
 static const char *const TFLITE_REFERENCE[] = {"op_relu_n1_to_1"};
 
@@ -379,10 +387,8 @@ static void check_extreme_files(void)
     static const char *const names[] = {"op_relu6", "op_logistic", "op_tanh", "activations", "op_hard_swish"};
     static const float scales[] = {1e-38f, 1e-30f, 1e30f, 3e38f};
     for (size_t n = 0; n < sizeof names / sizeof names[0]; n++) {
-        char path[512];
-        snprintf(path, sizeof path, FIXTURES "%s.tflite", names[n]);
         size_t size;
-        uint8_t *good = read_file(path, &size);
+        uint8_t *good = read_fixture(names[n], &size);
         uint8_t *b = (uint8_t *)malloc(size);
         const uint32_t tensors = tensors_of(good);
         for (size_t k = 0; k < sizeof scales / sizeof scales[0]; k++) {
@@ -443,10 +449,8 @@ static void check_extreme_int32_constants(void)
     static const uint32_t extremes[] = {0x7fffffffu, 0x80000000u, 0x7ffffffeu, 0xffffffffu, 0x40000000u};
     int patched = 0;
     for (size_t n = 0; n < sizeof MODELS / sizeof MODELS[0]; n++) {
-        char path[512];
-        snprintf(path, sizeof path, FIXTURES "%s.tflite", MODELS[n]);
         size_t size;
-        uint8_t *good = read_file(path, &size);
+        uint8_t *good = read_fixture(MODELS[n], &size);
         uint8_t *b = (uint8_t *)malloc(size);
         const uint32_t tensors = tensors_of(good);
         const uint32_t buffers = deref(good, field_at(good, rd32(good), MODEL_BUFFERS_FIELD));
@@ -534,9 +538,7 @@ static void check_transpose_perm(void)
 static void check_corruption(const char *name)
 {
     size_t size;
-    char path[512];
-    snprintf(path, sizeof path, FIXTURES "%s.tflite", name);
-    uint8_t *good = read_file(path, &size);
+    uint8_t *good = read_fixture(name, &size);
     uint8_t *b = (uint8_t *)malloc(size);
     tu_seed(0x7f1173);
     int accepted = 0;
