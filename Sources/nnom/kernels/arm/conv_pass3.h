@@ -90,6 +90,20 @@
     "cmp    " M ", #0x40000000\n\t"
 #define PASS3_RQ3(RQ, S0, S1, S2, M, E, C, T) RQ(S0, M, E, C, T) RQ(S1, M, E, C, T) RQ(S2, M, E, C, T)
 
+/* Label 10, the next pair: its first channel c from the list ([sp, #8], stepped) stored at C_AT on the
+ * stack; lr p, r1 p->w, r2 p->k, r10 p->bias, r9 p->bias_step (what PASS3_START takes). */
+#define PASS3_NEXT_PAIR(C_AT) \
+        "10:\n\t"                           /* a pair of channels */ \
+        "ldr    lr, [sp, #4]\n\t"           /* p */                  \
+        "ldr    r9, [sp, #8]\n\t"                                    \
+        "ldr    r1, [lr, #36]\n\t"          /* w */                  \
+        "ldr    r2, [lr, #32]\n\t"          /* k */                  \
+        "ldr    r10, [lr, #8]\n\t"          /* bias */               \
+        "ldrb   r12, [r9], #1\n\t"          /* c */                  \
+        "str    r9, [sp, #8]\n\t"                                    \
+        "str    r12, [sp, #" C_AT "]\n\t"                            \
+        "ldr    r9, [lr, #40]\n\t"          /* bias_step */
+
 /* The start of pair c (r12; r1 the weights, r2 k, r10 the biases, r9 bias_step): channel c's
  * weights in r1, the six sums from the two biases, then into the groups through the entry at [sp]. */
 #define PASS3_START \
@@ -189,16 +203,7 @@ __attribute__((naked, noinline)) static void pass3_fast(ARG const pass2_args *p,
         "mla    r10, r10, r11, r12\n\t"
         "orr    r10, r10, #1\n\t"           /* (a Thumb address) */
         "str    r10, [sp]\n"
-        "10:\n\t"                           /* a pair of channels */
-        "ldr    lr, [sp, #4]\n\t"           /* p */
-        "ldr    r9, [sp, #8]\n\t"
-        "ldr    r1, [lr, #36]\n\t"          /* w */
-        "ldr    r2, [lr, #32]\n\t"          /* k */
-        "ldr    r10, [lr, #8]\n\t"          /* bias */
-        "ldrb   r12, [r9], #1\n\t"          /* c */
-        "str    r9, [sp, #8]\n\t"
-        "str    r12, [sp, #24]\n\t"
-        "ldr    r9, [lr, #40]\n\t"          /* bias_step */
+        PASS3_NEXT_PAIR("24")
         "ldr    r0, [sp, #16]\n\t"          /* the columns, less 24 bytes per copy skipped */
         PASS3_START
         ".p2align 2\n"

@@ -139,16 +139,7 @@ __attribute__((naked, noinline)) static void pass3_stack(ARG const pass2_args *p
         "stm    r1!, {r3-r8}\n\t"
         "subs   r2, r2, #1\n\t"
         "bne    4b\n"
-        "10:\n\t"                           /* a pair of channels */
-        "ldr    lr, [sp, #4]\n\t"           /* p */
-        "ldr    r9, [sp, #8]\n\t"
-        "ldr    r1, [lr, #36]\n\t"          /* w */
-        "ldr    r2, [lr, #32]\n\t"          /* k */
-        "ldr    r10, [lr, #8]\n\t"          /* bias */
-        "ldrb   r12, [r9], #1\n\t"          /* c */
-        "str    r9, [sp, #8]\n\t"
-        "str    r12, [sp, #16]\n\t"
-        "ldr    r9, [lr, #40]\n\t"          /* bias_step */
+        PASS3_NEXT_PAIR("16")
         PASS3_START
         ".p2align 2\n"
         "1:\n\t" PASS3S_GROUPS
