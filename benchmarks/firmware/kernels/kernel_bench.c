@@ -145,10 +145,12 @@ static const bench_case cases[] = {
     {"conv3x3_s2_5x96x3to8_band", KIND_CONV, 5, 96, 3, 8, 3, 2, 0, 0, 0, 1, 2},
     /* ResNet-8's second add as its tiled stage runs it: a call per output row (512 elements) */
     {"add_1x16x32_band", KIND_ADD, 1, 16, 32, 32, 1, 1, 0, 0},
+    /* the dense autoencoder's last layer: 128 inputs, 640 rows */
+    {"dense_128to640", KIND_DENSE, 1, 1, 128, 640, 1, 1, 0, 0},
 };
 #define CASE_COUNT ((int)(sizeof cases / sizeof cases[0]))
 
-enum { MAX_IN = 24 * 24 * 72, MAX_OUT = 24 * 24 * 72, MAX_W = 128 * 640, MAX_C = 576, MAX_SCRATCH = 16384 };
+enum { MAX_IN = 24 * 24 * 72, MAX_OUT = 24 * 24 * 72, MAX_W = 128 * 640, MAX_C = 640, MAX_SCRATCH = 16384 };
 static int8_t input[MAX_IN], input2[MAX_IN], output[MAX_OUT], weights[MAX_W];
 static int32_t bias[MAX_C], multiplier[MAX_C], shift[MAX_C];
 static uint32_t scratch[MAX_SCRATCH / 4];

@@ -1,0 +1,210 @@
+/*
+ * The Cortex-M dense kernel's loop in units of eight rows with the input read through a pointer
+ * (part of kernels/arm/dense_s8.c, which includes it at -O2): 23 estimated cycles per group of four
+ * inputs and four rows (1.4375 per multiply-accumulate) for inputs of any length that fit its
+ * widened copy (DENSE_WIDE_GROUPS groups), where dot_blocks_asm takes 24.
+ *
+ * Why: a group's six loads (the input's two words, four rows' weights) come in one run only when
+ * seven registers hold them and the SXTB16 temporary; with the four sums that leaves three for
+ * addresses. dot_blocks_asm needs four (the input, two row pointers and the stride). Here one row
+ * pointer r1 and the stride r9 reach four rows, at r1, r1 + r9, r1 + 2 r9 and r1 + 4 r9 (LDR's
+ * register offset shifted left by 0, 1 or 2): rows 0, 1, 2 and 4 of a unit of eight with r9 =
+ * in_features (block A), then with r1 at row 7 and r9 = -in_features rows 7, 6, 5 and 3 (block B).
+ * The two blocks cover the unit's eight rows once each, with the same code.
+ *
+ * The sums are kept in row order: block A reads its starting sums from, and stores its sums to,
+ * words 0, 1, 2, 4 of the unit's eight, block B words 7, 6, 5, 3 (four single loads or stores in a
+ * run, as fast as LDM / STM), so that the starting sums may be the biases as they are and C
+ * requantises the rows in order (write_rows).
+ */
+#ifndef NNOM_KERNELS_ARM_DENSE_UNITS_H
+#define NNOM_KERNELS_ARM_DENSE_UNITS_H
+
+/* What dot_units_asm reads (offsets are used by its assembly). */
+typedef struct {
+    int32_t stride;      /* 0: bytes between weight rows (in_features), > 0 */
+    int32_t n;           /* 4: groups of four inputs, >= 1 */
+    int32_t units;       /* 8: units of eight rows, >= 1 */
+    const int32_t *init; /* 12: the units' starting sums, eight per unit in row order (may be acc) */
+} rows8_args;
+
+/* The assembly's frame below the saved registers: */
+#define FRAME_U_END "[sp]"          /* end of the input */
+#define FRAME_U_X "[sp, #4]"        /* its start */
+#define FRAME_U_ACC_END "[sp, #8]"  /* the end of the sums */
+#define FRAME_U_ENTRY "[sp, #12]"   /* where a block enters its loop (the Thumb bit set) */
+#define FRAME_U_ACC "[sp, #16]"     /* the unit's eight sums */
+#define FRAME_U_N4 "[sp, #20]"      /* 4 n: bytes a block moves r1 on */
+#define FRAME_U_INIT "[sp, #24]"    /* the unit's starting sums */
+#define FRAME_U_BYTES "32"          /* (with the nine registers pushed, SP stays 8-byte aligned) */
+
+/*
+ * One group of four inputs for the block's four rows. r0: the widened inputs (two words per
+ * group), r1: the block's first row, r9: the step to its next three (+-in_features), r4-r7: their
+ * sums; r2, r3, r8, r10-r12, lr free. One run of six loads (seven cycles), then the four rows
+ * (ROW_PAIRS of dense_s8.c, each row's temporary the register the row before freed): 22
+ * instructions, 23 estimated cycles. The last group of a pass loads the end of the input in the
+ * same run and compares at once (SXTB16 and SMLAD leave the flags alone).
+ */
+#define UNIT_LOADS                           \
+    "ldr     r2, [r0], #8\n\t"               \
+    "ldr     r12, [r0, #-4]\n\t"             \
+    "ldr     r3, [r1, r9]\n\t"               \
+    "ldr     r10, [r1, r9, lsl #1]\n\t"      \
+    "ldr     r8, [r1, r9, lsl #2]\n\t"       \
+    "ldr     r11, [r1], #4\n\t"
+#define UNIT_ROWS                            \
+    ROW_PAIRS("r11", "lr", "r4")             \
+    ROW_PAIRS("r3", "r11", "r5")             \
+    ROW_PAIRS("r10", "r3", "r6")             \
+    ROW_PAIRS("r8", "r10", "r7")
+#define UNIT_GROUP UNIT_LOADS UNIT_ROWS
+#define UNIT_GROUP_LAST                      \
+    UNIT_LOADS                               \
+    "ldr     lr, " FRAME_U_END "\n\t"        \
+    "cmp     r0, lr\n\t"                     \
+    UNIT_ROWS
+
+/* Sixteen copies, entered as dot_blocks_asm's are (DENSE_ENTRIES' table of offsets). */
+#define UNIT_GROUPS                                                                                   \
+    UNIT_GROUP "11:\n\t" UNIT_GROUP "12:\n\t" UNIT_GROUP "13:\n\t" UNIT_GROUP "14:\n\t" UNIT_GROUP       \
+    "15:\n\t" UNIT_GROUP "16:\n\t" UNIT_GROUP "17:\n\t" UNIT_GROUP "18:\n\t" UNIT_GROUP "19:\n\t"         \
+    UNIT_GROUP "20:\n\t" UNIT_GROUP "21:\n\t" UNIT_GROUP "22:\n\t" UNIT_GROUP "23:\n\t" UNIT_GROUP       \
+    "24:\n\t" UNIT_GROUP "25:\n\t" UNIT_GROUP_LAST
+#define UNIT_ENTRIES                                                            \
+    ".hword  0, 25b - 10b, 24b - 10b, 23b - 10b\n\t"                            \
+    ".hword  22b - 10b, 21b - 10b, 20b - 10b, 19b - 10b\n\t"                    \
+    ".hword  18b - 10b, 17b - 10b, 16b - 10b, 15b - 10b\n\t"                    \
+    ".hword  14b - 10b, 13b - 10b, 12b - 10b, 11b - 10b\n"
+
+/*
+ * For each of p->units units of eight rows (unit u: rows 8u..8u+7 of w, p->stride bytes apart):
+ * acc[8u + r] = p->init[8u + r] + sum_g xw[g] . w[row 8u + r][4g..4g+3], g < p->n, modulo 2^32,
+ * xw[g] the pairs of group g (widen_input). Each block enters its pass at the copy that leaves a
+ * whole number of passes (BX); between blocks, in about 24 (A to B) or 34 (B to the next unit's A)
+ * estimated cycles: the sums stored, the next block's loaded, the input pointer reset, the row
+ * pointer and the step moved on. (naked: the body is the assembly alone; the arguments arrive in
+ * r0-r3)
+ */
+__attribute__((naked, noinline)) static void dot_units_asm(ARG const uint32_t *xw, ARG const int8_t *w,
+                                                           ARG const rows8_args *p, ARG int32_t *acc)
+{
+    __asm__ volatile(
+        "push    {r4-r11, lr}\n\t"
+        "sub     sp, sp, #" FRAME_U_BYTES "\n\t"
+        "ldr     r9, [r2]\n\t"      /* stride: block A's step */
+        "ldr     r11, [r2, #4]\n\t" /* n */
+        "ldr     r12, [r2, #8]\n\t" /* units */
+        "ldr     r2, [r2, #12]\n\t" /* init */
+        "str     r0, " FRAME_U_X "\n\t"
+        "str     r3, " FRAME_U_ACC "\n\t"
+        "str     r2, " FRAME_U_INIT "\n\t"
+        "add     r12, r3, r12, lsl #5\n\t"
+        "str     r12, " FRAME_U_ACC_END "\n\t"
+        "lsl     r12, r11, #2\n\t"
+        "str     r12, " FRAME_U_N4 "\n\t"
+        "add     r12, r0, r11, lsl #3\n\t"
+        "str     r12, " FRAME_U_END "\n\t"
+        "and     r11, r11, #15\n\t"
+        /* the entry's address (as in dot_blocks_asm: a word-aligned section for ADR) */
+        ".p2align 2\n\t"
+        "adr     r12, 6f\n\t"
+        "ldrh    r11, [r12, r11, lsl #1]\n\t"
+        "adr     r12, 10f\n\t"
+        "add     r11, r12, r11\n\t"
+        "orr     r11, r11, #1\n\t"
+        "str     r11, " FRAME_U_ENTRY "\n\t"
+        "ldm     r2, {r4-r6}\n\t"   /* block A: rows 0, 1, 2, 4 */
+        "ldr     r7, [r2, #16]\n\t"
+        "bx      r11\n\t"
+        "10:\n\t" UNIT_GROUPS
+        "bne     10b\n\t"
+        "ldr     r3, " FRAME_U_ACC "\n\t"
+        "ldr     r0, " FRAME_U_X "\n\t"
+        "ldr     r2, " FRAME_U_INIT "\n\t"
+        "ldr     r12, " FRAME_U_N4 "\n\t"
+        "cmp     r9, #0\n\t"
+        "blt     8f\n\t"
+        /* block A done: its sums stored, block B's loaded; r1 from row 0 + 4n to row 7, the step negated */
+        "str     r4, [r3]\n\t"
+        "str     r5, [r3, #4]\n\t"
+        "str     r6, [r3, #8]\n\t"
+        "str     r7, [r3, #16]\n\t"
+        "ldr     r4, [r2, #28]\n\t"
+        "ldr     r5, [r2, #24]\n\t"
+        "ldr     r6, [r2, #20]\n\t"
+        "ldr     r7, [r2, #12]\n\t"
+        "rsb     r12, r12, r9, lsl #3\n\t"
+        "sub     r12, r12, r9\n\t"
+        "add     r1, r1, r12\n\t"
+        "rsb     r9, r9, #0\n\t"
+        "ldr     r11, " FRAME_U_ENTRY "\n\t"
+        "bx      r11\n"
+        /* block B done: its sums stored; unless the sums end, the next unit's block A (r1 from
+         * row 7 + 4n to the next row 8, the step negated back) */
+        "8:\n\t"
+        "str     r7, [r3, #12]\n\t"
+        "str     r6, [r3, #20]\n\t"
+        "str     r5, [r3, #24]\n\t"
+        "str     r4, [r3, #28]\n\t"
+        "ldr     r11, " FRAME_U_ACC_END "\n\t"
+        "adds    r3, r3, #32\n\t"
+        "cmp     r3, r11\n\t"
+        "beq     7f\n\t"
+        "adds    r2, r2, #32\n\t"
+        "ldm     r2, {r4-r6}\n\t"
+        "ldr     r7, [r2, #16]\n\t"
+        "str     r3, " FRAME_U_ACC "\n\t"
+        "str     r2, " FRAME_U_INIT "\n\t"
+        "rsb     r9, r9, #0\n\t"
+        "add     r1, r1, r9\n\t"
+        "sub     r1, r1, r12\n\t"
+        "ldr     r11, " FRAME_U_ENTRY "\n\t"
+        "bx      r11\n"
+        "7:\n\t"
+        "add     sp, sp, #" FRAME_U_BYTES "\n\t"
+        "pop     {r4-r11, pc}\n"
+        "6:\n\t" UNIT_ENTRIES); /* the entries' offsets from the first copy, by n % 16 (data) */
+}
+
+/*
+ * nnom_dense_s8() by dot_units_asm, when out_features >= 8 and 4 <= in_features <= 4
+ * DENSE_WIDE_GROUPS + 3 (so in_features <= DENSE_FOLD_MAX_IN: the biases folded into the sums):
+ * the input widened once, units of eight rows (the last one ending at the last row, rows computed
+ * twice giving the same bytes) in batches whose sums fit what the input leaves of xw (or sums),
+ * the last in_features % 4 inputs summed in C, then write_rows.
+ */
+__attribute__((noinline)) static void dense_units(const nnom_dense_s8_args *a, const int8_t *in, int8_t *out)
+{
+    const int32_t len = a->in_features, zp = a->in_zero_point, out_f = a->out_features, n = len >> 2;
+    uint32_t xw[2 * DENSE_WIDE_GROUPS];
+    int32_t sums[4 * DENSE_BATCH], *acc = sums, batch = DENSE_BATCH / 2; /* units */
+    widen_input(xw, in, n, (uint32_t)(uint16_t)(int16_t)(-zp) * 0x00010001u);
+    const int32_t room = (2 * DENSE_WIDE_GROUPS - 2 * n) / 8;
+    if (room > batch) {
+        acc = (int32_t *)(xw + 2 * n);
+        batch = room;
+    }
+    rows8_args p;
+    p.stride = len;
+    p.n = n;
+    for (int32_t o = 0; o < out_f;) {
+        if (o + 8 > out_f) o = out_f - 8;
+        const int32_t left = (out_f - o) / 8;
+        const int32_t units = left < batch ? left : batch, count = 8 * units;
+        const int8_t *w = a->weights + (size_t)o * (size_t)len;
+        if (a->bias) {
+            p.init = a->bias + o;
+        } else {
+            memset(acc, 0, sizeof(int32_t) * (size_t)count);
+            p.init = acc;
+        }
+        p.units = units;
+        dot_units_asm(xw, w, &p, acc);
+        dot_tail(in, w, len, len, zp, count, 4, acc);
+        write_rows(a, o, count, acc, out);
+        o += count;
+    }
+}
+
+#endif /* NNOM_KERNELS_ARM_DENSE_UNITS_H */
