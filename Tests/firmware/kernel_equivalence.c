@@ -593,6 +593,7 @@ enum { DENSE_EDGE_CASES = 40 };
 static const int32_t dense_edge_shifts[] = {-1, 0, 1, 2, -22, -23, -31, -2, -21};
 enum { DENSE_SHIFT_CASES = 2 * (int32_t)(sizeof dense_edge_shifts / sizeof dense_edge_shifts[0]) };
 enum { DENSE_NARROW_FIRST = 3 + DENSE_EDGE_CASES + DENSE_SHIFT_CASES, DENSE_NARROW_CASES = 100 };
+enum { DENSE_UNITS_FIRST = DENSE_NARROW_FIRST + DENSE_NARROW_CASES, DENSE_UNITS_CASES = 40 };
 
 static int32_t check_dense(int32_t cases)
 {
@@ -601,12 +602,17 @@ static int32_t check_dense(int32_t cases)
         nnom_dense_s8_args a;
         memset(&a, 0, sizeof a);
         /* a few inputs beyond 65536: the exact int64 sum over chunks; a band of 4-139 inputs to up to
-         * 300 rows: the DSP kernel's loop for up to 128 inputs (dense_sp_blocks.h) and the other one
-         * past it, batches of 32 blocks of four rows and the last one overlapping */
+         * 300 rows: the DSP kernel's units of eight rows (dense_units.h) entered at each of their 32
+         * copies, its blocks of four rows below eight rows, batches and the last unit or block
+         * overlapping; a band of 132-643 inputs (units of up to 160 groups, several passes, the
+         * sums in what the input leaves of the widened copy) to 8-15 rows or up to 300 */
         const int narrow = t >= DENSE_NARROW_FIRST && t < DENSE_NARROW_FIRST + DENSE_NARROW_CASES;
+        const int units = t >= DENSE_UNITS_FIRST && t < DENSE_UNITS_FIRST + DENSE_UNITS_CASES;
         a.in_features = t < 3 ? range(65537, 70000)
-                              : (narrow ? range(4, 139) : (chance(50) ? range(1, 64) : range(1, 1200)));
-        a.out_features = t < 3 ? range(1, 4) : (narrow ? range(4, 300) : range(1, 40));
+                              : (narrow ? range(4, 139)
+                                        : (units ? range(132, 643) : (chance(50) ? range(1, 64) : range(1, 1200))));
+        a.out_features = t < 3 ? range(1, 4)
+                               : (narrow ? range(4, 300) : (units ? (chance(30) ? range(8, 15) : range(8, 300)) : range(1, 40)));
         int8_t *x = t < 3 ? weights : input + range(0, 3); /* big cases read the weights as input too */
         int8_t *w = weights + (chance(50) ? MAX_W - a.in_features * a.out_features : range(0, 3));
         fill_s8(weights, MAX_W);
@@ -954,7 +960,7 @@ void summary(const char *kernel, int32_t cases, int32_t bad)
 
 int main(void)
 {
-    enum { CONV_CASES = 800, DEPTHWISE_CASES = 1000, DENSE_CASES = 300, POOL_CASES = 400, REQUANT_CASES = 300000,
+    enum { CONV_CASES = 800, DEPTHWISE_CASES = 1000, DENSE_CASES = 340, POOL_CASES = 400, REQUANT_CASES = 300000,
            RNN_CASES = 500, TRANSPOSE_CASES = 300, MATMUL_CASES = 400, ELEMENTWISE_CASES = 600,
            AVG_POOL_CASES = 500, DENSE_INTERRUPTED_CASES = 60,
            DSP_INTERRUPTED_CASES = 36 };

@@ -22,11 +22,12 @@
  * then requantises four rows per pass. The last len % 4 inputs are summed one
  * by one in C.
  *
- * At -O2, inputs of 4 to 131 (up to DENSE_SP_MAX_GROUPS groups) with four rows
- * or more go to dense_narrow() and dot_blocks_sp_asm (dense_sp_blocks.h),
- * which reads the widened input at offsets from SP and so frees the register
- * that puts the six loads of a group in one run: 23 estimated cycles a group
- * (1.44 per multiply-accumulate), for 1.5 KB more code.
+ * At -O2, layers of eight rows or more with 4 to 4 DENSE_WIDE_GROUPS + 3
+ * inputs go to dense_units() and dot_units_asm (dense_units.h), which reach
+ * four rows of a unit of eight from one pointer and a signed stride and so
+ * free the register that puts the six loads of a group in one run: 23
+ * estimated cycles a group (1.4375 per multiply-accumulate), thirty-two
+ * groups per pass, for 2.8 KB more code.
  *
  * Accumulators and the bias. |x - zp| * |w| <= 255 * 128 = 32640, so a dot
  * product over len inputs is below len * 32640 in magnitude. When
@@ -149,12 +150,12 @@ typedef struct {
  */
 #define ARG __attribute__((unused))
 
-/* At -O2 (not at -Os: 1.5 KB of code), inputs of up to 128: the loop reading the input through SP. */
+/* At -O2 (not at -Os: 2.8 KB of code), out_features >= 8: the loop in units of eight rows
+ * (dense_units.h, included below). */
 #if !NNOM_COMPACT_KERNELS
-#define DENSE_SP 1
-#include "kernels/arm/dense_sp_blocks.h"
+#define DENSE_UNITS 1
 #else
-#define DENSE_SP 0
+#define DENSE_UNITS 0
 #endif
 __attribute__((naked, noinline)) static void dot_blocks_asm(ARG const uint32_t *xw, ARG const int8_t *w,
                                                             ARG const rows4_args *p, ARG int32_t *acc)
@@ -371,68 +372,8 @@ __attribute__((noinline)) static void write_rows(const nnom_dense_s8_args *a, in
     else write_rows_k(a, o, count, acc, out, 0, 0);
 }
 
-#if DENSE_SP
+#if DENSE_UNITS
 #include "kernels/arm/dense_units.h"
-
-enum { DENSE_SP_BATCH = 56 }; /* blocks of four rows per call when C writes the starting sums: 896 bytes */
-
-/* The byte of the row whose output is at `at` (dot_blocks_sp_asm's p->row), from its sum. */
-static int32_t dense_sp_row(const rows4_sp_args *p, int8_t *at, int32_t acc)
-{
-    return row_general(p->a, p->o + (int32_t)(at - p->out), acc);
-}
-
-/* nnom_dense_s8() when out_features >= 4 and 4 <= in_features < 4 (DENSE_SP_MAX_GROUPS + 1): the
- * biases folded into the sums (in_features <= DENSE_FOLD_MAX_IN), dot_blocks_sp_asm summing and
- * requantising four rows a block (the last block ending at the last row, as in dense_wide), then the
- * clamp if there is one. The starting sums are the biases as they are (one call for the rows) or,
- * without biases or with in_features % 4 inputs left over (summed here), written here for up to
- * DENSE_SP_BATCH blocks a call. Its own function: its stack (the array of sums and
- * dot_blocks_sp_asm's frame, about 1.5 KB: DENSE_SP_BATCH is the most blocks that keep it within
- * dense_wide's) and dense_wide's are never in use together. */
-__attribute__((noinline)) static void dense_narrow(const nnom_dense_s8_args *a, const int8_t *in, int8_t *out)
-{
-    const int32_t len = a->in_features, zp = a->in_zero_point, out_f = a->out_features;
-    const int per_channel = a->per_channel != 0, direct = a->bias && !(len & 3);
-    const int clamp = a->act_lo > INT8_MIN || a->act_hi < INT8_MAX;
-    int32_t acc[4 * DENSE_SP_BATCH], m4[4], s4[4];
-    rows4_sp_args p;
-    p.stride = len;
-    p.n = len >> 2;
-    p.next_block = 4 * len - 4 * p.n;
-    p.neg_zp = (uint32_t)(uint16_t)(int16_t)(-zp) * 0x00010001u;
-    p.init_step = 4 * (int32_t)sizeof(int32_t);
-    p.q_step = per_channel ? 4 * (int32_t)sizeof(int32_t) : 0;
-    p.zp_odd = 2 * a->out_zero_point + 1;
-    p.row = dense_sp_row;
-    p.a = a;
-    for (int32_t k = 0; k < 4; k++) { /* per tensor: four copies, the same for every block */
-        m4[k] = a->multiplier[0];
-        s4[k] = a->shift[0];
-    }
-    for (int32_t o = 0; o < out_f;) {
-        if (o + 4 > out_f) o = out_f - 4;
-        const int32_t left = (out_f - o) / 4;
-        const int32_t blocks = direct || left < DENSE_SP_BATCH ? left : DENSE_SP_BATCH, count = 4 * blocks;
-        const int8_t *w = a->weights + (size_t)o * (size_t)len;
-        if (direct) {
-            p.init = a->bias + o;
-        } else {
-            for (int32_t k = 0; k < count; k++) acc[k] = a->bias ? a->bias[o + k] : 0;
-            dot_tail(in, w, len, len, zp, count, 4, acc);
-            p.init = acc;
-        }
-        p.blocks = blocks;
-        p.mult = per_channel ? a->multiplier + o : m4;
-        p.shift = per_channel ? a->shift + o : s4;
-        p.out = out + o;
-        p.o = o;
-        dot_blocks_sp_asm(in, w, &p);
-        if (clamp)
-            for (int32_t k = o; k < o + count; k++) out[k] = nnom_clamp_s8(out[k], a->act_lo, a->act_hi);
-        o += count;
-    }
-}
 #endif
 
 /* nnom_dense_s8() by dot_blocks_asm: the input widened once into xw (up to DENSE_WIDE_GROUPS groups)
@@ -490,11 +431,7 @@ __attribute__((noinline)) static void dense_wide(const nnom_dense_s8_args *a, co
 
 void nnom_dense_s8(const nnom_dense_s8_args *a, const int8_t *in, int8_t *out)
 {
-#if DENSE_SP
-    if (a->out_features >= 4 && a->in_features >= 4 && a->in_features >> 2 <= DENSE_SP_MAX_GROUPS) {
-        dense_narrow(a, in, out);
-        return;
-    }
+#if DENSE_UNITS
     if (a->out_features >= 8 && a->in_features >= 4 && a->in_features >> 2 <= DENSE_WIDE_GROUPS) {
         dense_units(a, in, out);
         return;

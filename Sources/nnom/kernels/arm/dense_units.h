@@ -59,22 +59,33 @@ typedef struct {
     ROW_PAIRS("r10", "r3", "r6")             \
     ROW_PAIRS("r8", "r10", "r7")
 #define UNIT_GROUP UNIT_LOADS UNIT_ROWS
+#define UNIT_PASS_MASK "31"
 #define UNIT_GROUP_LAST                      \
     UNIT_LOADS                               \
     "ldr     lr, " FRAME_U_END "\n\t"        \
     "cmp     r0, lr\n\t"                     \
     UNIT_ROWS
 
-/* Sixteen copies, entered as dot_blocks_asm's are (DENSE_ENTRIES' table of offsets). */
-#define UNIT_GROUPS                                                                                   \
-    UNIT_GROUP "11:\n\t" UNIT_GROUP "12:\n\t" UNIT_GROUP "13:\n\t" UNIT_GROUP "14:\n\t" UNIT_GROUP       \
-    "15:\n\t" UNIT_GROUP "16:\n\t" UNIT_GROUP "17:\n\t" UNIT_GROUP "18:\n\t" UNIT_GROUP "19:\n\t"         \
-    UNIT_GROUP "20:\n\t" UNIT_GROUP "21:\n\t" UNIT_GROUP "22:\n\t" UNIT_GROUP "23:\n\t" UNIT_GROUP       \
-    "24:\n\t" UNIT_GROUP "25:\n\t" UNIT_GROUP_LAST
-#define UNIT_ENTRIES                                                            \
-    ".hword  0, 25b - 10b, 24b - 10b, 23b - 10b\n\t"                            \
-    ".hword  22b - 10b, 21b - 10b, 20b - 10b, 19b - 10b\n\t"                    \
-    ".hword  18b - 10b, 17b - 10b, 16b - 10b, 15b - 10b\n\t"                    \
+/* Thirty-two copies (128 inputs in one pass: the end test and the branch, about 5 cycles, once per
+ * 128 multiply-accumulates of each row), entered as dot_blocks_asm's are: a table of offsets by
+ * n % 32, entry i at the copy that many groups before the end. */
+#define UNIT_GROUPS \
+    UNIT_GROUP "11:\n\t" UNIT_GROUP "12:\n\t" UNIT_GROUP "13:\n\t" UNIT_GROUP "14:\n\t" \
+    UNIT_GROUP "15:\n\t" UNIT_GROUP "16:\n\t" UNIT_GROUP "17:\n\t" UNIT_GROUP "18:\n\t" \
+    UNIT_GROUP "19:\n\t" UNIT_GROUP "20:\n\t" UNIT_GROUP "21:\n\t" UNIT_GROUP "22:\n\t" \
+    UNIT_GROUP "23:\n\t" UNIT_GROUP "24:\n\t" UNIT_GROUP "25:\n\t" UNIT_GROUP "26:\n\t" \
+    UNIT_GROUP "27:\n\t" UNIT_GROUP "28:\n\t" UNIT_GROUP "29:\n\t" UNIT_GROUP "30:\n\t" \
+    UNIT_GROUP "31:\n\t" UNIT_GROUP "32:\n\t" UNIT_GROUP "33:\n\t" UNIT_GROUP "34:\n\t" \
+    UNIT_GROUP "35:\n\t" UNIT_GROUP "36:\n\t" UNIT_GROUP "37:\n\t" UNIT_GROUP "38:\n\t" \
+    UNIT_GROUP "39:\n\t" UNIT_GROUP "40:\n\t" UNIT_GROUP "41:\n\t" UNIT_GROUP_LAST
+#define UNIT_ENTRIES \
+    ".hword  0, 41b - 10b, 40b - 10b, 39b - 10b\n\t" \
+    ".hword  38b - 10b, 37b - 10b, 36b - 10b, 35b - 10b\n\t" \
+    ".hword  34b - 10b, 33b - 10b, 32b - 10b, 31b - 10b\n\t" \
+    ".hword  30b - 10b, 29b - 10b, 28b - 10b, 27b - 10b\n\t" \
+    ".hword  26b - 10b, 25b - 10b, 24b - 10b, 23b - 10b\n\t" \
+    ".hword  22b - 10b, 21b - 10b, 20b - 10b, 19b - 10b\n\t" \
+    ".hword  18b - 10b, 17b - 10b, 16b - 10b, 15b - 10b\n\t" \
     ".hword  14b - 10b, 13b - 10b, 12b - 10b, 11b - 10b\n"
 
 /*
@@ -105,7 +116,7 @@ __attribute__((naked, noinline)) static void dot_units_asm(ARG const uint32_t *x
         "str     r12, " FRAME_U_N4 "\n\t"
         "add     r12, r0, r11, lsl #3\n\t"
         "str     r12, " FRAME_U_END "\n\t"
-        "and     r11, r11, #15\n\t"
+        "and     r11, r11, #" UNIT_PASS_MASK "\n\t"
         /* the entry's address (as in dot_blocks_asm: a word-aligned section for ADR) */
         ".p2align 2\n\t"
         "adr     r12, 6f\n\t"
@@ -164,7 +175,7 @@ __attribute__((naked, noinline)) static void dot_units_asm(ARG const uint32_t *x
         "7:\n\t"
         "add     sp, sp, #" FRAME_U_BYTES "\n\t"
         "pop     {r4-r11, pc}\n"
-        "6:\n\t" UNIT_ENTRIES); /* the entries' offsets from the first copy, by n % 16 (data) */
+        "6:\n\t" UNIT_ENTRIES); /* the entries' offsets from the first copy, by n % 32 (data) */
 }
 
 /*
