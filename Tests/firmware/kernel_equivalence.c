@@ -605,7 +605,8 @@ static int32_t check_dense(int32_t cases)
          * 300 rows: the DSP kernel's units of eight rows (dense_units.h) entered at each of their 32
          * copies, its blocks of four rows below eight rows, batches and the last unit or block
          * overlapping; a band of 132-643 inputs (units of up to 160 groups, several passes, the
-         * sums in what the input leaves of the widened copy) to 8-15 rows or up to 300 */
+         * sums in what the input leaves of the widened copy) to 8-15 rows or up to 300, some of its
+         * rows with shifts or sums outside the 32-bit requantisation */
         const int narrow = t >= DENSE_NARROW_FIRST && t < DENSE_NARROW_FIRST + DENSE_NARROW_CASES;
         const int units = t >= DENSE_UNITS_FIRST && t < DENSE_UNITS_FIRST + DENSE_UNITS_CASES;
         a.in_features = t < 3 ? range(65537, 70000)
@@ -657,6 +658,14 @@ static int32_t check_dense(int32_t cases)
                 a.bias = bias;
                 for (int32_t c = 0; c < a.out_features; c++)
                     bias[c] = (chance(50) ? 1 : -1) * ((1 << 30) + range(-(1 << 16), 1 << 16));
+            }
+        }
+        if (units && chance(40)) { /* rows outside the 32-bit form at any place in a unit of eight */
+            a.per_channel = 1;
+            a.bias = bias;
+            for (int32_t c = 0; c < a.out_features; c++) {
+                if (chance(10)) shift[c] = dense_edge_shifts[range(0, DENSE_SHIFT_CASES / 2 - 1)];
+                if (chance(10)) bias[c] = (chance(50) ? 1 : -1) * ((1 << 30) + range(-(1 << 16), 1 << 16));
             }
         }
         const int32_t out_off = range(0, 3);

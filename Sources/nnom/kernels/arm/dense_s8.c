@@ -432,7 +432,8 @@ __attribute__((noinline)) static void dense_wide(const nnom_dense_s8_args *a, co
 void nnom_dense_s8(const nnom_dense_s8_args *a, const int8_t *in, int8_t *out)
 {
 #if DENSE_UNITS
-    if (a->out_features >= 8 && a->in_features >= 4 && a->in_features >> 2 <= DENSE_WIDE_GROUPS) {
+    if (a->out_features >= 8 && a->in_features >= 4 && a->in_features >> 2 <= DENSE_WIDE_GROUPS &&
+        (a->per_channel || (uint32_t)(-1 - a->shift[0]) < NNOM_REQUANT32_MAX_E)) {
         dense_units(a, in, out);
         return;
     }

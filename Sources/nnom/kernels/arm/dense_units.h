@@ -21,22 +21,37 @@
 #define NNOM_KERNELS_ARM_DENSE_UNITS_H
 
 /* What dot_units_asm reads (offsets are used by its assembly). */
-typedef struct {
-    int32_t stride;      /* 0: bytes between weight rows (in_features), > 0 */
-    int32_t n;           /* 4: groups of four inputs, >= 1 */
-    int32_t units;       /* 8: units of eight rows, >= 1 */
-    const int32_t *init; /* 12: the units' starting sums, eight per unit in row order (may be acc) */
+typedef struct rows8_args {
+    int32_t stride;       /* 0: bytes between weight rows (in_features), > 0 */
+    int32_t n;            /* 4: groups of four inputs, >= 1 */
+    int32_t units;        /* 8: units of eight rows, >= 1 */
+    const int32_t *init;  /* 12: the units' starting sums, eight per unit in row order */
+    const int32_t *mult;  /* 16: the first unit's eight multipliers */
+    const int32_t *shift; /* 20: and shifts */
+    int32_t q_step;       /* 24: bytes from a unit's multipliers (and shifts) to the next unit's: 32, or 0 */
+    int8_t *out;          /* 28: the first unit's eight output bytes */
+    int32_t zp_odd;       /* 32: 2 out_zero_point + 1 */
+    /* 36: the byte of the row whose output is at `at`, from its sum, where the 32-bit form does not apply */
+    int32_t (*row)(const struct rows8_args *p, int8_t *at, int32_t acc);
+    const nnom_dense_s8_args *a; /* 40: for row() */
+    int32_t o;                   /* 44: the row whose output is out[0], for row() */
 } rows8_args;
 
 /* The assembly's frame below the saved registers: */
-#define FRAME_U_END "[sp]"          /* end of the input */
-#define FRAME_U_X "[sp, #4]"        /* its start */
-#define FRAME_U_ACC_END "[sp, #8]"  /* the end of the sums */
-#define FRAME_U_ENTRY "[sp, #12]"   /* where a block enters its loop (the Thumb bit set) */
-#define FRAME_U_ACC "[sp, #16]"     /* the unit's eight sums */
-#define FRAME_U_N4 "[sp, #20]"      /* 4 n: bytes a block moves r1 on */
-#define FRAME_U_INIT "[sp, #24]"    /* the unit's starting sums */
-#define FRAME_U_BYTES "32"          /* (with the nine registers pushed, SP stays 8-byte aligned) */
+#define FRAME_U_END "[sp]"            /* end of the input */
+#define FRAME_U_X "[sp, #4]"          /* its start */
+#define FRAME_U_OUT_END "[sp, #8]"    /* the end of the output */
+#define FRAME_U_ENTRY "[sp, #12]"     /* where a block enters its loop (the Thumb bit set) */
+#define FRAME_U_OUT "[sp, #16]"       /* the unit's eight output bytes */
+#define FRAME_U_N4 "[sp, #20]"        /* 4 n: bytes a block moves r1 on */
+#define FRAME_U_INIT "[sp, #24]"      /* the unit's starting sums */
+#define FRAME_U_MULT "[sp, #28]"      /* the unit's multipliers */
+#define FRAME_U_SHIFT "[sp, #32]"     /* and shifts */
+#define FRAME_U_ZP "[sp, #36]"        /* zp_odd */
+#define FRAME_U_QSTEP "[sp, #40]"     /* q_step */
+#define FRAME_U_ARGS "[sp, #44]"      /* the arguments */
+#define FRAME_U_ARGS_CALL "[sp, #68]" /* the same with six registers pushed (UREQ_RARE) */
+#define FRAME_U_BYTES "52"            /* (with the nine registers pushed, SP stays 8-byte aligned) */
 
 /*
  * One group of four inputs for the block's four rows. r0: the widened inputs (two words per
@@ -88,30 +103,82 @@ typedef struct {
     ".hword  18b - 10b, 17b - 10b, 16b - 10b, 15b - 10b\n\t" \
     ".hword  14b - 10b, 13b - 10b, 12b - 10b, 11b - 10b\n"
 
+#define DENSE_U_STR_(x) #x
+#define DENSE_U_STR(x) DENSE_U_STR_(x)
+
+/*
+ * Row R of the unit (sum S) requantised as write_row() of dense_s8.c does it (requant_row: the
+ * 32-bit form) and saturated to int8: r0 the unit's multipliers, r2 its shifts (R4 = 4 R bytes on),
+ * r3 its output, r8 zp_odd; r12 holds the byte of the row before, stored (STORE_PREV) after this
+ * row's two loads, in their run. e1 = -1 - shift out of [0, NNOM_REQUANT32_MAX_E), or S + S
+ * overflowing: UREQ_RARE (label FAIL), which comes back with the row's byte in r12 (label BACK).
+ * 14 instructions, about 15 estimated cycles.
+ */
+#define UREQ_ROW(S, R4, STORE_PREV, FAIL, BACK)                         \
+    "ldr     r10, [r2, #" R4 "]\n\t"                                     \
+    "ldr     r11, [r0, #" R4 "]\n\t"                                     \
+    STORE_PREV                                                          \
+    "mvn     r10, r10\n\t"                                               \
+    "cmp     r10, #" DENSE_U_STR(NNOM_REQUANT32_MAX_E) "\n\t"            \
+    "bhs     " FAIL "f\n\t"                                              \
+    "adds    r12, " S ", " S "\n\t"                                      \
+    "bvs     " FAIL "f\n\t"                                              \
+    "smmulr  r12, r12, r11\n\t"                                          \
+    "lsl     lr, r8, r10\n\t"                                            \
+    "add     r12, r12, r12, asr #31\n\t"                                 \
+    "add     r12, r12, lr\n\t"                                           \
+    "asr     r12, r12, r10\n\t"                                          \
+    "ssat    r12, #8, r12, asr #1\n"                                      \
+    BACK ":\n\t"
+/* The other rows: p->row(p, the row's output, S), the caller-saved registers kept, its byte to r12. */
+#define UREQ_RARE(S, R, FAIL, BACK)                                     \
+    FAIL ":\n\t"                                                        \
+    "push    {r0-r3, r12, lr}\n\t"                                      \
+    "add     r1, r3, #" R "\n\t"                                        \
+    "mov     r2, " S "\n\t"                                             \
+    "ldr     r0, " FRAME_U_ARGS_CALL "\n\t"                             \
+    "ldr     r12, [r0, #36]\n\t"                                        \
+    "blx     r12\n\t"                                                   \
+    "str     r0, [sp, #16]\n\t" /* r12's slot */                        \
+    "pop     {r0-r3, r12, lr}\n\t"                                      \
+    "b       " BACK "b\n\t"
+
 /*
  * For each of p->units units of eight rows (unit u: rows 8u..8u+7 of w, p->stride bytes apart):
- * acc[8u + r] = p->init[8u + r] + sum_g xw[g] . w[row 8u + r][4g..4g+3], g < p->n, modulo 2^32,
- * xw[g] the pairs of group g (widen_input). Each block enters its pass at the copy that leaves a
- * whole number of passes (BX); between blocks, in about 24 (A to B) or 34 (B to the next unit's A)
- * estimated cycles: the sums stored, the next block's loaded, the input pointer reset, the row
- * pointer and the step moved on. (naked: the body is the assembly alone; the arguments arrive in
- * r0-r3)
+ * the sum s_r = init_u[r] + sum_g xw[g] . w[row 8u + r][4g..4g+3], g < p->n, modulo 2^32 (init_u =
+ * p->init + 8u, xw[g] the pairs of group g: widen_input), requantised to out_u[r] (out_u = p->out +
+ * 8u) with multiplier mult_u[r] and shift shift_u[r] (p->mult, p->shift + u p->q_step bytes) and
+ * saturated to int8, not clamped: by the 32-bit form where it applies, else by p->row(). Each block
+ * enters its pass at the copy that leaves a whole number of passes (BX); after it, its four rows
+ * requantised and stored (about 65 estimated cycles), then in about 20 (A to B) or 30 (B to the
+ * next unit's A) the next block's sums loaded, the input pointer reset, the row pointer and the
+ * step moved on. (naked: the body is the assembly alone; the arguments arrive in r0-r2)
  */
 __attribute__((naked, noinline)) static void dot_units_asm(ARG const uint32_t *xw, ARG const int8_t *w,
-                                                           ARG const rows8_args *p, ARG int32_t *acc)
+                                                           ARG const rows8_args *p)
 {
     __asm__ volatile(
         "push    {r4-r11, lr}\n\t"
         "sub     sp, sp, #" FRAME_U_BYTES "\n\t"
+        "str     r2, " FRAME_U_ARGS "\n\t"
+        "str     r0, " FRAME_U_X "\n\t"
         "ldr     r9, [r2]\n\t"      /* stride: block A's step */
         "ldr     r11, [r2, #4]\n\t" /* n */
         "ldr     r12, [r2, #8]\n\t" /* units */
-        "ldr     r2, [r2, #12]\n\t" /* init */
-        "str     r0, " FRAME_U_X "\n\t"
-        "str     r3, " FRAME_U_ACC "\n\t"
-        "str     r2, " FRAME_U_INIT "\n\t"
-        "add     r12, r3, r12, lsl #5\n\t"
-        "str     r12, " FRAME_U_ACC_END "\n\t"
+        "ldr     r3, [r2, #28]\n\t" /* out */
+        "ldr     r10, [r2, #12]\n\t" /* init */
+        "ldr     r4, [r2, #16]\n\t" /* mult */
+        "ldr     r5, [r2, #20]\n\t" /* shift */
+        "ldr     r6, [r2, #24]\n\t" /* q_step */
+        "ldr     r7, [r2, #32]\n\t" /* zp_odd */
+        "str     r3, " FRAME_U_OUT "\n\t"
+        "add     r12, r3, r12, lsl #3\n\t"
+        "str     r12, " FRAME_U_OUT_END "\n\t"
+        "str     r10, " FRAME_U_INIT "\n\t"
+        "str     r4, " FRAME_U_MULT "\n\t"
+        "str     r5, " FRAME_U_SHIFT "\n\t"
+        "str     r6, " FRAME_U_QSTEP "\n\t"
+        "str     r7, " FRAME_U_ZP "\n\t"
         "lsl     r12, r11, #2\n\t"
         "str     r12, " FRAME_U_N4 "\n\t"
         "add     r12, r0, r11, lsl #3\n\t"
@@ -125,71 +192,101 @@ __attribute__((naked, noinline)) static void dot_units_asm(ARG const uint32_t *x
         "add     r11, r12, r11\n\t"
         "orr     r11, r11, #1\n\t"
         "str     r11, " FRAME_U_ENTRY "\n\t"
-        "ldm     r2, {r4-r6}\n\t"   /* block A: rows 0, 1, 2, 4 */
-        "ldr     r7, [r2, #16]\n\t"
+        "ldm     r10, {r4-r6}\n\t"  /* block A: rows 0, 1, 2, 4 */
+        "ldr     r7, [r10, #16]\n\t"
         "bx      r11\n\t"
         "10:\n\t" UNIT_GROUPS
         "bne     10b\n\t"
-        "ldr     r3, " FRAME_U_ACC "\n\t"
-        "ldr     r0, " FRAME_U_X "\n\t"
-        "ldr     r2, " FRAME_U_INIT "\n\t"
-        "ldr     r12, " FRAME_U_N4 "\n\t"
+        "ldr     r0, " FRAME_U_MULT "\n\t"
+        "ldr     r2, " FRAME_U_SHIFT "\n\t"
+        "ldr     r3, " FRAME_U_OUT "\n\t"
+        "ldr     r8, " FRAME_U_ZP "\n\t"
         "cmp     r9, #0\n\t"
         "blt     8f\n\t"
-        /* block A done: its sums stored, block B's loaded; r1 from row 0 + 4n to row 7, the step negated */
-        "str     r4, [r3]\n\t"
-        "str     r5, [r3, #4]\n\t"
-        "str     r6, [r3, #8]\n\t"
-        "str     r7, [r3, #16]\n\t"
-        "ldr     r4, [r2, #28]\n\t"
-        "ldr     r5, [r2, #24]\n\t"
-        "ldr     r6, [r2, #20]\n\t"
-        "ldr     r7, [r2, #12]\n\t"
+        /* block A done: rows 0, 1, 2, 4 requantised */
+        UREQ_ROW("r4", "0", "", "50", "60")
+        UREQ_ROW("r5", "4", "strb    r12, [r3]\n\t", "51", "61")
+        UREQ_ROW("r6", "8", "strb    r12, [r3, #1]\n\t", "52", "62")
+        UREQ_ROW("r7", "16", "strb    r12, [r3, #2]\n\t", "53", "63")
+        "strb    r12, [r3, #4]\n\t"
+        /* block B's starting sums; r1 from row 0 + 4n to row 7, the step negated */
+        "ldr     r10, " FRAME_U_INIT "\n\t"
+        "ldr     r12, " FRAME_U_N4 "\n\t"
+        "ldr     r0, " FRAME_U_X "\n\t"
+        "ldr     r4, [r10, #28]\n\t"
+        "ldr     r5, [r10, #24]\n\t"
+        "ldr     r6, [r10, #20]\n\t"
+        "ldr     r7, [r10, #12]\n\t"
+        "ldr     r11, " FRAME_U_ENTRY "\n\t"
         "rsb     r12, r12, r9, lsl #3\n\t"
         "sub     r12, r12, r9\n\t"
         "add     r1, r1, r12\n\t"
         "rsb     r9, r9, #0\n\t"
-        "ldr     r11, " FRAME_U_ENTRY "\n\t"
         "bx      r11\n"
-        /* block B done: its sums stored; unless the sums end, the next unit's block A (r1 from
-         * row 7 + 4n to the next row 8, the step negated back) */
+        /* block B done: rows 7, 6, 5, 3 requantised */
         "8:\n\t"
-        "str     r7, [r3, #12]\n\t"
-        "str     r6, [r3, #20]\n\t"
-        "str     r5, [r3, #24]\n\t"
-        "str     r4, [r3, #28]\n\t"
-        "ldr     r11, " FRAME_U_ACC_END "\n\t"
-        "adds    r3, r3, #32\n\t"
+        UREQ_ROW("r4", "28", "", "54", "64")
+        UREQ_ROW("r5", "24", "strb    r12, [r3, #7]\n\t", "55", "65")
+        UREQ_ROW("r6", "20", "strb    r12, [r3, #6]\n\t", "56", "66")
+        UREQ_ROW("r7", "12", "strb    r12, [r3, #5]\n\t", "57", "67")
+        "strb    r12, [r3, #3]\n\t"
+        /* the unit done: unless the output ends, the next unit's block A (its sums loaded, r1 from
+         * row 7 + 4n to the next row 8, the step negated back) */
+        "ldr     r12, " FRAME_U_QSTEP "\n\t"
+        "ldr     r11, " FRAME_U_OUT_END "\n\t"
+        "ldr     r10, " FRAME_U_INIT "\n\t"
+        "adds    r3, r3, #8\n\t"
         "cmp     r3, r11\n\t"
         "beq     7f\n\t"
-        "adds    r2, r2, #32\n\t"
-        "ldm     r2, {r4-r6}\n\t"
-        "ldr     r7, [r2, #16]\n\t"
-        "str     r3, " FRAME_U_ACC "\n\t"
-        "str     r2, " FRAME_U_INIT "\n\t"
+        "add     r0, r0, r12\n\t"
+        "add     r2, r2, r12\n\t"
+        "adds    r10, r10, #32\n\t"
+        "str     r3, " FRAME_U_OUT "\n\t"
+        "str     r0, " FRAME_U_MULT "\n\t"
+        "str     r2, " FRAME_U_SHIFT "\n\t"
+        "str     r10, " FRAME_U_INIT "\n\t"
+        "ldm     r10, {r4-r6}\n\t"
+        "ldr     r7, [r10, #16]\n\t"
+        "ldr     r12, " FRAME_U_N4 "\n\t"
+        "ldr     r0, " FRAME_U_X "\n\t"
+        "ldr     r11, " FRAME_U_ENTRY "\n\t"
         "rsb     r9, r9, #0\n\t"
         "add     r1, r1, r9\n\t"
         "sub     r1, r1, r12\n\t"
-        "ldr     r11, " FRAME_U_ENTRY "\n\t"
         "bx      r11\n"
         "7:\n\t"
         "add     sp, sp, #" FRAME_U_BYTES "\n\t"
-        "pop     {r4-r11, pc}\n"
+        "pop     {r4-r11, pc}\n\t"
+        UREQ_RARE("r4", "0", "50", "60") UREQ_RARE("r5", "1", "51", "61")
+        UREQ_RARE("r6", "2", "52", "62") UREQ_RARE("r7", "4", "53", "63")
+        UREQ_RARE("r4", "7", "54", "64") UREQ_RARE("r5", "6", "55", "65")
+        UREQ_RARE("r6", "5", "56", "66") UREQ_RARE("r7", "3", "57", "67")
         "6:\n\t" UNIT_ENTRIES); /* the entries' offsets from the first copy, by n % 32 (data) */
 }
 
+/* The byte of the row whose output is at `at` (dot_units_asm's p->row), from its sum. */
+static int32_t dense_units_row(const rows8_args *p, int8_t *at, int32_t acc)
+{
+    return row_general(p->a, p->o + (int32_t)(at - p->out), acc);
+}
+
 /*
- * nnom_dense_s8() by dot_units_asm, when out_features >= 8 and 4 <= in_features <= 4
- * DENSE_WIDE_GROUPS + 3 (so in_features <= DENSE_FOLD_MAX_IN: the biases folded into the sums):
- * the input widened once, units of eight rows (the last one ending at the last row, rows computed
- * twice giving the same bytes) in batches whose sums fit what the input leaves of xw (or sums),
- * the last in_features % 4 inputs summed in C, then write_rows.
+ * nnom_dense_s8() by dot_units_asm, when out_features >= 8, 4 <= in_features <= 4
+ * DENSE_WIDE_GROUPS + 3 (so in_features <= DENSE_FOLD_MAX_IN: the biases folded into the sums) and
+ * the shift, per tensor, is in the 32-bit form's range: the input widened once, units of eight rows
+ * (the last one ending at the last row, rows computed twice giving the same bytes) summed and
+ * requantised, then the clamp if there is one. The starting sums are the biases as they are (one
+ * call for every row) or, without biases or with in_features % 4 inputs left over (summed here),
+ * written here in batches whose sums fit what the input leaves of xw (or sums).
  */
 __attribute__((noinline)) static void dense_units(const nnom_dense_s8_args *a, const int8_t *in, int8_t *out)
 {
     const int32_t len = a->in_features, zp = a->in_zero_point, out_f = a->out_features, n = len >> 2;
+    const int per_channel = a->per_channel != 0, direct = a->bias && !(len & 3);
+    const int clamp = a->act_lo > INT8_MIN || a->act_hi < INT8_MAX;
     uint32_t xw[2 * DENSE_WIDE_GROUPS];
     int32_t sums[4 * DENSE_BATCH], *acc = sums, batch = DENSE_BATCH / 2; /* units */
+    int32_t m8[8], s8[8];
     widen_input(xw, in, n, (uint32_t)(uint16_t)(int16_t)(-zp) * 0x00010001u);
     const int32_t room = (2 * DENSE_WIDE_GROUPS - 2 * n) / 8;
     if (room > batch) {
@@ -199,21 +296,34 @@ __attribute__((noinline)) static void dense_units(const nnom_dense_s8_args *a, c
     rows8_args p;
     p.stride = len;
     p.n = n;
+    p.q_step = per_channel ? 8 * (int32_t)sizeof(int32_t) : 0;
+    p.zp_odd = 2 * a->out_zero_point + 1;
+    p.row = dense_units_row;
+    p.a = a;
+    for (int32_t k = 0; k < 8; k++) { /* per tensor: eight copies, the same for every unit */
+        m8[k] = a->multiplier[0];
+        s8[k] = a->shift[0];
+    }
     for (int32_t o = 0; o < out_f;) {
         if (o + 8 > out_f) o = out_f - 8;
         const int32_t left = (out_f - o) / 8;
-        const int32_t units = left < batch ? left : batch, count = 8 * units;
+        const int32_t units = direct || left < batch ? left : batch, count = 8 * units;
         const int8_t *w = a->weights + (size_t)o * (size_t)len;
-        if (a->bias) {
+        if (direct) {
             p.init = a->bias + o;
         } else {
-            memset(acc, 0, sizeof(int32_t) * (size_t)count);
+            for (int32_t k = 0; k < count; k++) acc[k] = a->bias ? a->bias[o + k] : 0;
+            dot_tail(in, w, len, len, zp, count, 4, acc);
             p.init = acc;
         }
         p.units = units;
-        dot_units_asm(xw, w, &p, acc);
-        dot_tail(in, w, len, len, zp, count, 4, acc);
-        write_rows(a, o, count, acc, out);
+        p.mult = per_channel ? a->multiplier + o : m8;
+        p.shift = per_channel ? a->shift + o : s8;
+        p.out = out + o;
+        p.o = o;
+        dot_units_asm(xw, w, &p);
+        if (clamp)
+            for (int32_t k = o; k < o + count; k++) out[k] = nnom_clamp_s8(out[k], a->act_lo, a->act_hi);
         o += count;
     }
 }
