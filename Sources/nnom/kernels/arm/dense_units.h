@@ -245,7 +245,9 @@ __attribute__((naked, noinline)) static void dot_units_asm(ARG const uint32_t *x
         "str     r0, " FRAME_U_MULT "\n\t"
         "str     r2, " FRAME_U_SHIFT "\n\t"
         "str     r10, " FRAME_U_INIT "\n\t"
-        "ldm     r10, {r4-r6}\n\t"
+        "ldr     r4, [r10]\n\t" /* (single loads after the stores: one cycle each) */
+        "ldr     r5, [r10, #4]\n\t"
+        "ldr     r6, [r10, #8]\n\t"
         "ldr     r7, [r10, #16]\n\t"
         "ldr     r12, " FRAME_U_N4 "\n\t"
         "ldr     r0, " FRAME_U_X "\n\t"
