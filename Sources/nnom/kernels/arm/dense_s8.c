@@ -27,7 +27,7 @@
  * four rows of a unit of eight from one pointer and a signed stride and so
  * free the register that puts the six loads of a group in one run: 23
  * estimated cycles a group (1.4375 per multiply-accumulate), thirty-two
- * groups per pass, for 2.8 KB more code.
+ * groups per pass, its rows requantised in the assembly, for 2.4 KB more code.
  *
  * Accumulators and the bias. |x - zp| * |w| <= 255 * 128 = 32640, so a dot
  * product over len inputs is below len * 32640 in magnitude. When
@@ -150,7 +150,7 @@ typedef struct {
  */
 #define ARG __attribute__((unused))
 
-/* At -O2 (not at -Os: 2.8 KB of code), out_features >= 8: the loop in units of eight rows
+/* At -O2 (not at -Os: 2.4 KB of code), out_features >= 8: the loop in units of eight rows
  * (dense_units.h, included below). */
 #if !NNOM_COMPACT_KERNELS
 #define DENSE_UNITS 1
