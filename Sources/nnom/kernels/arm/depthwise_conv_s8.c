@@ -100,6 +100,7 @@
 #include "kernels/arm/depthwise_hex3.h"
 #include "kernels/arm/depthwise_pixels.h"
 #include "kernels/arm/depthwise_quad3.h"
+#include "kernels/arm/depthwise_tri3.h"
 
 enum {
     DW_BUF = 768,        /* int16 elements of the row buffer (1.5 KB of stack) */
@@ -578,7 +579,8 @@ static int gp_wins(const nnom_conv_args *a, dw_geom *g, int32_t *strip)
 {
     int32_t pitch, ph;
     return gp_geom(a, g, &pitch, strip, &ph) && g->a.k_h == 3 && g->a.k_w == 3 && g->a.dil_w == 1 &&
-           g->a.stride_w == 1 && g->a.out_w >= 4 && (2 * ph <= 3 * *strip * g->a.stride_h || *strip == g->a.out_h);
+           ((g->a.stride_w == 1 && g->a.out_w >= 4) || gp_tri(&g->a, pitch)) &&
+           (2 * ph <= 3 * *strip * g->a.stride_h || *strip == g->a.out_h);
 }
 
 /* The planar path's choice over the channel groups for depth multiplier 1: large planes of 3x3
