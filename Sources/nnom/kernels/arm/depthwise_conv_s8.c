@@ -65,6 +65,11 @@
  *    instructions per multiply-accumulate; lines of five, DS-CNN's 25 x 5 x 64,
  *    2.14 -> 1.93); not where a strip would gather half again as
  *    many rows as its lines need (48 x 48: the planar path is faster);
+ *  - 3x3 planes of lines of three outputs at stride 1 or 2 (MobileNets' 3 x 3
+ *    planes), no clamp: the group-plane path too, a group's four channels in
+ *    one call of depthwise_tri3.h (group_tri(); measured 3 x 3 x 256, 7.39 ->
+ *    6.17 estimated cycles per multiply-accumulate; from 6 x 6 x 128 at
+ *    stride 2, 8.24 -> 7.59, against the channel groups' padded copy);
  *  - 5x5 kernels of strides 1 and 2 without vertical dilation, output planes
  *    of DW_FIVE_MIN_SIDE a side and more (see there) that the channel groups' padded copy does not
  *    hold (dw_g_pad5_fits()): this planar path and row5() (measured -O2 on
