@@ -578,14 +578,13 @@ int nnom_depthwise_conv2d_s8_in_place(const nnom_conv_args *a)
  * than the channel groups at stride 2, and than the planar path on 48 x 48), or the whole plane in
  * one strip (the windows of a few rows that the in-place layer and tiled stages hand over, whose
  * halo every path reads: 2 x 48 x 8 2.90 -> 2.34 instructions per multiply-accumulate against the
- * channel groups' padded copy, 2 x 24 x 32 3.12 -> 2.74, 3 x 12 x 64 3.30 -> 3.04); its view and
- * strip. */
-static int gp_wins(const nnom_conv_args *a, dw_geom *g, int32_t *strip)
+ * channel groups' padded copy, 2 x 24 x 32 3.12 -> 2.74, 3 x 12 x 64 3.30 -> 3.04); its view,
+ * strip, images' pitch and rows (gp_geom()). */
+static int gp_wins(const nnom_conv_args *a, dw_geom *g, int32_t *strip, int32_t *pitch, int32_t *ph)
 {
-    int32_t pitch, ph;
-    return gp_geom(a, g, &pitch, strip, &ph) && g->a.k_h == 3 && g->a.k_w == 3 && g->a.dil_w == 1 &&
-           ((g->a.stride_w == 1 && g->a.out_w >= 4) || gp_tri(&g->a, pitch)) &&
-           (2 * ph <= 3 * *strip * g->a.stride_h || *strip == g->a.out_h);
+    return gp_geom(a, g, pitch, strip, ph) && g->a.k_h == 3 && g->a.k_w == 3 && g->a.dil_w == 1 &&
+           ((g->a.stride_w == 1 && g->a.out_w >= 4) || gp_tri(&g->a, *pitch)) &&
+           (2 * *ph <= 3 * *strip * g->a.stride_h || *strip == g->a.out_h);
 }
 
 /* The planar path's choice over the channel groups for depth multiplier 1: large planes of 3x3
@@ -603,11 +602,11 @@ static int planar_wins(const nnom_conv_args *a)
  * run along the width): no preference. */
 int32_t nnom_depthwise_conv2d_s8_block_rows(const nnom_conv_args *a, int32_t most)
 {
-    int32_t strip = 0, row_len;
+    int32_t strip = 0, row_len, pitch, ph;
     dw_geom g;
     if (nnom_depthwise_is_affine(a) || a->depth_mult != 1 || (a->out_w < DW_NARROW && a->out_h > a->out_w))
         return most;
-    if (!gp_wins(a, &g, &strip)) {
+    if (!gp_wins(a, &g, &strip, &pitch, &ph)) {
         strip = 0;
         g = geom_of(a, 0);
         if (planar_wins(a) && planar_tiles(&g, &row_len, &strip) == 0) strip = 0;
@@ -623,11 +622,11 @@ void nnom_depthwise_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t 
     }
     int32_t c_first = 0; /* channels before it done by the channel-group path */
     dw_geom g;
-    int32_t strip;
+    int32_t strip, pitch, ph;
     /* the group-plane path, in place only in one strip */
-    if (gp_wins(a, &g, &strip) && (strip == g.a.out_h || in != out)) {
+    if (gp_wins(a, &g, &strip, &pitch, &ph) && (strip == g.a.out_h || in != out)) {
         c_first = a->out_c & ~3;
-        group_planes(a, in, out, c_first);
+        group_planes(&g, pitch, strip, ph, in, out, c_first);
         if (c_first == a->out_c) return;
         if (a->out_h * a->out_w < DW_MIN_PLANE && in != out) pixel_major(a, in, out, c_first);
         else planar(a, in, out, c_first);

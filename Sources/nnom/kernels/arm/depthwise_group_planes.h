@@ -186,13 +186,14 @@ __attribute__((noinline)) static void group_tri(const dw_geom *g, const int8_t *
     }
 }
 
-/* Channels [0, n4) (n4 a multiple of 4, depth multiplier 1, gp_geom() holds), four at a time,
+/* Channels [0, n4) (n4 a multiple of 4, depth multiplier 1) of the view g, pitch, strip and ph
+ * that gp_geom() gave (held: the caller's test made them, not made again), four at a time,
  * in strips of output lines: the input rows of a strip of the group gathered at once into four
  * images of int16 (depthwise_gather4.h), padding included, then each channel's lines of the
  * strip by the planar path's row loops. With one strip (the whole plane), each group reads its
  * own channels before it writes them: the output may overwrite the input. */
-__attribute__((noinline)) static void group_planes(const nnom_conv_args *layer, const int8_t *in, int8_t *out,
-                                                   int32_t n4)
+__attribute__((noinline)) static void group_planes(const dw_geom *g, int32_t pitch, int32_t strip, int32_t ph,
+                                                   const int8_t *in, int8_t *out, int32_t n4)
 {
     /* the four images; for lines of six, the blocks of hex_group() ahead of them where all fit */
     union {
@@ -200,14 +201,11 @@ __attribute__((noinline)) static void group_planes(const nnom_conv_args *layer, 
         quad3_args hex[HEX3_GROUP];
     } buf;
     uint32_t wp4[4][DW_GP_PAIRS];
-    dw_geom g;
-    int32_t pitch, strip, ph;
-    gp_geom(layer, &g, &pitch, &strip, &ph);
-    if (gp_tri(&g.a, pitch)) {
-        group_tri(&g, in, out, n4, pitch, ph);
+    if (gp_tri(&g->a, pitch)) {
+        group_tri(g, in, out, n4, pitch, ph);
         return;
     }
-    const nnom_conv_args *a = &g.a;
+    const nnom_conv_args *a = &g->a;
     const dw_shape shape = a->k_w == 3 && a->dil_w == 1 && a->stride_w <= 2
                                ? (a->stride_w == 1 ? DW_SHAPE_S1 : DW_SHAPE_S2)
                                : DW_SHAPE_ANY;
@@ -217,12 +215,12 @@ __attribute__((noinline)) static void group_planes(const nnom_conv_args *layer, 
     const int32_t plane = ph * pitch, reach = (a->k_h - 1) * a->dil_h + 1;
     /* lines of five or six outputs: one pass each (depthwise_hex3.h) */
     const int hex = quads && (a->out_w == HEX3_OUT || a->out_w == PENT3_OUT) && pitch == HEX3_PITCH &&
-                    g.out_rs == a->out_w * g.out_cs;
+                    g->out_rs == a->out_w * g->out_cs;
     quad3_args qa;
-    quad3_shape(&qa, a->out_w, (int32_t)g.out_cs, pitch, g.out_rs);
+    quad3_shape(&qa, a->out_w, (int32_t)g->out_cs, pitch, g->out_rs);
     dw_gather4_args ga;
-    ga.rs = g.in_rs;
-    ga.cs = g.in_cs;
+    ga.rs = g->in_rs;
+    ga.cs = g->in_cs;
     ga.h = a->in_h;
     ga.w = a->in_w;
     ga.left = a->pad_left;
@@ -235,32 +233,32 @@ __attribute__((noinline)) static void group_planes(const nnom_conv_args *layer, 
     int16_t *const img = buf.img + (hex_grouped ? blocks : 0);
     img[4 * plane] = img[4 * plane + 1] = 0;
     /* lines of six grouped: each channel's packed weights in its block of hex_group() */
-    if (hex_grouped) hex_blocks(buf.hex, img, plane, (int32_t)g.out_cs);
+    if (hex_grouped) hex_blocks(buf.hex, img, plane, (int32_t)g->out_cs);
     for (int32_t c0 = 0; c0 < n4; c0 += 4) {
         ga.in = in + c0;
         dw_chan q[4];
         /* (lines of six: never DW_E, too few quads; the blocks' stride known at each call) */
-        if (hex_grouped) group_setup3(&g, c0, q, buf.hex[0].w, HEX3_BLOCK_WORDS, DW_ALLOW_L);
+        if (hex_grouped) group_setup3(g, c0, q, buf.hex[0].w, HEX3_BLOCK_WORDS, DW_ALLOW_L);
         else if (shape != DW_SHAPE_ANY)
-            group_setup3(&g, c0, q, wp4[0], DW_GP_PAIRS, quads ? dw_allow(a->out_w / 4 * a->out_h) : 0);
+            group_setup3(g, c0, q, wp4[0], DW_GP_PAIRS, quads ? dw_allow(a->out_w / 4 * a->out_h) : 0);
         else
-            for (int32_t j = 0; j < 4; j++) channel_setup(&g, shape, c0 + j, &q[j], wp4[j], 0);
+            for (int32_t j = 0; j < 4; j++) channel_setup(g, shape, c0 + j, &q[j], wp4[j], 0);
         for (int32_t oy0 = 0; oy0 < a->out_h; oy0 += strip) {
             const int32_t lines = a->out_h - oy0 < strip ? a->out_h - oy0 : strip;
             ga.top = a->pad_top - oy0 * a->stride_h;
             ga.ph = (lines - 1) * a->stride_h + reach;
             dw_gather4(&ga, img);
             ga.pad_done = strip == a->out_h; /* (one strip: every group's padding rows are the same) */
-            if (hex_grouped && hex_group(a, q, out + oy0 * g.out_rs + c0, lines, buf.hex)) continue;
+            if (hex_grouped && hex_group(a, q, out + oy0 * g->out_rs + c0, lines, buf.hex)) continue;
             for (int32_t j = 0; j < 4; j++) {
                 const uint32_t *const wj = hex_grouped ? buf.hex[j].w : wp4[j];
                 const int16_t *rows[DW_MAX_ROWS];
                 for (int32_t r = 0; r < a->k_h; r++) rows[r] = img + j * plane + r * a->dil_h * pitch;
-                int8_t *o = out + oy0 * g.out_rs + c0 + j;
+                int8_t *o = out + oy0 * g->out_rs + c0 + j;
                 if (quads && q[j].mode != DW_GEN) { /* (what row_fn's choice would call) */
                     const quad3_form form = quad3_form_of(q[j].mode, q[j].e, a->out_zp);
                     if (hex && hex3_form_ok(form, a->out_w)) {
-                        hex3_run(&qa, a->out_w, form, rows[0], wj, o, (int32_t)g.out_cs, q[j].init, q[j].mult, q[j].c,
+                        hex3_run(&qa, a->out_w, form, rows[0], wj, o, (int32_t)g->out_cs, q[j].init, q[j].mult, q[j].c,
                                  q[j].e, lines);
                         continue;
                     }
@@ -277,7 +275,7 @@ __attribute__((noinline)) static void group_planes(const nnom_conv_args *layer, 
                 k.hi = a->act_max;
                 k.zp = a->out_zp;
                 k.q = q[j].q;
-                row_fn(shape, q[j].mode, no_clamp)(&g, rows, wj, a->out_w, o, &k, lines, a->stride_h * pitch);
+                row_fn(shape, q[j].mode, no_clamp)(g, rows, wj, a->out_w, o, &k, lines, a->stride_h * pitch);
             }
         }
     }
