@@ -582,6 +582,9 @@ int nnom_depthwise_conv2d_s8_in_place(const nnom_conv_args *a)
  * strip, images' pitch and rows (gp_geom()). */
 static int gp_wins(const nnom_conv_args *a, dw_geom *g, int32_t *strip, int32_t *pitch, int32_t *ph)
 {
+    /* (not a stride of 1 either way, nor a side of TRI3_OUT outputs: neither the lines of quads nor
+     * those of three, without the view's copy of the arguments) */
+    if (a->stride_h != 1 && a->stride_w != 1 && a->out_w != TRI3_OUT && a->out_h != TRI3_OUT) return 0;
     return gp_geom(a, g, pitch, strip, ph) && g->a.k_h == 3 && g->a.k_w == 3 && g->a.dil_w == 1 &&
            ((g->a.stride_w == 1 && g->a.out_w >= 4) || gp_tri(&g->a, *pitch)) &&
            (2 * *ph <= 3 * *strip * g->a.stride_h || *strip == g->a.out_h);
