@@ -338,6 +338,12 @@ static void random_conv(nnom_conv_args *a, int depthwise)
             a->in_w = chance(70) ? 5 : 7;
             a->in_h = range(16, 27);
         }
+        /* MobileNets' 3 x 3 planes (3 x 3 'same' at stride 1; 5 x 5 to 7 x 7 at stride 2, 'same' or
+         * 'valid'): lines of three outputs, the DSP kernel's one pass per line on the group planes */
+        if (!big_s2 && !ds_cnn && chance(15)) {
+            a->in_w = a->stride_w == 1 ? 3 : range(5, 7);
+            a->in_h = a->stride_h == 1 ? 3 : range(3, 7);
+        }
         if (big_s2 && a->in_c > 20) { /* (the input fits MAX_IN) */
             a->in_c = range(1, 20);
             a->out_c = a->in_c * a->depth_mult;

@@ -93,52 +93,84 @@ typedef enum { DW_SHAPE_S1, DW_SHAPE_S2, DW_SHAPE_ANY } dw_shape;
 
 static inline uint32_t pack2(int32_t lo, int32_t hi) { return (uint32_t)(uint16_t)lo | ((uint32_t)(uint16_t)hi << 16); }
 
+/* What channel_quant() reads of the layer, in locals (so that the stores of a channel's constants,
+ * which may alias the layer's arrays for the compiler, do not make it load them again). */
+typedef struct {
+    const int32_t *bias, *mult, *shift;
+    int32_t in_zp, out_zp, taps_room;
+} dw_qlayer;
+static inline __attribute__((always_inline)) dw_qlayer qlayer_of(const nnom_conv_args *a)
+{
+    dw_qlayer l;
+    l.bias = (const int32_t *)a->bias;
+    l.mult = a->multiplier;
+    l.shift = a->shift;
+    l.in_zp = a->in_zp;
+    l.out_zp = a->out_zp;
+    /* |sum x * w| <= taps * 128 * 128 (see channel_quant_l()) */
+    l.taps_room = a->k_h * a->k_w * 16384;
+    return l;
+}
+
 /* Channel oc's constants from the sum of its weights (the weights scaled by q->scale); DW_L only
  * when allow & DW_ALLOW_L (the channel's lines all go to the assembly loops), DW_E when also
  * allow & DW_ALLOW_E (lines of quads enough to repay the scaling of the weights: see
- * dw_allow()). */
-static inline __attribute__((always_inline)) void channel_quant(const nnom_conv_args *a, int32_t oc, int32_t sum_w,
-                                                               dw_chan *q, int allow)
+ * dw_allow()). Every field loaded before the first store. */
+static inline __attribute__((always_inline)) void channel_quant_l(const dw_qlayer *l, int32_t oc, int32_t sum_w,
+                                                                 dw_chan *q, int allow)
 {
-    const int32_t b = a->bias ? ((const int32_t *)a->bias)[oc] : 0;
-    const int32_t m = a->multiplier[oc], shift = a->shift[oc], e = -shift;
+    const int32_t b = l->bias ? l->bias[oc] : 0;
+    const int32_t m = l->mult[oc], shift = l->shift[oc], e = -shift;
     /* |sum x * w| <= taps * 128 * 128; the start b - zp * sum w must leave room below 2^30 (DW_L:
      * below 2^(30 - shift), so that its sums times 2^(shift + 1) stay below 2^31; DW_E: below
      * 2^(30 - k), its sums times 2^(1 + k), k = E - e in [1, QUAD3_K_MAX]). In int32: the
      * planar path's taps <= 2 DW_MAX_PAIRS = 128, so taps_room and |zp sum w| <= 2^21, and a
      * bias beyond 2^30 leaves no room (mag: the largest int32). */
-    const int32_t taps_room = a->k_h * a->k_w * 16384, bias_room = 1 << 30;
-    const int32_t start = b <= bias_room && b >= -bias_room ? b - a->in_zp * sum_w : 0;
+    const int32_t taps_room = l->taps_room, bias_room = 1 << 30, out_zp = l->out_zp;
+    const int32_t start = b <= bias_room && b >= -bias_room ? b - l->in_zp * sum_w : 0;
     const int32_t mag = b <= bias_room && b >= -bias_room ? (start < 0 ? -start : start) : INT32_MAX;
-    q->mult = m;
-    q->e = e;
-    q->c = 0;
     const int32_t big_e = e < QUAD3_E_LO ? QUAD3_E_LO : QUAD3_E_MID; /* (k < 1 above QUAD3_E_MID - 1) */
     const int32_t k = big_e - e;
-    if ((allow & DW_ALLOW_E) && a->out_zp == -128 && e >= 1 && k >= 1 && mag < (1 << (30 - k)) - taps_room) {
-        q->mode = DW_E;
-        q->scale = 2 << k;
-        q->e = big_e;
+    dw_mode mode;
+    int32_t scale, qe = e, c;
+    if ((allow & DW_ALLOW_E) && out_zp == -128 && e >= 1 && k >= 1 && mag < (1 << (30 - k)) - taps_room) {
+        mode = DW_E;
+        scale = 2 << k;
+        qe = big_e;
         /* c' = c 2^k + 2^(k - 1) = 2^(E - 1) + zp 2^E + 2^(k - 1), c = 2^(e - 1) + zp 2^e
          * (depthwise_quad3.h): nnom_arm_requant_zp_const(E, zp) + 2^(k - 1) */
-        q->c = (int32_t)((uint32_t)nnom_arm_requant_zp_const(big_e, a->out_zp) + (1u << (k - 1)));
+        c = (int32_t)((uint32_t)nnom_arm_requant_zp_const(big_e, out_zp) + (1u << (k - 1)));
     } else if (e >= 1 && e <= DW_MAX_E && mag < bias_room - taps_room) {
-        q->mode = m > (1 << 30) ? DW_ZP : DW_U;
-        q->scale = 2;
-        q->c = nnom_arm_requant_zp_const(e, a->out_zp);
+        mode = m > (1 << 30) ? DW_ZP : DW_U;
+        scale = 2;
+        c = nnom_arm_requant_zp_const(e, out_zp);
     } else if ((allow & DW_ALLOW_L) && shift >= 0 && shift <= DW_MAX_L && mag < (1 << (30 - shift)) - taps_room) {
-        q->mode = DW_L;
-        q->scale = 2 << shift;
-        q->e = 0;
-        q->c = a->out_zp;
+        mode = DW_L;
+        scale = 2 << shift;
+        qe = 0;
+        c = out_zp;
     } else {
         q->mode = DW_GEN;
         q->scale = 1;
-        q->init = -a->in_zp * sum_w;
+        q->mult = m;
+        q->e = e;
+        q->c = 0;
+        q->init = -l->in_zp * sum_w;
         q->q = nnom_conv_quant_init(b, m, shift);
         return;
     }
-    q->init = q->scale * start;
+    q->mode = mode;
+    q->scale = scale;
+    q->mult = m;
+    q->e = qe;
+    q->c = c;
+    q->init = scale * start;
+}
+static inline __attribute__((always_inline)) void channel_quant(const nnom_conv_args *a, int32_t oc, int32_t sum_w,
+                                                               dw_chan *q, int allow)
+{
+    const dw_qlayer l = qlayer_of(a);
+    channel_quant_l(&l, oc, sum_w, q, allow);
 }
 
 /* Channel oc's constants and packed weights; the weights are doubled in the fast modes, and
@@ -232,6 +264,7 @@ static inline __attribute__((always_inline)) void group_setup3(const dw_geom *g,
                                                                ptrdiff_t w_step, int allow)
 {
     const nnom_conv_args *a = &g->a;
+    const dw_qlayer l = qlayer_of(a);
     int32_t f[4] = {2, 2, 2, 2}, sums[4];
     if (allow & DW_ALLOW_E) {
         for (int32_t j = 0; j < 4; j++) f[j] = scale_guess(a, c0 + j, allow);
@@ -240,7 +273,7 @@ static inline __attribute__((always_inline)) void group_setup3(const dw_geom *g,
         group_pack3(g, c0, wp, w_step, 1, 0, 0, sums);
     }
     for (int32_t j = 0; j < 4; j++) {
-        channel_quant(a, c0 + j, sums[j], &q[j], allow);
+        channel_quant_l(&l, c0 + j, sums[j], &q[j], allow);
         /* (DW_GEN: packed for any kernel) */
         if (q[j].mode == DW_GEN || q[j].scale != f[j]) channel_setup(g, DW_SHAPE_S1, c0 + j, &q[j], wp + j * w_step, allow);
     }

@@ -65,6 +65,11 @@
  *    instructions per multiply-accumulate; lines of five, DS-CNN's 25 x 5 x 64,
  *    2.14 -> 1.93); not where a strip would gather half again as
  *    many rows as its lines need (48 x 48: the planar path is faster);
+ *  - 3x3 planes of lines of three outputs at stride 1 or 2 (MobileNets' 3 x 3
+ *    planes), no clamp: the group-plane path too, a group's four channels in
+ *    one call of depthwise_tri3.h (group_tri(); measured 3 x 3 x 256, 7.39 ->
+ *    6.17 estimated cycles per multiply-accumulate; from 6 x 6 x 128 at
+ *    stride 2, 8.24 -> 7.59, against the channel groups' padded copy);
  *  - 5x5 kernels of strides 1 and 2 without vertical dilation, output planes
  *    of DW_FIVE_MIN_SIDE a side and more (see there) that the channel groups' padded copy does not
  *    hold (dw_g_pad5_fits()): this planar path and row5() (measured -O2 on
@@ -100,6 +105,7 @@
 #include "kernels/arm/depthwise_hex3.h"
 #include "kernels/arm/depthwise_pixels.h"
 #include "kernels/arm/depthwise_quad3.h"
+#include "kernels/arm/depthwise_tri3.h"
 
 enum {
     DW_BUF = 768,        /* int16 elements of the row buffer (1.5 KB of stack) */
@@ -116,9 +122,12 @@ enum {
     DW_FIVE_MIN_SIDE = 3,
     DW_FIVE_MIN_SPAN = 12,
     DW_NARROW = 8,       /* output planes narrower than this and taller than wide: walked transposed */
-    DW_GP_BUF = 866,     /* int16 of the group-plane path's four images (1.7 KB of stack; 27 rows of
+    DW_GP_BUF = 1074,    /* int16 of the group-plane path's four images (2.1 KB of stack; 27 rows of
                           * 8 and the slack: DS-CNN's 25 x 5 plane, walked along its rows of five, in
-                          * one strip; four rows of 50: a window of two lines of a 48-wide plane) */
+                          * one strip; four rows of 50: a window of two lines of a 48-wide plane; ten
+                          * rows of 26: a 24 x 24 plane in three strips of eight lines, where 866 int16
+                          * took four of six, measured 24 x 24 x 32 2.68 -> 2.61 estimated cycles per
+                          * multiply-accumulate) */
     DW_GP_SLACK = 2      /* int16 after the last image: the row loops' word loads past a row's last tap */
 };
 
@@ -569,13 +578,16 @@ int nnom_depthwise_conv2d_s8_in_place(const nnom_conv_args *a)
  * than the channel groups at stride 2, and than the planar path on 48 x 48), or the whole plane in
  * one strip (the windows of a few rows that the in-place layer and tiled stages hand over, whose
  * halo every path reads: 2 x 48 x 8 2.90 -> 2.34 instructions per multiply-accumulate against the
- * channel groups' padded copy, 2 x 24 x 32 3.12 -> 2.74, 3 x 12 x 64 3.30 -> 3.04); its view and
- * strip. */
-static int gp_wins(const nnom_conv_args *a, dw_geom *g, int32_t *strip)
+ * channel groups' padded copy, 2 x 24 x 32 3.12 -> 2.74, 3 x 12 x 64 3.30 -> 3.04); its view,
+ * strip, images' pitch and rows (gp_geom()). */
+static int gp_wins(const nnom_conv_args *a, dw_geom *g, int32_t *strip, int32_t *pitch, int32_t *ph)
 {
-    int32_t pitch, ph;
-    return gp_geom(a, g, &pitch, strip, &ph) && g->a.k_h == 3 && g->a.k_w == 3 && g->a.dil_w == 1 &&
-           g->a.stride_w == 1 && g->a.out_w >= 4 && (2 * ph <= 3 * *strip * g->a.stride_h || *strip == g->a.out_h);
+    /* (not a stride of 1 either way, nor a side of TRI3_OUT outputs: neither the lines of quads nor
+     * those of three, without the view's copy of the arguments) */
+    if (a->stride_h != 1 && a->stride_w != 1 && a->out_w != TRI3_OUT && a->out_h != TRI3_OUT) return 0;
+    return gp_geom(a, g, pitch, strip, ph) && g->a.k_h == 3 && g->a.k_w == 3 && g->a.dil_w == 1 &&
+           ((g->a.stride_w == 1 && g->a.out_w >= 4) || gp_tri(&g->a, *pitch)) &&
+           (2 * *ph <= 3 * *strip * g->a.stride_h || *strip == g->a.out_h);
 }
 
 /* The planar path's choice over the channel groups for depth multiplier 1: large planes of 3x3
@@ -593,11 +605,11 @@ static int planar_wins(const nnom_conv_args *a)
  * run along the width): no preference. */
 int32_t nnom_depthwise_conv2d_s8_block_rows(const nnom_conv_args *a, int32_t most)
 {
-    int32_t strip = 0, row_len;
+    int32_t strip = 0, row_len, pitch, ph;
     dw_geom g;
     if (nnom_depthwise_is_affine(a) || a->depth_mult != 1 || (a->out_w < DW_NARROW && a->out_h > a->out_w))
         return most;
-    if (!gp_wins(a, &g, &strip)) {
+    if (!gp_wins(a, &g, &strip, &pitch, &ph)) {
         strip = 0;
         g = geom_of(a, 0);
         if (planar_wins(a) && planar_tiles(&g, &row_len, &strip) == 0) strip = 0;
@@ -613,11 +625,11 @@ void nnom_depthwise_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t 
     }
     int32_t c_first = 0; /* channels before it done by the channel-group path */
     dw_geom g;
-    int32_t strip;
+    int32_t strip, pitch, ph;
     /* the group-plane path, in place only in one strip */
-    if (gp_wins(a, &g, &strip) && (strip == g.a.out_h || in != out)) {
+    if (gp_wins(a, &g, &strip, &pitch, &ph) && (strip == g.a.out_h || in != out)) {
         c_first = a->out_c & ~3;
-        group_planes(a, in, out, c_first);
+        group_planes(&g, pitch, strip, ph, in, out, c_first);
         if (c_first == a->out_c) return;
         if (a->out_h * a->out_w < DW_MIN_PLANE && in != out) pixel_major(a, in, out, c_first);
         else planar(a, in, out, c_first);
