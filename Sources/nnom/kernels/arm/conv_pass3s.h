@@ -146,6 +146,202 @@ __attribute__((naked, noinline)) static void pass3_stack(ARG const pass2_args *p
         PASS3_FINISH("16", PASS3S_FRAME));
 }
 
+
+/*
+ * pass3_rec: the pairs of a pointwise layer from records prepared once per layer call
+ * (pass3_records) instead of a list read at every pass: per pair the record gives the weights,
+ * both biases, both multipliers and rounding constants (2 zp + 1) << (e - 1) and the shifts
+ * packed with the channel, in two LDM (3 and 5 words); the sums start at the biases in the first
+ * group (SMLAD onto them, no copies); the output of the pass is kept in the frame. A pass widens
+ * its three pixels' inputs itself (as pass3_stack does from a pass3_gather) into the frame, group
+ * 0 at a slot of its own (the first group, which starts the sums, reads it at a fixed offset),
+ * groups 1 to n - 1 in the copies' slots PASS3R_MAX_GROUPS - n + 1 to PASS3R_MAX_GROUPS - 1.
+ * Per pair besides the groups: about 66 estimated cycles (pass3_stack's list form about 94):
+ * pw_25x5_64to64 (-O2).
+ */
+
+/* One pair's record (offsets are used by the assembly; 32 bytes). */
+typedef struct {
+    const int8_t *w;  /*  0: channel c's weights (c + 1's k bytes after them); NULL: the end */
+    int32_t bias0;    /*  4: the biases of c and c + 1, or 0 */
+    int32_t bias1;    /*  8 */
+    int32_t mult0;    /* 12: channel c's multiplier */
+    int32_t round0;   /* 16: its constant (2 zp + 1) << (e - 1), e = -shift */
+    int32_t mult1;    /* 20: channel c + 1's */
+    int32_t round1;   /* 24 */
+    uint32_t packed;  /* 28: e of c (bits 0-7), of c + 1 (8-15), c (16-31) */
+} pass3_rec;
+
+/* What pass3_rec_run reads (offsets are used by its assembly). */
+typedef struct {
+    const int8_t *in;      /*  0: pixel 0's inputs (pixel j's at in + j * in_c) */
+    int32_t in_c;          /*  4: = k, 4 * groups, groups in [1, PASS3R_MAX_GROUPS] */
+    uint32_t neg_zp;       /*  8: minus the input zero point in both int16 lanes */
+    const pass3_rec *recs; /* 12: at least one pair, then a record whose w is NULL */
+    int8_t *out;           /* 16: channel 0 of pixel 0 */
+    int32_t out_c;         /* 20 */
+} pass3r_args;
+
+/* The longest patch (DS-CNN's 64 input channels) and the most pairs (its 64 output channels;
+ * the records live on the stack of the layer's loop, 32 bytes each). */
+#define PASS3R_MAX_GROUPS 16
+#define PASS3R_MAX_PAIRS 32
+#define PASS3R_COPIES "16"  /* (PASS3R_MAX_GROUPS, for the assembly) */
+#define PASS3R_FRAME "404"  /* 20 + 24 * PASS3R_MAX_GROUPS */
+
+/* Channel c's rounding constant as pass3_fast computes it: LSL by register takes the low byte
+ * of e - 1 (0 for a shift of 32 or more: a channel of a non-negative shift, whose bytes the
+ * caller writes again). */
+static inline int32_t pass3_round(int32_t zz, int32_t shift)
+{
+    const uint32_t by = (uint32_t)(-1 - shift) & 0xFFu;
+    return by < 32 ? (int32_t)((uint32_t)zz << by) : 0;
+}
+
+/* The records of the pairs whose first channels are the n bytes of list (n <= PASS3R_MAX_PAIRS),
+ * then the end record: r has room for n + 1. */
+static void pass3_records(pass3_rec *r, const uint8_t *list, int32_t n, const int32_t *bias, const int32_t *mult,
+                          const int32_t *shift, const int8_t *w, int32_t k, int32_t zz)
+{
+    for (int32_t i = 0; i < n; i++, r++) {
+        const int32_t c = list[i];
+        r->w = w + (ptrdiff_t)c * k;
+        r->bias0 = bias ? bias[c] : 0;
+        r->bias1 = bias ? bias[c + 1] : 0;
+        r->mult0 = mult[c];
+        r->round0 = pass3_round(zz, shift[c]);
+        r->mult1 = mult[c + 1];
+        r->round1 = pass3_round(zz, shift[c + 1]);
+        r->packed = ((uint32_t)-shift[c] & 0xFFu) | ((uint32_t)-shift[c + 1] & 0xFFu) << 8 | (uint32_t)c << 16;
+    }
+    r->w = NULL;
+}
+
+/* One group of the three pixels' inputs widened (r0 pixel 0's, r9 in_c, r10 -zp) and stored at
+ * r1 (stepped): three loads, six SXTAB16, one STM. */
+#define PASS3R_WIDEN                     \
+    "ldr    r4, [r0]\n\t"                \
+    "ldr    r6, [r0, r9]\n\t"            \
+    "ldr    r8, [r0, r9, lsl #1]\n\t"    \
+    "adds   r0, r0, #4\n\t"              \
+    "sxtab16 r3, r10, r4\n\t"            \
+    "sxtab16 r4, r10, r4, ror #8\n\t"    \
+    "sxtab16 r5, r10, r6\n\t"            \
+    "sxtab16 r6, r10, r6, ror #8\n\t"    \
+    "sxtab16 r7, r10, r8\n\t"            \
+    "sxtab16 r8, r10, r8, ror #8\n\t"    \
+    "stm    r1!, {r3-r8}\n\t"
+
+/* The first group of a pair, from group 0's slot: the lo half's SMLAD start from the biases
+ * (r3 channel c's, r6 c + 1's; the sums of pixels 1 and 2 first, pixel 0's last), then as
+ * PASS3S_GROUP; then into the copies for groups 1 to n - 1 through the entry at [sp]. */
+#define PASS3R_FIRST                                   \
+    "ldr.w  r10, [r1, r2]\n\t"                         \
+    "ldr.w  r9, [r1], #4\n\t"                          \
+    "ldr.w  r0, [sp, #" PASS3S_COLS "]\n\t"            \
+    "ldr.w  r12, [sp, #" PASS3S_COLS " + 8]\n\t"       \
+    "ldr.w  lr, [sp, #" PASS3S_COLS " + 16]\n\t"       \
+    "sxtb16 r11, r9\n\t"                               \
+    "smlad  r4, r12, r11, r3\n\t"                      \
+    "smlad  r5, lr, r11, r3\n\t"                       \
+    "smlad  r3, r0, r11, r3\n\t"                       \
+    "sxtb16 r11, r10\n\t"                              \
+    "smlad  r7, r12, r11, r6\n\t"                      \
+    "smlad  r8, lr, r11, r6\n\t"                       \
+    "smlad  r6, r0, r11, r6\n\t"                       \
+    PASS3S_HALF("0", "4", ", ror #8")                  \
+    "ldr    pc, [sp]\n\t"
+
+/* The copies for groups 1 to PASS3R_MAX_GROUPS - 1 (copy j reads slot j). */
+#define PASS3R_GROUPS                                                                                 \
+    PASS3S_GROUP("24") PASS3S_GROUP("48") PASS3S_GROUP("72") PASS3S_GROUP("96") PASS3S_GROUP("120")   \
+    PASS3S_GROUP("144") PASS3S_GROUP("168") PASS3S_GROUPS8("192")
+
+/*
+ * One pass of three pixels of a pointwise layer (1x1, stride 1, in_c a multiple of 4), every pair
+ * of a->recs: channel c and c + 1 of pixel j to a->out[j * out_c + c], clamped to the int8 range,
+ * with pass3_stack's contract on the channels (a fast form with a negative shift, or written again
+ * by the caller; weights inside the array). Registers in the groups as pass3_stack's (r2 k all
+ * through). Stack frame: [sp] the entry into the copies, [sp, #4] the next record, [sp, #8] out,
+ * [sp, #12] out_c, the columns from [sp, #PASS3S_COLS] (group 0 at slot 0, group g at slot
+ * PASS3R_MAX_GROUPS - n + g).
+ * After the groups: r0 m, r1 its constant, r11 the packed shifts (ASR takes the low byte), r9, r10
+ * channel c + 1's, r12 a temporary, lr the records.
+ */
+__attribute__((naked, noinline)) static void pass3_rec_run(ARG const pass3r_args *a)
+{
+    __asm__ volatile(
+        "push   {r4-r11, lr}\n\t"
+        "sub    sp, sp, #" PASS3R_FRAME "\n\t"
+        "ldr    r9, [r0, #4]\n\t"           /* in_c = k */
+        "ldr    r10, [r0, #8]\n\t"          /* -zp */
+        "ldr    r12, [r0, #12]\n\t"         /* the records */
+        "ldrd   r2, r3, [r0, #16]\n\t"      /* out, out_c */
+        "ldr    r0, [r0]\n\t"               /* pixel 0's inputs */
+        "str    r12, [sp, #4]\n\t"
+        "strd   r2, r3, [sp, #8]\n\t"
+        "lsrs   r2, r9, #2\n\t"             /* groups */
+        "rsb    r11, r2, #" PASS3R_COPIES "\n\t" /* copies skipped */
+        "movs   r12, #" PASS3S_GROUP_BYTES "\n\t"
+        "adr.w  r1, 1f\n\t"
+        "mla    r12, r11, r12, r1\n\t"
+        "orr    r12, r12, #1\n\t"           /* (a Thumb address) */
+        "str    r12, [sp]\n\t"
+        "add    r11, r11, r11, lsl #1\n\t"
+        "lsls   r11, r11, #3\n\t"           /* 24 bytes per copy skipped: from slot 1 to group 1's */
+        "add    r1, sp, #" PASS3S_COLS "\n\t"
+        PASS3R_WIDEN                        /* group 0, slot 0 */
+        "add    r1, r1, r11\n\t"
+        "subs   r2, r2, #1\n\t"
+        "beq    5f\n"
+        "4:\n\t"
+        PASS3R_WIDEN
+        "subs   r2, r2, #1\n\t"
+        "bne    4b\n"
+        "5:\n\t"
+        "mov    r2, r9\n\t"                 /* k */
+        "ldr    lr, [sp, #4]\n\t"
+        "ldm    lr!, {r1, r3, r6}\n\t"      /* the first pair's weights and biases */
+        "b      6f\n\t"
+        ".p2align 2\n"
+        "1:\n\t" PASS3R_GROUPS
+        "ldr    lr, [sp, #4]\n\t"
+        "ldm    lr!, {r0, r1, r9, r10, r11}\n\t"
+        "cmp    r0, #0x40000000\n\t"
+        "bls    30f\n\t"                    /* (multipliers above 2^30, the common case, fall through) */
+        PASS3_RQ3(REQUANT_ZP, "r3", "r4", "r5", "r0", "r11", "r1", "r12")
+        "20:\n\t"
+        "lsr    r11, r11, #8\n\t"           /* channel c + 1's shift in the low byte */
+        "cmp    r9, #0x40000000\n\t"
+        "bls    31f\n\t"
+        PASS3_RQ3(REQUANT_ZP, "r6", "r7", "r8", "r9", "r11", "r10", "r12")
+        "21:\n\t"
+        "ldrd   r0, r1, [sp, #8]\n\t"       /* out, out_c */
+        "add    r0, r0, r11, lsr #8\n\t"    /* pixel 0, channel c */
+        "add    r9, r0, r1\n\t"             /* pixel 1 */
+        "add    r10, r9, r1\n\t"            /* pixel 2 */
+        "strb   r3, [r0]\n\t"
+        "strb   r6, [r0, #1]\n\t"
+        "strb   r4, [r9]\n\t"
+        "strb   r7, [r9, #1]\n\t"
+        "strb   r5, [r10]\n\t"
+        "strb   r8, [r10, #1]\n\t"
+        "ldm    lr!, {r1, r3, r6}\n\t"      /* the next pair's weights and biases */
+        "cbz    r1, 90f\n"
+        "6:\n\t"
+        "str    lr, [sp, #4]\n\t"
+        PASS3R_FIRST
+        "90:\n\t"
+        "add    sp, sp, #" PASS3R_FRAME "\n\t"
+        "pop    {r4-r11, pc}\n"
+        "30:\n\t"
+        PASS3_RQ3(REQUANT_U, "r3", "r4", "r5", "r0", "r11", "r1", "r12")
+        "b      20b\n"
+        "31:\n\t"
+        PASS3_RQ3(REQUANT_U, "r6", "r7", "r8", "r9", "r11", "r10", "r12")
+        "b      21b\n\t");
+}
+
 #else
 #define NNOM_CONV_PASS3S 0
 #endif

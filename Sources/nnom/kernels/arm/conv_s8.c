@@ -544,7 +544,22 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
         pair_passes(&x, &pa, pass2_all, in, out, ix_max, iy_max, clamp);
         return;
     }
-    for (int32_t pix = 0, np; pix < n_pix; pix += np) {
+    int32_t pix0 = 0;
+#if NNOM_CONV_PASS3S
+    /* a self-gathered pointwise layer of at most PASS3R_MAX_PAIRS pairs: its whole passes of three
+     * (those the loop below would run) from records of the pairs made once (three_rec_passes) */
+    if (self_gather && n_pairs <= PASS3R_MAX_PAIRS && x.s.groups <= PASS3R_MAX_GROUPS) {
+        const int32_t passes = n_pix / 3 - (n_pix % 3 == 1 && !redo);
+        if (passes > 0) {
+            three_rec_passes(&x, three, n_pairs, in, out, passes, clamp);
+            pix0 = 3 * passes;
+            ox = pix0 % a->out_w;
+            iy0 = pix0 / a->out_w * a->stride_h - a->pad_top;
+            ix0 = ox * a->stride_w - a->pad_left;
+        }
+    }
+#endif
+    for (int32_t pix = pix0, np; pix < n_pix; pix += np) {
         np = x.s.np == 8 && n_pix - pix < 8 && !(redo && n_pix >= 8 && n_pix - pix > 4) ? 4 : x.s.np;
         /* a three-pixel shape's last 2 or (not redone) 4 pixels: passes of two (pass2), in the
          * two-pixel layout; a last one alone in pass_general */
