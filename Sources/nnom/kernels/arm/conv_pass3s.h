@@ -163,13 +163,13 @@ __attribute__((naked, noinline)) static void pass3_stack(ARG const pass2_args *p
 /* One pair's record (offsets are used by the assembly; 32 bytes). */
 typedef struct {
     const int8_t *w;  /*  0: channel c's weights (c + 1's k bytes after them); NULL: the end */
-    int32_t bias0;    /*  4: the biases of c and c + 1, or 0 */
+    int32_t bias0;    /*  4: the biases of c and c + 1 doubled, or 0 */
     int32_t bias1;    /*  8 */
     int32_t mult0;    /* 12: channel c's multiplier */
     int32_t round0;   /* 16: its constant (2 zp + 1) << (e - 1), e = -shift */
     int32_t mult1;    /* 20: channel c + 1's */
     int32_t round1;   /* 24 */
-    uint32_t packed;  /* 28: e of c (bits 0-7), of c + 1 (8-15), c (16-31) */
+    uint32_t packed;  /* 28: e of c (bits 0-7), of c + 1 (8-15), PASS3R_MIXED, c (24-31) */
 } pass3_rec;
 
 /* What pass3_rec_run reads (offsets are used by its assembly). */
@@ -198,6 +198,26 @@ static inline int32_t pass3_round(int32_t zz, int32_t shift)
     return by < 32 ? (int32_t)((uint32_t)zz << by) : 0;
 }
 
+/* REQUANT_ZP and REQUANT_U (conv_pass.h) on a doubled sum S = 2 s (the LSL done). */
+#define PASS3R_RQ_ZP(S, M, E, C, T)         \
+    "smmlar " T ", " S ", " M ", " C "\n\t" \
+    "add    " T ", " T ", " S ", asr #31\n\t" \
+    "asr    " T ", " T ", " E "\n\t"        \
+    "ssat   " S ", #8, " T "\n\t"
+#define PASS3R_RQ_U(S, M, E, C, T)          \
+    "smmulr " T ", " S ", " M "\n\t"        \
+    "add    " T ", " T ", " T ", asr #31\n\t" \
+    "add    " T ", " T ", " C "\n\t"        \
+    "asr    " T ", " T ", " E "\n\t"        \
+    "ssat   " S ", #8, " T "\n\t"
+
+#define PASS3R_RQ3(RQ, S0, S1, S2, M, E, C, T) RQ(S0, M, E, C, T) RQ(S1, M, E, C, T) RQ(S2, M, E, C, T)
+
+/* pass3_rec.packed: a channel of the pair takes REQUANT_U (a multiplier of at most 2^30); without
+ * it both take REQUANT_ZP, with no test per channel. */
+#define PASS3R_MIXED 0x10000u
+#define PASS3R_MIXED_IMM "0x10000"
+
 /* The records of the pairs whose first channels are the n bytes of list (n <= PASS3R_MAX_PAIRS),
  * then the end record: r has room for n + 1. */
 static void pass3_records(pass3_rec *r, const uint8_t *list, int32_t n, const int32_t *bias, const int32_t *mult,
@@ -206,19 +226,23 @@ static void pass3_records(pass3_rec *r, const uint8_t *list, int32_t n, const in
     for (int32_t i = 0; i < n; i++, r++) {
         const int32_t c = list[i];
         r->w = w + (ptrdiff_t)c * k;
-        r->bias0 = bias ? bias[c] : 0;
-        r->bias1 = bias ? bias[c + 1] : 0;
+        r->bias0 = bias ? (int32_t)((uint32_t)bias[c] << 1) : 0; /* (doubled, as the columns) */
+        r->bias1 = bias ? (int32_t)((uint32_t)bias[c + 1] << 1) : 0;
         r->mult0 = mult[c];
         r->round0 = pass3_round(zz, shift[c]);
         r->mult1 = mult[c + 1];
         r->round1 = pass3_round(zz, shift[c + 1]);
-        r->packed = ((uint32_t)-shift[c] & 0xFFu) | ((uint32_t)-shift[c + 1] & 0xFFu) << 8 | (uint32_t)c << 16;
+        r->packed = ((uint32_t)-shift[c] & 0xFFu) | ((uint32_t)-shift[c + 1] & 0xFFu) << 8 | (uint32_t)c << 24 |
+                    ((uint32_t)mult[c] <= 0x40000000u || (uint32_t)mult[c + 1] <= 0x40000000u ? PASS3R_MIXED : 0);
     }
     r->w = NULL;
 }
 
-/* One group of the three pixels' inputs widened (r0 pixel 0's, r9 in_c, r10 -zp) and stored at
- * r1 (stepped): three loads, six SXTAB16, one STM. */
+/* One group of the three pixels' inputs widened and doubled, 2 (x - zp) in [-510, 510] (r0 pixel
+ * 0's, r9 in_c, r10 -zp), stored at r1 (stepped): three loads, six SXTAB16, six SADD16, one STM.
+ * The sums are then 2 (dot + bias) (the records' biases doubled), the doubled sum the
+ * requantisations start from (|dot + bias| < 2^30 on the fast channels): six instructions a
+ * pass and group for one an output (32 pairs a pass on DS-CNN's 16 groups). */
 #define PASS3R_WIDEN                     \
     "ldr    r4, [r0]\n\t"                \
     "ldr    r6, [r0, r9]\n\t"            \
@@ -230,6 +254,12 @@ static void pass3_records(pass3_rec *r, const uint8_t *list, int32_t n, const in
     "sxtab16 r6, r10, r6, ror #8\n\t"    \
     "sxtab16 r7, r10, r8\n\t"            \
     "sxtab16 r8, r10, r8, ror #8\n\t"    \
+    "sadd16 r3, r3, r3\n\t"             \
+    "sadd16 r4, r4, r4\n\t"             \
+    "sadd16 r5, r5, r5\n\t"             \
+    "sadd16 r6, r6, r6\n\t"             \
+    "sadd16 r7, r7, r7\n\t"             \
+    "sadd16 r8, r8, r8\n\t"             \
     "stm    r1!, {r3-r8}\n\t"
 
 /* The first group of a pair, from group 0's slot: the lo half's SMLAD start from the biases
@@ -307,17 +337,14 @@ __attribute__((naked, noinline)) static void pass3_rec_run(ARG const pass3r_args
         "1:\n\t" PASS3R_GROUPS
         "ldr    lr, [sp, #4]\n\t"
         "ldm    lr!, {r0, r1, r9, r10, r11}\n\t"
-        "cmp    r0, #0x40000000\n\t"
-        "bls    30f\n\t"                    /* (multipliers above 2^30, the common case, fall through) */
-        PASS3_RQ3(REQUANT_ZP, "r3", "r4", "r5", "r0", "r11", "r1", "r12")
-        "20:\n\t"
+        "tst    r11, #" PASS3R_MIXED_IMM "\n\t"
+        "bne    30f\n\t"                    /* (both of REQUANT_ZP, the common case, fall through) */
+        PASS3R_RQ3(PASS3R_RQ_ZP, "r3", "r4", "r5", "r0", "r11", "r1", "r12")
         "lsr    r11, r11, #8\n\t"           /* channel c + 1's shift in the low byte */
-        "cmp    r9, #0x40000000\n\t"
-        "bls    31f\n\t"
-        PASS3_RQ3(REQUANT_ZP, "r6", "r7", "r8", "r9", "r11", "r10", "r12")
+        PASS3R_RQ3(PASS3R_RQ_ZP, "r6", "r7", "r8", "r9", "r11", "r10", "r12")
         "21:\n\t"
         "ldrd   r0, r1, [sp, #8]\n\t"       /* out, out_c */
-        "add    r0, r0, r11, lsr #8\n\t"    /* pixel 0, channel c */
+        "add    r0, r0, r11, lsr #16\n\t"   /* pixel 0, channel c */
         "add    r9, r0, r1\n\t"             /* pixel 1 */
         "add    r10, r9, r1\n\t"            /* pixel 2 */
         "strb   r3, [r0]\n\t"
@@ -334,11 +361,21 @@ __attribute__((naked, noinline)) static void pass3_rec_run(ARG const pass3r_args
         "90:\n\t"
         "add    sp, sp, #" PASS3R_FRAME "\n\t"
         "pop    {r4-r11, pc}\n"
-        "30:\n\t"
-        PASS3_RQ3(REQUANT_U, "r3", "r4", "r5", "r0", "r11", "r1", "r12")
-        "b      20b\n"
-        "31:\n\t"
-        PASS3_RQ3(REQUANT_U, "r6", "r7", "r8", "r9", "r11", "r10", "r12")
+        "30:\n\t"                            /* each channel its form */
+        "cmp    r0, #0x40000000\n\t"
+        "bls    32f\n\t"
+        PASS3R_RQ3(PASS3R_RQ_ZP, "r3", "r4", "r5", "r0", "r11", "r1", "r12")
+        "b      33f\n"
+        "32:\n\t"
+        PASS3R_RQ3(PASS3R_RQ_U, "r3", "r4", "r5", "r0", "r11", "r1", "r12")
+        "33:\n\t"
+        "lsr    r11, r11, #8\n\t"
+        "cmp    r9, #0x40000000\n\t"
+        "bls    34f\n\t"
+        PASS3R_RQ3(PASS3R_RQ_ZP, "r6", "r7", "r8", "r9", "r11", "r10", "r12")
+        "b      21b\n"
+        "34:\n\t"
+        PASS3R_RQ3(PASS3R_RQ_U, "r6", "r7", "r8", "r9", "r11", "r10", "r12")
         "b      21b\n\t");
 }
 
