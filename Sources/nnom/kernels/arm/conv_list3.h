@@ -91,8 +91,8 @@ static void three_pass(const conv_ctx *x, pass2_args *pa, int8_t *o, const uint8
 #if NNOM_CONV_PASS3S
 /* The passes of three pixels [0, 3 passes) of a pointwise layer whose every channel is listed
  * (no gaps; n_pairs <= PASS3R_MAX_PAIRS, x->s.groups <= PASS3R_MAX_GROUPS, in_c = 4 groups):
- * the pairs' records made once here (on this function's stack: 32 bytes a pair), then one call
- * of pass3_rec_run a pass (conv_pass3s.h) and the narrower clamp. */
+ * the pairs' records made once here (on this function's stack: 32 bytes a pair), then all the
+ * passes in one call of pass3_rec_run (conv_pass3s.h), then the narrower clamp of their pixels. */
 __attribute__((noinline)) static void three_rec_passes(const conv_ctx *x, const uint8_t *list, int32_t n_pairs,
                                                        const int8_t *in, int8_t *out, int32_t passes, int clamp)
 {
@@ -100,13 +100,9 @@ __attribute__((noinline)) static void three_rec_passes(const conv_ctx *x, const 
     pass3_rec recs[PASS3R_MAX_PAIRS + 1];
     pass3_records(recs, list, n_pairs, (const int32_t *)a->bias, a->multiplier, a->shift,
                   (const int8_t *)a->weights, a->in_c, 2 * a->out_zp + 1);
-    pass3r_args r = {in, a->in_c, x->neg_zp, recs, out, a->out_c};
-    for (int32_t i = 0; i < passes; i++) {
-        pass3_rec_run(&r);
-        if (clamp) clamp_pass(r.out, a->out_c, 3, a->out_c, a->act_min, a->act_max);
-        r.in += 3 * a->in_c;
-        r.out += 3 * a->out_c;
-    }
+    const pass3r_args r = {in, a->in_c, x->neg_zp, recs, out, a->out_c, passes};
+    pass3_rec_run(&r);
+    if (clamp) clamp_pass(out, a->out_c, 3 * passes, a->out_c, a->act_min, a->act_max);
 }
 #endif
 

@@ -180,6 +180,7 @@ typedef struct {
     const pass3_rec *recs; /* 12: at least one pair, then a record whose w is NULL */
     int8_t *out;           /* 16: channel 0 of pixel 0 */
     int32_t out_c;         /* 20 */
+    int32_t passes;        /* 24: passes of three pixels (at least 1), each 3 in_c and 3 out_c on */
 } pass3r_args;
 
 /* The longest patch (DS-CNN's 64 input channels) and the most pairs (its 64 output channels;
@@ -187,7 +188,8 @@ typedef struct {
 #define PASS3R_MAX_GROUPS 16
 #define PASS3R_MAX_PAIRS 32
 #define PASS3R_COPIES "16"  /* (PASS3R_MAX_GROUPS, for the assembly) */
-#define PASS3R_FRAME "404"  /* 20 + 24 * PASS3R_MAX_GROUPS */
+#define PASS3R_STATE "404"  /* after the columns: in, in_c, -zp, records, 24 (MAX - groups) */
+#define PASS3R_FRAME "424"  /* 20 + 24 * PASS3R_MAX_GROUPS + 20 */
 
 /* Channel c's rounding constant as pass3_fast computes it: LSL by register takes the low byte
  * of e - 1 (0 for a shift of 32 or more: a channel of a non-negative shift, whose bytes the
@@ -303,32 +305,42 @@ __attribute__((naked, noinline)) static void pass3_rec_run(ARG const pass3r_args
     __asm__ volatile(
         "push   {r4-r11, lr}\n\t"
         "sub    sp, sp, #" PASS3R_FRAME "\n\t"
-        "ldr    r9, [r0, #4]\n\t"           /* in_c = k */
-        "ldr    r10, [r0, #8]\n\t"          /* -zp */
-        "ldr    r12, [r0, #12]\n\t"         /* the records */
-        "ldrd   r2, r3, [r0, #16]\n\t"      /* out, out_c */
-        "ldr    r0, [r0]\n\t"               /* pixel 0's inputs */
-        "str    r12, [sp, #4]\n\t"
-        "strd   r2, r3, [sp, #8]\n\t"
-        "lsrs   r2, r9, #2\n\t"             /* groups */
-        "rsb    r11, r2, #" PASS3R_COPIES "\n\t" /* copies skipped */
+        "ldm    r0, {r1-r7}\n\t"           /* in, in_c, -zp, records, out, out_c, passes */
+        "strd   r5, r6, [sp, #8]\n\t"
+        "str    r7, [sp, #16]\n\t"
+        "add    r12, sp, #" PASS3R_STATE "\n\t"
+        "lsrs   r5, r2, #2\n\t"            /* groups */
+        "rsb    r5, r5, #" PASS3R_COPIES "\n\t" /* copies skipped */
+        "add    r6, r5, r5, lsl #1\n\t"
+        "lsls   r6, r6, #3\n\t"            /* 24 bytes per copy skipped: from slot 1 to group 1's */
+        "stm    r12, {r1-r4, r6}\n\t"
         "movs   r12, #" PASS3S_GROUP_BYTES "\n\t"
         "adr.w  r1, 1f\n\t"
-        "mla    r12, r11, r12, r1\n\t"
-        "orr    r12, r12, #1\n\t"           /* (a Thumb address) */
-        "str    r12, [sp]\n\t"
-        "add    r11, r11, r11, lsl #1\n\t"
-        "lsls   r11, r11, #3\n\t"           /* 24 bytes per copy skipped: from slot 1 to group 1's */
+        "mla    r12, r5, r12, r1\n\t"
+        "orr    r12, r12, #1\n\t"          /* (a Thumb address) */
+        "str    r12, [sp]\n"
+        "7:\n\t"                            /* a pass */
+        "add    r12, sp, #" PASS3R_STATE "\n\t"
+        "ldm    r12, {r0, r9, r10, r12, lr}\n\t" /* in, in_c, -zp, records, skip */
+        "str    r12, [sp, #4]\n\t"
+        "lsrs   r2, r9, #2\n\t"
         "add    r1, sp, #" PASS3S_COLS "\n\t"
-        PASS3R_WIDEN                        /* group 0, slot 0 */
-        "add    r1, r1, r11\n\t"
+        PASS3R_WIDEN                         /* group 0, slot 0 */
+        "add    r1, r1, lr\n\t"
         "subs   r2, r2, #1\n\t"
+        "lsrs   r2, r2, #1\n\t"            /* pairs of groups; an odd one first */
+        "bcc    3f\n\t"
+        PASS3R_WIDEN
+        "3:\n\t"
+        "cmp    r2, #0\n\t"
         "beq    5f\n"
         "4:\n\t"
-        PASS3R_WIDEN
+        PASS3R_WIDEN PASS3R_WIDEN
         "subs   r2, r2, #1\n\t"
         "bne    4b\n"
         "5:\n\t"
+        "add    r0, r0, r9, lsl #1\n\t"    /* the next pass's inputs */
+        "str    r0, [sp, #" PASS3R_STATE "]\n\t"
         "mov    r2, r9\n\t"                 /* k */
         "ldr    lr, [sp, #4]\n\t"
         "ldm    lr!, {r1, r3, r6}\n\t"      /* the first pair's weights and biases */
@@ -358,7 +370,15 @@ __attribute__((naked, noinline)) static void pass3_rec_run(ARG const pass3r_args
         "6:\n\t"
         "str    lr, [sp, #4]\n\t"
         PASS3R_FIRST
-        "90:\n\t"
+        "90:\n\t"                           /* the next pass: out + 3 out_c */
+        "ldrd   r0, r1, [sp, #8]\n\t"
+        "ldr    r2, [sp, #16]\n\t"
+        "add    r0, r0, r1, lsl #1\n\t"
+        "add    r0, r0, r1\n\t"
+        "subs   r2, r2, #1\n\t"
+        "str    r0, [sp, #8]\n\t"
+        "str    r2, [sp, #16]\n\t"
+        "bne    7b\n\t"
         "add    sp, sp, #" PASS3R_FRAME "\n\t"
         "pop    {r4-r11, pc}\n"
         "30:\n\t"                            /* each channel its form */
