@@ -232,6 +232,13 @@ static void random_conv(nnom_conv_args *a, int depthwise)
         if (three_long && chance(50)) a->out_c = range(100, 4 * MAX_C);
         a->in_h = range(1, 9);
         a->in_w = range(1, 12);
+        /* 32 to 64 input channels (a multiple of 4), at most 64 output channels, none cut up: the
+         * pairs' records made once per call (conv_pass3s.h's pass3_rec_run, all the passes of three
+         * in one call), one or two channels, odd counts (the last pair overlapping the one before) */
+        if (three_pw && !three_long && !three_cut_up && chance(40)) {
+            a->in_c = 4 * range(8, 16);
+            a->out_c = chance(20) ? range(1, 3) : range(4, 64);
+        }
         while (a->in_h * a->in_w * a->out_c > MAX_OUT) a->in_w = (a->in_w + 1) / 2;
     }
     /* 1x1 on eight input channels, as MobileNetV1-0.25's first pointwise layer (8 -> 16): the DSP
