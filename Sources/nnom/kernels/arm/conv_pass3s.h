@@ -343,12 +343,16 @@ __attribute__((naked, noinline)) static void pass3_rec_run(ARG const pass3r_args
         "str    r0, [sp, #" PASS3R_STATE "]\n\t"
         "mov    r2, r9\n\t"                 /* k */
         "ldr    lr, [sp, #4]\n\t"
-        "ldm    lr!, {r1, r3, r6}\n\t"      /* the first pair's weights and biases */
+        "ldm    lr, {r1, r3, r6}\n\t"       /* the first pair's weights and biases */
         "b      6f\n\t"
         ".p2align 2\n"
         "1:\n\t" PASS3R_GROUPS
-        "ldr    lr, [sp, #4]\n\t"
-        "ldm    lr!, {r0, r1, r9, r10, r11}\n\t"
+        "ldr    lr, [sp, #4]\n\t"           /* the pair's record: its constants in a run of single loads */
+        "ldr    r0, [lr, #12]\n\t"
+        "ldr    r1, [lr, #16]\n\t"
+        "ldr    r9, [lr, #20]\n\t"
+        "ldr    r10, [lr, #24]\n\t"
+        "ldr    r11, [lr, #28]\n\t"
         "tst    r11, #" PASS3R_MIXED_IMM "\n\t"
         "bne    30f\n\t"                    /* (both of REQUANT_ZP, the common case, fall through) */
         PASS3R_RQ3(PASS3R_RQ_ZP, "r3", "r4", "r5", "r0", "r11", "r1", "r12")
@@ -365,7 +369,9 @@ __attribute__((naked, noinline)) static void pass3_rec_run(ARG const pass3r_args
         "strb   r7, [r9, #1]\n\t"
         "strb   r5, [r10]\n\t"
         "strb   r8, [r10, #1]\n\t"
-        "ldm    lr!, {r1, r3, r6}\n\t"      /* the next pair's weights and biases */
+        "ldr    r1, [lr, #32]!\n\t"         /* the next record's weights and biases (pipelined) */
+        "ldr    r3, [lr, #4]\n\t"
+        "ldr    r6, [lr, #8]\n\t"
         "cbz    r1, 90f\n"
         "6:\n\t"
         "str    lr, [sp, #4]\n\t"
