@@ -89,6 +89,23 @@ static void three_pass(const conv_ctx *x, pass2_args *pa, int8_t *o, const uint8
 
 
 #if NNOM_CONV_PASS3S
+/* Whether a 1x1 layer at stride 1 without padding on whole groups will run its passes of three
+ * in three_rec_passes (conv_s8.c: its self-gathered passes, no gap in the list of pairs): at most
+ * PASS3R_MAX_GROUPS groups and PASS3R_MAX_PAIRS pairs, at least PASS3R_MIN_OUT_C channels, every
+ * one of the common fast form (no gap, none dead). */
+#define PASS3R_MIN_OUT_C 16
+static int three_rec_takes(const nnom_conv_args *a, const conv_shape *s)
+{
+    if (a->k_h != 1 || a->k_w != 1 || a->stride_h != 1 || a->stride_w != 1 || a->pad_top || a->pad_left ||
+        a->out_w != a->in_w || s->staged || s->groups > PASS3R_MAX_GROUPS || a->out_c < PASS3R_MIN_OUT_C ||
+        a->out_c > 2 * PASS3R_MAX_PAIRS)
+        return 0;
+    const int32_t bias_room = (int32_t)((1 << 30) - 1 - s->k * 32640);
+    for (int32_t c = 0; c < a->out_c; c++)
+        if (!form_common(a, c, bias_room)) return 0;
+    return 1;
+}
+
 /* The passes of three pixels [0, 3 passes) of a pointwise layer whose every channel is listed
  * (no gaps; n_pairs <= PASS3R_MAX_PAIRS, x->s.groups <= PASS3R_MAX_GROUPS, in_c = 4 groups):
  * the pairs' records made once here (on this function's stack: 32 bytes a pair), then all the
@@ -103,6 +120,13 @@ __attribute__((noinline)) static void three_rec_passes(const conv_ctx *x, const 
     const pass3r_args r = {in, a->in_c, x->neg_zp, recs, out, a->out_c, passes};
     pass3_rec_run(&r);
     if (clamp) clamp_pass(out, a->out_c, 3 * passes, a->out_c, a->act_min, a->act_max);
+}
+#else
+static inline int three_rec_takes(const nnom_conv_args *a, const conv_shape *s)
+{
+    (void)a;
+    (void)s;
+    return 0;
 }
 #endif
 

@@ -37,6 +37,10 @@
  * better (pw_24x24_16to32 2.32 against 2.44), and on 41 input channels (pw_6x6_41to33_mixed 2.10
  * against 2.19). */
 #define PASS3S_MIN_K 32
+/* ... and from this one when every channel takes the common fast form and the pairs' records
+ * serve the layer (pass3_rec_run below; conv_list3.h's three_rec_takes): pw_24x24_16to32 2.32 ->
+ * 1.78 against pass8. */
+#define PASS3R_MIN_K 16
 
 /* The three pixels' inputs for pass3_stack to widen itself (a 1x1 window at stride 1 on in_c a
  * multiple of 4: pixel j's patch is the in_c bytes at in + j * in_c), in place of the columns. */

@@ -368,7 +368,9 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
     const int one_by_one = a->k_h == 1 && a->k_w == 1;
     if (three_fits(&x.s, scratch_bytes,
                    one_channel ? THREE_ONE_MIN_K
-                               : (one_by_one && !x.s.staged && NNOM_CONV_PASS3S ? PASS3S_MIN_K : THREE_MIN_K)) &&
+                               : (one_by_one && !x.s.staged && NNOM_CONV_PASS3S
+                                      ? (x.s.k < PASS3S_MIN_K && three_rec_takes(a, &x.s) ? PASS3R_MIN_K : PASS3S_MIN_K)
+                                      : THREE_MIN_K)) &&
         (x.s.np == 2 || one_by_one || one_channel) && (x.s.np != 8 || !non_negative_shift(a)) &&
         (x.s.np != 2 || (3 - n_pix % 3) % 3 * THREE_REDO_SHARE <= n_pix))
         x.s.np = 3;
