@@ -88,6 +88,17 @@ static void three_pass(const conv_ctx *x, pass2_args *pa, int8_t *o, const uint8
 }
 
 
+/* Whether every channel of the n_gaps gaps of list (three_list) is dead: pass_general then writes
+ * their constants without reading columns (a pass of a pointwise layer may then widen its inputs
+ * itself, pass3_gather; MobileNet's pointwise layers with their all-zero filters kept). */
+static int three_gaps_dead(const conv_ctx *x, const uint8_t *list, int32_t n_gaps)
+{
+    for (const uint8_t *gap = list + THREE_LIST_BYTES - 2 * n_gaps; gap < list + THREE_LIST_BYTES; gap += 2)
+        for (int32_t c = gap[0]; c <= gap[1]; c++)
+            if (!is_dead(x, c)) return 0;
+    return 1;
+}
+
 #if NNOM_CONV_PASS3S
 /* Whether a 1x1 layer at stride 1 without padding on whole groups will run its passes of three
  * in three_rec_passes (conv_s8.c: its self-gathered passes, no gap in the list of pairs): at most
@@ -106,12 +117,15 @@ static int three_rec_takes(const nnom_conv_args *a, const conv_shape *s)
     return 1;
 }
 
-/* The passes of three pixels [0, 3 passes) of a pointwise layer whose every channel is listed
- * (no gaps; n_pairs <= PASS3R_MAX_PAIRS, x->s.groups <= PASS3R_MAX_GROUPS, in_c = 4 groups):
- * the pairs' records made once here (on this function's stack: 32 bytes a pair), then all the
- * passes in one call of pass3_rec_run (conv_pass3s.h), then the narrower clamp of their pixels. */
+/* The passes of three pixels [0, 3 passes) of a pointwise layer whose every channel is listed or
+ * dead (n_pairs <= PASS3R_MAX_PAIRS, x->s.groups <= PASS3R_MAX_GROUPS, in_c = 4 groups; the gaps
+ * all dead, three_gaps_dead): the pairs' records made once here (on this function's stack: 32
+ * bytes a pair), all the passes in one call of pass3_rec_run (conv_pass3s.h), then the gaps'
+ * constants (pass_general, after: a pair may have computed the channel after its run), then the
+ * narrower clamp of their pixels. */
 __attribute__((noinline)) static void three_rec_passes(const conv_ctx *x, const uint8_t *list, int32_t n_pairs,
-                                                       const int8_t *in, int8_t *out, int32_t passes, int clamp)
+                                                       int32_t n_gaps, const int8_t *in, int8_t *out, int32_t passes,
+                                                       int clamp)
 {
     const nnom_conv_args *a = x->a;
     pass3_rec recs[PASS3R_MAX_PAIRS + 1];
@@ -119,6 +133,8 @@ __attribute__((noinline)) static void three_rec_passes(const conv_ctx *x, const 
                   (const int8_t *)a->weights, a->in_c, 2 * a->out_zp + 1);
     const pass3r_args r = {in, a->in_c, x->neg_zp, recs, out, a->out_c, passes};
     pass3_rec_run(&r);
+    for (const uint8_t *gap = list + THREE_LIST_BYTES - 2 * n_gaps; gap < list + THREE_LIST_BYTES; gap += 2)
+        pass_general(x, gap[0], gap[1] + 1, 3 * passes, out);
     if (clamp) clamp_pass(out, a->out_c, 3 * passes, a->out_c, a->act_min, a->act_max);
 }
 #else

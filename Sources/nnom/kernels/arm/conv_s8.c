@@ -522,8 +522,8 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
     /* 1x1, stride 1, no padding, in_c a multiple of 4: pixel p's patch is the 4-byte groups at in + p * in_c */
     const int contiguous = a->k_h == 1 && a->k_w == 1 && a->stride_h == 1 && a->stride_w == 1 && a->pad_top == 0 &&
                            a->pad_left == 0 && a->out_w == a->in_w && !x.s.staged;
-    const int self_gather = NNOM_CONV_PASS3S && contiguous && n_pairs && !n_gaps && !n_fast &&
-                            list_lim == out_c && x.s.groups <= PASS3S_MAX_GROUPS;
+    const int self_gather = NNOM_CONV_PASS3S && contiguous && n_pairs && !n_fast && list_lim == out_c &&
+                            x.s.groups <= PASS3S_MAX_GROUPS && (!n_gaps || three_gaps_dead(&x, three, n_gaps));
     pass3_gather gather3 = {in, a->in_c, x.neg_zp};
     const int listed = n_pairs > 0;
     int32_t iy0 = -a->pad_top, ix0 = -a->pad_left, ox = 0;
@@ -553,7 +553,7 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
     if (self_gather && n_pairs <= PASS3R_MAX_PAIRS && x.s.groups <= PASS3R_MAX_GROUPS) {
         const int32_t passes = n_pix / 3 - (n_pix % 3 == 1 && !redo);
         if (passes > 0) {
-            three_rec_passes(&x, three, n_pairs, in, out, passes, clamp);
+            three_rec_passes(&x, three, n_pairs, n_gaps, in, out, passes, clamp);
             pix0 = 3 * passes;
             ox = pix0 % a->out_w;
             iy0 = pix0 / a->out_w * a->stride_h - a->pad_top;
