@@ -16,7 +16,9 @@
  * at least THREE_ONE_MIN_K (DS-CNN's 10x4) and the long ones take three
  * pixels and two channels when the scratch holds them (conv_pass3.h; at -O2 on
  * patches of up to 32 groups conv_pass3s.h, the columns on its stack; every fast
- * channel of a pass in one call, from a list of pairs: three_list; see
+ * channel of a pass in one call, from a list of pairs: three_list; a pointwise
+ * layer of at most 64 input and output channels all its passes in one call, from
+ * records of its pairs made once: conv_pass3r.h; see
  * nnom_conv2d_s8 for when): the assembly of conv_pass.h, which describes
  * them all. The last pixels of
  * a layer, fewer than a pass, run a whole pass again over the layer's last
