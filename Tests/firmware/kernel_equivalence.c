@@ -237,14 +237,15 @@ static void random_conv(nnom_conv_args *a, int depthwise)
         if (three_long && chance(50)) a->out_c = range(100, 4 * MAX_C);
         a->in_h = range(1, 9);
         a->in_w = range(1, 12);
-        /* 16 to 64 input channels (a multiple of 4), at most 64 output channels, none cut up: the
-         * pairs' records made once per call (conv_pass3s.h's pass3_rec_run, all the passes of three
-         * in one call; below 32 input channels only with 16 or more output channels, every one of
-         * the common fast form), one or two channels, odd counts (the last pair overlapping) */
+        /* 16 to 128 input channels (a multiple of 4), none cut up: the pairs' records made once per
+         * call (conv_pass3r.h's pass3_rec_run, all the passes of three in one call; below 32 input
+         * channels only with 16 or more output channels, every one of the common fast form), one
+         * or two channels, odd counts (the last pair overlapping), more than PASS3R_MAX_PAIRS pairs
+         * (in turns, when the output does not overlap the input; the dead channels after) */
         three_rec = three_pw && !three_long && !three_cut_up && chance(60);
         if (three_rec) {
-            a->in_c = 4 * (chance(50) ? range(4, 7) : range(8, 16));
-            a->out_c = chance(20) ? range(1, 3) : range(16, 64);
+            a->in_c = 4 * (chance(40) ? range(4, 7) : (chance(60) ? range(8, 16) : range(17, 32)));
+            a->out_c = chance(20) ? range(1, 3) : (chance(75) ? range(16, 64) : range(130, 256));
         }
         while (a->in_h * a->in_w * a->out_c > MAX_OUT) a->in_w = (a->in_w + 1) / 2;
     }

@@ -118,21 +118,25 @@ static int three_rec_takes(const nnom_conv_args *a, const conv_shape *s)
 }
 
 /* The passes of three pixels [0, 3 passes) of a pointwise layer whose every channel is listed or
- * dead (n_pairs <= PASS3R_MAX_PAIRS, x->s.groups <= PASS3R_MAX_GROUPS, in_c = 4 groups; the gaps
- * all dead, three_gaps_dead): the pairs' records made once here (on this function's stack: 32
- * bytes a pair), all the passes in one call of pass3_rec_run (conv_pass3s.h), then the gaps'
- * constants (pass_general, after: a pair may have computed the channel after its run), then the
- * narrower clamp of their pixels. */
+ * dead (x->s.groups <= PASS3R_MAX_GROUPS, in_c = 4 groups; the gaps all dead, three_gaps_dead;
+ * n_pairs <= PASS3R_MAX_PAIRS, or more when the output does not overlap the input): the pairs'
+ * records made once here (on this function's stack: 32 bytes a pair), all the passes in one call
+ * of pass3_rec_run (conv_pass3r.h) per PASS3R_MAX_PAIRS pairs, then the gaps' constants
+ * (pass_general, after: a pair may have computed the channel after its run), then the narrower
+ * clamp of their pixels. */
 __attribute__((noinline)) static void three_rec_passes(const conv_ctx *x, const uint8_t *list, int32_t n_pairs,
                                                        int32_t n_gaps, const int8_t *in, int8_t *out, int32_t passes,
                                                        int clamp)
 {
     const nnom_conv_args *a = x->a;
-    pass3_rec recs[PASS3R_MAX_PAIRS + 1];
-    pass3_records(recs, list, n_pairs, (const int32_t *)a->bias, a->multiplier, a->shift,
-                  (const int8_t *)a->weights, a->in_c, 2 * a->out_zp + 1);
+    const int32_t chunk = n_pairs < PASS3R_MAX_PAIRS ? n_pairs : PASS3R_MAX_PAIRS;
+    pass3_rec recs[chunk + 1]; /* (as many as the pairs, at most PASS3R_MAX_PAIRS + 1: 2080 bytes) */
     const pass3r_args r = {in, a->in_c, x->neg_zp, recs, out, a->out_c, passes};
-    pass3_rec_run(&r);
+    for (int32_t i = 0; i < n_pairs; i += chunk) {
+        pass3_records(recs, list + i, n_pairs - i < chunk ? n_pairs - i : chunk, (const int32_t *)a->bias,
+                      a->multiplier, a->shift, (const int8_t *)a->weights, a->in_c, 2 * a->out_zp + 1);
+        pass3_rec_run(&r);
+    }
     for (const uint8_t *gap = list + THREE_LIST_BYTES - 2 * n_gaps; gap < list + THREE_LIST_BYTES; gap += 2)
         pass_general(x, gap[0], gap[1] + 1, 3 * passes, out);
     if (clamp) clamp_pass(out, a->out_c, 3 * passes, a->out_c, a->act_min, a->act_max);

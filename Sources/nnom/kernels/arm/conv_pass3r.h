@@ -56,13 +56,14 @@ typedef struct {
     int32_t passes;        /* 24: passes of three pixels (at least 1), each 3 in_c and 3 out_c on */
 } pass3r_args;
 
-/* The longest patch (DS-CNN's 64 input channels: each copy of the group code is 96 bytes) and the
- * most pairs (its 64 output channels; the records live on three_rec_passes' stack, 32 bytes each). */
-#define PASS3R_MAX_GROUPS 16
-#define PASS3R_MAX_PAIRS 32
-#define PASS3R_COPIES "16"  /* (PASS3R_MAX_GROUPS, for the assembly) */
-#define PASS3R_STATE "404"  /* after the columns: in, in_c, -zp, records, 24 (MAX - groups) */
-#define PASS3R_FRAME "424"  /* 20 + 24 * PASS3R_MAX_GROUPS + 20 */
+/* The longest patch (MobileNetV1-0.25's 128 input channels: each copy of the group code is 96
+ * bytes) and the most pairs of one call (its 128 output channels; the records live on
+ * three_rec_passes' stack, 32 bytes each, as many as the layer's pairs up to this). */
+#define PASS3R_MAX_GROUPS 32
+#define PASS3R_MAX_PAIRS 64
+#define PASS3R_COPIES "32"  /* (PASS3R_MAX_GROUPS, for the assembly) */
+#define PASS3R_STATE "788"  /* after the columns: in, in_c, -zp, records, 24 (MAX - groups) */
+#define PASS3R_FRAME "808"  /* 20 + 24 * PASS3R_MAX_GROUPS + 20 */
 
 /* Channel c's rounding constant as pass3_fast computes it: LSL by register takes the low byte
  * of e - 1 (0 for a shift of 32 or more: a channel of a non-negative shift, whose bytes the
@@ -158,7 +159,7 @@ static void pass3_records(pass3_rec *r, const uint8_t *list, int32_t n, const in
 /* The copies for groups 1 to PASS3R_MAX_GROUPS - 1 (copy j reads slot j). */
 #define PASS3R_GROUPS                                                                                 \
     PASS3S_GROUP("24") PASS3S_GROUP("48") PASS3S_GROUP("72") PASS3S_GROUP("96") PASS3S_GROUP("120")   \
-    PASS3S_GROUP("144") PASS3S_GROUP("168") PASS3S_GROUPS8("192")
+    PASS3S_GROUP("144") PASS3S_GROUP("168") PASS3S_GROUPS8("192") PASS3S_GROUPS8("384") PASS3S_GROUPS8("576")
 
 /*
  * a->passes passes of three pixels of a pointwise layer (1x1, stride 1, in_c a multiple of 4),

@@ -17,7 +17,7 @@
  * pixels and two channels when the scratch holds them (conv_pass3.h; at -O2 on
  * patches of up to 32 groups conv_pass3s.h, the columns on its stack; every fast
  * channel of a pass in one call, from a list of pairs: three_list; a pointwise
- * layer of at most 64 input and output channels all its passes in one call, from
+ * layer of at most 128 input and output channels all its passes in one call, from
  * records of its pairs made once: conv_pass3r.h; see
  * nnom_conv2d_s8 for when): the assembly of conv_pass.h, which describes
  * them all. The last pixels of
@@ -550,9 +550,10 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
     }
     int32_t pix0 = 0;
 #if NNOM_CONV_PASS3S
-    /* a self-gathered pointwise layer of at most PASS3R_MAX_PAIRS pairs: its whole passes of three
-     * (those the loop below would run) from records of the pairs made once (three_rec_passes) */
-    if (self_gather && n_pairs <= PASS3R_MAX_PAIRS && x.s.groups <= PASS3R_MAX_GROUPS) {
+    /* a self-gathered pointwise layer of at most PASS3R_MAX_PAIRS pairs (or more, in turns, when
+     * the output does not overlap the input): its whole passes of three (those the loop below would
+     * run) from records of the pairs made once (three_rec_passes) */
+    if (self_gather && (n_pairs <= PASS3R_MAX_PAIRS || redo) && x.s.groups <= PASS3R_MAX_GROUPS) {
         const int32_t passes = n_pix / 3 - (n_pix % 3 == 1 && !redo);
         if (passes > 0) {
             three_rec_passes(&x, three, n_pairs, n_gaps, in, out, passes, clamp);
