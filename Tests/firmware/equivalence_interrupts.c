@@ -10,14 +10,16 @@
  * targets and page ends). At -Os the same cases run the other loop: the check then only shows that
  * interrupts leave it alone too.
  * The other shapes, and the assembly they reach: a pointwise 64 -> 64 on a few pixels (-O2:
- * conv_pass3s.h's pass3_stack, an 824-byte frame; -Os: conv_pass3.h's pass3_fast), a 3x3 first
+ * conv_pass3r.h's pass3_rec_run, an 808-byte frame, and for a last pass redone conv_pass3s.h's
+ * pass3_stack, an 824-byte one; -Os: conv_pass3.h's pass3_fast), a 3x3 first
  * layer on RGB (conv_first.h's first_pass and first_gather_27_run4), a 3x3 16 -> 16 (with all the
  * scratch pass3_fast, with the least conv_pass.h's two-pixel pass2_fast), a 3x3 depthwise at
  * strides 1 and 2 on channels of four (depthwise_gather4.h's gathers, depthwise_group4_asm.h's
  * pair passes) and the int8 add above its table threshold (elementwise_s8.c's ew_add4). A
  * pass3_stack keeping the channel it requantises 64 bytes below SP instead of in its frame
  * mismatches in all 6 of the pointwise cases (0 before the handler used the FPU: the 18 words the
- * exception frame reserves for the FPU were never written).
+ * exception frame reserves for the FPU were never written); a pass3_rec_run keeping its count of
+ * passes 64 bytes below SP faults in them (HardFault).
  */
 #include <stdint.h>
 #include <string.h>

@@ -158,6 +158,10 @@ static void random_quant(int32_t out_c, int32_t k, int big_bias)
 static int dead_heavy;
 /* random_conv() made a layer of three-pixel passes with many dead channels (multiplier 0) */
 static int three_cut_up;
+/* random_conv() made a pointwise layer for the pairs' records (few dead channels) */
+static int three_rec;
+/* check_conv() takes only such layers */
+static int only_rec;
 
 static void random_conv(nnom_conv_args *a, int depthwise)
 {
@@ -225,6 +229,7 @@ static void random_conv(nnom_conv_args *a, int depthwise)
     const int three_long = three_pw && chance(30);
     /* the fast channels cut into short runs by dead ones (every run's pairs in one call) */
     three_cut_up = three_pw && chance(40);
+    three_rec = 0;
     if (three) {
         a->in_c = three_pw ? (chance(50) ? 4 * range(12, 17) : range(48, 70)) : range(12, 24);
         if (three_long) a->in_c = chance(50) ? 4 * range(18, 32) : range(71, 128);
@@ -232,6 +237,16 @@ static void random_conv(nnom_conv_args *a, int depthwise)
         if (three_long && chance(50)) a->out_c = range(100, 4 * MAX_C);
         a->in_h = range(1, 9);
         a->in_w = range(1, 12);
+        /* 16 to 128 input channels (a multiple of 4), none cut up: the pairs' records made once per
+         * call (conv_pass3r.h's pass3_rec_run, all the passes of three in one call; below 32 input
+         * channels only with 16 or more output channels, every one of the common fast form), one
+         * or two channels, odd counts (the last pair overlapping), more than PASS3R_MAX_PAIRS pairs
+         * (in turns, when the output does not overlap the input; the dead channels after) */
+        three_rec = three_pw && !three_long && !three_cut_up && chance(60);
+        if (three_rec) {
+            a->in_c = 4 * (chance(40) ? range(4, 7) : (chance(60) ? range(8, 16) : range(17, 32)));
+            a->out_c = chance(20) ? range(1, 3) : (chance(75) ? range(16, 64) : range(130, 256));
+        }
         while (a->in_h * a->in_w * a->out_c > MAX_OUT) a->in_w = (a->in_w + 1) / 2;
     }
     /* 1x1 on eight input channels, as MobileNetV1-0.25's first pointwise layer (8 -> 16): the DSP
@@ -434,7 +449,7 @@ static void random_conv(nnom_conv_args *a, int depthwise)
             /* both fast forms (multipliers above and below 2^30) in one pair of channels; shifts
              * to the fast form's limits; rarely a dead channel */
             multiplier[c] = chance(35) ? (int32_t)((next() & 0x3FFFFFFFu) | 1) : (int32_t)(0x40000001u + (next() & 0x3FFFFFFEu));
-            if (chance(three_cut_up ? 45 : 2)) multiplier[c] = 0;
+            if (chance(three_cut_up ? 45 : (three_rec ? 1 : 2))) multiplier[c] = 0;
             shift[c] = chance(10) ? -range(1, 22) : -range(10, 20);
             bias[c] = range(-(1 << 16), 1 << 16);
         }
@@ -513,6 +528,7 @@ static int32_t check_conv(int32_t cases, int depthwise)
     for (int32_t t = 0; t < cases; t++) {
         nnom_conv_args a;
         random_conv(&a, depthwise);
+        while (only_rec && !three_rec) random_conv(&a, depthwise);
         const int32_t in_n = a.in_h * a.in_w * a.in_c, out_n = a.out_h * a.out_w * a.out_c;
         const int32_t w_n = depthwise ? a.k_h * a.k_w * a.out_c : a.out_c * a.k_h * a.k_w * a.in_c;
         /* tensors at any alignment; the weights may end at the end of their array */
@@ -978,12 +994,16 @@ int main(void)
     enum { CONV_CASES = 800, DEPTHWISE_CASES = 1000, DENSE_CASES = 340, POOL_CASES = 400, REQUANT_CASES = 300000,
            RNN_CASES = 500, TRANSPOSE_CASES = 300, MATMUL_CASES = 400, ELEMENTWISE_CASES = 600,
            AVG_POOL_CASES = 500, DENSE_INTERRUPTED_CASES = 60,
-           DSP_INTERRUPTED_CASES = 36 };
+           DSP_INTERRUPTED_CASES = 36, CONV_REC_CASES = 150 };
     const int32_t conv = check_conv(CONV_CASES, 0);
     summary("conv", CONV_CASES, conv);
     fw_print("pointwise conv in place in one call: ");
     fw_print_i32(conv_in_place_runs);
     fw_print(" of those cases\n");
+    only_rec = 1;
+    const int32_t conv_rec = check_conv(CONV_REC_CASES, 0);
+    only_rec = 0;
+    summary("conv (pointwise layers made for the pairs' records)", CONV_REC_CASES, conv_rec);
     const int32_t depthwise = check_conv(DEPTHWISE_CASES, 1);
     summary("depthwise", DEPTHWISE_CASES, depthwise);
     fw_print("depthwise in place in one call: ");
@@ -1011,5 +1031,5 @@ int main(void)
     summary("rnn", RNN_CASES, rnn);
     const int32_t requant_rnn = check_requant_rnn(REQUANT_CASES);
     summary("requant (rnn)", REQUANT_CASES, requant_rnn);
-    return conv || depthwise || dense || dense_interrupted || dsp_interrupted || matmul || transpose || elementwise || pool || avg_pool || requant || rnn || requant_rnn;
+    return conv || conv_rec || depthwise || dense || dense_interrupted || dsp_interrupted || matmul || transpose || elementwise || pool || avg_pool || requant || rnn || requant_rnn;
 }

@@ -87,4 +87,67 @@ static void three_pass(const conv_ctx *x, pass2_args *pa, int8_t *o, const uint8
     if (clamp) clamp_pass(o, lim, np, a->out_c, a->act_min, a->act_max);
 }
 
+
+/* Whether every channel of the n_gaps gaps of list (three_list) is dead: pass_general then writes
+ * their constants without reading columns (a pass of a pointwise layer may then widen its inputs
+ * itself, pass3_gather; MobileNet's pointwise layers with their all-zero filters kept). */
+static int three_gaps_dead(const conv_ctx *x, const uint8_t *list, int32_t n_gaps)
+{
+    for (const uint8_t *gap = list + THREE_LIST_BYTES - 2 * n_gaps; gap < list + THREE_LIST_BYTES; gap += 2)
+        for (int32_t c = gap[0]; c <= gap[1]; c++)
+            if (!is_dead(x, c)) return 0;
+    return 1;
+}
+
+#if NNOM_CONV_PASS3S
+/* Whether a 1x1 layer at stride 1 without padding on whole groups will run its passes of three
+ * in three_rec_passes (conv_s8.c: its self-gathered passes, no gap in the list of pairs): at most
+ * PASS3R_MAX_GROUPS groups and PASS3R_MAX_PAIRS pairs, at least PASS3R_MIN_OUT_C channels, every
+ * one of the common fast form (no gap, none dead). */
+#define PASS3R_MIN_OUT_C 16
+static int three_rec_takes(const nnom_conv_args *a, const conv_shape *s)
+{
+    if (a->k_h != 1 || a->k_w != 1 || a->stride_h != 1 || a->stride_w != 1 || a->pad_top || a->pad_left ||
+        a->out_w != a->in_w || s->staged || s->groups > PASS3R_MAX_GROUPS || a->out_c < PASS3R_MIN_OUT_C ||
+        a->out_c > 2 * PASS3R_MAX_PAIRS)
+        return 0;
+    const int32_t bias_room = (int32_t)((1 << 30) - 1 - s->k * 32640);
+    for (int32_t c = 0; c < a->out_c; c++)
+        if (!form_common(a, c, bias_room)) return 0;
+    return 1;
+}
+
+/* The passes of three pixels [0, 3 passes) of a pointwise layer whose every channel is listed or
+ * dead (x->s.groups <= PASS3R_MAX_GROUPS, in_c = 4 groups; the gaps all dead, three_gaps_dead;
+ * n_pairs <= PASS3R_MAX_PAIRS, or more when the output does not overlap the input): the pairs'
+ * records made once here (on this function's stack: 32 bytes a pair), all the passes in one call
+ * of pass3_rec_run (conv_pass3r.h) per PASS3R_MAX_PAIRS pairs, then the gaps' constants
+ * (pass_general, after: a pair may have computed the channel after its run), then the narrower
+ * clamp of their pixels. */
+__attribute__((noinline)) static void three_rec_passes(const conv_ctx *x, const uint8_t *list, int32_t n_pairs,
+                                                       int32_t n_gaps, const int8_t *in, int8_t *out, int32_t passes,
+                                                       int clamp)
+{
+    const nnom_conv_args *a = x->a;
+    const int32_t chunk = n_pairs < PASS3R_MAX_PAIRS ? n_pairs : PASS3R_MAX_PAIRS;
+    pass3_rec recs[chunk + 1]; /* (as many as the pairs, at most PASS3R_MAX_PAIRS + 1: 2080 bytes) */
+    const pass3r_args r = {in, a->in_c, x->neg_zp, recs, out, a->out_c, passes};
+    for (int32_t i = 0; i < n_pairs; i += chunk) {
+        pass3_records(recs, list + i, n_pairs - i < chunk ? n_pairs - i : chunk, (const int32_t *)a->bias,
+                      a->multiplier, a->shift, (const int8_t *)a->weights, a->in_c, 2 * a->out_zp + 1);
+        pass3_rec_run(&r);
+    }
+    for (const uint8_t *gap = list + THREE_LIST_BYTES - 2 * n_gaps; gap < list + THREE_LIST_BYTES; gap += 2)
+        pass_general(x, gap[0], gap[1] + 1, 3 * passes, out);
+    if (clamp) clamp_pass(out, a->out_c, 3 * passes, a->out_c, a->act_min, a->act_max);
+}
+#else
+static inline int three_rec_takes(const nnom_conv_args *a, const conv_shape *s)
+{
+    (void)a;
+    (void)s;
+    return 0;
+}
+#endif
+
 #endif

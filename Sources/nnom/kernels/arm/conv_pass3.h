@@ -31,7 +31,9 @@
  * requantised and stored: about 86 estimated cycles for six outputs (measured
  * on pw_25x5_64to64: 461 cycles a pair in the groups, 1.20 a MAC, and 86 besides;
  * the pairs from a list: about 3 more). Built for speed (-O2), patches of at most
- * PASS3S_MAX_GROUPS groups run in conv_pass3s.h's pass3_stack instead (pass3_pairs).
+ * PASS3S_MAX_GROUPS groups run in conv_pass3s.h's pass3_stack instead (pass3_pairs), and the
+ * self-gathered passes of a pointwise layer of at most PASS3R_MAX_PAIRS pairs in conv_pass3r.h's
+ * pass3_rec_run (conv_list3.h's three_rec_passes).
  */
 #ifndef NNOM_KERNELS_ARM_CONV_PASS3_H
 #define NNOM_KERNELS_ARM_CONV_PASS3_H

@@ -20,7 +20,9 @@
  * The pairs come from a list of their first channels (bytes), so that one call runs every fast
  * channel of a pass however the others (dead filters, other requantisations) cut them into runs
  * (conv_s8.c's three_list): a run of odd length ends on a pair that overlaps the one before, or
- * takes the channel after it, whose bytes the general path writes after.
+ * takes the channel after it, whose bytes the general path writes after. A pointwise layer of
+ * at most PASS3R_MAX_GROUPS groups and PASS3R_MAX_PAIRS pairs, its inputs widened by the pass,
+ * runs its passes in conv_pass3r.h's pass3_rec_run instead (records of the pairs made once).
  *
  * Registers in the groups: r1 channel c's weights, r2 k, r3-r5 channel c's sums (pixels 0-2),
  * r6-r8 channel c + 1's, r9, r10 the raw weight words, r11 one of them widened, r0, r12, lr the
@@ -37,6 +39,10 @@
  * better (pw_24x24_16to32 2.32 against 2.44), and on 41 input channels (pw_6x6_41to33_mixed 2.10
  * against 2.19). */
 #define PASS3S_MIN_K 32
+/* ... and from this one when every channel takes the common fast form and the pairs' records
+ * serve the layer (conv_pass3r.h; conv_list3.h's three_rec_takes): pw_24x24_16to32 2.32 ->
+ * 1.78 against pass8. */
+#define PASS3R_MIN_K 16
 
 /* The three pixels' inputs for pass3_stack to widen itself (a 1x1 window at stride 1 on in_c a
  * multiple of 4: pixel j's patch is the in_c bytes at in + j * in_c), in place of the columns. */
@@ -145,6 +151,9 @@ __attribute__((naked, noinline)) static void pass3_stack(ARG const pass2_args *p
         "1:\n\t" PASS3S_GROUPS
         PASS3_FINISH("16", PASS3S_FRAME));
 }
+
+
+#include "kernels/arm/conv_pass3r.h"
 
 #else
 #define NNOM_CONV_PASS3S 0

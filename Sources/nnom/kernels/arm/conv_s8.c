@@ -16,7 +16,9 @@
  * at least THREE_ONE_MIN_K (DS-CNN's 10x4) and the long ones take three
  * pixels and two channels when the scratch holds them (conv_pass3.h; at -O2 on
  * patches of up to 32 groups conv_pass3s.h, the columns on its stack; every fast
- * channel of a pass in one call, from a list of pairs: three_list; see
+ * channel of a pass in one call, from a list of pairs: three_list; a pointwise
+ * layer of at most 128 input and output channels all its passes in one call, from
+ * records of its pairs made once: conv_pass3r.h; see
  * nnom_conv2d_s8 for when): the assembly of conv_pass.h, which describes
  * them all. The last pixels of
  * a layer, fewer than a pass, run a whole pass again over the layer's last
@@ -368,7 +370,9 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
     const int one_by_one = a->k_h == 1 && a->k_w == 1;
     if (three_fits(&x.s, scratch_bytes,
                    one_channel ? THREE_ONE_MIN_K
-                               : (one_by_one && !x.s.staged && NNOM_CONV_PASS3S ? PASS3S_MIN_K : THREE_MIN_K)) &&
+                               : (one_by_one && !x.s.staged && NNOM_CONV_PASS3S
+                                      ? (x.s.k < PASS3S_MIN_K && three_rec_takes(a, &x.s) ? PASS3R_MIN_K : PASS3S_MIN_K)
+                                      : THREE_MIN_K)) &&
         (x.s.np == 2 || one_by_one || one_channel) && (x.s.np != 8 || !non_negative_shift(a)) &&
         (x.s.np != 2 || (3 - n_pix % 3) % 3 * THREE_REDO_SHARE <= n_pix))
         x.s.np = 3;
@@ -520,8 +524,8 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
     /* 1x1, stride 1, no padding, in_c a multiple of 4: pixel p's patch is the 4-byte groups at in + p * in_c */
     const int contiguous = a->k_h == 1 && a->k_w == 1 && a->stride_h == 1 && a->stride_w == 1 && a->pad_top == 0 &&
                            a->pad_left == 0 && a->out_w == a->in_w && !x.s.staged;
-    const int self_gather = NNOM_CONV_PASS3S && contiguous && n_pairs && !n_gaps && !n_fast &&
-                            list_lim == out_c && x.s.groups <= PASS3S_MAX_GROUPS;
+    const int self_gather = NNOM_CONV_PASS3S && contiguous && n_pairs && !n_fast && list_lim == out_c &&
+                            x.s.groups <= PASS3S_MAX_GROUPS && (!n_gaps || three_gaps_dead(&x, three, n_gaps));
     pass3_gather gather3 = {in, a->in_c, x.neg_zp};
     const int listed = n_pairs > 0;
     int32_t iy0 = -a->pad_top, ix0 = -a->pad_left, ox = 0;
@@ -544,7 +548,23 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
         pair_passes(&x, &pa, pass2_all, in, out, ix_max, iy_max, clamp);
         return;
     }
-    for (int32_t pix = 0, np; pix < n_pix; pix += np) {
+    int32_t pix0 = 0;
+#if NNOM_CONV_PASS3S
+    /* a self-gathered pointwise layer of at most PASS3R_MAX_PAIRS pairs (or more, in turns, when
+     * the output does not overlap the input): its whole passes of three (those the loop below would
+     * run) from records of the pairs made once (three_rec_passes) */
+    if (self_gather && (n_pairs <= PASS3R_MAX_PAIRS || redo) && x.s.groups <= PASS3R_MAX_GROUPS) {
+        const int32_t passes = n_pix / 3 - (n_pix % 3 == 1 && !redo);
+        if (passes > 0) {
+            three_rec_passes(&x, three, n_pairs, n_gaps, in, out, passes, clamp);
+            pix0 = 3 * passes;
+            ox = pix0 % a->out_w;
+            iy0 = pix0 / a->out_w * a->stride_h - a->pad_top;
+            ix0 = ox * a->stride_w - a->pad_left;
+        }
+    }
+#endif
+    for (int32_t pix = pix0, np; pix < n_pix; pix += np) {
         np = x.s.np == 8 && n_pix - pix < 8 && !(redo && n_pix >= 8 && n_pix - pix > 4) ? 4 : x.s.np;
         /* a three-pixel shape's last 2 or (not redone) 4 pixels: passes of two (pass2), in the
          * two-pixel layout; a last one alone in pass_general */
