@@ -63,7 +63,8 @@ enum {
     FIRST_K27 = 27,     /* 3x3x3 (and 3x9x1): 7 groups, the last one's lane past k the next weight */
     FIRST_K40 = 40,     /* 10x4x1: 10 groups */
     FIRST_PIXELS = 4,   /* pixels per pass (pass4's column layout) */
-    FIRST_TABLE_CHANNELS = 16 /* the most channels whose constants a caller may table (FIRST_TABLE) */
+    FIRST_TABLE_CHANNELS = 16, /* the most channels conv_narrow.h tables for the passes (on its stack) */
+    FIRST_TABLE_ENTRY = 4      /* words of a channel's entry of the passes' table (first_table_entry()) */
 };
 
 /* What the first-layer passes read (offsets are used by their assembly). */
@@ -78,7 +79,8 @@ typedef struct {
     int32_t c4;            /* 28: 4 * the pair's first channel (set by the pass) */
     int32_t n4;            /* 32: 4 * n_ch */
     int32_t k40;           /* 36: 1: 40-element patches, 0: 27 */
-    const int32_t *table;  /* 40: or NULL: per channel m, e, (2 zp + 1) << (e - 1), 2 * bias (FIRST_TABLE) */
+    const int32_t *table;  /* 40: channel 0's entry of the table of constants: per channel m, e,
+                              (2 zp + 1) << (e - 1), 2 * bias (first_table_entry()) */
 } first_args;
 
 #define FIRST_STR2(X) #X
@@ -119,13 +121,13 @@ typedef struct {
  * the loop, for 1.1 KB less code. */
 #define FIRST_GROUPS(K, GROUPS)                                                                     \
     "add    r9, r0, #32 * " FIRST_STR(GROUPS) "\n\t"                                                        \
-    "str    r9, [sp, #44]\n\t"                                                                      \
+    "str    r9, [sp, #24]\n\t"                                                                      \
     FIRST_GROUP(FIRST_STR(K), "0", FIRST_SMUAD)                                                    \
     "add    r0, r0, #32\n"                                                                         \
     "3:\n\t"                                                                                       \
     FIRST_G(FIRST_STR(K), 0) FIRST_G(FIRST_STR(K), 1) FIRST_G(FIRST_STR(K), 2)                     \
     "add    r0, r0, #3 * 32\n\t"                                                                   \
-    "ldr    r9, [sp, #44]\n\t"                                                                     \
+    "ldr    r9, [sp, #24]\n\t"                                                                     \
     "cmp    r0, r9\n\t"                                                                            \
     "bne    3b\n\t"
 #else
@@ -139,139 +141,97 @@ typedef struct {
 /* the loop for size takes the groups after the first three at a time */
 typedef char first_groups_check[((FIRST_K27 + 3) / 4 - 1) % 3 == 0 && (FIRST_K40 / 4 - 1) % 3 == 0 ? 1 : -1];
 
-/* Channel c (NEXT "") or c + 1 (NEXT FIRST_NEXT) of the pair: its multiplier r9, e r10, constant
- * r12 (from 2 zp + 1), 2 * bias r11, from the arguments' copy at [sp] (one run of loads); flags
- * from comparing the multiplier with 2^30 (higher: nnom_arm_requant_zp()). */
-#define FIRST_NEXT "add    r0, r0, #4\n\t"
-#define FIRST_CONSTS(NEXT)                                \
-    "ldr    r9, [sp, #4]\n\t"           /* mult */        \
-    "ldr    r10, [sp, #8]\n\t"          /* shift */       \
-    "ldr    r11, [sp, #12]\n\t"         /* bias */        \
-    "ldr    r12, [sp, #16]\n\t"         /* zz */          \
-    "ldr    r0, [sp, #28]\n\t"          /* 4c */          \
-    NEXT                                                  \
-    "ldr    r9, [r9, r0]\n\t"                             \
-    "ldr    r10, [r10, r0]\n\t"         /* shift = -e */  \
-    "ldr    r11, [r11, r0]\n\t"                           \
-    "mvn    r0, r10\n\t"                /* e - 1 */       \
-    "lsl    r12, r12, r0\n\t"           /* c = (2 zp + 1) << (e - 1) */ \
-    "rsb    r10, r10, #0\n\t"                             \
-    "lsl    r11, r11, #1\n\t"                             \
-    "cmp    r9, #0x40000000\n\t"
+/* Channel c's constants of the pair from the table at r0 (moved past them): multiplier r9, e r10,
+ * constant r11, 2 * bias r12; flags from comparing the multiplier with 2^30 (higher:
+ * nnom_arm_requant_zp()). */
+#define FIRST_CONSTS "ldm    r0!, {r9, r10, r11, r12}\n\t" \
+                     "cmp    r9, #0x40000000\n\t"
 #define FIRST_RQ4(RQ, S0, S1, S2, S3)                                             \
-    RQ(S0, "r9", "r10", "r12", "r0", "r11") RQ(S1, "r9", "r10", "r12", "r0", "r11") \
-    RQ(S2, "r9", "r10", "r12", "r0", "r11") RQ(S3, "r9", "r10", "r12", "r0", "r11")
+    RQ(S0, "r9", "r10", "r11", "r1", "r12") RQ(S1, "r9", "r10", "r11", "r1", "r12") \
+    RQ(S2, "r9", "r10", "r11", "r1", "r12") RQ(S3, "r9", "r10", "r11", "r1", "r12")
 
-#if !NNOM_COMPACT_KERNELS
-/* FIRST_TABLE 1: a caller may give the channels' constants of 27-element patches as a table, 16
- * bytes a channel (at most FIRST_TABLE_CHANNELS of them, on its stack), each channel's read by one
- * LDM (12 estimated cycles instead of 21; MobileNet's first layer 2.39 -> 2.35 est. cycles per
- * MAC); built for speed only. */
-#define FIRST_TABLE 1
-/* Channel c (OFS "0": the table at r9) or c + 1 (OFS "16") of the pair from the table: multiplier
- * r9, e r10, constant r11, 2 * bias r12; flags as FIRST_CONSTS. */
-#define FIRST_TABLE_AT "ldr    r9, [sp, #40]\n\t"
-#define FIRST_TABLE_CONSTS(AT, OFS)                       \
-    AT                                                    \
-    "ldr    r0, [sp, #28]\n\t"          /* 4c */          \
-    "add    r0, r9, r0, lsl #2\n\t"                       \
-    "add    r0, r0, #" OFS "\n\t"                         \
-    "ldm    r0, {r9, r10, r11, r12}\n\t"                  \
-    "cmp    r9, #0x40000000\n\t"
-#define FIRST_TABLE_RQ4(RQ, S0, S1, S2, S3)                                       \
-    RQ(S0, "r9", "r10", "r11", "r0", "r12") RQ(S1, "r9", "r10", "r11", "r0", "r12") \
-    RQ(S2, "r9", "r10", "r11", "r0", "r12") RQ(S3, "r9", "r10", "r11", "r0", "r12")
-#define FIRST_TABLE_TAIL                                  \
-    "80:\n\t"                                             \
-    FIRST_TABLE_CONSTS("", "0")                               \
-    "bls    32f\n\t"                                      \
-    FIRST_TABLE_RQ4(REQUANT_ZP_B, "r2", "r3", "r4", "r5") \
-    "22:\n\t"                                             \
-    FIRST_TABLE_CONSTS(FIRST_TABLE_AT, "16")                              \
-    "bls    33f\n\t"                                      \
-    FIRST_TABLE_RQ4(REQUANT_ZP_B, "r6", "r7", "r8", "lr") \
-    "b      21b\n"                                        \
-    "32:\n\t"                                             \
-    FIRST_TABLE_RQ4(REQUANT_U_B, "r2", "r3", "r4", "r5")  \
-    "b      22b\n"                                        \
-    "33:\n\t"                                             \
-    FIRST_TABLE_RQ4(REQUANT_U_B, "r6", "r7", "r8", "lr")  \
-    "b      21b\n\t"
-#define FIRST_TABLE_TEST                                  \
-    FIRST_TABLE_AT                                        \
-    "cmp    r9, #0\n\t"                                   \
-    "bne    80f\n\t"
-#else
-#define FIRST_TABLE 0
-#define FIRST_TABLE_TAIL
-#define FIRST_TABLE_TEST
-#endif
+/* The pass's stack: the columns, channel c's output (pixel 0), out_c, channel c's table entry, the
+ * next pair's weights, the weights' end, [sp, #24] (-Os) the columns' end. */
+#define FIRST_FRAME 28
+/* The pairs of channels of K-element patches (G groups) from TOP on, the channel pair's columns
+ * at r0 and weights at r1; labels A-D are the loop's own. */
+#define FIRST_LOOP(K, G, TOP, A, B, C, D)                                                          \
+    TOP ":\n\t"                                                                                    \
+    FIRST_GROUPS(K, G)                                                                             \
+    "add    r1, r1, #2 * " #K " - 4 * " #G "\n\t" /* channel c + 2 */                              \
+    "str    r1, [sp, #16]\n\t"                                                                     \
+    "ldr    r0, [sp, #12]\n\t"                                                                     \
+    FIRST_CONSTS                                                                                   \
+    "bls    " C "f\n\t"                                                                            \
+    FIRST_RQ4(REQUANT_ZP_B, "r2", "r3", "r4", "r5")                                                \
+    A ":\n\t"                                                                                      \
+    FIRST_CONSTS                                                                                   \
+    "bls    " D "f\n\t"                                                                            \
+    FIRST_RQ4(REQUANT_ZP_B, "r6", "r7", "r8", "lr")                                                \
+    B ":\n\t"                           /* the eight bytes, the next pair */                       \
+    "str    r0, [sp, #12]\n\t"                                                                     \
+    "ldr    r9, [sp, #4]\n\t"           /* channel c of pixel 0 */                                 \
+    "ldr    r10, [sp, #8]\n\t"          /* out_c */                                                \
+    "add    r11, r9, #2\n\t"                                                                       \
+    "str    r11, [sp, #4]\n\t"                                                                     \
+    "strb   r2, [r9]\n\t"                                                                          \
+    "strb   r6, [r9, #1]\n\t"                                                                      \
+    "add    r9, r9, r10\n\t"                                                                       \
+    "add    r11, r9, r10\n\t"                                                                      \
+    "add    r12, r11, r10\n\t"                                                                     \
+    "strb   r3, [r9]\n\t"                                                                          \
+    "strb   r7, [r9, #1]\n\t"                                                                      \
+    "strb   r4, [r11]\n\t"                                                                         \
+    "strb   r8, [r11, #1]\n\t"                                                                     \
+    "strb   r5, [r12]\n\t"                                                                         \
+    "strb   lr, [r12, #1]\n\t"                                                                     \
+    "ldr    r1, [sp, #16]\n\t"                                                                     \
+    "ldr    r12, [sp, #20]\n\t"                                                                    \
+    "ldr    r0, [sp]\n\t"                                                                          \
+    "cmp    r1, r12\n\t"                                                                           \
+    "bne    " TOP "b\n\t"                                                                          \
+    "b      90f\n"                                                                                 \
+    C ":\n\t"                                                                                      \
+    FIRST_RQ4(REQUANT_U_B, "r2", "r3", "r4", "r5")                                                 \
+    "b      " A "b\n"                                                                              \
+    D ":\n\t"                                                                                      \
+    FIRST_RQ4(REQUANT_U_B, "r6", "r7", "r8", "lr")                                                 \
+    "b      " B "b\n\t"
 
 /*
  * Channels [0, n_ch) of four whole pixels (see the file comment), weights from w, patches of
- * FIRST_K40 elements when p->k40 is 1, else of FIRST_K27; the constants from p->table when it is
- * not NULL (FIRST_TABLE 1 and FIRST_K27 only). Stack: [sp] a copy of *p (the pass's channel 4c
- * at [sp, #28]), [sp, #44] (-Os) the end of the columns.
+ * FIRST_K40 elements when p->k40 is 1, else of FIRST_K27; the constants from p->table (channel
+ * 0's entry, FIRST_TABLE_ENTRY words a channel, first_table_entry()). Stack: FIRST_FRAME.
  */
 /* (naked: the body is the assembly alone; the arguments arrive in r0, r1) */
 __attribute__((naked, noinline)) static void first_pass(ARG first_args *p, ARG const int8_t *w)
 {
     __asm__ volatile(
         "push   {r4-r11, lr}\n\t"
-        "sub    sp, sp, #48\n\t"
-        "ldm    r0, {r2-r12}\n\t"           /* *p */
-        "stm    sp, {r2-r12}\n\t"
-        "movs   r2, #0\n\t"
-        "str    r2, [sp, #28]\n"
-        "10:\n\t"                           /* a pair of channels */
-        "ldr    r2, [sp, #36]\n\t"          /* k40 */
-        "ldr    r0, [sp]\n\t"               /* the columns */
-        "cmp    r2, #0\n\t"
-        "bne    11f\n\t"
-        FIRST_GROUPS(27, 7)
-        "add    r1, r1, #2 * 27 - 4 * 7\n\t" /* channel c + 2 */
-        FIRST_TABLE_TEST
-        "b      12f\n"
-        "11:\n\t"
-        FIRST_GROUPS(40, 10)
-        "add    r1, r1, #2 * 40 - 4 * 10\n"
-        "12:\n\t"
-        FIRST_CONSTS("")
-        "bls    30f\n\t"
-        FIRST_RQ4(REQUANT_ZP_B, "r2", "r3", "r4", "r5")
-        "20:\n\t"
-        FIRST_CONSTS(FIRST_NEXT)
-        "bls    31f\n\t"
-        FIRST_RQ4(REQUANT_ZP_B, "r6", "r7", "r8", "lr")
-        "21:\n\t"                           /* the eight bytes, the next pair */
-        "ldrd   r9, r10, [sp, #20]\n\t"     /* out, out_c */
-        "ldr    r11, [sp, #28]\n\t"         /* 4c */
-        "add    r9, r9, r11, lsr #2\n\t"    /* channel c of pixel 0 */
-        "add    r12, r9, r10\n\t"
-        "add    r11, r12, r10\n\t"
-        "add    r10, r11, r10\n\t"
-        "strb   r2, [r9]\n\t"
-        "strb   r6, [r9, #1]\n\t"
-        "strb   r3, [r12]\n\t"
-        "strb   r7, [r12, #1]\n\t"
-        "strb   r4, [r11]\n\t"
-        "strb   r8, [r11, #1]\n\t"
-        "strb   r5, [r10]\n\t"
-        "strb   lr, [r10, #1]\n\t"
-        "ldrd   r11, r12, [sp, #28]\n\t"    /* 4c, n4 */
-        "add    r11, r11, #8\n\t"
-        "str    r11, [sp, #28]\n\t"
-        "cmp    r11, r12\n\t"
-        "blt    10b\n\t"
-        "add    sp, sp, #48\n\t"
-        "pop    {r4-r11, pc}\n"
-        "30:\n\t"
-        FIRST_RQ4(REQUANT_U_B, "r2", "r3", "r4", "r5")
-        "b      20b\n"
-        "31:\n\t"
-        FIRST_RQ4(REQUANT_U_B, "r6", "r7", "r8", "lr")
-        "b      21b\n\t"
-        FIRST_TABLE_TAIL);
+        "sub    sp, sp, #" FIRST_STR(FIRST_FRAME) "\n\t"
+        "ldr    r2, [r0]\n\t"               /* cols */
+        "ldr    r3, [r0, #20]\n\t"          /* out */
+        "ldr    r4, [r0, #24]\n\t"          /* out_c */
+        "ldr    r5, [r0, #40]\n\t"          /* table */
+        "ldr    r6, [r0, #32]\n\t"          /* n4 */
+        "ldr    r7, [r0, #36]\n\t"          /* k40 */
+        "stm    sp, {r2-r5}\n\t"
+        "lsr    r6, r6, #2\n\t"             /* n_ch */
+        "mov    r0, r2\n\t"
+        "cmp    r7, #0\n\t"
+        "bne    5f\n\t"
+        "movs   r7, #27\n\t"          /* FIRST_K27 */
+        "mla    r6, r6, r7, r1\n\t"
+        "str    r6, [sp, #20]\n\t"          /* the weights' end */
+        FIRST_LOOP(27, 7, "10", "20", "21", "30", "31")
+        "5:\n\t"
+        "movs   r7, #40\n\t"          /* FIRST_K40 */
+        "mla    r6, r6, r7, r1\n\t"
+        "str    r6, [sp, #20]\n\t"
+        FIRST_LOOP(40, 10, "11", "22", "23", "32", "33")
+        "90:\n\t"
+        "add    sp, sp, #" FIRST_STR(FIRST_FRAME) "\n\t"
+        "pop    {r4-r11, pc}\n\t");
 }
 typedef char first_k_check[FIRST_K27 == 27 && (FIRST_K27 + 3) / 4 == 7 && FIRST_K40 == 40 && FIRST_K40 / 4 == 10 ? 1 : -1];
 
@@ -355,7 +315,7 @@ typedef char first27_stride_check[FIRST_PIXELS * 8 == 32 ? 1 : -1];
 /* Whether conv_first.h has a pass for patches of k elements. */
 static inline int first_takes(int32_t k) { return k == FIRST_K27 || k == FIRST_K40; }
 
-/* Channel c's entry of a table of constants (FIRST_TABLE): multiplier m, shift -e (a fast form: e
+/* Channel c's entry of the passes' table of constants: multiplier m, shift -e (a fast form: e
  * in [1, 22]), bias b; zz = 2 zp + 1. */
 static inline void first_table_entry(int32_t *t, int32_t m, int32_t shift, int32_t b, int32_t zz)
 {

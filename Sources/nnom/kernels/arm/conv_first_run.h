@@ -1,0 +1,286 @@
+/*
+ * The Cortex-M DSP convolution of an image or keyword-spotting model's first
+ * layer, whole: the patches of conv_first.h's passes (3x3 on three channels
+ * or 3x9 on one: 27 elements; DS-CNN's 10x4 on one channel: 40), every output
+ * channel of a fast requantisation form. Part of kernels/arm/conv_s8.c
+ * (included after conv_narrow.h, whose helpers it shares), which hands it the
+ * layers first_layer_takes() accepts before conv_narrow.h would take them;
+ * same results as the portable kernel bit for bit.
+ *
+ * Why a loop of its own: conv_narrow.h serves any narrow layer (runs of
+ * channels of every form, eight-pixel passes, a staged gather); on these
+ * layers its per-pass bookkeeping, its C gather of windows at the padding
+ * (about 500 estimated cycles a window) and its per-output narrower clamp
+ * cost as much as a quarter of the multiply-accumulates. Here a call checks
+ * once that the pass of conv_first.h takes every channel; then per pass of
+ * four pixels: their columns (windows inside the input: 3x3x3 by
+ * first_gather_27_run4, 10x4 rows a word each, straight; at the padding a
+ * window's bytes staged with the zero point, then widened), one call of the
+ * pass (two for 27-element patches whose last channels read a padded copy),
+ * and at the end a narrower clamp four bytes at a time (SSUB8 / SEL).
+ *
+ * Takes (first_layer_takes): 27-element patches as 3 kernel rows of 9 bytes
+ * or 40 as 10 rows of 4, dil_w == 1 (any dil_h, strides, padding), a bias,
+ * an even channel count, every channel of conv_narrow.h's fast forms
+ * (NARROW_ZP / NARROW_U), at least four output pixels, and, when the pixel
+ * count is not a multiple of four, an output apart from the input (the last
+ * pass runs again over the last four pixels); the scratch holds four pixels'
+ * columns (conv_shape np 4 or 8).
+ */
+#ifndef NNOM_KERNELS_ARM_CONV_FIRST_RUN_H
+#define NNOM_KERNELS_ARM_CONV_FIRST_RUN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "kernels/conv.h"
+#include "kernels/arm/arm_dsp.h"
+#include "kernels/arm/conv_first.h"
+#include "kernels/arm/conv_narrow.h"
+
+enum {
+    FIRST_ROW27 = 9,   /* bytes of a kernel row of a 27-element patch (3 rows) */
+    FIRST_ROWS27 = 3,
+    FIRST_ROW40 = 4,   /* bytes of a kernel row of a 40-element patch (10 rows, one group each) */
+    FIRST_ROWS40 = 10,
+    FIRST_GROUP_WORDS = 2 * FIRST_PIXELS, /* words of one group of a pass's four columns */
+    FIRST_STAGE27 = 28, /* a staged 27-element patch and the zero point past it: 7 words */
+    FIRST_LAYER_CHANNELS = 64, /* the most channels it takes: their table of constants on its stack
+                                  (DS-CNN's 64: 1 KB) */
+    FIRST_COPY_SPARE = 64      /* bytes past a full table: the copy of a last pair's 27-element weights */
+};
+typedef char first_copy_check[FIRST_COPY_SPARE >= 2 * FIRST_K27 + 4 && FIRST_COPY_SPARE % 4 == 0 ? 1 : -1];
+typedef char first_run_check[FIRST_ROW27 * FIRST_ROWS27 == FIRST_K27 && FIRST_ROW40 * FIRST_ROWS40 == FIRST_K40 &&
+                                     FIRST_STAGE27 == 4 * ((FIRST_K27 + 3) / 4)
+                                 ? 1
+                                 : -1];
+
+/* Whether the layer's patch is one of the passes' (27 as 3 rows of 9 bytes, 40 as 10 rows of 4). */
+static inline int first_layer_shape(const nnom_conv_args *a)
+{
+    const int32_t run = a->k_w * a->in_c;
+    return a->dil_w == 1 && ((run == FIRST_ROW27 && a->k_h == FIRST_ROWS27) || (run == FIRST_ROW40 && a->k_h == FIRST_ROWS40));
+}
+
+/* Whether first_layer() takes the convolution (see the file comment). */
+static int first_layer_takes(const nnom_conv_args *a, const conv_shape *s, const int8_t *in, const int8_t *out)
+{
+    const int32_t n_pix = a->out_h * a->out_w;
+    if (!first_layer_shape(a) || !a->bias || (a->out_c & 1) || a->out_c < 2 || a->out_c > FIRST_LAYER_CHANNELS ||
+        n_pix < FIRST_PIXELS ||
+        (s->np != NARROW_PIXELS && s->np != NARROW_EIGHT))
+        return 0;
+    const int apart = out + (ptrdiff_t)n_pix * a->out_c <= in || in + (ptrdiff_t)a->in_h * a->in_w * a->in_c <= out;
+    if ((n_pix % FIRST_PIXELS) && !apart) return 0;
+    const int32_t bias_room = (int32_t)((1 << 30) - 1 - s->k * 32640);
+    for (int32_t c = 0; c < a->out_c; c++) {
+        const int f = narrow_form(a, c, bias_room);
+        if (f != NARROW_ZP && f != NARROW_U) return 0;
+    }
+    return 1;
+}
+
+/* What the gathers read. */
+typedef struct {
+    const nnom_conv_args *a;
+    const int8_t *in, *in_end;
+    ptrdiff_t row_step;     /* input bytes between kernel rows: dil_h * in_w * in_c */
+    uint32_t zp_bytes;      /* in_zp in all four bytes */
+    uint32_t neg_zp;        /* -in_zp in both int16 lanes */
+    int32_t ix_max, iy_max; /* windows from input column ix0 in [0, ix_max], row iy0 in [0, iy_max] are inside */
+} first_geo;
+
+/* The column of a 27-element window reaching into the padding: its bytes staged with the zero
+ * point in the padding and past the patch (which widens to 0), then widened into dst's seven
+ * groups (FIRST_GROUP_WORDS words apart). */
+__attribute__((noinline)) static void first_edge27(const first_geo *g, int32_t iy0, int32_t ix0, uint32_t *dst)
+{
+    const nnom_conv_args *a = g->a;
+    const int32_t in_c = a->in_c, in_w = a->in_w;
+    /* the kernel row's bytes [b0, b1) inside the input (dil_w == 1) */
+    const int32_t kx0 = ix0 < 0 ? -ix0 : 0, kx1 = in_w - ix0 < a->k_w ? in_w - ix0 : a->k_w;
+    const int32_t b0 = kx0 * in_c, b1 = kx1 > kx0 ? kx1 * in_c : b0;
+    union {
+        uint32_t w[FIRST_STAGE27 / 4];
+        int8_t b[FIRST_STAGE27];
+    } st;
+    for (int32_t i = 0; i < FIRST_STAGE27 / 4; i++) st.w[i] = g->zp_bytes;
+    for (int32_t ky = 0, iy = iy0; ky < FIRST_ROWS27; ky++, iy += a->dil_h) {
+        if ((uint32_t)iy >= (uint32_t)a->in_h) continue;
+        const int8_t *src = g->in + ((ptrdiff_t)iy * in_w + ix0) * in_c;
+        for (int32_t b = b0; b < b1; b++) st.b[ky * FIRST_ROW27 + b] = src[b];
+    }
+    const uint32_t neg_zp = g->neg_zp;
+    for (int32_t i = 0; i < FIRST_STAGE27 / 4; i++, dst += FIRST_GROUP_WORDS) {
+        dst[0] = nnom_arm_widen_lo(neg_zp, st.w[i]);
+        dst[1] = nnom_arm_widen_hi(neg_zp, st.w[i]);
+    }
+}
+
+/* The column of a 40-element window (10 kernel rows of 4 bytes on one channel) into dst's ten
+ * groups: inside the input a word a row, straight; at the padding each row built from one load
+ * inside the input tensor (the bytes outside the window's columns replaced by the zero point) or
+ * byte by byte at the tensor's ends, rows in the padding zero. */
+__attribute__((noinline)) static void first_gather40(const first_geo *g, int32_t iy0, int32_t ix0, uint32_t *dst)
+{
+    const nnom_conv_args *a = g->a;
+    const int32_t in_w = a->in_w;
+    const ptrdiff_t step = g->row_step;
+    const uint32_t neg_zp = g->neg_zp;
+    const int8_t *src = g->in + (ptrdiff_t)iy0 * in_w + ix0;
+    if (iy0 >= 0 && iy0 <= g->iy_max && ix0 >= 0 && ix0 <= g->ix_max) {
+        for (int32_t ky = 0; ky < FIRST_ROWS40; ky++, src += step, dst += FIRST_GROUP_WORDS) {
+            const uint32_t v = nnom_arm_load4(src);
+            dst[0] = nnom_arm_widen_lo(neg_zp, v);
+            dst[1] = nnom_arm_widen_hi(neg_zp, v);
+        }
+        return;
+    }
+    /* the bytes [b0, b1) of a row inside the input */
+    const int32_t b0 = ix0 < 0 ? -ix0 : 0, b1 = in_w - ix0 < FIRST_ROW40 ? in_w - ix0 : FIRST_ROW40;
+    const uint32_t keep = b1 > b0 ? (0xFFFFFFFFu >> (8 * (FIRST_ROW40 - b1))) & (0xFFFFFFFFu << (8 * b0)) : 0u;
+    const uint32_t zp_bytes = g->zp_bytes, fill = zp_bytes & ~keep;
+    const int8_t *const in = g->in, *const in_end = g->in_end;
+    const int32_t in_h = a->in_h, dil_h = a->dil_h;
+    for (int32_t ky = 0, iy = iy0; ky < FIRST_ROWS40; ky++, iy += dil_h, src += step, dst += FIRST_GROUP_WORDS) {
+        if ((uint32_t)iy >= (uint32_t)in_h || !keep) {
+            dst[0] = dst[1] = 0;
+            continue;
+        }
+        uint32_t v;
+        if (src >= in && src + FIRST_ROW40 <= in_end) {
+            v = (nnom_arm_load4(src) & keep) | fill;
+        } else {
+            v = zp_bytes;
+            for (int32_t b = b0; b < b1; b++) v = (v & ~(0xFFu << (8 * b))) | (uint32_t)(uint8_t)src[b] << (8 * b);
+        }
+        dst[0] = nnom_arm_widen_lo(neg_zp, v);
+        dst[1] = nnom_arm_widen_hi(neg_zp, v);
+    }
+}
+
+/* out[0, n) clamped to [lo, hi], four bytes at a time (SSUB8 sets the lanes' GE flags, SEL picks). */
+__attribute__((noinline)) static void first_clamp(int8_t *out, int32_t n, int32_t lo, int32_t hi)
+{
+    const uint32_t lo4 = (uint32_t)(uint8_t)lo * 0x01010101u, hi4 = (uint32_t)(uint8_t)hi * 0x01010101u;
+    int32_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        uint32_t v;
+        memcpy(&v, out + i, 4);
+        (void)__ssub8(v, lo4);
+        v = __sel(v, lo4);     /* max(v, lo) */
+        (void)__ssub8(v, hi4);
+        v = __sel(hi4, v);     /* min(v, hi) */
+        memcpy(out + i, &v, 4);
+    }
+    for (; i < n; i++) out[i] = (int8_t)(out[i] < lo ? lo : (out[i] > hi ? hi : out[i]));
+}
+
+/* The convolution (first_layer_takes() holds); scratch: four pixels' columns. */
+__attribute__((noinline)) static void first_layer(const nnom_conv_args *a, const conv_shape *s, const int8_t *in,
+                                                  int8_t *out, void *scratch)
+{
+    const int32_t out_c = a->out_c, out_w = a->out_w, n_pix = a->out_h * out_w, k = s->k;
+    const int32_t stride_w = a->stride_w, stride_h = a->stride_h, pad_left = a->pad_left;
+    const int32_t *bias = (const int32_t *)a->bias;
+    const int is40 = k == FIRST_K40;
+    uint32_t *cols = (uint32_t *)scratch;
+    first_geo g;
+    g.a = a;
+    g.in = in;
+    g.in_end = in + (ptrdiff_t)a->in_h * a->in_w * a->in_c;
+    g.row_step = (ptrdiff_t)a->dil_h * a->in_w * a->in_c;
+    g.zp_bytes = (uint32_t)(uint8_t)a->in_zp * 0x01010101u;
+    g.neg_zp = (uint32_t)(uint16_t)(int16_t)(-a->in_zp) * 0x00010001u;
+    g.ix_max = a->in_w - a->k_w;
+    g.iy_max = a->in_h - 1 - (a->k_h - 1) * a->dil_h;
+    first_run27 r27;
+    r27.pix_step = stride_w * a->in_c;
+    r27.zp_top = g.zp_bytes & 0xFF000000u;
+    r27.neg_zp = g.neg_zp;
+
+    /* the constants in the passes' table; after them, for 27-element patches (whose last group
+     * reads a byte past its channel), a zero-padded copy of all the weights when it fits, else of
+     * the last pair of channels (the others read in place) */
+    int32_t buf[FIRST_LAYER_CHANNELS * FIRST_TABLE_ENTRY + FIRST_COPY_SPARE / 4];
+    int32_t *const table = buf;
+    int8_t *const tail = (int8_t *)(buf + out_c * FIRST_TABLE_ENTRY);
+    const int32_t room = (int32_t)sizeof buf - out_c * FIRST_TABLE_ENTRY * 4;
+    int32_t n_safe = out_c;
+    if (!is40) {
+        n_safe = out_c * k + 4 <= room ? 0 : out_c - 2;
+        memset(tail, 0, (size_t)((out_c - n_safe) * k + 4));
+        memcpy(tail, (const int8_t *)a->weights + (ptrdiff_t)n_safe * k, (size_t)((out_c - n_safe) * k));
+    }
+    const int32_t zz = 2 * a->out_zp + 1;
+    for (int32_t c = 0; c < out_c; c++)
+        first_table_entry(table + FIRST_TABLE_ENTRY * c, a->multiplier[c], a->shift[c], bias[c], zz);
+    first_args f0, f1; /* channels [0, n_safe) in place, [n_safe, out_c) on the copy */
+    f0.cols = cols;
+    f0.mult = a->multiplier;
+    f0.shift = a->shift;
+    f0.bias = bias;
+    f0.zz = zz;
+    f0.out_c = out_c;
+    f0.n4 = 4 * n_safe;
+    f0.k40 = is40;
+    f0.table = table;
+    f1 = f0;
+    f1.mult += n_safe;
+    f1.shift += n_safe;
+    f1.bias += n_safe;
+    f1.n4 = 4 * (out_c - n_safe);
+    f1.table = table + FIRST_TABLE_ENTRY * n_safe;
+    const int8_t *const w0 = (const int8_t *)a->weights;
+
+    int32_t ox = 0, iy0 = -a->pad_top;
+    for (int32_t pix = 0;;) {
+        /* the four pixels' columns */
+        int32_t ix0 = ox * stride_w - pad_left;
+        for (int32_t p = 0; p < FIRST_PIXELS;) {
+            int32_t m = 1;
+            if (is40) {
+                first_gather40(&g, iy0, ix0, cols + 2 * p);
+            } else if (iy0 >= 0 && iy0 <= g.iy_max && ix0 >= 0 && ix0 <= g.ix_max) {
+                /* windows inside the input from here on this output row */
+                m = (g.ix_max - ix0) / stride_w + 1;
+                if (m > out_w - ox) m = out_w - ox;
+                if (m > FIRST_PIXELS - p) m = FIRST_PIXELS - p;
+                r27.end = cols + 2 * (p + m);
+                first_gather_27_run4(in + ((ptrdiff_t)iy0 * a->in_w + ix0) * a->in_c, g.row_step, cols + 2 * p, &r27);
+            } else {
+                first_edge27(&g, iy0, ix0, cols + 2 * p);
+            }
+            p += m;
+            ox += m;
+            ix0 += m * stride_w;
+            if (ox == out_w) {
+                ox = 0;
+                ix0 = -pad_left;
+                iy0 += stride_h;
+            }
+        }
+        int8_t *const o = out + (ptrdiff_t)pix * out_c;
+        if (n_safe) {
+            f0.out = o;
+            first_pass(&f0, w0);
+        }
+        if (n_safe < out_c) {
+            f1.out = o + n_safe;
+            first_pass(&f1, tail);
+        }
+        pix += FIRST_PIXELS;
+        if (pix >= n_pix) break;
+        if (pix + FIRST_PIXELS > n_pix) {
+            /* the last pixels, fewer than a pass: a whole pass again over the layer's last four
+             * (those computed before get the same bytes again) */
+            pix = n_pix - FIRST_PIXELS;
+            ox = pix % out_w;
+            iy0 = pix / out_w * stride_h - a->pad_top;
+        }
+    }
+    if (a->act_min != -128 || a->act_max != 127) first_clamp(out, n_pix * out_c, a->act_min, a->act_max);
+}
+
+#endif
