@@ -118,25 +118,37 @@ __attribute__((noinline)) static void first_edge27(const first_geo *g, int32_t i
     }
 }
 
-/* The column of a 40-element window (10 kernel rows of 4 bytes on one channel) into dst's ten
- * groups: inside the input a word a row, straight; at the padding each row built from one load
+/* The column of a 40-element window (10 kernel rows of 4 bytes on one channel) inside the input
+ * into dst's ten groups (FIRST_GROUP_WORDS words apart): a word a row, widened straight (the rows
+ * written out: about 6 estimated cycles a row). */
+static inline __attribute__((always_inline)) void first_inside40(const int8_t *src, ptrdiff_t step, uint32_t neg_zp,
+                                                                 uint32_t *dst)
+{
+#define FIRST_ROW40_AT(I)                                                           do {                                                                                const uint32_t v = nnom_arm_load4(src + (I) * step);                            dst[(I) * FIRST_GROUP_WORDS] = nnom_arm_widen_lo(neg_zp, v);                    dst[(I) * FIRST_GROUP_WORDS + 1] = nnom_arm_widen_hi(neg_zp, v);            } while (0)
+    FIRST_ROW40_AT(0);
+    FIRST_ROW40_AT(1);
+    FIRST_ROW40_AT(2);
+    FIRST_ROW40_AT(3);
+    FIRST_ROW40_AT(4);
+    FIRST_ROW40_AT(5);
+    FIRST_ROW40_AT(6);
+    FIRST_ROW40_AT(7);
+    FIRST_ROW40_AT(8);
+    FIRST_ROW40_AT(9);
+#undef FIRST_ROW40_AT
+}
+typedef char first_rows40_check[FIRST_ROWS40 == 10 ? 1 : -1];
+
+/* The same for a window reaching into the padding: each row inside the input built from one load
  * inside the input tensor (the bytes outside the window's columns replaced by the zero point) or
  * byte by byte at the tensor's ends, rows in the padding zero. */
-__attribute__((noinline)) static void first_gather40(const first_geo *g, int32_t iy0, int32_t ix0, uint32_t *dst)
+__attribute__((noinline)) static void first_edge40(const first_geo *g, int32_t iy0, int32_t ix0, uint32_t *dst)
 {
     const nnom_conv_args *a = g->a;
     const int32_t in_w = a->in_w;
     const ptrdiff_t step = g->row_step;
     const uint32_t neg_zp = g->neg_zp;
     const int8_t *src = g->in + (ptrdiff_t)iy0 * in_w + ix0;
-    if (iy0 >= 0 && iy0 <= g->iy_max && ix0 >= 0 && ix0 <= g->ix_max) {
-        for (int32_t ky = 0; ky < FIRST_ROWS40; ky++, src += step, dst += FIRST_GROUP_WORDS) {
-            const uint32_t v = nnom_arm_load4(src);
-            dst[0] = nnom_arm_widen_lo(neg_zp, v);
-            dst[1] = nnom_arm_widen_hi(neg_zp, v);
-        }
-        return;
-    }
     /* the bytes [b0, b1) of a row inside the input */
     const int32_t b0 = ix0 < 0 ? -ix0 : 0, b1 = in_w - ix0 < FIRST_ROW40 ? in_w - ix0 : FIRST_ROW40;
     const uint32_t keep = b1 > b0 ? (0xFFFFFFFFu >> (8 * (FIRST_ROW40 - b1))) & (0xFFFFFFFFu << (8 * b0)) : 0u;
@@ -234,31 +246,54 @@ __attribute__((noinline)) static void first_layer(const nnom_conv_args *a, const
     f1.table = table + FIRST_TABLE_ENTRY * n_safe;
     const int8_t *const w0 = (const int8_t *)a->weights;
 
+    /* the output columns whose windows' columns are inside: ox * stride_w - pad_left in [0, ix_max] */
+    const int32_t ox_lo = (pad_left + stride_w - 1) / stride_w;
+    int32_t ox_hi = g.ix_max + pad_left >= 0 ? (g.ix_max + pad_left) / stride_w : -1;
+    if (ox_hi > out_w - 1) ox_hi = out_w - 1;
+    const ptrdiff_t pix_step = (ptrdiff_t)stride_w * a->in_c, in_row = (ptrdiff_t)a->in_w * a->in_c;
     int32_t ox = 0, iy0 = -a->pad_top;
     for (int32_t pix = 0;;) {
         /* the four pixels' columns */
         int32_t ix0 = ox * stride_w - pad_left;
-        for (int32_t p = 0; p < FIRST_PIXELS;) {
+        int row_in = iy0 >= 0 && iy0 <= g.iy_max;
+        const int8_t *src = in + (ptrdiff_t)iy0 * in_row + (ptrdiff_t)ix0 * a->in_c;
+        int32_t p = 0;
+        if (!is40 && row_in && ox >= ox_lo && ox + (FIRST_PIXELS - 1) <= ox_hi) {
+            /* (the usual pass: four windows inside the input on one output row) */
+            r27.end = cols + 2 * FIRST_PIXELS;
+            first_gather_27_run4(src, g.row_step, cols, &r27);
+            p = FIRST_PIXELS;
+            ox += FIRST_PIXELS;
+            if (ox == out_w) {
+                ox = 0;
+                iy0 += stride_h;
+            }
+        }
+        for (; p < FIRST_PIXELS;) {
             int32_t m = 1;
+            const int inside = row_in && ox >= ox_lo && ox <= ox_hi;
             if (is40) {
-                first_gather40(&g, iy0, ix0, cols + 2 * p);
-            } else if (iy0 >= 0 && iy0 <= g.iy_max && ix0 >= 0 && ix0 <= g.ix_max) {
+                if (inside) first_inside40(src, g.row_step, g.neg_zp, cols + 2 * p);
+                else first_edge40(&g, iy0, ix0, cols + 2 * p);
+            } else if (inside) {
                 /* windows inside the input from here on this output row */
-                m = (g.ix_max - ix0) / stride_w + 1;
-                if (m > out_w - ox) m = out_w - ox;
+                m = ox_hi - ox + 1;
                 if (m > FIRST_PIXELS - p) m = FIRST_PIXELS - p;
                 r27.end = cols + 2 * (p + m);
-                first_gather_27_run4(in + ((ptrdiff_t)iy0 * a->in_w + ix0) * a->in_c, g.row_step, cols + 2 * p, &r27);
+                first_gather_27_run4(src, g.row_step, cols + 2 * p, &r27);
             } else {
                 first_edge27(&g, iy0, ix0, cols + 2 * p);
             }
             p += m;
             ox += m;
             ix0 += m * stride_w;
+            src += m * pix_step;
             if (ox == out_w) {
                 ox = 0;
                 ix0 = -pad_left;
                 iy0 += stride_h;
+                row_in = iy0 >= 0 && iy0 <= g.iy_max;
+                src = in + (ptrdiff_t)iy0 * in_row + (ptrdiff_t)ix0 * a->in_c;
             }
         }
         int8_t *const o = out + (ptrdiff_t)pix * out_c;
