@@ -139,36 +139,46 @@ static inline __attribute__((always_inline)) void first_inside40(const int8_t *s
 }
 typedef char first_rows40_check[FIRST_ROWS40 == 10 ? 1 : -1];
 
-/* The same for a window reaching into the padding: each row inside the input built from one load
- * inside the input tensor (the bytes outside the window's columns replaced by the zero point) or
- * byte by byte at the tensor's ends, rows in the padding zero. */
+/* The same for a window reaching into the padding: the rows in the padding zero (the zero point
+ * widens to 0), each row inside the input built from one word load (the bytes outside the
+ * window's columns replaced by the zero point), or byte by byte where that word would leave the
+ * input tensor (the first row inside at its start, the last at its end). */
 __attribute__((noinline)) static void first_edge40(const first_geo *g, int32_t iy0, int32_t ix0, uint32_t *dst)
 {
     const nnom_conv_args *a = g->a;
-    const int32_t in_w = a->in_w;
+    const int32_t in_w = a->in_w, in_h = a->in_h, dil_h = a->dil_h;
     const ptrdiff_t step = g->row_step;
-    const uint32_t neg_zp = g->neg_zp;
-    const int8_t *src = g->in + (ptrdiff_t)iy0 * in_w + ix0;
+    const uint32_t neg_zp = g->neg_zp, zp_bytes = g->zp_bytes;
     /* the bytes [b0, b1) of a row inside the input */
     const int32_t b0 = ix0 < 0 ? -ix0 : 0, b1 = in_w - ix0 < FIRST_ROW40 ? in_w - ix0 : FIRST_ROW40;
     const uint32_t keep = b1 > b0 ? (0xFFFFFFFFu >> (8 * (FIRST_ROW40 - b1))) & (0xFFFFFFFFu << (8 * b0)) : 0u;
-    const uint32_t zp_bytes = g->zp_bytes, fill = zp_bytes & ~keep;
+    const uint32_t fill = zp_bytes & ~keep;
+    /* the kernel rows [ky0, ky1) inside the input */
+    int32_t ky0 = 0, ky1 = FIRST_ROWS40;
+    if (iy0 < 0) ky0 = (-iy0 + dil_h - 1) / dil_h;
+    if (iy0 + (FIRST_ROWS40 - 1) * dil_h >= in_h) ky1 = in_h - iy0 > 0 ? (in_h - iy0 + dil_h - 1) / dil_h : 0;
+    if (ky1 > FIRST_ROWS40) ky1 = FIRST_ROWS40;
+    if (!keep || ky0 > ky1) ky0 = ky1 = FIRST_ROWS40;
+    for (int32_t ky = 0; ky < ky0; ky++) dst[ky * FIRST_GROUP_WORDS] = dst[ky * FIRST_GROUP_WORDS + 1] = 0;
+    for (int32_t ky = ky1; ky < FIRST_ROWS40; ky++) dst[ky * FIRST_GROUP_WORDS] = dst[ky * FIRST_GROUP_WORDS + 1] = 0;
+    if (ky0 == ky1) return;
     const int8_t *const in = g->in, *const in_end = g->in_end;
-    const int32_t in_h = a->in_h, dil_h = a->dil_h;
-    for (int32_t ky = 0, iy = iy0; ky < FIRST_ROWS40; ky++, iy += dil_h, src += step, dst += FIRST_GROUP_WORDS) {
-        if ((uint32_t)iy >= (uint32_t)in_h || !keep) {
-            dst[0] = dst[1] = 0;
-            continue;
-        }
+    const int8_t *src = in + ((ptrdiff_t)iy0 + (ptrdiff_t)ky0 * dil_h) * in_w + ix0;
+    uint32_t *d = dst + ky0 * FIRST_GROUP_WORDS;
+    const int8_t *const last = src + (ky1 - 1 - ky0) * step;
+    /* (rows whose word leaves the tensor: byte by byte; only the first and the last can) */
+    const int first_out = src < in || src + FIRST_ROW40 > in_end;
+    const int last_out = last < in || last + FIRST_ROW40 > in_end;
+    for (; src <= last; src += step, d += FIRST_GROUP_WORDS) {
         uint32_t v;
-        if (src >= in && src + FIRST_ROW40 <= in_end) {
-            v = (nnom_arm_load4(src) & keep) | fill;
-        } else {
+        if ((src == last && last_out) || (d == dst + ky0 * FIRST_GROUP_WORDS && first_out)) {
             v = zp_bytes;
             for (int32_t b = b0; b < b1; b++) v = (v & ~(0xFFu << (8 * b))) | (uint32_t)(uint8_t)src[b] << (8 * b);
+        } else {
+            v = (nnom_arm_load4(src) & keep) | fill;
         }
-        dst[0] = nnom_arm_widen_lo(neg_zp, v);
-        dst[1] = nnom_arm_widen_hi(neg_zp, v);
+        d[0] = nnom_arm_widen_lo(neg_zp, v);
+        d[1] = nnom_arm_widen_hi(neg_zp, v);
     }
 }
 
