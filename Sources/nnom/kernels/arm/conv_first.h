@@ -3,10 +3,11 @@
  * output channels at a time, register-blocked, for the patch lengths of the
  * usual first layers: FIRST_K27 (3x3 on three channels, MobileNet's and
  * ResNet-8's RGB input; 3x9 on one) and FIRST_K40 (DS-CNN's 10x4 on one
- * channel). Part of kernels/arm/conv_s8.c, included by conv_narrow.h, which
- * gathers the columns (for 3x3x3 patches with first_gather_27_run, below) and
- * hands it whole passes of four pixels; same results as the portable kernel
- * bit for bit.
+ * channel). Part of kernels/arm/conv_s8.c; conv_first_run.h runs it on whole
+ * layers whose every channel it takes, conv_narrow.h on runs of channels of
+ * other layers (both gather the columns, for 3x3x3 patches with
+ * first_gather_27_run4, below, and hand it whole passes of four pixels);
+ * same results as the portable kernel bit for bit.
  *
  * Why: on such short patches the general passes spend as much on each
  * output's overhead as on its multiply-accumulates (pass8: 44 estimated
@@ -27,24 +28,29 @@
  * 16 multiply-accumulates; a group 36 cycles for 32 (1.125 a MAC, against
  * 1.375 for pass8 and 1.17 for pass3). Registers: r0 the columns, r1 channel
  * c's weights, r2-r5 channel c's sums (pixels 0-3), r6-r8 and lr channel
- * c + 1's, r9, r10 the weights, r11, r12 the column words.
+ * c + 1's, r9, r10 the weights, r11, r12 the column words; then r9-r12 a
+ * channel's constants, r0 the table, r1 the requantisation's temporary (the
+ * next pair's weights kept on the stack).
  *
- * Per pair of channels, besides the groups: each channel's constants loaded
- * (its multiplier, shift and bias at the byte offset 4c kept in the
- * arguments), its form picked by its multiplier (above 2^30:
- * nnom_arm_requant_zp(), else nnom_arm_requant(); REQUANT_ZP_B / REQUANT_U_B
- * of conv_pass.h, the bias added there), four outputs requantised each, then
- * the eight bytes stored: about 100 estimated cycles for eight outputs.
+ * Per pair of channels, besides the groups: each channel's constants from the
+ * caller's table (first_table_entry(): multiplier, e, the rounding constant
+ * with the zero point, 2 * bias; one LDM), its form picked by its multiplier
+ * (above 2^30: nnom_arm_requant_zp(), else nnom_arm_requant(); REQUANT_ZP_B /
+ * REQUANT_U_B of conv_pass.h, the bias added there), four outputs
+ * requantised each, then the eight bytes stored: about 85 estimated cycles
+ * for eight outputs (40 of them the requantisation), against about 106 when
+ * the constants came from the layer's arrays and the patch length was tested
+ * per pair. The patch length picks one of two loops once per call.
  *
- * Preconditions (first_pass_k27 / first_pass_k40 on p with weights w):
+ * Preconditions (first_pass on p with weights w):
  *  - p->n4 = 4 * n_ch, n_ch even and > 0; channels [0, n_ch) all of a fast
  *    form: multiplier not 0, shift in [-22, -1], |dot + bias| < 2^30 (as
- *    conv_narrow.h's narrow_form() picks NARROW_ZP / NARROW_U);
+ *    conv_narrow.h's narrow_form() picks NARROW_ZP / NARROW_U), their entries
+ *    in p->table (FIRST_TABLE_ENTRY words each, from channel 0's);
  *  - channel c's k weights at w + c * k, the last channel's followed by at
  *    least 4 * groups - k readable bytes (the group past the patch reads them;
  *    they meet column lanes that are 0);
- *  - the columns of four whole pixels at p->cols, the lanes past k 0;
- *  - p->bias not NULL (one int32 per channel).
+ *  - the columns of four whole pixels at p->cols, the lanes past k 0.
  * Overflow: a column lane is x - in_zp in [-255, 255], a weight in [-128, 127]:
  * |dot| <= k * 32640 < 2^21, SMLAD's sums never wrap; the requantisation's
  * T = 2 (dot + bias) is exact under |dot + bias| < 2^30.
@@ -67,7 +73,8 @@ enum {
     FIRST_TABLE_ENTRY = 4      /* words of a channel's entry of the passes' table (first_table_entry()) */
 };
 
-/* What the first-layer passes read (offsets are used by their assembly). */
+/* A first-layer pass's arguments (offsets are used by its assembly, which reads cols, out, out_c,
+ * n4, k40 and table; mult, shift, bias and zz are its callers'). */
 typedef struct {
     const uint32_t *cols;  /*  0: the four columns */
     const int32_t *mult;   /*  4: channel 0's */
@@ -76,10 +83,9 @@ typedef struct {
     int32_t zz;            /* 16: 2 * out_zp + 1 */
     int8_t *out;           /* 20: channel 0 of pixel 0 */
     int32_t out_c;         /* 24 */
-    int32_t c4;            /* 28: 4 * the pair's first channel (set by the pass) */
-    int32_t n4;            /* 32: 4 * n_ch */
-    int32_t k40;           /* 36: 1: 40-element patches, 0: 27 */
-    const int32_t *table;  /* 40: channel 0's entry of the table of constants: per channel m, e,
+    int32_t n4;            /* 28: 4 * n_ch */
+    int32_t k40;           /* 32: 1: 40-element patches, 0: 27 */
+    const int32_t *table;  /* 36: channel 0's entry of the table of constants: per channel m, e,
                               (2 zp + 1) << (e - 1), 2 * bias (first_table_entry()) */
 } first_args;
 
@@ -151,14 +157,17 @@ typedef char first_groups_check[((FIRST_K27 + 3) / 4 - 1) % 3 == 0 && (FIRST_K40
     RQ(S2, "r9", "r10", "r11", "r1", "r12") RQ(S3, "r9", "r10", "r11", "r1", "r12")
 
 /* The pass's stack: the columns, channel c's output (pixel 0), out_c, channel c's table entry, the
- * next pair's weights, the weights' end, [sp, #24] (-Os) the columns' end. */
-#define FIRST_FRAME 28
-/* The pairs of channels of K-element patches (G groups) from TOP on, the channel pair's columns
- * at r0 and weights at r1; labels A-D are the loop's own. */
-#define FIRST_LOOP(K, G, TOP, A, B, C, D)                                                          \
+ * next pair's weights, the weights' end, [sp, #24] (-Os) the columns' end, [sp, #28] k40. */
+#define FIRST_FRAME 32
+/* A pair of channels' groups of K-element patches (G groups) at TOP, the columns at r0 and the
+ * weights at r1 (moved to the next pair's). */
+#define FIRST_HEAD(K, G, TOP)                                                                      \
     TOP ":\n\t"                                                                                    \
     FIRST_GROUPS(K, G)                                                                             \
-    "add    r1, r1, #2 * " #K " - 4 * " #G "\n\t" /* channel c + 2 */                              \
+    "add    r1, r1, #2 * " #K " - 4 * " #G "\n\t" /* channel c + 2 */
+/* The pair's requantisation and stores, then the next pair: AGAIN when there is one (labels A-D
+ * are the tail's own). */
+#define FIRST_TAIL(AGAIN, A, B, C, D)                                                              \
     "str    r1, [sp, #16]\n\t"                                                                     \
     "ldr    r0, [sp, #12]\n\t"                                                                     \
     FIRST_CONSTS                                                                                   \
@@ -189,7 +198,7 @@ typedef char first_groups_check[((FIRST_K27 + 3) / 4 - 1) % 3 == 0 && (FIRST_K40
     "ldr    r12, [sp, #20]\n\t"                                                                    \
     "ldr    r0, [sp]\n\t"                                                                          \
     "cmp    r1, r12\n\t"                                                                           \
-    "bne    " TOP "b\n\t"                                                                          \
+    AGAIN                                                                                          \
     "b      90f\n"                                                                                 \
     C ":\n\t"                                                                                      \
     FIRST_RQ4(REQUANT_U_B, "r2", "r3", "r4", "r5")                                                 \
@@ -197,6 +206,27 @@ typedef char first_groups_check[((FIRST_K27 + 3) / 4 - 1) % 3 == 0 && (FIRST_K40
     D ":\n\t"                                                                                      \
     FIRST_RQ4(REQUANT_U_B, "r6", "r7", "r8", "lr")                                                 \
     "b      " B "b\n\t"
+#if NNOM_COMPACT_KERNELS
+/* For size (-Os): one tail for both patch lengths, the next pair's by k40 (about 3 estimated
+ * cycles more a pair, 0.4 KB less code). */
+#define FIRST_LOOPS                                                                                \
+    FIRST_HEAD(27, 7, "10")                                                                        \
+    "b      12f\n\t"                                                                               \
+    FIRST_HEAD(40, 10, "11")                                                                       \
+    "12:\n\t"                                                                                      \
+    FIRST_TAIL("beq    90f\n\t"                                                                    \
+               "ldr    r2, [sp, #28]\n\t"                                                          \
+               "cmp    r2, #0\n\t"                                                                 \
+               "beq    10b\n\t"                                                                    \
+               "b      11b\n\t", "20", "21", "30", "31")
+#else
+/* For speed: a loop per patch length. */
+#define FIRST_LOOPS                                                                                \
+    FIRST_HEAD(27, 7, "10")                                                                        \
+    FIRST_TAIL("bne    10b\n\t", "20", "21", "30", "31")                                           \
+    FIRST_HEAD(40, 10, "11")                                                                       \
+    FIRST_TAIL("bne    11b\n\t", "22", "23", "32", "33")
+#endif
 
 /*
  * Channels [0, n_ch) of four whole pixels (see the file comment), weights from w, patches of
@@ -212,27 +242,31 @@ __attribute__((naked, noinline)) static void first_pass(ARG first_args *p, ARG c
         "ldr    r2, [r0]\n\t"               /* cols */
         "ldr    r3, [r0, #20]\n\t"          /* out */
         "ldr    r4, [r0, #24]\n\t"          /* out_c */
-        "ldr    r5, [r0, #40]\n\t"          /* table */
-        "ldr    r6, [r0, #32]\n\t"          /* n4 */
-        "ldr    r7, [r0, #36]\n\t"          /* k40 */
+        "ldr    r5, [r0, #36]\n\t"          /* table */
+        "ldr    r6, [r0, #28]\n\t"          /* n4 */
+        "ldr    r7, [r0, #32]\n\t"          /* k40 */
         "stm    sp, {r2-r5}\n\t"
+        "str    r7, [sp, #28]\n\t"
         "lsr    r6, r6, #2\n\t"             /* n_ch */
         "mov    r0, r2\n\t"
         "cmp    r7, #0\n\t"
-        "bne    5f\n\t"
-        "movs   r7, #27\n\t"          /* FIRST_K27 */
+        "ite    eq\n\t"
+        "moveq  r7, #27\n\t"                /* FIRST_K27 */
+        "movne  r7, #40\n\t"                /* FIRST_K40 */
         "mla    r6, r6, r7, r1\n\t"
         "str    r6, [sp, #20]\n\t"          /* the weights' end */
-        FIRST_LOOP(27, 7, "10", "20", "21", "30", "31")
-        "5:\n\t"
-        "movs   r7, #40\n\t"          /* FIRST_K40 */
-        "mla    r6, r6, r7, r1\n\t"
-        "str    r6, [sp, #20]\n\t"
-        FIRST_LOOP(40, 10, "11", "22", "23", "32", "33")
+        "cmp    r7, #27\n\t"
+        "bne    11f\n\t"
+        FIRST_LOOPS
         "90:\n\t"
         "add    sp, sp, #" FIRST_STR(FIRST_FRAME) "\n\t"
         "pop    {r4-r11, pc}\n\t");
 }
+typedef char first_args_check[offsetof(first_args, out) == 20 && offsetof(first_args, out_c) == 24 &&
+                                       offsetof(first_args, n4) == 28 && offsetof(first_args, k40) == 32 &&
+                                       offsetof(first_args, table) == 36
+                                   ? 1
+                                   : -1];
 typedef char first_k_check[FIRST_K27 == 27 && (FIRST_K27 + 3) / 4 == 7 && FIRST_K40 == 40 && FIRST_K40 / 4 == 10 ? 1 : -1];
 
 /* ------------------------------------------------ the gather of 3x3x3 patches */

@@ -182,18 +182,33 @@ __attribute__((noinline)) static void first_edge40(const first_geo *g, int32_t i
     }
 }
 
-/* out[0, n) clamped to [lo, hi], four bytes at a time (SSUB8 sets the lanes' GE flags, SEL picks). */
+/* out[0, n) clamped to [lo, hi], four bytes at a time (SSUB8 sets the lanes' GE flags, SEL picks),
+ * four words a loop pass where out is word-aligned. */
+static inline uint32_t first_clamp4(uint32_t v, uint32_t lo4, uint32_t hi4)
+{
+    (void)__ssub8(v, lo4);
+    v = __sel(v, lo4); /* max(v, lo) */
+    (void)__ssub8(v, hi4);
+    return __sel(hi4, v); /* min(v, hi) */
+}
 __attribute__((noinline)) static void first_clamp(int8_t *out, int32_t n, int32_t lo, int32_t hi)
 {
     const uint32_t lo4 = (uint32_t)(uint8_t)lo * 0x01010101u, hi4 = (uint32_t)(uint8_t)hi * 0x01010101u;
     int32_t i = 0;
+    if (((uintptr_t)out & 3) == 0) {
+        uint32_t *w = (uint32_t *)(void *)out;
+        for (; i + 16 <= n; i += 16, w += 4) {
+            const uint32_t a = w[0], b = w[1], c = w[2], d = w[3];
+            w[0] = first_clamp4(a, lo4, hi4);
+            w[1] = first_clamp4(b, lo4, hi4);
+            w[2] = first_clamp4(c, lo4, hi4);
+            w[3] = first_clamp4(d, lo4, hi4);
+        }
+    }
     for (; i + 4 <= n; i += 4) {
         uint32_t v;
         memcpy(&v, out + i, 4);
-        (void)__ssub8(v, lo4);
-        v = __sel(v, lo4);     /* max(v, lo) */
-        (void)__ssub8(v, hi4);
-        v = __sel(hi4, v);     /* min(v, hi) */
+        v = first_clamp4(v, lo4, hi4);
         memcpy(out + i, &v, 4);
     }
     for (; i < n; i++) out[i] = (int8_t)(out[i] < lo ? lo : (out[i] > hi ? hi : out[i]));
