@@ -69,12 +69,18 @@ enum {
     FIRST_K27 = 27,     /* 3x3x3 (and 3x9x1): 7 groups, the last one's lane past k the next weight */
     FIRST_K40 = 40,     /* 10x4x1: 10 groups */
     FIRST_PIXELS = 4,   /* pixels per pass (pass4's column layout) */
+    FIRST_STRIDE28 = 28, /* bytes between channels of 27-element weights on a caller's word-aligned copy */
+    /* first_args.kind: 27-element patches, weights FIRST_K27 bytes apart (in place); 40-element,
+     * FIRST_K40 apart; 27-element, FIRST_STRIDE28 apart (every weight load word-aligned) */
+    FIRST_KIND_27 = 0,
+    FIRST_KIND_40 = 1,
+    FIRST_KIND_28 = 2,
     FIRST_TABLE_CHANNELS = 16, /* the most channels conv_narrow.h tables for the passes (on its stack) */
     FIRST_TABLE_ENTRY = 4      /* words of a channel's entry of the passes' table (first_table_entry()) */
 };
 
 /* A first-layer pass's arguments (offsets are used by its assembly, which reads cols, out, out_c,
- * n4, k40 and table; mult, shift, bias and zz are its callers'). */
+ * n4, kind and table; mult, shift, bias and zz are its callers'). */
 typedef struct {
     const uint32_t *cols;  /*  0: the four columns */
     const int32_t *mult;   /*  4: channel 0's */
@@ -84,7 +90,7 @@ typedef struct {
     int8_t *out;           /* 20: channel 0 of pixel 0 */
     int32_t out_c;         /* 24 */
     int32_t n4;            /* 28: 4 * n_ch */
-    int32_t k40;           /* 32: 1: 40-element patches, 0: 27 */
+    int32_t kind;          /* 32: the patches and the weights' layout: FIRST_KIND_27, _40, _28 */
     const int32_t *table;  /* 36: channel 0's entry of the table of constants: per channel m, e,
                               (2 zp + 1) << (e - 1), 2 * bias (first_table_entry()) */
 } first_args;
@@ -157,14 +163,15 @@ typedef char first_groups_check[((FIRST_K27 + 3) / 4 - 1) % 3 == 0 && (FIRST_K40
     RQ(S2, "r9", "r10", "r11", "r1", "r12") RQ(S3, "r9", "r10", "r11", "r1", "r12")
 
 /* The pass's stack: the columns, channel c's output (pixel 0), out_c, channel c's table entry, the
- * next pair's weights, the weights' end, [sp, #24] (-Os) the columns' end, [sp, #28] k40. */
+ * next pair's weights, the weights' end, [sp, #24] (-Os) the columns' end, [sp, #28] the loop's
+ * head (its address, Thumb bit set). */
 #define FIRST_FRAME 32
-/* A pair of channels' groups of K-element patches (G groups) at TOP, the columns at r0 and the
- * weights at r1 (moved to the next pair's). */
-#define FIRST_HEAD(K, G, TOP)                                                                      \
+/* A pair of channels' groups (G of them) at TOP, the columns at r0 and the weights at r1, channel
+ * c + 1's STEP bytes after channel c's (r1 moved to the next pair's). */
+#define FIRST_HEAD(STEP, G, TOP)                                                                   \
     TOP ":\n\t"                                                                                    \
-    FIRST_GROUPS(K, G)                                                                             \
-    "add    r1, r1, #2 * " #K " - 4 * " #G "\n\t" /* channel c + 2 */
+    FIRST_GROUPS(STEP, G)                                                                          \
+    "add    r1, r1, #2 * " #STEP " - 4 * " #G "\n\t" /* channel c + 2 */
 /* The pair's requantisation and stores, then the next pair: AGAIN when there is one (labels A-D
  * are the tail's own). */
 #define FIRST_TAIL(AGAIN, A, B, C, D)                                                              \
@@ -206,26 +213,41 @@ typedef char first_groups_check[((FIRST_K27 + 3) / 4 - 1) % 3 == 0 && (FIRST_K40
     D ":\n\t"                                                                                      \
     FIRST_RQ4(REQUANT_U_B, "r6", "r7", "r8", "lr")                                                 \
     "b      " B "b\n\t"
+/* The weights' end (r6: n_ch) at a channel step of STEP bytes, and, -Os, the loop's head (TOP: a
+ * label reference). */
+#define FIRST_ENTER_END(STEP)                                                                      \
+    "movs   r7, #" #STEP "\n\t"                                                                    \
+    "mla    r6, r6, r7, r1\n\t"                                                                    \
+    "str    r6, [sp, #20]\n\t"
 #if NNOM_COMPACT_KERNELS
-/* For size (-Os): one tail for both patch lengths, the next pair's by k40 (about 3 estimated
- * cycles more a pair, 0.4 KB less code). */
-#define FIRST_LOOPS                                                                                \
-    FIRST_HEAD(27, 7, "10")                                                                        \
-    "b      12f\n\t"                                                                               \
-    FIRST_HEAD(40, 10, "11")                                                                       \
-    "12:\n\t"                                                                                      \
-    FIRST_TAIL("beq    90f\n\t"                                                                    \
-               "ldr    r2, [sp, #28]\n\t"                                                          \
-               "cmp    r2, #0\n\t"                                                                 \
-               "beq    10b\n\t"                                                                    \
-               "b      11b\n\t", "20", "21", "30", "31")
+#define FIRST_ENTER(STEP, TOP)                                                                     \
+    FIRST_ENTER_END(STEP)                                                                          \
+    "adr.w  r2, " TOP " + 1\n\t"                                                                  \
+    "str    r2, [sp, #28]\n\t"
 #else
-/* For speed: a loop per patch length. */
+#define FIRST_ENTER(STEP, TOP) FIRST_ENTER_END(STEP)
+#endif
+#if NNOM_COMPACT_KERNELS
+/* For size (-Os): one tail for the three loops, the next pair's head from the stack (about 5
+ * estimated cycles more a pair, 0.8 KB less code). */
 #define FIRST_LOOPS                                                                                \
+    FIRST_HEAD(28, 7, "12")                                                                        \
+    "b      50f\n\t"                                                                               \
+    FIRST_HEAD(27, 7, "10")                                                                        \
+    "b      50f\n\t"                                                                               \
+    FIRST_HEAD(40, 10, "11")                                                                       \
+    "50:\n\t"                                                                                      \
+    FIRST_TAIL("it     ne\n\t"                                                                    \
+               "ldrne  pc, [sp, #28]\n\t", "20", "21", "30", "31")
+#else
+/* For speed: a loop per kind. */
+#define FIRST_LOOPS                                                                                \
+    FIRST_HEAD(28, 7, "12")                                                                        \
+    FIRST_TAIL("bne    12b\n\t", "22", "23", "32", "33")                                           \
     FIRST_HEAD(27, 7, "10")                                                                        \
     FIRST_TAIL("bne    10b\n\t", "20", "21", "30", "31")                                           \
     FIRST_HEAD(40, 10, "11")                                                                       \
-    FIRST_TAIL("bne    11b\n\t", "22", "23", "32", "33")
+    FIRST_TAIL("bne    11b\n\t", "24", "25", "34", "35")
 #endif
 
 /*
@@ -244,30 +266,36 @@ __attribute__((naked, noinline)) static void first_pass(ARG first_args *p, ARG c
         "ldr    r4, [r0, #24]\n\t"          /* out_c */
         "ldr    r5, [r0, #36]\n\t"          /* table */
         "ldr    r6, [r0, #28]\n\t"          /* n4 */
-        "ldr    r7, [r0, #32]\n\t"          /* k40 */
+        "ldr    r7, [r0, #32]\n\t"          /* kind */
         "stm    sp, {r2-r5}\n\t"
-        "str    r7, [sp, #28]\n\t"
         "lsr    r6, r6, #2\n\t"             /* n_ch */
         "mov    r0, r2\n\t"
-        "cmp    r7, #0\n\t"
-        "ite    eq\n\t"
-        "moveq  r7, #27\n\t"                /* FIRST_K27 */
-        "movne  r7, #40\n\t"                /* FIRST_K40 */
-        "mla    r6, r6, r7, r1\n\t"
-        "str    r6, [sp, #20]\n\t"          /* the weights' end */
-        "cmp    r7, #27\n\t"
-        "bne    11f\n\t"
+        "cmp    r7, #1\n\t"                 /* FIRST_KIND_40 */
+        "beq    6f\n\t"
+        "cmp    r7, #0\n\t"                 /* FIRST_KIND_27 */
+        "beq    7f\n\t"
+        FIRST_ENTER(28, "12f")
         FIRST_LOOPS
+        "6:\n\t"
+        FIRST_ENTER(40, "11b")
+        "b      11b\n"
+        "7:\n\t"
+        FIRST_ENTER(27, "10b")
+        "b      10b\n"
         "90:\n\t"
         "add    sp, sp, #" FIRST_STR(FIRST_FRAME) "\n\t"
         "pop    {r4-r11, pc}\n\t");
 }
 typedef char first_args_check[offsetof(first_args, out) == 20 && offsetof(first_args, out_c) == 24 &&
-                                       offsetof(first_args, n4) == 28 && offsetof(first_args, k40) == 32 &&
+                                       offsetof(first_args, n4) == 28 && offsetof(first_args, kind) == 32 &&
                                        offsetof(first_args, table) == 36
                                    ? 1
                                    : -1];
-typedef char first_k_check[FIRST_K27 == 27 && (FIRST_K27 + 3) / 4 == 7 && FIRST_K40 == 40 && FIRST_K40 / 4 == 10 ? 1 : -1];
+typedef char first_k_check[FIRST_K27 == 27 && (FIRST_K27 + 3) / 4 == 7 && FIRST_K40 == 40 && FIRST_K40 / 4 == 10 &&
+                                   FIRST_STRIDE28 == 28 && FIRST_STRIDE28 >= 4 * ((FIRST_K27 + 3) / 4) &&
+                                   FIRST_KIND_40 == 1 && FIRST_KIND_28 == 2
+                               ? 1
+                               : -1];
 
 /* ------------------------------------------------ the gather of 3x3x3 patches */
 

@@ -50,7 +50,10 @@ enum {
                                   (DS-CNN's 64: 1 KB) */
     FIRST_COPY_SPARE = 64      /* bytes past a full table: the copy of a last pair's 27-element weights */
 };
-typedef char first_copy_check[FIRST_COPY_SPARE >= 2 * FIRST_K27 + 4 && FIRST_COPY_SPARE % 4 == 0 ? 1 : -1];
+typedef char first_copy_check[FIRST_COPY_SPARE >= 2 * FIRST_K27 + 4 && FIRST_COPY_SPARE % 4 == 0 &&
+                                      FIRST_K27 / 4 == 6 && FIRST_STRIDE28 == 4 * (FIRST_K27 / 4 + 1)
+                                  ? 1
+                                  : -1];
 typedef char first_run_check[FIRST_ROW27 * FIRST_ROWS27 == FIRST_K27 && FIRST_ROW40 * FIRST_ROWS40 == FIRST_K40 &&
                                      FIRST_STAGE27 == 4 * ((FIRST_K27 + 3) / 4)
                                  ? 1
@@ -238,17 +241,30 @@ __attribute__((noinline)) static void first_layer(const nnom_conv_args *a, const
     r27.neg_zp = g.neg_zp;
 
     /* the constants in the passes' table; after them, for 27-element patches (whose last group
-     * reads a byte past its channel), a zero-padded copy of all the weights when it fits, else of
-     * the last pair of channels (the others read in place) */
+     * reads a byte past its channel), a zero-padded copy of all the weights, FIRST_STRIDE28 bytes a
+     * channel (every weight load word-aligned: FIRST_KIND_28) when it fits, else of the last pair
+     * of channels (the others read in place) */
     int32_t buf[FIRST_LAYER_CHANNELS * FIRST_TABLE_ENTRY + FIRST_COPY_SPARE / 4];
     int32_t *const table = buf;
     int8_t *const tail = (int8_t *)(buf + out_c * FIRST_TABLE_ENTRY);
     const int32_t room = (int32_t)sizeof buf - out_c * FIRST_TABLE_ENTRY * 4;
-    int32_t n_safe = out_c;
-    if (!is40) {
-        n_safe = out_c * k + 4 <= room ? 0 : out_c - 2;
-        memset(tail, 0, (size_t)((out_c - n_safe) * k + 4));
-        memcpy(tail, (const int8_t *)a->weights + (ptrdiff_t)n_safe * k, (size_t)((out_c - n_safe) * k));
+    int32_t n_safe = out_c, kind = is40 ? FIRST_KIND_40 : FIRST_KIND_27;
+    const int8_t *const weights = (const int8_t *)a->weights;
+    if (!is40 && out_c * FIRST_STRIDE28 <= room) {
+        n_safe = 0;
+        kind = FIRST_KIND_28;
+        /* (a word at a time: six words, then the last three bytes and a zero) */
+        for (int32_t c = 0; c < out_c; c++) {
+            const int8_t *src = weights + c * k;
+            uint32_t *dst = (uint32_t *)(void *)(tail + c * FIRST_STRIDE28);
+            for (int32_t i = 0; i < FIRST_K27 / 4; i++) dst[i] = nnom_arm_load4(src + 4 * i);
+            dst[FIRST_K27 / 4] = (uint32_t)(uint8_t)src[24] | (uint32_t)(uint8_t)src[25] << 8 |
+                                 (uint32_t)(uint8_t)src[26] << 16;
+        }
+    } else if (!is40) {
+        n_safe = out_c - 2;
+        memset(tail, 0, (size_t)(2 * k + 4));
+        memcpy(tail, weights + (ptrdiff_t)n_safe * k, (size_t)(2 * k));
     }
     const int32_t zz = 2 * a->out_zp + 1;
     for (int32_t c = 0; c < out_c; c++)
@@ -261,7 +277,7 @@ __attribute__((noinline)) static void first_layer(const nnom_conv_args *a, const
     f0.zz = zz;
     f0.out_c = out_c;
     f0.n4 = 4 * n_safe;
-    f0.k40 = is40;
+    f0.kind = kind;
     f0.table = table;
     f1 = f0;
     f1.mult += n_safe;

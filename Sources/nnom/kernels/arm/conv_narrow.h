@@ -573,7 +573,7 @@ __attribute__((noinline)) static void conv_narrow(const nnom_conv_args *a, const
     int one_call = fp && !(out_c & 1) && (n_safe == 0 || n_safe == out_c) && a->act_min == -128 && a->act_max == 127;
     for (int32_t r = 0; r < n_runs; r++) one_call &= runs[r].form == NARROW_ZP || runs[r].form == NARROW_U;
     const int8_t *const w_first = n_safe ? (const int8_t *)a->weights : tail;
-    fa.k40 = k == FIRST_K40;
+    fa.kind = k == FIRST_K40 ? FIRST_KIND_40 : FIRST_KIND_27;
     /* the fast channels' constants in the passes' table, one LDM each */
     int32_t table[FIRST_TABLE_CHANNELS * FIRST_TABLE_ENTRY];
     fa.table = table;
