@@ -47,7 +47,8 @@
  *    form: multiplier not 0, shift in [-22, -1], |dot + bias| < 2^30 (as
  *    conv_narrow.h's narrow_form() picks NARROW_ZP / NARROW_U), their entries
  *    in p->table (FIRST_TABLE_ENTRY words each, from channel 0's);
- *  - channel c's k weights at w + c * k, the last channel's followed by at
+ *  - channel c's k weights at w + c * k (FIRST_KIND_PAIRS: the pairs'
+ *    interleaved, first_interleave()), the last channel's followed by at
  *    least 4 * groups - k readable bytes (the group past the patch reads them;
  *    they meet column lanes that are 0);
  *  - the columns of four whole pixels at p->cols, the lanes past k 0.
@@ -69,12 +70,13 @@ enum {
     FIRST_K27 = 27,     /* 3x3x3 (and 3x9x1): 7 groups, the last one's lane past k the next weight */
     FIRST_K40 = 40,     /* 10x4x1: 10 groups */
     FIRST_PIXELS = 4,   /* pixels per pass (pass4's column layout) */
-    FIRST_STRIDE28 = 28, /* bytes between channels of 27-element weights on a caller's word-aligned copy */
+    FIRST_PAIR_BYTES = 56, /* a pair of channels' 27-element weights interleaved (FIRST_KIND_PAIRS) */
     /* first_args.kind: 27-element patches, weights FIRST_K27 bytes apart (in place); 40-element,
-     * FIRST_K40 apart; 27-element, FIRST_STRIDE28 apart (every weight load word-aligned) */
+     * FIRST_K40 apart; 27-element, pairs interleaved on a caller's word-aligned copy
+     * (first_interleave()) */
     FIRST_KIND_27 = 0,
     FIRST_KIND_40 = 1,
-    FIRST_KIND_28 = 2,
+    FIRST_KIND_PAIRS = 2,
     FIRST_TABLE_CHANNELS = 16, /* the most channels conv_narrow.h tables for the passes (on its stack) */
     FIRST_TABLE_ENTRY = 4      /* words of a channel's entry of the passes' table (first_table_entry()) */
 };
@@ -126,29 +128,45 @@ typedef struct {
     "sxtb16 r9, r9, ror #8\n\t"                          \
     "sxtb16 r10, r10, ror #8\n\t"                        \
     FIRST_MACS(FIRST_SMLAD, OFF, "4")
-#define FIRST_G(K, I) FIRST_GROUP(K, FIRST_STR(32 * I), FIRST_SMLAD)
+/* The same on a pair's interleaved weights (FIRST_KIND_PAIRS): per group the word (c w0, c+1 w0,
+ * c w2, c+1 w2), then (c w1, c+1 w1, c w3, c+1 w3), each giving both channels' int16 pairs (one
+ * load instead of two a half: 17 estimated cycles a half, 34 a group); K unused. */
+#define FIRST_GROUP_P(K, OFF, MAC)                       \
+    "ldr.w  r9, [r1], #4\n\t"                            \
+    "ldr.w  r11, [r0, #" OFF "]\n\t"                     \
+    "ldr.w  r12, [r0, #" OFF " + 8]\n\t"                 \
+    "sxtb16 r10, r9, ror #8\n\t"                         \
+    "sxtb16 r9, r9\n\t"                                  \
+    FIRST_MACS(MAC, OFF, "0")                            \
+    "ldr.w  r9, [r1], #4\n\t"                            \
+    "ldr.w  r11, [r0, #" OFF " + 4]\n\t"                 \
+    "ldr.w  r12, [r0, #" OFF " + 12]\n\t"                \
+    "sxtb16 r10, r9, ror #8\n\t"                         \
+    "sxtb16 r9, r9\n\t"                                  \
+    FIRST_MACS(FIRST_SMLAD, OFF, "4")
+#define FIRST_G(GM, K, I) GM(K, FIRST_STR(32 * I), FIRST_SMLAD)
 #if NNOM_COMPACT_KERNELS
 /* For size (-Os): the first group, then the others three at a time in a loop (two passes for 27
- * taps, three for 40) ending at the columns' end ([sp, #44]): about 7 estimated cycles a pass of
- * the loop, for 1.1 KB less code. */
-#define FIRST_GROUPS(K, GROUPS)                                                                     \
-    "add    r9, r0, #32 * " FIRST_STR(GROUPS) "\n\t"                                                        \
-    "str    r9, [sp, #24]\n\t"                                                                      \
-    FIRST_GROUP(FIRST_STR(K), "0", FIRST_SMUAD)                                                    \
+ * taps, three for 40) ending at the columns' end ([sp, #24]): about 7 estimated cycles a pass of
+ * the loop, for 1.1 KB less code. GM: the group's macro. */
+#define FIRST_GROUPS(GM, K, GROUPS)                                                                \
+    "add    r9, r0, #32 * " FIRST_STR(GROUPS) "\n\t"                                               \
+    "str    r9, [sp, #24]\n\t"                                                                     \
+    GM(FIRST_STR(K), "0", FIRST_SMUAD)                                                             \
     "add    r0, r0, #32\n"                                                                         \
     "3:\n\t"                                                                                       \
-    FIRST_G(FIRST_STR(K), 0) FIRST_G(FIRST_STR(K), 1) FIRST_G(FIRST_STR(K), 2)                     \
+    FIRST_G(GM, FIRST_STR(K), 0) FIRST_G(GM, FIRST_STR(K), 1) FIRST_G(GM, FIRST_STR(K), 2)         \
     "add    r0, r0, #3 * 32\n\t"                                                                   \
     "ldr    r9, [sp, #24]\n\t"                                                                     \
     "cmp    r0, r9\n\t"                                                                            \
     "bne    3b\n\t"
 #else
-/* For speed: straight copies (no loop, no entry computation). */
-#define FIRST_GROUPS_7(K)                                                                           \
-    FIRST_GROUP(K, "0", FIRST_SMUAD) FIRST_G(K, 1) FIRST_G(K, 2) FIRST_G(K, 3) FIRST_G(K, 4)        \
-    FIRST_G(K, 5) FIRST_G(K, 6)
-#define FIRST_GROUPS_10(K) FIRST_GROUPS_7(K) FIRST_G(K, 7) FIRST_G(K, 8) FIRST_G(K, 9)
-#define FIRST_GROUPS(K, GROUPS) FIRST_GROUPS_##GROUPS(FIRST_STR(K))
+/* For speed: straight copies (no loop, no entry computation). GM: the group's macro. */
+#define FIRST_GROUPS_7(GM, K)                                                                      \
+    GM(K, "0", FIRST_SMUAD) FIRST_G(GM, K, 1) FIRST_G(GM, K, 2) FIRST_G(GM, K, 3)                  \
+    FIRST_G(GM, K, 4) FIRST_G(GM, K, 5) FIRST_G(GM, K, 6)
+#define FIRST_GROUPS_10(GM, K) FIRST_GROUPS_7(GM, K) FIRST_G(GM, K, 7) FIRST_G(GM, K, 8) FIRST_G(GM, K, 9)
+#define FIRST_GROUPS(GM, K, GROUPS) FIRST_GROUPS_##GROUPS(GM, FIRST_STR(K))
 #endif
 /* the loop for size takes the groups after the first three at a time */
 typedef char first_groups_check[((FIRST_K27 + 3) / 4 - 1) % 3 == 0 && (FIRST_K40 / 4 - 1) % 3 == 0 ? 1 : -1];
@@ -170,8 +188,12 @@ typedef char first_groups_check[((FIRST_K27 + 3) / 4 - 1) % 3 == 0 && (FIRST_K40
  * c + 1's STEP bytes after channel c's (r1 moved to the next pair's). */
 #define FIRST_HEAD(STEP, G, TOP)                                                                   \
     TOP ":\n\t"                                                                                    \
-    FIRST_GROUPS(STEP, G)                                                                          \
+    FIRST_GROUPS(FIRST_GROUP, STEP, G)                                                             \
     "add    r1, r1, #2 * " #STEP " - 4 * " #G "\n\t" /* channel c + 2 */
+/* The same on interleaved pairs (FIRST_KIND_PAIRS: r1 ends at the next pair's). */
+#define FIRST_HEAD_P(G, TOP)                                                                       \
+    TOP ":\n\t"                                                                                    \
+    FIRST_GROUPS(FIRST_GROUP_P, 0, G)
 /* The pair's requantisation and stores, then the next pair: AGAIN when there is one (labels A-D
  * are the tail's own). */
 #define FIRST_TAIL(AGAIN, A, B, C, D)                                                              \
@@ -231,7 +253,7 @@ typedef char first_groups_check[((FIRST_K27 + 3) / 4 - 1) % 3 == 0 && (FIRST_K40
 /* For size (-Os): one tail for the three loops, the next pair's head from the stack (about 5
  * estimated cycles more a pair, 0.8 KB less code). */
 #define FIRST_LOOPS                                                                                \
-    FIRST_HEAD(28, 7, "12")                                                                        \
+    FIRST_HEAD_P(7, "12")                                                                          \
     "b      50f\n\t"                                                                               \
     FIRST_HEAD(27, 7, "10")                                                                        \
     "b      50f\n\t"                                                                               \
@@ -242,7 +264,7 @@ typedef char first_groups_check[((FIRST_K27 + 3) / 4 - 1) % 3 == 0 && (FIRST_K40
 #else
 /* For speed: a loop per kind. */
 #define FIRST_LOOPS                                                                                \
-    FIRST_HEAD(28, 7, "12")                                                                        \
+    FIRST_HEAD_P(7, "12")                                                                          \
     FIRST_TAIL("bne    12b\n\t", "22", "23", "32", "33")                                           \
     FIRST_HEAD(27, 7, "10")                                                                        \
     FIRST_TAIL("bne    10b\n\t", "20", "21", "30", "31")                                           \
@@ -252,8 +274,8 @@ typedef char first_groups_check[((FIRST_K27 + 3) / 4 - 1) % 3 == 0 && (FIRST_K40
 
 /*
  * Channels [0, n_ch) of four whole pixels (see the file comment), weights from w, patches of
- * FIRST_K40 elements when p->k40 is 1, else of FIRST_K27; the constants from p->table (channel
- * 0's entry, FIRST_TABLE_ENTRY words a channel, first_table_entry()). Stack: FIRST_FRAME.
+ * FIRST_K40 or FIRST_K27 elements at the channel step p->kind says; the constants from p->table
+ * (channel 0's entry, FIRST_TABLE_ENTRY words a channel, first_table_entry()). Stack: FIRST_FRAME.
  */
 /* (naked: the body is the assembly alone; the arguments arrive in r0, r1) */
 __attribute__((naked, noinline)) static void first_pass(ARG first_args *p, ARG const int8_t *w)
@@ -274,7 +296,7 @@ __attribute__((naked, noinline)) static void first_pass(ARG first_args *p, ARG c
         "beq    6f\n\t"
         "cmp    r7, #0\n\t"                 /* FIRST_KIND_27 */
         "beq    7f\n\t"
-        FIRST_ENTER(28, "12f")
+        FIRST_ENTER(28, "12f")             /* FIRST_PAIR_BYTES / 2 */
         FIRST_LOOPS
         "6:\n\t"
         FIRST_ENTER(40, "11b")
@@ -292,8 +314,8 @@ typedef char first_args_check[offsetof(first_args, out) == 20 && offsetof(first_
                                    ? 1
                                    : -1];
 typedef char first_k_check[FIRST_K27 == 27 && (FIRST_K27 + 3) / 4 == 7 && FIRST_K40 == 40 && FIRST_K40 / 4 == 10 &&
-                                   FIRST_STRIDE28 == 28 && FIRST_STRIDE28 >= 4 * ((FIRST_K27 + 3) / 4) &&
-                                   FIRST_KIND_40 == 1 && FIRST_KIND_28 == 2
+                                   FIRST_PAIR_BYTES == 2 * 28 && FIRST_PAIR_BYTES == 8 * ((FIRST_K27 + 3) / 4) &&
+                                   FIRST_KIND_40 == 1 && FIRST_KIND_PAIRS == 2
                                ? 1
                                : -1];
 
@@ -376,6 +398,28 @@ typedef char first27_stride_check[FIRST_PIXELS * 8 == 32 ? 1 : -1];
 
 /* Whether conv_first.h has a pass for patches of k elements. */
 static inline int first_takes(int32_t k) { return k == FIRST_K27 || k == FIRST_K40; }
+
+/* The weights of channels c and c + 1 (27 each at w and w + 27) interleaved for FIRST_KIND_PAIRS
+ * into the FIRST_PAIR_BYTES at dst (word-aligned): per group of four taps, the lanes past 27 0,
+ * (c w0, c+1 w0, c w2, c+1 w2) then (c w1, c+1 w1, c w3, c+1 w3). Reads the 54 bytes only. */
+static inline void first_interleave(uint32_t *dst, const int8_t *w)
+{
+    const uint32_t even = 0x00FF00FFu;
+    for (int32_t g = 0; g < (FIRST_K27 + 3) / 4; g++, dst += 2) {
+        uint32_t c, d;
+        if (4 * g + 4 <= FIRST_K27) {
+            c = nnom_arm_load4(w + 4 * g);
+            d = nnom_arm_load4(w + FIRST_K27 + 4 * g);
+        } else { /* the last group: three taps */
+            c = (uint32_t)(uint8_t)w[4 * g] | (uint32_t)(uint8_t)w[4 * g + 1] << 8 | (uint32_t)(uint8_t)w[4 * g + 2] << 16;
+            d = (uint32_t)(uint8_t)w[FIRST_K27 + 4 * g] | (uint32_t)(uint8_t)w[FIRST_K27 + 4 * g + 1] << 8 |
+                (uint32_t)(uint8_t)w[FIRST_K27 + 4 * g + 2] << 16;
+        }
+        dst[0] = (c & even) | (d & even) << 8;
+        dst[1] = (c >> 8 & even) | (d & ~even);
+    }
+}
+typedef char first_interleave_check[FIRST_K27 % 4 == 3 ? 1 : -1];
 
 /* Channel c's entry of the passes' table of constants: multiplier m, shift -e (a fast form: e
  * in [1, 22]), bias b; zz = 2 zp + 1. */

@@ -12,20 +12,33 @@
  * layers its per-pass bookkeeping, its C gather of windows at the padding
  * (about 500 estimated cycles a window) and its per-output narrower clamp
  * cost as much as a quarter of the multiply-accumulates. Here a call checks
- * once that the pass of conv_first.h takes every channel; then per pass of
+ * once that the pass of conv_first.h takes every channel and builds the
+ * pass's table of constants (and, 27-element patches, a copy of the weights
+ * 28 bytes a channel: every weight load word-aligned, where in place three
+ * channels in four are read at odd or half-word addresses, about 35 cycles
+ * of unaligned penalty per pair and pass on the Cortex-M4); then per pass of
  * four pixels: their columns (windows inside the input: 3x3x3 by
  * first_gather_27_run4, 10x4 rows a word each, straight; at the padding a
  * window's bytes staged with the zero point, then widened), one call of the
- * pass (two for 27-element patches whose last channels read a padded copy),
- * and at the end a narrower clamp four bytes at a time (SSUB8 / SEL).
+ * pass (two for 27-element patches of more than 24 channels: the last pair's
+ * weights on a padded copy), and at the end a narrower clamp four bytes at
+ * a time (SSUB8 / SEL).
+ *
+ * Measured (kernel_bench, -O2, est. Cortex-M4 cycles per MAC, against
+ * conv_narrow.h's): DS-CNN's 10x4 stride 2 on 49x10x1 -> 64 1.555 (1.688),
+ * MobileNet's 3x3 stride 2 on 96x96x3 -> 8 2.084 (2.299), ResNet-8's 3x3 on
+ * 32x32x3 -> 16 1.899 (2.252). Per pair of channels and pass the
+ * multiply-accumulates take 252 cycles (27 taps) or 360 (40) of about 340
+ * or 445; a pass's columns about 55 cycles a pixel.
  *
  * Takes (first_layer_takes): 27-element patches as 3 kernel rows of 9 bytes
  * or 40 as 10 rows of 4, dil_w == 1 (any dil_h, strides, padding), a bias,
- * an even channel count, every channel of conv_narrow.h's fast forms
- * (NARROW_ZP / NARROW_U), at least four output pixels, and, when the pixel
- * count is not a multiple of four, an output apart from the input (the last
- * pass runs again over the last four pixels); the scratch holds four pixels'
- * columns (conv_shape np 4 or 8).
+ * an even channel count up to FIRST_LAYER_CHANNELS, every channel of
+ * conv_narrow.h's fast forms (NARROW_ZP / NARROW_U), at least four output
+ * pixels, and, when the pixel count is not a multiple of four, an output
+ * apart from the input (the last pass runs again over the last four
+ * pixels); the scratch holds four pixels' columns (conv_shape np 4 or 8).
+ * Stack: about 1.2 KB (the table of 64 channels and the copy after it).
  */
 #ifndef NNOM_KERNELS_ARM_CONV_FIRST_RUN_H
 #define NNOM_KERNELS_ARM_CONV_FIRST_RUN_H
@@ -51,7 +64,7 @@ enum {
     FIRST_COPY_SPARE = 64      /* bytes past a full table: the copy of a last pair's 27-element weights */
 };
 typedef char first_copy_check[FIRST_COPY_SPARE >= 2 * FIRST_K27 + 4 && FIRST_COPY_SPARE % 4 == 0 &&
-                                      FIRST_K27 / 4 == 6 && FIRST_STRIDE28 == 4 * (FIRST_K27 / 4 + 1)
+                                      FIRST_PAIR_BYTES % 4 == 0
                                   ? 1
                                   : -1];
 typedef char first_run_check[FIRST_ROW27 * FIRST_ROWS27 == FIRST_K27 && FIRST_ROW40 * FIRST_ROWS40 == FIRST_K40 &&
@@ -241,26 +254,20 @@ __attribute__((noinline)) static void first_layer(const nnom_conv_args *a, const
     r27.neg_zp = g.neg_zp;
 
     /* the constants in the passes' table; after them, for 27-element patches (whose last group
-     * reads a byte past its channel), a zero-padded copy of all the weights, FIRST_STRIDE28 bytes a
-     * channel (every weight load word-aligned: FIRST_KIND_28) when it fits, else of the last pair
-     * of channels (the others read in place) */
+     * reads a byte past its channel), a copy of all the weights, the pairs' interleaved (one load
+     * for both channels, every load word-aligned: FIRST_KIND_PAIRS) when it fits, else a
+     * zero-padded copy of the last pair of channels (the others read in place) */
     int32_t buf[FIRST_LAYER_CHANNELS * FIRST_TABLE_ENTRY + FIRST_COPY_SPARE / 4];
     int32_t *const table = buf;
     int8_t *const tail = (int8_t *)(buf + out_c * FIRST_TABLE_ENTRY);
     const int32_t room = (int32_t)sizeof buf - out_c * FIRST_TABLE_ENTRY * 4;
     int32_t n_safe = out_c, kind = is40 ? FIRST_KIND_40 : FIRST_KIND_27;
     const int8_t *const weights = (const int8_t *)a->weights;
-    if (!is40 && out_c * FIRST_STRIDE28 <= room) {
+    if (!is40 && out_c / 2 * FIRST_PAIR_BYTES <= room) {
         n_safe = 0;
-        kind = FIRST_KIND_28;
-        /* (a word at a time: six words, then the last three bytes and a zero) */
-        for (int32_t c = 0; c < out_c; c++) {
-            const int8_t *src = weights + c * k;
-            uint32_t *dst = (uint32_t *)(void *)(tail + c * FIRST_STRIDE28);
-            for (int32_t i = 0; i < FIRST_K27 / 4; i++) dst[i] = nnom_arm_load4(src + 4 * i);
-            dst[FIRST_K27 / 4] = (uint32_t)(uint8_t)src[24] | (uint32_t)(uint8_t)src[25] << 8 |
-                                 (uint32_t)(uint8_t)src[26] << 16;
-        }
+        kind = FIRST_KIND_PAIRS;
+        for (int32_t c = 0; c < out_c; c += 2)
+            first_interleave((uint32_t *)(void *)(tail + c / 2 * FIRST_PAIR_BYTES), weights + c * k);
     } else if (!is40) {
         n_safe = out_c - 2;
         memset(tail, 0, (size_t)(2 * k + 4));
