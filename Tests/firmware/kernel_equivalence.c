@@ -281,7 +281,7 @@ static void random_conv(nnom_conv_args *a, int depthwise)
          * one channel, 64), and 3x9 on one: the DSP kernel's first-layer pass (conv_first.h, four
          * pixels and two channels at a time, both fast forms in one pair, a table of constants),
          * in conv_first_run.h's loop when every channel is fast and their count even (up to 64; 27
-         * taps: all the weights on a padded copy up to 25 channels, then the last pair's), else in
+         * taps: the weights on an interleaved copy up to 24 channels, then the last pair's), else in
          * conv_narrow.h's (odd counts; up to 16 channels); many pixels a row inside the input,
          * windows at every edge, the last pixels redone */
         if (shape == 5 && !one_d) {

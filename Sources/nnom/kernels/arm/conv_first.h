@@ -26,7 +26,10 @@
  * two column words in one run of four single loads, two SXTB16, four SMLAD,
  * two column words more, four SMLAD: 16 instructions, 18 estimated cycles for
  * 16 multiply-accumulates; a group 36 cycles for 32 (1.125 a MAC, against
- * 1.375 for pass8 and 1.17 for pass3). Registers: r0 the columns, r1 channel
+ * 1.375 for pass8 and 1.17 for pass3). On a pair's interleaved copy of
+ * 27-element weights (FIRST_KIND_PAIRS, which conv_first_run.h makes when it
+ * fits its stack) one word gives both channels' int16 pairs: 17 cycles a
+ * half, 34 a group (1.06 a MAC). Registers: r0 the columns, r1 channel
  * c's weights, r2-r5 channel c's sums (pixels 0-3), r6-r8 and lr channel
  * c + 1's, r9, r10 the weights, r11, r12 the column words; then r9-r12 a
  * channel's constants, r0 the table, r1 the requantisation's temporary (the

@@ -14,22 +14,22 @@
  * cost as much as a quarter of the multiply-accumulates. Here a call checks
  * once that the pass of conv_first.h takes every channel and builds the
  * pass's table of constants (and, 27-element patches, a copy of the weights
- * 28 bytes a channel: every weight load word-aligned, where in place three
- * channels in four are read at odd or half-word addresses, about 35 cycles
- * of unaligned penalty per pair and pass on the Cortex-M4); then per pass of
- * four pixels: their columns (windows inside the input: 3x3x3 by
- * first_gather_27_run4, 10x4 rows a word each, straight; at the padding a
- * window's bytes staged with the zero point, then widened), one call of the
- * pass (two for 27-element patches of more than 24 channels: the last pair's
- * weights on a padded copy), and at the end a narrower clamp four bytes at
- * a time (SSUB8 / SEL).
+ * with each pair's interleaved: one load for both channels, and every weight
+ * load word-aligned, where in place three channels in four are read at odd
+ * or half-word addresses, about 35 cycles of unaligned penalty per pair and
+ * pass on the Cortex-M4); then per pass of four pixels: their columns
+ * (windows inside the input: 3x3x3 by first_gather_27_run4, 10x4 rows a word
+ * each, straight; at the padding a window's bytes staged with the zero
+ * point, then widened), one call of the pass (two for 27-element patches of
+ * more than 24 channels: in place, the last pair's weights on a padded
+ * copy), and at the end a narrower clamp four bytes at a time (SSUB8 / SEL).
  *
  * Measured (kernel_bench, -O2, est. Cortex-M4 cycles per MAC, against
  * conv_narrow.h's): DS-CNN's 10x4 stride 2 on 49x10x1 -> 64 1.555 (1.688),
- * MobileNet's 3x3 stride 2 on 96x96x3 -> 8 2.084 (2.299), ResNet-8's 3x3 on
- * 32x32x3 -> 16 1.899 (2.252). Per pair of channels and pass the
- * multiply-accumulates take 252 cycles (27 taps) or 360 (40) of about 340
- * or 445; a pass's columns about 55 cycles a pixel.
+ * MobileNet's 3x3 stride 2 on 96x96x3 -> 8 2.013 (2.299), ResNet-8's 3x3 on
+ * 32x32x3 -> 16 1.821 (2.252). Per pair of channels and pass the
+ * multiply-accumulates take 238 cycles (27 taps, interleaved) or 360 (40) of
+ * about 325 or 445; a pass's columns about 55 cycles a pixel.
  *
  * Takes (first_layer_takes): 27-element patches as 3 kernel rows of 9 bytes
  * or 40 as 10 rows of 4, dil_w == 1 (any dil_h, strides, padding), a bias,
