@@ -134,13 +134,19 @@ __attribute__((noinline)) static void first_edge27(const first_geo *g, int32_t i
     }
 }
 
-/* The column of a 40-element window (10 kernel rows of 4 bytes on one channel) inside the input
- * into dst's ten groups (FIRST_GROUP_WORDS words apart): a word a row, widened straight (the rows
- * written out: about 6 estimated cycles a row). */
+/* The column of a 40-element window (10 kernel rows of 4 bytes on one channel) whose rows are
+ * inside the input into dst's ten groups (FIRST_GROUP_WORDS words apart): a word a row, its bytes
+ * outside the window's columns (keep 0) replaced by fill's (the zero point), widened (the rows
+ * written out: about 7 estimated cycles a row). Each row's word inside the input tensor. */
 static inline __attribute__((always_inline)) void first_inside40(const int8_t *src, ptrdiff_t step, uint32_t neg_zp,
-                                                                 uint32_t *dst)
+                                                                 uint32_t keep, uint32_t fill, uint32_t *dst)
 {
-#define FIRST_ROW40_AT(I)                                                           do {                                                                                const uint32_t v = nnom_arm_load4(src + (I) * step);                            dst[(I) * FIRST_GROUP_WORDS] = nnom_arm_widen_lo(neg_zp, v);                    dst[(I) * FIRST_GROUP_WORDS + 1] = nnom_arm_widen_hi(neg_zp, v);            } while (0)
+#define FIRST_ROW40_AT(I)                                                    \
+    do {                                                                     \
+        const uint32_t v = (nnom_arm_load4(src + (I) * step) & keep) | fill; \
+        dst[(I) * FIRST_GROUP_WORDS] = nnom_arm_widen_lo(neg_zp, v);         \
+        dst[(I) * FIRST_GROUP_WORDS + 1] = nnom_arm_widen_hi(neg_zp, v);     \
+    } while (0)
     FIRST_ROW40_AT(0);
     FIRST_ROW40_AT(1);
     FIRST_ROW40_AT(2);
@@ -321,8 +327,17 @@ __attribute__((noinline)) static void first_layer(const nnom_conv_args *a, const
             int32_t m = 1;
             const int inside = row_in && ox >= ox_lo && ox <= ox_hi;
             if (is40) {
-                if (inside) first_inside40(src, g.row_step, g.neg_zp, cols + 2 * p);
-                else first_edge40(&g, iy0, ix0, cols + 2 * p);
+                if (inside) {
+                    first_inside40(src, g.row_step, g.neg_zp, 0xFFFFFFFFu, 0, cols + 2 * p);
+                } else if (row_in && ix0 > -FIRST_ROW40 && ix0 < a->in_w && src >= in &&
+                           src + (FIRST_ROWS40 - 1) * g.row_step + FIRST_ROW40 <= g.in_end) {
+                    /* at the left or right padding only: each row's word masked */
+                    const int32_t b0 = ix0 < 0 ? -ix0 : 0, b1 = a->in_w - ix0 < FIRST_ROW40 ? a->in_w - ix0 : FIRST_ROW40;
+                    const uint32_t keep = (0xFFFFFFFFu >> (8 * (FIRST_ROW40 - b1))) & (0xFFFFFFFFu << (8 * b0));
+                    first_inside40(src, g.row_step, g.neg_zp, keep, g.zp_bytes & ~keep, cols + 2 * p);
+                } else {
+                    first_edge40(&g, iy0, ix0, cols + 2 * p);
+                }
             } else if (inside) {
                 /* windows inside the input from here on this output row */
                 m = ox_hi - ox + 1;
