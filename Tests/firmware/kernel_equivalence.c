@@ -276,7 +276,7 @@ static void random_conv(nnom_conv_args *a, int depthwise)
             a->in_h = range(1, 20);
             a->in_w = range(1, 20);
         }
-        const int32_t shape = range(0, 5);
+        const int32_t shape = chance(30) ? 5 : range(0, 5); /* (first layers more often: many paths) */
         if (shape == 0) { a->k_h = 3; a->k_w = 3; a->in_c = 3; }
         if (shape == 1) { a->k_h = 3; a->k_w = 9; a->in_c = 1; }
         if (shape == 2 && !one_d) { a->k_h = range(1, 10); a->k_w = 4; a->in_c = 1; }
@@ -293,25 +293,30 @@ static void random_conv(nnom_conv_args *a, int depthwise)
             a->out_c = chance(80) ? range(16, 64) : range(1, 40); /* (and, below, fast channels: long runs) */
         }
         /* the first layers of MobileNet / ResNet-8 (3x3 on RGB, 8 or 16 channels) and DS-CNN (10x4 on
-         * one channel, 64): the DSP kernel's first-layer pass (conv_first.h, four pixels and two
-         * channels at a time, both fast forms in one pair, a table of constants up to 16 channels),
-         * odd channel counts, many pixels a row inside the input, the last pixels redone */
+         * one channel, 64), and 3x9 on one: the DSP kernel's first-layer pass (conv_first.h, four
+         * pixels and two channels at a time, both fast forms in one pair, a table of constants),
+         * in conv_first_run.h's loop when every channel is fast and their count even (up to 64; 27
+         * taps: the weights on an interleaved copy up to 24 channels, then the last pair's), else in
+         * conv_narrow.h's (odd counts; up to 16 channels); many pixels a row inside the input,
+         * windows at every edge, the last pixels redone */
         if (shape == 5 && !one_d) {
             first = 1;
-            const int rgb = chance(50);
-            a->k_h = rgb ? 3 : 10;
-            a->k_w = rgb ? 3 : 4;
+            const int32_t kind = range(0, 2); /* 3x3x3, 10x4x1, 3x9x1 */
+            const int rgb = kind == 0, row9 = kind == 2;
+            a->k_h = kind == 1 ? 10 : 3;
+            a->k_w = rgb ? 3 : (row9 ? 9 : 4);
             a->in_c = rgb ? 3 : 1;
-            a->in_h = range(a->k_h - 2, rgb ? 20 : 49);
-            a->in_w = range(3, rgb ? 24 : 10);
-            a->out_c = chance(60) ? (rgb ? (chance(50) ? 8 : 16) : 64) : range(1, rgb ? 20 : 64);
-            while (a->in_h * a->in_w * a->out_c > MAX_OUT) a->in_h--;
+            a->in_h = range(a->k_h - 2, kind == 1 ? 49 : 20);
+            a->in_w = range(row9 ? 7 : 3, kind == 1 ? 10 : 24);
+            a->out_c = chance(60) ? (kind != 1 ? (chance(50) ? 8 : 16) : 64)
+                                  : (chance(50) ? range(1, kind != 1 ? 20 : 64) : 2 * range(9, 32));
+            while (a->in_h * a->in_w * a->out_c > MAX_OUT && a->in_h > 1) a->in_h--;
         }
     }
     a->stride_h = one_d || pointwise || three_pw ? 1 : range(1, 3);
     a->stride_w = pointwise || three_pw ? 1 : range(1, 3);
     a->dil_h = one_d || one_by_one || chance(70) ? 1 : 2;
-    a->dil_w = one_by_one || chance(70) ? 1 : 2;
+    a->dil_w = one_by_one || first || chance(70) ? 1 : 2; /* (first layers: every path takes dil_w 1 only) */
     int same = chance(50);
     if (paired_all && chance(60)) { /* ResNet's 3x3 layers */
         a->k_h = a->k_w = 3;
@@ -444,12 +449,14 @@ static void random_conv(nnom_conv_args *a, int depthwise)
     if (pointwise || short8)
         for (int32_t c = 0; c < a->out_c; c++)
             if (multiplier[c] && chance(30)) multiplier[c] = (int32_t)(next() & 0x3FFFFFFFu) | 1; /* below 2^30 */
+    /* (first layers: a dead channel in a quarter of the cases, the others all fast as the models') */
+    const int first_dead = first && chance(25);
     if (three || tall1 || first)
         for (int32_t c = 0; c < a->out_c; c++) {
             /* both fast forms (multipliers above and below 2^30) in one pair of channels; shifts
              * to the fast form's limits; rarely a dead channel */
             multiplier[c] = chance(35) ? (int32_t)((next() & 0x3FFFFFFFu) | 1) : (int32_t)(0x40000001u + (next() & 0x3FFFFFFEu));
-            if (chance(three_cut_up ? 45 : (three_rec ? 1 : 2))) multiplier[c] = 0;
+            if (chance(three_cut_up ? 45 : (three_rec ? 1 : 2)) && (!first || first_dead)) multiplier[c] = 0;
             shift[c] = chance(10) ? -range(1, 22) : -range(10, 20);
             bias[c] = range(-(1 << 16), 1 << 16);
         }

@@ -447,7 +447,7 @@ static void narrow_run_pass(const nnom_conv_args *a, pass4_args *p4, pass8_args 
  * pass of four pixels to o: conv_first.h's pass fp on their pairs (weights in place below n_safe,
  * which is even, the zero-padded copy tail from there), an odd last one in narrow_run_pass; then
  * the narrower clamp. f: the pass's columns, patch length and the layer's constants set, its table
- * (when not NULL) from `table`, channel 0's constants (FIRST_TABLE). */
+ * from `table`, channel 0's constants (first_table_entry()). */
 __attribute__((noinline)) static void narrow_first_run(const nnom_conv_args *a, const int32_t *table, first_args *f,
                                                        pass4_args *p4,
                              const narrow_run *r, int32_t n_safe, const int8_t *tail, int32_t bias_room, int8_t *o)
@@ -466,7 +466,7 @@ __attribute__((noinline)) static void narrow_first_run(const nnom_conv_args *a, 
             f->bias = bias + c0;
             f->out = o + c0;
             f->n4 = 4 * pairs;
-            if (f->table) f->table = table + 4 * c0;
+            f->table = table + FIRST_TABLE_ENTRY * c0;
             first_pass(f, part ? tail + (c0 - n_safe) * k : (const int8_t *)a->weights + (ptrdiff_t)c0 * k);
         }
         if (pairs < c1 - c0) {
@@ -523,7 +523,7 @@ __attribute__((noinline)) static void conv_narrow(const nnom_conv_args *a, const
     const int32_t over = 4 * groups - k;
     /* conv_first.h's passes on whole passes of four pixels when the patch is one of theirs (and
      * the layer has a bias): pairs of channels, each pair in place or on the copy (n_safe even) */
-    const int fp = a->bias && first_takes(k);
+    const int fp = a->bias && first_takes(k) && out_c <= FIRST_TABLE_CHANNELS;
     int32_t n_safe = out_c - (over + k - 1) / k;
     if (fp) n_safe &= ~1;
     if (n_safe < 0 || out_c * k + over <= NARROW_COPY_BYTES) n_safe = 0;
@@ -573,13 +573,13 @@ __attribute__((noinline)) static void conv_narrow(const nnom_conv_args *a, const
     int one_call = fp && !(out_c & 1) && (n_safe == 0 || n_safe == out_c) && a->act_min == -128 && a->act_max == 127;
     for (int32_t r = 0; r < n_runs; r++) one_call &= runs[r].form == NARROW_ZP || runs[r].form == NARROW_U;
     const int8_t *const w_first = n_safe ? (const int8_t *)a->weights : tail;
-    fa.k40 = k == FIRST_K40;
-    /* the fast channels' constants in a table, one LDM each, when they are few (FIRST_TABLE) */
-    int32_t table[FIRST_TABLE ? FIRST_TABLE_CHANNELS * 4 : 1];
-    fa.table = FIRST_TABLE && k == FIRST_K27 && out_c <= FIRST_TABLE_CHANNELS ? table : NULL;
-    for (int32_t r = 0; fp && fa.table && r < n_runs; r++)
+    fa.kind = k == FIRST_K40 ? FIRST_KIND_40 : FIRST_KIND_27;
+    /* the fast channels' constants in the passes' table, one LDM each */
+    int32_t table[FIRST_TABLE_CHANNELS * FIRST_TABLE_ENTRY];
+    fa.table = table;
+    for (int32_t r = 0; fp && r < n_runs; r++)
         for (int32_t c = runs[r].c0; c < runs[r].c1 && (runs[r].form == NARROW_ZP || runs[r].form == NARROW_U); c++)
-            first_table_entry(table + 4 * c, a->multiplier[c], a->shift[c], bias[c], p4.zz);
+            first_table_entry(table + FIRST_TABLE_ENTRY * c, a->multiplier[c], a->shift[c], bias[c], p4.zz);
     if (one_call) {
         fa.mult = a->multiplier;
         fa.shift = a->shift;

@@ -171,6 +171,7 @@ typedef struct {
 #include "kernels/arm/conv_pass.h"
 #include "kernels/arm/conv_pass3.h"
 #include "kernels/arm/conv_narrow.h"
+#include "kernels/arm/conv_first_run.h"
 #include "kernels/arm/conv_short.h"
 
 /* ----------------------------------------------- channels: forms, dead ones, the general path */
@@ -349,6 +350,11 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
     const int32_t out_c = a->out_c, n_pix = a->out_h * a->out_w;
     x.a = a;
     x.s = shape_of(a, scratch_bytes);
+    /* the first layer of an image or keyword-spotting model: kernels/arm/conv_first_run.h */
+    if (first_layer_takes(a, &x.s, in, out)) {
+        first_layer(a, &x.s, in, out, scratch);
+        return;
+    }
     /* 1-4 input channels, short patches: kernels/arm/conv_narrow.h */
     if (conv_narrow_takes(a, &x.s)) {
         conv_narrow(a, &x.s, in, out, scratch);

@@ -1,0 +1,384 @@
+/*
+ * The Cortex-M DSP convolution of an image or keyword-spotting model's first
+ * layer, whole: the patches of conv_first.h's passes (3x3 on three channels
+ * or 3x9 on one: 27 elements; DS-CNN's 10x4 on one channel: 40), every output
+ * channel of a fast requantisation form. Part of kernels/arm/conv_s8.c
+ * (included after conv_narrow.h, whose helpers it shares), which hands it the
+ * layers first_layer_takes() accepts before conv_narrow.h would take them;
+ * same results as the portable kernel bit for bit.
+ *
+ * Why a loop of its own: conv_narrow.h serves any narrow layer (runs of
+ * channels of every form, eight-pixel passes, a staged gather); on these
+ * layers its per-pass bookkeeping, its C gather of windows at the padding
+ * (about 500 estimated cycles a window) and its per-output narrower clamp
+ * cost as much as a quarter of the multiply-accumulates. Here a call checks
+ * once that the pass of conv_first.h takes every channel and builds the
+ * pass's table of constants (and, 27-element patches, a copy of the weights
+ * with each pair's interleaved: one load for both channels, and every weight
+ * load word-aligned, where in place three channels in four are read at odd
+ * or half-word addresses, about 35 cycles of unaligned penalty per pair and
+ * pass on the Cortex-M4); then per pass of four pixels: their columns
+ * (windows inside the input: 3x3x3 by first_gather_27_run4, 10x4 rows a word
+ * each, straight; at the padding a window's bytes staged with the zero
+ * point, then widened), one call of the pass (two for 27-element patches of
+ * more than 24 channels: in place, the last pair's weights on a padded
+ * copy), and at the end a narrower clamp four bytes at a time (SSUB8 / SEL).
+ *
+ * Measured (kernel_bench, -O2, est. Cortex-M4 cycles per MAC, against
+ * conv_narrow.h's): DS-CNN's 10x4 stride 2 on 49x10x1 -> 64 1.530 (1.688),
+ * MobileNet's 3x3 stride 2 on 96x96x3 -> 8 2.013 (2.299), ResNet-8's 3x3 on
+ * 32x32x3 -> 16 1.821 (2.252). Per pair of channels and pass the
+ * multiply-accumulates take 238 cycles (27 taps, interleaved) or 360 (40) of
+ * about 325 or 445; a pass's columns about 55 cycles a pixel.
+ *
+ * Takes (first_layer_takes): 27-element patches as 3 kernel rows of 9 bytes
+ * or 40 as 10 rows of 4, dil_w == 1 (any dil_h, strides, padding), a bias,
+ * an even channel count up to FIRST_LAYER_CHANNELS, every channel of
+ * conv_narrow.h's fast forms (NARROW_ZP / NARROW_U), at least four output
+ * pixels, and, when the pixel count is not a multiple of four, an output
+ * apart from the input (the last pass runs again over the last four
+ * pixels); the scratch holds four pixels' columns (conv_shape np 4 or 8).
+ * Stack: about 1.4 KB (the table of 64 channels and the copy after it; conv_narrow.h: 1.1 KB).
+ */
+#ifndef NNOM_KERNELS_ARM_CONV_FIRST_RUN_H
+#define NNOM_KERNELS_ARM_CONV_FIRST_RUN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "kernels/conv.h"
+#include "kernels/arm/arm_dsp.h"
+#include "kernels/arm/conv_first.h"
+#include "kernels/arm/conv_narrow.h"
+
+enum {
+    FIRST_ROW27 = 9,   /* bytes of a kernel row of a 27-element patch (3 rows) */
+    FIRST_ROWS27 = 3,
+    FIRST_ROW40 = 4,   /* bytes of a kernel row of a 40-element patch (10 rows, one group each) */
+    FIRST_ROWS40 = 10,
+    FIRST_GROUP_WORDS = 2 * FIRST_PIXELS, /* words of one group of a pass's four columns */
+    FIRST_STAGE27 = 28, /* a staged 27-element patch and the zero point past it: 7 words */
+    FIRST_LAYER_CHANNELS = 64, /* the most channels it takes: their table of constants on its stack
+                                  (DS-CNN's 64: 1 KB) */
+    FIRST_COPY_SPARE = 64      /* bytes past a full table: the copy of a last pair's 27-element weights */
+};
+typedef char first_copy_check[FIRST_COPY_SPARE >= 2 * FIRST_K27 + 4 && FIRST_COPY_SPARE % 4 == 0 &&
+                                      FIRST_PAIR_BYTES % 4 == 0
+                                  ? 1
+                                  : -1];
+typedef char first_run_check[FIRST_ROW27 * FIRST_ROWS27 == FIRST_K27 && FIRST_ROW40 * FIRST_ROWS40 == FIRST_K40 &&
+                                     FIRST_STAGE27 == 4 * ((FIRST_K27 + 3) / 4)
+                                 ? 1
+                                 : -1];
+
+/* Whether the layer's patch is one of the passes' (27 as 3 rows of 9 bytes, 40 as 10 rows of 4). */
+static inline int first_layer_shape(const nnom_conv_args *a)
+{
+    const int32_t run = a->k_w * a->in_c;
+    return a->dil_w == 1 && ((run == FIRST_ROW27 && a->k_h == FIRST_ROWS27) || (run == FIRST_ROW40 && a->k_h == FIRST_ROWS40));
+}
+
+/* Whether first_layer() takes the convolution (see the file comment). */
+static int first_layer_takes(const nnom_conv_args *a, const conv_shape *s, const int8_t *in, const int8_t *out)
+{
+    const int32_t n_pix = a->out_h * a->out_w;
+    if (!first_layer_shape(a) || !a->bias || (a->out_c & 1) || a->out_c < 2 || a->out_c > FIRST_LAYER_CHANNELS ||
+        n_pix < FIRST_PIXELS ||
+        (s->np != NARROW_PIXELS && s->np != NARROW_EIGHT))
+        return 0;
+    const int apart = out + (ptrdiff_t)n_pix * a->out_c <= in || in + (ptrdiff_t)a->in_h * a->in_w * a->in_c <= out;
+    if ((n_pix % FIRST_PIXELS) && !apart) return 0;
+    const int32_t bias_room = (int32_t)((1 << 30) - 1 - s->k * 32640);
+    for (int32_t c = 0; c < a->out_c; c++) {
+        const int f = narrow_form(a, c, bias_room);
+        if (f != NARROW_ZP && f != NARROW_U) return 0;
+    }
+    return 1;
+}
+
+/* What the gathers read. */
+typedef struct {
+    const nnom_conv_args *a;
+    const int8_t *in, *in_end;
+    ptrdiff_t row_step;     /* input bytes between kernel rows: dil_h * in_w * in_c */
+    uint32_t zp_bytes;      /* in_zp in all four bytes */
+    uint32_t neg_zp;        /* -in_zp in both int16 lanes */
+    int32_t ix_max, iy_max; /* windows from input column ix0 in [0, ix_max], row iy0 in [0, iy_max] are inside */
+} first_geo;
+
+/* The column of a 27-element window reaching into the padding: its bytes staged with the zero
+ * point in the padding and past the patch (which widens to 0), then widened into dst's seven
+ * groups (FIRST_GROUP_WORDS words apart). */
+__attribute__((noinline)) static void first_edge27(const first_geo *g, int32_t iy0, int32_t ix0, uint32_t *dst)
+{
+    const nnom_conv_args *a = g->a;
+    const int32_t in_c = a->in_c, in_w = a->in_w;
+    /* the kernel row's bytes [b0, b1) inside the input (dil_w == 1) */
+    const int32_t kx0 = ix0 < 0 ? -ix0 : 0, kx1 = in_w - ix0 < a->k_w ? in_w - ix0 : a->k_w;
+    const int32_t b0 = kx0 * in_c, b1 = kx1 > kx0 ? kx1 * in_c : b0;
+    union {
+        uint32_t w[FIRST_STAGE27 / 4];
+        int8_t b[FIRST_STAGE27];
+    } st;
+    for (int32_t i = 0; i < FIRST_STAGE27 / 4; i++) st.w[i] = g->zp_bytes;
+    for (int32_t ky = 0, iy = iy0; ky < FIRST_ROWS27; ky++, iy += a->dil_h) {
+        if ((uint32_t)iy >= (uint32_t)a->in_h) continue;
+        const int8_t *src = g->in + ((ptrdiff_t)iy * in_w + ix0) * in_c;
+        for (int32_t b = b0; b < b1; b++) st.b[ky * FIRST_ROW27 + b] = src[b];
+    }
+    const uint32_t neg_zp = g->neg_zp;
+    for (int32_t i = 0; i < FIRST_STAGE27 / 4; i++, dst += FIRST_GROUP_WORDS) {
+        dst[0] = nnom_arm_widen_lo(neg_zp, st.w[i]);
+        dst[1] = nnom_arm_widen_hi(neg_zp, st.w[i]);
+    }
+}
+
+/* The column of a 40-element window (10 kernel rows of 4 bytes on one channel) whose rows are
+ * inside the input into dst's ten groups (FIRST_GROUP_WORDS words apart): a word a row, its bytes
+ * outside the window's columns (keep 0) replaced by fill's (the zero point), widened (the rows
+ * written out: about 7 estimated cycles a row). Each row's word inside the input tensor. */
+static inline __attribute__((always_inline)) void first_inside40(const int8_t *src, ptrdiff_t step, uint32_t neg_zp,
+                                                                 uint32_t keep, uint32_t fill, uint32_t *dst)
+{
+#define FIRST_ROW40_AT(I)                                                    \
+    do {                                                                     \
+        const uint32_t v = (nnom_arm_load4(src + (I) * step) & keep) | fill; \
+        dst[(I) * FIRST_GROUP_WORDS] = nnom_arm_widen_lo(neg_zp, v);         \
+        dst[(I) * FIRST_GROUP_WORDS + 1] = nnom_arm_widen_hi(neg_zp, v);     \
+    } while (0)
+    FIRST_ROW40_AT(0);
+    FIRST_ROW40_AT(1);
+    FIRST_ROW40_AT(2);
+    FIRST_ROW40_AT(3);
+    FIRST_ROW40_AT(4);
+    FIRST_ROW40_AT(5);
+    FIRST_ROW40_AT(6);
+    FIRST_ROW40_AT(7);
+    FIRST_ROW40_AT(8);
+    FIRST_ROW40_AT(9);
+#undef FIRST_ROW40_AT
+}
+typedef char first_rows40_check[FIRST_ROWS40 == 10 ? 1 : -1];
+
+/* The same for a window reaching into the padding: the rows in the padding zero (the zero point
+ * widens to 0), each row inside the input built from one word load (the bytes outside the
+ * window's columns replaced by the zero point), or byte by byte where that word would leave the
+ * input tensor (the first row inside at its start, the last at its end). */
+__attribute__((noinline)) static void first_edge40(const first_geo *g, int32_t iy0, int32_t ix0, uint32_t *dst)
+{
+    const nnom_conv_args *a = g->a;
+    const int32_t in_w = a->in_w, in_h = a->in_h, dil_h = a->dil_h;
+    const ptrdiff_t step = g->row_step;
+    const uint32_t neg_zp = g->neg_zp, zp_bytes = g->zp_bytes;
+    /* the bytes [b0, b1) of a row inside the input */
+    const int32_t b0 = ix0 < 0 ? -ix0 : 0, b1 = in_w - ix0 < FIRST_ROW40 ? in_w - ix0 : FIRST_ROW40;
+    const uint32_t keep = b1 > b0 ? (0xFFFFFFFFu >> (8 * (FIRST_ROW40 - b1))) & (0xFFFFFFFFu << (8 * b0)) : 0u;
+    const uint32_t fill = zp_bytes & ~keep;
+    /* the kernel rows [ky0, ky1) inside the input */
+    int32_t ky0 = 0, ky1 = FIRST_ROWS40;
+    if (iy0 < 0) ky0 = (-iy0 + dil_h - 1) / dil_h;
+    if (iy0 + (FIRST_ROWS40 - 1) * dil_h >= in_h) ky1 = in_h - iy0 > 0 ? (in_h - iy0 + dil_h - 1) / dil_h : 0;
+    if (ky1 > FIRST_ROWS40) ky1 = FIRST_ROWS40;
+    if (!keep || ky0 > ky1) ky0 = ky1 = FIRST_ROWS40;
+    for (int32_t ky = 0; ky < ky0; ky++) dst[ky * FIRST_GROUP_WORDS] = dst[ky * FIRST_GROUP_WORDS + 1] = 0;
+    for (int32_t ky = ky1; ky < FIRST_ROWS40; ky++) dst[ky * FIRST_GROUP_WORDS] = dst[ky * FIRST_GROUP_WORDS + 1] = 0;
+    if (ky0 == ky1) return;
+    const int8_t *const in = g->in, *const in_end = g->in_end;
+    const int8_t *src = in + ((ptrdiff_t)iy0 + (ptrdiff_t)ky0 * dil_h) * in_w + ix0;
+    uint32_t *d = dst + ky0 * FIRST_GROUP_WORDS;
+    const int8_t *const last = src + (ky1 - 1 - ky0) * step;
+    /* (rows whose word leaves the tensor: byte by byte; only the first and the last can) */
+    const int first_out = src < in || src + FIRST_ROW40 > in_end;
+    const int last_out = last < in || last + FIRST_ROW40 > in_end;
+    for (; src <= last; src += step, d += FIRST_GROUP_WORDS) {
+        uint32_t v;
+        if ((src == last && last_out) || (d == dst + ky0 * FIRST_GROUP_WORDS && first_out)) {
+            v = zp_bytes;
+            for (int32_t b = b0; b < b1; b++) v = (v & ~(0xFFu << (8 * b))) | (uint32_t)(uint8_t)src[b] << (8 * b);
+        } else {
+            v = (nnom_arm_load4(src) & keep) | fill;
+        }
+        d[0] = nnom_arm_widen_lo(neg_zp, v);
+        d[1] = nnom_arm_widen_hi(neg_zp, v);
+    }
+}
+
+/* out[0, n) clamped to [lo, hi], four bytes at a time (SSUB8 sets the lanes' GE flags, SEL picks),
+ * four words a loop pass where out is word-aligned. */
+static inline uint32_t first_clamp4(uint32_t v, uint32_t lo4, uint32_t hi4)
+{
+    (void)__ssub8(v, lo4);
+    v = __sel(v, lo4); /* max(v, lo) */
+    (void)__ssub8(v, hi4);
+    return __sel(hi4, v); /* min(v, hi) */
+}
+__attribute__((noinline)) static void first_clamp(int8_t *out, int32_t n, int32_t lo, int32_t hi)
+{
+    const uint32_t lo4 = (uint32_t)(uint8_t)lo * 0x01010101u, hi4 = (uint32_t)(uint8_t)hi * 0x01010101u;
+    int32_t i = 0;
+    if (((uintptr_t)out & 3) == 0) {
+        uint32_t *w = (uint32_t *)(void *)out;
+        for (; i + 16 <= n; i += 16, w += 4) {
+            const uint32_t a = w[0], b = w[1], c = w[2], d = w[3];
+            w[0] = first_clamp4(a, lo4, hi4);
+            w[1] = first_clamp4(b, lo4, hi4);
+            w[2] = first_clamp4(c, lo4, hi4);
+            w[3] = first_clamp4(d, lo4, hi4);
+        }
+    }
+    for (; i + 4 <= n; i += 4) {
+        uint32_t v;
+        memcpy(&v, out + i, 4);
+        v = first_clamp4(v, lo4, hi4);
+        memcpy(out + i, &v, 4);
+    }
+    for (; i < n; i++) out[i] = (int8_t)(out[i] < lo ? lo : (out[i] > hi ? hi : out[i]));
+}
+
+/* The convolution (first_layer_takes() holds); scratch: four pixels' columns. */
+__attribute__((noinline)) static void first_layer(const nnom_conv_args *a, const conv_shape *s, const int8_t *in,
+                                                  int8_t *out, void *scratch)
+{
+    const int32_t out_c = a->out_c, out_w = a->out_w, n_pix = a->out_h * out_w, k = s->k;
+    const int32_t stride_w = a->stride_w, stride_h = a->stride_h, pad_left = a->pad_left;
+    const int32_t *bias = (const int32_t *)a->bias;
+    const int is40 = k == FIRST_K40;
+    uint32_t *cols = (uint32_t *)scratch;
+    first_geo g;
+    g.a = a;
+    g.in = in;
+    g.in_end = in + (ptrdiff_t)a->in_h * a->in_w * a->in_c;
+    g.row_step = (ptrdiff_t)a->dil_h * a->in_w * a->in_c;
+    g.zp_bytes = (uint32_t)(uint8_t)a->in_zp * 0x01010101u;
+    g.neg_zp = (uint32_t)(uint16_t)(int16_t)(-a->in_zp) * 0x00010001u;
+    g.ix_max = a->in_w - a->k_w;
+    g.iy_max = a->in_h - 1 - (a->k_h - 1) * a->dil_h;
+    first_run27 r27;
+    r27.pix_step = stride_w * a->in_c;
+    r27.zp_top = g.zp_bytes & 0xFF000000u;
+    r27.neg_zp = g.neg_zp;
+
+    /* the constants in the passes' table; after them, for 27-element patches (whose last group
+     * reads a byte past its channel), a copy of all the weights, the pairs' interleaved (one load
+     * for both channels, every load word-aligned: FIRST_KIND_PAIRS) when it fits, else a
+     * zero-padded copy of the last pair of channels (the others read in place) */
+    int32_t buf[FIRST_LAYER_CHANNELS * FIRST_TABLE_ENTRY + FIRST_COPY_SPARE / 4];
+    int32_t *const table = buf;
+    int8_t *const tail = (int8_t *)(buf + out_c * FIRST_TABLE_ENTRY);
+    const int32_t room = (int32_t)sizeof buf - out_c * FIRST_TABLE_ENTRY * 4;
+    int32_t n_safe = out_c, kind = is40 ? FIRST_KIND_40 : FIRST_KIND_27;
+    const int8_t *const weights = (const int8_t *)a->weights;
+    if (!is40 && out_c / 2 * FIRST_PAIR_BYTES <= room) {
+        n_safe = 0;
+        kind = FIRST_KIND_PAIRS;
+        for (int32_t c = 0; c < out_c; c += 2)
+            first_interleave((uint32_t *)(void *)(tail + c / 2 * FIRST_PAIR_BYTES), weights + c * k);
+    } else if (!is40) {
+        n_safe = out_c - 2;
+        memset(tail, 0, (size_t)(2 * k + 4));
+        memcpy(tail, weights + (ptrdiff_t)n_safe * k, (size_t)(2 * k));
+    }
+    const int32_t zz = 2 * a->out_zp + 1;
+    for (int32_t c = 0; c < out_c; c++)
+        first_table_entry(table + FIRST_TABLE_ENTRY * c, a->multiplier[c], a->shift[c], bias[c], zz);
+    first_args f0, f1; /* channels [0, n_safe) in place, [n_safe, out_c) on the copy */
+    f0.cols = cols;
+    f0.mult = a->multiplier;
+    f0.shift = a->shift;
+    f0.bias = bias;
+    f0.zz = zz;
+    f0.out_c = out_c;
+    f0.n4 = 4 * n_safe;
+    f0.kind = kind;
+    f0.table = table;
+    f1 = f0;
+    f1.mult += n_safe;
+    f1.shift += n_safe;
+    f1.bias += n_safe;
+    f1.n4 = 4 * (out_c - n_safe);
+    f1.table = table + FIRST_TABLE_ENTRY * n_safe;
+    const int8_t *const w0 = (const int8_t *)a->weights;
+
+    /* the output columns whose windows' columns are inside: ox * stride_w - pad_left in [0, ix_max] */
+    const int32_t ox_lo = (pad_left + stride_w - 1) / stride_w;
+    int32_t ox_hi = g.ix_max + pad_left >= 0 ? (g.ix_max + pad_left) / stride_w : -1;
+    if (ox_hi > out_w - 1) ox_hi = out_w - 1;
+    const ptrdiff_t pix_step = (ptrdiff_t)stride_w * a->in_c, in_row = (ptrdiff_t)a->in_w * a->in_c;
+    int32_t ox = 0, iy0 = -a->pad_top;
+    for (int32_t pix = 0;;) {
+        /* the four pixels' columns */
+        int32_t ix0 = ox * stride_w - pad_left;
+        int row_in = iy0 >= 0 && iy0 <= g.iy_max;
+        const int8_t *src = in + (ptrdiff_t)iy0 * in_row + (ptrdiff_t)ix0 * a->in_c;
+        int32_t p = 0;
+        if (!is40 && row_in && ox >= ox_lo && ox + (FIRST_PIXELS - 1) <= ox_hi) {
+            /* (the usual pass: four windows inside the input on one output row) */
+            r27.end = cols + 2 * FIRST_PIXELS;
+            first_gather_27_run4(src, g.row_step, cols, &r27);
+            p = FIRST_PIXELS;
+            ox += FIRST_PIXELS;
+            if (ox == out_w) {
+                ox = 0;
+                iy0 += stride_h;
+            }
+        }
+        for (; p < FIRST_PIXELS;) {
+            int32_t m = 1;
+            const int inside = row_in && ox >= ox_lo && ox <= ox_hi;
+            if (is40) {
+                if (inside) {
+                    first_inside40(src, g.row_step, g.neg_zp, 0xFFFFFFFFu, 0, cols + 2 * p);
+                } else if (row_in && ix0 > -FIRST_ROW40 && ix0 < a->in_w && src >= in &&
+                           src + (FIRST_ROWS40 - 1) * g.row_step + FIRST_ROW40 <= g.in_end) {
+                    /* at the left or right padding only: each row's word masked */
+                    const int32_t b0 = ix0 < 0 ? -ix0 : 0, b1 = a->in_w - ix0 < FIRST_ROW40 ? a->in_w - ix0 : FIRST_ROW40;
+                    const uint32_t keep = (0xFFFFFFFFu >> (8 * (FIRST_ROW40 - b1))) & (0xFFFFFFFFu << (8 * b0));
+                    first_inside40(src, g.row_step, g.neg_zp, keep, g.zp_bytes & ~keep, cols + 2 * p);
+                } else {
+                    first_edge40(&g, iy0, ix0, cols + 2 * p);
+                }
+            } else if (inside) {
+                /* windows inside the input from here on this output row */
+                m = ox_hi - ox + 1;
+                if (m > FIRST_PIXELS - p) m = FIRST_PIXELS - p;
+                r27.end = cols + 2 * (p + m);
+                first_gather_27_run4(src, g.row_step, cols + 2 * p, &r27);
+            } else {
+                first_edge27(&g, iy0, ix0, cols + 2 * p);
+            }
+            p += m;
+            ox += m;
+            ix0 += m * stride_w;
+            src += m * pix_step;
+            if (ox == out_w) {
+                ox = 0;
+                ix0 = -pad_left;
+                iy0 += stride_h;
+                row_in = iy0 >= 0 && iy0 <= g.iy_max;
+                src = in + (ptrdiff_t)iy0 * in_row + (ptrdiff_t)ix0 * a->in_c;
+            }
+        }
+        int8_t *const o = out + (ptrdiff_t)pix * out_c;
+        if (n_safe) {
+            f0.out = o;
+            first_pass(&f0, w0);
+        }
+        if (n_safe < out_c) {
+            f1.out = o + n_safe;
+            first_pass(&f1, tail);
+        }
+        pix += FIRST_PIXELS;
+        if (pix >= n_pix) break;
+        if (pix + FIRST_PIXELS > n_pix) {
+            /* the last pixels, fewer than a pass: a whole pass again over the layer's last four
+             * (those computed before get the same bytes again) */
+            pix = n_pix - FIRST_PIXELS;
+            ox = pix % out_w;
+            iy0 = pix / out_w * stride_h - a->pad_top;
+        }
+    }
+    if (a->act_min != -128 || a->act_max != 127) first_clamp(out, n_pix * out_c, a->act_min, a->act_max);
+}
+
+#endif
