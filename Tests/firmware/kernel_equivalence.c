@@ -332,11 +332,13 @@ static void random_conv(nnom_conv_args *a, int depthwise)
         }
         /* DS-CNN's 25 x 5 planes (stride 1, 5 columns 'same', or 7 'valid'): lines of five outputs,
          * the DSP kernel's one pass per line, and as many lines as its two-instruction forms want */
-        const int ds_cnn = !big_s2 && chance(15);
+        const int ds_cnn = !big_s2 && chance(25);
         if (ds_cnn) {
             a->stride_h = a->stride_w = 1;
             a->in_w = chance(70) ? 5 : 7;
-            a->in_h = range(16, 27);
+            /* (5 columns: 3 to 34 rows in one pass of four channels' interleaved images, more in
+             * strips of the general images) */
+            a->in_h = chance(25) ? range(1, 15) : range(16, 40);
         }
         if (big_s2 && a->in_c > 20) { /* (the input fits MAX_IN) */
             a->in_c = range(1, 20);

@@ -536,7 +536,8 @@ __attribute__((noinline)) static void planar(const nnom_conv_args *layer, const 
     }
 }
 
-/* the group-plane path: group_planes() */
+/* the group-plane path: group_planes(), and its planes of five: pent4_group() */
+#include "kernels/arm/depthwise_pent4.h"
 #include "kernels/arm/depthwise_group_planes.h"
 
 /* The planar path computes every output of a channel from one gathering of its input rows (one

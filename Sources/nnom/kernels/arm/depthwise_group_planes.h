@@ -129,6 +129,8 @@ __attribute__((noinline)) static void group_planes(const nnom_conv_args *layer, 
     ga.pad_done = 0;
     const int32_t blocks = (int32_t)(sizeof buf.hex / (sizeof(int16_t))); /* (int16 of the blocks) */
     const int hex_grouped = hex && a->out_w == HEX3_OUT && blocks + 4 * plane + DW_GP_SLACK <= DW_GP_BUF;
+    /* planes of five with padding 1: four channels at a time, their own image (depthwise_pent4.h) */
+    const int pent4 = hex && pent4_fits(layer, DW_GP_BUF / 2);
     int16_t *const img = buf.img + (hex_grouped ? blocks : 0);
     img[4 * plane] = img[4 * plane + 1] = 0;
     /* lines of six grouped: each channel's packed weights in its block of hex_group() */
@@ -142,6 +144,10 @@ __attribute__((noinline)) static void group_planes(const nnom_conv_args *layer, 
             group_setup3(&g, c0, q, wp4[0], DW_GP_PAIRS, quads ? dw_allow(a->out_w / 4 * a->out_h) : 0);
         else
             for (int32_t j = 0; j < 4; j++) channel_setup(&g, shape, c0 + j, &q[j], wp4[j], 0);
+        if (pent4 && pent4_group(layer, q, wp4[0], DW_GP_PAIRS, in + c0, out + c0, (uint32_t *)(void *)buf.img)) {
+            ga.pad_done = 0; /* (its image over the rows of padding of dw_gather4()'s) */
+            continue;
+        }
         for (int32_t oy0 = 0; oy0 < a->out_h; oy0 += strip) {
             const int32_t lines = a->out_h - oy0 < strip ? a->out_h - oy0 : strip;
             ga.top = a->pad_top - oy0 * a->stride_h;

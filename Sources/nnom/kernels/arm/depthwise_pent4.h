@@ -1,0 +1,299 @@
+/*
+ * Planes five outputs wide of a 3x3 kernel at stride 1, padding 1 each side
+ * (DS-CNN's 25 x 5), four channels at a time, for the group-plane path of the
+ * Cortex-M DSP depthwise convolution (kernels/arm/depthwise_conv_s8.c, which
+ * includes this file; depthwise_group_planes.h calls pent4_group()).
+ *
+ * The image: the four channels' input rows as int16, interleaved by rows:
+ * image row y (input row y - 1, rows 0 and h + 1 the input zero point) is
+ * PENT4_ROW_BYTES, channel j's part of it PENT4_CH_BYTES from the row's start:
+ * the three words Q0 = (a, b), Q1 = (c, d), Q2 = (e, junk) of the row's five
+ * pixels a..e (no padding column: the taps in the padding columns are skipped,
+ * see below). pent4_gather() writes it in one pass per row (5 loads, 4 PKH,
+ * 12 SXTB16, 12 stores with immediate offsets in two runs: an estimated 42
+ * cycles a row of four channels, where dw_gather5()'s four images took 52).
+ *
+ * A line (five outputs of one channel) per loop pass: per kernel row,
+ * A = (w0, w1), B = (w2, w1) as the planar path packs them, and
+ *   s0 += SMLADX(Q0, B)                     a w1 + b w2
+ *   s1 += SMLAD(Q0, A) + SMLABB(Q1, B)      a w0 + b w1 + c w2
+ *   s2 += SMLATB(Q0, A) + SMLADX(Q1, B)     b w0 + c w1 + d w2
+ *   s3 += SMLAD(Q1, A) + SMLABB(Q2, B)      c w0 + d w1 + e w2
+ *   s4 += SMLATB(Q1, A) + SMLABT(Q2, A)     d w0 + e w1
+ * nine multiplies for the 13 taps inside the plane (ten for 15 with the
+ * padding columns in depthwise_hex3.h's lines of five). The sums s1..s3 start
+ * from the channel's start value (dw_chan's init: scale (bias - in_zp sum w)),
+ * s0 and s4 from it plus in_zp times the column of weights they skip (left,
+ * right): the same sums as with the padding taps holding the zero point, so
+ * the same outputs bit for bit, and within the same bounds (the start's bound
+ * in channel_quant() counts every tap of the kernel). The rows above and below
+ * the plane hold the zero point (the sums' start counts them).
+ * Requantisation: the forms of depthwise_quad3.h (U, which serves ZP too, Z, L,
+ * E_LO, E_MID), into the sums' registers, then five STRB.
+ * Per line in the E forms: 27 multiplies, 22 single loads in four runs, 10 of
+ * requantisation, 5 stores, 6 others: an estimated 79 Cortex-M4 cycles for 45
+ * multiply-accumulates counted with the padding taps (depthwise_hex3.h's lines
+ * of five: 91).
+ */
+#ifndef NNOM_KERNELS_ARM_DEPTHWISE_PENT4_H
+#define NNOM_KERNELS_ARM_DEPTHWISE_PENT4_H
+
+#include "kernels/arm/depthwise_chan.h"
+#include "kernels/arm/depthwise_quad3.h"
+
+#if NNOM_USE_ARM_DSP
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernels/conv.h"
+
+enum {
+    PENT4_OUT = 5,                         /* outputs per line, pixels per input row */
+    PENT4_CH_WORDS = 3,                    /* words of a channel's part of an image row */
+    PENT4_CHANNELS = 4,                    /* channels per image */
+    PENT4_ROW_WORDS = PENT4_CH_WORDS * PENT4_CHANNELS,
+    PENT4_CH_BYTES = PENT4_CH_WORDS * 4,   /* 12 */
+    PENT4_ROW_BYTES = PENT4_ROW_WORDS * 4, /* 48 */
+    PENT4_PAD_ROWS = 2                     /* image rows of the zero point: above and below */
+};
+#define PENT4_STR_(x) #x
+#define PENT4_STR(x) PENT4_STR_(x)
+#define PENT4_ROW_BYTES_S "48" /* PENT4_ROW_BYTES, for the assembler (checked below) */
+#define PENT4_ROW2_BYTES_S "96"
+typedef char nnom_pent4_row_ok[PENT4_ROW_BYTES == 48 && PENT4_CH_BYTES == 12 ? 1 : -1];
+
+/* What pent4_gather() reads (offsets used by its assembly). */
+typedef struct {
+    const int8_t *s;  /*  0: channel c0 of the first input row's pixel a */
+    int32_t cs, cs3;  /*  4,  8: bytes between pixels, three times that (the row: 5 cs bytes) */
+    uint32_t *d;      /* 12: the first image row to write */
+    uint32_t *end;    /* 16: d after the last */
+} pent4_gather_args;
+typedef char nnom_pent4_gather_ok[offsetof(pent4_gather_args, d) == 12 && offsetof(pent4_gather_args, end) == 16 ? 1 : -1];
+
+/*
+ * Input rows of five pixels of four channels into image rows (r1 the input, r2 = cs, r3 = 3 cs,
+ * r4 the image row, r0 its end). Per row: pixels a..e (words of the four channels) by five
+ * loads; PKHBT / PKHTB make (a0, a1, b0, b1), (a2, a3, b2, b3) and the same of c, d; SXTB16 at
+ * rotations 0 and 8 gives each channel's (a, b) and (c, d); SXTB16 of e at rotations 0, 8, 16
+ * and 24 channel j's (e_j, junk). Precondition: end = d + k PENT4_ROW_WORDS, k >= 1.
+ */
+__attribute__((naked, noinline)) static void pent4_gather(__attribute__((unused)) const pent4_gather_args *p)
+{
+    __asm__ volatile("push   {r4-r11, lr}\n\t"
+                     "ldr    r1, [r0]\n\t"
+                     "ldr    r2, [r0, #4]\n\t"
+                     "ldr    r3, [r0, #8]\n\t"
+                     "ldr    r4, [r0, #12]\n\t"
+                     "ldr    r0, [r0, #16]\n"
+                     "1:\n\t"
+                     "ldr    r5, [r1]\n\t"
+                     "ldr    r6, [r1, r2]\n\t"
+                     "ldr    r7, [r1, r2, lsl #1]\n\t"
+                     "ldr    r8, [r1, r3]\n\t"
+                     "ldr    r9, [r1, r2, lsl #2]\n\t"
+                     "pkhbt  r10, r5, r6, lsl #16\n\t" /* (a0, a1, b0, b1) */
+                     "pkhtb  r6, r6, r5, asr #16\n\t"  /* (a2, a3, b2, b3) */
+                     "pkhbt  r11, r7, r8, lsl #16\n\t" /* (c0, c1, d0, d1) */
+                     "pkhtb  r8, r8, r7, asr #16\n\t"  /* (c2, c3, d2, d3) */
+                     "sxtb16 r5, r10\n\t"
+                     "sxtb16 r10, r10, ror #8\n\t"
+                     "sxtb16 r7, r6\n\t"
+                     "sxtb16 r6, r6, ror #8\n\t"
+                     "sxtb16 r12, r11\n\t"
+                     "sxtb16 r11, r11, ror #8\n\t"
+                     "sxtb16 lr, r8\n\t"
+                     "sxtb16 r8, r8, ror #8\n\t"
+                     "str    r12, [r4, #4]\n\t"
+                     "str    r10, [r4, #12]\n\t"
+                     "str    r11, [r4, #16]\n\t"
+                     "str    r7, [r4, #24]\n\t"
+                     "str    lr, [r4, #28]\n\t"
+                     "str    r6, [r4, #36]\n\t"
+                     "str    r8, [r4, #40]\n\t"
+                     "sxtb16 r6, r9\n\t"
+                     "sxtb16 r7, r9, ror #8\n\t"
+                     "sxtb16 r8, r9, ror #16\n\t"
+                     "sxtb16 r9, r9, ror #24\n\t"
+                     "str    r6, [r4, #8]\n\t"
+                     "str    r7, [r4, #20]\n\t"
+                     "str    r8, [r4, #32]\n\t"
+                     "str    r9, [r4, #44]\n\t"
+                     "str    r5, [r4], #" PENT4_ROW_BYTES_S "\n\t"
+                     "add    r1, r1, r2, lsl #2\n\t"
+                     "add    r1, r1, r2\n\t"
+                     "cmp    r4, r0\n\t"
+                     "bne    1b\n\t"
+                     "pop    {r4-r11, pc}\n\t");
+}
+
+/* What the line loops read (offsets used by their assembly): one channel. */
+typedef struct {
+    int32_t init0, init, init4; /*  0,  4,  8: the start of s0, of s1..s3, of s4 */
+    uint32_t w[6];              /* 12: A0 B0 A1 B1 A2 B2 */
+    int32_t mult, c, e;         /* 36, 40, 44 */
+    int32_t step;               /* 48: bytes between outputs */
+    const uint32_t *end;        /* 52: img after the last line */
+    const uint32_t *img;        /* 56: the channel's part of the first line's first image row */
+    int8_t *o;                  /* 60: the first line's first output */
+} pent4_args;
+typedef char nnom_pent4_args_ok[offsetof(pent4_args, w) == 12 && offsetof(pent4_args, mult) == 36 &&
+                                        offsetof(pent4_args, e) == 44 && offsetof(pent4_args, step) == 48 &&
+                                        offsetof(pent4_args, end) == 52 && offsetof(pent4_args, img) == 56 &&
+                                        offsetof(pent4_args, o) == 60
+                                    ? 1
+                                    : -1];
+
+/* Kernel row R (image bytes OFF from the line's first row, weights at W): A, B, Q0..Q2 by five
+ * single loads (one run), nine multiplies. */
+#define PENT4_ROW(OFF, W)                          \
+    "ldr    r10, [r0, #" W "]\n\t"                  \
+    "ldr    r11, [r0, #" W "+4]\n\t"                \
+    "ldr    r12, [r1, #" OFF "]\n\t"                \
+    "ldr    lr, [r1, #" OFF "+4]\n\t"               \
+    "ldr    r9, [r1, #" OFF "+8]\n\t"               \
+    "smladx r4, r12, r11, r4\n\t"                   \
+    "smlad  r5, r12, r10, r5\n\t"                   \
+    "smlabb r5, lr, r11, r5\n\t"                    \
+    "smlatb r6, r12, r10, r6\n\t"                   \
+    "smladx r6, lr, r11, r6\n\t"                    \
+    "smlad  r7, lr, r10, r7\n\t"                    \
+    "smlabb r7, r9, r11, r7\n\t"                    \
+    "smlatb r8, lr, r10, r8\n\t"                    \
+    "smlabt r8, r9, r10, r8\n\t"
+/* The first kernel row: the three starts into r4, r5, r8 in the run of loads, s2 and s3 from
+ * s1's start before s1 moves. */
+#define PENT4_FIRST                                \
+    "ldr    r4, [r0]\n\t"                           \
+    "ldr    r5, [r0, #4]\n\t"                       \
+    "ldr    r8, [r0, #8]\n\t"                       \
+    "ldr    r10, [r0, #12]\n\t"                     \
+    "ldr    r11, [r0, #16]\n\t"                     \
+    "ldr    r12, [r1]\n\t"                          \
+    "ldr    lr, [r1, #4]\n\t"                       \
+    "ldr    r9, [r1, #8]\n\t"                       \
+    "smladx r4, r12, r11, r4\n\t"                   \
+    "smlatb r6, r12, r10, r5\n\t"                   \
+    "smlad  r7, lr, r10, r5\n\t"                    \
+    "smlad  r5, r12, r10, r5\n\t"                   \
+    "smlabb r5, lr, r11, r5\n\t"                    \
+    "smladx r6, lr, r11, r6\n\t"                    \
+    "smlabb r7, r9, r11, r7\n\t"                    \
+    "smlatb r8, lr, r10, r8\n\t"                    \
+    "smlabt r8, r9, r10, r8\n\t"
+/* The constants: r10 = mult, r11 = c, lr = step, r9 = the end; r12 = e where the form shifts by
+ * a register (U, Z). */
+#define PENT4_CONST_E                              \
+    "ldr    r10, [r0, #36]\n\t"                     \
+    "ldr    r11, [r0, #40]\n\t"                     \
+    "ldr    r12, [r0, #44]\n\t"                     \
+    "ldr    lr, [r0, #48]\n\t"                      \
+    "ldr    r9, [r0, #52]\n\t"
+#define PENT4_CONST                                \
+    "ldr    r10, [r0, #36]\n\t"                     \
+    "ldr    r11, [r0, #40]\n\t"                     \
+    "ldr    lr, [r0, #48]\n\t"                      \
+    "ldr    r9, [r0, #52]\n\t"
+/* The E forms into S itself (r3 the scratch). */
+#define PENT4_OUTD_E(S, E)                         \
+    "smmla  r3, " S ", r10, r11\n\t"                \
+    "ssat   " S ", #8, r3, asr #" QUAD3_STR(E) "\n\t"
+#define PENT4_OUTD_E_LO(S) PENT4_OUTD_E(S, QUAD3_E_LO_IMM)
+#define PENT4_OUTD_E_MID(S) PENT4_OUTD_E(S, QUAD3_E_MID_IMM)
+/* U, Z, L into S itself: depthwise_hex3.h's HEX3_OUTD_x (r10, r11, r12 = mult, c, e). */
+
+/*
+ * Lines from p->img to p->end (PENT4_ROW_BYTES a line), outputs from p->o (output j at o + j
+ * step, the next line 5 steps further). Registers: r0 the arguments, r1 the image, r2 the
+ * output, r4-r8 the sums, r9-r12 and lr the weights and inputs, then the constants, the end and
+ * the step; r3 the scratch of the requantisation. Precondition: end = img + k lines, k >= 1.
+ */
+#define PENT4_BODY(CONST, OUTD)                                                       \
+    __asm__ volatile("push   {r4-r11, lr}\n\t"                                         \
+                     "ldr    r1, [r0, #56]\n\t"                                        \
+                     "ldr    r2, [r0, #60]\n"                                          \
+                     "1:\n\t" PENT4_FIRST PENT4_ROW(PENT4_ROW_BYTES_S, "20")           \
+                     PENT4_ROW(PENT4_ROW2_BYTES_S, "28") CONST                         \
+                     OUTD("r4") OUTD("r5") OUTD("r6") OUTD("r7") OUTD("r8")            \
+                     "strb   r4, [r2]\n\t"                                             \
+                     "strb   r5, [r2, lr]\n\t"                                         \
+                     "add    r2, r2, lr, lsl #1\n\t"                                   \
+                     "strb   r6, [r2]\n\t"                                             \
+                     "strb   r7, [r2, lr]\n\t"                                         \
+                     "add    r2, r2, lr, lsl #1\n\t"                                   \
+                     "strb   r8, [r2]\n\t"                                             \
+                     "add    r2, r2, lr\n\t"                                           \
+                     "add    r1, r1, #" PENT4_ROW_BYTES_S "\n\t"                       \
+                     "cmp    r1, r9\n\t"                                               \
+                     "bne    1b\n\t"                                                   \
+                     "pop    {r4-r11, pc}\n\t");
+#define PENT4_FN(name, CONST, OUTD) \
+    __attribute__((naked, noinline)) static void name(__attribute__((unused)) const pent4_args *p) { PENT4_BODY(CONST, OUTD) }
+PENT4_FN(pent4_u, PENT4_CONST_E, HEX3_OUTD_U)
+PENT4_FN(pent4_z, PENT4_CONST_E, HEX3_OUTD_Z)
+PENT4_FN(pent4_l, PENT4_CONST, HEX3_OUTD_L)
+PENT4_FN(pent4_e_lo, PENT4_CONST, PENT4_OUTD_E_LO)
+PENT4_FN(pent4_e_mid, PENT4_CONST, PENT4_OUTD_E_MID)
+
+/* Whether pent4_group() serves layer a (depth multiplier 1): 3x3 stride 1 without dilation, no
+ * clamp beyond int8, five columns with one of padding each side, one row of padding above and
+ * below (in_h = out_h), and four channels' image rows within `buf_words` words. */
+static inline int pent4_fits(const nnom_conv_args *a, int32_t buf_words)
+{
+    return a->k_h == 3 && a->k_w == 3 && a->stride_h == 1 && a->stride_w == 1 && a->dil_h == 1 && a->dil_w == 1 &&
+           a->act_min == -128 && a->act_max == 127 && a->out_w == PENT4_OUT && a->in_w == PENT4_OUT &&
+           a->pad_left == 1 && a->pad_top == 1 && a->in_h == a->out_h && a->out_h >= 1 &&
+           (a->out_h + PENT4_PAD_ROWS) * PENT4_ROW_WORDS <= buf_words;
+}
+
+/* (int16 halves of a word) */
+static inline int32_t pent4_lo(uint32_t w) { return (int16_t)(w & 0xFFFFu); }
+
+/* Channels c0 .. c0 + 3 of layer a (pent4_fits()): their input from `in` (channel c0 of pixel
+ * (0, 0)) gathered into the image at buf (word aligned), then each channel's lines, outputs from
+ * `out` (channel c0 of output pixel (0, 0)); q[j] and the packed weights wp + j * w_step (A B per
+ * kernel row, as group_setup3() makes them) of channel c0 + j. Reads every input of the four
+ * channels before it writes an output. Whether it did: not when a channel is DW_GEN. */
+static int pent4_group(const nnom_conv_args *a, const dw_chan q[PENT4_CHANNELS], const uint32_t *wp, ptrdiff_t w_step,
+                       const int8_t *in, int8_t *out, uint32_t *buf)
+{
+    for (int32_t j = 0; j < PENT4_CHANNELS; j++)
+        if (q[j].mode == DW_GEN) return 0;
+    const int32_t h = a->out_h;
+    const uint32_t zpp = (uint32_t)(uint16_t)a->in_zp * 0x00010001u;
+    uint32_t *const last = buf + (h + 1) * PENT4_ROW_WORDS;
+    for (int32_t i = 0; i < PENT4_ROW_WORDS; i++) buf[i] = last[i] = zpp;
+    pent4_gather_args ga;
+    ga.s = in;
+    ga.cs = a->in_c;
+    ga.cs3 = 3 * a->in_c;
+    ga.d = buf + PENT4_ROW_WORDS;
+    ga.end = last;
+    pent4_gather(&ga);
+    typedef void (*pent4_fn)(const pent4_args *);
+    static const pent4_fn fns[QUAD3_FORMS] = {pent4_u, pent4_u, pent4_z, pent4_l, pent4_e_lo, pent4_e_mid};
+    pent4_args b;
+    b.step = a->out_c;
+    for (int32_t j = 0; j < PENT4_CHANNELS; j++) {
+        const uint32_t *const w = wp + j * w_step;
+        /* the left and right columns of scaled weights: A's and B's low halves */
+        const int32_t left = pent4_lo(w[0]) + pent4_lo(w[2]) + pent4_lo(w[4]);
+        const int32_t right = pent4_lo(w[1]) + pent4_lo(w[3]) + pent4_lo(w[5]);
+        b.init = q[j].init;
+        b.init0 = q[j].init + a->in_zp * left;
+        b.init4 = q[j].init + a->in_zp * right;
+        for (int32_t i = 0; i < 6; i++) b.w[i] = w[i];
+        b.mult = q[j].mult;
+        b.c = q[j].c;
+        b.e = q[j].e;
+        b.img = buf + j * PENT4_CH_WORDS;
+        b.end = b.img + h * PENT4_ROW_WORDS;
+        b.o = out + j;
+        fns[quad3_form_of(q[j].mode, q[j].e, a->out_zp)](&b);
+    }
+    return 1;
+}
+
+#endif /* NNOM_USE_ARM_DSP */
+
+#endif /* NNOM_KERNELS_ARM_DEPTHWISE_PENT4_H */
