@@ -137,6 +137,10 @@ __attribute__((noinline)) static void group_planes(const nnom_conv_args *layer, 
     if (hex_grouped) hex_blocks(buf.hex, img, plane, (int32_t)g.out_cs);
     for (int32_t c0 = 0; c0 < n4; c0 += 4) {
         ga.in = in + c0;
+        if (pent4 && pent4_group(&g, c0, in + c0, out + c0, (uint32_t *)(void *)buf.img)) {
+            ga.pad_done = 0; /* (its image over the rows of padding of dw_gather4()'s) */
+            continue;
+        }
         dw_chan q[4];
         /* (lines of six: never DW_E, too few quads; the blocks' stride known at each call) */
         if (hex_grouped) group_setup3(&g, c0, q, buf.hex[0].w, HEX3_BLOCK_WORDS, DW_ALLOW_L);
@@ -144,10 +148,6 @@ __attribute__((noinline)) static void group_planes(const nnom_conv_args *layer, 
             group_setup3(&g, c0, q, wp4[0], DW_GP_PAIRS, quads ? dw_allow(a->out_w / 4 * a->out_h) : 0);
         else
             for (int32_t j = 0; j < 4; j++) channel_setup(&g, shape, c0 + j, &q[j], wp4[j], 0);
-        if (pent4 && pent4_group(layer, q, wp4[0], DW_GP_PAIRS, in + c0, out + c0, (uint32_t *)(void *)buf.img)) {
-            ga.pad_done = 0; /* (its image over the rows of padding of dw_gather4()'s) */
-            continue;
-        }
         for (int32_t oy0 = 0; oy0 < a->out_h; oy0 += strip) {
             const int32_t lines = a->out_h - oy0 < strip ? a->out_h - oy0 : strip;
             ga.top = a->pad_top - oy0 * a->stride_h;

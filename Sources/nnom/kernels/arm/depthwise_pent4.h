@@ -59,7 +59,6 @@ enum {
 #define PENT4_STR_(x) #x
 #define PENT4_STR(x) PENT4_STR_(x)
 #define PENT4_ROW_BYTES_S "48" /* PENT4_ROW_BYTES, for the assembler (checked below) */
-#define PENT4_ROW2_BYTES_S "96"
 typedef char nnom_pent4_row_ok[PENT4_ROW_BYTES == 48 && PENT4_CH_BYTES == 12 ? 1 : -1];
 
 /* What pent4_gather() reads (offsets used by its assembly). */
@@ -161,17 +160,17 @@ typedef char nnom_pent4_args_ok[offsetof(pent4_args, w) == 12 && offsetof(pent4_
     "smlabb r7, r9, r11, r7\n\t"                    \
     "smlatb r8, lr, r10, r8\n\t"                    \
     "smlabt r8, r9, r10, r8\n\t"
-/* The first kernel row: the three starts into r4, r5, r8 in the run of loads, s2 and s3 from
- * s1's start before s1 moves. */
+/* The first kernel row: the three starts into r4, r5, r8 in the run of loads, r1 moved on to the
+ * next line by the last load, s2 and s3 from s1's start before s1 moves. */
 #define PENT4_FIRST                                \
     "ldr    r4, [r0]\n\t"                           \
     "ldr    r5, [r0, #4]\n\t"                       \
     "ldr    r8, [r0, #8]\n\t"                       \
     "ldr    r10, [r0, #12]\n\t"                     \
     "ldr    r11, [r0, #16]\n\t"                     \
-    "ldr    r12, [r1]\n\t"                          \
     "ldr    lr, [r1, #4]\n\t"                       \
     "ldr    r9, [r1, #8]\n\t"                       \
+    "ldr    r12, [r1], #" PENT4_ROW_BYTES_S "\n\t"  \
     "smladx r4, r12, r11, r4\n\t"                   \
     "smlatb r6, r12, r10, r5\n\t"                   \
     "smlad  r7, lr, r10, r5\n\t"                    \
@@ -212,8 +211,8 @@ typedef char nnom_pent4_args_ok[offsetof(pent4_args, w) == 12 && offsetof(pent4_
     __asm__ volatile("push   {r4-r11, lr}\n\t"                                         \
                      "ldr    r1, [r0, #56]\n\t"                                        \
                      "ldr    r2, [r0, #60]\n"                                          \
-                     "1:\n\t" PENT4_FIRST PENT4_ROW(PENT4_ROW_BYTES_S, "20")           \
-                     PENT4_ROW(PENT4_ROW2_BYTES_S, "28") CONST                         \
+                     "1:\n\t" PENT4_FIRST PENT4_ROW("0", "20")                        \
+                     PENT4_ROW(PENT4_ROW_BYTES_S, "28") CONST                          \
                      OUTD("r4") OUTD("r5") OUTD("r6") OUTD("r7") OUTD("r8")            \
                      "strb   r4, [r2]\n\t"                                             \
                      "strb   r5, [r2, lr]\n\t"                                         \
@@ -223,7 +222,6 @@ typedef char nnom_pent4_args_ok[offsetof(pent4_args, w) == 12 && offsetof(pent4_
                      "add    r2, r2, lr, lsl #1\n\t"                                   \
                      "strb   r8, [r2]\n\t"                                             \
                      "add    r2, r2, lr\n\t"                                           \
-                     "add    r1, r1, #" PENT4_ROW_BYTES_S "\n\t"                       \
                      "cmp    r1, r9\n\t"                                               \
                      "bne    1b\n\t"                                                   \
                      "pop    {r4-r11, pc}\n\t");
@@ -246,21 +244,27 @@ static inline int pent4_fits(const nnom_conv_args *a, int32_t buf_words)
            (a->out_h + PENT4_PAD_ROWS) * PENT4_ROW_WORDS <= buf_words;
 }
 
-/* (int16 halves of a word) */
+/* (the low int16 half of a word) */
 static inline int32_t pent4_lo(uint32_t w) { return (int16_t)(w & 0xFFFFu); }
+enum { PENT4_ARGS_WORDS = (int)(sizeof(pent4_args) / sizeof(uint32_t)) };
+typedef char nnom_pent4_args_words_ok[sizeof(pent4_args) % sizeof(uint32_t) == 0 ? 1 : -1];
 
-/* Channels c0 .. c0 + 3 of layer a (pent4_fits()): their input from `in` (channel c0 of pixel
- * (0, 0)) gathered into the image at buf (word aligned), then each channel's lines, outputs from
- * `out` (channel c0 of output pixel (0, 0)); q[j] and the packed weights wp + j * w_step (A B per
- * kernel row, as group_setup3() makes them) of channel c0 + j. Reads every input of the four
- * channels before it writes an output. Whether it did: not when a channel is DW_GEN. */
-static int pent4_group(const nnom_conv_args *a, const dw_chan q[PENT4_CHANNELS], const uint32_t *wp, ptrdiff_t w_step,
-                       const int8_t *in, int8_t *out, uint32_t *buf)
+/* Channels c0 .. c0 + 3 of walk g (not transposed; pent4_fits()): their constants and packed
+ * weights by group_setup3() straight into the line loops' blocks (the E forms allowed: their
+ * scaling repays itself from two lines), their input from `in` (channel c0 of pixel (0, 0))
+ * gathered into the image at buf (word aligned), then each channel's lines, outputs from `out`
+ * (channel c0 of output pixel (0, 0)). Reads every input of the four channels before it writes an
+ * output. Whether it did: not when a channel is DW_GEN (then nothing written but buf). */
+__attribute__((noinline)) static int pent4_group(const dw_geom *g, int32_t c0, const int8_t *in, int8_t *out,
+                                                 uint32_t *buf)
 {
-    for (int32_t j = 0; j < PENT4_CHANNELS; j++)
-        if (q[j].mode == DW_GEN) return 0;
-    const int32_t h = a->out_h;
-    const uint32_t zpp = (uint32_t)(uint16_t)a->in_zp * 0x00010001u;
+    const nnom_conv_args *a = &g->a;
+    pent4_args b[PENT4_CHANNELS];
+    dw_chan q[PENT4_CHANNELS];
+    group_setup3(g, c0, q, b[0].w, PENT4_ARGS_WORDS, DW_ALLOW_L | DW_ALLOW_E);
+    if (q[0].mode == DW_GEN || q[1].mode == DW_GEN || q[2].mode == DW_GEN || q[3].mode == DW_GEN) return 0;
+    const int32_t h = a->out_h, zp = a->in_zp;
+    const uint32_t zpp = (uint32_t)(uint16_t)zp * 0x00010001u;
     uint32_t *const last = buf + (h + 1) * PENT4_ROW_WORDS;
     for (int32_t i = 0; i < PENT4_ROW_WORDS; i++) buf[i] = last[i] = zpp;
     pent4_gather_args ga;
@@ -272,24 +276,24 @@ static int pent4_group(const nnom_conv_args *a, const dw_chan q[PENT4_CHANNELS],
     pent4_gather(&ga);
     typedef void (*pent4_fn)(const pent4_args *);
     static const pent4_fn fns[QUAD3_FORMS] = {pent4_u, pent4_u, pent4_z, pent4_l, pent4_e_lo, pent4_e_mid};
-    pent4_args b;
-    b.step = a->out_c;
+    const int32_t step = a->out_c;
     for (int32_t j = 0; j < PENT4_CHANNELS; j++) {
-        const uint32_t *const w = wp + j * w_step;
+        pent4_args *const p = &b[j];
+        const uint32_t *const w = p->w;
         /* the left and right columns of scaled weights: A's and B's low halves */
         const int32_t left = pent4_lo(w[0]) + pent4_lo(w[2]) + pent4_lo(w[4]);
         const int32_t right = pent4_lo(w[1]) + pent4_lo(w[3]) + pent4_lo(w[5]);
-        b.init = q[j].init;
-        b.init0 = q[j].init + a->in_zp * left;
-        b.init4 = q[j].init + a->in_zp * right;
-        for (int32_t i = 0; i < 6; i++) b.w[i] = w[i];
-        b.mult = q[j].mult;
-        b.c = q[j].c;
-        b.e = q[j].e;
-        b.img = buf + j * PENT4_CH_WORDS;
-        b.end = b.img + h * PENT4_ROW_WORDS;
-        b.o = out + j;
-        fns[quad3_form_of(q[j].mode, q[j].e, a->out_zp)](&b);
+        p->init = q[j].init;
+        p->init0 = q[j].init + zp * left;
+        p->init4 = q[j].init + zp * right;
+        p->mult = q[j].mult;
+        p->c = q[j].c;
+        p->e = q[j].e;
+        p->step = step;
+        p->img = buf + j * PENT4_CH_WORDS;
+        p->end = p->img + h * PENT4_ROW_WORDS;
+        p->o = out + j;
+        fns[quad3_form_of(q[j].mode, q[j].e, a->out_zp)](p);
     }
     return 1;
 }
