@@ -180,56 +180,69 @@ typedef char nnom_pent4_args_ok[offsetof(pent4_args, w) == 12 && offsetof(pent4_
     "smlabb r7, r9, r11, r7\n\t"                    \
     "smlatb r8, lr, r10, r8\n\t"                    \
     "smlabt r8, r9, r10, r8\n\t"
-/* The constants: r10 = mult, r11 = c, lr = step, r9 = the end; r12 = e where the form shifts by
- * a register (U, Z). */
+/* The constants: r10 = mult, r11 = c, lr = step; r12 = e where the form shifts by a register
+ * (U, Z). */
 #define PENT4_CONST_E                              \
     "ldr    r10, [r0, #36]\n\t"                     \
     "ldr    r11, [r0, #40]\n\t"                     \
     "ldr    r12, [r0, #44]\n\t"                     \
-    "ldr    lr, [r0, #48]\n\t"                      \
-    "ldr    r9, [r0, #52]\n\t"
+    "ldr    lr, [r0, #48]\n\t"
 #define PENT4_CONST                                \
     "ldr    r10, [r0, #36]\n\t"                     \
     "ldr    r11, [r0, #40]\n\t"                     \
-    "ldr    lr, [r0, #48]\n\t"                      \
-    "ldr    r9, [r0, #52]\n\t"
-/* The E forms into S itself (r3 the scratch). */
+    "ldr    lr, [r0, #48]\n\t"
+/* The forms of depthwise_quad3.h into S itself (r9 the scratch; r10, r11, r12 = mult, c, e). */
+#define PENT4_OUTD_U(S)                            \
+    "smmulr r9, " S ", r10\n\t"                     \
+    "add    r9, r9, r9, asr #31\n\t"                \
+    "add    r9, r9, r11\n\t"                        \
+    "asr    r9, r9, r12\n\t"                        \
+    "ssat   " S ", #8, r9\n\t"
+#define PENT4_OUTD_Z(S)                            \
+    "smmlar r9, " S ", r10, r11\n\t"                \
+    "asr    r9, r9, r12\n\t"                        \
+    "ssat   " S ", #8, r9\n\t"
+#define PENT4_OUTD_L(S)                            \
+    "smmlar r9, " S ", r10, r11\n\t"                \
+    "ssat   " S ", #8, r9\n\t"
 #define PENT4_OUTD_E(S, E)                         \
-    "smmla  r3, " S ", r10, r11\n\t"                \
-    "ssat   " S ", #8, r3, asr #" QUAD3_STR(E) "\n\t"
+    "smmla  r9, " S ", r10, r11\n\t"                \
+    "ssat   " S ", #8, r9, asr #" QUAD3_STR(E) "\n\t"
 #define PENT4_OUTD_E_LO(S) PENT4_OUTD_E(S, QUAD3_E_LO_IMM)
 #define PENT4_OUTD_E_MID(S) PENT4_OUTD_E(S, QUAD3_E_MID_IMM)
-/* U, Z, L into S itself: depthwise_hex3.h's HEX3_OUTD_x (r10, r11, r12 = mult, c, e). */
 
 /*
  * Lines from p->img to p->end (PENT4_ROW_BYTES a line), outputs from p->o (output j at o + j
  * step, the next line 5 steps further). Registers: r0 the arguments, r1 the image, r2 the
- * output, r4-r8 the sums, r9-r12 and lr the weights and inputs, then the constants, the end and
- * the step; r3 the scratch of the requantisation. Precondition: end = img + k lines, k >= 1.
+ * output, r3 the end, r4-r8 the sums, r9-r12 and lr the weights and inputs, then the constants
+ * and the step (r9 the requantisation's scratch); the five outputs stored from three pointers,
+ * o, o + 2 step (r9), o + 4 step (r12), those at immediate offsets first (pipelined).
+ * Precondition: end = img + k lines, k >= 1.
  */
 #define PENT4_BODY(CONST, OUTD)                                                       \
     __asm__ volatile("push   {r4-r11, lr}\n\t"                                         \
                      "ldr    r1, [r0, #56]\n\t"                                        \
-                     "ldr    r2, [r0, #60]\n"                                          \
+                     "ldr    r2, [r0, #60]\n\t"                                        \
+                     "ldr    r3, [r0, #52]\n"                                           \
                      "1:\n\t" PENT4_FIRST PENT4_ROW("0", "20")                        \
                      PENT4_ROW(PENT4_ROW_BYTES_S, "28") CONST                          \
                      OUTD("r4") OUTD("r5") OUTD("r6") OUTD("r7") OUTD("r8")            \
+                     "add    r9, r2, lr, lsl #1\n\t"                                   \
+                     "add    r12, r9, lr, lsl #1\n\t"                                  \
                      "strb   r4, [r2]\n\t"                                             \
+                     "strb   r6, [r9]\n\t"                                             \
+                     "strb   r8, [r12]\n\t"                                            \
                      "strb   r5, [r2, lr]\n\t"                                         \
-                     "add    r2, r2, lr, lsl #1\n\t"                                   \
-                     "strb   r6, [r2]\n\t"                                             \
-                     "strb   r7, [r2, lr]\n\t"                                         \
-                     "add    r2, r2, lr, lsl #1\n\t"                                   \
-                     "strb   r8, [r2]\n\t"                                             \
-                     "add    r2, r2, lr\n\t"                                           \
-                     "cmp    r1, r9\n\t"                                               \
+                     "strb   r7, [r9, lr]\n\t"                                         \
+                     "add    r2, r12, lr\n\t"                                          \
+                     "cmp    r1, r3\n\t"                                               \
                      "bne    1b\n\t"                                                   \
                      "pop    {r4-r11, pc}\n\t");
 #define PENT4_FN(name, CONST, OUTD) \
     __attribute__((naked, noinline)) static void name(__attribute__((unused)) const pent4_args *p) { PENT4_BODY(CONST, OUTD) }
-PENT4_FN(pent4_u, PENT4_CONST_E, HEX3_OUTD_U)
-PENT4_FN(pent4_z, PENT4_CONST_E, HEX3_OUTD_Z)
-PENT4_FN(pent4_l, PENT4_CONST, HEX3_OUTD_L)
+PENT4_FN(pent4_u, PENT4_CONST_E, PENT4_OUTD_U)
+PENT4_FN(pent4_z, PENT4_CONST_E, PENT4_OUTD_Z)
+PENT4_FN(pent4_l, PENT4_CONST, PENT4_OUTD_L)
 PENT4_FN(pent4_e_lo, PENT4_CONST, PENT4_OUTD_E_LO)
 PENT4_FN(pent4_e_mid, PENT4_CONST, PENT4_OUTD_E_MID)
 
