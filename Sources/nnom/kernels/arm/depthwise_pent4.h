@@ -219,32 +219,48 @@ typedef char nnom_pent4_args_ok[offsetof(pent4_args, w) == 12 && offsetof(pent4_
  * o, o + 2 step (r9), o + 4 step (r12), those at immediate offsets first (pipelined).
  * Precondition: end = img + k lines, k >= 1.
  */
+#define PENT4_LINE(CONST, OUTD)                                                       \
+    PENT4_FIRST PENT4_ROW("0", "20") PENT4_ROW(PENT4_ROW_BYTES_S, "28") CONST          \
+    OUTD("r4") OUTD("r5") OUTD("r6") OUTD("r7") OUTD("r8")                            \
+    "add    r9, r2, lr, lsl #1\n\t"                                                   \
+    "add    r12, r9, lr, lsl #1\n\t"                                                  \
+    "strb   r4, [r2]\n\t"                                                             \
+    "strb   r6, [r9]\n\t"                                                             \
+    "strb   r8, [r12]\n\t"                                                            \
+    "strb   r5, [r2, lr]\n\t"                                                         \
+    "strb   r7, [r9, lr]\n\t"                                                         \
+    "add    r2, r12, lr\n\t"
+#define PENT4_ENTRY                                \
+    "push   {r4-r11, lr}\n\t"                       \
+    "ldr    r1, [r0, #56]\n\t"                      \
+    "ldr    r2, [r0, #60]\n\t"                      \
+    "ldr    r3, [r0, #52]\n\t"
 #define PENT4_BODY(CONST, OUTD)                                                       \
-    __asm__ volatile("push   {r4-r11, lr}\n\t"                                         \
-                     "ldr    r1, [r0, #56]\n\t"                                        \
-                     "ldr    r2, [r0, #60]\n\t"                                        \
-                     "ldr    r3, [r0, #52]\n"                                           \
-                     "1:\n\t" PENT4_FIRST PENT4_ROW("0", "20")                        \
-                     PENT4_ROW(PENT4_ROW_BYTES_S, "28") CONST                          \
-                     OUTD("r4") OUTD("r5") OUTD("r6") OUTD("r7") OUTD("r8")            \
-                     "add    r9, r2, lr, lsl #1\n\t"                                   \
-                     "add    r12, r9, lr, lsl #1\n\t"                                  \
-                     "strb   r4, [r2]\n\t"                                             \
-                     "strb   r6, [r9]\n\t"                                             \
-                     "strb   r8, [r12]\n\t"                                            \
-                     "strb   r5, [r2, lr]\n\t"                                         \
-                     "strb   r7, [r9, lr]\n\t"                                         \
-                     "add    r2, r12, lr\n\t"                                          \
+    __asm__ volatile(PENT4_ENTRY "1:\n\t" PENT4_LINE(CONST, OUTD)                      \
                      "cmp    r1, r3\n\t"                                               \
                      "bne    1b\n\t"                                                   \
                      "pop    {r4-r11, pc}\n\t");
-#define PENT4_FN(name, CONST, OUTD) \
-    __attribute__((naked, noinline)) static void name(__attribute__((unused)) const pent4_args *p) { PENT4_BODY(CONST, OUTD) }
-PENT4_FN(pent4_u, PENT4_CONST_E, PENT4_OUTD_U)
-PENT4_FN(pent4_z, PENT4_CONST_E, PENT4_OUTD_Z)
-PENT4_FN(pent4_l, PENT4_CONST, PENT4_OUTD_L)
-PENT4_FN(pent4_e_lo, PENT4_CONST, PENT4_OUTD_E_LO)
-PENT4_FN(pent4_e_mid, PENT4_CONST, PENT4_OUTD_E_MID)
+/* The same two lines a pass, entered at the second for an odd number of lines (bit 4 of
+ * 48 lines: the number's lowest bit): the loop's test and taken branch once per two lines (2
+ * cycles a line fewer, 240 bytes more); for the E forms, which DS-CNN's layers take. */
+#define PENT4_BODY2(CONST, OUTD)                                                      \
+    __asm__ volatile(PENT4_ENTRY                                                       \
+                     "sub    r9, r3, r1\n\t"                                           \
+                     "tst    r9, #16\n\t"                                              \
+                     "bne    2f\n"                                                      \
+                     "1:\n\t" PENT4_LINE(CONST, OUTD)                                  \
+                     "2:\n\t" PENT4_LINE(CONST, OUTD)                                  \
+                     "cmp    r1, r3\n\t"                                               \
+                     "bne    1b\n\t"                                                   \
+                     "pop    {r4-r11, pc}\n\t");
+typedef char nnom_pent4_odd_bit_ok[PENT4_ROW_BYTES == 3 * 16 ? 1 : -1];
+#define PENT4_FN(name, BODY, CONST, OUTD) \
+    __attribute__((naked, noinline)) static void name(__attribute__((unused)) const pent4_args *p) { BODY(CONST, OUTD) }
+PENT4_FN(pent4_u, PENT4_BODY, PENT4_CONST_E, PENT4_OUTD_U)
+PENT4_FN(pent4_z, PENT4_BODY, PENT4_CONST_E, PENT4_OUTD_Z)
+PENT4_FN(pent4_l, PENT4_BODY, PENT4_CONST, PENT4_OUTD_L)
+PENT4_FN(pent4_e_lo, PENT4_BODY2, PENT4_CONST, PENT4_OUTD_E_LO)
+PENT4_FN(pent4_e_mid, PENT4_BODY2, PENT4_CONST, PENT4_OUTD_E_MID)
 
 /* Whether pent4_group() serves layer a (depth multiplier 1): 3x3 stride 1 without dilation, no
  * clamp beyond int8, five columns with one of padding each side, one row of padding above and
