@@ -131,16 +131,18 @@ __attribute__((noinline)) static void group_planes(const nnom_conv_args *layer, 
     const int hex_grouped = hex && a->out_w == HEX3_OUT && blocks + 4 * plane + DW_GP_SLACK <= DW_GP_BUF;
     /* planes of five with padding 1: four channels at a time, their own image (depthwise_pent4.h) */
     const int pent4 = hex && pent4_fits(layer, DW_GP_BUF / 2);
+    int32_t pent4_pad = 0;
     int16_t *const img = buf.img + (hex_grouped ? blocks : 0);
     img[4 * plane] = img[4 * plane + 1] = 0;
     /* lines of six grouped: each channel's packed weights in its block of hex_group() */
     if (hex_grouped) hex_blocks(buf.hex, img, plane, (int32_t)g.out_cs);
     for (int32_t c0 = 0; c0 < n4; c0 += 4) {
         ga.in = in + c0;
-        if (pent4 && pent4_group(&g, c0, in + c0, out + c0, (uint32_t *)(void *)buf.img)) {
-            ga.pad_done = 0; /* (its image over the rows of padding of dw_gather4()'s) */
+        if (pent4 && pent4_group(&g, c0, in + c0, out + c0, (uint32_t *)(void *)buf.img, &pent4_pad)) {
+            ga.pad_done = 0; /* (its image over the rows of padding of dw_gather4()'s, and the reverse) */
             continue;
         }
+        pent4_pad = 0;
         dw_chan q[4];
         /* (lines of six: never DW_E, too few quads; the blocks' stride known at each call) */
         if (hex_grouped) group_setup3(&g, c0, q, buf.hex[0].w, HEX3_BLOCK_WORDS, DW_ALLOW_L);

@@ -282,10 +282,12 @@ typedef char nnom_pent4_args_words_ok[sizeof(pent4_args) % sizeof(uint32_t) == 0
  * weights by group_setup3() straight into the line loops' blocks (the E forms allowed: their
  * scaling repays itself from two lines), their input from `in` (channel c0 of pixel (0, 0))
  * gathered into the image at buf (word aligned), then each channel's lines, outputs from `out`
- * (channel c0 of output pixel (0, 0)). Reads every input of the four channels before it writes an
- * output. Whether it did: not when a channel is DW_GEN (then nothing written but buf). */
+ * (channel c0 of output pixel (0, 0)). The rows of padding (the image's first and last) written
+ * unless *pad_done (an earlier call left them in buf: the caller clears it when anything else
+ * writes buf), then set. Reads every input of the four channels before it writes an output.
+ * Whether it did: not when a channel is DW_GEN (then nothing written). */
 __attribute__((noinline)) static int pent4_group(const dw_geom *g, int32_t c0, const int8_t *in, int8_t *out,
-                                                 uint32_t *buf)
+                                                 uint32_t *buf, int32_t *pad_done)
 {
     const nnom_conv_args *a = &g->a;
     pent4_args b[PENT4_CHANNELS];
@@ -295,7 +297,9 @@ __attribute__((noinline)) static int pent4_group(const dw_geom *g, int32_t c0, c
     const int32_t h = a->out_h, zp = a->in_zp;
     const uint32_t zpp = (uint32_t)(uint16_t)zp * 0x00010001u;
     uint32_t *const last = buf + (h + 1) * PENT4_ROW_WORDS;
-    for (int32_t i = 0; i < PENT4_ROW_WORDS; i++) buf[i] = last[i] = zpp;
+    if (!*pad_done)
+        for (int32_t i = 0; i < PENT4_ROW_WORDS; i++) buf[i] = last[i] = zpp;
+    *pad_done = 1;
     pent4_gather_args ga;
     ga.s = in;
     ga.cs = a->in_c;
