@@ -473,6 +473,18 @@ static void random_conv(nnom_conv_args *a, int depthwise)
             }
             a->out_zp = range(-100, 100);
         }
+        if (chance(30)) {
+            /* DS-CNN's layers as the quantiser makes them: a ReLU's output (zero point -128), every
+             * right shift in [1, 14] (the DSP kernel's two-instruction forms set up for four channels
+             * at once), multipliers below and above 2^30, some biases near 2^29 and beyond (starts
+             * near the bound of those forms, and past it: the general setup) */
+            for (int32_t c = 0; c < a->out_c; c++) {
+                shift[c] = -range(1, 14);
+                multiplier[c] = chance(30) ? (int32_t)(next() & 0x3FFFFFFFu) | 1 : (int32_t)(0x40000001u + (next() & 0x3FFFFFFEu));
+                if (chance(5)) bias[c] = (int32_t)(next() >> range(1, 9)) * (chance(50) ? 1 : -1);
+            }
+            a->out_zp = -128;
+        }
     }
     if (dw_5x5 && chance(50)) { /* multipliers below 2^30 (the SMMULR form), no clamp beyond int8 */
         for (int32_t c = 0; c < a->out_c; c++)

@@ -278,22 +278,68 @@ static inline int32_t pent4_lo(uint32_t w) { return (int16_t)(w & 0xFFFFu); }
 enum { PENT4_ARGS_WORDS = (int)(sizeof(pent4_args) / sizeof(uint32_t)) };
 typedef char nnom_pent4_args_words_ok[sizeof(pent4_args) % sizeof(uint32_t) == 0 ? 1 : -1];
 
+/* The E forms of channel_quant() (depthwise_chan.h) for channels c0 .. c0 + 3 at once, where all
+ * four take them (the output zero point -128, right shifts e in [1, QUAD3_E_MID - 1], starts within
+ * the bounds of channel_quant()'s DW_E: DS-CNN's layers): the weights times 2^(1 + k) packed by
+ * group_pack3() into the blocks b, the start, multiplier, c' and E into each block, its form into
+ * form[j]; whether it did (if not, the blocks' weights are to be packed again). The same choice
+ * and constants as channel_quant() with DW_ALLOW_E, without its other forms' tests and without
+ * scale_guess() calls. */
+static inline __attribute__((always_inline)) int pent4_setup_e(const dw_geom *g, int32_t c0,
+                                                               pent4_args b[PENT4_CHANNELS],
+                                                               quad3_form form[PENT4_CHANNELS])
+{
+    const nnom_conv_args *a = &g->a;
+    if (a->out_zp != -128) return 0;
+    int32_t k[PENT4_CHANNELS], sums[PENT4_CHANNELS];
+    for (int32_t j = 0; j < PENT4_CHANNELS; j++) {
+        const int32_t e = -a->shift[c0 + j];
+        if (e < 1 || e >= QUAD3_E_MID) return 0;
+        const int32_t big_e = e < QUAD3_E_LO ? QUAD3_E_LO : QUAD3_E_MID;
+        k[j] = big_e - e;
+        b[j].e = big_e;
+        form[j] = quad3_e_form(big_e);
+    }
+    group_pack3(g, c0, b[0].w, PENT4_ARGS_WORDS, 0, pack2(2 << k[0], 2 << k[2]), pack2(2 << k[1], 2 << k[3]), sums);
+    const int32_t taps_room = a->k_h * a->k_w * 16384, bias_room = 1 << 30;
+    for (int32_t j = 0; j < PENT4_CHANNELS; j++) {
+        const int32_t bias = a->bias ? ((const int32_t *)a->bias)[c0 + j] : 0;
+        if (bias > bias_room || bias < -bias_room) return 0;
+        const int32_t start = bias - a->in_zp * sums[j], mag = start < 0 ? -start : start;
+        if (mag >= (1 << (30 - k[j])) - taps_room) return 0;
+        b[j].init = (2 << k[j]) * start;
+        b[j].mult = a->multiplier[c0 + j];
+        b[j].c = (int32_t)((uint32_t)nnom_arm_requant_zp_const(b[j].e, a->out_zp) + (1u << (k[j] - 1)));
+    }
+    return 1;
+}
+
 /* Channels c0 .. c0 + 3 of walk g (not transposed; pent4_fits()): their constants and packed
- * weights by group_setup3() straight into the line loops' blocks (the E forms allowed: their
- * scaling repays itself from two lines), their input from `in` (channel c0 of pixel (0, 0))
- * gathered into the image at buf (word aligned), then each channel's lines, outputs from `out`
- * (channel c0 of output pixel (0, 0)). The rows of padding (the image's first and last) written
- * unless *pad_done (an earlier call left them in buf: the caller clears it when anything else
- * writes buf), then set. Reads every input of the four channels before it writes an output.
- * Whether it did: not when a channel is DW_GEN (then nothing written). */
+ * weights straight into the line loops' blocks (pent4_setup_e(), or group_setup3() with the E
+ * forms allowed: their scaling repays itself from two lines), their input from `in` (channel c0
+ * of pixel (0, 0)) gathered into the image at buf (word aligned), then each channel's lines,
+ * outputs from `out` (channel c0 of output pixel (0, 0)). The rows of padding (the image's first
+ * and last) written unless *pad_done (an earlier call left them in buf: the caller clears it when
+ * anything else writes buf), then set. Reads every input of the four channels before it writes an
+ * output. Whether it did: not when a channel is DW_GEN (then nothing written). */
 __attribute__((noinline)) static int pent4_group(const dw_geom *g, int32_t c0, const int8_t *in, int8_t *out,
                                                  uint32_t *buf, int32_t *pad_done)
 {
     const nnom_conv_args *a = &g->a;
     pent4_args b[PENT4_CHANNELS];
-    dw_chan q[PENT4_CHANNELS];
-    group_setup3(g, c0, q, b[0].w, PENT4_ARGS_WORDS, DW_ALLOW_L | DW_ALLOW_E);
-    if (q[0].mode == DW_GEN || q[1].mode == DW_GEN || q[2].mode == DW_GEN || q[3].mode == DW_GEN) return 0;
+    quad3_form form[PENT4_CHANNELS];
+    if (!pent4_setup_e(g, c0, b, form)) {
+        dw_chan q[PENT4_CHANNELS];
+        group_setup3(g, c0, q, b[0].w, PENT4_ARGS_WORDS, DW_ALLOW_L | DW_ALLOW_E);
+        for (int32_t j = 0; j < PENT4_CHANNELS; j++) {
+            if (q[j].mode == DW_GEN) return 0;
+            b[j].init = q[j].init;
+            b[j].mult = q[j].mult;
+            b[j].c = q[j].c;
+            b[j].e = q[j].e;
+            form[j] = quad3_form_of(q[j].mode, q[j].e, a->out_zp);
+        }
+    }
     const int32_t h = a->out_h, zp = a->in_zp;
     const uint32_t zpp = (uint32_t)(uint16_t)zp * 0x00010001u;
     uint32_t *const last = buf + (h + 1) * PENT4_ROW_WORDS;
@@ -316,17 +362,13 @@ __attribute__((noinline)) static int pent4_group(const dw_geom *g, int32_t c0, c
         /* the left and right columns of scaled weights: A's and B's low halves */
         const int32_t left = pent4_lo(w[0]) + pent4_lo(w[2]) + pent4_lo(w[4]);
         const int32_t right = pent4_lo(w[1]) + pent4_lo(w[3]) + pent4_lo(w[5]);
-        p->init = q[j].init;
-        p->init0 = q[j].init + zp * left;
-        p->init4 = q[j].init + zp * right;
-        p->mult = q[j].mult;
-        p->c = q[j].c;
-        p->e = q[j].e;
+        p->init0 = p->init + zp * left;
+        p->init4 = p->init + zp * right;
         p->step = step;
         p->img = buf + j * PENT4_CH_WORDS;
         p->end = p->img + h * PENT4_ROW_WORDS;
         p->o = out + j;
-        fns[quad3_form_of(q[j].mode, q[j].e, a->out_zp)](p);
+        fns[form[j]](p);
     }
     return 1;
 }
