@@ -262,9 +262,13 @@ PENT4_FN(pent4_l, PENT4_BODY, PENT4_CONST, PENT4_OUTD_L)
 PENT4_FN(pent4_e_lo, PENT4_BODY2, PENT4_CONST, PENT4_OUTD_E_LO)
 PENT4_FN(pent4_e_mid, PENT4_BODY2, PENT4_CONST, PENT4_OUTD_E_MID)
 
+enum { PENT4_ARGS_WORDS = (int)(sizeof(pent4_args) / sizeof(uint32_t)) };
+typedef char nnom_pent4_args_words_ok[sizeof(pent4_args) % sizeof(uint32_t) == 0 ? 1 : -1];
+
 /* Whether pent4_group() serves layer a (depth multiplier 1): 3x3 stride 1 without dilation, no
  * clamp beyond int8, five columns with one of padding each side, one row of padding above and
- * below (in_h = out_h), and four channels' image rows within `buf_words` words. */
+ * below (in_h = out_h), and four channels' image rows within `buf_words` words (DW_GP_BUF: 34
+ * lines). */
 static inline int pent4_fits(const nnom_conv_args *a, int32_t buf_words)
 {
     return a->k_h == 3 && a->k_w == 3 && a->stride_h == 1 && a->stride_w == 1 && a->dil_h == 1 && a->dil_w == 1 &&
@@ -275,8 +279,6 @@ static inline int pent4_fits(const nnom_conv_args *a, int32_t buf_words)
 
 /* (the low int16 half of a word) */
 static inline int32_t pent4_lo(uint32_t w) { return (int16_t)(w & 0xFFFFu); }
-enum { PENT4_ARGS_WORDS = (int)(sizeof(pent4_args) / sizeof(uint32_t)) };
-typedef char nnom_pent4_args_words_ok[sizeof(pent4_args) % sizeof(uint32_t) == 0 ? 1 : -1];
 
 /* The E forms of channel_quant() (depthwise_chan.h) for channels c0 .. c0 + 3 at once, where all
  * four take them (the output zero point -128, right shifts e in [1, QUAD3_E_MID - 1], starts within
@@ -314,9 +316,27 @@ static inline __attribute__((always_inline)) int pent4_setup_e(const dw_geom *g,
     return 1;
 }
 
+/* The same for any forms, by group_setup3() (the E forms allowed: their scaling repays itself
+ * from two lines); whether it did: not when a channel is DW_GEN. (Its own frame: the setup's
+ * constants are not on the stack while the lines run.) */
+__attribute__((noinline)) static int pent4_setup_any(const dw_geom *g, int32_t c0, pent4_args b[PENT4_CHANNELS],
+                                                     quad3_form form[PENT4_CHANNELS])
+{
+    dw_chan q[PENT4_CHANNELS];
+    group_setup3(g, c0, q, b[0].w, PENT4_ARGS_WORDS, DW_ALLOW_L | DW_ALLOW_E);
+    for (int32_t j = 0; j < PENT4_CHANNELS; j++) {
+        if (q[j].mode == DW_GEN) return 0;
+        b[j].init = q[j].init;
+        b[j].mult = q[j].mult;
+        b[j].c = q[j].c;
+        b[j].e = q[j].e;
+        form[j] = quad3_form_of(q[j].mode, q[j].e, g->a.out_zp);
+    }
+    return 1;
+}
+
 /* Channels c0 .. c0 + 3 of walk g (not transposed; pent4_fits()): their constants and packed
- * weights straight into the line loops' blocks (pent4_setup_e(), or group_setup3() with the E
- * forms allowed: their scaling repays itself from two lines), their input from `in` (channel c0
+ * weights straight into the line loops' blocks (pent4_setup_e(), else pent4_setup_any()), their input from `in` (channel c0
  * of pixel (0, 0)) gathered into the image at buf (word aligned), then each channel's lines,
  * outputs from `out` (channel c0 of output pixel (0, 0)). The rows of padding (the image's first
  * and last) written unless *pad_done (an earlier call left them in buf: the caller clears it when
@@ -326,23 +346,12 @@ __attribute__((noinline)) static int pent4_group(const dw_geom *g, int32_t c0, c
                                                  uint32_t *buf, int32_t *pad_done)
 {
     const nnom_conv_args *a = &g->a;
+    const int32_t h = a->out_h, zp = a->in_zp;
+    uint32_t *const last = buf + (h + 1) * PENT4_ROW_WORDS;
     pent4_args b[PENT4_CHANNELS];
     quad3_form form[PENT4_CHANNELS];
-    if (!pent4_setup_e(g, c0, b, form)) {
-        dw_chan q[PENT4_CHANNELS];
-        group_setup3(g, c0, q, b[0].w, PENT4_ARGS_WORDS, DW_ALLOW_L | DW_ALLOW_E);
-        for (int32_t j = 0; j < PENT4_CHANNELS; j++) {
-            if (q[j].mode == DW_GEN) return 0;
-            b[j].init = q[j].init;
-            b[j].mult = q[j].mult;
-            b[j].c = q[j].c;
-            b[j].e = q[j].e;
-            form[j] = quad3_form_of(q[j].mode, q[j].e, a->out_zp);
-        }
-    }
-    const int32_t h = a->out_h, zp = a->in_zp;
+    if (!pent4_setup_e(g, c0, b, form) && !pent4_setup_any(g, c0, b, form)) return 0;
     const uint32_t zpp = (uint32_t)(uint16_t)zp * 0x00010001u;
-    uint32_t *const last = buf + (h + 1) * PENT4_ROW_WORDS;
     if (!*pad_done)
         for (int32_t i = 0; i < PENT4_ROW_WORDS; i++) buf[i] = last[i] = zpp;
     *pad_done = 1;
