@@ -28,12 +28,18 @@
  * the same outputs bit for bit, and within the same bounds (the start's bound
  * in channel_quant() counts every tap of the kernel). The rows above and below
  * the plane hold the zero point (the sums' start counts them).
- * Requantisation: the forms of depthwise_quad3.h (U, which serves ZP too, Z, L,
- * E_LO, E_MID), into the sums' registers, then five STRB.
- * Per line in the E forms: 27 multiplies, 22 single loads in four runs, 10 of
- * requantisation, 5 stores, 6 others: an estimated 79 Cortex-M4 cycles for 45
+ * Requantisation: the E forms of depthwise_quad3.h (the output zero point -128,
+ * right shifts 1 to 14: a ReLU's output as the quantiser makes it, all of
+ * DS-CNN's channels), two instructions an output into the sums' registers, then
+ * five STRB from three pointers; a group with a channel in another form takes
+ * the group-plane path's general images and lines of five (depthwise_hex3.h).
+ * Per line: 27 multiplies, 21 single loads in four runs (the starts, weights
+ * and constants from the channel's block), 10 of requantisation, 5 stores and
+ * 5 others, two lines a loop pass: an estimated 74 Cortex-M4 cycles for 45
  * multiply-accumulates counted with the padding taps (depthwise_hex3.h's lines
- * of five: 91).
+ * of five: 91). Measured at -O2, 25 x 5 x 64 (DS-CNN's layers): 2.77 -> 2.12
+ * estimated cycles per multiply-accumulate for the whole layer (1.93 -> 1.87
+ * instructions), of which the lines 1.65, the gather 0.23, the setup 0.17.
  */
 #ifndef NNOM_KERNELS_ARM_DEPTHWISE_PENT4_H
 #define NNOM_KERNELS_ARM_DEPTHWISE_PENT4_H
@@ -180,31 +186,12 @@ typedef char nnom_pent4_args_ok[offsetof(pent4_args, w) == 12 && offsetof(pent4_
     "smlabb r7, r9, r11, r7\n\t"                    \
     "smlatb r8, lr, r10, r8\n\t"                    \
     "smlabt r8, r9, r10, r8\n\t"
-/* The constants: r10 = mult, r11 = c, lr = step; r12 = e where the form shifts by a register
- * (U, Z). */
-#define PENT4_CONST_E                              \
-    "ldr    r10, [r0, #36]\n\t"                     \
-    "ldr    r11, [r0, #40]\n\t"                     \
-    "ldr    r12, [r0, #44]\n\t"                     \
-    "ldr    lr, [r0, #48]\n\t"
+/* The constants of the E forms: r10 = mult, r11 = c', lr = step. */
 #define PENT4_CONST                                \
     "ldr    r10, [r0, #36]\n\t"                     \
     "ldr    r11, [r0, #40]\n\t"                     \
     "ldr    lr, [r0, #48]\n\t"
-/* The forms of depthwise_quad3.h into S itself (r9 the scratch; r10, r11, r12 = mult, c, e). */
-#define PENT4_OUTD_U(S)                            \
-    "smmulr r9, " S ", r10\n\t"                     \
-    "add    r9, r9, r9, asr #31\n\t"                \
-    "add    r9, r9, r11\n\t"                        \
-    "asr    r9, r9, r12\n\t"                        \
-    "ssat   " S ", #8, r9\n\t"
-#define PENT4_OUTD_Z(S)                            \
-    "smmlar r9, " S ", r10, r11\n\t"                \
-    "asr    r9, r9, r12\n\t"                        \
-    "ssat   " S ", #8, r9\n\t"
-#define PENT4_OUTD_L(S)                            \
-    "smmlar r9, " S ", r10, r11\n\t"                \
-    "ssat   " S ", #8, r9\n\t"
+/* The E forms of depthwise_quad3.h into S itself (r9 the scratch; r10, r11 = mult, c'). */
 #define PENT4_OUTD_E(S, E)                         \
     "smmla  r9, " S ", r10, r11\n\t"                \
     "ssat   " S ", #8, r9, asr #" QUAD3_STR(E) "\n\t"
@@ -235,14 +222,9 @@ typedef char nnom_pent4_args_ok[offsetof(pent4_args, w) == 12 && offsetof(pent4_
     "ldr    r1, [r0, #56]\n\t"                      \
     "ldr    r2, [r0, #60]\n\t"                      \
     "ldr    r3, [r0, #52]\n\t"
-#define PENT4_BODY(CONST, OUTD)                                                       \
-    __asm__ volatile(PENT4_ENTRY "1:\n\t" PENT4_LINE(CONST, OUTD)                      \
-                     "cmp    r1, r3\n\t"                                               \
-                     "bne    1b\n\t"                                                   \
-                     "pop    {r4-r11, pc}\n\t");
-/* The same two lines a pass, entered at the second for an odd number of lines (bit 4 of
- * 48 lines: the number's lowest bit): the loop's test and taken branch once per two lines (2
- * cycles a line fewer, 240 bytes more); for the E forms, which DS-CNN's layers take. */
+/* Two lines a pass, entered at the second for an odd number of lines (bit 4 of 48 lines: the
+ * number's lowest bit): the loop's test and taken branch once per two lines (2 cycles a line
+ * fewer than one a pass, 240 bytes more). */
 #define PENT4_BODY2(CONST, OUTD)                                                      \
     __asm__ volatile(PENT4_ENTRY                                                       \
                      "sub    r9, r3, r1\n\t"                                           \
@@ -256,9 +238,6 @@ typedef char nnom_pent4_args_ok[offsetof(pent4_args, w) == 12 && offsetof(pent4_
 typedef char nnom_pent4_odd_bit_ok[PENT4_ROW_BYTES == 3 * 16 ? 1 : -1];
 #define PENT4_FN(name, BODY, CONST, OUTD) \
     __attribute__((naked, noinline)) static void name(__attribute__((unused)) const pent4_args *p) { BODY(CONST, OUTD) }
-PENT4_FN(pent4_u, PENT4_BODY, PENT4_CONST_E, PENT4_OUTD_U)
-PENT4_FN(pent4_z, PENT4_BODY, PENT4_CONST_E, PENT4_OUTD_Z)
-PENT4_FN(pent4_l, PENT4_BODY, PENT4_CONST, PENT4_OUTD_L)
 PENT4_FN(pent4_e_lo, PENT4_BODY2, PENT4_CONST, PENT4_OUTD_E_LO)
 PENT4_FN(pent4_e_mid, PENT4_BODY2, PENT4_CONST, PENT4_OUTD_E_MID)
 
@@ -316,32 +295,14 @@ static inline __attribute__((always_inline)) int pent4_setup_e(const dw_geom *g,
     return 1;
 }
 
-/* The same for any forms, by group_setup3() (the E forms allowed: their scaling repays itself
- * from two lines); whether it did: not when a channel is DW_GEN. (Its own frame: the setup's
- * constants are not on the stack while the lines run.) */
-__attribute__((noinline)) static int pent4_setup_any(const dw_geom *g, int32_t c0, pent4_args b[PENT4_CHANNELS],
-                                                     quad3_form form[PENT4_CHANNELS])
-{
-    dw_chan q[PENT4_CHANNELS];
-    group_setup3(g, c0, q, b[0].w, PENT4_ARGS_WORDS, DW_ALLOW_L | DW_ALLOW_E);
-    for (int32_t j = 0; j < PENT4_CHANNELS; j++) {
-        if (q[j].mode == DW_GEN) return 0;
-        b[j].init = q[j].init;
-        b[j].mult = q[j].mult;
-        b[j].c = q[j].c;
-        b[j].e = q[j].e;
-        form[j] = quad3_form_of(q[j].mode, q[j].e, g->a.out_zp);
-    }
-    return 1;
-}
-
-/* Channels c0 .. c0 + 3 of walk g (not transposed; pent4_fits()): their constants and packed
- * weights straight into the line loops' blocks (pent4_setup_e(), else pent4_setup_any()), their input from `in` (channel c0
- * of pixel (0, 0)) gathered into the image at buf (word aligned), then each channel's lines,
- * outputs from `out` (channel c0 of output pixel (0, 0)). The rows of padding (the image's first
- * and last) written unless *pad_done (an earlier call left them in buf: the caller clears it when
- * anything else writes buf), then set. Reads every input of the four channels before it writes an
- * output. Whether it did: not when a channel is DW_GEN (then nothing written). */
+/* Channels c0 .. c0 + 3 of walk g (not transposed; pent4_fits()) where all four take the E forms
+ * (pent4_setup_e(): their constants and packed weights straight into the line loops' blocks):
+ * their input from `in` (channel c0 of pixel (0, 0)) gathered into the image at buf (word
+ * aligned), then each channel's lines, outputs from `out` (channel c0 of output pixel (0, 0)).
+ * The rows of padding (the image's first and last) written unless *pad_done (an earlier call
+ * left them in buf: the caller clears it when anything else writes buf), then set. Reads every
+ * input of the four channels before it writes an output. Whether it did (if not, nothing
+ * written but buf: the group-plane path's general images and line loops serve the group). */
 __attribute__((noinline)) static int pent4_group(const dw_geom *g, int32_t c0, const int8_t *in, int8_t *out,
                                                  uint32_t *buf, int32_t *pad_done)
 {
@@ -350,7 +311,7 @@ __attribute__((noinline)) static int pent4_group(const dw_geom *g, int32_t c0, c
     uint32_t *const last = buf + (h + 1) * PENT4_ROW_WORDS;
     pent4_args b[PENT4_CHANNELS];
     quad3_form form[PENT4_CHANNELS];
-    if (!pent4_setup_e(g, c0, b, form) && !pent4_setup_any(g, c0, b, form)) return 0;
+    if (!pent4_setup_e(g, c0, b, form)) return 0;
     const uint32_t zpp = (uint32_t)(uint16_t)zp * 0x00010001u;
     if (!*pad_done)
         for (int32_t i = 0; i < PENT4_ROW_WORDS; i++) buf[i] = last[i] = zpp;
@@ -362,8 +323,6 @@ __attribute__((noinline)) static int pent4_group(const dw_geom *g, int32_t c0, c
     ga.d = buf + PENT4_ROW_WORDS;
     ga.end = last;
     pent4_gather(&ga);
-    typedef void (*pent4_fn)(const pent4_args *);
-    static const pent4_fn fns[QUAD3_FORMS] = {pent4_u, pent4_u, pent4_z, pent4_l, pent4_e_lo, pent4_e_mid};
     const int32_t step = a->out_c;
     for (int32_t j = 0; j < PENT4_CHANNELS; j++) {
         pent4_args *const p = &b[j];
@@ -377,7 +336,7 @@ __attribute__((noinline)) static int pent4_group(const dw_geom *g, int32_t c0, c
         p->img = buf + j * PENT4_CH_WORDS;
         p->end = p->img + h * PENT4_ROW_WORDS;
         p->o = out + j;
-        fns[form[j]](p);
+        (form[j] == QUAD3_E_LO_FORM ? pent4_e_lo : pent4_e_mid)(p);
     }
     return 1;
 }
