@@ -336,7 +336,7 @@ static void random_conv(nnom_conv_args *a, int depthwise)
         if (ds_cnn) {
             a->stride_h = a->stride_w = 1;
             a->in_w = chance(70) ? 5 : 7;
-            /* (5 columns: 3 to 34 rows in one pass of four channels' interleaved images, more in
+            /* (5 columns: up to 34 rows in one pass of four channels' interleaved images, more in
              * strips of the general images) */
             a->in_h = chance(25) ? range(1, 15) : range(16, 40);
         }

@@ -51,7 +51,9 @@
  * long (fixed costs per line and per channel spread over more outputs); except
  * on the group-plane path a 3x3 stride-1 plane five outputs wide (DS-CNN's
  * 25 x 5), whose rows of five are one loop pass each (depthwise_hex3.h) and
- * one assembly pass of the gather (depthwise_gather4.h).
+ * one assembly pass of the gather (depthwise_gather4.h); with padding 1 and
+ * the E forms (DS-CNN's layers) four channels at a time in one interleaved
+ * image without the padding columns (depthwise_pent4.h).
  *
  * Which path, with depth multiplier 1, for the channels of whole groups of four:
  *  - 3x3 stride-1 layers whose lines (transposed or not) are 4 outputs or
@@ -63,7 +65,8 @@
  *    lines by the loops above (lines of six, MobileNet's 6 x 6 planes: one
  *    pass per line, depthwise_hex3.h; measured 6 x 6 x 128, 3.30 -> 2.78
  *    instructions per multiply-accumulate; lines of five, DS-CNN's 25 x 5 x 64,
- *    2.14 -> 1.93); not where a strip would gather half again as
+ *    2.14 -> 1.93, and depthwise_pent4.h's 2.77 -> 2.12 estimated cycles);
+ *    not where a strip would gather half again as
  *    many rows as its lines need (48 x 48: the planar path is faster);
  *  - 5x5 kernels of strides 1 and 2 without vertical dilation, output planes
  *    of DW_FIVE_MIN_SIDE a side and more (see there) that the channel groups' padded copy does not

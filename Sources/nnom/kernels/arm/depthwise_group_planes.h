@@ -129,7 +129,8 @@ __attribute__((noinline)) static void group_planes(const nnom_conv_args *layer, 
     ga.pad_done = 0;
     const int32_t blocks = (int32_t)(sizeof buf.hex / (sizeof(int16_t))); /* (int16 of the blocks) */
     const int hex_grouped = hex && a->out_w == HEX3_OUT && blocks + 4 * plane + DW_GP_SLACK <= DW_GP_BUF;
-    /* planes of five with padding 1: four channels at a time, their own image (depthwise_pent4.h) */
+    /* planes of five with padding 1, groups of four in the E forms: their own image and lines
+     * (depthwise_pent4.h) */
     const int pent4 = hex && pent4_fits(layer, DW_GP_BUF / 2);
     int32_t pent4_pad = 0;
     int16_t *const img = buf.img + (hex_grouped ? blocks : 0);
