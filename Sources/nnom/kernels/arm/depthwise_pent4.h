@@ -256,13 +256,11 @@ static inline int pent4_fits(const nnom_conv_args *a, int32_t buf_words)
            (a->out_h + PENT4_PAD_ROWS) * PENT4_ROW_WORDS <= buf_words;
 }
 
-/* (the low int16 half of a word) */
-static inline int32_t pent4_lo(uint32_t w) { return (int16_t)(w & 0xFFFFu); }
 
 /* The E forms of channel_quant() (depthwise_chan.h) for channels c0 .. c0 + 3 at once, where all
  * four take them (the output zero point -128, right shifts e in [1, QUAD3_E_MID - 1], starts within
  * the bounds of channel_quant()'s DW_E: DS-CNN's layers): the weights times 2^(1 + k) packed by
- * group_pack3() into the blocks b, the start, multiplier, c' and E into each block, its form into
+ * group_pack3() into the blocks b, the starts, multiplier, c' and E into each block, its form into
  * form[j]; whether it did (if not, the blocks' weights are to be packed again). The same choice
  * and constants as channel_quant() with DW_ALLOW_E, without its other forms' tests and without
  * scale_guess() calls. */
@@ -288,7 +286,13 @@ static inline __attribute__((always_inline)) int pent4_setup_e(const dw_geom *g,
         if (bias > bias_room || bias < -bias_room) return 0;
         const int32_t start = bias - a->in_zp * sums[j], mag = start < 0 ? -start : start;
         if (mag >= (1 << (30 - k[j])) - taps_room) return 0;
-        b[j].init = (2 << k[j]) * start;
+        const int32_t init = (2 << k[j]) * start;
+        /* s0's and s4's starts: plus in_zp times the left, the right column of scaled weights (A's,
+         * B's low halves) */
+        const uint32_t *const w = b[j].w, zp = (uint32_t)a->in_zp;
+        b[j].init = init;
+        b[j].init0 = __smlabb(w[4], zp, __smlabb(w[2], zp, __smlabb(w[0], zp, init)));
+        b[j].init4 = __smlabb(w[5], zp, __smlabb(w[3], zp, __smlabb(w[1], zp, init)));
         b[j].mult = a->multiplier[c0 + j];
         b[j].c = (int32_t)((uint32_t)nnom_arm_requant_zp_const(b[j].e, a->out_zp) + (1u << (k[j] - 1)));
     }
@@ -326,12 +330,6 @@ __attribute__((noinline)) static int pent4_group(const dw_geom *g, int32_t c0, c
     const int32_t step = a->out_c;
     for (int32_t j = 0; j < PENT4_CHANNELS; j++) {
         pent4_args *const p = &b[j];
-        const uint32_t *const w = p->w;
-        /* the left and right columns of scaled weights: A's and B's low halves */
-        const int32_t left = pent4_lo(w[0]) + pent4_lo(w[2]) + pent4_lo(w[4]);
-        const int32_t right = pent4_lo(w[1]) + pent4_lo(w[3]) + pent4_lo(w[5]);
-        p->init0 = p->init + zp * left;
-        p->init4 = p->init + zp * right;
         p->step = step;
         p->img = buf + j * PENT4_CH_WORDS;
         p->end = p->img + h * PENT4_ROW_WORDS;
