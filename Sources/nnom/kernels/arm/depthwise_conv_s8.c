@@ -539,7 +539,7 @@ __attribute__((noinline)) static void planar(const nnom_conv_args *layer, const 
     }
 }
 
-/* the group-plane path: group_planes(), and its planes of five: pent4_group() */
+/* the group-plane path: group_planes(), and its planes of five: pent4_layer() */
 #include "kernels/arm/depthwise_pent4.h"
 #include "kernels/arm/depthwise_group_planes.h"
 
@@ -621,7 +621,9 @@ void nnom_depthwise_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t 
     /* the group-plane path, in place only in one strip */
     if (gp_wins(a, &g, &strip) && (strip == g.a.out_h || in != out)) {
         c_first = a->out_c & ~3;
-        group_planes(a, in, out, c_first);
+        /* planes of five with padding 1: the groups in the E forms first (depthwise_pent4.h) */
+        const int32_t c_pent = pent4_fits(a, PENT4_BUF_WORDS) ? pent4_layer(&g, in, out, c_first) : 0;
+        if (c_pent < c_first) group_planes(a, in, out, c_pent, c_first);
         if (c_first == a->out_c) return;
         if (a->out_h * a->out_w < DW_MIN_PLANE && in != out) pixel_major(a, in, out, c_first);
         else planar(a, in, out, c_first);

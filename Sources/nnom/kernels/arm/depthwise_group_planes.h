@@ -87,13 +87,13 @@ static int hex_group(const nnom_conv_args *a, const dw_chan q[4], int8_t *o, int
     return 1;
 }
 
-/* Channels [0, n4) (n4 a multiple of 4, depth multiplier 1, gp_geom() holds), four at a time,
+/* Channels [c_start, n4) (both multiples of 4, depth multiplier 1, gp_geom() holds), four at a time,
  * in strips of output lines: the input rows of a strip of the group gathered at once into four
  * images of int16 (depthwise_gather4.h), padding included, then each channel's lines of the
  * strip by the planar path's row loops. With one strip (the whole plane), each group reads its
  * own channels before it writes them: the output may overwrite the input. */
 __attribute__((noinline)) static void group_planes(const nnom_conv_args *layer, const int8_t *in, int8_t *out,
-                                                   int32_t n4)
+                                                   int32_t c_start, int32_t n4)
 {
     /* the four images; for lines of six, the blocks of hex_group() ahead of them where all fit */
     union {
@@ -129,21 +129,12 @@ __attribute__((noinline)) static void group_planes(const nnom_conv_args *layer, 
     ga.pad_done = 0;
     const int32_t blocks = (int32_t)(sizeof buf.hex / (sizeof(int16_t))); /* (int16 of the blocks) */
     const int hex_grouped = hex && a->out_w == HEX3_OUT && blocks + 4 * plane + DW_GP_SLACK <= DW_GP_BUF;
-    /* planes of five with padding 1, groups of four in the E forms: their own image and lines
-     * (depthwise_pent4.h) */
-    const int pent4 = hex && pent4_fits(layer, DW_GP_BUF / 2);
-    int32_t pent4_pad = 0;
     int16_t *const img = buf.img + (hex_grouped ? blocks : 0);
     img[4 * plane] = img[4 * plane + 1] = 0;
     /* lines of six grouped: each channel's packed weights in its block of hex_group() */
     if (hex_grouped) hex_blocks(buf.hex, img, plane, (int32_t)g.out_cs);
-    for (int32_t c0 = 0; c0 < n4; c0 += 4) {
+    for (int32_t c0 = c_start; c0 < n4; c0 += 4) {
         ga.in = in + c0;
-        if (pent4 && pent4_group(&g, c0, in + c0, out + c0, (uint32_t *)(void *)buf.img, &pent4_pad)) {
-            ga.pad_done = 0; /* (its image over the rows of padding of dw_gather4()'s, and the reverse) */
-            continue;
-        }
-        pent4_pad = 0;
         dw_chan q[4];
         /* (lines of six: never DW_E, too few quads; the blocks' stride known at each call) */
         if (hex_grouped) group_setup3(&g, c0, q, buf.hex[0].w, HEX3_BLOCK_WORDS, DW_ALLOW_L);

@@ -60,7 +60,9 @@ enum {
     PENT4_ROW_WORDS = PENT4_CH_WORDS * PENT4_CHANNELS,
     PENT4_CH_BYTES = PENT4_CH_WORDS * 4,   /* 12 */
     PENT4_ROW_BYTES = PENT4_ROW_WORDS * 4, /* 48 */
-    PENT4_PAD_ROWS = 2                     /* image rows of the zero point: above and below */
+    PENT4_PAD_ROWS = 2,                    /* image rows of the zero point: above and below */
+    PENT4_MAX_LINES = 34,                  /* tallest plane (the image: 1.7 KB of stack) */
+    PENT4_BUF_WORDS = (PENT4_MAX_LINES + PENT4_PAD_ROWS) * PENT4_ROW_WORDS
 };
 #define PENT4_STR_(x) #x
 #define PENT4_STR(x) PENT4_STR_(x)
@@ -246,8 +248,7 @@ typedef char nnom_pent4_args_words_ok[sizeof(pent4_args) % sizeof(uint32_t) == 0
 
 /* Whether pent4_group() serves layer a (depth multiplier 1): 3x3 stride 1 without dilation, no
  * clamp beyond int8, five columns with one of padding each side, one row of padding above and
- * below (in_h = out_h), and four channels' image rows within `buf_words` words (DW_GP_BUF: 34
- * lines). */
+ * below (in_h = out_h), and four channels' image rows within `buf_words` words. */
 static inline int pent4_fits(const nnom_conv_args *a, int32_t buf_words)
 {
     return a->k_h == 3 && a->k_w == 3 && a->stride_h == 1 && a->stride_w == 1 && a->dil_h == 1 && a->dil_w == 1 &&
@@ -303,12 +304,11 @@ static inline __attribute__((always_inline)) int pent4_setup_e(const dw_geom *g,
  * (pent4_setup_e(): their constants and packed weights straight into the line loops' blocks):
  * their input from `in` (channel c0 of pixel (0, 0)) gathered into the image at buf (word
  * aligned), then each channel's lines, outputs from `out` (channel c0 of output pixel (0, 0)).
- * The rows of padding (the image's first and last) written unless *pad_done (an earlier call
- * left them in buf: the caller clears it when anything else writes buf), then set. Reads every
- * input of the four channels before it writes an output. Whether it did (if not, nothing
- * written but buf: the group-plane path's general images and line loops serve the group). */
-__attribute__((noinline)) static int pent4_group(const dw_geom *g, int32_t c0, const int8_t *in, int8_t *out,
-                                                 uint32_t *buf, int32_t *pad_done)
+ * The rows of padding (the image's first and last) written unless pad_done (an earlier call
+ * left them in buf). Reads every input of the four channels before it writes an output. Whether
+ * it did (if not, nothing written). */
+static inline int pent4_group(const dw_geom *g, int32_t c0, const int8_t *in, int8_t *out, uint32_t *buf,
+                              int pad_done)
 {
     const nnom_conv_args *a = &g->a;
     const int32_t h = a->out_h, zp = a->in_zp;
@@ -317,9 +317,8 @@ __attribute__((noinline)) static int pent4_group(const dw_geom *g, int32_t c0, c
     quad3_form form[PENT4_CHANNELS];
     if (!pent4_setup_e(g, c0, b, form)) return 0;
     const uint32_t zpp = (uint32_t)(uint16_t)zp * 0x00010001u;
-    if (!*pad_done)
+    if (!pad_done)
         for (int32_t i = 0; i < PENT4_ROW_WORDS; i++) buf[i] = last[i] = zpp;
-    *pad_done = 1;
     pent4_gather_args ga;
     ga.s = in;
     ga.cs = a->in_c;
@@ -337,6 +336,19 @@ __attribute__((noinline)) static int pent4_group(const dw_geom *g, int32_t c0, c
         (form[j] == QUAD3_E_LO_FORM ? pent4_e_lo : pent4_e_mid)(p);
     }
     return 1;
+}
+
+/* Channels [0, n4) (n4 a multiple of 4) of layer a (pent4_fits(a, PENT4_BUF_WORDS); walk g, as
+ * gp_wins() makes it), a group of four at a time while the groups take the E forms
+ * (pent4_group()); the first channel not done (n4 when all were: the group-plane path does the
+ * rest). Each group reads its own channels before it writes them: the output may overwrite the
+ * input. (Its own frame, the image's, not nested in group_planes()'s.) */
+__attribute__((noinline)) static int32_t pent4_layer(const dw_geom *g, const int8_t *in, int8_t *out, int32_t n4)
+{
+    uint32_t buf[PENT4_BUF_WORDS];
+    for (int32_t c0 = 0; c0 < n4; c0 += PENT4_CHANNELS)
+        if (!pent4_group(g, c0, in + c0, out + c0, buf, c0 > 0)) return c0;
+    return n4;
 }
 
 #endif /* NNOM_USE_ARM_DSP */
