@@ -65,7 +65,7 @@
  *    lines by the loops above (lines of six, MobileNet's 6 x 6 planes: one
  *    pass per line, depthwise_hex3.h; measured 6 x 6 x 128, 3.30 -> 2.78
  *    instructions per multiply-accumulate; lines of five, DS-CNN's 25 x 5 x 64,
- *    2.14 -> 1.93, and depthwise_pent4.h's 2.77 -> 2.12 estimated cycles);
+ *    2.14 -> 1.93, and depthwise_pent4.h's 2.77 -> 2.10 estimated cycles);
  *    not where a strip would gather half again as
  *    many rows as its lines need (48 x 48: the planar path is faster);
  *  - 5x5 kernels of strides 1 and 2 without vertical dilation, output planes

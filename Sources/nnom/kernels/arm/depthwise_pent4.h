@@ -35,11 +35,12 @@
  * the group-plane path's general images and lines of five (depthwise_hex3.h).
  * Per line: 27 multiplies, 21 single loads in four runs (the starts, weights
  * and constants from the channel's block), 10 of requantisation, 5 stores and
- * 5 others, two lines a loop pass: an estimated 74 Cortex-M4 cycles for 45
- * multiply-accumulates counted with the padding taps (depthwise_hex3.h's lines
- * of five: 91). Measured at -O2, 25 x 5 x 64 (DS-CNN's layers): 2.77 -> 2.12
- * estimated cycles per multiply-accumulate for the whole layer (1.93 -> 1.87
- * instructions), of which the lines 1.65, the gather 0.23, the setup 0.17.
+ * 5 others, two lines a loop pass, a group's four channels in one call: an
+ * estimated 74 Cortex-M4 cycles for 45 multiply-accumulates counted with the
+ * padding taps (depthwise_hex3.h's lines of five: 91). Measured at -O2,
+ * 25 x 5 x 64 (DS-CNN's layers): 2.77 -> 2.10 estimated cycles per
+ * multiply-accumulate for the whole layer (1.93 -> 1.86 instructions), of which
+ * the lines 1.64, the gather 0.23, the setup 0.17 (-Os: 2.10).
  */
 #ifndef NNOM_KERNELS_ARM_DEPTHWISE_PENT4_H
 #define NNOM_KERNELS_ARM_DEPTHWISE_PENT4_H
@@ -143,11 +144,14 @@ typedef struct {
     const uint32_t *end;        /* 52: img after the last line */
     const uint32_t *img;        /* 56: the channel's part of the first line's first image row */
     int8_t *o;                  /* 60: the first line's first output */
+    int32_t more;               /* 64: whether the next channel's block follows (PENT4_ARGS_BYTES on) */
 } pent4_args;
+#define PENT4_ARGS_BYTES "68" /* sizeof (pent4_args), for the assembler (checked below) */
 typedef char nnom_pent4_args_ok[offsetof(pent4_args, w) == 12 && offsetof(pent4_args, mult) == 36 &&
                                         offsetof(pent4_args, e) == 44 && offsetof(pent4_args, step) == 48 &&
                                         offsetof(pent4_args, end) == 52 && offsetof(pent4_args, img) == 56 &&
-                                        offsetof(pent4_args, o) == 60
+                                        offsetof(pent4_args, o) == 60 && offsetof(pent4_args, more) == 64 &&
+                                        sizeof(pent4_args) == 68
                                     ? 1
                                     : -1];
 
@@ -219,29 +223,40 @@ typedef char nnom_pent4_args_ok[offsetof(pent4_args, w) == 12 && offsetof(pent4_
     "strb   r5, [r2, lr]\n\t"                                                         \
     "strb   r7, [r9, lr]\n\t"                                                         \
     "add    r2, r12, lr\n\t"
-#define PENT4_ENTRY                                \
-    "push   {r4-r11, lr}\n\t"                       \
-    "ldr    r1, [r0, #56]\n\t"                      \
-    "ldr    r2, [r0, #60]\n\t"                      \
-    "ldr    r3, [r0, #52]\n\t"
-/* Two lines a pass, entered at the second for an odd number of lines (bit 4 of 48 lines: the
- * number's lowest bit): the loop's test and taken branch once per two lines (2 cycles a line
- * fewer than one a pass, 240 bytes more). */
-#define PENT4_BODY2(CONST, OUTD)                                                      \
-    __asm__ volatile(PENT4_ENTRY                                                       \
-                     "sub    r9, r3, r1\n\t"                                           \
-                     "tst    r9, #16\n\t"                                              \
-                     "bne    2f\n"                                                      \
-                     "1:\n\t" PENT4_LINE(CONST, OUTD)                                  \
-                     "2:\n\t" PENT4_LINE(CONST, OUTD)                                  \
-                     "cmp    r1, r3\n\t"                                               \
-                     "bne    1b\n\t"                                                   \
-                     "pop    {r4-r11, pc}\n\t");
+/* One E form's lines of a channel (labels L1, L2), two lines a pass, entered at the second for
+ * an odd number of lines (r9 = 48 lines: bit 4 the number's lowest bit): the loop's test and
+ * taken branch once per two lines (2 cycles a line fewer than one a pass, 240 bytes more). */
+#define PENT4_LINES(L, OUTD)                                                          \
+    "tst    r9, #16\n\t"                                                              \
+    "bne    " L "2f\n"                                                                 \
+    L "1:\n\t" PENT4_LINE(PENT4_CONST, OUTD)                                           \
+    L "2:\n\t" PENT4_LINE(PENT4_CONST, OUTD)                                           \
+    "cmp    r1, r3\n\t"                                                               \
+    "bne    " L "1b\n\t"
 typedef char nnom_pent4_odd_bit_ok[PENT4_ROW_BYTES == 3 * 16 ? 1 : -1];
-#define PENT4_FN(name, BODY, CONST, OUTD) \
-    __attribute__((naked, noinline)) static void name(__attribute__((unused)) const pent4_args *p) { BODY(CONST, OUTD) }
-PENT4_FN(pent4_e_lo, PENT4_BODY2, PENT4_CONST, PENT4_OUTD_E_LO)
-PENT4_FN(pent4_e_mid, PENT4_BODY2, PENT4_CONST, PENT4_OUTD_E_MID)
+/* The blocks from b, while `more`: each channel's lines in its E form (E_LO when its E is
+ * QUAD3_E_LO, else E_MID), one call for a group (no call, push and pop per channel). */
+__attribute__((naked, noinline)) static void pent4_lines(__attribute__((unused)) const pent4_args *b)
+{
+    __asm__ volatile("push   {r4-r11, lr}\n"
+                     "0:\n\t"
+                     "ldr    r1, [r0, #56]\n\t"
+                     "ldr    r2, [r0, #60]\n\t"
+                     "ldr    r3, [r0, #52]\n\t"
+                     "ldr    r12, [r0, #44]\n\t"
+                     "sub    r9, r3, r1\n\t"
+                     "cmp    r12, #" PENT4_STR(QUAD3_E_LO_IMM) "\n\t"
+                     "beq    4f\n\t"
+                     PENT4_LINES("5", PENT4_OUTD_E_MID)
+                     "b      9f\n"
+                     "4:\n\t" PENT4_LINES("4", PENT4_OUTD_E_LO)
+                     "9:\n\t"
+                     "ldr    r9, [r0, #64]\n\t"
+                     "add    r0, r0, #" PENT4_ARGS_BYTES "\n\t"
+                     "cmp    r9, #0\n\t"
+                     "bne    0b\n\t"
+                     "pop    {r4-r11, pc}\n\t");
+}
 
 enum { PENT4_ARGS_WORDS = (int)(sizeof(pent4_args) / sizeof(uint32_t)) };
 typedef char nnom_pent4_args_words_ok[sizeof(pent4_args) % sizeof(uint32_t) == 0 ? 1 : -1];
@@ -261,13 +276,11 @@ static inline int pent4_fits(const nnom_conv_args *a, int32_t buf_words)
 /* The E forms of channel_quant() (depthwise_chan.h) for channels c0 .. c0 + 3 at once, where all
  * four take them (the output zero point -128, right shifts e in [1, QUAD3_E_MID - 1], starts within
  * the bounds of channel_quant()'s DW_E: DS-CNN's layers): the weights times 2^(1 + k) packed by
- * group_pack3() into the blocks b, the starts, multiplier, c' and E into each block, its form into
- * form[j]; whether it did (if not, the blocks' weights are to be packed again). The same choice
+ * group_pack3() into the blocks b, the starts, multiplier, c' and E into each block; whether it did (if not, the blocks' weights are to be packed again). The same choice
  * and constants as channel_quant() with DW_ALLOW_E, without its other forms' tests and without
  * scale_guess() calls. */
 static inline __attribute__((always_inline)) int pent4_setup_e(const dw_geom *g, int32_t c0,
-                                                               pent4_args b[PENT4_CHANNELS],
-                                                               quad3_form form[PENT4_CHANNELS])
+                                                               pent4_args b[PENT4_CHANNELS])
 {
     const nnom_conv_args *a = &g->a;
     if (a->out_zp != -128) return 0;
@@ -278,7 +291,6 @@ static inline __attribute__((always_inline)) int pent4_setup_e(const dw_geom *g,
         const int32_t big_e = e < QUAD3_E_LO ? QUAD3_E_LO : QUAD3_E_MID;
         k[j] = big_e - e;
         b[j].e = big_e;
-        form[j] = quad3_e_form(big_e);
     }
     group_pack3(g, c0, b[0].w, PENT4_ARGS_WORDS, 0, pack2(2 << k[0], 2 << k[2]), pack2(2 << k[1], 2 << k[3]), sums);
     const int32_t taps_room = a->k_h * a->k_w * 16384, bias_room = 1 << 30;
@@ -314,8 +326,7 @@ static inline int pent4_group(const dw_geom *g, int32_t c0, const int8_t *in, in
     const int32_t h = a->out_h, zp = a->in_zp;
     uint32_t *const last = buf + (h + 1) * PENT4_ROW_WORDS;
     pent4_args b[PENT4_CHANNELS];
-    quad3_form form[PENT4_CHANNELS];
-    if (!pent4_setup_e(g, c0, b, form)) return 0;
+    if (!pent4_setup_e(g, c0, b)) return 0;
     const uint32_t zpp = (uint32_t)(uint16_t)zp * 0x00010001u;
     if (!pad_done)
         for (int32_t i = 0; i < PENT4_ROW_WORDS; i++) buf[i] = last[i] = zpp;
@@ -333,8 +344,9 @@ static inline int pent4_group(const dw_geom *g, int32_t c0, const int8_t *in, in
         p->img = buf + j * PENT4_CH_WORDS;
         p->end = p->img + h * PENT4_ROW_WORDS;
         p->o = out + j;
-        (form[j] == QUAD3_E_LO_FORM ? pent4_e_lo : pent4_e_mid)(p);
+        p->more = j < PENT4_CHANNELS - 1;
     }
+    pent4_lines(b);
     return 1;
 }
 
