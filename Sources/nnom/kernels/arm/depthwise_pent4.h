@@ -2,7 +2,7 @@
  * Planes five outputs wide of a 3x3 kernel at stride 1, padding 1 each side
  * (DS-CNN's 25 x 5), four channels at a time, for the group-plane path of the
  * Cortex-M DSP depthwise convolution (kernels/arm/depthwise_conv_s8.c, which
- * includes this file; depthwise_group_planes.h calls pent4_group()).
+ * includes this file and calls pent4_layer() ahead of group_planes()).
  *
  * The image: the four channels' input rows as int16, interleaved by rows:
  * image row y (input row y - 1, rows 0 and h + 1 the input zero point) is
@@ -31,8 +31,9 @@
  * Requantisation: the E forms of depthwise_quad3.h (the output zero point -128,
  * right shifts 1 to 14: a ReLU's output as the quantiser makes it, all of
  * DS-CNN's channels), two instructions an output into the sums' registers, then
- * five STRB from three pointers; a group with a channel in another form takes
- * the group-plane path's general images and lines of five (depthwise_hex3.h).
+ * five STRB from three pointers; from the first group with a channel in
+ * another form on, the group-plane path's general images and lines of five
+ * (depthwise_hex3.h) serve the layer.
  * Per line: 27 multiplies, 21 single loads in four runs (the starts, weights
  * and constants from the channel's block), 10 of requantisation, 5 stores and
  * 5 others, two lines a loop pass, a group's four channels in one call: an
@@ -77,7 +78,8 @@ typedef struct {
     uint32_t *d;      /* 12: the first image row to write */
     uint32_t *end;    /* 16: d after the last */
 } pent4_gather_args;
-typedef char nnom_pent4_gather_ok[offsetof(pent4_gather_args, d) == 12 && offsetof(pent4_gather_args, end) == 16 ? 1 : -1];
+typedef char nnom_pent4_gather_ok[offsetof(pent4_gather_args, d) == 12 && offsetof(pent4_gather_args, end) == 16 ? 1
+                                                                                                           : -1];
 
 /*
  * Input rows of five pixels of four channels into image rows (r1 the input, r2 = cs, r3 = 3 cs,
@@ -205,11 +207,12 @@ typedef char nnom_pent4_args_ok[offsetof(pent4_args, w) == 12 && offsetof(pent4_
 #define PENT4_OUTD_E_MID(S) PENT4_OUTD_E(S, QUAD3_E_MID_IMM)
 
 /*
- * Lines from p->img to p->end (PENT4_ROW_BYTES a line), outputs from p->o (output j at o + j
- * step, the next line 5 steps further). Registers: r0 the arguments, r1 the image, r2 the
- * output, r3 the end, r4-r8 the sums, r9-r12 and lr the weights and inputs, then the constants
- * and the step (r9 the requantisation's scratch); the five outputs stored from three pointers,
- * o, o + 2 step (r9), o + 4 step (r12), those at immediate offsets first (pipelined).
+ * One of a channel's lines from p->img to p->end (PENT4_ROW_BYTES a line), outputs from p->o
+ * (output j at o + j step, the next line 5 steps further). Registers: r0 the arguments, r1 the
+ * image, r2 the output, r3 the end, r4-r8 the sums, r9-r12 and lr the weights and inputs, then
+ * the constants and the step (r9 the requantisation's scratch); the five outputs stored from
+ * three pointers, o, o + 2 step (r9), o + 4 step (r12), those at immediate offsets first
+ * (pipelined).
  * Precondition: end = img + k lines, k >= 1.
  */
 #define PENT4_LINE(CONST, OUTD)                                                       \
@@ -276,7 +279,8 @@ static inline int pent4_fits(const nnom_conv_args *a, int32_t buf_words)
 /* The E forms of channel_quant() (depthwise_chan.h) for channels c0 .. c0 + 3 at once, where all
  * four take them (the output zero point -128, right shifts e in [1, QUAD3_E_MID - 1], starts within
  * the bounds of channel_quant()'s DW_E: DS-CNN's layers): the weights times 2^(1 + k) packed by
- * group_pack3() into the blocks b, the starts, multiplier, c' and E into each block; whether it did (if not, the blocks' weights are to be packed again). The same choice
+ * group_pack3() into the blocks b, the starts, multiplier, c' and E into each block; whether it
+ * did (if not, the blocks' weights are to be packed again). The same choice
  * and constants as channel_quant() with DW_ALLOW_E, without its other forms' tests and without
  * scale_guess() calls. */
 static inline __attribute__((always_inline)) int pent4_setup_e(const dw_geom *g, int32_t c0,
