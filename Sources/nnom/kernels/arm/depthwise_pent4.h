@@ -269,8 +269,8 @@ typedef char nnom_pent4_args_words_ok[sizeof(pent4_args) % sizeof(uint32_t) == 0
  * below (in_h = out_h), and four channels' image rows within `buf_words` words. */
 static inline int pent4_fits(const nnom_conv_args *a, int32_t buf_words)
 {
-    return a->k_h == 3 && a->k_w == 3 && a->stride_h == 1 && a->stride_w == 1 && a->dil_h == 1 && a->dil_w == 1 &&
-           a->act_min == -128 && a->act_max == 127 && a->out_w == PENT4_OUT && a->in_w == PENT4_OUT &&
+    return a->out_w == PENT4_OUT && a->in_w == PENT4_OUT && a->k_h == 3 && a->k_w == 3 && a->stride_h == 1 &&
+           a->stride_w == 1 && a->dil_h == 1 && a->dil_w == 1 && a->act_min == -128 && a->act_max == 127 &&
            a->pad_left == 1 && a->pad_top == 1 && a->in_h == a->out_h && a->out_h >= 1 &&
            (a->out_h + PENT4_PAD_ROWS) * PENT4_ROW_WORDS <= buf_words;
 }
