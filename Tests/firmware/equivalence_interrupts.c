@@ -15,7 +15,8 @@
  * layer on RGB (conv_first.h's first_pass and first_gather_27_run4), a 3x3 16 -> 16 (with all the
  * scratch pass3_fast, with the least conv_pass.h's two-pixel pass2_fast), a 3x3 depthwise at
  * strides 1 and 2 on channels of four (depthwise_gather4.h's gathers, depthwise_group4_asm.h's
- * pair passes) and the int8 add above its table threshold (elementwise_s8.c's ew_add4). A
+ * pair passes; at stride 1 every other case on a plane five wide, depthwise_pent4.h's gather and
+ * lines) and the int8 add above its table threshold (elementwise_s8.c's ew_add4). A
  * pass3_stack keeping the channel it requantises 64 bytes below SP instead of in its frame
  * mismatches in all 6 of the pointwise cases (0 before the handler used the FPU: the 18 words the
  * exception frame reserves for the FPU were never written); a pass3_rec_run keeping its count of
@@ -282,7 +283,11 @@ int32_t check_dsp_interrupted(int32_t cases)
         case SHAPE_DW_S1:
         case SHAPE_DW_S2: {
             const int32_t c = 4 * range(2, 8);
-            conv_shape(&a, 1, range(5, 12), range(5, 12), c, c, 3, t % SHAPE_COUNT == SHAPE_DW_S1 ? 1 : 2);
+            /* (stride 1: every other case on a plane five wide as DS-CNN's) */
+            const int five = t % SHAPE_COUNT == SHAPE_DW_S1 && t / SHAPE_COUNT % 2 == 0;
+            conv_shape(&a, 1, five ? range(5, 25) : range(5, 12), five ? 5 : range(5, 12), c, c, 3,
+                       t % SHAPE_COUNT == SHAPE_DW_S1 ? 1 : 2);
+            if (five) a.out_zp = -128; /* (a ReLU's output: the E forms) */
             bad += conv_case("depthwise 3x3 (interrupted)", t, &a, 1, 0);
             break;
         }

@@ -352,11 +352,13 @@ static void random_conv(nnom_conv_args *a, int depthwise)
         }
         /* DS-CNN's 25 x 5 planes (stride 1, 5 columns 'same', or 7 'valid'): lines of five outputs,
          * the DSP kernel's one pass per line, and as many lines as its two-instruction forms want */
-        const int ds_cnn = !big_s2 && chance(15);
+        const int ds_cnn = !big_s2 && chance(25);
         if (ds_cnn) {
             a->stride_h = a->stride_w = 1;
             a->in_w = chance(70) ? 5 : 7;
-            a->in_h = range(16, 27);
+            /* (5 columns: up to 34 rows in one pass of four channels' interleaved images, more in
+             * strips of the general images) */
+            a->in_h = chance(25) ? range(1, 15) : range(16, 40);
         }
         /* MobileNets' 3 x 3 planes (3 x 3 'same' at stride 1; 5 x 5 to 7 x 7 at stride 2, 'same' or
          * 'valid'): lines of three outputs, the DSP kernel's one pass per line on the group planes */
@@ -498,6 +500,18 @@ static void random_conv(nnom_conv_args *a, int depthwise)
                 shift[c] = mixed && c % 4 == 1 ? range(0, 1) : -range(1, 10);
             }
             a->out_zp = range(-100, 100);
+        }
+        if (chance(30)) {
+            /* DS-CNN's layers as the quantiser makes them: a ReLU's output (zero point -128), every
+             * right shift in [1, 14] (the DSP kernel's two-instruction forms set up for four channels
+             * at once), multipliers below and above 2^30, some biases near 2^29 and beyond (starts
+             * near the bound of those forms, and past it: the general setup) */
+            for (int32_t c = 0; c < a->out_c; c++) {
+                shift[c] = -range(1, 14);
+                multiplier[c] = chance(30) ? (int32_t)(next() & 0x3FFFFFFFu) | 1 : (int32_t)(0x40000001u + (next() & 0x3FFFFFFEu));
+                if (chance(5)) bias[c] = (int32_t)(next() >> range(1, 9)) * (chance(50) ? 1 : -1);
+            }
+            a->out_zp = -128;
         }
     }
     if (dw_5x5 && chance(50)) { /* multipliers below 2^30 (the SMMULR form), no clamp beyond int8 */

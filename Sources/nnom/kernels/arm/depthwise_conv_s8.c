@@ -51,7 +51,9 @@
  * long (fixed costs per line and per channel spread over more outputs); except
  * on the group-plane path a 3x3 stride-1 plane five outputs wide (DS-CNN's
  * 25 x 5), whose rows of five are one loop pass each (depthwise_hex3.h) and
- * one assembly pass of the gather (depthwise_gather4.h).
+ * one assembly pass of the gather (depthwise_gather4.h); with padding 1 and
+ * the E forms (DS-CNN's layers) four channels at a time in one interleaved
+ * image without the padding columns (depthwise_pent4.h).
  *
  * Which path, with depth multiplier 1, for the channels of whole groups of four:
  *  - 3x3 stride-1 layers whose lines (transposed or not) are 4 outputs or
@@ -63,7 +65,8 @@
  *    lines by the loops above (lines of six, MobileNet's 6 x 6 planes: one
  *    pass per line, depthwise_hex3.h; measured 6 x 6 x 128, 3.30 -> 2.78
  *    instructions per multiply-accumulate; lines of five, DS-CNN's 25 x 5 x 64,
- *    2.14 -> 1.93); not where a strip would gather half again as
+ *    2.14 -> 1.93, and depthwise_pent4.h's 2.77 -> 2.10 estimated cycles);
+ *    not where a strip would gather half again as
  *    many rows as its lines need (48 x 48: the planar path is faster);
  *  - 3x3 planes of lines of three outputs at stride 1 or 2 (MobileNets' 3 x 3
  *    planes), no clamp: the group-plane path too, a group's four channels in
@@ -545,7 +548,8 @@ __attribute__((noinline)) static void planar(const nnom_conv_args *layer, const 
     }
 }
 
-/* the group-plane path: group_planes() */
+/* the group-plane path: group_planes(), and its planes of five: pent4_layer() */
+#include "kernels/arm/depthwise_pent4.h"
 #include "kernels/arm/depthwise_group_planes.h"
 
 /* The planar path computes every output of a channel from one gathering of its input rows (one
@@ -629,7 +633,9 @@ void nnom_depthwise_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t 
     /* the group-plane path, in place only in one strip */
     if (gp_wins(a, &g, &strip, &pitch, &ph) && (strip == g.a.out_h || in != out)) {
         c_first = a->out_c & ~3;
-        group_planes(&g, pitch, strip, ph, in, out, c_first);
+        /* planes of five with padding 1: the groups in the E forms first (depthwise_pent4.h) */
+        const int32_t c_pent = pent4_fits(a, PENT4_BUF_WORDS) ? pent4_layer(&g, in, out, c_first) : 0;
+        if (c_pent < c_first) group_planes(&g, pitch, strip, ph, in, out, c_pent, c_first);
         if (c_first == a->out_c) return;
         if (a->out_h * a->out_w < DW_MIN_PLANE && in != out) pixel_major(a, in, out, c_first);
         else planar(a, in, out, c_first);

@@ -130,15 +130,16 @@ static int hex_group(const nnom_conv_args *a, const dw_chan q[4], int8_t *o, int
     return 1;
 }
 
-/* The group-plane path on planes of lines of three (gp_tri(): one strip): each group's input plane
- * gathered (the rows of padding for the first group only), its four channels set up into the
- * blocks of tri_group() and run in one call (channels in DW_GEN: the planar path's C rows). The
- * output may overwrite the input (each group reads its channels before writing them). Measured
+/* The group-plane path on planes of lines of three (gp_tri(): one strip), channels [c_start, n4):
+ * each group's input plane gathered (the rows of padding for the first group only), its four
+ * channels set up into the blocks of tri_group() and run in one call (channels in DW_GEN: the
+ * planar path's C rows). The output may overwrite the input (each group reads its channels before
+ * writing them). Measured
  * 3 x 3 x 256: 7.39 -> 6.17 estimated cycles per multiply-accumulate against the channel groups'
  * padded copy; 6 x 6 x 128 at stride 2: 8.24 -> 7.59. */
 typedef char nnom_tri3_lines_ok[(int)TRI3_MAX_LINES < (int)DW_NARROW ? 1 : -1];
-__attribute__((noinline)) static void group_tri(const dw_geom *g, const int8_t *in, int8_t *out, int32_t n4,
-                                                int32_t pitch, int32_t ph)
+__attribute__((noinline)) static void group_tri(const dw_geom *g, const int8_t *in, int8_t *out, int32_t c_start,
+                                                int32_t n4, int32_t pitch, int32_t ph)
 {
     int16_t img[4 * TRI3_MAX_ROWS * TRI3_PITCH_S2 + DW_GP_SLACK] __attribute__((aligned(4)));
     tri3_args b[TRI3_GROUP];
@@ -161,7 +162,7 @@ __attribute__((noinline)) static void group_tri(const dw_geom *g, const int8_t *
         b[j].step = (int32_t)g->out_cs;
         b[j].o_line = (int32_t)g->out_rs;
     }
-    for (int32_t c0 = 0; c0 < n4; c0 += 4) {
+    for (int32_t c0 = c_start; c0 < n4; c0 += 4) {
         dw_chan q[4];
         ga.in = in + c0;
         dw_gather4(&ga, img);
@@ -186,14 +187,14 @@ __attribute__((noinline)) static void group_tri(const dw_geom *g, const int8_t *
     }
 }
 
-/* Channels [0, n4) (n4 a multiple of 4, depth multiplier 1) of the view g, pitch, strip and ph
+/* Channels [c_start, n4) (both multiples of 4, depth multiplier 1) of the view g, pitch, strip and ph
  * that gp_geom() gave (held: the caller's test made them, not made again), four at a time,
  * in strips of output lines: the input rows of a strip of the group gathered at once into four
  * images of int16 (depthwise_gather4.h), padding included, then each channel's lines of the
  * strip by the planar path's row loops. With one strip (the whole plane), each group reads its
  * own channels before it writes them: the output may overwrite the input. */
 __attribute__((noinline)) static void group_planes(const dw_geom *g, int32_t pitch, int32_t strip, int32_t ph,
-                                                   const int8_t *in, int8_t *out, int32_t n4)
+                                                   const int8_t *in, int8_t *out, int32_t c_start, int32_t n4)
 {
     /* the four images; for lines of six, the blocks of hex_group() ahead of them where all fit */
     union {
@@ -202,7 +203,7 @@ __attribute__((noinline)) static void group_planes(const dw_geom *g, int32_t pit
     } buf;
     uint32_t wp4[4][DW_GP_PAIRS];
     if (gp_tri(&g->a, pitch)) {
-        group_tri(g, in, out, n4, pitch, ph);
+        group_tri(g, in, out, c_start, n4, pitch, ph);
         return;
     }
     const nnom_conv_args *a = &g->a;
@@ -234,7 +235,7 @@ __attribute__((noinline)) static void group_planes(const dw_geom *g, int32_t pit
     img[4 * plane] = img[4 * plane + 1] = 0;
     /* lines of six grouped: each channel's packed weights in its block of hex_group() */
     if (hex_grouped) hex_blocks(buf.hex, img, plane, (int32_t)g->out_cs);
-    for (int32_t c0 = 0; c0 < n4; c0 += 4) {
+    for (int32_t c0 = c_start; c0 < n4; c0 += 4) {
         ga.in = in + c0;
         dw_chan q[4];
         /* (lines of six: never DW_E, too few quads; the blocks' stride known at each call) */

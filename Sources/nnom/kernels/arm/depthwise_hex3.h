@@ -26,7 +26,9 @@
  * multiply-accumulates in the E forms of depthwise_quad3.h (67 in Z), where
  * the transposed lines of 25 took six quads and a last output (about 70 per 45,
  * and the fixed costs of each line). The E forms here too: 25 lines of five
- * repay the scaling of a channel's weights.
+ * repay the scaling of a channel's weights. (Planes of five with padding 1 whose
+ * groups of four all take the E forms, as DS-CNN's do, go to depthwise_pent4.h:
+ * these lines serve the others.)
  */
 #ifndef NNOM_KERNELS_ARM_DEPTHWISE_HEX3_H
 #define NNOM_KERNELS_ARM_DEPTHWISE_HEX3_H
