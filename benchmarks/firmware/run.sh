@@ -10,7 +10,8 @@
 # reference architectures (benchmarks/mlperf/make_models.py writes them into
 # benchmarks/work/mlperf, with realistic random weights: DS-CNN keyword
 # spotting, MobileNetV1-0.25 96x96, ResNet-8, the dense autoencoder), each
-# converted by nnom's tools (examples/cortex-m4/host/make_headers).
+# converted by nnom's tools (examples/cortex-m4/host/make_headers); and the same four quantised by
+# TensorFlow (benchmarks/mlperf/make_tflite.py) and imported from their .tflite files.
 #
 # Method:
 #  - instructions: the firmware runs BENCH_RUNS inferences on one input, each
@@ -68,6 +69,7 @@ fi
 
 # the MLPerf Tiny re-creations: Keras models (TensorFlow, a few seconds), then converted
 mlperf_models=""
+tflite_models=""
 if [ "${MLPERF:-1}" != 0 ]; then
   work=benchmarks/work/mlperf
   if [ ! -f "$work/models.txt" ]; then
@@ -82,6 +84,15 @@ if [ "${MLPERF:-1}" != 0 ]; then
   NNOM_KEEP_DEAD_CHANNELS=1 "$build/host/make_headers" keras vww_all "$work/vww.keras" "$work/vww.calib.npy" \
     "$work/vww.test.npy" - "$gen" 2
   mlperf_models="$mlperf_models vww_all"
+  # the same four quantised by TensorFlow and imported from .tflite (TensorFlow's scales, every filter kept)
+  if [ ! -f "$work/ad.tflite_test.npy" ]; then
+    echo "== MLPerf Tiny re-creations quantised by TensorFlow (.tflite)"
+    nice python3 benchmarks/mlperf/make_tflite.py "$work"
+  fi
+  for m in kws vww resnet8 ad; do
+    "$build/host/make_headers" tflite "${m}_tfl" "$work/$m.tflite" "$work/$m.tflite_test.npy" "$gen" 2
+    tflite_models="$tflite_models ${m}_tfl"
+  done
 fi
 [ -n "${MLPERF_ONLY:-}" ] && models=""
 
@@ -96,7 +107,7 @@ for model in $models; do
     done
   done
 done
-for model in $mlperf_models; do
+for model in $mlperf_models $tflite_models; do
   for opt in Os O2; do measure "$model" "$opt" dsp auto; done
 done
 [ -n "$models" ] && { measure cnn28 Os dsp all; measure cnn28 Os dsp minimal; }
@@ -143,6 +154,7 @@ title() {
 # MACs of the model as designed (the Keras model's count; a pruned model computes fewer)
 model_macs() {
   local m=${1%_all}
+  m=${m%_tfl}
   sed -nE "s/^$m macs=([0-9]+).*/\1/p" benchmarks/work/mlperf/models.txt
 }
 out=benchmarks/results/firmware.md
@@ -186,6 +198,22 @@ out=benchmarks/results/firmware.md
       macs=$(model_macs "$model")
       echo "| $(title "$model") | $(group "$macs") | $(group "$(field "$a" 6)") | $(per_mac "$(field "$a" 5)" "$macs") ($(per_mac "$(field "$b" 5)" "$macs")) | $(group "$(field "$a" 16)") | $(per_mac "$(field "$a" 16)" "$macs") ($(per_mac "$(field "$b" 16)" "$macs")) | $(field "$a" 11) B | $(published "$model") |"
     done
+    if [ -n "$tflite_models" ]; then
+      echo
+      echo "The same four models quantised by TensorFlow instead (\`benchmarks/mlperf/make_tflite.py\`: TFLiteConverter,"
+      echo "full-integer int8, calibrated on the same inputs) and imported from their \`.tflite\` files by nnom's tools"
+      echo "(\`make_headers tflite\`): TensorFlow's scales and zero points, every all-zero filter kept. The"
+      echo "firmware's outputs equal the host runtime's bit for bit (on TensorFlow-quantised instances of these"
+      echo "architectures the host runtime's outputs equal TensorFlow Lite Micro's: \`benchmarks/results/tflite_mlperf.md\`)."
+      echo
+      echo "| model, from .tflite | MACs computed | instructions / MAC -O2 (-Os) | est. cycles / inference -O2 | est. cycles / MAC -O2 (-Os) | arena | runtime flash -O2 |"
+      echo "|---|---:|---:|---:|---:|---:|---:|"
+      for model in $tflite_models; do
+        a=$(row "$model" O2 dsp auto); b=$(row "$model" Os dsp auto)
+        macs=$(model_macs "$model")
+        echo "| $(title "${model%_tfl}" | sed 's/, all-zero filters removed by the converter//') | $(group "$(field "$a" 6)") | $(per_mac "$(field "$a" 5)" "$macs") ($(per_mac "$(field "$b" 5)" "$macs")) | $(group "$(field "$a" 16)") | $(per_mac "$(field "$a" 16)" "$macs") ($(per_mac "$(field "$b" 16)" "$macs")) | $(field "$a" 11) B | $(field "$a" 7) B |"
+      done
+    fi
     for model in $mlperf_models; do
       echo
       echo "### $(title "$model")"

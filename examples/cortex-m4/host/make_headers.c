@@ -586,7 +586,7 @@ static int make_tflite(const char *name, const char *model_path, const char *x_p
     if (!inputs) return die("memory", "out of memory");
     for (int64_t k = 0; k < (int64_t)count * in.count; k++) inputs[k] = (int8_t)x.data[k]; /* already int8 */
     int rc = write_inputs_header(dir, name, m, inputs, count, in.count, NULL) ||
-             write_expected(dir, name, m, inputs, count, in.count);
+             write_expected(dir, name, m, inputs, count, in.count) || write_layers(dir, name, bytes, size, c);
     free(inputs);
     free(bytes);
     nnom_model_destroy(m);
