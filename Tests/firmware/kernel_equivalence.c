@@ -190,6 +190,12 @@ static void random_conv(nnom_conv_args *a, int depthwise)
         a->in_c = chance(50) ? 4 * range(4, 12) : range(15, 48);
         a->out_c = paired_all ? 2 * range(1, 12) : range(1, 24);
         if (paired_all && chance(70)) a->in_c = 4 * range(4, 12);
+        /* more channels than the DSP kernel's table of pair constants keeps on its stack: the table
+         * after the columns when the scratch holds it (conv_pass2t.h), else pass2_fast */
+        if (paired_all && chance(25)) {
+            a->out_c = 2 * range(17, 32);
+            a->in_c = 4 * range(11, 16);
+        }
     }
     /* pointwise layers as DS-CNN and MobileNet have them (1x1, stride 1, many pixels, odd channel
      * counts where the converter removed all-zero filters): the DSP kernel's eight-pixel passes

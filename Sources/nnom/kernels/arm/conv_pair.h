@@ -20,6 +20,7 @@
 
 #include "kernels/arm/arm_dsp.h"
 #include "kernels/arm/conv_pass.h"
+#include "kernels/arm/conv_pass2t.h"
 
 /* The two-pixel layout (np 2: a group's four words are p0 lo, p0 hi, p1 lo, p1 hi), the whole
  * patches of a pass in one call: rows >= 1 kernel rows of row_groups >= 1 groups each, pixel 0's
@@ -160,12 +161,13 @@ __attribute__((noinline)) static void im2col_pair_edge(const conv_ctx *x, const 
     }
 }
 
-/* Every pass of the layer (out_w even: each pass two pixels of one output row), pa prepared for
- * all out_c channels (an even run of fast channels, pass2_fast as @p pass), the
- * columns at x->cols: per pass the two patches (widen_pair_rows4, or widen_pair_rows, when both
- * windows lie inside the input: ix0 in [0, ix_max - stride_w], iy0 in [0, iy_max]; else
- * im2col_pair_edge), the end group, one call of the assembly, the narrower clamp when there is one. */
-__attribute__((noinline)) static void pair_passes(const conv_ctx *x, pass2_args *pa, void (*pass)(const pass2_args *),
+/* Every pass of the layer (out_w even: each pass two pixels of one output row), all out_c channels
+ * (an even run of fast channels) in one call a pass: of pass2_table (conv_pass2t.h) with pt, its
+ * table made, when pt is not NULL, else of pass2_fast with pa; the columns at x->cols: per pass
+ * the two patches (widen_pair_rows4, or widen_pair_rows, when both windows lie inside the input:
+ * ix0 in [0, ix_max - stride_w], iy0 in [0, iy_max]; else im2col_pair_edge), the end group, the
+ * call, the narrower clamp when there is one. */
+__attribute__((noinline)) static void pair_passes(const conv_ctx *x, pass2_args *pa, pass2t_args *pt,
                                                   const int8_t *in, int8_t *out, int32_t ix_max, int32_t iy_max,
                                                   int clamp)
 {
@@ -173,6 +175,7 @@ __attribute__((noinline)) static void pair_passes(const conv_ctx *x, pass2_args 
     const int32_t n_pix = a->out_h * a->out_w, out_c = a->out_c, sw = a->stride_w;
     const int32_t row_skip = (int32_t)x->step - 4 * x->row_groups;
     uint32_t *end = x->cols + 4 * pa->groups;
+    uint32_t *const last = pt ? pt->last : pa->last;
     void (*const widen_rows)(uint32_t *, const int8_t *, int32_t, int32_t, int32_t, int32_t, uint32_t) =
         x->row_groups % PAIR_ROW_QUAD ? widen_pair_rows : widen_pair_rows4;
     int32_t iy0 = -a->pad_top, ix0 = -a->pad_left, ox = 0;
@@ -182,12 +185,18 @@ __attribute__((noinline)) static void pair_passes(const conv_ctx *x, pass2_args 
                        x->row_groups, x->neg_zp);
         else
             im2col_pair_edge(x, in, iy0, ix0, x->cols);
-        memcpy(pa->last, end, sizeof pa->last);
+        memcpy(last, end, 4 * sizeof *last);
         end[0] = COLS_END;
-        pa->out = out + (ptrdiff_t)pix * out_c;
-        pass(pa);
-        end[0] = pa->last[0];
-        if (clamp) clamp_pass(pa->out, out_c, 2, out_c, a->act_min, a->act_max);
+        int8_t *const o = out + (ptrdiff_t)pix * out_c;
+        if (pt) {
+            pt->out = o;
+            pass2_table(pt);
+        } else {
+            pa->out = o;
+            pass2_fast(pa);
+        }
+        end[0] = last[0];
+        if (clamp) clamp_pass(o, out_c, 2, out_c, a->act_min, a->act_max);
         ix0 += 2 * sw;
         ox += 2;
         if (ox == a->out_w) {

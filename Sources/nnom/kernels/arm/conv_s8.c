@@ -187,6 +187,10 @@ typedef struct {
  * pass). A pointwise layer with many dead channels has a run between every two of them (about 30
  * in 128 channels at 60 % dead): finding them at every pass cost 10-12 % of its cycles. */
 #define MAX_RUNS 48
+/* The most channels whose table of constants for pass2_table (conv_pass2t.h) lives on the stack, in
+ * the place of the runs (MAX_RUNS of 8 bytes: no more stack); more take it after the columns, when
+ * the scratch holds it. */
+#define PAIR_TABLE_STACK_CHANNELS 32
 /* The longest run: longer ones are split. */
 #define RUN_MAX_LEN 0xFFFF
 
@@ -395,6 +399,7 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
     union {
         fast_run runs[MAX_RUNS];
         uint8_t three[THREE_LIST_BYTES];
+        int32_t pair_table[PAIR_TABLE_STACK_CHANNELS / 2 * PASS2T_WORDS]; /* (pair_passes: after the runs) */
     } runs_or_list;
     fast_run *const runs = runs_or_list.runs;
     int32_t n_runs = find_runs(&x, x.s.np, x.n_safe, bias_room, runs);
@@ -541,7 +546,25 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
     const int out_cols = x.s.np == 4 && x.s.k <= EIGHT_MAX_K && redo && (uint32_t)out_c * 8u >= cols8;
     if (pass2_all && pair_rows && !(a->out_w & 1)) {
         /* every pass two pixels of one output row, all channels in one call of the assembly */
-        pair_passes(&x, &pa, pass2_all, in, out, ix_max, iy_max, clamp);
+        /* pass2_table's constants: in the runs' place (their last read was above) for at most
+         * PAIR_TABLE_STACK_CHANNELS channels, else after the columns when the scratch holds them;
+         * else (or no bias) pass2_fast */
+        const uint32_t table_bytes = (uint32_t)out_c / 2 * PASS2T_WORDS * 4;
+        int32_t *table = out_c <= PAIR_TABLE_STACK_CHANNELS ? runs_or_list.pair_table : NULL;
+        if (!table && cols_bytes(&x.s, 2) + table_bytes <= scratch_bytes)
+            table = (int32_t *)((uint8_t *)scratch + cols_bytes(&x.s, 2));
+        pass2t_args pt;
+        if (table && bias) {
+            pass2t_table(table, a->multiplier, a->shift, out_c, a->out_zp);
+            pt.cols = x.cols;
+            pt.groups = pa.groups;
+            pt.table = table;
+            pt.out_c = out_c;
+            pt.bias = bias;
+            pt.k = x.s.k;
+            pt.w = (const int8_t *)a->weights;
+        }
+        pair_passes(&x, &pa, table && bias ? &pt : NULL, in, out, ix_max, iy_max, clamp);
         return;
     }
     for (int32_t pix = 0, np; pix < n_pix; pix += np) {
