@@ -10,7 +10,7 @@
  * Why: pass2_fast spends about 91 estimated cycles a pair of channels besides its groups (its
  * arguments read again at every pair, the constants derived, the output's address computed from
  * the channel); on ResNet-8's 16 -> 16 3x3 layers (36 groups, 684 cycles a pair) that was 0.16
- * cycles per MAC. Here about 70.
+ * cycles per MAC. Here about 76 (conv3x3_32x32x16to16: 1.510 -> 1.482 est. cycles per MAC).
  */
 #ifndef NNOM_KERNELS_ARM_CONV_PASS2T_H
 #define NNOM_KERNELS_ARM_CONV_PASS2T_H
@@ -34,8 +34,12 @@ typedef struct {
 
 /* Words of the table per pair of channels (c, c + 1): m_c, m_c+1, e_c, e_c+1, c_c, c_c+1, with m
  * the multiplier, e = -shift in [1, NNOM_REQUANT32_MAX_E] and c = (2 zp + 1) 2^(e - 1) (the
- * constants of REQUANT_ZP / REQUANT_U). */
+ * constants of REQUANT_ZP / REQUANT_U); e_c with PASS2T_FORM_U set when the pair takes REQUANT_U
+ * (a multiplier not above 2^30). ASR by a register shifts by its low byte only: the flag leaves
+ * the shift as it is, and one test of its sign picks the form. */
 #define PASS2T_WORDS 6
+#define PASS2T_FORM_U 0x80000000u
+#define PASS2T_ABOVE 0x40000000 /* multipliers above this take REQUANT_ZP */
 
 /* The table of the out_c channels (an even count, every one of a fast form with a negative shift)
  * into t (3 out_c words). */
@@ -49,6 +53,7 @@ static void pass2t_table(int32_t *t, const int32_t *mult, const int32_t *shift, 
             t[2 + j] = e;
             t[4 + j] = (int32_t)(zz << (e - 1));
         }
+        if (mult[c] <= PASS2T_ABOVE || mult[c + 1] <= PASS2T_ABOVE) t[2] = (int32_t)((uint32_t)t[2] | PASS2T_FORM_U);
     }
 }
 
@@ -70,7 +75,7 @@ static void pass2t_table(int32_t *t, const int32_t *mult, const int32_t *shift, 
  * columns as that copy finds them (PASS2_ENTRY_BASE), [sp, #8] the next pair's constants,
  * [sp, #12] its output, [sp, #16] out_c, [sp, #20] the output's end (p->out + out_c),
  * [sp, #24] the next pair's bias, [sp, #28] k, [sp, #32] p.
- * Per pair of channels, besides the groups: about 70 estimated cycles (pass2_fast: about 91).
+ * Per pair of channels, besides the groups: about 76 estimated cycles (pass2_fast: about 91).
  */
 __attribute__((naked, noinline)) static void pass2_table(ARG const pass2t_args *p)
 {
@@ -119,10 +124,8 @@ __attribute__((naked, noinline)) static void pass2_table(ARG const pass2t_args *
         "ldr    lr, [sp, #8]\n\t"
         "ldm    lr!, {r7-r12}\n\t"          /* the pair's constants */
         "str    lr, [sp, #8]\n\t"
-        "cmp    r7, #0x40000000\n\t"
-        "it     hi\n\t"
-        "cmphi  r8, #0x40000000\n\t"
-        "bls    30f\n\t"                   /* (both multipliers above 2^30, the common case, fall through) */
+        "cmp    r9, #0\n\t"
+        "blt    30f\n\t"                   /* (PASS2T_FORM_U; both multipliers above 2^30, the common case, fall through) */
         PASS2T_RQ(REQUANT_ZP)
         "21:\n\t"
         "ldrd   r0, r1, [sp, #12]\n\t"      /* out, out_c */
