@@ -309,6 +309,13 @@ static void random_conv(nnom_conv_args *a, int depthwise)
         a->stride_h = a->stride_w = range(1, 2);
         a->dil_h = a->dil_w = 1;
         same = chance(80);
+        /* 16 -> 16 at stride 1: the DSP kernel's strips of two output columns, the input rows
+         * widened once (conv_rows16.h), output planes of odd and even heights, bands of a few rows */
+        if (chance(40)) {
+            a->in_c = 16;
+            a->stride_h = a->stride_w = 1;
+            if (chance(30)) a->in_h = range(1, 3);
+        }
     }
     if (paired && !paired_all && chance(15)) {
         /* a patch of 73 groups: the two-pixel pass's loop (all groups but the last) a whole number

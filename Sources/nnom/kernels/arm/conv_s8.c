@@ -338,6 +338,7 @@ static void clamp_pass(int8_t *o, int32_t n, int32_t np, int32_t out_c, int32_t 
 
 #include "kernels/arm/conv_list3.h"
 #include "kernels/arm/conv_pair.h"
+#include "kernels/arm/conv_rows16.h"
 
 void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void *scratch, uint32_t scratch_bytes)
 {
@@ -553,6 +554,18 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
         int32_t *table = out_c <= PAIR_TABLE_STACK_CHANNELS ? runs_or_list.pair_table : NULL;
         if (!table && cols_bytes(&x.s, 2) + table_bytes <= scratch_bytes)
             table = (int32_t *)((uint8_t *)scratch + cols_bytes(&x.s, 2));
+        if (table && bias && rows16_takes(a, redo)) {
+            /* 3x3 on 16 channels: strips, the input rows widened once into three slots */
+            pass2t_table(table, a->multiplier, a->shift, out_c, a->out_zp);
+            pass2r_args pr;
+            pr.table = table;
+            pr.out_c = out_c;
+            pr.bias = bias;
+            pr.k = x.s.k;
+            pr.w = (const int8_t *)a->weights;
+            rows16_passes(&x, &pr, in, out, clamp);
+            return;
+        }
         pass2t_args pt;
         if (table && bias) {
             pass2t_table(table, a->multiplier, a->shift, out_c, a->out_zp);

@@ -1,0 +1,188 @@
+/*
+ * 3x3 convolutions at stride 1 on 16 input channels (ResNet-8's 32x32x16 -> 16 layers) for the
+ * Cortex-M DSP convolution (kernels/arm/conv_s8.c, which includes this file after conv_pair.h):
+ * two pixels of one output row and every channel a pass, as pair_passes() with pass2_table
+ * computes them, but walked in strips of two output columns from the top down, the input read
+ * in place of gathered patches: each input row of the strip's four input columns is widened once
+ * (int16, minus the zero point, the pairs (e0, e2), (e1, e3) per group of four channels: 16
+ * groups, a ROWS16_SLOT_BYTES slot) into one of three slots, which the next three output rows
+ * share as their kernel rows 2, 1 and 0. A pass's patches are then read from the three slots in
+ * place: pixel 0's kernel row at the slot's start, pixel 1's one pixel (ROWS16_PIXEL_BYTES)
+ * later.
+ *
+ * Why: pair_passes gathers both pixels' whole patches a pass (36 groups of both, about 450
+ * estimated cycles a pass of 4,608 MACs, 0.10 cycles per MAC, and about 15 for the end group);
+ * here a pass widens one input row of four pixels (16 groups).
+ */
+#ifndef NNOM_KERNELS_ARM_CONV_ROWS16_H
+#define NNOM_KERNELS_ARM_CONV_ROWS16_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "kernels/arm/arm_dsp.h"
+#include "kernels/arm/conv_pass.h"
+#include "kernels/arm/conv_pass2t.h"
+
+enum {
+    ROWS16_C = 16,                              /* input channels */
+    ROWS16_K = 3,                               /* the window: 3 x 3 */
+    ROWS16_PIXELS = ROWS16_K + 1,               /* input pixels of a slot: both windows of a pass */
+    ROWS16_PIXEL_BYTES = ROWS16_C / 4 * 8,      /* a pixel's widened channels: 32 */
+    ROWS16_SLOT_BYTES = ROWS16_PIXELS * ROWS16_PIXEL_BYTES /* 128; three slots: 384 */
+};
+
+/* What pass2_rows16 reads (offsets are used by its assembly; the first nine words are its frame). */
+typedef struct {
+    const uint32_t *rows[ROWS16_K]; /*  0: the slots of kernel rows 0, 1, 2 */
+    const int32_t *table;           /* 12: PASS2T_WORDS words per pair of channels (pass2t_table) */
+    int8_t *out;                    /* 16: channel 0 of pixel 0 */
+    int32_t out_c;                  /* 20: every channel, an even count */
+    int8_t *end;                    /* 24: out + out_c */
+    const int32_t *bias;            /* 28: out_c biases */
+    int32_t k;                      /* 32: 144, bytes of weights per channel */
+    const int8_t *w;                /* 36: channel 0's weights */
+} pass2r_args;
+
+/* (ROWS16_PIXEL_BYTES as a literal for the assembly) */
+#define ROWS16_PIXEL_BYTES_N 32
+_Static_assert(ROWS16_PIXEL_BYTES == ROWS16_PIXEL_BYTES_N, "ROWS16_PIXEL_BYTES_N");
+
+/* One group of 4 taps of kernel row's group G (0-11) for two channels and both pixels: pixel 0's
+ * words at r0 + 8 G, pixel 1's a pixel later; otherwise PASS2_GROUP (19 estimated cycles for 16
+ * multiply-accumulates). */
+#define ROWS16_STR2(X) #X
+#define ROWS16_STR(X) ROWS16_STR2(X)
+#define ROWS16_GROUP(G)                                                   \
+    "ldr.w  r11, [r1], #4\n\t"                                            \
+    "ldr.w  r12, [r2], #4\n\t"                                            \
+    "ldr.w  r7, [r0, #8 * " G "]\n\t"                                     \
+    "ldr.w  r8, [r0, #8 * " G " + 4]\n\t"                                 \
+    "ldr.w  r9, [r0, #8 * " G " + " ROWS16_STR(ROWS16_PIXEL_BYTES_N) "]\n\t" \
+    "ldr.w  r10, [r0, #8 * " G " + " ROWS16_STR(ROWS16_PIXEL_BYTES_N) " + 4]\n\t" \
+    PASS2_GROUP_MACS
+/* A kernel row: 12 groups (3 pixels of 16 channels), straight. */
+#define ROWS16_ROW                                                                          \
+    ROWS16_GROUP("0") ROWS16_GROUP("1") ROWS16_GROUP("2") ROWS16_GROUP("3") ROWS16_GROUP("4") \
+    ROWS16_GROUP("5") ROWS16_GROUP("6") ROWS16_GROUP("7") ROWS16_GROUP("8") ROWS16_GROUP("9") \
+    ROWS16_GROUP("10") ROWS16_GROUP("11")
+
+/*
+ * Channels [0, p->out_c) of the two pixels whose kernel rows are at p->rows[0..2] (pixel 1's one
+ * pixel after pixel 0's), as pass2_table computes them (its requantisation, its table), channel c
+ * of pixel j to p->out[j out_c + c]. Per pair of channels the 36 groups straight (12 a kernel
+ * row, r0 loaded from the frame between rows); after them r2, the second channel's weights stepped
+ * by k, points at the next pair's. Registers as in pass2_fast. Frame: the first nine words of p,
+ * copied (the table, output and bias pointers advance there).
+ * Per pair of channels, besides its 36 groups (684 estimated cycles): about 70.
+ */
+__attribute__((naked, noinline)) static void pass2_rows16(ARG const pass2r_args *p)
+{
+    __asm__ volatile(
+        "push   {r4-r11, lr}\n\t"
+        "ldm    r0, {r1-r9}\n\t"
+        "push   {r1-r9}\n\t"                /* the frame: rows 0-2, table, out, out_c, end, bias, k */
+        "ldr    r1, [r0, #36]\n"             /* w */
+        "10:\n\t"                           /* a pair of channels: r1 its first channel's weights */
+        "ldr    r9, [sp, #28]\n\t"          /* bias */
+        "ldr    r8, [sp, #32]\n\t"          /* k */
+        "ldr    r0, [sp]\n\t"               /* kernel row 0 */
+        "ldrd   r3, r5, [r9], #8\n\t"
+        "add    r2, r1, r8\n\t"             /* the pair's other channel's weights */
+        "str    r9, [sp, #28]\n\t"
+        "mov    r4, r3\n\t"
+        "mov    r6, r5\n\t"
+        ROWS16_ROW
+        "ldr    r0, [sp, #4]\n\t"           /* kernel row 1 */
+        ROWS16_ROW
+        "ldr    r0, [sp, #8]\n\t"           /* kernel row 2 */
+        ROWS16_ROW
+        "ldr    lr, [sp, #12]\n\t"
+        "ldm    lr!, {r7-r12}\n\t"          /* the pair's constants */
+        "str    lr, [sp, #12]\n\t"
+        "cmp    r9, #0\n\t"
+        "blt    30f\n\t"                   /* (PASS2T_FORM_U; both multipliers above 2^30 fall through) */
+        PASS2T_RQ(REQUANT_ZP)
+        "21:\n\t"
+        "ldrd   r0, r1, [sp, #16]\n\t"      /* out, out_c */
+        "ldr    lr, [sp, #24]\n\t"          /* the output's end */
+        "strb   r3, [r0]\n\t"
+        "strb   r5, [r0, #1]\n\t"
+        "add    r7, r0, r1\n\t"
+        "adds   r0, r0, #2\n\t"
+        "strb   r4, [r7]\n\t"
+        "strb   r6, [r7, #1]\n\t"
+        "str    r0, [sp, #16]\n\t"
+        "mov    r1, r2\n\t"                 /* the next pair's weights */
+        "cmp    r0, lr\n\t"
+        "bne    10b\n\t"
+        "add    sp, sp, #36\n\t"
+        "pop    {r4-r11, pc}\n"
+        "30:\n\t"
+        PASS2T_RQ(REQUANT_U)
+        "b      21b\n\t");
+}
+
+/* Whether a layer takes the strips (besides what pair_passes needs: every channel fast, an even
+ * count, out_w even, a table and a bias): 3x3 at stride 1 on 16 channels, no dilation, the output
+ * not over the input (@p apart: the passes run out of the output's order). */
+static inline int rows16_takes(const nnom_conv_args *a, int apart)
+{
+    return apart && a->in_c == ROWS16_C && a->k_h == ROWS16_K && a->k_w == ROWS16_K && a->stride_h == 1 &&
+           a->stride_w == 1 && a->dil_h == 1 && a->dil_w == 1 && !(a->out_w & 1);
+}
+
+/* Input row iy's pixels [ix0, ix0 + ROWS16_PIXELS) widened into slot (0 outside the input). */
+static void rows16_fill(const conv_ctx *x, const int8_t *in, int32_t iy, int32_t ix0, uint32_t *slot)
+{
+    const nnom_conv_args *a = x->a;
+    const int32_t groups = ROWS16_C / 4;
+    if (iy < 0 || iy >= a->in_h) {
+        memset(slot, 0, ROWS16_SLOT_BYTES);
+        return;
+    }
+    const int8_t *row = in + (ptrdiff_t)iy * a->in_w * ROWS16_C;
+    if (ix0 >= 0 && ix0 + ROWS16_PIXELS <= a->in_w) {
+        widen(slot, 2, row + (ptrdiff_t)ix0 * ROWS16_C, ROWS16_PIXELS * groups, x->neg_zp);
+        return;
+    }
+    for (int32_t j = 0; j < ROWS16_PIXELS; j++, slot += 2 * groups) {
+        const int32_t ix = ix0 + j;
+        if (ix < 0 || ix >= a->in_w) zero_groups(slot, 2, groups);
+        else widen(slot, 2, row + (ptrdiff_t)ix * ROWS16_C, groups, x->neg_zp);
+    }
+}
+
+/* Every pass of the layer (rows16_takes), in strips of two output columns, each from the top
+ * down; pr prepared (table, bias, k, w, out_c), the three slots at x->cols. */
+__attribute__((noinline)) static void rows16_passes(const conv_ctx *x, pass2r_args *pr, const int8_t *in, int8_t *out,
+                                                    int clamp)
+{
+    const nnom_conv_args *a = x->a;
+    const int32_t out_c = a->out_c, slot_words = ROWS16_SLOT_BYTES / 4;
+    uint32_t *const slots = x->cols;
+    for (int32_t ox = 0; ox < a->out_w; ox += 2) {
+        const int32_t ix0 = ox - a->pad_left;
+        /* kernel rows 0 and 1 of output row 0 in slots 0 and 1; slot s then holds input rows
+         * -pad_top + s + 3 j */
+        int32_t s0 = 0; /* the slot of kernel row 0 */
+        rows16_fill(x, in, -a->pad_top, ix0, slots);
+        rows16_fill(x, in, -a->pad_top + 1, ix0, slots + slot_words);
+        int8_t *o = out + (ptrdiff_t)ox * out_c;
+        for (int32_t oy = 0; oy < a->out_h; oy++, o += (ptrdiff_t)a->out_w * out_c) {
+            const int32_t s1 = s0 == 2 ? 0 : s0 + 1, s2 = s1 == 2 ? 0 : s1 + 1;
+            rows16_fill(x, in, oy - a->pad_top + 2, ix0, slots + s2 * slot_words);
+            pr->rows[0] = slots + s0 * slot_words;
+            pr->rows[1] = slots + s1 * slot_words;
+            pr->rows[2] = slots + s2 * slot_words;
+            pr->out = o;
+            pr->end = o + out_c;
+            pass2_rows16(pr);
+            if (clamp) clamp_pass(o, out_c, 2, out_c, a->act_min, a->act_max);
+            s0 = s1;
+        }
+    }
+}
+
+#endif
