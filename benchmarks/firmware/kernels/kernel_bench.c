@@ -145,6 +145,9 @@ static const bench_case cases[] = {
     {"conv3x3_s2_5x96x3to8_band", KIND_CONV, 5, 96, 3, 8, 3, 2, 0, 0, 0, 1, 2},
     /* ResNet-8's second add as its tiled stage runs it: a call per output row (512 elements) */
     {"add_1x16x32_band", KIND_ADD, 1, 16, 32, 32, 1, 1, 0, 0},
+    /* ResNet-8's in-place 16 -> 16 3x3 layer as its windowed run calls it: one output row a call
+     * (from three input rows, the full-speed scratch) */
+    {"conv3x3_3x32x16to16_band", KIND_CONV, 3, 32, 16, 16, 3, 1, 0, 0, 0, 1, 1},
 };
 #define CASE_COUNT ((int)(sizeof cases / sizeof cases[0]))
 
