@@ -315,6 +315,9 @@ static void random_conv(nnom_conv_args *a, int depthwise)
             a->in_c = 16;
             a->stride_h = a->stride_w = 1;
             if (chance(30)) a->in_h = range(1, 3);
+            /* more channels than its table keeps on the stack: the table after the slots, when
+             * the scratch holds it */
+            if (chance(30)) a->out_c = 2 * range(13, 15);
         }
     }
     if (paired && !paired_all && chance(15)) {

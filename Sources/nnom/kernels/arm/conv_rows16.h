@@ -33,17 +33,37 @@ enum {
     ROWS16_SLOT_BYTES = ROWS16_PIXELS * ROWS16_PIXEL_BYTES /* 128; three slots: 384 */
 };
 
-/* What pass2_rows16 reads (offsets are used by its assembly; the first nine words are its frame). */
+/* What pass2_rows16 reads (offsets are used by its assembly; the first seven words are its frame). */
 typedef struct {
     const uint32_t *rows[ROWS16_K]; /*  0: the slots of kernel rows 0, 1, 2 */
-    const int32_t *table;           /* 12: PASS2T_WORDS words per pair of channels (pass2t_table) */
+    const int32_t *table;           /* 12: ROWS16_WORDS words per pair of channels (rows16_table) */
     int8_t *out;                    /* 16: channel 0 of pixel 0 */
     int32_t out_c;                  /* 20: every channel, an even count */
     int8_t *end;                    /* 24: out + out_c */
-    const int32_t *bias;            /* 28: out_c biases */
-    int32_t k;                      /* 32: 144, bytes of weights per channel */
-    const int8_t *w;                /* 36: channel 0's weights */
+    const int32_t *bias;            /* 28: channels 0 and 1's biases (the others: in the table) */
+    const int8_t *w;                /* 32: channel 0's weights (ROWS16_PATCH bytes per channel) */
 } pass2r_args;
+
+/* Bytes of a channel's weights (its patch). */
+#define ROWS16_PATCH 144
+_Static_assert(ROWS16_PATCH == ROWS16_K * ROWS16_K * ROWS16_C, "ROWS16_PATCH");
+
+/* Words of pass2_rows16's table per pair of channels: pass2t_table's six (multipliers, shifts with
+ * the form's flag, constants), then the next pair's two biases (0 after the last pair), which the
+ * pair's end reads with its own constants' pointer. */
+#define ROWS16_WORDS (PASS2T_WORDS + 2)
+
+/* The table of the out_c channels (an even count, every one of a fast form with a negative shift)
+ * into t (4 out_c words). */
+static void rows16_table(int32_t *t, const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t out_c,
+                         int32_t out_zp)
+{
+    for (int32_t c = 0; c < out_c; c += 2, t += ROWS16_WORDS) {
+        pass2t_table(t, mult + c, shift + c, 2, out_zp);
+        t[PASS2T_WORDS] = c + 2 < out_c ? bias[c + 2] : 0;
+        t[PASS2T_WORDS + 1] = c + 2 < out_c ? bias[c + 3] : 0;
+    }
+}
 
 /* (ROWS16_PIXEL_BYTES as a literal for the assembly) */
 #define ROWS16_PIXEL_BYTES_N 32
@@ -70,27 +90,25 @@ _Static_assert(ROWS16_PIXEL_BYTES == ROWS16_PIXEL_BYTES_N, "ROWS16_PIXEL_BYTES_N
 
 /*
  * Channels [0, p->out_c) of the two pixels whose kernel rows are at p->rows[0..2] (pixel 1's one
- * pixel after pixel 0's), as pass2_table computes them (its requantisation, its table), channel c
- * of pixel j to p->out[j out_c + c]. Per pair of channels the 36 groups straight (12 a kernel
- * row, r0 loaded from the frame between rows); after them r2, the second channel's weights stepped
- * by k, points at the next pair's. Registers as in pass2_fast. Frame: the first nine words of p,
- * copied (the table, output and bias pointers advance there).
- * Per pair of channels, besides its 36 groups (684 estimated cycles): about 70.
+ * pixel after pixel 0's), as pass2_table computes them (its requantisation; the table of
+ * rows16_table), channel c of pixel j to p->out[j out_c + c]. Per pair of channels the 36 groups
+ * straight (12 a kernel row, r0 loaded from the frame between rows); after them r2, the second
+ * channel's weights stepped by ROWS16_PATCH, points at the next pair's. Registers as in pass2_fast;
+ * r3, r5 hold the pair's biases at its start (read with the previous pair's constants). Frame: the
+ * first seven words of p, copied (the table and output pointers advance there).
+ * Per pair of channels, besides its 36 groups (684 estimated cycles): about 60.
  */
 __attribute__((naked, noinline)) static void pass2_rows16(ARG const pass2r_args *p)
 {
     __asm__ volatile(
         "push   {r4-r11, lr}\n\t"
-        "ldm    r0, {r1-r9}\n\t"
-        "push   {r1-r9}\n\t"                /* the frame: rows 0-2, table, out, out_c, end, bias, k */
-        "ldr    r1, [r0, #36]\n"             /* w */
+        "ldm    r0, {r1-r7}\n\t"
+        "push   {r1-r7}\n\t"                /* the frame: rows 0-2, table, out, out_c, end */
+        "ldrd   r8, r1, [r0, #28]\n\t"      /* bias, w */
+        "ldrd   r3, r5, [r8]\n"             /* the first pair's biases */
         "10:\n\t"                           /* a pair of channels: r1 its first channel's weights */
-        "ldr    r9, [sp, #28]\n\t"          /* bias */
-        "ldr    r8, [sp, #32]\n\t"          /* k */
         "ldr    r0, [sp]\n\t"               /* kernel row 0 */
-        "ldrd   r3, r5, [r9], #8\n\t"
-        "add    r2, r1, r8\n\t"             /* the pair's other channel's weights */
-        "str    r9, [sp, #28]\n\t"
+        "add    r2, r1, #" ROWS16_STR(ROWS16_PATCH) "\n\t" /* the pair's other channel's weights */
         "mov    r4, r3\n\t"
         "mov    r6, r5\n\t"
         ROWS16_ROW
@@ -100,24 +118,25 @@ __attribute__((naked, noinline)) static void pass2_rows16(ARG const pass2r_args 
         ROWS16_ROW
         "ldr    lr, [sp, #12]\n\t"
         "ldm    lr!, {r7-r12}\n\t"          /* the pair's constants */
-        "str    lr, [sp, #12]\n\t"
         "cmp    r9, #0\n\t"
         "blt    30f\n\t"                   /* (PASS2T_FORM_U; both multipliers above 2^30 fall through) */
         PASS2T_RQ(REQUANT_ZP)
         "21:\n\t"
         "ldrd   r0, r1, [sp, #16]\n\t"      /* out, out_c */
-        "ldr    lr, [sp, #24]\n\t"          /* the output's end */
         "strb   r3, [r0]\n\t"
         "strb   r5, [r0, #1]\n\t"
         "add    r7, r0, r1\n\t"
-        "adds   r0, r0, #2\n\t"
         "strb   r4, [r7]\n\t"
         "strb   r6, [r7, #1]\n\t"
+        "ldm    lr!, {r3, r5}\n\t"          /* the next pair's biases */
+        "str    lr, [sp, #12]\n\t"
+        "adds   r0, r0, #2\n\t"
         "str    r0, [sp, #16]\n\t"
+        "ldr    lr, [sp, #24]\n\t"          /* the output's end */
         "mov    r1, r2\n\t"                 /* the next pair's weights */
         "cmp    r0, lr\n\t"
         "bne    10b\n\t"
-        "add    sp, sp, #36\n\t"
+        "add    sp, sp, #28\n\t"
         "pop    {r4-r11, pc}\n"
         "30:\n\t"
         PASS2T_RQ(REQUANT_U)

@@ -554,14 +554,19 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
         int32_t *table = out_c <= PAIR_TABLE_STACK_CHANNELS ? runs_or_list.pair_table : NULL;
         if (!table && cols_bytes(&x.s, 2) + table_bytes <= scratch_bytes)
             table = (int32_t *)((uint8_t *)scratch + cols_bytes(&x.s, 2));
-        if (table && bias && rows16_takes(a, redo)) {
-            /* 3x3 on 16 channels: strips, the input rows widened once into three slots */
-            pass2t_table(table, a->multiplier, a->shift, out_c, a->out_zp);
+        /* 3x3 on 16 channels: strips, the input rows widened once into three slots; the table
+         * (rows16_table) in the runs' place, else after the slots when the scratch holds it */
+        const uint32_t rows16_bytes = (uint32_t)out_c / 2 * ROWS16_WORDS * 4;
+        int32_t *const rows16_at =
+            rows16_bytes <= sizeof runs_or_list.pair_table ? runs_or_list.pair_table
+            : 3u * ROWS16_SLOT_BYTES + rows16_bytes <= scratch_bytes ? (int32_t *)((uint8_t *)scratch + 3 * ROWS16_SLOT_BYTES)
+                                                                     : NULL;
+        if (rows16_at && bias && rows16_takes(a, redo)) {
+            rows16_table(rows16_at, bias, a->multiplier, a->shift, out_c, a->out_zp);
             pass2r_args pr;
-            pr.table = table;
+            pr.table = rows16_at;
             pr.out_c = out_c;
             pr.bias = bias;
-            pr.k = x.s.k;
             pr.w = (const int8_t *)a->weights;
             rows16_passes(&x, &pr, in, out, clamp);
             return;
