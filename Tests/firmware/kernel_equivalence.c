@@ -311,13 +311,20 @@ static void random_conv(nnom_conv_args *a, int depthwise)
         same = chance(80);
         /* 16 -> 16 at stride 1: the DSP kernel's strips of two output columns, the input rows
          * widened once (conv_rows16.h), output planes of odd and even heights, bands of a few rows */
-        if (chance(40)) {
+        if (chance(60)) {
             a->in_c = 16;
             a->stride_h = a->stride_w = 1;
             if (chance(30)) a->in_h = range(1, 3);
             /* more channels than its table keeps on the stack: the table after the slots, when
              * the scratch holds it */
             if (chance(30)) a->out_c = 2 * range(13, 15);
+            /* one output row (a windowed in-place run's calls): two passes a fill (the table on
+             * the stack), the last fill of one pass when out_w % 4 is 2 */
+            if (chance(50)) {
+                a->in_h = same ? 1 : 3;
+                a->in_w = range(4, 12);
+                a->out_c = 2 * range(1, 12);
+            }
         }
     }
     if (paired && !paired_all && chance(15)) {

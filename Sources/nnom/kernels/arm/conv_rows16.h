@@ -152,75 +152,110 @@ static inline int rows16_takes(const nnom_conv_args *a, int apart)
            a->stride_w == 1 && a->dil_h == 1 && a->dil_w == 1 && !(a->out_w & 1);
 }
 
-/* Four groups of the run: four LDR (any alignment; in a row, as one LDM would cost), eight SXTAB16
- * into r3-r10, one STM of the eight words: 22 estimated cycles. */
+/* A pixel's four groups: four LDR (any alignment; in a row, as one LDM would cost), eight SXTAB16
+ * into r4-r11, one STM of the eight words: 22 estimated cycles. */
 #define ROWS16_WIDEN4                                \
-    "ldr    r4, [r1]\n\t"                            \
-    "ldr    r6, [r1, #4]\n\t"                        \
-    "ldr    r8, [r1, #8]\n\t"                        \
-    "ldr    r10, [r1, #12]\n\t"                      \
+    "ldr    r5, [r1]\n\t"                            \
+    "ldr    r7, [r1, #4]\n\t"                        \
+    "ldr    r9, [r1, #8]\n\t"                        \
+    "ldr    r11, [r1, #12]\n\t"                      \
     "adds   r1, r1, #16\n\t"                         \
-    "sxtab16 r3, r2, r4\n\t"                         \
-    "sxtab16 r4, r2, r4, ror #8\n\t"                 \
-    "sxtab16 r5, r2, r6\n\t"                         \
-    "sxtab16 r6, r2, r6, ror #8\n\t"                 \
-    "sxtab16 r7, r2, r8\n\t"                         \
-    "sxtab16 r8, r2, r8, ror #8\n\t"                 \
-    "sxtab16 r9, r2, r10\n\t"                        \
-    "sxtab16 r10, r2, r10, ror #8\n\t"               \
-    "stm    r0!, {r3-r10}\n\t"
-/* A slot's 16 groups (ROWS16_SLOT_BYTES) widened from the 64 bytes at src (any alignment), minus
- * the zero point (neg_zp: -zp in both int16 lanes), into dst (word-aligned): about 110 estimated
- * cycles, where widen() takes about 170. */
-__attribute__((naked, noinline)) static void rows16_widen(ARG uint32_t *dst, ARG const int8_t *src, ARG uint32_t neg_zp)
+    "sxtab16 r4, r2, r5\n\t"                         \
+    "sxtab16 r5, r2, r5, ror #8\n\t"                 \
+    "sxtab16 r6, r2, r7\n\t"                         \
+    "sxtab16 r7, r2, r7, ror #8\n\t"                 \
+    "sxtab16 r8, r2, r9\n\t"                         \
+    "sxtab16 r9, r2, r9, ror #8\n\t"                 \
+    "sxtab16 r10, r2, r11\n\t"                       \
+    "sxtab16 r11, r2, r11, ror #8\n\t"               \
+    "stm    r0!, {r4-r11}\n\t"
+/* 2 pairs (2 or 3) pixels of 16 channels widened from src (any alignment), minus the zero point
+ * (neg_zp: -zp in both int16 lanes), into dst (word-aligned), straight: about 44 estimated cycles
+ * a pair and 25 a call, where widen() takes about 80 a pair. */
+__attribute__((naked, noinline)) static void rows16_widen(ARG uint32_t *dst, ARG const int8_t *src, ARG uint32_t neg_zp,
+                                                          ARG int32_t pairs)
 {
-    __asm__ volatile("push   {r4-r10}\n\t"
-                     ROWS16_WIDEN4 ROWS16_WIDEN4 ROWS16_WIDEN4 ROWS16_WIDEN4
-                     "pop    {r4-r10}\n\t"
+    __asm__ volatile("push   {r4-r11}\n\t"
+                     "cmp    r3, #2\n\t"
+                     "beq    2f\n\t"
+                     ROWS16_WIDEN4 ROWS16_WIDEN4
+                     "2:\n\t" ROWS16_WIDEN4 ROWS16_WIDEN4 ROWS16_WIDEN4 ROWS16_WIDEN4
+                     "pop    {r4-r11}\n\t"
                      "bx     lr\n\t");
 }
 #undef ROWS16_WIDEN4
 
-/* Input row iy's pixels [ix0, ix0 + ROWS16_PIXELS) widened into slot (0 outside the input). */
-static void rows16_fill(const conv_ctx *x, const int8_t *in, int32_t iy, int32_t ix0, uint32_t *slot)
+/* Input row iy's pixels [ix0, ix0 + n) (n 4 or 6) widened into slot (0 outside the input). */
+static void rows16_fill(const conv_ctx *x, const int8_t *in, int32_t iy, int32_t ix0, uint32_t *slot, int32_t n)
 {
     const nnom_conv_args *a = x->a;
     const int32_t groups = ROWS16_C / 4;
     if (iy < 0 || iy >= a->in_h) {
-        memset(slot, 0, ROWS16_SLOT_BYTES);
+        memset(slot, 0, (size_t)n * ROWS16_PIXEL_BYTES);
         return;
     }
     const int8_t *row = in + (ptrdiff_t)iy * a->in_w * ROWS16_C;
-    if (ix0 >= 0 && ix0 + ROWS16_PIXELS <= a->in_w) {
-        rows16_widen(slot, row + (ptrdiff_t)ix0 * ROWS16_C, x->neg_zp);
+    if (ix0 >= 0 && ix0 + n <= a->in_w) {
+        rows16_widen(slot, row + (ptrdiff_t)ix0 * ROWS16_C, x->neg_zp, n / 2);
         return;
     }
-    for (int32_t j = 0; j < ROWS16_PIXELS; j++, slot += 2 * groups) {
+    for (int32_t j = 0; j < n; j++, slot += 2 * groups) {
         const int32_t ix = ix0 + j;
         if (ix < 0 || ix >= a->in_w) zero_groups(slot, 2, groups);
         else widen(slot, 2, row + (ptrdiff_t)ix * ROWS16_C, groups, x->neg_zp);
     }
 }
 
+/* One output row (out_h 1: a windowed in-place run's calls), two passes a fill: each kernel row's
+ * ROWS16_WIDE pixels widened into a slot, the second pass's windows two pixels after the first's
+ * (a last pass alone on four): 4.5 pixels widened a pass where a strip of one row takes 6. */
+#define ROWS16_WIDE 6
+static void rows16_row(const conv_ctx *x, pass2r_args *pr, const int8_t *in, int8_t *out, int clamp)
+{
+    const nnom_conv_args *a = x->a;
+    const int32_t out_c = a->out_c, slot_words = ROWS16_WIDE * ROWS16_PIXEL_BYTES / 4;
+    uint32_t *const slots = x->cols;
+    for (int32_t ox = 0; ox < a->out_w; ox += 4) {
+        const int32_t passes = a->out_w - ox >= 4 ? 2 : 1;
+        for (int32_t ky = 0; ky < ROWS16_K; ky++) {
+            rows16_fill(x, in, ky - a->pad_top, ox - a->pad_left, slots + ky * slot_words, 2 * passes + 2);
+            pr->rows[ky] = slots + ky * slot_words;
+        }
+        for (int32_t j = 0; j < passes; j++) {
+            int8_t *o = out + (ptrdiff_t)(ox + 2 * j) * out_c;
+            pr->out = o;
+            pr->end = o + out_c;
+            pass2_rows16(pr);
+            if (clamp) clamp_pass(o, out_c, 2, out_c, a->act_min, a->act_max);
+            for (int32_t ky = 0; ky < ROWS16_K; ky++) pr->rows[ky] += 2 * ROWS16_PIXEL_BYTES / 4;
+        }
+    }
+}
+
 /* Every pass of the layer (rows16_takes), in strips of two output columns, each from the top
- * down; pr prepared (table, bias, k, w, out_c), the three slots at x->cols. */
+ * down (one output row with @p wide: rows16_row, its slots of ROWS16_WIDE pixels); pr prepared
+ * (table, bias, w, out_c), the three slots at x->cols. */
 __attribute__((noinline)) static void rows16_passes(const conv_ctx *x, pass2r_args *pr, const int8_t *in, int8_t *out,
-                                                    int clamp)
+                                                    int clamp, int wide)
 {
     const nnom_conv_args *a = x->a;
     const int32_t out_c = a->out_c, slot_words = ROWS16_SLOT_BYTES / 4;
     uint32_t *const slots = x->cols;
+    if (wide && a->out_h == 1) {
+        rows16_row(x, pr, in, out, clamp);
+        return;
+    }
     for (int32_t ox = 0; ox < a->out_w; ox += 2) {
         const int32_t ix0 = ox - a->pad_left;
         /* kernel rows 0 and 1 of output row 0 in slots 0 and 1; slot s then holds input rows
          * -pad_top + s + 3 j */
         int32_t s0 = 0; /* the slot of kernel row 0 */
-        rows16_fill(x, in, -a->pad_top, ix0, slots);
-        rows16_fill(x, in, -a->pad_top + 1, ix0, slots + slot_words);
+        rows16_fill(x, in, -a->pad_top, ix0, slots, ROWS16_PIXELS);
+        rows16_fill(x, in, -a->pad_top + 1, ix0, slots + slot_words, ROWS16_PIXELS);
         int8_t *o = out + (ptrdiff_t)ox * out_c;
         for (int32_t oy = 0; oy < a->out_h; oy++, o += (ptrdiff_t)a->out_w * out_c) {
             const int32_t s1 = s0 == 2 ? 0 : s0 + 1, s2 = s1 == 2 ? 0 : s1 + 1;
-            rows16_fill(x, in, oy - a->pad_top + 2, ix0, slots + s2 * slot_words);
+            rows16_fill(x, in, oy - a->pad_top + 2, ix0, slots + s2 * slot_words, ROWS16_PIXELS);
             pr->rows[0] = slots + s0 * slot_words;
             pr->rows[1] = slots + s1 * slot_words;
             pr->rows[2] = slots + s2 * slot_words;
