@@ -148,6 +148,8 @@ static const bench_case cases[] = {
     /* ResNet-8's in-place 16 -> 16 3x3 layer as its windowed run calls it: one output row a call
      * (from three input rows, the full-speed scratch) */
     {"conv3x3_3x32x16to16_band", KIND_CONV, 3, 32, 16, 16, 3, 1, 0, 0, 0, 1, 1},
+    /* the same layers as their tiled stage calls them: bands of six output rows */
+    {"conv3x3_8x32x16to16_band", KIND_CONV, 8, 32, 16, 16, 3, 1, 0, 0, 0, 1, 6},
 };
 #define CASE_COUNT ((int)(sizeof cases / sizeof cases[0]))
 

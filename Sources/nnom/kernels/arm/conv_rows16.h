@@ -206,63 +206,45 @@ static void rows16_fill(const conv_ctx *x, const int8_t *in, int32_t iy, int32_t
     }
 }
 
-/* One output row (out_h 1: a windowed in-place run's calls), two passes a fill: each kernel row's
- * ROWS16_WIDE pixels widened into a slot, the second pass's windows two pixels after the first's
- * (a last pass alone on four): 4.5 pixels widened a pass where a strip of one row takes 6. */
+/* Pixels a slot holds for strips of four output columns (two passes side by side), when the
+ * scratch holds three such slots: per kernel row 6 pixels widened for two passes where strips of
+ * two output columns widen 4 for one (ResNet-8's tiled 16 -> 16 layers run bands of 5 or 6 output
+ * rows, each strip widening its first two kernel rows anew: 1.4 slots of 4 pixels a pass, here
+ * 1.05). */
 #define ROWS16_WIDE 6
-static void rows16_row(const conv_ctx *x, pass2r_args *pr, const int8_t *in, int8_t *out, int clamp)
-{
-    const nnom_conv_args *a = x->a;
-    const int32_t out_c = a->out_c, slot_words = ROWS16_WIDE * ROWS16_PIXEL_BYTES / 4;
-    uint32_t *const slots = x->cols;
-    for (int32_t ox = 0; ox < a->out_w; ox += 4) {
-        const int32_t passes = a->out_w - ox >= 4 ? 2 : 1;
-        for (int32_t ky = 0; ky < ROWS16_K; ky++) {
-            rows16_fill(x, in, ky - a->pad_top, ox - a->pad_left, slots + ky * slot_words, 2 * passes + 2);
-            pr->rows[ky] = slots + ky * slot_words;
-        }
-        for (int32_t j = 0; j < passes; j++) {
-            int8_t *o = out + (ptrdiff_t)(ox + 2 * j) * out_c;
-            pr->out = o;
-            pr->end = o + out_c;
-            pass2_rows16(pr);
-            if (clamp) clamp_pass(o, out_c, 2, out_c, a->act_min, a->act_max);
-            for (int32_t ky = 0; ky < ROWS16_K; ky++) pr->rows[ky] += 2 * ROWS16_PIXEL_BYTES / 4;
-        }
-    }
-}
 
-/* Every pass of the layer (rows16_takes), in strips of two output columns, each from the top
- * down (one output row with @p wide: rows16_row, its slots of ROWS16_WIDE pixels); pr prepared
- * (table, bias, w, out_c), the three slots at x->cols. */
+/* Every pass of the layer (rows16_takes), in strips of two output columns (four with @p wide:
+ * slots of ROWS16_WIDE pixels; a last strip of two), each from the top down; pr prepared (table,
+ * bias, w, out_c), the three slots at x->cols. */
 __attribute__((noinline)) static void rows16_passes(const conv_ctx *x, pass2r_args *pr, const int8_t *in, int8_t *out,
                                                     int clamp, int wide)
 {
     const nnom_conv_args *a = x->a;
-    const int32_t out_c = a->out_c, slot_words = ROWS16_SLOT_BYTES / 4;
+    const int32_t out_c = a->out_c, q_max = wide ? (ROWS16_WIDE - 2) / 2 : 1;
+    const int32_t slot_words = (2 * q_max + 2) * ROWS16_PIXEL_BYTES / 4, pass_words = 2 * ROWS16_PIXEL_BYTES / 4;
     uint32_t *const slots = x->cols;
-    if (wide && a->out_h == 1) {
-        rows16_row(x, pr, in, out, clamp);
-        return;
-    }
-    for (int32_t ox = 0; ox < a->out_w; ox += 2) {
-        const int32_t ix0 = ox - a->pad_left;
+    for (int32_t ox = 0; ox < a->out_w; ox += 2 * q_max) {
+        /* q passes side by side (out_w even: at least one), their windows in 2 q + 2 pixels */
+        const int32_t q = a->out_w - ox >= 2 * q_max ? q_max : 1, n = 2 * q + 2, ix0 = ox - a->pad_left;
         /* kernel rows 0 and 1 of output row 0 in slots 0 and 1; slot s then holds input rows
          * -pad_top + s + 3 j */
         int32_t s0 = 0; /* the slot of kernel row 0 */
-        rows16_fill(x, in, -a->pad_top, ix0, slots, ROWS16_PIXELS);
-        rows16_fill(x, in, -a->pad_top + 1, ix0, slots + slot_words, ROWS16_PIXELS);
+        rows16_fill(x, in, -a->pad_top, ix0, slots, n);
+        rows16_fill(x, in, -a->pad_top + 1, ix0, slots + slot_words, n);
         int8_t *o = out + (ptrdiff_t)ox * out_c;
         for (int32_t oy = 0; oy < a->out_h; oy++, o += (ptrdiff_t)a->out_w * out_c) {
             const int32_t s1 = s0 == 2 ? 0 : s0 + 1, s2 = s1 == 2 ? 0 : s1 + 1;
-            rows16_fill(x, in, oy - a->pad_top + 2, ix0, slots + s2 * slot_words, ROWS16_PIXELS);
-            pr->rows[0] = slots + s0 * slot_words;
-            pr->rows[1] = slots + s1 * slot_words;
-            pr->rows[2] = slots + s2 * slot_words;
-            pr->out = o;
-            pr->end = o + out_c;
-            pass2_rows16(pr);
-            if (clamp) clamp_pass(o, out_c, 2, out_c, a->act_min, a->act_max);
+            rows16_fill(x, in, oy - a->pad_top + 2, ix0, slots + s2 * slot_words, n);
+            for (int32_t j = 0; j < q; j++) {
+                int8_t *const oj = o + (ptrdiff_t)2 * j * out_c;
+                pr->rows[0] = slots + s0 * slot_words + j * pass_words;
+                pr->rows[1] = slots + s1 * slot_words + j * pass_words;
+                pr->rows[2] = slots + s2 * slot_words + j * pass_words;
+                pr->out = oj;
+                pr->end = oj + out_c;
+                pass2_rows16(pr);
+                if (clamp) clamp_pass(oj, out_c, 2, out_c, a->act_min, a->act_max);
+            }
             s0 = s1;
         }
     }

@@ -568,7 +568,7 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
             pr.out_c = out_c;
             pr.bias = bias;
             pr.w = (const int8_t *)a->weights;
-            /* one output row, the table on the stack: slots of ROWS16_WIDE pixels when the scratch holds them */
+            /* the table on the stack: slots of ROWS16_WIDE pixels when the scratch holds them */
             const int wide = rows16_at == runs_or_list.pair_table &&
                              3u * ROWS16_WIDE * ROWS16_PIXEL_BYTES <= scratch_bytes;
             rows16_passes(&x, &pr, in, out, clamp, wide);
