@@ -21,6 +21,7 @@
 #include "kernels/arm/arm_dsp.h"
 #include "kernels/arm/conv_pass.h"
 #include "kernels/arm/conv_pass2t.h"
+#include "kernels/arm/conv_rows16.h"
 
 /* The two-pixel layout (np 2: a group's four words are p0 lo, p0 hi, p1 lo, p1 hi), the whole
  * patches of a pass in one call: rows >= 1 kernel rows of row_groups >= 1 groups each, pixel 0's
@@ -205,6 +206,52 @@ __attribute__((noinline)) static void pair_passes(const conv_ctx *x, pass2_args 
             iy0 += a->stride_h;
         }
     }
+}
+
+/* A layer whose passes pair_passes() walks (pa prepared for all its channels): with a bias, 3x3 at
+ * stride 1 on 16 channels (rows16_takes; @p apart: the output not over the input) in rows16_passes,
+ * its table (rows16_table) in @p buf (buf_bytes, free for it) or after its slots when the scratch
+ * holds it; else pair_passes with pass2_table, its table in buf or after the columns; else (no
+ * bias, or no room for the table) pair_passes with pass2_fast. */
+static void pair_layer(conv_ctx *x, pass2_args *pa, int32_t *buf, uint32_t buf_bytes, void *scratch,
+                       uint32_t scratch_bytes, const int8_t *in, int8_t *out, int32_t ix_max, int32_t iy_max, int clamp,
+                       int apart)
+{
+    const nnom_conv_args *a = x->a;
+    const int32_t out_c = a->out_c;
+    const int32_t *const bias = (const int32_t *)a->bias;
+    const uint32_t rows16_bytes = (uint32_t)out_c / 2 * ROWS16_WORDS * 4, slots = 3u * ROWS16_SLOT_BYTES;
+    int32_t *const rows16_at = rows16_bytes <= buf_bytes                    ? buf
+                               : slots + rows16_bytes <= scratch_bytes ? (int32_t *)((uint8_t *)scratch + slots)
+                                                                        : NULL;
+    if (rows16_at && bias && rows16_takes(a, apart)) {
+        rows16_table(rows16_at, bias, a->multiplier, a->shift, out_c, a->out_zp);
+        pass2r_args pr;
+        pr.table = rows16_at;
+        pr.out_c = out_c;
+        pr.bias = bias;
+        pr.w = (const int8_t *)a->weights;
+        /* the table in buf: slots of ROWS16_WIDE pixels when the scratch holds them */
+        const int wide = rows16_at == buf && 3u * ROWS16_WIDE * ROWS16_PIXEL_BYTES <= scratch_bytes;
+        rows16_passes(x, &pr, in, out, clamp, wide);
+        return;
+    }
+    const uint32_t table_bytes = (uint32_t)out_c / 2 * PASS2T_WORDS * 4, cols = cols_bytes(&x->s, 2);
+    int32_t *const table = table_bytes <= buf_bytes                    ? buf
+                           : cols + table_bytes <= scratch_bytes ? (int32_t *)((uint8_t *)scratch + cols)
+                                                                  : NULL;
+    pass2t_args pt;
+    if (table && bias) {
+        pass2t_table(table, a->multiplier, a->shift, out_c, a->out_zp);
+        pt.cols = x->cols;
+        pt.groups = pa->groups;
+        pt.table = table;
+        pt.out_c = out_c;
+        pt.bias = bias;
+        pt.k = x->s.k;
+        pt.w = (const int8_t *)a->weights;
+    }
+    pair_passes(x, pa, table && bias ? &pt : NULL, in, out, ix_max, iy_max, clamp);
 }
 
 #endif

@@ -65,7 +65,11 @@
  * channels (ResNet-8's 3x3 layers) prepares pass2's arguments once per call;
  * when out_w is even (every pass two pixels of one output row) a loop of its
  * own walks the passes: gather, end group, one call of the assembly for all
- * channels (about 100 estimated cycles per pass instead of 300).
+ * channels (about 100 estimated cycles per pass instead of 300), pass2_table
+ * (conv_pass2t.h: the pairs' requantisation constants made once per call) when
+ * the layer has a bias and its table fits; 3x3 at stride 1 on 16 channels
+ * (ResNet-8's first stack) in strips of output columns from the top down,
+ * each input row widened once and read in place (conv_rows16.h).
  */
 #include "kernels/arm/arm_dsp.h"
 
@@ -338,7 +342,6 @@ static void clamp_pass(int8_t *o, int32_t n, int32_t np, int32_t out_c, int32_t 
 
 #include "kernels/arm/conv_list3.h"
 #include "kernels/arm/conv_pair.h"
-#include "kernels/arm/conv_rows16.h"
 
 void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void *scratch, uint32_t scratch_bytes)
 {
@@ -400,8 +403,9 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
     union {
         fast_run runs[MAX_RUNS];
         uint8_t three[THREE_LIST_BYTES];
-        int32_t pair_table[PAIR_TABLE_STACK_CHANNELS / 2 * PASS2T_WORDS]; /* (pair_passes: after the runs) */
+        int32_t pair_table[PAIR_TABLE_STACK_CHANNELS / 2 * PASS2T_WORDS]; /* (pair_layer's tables: after the runs) */
     } runs_or_list;
+    _Static_assert(sizeof runs_or_list.pair_table <= sizeof runs_or_list.runs, "the tables take no more stack");
     fast_run *const runs = runs_or_list.runs;
     int32_t n_runs = find_runs(&x, x.s.np, x.n_safe, bias_room, runs);
     if (x.s.np == 3 && !three_listable(&x.s, x.n_safe) &&
@@ -546,46 +550,10 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
     const uint32_t cols8 = cols_bytes(&x.s, 8);
     const int out_cols = x.s.np == 4 && x.s.k <= EIGHT_MAX_K && redo && (uint32_t)out_c * 8u >= cols8;
     if (pass2_all && pair_rows && !(a->out_w & 1)) {
-        /* every pass two pixels of one output row, all channels in one call of the assembly */
-        /* pass2_table's constants: in the runs' place (their last read was above) for at most
-         * PAIR_TABLE_STACK_CHANNELS channels, else after the columns when the scratch holds them;
-         * else (or no bias) pass2_fast */
-        const uint32_t table_bytes = (uint32_t)out_c / 2 * PASS2T_WORDS * 4;
-        int32_t *table = out_c <= PAIR_TABLE_STACK_CHANNELS ? runs_or_list.pair_table : NULL;
-        if (!table && cols_bytes(&x.s, 2) + table_bytes <= scratch_bytes)
-            table = (int32_t *)((uint8_t *)scratch + cols_bytes(&x.s, 2));
-        /* 3x3 on 16 channels: strips, the input rows widened once into three slots; the table
-         * (rows16_table) in the runs' place, else after the slots when the scratch holds it */
-        const uint32_t rows16_bytes = (uint32_t)out_c / 2 * ROWS16_WORDS * 4;
-        int32_t *const rows16_at =
-            rows16_bytes <= sizeof runs_or_list.pair_table ? runs_or_list.pair_table
-            : 3u * ROWS16_SLOT_BYTES + rows16_bytes <= scratch_bytes ? (int32_t *)((uint8_t *)scratch + 3 * ROWS16_SLOT_BYTES)
-                                                                     : NULL;
-        if (rows16_at && bias && rows16_takes(a, redo)) {
-            rows16_table(rows16_at, bias, a->multiplier, a->shift, out_c, a->out_zp);
-            pass2r_args pr;
-            pr.table = rows16_at;
-            pr.out_c = out_c;
-            pr.bias = bias;
-            pr.w = (const int8_t *)a->weights;
-            /* the table on the stack: slots of ROWS16_WIDE pixels when the scratch holds them */
-            const int wide = rows16_at == runs_or_list.pair_table &&
-                             3u * ROWS16_WIDE * ROWS16_PIXEL_BYTES <= scratch_bytes;
-            rows16_passes(&x, &pr, in, out, clamp, wide);
-            return;
-        }
-        pass2t_args pt;
-        if (table && bias) {
-            pass2t_table(table, a->multiplier, a->shift, out_c, a->out_zp);
-            pt.cols = x.cols;
-            pt.groups = pa.groups;
-            pt.table = table;
-            pt.out_c = out_c;
-            pt.bias = bias;
-            pt.k = x.s.k;
-            pt.w = (const int8_t *)a->weights;
-        }
-        pair_passes(&x, &pa, table && bias ? &pt : NULL, in, out, ix_max, iy_max, clamp);
+        /* every pass two pixels of one output row, all channels in one call of the assembly (the
+         * runs' place, read no more, for a table of constants) */
+        pair_layer(&x, &pa, runs_or_list.pair_table, sizeof runs_or_list.pair_table, scratch, scratch_bytes, in, out,
+                   ix_max, iy_max, clamp, redo);
         return;
     }
     for (int32_t pix = 0, np; pix < n_pix; pix += np) {
