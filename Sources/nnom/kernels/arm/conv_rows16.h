@@ -65,38 +65,63 @@ static void rows16_table(int32_t *t, const int32_t *bias, const int32_t *mult, c
     }
 }
 
-/* (ROWS16_PIXEL_BYTES as a literal for the assembly) */
-#define ROWS16_PIXEL_BYTES_N 32
-_Static_assert(ROWS16_PIXEL_BYTES == ROWS16_PIXEL_BYTES_N, "ROWS16_PIXEL_BYTES_N");
+/* (the chains' slot offsets, 8 S, take a pixel as 4 groups of 8 bytes) */
+_Static_assert(ROWS16_PIXEL_BYTES == 4 * 8, "ROWS16_PIXEL_BYTES");
 
-/* One group of 4 taps of kernel row's group G (0-11) for two channels and both pixels: pixel 0's
- * words at r0 + 8 G, pixel 1's a pixel later; otherwise PASS2_GROUP (19 estimated cycles for 16
- * multiply-accumulates). */
+/* The multiply-accumulates of a group for two channels and both pixels, pixel 0's words in P0L,
+ * P0H, pixel 1's in P1L, P1H, the channels' weight words in r11, r12: PASS2_GROUP_MACS with the
+ * pixels' registers named (four SXTB16, eight SMLAD; lr a temporary). */
+#define ROWS16_MACS(P0L, P0H, P1L, P1H)                  \
+    "sxtb16 lr, r11, ror #8\n\t"                        \
+    "sxtb16 r11, r11\n\t"                               \
+    "smlad  r3, " P0L ", r11, r3\n\t"                   \
+    "smlad  r3, " P0H ", lr, r3\n\t"                    \
+    "smlad  r4, " P1L ", r11, r4\n\t"                   \
+    "smlad  r4, " P1H ", lr, r4\n\t"                    \
+    "sxtb16 lr, r12, ror #8\n\t"                        \
+    "sxtb16 r12, r12\n\t"                               \
+    "smlad  r5, " P0L ", r12, r5\n\t"                   \
+    "smlad  r5, " P0H ", lr, r5\n\t"                    \
+    "smlad  r6, " P1L ", r12, r6\n\t"                   \
+    "smlad  r6, " P1H ", lr, r6\n\t"
 #define ROWS16_STR2(X) #X
 #define ROWS16_STR(X) ROWS16_STR2(X)
-#define ROWS16_GROUP(G)                                                   \
-    "ldr.w  r11, [r1], #4\n\t"                                            \
-    "ldr.w  r12, [r2], #4\n\t"                                            \
-    "ldr.w  r7, [r0, #8 * " G "]\n\t"                                     \
-    "ldr.w  r8, [r0, #8 * " G " + 4]\n\t"                                 \
-    "ldr.w  r9, [r0, #8 * " G " + " ROWS16_STR(ROWS16_PIXEL_BYTES_N) "]\n\t" \
-    "ldr.w  r10, [r0, #8 * " G " + " ROWS16_STR(ROWS16_PIXEL_BYTES_N) " + 4]\n\t" \
-    PASS2_GROUP_MACS
-/* A kernel row: 12 groups (3 pixels of 16 channels), straight. */
-#define ROWS16_ROW                                                                          \
-    ROWS16_GROUP("0") ROWS16_GROUP("1") ROWS16_GROUP("2") ROWS16_GROUP("3") ROWS16_GROUP("4") \
-    ROWS16_GROUP("5") ROWS16_GROUP("6") ROWS16_GROUP("7") ROWS16_GROUP("8") ROWS16_GROUP("9") \
-    ROWS16_GROUP("10") ROWS16_GROUP("11")
+/* Both channels' weight words of the patch's group G (0-35): r11 from r1 + 4 G, r12 a patch later. */
+#define ROWS16_WEIGHTS(G)                                                  \
+    "ldr.w  r11, [r1, #4 * (" G ")]\n\t"                                 \
+    "ldr.w  r12, [r1, #4 * (" G ") + " ROWS16_STR(ROWS16_PATCH) "]\n\t"
+/* Slot group S's two words (at r0 + 8 S) into A, B. */
+#define ROWS16_SLOT(S, A, B)                                               \
+    "ldr.w  " A ", [r0, #8 * (" S ")]\n\t"                               \
+    "ldr.w  " B ", [r0, #8 * (" S ") + 4]\n\t"
+/* Kernel row KY's groups J, J + 4, J + 8 (J 0-3; the patch's groups 12 KY + ...), in that order: a
+ * group's pixel 1 is the next group's pixel 0 (one pixel, 4 groups, later in the slot), kept in
+ * its registers: slot groups J, J + 4, J + 8, J + 12 loaded once each, 8 words for 3 groups where
+ * pass2's groups load 12 (17 estimated load cycles for the chain instead of 21). */
+#define ROWS16_CHAIN(KY, J)                                                \
+    ROWS16_WEIGHTS("12 * " KY " + " J)                                     \
+    ROWS16_SLOT(J, "r7", "r8") ROWS16_SLOT(J " + 4", "r9", "r10")          \
+    ROWS16_MACS("r7", "r8", "r9", "r10")                                   \
+    ROWS16_WEIGHTS("12 * " KY " + " J " + 4")                              \
+    ROWS16_SLOT(J " + 8", "r7", "r8")                                      \
+    ROWS16_MACS("r9", "r10", "r7", "r8")                                   \
+    ROWS16_WEIGHTS("12 * " KY " + " J " + 8")                              \
+    ROWS16_SLOT(J " + 12", "r9", "r10")                                    \
+    ROWS16_MACS("r7", "r8", "r9", "r10")
+/* A kernel row (its slot at r0): 12 groups (3 pixels of 16 channels), straight, in four chains. */
+#define ROWS16_ROW(KY) ROWS16_CHAIN(KY, "0") ROWS16_CHAIN(KY, "1") ROWS16_CHAIN(KY, "2") ROWS16_CHAIN(KY, "3")
 
 /*
  * Channels [0, p->out_c) of the two pixels whose kernel rows are at p->rows[0..2] (pixel 1's one
  * pixel after pixel 0's), as pass2_table computes them (its requantisation; the table of
  * rows16_table), channel c of pixel j to p->out[j out_c + c]. Per pair of channels the 36 groups
- * straight (12 a kernel row, r0 loaded from the frame between rows); after them r2, the second
- * channel's weights stepped by ROWS16_PATCH, points at the next pair's. Registers as in pass2_fast;
- * r3, r5 hold the pair's biases at its start (read with the previous pair's constants). Frame: the
- * first seven words of p, copied (the table and output pointers advance there).
- * Per pair of channels, besides its 36 groups (684 estimated cycles): about 60.
+ * straight (12 a kernel row, r0 loaded from the frame between rows; the weights at immediate
+ * offsets from r1, stepped by two patches after the pair), each kernel row in ROWS16_CHAINs: 17.7
+ * estimated cycles a group where pass2's loop takes 19. Registers: r0 the kernel row's slot, r1 the
+ * pair's weights, r2 the table (its next pair's constants), r3-r6 the sums (r3, r5 hold the pair's
+ * biases at its start, read with the previous pair's constants), r7-r10 the slot's words, r11, r12,
+ * lr the weights. Frame: the first seven words of p, copied (the output pointer advances there).
+ * Per pair of channels, besides its 36 groups (636 estimated cycles): about 55.
  */
 __attribute__((naked, noinline)) static void pass2_rows16(ARG const pass2r_args *p)
 {
@@ -104,37 +129,35 @@ __attribute__((naked, noinline)) static void pass2_rows16(ARG const pass2r_args 
         "push   {r4-r11, lr}\n\t"
         "ldm    r0, {r1-r7}\n\t"
         "push   {r1-r7}\n\t"                /* the frame: rows 0-2, table, out, out_c, end */
+        "mov    r2, r4\n\t"                 /* table */
         "ldrd   r8, r1, [r0, #28]\n\t"      /* bias, w */
         "ldrd   r3, r5, [r8]\n"             /* the first pair's biases */
         "10:\n\t"                           /* a pair of channels: r1 its first channel's weights */
         "ldr    r0, [sp]\n\t"               /* kernel row 0 */
-        "add    r2, r1, #" ROWS16_STR(ROWS16_PATCH) "\n\t" /* the pair's other channel's weights */
         "mov    r4, r3\n\t"
         "mov    r6, r5\n\t"
-        ROWS16_ROW
+        ROWS16_ROW("0")
         "ldr    r0, [sp, #4]\n\t"           /* kernel row 1 */
-        ROWS16_ROW
+        ROWS16_ROW("1")
         "ldr    r0, [sp, #8]\n\t"           /* kernel row 2 */
-        ROWS16_ROW
-        "ldr    lr, [sp, #12]\n\t"
-        "ldm    lr!, {r7-r12}\n\t"          /* the pair's constants */
+        ROWS16_ROW("2")
+        "ldm    r2!, {r7-r12}\n\t"          /* the pair's constants */
         "cmp    r9, #0\n\t"
         "blt    30f\n\t"                   /* (PASS2T_FORM_U; both multipliers above 2^30 fall through) */
         PASS2T_RQ(REQUANT_ZP)
         "21:\n\t"
-        "ldrd   r0, r1, [sp, #16]\n\t"      /* out, out_c */
-        "strb   r3, [r0]\n\t"
-        "strb   r5, [r0, #1]\n\t"
-        "add    r7, r0, r1\n\t"
-        "strb   r4, [r7]\n\t"
-        "strb   r6, [r7, #1]\n\t"
-        "ldm    lr!, {r3, r5}\n\t"          /* the next pair's biases */
-        "str    lr, [sp, #12]\n\t"
-        "adds   r0, r0, #2\n\t"
-        "str    r0, [sp, #16]\n\t"
-        "ldr    lr, [sp, #24]\n\t"          /* the output's end */
-        "mov    r1, r2\n\t"                 /* the next pair's weights */
-        "cmp    r0, lr\n\t"
+        "ldrd   r7, r8, [sp, #16]\n\t"      /* out, out_c */
+        "ldr    r10, [sp, #24]\n\t"         /* the output's end */
+        "strb   r3, [r7]\n\t"
+        "strb   r5, [r7, #1]\n\t"
+        "add    r9, r7, r8\n\t"
+        "strb   r4, [r9]\n\t"
+        "strb   r6, [r9, #1]\n\t"
+        "ldm    r2!, {r3, r5}\n\t"          /* the next pair's biases */
+        "adds   r7, r7, #2\n\t"
+        "str    r7, [sp, #16]\n\t"
+        "add    r1, r1, #2 * " ROWS16_STR(ROWS16_PATCH) "\n\t" /* the next pair's weights */
+        "cmp    r7, r10\n\t"
         "bne    10b\n\t"
         "add    sp, sp, #28\n\t"
         "pop    {r4-r11, pc}\n"
