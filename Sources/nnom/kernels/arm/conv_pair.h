@@ -209,10 +209,11 @@ __attribute__((noinline)) static void pair_passes(const conv_ctx *x, pass2_args 
 }
 
 /* A layer whose passes pair_passes() walks (pa prepared for all its channels): with a bias, 3x3 at
- * stride 1 on 16 channels (rows16_takes; @p apart: the output not over the input) in rows16_passes,
- * its table (rows16_table) in @p buf (buf_bytes, free for it) or after its slots when the scratch
- * holds it; else pair_passes with pass2_table, its table in buf or after the columns; else (no
- * bias, or no room for the table) pair_passes with pass2_fast. */
+ * stride 1 on 16 or 32 channels (rows16_takes; @p apart: the output not over the input) in
+ * rows16_passes, its table (rows16_table; pass2t_table's for 32 channels) in @p buf (buf_bytes,
+ * free for it) or after its slots when the scratch holds it; else pair_passes with pass2_table, its
+ * table in buf or after the columns; else (no bias, or no room for the table) pair_passes with
+ * pass2_fast. */
 static void pair_layer(conv_ctx *x, pass2_args *pa, int32_t *buf, uint32_t buf_bytes, void *scratch,
                        uint32_t scratch_bytes, const int8_t *in, int8_t *out, int32_t ix_max, int32_t iy_max, int clamp,
                        int apart)
@@ -220,21 +221,26 @@ static void pair_layer(conv_ctx *x, pass2_args *pa, int32_t *buf, uint32_t buf_b
     const nnom_conv_args *a = x->a;
     const int32_t out_c = a->out_c;
     const int32_t *const bias = (const int32_t *)a->bias;
-    const uint32_t rows16_bytes = (uint32_t)out_c / 2 * ROWS16_WORDS * 4, slots = 3u * ROWS16_SLOT_BYTES;
-    int32_t *const rows16_at = rows16_bytes <= buf_bytes                    ? buf
-                               : slots + rows16_bytes <= scratch_bytes ? (int32_t *)((uint8_t *)scratch + slots)
+    if (bias && rows16_takes(a, apart)) {
+        const int c32 = a->in_c == ROWS32_C;
+        const uint32_t rows_bytes = (uint32_t)out_c / 2 * (c32 ? PASS2T_WORDS : ROWS16_WORDS) * 4;
+        const uint32_t slots = 3u * ROWS16_PIXELS * 2u * (uint32_t)a->in_c;
+        int32_t *const rows_at = rows_bytes <= buf_bytes                    ? buf
+                                 : slots + rows_bytes <= scratch_bytes ? (int32_t *)((uint8_t *)scratch + slots)
                                                                         : NULL;
-    if (rows16_at && bias && rows16_takes(a, apart)) {
-        rows16_table(rows16_at, bias, a->multiplier, a->shift, out_c, a->out_zp);
-        pass2r_args pr;
-        pr.table = rows16_at;
-        pr.out_c = out_c;
-        pr.bias = bias;
-        pr.w = (const int8_t *)a->weights;
-        /* the table in buf: slots of ROWS16_WIDE pixels when the scratch holds them */
-        const int wide = rows16_at == buf && 3u * ROWS16_WIDE * ROWS16_PIXEL_BYTES <= scratch_bytes;
-        rows16_passes(x, &pr, in, out, clamp, wide);
-        return;
+        if (rows_at) {
+            if (c32) pass2t_table(rows_at, a->multiplier, a->shift, out_c, a->out_zp);
+            else rows16_table(rows_at, bias, a->multiplier, a->shift, out_c, a->out_zp);
+            pass2r_args pr;
+            pr.table = rows_at;
+            pr.out_c = out_c;
+            pr.bias = bias;
+            pr.w = (const int8_t *)a->weights;
+            /* the table in buf: slots of ROWS16_WIDE pixels when the scratch holds them */
+            const int wide = rows_at == buf && 3u * ROWS16_WIDE * 2u * (uint32_t)a->in_c <= scratch_bytes;
+            rows16_passes(x, &pr, in, out, clamp, wide);
+            return;
+        }
     }
     const uint32_t table_bytes = (uint32_t)out_c / 2 * PASS2T_WORDS * 4, cols = cols_bytes(&x->s, 2);
     int32_t *const table = table_bytes <= buf_bytes                    ? buf

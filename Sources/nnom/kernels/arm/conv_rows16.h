@@ -86,28 +86,31 @@ _Static_assert(ROWS16_PIXEL_BYTES == 4 * 8, "ROWS16_PIXEL_BYTES");
     "smlad  r6, " P1H ", lr, r6\n\t"
 #define ROWS16_STR2(X) #X
 #define ROWS16_STR(X) ROWS16_STR2(X)
-/* Both channels' weight words of the patch's group G (0-35): r11 from r1 + 4 G, r12 a patch later. */
-#define ROWS16_WEIGHTS(G)                                                  \
+/* Both channels' weight words of group G: r11 from r1 + 4 G, r12 a patch (PATCH bytes) later. */
+#define ROWS16_WEIGHTS(G, PATCH)                                           \
     "ldr.w  r11, [r1, #4 * (" G ")]\n\t"                                 \
-    "ldr.w  r12, [r1, #4 * (" G ") + " ROWS16_STR(ROWS16_PATCH) "]\n\t"
+    "ldr.w  r12, [r1, #4 * (" G ") + " PATCH "]\n\t"
 /* Slot group S's two words (at r0 + 8 S) into A, B. */
 #define ROWS16_SLOT(S, A, B)                                               \
     "ldr.w  " A ", [r0, #8 * (" S ")]\n\t"                               \
     "ldr.w  " B ", [r0, #8 * (" S ") + 4]\n\t"
-/* Kernel row KY's groups J, J + 4, J + 8 (J 0-3; the patch's groups 12 KY + ...), in that order: a
- * group's pixel 1 is the next group's pixel 0 (one pixel, 4 groups, later in the slot), kept in
- * its registers: slot groups J, J + 4, J + 8, J + 12 loaded once each, 8 words for 3 groups where
- * pass2's groups load 12 (17 estimated load cycles for the chain instead of 21). */
-#define ROWS16_CHAIN(KY, J)                                                \
-    ROWS16_WEIGHTS("12 * " KY " + " J)                                     \
-    ROWS16_SLOT(J, "r7", "r8") ROWS16_SLOT(J " + 4", "r9", "r10")          \
+/* A kernel row's groups J, J + P, J + 2 P (P: a pixel's groups; weight groups W + ... from r1, the
+ * other channel's a patch PATCH later), in that order: a group's pixel 1 is the next group's pixel
+ * 0 (one pixel, P groups, later in the slot), kept in its registers: slot groups J, J + P, J + 2 P,
+ * J + 3 P loaded once each, 8 words for 3 groups where pass2's groups load 12 (17 estimated load
+ * cycles for the chain instead of 21). */
+#define ROWS_CHAIN(W, J, P, PATCH)                                         \
+    ROWS16_WEIGHTS(W " + " J, PATCH)                                       \
+    ROWS16_SLOT(J, "r7", "r8") ROWS16_SLOT(J " + " P, "r9", "r10")         \
     ROWS16_MACS("r7", "r8", "r9", "r10")                                   \
-    ROWS16_WEIGHTS("12 * " KY " + " J " + 4")                              \
-    ROWS16_SLOT(J " + 8", "r7", "r8")                                      \
+    ROWS16_WEIGHTS(W " + " J " + " P, PATCH)                               \
+    ROWS16_SLOT(J " + 2 * " P, "r7", "r8")                                 \
     ROWS16_MACS("r9", "r10", "r7", "r8")                                   \
-    ROWS16_WEIGHTS("12 * " KY " + " J " + 8")                              \
-    ROWS16_SLOT(J " + 12", "r9", "r10")                                    \
+    ROWS16_WEIGHTS(W " + " J " + 2 * " P, PATCH)                           \
+    ROWS16_SLOT(J " + 3 * " P, "r9", "r10")                                \
     ROWS16_MACS("r7", "r8", "r9", "r10")
+/* Kernel row KY's chains on 16 channels (the patch's groups 12 KY + ...). */
+#define ROWS16_CHAIN(KY, J) ROWS_CHAIN("12 * " KY, J, "4", ROWS16_STR(ROWS16_PATCH))
 /* A kernel row (its slot at r0): 12 groups (3 pixels of 16 channels), straight, in four chains. */
 #define ROWS16_ROW(KY) ROWS16_CHAIN(KY, "0") ROWS16_CHAIN(KY, "1") ROWS16_CHAIN(KY, "2") ROWS16_CHAIN(KY, "3")
 
@@ -166,12 +169,78 @@ __attribute__((naked, noinline)) static void pass2_rows16(ARG const pass2r_args 
         "b      21b\n\t");
 }
 
+/* 32 channels: a channel's patch, and a kernel row's 8 chains (24 groups; the weights from r1, which
+ * steps a kernel row after them). */
+#define ROWS32_C 32
+#define ROWS32_PATCH 288
+#define ROWS32_ROW_BYTES 96
+_Static_assert(ROWS32_PATCH == ROWS16_K * ROWS16_K * ROWS32_C && ROWS32_ROW_BYTES * ROWS16_K == ROWS32_PATCH, "ROWS32");
+#define ROWS32_CHAIN(J) ROWS_CHAIN("0", J, "8", ROWS16_STR(ROWS32_PATCH))
+#define ROWS32_ROW                                                                                          \
+    ROWS32_CHAIN("0") ROWS32_CHAIN("1") ROWS32_CHAIN("2") ROWS32_CHAIN("3") ROWS32_CHAIN("4") ROWS32_CHAIN("5") \
+    ROWS32_CHAIN("6") ROWS32_CHAIN("7")
+
+/*
+ * pass2_rows16 on 32 input channels (ResNet-8's 16x16x32 -> 32 layer): the same passes, each kernel
+ * row's 24 groups in ROWS32_CHAINs (slot offsets to 252 bytes), the three rows in a loop (r2 the
+ * frame's row pointers), the table pass2t_table's (six words a pair: 32 channels in the stack's
+ * 384 bytes) and the biases from p->bias (all out_c of them). Frame: the first eight words of p
+ * (and a word of padding), copied (the table, output and bias pointers advance there).
+ * Per pair of channels, besides its 72 groups (1,272 estimated cycles): about 85.
+ */
+__attribute__((naked, noinline)) static void pass2_rows32(ARG const pass2r_args *p)
+{
+    __asm__ volatile(
+        "push   {r4-r11, lr}\n\t"
+        "ldm    r0, {r1-r8}\n\t"
+        "push   {r1-r9}\n\t"                /* the frame: rows 0-2, table, out, out_c, end, bias, (pad) */
+        "ldr    r1, [r0, #32]\n"             /* w */
+        "10:\n\t"                           /* a pair of channels: r1 its first channel's weights */
+        "ldr    r9, [sp, #28]\n\t"          /* bias */
+        "mov    r2, sp\n\t"                 /* the rows */
+        "ldrd   r3, r5, [r9], #8\n\t"
+        "str    r9, [sp, #28]\n\t"
+        "mov    r4, r3\n\t"
+        "mov    r6, r5\n"
+        "11:\n\t"                           /* a kernel row */
+        "ldr    r0, [r2], #4\n\t"
+        ROWS32_ROW
+        "add    r1, r1, #" ROWS16_STR(ROWS32_ROW_BYTES) "\n\t"
+        "add    lr, sp, #12\n\t"            /* (past the rows) */
+        "cmp    r2, lr\n\t"
+        "bne    11b\n\t"
+        "ldr    lr, [sp, #12]\n\t"
+        "ldm    lr!, {r7-r12}\n\t"          /* the pair's constants */
+        "str    lr, [sp, #12]\n\t"
+        "cmp    r9, #0\n\t"
+        "blt    30f\n\t"                   /* (PASS2T_FORM_U; both multipliers above 2^30 fall through) */
+        PASS2T_RQ(REQUANT_ZP)
+        "21:\n\t"
+        "ldrd   r7, r8, [sp, #16]\n\t"      /* out, out_c */
+        "ldr    r10, [sp, #24]\n\t"         /* the output's end */
+        "strb   r3, [r7]\n\t"
+        "strb   r5, [r7, #1]\n\t"
+        "add    r9, r7, r8\n\t"
+        "strb   r4, [r9]\n\t"
+        "strb   r6, [r9, #1]\n\t"
+        "adds   r7, r7, #2\n\t"
+        "str    r7, [sp, #16]\n\t"
+        "add    r1, r1, #" ROWS16_STR(ROWS32_PATCH) "\n\t" /* the next pair's weights */
+        "cmp    r7, r10\n\t"
+        "bne    10b\n\t"
+        "add    sp, sp, #36\n\t"
+        "pop    {r4-r11, pc}\n"
+        "30:\n\t"
+        PASS2T_RQ(REQUANT_U)
+        "b      21b\n\t");
+}
+
 /* Whether a layer takes the strips (besides what pair_passes needs: every channel fast, an even
- * count, out_w even, a table and a bias): 3x3 at stride 1 on 16 channels, no dilation, the output
- * not over the input (@p apart: the passes run out of the output's order). */
+ * count, out_w even, a table and a bias): 3x3 at stride 1 on 16 or 32 channels, no dilation, the
+ * output not over the input (@p apart: the passes run out of the output's order). */
 static inline int rows16_takes(const nnom_conv_args *a, int apart)
 {
-    return apart && a->in_c == ROWS16_C && a->k_h == ROWS16_K && a->k_w == ROWS16_K && a->stride_h == 1 &&
+    return apart && (a->in_c == ROWS16_C || a->in_c == ROWS32_C) && a->k_h == ROWS16_K && a->k_w == ROWS16_K && a->stride_h == 1 &&
            a->stride_w == 1 && a->dil_h == 1 && a->dil_w == 1 && !(a->out_w & 1);
 }
 
@@ -208,24 +277,29 @@ __attribute__((naked, noinline)) static void rows16_widen(ARG uint32_t *dst, ARG
 }
 #undef ROWS16_WIDEN4
 
-/* Input row iy's pixels [ix0, ix0 + n) (n 4 or 6) widened into slot (0 outside the input). */
-static void rows16_fill(const conv_ctx *x, const int8_t *in, int32_t iy, int32_t ix0, uint32_t *slot, int32_t n)
+/* Input row iy's pixels [ix0, ix0 + n) (n 4 or 6) of c channels (16 or 32) widened into slot (0
+ * outside the input). */
+static void rows16_fill(const conv_ctx *x, const int8_t *in, int32_t iy, int32_t ix0, uint32_t *slot, int32_t n,
+                        int32_t c)
 {
     const nnom_conv_args *a = x->a;
-    const int32_t groups = ROWS16_C / 4;
+    const int32_t groups = c / 4;
     if (iy < 0 || iy >= a->in_h) {
-        memset(slot, 0, (size_t)n * ROWS16_PIXEL_BYTES);
+        memset(slot, 0, (size_t)n * 2 * (size_t)c);
         return;
     }
-    const int8_t *row = in + (ptrdiff_t)iy * a->in_w * ROWS16_C;
+    const int8_t *row = in + (ptrdiff_t)iy * a->in_w * c;
     if (ix0 >= 0 && ix0 + n <= a->in_w) {
-        rows16_widen(slot, row + (ptrdiff_t)ix0 * ROWS16_C, x->neg_zp, n / 2);
+        /* 32 channels: the run in two halves of n / 2 pixel pairs of 16 channels */
+        const int8_t *src = row + (ptrdiff_t)ix0 * c;
+        rows16_widen(slot, src, x->neg_zp, n / 2);
+        if (c == ROWS32_C) rows16_widen(slot + n * ROWS16_PIXEL_BYTES / 4, src + n * ROWS16_C, x->neg_zp, n / 2);
         return;
     }
     for (int32_t j = 0; j < n; j++, slot += 2 * groups) {
         const int32_t ix = ix0 + j;
         if (ix < 0 || ix >= a->in_w) zero_groups(slot, 2, groups);
-        else widen(slot, 2, row + (ptrdiff_t)ix * ROWS16_C, groups, x->neg_zp);
+        else widen(slot, 2, row + (ptrdiff_t)ix * c, groups, x->neg_zp);
     }
 }
 
@@ -237,14 +311,15 @@ static void rows16_fill(const conv_ctx *x, const int8_t *in, int32_t iy, int32_t
 #define ROWS16_WIDE 6
 
 /* Every pass of the layer (rows16_takes), in strips of two output columns (four with @p wide:
- * slots of ROWS16_WIDE pixels; a last strip of two), each from the top down; pr prepared (table,
- * bias, w, out_c), the three slots at x->cols. */
+ * slots of ROWS16_WIDE pixels; a last strip of two), each from the top down, by pass2_rows16 (16
+ * channels) or pass2_rows32 (32); pr prepared (table, bias, w, out_c), the three slots at x->cols. */
 __attribute__((noinline)) static void rows16_passes(const conv_ctx *x, pass2r_args *pr, const int8_t *in, int8_t *out,
                                                     int clamp, int wide)
 {
     const nnom_conv_args *a = x->a;
-    const int32_t out_c = a->out_c, q_max = wide ? (ROWS16_WIDE - 2) / 2 : 1;
-    const int32_t slot_words = (2 * q_max + 2) * ROWS16_PIXEL_BYTES / 4, pass_words = 2 * ROWS16_PIXEL_BYTES / 4;
+    const int32_t out_c = a->out_c, c = a->in_c, q_max = wide ? (ROWS16_WIDE - 2) / 2 : 1;
+    const int32_t slot_words = (2 * q_max + 2) * c / 2, pass_words = c; /* (a pixel: c / 2 words) */
+    void (*const pass)(const pass2r_args *) = c == ROWS16_C ? pass2_rows16 : pass2_rows32;
     uint32_t *const slots = x->cols;
     for (int32_t ox = 0; ox < a->out_w; ox += 2 * q_max) {
         /* q passes side by side (out_w even: at least one), their windows in 2 q + 2 pixels */
@@ -252,12 +327,12 @@ __attribute__((noinline)) static void rows16_passes(const conv_ctx *x, pass2r_ar
         /* kernel rows 0 and 1 of output row 0 in slots 0 and 1; slot s then holds input rows
          * -pad_top + s + 3 j */
         int32_t s0 = 0; /* the slot of kernel row 0 */
-        rows16_fill(x, in, -a->pad_top, ix0, slots, n);
-        rows16_fill(x, in, -a->pad_top + 1, ix0, slots + slot_words, n);
+        rows16_fill(x, in, -a->pad_top, ix0, slots, n, c);
+        rows16_fill(x, in, -a->pad_top + 1, ix0, slots + slot_words, n, c);
         int8_t *o = out + (ptrdiff_t)ox * out_c;
         for (int32_t oy = 0; oy < a->out_h; oy++, o += (ptrdiff_t)a->out_w * out_c) {
             const int32_t s1 = s0 == 2 ? 0 : s0 + 1, s2 = s1 == 2 ? 0 : s1 + 1;
-            rows16_fill(x, in, oy - a->pad_top + 2, ix0, slots + s2 * slot_words, n);
+            rows16_fill(x, in, oy - a->pad_top + 2, ix0, slots + s2 * slot_words, n, c);
             for (int32_t j = 0; j < q; j++) {
                 int8_t *const oj = o + (ptrdiff_t)2 * j * out_c;
                 pr->rows[0] = slots + s0 * slot_words + j * pass_words;
@@ -265,7 +340,7 @@ __attribute__((noinline)) static void rows16_passes(const conv_ctx *x, pass2r_ar
                 pr->rows[2] = slots + s2 * slot_words + j * pass_words;
                 pr->out = oj;
                 pr->end = oj + out_c;
-                pass2_rows16(pr);
+                pass(pr);
                 if (clamp) clamp_pass(oj, out_c, 2, out_c, a->act_min, a->act_max);
             }
             s0 = s1;
