@@ -280,9 +280,10 @@ int32_t check_dsp_interrupted(int32_t cases)
                 break;
             }
             /* (every third: one row, as a windowed in-place run calls it) */
-            if (t / SHAPE_COUNT % 3 == 0 && t / SHAPE_COUNT % 2) { /* 32 -> 32, even rows: pass2_rows32 */
-                conv_shape(&a, 0, range(4, 7), 2 * range(2, 3), 32, 32, 3, 1);
-                bad += conv_case("conv 3x3 32 -> 32 (interrupted)", t, &a, 0, 1);
+            if (t / SHAPE_COUNT % 3 == 0) { /* 32 -> 32 or 64 -> 64, even rows: pass2_rows32, pass2_rows64 */
+                const int32_t c = t / SHAPE_COUNT % 2 ? 32 : 64;
+                conv_shape(&a, 0, range(4, 7), 2 * range(2, 3), c, c, 3, 1);
+                bad += conv_case(c == 32 ? "conv 3x3 32 -> 32 (interrupted)" : "conv 3x3 64 -> 64 (interrupted)", t, &a, 0, 0);
                 break;
             }
             if (t / SHAPE_COUNT % 3 == 1) conv_shape(&a, 0, 1, chance(50) ? 6 : 4, 16, 16, 3, 1);

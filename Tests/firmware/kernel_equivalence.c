@@ -309,10 +309,11 @@ static void random_conv(nnom_conv_args *a, int depthwise)
         a->stride_h = a->stride_w = range(1, 2);
         a->dil_h = a->dil_w = 1;
         same = chance(80);
-        /* 16 or 32 channels at stride 1: the DSP kernel's strips of two output columns, the input
-         * rows widened once (conv_rows16.h), output planes of odd and even heights, bands of a few rows */
+        /* 16, 32 or 64 channels at stride 1: the DSP kernel's strips of two output columns, the
+         * input rows widened once (conv_rows16.h), output planes of odd and even heights, bands of a
+         * few rows */
         if (chance(60)) {
-            a->in_c = chance(50) ? 16 : 32;
+            a->in_c = chance(50) ? 16 : (chance(50) ? 32 : 64);
             a->stride_h = a->stride_w = 1;
             if (chance(70)) a->in_w = 2 * range(2, 6); /* (even output rows: 'same' or 'valid') */
             if (chance(30)) a->in_h = range(1, 3);

@@ -209,8 +209,8 @@ __attribute__((noinline)) static void pair_passes(const conv_ctx *x, pass2_args 
 }
 
 /* A layer whose passes pair_passes() walks (pa prepared for all its channels): with a bias, 3x3 at
- * stride 1 on 16 or 32 channels (rows16_takes; @p apart: the output not over the input) in
- * rows16_passes, its table (rows16_table; pass2t_table's for 32 channels) in @p buf (buf_bytes,
+ * stride 1 on 16, 32 or 64 channels (rows16_takes; @p apart: the output not over the input) in
+ * rows16_passes, its table (rows16_table; pass2t_table's for 32 and 64) in @p buf (buf_bytes,
  * free for it) or after its slots when the scratch holds it; else pair_passes with pass2_table, its
  * table in buf or after the columns; else (no bias, or no room for the table) pair_passes with
  * pass2_fast. */
@@ -222,7 +222,7 @@ static void pair_layer(conv_ctx *x, pass2_args *pa, int32_t *buf, uint32_t buf_b
     const int32_t out_c = a->out_c;
     const int32_t *const bias = (const int32_t *)a->bias;
     if (bias && rows16_takes(a, apart)) {
-        const int c32 = a->in_c == ROWS32_C;
+        const int c32 = a->in_c != ROWS16_C; /* (32 or 64 channels: pass2t_table's table) */
         const uint32_t rows_bytes = (uint32_t)out_c / 2 * (c32 ? PASS2T_WORDS : ROWS16_WORDS) * 4;
         const uint32_t slots = 3u * ROWS16_PIXELS * 2u * (uint32_t)a->in_c;
         int32_t *const rows_at = rows_bytes <= buf_bytes                    ? buf

@@ -235,12 +235,91 @@ __attribute__((naked, noinline)) static void pass2_rows32(ARG const pass2r_args 
         "b      21b\n\t");
 }
 
+/* 64 channels: a channel's patch; a kernel row's 16 chains (48 groups) in two halves of 8 chains,
+ * the second at 8 groups (64 slot bytes, 32 weight bytes) after the first. */
+#define ROWS64_C 64
+#define ROWS64_PATCH 576
+_Static_assert(ROWS64_PATCH == ROWS16_K * ROWS16_K * ROWS64_C, "ROWS64");
+#define ROWS64_CHAIN(J) ROWS_CHAIN("0", J, "16", ROWS16_STR(ROWS64_PATCH))
+#define ROWS64_HALF                                                                                         \
+    ROWS64_CHAIN("0") ROWS64_CHAIN("1") ROWS64_CHAIN("2") ROWS64_CHAIN("3") ROWS64_CHAIN("4") ROWS64_CHAIN("5") \
+    ROWS64_CHAIN("6") ROWS64_CHAIN("7")
+
+/*
+ * pass2_rows16 on 64 input channels (ResNet-8's 8x8x64 -> 64 layer): as pass2_rows32, in a loop
+ * over six half rows, each with its slot address and the step of the weights after it (32 bytes to
+ * the second half, 160 to the next row's first), kept in the frame. Frame: the six (slot, step)
+ * pairs, then the table, output, out_c, end and bias pointers of p (the table, output and bias
+ * pointers advance there).
+ * Per pair of channels, besides its 144 groups (2,550 estimated cycles): about 130.
+ */
+__attribute__((naked, noinline)) static void pass2_rows64(ARG const pass2r_args *p)
+{
+    __asm__ volatile(
+        "push   {r4-r11, lr}\n\t"
+        "sub    sp, sp, #68\n\t"
+        "ldm    r0, {r1-r8}\n\t"            /* rows 0-2, table, out, out_c, end, bias */
+        "add    r12, sp, #48\n\t"
+        "stm    r12, {r4-r8}\n\t"
+        "movs   r9, #32\n\t"
+        "movs   r10, #160\n\t"
+        "add    r11, r1, #64\n\t"
+        "strd   r1, r9, [sp]\n\t"
+        "strd   r11, r10, [sp, #8]\n\t"
+        "add    r11, r2, #64\n\t"
+        "strd   r2, r9, [sp, #16]\n\t"
+        "strd   r11, r10, [sp, #24]\n\t"
+        "add    r11, r3, #64\n\t"
+        "strd   r3, r9, [sp, #32]\n\t"
+        "strd   r11, r10, [sp, #40]\n\t"
+        "ldr    r1, [r0, #32]\n"             /* w */
+        "10:\n\t"                           /* a pair of channels: r1 its first channel's weights */
+        "ldr    r9, [sp, #64]\n\t"          /* bias */
+        "mov    r2, sp\n\t"                 /* the half rows */
+        "ldrd   r3, r5, [r9], #8\n\t"
+        "str    r9, [sp, #64]\n\t"
+        "mov    r4, r3\n\t"
+        "mov    r6, r5\n"
+        "11:\n\t"                           /* a half row */
+        "ldr    r0, [r2], #8\n\t"
+        ROWS64_HALF
+        "ldr    r12, [r2, #-4]\n\t"         /* the weights' step */
+        "add    r1, r1, r12\n\t"
+        "add    lr, sp, #48\n\t"            /* (past the half rows) */
+        "cmp    r2, lr\n\t"
+        "bne    11b\n\t"
+        "ldr    lr, [sp, #48]\n\t"
+        "ldm    lr!, {r7-r12}\n\t"          /* the pair's constants */
+        "str    lr, [sp, #48]\n\t"
+        "cmp    r9, #0\n\t"
+        "blt    30f\n\t"                   /* (PASS2T_FORM_U; both multipliers above 2^30 fall through) */
+        PASS2T_RQ(REQUANT_ZP)
+        "21:\n\t"
+        "ldrd   r7, r8, [sp, #52]\n\t"      /* out, out_c */
+        "ldr    r10, [sp, #60]\n\t"         /* the output's end */
+        "strb   r3, [r7]\n\t"
+        "strb   r5, [r7, #1]\n\t"
+        "add    r9, r7, r8\n\t"
+        "strb   r4, [r9]\n\t"
+        "strb   r6, [r9, #1]\n\t"
+        "adds   r7, r7, #2\n\t"
+        "str    r7, [sp, #52]\n\t"
+        "add    r1, r1, #" ROWS16_STR(ROWS64_PATCH) "\n\t" /* the next pair's weights */
+        "cmp    r7, r10\n\t"
+        "bne    10b\n\t"
+        "add    sp, sp, #68\n\t"
+        "pop    {r4-r11, pc}\n"
+        "30:\n\t"
+        PASS2T_RQ(REQUANT_U)
+        "b      21b\n\t");
+}
+
 /* Whether a layer takes the strips (besides what pair_passes needs: every channel fast, an even
- * count, out_w even, a table and a bias): 3x3 at stride 1 on 16 or 32 channels, no dilation, the
+ * count, out_w even, a table and a bias): 3x3 at stride 1 on 16, 32 or 64 channels, no dilation, the
  * output not over the input (@p apart: the passes run out of the output's order). */
 static inline int rows16_takes(const nnom_conv_args *a, int apart)
 {
-    return apart && (a->in_c == ROWS16_C || a->in_c == ROWS32_C) && a->k_h == ROWS16_K && a->k_w == ROWS16_K && a->stride_h == 1 &&
+    return apart && (a->in_c == ROWS16_C || a->in_c == ROWS32_C || a->in_c == ROWS64_C) && a->k_h == ROWS16_K && a->k_w == ROWS16_K && a->stride_h == 1 &&
            a->stride_w == 1 && a->dil_h == 1 && a->dil_w == 1 && !(a->out_w & 1);
 }
 
@@ -277,8 +356,8 @@ __attribute__((naked, noinline)) static void rows16_widen(ARG uint32_t *dst, ARG
 }
 #undef ROWS16_WIDEN4
 
-/* Input row iy's pixels [ix0, ix0 + n) (n 4 or 6) of c channels (16 or 32) widened into slot (0
- * outside the input). */
+/* Input row iy's pixels [ix0, ix0 + n) (n 4 or 6) of c channels (16, 32 or 64) widened into slot
+ * (0 outside the input). */
 static void rows16_fill(const conv_ctx *x, const int8_t *in, int32_t iy, int32_t ix0, uint32_t *slot, int32_t n,
                         int32_t c)
 {
@@ -290,10 +369,10 @@ static void rows16_fill(const conv_ctx *x, const int8_t *in, int32_t iy, int32_t
     }
     const int8_t *row = in + (ptrdiff_t)iy * a->in_w * c;
     if (ix0 >= 0 && ix0 + n <= a->in_w) {
-        /* 32 channels: the run in two halves of n / 2 pixel pairs of 16 channels */
+        /* (32, 64 channels: the run in 2, 4 pieces of n / 2 pixel pairs of 16 channels) */
         const int8_t *src = row + (ptrdiff_t)ix0 * c;
-        rows16_widen(slot, src, x->neg_zp, n / 2);
-        if (c == ROWS32_C) rows16_widen(slot + n * ROWS16_PIXEL_BYTES / 4, src + n * ROWS16_C, x->neg_zp, n / 2);
+        for (int32_t u = 0; u < c / ROWS16_C; u++)
+            rows16_widen(slot + u * n * ROWS16_PIXEL_BYTES / 4, src + u * n * ROWS16_C, x->neg_zp, n / 2);
         return;
     }
     for (int32_t j = 0; j < n; j++, slot += 2 * groups) {
@@ -312,14 +391,15 @@ static void rows16_fill(const conv_ctx *x, const int8_t *in, int32_t iy, int32_t
 
 /* Every pass of the layer (rows16_takes), in strips of two output columns (four with @p wide:
  * slots of ROWS16_WIDE pixels; a last strip of two), each from the top down, by pass2_rows16 (16
- * channels) or pass2_rows32 (32); pr prepared (table, bias, w, out_c), the three slots at x->cols. */
+ * channels), pass2_rows32 (32) or pass2_rows64 (64); pr prepared (table, bias, w, out_c), the
+ * three slots at x->cols. */
 __attribute__((noinline)) static void rows16_passes(const conv_ctx *x, pass2r_args *pr, const int8_t *in, int8_t *out,
                                                     int clamp, int wide)
 {
     const nnom_conv_args *a = x->a;
     const int32_t out_c = a->out_c, c = a->in_c, q_max = wide ? (ROWS16_WIDE - 2) / 2 : 1;
     const int32_t slot_words = (2 * q_max + 2) * c / 2, pass_words = c; /* (a pixel: c / 2 words) */
-    void (*const pass)(const pass2r_args *) = c == ROWS16_C ? pass2_rows16 : pass2_rows32;
+    void (*const pass)(const pass2r_args *) = c == ROWS16_C ? pass2_rows16 : c == ROWS32_C ? pass2_rows32 : pass2_rows64;
     uint32_t *const slots = x->cols;
     for (int32_t ox = 0; ox < a->out_w; ox += 2 * q_max) {
         /* q passes side by side (out_w even: at least one), their windows in 2 q + 2 pixels */
