@@ -274,6 +274,11 @@ int32_t check_dsp_interrupted(int32_t cases)
             bad += conv_case("conv 3x3 RGB (interrupted)", t, &a, 0, 0);
             break;
         case SHAPE_3X3_16:
+            if (t / SHAPE_COUNT % 3 == 2 && t / SHAPE_COUNT % 2) { /* 16 -> 32 at stride 2: pass2_rows2 */
+                conv_shape(&a, 0, range(4, 9), 8, 16, 32, 3, 2);
+                bad += conv_case("conv 3x3 s2 16 -> 32 (interrupted)", t, &a, 0, 1);
+                break;
+            }
             if (t / SHAPE_COUNT % 3 == 2) { /* 48 -> 64, even rows: pass2_table, its table after the columns */
                 conv_shape(&a, 0, range(4, 7), 6, 48, 64, 3, 1);
                 bad += conv_case("conv 3x3 48 -> 64 (interrupted)", t, &a, 0, 0);

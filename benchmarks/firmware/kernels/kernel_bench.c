@@ -150,6 +150,9 @@ static const bench_case cases[] = {
     {"conv3x3_3x32x16to16_band", KIND_CONV, 3, 32, 16, 16, 3, 1, 0, 0, 0, 1, 1},
     /* the same layers as their tiled stage calls them: bands of six output rows */
     {"conv3x3_8x32x16to16_band", KIND_CONV, 8, 32, 16, 16, 3, 1, 0, 0, 0, 1, 6},
+    /* ResNet-8's 3x3 stride-2 layers (32x32x16 -> 16x16x32, 16x16x32 -> 8x8x64) */
+    {"conv3x3_s2_32x32x16to32", KIND_CONV, 32, 32, 16, 32, 3, 2, 0, 0},
+    {"conv3x3_s2_16x16x32to64", KIND_CONV, 16, 16, 32, 64, 3, 2, 0, 0},
 };
 #define CASE_COUNT ((int)(sizeof cases / sizeof cases[0]))
 

@@ -22,6 +22,7 @@
 #include "kernels/arm/conv_pass.h"
 #include "kernels/arm/conv_pass2t.h"
 #include "kernels/arm/conv_rows16.h"
+#include "kernels/arm/conv_rows2.h"
 
 /* The two-pixel layout (np 2: a group's four words are p0 lo, p0 hi, p1 lo, p1 hi), the whole
  * patches of a pass in one call: rows >= 1 kernel rows of row_groups >= 1 groups each, pixel 0's
@@ -209,7 +210,8 @@ __attribute__((noinline)) static void pair_passes(const conv_ctx *x, pass2_args 
 }
 
 /* A layer whose passes pair_passes() walks (pa prepared for all its channels): with a bias, 3x3 at
- * stride 1 on 16, 32 or 64 channels (rows16_takes; @p apart: the output not over the input) in
+ * stride 2 on 16 channels (rows2_takes) in rows2_passes, its table (pass2t_table's) in @p buf or
+ * after its slots; 3x3 at stride 1 on 16, 32 or 64 channels (rows16_takes; @p apart: the output not over the input) in
  * rows16_passes, its table (rows16_table; pass2t_table's for 32 and 64) in @p buf (buf_bytes,
  * free for it) or after its slots when the scratch holds it; else pair_passes with pass2_table, its
  * table in buf or after the columns; else (no bias, or no room for the table) pair_passes with
@@ -221,6 +223,24 @@ static void pair_layer(conv_ctx *x, pass2_args *pa, int32_t *buf, uint32_t buf_b
     const nnom_conv_args *a = x->a;
     const int32_t out_c = a->out_c;
     const int32_t *const bias = (const int32_t *)a->bias;
+    if (bias && rows2_takes(a, apart)) {
+        /* stride 2 on 16 channels: pass2t_table's table in buf or after the slots */
+        const uint32_t rows_bytes = (uint32_t)out_c / 2 * PASS2T_WORDS * 4;
+        int32_t *const rows_at = rows_bytes <= buf_bytes ? buf
+                                 : ROWS2_SLOTS_BYTES + rows_bytes <= scratch_bytes
+                                     ? (int32_t *)((uint8_t *)scratch + ROWS2_SLOTS_BYTES)
+                                     : NULL;
+        if (rows_at && ROWS2_SLOTS_BYTES <= scratch_bytes) {
+            pass2t_table(rows_at, a->multiplier, a->shift, out_c, a->out_zp);
+            pass2r_args pr;
+            pr.table = rows_at;
+            pr.out_c = out_c;
+            pr.bias = bias;
+            pr.w = (const int8_t *)a->weights;
+            rows2_passes(x, &pr, in, out, clamp);
+            return;
+        }
+    }
     if (bias && rows16_takes(a, apart)) {
         const int c32 = a->in_c != ROWS16_C; /* (32 or 64 channels: pass2t_table's table) */
         const uint32_t rows_bytes = (uint32_t)out_c / 2 * (c32 ? PASS2T_WORDS : ROWS16_WORDS) * 4;
