@@ -279,7 +279,7 @@ int32_t check_dsp_interrupted(int32_t cases)
                 bad += conv_case("conv 3x3 s2 16 -> 32 (interrupted)", t, &a, 0, 1);
                 break;
             }
-            if (t / SHAPE_COUNT % 3 == 2) { /* 48 -> 64, even rows: pass2_table, its table after the columns */
+            if (t / SHAPE_COUNT % 3 == 2) { /* 48 -> 64, even rows: pair_passes */
                 conv_shape(&a, 0, range(4, 7), 6, 48, 64, 3, 1);
                 bad += conv_case("conv 3x3 48 -> 64 (interrupted)", t, &a, 0, 0);
                 break;

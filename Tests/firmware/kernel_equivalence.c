@@ -190,8 +190,9 @@ static void random_conv(nnom_conv_args *a, int depthwise)
         a->in_c = chance(50) ? 4 * range(4, 12) : range(15, 48);
         a->out_c = paired_all ? 2 * range(1, 12) : range(1, 24);
         if (paired_all && chance(70)) a->in_c = 4 * range(4, 12);
-        /* more channels than the DSP kernel's table of pair constants keeps on its stack: the table
-         * after the columns when the scratch holds it (conv_pass2t.h), else pass2_fast */
+        /* more channels than the DSP kernel's table of pair constants keeps on its stack (its
+         * strips, conv_pass2t.h): the table after the slots when the scratch holds it, else
+         * pair_passes */
         if (paired_all && chance(25)) {
             a->out_c = 2 * range(17, 32);
             a->in_c = 4 * range(11, 16);

@@ -163,21 +163,18 @@ __attribute__((noinline)) static void im2col_pair_edge(const conv_ctx *x, const 
     }
 }
 
-/* Every pass of the layer (out_w even: each pass two pixels of one output row), all out_c channels
- * (an even run of fast channels) in one call a pass: of pass2_table (conv_pass2t.h) with pt, its
- * table made, when pt is not NULL, else of pass2_fast with pa; the columns at x->cols: per pass
- * the two patches (widen_pair_rows4, or widen_pair_rows, when both windows lie inside the input:
- * ix0 in [0, ix_max - stride_w], iy0 in [0, iy_max]; else im2col_pair_edge), the end group, the
- * call, the narrower clamp when there is one. */
-__attribute__((noinline)) static void pair_passes(const conv_ctx *x, pass2_args *pa, pass2t_args *pt,
-                                                  const int8_t *in, int8_t *out, int32_t ix_max, int32_t iy_max,
-                                                  int clamp)
+/* Every pass of the layer (out_w even: each pass two pixels of one output row), pa prepared for
+ * all out_c channels (an even run of fast channels), the columns at x->cols: per pass the two
+ * patches (widen_pair_rows4, or widen_pair_rows, when both windows lie inside the input: ix0 in
+ * [0, ix_max - stride_w], iy0 in [0, iy_max]; else im2col_pair_edge), the end group, one call of
+ * pass2_fast for all channels, the narrower clamp when there is one. */
+__attribute__((noinline)) static void pair_passes(const conv_ctx *x, pass2_args *pa, const int8_t *in, int8_t *out,
+                                                  int32_t ix_max, int32_t iy_max, int clamp)
 {
     const nnom_conv_args *a = x->a;
     const int32_t n_pix = a->out_h * a->out_w, out_c = a->out_c, sw = a->stride_w;
     const int32_t row_skip = (int32_t)x->step - 4 * x->row_groups;
     uint32_t *end = x->cols + 4 * pa->groups;
-    uint32_t *const last = pt ? pt->last : pa->last;
     void (*const widen_rows)(uint32_t *, const int8_t *, int32_t, int32_t, int32_t, int32_t, uint32_t) =
         x->row_groups % PAIR_ROW_QUAD ? widen_pair_rows : widen_pair_rows4;
     int32_t iy0 = -a->pad_top, ix0 = -a->pad_left, ox = 0;
@@ -187,18 +184,12 @@ __attribute__((noinline)) static void pair_passes(const conv_ctx *x, pass2_args 
                        x->row_groups, x->neg_zp);
         else
             im2col_pair_edge(x, in, iy0, ix0, x->cols);
-        memcpy(last, end, 4 * sizeof *last);
+        memcpy(pa->last, end, sizeof pa->last);
         end[0] = COLS_END;
-        int8_t *const o = out + (ptrdiff_t)pix * out_c;
-        if (pt) {
-            pt->out = o;
-            pass2_table(pt);
-        } else {
-            pa->out = o;
-            pass2_fast(pa);
-        }
-        end[0] = last[0];
-        if (clamp) clamp_pass(o, out_c, 2, out_c, a->act_min, a->act_max);
+        pa->out = out + (ptrdiff_t)pix * out_c;
+        pass2_fast(pa);
+        end[0] = pa->last[0];
+        if (clamp) clamp_pass(pa->out, out_c, 2, out_c, a->act_min, a->act_max);
         ix0 += 2 * sw;
         ox += 2;
         if (ox == a->out_w) {
@@ -211,11 +202,10 @@ __attribute__((noinline)) static void pair_passes(const conv_ctx *x, pass2_args 
 
 /* A layer whose passes pair_passes() walks (pa prepared for all its channels): with a bias, 3x3 at
  * stride 2 on 16 channels (rows2_takes) in rows2_passes, its table (pass2t_table's) in @p buf or
- * after its slots; 3x3 at stride 1 on 16, 32 or 64 channels (rows16_takes; @p apart: the output not over the input) in
- * rows16_passes, its table (rows16_table; pass2t_table's for 32 and 64) in @p buf (buf_bytes,
- * free for it) or after its slots when the scratch holds it; else pair_passes with pass2_table, its
- * table in buf or after the columns; else (no bias, or no room for the table) pair_passes with
- * pass2_fast. */
+ * after its slots; 3x3 at stride 1 on 16, 32 or 64 channels (rows16_takes; @p apart: the output
+ * not over the input) in rows16_passes, its table (rows16_table; pass2t_table's for 32 and 64) in
+ * @p buf (buf_bytes, free for it) or after its slots when the scratch holds it; else (no bias, or
+ * no room for the table) pair_passes. */
 static void pair_layer(conv_ctx *x, pass2_args *pa, int32_t *buf, uint32_t buf_bytes, void *scratch,
                        uint32_t scratch_bytes, const int8_t *in, int8_t *out, int32_t ix_max, int32_t iy_max, int clamp,
                        int apart)
@@ -262,22 +252,7 @@ static void pair_layer(conv_ctx *x, pass2_args *pa, int32_t *buf, uint32_t buf_b
             return;
         }
     }
-    const uint32_t table_bytes = (uint32_t)out_c / 2 * PASS2T_WORDS * 4, cols = cols_bytes(&x->s, 2);
-    int32_t *const table = table_bytes <= buf_bytes                    ? buf
-                           : cols + table_bytes <= scratch_bytes ? (int32_t *)((uint8_t *)scratch + cols)
-                                                                  : NULL;
-    pass2t_args pt;
-    if (table && bias) {
-        pass2t_table(table, a->multiplier, a->shift, out_c, a->out_zp);
-        pt.cols = x->cols;
-        pt.groups = pa->groups;
-        pt.table = table;
-        pt.out_c = out_c;
-        pt.bias = bias;
-        pt.k = x->s.k;
-        pt.w = (const int8_t *)a->weights;
-    }
-    pair_passes(x, pa, table && bias ? &pt : NULL, in, out, ix_max, iy_max, clamp);
+    pair_passes(x, pa, in, out, ix_max, iy_max, clamp);
 }
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * 3x3 convolutions at stride 1 on 16 input channels (ResNet-8's 32x32x16 -> 16 layers) for the
  * Cortex-M DSP convolution (kernels/arm/conv_s8.c, which includes this file after conv_pair.h):
- * two pixels of one output row and every channel a pass, as pair_passes() with pass2_table
+ * two pixels of one output row and every channel a pass, as pair_passes() (pass2_fast)
  * computes them, but walked in strips of two output columns from the top down, the input read
  * in place of gathered patches: each input row of the strip's four input columns is widened once
  * (int16, minus the zero point, the pairs (e0, e2), (e1, e3) per group of four channels: 16
@@ -116,8 +116,8 @@ _Static_assert(ROWS16_PIXEL_BYTES == 4 * 8, "ROWS16_PIXEL_BYTES");
 
 /*
  * Channels [0, p->out_c) of the two pixels whose kernel rows are at p->rows[0..2] (pixel 1's one
- * pixel after pixel 0's), as pass2_table computes them (its requantisation; the table of
- * rows16_table), channel c of pixel j to p->out[j out_c + c]. Per pair of channels the 36 groups
+ * pixel after pixel 0's), as pass2_fast computes them (its requantisation; the constants from
+ * the table of rows16_table), channel c of pixel j to p->out[j out_c + c]. Per pair of channels the 36 groups
  * straight (12 a kernel row, r0 loaded from the frame between rows; the weights at immediate
  * offsets from r1, stepped by two patches after the pair), each kernel row in ROWS16_CHAINs: 17.7
  * estimated cycles a group where pass2's loop takes 19. Registers: r0 the kernel row's slot, r1 the

@@ -42,8 +42,8 @@
 
 /*
  * pass2_rows16 at stride 2: channels [0, p->out_c) of the two pixels whose kernel rows are at
- * p->rows[0..2] (pixel 1's two pixels after pixel 0's), as pass2_table computes them (its table,
- * pass2t_table's; the biases from p->bias), channel c of pixel j to p->out[j out_c + c]. Per pair
+ * p->rows[0..2] (pixel 1's two pixels after pixel 0's), as pass2_fast computes them (the
+ * constants from pass2t_table's table, the biases from p->bias), channel c of pixel j to p->out[j out_c + c]. Per pair
  * of channels the 36 groups straight (ROWS2_ROW, r0 loaded from the frame between rows, the weights
  * at immediate offsets from r1). Registers as in pass2_rows16 (r2 unused). Frame: the first eight
  * words of p (and a word of padding), copied (the table, output and bias pointers advance there).

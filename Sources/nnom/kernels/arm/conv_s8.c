@@ -65,11 +65,11 @@
  * channels (ResNet-8's 3x3 layers) prepares pass2's arguments once per call;
  * when out_w is even (every pass two pixels of one output row) a loop of its
  * own walks the passes: gather, end group, one call of the assembly for all
- * channels (about 100 estimated cycles per pass instead of 300), pass2_table
- * (conv_pass2t.h: the pairs' requantisation constants made once per call) when
- * the layer has a bias and its table fits; 3x3 at stride 1 on 16 channels
- * (ResNet-8's first stack) in strips of output columns from the top down,
- * each input row widened once and read in place (conv_rows16.h).
+ * channels (about 100 estimated cycles per pass instead of 300); 3x3 layers
+ * with a bias on 16, 32 or 64 channels at stride 1 and on 16 at stride 2
+ * (ResNet-8's) in strips of output columns from the top down, each input row
+ * widened once and read in place, the pairs' requantisation constants made
+ * once per call (conv_rows16.h, conv_rows2.h, conv_pass2t.h).
  */
 #include "kernels/arm/arm_dsp.h"
 
@@ -191,9 +191,9 @@ typedef struct {
  * pass). A pointwise layer with many dead channels has a run between every two of them (about 30
  * in 128 channels at 60 % dead): finding them at every pass cost 10-12 % of its cycles. */
 #define MAX_RUNS 48
-/* The most channels whose table of constants for pass2_table (conv_pass2t.h) lives on the stack, in
- * the place of the runs (MAX_RUNS of 8 bytes: no more stack); more take it after the columns, when
- * the scratch holds it. */
+/* The most channels whose table of constants for the strips (conv_pass2t.h) lives on the stack, in
+ * the place of the runs (MAX_RUNS of 8 bytes: no more stack); more take it after the strips'
+ * slots, when the scratch holds it. */
 #define PAIR_TABLE_STACK_CHANNELS 32
 /* The longest run: longer ones are split. */
 #define RUN_MAX_LEN 0xFFFF
