@@ -96,10 +96,10 @@ __attribute__((naked, noinline)) static void pass2_rows2(ARG const pass2r_args *
 
 /* Whether a layer takes the stride-2 strips (besides what pair_passes needs: every channel fast, an
  * even count, out_w even, a table and a bias): 3x3 at stride 2 on 16 channels, no dilation, the
- * output not over the input (@p apart). */
+ * output not over the input (@p apart). Not in the compact forms, as rows16_takes. */
 static inline int rows2_takes(const nnom_conv_args *a, int apart)
 {
-    return apart && a->in_c == ROWS16_C && a->k_h == ROWS16_K && a->k_w == ROWS16_K && a->stride_h == 2 &&
+    return !NNOM_COMPACT_KERNELS && apart && a->in_c == ROWS16_C && a->k_h == ROWS16_K && a->k_w == ROWS16_K && a->stride_h == 2 &&
            a->stride_w == 2 && a->dil_h == 1 && a->dil_w == 1 && !(a->out_w & 1);
 }
 
