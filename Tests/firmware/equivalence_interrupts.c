@@ -279,6 +279,11 @@ int32_t check_dsp_interrupted(int32_t cases)
                 bad += conv_case("conv 3x3 s2 16 -> 32 (interrupted)", t, &a, 0, 1);
                 break;
             }
+            if (t / SHAPE_COUNT % 3 == 1 && t / SHAPE_COUNT % 2) { /* 32 -> 64 at stride 2: pass2_rows2w */
+                conv_shape(&a, 0, range(4, 9), 8, 32, 64, 3, 2);
+                bad += conv_case("conv 3x3 s2 32 -> 64 (interrupted)", t, &a, 0, 1);
+                break;
+            }
             if (t / SHAPE_COUNT % 3 == 2) { /* 48 -> 64, even rows: pair_passes */
                 conv_shape(&a, 0, range(4, 7), 6, 48, 64, 3, 1);
                 bad += conv_case("conv 3x3 48 -> 64 (interrupted)", t, &a, 0, 0);

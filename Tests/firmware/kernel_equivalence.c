@@ -314,12 +314,12 @@ static void random_conv(nnom_conv_args *a, int depthwise)
          * input rows widened once (conv_rows16.h), output planes of odd and even heights, bands of a
          * few rows */
         if (chance(60)) {
-            a->in_c = chance(50) ? 16 : (chance(50) ? 32 : 64);
+            a->in_c = chance(40) ? 16 : (chance(60) ? 32 : 64);
             a->stride_h = a->stride_w = 1;
             if (chance(70)) a->in_w = 2 * range(2, 6); /* (even output rows: 'same' or 'valid') */
-            /* stride 2 on 16 channels (conv_rows2.h): even output rows from 4 or 8 columns ('same'),
-             * 5 or 9 ('valid') */
-            if (a->in_c == 16 && chance(35)) {
+            /* stride 2 on 16 or 32 channels (conv_rows2.h): even output rows from 4 or 8 columns
+             * ('same'), 5 or 9 ('valid') */
+            if (a->in_c != 64 && chance(50)) {
                 a->stride_h = a->stride_w = 2;
                 a->in_w = 4 * range(1, 2) + (same ? 0 : 1);
             }

@@ -201,8 +201,8 @@ __attribute__((noinline)) static void pair_passes(const conv_ctx *x, pass2_args 
 }
 
 /* A layer whose passes pair_passes() walks (pa prepared for all its channels): with a bias, 3x3 at
- * stride 2 on 16 channels (rows2_takes) in rows2_passes, its table (pass2t_table's) in @p buf or
- * after its slots; 3x3 at stride 1 on 16, 32 or 64 channels (rows16_takes; @p apart: the output
+ * stride 2 on 16 or 32 channels (rows2_takes) in rows2_passes, on 16 its table (pass2t_table's) in
+ * @p buf or after its slots; 3x3 at stride 1 on 16, 32 or 64 channels (rows16_takes; @p apart: the output
  * not over the input) in rows16_passes, its table (rows16_table; pass2t_table's for 32 and 64) in
  * @p buf (buf_bytes, free for it) or after its slots when the scratch holds it; else (no bias, or
  * no room for the table) pair_passes. */
@@ -213,17 +213,20 @@ static void pair_layer(conv_ctx *x, pass2_args *pa, int32_t *buf, uint32_t buf_b
     const nnom_conv_args *a = x->a;
     const int32_t out_c = a->out_c;
     const int32_t *const bias = (const int32_t *)a->bias;
-    if (bias && rows2_takes(a, apart)) {
-        /* stride 2 on 16 channels: pass2t_table's table in buf or after the slots */
+    if (bias && rows2_takes(a, apart) && ROWS2_SLOTS_BYTES(a->in_c) <= scratch_bytes) {
+        /* stride 2: on 16 channels pass2t_table's table in buf or after the slots; on 32 none */
         const uint32_t rows_bytes = (uint32_t)out_c / 2 * PASS2T_WORDS * 4;
-        int32_t *const rows_at = rows_bytes <= buf_bytes ? buf
-                                 : ROWS2_SLOTS_BYTES + rows_bytes <= scratch_bytes
-                                     ? (int32_t *)((uint8_t *)scratch + ROWS2_SLOTS_BYTES)
-                                     : NULL;
-        if (rows_at && ROWS2_SLOTS_BYTES <= scratch_bytes) {
-            pass2t_table(rows_at, a->multiplier, a->shift, out_c, a->out_zp);
+        int32_t *const t = rows_bytes <= buf_bytes ? buf
+                           : ROWS2_SLOTS_BYTES(ROWS16_C) + rows_bytes <= scratch_bytes
+                               ? (int32_t *)((uint8_t *)scratch + ROWS2_SLOTS_BYTES(ROWS16_C))
+                               : NULL;
+        const int32_t *const rows_at = a->in_c != ROWS16_C ? a->multiplier : t;
+        if (rows_at) {
+            if (a->in_c == ROWS16_C) pass2t_table(t, a->multiplier, a->shift, out_c, a->out_zp);
             pass2r_args pr;
             pr.table = rows_at;
+            pr.shift = a->shift;
+            pr.zz = 2 * a->out_zp + 1;
             pr.out_c = out_c;
             pr.bias = bias;
             pr.w = (const int8_t *)a->weights;

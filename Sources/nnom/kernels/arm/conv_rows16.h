@@ -42,6 +42,8 @@ typedef struct {
     int8_t *end;                    /* 24: out + out_c */
     const int32_t *bias;            /* 28: channels 0 and 1's biases (the others: in the table) */
     const int8_t *w;                /* 32: channel 0's weights (ROWS16_PATCH bytes per channel) */
+    const int32_t *shift;           /* 36: pass2_rows2w only (its table field: the multipliers) */
+    int32_t zz;                     /* 40: pass2_rows2w only: 2 out_zp + 1 */
 } pass2r_args;
 
 /* Bytes of a channel's weights (its patch). */
