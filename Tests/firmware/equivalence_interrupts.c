@@ -277,7 +277,30 @@ int32_t check_dsp_interrupted(int32_t cases)
             bad += conv_case("conv 3x3 RGB (interrupted)", t, &a, 0, 0);
             break;
         case SHAPE_3X3_16:
-            conv_shape(&a, 0, range(4, 7), range(4, 7), 16, 16, 3, 1);
+            if (t / SHAPE_COUNT % 3 == 2 && t / SHAPE_COUNT % 2) { /* 16 -> 32 at stride 2: pass2_rows2 */
+                conv_shape(&a, 0, range(4, 9), 8, 16, 32, 3, 2);
+                bad += conv_case("conv 3x3 s2 16 -> 32 (interrupted)", t, &a, 0, 1);
+                break;
+            }
+            if (t / SHAPE_COUNT % 3 == 1 && t / SHAPE_COUNT % 2) { /* 32 -> 64 at stride 2: pass2_rows2w */
+                conv_shape(&a, 0, range(4, 9), 8, 32, 64, 3, 2);
+                bad += conv_case("conv 3x3 s2 32 -> 64 (interrupted)", t, &a, 0, 1);
+                break;
+            }
+            if (t / SHAPE_COUNT % 3 == 2) { /* 48 -> 64, even rows: pair_passes */
+                conv_shape(&a, 0, range(4, 7), 6, 48, 64, 3, 1);
+                bad += conv_case("conv 3x3 48 -> 64 (interrupted)", t, &a, 0, 0);
+                break;
+            }
+            /* (every third: one row, as a windowed in-place run calls it) */
+            if (t / SHAPE_COUNT % 3 == 0) { /* 32 -> 32 or 64 -> 64, even rows: pass2_rows32, pass2_rows64 */
+                const int32_t c = t / SHAPE_COUNT % 2 ? 32 : 64;
+                conv_shape(&a, 0, range(4, 7), 2 * range(2, 3), c, c, 3, 1);
+                bad += conv_case(c == 32 ? "conv 3x3 32 -> 32 (interrupted)" : "conv 3x3 64 -> 64 (interrupted)", t, &a, 0, 0);
+                break;
+            }
+            if (t / SHAPE_COUNT % 3 == 1) conv_shape(&a, 0, 1, chance(50) ? 6 : 4, 16, 16, 3, 1);
+            else conv_shape(&a, 0, range(4, 7), range(4, 7), 16, 16, 3, 1);
             bad += conv_case("conv 3x3 16 -> 16 (interrupted)", t, &a, 0, t / SHAPE_COUNT % 2);
             break;
         case SHAPE_DW_S1:

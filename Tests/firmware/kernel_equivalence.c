@@ -194,6 +194,13 @@ static void random_conv(nnom_conv_args *a, int depthwise)
         a->in_c = chance(50) ? 4 * range(4, 12) : range(15, 48);
         a->out_c = paired_all ? 2 * range(1, 12) : range(1, 24);
         if (paired_all && chance(70)) a->in_c = 4 * range(4, 12);
+        /* more channels than the DSP kernel's table of pair constants keeps on its stack (its
+         * strips, conv_pass2t.h): the table after the slots when the scratch holds it, else
+         * pair_passes */
+        if (paired_all && chance(25)) {
+            a->out_c = 2 * range(17, 32);
+            a->in_c = 4 * range(11, 16);
+        }
     }
     /* pointwise layers as DS-CNN and MobileNet have them (1x1, stride 1, many pixels, odd channel
      * counts where the converter removed all-zero filters): the DSP kernel's eight-pixel passes
@@ -323,6 +330,31 @@ static void random_conv(nnom_conv_args *a, int depthwise)
         a->stride_h = a->stride_w = range(1, 2);
         a->dil_h = a->dil_w = 1;
         same = chance(80);
+        /* 16, 32 or 64 channels at stride 1: the DSP kernel's strips of two output columns, the
+         * input rows widened once (conv_rows16.h), output planes of odd and even heights, bands of a
+         * few rows */
+        if (chance(60)) {
+            a->in_c = chance(40) ? 16 : (chance(60) ? 32 : 64);
+            a->stride_h = a->stride_w = 1;
+            if (chance(70)) a->in_w = 2 * range(2, 6); /* (even output rows: 'same' or 'valid') */
+            /* stride 2 on 16 or 32 channels (conv_rows2.h): even output rows from 4 or 8 columns
+             * ('same'), 5 or 9 ('valid') */
+            if (a->in_c != 64 && chance(50)) {
+                a->stride_h = a->stride_w = 2;
+                a->in_w = 4 * range(1, 2) + (same ? 0 : 1);
+            }
+            if (chance(30)) a->in_h = range(1, 3);
+            /* more channels than its table keeps on the stack: the table after the slots, when
+             * the scratch holds it */
+            if (chance(30)) a->out_c = 2 * range(13, 15);
+            /* one output row (a windowed in-place run's calls): two passes a fill (the table on
+             * the stack), the last fill of one pass when out_w % 4 is 2 */
+            if (chance(50)) {
+                a->in_h = same ? 1 : 3;
+                a->in_w = range(4, 12);
+                a->out_c = 2 * range(1, 12);
+            }
+        }
     }
     if (paired && !paired_all && chance(15)) {
         /* a patch of 73 groups: the two-pixel pass's loop (all groups but the last) a whole number

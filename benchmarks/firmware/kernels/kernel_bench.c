@@ -147,6 +147,14 @@ static const bench_case cases[] = {
     {"add_1x16x32_band", KIND_ADD, 1, 16, 32, 32, 1, 1, 0, 0},
     /* the dense autoencoder's last layer: 128 inputs, 640 rows */
     {"dense_128to640", KIND_DENSE, 1, 1, 128, 640, 1, 1, 0, 0},
+    /* ResNet-8's in-place 16 -> 16 3x3 layer as its windowed run calls it: one output row a call
+     * (from three input rows, the full-speed scratch) */
+    {"conv3x3_3x32x16to16_band", KIND_CONV, 3, 32, 16, 16, 3, 1, 0, 0, 0, 1, 1},
+    /* the same layers as their tiled stage calls them: bands of six output rows */
+    {"conv3x3_8x32x16to16_band", KIND_CONV, 8, 32, 16, 16, 3, 1, 0, 0, 0, 1, 6},
+    /* ResNet-8's 3x3 stride-2 layers (32x32x16 -> 16x16x32, 16x16x32 -> 8x8x64) */
+    {"conv3x3_s2_32x32x16to32", KIND_CONV, 32, 32, 16, 32, 3, 2, 0, 0},
+    {"conv3x3_s2_16x16x32to64", KIND_CONV, 16, 16, 32, 64, 3, 2, 0, 0},
 };
 #define CASE_COUNT ((int)(sizeof cases / sizeof cases[0]))
 

@@ -20,6 +20,9 @@
 
 #include "kernels/arm/arm_dsp.h"
 #include "kernels/arm/conv_pass.h"
+#include "kernels/arm/conv_pass2t.h"
+#include "kernels/arm/conv_rows16.h"
+#include "kernels/arm/conv_rows2.h"
 
 /* The two-pixel layout (np 2: a group's four words are p0 lo, p0 hi, p1 lo, p1 hi), the whole
  * patches of a pass in one call: rows >= 1 kernel rows of row_groups >= 1 groups each, pixel 0's
@@ -161,13 +164,12 @@ __attribute__((noinline)) static void im2col_pair_edge(const conv_ctx *x, const 
 }
 
 /* Every pass of the layer (out_w even: each pass two pixels of one output row), pa prepared for
- * all out_c channels (an even run of fast channels, pass2_fast as @p pass), the
- * columns at x->cols: per pass the two patches (widen_pair_rows4, or widen_pair_rows, when both
- * windows lie inside the input: ix0 in [0, ix_max - stride_w], iy0 in [0, iy_max]; else
- * im2col_pair_edge), the end group, one call of the assembly, the narrower clamp when there is one. */
-__attribute__((noinline)) static void pair_passes(const conv_ctx *x, pass2_args *pa, void (*pass)(const pass2_args *),
-                                                  const int8_t *in, int8_t *out, int32_t ix_max, int32_t iy_max,
-                                                  int clamp)
+ * all out_c channels (an even run of fast channels), the columns at x->cols: per pass the two
+ * patches (widen_pair_rows4, or widen_pair_rows, when both windows lie inside the input: ix0 in
+ * [0, ix_max - stride_w], iy0 in [0, iy_max]; else im2col_pair_edge), the end group, one call of
+ * pass2_fast for all channels, the narrower clamp when there is one. */
+__attribute__((noinline)) static void pair_passes(const conv_ctx *x, pass2_args *pa, const int8_t *in, int8_t *out,
+                                                  int32_t ix_max, int32_t iy_max, int clamp)
 {
     const nnom_conv_args *a = x->a;
     const int32_t n_pix = a->out_h * a->out_w, out_c = a->out_c, sw = a->stride_w;
@@ -185,7 +187,7 @@ __attribute__((noinline)) static void pair_passes(const conv_ctx *x, pass2_args 
         memcpy(pa->last, end, sizeof pa->last);
         end[0] = COLS_END;
         pa->out = out + (ptrdiff_t)pix * out_c;
-        pass(pa);
+        pass2_fast(pa);
         end[0] = pa->last[0];
         if (clamp) clamp_pass(pa->out, out_c, 2, out_c, a->act_min, a->act_max);
         ix0 += 2 * sw;
@@ -196,6 +198,64 @@ __attribute__((noinline)) static void pair_passes(const conv_ctx *x, pass2_args 
             iy0 += a->stride_h;
         }
     }
+}
+
+/* A layer whose passes pair_passes() walks (pa prepared for all its channels): with a bias, 3x3 at
+ * stride 2 on 16 or 32 channels (rows2_takes) in rows2_passes, on 16 its table (pass2t_table's) in
+ * @p buf or after its slots; 3x3 at stride 1 on 16, 32 or 64 channels (rows16_takes; @p apart: the output
+ * not over the input) in rows16_passes, its table (rows16_table; pass2t_table's for 32 and 64) in
+ * @p buf (buf_bytes, free for it) or after its slots when the scratch holds it; else (no bias, or
+ * no room for the table) pair_passes. */
+static void pair_layer(conv_ctx *x, pass2_args *pa, int32_t *buf, uint32_t buf_bytes, void *scratch,
+                       uint32_t scratch_bytes, const int8_t *in, int8_t *out, int32_t ix_max, int32_t iy_max, int clamp,
+                       int apart)
+{
+    const nnom_conv_args *a = x->a;
+    const int32_t out_c = a->out_c;
+    const int32_t *const bias = (const int32_t *)a->bias;
+    if (bias && rows2_takes(a, apart) && ROWS2_SLOTS_BYTES(a->in_c) <= scratch_bytes) {
+        /* stride 2: on 16 channels pass2t_table's table in buf or after the slots; on 32 none */
+        const uint32_t rows_bytes = (uint32_t)out_c / 2 * PASS2T_WORDS * 4;
+        int32_t *const t = rows_bytes <= buf_bytes ? buf
+                           : ROWS2_SLOTS_BYTES(ROWS16_C) + rows_bytes <= scratch_bytes
+                               ? (int32_t *)((uint8_t *)scratch + ROWS2_SLOTS_BYTES(ROWS16_C))
+                               : NULL;
+        const int32_t *const rows_at = a->in_c != ROWS16_C ? a->multiplier : t;
+        if (rows_at) {
+            if (a->in_c == ROWS16_C) pass2t_table(t, a->multiplier, a->shift, out_c, a->out_zp);
+            pass2r_args pr;
+            pr.table = rows_at;
+            pr.shift = a->shift;
+            pr.zz = 2 * a->out_zp + 1;
+            pr.out_c = out_c;
+            pr.bias = bias;
+            pr.w = (const int8_t *)a->weights;
+            rows2_passes(x, &pr, in, out, clamp);
+            return;
+        }
+    }
+    if (bias && rows16_takes(a, apart)) {
+        const int c32 = a->in_c != ROWS16_C; /* (32 or 64 channels: pass2t_table's table) */
+        const uint32_t rows_bytes = (uint32_t)out_c / 2 * (c32 ? PASS2T_WORDS : ROWS16_WORDS) * 4;
+        const uint32_t slots = 3u * ROWS16_PIXELS * 2u * (uint32_t)a->in_c;
+        int32_t *const rows_at = rows_bytes <= buf_bytes                    ? buf
+                                 : slots + rows_bytes <= scratch_bytes ? (int32_t *)((uint8_t *)scratch + slots)
+                                                                        : NULL;
+        if (rows_at) {
+            if (c32) pass2t_table(rows_at, a->multiplier, a->shift, out_c, a->out_zp);
+            else rows16_table(rows_at, bias, a->multiplier, a->shift, out_c, a->out_zp);
+            pass2r_args pr;
+            pr.table = rows_at;
+            pr.out_c = out_c;
+            pr.bias = bias;
+            pr.w = (const int8_t *)a->weights;
+            /* the table in buf: slots of ROWS16_WIDE pixels when the scratch holds them */
+            const int wide = rows_at == buf && 3u * ROWS16_WIDE * 2u * (uint32_t)a->in_c <= scratch_bytes;
+            rows16_passes(x, &pr, in, out, clamp, wide);
+            return;
+        }
+    }
+    pair_passes(x, pa, in, out, ix_max, iy_max, clamp);
 }
 
 #endif

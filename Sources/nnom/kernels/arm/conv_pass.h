@@ -20,6 +20,9 @@
  *    step (so the columns take no more room). Two channels' constants per four
  *    outputs: the better one when the groups outnumber that overhead.
  *        cols: | g0: p0 lo hi, p1 lo hi | g1 ... | last: COLS_END, 3 words |
+ *    3x3 layers on 16, 32 or 64 channels: the same groups read from input rows
+ *    widened once, their constants from a table made once per call
+ *    (conv_rows16.h, conv_rows2.h, conv_pass2t.h).
  *
  *  - pass8: eight pixels, one channel at a time (patches of at most EIGHT_MAX_K
  *    when the scratch holds eight columns): per group one LDR of weights, two

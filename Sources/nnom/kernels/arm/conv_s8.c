@@ -67,7 +67,11 @@
  * channels (ResNet-8's 3x3 layers) prepares pass2's arguments once per call;
  * when out_w is even (every pass two pixels of one output row) a loop of its
  * own walks the passes: gather, end group, one call of the assembly for all
- * channels (about 100 estimated cycles per pass instead of 300).
+ * channels (about 100 estimated cycles per pass instead of 300); 3x3 layers
+ * with a bias on 16, 32 or 64 channels at stride 1 and on 16 at stride 2
+ * (ResNet-8's) in strips of output columns from the top down, each input row
+ * widened once and read in place, the pairs' requantisation constants made
+ * once per call (conv_rows16.h, conv_rows2.h, conv_pass2t.h).
  */
 #include "kernels/arm/arm_dsp.h"
 
@@ -190,6 +194,10 @@ typedef struct {
  * pass). A pointwise layer with many dead channels has a run between every two of them (about 30
  * in 128 channels at 60 % dead): finding them at every pass cost 10-12 % of its cycles. */
 #define MAX_RUNS 48
+/* The most channels whose table of constants for the strips (conv_pass2t.h) lives on the stack, in
+ * the place of the runs (MAX_RUNS of 8 bytes: no more stack); more take it after the strips'
+ * slots, when the scratch holds it. */
+#define PAIR_TABLE_STACK_CHANNELS 32
 /* The longest run: longer ones are split. */
 #define RUN_MAX_LEN 0xFFFF
 
@@ -405,7 +413,9 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
     union {
         fast_run runs[MAX_RUNS];
         uint8_t three[THREE_LIST_BYTES];
+        int32_t pair_table[PAIR_TABLE_STACK_CHANNELS / 2 * PASS2T_WORDS]; /* (pair_layer's tables: after the runs) */
     } runs_or_list;
+    _Static_assert(sizeof runs_or_list.pair_table <= sizeof runs_or_list.runs, "the tables take no more stack");
     fast_run *const runs = runs_or_list.runs;
     int32_t n_runs = find_runs(&x, x.s.np, x.n_safe, bias_room, runs);
     if (x.s.np == 3 && !three_listable(&x.s, x.n_safe) &&
@@ -550,8 +560,10 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
     const uint32_t cols8 = cols_bytes(&x.s, 8);
     const int out_cols = x.s.np == 4 && x.s.k <= EIGHT_MAX_K && redo && (uint32_t)out_c * 8u >= cols8;
     if (pass2_all && pair_rows && !(a->out_w & 1)) {
-        /* every pass two pixels of one output row, all channels in one call of the assembly */
-        pair_passes(&x, &pa, pass2_all, in, out, ix_max, iy_max, clamp);
+        /* every pass two pixels of one output row, all channels in one call of the assembly (the
+         * runs' place, read no more, for a table of constants) */
+        pair_layer(&x, &pa, runs_or_list.pair_table, sizeof runs_or_list.pair_table, scratch, scratch_bytes, in, out,
+                   ix_max, iy_max, clamp, redo);
         return;
     }
     int32_t pix0 = 0;

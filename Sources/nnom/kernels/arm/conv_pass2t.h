@@ -1,0 +1,46 @@
+/*
+ * The requantisation constants of a layer's pairs of channels made once per call (kernels/arm/
+ * conv_s8.c includes this file after conv_pass.h): the strips' two-pixel passes (conv_rows16.h,
+ * conv_rows2.h) read a pair's six with one LDM instead of deriving them from the multipliers and
+ * shifts at every pair (pass2_fast's way: with its other per-pair work about 91 estimated cycles a
+ * pair of channels besides its groups; the strips' passes take about 60).
+ */
+#ifndef NNOM_KERNELS_ARM_CONV_PASS2T_H
+#define NNOM_KERNELS_ARM_CONV_PASS2T_H
+
+#include <stdint.h>
+
+#include "kernels/arm/conv_pass.h"
+
+/* Words of the table per pair of channels (c, c + 1): m_c, m_c+1, e_c, e_c+1, c_c, c_c+1, with m
+ * the multiplier, e = -shift in [1, NNOM_REQUANT32_MAX_E] and c = (2 zp + 1) 2^(e - 1) (the
+ * constants of REQUANT_ZP / REQUANT_U); e_c with PASS2T_FORM_U set when the pair takes REQUANT_U
+ * (a multiplier not above 2^30). ASR by a register shifts by its low byte only: the flag leaves
+ * the shift as it is, and one test of its sign picks the form. */
+#define PASS2T_WORDS 6
+#define PASS2T_FORM_U 0x80000000u
+#define PASS2T_ABOVE 0x40000000 /* multipliers above this take REQUANT_ZP */
+
+/* The table of the out_c channels (an even count, every one of a fast form with a negative shift)
+ * into t (3 out_c words). */
+static void pass2t_table(int32_t *t, const int32_t *mult, const int32_t *shift, int32_t out_c, int32_t out_zp)
+{
+    const uint32_t zz = (uint32_t)(2 * out_zp + 1);
+    for (int32_t c = 0; c < out_c; c += 2, t += PASS2T_WORDS) {
+        for (int32_t j = 0; j < 2; j++) {
+            const int32_t e = -shift[c + j];
+            t[j] = mult[c + j];
+            t[2 + j] = e;
+            t[4 + j] = (int32_t)(zz << (e - 1));
+        }
+        if (mult[c] <= PASS2T_ABOVE || mult[c + 1] <= PASS2T_ABOVE) t[2] = (int32_t)((uint32_t)t[2] | PASS2T_FORM_U);
+    }
+}
+
+/* The four sums requantised by RQ (REQUANT_ZP or REQUANT_U of conv_pass.h): r7 m0, r8 m1, r9 e0,
+ * r10 e1, r11 c0, r12 c1 (the table's order, one LDM), r0 a temporary. */
+#define PASS2T_RQ(RQ)                                                                      \
+    RQ("r3", "r7", "r9", "r11", "r0") RQ("r4", "r7", "r9", "r11", "r0")                    \
+    RQ("r5", "r8", "r10", "r12", "r0") RQ("r6", "r8", "r10", "r12", "r0")
+
+#endif

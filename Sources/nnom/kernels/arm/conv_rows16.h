@@ -1,0 +1,434 @@
+/*
+ * 3x3 convolutions at stride 1 on 16 input channels (ResNet-8's 32x32x16 -> 16 layers) for the
+ * Cortex-M DSP convolution (kernels/arm/conv_s8.c, which includes this file after conv_pair.h):
+ * two pixels of one output row and every channel a pass, as pair_passes() (pass2_fast)
+ * computes them, but walked in strips of two output columns from the top down, the input read
+ * in place of gathered patches: each input row of the strip's four input columns is widened once
+ * (int16, minus the zero point, the pairs (e0, e2), (e1, e3) per group of four channels: 16
+ * groups, a ROWS16_SLOT_BYTES slot) into one of three slots, which the next three output rows
+ * share as their kernel rows 2, 1 and 0. A pass's patches are then read from the three slots in
+ * place: pixel 0's kernel row at the slot's start, pixel 1's one pixel (ROWS16_PIXEL_BYTES)
+ * later.
+ *
+ * Why: pair_passes gathers both pixels' whole patches a pass (36 groups of both, about 450
+ * estimated cycles a pass of 4,608 MACs, 0.10 cycles per MAC, and about 15 for the end group);
+ * here a pass widens one input row of four pixels (16 groups).
+ */
+#ifndef NNOM_KERNELS_ARM_CONV_ROWS16_H
+#define NNOM_KERNELS_ARM_CONV_ROWS16_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "kernels/arm/arm_dsp.h"
+#include "kernels/arm/conv_pass.h"
+#include "kernels/arm/conv_pass2t.h"
+
+enum {
+    ROWS16_C = 16,                              /* input channels */
+    ROWS16_K = 3,                               /* the window: 3 x 3 */
+    ROWS16_PIXELS = ROWS16_K + 1,               /* input pixels of a slot: both windows of a pass */
+    ROWS16_PIXEL_BYTES = ROWS16_C / 4 * 8,      /* a pixel's widened channels: 32 */
+    ROWS16_SLOT_BYTES = ROWS16_PIXELS * ROWS16_PIXEL_BYTES /* 128; three slots: 384 */
+};
+
+/* What pass2_rows16 reads (offsets are used by its assembly; the first seven words are its frame). */
+typedef struct {
+    const uint32_t *rows[ROWS16_K]; /*  0: the slots of kernel rows 0, 1, 2 */
+    const int32_t *table;           /* 12: ROWS16_WORDS words per pair of channels (rows16_table) */
+    int8_t *out;                    /* 16: channel 0 of pixel 0 */
+    int32_t out_c;                  /* 20: every channel, an even count */
+    int8_t *end;                    /* 24: out + out_c */
+    const int32_t *bias;            /* 28: channels 0 and 1's biases (the others: in the table) */
+    const int8_t *w;                /* 32: channel 0's weights (ROWS16_PATCH bytes per channel) */
+    const int32_t *shift;           /* 36: pass2_rows2w only (its table field: the multipliers) */
+    int32_t zz;                     /* 40: pass2_rows2w only: 2 out_zp + 1 */
+} pass2r_args;
+
+/* Bytes of a channel's weights (its patch). */
+#define ROWS16_PATCH 144
+_Static_assert(ROWS16_PATCH == ROWS16_K * ROWS16_K * ROWS16_C, "ROWS16_PATCH");
+
+/* Words of pass2_rows16's table per pair of channels: pass2t_table's six (multipliers, shifts with
+ * the form's flag, constants), then the next pair's two biases (0 after the last pair), which the
+ * pair's end reads with its own constants' pointer. */
+#define ROWS16_WORDS (PASS2T_WORDS + 2)
+
+/* The table of the out_c channels (an even count, every one of a fast form with a negative shift)
+ * into t (4 out_c words). */
+static void rows16_table(int32_t *t, const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t out_c,
+                         int32_t out_zp)
+{
+    for (int32_t c = 0; c < out_c; c += 2, t += ROWS16_WORDS) {
+        pass2t_table(t, mult + c, shift + c, 2, out_zp);
+        t[PASS2T_WORDS] = c + 2 < out_c ? bias[c + 2] : 0;
+        t[PASS2T_WORDS + 1] = c + 2 < out_c ? bias[c + 3] : 0;
+    }
+}
+
+/* (the chains' slot offsets, 8 S, take a pixel as 4 groups of 8 bytes) */
+_Static_assert(ROWS16_PIXEL_BYTES == 4 * 8, "ROWS16_PIXEL_BYTES");
+
+/* The multiply-accumulates of a group for two channels and both pixels, pixel 0's words in P0L,
+ * P0H, pixel 1's in P1L, P1H, the channels' weight words in r11, r12: PASS2_GROUP_MACS with the
+ * pixels' registers named (four SXTB16, eight SMLAD; lr a temporary). */
+#define ROWS16_MACS(P0L, P0H, P1L, P1H)                  \
+    "sxtb16 lr, r11, ror #8\n\t"                        \
+    "sxtb16 r11, r11\n\t"                               \
+    "smlad  r3, " P0L ", r11, r3\n\t"                   \
+    "smlad  r3, " P0H ", lr, r3\n\t"                    \
+    "smlad  r4, " P1L ", r11, r4\n\t"                   \
+    "smlad  r4, " P1H ", lr, r4\n\t"                    \
+    "sxtb16 lr, r12, ror #8\n\t"                        \
+    "sxtb16 r12, r12\n\t"                               \
+    "smlad  r5, " P0L ", r12, r5\n\t"                   \
+    "smlad  r5, " P0H ", lr, r5\n\t"                    \
+    "smlad  r6, " P1L ", r12, r6\n\t"                   \
+    "smlad  r6, " P1H ", lr, r6\n\t"
+#define ROWS16_STR2(X) #X
+#define ROWS16_STR(X) ROWS16_STR2(X)
+/* Both channels' weight words of group G: r11 from r1 + 4 G, r12 a patch (PATCH bytes) later. */
+#define ROWS16_WEIGHTS(G, PATCH)                                           \
+    "ldr.w  r11, [r1, #4 * (" G ")]\n\t"                                 \
+    "ldr.w  r12, [r1, #4 * (" G ") + " PATCH "]\n\t"
+/* Slot group S's two words (at r0 + 8 S) into A, B. */
+#define ROWS16_SLOT(S, A, B)                                               \
+    "ldr.w  " A ", [r0, #8 * (" S ")]\n\t"                               \
+    "ldr.w  " B ", [r0, #8 * (" S ") + 4]\n\t"
+/* A kernel row's groups J, J + P, J + 2 P (P: a pixel's groups; weight groups W + ... from r1, the
+ * other channel's a patch PATCH later), in that order: a group's pixel 1 is the next group's pixel
+ * 0 (one pixel, P groups, later in the slot), kept in its registers: slot groups J, J + P, J + 2 P,
+ * J + 3 P loaded once each, 8 words for 3 groups where pass2's groups load 12 (17 estimated load
+ * cycles for the chain instead of 21). */
+#define ROWS_CHAIN(W, J, P, PATCH)                                         \
+    ROWS16_WEIGHTS(W " + " J, PATCH)                                       \
+    ROWS16_SLOT(J, "r7", "r8") ROWS16_SLOT(J " + " P, "r9", "r10")         \
+    ROWS16_MACS("r7", "r8", "r9", "r10")                                   \
+    ROWS16_WEIGHTS(W " + " J " + " P, PATCH)                               \
+    ROWS16_SLOT(J " + 2 * " P, "r7", "r8")                                 \
+    ROWS16_MACS("r9", "r10", "r7", "r8")                                   \
+    ROWS16_WEIGHTS(W " + " J " + 2 * " P, PATCH)                           \
+    ROWS16_SLOT(J " + 3 * " P, "r9", "r10")                                \
+    ROWS16_MACS("r7", "r8", "r9", "r10")
+/* Kernel row KY's chains on 16 channels (the patch's groups 12 KY + ...). */
+#define ROWS16_CHAIN(KY, J) ROWS_CHAIN("12 * " KY, J, "4", ROWS16_STR(ROWS16_PATCH))
+/* A kernel row (its slot at r0): 12 groups (3 pixels of 16 channels), straight, in four chains. */
+#define ROWS16_ROW(KY) ROWS16_CHAIN(KY, "0") ROWS16_CHAIN(KY, "1") ROWS16_CHAIN(KY, "2") ROWS16_CHAIN(KY, "3")
+
+/*
+ * Channels [0, p->out_c) of the two pixels whose kernel rows are at p->rows[0..2] (pixel 1's one
+ * pixel after pixel 0's), as pass2_fast computes them (its requantisation; the constants from
+ * the table of rows16_table), channel c of pixel j to p->out[j out_c + c]. Per pair of channels the 36 groups
+ * straight (12 a kernel row, r0 loaded from the frame between rows; the weights at immediate
+ * offsets from r1, stepped by two patches after the pair), each kernel row in ROWS16_CHAINs: 17.7
+ * estimated cycles a group where pass2's loop takes 19. Registers: r0 the kernel row's slot, r1 the
+ * pair's weights, r2 the table (its next pair's constants), r3-r6 the sums (r3, r5 hold the pair's
+ * biases at its start, read with the previous pair's constants), r7-r10 the slot's words, r11, r12,
+ * lr the weights. Frame: the first seven words of p, copied (the output pointer advances there).
+ * Per pair of channels, besides its 36 groups (636 estimated cycles): about 55.
+ */
+__attribute__((naked, noinline)) static void pass2_rows16(ARG const pass2r_args *p)
+{
+    __asm__ volatile(
+        "push   {r4-r11, lr}\n\t"
+        "ldm    r0, {r1-r7}\n\t"
+        "push   {r1-r7}\n\t"                /* the frame: rows 0-2, table, out, out_c, end */
+        "mov    r2, r4\n\t"                 /* table */
+        "ldrd   r8, r1, [r0, #28]\n\t"      /* bias, w */
+        "ldrd   r3, r5, [r8]\n"             /* the first pair's biases */
+        "10:\n\t"                           /* a pair of channels: r1 its first channel's weights */
+        "ldr    r0, [sp]\n\t"               /* kernel row 0 */
+        "mov    r4, r3\n\t"
+        "mov    r6, r5\n\t"
+        ROWS16_ROW("0")
+        "ldr    r0, [sp, #4]\n\t"           /* kernel row 1 */
+        ROWS16_ROW("1")
+        "ldr    r0, [sp, #8]\n\t"           /* kernel row 2 */
+        ROWS16_ROW("2")
+        "ldm    r2!, {r7-r12}\n\t"          /* the pair's constants */
+        "cmp    r9, #0\n\t"
+        "blt    30f\n\t"                   /* (PASS2T_FORM_U; both multipliers above 2^30 fall through) */
+        PASS2T_RQ(REQUANT_ZP)
+        "21:\n\t"
+        "ldrd   r7, r8, [sp, #16]\n\t"      /* out, out_c */
+        "ldr    r10, [sp, #24]\n\t"         /* the output's end */
+        "strb   r3, [r7]\n\t"
+        "strb   r5, [r7, #1]\n\t"
+        "add    r9, r7, r8\n\t"
+        "strb   r4, [r9]\n\t"
+        "strb   r6, [r9, #1]\n\t"
+        "ldm    r2!, {r3, r5}\n\t"          /* the next pair's biases */
+        "adds   r7, r7, #2\n\t"
+        "str    r7, [sp, #16]\n\t"
+        "add    r1, r1, #2 * " ROWS16_STR(ROWS16_PATCH) "\n\t" /* the next pair's weights */
+        "cmp    r7, r10\n\t"
+        "bne    10b\n\t"
+        "add    sp, sp, #28\n\t"
+        "pop    {r4-r11, pc}\n"
+        "30:\n\t"
+        PASS2T_RQ(REQUANT_U)
+        "b      21b\n\t");
+}
+
+/* 32 channels: a channel's patch, and a kernel row's 8 chains (24 groups; the weights from r1, which
+ * steps a kernel row after them). */
+#define ROWS32_C 32
+#define ROWS32_PATCH 288
+#define ROWS32_ROW_BYTES 96
+_Static_assert(ROWS32_PATCH == ROWS16_K * ROWS16_K * ROWS32_C && ROWS32_ROW_BYTES * ROWS16_K == ROWS32_PATCH, "ROWS32");
+#define ROWS32_CHAIN(J) ROWS_CHAIN("0", J, "8", ROWS16_STR(ROWS32_PATCH))
+#define ROWS32_ROW                                                                                          \
+    ROWS32_CHAIN("0") ROWS32_CHAIN("1") ROWS32_CHAIN("2") ROWS32_CHAIN("3") ROWS32_CHAIN("4") ROWS32_CHAIN("5") \
+    ROWS32_CHAIN("6") ROWS32_CHAIN("7")
+
+/*
+ * pass2_rows16 on 32 input channels (ResNet-8's 16x16x32 -> 32 layer): the same passes, each kernel
+ * row's 24 groups in ROWS32_CHAINs (slot offsets to 252 bytes), the three rows in a loop (r2 the
+ * frame's row pointers), the table pass2t_table's (six words a pair: 32 channels in the stack's
+ * 384 bytes) and the biases from p->bias (all out_c of them). Frame: the first eight words of p
+ * (and a word of padding), copied (the table, output and bias pointers advance there).
+ * Per pair of channels, besides its 72 groups (1,272 estimated cycles): about 85.
+ */
+__attribute__((naked, noinline)) static void pass2_rows32(ARG const pass2r_args *p)
+{
+    __asm__ volatile(
+        "push   {r4-r11, lr}\n\t"
+        "ldm    r0, {r1-r8}\n\t"
+        "push   {r1-r9}\n\t"                /* the frame: rows 0-2, table, out, out_c, end, bias, (pad) */
+        "ldr    r1, [r0, #32]\n"             /* w */
+        "10:\n\t"                           /* a pair of channels: r1 its first channel's weights */
+        "ldr    r9, [sp, #28]\n\t"          /* bias */
+        "mov    r2, sp\n\t"                 /* the rows */
+        "ldrd   r3, r5, [r9], #8\n\t"
+        "str    r9, [sp, #28]\n\t"
+        "mov    r4, r3\n\t"
+        "mov    r6, r5\n"
+        "11:\n\t"                           /* a kernel row */
+        "ldr    r0, [r2], #4\n\t"
+        ROWS32_ROW
+        "add    r1, r1, #" ROWS16_STR(ROWS32_ROW_BYTES) "\n\t"
+        "add    lr, sp, #12\n\t"            /* (past the rows) */
+        "cmp    r2, lr\n\t"
+        "bne    11b\n\t"
+        "ldr    lr, [sp, #12]\n\t"
+        "ldm    lr!, {r7-r12}\n\t"          /* the pair's constants */
+        "str    lr, [sp, #12]\n\t"
+        "cmp    r9, #0\n\t"
+        "blt    30f\n\t"                   /* (PASS2T_FORM_U; both multipliers above 2^30 fall through) */
+        PASS2T_RQ(REQUANT_ZP)
+        "21:\n\t"
+        "ldrd   r7, r8, [sp, #16]\n\t"      /* out, out_c */
+        "ldr    r10, [sp, #24]\n\t"         /* the output's end */
+        "strb   r3, [r7]\n\t"
+        "strb   r5, [r7, #1]\n\t"
+        "add    r9, r7, r8\n\t"
+        "strb   r4, [r9]\n\t"
+        "strb   r6, [r9, #1]\n\t"
+        "adds   r7, r7, #2\n\t"
+        "str    r7, [sp, #16]\n\t"
+        "add    r1, r1, #" ROWS16_STR(ROWS32_PATCH) "\n\t" /* the next pair's weights */
+        "cmp    r7, r10\n\t"
+        "bne    10b\n\t"
+        "add    sp, sp, #36\n\t"
+        "pop    {r4-r11, pc}\n"
+        "30:\n\t"
+        PASS2T_RQ(REQUANT_U)
+        "b      21b\n\t");
+}
+
+/* 64 channels: a channel's patch; a kernel row's 16 chains (48 groups) in two halves of 8 chains,
+ * the second at 8 groups (64 slot bytes, 32 weight bytes) after the first. */
+#define ROWS64_C 64
+#define ROWS64_PATCH 576
+_Static_assert(ROWS64_PATCH == ROWS16_K * ROWS16_K * ROWS64_C, "ROWS64");
+#define ROWS64_CHAIN(J) ROWS_CHAIN("0", J, "16", ROWS16_STR(ROWS64_PATCH))
+#define ROWS64_HALF                                                                                         \
+    ROWS64_CHAIN("0") ROWS64_CHAIN("1") ROWS64_CHAIN("2") ROWS64_CHAIN("3") ROWS64_CHAIN("4") ROWS64_CHAIN("5") \
+    ROWS64_CHAIN("6") ROWS64_CHAIN("7")
+
+/*
+ * pass2_rows16 on 64 input channels (ResNet-8's 8x8x64 -> 64 layer): as pass2_rows32, in a loop
+ * over six half rows, each with its slot address and the step of the weights after it (32 bytes to
+ * the second half, 160 to the next row's first), kept in the frame. Frame: the six (slot, step)
+ * pairs, then the table, output, out_c, end and bias pointers of p (the table, output and bias
+ * pointers advance there).
+ * Per pair of channels, besides its 144 groups (2,550 estimated cycles): about 130.
+ */
+__attribute__((naked, noinline)) static void pass2_rows64(ARG const pass2r_args *p)
+{
+    __asm__ volatile(
+        "push   {r4-r11, lr}\n\t"
+        "sub    sp, sp, #68\n\t"
+        "ldm    r0, {r1-r8}\n\t"            /* rows 0-2, table, out, out_c, end, bias */
+        "add    r12, sp, #48\n\t"
+        "stm    r12, {r4-r8}\n\t"
+        "movs   r9, #32\n\t"
+        "movs   r10, #160\n\t"
+        "add    r11, r1, #64\n\t"
+        "strd   r1, r9, [sp]\n\t"
+        "strd   r11, r10, [sp, #8]\n\t"
+        "add    r11, r2, #64\n\t"
+        "strd   r2, r9, [sp, #16]\n\t"
+        "strd   r11, r10, [sp, #24]\n\t"
+        "add    r11, r3, #64\n\t"
+        "strd   r3, r9, [sp, #32]\n\t"
+        "strd   r11, r10, [sp, #40]\n\t"
+        "ldr    r1, [r0, #32]\n"             /* w */
+        "10:\n\t"                           /* a pair of channels: r1 its first channel's weights */
+        "ldr    r9, [sp, #64]\n\t"          /* bias */
+        "mov    r2, sp\n\t"                 /* the half rows */
+        "ldrd   r3, r5, [r9], #8\n\t"
+        "str    r9, [sp, #64]\n\t"
+        "mov    r4, r3\n\t"
+        "mov    r6, r5\n"
+        "11:\n\t"                           /* a half row */
+        "ldr    r0, [r2], #8\n\t"
+        ROWS64_HALF
+        "ldr    r12, [r2, #-4]\n\t"         /* the weights' step */
+        "add    r1, r1, r12\n\t"
+        "add    lr, sp, #48\n\t"            /* (past the half rows) */
+        "cmp    r2, lr\n\t"
+        "bne    11b\n\t"
+        "ldr    lr, [sp, #48]\n\t"
+        "ldm    lr!, {r7-r12}\n\t"          /* the pair's constants */
+        "str    lr, [sp, #48]\n\t"
+        "cmp    r9, #0\n\t"
+        "blt    30f\n\t"                   /* (PASS2T_FORM_U; both multipliers above 2^30 fall through) */
+        PASS2T_RQ(REQUANT_ZP)
+        "21:\n\t"
+        "ldrd   r7, r8, [sp, #52]\n\t"      /* out, out_c */
+        "ldr    r10, [sp, #60]\n\t"         /* the output's end */
+        "strb   r3, [r7]\n\t"
+        "strb   r5, [r7, #1]\n\t"
+        "add    r9, r7, r8\n\t"
+        "strb   r4, [r9]\n\t"
+        "strb   r6, [r9, #1]\n\t"
+        "adds   r7, r7, #2\n\t"
+        "str    r7, [sp, #52]\n\t"
+        "add    r1, r1, #" ROWS16_STR(ROWS64_PATCH) "\n\t" /* the next pair's weights */
+        "cmp    r7, r10\n\t"
+        "bne    10b\n\t"
+        "add    sp, sp, #68\n\t"
+        "pop    {r4-r11, pc}\n"
+        "30:\n\t"
+        PASS2T_RQ(REQUANT_U)
+        "b      21b\n\t");
+}
+
+/* Whether a layer takes the strips (besides what pair_passes needs: every channel fast, an even
+ * count, out_w even, a table and a bias): 3x3 at stride 1 on 16, 32 or 64 channels, no dilation, the
+ * output not over the input (@p apart: the passes run out of the output's order). Not in the compact
+ * forms (-Os, NNOM_COMPACT_KERNELS): their straight groups take about 11 KB of code. */
+static inline int rows16_takes(const nnom_conv_args *a, int apart)
+{
+    return !NNOM_COMPACT_KERNELS && apart && (a->in_c == ROWS16_C || a->in_c == ROWS32_C || a->in_c == ROWS64_C) && a->k_h == ROWS16_K && a->k_w == ROWS16_K && a->stride_h == 1 &&
+           a->stride_w == 1 && a->dil_h == 1 && a->dil_w == 1 && !(a->out_w & 1);
+}
+
+/* A pixel's four groups: four LDR (any alignment; in a row, as one LDM would cost), eight SXTAB16
+ * into r4-r11, one STM of the eight words: 22 estimated cycles. */
+#define ROWS16_WIDEN4                                \
+    "ldr    r5, [r1]\n\t"                            \
+    "ldr    r7, [r1, #4]\n\t"                        \
+    "ldr    r9, [r1, #8]\n\t"                        \
+    "ldr    r11, [r1, #12]\n\t"                      \
+    "adds   r1, r1, #16\n\t"                         \
+    "sxtab16 r4, r2, r5\n\t"                         \
+    "sxtab16 r5, r2, r5, ror #8\n\t"                 \
+    "sxtab16 r6, r2, r7\n\t"                         \
+    "sxtab16 r7, r2, r7, ror #8\n\t"                 \
+    "sxtab16 r8, r2, r9\n\t"                         \
+    "sxtab16 r9, r2, r9, ror #8\n\t"                 \
+    "sxtab16 r10, r2, r11\n\t"                       \
+    "sxtab16 r11, r2, r11, ror #8\n\t"               \
+    "stm    r0!, {r4-r11}\n\t"
+/* 2 pairs (2 or 3) pixels of 16 channels widened from src (any alignment), minus the zero point
+ * (neg_zp: -zp in both int16 lanes), into dst (word-aligned), straight: about 44 estimated cycles
+ * a pair and 25 a call, where widen() takes about 80 a pair. */
+__attribute__((naked, noinline)) static void rows16_widen(ARG uint32_t *dst, ARG const int8_t *src, ARG uint32_t neg_zp,
+                                                          ARG int32_t pairs)
+{
+    __asm__ volatile("push   {r4-r11}\n\t"
+                     "cmp    r3, #2\n\t"
+                     "beq    2f\n\t"
+                     ROWS16_WIDEN4 ROWS16_WIDEN4
+                     "2:\n\t" ROWS16_WIDEN4 ROWS16_WIDEN4 ROWS16_WIDEN4 ROWS16_WIDEN4
+                     "pop    {r4-r11}\n\t"
+                     "bx     lr\n\t");
+}
+#undef ROWS16_WIDEN4
+
+/* Input row iy's pixels [ix0, ix0 + n) (n 4 or 6) of c channels (16, 32 or 64) widened into slot
+ * (0 outside the input). */
+static void rows16_fill(const conv_ctx *x, const int8_t *in, int32_t iy, int32_t ix0, uint32_t *slot, int32_t n,
+                        int32_t c)
+{
+    const nnom_conv_args *a = x->a;
+    const int32_t groups = c / 4;
+    if (iy < 0 || iy >= a->in_h) {
+        memset(slot, 0, (size_t)n * 2 * (size_t)c);
+        return;
+    }
+    const int8_t *row = in + (ptrdiff_t)iy * a->in_w * c;
+    if (ix0 >= 0 && ix0 + n <= a->in_w) {
+        /* (32, 64 channels: the run in 2, 4 pieces of n / 2 pixel pairs of 16 channels) */
+        const int8_t *src = row + (ptrdiff_t)ix0 * c;
+        for (int32_t u = 0; u < c / ROWS16_C; u++)
+            rows16_widen(slot + u * n * ROWS16_PIXEL_BYTES / 4, src + u * n * ROWS16_C, x->neg_zp, n / 2);
+        return;
+    }
+    for (int32_t j = 0; j < n; j++, slot += 2 * groups) {
+        const int32_t ix = ix0 + j;
+        if (ix < 0 || ix >= a->in_w) zero_groups(slot, 2, groups);
+        else widen(slot, 2, row + (ptrdiff_t)ix * c, groups, x->neg_zp);
+    }
+}
+
+/* Pixels a slot holds for strips of four output columns (two passes side by side), when the
+ * scratch holds three such slots: per kernel row 6 pixels widened for two passes where strips of
+ * two output columns widen 4 for one (ResNet-8's tiled 16 -> 16 layers run bands of 5 or 6 output
+ * rows, each strip widening its first two kernel rows anew: 1.4 slots of 4 pixels a pass, here
+ * 1.05). */
+#define ROWS16_WIDE 6
+
+/* Every pass of the layer (rows16_takes), in strips of two output columns (four with @p wide:
+ * slots of ROWS16_WIDE pixels; a last strip of two), each from the top down, by pass2_rows16 (16
+ * channels), pass2_rows32 (32) or pass2_rows64 (64); pr prepared (table, bias, w, out_c), the
+ * three slots at x->cols. */
+__attribute__((noinline)) static void rows16_passes(const conv_ctx *x, pass2r_args *pr, const int8_t *in, int8_t *out,
+                                                    int clamp, int wide)
+{
+    const nnom_conv_args *a = x->a;
+    const int32_t out_c = a->out_c, c = a->in_c, q_max = wide ? (ROWS16_WIDE - 2) / 2 : 1;
+    const int32_t slot_words = (2 * q_max + 2) * c / 2, pass_words = c; /* (a pixel: c / 2 words) */
+    void (*const pass)(const pass2r_args *) = c == ROWS16_C ? pass2_rows16 : c == ROWS32_C ? pass2_rows32 : pass2_rows64;
+    uint32_t *const slots = x->cols;
+    for (int32_t ox = 0; ox < a->out_w; ox += 2 * q_max) {
+        /* q passes side by side (out_w even: at least one), their windows in 2 q + 2 pixels */
+        const int32_t q = a->out_w - ox >= 2 * q_max ? q_max : 1, n = 2 * q + 2, ix0 = ox - a->pad_left;
+        /* kernel rows 0 and 1 of output row 0 in slots 0 and 1; slot s then holds input rows
+         * -pad_top + s + 3 j */
+        int32_t s0 = 0; /* the slot of kernel row 0 */
+        rows16_fill(x, in, -a->pad_top, ix0, slots, n, c);
+        rows16_fill(x, in, -a->pad_top + 1, ix0, slots + slot_words, n, c);
+        int8_t *o = out + (ptrdiff_t)ox * out_c;
+        for (int32_t oy = 0; oy < a->out_h; oy++, o += (ptrdiff_t)a->out_w * out_c) {
+            const int32_t s1 = s0 == 2 ? 0 : s0 + 1, s2 = s1 == 2 ? 0 : s1 + 1;
+            rows16_fill(x, in, oy - a->pad_top + 2, ix0, slots + s2 * slot_words, n, c);
+            for (int32_t j = 0; j < q; j++) {
+                int8_t *const oj = o + (ptrdiff_t)2 * j * out_c;
+                pr->rows[0] = slots + s0 * slot_words + j * pass_words;
+                pr->rows[1] = slots + s1 * slot_words + j * pass_words;
+                pr->rows[2] = slots + s2 * slot_words + j * pass_words;
+                pr->out = oj;
+                pr->end = oj + out_c;
+                pass(pr);
+                if (clamp) clamp_pass(oj, out_c, 2, out_c, a->act_min, a->act_max);
+            }
+            s0 = s1;
+        }
+    }
+}
+
+#endif
