@@ -147,6 +147,8 @@ static const bench_case cases[] = {
     {"add_1x16x32_band", KIND_ADD, 1, 16, 32, 32, 1, 1, 0, 0},
     /* the dense autoencoder's last layer: 128 inputs, 640 rows */
     {"dense_128to640", KIND_DENSE, 1, 1, 128, 640, 1, 1, 0, 0},
+    /* MobileNetV1-0.25's conv_pw_6 with its all-zero filters kept (their shift 1, non-negative) */
+    {"pw_6x6_64to128_dead", KIND_CONV, 6, 6, 64, 128, 1, 1, 0, 3},
 };
 #define CASE_COUNT ((int)(sizeof cases / sizeof cases[0]))
 
