@@ -149,6 +149,8 @@ static const bench_case cases[] = {
     {"dense_128to640", KIND_DENSE, 1, 1, 128, 640, 1, 1, 0, 0},
     /* MobileNetV1-0.25's conv_pw_6 with its all-zero filters kept (their shift 1, non-negative) */
     {"pw_6x6_64to128_dead", KIND_CONV, 6, 6, 64, 128, 1, 1, 0, 3},
+    /* MobileNetV1-0.25's conv_pw_4 as its in-place run's last call takes it: four pixels */
+    {"pw_1x4_32to64_chunk", KIND_CONV, 1, 4, 32, 64, 1, 1, 0, 0},
 };
 #define CASE_COUNT ((int)(sizeof cases / sizeof cases[0]))
 
