@@ -118,7 +118,8 @@ static int three_rec_takes(const nnom_conv_args *a, const conv_shape *s)
 }
 
 /* The live channels of [0, out_c) (those outside the n_gaps gaps of list, three_list) in pairs
- * (c, d), two bytes each at pairs (out_c <= PASS3_LIST_CHANNELS: at most that many bytes): each
+ * (c, d), two bytes each at pairs (at most out_c + 1 bytes: a pair takes two channels, or one
+ * and at least PASS3R_MAX_STEP dead after it, or the last one): each
  * live channel with the next one, however many dead ones lie between (up to PASS3R_MAX_STEP; a
  * pair of neighbours in a run of dead filters computed no dead channel: MobileNetV1-0.25's 6x6
  * layers with their all-zero filters kept, 38 pairs of conv_pw_7 -> 28). One left over, or one
@@ -127,6 +128,14 @@ static int three_rec_takes(const nnom_conv_args *a, const conv_shape *s)
  * count, at most three_list's (n_pairs). */
 static int32_t three_rec_pairs(const uint8_t *list, int32_t n_gaps, int32_t out_c, uint8_t *pairs)
 {
+    if (!n_gaps) { /* (every channel live: 0 1, 2 3, ...; an odd last one with the one before) */
+        int32_t n = 0;
+        for (int32_t c = 0; c < out_c; c += 2, n += 2) {
+            pairs[n] = (uint8_t)(c + 1 < out_c ? c : c - 1);
+            pairs[n + 1] = (uint8_t)(c + 1 < out_c ? c + 1 : c);
+        }
+        return n / 2;
+    }
     const uint8_t *gap = list + THREE_LIST_BYTES - 2, *const gaps_end = gap - 2 * n_gaps; /* (from the first) */
     int32_t n = 0, held = -1;
     for (int32_t c = 0; c < out_c; c++) {
@@ -159,7 +168,7 @@ static int32_t three_rec_pairs(const uint8_t *list, int32_t n_gaps, int32_t out_
  * dead (x->s.groups <= PASS3R_MAX_GROUPS, in_c = 4 groups; the gaps all dead, three_gaps_dead;
  * n_pairs <= PASS3R_MAX_PAIRS, or more when the output does not overlap the input): the live
  * channels' pairs (three_rec_pairs: no more than n_pairs) and their records made once here (on
- * this function's stack: 36 bytes a pair and 256 for the pairs), all the passes in one call of
+ * this function's stack: 36 bytes a pair and out_c + 1 bytes for the pairs), all the passes in one call of
  * pass3_rec_run (conv_pass3r.h) per PASS3R_MAX_PAIRS pairs, then the gaps' constants
  * (pass_general, after: a pair may have computed a dead channel), then the narrower clamp of
  * their pixels. */
@@ -168,7 +177,7 @@ __attribute__((noinline)) static void three_rec_passes(const conv_ctx *x, const 
                                                        int clamp)
 {
     const nnom_conv_args *a = x->a;
-    uint8_t pairs[PASS3_LIST_CHANNELS];
+    uint8_t pairs[a->out_c + 1];
     n_pairs = three_rec_pairs(list, n_gaps, a->out_c, pairs);
     const int32_t chunk = n_pairs < PASS3R_MAX_PAIRS ? n_pairs : PASS3R_MAX_PAIRS;
     pass3_rec recs[chunk + 1]; /* (as many as the pairs, at most PASS3R_MAX_PAIRS + 1: 2340 bytes) */

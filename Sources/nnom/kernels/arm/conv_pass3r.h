@@ -43,11 +43,11 @@ typedef struct {
     int32_t round0;   /* 16: its constant (2 zp + 1) << (e - 1), e = -shift */
     int32_t mult1;    /* 20: channel d's */
     int32_t round1;   /* 24 */
-    uint32_t packed;  /* 28: e of c (bits 0-7), of d (8-15), PASS3R_MIXED, step (17-23), c (24-31) */
+    uint32_t packed;  /* 28: e of c (bits 0-7), of d (8-15), PASS3R_MIXED, step (17-22), PASS3R_APART, c (24-31) */
     int32_t w_step;   /* 32: step * k */
 } pass3_rec;
-/* The most channels from a pair's first to its second (seven bits of pass3_rec.packed). */
-#define PASS3R_MAX_STEP 127
+/* The most channels from a pair's first to its second (six bits of pass3_rec.packed). */
+#define PASS3R_MAX_STEP 63
 #define PASS3R_STEP_BIT 17
 
 /* What pass3_rec_run reads (offsets are used by its assembly). */
@@ -94,12 +94,16 @@ static inline int32_t pass3_round(int32_t zz, int32_t shift)
 
 #define PASS3R_RQ3(RQ, S0, S1, S2, M, E, C, T) RQ(S0, M, E, C, T) RQ(S1, M, E, C, T) RQ(S2, M, E, C, T)
 
-/* pass3_rec.packed: a channel of the pair takes REQUANT_U (a multiplier of at most 2^30), or d is
- * not c + 1, or the next pair's is not; without it both take REQUANT_ZP, with no test per
- * channel, the stores take immediate offsets and r2 (k) stays for the next pair's groups. */
+/* pass3_rec.packed: PASS3R_MIXED, a channel of the pair takes REQUANT_U (a multiplier of at most
+ * 2^30); PASS3R_APART, d is not c + 1, or the next pair's is not. Without either both take
+ * REQUANT_ZP with no test per channel; without PASS3R_APART the stores take immediate offsets
+ * and r2 (k) stays for the next pair's groups. */
 #define PASS3R_MIXED 0x10000u
-#define PASS3R_MIXED_IMM "0x10000"
-#define PASS3R_STEP_AFTER "9" /* (PASS3R_STEP_BIT - 8: the step's place once c's shift is shifted out) */
+#define PASS3R_APART 0x800000u
+#define PASS3R_SLOW_IMM "0x810000" /* (PASS3R_MIXED | PASS3R_APART) */
+#define PASS3R_APART_AFTER "0x8000" /* (PASS3R_APART >> 8: once c's shift is shifted out) */
+#define PASS3R_STEP_AFTER "9"       /* (PASS3R_STEP_BIT - 8) */
+#define PASS3R_STEP_WIDTH "6"
 #define PASS3R_REC_BYTES "36" /* (sizeof (pass3_rec)) */
 
 /* The records of the n pairs (c, d) of the bytes at pairs (2 n; n <= PASS3R_MAX_PAIRS, c < d <= c
@@ -118,10 +122,8 @@ static void pass3_records(pass3_rec *r, const uint8_t *pairs, int32_t n, const i
         r->round1 = pass3_round(zz, shift[d]);
         r->packed = ((uint32_t)-shift[c] & 0xFFu) | ((uint32_t)-shift[d] & 0xFFu) << 8 | (uint32_t)c << 24 |
                     (uint32_t)(d - c) << PASS3R_STEP_BIT |
-                    ((uint32_t)mult[c] <= 0x40000000u || (uint32_t)mult[d] <= 0x40000000u || d != c + 1 ||
-                             (i + 1 < n && pairs[2 * i + 3] != pairs[2 * i + 2] + 1)
-                         ? PASS3R_MIXED
-                         : 0);
+                    ((uint32_t)mult[c] <= 0x40000000u || (uint32_t)mult[d] <= 0x40000000u ? PASS3R_MIXED : 0) |
+                    (d != c + 1 || (i + 1 < n && pairs[2 * i + 3] != pairs[2 * i + 2] + 1) ? PASS3R_APART : 0);
         r->w_step = (d - c) * k;
     }
     r->w = NULL;
@@ -240,11 +242,12 @@ __attribute__((naked, noinline)) static void pass3_rec_run(ARG const pass3r_args
         "ldr    r9, [lr, #20]\n\t"
         "ldr    r10, [lr, #24]\n\t"
         "ldr    r11, [lr, #28]\n\t"
-        "tst    r11, #" PASS3R_MIXED_IMM "\n\t"
+        "tst    r11, #" PASS3R_SLOW_IMM "\n\t"
         "bne    30f\n\t"                    /* (both of REQUANT_ZP, the common case, fall through) */
         PASS3R_RQ3(PASS3R_RQ_ZP, "r3", "r4", "r5", "r0", "r11", "r1", "r12")
         "lsr    r11, r11, #8\n\t"           /* channel d's shift in the low byte */
         PASS3R_RQ3(PASS3R_RQ_ZP, "r6", "r7", "r8", "r9", "r11", "r10", "r12")
+        "21:\n\t"
         "ldrd   r0, r1, [sp, #8]\n\t"       /* out, out_c */
         "add    r0, r0, r11, lsr #16\n\t"   /* pixel 0, channel c */
         "add    r9, r0, r1\n\t"             /* pixel 1 */
@@ -286,13 +289,17 @@ __attribute__((naked, noinline)) static void pass3_rec_run(ARG const pass3r_args
         "cmp    r9, #0x40000000\n\t"
         "bls    34f\n\t"
         PASS3R_RQ3(PASS3R_RQ_ZP, "r6", "r7", "r8", "r9", "r11", "r10", "r12")
+        "tst    r11, #" PASS3R_APART_AFTER "\n\t"
+        "beq    21b\n\t"                    /* (neighbours, and the next pair too: the immediate stores) */
         "b      22f\n"
         "34:\n\t"
         PASS3R_RQ3(PASS3R_RQ_U, "r6", "r7", "r8", "r9", "r11", "r10", "r12")
+        "tst    r11, #" PASS3R_APART_AFTER "\n\t"
+        "beq    21b\n"
         "22:\n\t"                          /* the stores of a pair of any step */
         "ldrd   r0, r1, [sp, #8]\n\t"
         "add    r0, r0, r11, lsr #16\n\t"
-        "ubfx   r2, r11, #" PASS3R_STEP_AFTER ", #7\n\t" /* d - c */
+        "ubfx   r2, r11, #" PASS3R_STEP_AFTER ", #" PASS3R_STEP_WIDTH "\n\t" /* d - c */
         "add    r9, r0, r1\n\t"
         "add    r10, r9, r1\n\t"
         "strb   r3, [r0]\n\t"               /* (c's first: a store after one of register offset takes 2) */
