@@ -128,14 +128,6 @@ static int three_rec_takes(const nnom_conv_args *a, const conv_shape *s)
  * count, at most three_list's (n_pairs). */
 static int32_t three_rec_pairs(const uint8_t *list, int32_t n_gaps, int32_t out_c, uint8_t *pairs)
 {
-    if (!n_gaps) { /* (every channel live: 0 1, 2 3, ...; an odd last one with the one before) */
-        int32_t n = 0;
-        for (int32_t c = 0; c < out_c; c += 2, n += 2) {
-            pairs[n] = (uint8_t)(c + 1 < out_c ? c : c - 1);
-            pairs[n + 1] = (uint8_t)(c + 1 < out_c ? c + 1 : c);
-        }
-        return n / 2;
-    }
     const uint8_t *gap = list + THREE_LIST_BYTES - 2, *const gaps_end = gap - 2 * n_gaps; /* (from the first) */
     int32_t n = 0, held = -1;
     for (int32_t c = 0; c < out_c; c++) {
@@ -177,13 +169,15 @@ __attribute__((noinline)) static void three_rec_passes(const conv_ctx *x, const 
                                                        int clamp)
 {
     const nnom_conv_args *a = x->a;
-    uint8_t pairs[a->out_c + 1];
-    n_pairs = three_rec_pairs(list, n_gaps, a->out_c, pairs);
+    /* (every channel live: the pairs 0 1, 2 3, ..., an odd last one with the one before) */
+    uint8_t pairs_buf[n_gaps ? a->out_c + 1 : 1], *const pairs = n_gaps ? pairs_buf : NULL;
+    n_pairs = n_gaps ? three_rec_pairs(list, n_gaps, a->out_c, pairs) : (a->out_c + 1) / 2;
     const int32_t chunk = n_pairs < PASS3R_MAX_PAIRS ? n_pairs : PASS3R_MAX_PAIRS;
     pass3_rec recs[chunk + 1]; /* (as many as the pairs, at most PASS3R_MAX_PAIRS + 1: 2340 bytes) */
     const pass3r_args r = {in, a->in_c, x->neg_zp, recs, out, a->out_c, passes};
     for (int32_t i = 0; i < n_pairs; i += chunk) {
-        pass3_records(recs, pairs + 2 * i, n_pairs - i < chunk ? n_pairs - i : chunk, (const int32_t *)a->bias,
+        pass3_records(recs, pairs ? pairs + 2 * i : NULL, 2 * i, a->out_c - 1, n_pairs - i < chunk ? n_pairs - i : chunk,
+                      (const int32_t *)a->bias,
                       a->multiplier, a->shift, (const int8_t *)a->weights, a->in_c, 2 * a->out_zp + 1);
         pass3_rec_run(&r);
     }
