@@ -6,9 +6,10 @@
  * pass3_stack reads, per pair and pass, the pair's first channel from a list, then the weights,
  * biases, multipliers and shifts from their arrays, computes the rounding constants and picks
  * each channel's form: about 94 estimated cycles a pair besides its groups. Here conv_list3.h's
- * three_rec_passes makes a 32-byte record per pair once per call (pass3_records: weights, both
+ * three_rec_passes makes a 36-byte record per pair once per call (pass3_records: weights, both
  * biases, multipliers and rounding constants (2 zp + 1) << (e - 1), the shifts packed with the
- * channel and a flag for pairs not both of REQUANT_ZP) and one call runs all the passes:
+ * channel, the step to the pair's second channel and flags for pairs not both of REQUANT_ZP or
+ * not of neighbours) and one call runs all the passes:
  *   - the record in two runs of single loads (5 words after the groups, 3 for the next pair:
  *     pipelined, one cycle each);
  *   - the sums start at the biases in a first group of their own (its SMLAD accumulate onto the
@@ -18,11 +19,21 @@
  *     ASR, SSAT), for six SADD16 a group per pass in the widening (a layer of more pairs than
  *     groups gains: DS-CNN's 32 pairs on 16 groups);
  *   - pairs of two REQUANT_ZP channels (the common case) take one test, not one per channel;
- *   - the pass's output and the state of the passes live in the frame.
+ *   - the pass's output and the state of the passes live in the frame;
+ *   - a pair is any two channels c < d <= c + PASS3R_MAX_STEP (d's weights at r1 + r2, r2 the
+ *     record's step * k; d's outputs stored at register offsets): a layer with its all-zero
+ *     filters kept pairs each live channel with the next, computing no dead one (a pair of
+ *     neighbours among dead ones did: MobileNetV1-0.25's conv_pw_7 38 pairs -> 28). A pair of
+ *     neighbours followed by one keeps k in r2 and the immediate stores; the others take the
+ *     per-channel path, about 10 estimated cycles more.
  * Per pair besides the groups: about 55 estimated cycles (24 of them the six requantisations, 7
  * the six STRB); per pass the widening, about 25 a group. On the Cortex-M4 (-O2, est. cycles per
  * MAC): pw_25x5_64to64 1.405 -> 1.290 (pass3_stack), pw_24x24_32to32 1.730 -> 1.466,
- * pw_24x24_16to32 2.324 -> 1.780 (pass8; PASS3R_MIN_K).
+ * pw_24x24_16to32 2.324 -> 1.780 (pass8; PASS3R_MIN_K); pairs over dead channels:
+ * pw_6x6_128to128_dead 0.780 -> 0.602, pw_6x6_64to128_dead 0.937 (pass8) -> 0.825.
+ * The group copies (2976 bytes) are this routine's own: entering pass3_stack's instead and
+ * returning through a word of the frame (LDR PC) measured 2-3 estimated cycles more a pair
+ * (pw_25x5_64to64 1.293 -> 1.301, pw_24x24_16to32 1.785 -> 1.804).
  *
  * The columns in the frame: group 0 at slot 0, group g (1 <= g < n) at slot PASS3R_MAX_GROUPS -
  * n + g, which copy g' = slot of the group code reads ([sp, #PASS3S_COLS + 24 slot]); the copies
