@@ -162,6 +162,8 @@ static int three_cut_up;
 static int three_rec;
 /* check_conv() takes only such layers */
 static int only_rec;
+/* ... and gives such a layer many all-zero filters (2: two or three live channels only) */
+static int rec_dead;
 
 static void random_conv(nnom_conv_args *a, int depthwise)
 {
@@ -237,6 +239,7 @@ static void random_conv(nnom_conv_args *a, int depthwise)
     /* the fast channels cut into short runs by dead ones (every run's pairs in one call) */
     three_cut_up = three_pw && chance(40);
     three_rec = 0;
+    rec_dead = 0;
     if (three) {
         a->in_c = three_pw ? (chance(50) ? 4 * range(12, 17) : range(48, 70)) : range(12, 24);
         if (three_long) a->in_c = chance(50) ? 4 * range(18, 32) : range(71, 128);
@@ -253,6 +256,13 @@ static void random_conv(nnom_conv_args *a, int depthwise)
         if (three_rec) {
             a->in_c = 4 * (chance(40) ? range(4, 7) : (chance(60) ? range(8, 16) : range(17, 32)));
             a->out_c = chance(20) ? range(1, 3) : (chance(75) ? range(16, 64) : range(130, 256));
+            /* MobileNetV1-0.25's 6x6 and 3x3 pointwise layers with their all-zero filters kept: each
+             * live channel paired with the next however many dead ones lie between (pass3_rec
+             * records of any step; a step above PASS3R_MAX_STEP when only two or three live) */
+            if (a->in_c >= 32 && chance(40)) {
+                rec_dead = chance(30) ? 2 : 1;
+                if (rec_dead == 2 || chance(50)) a->out_c = range(rec_dead == 2 ? 160 : 130, 256);
+            }
         }
         while (a->in_h * a->in_w * a->out_c > MAX_OUT) a->in_w = (a->in_w + 1) / 2;
     }
@@ -590,7 +600,20 @@ static int32_t check_conv(int32_t cases, int depthwise)
         int8_t *x = input + in_off, *w = weights + w_off;
         fill_s8(x, in_n);
         fill_s8(w, w_n);
-        if (dead_heavy) {
+        if (rec_dead) {
+            /* 30-95 % of the filters all zero, with the multiplier nnom's quantiser gives them (2^30,
+             * shift 1) or their own; or all but two or three (the first and last far apart) */
+            const int32_t k = a.in_c, dead = range(30, 95);
+            const int32_t live0 = range(0, 10), live1 = range(a.out_c - 20, a.out_c - 1), live2 = chance(50) ? live0 : range(0, a.out_c - 1);
+            for (int32_t c = 0; c < a.out_c; c++)
+                if (rec_dead == 2 ? c != live0 && c != live1 && c != live2 : chance(dead)) {
+                    memset(w + (ptrdiff_t)c * k, 0, (size_t)k);
+                    if (rec_dead == 2 || chance(80)) {
+                        multiplier[c] = 1 << 30;
+                        shift[c] = 1;
+                    }
+                }
+        } else if (dead_heavy) {
             /* 40-80 % of the filters all zero, most with the multiplier nnom's quantiser gives them
              * (2^30, shift 1), the others keeping theirs */
             const int32_t k = a.in_c, dead = range(40, 80);

@@ -155,6 +155,10 @@ static const bench_case cases[] = {
     /* ResNet-8's 3x3 stride-2 layers (32x32x16 -> 16x16x32, 16x16x32 -> 8x8x64) */
     {"conv3x3_s2_32x32x16to32", KIND_CONV, 32, 32, 16, 32, 3, 2, 0, 0},
     {"conv3x3_s2_16x16x32to64", KIND_CONV, 16, 16, 32, 64, 3, 2, 0, 0},
+    /* MobileNetV1-0.25's conv_pw_6 with its all-zero filters kept (their shift 1, non-negative) */
+    {"pw_6x6_64to128_dead", KIND_CONV, 6, 6, 64, 128, 1, 1, 0, 3},
+    /* MobileNetV1-0.25's conv_pw_4 as its in-place run's last call takes it: four pixels */
+    {"pw_1x4_32to64_chunk", KIND_CONV, 1, 4, 32, 64, 1, 1, 0, 0},
 };
 #define CASE_COUNT ((int)(sizeof cases / sizeof cases[0]))
 

@@ -117,23 +117,67 @@ static int three_rec_takes(const nnom_conv_args *a, const conv_shape *s)
     return 1;
 }
 
+/* The live channels of [0, out_c) (those outside the n_gaps gaps of list, three_list) in pairs
+ * (c, d), two bytes each at pairs (at most out_c + 1 bytes: a pair takes two channels, or one
+ * and at least PASS3R_MAX_STEP dead after it, or the last one): each
+ * live channel with the next one, however many dead ones lie between (up to PASS3R_MAX_STEP; a
+ * pair of neighbours in a run of dead filters computed no dead channel: MobileNetV1-0.25's 6x6
+ * layers with their all-zero filters kept, 38 pairs of conv_pw_7 -> 28). One left over, or one
+ * whose next lies farther, takes the channel after it (dead: written again after) or, the last
+ * channel, the one before it (dead, or computed twice with the same bytes). Returns the pairs'
+ * count, at most three_list's (n_pairs). */
+static int32_t three_rec_pairs(const uint8_t *list, int32_t n_gaps, int32_t out_c, uint8_t *pairs)
+{
+    const uint8_t *gap = list + THREE_LIST_BYTES - 2, *const gaps_end = gap - 2 * n_gaps; /* (from the first) */
+    int32_t n = 0, held = -1;
+    for (int32_t c = 0; c < out_c; c++) {
+        if (gap != gaps_end && c == gap[0]) {
+            c = gap[1];
+            gap -= 2;
+            continue;
+        }
+        if (held >= 0 && c - held > PASS3R_MAX_STEP) {
+            pairs[n++] = (uint8_t)held;
+            pairs[n++] = (uint8_t)(held + 1);
+            held = -1;
+        }
+        if (held < 0) {
+            held = c;
+        } else {
+            pairs[n++] = (uint8_t)held;
+            pairs[n++] = (uint8_t)c;
+            held = -1;
+        }
+    }
+    if (held >= 0) {
+        pairs[n++] = (uint8_t)(held + 1 < out_c ? held : held - 1);
+        pairs[n++] = (uint8_t)(held + 1 < out_c ? held + 1 : held);
+    }
+    return n / 2;
+}
+
 /* The passes of three pixels [0, 3 passes) of a pointwise layer whose every channel is listed or
  * dead (x->s.groups <= PASS3R_MAX_GROUPS, in_c = 4 groups; the gaps all dead, three_gaps_dead;
- * n_pairs <= PASS3R_MAX_PAIRS, or more when the output does not overlap the input): the pairs'
- * records made once here (on this function's stack: 32 bytes a pair), all the passes in one call
- * of pass3_rec_run (conv_pass3r.h) per PASS3R_MAX_PAIRS pairs, then the gaps' constants
- * (pass_general, after: a pair may have computed the channel after its run), then the narrower
- * clamp of their pixels. */
+ * n_pairs <= PASS3R_MAX_PAIRS, or more when the output does not overlap the input): the live
+ * channels' pairs (three_rec_pairs: no more than n_pairs) and their records made once here (on
+ * this function's stack: 36 bytes a pair and out_c + 1 bytes for the pairs), all the passes in one call of
+ * pass3_rec_run (conv_pass3r.h) per PASS3R_MAX_PAIRS pairs, then the gaps' constants
+ * (pass_general, after: a pair may have computed a dead channel), then the narrower clamp of
+ * their pixels. */
 __attribute__((noinline)) static void three_rec_passes(const conv_ctx *x, const uint8_t *list, int32_t n_pairs,
                                                        int32_t n_gaps, const int8_t *in, int8_t *out, int32_t passes,
                                                        int clamp)
 {
     const nnom_conv_args *a = x->a;
+    /* (every channel live: the pairs 0 1, 2 3, ..., an odd last one with the one before) */
+    uint8_t pairs_buf[n_gaps ? a->out_c + 1 : 1], *const pairs = n_gaps ? pairs_buf : NULL;
+    n_pairs = n_gaps ? three_rec_pairs(list, n_gaps, a->out_c, pairs) : (a->out_c + 1) / 2;
     const int32_t chunk = n_pairs < PASS3R_MAX_PAIRS ? n_pairs : PASS3R_MAX_PAIRS;
-    pass3_rec recs[chunk + 1]; /* (as many as the pairs, at most PASS3R_MAX_PAIRS + 1: 2080 bytes) */
+    pass3_rec recs[chunk + 1]; /* (as many as the pairs, at most PASS3R_MAX_PAIRS + 1: 2340 bytes) */
     const pass3r_args r = {in, a->in_c, x->neg_zp, recs, out, a->out_c, passes};
     for (int32_t i = 0; i < n_pairs; i += chunk) {
-        pass3_records(recs, list + i, n_pairs - i < chunk ? n_pairs - i : chunk, (const int32_t *)a->bias,
+        pass3_records(recs, pairs ? pairs + 2 * i : NULL, 2 * i, a->out_c - 1, n_pairs - i < chunk ? n_pairs - i : chunk,
+                      (const int32_t *)a->bias,
                       a->multiplier, a->shift, (const int8_t *)a->weights, a->in_c, 2 * a->out_zp + 1);
         pass3_rec_run(&r);
     }

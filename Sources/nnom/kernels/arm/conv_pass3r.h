@@ -6,9 +6,10 @@
  * pass3_stack reads, per pair and pass, the pair's first channel from a list, then the weights,
  * biases, multipliers and shifts from their arrays, computes the rounding constants and picks
  * each channel's form: about 94 estimated cycles a pair besides its groups. Here conv_list3.h's
- * three_rec_passes makes a 32-byte record per pair once per call (pass3_records: weights, both
+ * three_rec_passes makes a 36-byte record per pair once per call (pass3_records: weights, both
  * biases, multipliers and rounding constants (2 zp + 1) << (e - 1), the shifts packed with the
- * channel and a flag for pairs not both of REQUANT_ZP) and one call runs all the passes:
+ * channel, the step to the pair's second channel and flags for pairs not both of REQUANT_ZP or
+ * not of neighbours) and one call runs all the passes:
  *   - the record in two runs of single loads (5 words after the groups, 3 for the next pair:
  *     pipelined, one cycle each);
  *   - the sums start at the biases in a first group of their own (its SMLAD accumulate onto the
@@ -18,32 +19,47 @@
  *     ASR, SSAT), for six SADD16 a group per pass in the widening (a layer of more pairs than
  *     groups gains: DS-CNN's 32 pairs on 16 groups);
  *   - pairs of two REQUANT_ZP channels (the common case) take one test, not one per channel;
- *   - the pass's output and the state of the passes live in the frame.
+ *   - the pass's output and the state of the passes live in the frame;
+ *   - a pair is any two channels c < d <= c + PASS3R_MAX_STEP (d's weights at r1 + r2, r2 the
+ *     record's step * k; d's outputs stored at register offsets): a layer with its all-zero
+ *     filters kept pairs each live channel with the next, computing no dead one (a pair of
+ *     neighbours among dead ones did: MobileNetV1-0.25's conv_pw_7 38 pairs -> 28). A pair of
+ *     neighbours followed by one keeps k in r2 and the immediate stores; the others take the
+ *     per-channel path, about 10 estimated cycles more.
  * Per pair besides the groups: about 55 estimated cycles (24 of them the six requantisations, 7
  * the six STRB); per pass the widening, about 25 a group. On the Cortex-M4 (-O2, est. cycles per
  * MAC): pw_25x5_64to64 1.405 -> 1.290 (pass3_stack), pw_24x24_32to32 1.730 -> 1.466,
- * pw_24x24_16to32 2.324 -> 1.780 (pass8; PASS3R_MIN_K).
+ * pw_24x24_16to32 2.324 -> 1.780 (pass8; PASS3R_MIN_K); pairs over dead channels:
+ * pw_6x6_128to128_dead 0.780 -> 0.602, pw_6x6_64to128_dead 0.937 (pass8) -> 0.825.
+ * The group copies (2976 bytes) are this routine's own: entering pass3_stack's instead and
+ * returning through a word of the frame (LDR PC) measured 2-3 estimated cycles more a pair
+ * (pw_25x5_64to64 1.293 -> 1.301, pw_24x24_16to32 1.785 -> 1.804).
  *
  * The columns in the frame: group 0 at slot 0, group g (1 <= g < n) at slot PASS3R_MAX_GROUPS -
  * n + g, which copy g' = slot of the group code reads ([sp, #PASS3S_COLS + 24 slot]); the copies
  * 1 to PASS3R_MAX_GROUPS - 1 are entered at copy PASS3R_MAX_GROUPS - n + 1 (its address at [sp]).
  * Stack: 36 bytes of saved registers and PASS3R_FRAME bytes; the records on three_rec_passes'
- * stack (32 bytes a pair and one for the end).
+ * stack (36 bytes a pair and one for the end).
  */
 #ifndef NNOM_KERNELS_ARM_CONV_PASS3R_H
 #define NNOM_KERNELS_ARM_CONV_PASS3R_H
 
-/* One pair's record (offsets are used by the assembly; 32 bytes). */
+/* One pair's record, channels c and d = c + step, step in [1, PASS3R_MAX_STEP] (offsets are used
+ * by the assembly; 36 bytes). */
 typedef struct {
-    const int8_t *w;  /*  0: channel c's weights (c + 1's k bytes after them); NULL: the end */
-    int32_t bias0;    /*  4: the biases of c and c + 1 doubled, or 0 */
+    const int8_t *w;  /*  0: channel c's weights (d's w_step bytes after them); NULL: the end */
+    int32_t bias0;    /*  4: the biases of c and d doubled, or 0 */
     int32_t bias1;    /*  8 */
     int32_t mult0;    /* 12: channel c's multiplier */
     int32_t round0;   /* 16: its constant (2 zp + 1) << (e - 1), e = -shift */
-    int32_t mult1;    /* 20: channel c + 1's */
+    int32_t mult1;    /* 20: channel d's */
     int32_t round1;   /* 24 */
-    uint32_t packed;  /* 28: e of c (bits 0-7), of c + 1 (8-15), PASS3R_MIXED, c (24-31) */
+    uint32_t packed;  /* 28: e of c (bits 0-7), of d (8-15), PASS3R_MIXED, step (17-22), PASS3R_APART, c (24-31) */
+    int32_t w_step;   /* 32: step * k */
 } pass3_rec;
+/* The most channels from a pair's first to its second (six bits of pass3_rec.packed). */
+#define PASS3R_MAX_STEP 63
+#define PASS3R_STEP_BIT 17
 
 /* What pass3_rec_run reads (offsets are used by its assembly). */
 typedef struct {
@@ -58,7 +74,7 @@ typedef struct {
 
 /* The longest patch (MobileNetV1-0.25's 128 input channels: each copy of the group code is 96
  * bytes) and the most pairs of one call (its 128 output channels; the records live on
- * three_rec_passes' stack, 32 bytes each, as many as the layer's pairs up to this). */
+ * three_rec_passes' stack, 36 bytes each, as many as the layer's pairs up to this). */
 #define PASS3R_MAX_GROUPS 32
 #define PASS3R_MAX_PAIRS 64
 #define PASS3R_COPIES "32"  /* (PASS3R_MAX_GROUPS, for the assembly) */
@@ -89,27 +105,56 @@ static inline int32_t pass3_round(int32_t zz, int32_t shift)
 
 #define PASS3R_RQ3(RQ, S0, S1, S2, M, E, C, T) RQ(S0, M, E, C, T) RQ(S1, M, E, C, T) RQ(S2, M, E, C, T)
 
-/* pass3_rec.packed: a channel of the pair takes REQUANT_U (a multiplier of at most 2^30); without
- * it both take REQUANT_ZP, with no test per channel. */
+/* pass3_rec.packed: PASS3R_MIXED, a channel of the pair takes REQUANT_U (a multiplier of at most
+ * 2^30); PASS3R_APART, d is not c + 1, or the next pair's is not. Without either both take
+ * REQUANT_ZP with no test per channel; without PASS3R_APART the stores take immediate offsets
+ * and r2 (k) stays for the next pair's groups. */
 #define PASS3R_MIXED 0x10000u
-#define PASS3R_MIXED_IMM "0x10000"
+#define PASS3R_APART 0x800000u
+#define PASS3R_SLOW_IMM "0x810000" /* (PASS3R_MIXED | PASS3R_APART) */
+#define PASS3R_APART_AFTER "0x8000" /* (PASS3R_APART >> 8: once c's shift is shifted out) */
+#define PASS3R_STEP_AFTER "9"       /* (PASS3R_STEP_BIT - 8) */
+#define PASS3R_STEP_WIDTH "6"
+#define PASS3R_REC_BYTES "36" /* (sizeof (pass3_rec)) */
 
-/* The records of the pairs whose first channels are the n bytes of list (n <= PASS3R_MAX_PAIRS),
- * then the end record: r has room for n + 1. */
-static void pass3_records(pass3_rec *r, const uint8_t *list, int32_t n, const int32_t *bias, const int32_t *mult,
-                          const int32_t *shift, const int8_t *w, int32_t k, int32_t zz)
+/* One record: channels c and d = c + step (apart: PASS3R_APART). */
+static inline __attribute__((always_inline)) void pass3_record(pass3_rec *r, int32_t c, int32_t d, uint32_t apart,
+                                                               const int32_t *bias, const int32_t *mult,
+                                                               const int32_t *shift, const int8_t *w, int32_t k,
+                                                               int32_t zz)
 {
-    for (int32_t i = 0; i < n; i++, r++) {
-        const int32_t c = list[i];
-        r->w = w + (ptrdiff_t)c * k;
-        r->bias0 = bias ? (int32_t)((uint32_t)bias[c] << 1) : 0; /* (doubled, as the columns) */
-        r->bias1 = bias ? (int32_t)((uint32_t)bias[c + 1] << 1) : 0;
-        r->mult0 = mult[c];
-        r->round0 = pass3_round(zz, shift[c]);
-        r->mult1 = mult[c + 1];
-        r->round1 = pass3_round(zz, shift[c + 1]);
-        r->packed = ((uint32_t)-shift[c] & 0xFFu) | ((uint32_t)-shift[c + 1] & 0xFFu) << 8 | (uint32_t)c << 24 |
-                    ((uint32_t)mult[c] <= 0x40000000u || (uint32_t)mult[c + 1] <= 0x40000000u ? PASS3R_MIXED : 0);
+    r->w = w + (ptrdiff_t)c * k;
+    r->bias0 = bias ? (int32_t)((uint32_t)bias[c] << 1) : 0; /* (doubled, as the columns) */
+    r->bias1 = bias ? (int32_t)((uint32_t)bias[d] << 1) : 0;
+    r->mult0 = mult[c];
+    r->round0 = pass3_round(zz, shift[c]);
+    r->mult1 = mult[d];
+    r->round1 = pass3_round(zz, shift[d]);
+    r->packed = ((uint32_t)-shift[c] & 0xFFu) | ((uint32_t)-shift[d] & 0xFFu) << 8 | (uint32_t)c << 24 |
+                (uint32_t)(d - c) << PASS3R_STEP_BIT | apart |
+                ((uint32_t)mult[c] <= 0x40000000u || (uint32_t)mult[d] <= 0x40000000u ? PASS3R_MIXED : 0);
+    r->w_step = (d - c) * k;
+}
+
+/* The records of the n pairs (c, d) of the bytes at pairs (2 n; n <= PASS3R_MAX_PAIRS, c < d <= c
+ * + PASS3R_MAX_STEP), or (pairs NULL) of the pairs of neighbours from channel c0, 2 apart, the
+ * last one ending on channel last; then the end record: r has room for n + 1. */
+static void pass3_records(pass3_rec *r, const uint8_t *pairs, int32_t c0, int32_t last, int32_t n,
+                          const int32_t *bias, const int32_t *mult, const int32_t *shift, const int8_t *w,
+                          int32_t k, int32_t zz)
+{
+    if (!pairs) {
+        for (int32_t i = 0, c = c0; i < n; i++, r++, c += 2) {
+            const int32_t c1 = c + 1 <= last ? c : last - 1;
+            pass3_record(r, c1, c1 + 1, 0, bias, mult, shift, w, k, zz);
+        }
+    } else {
+        for (int32_t i = 0; i < n; i++, r++) {
+            const int32_t c = pairs[2 * i], d = pairs[2 * i + 1];
+            const uint32_t apart =
+                d != c + 1 || (i + 1 < n && pairs[2 * i + 3] != pairs[2 * i + 2] + 1) ? PASS3R_APART : 0;
+            pass3_record(r, c, d, apart, bias, mult, shift, w, k, zz);
+        }
     }
     r->w = NULL;
 }
@@ -137,7 +182,7 @@ static void pass3_records(pass3_rec *r, const uint8_t *list, int32_t n, const in
     "stm    r1!, {r3-r8}\n\t"
 
 /* The first group of a pair, from group 0's slot: the lo half's SMLAD start from the biases
- * (r3 channel c's, r6 c + 1's; the sums of pixels 1 and 2 first, pixel 0's last), then as
+ * (r3 channel c's, r6 d's; the sums of pixels 1 and 2 first, pixel 0's last), then as
  * PASS3S_GROUP; then into the copies for groups 1 to n - 1 through the entry at [sp]. */
 #define PASS3R_FIRST                                   \
     "ldr.w  r10, [r1, r2]\n\t"                         \
@@ -163,13 +208,13 @@ static void pass3_records(pass3_rec *r, const uint8_t *list, int32_t n, const in
 
 /*
  * a->passes passes of three pixels of a pointwise layer (1x1, stride 1, in_c a multiple of 4),
- * pass i on pixels 3 i to 3 i + 2, every pair of a->recs in each: channels c and c + 1 of pixel j
+ * pass i on pixels 3 i to 3 i + 2, every pair of a->recs in each: channels c and d of pixel j
  * to a->out[j * out_c + c], clamped to the int8 range, with pass3_stack's contract on the channels
  * (a fast form with a negative shift, or written again by the caller; weights inside the array).
  * Overflow: |dot + bias| < 2^30 on the fast channels, so the doubled sums fit. Registers in the
- * groups as pass3_stack's (r2 k all through). After the groups: r0 channel c's multiplier, r1 its
+ * groups as pass3_stack's (r2 the pair's weight step, d's weights at r1 + r2, in place of k). After the groups: r0 channel c's multiplier, r1 its
  * constant, r11 the packed word (ASR takes its low byte: c's shift; then shifted down 8 bits, c +
- * 1's), r9, r10 channel c + 1's multiplier and constant, r12 a temporary, lr the record. Stack
+ * d's), r9, r10 channel d's multiplier and constant, r12 a temporary, lr the record. Stack
  * frame: [sp] the entry into the copies, [sp, #4] the pair's record, [sp, #8] the pass's out,
  * [sp, #12] out_c, [sp, #16] the passes left, the columns from [sp, #PASS3S_COLS], then at
  * [sp, #PASS3R_STATE] the next pass's inputs, in_c, -zp, the records, 24 (MAX - n).
@@ -215,9 +260,9 @@ __attribute__((naked, noinline)) static void pass3_rec_run(ARG const pass3r_args
         "5:\n\t"
         "add    r0, r0, r9, lsl #1\n\t"    /* the next pass's inputs */
         "str    r0, [sp, #" PASS3R_STATE "]\n\t"
-        "mov    r2, r9\n\t"                 /* k */
         "ldr    lr, [sp, #4]\n\t"
         "ldm    lr, {r1, r3, r6}\n\t"       /* the first pair's weights and biases */
+        "ldr    r2, [lr, #32]\n\t"          /* and its weight step */
         "b      6f\n\t"
         ".p2align 2\n"
         "1:\n\t" PASS3R_GROUPS
@@ -227,10 +272,10 @@ __attribute__((naked, noinline)) static void pass3_rec_run(ARG const pass3r_args
         "ldr    r9, [lr, #20]\n\t"
         "ldr    r10, [lr, #24]\n\t"
         "ldr    r11, [lr, #28]\n\t"
-        "tst    r11, #" PASS3R_MIXED_IMM "\n\t"
+        "tst    r11, #" PASS3R_SLOW_IMM "\n\t"
         "bne    30f\n\t"                    /* (both of REQUANT_ZP, the common case, fall through) */
         PASS3R_RQ3(PASS3R_RQ_ZP, "r3", "r4", "r5", "r0", "r11", "r1", "r12")
-        "lsr    r11, r11, #8\n\t"           /* channel c + 1's shift in the low byte */
+        "lsr    r11, r11, #8\n\t"           /* channel d's shift in the low byte */
         PASS3R_RQ3(PASS3R_RQ_ZP, "r6", "r7", "r8", "r9", "r11", "r10", "r12")
         "21:\n\t"
         "ldrd   r0, r1, [sp, #8]\n\t"       /* out, out_c */
@@ -238,14 +283,15 @@ __attribute__((naked, noinline)) static void pass3_rec_run(ARG const pass3r_args
         "add    r9, r0, r1\n\t"             /* pixel 1 */
         "add    r10, r9, r1\n\t"            /* pixel 2 */
         "strb   r3, [r0]\n\t"
-        "strb   r6, [r0, #1]\n\t"
+        "strb   r6, [r0, #1]\n\t"           /* (d = c + 1 here) */
         "strb   r4, [r9]\n\t"
         "strb   r7, [r9, #1]\n\t"
         "strb   r5, [r10]\n\t"
         "strb   r8, [r10, #1]\n\t"
-        "ldr    r1, [lr, #32]!\n\t"         /* the next record's weights and biases (pipelined) */
+        "ldr    r1, [lr, #" PASS3R_REC_BYTES "]!\n\t" /* the next record's weights and biases (pipelined) */
         "ldr    r3, [lr, #4]\n\t"
-        "ldr    r6, [lr, #8]\n\t"
+        "ldr    r6, [lr, #8]\n"
+        "24:\n\t"
         "cbz    r1, 90f\n"
         "6:\n\t"
         "str    lr, [sp, #4]\n\t"
@@ -273,10 +319,30 @@ __attribute__((naked, noinline)) static void pass3_rec_run(ARG const pass3r_args
         "cmp    r9, #0x40000000\n\t"
         "bls    34f\n\t"
         PASS3R_RQ3(PASS3R_RQ_ZP, "r6", "r7", "r8", "r9", "r11", "r10", "r12")
-        "b      21b\n"
+        "tst    r11, #" PASS3R_APART_AFTER "\n\t"
+        "beq    21b\n\t"                    /* (neighbours, and the next pair too: the immediate stores) */
+        "b      22f\n"
         "34:\n\t"
         PASS3R_RQ3(PASS3R_RQ_U, "r6", "r7", "r8", "r9", "r11", "r10", "r12")
-        "b      21b\n\t");
+        "tst    r11, #" PASS3R_APART_AFTER "\n\t"
+        "beq    21b\n"
+        "22:\n\t"                          /* the stores of a pair of any step */
+        "ldrd   r0, r1, [sp, #8]\n\t"
+        "add    r0, r0, r11, lsr #16\n\t"
+        "ubfx   r2, r11, #" PASS3R_STEP_AFTER ", #" PASS3R_STEP_WIDTH "\n\t" /* d - c */
+        "add    r9, r0, r1\n\t"
+        "add    r10, r9, r1\n\t"
+        "strb   r3, [r0]\n\t"               /* (c's first: a store after one of register offset takes 2) */
+        "strb   r4, [r9]\n\t"
+        "strb   r5, [r10]\n\t"
+        "strb   r6, [r0, r2]\n\t"
+        "strb   r7, [r9, r2]\n\t"
+        "strb   r8, [r10, r2]\n\t"
+        "ldr    r1, [lr, #" PASS3R_REC_BYTES "]!\n\t" /* the next record's weights, biases, step */
+        "ldr    r3, [lr, #4]\n\t"
+        "ldr    r6, [lr, #8]\n\t"
+        "ldr    r2, [lr, #32]\n\t"
+        "b      24b\n\t");
 }
 
 #endif

@@ -328,11 +328,16 @@ static int three_cut(const fast_run *runs, int32_t n_runs, int32_t least)
     return n_runs == MAX_RUNS || channels < least * n_runs;
 }
 
-/* Whether a live channel (multiplier not 0) has a shift of 0 or more. */
+/* Whether a live channel (multiplier not 0, some weight not 0) has a shift of 0 or more: a dead
+ * one (nnom's quantiser gives all-zero filters shift 1) is a constant of pass_general in any pass
+ * (MobileNetV1-0.25's conv_pw_6 with its all-zero filters kept then takes passes of three, not
+ * of eight: pw_6x6_64to128_dead 0.937 -> 0.825 est. cycles per MAC, with conv_pass3r.h's pairs over the dead channels). */
 static int non_negative_shift(const nnom_conv_args *a)
 {
+    const int32_t k = a->k_h * a->k_w * a->in_c;
     for (int32_t c = 0; c < a->out_c; c++)
-        if (a->shift[c] >= 0 && a->multiplier[c] != 0) return 1;
+        if (a->shift[c] >= 0 && a->multiplier[c] != 0 && !all_zero((const int8_t *)a->weights + (ptrdiff_t)c * k, k))
+            return 1;
     return 0;
 }
 
