@@ -39,7 +39,10 @@ enum {
     SYST_CPU_CLOCK = 1u << 2,  /* counting processor cycles */
     SYST_RELOAD = 37,          /* clock ticks between interrupts (a prime: the positions drift) */
     INTERRUPT_SCRATCH_WORDS = 48,
-    INTERRUPTED_MIN_TICKS = 100 /* fewer interrupts than this: the check did not check */
+    INTERRUPTED_MIN_TICKS = 100, /* fewer interrupts than this: the check did not check */
+    RNN_INTERRUPTED_CASES = 12,  /* check_rnn()'s first cases (its eight long ones among them) */
+    DENSE_FEW_ROWS_EVERY = 5,    /* every fifth dense case: fewer than eight rows */
+    PASS3S_OVER_IN_C = 160       /* a pointwise patch of more groups of four than pass3_stack's 32 */
 };
 
 static volatile uint32_t ticks;
@@ -140,7 +143,7 @@ int32_t check_dense_interrupted(int32_t cases)
         nnom_dense_s8_args a;
         memset(&a, 0, sizeof a);
         a.in_features = chance(70) ? range(4, 131) : range(132, 643);
-        a.out_features = range(4, 260);
+        a.out_features = t % DENSE_FEW_ROWS_EVERY == DENSE_FEW_ROWS_EVERY - 1 ? range(1, 7) : range(4, 260);
         fill_s8(input, a.in_features);
         fill_s8(weights, a.in_features * a.out_features);
         fast_quant(a.out_features);
@@ -165,13 +168,41 @@ int32_t check_dense_interrupted(int32_t cases)
     return bad + interrupts_off("dense (interrupted)");
 }
 
-/* The shapes of check_dsp_interrupted(), in turn. */
-enum { SHAPE_POINTWISE, SHAPE_FIRST_RGB, SHAPE_3X3_16, SHAPE_DW_S1, SHAPE_DW_S2, SHAPE_ADD, SHAPE_COUNT };
+/* The requantisation forms the Cortex-M kernels have assembly for, per channel: a multiplier above
+ * 2^30 and a right shift (ZP), one of at most 2^30 and a right shift (U), a left shift (L: shifts of
+ * 0 to 3, multipliers below 2^19 so that the outputs do not all saturate). */
+enum { QUANT_ZP, QUANT_U, QUANT_L, QUANT_FORMS };
 
-/* A convolution (depthwise: depth multiplier 1) of in_c -> out_c channels, a k x k window at stride s,
- * SAME padding, on an image of h x w pixels, random data and fast requantisation. */
+static void quant_form(int32_t channels, int32_t form)
+{
+    for (int32_t c = 0; c < channels; c++) {
+        if (form == QUANT_ZP) multiplier[c] = (int32_t)(0x40000001u + (next() & 0x3FFFFFFEu));
+        else if (form == QUANT_U) multiplier[c] = (int32_t)(0x20000000u + (next() & 0x1FFFFFFFu));
+        else multiplier[c] = (int32_t)(0x00040000u + (next() & 0x0003FFFFu));
+        shift[c] = form == QUANT_L ? range(0, 3) : -range(6, 12);
+        bias[c] = range(-(1 << 14), 1 << 14);
+    }
+}
+
+/* The shapes of check_dsp_interrupted(), in turn. */
+enum {
+    SHAPE_POINTWISE,
+    SHAPE_FIRST_RGB,
+    SHAPE_3X3_16,
+    SHAPE_DW_S1,
+    SHAPE_DW_S2,
+    SHAPE_DW_TALL,
+    SHAPE_DW_RAW,
+    SHAPE_NARROW,
+    SHAPE_SHORT,
+    SHAPE_ADD,
+    SHAPE_COUNT
+};
+
+/* A convolution (depthwise: depth multiplier 1) of in_c -> out_c channels, a k x k window at stride s
+ * and dilation d, SAME padding, on an image of h x w pixels, random data and fast requantisation. */
 static void conv_shape(nnom_conv_args *a, int depthwise, int32_t h, int32_t w, int32_t in_c, int32_t out_c,
-                       int32_t k, int32_t s)
+                       int32_t k, int32_t s, int32_t d)
 {
     memset(a, 0, sizeof *a);
     a->in_h = h;
@@ -181,9 +212,9 @@ static void conv_shape(nnom_conv_args *a, int depthwise, int32_t h, int32_t w, i
     a->depth_mult = depthwise ? 1 : 0;
     a->k_h = a->k_w = k;
     a->stride_h = a->stride_w = s;
-    a->dil_h = a->dil_w = 1;
-    axis(h, k, s, 1, 1, &a->out_h, &a->pad_top);
-    axis(w, k, s, 1, 1, &a->out_w, &a->pad_left);
+    a->dil_h = a->dil_w = d;
+    axis(h, k, s, d, 1, &a->out_h, &a->pad_top);
+    axis(w, k, s, d, 1, &a->out_w, &a->pad_left);
     a->in_zp = range(-128, 127);
     a->out_zp = chance(50) ? -128 : range(-128, 127);
     a->act_min = -128;
@@ -220,6 +251,32 @@ static int32_t conv_case(const char *kernel, int32_t t, nnom_conv_args *a, int d
     report(kernel, t, out_arm, out_portable, out_n);
     describe(a);
     return 1;
+}
+
+/* A depthwise case: the shape under each requantisation form, with an output zero point above -128
+ * and with -128 (the assembly's Z forms); its mismatches. */
+static int32_t dw_forms(const char *kernel, int32_t t, nnom_conv_args *a)
+{
+    int32_t bad = 0;
+    for (int32_t f = 0; f < QUANT_FORMS; f++)
+        for (int32_t z = 0; z < 2; z++) {
+            quant_form(a->out_c, f);
+            a->out_zp = z ? -128 : range(-127, 127);
+            bad += conv_case(kernel, t, a, 1, 0);
+        }
+    return bad;
+}
+
+/* A convolution case: the shape under each requantisation form, with all the scratch and with the
+ * least; its mismatches. */
+static int32_t conv_forms(const char *kernel, int32_t t, nnom_conv_args *a)
+{
+    int32_t bad = 0;
+    for (int32_t f = 0; f < QUANT_FORMS; f++) {
+        quant_form(a->out_c, f);
+        bad += conv_case(kernel, t, a, 0, 0) + conv_case(kernel, t, a, 0, 1);
+    }
+    return bad;
 }
 
 /* An int8 add of rows x channels elements (above the table threshold of 256: ew_add4), input
@@ -260,34 +317,79 @@ static int32_t add_case(int32_t t, int32_t rows, int32_t channels)
 
 int32_t check_dsp_interrupted(int32_t cases)
 {
+    /* the planes of the stride-1 depthwise case: height range, width range (in steps of 2). 2 x 2: no
+     * lines of four or three, the channel groups' pairs; lines of three (depthwise_tri3.h); the
+     * gathers of five and six pixels, odd and even widths (depthwise_gather4.h) */
+    enum { DW_S1_PLANES = 6 };
+    static const int32_t dw_s1_planes[DW_S1_PLANES][4] = {{2, 2, 2, 2}, {2, 3, 3, 3},  {5, 12, 5, 5},
+                                                          {5, 12, 6, 6}, {5, 12, 7, 11}, {5, 12, 8, 12}};
     int32_t bad = 0;
     interrupts_on();
     for (int32_t t = 0; t < cases; t++) {
         nnom_conv_args a;
+        const int32_t round = t / SHAPE_COUNT;
         switch ((int)(t % SHAPE_COUNT)) {
         case SHAPE_POINTWISE: /* 4-6 x 5 pixels: whole three-pixel passes and a last one redone */
-            conv_shape(&a, 0, range(4, 6), 5, 64, 64, 1, 1);
+            conv_shape(&a, 0, range(4, 6), 5, 64, 64, 1, 1, 1);
             bad += conv_case("conv 1x1 64 -> 64 (interrupted)", t, &a, 0, 0);
+            conv_shape(&a, 0, range(4, 6), 5, PASS3S_OVER_IN_C, 32, 1, 1, 1); /* beyond pass3_stack's patch */
+            bad += conv_case("conv 1x1 160 -> 32 (interrupted)", t, &a, 0, 0);
             break;
         case SHAPE_FIRST_RGB:
-            conv_shape(&a, 0, range(6, 12), range(6, 12), 3, chance(50) ? 8 : 16, 3, range(1, 2));
+            conv_shape(&a, 0, range(6, 12), range(6, 12), 3, chance(50) ? 8 : 16, 3, range(1, 2), 1);
             bad += conv_case("conv 3x3 RGB (interrupted)", t, &a, 0, 0);
             break;
-        case SHAPE_3X3_16:
-            conv_shape(&a, 0, range(4, 7), range(4, 7), 16, 16, 3, 1);
-            bad += conv_case("conv 3x3 16 -> 16 (interrupted)", t, &a, 0, t / SHAPE_COUNT % 2);
+        case SHAPE_3X3_16: /* the second: a multiple of three pixels, with all the scratch (three-pixel passes) */
+            conv_shape(&a, 0, range(4, 7), range(4, 7), 16, 16, 3, 1, 1);
+            bad += conv_case("conv 3x3 16 -> 16 (interrupted)", t, &a, 0, round % 2);
+            conv_shape(&a, 0, range(4, 7), 6, 16, 16, 3, 1, 1);
+            bad += conv_case("conv 3x3 16 -> 16 (interrupted)", t, &a, 0, 0);
             break;
         case SHAPE_DW_S1:
-        case SHAPE_DW_S2: {
-            const int32_t c = 4 * range(2, 8);
-            conv_shape(&a, 1, range(5, 12), range(5, 12), c, c, 3, t % SHAPE_COUNT == SHAPE_DW_S1 ? 1 : 2);
-            bad += conv_case("depthwise 3x3 (interrupted)", t, &a, 1, 0);
+            for (int32_t i = 0; i < DW_S1_PLANES; i++) {
+                const int32_t *pl = dw_s1_planes[i], c = 4 * range(2, 4);
+                conv_shape(&a, 1, range(pl[0], pl[1]), pl[2] + 2 * range(0, (pl[3] - pl[2]) / 2), c, c, 3, 1, 1);
+                bad += dw_forms("depthwise 3x3 stride 1 (interrupted)", t, &a);
+            }
+            break;
+        case SHAPE_DW_S2: /* 3 x 3 outputs (lines of three), three output rows, three output columns, and
+                           * channels beyond groups of four on lines of four and more (the planar path) */
+            for (int32_t i = 0; i < 4; i++) {
+                const int32_t c = 4 * range(2, 4) + (i == 3 ? range(1, 3) : 0);
+                conv_shape(&a, 1, i < 2 ? range(5, 6) : range(7, 12), i % 2 == 0 ? range(5, 6) : range(7, 12), c, c,
+                           3, 2, 1);
+                bad += dw_forms("depthwise 3x3 stride 2 (interrupted)", t, &a);
+            }
+            break;
+        case SHAPE_DW_TALL: { /* DS-CNN's plane, walked along its lines of five */
+            const int32_t c = 4 * range(2, 4);
+            conv_shape(&a, 1, 25, 5, c, c, 3, 1, 1);
+            bad += dw_forms("depthwise 3x3 25 x 5 (interrupted)", t, &a);
             break;
         }
+        case SHAPE_DW_RAW: { /* dilation 2 at stride 2, and a plane too wide for strips: on the raw input */
+            const int32_t c = 4 * range(2, 4);
+            conv_shape(&a, 1, range(8, 12), range(8, 12), c, c, 3, 2, 2);
+            bad += dw_forms("depthwise 3x3 dilation 2 (interrupted)", t, &a);
+            conv_shape(&a, 1, range(4, 6), range(48, 64), 8, 8, 3, 2, 1);
+            bad += dw_forms("depthwise 3x3 wide (interrupted)", t, &a);
+            break;
+        }
+        case SHAPE_NARROW:
+            conv_shape(&a, 0, range(5, 9), range(5, 9), round % 2 ? 4 : 2, range(8, 24), 3, 1, 1);
+            bad += conv_forms("conv 3x3 2 or 4 channels (interrupted)", t, &a);
+            break;
+        case SHAPE_SHORT:
+            conv_shape(&a, 0, range(3, 8), range(3, 8), 8, round % 2 ? 32 : 16, 1, range(1, 2), 1);
+            bad += conv_forms("conv 1x1 8 -> 16 or 32 (interrupted)", t, &a);
+            break;
         case SHAPE_ADD:
             bad += add_case(t, range(5, 20), 4 * range(8, 16));
             break;
         }
     }
-    return bad + interrupts_off("conv/depthwise/add (interrupted)");
+    bad += interrupts_off("conv/depthwise/add (interrupted)");
+    interrupts_on();
+    bad += check_rnn(RNN_INTERRUPTED_CASES);
+    return bad + interrupts_off("rnn (interrupted)");
 }
