@@ -1,23 +1,50 @@
 /*
- * Kernels under interrupts: the dense kernel on shapes of its units of eight rows (kernels/arm/
- * dense_units.h, -O2: a frame of its own below the widened input, one pass of 32 groups or several),
- * and the convolution, depthwise and add kernels on shapes of their assembly routines with stack frames of their own (below), against the portable ones while
- * SysTick interrupts them every SYST_RELOAD cycles. The handler writes over INTERRUPT_SCRATCH_WORDS words of stack below
- * where it was entered, so anything the kernel still needed below SP at that moment would be
- * overwritten and its outputs would differ. Tests/firmware/run.sh runs QEMU with -icount (time
- * counted in instructions), which makes the interrupts' positions repeatable and lets them fall on
- * any instruction (without it QEMU takes exceptions between translated blocks only, at branch
- * targets and page ends). At -Os the same cases run the other loop: the check then only shows that
- * interrupts leave it alone too.
- * The other shapes, and the assembly they reach: a pointwise 64 -> 64 on a few pixels (-O2:
- * conv_pass3s.h's pass3_stack, an 824-byte frame; -Os: conv_pass3.h's pass3_fast), a 3x3 first
- * layer on RGB (conv_first.h's first_pass and first_gather_27_run4), a 3x3 16 -> 16 (with all the
- * scratch pass3_fast, with the least conv_pass.h's two-pixel pass2_fast), a 3x3 depthwise at
- * strides 1 and 2 on channels of four (depthwise_gather4.h's gathers, depthwise_group4_asm.h's
- * pair passes) and the int8 add above its table threshold (elementwise_s8.c's ew_add4). A
- * pass3_stack keeping the channel it requantises 64 bytes below SP instead of in its frame
- * mismatches in all 6 of the pointwise cases (0 before the handler used the FPU: the 18 words the
- * exception frame reserves for the FPU were never written).
+ * Kernels under interrupts: every naked assembly routine of kernels/arm/ (each has a stack frame of
+ * its own, most keep values in it) against the portable kernels while SysTick interrupts them. The
+ * handler writes over INTERRUPT_SCRATCH_WORDS words of stack below where it was entered, and, as it
+ * uses the FPU, the 18 words the exception frame reserves for s0-s15 and FPSCR, so anything a routine
+ * still needed below SP at that moment is overwritten and its outputs differ.
+ * Tests/firmware/run.sh runs QEMU with -icount shift=0 (time counted in instructions, one a
+ * nanosecond), which makes the interrupts' positions repeatable and lets them fall on any instruction
+ * (without it QEMU takes exceptions between translated blocks only). mps2-an386's SysTick counts its
+ * 25 MHz clock, 40 instructions a tick: an interrupt every SYST_RELOAD + 1 = 12 ticks, 480
+ * instructions, of which the handler takes about 350 (measured, -O2 and -Os), leaving about 127 of
+ * the checked code between two interrupts (a reload of 37: about 1,200, and a value kept below SP
+ * for a few hundred instructions was caught in 1 or 2 of 36 cases instead of every case reaching it).
+ *
+ * The shapes and the routines they reach (each routine's blocks counted while the interrupts are on,
+ * with tools/qemu-insn-plugin; all 67 naked routines of the -O2 build and all 57 of the -Os and
+ * compact builds are reached, against 14 and 13 before the shapes below marked +):
+ *  - dense: dense_units.h's dot_units_asm (-O2), dense_s8.c's dot_blocks_asm (-Os, compact; at -O2
+ *    for fewer than eight rows, + every DENSE_FEW_ROWS_EVERY-th case);
+ *  - pointwise 64 -> 64 on a few pixels: conv_pass3s.h's pass3_stack (-O2), conv_pass3.h's pass3_fast
+ *    (-Os, compact); + 160 -> 32, patches longer than pass3_stack's: pass3_fast at -O2;
+ *  - 3x3 on RGB: conv_first.h's first_pass and first_gather_27_run4;
+ *  - 3x3 16 -> 16: conv_pass.h's pass2_fast with conv_pair.h's widen_pair_rows4; + on a multiple of
+ *    three pixels: pass3_fast;
+ *  - + 3x3 on 2 or 4 channels (conv_narrow.h): pass4_fast, pass4_fast_u, pass8_fast;
+ *  - + 1x1 8 -> 16 or 32: conv_short.h's short_run_zp0 ... short_run_l1;
+ *  - depthwise 3x3, stride 1: + a 2 x 2 plane (depthwise_group4_asm.h's dw_g_pair_*_s1), + lines of
+ *    three (depthwise_tri3.h's tri3_s1_*), widths 5, 6, odd, even (depthwise_gather4.h's gathers,
+ *    depthwise_quad3.h's quad3_s1_*, depthwise_hex3.h's hex3_*); + DS-CNN's 25 x 5 (pent3_*, their E
+ *    forms); stride 2: + 3 x 3 outputs (tri3_s2_*), three output rows or columns (dw_g_pair_*_s2,
+ *    dw_g_asm_w_*, depthwise_group4_copy.h's dw_g_widen_rows), + channels beyond groups of four on
+ *    lines of four (the planar path's quad3_s2_*); + dilation 2 at stride 2, and a plane too wide for
+ *    strips (dw_g_asm_*, on the raw input). Each under quant_form()'s three forms (+), with an output
+ *    zero point of -128 (the Z forms) and another;
+ *  - the int8 add above its table threshold (elementwise_s8.c's ew_add4);
+ *  - + check_rnn()'s first RNN_INTERRUPTED_CASES cases: rnn_s8.c's rows4_asm.
+ * Measured at -O2 (-Os): 36 cases of 359 kernel calls, 369,990 (380,721) interrupts; dense 60 cases,
+ * 106,402 (185,239); recurrent 315,848 (454,007). The whole kernel_equivalence takes about 50 s a
+ * build under QEMU.
+ *
+ * What it catches (each kernel changed for the test, then restored): dw_g_asm_*'s first sum start
+ * kept 64 bytes below SP (stored once a call, loaded every pixel) mismatched all 3 cases of the
+ * raw-input shape in each build (0 in the check before these shapes, 0 in kernel_equivalence's 1000
+ * uninterrupted depthwise cases); widen_pair_rows4's -in_zp kept there (loaded every kernel row)
+ * all 4 of the 3x3 16 -> 16 cases in each build; pass3_stack's channel kept 64 bytes below SP, with
+ * the earlier shapes and reload, all 6 pointwise cases (none before the handler used the FPU: the 18
+ * words the exception frame reserves for it were never written).
  */
 #include <stdint.h>
 #include <string.h>
