@@ -2,7 +2,7 @@
  * What the files of the kernel equivalence firmware test share (kernel_equivalence.c: main, the
  * convolution, dense, matrix product, pooling and element-wise kernels; equivalence_rnn.c: the
  * requantisation forms and the recurrent kernel; equivalence_interrupts.c: the dense, convolution,
- * depthwise and add kernels under interrupts): the portable kernels compiled beside the DSP ones
+ * depthwise, add and recurrent kernels under interrupts): the portable kernels compiled beside the DSP ones
  * (portable_*.c), the buffers, the random numbers and the reports.
  */
 #ifndef NNOM_FW_EQUIVALENCE_H
@@ -62,9 +62,10 @@ int32_t check_requant(int32_t cases);
 int32_t check_rnn(int32_t cases);
 int32_t check_requant_rnn(int32_t cases);
 
-/* equivalence_interrupts.c: the dense kernel, and the convolution, depthwise and add kernels' assembly
- * with stack frames of their own, while SysTick interrupts them; each returns its mismatches (and
- * counts too few interrupts as one). */
+/* equivalence_interrupts.c: the dense kernel; the convolution, depthwise and add kernels on shapes of
+ * every assembly routine with a stack frame of its own (cases cases, a case mismatching counted once),
+ * then check_rnn()'s first cases; all while SysTick interrupts them. Each returns its mismatches (and
+ * counts too few interrupts in a check as one). */
 int32_t check_dense_interrupted(int32_t cases);
 int32_t check_dsp_interrupted(int32_t cases);
 
