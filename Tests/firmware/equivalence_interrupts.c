@@ -1,6 +1,7 @@
 /*
- * Kernels under interrupts: the dense kernel on shapes of its units of eight rows (kernels/arm/
- * dense_units.h, -O2: a frame of its own below the widened input, one pass of 32 groups or several),
+ * Kernels under interrupts: the dense kernel on shapes of its units of eight rows and of its SP loop (kernels/arm/
+ * dense_units.h, dense_sp_blocks.h, -O2: a frame of its own below the widened input, one pass of 32 groups
+ * or several; SP moved up over a pad for the second pass),
  * and the convolution, depthwise and add kernels on shapes of their assembly routines with stack frames of their own (below), against the portable ones while
  * SysTick interrupts them every SYST_RELOAD cycles. The handler writes over INTERRUPT_SCRATCH_WORDS words of stack below
  * where it was entered, so anything the kernel still needed below SP at that moment would be
@@ -143,7 +144,7 @@ int32_t check_dense_interrupted(int32_t cases)
         nnom_dense_s8_args a;
         memset(&a, 0, sizeof a);
         a.in_features = chance(70) ? range(4, 131) : range(132, 643);
-        a.out_features = range(4, 260);
+        a.out_features = chance(30) ? range(4, 20) : range(4, 260); /* (SP's blocks: 4-7 and 8 u + 4 rows) */
         fill_s8(input, a.in_features);
         fill_s8(weights, a.in_features * a.out_features);
         fast_quant(a.out_features);

@@ -162,6 +162,9 @@ static const bench_case cases[] = {
     {"dense_96to15", KIND_DENSE, 1, 1, 96, 15, 1, 1, 0, 0},
     {"dense_20to13_mixed", KIND_DENSE, 1, 1, 20, 13, 1, 1, 0, 1},
     {"dense_300to11", KIND_DENSE, 1, 1, 300, 11, 1, 1, 0, 0},
+    {"dense_128to12", KIND_DENSE, 1, 1, 128, 12, 1, 1, 0, 0},
+    {"dense_16to12_mixed", KIND_DENSE, 1, 1, 16, 12, 1, 1, 0, 1},
+    {"dense_128to20", KIND_DENSE, 1, 1, 128, 20, 1, 1, 0, 0},
 };
 #define CASE_COUNT ((int)(sizeof cases / sizeof cases[0]))
 

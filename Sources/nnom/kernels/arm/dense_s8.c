@@ -388,6 +388,7 @@ __attribute__((noinline)) static void write_rows(const nnom_dense_s8_args *a, in
 
 #if DENSE_UNITS
 #include "kernels/arm/dense_units.h"
+#include "kernels/arm/dense_sp_blocks.h"
 #endif
 
 /* nnom_dense_s8() by dot_blocks_asm: the input widened once into xw (up to DENSE_WIDE_GROUPS groups)
@@ -446,6 +447,11 @@ __attribute__((noinline)) static void dense_wide(const nnom_dense_s8_args *a, co
 void nnom_dense_s8(const nnom_dense_s8_args *a, const int8_t *in, int8_t *out)
 {
 #if DENSE_UNITS
+    if ((uint32_t)(a->in_features - 4) < 4 * DENSE_SP_MAX_GROUPS && a->out_features >= 4 &&
+        (a->out_features < 8 || (a->out_features & 7) == DENSE_UNIT_REST_BLOCK)) {
+        dense_narrow(a, in, out);
+        return;
+    }
     if (a->out_features >= 8 && a->in_features >= 4 && a->in_features >> 2 <= DENSE_WIDE_GROUPS &&
         (a->per_channel || (uint32_t)(-1 - a->shift[0]) < NNOM_REQUANT32_MAX_E)) {
         dense_units(a, in, out);

@@ -25,6 +25,12 @@
 #ifndef NNOM_KERNELS_ARM_DENSE_UNITS_H
 #define NNOM_KERNELS_ARM_DENSE_UNITS_H
 
+enum {
+    /* out_features % 8 at which the last four rows are a block of dot_blocks_asm (24 est. cycles a
+     * group; below it block B of a unit ending at the last row covers them, above it a whole unit) */
+    DENSE_UNIT_REST_BLOCK = 4
+};
+
 /* What dot_units_asm reads (offsets are used by its assembly). */
 typedef struct rows8_args {
     int32_t stride;       /* 0: bytes between weight rows (in_features), > 0 */
@@ -40,6 +46,7 @@ typedef struct rows8_args {
     int32_t (*row)(const struct rows8_args *p, int8_t *at, int32_t acc);
     const nnom_dense_s8_args *a; /* 40: for row() */
     int32_t o;                   /* 44: the row whose output is out[0], for row() */
+    int32_t half;                /* 48: 1: block B only (units 1): rows 3, 5, 6, 7 */
 } rows8_args;
 
 /* The assembly's frame below the saved registers: */
@@ -197,8 +204,20 @@ __attribute__((naked, noinline)) static void dot_units_asm(ARG const uint32_t *x
         "add     r11, r12, r11\n\t"
         "orr     r11, r11, #1\n\t"
         "str     r11, " FRAME_U_ENTRY "\n\t"
+        "ldr     r4, [r2, #48]\n\t" /* half */
+        "cbnz    r4, 9f\n\t"
         "ldm     r10, {r4-r6}\n\t"  /* block A: rows 0, 1, 2, 4 */
         "ldr     r7, [r10, #16]\n\t"
+        "bx      r11\n"
+        /* block B only: its sums, r1 at row 7, the step negated */
+        "9:\n\t"
+        "ldr     r4, [r10, #28]\n\t"
+        "ldr     r5, [r10, #24]\n\t"
+        "ldr     r6, [r10, #20]\n\t"
+        "ldr     r7, [r10, #12]\n\t"
+        "rsb     r12, r9, r9, lsl #3\n\t"
+        "add     r1, r1, r12\n\t"
+        "rsb     r9, r9, #0\n\t"
         "bx      r11\n\t"
         "10:\n\t" UNIT_GROUPS
         "bne     10b\n\t"
@@ -277,6 +296,27 @@ static int32_t dense_units_row(const rows8_args *p, int8_t *at, int32_t acc)
     return row_general(p->a, p->o + (int32_t)(at - p->out), acc);
 }
 
+/* The last four rows of a layer by dot_blocks_asm (the input widened in xw), requantised by
+ * write_rows (dense_units() when out_features % 8 is 4). */
+__attribute__((noinline)) static void dense_rest4(const nnom_dense_s8_args *a, const int8_t *in, int8_t *out,
+                                                  const uint32_t *xw)
+{
+    const int32_t len = a->in_features, o = a->out_features - 4;
+    const int8_t *w = a->weights + (size_t)o * (size_t)len;
+    int32_t sums[4];
+    rows4_args q;
+    q.stride = len;
+    q.n = len >> 2;
+    q.blocks = 1;
+    q.next_block = 0;
+    q.init = sums;
+    if (a->bias) q.init = a->bias + o;
+    else memset(sums, 0, sizeof sums);
+    dot_blocks_asm(xw, w, &q, sums);
+    dot_tail(in, w, len, len, a->in_zero_point, 4, 4, sums);
+    write_rows(a, o, 4, sums, out);
+}
+
 /*
  * nnom_dense_s8() by dot_units_asm, when out_features >= 8, 4 <= in_features <= 4
  * DENSE_WIDE_GROUPS + 3 (so in_features <= DENSE_FOLD_MAX_IN: the biases folded into the sums) and
@@ -307,14 +347,31 @@ __attribute__((noinline)) static void dense_units(const nnom_dense_s8_args *a, c
     p.zp_odd = 2 * a->out_zero_point + 1;
     p.row = dense_units_row;
     p.a = a;
-    for (int32_t k = 0; k < 8; k++) { /* per tensor: eight copies, the same for every unit */
-        m8[k] = a->multiplier[0];
-        s8[k] = a->shift[0];
-    }
+    if (!per_channel)
+        for (int32_t k = 0; k < 8; k++) { /* per tensor: eight copies, the same for every unit */
+            m8[k] = a->multiplier[0];
+            s8[k] = a->shift[0];
+        }
+    /* out_features % 8 (rest) in 1..4: units up to the last multiple of 8, then rows 3, 5, 6 and 7
+     * of the unit ending at the last row (rest 1..3: block B alone) or a block of four (rest 4) */
+    const int32_t rest = out_f & 7, out_u = rest && rest <= DENSE_UNIT_REST_BLOCK ? out_f - rest : out_f;
+    p.half = 0;
     for (int32_t o = 0; o < out_f;) {
-        if (o + 8 > out_f) o = out_f - 8;
-        const int32_t left = (out_f - o) / 8;
-        const int32_t units = direct || left < batch ? left : batch, count = 8 * units;
+        int32_t units;
+        if (o >= out_u) {
+            if (rest == DENSE_UNIT_REST_BLOCK) {
+                dense_rest4(a, in, out, xw);
+                return;
+            }
+            o = out_f - 8;
+            units = 1;
+            p.half = 1;
+        } else {
+            if (o + 8 > out_u) o = out_u - 8;
+            const int32_t left = (out_u - o) / 8;
+            units = direct || left < batch ? left : batch;
+        }
+        const int32_t count = 8 * units;
         const int8_t *w = a->weights + (size_t)o * (size_t)len;
         if (direct) {
             p.init = a->bias + o;
