@@ -1,10 +1,12 @@
 /*
  * The Cortex-M dense kernel's loop for inputs of at most DENSE_SP_MAX_GROUPS groups of four, with
  * the widened input read through SP (part of kernels/arm/dense_s8.c, which includes it at -O2), for
- * layers of four to seven rows, and for those of 8 u + 4 rows, whose last four rows the units of
- * dense_units.h would take by dot_blocks_asm and write_rows (about 200 est. cycles more a layer). Measured (kernel bench, -O2, est. cycles per multiply-accumulate): 128 -> 5
- * 4.294, 100 -> 7 3.297, 64 -> 4 3.613, 48 -> 6 5.194 (dot_blocks_asm's path: 4.328, 3.410, 4.230,
- * 5.781).
+ * layers of four to seven rows (dense_few: both blocks in one call) and of 8 u + 4 rows
+ * (dense_narrow), whose last four rows the units of dense_units.h would take by dot_blocks_asm and
+ * write_rows (about 200 est. cycles more a layer). Measured (kernel bench, -O2, est. cycles per
+ * multiply-accumulate): 128 -> 5 3.666, 100 -> 7 2.819, 64 -> 4 3.469, 48 -> 6 4.427 (by
+ * dot_blocks_asm: 4.328, 3.410, 4.230, 5.781), 64 -> 12 2.435, 128 -> 20 1.878 (units and the
+ * block of four: 2.695, 1.947).
  *
  * Why: dot_blocks_asm (dense_s8.c) keeps the widened input's pointer in a register, which leaves
  * six for a group's six loaded words and the SXTB16 temporary: the loads come in two runs (24
@@ -90,11 +92,12 @@ typedef struct {
     GROUP_SP("224", "228") "23:\n\t" GROUP_SP("232", "236") "24:\n\t" GROUP_SP("240", "244") "25:\n\t" \
     GROUP_SP_LAST("248", "252")
 
+/* (each offset plus one: the Thumb bit of the entry's address) */
 #define DENSE_SP_ENTRIES                                                        \
-    ".hword  0, 25b - 10b, 24b - 10b, 23b - 10b\n\t"                            \
-    ".hword  22b - 10b, 21b - 10b, 20b - 10b, 19b - 10b\n\t"                    \
-    ".hword  18b - 10b, 17b - 10b, 16b - 10b, 15b - 10b\n\t"                    \
-    ".hword  14b - 10b, 13b - 10b, 12b - 10b, 11b - 10b\n"
+    ".hword  1, 25b - 10b + 1, 24b - 10b + 1, 23b - 10b + 1\n\t"                \
+    ".hword  22b - 10b + 1, 21b - 10b + 1, 20b - 10b + 1, 19b - 10b + 1\n\t"    \
+    ".hword  18b - 10b + 1, 17b - 10b + 1, 16b - 10b + 1, 15b - 10b + 1\n\t"    \
+    ".hword  14b - 10b + 1, 13b - 10b + 1, 12b - 10b + 1, 11b - 10b + 1\n"
 
 /*
  * For each of p->blocks blocks of four rows (block b: rows 4b..4b+3 of w, p->stride bytes apart):
@@ -132,23 +135,22 @@ __attribute__((naked, noinline)) static void dot_blocks_sp_asm(ARG const int8_t 
         "ldrh    r10, [r12, r10, lsl #1]\n\t"
         "adr     r12, 10f\n\t"
         "add     r10, r12, r10\n\t"
-        "orr     r10, r10, #1\n\t"
         "str     r10, " FRAME_SP_ENTRY "\n\t"
         /* the input widened to sp + 128 + 8 c: an odd group first, then two at a time */
-        "rsb     r10, r11, #0\n\t"
-        "and     r10, r10, #15\n\t"
-        "add     r12, r11, r10\n\t" /* n + c: 16 (one pass) or 32 (two) */
+        "rsb     r8, r11, #0\n\t" /* (r10 keeps the entry) */
+        "and     r8, r8, #15\n\t"
+        "add     r12, r11, r8\n\t" /* n + c: 16 (one pass) or 32 (two) */
         "sub     r12, r12, #16\n\t"
         "add     r12, sp, r12, lsl #3\n\t"
         "str     r12, " FRAME_SP_LAST "\n\t"
         "str     r12, " FRAME_SP_LAST2 "\n\t"
         "add     r12, sp, #" DENSE_SP_PAD_STR "\n\t"
-        "add     r12, r12, r10, lsl #3\n\t"
+        "add     r12, r12, r8, lsl #3\n\t"
         "tst     r11, #1\n\t"
         "beq     2f\n\t"
-        "ldr     r10, [r0], #4\n\t"
-        "sxtab16 r4, r3, r10\n\t"
-        "sxtab16 r5, r3, r10, ror #8\n\t"
+        "ldr     r4, [r0], #4\n\t"
+        "sxtab16 r5, r3, r4, ror #8\n\t"
+        "sxtab16 r4, r3, r4\n\t"
         "strd    r4, r5, [r12], #8\n"
         "2:\n\t"
         "lsrs    r11, r11, #1\n\t" /* pairs of groups */
@@ -160,13 +162,13 @@ __attribute__((naked, noinline)) static void dot_blocks_sp_asm(ARG const int8_t 
         "b       4f\n"
         "1:\n\t" /* four groups: four loads in a run (STM stores r4-r7 in that order) */
         "ldr     r4, [r0], #16\n\t"
-        "ldr     r10, [r0, #-12]\n\t"
+        "ldr     r6, [r0, #-12]\n\t"
         "ldr     lr, [r0, #-8]\n\t"
         "ldr     r8, [r0, #-4]\n\t"
         "sxtab16 r5, r3, r4, ror #8\n\t"
         "sxtab16 r4, r3, r4\n\t"
-        "sxtab16 r6, r3, r10\n\t"
-        "sxtab16 r7, r3, r10, ror #8\n\t"
+        "sxtab16 r7, r3, r6, ror #8\n\t"
+        "sxtab16 r6, r3, r6\n\t"
         "stm     r12!, {r4-r7}\n\t"
         "subs    r11, r11, #1\n"
         "4:\n\t"
@@ -180,8 +182,7 @@ __attribute__((naked, noinline)) static void dot_blocks_sp_asm(ARG const int8_t 
         "add     r8, r1, r9, lsl #1\n\t"
         "ldm     r2!, {r4-r7}\n\t"
         "str     r2, " FRAME_SP_INIT "\n\t"
-        "ldr     r11, " FRAME_SP_ENTRY "\n\t"
-        "bx      r11\n" /* a block: its sums in r4-r7 */
+        "bx      r10\n" /* a block: its sums in r4-r7 */
         "9:\n\t"
         "add     sp, sp, #" DENSE_SP_PAD_STR "\n"
         "10:\n\t" DENSE_SP_GROUPS
@@ -210,15 +211,47 @@ __attribute__((naked, noinline)) static void dot_blocks_sp_asm(ARG const int8_t 
 
 enum {
     DENSE_SP_BATCH = 56,      /* blocks of four rows per call of dot_blocks_sp_asm: an 896-byte array of sums */
-    DENSE_SP_BLOCKS_NARROW = 2 /* blocks of a layer of four to seven rows */
+    DENSE_SP_BLOCKS_FEW = 2   /* blocks of a layer of four to seven rows */
 };
 
-/* nnom_dense_s8() when out_features >= 4 and 4 <= in_features < 4 (DENSE_SP_MAX_GROUPS + 1): the
- * biases folded into the sums (in_features <= DENSE_FOLD_MAX_IN). Four to seven rows: one call of
- * dot_blocks_sp_asm for a block at row 0 and one ending at the last row (rows computed twice give
- * the same bytes); more: up to DENSE_SP_BATCH blocks of four rows per call, the last block ending at
- * the last row. The last in_features % 4 inputs in C. Its own function: its stack (the array of sums
- * and dot_blocks_sp_asm's frame, about 1.5 KB) and dense_units()'s are never in use together. */
+/* nnom_dense_s8() when 4 <= out_features < 8 and 4 <= in_features < 4 (DENSE_SP_MAX_GROUPS + 1): the
+ * biases folded into the sums (in_features <= DENSE_FOLD_MAX_IN), one call of dot_blocks_sp_asm for a
+ * block at row 0 and one ending at the last row (rows computed twice give the same bytes; one block
+ * for four rows), the last in_features % 4 inputs in C. */
+__attribute__((noinline)) static void dense_few(const nnom_dense_s8_args *a, const int8_t *in, int8_t *out)
+{
+    const int32_t len = a->in_features, zp = a->in_zero_point, out_f = a->out_features;
+    const int32_t blocks = out_f > 4 ? 2 : 1, second = out_f - 4; /* the second block's first row */
+    int32_t acc[4 * DENSE_SP_BLOCKS_FEW];
+    rows4_sp_args p;
+    p.stride = len;
+    p.n = len >> 2;
+    p.neg_zp = (uint32_t)(uint16_t)(int16_t)(-zp) * 0x00010001u;
+    p.blocks = blocks;
+    p.next_block = second * len - 4 * p.n; /* from the end of block 0's rows to row `second` */
+    p.init = acc;
+    if (!a->bias) {
+        memset(acc, 0, sizeof acc);
+    } else if (blocks == 1) {
+        p.init = a->bias;
+    } else { /* not contiguous: copied */
+        memcpy(acc, a->bias, 4 * sizeof(int32_t));
+        memcpy(acc + 4, a->bias + second, 4 * sizeof(int32_t));
+    }
+    dot_blocks_sp_asm(in, a->weights, &p, acc);
+    dot_tail(in, a->weights, len, len, zp, 4, 4, acc);
+    write_rows(a, 0, 4, acc, out);
+    if (blocks == 2) {
+        dot_tail(in, a->weights + (size_t)second * (size_t)len, len, len, zp, 4, 4, acc + 4);
+        write_rows(a, second, 4, acc + 4, out);
+    }
+}
+
+/* nnom_dense_s8() when out_features >= 8 and 4 <= in_features < 4 (DENSE_SP_MAX_GROUPS + 1) (called
+ * for 8 u + 4 rows): up to DENSE_SP_BATCH blocks of four rows per call of dot_blocks_sp_asm, the last
+ * block ending at the last row, the last in_features % 4 inputs in C. Its own function: its stack
+ * (the array of sums and dot_blocks_sp_asm's frame, about 1.5 KB) and dense_units()'s are never in
+ * use together. */
 __attribute__((noinline)) static void dense_narrow(const nnom_dense_s8_args *a, const int8_t *in, int8_t *out)
 {
     const int32_t len = a->in_features, zp = a->in_zero_point, out_f = a->out_features;
@@ -226,30 +259,8 @@ __attribute__((noinline)) static void dense_narrow(const nnom_dense_s8_args *a, 
     rows4_sp_args p;
     p.stride = len;
     p.n = len >> 2;
-    p.neg_zp = (uint32_t)(uint16_t)(int16_t)(-zp) * 0x00010001u;
-    if (out_f < 8) {
-        const int32_t blocks = out_f > 4 ? 2 : 1, second = out_f - 4; /* the second block's first row */
-        p.blocks = blocks;
-        p.next_block = second * len - 4 * p.n; /* from the end of block 0's rows to row `second` */
-        p.init = acc;
-        if (!a->bias) {
-            memset(acc, 0, sizeof(int32_t) * 4 * DENSE_SP_BLOCKS_NARROW);
-        } else if (blocks == 1) {
-            p.init = a->bias;
-        } else { /* not contiguous: copied */
-            memcpy(acc, a->bias, 4 * sizeof(int32_t));
-            memcpy(acc + 4, a->bias + second, 4 * sizeof(int32_t));
-        }
-        dot_blocks_sp_asm(in, a->weights, &p, acc);
-        dot_tail(in, a->weights, len, len, zp, 4, 4, acc);
-        write_rows(a, 0, 4, acc, out);
-        if (blocks == 2) {
-            dot_tail(in, a->weights + (size_t)second * (size_t)len, len, len, zp, 4, 4, acc + 4);
-            write_rows(a, second, 4, acc + 4, out);
-        }
-        return;
-    }
     p.next_block = 4 * len - 4 * p.n;
+    p.neg_zp = (uint32_t)(uint16_t)(int16_t)(-zp) * 0x00010001u;
     for (int32_t o = 0; o < out_f;) {
         if (o + 4 > out_f) o = out_f - 4;
         const int32_t left = (out_f - o) / 4;

@@ -21,6 +21,13 @@
  * 640 -> 128 rows 1.503, 128 -> 128 1.660, 128 -> 640 1.632, 8 -> 128 4.74; the autoencoder 1.627.
  * What is left above 1.4375 at 128 inputs: the requantisation (about 0.12 a multiply-accumulate),
  * the block's bookkeeping (about 25 cycles: 0.05) and the input's widening (0.01).
+ *
+ * Rows past the last multiple of 8 (rest = out_features % 8): 5-7, a unit ending at the last row
+ * (overlapping the one before: rows computed twice give the same bytes); 1-3, block B alone of
+ * that unit (rows 3, 5, 6, 7 of it, the last three among them); 4, one block of dot_blocks_asm
+ * (dense_rest4; with up to 131 inputs such layers go to dense_sp_blocks.h instead). Measured: 256
+ * -> 10 2.207 est. cycles/MAC (2.810 with an overlapping unit), 300 -> 11 1.972 (2.518), 132 -> 9
+ * 2.779 (3.475).
  */
 #ifndef NNOM_KERNELS_ARM_DENSE_UNITS_H
 #define NNOM_KERNELS_ARM_DENSE_UNITS_H
@@ -33,7 +40,10 @@ enum {
 
 /* What dot_units_asm reads (offsets are used by its assembly). */
 typedef struct rows8_args {
-    int32_t stride;       /* 0: bytes between weight rows (in_features), > 0 */
+    /* 0: bytes between weight rows (in_features), > 0; or -in_features: block B of one unit alone
+     * (units 1, the weights from its row 7, init words 0, 1, 2 and 4 the sums of rows 7, 6, 5, 3:
+     * the block runs as B from the start, then the unit ends) */
+    int32_t stride;
     int32_t n;            /* 4: groups of four inputs, >= 1 */
     int32_t units;        /* 8: units of eight rows, >= 1 */
     const int32_t *init;  /* 12: the units' starting sums, eight per unit in row order */
@@ -46,7 +56,6 @@ typedef struct rows8_args {
     int32_t (*row)(const struct rows8_args *p, int8_t *at, int32_t acc);
     const nnom_dense_s8_args *a; /* 40: for row() */
     int32_t o;                   /* 44: the row whose output is out[0], for row() */
-    int32_t half;                /* 48: 1: block B only (units 1): rows 3, 5, 6, 7 */
 } rows8_args;
 
 /* The assembly's frame below the saved registers: */
@@ -204,20 +213,8 @@ __attribute__((naked, noinline)) static void dot_units_asm(ARG const uint32_t *x
         "add     r11, r12, r11\n\t"
         "orr     r11, r11, #1\n\t"
         "str     r11, " FRAME_U_ENTRY "\n\t"
-        "ldr     r4, [r2, #48]\n\t" /* half */
-        "cbnz    r4, 9f\n\t"
-        "ldm     r10, {r4-r6}\n\t"  /* block A: rows 0, 1, 2, 4 */
+        "ldm     r10, {r4-r6}\n\t"  /* block A: rows 0, 1, 2, 4 (block B alone: 7, 6, 5, 3) */
         "ldr     r7, [r10, #16]\n\t"
-        "bx      r11\n"
-        /* block B only: its sums, r1 at row 7, the step negated */
-        "9:\n\t"
-        "ldr     r4, [r10, #28]\n\t"
-        "ldr     r5, [r10, #24]\n\t"
-        "ldr     r6, [r10, #20]\n\t"
-        "ldr     r7, [r10, #12]\n\t"
-        "rsb     r12, r9, r9, lsl #3\n\t"
-        "add     r1, r1, r12\n\t"
-        "rsb     r9, r9, #0\n\t"
         "bx      r11\n\t"
         "10:\n\t" UNIT_GROUPS
         "bne     10b\n\t"
@@ -333,7 +330,7 @@ __attribute__((noinline)) static void dense_units(const nnom_dense_s8_args *a, c
     const int clamp = a->act_lo > INT8_MIN || a->act_hi < INT8_MAX;
     uint32_t xw[2 * DENSE_WIDE_GROUPS];
     int32_t sums[4 * DENSE_BATCH], *acc = sums, batch = DENSE_BATCH / 2; /* units */
-    int32_t m8[8], s8[8];
+    int32_t m8[8], s8[8], half_init[5];
     widen_input(xw, in, n, (uint32_t)(uint16_t)(int16_t)(-zp) * 0x00010001u);
     const int32_t room = (2 * DENSE_WIDE_GROUPS - 2 * n) / 8;
     if (room > batch) {
@@ -355,9 +352,8 @@ __attribute__((noinline)) static void dense_units(const nnom_dense_s8_args *a, c
     /* out_features % 8 (rest) in 1..4: units up to the last multiple of 8, then rows 3, 5, 6 and 7
      * of the unit ending at the last row (rest 1..3: block B alone) or a block of four (rest 4) */
     const int32_t rest = out_f & 7, out_u = rest && rest <= DENSE_UNIT_REST_BLOCK ? out_f - rest : out_f;
-    p.half = 0;
     for (int32_t o = 0; o < out_f;) {
-        int32_t units;
+        int32_t units, half = 0;
         if (o >= out_u) {
             if (rest == DENSE_UNIT_REST_BLOCK) {
                 dense_rest4(a, in, out, xw);
@@ -365,7 +361,7 @@ __attribute__((noinline)) static void dense_units(const nnom_dense_s8_args *a, c
             }
             o = out_f - 8;
             units = 1;
-            p.half = 1;
+            half = 1;
         } else {
             if (o + 8 > out_u) o = out_u - 8;
             const int32_t left = (out_u - o) / 8;
@@ -379,6 +375,15 @@ __attribute__((noinline)) static void dense_units(const nnom_dense_s8_args *a, c
             for (int32_t k = 0; k < count; k++) acc[k] = a->bias ? a->bias[o + k] : 0;
             dot_tail(in, w, len, len, zp, count, 4, acc);
             p.init = acc;
+        }
+        if (half) { /* block B alone: from row 7 with the step negated, its sums where A's are read */
+            half_init[0] = p.init[7];
+            half_init[1] = p.init[6];
+            half_init[2] = p.init[5];
+            half_init[4] = p.init[3];
+            p.init = half_init;
+            p.stride = -len;
+            w += (size_t)7 * (size_t)len;
         }
         p.units = units;
         p.mult = per_channel ? a->multiplier + o : m8;
