@@ -146,20 +146,12 @@ __attribute__((naked, noinline)) static void dot_blocks_sp_asm(ARG const int8_t 
         "str     r12, " FRAME_SP_LAST2 "\n\t"
         "add     r12, sp, #" DENSE_SP_PAD_STR "\n\t"
         "add     r12, r12, r8, lsl #3\n\t"
-        "tst     r11, #1\n\t"
-        "beq     2f\n\t"
-        "ldr     r4, [r0], #4\n\t"
-        "sxtab16 r5, r3, r4, ror #8\n\t"
-        "sxtab16 r4, r3, r4\n\t"
-        "strd    r4, r5, [r12], #8\n"
+        "lsls    r8, r11, #31\n\t" /* N: an odd group, C: an odd pair (both out of line) */
+        "bmi     5f\n"
         "2:\n\t"
-        "lsrs    r11, r11, #1\n\t" /* pairs of groups */
-        "beq     3f\n\t"
-        "lsrs    r11, r11, #1\n\t" /* fours (C: an odd pair, entering the loop's second half) */
-        "bcc     1f\n\t"
-        "ldr     lr, [r0], #8\n\t"
-        "ldr     r8, [r0, #-4]\n\t"
-        "b       4f\n"
+        "bcs     8f\n\t"
+        "lsrs    r11, r11, #2\n\t" /* fours */
+        "beq     3f\n"
         "1:\n\t" /* four groups: four loads in a run (STM stores r4-r7 in that order) */
         "ldr     r4, [r0], #16\n\t"
         "ldr     r6, [r0, #-12]\n\t"
@@ -206,6 +198,19 @@ __attribute__((naked, noinline)) static void dot_blocks_sp_asm(ARG const int8_t 
         "7:\n\t"
         "add     sp, sp, #" FRAME_SP_BYTES "\n\t"
         "pop     {r4-r11, pc}\n"
+        /* the odd group (back at 2: LDR, SXTAB16, STRD keep the flags), the odd pair (into the
+         * loop's second half, Z from LSRS) */
+        "5:\n\t"
+        "ldr     r4, [r0], #4\n\t"
+        "sxtab16 r5, r3, r4, ror #8\n\t"
+        "sxtab16 r4, r3, r4\n\t"
+        "strd    r4, r5, [r12], #8\n\t"
+        "b       2b\n"
+        "8:\n\t"
+        "ldr     lr, [r0], #8\n\t"
+        "ldr     r8, [r0, #-4]\n\t"
+        "lsrs    r11, r11, #2\n\t"
+        "b       4b\n"
         "6:\n\t" DENSE_SP_ENTRIES);
 }
 
