@@ -15,7 +15,8 @@
  * The shapes and the routines they reach (each routine's blocks counted while the interrupts are on,
  * with tools/qemu-insn-plugin; all 67 naked routines of the -O2 build and all 57 of the -Os and
  * compact builds are reached, against 14 and 13 before the shapes below marked +):
- *  - dense: dense_units.h's dot_units_asm (-O2), dense_s8.c's dot_blocks_asm (-Os, compact; at -O2
+ *  - dense: dense_units.h's dot_units_asm (-O2), dense_sp_blocks.h's SP loop (-O2: layers of 4-7 and
+ *    8 u + 4 rows of at most 131 inputs), dense_s8.c's dot_blocks_asm (-Os, compact; at -O2
  *    for fewer than eight rows, + every DENSE_FEW_ROWS_EVERY-th case);
  *  - pointwise 64 -> 64 on a few pixels: conv_pass3r.h's pass3_rec_run and, for a last pass redone,
  *    conv_pass3s.h's pass3_stack (-O2), conv_pass3.h's pass3_fast (-Os, compact); + 160 -> 32, patches
@@ -173,7 +174,10 @@ int32_t check_dense_interrupted(int32_t cases)
         nnom_dense_s8_args a;
         memset(&a, 0, sizeof a);
         a.in_features = chance(70) ? range(4, 131) : range(132, 643);
-        a.out_features = t % DENSE_FEW_ROWS_EVERY == DENSE_FEW_ROWS_EVERY - 1 ? range(1, 7) : range(4, 260);
+        /* (1-7 rows: dot_blocks_asm; 4-20 rows: the SP loop's blocks of 4-7 and 8 u + 4 rows) */
+        a.out_features = t % DENSE_FEW_ROWS_EVERY == DENSE_FEW_ROWS_EVERY - 1 ? range(1, 7)
+                         : chance(30)                                        ? range(4, 20)
+                                                                             : range(4, 260);
         fill_s8(input, a.in_features);
         fill_s8(weights, a.in_features * a.out_features);
         fast_quant(a.out_features);

@@ -701,8 +701,9 @@ static int32_t check_dense(int32_t cases)
         memset(&a, 0, sizeof a);
         /* a few inputs beyond 65536: the exact int64 sum over chunks; a band of 4-139 inputs to up to
          * 300 rows: the DSP kernel's units of eight rows (dense_units.h) entered at each of their 32
-         * copies, its blocks of four rows below eight rows, batches and the last unit or block
-         * overlapping; a band of 132-643 inputs (units of up to 160 groups, several passes, the
+         * copies, its blocks of four rows below eight rows and for 8 u + 4 rows (dense_sp_blocks.h:
+         * four to twenty rows more often), block B of a unit alone for the last 1-3 rows, batches
+         * and the last unit or block overlapping; a band of 132-643 inputs (units of up to 160 groups, several passes, the
          * sums in what the input leaves of the widened copy) to 8-15 rows or up to 300, some of its
          * rows with shifts or sums outside the 32-bit requantisation */
         const int narrow = t >= DENSE_NARROW_FIRST && t < DENSE_NARROW_FIRST + DENSE_NARROW_CASES;
@@ -711,7 +712,8 @@ static int32_t check_dense(int32_t cases)
                               : (narrow ? range(4, 139)
                                         : (units ? range(132, 643) : (chance(50) ? range(1, 64) : range(1, 1200))));
         a.out_features = t < 3 ? range(1, 4)
-                               : (narrow ? range(4, 300) : (units ? (chance(30) ? range(8, 15) : range(8, 300)) : range(1, 40)));
+                               : (narrow ? (chance(40) ? range(4, 20) : range(4, 300))
+                                         : (units ? (chance(30) ? range(8, 15) : range(8, 300)) : range(1, 40)));
         int8_t *x = t < 3 ? weights : input + range(0, 3); /* big cases read the weights as input too */
         int8_t *w = weights + (chance(50) ? MAX_W - a.in_features * a.out_features : range(0, 3));
         fill_s8(weights, MAX_W);

@@ -159,6 +159,24 @@ static const bench_case cases[] = {
     {"pw_6x6_64to128_dead", KIND_CONV, 6, 6, 64, 128, 1, 1, 0, 3},
     /* MobileNetV1-0.25's conv_pw_4 as its in-place run's last call takes it: four pixels */
     {"pw_1x4_32to64_chunk", KIND_CONV, 1, 4, 32, 64, 1, 1, 0, 0},
+    /* small dense layers: classifier heads and small MLPs */
+    {"dense_128to5", KIND_DENSE, 1, 1, 128, 5, 1, 1, 0, 0},
+    {"dense_100to7_mixed", KIND_DENSE, 1, 1, 100, 7, 1, 1, 0, 1},
+    {"dense_64to4", KIND_DENSE, 1, 1, 64, 4, 1, 1, 0, 0},
+    {"dense_256to10", KIND_DENSE, 1, 1, 256, 10, 1, 1, 0, 0},
+    {"dense_64to12_mixed", KIND_DENSE, 1, 1, 64, 12, 1, 1, 0, 1},
+    {"dense_512to16", KIND_DENSE, 1, 1, 512, 16, 1, 1, 0, 0},
+    {"dense_32to16_mixed", KIND_DENSE, 1, 1, 32, 16, 1, 1, 0, 1},
+    {"dense_8to3", KIND_DENSE, 1, 1, 8, 3, 1, 1, 0, 0},
+    {"dense_200to1_mixed", KIND_DENSE, 1, 1, 200, 1, 1, 1, 0, 1},
+    {"dense_132to9", KIND_DENSE, 1, 1, 132, 9, 1, 1, 0, 0},
+    {"dense_48to6_mixed", KIND_DENSE, 1, 1, 48, 6, 1, 1, 0, 1},
+    {"dense_96to15", KIND_DENSE, 1, 1, 96, 15, 1, 1, 0, 0},
+    {"dense_20to13_mixed", KIND_DENSE, 1, 1, 20, 13, 1, 1, 0, 1},
+    {"dense_300to11", KIND_DENSE, 1, 1, 300, 11, 1, 1, 0, 0},
+    {"dense_128to12", KIND_DENSE, 1, 1, 128, 12, 1, 1, 0, 0},
+    {"dense_16to12_mixed", KIND_DENSE, 1, 1, 16, 12, 1, 1, 0, 1},
+    {"dense_128to20", KIND_DENSE, 1, 1, 128, 20, 1, 1, 0, 0},
 };
 #define CASE_COUNT ((int)(sizeof cases / sizeof cases[0]))
 

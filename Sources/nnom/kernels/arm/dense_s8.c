@@ -28,6 +28,10 @@
  * free the register that puts the six loads of a group in one run: 23
  * estimated cycles a group (1.4375 per multiply-accumulate), thirty-two
  * groups per pass, its rows requantised in the assembly, for 2.4 KB more code.
+ * Layers of 4 to 7 rows, and of 8 u + 4 rows, with 4 to 131 inputs go to
+ * dense_few() and dense_narrow() (dense_sp_blocks.h: blocks of four rows, the
+ * input read at offsets from SP, also 23 cycles a group, 1.6 KB of code),
+ * which cost less there than dot_blocks_asm and the units' last four rows.
  *
  * Accumulators and the bias. |x - zp| * |w| <= 255 * 128 = 32640, so a dot
  * product over len inputs is below len * 32640 in magnitude. When
@@ -388,6 +392,7 @@ __attribute__((noinline)) static void write_rows(const nnom_dense_s8_args *a, in
 
 #if DENSE_UNITS
 #include "kernels/arm/dense_units.h"
+#include "kernels/arm/dense_sp_blocks.h"
 #endif
 
 /* nnom_dense_s8() by dot_blocks_asm: the input widened once into xw (up to DENSE_WIDE_GROUPS groups)
@@ -445,14 +450,17 @@ __attribute__((noinline)) static void dense_wide(const nnom_dense_s8_args *a, co
 
 void nnom_dense_s8(const nnom_dense_s8_args *a, const int8_t *in, int8_t *out)
 {
+    void (*run)(const nnom_dense_s8_args *, const int8_t *, int8_t *) = dense_wide;
 #if DENSE_UNITS
-    if (a->out_features >= 8 && a->in_features >= 4 && a->in_features >> 2 <= DENSE_WIDE_GROUPS &&
-        (a->per_channel || (uint32_t)(-1 - a->shift[0]) < NNOM_REQUANT32_MAX_E)) {
-        dense_units(a, in, out);
-        return;
-    }
+    const int32_t in_f = a->in_features, out_f = a->out_features;
+    if ((uint32_t)(in_f - 4) < 4 * DENSE_SP_MAX_GROUPS && out_f >= 4 &&
+        (out_f < 8 || (out_f & 7) == DENSE_UNIT_REST_BLOCK)) /* 4-7 or 8 u + 4 rows: the SP loop */
+        run = out_f < 8 ? dense_few : dense_narrow;
+    else if (out_f >= 8 && in_f >= 4 && in_f >> 2 <= DENSE_WIDE_GROUPS &&
+             (a->per_channel || (uint32_t)(-1 - a->shift[0]) < NNOM_REQUANT32_MAX_E))
+        run = dense_units;
 #endif
-    dense_wide(a, in, out);
+    run(a, in, out);
 }
 
 #else

@@ -21,13 +21,29 @@
  * 640 -> 128 rows 1.503, 128 -> 128 1.660, 128 -> 640 1.632, 8 -> 128 4.74; the autoencoder 1.627.
  * What is left above 1.4375 at 128 inputs: the requantisation (about 0.12 a multiply-accumulate),
  * the block's bookkeeping (about 25 cycles: 0.05) and the input's widening (0.01).
+ *
+ * Rows past the last multiple of 8 (rest = out_features % 8): 5-7, a unit ending at the last row
+ * (overlapping the one before: rows computed twice give the same bytes); 1-3, block B alone of
+ * that unit (rows 3, 5, 6, 7 of it, the last three among them); 4, one block of dot_blocks_asm
+ * (dense_rest4; with up to 131 inputs such layers go to dense_sp_blocks.h instead). Measured: 256
+ * -> 10 2.207 est. cycles/MAC (2.810 with an overlapping unit), 300 -> 11 1.972 (2.518), 132 -> 9
+ * 2.779 (3.475).
  */
 #ifndef NNOM_KERNELS_ARM_DENSE_UNITS_H
 #define NNOM_KERNELS_ARM_DENSE_UNITS_H
 
+enum {
+    /* out_features % 8 at which the last four rows are a block of dot_blocks_asm (24 est. cycles a
+     * group; below it block B of a unit ending at the last row covers them, above it a whole unit) */
+    DENSE_UNIT_REST_BLOCK = 4
+};
+
 /* What dot_units_asm reads (offsets are used by its assembly). */
 typedef struct rows8_args {
-    int32_t stride;       /* 0: bytes between weight rows (in_features), > 0 */
+    /* 0: bytes between weight rows (in_features), > 0; or -in_features: block B of one unit alone
+     * (units 1, the weights from its row 7, init words 0, 1, 2 and 4 the sums of rows 7, 6, 5, 3:
+     * the block runs as B from the start, then the unit ends) */
+    int32_t stride;
     int32_t n;            /* 4: groups of four inputs, >= 1 */
     int32_t units;        /* 8: units of eight rows, >= 1 */
     const int32_t *init;  /* 12: the units' starting sums, eight per unit in row order */
@@ -197,7 +213,7 @@ __attribute__((naked, noinline)) static void dot_units_asm(ARG const uint32_t *x
         "add     r11, r12, r11\n\t"
         "orr     r11, r11, #1\n\t"
         "str     r11, " FRAME_U_ENTRY "\n\t"
-        "ldm     r10, {r4-r6}\n\t"  /* block A: rows 0, 1, 2, 4 */
+        "ldm     r10, {r4-r6}\n\t"  /* block A: rows 0, 1, 2, 4 (block B alone: 7, 6, 5, 3) */
         "ldr     r7, [r10, #16]\n\t"
         "bx      r11\n\t"
         "10:\n\t" UNIT_GROUPS
@@ -277,6 +293,27 @@ static int32_t dense_units_row(const rows8_args *p, int8_t *at, int32_t acc)
     return row_general(p->a, p->o + (int32_t)(at - p->out), acc);
 }
 
+/* The last four rows of a layer by dot_blocks_asm (the input widened in xw), requantised by
+ * write_rows (dense_units() when out_features % 8 is 4). */
+__attribute__((noinline)) static void dense_rest4(const nnom_dense_s8_args *a, const int8_t *in, int8_t *out,
+                                                  const uint32_t *xw)
+{
+    const int32_t len = a->in_features, o = a->out_features - 4;
+    const int8_t *w = a->weights + (size_t)o * (size_t)len;
+    int32_t sums[4];
+    rows4_args q;
+    q.stride = len;
+    q.n = len >> 2;
+    q.blocks = 1;
+    q.next_block = 0;
+    q.init = sums;
+    if (a->bias) q.init = a->bias + o;
+    else memset(sums, 0, sizeof sums);
+    dot_blocks_asm(xw, w, &q, sums);
+    dot_tail(in, w, len, len, a->in_zero_point, 4, 4, sums);
+    write_rows(a, o, 4, sums, out);
+}
+
 /*
  * nnom_dense_s8() by dot_units_asm, when out_features >= 8, 4 <= in_features <= 4
  * DENSE_WIDE_GROUPS + 3 (so in_features <= DENSE_FOLD_MAX_IN: the biases folded into the sums) and
@@ -293,7 +330,7 @@ __attribute__((noinline)) static void dense_units(const nnom_dense_s8_args *a, c
     const int clamp = a->act_lo > INT8_MIN || a->act_hi < INT8_MAX;
     uint32_t xw[2 * DENSE_WIDE_GROUPS];
     int32_t sums[4 * DENSE_BATCH], *acc = sums, batch = DENSE_BATCH / 2; /* units */
-    int32_t m8[8], s8[8];
+    int32_t m8[8], s8[8], half_init[5];
     widen_input(xw, in, n, (uint32_t)(uint16_t)(int16_t)(-zp) * 0x00010001u);
     const int32_t room = (2 * DENSE_WIDE_GROUPS - 2 * n) / 8;
     if (room > batch) {
@@ -307,14 +344,30 @@ __attribute__((noinline)) static void dense_units(const nnom_dense_s8_args *a, c
     p.zp_odd = 2 * a->out_zero_point + 1;
     p.row = dense_units_row;
     p.a = a;
-    for (int32_t k = 0; k < 8; k++) { /* per tensor: eight copies, the same for every unit */
-        m8[k] = a->multiplier[0];
-        s8[k] = a->shift[0];
-    }
+    if (!per_channel)
+        for (int32_t k = 0; k < 8; k++) { /* per tensor: eight copies, the same for every unit */
+            m8[k] = a->multiplier[0];
+            s8[k] = a->shift[0];
+        }
+    /* out_features % 8 (rest) in 1..4: units up to the last multiple of 8, then rows 3, 5, 6 and 7
+     * of the unit ending at the last row (rest 1..3: block B alone) or a block of four (rest 4) */
+    const int32_t rest = out_f & 7, out_u = rest && rest <= DENSE_UNIT_REST_BLOCK ? out_f - rest : out_f;
     for (int32_t o = 0; o < out_f;) {
-        if (o + 8 > out_f) o = out_f - 8;
-        const int32_t left = (out_f - o) / 8;
-        const int32_t units = direct || left < batch ? left : batch, count = 8 * units;
+        int32_t units, half = 0;
+        if (o >= out_u) {
+            if (rest == DENSE_UNIT_REST_BLOCK) {
+                dense_rest4(a, in, out, xw);
+                return;
+            }
+            o = out_f - 8;
+            units = 1;
+            half = 1;
+        } else {
+            if (o + 8 > out_u) o = out_u - 8;
+            const int32_t left = (out_u - o) / 8;
+            units = direct || left < batch ? left : batch;
+        }
+        const int32_t count = 8 * units;
         const int8_t *w = a->weights + (size_t)o * (size_t)len;
         if (direct) {
             p.init = a->bias + o;
@@ -322,6 +375,15 @@ __attribute__((noinline)) static void dense_units(const nnom_dense_s8_args *a, c
             for (int32_t k = 0; k < count; k++) acc[k] = a->bias ? a->bias[o + k] : 0;
             dot_tail(in, w, len, len, zp, count, 4, acc);
             p.init = acc;
+        }
+        if (half) { /* block B alone: from row 7 with the step negated, its sums where A's are read */
+            half_init[0] = p.init[7];
+            half_init[1] = p.init[6];
+            half_init[2] = p.init[5];
+            half_init[4] = p.init[3];
+            p.init = half_init;
+            p.stride = -len;
+            w += (size_t)7 * (size_t)len;
         }
         p.units = units;
         p.mult = per_channel ? a->multiplier + o : m8;
