@@ -147,6 +147,13 @@ static const bench_case cases[] = {
     {"add_1x16x32_band", KIND_ADD, 1, 16, 32, 32, 1, 1, 0, 0},
     /* the dense autoencoder's last layer: 128 inputs, 640 rows */
     {"dense_128to640", KIND_DENSE, 1, 1, 128, 640, 1, 1, 0, 0},
+    /* first layers as imported models may have them: dead channels (multiplier 0) among both fast
+     * forms, an odd channel count, all-zero filters with the quantiser's 2^30, shift 1 */
+    {"conv10x4_s2_49x10x1to64_mixed", KIND_CONV, 49, 10, 1, 64, 10, 2, 0, 1, 4},
+    {"conv10x4_s2_49x10x1to63", KIND_CONV, 49, 10, 1, 63, 10, 2, 0, 0, 4},
+    {"conv3x3_s2_96x96x3to8_mixed", KIND_CONV, 96, 96, 3, 8, 3, 2, 0, 1},
+    {"conv3x3_s1_32x32x3to15_mixed", KIND_CONV, 32, 32, 3, 15, 3, 1, 0, 1},
+    {"conv10x4_s2_49x10x1to64_dead", KIND_CONV, 49, 10, 1, 64, 10, 2, 0, 3, 4},
 };
 #define CASE_COUNT ((int)(sizeof cases / sizeof cases[0]))
 

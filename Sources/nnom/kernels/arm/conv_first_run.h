@@ -32,12 +32,24 @@
  * about 325 or 445; a pass's columns about 55 cycles a pixel.
  *
  * Takes (first_layer_takes): 27-element patches as 3 kernel rows of 9 bytes
- * or 40 as 10 rows of 4, dil_w == 1 (any dil_h, strides, padding), a bias,
- * an even channel count up to FIRST_LAYER_CHANNELS, every channel of
- * conv_narrow.h's fast forms (NARROW_ZP / NARROW_U), at least four output
- * pixels, and, when the pixel count is not a multiple of four, an output
- * apart from the input (the last pass runs again over the last four
- * pixels); the scratch holds four pixels' columns (conv_shape np 4 or 8).
+ * or 40 as 10 rows of 4, dil_w == 1 (any dil_h, strides, padding), 2 to
+ * FIRST_LAYER_CHANNELS channels (an odd count's last one as a pair
+ * overlapping the one before), each of conv_narrow.h's fast forms
+ * (NARROW_ZP / NARROW_U) or constant (multiplier 0, or all-zero weights of
+ * any form: an entry of the table gives the constant, the channel's sums
+ * unused), a bias or none, at least four output pixels, and, when the pixel
+ * count is not a multiple of four, an output apart from the input (the last
+ * pass runs again over the last four pixels); the scratch holds four pixels'
+ * columns (conv_shape np 4 or 8). Refused, to conv_narrow.h: other patches
+ * (the pass's code is per patch length); a channel of the general form with
+ * live weights (shift >= 0, e > 22, a bias past the fast forms' bound: the
+ * pass's requantisation has no such form); more than FIRST_LAYER_CHANNELS
+ * channels (the table on the stack); one channel, fewer than four pixels,
+ * or a short last pass in place (rare; conv_narrow.h's per-pixel paths).
+ * Dead and odd layers (kernel_bench, -O2, est. cycles/MAC, conv_narrow.h's
+ * before): 10x4 s2 49x10x1 -> 64 with dead channels 1.558 (3.631), -> 63
+ * 1.593 (1.744), with 60 % all-zero filters of 2^30, shift 1 1.631 (5.073);
+ * 3x3 s2 96x96x3 -> 8 with dead channels 2.061 (2.645).
  * Stack: about 1.4 KB (the table of 64 channels and the copy after it; conv_narrow.h: 1.1 KB).
  */
 #ifndef NNOM_KERNELS_ARM_CONV_FIRST_RUN_H
@@ -61,7 +73,8 @@ enum {
     FIRST_STAGE27 = 28, /* a staged 27-element patch and the zero point past it: 7 words */
     FIRST_LAYER_CHANNELS = 64, /* the most channels it takes: their table of constants on its stack
                                   (DS-CNN's 64: 1 KB) */
-    FIRST_COPY_SPARE = 64      /* bytes past a full table: the copy of a last pair's 27-element weights */
+    FIRST_COPY_SPARE = 64,     /* bytes past a full table: the copy of a last pair's 27-element weights */
+    FIRST_CONST_E = 1          /* e of a constant channel's table entry (first_channel_entry()) */
 };
 typedef char first_copy_check[FIRST_COPY_SPARE >= 2 * FIRST_K27 + 4 && FIRST_COPY_SPARE % 4 == 0 &&
                                       FIRST_PAIR_BYTES % 4 == 0
@@ -79,21 +92,57 @@ static inline int first_layer_shape(const nnom_conv_args *a)
     return a->dil_w == 1 && ((run == FIRST_ROW27 && a->k_h == FIRST_ROWS27) || (run == FIRST_ROW40 && a->k_h == FIRST_ROWS40));
 }
 
+/* Channel c's entry of the passes' table (FIRST_TABLE_ENTRY words at t) when its every output is
+ * one constant v (a dead channel, multiplier 0: the zero point; any form with all-zero weights:
+ * the requantisation of the bias alone): constants under which the pass's nnom_arm_requant() form
+ * gives v: multiplier 0, e = 1, the rounding constant 2 v + 1 ((2 v + 1) >> 1 = v), bias 0.
+ * Returns 0 when the channel is not constant (a general form with live weights: first_layer()
+ * does not take the layer). */
+__attribute__((noinline)) static int first_const_entry(const nnom_conv_args *a, int32_t c, int32_t *t)
+{
+    const int32_t m = a->multiplier[c], b = a->bias ? ((const int32_t *)a->bias)[c] : 0;
+    if (m) {
+        const int32_t k = a->k_h * a->k_w * a->in_c;
+        const int8_t *w = (const int8_t *)a->weights + (ptrdiff_t)c * k;
+        uint32_t any = 0; /* (the weights' OR, a word at a time, then the bytes past the last word) */
+        int32_t i = 0;
+        for (; i + 4 <= k; i += 4) any |= nnom_arm_load4(w + i);
+        for (; i < k; i++) any |= (uint8_t)w[i];
+        if (any) return 0;
+    }
+    /* the portable kernel's output for a dot product of 0 (a dead channel's: its zero point) */
+    const int32_t v = nnom_conv_quant_out(nnom_conv_quant_init(b, m, a->shift[c]), 0, a->out_zp, a->act_min,
+                                          a->act_max);
+    t[0] = 0;
+    t[1] = FIRST_CONST_E;
+    t[2] = 2 * v + 1;
+    t[3] = 0;
+    return 1;
+}
+
+/* Channel c's entry of the passes' table (FIRST_TABLE_ENTRY words at t): a fast form's constants
+ * (first_table_entry()), or a constant channel's (first_const_entry()); 0 for neither. */
+static inline int first_channel_entry(const nnom_conv_args *a, int32_t c, int32_t bias_room, int32_t *t)
+{
+    const int32_t m = a->multiplier[c], e = -a->shift[c], b = a->bias ? ((const int32_t *)a->bias)[c] : 0;
+    if (m == 0 || e < 1 || e > 22 || b > bias_room || b < -bias_room) return first_const_entry(a, c, t);
+    first_table_entry(t, m, -e, b, 2 * a->out_zp + 1);
+    return 1;
+}
+
 /* Whether first_layer() takes the convolution (see the file comment). */
 static int first_layer_takes(const nnom_conv_args *a, const conv_shape *s, const int8_t *in, const int8_t *out)
 {
     const int32_t n_pix = a->out_h * a->out_w;
-    if (!first_layer_shape(a) || !a->bias || (a->out_c & 1) || a->out_c < 2 || a->out_c > FIRST_LAYER_CHANNELS ||
-        n_pix < FIRST_PIXELS ||
+    if (!first_layer_shape(a) || a->out_c < 2 || a->out_c > FIRST_LAYER_CHANNELS || n_pix < FIRST_PIXELS ||
         (s->np != NARROW_PIXELS && s->np != NARROW_EIGHT))
         return 0;
     const int apart = out + (ptrdiff_t)n_pix * a->out_c <= in || in + (ptrdiff_t)a->in_h * a->in_w * a->in_c <= out;
     if ((n_pix % FIRST_PIXELS) && !apart) return 0;
     const int32_t bias_room = (int32_t)((1 << 30) - 1 - s->k * 32640);
-    for (int32_t c = 0; c < a->out_c; c++) {
-        const int f = narrow_form(a, c, bias_room);
-        if (f != NARROW_ZP && f != NARROW_U) return 0;
-    }
+    int32_t t[FIRST_TABLE_ENTRY];
+    for (int32_t c = 0; c < a->out_c; c++)
+        if (!first_channel_entry(a, c, bias_room, t)) return 0;
     return 1;
 }
 
@@ -242,7 +291,6 @@ __attribute__((noinline)) static void first_layer(const nnom_conv_args *a, const
 {
     const int32_t out_c = a->out_c, out_w = a->out_w, n_pix = a->out_h * out_w, k = s->k;
     const int32_t stride_w = a->stride_w, stride_h = a->stride_h, pad_left = a->pad_left;
-    const int32_t *bias = (const int32_t *)a->bias;
     const int is40 = k == FIRST_K40;
     uint32_t *cols = (uint32_t *)scratch;
     first_geo g;
@@ -262,43 +310,53 @@ __attribute__((noinline)) static void first_layer(const nnom_conv_args *a, const
     /* the constants in the passes' table; after them, for 27-element patches (whose last group
      * reads a byte past its channel), a copy of all the weights, the pairs' interleaved (one load
      * for both channels, every load word-aligned: FIRST_KIND_PAIRS) when it fits, else a
-     * zero-padded copy of the last pair of channels (the others read in place) */
+     * zero-padded copy of the last pair of channels (the others read in place). An odd channel
+     * count: the pairs of channels [0, out_c - 1), then the last as a pair overlapping the one
+     * before (channels out_c - 2 and out_c - 1: channel out_c - 2's bytes written twice, the same) */
     int32_t buf[FIRST_LAYER_CHANNELS * FIRST_TABLE_ENTRY + FIRST_COPY_SPARE / 4];
     int32_t *const table = buf;
     int8_t *const tail = (int8_t *)(buf + out_c * FIRST_TABLE_ENTRY);
     const int32_t room = (int32_t)sizeof buf - out_c * FIRST_TABLE_ENTRY * 4;
-    int32_t n_safe = out_c, kind = is40 ? FIRST_KIND_40 : FIRST_KIND_27;
+    const int32_t odd = out_c & 1, last = out_c - 2; /* the last pair's first channel */
+    int32_t kind = is40 ? FIRST_KIND_40 : FIRST_KIND_27;
+    const int pairs = !is40 && (out_c / 2 + odd) * FIRST_PAIR_BYTES <= room;
+    /* channels [0, n0) from w0 (in place, or the interleaved copy), then, unless n0 == out_c, the
+     * last pair (from channel `last`) from w1: an odd count's, or, 27-element weights in place,
+     * the pair reading past the weights, on the zero-padded copy */
+    const int32_t n0 = odd ? out_c - 1 : (is40 || pairs ? out_c : out_c - 2);
     const int8_t *const weights = (const int8_t *)a->weights;
-    if (!is40 && out_c / 2 * FIRST_PAIR_BYTES <= room) {
-        n_safe = 0;
+    const int8_t *w0 = weights, *w1 = weights + (ptrdiff_t)last * k;
+    if (pairs) {
         kind = FIRST_KIND_PAIRS;
-        for (int32_t c = 0; c < out_c; c += 2)
+        for (int32_t c = 0; c < n0; c += 2)
             first_interleave((uint32_t *)(void *)(tail + c / 2 * FIRST_PAIR_BYTES), weights + c * k);
+        w0 = tail;
+        w1 = tail + n0 / 2 * FIRST_PAIR_BYTES;
+        if (odd) first_interleave((uint32_t *)(void *)w1, weights + last * k);
     } else if (!is40) {
-        n_safe = out_c - 2;
         memset(tail, 0, (size_t)(2 * k + 4));
-        memcpy(tail, weights + (ptrdiff_t)n_safe * k, (size_t)(2 * k));
+        memcpy(tail, w1, (size_t)(2 * k));
+        w1 = tail;
     }
     const int32_t zz = 2 * a->out_zp + 1;
-    for (int32_t c = 0; c < out_c; c++)
-        first_table_entry(table + FIRST_TABLE_ENTRY * c, a->multiplier[c], a->shift[c], bias[c], zz);
-    first_args f0, f1; /* channels [0, n_safe) in place, [n_safe, out_c) on the copy */
+    const int32_t bias_room = (int32_t)((1 << 30) - 1 - k * 32640);
+    for (int32_t c = 0; c < out_c; c++) (void)first_channel_entry(a, c, bias_room, table + FIRST_TABLE_ENTRY * c);
+    first_args f0, f1; /* channels [0, n0), the last pair */
     f0.cols = cols;
     f0.mult = a->multiplier;
     f0.shift = a->shift;
-    f0.bias = bias;
+    f0.bias = (const int32_t *)a->bias;
     f0.zz = zz;
     f0.out_c = out_c;
-    f0.n4 = 4 * n_safe;
+    f0.n4 = 4 * n0;
     f0.kind = kind;
     f0.table = table;
     f1 = f0;
-    f1.mult += n_safe;
-    f1.shift += n_safe;
-    f1.bias += n_safe;
-    f1.n4 = 4 * (out_c - n_safe);
-    f1.table = table + FIRST_TABLE_ENTRY * n_safe;
-    const int8_t *const w0 = (const int8_t *)a->weights;
+    f1.mult += last;
+    f1.shift += last;
+    f1.bias = NULL;
+    f1.n4 = 4 * 2;
+    f1.table = table + FIRST_TABLE_ENTRY * last;
 
     /* the output columns whose windows' columns are inside: ox * stride_w - pad_left in [0, ix_max] */
     const int32_t ox_lo = (pad_left + stride_w - 1) / stride_w;
@@ -360,13 +418,13 @@ __attribute__((noinline)) static void first_layer(const nnom_conv_args *a, const
             }
         }
         int8_t *const o = out + (ptrdiff_t)pix * out_c;
-        if (n_safe) {
+        if (n0) {
             f0.out = o;
             first_pass(&f0, w0);
         }
-        if (n_safe < out_c) {
-            f1.out = o + n_safe;
-            first_pass(&f1, tail);
+        if (n0 < out_c) {
+            f1.out = o + last;
+            first_pass(&f1, w1);
         }
         pix += FIRST_PIXELS;
         if (pix >= n_pix) break;
