@@ -74,7 +74,7 @@ enum {
     FIRST_LAYER_CHANNELS = 64, /* the most channels it takes: their table of constants on its stack
                                   (DS-CNN's 64: 1 KB) */
     FIRST_COPY_SPARE = 64,     /* bytes past a full table: the copy of a last pair's 27-element weights */
-    FIRST_CONST_E = 1          /* e of a constant channel's table entry (first_channel_entry()) */
+    FIRST_CONST_E = 1          /* e of a constant channel's table entry (first_const_entry()) */
 };
 typedef char first_copy_check[FIRST_COPY_SPARE >= 2 * FIRST_K27 + 4 && FIRST_COPY_SPARE % 4 == 0 &&
                                       FIRST_PAIR_BYTES % 4 == 0
@@ -120,14 +120,11 @@ __attribute__((noinline)) static int first_const_entry(const nnom_conv_args *a, 
     return 1;
 }
 
-/* Channel c's entry of the passes' table (FIRST_TABLE_ENTRY words at t): a fast form's constants
- * (first_table_entry()), or a constant channel's (first_const_entry()); 0 for neither. */
-static inline int first_channel_entry(const nnom_conv_args *a, int32_t c, int32_t bias_room, int32_t *t)
+/* Whether channel c (multiplier m, shift -e, bias b) is of a fast form (conv_narrow.h's
+ * narrow_form(): NARROW_ZP or NARROW_U). */
+static inline int first_fast(int32_t m, int32_t e, int32_t b, int32_t bias_room)
 {
-    const int32_t m = a->multiplier[c], e = -a->shift[c], b = a->bias ? ((const int32_t *)a->bias)[c] : 0;
-    if (m == 0 || e < 1 || e > 22 || b > bias_room || b < -bias_room) return first_const_entry(a, c, t);
-    first_table_entry(t, m, -e, b, 2 * a->out_zp + 1);
-    return 1;
+    return m != 0 && e >= 1 && e <= 22 && b <= bias_room && b >= -bias_room;
 }
 
 /* Whether first_layer() takes the convolution (see the file comment). */
@@ -140,9 +137,11 @@ static int first_layer_takes(const nnom_conv_args *a, const conv_shape *s, const
     const int apart = out + (ptrdiff_t)n_pix * a->out_c <= in || in + (ptrdiff_t)a->in_h * a->in_w * a->in_c <= out;
     if ((n_pix % FIRST_PIXELS) && !apart) return 0;
     const int32_t bias_room = (int32_t)((1 << 30) - 1 - s->k * 32640);
+    const int32_t *const bias = (const int32_t *)a->bias;
     int32_t t[FIRST_TABLE_ENTRY];
     for (int32_t c = 0; c < a->out_c; c++)
-        if (!first_channel_entry(a, c, bias_room, t)) return 0;
+        if (!first_fast(a->multiplier[c], -a->shift[c], bias ? bias[c] : 0, bias_room) && !first_const_entry(a, c, t))
+            return 0;
     return 1;
 }
 
@@ -340,12 +339,17 @@ __attribute__((noinline)) static void first_layer(const nnom_conv_args *a, const
     }
     const int32_t zz = 2 * a->out_zp + 1;
     const int32_t bias_room = (int32_t)((1 << 30) - 1 - k * 32640);
-    for (int32_t c = 0; c < out_c; c++) (void)first_channel_entry(a, c, bias_room, table + FIRST_TABLE_ENTRY * c);
+    const int32_t *const bias = (const int32_t *)a->bias;
+    for (int32_t c = 0; c < out_c; c++) {
+        const int32_t m = a->multiplier[c], shift = a->shift[c], b = bias ? bias[c] : 0;
+        if (first_fast(m, -shift, b, bias_room)) first_table_entry(table + FIRST_TABLE_ENTRY * c, m, shift, b, zz);
+        else (void)first_const_entry(a, c, table + FIRST_TABLE_ENTRY * c);
+    }
     first_args f0, f1; /* channels [0, n0), the last pair */
     f0.cols = cols;
     f0.mult = a->multiplier;
     f0.shift = a->shift;
-    f0.bias = (const int32_t *)a->bias;
+    f0.bias = bias;
     f0.zz = zz;
     f0.out_c = out_c;
     f0.n4 = 4 * n0;
