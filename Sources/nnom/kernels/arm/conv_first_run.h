@@ -426,7 +426,7 @@ __attribute__((noinline)) static void first_layer(const nnom_conv_args *a, const
             f0.out = o;
             first_pass(&f0, w0);
         }
-        if (n0 < out_c) {
+        if (__builtin_expect(n0 < out_c, 0)) { /* (the usual layers: one call a pass, no taken branch) */
             f1.out = o + last;
             first_pass(&f1, w1);
         }
