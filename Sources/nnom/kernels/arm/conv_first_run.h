@@ -97,11 +97,11 @@ static inline int first_layer_shape(const nnom_conv_args *a)
  * the requantisation of the bias alone): constants under which the pass's nnom_arm_requant() form
  * gives v: multiplier 0, e = 1, the rounding constant 2 v + 1 ((2 v + 1) >> 1 = v), bias 0.
  * Returns 0 when the channel is not constant (a general form with live weights: first_layer()
- * does not take the layer). */
-__attribute__((noinline)) static int first_const_entry(const nnom_conv_args *a, int32_t c, int32_t *t)
+ * does not take the layer); check 0: the weights not tested (first_layer_takes() did). */
+__attribute__((noinline)) static int first_const_entry(const nnom_conv_args *a, int32_t c, int32_t *t, int check)
 {
     const int32_t m = a->multiplier[c], b = a->bias ? ((const int32_t *)a->bias)[c] : 0;
-    if (m) {
+    if (m && check) {
         const int32_t k = a->k_h * a->k_w * a->in_c;
         const int8_t *w = (const int8_t *)a->weights + (ptrdiff_t)c * k;
         uint32_t any = 0; /* (the weights' OR, a word at a time, then the bytes past the last word) */
@@ -127,7 +127,12 @@ static inline int first_fast(int32_t m, int32_t e, int32_t b, int32_t bias_room)
     return m != 0 && e >= 1 && e <= 22 && b <= bias_room && b >= -bias_room;
 }
 
-/* Whether first_layer() takes the convolution (see the file comment). */
+/* first_layer_takes()'s answers besides 0 (first_layer()'s `some_const`): every channel of a fast
+ * form, or some constant */
+enum { FIRST_ALL_FAST = 1, FIRST_SOME_CONST = 2 };
+
+/* Whether first_layer() takes the convolution (see the file comment): 0, FIRST_ALL_FAST or
+ * FIRST_SOME_CONST. */
 static int first_layer_takes(const nnom_conv_args *a, const conv_shape *s, const int8_t *in, const int8_t *out)
 {
     const int32_t n_pix = a->out_h * a->out_w;
@@ -139,10 +144,13 @@ static int first_layer_takes(const nnom_conv_args *a, const conv_shape *s, const
     const int32_t bias_room = (int32_t)((1 << 30) - 1 - s->k * 32640);
     const int32_t *const bias = (const int32_t *)a->bias;
     int32_t t[FIRST_TABLE_ENTRY];
+    int answer = FIRST_ALL_FAST;
     for (int32_t c = 0; c < a->out_c; c++)
-        if (!first_fast(a->multiplier[c], -a->shift[c], bias ? bias[c] : 0, bias_room) && !first_const_entry(a, c, t))
-            return 0;
-    return 1;
+        if (!first_fast(a->multiplier[c], -a->shift[c], bias ? bias[c] : 0, bias_room)) {
+            if (!first_const_entry(a, c, t, 1)) return 0;
+            answer = FIRST_SOME_CONST;
+        }
+    return answer;
 }
 
 /* What the gathers read. */
@@ -284,9 +292,9 @@ __attribute__((noinline)) static void first_clamp(int8_t *out, int32_t n, int32_
     for (; i < n; i++) out[i] = (int8_t)(out[i] < lo ? lo : (out[i] > hi ? hi : out[i]));
 }
 
-/* The convolution (first_layer_takes() holds); scratch: four pixels' columns. */
+/* The convolution (first_layer_takes() gave `takes`); scratch: four pixels' columns. */
 __attribute__((noinline)) static void first_layer(const nnom_conv_args *a, const conv_shape *s, const int8_t *in,
-                                                  int8_t *out, void *scratch)
+                                                  int8_t *out, void *scratch, int takes)
 {
     const int32_t out_c = a->out_c, out_w = a->out_w, n_pix = a->out_h * out_w, k = s->k;
     const int32_t stride_w = a->stride_w, stride_h = a->stride_h, pad_left = a->pad_left;
@@ -342,8 +350,10 @@ __attribute__((noinline)) static void first_layer(const nnom_conv_args *a, const
     const int32_t *const bias = (const int32_t *)a->bias;
     for (int32_t c = 0; c < out_c; c++) {
         const int32_t m = a->multiplier[c], shift = a->shift[c], b = bias ? bias[c] : 0;
-        if (first_fast(m, -shift, b, bias_room)) first_table_entry(table + FIRST_TABLE_ENTRY * c, m, shift, b, zz);
-        else (void)first_const_entry(a, c, table + FIRST_TABLE_ENTRY * c);
+        if (takes == FIRST_ALL_FAST || first_fast(m, -shift, b, bias_room))
+            first_table_entry(table + FIRST_TABLE_ENTRY * c, m, shift, b, zz);
+        else
+            (void)first_const_entry(a, c, table + FIRST_TABLE_ENTRY * c, 0);
     }
     first_args f0, f1; /* channels [0, n0), the last pair */
     f0.cols = cols;
