@@ -35,22 +35,25 @@
  * or 40 as 10 rows of 4, dil_w == 1 (any dil_h, strides, padding), 2 to
  * FIRST_LAYER_CHANNELS channels (an odd count's last one as a pair
  * overlapping the one before), each of conv_narrow.h's fast forms
- * (NARROW_ZP / NARROW_U) or constant (multiplier 0, or all-zero weights of
+ * (NARROW_ZP / NARROW_U), or constant (multiplier 0, or all-zero weights of
  * any form: an entry of the table gives the constant, the channel's sums
- * unused), a bias or none, at least four output pixels, and, when the pixel
- * count is not a multiple of four, an output apart from the input (the last
- * pass runs again over the last four pixels); the scratch holds four pixels'
- * columns (conv_shape np 4 or 8). Refused, to conv_narrow.h: other patches
- * (the pass's code is per patch length); a channel of the general form with
- * live weights (shift >= 0, e > 22, a bias past the fast forms' bound: the
- * pass's requantisation has no such form); more than FIRST_LAYER_CHANNELS
- * channels (the table on the stack); one channel, fewer than four pixels,
- * or a short last pass in place (rare; conv_narrow.h's per-pixel paths).
- * Dead and odd layers (kernel_bench, -O2, est. cycles/MAC, conv_narrow.h's
- * before): 10x4 s2 49x10x1 -> 64 with dead channels 1.558 (3.631), -> 63
- * 1.593 (1.744), with 60 % all-zero filters of 2^30, shift 1 1.631 (5.073);
- * 3x3 s2 96x96x3 -> 8 with dead channels 2.061 (2.645).
- * Stack: about 1.4 KB (the table of 64 channels and the copy after it; conv_narrow.h: 1.1 KB).
+ * unused), or, up to FIRST_GENERAL_MAX of them, of the general form (shift
+ * >= 0, e > 22, a large bias: the pass gives 0, then first_general() redoes
+ * them in C), a bias or none, at least four output pixels, and, when the
+ * pixel count is not a multiple of four, an output apart from the input (the
+ * last pass runs again over the last four pixels); the scratch holds four
+ * pixels' columns (conv_shape np 4 or 8). Refused, to conv_narrow.h: other
+ * patches (the pass's code is per patch length); more general channels;
+ * more than FIRST_LAYER_CHANNELS channels (the table on the stack); one
+ * channel, fewer than four pixels, or a short last pass in place (rare;
+ * conv_narrow.h's per-pixel paths).
+ * Such layers (kernel_bench, -O2, est. cycles/MAC, conv_narrow.h's before):
+ * 10x4 s2 49x10x1 -> 64 with dead channels 1.557 (3.631), -> 63 1.564
+ * (1.744), with 60 % all-zero filters of 2^30, shift 1 1.620 (5.073), with
+ * two channels of a left shift 1.719 (2.936); 3x3 s2 96x96x3 -> 8 with dead
+ * channels 2.060 (2.645), with one of a left shift 2.991 (3.953).
+ * Stack: about 1.45 KB (the table of 64 channels and the copy after it, the general channels'
+ * list and a last channel's copy; conv_narrow.h: 1.1 KB).
  */
 #ifndef NNOM_KERNELS_ARM_CONV_FIRST_RUN_H
 #define NNOM_KERNELS_ARM_CONV_FIRST_RUN_H
@@ -74,7 +77,9 @@ enum {
     FIRST_LAYER_CHANNELS = 64, /* the most channels it takes: their table of constants on its stack
                                   (DS-CNN's 64: 1 KB) */
     FIRST_COPY_SPARE = 64,     /* bytes past a full table: the copy of a last pair's 27-element weights */
-    FIRST_CONST_E = 1          /* e of a constant channel's table entry (first_const_entry()) */
+    FIRST_CONST_E = 1,         /* e of a constant channel's table entry (first_const_entry()) */
+    FIRST_GENERAL_MAX = 4      /* the most channels of the general form with live weights it takes (each
+                                  redone per pass in C: about 300 estimated cycles a channel and pass) */
 };
 typedef char first_copy_check[FIRST_COPY_SPARE >= 2 * FIRST_K27 + 4 && FIRST_COPY_SPARE % 4 == 0 &&
                                       FIRST_PAIR_BYTES % 4 == 0
@@ -127,12 +132,12 @@ static inline int first_fast(int32_t m, int32_t e, int32_t b, int32_t bias_room)
     return m != 0 && e >= 1 && e <= 22 && b <= bias_room && b >= -bias_room;
 }
 
-/* first_layer_takes()'s answers besides 0 (first_layer()'s `some_const`): every channel of a fast
- * form, or some constant */
-enum { FIRST_ALL_FAST = 1, FIRST_SOME_CONST = 2 };
+/* first_layer_takes()'s answers besides 0 (first_layer()'s `takes`): every channel of a fast
+ * form, or some constant or of the general form */
+enum { FIRST_ALL_FAST = 1, FIRST_SOME_OTHER = 2 };
 
 /* Whether first_layer() takes the convolution (see the file comment): 0, FIRST_ALL_FAST or
- * FIRST_SOME_CONST. */
+ * FIRST_SOME_OTHER. */
 static int first_layer_takes(const nnom_conv_args *a, const conv_shape *s, const int8_t *in, const int8_t *out)
 {
     const int32_t n_pix = a->out_h * a->out_w;
@@ -145,10 +150,11 @@ static int first_layer_takes(const nnom_conv_args *a, const conv_shape *s, const
     const int32_t *const bias = (const int32_t *)a->bias;
     int32_t t[FIRST_TABLE_ENTRY];
     int answer = FIRST_ALL_FAST;
+    int32_t n_general = 0;
     for (int32_t c = 0; c < a->out_c; c++)
         if (!first_fast(a->multiplier[c], -a->shift[c], bias ? bias[c] : 0, bias_room)) {
-            if (!first_const_entry(a, c, t, 1)) return 0;
-            answer = FIRST_SOME_CONST;
+            if (!first_const_entry(a, c, t, 1) && ++n_general > FIRST_GENERAL_MAX) return 0;
+            answer = FIRST_SOME_OTHER;
         }
     return answer;
 }
@@ -292,6 +298,25 @@ __attribute__((noinline)) static void first_clamp(int8_t *out, int32_t n, int32_
     for (; i < n; i++) out[i] = (int8_t)(out[i] < lo ? lo : (out[i] > hi ? hi : out[i]));
 }
 
+/* The n channels general[] of the general form of a pass of four pixels (their columns at cols)
+ * to o (channel 0 of pixel 0): their sums in narrow_dot4 (the weights in place, a last channel's
+ * 27 on the zero-padded copy last_w), requantised with nnom_conv_quant_out()'s arithmetic. */
+__attribute__((noinline)) static void first_general(const nnom_conv_args *a, const uint32_t *cols,
+                                                    const int32_t *general, int32_t n, const uint32_t *last_w,
+                                                    int8_t *o)
+{
+    const int32_t k = a->k_h * a->k_w * a->in_c;
+    const int32_t *const bias = (const int32_t *)a->bias;
+    for (int32_t i = 0; i < n; i++) {
+        const int32_t c = general[i];
+        int32_t sum[FIRST_PIXELS];
+        const int8_t *w = k == FIRST_K27 && c == a->out_c - 1 ? (const int8_t *)last_w
+                                                              : (const int8_t *)a->weights + (ptrdiff_t)c * k;
+        narrow_dot4(cols, w, (k + 3) / 4, 0, sum);
+        narrow_quant_any(a, NARROW_GENERAL, bias ? bias[c] : 0, c, sum, FIRST_PIXELS, o + c);
+    }
+}
+
 /* The convolution (first_layer_takes() gave `takes`); scratch: four pixels' columns. */
 __attribute__((noinline)) static void first_layer(const nnom_conv_args *a, const conv_shape *s, const int8_t *in,
                                                   int8_t *out, void *scratch, int takes)
@@ -348,13 +373,28 @@ __attribute__((noinline)) static void first_layer(const nnom_conv_args *a, const
     const int32_t zz = 2 * a->out_zp + 1;
     const int32_t bias_room = (int32_t)((1 << 30) - 1 - k * 32640);
     const int32_t *const bias = (const int32_t *)a->bias;
+    /* the channels of the general form with live weights: the pass gives them 0 (a constant
+     * channel's entry), then each pass they are redone in C (narrow_dot4, nnom_conv_quant_out()'s
+     * arithmetic); a last channel's 27 weights on a zero-padded copy (its last group reads 28) */
+    int32_t general[FIRST_GENERAL_MAX], n_general = 0;
+    uint32_t last_w[(FIRST_K27 + 3) / 4];
     for (int32_t c = 0; c < out_c; c++) {
         const int32_t m = a->multiplier[c], shift = a->shift[c], b = bias ? bias[c] : 0;
-        if (takes == FIRST_ALL_FAST || first_fast(m, -shift, b, bias_room))
-            first_table_entry(table + FIRST_TABLE_ENTRY * c, m, shift, b, zz);
-        else
-            (void)first_const_entry(a, c, table + FIRST_TABLE_ENTRY * c, 0);
+        int32_t *const t = table + FIRST_TABLE_ENTRY * c;
+        if (takes == FIRST_ALL_FAST || first_fast(m, -shift, b, bias_room)) {
+            first_table_entry(t, m, shift, b, zz);
+        } else if (!first_const_entry(a, c, t, 1)) {
+            t[0] = t[3] = 0;
+            t[1] = FIRST_CONST_E;
+            t[2] = 1;
+            general[n_general++] = c;
+        }
     }
+    if (!is40 && n_general && general[n_general - 1] == out_c - 1) {
+        memset(last_w, 0, sizeof last_w);
+        memcpy(last_w, weights + (ptrdiff_t)(out_c - 1) * k, (size_t)k);
+    }
+    const int more = n0 < out_c || n_general; /* a pass is more than f0's call */
     first_args f0, f1; /* channels [0, n0), the last pair */
     f0.cols = cols;
     f0.mult = a->multiplier;
@@ -436,9 +476,12 @@ __attribute__((noinline)) static void first_layer(const nnom_conv_args *a, const
             f0.out = o;
             first_pass(&f0, w0);
         }
-        if (__builtin_expect(n0 < out_c, 0)) { /* (the usual layers: one call a pass, no taken branch) */
-            f1.out = o + last;
-            first_pass(&f1, w1);
+        if (__builtin_expect(more, 0)) { /* (the usual layers: one call a pass, no taken branch) */
+            if (n0 < out_c) {
+                f1.out = o + last;
+                first_pass(&f1, w1);
+            }
+            if (n_general) first_general(a, cols, general, n_general, last_w, o);
         }
         pix += FIRST_PIXELS;
         if (pix >= n_pix) break;
