@@ -40,7 +40,8 @@ typedef struct {
                   2 some below, none dead (a model whose all-zero filters the converter removed),
                   3 DEAD_PERCENT of the filters all zero with the multiplier nnom's quantiser gives
                   them (2^30, shift 1: a MobileNet imported or converted with its dead filters kept),
-                  4 as 0 but channels 5, 37, ... of a left shift (shift 1, live weights: the general form) */
+                  4 as 0 but channels 5, 37, ... of a left shift (shift 1, live weights: the general form),
+                  5 as 0 but channels 1, 5, 9, ... of a left shift (a quarter) */
     int32_t k_w; /* kernel width when not k (0: square) */
     int tight;   /* conv: 1 the scratch a tight (tiled) plan reserves, the DSP kernel's full-speed
                     size; 0 all it can use (nnom_conv2d_s8_scratch_room_bytes); depthwise: 1 a band of
@@ -158,6 +159,8 @@ static const bench_case cases[] = {
     /* and with a channel or two of a left shift (the general requantisation) */
     {"conv10x4_s2_49x10x1to64_lshift", KIND_CONV, 49, 10, 1, 64, 10, 2, 0, 4, 4},
     {"conv3x3_s2_96x96x3to8_lshift", KIND_CONV, 96, 96, 3, 8, 3, 2, 0, 4},
+    {"conv10x4_s2_49x10x1to64_lshift4", KIND_CONV, 49, 10, 1, 64, 10, 2, 0, 5, 4},
+    {"conv3x3_s2_96x96x3to8_lshift4", KIND_CONV, 96, 96, 3, 8, 3, 2, 0, 5},
 };
 #define CASE_COUNT ((int)(sizeof cases / sizeof cases[0]))
 
@@ -194,7 +197,7 @@ static void quant(int32_t n, int mixed)
         if (mixed == 1 && next() % 8 == 0) multiplier[c] = 0;
         shift[c] = -(int32_t)(6 + next() % 5);
         bias[c] = (int32_t)(next() % 8192) - 4096;
-        if (mixed == 4 && c % GENERAL_EVERY == GENERAL_FIRST) shift[c] = 1;
+        if ((mixed == 4 && c % GENERAL_EVERY == GENERAL_FIRST) || (mixed == 5 && c % 4 == 1)) shift[c] = 1;
         if (mixed == 3 && next() % 100 < DEAD_PERCENT) {
             multiplier[c] = 1 << 30;
             shift[c] = 1;

@@ -37,16 +37,16 @@
  * overlapping the one before), each of conv_narrow.h's fast forms
  * (NARROW_ZP / NARROW_U), or constant (multiplier 0, or all-zero weights of
  * any form: an entry of the table gives the constant, the channel's sums
- * unused), or, up to FIRST_GENERAL_MAX of them, of the general form (shift
- * >= 0, e > 22, a large bias: the pass gives 0, then first_general() redoes
- * them in C), a bias or none, at least four output pixels, and, when the
- * pixel count is not a multiple of four, an output apart from the input (the
- * last pass runs again over the last four pixels); the scratch holds four
- * pixels' columns (conv_shape np 4 or 8). Refused, to conv_narrow.h: other
- * patches (the pass's code is per patch length); more general channels;
- * more than FIRST_LAYER_CHANNELS channels (the table on the stack); one
- * channel, fewer than four pixels, or a short last pass in place (rare;
- * conv_narrow.h's per-pixel paths).
+ * unused), or, up to one channel in FIRST_GENERAL_SHARE, of the general form
+ * (shift >= 0, e > 22, a large bias: the pass gives 0, then first_general()
+ * redoes them in C), a bias or none, at least four output pixels, and, when
+ * the pixel count is not a multiple of four, an output apart from the input
+ * (the last pass runs again over the last four pixels); the scratch holds
+ * four pixels' columns (conv_shape np 4 or 8). Refused, to conv_narrow.h:
+ * other patches (the pass's code is per patch length); more general
+ * channels; more than FIRST_LAYER_CHANNELS channels (the table on the
+ * stack); one channel, fewer than four pixels, or a short last pass in
+ * place (rare; conv_narrow.h's per-pixel paths).
  * Such layers (kernel_bench, -O2, est. cycles/MAC, conv_narrow.h's before):
  * 10x4 s2 49x10x1 -> 64 with dead channels 1.557 (3.631), -> 63 1.564
  * (1.744), with 60 % all-zero filters of 2^30, shift 1 1.620 (5.073), with
@@ -78,8 +78,12 @@ enum {
                                   (DS-CNN's 64: 1 KB) */
     FIRST_COPY_SPARE = 64,     /* bytes past a full table: the copy of a last pair's 27-element weights */
     FIRST_CONST_E = 1,         /* e of a constant channel's table entry (first_const_entry()) */
-    FIRST_GENERAL_MAX = 4      /* the most channels of the general form with live weights it takes (each
-                                  redone per pass in C: about 300 estimated cycles a channel and pass) */
+    /* the most channels of the general form with live weights it takes: one in FIRST_GENERAL_SHARE
+     * (each redone per pass in C, about 800 estimated cycles a channel and pass (10x4), as in
+     * conv_narrow.h, the pass's work on it lost: 10x4 s2 49x10x1 -> 64 with a quarter of them 2.87
+     * est. cycles/MAC against conv_narrow.h's 4.75, with all of them 6.81 against 5.50) */
+    FIRST_GENERAL_SHARE = 4,
+    FIRST_GENERAL_MAX = FIRST_LAYER_CHANNELS / FIRST_GENERAL_SHARE
 };
 typedef char first_copy_check[FIRST_COPY_SPARE >= 2 * FIRST_K27 + 4 && FIRST_COPY_SPARE % 4 == 0 &&
                                       FIRST_PAIR_BYTES % 4 == 0
@@ -153,7 +157,7 @@ static int first_layer_takes(const nnom_conv_args *a, const conv_shape *s, const
     int32_t n_general = 0;
     for (int32_t c = 0; c < a->out_c; c++)
         if (!first_fast(a->multiplier[c], -a->shift[c], bias ? bias[c] : 0, bias_room)) {
-            if (!first_const_entry(a, c, t, 1) && ++n_general > FIRST_GENERAL_MAX) return 0;
+            if (!first_const_entry(a, c, t, 1) && ++n_general * FIRST_GENERAL_SHARE > a->out_c) return 0;
             answer = FIRST_SOME_OTHER;
         }
     return answer;
@@ -302,7 +306,7 @@ __attribute__((noinline)) static void first_clamp(int8_t *out, int32_t n, int32_
  * to o (channel 0 of pixel 0): their sums in narrow_dot4 (the weights in place, a last channel's
  * 27 on the zero-padded copy last_w), requantised with nnom_conv_quant_out()'s arithmetic. */
 __attribute__((noinline)) static void first_general(const nnom_conv_args *a, const uint32_t *cols,
-                                                    const int32_t *general, int32_t n, const uint32_t *last_w,
+                                                    const uint8_t *general, int32_t n, const uint32_t *last_w,
                                                     int8_t *o)
 {
     const int32_t k = a->k_h * a->k_w * a->in_c;
@@ -376,7 +380,8 @@ __attribute__((noinline)) static void first_layer(const nnom_conv_args *a, const
     /* the channels of the general form with live weights: the pass gives them 0 (a constant
      * channel's entry), then each pass they are redone in C (narrow_dot4, nnom_conv_quant_out()'s
      * arithmetic); a last channel's 27 weights on a zero-padded copy (its last group reads 28) */
-    int32_t general[FIRST_GENERAL_MAX], n_general = 0;
+    uint8_t general[FIRST_GENERAL_MAX];
+    int32_t n_general = 0;
     uint32_t last_w[(FIRST_K27 + 3) / 4];
     for (int32_t c = 0; c < out_c; c++) {
         const int32_t m = a->multiplier[c], shift = a->shift[c], b = bias ? bias[c] : 0;
@@ -387,7 +392,7 @@ __attribute__((noinline)) static void first_layer(const nnom_conv_args *a, const
             t[0] = t[3] = 0;
             t[1] = FIRST_CONST_E;
             t[2] = 1;
-            general[n_general++] = c;
+            general[n_general++] = (uint8_t)c;
         }
     }
     if (!is40 && n_general && general[n_general - 1] == out_c - 1) {
