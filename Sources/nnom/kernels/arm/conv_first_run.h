@@ -137,11 +137,11 @@ static inline int first_fast(int32_t m, int32_t e, int32_t b, int32_t bias_room)
 }
 
 /* first_layer_takes()'s answers besides 0 (first_layer()'s `takes`): every channel of a fast
- * form, or some constant or of the general form */
-enum { FIRST_ALL_FAST = 1, FIRST_SOME_OTHER = 2 };
+ * form; some constant, none of the general form; some of the general form */
+enum { FIRST_ALL_FAST = 1, FIRST_SOME_CONST = 2, FIRST_SOME_GENERAL = 3 };
 
 /* Whether first_layer() takes the convolution (see the file comment): 0, FIRST_ALL_FAST or
- * FIRST_SOME_OTHER. */
+ * FIRST_SOME_CONST or FIRST_SOME_GENERAL. */
 static int first_layer_takes(const nnom_conv_args *a, const conv_shape *s, const int8_t *in, const int8_t *out)
 {
     const int32_t n_pix = a->out_h * a->out_w;
@@ -157,8 +157,12 @@ static int first_layer_takes(const nnom_conv_args *a, const conv_shape *s, const
     int32_t n_general = 0;
     for (int32_t c = 0; c < a->out_c; c++)
         if (!first_fast(a->multiplier[c], -a->shift[c], bias ? bias[c] : 0, bias_room)) {
-            if (!first_const_entry(a, c, t, 1) && ++n_general * FIRST_GENERAL_SHARE > a->out_c) return 0;
-            answer = FIRST_SOME_OTHER;
+            if (first_const_entry(a, c, t, 1)) {
+                if (answer == FIRST_ALL_FAST) answer = FIRST_SOME_CONST;
+            } else {
+                if (++n_general * FIRST_GENERAL_SHARE > a->out_c) return 0;
+                answer = FIRST_SOME_GENERAL;
+            }
         }
     return answer;
 }
@@ -388,7 +392,7 @@ __attribute__((noinline)) static void first_layer(const nnom_conv_args *a, const
         int32_t *const t = table + FIRST_TABLE_ENTRY * c;
         if (takes == FIRST_ALL_FAST || first_fast(m, -shift, b, bias_room)) {
             first_table_entry(t, m, shift, b, zz);
-        } else if (!first_const_entry(a, c, t, 1)) {
+        } else if (!first_const_entry(a, c, t, takes == FIRST_SOME_GENERAL)) {
             t[0] = t[3] = 0;
             t[1] = FIRST_CONST_E;
             t[2] = 1;
