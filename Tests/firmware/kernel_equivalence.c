@@ -156,6 +156,9 @@ static void random_quant(int32_t out_c, int32_t k, int big_bias)
 
 /* random_conv() made a pointwise layer of many channels to which check_conv() gives many all-zero filters */
 static int dead_heavy;
+/* random_conv() made a first layer (conv_first_run.h's shapes) with some all-zero filters, most with
+ * the multiplier nnom's quantiser gives them (2^30, shift 1): constant channels of any form */
+static int first_zero;
 /* random_conv() made a layer of three-pixel passes with many dead channels (multiplier 0) */
 static int three_cut_up;
 /* random_conv() made a pointwise layer for the pairs' records (few dead channels) */
@@ -169,6 +172,7 @@ static void random_conv(nnom_conv_args *a, int depthwise)
 {
     memset(a, 0, sizeof *a);
     dead_heavy = 0;
+    first_zero = 0;
     const int one_d = chance(15);
     const int wide = chance(10); /* long patches: one pixel per pass in the DSP kernel */
     /* images of 1-3 channels, up to 30 pixels wide: many pixels per output row whose
@@ -495,6 +499,7 @@ static void random_conv(nnom_conv_args *a, int depthwise)
             if (multiplier[c] && chance(30)) multiplier[c] = (int32_t)(next() & 0x3FFFFFFFu) | 1; /* below 2^30 */
     /* (first layers: a dead channel in a quarter of the cases, the others all fast as the models') */
     const int first_dead = first && chance(25);
+    first_zero = first && chance(25);
     if (three || tall1 || first)
         for (int32_t c = 0; c < a->out_c; c++) {
             /* both fast forms (multipliers above and below 2^30) in one pair of channels; shifts
@@ -630,6 +635,17 @@ static int32_t check_conv(int32_t cases, int depthwise)
             const int32_t k = a.k_h * a.k_w * a.in_c;
             for (int32_t c = 0; c < a.out_c; c++)
                 if (chance(30)) memset(w + (ptrdiff_t)c * k, 0, (size_t)k);
+        }
+        if (first_zero) {
+            const int32_t k = a.k_h * a.k_w * a.in_c;
+            for (int32_t c = 0; c < a.out_c; c++)
+                if (chance(40)) {
+                    memset(w + (ptrdiff_t)c * k, 0, (size_t)k);
+                    if (chance(70)) {
+                        multiplier[c] = 1 << 30;
+                        shift[c] = 1;
+                    }
+                }
         }
         a.weights = w;
         memset(out_arm, 0x55, sizeof out_arm);

@@ -39,7 +39,9 @@ typedef struct {
     int mixed; /* requantisation: 0 all multipliers above 2^30, 1 some below and some dead channels,
                   2 some below, none dead (a model whose all-zero filters the converter removed),
                   3 DEAD_PERCENT of the filters all zero with the multiplier nnom's quantiser gives
-                  them (2^30, shift 1: a MobileNet imported or converted with its dead filters kept) */
+                  them (2^30, shift 1: a MobileNet imported or converted with its dead filters kept),
+                  4 as 0 but channels 5, 37, ... of a left shift (shift 1, live weights: the general form),
+                  5 as 0 but channels 1, 5, 9, ... of a left shift (a quarter) */
     int32_t k_w; /* kernel width when not k (0: square) */
     int tight;   /* conv: 1 the scratch a tight (tiled) plan reserves, the DSP kernel's full-speed
                     size; 0 all it can use (nnom_conv2d_s8_scratch_room_bytes); depthwise: 1 a band of
@@ -177,6 +179,18 @@ static const bench_case cases[] = {
     {"dense_128to12", KIND_DENSE, 1, 1, 128, 12, 1, 1, 0, 0},
     {"dense_16to12_mixed", KIND_DENSE, 1, 1, 16, 12, 1, 1, 0, 1},
     {"dense_128to20", KIND_DENSE, 1, 1, 128, 20, 1, 1, 0, 0},
+    /* first layers as imported models may have them: dead channels (multiplier 0) among both fast
+     * forms, an odd channel count, all-zero filters with the quantiser's 2^30, shift 1 */
+    {"conv10x4_s2_49x10x1to64_mixed", KIND_CONV, 49, 10, 1, 64, 10, 2, 0, 1, 4},
+    {"conv10x4_s2_49x10x1to63", KIND_CONV, 49, 10, 1, 63, 10, 2, 0, 0, 4},
+    {"conv3x3_s2_96x96x3to8_mixed", KIND_CONV, 96, 96, 3, 8, 3, 2, 0, 1},
+    {"conv3x3_s1_32x32x3to15_mixed", KIND_CONV, 32, 32, 3, 15, 3, 1, 0, 1},
+    {"conv10x4_s2_49x10x1to64_dead", KIND_CONV, 49, 10, 1, 64, 10, 2, 0, 3, 4},
+    /* and with a channel or two of a left shift (the general requantisation) */
+    {"conv10x4_s2_49x10x1to64_lshift", KIND_CONV, 49, 10, 1, 64, 10, 2, 0, 4, 4},
+    {"conv3x3_s2_96x96x3to8_lshift", KIND_CONV, 96, 96, 3, 8, 3, 2, 0, 4},
+    {"conv10x4_s2_49x10x1to64_lshift4", KIND_CONV, 49, 10, 1, 64, 10, 2, 0, 5, 4},
+    {"conv3x3_s2_96x96x3to8_lshift4", KIND_CONV, 96, 96, 3, 8, 3, 2, 0, 5},
 };
 #define CASE_COUNT ((int)(sizeof cases / sizeof cases[0]))
 
@@ -201,6 +215,9 @@ static void fill(int8_t *p, int32_t n)
 
 /* Filters all zero in mode 3 of bench_case.mixed, in percent. */
 #define DEAD_PERCENT 60
+/* Channels of a left shift in mode 4: GENERAL_FIRST, then every GENERAL_EVERY. */
+#define GENERAL_FIRST 5
+#define GENERAL_EVERY 32
 
 static void quant(int32_t n, int mixed)
 {
@@ -210,6 +227,7 @@ static void quant(int32_t n, int mixed)
         if (mixed == 1 && next() % 8 == 0) multiplier[c] = 0;
         shift[c] = -(int32_t)(6 + next() % 5);
         bias[c] = (int32_t)(next() % 8192) - 4096;
+        if ((mixed == 4 && c % GENERAL_EVERY == GENERAL_FIRST) || (mixed == 5 && c % 4 == 1)) shift[c] = 1;
         if (mixed == 3 && next() % 100 < DEAD_PERCENT) {
             multiplier[c] = 1 << 30;
             shift[c] = 1;

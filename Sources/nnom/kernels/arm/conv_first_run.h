@@ -32,13 +32,28 @@
  * about 325 or 445; a pass's columns about 55 cycles a pixel.
  *
  * Takes (first_layer_takes): 27-element patches as 3 kernel rows of 9 bytes
- * or 40 as 10 rows of 4, dil_w == 1 (any dil_h, strides, padding), a bias,
- * an even channel count up to FIRST_LAYER_CHANNELS, every channel of
- * conv_narrow.h's fast forms (NARROW_ZP / NARROW_U), at least four output
- * pixels, and, when the pixel count is not a multiple of four, an output
- * apart from the input (the last pass runs again over the last four
- * pixels); the scratch holds four pixels' columns (conv_shape np 4 or 8).
- * Stack: about 1.4 KB (the table of 64 channels and the copy after it; conv_narrow.h: 1.1 KB).
+ * or 40 as 10 rows of 4, dil_w == 1 (any dil_h, strides, padding), 2 to
+ * FIRST_LAYER_CHANNELS channels (an odd count's last one as a pair
+ * overlapping the one before), each of conv_narrow.h's fast forms
+ * (NARROW_ZP / NARROW_U), or constant (multiplier 0, or all-zero weights of
+ * any form: an entry of the table gives the constant, the channel's sums
+ * unused), or, up to one channel in FIRST_GENERAL_SHARE, of the general form
+ * (shift >= 0, e > 22, a large bias: the pass gives 0, then first_general()
+ * redoes them in C), a bias or none, at least four output pixels, and, when
+ * the pixel count is not a multiple of four, an output apart from the input
+ * (the last pass runs again over the last four pixels); the scratch holds
+ * four pixels' columns (conv_shape np 4 or 8). Refused, to conv_narrow.h:
+ * other patches (the pass's code is per patch length); more general
+ * channels; more than FIRST_LAYER_CHANNELS channels (the table on the
+ * stack); one channel, fewer than four pixels, or a short last pass in
+ * place (rare; conv_narrow.h's per-pixel paths).
+ * Such layers (kernel_bench, -O2, est. cycles/MAC, conv_narrow.h's before):
+ * 10x4 s2 49x10x1 -> 64 with dead channels 1.557 (3.631), -> 63 1.564
+ * (1.744), with 60 % all-zero filters of 2^30, shift 1 1.620 (5.073), with
+ * two channels of a left shift 1.719 (2.936); 3x3 s2 96x96x3 -> 8 with dead
+ * channels 2.060 (2.645), with one of a left shift 2.991 (3.953).
+ * Stack: about 1.45 KB (the table of 64 channels and the copy after it, the general channels'
+ * list and a last channel's copy; conv_narrow.h: 1.1 KB).
  */
 #ifndef NNOM_KERNELS_ARM_CONV_FIRST_RUN_H
 #define NNOM_KERNELS_ARM_CONV_FIRST_RUN_H
@@ -61,7 +76,14 @@ enum {
     FIRST_STAGE27 = 28, /* a staged 27-element patch and the zero point past it: 7 words */
     FIRST_LAYER_CHANNELS = 64, /* the most channels it takes: their table of constants on its stack
                                   (DS-CNN's 64: 1 KB) */
-    FIRST_COPY_SPARE = 64      /* bytes past a full table: the copy of a last pair's 27-element weights */
+    FIRST_COPY_SPARE = 64,     /* bytes past a full table: the copy of a last pair's 27-element weights */
+    FIRST_CONST_E = 1,         /* e of a constant channel's table entry (first_const_entry()) */
+    /* the most channels of the general form with live weights it takes: one in FIRST_GENERAL_SHARE
+     * (each redone per pass in C, about 800 estimated cycles a channel and pass (10x4), as in
+     * conv_narrow.h, the pass's work on it lost: 10x4 s2 49x10x1 -> 64 with a quarter of them 2.87
+     * est. cycles/MAC against conv_narrow.h's 4.75, with all of them 6.81 against 5.50) */
+    FIRST_GENERAL_SHARE = 4,
+    FIRST_GENERAL_MAX = FIRST_LAYER_CHANNELS / FIRST_GENERAL_SHARE
 };
 typedef char first_copy_check[FIRST_COPY_SPARE >= 2 * FIRST_K27 + 4 && FIRST_COPY_SPARE % 4 == 0 &&
                                       FIRST_PAIR_BYTES % 4 == 0
@@ -79,22 +101,70 @@ static inline int first_layer_shape(const nnom_conv_args *a)
     return a->dil_w == 1 && ((run == FIRST_ROW27 && a->k_h == FIRST_ROWS27) || (run == FIRST_ROW40 && a->k_h == FIRST_ROWS40));
 }
 
-/* Whether first_layer() takes the convolution (see the file comment). */
+/* Channel c's entry of the passes' table (FIRST_TABLE_ENTRY words at t) when its every output is
+ * one constant v (a dead channel, multiplier 0: the zero point; any form with all-zero weights:
+ * the requantisation of the bias alone): constants under which the pass's nnom_arm_requant() form
+ * gives v: multiplier 0, e = 1, the rounding constant 2 v + 1 ((2 v + 1) >> 1 = v), bias 0.
+ * Returns 0 when the channel is not constant (a general form with live weights: first_layer()
+ * does not take the layer); check 0: the weights not tested (first_layer_takes() did). */
+__attribute__((noinline)) static int first_const_entry(const nnom_conv_args *a, int32_t c, int32_t *t, int check)
+{
+    const int32_t m = a->multiplier[c], b = a->bias ? ((const int32_t *)a->bias)[c] : 0;
+    if (m && check) {
+        const int32_t k = a->k_h * a->k_w * a->in_c;
+        const int8_t *w = (const int8_t *)a->weights + (ptrdiff_t)c * k;
+        uint32_t any = 0; /* (the weights' OR, a word at a time, then the bytes past the last word) */
+        int32_t i = 0;
+        for (; i + 4 <= k; i += 4) any |= nnom_arm_load4(w + i);
+        for (; i < k; i++) any |= (uint8_t)w[i];
+        if (any) return 0;
+    }
+    /* the portable kernel's output for a dot product of 0 (a dead channel's: its zero point) */
+    const int32_t v = nnom_conv_quant_out(nnom_conv_quant_init(b, m, a->shift[c]), 0, a->out_zp, a->act_min,
+                                          a->act_max);
+    t[0] = 0;
+    t[1] = FIRST_CONST_E;
+    t[2] = 2 * v + 1;
+    t[3] = 0;
+    return 1;
+}
+
+/* Whether channel c (multiplier m, shift -e, bias b) is of a fast form (conv_narrow.h's
+ * narrow_form(): NARROW_ZP or NARROW_U). */
+static inline int first_fast(int32_t m, int32_t e, int32_t b, int32_t bias_room)
+{
+    return m != 0 && e >= 1 && e <= 22 && b <= bias_room && b >= -bias_room;
+}
+
+/* first_layer_takes()'s answers besides 0 (first_layer()'s `takes`): every channel of a fast
+ * form; some constant, none of the general form; some of the general form */
+enum { FIRST_ALL_FAST = 1, FIRST_SOME_CONST = 2, FIRST_SOME_GENERAL = 3 };
+
+/* Whether first_layer() takes the convolution (see the file comment): 0, FIRST_ALL_FAST or
+ * FIRST_SOME_CONST or FIRST_SOME_GENERAL. */
 static int first_layer_takes(const nnom_conv_args *a, const conv_shape *s, const int8_t *in, const int8_t *out)
 {
     const int32_t n_pix = a->out_h * a->out_w;
-    if (!first_layer_shape(a) || !a->bias || (a->out_c & 1) || a->out_c < 2 || a->out_c > FIRST_LAYER_CHANNELS ||
-        n_pix < FIRST_PIXELS ||
+    if (!first_layer_shape(a) || a->out_c < 2 || a->out_c > FIRST_LAYER_CHANNELS || n_pix < FIRST_PIXELS ||
         (s->np != NARROW_PIXELS && s->np != NARROW_EIGHT))
         return 0;
     const int apart = out + (ptrdiff_t)n_pix * a->out_c <= in || in + (ptrdiff_t)a->in_h * a->in_w * a->in_c <= out;
     if ((n_pix % FIRST_PIXELS) && !apart) return 0;
     const int32_t bias_room = (int32_t)((1 << 30) - 1 - s->k * 32640);
-    for (int32_t c = 0; c < a->out_c; c++) {
-        const int f = narrow_form(a, c, bias_room);
-        if (f != NARROW_ZP && f != NARROW_U) return 0;
-    }
-    return 1;
+    const int32_t *const bias = (const int32_t *)a->bias;
+    int32_t t[FIRST_TABLE_ENTRY];
+    int answer = FIRST_ALL_FAST;
+    int32_t n_general = 0;
+    for (int32_t c = 0; c < a->out_c; c++)
+        if (!first_fast(a->multiplier[c], -a->shift[c], bias ? bias[c] : 0, bias_room)) {
+            if (first_const_entry(a, c, t, 1)) {
+                if (answer == FIRST_ALL_FAST) answer = FIRST_SOME_CONST;
+            } else {
+                if (++n_general * FIRST_GENERAL_SHARE > a->out_c) return 0;
+                answer = FIRST_SOME_GENERAL;
+            }
+        }
+    return answer;
 }
 
 /* What the gathers read. */
@@ -236,13 +306,31 @@ __attribute__((noinline)) static void first_clamp(int8_t *out, int32_t n, int32_
     for (; i < n; i++) out[i] = (int8_t)(out[i] < lo ? lo : (out[i] > hi ? hi : out[i]));
 }
 
-/* The convolution (first_layer_takes() holds); scratch: four pixels' columns. */
+/* The n channels general[] of the general form of a pass of four pixels (their columns at cols)
+ * to o (channel 0 of pixel 0): their sums in narrow_dot4 (the weights in place, a last channel's
+ * 27 on the zero-padded copy last_w), requantised with nnom_conv_quant_out()'s arithmetic. */
+__attribute__((noinline)) static void first_general(const nnom_conv_args *a, const uint32_t *cols,
+                                                    const uint8_t *general, int32_t n, const uint32_t *last_w,
+                                                    int8_t *o)
+{
+    const int32_t k = a->k_h * a->k_w * a->in_c;
+    const int32_t *const bias = (const int32_t *)a->bias;
+    for (int32_t i = 0; i < n; i++) {
+        const int32_t c = general[i];
+        int32_t sum[FIRST_PIXELS];
+        const int8_t *w = k == FIRST_K27 && c == a->out_c - 1 ? (const int8_t *)last_w
+                                                              : (const int8_t *)a->weights + (ptrdiff_t)c * k;
+        narrow_dot4(cols, w, (k + 3) / 4, 0, sum);
+        narrow_quant_any(a, NARROW_GENERAL, bias ? bias[c] : 0, c, sum, FIRST_PIXELS, o + c);
+    }
+}
+
+/* The convolution (first_layer_takes() gave `takes`); scratch: four pixels' columns. */
 __attribute__((noinline)) static void first_layer(const nnom_conv_args *a, const conv_shape *s, const int8_t *in,
-                                                  int8_t *out, void *scratch)
+                                                  int8_t *out, void *scratch, int takes)
 {
     const int32_t out_c = a->out_c, out_w = a->out_w, n_pix = a->out_h * out_w, k = s->k;
     const int32_t stride_w = a->stride_w, stride_h = a->stride_h, pad_left = a->pad_left;
-    const int32_t *bias = (const int32_t *)a->bias;
     const int is40 = k == FIRST_K40;
     uint32_t *cols = (uint32_t *)scratch;
     first_geo g;
@@ -262,43 +350,76 @@ __attribute__((noinline)) static void first_layer(const nnom_conv_args *a, const
     /* the constants in the passes' table; after them, for 27-element patches (whose last group
      * reads a byte past its channel), a copy of all the weights, the pairs' interleaved (one load
      * for both channels, every load word-aligned: FIRST_KIND_PAIRS) when it fits, else a
-     * zero-padded copy of the last pair of channels (the others read in place) */
+     * zero-padded copy of the last pair of channels (the others read in place). An odd channel
+     * count: the pairs of channels [0, out_c - 1), then the last as a pair overlapping the one
+     * before (channels out_c - 2 and out_c - 1: channel out_c - 2's bytes written twice, the same) */
     int32_t buf[FIRST_LAYER_CHANNELS * FIRST_TABLE_ENTRY + FIRST_COPY_SPARE / 4];
     int32_t *const table = buf;
     int8_t *const tail = (int8_t *)(buf + out_c * FIRST_TABLE_ENTRY);
     const int32_t room = (int32_t)sizeof buf - out_c * FIRST_TABLE_ENTRY * 4;
-    int32_t n_safe = out_c, kind = is40 ? FIRST_KIND_40 : FIRST_KIND_27;
+    const int32_t odd = out_c & 1, last = out_c - 2; /* the last pair's first channel */
+    int32_t kind = is40 ? FIRST_KIND_40 : FIRST_KIND_27;
+    const int pairs = !is40 && (out_c / 2 + odd) * FIRST_PAIR_BYTES <= room;
+    /* channels [0, n0) from w0 (in place, or the interleaved copy), then, unless n0 == out_c, the
+     * last pair (from channel `last`) from w1: an odd count's, or, 27-element weights in place,
+     * the pair reading past the weights, on the zero-padded copy */
+    const int32_t n0 = odd ? out_c - 1 : (is40 || pairs ? out_c : out_c - 2);
     const int8_t *const weights = (const int8_t *)a->weights;
-    if (!is40 && out_c / 2 * FIRST_PAIR_BYTES <= room) {
-        n_safe = 0;
+    const int8_t *w0 = weights, *w1 = weights + (ptrdiff_t)last * k;
+    if (pairs) {
         kind = FIRST_KIND_PAIRS;
-        for (int32_t c = 0; c < out_c; c += 2)
+        for (int32_t c = 0; c < n0; c += 2)
             first_interleave((uint32_t *)(void *)(tail + c / 2 * FIRST_PAIR_BYTES), weights + c * k);
+        w0 = tail;
+        w1 = tail + n0 / 2 * FIRST_PAIR_BYTES;
+        if (odd) first_interleave((uint32_t *)(void *)w1, weights + last * k);
     } else if (!is40) {
-        n_safe = out_c - 2;
         memset(tail, 0, (size_t)(2 * k + 4));
-        memcpy(tail, weights + (ptrdiff_t)n_safe * k, (size_t)(2 * k));
+        memcpy(tail, w1, (size_t)(2 * k));
+        w1 = tail;
     }
     const int32_t zz = 2 * a->out_zp + 1;
-    for (int32_t c = 0; c < out_c; c++)
-        first_table_entry(table + FIRST_TABLE_ENTRY * c, a->multiplier[c], a->shift[c], bias[c], zz);
-    first_args f0, f1; /* channels [0, n_safe) in place, [n_safe, out_c) on the copy */
+    const int32_t bias_room = (int32_t)((1 << 30) - 1 - k * 32640);
+    const int32_t *const bias = (const int32_t *)a->bias;
+    /* the channels of the general form with live weights: the pass gives them 0 (a constant
+     * channel's entry), then each pass they are redone in C (narrow_dot4, nnom_conv_quant_out()'s
+     * arithmetic); a last channel's 27 weights on a zero-padded copy (its last group reads 28) */
+    uint8_t general[FIRST_GENERAL_MAX];
+    int32_t n_general = 0;
+    uint32_t last_w[(FIRST_K27 + 3) / 4];
+    for (int32_t c = 0; c < out_c; c++) {
+        const int32_t m = a->multiplier[c], shift = a->shift[c], b = bias ? bias[c] : 0;
+        int32_t *const t = table + FIRST_TABLE_ENTRY * c;
+        if (takes == FIRST_ALL_FAST || first_fast(m, -shift, b, bias_room)) {
+            first_table_entry(t, m, shift, b, zz);
+        } else if (!first_const_entry(a, c, t, takes == FIRST_SOME_GENERAL)) {
+            t[0] = t[3] = 0;
+            t[1] = FIRST_CONST_E;
+            t[2] = 1;
+            general[n_general++] = (uint8_t)c;
+        }
+    }
+    if (!is40 && n_general && general[n_general - 1] == out_c - 1) {
+        memset(last_w, 0, sizeof last_w);
+        memcpy(last_w, weights + (ptrdiff_t)(out_c - 1) * k, (size_t)k);
+    }
+    const int more = n0 < out_c || n_general; /* a pass is more than f0's call */
+    first_args f0, f1; /* channels [0, n0), the last pair */
     f0.cols = cols;
     f0.mult = a->multiplier;
     f0.shift = a->shift;
     f0.bias = bias;
     f0.zz = zz;
     f0.out_c = out_c;
-    f0.n4 = 4 * n_safe;
+    f0.n4 = 4 * n0;
     f0.kind = kind;
     f0.table = table;
     f1 = f0;
-    f1.mult += n_safe;
-    f1.shift += n_safe;
-    f1.bias += n_safe;
-    f1.n4 = 4 * (out_c - n_safe);
-    f1.table = table + FIRST_TABLE_ENTRY * n_safe;
-    const int8_t *const w0 = (const int8_t *)a->weights;
+    f1.mult += last;
+    f1.shift += last;
+    f1.bias = NULL;
+    f1.n4 = 4 * 2;
+    f1.table = table + FIRST_TABLE_ENTRY * last;
 
     /* the output columns whose windows' columns are inside: ox * stride_w - pad_left in [0, ix_max] */
     const int32_t ox_lo = (pad_left + stride_w - 1) / stride_w;
@@ -360,13 +481,16 @@ __attribute__((noinline)) static void first_layer(const nnom_conv_args *a, const
             }
         }
         int8_t *const o = out + (ptrdiff_t)pix * out_c;
-        if (n_safe) {
+        if (n0) {
             f0.out = o;
             first_pass(&f0, w0);
         }
-        if (n_safe < out_c) {
-            f1.out = o + n_safe;
-            first_pass(&f1, tail);
+        if (__builtin_expect(more, 0)) { /* (the usual layers: one call a pass, no taken branch) */
+            if (n0 < out_c) {
+                f1.out = o + last;
+                first_pass(&f1, w1);
+            }
+            if (n_general) first_general(a, cols, general, n_general, last_w, o);
         }
         pix += FIRST_PIXELS;
         if (pix >= n_pix) break;

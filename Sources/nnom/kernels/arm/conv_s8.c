@@ -364,8 +364,9 @@ void nnom_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void
     x.a = a;
     x.s = shape_of(a, scratch_bytes);
     /* the first layer of an image or keyword-spotting model: kernels/arm/conv_first_run.h */
-    if (first_layer_takes(a, &x.s, in, out)) {
-        first_layer(a, &x.s, in, out, scratch);
+    const int first = first_layer_takes(a, &x.s, in, out);
+    if (first) {
+        first_layer(a, &x.s, in, out, scratch, first);
         return;
     }
     /* 1-4 input channels, short patches: kernels/arm/conv_narrow.h */
