@@ -155,6 +155,10 @@ static const bench_case cases[] = {
     /* ResNet-8's 3x3 stride-2 layers (32x32x16 -> 16x16x32, 16x16x32 -> 8x8x64) */
     {"conv3x3_s2_32x32x16to32", KIND_CONV, 32, 32, 16, 32, 3, 2, 0, 0},
     {"conv3x3_s2_16x16x32to64", KIND_CONV, 16, 16, 32, 64, 3, 2, 0, 0},
+    /* ResNet-8's second 1x1 stride-2 shortcut with its requantisation (some multipliers below 2^30),
+     * whole and a call per output row (8 pixels) */
+    {"conv1x1_s2_16x16x32to64_mixed", KIND_CONV, 16, 16, 32, 64, 1, 2, 0, 2},
+    {"conv1x1_s2_2x16x32to64_band", KIND_CONV, 2, 16, 32, 64, 1, 2, 0, 2, 0, 0},
 };
 #define CASE_COUNT ((int)(sizeof cases / sizeof cases[0]))
 
