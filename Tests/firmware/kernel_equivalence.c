@@ -281,8 +281,21 @@ static void random_conv(nnom_conv_args *a, int depthwise)
         a->in_w = range(1, 16);
         while (a->in_h * a->in_w * a->out_c > MAX_OUT) a->in_w = (a->in_w + 1) / 2;
     }
+    /* ResNet's shortcuts: 1x1 at stride 2 (or 3) without padding on 12 to 64 input channels in
+     * groups of four, as many output channels or more (odd counts too), 32 pixels and more mostly:
+     * the DSP kernel copies the strided inputs to the output's end and runs them at stride 1
+     * (conv_im2col.h's strided_1x1_takes) */
+    const int shortcut = !depthwise && !wide && !image && !paired && !one_d && !pointwise && !three && !short8 &&
+                         chance(15);
+    if (shortcut) {
+        a->in_c = 4 * range(3, 16);
+        a->out_c = chance(50) ? a->in_c * range(1, 2) : range(a->in_c, 2 * a->in_c + 5);
+        a->in_h = range(6, 18);
+        a->in_w = range(6, 20);
+        while (a->in_h * a->in_w * a->in_c > MAX_IN) a->in_w--;
+    }
     const int32_t three_k = three && !three_pw ? range(2, 3) : 0;
-    const int one_by_one = pointwise || three_pw || short8;
+    const int one_by_one = pointwise || three_pw || short8 || shortcut;
     a->k_h = one_d || long_kernel || one_by_one ? 1 : (three_k ? three_k : range(paired ? 2 : 1, 5));
     a->k_w = one_by_one ? 1 : (long_kernel ? range(100, 140) : (three_k ? three_k : range(paired ? 2 : 1, 5)));
     int tall1 = 0; /* one input channel, a tall window (below) */
@@ -336,6 +349,10 @@ static void random_conv(nnom_conv_args *a, int depthwise)
     }
     a->stride_h = one_d || pointwise || three_pw ? 1 : range(1, 3);
     a->stride_w = pointwise || three_pw ? 1 : range(1, 3);
+    if (shortcut) {
+        a->stride_h = chance(80) ? 2 : range(1, 3);
+        a->stride_w = chance(80) ? a->stride_h : range(1, 3);
+    }
     a->dil_h = one_d || one_by_one || chance(70) ? 1 : 2;
     a->dil_w = one_by_one || first || chance(70) ? 1 : 2; /* (first layers: every path takes dil_w 1 only) */
     int same = chance(50);

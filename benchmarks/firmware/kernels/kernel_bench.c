@@ -191,6 +191,10 @@ static const bench_case cases[] = {
     {"conv3x3_s2_96x96x3to8_lshift", KIND_CONV, 96, 96, 3, 8, 3, 2, 0, 4},
     {"conv10x4_s2_49x10x1to64_lshift4", KIND_CONV, 49, 10, 1, 64, 10, 2, 0, 5, 4},
     {"conv3x3_s2_96x96x3to8_lshift4", KIND_CONV, 96, 96, 3, 8, 3, 2, 0, 5},
+    /* ResNet-8's second 1x1 stride-2 shortcut with its requantisation (some multipliers below 2^30),
+     * whole and a call per output row (8 pixels) */
+    {"conv1x1_s2_16x16x32to64_mixed", KIND_CONV, 16, 16, 32, 64, 1, 2, 0, 2},
+    {"conv1x1_s2_2x16x32to64_band", KIND_CONV, 2, 16, 32, 64, 1, 2, 0, 2, 0, 0},
 };
 #define CASE_COUNT ((int)(sizeof cases / sizeof cases[0]))
 

@@ -132,4 +132,68 @@ __attribute__((noinline)) static void pass_general(const conv_ctx *x, int32_t c0
     }
 }
 
+/* Channels [0, n) of the pass, fast, with requantisation form `form`. Parameters of channel 0
+ * at bias (or NULL), mult, shift, its weights at w (k bytes per channel), its output at out.
+ * Eight pixels: pass8 (p8) on them all (it picks each channel's form itself). Four: pass4 (p4).
+ * Two: pass2 (p) on the pairs, and on an odd last channel alone; three (`three`, p's groups all
+ * the columns' groups): pass3 likewise (it picks each channel's form itself). */
+/* (inlined: a pass of the first layer of an image model, few channels, calls it often) */
+static inline __attribute__((always_inline)) void fast_channels(pass2_args *p, pass4_args *p4, pass8_args *p8,
+                                                                int three, int form, const int32_t *bias,
+                                                                const int32_t *mult, const int32_t *shift,
+                                                                const int8_t *w, int32_t k, int8_t *out, int32_t n)
+{
+    static const int32_t no_bias[2] = {0, 0};
+    if (p8) {
+        p8->bias = bias;
+        p8->mult = mult;
+        p8->shift = shift;
+        p8->n_ch = n;
+        p8->out = out;
+        pass8_fast(p8, w);
+        return;
+    }
+    if (p4) {
+        p4->bias = bias;
+        p4->mult = mult;
+        p4->shift = shift;
+        p4->n_ch = n;
+        if (form == FORM_ZP) pass4_fast(p4, w, out);
+        else pass4_fast_u(p4, w, out);
+        return;
+    }
+    p->bias = bias ? bias : no_bias;
+    p->bias_step = bias ? 4 : 0;
+    p->mult = mult;
+    p->shift = shift;
+    p->w = w;
+    p->out = out;
+    p->k = k;
+    p->pair_step = 4;
+    p->n_ch = n & ~1;
+    if (three) {
+        if (p->n_ch) pass3_run(p);
+        if (n & 1) three_last(p, bias, mult, shift, w, k, out, n - 1);
+        return;
+    }
+    /* the end group in the first word of the last one, whose columns go aside */
+    uint32_t *end = (uint32_t *)p->cols + 4 * p->groups;
+    memcpy(p->last, end, sizeof p->last);
+    end[0] = COLS_END;
+    if (p->n_ch) pass2_fast(p); /* (it picks the requantisation per pair) */
+    if (n & 1) {
+        const int32_t c = n - 1;
+        p->bias = bias ? bias + c : no_bias;
+        p->mult = mult + c;
+        p->shift = shift + c;
+        p->w = w + (ptrdiff_t)c * k;
+        p->out = out + c;
+        p->k = 0;
+        p->pair_step = 0;
+        p->n_ch = 1;
+        pass2_fast(p);
+    }
+    end[0] = p->last[0];
+}
+
 #endif /* NNOM_KERNELS_ARM_CONV_CHANNELS_H */
