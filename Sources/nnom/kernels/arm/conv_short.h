@@ -31,8 +31,8 @@
  *    stack buffer of SHORT_TAIL records (804 bytes: a tiled stage's band of 2x48
  *    pixels in two blocks, 46 and 50, where 14 records took four, each block
  *    paying every channel's set-up again: 3.07 -> 2.73 est. cycles/MAC; in
- *    nnom_conv2d_s8's frame, which the general path's locals share; the
- *    MobileNet's peak stack, 5084 bytes, unchanged). No arena growth; stack:
+ *    conv_short's own frame, not inlined, so that other layers' calls do not
+ *    carry it; the MobileNet's peak stack, 5084 bytes, unchanged). No arena growth; stack:
  *    that buffer, the forms of the channels (16 bytes), a run's arguments.
  *  - short_run_* (assembly, a run of consecutive channels of one form per
  *    call, per block): per channel about 30 instructions of set-up (its
@@ -307,8 +307,9 @@ static void short_general(const nnom_conv_args *a, int32_t c, int form, const ui
 
 #define SHORT_FORM_OF(forms, c) (((forms)[(c) >> 1] >> (4 * ((c) & 1))) & 15)
 
-/* The int8 convolution of a layer conv_short_takes() takes. */
-static void conv_short(const nnom_conv_args *a, const int8_t *in, int8_t *out, void *scratch, uint32_t scratch_bytes)
+/* The int8 convolution of a layer conv_short_takes() takes (not inlined: the stack buffer of
+ * the last pixels is on the stack only while it runs, not in nnom_conv2d_s8's frame). */
+__attribute__((noinline)) static void conv_short(const nnom_conv_args *a, const int8_t *in, int8_t *out, void *scratch, uint32_t scratch_bytes)
 {
     static const short_run_fn runs_zp[SHORT_MAX_LOG + 1] = {short_run_zp0, short_run_zp1};
     static const short_run_fn runs_u[SHORT_MAX_LOG + 1] = {short_run_u0, short_run_u1};
