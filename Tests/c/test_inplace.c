@@ -124,6 +124,7 @@ static void add_pad(nnom_model *m, nnom_layer_type type, const int32_t pad[4], c
 }
 
 static int cases, in_place_cases, pad_cases, pad_in_place, pw_cases, pw_in_place, win_cases, win_in_place;
+static int pw_grown_s8; /* int8 pointwise layers in place with more output channels than input (one kernel call) */
 
 /* Weights of the convolution of add_conv(): up to 5x5 windows, 33 input and 40 output channels. */
 static int8_t conv_w[5 * 5 * 33 * 40];
@@ -199,6 +200,7 @@ static void one_pointwise_case(nnom_dtype dt, int trial, int windowed)
     TU_OK(planned, nnom_model_layer_info(planned, 2, &info));
     if (windowed) win_in_place += info.in_place != 0, win_cases++;
     else pw_in_place += info.in_place != 0, pw_cases++;
+    pw_grown_s8 += !windowed && info.in_place && dt == NNOM_DTYPE_S8 && out_c > c;
     TU_CHECK(tu_same_outputs(planned, plain),
              "%s case %d (%s, %dx%dx%d -> %d channels, in place %d): outputs differ", windowed ? "window" : "pointwise",
              trial, dt == NNOM_DTYPE_S8 ? "int8" : "float32", (int)h, (int)w, (int)c, (int)out_c, (int)info.in_place);
@@ -326,10 +328,11 @@ int main(void)
         tu_seed(next);
     }
     printf("test_inplace: %d chains, depthwise B in place in %d; %d padding/cropping chains, %d in place; "
-           "%d pointwise chains, %d in place; %d windowed convolutions, %d in place\n",
-           cases, in_place_cases, pad_cases, pad_in_place, pw_cases, pw_in_place, win_cases, win_in_place);
+           "%d pointwise chains, %d in place (%d int8 growing); %d windowed convolutions, %d in place\n",
+           cases, in_place_cases, pad_cases, pad_in_place, pw_cases, pw_in_place, pw_grown_s8, win_cases, win_in_place);
     TU_CHECK(in_place_cases > cases / 3, "only %d of %d in place", in_place_cases, cases);
     TU_CHECK(pw_in_place > pw_cases / 3, "only %d of %d pointwise in place", pw_in_place, pw_cases);
     TU_CHECK(win_in_place > win_cases / 5, "only %d of %d windowed convolutions in place", win_in_place, win_cases);
+    TU_CHECK(pw_grown_s8 > 0, "no growing int8 pointwise layer in place");
     return tu_finish("test_inplace");
 }

@@ -371,12 +371,27 @@ static void kernel_f32(const nnom_conv_args *a, const void *in, void *out, void 
     nnom_conv2d_f32(a, (const float *)in, (float *)out);
 }
 
+/* Moves the @p n bytes at @p buf up by @p up bytes (up > 0), in blocks of at most @p up bytes
+ * from the top down, each block's source and destination apart (one memcpy when up >= n). */
+static void move_up(uint8_t *buf, size_t n, size_t up)
+{
+    while (n > 0) {
+        const size_t block = n < up ? n : up;
+        n -= block;
+        memcpy(buf + n + up, buf + n, block);
+    }
+}
+
 /* @p aliased: the kernel computes an output over its own input (kernels/conv.h: int8, one sweep,
  * each pass reading before it writes), so a layer with no more output channels than input runs
- * as one call. Otherwise a run of pixels goes straight to its place when its output lies apart
- * from its input (growing, last to first: [p0, p1) with p0 * out_c >= p1 * in_c; else first to
- * last: p1 * out_c <= p0 * in_c), the runs longer each step (by in_c / out_c or its inverse),
- * as long as they hold at least a chunk; the others go by chunks through the temporary. */
+ * as one call; a growing one too, its input first moved to the top of the output's place: the
+ * output of pixels [0, p) then ends at p * out_c, below their input's end,
+ * (out_c - in_c) * total + p * in_c, as p <= total (one call instead of a run per halving and
+ * chunks, each paying the kernel's setup). Otherwise a run of pixels goes straight to its place
+ * when its output lies apart from its input (growing, last to first: [p0, p1) with
+ * p0 * out_c >= p1 * in_c; else first to last: p1 * out_c <= p0 * in_c), the runs longer each
+ * step (by in_c / out_c or its inverse), as long as they hold at least a chunk; the others go
+ * by chunks through the temporary. */
 static void run_in_place(const nnom_conv_args *a, uint8_t *buf, uint8_t *scratch, uint32_t scratch_bytes, size_t elem,
                          chunk_kernel kernel, int aliased)
 {
@@ -385,6 +400,13 @@ static void run_in_place(const nnom_conv_args *a, uint8_t *buf, uint8_t *scratch
     const uint64_t in_c = (uint64_t)a->in_c, out_c = (uint64_t)a->out_c;
     const uint32_t temp_size = temp_bytes(a, elem);
     const int grows = out_c > in_c;
+    if (aliased && grows) {
+        const size_t up = (size_t)total * (out_px - in_px);
+        move_up(buf, (size_t)total * in_px, up);
+        const nnom_conv_args c = chunk_args(*a, total);
+        kernel(&c, buf + up, buf, scratch, scratch_bytes);
+        return;
+    }
     for (int32_t done = 0; done < total;) {
         /* the longest run next in order whose output lies apart from its input */
         int32_t p0 = done, p1 = total;

@@ -28,8 +28,11 @@
  *    block covers about half (out_c 16) or more of the pixels left: 48x48 in
  *    9 blocks, a band of 2x48 in 4; the last pixels, once that room is
  *    smaller, in the scratch or, when that holds fewer than SHORT_TAIL, in a
- *    stack buffer of SHORT_TAIL records (228 bytes; nnom_conv2d_s8's frame, which
- *    the general path's locals share, grows 8-16 bytes). No arena growth; stack:
+ *    stack buffer of SHORT_TAIL records (804 bytes: a tiled stage's band of 2x48
+ *    pixels in two blocks, 46 and 50, where 14 records took four, each block
+ *    paying every channel's set-up again: 3.07 -> 2.73 est. cycles/MAC; in
+ *    conv_short's own frame, not inlined, so that other layers' calls do not
+ *    carry it; the MobileNet's peak stack, 5084 bytes, unchanged). No arena growth; stack:
  *    that buffer, the forms of the channels (16 bytes), a run's arguments.
  *  - short_run_* (assembly, a run of consecutive channels of one form per
  *    call, per block): per channel about 30 instructions of set-up (its
@@ -48,8 +51,8 @@
  *
  * Measured (-O2, estimated Cortex-M4 cycles per MAC, the general kernel's in
  * brackets): pw_48x48_8to16 2.33 (3.42), with mixed multipliers 2.37 (3.46),
- * a band of 2x48 with the least scratch 3.08 (3.64); the MobileNet's 48x48x8
- * -> 16 layer, run in 24 bands of two rows, 2.90 (3.70).
+ * a band of 2x48 with the least scratch 2.73 (3.64); the MobileNet's 48x48x8
+ * -> 16 layer, run in 24 bands of two rows, 2.64 (3.70).
  *
  * Requantisation per channel (short_form, once per call): multiplier above
  * 2^30, shift in [-22, -1] and |bias| <= 2^30 - 1 - 8 * 32640 (so
@@ -82,7 +85,7 @@ enum {
     SHORT_MIN_SCRATCH = SHORT_RECORD + 4, /* one record and the end word */
     SHORT_L_MAX_SHIFT = 8,   /* the largest left shift of the form SHORT_L */
     SHORT_MAX_OUT = 1 << (SHORT_MIN_OUT_LOG + SHORT_MAX_LOG), /* the most output channels (32) */
-    SHORT_TAIL = 14,         /* records of the stack buffer for the last pixels when the scratch holds fewer */
+    SHORT_TAIL = 50,         /* records of the stack buffer for the last pixels when the scratch holds fewer */
 };
 
 /* The word after a block's last record (a lane of x - zp is never -32768). */
@@ -304,8 +307,9 @@ static void short_general(const nnom_conv_args *a, int32_t c, int form, const ui
 
 #define SHORT_FORM_OF(forms, c) (((forms)[(c) >> 1] >> (4 * ((c) & 1))) & 15)
 
-/* The int8 convolution of a layer conv_short_takes() takes. */
-static void conv_short(const nnom_conv_args *a, const int8_t *in, int8_t *out, void *scratch, uint32_t scratch_bytes)
+/* The int8 convolution of a layer conv_short_takes() takes (not inlined: the stack buffer of
+ * the last pixels is on the stack only while it runs, not in nnom_conv2d_s8's frame). */
+__attribute__((noinline)) static void conv_short(const nnom_conv_args *a, const int8_t *in, int8_t *out, void *scratch, uint32_t scratch_bytes)
 {
     static const short_run_fn runs_zp[SHORT_MAX_LOG + 1] = {short_run_zp0, short_run_zp1};
     static const short_run_fn runs_u[SHORT_MAX_LOG + 1] = {short_run_u0, short_run_u1};
