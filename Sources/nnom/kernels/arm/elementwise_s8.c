@@ -195,6 +195,82 @@ static inline void nnom_ew_add_fast(const nnom_elementwise_s8_args *a, const int
     else ew_add_span(a->in1, a->in2, a->out, c, a->rows, t1 + 128, t2 + 128, &q);
 }
 
+/* The add with one input linear (see above): out[i] = ssat8(requant(t[a[i]] + b[i] k)), i < n (n >= 4), as
+ * ew_out() with the multiplier above 2^30 (m > 2^30), no clamp; t indexed by int8 values. Four elements a
+ * pass, two at a time: six loads in a row (consecutive loads pipeline), MLA, SMMLAR, the sign, the shift,
+ * SSAT, the pair stored as a halfword (at the head of the next pair's loads). The shift e (in [1, 22])
+ * shares a register with the passes left (bits 8 on: ASR reads the low byte only). Thirteen registers. */
+static void ew_lin_run(const int8_t *pa, const int8_t *pb, int8_t *out, int32_t n, const int32_t *t, int32_t k,
+                       int32_t m, int32_t e, int32_t c)
+{
+    enum { EW_PASS_ONE = 1 << 8 }; /* the pass counter's unit in the shared register */
+    int32_t a0, a1, b0, b1;
+    const int8_t *const a_end = pa + n;
+    int32_t ne = (((n >> 2) - 1) * EW_PASS_ONE) | e;
+    if (n >= 4)
+        __asm__ volatile(
+        "1:\n\t"
+        "ldrsb  %[a0], [%[pa]], #4\n\t"
+        "ldrsb  %[a1], [%[pa], #-3]\n\t"
+        "ldrsb  %[b0], [%[pb]], #4\n\t"
+        "ldrsb  %[b1], [%[pb], #-3]\n\t"
+        "ldr    %[a0], [%[t], %[a0], lsl #2]\n\t"
+        "ldr    %[a1], [%[t], %[a1], lsl #2]\n\t"
+        "mla    %[a0], %[b0], %[k], %[a0]\n\t"
+        "mla    %[a1], %[b1], %[k], %[a1]\n\t"
+        "smmlar %[b0], %[a0], %[m], %[c]\n\t"
+        "smmlar %[b1], %[a1], %[m], %[c]\n\t"
+        "add    %[b0], %[b0], %[a0], asr #31\n\t"
+        "add    %[b1], %[b1], %[a1], asr #31\n\t"
+        "asr    %[b0], %[b0], %[ne]\n\t"
+        "asr    %[b1], %[b1], %[ne]\n\t"
+        "ssat   %[b0], #8, %[b0]\n\t"
+        "ssat   %[b1], #8, %[b1]\n\t"
+        "bfi    %[b0], %[b1], #8, #8\n\t"
+        "strh   %[b0], [%[po]], #4\n\t"
+        "ldrsb  %[a0], [%[pa], #-2]\n\t"
+        "ldrsb  %[a1], [%[pa], #-1]\n\t"
+        "ldrsb  %[b0], [%[pb], #-2]\n\t"
+        "ldrsb  %[b1], [%[pb], #-1]\n\t"
+        "ldr    %[a0], [%[t], %[a0], lsl #2]\n\t"
+        "ldr    %[a1], [%[t], %[a1], lsl #2]\n\t"
+        "mla    %[a0], %[b0], %[k], %[a0]\n\t"
+        "mla    %[a1], %[b1], %[k], %[a1]\n\t"
+        "smmlar %[b0], %[a0], %[m], %[c]\n\t"
+        "smmlar %[b1], %[a1], %[m], %[c]\n\t"
+        "add    %[b0], %[b0], %[a0], asr #31\n\t"
+        "add    %[b1], %[b1], %[a1], asr #31\n\t"
+        "asr    %[b0], %[b0], %[ne]\n\t"
+        "asr    %[b1], %[b1], %[ne]\n\t"
+        "ssat   %[b0], #8, %[b0]\n\t"
+        "ssat   %[b1], #8, %[b1]\n\t"
+        "bfi    %[b0], %[b1], #8, #8\n\t"
+        "strh   %[b0], [%[po], #-2]\n\t"
+        "subs   %[ne], %[ne], #256\n\t"
+        "bpl    1b\n\t"
+        : [a0] "=&r"(a0), [a1] "=&r"(a1), [b0] "=&r"(b0), [b1] "=&r"(b1), [pa] "+r"(pa), [pb] "+r"(pb),
+          [po] "+r"(out), [ne] "+r"(ne)
+        : [t] "r"(t), [k] "r"(k), [m] "r"(m), [c] "r"(c)
+        : "cc", "memory");
+    for (; pa != a_end; pa++, pb++, out++) *out = (int8_t)ew_out(1, m, e, c, t[*pa] + *pb * k);
+}
+
+/* out = requant(t[a] + b k) over the tensor (a, b: the table's input and the linear one; the second input
+ * a per-channel vector when broadcast: then a row at a time). */
+static inline void nnom_ew_add_lin(const nnom_elementwise_s8_args *a, int lin_first, const int32_t *t, int32_t k,
+                                   int32_t e)
+{
+    const int32_t m = a->params[4], c = nnom_requant32_const(e, a->out_zero_point), ch = a->channels;
+    const int8_t *pa = lin_first ? a->in2 : a->in1, *pb = lin_first ? a->in1 : a->in2;
+    if (!a->broadcast) {
+        ew_lin_run(pa, pb, a->out, a->rows * ch, t, k, m, e, c);
+        return;
+    }
+    const int32_t sa = lin_first ? 0 : ch, sb = lin_first ? ch : 0;
+    int8_t *o = a->out;
+    for (int32_t r = 0; r < a->rows; r++, pa += sa, pb += sb, o += ch) ew_lin_run(pa, pb, o, ch, t, k, m, e, c);
+}
+
 /* lo:hi += ilo:ihi, a 64-bit add (ADDS, ADC). */
 EW_INLINE void ew_step64(uint32_t *lo, uint32_t *hi, uint32_t ilo, uint32_t ihi)
 {
@@ -205,18 +281,18 @@ EW_INLINE void ew_step64(uint32_t *lo, uint32_t *hi, uint32_t ilo, uint32_t ihi)
  * w_i the high word of *acc + i inc; *acc advanced by n inc. Four values a loop pass, the
  * accumulator in two registers (GCC's 64-bit loop kept its increments on the stack: 7.5
  * estimated Cortex-M4 cycles a value, this about 6.3). */
-static inline void nnom_ew_fill(int32_t *t, int32_t n, int64_t *acc, int64_t inc, int32_t e, int32_t k)
+static inline void nnom_ew_fill(int32_t *t, int32_t n, int64_t *acc, int64_t inc, int32_t e, int32_t k, int32_t ko)
 {
     uint32_t lo = (uint32_t)(uint64_t)*acc, hi = (uint32_t)((uint64_t)*acc >> 32);
     const uint32_t ilo = (uint32_t)(uint64_t)inc, ihi = (uint32_t)((uint64_t)inc >> 32);
     for (; n >= 4; n -= 4, t += 4) {
-        const int32_t t0 = k * ((int32_t)hi >> e);
+        const int32_t t0 = k * ((int32_t)hi >> e) + ko;
         ew_step64(&lo, &hi, ilo, ihi);
-        const int32_t t1 = k * ((int32_t)hi >> e);
+        const int32_t t1 = k * ((int32_t)hi >> e) + ko;
         ew_step64(&lo, &hi, ilo, ihi);
-        const int32_t t2 = k * ((int32_t)hi >> e);
+        const int32_t t2 = k * ((int32_t)hi >> e) + ko;
         ew_step64(&lo, &hi, ilo, ihi);
-        const int32_t t3 = k * ((int32_t)hi >> e);
+        const int32_t t3 = k * ((int32_t)hi >> e) + ko;
         ew_step64(&lo, &hi, ilo, ihi);
         t[0] = t0;
         t[1] = t1;
@@ -224,7 +300,7 @@ static inline void nnom_ew_fill(int32_t *t, int32_t n, int64_t *acc, int64_t inc
         t[3] = t3;
     }
     for (; n > 0; n--, t++) {
-        t[0] = k * ((int32_t)hi >> e);
+        t[0] = k * ((int32_t)hi >> e) + ko;
         ew_step64(&lo, &hi, ilo, ihi);
     }
     *acc = (int64_t)(((uint64_t)hi << 32) | lo);
