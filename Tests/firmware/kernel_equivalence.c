@@ -998,6 +998,15 @@ static int32_t check_elementwise(int32_t cases)
             params[4] = (int32_t)(0x40000000u + (next() & 0x3FFFFFFFu));
             params[5] = -range(1, 2);
         }
+        if (op != 2 && chance(40)) {
+            /* one input linear (x' = (x - zp) q; TFLite's larger-scale input: m = 2^30, s = 0): the
+             * one-table path of the Cortex-M kernel (kernels/arm/elementwise_s8.c, ew_lin_run) */
+            const int j = chance(50) ? 0 : 2, sh = chance(70) ? 0 : range(0, 3);
+            params[j] = chance(70) ? 0x40000000 : (range(1, 1 << 15) << (11 + sh));
+            params[j + 1] = -sh;
+            if (chance(50)) params[j == 0 ? 2 : 0] = params[j], params[j == 0 ? 3 : 1] = params[j + 1];
+            if (chance(60)) a.act_lo = -128, a.act_hi = 127;
+        }
         if (op == 2) {
             params[0] = params[4];
             params[1] = params[5];

@@ -85,14 +85,14 @@ static int64_t prescale_bound(int32_t zp, int32_t m, int32_t s)
 /* k (w >> e) for n values into t, w the high word of *acc, which steps by inc after each (the
  * 64-bit step is an ADDS and an ADC on a 32-bit core; Cortex-M with DSP: nnom_ew_fill of
  * kernels/arm/elementwise_s8.c, the same values). */
-static inline void prescale_fill(int32_t *t, int32_t n, int64_t *acc, int64_t inc, int32_t e, int32_t k)
+static inline void prescale_fill(int32_t *t, int32_t n, int64_t *acc, int64_t inc, int32_t e, int32_t k, int32_t ko)
 {
 #if NNOM_USE_ARM_DSP
-    nnom_ew_fill(t, n, acc, inc, e, k);
+    nnom_ew_fill(t, n, acc, inc, e, k, ko);
 #else
     int64_t a = *acc;
     for (; n > 0; n--, t++) {
-        t[0] = k * ((int32_t)(a >> 32) >> e);
+        t[0] = k * ((int32_t)(a >> 32) >> e) + ko;
         a += inc;
     }
     *acc = a;
@@ -100,8 +100,8 @@ static inline void prescale_fill(int32_t *t, int32_t n, int64_t *acc, int64_t in
 }
 
 /*
- * t[v + 128] = k prescaled(v, zp, m, s) for every int8 v (k = 1, -1, 2 or -2; |k x'| < 2^31 is the
- * caller's: prescale_bound() first).
+ * t[v + 128] = k prescaled(v, zp, m, s) + ko for every int8 v (k = 1, -1, 2 or -2; |k x' + ko| < 2^31
+ * is the caller's: prescale_bound() first).
  * For s <= 0 in 64-bit steps: with d = v - zp (|d| <= 255), the doubling high multiply of d 2^20
  * by m, floor((d m 2^20 + 2^30) / 2^31) (kernels/conv.h; d 2^20 is never -2^31, its saturating
  * case), is y(d) = floor((d m + 2^10) / 2^11); then the rounding right shift by e = -s (half away
@@ -116,10 +116,10 @@ static inline void prescale_fill(int32_t *t, int32_t n, int64_t *acc, int64_t in
  * for 180 bytes of code more.)
  */
 enum { EW_PRESCALE_FRAC = 11, EW_ACC_SHIFT = 32 - EW_PRESCALE_FRAC };
-static void prescale_table(int32_t t[EW_VALUES], int32_t zp, int32_t m, int32_t s, int32_t k)
+static void prescale_table_off(int32_t t[EW_VALUES], int32_t zp, int32_t m, int32_t s, int32_t k, int32_t ko)
 {
     if (s > 0) {
-        for (int32_t v = 0; v < EW_VALUES; v++) t[v] = k * prescaled(v + INT8_MIN, zp, m, s);
+        for (int32_t v = 0; v < EW_VALUES; v++) t[v] = k * prescaled(v + INT8_MIN, zp, m, s) + ko;
         return;
     }
     const ew_prescale p = prescale_init(m, s);
@@ -131,10 +131,24 @@ static void prescale_table(int32_t t[EW_VALUES], int32_t zp, int32_t m, int32_t 
     const int64_t frac = (int64_t)1 << EW_ACC_SHIFT, word = (int64_t)1 << 32;
     const int64_t inc = (int64_t)m * frac;
     int64_t acc = ((int64_t)d0 * m + round_half) * frac + (int64_t)(p.half + p.away) * word;
-    prescale_fill(t, split, &acc, inc, p.e, k);
+    prescale_fill(t, split, &acc, inc, p.e, k, ko);
     acc -= (int64_t)p.away * word;
-    prescale_fill(t + split, EW_VALUES - split, &acc, inc, p.e, k);
+    prescale_fill(t + split, EW_VALUES - split, &acc, inc, p.e, k, ko);
 }
+
+/* An input whose x' is linear in x: s <= 0 and m a multiple of 2^(11 - s), so x' = (x - zp) q exactly
+ * (the doubling high multiply and the rounding shift both drop only zero bits), q = m / 2^(11 - s). */
+enum { EW_LINEAR_MAX_E = 19 };
+static void prescale_table(int32_t t[EW_VALUES], int32_t zp, int32_t m, int32_t s, int32_t k)
+{
+    prescale_table_off(t, zp, m, s, k, 0);
+}
+
+static inline int ew_linear(int32_t m, int32_t s)
+{
+    return s <= 0 && -s <= EW_LINEAR_MAX_E && (m & ((1 << (EW_PRESCALE_FRAC - s)) - 1)) == 0;
+}
+static inline int32_t ew_linear_q(int32_t m, int32_t s) { return m >> (EW_PRESCALE_FRAC - s); }
 
 static void add_sub(const nnom_elementwise_s8_args *a, int subtract)
 {
@@ -167,6 +181,19 @@ static void add_sub(const nnom_elementwise_s8_args *a, int subtract)
         const int fast = e >= 1 && e <= NNOM_REQUANT32_MAX_E &&
                          prescale_bound(zp1, m1, s1) + prescale_bound(zp2, m2, s2) <= NNOM_REQUANT32_MAX_ACC;
         const int32_t k = fast ? EW_FAST_TABLE_SCALE : 1;
+#if NNOM_USE_ARM_DSP
+        /* one input linear (x' = (x - zp) q, the larger-scale input as TFLite and nnom quantise), the output
+         * multiplier above 2^30, no clamp: one table, kernels/arm/elementwise_s8.c's loop */
+        const int lin2 = ew_linear(m2, s2), lin = lin2 || ew_linear(m1, s1);
+        if (fast && lin && a->params[4] > (1 << 30) && lo == INT8_MIN && hi == INT8_MAX) {
+            const int32_t kt = !lin2 && subtract ? -k : k, kl = lin2 && subtract ? -k : k;
+            const int32_t q = lin2 ? ew_linear_q(m2, s2) : ew_linear_q(m1, s1), zpl = lin2 ? zp2 : zp1;
+            /* t[a] + b kl q = kt x_a' + kl x_b': the linear input's zero point in the table */
+            prescale_table_off(t1, lin2 ? zp1 : zp2, lin2 ? m1 : m2, lin2 ? s1 : s2, kt, -kl * q * zpl);
+            nnom_ew_add_lin(a, !lin2, t1 - INT8_MIN, kl * q, e);
+            return;
+        }
+#endif
         prescale_table(t1, zp1, m1, s1, k);
         prescale_table(t2, zp2, m2, s2, fast && subtract ? -k : k);
         if (fast) {
