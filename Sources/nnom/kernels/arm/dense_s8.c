@@ -73,6 +73,19 @@ typedef struct {
     const int32_t *init;  /* 16: the blocks' starting sums, four per block (may be the array of sums) */
 } rows4_args;
 
+/* The entry into a loop of unrolled copies: its address from the table of halfword offsets at
+ * local label 6 (indexed by the pass's remainder in IDX), added to local label 10, the loop's first
+ * copy, with the Thumb bit set, into IDX and stored at SLOT (TMP is clobbered). ADR's offsets are
+ * resolved by the assembler, right only in a word-aligned section (-Os aligns functions to 2 bytes). */
+#define DENSE_LOOP_ENTRY(IDX, TMP, SLOT)                  \
+    ".p2align 2\n\t"                                     \
+    "adr     " TMP ", 6f\n\t"                            \
+    "ldrh    " IDX ", [" TMP ", " IDX ", lsl #1]\n\t"     \
+    "adr     " TMP ", 10f\n\t"                           \
+    "add     " IDX ", " TMP ", " IDX "\n\t"               \
+    "orr     " IDX ", " IDX ", #1\n\t"                    \
+    "str     " IDX ", " SLOT "\n\t"
+
 /* The assembly's frame below the saved registers: */
 #define FRAME_END "[sp]"          /* end of the input */
 #define FRAME_X "[sp, #4]"        /* its start */
@@ -180,15 +193,7 @@ __attribute__((naked, noinline)) static void dot_blocks_asm(ARG const uint32_t *
         "add     r12, r0, r11, lsl #3\n\t"
         "str     r12, " FRAME_END "\n\t"
         "and     r11, r11, #" DENSE_PASS_MASK "\n\t"
-        /* the entry's address, from the table after the code: ADR's offsets are resolved by the
-         * assembler, right only in a word-aligned section (-Os aligns functions to 2 bytes) */
-        ".p2align 2\n\t"
-        "adr     r12, 6f\n\t"
-        "ldrh    r11, [r12, r11, lsl #1]\n\t"
-        "adr     r12, 10f\n\t"
-        "add     r11, r12, r11\n\t"
-        "orr     r11, r11, #1\n\t"
-        "str     r11, " FRAME_ENTRY "\n\t"
+        DENSE_LOOP_ENTRY("r11", "r12", FRAME_ENTRY) /* the entry's address, from the table after the code */
         "add     r8, r1, r9, lsl #1\n\t"
         "ldm     r2!, {r4-r7}\n\t"
         "str     r2, " FRAME_INIT "\n\t"

@@ -205,14 +205,7 @@ __attribute__((naked, noinline)) static void dot_units_asm(ARG const uint32_t *x
         "add     r12, r0, r11, lsl #3\n\t"
         "str     r12, " FRAME_U_END "\n\t"
         "and     r11, r11, #" UNIT_PASS_MASK "\n\t"
-        /* the entry's address (as in dot_blocks_asm: a word-aligned section for ADR) */
-        ".p2align 2\n\t"
-        "adr     r12, 6f\n\t"
-        "ldrh    r11, [r12, r11, lsl #1]\n\t"
-        "adr     r12, 10f\n\t"
-        "add     r11, r12, r11\n\t"
-        "orr     r11, r11, #1\n\t"
-        "str     r11, " FRAME_U_ENTRY "\n\t"
+        DENSE_LOOP_ENTRY("r11", "r12", FRAME_U_ENTRY) /* the entry's address (as in dot_blocks_asm) */
         "ldm     r10, {r4-r6}\n\t"  /* block A: rows 0, 1, 2, 4 (block B alone: 7, 6, 5, 3) */
         "ldr     r7, [r10, #16]\n\t"
         "bx      r11\n\t"
