@@ -136,19 +136,22 @@ static void prescale_table_off(int32_t t[EW_VALUES], int32_t zp, int32_t m, int3
     prescale_fill(t + split, EW_VALUES - split, &acc, inc, p.e, k, ko);
 }
 
-/* An input whose x' is linear in x: s <= 0 and m a multiple of 2^(11 - s), so x' = (x - zp) q exactly
- * (the doubling high multiply and the rounding shift both drop only zero bits), q = m / 2^(11 - s). */
-enum { EW_LINEAR_MAX_E = 19 };
 static void prescale_table(int32_t t[EW_VALUES], int32_t zp, int32_t m, int32_t s, int32_t k)
 {
     prescale_table_off(t, zp, m, s, k, 0);
 }
 
+#if NNOM_USE_ARM_DSP
+/* An input whose x' is linear in x: s <= 0 and m a multiple of 2^(11 - s), so x' = (x - zp) q exactly
+ * (the doubling high multiply and the rounding shift both drop only zero bits), q = m / 2^(11 - s).
+ * (Only the Cortex-M DSP form has a path of its own for it.) */
+enum { EW_LINEAR_MAX_E = 19 };
 static inline int ew_linear(int32_t m, int32_t s)
 {
     return s <= 0 && -s <= EW_LINEAR_MAX_E && (m & ((1 << (EW_PRESCALE_FRAC - s)) - 1)) == 0;
 }
 static inline int32_t ew_linear_q(int32_t m, int32_t s) { return m >> (EW_PRESCALE_FRAC - s); }
+#endif
 
 static void add_sub(const nnom_elementwise_s8_args *a, int subtract)
 {
