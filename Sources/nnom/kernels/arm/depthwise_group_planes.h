@@ -51,20 +51,18 @@ static int gp_tri(const nnom_conv_args *a, int32_t pitch)
 }
 
 /* Lines of three of a group's four channels (outputs from o, image j at img + j * plane) from the
- * blocks b (their weights packed, step and o_line set), the four in one call when they share a
- * form (else one call each); whether they ran (not where a channel is DW_GEN). */
+ * blocks b (their weights packed, step and o_line set): the four in one call when they share a
+ * form, else each channel not in DW_GEN in a call of its own; whether all four ran (else the
+ * caller runs the DW_GEN ones). Every channel not in DW_GEN runs here: group_setup3() gave it a
+ * form of the line loops (ZP, U, Z or L: DW_ALLOW_L, never DW_E), and a DW_L channel must not go
+ * to the C rows (row_fn()'s choice for lines under four outputs computes the U form, whose sign
+ * term L has not: off by one on every negative product). */
 enum { TRI3_BLOCK_WORDS = (int)(sizeof(tri3_args) / sizeof(uint32_t)) };
 static int tri_group(const nnom_conv_args *a, const dw_chan q[4], int8_t *o, int32_t lines, tri3_args b[TRI3_GROUP],
                      const int16_t *img, int32_t plane, int32_t pitch)
 {
     quad3_form f[TRI3_GROUP];
-    int same = 1;
-    for (int32_t j = 0; j < TRI3_GROUP; j++) {
-        if (q[j].mode == DW_GEN) return 0;
-        f[j] = quad3_form_of(q[j].mode, q[j].e, a->out_zp);
-        if (!tri3_form_ok(f[j])) return 0;
-        same &= f[j] == f[0];
-    }
+    int gen = 0, same = 1;
     for (int32_t j = 0; j < TRI3_GROUP; j++) {
         tri3_args *t = &b[j];
         t->r = img + j * plane;
@@ -74,11 +72,17 @@ static int tri_group(const nnom_conv_args *a, const dw_chan q[4], int8_t *o, int
         t->mult = q[j].mult;
         t->c = q[j].c;
         t->e = q[j].e;
+        gen |= q[j].mode == DW_GEN;
+        f[j] = q[j].mode == DW_GEN ? QUAD3_ZP : quad3_form_of(q[j].mode, q[j].e, a->out_zp);
+        same &= f[j] == f[0];
     }
-    if (same) tri3_run(b, TRI3_GROUP, a->stride_w, f[0]);
-    else
-        for (int32_t j = 0; j < TRI3_GROUP; j++) tri3_run(&b[j], 1, a->stride_w, f[j]);
-    return 1;
+    if (!gen && same) {
+        tri3_run(b, TRI3_GROUP, a->stride_w, f[0]);
+        return 1;
+    }
+    for (int32_t j = 0; j < TRI3_GROUP; j++)
+        if (q[j].mode != DW_GEN) tri3_run(&b[j], 1, a->stride_w, f[j]);
+    return !gen;
 }
 
 /* The form of the lines of six that serve channel q (not DW_GEN): ZP as U (hex3_run()), and with
@@ -170,6 +174,7 @@ __attribute__((noinline)) static void group_tri(const dw_geom *g, const int8_t *
         group_setup3(g, c0, q, b[0].w, TRI3_BLOCK_WORDS, DW_ALLOW_L);
         if (tri_group(a, q, out + c0, lines, b, img, plane, pitch)) continue;
         for (int32_t j = 0; j < 4; j++) {
+            if (q[j].mode != DW_GEN) continue;
             const int16_t *rows[3] = {img + j * plane, img + j * plane + pitch, img + j * plane + 2 * pitch};
             dw_k k;
             k.init = q[j].init;
@@ -180,9 +185,8 @@ __attribute__((noinline)) static void group_tri(const dw_geom *g, const int8_t *
             k.hi = a->act_max;
             k.zp = a->out_zp;
             k.q = q[j].q;
-            row_fn(a->stride_w == 1 ? DW_SHAPE_S1 : DW_SHAPE_S2, q[j].mode, 1)(g, rows, b[j].w, TRI3_OUT,
-                                                                            out + c0 + j, &k, lines,
-                                                                            a->stride_h * pitch);
+            row_fn(a->stride_w == 1 ? DW_SHAPE_S1 : DW_SHAPE_S2, DW_GEN, 1)(g, rows, b[j].w, TRI3_OUT, out + c0 + j, &k,
+                                                                         lines, a->stride_h * pitch);
         }
     }
 }
