@@ -145,6 +145,19 @@ typedef struct {
     nnom_conv_quant q;
 } dw_k;
 
+/* A channel's row constants into @p k: its set-up @p q and the layer's clamp and output zero point. */
+static inline __attribute__((always_inline)) void dw_k_set(dw_k *k, const dw_chan *q, const nnom_conv_args *a)
+{
+    k->init = q->init;
+    k->mult = q->mult;
+    k->c = q->c;
+    k->e = q->e;
+    k->lo = a->act_min;
+    k->hi = a->act_max;
+    k->zp = a->out_zp;
+    k->q = q->q;
+}
+
 static inline int32_t smlabb_(uint32_t a, uint32_t b, int32_t s) { return __smlabb(a, b, s); }
 
 /* The output of sum s (doubled in the fast modes). */
@@ -530,14 +543,7 @@ __attribute__((noinline)) static void planar(const nnom_conv_args *layer, const 
         (void)five;
 #endif
         dw_k k;
-        k.init = q.init;
-        k.mult = q.mult;
-        k.c = q.c;
-        k.e = q.e;
-        k.lo = a->act_min;
-        k.hi = a->act_max;
-        k.zp = a->out_zp;
-        k.q = q.q;
+        dw_k_set(&k, &q, a);
         t.ic = oc / a->depth_mult;
         for (int32_t ox0 = 0; ox0 < out_w; ox0 += tile) {
             const int32_t n = out_w - ox0 < tile ? out_w - ox0 : tile;

@@ -177,14 +177,7 @@ __attribute__((noinline)) static void group_tri(const dw_geom *g, const int8_t *
             if (q[j].mode != DW_GEN) continue;
             const int16_t *rows[3] = {img + j * plane, img + j * plane + pitch, img + j * plane + 2 * pitch};
             dw_k k;
-            k.init = q[j].init;
-            k.mult = q[j].mult;
-            k.c = q[j].c;
-            k.e = q[j].e;
-            k.lo = a->act_min;
-            k.hi = a->act_max;
-            k.zp = a->out_zp;
-            k.q = q[j].q;
+            dw_k_set(&k, &q[j], a);
             row_fn(a->stride_w == 1 ? DW_SHAPE_S1 : DW_SHAPE_S2, DW_GEN, 1)(g, rows, b[j].w, TRI3_OUT, out + c0 + j, &k,
                                                                          lines, a->stride_h * pitch);
         }
@@ -272,14 +265,7 @@ __attribute__((noinline)) static void group_planes(const dw_geom *g, int32_t pit
                     continue;
                 }
                 dw_k k;
-                k.init = q[j].init;
-                k.mult = q[j].mult;
-                k.c = q[j].c;
-                k.e = q[j].e;
-                k.lo = a->act_min;
-                k.hi = a->act_max;
-                k.zp = a->out_zp;
-                k.q = q[j].q;
+                dw_k_set(&k, &q[j], a);
                 row_fn(shape, q[j].mode, no_clamp)(g, rows, wj, a->out_w, o, &k, lines, a->stride_h * pitch);
             }
         }
