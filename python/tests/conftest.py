@@ -8,6 +8,11 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 KERAS_FIXTURES = os.path.join(ROOT, "Tests", "fixtures", "keras")
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# TensorFlow's CPU kernels for a transposed convolution take NHWC only; its oneDNN kernels also take
+# NCHW, which Keras runs for channels_first layers (the channels_first2d fixture's Conv2DTranspose).
+# TensorFlow turns oneDNN on by itself on some x86 CPUs only (not on AMD EPYC, for one): on
+# for every machine, before TensorFlow is first imported, so the tests see the same Keras everywhere.
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 
 
 @pytest.fixture(scope="session")
