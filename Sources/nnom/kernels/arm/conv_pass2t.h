@@ -43,4 +43,29 @@ static void pass2t_table(int32_t *t, const int32_t *mult, const int32_t *shift, 
     RQ("r3", "r7", "r9", "r11", "r0") RQ("r4", "r7", "r9", "r11", "r0")                    \
     RQ("r5", "r8", "r10", "r12", "r0") RQ("r6", "r8", "r10", "r12", "r0")
 
+/* The end of a strip routine's pair (conv_rows16.h, conv_rows2.h), from label 21, where the ZP form
+ * (PASS2T_RQ(REQUANT_ZP), just before) joins: channel c's outputs r3 (pixel 0) and r4 (pixel 1),
+ * c + 1's r5 and r6, stored at out and out + out_c ([sp, #OUT_AT], out_c after it); out moved on two
+ * channels, the weights (r1) by WSTEP bytes; back to label 10 until out reaches the output's end
+ * ([sp, #END_AT]), else FRAME bytes of stack dropped and return. Label 30: the U form, then 21. */
+#define PASS2T_PAIR_END(OUT_AT, END_AT, WSTEP, FRAME)                                        \
+    "21:\n\t"                                                                              \
+    "ldrd   r7, r8, [sp, #" OUT_AT "]\n\t" /* out, out_c */                                 \
+    "ldr    r10, [sp, #" END_AT "]\n\t"    /* the output's end */                           \
+    "strb   r3, [r7]\n\t"                                                                  \
+    "strb   r5, [r7, #1]\n\t"                                                              \
+    "add    r9, r7, r8\n\t"                                                                \
+    "strb   r4, [r9]\n\t"                                                                  \
+    "strb   r6, [r9, #1]\n\t"                                                              \
+    "adds   r7, r7, #2\n\t"                                                                \
+    "str    r7, [sp, #" OUT_AT "]\n\t"                                                      \
+    "add    r1, r1, #" WSTEP "\n\t" /* the next pair's weights */                           \
+    "cmp    r7, r10\n\t"                                                                   \
+    "bne    10b\n\t"                                                                       \
+    "add    sp, sp, #" FRAME "\n\t"                                                         \
+    "pop    {r4-r11, pc}\n"                                                                 \
+    "30:\n\t"                                                                              \
+    PASS2T_RQ(REQUANT_U)                                                                    \
+    "b      21b\n\t"
+
 #endif

@@ -74,24 +74,7 @@ __attribute__((naked, noinline)) static void pass2_rows2(ARG const pass2r_args *
         "cmp    r9, #0\n\t"
         "blt    30f\n\t"                   /* (PASS2T_FORM_U; both multipliers above 2^30 fall through) */
         PASS2T_RQ(REQUANT_ZP)
-        "21:\n\t"
-        "ldrd   r7, r8, [sp, #16]\n\t"      /* out, out_c */
-        "ldr    r10, [sp, #24]\n\t"         /* the output's end */
-        "strb   r3, [r7]\n\t"
-        "strb   r5, [r7, #1]\n\t"
-        "add    r9, r7, r8\n\t"
-        "strb   r4, [r9]\n\t"
-        "strb   r6, [r9, #1]\n\t"
-        "adds   r7, r7, #2\n\t"
-        "str    r7, [sp, #16]\n\t"
-        "add    r1, r1, #2 * " ROWS16_STR(ROWS16_PATCH) "\n\t" /* the next pair's weights */
-        "cmp    r7, r10\n\t"
-        "bne    10b\n\t"
-        "add    sp, sp, #36\n\t"
-        "pop    {r4-r11, pc}\n"
-        "30:\n\t"
-        PASS2T_RQ(REQUANT_U)
-        "b      21b\n\t");
+        PASS2T_PAIR_END("16", "24", "2 * " ROWS16_STR(ROWS16_PATCH), "36"));
 }
 
 /* 32 channels at stride 2: a kernel row's groups g and g + 16 (g < 8) share their words, the others
@@ -161,24 +144,7 @@ __attribute__((naked, noinline)) static void pass2_rows2w(ARG const pass2r_args 
         "cmphi  r8, #0x40000000\n\t"
         "bls    30f\n\t"                   /* (both multipliers above 2^30, the common case, fall through) */
         PASS2T_RQ(REQUANT_ZP)
-        "21:\n\t"
-        "ldrd   r7, r8, [sp, #16]\n\t"      /* out, out_c */
-        "ldr    r10, [sp, #24]\n\t"         /* the output's end */
-        "strb   r3, [r7]\n\t"
-        "strb   r5, [r7, #1]\n\t"
-        "add    r9, r7, r8\n\t"
-        "strb   r4, [r9]\n\t"
-        "strb   r6, [r9, #1]\n\t"
-        "adds   r7, r7, #2\n\t"
-        "str    r7, [sp, #16]\n\t"
-        "add    r1, r1, #" ROWS16_STR(ROWS32_PATCH) "\n\t" /* the next pair's weights */
-        "cmp    r7, r10\n\t"
-        "bne    10b\n\t"
-        "add    sp, sp, #44\n\t"
-        "pop    {r4-r11, pc}\n"
-        "30:\n\t"
-        PASS2T_RQ(REQUANT_U)
-        "b      21b\n\t");
+        PASS2T_PAIR_END("16", "24", ROWS16_STR(ROWS32_PATCH), "44"));
 }
 
 /* Whether a layer takes the stride-2 strips (besides what pair_passes needs: every channel fast, an
