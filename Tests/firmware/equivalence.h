@@ -58,6 +58,14 @@ void axis(int32_t in, int32_t k, int32_t s, int32_t d, int same, int32_t *out, i
 
 /* equivalence_rnn.c: the fast requantisations against the portable one, and the recurrent kernel;
  * each returns its mismatches. */
+void random_quant(int32_t out_c, int32_t k, int big_bias);
+
+int32_t check_dense(int32_t cases);
+int32_t check_matmul(int32_t cases);
+int32_t check_transpose_conv(int32_t cases);
+int32_t check_max_pool(int32_t cases);
+int32_t check_elementwise(int32_t cases);
+int32_t check_avg_pool(int32_t cases);
 int32_t check_requant(int32_t cases);
 int32_t check_rnn(int32_t cases);
 int32_t check_requant_rnn(int32_t cases);
