@@ -106,6 +106,9 @@ static inline void nnom_dense_pairs_pack(const int8_t *w, int32_t in_features, i
  * bit, @p args->weights pointing at the pairs (NNOM_DENSE_PAIRS_BYTES bytes).
  */
 void nnom_dense_pairs_s8(const nnom_dense_s8_args *args, const int8_t *in, int8_t *out);
+/* Its portable C form (kernels/dense_pairs_s8.c), which the Cortex-M kernel calls for the layers it
+ * does not take. */
+void nnom_dense_pairs_s8_c(const nnom_dense_s8_args *args, const int8_t *in, int8_t *out);
 
 /** Constants of a float32 dense layer. */
 typedef struct nnom_dense_f32_args {

@@ -1,6 +1,7 @@
 /*
- * int8 dense kernel over weights in row pairs (the layout of kernels/dense.h): the portable form,
- * and on Cortex-M cores with DSP the way into kernels/arm/dense_pairs.h for the shapes it takes.
+ * int8 dense kernel over weights in row pairs (the layout of kernels/dense.h): the portable form
+ * (nnom_dense_pairs_s8_c, nnom_dense_pairs_s8 itself on other cores; on Cortex-M cores with DSP,
+ * kernels/arm/dense_pairs.h defines nnom_dense_pairs_s8 and calls this form for what it does not take).
  *
  * A group's words for one input pair k (P words, 4 P bytes) are read as 2 P little-endian int16
  * lanes L: lane 2j = w[A][2k] + 128 + 256 w[B][2k], lane 2j + 1 the same for input 2k + 1. With
@@ -50,8 +51,7 @@ static inline __attribute__((always_inline)) void group_sums(const uint8_t *gw, 
     }
 }
 
-/* nnom_dense_pairs_s8() in portable C. */
-static void dense_pairs_portable(const nnom_dense_s8_args *a, const int8_t *in, int8_t *out)
+void nnom_dense_pairs_s8_c(const nnom_dense_s8_args *a, const int8_t *in, int8_t *out)
 {
     const int32_t in_f = a->in_features, out_f = a->out_features;
     const int32_t k_n = (in_f + 1) / 2, rows = out_f + (out_f & 1); /* input pairs, rows padded */
@@ -73,14 +73,6 @@ static void dense_pairs_portable(const nnom_dense_s8_args *a, const int8_t *in, 
 }
 
 #include "kernels/arm/arm_dsp.h"
-#if NNOM_USE_ARM_DSP
-#include "kernels/arm/dense_pairs.h"
+#if !NNOM_USE_ARM_DSP
+void nnom_dense_pairs_s8(const nnom_dense_s8_args *a, const int8_t *in, int8_t *out) { nnom_dense_pairs_s8_c(a, in, out); }
 #endif
-
-void nnom_dense_pairs_s8(const nnom_dense_s8_args *a, const int8_t *in, int8_t *out)
-{
-#if NNOM_USE_ARM_DSP
-    if (dense_pairs_arm(a, in, out)) return;
-#endif
-    dense_pairs_portable(a, in, out);
-}
