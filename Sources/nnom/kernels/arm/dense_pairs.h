@@ -44,7 +44,18 @@ typedef struct {
     int32_t groups;      /* 4: groups of four row pairs, >= 1 */
     int32_t skip;        /* 8: bytes from the end of a group's words read to the next group's first */
     const int32_t *init; /* 12: the starting sums, eight per group (a0, b0, ..., a3, b3); may be acc */
+    int32_t s128;        /* 16: with PAIRS_END: 128 S, S the sum of the widened input */
+    int32_t ends;        /* 20: PAIRS_START, PAIRS_END, both or neither: what a group does before and after */
 } pairs_args;
+
+/* pairs_args::ends (the assembly tests them as PAIRS_START_TEST and PAIRS_END_TEST) */
+enum {
+    PAIRS_START = 1, /* a group's starting sums are rows (bias_A, bias_B): a += 256 b first */
+    PAIRS_END = 2    /* a group's sums leave as rows: a -= 256 b + 128 S (sum_A) */
+};
+#define PAIRS_START_TEST "lsls    r10, r10, #31\n\t" /* Z clear: PAIRS_START (bit 0) */
+#define PAIRS_END_TEST "tst     r10, #2\n\t"         /* Z clear: PAIRS_END */
+_Static_assert(PAIRS_START == 1 && PAIRS_END == 2, "PAIRS_START_TEST, PAIRS_END_TEST");
 
 /* The assembly's frame below the saved registers: */
 #define FRAME_P_END "[sp]"         /* end of the input */
@@ -54,7 +65,36 @@ typedef struct {
 #define FRAME_P_ENTRY "[sp, #16]"  /* where a group enters its loop (the Thumb bit set) */
 #define FRAME_P_INIT "[sp, #20]"   /* the next group's starting sums */
 #define FRAME_P_SKIP "[sp, #24]"   /* skip */
-#define FRAME_P_BYTES "28"         /* (with the nine registers pushed, SP stays 8-byte aligned) */
+#define FRAME_P_S128 "[sp, #28]"   /* s128 */
+#define FRAME_P_ENDS "[sp, #32]"   /* ends */
+#define FRAME_P_BYTES "36"         /* (with the nine registers pushed, SP stays 8-byte aligned) */
+
+/* With PAIRS_START, a group's starting sums taken as rows: a += 256 b for its four pairs (r10 and the
+ * flags clobbered). */
+#define PAIRS_START_ROWS                     \
+    "ldr     r10, " FRAME_P_ENDS "\n\t"      \
+    PAIRS_START_TEST                         \
+    "beq     1f\n\t"                         \
+    "add     r2, r2, r3, lsl #8\n\t"         \
+    "add     r4, r4, r5, lsl #8\n\t"         \
+    "add     r6, r6, r7, lsl #8\n\t"         \
+    "add     r8, r8, r9, lsl #8\n"            \
+    "1:\n\t"
+/* With PAIRS_END, row A's sums: a -= 256 b + 128 S (r10, r11 and the flags clobbered). */
+#define PAIRS_END_ROWS                       \
+    "ldr     r10, " FRAME_P_ENDS "\n\t"      \
+    "ldr     r11, " FRAME_P_S128 "\n\t"      \
+    PAIRS_END_TEST                           \
+    "beq     2f\n\t"                         \
+    "sub     r2, r2, r3, lsl #8\n\t"         \
+    "sub     r4, r4, r5, lsl #8\n\t"         \
+    "sub     r6, r6, r7, lsl #8\n\t"         \
+    "sub     r8, r8, r9, lsl #8\n\t"         \
+    "sub     r2, r2, r11\n\t"                \
+    "sub     r4, r4, r11\n\t"                \
+    "sub     r6, r6, r11\n\t"                \
+    "sub     r8, r8, r11\n"                   \
+    "2:\n\t"
 
 /* Row pair W of the step: r10 the input pair; A, B its sums (the word W is clobbered). */
 #define PAIR_MACS(W, A, B)                    \
@@ -115,7 +155,11 @@ __attribute__((naked, noinline)) static void dot_pairs_asm(ARG const uint32_t *x
         "ldr     r12, [r2, #4]\n\t"  /* groups */
         "ldr     r10, [r2, #8]\n\t"  /* skip */
         "ldr     lr, [r2, #12]\n\t"  /* init */
+        "ldr     r9, [r2, #16]\n\t"  /* s128 */
+        "ldr     r8, [r2, #20]\n\t"  /* ends */
         "str     r0, " FRAME_P_X "\n\t"
+        "str     r9, " FRAME_P_S128 "\n\t"
+        "str     r8, " FRAME_P_ENDS "\n\t"
         "str     r10, " FRAME_P_SKIP "\n\t"
         "str     r3, " FRAME_P_ACC "\n\t"
         "add     r12, r3, r12, lsl #5\n\t" /* eight sums a group */
@@ -126,9 +170,11 @@ __attribute__((naked, noinline)) static void dot_pairs_asm(ARG const uint32_t *x
         DENSE_LOOP_ENTRY("r11", "r12", FRAME_P_ENTRY)
         "ldm     lr!, {r2-r9}\n\t"
         "str     lr, " FRAME_P_INIT "\n\t"
+        PAIRS_START_ROWS
         "bx      r11\n\t"
         "10:\n\t" PAIRS_STEPS
         "bne     10b\n\t"
+        PAIRS_END_ROWS
         /* the group's sums stored; unless they end, the next group's loaded, the pointers reset */
         "ldr     r12, " FRAME_P_ACC "\n\t"
         "ldr     r10, " FRAME_P_ACC_END "\n\t"
@@ -141,6 +187,7 @@ __attribute__((naked, noinline)) static void dot_pairs_asm(ARG const uint32_t *x
         "ldm     lr!, {r2-r9}\n\t"
         "str     lr, " FRAME_P_INIT "\n\t"
         "add     r1, r1, r11\n\t"
+        PAIRS_START_ROWS
         "ldr     r0, " FRAME_P_X "\n\t"
         "ldr     r11, " FRAME_P_ENTRY "\n\t"
         "bx      r11\n"
@@ -191,7 +238,7 @@ static void pairs_partial(const uint32_t *xw, const uint8_t *gw, int32_t pairs, 
     }
 }
 
-/* The starting sums of rows o..o+2 pairs-1 (row pairs): a = bias_A + 256 bias_B, b = bias_B. */
+/* The starting sums of the last group's pairs (rows o on): a = bias_A + 256 bias_B, b = bias_B. */
 static void pairs_init(const nnom_dense_s8_args *a, int32_t o, int32_t pairs, int32_t *ab)
 {
     for (int32_t j = 0; j < pairs; j++) {
@@ -203,11 +250,19 @@ static void pairs_init(const nnom_dense_s8_args *a, int32_t o, int32_t pairs, in
     }
 }
 
-/* Row A's sums from a and b: a - 256 b - 128 S (S: the widened input's sum), in place. */
-static void pairs_finish(int32_t *ab, int32_t pairs, uint32_t s)
+/* Row A's sums of the last group's pairs: a - 256 b - 128 S, in place. */
+static void pairs_finish(int32_t *ab, int32_t pairs, uint32_t s128)
 {
     for (int32_t j = 0; j < pairs; j++)
-        ab[2 * j] = (int32_t)((uint32_t)ab[2 * j] - ((uint32_t)ab[2 * j + 1] << 8) - (s << 7));
+        ab[2 * j] = (int32_t)((uint32_t)ab[2 * j] - ((uint32_t)ab[2 * j + 1] << 8) - s128);
+}
+
+/* The sum of the len inputs less the zero point, modulo 2^32 (for inputs widened chunk by chunk). */
+static uint32_t input_sum(const int8_t *x, int32_t len, int32_t zp)
+{
+    uint32_t s = 0;
+    for (int32_t i = 0; i < len; i++) s += (uint32_t)(x[i] - zp);
+    return s;
 }
 
 void nnom_dense_pairs_s8(const nnom_dense_s8_args *a, const int8_t *in, int8_t *out)
@@ -222,7 +277,7 @@ void nnom_dense_pairs_s8(const nnom_dense_s8_args *a, const int8_t *in, int8_t *
     const int wide = k_n <= PAIRS_WIDE;
     uint32_t xw[PAIRS_WIDE];
     int32_t sums[PAIRS_GROUP_ROWS * PAIRS_BATCH], *acc = sums, batch = PAIRS_BATCH;
-    uint32_t s = 0;
+    uint32_t s;
     if (wide) {
         s = widen_pairs(xw, in, in_f, a->in_zero_point);
         /* the sums of larger batches (fewer calls) in what the input leaves of xw */
@@ -231,33 +286,42 @@ void nnom_dense_pairs_s8(const nnom_dense_s8_args *a, const int8_t *in, int8_t *
             acc = (int32_t *)(xw + k_n);
             batch = room;
         }
+    } else {
+        s = input_sum(in, in_f, a->in_zero_point);
     }
+    const uint32_t s128 = s << 7;
     const uint8_t *w = (const uint8_t *)a->weights;
     for (int32_t g = 0; g < groups + (last_pairs != 0); g += batch) {
         const int32_t whole = groups - g < batch ? (groups > g ? groups - g : 0) : batch;
         const int32_t partial = whole < batch && last_pairs ? last_pairs : 0; /* the last group's pairs */
-        const int32_t o = g * PAIRS_GROUP_ROWS;
+        const int32_t o = g * PAIRS_GROUP_ROWS, whole_rows = whole * PAIRS_GROUP_ROWS;
         const uint8_t *gw = w + (size_t)o * (size_t)(2 * k_n);
-        pairs_init(a, o, whole * NNOM_DENSE_PAIR_GROUP + partial, acc);
-        uint32_t s_all = 0;
+        /* the whole groups' starting sums: the biases as they are (rows), else written here */
+        const int32_t *init = acc;
+        if (a->bias && o + whole_rows <= out_f)
+            init = a->bias + o;
+        else
+            for (int32_t r = 0; r < whole_rows; r++) acc[r] = a->bias && o + r < out_f ? a->bias[o + r] : 0;
+        if (partial) pairs_init(a, o + whole_rows, partial, acc + whole_rows);
         for (int32_t k0 = 0; k0 < k_n; k0 += PAIRS_WIDE) {
             const int32_t n = k_n - k0 < PAIRS_WIDE ? k_n - k0 : PAIRS_WIDE;
-            if (!wide) s_all += widen_pairs(xw, in + 2 * k0, in_f - 2 * k0 < 2 * n ? in_f - 2 * k0 : 2 * n,
-                                            a->in_zero_point);
+            if (!wide) widen_pairs(xw, in + 2 * k0, in_f - 2 * k0 < 2 * n ? in_f - 2 * k0 : 2 * n, a->in_zero_point);
             if (whole) {
                 pairs_args p;
                 p.n = n;
                 p.groups = whole;
                 p.skip = PAIRS_GROUP_BYTES * (k_n - n);
-                p.init = acc;
+                p.init = k0 ? acc : init;
+                p.s128 = (int32_t)s128;
+                p.ends = (k0 ? 0 : PAIRS_START) | (k0 + n == k_n ? PAIRS_END : 0);
                 dot_pairs_asm(xw, gw + (size_t)PAIRS_GROUP_BYTES * (size_t)k0, &p, acc);
             }
             if (partial)
-                pairs_partial(xw, gw + (size_t)whole * PAIRS_GROUP_ROWS * (size_t)(2 * k_n) + 4u * (size_t)partial * (size_t)k0,
-                              partial, n, acc + whole * PAIRS_GROUP_ROWS);
+                pairs_partial(xw, gw + (size_t)whole_rows * (size_t)(2 * k_n) + 4u * (size_t)partial * (size_t)k0,
+                              partial, n, acc + whole_rows);
         }
-        pairs_finish(acc, whole * NNOM_DENSE_PAIR_GROUP + partial, wide ? s : s_all);
-        const int32_t count = whole * PAIRS_GROUP_ROWS + 2 * partial;
+        if (partial) pairs_finish(acc + whole_rows, partial, s128);
+        const int32_t count = whole_rows + 2 * partial;
         write_rows(a, o, o + count > out_f ? out_f - o : count, acc, out);
     }
 }
