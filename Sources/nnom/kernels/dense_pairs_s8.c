@@ -11,9 +11,16 @@
  *
  * modulo 2^32 (uint32), then sum_B = b_j and sum_A = a_j - 256 b_j - 128 S, S the sum of x over
  * the inputs taken. |x| <= 255 and |L| <= 32767, so each product fits int32; over at most
- * DENSE_PAIRS_CHUNK inputs |sum_A|, |sum_B| <= 65536 * 32640 < 2^31, so the values modulo 2^32
- * are the exact sums. Longer inputs are summed chunk by chunk into int64, and each row's output is
- * nnom_dense_output() of that sum, as nnom_dense_s8 computes it: the same bytes.
+ * DENSE_CHUNK_PAIRS input pairs (65536 inputs) |sum_A|, |sum_B| <= 65536 * 32640 < 2^31, so the
+ * values modulo 2^32 are the exact sums. Longer inputs are summed chunk by chunk into int64, and
+ * each row's output is nnom_dense_output() of that sum, as nnom_dense_s8 computes it: the same bytes.
+ *
+ * Loops: per batch of BATCH_GROUPS groups, the input is widened piece by piece (PIECE_PAIRS input
+ * pairs, int16 minus the zero point, each repeated for the four pairs of a group) and each group
+ * summed over the piece lane by lane (piece_sums), 1 KB of stack for the piece. Measured with
+ * callgrind (GCC 12, -O2, x86-64): 640 -> 128 rows 1.68 instructions per MAC, 128 -> 128 2.19
+ * (nnom_dense_s8 on rows: 0.96 and 1.61; the compiler makes the lanes' products with PMULLW,
+ * PMULHW and unpacking, where rows take PMADDWD).
  */
 #include <stddef.h>
 #include <string.h>
@@ -21,33 +28,35 @@
 #include "kernels/dense.h"
 
 enum {
-    DENSE_PAIRS_CHUNK = 65536, /* inputs of one int32 partial sum (even) */
-    DENSE_PAIR_ROWS = 2 * NNOM_DENSE_PAIR_GROUP /* rows of a whole group */
+    DENSE_CHUNK_PAIRS = 32768, /* input pairs of one exact int32 sum (65536 inputs), a multiple of PIECE_PAIRS */
+    PIECE_PAIRS = 64,   /* input pairs summed at a time: int32 sums of one piece cannot overflow */
+    BATCH_GROUPS = 16,  /* groups of eight rows summed over one widened piece */
+    GROUP_ROWS = 2 * NNOM_DENSE_PAIR_GROUP
 };
+/* One piece's sum a_j: |x| <= 255, |lane| <= 32767, 2 PIECE_PAIRS products: below 2^31. */
+_Static_assert(2 * PIECE_PAIRS * 255 * 32767 < 2147483647, "PIECE_PAIRS");
 
-/* The sums of the first @p pairs row pairs of the group at @p gw (@p stride bytes per input pair:
- * 4 P, P its pairs) over input pairs k0 <= k < k1 (k1 - k0 <= DENSE_PAIRS_CHUNK / 2) added to
- * sum[2 j] (row A of pair j) and sum[2 j + 1] (row B). */
-static inline __attribute__((always_inline)) void group_sums(const uint8_t *gw, size_t stride, int32_t pairs,
-                                                             const int8_t *in, int32_t in_f, int32_t zp, int32_t k0,
-                                                             int32_t k1, int64_t *sum)
+/* The a and b sums of the @p pairs row pairs of a group over one piece of n input pairs added to
+ * a[j], b[j] (modulo 2^32): @p xr the piece's inputs widened and repeated lane by lane (xr[8k + 2j + t]
+ * = x[2k + t]), @p gw the group's words of the piece (4 @p pairs bytes per input pair). A whole
+ * group's words for one input pair are eight int16 lanes, each multiplied by its input as it is (a)
+ * and by its high byte, w_B (b): element-wise products of eight lanes, vectors for the compiler. */
+static inline __attribute__((always_inline)) void piece_sums(const int16_t *xr, const uint8_t *gw, const int32_t pairs,
+                                                             int32_t n, uint32_t *a, uint32_t *b)
 {
-    uint32_t a[NNOM_DENSE_PAIR_GROUP] = {0}, b[NNOM_DENSE_PAIR_GROUP] = {0}, s = 0;
-    for (int32_t k = k0; k < k1; k++) {
-        const int32_t x0 = in[2 * k] - zp, x1 = 2 * k + 1 < in_f ? in[2 * k + 1] - zp : 0;
-        const uint8_t *p = gw + (size_t)k * stride;
-        s += (uint32_t)(x0 + x1);
-        for (int32_t j = 0; j < pairs; j++) {
-            int16_t l0, l1;
-            memcpy(&l0, p + 4 * j, sizeof l0);
-            memcpy(&l1, p + 4 * j + 2, sizeof l1);
-            a[j] += (uint32_t)(x0 * l0 + x1 * l1);
-            b[j] += (uint32_t)(x0 * (int8_t)p[4 * j + 1] + x1 * (int8_t)p[4 * j + 3]);
+    int32_t la[GROUP_ROWS] = {0}, lb[GROUP_ROWS] = {0}; /* per lane; one piece cannot overflow them */
+    for (int32_t k = 0; k < n; k++) {
+        int16_t g[GROUP_ROWS];
+        memcpy(g, gw + 4 * (size_t)pairs * (size_t)k, 4 * (size_t)pairs);
+        const int16_t *x = xr + GROUP_ROWS * k;
+        for (int32_t l = 0; l < 2 * pairs; l++) {
+            la[l] += x[l] * g[l];
+            lb[l] += x[l] * (int16_t)(g[l] >> 8); /* the high byte (an arithmetic shift) */
         }
     }
     for (int32_t j = 0; j < pairs; j++) {
-        sum[2 * j] += (int32_t)(a[j] - (b[j] << 8) - (s << 7));
-        sum[2 * j + 1] += (int32_t)b[j];
+        a[j] += (uint32_t)la[2 * j] + (uint32_t)la[2 * j + 1];
+        b[j] += (uint32_t)lb[2 * j] + (uint32_t)lb[2 * j + 1];
     }
 }
 
@@ -55,20 +64,52 @@ void nnom_dense_pairs_s8_c(const nnom_dense_s8_args *a, const int8_t *in, int8_t
 {
     const int32_t in_f = a->in_features, out_f = a->out_features;
     const int32_t k_n = (in_f + 1) / 2, rows = out_f + (out_f & 1); /* input pairs, rows padded */
-    const int32_t zp = a->in_zero_point;
-    for (int32_t o = 0; o < out_f; o += DENSE_PAIR_ROWS) {
-        const int32_t pairs = rows - o < DENSE_PAIR_ROWS ? (rows - o) / 2 : NNOM_DENSE_PAIR_GROUP;
-        const uint8_t *gw = (const uint8_t *)a->weights + (size_t)o * (size_t)(2 * k_n);
-        const size_t stride = 4u * (size_t)pairs;
-        int64_t sum[DENSE_PAIR_ROWS] = {0};
-        for (int32_t k0 = 0; k0 < k_n; k0 += DENSE_PAIRS_CHUNK / 2) {
-            const int32_t k1 = k_n - k0 < DENSE_PAIRS_CHUNK / 2 ? k_n : k0 + DENSE_PAIRS_CHUNK / 2;
-            if (pairs == NNOM_DENSE_PAIR_GROUP) /* (a constant count: the inner loop unrolled) */
-                group_sums(gw, stride, NNOM_DENSE_PAIR_GROUP, in, in_f, zp, k0, k1, sum);
-            else
-                group_sums(gw, stride, pairs, in, in_f, zp, k0, k1, sum);
+    const int32_t zp = a->in_zero_point, groups = (rows + GROUP_ROWS - 1) / GROUP_ROWS;
+    int16_t xr[GROUP_ROWS * PIECE_PAIRS];
+    uint32_t sa[BATCH_GROUPS * NNOM_DENSE_PAIR_GROUP], sb[BATCH_GROUPS * NNOM_DENSE_PAIR_GROUP];
+    for (int32_t g0 = 0; g0 < groups; g0 += BATCH_GROUPS) {
+        const int32_t batch = groups - g0 < BATCH_GROUPS ? groups - g0 : BATCH_GROUPS;
+        memset(sa, 0, sizeof sa);
+        memset(sb, 0, sizeof sb);
+        int64_t sum_a[BATCH_GROUPS * NNOM_DENSE_PAIR_GROUP] = {0}, sum_b[BATCH_GROUPS * NNOM_DENSE_PAIR_GROUP] = {0};
+        uint32_t s = 0;
+        for (int32_t k0 = 0; k0 < k_n; k0 += PIECE_PAIRS) {
+            const int32_t n = k_n - k0 < PIECE_PAIRS ? k_n - k0 : PIECE_PAIRS;
+            for (int32_t k = 0; k < n; k++) {
+                const int32_t i = 2 * (k0 + k);
+                const int16_t x0 = (int16_t)(in[i] - zp), x1 = (int16_t)(i + 1 < in_f ? in[i + 1] - zp : 0);
+                int16_t *r = xr + GROUP_ROWS * k;
+                for (int32_t j = 0; j < NNOM_DENSE_PAIR_GROUP; j++) {
+                    r[2 * j] = x0;
+                    r[2 * j + 1] = x1;
+                }
+                s += (uint32_t)(x0 + x1);
+            }
+            for (int32_t g = 0; g < batch; g++) {
+                const int32_t o = (g0 + g) * GROUP_ROWS;
+                const int32_t pairs = rows - o < GROUP_ROWS ? (rows - o) / 2 : NNOM_DENSE_PAIR_GROUP;
+                const uint8_t *gw = (const uint8_t *)a->weights + (size_t)o * (size_t)(2 * k_n) + 4u * (size_t)pairs * (size_t)k0;
+                uint32_t *ga = sa + NNOM_DENSE_PAIR_GROUP * g, *gb = sb + NNOM_DENSE_PAIR_GROUP * g;
+                if (pairs == NNOM_DENSE_PAIR_GROUP) /* (a constant count of lanes: vectors) */
+                    piece_sums(xr, gw, NNOM_DENSE_PAIR_GROUP, n, ga, gb);
+                else
+                    piece_sums(xr, gw, pairs, n, ga, gb);
+            }
+            /* every DENSE_CHUNK inputs (and at the end) the exact sums move to int64: sum_A = a - 256 b - 128 S */
+            if ((k0 + n) % (DENSE_CHUNK_PAIRS) == 0 || k0 + n == k_n) {
+                for (int32_t q = 0; q < batch * NNOM_DENSE_PAIR_GROUP; q++) {
+                    sum_a[q] += (int32_t)(sa[q] - (sb[q] << 8) - (s << 7));
+                    sum_b[q] += (int32_t)sb[q];
+                    sa[q] = sb[q] = 0;
+                }
+                s = 0;
+            }
         }
-        for (int32_t r = 0; r < DENSE_PAIR_ROWS && o + r < out_f; r++) out[o + r] = nnom_dense_output(a, o + r, sum[r]);
+        for (int32_t q = 0; q < batch * NNOM_DENSE_PAIR_GROUP; q++) {
+            const int32_t r = g0 * GROUP_ROWS + 2 * q;
+            if (r < out_f) out[r] = nnom_dense_output(a, r, sum_a[q]);
+            if (r + 1 < out_f) out[r + 1] = nnom_dense_output(a, r + 1, sum_b[q]);
+        }
     }
 }
 
