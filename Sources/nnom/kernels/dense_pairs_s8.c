@@ -17,10 +17,10 @@
  *
  * Loops: per batch of BATCH_GROUPS groups, the input is widened piece by piece (PIECE_PAIRS input
  * pairs, int16 minus the zero point, each repeated for the four pairs of a group) and each group
- * summed over the piece lane by lane (piece_sums), 1 KB of stack for the piece. Measured with
- * callgrind (GCC 12, -O2, x86-64): 640 -> 128 rows 1.68 instructions per MAC, 128 -> 128 2.19
- * (nnom_dense_s8 on rows: 0.96 and 1.61; the compiler makes the lanes' products with PMULLW,
- * PMULHW and unpacking, where rows take PMADDWD).
+ * summed over the piece lane by lane (piece_sums); about 1.6 KB of stack. Measured with callgrind
+ * (GCC 12, -O2, x86-64): 640 -> 128 rows 1.67 instructions per MAC, 128 -> 128 2.17 (nnom_dense_s8 on rows: 0.96
+ * and 1.61: its dot products become PMADDWD, the lanes' products here PMULLW, PMULHW and unpacking;
+ * Clang makes PMADDWD of the pairs' sums as well).
  */
 #include <stddef.h>
 #include <string.h>
@@ -65,13 +65,17 @@ void nnom_dense_pairs_s8_c(const nnom_dense_s8_args *a, const int8_t *in, int8_t
     const int32_t in_f = a->in_features, out_f = a->out_features;
     const int32_t k_n = (in_f + 1) / 2, rows = out_f + (out_f & 1); /* input pairs, rows padded */
     const int32_t zp = a->in_zero_point, groups = (rows + GROUP_ROWS - 1) / GROUP_ROWS;
+    /* inputs of more than one exact int32 chunk: a group at a time, its sums kept in int64 */
+    const int32_t chunked = k_n > DENSE_CHUNK_PAIRS, batch_max = chunked ? 1 : BATCH_GROUPS;
     int16_t xr[GROUP_ROWS * PIECE_PAIRS];
     uint32_t sa[BATCH_GROUPS * NNOM_DENSE_PAIR_GROUP], sb[BATCH_GROUPS * NNOM_DENSE_PAIR_GROUP];
-    for (int32_t g0 = 0; g0 < groups; g0 += BATCH_GROUPS) {
-        const int32_t batch = groups - g0 < BATCH_GROUPS ? groups - g0 : BATCH_GROUPS;
+    int64_t long_a[NNOM_DENSE_PAIR_GROUP], long_b[NNOM_DENSE_PAIR_GROUP];
+    for (int32_t g0 = 0; g0 < groups; g0 += batch_max) {
+        const int32_t batch = groups - g0 < batch_max ? groups - g0 : batch_max, sums = batch * NNOM_DENSE_PAIR_GROUP;
         memset(sa, 0, sizeof sa);
         memset(sb, 0, sizeof sb);
-        int64_t sum_a[BATCH_GROUPS * NNOM_DENSE_PAIR_GROUP] = {0}, sum_b[BATCH_GROUPS * NNOM_DENSE_PAIR_GROUP] = {0};
+        memset(long_a, 0, sizeof long_a);
+        memset(long_b, 0, sizeof long_b);
         uint32_t s = 0;
         for (int32_t k0 = 0; k0 < k_n; k0 += PIECE_PAIRS) {
             const int32_t n = k_n - k0 < PIECE_PAIRS ? k_n - k0 : PIECE_PAIRS;
@@ -95,20 +99,23 @@ void nnom_dense_pairs_s8_c(const nnom_dense_s8_args *a, const int8_t *in, int8_t
                 else
                     piece_sums(xr, gw, pairs, n, ga, gb);
             }
-            /* every DENSE_CHUNK inputs (and at the end) the exact sums move to int64: sum_A = a - 256 b - 128 S */
-            if ((k0 + n) % (DENSE_CHUNK_PAIRS) == 0 || k0 + n == k_n) {
-                for (int32_t q = 0; q < batch * NNOM_DENSE_PAIR_GROUP; q++) {
-                    sum_a[q] += (int32_t)(sa[q] - (sb[q] << 8) - (s << 7));
-                    sum_b[q] += (int32_t)sb[q];
-                    sa[q] = sb[q] = 0;
+            /* row A's sums, sum_A = a - 256 b - 128 S: exact over one chunk */
+            if (k0 + n == k_n || (k0 + n) % DENSE_CHUNK_PAIRS == 0) {
+                for (int32_t q = 0; q < sums; q++) sa[q] = sa[q] - (sb[q] << 8) - (s << 7);
+                if (chunked) { /* (one group: sums <= NNOM_DENSE_PAIR_GROUP) */
+                    for (int32_t q = 0; q < sums; q++) {
+                        long_a[q] += (int32_t)sa[q];
+                        long_b[q] += (int32_t)sb[q];
+                        sa[q] = sb[q] = 0;
+                    }
+                    s = 0;
                 }
-                s = 0;
             }
         }
-        for (int32_t q = 0; q < batch * NNOM_DENSE_PAIR_GROUP; q++) {
+        for (int32_t q = 0; q < sums; q++) {
             const int32_t r = g0 * GROUP_ROWS + 2 * q;
-            if (r < out_f) out[r] = nnom_dense_output(a, r, sum_a[q]);
-            if (r + 1 < out_f) out[r + 1] = nnom_dense_output(a, r + 1, sum_b[q]);
+            if (r < out_f) out[r] = nnom_dense_output(a, r, chunked ? long_a[q] : (int32_t)sa[q]);
+            if (r + 1 < out_f) out[r + 1] = nnom_dense_output(a, r + 1, chunked ? long_b[q] : (int32_t)sb[q]);
         }
     }
 }
