@@ -242,46 +242,20 @@ static uint32_t widen_pairs(uint32_t *xw, const int8_t *x, int32_t len, int32_t 
     return s;
 }
 
-/* pairs_partial for one or two pairs (a constant: the sums in registers), two input pairs a pass. */
-static inline __attribute__((always_inline)) void partial_k(const uint32_t *xw, const uint8_t *gw, const int32_t pairs,
-                                                            int32_t n, int32_t *ab)
-{
-    int32_t sa[2], sb[2];
-    for (int32_t j = 0; j < pairs; j++) {
-        sa[j] = ab[2 * j];
-        sb[j] = ab[2 * j + 1];
-    }
-    const uint32_t *end = xw + n;
-    if (n & 1) {
-        const uint32_t x = *xw++;
-        for (int32_t j = 0; j < pairs; j++) {
-            const uint32_t word = nnom_arm_load4(gw + 4 * j);
-            sa[j] = __smlad(x, word, sa[j]);
-            sb[j] = __smlad(x, nnom_arm_pairs_hi(word), sb[j]);
-        }
-        gw += 4 * pairs;
-    }
-    while (xw < end) {
-        const uint32_t x0 = xw[0], x1 = xw[1];
-        for (int32_t j = 0; j < pairs; j++) {
-            const uint32_t w0 = nnom_arm_load4(gw + 4 * j), w1 = nnom_arm_load4(gw + 4 * (pairs + j));
-            sa[j] = __smlad(x0, w0, sa[j]);
-            sb[j] = __smlad(x0, nnom_arm_pairs_hi(w0), sb[j]);
-            sa[j] = __smlad(x1, w1, sa[j]);
-            sb[j] = __smlad(x1, nnom_arm_pairs_hi(w1), sb[j]);
-        }
-        xw += 2;
-        gw += 8 * pairs;
-    }
-    for (int32_t j = 0; j < pairs; j++) {
-        ab[2 * j] = sa[j];
-        ab[2 * j + 1] = sb[j];
-    }
-}
-
-/* One step of three pairs: the input pair and three words in one run of loads (five cycles), then
- * the pairs (sums r4-r9): 13 instructions, 14 estimated cycles per 12 multiply-accumulates. */
-#define PAIRS3_STEP                          \
+/* One step of a last group's one, two or three pairs: the input pair and the words in one run of
+ * loads, then the pairs (sums from r4): 1 + 4 P instructions, 3 + 4 P estimated cycles per 4 P
+ * multiply-accumulates. */
+#define PAIRS_TAIL_STEP1                     \
+    "ldr     r10, [r0], #4\n\t"              \
+    "ldr     r11, [r1], #4\n\t"              \
+    PAIR_MACS("r11", "r4", "r5")
+#define PAIRS_TAIL_STEP2                     \
+    "ldr     r10, [r0], #4\n\t"              \
+    "ldr     r11, [r1], #4\n\t"              \
+    "ldr     r12, [r1], #4\n\t"              \
+    PAIR_MACS("r11", "r4", "r5")             \
+    PAIR_MACS("r12", "r6", "r7")
+#define PAIRS_TAIL_STEP3                     \
     "ldr     r10, [r0], #4\n\t"              \
     "ldr     r11, [r1], #4\n\t"              \
     "ldr     r12, [r1], #4\n\t"              \
@@ -290,35 +264,36 @@ static inline __attribute__((always_inline)) void partial_k(const uint32_t *xw, 
     PAIR_MACS("r12", "r6", "r7")             \
     PAIR_MACS("lr", "r8", "r9")
 
-/* pairs_partial for three pairs: ab[0..5] (a0, b0, a1, b1, a2, b2) += the sums of the n >= 1 input
- * pairs xw[k] with the words w[3k + j] (as dot_pairs_asm sums them), two steps a pass (an odd n
+/* The routine of a last group of P pairs: ab[0 .. 2P) (a0, b0, ...) += the sums of the n >= 1 input
+ * pairs xw[k] with the words w[P k + j] (as dot_pairs_asm sums them), two steps a pass (an odd n
  * enters at the second). (naked: the body is the assembly alone; the arguments arrive in r0-r3) */
-__attribute__((naked, noinline)) static void dot_pairs3_asm(ARG const uint32_t *xw, ARG const uint8_t *w, ARG int32_t n,
-                                                            ARG int32_t *ab)
-{
-    __asm__ volatile(
-        "push    {r4-r11, lr}\n\t"
-        "lsls    r12, r2, #31\n\t" /* N: n is odd */
-        "add     r2, r0, r2, lsl #2\n\t"
-        "ldm     r3, {r4-r9}\n\t"
-        "bmi     2f\n"
-        "1:\n\t" PAIRS3_STEP
-        "2:\n\t" PAIRS3_STEP
-        "cmp     r0, r2\n\t"
-        "bne     1b\n\t"
-        "stm     r3, {r4-r9}\n\t"
-        "pop     {r4-r11, pc}\n");
-}
+#define PAIRS_TAIL_ROUTINE(NAME, STEP, SUMS)                                                          \
+    __attribute__((naked, noinline)) static void NAME(ARG const uint32_t *xw, ARG const uint8_t *w,    \
+                                                      ARG int32_t n, ARG int32_t *ab)                  \
+    {                                                                                                  \
+        __asm__ volatile("push    {r4-r11, lr}\n\t"                                                    \
+                         "lsls    r12, r2, #31\n\t" /* N: n is odd */                                  \
+                         "add     r2, r0, r2, lsl #2\n\t"                                              \
+                         "ldm     r3, {" SUMS "}\n\t"                                                  \
+                         "bmi     2f\n"                                                                \
+                         "1:\n\t" STEP "2:\n\t" STEP                                                   \
+                         "cmp     r0, r2\n\t"                                                          \
+                         "bne     1b\n\t"                                                              \
+                         "stm     r3, {" SUMS "}\n\t"                                                  \
+                         "pop     {r4-r11, pc}\n");                                                    \
+    }
+PAIRS_TAIL_ROUTINE(dot_pairs1_asm, PAIRS_TAIL_STEP1, "r4-r5")
+PAIRS_TAIL_ROUTINE(dot_pairs2_asm, PAIRS_TAIL_STEP2, "r4-r7")
+PAIRS_TAIL_ROUTINE(dot_pairs3_asm, PAIRS_TAIL_STEP3, "r4-r9")
 
 /* The pairs of a last group of one to three pairs (@p gw its first word of the input pairs summed,
  * 4 @p pairs bytes per input pair): ab[2j], ab[2j + 1] += the a and b sums of pair j over xw[0..n). */
-__attribute__((noinline)) static void pairs_partial(const uint32_t *xw, const uint8_t *gw, int32_t pairs, int32_t n,
-                                                    int32_t *ab)
+static void pairs_partial(const uint32_t *xw, const uint8_t *gw, int32_t pairs, int32_t n, int32_t *ab)
 {
     if (pairs == 1)
-        partial_k(xw, gw, 1, n, ab);
+        dot_pairs1_asm(xw, gw, n, ab);
     else if (pairs == 2)
-        partial_k(xw, gw, 2, n, ab);
+        dot_pairs2_asm(xw, gw, n, ab);
     else
         dot_pairs3_asm(xw, gw, n, ab);
 }
