@@ -26,6 +26,26 @@ static void ref_dense_s8(const nnom_dense_s8_args *a, const int8_t *in, int8_t *
     }
 }
 
+/* Row-major weights w[out][in] in the row-pair layout of docs/format.md (DENSE, cell_flags
+ * NNOM_DENSE_ROW_PAIRS), written here from that description; malloc'ed. */
+static uint8_t *ref_pairs(const int8_t *w, int32_t in, int32_t out)
+{
+    const int32_t rows = out + (out & 1), cols = in + (in & 1);
+    uint8_t *p = malloc((size_t)rows * (size_t)cols + 1);
+    TU_REQUIRE(p != NULL, "out of memory");
+    for (int32_t o = 0; o < rows; o++) {
+        const int32_t group = o / 8, pair = (o % 8) / 2, row_b = o % 2;
+        const int32_t pairs = rows - 8 * group >= 8 ? 4 : (rows - 8 * group) / 2;
+        for (int32_t i = 0; i < cols; i++) {
+            const int8_t v = o < out && i < in ? w[(size_t)o * (size_t)in + (size_t)i] : 0;
+            const size_t at = (size_t)8 * (size_t)group * (size_t)cols + 4u * ((size_t)(i / 2) * (size_t)pairs + (size_t)pair) +
+                              2u * (size_t)(i % 2) + (size_t)row_b;
+            p[at] = row_b ? (uint8_t)v : (uint8_t)((uint8_t)v ^ 0x80u);
+        }
+    }
+    return p;
+}
+
 static void ref_dense_f32(const nnom_dense_f32_args *a, const float *in, float *out, double *mag)
 {
     for (int32_t o = 0; o < a->out_features; o++) {
@@ -118,6 +138,16 @@ static int run_case_s8(const case_s8 *c)
     TU_CHECK(bad == 0, "dense s8 in=%d out=%d per_channel=%d bias=%d act=%d: %d of %d outputs differ",
              c->in, c->out, c->per_channel, c->has_bias, c->act, bad, c->out);
     TU_CHECK(got[c->out] == 0x5a, "dense s8 wrote past its output");
+    /* the same layer with its weights in row pairs */
+    uint8_t *pairs = ref_pairs(w, c->in, c->out);
+    a.weights = (const int8_t *)pairs;
+    nnom_dense_pairs_s8(&a, x, got);
+    int bad_pairs = 0;
+    for (int32_t o = 0; o < c->out; o++) bad_pairs += got[o] != want[o];
+    TU_CHECK(bad_pairs == 0, "dense s8 in row pairs, in=%d out=%d per_channel=%d bias=%d act=%d: %d of %d outputs differ",
+             c->in, c->out, c->per_channel, c->has_bias, c->act, bad_pairs, c->out);
+    TU_CHECK(got[c->out] == 0x5a, "dense s8 in row pairs wrote past its output");
+    free(pairs);
     free(xbuf); free(w); free(bias); free(mult); free(shift); free(got); free(want);
     return bad;
 }
@@ -129,7 +159,7 @@ static void test_dense_s8_random(void)
         case_s8 c;
         int32_t r = tu_rand_int(0, 9);
         c.in = r < 3 ? 16 * tu_rand_int(1, 30) : tu_rand_int(1, 500);
-        c.out = tu_rand_int(1, 13);
+        c.out = tu_rand_int(0, 3) ? tu_rand_int(1, 13) : tu_rand_int(14, 70);
         c.per_channel = tu_rand_int(0, 1);
         c.has_bias = tu_rand_int(0, 3) != 0;
         c.act = tu_rand_int(0, 2);
@@ -173,6 +203,12 @@ static void test_dense_s8_long(void)
     nnom_dense_s8(&a, x, got);
     ref_dense_s8(&a, x, want);
     for (int o = 0; o < out; o++) TU_CHECK(got[o] == want[o], "long dense output %d: got %d want %d", o, got[o], want[o]);
+    uint8_t *pairs = ref_pairs(w, n, out);
+    a.weights = (const int8_t *)pairs;
+    nnom_dense_pairs_s8(&a, x, got);
+    for (int o = 0; o < out; o++)
+        TU_CHECK(got[o] == want[o], "long dense in row pairs, output %d: got %d want %d", o, got[o], want[o]);
+    free(pairs);
     /* output 4 saturates: -128 * 255 * 70000 < INT32_MIN -> requantize(INT32_MIN) */
     TU_CHECK(want[4] == -128, "saturation case expected -128, reference gives %d", want[4]);
     free(x);

@@ -206,7 +206,7 @@ int main(void)
     /* ---- reserved fields and unknown flags: each set in valid bytes (CRC fixed) is refused by name */
     {
         const struct { const char *what; uint32_t at; nnom_status want; const char *words; } zeros[] = {
-            {"header flag bit 0", NNOM_HDR_FLAGS, NNOM_ERR_VERSION, "header flags 0x1"},
+            {"header flag bit 1", NNOM_HDR_FLAGS, NNOM_ERR_VERSION, "header flags 0x2"},
             {"header flag bit 31", NNOM_HDR_FLAGS + 3, NNOM_ERR_VERSION, "unknown to this runtime"},
             {"first reserved header byte", NNOM_HDR_RESERVED, NNOM_ERR_FORMAT, "reserved byte 44"},
             {"last reserved header byte", NNOM_FILE_HEADER_BYTES - 1, NNOM_ERR_FORMAT, "reserved byte 63"},
@@ -219,10 +219,25 @@ int main(void)
         };
         for (size_t k = 0; k < sizeof zeros / sizeof zeros[0]; k++) {
             TU_CHECK(file_bytes[zeros[k].at] == 0, "%s: zero in a file the writer made", zeros[k].what);
-            file_bytes[zeros[k].at] = (uint8_t)(zeros[k].at == NNOM_HDR_FLAGS + 3 ? 0x80 : 1);
+            /* (header byte 40: bit 1, the first this runtime does not know; bit 0 is dense row pairs) */
+            file_bytes[zeros[k].at] = (uint8_t)(zeros[k].at == NNOM_HDR_FLAGS + 3 ? 0x80 : zeros[k].at == NNOM_HDR_FLAGS ? 2 : 1);
             refresh_crc();
             expect_load_error(zeros[k].what, file_size, zeros[k].want, zeros[k].words);
         }
+        /* the dense record asking for row pairs: refused without the header flag, and with it refused
+         * because its 420 bytes of rows are not the 480 of pairs (7 rows padded to 8) */
+        const uint32_t cell_flags_at = rec1 + NNOM_REC_PARAMS + 4 * 21;
+        TU_CHECK(nnom_rd_u32(file_bytes + NNOM_HDR_FLAGS) == 0, "a model without row pairs has no header flag");
+        nnom_wr_u32(file_bytes + cell_flags_at, NNOM_DENSE_ROW_PAIRS);
+        refresh_crc();
+        expect_load_error("row pairs without the header flag", file_size, NNOM_ERR_FORMAT, "lacks flag 0x1");
+        nnom_wr_u32(file_bytes + cell_flags_at, NNOM_DENSE_ROW_PAIRS);
+        nnom_wr_u32(file_bytes + NNOM_HDR_FLAGS, NNOM_FILE_FLAG_DENSE_ROW_PAIRS);
+        refresh_crc();
+        expect_load_error("row pairs of the wrong size", file_size, NNOM_ERR_SHAPE, "weights in row pairs [7][60]");
+        nnom_wr_u32(file_bytes + cell_flags_at, 2);
+        refresh_crc();
+        expect_load_error("unknown dense cell_flags", file_size, NNOM_ERR_ARGUMENT, "only bit 0 (weights in row pairs)");
         /* and the message names the layer */
         file_bytes[rec1 + NNOM_REC_RESERVED] = 7;
         refresh_crc();

@@ -16,10 +16,12 @@
  * on hand-made histograms, and every error path returns a clear message.
  */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/tools_internal.h"
 #include "graph_util.h"
+#include "model_util.h"
 #include "quantize/calibrate.h"
 
 static gb G;
@@ -308,8 +310,10 @@ static void check_weights_scaled(nnom_model *q, int32_t layer, int per_tensor, c
     TU_OK(q, nnom_model_layer_blobs(q, layer, b));
     const int32_t n_out = info.shape.dims[info.shape.rank - 1];
     const int dw = info.type == NNOM_LAYER_DEPTHWISE_CONV1D || info.type == NNOM_LAYER_DEPTHWISE_CONV2D;
-    const int8_t *w = (const int8_t *)b[0].data;
-    const uint32_t per = b[0].size / (uint32_t)n_out;
+    int32_t dense_in = 0;
+    int8_t *rows = info.type == NNOM_LAYER_DENSE ? tu_dense_rows(q, layer, &dense_in) : NULL;
+    const int8_t *w = rows ? rows : (const int8_t *)b[0].data;
+    const uint32_t per = rows ? (uint32_t)dense_in : b[0].size / (uint32_t)n_out;
     int32_t overall = 0;
     for (int32_t ch = 0; ch < n_out; ch++) {
         int32_t mx = 0;
@@ -322,6 +326,7 @@ static void check_weights_scaled(nnom_model *q, int32_t layer, int per_tensor, c
         if (!per_tensor) TU_CHECK(mx == 127 || mx == 0, "%s: '%s' channel %d: largest |q| %d", label, info.name, (int)ch, (int)mx);
     }
     if (per_tensor) TU_CHECK(overall == 127, "%s: '%s': largest |q| %d", label, info.name, (int)overall);
+    free(rows);
     const uint32_t n_mult = b[2].size / 4u;
     const int32_t *mult = (const int32_t *)b[2].data, *shift = (const int32_t *)b[3].data;
     if (per_tensor && info.type == NNOM_LAYER_DENSE) TU_CHECK(n_mult == 1, "%s: dense per tensor has %u multipliers", label, n_mult);

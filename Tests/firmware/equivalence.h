@@ -61,6 +61,9 @@ void axis(int32_t in, int32_t k, int32_t s, int32_t d, int same, int32_t *out, i
 void random_quant(int32_t out_c, int32_t k, int big_bias);
 
 int32_t check_dense(int32_t cases);
+/* The case's layer with its weights in row pairs (kernels/dense.h) through the DSP kernel, against the
+ * portable kernel on rows (out_portable, already written at out_off): returns 1 if they differ. */
+int32_t check_dense_pairs(nnom_dense_s8_args a, const int8_t *x, int32_t out_off, int32_t t, const char *what);
 int32_t check_matmul(int32_t cases);
 int32_t check_transpose_conv(int32_t cases);
 int32_t check_max_pool(int32_t cases);

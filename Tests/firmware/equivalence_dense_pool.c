@@ -9,6 +9,7 @@
 
 #include "equivalence.h"
 #include "kernels/arm/arm_dsp.h"
+#include "kernels/dense.h"
 #include "kernels/requant.h"
 #include "nnom/layers.h"
 #include "semihosting.h"
@@ -16,6 +17,25 @@
 enum { DENSE_EDGE_CASES = 40 };
 /* per-tensor shifts at and beyond the edges of the DSP kernel's 32-bit requantisation (shift in [-22, -1]),
  * which it decides once per call */
+/* The weights of a case in row pairs (kernels/dense.h): rows and inputs padded to even counts. */
+static uint8_t pair_weights[MAX_W + 80000];
+
+int32_t check_dense_pairs(nnom_dense_s8_args a, const int8_t *x, int32_t out_off, int32_t t, const char *what)
+{
+    const uint64_t bytes = NNOM_DENSE_PAIRS_BYTES(a.in_features, a.out_features);
+    if (bytes > sizeof pair_weights) return 0;
+    nnom_dense_pairs_pack(a.weights, a.in_features, a.out_features, pair_weights);
+    a.weights = (const int8_t *)pair_weights;
+    memset(out_arm, 0x55, (size_t)(out_off + a.out_features) + 8);
+    nnom_dense_pairs_s8(&a, x, out_arm + out_off);
+    int32_t guard_ok = 1; /* nothing written around the output */
+    for (int32_t i = 0; i < out_off + a.out_features + 8; i++)
+        if (i < out_off || i >= out_off + a.out_features) guard_ok &= out_arm[i] == 0x55;
+    if (guard_ok && memcmp(out_arm + out_off, out_portable + out_off, (size_t)a.out_features) == 0) return 0;
+    report(what, t, out_arm + out_off, out_portable + out_off, a.out_features);
+    return 1;
+}
+
 static const int32_t dense_edge_shifts[] = {-1, 0, 1, 2, -22, -23, -31, -2, -21};
 enum { DENSE_SHIFT_CASES = 2 * (int32_t)(sizeof dense_edge_shifts / sizeof dense_edge_shifts[0]) };
 enum { DENSE_NARROW_FIRST = 3 + DENSE_EDGE_CASES + DENSE_SHIFT_CASES, DENSE_NARROW_CASES = 100 };
@@ -105,6 +125,7 @@ int32_t check_dense(int32_t cases)
             report("dense", t, out_arm + out_off, out_portable + out_off, a.out_features);
             bad++;
         }
+        bad += check_dense_pairs(a, x, out_off, t, "dense in row pairs");
     }
     return bad;
 }

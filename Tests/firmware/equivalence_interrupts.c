@@ -17,7 +17,8 @@
  * compact builds are reached, against 14 and 13 before the shapes below marked +):
  *  - dense: dense_units.h's dot_units_asm (-O2), dense_sp_blocks.h's SP loop (-O2: layers of 4-7 and
  *    8 u + 4 rows of at most 131 inputs), dense_s8.c's dot_blocks_asm (-Os, compact; at -O2
- *    for fewer than eight rows, + every DENSE_FEW_ROWS_EVERY-th case);
+ *    for fewer than eight rows, + every DENSE_FEW_ROWS_EVERY-th case); the same layers in row pairs:
+ *    dense_pairs.h's dot_pairs_asm and dot_pairs3_asm (+ every DENSE_PAIRS3_EVERY-th case);
  *  - pointwise 64 -> 64 on a few pixels: conv_pass3r.h's pass3_rec_run and, for a last pass redone,
  *    conv_pass3s.h's pass3_stack (-O2), conv_pass3.h's pass3_fast (-Os, compact); + 160 -> 32, patches
  *    longer than pass3_stack's: pass3_fast at -O2;
@@ -72,6 +73,7 @@ enum {
     INTERRUPTED_MIN_TICKS = 100, /* fewer interrupts than this: the check did not check */
     RNN_INTERRUPTED_CASES = 12,  /* check_rnn()'s first cases (its eight long ones among them) */
     DENSE_FEW_ROWS_EVERY = 5,    /* every fifth dense case: fewer than eight rows */
+    DENSE_PAIRS3_EVERY = 4,      /* every fourth: in row pairs, three pairs past the groups of eight */
     PASS3S_OVER_IN_C = 160       /* a pointwise patch of more groups of four than pass3_stack's 32 */
 };
 
@@ -198,6 +200,16 @@ int32_t check_dense_interrupted(int32_t cases)
             report("dense (interrupted)", t, out_arm, out_portable, a.out_features);
             bad++;
         }
+        /* the same in row pairs: dense_pairs.h's dot_pairs_asm and, when the rows padded to even
+         * leave three pairs past the groups of eight (every DENSE_PAIRS3_EVERY-th case at least),
+         * dot_pairs3_asm */
+        if (t % DENSE_PAIRS3_EVERY == 0) {
+            a.out_features = 8 * range(0, 3) + range(5, 6);
+            fill_s8(weights, a.in_features * a.out_features);
+            fast_quant(a.out_features);
+            portable_dense_s8(&a, input, out_portable);
+        }
+        bad += check_dense_pairs(a, input, 0, t, "dense in row pairs (interrupted)");
     }
     return bad + interrupts_off("dense (interrupted)");
 }

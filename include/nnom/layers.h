@@ -56,9 +56,10 @@ typedef enum nnom_dtype {
  *    2 multiplier, 3 shift (per output channel). f32: 0 weights, 1 bias.
  *    Parameters: kernel, stride, dilation, padding, units (= depth multiplier), activation; pad as
  *    for CONV2D.
- *  - DENSE: s8: 0 weights int8 [out][in], 1 bias int32 [out], 2 multiplier, 3 shift (per output,
+ *  - DENSE: s8: 0 weights int8 [out][in] (with cell_flags NNOM_DENSE_ROW_PAIRS: in row pairs,
+ *    docs/format.md), 1 bias int32 [out], 2 multiplier, 3 shift (per output,
  *    or a single entry for per-tensor). f32: 0 weights float [out][in], 1 bias float.
- *    Parameters: units, activation. The input may have any rank; it is read flat.
+ *    Parameters: units, activation, cell_flags. The input may have any rank; it is read flat.
  *  - MAX_POOL1D/2D, AVG_POOL1D/2D: kernel (pool size), stride, padding. MAX_POOL: no blobs;
  *    s8: output quantisation must equal the input's.
  *  - GLOBAL_MAX_POOL, GLOBAL_AVG_POOL: reduce H and W, output rank 1 (C). GLOBAL_MAX_POOL: no
@@ -279,6 +280,10 @@ typedef enum nnom_rnn_flag {
 
 /** nnom_layer_params::cell_flags of a MATMUL: its second input is transposed. */
 #define NNOM_MATMUL_TRANSPOSE_B 1
+
+/** nnom_layer_params::cell_flags of an int8 DENSE (file format 1.10): blob 0 holds the weights in
+ *  row pairs, the layout of kernels/dense.h (NNOM_DENSE_PAIRS_BYTES), which the converter writes. */
+#define NNOM_DENSE_ROW_PAIRS 1
 
 /** An activation inside a recurrent cell, the bytes of nnom_layer_params::activations. */
 typedef enum nnom_rnn_act {

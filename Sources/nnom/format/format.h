@@ -42,9 +42,18 @@ enum {
 
 #define NNOM_REC_RESERVED_BYTES 4u
 
-/* Header flags this runtime knows (none yet). A reader refuses a file with any
- * other bit set: a newer writer's feature is never silently ignored. */
-#define NNOM_FILE_FLAGS_KNOWN 0u
+/* Header flags. A reader refuses a file with a bit it does not know: a newer writer's
+ * feature is never silently ignored.
+ *  - NNOM_FILE_FLAG_DENSE_ROW_PAIRS (1.10): some DENSE layer has cell_flags NNOM_DENSE_ROW_PAIRS
+ *    (weights in row pairs). Set by the writer exactly then, so that a runtime older than 1.10,
+ *    which would read the pairs as rows, refuses the file. */
+#define NNOM_FILE_FLAG_DENSE_ROW_PAIRS 1u
+#define NNOM_FILE_FLAGS_KNOWN NNOM_FILE_FLAG_DENSE_ROW_PAIRS
+
+/* Whether the record of a layer of type @p type with cell_flags @p cell_flags needs
+ * NNOM_FILE_FLAG_DENSE_ROW_PAIRS in the header. */
+#define NNOM_NEEDS_ROW_PAIRS_FLAG(type, cell_flags) \
+    ((type) == NNOM_LAYER_DENSE && ((uint32_t)(cell_flags) & NNOM_DENSE_ROW_PAIRS) != 0)
 
 /* layer record field offsets */
 enum {

@@ -1,7 +1,8 @@
 /*
  * DENSE: a fully connected layer over its input read flat (any rank), output
  * rank 1 (units). Fused activation NONE, RELU or RELU6.
- *  s8:  blob 0 weights int8 [units][in], blob 1 bias int32 [units] or empty,
+ *  s8:  blob 0 weights int8 [units][in] (cell_flags NNOM_DENSE_ROW_PAIRS: in row pairs, the layout
+ *       of kernels/dense.h), blob 1 bias int32 [units] or empty,
  *       blob 2 multipliers int32 and blob 3 shifts int32, either [units]
  *       (per output channel) or [1] (per tensor), shifts in [-31, 30].
  *  f32: blob 0 weights float [units][in], blob 1 bias float [units] or empty.
@@ -22,12 +23,22 @@ static nnom_status infer(nnom_layer *l, const nnom_infer_ctx *ctx)
         return nnom_layer_fail(m, l, NNOM_ERR_UNSUPPORTED,
                                "fused activation %d is not supported, expected 0 (none), 1 (relu) or 2 (relu6)",
                                (int)l->def->params.activation);
+    const int32_t flags = l->def->params.cell_flags;
+    if (flags & ~(int32_t)NNOM_DENSE_ROW_PAIRS)
+        return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT, "cell_flags 0x%x, only bit 0 (weights in row pairs) is known",
+                               (unsigned)flags);
+    const int pairs = (flags & NNOM_DENSE_ROW_PAIRS) != 0;
+    if (pairs && ctx->dtype != NNOM_DTYPE_S8)
+        return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT, "weights in row pairs (cell_flags 0x%x) are int8 only",
+                               (unsigned)flags);
     const uint32_t esize = nnom_dtype_size(ctx->dtype);
-    const uint64_t weight_bytes = (uint64_t)in * (uint64_t)units * esize;
+    const uint64_t weight_bytes =
+        pairs ? NNOM_DENSE_PAIRS_BYTES((uint64_t)in, (uint64_t)units) : (uint64_t)in * (uint64_t)units * esize;
     if (weight_bytes > UINT32_MAX)
         return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "%ld inputs x %d units is too many weights", (long)in, (int)units);
     char what[64];
-    nnom_format(what, sizeof what, "weights [%d][%ld]", (int)units, (long)in);
+    nnom_format(what, sizeof what, pairs ? "weights in row pairs [%d][%ld], padded to even" : "weights [%d][%ld]",
+                (int)units, (long)in);
     nnom_status st = nnom_expect_blob(m, l, 0, what, (uint32_t)weight_bytes);
     if (st != NNOM_OK) return st;
     const uint32_t per_unit = (uint32_t)units * 4u; /* int32 or float, one per unit */
@@ -89,7 +100,10 @@ static void run_s8(const nnom_exec *x)
     a.out_zero_point = l->def->quant.zero_point;
     a.act_lo = l->act_lo;
     a.act_hi = l->act_hi;
-    nnom_dense_s8(&a, (const int8_t *)x->in[0], (int8_t *)x->out);
+    if (l->def->params.cell_flags & NNOM_DENSE_ROW_PAIRS)
+        nnom_dense_pairs_s8(&a, (const int8_t *)x->in[0], (int8_t *)x->out);
+    else
+        nnom_dense_s8(&a, (const int8_t *)x->in[0], (int8_t *)x->out);
 }
 
 static void run_f32(const nnom_exec *x)

@@ -106,3 +106,45 @@ int tu_same_outputs(nnom_model *a, nnom_model *b)
     TU_OK(b, nnom_model_run(b));
     return memcmp(nnom_model_output_data(a, 0), nnom_model_output_data(b, 0), (size_t)oa.count * esize) == 0;
 }
+
+int8_t *tu_dense_rows(nnom_model *m, int32_t layer, int32_t *in_out)
+{
+    nnom_layer_info info = NNOM_LAYER_INFO_INIT;
+    nnom_blob b[NNOM_MAX_BLOBS];
+    TU_OK(m, nnom_model_layer_info(m, layer, &info));
+    TU_OK(m, nnom_model_layer_blobs(m, layer, b));
+    TU_REQUIRE(info.type == NNOM_LAYER_DENSE, "tu_dense_rows: layer %d is not a dense layer", (int)layer);
+    const int32_t units = info.params.units;
+    const uint8_t *src = (const uint8_t *)b[0].data;
+    if (!(info.params.cell_flags & NNOM_DENSE_ROW_PAIRS)) {
+        const int32_t in = (int32_t)(b[0].size / (uint32_t)units);
+        int8_t *w = (int8_t *)malloc(b[0].size + 1);
+        TU_REQUIRE(w != NULL, "tu_dense_rows: out of memory");
+        memcpy(w, src, b[0].size);
+        *in_out = in;
+        return w;
+    }
+    /* rows padded to R (even), inputs to K (even); the blob is R x K bytes */
+    const int32_t r_pad = units + (units & 1);
+    const int32_t k_pad = (int32_t)(b[0].size / (uint32_t)r_pad);
+    /* the input count: the element count of the layer it reads */
+    nnom_layer_info src_info = NNOM_LAYER_INFO_INIT;
+    TU_OK(m, nnom_model_layer_info(m, info.inputs[0], &src_info));
+    int32_t in = 1;
+    for (int32_t k = 0; k < src_info.shape.rank; k++) in *= src_info.shape.dims[k];
+    TU_REQUIRE(in == k_pad || in + 1 == k_pad, "tu_dense_rows: %d inputs, %d padded columns", (int)in, (int)k_pad);
+    int8_t *w = (int8_t *)malloc((size_t)units * (size_t)in + 1);
+    TU_REQUIRE(w != NULL, "tu_dense_rows: out of memory");
+    for (int32_t o = 0; o < units; o++) {
+        const int32_t group = o / 8, in_group = o % 8, pair = in_group / 2, row_b = in_group % 2;
+        const int32_t group_pairs = r_pad - 8 * group >= 8 ? 4 : (r_pad - 8 * group) / 2;
+        for (int32_t i = 0; i < in; i++) {
+            const size_t at = (size_t)8 * (size_t)group * (size_t)k_pad +
+                              4u * ((size_t)(i / 2) * (size_t)group_pairs + (size_t)pair) + 2u * (size_t)(i % 2) +
+                              (size_t)row_b;
+            w[(size_t)o * (size_t)in + (size_t)i] = (int8_t)(row_b ? src[at] : (uint8_t)(src[at] ^ 0x80u));
+        }
+    }
+    *in_out = in;
+    return w;
+}

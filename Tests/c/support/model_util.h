@@ -42,4 +42,10 @@ void tu_run_f32(nnom_model *m, const float *x, size_t nx, float *y, size_t ny);
  * output 0 is the same byte for byte. */
 int tu_same_outputs(nnom_model *a, nnom_model *b);
 
+/* The int8 weights of DENSE layer @p layer of @p m as rows, w[o][i] at o * in + i (in = its input
+ * count), whether its blob holds rows or row pairs (cell_flags NNOM_DENSE_ROW_PAIRS, decoded here
+ * from docs/format.md's description, not by the runtime's code); malloc'ed, the caller frees it.
+ * @p in_out receives the input count. */
+int8_t *tu_dense_rows(nnom_model *m, int32_t layer, int32_t *in_out);
+
 #endif /* NNOM_TEST_MODEL_UTIL_H */

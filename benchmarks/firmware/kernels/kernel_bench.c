@@ -30,7 +30,7 @@
 #include <stdlib.h>
 #endif
 
-enum { KIND_DW, KIND_CONV, KIND_ADD, KIND_MUL, KIND_DENSE, KIND_AVGPOOL, KIND_GAP, KIND_LUT, KIND_CONCAT };
+enum { KIND_DW, KIND_CONV, KIND_ADD, KIND_MUL, KIND_DENSE, KIND_AVGPOOL, KIND_GAP, KIND_LUT, KIND_CONCAT, KIND_DENSE_PAIRS };
 
 typedef struct {
     const char *name;
@@ -195,11 +195,29 @@ static const bench_case cases[] = {
      * whole and a call per output row (8 pixels) */
     {"conv1x1_s2_16x16x32to64_mixed", KIND_CONV, 16, 16, 32, 64, 1, 2, 0, 2},
     {"conv1x1_s2_2x16x32to64_band", KIND_CONV, 2, 16, 32, 64, 1, 2, 0, 2, 0, 0},
+    /* dense layers with their weights in row pairs, as the converter writes them (nnom_dense_pairs_s8):
+     * the autoencoder's layers, then classifier heads and small MLPs */
+    {"pairs_640to128", KIND_DENSE_PAIRS, 1, 1, 640, 128, 1, 1, 0, 1},
+    {"pairs_128to8", KIND_DENSE_PAIRS, 1, 1, 128, 8, 1, 1, 0, 0},
+    {"pairs_128to128", KIND_DENSE_PAIRS, 1, 1, 128, 128, 1, 1, 0, 0},
+    {"pairs_8to128", KIND_DENSE_PAIRS, 1, 1, 8, 128, 1, 1, 0, 0},
+    {"pairs_128to640", KIND_DENSE_PAIRS, 1, 1, 128, 640, 1, 1, 0, 0},
+    {"pairs_256to10", KIND_DENSE_PAIRS, 1, 1, 256, 10, 1, 1, 0, 0},
+    {"pairs_128to12", KIND_DENSE_PAIRS, 1, 1, 128, 12, 1, 1, 0, 0},
+    {"pairs_64to12_mixed", KIND_DENSE_PAIRS, 1, 1, 64, 12, 1, 1, 0, 1},
+    {"pairs_300to11", KIND_DENSE_PAIRS, 1, 1, 300, 11, 1, 1, 0, 0},
+    {"pairs_128to5", KIND_DENSE_PAIRS, 1, 1, 128, 5, 1, 1, 0, 0},
+    {"pairs_200to1_mixed", KIND_DENSE_PAIRS, 1, 1, 200, 1, 1, 1, 0, 1},
+    {"pairs_96to15", KIND_DENSE_PAIRS, 1, 1, 96, 15, 1, 1, 0, 0},
+    {"pairs_512to16", KIND_DENSE_PAIRS, 1, 1, 512, 16, 1, 1, 0, 0},
+    {"pairs_1000to64", KIND_DENSE_PAIRS, 1, 1, 1000, 64, 1, 1, 0, 0},
 };
 #define CASE_COUNT ((int)(sizeof cases / sizeof cases[0]))
 
 enum { MAX_IN = 24 * 24 * 72, MAX_OUT = 24 * 24 * 72, MAX_W = 128 * 640, MAX_C = 640, MAX_SCRATCH = 16384 };
 static int8_t input[MAX_IN], input2[MAX_IN], output[MAX_OUT], weights[MAX_W];
+/* KIND_DENSE_PAIRS: the weights in row pairs (rows and inputs padded to even counts) */
+static uint8_t pair_weights[MAX_W + 2 * MAX_C + 4] __attribute__((aligned(4)));
 static int32_t bias[MAX_C], multiplier[MAX_C], shift[MAX_C];
 static uint32_t scratch[MAX_SCRATCH / 4];
 
@@ -277,6 +295,7 @@ NOINLINE void bench_run(const bench_case *c)
     case KIND_ADD: nnom_add_s8(&ew_args); break;
     case KIND_MUL: nnom_mul_s8(&ew_args); break;
     case KIND_DENSE: nnom_dense_s8(&dense_args, input, output); break;
+    case KIND_DENSE_PAIRS: nnom_dense_pairs_s8(&dense_args, input, output); break;
     case KIND_AVGPOOL: nnom_avg_pool_s8(&pool_args, input, output); break;
     case KIND_GAP: nnom_global_avg_pool_s8(&pool_args, input, output); break;
     case KIND_CONCAT: nnom_concat_s8(&concat_args); break;
@@ -330,12 +349,17 @@ static int64_t setup(const bench_case *c)
         if (c->kind == KIND_CONV && c->mixed == 3) zero_dead_filters(c->out_c, (int32_t)patch); /* (conv filters only) */
         return (int64_t)a->out_h * a->out_w * a->out_c * patch;
     }
-    if (c->kind == KIND_DENSE) {
+    if (c->kind == KIND_DENSE || c->kind == KIND_DENSE_PAIRS) {
         nnom_dense_s8_args *d = &dense_args;
         memset(d, 0, sizeof *d);
         d->in_features = c->in_c;
         d->out_features = c->out_c;
         d->weights = weights;
+        if (c->kind == KIND_DENSE_PAIRS) {
+            if ((int64_t)c->in_c * c->out_c > MAX_W) return -1;
+            nnom_dense_pairs_pack(weights, c->in_c, c->out_c, pair_weights);
+            d->weights = (const int8_t *)pair_weights;
+        }
         d->bias = bias;
         d->multiplier = multiplier;
         d->shift = shift;

@@ -399,6 +399,7 @@ __attribute__((noinline)) static void write_rows(const nnom_dense_s8_args *a, in
 #include "kernels/arm/dense_units.h"
 #include "kernels/arm/dense_sp_blocks.h"
 #endif
+#include "kernels/arm/dense_pairs.h"
 
 /* nnom_dense_s8() by dot_blocks_asm: the input widened once into xw (up to DENSE_WIDE_GROUPS groups)
  * or chunk by chunk. */
