@@ -86,6 +86,21 @@ _Static_assert(ROWS16_PIXEL_BYTES == 4 * 8, "ROWS16_PIXEL_BYTES");
     "smlad  r5, " P0H ", lr, r5\n\t"                    \
     "smlad  r6, " P1L ", r12, r6\n\t"                   \
     "smlad  r6, " P1H ", lr, r6\n\t"
+/* ROWS16_MACS for a pair's first group, its sums not yet started: r4 and r6 take the biases from r3
+ * and r5 in their first SMLAD (read before r3 and r5 change), in place of two MOVs. */
+#define ROWS16_MACS_FIRST(P0L, P0H, P1L, P1H)            \
+    "sxtb16 lr, r11, ror #8\n\t"                        \
+    "sxtb16 r11, r11\n\t"                               \
+    "smlad  r4, " P1L ", r11, r3\n\t"                   \
+    "smlad  r3, " P0L ", r11, r3\n\t"                   \
+    "smlad  r3, " P0H ", lr, r3\n\t"                    \
+    "smlad  r4, " P1H ", lr, r4\n\t"                    \
+    "sxtb16 lr, r12, ror #8\n\t"                        \
+    "sxtb16 r12, r12\n\t"                               \
+    "smlad  r6, " P1L ", r12, r5\n\t"                   \
+    "smlad  r5, " P0L ", r12, r5\n\t"                   \
+    "smlad  r5, " P0H ", lr, r5\n\t"                    \
+    "smlad  r6, " P1H ", lr, r6\n\t"
 #define ROWS16_STR2(X) #X
 #define ROWS16_STR(X) ROWS16_STR2(X)
 /* Both channels' weight words of group G: r11 from r1 + 4 G, r12 a patch (PATCH bytes) later. */
@@ -101,20 +116,25 @@ _Static_assert(ROWS16_PIXEL_BYTES == 4 * 8, "ROWS16_PIXEL_BYTES");
  * 0 (one pixel, P groups, later in the slot), kept in its registers: slot groups J, J + P, J + 2 P,
  * J + 3 P loaded once each, 8 words for 3 groups where pass2's groups load 12 (17 estimated load
  * cycles for the chain instead of 21). */
-#define ROWS_CHAIN(W, J, P, PATCH)                                         \
+#define ROWS_CHAIN_M(W, J, P, PATCH, MACS0)                                \
     ROWS16_WEIGHTS(W " + " J, PATCH)                                       \
     ROWS16_SLOT(J, "r7", "r8") ROWS16_SLOT(J " + " P, "r9", "r10")         \
-    ROWS16_MACS("r7", "r8", "r9", "r10")                                   \
+    MACS0("r7", "r8", "r9", "r10")                                         \
     ROWS16_WEIGHTS(W " + " J " + " P, PATCH)                               \
     ROWS16_SLOT(J " + 2 * " P, "r7", "r8")                                 \
     ROWS16_MACS("r9", "r10", "r7", "r8")                                   \
     ROWS16_WEIGHTS(W " + " J " + 2 * " P, PATCH)                           \
     ROWS16_SLOT(J " + 3 * " P, "r9", "r10")                                \
     ROWS16_MACS("r7", "r8", "r9", "r10")
+#define ROWS_CHAIN(W, J, P, PATCH) ROWS_CHAIN_M(W, J, P, PATCH, ROWS16_MACS)
 /* Kernel row KY's chains on 16 channels (the patch's groups 12 KY + ...). */
 #define ROWS16_CHAIN(KY, J) ROWS_CHAIN("12 * " KY, J, "4", ROWS16_STR(ROWS16_PATCH))
 /* A kernel row (its slot at r0): 12 groups (3 pixels of 16 channels), straight, in four chains. */
 #define ROWS16_ROW(KY) ROWS16_CHAIN(KY, "0") ROWS16_CHAIN(KY, "1") ROWS16_CHAIN(KY, "2") ROWS16_CHAIN(KY, "3")
+/* Kernel row 0, the pair's sums started from the biases in r3, r5 by its first group (ROWS16_MACS_FIRST). */
+#define ROWS16_ROW0                                                                                     \
+    ROWS_CHAIN_M("0", "0", "4", ROWS16_STR(ROWS16_PATCH), ROWS16_MACS_FIRST) ROWS16_CHAIN("0", "1")     \
+    ROWS16_CHAIN("0", "2") ROWS16_CHAIN("0", "3")
 
 /*
  * Channels [0, p->out_c) of the two pixels whose kernel rows are at p->rows[0..2] (pixel 1's one
@@ -139,9 +159,7 @@ __attribute__((naked, noinline)) static void pass2_rows16(ARG const pass2r_args 
         "ldrd   r3, r5, [r8]\n"             /* the first pair's biases */
         "10:\n\t"                           /* a pair of channels: r1 its first channel's weights */
         "ldr    r0, [sp]\n\t"               /* kernel row 0 */
-        "mov    r4, r3\n\t"
-        "mov    r6, r5\n\t"
-        ROWS16_ROW("0")
+        ROWS16_ROW0
         "ldr    r0, [sp, #4]\n\t"           /* kernel row 1 */
         ROWS16_ROW("1")
         "ldr    r0, [sp, #8]\n\t"           /* kernel row 2 */
@@ -309,46 +327,57 @@ static inline int rows16_takes(const nnom_conv_args *a, int apart)
     "sxtab16 r10, r2, r11\n\t"                       \
     "sxtab16 r11, r2, r11, ror #8\n\t"               \
     "stm    r0!, {r4-r11}\n\t"
-/* 2 pairs (2 or 3) pixels of 16 channels widened from src (any alignment), minus the zero point
- * (neg_zp: -zp in both int16 lanes), into dst (word-aligned), straight: about 44 estimated cycles
- * a pair and 25 a call, where widen() takes about 80 a pair. */
+/* units >= 1 runs of 16 int8 (a pixel of 16 channels) widened from src (any alignment), minus the
+ * zero point (neg_zp: -zp in both int16 lanes), into dst (word-aligned), one after the other: four
+ * copies of ROWS16_WIDEN4 a loop pass, units % 4 of them first (entering the pass at that copy).
+ * About 22 estimated cycles a unit and 20 a call, where widen() takes about 40 a unit. */
 __attribute__((naked, noinline)) static void rows16_widen(ARG uint32_t *dst, ARG const int8_t *src, ARG uint32_t neg_zp,
-                                                          ARG int32_t pairs)
+                                                          ARG int32_t units)
 {
     __asm__ volatile("push   {r4-r11}\n\t"
-                     "cmp    r3, #2\n\t"
-                     "beq    2f\n\t"
-                     ROWS16_WIDEN4 ROWS16_WIDEN4
-                     "2:\n\t" ROWS16_WIDEN4 ROWS16_WIDEN4 ROWS16_WIDEN4 ROWS16_WIDEN4
+                     "and    r12, r3, #3\n\t"
+                     "adds   r3, r3, #3\n\t"
+                     "lsrs   r3, r3, #2\n\t" /* loop passes: ceil(units / 4) */
+                     "cmp    r12, #2\n\t"
+                     "beq    3f\n\t"
+                     "bhi    2f\n\t"
+                     "cmp    r12, #1\n\t"
+                     "beq    4f\n"
+                     "1:\n\t" ROWS16_WIDEN4
+                     "2:\n\t" ROWS16_WIDEN4
+                     "3:\n\t" ROWS16_WIDEN4
+                     "4:\n\t" ROWS16_WIDEN4
+                     "subs   r3, r3, #1\n\t"
+                     "bne    1b\n\t"
                      "pop    {r4-r11}\n\t"
                      "bx     lr\n\t");
 }
 #undef ROWS16_WIDEN4
 
+/* Zero words [0, n) at p (n even), two a store. */
+static inline void rows16_zero(uint32_t *p, int32_t n)
+{
+    for (uint32_t *const end = p + n; p != end; p += 2) p[0] = p[1] = 0;
+}
+
 /* Input row iy's pixels [ix0, ix0 + n) (n 4 or 6) of c channels (16, 32 or 64) widened into slot
- * (0 outside the input). */
+ * (0 outside the input): the pixels inside in one call of rows16_widen (their bytes are one run of
+ * the input row, their widened words one run of the slot), those in the padding zeroed. */
 static void rows16_fill(const conv_ctx *x, const int8_t *in, int32_t iy, int32_t ix0, uint32_t *slot, int32_t n,
                         int32_t c)
 {
     const nnom_conv_args *a = x->a;
-    const int32_t groups = c / 4;
-    if (iy < 0 || iy >= a->in_h) {
-        memset(slot, 0, (size_t)n * 2 * (size_t)c);
+    const int32_t pixel_words = c / 2; /* a pixel's widened channels */
+    /* the pixels [j0, j1) of the n inside the input row */
+    const int32_t j0 = ix0 < 0 ? -ix0 : 0, j1 = a->in_w - ix0 < n ? a->in_w - ix0 : n;
+    if ((uint32_t)iy >= (uint32_t)a->in_h || j1 <= j0) {
+        rows16_zero(slot, n * pixel_words);
         return;
     }
-    const int8_t *row = in + (ptrdiff_t)iy * a->in_w * c;
-    if (ix0 >= 0 && ix0 + n <= a->in_w) {
-        /* (32, 64 channels: the run in 2, 4 pieces of n / 2 pixel pairs of 16 channels) */
-        const int8_t *src = row + (ptrdiff_t)ix0 * c;
-        for (int32_t u = 0; u < c / ROWS16_C; u++)
-            rows16_widen(slot + u * n * ROWS16_PIXEL_BYTES / 4, src + u * n * ROWS16_C, x->neg_zp, n / 2);
-        return;
-    }
-    for (int32_t j = 0; j < n; j++, slot += 2 * groups) {
-        const int32_t ix = ix0 + j;
-        if (ix < 0 || ix >= a->in_w) zero_groups(slot, 2, groups);
-        else widen(slot, 2, row + (ptrdiff_t)ix * c, groups, x->neg_zp);
-    }
+    rows16_zero(slot, j0 * pixel_words);
+    rows16_widen(slot + j0 * pixel_words, in + ((ptrdiff_t)iy * a->in_w + ix0 + j0) * c, x->neg_zp,
+                 (j1 - j0) * (c / ROWS16_C));
+    rows16_zero(slot + j1 * pixel_words, (n - j1) * pixel_words);
 }
 
 /* Pixels a slot holds for strips of four output columns (two passes side by side), when the

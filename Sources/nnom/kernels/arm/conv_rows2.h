@@ -23,20 +23,24 @@
 #define ROWS2_PIXELS 6
 
 /* Kernel row groups J and J + 8 (J 0-3; weights W + ...): J's pixel 1 kept as J + 8's pixel 0. */
-#define ROWS2_PAIR(W, J)                                                   \
+#define ROWS2_PAIR_M(W, J, MACS0)                                          \
     ROWS16_WEIGHTS(W " + " J, ROWS16_STR(ROWS16_PATCH))                    \
     ROWS16_SLOT(J, "r7", "r8") ROWS16_SLOT(J " + 8", "r9", "r10")          \
-    ROWS16_MACS("r7", "r8", "r9", "r10")                                   \
+    MACS0("r7", "r8", "r9", "r10")                                         \
     ROWS16_WEIGHTS(W " + " J " + 8", ROWS16_STR(ROWS16_PATCH))             \
     ROWS16_SLOT(J " + 16", "r7", "r8")                                     \
     ROWS16_MACS("r9", "r10", "r7", "r8")
+#define ROWS2_PAIR(W, J) ROWS2_PAIR_M(W, J, ROWS16_MACS)
 /* Kernel row group J (4-7) alone. */
 #define ROWS2_ONE(W, J)                                                    \
     ROWS16_WEIGHTS(W " + " J, ROWS16_STR(ROWS16_PATCH))                    \
     ROWS16_SLOT(J, "r7", "r8") ROWS16_SLOT(J " + 8", "r9", "r10")          \
     ROWS16_MACS("r7", "r8", "r9", "r10")
-#define ROWS2_ROW(KY)                                                                                 \
-    ROWS2_PAIR("12 * " KY, "0") ROWS2_PAIR("12 * " KY, "1") ROWS2_PAIR("12 * " KY, "2")                \
+#define ROWS2_ROW(KY) ROWS2_ROW_M(KY, ROWS16_MACS)
+/* ROWS2_ROW with the first group's MACS0 (ROWS16_MACS_FIRST: kernel row 0, the sums started from the
+ * biases in r3, r5) */
+#define ROWS2_ROW_M(KY, MACS0)                                                                        \
+    ROWS2_PAIR_M("12 * " KY, "0", MACS0) ROWS2_PAIR("12 * " KY, "1") ROWS2_PAIR("12 * " KY, "2")       \
     ROWS2_PAIR("12 * " KY, "3") ROWS2_ONE("12 * " KY, "4") ROWS2_ONE("12 * " KY, "5")                  \
     ROWS2_ONE("12 * " KY, "6") ROWS2_ONE("12 * " KY, "7")
 
@@ -61,9 +65,7 @@ __attribute__((naked, noinline)) static void pass2_rows2(ARG const pass2r_args *
         "ldr    r0, [sp]\n\t"               /* kernel row 0 */
         "ldrd   r3, r5, [r9], #8\n\t"
         "str    r9, [sp, #28]\n\t"
-        "mov    r4, r3\n\t"
-        "mov    r6, r5\n\t"
-        ROWS2_ROW("0")
+        ROWS2_ROW_M("0", ROWS16_MACS_FIRST)
         "ldr    r0, [sp, #4]\n\t"           /* kernel row 1 */
         ROWS2_ROW("1")
         "ldr    r0, [sp, #8]\n\t"           /* kernel row 2 */
