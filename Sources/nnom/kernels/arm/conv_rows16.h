@@ -360,24 +360,58 @@ static inline void rows16_zero(uint32_t *p, int32_t n)
     for (uint32_t *const end = p + n; p != end; p += 2) p[0] = p[1] = 0;
 }
 
-/* Input row iy's pixels [ix0, ix0 + n) (n 4 or 6) of c channels (16, 32 or 64) widened into slot
- * (0 outside the input): the pixels inside in one call of rows16_widen (their bytes are one run of
- * the input row, their widened words one run of the slot), those in the padding zeroed. */
-static void rows16_fill(const conv_ctx *x, const int8_t *in, int32_t iy, int32_t ix0, uint32_t *slot, int32_t n,
-                        int32_t c)
+/* What the fills of a layer's slots read, made once per call: the input, its rows and columns, c
+ * channels (16, 32 or 64), a row's bytes, a pixel's widened words (c / 2) and 16-channel units. */
+typedef struct {
+    const int8_t *in;
+    uint32_t in_h;
+    int32_t in_w, c, row_bytes, pixel_words, pixel_units;
+    uint32_t neg_zp;
+} rows16_src;
+
+static inline rows16_src rows16_src_of(const conv_ctx *x, const int8_t *in)
 {
     const nnom_conv_args *a = x->a;
-    const int32_t pixel_words = c / 2; /* a pixel's widened channels */
+    rows16_src f;
+    f.in = in;
+    f.in_h = (uint32_t)a->in_h;
+    f.in_w = a->in_w;
+    f.c = a->in_c;
+    f.row_bytes = a->in_w * a->in_c;
+    f.pixel_words = a->in_c / 2;
+    f.pixel_units = a->in_c / ROWS16_C;
+    f.neg_zp = x->neg_zp;
+    return f;
+}
+
+/* rows16_fill() where a pixel or the row is in the padding: the pixels inside in one call of
+ * rows16_widen (their bytes are one run of the input row, their widened words one run of the
+ * slot), those in the padding zeroed. */
+__attribute__((noinline)) static void rows16_fill_edge(const rows16_src *f, int32_t iy, int32_t ix0, uint32_t *slot,
+                                                       int32_t n)
+{
     /* the pixels [j0, j1) of the n inside the input row */
-    const int32_t j0 = ix0 < 0 ? -ix0 : 0, j1 = a->in_w - ix0 < n ? a->in_w - ix0 : n;
-    if ((uint32_t)iy >= (uint32_t)a->in_h || j1 <= j0) {
-        rows16_zero(slot, n * pixel_words);
+    const int32_t j0 = ix0 < 0 ? -ix0 : 0, j1 = f->in_w - ix0 < n ? f->in_w - ix0 : n;
+    if ((uint32_t)iy >= f->in_h || j1 <= j0) {
+        rows16_zero(slot, n * f->pixel_words);
         return;
     }
-    rows16_zero(slot, j0 * pixel_words);
-    rows16_widen(slot + j0 * pixel_words, in + ((ptrdiff_t)iy * a->in_w + ix0 + j0) * c, x->neg_zp,
-                 (j1 - j0) * (c / ROWS16_C));
-    rows16_zero(slot + j1 * pixel_words, (n - j1) * pixel_words);
+    rows16_zero(slot, j0 * f->pixel_words);
+    rows16_widen(slot + j0 * f->pixel_words, f->in + (ptrdiff_t)iy * f->row_bytes + (ptrdiff_t)(ix0 + j0) * f->c,
+                 f->neg_zp, (j1 - j0) * f->pixel_units);
+    rows16_zero(slot + j1 * f->pixel_words, (n - j1) * f->pixel_words);
+}
+
+/* Input row iy's pixels [ix0, ix0 + n) (n 4, 5 or 6) widened into slot (0 outside the input): when
+ * all are inside, one call of rows16_widen (inline in the strips' loops: about 30 estimated cycles
+ * a fill less than a call doing the checks of the edges too). */
+static inline __attribute__((always_inline)) void rows16_fill(const rows16_src *f, int32_t iy, int32_t ix0,
+                                                              uint32_t *slot, int32_t n)
+{
+    if ((uint32_t)iy < f->in_h && ix0 >= 0 && ix0 + n <= f->in_w)
+        rows16_widen(slot, f->in + (ptrdiff_t)iy * f->row_bytes + (ptrdiff_t)ix0 * f->c, f->neg_zp, n * f->pixel_units);
+    else
+        rows16_fill_edge(f, iy, ix0, slot, n);
 }
 
 /* Pixels a slot holds for strips of four output columns (two passes side by side), when the
@@ -397,31 +431,35 @@ __attribute__((noinline)) static void rows16_passes(const conv_ctx *x, pass2r_ar
     const nnom_conv_args *a = x->a;
     const int32_t out_c = a->out_c, c = a->in_c, q_max = wide ? (ROWS16_WIDE - 2) / 2 : 1;
     const int32_t slot_words = (2 * q_max + 2) * c / 2, pass_words = c; /* (a pixel: c / 2 words) */
+    const ptrdiff_t row_out = (ptrdiff_t)a->out_w * out_c;
     void (*const pass)(const pass2r_args *) = c == ROWS16_C ? pass2_rows16 : c == ROWS32_C ? pass2_rows32 : pass2_rows64;
     uint32_t *const slots = x->cols;
+    const rows16_src f = rows16_src_of(x, in);
     for (int32_t ox = 0; ox < a->out_w; ox += 2 * q_max) {
         /* q passes side by side (out_w even: at least one), their windows in 2 q + 2 pixels */
         const int32_t q = a->out_w - ox >= 2 * q_max ? q_max : 1, n = 2 * q + 2, ix0 = ox - a->pad_left;
-        /* kernel rows 0 and 1 of output row 0 in slots 0 and 1; slot s then holds input rows
-         * -pad_top + s + 3 j */
-        int32_t s0 = 0; /* the slot of kernel row 0 */
-        rows16_fill(x, in, -a->pad_top, ix0, slots, n, c);
-        rows16_fill(x, in, -a->pad_top + 1, ix0, slots + slot_words, n, c);
+        /* kernel rows 0 and 1 of output row 0 in slots 0 and 1; then each output row's kernel row 2
+         * in the third, the three turning round (r0: kernel row 0's slot) */
+        uint32_t *r0 = slots, *r1 = slots + slot_words, *r2 = slots + 2 * slot_words;
+        rows16_fill(&f, -a->pad_top, ix0, r0, n);
+        rows16_fill(&f, -a->pad_top + 1, ix0, r1, n);
         int8_t *o = out + (ptrdiff_t)ox * out_c;
-        for (int32_t oy = 0; oy < a->out_h; oy++, o += (ptrdiff_t)a->out_w * out_c) {
-            const int32_t s1 = s0 == 2 ? 0 : s0 + 1, s2 = s1 == 2 ? 0 : s1 + 1;
-            rows16_fill(x, in, oy - a->pad_top + 2, ix0, slots + s2 * slot_words, n, c);
-            for (int32_t j = 0; j < q; j++) {
-                int8_t *const oj = o + (ptrdiff_t)2 * j * out_c;
-                pr->rows[0] = slots + s0 * slot_words + j * pass_words;
-                pr->rows[1] = slots + s1 * slot_words + j * pass_words;
-                pr->rows[2] = slots + s2 * slot_words + j * pass_words;
+        for (int32_t oy = 0; oy < a->out_h; oy++, o += row_out) {
+            rows16_fill(&f, oy - a->pad_top + 2, ix0, r2, n);
+            int8_t *oj = o;
+            for (int32_t j = 0; j < q; j++, oj += 2 * out_c) {
+                pr->rows[0] = r0 + j * pass_words;
+                pr->rows[1] = r1 + j * pass_words;
+                pr->rows[2] = r2 + j * pass_words;
                 pr->out = oj;
                 pr->end = oj + out_c;
                 pass(pr);
                 if (clamp) clamp_pass(oj, out_c, 2, out_c, a->act_min, a->act_max);
             }
-            s0 = s1;
+            uint32_t *const t = r0;
+            r0 = r1;
+            r1 = r2;
+            r2 = t;
         }
     }
 }
