@@ -420,6 +420,7 @@ static inline __attribute__((always_inline)) void rows16_fill(const rows16_src *
  * rows, each strip widening its first two kernel rows anew: 1.4 slots of 4 pixels a pass, here
  * 1.05). */
 #define ROWS16_WIDE 6
+_Static_assert((ROWS16_WIDE - 2) / 2 == 2, "rows16_passes runs one or two passes a strip row");
 
 /* Every pass of the layer (rows16_takes), in strips of two output columns (four with @p wide:
  * slots of ROWS16_WIDE pixels; a last strip of two), each from the top down, by pass2_rows16 (16
@@ -446,16 +447,21 @@ __attribute__((noinline)) static void rows16_passes(const conv_ctx *x, pass2r_ar
         int8_t *o = out + (ptrdiff_t)ox * out_c;
         for (int32_t oy = 0; oy < a->out_h; oy++, o += row_out) {
             rows16_fill(&f, oy - a->pad_top + 2, ix0, r2, n);
-            int8_t *oj = o;
-            for (int32_t j = 0; j < q; j++, oj += 2 * out_c) {
-                pr->rows[0] = r0 + j * pass_words;
-                pr->rows[1] = r1 + j * pass_words;
-                pr->rows[2] = r2 + j * pass_words;
-                pr->out = oj;
-                pr->end = oj + out_c;
+            pr->rows[0] = r0;
+            pr->rows[1] = r1;
+            pr->rows[2] = r2;
+            pr->out = o;
+            pr->end = o + out_c;
+            pass(pr);
+            if (q > 1) { /* the pass beside it: its windows a pass (two pixels) on in the slots */
+                pr->rows[0] = r0 + pass_words;
+                pr->rows[1] = r1 + pass_words;
+                pr->rows[2] = r2 + pass_words;
+                pr->out = o + 2 * out_c;
+                pr->end = o + 3 * out_c;
                 pass(pr);
-                if (clamp) clamp_pass(oj, out_c, 2, out_c, a->act_min, a->act_max);
             }
+            if (clamp) clamp_pass(o, out_c, 2 * q, out_c, a->act_min, a->act_max);
             uint32_t *const t = r0;
             r0 = r1;
             r1 = r2;
