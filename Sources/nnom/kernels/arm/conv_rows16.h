@@ -60,8 +60,9 @@ _Static_assert(ROWS16_PATCH == ROWS16_K * ROWS16_K * ROWS16_C, "ROWS16_PATCH");
 static void rows16_table(int32_t *t, const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t out_c,
                          int32_t out_zp)
 {
+    const uint32_t zz = (uint32_t)(2 * out_zp + 1);
     for (int32_t c = 0; c < out_c; c += 2, t += ROWS16_WORDS) {
-        pass2t_table(t, mult + c, shift + c, 2, out_zp);
+        pass2t_pair(t, mult[c], mult[c + 1], shift[c], shift[c + 1], zz);
         t[PASS2T_WORDS] = c + 2 < out_c ? bias[c + 2] : 0;
         t[PASS2T_WORDS + 1] = c + 2 < out_c ? bias[c + 3] : 0;
     }
