@@ -375,6 +375,10 @@ static void random_conv(nnom_conv_args *a, int depthwise)
                 a->stride_h = a->stride_w = 2;
                 a->in_w = 4 * range(1, 2) + (same ? 0 : 1);
             }
+            /* narrow planes: a slot's pixels past both edges (stride 1: 2 to 5 columns; stride 2: 3 to
+             * 12, odd widths 'same' padded on the right or on both sides), filled in one call of the
+             * widening on the pixels inside */
+            if (chance(25)) a->in_w = a->stride_w == 1 ? range(2, 5) : range(3, 12);
             if (chance(30)) a->in_h = range(1, 3);
             /* more channels than its table keeps on the stack: the table after the slots, when
              * the scratch holds it */
@@ -541,6 +545,19 @@ static void random_conv(nnom_conv_args *a, int depthwise)
             multiplier[c] = chance(20) ? (int32_t)(next() & 0x3FFFFFFFu) | 1 : (int32_t)(0x40000001u + (next() & 0x3FFFFFFEu));
             shift[c] = -range(5, 15);
             bias[c] = range(-(1 << 14), 1 << 14);
+        }
+        if (chance(30)) {
+            /* a channel or two at the edges of the DSP kernel's common fast form (one run of every
+             * channel when all take it, conv_s8.c's all_common): e = -shift 1, 22 and 23, multipliers
+             * 2^30 and 2^30 + 1, biases at the bound |bias| <= 2^30 - 1 - k * 32640 and one past it */
+            const int32_t room = (1 << 30) - 1 - a->k_h * a->k_w * a->in_c * 32640;
+            static const int32_t shifts[] = {-1, -22, -23}, mults[] = {0x40000000, 0x40000001};
+            for (int32_t n = range(1, 2); n > 0; n--) {
+                const int32_t c = range(0, a->out_c - 1);
+                if (chance(50)) shift[c] = shifts[range(0, 2)];
+                if (chance(50)) multiplier[c] = mults[range(0, 1)];
+                if (chance(50)) bias[c] = (chance(50) ? room : -room) + (chance(50) ? 0 : (chance(50) ? 1 : -1));
+            }
         }
     }
     if (dw_like) {

@@ -195,6 +195,10 @@ static const bench_case cases[] = {
      * whole and a call per output row (8 pixels) */
     {"conv1x1_s2_16x16x32to64_mixed", KIND_CONV, 16, 16, 32, 64, 1, 2, 0, 2},
     {"conv1x1_s2_2x16x32to64_band", KIND_CONV, 2, 16, 32, 64, 1, 2, 0, 2, 0, 0},
+    /* ResNet-8's first layer as its tiled stage calls it: two output rows from four input rows */
+    {"conv3x3_s1_4x32x3to16_band", KIND_CONV, 4, 32, 3, 16, 3, 1, 0, 0, 0, 1, 2},
+    /* ResNet-8's tiled 16 -> 16 3x3 layers as their stage calls them: two output rows from four */
+    {"conv3x3_4x32x16to16_band", KIND_CONV, 4, 32, 16, 16, 3, 1, 0, 0, 0, 1, 2},
     /* dense layers with their weights in row pairs, as the converter writes them (nnom_dense_pairs_s8):
      * the autoencoder's layers, then classifier heads and small MLPs */
     {"pairs_640to128", KIND_DENSE_PAIRS, 1, 1, 640, 128, 1, 1, 0, 1},

@@ -60,8 +60,9 @@ _Static_assert(ROWS16_PATCH == ROWS16_K * ROWS16_K * ROWS16_C, "ROWS16_PATCH");
 static void rows16_table(int32_t *t, const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t out_c,
                          int32_t out_zp)
 {
+    const uint32_t zz = (uint32_t)(2 * out_zp + 1);
     for (int32_t c = 0; c < out_c; c += 2, t += ROWS16_WORDS) {
-        pass2t_table(t, mult + c, shift + c, 2, out_zp);
+        pass2t_pair(t, mult[c], mult[c + 1], shift[c], shift[c + 1], zz);
         t[PASS2T_WORDS] = c + 2 < out_c ? bias[c + 2] : 0;
         t[PASS2T_WORDS + 1] = c + 2 < out_c ? bias[c + 3] : 0;
     }
@@ -86,6 +87,21 @@ _Static_assert(ROWS16_PIXEL_BYTES == 4 * 8, "ROWS16_PIXEL_BYTES");
     "smlad  r5, " P0H ", lr, r5\n\t"                    \
     "smlad  r6, " P1L ", r12, r6\n\t"                   \
     "smlad  r6, " P1H ", lr, r6\n\t"
+/* ROWS16_MACS for a pair's first group, its sums not yet started: r4 and r6 take the biases from r3
+ * and r5 in their first SMLAD (read before r3 and r5 change), in place of two MOVs. */
+#define ROWS16_MACS_FIRST(P0L, P0H, P1L, P1H)            \
+    "sxtb16 lr, r11, ror #8\n\t"                        \
+    "sxtb16 r11, r11\n\t"                               \
+    "smlad  r4, " P1L ", r11, r3\n\t"                   \
+    "smlad  r3, " P0L ", r11, r3\n\t"                   \
+    "smlad  r3, " P0H ", lr, r3\n\t"                    \
+    "smlad  r4, " P1H ", lr, r4\n\t"                    \
+    "sxtb16 lr, r12, ror #8\n\t"                        \
+    "sxtb16 r12, r12\n\t"                               \
+    "smlad  r6, " P1L ", r12, r5\n\t"                   \
+    "smlad  r5, " P0L ", r12, r5\n\t"                   \
+    "smlad  r5, " P0H ", lr, r5\n\t"                    \
+    "smlad  r6, " P1H ", lr, r6\n\t"
 #define ROWS16_STR2(X) #X
 #define ROWS16_STR(X) ROWS16_STR2(X)
 /* Both channels' weight words of group G: r11 from r1 + 4 G, r12 a patch (PATCH bytes) later. */
@@ -101,20 +117,25 @@ _Static_assert(ROWS16_PIXEL_BYTES == 4 * 8, "ROWS16_PIXEL_BYTES");
  * 0 (one pixel, P groups, later in the slot), kept in its registers: slot groups J, J + P, J + 2 P,
  * J + 3 P loaded once each, 8 words for 3 groups where pass2's groups load 12 (17 estimated load
  * cycles for the chain instead of 21). */
-#define ROWS_CHAIN(W, J, P, PATCH)                                         \
+#define ROWS_CHAIN_M(W, J, P, PATCH, MACS0)                                \
     ROWS16_WEIGHTS(W " + " J, PATCH)                                       \
     ROWS16_SLOT(J, "r7", "r8") ROWS16_SLOT(J " + " P, "r9", "r10")         \
-    ROWS16_MACS("r7", "r8", "r9", "r10")                                   \
+    MACS0("r7", "r8", "r9", "r10")                                         \
     ROWS16_WEIGHTS(W " + " J " + " P, PATCH)                               \
     ROWS16_SLOT(J " + 2 * " P, "r7", "r8")                                 \
     ROWS16_MACS("r9", "r10", "r7", "r8")                                   \
     ROWS16_WEIGHTS(W " + " J " + 2 * " P, PATCH)                           \
     ROWS16_SLOT(J " + 3 * " P, "r9", "r10")                                \
     ROWS16_MACS("r7", "r8", "r9", "r10")
+#define ROWS_CHAIN(W, J, P, PATCH) ROWS_CHAIN_M(W, J, P, PATCH, ROWS16_MACS)
 /* Kernel row KY's chains on 16 channels (the patch's groups 12 KY + ...). */
 #define ROWS16_CHAIN(KY, J) ROWS_CHAIN("12 * " KY, J, "4", ROWS16_STR(ROWS16_PATCH))
 /* A kernel row (its slot at r0): 12 groups (3 pixels of 16 channels), straight, in four chains. */
 #define ROWS16_ROW(KY) ROWS16_CHAIN(KY, "0") ROWS16_CHAIN(KY, "1") ROWS16_CHAIN(KY, "2") ROWS16_CHAIN(KY, "3")
+/* Kernel row 0, the pair's sums started from the biases in r3, r5 by its first group (ROWS16_MACS_FIRST). */
+#define ROWS16_ROW0                                                                                     \
+    ROWS_CHAIN_M("0", "0", "4", ROWS16_STR(ROWS16_PATCH), ROWS16_MACS_FIRST) ROWS16_CHAIN("0", "1")     \
+    ROWS16_CHAIN("0", "2") ROWS16_CHAIN("0", "3")
 
 /*
  * Channels [0, p->out_c) of the two pixels whose kernel rows are at p->rows[0..2] (pixel 1's one
@@ -139,9 +160,7 @@ __attribute__((naked, noinline)) static void pass2_rows16(ARG const pass2r_args 
         "ldrd   r3, r5, [r8]\n"             /* the first pair's biases */
         "10:\n\t"                           /* a pair of channels: r1 its first channel's weights */
         "ldr    r0, [sp]\n\t"               /* kernel row 0 */
-        "mov    r4, r3\n\t"
-        "mov    r6, r5\n\t"
-        ROWS16_ROW("0")
+        ROWS16_ROW0
         "ldr    r0, [sp, #4]\n\t"           /* kernel row 1 */
         ROWS16_ROW("1")
         "ldr    r0, [sp, #8]\n\t"           /* kernel row 2 */
@@ -309,46 +328,91 @@ static inline int rows16_takes(const nnom_conv_args *a, int apart)
     "sxtab16 r10, r2, r11\n\t"                       \
     "sxtab16 r11, r2, r11, ror #8\n\t"               \
     "stm    r0!, {r4-r11}\n\t"
-/* 2 pairs (2 or 3) pixels of 16 channels widened from src (any alignment), minus the zero point
- * (neg_zp: -zp in both int16 lanes), into dst (word-aligned), straight: about 44 estimated cycles
- * a pair and 25 a call, where widen() takes about 80 a pair. */
+/* units >= 1 runs of 16 int8 (a pixel of 16 channels) widened from src (any alignment), minus the
+ * zero point (neg_zp: -zp in both int16 lanes), into dst (word-aligned), one after the other: four
+ * copies of ROWS16_WIDEN4 a loop pass, units % 4 of them first (entering the pass at that copy).
+ * About 22 estimated cycles a unit and 20 a call, where widen() takes about 40 a unit. */
 __attribute__((naked, noinline)) static void rows16_widen(ARG uint32_t *dst, ARG const int8_t *src, ARG uint32_t neg_zp,
-                                                          ARG int32_t pairs)
+                                                          ARG int32_t units)
 {
     __asm__ volatile("push   {r4-r11}\n\t"
-                     "cmp    r3, #2\n\t"
-                     "beq    2f\n\t"
-                     ROWS16_WIDEN4 ROWS16_WIDEN4
-                     "2:\n\t" ROWS16_WIDEN4 ROWS16_WIDEN4 ROWS16_WIDEN4 ROWS16_WIDEN4
+                     "and    r12, r3, #3\n\t"
+                     "adds   r3, r3, #3\n\t"
+                     "lsrs   r3, r3, #2\n\t" /* loop passes: ceil(units / 4) */
+                     "cmp    r12, #2\n\t"
+                     "beq    3f\n\t"
+                     "bhi    2f\n\t"
+                     "cmp    r12, #1\n\t"
+                     "beq    4f\n"
+                     "1:\n\t" ROWS16_WIDEN4
+                     "2:\n\t" ROWS16_WIDEN4
+                     "3:\n\t" ROWS16_WIDEN4
+                     "4:\n\t" ROWS16_WIDEN4
+                     "subs   r3, r3, #1\n\t"
+                     "bne    1b\n\t"
                      "pop    {r4-r11}\n\t"
                      "bx     lr\n\t");
 }
 #undef ROWS16_WIDEN4
 
-/* Input row iy's pixels [ix0, ix0 + n) (n 4 or 6) of c channels (16, 32 or 64) widened into slot
- * (0 outside the input). */
-static void rows16_fill(const conv_ctx *x, const int8_t *in, int32_t iy, int32_t ix0, uint32_t *slot, int32_t n,
-                        int32_t c)
+/* Zero words [0, n) at p (n even), two a store. */
+static inline void rows16_zero(uint32_t *p, int32_t n)
+{
+    for (uint32_t *const end = p + n; p != end; p += 2) p[0] = p[1] = 0;
+}
+
+/* What the fills of a layer's slots read, made once per call: the input, its rows and columns, c
+ * channels (16, 32 or 64), a row's bytes, a pixel's widened words (c / 2) and 16-channel units. */
+typedef struct {
+    const int8_t *in;
+    uint32_t in_h;
+    int32_t in_w, c, row_bytes, pixel_words, pixel_units;
+    uint32_t neg_zp;
+} rows16_src;
+
+static inline rows16_src rows16_src_of(const conv_ctx *x, const int8_t *in)
 {
     const nnom_conv_args *a = x->a;
-    const int32_t groups = c / 4;
-    if (iy < 0 || iy >= a->in_h) {
-        memset(slot, 0, (size_t)n * 2 * (size_t)c);
+    rows16_src f;
+    f.in = in;
+    f.in_h = (uint32_t)a->in_h;
+    f.in_w = a->in_w;
+    f.c = a->in_c;
+    f.row_bytes = a->in_w * a->in_c;
+    f.pixel_words = a->in_c / 2;
+    f.pixel_units = a->in_c / ROWS16_C;
+    f.neg_zp = x->neg_zp;
+    return f;
+}
+
+/* rows16_fill() where a pixel or the row is in the padding: the pixels inside in one call of
+ * rows16_widen (their bytes are one run of the input row, their widened words one run of the
+ * slot), those in the padding zeroed. */
+__attribute__((noinline)) static void rows16_fill_edge(const rows16_src *f, int32_t iy, int32_t ix0, uint32_t *slot,
+                                                       int32_t n)
+{
+    /* the pixels [j0, j1) of the n inside the input row */
+    const int32_t j0 = ix0 < 0 ? -ix0 : 0, j1 = f->in_w - ix0 < n ? f->in_w - ix0 : n;
+    if ((uint32_t)iy >= f->in_h || j1 <= j0) {
+        rows16_zero(slot, n * f->pixel_words);
         return;
     }
-    const int8_t *row = in + (ptrdiff_t)iy * a->in_w * c;
-    if (ix0 >= 0 && ix0 + n <= a->in_w) {
-        /* (32, 64 channels: the run in 2, 4 pieces of n / 2 pixel pairs of 16 channels) */
-        const int8_t *src = row + (ptrdiff_t)ix0 * c;
-        for (int32_t u = 0; u < c / ROWS16_C; u++)
-            rows16_widen(slot + u * n * ROWS16_PIXEL_BYTES / 4, src + u * n * ROWS16_C, x->neg_zp, n / 2);
-        return;
-    }
-    for (int32_t j = 0; j < n; j++, slot += 2 * groups) {
-        const int32_t ix = ix0 + j;
-        if (ix < 0 || ix >= a->in_w) zero_groups(slot, 2, groups);
-        else widen(slot, 2, row + (ptrdiff_t)ix * c, groups, x->neg_zp);
-    }
+    rows16_zero(slot, j0 * f->pixel_words);
+    rows16_widen(slot + j0 * f->pixel_words, f->in + (ptrdiff_t)iy * f->row_bytes + (ptrdiff_t)(ix0 + j0) * f->c,
+                 f->neg_zp, (j1 - j0) * f->pixel_units);
+    rows16_zero(slot + j1 * f->pixel_words, (n - j1) * f->pixel_words);
+}
+
+/* Input row iy's pixels [ix0, ix0 + n) (n 4, 5 or 6) widened into slot (0 outside the input): when
+ * all are inside, one call of rows16_widen (inline in the strips' loops: about 30 estimated cycles
+ * a fill less than a call doing the checks of the edges too). */
+static inline __attribute__((always_inline)) void rows16_fill(const rows16_src *f, int32_t iy, int32_t ix0,
+                                                              uint32_t *slot, int32_t n)
+{
+    if ((uint32_t)iy < f->in_h && ix0 >= 0 && ix0 + n <= f->in_w)
+        rows16_widen(slot, f->in + (ptrdiff_t)iy * f->row_bytes + (ptrdiff_t)ix0 * f->c, f->neg_zp, n * f->pixel_units);
+    else
+        rows16_fill_edge(f, iy, ix0, slot, n);
 }
 
 /* Pixels a slot holds for strips of four output columns (two passes side by side), when the
@@ -357,6 +421,7 @@ static void rows16_fill(const conv_ctx *x, const int8_t *in, int32_t iy, int32_t
  * rows, each strip widening its first two kernel rows anew: 1.4 slots of 4 pixels a pass, here
  * 1.05). */
 #define ROWS16_WIDE 6
+_Static_assert((ROWS16_WIDE - 2) / 2 == 2, "rows16_passes runs one or two passes a strip row");
 
 /* Every pass of the layer (rows16_takes), in strips of two output columns (four with @p wide:
  * slots of ROWS16_WIDE pixels; a last strip of two), each from the top down, by pass2_rows16 (16
@@ -368,31 +433,40 @@ __attribute__((noinline)) static void rows16_passes(const conv_ctx *x, pass2r_ar
     const nnom_conv_args *a = x->a;
     const int32_t out_c = a->out_c, c = a->in_c, q_max = wide ? (ROWS16_WIDE - 2) / 2 : 1;
     const int32_t slot_words = (2 * q_max + 2) * c / 2, pass_words = c; /* (a pixel: c / 2 words) */
+    const ptrdiff_t row_out = (ptrdiff_t)a->out_w * out_c;
     void (*const pass)(const pass2r_args *) = c == ROWS16_C ? pass2_rows16 : c == ROWS32_C ? pass2_rows32 : pass2_rows64;
     uint32_t *const slots = x->cols;
+    const rows16_src f = rows16_src_of(x, in);
     for (int32_t ox = 0; ox < a->out_w; ox += 2 * q_max) {
         /* q passes side by side (out_w even: at least one), their windows in 2 q + 2 pixels */
         const int32_t q = a->out_w - ox >= 2 * q_max ? q_max : 1, n = 2 * q + 2, ix0 = ox - a->pad_left;
-        /* kernel rows 0 and 1 of output row 0 in slots 0 and 1; slot s then holds input rows
-         * -pad_top + s + 3 j */
-        int32_t s0 = 0; /* the slot of kernel row 0 */
-        rows16_fill(x, in, -a->pad_top, ix0, slots, n, c);
-        rows16_fill(x, in, -a->pad_top + 1, ix0, slots + slot_words, n, c);
+        /* kernel rows 0 and 1 of output row 0 in slots 0 and 1; then each output row's kernel row 2
+         * in the third, the three turning round (r0: kernel row 0's slot) */
+        uint32_t *r0 = slots, *r1 = slots + slot_words, *r2 = slots + 2 * slot_words;
+        rows16_fill(&f, -a->pad_top, ix0, r0, n);
+        rows16_fill(&f, -a->pad_top + 1, ix0, r1, n);
         int8_t *o = out + (ptrdiff_t)ox * out_c;
-        for (int32_t oy = 0; oy < a->out_h; oy++, o += (ptrdiff_t)a->out_w * out_c) {
-            const int32_t s1 = s0 == 2 ? 0 : s0 + 1, s2 = s1 == 2 ? 0 : s1 + 1;
-            rows16_fill(x, in, oy - a->pad_top + 2, ix0, slots + s2 * slot_words, n, c);
-            for (int32_t j = 0; j < q; j++) {
-                int8_t *const oj = o + (ptrdiff_t)2 * j * out_c;
-                pr->rows[0] = slots + s0 * slot_words + j * pass_words;
-                pr->rows[1] = slots + s1 * slot_words + j * pass_words;
-                pr->rows[2] = slots + s2 * slot_words + j * pass_words;
-                pr->out = oj;
-                pr->end = oj + out_c;
+        for (int32_t oy = 0; oy < a->out_h; oy++, o += row_out) {
+            rows16_fill(&f, oy - a->pad_top + 2, ix0, r2, n);
+            pr->rows[0] = r0;
+            pr->rows[1] = r1;
+            pr->rows[2] = r2;
+            pr->out = o;
+            pr->end = o + out_c;
+            pass(pr);
+            if (q > 1) { /* the pass beside it: its windows a pass (two pixels) on in the slots */
+                pr->rows[0] = r0 + pass_words;
+                pr->rows[1] = r1 + pass_words;
+                pr->rows[2] = r2 + pass_words;
+                pr->out = o + 2 * out_c;
+                pr->end = o + 3 * out_c;
                 pass(pr);
-                if (clamp) clamp_pass(oj, out_c, 2, out_c, a->act_min, a->act_max);
             }
-            s0 = s1;
+            if (clamp) clamp_pass(o, out_c, 2 * q, out_c, a->act_min, a->act_max);
+            uint32_t *const t = r0;
+            r0 = r1;
+            r1 = r2;
+            r2 = t;
         }
     }
 }

@@ -2,7 +2,7 @@
  * 3x3 convolutions at stride 2 on 16 input channels (ResNet-8's 32x32x16 -> 16x16x32 layer) for the
  * Cortex-M DSP convolution (kernels/arm/conv_s8.c, which includes this file after conv_rows16.h):
  * conv_rows16.h's strips at stride 2. A pass's two windows start two input pixels apart: each
- * kernel row's slot holds the strip's input pixels ix0 .. ix0 + 4 (filled as six, ROWS2_PIXELS),
+ * kernel row's slot holds the strip's input pixels ix0 .. ix0 + 4 (ROWS2_PIXELS),
  * pixel 0's kernel row at its start, pixel 1's two pixels (8 groups) later; going down, an output
  * row's kernel row 0 is the row above's kernel row 2, so a pass widens two input rows.
  *
@@ -19,24 +19,28 @@
 
 #include "kernels/arm/conv_rows16.h"
 
-/* Input pixels a slot holds (a pass's windows take 5; filled as 6: pairs of pixels). */
-#define ROWS2_PIXELS 6
+/* Input pixels a slot holds: a pass's windows take 5 (rows16_widen takes any count). */
+#define ROWS2_PIXELS 5
 
 /* Kernel row groups J and J + 8 (J 0-3; weights W + ...): J's pixel 1 kept as J + 8's pixel 0. */
-#define ROWS2_PAIR(W, J)                                                   \
+#define ROWS2_PAIR_M(W, J, MACS0)                                          \
     ROWS16_WEIGHTS(W " + " J, ROWS16_STR(ROWS16_PATCH))                    \
     ROWS16_SLOT(J, "r7", "r8") ROWS16_SLOT(J " + 8", "r9", "r10")          \
-    ROWS16_MACS("r7", "r8", "r9", "r10")                                   \
+    MACS0("r7", "r8", "r9", "r10")                                         \
     ROWS16_WEIGHTS(W " + " J " + 8", ROWS16_STR(ROWS16_PATCH))             \
     ROWS16_SLOT(J " + 16", "r7", "r8")                                     \
     ROWS16_MACS("r9", "r10", "r7", "r8")
+#define ROWS2_PAIR(W, J) ROWS2_PAIR_M(W, J, ROWS16_MACS)
 /* Kernel row group J (4-7) alone. */
 #define ROWS2_ONE(W, J)                                                    \
     ROWS16_WEIGHTS(W " + " J, ROWS16_STR(ROWS16_PATCH))                    \
     ROWS16_SLOT(J, "r7", "r8") ROWS16_SLOT(J " + 8", "r9", "r10")          \
     ROWS16_MACS("r7", "r8", "r9", "r10")
-#define ROWS2_ROW(KY)                                                                                 \
-    ROWS2_PAIR("12 * " KY, "0") ROWS2_PAIR("12 * " KY, "1") ROWS2_PAIR("12 * " KY, "2")                \
+#define ROWS2_ROW(KY) ROWS2_ROW_M(KY, ROWS16_MACS)
+/* ROWS2_ROW with the first group's MACS0 (ROWS16_MACS_FIRST: kernel row 0, the sums started from the
+ * biases in r3, r5) */
+#define ROWS2_ROW_M(KY, MACS0)                                                                        \
+    ROWS2_PAIR_M("12 * " KY, "0", MACS0) ROWS2_PAIR("12 * " KY, "1") ROWS2_PAIR("12 * " KY, "2")       \
     ROWS2_PAIR("12 * " KY, "3") ROWS2_ONE("12 * " KY, "4") ROWS2_ONE("12 * " KY, "5")                  \
     ROWS2_ONE("12 * " KY, "6") ROWS2_ONE("12 * " KY, "7")
 
@@ -61,9 +65,7 @@ __attribute__((naked, noinline)) static void pass2_rows2(ARG const pass2r_args *
         "ldr    r0, [sp]\n\t"               /* kernel row 0 */
         "ldrd   r3, r5, [r9], #8\n\t"
         "str    r9, [sp, #28]\n\t"
-        "mov    r4, r3\n\t"
-        "mov    r6, r5\n\t"
-        ROWS2_ROW("0")
+        ROWS2_ROW_M("0", ROWS16_MACS_FIRST)
         "ldr    r0, [sp, #4]\n\t"           /* kernel row 1 */
         ROWS2_ROW("1")
         "ldr    r0, [sp, #8]\n\t"           /* kernel row 2 */
@@ -167,28 +169,32 @@ __attribute__((noinline)) static void rows2_passes(const conv_ctx *x, pass2r_arg
 {
     const nnom_conv_args *a = x->a;
     const int32_t out_c = a->out_c, c = a->in_c, slot_words = ROWS2_PIXELS * c / 2;
+    const ptrdiff_t row_out = (ptrdiff_t)a->out_w * out_c;
     void (*const pass)(const pass2r_args *) = c == ROWS16_C ? pass2_rows2 : pass2_rows2w;
     uint32_t *const slots = x->cols;
+    const rows16_src f = rows16_src_of(x, in);
     for (int32_t ox = 0; ox < a->out_w; ox += 2) {
         const int32_t ix0 = 2 * ox - a->pad_left;
         /* kernel row 0 of output row 0 in slot 0; then each output row's kernel rows 1 and 2 in
-         * the other two, its kernel row 2 the next one's kernel row 0 */
-        int32_t s0 = 0;
-        rows16_fill(x, in, -a->pad_top, ix0, slots, ROWS2_PIXELS, c);
+         * the other two, its kernel row 2 the next one's kernel row 0 (r0, r1, r2: the kernel rows'
+         * slots) */
+        uint32_t *r0 = slots, *r1 = slots + slot_words, *r2 = slots + 2 * slot_words;
+        rows16_fill(&f, -a->pad_top, ix0, r0, ROWS2_PIXELS);
         int8_t *o = out + (ptrdiff_t)ox * out_c;
-        for (int32_t oy = 0; oy < a->out_h; oy++, o += (ptrdiff_t)a->out_w * out_c) {
-            const int32_t iy0 = 2 * oy - a->pad_top;
-            const int32_t s1 = s0 == 2 ? 0 : s0 + 1, s2 = s1 == 2 ? 0 : s1 + 1;
-            rows16_fill(x, in, iy0 + 1, ix0, slots + s1 * slot_words, ROWS2_PIXELS, c);
-            rows16_fill(x, in, iy0 + 2, ix0, slots + s2 * slot_words, ROWS2_PIXELS, c);
-            pr->rows[0] = slots + s0 * slot_words;
-            pr->rows[1] = slots + s1 * slot_words;
-            pr->rows[2] = slots + s2 * slot_words;
+        for (int32_t oy = 0, iy0 = -a->pad_top; oy < a->out_h; oy++, iy0 += 2, o += row_out) {
+            rows16_fill(&f, iy0 + 1, ix0, r1, ROWS2_PIXELS);
+            rows16_fill(&f, iy0 + 2, ix0, r2, ROWS2_PIXELS);
+            pr->rows[0] = r0;
+            pr->rows[1] = r1;
+            pr->rows[2] = r2;
             pr->out = o;
             pr->end = o + out_c;
             pass(pr);
             if (clamp) clamp_pass(o, out_c, 2, out_c, a->act_min, a->act_max);
-            s0 = s2;
+            uint32_t *const t = r0;
+            r0 = r2;
+            r2 = r1;
+            r1 = t;
         }
     }
 }

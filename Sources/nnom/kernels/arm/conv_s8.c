@@ -81,6 +81,7 @@
 #include <string.h>
 
 #include "kernels/conv.h"
+#include "kernels/requant.h"
 
 #include "kernels/arm/conv_shape.h"
 
@@ -240,10 +241,35 @@ static int next_run(const conv_ctx *x, int32_t c, int32_t limit, int32_t bias_ro
     return 1;
 }
 
+/* Whether every channel of [0, n) takes form_common() (conv_channels.h), and then in *u whether one has
+ * a multiplier not above 2^30 (FORM_U). Each check sets a word's top bit when it fails (x = e - 1 in
+ * [0, E - 1]: x | (E - 1 - x); b + room in [0, 2 room] likewise; m > 0: m | (m - 1); m <= 2^30: m - 2^30 - 1 < 0),
+ * ORed over the channels without a branch: about 22 est. cycles a channel, next_run() about 30. (A bias
+ * room <= 0 answers 0: next_run() decides.) */
+__attribute__((noinline)) static int all_common(const nnom_conv_args *a, int32_t n, int32_t bias_room, int *u)
+{
+    static const int32_t no_bias = 0;
+    const int32_t *bias = a->bias ? (const int32_t *)a->bias : &no_bias, *shift = a->shift, *mult = a->multiplier, bias_step = a->bias != NULL;
+    const uint32_t room = (uint32_t)bias_room, room2 = 2u * room, e1 = NNOM_REQUANT32_MAX_E - 1, above = (1u << 30) + 1u;
+    uint32_t bad = 0, low = 0;
+    for (const int32_t *const end = shift + n; shift != end; shift++, mult++, bias += bias_step) {
+        const uint32_t x = 0u - (uint32_t)*shift - 1u, m = (uint32_t)*mult, y = (uint32_t)*bias + room;
+        bad |= x | (e1 - x) | y | (room2 - y) | m | (m - 1u);
+        low |= m - above;
+    }
+    *u = (int)(low >> 31);
+    return !(bad >> 31);
+}
+
 /* The runs of fast channels in [0, n_safe) with np pixels per pass, at most MAX_RUNS, into runs[];
- * returns their count. */
+ * returns their count. (Every channel of form_common(): one run, all_common() found it.) */
 static int32_t find_runs(const conv_ctx *x, int32_t np, int32_t n_safe, int32_t bias_room, fast_run *runs)
 {
+    int u;
+    if (np > 1 && n_safe > 0 && n_safe <= RUN_MAX_LEN && all_common(x->a, n_safe, bias_room, &u)) {
+        runs[0] = (fast_run){0, (uint16_t)n_safe, (uint8_t)(u ? FORM_U : FORM_ZP), 0};
+        return 1;
+    }
     int32_t n = 0;
     for (int32_t c = 0; np > 1 && n < MAX_RUNS && next_run(x, c, n_safe, bias_room, np, n_safe, &runs[n]);)
         c = run_end(&runs[n++]);
