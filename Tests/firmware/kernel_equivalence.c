@@ -252,15 +252,17 @@ static void random_conv(nnom_conv_args *a, int depthwise)
         if (three_long && chance(50)) a->out_c = range(100, 4 * MAX_C);
         a->in_h = range(1, 9);
         a->in_w = range(1, 12);
-        /* 16 to 128 input channels (a multiple of 4), none cut up: the pairs' records made once per
+        /* 8 to 128 input channels (a multiple of 4), none cut up: the pairs' records made once per
          * call (conv_pass3r.h's pass3_rec_run, all the passes of three in one call; below 32 input
-         * channels only with 16 or more output channels, every one of the common fast form), one
-         * or two channels, odd counts (the last pair overlapping), more than PASS3R_MAX_PAIRS pairs
-         * (in turns, when the output does not overlap the input; the dead channels after) */
+         * channels only with every channel of the common fast form), one to fifteen channels, odd
+         * counts (the last pair overlapping), more than PASS3R_MAX_PAIRS pairs (in turns, when the
+         * output does not overlap the input; the dead channels after), more than a list of pairs
+         * takes (PASS3_LIST_CHANNELS: the pairs of neighbours, each turn's stores from its first) */
         three_rec = three_pw && !three_long && !three_cut_up && chance(60);
         if (three_rec) {
-            a->in_c = 4 * (chance(40) ? range(4, 7) : (chance(60) ? range(8, 16) : range(17, 32)));
-            a->out_c = chance(20) ? range(1, 3) : (chance(75) ? range(16, 64) : range(130, 256));
+            a->in_c = 4 * (chance(40) ? range(2, 7) : (chance(60) ? range(8, 16) : range(17, 32)));
+            a->out_c = chance(20) ? range(1, 3)
+                                  : (chance(20) ? range(4, 15) : (chance(70) ? range(16, 64) : range(130, 4 * MAX_C)));
             /* MobileNetV1-0.25's 6x6 and 3x3 pointwise layers with their all-zero filters kept: each
              * live channel paired with the next however many dead ones lie between (pass3_rec
              * records of any step; a step above PASS3R_MAX_STEP when only two or three live) */

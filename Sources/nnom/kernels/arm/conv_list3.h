@@ -100,21 +100,37 @@ static int three_gaps_dead(const conv_ctx *x, const uint8_t *list, int32_t n_gap
 }
 
 #if NNOM_CONV_PASS3S
-/* Whether a 1x1 layer at stride 1 without padding on whole groups will run its passes of three
- * in three_rec_passes (conv_s8.c: its self-gathered passes, no gap in the list of pairs): at most
- * PASS3R_MAX_GROUPS groups and PASS3R_MAX_PAIRS pairs, at least PASS3R_MIN_OUT_C channels, every
- * one of the common fast form (no gap, none dead). */
-#define PASS3R_MIN_OUT_C 16
-static int three_rec_takes(const nnom_conv_args *a, const conv_shape *s)
+/* Whether a 1x1 layer at stride 1 without padding on whole groups can run its passes of three
+ * in three_rec_passes (conv_s8.c: its self-gathered passes, no gap in the pairs): at most
+ * PASS3R_MAX_GROUPS groups, at least PASS3R_MIN_OUT_C channels (a pair), every one of the common
+ * fast form (no gap, none dead). */
+#define PASS3R_MIN_OUT_C 2
+static int three_rec_forms(const nnom_conv_args *a, const conv_shape *s)
 {
     if (a->k_h != 1 || a->k_w != 1 || a->stride_h != 1 || a->stride_w != 1 || a->pad_top || a->pad_left ||
-        a->out_w != a->in_w || s->staged || s->groups > PASS3R_MAX_GROUPS || a->out_c < PASS3R_MIN_OUT_C ||
-        a->out_c > 2 * PASS3R_MAX_PAIRS)
+        a->out_w != a->in_w || s->staged || s->groups > PASS3R_MAX_GROUPS || a->out_c < PASS3R_MIN_OUT_C)
         return 0;
     const int32_t bias_room = (int32_t)((1 << 30) - 1 - s->k * 32640);
     for (int32_t c = 0; c < a->out_c; c++)
         if (!form_common(a, c, bias_room)) return 0;
     return 1;
+}
+
+/* The fewest passes of three on which a layer of more channels than a list of pairs takes (beyond
+ * PASS3_LIST_CHANNELS) runs them from records (each turn of PASS3R_MAX_PAIRS pairs makes its
+ * records and widens the inputs again; pass3 per pass otherwise): on the Cortex-M4 (-O2, est.
+ * cycles per MAC) pw_6x6_88to528 (12 passes) 1.299 -> 1.247, while pw_3x3_56to336 (3) took 1.494
+ * -> 1.507, pw_3x3_96to576_mixed 1.317 -> 1.333. */
+#define PASS3R_ALL_MIN_PASSES 6
+
+/* Whether such a layer will run them there: at most PASS3R_MAX_PAIRS pairs, or any number when
+ * the output does not overlap the input (@p apart: in turns of PASS3R_MAX_PAIRS pairs, each
+ * widening the inputs again). On the Cortex-M4 (-O2, est. cycles per MAC) against pass8: from 8
+ * input channels pw_24x24_8to48 3.10 -> 2.37, on 8 output channels pw_3x48_16to8_band 2.94 ->
+ * 2.20, on more than 128 pw_6x6_24to144 1.99 -> 1.70. */
+static int three_rec_takes(const nnom_conv_args *a, const conv_shape *s, int apart)
+{
+    return (apart || a->out_c <= 2 * PASS3R_MAX_PAIRS) && three_rec_forms(a, s);
 }
 
 /* The live channels of [0, out_c) (those outside the n_gaps gaps of list, three_list) in pairs
@@ -174,9 +190,11 @@ __attribute__((noinline)) static void three_rec_passes(const conv_ctx *x, const 
     n_pairs = n_gaps ? three_rec_pairs(list, n_gaps, a->out_c, pairs) : (a->out_c + 1) / 2;
     const int32_t chunk = n_pairs < PASS3R_MAX_PAIRS ? n_pairs : PASS3R_MAX_PAIRS;
     pass3_rec recs[chunk + 1]; /* (as many as the pairs, at most PASS3R_MAX_PAIRS + 1: 2340 bytes) */
-    const pass3r_args r = {in, a->in_c, x->neg_zp, recs, out, a->out_c, passes};
+    pass3r_args r = {in, a->in_c, x->neg_zp, recs, out, a->out_c, passes};
     for (int32_t i = 0; i < n_pairs; i += chunk) {
-        pass3_records(recs, pairs ? pairs + 2 * i : NULL, 2 * i, a->out_c - 1, n_pairs - i < chunk ? n_pairs - i : chunk,
+        const uint8_t *const turn = pairs ? pairs + 2 * i : NULL;
+        r.out = out + pass3_records_base(turn, 2 * i, a->out_c - 1); /* (a turn's channels from its first) */
+        pass3_records(recs, turn, 2 * i, a->out_c - 1, n_pairs - i < chunk ? n_pairs - i : chunk,
                       (const int32_t *)a->bias,
                       a->multiplier, a->shift, (const int8_t *)a->weights, a->in_c, 2 * a->out_zp + 1);
         pass3_rec_run(&r);
@@ -186,7 +204,14 @@ __attribute__((noinline)) static void three_rec_passes(const conv_ctx *x, const 
     if (clamp) clamp_pass(out, a->out_c, 3 * passes, a->out_c, a->act_min, a->act_max);
 }
 #else
-static inline int three_rec_takes(const nnom_conv_args *a, const conv_shape *s)
+static inline int three_rec_takes(const nnom_conv_args *a, const conv_shape *s, int apart)
+{
+    (void)a;
+    (void)s;
+    (void)apart;
+    return 0;
+}
+static inline int three_rec_forms(const nnom_conv_args *a, const conv_shape *s)
 {
     (void)a;
     (void)s;

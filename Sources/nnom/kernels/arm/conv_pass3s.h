@@ -42,7 +42,7 @@
 /* ... and from this one when every channel takes the common fast form and the pairs' records
  * serve the layer (conv_pass3r.h; conv_list3.h's three_rec_takes): pw_24x24_16to32 2.32 ->
  * 1.78 against pass8. */
-#define PASS3R_MIN_K 16
+#define PASS3R_MIN_K 8
 
 /* The three pixels' inputs for pass3_stack to widen itself (a 1x1 window at stride 1 on in_c a
  * multiple of 4: pixel j's patch is the in_c bytes at in + j * in_c), in place of the columns. */
