@@ -164,6 +164,8 @@ static int first_zero;
 static int three_cut_up;
 /* random_conv() made a pointwise layer for the pairs' records (few dead channels) */
 static int three_rec;
+/* The most channels the DSP kernel's list of pairs takes (conv_pass3.h's PASS3_LIST_CHANNELS) */
+enum { REC_LIST_CHANNELS = 256 };
 /* check_conv() takes only such layers */
 static int only_rec;
 /* ... and gives such a layer many all-zero filters (2: two or three live channels only) */
@@ -525,7 +527,10 @@ static void random_conv(nnom_conv_args *a, int depthwise)
             /* both fast forms (multipliers above and below 2^30) in one pair of channels; shifts
              * to the fast form's limits; rarely a dead channel */
             multiplier[c] = chance(35) ? (int32_t)((next() & 0x3FFFFFFFu) | 1) : (int32_t)(0x40000001u + (next() & 0x3FFFFFFEu));
-            if (chance(three_cut_up ? 45 : (three_rec ? 1 : 2)) && (!first || first_dead)) multiplier[c] = 0;
+            /* (none in a layer of more channels than the DSP kernel lists, PASS3_LIST_CHANNELS of
+             * conv_pass3.h: its records then take every channel, of the common form) */
+            if (chance(three_cut_up ? 45 : (three_rec ? (a->out_c > REC_LIST_CHANNELS ? 0 : 1) : 2)) && (!first || first_dead))
+                multiplier[c] = 0;
             shift[c] = chance(10) ? -range(1, 22) : -range(10, 20);
             bias[c] = range(-(1 << 16), 1 << 16);
         }

@@ -17,7 +17,8 @@
  * pixels and two channels when the scratch holds them (conv_pass3.h; at -O2 on
  * patches of up to 32 groups conv_pass3s.h, the columns on its stack; every fast
  * channel of a pass in one call, from a list of pairs: three_list; a pointwise
- * layer of at most 128 input and output channels all its passes in one call, from
+ * layer of 8 to 128 input channels and at most 128 output channels (any count when
+ * its output lies apart from its input) all its passes in one call, from
  * records of its pairs made once: conv_pass3r.h; see
  * nnom_conv2d_s8 for when): the assembly of conv_pass.h, which describes
  * them all. The last pixels of
