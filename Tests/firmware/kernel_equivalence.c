@@ -259,7 +259,9 @@ static void random_conv(nnom_conv_args *a, int depthwise)
          * channels only with every channel of the common fast form), one to fifteen channels, odd
          * counts (the last pair overlapping), more than PASS3R_MAX_PAIRS pairs (in turns, when the
          * output does not overlap the input; the dead channels after), more than a list of pairs
-         * takes (PASS3_LIST_CHANNELS: the pairs of neighbours, each turn's stores from its first) */
+         * takes (PASS3_LIST_CHANNELS: the pairs of neighbours, each turn's stores from its first);
+         * every channel of the common form and the output apart: the whole layer there, its last
+         * one or two pixels in a pass again over the last three (conv_list3.h's three_rec_layer) */
         three_rec = three_pw && !three_long && !three_cut_up && chance(60);
         if (three_rec) {
             a->in_c = 4 * (chance(40) ? range(2, 7) : (chance(60) ? range(8, 16) : range(17, 32)));

@@ -123,14 +123,14 @@ static int three_rec_forms(const nnom_conv_args *a, const conv_shape *s)
  * -> 1.507, pw_3x3_96to576_mixed 1.317 -> 1.333. */
 #define PASS3R_ALL_MIN_PASSES 6
 
-/* Whether such a layer will run them there: at most PASS3R_MAX_PAIRS pairs, or any number when
- * the output does not overlap the input (@p apart: in turns of PASS3R_MAX_PAIRS pairs, each
- * widening the inputs again). On the Cortex-M4 (-O2, est. cycles per MAC) against pass8: from 8
- * input channels pw_24x24_8to48 3.10 -> 2.37, on 8 output channels pw_3x48_16to8_band 2.94 ->
- * 2.20, on more than 128 pw_6x6_24to144 1.99 -> 1.70. */
-static int three_rec_takes(const nnom_conv_args *a, const conv_shape *s, int apart)
+/* Whether such a layer (@p forms: three_rec_forms) will run them there: at most PASS3R_MAX_PAIRS
+ * pairs, or any number when the output does not overlap the input (@p apart: in turns of
+ * PASS3R_MAX_PAIRS pairs, each widening the inputs again). On the Cortex-M4 (-O2, est. cycles per
+ * MAC) against pass8: from 8 input channels pw_24x24_8to48 3.10 -> 2.37, on 8 output channels
+ * pw_3x48_16to8_band 2.94 -> 2.20, on more than 128 pw_6x6_24to144 1.99 -> 1.70. */
+static inline int three_rec_takes(const nnom_conv_args *a, int forms, int apart)
 {
-    return (apart || a->out_c <= 2 * PASS3R_MAX_PAIRS) && three_rec_forms(a, s);
+    return forms && (apart || a->out_c <= 2 * PASS3R_MAX_PAIRS);
 }
 
 /* The live channels of [0, out_c) (those outside the n_gaps gaps of list, three_list) in pairs
@@ -182,7 +182,7 @@ static int32_t three_rec_pairs(const uint8_t *list, int32_t n_gaps, int32_t out_
  * their pixels. */
 __attribute__((noinline)) static void three_rec_passes(const conv_ctx *x, const uint8_t *list, int32_t n_pairs,
                                                        int32_t n_gaps, const int8_t *in, int8_t *out, int32_t passes,
-                                                       int clamp)
+                                                       int32_t again, int clamp)
 {
     const nnom_conv_args *a = x->a;
     /* (every channel live: the pairs 0 1, 2 3, ..., an odd last one with the one before) */
@@ -198,17 +198,56 @@ __attribute__((noinline)) static void three_rec_passes(const conv_ctx *x, const 
                       (const int32_t *)a->bias,
                       a->multiplier, a->shift, (const int8_t *)a->weights, a->in_c, 2 * a->out_zp + 1);
         pass3_rec_run(&r);
+        if (again) { /* (no gap) */
+            pass3r_args last = r;
+            last.in = in + (ptrdiff_t)again * a->in_c;
+            last.out = r.out + (ptrdiff_t)again * a->out_c;
+            last.passes = 1;
+            pass3_rec_run(&last);
+        }
     }
-    for (const uint8_t *gap = list + THREE_LIST_BYTES - 2 * n_gaps; gap < list + THREE_LIST_BYTES; gap += 2)
+    for (int32_t g = 0; g < n_gaps; g++) {
+        const uint8_t *const gap = list + THREE_LIST_BYTES - 2 * n_gaps + 2 * g;
         pass_general(x, gap[0], gap[1] + 1, 3 * passes, out);
+    }
     if (clamp) clamp_pass(out, a->out_c, 3 * passes, a->out_c, a->act_min, a->act_max);
+    if (clamp && again) clamp_pass(out + (ptrdiff_t)again * a->out_c, a->out_c, 3, a->out_c, a->act_min, a->act_max);
+}
+
+/* A pointwise layer every pass of three of which runs from the pairs' records, its output apart
+ * from its input, of at least three pixels, and every channel of the common form (no gap:
+ * three_rec_forms, as @p forms gives it for patches below PASS3S_MIN_K, found here for longer ones): when it has at most PASS3_LIST_CHANNELS channels, or more on
+ * PASS3R_ALL_MIN_PASSES passes or more, all its pixels in three_rec_passes, the last one or two
+ * (pixels not a multiple of 3) in a pass again over the last three (those computed before get the
+ * same bytes again); with no runs of channels, list of pairs or loop of passes made (conv_s8.c):
+ * pw_5x48_16to16_band 1.930 -> ..., pw_12x12_16to96 1.779 -> ... est. cycles per MAC. Returns
+ * whether it ran it. */
+static int three_rec_layer(const conv_ctx *x, int forms, int apart, const int8_t *in, int8_t *out)
+{
+    const nnom_conv_args *a = x->a;
+    const int32_t n_pix = a->out_h * a->out_w;
+    if (x->s.np != 3 || !apart || n_pix < 3 || (a->out_c > PASS3_LIST_CHANNELS && n_pix < 3 * PASS3R_ALL_MIN_PASSES) ||
+        !(forms || (x->s.k >= PASS3S_MIN_K && three_rec_forms(a, &x->s))))
+        return 0;
+    three_rec_passes(x, NULL, (a->out_c + 1) / 2, 0, in, out, n_pix / 3, n_pix % 3 ? n_pix - 3 : 0,
+                     a->act_min != -128 || a->act_max != 127);
+    return 1;
 }
 #else
-static inline int three_rec_takes(const nnom_conv_args *a, const conv_shape *s, int apart)
+static inline int three_rec_takes(const nnom_conv_args *a, int forms, int apart)
 {
     (void)a;
-    (void)s;
+    (void)forms;
     (void)apart;
+    return 0;
+}
+static inline int three_rec_layer(const conv_ctx *x, int forms, int apart, const int8_t *in, int8_t *out)
+{
+    (void)x;
+    (void)forms;
+    (void)apart;
+    (void)in;
+    (void)out;
     return 0;
 }
 static inline int three_rec_forms(const nnom_conv_args *a, const conv_shape *s)
