@@ -214,19 +214,23 @@ __attribute__((noinline)) static void three_rec_passes(const conv_ctx *x, const 
     if (clamp && again) clamp_pass(out + (ptrdiff_t)again * a->out_c, a->out_c, 3, a->out_c, a->act_min, a->act_max);
 }
 
-/* A pointwise layer every pass of three of which runs from the pairs' records, its output apart
- * from its input, of at least three pixels, and every channel of the common form (no gap:
- * three_rec_forms, as @p forms gives it for patches below PASS3S_MIN_K, found here for longer ones): when it has at most PASS3_LIST_CHANNELS channels, or more on
- * PASS3R_ALL_MIN_PASSES passes or more, all its pixels in three_rec_passes, the last one or two
- * (pixels not a multiple of 3) in a pass again over the last three (those computed before get the
- * same bytes again); with no runs of channels, list of pairs or loop of passes made (conv_s8.c):
- * pw_5x48_16to16_band 1.930 -> ..., pw_12x12_16to96 1.779 -> ... est. cycles per MAC. Returns
- * whether it ran it. */
+/* A pointwise layer every pass of three of which runs from the pairs' records, of at least three
+ * pixels, every channel of the common form (no gap: three_rec_forms, as @p forms gives it for
+ * patches below PASS3S_MIN_K, found here for longer ones), its output apart from its input (@p
+ * apart) or (an in-place run, kernels/conv.h: each pass reads its inputs before it writes) a
+ * multiple of 3 pixels on at most PASS3R_MAX_PAIRS pairs: when it has at most PASS3_LIST_CHANNELS
+ * channels, or more on PASS3R_ALL_MIN_PASSES passes or more, all its pixels in three_rec_passes,
+ * the last one or two (pixels not a multiple of 3) in a pass again over the last three (those
+ * computed before get the same bytes again); with no runs of channels, list of pairs or loop of
+ * passes made (conv_s8.c): on the Cortex-M4 (-O2, est. cycles per MAC) pw_5x48_16to16_band 1.930
+ * -> 1.903, pw_12x12_16to96 1.779 -> 1.747, pw_6x6_24to144 1.693 -> 1.611, a call of 4 pixels
+ * pw_1x4_32to64_chunk 3.471 -> 2.889. Returns whether it ran it. */
 static int three_rec_layer(const conv_ctx *x, int forms, int apart, const int8_t *in, int8_t *out)
 {
     const nnom_conv_args *a = x->a;
     const int32_t n_pix = a->out_h * a->out_w;
-    if (x->s.np != 3 || !apart || n_pix < 3 || (a->out_c > PASS3_LIST_CHANNELS && n_pix < 3 * PASS3R_ALL_MIN_PASSES) ||
+    if (x->s.np != 3 || n_pix < 3 || (a->out_c > PASS3_LIST_CHANNELS && n_pix < 3 * PASS3R_ALL_MIN_PASSES) ||
+        !(apart || (n_pix % 3 == 0 && a->out_c <= 2 * PASS3R_MAX_PAIRS)) ||
         !(forms || (x->s.k >= PASS3S_MIN_K && three_rec_forms(a, &x->s))))
         return 0;
     three_rec_passes(x, NULL, (a->out_c + 1) / 2, 0, in, out, n_pix / 3, n_pix % 3 ? n_pix - 3 : 0,
