@@ -164,6 +164,8 @@ static int first_zero;
 static int three_cut_up;
 /* random_conv() made a pointwise layer for the pairs' records (few dead channels) */
 static int three_rec;
+/* The most channels the DSP kernel's list of pairs takes (conv_pass3.h's PASS3_LIST_CHANNELS) */
+enum { REC_LIST_CHANNELS = 256 };
 /* check_conv() takes only such layers */
 static int only_rec;
 /* ... and gives such a layer many all-zero filters (2: two or three live channels only) */
@@ -252,15 +254,19 @@ static void random_conv(nnom_conv_args *a, int depthwise)
         if (three_long && chance(50)) a->out_c = range(100, 4 * MAX_C);
         a->in_h = range(1, 9);
         a->in_w = range(1, 12);
-        /* 16 to 128 input channels (a multiple of 4), none cut up: the pairs' records made once per
+        /* 8 to 128 input channels (a multiple of 4), none cut up: the pairs' records made once per
          * call (conv_pass3r.h's pass3_rec_run, all the passes of three in one call; below 32 input
-         * channels only with 16 or more output channels, every one of the common fast form), one
-         * or two channels, odd counts (the last pair overlapping), more than PASS3R_MAX_PAIRS pairs
-         * (in turns, when the output does not overlap the input; the dead channels after) */
+         * channels only with every channel of the common fast form), one to fifteen channels, odd
+         * counts (the last pair overlapping), more than PASS3R_MAX_PAIRS pairs (in turns, when the
+         * output does not overlap the input; the dead channels after), more than a list of pairs
+         * takes (PASS3_LIST_CHANNELS: the pairs of neighbours, each turn's stores from its first);
+         * every channel of the common form and the output apart: the whole layer there, its last
+         * one or two pixels in a pass again over the last three (conv_list3.h's three_rec_layer) */
         three_rec = three_pw && !three_long && !three_cut_up && chance(60);
         if (three_rec) {
-            a->in_c = 4 * (chance(40) ? range(4, 7) : (chance(60) ? range(8, 16) : range(17, 32)));
-            a->out_c = chance(20) ? range(1, 3) : (chance(75) ? range(16, 64) : range(130, 256));
+            a->in_c = 4 * (chance(40) ? range(2, 7) : (chance(60) ? range(8, 16) : range(17, 32)));
+            a->out_c = chance(20) ? range(1, 3)
+                                  : (chance(20) ? range(4, 15) : (chance(70) ? range(16, 64) : range(130, 4 * MAX_C)));
             /* MobileNetV1-0.25's 6x6 and 3x3 pointwise layers with their all-zero filters kept: each
              * live channel paired with the next however many dead ones lie between (pass3_rec
              * records of any step; a step above PASS3R_MAX_STEP when only two or three live) */
@@ -527,7 +533,10 @@ static void random_conv(nnom_conv_args *a, int depthwise)
             /* both fast forms (multipliers above and below 2^30) in one pair of channels; shifts
              * to the fast form's limits; rarely a dead channel */
             multiplier[c] = chance(35) ? (int32_t)((next() & 0x3FFFFFFFu) | 1) : (int32_t)(0x40000001u + (next() & 0x3FFFFFFEu));
-            if (chance(three_cut_up ? 45 : (three_rec ? 1 : 2)) && (!first || first_dead)) multiplier[c] = 0;
+            /* (none in a layer of more channels than the DSP kernel lists, PASS3_LIST_CHANNELS of
+             * conv_pass3.h: its records then take every channel, of the common form) */
+            if (chance(three_cut_up ? 45 : (three_rec ? (a->out_c > REC_LIST_CHANNELS ? 0 : 1) : 2)) && (!first || first_dead))
+                multiplier[c] = 0;
             shift[c] = chance(10) ? -range(1, 22) : -range(10, 20);
             bias[c] = range(-(1 << 16), 1 << 16);
         }

@@ -215,6 +215,25 @@ static const bench_case cases[] = {
     {"pairs_96to15", KIND_DENSE_PAIRS, 1, 1, 96, 15, 1, 1, 0, 0},
     {"pairs_512to16", KIND_DENSE_PAIRS, 1, 1, 512, 16, 1, 1, 0, 0},
     {"pairs_1000to64", KIND_DENSE_PAIRS, 1, 1, 1000, 64, 1, 1, 0, 0},
+    /* pointwise shapes of the architecture zoo's MobileNetV2-0.35 and MobileNetV3s (96x96 input):
+     * expansions and projections on few input channels, bands of a tiled stage, small planes */
+    {"pw_24x24_8to48", KIND_CONV, 24, 24, 8, 48, 1, 1, 0, 0},
+    {"pw_3x48_8to48_band", KIND_CONV, 3, 48, 8, 48, 1, 1, 0, 0},
+    {"pw_3x48_16to8_band", KIND_CONV, 3, 48, 16, 8, 1, 1, 0, 0},
+    {"pw_1x24_48to8_band", KIND_CONV, 1, 24, 48, 8, 1, 1, 0, 0},
+    {"pw_5x48_16to64_band", KIND_CONV, 5, 48, 16, 64, 1, 1, 0, 0},
+    {"pw_5x48_16to16_band", KIND_CONV, 5, 48, 16, 16, 1, 1, 0, 0},
+    {"pw_2x24_24to72_band", KIND_CONV, 2, 24, 24, 72, 1, 1, 0, 0},
+    {"pw_12x12_16to96", KIND_CONV, 12, 12, 16, 96, 1, 1, 0, 0},
+    {"pw_12x12_24to88_mixed", KIND_CONV, 12, 12, 24, 88, 1, 1, 0, 2},
+    {"pw_6x6_24to144", KIND_CONV, 6, 6, 24, 144, 1, 1, 0, 0},
+    {"pw_6x6_32to192", KIND_CONV, 6, 6, 32, 192, 1, 1, 0, 0},
+    {"pw_6x6_40to240_mixed", KIND_CONV, 6, 6, 40, 240, 1, 1, 0, 2},
+    {"pw_6x6_88to528", KIND_CONV, 6, 6, 88, 528, 1, 1, 0, 0},
+    {"pw_3x3_56to336", KIND_CONV, 3, 3, 56, 336, 1, 1, 0, 0},
+    {"pw_3x3_96to576_mixed", KIND_CONV, 3, 3, 96, 576, 1, 1, 0, 2},
+    {"pw_3x3_336to56", KIND_CONV, 3, 3, 336, 56, 1, 1, 0, 0},
+    {"pw_6x6_144to24", KIND_CONV, 6, 6, 144, 24, 1, 1, 0, 0},
 };
 #define CASE_COUNT ((int)(sizeof cases / sizeof cases[0]))
 

@@ -100,21 +100,37 @@ static int three_gaps_dead(const conv_ctx *x, const uint8_t *list, int32_t n_gap
 }
 
 #if NNOM_CONV_PASS3S
-/* Whether a 1x1 layer at stride 1 without padding on whole groups will run its passes of three
- * in three_rec_passes (conv_s8.c: its self-gathered passes, no gap in the list of pairs): at most
- * PASS3R_MAX_GROUPS groups and PASS3R_MAX_PAIRS pairs, at least PASS3R_MIN_OUT_C channels, every
- * one of the common fast form (no gap, none dead). */
-#define PASS3R_MIN_OUT_C 16
-static int three_rec_takes(const nnom_conv_args *a, const conv_shape *s)
+/* Whether a 1x1 layer at stride 1 without padding on whole groups can run its passes of three
+ * in three_rec_passes (conv_s8.c: its self-gathered passes, no gap in the pairs): at most
+ * PASS3R_MAX_GROUPS groups, at least PASS3R_MIN_OUT_C channels (a pair), every one of the common
+ * fast form (no gap, none dead). */
+#define PASS3R_MIN_OUT_C 2
+static int three_rec_forms(const nnom_conv_args *a, const conv_shape *s)
 {
     if (a->k_h != 1 || a->k_w != 1 || a->stride_h != 1 || a->stride_w != 1 || a->pad_top || a->pad_left ||
-        a->out_w != a->in_w || s->staged || s->groups > PASS3R_MAX_GROUPS || a->out_c < PASS3R_MIN_OUT_C ||
-        a->out_c > 2 * PASS3R_MAX_PAIRS)
+        a->out_w != a->in_w || s->staged || s->groups > PASS3R_MAX_GROUPS || a->out_c < PASS3R_MIN_OUT_C)
         return 0;
     const int32_t bias_room = (int32_t)((1 << 30) - 1 - s->k * 32640);
     for (int32_t c = 0; c < a->out_c; c++)
         if (!form_common(a, c, bias_room)) return 0;
     return 1;
+}
+
+/* The fewest passes of three on which a layer of more channels than a list of pairs takes (beyond
+ * PASS3_LIST_CHANNELS) runs them from records (each turn of PASS3R_MAX_PAIRS pairs makes its
+ * records and widens the inputs again; pass3 per pass otherwise): on the Cortex-M4 (-O2, est.
+ * cycles per MAC) pw_6x6_88to528 (12 passes) 1.299 -> 1.247, while pw_3x3_56to336 (3) took 1.494
+ * -> 1.507, pw_3x3_96to576_mixed 1.317 -> 1.333. */
+#define PASS3R_ALL_MIN_PASSES 6
+
+/* Whether such a layer (@p forms: three_rec_forms) will run them there: at most PASS3R_MAX_PAIRS
+ * pairs, or any number when the output does not overlap the input (@p apart: in turns of
+ * PASS3R_MAX_PAIRS pairs, each widening the inputs again). On the Cortex-M4 (-O2, est. cycles per
+ * MAC) against pass8: from 8 input channels pw_24x24_8to48 3.10 -> 2.37, on 8 output channels
+ * pw_3x48_16to8_band 2.94 -> 2.20, on more than 128 pw_6x6_24to144 1.99 -> 1.70. */
+static inline int three_rec_takes(const nnom_conv_args *a, int forms, int apart)
+{
+    return forms && (apart || a->out_c <= 2 * PASS3R_MAX_PAIRS);
 }
 
 /* The live channels of [0, out_c) (those outside the n_gaps gaps of list, three_list) in pairs
@@ -166,7 +182,7 @@ static int32_t three_rec_pairs(const uint8_t *list, int32_t n_gaps, int32_t out_
  * their pixels. */
 __attribute__((noinline)) static void three_rec_passes(const conv_ctx *x, const uint8_t *list, int32_t n_pairs,
                                                        int32_t n_gaps, const int8_t *in, int8_t *out, int32_t passes,
-                                                       int clamp)
+                                                       int32_t again, int clamp)
 {
     const nnom_conv_args *a = x->a;
     /* (every channel live: the pairs 0 1, 2 3, ..., an odd last one with the one before) */
@@ -174,19 +190,71 @@ __attribute__((noinline)) static void three_rec_passes(const conv_ctx *x, const 
     n_pairs = n_gaps ? three_rec_pairs(list, n_gaps, a->out_c, pairs) : (a->out_c + 1) / 2;
     const int32_t chunk = n_pairs < PASS3R_MAX_PAIRS ? n_pairs : PASS3R_MAX_PAIRS;
     pass3_rec recs[chunk + 1]; /* (as many as the pairs, at most PASS3R_MAX_PAIRS + 1: 2340 bytes) */
-    const pass3r_args r = {in, a->in_c, x->neg_zp, recs, out, a->out_c, passes};
+    pass3r_args r = {in, a->in_c, x->neg_zp, recs, out, a->out_c, passes};
     for (int32_t i = 0; i < n_pairs; i += chunk) {
-        pass3_records(recs, pairs ? pairs + 2 * i : NULL, 2 * i, a->out_c - 1, n_pairs - i < chunk ? n_pairs - i : chunk,
+        const uint8_t *const turn = pairs ? pairs + 2 * i : NULL;
+        r.out = out + pass3_records_base(turn, 2 * i, a->out_c - 1); /* (a turn's channels from its first) */
+        pass3_records(recs, turn, 2 * i, a->out_c - 1, n_pairs - i < chunk ? n_pairs - i : chunk,
                       (const int32_t *)a->bias,
                       a->multiplier, a->shift, (const int8_t *)a->weights, a->in_c, 2 * a->out_zp + 1);
         pass3_rec_run(&r);
+        if (again) { /* (no gap) */
+            pass3r_args last = r;
+            last.in = in + (ptrdiff_t)again * a->in_c;
+            last.out = r.out + (ptrdiff_t)again * a->out_c;
+            last.passes = 1;
+            pass3_rec_run(&last);
+        }
     }
-    for (const uint8_t *gap = list + THREE_LIST_BYTES - 2 * n_gaps; gap < list + THREE_LIST_BYTES; gap += 2)
+    for (int32_t g = 0; g < n_gaps; g++) {
+        const uint8_t *const gap = list + THREE_LIST_BYTES - 2 * n_gaps + 2 * g;
         pass_general(x, gap[0], gap[1] + 1, 3 * passes, out);
+    }
     if (clamp) clamp_pass(out, a->out_c, 3 * passes, a->out_c, a->act_min, a->act_max);
+    if (clamp && again) clamp_pass(out + (ptrdiff_t)again * a->out_c, a->out_c, 3, a->out_c, a->act_min, a->act_max);
+}
+
+/* A pointwise layer every pass of three of which runs from the pairs' records, of at least three
+ * pixels, every channel of the common form (no gap: three_rec_forms, as @p forms gives it for
+ * patches below PASS3S_MIN_K, found here for longer ones), its output apart from its input (@p
+ * apart) or (an in-place run, kernels/conv.h: each pass reads its inputs before it writes) a
+ * multiple of 3 pixels on at most PASS3R_MAX_PAIRS pairs: when it has at most PASS3_LIST_CHANNELS
+ * channels, or more on PASS3R_ALL_MIN_PASSES passes or more, all its pixels in three_rec_passes,
+ * the last one or two (pixels not a multiple of 3) in a pass again over the last three (those
+ * computed before get the same bytes again); with no runs of channels, list of pairs or loop of
+ * passes made (conv_s8.c): on the Cortex-M4 (-O2, est. cycles per MAC) pw_5x48_16to16_band 1.930
+ * -> 1.903, pw_12x12_16to96 1.779 -> 1.747, pw_6x6_24to144 1.693 -> 1.611, a call of 4 pixels
+ * pw_1x4_32to64_chunk 3.471 -> 2.889. Returns whether it ran it. */
+static int three_rec_layer(const conv_ctx *x, int forms, int apart, const int8_t *in, int8_t *out)
+{
+    const nnom_conv_args *a = x->a;
+    const int32_t n_pix = a->out_h * a->out_w;
+    if (x->s.np != 3 || n_pix < 3 || (a->out_c > PASS3_LIST_CHANNELS && n_pix < 3 * PASS3R_ALL_MIN_PASSES) ||
+        !(apart || (n_pix % 3 == 0 && a->out_c <= 2 * PASS3R_MAX_PAIRS)) ||
+        !(forms || (x->s.k >= PASS3S_MIN_K && three_rec_forms(a, &x->s))))
+        return 0;
+    three_rec_passes(x, NULL, (a->out_c + 1) / 2, 0, in, out, n_pix / 3, n_pix % 3 ? n_pix - 3 : 0,
+                     a->act_min != -128 || a->act_max != 127);
+    return 1;
 }
 #else
-static inline int three_rec_takes(const nnom_conv_args *a, const conv_shape *s)
+static inline int three_rec_takes(const nnom_conv_args *a, int forms, int apart)
+{
+    (void)a;
+    (void)forms;
+    (void)apart;
+    return 0;
+}
+static inline int three_rec_layer(const conv_ctx *x, int forms, int apart, const int8_t *in, int8_t *out)
+{
+    (void)x;
+    (void)forms;
+    (void)apart;
+    (void)in;
+    (void)out;
+    return 0;
+}
+static inline int three_rec_forms(const nnom_conv_args *a, const conv_shape *s)
 {
     (void)a;
     (void)s;

@@ -117,11 +117,12 @@ static inline int32_t pass3_round(int32_t zz, int32_t shift)
 #define PASS3R_STEP_WIDTH "6"
 #define PASS3R_REC_BYTES "36" /* (sizeof (pass3_rec)) */
 
-/* One record: channels c and d = c + step (apart: PASS3R_APART). */
+/* One record: channels c and d = c + step (apart: PASS3R_APART), stored at c - base from the
+ * output the run is given (c - base in [0, 255]: a byte of pass3_rec.packed). */
 static inline __attribute__((always_inline)) void pass3_record(pass3_rec *r, int32_t c, int32_t d, uint32_t apart,
-                                                               const int32_t *bias, const int32_t *mult,
-                                                               const int32_t *shift, const int8_t *w, int32_t k,
-                                                               int32_t zz)
+                                                               int32_t base, const int32_t *bias,
+                                                               const int32_t *mult, const int32_t *shift,
+                                                               const int8_t *w, int32_t k, int32_t zz)
 {
     r->w = w + (ptrdiff_t)c * k;
     r->bias0 = bias ? (int32_t)((uint32_t)bias[c] << 1) : 0; /* (doubled, as the columns) */
@@ -130,30 +131,40 @@ static inline __attribute__((always_inline)) void pass3_record(pass3_rec *r, int
     r->round0 = pass3_round(zz, shift[c]);
     r->mult1 = mult[d];
     r->round1 = pass3_round(zz, shift[d]);
-    r->packed = ((uint32_t)-shift[c] & 0xFFu) | ((uint32_t)-shift[d] & 0xFFu) << 8 | (uint32_t)c << 24 |
+    r->packed = ((uint32_t)-shift[c] & 0xFFu) | ((uint32_t)-shift[d] & 0xFFu) << 8 | (uint32_t)(c - base) << 24 |
                 (uint32_t)(d - c) << PASS3R_STEP_BIT | apart |
                 ((uint32_t)mult[c] <= 0x40000000u || (uint32_t)mult[d] <= 0x40000000u ? PASS3R_MIXED : 0);
     r->w_step = (d - c) * k;
 }
 
+/* The first channel of the records pass3_records makes (the pairs' first channels do not
+ * decrease). */
+static inline int32_t pass3_records_base(const uint8_t *pairs, int32_t c0, int32_t last)
+{
+    return pairs ? pairs[0] : (c0 + 1 <= last ? c0 : last - 1);
+}
+
 /* The records of the n pairs (c, d) of the bytes at pairs (2 n; n <= PASS3R_MAX_PAIRS, c < d <= c
  * + PASS3R_MAX_STEP), or (pairs NULL) of the pairs of neighbours from channel c0, 2 apart, the
- * last one ending on channel last; then the end record: r has room for n + 1. */
+ * last one ending on channel last; then the end record: r has room for n + 1. Their channels are
+ * stored from base = pass3_records_base() (the run's output at channel base; the pairs' channels
+ * within 256 of it). */
 static void pass3_records(pass3_rec *r, const uint8_t *pairs, int32_t c0, int32_t last, int32_t n,
                           const int32_t *bias, const int32_t *mult, const int32_t *shift, const int8_t *w,
                           int32_t k, int32_t zz)
 {
+    const int32_t base = pass3_records_base(pairs, c0, last);
     if (!pairs) {
         for (int32_t i = 0, c = c0; i < n; i++, r++, c += 2) {
             const int32_t c1 = c + 1 <= last ? c : last - 1;
-            pass3_record(r, c1, c1 + 1, 0, bias, mult, shift, w, k, zz);
+            pass3_record(r, c1, c1 + 1, 0, base, bias, mult, shift, w, k, zz);
         }
     } else {
         for (int32_t i = 0; i < n; i++, r++) {
             const int32_t c = pairs[2 * i], d = pairs[2 * i + 1];
             const uint32_t apart =
                 d != c + 1 || (i + 1 < n && pairs[2 * i + 3] != pairs[2 * i + 2] + 1) ? PASS3R_APART : 0;
-            pass3_record(r, c, d, apart, bias, mult, shift, w, k, zz);
+            pass3_record(r, c, d, apart, base, bias, mult, shift, w, k, zz);
         }
     }
     r->w = NULL;

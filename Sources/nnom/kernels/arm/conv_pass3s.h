@@ -41,8 +41,9 @@
 #define PASS3S_MIN_K 32
 /* ... and from this one when every channel takes the common fast form and the pairs' records
  * serve the layer (conv_pass3r.h; conv_list3.h's three_rec_takes): pw_24x24_16to32 2.32 ->
- * 1.78 against pass8. */
-#define PASS3R_MIN_K 16
+ * 1.78 against pass8 (from 16), pw_24x24_8to48 3.10 -> 2.37 (from 8; on 8 input channels 16 and
+ * 32 output channels take conv_short.h, 2.32 against 2.51 here). */
+#define PASS3R_MIN_K 8
 
 /* The three pixels' inputs for pass3_stack to widen itself (a 1x1 window at stride 1 on in_c a
  * multiple of 4: pixel j's patch is the in_c bytes at in + j * in_c), in place of the columns. */

@@ -17,7 +17,8 @@
  * pixels and two channels when the scratch holds them (conv_pass3.h; at -O2 on
  * patches of up to 32 groups conv_pass3s.h, the columns on its stack; every fast
  * channel of a pass in one call, from a list of pairs: three_list; a pointwise
- * layer of at most 128 input and output channels all its passes in one call, from
+ * layer of 8 to 128 input channels and at most 128 output channels (any count when
+ * its output lies apart from its input) all its passes in one call, from
  * records of its pairs made once: conv_pass3r.h; see
  * nnom_conv2d_s8 for when): the assembly of conv_pass.h, which describes
  * them all. The last pixels of
@@ -368,12 +369,17 @@ __attribute__((noinline)) static void conv_layer(const nnom_conv_args *a, const 
      * short runs (below). A two-pixel shape, where pass3 gains least (2-4 %), keeps its passes
      * when the pass again over the last pixels would redo more than 1/64 of them (8x8: 2 of 64). */
     const int32_t np_shape = x.s.np;
+    /* (the output apart from the input: passes can be redone, records made in turns) */
+    const int apart = (uintptr_t)(out + (ptrdiff_t)n_pix * out_c) <= (uintptr_t)in ||
+                      (uintptr_t)(in + (ptrdiff_t)a->in_h * a->in_w * a->in_c) <= (uintptr_t)out;
     const int one_channel = a->in_c == 1 && x.s.k >= THREE_ONE_MIN_K;
     const int one_by_one = a->k_h == 1 && a->k_w == 1;
+    /* (a pointwise layer on a short patch the pairs' records can take: conv_list3.h) */
+    const int rec_forms = one_by_one && x.s.k < PASS3S_MIN_K && three_rec_forms(a, &x.s);
     if (three_fits(&x.s, scratch_bytes,
                    one_channel ? THREE_ONE_MIN_K
                                : (one_by_one && !x.s.staged && NNOM_CONV_PASS3S
-                                      ? (x.s.k < PASS3S_MIN_K && three_rec_takes(a, &x.s) ? PASS3R_MIN_K : PASS3S_MIN_K)
+                                      ? (three_rec_takes(a, rec_forms, apart) ? PASS3R_MIN_K : PASS3S_MIN_K)
                                       : THREE_MIN_K)) &&
         (x.s.np == 2 || one_by_one || one_channel) && (x.s.np != 8 || !non_negative_shift(a)) &&
         (x.s.np != 2 || (3 - n_pix % 3) % 3 * THREE_REDO_SHARE <= n_pix))
@@ -393,6 +399,7 @@ __attribute__((noinline)) static void conv_layer(const nnom_conv_args *a, const 
     x.dead = dead_map;
     x.out0 = out;
     x.later = 0;
+    if (three_rec_layer(&x, rec_forms, apart, in, out)) return;
     /* Channels that take the fast requantisation run in the fast passes (fast_channels) on
      * whole passes, in runs of consecutive channels: runs[] (at most MAX_RUNS, the others in
      * pass_general) over [0, n_safe) on the weights in place; and [tail0, out_c), the last
@@ -539,7 +546,7 @@ __attribute__((noinline)) static void conv_layer(const nnom_conv_args *a, const 
      * whole pass again over the last np pixels (those computed before get the same bytes
      * again), else pass_general on them. (DS-CNN's 125 pixels: one pass of eight over the last
      * eight instead of two of four, 1.67 -> 1.66 est. cycles per MAC.) */
-    const int redo = (uintptr_t)(out + (ptrdiff_t)n_pix * out_c) <= (uintptr_t)in || (uintptr_t)x.in_end <= (uintptr_t)out;
+    const int redo = apart;
     /* A four-pixel shape whose patch could take eight (the scratch given holds four pixels'
      * columns only), the output not overlapping the input: while the eight pixels after a pass
      * exist, their output bytes, not yet computed, hold the pass's eight columns (word-aligned
@@ -558,11 +565,12 @@ __attribute__((noinline)) static void conv_layer(const nnom_conv_args *a, const 
 #if NNOM_CONV_PASS3S
     /* a self-gathered pointwise layer of at most PASS3R_MAX_PAIRS pairs (or more, in turns, when
      * the output does not overlap the input): its whole passes of three (those the loop below would
-     * run) from records of the pairs made once (three_rec_passes) */
+     * run) from records of the pairs made once (three_rec_passes; a layer of the common form apart
+     * from its input ran them all above, three_rec_layer) */
     if (self_gather && (n_pairs <= PASS3R_MAX_PAIRS || redo) && x.s.groups <= PASS3R_MAX_GROUPS) {
         const int32_t passes = n_pix / 3 - (n_pix % 3 == 1 && !redo);
         if (passes > 0) {
-            three_rec_passes(&x, three, n_pairs, n_gaps, in, out, passes, clamp);
+            three_rec_passes(&x, three, n_pairs, n_gaps, in, out, passes, 0, clamp);
             pix0 = 3 * passes;
             ox = pix0 % a->out_w;
             iy0 = pix0 / a->out_w * a->stride_h - a->pad_top;
