@@ -46,6 +46,19 @@ typedef struct {
     int32_t zz;                     /* 40: pass2_rows2w only: 2 out_zp + 1 */
 } pass2r_args;
 
+/* A strip's pass: kernel rows 0, 1, 2 from slots r0, r1, r2, the output pixel pair at o (out_c
+ * channels each). */
+static inline void strip_pass(pass2r_args *pr, void (*pass)(const pass2r_args *), const uint32_t *r0,
+                              const uint32_t *r1, const uint32_t *r2, int8_t *o, int32_t out_c)
+{
+    pr->rows[0] = r0;
+    pr->rows[1] = r1;
+    pr->rows[2] = r2;
+    pr->out = o;
+    pr->end = o + out_c;
+    pass(pr);
+}
+
 /* Bytes of a channel's weights (its patch). */
 #define ROWS16_PATCH 144
 _Static_assert(ROWS16_PATCH == ROWS16_K * ROWS16_K * ROWS16_C, "ROWS16_PATCH");
@@ -448,20 +461,9 @@ __attribute__((noinline)) static void rows16_passes(const conv_ctx *x, pass2r_ar
         int8_t *o = out + (ptrdiff_t)ox * out_c;
         for (int32_t oy = 0; oy < a->out_h; oy++, o += row_out) {
             rows16_fill(&f, oy - a->pad_top + 2, ix0, r2, n);
-            pr->rows[0] = r0;
-            pr->rows[1] = r1;
-            pr->rows[2] = r2;
-            pr->out = o;
-            pr->end = o + out_c;
-            pass(pr);
-            if (q > 1) { /* the pass beside it: its windows a pass (two pixels) on in the slots */
-                pr->rows[0] = r0 + pass_words;
-                pr->rows[1] = r1 + pass_words;
-                pr->rows[2] = r2 + pass_words;
-                pr->out = o + 2 * out_c;
-                pr->end = o + 3 * out_c;
-                pass(pr);
-            }
+            strip_pass(pr, pass, r0, r1, r2, o, out_c);
+            if (q > 1) /* the pass beside it: its windows a pass (two pixels) on in the slots */
+                strip_pass(pr, pass, r0 + pass_words, r1 + pass_words, r2 + pass_words, o + 2 * out_c, out_c);
             if (clamp) clamp_pass(o, out_c, 2 * q, out_c, a->act_min, a->act_max);
             uint32_t *const t = r0;
             r0 = r1;

@@ -184,12 +184,7 @@ __attribute__((noinline)) static void rows2_passes(const conv_ctx *x, pass2r_arg
         for (int32_t oy = 0, iy0 = -a->pad_top; oy < a->out_h; oy++, iy0 += 2, o += row_out) {
             rows16_fill(&f, iy0 + 1, ix0, r1, ROWS2_PIXELS);
             rows16_fill(&f, iy0 + 2, ix0, r2, ROWS2_PIXELS);
-            pr->rows[0] = r0;
-            pr->rows[1] = r1;
-            pr->rows[2] = r2;
-            pr->out = o;
-            pr->end = o + out_c;
-            pass(pr);
+            strip_pass(pr, pass, r0, r1, r2, o, out_c);
             if (clamp) clamp_pass(o, out_c, 2, out_c, a->act_min, a->act_max);
             uint32_t *const t = r0;
             r0 = r2;

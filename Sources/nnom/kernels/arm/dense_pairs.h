@@ -101,14 +101,17 @@ _Static_assert(PAIRS_START == 1 && PAIRS_END == 2, "PAIRS_START_TEST, PAIRS_END_
     "smlad   " A ", r10, " W ", " A "\n\t"   \
     "sxtb16  " W ", " W ", ror #8\n\t"       \
     "smlad   " B ", r10, " W ", " B "\n\t"
-#define PAIRS_HEAD                           \
+/* The input pair and three words in one run of loads, then their three pairs (sums S0 to S5). */
+#define PAIRS_THREE(S0, S1, S2, S3, S4, S5)  \
     "ldr     r10, [r0], #4\n\t"              \
     "ldr     r11, [r1], #4\n\t"              \
     "ldr     r12, [r1], #4\n\t"              \
     "ldr     lr, [r1], #4\n\t"               \
-    PAIR_MACS("r11", "r2", "r3")             \
-    PAIR_MACS("r12", "r4", "r5")             \
-    PAIR_MACS("lr", "r6", "r7")              \
+    PAIR_MACS("r11", S0, S1)                 \
+    PAIR_MACS("r12", S2, S3)                 \
+    PAIR_MACS("lr", S4, S5)
+#define PAIRS_HEAD                           \
+    PAIRS_THREE("r2", "r3", "r4", "r5", "r6", "r7") \
     "ldr     r11, [r1], #4\n\t"
 #define PAIRS_STEP PAIRS_HEAD PAIR_MACS("r11", "r8", "r9")
 /* The last step of a pass also loads the end of the input (in the fourth word's run) and compares:
@@ -255,14 +258,7 @@ static uint32_t widen_pairs(uint32_t *xw, const int8_t *x, int32_t len, int32_t 
     "ldr     r12, [r1], #4\n\t"              \
     PAIR_MACS("r11", "r4", "r5")             \
     PAIR_MACS("r12", "r6", "r7")
-#define PAIRS_TAIL_STEP3                     \
-    "ldr     r10, [r0], #4\n\t"              \
-    "ldr     r11, [r1], #4\n\t"              \
-    "ldr     r12, [r1], #4\n\t"              \
-    "ldr     lr, [r1], #4\n\t"               \
-    PAIR_MACS("r11", "r4", "r5")             \
-    PAIR_MACS("r12", "r6", "r7")             \
-    PAIR_MACS("lr", "r8", "r9")
+#define PAIRS_TAIL_STEP3 PAIRS_THREE("r4", "r5", "r6", "r7", "r8", "r9")
 
 /* The routine of a last group of P pairs: ab[0 .. 2P) (a0, b0, ...) += the sums of the n >= 1 input
  * pairs xw[k] with the words w[P k + j] (as dot_pairs_asm sums them), two steps a pass (an odd n
