@@ -147,11 +147,19 @@ static inline __attribute__((always_inline)) int8_t dw_g_out(const dw_g_quant *k
 #include "kernels/arm/depthwise_group4_asm.h"
 
 /* First k in [0, n) with start + k * step >= 0 (*k0), and the end of those with
- * start + k * step < size (*k1); *k0 == *k1 when none. */
+ * start + k * step < size (*k1); *k0 == *k1 when none. Without dilation (step 1, as nearly every
+ * layer) no division: two of them cost an estimated 24 Cortex-M4 cycles a border pixel (measured
+ * 5x5 on 3 x 3 x 576, 5.49 -> 5.20 estimated cycles per multiply-accumulate). */
 static inline void dw_g_taps(int32_t start, int32_t step, int32_t size, int32_t n, int32_t *k0, int32_t *k1)
 {
-    int32_t lo = start >= 0 ? 0 : (-start + step - 1) / step;
-    int32_t hi = start >= size ? 0 : (size - start + step - 1) / step;
+    int32_t lo, hi;
+    if (step == 1) {
+        lo = start >= 0 ? 0 : -start;
+        hi = start >= size ? 0 : size - start;
+    } else {
+        lo = start >= 0 ? 0 : (-start + step - 1) / step;
+        hi = start >= size ? 0 : (size - start + step - 1) / step;
+    }
     if (hi > n) hi = n;
     if (lo > hi) lo = hi;
     *k0 = lo;
