@@ -439,6 +439,8 @@ static inline int dw_g_pad_fits(const nnom_conv_args *a)
 
 /* 5x5 kernels on small planes from the widened padded copy */
 #include "kernels/arm/depthwise_five4.h"
+/* other kernels on small input planes from a widened copy of the taps inside the input */
+#include "kernels/arm/depthwise_small4.h"
 
 /* Channels [0, n4) (n4 a multiple of 4; depth multiplier 1; k_h * k_w <= DW_G_MAX_TAPS), every pixel. */
 __attribute__((noinline)) static void dw_groups4(const nnom_conv_args *a, const int8_t *in, int8_t *out, int32_t n4)
@@ -640,6 +642,8 @@ __attribute__((noinline)) static void dw_groups4(const nnom_conv_args *a, const 
             }
         }
         if (clamp) dw_g_c(a, in, c0, out, c0, wv, &k, ga, mode);
+        else if (!ga && mode == DW_G_ZP && dw_g_small_fits(a)) dw_g_small_zp(a, in, out, c0, wv, &k, pad);
+        else if (!ga && mode == DW_G_U && dw_g_small_fits(a)) dw_g_small_u(a, in, out, c0, wv, &k, pad);
         else if (!ga || !dw_g_banded(a, in, out, c0, ga, mode, pad)) dw_g_c_one_form(a, in, out, c0, wv, &k, ga, mode);
     }
 }
