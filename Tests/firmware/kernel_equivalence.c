@@ -861,6 +861,95 @@ static int32_t check_dw_lines3(void)
     return bad;
 }
 
+/* Per-channel affine layers (1x1, stride 1, multiplier 1, no padding) whose channels share one weight,
+ * bias, multiplier and shift (a number added or multiplied, a scalar Rescaling: the DSP kernel's one
+ * run over every element, depthwise_uniform.h), against the portable per-channel kernel: one pixel of
+ * up to 4 * MAX_C channels, bands, planes past the run's table size; multipliers above, at and below
+ * 2^30 and 0, right shifts 1-22 and beyond, left shifts, biases past the fast forms' bound (the
+ * per-channel kernel then), clamps; often one channel differing in one of the four (the check, its
+ * steps of four words and its tails). In place too. On its own random sequence. */
+enum { UNIFORM_CASES = 400 };
+static int32_t check_dw_uniform(void)
+{
+    const uint32_t saved = rng;
+    rng = 0x2F6B1D3Du;
+    int32_t bad = 0;
+    for (int32_t t = 0; t < UNIFORM_CASES; t++) {
+        nnom_conv_args a;
+        memset(&a, 0, sizeof a);
+        a.k_h = a.k_w = 1;
+        a.stride_h = a.stride_w = 1;
+        a.dil_h = a.dil_w = 1;
+        a.depth_mult = 1;
+        const int one = chance(40);
+        a.in_c = a.out_c = one ? range(1, 4 * MAX_C) : range(1, chance(50) ? 8 : 48);
+        a.in_h = one ? 1 : range(1, 16);
+        a.in_w = one ? 1 : range(1, 40);
+        while ((int64_t)a.in_h * a.in_w * a.in_c > MAX_IN) {
+            if (a.in_h > 1) a.in_h /= 2;
+            else a.in_w /= 2;
+        }
+        a.out_h = a.in_h;
+        a.out_w = a.in_w;
+        a.in_zp = chance(30) ? -128 : range(-128, 127);
+        a.out_zp = chance(40) ? -128 : range(-128, 127);
+        a.act_min = -128;
+        a.act_max = 127;
+        if (chance(20)) {
+            a.act_min = range(-128, 0);
+            a.act_max = range(a.act_min, 127);
+        }
+        const int32_t C = a.in_c, n = a.in_h * a.in_w * C;
+        const int32_t in_off = range(0, 3), out_off = range(0, 3);
+        int8_t *x = input + in_off, *w = weights + range(0, 3);
+        fill_s8(x, n);
+        const int8_t w0 = (int8_t)(chance(10) ? (chance(50) ? -128 : 127) : range(-128, 127));
+        const int32_t m0 = chance(10) ? (chance(50) ? 0 : 1 << 30)
+                                      : (chance(40) ? (int32_t)(next() & 0x3FFFFFFFu) | 1 : (int32_t)(0x40000001u + (next() & 0x3FFFFFFEu)));
+        const int32_t s0 = chance(8) ? (chance(50) ? range(0, 3) : -range(23, 31)) : -range(1, 22);
+        const int32_t b0 = chance(8) ? (int32_t)next() : range(-(1 << 18), 1 << 18);
+        for (int32_t c = 0; c < C; c++) {
+            w[c] = w0;
+            multiplier[c] = m0;
+            shift[c] = s0;
+            bias[c] = b0;
+        }
+        if (C > 1 && chance(40)) { /* one channel differing in one constant */
+            const int32_t d = chance(30) ? C - 1 : range(1, C - 1), which = range(0, 3);
+            if (which == 0) w[d] = (int8_t)(w0 ^ 1);
+            if (which == 1) multiplier[d] = m0 ^ 1;
+            if (which == 2) shift[d] = s0 == -1 ? -2 : s0 + 1;
+            if (which == 3) bias[d] = b0 ^ 1;
+        }
+        a.weights = w;
+        a.multiplier = multiplier;
+        a.shift = shift;
+        a.bias = chance(10) && b0 == 0 ? NULL : bias;
+        if (chance(5)) { /* no bias: all zero */
+            for (int32_t c = 0; c < C; c++) bias[c] = 0;
+            a.bias = NULL;
+        }
+        memset(out_arm, 0x55, sizeof out_arm);
+        memset(out_portable, 0x55, sizeof out_portable);
+        nnom_depthwise_conv2d_s8(&a, x, out_arm + out_off);
+        portable_depthwise_conv2d_s8(&a, x, out_portable + out_off);
+        int differs = memcmp(out_arm, out_portable, (size_t)n + 8) != 0;
+        if (!differs) {
+            static int8_t in_place[MAX_IN + 8];
+            memcpy(in_place + in_off, x, (size_t)n);
+            nnom_depthwise_conv2d_s8(&a, in_place + in_off, in_place + in_off);
+            differs = memcmp(in_place + in_off, out_portable + out_off, (size_t)n) != 0;
+        }
+        if (differs) {
+            report("depthwise uniform affine", t, out_arm + out_off, out_portable + out_off, n);
+            if (failures_shown <= 8) describe(&a);
+            bad++;
+        }
+    }
+    rng = saved;
+    return bad;
+}
+
 void summary(const char *kernel, int32_t cases, int32_t bad)
 {
     fw_print(kernel);
@@ -899,6 +988,8 @@ int main(void)
     fw_print("depthwise in place in one call: ");
     fw_print_i32(in_place_runs);
     fw_print(" of those cases\n");
+    const int32_t uniform = check_dw_uniform();
+    summary("depthwise 1x1 of one map for every channel", UNIFORM_CASES, uniform);
     const int32_t lines3 = check_dw_lines3();
     summary("depthwise lines of three (3 x 3 planes; stride 2 from 5-7 wide)", 2 * LINES3_MAX_C * LINES3_SEEDS, lines3);
     const int32_t dense = check_dense(DENSE_CASES);
@@ -923,5 +1014,5 @@ int main(void)
     summary("rnn", RNN_CASES, rnn);
     const int32_t requant_rnn = check_requant_rnn(REQUANT_CASES);
     summary("requant (rnn)", REQUANT_CASES, requant_rnn);
-    return conv || conv_rec || depthwise || lines3 || dense || dense_interrupted || dsp_interrupted || matmul || transpose || elementwise || pool || avg_pool || requant || rnn || requant_rnn;
+    return conv || conv_rec || depthwise || uniform || lines3 || dense || dense_interrupted || dsp_interrupted || matmul || transpose || elementwise || pool || avg_pool || requant || rnn || requant_rnn;
 }

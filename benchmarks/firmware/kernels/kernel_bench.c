@@ -41,7 +41,9 @@ typedef struct {
                   3 DEAD_PERCENT of the filters all zero with the multiplier nnom's quantiser gives
                   them (2^30, shift 1: a MobileNet imported or converted with its dead filters kept),
                   4 as 0 but channels 5, 37, ... of a left shift (shift 1, live weights: the general form),
-                  5 as 0 but channels 1, 5, 9, ... of a left shift (a quarter) */
+                  5 as 0 but channels 1, 5, 9, ... of a left shift (a quarter),
+                  6 every channel channel 0's multiplier, shift, bias and (depthwise 1x1) weight: a
+                  number added or multiplied, a scalar Rescaling */
     int32_t k_w; /* kernel width when not k (0: square) */
     int tight;   /* conv: 1 the scratch a tight (tiled) plan reserves, the DSP kernel's full-speed
                     size; 0 all it can use (nnom_conv2d_s8_scratch_room_bytes); depthwise: 1 a band of
@@ -234,6 +236,24 @@ static const bench_case cases[] = {
     {"pw_3x3_96to576_mixed", KIND_CONV, 3, 3, 96, 576, 1, 1, 0, 2},
     {"pw_3x3_336to56", KIND_CONV, 3, 3, 336, 56, 1, 1, 0, 0},
     {"pw_6x6_144to24", KIND_CONV, 6, 6, 144, 24, 1, 1, 0, 0},
+    /* per-channel affine layers of one map for every channel (mode 6): MobileNetV3's
+     * squeeze-excitation x + 3 and x / 6 on a 1 x 1 map, its Rescaling whole and in the row bands of
+     * its tiled stage */
+    {"dw1x1_s1_1x1x576_uniform", KIND_DW, 1, 1, 576, 576, 1, 1, 1, 6},
+    {"dw1x1_s1_1x1x96_uniform", KIND_DW, 1, 1, 96, 96, 1, 1, 1, 6},
+    {"dw1x1_s1_4x96x3_uniform", KIND_DW, 4, 96, 3, 3, 1, 1, 1, 6},
+    {"dw1x1_s1_1x96x3_uniform", KIND_DW, 1, 96, 3, 3, 1, 1, 1, 6},
+    {"dw1x1_s1_96x96x3_uniform", KIND_DW, 96, 96, 3, 3, 1, 1, 1, 6},
+    /* the depthwise layers of the architecture zoo's MobileNetV2-0.35 and MobileNetV3s (96 x 96 input)
+     * that the rows above do not have */
+    {"dw3x3_s1_24x24x48", KIND_DW, 24, 24, 48, 48, 3, 1, 1, 0},
+    {"dw3x3_s1_12x12x96", KIND_DW, 12, 12, 96, 96, 3, 1, 1, 0},
+    {"dw3x3_s1_6x6x144", KIND_DW, 6, 6, 144, 144, 3, 1, 1, 0},
+    {"dw3x3_s1_3x3x336", KIND_DW, 3, 3, 336, 336, 3, 1, 1, 0},
+    {"dw3x3_s2_6x6x192", KIND_DW, 6, 6, 192, 192, 3, 2, 1, 0},
+    {"dw3x3_s1_24x24x72", KIND_DW, 24, 24, 72, 72, 3, 1, 1, 0},
+    {"dw3x3_s2_24x24x72", KIND_DW, 24, 24, 72, 72, 3, 2, 1, 0},
+    {"dw5x5_s1_6x6x120", KIND_DW, 6, 6, 120, 120, 5, 1, 1, 0},
 };
 #define CASE_COUNT ((int)(sizeof cases / sizeof cases[0]))
 
@@ -277,6 +297,12 @@ static void quant(int32_t n, int mixed)
             multiplier[c] = 1 << 30;
             shift[c] = 1;
         }
+    }
+    for (int32_t c = 1; mixed == 6 && c < n; c++) {
+        multiplier[c] = multiplier[0];
+        shift[c] = shift[0];
+        bias[c] = bias[0];
+        weights[c] = weights[0];
     }
 }
 

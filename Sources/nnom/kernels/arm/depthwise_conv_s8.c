@@ -109,6 +109,7 @@
 #include "kernels/arm/depthwise_pixels.h"
 #include "kernels/arm/depthwise_quad3.h"
 #include "kernels/arm/depthwise_tri3.h"
+#include "kernels/arm/depthwise_uniform.h"
 
 enum {
     DW_BUF = 768,        /* int16 elements of the row buffer (1.5 KB of stack) */
@@ -630,7 +631,7 @@ int32_t nnom_depthwise_conv2d_s8_block_rows(const nnom_conv_args *a, int32_t mos
 void nnom_depthwise_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out)
 {
     if (nnom_depthwise_is_affine(a)) {
-        nnom_depthwise_affine_s8(a, in, out);
+        dw_affine(a, in, out);
         return;
     }
     int32_t c_first = 0; /* channels before it done by the channel-group path */

@@ -147,11 +147,19 @@ static inline __attribute__((always_inline)) int8_t dw_g_out(const dw_g_quant *k
 #include "kernels/arm/depthwise_group4_asm.h"
 
 /* First k in [0, n) with start + k * step >= 0 (*k0), and the end of those with
- * start + k * step < size (*k1); *k0 == *k1 when none. */
+ * start + k * step < size (*k1); *k0 == *k1 when none. Without dilation (step 1, as nearly every
+ * layer) no division: two of them cost an estimated 24 Cortex-M4 cycles a border pixel (measured
+ * 5x5 on 3 x 3 x 576, 5.49 -> 5.20 estimated cycles per multiply-accumulate). */
 static inline void dw_g_taps(int32_t start, int32_t step, int32_t size, int32_t n, int32_t *k0, int32_t *k1)
 {
-    int32_t lo = start >= 0 ? 0 : (-start + step - 1) / step;
-    int32_t hi = start >= size ? 0 : (size - start + step - 1) / step;
+    int32_t lo, hi;
+    if (step == 1) {
+        lo = start >= 0 ? 0 : -start;
+        hi = start >= size ? 0 : size - start;
+    } else {
+        lo = start >= 0 ? 0 : (-start + step - 1) / step;
+        hi = start >= size ? 0 : (size - start + step - 1) / step;
+    }
     if (hi > n) hi = n;
     if (lo > hi) lo = hi;
     *k0 = lo;
@@ -431,6 +439,8 @@ static inline int dw_g_pad_fits(const nnom_conv_args *a)
 
 /* 5x5 kernels on small planes from the widened padded copy */
 #include "kernels/arm/depthwise_five4.h"
+/* other kernels on small input planes from a widened copy of the taps inside the input */
+#include "kernels/arm/depthwise_small4.h"
 
 /* Channels [0, n4) (n4 a multiple of 4; depth multiplier 1; k_h * k_w <= DW_G_MAX_TAPS), every pixel. */
 __attribute__((noinline)) static void dw_groups4(const nnom_conv_args *a, const int8_t *in, int8_t *out, int32_t n4)
@@ -632,6 +642,8 @@ __attribute__((noinline)) static void dw_groups4(const nnom_conv_args *a, const 
             }
         }
         if (clamp) dw_g_c(a, in, c0, out, c0, wv, &k, ga, mode);
+        else if (!ga && mode == DW_G_ZP && dw_g_small_fits(a)) dw_g_small_zp(a, in, out, c0, wv, &k, pad);
+        else if (!ga && mode == DW_G_U && dw_g_small_fits(a)) dw_g_small_u(a, in, out, c0, wv, &k, pad);
         else if (!ga || !dw_g_banded(a, in, out, c0, ga, mode, pad)) dw_g_c_one_form(a, in, out, c0, wv, &k, ga, mode);
     }
 }
