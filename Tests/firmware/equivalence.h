@@ -41,6 +41,7 @@ extern int32_t bias[MAX_C * 4], multiplier[MAX_C * 4], shift[MAX_C * 4];
 extern uint32_t scratch[MAX_SCRATCH / 4];
 
 /* Random numbers (xorshift32): a word, uniform in [lo, hi], true percent % of the time, bytes. */
+extern uint32_t rng; /* the random sequence's state */
 uint32_t next(void);
 int32_t range(int32_t lo, int32_t hi);
 int chance(int percent);
@@ -60,6 +61,16 @@ void axis(int32_t in, int32_t k, int32_t s, int32_t d, int same, int32_t *out, i
  * each returns its mismatches. */
 void random_quant(int32_t out_c, int32_t k, int big_bias);
 
+/* equivalence_shapes.c: a random convolution (depthwise: a depthwise one) into *a, and what it made
+ * (see there) */
+enum { REC_LIST_CHANNELS = 256 }; /* the most channels the DSP kernel's list of pairs takes */
+extern int dead_heavy, first_zero, three_cut_up, three_rec, only_rec, rec_dead;
+void random_conv(nnom_conv_args *a, int depthwise);
+/* equivalence_depthwise.c: the depthwise lines of three (2 LINES3_MAX_C LINES3_SEEDS cases) and the
+ * 1x1 layers of one map for every channel (UNIFORM_CASES), each on its own random sequence */
+enum { LINES3_MAX_C = 40, LINES3_SEEDS = 12, UNIFORM_CASES = 400 };
+int32_t check_dw_lines3(void);
+int32_t check_dw_uniform(void);
 int32_t check_dense(int32_t cases);
 /* The case's layer with its weights in row pairs (kernels/dense.h) through the DSP kernel, against the
  * portable kernel on rows (out_portable, already written at out_off): returns 1 if they differ. */
