@@ -82,6 +82,8 @@ static inline __attribute__((always_inline)) void piece_sums(const int16_t *xr, 
         int16_t g[GROUP_ROWS];
         memcpy(g, gw + 4 * (size_t)pairs * (size_t)k, 4 * (size_t)pairs);
         const int16_t *x = xr + GROUP_ROWS * k;
+        /* (kept a loop: GCC's -O3 unrolls it whole before vectorising, then vectorises neither) */
+#pragma GCC unroll 1
         for (int32_t l = 0; l < 2 * pairs; l++) {
             la[l] += x[l] * g[l];
             lb[l] += x[l] * (int16_t)(g[l] >> 8); /* the high byte (an arithmetic shift) */
