@@ -141,12 +141,14 @@ _Static_assert(PAIRS_START == 1 && PAIRS_END == 2, "PAIRS_START_TEST, PAIRS_END_
 #endif
 
 /*
- * For each of p->groups groups (group g: the 16 p->n bytes from w + g (16 p->n + p->skip)):
- * acc[8g + 2j] = init[8g + 2j] + sum_k xw[k] . word(k, j) and acc[8g + 2j + 1] = init[8g + 2j + 1] +
- * sum_k xw[k] . sxtb16(word(k, j) ror 8), k < p->n, j < 4, modulo 2^32 (SMLAD: the dual 16-bit
- * products of the int16 lanes, word(k, j) the group's word 4k + j). Between groups, in about 25
- * cycles: the sums stored, the next ones loaded, the input pointer reset, the weights' pointer
- * moved on by skip. (naked: the body is the assembly alone; the arguments arrive in r0-r3)
+ * For each of p->groups groups (group g: the 16 p->n bytes from w + g (16 p->n + p->skip)), with
+ * a_j, b_j the sums of its pair j starting at init[8g + 2j], init[8g + 2j + 1] (with PAIRS_START,
+ * a_j += 256 b_j first): a_j += sum_k xw[k] . word(k, j) and b_j += sum_k xw[k] . sxtb16(word(k, j)
+ * ror 8), k < p->n, j < 4, modulo 2^32 (SMLAD: the dual 16-bit products of the int16 lanes,
+ * word(k, j) the group's word 4k + j); then (PAIRS_END) a_j -= 256 b_j + p->s128; stored at
+ * acc[8g + 2j], acc[8g + 2j + 1]. Between groups, in about 25 cycles (and 6 or 10 more for the
+ * ends): the sums stored, the next ones loaded, the input pointer reset, the weights' pointer moved
+ * on by skip. (naked: the body is the assembly alone; the arguments arrive in r0-r3)
  */
 __attribute__((naked, noinline)) static void dot_pairs_asm(ARG const uint32_t *xw, ARG const uint8_t *w,
                                                            ARG const pairs_args *p, ARG int32_t *acc)
