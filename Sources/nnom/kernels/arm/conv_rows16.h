@@ -214,6 +214,27 @@ _Static_assert(ROWS32_PATCH == ROWS16_K * ROWS16_K * ROWS32_C && ROWS32_ROW_BYTE
     ROWS32_CHAIN("0") ROWS32_CHAIN("1") ROWS32_CHAIN("2") ROWS32_CHAIN("3") ROWS32_CHAIN("4") ROWS32_CHAIN("5") \
     ROWS32_CHAIN("6") ROWS32_CHAIN("7")
 
+/* The pairs' loop head of pass2_rows32 and pass2_rows2w (a frame of p's first words, the bias
+ * pointer its word 7): r1 the first channel's weights; per pair (label 10) its two biases into both
+ * pixels' sums (r3, r4 and r5, r6), then the three kernel rows of ROW (label 11: r0 each row's slot,
+ * from the frame through r2; r1 a kernel row of 32 channels on after each). */
+#define ROWS_PAIR_ROWS(ROW)                                                                     \
+    "ldr    r1, [r0, #32]\n"             /* w */                                                \
+    "10:\n\t"                           /* a pair of channels: r1 its first channel's weights */ \
+    "ldr    r9, [sp, #28]\n\t"          /* bias */                                             \
+    "mov    r2, sp\n\t"                 /* the rows */                                         \
+    "ldrd   r3, r5, [r9], #8\n\t"                                                              \
+    "str    r9, [sp, #28]\n\t"                                                                 \
+    "mov    r4, r3\n\t"                                                                        \
+    "mov    r6, r5\n"                                                                          \
+    "11:\n\t"                           /* a kernel row */                                     \
+    "ldr    r0, [r2], #4\n\t"                                                                  \
+    ROW                                                                                         \
+    "add    r1, r1, #" ROWS16_STR(ROWS32_ROW_BYTES) "\n\t"                                     \
+    "add    lr, sp, #12\n\t"            /* (past the rows) */                                  \
+    "cmp    r2, lr\n\t"                                                                        \
+    "bne    11b\n\t"
+
 /*
  * pass2_rows16 on 32 input channels (ResNet-8's 16x16x32 -> 32 layer): the same passes, each kernel
  * row's 24 groups in ROWS32_CHAINs (slot offsets to 252 bytes), the three rows in a loop (r2 the
@@ -228,21 +249,7 @@ __attribute__((naked, noinline)) static void pass2_rows32(ARG const pass2r_args 
         "push   {r4-r11, lr}\n\t"
         "ldm    r0, {r1-r8}\n\t"
         "push   {r1-r9}\n\t"                /* the frame: rows 0-2, table, out, out_c, end, bias, (pad) */
-        "ldr    r1, [r0, #32]\n"             /* w */
-        "10:\n\t"                           /* a pair of channels: r1 its first channel's weights */
-        "ldr    r9, [sp, #28]\n\t"          /* bias */
-        "mov    r2, sp\n\t"                 /* the rows */
-        "ldrd   r3, r5, [r9], #8\n\t"
-        "str    r9, [sp, #28]\n\t"
-        "mov    r4, r3\n\t"
-        "mov    r6, r5\n"
-        "11:\n\t"                           /* a kernel row */
-        "ldr    r0, [r2], #4\n\t"
-        ROWS32_ROW
-        "add    r1, r1, #" ROWS16_STR(ROWS32_ROW_BYTES) "\n\t"
-        "add    lr, sp, #12\n\t"            /* (past the rows) */
-        "cmp    r2, lr\n\t"
-        "bne    11b\n\t"
+        ROWS_PAIR_ROWS(ROWS32_ROW)
         "ldr    lr, [sp, #12]\n\t"
         "ldm    lr!, {r7-r12}\n\t"          /* the pair's constants */
         "str    lr, [sp, #12]\n\t"

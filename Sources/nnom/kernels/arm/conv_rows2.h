@@ -113,21 +113,7 @@ __attribute__((naked, noinline)) static void pass2_rows2w(ARG const pass2r_args 
         "ldm    r0, {r1-r8}\n\t"
         "ldrd   r9, r10, [r0, #36]\n\t"
         "push   {r1-r11}\n\t"               /* rows 0-2, mult, out, out_c, end, bias, shift, zz, (pad) */
-        "ldr    r1, [r0, #32]\n"             /* w */
-        "10:\n\t"                           /* a pair of channels: r1 its first channel's weights */
-        "ldr    r9, [sp, #28]\n\t"          /* bias */
-        "mov    r2, sp\n\t"                 /* the rows */
-        "ldrd   r3, r5, [r9], #8\n\t"
-        "str    r9, [sp, #28]\n\t"
-        "mov    r4, r3\n\t"
-        "mov    r6, r5\n"
-        "11:\n\t"                           /* a kernel row */
-        "ldr    r0, [r2], #4\n\t"
-        ROWS2W_ROW
-        "add    r1, r1, #" ROWS16_STR(ROWS32_ROW_BYTES) "\n\t"
-        "add    lr, sp, #12\n\t"            /* (past the rows) */
-        "cmp    r2, lr\n\t"
-        "bne    11b\n\t"
+        ROWS_PAIR_ROWS(ROWS2W_ROW)
         "ldr    lr, [sp, #12]\n\t"
         "ldrd   r7, r8, [lr], #8\n\t"       /* the pair's multipliers */
         "str    lr, [sp, #12]\n\t"

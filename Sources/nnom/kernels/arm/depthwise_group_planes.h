@@ -134,6 +134,21 @@ static int hex_group(const nnom_conv_args *a, const dw_chan q[4], int8_t *o, int
     return 1;
 }
 
+/* What dw_gather4 reads of the view g for images of @p pitch int16 and @p plane int16 each (the
+ * caller sets top, ph and in; no padding written yet). */
+static inline void gather_args(dw_gather4_args *ga, const dw_geom *g, int32_t pitch, int32_t plane)
+{
+    ga->rs = g->in_rs;
+    ga->cs = g->in_cs;
+    ga->h = g->a.in_h;
+    ga->w = g->a.in_w;
+    ga->left = g->a.pad_left;
+    ga->pitch = pitch;
+    ga->plane = plane / 2;
+    ga->zp = g->a.in_zp;
+    ga->pad_done = 0;
+}
+
 /* The group-plane path on planes of lines of three (gp_tri(): one strip), channels [c_start, n4):
  * each group's input plane gathered (the rows of padding for the first group only), its four
  * channels set up into the blocks of tri_group() and run in one call (channels in DW_GEN: the
@@ -151,17 +166,9 @@ __attribute__((noinline)) static void group_tri(const dw_geom *g, const int8_t *
     const int32_t plane = ph * pitch, lines = a->out_h;
     img[4 * plane] = img[4 * plane + 1] = 0;
     dw_gather4_args ga;
-    ga.rs = g->in_rs;
-    ga.cs = g->in_cs;
-    ga.h = a->in_h;
-    ga.w = a->in_w;
-    ga.left = a->pad_left;
+    gather_args(&ga, g, pitch, plane);
     ga.top = a->pad_top;
     ga.ph = ph;
-    ga.pitch = pitch;
-    ga.plane = plane / 2;
-    ga.zp = a->in_zp;
-    ga.pad_done = 0;
     for (int32_t j = 0; j < TRI3_GROUP; j++) {
         b[j].step = (int32_t)g->out_cs;
         b[j].o_line = (int32_t)g->out_rs;
@@ -217,15 +224,7 @@ __attribute__((noinline)) static void group_planes(const dw_geom *g, int32_t pit
     quad3_args qa;
     quad3_shape(&qa, a->out_w, (int32_t)g->out_cs, pitch, g->out_rs);
     dw_gather4_args ga;
-    ga.rs = g->in_rs;
-    ga.cs = g->in_cs;
-    ga.h = a->in_h;
-    ga.w = a->in_w;
-    ga.left = a->pad_left;
-    ga.pitch = pitch;
-    ga.plane = plane / 2;
-    ga.zp = a->in_zp;
-    ga.pad_done = 0;
+    gather_args(&ga, g, pitch, plane);
     const int32_t blocks = (int32_t)(sizeof buf.hex / (sizeof(int16_t))); /* (int16 of the blocks) */
     const int hex_grouped = hex && a->out_w == HEX3_OUT && blocks + 4 * plane + DW_GP_SLACK <= DW_GP_BUF;
     int16_t *const img = buf.img + (hex_grouped ? blocks : 0);
