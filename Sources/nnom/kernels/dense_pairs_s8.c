@@ -37,12 +37,8 @@ enum {
 };
 /* One piece's sum a_j: |x| <= 255, |lane| <= 32767, 2 PIECE_PAIRS products: below 2^31. */
 _Static_assert(2 * PIECE_PAIRS * 255 * 32767 < 2147483647, "PIECE_PAIRS");
+_Static_assert(DENSE_CHUNK_PAIRS % PIECE_PAIRS == 0, "a chunk ends where a piece does");
 
-/* The a and b sums of the @p pairs row pairs of a group over one piece of n input pairs added to
- * a[j], b[j] (modulo 2^32): @p xr the piece's inputs widened and repeated lane by lane (xr[8k + 2j + t]
- * = x[2k + t]), @p gw the group's words of the piece (4 @p pairs bytes per input pair). A whole
- * group's words for one input pair are eight int16 lanes, each multiplied by its input as it is (a)
- * and by its high byte, w_B (b): element-wise products of eight lanes, vectors for the compiler. */
 /* sum_i x16[i] * l[i] and sum_i x16[i] * (l[i] >> 8) (the high bytes, w_B) over i < len, added to
  * *a and *b modulo 2^32: dot products of int16 (x86: PMADDWD). */
 __attribute__((noinline)) static void lane_dots(const int16_t *x16, const int16_t *l, int32_t len, uint32_t *a,
@@ -74,22 +70,26 @@ static void tail_sums(const int16_t *x16, const uint8_t *gw, int32_t pairs, int3
     }
 }
 
-static inline __attribute__((always_inline)) void piece_sums(const int16_t *xr, const uint8_t *gw, const int32_t pairs,
-                                                             int32_t n, uint32_t *a, uint32_t *b)
+/* The a and b sums of the four row pairs of a whole group over one piece of n input pairs added to
+ * a[j], b[j] (modulo 2^32): @p xr the piece's inputs widened and repeated lane by lane (xr[8k + 2j + t]
+ * = x[2k + t]), @p gw the group's words of the piece (16 bytes per input pair). The group's words for
+ * one input pair are eight int16 lanes, each multiplied by its input as it is (a) and by its high
+ * byte, w_B (b): element-wise products of eight lanes, vectors for the compiler. */
+static void piece_sums(const int16_t *xr, const uint8_t *gw, int32_t n, uint32_t *a, uint32_t *b)
 {
     int32_t la[GROUP_ROWS] = {0}, lb[GROUP_ROWS] = {0}; /* per lane; one piece cannot overflow them */
     for (int32_t k = 0; k < n; k++) {
         int16_t g[GROUP_ROWS];
-        memcpy(g, gw + 4 * (size_t)pairs * (size_t)k, 4 * (size_t)pairs);
+        memcpy(g, gw + sizeof g * (size_t)k, sizeof g);
         const int16_t *x = xr + GROUP_ROWS * k;
         /* (kept a loop: GCC's -O3 unrolls it whole before vectorising, then vectorises neither) */
 #pragma GCC unroll 1
-        for (int32_t l = 0; l < 2 * pairs; l++) {
+        for (int32_t l = 0; l < GROUP_ROWS; l++) {
             la[l] += x[l] * g[l];
             lb[l] += x[l] * (int16_t)(g[l] >> 8); /* the high byte (an arithmetic shift) */
         }
     }
-    for (int32_t j = 0; j < pairs; j++) {
+    for (int32_t j = 0; j < NNOM_DENSE_PAIR_GROUP; j++) {
         a[j] += (uint32_t)la[2 * j] + (uint32_t)la[2 * j + 1];
         b[j] += (uint32_t)lb[2 * j] + (uint32_t)lb[2 * j + 1];
     }
@@ -131,8 +131,8 @@ void nnom_dense_pairs_s8_c(const nnom_dense_s8_args *a, const int8_t *in, int8_t
                 const int32_t pairs = rows - o < GROUP_ROWS ? (rows - o) / 2 : NNOM_DENSE_PAIR_GROUP;
                 const uint8_t *gw = (const uint8_t *)a->weights + (size_t)o * (size_t)(2 * k_n) + 4u * (size_t)pairs * (size_t)k0;
                 uint32_t *ga = sa + NNOM_DENSE_PAIR_GROUP * g, *gb = sb + NNOM_DENSE_PAIR_GROUP * g;
-                if (pairs == NNOM_DENSE_PAIR_GROUP) /* (a constant count of lanes: vectors) */
-                    piece_sums(xr, gw, NNOM_DENSE_PAIR_GROUP, n, ga, gb);
+                if (pairs == NNOM_DENSE_PAIR_GROUP)
+                    piece_sums(xr, gw, n, ga, gb);
                 else
                     tail_sums(x16, gw, pairs, n, ga, gb);
             }

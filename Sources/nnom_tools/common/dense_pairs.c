@@ -22,33 +22,30 @@ typedef struct pairs_ctx {
     int failed;
 } pairs_ctx;
 
+/* A failure of to_pairs(), marked so that nnom_dense_pairs_write() keeps its message. */
+#define to_pairs_fail(x, st, ...) ((x)->failed = 1, pairs_fail((x)->c, (st), __VA_ARGS__))
+
 /* An int8 DENSE still in rows gets its weights in row pairs (nnom_rebuild_edit). */
 static nnom_status to_pairs(void *ctx, int32_t i, const nnom_layer_info *info, nnom_layer_desc *d)
 {
     pairs_ctx *x = (pairs_ctx *)ctx;
-    nnom_converter *c = x->c;
-    x->failed = 1; /* until it succeeds */
-    if (info->type != NNOM_LAYER_DENSE || (d->params.cell_flags & NNOM_DENSE_ROW_PAIRS)) {
-        x->failed = 0;
-        return NNOM_OK;
-    }
+    if (info->type != NNOM_LAYER_DENSE || (d->params.cell_flags & NNOM_DENSE_ROW_PAIRS)) return NNOM_OK;
     const int32_t units = d->params.units;
     const uint32_t bytes = d->blobs[0].size;
     if (units <= 0 || bytes == 0 || bytes % (uint32_t)units != 0 || !d->blobs[0].data)
-        return pairs_fail(c, NNOM_ERR_STATE, "layer %d ('%s'): %u weight bytes for %d units", (int)i, info->name,
+        return to_pairs_fail(x, NNOM_ERR_STATE, "layer %d ('%s'): %u weight bytes for %d units", (int)i, info->name,
                           (unsigned)bytes, (int)units);
     const int32_t in = (int32_t)(bytes / (uint32_t)units);
     const uint64_t need = NNOM_DENSE_PAIRS_BYTES(in, units);
     if (need > UINT32_MAX)
-        return pairs_fail(c, NNOM_ERR_SHAPE, "layer %d ('%s'): %d x %d weights do not fit a blob", (int)i,
+        return to_pairs_fail(x, NNOM_ERR_SHAPE, "layer %d ('%s'): %d x %d weights do not fit a blob", (int)i,
                           info->name, (int)units, (int)in);
-    uint8_t *p = (uint8_t *)nnom_store_alloc(&c->store, (size_t)need);
-    if (!p) return pairs_fail(c, NNOM_ERR_NO_MEMORY, "out of memory for %llu bytes", (unsigned long long)need);
+    uint8_t *p = (uint8_t *)nnom_store_alloc(&x->c->store, (size_t)need);
+    if (!p) return to_pairs_fail(x, NNOM_ERR_NO_MEMORY, "out of memory for %llu bytes", (unsigned long long)need);
     nnom_dense_pairs_pack((const int8_t *)d->blobs[0].data, in, units, p);
     d->blobs[0].data = p;
     d->blobs[0].size = (uint32_t)need;
     d->params.cell_flags |= NNOM_DENSE_ROW_PAIRS;
-    x->failed = 0;
     return NNOM_OK;
 }
 
