@@ -84,6 +84,63 @@ static int cases_dead, cases_in_place;
 #define DEAD_FILTER_PERCENT 60
 #define DEAD_MULT_PERCENT 15
 
+static int cases_pairs, cases_pairs_in_place;
+
+/* The weights of @p a (OHWI, k per channel) in channel pairs, packed here from the layout's
+ * definition in kernels/conv.h: pair p's word 2g + h (h 0 or 1) holds patch elements 4g + h and
+ * 4g + h + 2, each as channel A's byte with its top bit flipped, then channel B's. */
+static uint8_t *pack_pairs(const int8_t *w, int32_t k, int32_t out_c)
+{
+    const int32_t k4 = (k + 3) / 4 * 4, n_pairs = (out_c + 1) / 2;
+    uint8_t *pairs = (uint8_t *)malloc((size_t)(2 * n_pairs * k4));
+    for (int32_t p = 0; p < n_pairs; p++)
+        for (int32_t g = 0; g < k4 / 4; g++)
+            for (int32_t h = 0; h < 2; h++)
+                for (int32_t e = 0; e < 2; e++) { /* element 4g + h + 2e */
+                    const int32_t i = 4 * g + h + 2 * e;
+                    uint8_t *word = pairs + (ptrdiff_t)2 * k4 * p + 8 * g + 4 * h + 2 * e;
+                    const int8_t wa = i < k ? w[(ptrdiff_t)(2 * p) * k + i] : 0;
+                    const int8_t wb = i < k && 2 * p + 1 < out_c ? w[(ptrdiff_t)(2 * p + 1) * k + i] : 0;
+                    word[0] = (uint8_t)(wa + 128); /* (w ^ 0x80 read unsigned is w + 128) */
+                    word[1] = (uint8_t)wb;
+                }
+    return pairs;
+}
+
+/* The same case with its weights in channel pairs (nnom_conv2d_pairs_s8), where the patch allows it,
+ * against the reference's outputs; and over its input for a pointwise layer. */
+static void check_pairs(const nnom_conv_args *a, const int8_t *in, const int8_t *want, int64_t n_out, void *scratch,
+                        uint32_t sb, int case_no)
+{
+    const int32_t k = a->k_h * a->k_w * a->in_c;
+    if (k > NNOM_CONV_PAIRS_MAX_PATCH) return;
+    uint8_t *pairs = pack_pairs((const int8_t *)a->weights, k, a->out_c);
+    nnom_conv_args b = *a;
+    b.weights = pairs;
+    int8_t *got = (int8_t *)malloc((size_t)n_out);
+    memset(got, 0x5a, (size_t)n_out);
+    nnom_conv2d_pairs_s8(&b, in, got, scratch, sb);
+    const compare_result r = compare_s8(got, want, n_out);
+    TU_CHECK(r.fails == 0, "s8 case %d in channel pairs: %d of %ld outputs differ, first at %d: %d, expected %d",
+             case_no, r.fails, (long)n_out, r.first_index, r.got, r.want);
+    cases_pairs++;
+    const int pointwise = a->k_h == 1 && a->k_w == 1 && a->stride_h == 1 && a->stride_w == 1 && a->pad_top == 0 &&
+                          a->pad_left == 0 && a->out_h == a->in_h && a->out_w == a->in_w;
+    if (pointwise && a->out_c <= a->in_c) {
+        const size_t n_in = (size_t)a->in_h * (size_t)a->in_w * (size_t)a->in_c;
+        int8_t *buf = (int8_t *)malloc(n_in);
+        memcpy(buf, in, n_in);
+        nnom_conv2d_pairs_s8(&b, buf, buf, scratch, sb);
+        const compare_result d = compare_s8(buf, want, n_out);
+        TU_CHECK(d.fails == 0, "s8 case %d in channel pairs, in place: %d of %ld outputs differ, first at %d: %d, "
+                 "expected %d", case_no, d.fails, (long)n_out, d.first_index, d.got, d.want);
+        cases_pairs_in_place++;
+        free(buf);
+    }
+    free(got);
+    free(pairs);
+}
+
 static void run_case_s8(const shape_spec *s, int case_no)
 {
     nnom_conv_args a;
@@ -155,6 +212,7 @@ static void run_case_s8(const shape_spec *s, int case_no)
         cases_dense++;
     }
     free(dense);
+    check_pairs(&a, in, want, n_out, scratch, sb, case_no);
     /* the output over the input: a pointwise layer (stride 1, no padding) of no more output channels */
     const int pointwise = s->kh == 1 && s->kw == 1 && s->sh == 1 && s->sw == 1 && a.pad_top == 0 &&
                           a.pad_left == 0 && a.out_h == a.in_h && a.out_w == a.in_w && !cut_last;
@@ -389,8 +447,10 @@ int main(void)
     test_conv_s8_shapes();
     test_conv_s8_dead();
     test_conv_f32_random();
-    printf("test_conv: %d int8 (%d also as dense layers; %d with dead channels, %d of them in place) and %d float32 "
-           "kernel cases\n",
-           cases_s8, cases_dense, cases_dead, cases_in_place, cases_f32);
+    printf("test_conv: %d int8 (%d also as dense layers; %d in channel pairs, %d of them in place; %d with dead "
+           "channels, %d of them in place) and %d float32 kernel cases\n",
+           cases_s8, cases_dense, cases_pairs, cases_pairs_in_place, cases_dead, cases_in_place, cases_f32);
+    TU_CHECK(cases_pairs > 500 && cases_pairs_in_place > 10, "channel pairs ran %d cases, %d in place", cases_pairs,
+             cases_pairs_in_place);
     return tu_finish("test_conv");
 }

@@ -27,6 +27,7 @@
 #ifndef NNOM_KERNELS_CONV_H
 #define NNOM_KERNELS_CONV_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* Largest k_h * k_w * in_c (patch length) of an int8 conv and largest k_h * k_w of an
@@ -136,6 +137,78 @@ static inline uint32_t nnom_conv2d_s8_portable_scratch_bytes(const nnom_conv_arg
 {
     return nnom_conv2d_s8_portable_fast_bytes(a);
 }
+
+/*
+ * Weights in channel pairs (CONV_2D cell_flags NNOM_CONV_CHANNEL_PAIRS, file format 1.11; the
+ * converter writes it for the layers nnom_conv_pairs_fit() accepts): the output channels are taken
+ * in pairs (A = 2p, B = 2p + 1; an odd last channel is paired with zero weights) and each channel's
+ * patch of k = k_h k_w in_c weights (the OHWI order) is padded with zeros to K4 = k rounded up to 4.
+ * Pair p's K4 words start at byte 2 K4 p; its words 2g and 2g + 1 hold the patch elements 4g .. 4g + 3:
+ *
+ *     word 2g:     w[A][4g] ^ 0x80,     w[B][4g],     w[A][4g + 2] ^ 0x80, w[B][4g + 2]
+ *     word 2g + 1: w[A][4g + 1] ^ 0x80, w[B][4g + 1], w[A][4g + 3] ^ 0x80, w[B][4g + 3]
+ *
+ * Read as little-endian int16 lanes, a word is (w[A][i] + 128 + 256 w[B][i], w[A][j] + 128 +
+ * 256 w[B][j]), the patch elements i, j in the order in which a Cortex-M SXTB16 widens a word of
+ * four inputs (bytes 0 and 2, then 1 and 3). With x = in - in_zp over the patch, one multiply-
+ * accumulate of the widened inputs with the word as it is gives sum_A + 128 sum x + 256 sum_B, and
+ * one with its odd bytes sign-extended gives sum_B: two channels from one weight word widened, not
+ * two, and
+ *
+ *     sum_A = a - 256 b - 128 sum x   (modulo 2^32, exact since |sum_A| < 2^31).
+ *
+ * NNOM_CONV_PAIRS_BYTES in all (the padding weights are zero).
+ */
+#define NNOM_CONV_PAIR_FLIP 0x80u
+/* The longest patch (k_h k_w in_c) of a layer in channel pairs: a column of its int16 inputs fits
+ * the least scratch of both kernel sets (nnom_conv2d_s8_scratch_bytes: 4096 bytes or more). */
+#define NNOM_CONV_PAIRS_MAX_PATCH 2048
+static inline int32_t nnom_conv_pairs_patch(int32_t k)
+{
+    return (k + 3) / 4 * 4;
+}
+#define NNOM_CONV_PAIRS_BYTES(patch, out_c) \
+    ((uint64_t)((out_c) + ((out_c) & 1)) * (uint64_t)(((patch) + 3) / 4 * 4))
+
+/* Where patch element i of a channel pair's weights sits among its K4 int16 lanes (and the reverse:
+ * the map swaps elements 1 and 2 of each group of four). */
+static inline int32_t nnom_conv_pair_lane(int32_t i)
+{
+    return (i & ~3) | ((i & 1) << 1) | ((i >> 1) & 1);
+}
+
+/* The channel-pair layout of OHWI int8 weights w[out_c][k] into @p pairs (NNOM_CONV_PAIRS_BYTES
+ * bytes): what the converter writes, and the tests' reference for it. */
+static inline void nnom_conv_pairs_pack(const int8_t *w, int32_t k, int32_t out_c, uint8_t *pairs)
+{
+    const int32_t k4 = nnom_conv_pairs_patch(k), n_pairs = (out_c + 1) / 2;
+    for (int32_t p = 0; p < n_pairs; p++)
+        for (int32_t i = 0; i < k4; i++)
+            for (int32_t r = 0; r < 2; r++) { /* r 0: channel A, its byte flipped; 1: channel B */
+                const int32_t c = 2 * p + r;
+                const int8_t v = c < out_c && i < k ? w[(ptrdiff_t)c * k + i] : 0;
+                pairs[(ptrdiff_t)2 * k4 * p + 2 * nnom_conv_pair_lane(i) + r] =
+                    (uint8_t)((uint8_t)v ^ (r ? 0u : NNOM_CONV_PAIR_FLIP));
+            }
+}
+
+/* 1 when the converter writes layer @p a (int8, its multipliers, shifts and bias set; its weights
+ * OHWI) in channel pairs: a shape and requantisation that the build's fastest kernel for them, the
+ * Cortex-M DSP one, reads in pairs (kernels/conv_pairs_fit.c). The same answer on every build. */
+int nnom_conv_pairs_fit(const nnom_conv_args *a);
+
+/**
+ * int8 convolution with the weights in channel pairs (above): the same function as nnom_conv2d_s8,
+ * bit for bit, @p a->weights pointing at the pairs; the same scratch (at least
+ * nnom_conv2d_s8_scratch_bytes(a)) and the same rule for an output over the input.
+ * Precondition: k_h k_w in_c <= NNOM_CONV_PAIRS_MAX_PATCH.
+ */
+void nnom_conv2d_pairs_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void *scratch,
+                          uint32_t scratch_bytes);
+/* Its portable C form (kernels/conv_pairs_s8.c), which the Cortex-M kernel calls for what it does not
+ * take. */
+void nnom_conv2d_pairs_s8_c(const nnom_conv_args *a, const int8_t *in, int8_t *out, void *scratch,
+                            uint32_t scratch_bytes);
 
 /* float32 convolution (reference code, no scratch). */
 void nnom_conv2d_f32(const nnom_conv_args *a, const float *in, float *out);
