@@ -75,6 +75,9 @@ int32_t check_dense(int32_t cases);
 /* The case's layer with its weights in row pairs (kernels/dense.h) through the DSP kernel, against the
  * portable kernel on rows (out_portable, already written at out_off): returns 1 if they differ. */
 int32_t check_dense_pairs(nnom_dense_s8_args a, const int8_t *x, int32_t out_off, int32_t t, const char *what);
+/* equivalence_pairs.c: 3x3 layers with their weights in channel pairs (nnom_conv2d_pairs_s8) against
+ * the portable kernel on rows; returns its mismatches. */
+int32_t check_conv_pairs(int32_t cases);
 int32_t check_matmul(int32_t cases);
 int32_t check_transpose_conv(int32_t cases);
 int32_t check_max_pool(int32_t cases);

@@ -297,7 +297,7 @@ int main(void)
     enum { CONV_CASES = 800, DEPTHWISE_CASES = 1000, DENSE_CASES = 340, POOL_CASES = 400, REQUANT_CASES = 300000,
            RNN_CASES = 500, TRANSPOSE_CASES = 300, MATMUL_CASES = 400, ELEMENTWISE_CASES = 600,
            AVG_POOL_CASES = 500, DENSE_INTERRUPTED_CASES = 60,
-           DSP_INTERRUPTED_CASES = 36, CONV_REC_CASES = 150 };
+           DSP_INTERRUPTED_CASES = 36, CONV_REC_CASES = 150, CONV_PAIRS_CASES = 400 };
     const int32_t conv = check_conv(CONV_CASES, 0);
     summary("conv", CONV_CASES, conv);
     fw_print("pointwise conv in place in one call: ");
@@ -315,6 +315,8 @@ int main(void)
     fw_print(" (");
     fw_print_i32(conv_grown_runs);
     fw_print(" growing)\n");
+    const int32_t conv_pairs = check_conv_pairs(CONV_PAIRS_CASES);
+    summary("conv (weights in channel pairs)", CONV_PAIRS_CASES, conv_pairs);
     const int32_t depthwise = check_conv(DEPTHWISE_CASES, 1);
     summary("depthwise", DEPTHWISE_CASES, depthwise);
     fw_print("depthwise in place in one call: ");
@@ -346,5 +348,5 @@ int main(void)
     summary("rnn", RNN_CASES, rnn);
     const int32_t requant_rnn = check_requant_rnn(REQUANT_CASES);
     summary("requant (rnn)", REQUANT_CASES, requant_rnn);
-    return conv || conv_rec || depthwise || uniform || lines3 || dense || dense_interrupted || dsp_interrupted || matmul || transpose || elementwise || pool || avg_pool || requant || rnn || requant_rnn;
+    return conv || conv_rec || conv_pairs || depthwise || uniform || lines3 || dense || dense_interrupted || dsp_interrupted || matmul || transpose || elementwise || pool || avg_pool || requant || rnn || requant_rnn;
 }

@@ -6,7 +6,7 @@
  *
  * The strips take 3x3 windows without dilation, at stride 1 on 16, 32 or 64 input channels or at
  * stride 2 on 16 or 32, an even output width and channel count, a bias, and every channel in the
- * fast requantisation form of kernels/arm/conv_channels.h: shift in [-PAIRS_MAX_E, -1], a nonzero
+ * fast requantisation form of kernels/arm/conv_channels.h: shift in [-PAIRS_MAX_E, -1], a positive
  * multiplier and |bias| small enough that |dot + bias| < 2^30 (|dot| <= k 255 128).
  */
 #include "kernels/conv.h"
@@ -32,7 +32,7 @@ int nnom_conv_pairs_fit(const nnom_conv_args *a)
     const int32_t bias_room = (int32_t)((1 << 30) - 1 - k * DOT_STEP);
     const int32_t *const bias = (const int32_t *)a->bias;
     for (int32_t c = 0; c < a->out_c; c++)
-        if (a->multiplier[c] == 0 || a->shift[c] > -1 || a->shift[c] < -PAIRS_MAX_E || bias[c] > bias_room ||
+        if (a->multiplier[c] <= 0 || a->shift[c] > -1 || a->shift[c] < -PAIRS_MAX_E || bias[c] > bias_room ||
             bias[c] < -bias_room)
             return 0;
     return 1;

@@ -30,7 +30,7 @@
 #include <stdlib.h>
 #endif
 
-enum { KIND_DW, KIND_CONV, KIND_ADD, KIND_MUL, KIND_DENSE, KIND_AVGPOOL, KIND_GAP, KIND_LUT, KIND_CONCAT, KIND_DENSE_PAIRS };
+enum { KIND_DW, KIND_CONV, KIND_ADD, KIND_MUL, KIND_DENSE, KIND_AVGPOOL, KIND_GAP, KIND_LUT, KIND_CONCAT, KIND_DENSE_PAIRS, KIND_CONV_PAIRS };
 
 typedef struct {
     const char *name;
@@ -254,6 +254,19 @@ static const bench_case cases[] = {
     {"dw3x3_s1_24x24x72", KIND_DW, 24, 24, 72, 72, 3, 1, 1, 0},
     {"dw3x3_s2_24x24x72", KIND_DW, 24, 24, 72, 72, 3, 2, 1, 0},
     {"dw5x5_s1_6x6x120", KIND_DW, 6, 6, 120, 120, 5, 1, 1, 0},
+    /* ResNet-8's 3x3 layers with their weights in channel pairs, as the converter writes them
+     * (nnom_conv2d_pairs_s8): whole, then as their tiled stage calls them (bands of six and two
+     * output rows, the scratch a tight plan reserves) */
+    {"cpairs_32x32x16to16", KIND_CONV_PAIRS, 32, 32, 16, 16, 3, 1, 0, 0},
+    {"cpairs_16x16x32to32", KIND_CONV_PAIRS, 16, 16, 32, 32, 3, 1, 0, 0},
+    {"cpairs_8x8x64to64", KIND_CONV_PAIRS, 8, 8, 64, 64, 3, 1, 0, 0},
+    {"cpairs_s2_32x32x16to32", KIND_CONV_PAIRS, 32, 32, 16, 32, 3, 2, 0, 0},
+    {"cpairs_s2_16x16x32to64", KIND_CONV_PAIRS, 16, 16, 32, 64, 3, 2, 0, 0},
+    {"cpairs_8x32x16to16_band", KIND_CONV_PAIRS, 8, 32, 16, 16, 3, 1, 0, 0, 0, 1, 6},
+    {"cpairs_4x32x16to16_band", KIND_CONV_PAIRS, 4, 32, 16, 16, 3, 1, 0, 0, 0, 1, 2},
+    {"cpairs_16x16x32to32_tight", KIND_CONV_PAIRS, 16, 16, 32, 32, 3, 1, 0, 0, 0, 1},
+    {"cpairs_s2_16x16x32to64_tight", KIND_CONV_PAIRS, 16, 16, 32, 64, 3, 2, 0, 0, 0, 1},
+    {"cpairs_16x16x32to32_mixed", KIND_CONV_PAIRS, 16, 16, 32, 32, 3, 1, 0, 2},
 };
 #define CASE_COUNT ((int)(sizeof cases / sizeof cases[0]))
 
@@ -343,6 +356,11 @@ NOINLINE void bench_run(const bench_case *c)
         break;
     case KIND_ADD: nnom_add_s8(&ew_args); break;
     case KIND_MUL: nnom_mul_s8(&ew_args); break;
+    case KIND_CONV_PAIRS:
+        nnom_conv2d_pairs_s8(&conv_args, input, output, scratch,
+                             c->tight ? nnom_conv2d_s8_scratch_for(&conv_args, NNOM_CONV_KERNELS_DSP, NNOM_CONV_SCRATCH_FAST)
+                                      : nnom_conv2d_s8_scratch_room_bytes(&conv_args));
+        break;
     case KIND_DENSE: nnom_dense_s8(&dense_args, input, output); break;
     case KIND_DENSE_PAIRS: nnom_dense_pairs_s8(&dense_args, input, output); break;
     case KIND_AVGPOOL: nnom_avg_pool_s8(&pool_args, input, output); break;
@@ -359,7 +377,7 @@ static int64_t setup(const bench_case *c)
     fill(input2, MAX_IN);
     fill(weights, MAX_W);
     quant(c->out_c, c->mixed);
-    if (c->kind == KIND_DW || c->kind == KIND_CONV) {
+    if (c->kind == KIND_DW || c->kind == KIND_CONV || c->kind == KIND_CONV_PAIRS) {
         nnom_conv_args *a = &conv_args;
         memset(a, 0, sizeof *a);
         a->in_h = c->h;
@@ -393,9 +411,14 @@ static int64_t setup(const bench_case *c)
         a->shift = shift;
         a->weights = weights;
         a->bias = bias;
-        if (c->kind == KIND_CONV && nnom_conv2d_s8_scratch_room_bytes(a) > sizeof scratch) return -1;
+        if (c->kind != KIND_DW && nnom_conv2d_s8_scratch_room_bytes(a) > sizeof scratch) return -1;
         const int64_t patch = c->kind == KIND_DW ? (int64_t)c->k * c->k : (int64_t)a->k_h * a->k_w * c->in_c;
         if (c->kind == KIND_CONV && c->mixed == 3) zero_dead_filters(c->out_c, (int32_t)patch); /* (conv filters only) */
+        if (c->kind == KIND_CONV_PAIRS) { /* (the weights in channel pairs) */
+            if (NNOM_CONV_PAIRS_BYTES(patch, c->out_c) > sizeof pair_weights) return -1;
+            nnom_conv_pairs_pack(weights, (int32_t)patch, c->out_c, pair_weights);
+            a->weights = (const int8_t *)pair_weights;
+        }
         return (int64_t)a->out_h * a->out_w * a->out_c * patch;
     }
     if (c->kind == KIND_DENSE || c->kind == KIND_DENSE_PAIRS) {

@@ -130,16 +130,19 @@ _Static_assert(ROWS16_PIXEL_BYTES == 4 * 8, "ROWS16_PIXEL_BYTES");
  * 0 (one pixel, P groups, later in the slot), kept in its registers: slot groups J, J + P, J + 2 P,
  * J + 3 P loaded once each, 8 words for 3 groups where pass2's groups load 12 (17 estimated load
  * cycles for the chain instead of 21). */
-#define ROWS_CHAIN_M(W, J, P, PATCH, MACS0)                                \
-    ROWS16_WEIGHTS(W " + " J, PATCH)                                       \
+#define ROWS_CHAIN_M(W, J, P, PATCH, MACS0) ROWS_CHAIN_G(ROWS16_WEIGHTS, PATCH, MACS0, ROWS16_MACS, W, J, P)
+/* The chain with the weights' loads WEIGHTS(G, WARG) and the groups' MACS (the first group's MACS0):
+ * the channel pairs' strips (conv_pairs_rows.h) read their weight words so. */
+#define ROWS_CHAIN_G(WEIGHTS, WARG, MACS0, MACS, W, J, P)                   \
+    WEIGHTS(W " + " J, WARG)                                               \
     ROWS16_SLOT(J, "r7", "r8") ROWS16_SLOT(J " + " P, "r9", "r10")         \
     MACS0("r7", "r8", "r9", "r10")                                         \
-    ROWS16_WEIGHTS(W " + " J " + " P, PATCH)                               \
+    WEIGHTS(W " + " J " + " P, WARG)                                       \
     ROWS16_SLOT(J " + 2 * " P, "r7", "r8")                                 \
-    ROWS16_MACS("r9", "r10", "r7", "r8")                                   \
-    ROWS16_WEIGHTS(W " + " J " + 2 * " P, PATCH)                           \
+    MACS("r9", "r10", "r7", "r8")                                          \
+    WEIGHTS(W " + " J " + 2 * " P, WARG)                                   \
     ROWS16_SLOT(J " + 3 * " P, "r9", "r10")                                \
-    ROWS16_MACS("r7", "r8", "r9", "r10")
+    MACS("r7", "r8", "r9", "r10")
 #define ROWS_CHAIN(W, J, P, PATCH) ROWS_CHAIN_M(W, J, P, PATCH, ROWS16_MACS)
 /* Kernel row KY's chains on 16 channels (the patch's groups 12 KY + ...). */
 #define ROWS16_CHAIN(KY, J) ROWS_CHAIN("12 * " KY, J, "4", ROWS16_STR(ROWS16_PATCH))

@@ -313,6 +313,7 @@ static void clamp_pass(int8_t *o, int32_t n, int32_t np, int32_t out_c, int32_t 
 
 #include "kernels/arm/conv_list3.h"
 #include "kernels/arm/conv_pair.h"
+#include "kernels/arm/conv_pairs_rows.h"
 
 static void conv_layer(const nnom_conv_args *a, const int8_t *in, int8_t *out, void *scratch, uint32_t scratch_bytes);
 

@@ -1,0 +1,347 @@
+/*
+ * 3x3 convolutions over weights in channel pairs (kernels/conv.h) in the strips of conv_rows16.h and
+ * conv_rows2.h (kernels/arm/conv_s8.c includes this file after conv_pair.h; kernels/arm/conv_pairs.c
+ * calls nnom_arm_conv2d_pairs_strips): the same walk of the input in strips of two output columns
+ * from the top down, each input row widened once into a slot, a pass's two pixels and all its
+ * channels in one call of assembly, the requantisation constants made once per call; but a group
+ * (four input channels, both pixels, two output channels) reads ONE pair of weight words for both
+ * channels: word 2g (patch elements 4g, 4g + 2, the slot's low word's order) and word 2g + 1 (4g + 1,
+ * 4g + 3, the high word's), each as it is for channel A (with the flip: a = sum_A + 128 S +
+ * 256 sum_B) and with its odd bytes sign-extended (one SXTB16) for channel B: two SXTB16 and eight
+ * SMLAD a group where the rows' strips take four and eight (15.7 estimated cycles instead of 17.7).
+ * At a pair's end sum_A = a - 256 b - 128 S (modulo 2^32: SMLAD wraps, the true value fits), S the
+ * pixel's window sum of x = in - in_zp: the widening of a slot row also stores each 16 channels'
+ * sum (PAIRS_SUM, 9 instructions), a pass adds its windows' nine pixels (pairs_window).
+ */
+#ifndef NNOM_KERNELS_ARM_CONV_PAIRS_ROWS_H
+#define NNOM_KERNELS_ARM_CONV_PAIRS_ROWS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "kernels/conv.h"
+#include "kernels/arm/arm_dsp.h"
+#include "kernels/arm/conv_pairs_strips.h"
+#include "kernels/arm/conv_pass2t.h"
+#include "kernels/arm/conv_rows16.h"
+#include "kernels/arm/conv_rows2.h"
+
+/* What the pair passes read (offsets are used by their assembly; the first ten words are copied to
+ * their frame, the out, bias and table pointers advance there). */
+typedef struct {
+    const uint32_t *rows[ROWS16_K]; /*  0: the slots of kernel rows 0, 1, 2 */
+    const int32_t *table;           /* 12: pass2t_table's six words per pair of channels */
+    int8_t *out;                    /* 16: channel 0 of pixel 0 */
+    int32_t out_c;                  /* 20: every channel, an even count */
+    int8_t *end;                    /* 24: out + out_c */
+    const int32_t *bias;            /* 28: the channels' biases */
+    int32_t u[2];                   /* 32: 128 S of pixel 0 and 1 (NNOM_CONV_PAIR_FLIP S) */
+    const uint8_t *w;               /* 40: the first pair's weights */
+    int32_t d;                      /* 44: pairs_loop: pixel 1's kernel row, bytes after pixel 0's */
+    int32_t row_bytes;              /* 48: pairs_loop: a kernel row's widened bytes (6 in_c) */
+    int32_t n_ch;                   /* (the walk's: the channels of the block, end - out) */
+} pairs_args;
+/* Bytes of the frame copied from pairs_args (its first ten words, a word of padding). */
+#define PAIRS_FRAME "44"
+
+/* Both channels' weight words of group G (8 bytes a group from r1): r11 word 2G, r12 word 2G + 1. */
+#define PAIRS_WEIGHTS(G, UNUSED)                                           \
+    "ldr.w  r11, [r1, #8 * (" G ")]\n\t"                                 \
+    "ldr.w  r12, [r1, #8 * (" G ") + 4]\n\t"
+/* A group for the pair and both pixels (pixel 0's words in P0L, P0H, pixel 1's in P1L, P1H): r3, r4
+ * channel A's a of pixels 0, 1 (the words as they are), r5, r6 channel B's (their odd bytes, lr). */
+#define PAIRS_MACS(P0L, P0H, P1L, P1H)                   \
+    "sxtb16 lr, r11, ror #8\n\t"                        \
+    "smlad  r3, " P0L ", r11, r3\n\t"                   \
+    "smlad  r4, " P1L ", r11, r4\n\t"                   \
+    "smlad  r5, " P0L ", lr, r5\n\t"                    \
+    "smlad  r6, " P1L ", lr, r6\n\t"                    \
+    "sxtb16 lr, r12, ror #8\n\t"                        \
+    "smlad  r3, " P0H ", r12, r3\n\t"                   \
+    "smlad  r4, " P1H ", r12, r4\n\t"                   \
+    "smlad  r5, " P0H ", lr, r5\n\t"                    \
+    "smlad  r6, " P1H ", lr, r6\n\t"
+/* PAIRS_MACS for a pair's first group, its sums started from r3, r5 (read by r4, r6 first). */
+#define PAIRS_MACS_FIRST(P0L, P0H, P1L, P1H)             \
+    "sxtb16 lr, r11, ror #8\n\t"                        \
+    "smlad  r4, " P1L ", r11, r3\n\t"                   \
+    "smlad  r3, " P0L ", r11, r3\n\t"                   \
+    "smlad  r6, " P1L ", lr, r5\n\t"                    \
+    "smlad  r5, " P0L ", lr, r5\n\t"                    \
+    "sxtb16 lr, r12, ror #8\n\t"                        \
+    "smlad  r3, " P0H ", r12, r3\n\t"                   \
+    "smlad  r4, " P1H ", r12, r4\n\t"                   \
+    "smlad  r5, " P0H ", lr, r5\n\t"                    \
+    "smlad  r6, " P1H ", lr, r6\n\t"
+
+/* A kernel row's chain at stride 1 (conv_rows16.h's ROWS_CHAIN: groups J, J + P, J + 2 P, weights
+ * W + ...), its first group's MACS0. */
+#define PAIRS_CHAIN_M(W, J, P, MACS0) ROWS_CHAIN_G(PAIRS_WEIGHTS, , MACS0, PAIRS_MACS, W, J, P)
+#define PAIRS_CHAIN(W, J, P) PAIRS_CHAIN_M(W, J, P, PAIRS_MACS)
+
+/* The pair's two biases (from [sp, #BIAS_AT], which steps on) into r3 (bias_A + 256 bias_B, which
+ * the 256 sum_B taken from a at the end removes again) and r5 (bias_B). */
+#define PAIRS_BIASES(BIAS_AT)                                                               \
+    "ldr    r9, [sp, #" BIAS_AT "]\n\t"                                                     \
+    "ldrd   r3, r5, [r9], #8\n\t"                                                           \
+    "str    r9, [sp, #" BIAS_AT "]\n\t"                                                     \
+    "add    r3, r3, r5, lsl #8\n\t"
+/* The pair's end: channel A's sums made sum_A + bias_A (minus 256 b and 128 S: u at [sp, #U_AT]),
+ * the pair's constants (from [sp, #TABLE_AT], which steps on) into r7-r12 and the form's branch,
+ * then the ZP form (PASS2T_RQ) falling into PASS2T_PAIR_END's label 21. */
+#define PAIRS_RQ(U_AT, TABLE_AT)                                                            \
+    "ldrd   r7, r8, [sp, #" U_AT "]\n\t"                                                    \
+    "sub    r3, r3, r5, lsl #8\n\t"                                                         \
+    "sub    r4, r4, r6, lsl #8\n\t"                                                         \
+    "sub    r3, r3, r7\n\t"                                                                 \
+    "sub    r4, r4, r8\n\t"                                                                 \
+    "ldr    lr, [sp, #" TABLE_AT "]\n\t"                                                    \
+    "ldm    lr!, {r7-r12}\n\t"                                                              \
+    "str    lr, [sp, #" TABLE_AT "]\n\t"                                                    \
+    "cmp    r9, #0\n\t"                                                                     \
+    "blt    30f\n\t" /* (PASS2T_FORM_U) */                                                  \
+    PASS2T_RQ(REQUANT_ZP)
+
+/* The frame of the routines below: p's first ten words (and a word of padding). */
+#define PAIRS_FRAME_IN                                                                      \
+    "push   {r4-r11, lr}\n\t"                                                               \
+    "ldm    r0, {r1-r10}\n\t"                                                               \
+    "push   {r1-r11}\n\t"                                                                   \
+    "ldr    r1, [r0, #40]\n" /* w */
+
+/* Bytes of a pair's weights on 16, 32 and 64 input channels (3 x 3 x c, two channels). */
+#define PAIRS16_BYTES 288
+#define PAIRS32_ROW_BYTES 192 /* a kernel row of 32 channels: 24 groups */
+#define PAIRS64_HALF_BYTES 64 /* (half a kernel row of 64 channels: 8 groups on) */
+#define PAIRS64_NEXT_ROW 320  /* (from the second half to the next kernel row: 48 - 8 groups on) */
+_Static_assert(PAIRS16_BYTES == 2 * ROWS16_PATCH && PAIRS32_ROW_BYTES == 2 * ROWS32_ROW_BYTES &&
+                   PAIRS64_HALF_BYTES + PAIRS64_NEXT_ROW == 2 * ROWS64_PATCH / ROWS16_K,
+               "pair weights");
+
+#if !NNOM_COMPACT_KERNELS
+/* Kernel row KY on 16 channels: 12 groups in 4 chains (weights 12 KY + ...). */
+#define PAIRS16_ROW_M(KY, MACS0)                                                                        \
+    PAIRS_CHAIN_M("12 * " KY, "0", "4", MACS0) PAIRS_CHAIN("12 * " KY, "1", "4")                       \
+    PAIRS_CHAIN("12 * " KY, "2", "4") PAIRS_CHAIN("12 * " KY, "3", "4")
+
+/*
+ * The channels [0, p->end - p->out) of the two pixels whose kernel rows are at p->rows[0..2] (pixel 1's one
+ * pixel later, 16 input channels), from weights in channel pairs, as nnom_conv2d_s8 computes them
+ * (channels of pass2t_table's forms), channel c of pixel j to p->out[j out_c + c]. Per pair its 36
+ * groups straight (r0 each kernel row's slot, from the frame), the biases started by the first group.
+ * Registers as in pass2_rows16 (r2 unused).
+ */
+__attribute__((naked, noinline)) static void pairs_rows16(ARG const pairs_args *p)
+{
+    __asm__ volatile(
+        PAIRS_FRAME_IN
+        "10:\n\t"
+        PAIRS_BIASES("28")
+        "ldr    r0, [sp]\n\t"
+        PAIRS16_ROW_M("0", PAIRS_MACS_FIRST)
+        "ldr    r0, [sp, #4]\n\t"
+        PAIRS16_ROW_M("1", PAIRS_MACS)
+        "ldr    r0, [sp, #8]\n\t"
+        PAIRS16_ROW_M("2", PAIRS_MACS)
+        PAIRS_RQ("32", "12")
+        PASS2T_PAIR_END("16", "24", ROWS16_STR(PAIRS16_BYTES), PAIRS_FRAME));
+}
+
+/* A pair's three kernel rows of ROW in a loop (label 11: r2 the frame's slots, r0 each; r1 on by
+ * ROW_BYTES after each), its biases in both pixels' sums first. */
+#define PAIRS_ROWS_LOOP(ROW, ROW_BYTES)                                                      \
+    "10:\n\t"                                                                                \
+    PAIRS_BIASES("28")                                                                       \
+    "mov    r4, r3\n\t"                                                                      \
+    "mov    r6, r5\n\t"                                                                      \
+    "mov    r2, sp\n"                                                                        \
+    "11:\n\t"                                                                                \
+    "ldr    r0, [r2], #4\n\t"                                                                \
+    ROW                                                                                      \
+    "add    r1, r1, #" ROW_BYTES "\n\t"                                                      \
+    "add    lr, sp, #12\n\t" /* (past the slots) */                                          \
+    "cmp    r2, lr\n\t"                                                                      \
+    "bne    11b\n\t"
+
+/* A kernel row on 32 channels: 24 groups in 8 chains. */
+#define PAIRS32_ROW                                                                                          \
+    PAIRS_CHAIN("0", "0", "8") PAIRS_CHAIN("0", "1", "8") PAIRS_CHAIN("0", "2", "8") PAIRS_CHAIN("0", "3", "8") \
+    PAIRS_CHAIN("0", "4", "8") PAIRS_CHAIN("0", "5", "8") PAIRS_CHAIN("0", "6", "8") PAIRS_CHAIN("0", "7", "8")
+
+/* pairs_rows16 on 32 input channels: the three kernel rows in a loop. */
+__attribute__((naked, noinline)) static void pairs_rows32(ARG const pairs_args *p)
+{
+    __asm__ volatile(
+        PAIRS_FRAME_IN
+        PAIRS_ROWS_LOOP(PAIRS32_ROW, ROWS16_STR(PAIRS32_ROW_BYTES))
+        PAIRS_RQ("32", "12")
+        PASS2T_PAIR_END("16", "24", "0", PAIRS_FRAME));
+}
+
+/* Half a kernel row on 64 channels: 24 groups in 8 chains (the second half 8 groups on). */
+#define PAIRS64_HALF                                                                                               \
+    PAIRS_CHAIN("0", "0", "16") PAIRS_CHAIN("0", "1", "16") PAIRS_CHAIN("0", "2", "16") PAIRS_CHAIN("0", "3", "16") \
+    PAIRS_CHAIN("0", "4", "16") PAIRS_CHAIN("0", "5", "16") PAIRS_CHAIN("0", "6", "16") PAIRS_CHAIN("0", "7", "16")
+
+/* pairs_rows16 on 64 input channels: six half rows in a loop, each with its slot address and the
+ * weights' step after it (PAIRS64_HALF_BYTES to the second half, PAIRS64_NEXT_ROW to the next row's
+ * first), in the frame's first 48 bytes; then p's first ten words (and a word of padding). */
+__attribute__((naked, noinline)) static void pairs_rows64(ARG const pairs_args *p)
+{
+    __asm__ volatile(
+        "push   {r4-r11, lr}\n\t"
+        "ldm    r0, {r1-r10}\n\t"
+        "push   {r1-r11}\n\t"
+        "sub    sp, sp, #48\n\t"
+        "movs   r9, #" ROWS16_STR(PAIRS64_HALF_BYTES) "\n\t"
+        "mov    r10, #" ROWS16_STR(PAIRS64_NEXT_ROW) "\n\t"
+        "add    r11, r1, #64\n\t"             /* (the second half's slot: 8 groups on) */
+        "strd   r1, r9, [sp]\n\t"
+        "strd   r11, r10, [sp, #8]\n\t"
+        "add    r11, r2, #64\n\t"
+        "strd   r2, r9, [sp, #16]\n\t"
+        "strd   r11, r10, [sp, #24]\n\t"
+        "add    r11, r3, #64\n\t"
+        "strd   r3, r9, [sp, #32]\n\t"
+        "strd   r11, r10, [sp, #40]\n\t"
+        "ldr    r1, [r0, #40]\n"              /* w */
+        "10:\n\t"
+        PAIRS_BIASES("76")
+        "mov    r4, r3\n\t"
+        "mov    r6, r5\n\t"
+        "mov    r2, sp\n"
+        "11:\n\t"                             /* a half row */
+        "ldr    r0, [r2], #8\n\t"
+        PAIRS64_HALF
+        "ldr    r12, [r2, #-4]\n\t"           /* the weights' step */
+        "add    r1, r1, r12\n\t"
+        "add    lr, sp, #48\n\t"              /* (past the half rows) */
+        "cmp    r2, lr\n\t"
+        "bne    11b\n\t"
+        PAIRS_RQ("80", "60")
+        PASS2T_PAIR_END("64", "72", "0", "92"));
+}
+
+/* At stride 2 (conv_rows2.h: pixel 1's kernel row D = 2 P groups after pixel 0's): groups J and J + D
+ * sharing their words (slot groups J, J + D, J + 2 D), and group J alone. */
+#define PAIRS2_PAIR_M(W, J, D, MACS0)                                      \
+    PAIRS_WEIGHTS(W " + " J, )                                             \
+    ROWS16_SLOT(J, "r7", "r8") ROWS16_SLOT(J " + " D, "r9", "r10")         \
+    MACS0("r7", "r8", "r9", "r10")                                         \
+    PAIRS_WEIGHTS(W " + " J " + " D, )                                     \
+    ROWS16_SLOT(J " + 2 * " D, "r7", "r8")                                 \
+    PAIRS_MACS("r9", "r10", "r7", "r8")
+#define PAIRS2_ONE(W, J, D)                                                \
+    PAIRS_WEIGHTS(W " + " J, )                                             \
+    ROWS16_SLOT(J, "r7", "r8") ROWS16_SLOT(J " + " D, "r9", "r10")         \
+    PAIRS_MACS("r7", "r8", "r9", "r10")
+/* Kernel row KY on 16 channels at stride 2: groups 0-3 with 8-11, then 4-7. */
+#define PAIRS2_ROW_M(KY, MACS0)                                                                             \
+    PAIRS2_PAIR_M("12 * " KY, "0", "8", MACS0) PAIRS2_PAIR_M("12 * " KY, "1", "8", PAIRS_MACS)             \
+    PAIRS2_PAIR_M("12 * " KY, "2", "8", PAIRS_MACS) PAIRS2_PAIR_M("12 * " KY, "3", "8", PAIRS_MACS)        \
+    PAIRS2_ONE("12 * " KY, "4", "8") PAIRS2_ONE("12 * " KY, "5", "8") PAIRS2_ONE("12 * " KY, "6", "8")     \
+    PAIRS2_ONE("12 * " KY, "7", "8")
+
+/* pairs_rows16 at stride 2 (pixel 1's two pixels after pixel 0's). */
+__attribute__((naked, noinline)) static void pairs_rows2(ARG const pairs_args *p)
+{
+    __asm__ volatile(
+        PAIRS_FRAME_IN
+        "10:\n\t"
+        PAIRS_BIASES("28")
+        "ldr    r0, [sp]\n\t"
+        PAIRS2_ROW_M("0", PAIRS_MACS_FIRST)
+        "ldr    r0, [sp, #4]\n\t"
+        PAIRS2_ROW_M("1", PAIRS_MACS)
+        "ldr    r0, [sp, #8]\n\t"
+        PAIRS2_ROW_M("2", PAIRS_MACS)
+        PAIRS_RQ("32", "12")
+        PASS2T_PAIR_END("16", "24", ROWS16_STR(PAIRS16_BYTES), PAIRS_FRAME));
+}
+
+/* A kernel row on 32 channels at stride 2: groups 0-7 with 16-23, then 8-15. */
+#define PAIRS2W_PAIR(J) PAIRS2_PAIR_M("0", J, "16", PAIRS_MACS)
+#define PAIRS2W_ONE(J) PAIRS2_ONE("0", J, "16")
+#define PAIRS2W_ROW                                                                                       \
+    PAIRS2W_PAIR("0") PAIRS2W_PAIR("1") PAIRS2W_PAIR("2") PAIRS2W_PAIR("3") PAIRS2W_PAIR("4") PAIRS2W_PAIR("5") \
+    PAIRS2W_PAIR("6") PAIRS2W_PAIR("7") PAIRS2W_ONE("8") PAIRS2W_ONE("9") PAIRS2W_ONE("10") PAIRS2W_ONE("11")   \
+    PAIRS2W_ONE("12") PAIRS2W_ONE("13") PAIRS2W_ONE("14") PAIRS2W_ONE("15")
+
+/* pairs_rows2 on 32 input channels: the three kernel rows in a loop. */
+__attribute__((naked, noinline)) static void pairs_rows2w(ARG const pairs_args *p)
+{
+    __asm__ volatile(
+        PAIRS_FRAME_IN
+        PAIRS_ROWS_LOOP(PAIRS2W_ROW, ROWS16_STR(PAIRS32_ROW_BYTES))
+        PAIRS_RQ("32", "12")
+        PASS2T_PAIR_END("16", "24", "0", PAIRS_FRAME));
+}
+#else
+/* A group in pairs_loop's loop: pixel 0's words from r0, pixel 1's from r2, the pair's from r1 (each
+ * stepped on), channel A's products with r11, r12 first, then channel B's (their odd bytes). */
+#define PAIRS_LOOP_GROUP                                 \
+    "ldrd   r7, r8, [r0], #8\n\t"                        \
+    "ldrd   r9, r10, [r2], #8\n\t"                       \
+    "ldrd   r11, r12, [r1], #8\n\t"                      \
+    "smlad  r3, r7, r11, r3\n\t"                         \
+    "smlad  r4, r9, r11, r4\n\t"                         \
+    "sxtb16 r11, r11, ror #8\n\t"                        \
+    "smlad  r5, r7, r11, r5\n\t"                         \
+    "smlad  r6, r9, r11, r6\n\t"                         \
+    "smlad  r3, r8, r12, r3\n\t"                         \
+    "smlad  r4, r10, r12, r4\n\t"                        \
+    "sxtb16 r12, r12, ror #8\n\t"                        \
+    "smlad  r5, r8, r12, r5\n\t"                         \
+    "smlad  r6, r10, r12, r6\n\t"
+/* (a kernel row's groups, 6 in_c / 8, come in fours: in_c a multiple of 16) */
+#define PAIRS_LOOP_GROUPS 4
+_Static_assert(6 * ROWS16_C / 8 % PAIRS_LOOP_GROUPS == 0, "whole loop passes");
+
+/*
+ * The compact form (-Os, NNOM_COMPACT_KERNELS) of the pair passes, one routine for every channel count
+ * and both strides: per pair the three kernel rows in a loop (the slots' pointers from the frame),
+ * each row's groups in a loop of PAIRS_LOOP_GROUPS (pixel 1's words p->d bytes after pixel 0's,
+ * loaded apart: 20 estimated cycles a group where the straight forms' chains take 15.7). Frame:
+ * p's first thirteen words (rows, table, out, out_c, end, bias, u, w, d, row_bytes), then the next
+ * kernel row's slot pointer (at 52) and a word of padding.
+ */
+__attribute__((naked, noinline)) static void pairs_loop(ARG const pairs_args *p)
+{
+    __asm__ volatile(
+        "push   {r4-r11, lr}\n\t"
+        "sub    sp, sp, #60\n\t"
+        "ldm    r0, {r1-r12}\n\t"
+        "stm    sp, {r1-r12}\n\t"
+        "ldr    r2, [r0, #48]\n\t"
+        "str    r2, [sp, #48]\n\t"
+        "mov    r1, r11\n"                   /* w */
+        "10:\n\t"
+        PAIRS_BIASES("28")
+        "mov    r4, r3\n\t"
+        "mov    r6, r5\n\t"
+        "mov    r2, sp\n\t"
+        "str    r2, [sp, #52]\n"
+        "11:\n\t"                           /* a kernel row */
+        "ldr    r2, [sp, #52]\n\t"
+        "ldr    r0, [r2], #4\n\t"
+        "str    r2, [sp, #52]\n\t"
+        "ldrd   r2, lr, [sp, #44]\n\t"      /* d, row_bytes */
+        "add    r2, r0, r2\n\t"
+        "add    lr, r0, lr\n"
+        "12:\n\t"
+        PAIRS_LOOP_GROUP PAIRS_LOOP_GROUP PAIRS_LOOP_GROUP PAIRS_LOOP_GROUP
+        "cmp    r0, lr\n\t"
+        "bne    12b\n\t"
+        "ldr    r2, [sp, #52]\n\t"
+        "add    lr, sp, #12\n\t"            /* (past the slots) */
+        "cmp    r2, lr\n\t"
+        "bne    11b\n\t"
+        PAIRS_RQ("32", "12")
+        PASS2T_PAIR_END("16", "24", "0", "60"));
+}
+#endif /* NNOM_COMPACT_KERNELS */
+
+#include "kernels/arm/conv_pairs_walk.h"
+
+#endif
