@@ -27,23 +27,44 @@
 #include "kernels/arm/conv_rows16.h"
 #include "kernels/arm/conv_rows2.h"
 
-/* What the pair passes read (offsets are used by their assembly; the first ten words are copied to
- * their frame, the out, bias and table pointers advance there). */
+/* What the pair passes read (offsets are used by their assembly; the first nine words are copied to
+ * their frame, the out and table pointers advance there). */
 typedef struct {
     const uint32_t *rows[ROWS16_K]; /*  0: the slots of kernel rows 0, 1, 2 */
-    const int32_t *table;           /* 12: pass2t_table's six words per pair of channels */
+    const int32_t *table;           /* 12: pairs_table's, from the first pair's biases */
     int8_t *out;                    /* 16: channel 0 of pixel 0 */
     int32_t out_c;                  /* 20: every channel, an even count */
-    int8_t *end;                    /* 24: out + out_c */
-    const int32_t *bias;            /* 28: the channels' biases */
-    int32_t u[2];                   /* 32: 128 S of pixel 0 and 1 (NNOM_CONV_PAIR_FLIP S) */
-    const uint8_t *w;               /* 40: the first pair's weights */
-    int32_t d;                      /* 44: pairs_loop: pixel 1's kernel row, bytes after pixel 0's */
-    int32_t row_bytes;              /* 48: pairs_loop: a kernel row's widened bytes (6 in_c) */
+    int8_t *end;                    /* 24: out + the block's channels */
+    int32_t u[2];                   /* 28: 128 S of pixel 0 and 1 (NNOM_CONV_PAIR_FLIP S) */
+    const uint8_t *w;               /* 36: the first pair's weights */
+    int32_t d;                      /* 40: pairs_loop: pixel 1's kernel row, bytes after pixel 0's */
+    int32_t row_bytes;              /* 44: pairs_loop: a kernel row's widened bytes (6 in_c) */
     int32_t n_ch;                   /* (the walk's: the channels of the block, end - out) */
 } pairs_args;
-/* Bytes of the frame copied from pairs_args (its first ten words, a word of padding). */
-#define PAIRS_FRAME "44"
+/* Bytes of the frame copied from pairs_args (its first nine words, a word of padding). */
+#define PAIRS_FRAME "40"
+
+/* Words of pairs_table per pair of channels: pass2t_pair's six, then the next pair's two biases (0
+ * after the last), r3's and r5's start (pairs_start_a, bias_B); the first pair's two come first. */
+#define PAIRS_WORDS (PASS2T_WORDS + 2)
+/* Channel A's sums start from bias_A + 256 bias_B (modulo 2^32): the 256 b taken from a at the pair's
+ * end removes bias_B's share again. */
+static inline int32_t pairs_start_a(const int32_t *bias) { return (int32_t)((uint32_t)bias[0] + ((uint32_t)bias[1] << 8)); }
+
+/* The table of n channels (an even count, every one of a fast form with a negative shift) into t
+ * (2 + 4 n words). */
+static void pairs_table(int32_t *t, const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t n,
+                        int32_t out_zp)
+{
+    const uint32_t zz = (uint32_t)(2 * out_zp + 1);
+    t[0] = pairs_start_a(bias);
+    t[1] = bias[1];
+    for (int32_t c = 0; c < n; c += 2, t += PAIRS_WORDS) {
+        pass2t_pair(t + 2, mult[c], mult[c + 1], shift[c], shift[c + 1], zz);
+        t[2 + PASS2T_WORDS] = c + 2 < n ? pairs_start_a(bias + c + 2) : 0;
+        t[3 + PASS2T_WORDS] = c + 2 < n ? bias[c + 3] : 0;
+    }
+}
 
 /* Both channels' weight words of group G (8 bytes a group from r1): r11 word 2G, r12 word 2G + 1. */
 #define PAIRS_WEIGHTS(G, UNUSED)                                           \
@@ -80,35 +101,34 @@ typedef struct {
 #define PAIRS_CHAIN_M(W, J, P, MACS0) ROWS_CHAIN_G(PAIRS_WEIGHTS, , MACS0, PAIRS_MACS, W, J, P)
 #define PAIRS_CHAIN(W, J, P) PAIRS_CHAIN_M(W, J, P, PAIRS_MACS)
 
-/* The pair's two biases (from [sp, #BIAS_AT], which steps on) into r3 (bias_A + 256 bias_B, which
- * the 256 sum_B taken from a at the end removes again) and r5 (bias_B). */
-#define PAIRS_BIASES(BIAS_AT)                                                               \
-    "ldr    r9, [sp, #" BIAS_AT "]\n\t"                                                     \
-    "ldrd   r3, r5, [r9], #8\n\t"                                                           \
-    "str    r9, [sp, #" BIAS_AT "]\n\t"                                                     \
-    "add    r3, r3, r5, lsl #8\n\t"
 /* The pair's end: channel A's sums made sum_A + bias_A (minus 256 b and 128 S: u at [sp, #U_AT]),
- * the pair's constants (from [sp, #TABLE_AT], which steps on) into r7-r12 and the form's branch,
- * then the ZP form (PASS2T_RQ) falling into PASS2T_PAIR_END's label 21. */
-#define PAIRS_RQ(U_AT, TABLE_AT)                                                            \
+ * the pair's constants into r7-r12 by CONSTS (an LDM from the table, which steps on) and the form's
+ * branch, then the ZP form (PASS2T_RQ) falling into PASS2T_PAIR_END_N's label 21. */
+#define PAIRS_RQ(U_AT, CONSTS)                                                              \
     "ldrd   r7, r8, [sp, #" U_AT "]\n\t"                                                    \
     "sub    r3, r3, r5, lsl #8\n\t"                                                         \
     "sub    r4, r4, r6, lsl #8\n\t"                                                         \
     "sub    r3, r3, r7\n\t"                                                                 \
     "sub    r4, r4, r8\n\t"                                                                 \
-    "ldr    lr, [sp, #" TABLE_AT "]\n\t"                                                    \
-    "ldm    lr!, {r7-r12}\n\t"                                                              \
-    "str    lr, [sp, #" TABLE_AT "]\n\t"                                                    \
+    CONSTS                                                                                  \
     "cmp    r9, #0\n\t"                                                                     \
     "blt    30f\n\t" /* (PASS2T_FORM_U) */                                                  \
     PASS2T_RQ(REQUANT_ZP)
+/* The table kept in r2 (the straight routines): the constants, the next biases. */
+#define PAIRS_CONSTS_R2 "ldm    r2!, {r7-r12}\n\t"
+#define PAIRS_NEXT_R2 "ldm    r2!, {r3, r5}\n\t"
+/* The table's pointer in the frame at [sp, #T] (the looped routines; lr from the constants on). */
+#define PAIRS_CONSTS_AT(T) "ldr    lr, [sp, #" T "]\n\t" "ldm    lr!, {r7-r12}\n\t"
+#define PAIRS_NEXT_AT(T) "ldm    lr!, {r3, r5}\n\t" "str    lr, [sp, #" T "]\n\t"
+/* The first pair's biases from the table at [sp, #T]. */
+#define PAIRS_FIRST_AT(T) "ldr    lr, [sp, #" T "]\n\t" "ldm    lr!, {r3, r5}\n\t" "str    lr, [sp, #" T "]\n\t"
 
-/* The frame of the routines below: p's first ten words (and a word of padding). */
+/* The frame of the routines below: p's first nine words (and a word of padding); r1 the weights. */
 #define PAIRS_FRAME_IN                                                                      \
     "push   {r4-r11, lr}\n\t"                                                               \
-    "ldm    r0, {r1-r10}\n\t"                                                               \
-    "push   {r1-r11}\n\t"                                                                   \
-    "ldr    r1, [r0, #40]\n" /* w */
+    "ldm    r0, {r1-r9}\n\t"                                                                \
+    "push   {r1-r10}\n\t"                                                                   \
+    "ldr    r1, [r0, #36]\n" /* w */
 
 /* Bytes of a pair's weights on 16, 32 and 64 input channels (3 x 3 x c, two channels). */
 #define PAIRS16_BYTES 288
@@ -130,29 +150,30 @@ _Static_assert(PAIRS16_BYTES == 2 * ROWS16_PATCH && PAIRS32_ROW_BYTES == 2 * ROW
  * pixel later, 16 input channels), from weights in channel pairs, as nnom_conv2d_s8 computes them
  * (channels of pass2t_table's forms), channel c of pixel j to p->out[j out_c + c]. Per pair its 36
  * groups straight (r0 each kernel row's slot, from the frame), the biases started by the first group.
- * Registers as in pass2_rows16 (r2 unused).
+ * Registers as in pass2_rows16 (r2 the table).
  */
 __attribute__((naked, noinline)) static void pairs_rows16(ARG const pairs_args *p)
 {
     __asm__ volatile(
         PAIRS_FRAME_IN
+        "ldr    r2, [sp, #12]\n\t"          /* the table */
+        PAIRS_NEXT_R2
         "10:\n\t"
-        PAIRS_BIASES("28")
         "ldr    r0, [sp]\n\t"
         PAIRS16_ROW_M("0", PAIRS_MACS_FIRST)
         "ldr    r0, [sp, #4]\n\t"
         PAIRS16_ROW_M("1", PAIRS_MACS)
         "ldr    r0, [sp, #8]\n\t"
         PAIRS16_ROW_M("2", PAIRS_MACS)
-        PAIRS_RQ("32", "12")
-        PASS2T_PAIR_END("16", "24", ROWS16_STR(PAIRS16_BYTES), PAIRS_FRAME));
+        PAIRS_RQ("28", PAIRS_CONSTS_R2)
+        PASS2T_PAIR_END_N("16", "24", ROWS16_STR(PAIRS16_BYTES), PAIRS_FRAME, PAIRS_NEXT_R2));
 }
 
 /* A pair's three kernel rows of ROW in a loop (label 11: r2 the frame's slots, r0 each; r1 on by
  * ROW_BYTES after each), its biases in both pixels' sums first. */
 #define PAIRS_ROWS_LOOP(ROW, ROW_BYTES)                                                      \
+    PAIRS_FIRST_AT("12")                                                                     \
     "10:\n\t"                                                                                \
-    PAIRS_BIASES("28")                                                                       \
     "mov    r4, r3\n\t"                                                                      \
     "mov    r6, r5\n\t"                                                                      \
     "mov    r2, sp\n"                                                                        \
@@ -175,8 +196,8 @@ __attribute__((naked, noinline)) static void pairs_rows32(ARG const pairs_args *
     __asm__ volatile(
         PAIRS_FRAME_IN
         PAIRS_ROWS_LOOP(PAIRS32_ROW, ROWS16_STR(PAIRS32_ROW_BYTES))
-        PAIRS_RQ("32", "12")
-        PASS2T_PAIR_END("16", "24", "0", PAIRS_FRAME));
+        PAIRS_RQ("28", PAIRS_CONSTS_AT("12"))
+        PASS2T_PAIR_END_N("16", "24", "0", PAIRS_FRAME, PAIRS_NEXT_AT("12")));
 }
 
 /* Half a kernel row on 64 channels: 24 groups in 8 chains (the second half 8 groups on). */
@@ -186,13 +207,13 @@ __attribute__((naked, noinline)) static void pairs_rows32(ARG const pairs_args *
 
 /* pairs_rows16 on 64 input channels: six half rows in a loop, each with its slot address and the
  * weights' step after it (PAIRS64_HALF_BYTES to the second half, PAIRS64_NEXT_ROW to the next row's
- * first), in the frame's first 48 bytes; then p's first ten words (and a word of padding). */
+ * first), in the frame's first 48 bytes; then p's first nine words (and a word of padding). */
 __attribute__((naked, noinline)) static void pairs_rows64(ARG const pairs_args *p)
 {
     __asm__ volatile(
         "push   {r4-r11, lr}\n\t"
-        "ldm    r0, {r1-r10}\n\t"
-        "push   {r1-r11}\n\t"
+        "ldm    r0, {r1-r9}\n\t"
+        "push   {r1-r10}\n\t"
         "sub    sp, sp, #48\n\t"
         "movs   r9, #" ROWS16_STR(PAIRS64_HALF_BYTES) "\n\t"
         "mov    r10, #" ROWS16_STR(PAIRS64_NEXT_ROW) "\n\t"
@@ -205,9 +226,9 @@ __attribute__((naked, noinline)) static void pairs_rows64(ARG const pairs_args *
         "add    r11, r3, #64\n\t"
         "strd   r3, r9, [sp, #32]\n\t"
         "strd   r11, r10, [sp, #40]\n\t"
-        "ldr    r1, [r0, #40]\n"              /* w */
+        "ldr    r1, [r0, #36]\n\t"            /* w */
+        PAIRS_FIRST_AT("60")
         "10:\n\t"
-        PAIRS_BIASES("76")
         "mov    r4, r3\n\t"
         "mov    r6, r5\n\t"
         "mov    r2, sp\n"
@@ -219,8 +240,8 @@ __attribute__((naked, noinline)) static void pairs_rows64(ARG const pairs_args *
         "add    lr, sp, #48\n\t"              /* (past the half rows) */
         "cmp    r2, lr\n\t"
         "bne    11b\n\t"
-        PAIRS_RQ("80", "60")
-        PASS2T_PAIR_END("64", "72", "0", "92"));
+        PAIRS_RQ("76", PAIRS_CONSTS_AT("60"))
+        PASS2T_PAIR_END_N("64", "72", "0", "88", PAIRS_NEXT_AT("60")));
 }
 
 /* At stride 2 (conv_rows2.h: pixel 1's kernel row D = 2 P groups after pixel 0's): groups J and J + D
@@ -248,16 +269,17 @@ __attribute__((naked, noinline)) static void pairs_rows2(ARG const pairs_args *p
 {
     __asm__ volatile(
         PAIRS_FRAME_IN
+        "ldr    r2, [sp, #12]\n\t"          /* the table */
+        PAIRS_NEXT_R2
         "10:\n\t"
-        PAIRS_BIASES("28")
         "ldr    r0, [sp]\n\t"
         PAIRS2_ROW_M("0", PAIRS_MACS_FIRST)
         "ldr    r0, [sp, #4]\n\t"
         PAIRS2_ROW_M("1", PAIRS_MACS)
         "ldr    r0, [sp, #8]\n\t"
         PAIRS2_ROW_M("2", PAIRS_MACS)
-        PAIRS_RQ("32", "12")
-        PASS2T_PAIR_END("16", "24", ROWS16_STR(PAIRS16_BYTES), PAIRS_FRAME));
+        PAIRS_RQ("28", PAIRS_CONSTS_R2)
+        PASS2T_PAIR_END_N("16", "24", ROWS16_STR(PAIRS16_BYTES), PAIRS_FRAME, PAIRS_NEXT_R2));
 }
 
 /* A kernel row on 32 channels at stride 2: groups 0-7 with 16-23, then 8-15. */
@@ -274,8 +296,8 @@ __attribute__((naked, noinline)) static void pairs_rows2w(ARG const pairs_args *
     __asm__ volatile(
         PAIRS_FRAME_IN
         PAIRS_ROWS_LOOP(PAIRS2W_ROW, ROWS16_STR(PAIRS32_ROW_BYTES))
-        PAIRS_RQ("32", "12")
-        PASS2T_PAIR_END("16", "24", "0", PAIRS_FRAME));
+        PAIRS_RQ("28", PAIRS_CONSTS_AT("12"))
+        PASS2T_PAIR_END_N("16", "24", "0", PAIRS_FRAME, PAIRS_NEXT_AT("12")));
 }
 #else
 /* A group in pairs_loop's loop: pixel 0's words from r0, pixel 1's from r2, the pair's from r1 (each
@@ -303,42 +325,40 @@ _Static_assert(6 * ROWS16_C / 8 % PAIRS_LOOP_GROUPS == 0, "whole loop passes");
  * and both strides: per pair the three kernel rows in a loop (the slots' pointers from the frame),
  * each row's groups in a loop of PAIRS_LOOP_GROUPS (pixel 1's words p->d bytes after pixel 0's,
  * loaded apart: 20 estimated cycles a group where the straight forms' chains take 15.7). Frame:
- * p's first thirteen words (rows, table, out, out_c, end, bias, u, w, d, row_bytes), then the next
- * kernel row's slot pointer (at 52) and a word of padding.
+ * p's first twelve words (rows, table, out, out_c, end, u, w, d, row_bytes), then the next kernel
+ * row's slot pointer (at 48) and a word of padding.
  */
 __attribute__((naked, noinline)) static void pairs_loop(ARG const pairs_args *p)
 {
     __asm__ volatile(
         "push   {r4-r11, lr}\n\t"
-        "sub    sp, sp, #60\n\t"
+        "sub    sp, sp, #56\n\t"
         "ldm    r0, {r1-r12}\n\t"
         "stm    sp, {r1-r12}\n\t"
-        "ldr    r2, [r0, #48]\n\t"
-        "str    r2, [sp, #48]\n\t"
-        "mov    r1, r11\n"                   /* w */
+        "mov    r1, r10\n\t"                /* w */
+        PAIRS_FIRST_AT("12")
         "10:\n\t"
-        PAIRS_BIASES("28")
         "mov    r4, r3\n\t"
         "mov    r6, r5\n\t"
         "mov    r2, sp\n\t"
-        "str    r2, [sp, #52]\n"
+        "str    r2, [sp, #48]\n"
         "11:\n\t"                           /* a kernel row */
-        "ldr    r2, [sp, #52]\n\t"
+        "ldr    r2, [sp, #48]\n\t"
         "ldr    r0, [r2], #4\n\t"
-        "str    r2, [sp, #52]\n\t"
-        "ldrd   r2, lr, [sp, #44]\n\t"      /* d, row_bytes */
+        "str    r2, [sp, #48]\n\t"
+        "ldrd   r2, lr, [sp, #40]\n\t"      /* d, row_bytes */
         "add    r2, r0, r2\n\t"
         "add    lr, r0, lr\n"
         "12:\n\t"
         PAIRS_LOOP_GROUP PAIRS_LOOP_GROUP PAIRS_LOOP_GROUP PAIRS_LOOP_GROUP
         "cmp    r0, lr\n\t"
         "bne    12b\n\t"
-        "ldr    r2, [sp, #52]\n\t"
+        "ldr    r2, [sp, #48]\n\t"
         "add    lr, sp, #12\n\t"            /* (past the slots) */
         "cmp    r2, lr\n\t"
         "bne    11b\n\t"
-        PAIRS_RQ("32", "12")
-        PASS2T_PAIR_END("16", "24", "0", "60"));
+        PAIRS_RQ("28", PAIRS_CONSTS_AT("12"))
+        PASS2T_PAIR_END_N("16", "24", "0", "56", PAIRS_NEXT_AT("12")));
 }
 #endif /* NNOM_COMPACT_KERNELS */
 

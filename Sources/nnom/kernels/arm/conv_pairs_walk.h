@@ -132,7 +132,7 @@ static inline void pairs_pass(pairs_args *pr, void (*pass)(const pairs_args *), 
 #define PAIRS_SLOT_UNITS (ROWS16_WIDE * ROWS64_C / ROWS16_C)
 
 /* Every pass of a stride-1 layer, as rows16_passes walks them (slots of ROWS16_WIDE pixels with
- * @p wide), by @p pass, for the block of channels of pr (table, bias, w, out_c, n_ch prepared) from
+ * @p wide), by @p pass, for the block of channels of pr (table, w, out_c, n_ch prepared) from
  * @p out (its first channel). */
 __attribute__((noinline)) static void pairs_passes1(const nnom_conv_args *a, pairs_args *pr,
                                                     void (*pass)(const pairs_args *), const rows16_src *f,
@@ -191,8 +191,8 @@ __attribute__((noinline)) static void pairs_passes2(const nnom_conv_args *a, pai
     }
 }
 
-/* Output channels a call of the walk computes: their constants (pass2t_table) on the stack; more in
- * blocks of it, each walking the layer (widening its slots) again. */
+/* Output channels a call of the walk computes: their table (pairs_table) on the stack; more in blocks
+ * of it, each walking the layer (widening its slots) again. */
 #define PAIRS_BLOCK_CHANNELS 64
 
 int nnom_arm_conv2d_pairs_strips(const nnom_conv_args *a, const int8_t *in, int8_t *out, void *scratch,
@@ -205,7 +205,7 @@ int nnom_arm_conv2d_pairs_strips(const nnom_conv_args *a, const int8_t *in, int8
     const int s2 = a->stride_h == 2;
     const uint32_t slots = s2 ? ROWS2_SLOTS_BYTES(c) : 3u * ROWS16_PIXELS * 2u * (uint32_t)c;
     if (slots > scratch_bytes) return 0;
-    int32_t table[PAIRS_BLOCK_CHANNELS / 2 * PASS2T_WORDS];
+    int32_t table[2 + PAIRS_BLOCK_CHANNELS / 2 * PAIRS_WORDS];
     int32_t sums[ROWS16_K * PAIRS_SLOT_UNITS];
     const int32_t *const bias = (const int32_t *)a->bias;
     const ptrdiff_t pair_bytes = 2 * nnom_conv_pairs_patch(9 * c);
@@ -233,8 +233,7 @@ int nnom_arm_conv2d_pairs_strips(const nnom_conv_args *a, const int8_t *in, int8
 #endif
     for (int32_t c0 = 0; c0 < out_c; c0 += PAIRS_BLOCK_CHANNELS) {
         pr.n_ch = out_c - c0 < PAIRS_BLOCK_CHANNELS ? out_c - c0 : PAIRS_BLOCK_CHANNELS;
-        pass2t_table(table, a->multiplier + c0, a->shift + c0, pr.n_ch, a->out_zp);
-        pr.bias = bias + c0;
+        pairs_table(table, bias + c0, a->multiplier + c0, a->shift + c0, pr.n_ch, a->out_zp);
         pr.w = (const uint8_t *)a->weights + c0 / 2 * pair_bytes;
         if (s2) pairs_passes2(a, &pr, pass, &f, (uint32_t *)scratch, sums, out + c0, clamp);
         else pairs_passes1(a, &pr, pass, &f, (uint32_t *)scratch, sums, out + c0, clamp, wide);

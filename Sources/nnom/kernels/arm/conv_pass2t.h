@@ -59,7 +59,10 @@ static void pass2t_table(int32_t *t, const int32_t *mult, const int32_t *shift, 
  * c + 1's r5 and r6, stored at out and out + out_c ([sp, #OUT_AT], out_c after it); out moved on two
  * channels, the weights (r1) by WSTEP bytes; back to label 10 until out reaches the output's end
  * ([sp, #END_AT]), else FRAME bytes of stack dropped and return. Label 30: the U form, then 21. */
-#define PASS2T_PAIR_END(OUT_AT, END_AT, WSTEP, FRAME)                                        \
+#define PASS2T_PAIR_END(OUT_AT, END_AT, WSTEP, FRAME) PASS2T_PAIR_END_N(OUT_AT, END_AT, WSTEP, FRAME, "")
+/* The same with NEXT after the stores (the channel pairs' strips, conv_pairs_rows.h: the next pair's
+ * biases into r3, r5). */
+#define PASS2T_PAIR_END_N(OUT_AT, END_AT, WSTEP, FRAME, NEXT)                               \
     "21:\n\t"                                                                              \
     "ldrd   r7, r8, [sp, #" OUT_AT "]\n\t" /* out, out_c */                                 \
     "ldr    r10, [sp, #" END_AT "]\n\t"    /* the output's end */                           \
@@ -68,6 +71,7 @@ static void pass2t_table(int32_t *t, const int32_t *mult, const int32_t *shift, 
     "add    r9, r7, r8\n\t"                                                                \
     "strb   r4, [r9]\n\t"                                                                  \
     "strb   r6, [r9, #1]\n\t"                                                              \
+    NEXT                                                                                    \
     "adds   r7, r7, #2\n\t"                                                                \
     "str    r7, [sp, #" OUT_AT "]\n\t"                                                      \
     "add    r1, r1, #" WSTEP "\n\t" /* the next pair's weights */                           \
