@@ -300,12 +300,16 @@ __attribute__((naked, noinline)) static void pairs_rows2w(ARG const pairs_args *
         PASS2T_PAIR_END_N("16", "24", "0", PAIRS_FRAME, PAIRS_NEXT_AT("12")));
 }
 #else
-/* A group in pairs_loop's loop: pixel 0's words from r0, pixel 1's from r2, the pair's from r1 (each
- * stepped on), channel A's products with r11, r12 first, then channel B's (their odd bytes). */
-#define PAIRS_LOOP_GROUP                                 \
-    "ldrd   r7, r8, [r0], #8\n\t"                        \
-    "ldrd   r9, r10, [r2], #8\n\t"                       \
-    "ldrd   r11, r12, [r1], #8\n\t"                      \
+/* Group K of pairs_loop's loop pass: pixel 0's words from r0, pixel 1's from r2, the pair's from r1
+ * (8 K bytes on; six LDR in a row: 7 estimated cycles where three LDRD take 9), channel A's products
+ * with r11, r12 first, then channel B's (their odd bytes). */
+#define PAIRS_LOOP_GROUP(K)                              \
+    "ldr    r7, [r0, #8 * " K "]\n\t"                   \
+    "ldr    r8, [r0, #8 * " K " + 4]\n\t"               \
+    "ldr    r9, [r2, #8 * " K "]\n\t"                   \
+    "ldr    r10, [r2, #8 * " K " + 4]\n\t"              \
+    "ldr    r11, [r1, #8 * " K "]\n\t"                  \
+    "ldr    r12, [r1, #8 * " K " + 4]\n\t"              \
     "smlad  r3, r7, r11, r3\n\t"                         \
     "smlad  r4, r9, r11, r4\n\t"                         \
     "sxtb16 r11, r11, ror #8\n\t"                        \
@@ -324,7 +328,7 @@ _Static_assert(6 * ROWS16_C / 8 % PAIRS_LOOP_GROUPS == 0, "whole loop passes");
  * The compact form (-Os, NNOM_COMPACT_KERNELS) of the pair passes, one routine for every channel count
  * and both strides: per pair the three kernel rows in a loop (the slots' pointers from the frame),
  * each row's groups in a loop of PAIRS_LOOP_GROUPS (pixel 1's words p->d bytes after pixel 0's,
- * loaded apart: 20 estimated cycles a group where the straight forms' chains take 15.7). Frame:
+ * loaded apart: 18.75 estimated cycles a group where the straight forms' chains take 15.7). Frame:
  * p's first twelve words (rows, table, out, out_c, end, u, w, d, row_bytes), then the next kernel
  * row's slot pointer (at 48) and a word of padding.
  */
@@ -350,7 +354,10 @@ __attribute__((naked, noinline)) static void pairs_loop(ARG const pairs_args *p)
         "add    r2, r0, r2\n\t"
         "add    lr, r0, lr\n"
         "12:\n\t"
-        PAIRS_LOOP_GROUP PAIRS_LOOP_GROUP PAIRS_LOOP_GROUP PAIRS_LOOP_GROUP
+        PAIRS_LOOP_GROUP("0") PAIRS_LOOP_GROUP("1") PAIRS_LOOP_GROUP("2") PAIRS_LOOP_GROUP("3")
+        "adds   r0, r0, #8 * " ROWS16_STR(PAIRS_LOOP_GROUPS) "\n\t"
+        "adds   r2, r2, #8 * " ROWS16_STR(PAIRS_LOOP_GROUPS) "\n\t"
+        "adds   r1, r1, #8 * " ROWS16_STR(PAIRS_LOOP_GROUPS) "\n\t"
         "cmp    r0, lr\n\t"
         "bne    12b\n\t"
         "ldr    r2, [sp, #48]\n\t"
