@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "format/format.h"
+#include "kernels/conv.h"
 #include "model_util.h"
 
 /* A small int8 model with real weights: input (4,5,3) -> dense 7 -> reshape -> output. */
@@ -79,6 +80,81 @@ static void expect_load_error(const char *what, size_t size, nnom_status want, c
     TU_CHECK(strstr(err.message, words) != NULL, "%s: message '%s' should mention '%s'", what, err.message, words);
     if (m && m != (nnom_model *)0x1) nnom_model_destroy(m);
     restore();
+}
+
+/* ---- a convolution in channel pairs (format 1.11): input (4,4,4) -> conv 3x3 "same", 3 filters */
+enum { PC_K = 3 * 3 * 4, PC_OUT = 3, PC_IN = 4 * 4 * 4, PC_OUT_N = 4 * 4 * PC_OUT };
+static int8_t pc_rows[PC_OUT * PC_K];
+static uint8_t pc_pairs[4 * PC_K]; /* 3 filters padded to 4, patch 36 (a multiple of 4) */
+static int32_t pc_bias[PC_OUT], pc_mult[PC_OUT], pc_shift[PC_OUT];
+
+static nnom_model *conv_model(int pairs)
+{
+    nnom_model *m = tu_model_new(NNOM_DTYPE_S8, NULL);
+    int32_t in_id, conv_id;
+    TU_OK(m, nnom_model_add_input(m, "image", (nnom_shape){3, {4, 4, 4}}, (nnom_quant){0.05f, 5}, &in_id));
+    nnom_layer_desc d = tu_desc1(NNOM_LAYER_CONV2D, "conv", in_id);
+    d.params.units = PC_OUT;
+    d.params.kernel[0] = d.params.kernel[1] = 3;
+    d.params.padding = NNOM_PADDING_SAME;
+    d.params.cell_flags = pairs ? NNOM_CONV_CHANNEL_PAIRS : 0;
+    d.blobs[0] = pairs ? (nnom_blob){pc_pairs, sizeof pc_pairs} : (nnom_blob){pc_rows, sizeof pc_rows};
+    d.blobs[1] = (nnom_blob){pc_bias, sizeof pc_bias};
+    d.blobs[2] = (nnom_blob){pc_mult, sizeof pc_mult};
+    d.blobs[3] = (nnom_blob){pc_shift, sizeof pc_shift};
+    d.quant = (nnom_quant){0.1f, -7};
+    TU_OK(m, nnom_model_add_layer(m, &d, &conv_id));
+    tu_add_output(m, conv_id, "features");
+    TU_OK(m, nnom_model_compile(m));
+    return m;
+}
+
+/* Saved in pairs, the file carries header flag bit 1 and runs as the same layer in rows does; refused
+ * without that flag, with another cell_flags bit, and with a blob of the rows' size. */
+static void test_conv_channel_pairs(void)
+{
+    tu_fill_s8(pc_rows, sizeof pc_rows, -127, 127);
+    tu_fill_s32(pc_bias, PC_OUT, -900, 900);
+    for (int c = 0; c < PC_OUT; c++) tu_ref_multiplier(0.05 * 0.01 / 0.1 * (1 + 0.2 * c), &pc_mult[c], &pc_shift[c]);
+    nnom_conv_pairs_pack(pc_rows, PC_K, PC_OUT, pc_pairs);
+    int8_t x[PC_IN], want[PC_OUT_N], got[PC_OUT_N];
+    tu_fill_s8(x, PC_IN, -128, 127);
+    nnom_model *rows = conv_model(0), *pairs = conv_model(1);
+    TU_OK(rows, nnom_model_alloc_arena(rows));
+    TU_OK(rows, nnom_model_set_input_s8(rows, 0, x, PC_IN));
+    TU_OK(rows, nnom_model_run(rows));
+    TU_OK(rows, nnom_model_get_output_s8(rows, 0, want, PC_OUT_N));
+    TU_OK(pairs, nnom_model_save(pairs, file_bytes, sizeof file_words, &file_size));
+    TU_CHECK(nnom_rd_u32(file_bytes + NNOM_HDR_FLAGS) == NNOM_FILE_FLAG_CONV_CHANNEL_PAIRS,
+             "a model in channel pairs: header flags 0x%x", (unsigned)nnom_rd_u32(file_bytes + NNOM_HDR_FLAGS));
+    memcpy(pristine, file_bytes, file_size);
+    nnom_model *loaded = NULL;
+    nnom_error err;
+    TU_REQUIRE(nnom_model_load(file_bytes, file_size, NULL, &loaded, &err) == NNOM_OK, "%s", err.message);
+    TU_OK(loaded, nnom_model_alloc_arena(loaded));
+    TU_OK(loaded, nnom_model_set_input_s8(loaded, 0, x, PC_IN));
+    TU_OK(loaded, nnom_model_run(loaded));
+    TU_OK(loaded, nnom_model_get_output_s8(loaded, 0, got, PC_OUT_N));
+    TU_CHECK(memcmp(got, want, PC_OUT_N) == 0, "the conv in channel pairs gives other outputs than in rows");
+    nnom_model_destroy(loaded);
+
+    const uint32_t rec = NNOM_FILE_HEADER_BYTES + NNOM_FILE_RECORD_BYTES; /* the conv's record */
+    const uint32_t cell_flags_at = rec + NNOM_REC_PARAMS + 4 * 21;
+    nnom_wr_u32(file_bytes + NNOM_HDR_FLAGS, 0);
+    refresh_crc();
+    expect_load_error("channel pairs without the header flag", file_size, NNOM_ERR_FORMAT, "lacks flag 0x2");
+    restore();
+    nnom_wr_u32(file_bytes + cell_flags_at, 2);
+    refresh_crc();
+    expect_load_error("unknown conv cell_flags", file_size, NNOM_ERR_ARGUMENT, "only bit 0 (weights in channel pairs)");
+    restore();
+    /* the rows' 108 bytes where the pairs take 144 */
+    nnom_wr_u32(file_bytes + rec + NNOM_REC_BLOBS + 4, sizeof pc_rows);
+    refresh_crc();
+    expect_load_error("channel pairs of the wrong size", file_size, NNOM_ERR_SHAPE, "weights in channel pairs [3][3][3][4]");
+    restore();
+    nnom_model_destroy(rows);
+    nnom_model_destroy(pairs);
 }
 
 int main(void)
@@ -206,7 +282,7 @@ int main(void)
     /* ---- reserved fields and unknown flags: each set in valid bytes (CRC fixed) is refused by name */
     {
         const struct { const char *what; uint32_t at; nnom_status want; const char *words; } zeros[] = {
-            {"header flag bit 1", NNOM_HDR_FLAGS, NNOM_ERR_VERSION, "header flags 0x2"},
+            {"header flag bit 2", NNOM_HDR_FLAGS, NNOM_ERR_VERSION, "header flags 0x4"},
             {"header flag bit 31", NNOM_HDR_FLAGS + 3, NNOM_ERR_VERSION, "unknown to this runtime"},
             {"first reserved header byte", NNOM_HDR_RESERVED, NNOM_ERR_FORMAT, "reserved byte 44"},
             {"last reserved header byte", NNOM_FILE_HEADER_BYTES - 1, NNOM_ERR_FORMAT, "reserved byte 63"},
@@ -219,8 +295,8 @@ int main(void)
         };
         for (size_t k = 0; k < sizeof zeros / sizeof zeros[0]; k++) {
             TU_CHECK(file_bytes[zeros[k].at] == 0, "%s: zero in a file the writer made", zeros[k].what);
-            /* (header byte 40: bit 1, the first this runtime does not know; bit 0 is dense row pairs) */
-            file_bytes[zeros[k].at] = (uint8_t)(zeros[k].at == NNOM_HDR_FLAGS + 3 ? 0x80 : zeros[k].at == NNOM_HDR_FLAGS ? 2 : 1);
+            /* (header byte 40: bit 2, the first this runtime does not know; bits 0 and 1 are pairs) */
+            file_bytes[zeros[k].at] = (uint8_t)(zeros[k].at == NNOM_HDR_FLAGS + 3 ? 0x80 : zeros[k].at == NNOM_HDR_FLAGS ? 4 : 1);
             refresh_crc();
             expect_load_error(zeros[k].what, file_size, zeros[k].want, zeros[k].words);
         }
@@ -262,6 +338,8 @@ int main(void)
         restore();
     }
     printf("random corruption: %d of 3000 corrupt images still formed a valid model\n", loaded_ok);
+
+    test_conv_channel_pairs();
 
     /* the CRC is zlib's */
     TU_CHECK(nnom_crc32(0, "123456789", 9) == 0xCBF43926u, "crc32 check value");

@@ -35,7 +35,7 @@
  */
 #define NNOM_FORMAT_VERSION_MAJOR 1
 /** Newest minor version of the .nnom format this runtime reads (see NNOM_FORMAT_VERSION_MAJOR). */
-#define NNOM_FORMAT_VERSION_MINOR 10
+#define NNOM_FORMAT_VERSION_MINOR 11
 
 /** Marks a function of the public API: the only symbols libnnom.so exports
  *  (the library is built with -fvisibility=hidden). */

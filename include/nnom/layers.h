@@ -48,9 +48,10 @@ typedef enum nnom_dtype {
  * Layer types. The value is stored in .nnom files: never renumber, only append.
  *
  * Blob slots per type (s8 / f32):
- *  - CONV1D, CONV2D: s8: 0 weights int8 [out][kh][kw][in], 1 bias int32 [out] (may be empty),
+ *  - CONV1D, CONV2D: s8: 0 weights int8 [out][kh][kw][in] (with cell_flags NNOM_CONV_CHANNEL_PAIRS:
+ *    in channel pairs, docs/format.md), 1 bias int32 [out] (may be empty),
  *    2 multiplier int32 [out], 3 shift int32 [out]. f32: 0 weights float, 1 bias float (may be empty).
- *    Parameters: kernel, stride, dilation, padding, units (= filters), activation; with
+ *    Parameters: kernel, stride, dilation, padding, units (= filters), activation, cell_flags; with
  *    NNOM_PADDING_EXPLICIT also pad (1D: left and right only; zero otherwise).
  *  - DEPTHWISE_CONV1D/2D: s8: 0 weights int8 [kh][kw][in*mult] (Keras order), 1 bias int32 [in*mult],
  *    2 multiplier, 3 shift (per output channel). f32: 0 weights, 1 bias.
@@ -284,6 +285,10 @@ typedef enum nnom_rnn_flag {
 /** nnom_layer_params::cell_flags of an int8 DENSE (file format 1.10): blob 0 holds the weights in
  *  row pairs, the layout of kernels/dense.h (NNOM_DENSE_PAIRS_BYTES), which the converter writes. */
 #define NNOM_DENSE_ROW_PAIRS 1
+/** nnom_layer_params::cell_flags of an int8 CONV1D/CONV2D (file format 1.11): blob 0 holds the
+ *  weights in channel pairs, the layout of kernels/conv.h (NNOM_CONV_PAIRS_BYTES), which the
+ *  converter writes for the layers whose Cortex-M kernel reads them so. */
+#define NNOM_CONV_CHANNEL_PAIRS 1
 
 /** An activation inside a recurrent cell, the bytes of nnom_layer_params::activations. */
 typedef enum nnom_rnn_act {

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "nnom/api.h"
+#include "nnom/layers.h"
 
 #define NNOM_FILE_MAGIC "NNOM"
 /* public as NNOM_FORMAT_VERSION_* (nnom/api.h), which weights.h checks at compile time */
@@ -45,15 +46,25 @@ enum {
 /* Header flags. A reader refuses a file with a bit it does not know: a newer writer's
  * feature is never silently ignored.
  *  - NNOM_FILE_FLAG_DENSE_ROW_PAIRS (1.10): some DENSE layer has cell_flags NNOM_DENSE_ROW_PAIRS
- *    (weights in row pairs). Set by the writer exactly then, so that a runtime older than 1.10,
- *    which would read the pairs as rows, refuses the file. */
+ *    (weights in row pairs).
+ *  - NNOM_FILE_FLAG_CONV_CHANNEL_PAIRS (1.11): some CONV1D/CONV2D layer has cell_flags
+ *    NNOM_CONV_CHANNEL_PAIRS (weights in channel pairs).
+ * Each is set by the writer exactly then, so that an older runtime, which would read the pairs as
+ * rows, refuses the file. */
 #define NNOM_FILE_FLAG_DENSE_ROW_PAIRS 1u
-#define NNOM_FILE_FLAGS_KNOWN NNOM_FILE_FLAG_DENSE_ROW_PAIRS
+#define NNOM_FILE_FLAG_CONV_CHANNEL_PAIRS 2u
+#define NNOM_FILE_FLAGS_KNOWN (NNOM_FILE_FLAG_DENSE_ROW_PAIRS | NNOM_FILE_FLAG_CONV_CHANNEL_PAIRS)
 
-/* Whether the record of a layer of type @p type with cell_flags @p cell_flags needs
- * NNOM_FILE_FLAG_DENSE_ROW_PAIRS in the header. */
-#define NNOM_NEEDS_ROW_PAIRS_FLAG(type, cell_flags) \
-    ((type) == NNOM_LAYER_DENSE && ((uint32_t)(cell_flags) & NNOM_DENSE_ROW_PAIRS) != 0)
+/* The header flags that the record of a layer of type @p type with cell_flags @p cell_flags needs
+ * (0: none). */
+static inline uint32_t nnom_layer_file_flags(int32_t type, int32_t cell_flags)
+{
+    const uint32_t f = (uint32_t)cell_flags;
+    if (type == NNOM_LAYER_DENSE && (f & NNOM_DENSE_ROW_PAIRS)) return NNOM_FILE_FLAG_DENSE_ROW_PAIRS;
+    if ((type == NNOM_LAYER_CONV1D || type == NNOM_LAYER_CONV2D) && (f & NNOM_CONV_CHANNEL_PAIRS))
+        return NNOM_FILE_FLAG_CONV_CHANNEL_PAIRS;
+    return 0;
+}
 
 /* layer record field offsets */
 enum {

@@ -195,11 +195,11 @@ static nnom_status read_record(nnom_model *m, const uint8_t *b, uint32_t file, u
      * time below; the host is little-endian and the record 4-byte aligned, both checked before). */
     const nnom_layer_def *record = (const nnom_layer_def *)(const void *)r;
     d.params = record->params; /* (used only if the layer needs its own copy: an empty name) */
-    if (NNOM_NEEDS_ROW_PAIRS_FLAG(type, d.params.cell_flags) &&
-        !(nnom_rd_u32(b + NNOM_HDR_FLAGS) & NNOM_FILE_FLAG_DENSE_ROW_PAIRS)) {
-        nnom_format(msg, sizeof msg, "layer %u ('%s'): cell_flags 0x%x stores the weights in row pairs, but the "
-                    "header lacks flag 0x%x (dense row pairs), which a writer sets for such a file",
-                    (unsigned)index, name, (unsigned)d.params.cell_flags, (unsigned)NNOM_FILE_FLAG_DENSE_ROW_PAIRS);
+    const uint32_t needs = nnom_layer_file_flags((int32_t)type, d.params.cell_flags);
+    if (needs & ~nnom_rd_u32(b + NNOM_HDR_FLAGS)) {
+        nnom_format(msg, sizeof msg, "layer %u ('%s'): cell_flags 0x%x stores the weights in pairs, but the "
+                    "header lacks flag 0x%x, which a writer sets for such a file",
+                    (unsigned)index, name, (unsigned)d.params.cell_flags, (unsigned)needs);
         return load_fail(err, m, NNOM_ERR_FORMAT, msg);
     }
     uint32_t scale_bits = nnom_rd_u32(r + NNOM_REC_SCALE);

@@ -47,8 +47,7 @@ nnom_status nnom_model_save(nnom_model *m, void *buffer, size_t capacity, size_t
     nnom_wr_u32(out + NNOM_HDR_DATA_OFFSET, (uint32_t)data_offset);
     uint32_t flags = 0;
     for (int32_t i = 0; i < m->n_layers; i++)
-        if (NNOM_NEEDS_ROW_PAIRS_FLAG(m->layers[i].type, m->layers[i].def->params.cell_flags))
-            flags |= NNOM_FILE_FLAG_DENSE_ROW_PAIRS;
+        flags |= nnom_layer_file_flags((int32_t)m->layers[i].type, m->layers[i].def->params.cell_flags);
     nnom_wr_u32(out + NNOM_HDR_FLAGS, flags);
 
     uint32_t cursor = (uint32_t)data_offset;

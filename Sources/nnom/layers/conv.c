@@ -8,7 +8,9 @@
  *    dilation[0] must be 1 (stride/dilation 0 reads as 1).
  *  s8:  blob 0 weights int8 [units][kh][kw][C], blob 1 bias int32 [units] or
  *       empty, blob 2 multipliers int32 [units] (>= 0), blob 3 shifts int32
- *       [units] in [-31, 30]; kh * kw * C at most NNOM_CONV_MAX_PATCH.
+ *       [units] in [-31, 30]; kh * kw * C at most NNOM_CONV_MAX_PATCH. With cell_flags
+ *       NNOM_CONV_CHANNEL_PAIRS blob 0 holds the weights in channel pairs (kernels/conv.h; kh * kw * C
+ *       at most NNOM_CONV_PAIRS_MAX_PATCH), which nnom_conv2d_pairs_s8 reads.
  *  f32: blob 0 weights float [units][kh][kw][C], blob 1 bias float [units] or empty.
  * Scratch (s8): the kernel's im2col columns: the plan reserves the least both kernels need
  * (nnom_conv2d_s8_scratch_bytes()) and gives more, up to their full-speed size, where the
@@ -153,13 +155,28 @@ nnom_status nnom_conv_infer(nnom_layer *l, const nnom_infer_ctx *ctx, int depthw
         return nnom_layer_fail(m, l, NNOM_ERR_UNSUPPORTED, "an int8 kernel window of %ld elements (kernel %dx%d%s), "
                                "at most %d supported", (long)patch, (int)p->kernel[0], (int)p->kernel[1],
                                depthwise ? "" : " x input channels", NNOM_CONV_MAX_PATCH);
+    const int32_t flags = p->cell_flags, known = depthwise ? 0 : NNOM_CONV_CHANNEL_PAIRS;
+    if (flags & ~known)
+        return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT, "cell_flags 0x%x, %s", (unsigned)flags,
+                               depthwise ? "none is known" : "only bit 0 (weights in channel pairs) is known");
+    const int pairs = (flags & NNOM_CONV_CHANNEL_PAIRS) != 0;
+    if (pairs && ctx->dtype != NNOM_DTYPE_S8)
+        return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT, "weights in channel pairs (cell_flags 0x%x) are int8 only",
+                               (unsigned)flags);
+    if (pairs && patch > NNOM_CONV_PAIRS_MAX_PATCH)
+        return nnom_layer_fail(m, l, NNOM_ERR_UNSUPPORTED, "weights in channel pairs over a window of %ld elements, "
+                               "at most %d supported", (long)patch, NNOM_CONV_PAIRS_MAX_PATCH);
     const uint32_t esize = nnom_dtype_size(ctx->dtype);
-    const uint64_t weight_bytes = (uint64_t)out_c * (uint64_t)patch * esize;
+    const uint64_t weight_bytes =
+        pairs ? NNOM_CONV_PAIRS_BYTES(patch, out_c) : (uint64_t)out_c * (uint64_t)patch * esize;
     if (weight_bytes > UINT32_MAX)
         return nnom_layer_fail(m, l, NNOM_ERR_SHAPE, "%ld x %ld weights are too many", (long)out_c, (long)patch);
 
     char what[80];
-    if (depthwise)
+    if (pairs)
+        nnom_format(what, sizeof what, "weights in channel pairs [%d][%d][%d][%d], padded (int8)", (int)p->units,
+                    (int)p->kernel[0], (int)p->kernel[1], (int)d.c);
+    else if (depthwise)
         nnom_format(what, sizeof what, "weights [%d][%d][%d x %d] (%s)", (int)p->kernel[0], (int)p->kernel[1], (int)d.c,
                     (int)p->units, esize == 1 ? "int8" : "float");
     else
@@ -363,6 +380,10 @@ typedef void (*chunk_kernel)(const nnom_conv_args *a, const void *in, void *out,
 static void kernel_s8(const nnom_conv_args *a, const void *in, void *out, void *scratch, uint32_t bytes)
 {
     nnom_conv2d_s8(a, (const int8_t *)in, (int8_t *)out, scratch, bytes);
+}
+static void kernel_pairs_s8(const nnom_conv_args *a, const void *in, void *out, void *scratch, uint32_t bytes)
+{
+    nnom_conv2d_pairs_s8(a, (const int8_t *)in, (int8_t *)out, scratch, bytes);
 }
 static void kernel_f32(const nnom_conv_args *a, const void *in, void *out, void *scratch, uint32_t bytes)
 {
@@ -568,11 +589,12 @@ static void run_window_in_place(const nnom_conv_args *a, uint8_t *buf, uint8_t *
 static void run_s8(const nnom_exec *x)
 {
     const nnom_conv_args a = nnom_conv_exec_args(x, NNOM_DTYPE_S8);
+    const chunk_kernel kernel = x->layer->def->params.cell_flags & NNOM_CONV_CHANNEL_PAIRS ? kernel_pairs_s8 : kernel_s8;
     if (x->layer->in_place && !is_pointwise(&x->layer->def->params))
-        run_window_in_place(&a, (uint8_t *)x->out, (uint8_t *)x->scratch, x->scratch_bytes, sizeof(int8_t), kernel_s8);
+        run_window_in_place(&a, (uint8_t *)x->out, (uint8_t *)x->scratch, x->scratch_bytes, sizeof(int8_t), kernel);
     else if (x->layer->in_place)
-        run_in_place(&a, (uint8_t *)x->out, (uint8_t *)x->scratch, x->scratch_bytes, sizeof(int8_t), kernel_s8, 1);
-    else nnom_conv2d_s8(&a, (const int8_t *)x->in[0], (int8_t *)x->out, x->scratch, x->scratch_bytes);
+        run_in_place(&a, (uint8_t *)x->out, (uint8_t *)x->scratch, x->scratch_bytes, sizeof(int8_t), kernel, 1);
+    else kernel(&a, x->in[0], x->out, x->scratch, x->scratch_bytes);
 }
 
 static void run_f32(const nnom_exec *x)

@@ -101,9 +101,10 @@ nnom_status nnom_dead_channels_remove(nnom_converter *c, const float *samples, i
  * (common/fold_padding.c); outputs unchanged bit for bit. */
 nnom_status nnom_paddings_fold(nnom_converter *c);
 
-/* Writes the int8 model's DENSE weights in row pairs (common/dense_pairs.c): the int8 model rebuilt
- * with each int8 DENSE's blob 0 rearranged and cell_flags NNOM_DENSE_ROW_PAIRS; outputs unchanged bit
- * for bit. The last step of a conversion. */
-nnom_status nnom_dense_pairs_write(nnom_converter *c);
+/* Writes the int8 model's weights in pairs (common/weight_pairs.c): the int8 model rebuilt with each
+ * int8 DENSE's blob 0 in row pairs (cell_flags NNOM_DENSE_ROW_PAIRS) and each convolution that
+ * nnom_conv_pairs_fit() accepts in channel pairs (NNOM_CONV_CHANNEL_PAIRS); outputs unchanged bit for
+ * bit. The last step of a conversion. */
+nnom_status nnom_weight_pairs_write(nnom_converter *c);
 
 #endif

@@ -695,7 +695,7 @@ nnom_status nnom_converter_quantize(nnom_converter *c, const float *samples, siz
     c->error[0] = '\0';
     st = nnom_dead_channels_remove(c, samples, opt.keep_dead_channels);
     if (st == NNOM_OK) st = nnom_paddings_fold(c);
-    return st == NNOM_OK ? nnom_dense_pairs_write(c) : st;
+    return st == NNOM_OK ? nnom_weight_pairs_write(c) : st;
 fail:
     nnom_model_destroy(m);
     free(lo);

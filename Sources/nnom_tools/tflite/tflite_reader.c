@@ -618,7 +618,7 @@ nnom_status nnom_convert_tflite_bytes(const void *bytes, size_t size, const char
     }
     c->int8_model = x.m;
     st = nnom_paddings_fold(c);
-    if (st == NNOM_OK) st = nnom_dense_pairs_write(c);
+    if (st == NNOM_OK) st = nnom_weight_pairs_write(c);
     if (st != NNOM_OK) {
         nnom_converter_error_to(c, st, err);
         nnom_converter_destroy(c);
