@@ -30,69 +30,99 @@
 
 enum {
     DENSE_CHUNK_PAIRS = 32768, /* input pairs of one exact int32 sum (65536 inputs), a multiple of PIECE_PAIRS */
-    PIECE_PAIRS = 64,   /* input pairs summed at a time: int32 sums of one piece cannot overflow */
-    VECTOR_LANES = 16,  /* int16 lanes of a vector-friendly block */
-    BATCH_GROUPS = 16,  /* groups of eight rows summed over one widened piece */
-    GROUP_ROWS = 2 * NNOM_DENSE_PAIR_GROUP
+    PIECE_PAIRS = 128,         /* input pairs widened and laid out at a time */
+    BLOCK_PAIRS = 4,           /* input pairs of one vector block: eight int16 lanes */
+    BLOCK_LANES = 2 * BLOCK_PAIRS,
+    PIECE_LANES = 2 * PIECE_PAIRS,
+    BATCH_GROUPS = 16,         /* groups of eight rows summed over one widened piece */
+    GROUP_ROWS = 2 * NNOM_DENSE_PAIR_GROUP,
+    WORD_BYTES = 4             /* a word: one row pair, one input pair */
 };
-/* One piece's sum a_j: |x| <= 255, |lane| <= 32767, 2 PIECE_PAIRS products: below 2^31. */
-_Static_assert(2 * PIECE_PAIRS * 255 * 32767 < 2147483647, "PIECE_PAIRS");
 _Static_assert(DENSE_CHUNK_PAIRS % PIECE_PAIRS == 0, "a chunk ends where a piece does");
+_Static_assert(PIECE_PAIRS % BLOCK_PAIRS == 0, "a piece is whole blocks");
 
-/* sum_i x16[i] * l[i] and sum_i x16[i] * (l[i] >> 8) (the high bytes, w_B) over i < len, added to
- * *a and *b modulo 2^32: dot products of int16 (x86: PMADDWD). */
-__attribute__((noinline)) static void lane_dots(const int16_t *x16, const int16_t *l, int32_t len, uint32_t *a,
-                                                uint32_t *b)
+/* The lanes of one row pair over a piece: l[2k + t] the word of input pair k read as int16 (t: 0, 1). */
+typedef int16_t pair_lanes[PIECE_LANES];
+
+/* x16[t] = in[i0 + t] - zp for the piece's 2 n inputs from i0 (0 past in_f: the padding input), then 0
+ * up to the end of its last block; returns their sum modulo 2^32. */
+static uint32_t widen_piece(const int8_t *in, int32_t in_f, int32_t zp, int32_t i0, int32_t n, int16_t *x16)
 {
-    int32_t sa = 0, sb = 0;
-    const int32_t blocked = len & ~(int32_t)(VECTOR_LANES - 1);
-    int32_t i;
-    for (i = 0; i < blocked; i++) { /* (a trip count GCC's -O2 vectoriser takes) */
-        sa += x16[i] * l[i];
-        sb += x16[i] * (int16_t)(l[i] >> 8); /* (an arithmetic shift) */
+    const int32_t len = in_f - i0 < 2 * n ? in_f - i0 : 2 * n;
+    const int32_t lanes = BLOCK_LANES * ((n + BLOCK_PAIRS - 1) / BLOCK_PAIRS);
+    uint32_t s = 0;
+    int32_t t;
+    for (t = 0; t < len; t++) {
+        x16[t] = (int16_t)(in[i0 + t] - zp);
+        s += (uint32_t)x16[t];
     }
-    for (; i < len; i++) {
-        sa += x16[i] * l[i];
-        sb += x16[i] * (int16_t)(l[i] >> 8);
-    }
-    *a += (uint32_t)sa;
-    *b += (uint32_t)sb;
+    for (; t < lanes; t++) x16[t] = 0;
+    return s;
 }
 
-/* piece_sums for a last group of one to three pairs (x16: the piece's 2 n widened inputs in order):
- * each pair's words copied apart, then two dot products (lane_dots). */
-static void tail_sums(const int16_t *x16, const uint8_t *gw, int32_t pairs, int32_t n, uint32_t *a, uint32_t *b)
+/* A group's words of a piece of n input pairs (P = pairs words per input pair at @p gw) laid out pair
+ * by pair: l[j] the lanes of row pair j (the words copied as they are), 0 up to the end of the last
+ * block. For four pairs, the whole blocks' copy is a transposition of 4 x 4 words that compilers
+ * vectorise (x86-64 SSE2: shuffles, 25 instructions per block of 16 words). */
+static void pair_layout(const uint8_t *restrict gw, int32_t pairs, int32_t n, pair_lanes *restrict l)
 {
-    int16_t l[2 * PIECE_PAIRS];
-    for (int32_t j = 0; j < pairs; j++) {
-        for (int32_t k = 0; k < n; k++) memcpy(&l[2 * k], gw + 4 * ((size_t)k * (size_t)pairs + (size_t)j), 4);
-        lane_dots(x16, l, 2 * n, &a[j], &b[j]);
-    }
-}
-
-/* The a and b sums of the four row pairs of a whole group over one piece of n input pairs added to
- * a[j], b[j] (modulo 2^32): @p xr the piece's inputs widened and repeated lane by lane (xr[8k + 2j + t]
- * = x[2k + t]), @p gw the group's words of the piece (16 bytes per input pair). The group's words for
- * one input pair are eight int16 lanes, each multiplied by its input as it is (a) and by its high
- * byte, w_B (b): element-wise products of eight lanes, vectors for the compiler. */
-static void piece_sums(const int16_t *xr, const uint8_t *gw, int32_t n, uint32_t *a, uint32_t *b)
-{
-    int32_t la[GROUP_ROWS] = {0}, lb[GROUP_ROWS] = {0}; /* per lane; one piece cannot overflow them */
-    for (int32_t k = 0; k < n; k++) {
-        int16_t g[GROUP_ROWS];
-        memcpy(g, gw + sizeof g * (size_t)k, sizeof g);
-        const int16_t *x = xr + GROUP_ROWS * k;
-        /* (kept a loop: GCC's -O3 unrolls it whole before vectorising, then vectorises neither) */
-#pragma GCC unroll 1
-        for (int32_t l = 0; l < GROUP_ROWS; l++) {
-            la[l] += x[l] * g[l];
-            lb[l] += x[l] * (int16_t)(g[l] >> 8); /* the high byte (an arithmetic shift) */
+    int32_t k = 0;
+    if (pairs == NNOM_DENSE_PAIR_GROUP) {
+        const int32_t whole = n & ~(int32_t)(BLOCK_PAIRS - 1); /* (a trip count GCC's -O2 vectoriser takes) */
+        for (; k < whole; k++) {
+            const uint8_t *w = gw + (size_t)(WORD_BYTES * NNOM_DENSE_PAIR_GROUP) * (size_t)k;
+            uint32_t w0, w1, w2, w3;
+            memcpy(&w0, w, WORD_BYTES);
+            memcpy(&w1, w + WORD_BYTES, WORD_BYTES);
+            memcpy(&w2, w + 2 * WORD_BYTES, WORD_BYTES);
+            memcpy(&w3, w + 3 * WORD_BYTES, WORD_BYTES);
+            memcpy(&l[0][2 * k], &w0, WORD_BYTES);
+            memcpy(&l[1][2 * k], &w1, WORD_BYTES);
+            memcpy(&l[2][2 * k], &w2, WORD_BYTES);
+            memcpy(&l[3][2 * k], &w3, WORD_BYTES);
         }
     }
-    for (int32_t j = 0; j < NNOM_DENSE_PAIR_GROUP; j++) {
-        a[j] += (uint32_t)la[2 * j] + (uint32_t)la[2 * j + 1];
-        b[j] += (uint32_t)lb[2 * j] + (uint32_t)lb[2 * j + 1];
+    for (; k < n; k++)
+        for (int32_t j = 0; j < pairs; j++)
+            memcpy(&l[j][2 * k], gw + WORD_BYTES * ((size_t)k * (size_t)pairs + (size_t)j), WORD_BYTES);
+    for (; k % BLOCK_PAIRS; k++)
+        for (int32_t j = 0; j < pairs; j++) l[j][2 * k] = l[j][2 * k + 1] = 0;
+}
+
+/* Over @p blocks blocks of lanes, for the four row pairs of a group: a[j] += sum_t x16[t] l[j][t] and
+ * b[j] += sum_t x16[t] (l[j][t] >> 8) (the high bytes, w_B), modulo 2^32: eight dot products of int16
+ * over contiguous lanes, which compilers vectorise (x86-64: PMADDWD; 35 instructions per block of 64
+ * multiply-accumulates with GCC 12). */
+__attribute__((noinline)) static void group_dots(const int16_t *x16, const pair_lanes *l, int32_t blocks, uint32_t *a, uint32_t *b)
+{
+    uint32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
+    const int32_t lanes = BLOCK_LANES * blocks; /* (a trip count GCC's -O2 vectoriser takes) */
+    for (int32_t t = 0; t < lanes; t++) {
+        const int32_t x = x16[t];
+        a0 += (uint32_t)(x * l[0][t]);
+        b0 += (uint32_t)(x * (int16_t)(l[0][t] >> 8)); /* (an arithmetic shift) */
+        a1 += (uint32_t)(x * l[1][t]);
+        b1 += (uint32_t)(x * (int16_t)(l[1][t] >> 8));
+        a2 += (uint32_t)(x * l[2][t]);
+        b2 += (uint32_t)(x * (int16_t)(l[2][t] >> 8));
+        a3 += (uint32_t)(x * l[3][t]);
+        b3 += (uint32_t)(x * (int16_t)(l[3][t] >> 8));
     }
+    a[0] += a0, a[1] += a1, a[2] += a2, a[3] += a3;
+    b[0] += b0, b[1] += b1, b[2] += b2, b[3] += b3;
+}
+
+/* group_dots for one row pair (a last group's). */
+__attribute__((noinline)) static void pair_dots(const int16_t *x16, const int16_t *l, int32_t blocks, uint32_t *a, uint32_t *b)
+{
+    uint32_t sa = 0, sb = 0;
+    const int32_t lanes = BLOCK_LANES * blocks;
+    for (int32_t t = 0; t < lanes; t++) {
+        sa += (uint32_t)(x16[t] * l[t]);
+        sb += (uint32_t)(x16[t] * (int16_t)(l[t] >> 8));
+    }
+    *a += sa;
+    *b += sb;
 }
 
 void nnom_dense_pairs_s8_c(const nnom_dense_s8_args *a, const int8_t *in, int8_t *out)
@@ -102,9 +132,12 @@ void nnom_dense_pairs_s8_c(const nnom_dense_s8_args *a, const int8_t *in, int8_t
     const int32_t zp = a->in_zero_point, groups = (rows + GROUP_ROWS - 1) / GROUP_ROWS;
     /* inputs of more than one exact int32 chunk: a group at a time, its sums kept in int64 */
     const int32_t chunked = k_n > DENSE_CHUNK_PAIRS, batch_max = chunked ? 1 : BATCH_GROUPS;
-    int16_t xr[GROUP_ROWS * PIECE_PAIRS], x16[2 * PIECE_PAIRS];
+    int16_t x16[PIECE_LANES];
+    pair_lanes l[NNOM_DENSE_PAIR_GROUP];
     uint32_t sa[BATCH_GROUPS * NNOM_DENSE_PAIR_GROUP], sb[BATCH_GROUPS * NNOM_DENSE_PAIR_GROUP];
     int64_t long_a[NNOM_DENSE_PAIR_GROUP], long_b[NNOM_DENSE_PAIR_GROUP];
+    int32_t widened = -1; /* the piece in x16 (its first input pair) */
+    uint32_t widened_s = 0;
     for (int32_t g0 = 0; g0 < groups; g0 += batch_max) {
         const int32_t batch = groups - g0 < batch_max ? groups - g0 : batch_max, sums = batch * NNOM_DENSE_PAIR_GROUP;
         memset(sa, 0, sizeof sa);
@@ -113,28 +146,23 @@ void nnom_dense_pairs_s8_c(const nnom_dense_s8_args *a, const int8_t *in, int8_t
         memset(long_b, 0, sizeof long_b);
         uint32_t s = 0;
         for (int32_t k0 = 0; k0 < k_n; k0 += PIECE_PAIRS) {
-            const int32_t n = k_n - k0 < PIECE_PAIRS ? k_n - k0 : PIECE_PAIRS;
-            for (int32_t k = 0; k < n; k++) {
-                const int32_t i = 2 * (k0 + k);
-                const int16_t x0 = (int16_t)(in[i] - zp), x1 = (int16_t)(i + 1 < in_f ? in[i + 1] - zp : 0);
-                int16_t *r = xr + GROUP_ROWS * k;
-                x16[2 * k] = x0;
-                x16[2 * k + 1] = x1;
-                for (int32_t j = 0; j < NNOM_DENSE_PAIR_GROUP; j++) {
-                    r[2 * j] = x0;
-                    r[2 * j + 1] = x1;
-                }
-                s += (uint32_t)(x0 + x1);
+            const int32_t n = k_n - k0 < PIECE_PAIRS ? k_n - k0 : PIECE_PAIRS, blocks = (n + BLOCK_PAIRS - 1) / BLOCK_PAIRS;
+            if (k0 != widened) { /* (an input of one piece: widened once) */
+                widened_s = widen_piece(in, in_f, zp, 2 * k0, n, x16);
+                widened = k0;
             }
+            s += widened_s;
             for (int32_t g = 0; g < batch; g++) {
                 const int32_t o = (g0 + g) * GROUP_ROWS;
                 const int32_t pairs = rows - o < GROUP_ROWS ? (rows - o) / 2 : NNOM_DENSE_PAIR_GROUP;
-                const uint8_t *gw = (const uint8_t *)a->weights + (size_t)o * (size_t)(2 * k_n) + 4u * (size_t)pairs * (size_t)k0;
+                const uint8_t *gw = (const uint8_t *)a->weights + (size_t)o * (size_t)(2 * k_n) +
+                                    (size_t)WORD_BYTES * (size_t)pairs * (size_t)k0;
                 uint32_t *ga = sa + NNOM_DENSE_PAIR_GROUP * g, *gb = sb + NNOM_DENSE_PAIR_GROUP * g;
+                pair_layout(gw, pairs, n, l);
                 if (pairs == NNOM_DENSE_PAIR_GROUP)
-                    piece_sums(xr, gw, n, ga, gb);
+                    group_dots(x16, l, blocks, ga, gb);
                 else
-                    tail_sums(x16, gw, pairs, n, ga, gb);
+                    for (int32_t j = 0; j < pairs; j++) pair_dots(x16, l[j], blocks, &ga[j], &gb[j]);
             }
             /* row A's sums, sum_A = a - 256 b - 128 S: exact over one chunk */
             if (k0 + n == k_n || (k0 + n) % DENSE_CHUNK_PAIRS == 0) {
