@@ -146,6 +146,13 @@ static inline int row_in32(int64_t v, int32_t e)
     return e >= 1 && e <= NNOM_REQUANT32_MAX_E && v <= NNOM_REQUANT32_MAX_ACC && v >= -NNOM_REQUANT32_MAX_ACC;
 }
 
+/* nnom_dense_output() in one place (it is large): the rows outside write_rows()'s 32-bit loops and
+ * the sums of inputs longer than a chunk. */
+__attribute__((noinline)) static int8_t row_output(const nnom_dense_s8_args *a, int32_t o, int64_t acc)
+{
+    return nnom_dense_output(a, o, acc);
+}
+
 /* out[r0 + r] for r < count: the rows' outputs from their exact sums acc[r], nnom_dense_output() of
  * each: its 32-bit case (nnom_requant32) in loops of their own, which keep the layer's constants in
  * registers (x86-64: about 30 instructions a row instead of 50), then the rows they left. */
@@ -179,7 +186,7 @@ __attribute__((noinline)) static void write_rows(const nnom_dense_s8_args *a, in
     }
     for (int32_t r = 0; left && r < count; r++)
         if (!row_in32((int64_t)acc[r] + (bias ? bias[r] : 0), -shift[a->per_channel ? r0 + r : 0]))
-            o[r] = nnom_dense_output(a, r0 + r, acc[r]);
+            o[r] = row_output(a, r0 + r, acc[r]);
 }
 
 void nnom_dense_pairs_s8_c(const nnom_dense_s8_args *a, const int8_t *in, int8_t *out)
@@ -233,7 +240,7 @@ void nnom_dense_pairs_s8_c(const nnom_dense_s8_args *a, const int8_t *in, int8_t
         }
         const int32_t r0 = g0 * GROUP_ROWS, count = out_f - r0 < sums ? out_f - r0 : sums;
         if (chunked)
-            for (int32_t r = 0; r < count; r++) out[r0 + r] = nnom_dense_output(a, r0 + r, long_ab[r]);
+            for (int32_t r = 0; r < count; r++) out[r0 + r] = row_output(a, r0 + r, long_ab[r]);
         else
             write_rows(a, r0, count, (const int32_t *)ab, out); /* (the sums as int32: exact, see above) */
     }
