@@ -27,9 +27,13 @@
  * sums may hold the biases (a: bias_A + 256 bias_B, b: bias_B) and write_rows() takes the rows as
  * it takes dense_wide's. Longer inputs go to the portable form. The last group of a layer whose
  * padded row count is not a multiple of 8 (one to three pairs) has a loop of its own
- * (dot_pairs1_asm to dot_pairs3_asm, 3 + 4 P estimated cycles per 4 P multiply-accumulates).
- * Measured (kernel bench, -O2, est. cycles per MAC): 640 -> 128 rows 1.29, 128 -> 128 1.46,
- * 128 -> 640 1.44, 1000 -> 64 1.42; 256 -> 10 2.00; the autoencoder 1.43 (1.63 on rows).
+ * (dot_pairs1_asm to dot_pairs3_asm, 3 + 4 P estimated cycles per 4 P multiply-accumulates, four
+ * steps a pass; the group's starting sums and ends taken as dot_pairs_asm takes them). A layer of
+ * one batch over one piece of the input (most) runs straight-line, without the loops over batches
+ * and pieces: about 130 estimated cycles less on a head.
+ * Measured (kernel bench, -O2, est. cycles per MAC): 640 -> 128 rows 1.29, 128 -> 128 1.45,
+ * 128 -> 640 1.44, 1000 -> 64 1.42; 256 -> 10 1.89, 128 -> 12 1.98 (on rows 2.01), 128 -> 8 2.13
+ * (2.17), 64 -> 12 2.45 (2.42); the autoencoder 1.42 (1.63 on rows).
  */
 #ifndef NNOM_KERNELS_ARM_DENSE_PAIRS_H
 #define NNOM_KERNELS_ARM_DENSE_PAIRS_H
