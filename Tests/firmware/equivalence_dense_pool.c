@@ -40,6 +40,7 @@ static const int32_t dense_edge_shifts[] = {-1, 0, 1, 2, -22, -23, -31, -2, -21}
 enum { DENSE_SHIFT_CASES = 2 * (int32_t)(sizeof dense_edge_shifts / sizeof dense_edge_shifts[0]) };
 enum { DENSE_NARROW_FIRST = 3 + DENSE_EDGE_CASES + DENSE_SHIFT_CASES, DENSE_NARROW_CASES = 100 };
 enum { DENSE_UNITS_FIRST = DENSE_NARROW_FIRST + DENSE_NARROW_CASES, DENSE_UNITS_CASES = 40 };
+enum { DENSE_PIECES_FIRST = DENSE_UNITS_FIRST + DENSE_UNITS_CASES, DENSE_PIECES_CASES = 30 };
 
 int32_t check_dense(int32_t cases)
 {
@@ -56,12 +57,20 @@ int32_t check_dense(int32_t cases)
          * rows with shifts or sums outside the 32-bit requantisation */
         const int narrow = t >= DENSE_NARROW_FIRST && t < DENSE_NARROW_FIRST + DENSE_NARROW_CASES;
         const int units = t >= DENSE_UNITS_FIRST && t < DENSE_UNITS_FIRST + DENSE_UNITS_CASES;
+        /* a band for the row pairs' kernel beyond one batch and one piece: inputs of 1281-3000 (up to
+         * five pieces of 640), or of 560-640 (one piece, no room for sums after it) to 65-200 rows
+         * (several batches of eight groups) */
+        const int pieces = t >= DENSE_PIECES_FIRST && t < DENSE_PIECES_FIRST + DENSE_PIECES_CASES;
+        const int long_in = pieces && chance(50);
         a.in_features = t < 3 ? range(65537, 70000)
                               : (narrow ? range(4, 139)
-                                        : (units ? range(132, 643) : (chance(50) ? range(1, 64) : range(1, 1200))));
+                                        : (units ? range(132, 643)
+                                                 : (pieces ? (long_in ? range(1281, 3000) : range(560, 640))
+                                                           : (chance(50) ? range(1, 64) : range(1, 1200)))));
         a.out_features = t < 3 ? range(1, 4)
                                : (narrow ? (chance(40) ? range(4, 20) : range(4, 300))
-                                         : (units ? (chance(30) ? range(8, 15) : range(8, 300)) : range(1, 40)));
+                                         : (units ? (chance(30) ? range(8, 15) : range(8, 300))
+                                                  : (pieces && !long_in ? range(65, 200) : range(1, 40))));
         int8_t *x = t < 3 ? weights : input + range(0, 3); /* big cases read the weights as input too */
         int8_t *w = weights + (chance(50) ? MAX_W - a.in_features * a.out_features : range(0, 3));
         fill_s8(weights, MAX_W);

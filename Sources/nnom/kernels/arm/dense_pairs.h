@@ -27,9 +27,13 @@
  * sums may hold the biases (a: bias_A + 256 bias_B, b: bias_B) and write_rows() takes the rows as
  * it takes dense_wide's. Longer inputs go to the portable form. The last group of a layer whose
  * padded row count is not a multiple of 8 (one to three pairs) has a loop of its own
- * (dot_pairs1_asm to dot_pairs3_asm, 3 + 4 P estimated cycles per 4 P multiply-accumulates).
- * Measured (kernel bench, -O2, est. cycles per MAC): 640 -> 128 rows 1.29, 128 -> 128 1.46,
- * 128 -> 640 1.44, 1000 -> 64 1.42; 256 -> 10 2.00; the autoencoder 1.43 (1.63 on rows).
+ * (dot_pairs1_asm to dot_pairs3_asm, 3 + 4 P estimated cycles per 4 P multiply-accumulates, four
+ * steps a pass; the group's starting sums and ends taken as dot_pairs_asm takes them). A layer of
+ * one batch over one piece of the input (most) runs straight-line, without the loops over batches
+ * and pieces: about 130 estimated cycles less on a head.
+ * Measured (kernel bench, -O2, est. cycles per MAC): 640 -> 128 rows 1.29, 128 -> 128 1.45,
+ * 128 -> 640 1.44, 1000 -> 64 1.42; 256 -> 10 1.89, 128 -> 12 1.98 (on rows 2.01), 128 -> 8 2.13
+ * (2.17), 64 -> 12 2.45 (2.42); the autoencoder 1.42 (1.63 on rows).
  */
 #ifndef NNOM_KERNELS_ARM_DENSE_PAIRS_H
 #define NNOM_KERNELS_ARM_DENSE_PAIRS_H
@@ -205,36 +209,43 @@ __attribute__((naked, noinline)) static void dot_pairs_asm(ARG const uint32_t *x
         "6:\n\t" PAIRS_ENTRIES); /* the entries' offsets from the first step, by n % steps (data) */
 }
 
+/* Eight inputs of widen_pairs(): two loads in a run, four SXTAB16 (lanes (x0, x2), (x1, x3) of each
+ * word), four SMLAD for the sum, two PKHBT and two PKHTB into (x0, x1), (x2, x3), one STM (flags
+ * untouched). */
+#define WIDEN_PAIRS_EIGHT                                    \
+    "ldr     %[t0], [%[x]], #8\n\t"                          \
+    "ldr     %[t1], [%[x], #-4]\n\t"                         \
+    "sxtab16 %[l0], %[zp], %[t0]\n\t"                        \
+    "sxtab16 %[t0], %[zp], %[t0], ror #8\n\t"                \
+    "sxtab16 %[l1], %[zp], %[t1]\n\t"                        \
+    "sxtab16 %[t1], %[zp], %[t1], ror #8\n\t"                \
+    "smlad   %[s], %[l0], %[ones], %[s]\n\t"                 \
+    "smlad   %[s], %[t0], %[ones], %[s]\n\t"                 \
+    "smlad   %[s], %[l1], %[ones], %[s]\n\t"                 \
+    "smlad   %[s], %[t1], %[ones], %[s]\n\t"                 \
+    "pkhbt   %[p0], %[l0], %[t0], lsl #16\n\t"               \
+    "pkhtb   %[p1], %[t0], %[l0], asr #16\n\t"               \
+    "pkhbt   %[p2], %[l1], %[t1], lsl #16\n\t"               \
+    "pkhtb   %[p3], %[t1], %[l1], asr #16\n\t"               \
+    "stm     %[d]!, {%[p0], %[p1], %[p2], %[p3]}\n\t"
+
 /* xw[k] = the int16 pair (x[2k] - zp, x[2k + 1] - zp) for the len inputs (the last partner 0 when
- * len is odd); returns the sum of the widened values, modulo 2^32. Eight inputs a pass: two loads
- * in a run, four SXTAB16 (lanes (x0, x2), (x1, x3) of each word), four SMLAD for the sum, two PKHBT
- * and two PKHTB into (x0, x1), (x2, x3), one STM: 21 instructions, about 24 estimated cycles. */
+ * len is odd); returns the sum of the widened values, modulo 2^32. Sixteen inputs a pass (an odd
+ * count of eight enters at the second half): 40 instructions, about 45 estimated cycles. */
 static uint32_t widen_pairs(uint32_t *xw, const int8_t *x, int32_t len, int32_t zp)
 {
     const uint32_t neg_zp = (uint32_t)(uint16_t)(int16_t)(-zp) * 0x00010001u;
     uint32_t s = 0;
-    int32_t passes = len >> 3;
+    int32_t passes = len >> 3; /* of eight */
     if (passes) {
         /* (STM stores in ascending register order: fixed registers) */
         register uint32_t p0 __asm__("r4"), p1 __asm__("r5"), p2 __asm__("r6"), p3 __asm__("r7");
         uint32_t t0, t1, l0, l1;
-        __asm__ volatile("1:\n\t"
-                         "ldr     %[t0], [%[x]], #8\n\t"
-                         "ldr     %[t1], [%[x], #-4]\n\t"
-                         "sxtab16 %[l0], %[zp], %[t0]\n\t"
-                         "sxtab16 %[t0], %[zp], %[t0], ror #8\n\t"
-                         "sxtab16 %[l1], %[zp], %[t1]\n\t"
-                         "sxtab16 %[t1], %[zp], %[t1], ror #8\n\t"
-                         "smlad   %[s], %[l0], %[ones], %[s]\n\t"
-                         "smlad   %[s], %[t0], %[ones], %[s]\n\t"
-                         "smlad   %[s], %[l1], %[ones], %[s]\n\t"
-                         "smlad   %[s], %[t1], %[ones], %[s]\n\t"
-                         "pkhbt   %[p0], %[l0], %[t0], lsl #16\n\t"
-                         "pkhtb   %[p1], %[t0], %[l0], asr #16\n\t"
-                         "pkhbt   %[p2], %[l1], %[t1], lsl #16\n\t"
-                         "pkhtb   %[p3], %[t1], %[l1], asr #16\n\t"
-                         "stm     %[d]!, {%[p0], %[p1], %[p2], %[p3]}\n\t"
-                         "subs    %[n], %[n], #1\n\t"
+        __asm__ volatile("lsrs    %[n], %[n], #1\n\t" /* C: an odd count of eight; Z: no pair */
+                         "bcs     2f\n"
+                         "1:\n\t" WIDEN_PAIRS_EIGHT
+                         "subs    %[n], %[n], #1\n"
+                         "2:\n\t" WIDEN_PAIRS_EIGHT
                          "bne     1b\n\t"
                          : [d] "+r"(xw), [x] "+r"(x), [n] "+r"(passes), [s] "+r"(s), [t0] "=&r"(t0), [t1] "=&r"(t1),
                            [l0] "=&r"(l0), [l1] "=&r"(l1), [p0] "=&r"(p0), [p1] "=&r"(p1), [p2] "=&r"(p2),
@@ -264,58 +275,67 @@ static uint32_t widen_pairs(uint32_t *xw, const int8_t *x, int32_t len, int32_t 
     PAIR_MACS("r11", "r4", "r5")             \
     PAIR_MACS("r12", "r6", "r7")
 #define PAIRS_TAIL_STEP3 PAIRS_THREE("r4", "r5", "r6", "r7", "r8", "r9")
+/* A pair's sums (a in A, b in B) taken as rows at the start, a += 256 b; left as rows at the end,
+ * a -= 256 b + 128 S (r11: 128 S). */
+#define PAIRS_TAIL_START(A, B) "add     " A ", " A ", " B ", lsl #8\n\t"
+#define PAIRS_TAIL_END(A, B) "sub     " A ", " A ", " B ", lsl #8\n\tsub     " A ", " A ", r11\n\t"
+#define PAIRS_TAIL_ENDS1(E) E("r4", "r5")
+#define PAIRS_TAIL_ENDS2(E) E("r4", "r5") E("r6", "r7")
+#define PAIRS_TAIL_ENDS3(E) E("r4", "r5") E("r6", "r7") E("r8", "r9")
 
-/* The routine of a last group of P pairs: ab[0 .. 2P) (a0, b0, ...) += the sums of the n >= 1 input
- * pairs xw[k] with the words w[P k + j] (as dot_pairs_asm sums them), two steps a pass (an odd n
- * enters at the second). (naked: the body is the assembly alone; the arguments arrive in r0-r3) */
-#define PAIRS_TAIL_ROUTINE(NAME, STEP, SUMS)                                                          \
+/* The routine of a last group of P pairs (as dot_pairs_asm sums one group, from @p p: its starting
+ * sums p->init (a0, b0, a1, ...), its ends p->ends, p->s128): acc[0 .. 2P) = the sums of the p->n >= 1
+ * input pairs xw[k] with the words w[P k + j], four steps a pass (entered at the step that leaves
+ * whole passes: n % 4 steps first).
+ * p->groups and p->skip are not read. (naked: the body is the assembly alone; the arguments arrive
+ * in r0-r3; p stays on the stack) */
+#define PAIRS_TAIL_ROUTINE(NAME, STEP, SUMS, ENDS)                                                    \
     __attribute__((naked, noinline)) static void NAME(ARG const uint32_t *xw, ARG const uint8_t *w,    \
-                                                      ARG int32_t n, ARG int32_t *ab)                  \
+                                                      ARG const pairs_args *p, ARG int32_t *acc)       \
     {                                                                                                  \
-        __asm__ volatile("push    {r4-r11, lr}\n\t"                                                    \
-                         "lsls    r12, r2, #31\n\t" /* N: n is odd */                                  \
-                         "add     r2, r0, r2, lsl #2\n\t"                                              \
-                         "ldm     r3, {" SUMS "}\n\t"                                                  \
-                         "bmi     2f\n"                                                                \
-                         "1:\n\t" STEP "2:\n\t" STEP                                                   \
+        __asm__ volatile("push    {r2, r4-r11, lr}\n\t"                                               \
+                         "ldr     r12, [r2, #12]\n\t" /* init */                                      \
+                         "ldr     r10, [r2, #20]\n\t" /* ends */                                      \
+                         "ldr     r2, [r2]\n\t"       /* n */                                         \
+                         "ldm     r12, {" SUMS "}\n\t"                                                \
+                         PAIRS_START_TEST                                                              \
+                         "beq     3f\n\t"                                                             \
+                         ENDS(PAIRS_TAIL_START)                                                        \
+                         "3:\n\t"                                                                     \
+                         "lsls    r12, r2, #31\n\t" /* N: bit 0 of n, C: bit 1 */                     \
+                         "add     r2, r0, r2, lsl #2\n\t"                                             \
+                         "bcc     5f\n\t"                                                             \
+                         "bmi     6f\n\t"  /* n % 4 = 3: three steps first */                         \
+                         "b       7f\n"     /* 2 */                                                    \
+                         "5:\n\t"                                                                     \
+                         "bmi     8f\n"     /* 1 (0: a whole pass) */                                  \
+                         "1:\n\t" STEP "6:\n\t" STEP "7:\n\t" STEP "8:\n\t" STEP                      \
                          "cmp     r0, r2\n\t"                                                          \
                          "bne     1b\n\t"                                                              \
-                         "stm     r3, {" SUMS "}\n\t"                                                  \
-                         "pop     {r4-r11, pc}\n");                                                    \
+                         "ldr     r12, [sp]\n\t" /* p */                                              \
+                         "ldr     r10, [r12, #20]\n\t"                                                \
+                         "ldr     r11, [r12, #16]\n\t"                                                \
+                         PAIRS_END_TEST                                                                \
+                         "beq     4f\n\t"                                                             \
+                         ENDS(PAIRS_TAIL_END)                                                          \
+                         "4:\n\t"                                                                     \
+                         "stm     r3, {" SUMS "}\n\t"                                                 \
+                         "pop     {r2, r4-r11, pc}\n");                                                \
     }
-PAIRS_TAIL_ROUTINE(dot_pairs1_asm, PAIRS_TAIL_STEP1, "r4-r5")
-PAIRS_TAIL_ROUTINE(dot_pairs2_asm, PAIRS_TAIL_STEP2, "r4-r7")
-PAIRS_TAIL_ROUTINE(dot_pairs3_asm, PAIRS_TAIL_STEP3, "r4-r9")
+PAIRS_TAIL_ROUTINE(dot_pairs1_asm, PAIRS_TAIL_STEP1, "r4-r5", PAIRS_TAIL_ENDS1)
+PAIRS_TAIL_ROUTINE(dot_pairs2_asm, PAIRS_TAIL_STEP2, "r4-r7", PAIRS_TAIL_ENDS2)
+PAIRS_TAIL_ROUTINE(dot_pairs3_asm, PAIRS_TAIL_STEP3, "r4-r9", PAIRS_TAIL_ENDS3)
 
 /* The pairs of a last group of one to three pairs (@p gw its first word of the input pairs summed,
- * 4 @p pairs bytes per input pair): ab[2j], ab[2j + 1] += the a and b sums of pair j over xw[0..n). */
-static void pairs_partial(const uint32_t *xw, const uint8_t *gw, int32_t pairs, int32_t n, int32_t *ab)
+ * 4 @p pairs bytes per input pair), as dot_pairs_asm sums a group from @p p. */
+static void pairs_partial(const uint32_t *xw, const uint8_t *gw, int32_t pairs, const pairs_args *p, int32_t *ab)
 {
     if (pairs == 1)
-        dot_pairs1_asm(xw, gw, n, ab);
+        dot_pairs1_asm(xw, gw, p, ab);
     else if (pairs == 2)
-        dot_pairs2_asm(xw, gw, n, ab);
+        dot_pairs2_asm(xw, gw, p, ab);
     else
-        dot_pairs3_asm(xw, gw, n, ab);
-}
-
-/* The starting sums of the last group's pairs (rows o on): a = bias_A + 256 bias_B, b = bias_B. */
-static void pairs_init(const nnom_dense_s8_args *a, int32_t o, int32_t pairs, int32_t *ab)
-{
-    for (int32_t j = 0; j < pairs; j++) {
-        const int32_t r = o + 2 * j;
-        const uint32_t ba = a->bias ? (uint32_t)a->bias[r] : 0u;
-        const uint32_t bb = a->bias && r + 1 < a->out_features ? (uint32_t)a->bias[r + 1] : 0u;
-        ab[2 * j] = (int32_t)(ba + (bb << 8));
-        ab[2 * j + 1] = (int32_t)bb;
-    }
-}
-
-/* Row A's sums of the last group's pairs: a - 256 b - 128 S, in place. */
-static void pairs_finish(int32_t *ab, int32_t pairs, uint32_t s128)
-{
-    for (int32_t j = 0; j < pairs; j++)
-        ab[2 * j] = (int32_t)((uint32_t)ab[2 * j] - ((uint32_t)ab[2 * j + 1] << 8) - s128);
+        dot_pairs3_asm(xw, gw, p, ab);
 }
 
 /* The sum of the len inputs less the zero point, modulo 2^32 (for inputs widened chunk by chunk). */
@@ -326,6 +346,27 @@ static uint32_t input_sum(const int8_t *x, int32_t len, int32_t zp)
     return s;
 }
 
+/* The starting sums of rows o .. o + count - 1 (as rows: bias_A, bias_B): the biases as they are, else
+ * written into acc (no bias, or the padding row of an odd out_features among them). */
+static inline const int32_t *pairs_starts(const nnom_dense_s8_args *a, int32_t o, int32_t count, int32_t *acc)
+{
+    if (a->bias && o + count <= a->out_features) return a->bias + o;
+    for (int32_t r = 0; r < count; r++) acc[r] = a->bias && o + r < a->out_features ? a->bias[o + r] : 0;
+    return acc;
+}
+
+/* The sums of p->groups whole groups (their words of the input pairs summed from gw) and of a last
+ * group's @p partial pairs (from tail) over xw[0 .. p->n), from p->init, into acc. */
+static inline void pairs_run(const uint32_t *xw, const uint8_t *gw, const uint8_t *tail, int32_t partial, pairs_args *p,
+                             int32_t *acc)
+{
+    if (p->groups) dot_pairs_asm(xw, gw, p, acc);
+    if (partial) {
+        p->init += PAIRS_GROUP_ROWS * p->groups;
+        pairs_partial(xw, tail, partial, p, acc + PAIRS_GROUP_ROWS * p->groups);
+    }
+}
+
 void nnom_dense_pairs_s8(const nnom_dense_s8_args *a, const int8_t *in, int8_t *out)
 {
     const int32_t in_f = a->in_features, out_f = a->out_features;
@@ -333,8 +374,9 @@ void nnom_dense_pairs_s8(const nnom_dense_s8_args *a, const int8_t *in, int8_t *
         nnom_dense_pairs_s8_c(a, in, out);
         return;
     }
-    const int32_t k_n = (in_f + 1) / 2, rows = out_f + (out_f & 1);
-    const int32_t groups = rows / PAIRS_GROUP_ROWS, last_pairs = (rows % PAIRS_GROUP_ROWS) / 2;
+    const int32_t k_n = (int32_t)((uint32_t)(in_f + 1) >> 1), rows = out_f + (out_f & 1); /* (both > 0) */
+    const int32_t groups = (int32_t)((uint32_t)rows / PAIRS_GROUP_ROWS);
+    const int32_t last_pairs = (int32_t)((uint32_t)rows % PAIRS_GROUP_ROWS / 2);
     const int wide = k_n <= PAIRS_WIDE;
     uint32_t xw[PAIRS_WIDE];
     int32_t sums[PAIRS_GROUP_ROWS * PAIRS_BATCH], *acc = sums, batch = PAIRS_BATCH;
@@ -342,7 +384,7 @@ void nnom_dense_pairs_s8(const nnom_dense_s8_args *a, const int8_t *in, int8_t *
     if (wide) {
         s = widen_pairs(xw, in, in_f, a->in_zero_point);
         /* the sums of larger batches (fewer calls) in what the input leaves of xw */
-        const int32_t room = (PAIRS_WIDE - k_n) / PAIRS_GROUP_ROWS;
+        const int32_t room = (int32_t)((uint32_t)(PAIRS_WIDE - k_n) / PAIRS_GROUP_ROWS);
         if (room > batch) {
             acc = (int32_t *)(xw + k_n);
             batch = room;
@@ -350,39 +392,39 @@ void nnom_dense_pairs_s8(const nnom_dense_s8_args *a, const int8_t *in, int8_t *
     } else {
         s = input_sum(in, in_f, a->in_zero_point);
     }
-    const uint32_t s128 = s << 7;
+    pairs_args p;
+    p.s128 = (int32_t)(s << 7);
     const uint8_t *w = (const uint8_t *)a->weights;
+    if (wide && groups + (last_pairs != 0) <= batch) {
+        /* the usual case, one batch over one piece: straight-line (about 130 estimated cycles less
+         * than the loops below on a head of 8 to 12 rows) */
+        const int32_t count = groups * PAIRS_GROUP_ROWS + 2 * last_pairs;
+        p.n = k_n;
+        p.groups = groups;
+        p.skip = 0;
+        p.init = pairs_starts(a, 0, count, acc);
+        p.ends = PAIRS_START | PAIRS_END;
+        pairs_run(xw, w, w + (size_t)(groups * PAIRS_GROUP_ROWS) * (size_t)(2 * k_n), last_pairs, &p, acc);
+        write_rows(a, 0, out_f, acc, out);
+        return;
+    }
     for (int32_t g = 0; g < groups + (last_pairs != 0); g += batch) {
         const int32_t whole = groups - g < batch ? (groups > g ? groups - g : 0) : batch;
-        const int32_t partial = whole < batch && last_pairs ? last_pairs : 0; /* the last group's pairs */
-        const int32_t o = g * PAIRS_GROUP_ROWS, whole_rows = whole * PAIRS_GROUP_ROWS;
-        const uint8_t *gw = w + (size_t)o * (size_t)(2 * k_n);
-        /* the whole groups' starting sums: the biases as they are (rows), else written here */
-        const int32_t *init = acc;
-        if (a->bias && o + whole_rows <= out_f)
-            init = a->bias + o;
-        else
-            for (int32_t r = 0; r < whole_rows; r++) acc[r] = a->bias && o + r < out_f ? a->bias[o + r] : 0;
-        if (partial) pairs_init(a, o + whole_rows, partial, acc + whole_rows);
+        const int32_t partial = whole < batch ? last_pairs : 0; /* the last group's pairs */
+        const int32_t o = g * PAIRS_GROUP_ROWS, whole_rows = whole * PAIRS_GROUP_ROWS, count = whole_rows + 2 * partial;
+        const uint8_t *gw = w + (size_t)o * (size_t)(2 * k_n), *tail = gw + (size_t)whole_rows * (size_t)(2 * k_n);
+        const int32_t *init = pairs_starts(a, o, count, acc);
         for (int32_t k0 = 0; k0 < k_n; k0 += PAIRS_WIDE) {
             const int32_t n = k_n - k0 < PAIRS_WIDE ? k_n - k0 : PAIRS_WIDE;
             if (!wide) widen_pairs(xw, in + 2 * k0, in_f - 2 * k0 < 2 * n ? in_f - 2 * k0 : 2 * n, a->in_zero_point);
-            if (whole) {
-                pairs_args p;
-                p.n = n;
-                p.groups = whole;
-                p.skip = PAIRS_GROUP_BYTES * (k_n - n);
-                p.init = k0 ? acc : init;
-                p.s128 = (int32_t)s128;
-                p.ends = (k0 ? 0 : PAIRS_START) | (k0 + n == k_n ? PAIRS_END : 0);
-                dot_pairs_asm(xw, gw + (size_t)PAIRS_GROUP_BYTES * (size_t)k0, &p, acc);
-            }
-            if (partial)
-                pairs_partial(xw, gw + (size_t)whole_rows * (size_t)(2 * k_n) + 4u * (size_t)partial * (size_t)k0,
-                              partial, n, acc + whole_rows);
+            p.n = n;
+            p.groups = whole;
+            p.skip = PAIRS_GROUP_BYTES * (k_n - n);
+            p.init = k0 ? acc : init;
+            p.ends = (k0 ? 0 : PAIRS_START) | (k0 + n == k_n ? PAIRS_END : 0);
+            pairs_run(xw, gw + (size_t)PAIRS_GROUP_BYTES * (size_t)k0, tail + 4u * (size_t)partial * (size_t)k0, partial,
+                      &p, acc);
         }
-        if (partial) pairs_finish(acc + whole_rows, partial, s128);
-        const int32_t count = whole_rows + 2 * partial;
         write_rows(a, o, o + count > out_f ? out_f - o : count, acc, out);
     }
 }
