@@ -63,7 +63,7 @@
 #include "core/model_internal.h"
 
 /* The most layers in a tiled stage (one nnom_rows and four int32_t per layer on the stack of a tiled run,
- * twice: this tile and the next; and the previous tile's last rows). */
+ * twice: this tile and the next, each spanned once; and the previous tile's last rows). */
 #define TILE_MAX_STAGE NNOM_TILE_MAX_STAGE
 
 /* The most inputs of a layer in a tiled stage (a join of more paths is not tiled): the byte offsets of
@@ -73,7 +73,7 @@
 /* A stage, what its layers are (found once per run, not once per tile), and one tile in every layer,
  * indexed by layer - first (a folded padding's entries are unused): the rows its band holds (lo..hi, the
  * rows its readers read in this tile; none when lo > hi) and the call that computes them (rows, when not
- * NULL: a tiled run holds the calls of one tile only, its stack is the device's). */
+ * NULL: a tiled run holds the calls of two tiles, this one and the next). */
 typedef struct {
     int32_t first, cut;
     int32_t shift;        /* cut rows the first tile lacks (nnom_tiling.shift) */
@@ -552,23 +552,19 @@ void nnom_tiling_run(nnom_model *m)
 {
     const nnom_tiling *t = &m->tiling;
     const int32_t tiles = nnom_tiling_tiles(m, t->cut, t->rows, t->shift);
-    nnom_rows rows[TILE_MAX_STAGE]; /* the calls of this tile */
-    tile_rows tr[2];                /* this tile, the next (its bands' rows only) */
-    int32_t prev_hi[TILE_MAX_STAGE]; /* the previous tile's bands' last rows (parked rows come back) */
-    stage_init(m, t, rows, &tr[0]);
-    stage_init(m, t, NULL, &tr[1]);
+    nnom_rows rows[2][TILE_MAX_STAGE]; /* the calls of this tile and of the next */
+    tile_rows tr[2];                   /* this tile, the next (each spanned once, as the next) */
+    int32_t prev_hi[TILE_MAX_STAGE];   /* the previous tile's bands' last rows (parked rows come back) */
+    stage_init(m, t, rows[0], &tr[0]);
+    stage_init(m, t, rows[1], &tr[1]);
     size_t in_offsets[TILE_MAX_INPUTS];
     /* checked when the tiling was chosen, as every tile */
     tile_spans(m, t->rows, 0, NULL, NULL, &tr[0]);
     for (int32_t k = 0; k < tiles; k++) {
         tile_rows *cur = &tr[k & 1], *next = &tr[(k + 1) & 1];
         const int more = k + 1 < tiles;
-        if (k) { /* this tile's calls, from the previous tile's rows (now in next) */
-            cur->rows = rows;
-            next->rows = NULL;
-            tile_spans(m, t->rows, k, next->lo, next->hi, cur);
-            if (cur->park) memcpy(prev_hi, next->hi, sizeof prev_hi);
-        }
+        /* (tile k's calls were made as the next tile's, from tile k - 1's rows, which next holds until below) */
+        if (k && cur->park) memcpy(prev_hi, next->hi, sizeof prev_hi);
         if (more) tile_spans(m, t->rows, k + 1, cur->lo, cur->hi, next);
         for (int32_t j = t->first; j <= t->cut; j++) {
             if (stage_pad(cur, j)) continue; /* folded into its reader */
