@@ -58,17 +58,40 @@ static int strided_rec_takes(const nnom_conv_args *a, uint32_t scratch_bytes)
     return 1;
 }
 
-/* The inputs of output pixels [p0, p0 + count) (in_c bytes each, a multiple of 4) into dst, in order. */
+/* Copies steps >= 1 blocks of 16 bytes from s (word-aligned) to *dst (word-aligned), advancing *dst: one LDM
+ * and one STM of four words a block. */
+static inline __attribute__((always_inline)) void strided_copy16(int8_t **dst, const int8_t *s, int32_t steps)
+{
+    __asm__ volatile("1:\n\t"
+                     "ldm    %[s]!, {r4-r7}\n\t"
+                     "stm    %[d]!, {r4-r7}\n\t"
+                     "subs   %[n], %[n], #1\n\t"
+                     "bne    1b\n\t"
+                     : [s] "+r"(s), [d] "+r"(*dst), [n] "+r"(steps)
+                     :
+                     : "r4", "r5", "r6", "r7", "cc", "memory");
+}
+
+/* Bytes of a block of strided_copy16. */
+#define STRIDED_BLOCK 16
+
+/* The inputs of output pixels [p0, p0 + count) (in_c bytes each, a multiple of 4) into dst (word-aligned),
+ * in order: in blocks of STRIDED_BLOCK (strided_copy16) when in_c is a multiple of it and the input
+ * word-aligned (about 3 est. cycles a word and 8 a pixel), else a word at a time (8 a word). */
 static void strided_gather(const nnom_conv_args *a, const int8_t *in, int32_t p0, int32_t count, int8_t *dst)
 {
-    const int32_t words = a->in_c >> 2;
-    const ptrdiff_t row = (ptrdiff_t)a->stride_h * a->in_w * a->in_c, col = (ptrdiff_t)a->stride_w * a->in_c;
+    const int32_t in_c = a->in_c, blocks = a->in_c % STRIDED_BLOCK || ((uintptr_t)in & 3u) ? 0 : in_c / STRIDED_BLOCK;
+    const ptrdiff_t row = (ptrdiff_t)a->stride_h * a->in_w * in_c, col = (ptrdiff_t)a->stride_w * in_c;
     int32_t oy = p0 / a->out_w, ox = p0 % a->out_w;
     const int8_t *src = in + oy * row + ox * col;
     for (; count > 0; count--) {
-        for (int32_t i = 0; i < words; i++, dst += 4) {
-            const uint32_t v = nnom_arm_load4(src + 4 * i);
-            memcpy(dst, &v, 4);
+        if (blocks) {
+            strided_copy16(&dst, src, blocks);
+        } else {
+            for (int32_t i = 0; i < in_c; i += 4, dst += 4) {
+                const uint32_t v = nnom_arm_load4(src + i);
+                memcpy(dst, &v, 4);
+            }
         }
         if (++ox == a->out_w) {
             ox = 0;
@@ -107,9 +130,10 @@ __attribute__((noinline)) static void strided_last(const nnom_conv_args *a, cons
  * (36 bytes a pair and one, at most 2340), pass3_rec_run's 844 bytes, and for the last pixels at most
  * 3 out_c bytes when the scratch does not hold them. Measured (-O2, est. cycles per MAC, before in
  * brackets): bands of one output row as ResNet-8's tiled stage calls them, conv1x1_s2_2x32x16to32_band
- * 2.549 (2.573, pass8), conv1x1_s2_2x16x32to64_band 2.033 (2.190, pass3_stack); whole,
- * conv1x1_s2_16x16x32to64 1.544 (1.561, copied to the output's end); ResNet-8's two shortcuts (a band
- * of 16 pixels per tile, and 8x8 over its input) 591,078 -> 542,399 est. cycles an inference. What is
+ * 2.521 (2.573, pass8), conv1x1_s2_2x16x32to64_band 2.021 (2.190, pass3_stack); whole,
+ * conv1x1_s2_16x16x32to64 1.530 (1.561, copied to the output's end), conv1x1_s2_32x32x16to32 1.871
+ * (1.907); ResNet-8's two shortcuts (a band of 16 pixels per tile, and 8x8 over its input) 591,078 ->
+ * 536,808 est. cycles an inference. What is
  * left: pass3_rec_run itself, 1.76 a MAC on 16 input channels (the pairs' requantisations and
  * stores over 96 MACs a pass), 1.41 on 32; the records, about 94 cycles a pair, made again at every
  * call (every band).
