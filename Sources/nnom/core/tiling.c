@@ -61,6 +61,7 @@
 #include <string.h>
 
 #include "core/model_internal.h"
+#include "kernels/move.h"
 
 /* The most layers in a tiled stage (one nnom_rows and four int32_t per layer on the stack of a tiled run,
  * twice: this tile and the next, each spanned once; and the previous tile's last rows). */
@@ -531,7 +532,7 @@ static void keep_rows(nnom_model *m, const tile_rows *cur, const tile_rows *next
             memmove(m->arena + m->layers[cur->cut].out_offset + park_offset(m, cur->hi[k], next, k), band + from,
                     (size_t)n * rb);
         else if (from)
-            memmove(band, band + from, (size_t)n * rb);
+            nnom_move_down(band, band + from, (size_t)n * rb);
     }
 }
 
