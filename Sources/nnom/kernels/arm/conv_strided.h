@@ -130,12 +130,12 @@ __attribute__((noinline)) static void strided_last(const nnom_conv_args *a, cons
  * (36 bytes a pair and one, at most 2340), pass3_rec_run's 844 bytes, and for the last pixels at most
  * 3 out_c bytes when the scratch does not hold them. Measured (-O2, est. cycles per MAC, before in
  * brackets): bands of one output row as ResNet-8's tiled stage calls them, conv1x1_s2_2x32x16to32_band
- * 2.521 (2.573, pass8), conv1x1_s2_2x16x32to64_band 2.021 (2.190, pass3_stack); whole,
- * conv1x1_s2_16x16x32to64 1.530 (1.561, copied to the output's end), conv1x1_s2_32x32x16to32 1.871
+ * 2.473 (2.573, pass8), conv1x1_s2_2x16x32to64_band 1.968 (2.190, pass3_stack); whole,
+ * conv1x1_s2_16x16x32to64 1.523 (1.561, copied to the output's end), conv1x1_s2_32x32x16to32 1.868
  * (1.907); ResNet-8's two shortcuts (a band of 16 pixels per tile, and 8x8 over its input) 591,078 ->
- * 536,808 est. cycles an inference. What is
+ * 528,032 est. cycles an inference. What is
  * left: pass3_rec_run itself, 1.76 a MAC on 16 input channels (the pairs' requantisations and
- * stores over 96 MACs a pass), 1.41 on 32; the records, about 94 cycles a pair, made again at every
+ * stores over 96 MACs a pass), 1.41 on 32; the records, about 54 cycles a pair, made again at every
  * call (every band).
  */
 __attribute__((noinline)) static void strided_rec(const nnom_conv_args *a, const int8_t *in, int8_t *out, void *scratch,
