@@ -89,7 +89,8 @@ typedef struct {
     int parks_in;         /* this tile's parked bands have their rows from the previous tile (else they compute
                              them again: the cut's rows written through this tile reach the park) */
     int32_t lo[TILE_MAX_STAGE], hi[TILE_MAX_STAGE];
-    int32_t band_last[TILE_MAX_STAGE]; /* a band's last reader in the stage (through layers sharing it) */
+    uint32_t ends[TILE_MAX_STAGE]; /* bit k of ends[j - first]: layer first + k has a band of its own whose last
+                                      reader in the stage (through layers sharing it) is layer j */
     nnom_rows *rows;
 } tile_rows;
 
@@ -232,12 +233,13 @@ static void stage_init(const nnom_model *m, const nnom_tiling *t, nnom_rows *row
         if (owner[k] >= 0 && ((park >> (owner[k] - first)) & 1u)) tr->park |= 1u << k;
     }
     for (int32_t j = first; j <= cut; j++) { /* a band lives to its last reader's call */
-        tr->band_last[j - first] = j;
+        int32_t last = j;
         for (int32_t r = j + 1; r <= cut; r++)
             for (int32_t i = 0; i < m->layers[r].n_inputs; i++) {
                 const int32_t src = m->layers[r].def->inputs[i];
-                if (src >= first && owner[src - first] == j) tr->band_last[j - first] = r;
+                if (src >= first && owner[src - first] == j) last = r;
             }
+        if ((tr->band >> (j - first)) & 1u) tr->ends[last - first] |= 1u << (j - first);
     }
 }
 
@@ -521,9 +523,10 @@ uint32_t nnom_tiling_band_bytes(const nnom_model *m, int32_t layer, uint32_t *ke
  * tile @p next keeps to its start, the only part of it alive between the two tiles (core/planner.c). */
 static void keep_rows(nnom_model *m, const tile_rows *cur, const tile_rows *next, int32_t j)
 {
-    for (int32_t o = cur->first; o < cur->cut; o++) {
-        const int32_t k = o - cur->first;
-        if (cur->band_last[k] != j || !stage_band(cur, o)) continue;
+    int32_t k = 0;
+    for (uint32_t bits = cur->ends[j - cur->first]; bits; bits >>= 1, k++) {
+        const int32_t o = cur->first + k;
+        if (!(bits & 1u)) continue;
         const int32_t n = kept_rows(cur->hi[k], next, k);
         if (!n) continue;
         uint8_t *band = m->arena + m->layers[o].out_offset;
