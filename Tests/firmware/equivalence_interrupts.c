@@ -21,7 +21,8 @@
  *    dense_pairs.h's dot_pairs_asm and dot_pairs3_asm (+ every DENSE_PAIRS3_EVERY-th case);
  *  - pointwise 64 -> 64 on a few pixels: conv_pass3r.h's pass3_rec_run and, for a last pass redone,
  *    conv_pass3s.h's pass3_stack (-O2), conv_pass3.h's pass3_fast (-Os, compact); + 160 -> 32, patches
- *    longer than pass3_stack's: pass3_fast at -O2;
+ *    longer than pass3_stack's: pass3_fast at -O2; + 1x1 stride 2 16 -> 32 in bands of 1-2 rows
+ *    (conv_strided.h: pass3_rec_run on chunks of the strided inputs, a last pass into a temporary);
  *  - 3x3 on RGB: conv_first.h's first_pass and first_gather_27_run4;
  *  - 3x3 16 -> 16: conv_pass.h's pass2_fast with conv_pair.h's widen_pair_rows4; + on a multiple of
  *    three pixels: pass3_fast; at -O2 the strips of conv_rows16.h (16 -> 16, one row too; 32 -> 32,
@@ -381,6 +382,8 @@ int32_t check_dsp_interrupted(int32_t cases)
             m += conv_case("conv 1x1 64 -> 64 (interrupted)", t, &a, 0, 0);
             conv_shape(&a, 0, range(4, 6), 5, PASS3S_OVER_IN_C, 32, 1, 1, 1); /* beyond pass3_stack's patch */
             m += conv_case("conv 1x1 160 -> 32 (interrupted)", t, &a, 0, 0);
+            conv_shape(&a, 0, range(1, 4), range(6, 9), 16, 32, 1, 2, 1); /* conv_strided.h, the least scratch */
+            m += conv_case("conv 1x1 s2 16 -> 32 (interrupted)", t, &a, 0, 1);
             break;
         case SHAPE_FIRST_RGB:
             conv_shape(&a, 0, range(6, 12), range(6, 12), 3, chance(50) ? 8 : 16, 3, range(1, 2), 1);

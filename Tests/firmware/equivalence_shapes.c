@@ -142,16 +142,20 @@ void random_conv(nnom_conv_args *a, int depthwise)
         a->in_w = range(1, 16);
         while (a->in_h * a->in_w * a->out_c > MAX_OUT) a->in_w = (a->in_w + 1) / 2;
     }
-    /* ResNet's shortcuts: 1x1 at stride 2 (or 3) without padding on 12 to 64 input channels in
+    /* ResNet's shortcuts: 1x1 at stride 2 (or 3) without padding on 8 to 64 input channels in
      * groups of four, as many output channels or more (odd counts too), 32 pixels and more mostly:
-     * the DSP kernel copies the strided inputs to the output's end and runs them at stride 1
-     * (conv_im2col.h's strided_1x1_takes) */
+     * the DSP kernel's strided records (conv_strided.h: chunks of the strided inputs in the
+     * scratch, the last one or two pixels in a pass of three into a temporary), else it copies the
+     * strided inputs to the output's end and runs them at stride 1 (conv_im2col.h's
+     * strided_1x1_takes); bands of one or two output rows as a tiled stage calls them (8-16
+     * pixels), fewer output channels than input too */
     const int shortcut = !depthwise && !wide && !image && !paired && !one_d && !pointwise && !three && !short8 &&
                          chance(15);
     if (shortcut) {
-        a->in_c = 4 * range(3, 16);
+        a->in_c = 4 * range(chance(20) ? 2 : 3, 16);
         a->out_c = chance(50) ? a->in_c * range(1, 2) : range(a->in_c, 2 * a->in_c + 5);
-        a->in_h = range(6, 18);
+        if (chance(15)) a->out_c = range(2, a->in_c);
+        a->in_h = chance(30) ? range(1, 4) : range(6, 18);
         a->in_w = range(6, 20);
         while (a->in_h * a->in_w * a->in_c > MAX_IN) a->in_w--;
     }
@@ -394,7 +398,15 @@ void random_conv(nnom_conv_args *a, int depthwise)
             shift[c] = chance(10) ? -range(1, 22) : -range(10, 20);
             bias[c] = range(-(1 << 16), 1 << 16);
         }
-    if (!depthwise && chance(three || tall1 || first ? 10 : 25))
+    if (shortcut && chance(60))
+        /* every channel of the common fast form (both multiplier forms, shifts to its limits): the DSP
+         * kernel's strided records (conv_strided.h) */
+        for (int32_t c = 0; c < a->out_c; c++) {
+            multiplier[c] = chance(35) ? (int32_t)((next() & 0x3FFFFFFFu) | 1) : (int32_t)(0x40000001u + (next() & 0x3FFFFFFEu));
+            shift[c] = chance(10) ? -range(1, 22) : -range(8, 16);
+            bias[c] = range(-(1 << 16), 1 << 16);
+        }
+    if (!depthwise && chance(three || tall1 || first || shortcut ? 10 : 25))
         /* left shifts (the DSP kernel's eight-pixel passes take shifts 0 to 8 when the bias allows: the
          * MobileNet's pointwise layers have channels of multiplier 2^30, shift 1) */
         for (int32_t c = 0; c < a->out_c; c++)

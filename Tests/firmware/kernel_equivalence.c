@@ -169,6 +169,22 @@ static int pointwise_in_place(const nnom_conv_args *a)
            a->pad_left == 0 && a->out_h == a->in_h && a->out_w == a->in_w;
 }
 
+static int32_t conv_strided_runs; /* 1x1 cases at a stride above 1, the output over the input */
+
+/* A 1x1 window at a stride above 1 without padding whose output pixel q ends at or before the
+ * input of pixel q + 1 when output and input start at the same address (as layers/conv.c's
+ * windowed in-place run calls a band straight to its place: each pixel's inputs read before its
+ * output is written). */
+static int strided_in_place(const nnom_conv_args *a)
+{
+    if (a->k_h != 1 || a->k_w != 1 || (a->stride_h == 1 && a->stride_w == 1) || a->pad_top || a->pad_left) return 0;
+    for (int32_t q = 1; q < a->out_h * a->out_w; q++) {
+        const int64_t at = ((int64_t)(q / a->out_w) * a->stride_h * a->in_w + (int64_t)(q % a->out_w) * a->stride_w) * a->in_c;
+        if ((int64_t)q * a->out_c > at) return 0;
+    }
+    return 1;
+}
+
 static int32_t check_conv(int32_t cases, int depthwise)
 {
     int32_t bad = 0;
@@ -273,6 +289,15 @@ static int32_t check_conv(int32_t cases, int depthwise)
             differs = memcmp(in_place_arm + in_off, out_portable + out_off, (size_t)out_n) != 0 ||
                       memcmp(in_place_portable + in_off, out_portable + out_off, (size_t)out_n) != 0;
         }
+        if (!differs && !depthwise && strided_in_place(&a)) {
+            /* the DSP kernel, the output over the input (both from the same address), any scratch */
+            static int8_t strided_arm[MAX_IN + 8];
+            const uint32_t least = nnom_conv2d_s8_scratch_bytes(&a), room = nnom_conv2d_s8_scratch_room_bytes(&a);
+            conv_strided_runs++;
+            memcpy(strided_arm + in_off, x, (size_t)in_n);
+            nnom_conv2d_s8(&a, strided_arm + in_off, strided_arm + in_off, scratch, chance(50) ? least : room);
+            differs = memcmp(strided_arm + in_off, out_portable + out_off, (size_t)out_n) != 0;
+        }
         if (differs) {
             report(depthwise ? "depthwise" : "conv", t, out_arm + out_off, out_portable + out_off, out_n);
             if (failures_shown <= 8) describe(&a);
@@ -305,6 +330,9 @@ int main(void)
     fw_print(" of those cases (");
     fw_print_i32(conv_grown_runs);
     fw_print(" growing)\n");
+    fw_print("1x1 at a stride above 1 in place in one call: ");
+    fw_print_i32(conv_strided_runs);
+    fw_print(" of those cases\n");
     only_rec = 1;
     conv_in_place_runs = conv_grown_runs = 0;
     const int32_t conv_rec = check_conv(CONV_REC_CASES, 0);

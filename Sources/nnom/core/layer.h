@@ -276,8 +276,15 @@ int nnom_fail_arguments(const char *fmt, ...);
     ((void)sizeof(nnom_fail_arguments(__VA_ARGS__)), (void)(l), nnom_fail_terse((model), (status)))
 #endif
 
-/* Canonical (h, w, c) of a shape. */
-nnom_dims nnom_dims_of(const nnom_shape *s);
+/* Canonical (h, w, c) of a shape (inline: a tiled run asks at every band of every layer). */
+static inline nnom_dims nnom_dims_of(const nnom_shape *s)
+{
+    nnom_dims d = {1, 1, 1};
+    if (s->rank == 1) d.c = s->dims[0];
+    else if (s->rank == 2) { d.w = s->dims[0]; d.c = s->dims[1]; }
+    else if (s->rank == 3) { d.h = s->dims[0]; d.w = s->dims[1]; d.c = s->dims[2]; }
+    return d;
+}
 /* Number of elements of a shape. */
 int32_t nnom_shape_count(const nnom_shape *s);
 /* Bytes of a layer's output (after infer). */

@@ -61,9 +61,10 @@
 #include <string.h>
 
 #include "core/model_internal.h"
+#include "kernels/move.h"
 
 /* The most layers in a tiled stage (one nnom_rows and four int32_t per layer on the stack of a tiled run,
- * twice: this tile and the next; and the previous tile's last rows). */
+ * twice: this tile and the next, each spanned once; and the previous tile's last rows). */
 #define TILE_MAX_STAGE NNOM_TILE_MAX_STAGE
 
 /* The most inputs of a layer in a tiled stage (a join of more paths is not tiled): the byte offsets of
@@ -73,7 +74,7 @@
 /* A stage, what its layers are (found once per run, not once per tile), and one tile in every layer,
  * indexed by layer - first (a folded padding's entries are unused): the rows its band holds (lo..hi, the
  * rows its readers read in this tile; none when lo > hi) and the call that computes them (rows, when not
- * NULL: a tiled run holds the calls of one tile only, its stack is the device's). */
+ * NULL: a tiled run holds the calls of two tiles, this one and the next). */
 typedef struct {
     int32_t first, cut;
     int32_t shift;        /* cut rows the first tile lacks (nnom_tiling.shift) */
@@ -88,7 +89,8 @@ typedef struct {
     int parks_in;         /* this tile's parked bands have their rows from the previous tile (else they compute
                              them again: the cut's rows written through this tile reach the park) */
     int32_t lo[TILE_MAX_STAGE], hi[TILE_MAX_STAGE];
-    int32_t band_last[TILE_MAX_STAGE]; /* a band's last reader in the stage (through layers sharing it) */
+    uint32_t ends[TILE_MAX_STAGE]; /* bit k of ends[j - first]: layer first + k has a band of its own whose last
+                                      reader in the stage (through layers sharing it) is layer j */
     nnom_rows *rows;
 } tile_rows;
 
@@ -231,12 +233,13 @@ static void stage_init(const nnom_model *m, const nnom_tiling *t, nnom_rows *row
         if (owner[k] >= 0 && ((park >> (owner[k] - first)) & 1u)) tr->park |= 1u << k;
     }
     for (int32_t j = first; j <= cut; j++) { /* a band lives to its last reader's call */
-        tr->band_last[j - first] = j;
+        int32_t last = j;
         for (int32_t r = j + 1; r <= cut; r++)
             for (int32_t i = 0; i < m->layers[r].n_inputs; i++) {
                 const int32_t src = m->layers[r].def->inputs[i];
-                if (src >= first && owner[src - first] == j) tr->band_last[j - first] = r;
+                if (src >= first && owner[src - first] == j) last = r;
             }
+        if ((tr->band >> (j - first)) & 1u) tr->ends[last - first] |= 1u << (j - first);
     }
 }
 
@@ -520,9 +523,10 @@ uint32_t nnom_tiling_band_bytes(const nnom_model *m, int32_t layer, uint32_t *ke
  * tile @p next keeps to its start, the only part of it alive between the two tiles (core/planner.c). */
 static void keep_rows(nnom_model *m, const tile_rows *cur, const tile_rows *next, int32_t j)
 {
-    for (int32_t o = cur->first; o < cur->cut; o++) {
-        const int32_t k = o - cur->first;
-        if (cur->band_last[k] != j || !stage_band(cur, o)) continue;
+    int32_t k = 0;
+    for (uint32_t bits = cur->ends[j - cur->first]; bits; bits >>= 1, k++) {
+        const int32_t o = cur->first + k;
+        if (!(bits & 1u)) continue;
         const int32_t n = kept_rows(cur->hi[k], next, k);
         if (!n) continue;
         uint8_t *band = m->arena + m->layers[o].out_offset;
@@ -531,7 +535,7 @@ static void keep_rows(nnom_model *m, const tile_rows *cur, const tile_rows *next
             memmove(m->arena + m->layers[cur->cut].out_offset + park_offset(m, cur->hi[k], next, k), band + from,
                     (size_t)n * rb);
         else if (from)
-            memmove(band, band + from, (size_t)n * rb);
+            nnom_move_down(band, band + from, (size_t)n * rb);
     }
 }
 
@@ -552,23 +556,19 @@ void nnom_tiling_run(nnom_model *m)
 {
     const nnom_tiling *t = &m->tiling;
     const int32_t tiles = nnom_tiling_tiles(m, t->cut, t->rows, t->shift);
-    nnom_rows rows[TILE_MAX_STAGE]; /* the calls of this tile */
-    tile_rows tr[2];                /* this tile, the next (its bands' rows only) */
-    int32_t prev_hi[TILE_MAX_STAGE]; /* the previous tile's bands' last rows (parked rows come back) */
-    stage_init(m, t, rows, &tr[0]);
-    stage_init(m, t, NULL, &tr[1]);
+    nnom_rows rows[2][TILE_MAX_STAGE]; /* the calls of this tile and of the next */
+    tile_rows tr[2];                   /* this tile, the next (each spanned once, as the next) */
+    int32_t prev_hi[TILE_MAX_STAGE];   /* the previous tile's bands' last rows (parked rows come back) */
+    stage_init(m, t, rows[0], &tr[0]);
+    stage_init(m, t, rows[1], &tr[1]);
     size_t in_offsets[TILE_MAX_INPUTS];
     /* checked when the tiling was chosen, as every tile */
     tile_spans(m, t->rows, 0, NULL, NULL, &tr[0]);
     for (int32_t k = 0; k < tiles; k++) {
         tile_rows *cur = &tr[k & 1], *next = &tr[(k + 1) & 1];
         const int more = k + 1 < tiles;
-        if (k) { /* this tile's calls, from the previous tile's rows (now in next) */
-            cur->rows = rows;
-            next->rows = NULL;
-            tile_spans(m, t->rows, k, next->lo, next->hi, cur);
-            if (cur->park) memcpy(prev_hi, next->hi, sizeof prev_hi);
-        }
+        /* (tile k's calls were made as the next tile's, from tile k - 1's rows, which next holds until below) */
+        if (k && cur->park) memcpy(prev_hi, next->hi, sizeof prev_hi);
         if (more) tile_spans(m, t->rows, k + 1, cur->lo, cur->hi, next);
         for (int32_t j = t->first; j <= t->cut; j++) {
             if (stage_pad(cur, j)) continue; /* folded into its reader */

@@ -171,15 +171,6 @@ nnom_status (nnom_layer_fail)(nnom_model *model, const nnom_layer *l, nnom_statu
     return status;
 }
 
-nnom_dims nnom_dims_of(const nnom_shape *s)
-{
-    nnom_dims d = {1, 1, 1};
-    if (s->rank == 1) d.c = s->dims[0];
-    else if (s->rank == 2) { d.w = s->dims[0]; d.c = s->dims[1]; }
-    else if (s->rank == 3) { d.h = s->dims[0]; d.w = s->dims[1]; d.c = s->dims[2]; }
-    return d;
-}
-
 int32_t nnom_shape_count(const nnom_shape *s)
 {
     int64_t n = 1;

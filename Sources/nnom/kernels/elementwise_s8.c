@@ -74,10 +74,13 @@ static inline int32_t prescale32(const ew_prescale *p, int32_t d)
 }
 
 /* The largest |prescaled(x, zp, m, s)| over every int8 x: prescaled() is non-decreasing in x (m >= 0,
- * every rounding step is monotone), so it is taken at x = -128 or x = 127. */
+ * every rounding step is monotone), so it is taken at x = -128 or x = 127 (for s <= 0 in the 32-bit form,
+ * prescale32(): a tiled stage's add asks at every band). */
 static int64_t prescale_bound(int32_t zp, int32_t m, int32_t s)
 {
-    const int64_t a = prescaled(INT8_MIN, zp, m, s), b = prescaled(INT8_MAX, zp, m, s);
+    const ew_prescale p = prescale_init(m, s);
+    const int64_t a = s <= 0 ? prescale32(&p, INT8_MIN - zp) : prescaled(INT8_MIN, zp, m, s);
+    const int64_t b = s <= 0 ? prescale32(&p, INT8_MAX - zp) : prescaled(INT8_MAX, zp, m, s);
     const int64_t aa = a < 0 ? -a : a, ab = b < 0 ? -b : b;
     return aa > ab ? aa : ab;
 }

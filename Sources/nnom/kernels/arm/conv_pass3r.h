@@ -86,8 +86,9 @@ typedef struct {
  * caller writes again). */
 static inline int32_t pass3_round(int32_t zz, int32_t shift)
 {
-    const uint32_t by = (uint32_t)(-1 - shift) & 0xFFu;
-    return by < 32 ? (int32_t)((uint32_t)zz << by) : 0;
+    int32_t r; /* (one LSL by register: its shifts of 32 to 255 give 0) */
+    __asm__("lsl %0, %1, %2" : "=r"(r) : "r"(zz), "r"(-1 - shift));
+    return r;
 }
 
 /* REQUANT_ZP and REQUANT_U (conv_pass.h) on a doubled sum S = 2 s (the LSL done). */
@@ -155,10 +156,34 @@ static void pass3_records(pass3_rec *r, const uint8_t *pairs, int32_t c0, int32_
 {
     const int32_t base = pass3_records_base(pairs, c0, last);
     if (!pairs) {
-        for (int32_t i = 0, c = c0; i < n; i++, r++, c += 2) {
-            const int32_t c1 = c + 1 <= last ? c : last - 1;
-            pass3_record(r, c1, c1 + 1, 0, base, bias, mult, shift, w, k, zz);
+        /* the pairs before the last (c + 1 <= last) in two sweeps of few live values each (GCC kept the
+         * one-sweep loop's in registers only in part: 78 est. cycles a record, these about 54): the copies,
+         * then the constants from the shifts and multipliers */
+        const int32_t fit = last >= c0 ? (last - c0 + 1) / 2 : 0, whole = fit < n ? fit : n;
+        pass3_rec *q = r;
+        for (int32_t i = 0, c = c0; i < whole; i++, q++, c += 2) {
+            q->w = w + (ptrdiff_t)c * k;
+            q->bias0 = bias ? (int32_t)((uint32_t)bias[c] << 1) : 0;
+            q->bias1 = bias ? (int32_t)((uint32_t)bias[c + 1] << 1) : 0;
+            q->mult0 = mult[c];
+            q->mult1 = mult[c + 1];
+            q->w_step = k;
         }
+        q = r;
+        uint32_t at = (uint32_t)(c0 - base) << 24 | 1u << PASS3R_STEP_BIT;
+        for (int32_t i = 0, c = c0; i < whole; i++, q++, c += 2, at += 2u << 24) {
+            const int32_t s0 = shift[c], s1 = shift[c + 1];
+            /* (multipliers are at least 0: below 2^30 + 1 exactly when m - 2^30 - 1 is negative) */
+            const uint32_t low = ((uint32_t)mult[c] - 0x40000001u) | ((uint32_t)mult[c + 1] - 0x40000001u);
+            q->round0 = pass3_round(zz, s0);
+            q->round1 = pass3_round(zz, s1);
+            q->packed = at | ((uint32_t)-s0 & 0xFFu) | ((uint32_t)-s1 & 0xFFu) << 8 | (low >> 31) * PASS3R_MIXED;
+        }
+        for (int32_t i = whole, c = c0 + 2 * whole; i < n; i++, c += 2) {
+            const int32_t c1 = c + 1 <= last ? c : last - 1;
+            pass3_record(r + i, c1, c1 + 1, 0, base, bias, mult, shift, w, k, zz);
+        }
+        r += n;
     } else {
         for (int32_t i = 0; i < n; i++, r++) {
             const int32_t c = pairs[2 * i], d = pairs[2 * i + 1];

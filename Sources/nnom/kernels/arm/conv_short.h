@@ -118,8 +118,7 @@ static inline int32_t short_out_log(int32_t out_c)
 }
 
 /* Whether the short-patch kernel takes this convolution. */
-static inline int conv_short_takes(const nnom_conv_args *a, const int8_t *in, const int8_t *out,
-                                   uint32_t scratch_bytes)
+static inline int short_takes(const nnom_conv_args *a, const int8_t *in, const int8_t *out, uint32_t scratch_bytes)
 {
     if (a->k_h != 1 || a->k_w != 1 || a->in_c != SHORT_K || a->pad_top || a->pad_left) return 0;
     if (short_out_log(a->out_c) < 0 || scratch_bytes < SHORT_MIN_SCRATCH || a->out_h * a->out_w < 2) return 0;
@@ -307,9 +306,9 @@ static void short_general(const nnom_conv_args *a, int32_t c, int form, const ui
 
 #define SHORT_FORM_OF(forms, c) (((forms)[(c) >> 1] >> (4 * ((c) & 1))) & 15)
 
-/* The int8 convolution of a layer conv_short_takes() takes (not inlined: the stack buffer of
+/* The int8 convolution of a layer short_takes() takes (not inlined: the stack buffer of
  * the last pixels is on the stack only while it runs, not in nnom_conv2d_s8's frame). */
-__attribute__((noinline)) static void conv_short(const nnom_conv_args *a, const int8_t *in, int8_t *out, void *scratch, uint32_t scratch_bytes)
+__attribute__((noinline)) static void short_layer(const nnom_conv_args *a, const int8_t *in, int8_t *out, void *scratch, uint32_t scratch_bytes)
 {
     static const short_run_fn runs_zp[SHORT_MAX_LOG + 1] = {short_run_zp0, short_run_zp1};
     static const short_run_fn runs_u[SHORT_MAX_LOG + 1] = {short_run_u0, short_run_u1};
@@ -378,6 +377,24 @@ __attribute__((noinline)) static void conv_short(const nnom_conv_args *a, const 
                 }
         }
     }
+}
+
+/* 1x1 layers at a stride above 1: kernels/arm/conv_strided.h */
+#include "kernels/arm/conv_strided.h"
+
+/* Whether this file's kernel (short_takes) or conv_strided.h's (strided_rec_takes) takes this convolution. */
+static inline int conv_short_takes(const nnom_conv_args *a, const int8_t *in, const int8_t *out,
+                                   uint32_t scratch_bytes)
+{
+    return short_takes(a, in, out, scratch_bytes) || strided_rec_takes(a, scratch_bytes);
+}
+
+/* A layer conv_short_takes() takes, in the kernel that takes it. */
+static inline void conv_short(const nnom_conv_args *a, const int8_t *in, int8_t *out, void *scratch,
+                              uint32_t scratch_bytes)
+{
+    if (short_takes(a, in, out, scratch_bytes)) short_layer(a, in, out, scratch, scratch_bytes);
+    else strided_rec(a, in, out, scratch, scratch_bytes);
 }
 
 #endif
