@@ -17,6 +17,7 @@
  */
 #include <string.h>
 
+#include "kernels/conv.h"
 #include "model_util.h"
 
 typedef struct {
@@ -129,6 +130,11 @@ static int pw_grown_s8; /* int8 pointwise layers in place with more output chann
 /* Weights of the convolution of add_conv(): up to 5x5 windows, 33 input and 40 output channels. */
 static int8_t conv_w[5 * 5 * 33 * 40];
 static float conv_wf[5 * 5 * 33 * 40];
+/* 1: add_conv() writes an int8 windowed convolution's weights in channel pairs (NNOM_CONV_CHANNEL_PAIRS;
+ * a windowed in-place run then takes every row through its ring) */
+static int conv_in_pairs;
+static uint8_t conv_pairs[(40 + 1) * (5 * 5 * 33 + 3)];
+static int pairs_cases, pairs_in_place;
 
 /* A convolution to @p out_c channels with window @p s (NULL: pointwise, 1x1 stride 1). */
 static void add_conv(nnom_model *m, nnom_dtype dt, int32_t in_c, int32_t out_c, const dw_spec *s, dw_blobs *b,
@@ -155,6 +161,12 @@ static void add_conv(nnom_model *m, nnom_dtype dt, int32_t in_c, int32_t out_c, 
         for (int32_t c = 0; c < out_c; c++)
             tu_ref_multiplier(0.01 * tu_rand_float(0.3f, 2.0f), &b->mult[c], &b->shift[c]);
         d.blobs[0] = (nnom_blob){conv_w, n_w};
+        const int32_t k = d.params.kernel[0] * d.params.kernel[1] * in_c;
+        if (conv_in_pairs && s && k <= NNOM_CONV_PAIRS_MAX_PATCH) {
+            nnom_conv_pairs_pack(conv_w, k, out_c, conv_pairs);
+            d.blobs[0] = (nnom_blob){conv_pairs, (uint32_t)NNOM_CONV_PAIRS_BYTES(k, out_c)};
+            d.params.cell_flags = NNOM_CONV_CHANNEL_PAIRS;
+        }
         d.blobs[1] = (nnom_blob){b->bias, (uint32_t)out_c * 4u};
         d.blobs[2] = (nnom_blob){b->mult, (uint32_t)out_c * 4u};
         d.blobs[3] = (nnom_blob){b->shift, (uint32_t)out_c * 4u};
@@ -193,13 +205,18 @@ static void one_pointwise_case(nnom_dtype dt, int trial, int windowed)
     static dw_blobs blobs[2];
     const uint64_t seed_blobs = tu_rand_u32();
     tu_seed(seed_blobs);
+    /* every other int8 windowed case: the planned model's convolution in channel pairs, the plain one's in rows */
+    const int pairs = windowed && dt == NNOM_DTYPE_S8 && trial % 4 == 0;
+    conv_in_pairs = pairs;
     nnom_model *planned = pointwise_chain(dt, h, w, c, out_c, windowed ? &spec : NULL, blobs, 0);
+    conv_in_pairs = 0;
     tu_seed(seed_blobs);
     nnom_model *plain = pointwise_chain(dt, h, w, c, out_c, windowed ? &spec : NULL, blobs, 1);
     nnom_layer_info info = NNOM_LAYER_INFO_INIT;
     TU_OK(planned, nnom_model_layer_info(planned, 2, &info));
     if (windowed) win_in_place += info.in_place != 0, win_cases++;
     else pw_in_place += info.in_place != 0, pw_cases++;
+    if (pairs) pairs_in_place += info.in_place != 0, pairs_cases++;
     pw_grown_s8 += !windowed && info.in_place && dt == NNOM_DTYPE_S8 && out_c > c;
     TU_CHECK(tu_same_outputs(planned, plain),
              "%s case %d (%s, %dx%dx%d -> %d channels, in place %d): outputs differ", windowed ? "window" : "pointwise",
@@ -330,6 +347,10 @@ int main(void)
     printf("test_inplace: %d chains, depthwise B in place in %d; %d padding/cropping chains, %d in place; "
            "%d pointwise chains, %d in place (%d int8 growing); %d windowed convolutions, %d in place\n",
            cases, in_place_cases, pad_cases, pad_in_place, pw_cases, pw_in_place, pw_grown_s8, win_cases, win_in_place);
+    printf("test_inplace: %d windowed int8 convolutions in channel pairs (against rows), %d in place\n", pairs_cases,
+           pairs_in_place);
+    TU_CHECK(pairs_in_place > pairs_cases / 5, "only %d of %d convolutions in channel pairs in place", pairs_in_place,
+             pairs_cases);
     TU_CHECK(in_place_cases > cases / 3, "only %d of %d in place", in_place_cases, cases);
     TU_CHECK(pw_in_place > pw_cases / 3, "only %d of %d pointwise in place", pw_in_place, pw_cases);
     TU_CHECK(win_in_place > win_cases / 5, "only %d of %d windowed convolutions in place", win_in_place, win_cases);

@@ -340,13 +340,19 @@ static int is_pointwise(const nnom_layer_params *p)
            nnom_one_if_zero(p->stride[1]) == 1;
 }
 
-static uint32_t window_temp_bytes(const nnom_conv_args *a, size_t elem);
+static uint32_t window_temp_bytes(const nnom_conv_args *a, size_t elem, int direct);
+
+/* Whether a windowed in-place run of layer @p l may write bands of rows straight to their places: not
+ * for weights in channel pairs, whose Cortex-M kernel reads its input in strips of columns rather than
+ * pixel by pixel (kernels/arm/conv_pairs.c), so that its rows go through the ring. */
+static int window_direct(const nnom_layer *l) { return !(l->def->params.cell_flags & NNOM_CONV_CHANNEL_PAIRS); }
 
 static uint32_t inplace_scratch(const nnom_layer *l, const nnom_infer_ctx *ctx, int fast)
 {
     const nnom_conv_args a = nnom_conv_layer_args(l, ctx->in[0], ctx->dtype);
     const size_t elem = nnom_dtype_size(ctx->dtype);
-    if (!is_pointwise(&l->def->params)) return window_temp_bytes(&a, elem) + kernel_scratch(&a, ctx, fast);
+    if (!is_pointwise(&l->def->params))
+        return window_temp_bytes(&a, elem, window_direct(l)) + kernel_scratch(&a, ctx, fast);
     /* the kernel's scratch of a chunk of pixels is that of any 1x1 patch of these channels */
     return temp_bytes(&a, elem) + kernel_scratch(&a, ctx, fast);
 }
@@ -468,11 +474,13 @@ static void run_in_place(const nnom_conv_args *a, uint8_t *buf, uint8_t *scratch
  * reads; the others go through a ring of rows in the scratch (run_window_in_place). */
 typedef struct {
     int64_t out_row, in_row, in_at; /* bytes: an output row, an input row, where the input moves */
+    int direct;                     /* 0: every row through the ring (window_direct) */
 } window_layout;
 
-static window_layout layout_of(const nnom_conv_args *a, size_t elem)
+static window_layout layout_of(const nnom_conv_args *a, size_t elem, int direct)
 {
     window_layout w;
+    w.direct = direct;
     w.out_row = (int64_t)a->out_w * a->out_c * (int64_t)elem;
     w.in_row = (int64_t)a->in_w * a->in_c * (int64_t)elem;
     const int64_t in_bytes = w.in_row * a->in_h, out_bytes = w.out_row * a->out_h;
@@ -500,7 +508,7 @@ static int row_direct(const nnom_conv_args *a, const window_layout *w, int32_t y
 static int32_t direct_band(const nnom_conv_args *a, const window_layout *w, int32_t y)
 {
     int32_t y1 = y;
-    while (y1 < a->out_h && row_direct(a, w, y, y1)) y1++;
+    while (w->direct && y1 < a->out_h && row_direct(a, w, y, y1)) y1++;
     return y1;
 }
 
@@ -529,9 +537,9 @@ static int32_t store_ready(const nnom_conv_args *a, const window_layout *w, int3
 
 /* The most rows the ring of a windowed in-place run holds at once (run_window_in_place makes
  * the same steps). */
-static int32_t window_ring_rows(const nnom_conv_args *a, size_t elem)
+static int32_t window_ring_rows(const nnom_conv_args *a, size_t elem, int direct)
 {
-    const window_layout w = layout_of(a, elem);
+    const window_layout w = layout_of(a, elem, direct);
     int32_t most = 0, count = 0, first_pending = 0;
     for (int32_t y = 0; y < a->out_h;) {
         const int32_t y1 = count == 0 ? direct_band(a, &w, y) : y;
@@ -550,9 +558,9 @@ static int32_t window_ring_rows(const nnom_conv_args *a, size_t elem)
     return most;
 }
 
-static uint32_t window_temp_bytes(const nnom_conv_args *a, size_t elem)
+static uint32_t window_temp_bytes(const nnom_conv_args *a, size_t elem, int direct)
 {
-    const int64_t bytes = (int64_t)window_ring_rows(a, elem) * layout_of(a, elem).out_row;
+    const int64_t bytes = (int64_t)window_ring_rows(a, elem, direct) * layout_of(a, elem, direct).out_row;
     return round4((uint32_t)bytes); /* at most the output: below 1 GiB */
 }
 
@@ -561,23 +569,23 @@ static uint32_t window_temp_bytes(const nnom_conv_args *a, size_t elem)
  * input their place covers; a band goes straight to its places only while the ring is empty,
  * so that the rows in the ring are consecutive. */
 static void run_window_in_place(const nnom_conv_args *a, uint8_t *buf, uint8_t *scratch, uint32_t scratch_bytes,
-                                size_t elem, chunk_kernel kernel)
+                                size_t elem, chunk_kernel kernel, int direct)
 {
-    const window_layout w = layout_of(a, elem);
-    const int32_t ring = window_ring_rows(a, elem);
+    const window_layout w = layout_of(a, elem, direct);
+    const int32_t ring = window_ring_rows(a, elem, direct);
     const uint32_t ring_bytes = round4((uint32_t)(w.out_row * ring));
     if (w.in_at) memmove(buf + w.in_at, buf, (size_t)(w.in_row * a->in_h));
     const uint8_t *in = buf + w.in_at;
     int32_t head = 0, count = 0, first_pending = 0; /* ring slots head .. head + count - 1 */
     for (int32_t y = 0; y < a->out_h;) {
         int32_t y1 = count == 0 ? direct_band(a, &w, y) : y, first = 0;
-        const int direct = y1 > y;
-        if (!direct) y1 = y + 1;
-        if (!direct && count == 0) first_pending = y;
+        const int straight = y1 > y;
+        if (!straight) y1 = y + 1;
+        if (!straight && count == 0) first_pending = y;
         const nnom_conv_args b = band_args(a, y, y1, &first);
-        uint8_t *dst = direct ? buf + w.out_row * y : scratch + w.out_row * ((head + count) % ring);
+        uint8_t *dst = straight ? buf + w.out_row * y : scratch + w.out_row * ((head + count) % ring);
         kernel(&b, in + w.in_row * first, dst, scratch + ring_bytes, scratch_bytes - ring_bytes);
-        count += !direct;
+        count += !straight;
         y = y1;
         for (int32_t n = store_ready(a, &w, y, first_pending, count); n > 0; n--) {
             memcpy(buf + w.out_row * first_pending, scratch + w.out_row * head, (size_t)w.out_row);
@@ -593,7 +601,8 @@ static void run_s8(const nnom_exec *x)
     const nnom_conv_args a = nnom_conv_exec_args(x, NNOM_DTYPE_S8);
     const chunk_kernel kernel = x->layer->def->params.cell_flags & NNOM_CONV_CHANNEL_PAIRS ? kernel_pairs_s8 : kernel_s8;
     if (x->layer->in_place && !is_pointwise(&x->layer->def->params))
-        run_window_in_place(&a, (uint8_t *)x->out, (uint8_t *)x->scratch, x->scratch_bytes, sizeof(int8_t), kernel);
+        run_window_in_place(&a, (uint8_t *)x->out, (uint8_t *)x->scratch, x->scratch_bytes, sizeof(int8_t), kernel,
+                            window_direct(x->layer));
     else if (x->layer->in_place)
         run_in_place(&a, (uint8_t *)x->out, (uint8_t *)x->scratch, x->scratch_bytes, sizeof(int8_t), kernel, 1);
     else kernel(&a, x->in[0], x->out, x->scratch, x->scratch_bytes);
@@ -603,7 +612,7 @@ static void run_f32(const nnom_exec *x)
 {
     const nnom_conv_args a = nnom_conv_exec_args(x, NNOM_DTYPE_F32);
     if (x->layer->in_place && !is_pointwise(&x->layer->def->params))
-        run_window_in_place(&a, (uint8_t *)x->out, (uint8_t *)x->scratch, x->scratch_bytes, sizeof(float), kernel_f32);
+        run_window_in_place(&a, (uint8_t *)x->out, (uint8_t *)x->scratch, x->scratch_bytes, sizeof(float), kernel_f32, 1);
     else if (x->layer->in_place)
         run_in_place(&a, (uint8_t *)x->out, (uint8_t *)x->scratch, x->scratch_bytes, sizeof(float), kernel_f32, 0);
     else nnom_conv2d_f32(&a, (const float *)x->in[0], (float *)x->out);
