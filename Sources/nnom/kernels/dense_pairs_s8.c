@@ -25,9 +25,9 @@
  * of each, its 32-bit case in a loop of its own). About 1.9 KB of stack (pieces of 128 input pairs:
  * 3.2 KB, about 0.04 instructions per MAC less on 640 -> 128).
  *
- * Measured with callgrind (GCC 12, x86-64, instructions per MAC, -O2 / -O3): 640 -> 128 1.09 / 1.08,
- * 128 -> 128 1.37 / 1.34, 128 -> 640 1.36 / 1.33, 128 -> 8 1.85 / 1.80; the MLPerf autoencoder
- * 1.31 / 1.29 (it was 2.02 / 1.97 with the lanes' products element by element, PMULLW, PMULHW and
+ * Measured with callgrind (GCC 12, x86-64, instructions per MAC, -O2 / -O3): 640 -> 128 1.08 / 1.07,
+ * 128 -> 128 1.37 / 1.33, 128 -> 640 1.35 / 1.31, 128 -> 8 1.85 / 1.79; the MLPerf autoencoder
+ * 1.31 / 1.28 (it was 2.02 / 1.97 with the lanes' products element by element, PMULLW, PMULHW and
  * unpacking: 23 instructions per 16 multiply-accumulates against 15 here).
  */
 #include <stddef.h>
@@ -192,7 +192,8 @@ __attribute__((noinline)) static int32_t rows32_tensor(const int32_t *acc, const
 
 /* out[r0 + r] for r < count: the rows' outputs from their exact sums acc[r], nnom_dense_output() of
  * each: its 32-bit case (nnom_requant32) in loops of their own, which keep the layer's constants in
- * registers (x86-64: about 25 instructions a row instead of 50), then the rows they left. */
+ * registers (x86-64, -O2: about 38 instructions a row, 66 with the calls inline in the loop over the
+ * sums), then the rows they left. */
 static void write_rows(const nnom_dense_s8_args *a, int32_t r0, int32_t count, const int32_t *acc, int8_t *out)
 {
     const int32_t *bias = a->bias ? a->bias + r0 : NULL;
