@@ -25,9 +25,9 @@
  * of each, its 32-bit case in a loop of its own). About 1.9 KB of stack (pieces of 128 input pairs:
  * 3.2 KB, about 0.04 instructions per MAC less on 640 -> 128).
  *
- * Measured with callgrind (GCC 12, x86-64, instructions per MAC, -O2 / -O3): 640 -> 128 1.09 / 1.08,
- * 128 -> 128 1.37 / 1.34, 128 -> 640 1.36 / 1.33, 128 -> 8 1.85 / 1.80; the MLPerf autoencoder
- * 1.31 / 1.29 (it was 2.02 / 1.97 with the lanes' products element by element, PMULLW, PMULHW and
+ * Measured with callgrind (GCC 12, x86-64, instructions per MAC, -O2 / -O3): 640 -> 128 1.08 / 1.07,
+ * 128 -> 128 1.37 / 1.33, 128 -> 640 1.35 / 1.31, 128 -> 8 1.85 / 1.79; the MLPerf autoencoder
+ * 1.31 / 1.28 (it was 2.02 / 1.97 with the lanes' products element by element, PMULLW, PMULHW and
  * unpacking: 23 instructions per 16 multiply-accumulates against 15 here).
  */
 #include <stddef.h>
@@ -153,40 +153,55 @@ __attribute__((noinline)) static int8_t row_output(const nnom_dense_s8_args *a, 
     return nnom_dense_output(a, o, acc);
 }
 
+/* The 32-bit case of write_rows() (nnom_requant32) for per-channel constants (m[r], shift[r]; bias
+ * NULL or bias[r]): o[r] for the rows in it; returns how many it left. */
+__attribute__((noinline)) static int32_t rows32_channels(const int32_t *acc, const int32_t *bias, const int32_t *m,
+                                                         const int32_t *shift, const nnom_dense_s8_args *a, int32_t count,
+                                                         int8_t *o)
+{
+    const int32_t lo = a->act_lo, hi = a->act_hi;
+    const uint32_t c1 = 2u * (uint32_t)a->out_zero_point + 1u; /* nnom_requant32_const(e, zp) = c1 << (e - 1) */
+    int32_t left = 0;
+    for (int32_t r = 0; r < count; r++) {
+        const int64_t v = (int64_t)acc[r] + (bias ? bias[r] : 0);
+        const int32_t e = -shift[r];
+        if (row_in32(v, e))
+            o[r] = nnom_clamp_s8(nnom_requant32((int32_t)v, m[r], e, (int32_t)(c1 << (e - 1))), lo, hi);
+        else
+            left++;
+    }
+    return left;
+}
+
+/* rows32_channels() for one multiplier and shift for all rows. */
+__attribute__((noinline)) static int32_t rows32_tensor(const int32_t *acc, const int32_t *bias, const nnom_dense_s8_args *a,
+                                                       int32_t count, int8_t *o)
+{
+    const int32_t lo = a->act_lo, hi = a->act_hi, m = a->multiplier[0], e = -a->shift[0];
+    const int32_t c = e >= 1 && e <= NNOM_REQUANT32_MAX_E ? nnom_requant32_const(e, a->out_zero_point) : 0;
+    int32_t left = 0;
+    for (int32_t r = 0; r < count; r++) {
+        const int64_t v = (int64_t)acc[r] + (bias ? bias[r] : 0);
+        if (row_in32(v, e))
+            o[r] = nnom_clamp_s8(nnom_requant32((int32_t)v, m, e, c), lo, hi);
+        else
+            left++;
+    }
+    return left;
+}
+
 /* out[r0 + r] for r < count: the rows' outputs from their exact sums acc[r], nnom_dense_output() of
  * each: its 32-bit case (nnom_requant32) in loops of their own, which keep the layer's constants in
- * registers (x86-64: about 30 instructions a row instead of 50), then the rows they left. */
-__attribute__((noinline)) static void write_rows(const nnom_dense_s8_args *a, int32_t r0, int32_t count,
-                                                 const int32_t *acc, int8_t *out)
+ * registers (x86-64, -O2: about 38 instructions a row, 66 with the calls inline in the loop over the
+ * sums), then the rows they left. */
+static void write_rows(const nnom_dense_s8_args *a, int32_t r0, int32_t count, const int32_t *acc, int8_t *out)
 {
-    const int32_t *bias = a->bias ? a->bias + r0 : NULL, *mult = a->multiplier, *shift = a->shift;
-    const int32_t zp = a->out_zero_point, lo = a->act_lo, hi = a->act_hi;
-    const uint32_t c1 = 2u * (uint32_t)zp + 1u; /* nnom_requant32_const(e, zp) = c1 << (e - 1) */
-    int8_t *o = out + r0;
-    int32_t left = 0; /* rows outside the 32-bit case */
-    if (a->per_channel) {
-        mult += r0, shift += r0;
-        for (int32_t r = 0; r < count; r++) {
-            const int64_t v = (int64_t)acc[r] + (bias ? bias[r] : 0);
-            const int32_t e = -shift[r];
-            if (row_in32(v, e))
-                o[r] = nnom_clamp_s8(nnom_requant32((int32_t)v, mult[r], e, (int32_t)(c1 << (e - 1))), lo, hi);
-            else
-                left++;
-        }
-    } else {
-        const int32_t m = mult[0], e = -shift[0], c = e >= 1 && e <= NNOM_REQUANT32_MAX_E ? nnom_requant32_const(e, zp) : 0;
-        for (int32_t r = 0; r < count; r++) {
-            const int64_t v = (int64_t)acc[r] + (bias ? bias[r] : 0);
-            if (row_in32(v, e))
-                o[r] = nnom_clamp_s8(nnom_requant32((int32_t)v, m, e, c), lo, hi);
-            else
-                left++;
-        }
-    }
+    const int32_t *bias = a->bias ? a->bias + r0 : NULL;
+    const int32_t left = a->per_channel ? rows32_channels(acc, bias, a->multiplier + r0, a->shift + r0, a, count, out + r0)
+                                        : rows32_tensor(acc, bias, a, count, out + r0);
     for (int32_t r = 0; left && r < count; r++)
-        if (!row_in32((int64_t)acc[r] + (bias ? bias[r] : 0), -shift[a->per_channel ? r0 + r : 0]))
-            o[r] = row_output(a, r0 + r, acc[r]);
+        if (!row_in32((int64_t)acc[r] + (bias ? bias[r] : 0), -a->shift[a->per_channel ? r0 + r : 0]))
+            out[r0 + r] = row_output(a, r0 + r, acc[r]);
 }
 
 void nnom_dense_pairs_s8_c(const nnom_dense_s8_args *a, const int8_t *in, int8_t *out)
