@@ -63,8 +63,9 @@
 #include "core/model_internal.h"
 #include "kernels/move.h"
 
-/* The most layers in a tiled stage (one nnom_rows and four int32_t per layer on the stack of a tiled run,
- * twice: this tile and the next, each spanned once; and the previous tile's last rows). */
+/* The most layers in a tiled stage (four int32_t per layer on the stack of a tiled run, twice: this tile
+ * and the next, each spanned once; the previous tile's last rows; and one nnom_rows per layer of the stage,
+ * twice). */
 #define TILE_MAX_STAGE NNOM_TILE_MAX_STAGE
 
 /* The most inputs of a layer in a tiled stage (a join of more paths is not tiled): the byte offsets of
@@ -556,11 +557,12 @@ void nnom_tiling_run(nnom_model *m)
 {
     const nnom_tiling *t = &m->tiling;
     const int32_t tiles = nnom_tiling_tiles(m, t->cut, t->rows, t->shift);
-    nnom_rows rows[2][TILE_MAX_STAGE]; /* the calls of this tile and of the next */
-    tile_rows tr[2];                   /* this tile, the next (each spanned once, as the next) */
-    int32_t prev_hi[TILE_MAX_STAGE];   /* the previous tile's bands' last rows (parked rows come back) */
-    stage_init(m, t, rows[0], &tr[0]);
-    stage_init(m, t, rows[1], &tr[1]);
+    const int32_t n = t->cut - t->first + 1; /* (at most TILE_MAX_STAGE) */
+    nnom_rows rows[2 * n];                   /* the calls of this tile and of the next, as many as the stage's layers */
+    tile_rows tr[2];                         /* this tile, the next (each spanned once, as the next) */
+    int32_t prev_hi[TILE_MAX_STAGE];         /* the previous tile's bands' last rows (parked rows come back) */
+    stage_init(m, t, rows, &tr[0]);
+    stage_init(m, t, rows + n, &tr[1]);
     size_t in_offsets[TILE_MAX_INPUTS];
     /* checked when the tiling was chosen, as every tile */
     tile_spans(m, t->rows, 0, NULL, NULL, &tr[0]);

@@ -209,6 +209,8 @@ __attribute__((noinline)) static void im2col_staged(const conv_ctx *x, const int
  * take (each pass reads its inputs before it writes). The copy: one LDR and STR a word, about
  * 0.03 est. cycles per MAC at 16 input channels. Measured (-O2, est. cycles per MAC):
  * conv1x1_s2_32x32x16to32 2.35 -> 1.92, conv1x1_s2_16x16x32to64 1.82 -> 1.57. */
+/* (Layers whose every channel takes the common fast form run in conv_strided.h instead, asked first
+ * through conv_short_takes: chunks of the strided inputs in the scratch, any output place.) */
 /* Calls of fewer pixels keep the gather per pass: the records' making per call outweighs the gain
  * (conv1x1_s2_2x32x16to32_band, 16 pixels: 2.60 -> 3.01 est. cycles per MAC). */
 #define STRIDED_1X1_MIN_PIX 32

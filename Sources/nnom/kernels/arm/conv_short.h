@@ -3,7 +3,8 @@
  * input channels (k = 8), as in MobileNetV1-0.25's first pointwise layer
  * (48x48x8 -> 16). Part of kernels/arm/conv_s8.c (included there), which
  * hands it the layers it takes (conv_short_takes); same results as the
- * portable kernel bit for bit.
+ * portable kernel bit for bit. conv_short_takes also hands 1x1 layers at a
+ * stride above 1 to conv_strided.h (included at the end of this file).
  *
  * What it takes: k_h = k_w = 1, in_c = SHORT_K, no padding, any stride, at
  * least two output pixels, out_c = 16 << n for n in [0, SHORT_MAX_LOG] (16

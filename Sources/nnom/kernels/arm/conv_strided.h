@@ -40,7 +40,8 @@
 /* Pixels of a pass of pass3_rec_run. */
 #define STRIDED_PASS 3
 
-static inline __attribute__((always_inline)) int form_common(const nnom_conv_args *a, int32_t c, int32_t bias_room);
+/* (conv_s8.c: whether every channel of [0, n) takes form_common(), without a branch per channel) */
+__attribute__((noinline)) static int all_common(const nnom_conv_args *a, int32_t n, int32_t bias_room, int *u);
 
 /* |dot| <= k 255 128 on a patch of k: the largest |bias| that keeps |dot + bias| below 2^30. */
 static inline int32_t strided_bias_room(int32_t k) { return (int32_t)((1 << 30) - 1 - k * 32640); }
@@ -52,10 +53,8 @@ static int strided_rec_takes(const nnom_conv_args *a, uint32_t scratch_bytes)
     if ((a->in_c & 3) || a->in_c < STRIDED_MIN_IN_C || a->in_c > 4 * PASS3R_MAX_GROUPS) return 0;
     if (a->out_c < 2 || a->out_c > 2 * PASS3R_MAX_PAIRS || a->out_h * a->out_w < STRIDED_MIN_PIX) return 0;
     if (scratch_bytes < (uint32_t)(STRIDED_PASS * a->in_c)) return 0;
-    const int32_t bias_room = strided_bias_room(a->in_c);
-    for (int32_t c = 0; c < a->out_c; c++)
-        if (!form_common(a, c, bias_room)) return 0;
-    return 1;
+    int u;
+    return all_common(a, a->out_c, strided_bias_room(a->in_c), &u);
 }
 
 /* Copies steps >= 1 blocks of 16 bytes from s (word-aligned) to *dst (word-aligned), advancing *dst: one LDM
@@ -130,10 +129,10 @@ __attribute__((noinline)) static void strided_last(const nnom_conv_args *a, cons
  * (36 bytes a pair and one, at most 2340), pass3_rec_run's 844 bytes, and for the last pixels at most
  * 3 out_c bytes when the scratch does not hold them. Measured (-O2, est. cycles per MAC, before in
  * brackets): bands of one output row as ResNet-8's tiled stage calls them, conv1x1_s2_2x32x16to32_band
- * 2.473 (2.573, pass8), conv1x1_s2_2x16x32to64_band 1.968 (2.190, pass3_stack); whole,
- * conv1x1_s2_16x16x32to64 1.523 (1.561, copied to the output's end), conv1x1_s2_32x32x16to32 1.868
+ * 2.452 (2.573, pass8), conv1x1_s2_2x16x32to64_band 1.944 (2.190, pass3_stack); whole,
+ * conv1x1_s2_16x16x32to64 1.520 (1.561, copied to the output's end), conv1x1_s2_32x32x16to32 1.867
  * (1.907); ResNet-8's two shortcuts (a band of 16 pixels per tile, and 8x8 over its input) 591,078 ->
- * 528,032 est. cycles an inference. What is
+ * 524,524 est. cycles an inference. What is
  * left: pass3_rec_run itself, 1.76 a MAC on 16 input channels (the pairs' requantisations and
  * stores over 96 MACs a pass), 1.41 on 32; the records, about 54 cycles a pair, made again at every
  * call (every band).
