@@ -266,6 +266,8 @@ static void test_conv_s8_shapes(void)
         {3, 3, 1, 20, 1, 1, 1, 1, 1, 1, 0},    {8, 8, 2, 17, 5, 5, 3, 1, 2, 1, 1},
         {2, 2, 16, 2, 2, 2, 1, 1, 1, 1, 0},    {11, 7, 48, 7, 3, 3, 1, 1, 1, 1, 1},
         {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0},     {1, 1, 3, 2, 5, 5, 1, 1, 1, 1, 1},
+        /* in channel pairs over the input with more than 16 pairs (one sweep, constants per output) */
+        {4, 5, 40, 37, 1, 1, 1, 1, 1, 1, 0},   {3, 3, 64, 64, 1, 1, 1, 1, 1, 1, 0},
         /* MobileNet's: 3-channel first layers (rows of 9: two overlapping runs of 8), pointwise layers of
          * 8 input channels (patches of at most 8: int16 weights, several blocks of 16 outputs, odd counts),
          * of 16 and 32, a DS-CNN-like first layer; window rows of 8 to 15 at the borders */

@@ -67,6 +67,8 @@ static int32_t gather(const nnom_conv_args *a, const int8_t *in, int32_t pix, in
             const int32_t ix = ox * a->stride_w - a->pad_left + kx * a->dil_w;
             if (iy >= 0 && iy < a->in_h && ix >= 0 && ix < a->in_w)
                 sum += gather_run(in + ((ptrdiff_t)iy * a->in_w + ix) * c_n, c_n, a->in_zp, col, i);
+            else if (!(i & 3) && !(c_n & 3)) /* whole groups: the run's lanes are the run */
+                memset(col + i, 0, (size_t)c_n * sizeof(int16_t));
             else
                 for (int32_t c = 0; c < c_n; c++) col[nnom_conv_pair_lane(i + c)] = 0;
         }
@@ -166,10 +168,27 @@ SUMS_ROUTINE pair_sums(const pair_lane *w, const int16_t *c, int32_t k4, int32_t
     *hi = h0;
 }
 
-/* Channel @p c's requantisation constants. */
-static nnom_conv_quant channel_quant(const nnom_conv_args *a, int32_t c)
+static int32_t bias_of(const nnom_conv_args *a, int32_t c) { return a->bias ? ((const int32_t *)a->bias)[c] : 0; }
+
+/* Channel @p c's requantisation constants: nnom_conv_fastq's for a shift <= 0 (the usual case), else
+ * rshift 0, for channel_out() to requantise in the general form. */
+static nnom_conv_fastq channel_q(const nnom_conv_args *a, int32_t c)
 {
-    return nnom_conv_quant_init(a->bias ? ((const int32_t *)a->bias)[c] : 0, a->multiplier[c], a->shift[c]);
+    if (a->shift[c] <= 0) return nnom_conv_fastq_init(bias_of(a, c), a->multiplier[c], a->shift[c]);
+    nnom_conv_fastq q;
+    memset(&q, 0, sizeof q);
+    return q;
+}
+
+/* Channel @p c's output of the sum @p dot (the same bytes either way: nnom_conv_fastq_out equals
+ * nnom_conv_quant_out for shifts <= 0). */
+static int8_t channel_out(const nnom_conv_args *a, const nnom_conv_fastq *q, int32_t c, int32_t dot)
+{
+    if (q->rshift)
+        return nnom_conv_fastq_out(dot, q->mult, q->thr, q->p_add, q->q_add, q->rshift, a->out_zp, a->act_min,
+                                   a->act_max);
+    return nnom_conv_quant_out(nnom_conv_quant_init(bias_of(a, c), a->multiplier[c], a->shift[c]), dot, a->out_zp,
+                               a->act_min, a->act_max);
 }
 
 /* Pairs [q0, q0 + qn) of the pixels [pix, pix + np) (their columns at @p cols, sums @p sx), out at
@@ -177,7 +196,7 @@ static nnom_conv_quant channel_quant(const nnom_conv_args *a, int32_t c)
  * made per output. Four pixels take a pair at a time, fewer PAIR_QUAD pairs (a column read once for
  * eight channels). */
 static void pairs_pass(const nnom_conv_args *a, const int16_t *cols, int32_t k4, int32_t np, const int32_t *sx,
-                       int32_t q0, int32_t qn, const nnom_conv_quant *q, int8_t *o)
+                       int32_t q0, int32_t qn, const nnom_conv_fastq *q, int8_t *o)
 {
     const pair_lane *const pairs = (const pair_lane *)a->weights;
     const int32_t out_c = a->out_c;
@@ -197,13 +216,13 @@ static void pairs_pass(const nnom_conv_args *a, const int16_t *cols, int32_t k4,
         }
         for (int32_t t = 0; t < quad; t++, j++) {
             const int two = 2 * j + 1 < out_c;
-            const nnom_conv_quant qa = q ? q[2 * (j - q0)] : channel_quant(a, 2 * j);
-            const nnom_conv_quant qb = q ? q[2 * (j - q0) + two] : two ? channel_quant(a, 2 * j + 1) : qa;
+            nnom_conv_fastq made[2]; /* (no constants given: made here) */
+            if (!q) made[0] = channel_q(a, 2 * j), made[1] = two ? channel_q(a, 2 * j + 1) : made[0];
+            const nnom_conv_fastq *const qa = q ? q + 2 * (j - q0) : made, *const qb = qa + two;
             for (int32_t p = 0; p < np; p++) {
                 int8_t *const op = o + (ptrdiff_t)p * out_c + 2 * j;
-                op[0] = nnom_conv_quant_out(qa, lo[t][p] - (int32_t)NNOM_CONV_PAIR_FLIP * sx[p], a->out_zp, a->act_min,
-                                            a->act_max);
-                if (two) op[1] = nnom_conv_quant_out(qb, hi[t][p], a->out_zp, a->act_min, a->act_max);
+                op[0] = channel_out(a, qa, 2 * j, lo[t][p] - (int32_t)NNOM_CONV_PAIR_FLIP * sx[p]);
+                if (two) op[1] = channel_out(a, qb, 2 * j + 1, hi[t][p]);
             }
         }
     }
@@ -225,12 +244,12 @@ void nnom_conv2d_pairs_s8_c(const nnom_conv_args *a, const int8_t *in, int8_t *o
     const uintptr_t in_bytes = (uintptr_t)a->in_h * (uintptr_t)a->in_w * (uintptr_t)a->in_c;
     const int aliased = in_at < out_at + (uintptr_t)n_pix * (uintptr_t)out_c && out_at < in_at + in_bytes;
     const int32_t block = aliased && n_pairs > QUANT_PAIRS ? n_pairs : QUANT_PAIRS;
-    nnom_conv_quant q[2 * QUANT_PAIRS];
+    nnom_conv_fastq q[2 * QUANT_PAIRS];
     int32_t sx[PASS_PIXELS];
     for (int32_t q0 = 0; q0 < n_pairs; q0 += block) {
         const int32_t qn = n_pairs - q0 < block ? n_pairs - q0 : block;
         const int made = qn <= QUANT_PAIRS;
-        for (int32_t c = 2 * q0; made && c < 2 * (q0 + qn) && c < out_c; c++) q[c - 2 * q0] = channel_quant(a, c);
+        for (int32_t c = 2 * q0; made && c < 2 * (q0 + qn) && c < out_c; c++) q[c - 2 * q0] = channel_q(a, c);
         for (int32_t pix = 0; pix < n_pix; pix += np_most) {
             const int32_t np = n_pix - pix < np_most ? n_pix - pix : np_most;
             for (int32_t p = 0; p < np; p++) sx[p] = gather(a, in, pix + p, cols + (ptrdiff_t)p * k4, k4);
