@@ -42,6 +42,15 @@
 
 #include "core/model_internal.h"
 
+/* The kernels over channel pairs are in every build but one that links only the layer types its
+ * models use (core/layer_table.c) and lists no model in pairs: a weights.h whose model has such a
+ * layer lists conv_channel_pairs (NNOM_WITH_CONV_CHANNEL_PAIRS) with its types. */
+#if !defined(NNOM_LAYERS_ONLY) || NNOM_WITH_CONV_CHANNEL_PAIRS
+#define CONV_PAIRS_LINKED 1
+#else
+#define CONV_PAIRS_LINKED 0
+#endif
+
 /* Pixels per kernel call of the in-place pointwise run. */
 #define POINTWISE_CHUNK 32
 
@@ -162,6 +171,10 @@ nnom_status nnom_conv_infer(nnom_layer *l, const nnom_infer_ctx *ctx, int depthw
     const int pairs = (flags & NNOM_CONV_CHANNEL_PAIRS) != 0;
     if (pairs && ctx->dtype != NNOM_DTYPE_S8)
         return nnom_layer_fail(m, l, NNOM_ERR_ARGUMENT, "weights in channel pairs (cell_flags 0x%x) are int8 only",
+                               (unsigned)flags);
+    if (pairs && !CONV_PAIRS_LINKED)
+        return nnom_layer_fail(m, l, NNOM_ERR_UNSUPPORTED, "weights in channel pairs (cell_flags 0x%x) are left out "
+                               "of this build (linked with NNOM_LAYERS_ONLY, without NNOM_WITH_CONV_CHANNEL_PAIRS)",
                                (unsigned)flags);
     if (pairs && patch > NNOM_CONV_PAIRS_MAX_PATCH)
         return nnom_layer_fail(m, l, NNOM_ERR_UNSUPPORTED, "weights in channel pairs over a window of %ld elements, "
@@ -389,10 +402,15 @@ static void kernel_s8(const nnom_conv_args *a, const void *in, void *out, void *
 {
     nnom_conv2d_s8(a, (const int8_t *)in, (int8_t *)out, scratch, bytes);
 }
+#if CONV_PAIRS_LINKED
 static void kernel_pairs_s8(const nnom_conv_args *a, const void *in, void *out, void *scratch, uint32_t bytes)
 {
     nnom_conv2d_pairs_s8(a, (const int8_t *)in, (int8_t *)out, scratch, bytes);
 }
+#define PAIRS_KERNEL kernel_pairs_s8
+#else
+#define PAIRS_KERNEL kernel_s8 /* (never: infer refuses such layers) */
+#endif
 static void kernel_f32(const nnom_conv_args *a, const void *in, void *out, void *scratch, uint32_t bytes)
 {
     (void)scratch;
@@ -599,7 +617,7 @@ static void run_window_in_place(const nnom_conv_args *a, uint8_t *buf, uint8_t *
 static void run_s8(const nnom_exec *x)
 {
     const nnom_conv_args a = nnom_conv_exec_args(x, NNOM_DTYPE_S8);
-    const chunk_kernel kernel = x->layer->def->params.cell_flags & NNOM_CONV_CHANNEL_PAIRS ? kernel_pairs_s8 : kernel_s8;
+    const chunk_kernel kernel = x->layer->def->params.cell_flags & NNOM_CONV_CHANNEL_PAIRS ? PAIRS_KERNEL : kernel_s8;
     if (x->layer->in_place && !is_pointwise(&x->layer->def->params))
         run_window_in_place(&a, (uint8_t *)x->out, (uint8_t *)x->scratch, x->scratch_bytes, sizeof(int8_t), kernel,
                             window_direct(x->layer));

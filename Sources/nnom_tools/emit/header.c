@@ -87,6 +87,22 @@ static void write_layer_table(FILE *f, nnom_model *m)
     }
 }
 
+/* The nnom-layers: word of the kernels over channel pairs (NNOM_WITH_CONV_CHANNEL_PAIRS, layers/conv.c). */
+#define NNOM_CHANNEL_PAIRS_TOKEN "conv_channel_pairs"
+
+/* 1 when a convolution of @p m holds its weights in channel pairs. */
+static int has_channel_pairs(nnom_model *m)
+{
+    for (int32_t i = 0; i < nnom_model_layer_count(m); i++) {
+        nnom_layer_info info = NNOM_LAYER_INFO_INIT;
+        if (nnom_model_layer_info(m, i, &info) == NNOM_OK &&
+            (info.type == NNOM_LAYER_CONV1D || info.type == NNOM_LAYER_CONV2D) &&
+            (info.params.cell_flags & NNOM_CONV_CHANNEL_PAIRS))
+            return 1;
+    }
+    return 0;
+}
+
 /* The layer types the model needs, once each, in order of first use (INPUT and OUTPUT are always in):
  * a machine-readable "nnom-layers:" line (CMake's nnom_layers_of_header() reads it) and the matching
  * NNOM_WITH_<TYPE> definitions of a build that links only these types. */
@@ -115,6 +131,8 @@ static void write_layer_types(FILE *f, nnom_model *m)
                 fputs("=1", f);
             }
         }
+        /* and the convolutions' kernels over channel pairs, when a layer holds its weights so */
+        if (has_channel_pairs(m)) fputs(pass == 0 ? " " NNOM_CHANNEL_PAIRS_TOKEN : " NNOM_WITH_CONV_CHANNEL_PAIRS=1", f);
     }
     fputc('\n', f);
 }
