@@ -128,8 +128,14 @@ static inline void pairs_pass(pairs_args *pr, void (*pass)(const pairs_args *), 
     pass(pr);
 }
 
-/* Most 16-channel units of a slot: ROWS16_WIDE pixels of 64 channels. */
-#define PAIRS_SLOT_UNITS (ROWS16_WIDE * ROWS64_C / ROWS16_C)
+/* The most input channels (nnom_conv_pairs_fit), and the most that take slots of ROWS16_WIDE pixels. */
+#define PAIRS_MAX_C 128
+#define PAIRS_WIDE_MAX_C 64
+/* Most 16-channel units of a slot: ROWS16_WIDE pixels of PAIRS_WIDE_MAX_C channels, ROWS2_PIXELS or
+ * ROWS16_PIXELS of PAIRS_MAX_C. */
+#define PAIRS_SLOT_UNITS (ROWS2_PIXELS * PAIRS_MAX_C / ROWS16_C)
+_Static_assert(PAIRS_SLOT_UNITS >= ROWS16_WIDE * PAIRS_WIDE_MAX_C / ROWS16_C && ROWS2_PIXELS >= ROWS16_PIXELS,
+               "the sums of a slot");
 
 /* Every pass of a stride-1 layer, as rows16_passes walks them (slots of ROWS16_WIDE pixels with
  * @p wide), by @p pass, for the block of channels of pr (table, w, out_c, n_ch prepared) from
@@ -191,6 +197,18 @@ __attribute__((noinline)) static void pairs_passes2(const nnom_conv_args *a, pai
     }
 }
 
+/* The pass routine of c input channels (stride 2 when @p s2): a straight one of conv_pairs_rows.h where
+ * there is one (not in the compact forms), else pairs_loop. */
+static void (*pairs_pass_of(int32_t c, int s2))(const pairs_args *)
+{
+#if !NNOM_COMPACT_KERNELS
+    if (s2 && (c == ROWS16_C || c == ROWS32_C)) return c == ROWS16_C ? pairs_rows2 : pairs_rows2w;
+    if (!s2 && (c == ROWS16_C || c == ROWS32_C || c == ROWS64_C))
+        return c == ROWS16_C ? pairs_rows16 : c == ROWS32_C ? pairs_rows32 : pairs_rows64;
+#endif
+    return pairs_loop;
+}
+
 /* Output channels a call of the walk computes: their table (pairs_table) on the stack; more in blocks
  * of it, each walking the layer (widening its slots) again. */
 #define PAIRS_BLOCK_CHANNELS 64
@@ -219,18 +237,13 @@ int nnom_arm_conv2d_pairs_strips(const nnom_conv_args *a, const int8_t *in, int8
     f.pixel_units = c / ROWS16_C;
     f.neg_zp = (uint32_t)(uint16_t)(int16_t)(-a->in_zp) * 0x00010001u;
     const int clamp = a->act_min != -128 || a->act_max != 127;
-    const int wide = 3u * ROWS16_WIDE * 2u * (uint32_t)c <= scratch_bytes;
+    const int wide = c <= PAIRS_WIDE_MAX_C && 3u * ROWS16_WIDE * 2u * (uint32_t)c <= scratch_bytes;
     pairs_args pr;
     pr.table = table;
     pr.out_c = out_c;
-#if NNOM_COMPACT_KERNELS
-    void (*const pass)(const pairs_args *) = pairs_loop;
-    pr.d = (s2 ? 4 : 2) * c; /* (one or two pixels of c / 2 words) */
+    pr.d = (s2 ? 4 : 2) * c; /* (pairs_loop: one or two pixels of c / 2 words) */
     pr.row_bytes = 6 * c;
-#else
-    void (*const pass)(const pairs_args *) = s2 ? (c == ROWS16_C ? pairs_rows2 : pairs_rows2w)
-                                             : c == ROWS16_C ? pairs_rows16 : c == ROWS32_C ? pairs_rows32 : pairs_rows64;
-#endif
+    void (*const pass)(const pairs_args *) = pairs_pass_of(c, s2);
     for (int32_t c0 = 0; c0 < out_c; c0 += PAIRS_BLOCK_CHANNELS) {
         pr.n_ch = out_c - c0 < PAIRS_BLOCK_CHANNELS ? out_c - c0 : PAIRS_BLOCK_CHANNELS;
         pairs_table(table, bias + c0, a->multiplier + c0, a->shift + c0, pr.n_ch, a->out_zp);
