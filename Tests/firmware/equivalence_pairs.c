@@ -2,7 +2,7 @@
  * The convolution over weights in channel pairs (nnom_conv2d_pairs_s8: on this core the strips of
  * kernels/arm/conv_pairs_rows.h, else its portable form) against the portable nnom_conv2d_s8 on the
  * same weights in rows, on random 3x3 layers: most of a shape the strips take (nnom_conv_pairs_fit:
- * stride 1 on 16, 32 or 64 input channels, stride 2 on 16 or 32, an even width and channel count, a
+ * stride 1 or 2 on 16 to 128 input channels, a multiple of 16, an even width and channel count, a
  * bias, the fast requantisation), the others a step off it (another channel count, an odd width or
  * channel count, no bias, a general requantisation). Windows at the padding on every side, bands of
  * rows without padding above, narrower output clamps, any zero points and scratch from the least to
@@ -18,24 +18,24 @@
 #include "kernels/arm/conv_pairs_strips.h"
 #include "kernels/conv.h"
 
-/* The weights in channel pairs (the largest case: 80 channels of 3 x 3 x 64). */
-static uint8_t pairs[NNOM_CONV_PAIRS_BYTES(3 * 3 * 64, MAX_C)] __attribute__((aligned(4)));
+/* The weights in channel pairs (the largest case: 80 channels of 3 x 3 x 144). */
+static uint8_t pairs[NNOM_CONV_PAIRS_BYTES(3 * 3 * 144, MAX_C)] __attribute__((aligned(4)));
 
 /* A random 3x3 layer into *a, of a shape the strips take when @p fit (else one step off it). */
 static void random_pairs_layer(nnom_conv_args *a, int fit)
 {
-    static const int32_t s1_c[] = {16, 32, 64}, s2_c[] = {16, 32}, off_c[] = {4, 8, 12, 20, 24, 48};
+    static const int32_t straight_c[] = {16, 32, 64, 16, 32}, off_c[] = {4, 8, 12, 20, 40, 144};
     memset(a, 0, sizeof *a);
     a->k_h = a->k_w = 3;
     a->dil_h = a->dil_w = 1;
     a->stride_h = a->stride_w = chance(60) ? 1 : 2;
-    a->in_c = a->stride_h == 1 ? s1_c[range(0, 2)] : s2_c[range(0, 1)];
+    /* the counts of the straight routines (16, 32, 64 at stride 1; 16, 32 at stride 2) or any */
+    a->in_c = chance(60) ? straight_c[a->stride_h == 1 ? range(0, 2) : range(3, 4)] : 16 * range(1, 8);
     const int off = fit ? 0 : range(1, 5);
-    if (off == 1) a->in_c = off_c[range(0, 5)];
-    if (off == 2 && a->stride_h == 2) a->in_c = 64;
+    if (off == 1 || off == 2) a->in_c = off_c[range(0, 5)];
     a->out_c = 2 * range(1, MAX_C / 2);
     if (off == 3) a->out_c = 2 * range(0, MAX_C / 2 - 1) + 1;
-    const int32_t max_hw = a->in_c == 64 ? 12 : 16;
+    const int32_t max_hw = a->in_c >= 96 ? 10 : a->in_c >= 64 ? 12 : 16; /* (MAX_IN) */
     a->in_h = range(1, max_hw);
     a->in_w = range(2, max_hw);
     const int same = chance(70);

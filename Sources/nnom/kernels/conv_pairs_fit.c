@@ -4,8 +4,8 @@
  * pairs would only cost: the portable kernel reads them as fast as rows on x86-64, but a Cortex-M
  * layer that the strips do not take would run the portable form.
  *
- * The strips take 3x3 windows without dilation, at stride 1 on 16, 32 or 64 input channels or at
- * stride 2 on 16 or 32, an even output width and channel count, a bias, and every channel in the
+ * The strips take 3x3 windows without dilation at stride 1 or 2 on 16 to 128 input channels, a
+ * multiple of 16, an even output width and channel count, a bias, and every channel in the
  * fast requantisation form of kernels/arm/conv_channels.h: shift in [-PAIRS_MAX_E, -1], a positive
  * multiplier and |bias| small enough that |dot + bias| < 2^30 (|dot| <= k 255 128).
  */
@@ -14,13 +14,14 @@
 enum {
     PAIRS_K = 3,        /* the window */
     PAIRS_MAX_E = 22,   /* the largest right shift of the fast form */
-    DOT_STEP = 255 * 128 /* the largest |x w| */
+    DOT_STEP = 255 * 128, /* the largest |x w| */
+    PAIRS_C_STEP = 16,  /* input channels: a multiple of this (the strips' unit of widening) */
+    PAIRS_MAX_C = 128   /* at most (the strips' slots in the least scratch) */
 };
 
 static int takes_channels(int32_t stride, int32_t in_c)
 {
-    if (stride == 1) return in_c == 16 || in_c == 32 || in_c == 64;
-    return stride == 2 && (in_c == 16 || in_c == 32);
+    return (stride == 1 || stride == 2) && in_c % PAIRS_C_STEP == 0 && in_c >= PAIRS_C_STEP && in_c <= PAIRS_MAX_C;
 }
 
 int nnom_conv_pairs_fit(const nnom_conv_args *a)

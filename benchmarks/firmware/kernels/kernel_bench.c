@@ -267,6 +267,16 @@ static const bench_case cases[] = {
     {"cpairs_16x16x32to32_tight", KIND_CONV_PAIRS, 16, 16, 32, 32, 3, 1, 0, 0, 0, 1},
     {"cpairs_s2_16x16x32to64_tight", KIND_CONV_PAIRS, 16, 16, 32, 64, 3, 2, 0, 0, 0, 1},
     {"cpairs_16x16x32to32_mixed", KIND_CONV_PAIRS, 16, 16, 32, 32, 3, 1, 0, 2},
+    /* other 3x3 layers the channel pairs take (any multiple of 16 up to 128 input channels), on rows
+     * then in pairs: a DenseNet block's 128 -> 32, 48 channels, 128 -> 64, stride 2 on 64 */
+    {"conv3x3_12x12x128to32", KIND_CONV, 12, 12, 128, 32, 3, 1, 0, 0},
+    {"cpairs_12x12x128to32", KIND_CONV_PAIRS, 12, 12, 128, 32, 3, 1, 0, 0},
+    {"conv3x3_16x16x48to48", KIND_CONV, 16, 16, 48, 48, 3, 1, 0, 0},
+    {"cpairs_16x16x48to48", KIND_CONV_PAIRS, 16, 16, 48, 48, 3, 1, 0, 0},
+    {"conv3x3_8x8x128to64", KIND_CONV, 8, 8, 128, 64, 3, 1, 0, 0},
+    {"cpairs_8x8x128to64", KIND_CONV_PAIRS, 8, 8, 128, 64, 3, 1, 0, 0},
+    {"conv3x3_s2_16x16x64to64", KIND_CONV, 16, 16, 64, 64, 3, 2, 0, 0},
+    {"cpairs_s2_16x16x64to64", KIND_CONV_PAIRS, 16, 16, 64, 64, 3, 2, 0, 0},
 };
 #define CASE_COUNT ((int)(sizeof cases / sizeof cases[0]))
 
