@@ -52,6 +52,7 @@ typedef struct {
     int32_t mh, ml, e, half, away;
 } ew_prescale;
 
+/* Precondition: s <= 0. */
 static ew_prescale prescale_init(int32_t m, int32_t s)
 {
     ew_prescale p;
@@ -78,9 +79,15 @@ static inline int32_t prescale32(const ew_prescale *p, int32_t d)
  * prescale32(): a tiled stage's add asks at every band). */
 static int64_t prescale_bound(int32_t zp, int32_t m, int32_t s)
 {
-    const ew_prescale p = prescale_init(m, s);
-    const int64_t a = s <= 0 ? prescale32(&p, INT8_MIN - zp) : prescaled(INT8_MIN, zp, m, s);
-    const int64_t b = s <= 0 ? prescale32(&p, INT8_MAX - zp) : prescaled(INT8_MAX, zp, m, s);
+    int64_t a, b;
+    if (s <= 0) { /* (prescale_init's constants exist for these shifts only) */
+        const ew_prescale p = prescale_init(m, s);
+        a = prescale32(&p, INT8_MIN - zp);
+        b = prescale32(&p, INT8_MAX - zp);
+    } else {
+        a = prescaled(INT8_MIN, zp, m, s);
+        b = prescaled(INT8_MAX, zp, m, s);
+    }
     const int64_t aa = a < 0 ? -a : a, ab = b < 0 ? -b : b;
     return aa > ab ? aa : ab;
 }
