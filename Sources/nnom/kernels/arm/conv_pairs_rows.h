@@ -196,15 +196,17 @@ __attribute__((naked, noinline)) static void pairs_rows16(ARG const pairs_args *
     PAIRS_CHAIN("0", "0", "8") PAIRS_CHAIN("0", "1", "8") PAIRS_CHAIN("0", "2", "8") PAIRS_CHAIN("0", "3", "8") \
     PAIRS_CHAIN("0", "4", "8") PAIRS_CHAIN("0", "5", "8") PAIRS_CHAIN("0", "6", "8") PAIRS_CHAIN("0", "7", "8")
 
-/* pairs_rows16 on 32 input channels: the three kernel rows in a loop. */
-__attribute__((naked, noinline)) static void pairs_rows32(ARG const pairs_args *p)
-{
-    __asm__ volatile(
-        PAIRS_FRAME_IN
-        PAIRS_ROWS_LOOP(PAIRS32_ROW, ROWS16_STR(PAIRS32_ROW_BYTES))
-        PAIRS_RQ("28", PAIRS_CONSTS_AT("12"))
-        PASS2T_PAIR_END_N("16", "24", "0", PAIRS_FRAME, PAIRS_NEXT_AT("12")));
-}
+/* A routine NAME over 32 input channels: the three kernel rows of ROW in a loop, then the pair's end. */
+#define PAIRS_ROWS32_ROUTINE(NAME, ROW)                                                         \
+    __attribute__((naked, noinline)) static void NAME(ARG const pairs_args *p)                  \
+    {                                                                                           \
+        __asm__ volatile(PAIRS_FRAME_IN PAIRS_ROWS_LOOP(ROW, ROWS16_STR(PAIRS32_ROW_BYTES))     \
+                             PAIRS_RQ("28", PAIRS_CONSTS_AT("12"))                              \
+                                 PASS2T_PAIR_END_N("16", "24", "0", PAIRS_FRAME, PAIRS_NEXT_AT("12"))); \
+    }
+
+/* pairs_rows16 on 32 input channels. */
+PAIRS_ROWS32_ROUTINE(pairs_rows32, PAIRS32_ROW)
 
 /* Half a kernel row on 64 channels: 24 groups in 8 chains (the second half 8 groups on). */
 #define PAIRS64_HALF                                                                                               \
@@ -223,15 +225,7 @@ __attribute__((naked, noinline)) static void pairs_rows64(ARG const pairs_args *
         "sub    sp, sp, #48\n\t"
         "movs   r9, #" ROWS16_STR(PAIRS64_HALF_BYTES) "\n\t"
         "mov    r10, #" ROWS16_STR(PAIRS64_NEXT_ROW) "\n\t"
-        "add    r11, r1, #64\n\t"             /* (the second half's slot: 8 groups on) */
-        "strd   r1, r9, [sp]\n\t"
-        "strd   r11, r10, [sp, #8]\n\t"
-        "add    r11, r2, #64\n\t"
-        "strd   r2, r9, [sp, #16]\n\t"
-        "strd   r11, r10, [sp, #24]\n\t"
-        "add    r11, r3, #64\n\t"
-        "strd   r3, r9, [sp, #32]\n\t"
-        "strd   r11, r10, [sp, #40]\n\t"
+        ROWS64_HALVES
         "ldr    r1, [r0, #36]\n\t"            /* w */
         PAIRS_FIRST_AT("60")
         "10:\n\t"
@@ -296,15 +290,8 @@ __attribute__((naked, noinline)) static void pairs_rows2(ARG const pairs_args *p
     PAIRS2W_PAIR("6") PAIRS2W_PAIR("7") PAIRS2W_ONE("8") PAIRS2W_ONE("9") PAIRS2W_ONE("10") PAIRS2W_ONE("11")   \
     PAIRS2W_ONE("12") PAIRS2W_ONE("13") PAIRS2W_ONE("14") PAIRS2W_ONE("15")
 
-/* pairs_rows2 on 32 input channels: the three kernel rows in a loop. */
-__attribute__((naked, noinline)) static void pairs_rows2w(ARG const pairs_args *p)
-{
-    __asm__ volatile(
-        PAIRS_FRAME_IN
-        PAIRS_ROWS_LOOP(PAIRS2W_ROW, ROWS16_STR(PAIRS32_ROW_BYTES))
-        PAIRS_RQ("28", PAIRS_CONSTS_AT("12"))
-        PASS2T_PAIR_END_N("16", "24", "0", PAIRS_FRAME, PAIRS_NEXT_AT("12")));
-}
+/* pairs_rows2 on 32 input channels. */
+PAIRS_ROWS32_ROUTINE(pairs_rows2w, PAIRS2W_ROW)
 #endif /* !NNOM_COMPACT_KERNELS */
 
 /* Group K of pairs_loop's loop pass: pixel 0's words from r0, pixel 1's from r2, the pair's from r1

@@ -22,20 +22,7 @@
  * beside rows16_widen's 22. */
 #define PAIRS_ONES "0x00010001"
 #define PAIRS_WIDEN4                                 \
-    "ldr    r5, [r1]\n\t"                            \
-    "ldr    r7, [r1, #4]\n\t"                        \
-    "ldr    r9, [r1, #8]\n\t"                        \
-    "ldr    r11, [r1, #12]\n\t"                      \
-    "adds   r1, r1, #16\n\t"                         \
-    "sxtab16 r4, r2, r5\n\t"                         \
-    "sxtab16 r5, r2, r5, ror #8\n\t"                 \
-    "sxtab16 r6, r2, r7\n\t"                         \
-    "sxtab16 r7, r2, r7, ror #8\n\t"                 \
-    "sxtab16 r8, r2, r9\n\t"                         \
-    "sxtab16 r9, r2, r9, ror #8\n\t"                 \
-    "sxtab16 r10, r2, r11\n\t"                       \
-    "sxtab16 r11, r2, r11, ror #8\n\t"               \
-    "stm    r0!, {r4-r11}\n\t"                       \
+    ROWS16_WIDEN4                                    \
     "sadd16 r4, r4, r5\n\t"                          \
     "sadd16 r6, r6, r7\n\t"                          \
     "sadd16 r8, r8, r9\n\t"                          \

@@ -272,6 +272,20 @@ _Static_assert(ROWS64_PATCH == ROWS16_K * ROWS16_K * ROWS64_C, "ROWS64");
     ROWS64_CHAIN("0") ROWS64_CHAIN("1") ROWS64_CHAIN("2") ROWS64_CHAIN("3") ROWS64_CHAIN("4") ROWS64_CHAIN("5") \
     ROWS64_CHAIN("6") ROWS64_CHAIN("7")
 
+/* The frame's six words of the three kernel rows' halves (each row's slot at r1, r2, r3; its second
+ * half 64 bytes, eight groups, on), each with its step word (r9 after a first half, r10 after a
+ * second), at sp .. sp + 44: what pass2_rows64 and pairs_rows64 walk. */
+#define ROWS64_HALVES                                 \
+    "add    r11, r1, #64\n\t"                         \
+    "strd   r1, r9, [sp]\n\t"                         \
+    "strd   r11, r10, [sp, #8]\n\t"                   \
+    "add    r11, r2, #64\n\t"                         \
+    "strd   r2, r9, [sp, #16]\n\t"                    \
+    "strd   r11, r10, [sp, #24]\n\t"                  \
+    "add    r11, r3, #64\n\t"                         \
+    "strd   r3, r9, [sp, #32]\n\t"                    \
+    "strd   r11, r10, [sp, #40]\n\t"
+
 /*
  * pass2_rows16 on 64 input channels (ResNet-8's 8x8x64 -> 64 layer): as pass2_rows32, in a loop
  * over six half rows, each with its slot address and the step of the weights after it (32 bytes to
@@ -290,15 +304,7 @@ __attribute__((naked, noinline)) static void pass2_rows64(ARG const pass2r_args 
         "stm    r12, {r4-r8}\n\t"
         "movs   r9, #32\n\t"
         "movs   r10, #160\n\t"
-        "add    r11, r1, #64\n\t"
-        "strd   r1, r9, [sp]\n\t"
-        "strd   r11, r10, [sp, #8]\n\t"
-        "add    r11, r2, #64\n\t"
-        "strd   r2, r9, [sp, #16]\n\t"
-        "strd   r11, r10, [sp, #24]\n\t"
-        "add    r11, r3, #64\n\t"
-        "strd   r3, r9, [sp, #32]\n\t"
-        "strd   r11, r10, [sp, #40]\n\t"
+        ROWS64_HALVES
         "ldr    r1, [r0, #32]\n"             /* w */
         "10:\n\t"                           /* a pair of channels: r1 its first channel's weights */
         "ldr    r9, [sp, #64]\n\t"          /* bias */
@@ -376,7 +382,6 @@ __attribute__((naked, noinline)) static void rows16_widen(ARG uint32_t *dst, ARG
                      "pop    {r4-r11}\n\t"
                      "bx     lr\n\t");
 }
-#undef ROWS16_WIDEN4
 
 /* Zero words [0, n) at p (n even), two a store. */
 static inline void rows16_zero(uint32_t *p, int32_t n)
