@@ -267,6 +267,12 @@ static const bench_case cases[] = {
     {"cpairs_16x16x32to32_tight", KIND_CONV_PAIRS, 16, 16, 32, 32, 3, 1, 0, 0, 0, 1},
     {"cpairs_s2_16x16x32to64_tight", KIND_CONV_PAIRS, 16, 16, 32, 64, 3, 2, 0, 0, 0, 1},
     {"cpairs_16x16x32to32_mixed", KIND_CONV_PAIRS, 16, 16, 32, 32, 3, 1, 0, 2},
+    /* depthwise channel counts past a multiple of 4 (a MobileNet with its all-zero filters removed) */
+    {"dw3x3_s2_6x6x29", KIND_DW, 6, 6, 29, 29, 3, 2, 1, 2},
+    {"dw3x3_s1_6x6x45", KIND_DW, 6, 6, 45, 45, 3, 1, 1, 2},
+    {"dw3x3_s2_3x48x18_band", KIND_DW, 3, 48, 18, 18, 3, 2, 1, 2, 0, 1},
+    {"dw3x3_s2_24x24x30", KIND_DW, 24, 24, 30, 30, 3, 2, 1, 2},
+    {"dw3x3_s1_12x12x63", KIND_DW, 12, 12, 63, 63, 3, 1, 1, 2},
 };
 #define CASE_COUNT ((int)(sizeof cases / sizeof cases[0]))
 

@@ -218,14 +218,20 @@ __attribute__((naked, noinline)) static void dw_g_asm_w_z(__attribute__((unused)
     "smlatt r7, r9, r11, r7\n\t"                    \
     "smlabb r6, r10, r12, r6\n\t"                   \
     "smlatt r8, r10, r12, r8\n\t"
+/* The first step of a pass: A's sums from the start values that B's registers hold (no moves). */
+#define DW_G_MAC_A0                                \
+    "smlabb r1, r9, r11, r5\n\t"                    \
+    "smlatt r3, r9, r11, r7\n\t"                    \
+    "smlabb r2, r10, r12, r6\n\t"                   \
+    "smlatt r4, r10, r12, r8\n\t"
 /* A kernel row of weights W0, W1, W2 (offsets in r0), pixel columns 8 bytes apart from lr. Stride 1
  * (B = A + 8): A0 B0 (x1) A1 B1 (x2) A2 B2 (x3). Stride 2 (B = A + 16): A0 B0 (x2) A2 (w2) B2 (x4),
  * then A1 B1 (w1, x1 then x3). */
-#define DW_G_ROW_P_S1(W0, W1, W2)                                                               \
-    DW_G_LD_W(W0) DW_G_LD_X("0") DW_G_MAC_A DW_G_LD_X("8") DW_G_MAC_B DW_G_LD_W(W1) DW_G_MAC_A \
+#define DW_G_ROW_P_S1(W0, W1, W2, MAC_A0)                                                      \
+    DW_G_LD_W(W0) DW_G_LD_X("0") MAC_A0 DW_G_LD_X("8") DW_G_MAC_B DW_G_LD_W(W1) DW_G_MAC_A \
     DW_G_LD_X("16") DW_G_MAC_B DW_G_LD_W(W2) DW_G_MAC_A DW_G_LD_X("24") DW_G_MAC_B
-#define DW_G_ROW_P_S2(W0, W1, W2)                                                                \
-    DW_G_LD_W(W0) DW_G_LD_X("0") DW_G_MAC_A DW_G_LD_X("16") DW_G_MAC_B DW_G_LD_W(W2) DW_G_MAC_A \
+#define DW_G_ROW_P_S2(W0, W1, W2, MAC_A0)                                                       \
+    DW_G_LD_W(W0) DW_G_LD_X("0") MAC_A0 DW_G_LD_X("16") DW_G_MAC_B DW_G_LD_W(W2) DW_G_MAC_A \
     DW_G_LD_X("32") DW_G_MAC_B DW_G_LD_W(W1) DW_G_LD_X("8") DW_G_MAC_A DW_G_LD_X("24") DW_G_MAC_B
 /* The output of sum S by each form, into S itself (m r9, c r10, e r11; ZM: its sign mask in lr;
  * r12 the scratch). */
@@ -286,22 +292,18 @@ __attribute__((naked, noinline)) static void dw_g_asm_w_z(__attribute__((unused)
 #define DW_G_ASM_BODY_P(OUTS, ST, ROW)                                                           \
     __asm__ volatile("push   {r4-r11, lr}\n"                                                      \
                      "1:\n\t"                                                                     \
-                     "ldr    r1, [r0, #32]\n\t"                                                   \
-                     "ldr    r2, [r0, #36]\n\t"                                                   \
-                     "ldr    r3, [r0, #40]\n\t"                                                   \
-                     "ldr    r4, [r0, #44]\n\t"                                                   \
+                     "ldr    r5, [r0, #32]\n\t"                                                   \
+                     "ldr    r6, [r0, #36]\n\t"                                                   \
+                     "ldr    r7, [r0, #40]\n\t"                                                   \
+                     "ldr    r8, [r0, #44]\n\t"                                                   \
                      "ldr    lr, [r0, #0]\n\t"                                                    \
-                     "mov    r5, r1\n\t"                                                          \
-                     "mov    r6, r2\n\t"                                                          \
-                     "mov    r7, r3\n\t"                                                          \
-                     "mov    r8, r4\n\t"                                                          \
-                     ROW("48", "56", "64")                                                        \
+                     ROW("48", "56", "64", DW_G_MAC_A0)                                           \
                      "ldr    r9, [r0, #16]\n\t"                                                   \
                      "add    lr, lr, r9\n\t"                                                      \
-                     ROW("72", "80", "88")                                                        \
+                     ROW("72", "80", "88", DW_G_MAC_A)                                            \
                      "ldr    r9, [r0, #16]\n\t"                                                   \
                      "add    lr, lr, r9\n\t"                                                      \
-                     ROW("96", "104", "112")                                                      \
+                     ROW("96", "104", "112", DW_G_MAC_A)                                          \
                      OUTS                                                                         \
                      "add    r11, r11, #" ST "\n\t"                                               \
                      "subs   r12, r12, #1\n\t"                                                    \
