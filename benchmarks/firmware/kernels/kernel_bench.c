@@ -273,6 +273,9 @@ static const bench_case cases[] = {
     {"dw3x3_s2_3x48x18_band", KIND_DW, 3, 48, 18, 18, 3, 2, 1, 2, 0, 1},
     {"dw3x3_s2_24x24x30", KIND_DW, 24, 24, 30, 30, 3, 2, 1, 2},
     {"dw3x3_s1_12x12x63", KIND_DW, 12, 12, 63, 63, 3, 1, 1, 2},
+    {"dw3x3_s1_3x3x50", KIND_DW, 3, 3, 50, 50, 3, 1, 1, 2},
+    {"dw3x3_s2_12x12x63", KIND_DW, 12, 12, 63, 63, 3, 2, 1, 2},
+    {"dw3x3_s2_3x48x19_band", KIND_DW, 3, 48, 19, 19, 3, 2, 1, 2, 0, 1},
 };
 #define CASE_COUNT ((int)(sizeof cases / sizeof cases[0]))
 

@@ -628,13 +628,15 @@ int32_t nnom_depthwise_conv2d_s8_block_rows(const nnom_conv_args *a, int32_t mos
     return strip > 0 && most >= strip ? most / strip * strip : most;
 }
 
-/* The channels past the last whole group of four (depth multiplier 1) as one more group, the
- * layer's last four channels, the ones before them computed again to the same values: where three
- * are left, or the plane is one for pixel_major() (measured estimated cycles per multiply-accumulate,
- * against the planar path or pixel_major() per channel: 12 x 12 x 63 stride 1 2.925 -> 2.904,
- * 6 x 6 x 29 stride 2 9.232 -> 8.754; not where one or two are left: 12 x 12 x 33 stride 2 5.209 ->
- * 5.486, 24 x 24 x 30 stride 2 4.640 -> 4.778, 6 x 6 x 45 stride 1 3.202 -> 3.279). Not in place (the
- * group would read channels that the groups before it wrote). */
+/* The channel groups' channels past the last whole group of four (depth multiplier 1) as one more
+ * group, the layer's last four channels, the ones before them computed again to the same values
+ * (dw_groups4() with an end not a multiple of 4): where three are left, or the plane is one for
+ * pixel_major() (measured estimated cycles per multiply-accumulate, against the planar path per
+ * channel: 12 x 12 x 63 stride 2 5.187 -> 4.955, a band of 3 x 48 x 19 stride 2 6.346 -> 5.640;
+ * not where one or two are left: 12 x 12 x 33 stride 2 5.209 -> 5.486, 24 x 24 x 30 stride 2 4.640
+ * -> 4.778). Not in place (the group would read channels that the group before it wrote). Not on the
+ * group-plane path either: a second call of group_planes() made the compiler's code of it slower
+ * on every layer (3 x 3 x 256 stride 1 6.079 -> 6.088). */
 enum { DW_LAST_GROUP_LEFT = 3 };
 static int dw_last_group(const nnom_conv_args *a, const int8_t *in, const int8_t *out)
 {
@@ -658,10 +660,6 @@ void nnom_depthwise_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t 
         const int32_t c_pent = pent4_fits(a, PENT4_BUF_WORDS) ? pent4_layer(&g, in, out, c_first) : 0;
         if (c_pent < c_first) group_planes(&g, pitch, strip, ph, in, out, c_pent, c_first);
         if (c_first == a->out_c) return;
-        if (dw_last_group(a, in, out)) {
-            group_planes(&g, pitch, strip, ph, in, out, a->out_c - 4, a->out_c);
-            return;
-        }
         if (a->out_h * a->out_w < DW_MIN_PLANE && in != out) pixel_major(a, in, out, c_first);
         else planar(a, in, out, c_first);
         return;
@@ -669,12 +667,9 @@ void nnom_depthwise_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t 
     /* the planar path or the channel groups (depth multiplier 1) */
     if (a->depth_mult == 1 && a->k_h * a->k_w <= DW_G_MAX_TAPS && !planar_wins(a)) {
         c_first = a->out_c & ~3;
-        dw_groups4(a, in, out, 0, c_first);
-        if (c_first == a->out_c) return;
-        if (dw_last_group(a, in, out)) {
-            dw_groups4(a, in, out, a->out_c - 4, a->out_c);
-            return;
-        }
+        const int32_t c_end = c_first < a->out_c && dw_last_group(a, in, out) ? a->out_c : c_first;
+        dw_groups4(a, in, out, c_end);
+        if (c_end == a->out_c) return;
     }
     if (a->out_h * a->out_w < DW_MIN_PLANE && in != out) pixel_major(a, in, out, c_first);
     else planar(a, in, out, c_first);

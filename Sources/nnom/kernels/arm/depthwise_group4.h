@@ -442,10 +442,10 @@ static inline int dw_g_pad_fits(const nnom_conv_args *a)
 /* other kernels on small input planes from a widened copy of the taps inside the input */
 #include "kernels/arm/depthwise_small4.h"
 
-/* Channels [c_start, n4) (n4 - c_start a multiple of 4; depth multiplier 1; k_h * k_w <= DW_G_MAX_TAPS),
- * every pixel. */
-__attribute__((noinline)) static void dw_groups4(const nnom_conv_args *a, const int8_t *in, int8_t *out, int32_t c_start,
-                                                 int32_t n4)
+/* Channels [0, n4) (depth multiplier 1; k_h * k_w <= DW_G_MAX_TAPS), every pixel, in groups of four;
+ * n4 >= 4 not a multiple of 4: the last group the last four channels, overlapping the one before
+ * (not in place: it reads channels that group wrote). */
+__attribute__((noinline)) static void dw_groups4(const nnom_conv_args *a, const int8_t *in, int8_t *out, int32_t n4)
 {
     uint32_t wv_buf[2 * DW_G_MAX_TAPS];
     dw_g_quant k;
@@ -493,7 +493,8 @@ __attribute__((noinline)) static void dw_groups4(const nnom_conv_args *a, const 
     /* the widened copy's rows and columns of padding, the same for every group, already in pad (the
      * last group took the widened copy of the plane; any other use of pad clears it) */
     int border_done = 0;
-    for (int32_t c0 = c_start; c0 < n4; c0 += 4) {
+    for (int32_t c0 = 0; c0 < n4; c0 += 4) {
+        if (c0 > n4 - 4) c0 = n4 - 4; /* (the overlapping last group) */
         const int border_kept = border_done;
         border_done = 0;
         int32_t scale[4] = {2, 2, 2, 2}, zp_ok = 1, u_ok = 1, zm_ok = 1, same_scale = 1, gen = 0;
