@@ -628,21 +628,7 @@ int32_t nnom_depthwise_conv2d_s8_block_rows(const nnom_conv_args *a, int32_t mos
     return strip > 0 && most >= strip ? most / strip * strip : most;
 }
 
-/* The channel groups' channels past the last whole group of four (depth multiplier 1) as one more
- * group, the layer's last four channels, the ones before them computed again to the same values
- * (dw_groups4() with an end not a multiple of 4): where three are left, or the plane is one for
- * pixel_major() (measured estimated cycles per multiply-accumulate, against the planar path per
- * channel: 12 x 12 x 63 stride 2 5.187 -> 4.955, a band of 3 x 48 x 19 stride 2 6.346 -> 5.640;
- * not where one or two are left: 12 x 12 x 33 stride 2 5.209 -> 5.486, 24 x 24 x 30 stride 2 4.640
- * -> 4.778). Not in place (the group would read channels that the group before it wrote). Not on the
- * group-plane path either: a second call of group_planes() made the compiler's code of it slower
- * on every layer (3 x 3 x 256 stride 1 6.079 -> 6.088). */
-enum { DW_LAST_GROUP_LEFT = 3 };
-static int dw_last_group(const nnom_conv_args *a, const int8_t *in, const int8_t *out)
-{
-    return in != out && a->out_c > 4 &&
-           (a->out_c % 4 == DW_LAST_GROUP_LEFT || a->out_h * a->out_w < DW_MIN_PLANE);
-}
+typedef char nnom_dw_tiny_plane_ok[(int)DW_G_TINY_PLANE == (int)DW_MIN_PLANE ? 1 : -1];
 
 void nnom_depthwise_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out)
 {
@@ -666,10 +652,8 @@ void nnom_depthwise_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t 
     }
     /* the planar path or the channel groups (depth multiplier 1) */
     if (a->depth_mult == 1 && a->k_h * a->k_w <= DW_G_MAX_TAPS && !planar_wins(a)) {
-        c_first = a->out_c & ~3;
-        const int32_t c_end = c_first < a->out_c && dw_last_group(a, in, out) ? a->out_c : c_first;
-        dw_groups4(a, in, out, c_end);
-        if (c_end == a->out_c) return;
+        c_first = dw_groups4(a, in, out, a->out_c & ~3);
+        if (c_first == a->out_c) return;
     }
     if (a->out_h * a->out_w < DW_MIN_PLANE && in != out) pixel_major(a, in, out, c_first);
     else planar(a, in, out, c_first);
