@@ -15,11 +15,14 @@
  * the padding holding the input zero point (so there are no border pixels
  * and no bounds tests; a tall plane, DS-CNN's 25 x 5, is copied transposed
  * so that a line of outputs is long). The assembly then runs two pixels per
- * pass, sharing each tap's weights: per tap six single loads (two words of
- * weights, two of each pixel's inputs: neighbouring loads pipeline) and 8
- * multiply-accumulates; per pair 18 x 4 = 72 multiply-accumulates in 195
- * instructions, an estimated 225 Cortex-M4 cycles in the Z form (with three
- * LDRD a tap and each output stored as it was made: 163 and 248). As every group reads its own
+ * pass, sharing each tap's weights: per tap two words of weights and two of
+ * each pixel's inputs by single loads (neighbouring loads pipeline) and 8
+ * multiply-accumulates, the loads of a kernel row chained so that each step
+ * keeps the weights or the pixel of the step before (14 words a row at
+ * stride 1, 16 at stride 2, where 18: depthwise_group4_asm.h); per pair 18 x 4 = 72 multiply-accumulates in 184 instructions, an estimated
+ * 212 Cortex-M4 cycles in the Z form at stride 2 (a tap at a time: 195 and
+ * 225; with three LDRD a tap and each output stored as it was made: 163 and
+ * 248). As every group reads its own
  * channels from its copy only (the groups the assembly cannot serve too, in
  * C from the copy), such a layer may write its output over its input in one
  * call (nnom_depthwise_conv2d_s8_in_place() of conv.h).
