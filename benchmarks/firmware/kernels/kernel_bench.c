@@ -277,6 +277,15 @@ static const bench_case cases[] = {
     {"cpairs_8x8x128to64", KIND_CONV_PAIRS, 8, 8, 128, 64, 3, 1, 0, 0},
     {"conv3x3_s2_16x16x64to64", KIND_CONV, 16, 16, 64, 64, 3, 2, 0, 0},
     {"cpairs_s2_16x16x64to64", KIND_CONV_PAIRS, 16, 16, 64, 64, 3, 2, 0, 0},
+    /* depthwise channel counts past a multiple of 4 (a MobileNet with its all-zero filters removed) */
+    {"dw3x3_s2_6x6x29", KIND_DW, 6, 6, 29, 29, 3, 2, 1, 2},
+    {"dw3x3_s1_6x6x45", KIND_DW, 6, 6, 45, 45, 3, 1, 1, 2},
+    {"dw3x3_s2_3x48x18_band", KIND_DW, 3, 48, 18, 18, 3, 2, 1, 2, 0, 1},
+    {"dw3x3_s2_24x24x30", KIND_DW, 24, 24, 30, 30, 3, 2, 1, 2},
+    {"dw3x3_s1_12x12x63", KIND_DW, 12, 12, 63, 63, 3, 1, 1, 2},
+    {"dw3x3_s1_3x3x50", KIND_DW, 3, 3, 50, 50, 3, 1, 1, 2},
+    {"dw3x3_s2_12x12x63", KIND_DW, 12, 12, 63, 63, 3, 2, 1, 2},
+    {"dw3x3_s2_3x48x19_band", KIND_DW, 3, 48, 19, 19, 3, 2, 1, 2, 0, 1},
 };
 #define CASE_COUNT ((int)(sizeof cases / sizeof cases[0]))
 

@@ -628,6 +628,8 @@ int32_t nnom_depthwise_conv2d_s8_block_rows(const nnom_conv_args *a, int32_t mos
     return strip > 0 && most >= strip ? most / strip * strip : most;
 }
 
+typedef char nnom_dw_tiny_plane_ok[(int)DW_G_TINY_PLANE == (int)DW_MIN_PLANE ? 1 : -1];
+
 void nnom_depthwise_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out)
 {
     if (nnom_depthwise_is_affine(a)) {
@@ -650,8 +652,7 @@ void nnom_depthwise_conv2d_s8(const nnom_conv_args *a, const int8_t *in, int8_t 
     }
     /* the planar path or the channel groups (depth multiplier 1) */
     if (a->depth_mult == 1 && a->k_h * a->k_w <= DW_G_MAX_TAPS && !planar_wins(a)) {
-        c_first = a->out_c & ~3;
-        dw_groups4(a, in, out, c_first);
+        c_first = dw_groups4(a, in, out, a->out_c & ~3);
         if (c_first == a->out_c) return;
     }
     if (a->out_h * a->out_w < DW_MIN_PLANE && in != out) pixel_major(a, in, out, c_first);

@@ -15,11 +15,14 @@
  * the padding holding the input zero point (so there are no border pixels
  * and no bounds tests; a tall plane, DS-CNN's 25 x 5, is copied transposed
  * so that a line of outputs is long). The assembly then runs two pixels per
- * pass, sharing each tap's weights: per tap six single loads (two words of
- * weights, two of each pixel's inputs: neighbouring loads pipeline) and 8
- * multiply-accumulates; per pair 18 x 4 = 72 multiply-accumulates in 195
- * instructions, an estimated 225 Cortex-M4 cycles in the Z form (with three
- * LDRD a tap and each output stored as it was made: 163 and 248). As every group reads its own
+ * pass, sharing each tap's weights: per tap two words of weights and two of
+ * each pixel's inputs by single loads (neighbouring loads pipeline) and 8
+ * multiply-accumulates, the loads of a kernel row chained so that each step
+ * keeps the weights or the pixel of the step before (14 words a row at
+ * stride 1, 16 at stride 2, where 18: depthwise_group4_asm.h); per pair 18 x 4 = 72 multiply-accumulates in 184 instructions, an estimated
+ * 212 Cortex-M4 cycles in the Z form at stride 2 (a tap at a time: 195 and
+ * 225; with three LDRD a tap and each output stored as it was made: 163 and
+ * 248). As every group reads its own
  * channels from its copy only (the groups the assembly cannot serve too, in
  * C from the copy), such a layer may write its output over its input in one
  * call (nnom_depthwise_conv2d_s8_in_place() of conv.h).
@@ -442,9 +445,28 @@ static inline int dw_g_pad_fits(const nnom_conv_args *a)
 /* other kernels on small input planes from a widened copy of the taps inside the input */
 #include "kernels/arm/depthwise_small4.h"
 
-/* Channels [0, n4) (n4 a multiple of 4; depth multiplier 1; k_h * k_w <= DW_G_MAX_TAPS), every pixel. */
-__attribute__((noinline)) static void dw_groups4(const nnom_conv_args *a, const int8_t *in, int8_t *out, int32_t n4)
+/* The channels past the last whole group of four (depth multiplier 1) as one more group, the
+ * layer's last four channels, the ones before them computed again to the same values: where three
+ * are left, or the plane is one for pixel_major() (fewer than DW_G_TINY_PLANE pixels; measured
+ * estimated cycles per multiply-accumulate, against the planar path per channel: 12 x 12 x 63
+ * stride 2 5.187 -> 4.955, a band of 3 x 48 x 19 stride 2 6.346 -> 5.640; not where one or two are
+ * left: 12 x 12 x 33 stride 2 5.209 -> 5.486, 24 x 24 x 30 stride 2 4.640 -> 4.778). Not in place
+ * (the group would read channels that the group before it wrote). Not on the group-plane path
+ * either: a second call of its group_planes() made the compiler's code of it slower on every layer
+ * (3 x 3 x 256 stride 1 6.079 -> 6.088). */
+enum { DW_G_LAST_LEFT = 3, DW_G_TINY_PLANE = 16 };
+static inline int dw_g_last_group(const nnom_conv_args *a, const int8_t *in, const int8_t *out)
 {
+    return in != out && a->out_c > 4 && a->out_c % 4 != 0 &&
+           (a->out_c % 4 == DW_G_LAST_LEFT || a->out_h * a->out_w < DW_G_TINY_PLANE);
+}
+
+/* Channels [0, n4) (n4 a multiple of 4; depth multiplier 1; k_h * k_w <= DW_G_MAX_TAPS), every
+ * pixel, in groups of four, and the channels past them too where dw_g_last_group(); returns the
+ * channels done. */
+__attribute__((noinline)) static int32_t dw_groups4(const nnom_conv_args *a, const int8_t *in, int8_t *out, int32_t n4)
+{
+    if (n4 < a->out_c && dw_g_last_group(a, in, out)) n4 = a->out_c;
     uint32_t wv_buf[2 * DW_G_MAX_TAPS];
     dw_g_quant k;
     const int32_t taps = a->k_h * a->k_w, out_c = a->out_c;
@@ -492,6 +514,7 @@ __attribute__((noinline)) static void dw_groups4(const nnom_conv_args *a, const 
      * last group took the widened copy of the plane; any other use of pad clears it) */
     int border_done = 0;
     for (int32_t c0 = 0; c0 < n4; c0 += 4) {
+        if (c0 > n4 - 4) c0 = n4 - 4; /* (the overlapping last group: dw_g_last_group()) */
         const int border_kept = border_done;
         border_done = 0;
         int32_t scale[4] = {2, 2, 2, 2}, zp_ok = 1, u_ok = 1, zm_ok = 1, same_scale = 1, gen = 0;
@@ -646,6 +669,7 @@ __attribute__((noinline)) static void dw_groups4(const nnom_conv_args *a, const 
         else if (!ga && mode == DW_G_U && dw_g_small_fits(a)) dw_g_small_u(a, in, out, c0, wv, &k, pad);
         else if (!ga || !dw_g_banded(a, in, out, c0, ga, mode, pad)) dw_g_c_one_form(a, in, out, c0, wv, &k, ga, mode);
     }
+    return n4;
 }
 
 #endif /* NNOM_USE_ARM_DSP */

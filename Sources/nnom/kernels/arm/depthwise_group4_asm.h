@@ -195,24 +195,44 @@ __attribute__((naked, noinline)) static void dw_g_asm_w_z(__attribute__((unused)
 }
 
 /* Two neighbouring pixels A and B (B ST bytes after A in the widened copy) per pass, sharing each
- * tap's weights: sums A in r1-r4, B in r5-r8 (channels 0-3); per tap the two words of weights and
- * A's two by four single loads (pipelined: 5 cycles where two LDRD take 6), B's by two, 8
- * multiply-accumulates. n (at 8) counts pairs; p, o advance by two pixels. */
-#define DW_G_ASM_TAP_P(OFF, OFFB, W)               \
+ * tap's weights: sums A in r1-r4, B in r5-r8 (channels 0-3). A kernel row is a chain of six
+ * steps of 4 multiply-accumulates, each step loading either a tap's weights (r11, r12) or a
+ * pixel's two words (r9, r10), or both, and keeping the other: B's tap k reads the pixel of A's
+ * tap k + ST / 8 (stride 1: A's next column; stride 2: the column after it). Per row 14 words in
+ * six runs of single loads (20 estimated cycles) at stride 1, 16 (22) at stride 2, where a tap
+ * at a time took 18 (24). The sums are exact in int32 in any order (see dw_groups4()'s bound).
+ * n (at 8) counts pairs; p, o advance by two pixels. */
+#define DW_G_LD_W(W)                               \
     "ldr    r11, [r0, #" W "]\n\t"                  \
-    "ldr    r12, [r0, #" W "+4]\n\t"                \
+    "ldr    r12, [r0, #" W "+4]\n\t"
+#define DW_G_LD_X(OFF)                             \
     "ldr    r9, [lr, #" OFF "]\n\t"                 \
-    "ldr    r10, [lr, #" OFF "+4]\n\t"              \
+    "ldr    r10, [lr, #" OFF "+4]\n\t"
+#define DW_G_MAC_A                                 \
     "smlabb r1, r9, r11, r1\n\t"                    \
     "smlatt r3, r9, r11, r3\n\t"                    \
     "smlabb r2, r10, r12, r2\n\t"                   \
-    "smlatt r4, r10, r12, r4\n\t"                   \
-    "ldr    r9, [lr, #" OFFB "]\n\t"                \
-    "ldr    r10, [lr, #" OFFB "+4]\n\t"             \
+    "smlatt r4, r10, r12, r4\n\t"
+#define DW_G_MAC_B                                 \
     "smlabb r5, r9, r11, r5\n\t"                    \
     "smlatt r7, r9, r11, r7\n\t"                    \
     "smlabb r6, r10, r12, r6\n\t"                   \
     "smlatt r8, r10, r12, r8\n\t"
+/* The first step of a pass: A's sums from the start values that B's registers hold (no moves). */
+#define DW_G_MAC_A0                                \
+    "smlabb r1, r9, r11, r5\n\t"                    \
+    "smlatt r3, r9, r11, r7\n\t"                    \
+    "smlabb r2, r10, r12, r6\n\t"                   \
+    "smlatt r4, r10, r12, r8\n\t"
+/* A kernel row of weights W0, W1, W2 (offsets in r0), pixel columns 8 bytes apart from lr. Stride 1
+ * (B = A + 8): A0 B0 (x1) A1 B1 (x2) A2 B2 (x3). Stride 2 (B = A + 16): A0 B0 (x2) A2 (w2) B2 (x4),
+ * then A1 B1 (w1, x1 then x3). */
+#define DW_G_ROW_P_S1(W0, W1, W2, MAC_A0)                                                      \
+    DW_G_LD_W(W0) DW_G_LD_X("0") MAC_A0 DW_G_LD_X("8") DW_G_MAC_B DW_G_LD_W(W1) DW_G_MAC_A \
+    DW_G_LD_X("16") DW_G_MAC_B DW_G_LD_W(W2) DW_G_MAC_A DW_G_LD_X("24") DW_G_MAC_B
+#define DW_G_ROW_P_S2(W0, W1, W2, MAC_A0)                                                       \
+    DW_G_LD_W(W0) DW_G_LD_X("0") MAC_A0 DW_G_LD_X("16") DW_G_MAC_B DW_G_LD_W(W2) DW_G_MAC_A \
+    DW_G_LD_X("32") DW_G_MAC_B DW_G_LD_W(W1) DW_G_LD_X("8") DW_G_MAC_A DW_G_LD_X("24") DW_G_MAC_B
 /* The output of sum S by each form, into S itself (m r9, c r10, e r11; ZM: its sign mask in lr;
  * r12 the scratch). */
 #define DW_G_P_ZP(S)                               \
@@ -269,28 +289,21 @@ __attribute__((naked, noinline)) static void dw_g_asm_w_z(__attribute__((unused)
     "strb   r7, [r1, #2]\n\t"                                                                     \
     "strb   r8, [r1, #3]\n\t"                                                                     \
     "add    r9, r1, r10\n\t"
-#define DW_G_ASM_BODY_P(OUTS, ST, ST_B)                                                           \
+#define DW_G_ASM_BODY_P(OUTS, ST, ROW)                                                           \
     __asm__ volatile("push   {r4-r11, lr}\n"                                                      \
                      "1:\n\t"                                                                     \
-                     "ldr    r1, [r0, #32]\n\t"                                                   \
-                     "ldr    r2, [r0, #36]\n\t"                                                   \
-                     "ldr    r3, [r0, #40]\n\t"                                                   \
-                     "ldr    r4, [r0, #44]\n\t"                                                   \
+                     "ldr    r5, [r0, #32]\n\t"                                                   \
+                     "ldr    r6, [r0, #36]\n\t"                                                   \
+                     "ldr    r7, [r0, #40]\n\t"                                                   \
+                     "ldr    r8, [r0, #44]\n\t"                                                   \
                      "ldr    lr, [r0, #0]\n\t"                                                    \
-                     "mov    r5, r1\n\t"                                                          \
-                     "mov    r6, r2\n\t"                                                          \
-                     "mov    r7, r3\n\t"                                                          \
-                     "mov    r8, r4\n\t"                                                          \
-                     DW_G_ASM_TAP_P("0", ST_B "+0", "48") DW_G_ASM_TAP_P("8", ST_B "+8", "56")    \
-                     DW_G_ASM_TAP_P("16", ST_B "+16", "64")                                       \
+                     ROW("48", "56", "64", DW_G_MAC_A0)                                           \
                      "ldr    r9, [r0, #16]\n\t"                                                   \
                      "add    lr, lr, r9\n\t"                                                      \
-                     DW_G_ASM_TAP_P("0", ST_B "+0", "72") DW_G_ASM_TAP_P("8", ST_B "+8", "80")    \
-                     DW_G_ASM_TAP_P("16", ST_B "+16", "88")                                       \
+                     ROW("72", "80", "88", DW_G_MAC_A)                                            \
                      "ldr    r9, [r0, #16]\n\t"                                                   \
                      "add    lr, lr, r9\n\t"                                                      \
-                     DW_G_ASM_TAP_P("0", ST_B "+0", "96") DW_G_ASM_TAP_P("8", ST_B "+8", "104")   \
-                     DW_G_ASM_TAP_P("16", ST_B "+16", "112")                                      \
+                     ROW("96", "104", "112", DW_G_MAC_A)                                          \
                      OUTS                                                                         \
                      "add    r11, r11, #" ST "\n\t"                                               \
                      "subs   r12, r12, #1\n\t"                                                    \
@@ -300,19 +313,19 @@ __attribute__((naked, noinline)) static void dw_g_asm_w_z(__attribute__((unused)
                      "bne    1b\n\t"                                                              \
                      "pop    {r4-r11, pc}\n\t");
 
-#define DW_G_PAIR_FN(name, OUTS, ST, ST_B)                                        \
+#define DW_G_PAIR_FN(name, OUTS, ST, ROW)                                         \
     __attribute__((naked, noinline)) static void name(__attribute__((unused)) dw_g_args *p) \
     {                                                                             \
-        DW_G_ASM_BODY_P(OUTS, ST, ST_B)                                           \
+        DW_G_ASM_BODY_P(OUTS, ST, ROW)                                            \
     }
-DW_G_PAIR_FN(dw_g_pair_zp_s1, DW_G_OUTS(DW_G_OUT_P, DW_G_P_ZP), "16", "8")
-DW_G_PAIR_FN(dw_g_pair_zp_s2, DW_G_OUTS(DW_G_OUT_P, DW_G_P_ZP), "32", "16")
-DW_G_PAIR_FN(dw_g_pair_u_s1, DW_G_OUTS(DW_G_OUT_P, DW_G_P_U), "16", "8")
-DW_G_PAIR_FN(dw_g_pair_u_s2, DW_G_OUTS(DW_G_OUT_P, DW_G_P_U), "32", "16")
-DW_G_PAIR_FN(dw_g_pair_zm_s1, DW_G_OUTS(DW_G_OUT_P_ZM, DW_G_P_ZM), "16", "8")
-DW_G_PAIR_FN(dw_g_pair_zm_s2, DW_G_OUTS(DW_G_OUT_P_ZM, DW_G_P_ZM), "32", "16")
-DW_G_PAIR_FN(dw_g_pair_z_s1, DW_G_OUTS(DW_G_OUT_P, DW_G_P_Z), "16", "8")
-DW_G_PAIR_FN(dw_g_pair_z_s2, DW_G_OUTS(DW_G_OUT_P, DW_G_P_Z), "32", "16")
+DW_G_PAIR_FN(dw_g_pair_zp_s1, DW_G_OUTS(DW_G_OUT_P, DW_G_P_ZP), "16", DW_G_ROW_P_S1)
+DW_G_PAIR_FN(dw_g_pair_zp_s2, DW_G_OUTS(DW_G_OUT_P, DW_G_P_ZP), "32", DW_G_ROW_P_S2)
+DW_G_PAIR_FN(dw_g_pair_u_s1, DW_G_OUTS(DW_G_OUT_P, DW_G_P_U), "16", DW_G_ROW_P_S1)
+DW_G_PAIR_FN(dw_g_pair_u_s2, DW_G_OUTS(DW_G_OUT_P, DW_G_P_U), "32", DW_G_ROW_P_S2)
+DW_G_PAIR_FN(dw_g_pair_zm_s1, DW_G_OUTS(DW_G_OUT_P_ZM, DW_G_P_ZM), "16", DW_G_ROW_P_S1)
+DW_G_PAIR_FN(dw_g_pair_zm_s2, DW_G_OUTS(DW_G_OUT_P_ZM, DW_G_P_ZM), "32", DW_G_ROW_P_S2)
+DW_G_PAIR_FN(dw_g_pair_z_s1, DW_G_OUTS(DW_G_OUT_P, DW_G_P_Z), "16", DW_G_ROW_P_S1)
+DW_G_PAIR_FN(dw_g_pair_z_s2, DW_G_OUTS(DW_G_OUT_P, DW_G_P_Z), "32", DW_G_ROW_P_S2)
 
 static void dw_g_asm(dw_g_mode mode, dw_g_args *g)
 {
