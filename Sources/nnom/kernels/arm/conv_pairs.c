@@ -6,8 +6,11 @@
  * pixels); what they do not take (an output over the input, too little scratch, another shape)
  * runs the portable form, nnom_conv2d_pairs_s8_c.
  */
+#include "kernels/arm/arm_dsp.h"
+
 #if NNOM_USE_ARM_DSP && defined(NNOM_ARM_DSP_TWIN)
 
+#include "kernels/conv.h"
 #include "kernels/arm/conv_pairs_strips.h"
 
 void nnom_conv2d_pairs_s8(const nnom_conv_args *a, const int8_t *in, int8_t *out, void *scratch,

@@ -197,7 +197,10 @@ __attribute__((noinline)) static void pairs_passes2(const nnom_conv_args *a, pai
  * there is one (not in the compact forms), else pairs_loop. */
 static void (*pairs_pass_of(int32_t c, int s2))(const pairs_args *)
 {
-#if !NNOM_COMPACT_KERNELS
+#if NNOM_COMPACT_KERNELS
+    (void)c;
+    (void)s2;
+#else
     if (s2 && (c == ROWS16_C || c == ROWS32_C)) return c == ROWS16_C ? pairs_rows2 : pairs_rows2w;
     if (!s2 && (c == ROWS16_C || c == ROWS32_C || c == ROWS64_C))
         return c == ROWS16_C ? pairs_rows16 : c == ROWS32_C ? pairs_rows32 : pairs_rows64;
