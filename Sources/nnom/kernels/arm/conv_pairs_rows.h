@@ -158,22 +158,21 @@ _Static_assert(PAIRS16_BYTES == 2 * ROWS16_PATCH && PAIRS32_ROW_BYTES == 2 * ROW
  * groups straight (r0 each kernel row's slot, from the frame), the biases started by the first group.
  * Registers as in pass2_rows16 (r2 the table).
  */
-__attribute__((naked, noinline)) static void pairs_rows16(ARG const pairs_args *p)
-{
-    __asm__ volatile(
-        PAIRS_FRAME_IN
-        "ldr    r2, [sp, #12]\n\t"          /* the table */
-        PAIRS_NEXT_R2
-        "10:\n\t"
-        "ldr    r0, [sp]\n\t"
-        PAIRS16_ROW_M("0", PAIRS_MACS_FIRST)
-        "ldr    r0, [sp, #4]\n\t"
-        PAIRS16_ROW_M("1", PAIRS_MACS)
-        "ldr    r0, [sp, #8]\n\t"
-        PAIRS16_ROW_M("2", PAIRS_MACS)
-        PAIRS_RQ("28", PAIRS_CONSTS_R2)
-        PASS2T_PAIR_END_N("16", "24", ROWS16_STR(PAIRS16_BYTES), PAIRS_FRAME, PAIRS_NEXT_R2));
-}
+/* A routine NAME over 16 input channels: its three kernel rows of ROW_M (ROW_M(KY, MACS)) straight, r0
+ * each row's slot from the frame, r2 the table, the biases started by the first group. */
+#define PAIRS_ROWS16_ROUTINE(NAME, ROW_M)                                                            \
+    __attribute__((naked, noinline)) static void NAME(ARG const pairs_args *p)                       \
+    {                                                                                                \
+        __asm__ volatile(PAIRS_FRAME_IN "ldr    r2, [sp, #12]\n\t" /* the table */                    \
+                         PAIRS_NEXT_R2 "10:\n\t"                                                      \
+                         "ldr    r0, [sp]\n\t" ROW_M("0", PAIRS_MACS_FIRST)                           \
+                         "ldr    r0, [sp, #4]\n\t" ROW_M("1", PAIRS_MACS)                             \
+                         "ldr    r0, [sp, #8]\n\t" ROW_M("2", PAIRS_MACS)                             \
+                         PAIRS_RQ("28", PAIRS_CONSTS_R2)                                             \
+                         PASS2T_PAIR_END_N("16", "24", ROWS16_STR(PAIRS16_BYTES), PAIRS_FRAME,       \
+                                           PAIRS_NEXT_R2));                                          \
+    }
+PAIRS_ROWS16_ROUTINE(pairs_rows16, PAIRS16_ROW_M)
 
 /* A pair's three kernel rows of ROW in a loop (label 11: r2 the frame's slots, r0 each; r1 on by
  * ROW_BYTES after each), its biases in both pixels' sums first. */
@@ -232,14 +231,7 @@ __attribute__((naked, noinline)) static void pairs_rows64(ARG const pairs_args *
         "mov    r4, r3\n\t"
         "mov    r6, r5\n\t"
         "mov    r2, sp\n"
-        "11:\n\t"                             /* a half row */
-        "ldr    r0, [r2], #8\n\t"
-        PAIRS64_HALF
-        "ldr    r12, [r2, #-4]\n\t"           /* the weights' step */
-        "add    r1, r1, r12\n\t"
-        "add    lr, sp, #48\n\t"              /* (past the half rows) */
-        "cmp    r2, lr\n\t"
-        "bne    11b\n\t"
+        ROWS64_HALF_LOOP(PAIRS64_HALF)
         PAIRS_RQ("76", PAIRS_CONSTS_AT("60"))
         PASS2T_PAIR_END_N("64", "72", "0", "88", PAIRS_NEXT_AT("60")));
 }
@@ -265,22 +257,7 @@ __attribute__((naked, noinline)) static void pairs_rows64(ARG const pairs_args *
     PAIRS2_ONE("12 * " KY, "7", "8")
 
 /* pairs_rows16 at stride 2 (pixel 1's two pixels after pixel 0's). */
-__attribute__((naked, noinline)) static void pairs_rows2(ARG const pairs_args *p)
-{
-    __asm__ volatile(
-        PAIRS_FRAME_IN
-        "ldr    r2, [sp, #12]\n\t"          /* the table */
-        PAIRS_NEXT_R2
-        "10:\n\t"
-        "ldr    r0, [sp]\n\t"
-        PAIRS2_ROW_M("0", PAIRS_MACS_FIRST)
-        "ldr    r0, [sp, #4]\n\t"
-        PAIRS2_ROW_M("1", PAIRS_MACS)
-        "ldr    r0, [sp, #8]\n\t"
-        PAIRS2_ROW_M("2", PAIRS_MACS)
-        PAIRS_RQ("28", PAIRS_CONSTS_R2)
-        PASS2T_PAIR_END_N("16", "24", ROWS16_STR(PAIRS16_BYTES), PAIRS_FRAME, PAIRS_NEXT_R2));
-}
+PAIRS_ROWS16_ROUTINE(pairs_rows2, PAIRS2_ROW_M)
 
 /* A kernel row on 32 channels at stride 2: groups 0-7 with 16-23, then 8-15. */
 #define PAIRS2W_PAIR(J) PAIRS2_PAIR_M("0", J, "16", PAIRS_MACS)

@@ -275,6 +275,17 @@ _Static_assert(ROWS64_PATCH == ROWS16_K * ROWS16_K * ROWS64_C, "ROWS64");
 /* The frame's six words of the three kernel rows' halves (each row's slot at r1, r2, r3; its second
  * half 64 bytes, eight groups, on), each with its step word (r9 after a first half, r10 after a
  * second), at sp .. sp + 44: what pass2_rows64 and pairs_rows64 walk. */
+/* The six half rows of ROWS64_HALVES' frame in a loop (label 11: r2 at the frame, r0 each half's slot;
+ * HALF the half row's groups, r1 then on by its step word). */
+#define ROWS64_HALF_LOOP(HALF)                                                              \
+    "11:\n\t"                                                                               \
+    "ldr    r0, [r2], #8\n\t"                                                               \
+    HALF                                                                                    \
+    "ldr    r12, [r2, #-4]\n\t"         /* the weights' step */                             \
+    "add    r1, r1, r12\n\t"                                                                \
+    "add    lr, sp, #48\n\t"            /* (past the half rows) */                          \
+    "cmp    r2, lr\n\t"                                                                     \
+    "bne    11b\n\t"
 #define ROWS64_HALVES                                 \
     "add    r11, r1, #64\n\t"                         \
     "strd   r1, r9, [sp]\n\t"                         \
@@ -313,14 +324,7 @@ __attribute__((naked, noinline)) static void pass2_rows64(ARG const pass2r_args 
         "str    r9, [sp, #64]\n\t"
         "mov    r4, r3\n\t"
         "mov    r6, r5\n"
-        "11:\n\t"                           /* a half row */
-        "ldr    r0, [r2], #8\n\t"
-        ROWS64_HALF
-        "ldr    r12, [r2, #-4]\n\t"         /* the weights' step */
-        "add    r1, r1, r12\n\t"
-        "add    lr, sp, #48\n\t"            /* (past the half rows) */
-        "cmp    r2, lr\n\t"
-        "bne    11b\n\t"
+        ROWS64_HALF_LOOP(ROWS64_HALF)
         "ldr    lr, [sp, #48]\n\t"
         "ldm    lr!, {r7-r12}\n\t"          /* the pair's constants */
         "str    lr, [sp, #48]\n\t"
